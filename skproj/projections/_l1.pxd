@@ -1,0 +1,18 @@
+# Condat's expected-linear-time simplex threshold, shared by every kernel that
+# projects a vector of magnitudes onto an l1 ball (the bi-level kernels, the
+# exact l1,inf kernel).
+
+cdef struct SimplexThreshold:
+    double* values        # capacity: one slot per pushed value
+    Py_ssize_t n_parked   # values[0:n_parked]: candidates set aside by a restart
+    Py_ssize_t end        # values[n_parked:end]: the current candidate list
+    double rho            # running threshold of the current candidate list
+    double radius
+
+
+cdef void threshold_init(SimplexThreshold* state, double* buffer,
+                         double radius) noexcept nogil
+cdef void threshold_push(SimplexThreshold* state, double value) noexcept nogil
+cdef double threshold_finish(SimplexThreshold* state) noexcept nogil
+cdef double simplex_threshold(const double* values, Py_ssize_t n, double radius,
+                              double* buffer) noexcept nogil
