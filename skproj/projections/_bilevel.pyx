@@ -25,17 +25,10 @@ from cython cimport floating
 
 from skproj.projections._common cimport clip, copy_matrix, fill_zero_row, shrink
 from skproj.projections._l1 cimport (
+    STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     SimplexThreshold, simplex_threshold, threshold_finish, threshold_init,
     threshold_push,
 )
-from skproj.projections._l1 import (
-    STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
-)
-
-# Inner norms of the groups, shared with the Python layer.
-NORM_MAX = 0
-NORM_L1 = 1
-NORM_L2 = 2
 
 
 cdef double _group_norms(const floating[:, :] y, double* norms, int kind,

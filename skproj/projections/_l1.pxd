@@ -2,6 +2,14 @@
 # projects a vector of magnitudes onto an l1 ball (the bi-level kernels, the
 # exact l1,inf kernel).
 
+# Status codes returned by the kernels; the Python layer turns them into errors.
+cpdef enum Status:
+    STATUS_PROJECTED = 0
+    STATUS_INSIDE = 1        # already feasible: copied unchanged
+    STATUS_NONFINITE = 2     # NaN or inf found: nothing written
+    STATUS_NOMEMORY = 3
+
+
 cdef struct SimplexThreshold:
     double* values        # capacity: one slot per pushed value
     Py_ssize_t n_parked   # values[0:n_parked]: candidates set aside by a restart

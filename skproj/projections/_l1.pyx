@@ -24,13 +24,6 @@ from cython cimport floating
 
 from skproj.projections._common cimport copy_matrix, shrink
 
-# Status codes shared with the Python layer.
-STATUS_PROJECTED = 0
-STATUS_INSIDE = 1        # already feasible: copied unchanged
-STATUS_NONFINITE = 2     # NaN or inf found: nothing written
-STATUS_NOMEMORY = 3
-
-
 cdef void threshold_init(SimplexThreshold* state, double* buffer,
                          double radius) noexcept nogil:
     state.values = buffer

@@ -1,0 +1,175 @@
+"""Argument checks and NumPy / PyTorch dispatch for the functional API.
+
+Every public projection goes through :func:`run_projection`, so that the
+contract of ``skproj.projections`` (accepted inputs, errors, ``out=``, no
+mutation of the input, torch tensors in and out) lives in one place.
+"""
+
+import numbers
+
+import numpy as np
+
+from skproj.projections import _torch_backend
+from skproj.projections._l1 import Status
+
+SUPPORTED_DTYPES = (np.float32, np.float64)
+
+
+def check_radius(value, name="eta"):
+    """Return ``value`` as a float after checking it is finite and >= 0."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        if _torch_backend.is_tensor(value) and value.numel() == 1:
+            value = value.item()
+        else:
+            raise TypeError(
+                f"{name} must be a real number >= 0, got {type(value).__name__}."
+            )
+    value = float(value)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}.")
+    return value
+
+
+def check_axis(axis, name="axis"):
+    """Normalize the group axis of a matrix: 0 (columns are groups) or 1."""
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"{name} must be 0, 1, -1 or -2, got {axis!r}.")
+    if axis not in (0, 1, -1, -2):
+        raise ValueError(
+            f"{name}={axis} is out of range for a 2-D array; use 0 (each column "
+            "is a group), 1 (each row is a group), -1 or -2."
+        )
+    return int(axis) % 2
+
+
+def _check_dtype(dtype, name):
+    if dtype in SUPPORTED_DTYPES:
+        return
+    what = {"i": "an integer", "u": "an unsigned integer", "b": "a boolean",
+            "c": "a complex", "O": "an object", "f": "a low-precision float"}.get(
+        dtype.kind, "an unsupported")
+    raise TypeError(
+        f"{name} has {what} dtype ({dtype}); the projections accept float32 and "
+        f"float64 only. Convert explicitly, e.g. {name}.astype(np.float64)."
+    )
+
+
+def _check_ndim(ndim, expected_ndim, name):
+    if expected_ndim is not None and ndim != expected_ndim:
+        raise ValueError(
+            f"{name} must be a {expected_ndim}-D array, got {ndim} dimension(s)."
+        )
+
+
+def as_numpy_array(y, name, ndim=None):
+    """Return ``y`` as an ndarray (no copy for ndarrays), with dtype and ndim checked."""
+    if not isinstance(y, np.ndarray):
+        y = np.asarray(y)
+    _check_dtype(y.dtype, name)
+    _check_ndim(y.ndim, ndim, name)
+    return y
+
+
+def _check_out(out, y, name="out"):
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy array like the input, got {type(out).__name__}.")
+    if out.shape != y.shape or out.dtype != y.dtype:
+        raise ValueError(
+            f"{name} must have the input's shape {y.shape} and dtype {y.dtype}, "
+            f"got shape {out.shape} and dtype {out.dtype}."
+        )
+    if not out.flags.writeable:
+        raise ValueError(f"{name} is read-only.")
+
+
+def _same_memory(a, b):
+    return (a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+            and a.strides == b.strides)
+
+
+def raise_for_status(status, name="Y"):
+    """Turn a kernel's status code into the matching exception."""
+    if status == Status.STATUS_NONFINITE:
+        raise ValueError(f"{name} contains NaN or infinity; the projections need finite values.")
+    if status == Status.STATUS_NOMEMORY:
+        raise MemoryError("could not allocate the projection's work buffer.")
+
+
+def run_projection(y, out, compute, torch_compute, *, ndim=None, name="Y",
+                   empty_result=None):
+    """Check ``y`` and ``out`` and run a projection on NumPy memory or a device tensor.
+
+    Parameters
+    ----------
+    y : ndarray, array-like or torch.Tensor
+        The point to project.
+    out : ndarray, torch.Tensor or None
+        Where to write the result (may be ``y``); a new array when None.
+    compute : callable
+        ``compute(y, x)`` projects the ndarray ``y`` into the ndarray ``x`` and
+        returns extra results (or None).  Used for NumPy input and CPU tensors,
+        whose memory the kernels share.
+    torch_compute : callable
+        ``torch_compute(y)`` returns ``(x, extra)`` for a tensor on another device.
+    ndim : int or None
+        Required number of dimensions.
+    empty_result : callable or None
+        ``empty_result(y)`` gives the extra results for an empty ``y``.
+
+    Returns
+    -------
+    x, extra
+        The projection (same kind, dtype and device as ``y``) and the extras.
+    """
+    if _torch_backend.is_tensor(y):
+        return _run_on_tensor(y, out, compute, torch_compute, ndim, name, empty_result)
+    y = as_numpy_array(y, name, ndim)
+    if out is None:
+        out = np.empty_like(y)
+    else:
+        _check_out(out, y)
+    if y.size == 0:
+        return out, (empty_result(y) if empty_result else None)
+    if out is not y and np.may_share_memory(out, y) and not _same_memory(out, y):
+        # A partial overlap would let the kernel read what it already wrote.
+        result = np.empty_like(y)
+        extra = compute(y, result)
+        np.copyto(out, result)
+        return out, extra
+    return out, compute(y, out)
+
+
+def _run_on_tensor(y, out, compute, torch_compute, ndim, name, empty_result):
+    torch = _torch_backend.get_torch()
+    if not y.dtype.is_floating_point or y.dtype not in (torch.float32, torch.float64):
+        raise TypeError(
+            f"{name} has dtype {y.dtype}; the projections accept float32 and float64 "
+            f"only. Convert explicitly, e.g. {name}.double()."
+        )
+    _check_ndim(y.dim(), ndim, name)
+    if out is not None:
+        if not _torch_backend.is_tensor(out):
+            raise TypeError(f"out must be a tensor like the input, got {type(out).__name__}.")
+        if out.shape != y.shape or out.dtype != y.dtype or out.device != y.device:
+            raise ValueError(
+                f"out must have the input's shape {tuple(y.shape)}, dtype {y.dtype} and "
+                f"device {y.device}, got {tuple(out.shape)}, {out.dtype}, {out.device}."
+            )
+    if y.device.type == "cpu":
+        # Zero-copy: the kernels work on the tensors' own memory.
+        result = torch.empty_like(y) if out is None else out
+        _, extra = run_projection(y.detach().numpy(), result.detach().numpy(), compute,
+                                  torch_compute, ndim=ndim, name=name,
+                                  empty_result=empty_result)
+        return result, _torch_backend.to_tensor_like(extra, y)
+    if y.numel() == 0:
+        result = torch.empty_like(y) if out is None else out
+        return result, (empty_result(y) if empty_result else None)
+    y = y.detach()
+    if not bool(torch.isfinite(y).all()):
+        raise ValueError(f"{name} contains NaN or infinity; the projections need finite values.")
+    x, extra = torch_compute(y)
+    if out is None:
+        return x, extra
+    out.copy_(x)
+    return out, extra

@@ -1,0 +1,251 @@
+"""Projections of a whole array, seen as one vector, onto l1, l2, linf balls and the simplex."""
+
+import numpy as np
+
+from skproj.projections import _bilevel, _l1, _torch_backend
+from skproj.projections._validation import check_radius, raise_for_status, run_projection
+
+__all__ = ["project_l1_ball", "project_simplex", "project_l2_ball", "project_linf_ball"]
+
+
+def _as_2d(a):
+    """A 2-D view of ``a`` over the same memory, or None when no view exists."""
+    if a.ndim == 2:
+        return a
+    if a.ndim < 2:
+        return a.reshape(1, -1)
+    view = a.view()
+    try:
+        view.shape = (-1, a.shape[-1])
+    except AttributeError:
+        return None
+    return view
+
+
+def _on_2d_views(kernel):
+    """Run ``kernel(y2d, x2d)`` on 2-D views, through a copy when none exists."""
+
+    def compute(y, x):
+        y2d, x2d = _as_2d(y), _as_2d(x)
+        if y2d is None:
+            y2d = _as_2d(np.ascontiguousarray(y))
+        if x2d is None:
+            result = np.empty_like(y, order="C")
+            status = kernel(y2d, _as_2d(result))
+            np.copyto(x, result)
+            return status
+        return kernel(y2d, x2d)
+
+    return compute
+
+
+def project_l1_ball(y, eta, *, out=None):
+    r"""Euclidean projection onto the l1 ball of radius ``eta``.
+
+    .. math::
+
+        P(y) = \operatorname*{argmin}_{\|x\|_1 \le \eta} \|x - y\|_2,
+        \qquad P(y)_i = \operatorname{sign}(y_i)\,(|y_i| - \tau)_+,
+
+    where :math:`\tau = 0` when :math:`\|y\|_1 \le \eta` (``y`` comes back
+    unchanged), and otherwise :math:`\tau > 0` solves
+    :math:`\sum_i (|y_i| - \tau)_+ = \eta`.  The whole array is one vector; its
+    shape is kept.
+
+    :math:`\tau` is found by Condat's method, in expected linear time without
+    sorting: one pass over ``y`` finds it, one pass writes the result.
+
+    Parameters
+    ----------
+    y : array-like or torch.Tensor of float32 or float64
+        The point to project, of any shape and memory layout.
+    eta : float
+        Radius, ``eta >= 0``.
+    out : ndarray or torch.Tensor, optional
+        Array of the same shape, dtype (and device) as ``y`` receiving the
+        result; may be ``y`` itself for an in-place projection.
+
+    Returns
+    -------
+    x : ndarray or torch.Tensor
+        The projection, of the same kind, shape, dtype and device as ``y``.
+
+    Raises
+    ------
+    TypeError
+        If ``y`` is not float32 or float64.
+    ValueError
+        If ``y`` contains NaN or infinity, or ``eta`` is negative or not finite.
+
+    See Also
+    --------
+    project_simplex : the non-negative, ``sum(x) = eta`` variant.
+
+    References
+    ----------
+    .. [1] L. Condat, "Fast projection onto the simplex and the l1 ball",
+       Mathematical Programming 158 (2016), 575-585.
+    .. [2] J. Duchi, S. Shalev-Shwartz, Y. Singer, T. Chandra, "Efficient
+       projections onto the l1-ball for learning in high dimensions", ICML 2008.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skproj.projections import project_l1_ball
+    >>> project_l1_ball(np.array([3.0, -1.0, 0.5]), 2.0)
+    array([2., 0., 0.])
+    """
+    eta = check_radius(eta)
+
+    def kernel(y2d, x2d):
+        if eta == 0:
+            x2d[...] = 0
+            return None
+        status, _ = _l1.l1_ball(y2d, x2d, eta)
+        raise_for_status(status, "y")
+
+    return run_projection(y, out, _on_2d_views(kernel),
+                          lambda t: (_torch_backend.l1_ball(t, eta), None), name="y")[0]
+
+
+def project_simplex(y, eta=1.0, *, out=None):
+    r"""Euclidean projection onto the simplex ``{x >= 0 : sum(x) = eta}``.
+
+    .. math::
+
+        P(y)_i = (y_i - \tau)_+ \quad\text{with}\quad \sum_i (y_i - \tau)_+ = \eta .
+
+    Unlike the l1 ball, the simplex is not full-dimensional: every ``y`` not
+    already on it moves, and ``tau`` may be negative.  Condat's method finds
+    :math:`\tau` in expected linear time.
+
+    Parameters
+    ----------
+    y : array-like or torch.Tensor of float32 or float64
+        The point to project (signed values allowed), of any shape.
+    eta : float, default=1.0
+        Sum of the result, ``eta >= 0``.
+    out : ndarray or torch.Tensor, optional
+        Where to write the result (may be ``y``).
+
+    Returns
+    -------
+    x : ndarray or torch.Tensor
+        The projection, like ``y``.
+
+    References
+    ----------
+    .. [1] L. Condat, "Fast projection onto the simplex and the l1 ball",
+       Mathematical Programming 158 (2016), 575-585.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skproj.projections import project_simplex
+    >>> project_simplex(np.array([0.5, -1.0, 0.9]), 1.0)
+    array([0.3, 0. , 0.7])
+    """
+    eta = check_radius(eta)
+
+    def kernel(y2d, x2d):
+        if eta == 0:
+            x2d[...] = 0
+            return None
+        status, _ = _l1.simplex(y2d, x2d, eta)
+        raise_for_status(status, "y")
+
+    return run_projection(y, out, _on_2d_views(kernel),
+                          lambda t: (_torch_backend.simplex(t, eta), None), name="y")[0]
+
+
+def _norm_of_whole(y2d, kind):
+    """Norm of a whole 2-D view through the group-norm kernel (NaN/inf raise)."""
+    norms = np.empty(y2d.shape[0])
+    if not _bilevel.group_norms(y2d, norms, kind, True):
+        raise_for_status(_l1.Status.STATUS_NONFINITE, "y")
+    if kind == _bilevel.NormKind.NORM_MAX:
+        return norms.max(initial=0.0)
+    if kind == _bilevel.NormKind.NORM_L2:
+        return float(np.sqrt(np.dot(norms, norms)))
+    return norms.sum()
+
+
+def project_l2_ball(y, eta, *, out=None):
+    r"""Euclidean projection onto the l2 ball of radius ``eta``.
+
+    .. math::
+
+        P(y) = y \, \min\!\left(1, \frac{\eta}{\|y\|_2}\right).
+
+    Parameters
+    ----------
+    y : array-like or torch.Tensor of float32 or float64
+        The point to project, of any shape.
+    eta : float
+        Radius, ``eta >= 0``.
+    out : ndarray or torch.Tensor, optional
+        Where to write the result (may be ``y``).
+
+    Returns
+    -------
+    x : ndarray or torch.Tensor
+        The projection, like ``y``; ``y`` unchanged when ``||y||_2 <= eta``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skproj.projections import project_l2_ball
+    >>> project_l2_ball(np.array([3.0, 4.0]), 1.0)
+    array([0.6, 0.8])
+    """
+    eta = check_radius(eta)
+
+    def kernel(y2d, x2d):
+        norm = _norm_of_whole(y2d, _bilevel.NormKind.NORM_L2)
+        if norm <= eta:
+            np.copyto(x2d, y2d)
+        else:
+            np.multiply(y2d, eta / norm, out=x2d)
+
+    return run_projection(y, out, _on_2d_views(kernel),
+                          lambda t: (_torch_backend.l2_ball(t, eta), None), name="y")[0]
+
+
+def project_linf_ball(y, eta, *, out=None):
+    r"""Euclidean projection onto the l-infinity ball of radius ``eta``.
+
+    .. math::
+
+        P(y)_i = \operatorname{sign}(y_i) \min(|y_i|, \eta).
+
+    Parameters
+    ----------
+    y : array-like or torch.Tensor of float32 or float64
+        The point to project, of any shape.
+    eta : float
+        Radius, ``eta >= 0``.
+    out : ndarray or torch.Tensor, optional
+        Where to write the result (may be ``y``).
+
+    Returns
+    -------
+    x : ndarray or torch.Tensor
+        The projection, like ``y``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skproj.projections import project_linf_ball
+    >>> project_linf_ball(np.array([3.0, -0.5, -2.0]), 1.0)
+    array([ 1. , -0.5, -1. ])
+    """
+    eta = check_radius(eta)
+
+    def kernel(y2d, x2d):
+        if _norm_of_whole(y2d, _bilevel.NormKind.NORM_MAX) <= eta:
+            np.copyto(x2d, y2d)
+        else:
+            np.clip(y2d, -eta, eta, out=x2d)
+
+    return run_projection(y, out, _on_2d_views(kernel),
+                          lambda t: (_torch_backend.linf_ball(t, eta), None), name="y")[0]
