@@ -60,7 +60,7 @@ cdef inline void threshold_push(SimplexThreshold* state,
 cdef double threshold_finish(SimplexThreshold* state) noexcept nogil:
     """Re-admit parked values, drop candidates below the threshold, return tau."""
     cdef double* values = state.values
-    cdef Py_ssize_t start = state.n_parked, end = state.end, i, kept
+    cdef Py_ssize_t start = state.n_parked, end = state.end, i, kept, remaining
     cdef double rho = state.rho, value, total
     if end == 0:
         return 0.0
@@ -77,11 +77,14 @@ cdef double threshold_finish(SimplexThreshold* state) noexcept nogil:
         kept = start
         for i in range(start, end):
             value = values[i]
-            if value > rho:
+            remaining = end - start - (i - kept) - 1   # list size if dropped
+            if value > rho or remaining == 0:
+                # The last candidate stays: when the radius is below the
+                # rounding of the largest value, rho may round up to it.
                 values[kept] = value
                 kept += 1
             else:
-                rho += (rho - value) / (end - start - (i - kept) - 1)
+                rho += (rho - value) / remaining
         if kept == end:
             break
         end = kept

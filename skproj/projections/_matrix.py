@@ -99,7 +99,8 @@ def group_norms(Y, norm="l2", *, axis=0):
             raise_for_status(Status.STATUS_NONFINITE, "Y")
         if norm == "l2" and not np.isfinite(norms).all():
             # The sums of squares overflowed (entries beyond ~1e154): rescale.
-            norms = np.linalg.norm(Y / np.abs(Y).max(), axis=axis) * np.abs(Y).max()
+            largest = np.abs(Y).max()
+            norms = np.linalg.norm(Y / largest, axis=axis) * largest
     return _torch_backend.to_tensor_like(norms, tensor) if tensor is not None else norms
 
 

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from skproj.projections import _bilevel, _l1, _torch_backend
+from skproj.projections import _l1, _torch_backend
+from skproj.projections._matrix import group_norms
 from skproj.projections._validation import check_radius, raise_for_status, run_projection
 
 __all__ = ["project_l1_ball", "project_simplex", "project_l2_ball", "project_linf_ball"]
@@ -158,16 +159,14 @@ def project_simplex(y, eta=1.0, *, out=None):
                           lambda t: (_torch_backend.simplex(t, eta), None), name="y")[0]
 
 
-def _norm_of_whole(y2d, kind):
-    """Norm of a whole 2-D view through the group-norm kernel (NaN/inf raise)."""
-    norms = np.empty(y2d.shape[0])
-    if not _bilevel.group_norms(y2d, norms, kind, True):
-        raise_for_status(_l1.Status.STATUS_NONFINITE, "y")
-    if kind == _bilevel.NormKind.NORM_MAX:
-        return norms.max(initial=0.0)
-    if kind == _bilevel.NormKind.NORM_L2:
-        return float(np.sqrt(np.dot(norms, norms)))
-    return norms.sum()
+def _norm_of_whole(y2d, norm):
+    """Norm of a whole 2-D view from its row norms (NaN/inf raise)."""
+    rows = group_norms(y2d, norm, axis=1)
+    if norm == "linf":
+        return rows.max(initial=0.0)
+    largest = rows.max(initial=0.0)
+    # Rescaled so that squaring cannot overflow.
+    return largest * float(np.linalg.norm(rows / largest)) if largest > 0 else 0.0
 
 
 def project_l2_ball(y, eta, *, out=None):
@@ -201,7 +200,7 @@ def project_l2_ball(y, eta, *, out=None):
     eta = check_radius(eta)
 
     def kernel(y2d, x2d):
-        norm = _norm_of_whole(y2d, _bilevel.NormKind.NORM_L2)
+        norm = _norm_of_whole(y2d, "l2")
         if norm <= eta:
             np.copyto(x2d, y2d)
         else:
@@ -242,7 +241,7 @@ def project_linf_ball(y, eta, *, out=None):
     eta = check_radius(eta)
 
     def kernel(y2d, x2d):
-        if _norm_of_whole(y2d, _bilevel.NormKind.NORM_MAX) <= eta:
+        if _norm_of_whole(y2d, "linf") <= eta:
             np.copyto(x2d, y2d)
         else:
             np.clip(y2d, -eta, eta, out=x2d)

@@ -1,0 +1,171 @@
+"""The contract every projection of ``skproj.projections`` keeps (see DESIGN.md)."""
+
+import numpy as np
+import pytest
+
+from skproj import projections as P
+
+VECTOR = [P.project_l1_ball, P.project_simplex, P.project_l2_ball, P.project_linf_ball]
+MATRIX = list(P.MATRIX_PROJECTIONS.values())
+ALL = VECTOR + MATRIX
+ids = lambda f: f.__name__  # noqa: E731
+
+
+def _layouts(Y):
+    yield "C", np.ascontiguousarray(Y)
+    yield "F", np.asfortranarray(Y)
+    yield "strided", np.repeat(np.repeat(Y, 2, axis=0), 3, axis=1)[::2, ::3]
+    readonly = Y.copy()
+    readonly.flags.writeable = False
+    yield "read-only", readonly
+
+
+@pytest.mark.parametrize("project", ALL, ids=ids)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_layout_kept_and_input_untouched(project, dtype, rng):
+    Y = rng.standard_normal((13, 7)).astype(dtype)
+    expected = project(Y.copy(), 1.5)
+    for layout, Y_layout in _layouts(Y):
+        before = Y_layout.copy()
+        X = project(Y_layout, 1.5)
+        assert X.dtype == dtype, layout
+        assert X.shape == Y.shape
+        np.testing.assert_array_equal(Y_layout, before, err_msg=layout)
+        np.testing.assert_allclose(X, expected, rtol=1e-6, err_msg=layout)
+
+
+@pytest.mark.parametrize("project", ALL, ids=ids)
+def test_out_and_in_place(project, rng):
+    Y = rng.standard_normal((9, 11))
+    expected = project(Y, 2.0)
+    out = np.empty_like(Y)
+    assert project(Y, 2.0, out=out) is out
+    np.testing.assert_array_equal(out, expected)
+    in_place = Y.copy()
+    assert project(in_place, 2.0, out=in_place) is in_place
+    np.testing.assert_array_equal(in_place, expected)
+    fortran_out = np.empty_like(Y, order="F")
+    np.testing.assert_array_equal(project(Y, 2.0, out=fortran_out), expected)
+
+
+@pytest.mark.parametrize("project", ALL, ids=ids)
+def test_partially_overlapping_out(project, rng):
+    buffer = rng.standard_normal((10, 6))
+    Y = buffer[:8]
+    expected = project(Y.copy(), 1.0)
+    out = buffer[2:]
+    project(Y, 1.0, out=out)
+    np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("project", [f for f in ALL if f is not P.project_simplex], ids=ids)
+def test_inside_comes_back_bit_for_bit(project, rng):
+    Y = rng.standard_normal((5, 4)) * 1e-3
+    X = project(Y, 1e3)
+    np.testing.assert_array_equal(X, Y)
+    assert X is not Y
+
+
+def test_simplex_point_comes_back_bit_for_bit():
+    y = np.array([0.25, 0.5, 0.25])
+    np.testing.assert_array_equal(P.project_simplex(y, 1.0), y)
+
+
+@pytest.mark.parametrize("project", ALL, ids=ids)
+def test_radius_zero(project, rng):
+    Y = rng.standard_normal((4, 3))
+    np.testing.assert_array_equal(project(Y, 0.0), 0)
+
+
+@pytest.mark.parametrize("project", ALL, ids=ids)
+@pytest.mark.parametrize("shape", [(0, 3), (3, 0), (0, 0)])
+def test_empty_arrays_are_valid(project, shape):
+    X = project(np.empty(shape), 1.0)
+    assert X.shape == shape
+
+
+@pytest.mark.parametrize("project", ALL, ids=ids)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_values_raise(project, bad, rng):
+    Y = rng.standard_normal((4, 5))
+    Y[2, 3] = bad
+    out = np.zeros_like(Y)
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        project(Y, 1e-3, out=out)
+    np.testing.assert_array_equal(out, 0)  # nothing was written
+
+
+@pytest.mark.parametrize("project", ALL, ids=ids)
+@pytest.mark.parametrize("eta", [-1.0, np.nan, np.inf])
+def test_bad_radius_raises(project, eta):
+    with pytest.raises(ValueError, match="eta"):
+        project(np.ones((2, 2)), eta)
+
+
+@pytest.mark.parametrize("project", ALL, ids=ids)
+@pytest.mark.parametrize("eta", ["1", None, True, [1.0]])
+def test_radius_of_wrong_type_raises(project, eta):
+    with pytest.raises(TypeError, match="eta"):
+        project(np.ones((2, 2)), eta)
+
+
+@pytest.mark.parametrize("project", ALL, ids=ids)
+@pytest.mark.parametrize("dtype,word", [(np.int64, "integer"), (np.complex128, "complex"),
+                                        (object, "object"), (np.float16, "low-precision"),
+                                        (bool, "boolean")])
+def test_unsupported_dtypes_raise_type_error(project, dtype, word):
+    with pytest.raises(TypeError, match=word):
+        project(np.ones((2, 3), dtype=dtype), 1.0)
+
+
+@pytest.mark.parametrize("project", MATRIX, ids=ids)
+def test_matrix_projections_need_2d(project):
+    for shape in [(3,), (2, 2, 2)]:
+        with pytest.raises(ValueError, match="2-D"):
+            project(np.ones(shape), 1.0)
+
+
+@pytest.mark.parametrize("project", MATRIX, ids=ids)
+def test_axis(project, rng):
+    Y = rng.standard_normal((5, 8))
+    np.testing.assert_array_equal(project(Y, 1.0, axis=-1), project(Y, 1.0, axis=1))
+    np.testing.assert_allclose(project(Y, 1.0, axis=1), project(Y.T, 1.0, axis=0).T)
+    with pytest.raises(ValueError, match="axis"):
+        project(Y, 1.0, axis=2)
+    with pytest.raises(TypeError, match="axis"):
+        project(Y, 1.0, axis=0.5)
+
+
+@pytest.mark.parametrize("project", ALL, ids=ids)
+def test_bad_out_raises(project):
+    Y = np.ones((3, 4))
+    with pytest.raises(ValueError, match="out"):
+        project(Y, 1.0, out=np.empty((4, 3)))
+    with pytest.raises(ValueError, match="out"):
+        project(Y, 1.0, out=np.empty((3, 4), dtype=np.float32))
+    with pytest.raises(TypeError, match="out"):
+        project(Y, 1.0, out=[[0.0] * 4] * 3)
+
+
+def test_vector_projections_keep_any_shape(rng):
+    Y = rng.standard_normal((3, 4, 5))
+    for project in VECTOR:
+        X = project(Y, 1.0)
+        assert X.shape == Y.shape
+        np.testing.assert_allclose(X.ravel(), project(Y.ravel(), 1.0))
+    # A 3-D view that cannot be flattened without a copy.
+    view = np.swapaxes(Y, 0, 2)[::2]
+    np.testing.assert_allclose(P.project_l1_ball(view, 1.0).ravel(),
+                               P.project_l1_ball(view.ravel(), 1.0))
+    assert P.project_l1_ball(np.float64(3.0), 1.0) == 1.0
+
+
+def test_array_likes_are_accepted():
+    np.testing.assert_allclose(P.project_l1_ball([3.0, 0.0], 1.0), [1.0, 0.0])
+
+
+def test_group_norm_errors():
+    with pytest.raises(ValueError, match="norm"):
+        P.group_norms(np.ones((2, 2)), "l3")
+    with pytest.raises(ValueError, match="NaN"):
+        P.l1inf_norm(np.array([[np.nan]]))

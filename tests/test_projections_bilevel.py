@@ -1,0 +1,123 @@
+"""Bi-level projections and group norms against references and the papers' identities."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, arrays
+
+from skproj.projections import (
+    bilevel_l1inf, bilevel_l11, bilevel_l12, group_norms, l1inf_norm, l11_norm,
+    l12_norm, project_l12_ball,
+)
+
+import references
+
+BILEVEL = {"linf": bilevel_l1inf, "l1": bilevel_l11, "l2": bilevel_l12}
+NORMS = {"linf": l1inf_norm, "l1": l11_norm, "l2": l12_norm}
+
+
+def _random_matrix(rng, case):
+    n, m = rng.integers(1, 12, size=2)
+    kind = case % 4
+    if kind == 0:
+        Y = rng.standard_normal((n, m))
+    elif kind == 1:  # ties
+        Y = rng.choice([-1.0, 0.0, 1.0, 2.0], size=(n, m))
+    elif kind == 2:  # all-zero groups
+        Y = rng.standard_normal((n, m))
+        Y[:, rng.random(m) < 0.4] = 0
+        Y[rng.random(n) < 0.3, :] = 0
+    else:
+        Y = rng.standard_normal((n, m)) ** 3
+    return Y * 10.0 ** rng.integers(-6, 7)
+
+
+@pytest.mark.parametrize("inner", ["linf", "l1", "l2"])
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-10), (np.float32, 2e-5)])
+def test_bilevel_matches_reference(inner, axis, dtype, tol):
+    rng = np.random.default_rng(3)
+    for case in range(120):
+        Y = _random_matrix(rng, case).astype(dtype)
+        if case % 3 == 1:
+            Y = np.asfortranarray(Y)
+        elif case % 3 == 2:
+            Y = np.repeat(Y, 2, axis=1)[:, ::2]  # strided view
+        norm = references.group_norm(Y, inner, axis)
+        radius = [0.0, 0.01, 0.2, 0.7, 1.0, 1.5][case % 6] * norm
+        X = BILEVEL[inner](Y, radius, axis=axis)
+        expected = references.bilevel(Y, radius, inner, axis)
+        assert X.dtype == dtype and X.shape == Y.shape
+        scale = max(np.abs(Y).max(), 1e-300)
+        np.testing.assert_allclose(X, expected, rtol=0, atol=tol * scale * 8)
+
+
+@pytest.mark.parametrize("inner", ["linf", "l1", "l2"])
+@pytest.mark.parametrize("axis", [0, 1])
+def test_group_norms(inner, axis, rng):
+    Y = rng.standard_normal((6, 9))
+    expected = references.group_norm(Y, inner, axis)
+    assert NORMS[inner](Y, axis=axis) == pytest.approx(expected, rel=1e-12)
+    ords = {"linf": np.inf, "l1": 1, "l2": 2}
+    np.testing.assert_allclose(group_norms(Y, inner, axis=axis),
+                               np.linalg.norm(Y, ord=ords[inner], axis=axis))
+
+
+def test_l12_ball_is_bilevel_l12_and_matches_interior_point(rng):
+    cp = pytest.importorskip("cvxpy")
+    for case in range(8):
+        Y = rng.standard_normal((4, 5))
+        radius = 0.3 * l12_norm(Y)
+        X = cp.Variable(Y.shape)
+        problem = cp.Problem(cp.Minimize(cp.sum_squares(X - Y)),
+                             [cp.sum(cp.norm(X, 2, axis=0)) <= radius])
+        problem.solve(solver=cp.CLARABEL, tol_gap_abs=1e-12, tol_gap_rel=1e-12,
+                      tol_feas=1e-12)
+        np.testing.assert_allclose(project_l12_ball(Y, radius), X.value, atol=1e-6)
+        np.testing.assert_array_equal(project_l12_ball(Y, radius), bilevel_l12(Y, radius))
+
+
+def test_bilevel_l1inf_is_sparser_than_l12_on_gaussian(rng):
+    # The papers' observation: bi-level l1,inf keeps few groups at small radius.
+    Y = rng.standard_normal((1000, 1000))
+    kept = (np.abs(bilevel_l1inf(Y, 1.0)).max(axis=0) > 0).sum()
+    assert 1 <= kept <= 20
+
+
+def test_large_matrices_both_axes_agree_with_transpose(rng):
+    Y = rng.standard_normal((300, 2000))
+    for project in BILEVEL.values():
+        np.testing.assert_allclose(project(Y, 5.0, axis=0), project(Y.T, 5.0, axis=1).T,
+                                   rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(project(np.asfortranarray(Y), 5.0, axis=0),
+                                   project(Y, 5.0, axis=0), rtol=1e-12, atol=1e-14)
+
+
+matrices = arrays(np.float64, array_shapes(min_dims=2, max_dims=2, max_side=8),
+                  elements=st.floats(-1e4, 1e4, allow_nan=False, allow_infinity=False))
+
+
+@pytest.mark.parametrize("inner", ["linf", "l1", "l2"])
+@given(Y=matrices, fraction=st.floats(0, 1.2), axis=st.sampled_from([0, 1]))
+def test_bilevel_identity_feasibility_idempotence(inner, Y, fraction, axis):
+    """||Y - BP(Y)|| + ||BP(Y)|| = ||Y|| in the projection's own norm."""
+    norm = NORMS[inner]
+    radius = fraction * norm(Y, axis=axis)
+    X = BILEVEL[inner](Y, radius, axis=axis)
+    total = norm(Y, axis=axis)
+    slack = 1e-9 * max(total, 1.0)
+    assert norm(X, axis=axis) <= radius + slack
+    assert norm(Y - X, axis=axis) + norm(X, axis=axis) == pytest.approx(total, abs=slack)
+    np.testing.assert_allclose(BILEVEL[inner](X, radius, axis=axis), X,
+                               atol=1e-9 * max(np.abs(Y).max(initial=0), 1.0))
+
+
+@given(Y=matrices, fraction=st.floats(0, 1.2), seed=st.integers(0, 1000))
+def test_l12_projection_inequality(Y, fraction, seed):
+    radius = fraction * l12_norm(Y)
+    X = project_l12_ball(Y, radius)
+    Z = np.random.default_rng(seed).standard_normal(Y.shape)
+    Z *= radius / max(l12_norm(Z), 1e-300)
+    scale = max(np.abs(Y).max(initial=0), 1.0)
+    assert np.sum((Y - X) * (Z - X)) <= 1e-7 * scale ** 2 * Y.size

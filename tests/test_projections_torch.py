@@ -1,0 +1,90 @@
+"""PyTorch tensors: CPU tensors share memory with the kernels, CUDA runs on device."""
+
+import numpy as np
+import pytest
+
+from skproj import projections as P
+
+torch = pytest.importorskip("torch")
+
+VECTOR = [P.project_l1_ball, P.project_simplex, P.project_l2_ball, P.project_linf_ball]
+MATRIX = list(P.MATRIX_PROJECTIONS.values())
+ALL = VECTOR + MATRIX
+ids = lambda f: f.__name__  # noqa: E731
+
+
+@pytest.mark.parametrize("project", ALL, ids=ids)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_cpu_tensor_matches_numpy(project, dtype):
+    T = torch.randn(12, 9, dtype=dtype, generator=torch.Generator().manual_seed(0))
+    before = T.clone()
+    X = project(T, 1.3)
+    assert isinstance(X, torch.Tensor) and X.dtype == dtype and X.device == T.device
+    np.testing.assert_array_equal(X.numpy(), project(T.numpy(), 1.3))
+    assert torch.equal(T, before)
+    np.testing.assert_array_equal(project(T.t(), 1.3).numpy(), project(T.numpy().T, 1.3))
+
+
+@pytest.mark.parametrize("project", ALL, ids=ids)
+def test_cpu_out_tensor_shares_memory(project):
+    T = torch.randn(6, 5, dtype=torch.float64)
+    expected = project(T.numpy(), 0.7)
+    pointer = T.data_ptr()
+    result = project(T, 0.7, out=T)
+    assert result is T and T.data_ptr() == pointer
+    np.testing.assert_array_equal(T.numpy(), expected)
+
+
+def test_tensor_requiring_grad_and_parameters():
+    layer = torch.nn.Linear(20, 4)
+    with torch.no_grad():
+        P.bilevel_l1inf(layer.weight, 0.5, out=layer.weight)
+    assert P.l1inf_norm(layer.weight) <= 0.5 + 1e-6
+    X = P.bilevel_l1inf(layer.weight, 0.1)
+    assert not X.requires_grad
+
+
+def test_tensor_errors():
+    with pytest.raises(TypeError, match="float32 and float64"):
+        P.project_l1_ball(torch.ones(3, dtype=torch.int64), 1.0)
+    with pytest.raises(ValueError, match="NaN"):
+        P.bilevel_l1inf(torch.tensor([[float("nan")]]), 1.0)
+    with pytest.raises(ValueError, match="out"):
+        P.bilevel_l1inf(torch.ones(2, 2), 1.0, out=torch.ones(2, 3))
+    assert P.project_l2_ball(torch.ones(2), torch.tensor(1.0)).shape == (2,)
+
+
+@pytest.mark.parametrize("project", ALL, ids=ids)
+def test_torch_device_implementation_matches_kernels(project):
+    """The device (CUDA) code path, exercised on CPU tensors through the backend."""
+    from skproj.projections import _torch_backend as backend
+
+    T = torch.randn(30, 17, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    implementations = {
+        "project_l1_ball": lambda t: backend.l1_ball(t, 2.0),
+        "project_simplex": lambda t: backend.simplex(t, 2.0),
+        "project_l2_ball": lambda t: backend.l2_ball(t, 2.0),
+        "project_linf_ball": lambda t: backend.linf_ball(t, 2.0),
+        "bilevel_l1inf": lambda t: backend.bilevel_l1inf(t, 2.0, 0),
+        "bilevel_l11": lambda t: backend.bilevel_l11(t, 2.0, 0),
+        "bilevel_l12": lambda t: backend.bilevel_l12(t, 2.0, 0),
+        "project_l12_ball": lambda t: backend.bilevel_l12(t, 2.0, 0),
+        "project_l1inf_ball": lambda t: backend.l1inf_ball(t, 2.0, 0)[0],
+    }
+    expected = project(T.numpy(), 2.0)
+    np.testing.assert_allclose(implementations[project.__name__](T).numpy(), expected,
+                               atol=1e-9)
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("project", ALL, ids=ids)
+@pytest.mark.parametrize("axis", [0, 1])
+def test_cuda_tensor_stays_on_device(project, axis):
+    T = torch.randn(50, 40, dtype=torch.float64, device="cuda")
+    kwargs = {} if project in VECTOR else {"axis": axis}
+    X = project(T, 1.5, **kwargs)
+    assert X.device.type == "cuda" and X.dtype == T.dtype
+    np.testing.assert_allclose(X.cpu().numpy(), project(T.cpu().numpy(), 1.5, **kwargs),
+                               atol=1e-9)
+    out = torch.empty_like(T)
+    assert project(T, 1.5, out=out, **kwargs) is out

@@ -1,0 +1,115 @@
+"""Vector projections against sort-based references and closed forms."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from skproj.projections import (
+    project_l1_ball, project_l2_ball, project_linf_ball, project_simplex,
+)
+
+import references
+
+
+def _random_vector(rng, case):
+    """Signed vectors with ties, zeros and a wide range of scales."""
+    n = int(rng.integers(1, 60))
+    kind = case % 4
+    if kind == 0:
+        y = rng.standard_normal(n)
+    elif kind == 1:  # ties
+        y = rng.choice([-2.0, -1.0, 0.0, 1.0, 3.0], size=n)
+    elif kind == 2:  # sparse
+        y = rng.standard_normal(n) * (rng.random(n) < 0.2)
+    else:
+        y = rng.standard_normal(n) ** 3
+    return y * 10.0 ** rng.integers(-8, 9)
+
+
+RADII = [0.0, 1e-3, 0.1, 0.5, 0.9, 1.0, 2.0]  # as fractions of ||y||_1
+
+
+@pytest.mark.parametrize("dtype,rtol", [(np.float64, 1e-10), (np.float32, 1e-5)])
+def test_l1_ball_matches_sort_based_reference(dtype, rtol):
+    rng = np.random.default_rng(1)
+    for case in range(300):
+        y = _random_vector(rng, case).astype(dtype)
+        radius = RADII[case % len(RADII)] * float(np.abs(y, dtype=np.float64).sum())
+        x = project_l1_ball(y, radius)
+        expected = references.l1_ball(y, radius)
+        assert x.dtype == dtype
+        scale = max(np.abs(y).max(), 1e-300)
+        np.testing.assert_allclose(x, expected, rtol=0, atol=rtol * scale * 4)
+        assert np.abs(x, dtype=np.float64).sum() <= radius * (1 + 4 * rtol) + 1e-300
+
+
+@pytest.mark.parametrize("dtype,rtol", [(np.float64, 1e-10), (np.float32, 1e-5)])
+def test_simplex_matches_sort_based_reference(dtype, rtol):
+    rng = np.random.default_rng(2)
+    for case in range(300):
+        y = _random_vector(rng, case).astype(dtype)
+        radius = [0.0, 0.3, 1.0, 5.0][case % 4] * max(np.abs(y).max(), 1.0)
+        x = project_simplex(y, radius)
+        expected = references.simplex(y, radius)
+        scale = max(np.abs(y).max(), radius, 1e-300)
+        np.testing.assert_allclose(x, expected, rtol=0, atol=rtol * scale * 4)
+        assert (x >= 0).all()
+        assert abs(x.sum(dtype=np.float64) - radius) <= 8 * rtol * scale * max(1, x.size ** 0.5)
+
+
+def test_l1_ball_large_vector_threshold_structure(rng):
+    y = rng.standard_normal(10 ** 6)
+    radius = 100.0
+    x = project_l1_ball(y, radius)
+    np.testing.assert_allclose(np.abs(x).sum(), radius, rtol=1e-12)
+    # One common threshold: kept entries moved by the same amount.
+    moved = np.abs(y) - np.abs(x)
+    tau = moved[x != 0]
+    np.testing.assert_allclose(tau, tau[0], rtol=1e-9)
+    assert (np.abs(y[x == 0]) <= tau[0] * (1 + 1e-12)).all()
+
+
+def test_l2_and_linf_closed_forms(rng):
+    y = rng.standard_normal((7, 5))
+    np.testing.assert_allclose(project_l2_ball(y, 1.0), y / np.linalg.norm(y))
+    np.testing.assert_allclose(project_linf_ball(y, 0.5), np.clip(y, -0.5, 0.5))
+    huge = np.array([3e200, 4e200])
+    np.testing.assert_allclose(project_l2_ball(huge, 1.0), [0.6, 0.8])
+
+
+finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
+vectors = arrays(np.float64, st.integers(1, 40), elements=finite)
+radii = st.floats(0, 1e3)
+
+
+@pytest.mark.parametrize("project,norm", [
+    (project_l1_ball, lambda x: np.abs(x).sum()),
+    (project_l2_ball, np.linalg.norm),
+    (project_linf_ball, lambda x: np.abs(x).max()),
+])
+@given(y=vectors, radius=radii, seed=st.integers(0, 2 ** 32 - 1))
+def test_ball_properties(project, norm, y, radius, seed):
+    x = project(y, radius)
+    scale = max(np.abs(y).max(), radius, 1.0)
+    # Feasible.
+    assert norm(x) <= radius + 1e-9 * scale * y.size
+    # Idempotent.
+    np.testing.assert_allclose(project(x, radius), x, atol=1e-9 * scale)
+    # Projection inequality <y - P(y), z - P(y)> <= 0 for a feasible z.
+    z = np.random.default_rng(seed).standard_normal(y.size)
+    z = z * (radius / max(norm(z), 1e-300))
+    assert np.dot(y - x, z - x) <= 1e-7 * scale ** 2 * y.size
+
+
+@given(y=vectors, radius=st.floats(0, 1e3))
+def test_simplex_properties(y, radius):
+    x = project_simplex(y, radius)
+    scale = max(np.abs(y).max(), radius, 1.0)
+    assert (x >= 0).all()
+    assert abs(x.sum() - radius) <= 1e-9 * scale * y.size
+    np.testing.assert_allclose(project_simplex(x, radius), x, atol=1e-9 * scale)
+    z = np.random.default_rng(0).random(y.size)
+    z = z * (radius / z.sum())
+    assert np.dot(y - x, z - x) <= 1e-7 * scale ** 2 * y.size
