@@ -6,24 +6,30 @@ rows contiguous when possible, and a flag ``groups_are_rows``.  Groups are
 reduced by streaming over memory in order, so neither orientation transposes
 or copies the matrix:
 
-1. one read pass computes the group norms ``t`` (and a NaN/inf flag);
+1. one read pass computes the group norms ``t``;
 2. ``t`` is projected onto the l1 ball of radius ``eta`` (Condat), giving a
    threshold ``tau`` and the new group radii ``u = max(t - tau, 0)``;
 3. one pass writes the result; groups whose radius is zero are written
    without being read.
 
+Rows are handled by small inline loops over ``(pointer, length, step)``; each
+is called once with the literal step 1 so that the compiler emits a vectorized
+version for contiguous rows.  NaN and inf propagate into the norms (the max
+is NaN-propagating), so the norms' total tells whether the input was finite
+without a test per element.
+
 References
 ----------
 M. Barlaud, G. Perez, J.-P. Marmorat, "A new linear time bi-level l1,inf
-projection; application to the sparsification of auto-encoders neural networks",
-arXiv:2407.16293 (2024).
+projection; application to the sparsification of auto-encoders neural
+networks", arXiv:2407.16293 (2024).
 """
 
-from libc.math cimport fabs, sqrt
+from libc.math cimport NAN, fabs, sqrt
 from libc.stdlib cimport free, malloc
 from cython cimport floating
 
-from skproj.projections._common cimport clip, copy_matrix, fill_zero_row, shrink
+from skproj.projections._common cimport clip, copy_matrix, shrink
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     SimplexThreshold, simplex_threshold, threshold_finish, threshold_init,
@@ -31,77 +37,167 @@ from skproj.projections._l1 cimport (
 )
 
 
+cdef inline Py_ssize_t _step(Py_ssize_t stride_in_bytes, Py_ssize_t itemsize) noexcept nogil:
+    return stride_in_bytes // itemsize
+
+
+cdef inline double _max(double a, double b) noexcept nogil:
+    return b if b > a else a
+
+
+cdef inline int _fold_four_rows(const floating* r0, const floating* r1,
+                                const floating* r2, const floating* r3,
+                                Py_ssize_t n, Py_ssize_t step, double* norms,
+                                int kind) noexcept nogil:
+    """Fold four rows into the column norms; return 1 if a NaN was seen.
+
+    Four rows at a time divide the loads and stores of ``norms`` by four.
+    Sums propagate NaN by themselves; the max needs the explicit flag.
+    """
+    cdef Py_ssize_t j
+    cdef double a, b, c, d
+    cdef int nan_seen = 0
+    if kind == NORM_MAX:
+        for j in range(n):
+            a = fabs(r0[j * step])
+            b = fabs(r1[j * step])
+            c = fabs(r2[j * step])
+            d = fabs(r3[j * step])
+            nan_seen |= (a != a) | (b != b) | (c != c) | (d != d)
+            norms[j] = _max(norms[j], _max(_max(a, b), _max(c, d)))
+    elif kind == NORM_L1:
+        for j in range(n):
+            norms[j] += (fabs(r0[j * step]) + fabs(r1[j * step])) + (
+                fabs(r2[j * step]) + fabs(r3[j * step]))
+    else:
+        for j in range(n):
+            a = r0[j * step]
+            b = r1[j * step]
+            c = r2[j * step]
+            d = r3[j * step]
+            norms[j] += (a * a + b * b) + (c * c + d * d)
+    return nan_seen
+
+
+cdef inline int _fold_row(const floating* row, Py_ssize_t n, Py_ssize_t step,
+                          double* norms, int kind) noexcept nogil:
+    """Fold one row into the column norms; return 1 if a NaN was seen."""
+    cdef Py_ssize_t j
+    cdef double a
+    cdef int nan_seen = 0
+    for j in range(n):
+        a = fabs(row[j * step])
+        if kind == NORM_MAX:
+            nan_seen |= a != a
+            norms[j] = _max(norms[j], a)
+        else:
+            norms[j] += a if kind == NORM_L1 else a * a
+    return nan_seen
+
+
+cdef inline double _row_norm(const floating* row, Py_ssize_t n, Py_ssize_t step,
+                             int kind) noexcept nogil:
+    """Norm of one row (NaN if a NaN was seen); four accumulators break the
+    dependency chain of the reduction."""
+    cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, value, b0, b1, b2, b3
+    cdef Py_ssize_t j, n4 = n - n % 4
+    cdef int nan_seen = 0
+    if kind == NORM_MAX:
+        for j in range(0, n4, 4):
+            b0 = fabs(row[j * step])
+            b1 = fabs(row[(j + 1) * step])
+            b2 = fabs(row[(j + 2) * step])
+            b3 = fabs(row[(j + 3) * step])
+            nan_seen |= (b0 != b0) | (b1 != b1) | (b2 != b2) | (b3 != b3)
+            a0 = _max(a0, b0)
+            a1 = _max(a1, b1)
+            a2 = _max(a2, b2)
+            a3 = _max(a3, b3)
+        for j in range(n4, n):
+            b0 = fabs(row[j * step])
+            nan_seen |= b0 != b0
+            a0 = _max(a0, b0)
+        return NAN if nan_seen else _max(_max(a0, a1), _max(a2, a3))
+    if kind == NORM_L1:
+        for j in range(0, n4, 4):
+            a0 += fabs(row[j * step])
+            a1 += fabs(row[(j + 1) * step])
+            a2 += fabs(row[(j + 2) * step])
+            a3 += fabs(row[(j + 3) * step])
+        for j in range(n4, n):
+            a0 += fabs(row[j * step])
+        return (a0 + a1) + (a2 + a3)
+    for j in range(0, n4, 4):
+        value = row[j * step]
+        a0 += value * value
+        value = row[(j + 1) * step]
+        a1 += value * value
+        value = row[(j + 2) * step]
+        a2 += value * value
+        value = row[(j + 3) * step]
+        a3 += value * value
+    for j in range(n4, n):
+        value = row[j * step]
+        a0 += value * value
+    return (a0 + a1) + (a2 + a3)
+
+
 cdef double _group_norms(const floating[:, :] y, double* norms, int kind,
                          bint groups_are_rows) noexcept nogil:
-    """Write each group's norm in ``norms``; return NaN iff y has NaN or inf.
+    """Write each group's norm in ``norms`` and return their sum.
 
-    For ``NORM_L2`` the squared norms are written.
+    The sum is NaN or inf when ``y`` holds NaN or inf (or when a sum overflows).
     """
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1]
-    cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols, i, j
-    cdef double nonfinite = 0.0, magnitude, acc
-    cdef floating value
-    for j in range(n_groups):
-        norms[j] = 0.0
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, j
+    cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols
+    cdef Py_ssize_t step = _step(y.strides[1], sizeof(floating))
+    cdef double total = 0.0
+    cdef int nan_seen = 0
     if groups_are_rows:
         for i in range(n_rows):
-            acc = 0.0
-            for j in range(n_cols):
-                value = y[i, j]
-                nonfinite += value * 0.0
-                magnitude = fabs(value)
-                if kind == NORM_MAX:
-                    acc = magnitude if magnitude > acc else acc
-                elif kind == NORM_L1:
-                    acc += magnitude
-                else:
-                    acc += magnitude * magnitude
-            norms[i] = acc
+            if step == 1:
+                norms[i] = _row_norm(&y[i, 0], n_cols, 1, kind)
+            else:
+                norms[i] = _row_norm(&y[i, 0], n_cols, step, kind)
     else:
-        for i in range(n_rows):
-            for j in range(n_cols):
-                value = y[i, j]
-                nonfinite += value * 0.0
-                magnitude = fabs(value)
-                if kind == NORM_MAX:
-                    norms[j] = magnitude if magnitude > norms[j] else norms[j]
-                elif kind == NORM_L1:
-                    norms[j] += magnitude
-                else:
-                    norms[j] += magnitude * magnitude
-    return nonfinite
+        for j in range(n_cols):
+            norms[j] = 0.0
+        for i in range(0, n_rows - n_rows % 4, 4):
+            if step == 1:
+                nan_seen |= _fold_four_rows(&y[i, 0], &y[i + 1, 0], &y[i + 2, 0],
+                                            &y[i + 3, 0], n_cols, 1, norms, kind)
+            else:
+                nan_seen |= _fold_four_rows(&y[i, 0], &y[i + 1, 0], &y[i + 2, 0],
+                                            &y[i + 3, 0], n_cols, step, norms, kind)
+        for i in range(n_rows - n_rows % 4, n_rows):
+            nan_seen |= _fold_row(&y[i, 0], n_cols, step, norms, kind)
+    for j in range(n_groups):
+        if kind == NORM_L2:
+            norms[j] = sqrt(norms[j])
+        total += norms[j]
+    return NAN if nan_seen else total
 
 
 def group_norms(const floating[:, :] y, double[::1] norms, int kind,
                 bint groups_are_rows):
-    """Group norms into ``norms``; return ``False`` if y has NaN or inf."""
-    cdef double nonfinite
+    """Group norms into ``norms``; return ``False`` if they are not all finite."""
+    cdef double total
     with nogil:
-        nonfinite = _group_norms(y, &norms[0], kind, groups_are_rows)
-        if kind == NORM_L2:
-            _sqrt_inplace(&norms[0], norms.shape[0])
-    return nonfinite == 0.0
+        total = _group_norms(y, &norms[0], kind, groups_are_rows)
+    return total - total == 0.0
 
 
-cdef void _sqrt_inplace(double* values, Py_ssize_t n) noexcept nogil:
-    cdef Py_ssize_t i
-    for i in range(n):
-        values[i] = sqrt(values[i])
-
+# ------------------------------------------------------ pass 2: the l1 threshold
 
 cdef int _norms_and_threshold(const floating[:, :] y, double* norms, int kind,
                               bint groups_are_rows, double eta,
                               double* tau) noexcept nogil:
-    """Passes 1 and 2: the group norms and the l1 threshold ``tau`` on them."""
-    cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1], j
-    cdef double total = 0.0
+    """The group norms and the l1 threshold ``tau`` on them."""
+    cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
+    cdef double total = _group_norms(y, norms, kind, groups_are_rows)
     cdef double* buffer
-    if _group_norms(y, norms, kind, groups_are_rows) != 0.0:
+    if total - total != 0.0:
         return STATUS_NONFINITE
-    if kind == NORM_L2:
-        _sqrt_inplace(norms, n_groups)
-    for j in range(n_groups):
-        total += norms[j]
     if total <= eta:
         return STATUS_INSIDE
     buffer = <double*> malloc(n_groups * sizeof(double))
@@ -112,122 +208,180 @@ cdef int _norms_and_threshold(const floating[:, :] y, double* norms, int kind,
     return STATUS_PROJECTED
 
 
-cdef int _run(const floating[:, :] y, floating[:, :] x, int kind,
-              bint groups_are_rows, double eta, double[::1] radii) noexcept nogil:
-    """Shared driver: norms, threshold, new radii in ``radii``; copy if inside."""
-    cdef Py_ssize_t j
+cdef int _new_radii(const floating[:, :] y, floating[:, :] x, int kind,
+                    bint groups_are_rows, double eta, double* radii) noexcept nogil:
+    """Radii ``max(t - tau, 0)`` of the groups in ``radii``; copy y if inside."""
+    cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1], j
     cdef double tau = 0.0
-    cdef int status = _norms_and_threshold(y, &radii[0], kind, groups_are_rows,
-                                           eta, &tau)
+    cdef int status = _norms_and_threshold(y, radii, kind, groups_are_rows, eta, &tau)
     if status == STATUS_INSIDE:
         copy_matrix(y, x)
     elif status == STATUS_PROJECTED:
-        for j in range(radii.shape[0]):
+        for j in range(n_groups):
             radii[j] = max(radii[j] - tau, 0.0)
     return status
 
 
+# ------------------------------------------------------ pass 3: write the result
+
+cdef inline void _clip_columns(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
+                               floating* dst, Py_ssize_t step_x,
+                               const floating* levels) noexcept nogil:
+    cdef Py_ssize_t j
+    for j in range(n):
+        dst[j * step_x] = clip(src[j * step_y], levels[j])
+
+
+cdef inline void _clip_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
+                           floating* dst, Py_ssize_t step_x, floating level) noexcept nogil:
+    cdef Py_ssize_t j
+    for j in range(n):
+        dst[j * step_x] = clip(src[j * step_y], level)
+
+
+cdef inline void _scale_columns(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
+                                floating* dst, Py_ssize_t step_x,
+                                const floating* scales) noexcept nogil:
+    cdef Py_ssize_t j
+    for j in range(n):
+        dst[j * step_x] = src[j * step_y] * scales[j]
+
+
+cdef inline void _scale_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
+                            floating* dst, Py_ssize_t step_x, floating scale) noexcept nogil:
+    cdef Py_ssize_t j
+    for j in range(n):
+        dst[j * step_x] = src[j * step_y] * scale
+
+
+cdef inline void _zero_row(floating* dst, Py_ssize_t n, Py_ssize_t step_x) noexcept nogil:
+    cdef Py_ssize_t j
+    for j in range(n):
+        dst[j * step_x] = 0
+
+
+cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_are_rows,
+                        const floating* factors, bint rescale) noexcept nogil:
+    """Clip (or rescale) every group by its factor; zero groups are not read."""
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i
+    cdef Py_ssize_t step_y = _step(y.strides[1], sizeof(floating))
+    cdef Py_ssize_t step_x = _step(x.strides[1], sizeof(floating))
+    cdef bint unit = step_y == 1 and step_x == 1
+    for i in range(n_rows):
+        if groups_are_rows and factors[i] == 0:
+            if unit:
+                _zero_row(&x[i, 0], n_cols, 1)
+            else:
+                _zero_row(&x[i, 0], n_cols, step_x)
+        elif groups_are_rows and rescale:
+            if unit:
+                _scale_row(&y[i, 0], n_cols, 1, &x[i, 0], 1, factors[i])
+            else:
+                _scale_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, factors[i])
+        elif groups_are_rows:
+            if unit:
+                _clip_row(&y[i, 0], n_cols, 1, &x[i, 0], 1, factors[i])
+            else:
+                _clip_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, factors[i])
+        elif rescale:
+            if unit:
+                _scale_columns(&y[i, 0], n_cols, 1, &x[i, 0], 1, factors)
+            else:
+                _scale_columns(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, factors)
+        else:
+            if unit:
+                _clip_columns(&y[i, 0], n_cols, 1, &x[i, 0], 1, factors)
+            else:
+                _clip_columns(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, factors)
+
+
+cdef int _bilevel_clip_or_scale(const floating[:, :] y, floating[:, :] x, double eta,
+                                bint groups_are_rows, double[::1] radii,
+                                bint rescale) noexcept nogil:
+    cdef Py_ssize_t n_groups = radii.shape[0], j
+    cdef int kind = NORM_L2 if rescale else NORM_MAX
+    cdef double tau = 0.0
+    cdef floating* factors
+    cdef int status = _norms_and_threshold(y, &radii[0], kind, groups_are_rows, eta, &tau)
+    if status == STATUS_INSIDE:
+        copy_matrix(y, x)
+    if status != STATUS_PROJECTED:
+        return status
+    factors = <floating*> malloc(n_groups * sizeof(floating))
+    if factors == NULL:
+        return STATUS_NOMEMORY
+    for j in range(n_groups):
+        if rescale:
+            # radii[j] is the l2 norm t_j; the factor is u_j / t_j.
+            factors[j] = <floating> (max(radii[j] - tau, 0.0) / radii[j]
+                                     if radii[j] > tau else 0.0)
+        else:
+            factors[j] = <floating> max(radii[j] - tau, 0.0)
+        radii[j] = max(radii[j] - tau, 0.0)
+    _write_groups(y, x, groups_are_rows, factors, rescale)
+    free(factors)
+    return STATUS_PROJECTED
+
+
 def bilevel_l1inf(const floating[:, :] y, floating[:, :] x, double eta,
                   bint groups_are_rows, double[::1] radii):
-    """Clip each group to its new infinity-norm radius.  Returns a status."""
-    cdef Py_ssize_t i, j
-    cdef double level
-    cdef floating value
+    """Clip each group to its new infinity-norm radius (written in ``radii``)."""
     cdef int status
     with nogil:
-        status = _run(y, x, NORM_MAX, groups_are_rows, eta, radii)
-        if status == STATUS_PROJECTED:
-            if groups_are_rows:
-                for i in range(y.shape[0]):
-                    level = radii[i]
-                    if level == 0.0:
-                        fill_zero_row(x, i)
-                    else:
-                        for j in range(y.shape[1]):
-                            x[i, j] = clip(y[i, j], level)
-            else:
-                for i in range(y.shape[0]):
-                    for j in range(y.shape[1]):
-                        x[i, j] = clip(y[i, j], radii[j])
+        status = _bilevel_clip_or_scale(y, x, eta, groups_are_rows, radii, False)
     return status
 
 
 def bilevel_l12(const floating[:, :] y, floating[:, :] x, double eta,
                 bint groups_are_rows, double[::1] radii):
-    """Rescale each group to its new l2-norm radius.  Returns a status.
-
-    ``radii`` receives the group norms' scale factors ``u_j / t_j``.
-    """
-    cdef Py_ssize_t i, j
-    cdef double scale
+    """Rescale each group to its new l2-norm radius (written in ``radii``)."""
     cdef int status
     with nogil:
-        status = _norms_and_threshold(y, &radii[0], NORM_L2, groups_are_rows,
-                                      eta, &scale)
-        if status == STATUS_INSIDE:
-            copy_matrix(y, x)
-        elif status == STATUS_PROJECTED:
-            # scale holds tau here; turn each norm into its scale factor.
-            for j in range(radii.shape[0]):
-                radii[j] = max(radii[j] - scale, 0.0) / radii[j] if radii[j] > 0 else 0.0
-            if groups_are_rows:
-                for i in range(y.shape[0]):
-                    scale = radii[i]
-                    if scale == 0.0:
-                        fill_zero_row(x, i)
-                    else:
-                        for j in range(y.shape[1]):
-                            x[i, j] = <floating> (y[i, j] * scale)
-            else:
-                for i in range(y.shape[0]):
-                    for j in range(y.shape[1]):
-                        x[i, j] = <floating> (y[i, j] * radii[j])
+        status = _bilevel_clip_or_scale(y, x, eta, groups_are_rows, radii, True)
     return status
 
 
 def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
                 bint groups_are_rows, double[::1] radii):
-    """Project each group onto the l1 ball of its new radius.  Returns a status.
+    """Project each group onto the l1 ball of its new radius (in ``radii``).
 
     Each shrunk group needs its own soft threshold, found by Condat's method on
     the group's magnitudes as they lie in memory (strided when the groups are
-    columns).
+    columns: consecutive columns share cache lines, so they stay cached).
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1]
     cdef Py_ssize_t group_size = n_cols if groups_are_rows else n_rows
     cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols, g, k
+    cdef Py_ssize_t step_y, step_x
+    cdef const floating* src
+    cdef floating* dst
     cdef double radius, group_tau
-    cdef floating value
     cdef int status
     cdef SimplexThreshold state
     cdef double* buffer = <double*> malloc(max(group_size, 1) * sizeof(double))
     if buffer == NULL:
         return STATUS_NOMEMORY
+    if groups_are_rows:
+        step_y = _step(y.strides[1], sizeof(floating))
+        step_x = _step(x.strides[1], sizeof(floating))
+    else:
+        step_y = _step(y.strides[0], sizeof(floating))
+        step_x = _step(x.strides[0], sizeof(floating))
     with nogil:
-        status = _run(y, x, NORM_L1, groups_are_rows, eta, radii)
+        status = _new_radii(y, x, NORM_L1, groups_are_rows, eta, &radii[0])
         if status == STATUS_PROJECTED:
             for g in range(n_groups):
+                src = &y[g, 0] if groups_are_rows else &y[0, g]
+                dst = &x[g, 0] if groups_are_rows else &x[0, g]
                 radius = radii[g]
                 if radius == 0.0:
-                    for k in range(group_size):
-                        _at(x, g, k, groups_are_rows)[0] = 0
+                    _zero_row(dst, group_size, step_x)
                     continue
                 threshold_init(&state, buffer, radius)
                 for k in range(group_size):
-                    threshold_push(&state, fabs(_at_const(y, g, k, groups_are_rows)[0]))
+                    threshold_push(&state, fabs(src[k * step_y]))
                 group_tau = threshold_finish(&state)
                 for k in range(group_size):
-                    value = _at_const(y, g, k, groups_are_rows)[0]
-                    _at(x, g, k, groups_are_rows)[0] = shrink(value, group_tau)
+                    dst[k * step_x] = shrink(src[k * step_y], group_tau)
     free(buffer)
     return status
-
-
-cdef inline floating* _at(floating[:, :] x, Py_ssize_t group, Py_ssize_t k,
-                          bint groups_are_rows) noexcept nogil:
-    return &x[group, k] if groups_are_rows else &x[k, group]
-
-
-cdef inline const floating* _at_const(const floating[:, :] y, Py_ssize_t group,
-                                      Py_ssize_t k, bint groups_are_rows) noexcept nogil:
-    return &y[group, k] if groups_are_rows else &y[k, group]

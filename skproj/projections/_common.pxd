@@ -1,24 +1,20 @@
 # Element-wise helpers shared by the projection kernels (inlined in each).
 
-from libc.math cimport fabs
+from libc.math cimport copysign, fabs
 from cython cimport floating
 
 
-cdef inline floating clip(floating value, double level) noexcept nogil:
-    """``value`` clipped to ``[-level, level]``."""
-    if value > level:
-        return <floating> level
-    if value < -level:
-        return <floating> -level
-    return value
+cdef inline floating clip(floating value, floating level) noexcept nogil:
+    """``value`` clipped to ``[-level, level]`` (branch-free)."""
+    value = level if value > level else value
+    return -level if value < -level else value
 
 
 cdef inline floating shrink(floating value, double tau) noexcept nogil:
-    """Soft threshold: ``sign(value) * max(|value| - tau, 0)``."""
+    """Soft threshold: ``sign(value) * max(|value| - tau, 0)`` (branch-free)."""
     cdef double magnitude = fabs(value) - tau
-    if magnitude <= 0:
-        return 0
-    return <floating> (magnitude if value > 0 else -magnitude)
+    magnitude = magnitude if magnitude > 0 else 0.0
+    return <floating> copysign(magnitude, value)
 
 
 cdef inline void copy_matrix(const floating[:, :] y, floating[:, :] x) noexcept nogil:

@@ -107,14 +107,53 @@ cdef double simplex_threshold(const double* values, Py_ssize_t n, double radius,
     return threshold_finish(&state)
 
 
+cdef enum:
+    BLOCK = 2048   # values summed then scanned while in L1 cache
+
+
+cdef inline double _sum_abs(const floating* values, Py_ssize_t n,
+                            Py_ssize_t step) noexcept nogil:
+    # Four accumulators break the dependency chain of the sum.
+    cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+    cdef Py_ssize_t j, n4 = n - n % 4
+    for j in range(0, n4, 4):
+        a0 += fabs(values[j * step])
+        a1 += fabs(values[(j + 1) * step])
+        a2 += fabs(values[(j + 2) * step])
+        a3 += fabs(values[(j + 3) * step])
+    for j in range(n4, n):
+        a0 += fabs(values[j * step])
+    return (a0 + a1) + (a2 + a3)
+
+
+cdef inline void _push_abs(SimplexThreshold* state, const floating* values, Py_ssize_t n,
+                           Py_ssize_t step) noexcept nogil:
+    cdef Py_ssize_t j
+    for j in range(n):
+        threshold_push(state, fabs(values[j * step]))
+
+
+cdef inline void _shrink_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
+                             floating* dst, Py_ssize_t step_x, double tau) noexcept nogil:
+    cdef Py_ssize_t j
+    for j in range(n):
+        dst[j * step_x] = shrink(src[j * step_y], tau)
+
+
 def l1_ball(const floating[:, :] y, floating[:, :] x, double radius):
     """Project the 2-D view ``y`` (one vector) onto the l1 ball into ``x``.
 
-    ``x`` may be ``y`` itself.  Returns ``(status, tau)``.
+    One read pass sums the magnitudes and runs Condat's scan, block by block
+    (a block is summed, then scanned while it is in cache); a second pass
+    writes the soft threshold.  ``x`` may be ``y`` itself.  NaN or inf make
+    the sum non-finite.  Returns ``(status, tau)``.
     """
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, j
-    cdef double total = 0.0, nonfinite = 0.0, magnitude, tau = 0.0
-    cdef floating value
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, j, width
+    cdef Py_ssize_t step_y = y.strides[1] // sizeof(floating)
+    cdef Py_ssize_t step_x = x.strides[1] // sizeof(floating)
+    cdef double total = 0.0, tau = 0.0
+    cdef const floating* row
+    cdef int status
     cdef SimplexThreshold state
     cdef double* buffer = <double*> malloc(max(n_rows * n_cols, 1) * sizeof(double))
     if buffer == NULL:
@@ -122,23 +161,32 @@ def l1_ball(const floating[:, :] y, floating[:, :] x, double radius):
     with nogil:
         threshold_init(&state, buffer, radius)
         for i in range(n_rows):
-            for j in range(n_cols):
-                value = y[i, j]
-                magnitude = fabs(value)
-                total += magnitude
-                nonfinite += value * 0.0   # NaN iff some value is NaN or inf
-                threshold_push(&state, magnitude)
-        if nonfinite == 0.0 and total > radius:
+            j = 0
+            while j < n_cols:
+                width = min(<Py_ssize_t> BLOCK, n_cols - j)
+                row = &y[i, j]
+                if step_y == 1:
+                    total += _sum_abs(row, width, 1)
+                    _push_abs(&state, row, width, 1)
+                else:
+                    total += _sum_abs(row, width, step_y)
+                    _push_abs(&state, row, width, step_y)
+                j += width
+        if total - total != 0.0:
+            status = STATUS_NONFINITE
+        elif total <= radius:
+            status = STATUS_INSIDE
+            copy_matrix(y, x)
+        else:
+            status = STATUS_PROJECTED
             tau = threshold_finish(&state)
             for i in range(n_rows):
-                for j in range(n_cols):
-                    x[i, j] = shrink(y[i, j], tau)
-        elif nonfinite == 0.0:
-            copy_matrix(y, x)
+                if step_y == 1 and step_x == 1:
+                    _shrink_row(&y[i, 0], n_cols, 1, &x[i, 0], 1, tau)
+                else:
+                    _shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau)
     free(buffer)
-    if nonfinite != 0.0:
-        return STATUS_NONFINITE, 0.0
-    return (STATUS_PROJECTED if total > radius else STATUS_INSIDE), tau
+    return status, tau
 
 
 def simplex(const floating[:, :] y, floating[:, :] x, double radius):

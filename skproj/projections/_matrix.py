@@ -5,7 +5,8 @@ import numpy as np
 from skproj.projections import _bilevel, _l1inf, _torch_backend
 from skproj.projections._l1 import Status
 from skproj.projections._validation import (
-    as_numpy_array, check_axis, check_radius, raise_for_status, run_projection,
+    as_numpy_array, check_axis, check_radius, raise_for_status, run_kernel,
+    run_projection,
 )
 
 __all__ = [
@@ -45,9 +46,7 @@ def _run_matrix_kernel(kernel, y, out, eta, axis, torch_compute, extra=False):
         if eta == 0:
             x_np[...] = 0
             return (0.0, radii) if extra else None
-        result = kernel(y_view, x_view, eta, groups_are_rows, radii)
-        status = result[0] if extra else result
-        raise_for_status(status, "Y")
+        result = run_kernel(kernel, y_view, x_view, eta, groups_are_rows, radii)
         return (result[1], radii) if extra else None
 
     def empty_result(y_any):
@@ -96,11 +95,12 @@ def group_norms(Y, norm="l2", *, axis=0):
     if Y.size:
         y_view, _, groups_are_rows = _oriented(Y, Y, axis)
         if not _bilevel.group_norms(y_view, norms, _NORM_KINDS[norm], groups_are_rows):
-            raise_for_status(Status.STATUS_NONFINITE, "Y")
-        if norm == "l2" and not np.isfinite(norms).all():
-            # The sums of squares overflowed (entries beyond ~1e154): rescale.
+            if not np.isfinite(Y).all():
+                raise_for_status(Status.STATUS_NONFINITE, "Y")
+            # A sum overflowed (entries beyond ~1e154): norms are homogeneous.
             largest = np.abs(Y).max()
-            norms = np.linalg.norm(Y / largest, axis=axis) * largest
+            _bilevel.group_norms(y_view / largest, norms, _NORM_KINDS[norm], groups_are_rows)
+            norms *= largest
     return _torch_backend.to_tensor_like(norms, tensor) if tensor is not None else norms
 
 

@@ -87,6 +87,29 @@ def _same_memory(a, b):
             and a.strides == b.strides)
 
 
+def run_kernel(kernel, y, x, eta, *args, name="Y"):
+    """Run ``kernel(y, x, eta, *args)``, whose result starts with a status code.
+
+    The kernels detect NaN and inf through sums that become non-finite, which
+    also happens when finite entries are so large that a sum overflows.  Then
+    the projection is recomputed on ``y / s`` with radius ``eta / s`` and scaled
+    back: every projection here is positively homogeneous.
+    """
+    result = kernel(y, x, eta, *args)
+    status = result[0] if isinstance(result, tuple) else result
+    if status == Status.STATUS_NONFINITE and np.isfinite(y).all():
+        scale = float(np.abs(y).max())
+        result = kernel(y / scale, x, eta / scale, *args)
+        x *= scale
+        if isinstance(result, tuple):
+            result = (result[0], result[1] * scale) + tuple(result[2:])
+        if len(args) and isinstance(args[-1], np.ndarray):
+            args[-1][...] *= scale  # the group radii
+        status = result[0] if isinstance(result, tuple) else result
+    raise_for_status(status, name)
+    return result
+
+
 def raise_for_status(status, name="Y"):
     """Turn a kernel's status code into the matching exception."""
     if status == Status.STATUS_NONFINITE:
@@ -156,9 +179,11 @@ def _run_on_tensor(y, out, compute, torch_compute, ndim, name, empty_result):
                 f"device {y.device}, got {tuple(out.shape)}, {out.dtype}, {out.device}."
             )
     if y.device.type == "cpu":
-        # Zero-copy: the kernels work on the tensors' own memory.
-        result = torch.empty_like(y) if out is None else out
-        _, extra = run_projection(y.detach().numpy(), result.detach().numpy(), compute,
+        # Zero-copy: the kernels work on the tensors' own memory.  A new
+        # result is allocated by NumPy (which asks for huge pages) and shared.
+        y_numpy = y.detach().numpy()
+        result = torch.from_numpy(np.empty_like(y_numpy)) if out is None else out
+        _, extra = run_projection(y_numpy, result.detach().numpy(), compute,
                                   torch_compute, ndim=ndim, name=name,
                                   empty_result=empty_result)
         return result, _torch_backend.to_tensor_like(extra, y)

@@ -4,7 +4,7 @@ import numpy as np
 
 from skproj.projections import _l1, _torch_backend
 from skproj.projections._matrix import group_norms
-from skproj.projections._validation import check_radius, raise_for_status, run_projection
+from skproj.projections._validation import check_radius, run_kernel, run_projection
 
 __all__ = ["project_l1_ball", "project_simplex", "project_l2_ball", "project_linf_ball"]
 
@@ -102,8 +102,7 @@ def project_l1_ball(y, eta, *, out=None):
         if eta == 0:
             x2d[...] = 0
             return None
-        status, _ = _l1.l1_ball(y2d, x2d, eta)
-        raise_for_status(status, "y")
+        run_kernel(_l1.l1_ball, y2d, x2d, eta, name="y")
 
     return run_projection(y, out, _on_2d_views(kernel),
                           lambda t: (_torch_backend.l1_ball(t, eta), None), name="y")[0]
@@ -152,8 +151,7 @@ def project_simplex(y, eta=1.0, *, out=None):
         if eta == 0:
             x2d[...] = 0
             return None
-        status, _ = _l1.simplex(y2d, x2d, eta)
-        raise_for_status(status, "y")
+        run_kernel(_l1.simplex, y2d, x2d, eta, name="y")
 
     return run_projection(y, out, _on_2d_views(kernel),
                           lambda t: (_torch_backend.simplex(t, eta), None), name="y")[0]
