@@ -165,14 +165,16 @@ _MATRIX_PARAMETERS = """
         Axis the inner norm runs along: with 0 each column is a group (the
         input-feature columns of a ``torch.nn.Linear`` weight), with 1 each row.
     out : ndarray or torch.Tensor, optional
-        Array like ``Y`` receiving the result; may be ``Y`` itself.
+        Array like ``Y`` receiving the result; may be ``Y`` itself."""
 
+_MATRIX_RETURNS = """
     Returns
     -------
     X : ndarray or torch.Tensor
         The projection, of the same kind, shape, dtype and device as ``Y``;
-        ``Y`` unchanged (bit for bit) when it already lies in the ball.
+        ``Y`` unchanged (bit for bit) when it already lies in the ball."""
 
+_MATRIX_RAISES = """
     Raises
     ------
     TypeError
@@ -191,7 +193,10 @@ _BILEVEL_REFERENCE = """
 
 def _document(function):
     function.__doc__ = (function.__doc__
-                        .replace("{parameters}", _MATRIX_PARAMETERS)
+                        .replace("{parameters}", _MATRIX_PARAMETERS + _MATRIX_RETURNS
+                                 + _MATRIX_RAISES)
+                        .replace("{parameters_only}", _MATRIX_PARAMETERS)
+                        .replace("{raises}", _MATRIX_RAISES)
                         .replace("{bilevel_reference}", _BILEVEL_REFERENCE))
     return function
 
@@ -332,18 +337,22 @@ def project_l1inf_ball(Y, eta, *, axis=0, out=None, return_dual=False):
     :math:`\theta = (\sum_j S_j/k_j - \eta) / \sum_j 1/k_j` over the active
     groups.  See the kernel ``skproj.projections._l1inf`` for the algorithm
     and its complexity.
-{parameters}
+{parameters_only}
     return_dual : bool, default=False
         Also return the threshold :math:`\theta` and the levels :math:`\mu`.
 
     Returns
     -------
+    X : ndarray or torch.Tensor
+        The projection, of the same kind, shape, dtype and device as ``Y``;
+        ``Y`` unchanged (bit for bit) when it already lies in the ball.
     theta : float
         Only with ``return_dual=True``: the common threshold (0 when ``Y`` is
         inside the ball).
-    mu : ndarray of shape (n_groups,)
+    mu : ndarray or torch.Tensor of shape (n_groups,)
         Only with ``return_dual=True``: the clipping level of each group (the
         group maxima when ``Y`` is inside the ball).
+{raises}
 
     See Also
     --------
