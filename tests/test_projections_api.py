@@ -169,3 +169,17 @@ def test_group_norm_errors():
         P.group_norms(np.ones((2, 2)), "l3")
     with pytest.raises(ValueError, match="NaN"):
         P.l1inf_norm(np.array([[np.nan]]))
+
+
+@pytest.mark.parametrize("project", ALL, ids=ids)
+def test_non_finite_detected_at_every_position(project):
+    # The kernels detect NaN/inf through their reductions (unrolled by four):
+    # every position of the main loops and the tails must be covered.
+    for shape in [(1, 7), (5, 1), (6, 9), (9, 6)]:
+        for position in np.ndindex(*shape):
+            for bad in (np.nan, np.inf):
+                Y = np.ones(shape)
+                Y[position] = bad
+                for layout in (Y, np.asfortranarray(Y)):
+                    with pytest.raises(ValueError, match="NaN or infinity"):
+                        project(layout, 0.5)

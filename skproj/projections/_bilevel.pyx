@@ -14,9 +14,9 @@ or copies the matrix:
 
 Rows are handled by small inline loops over ``(pointer, length, step)``; each
 is called once with the literal step 1 so that the compiler emits a vectorized
-version for contiguous rows.  NaN and inf propagate into the norms (the max
-is NaN-propagating), so the norms' total tells whether the input was finite
-without a test per element.
+version for contiguous rows.  NaN and inf propagate into the norms (see
+``_poison``), so the norms' total tells whether the input was finite without a
+test per element.
 
 References
 ----------
@@ -25,7 +25,7 @@ projection; application to the sparsification of auto-encoders neural
 networks", arXiv:2407.16293 (2024).
 """
 
-from libc.math cimport NAN, fabs, sqrt
+from libc.math cimport fabs, sqrt
 from libc.stdlib cimport free, malloc
 from cython cimport floating
 
@@ -42,29 +42,35 @@ cdef inline Py_ssize_t _step(Py_ssize_t stride_in_bytes, Py_ssize_t itemsize) no
 
 
 cdef inline double _max(double a, double b) noexcept nogil:
+    """max(a, b) that keeps a NaN already in ``a`` (a single maxsd/maxpd)."""
     return b if b > a else a
 
 
-cdef inline int _fold_four_rows(const floating* r0, const floating* r1,
+cdef inline double _poison(double value) noexcept nogil:
+    """0 when ``value`` is finite, NaN when it is NaN or inf.
+
+    Added to a running max it makes the max NaN-propagating without a branch.
+    """
+    return value - value
+
+
+cdef inline void _fold_four_rows(const floating* r0, const floating* r1,
                                 const floating* r2, const floating* r3,
                                 Py_ssize_t n, Py_ssize_t step, double* norms,
                                 int kind) noexcept nogil:
-    """Fold four rows into the column norms; return 1 if a NaN was seen.
+    """Fold four rows into the column norms.
 
     Four rows at a time divide the loads and stores of ``norms`` by four.
-    Sums propagate NaN by themselves; the max needs the explicit flag.
     """
     cdef Py_ssize_t j
     cdef double a, b, c, d
-    cdef int nan_seen = 0
     if kind == NORM_MAX:
         for j in range(n):
             a = fabs(r0[j * step])
             b = fabs(r1[j * step])
             c = fabs(r2[j * step])
             d = fabs(r3[j * step])
-            nan_seen |= (a != a) | (b != b) | (c != c) | (d != d)
-            norms[j] = _max(norms[j], _max(_max(a, b), _max(c, d)))
+            norms[j] = _max(norms[j], _max(_max(a, b), _max(c, d))) + _poison(a + b + c + d)
     elif kind == NORM_L1:
         for j in range(n):
             norms[j] += (fabs(r0[j * step]) + fabs(r1[j * step])) + (
@@ -76,48 +82,40 @@ cdef inline int _fold_four_rows(const floating* r0, const floating* r1,
             c = r2[j * step]
             d = r3[j * step]
             norms[j] += (a * a + b * b) + (c * c + d * d)
-    return nan_seen
 
 
-cdef inline int _fold_row(const floating* row, Py_ssize_t n, Py_ssize_t step,
-                          double* norms, int kind) noexcept nogil:
-    """Fold one row into the column norms; return 1 if a NaN was seen."""
+cdef inline void _fold_row(const floating* row, Py_ssize_t n, Py_ssize_t step,
+                           double* norms, int kind) noexcept nogil:
+    """Fold one row into the column norms."""
     cdef Py_ssize_t j
     cdef double a
-    cdef int nan_seen = 0
     for j in range(n):
         a = fabs(row[j * step])
         if kind == NORM_MAX:
-            nan_seen |= a != a
-            norms[j] = _max(norms[j], a)
+            norms[j] = _max(norms[j], a) + _poison(a)
         else:
             norms[j] += a if kind == NORM_L1 else a * a
-    return nan_seen
 
 
 cdef inline double _row_norm(const floating* row, Py_ssize_t n, Py_ssize_t step,
                              int kind) noexcept nogil:
-    """Norm of one row (NaN if a NaN was seen); four accumulators break the
-    dependency chain of the reduction."""
-    cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, value, b0, b1, b2, b3
+    """Norm of one row; four accumulators break the dependency chain."""
+    cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, value
     cdef Py_ssize_t j, n4 = n - n % 4
-    cdef int nan_seen = 0
     if kind == NORM_MAX:
         for j in range(0, n4, 4):
-            b0 = fabs(row[j * step])
-            b1 = fabs(row[(j + 1) * step])
-            b2 = fabs(row[(j + 2) * step])
-            b3 = fabs(row[(j + 3) * step])
-            nan_seen |= (b0 != b0) | (b1 != b1) | (b2 != b2) | (b3 != b3)
-            a0 = _max(a0, b0)
-            a1 = _max(a1, b1)
-            a2 = _max(a2, b2)
-            a3 = _max(a3, b3)
+            value = fabs(row[j * step])
+            a0 = _max(a0, value) + _poison(value)
+            value = fabs(row[(j + 1) * step])
+            a1 = _max(a1, value) + _poison(value)
+            value = fabs(row[(j + 2) * step])
+            a2 = _max(a2, value) + _poison(value)
+            value = fabs(row[(j + 3) * step])
+            a3 = _max(a3, value) + _poison(value)
         for j in range(n4, n):
-            b0 = fabs(row[j * step])
-            nan_seen |= b0 != b0
-            a0 = _max(a0, b0)
-        return NAN if nan_seen else _max(_max(a0, a1), _max(a2, a3))
+            value = fabs(row[j * step])
+            a0 = _max(a0, value) + _poison(value)
+        return _max(_max(a0, a1), _max(a2, a3)) + _poison(a0 + a1 + a2 + a3)
     if kind == NORM_L1:
         for j in range(0, n4, 4):
             a0 += fabs(row[j * step])
@@ -152,7 +150,6 @@ cdef double _group_norms(const floating[:, :] y, double* norms, int kind,
     cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols
     cdef Py_ssize_t step = _step(y.strides[1], sizeof(floating))
     cdef double total = 0.0
-    cdef int nan_seen = 0
     if groups_are_rows:
         for i in range(n_rows):
             if step == 1:
@@ -164,18 +161,18 @@ cdef double _group_norms(const floating[:, :] y, double* norms, int kind,
             norms[j] = 0.0
         for i in range(0, n_rows - n_rows % 4, 4):
             if step == 1:
-                nan_seen |= _fold_four_rows(&y[i, 0], &y[i + 1, 0], &y[i + 2, 0],
+                _fold_four_rows(&y[i, 0], &y[i + 1, 0], &y[i + 2, 0],
                                             &y[i + 3, 0], n_cols, 1, norms, kind)
             else:
-                nan_seen |= _fold_four_rows(&y[i, 0], &y[i + 1, 0], &y[i + 2, 0],
+                _fold_four_rows(&y[i, 0], &y[i + 1, 0], &y[i + 2, 0],
                                             &y[i + 3, 0], n_cols, step, norms, kind)
         for i in range(n_rows - n_rows % 4, n_rows):
-            nan_seen |= _fold_row(&y[i, 0], n_cols, step, norms, kind)
+            _fold_row(&y[i, 0], n_cols, step, norms, kind)
     for j in range(n_groups):
         if kind == NORM_L2:
             norms[j] = sqrt(norms[j])
         total += norms[j]
-    return NAN if nan_seen else total
+    return total
 
 
 def group_norms(const floating[:, :] y, double[::1] norms, int kind,
