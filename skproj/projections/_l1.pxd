@@ -14,8 +14,10 @@ cdef struct SimplexThreshold:
     double* values        # capacity: one slot per pushed value
     Py_ssize_t n_parked   # values[0:n_parked]: candidates set aside by a restart
     Py_ssize_t end        # values[n_parked:end]: the current candidate list
-    double rho            # running threshold of the current candidate list
+    double total          # sum of the current candidate list
     double radius
+    # The list's threshold is rho = (total - radius) / (end - n_parked); it is
+    # compared by cross-multiplication so that a push needs no division.
 
 
 cdef void threshold_init(SimplexThreshold* state, double* buffer,

@@ -29,71 +29,78 @@ cdef void threshold_init(SimplexThreshold* state, double* buffer,
     state.values = buffer
     state.n_parked = 0
     state.end = 0
-    state.rho = -INFINITY
+    state.total = 0.0
     state.radius = radius
 
 
 cdef inline void threshold_push(SimplexThreshold* state,
                                 double value) noexcept nogil:
-    """Condat's online step: admit ``value`` if it may lie above the threshold."""
-    cdef Py_ssize_t size
-    if value <= state.rho:
+    """Condat's online step: admit ``value`` if it may lie above the threshold.
+
+    ``value > rho`` is tested as ``value * count > total - radius``: the
+    common case (a value below the threshold) costs a multiply and a compare.
+    """
+    cdef Py_ssize_t count = state.end - state.n_parked
+    if count > 0 and value * count <= state.total - state.radius:
         return
-    size = state.end - state.n_parked
-    if size == 0:
-        state.values[state.end] = value
-        state.end += 1
-        state.rho = value - state.radius
-        return
-    state.rho += (value - state.rho) / (size + 1)
-    if state.rho > value - state.radius:
-        state.values[state.end] = value
-        state.end += 1
+    if count > 0 and state.total + value - state.radius > (value - state.radius) * (count + 1):
+        state.total += value
     else:
         # ``value`` alone beats the whole list: park the list, restart from it.
         state.n_parked = state.end
-        state.values[state.end] = value
-        state.end += 1
-        state.rho = value - state.radius
+        state.total = value
+    state.values[state.end] = value
+    state.end += 1
 
 
 cdef double threshold_finish(SimplexThreshold* state) noexcept nogil:
-    """Re-admit parked values, drop candidates below the threshold, return tau."""
+    """Re-admit parked values, drop candidates below the threshold, return tau.
+
+    Each cleaning pass is a division-free compaction that also re-sums the
+    kept candidates exactly; passes repeat until no candidate drops.
+    """
     cdef double* values = state.values
-    cdef Py_ssize_t start = state.n_parked, end = state.end, i, kept, remaining
-    cdef double rho = state.rho, value, total
+    cdef Py_ssize_t start = state.n_parked, end = state.end, i, kept
+    cdef double total = state.total, radius = state.radius, value, kept_total, largest
+    cdef Py_ssize_t count
+    cdef bint keep, drop
     if end == 0:
         return 0.0
-    # Parked values above rho join the list; the list grows downwards into
-    # the parked zone, over slots already visited.
+    # Parked values above the threshold join the list; the list grows
+    # downwards into the parked zone, over slots already visited.
     for i in range(state.n_parked - 1, -1, -1):
         value = values[i]
-        if value > rho:
+        if value * (end - start) > total - radius:
             start -= 1
             values[start] = value
-            rho += (value - rho) / (end - start)
-    # Drop candidates at or below rho until the list is stable.
+            total += value
     while True:
+        # Condat's cleaning: a drop lowers the count and the total at once,
+        # so later candidates meet the raised threshold within the same pass.
+        count = end - start
         kept = start
+        kept_total = 0.0
+        largest = values[start]
         for i in range(start, end):
+            # Branch-free: whether a candidate stays is data-dependent and
+            # unpredictable when the support is large.
             value = values[i]
-            remaining = end - start - (i - kept) - 1   # list size if dropped
-            if value > rho or remaining == 0:
-                # The last candidate stays: when the radius is below the
-                # rounding of the largest value, rho may round up to it.
-                values[kept] = value
-                kept += 1
-            else:
-                rho += (rho - value) / remaining
+            largest = value if value > largest else largest
+            keep = value * count > total - radius
+            values[kept] = value
+            kept += keep
+            kept_total += value if keep else 0.0
+            drop = (not keep) and count > 1
+            count -= drop
+            total -= value if drop else 0.0
+        if kept == start:
+            # The radius is below the rounding of the largest value: the
+            # threshold rounded up to it.  The largest value alone is the support.
+            return largest - radius
+        total = kept_total   # re-summed exactly
         if kept == end:
-            break
+            return (total - radius) / (end - start)
         end = kept
-    # Recompute tau from the final list in one sum: the running updates
-    # accumulate rounding, this does not.
-    total = 0.0
-    for i in range(start, end):
-        total += values[i]
-    return (total - state.radius) / (end - start)
 
 
 cdef double simplex_threshold(const double* values, Py_ssize_t n, double radius,
