@@ -113,3 +113,14 @@ def test_simplex_properties(y, radius):
     z = np.random.default_rng(0).random(y.size)
     z = z * (radius / z.sum())
     assert np.dot(y - x, z - x) <= 1e-7 * scale ** 2 * y.size
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_l1_ball_scan_starting_late_in_a_matrix(order, rng):
+    # The scan starts once the running sum exceeds the radius: radii near the
+    # total make it start in a late row, after blocks that were only summed.
+    Y = np.asarray(rng.standard_normal((40, 5000)), order=order)
+    total = np.abs(Y).sum()
+    for fraction in (0.001, 0.5, 0.97, 0.9999):
+        np.testing.assert_allclose(project_l1_ball(Y, fraction * total),
+                                   references.l1_ball(Y, fraction * total), atol=1e-10)

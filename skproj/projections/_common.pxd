@@ -1,7 +1,16 @@
 # Element-wise helpers shared by the projection kernels (inlined in each).
 
+cimport cython
 from libc.math cimport copysign, fabs
+from libc.string cimport memset
 from cython cimport floating
+
+# Below this share of non-zero groups (or entries), a kernel first zeroes the
+# whole output with one memset -- which streams past the caches on large
+# arrays, as memcpy does -- and then writes only the non-zero part, reading
+# only the memory it needs.
+cdef enum:
+    SPARSE_WRITE_DIVISOR = 8
 
 
 cdef inline floating clip(floating value, floating level) noexcept nogil:
@@ -17,6 +26,21 @@ cdef inline floating shrink(floating value, double tau) noexcept nogil:
     return <floating> copysign(magnitude, value)
 
 
+@cython.boundscheck(False)
+@cython.wraparound(False)
+cdef inline bint zero_if_contiguous(floating[:, :] x) noexcept nogil:
+    """Zero ``x`` with one memset if it is C-contiguous; return whether it was."""
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        return True
+    if x.strides[1] != sizeof(floating) or (x.shape[0] > 1 and
+                                            x.strides[0] != x.shape[1] * sizeof(floating)):
+        return False
+    memset(&x[0, 0], 0, x.shape[0] * x.shape[1] * sizeof(floating))
+    return True
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
 cdef inline void copy_matrix(const floating[:, :] y, floating[:, :] x) noexcept nogil:
     """``x[...] = y`` unless they are the same memory."""
     cdef Py_ssize_t i, j
@@ -27,6 +51,8 @@ cdef inline void copy_matrix(const floating[:, :] y, floating[:, :] x) noexcept 
             x[i, j] = y[i, j]
 
 
+@cython.boundscheck(False)
+@cython.wraparound(False)
 cdef inline void fill_zero_row(floating[:, :] x, Py_ssize_t i) noexcept nogil:
     cdef Py_ssize_t j
     for j in range(x.shape[1]):

@@ -22,7 +22,9 @@ from libc.math cimport fabs, INFINITY
 from libc.stdlib cimport free, malloc
 from cython cimport floating
 
-from skproj.projections._common cimport copy_matrix, shrink
+from skproj.projections._common cimport (
+    SPARSE_WRITE_DIVISOR, copy_matrix, shrink, zero_if_contiguous,
+)
 
 cdef void threshold_init(SimplexThreshold* state, double* buffer,
                          double radius) noexcept nogil:
@@ -55,6 +57,8 @@ cdef inline void threshold_push(SimplexThreshold* state,
 
 cdef double threshold_finish(SimplexThreshold* state) noexcept nogil:
     """Re-admit parked values, drop candidates below the threshold, return tau.
+
+    Afterwards ``state.end - state.n_parked`` is the size of the support.
 
     Each cleaning pass is a division-free compaction that also re-sums the
     kept candidates exactly; passes repeat until no candidate drops.
@@ -96,9 +100,11 @@ cdef double threshold_finish(SimplexThreshold* state) noexcept nogil:
         if kept == start:
             # The radius is below the rounding of the largest value: the
             # threshold rounded up to it.  The largest value alone is the support.
+            state.n_parked, state.end = 0, 1
             return largest - radius
         total = kept_total   # re-summed exactly
         if kept == end:
+            state.n_parked, state.end = start, end   # the support's size
             return (total - radius) / (end - start)
         end = kept
 
@@ -135,9 +141,28 @@ cdef inline double _sum_abs(const floating* values, Py_ssize_t n,
 
 cdef inline void _push_abs(SimplexThreshold* state, const floating* values, Py_ssize_t n,
                            Py_ssize_t step) noexcept nogil:
-    cdef Py_ssize_t j
+    """``threshold_push`` of every magnitude, with the state held in registers.
+
+    (Through the pointer, every store of a candidate could alias the state,
+    which would then be reloaded for each value.)
+    """
+    cdef double* slots = state.values
+    cdef Py_ssize_t start = state.n_parked, end = state.end, j
+    cdef double total = state.total, radius = state.radius, value
     for j in range(n):
-        threshold_push(state, fabs(values[j * step]))
+        value = fabs(values[j * step])
+        if end > start and value * (end - start) <= total - radius:
+            continue
+        if end > start and total + value - radius > (value - radius) * (end - start + 1):
+            total += value
+        else:
+            start = end
+            total = value
+        slots[end] = value
+        end += 1
+    state.n_parked = start
+    state.end = end
+    state.total = total
 
 
 cdef inline void _shrink_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
@@ -147,20 +172,41 @@ cdef inline void _shrink_row(const floating* src, Py_ssize_t n, Py_ssize_t step_
         dst[j * step_x] = shrink(src[j * step_y], tau)
 
 
+cdef inline void _shrink_row_sparse(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
+                                    floating* dst, double tau) noexcept nogil:
+    """Write the entries above ``tau`` into a zeroed, contiguous row."""
+    cdef Py_ssize_t j
+    cdef floating value
+    if step_y == 1:
+        for j in range(n):
+            value = src[j]
+            if fabs(value) > tau:
+                dst[j] = shrink(value, tau)
+    else:
+        for j in range(n):
+            value = src[j * step_y]
+            if fabs(value) > tau:
+                dst[j] = shrink(value, tau)
+
+
 def l1_ball(const floating[:, :] y, floating[:, :] x, double radius):
     """Project the 2-D view ``y`` (one vector) onto the l1 ball into ``x``.
 
     One read pass sums the magnitudes and runs Condat's scan, block by block
     (a block is summed, then scanned while it is in cache); a second pass
-    writes the soft threshold.  ``x`` may be ``y`` itself.  NaN or inf make
-    the sum non-finite.  Returns ``(status, tau)``.
+    writes the soft threshold.  The scan only starts once the running sum
+    exceeds the radius (the values summed until then are scanned once more):
+    a point inside the ball costs a sum and a copy, and the scan never holds
+    the candidates of a radius the vector does not reach.  ``x`` may be ``y``
+    itself.  NaN or inf make the sum non-finite.  Returns ``(status, tau)``.
     """
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, j, width
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, j, k, width
     cdef Py_ssize_t step_y = y.strides[1] // sizeof(floating)
     cdef Py_ssize_t step_x = x.strides[1] // sizeof(floating)
     cdef double total = 0.0, tau = 0.0
     cdef const floating* row
     cdef int status
+    cdef bint sparse, scanning = False
     cdef SimplexThreshold state
     cdef double* buffer = <double*> malloc(max(n_rows * n_cols, 1) * sizeof(double))
     if buffer == NULL:
@@ -172,12 +218,15 @@ def l1_ball(const floating[:, :] y, floating[:, :] x, double radius):
             while j < n_cols:
                 width = min(<Py_ssize_t> BLOCK, n_cols - j)
                 row = &y[i, j]
-                if step_y == 1:
-                    total += _sum_abs(row, width, 1)
-                    _push_abs(&state, row, width, 1)
-                else:
-                    total += _sum_abs(row, width, step_y)
+                total += _sum_abs(row, width, 1) if step_y == 1 else _sum_abs(row, width, step_y)
+                if scanning:
                     _push_abs(&state, row, width, step_y)
+                elif total > radius:
+                    # Outside the ball after all: scan what was only summed.
+                    scanning = True
+                    for k in range(i):
+                        _push_abs(&state, &y[k, 0], n_cols, step_y)
+                    _push_abs(&state, &y[i, 0], j + width, step_y)
                 j += width
         if total - total != 0.0:
             status = STATUS_NONFINITE
@@ -187,8 +236,15 @@ def l1_ball(const floating[:, :] y, floating[:, :] x, double radius):
         else:
             status = STATUS_PROJECTED
             tau = threshold_finish(&state)
+            sparse = (state.end - state.n_parked) * SPARSE_WRITE_DIVISOR < n_rows * n_cols
+            if sparse and <const void*> &x[0, 0] != <const void*> &y[0, 0]:
+                sparse = zero_if_contiguous(x)
+            else:
+                sparse = False
             for i in range(n_rows):
-                if step_y == 1 and step_x == 1:
+                if sparse:
+                    _shrink_row_sparse(&y[i, 0], n_cols, step_y, &x[i, 0], tau)
+                elif step_y == 1 and step_x == 1:
                     _shrink_row(&y[i, 0], n_cols, 1, &x[i, 0], 1, tau)
                 else:
                     _shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau)
