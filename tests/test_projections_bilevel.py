@@ -121,3 +121,19 @@ def test_l12_projection_inequality(Y, fraction, seed):
     Z *= radius / max(l12_norm(Z), 1e-300)
     scale = max(np.abs(Y).max(initial=0), 1.0)
     assert np.sum((Y - X) * (Z - X)) <= 1e-7 * scale ** 2 * Y.size
+
+
+@pytest.mark.parametrize("inner", ["linf", "l1", "l2"])
+@pytest.mark.parametrize("axis", [0, 1])
+def test_sparse_and_dense_write_paths_agree(inner, axis, rng):
+    # Few kept groups and a separate contiguous output take the sparse write
+    # path (memset, then the kept groups); in place takes the dense one.
+    Y = rng.standard_normal((200, 3000)) if axis == 0 else rng.standard_normal((3000, 200))
+    for fraction in (0.001, 0.02, 0.5):
+        radius = fraction * NORMS[inner](Y, axis=axis)
+        sparse = BILEVEL[inner](Y, radius, axis=axis)
+        dense = Y.copy()
+        BILEVEL[inner](dense, radius, axis=axis, out=dense)
+        np.testing.assert_array_equal(sparse, dense)
+        np.testing.assert_allclose(sparse, references.bilevel(Y, radius, inner, axis),
+                                   atol=1e-12)

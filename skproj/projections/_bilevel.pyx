@@ -10,7 +10,9 @@ or copies the matrix:
 2. ``t`` is projected onto the l1 ball of radius ``eta`` (Condat), giving a
    threshold ``tau`` and the new group radii ``u = max(t - tau, 0)``;
 3. one pass writes the result; groups whose radius is zero are written
-   without being read.
+   without being read.  When few groups survive, the output is zeroed by one
+   memset (which streams past the caches, as memcpy does) and only the kept
+   groups are read and written.
 
 Rows are handled by small inline loops over ``(pointer, length, step)``; each
 is called once with the literal step 1 so that the compiler emits a vectorized
@@ -29,7 +31,9 @@ from libc.math cimport fabs, sqrt
 from libc.stdlib cimport free, malloc
 from cython cimport floating
 
-from skproj.projections._common cimport clip, copy_matrix, shrink
+from skproj.projections._common cimport (
+    SPARSE_WRITE_DIVISOR, clip, copy_matrix, shrink, zero_if_contiguous,
+)
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     SimplexThreshold, simplex_threshold, threshold_finish, threshold_init,
@@ -292,6 +296,56 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
                 _clip_columns(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, factors)
 
 
+cdef bint _write_sparse_groups(const floating[:, :] y, floating[:, :] x,
+                               bint groups_are_rows, const floating* factors,
+                               bint rescale) noexcept nogil:
+    """Zero ``x`` in one memset, then write only the non-zero groups.
+
+    Returns False (writing nothing) unless few groups are non-zero and ``x``
+    is a contiguous array apart from ``y``.  Columns are then gathered by
+    index, so the rows of ``y`` are read only where a kept column lies.
+    """
+    cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
+    cdef Py_ssize_t n_kept = 0, g, i, k
+    cdef Py_ssize_t step_y = _step(y.strides[1], sizeof(floating))
+    cdef Py_ssize_t* kept
+    cdef const floating* src
+    cdef floating* dst
+    for g in range(n_groups):
+        n_kept += factors[g] != 0
+    if (n_kept * SPARSE_WRITE_DIVISOR >= n_groups
+            or <const void*> &x[0, 0] == <const void*> &y[0, 0]):
+        return False
+    kept = <Py_ssize_t*> malloc(max(n_kept, 1) * sizeof(Py_ssize_t))
+    if kept == NULL or not zero_if_contiguous(x):
+        free(kept)
+        return False
+    n_kept = 0
+    for g in range(n_groups):
+        if factors[g] != 0:
+            kept[n_kept] = g
+            n_kept += 1
+    if groups_are_rows:
+        for k in range(n_kept):
+            g = kept[k]
+            if rescale:
+                _scale_row(&y[g, 0], y.shape[1], step_y, &x[g, 0], 1, factors[g])
+            else:
+                _clip_row(&y[g, 0], y.shape[1], step_y, &x[g, 0], 1, factors[g])
+    else:
+        for i in range(y.shape[0]):
+            src = &y[i, 0]
+            dst = &x[i, 0]
+            for k in range(n_kept):
+                g = kept[k]
+                if rescale:
+                    dst[g] = src[g * step_y] * factors[g]
+                else:
+                    dst[g] = clip(src[g * step_y], factors[g])
+    free(kept)
+    return True
+
+
 cdef int _bilevel_clip_or_scale(const floating[:, :] y, floating[:, :] x, double eta,
                                 bint groups_are_rows, double[::1] radii,
                                 bint rescale) noexcept nogil:
@@ -315,7 +369,8 @@ cdef int _bilevel_clip_or_scale(const floating[:, :] y, floating[:, :] x, double
         else:
             factors[j] = <floating> max(radii[j] - tau, 0.0)
         radii[j] = max(radii[j] - tau, 0.0)
-    _write_groups(y, x, groups_are_rows, factors, rescale)
+    if not _write_sparse_groups(y, x, groups_are_rows, factors, rescale):
+        _write_groups(y, x, groups_are_rows, factors, rescale)
     free(factors)
     return STATUS_PROJECTED
 
