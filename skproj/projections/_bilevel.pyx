@@ -403,8 +403,9 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1]
     cdef Py_ssize_t group_size = n_cols if groups_are_rows else n_rows
-    cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols, g, k
+    cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols, g, k, n_kept
     cdef Py_ssize_t step_y, step_x
+    cdef bint zeroed
     cdef const floating* src
     cdef floating* dst
     cdef double radius, group_tau
@@ -422,12 +423,19 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
     with nogil:
         status = _new_radii(y, x, NORM_L1, groups_are_rows, eta, &radii[0])
         if status == STATUS_PROJECTED:
+            n_kept = 0
+            for g in range(n_groups):
+                n_kept += radii[g] != 0
+            zeroed = (n_kept * SPARSE_WRITE_DIVISOR < n_groups
+                      and <const void*> &x[0, 0] != <const void*> &y[0, 0]
+                      and zero_if_contiguous(x))
             for g in range(n_groups):
                 src = &y[g, 0] if groups_are_rows else &y[0, g]
                 dst = &x[g, 0] if groups_are_rows else &x[0, g]
                 radius = radii[g]
                 if radius == 0.0:
-                    _zero_row(dst, group_size, step_x)
+                    if not zeroed:
+                        _zero_row(dst, group_size, step_x)
                     continue
                 threshold_init(&state, buffer, radius)
                 for k in range(group_size):
