@@ -60,14 +60,14 @@ cdef double threshold_finish(SimplexThreshold* state) noexcept nogil:
 
     Afterwards ``state.end - state.n_parked`` is the size of the support.
 
-    Each cleaning pass is a division-free compaction that also re-sums the
-    kept candidates exactly; passes repeat until no candidate drops.
+    Cleaning passes repeat until no candidate drops; the last candidate is
+    never dropped, so a radius below the rounding of the largest value still
+    leaves a one-value support.
     """
     cdef double* values = state.values
     cdef Py_ssize_t start = state.n_parked, end = state.end, i, kept
-    cdef double total = state.total, radius = state.radius, value, kept_total, largest
+    cdef double total = state.total, radius = state.radius, value
     cdef Py_ssize_t count
-    cdef bint keep, drop
     if end == 0:
         return 0.0
     # Parked values above the threshold join the list; the list grows
@@ -79,34 +79,39 @@ cdef double threshold_finish(SimplexThreshold* state) noexcept nogil:
             values[start] = value
             total += value
     while True:
-        # Condat's cleaning: a drop lowers the count and the total at once,
-        # so later candidates meet the raised threshold within the same pass.
+        # Condat's cleaning: a drop lowers the count and the total at once, so
+        # later candidates meet the raised threshold within the same pass.
+        # Drops are few once the list is nearly clean, so the branch is cheap
+        # and the loop carries no dependency through ``total`` otherwise.
         count = end - start
         kept = start
-        kept_total = 0.0
-        largest = values[start]
         for i in range(start, end):
-            # Branch-free: whether a candidate stays is data-dependent and
-            # unpredictable when the support is large.
             value = values[i]
-            largest = value if value > largest else largest
-            keep = value * count > total - radius
-            values[kept] = value
-            kept += keep
-            kept_total += value if keep else 0.0
-            drop = (not keep) and count > 1
-            count -= drop
-            total -= value if drop else 0.0
-        if kept == start:
-            # The radius is below the rounding of the largest value: the
-            # threshold rounded up to it.  The largest value alone is the support.
-            state.n_parked, state.end = 0, 1
-            return largest - radius
-        total = kept_total   # re-summed exactly
+            if value * count > total - radius or count == 1:
+                values[kept] = value
+                kept += 1
+            else:
+                count -= 1
+                total -= value
         if kept == end:
-            state.n_parked, state.end = start, end   # the support's size
-            return (total - radius) / (end - start)
+            break
         end = kept
+    state.n_parked, state.end = start, end   # the support, for the caller
+    # The running total accumulated rounding: re-sum the support exactly.
+    return (_sum(values + start, end - start) - radius) / (end - start)
+
+
+cdef double _sum(const double* values, Py_ssize_t n) noexcept nogil:
+    cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+    cdef Py_ssize_t j, n4 = n - n % 4
+    for j in range(0, n4, 4):
+        a0 += values[j]
+        a1 += values[j + 1]
+        a2 += values[j + 2]
+        a3 += values[j + 3]
+    for j in range(n4, n):
+        a0 += values[j]
+    return (a0 + a1) + (a2 + a3)
 
 
 cdef double simplex_threshold(const double* values, Py_ssize_t n, double radius,
