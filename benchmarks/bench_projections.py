@@ -10,6 +10,10 @@ run).  Prints:
    NumPy projection;
 3. torch CPU tensors: time / the same call on the NumPy view;
 4. the log-log slope of time against n*m from 10**4 to 10**8 elements;
+5. ``project_l1inf_ball`` (exact) / ``bilevel_l1inf`` on 1000x10000 and
+   10000x1000 float64 matrices, both axes, at radii that keep about 1 %, 10 %,
+   50 % and 90 % of the groups non-zero (both at the same radius, and with the
+   bi-level radius giving the same share of non-zero groups);
 
 and writes ``benchmarks/results/projections_scaling.png`` when matplotlib is
 installed.
@@ -152,6 +156,43 @@ def plot(sizes, results):
                 dpi=100, bbox_inches="tight")
 
 
+def _radius_keeping(project, Y, axis, share):
+    """Radius at which ``project`` keeps about ``share`` of the groups non-zero."""
+    n_groups = Y.shape[1 - axis]
+    low, high = 0.0, P.l1inf_norm(Y, axis=axis)
+    for _ in range(60):
+        eta = 0.5 * (low + high)
+        kept = np.count_nonzero(np.any(project(Y, eta, axis=axis) != 0, axis=axis))
+        if abs(kept - share * n_groups) <= max(0.002 * n_groups, 0.5):
+            break
+        low, high = (eta, high) if kept < share * n_groups else (low, eta)
+    return eta
+
+
+def l1inf_table(shapes, rng):
+    print("Exact l1,inf projection: time / bilevel_l1inf (float64, Gaussian, preallocated out).")
+    print("'same eta': both at the radius where the exact projection keeps the share of")
+    print("groups; 'same sparsity': bilevel_l1inf at the radius where it keeps that share.")
+    header = (f"{'shape':<14}{'axis':<6}{'kept':>6}{'eta':>10}{'exact ms':>10}"
+              f"{'same eta':>10}{'same sparsity':>15}")
+    print(header)
+    print("-" * len(header))
+    for shape in shapes:
+        Y = rng.standard_normal(shape)
+        out = np.empty_like(Y)
+        for axis in (0, 1):
+            for share in (0.01, 0.1, 0.5, 0.9):
+                eta = _radius_keeping(P.project_l1inf_ball, Y, axis, share)
+                eta_bilevel = _radius_keeping(P.bilevel_l1inf, Y, axis, share)
+                exact = best_time(lambda: P.project_l1inf_ball(Y, eta, axis=axis, out=out))
+                same_eta = best_time(lambda: P.bilevel_l1inf(Y, eta, axis=axis, out=out))
+                same_sparsity = best_time(
+                    lambda: P.bilevel_l1inf(Y, eta_bilevel, axis=axis, out=out))
+                print(f"{str(shape):<14}{axis:<6}{share:>6.0%}{eta:>10.3g}{exact * 1e3:>10.2f}"
+                      f"{exact / same_eta:>10.2f}{exact / same_sparsity:>15.2f}")
+    print()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
@@ -161,6 +202,8 @@ def main(argv=None):
     matrix_table(shapes, rng)
     l1_table(10 ** 5 if args.quick else 10 ** 7, rng)
     torch_table(rng)
+    l1inf_table([(200, 2000), (2000, 200)] if args.quick
+                else [(1000, 10000), (10000, 1000)], rng)
     sizes = [10 ** k for k in (range(4, 7) if args.quick else range(4, 9))]
     plot(sizes, scaling(sizes, rng))
 

@@ -1,0 +1,337 @@
+"""The exact l1,inf-ball projection against independent references.
+
+Two references, neither sharing code with skproj:
+
+- ``_bisection_projection``: bisection on the threshold theta with every group
+  sorted, then the closed form on the active sets (float64);
+- an interior-point solution (cvxpy + Clarabel) on small problems.
+
+On large matrices the optimality conditions are checked directly.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from skproj.projections import _l1inf, l1inf_norm, project_l1inf_ball
+
+
+# ----------------------------------------------------------------- references
+
+def _groups_first(Y, axis):
+    """The groups as the rows of a float64 array."""
+    Y = np.asarray(Y, dtype=np.float64)
+    return Y.T if axis == 0 else Y
+
+
+def _bisection_projection(Y, eta, axis):
+    """(X, theta, mu) by bisection on theta, then the closed form.
+
+    For a threshold theta, group g keeps its k_g largest magnitudes clipped,
+    with k_g = #{k : sum_{i<=k} a_(i) - k a_(k) < theta}, and
+    mu_g(theta) = (S_k - theta)/k; sum_g mu_g(theta) decreases in theta.
+    """
+    G = _groups_first(Y, axis)
+    A = np.abs(G)
+    maxima = A.max(axis=1, initial=0.0)
+    if maxima.sum() <= eta:
+        return np.asarray(Y, dtype=np.float64).copy(), 0.0, maxima
+    ordered = -np.sort(-A, axis=1)
+    cumulative = np.cumsum(ordered, axis=1)
+    ranks = np.arange(1, A.shape[1] + 1)
+    breakpoints = cumulative - ranks * ordered       # non-decreasing along a row
+    sums = cumulative[:, -1]
+    rows = np.arange(A.shape[0])
+
+    def sets(theta, strict):
+        inside = breakpoints < theta if strict else breakpoints <= theta
+        support = np.maximum(inside.sum(axis=1), 1)
+        return support, cumulative[rows, support - 1]
+
+    def levels(theta):
+        support, top = sets(theta, strict=True)
+        return np.where(sums > theta, np.maximum((top - theta) / support, 0.0), 0.0)
+
+    low, high = 0.0, sums.max()
+    for _ in range(300):
+        middle = 0.5 * (low + high)
+        if levels(middle).sum() > eta:
+            low = middle
+        else:
+            high = middle
+        if high - low <= 1e-15 * high:
+            break
+    # Closed form on the sets just right of ``low`` (exact when no breakpoint
+    # lies between low and theta*).
+    support, top = sets(low, strict=False)
+    active = sums > low
+    theta = (np.sum(top[active] / support[active]) - eta) / np.sum(1.0 / support[active])
+    mu = np.where(active, np.maximum((top - theta) / support, 0.0), 0.0)
+    if abs(mu.sum() - eta) > 1e-9 * eta or not low - 1e-9 * high <= theta <= high * (1 + 1e-9):
+        theta = 0.5 * (low + high)
+        mu = levels(theta)
+    X = np.sign(G) * np.minimum(A, mu[:, None])
+    return (X.T if axis == 0 else X), theta, mu
+
+
+def _interior_point_projection(Y, eta, axis):
+    cp = pytest.importorskip("cvxpy")
+    X = cp.Variable(Y.shape)
+    t = cp.Variable(Y.shape[1 - axis])
+    bound = t[None, :] if axis == 0 else t[:, None]
+    problem = cp.Problem(cp.Minimize(cp.sum_squares(X - Y)),
+                         [X <= bound, -X <= bound, cp.sum(t) <= eta])
+    problem.solve(solver=cp.CLARABEL, tol_gap_abs=1e-12, tol_gap_rel=1e-12,
+                  tol_feas=1e-12, max_iter=500)
+    return X.value
+
+
+# ----------------------------------------------------------------- test data
+
+def _random_matrix(rng, case, max_size=12):
+    """Signed matrices with ties, zero groups, heavy tails and wide scales."""
+    n, m = rng.integers(1, max_size + 1, size=2)
+    kind = case % 6
+    if kind == 0:
+        Y = rng.standard_normal((n, m))
+    elif kind == 1:  # ties
+        Y = rng.choice([-2.0, -1.0, 0.0, 1.0, 2.0], size=(n, m))
+    elif kind == 2:  # all-zero groups (both ways) and zero entries
+        Y = rng.standard_normal((n, m)) * (rng.random((n, m)) < 0.6)
+        Y[:, rng.random(m) < 0.3] = 0
+        Y[rng.random(n) < 0.3, :] = 0
+    elif kind == 3:  # heavy tails
+        Y = rng.standard_cauchy((n, m))
+    elif kind == 4:  # groups of very different scales
+        Y = rng.standard_normal((n, m)) * 10.0 ** rng.uniform(-3, 3, size=(1, m))
+    else:  # rounded: many ties within and across groups
+        Y = np.round(rng.standard_normal((n, m)), 1)
+    return Y * 10.0 ** rng.integers(-4, 5)
+
+
+def _layout(Y, case):
+    """C order, Fortran order or a strided view of the same values."""
+    if case % 3 == 1:
+        return np.asfortranarray(Y)
+    if case % 3 == 2:
+        return np.repeat(np.repeat(Y, 2, axis=0), 3, axis=1)[::2, ::3]
+    return np.ascontiguousarray(Y)
+
+
+RADII = [0.0, 1e-4, 0.01, 0.1, 0.3, 0.6, 0.9, 0.999, 1.0, 2.0]
+
+
+# ----------------------------------------------------------------- correctness
+
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-9), (np.float32, 3e-6)])
+def test_matches_bisection_reference(axis, dtype, tol):
+    """Several hundred small random problems per dtype and axis."""
+    rng = np.random.default_rng(11 + axis)
+    worst = 0.0
+    for case in range(300):
+        Y = _layout(_random_matrix(rng, case).astype(dtype), case)
+        norm = l1inf_norm(Y, axis=axis)
+        eta = RADII[case % len(RADII)] * norm
+        X = project_l1inf_ball(Y, eta, axis=axis)
+        assert X.dtype == dtype and X.shape == Y.shape
+        expected, _, _ = _bisection_projection(Y, eta, axis)
+        scale = max(float(np.abs(Y).max()), 1e-300)
+        worst = max(worst, np.abs(X - expected).max() / scale)
+    assert worst <= tol
+
+
+def test_matches_interior_point_solver():
+    """Small problems against Clarabel: max error <= 1e-6 (float64)."""
+    rng = np.random.default_rng(5)
+    worst = 0.0
+    for case in range(80):
+        Y = _random_matrix(rng, case, max_size=7)
+        Y = Y / max(np.abs(Y).max(), 1e-300)    # the solver's tolerances are absolute
+        axis = case % 2
+        eta = RADII[1 + case % (len(RADII) - 1)] * l1inf_norm(Y, axis=axis)
+        if eta == 0:
+            continue
+        expected = _interior_point_projection(Y, eta, axis)
+        worst = max(worst, np.abs(project_l1inf_ball(Y, eta, axis=axis) - expected).max())
+    assert worst <= 1e-6
+
+
+def test_sorted_finish_matches_reference():
+    """The sort-based finish (normally a safety net) is exact too."""
+    rng = np.random.default_rng(8)
+    previous = _l1inf._set_max_rounds(0)
+    try:
+        for cap in (0, 1):
+            _l1inf._set_max_rounds(cap)
+            for case in range(120):
+                Y = _random_matrix(rng, case, max_size=20)
+                axis = case % 2
+                eta = RADII[1 + case % (len(RADII) - 2)] * l1inf_norm(Y, axis=axis)
+                if eta == 0:
+                    continue
+                expected, _, _ = _bisection_projection(Y, eta, axis)
+                np.testing.assert_allclose(project_l1inf_ball(Y, eta, axis=axis), expected,
+                                           rtol=0, atol=1e-9 * np.abs(Y).max())
+    finally:
+        _l1inf._set_max_rounds(previous)
+
+
+@pytest.mark.parametrize("shape", [(300, 2000), (2000, 300), (40, 5000)])
+@pytest.mark.parametrize("kind", ["gaussian", "sparse", "heavy"])
+def test_optimality_conditions_on_large_matrices(shape, kind):
+    """x = sign(y) min(|y|, mu_g), sum mu_g = eta, one common theta."""
+    rng = np.random.default_rng(sum(shape))
+    if kind == "gaussian":
+        Y = rng.standard_normal(shape)
+    elif kind == "sparse":
+        Y = rng.standard_normal(shape) * (rng.random(shape) < 0.05)
+    else:
+        Y = rng.standard_cauchy(shape)
+    for axis in (0, 1):
+        G = _groups_first(Y, axis)
+        A = np.abs(G)
+        sums = A.sum(axis=1)
+        for share in (1e-3, 0.05, 0.5, 0.95):
+            eta = share * l1inf_norm(Y, axis=axis)
+            X, theta, mu = project_l1inf_ball(Y, eta, axis=axis, return_dual=True)
+            np.testing.assert_array_equal(
+                X, np.sign(Y) * np.minimum(np.abs(Y), mu[None, :] if axis == 0 else mu[:, None]))
+            assert mu.sum() == pytest.approx(eta, rel=1e-12)
+            assert np.all(mu >= 0)
+            active = mu > 0
+            clipped = np.maximum(A - mu[:, None], 0).sum(axis=1)
+            np.testing.assert_allclose(clipped[active], theta, rtol=1e-9)
+            assert np.all(sums[~active] <= theta * (1 + 1e-12))
+            assert np.all(sums[active] > theta)
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_dual_information(axis, rng):
+    Y = rng.standard_normal((30, 40))
+    eta = 0.2 * l1inf_norm(Y, axis=axis)
+    X, theta, mu = project_l1inf_ball(Y, eta, axis=axis, return_dual=True)
+    expected, expected_theta, expected_mu = _bisection_projection(Y, eta, axis)
+    assert mu.shape == (Y.shape[1 - axis],) and mu.dtype == np.float64
+    assert theta == pytest.approx(expected_theta, rel=1e-10)
+    np.testing.assert_allclose(mu, expected_mu, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(X, project_l1inf_ball(Y, eta, axis=axis))
+    # Inside the ball: theta = 0 and the levels are the group maxima.
+    X, theta, mu = project_l1inf_ball(Y, 2 * l1inf_norm(Y, axis=axis), axis=axis,
+                                      return_dual=True)
+    assert theta == 0.0
+    np.testing.assert_array_equal(mu, np.abs(Y).max(axis=axis))
+    np.testing.assert_array_equal(X, Y)
+
+
+def test_radius_zero_and_empty():
+    Y = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(project_l1inf_ball(Y, 0.0), np.zeros_like(Y))
+    for shape in [(0, 3), (3, 0)]:
+        assert project_l1inf_ball(np.zeros(shape), 1.0).shape == shape
+
+
+def test_one_group_and_groups_of_one(rng):
+    """One group: clip at eta.  Groups of one entry: the l1 ball of the vector."""
+    y = rng.standard_normal((50, 1))
+    np.testing.assert_allclose(project_l1inf_ball(y, 0.3), np.clip(y, -0.3, 0.3))
+    row = rng.standard_normal((1, 50))
+    magnitudes = np.sort(np.abs(row).ravel())[::-1]
+    eta = 0.25 * magnitudes.sum()
+    tau = max((magnitudes[:k].sum() - eta) / k for k in range(1, 51))
+    np.testing.assert_allclose(project_l1inf_ball(row, eta),
+                               np.sign(row) * np.maximum(np.abs(row) - tau, 0), atol=1e-12)
+
+
+# ----------------------------------------------------------------- contract
+
+def test_input_untouched_and_out(rng):
+    Y = rng.standard_normal((20, 30))
+    original = Y.copy()
+    X = project_l1inf_ball(Y, 1.0)
+    np.testing.assert_array_equal(Y, original)
+    out = np.empty_like(Y)
+    assert project_l1inf_ball(Y, 1.0, out=out) is out
+    np.testing.assert_array_equal(out, X)
+    Z = Y.copy()
+    assert project_l1inf_ball(Z, 1.0, out=Z) is Z      # in place
+    np.testing.assert_array_equal(Z, X)
+    Z = np.asfortranarray(Y)
+    project_l1inf_ball(Z, 1.0, out=Z)
+    np.testing.assert_allclose(Z, X, rtol=0, atol=1e-12)
+
+
+def test_float32_matches_float64(rng):
+    Y = rng.standard_normal((50, 60)).astype(np.float32)
+    eta = 0.1 * l1inf_norm(Y)
+    X32 = project_l1inf_ball(Y, eta)
+    X64 = project_l1inf_ball(Y.astype(np.float64), eta)
+    assert X32.dtype == np.float32
+    np.testing.assert_allclose(X32, X64, rtol=0, atol=1e-6 * np.abs(Y).max())
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_input_is_rejected(bad):
+    for position in [(0, 0), (3, 4), (6, 2)]:
+        Y = np.ones((7, 5))
+        Y[position] = bad
+        with pytest.raises(ValueError):
+            project_l1inf_ball(Y, 1.0)
+        with pytest.raises(ValueError):
+            project_l1inf_ball(Y, 1.0, axis=1)
+
+
+def test_torch_cpu_tensor():
+    torch = pytest.importorskip("torch")
+    Y = torch.randn(40, 30, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    X = project_l1inf_ball(Y, 0.5)
+    assert isinstance(X, torch.Tensor) and X.dtype == Y.dtype
+    np.testing.assert_array_equal(X.numpy(), project_l1inf_ball(Y.numpy(), 0.5))
+    X, theta, mu = project_l1inf_ball(Y, 0.5, return_dual=True)
+    assert float(mu.sum()) == pytest.approx(0.5)
+
+
+@pytest.mark.cuda
+def test_cuda_matches_cpu():
+    torch = pytest.importorskip("torch")
+    Y = torch.randn(200, 300, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    for axis in (0, 1):
+        expected = project_l1inf_ball(Y, 2.0, axis=axis)
+        X = project_l1inf_ball(Y.cuda(), 2.0, axis=axis)
+        assert X.is_cuda
+        np.testing.assert_allclose(X.cpu().numpy(), expected.numpy(), rtol=0, atol=1e-9)
+
+
+# ----------------------------------------------------------------- properties
+
+finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
+matrices = st.tuples(st.integers(1, 8), st.integers(1, 8)).flatmap(
+    lambda shape: arrays(np.float64, shape, elements=finite))
+
+
+@settings(max_examples=80, deadline=None)
+@given(Y=matrices, share=st.floats(0.0, 1.2), axis=st.sampled_from([0, 1]),
+       seed=st.integers(0, 2 ** 31))
+def test_projection_properties(Y, share, axis, seed):
+    norm = l1inf_norm(Y, axis=axis)
+    eta = share * norm
+    X = project_l1inf_ball(Y, eta, axis=axis)
+    scale = max(np.abs(Y).max(), 1.0)
+    # feasible
+    assert l1inf_norm(X, axis=axis) <= eta + 1e-9 * scale
+    if eta >= norm:
+        np.testing.assert_array_equal(X, Y)     # unchanged, bit for bit
+    # idempotent
+    np.testing.assert_allclose(project_l1inf_ball(X, eta, axis=axis), X, rtol=0,
+                               atol=1e-9 * scale)
+    # never increases a magnitude, never flips a sign
+    assert np.all(np.abs(X) <= np.abs(Y)) and np.all(X * Y >= 0)
+    # projection inequality <Y - P(Y), Z - P(Y)> <= 0 for feasible Z
+    rng = np.random.default_rng(seed)
+    for _ in range(5):
+        Z = rng.standard_normal(Y.shape) * scale
+        z_norm = l1inf_norm(Z, axis=axis)
+        Z *= eta / z_norm * rng.uniform(0, 1) if z_norm > 0 else 0.0
+        assert np.sum((Y - X) * (Z - X)) <= 1e-9 * scale ** 2 * Y.size
