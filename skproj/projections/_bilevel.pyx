@@ -36,8 +36,7 @@ from skproj.projections._common cimport (
 )
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
-    SimplexThreshold, simplex_threshold, threshold_finish, threshold_init,
-    threshold_push,
+    michelot_threshold, simplex_threshold,
 )
 
 
@@ -210,11 +209,13 @@ cdef int _norms_and_threshold(const floating[:, :] y, double* norms, int kind,
 
 
 cdef int _new_radii(const floating[:, :] y, floating[:, :] x, int kind,
-                    bint groups_are_rows, double eta, double* radii) noexcept nogil:
+                    bint groups_are_rows, double eta, double* radii,
+                    double* tau_out) noexcept nogil:
     """Radii ``max(t - tau, 0)`` of the groups in ``radii``; copy y if inside."""
     cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1], j
     cdef double tau = 0.0
     cdef int status = _norms_and_threshold(y, radii, kind, groups_are_rows, eta, &tau)
+    tau_out[0] = tau
     if status == STATUS_INSIDE:
         copy_matrix(y, x)
     elif status == STATUS_PROJECTED:
@@ -397,20 +398,21 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
                 bint groups_are_rows, double[::1] radii):
     """Project each group onto the l1 ball of its new radius (in ``radii``).
 
-    Each shrunk group needs its own soft threshold, found by Condat's method on
-    the group's magnitudes as they lie in memory (strided when the groups are
+    Each shrunk group needs its own soft threshold ``tau_g``, found by
+    Michelot's method (``michelot_threshold``) on the group's magnitudes above
+    a known floor, read as they lie in memory (strided when the groups are
     columns: consecutive columns share cache lines, so they stay cached).
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1]
     cdef Py_ssize_t group_size = n_cols if groups_are_rows else n_rows
     cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols, g, k, n_kept
     cdef Py_ssize_t step_y, step_x
-    cdef bint zeroed
+    cdef bint zeroed, above
     cdef const floating* src
     cdef floating* dst
-    cdef double radius, group_tau
+    cdef Py_ssize_t n_candidates
+    cdef double radius, group_tau, outer_tau, floor, magnitude, candidates_total
     cdef int status
-    cdef SimplexThreshold state
     cdef double* buffer = <double*> malloc(max(group_size, 1) * sizeof(double))
     if buffer == NULL:
         return STATUS_NOMEMORY
@@ -421,7 +423,7 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
         step_y = _step(y.strides[0], sizeof(floating))
         step_x = _step(x.strides[0], sizeof(floating))
     with nogil:
-        status = _new_radii(y, x, NORM_L1, groups_are_rows, eta, &radii[0])
+        status = _new_radii(y, x, NORM_L1, groups_are_rows, eta, &radii[0], &outer_tau)
         if status == STATUS_PROJECTED:
             n_kept = 0
             for g in range(n_groups):
@@ -437,10 +439,18 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
                     if not zeroed:
                         _zero_row(dst, group_size, step_x)
                     continue
-                threshold_init(&state, buffer, radius)
+                # The group's tau is at least (t_g - u_g) / n = outer_tau / n:
+                # gather only the magnitudes above that floor.
+                floor = outer_tau / group_size
+                n_candidates = 0
+                candidates_total = 0.0
                 for k in range(group_size):
-                    threshold_push(&state, fabs(src[k * step_y]))
-                group_tau = threshold_finish(&state)
+                    magnitude = fabs(src[k * step_y])
+                    above = magnitude > floor
+                    buffer[n_candidates] = magnitude
+                    n_candidates += above
+                    candidates_total += magnitude * above   # branch-free
+                group_tau = michelot_threshold(buffer, n_candidates, candidates_total, radius)
                 for k in range(group_size):
                     dst[k * step_x] = shrink(src[k * step_y], group_tau)
     free(buffer)

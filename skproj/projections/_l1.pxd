@@ -24,5 +24,7 @@ cdef void threshold_init(SimplexThreshold* state, double* buffer,
                          double radius) noexcept nogil
 cdef void threshold_push(SimplexThreshold* state, double value) noexcept nogil
 cdef double threshold_finish(SimplexThreshold* state) noexcept nogil
+cdef double michelot_threshold(double* values, Py_ssize_t n, double total,
+                               double radius) noexcept nogil
 cdef double simplex_threshold(const double* values, Py_ssize_t n, double radius,
                               double* buffer) noexcept nogil
