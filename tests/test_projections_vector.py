@@ -124,3 +124,19 @@ def test_l1_ball_scan_starting_late_in_a_matrix(order, rng):
     for fraction in (0.001, 0.5, 0.97, 0.9999):
         np.testing.assert_allclose(project_l1_ball(Y, fraction * total),
                                    references.l1_ball(Y, fraction * total), atol=1e-10)
+
+
+@pytest.mark.parametrize("distribution", ["normal", "uniform", "cauchy", "sorted"])
+def test_l1_ball_all_regimes_on_long_vectors(distribution, rng):
+    # Condat's scan (small supports), its switch to Michelot's passes over the
+    # data (large supports) and the gathering of the last candidates are all
+    # exercised by radii from a few values' worth to nearly the whole norm.
+    y = {"normal": rng.standard_normal(60000),
+         "uniform": rng.uniform(-1, 1, 60000),
+         "cauchy": rng.standard_cauchy(60000),
+         "sorted": np.sort(rng.standard_normal(60000))}[distribution]
+    total = np.abs(y).sum()
+    for fraction in np.logspace(-6, -0.005, 12):
+        x = project_l1_ball(y, fraction * total)
+        np.testing.assert_allclose(x, references.l1_ball(y, fraction * total),
+                                   rtol=0, atol=1e-9 * np.abs(y).max())

@@ -249,20 +249,64 @@ cdef inline void _shrink_row_sparse(const floating* src, Py_ssize_t n, Py_ssize_
                 dst[j] = shrink(value, tau)
 
 
+cdef inline void _count_sum_above(const floating* values, Py_ssize_t n, Py_ssize_t step,
+                                  double floor, double* count, double* total) noexcept nogil:
+    """Add the number and the sum of the magnitudes above ``floor`` (branch-free)."""
+    cdef double c0 = 0.0, c1 = 0.0, s0 = 0.0, s1 = 0.0, a, b
+    cdef double above_a, above_b
+    cdef Py_ssize_t j
+    for j in range(0, n - 1, 2):
+        a = fabs(values[j * step])
+        b = fabs(values[(j + 1) * step])
+        above_a = a > floor
+        above_b = b > floor
+        c0 += above_a
+        c1 += above_b
+        s0 += a * above_a
+        s1 += b * above_b
+    if n % 2:
+        a = fabs(values[(n - 1) * step])
+        above_a = a > floor
+        c0 += above_a
+        s0 += a * above_a
+    count[0] += c0 + c1
+    total[0] += s0 + s1
+
+
 cdef double _dense_threshold(const floating[:, :] y, double total, double radius,
                              double* buffer) noexcept nogil:
-    """Michelot's threshold of |y| from the floor ``(total - radius) / n``."""
-    cdef Py_ssize_t n = y.shape[0] * y.shape[1], i, j, count = 0
-    cdef double floor = (total - radius) / n, magnitude, candidates_total = 0.0
-    cdef bint above
-    for i in range(y.shape[0]):
-        for j in range(y.shape[1]):
-            magnitude = fabs(y[i, j])
-            above = magnitude > floor
-            buffer[count] = magnitude
-            count += above
-            candidates_total += magnitude * above   # branch-free
-    return michelot_threshold(buffer, count, candidates_total, radius)
+    """Michelot's threshold of |y| when the support is a large share of y.
+
+    Passes over ``y`` itself (no buffer: a large one would cost page faults)
+    count and sum the magnitudes above ``rho`` and update it, from the floor
+    ``(total - radius) / n``; once few values remain above ``rho`` they are
+    gathered and the passes continue on the buffer.
+    """
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, j, gathered
+    cdef Py_ssize_t step = y.strides[1] // sizeof(floating)
+    cdef double n = <double> n_rows * n_cols
+    cdef double rho = (total - radius) / n, count, previous = n + 1, magnitude
+    while True:
+        count = 0.0
+        total = 0.0
+        for i in range(n_rows):
+            if step == 1:
+                _count_sum_above(&y[i, 0], n_cols, 1, rho, &count, &total)
+            else:
+                _count_sum_above(&y[i, 0], n_cols, step, rho, &count, &total)
+        if count == previous or count == 0:
+            return (total - radius) / count if count else rho
+        if count * DENSE_DIVISOR < n:
+            gathered = 0
+            for i in range(n_rows):
+                for j in range(n_cols):
+                    magnitude = fabs(y[i, j])
+                    if magnitude > rho:
+                        buffer[gathered] = magnitude
+                        gathered += 1
+            return michelot_threshold(buffer, gathered, total, radius)
+        previous = count
+        rho = (total - radius) / count
 
 
 def l1_ball(const floating[:, :] y, floating[:, :] x, double radius):
