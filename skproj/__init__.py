@@ -2,4 +2,7 @@
 
 __version__ = "0.1.0.dev0"
 
+from skproj.feature_selection import ProjectionFeatureSelector  # noqa: E402
+
 __all__ = ["__version__"]
+__all__ += ["ProjectionFeatureSelector"]

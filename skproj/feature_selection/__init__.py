@@ -1,0 +1,24 @@
+"""Feature selection by models kept inside a projection ball.
+
+- :class:`ProjectionFeatureSelector`: a scikit-learn selector (like
+  :class:`~sklearn.feature_selection.SelectFromModel`) whose model is trained
+  under an explicit structured-sparsity constraint of radius ``eta``;
+- :class:`ProjectedLogisticRegression`: its default model, a multinomial
+  logistic regression whose coefficient matrix stays in the ball;
+- :func:`projected_logistic_regression` (the FISTA solver) and
+  :func:`projection_path` (the solver over a sequence of radii).
+"""
+
+from skproj.feature_selection._linear import (
+    ProjectedLogisticRegression,
+    projected_logistic_regression,
+    projection_path,
+)
+from skproj.feature_selection._selector import ProjectionFeatureSelector
+
+__all__ = [
+    "ProjectedLogisticRegression",
+    "ProjectionFeatureSelector",
+    "projected_logistic_regression",
+    "projection_path",
+]

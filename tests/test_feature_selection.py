@@ -1,0 +1,363 @@
+"""Tests of skproj.feature_selection: the constrained logistic regression, its
+path and ProjectionFeatureSelector."""
+
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+from sklearn.utils.estimator_checks import (
+    check_dataframe_column_names_consistency,
+    check_param_validation,
+    check_set_output_transform,
+    check_transformer_get_feature_names_out,
+    check_transformer_get_feature_names_out_pandas,
+    parametrize_with_checks,
+)
+
+from skproj import ProjectionFeatureSelector
+from skproj.feature_selection import (
+    ProjectedLogisticRegression,
+    projected_logistic_regression,
+    projection_path,
+)
+from skproj.projections import MATRIX_PROJECTIONS, group_norms
+
+SELECTORS = [
+    ProjectionFeatureSelector(),
+    ProjectionFeatureSelector(ProjectedLogisticRegression(n_subclasses=2), eta=2.0),
+    # no eta parameter: the fitted coefficients are projected after fitting
+    ProjectionFeatureSelector(LogisticRegression(), eta=0.5),
+]
+MODELS = [ProjectedLogisticRegression(), ProjectedLogisticRegression(n_subclasses=2)]
+
+
+def simple_data(n_informative=4, n_samples=300, n_features=30, n_classes=2,
+                random_state=3):
+    X, y = make_classification(
+        n_samples=n_samples, n_features=n_features, n_informative=n_informative,
+        n_redundant=0, n_classes=n_classes, shuffle=False, class_sep=2.0,
+        random_state=random_state)
+    return StandardScaler().fit_transform(X), y
+
+
+# --------------------------------------------------------------------------
+# scikit-learn's estimator checks, including those it only runs on itself
+
+@parametrize_with_checks(SELECTORS + MODELS)
+def test_sklearn_estimator_checks(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check(estimator)
+
+
+@pytest.mark.parametrize("estimator", SELECTORS + MODELS, ids=repr)
+def test_sklearn_internal_checks(estimator):
+    name = type(estimator).__name__
+    check_param_validation(name, estimator)
+    check_dataframe_column_names_consistency(name, estimator)
+    if isinstance(estimator, ProjectionFeatureSelector):
+        check_set_output_transform(name, estimator)
+        check_transformer_get_feature_names_out(name, estimator)
+        check_transformer_get_feature_names_out_pandas(name, estimator)
+
+
+# --------------------------------------------------------------------------
+# the solver
+
+@pytest.mark.parametrize("projection", sorted(MATRIX_PROJECTIONS))
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_solution_lies_in_the_ball(projection, n_classes):
+    X, y = simple_data(n_classes=n_classes, n_informative=5)
+    eta = 0.7
+    model = ProjectedLogisticRegression(eta, projection=projection).fit(X, y)
+    assert model.coef_.shape == (n_classes, X.shape[1])
+    np.testing.assert_allclose(MATRIX_PROJECTIONS[projection](model.coef_, eta),
+                               model.coef_, rtol=1e-12, atol=1e-15)
+    norm = {"bilevel_l11": "l1", "bilevel_l12": "l2", "l12_ball": "l2"}.get(
+        projection, "linf")
+    assert group_norms(model.coef_, norm).sum() <= eta * (1 + 1e-9)
+    np.testing.assert_allclose(model.feature_importances_,
+                               group_norms(model.coef_, norm))
+
+
+def test_large_radius_matches_unpenalized_logistic_regression():
+    X, y = simple_data(n_classes=3, n_informative=3, n_features=5, random_state=0)
+    X = X + 0.5 * np.random.default_rng(0).standard_normal(X.shape)  # not separable
+    ours = ProjectedLogisticRegression(eta=1e3, tol=1e-9, max_iter=20000).fit(X, y)
+    assert ours.feature_importances_.sum() < 1e3  # the constraint is inactive
+    theirs = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10000).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-4)
+
+
+def test_solver_function_and_warm_start():
+    X, y = simple_data()
+    Y = np.eye(2)[y]
+    coef, intercept, n_iter = projected_logistic_regression(X, Y, 1.0, tol=1e-8)
+    assert coef.shape == (2, X.shape[1]) and intercept.shape == (2,)
+    warm = projected_logistic_regression(X, Y, 1.0, tol=1e-8, coef_init=coef,
+                                         intercept_init=intercept)
+    assert warm[2] < n_iter
+    np.testing.assert_allclose(warm[0], coef, atol=1e-6)
+
+
+def test_convergence_warning():
+    X, y = simple_data()
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        ProjectedLogisticRegression(tol=0.0, max_iter=2).fit(X, y)
+
+
+@pytest.mark.parametrize("n_subclasses", [1, 2])
+def test_fits_are_deterministic(n_subclasses):
+    X, y = simple_data()
+    first = ProjectedLogisticRegression(2.0, n_subclasses=n_subclasses).fit(X, y)
+    second = ProjectedLogisticRegression(2.0, n_subclasses=n_subclasses).fit(X, y)
+    np.testing.assert_array_equal(first.coef_, second.coef_)
+    np.testing.assert_array_equal(first.intercept_, second.intercept_)
+
+
+def test_subclasses_find_a_feature_without_linear_signal():
+    # Feature 2 separates the two clusters of each class but not the class
+    # means (F statistic 0.2): the model of the classes only takes it with
+    # noise features, the sub-class model takes exactly the informative ones.
+    X, y = simple_data(n_samples=400, random_state=2)
+    informative = np.arange(X.shape[1]) < 4
+    etas = [0.5, 1, 2, 4, 8]
+    plain = projection_path(X, y, etas).supports
+    assert not any(np.array_equal(s, informative) for s in plain)
+    mixture = projection_path(X, y, etas, n_subclasses=2)
+    assert any(np.array_equal(s, informative) for s in mixture.supports)
+    assert mixture.coefs.shape == (5, 4, X.shape[1])
+    model = ProjectedLogisticRegression(4.0, n_subclasses=2).fit(X, y)
+    assert model.coef_.shape == (4, X.shape[1])
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert model.score(X, y) > 0.8
+
+
+# --------------------------------------------------------------------------
+# the path
+
+def test_projection_path_matches_single_fits():
+    X, y = simple_data(n_classes=3, n_informative=5)
+    etas = [3.0, 0.1, 1.0]
+    path = projection_path(X, y, etas, tol=1e-8)
+    np.testing.assert_array_equal(path.etas, [0.1, 1.0, 3.0])
+    assert path.coefs.shape == (3, 3, X.shape[1])
+    assert path.intercepts.shape == (3, 3)
+    assert path.supports.shape == (3, X.shape[1])
+    np.testing.assert_array_equal(path.classes, [0, 1, 2])
+    for eta, support, coef in zip(path.etas, path.supports, path.coefs):
+        single = ProjectedLogisticRegression(eta, tol=1e-8).fit(X, y)
+        np.testing.assert_array_equal(single.feature_importances_ > 0, support)
+        np.testing.assert_allclose(single.coef_, coef, atol=1e-5)
+
+
+def test_projection_path_rejects_negative_radii():
+    X, y = simple_data()
+    with pytest.raises(ValueError, match="etas must be >= 0"):
+        projection_path(X, y, [-1.0, 1.0])
+
+
+# --------------------------------------------------------------------------
+# the selector
+
+def test_selection_is_monotone_in_eta():
+    X, y = simple_data(random_state=3)
+    supports = [ProjectionFeatureSelector(eta=eta).fit(X, y).get_support()
+                for eta in [0.05, 0.2, 0.5, 1.0, 2.0, 5.0, 20.0]]
+    counts = [s.sum() for s in supports]
+    assert counts[0] >= 1 and counts[-1] > 4
+    assert np.all(np.diff(counts) >= 0)
+    for smaller, larger in zip(supports[:-1], supports[1:-1]):  # up to eta=5
+        assert np.all(larger[smaller]), "a feature dropped out as eta grew"
+    assert supports[3][:4].all() and supports[3].sum() == 4
+
+
+def test_warns_clearly_when_nothing_is_selected():
+    X, y = simple_data()
+    with pytest.warns(UserWarning, match=r"No feature was selected .*eta=0"):
+        selector = ProjectionFeatureSelector(eta=0).fit(X, y)
+    with pytest.warns(UserWarning, match="No features were selected"):
+        assert selector.transform(X).shape == (X.shape[0], 0)
+    with pytest.warns(UserWarning, match="lower threshold"):
+        ProjectionFeatureSelector(threshold=1e9).fit(X, y)
+
+
+def test_fitted_attributes_and_transform():
+    X, y = simple_data()
+    selector = ProjectionFeatureSelector(eta=1.0).fit(X, y)
+    support = selector.get_support()
+    assert selector.n_features_in_ == X.shape[1]
+    assert isinstance(selector.estimator_, ProjectedLogisticRegression)
+    assert selector.estimator_.eta == 1.0 and selector.n_iter_ >= 1
+    np.testing.assert_array_equal(selector.coef_, selector.estimator_.coef_)
+    np.testing.assert_array_equal(support, selector.feature_importances_ > 0)
+    Xt = selector.transform(X)
+    np.testing.assert_array_equal(Xt, X[:, support])
+    back = selector.inverse_transform(Xt)
+    np.testing.assert_array_equal(back[:, support], Xt)
+    assert not back[:, ~support].any()
+    np.testing.assert_array_equal(selector.get_feature_names_out(),
+                                  [f"x{j}" for j in np.flatnonzero(support)])
+    np.testing.assert_array_equal(selector.predict(X), selector.estimator_.predict(X))
+    assert selector.score(X, y) == selector.estimator_.score(X, y)
+    np.testing.assert_array_equal(selector.classes_, [0, 1])
+
+
+def test_pandas_output_and_feature_names():
+    pd = pytest.importorskip("pandas")
+    X, y = simple_data()
+    frame = pd.DataFrame(X, columns=[f"gene_{j}" for j in range(X.shape[1])])
+    selector = ProjectionFeatureSelector(eta=1.0).set_output(transform="pandas")
+    out = selector.fit(frame, y).transform(frame)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == list(selector.get_feature_names_out())
+    assert list(out.columns) == [f"gene_{j}" for j in range(4)]
+    np.testing.assert_array_equal(selector.feature_names_in_, frame.columns)
+
+
+def test_max_features_and_threshold():
+    X, y = simple_data()
+    selector = ProjectionFeatureSelector(eta=5.0).fit(X, y)
+    importances = selector.feature_importances_
+    capped = ProjectionFeatureSelector(eta=5.0, max_features=3).fit(X, y)
+    assert capped.get_support().sum() == 3 and capped.max_features_ == 3
+    top = np.argsort(-importances, kind="stable")[:3]
+    np.testing.assert_array_equal(np.flatnonzero(capped.get_support()), np.sort(top))
+    by_callable = ProjectionFeatureSelector(eta=5.0, max_features=lambda X: 2).fit(X, y)
+    assert by_callable.get_support().sum() == 2
+    mean = ProjectionFeatureSelector(eta=5.0, threshold="mean").fit(X, y)
+    assert mean.threshold_ == pytest.approx(importances.mean())
+    np.testing.assert_array_equal(mean.get_support(), importances >= importances.mean())
+    scaled = ProjectionFeatureSelector(eta=5.0, threshold="0.5*median").fit(X, y)
+    assert scaled.threshold_ == pytest.approx(0.5 * np.median(importances))
+    with pytest.raises(ValueError, match="threshold"):
+        ProjectionFeatureSelector(threshold="max").fit(X, y)
+
+
+@pytest.mark.parametrize("projection", sorted(MATRIX_PROJECTIONS))
+def test_every_matrix_projection_is_accepted(projection):
+    X, y = simple_data()
+    selector = ProjectionFeatureSelector(eta=1.0, projection=projection).fit(X, y)
+    assert selector.estimator_.projection == projection
+    assert 1 <= selector.get_support().sum() < X.shape[1]
+
+
+def test_unknown_projection_is_rejected_with_the_list():
+    X, y = simple_data()
+    with pytest.raises(ValueError, match="bilevel_l1inf"):
+        ProjectionFeatureSelector(projection="l0_ball").fit(X, y)
+
+
+def test_estimator_without_eta_is_projected_after_fitting():
+    X, y = simple_data()
+    selector = ProjectionFeatureSelector(LogisticRegression(), eta=0.5).fit(X, y)
+    raw = selector.estimator_.coef_
+    np.testing.assert_array_equal(selector.coef_, MATRIX_PROJECTIONS["bilevel_l1inf"](raw, 0.5))
+    assert np.abs(selector.coef_).max(axis=0).sum() <= 0.5 * (1 + 1e-9)
+    assert 1 <= selector.get_support().sum() < X.shape[1]
+
+    forest = ProjectionFeatureSelector(
+        RandomForestClassifier(n_estimators=10, random_state=0), eta=0.3).fit(X, y)
+    assert forest.coef_.shape == (1, X.shape[1])
+    assert forest.get_support()[:4].sum() >= 2
+
+    getter = ProjectionFeatureSelector(LogisticRegression(), eta=0.5,
+                                       importance_getter=lambda m: m.coef_).fit(X, y)
+    np.testing.assert_array_equal(getter.get_support(), selector.get_support())
+    by_name = ProjectionFeatureSelector(LogisticRegression(), eta=0.5,
+                                        importance_getter="coef_").fit(X, y)
+    np.testing.assert_array_equal(by_name.get_support(), selector.get_support())
+
+
+# --------------------------------------------------------------------------
+# in scikit-learn's machinery
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_pipeline_grid_search_over_eta(n_jobs):
+    X, y = simple_data(n_samples=200, n_features=60)
+    pipe = Pipeline([("scale", StandardScaler()),
+                     ("select", ProjectionFeatureSelector()), ("svc", SVC())])
+    search = GridSearchCV(pipe, {"select__eta": [0.05, 0.3, 1.0, 3.0]},
+                          cv=StratifiedKFold(3), n_jobs=n_jobs).fit(X, y)
+    assert search.best_params_["select__eta"] in (0.3, 1.0)
+    support = search.best_estimator_["select"].get_support()
+    assert support[:4].sum() >= 3 and support.sum() <= 6
+    assert search.best_score_ > 0.85
+
+
+def test_grid_search_on_the_selector_alone():
+    X, y = simple_data()
+    search = GridSearchCV(ProjectionFeatureSelector(), {"eta": [0.01, 0.3, 3.0]},
+                          cv=3).fit(X, y)  # a classifier's selector: stratified folds
+    assert search.best_params_["eta"] != 0.01 and search.best_score_ > 0.85
+    assert search.predict(X).shape == y.shape
+    assert search.best_estimator_.transform(X).shape[1] >= 1
+
+
+def test_pickle_round_trip():
+    X, y = simple_data()
+    selector = ProjectionFeatureSelector(
+        ProjectedLogisticRegression(n_subclasses=2), eta=2.0).fit(X, y)
+    loaded = pickle.loads(pickle.dumps(selector))
+    np.testing.assert_array_equal(loaded.transform(X), selector.transform(X))
+    np.testing.assert_array_equal(loaded.predict_proba(X), selector.predict_proba(X))
+
+
+def test_float32_stays_float32():
+    X, y = simple_data()
+    X32 = X.astype(np.float32)
+    selector = ProjectionFeatureSelector(eta=1.0).fit(X32, y)
+    assert selector.transform(X32).dtype == np.float32
+    assert selector.coef_.dtype == np.float32
+    assert selector.estimator_.intercept_.dtype == np.float32
+    reference = ProjectionFeatureSelector(eta=1.0).fit(X, y)
+    np.testing.assert_array_equal(selector.get_support(), reference.get_support())
+    np.testing.assert_allclose(selector.coef_, reference.coef_, atol=1e-3)
+
+
+def test_read_only_memmap_input(tmp_path):
+    X, y = simple_data()
+    joblib.dump(X, tmp_path / "X.joblib")
+    X_memmap = joblib.load(tmp_path / "X.joblib", mmap_mode="r")
+    assert not X_memmap.flags.writeable
+    selector = ProjectionFeatureSelector(
+        ProjectedLogisticRegression(n_subclasses=2), eta=2.0).fit(X_memmap, y)
+    reference = clone(selector).fit(X, y)
+    np.testing.assert_array_equal(selector.coef_, reference.coef_)
+    np.testing.assert_array_equal(selector.transform(X_memmap), reference.transform(X))
+
+
+def test_string_class_labels():
+    X, y = simple_data(n_classes=3, n_informative=5)
+    names = np.array(["tumour", "normal", "unknown"])[y]
+    selector = ProjectionFeatureSelector(eta=1.0).fit(X, names)
+    np.testing.assert_array_equal(selector.classes_, ["normal", "tumour", "unknown"])
+    predicted = selector.predict(X)
+    assert predicted.dtype == names.dtype and set(predicted) <= set(names)
+    assert np.mean(predicted == names) > 0.7
+    reference = ProjectionFeatureSelector(eta=1.0).fit(X, y)
+    np.testing.assert_array_equal(selector.get_support(), reference.get_support())
+
+
+def test_multiclass_selection():
+    X, y = simple_data(n_classes=4, n_informative=6, n_samples=400, n_features=40,
+                       random_state=1)
+    selector = ProjectionFeatureSelector(eta=4.0).fit(X, y)
+    assert selector.coef_.shape == (4, 40)
+    support = selector.get_support()
+    assert support[:6].sum() >= 5 and support[6:].sum() <= 1
+    assert selector.predict_proba(X).shape == (400, 4)
+    assert selector.decision_function(X).shape == (400, 4)
+    assert make_pipeline(ProjectionFeatureSelector(eta=4.0), SVC()).fit(X, y).score(X, y) > 0.8
