@@ -23,24 +23,13 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, check_X_y, validate_data
 from threadpoolctl import ThreadpoolController
 
-from skproj.projections import MATRIX_PROJECTIONS, group_norms
+from skproj.projections import MATRIX_PROJECTIONS, get_projection, group_norms, inner_norm
 
 __all__ = [
     "ProjectedLogisticRegression",
     "projected_logistic_regression",
     "projection_path",
 ]
-
-# The norm inside each group for every matrix projection: the group norms it
-# constrains, and so the natural importance of a feature.  A projection added
-# to skproj.projections later and missing here is ranked by the l2 norm.
-_GROUP_NORM = {
-    "bilevel_l1inf": "linf",
-    "l1inf_ball": "linf",
-    "bilevel_l11": "l1",
-    "bilevel_l12": "l2",
-    "l12_ball": "l2",
-}
 
 # Below this size of X, BLAS runs on one thread in the solver: its products
 # have a handful of columns (one per class), and starting or contending for
@@ -62,23 +51,6 @@ def _blas_threads_for(X):
 
 # Alternations between sub-class assignment and model fit when n_subclasses > 1.
 _MAX_SUBCLASS_ROUNDS = 5
-
-
-def group_norm_name(projection):
-    """The norm inside each group that ``projection`` constrains."""
-    return _GROUP_NORM.get(projection, "l2") if isinstance(projection, str) else "l2"
-
-
-def _resolve_projection(projection):
-    if callable(projection):
-        return projection
-    try:
-        return MATRIX_PROJECTIONS[projection]
-    except KeyError:
-        raise ValueError(
-            f"projection must be one of {sorted(MATRIX_PROJECTIONS)} or a callable, "
-            f"got {projection!r}."
-        ) from None
 
 
 def _squared_spectral_norm(X, fit_intercept, n_power_iter=8):
@@ -217,7 +189,7 @@ def projected_logistic_regression(
     array([0, 1])
     """
     with _blas_threads_for(X):
-        return _fista(X, Y, eta, _resolve_projection(projection), fit_intercept,
+        return _fista(X, Y, eta, get_projection(projection), fit_intercept,
                       coef_init, intercept_init, tol, max_iter, lipschitz)
 
 
@@ -661,7 +633,7 @@ class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
             fit_intercept=self.fit_intercept, tol=self.tol, max_iter=self.max_iter,
             lipschitz=None)
         self.coef_, self.intercept_, self.n_iter_ = coef, intercept, n_iter
-        self.feature_importances_ = group_norms(coef, group_norm_name(self.projection))
+        self.feature_importances_ = group_norms(coef, inner_norm(self.projection))
         return self
 
     def _class_scores(self, X):

@@ -12,8 +12,8 @@ from sklearn.utils._tags import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_feature_names, check_is_fitted, check_scalar
 
-from skproj.feature_selection._linear import ProjectedLogisticRegression, group_norm_name
-from skproj.projections import MATRIX_PROJECTIONS, group_norms
+from skproj.feature_selection._linear import ProjectedLogisticRegression
+from skproj.projections import MATRIX_PROJECTIONS, group_norms, inner_norm
 
 __all__ = ["ProjectionFeatureSelector"]
 
@@ -271,7 +271,7 @@ class ProjectionFeatureSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator
         if not constrained:
             coef = MATRIX_PROJECTIONS[self.projection](coef, self.eta, axis=0)
         self.coef_ = coef
-        self.feature_importances_ = group_norms(coef, group_norm_name(self.projection))
+        self.feature_importances_ = group_norms(coef, inner_norm(self.projection))
         self.threshold_ = _threshold_value(self.feature_importances_, self.threshold)
 
         importances = self.feature_importances_
