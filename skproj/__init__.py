@@ -6,3 +6,5 @@ from skproj.feature_selection import ProjectionFeatureSelector  # noqa: E402
 
 __all__ = ["__version__"]
 __all__ += ["ProjectionFeatureSelector"]
+from skproj.autoencoder import SparseSupervisedAutoencoder  # noqa: E402  (imports torch on use)
+__all__ += ["SparseSupervisedAutoencoder"]

@@ -1,0 +1,376 @@
+"""SparseSupervisedAutoencoder: scikit-learn conventions, training schemes, pickling."""
+
+import io
+import os
+import pickle
+import threading
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.feature_selection import SelectFromModel
+from sklearn.model_selection import GridSearchCV, cross_validate
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import (
+    check_dataframe_column_names_consistency,
+    check_param_validation,
+    check_set_output_transform,
+    check_transformer_get_feature_names_out,
+    parametrize_with_checks,
+)
+
+from skproj import projections as P
+
+torch = pytest.importorskip("torch")
+
+from skproj.autoencoder import SparseSupervisedAutoencoder  # noqa: E402
+from skproj.autoencoder import _sae  # noqa: E402
+
+# Small and fast: every estimator check fits several times.
+FAST = dict(hidden_layer_sizes=(16,), n_epochs=(2, 10), n_rounds=1, learning_rate=1e-2,
+            batch_size=16, eta=5.0, random_state=0)
+TINY = dict(hidden_layer_sizes=(8,), n_epochs=(2, 3), n_rounds=2, batch_size=16,
+            learning_rate=1e-2, random_state=0)
+
+
+def _data(n_samples=80, n_features=20, n_classes=2, seed=0):
+    X, y = make_classification(n_samples=n_samples, n_features=n_features, n_informative=4,
+                               n_redundant=0, n_classes=n_classes, random_state=seed)
+    return X, y
+
+
+@parametrize_with_checks([SparseSupervisedAutoencoder(**FAST)])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("check", [
+    check_param_validation,
+    check_set_output_transform,
+    check_transformer_get_feature_names_out,
+    check_dataframe_column_names_consistency,
+], ids=lambda c: c.__name__)
+def test_checks_sklearn_runs_on_itself(check):
+    pytest.importorskip("pandas")
+    check("SparseSupervisedAutoencoder", SparseSupervisedAutoencoder(**FAST))
+
+
+def test_fit_twice_same_random_state_same_probabilities():
+    X, y = _data()
+    a = SparseSupervisedAutoencoder(**TINY).fit(X, y)
+    b = SparseSupervisedAutoencoder(**TINY).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    np.testing.assert_array_equal(a.selected_features_, b.selected_features_)
+    c = SparseSupervisedAutoencoder(**{**TINY, "random_state": 1}).fit(X, y)
+    assert not np.array_equal(a.predict_proba(X), c.predict_proba(X))
+
+
+def test_fitted_attributes_and_methods():
+    X, y = _data(n_classes=3)
+    labels = np.array(["ant", "bee", "cat"])[y]
+    model = SparseSupervisedAutoencoder(**{**TINY, "eta": 0.3}).fit(X, labels)
+    assert list(model.classes_) == ["ant", "bee", "cat"]
+    assert model.n_features_in_ == 20 and model.device_ == "cpu"
+    assert set(model.predict(X)) <= set(model.classes_)
+    proba = model.predict_proba(X)
+    assert proba.shape == (80, 3) and np.allclose(proba.sum(axis=1), 1)
+    np.testing.assert_array_equal(model.predict(X), model.classes_[proba.argmax(axis=1)])
+    assert 0 <= model.score(X, labels) <= 1
+    Z = model.transform(X)
+    assert Z.shape == (80, 3) and Z.dtype == np.float64
+    np.testing.assert_allclose(np.exp(Z) / np.exp(Z).sum(1, keepdims=True), proba, rtol=1e-6)
+    assert model.reconstruct(X).shape == X.shape
+    np.testing.assert_allclose(model.inverse_transform(Z), model.reconstruct(X), rtol=1e-6,
+                               atol=1e-9)
+    assert list(model.get_feature_names_out()) == [
+        f"sparsesupervisedautoencoder{i}" for i in range(3)]
+    # selection: the non-zero first-layer columns
+    W = model.network_.encoder[0].weight.detach()
+    support = np.flatnonzero((W != 0).any(dim=0).numpy())
+    np.testing.assert_array_equal(model.selected_features_, support)
+    assert 0 < len(support) < 20
+    imp = model.feature_importances_
+    assert imp.shape == (20,) and imp.dtype == np.float64
+    np.testing.assert_allclose(imp, W.abs().amax(dim=0).numpy(), rtol=1e-6)
+    np.testing.assert_array_equal(np.flatnonzero(imp > 0), model.selected_features_)
+    # history: per-epoch loss, training accuracy, sparsity
+    epochs = 2 * TINY["n_epochs"][0] + TINY["n_epochs"][1]
+    assert len(model.history_) == epochs
+    last = model.history_[-1]
+    assert last["phase"] == "retrain" and 0 <= last["train_accuracy"] <= 1
+    assert last["n_features"] == len(support)
+    assert last["sparsity"] == pytest.approx(1 - len(support) / 20)
+    assert all(np.isfinite(h["loss"]) for h in model.history_)
+
+
+def test_feature_names_in():
+    pd = pytest.importorskip("pandas")
+    X, y = _data()
+    frame = pd.DataFrame(X, columns=[f"gene{i}" for i in range(20)])
+    model = SparseSupervisedAutoencoder(**TINY).fit(frame, y)
+    np.testing.assert_array_equal(model.feature_names_in_, frame.columns)
+
+
+def test_one_class_and_one_sample_errors():
+    X, y = _data()
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        SparseSupervisedAutoencoder(**TINY).fit(X, np.zeros(80))
+    with pytest.raises(ValueError, match="class"):
+        SparseSupervisedAutoencoder(**TINY).fit(X[:1], y[:1])
+
+
+def test_read_only_memmap_and_float32(tmp_path):
+    X, y = _data()
+    path = os.path.join(tmp_path, "X.npy")
+    np.save(path, X.astype(np.float32))
+    X_mm = np.load(path, mmap_mode="r")
+    assert not X_mm.flags.writeable
+    a = SparseSupervisedAutoencoder(**TINY).fit(X_mm, y)
+    b = SparseSupervisedAutoencoder(**TINY).fit(X.astype(np.float32), y)
+    np.testing.assert_array_equal(a.predict_proba(X_mm), b.predict_proba(X.astype(np.float32)))
+    # float64 input is cast to the same float32 values
+    c = SparseSupervisedAutoencoder(**TINY).fit(X.astype(np.float32).astype(np.float64), y)
+    np.testing.assert_array_equal(a.predict_proba(X_mm), c.predict_proba(X_mm))
+
+
+def test_pickle_round_trip():
+    X, y = _data()
+    model = SparseSupervisedAutoencoder(**TINY).fit(X, y)
+    clone = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(clone.predict_proba(X), model.predict_proba(X))
+    np.testing.assert_array_equal(clone.feature_importances_, model.feature_importances_)
+    assert clone.device_ == "cpu"
+    assert "network_" in vars(model)  # pickling leaves the original intact
+
+
+def test_cuda_model_loads_without_cuda(monkeypatch):
+    """A model fitted on CUDA unpickles on a machine without CUDA, on the CPU."""
+    X, y = _data()
+    model = SparseSupervisedAutoencoder(**TINY).fit(X, y)
+    expected = model.predict_proba(X)
+    state = model.__getstate__()
+    state["device_"] = "cuda"  # what a fit on a GPU machine stores
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    restored = SparseSupervisedAutoencoder.__new__(SparseSupervisedAutoencoder)
+    with pytest.warns(UserWarning, match="loaded on the CPU"):
+        restored.__setstate__(state)
+    assert restored.device_ == "cpu"
+    assert restored.network_.encoder[0].weight.device.type == "cpu"
+    np.testing.assert_array_equal(restored.predict_proba(X), expected)
+    # the pickle holds CPU tensors only: torch.load without CUDA must work on it
+    config, payload = model.__getstate__()["_network_state"]
+    torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
+
+
+class _Spy:
+    """Wraps skproj.nn.project_parameter_ and Adam.step to watch the first layer."""
+
+    def __init__(self, monkeypatch, eta):
+        import skproj.nn
+
+        self.eta = eta
+        self.norms_after_projection = []
+        self.masks = []
+        self.violations = 0
+        self.steps_checked = 0
+        original_project = skproj.nn.project_parameter_
+        original_step = torch.optim.Adam.step
+
+        def project(param, projection, radius, **kwargs):
+            out = original_project(param, projection, radius, **kwargs)
+            self.norms_after_projection.append((radius, float(P.l1inf_norm(param.detach()))))
+            self.masks.append(param.detach() != 0)
+            self.param = param
+            return out
+
+        def step(optimizer, *args, **kwargs):
+            result = original_step(optimizer, *args, **kwargs)
+            if self.frozen is not None:
+                self.steps_checked += 1
+                self.violations += int((self.param.detach()[~self.frozen] != 0).sum())
+            return result
+
+        self.frozen = None
+        monkeypatch.setattr(skproj.nn, "project_parameter_", project)
+        monkeypatch.setattr(torch.optim.Adam, "step", step)
+
+
+@pytest.mark.parametrize("reinitialize", [False, True])
+def test_double_descent_zero_pattern_frozen_in_phase_two(monkeypatch, reinitialize):
+    X, y = _data(n_features=30)
+    eta = 0.2
+    spy = _Spy(monkeypatch, eta)
+    original_freeze = _sae.SparseSupervisedAutoencoder._train
+
+    model = SparseSupervisedAutoencoder(**{**TINY, "eta": eta, "n_rounds": 1,
+                                           "reinitialize": reinitialize})
+
+    import skproj.nn
+
+    wrapped_freeze = skproj.nn.freeze_zeros_
+
+    def freeze(param, mask=None):
+        spy.frozen = mask.clone()
+        return wrapped_freeze(param, mask)
+
+    monkeypatch.setattr(skproj.nn, "freeze_zeros_", freeze)
+    model.fit(X, y)
+    assert original_freeze is _sae.SparseSupervisedAutoencoder._train
+    # the paper's promise: the norm is at most eta right after the projection
+    (radius, norm), = spy.norms_after_projection
+    assert radius == eta and norm <= eta * (1 + 1e-5)
+    assert spy.steps_checked == TINY["n_epochs"][1] * 5  # 80 samples / 16 per batch
+    assert spy.violations == 0
+    W = model.network_.encoder[0].weight.detach()
+    assert torch.all(W[~spy.frozen] == 0)
+    assert not torch.all(spy.frozen)  # the projection did remove something
+    if not reinitialize:
+        assert 0 < len(model.selected_features_) < 30
+
+
+def test_double_descent_rounds_shrink_the_features():
+    X, y = _data(n_samples=120, n_features=40)
+    model = SparseSupervisedAutoencoder(**{**TINY, "n_rounds": 3, "eta": 0.05}).fit(X, y)
+    counts = [h["n_features"] for h in model.history_ if h["phase"] == "select"]
+    per_round = counts[TINY["n_epochs"][0] - 1::TINY["n_epochs"][0]]
+    assert per_round[0] == 40 and per_round[1] <= 20 + 1 and per_round[2] <= per_round[1]
+
+
+def test_projected_norm_after_every_step(monkeypatch):
+    X, y = _data()
+    eta = 0.3
+    spy = _Spy(monkeypatch, eta)
+    model = SparseSupervisedAutoencoder(**{**TINY, "training": "projected", "eta": eta})
+    model.fit(X, y)
+    steps = sum(TINY["n_epochs"]) * 5
+    assert len(spy.norms_after_projection) == 1 + steps  # once at the start, then every step
+    assert all(r == eta and n <= eta * (1 + 1e-5) for r, n in spy.norms_after_projection)
+    assert all(h["radius"] <= eta * (1 + 1e-5) for h in model.history_)
+    # phase two keeps the zeros of the end of phase one
+    select_end = [h for h in model.history_ if h["phase"] == "select"][-1]["n_features"]
+    assert model.history_[-1]["n_features"] <= select_end
+
+
+@pytest.mark.parametrize("projection", sorted(P.MATRIX_PROJECTIONS) + [None])
+def test_every_projection(projection):
+    X, y = _data()
+    model = SparseSupervisedAutoencoder(**{**TINY, "projection": projection, "eta": 0.3})
+    model.fit(X, y)
+    assert model.score(X, y) > 0.5
+    if projection is None:
+        assert len(model.selected_features_) == 20
+        assert [h["phase"] for h in model.history_] == ["dense"] * TINY["n_epochs"][1]
+    else:
+        assert len(model.selected_features_) < 20
+
+
+def test_selects_informative_features():
+    X, y = make_classification(n_samples=300, n_features=60, n_informative=4, n_redundant=0,
+                               shuffle=False, class_sep=2.0, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    model = SparseSupervisedAutoencoder(hidden_layer_sizes=(16,), n_epochs=(5, 10), n_rounds=3,
+                                        eta=0.3, learning_rate=1e-2, random_state=0).fit(X, y)
+    assert model.score(X, y) > 0.85
+    assert np.mean(model.selected_features_ < 4) >= 0.75
+
+
+def test_select_from_model():
+    X, y = _data()
+    selector = SelectFromModel(SparseSupervisedAutoencoder(**{**TINY, "eta": 0.2}),
+                               threshold=1e-12).fit(X, y)
+    np.testing.assert_array_equal(np.flatnonzero(selector.get_support()),
+                                  selector.estimator_.selected_features_)
+
+
+def test_projection_feature_selector():
+    import skproj
+
+    selector_class = getattr(skproj, "ProjectionFeatureSelector", None)
+    if selector_class is None:
+        pytest.skip("skproj.ProjectionFeatureSelector is not available")
+    X, y = _data()
+    selector = selector_class(estimator=SparseSupervisedAutoencoder(**{**TINY, "eta": 0.2}))
+    Xt = selector.fit(X, y).transform(X)
+    assert 0 < Xt.shape[1] <= 20
+
+
+def test_grid_search_over_eta_two_jobs():
+    X, y = _data()
+    search = GridSearchCV(SparseSupervisedAutoencoder(**TINY), {"eta": [0.05, 0.5]}, cv=2,
+                          n_jobs=2).fit(X, y)
+    assert search.best_params_["eta"] in (0.05, 0.5)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+def test_workers_limit_torch_threads():
+    X, y = _data()
+    result = cross_validate(SparseSupervisedAutoencoder(**TINY), X, y, cv=2, n_jobs=2,
+                            return_estimator=True)
+    limit = max(1, (os.cpu_count() or 1) // 2)
+    assert all(est.n_threads_ <= limit for est in result["estimator"])
+
+
+def test_thread_workers_use_one_thread_and_restore():
+    from joblib import parallel_config
+
+    X, y = _data()
+    before = torch.get_num_threads()
+    with parallel_config(backend="threading"):
+        result = cross_validate(SparseSupervisedAutoencoder(**TINY), X, y, cv=2, n_jobs=2,
+                                return_estimator=True)
+    assert all(est.n_threads_ == 1 for est in result["estimator"])
+    assert torch.get_num_threads() == before
+    model = SparseSupervisedAutoencoder(**TINY)
+    worker = threading.Thread(target=model.fit, args=(X, y))
+    worker.start()
+    worker.join()
+    assert model.n_threads_ == 1 and torch.get_num_threads() == before
+
+
+def test_verbose(capsys):
+    X, y = _data()
+    SparseSupervisedAutoencoder(**TINY).fit(X, y)
+    assert capsys.readouterr().out == ""
+    model = SparseSupervisedAutoencoder(**{**TINY, "verbose": 1}).fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == len(model.history_)
+    assert "epoch" in lines[0] and "train acc" in lines[0]
+
+
+def test_bad_parameters():
+    X, y = _data()
+    with pytest.raises(ValueError, match="n_epochs"):
+        SparseSupervisedAutoencoder(n_epochs=(1, 2, 3)).fit(X, y)
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        SparseSupervisedAutoencoder(hidden_layer_sizes=(0,)).fit(X, y)
+
+
+def test_missing_torch_message(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "torch", None)
+    X, y = _data()
+    with pytest.raises(ImportError, match="pip install torch"):
+        SparseSupervisedAutoencoder(**TINY).fit(X, y)
+
+
+def test_cuda_request_without_cuda(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    X, y = _data()
+    with pytest.raises(ValueError, match="no CUDA device"):
+        SparseSupervisedAutoencoder(**{**TINY, "device": "cuda"}).fit(X, y)
+    assert SparseSupervisedAutoencoder(**{**TINY, "device": "auto"}).fit(X, y).device_ == "cpu"
+
+
+@pytest.mark.cuda
+def test_cuda_fit_predict_pickle():
+    X, y = _data()
+    model = SparseSupervisedAutoencoder(**{**TINY, "device": "cuda"}).fit(X, y)
+    assert model.device_ == "cuda" and model.device == "cuda"
+    assert model.network_.encoder[0].weight.device.type == "cuda"
+    proba = model.predict_proba(X)
+    clone = pickle.loads(pickle.dumps(model))
+    assert clone.device_ == "cuda"
+    np.testing.assert_allclose(clone.predict_proba(X), proba, rtol=1e-6)
+    auto = SparseSupervisedAutoencoder(**TINY).fit(X, y)
+    assert auto.device_ == "cuda"
