@@ -159,24 +159,45 @@ def test_matches_interior_point_solver():
     assert worst <= 1e-6
 
 
-def test_sorted_finish_matches_reference():
-    """The sort-based finish (normally a safety net) is exact too."""
+@pytest.mark.parametrize("hooks", [
+    dict(max_rounds=0),                                   # sort-based finish only
+    dict(max_rounds=1),                                   # finish after one round
+    dict(force_dense=True),                               # dense-regime path
+    dict(force_dense=True, narrow_bands=True),            # ... with bands to repair
+    dict(force_dense=True, narrow_bands=True, max_rounds=1),
+])
+def test_safety_nets_match_reference(hooks):
+    """The paths that normal data rarely takes are exact too."""
     rng = np.random.default_rng(8)
-    previous = _l1inf._set_max_rounds(0)
+    _l1inf._set_testing(**hooks)
     try:
-        for cap in (0, 1):
-            _l1inf._set_max_rounds(cap)
-            for case in range(120):
-                Y = _random_matrix(rng, case, max_size=20)
-                axis = case % 2
-                eta = RADII[1 + case % (len(RADII) - 2)] * l1inf_norm(Y, axis=axis)
-                if eta == 0:
-                    continue
-                expected, _, _ = _bisection_projection(Y, eta, axis)
-                np.testing.assert_allclose(project_l1inf_ball(Y, eta, axis=axis), expected,
-                                           rtol=0, atol=1e-9 * np.abs(Y).max())
+        for case in range(150):
+            Y = _random_matrix(rng, case, max_size=25)
+            axis = case % 2
+            eta = RADII[1 + case % (len(RADII) - 2)] * l1inf_norm(Y, axis=axis)
+            if eta == 0:
+                continue
+            expected, _, _ = _bisection_projection(Y, eta, axis)
+            np.testing.assert_allclose(project_l1inf_ball(Y, eta, axis=axis), expected,
+                                       rtol=0, atol=1e-9 * np.abs(Y).max())
     finally:
-        _l1inf._set_max_rounds(previous)
+        _l1inf._set_testing()
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_dense_regime_matches_reference(axis):
+    """Long groups and large radii: the levels sit among the entries (histogram path)."""
+    rng = np.random.default_rng(21)
+    draws = [rng.standard_normal, rng.standard_cauchy, rng.random,
+             lambda shape: rng.integers(-3, 4, size=shape).astype(float)]
+    for case in range(32):
+        n_long, n_groups = rng.integers(64, 400), rng.integers(1, 40)
+        shape = (n_long, n_groups) if axis == 0 else (n_groups, n_long)
+        Y = _layout(draws[case % 4](shape), case)
+        eta = [0.05, 0.3, 0.6, 0.9, 0.999][case % 5] * l1inf_norm(Y, axis=axis)
+        expected, _, _ = _bisection_projection(Y, eta, axis)
+        np.testing.assert_allclose(project_l1inf_ball(Y, eta, axis=axis), expected,
+                                   rtol=0, atol=1e-9 * np.abs(Y).max())
 
 
 @pytest.mark.parametrize("shape", [(300, 2000), (2000, 300), (40, 5000)])

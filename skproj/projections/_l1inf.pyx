@@ -48,6 +48,20 @@ Algorithm
    known from the gather.  The (rare) groups that fail are gathered again at
    the chord level.  No other entry of the matrix is read again before the
    final write.
+
+   *Dense regime.*  When :math:`U_g` would gather more than ~8 % of the
+   entries (large radii: :math:`\mu_g` among the bulk of the entries), or
+   too many guesses fail, histogram passes bracket every :math:`\mu_g`
+   instead: the counts and sums of a group's entries in 16 bins of a band
+   :math:`[L_g, U_g]` give :math:`h_g` exactly at the bin edges, so
+   :math:`\mu_g(\theta)` lies between the chords and the tangents of those
+   points; the roots of the two envelopes bracket :math:`\theta^*`, and the
+   envelopes there bracket each :math:`\mu_g^*` within a bin or two.  One
+   pass (two at most) leaves bands holding ~0.1-1 % of the entries; only
+   those are gathered (entries above the band are counted from the
+   histogram, entries below it are never clipped).  The band model is exact
+   for levels inside the bands; after the solve, a group whose level left
+   its band (rounding corner cases) is gathered whole and the solve resumes.
 4. Newton rounds on :math:`F`, from the left, on the gathered entries only.
    A round evaluates :math:`\mu_g(\theta_t)` exactly for every live group by a
    Michelot fixed point started from a lower bound (usually one pass over the
@@ -64,26 +78,30 @@ Algorithm
    sort-based water-filling finishes the rare cases still undecided after
    ``_max_rounds`` (60) rounds.
 5. One pass writes :math:`x = \operatorname{sign}(y)\min(|y|, \mu_g)`; zeroed
-   groups are written without being read.
+   groups are written without being read (with few kept groups, after one
+   memset of the output).
 
 Complexity
 ----------
 Time :math:`O(nm + G + R \cdot L)`: three streaming passes over the matrix
 (read; read of the candidate groups, only where a candidate group lies; write),
-:math:`L \le nm` gathered entries, and :math:`R` Newton rounds, each linear in
-the lists that are left.  On Gaussian matrices :math:`L` is at most ~3 % of
-the entries, the lists shrink by orders of magnitude after the first round and
-:math:`R \le 6`; on 1000 x 10000 and 10000 x 1000 matrices the measured cost
-is 0.7-3.3 times that of ``bilevel_l1inf`` at the same radius (0.7-2.1 times
-at the radius where the bi-level projection keeps as many groups).  The worst
-case is :math:`O(nm \log(nm))` (the sort-based finish).  No sort and no heap
-is used otherwise.
+one or two more read passes in the dense regime, :math:`L \le nm` gathered
+entries, and :math:`R` Newton rounds, each linear in the lists that are left.
+On Gaussian matrices :math:`L` is at most ~3 % of the entries, the lists
+shrink by orders of magnitude after the first round and :math:`R \le 6`.  On
+1000 x 10000 and 10000 x 1000 matrices keeping 1-90 % of the groups, the
+measured cost is 0.7-3.1 times that of ``bilevel_l1inf`` at the same radius
+(0.7-2.1 times at the radius where the bi-level projection keeps as many
+groups); at large radii (dense regime) 4-9 times.  The worst case is
+:math:`O(nm \log(nm))` (the sort-based finish).  No sort and no heap is used
+otherwise.
 
-Memory: O(G) work arrays (13 doubles per group), the gathered entries (8
-bytes each, plus a 4-byte group index and one bucketing copy for column groups
-of a row-major matrix; grown on demand, at most the candidate groups'
-entries), and one scratch vector of the group length.  The matrix itself is
-never copied.
+Memory: O(G) work arrays (about 15 doubles per group, plus 18 bins and a
+52-double envelope per candidate group in the dense regime), the gathered
+entries (8 bytes each, plus a 4-byte group index and one bucketing copy for
+column groups of a row-major matrix; grown on demand, at most the candidate
+groups' entries), and one scratch vector of the group length.  The matrix
+itself is never copied.
 
 References
 ----------
@@ -99,7 +117,6 @@ from libc.math cimport fabs, INFINITY
 from libc.stdint cimport INT32_MAX, int32_t
 from libc.stdlib cimport free, malloc, qsort, realloc
 from cython cimport floating
-
 from skproj.projections._common cimport (
     SPARSE_WRITE_DIVISOR, clip, copy_matrix, zero_if_contiguous,
 )
@@ -110,9 +127,17 @@ from skproj.projections._l1 cimport (
 cdef enum:
     # Newton steps for the O(G) bounds (each one is a valid bound on its own).
     _MAX_BOUND_STEPS = 40
+    # Bins of a bracketing histogram inside [L_g, U_g], plus one below and one above.
+    _BINS = 16
+    _SLOTS = _BINS + 2
+    _MAX_HISTOGRAMS = 3
 
 # Newton rounds before the sort-based finish takes over.
 cdef int _max_rounds = 60
+# Testing hooks (``_set_testing``): send every problem down the dense-regime
+# path, and make its bands too narrow for half of the groups.
+cdef bint _force_dense = False
+cdef bint _narrow_bands = False
 
 # Relative slack on the bounds so that rounding never makes them cross.
 cdef double _SLACK = 1e-12
@@ -127,6 +152,13 @@ cdef Py_ssize_t _BLOCK_MAX_WIDTH = 4096
 cdef Py_ssize_t _SPARSE_VISIT = 4
 # Heuristic level of the first gather, in units of the lower bound of mu_g.
 cdef double _GUESS_FACTOR = 1.25
+# Above this predicted share of gathered entries (or of failed guesses), the
+# levels U_g are too far above mu_g: the dense-regime path brackets mu_g with
+# histograms first.  Groups shorter than _DENSE_MIN_GROUP are gathered whole.
+cdef double _DENSE_SHARE = 0.08
+cdef Py_ssize_t _DENSE_MIN_GROUP = 64
+# Bracketing histogram passes stop once the bands hold this share of entries.
+cdef double _BAND_SHARE = 0.12
 # Relative tolerance of the final consistency check.
 cdef double _CHECK_TOL = 1e-13
 
@@ -146,6 +178,8 @@ cdef struct Work:
     double* list_max
     double* inv_count       # 1 / above_count
     double* rate            # slope of the chord of mu_g beyond theta_t
+    double* band_low        # dense regime: the gathered band of each group
+    double* band_high
     Py_ssize_t* active      # live groups, active[0:n_active]
     Py_ssize_t n_active
     double* values          # the gathered lists
@@ -177,6 +211,8 @@ cdef void _free_work(Work* w) noexcept nogil:
     free(w.list_max)
     free(w.inv_count)
     free(w.rate)
+    free(w.band_low)
+    free(w.band_high)
     free(w.active)
     free(w.values)
     free(w.scratch)
@@ -201,6 +237,8 @@ cdef bint _alloc_work(Work* w, Py_ssize_t n_groups, Py_ssize_t group_size,
     w.rate = <double*> malloc(g * sizeof(double))
     w.active = <Py_ssize_t*> malloc(g * sizeof(Py_ssize_t))
     w.scratch = <double*> malloc((group_size if group_size > 0 else 1) * sizeof(double))
+    w.band_low = NULL
+    w.band_high = NULL
     w.values = NULL
     w.n_values = 0
     w.n_active = 0
@@ -671,8 +709,8 @@ cdef inline double _chord_level(Work* w, Py_ssize_t g, double theta) noexcept no
     return upper if upper < w.maxima[g] else w.maxima[g]
 
 
-cdef bint _gather_candidates(const floating[:, :] y, Work* w, bint groups_are_rows,
-                             double theta_0) noexcept nogil:
+cdef int _gather_candidates(const floating[:, :] y, Work* w, bint groups_are_rows,
+                            double theta_0) noexcept nogil:
     """Gather the lists of the candidate groups at levels U_g >= mu_g(theta_0).
 
     The rigorous chord level is several times mu_g on dense data; the level
@@ -681,12 +719,17 @@ cdef bint _gather_candidates(const floating[:, :] y, Work* w, bint groups_are_ro
     sum_i min(a_i, U) >= S_g - theta_0, and the left side is
     count_above * U + sum of the gathered entries.  Groups that fail are
     gathered again at the chord level.
+
+    Returns 1 when the lists are ready, 2 when the levels would gather too
+    much (the dense regime: nothing is gathered, or the lists are dropped),
+    0 when memory ran out.
     """
     cdef Py_ssize_t idx, g, n_failed = 0, capacity = 0
-    cdef double chord, guess, covered
+    cdef double chord, guess, covered, predicted = 0.0
     cdef double inv_n = 1.0 / w.group_size
     cdef Py_ssize_t* failed
     cdef bint ok
+    cdef bint may_go_dense = w.group_size >= _DENSE_MIN_GROUP or _force_dense
     for idx in range(w.n_active):
         g = w.active[idx]
         chord = _chord_level(w, g, theta_0)
@@ -695,15 +738,20 @@ cdef bint _gather_candidates(const floating[:, :] y, Work* w, bint groups_are_ro
             guess = w.maxima[g] - theta_0
         guess *= _GUESS_FACTOR
         w.level[g] = guess if guess < chord else chord
+        # Share of entries below U_g if their density near 0 were 1/mean.
+        covered = w.level[g] * w.group_size / w.sums[g]
+        predicted += covered if covered < 1.0 else 1.0
+    if may_go_dense and (predicted > _DENSE_SHARE * w.n_active or _force_dense):
+        return 2
     if groups_are_rows or y.shape[1] > INT32_MAX:
         ok = _gather_by_group(y, w, groups_are_rows, w.active, w.n_active, &capacity)
     else:
         ok = _gather_columns(y, w, w.active, w.n_active, &capacity)
     if not ok:
-        return False
+        return 0
     failed = <Py_ssize_t*> malloc((w.n_active if w.n_active > 0 else 1) * sizeof(Py_ssize_t))
     if failed == NULL:
-        return False
+        return 0
     for idx in range(w.n_active):
         g = w.active[idx]
         chord = _chord_level(w, g, theta_0)
@@ -714,13 +762,579 @@ cdef bint _gather_candidates(const floating[:, :] y, Work* w, bint groups_are_ro
             w.level[g] = chord
             failed[n_failed] = g
             n_failed += 1
+    if may_go_dense and n_failed > _DENSE_SHARE * w.n_active:
+        free(failed)
+        w.n_values = 0
+        return 2
     if n_failed > 0:
         if groups_are_rows or y.shape[1] > INT32_MAX:
             ok = _gather_by_group(y, w, groups_are_rows, failed, n_failed, &capacity)
         else:
             ok = _gather_columns(y, w, failed, n_failed, &capacity)
     free(failed)
-    return ok
+    return 1 if ok else 0
+
+
+# ------------------------------------------------------------ step 3b: dense regime
+
+# When mu_g is a sizeable fraction of the entries (large radii), the entries
+# below any usable U_g are most of the matrix.  Histogram passes over the
+# candidate groups then bracket every mu_g: with the counts and sums of the
+# entries in _BINS bins of [L_g, U_g], h_g is known exactly at the bin edges,
+# mu_g(theta) lies between chords and tangents of those points, so theta^*
+# lies between the roots of the two envelopes, and mu_g^* between the
+# envelopes there -- a band a few bins wide.  Each pass narrows the bands by
+# about _BINS; then only the entries inside the bands are gathered.
+
+cdef inline Py_ssize_t _bin(double a, double lo, double inv_width) noexcept nogil:
+    """Slot of ``a``: 0 below lo, 1.._BINS for the bins of [lo, hi), _BINS + 1 above.
+
+    Branch-free (the slots of consecutive entries are unpredictable): integer
+    clamps, the bands being wide enough (``_widen``) for the product to fit.
+    Every pass and the gather classify with this same expression, so they
+    agree exactly; an edge lies within rounding of lo + k (hi - lo)/_BINS.
+    """
+    cdef Py_ssize_t k = <Py_ssize_t> ((a - lo) * inv_width + 1.0), over
+    k &= ~(k >> 63)                     # max(k, 0)
+    over = (_BINS + 1) - k
+    return k + (over & (over >> 63))    # min(k, _BINS + 1)
+
+
+cdef inline bint _in_slots(double a, double lo, double inv_width, Py_ssize_t first,
+                           Py_ssize_t last) noexcept nogil:
+    """Is the slot of ``a`` in first..last (1 <= first, last <= _BINS)?"""
+    cdef Py_ssize_t k = <Py_ssize_t> ((a - lo) * inv_width + 1.0)
+    return (k >= first) & (k <= last)
+
+
+cdef inline double _inv_width(double lo, double hi) noexcept nogil:
+    return _BINS / (hi - lo)
+
+
+cdef inline void _histogram_row(const floating* row, Py_ssize_t n, Py_ssize_t step,
+                                double lo, double hi, double* counts,
+                                double* sums) noexcept nogil:
+    """Counts and sums of one group's entries per slot (added to the tables)."""
+    # Four tables: entries in the same slot do not wait on each other's update.
+    cdef double c[4][_SLOTS]
+    cdef double t[4][_SLOTS]
+    cdef double inv_width = _inv_width(lo, hi), a
+    cdef Py_ssize_t j, k, b, n4 = n - n % 4
+    for k in range(4):
+        for b in range(_SLOTS):
+            c[k][b] = 0.0
+            t[k][b] = 0.0
+    for j in range(0, n4, 4):
+        for k in range(4):
+            a = fabs(row[(j + k) * step])
+            b = _bin(a, lo, inv_width)
+            c[k][b] += 1.0
+            t[k][b] += a
+    for j in range(n4, n):
+        a = fabs(row[j * step])
+        b = _bin(a, lo, inv_width)
+        c[0][b] += 1.0
+        t[0][b] += a
+    for b in range(_SLOTS):
+        counts[b] += (c[0][b] + c[1][b]) + (c[2][b] + c[3][b])
+        sums[b] += (t[0][b] + t[1][b]) + (t[2][b] + t[3][b])
+
+
+cdef void _histograms(const floating[:, :] y, Work* w, bint groups_are_rows,
+                      double* counts, double* sums) noexcept nogil:
+    """Slot counts and sums of every candidate group, bands in lower/level.
+
+    Tables are indexed by candidate rank: counts[idx * _SLOTS + slot].  One
+    group at a time, strided for columns: the cache lines of consecutive
+    columns stay in cache, and one group's tables stay in L1, which beats
+    streaming rows through the tables of all groups.
+    """
+    cdef Py_ssize_t idx, g, k
+    cdef Py_ssize_t group_stride = y.strides[0] if groups_are_rows else y.strides[1]
+    cdef Py_ssize_t step = _step(y.strides[1] if groups_are_rows else y.strides[0],
+                                 sizeof(floating))
+    cdef const floating* group
+    for k in range(w.n_active * _SLOTS):
+        counts[k] = 0.0
+        sums[k] = 0.0
+    for idx in range(w.n_active):
+        g = w.active[idx]
+        group = _row(&y[0, 0], group_stride, g)
+        if step == 1:
+            _histogram_row(group, w.group_size, 1, w.lower[g], w.level[g],
+                           counts + idx * _SLOTS, sums + idx * _SLOTS)
+        else:
+            _histogram_row(group, w.group_size, step, w.lower[g], w.level[g],
+                           counts + idx * _SLOTS, sums + idx * _SLOTS)
+
+
+cdef struct Envelope:
+    # One group's exact points of h (decreasing) at increasing levels t, and
+    # the counts #{a >= t} there: points 0.._BINS are the bin edges of [L, U].
+    double t[_BINS + 1]
+    double h[_BINS + 1]
+    double c[_BINS + 1]
+    double total      # S_g = h(0)
+    double top        # M_g, h(M_g) = 0
+    double size       # n
+
+
+cdef void _envelope(Envelope* e, const double* counts, const double* sums, double lo,
+                    double hi, double total, double top, double size) noexcept nogil:
+    cdef Py_ssize_t k, b
+    cdef double width = (hi - lo) / _BINS, count = 0.0, sum_ = 0.0
+    e.total = total
+    e.top = top
+    e.size = size
+    # Walk the slots from the top: after slot b, count/sum cover entries >= edge b-1.
+    count = counts[_BINS + 1]
+    sum_ = sums[_BINS + 1]
+    for k in range(_BINS, -1, -1):
+        e.t[k] = lo + k * width if k < _BINS else hi
+        e.c[k] = count
+        e.h[k] = sum_ - e.t[k] * count
+        if e.h[k] < 0.0:
+            e.h[k] = 0.0
+        if k > 0:
+            count += counts[k]
+            sum_ += sums[k]
+
+
+cdef inline void _envelope_bounds(const Envelope* e, double theta, double* low,
+                                  double* high) noexcept nogil:
+    """mu_g(theta) in [low, high], from chords (above) and tangents (below)."""
+    cdef Py_ssize_t a = 0, b = _BINS, middle
+    cdef double t0, t1, h0, h1, tangent
+    if theta >= e.total:
+        low[0] = 0.0
+        high[0] = 0.0
+        return
+    if theta > e.h[0]:
+        # Below the band: between (S, 0) and (h_0, L) in the (theta, mu) plane.
+        high[0] = e.t[0] * (e.total - theta) / (e.total - e.h[0]) if e.total > e.h[0] else e.t[0]
+        tangent = e.t[0] - (theta - e.h[0]) / e.c[0] if e.c[0] > 0 else 0.0
+        low[0] = tangent if tangent > 0.0 else 0.0
+        tangent = (e.total - theta) / e.size
+        low[0] = tangent if tangent > low[0] else low[0]
+        return
+    if theta < e.h[_BINS]:
+        # Above the band: between (h_K, U) and (0, M).
+        high[0] = e.t[_BINS] + (e.top - e.t[_BINS]) * (e.h[_BINS] - theta) / e.h[_BINS]
+        tangent = e.top - theta
+        low[0] = tangent if tangent > e.t[_BINS] else e.t[_BINS]
+        return
+    # h[a] >= theta >= h[b]: bisect to adjacent edges.
+    while b - a > 1:
+        middle = (a + b) // 2
+        if e.h[middle] >= theta:
+            a = middle
+        else:
+            b = middle
+    t0 = e.t[a]
+    t1 = e.t[b]
+    h0 = e.h[a]
+    h1 = e.h[b]
+    high[0] = t0 + (t1 - t0) * (h0 - theta) / (h0 - h1) if h0 > h1 else t1
+    tangent = t1 - (theta - h1) / e.c[b] if e.c[b] > 0 else t0
+    low[0] = tangent if tangent > t0 else t0
+
+
+cdef double _envelope_sum(const Envelope* envelopes, Py_ssize_t n, double theta,
+                          bint upper) noexcept nogil:
+    cdef Py_ssize_t k
+    cdef double total = 0.0, low, high
+    for k in range(n):
+        _envelope_bounds(&envelopes[k], theta, &low, &high)
+        total += high if upper else low
+    return total
+
+
+cdef double _envelope_root(const Envelope* envelopes, Py_ssize_t n, double eta,
+                           double lo, double hi, bint upper) noexcept nogil:
+    """Root of a decreasing envelope sum, from the side that keeps the bound valid.
+
+    Lower envelope: a theta with sum >= eta (theta^* lies above).  Upper
+    envelope: a theta with sum <= eta.  False position with the Illinois
+    safeguard, within [lo, hi]; the envelopes are piecewise linear, so it
+    settles in a few evaluations.
+    """
+    cdef Py_ssize_t it
+    cdef double f_lo = _envelope_sum(envelopes, n, lo, upper) - eta
+    cdef double f_hi = _envelope_sum(envelopes, n, hi, upper) - eta
+    cdef double middle, f_middle
+    cdef int side = 0
+    if f_lo < 0.0 or f_hi > 0.0:
+        return hi if upper else lo          # not bracketed: keep the old bound
+    for it in range(60):
+        if hi - lo <= 1e-9 * (fabs(hi) + fabs(lo)) or f_lo == 0.0 or f_hi == 0.0:
+            break
+        middle = (lo * f_hi - hi * f_lo) / (f_hi - f_lo) if f_lo != f_hi else 0.5 * (lo + hi)
+        if not (lo < middle < hi):
+            middle = 0.5 * (lo + hi)
+        f_middle = _envelope_sum(envelopes, n, middle, upper) - eta
+        if f_middle >= 0.0:
+            lo = middle
+            f_lo = f_middle
+            if side == 1:
+                f_hi *= 0.5
+            side = 1
+        else:
+            hi = middle
+            f_hi = f_middle
+            if side == -1:
+                f_lo *= 0.5
+            side = -1
+    return hi if upper else lo
+
+
+cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double eta,
+                       double theta_0, double* theta_low, Py_ssize_t* edges_low,
+                       Py_ssize_t* edges_high) noexcept nogil:
+    """Bracket every mu_g^* by histogram passes.
+
+    On return the last histogram's band of group g is [lower_g, level_g] and
+    mu_g^* lies in the bins edges_low[g] + 1 .. edges_high[g] of it, between
+    band_low[g] and band_high[g]; the entries above (clipped for any level in
+    the band) are counted and summed in above_count/above_sum.  Writes a
+    lower bound of theta^* in ``theta_low``.  Returns False when memory ran out.
+    """
+    cdef Py_ssize_t idx, g, k, n = w.n_active, n_pass
+    cdef double theta_high, low, high, band, lo, hi, width, listed
+    cdef double* counts = <double*> malloc((n * _SLOTS if n > 0 else 1) * sizeof(double))
+    cdef double* sums = <double*> malloc((n * _SLOTS if n > 0 else 1) * sizeof(double))
+    cdef Envelope* envelopes = <Envelope*> malloc((n if n > 0 else 1) * sizeof(Envelope))
+    if counts == NULL or sums == NULL or envelopes == NULL:
+        free(counts)
+        free(sums)
+        free(envelopes)
+        return False
+    # Rigorous start: theta_0 <= theta^* <= theta_high (chords from (0, M_g)).
+    for idx in range(n):
+        g = w.active[idx]
+        w.rate[g] = w.maxima[g] / w.sums[g]
+        w.level[g] = _chord_level(w, g, theta_0)
+    theta_high = _chord_upper_bound(w, eta, 0.0)
+    if theta_high == INFINITY:
+        theta_high = 0.0
+        for idx in range(n):
+            g = w.active[idx]
+            theta_high = w.sums[g] if w.sums[g] > theta_high else theta_high
+    theta_low[0] = theta_0
+    for idx in range(n):
+        g = w.active[idx]
+        low = (w.sums[g] - theta_high) / w.group_size
+        low = w.maxima[g] - theta_high if w.maxima[g] - theta_high > low else low
+        w.lower[g] = low if low > 0.0 else 0.0
+    for idx in range(n):
+        g = w.active[idx]
+        _widen(&w.lower[g], &w.level[g], w.maxima[g])
+    for n_pass in range(_MAX_HISTOGRAMS):
+        _histograms(y, w, groups_are_rows, counts, sums)
+        for idx in range(n):
+            g = w.active[idx]
+            _envelope(&envelopes[idx], counts + idx * _SLOTS, sums + idx * _SLOTS,
+                      w.lower[g], w.level[g], w.sums[g], w.maxima[g], w.group_size)
+        low = _envelope_root(envelopes, n, eta, theta_low[0], theta_high, False)
+        theta_high = _envelope_root(envelopes, n, eta, low, theta_high, True)
+        theta_low[0] = low * (1.0 - _SLACK)
+        theta_high = theta_high * (1.0 + _SLACK)
+        # New bands, snapped out to bin edges: [t_lo, t_hi] with
+        # t_k = lower + k (level - lower) / _BINS; their entries are counted.
+        listed = 0.0
+        for idx in range(n):
+            g = w.active[idx]
+            _envelope_bounds(&envelopes[idx], theta_high, &low, &band)
+            _envelope_bounds(&envelopes[idx], theta_low[0], &band, &high)
+            width = (w.level[g] - w.lower[g]) / _BINS
+            k = <Py_ssize_t> ((low - w.lower[g]) / width)
+            edges_low[g] = k if k > 0 else 0
+            k = <Py_ssize_t> ((high - w.lower[g]) / width) + 1
+            edges_high[g] = k if k < _BINS else _BINS
+            for k in range(edges_low[g] + 1, edges_high[g] + 1):
+                listed += counts[idx * _SLOTS + k]
+        if listed <= _BAND_SHARE * n * w.group_size or n_pass == _MAX_HISTOGRAMS - 1:
+            break
+        for idx in range(n):
+            g = w.active[idx]
+            width = (w.level[g] - w.lower[g]) / _BINS
+            lo = w.lower[g] + edges_low[g] * width
+            hi = w.lower[g] + edges_high[g] * width
+            w.lower[g] = lo
+            w.level[g] = hi
+            _widen(&w.lower[g], &w.level[g], w.maxima[g])
+    # The clipped sets (slots above the band) and the band values.
+    for idx in range(n):
+        g = w.active[idx]
+        if _narrow_bands and idx % 2 == 0:
+            edges_high[g] = edges_low[g] + 1 if edges_low[g] < _BINS else _BINS
+        width = (w.level[g] - w.lower[g]) / _BINS
+        w.band_low[g] = w.lower[g] + edges_low[g] * width
+        w.band_high[g] = w.lower[g] + edges_high[g] * width
+        w.above_count[g] = 0
+        w.above_sum[g] = 0.0
+        for k in range(edges_high[g] + 1, _SLOTS):
+            w.above_count[g] += <Py_ssize_t> counts[idx * _SLOTS + k]
+            w.above_sum[g] += sums[idx * _SLOTS + k]
+    free(counts)
+    free(sums)
+    free(envelopes)
+    return True
+
+
+cdef inline void _widen(double* lo, double* hi, double top) noexcept nogil:
+    """Give a band a width of at least 1e-12 of the group's max, below the max.
+
+    Then (a - lo) / width stays far below 2**63 for every entry a <= top, and
+    the maxima land above the band: the clipped set is never empty.  (When
+    mu_g^* is within 1e-10 of M_g the band misses it, and the check after the
+    solve gathers the group whole.)
+    """
+    cdef double ceiling = top * (1.0 - 1e-10)
+    hi[0] = hi[0] if hi[0] < ceiling else ceiling
+    if hi[0] - lo[0] < 1e-12 * top:
+        lo[0] = hi[0] - 1e-12 * top
+
+
+# ------------------------------------------------------------ step 3c: band gather
+
+cdef inline Py_ssize_t _gather_band_row(const floating* row, Py_ssize_t n, Py_ssize_t step,
+                                        double lo, double hi, double* values,
+                                        Py_ssize_t pos, Py_ssize_t* count_above,
+                                        double* sum_above) noexcept nogil:
+    """Gather the entries in (lo, hi); count and sum those >= hi."""
+    cdef Py_ssize_t j, count = 0, n2 = n - n % 2
+    cdef double a, b, s0 = 0.0, s1 = 0.0
+    for j in range(0, n2, 2):
+        a = fabs(row[j * step])
+        values[pos] = a
+        pos += (a > lo) & (a < hi)
+        count += a >= hi
+        s0 += a if a >= hi else 0.0
+        b = fabs(row[(j + 1) * step])
+        values[pos] = b
+        pos += (b > lo) & (b < hi)
+        count += b >= hi
+        s1 += b if b >= hi else 0.0
+    if n2 < n:
+        a = fabs(row[n2 * step])
+        values[pos] = a
+        pos += (a > lo) & (a < hi)
+        count += a >= hi
+        s0 += a if a >= hi else 0.0
+    count_above[0] = count
+    sum_above[0] = s0 + s1
+    return pos
+
+
+cdef bint _gather_bands(const floating[:, :] y, Work* w, bint groups_are_rows,
+                        const Py_ssize_t* subset, Py_ssize_t n_subset,
+                        Py_ssize_t* capacity) noexcept nogil:
+    """Append the lists of the groups in ``subset``: entries in (lower_g, level_g).
+
+    Entries at or above level_g are counted and summed, those at or below
+    lower_g dropped.
+    """
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1]
+    cdef Py_ssize_t step = _step(y.strides[1], sizeof(floating))
+    cdef Py_ssize_t group_stride = y.strides[0] if groups_are_rows else y.strides[1]
+    cdef Py_ssize_t group_step = step if groups_are_rows else _step(y.strides[0],
+                                                                    sizeof(floating))
+    cdef Py_ssize_t i, j, idx, g, pos, total, pair_capacity = 0, count
+    cdef const floating* base = &y[0, 0]
+    cdef const floating* row
+    cdef double a, total_above
+    cdef bint up
+    cdef double* values = NULL
+    cdef int32_t* groups = NULL
+    cdef Py_ssize_t* fill = w.length
+    if groups_are_rows or 4 * n_subset < n_cols or n_cols > INT32_MAX:
+        pos = w.n_values
+        for idx in range(n_subset):
+            g = subset[idx]
+            if not _reserve(&w.values, NULL, capacity, pos + w.group_size):
+                return False
+            row = _row(base, group_stride, g)
+            w.start[g] = pos
+            if group_step == 1:
+                pos = _gather_band_row(row, w.group_size, 1, w.lower[g], w.level[g],
+                                       w.values, pos, &count, &total_above)
+            else:
+                pos = _gather_band_row(row, w.group_size, group_step, w.lower[g],
+                                       w.level[g], w.values, pos, &count, &total_above)
+            w.length[g] = pos - w.start[g]
+            w.above_count[g] = count
+            w.above_sum[g] = total_above
+        w.n_values = pos
+        return True
+    # Columns of a row-major matrix: stream the rows, bucket by column after.
+    for j in range(n_cols):
+        w.guess[j] = INFINITY       # lower level: nothing of the others is gathered
+        w.inv_count[j] = INFINITY   # upper level
+    for idx in range(n_subset):
+        g = subset[idx]
+        w.guess[g] = w.lower[g]
+        w.inv_count[g] = w.level[g]
+        w.above_count[g] = 0
+        w.above_sum[g] = 0.0
+    pos = 0
+    for i in range(n_rows):
+        if not _reserve(&values, &groups, &pair_capacity, pos + n_cols):
+            free(values)
+            free(groups)
+            return False
+        row = _row(base, y.strides[0], i)
+        for j in range(n_cols):
+            a = fabs(row[j * step])
+            values[pos] = a
+            groups[pos] = <int32_t> j
+            pos += (a > w.guess[j]) & (a < w.inv_count[j])
+            up = a >= w.inv_count[j]
+            w.above_count[j] += up
+            w.above_sum[j] += a if up else 0.0
+    if not _reserve(&w.values, NULL, capacity, w.n_values + pos):
+        free(values)
+        free(groups)
+        return False
+    for idx in range(n_subset):
+        w.length[subset[idx]] = 0
+    for i in range(pos):
+        w.length[groups[i]] += 1
+    total = w.n_values
+    for idx in range(n_subset):
+        g = subset[idx]
+        w.start[g] = total
+        total += w.length[g]
+        fill[g] = w.start[g]
+    for i in range(pos):
+        g = groups[i]
+        w.values[fill[g]] = values[i]
+        fill[g] += 1
+    for idx in range(n_subset):
+        g = subset[idx]
+        w.length[g] = fill[g] - w.start[g]
+    w.n_values = total
+    free(values)
+    free(groups)
+    return True
+
+
+cdef inline Py_ssize_t _gather_bins_row(const floating* row, Py_ssize_t n, Py_ssize_t step,
+                                        double lo, double inv_width, Py_ssize_t first,
+                                        Py_ssize_t last, double* values,
+                                        Py_ssize_t pos) noexcept nogil:
+    """Gather the entries whose slot lies in first..last."""
+    cdef Py_ssize_t j, b
+    cdef double a
+    for j in range(n):
+        a = fabs(row[j * step])
+        values[pos] = a
+        pos += _in_slots(a, lo, inv_width, first, last)
+    return pos
+
+
+cdef bint _gather_bins(const floating[:, :] y, Work* w, bint groups_are_rows,
+                       const Py_ssize_t* edges_low, const Py_ssize_t* edges_high,
+                       Py_ssize_t* capacity) noexcept nogil:
+    """Gather the entries in the band bins of every candidate group.
+
+    The slots are those of the last histogram (same expression), so the
+    counts and sums above the band computed from it match the lists exactly.
+    """
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1]
+    cdef Py_ssize_t step = _step(y.strides[1], sizeof(floating))
+    cdef Py_ssize_t group_stride = y.strides[0] if groups_are_rows else y.strides[1]
+    cdef Py_ssize_t group_step = step if groups_are_rows else _step(y.strides[0],
+                                                                    sizeof(floating))
+    cdef Py_ssize_t i, j, idx, g, b, pos, total, pair_capacity = 0
+    cdef const floating* base = &y[0, 0]
+    cdef const floating* row
+    cdef double a
+    cdef double* values = NULL
+    cdef int32_t* groups = NULL
+    cdef Py_ssize_t* fill = w.length
+    if groups_are_rows or 4 * w.n_active < n_cols or n_cols > INT32_MAX:
+        pos = w.n_values
+        for idx in range(w.n_active):
+            g = w.active[idx]
+            if not _reserve(&w.values, NULL, capacity, pos + w.group_size):
+                return False
+            row = _row(base, group_stride, g)
+            w.start[g] = pos
+            if group_step == 1:
+                pos = _gather_bins_row(row, w.group_size, 1, w.lower[g],
+                                       _inv_width(w.lower[g], w.level[g]),
+                                       edges_low[g] + 1, edges_high[g], w.values, pos)
+            else:
+                pos = _gather_bins_row(row, w.group_size, group_step, w.lower[g],
+                                       _inv_width(w.lower[g], w.level[g]),
+                                       edges_low[g] + 1, edges_high[g], w.values, pos)
+            w.length[g] = pos - w.start[g]
+        w.n_values = pos
+        return True
+    # Columns of a row-major matrix: stream the rows, bucket by column after.
+    # Other columns get an empty range of slots.
+    for j in range(n_cols):
+        w.guess[j] = 0.0
+        w.inv_count[j] = 0.0
+        w.rate[j] = _SLOTS        # first slot (as a double): an empty range
+        w.list_max[j] = -1.0      # last slot
+    for idx in range(w.n_active):
+        g = w.active[idx]
+        w.guess[g] = w.lower[g]
+        w.inv_count[g] = _inv_width(w.lower[g], w.level[g])
+        w.rate[g] = edges_low[g] + 1
+        w.list_max[g] = edges_high[g]
+    pos = 0
+    for i in range(n_rows):
+        if not _reserve(&values, &groups, &pair_capacity, pos + n_cols):
+            free(values)
+            free(groups)
+            return False
+        row = _row(base, y.strides[0], i)
+        for j in range(n_cols):
+            a = fabs(row[j * step])
+            values[pos] = a
+            groups[pos] = <int32_t> j
+            pos += _in_slots(a, w.guess[j], w.inv_count[j], <Py_ssize_t> w.rate[j],
+                             <Py_ssize_t> w.list_max[j])
+    if not _reserve(&w.values, NULL, capacity, w.n_values + pos):
+        free(values)
+        free(groups)
+        return False
+    for idx in range(w.n_active):
+        w.length[w.active[idx]] = 0
+    for i in range(pos):
+        w.length[groups[i]] += 1
+    total = w.n_values
+    for idx in range(w.n_active):
+        g = w.active[idx]
+        w.start[g] = total
+        total += w.length[g]
+        fill[g] = w.start[g]
+    for i in range(pos):
+        g = groups[i]
+        w.values[fill[g]] = values[i]
+        fill[g] += 1
+    for idx in range(w.n_active):
+        g = w.active[idx]
+        w.length[g] = fill[g] - w.start[g]
+    w.n_values = total
+    free(values)
+    free(groups)
+    return True
+
+
+cdef Py_ssize_t _band_violations(Work* w, double theta, Py_ssize_t* failed) noexcept nogil:
+    """Groups whose level at theta left their band (the band model is exact inside)."""
+    cdef Py_ssize_t idx, g, n_failed = 0
+    cdef double mu
+    for idx in range(w.n_active):
+        g = w.active[idx]
+        mu = (w.above_sum[g] - theta) * w.inv_count[g]
+        if mu < w.band_low[g] * (1.0 - 1e-12) or mu > w.band_high[g] * (1.0 + 1e-12):
+            failed[n_failed] = g
+            n_failed += 1
+    return n_failed
 
 
 # ------------------------------------------------------------ step 4: Newton rounds
@@ -778,6 +1392,10 @@ cdef double _group_level(double* v, Py_ssize_t* length, double* above_sum,
     cdef Py_ssize_t clipped = above_count[0]
     cdef double clipped_sum = above_sum[0], c, total, smallest, new_mu
     cdef bint up
+    if clipped == 0 and mu >= _max(v, n):
+        # Nothing known to be clipped and nothing above the start (a start
+        # pushed up by rounding): start from below everything instead.
+        mu = -INFINITY
     for i in range(n):
         c = v[i]
         up = c > mu
@@ -787,8 +1405,11 @@ cdef double _group_level(double* v, Py_ssize_t* length, double* above_sum,
         waiting += up
     _sum_min(scratch, waiting, &total, &smallest)
     while True:
+        if clipped + waiting == 0:
+            new_mu = mu             # nothing above mu: h(mu) = 0 (theta = 0)
+            break
         new_mu = (clipped_sum + total - theta) / (clipped + waiting)
-        if smallest > new_mu or new_mu <= mu:
+        if smallest > new_mu or not new_mu > mu:
             break
         mu = new_mu
         n = waiting
@@ -876,6 +1497,13 @@ cdef double _sorted_finish(Work* w, double eta, double theta) noexcept nogil:
                 changed = True
             w.guess[g] = cursor
         w.n_active = kept
+    # Leave consistent lists: the entries clipped here leave them.
+    for idx in range(w.n_active):
+        g = w.active[idx]
+        cursor = <Py_ssize_t> w.guess[g]
+        w.start[g] += cursor
+        w.length[g] -= cursor
+        w.list_max[g] = w.values[w.start[g]] if w.length[g] > 0 else 0.0
     return theta
 
 
@@ -1006,10 +1634,12 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, double eta,
                   int* rounds) noexcept nogil:
     cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
     cdef Py_ssize_t group_size = y.shape[1] if groups_are_rows else y.shape[0]
-    cdef Py_ssize_t g, idx, kept
-    cdef double total_max = 0.0, theta_0, theta, upper, guess, level
+    cdef Py_ssize_t g, idx, kept, n_failed, capacity
+    cdef Py_ssize_t* failed = NULL
+    cdef double total_max = 0.0, theta_0, theta, guess, level
     cdef floating* levels
-    cdef bint finite = True, ok
+    cdef bint finite = True, dense
+    cdef int status
     cdef Work w
     theta_out[0] = 0.0
     rounds[0] = 0
@@ -1037,20 +1667,72 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, double eta,
             w.n_active += 1
             w.lower[g] = 0.0
 
-    if not _gather_candidates(y, &w, groups_are_rows, theta_0):
+    status = _gather_candidates(y, &w, groups_are_rows, theta_0)
+    if status == 0:
         _free_work(&w)
         return STATUS_NOMEMORY
+    dense = status == 2
+    theta = theta_0
+    if dense:
+        w.band_low = <double*> malloc(n_groups * sizeof(double))
+        w.band_high = <double*> malloc(n_groups * sizeof(double))
+        failed = <Py_ssize_t*> malloc(3 * n_groups * sizeof(Py_ssize_t))
+        capacity = 0
+        w.n_values = 0
+        if (w.band_low == NULL or w.band_high == NULL or failed == NULL
+                or not _dense_bands(y, &w, groups_are_rows, eta, theta_0, &theta,
+                                    failed + n_groups, failed + 2 * n_groups)):
+            free(failed)
+            _free_work(&w)
+            return STATUS_NOMEMORY
+        if not _gather_bins(y, &w, groups_are_rows, failed + n_groups,
+                            failed + 2 * n_groups, &capacity):
+            free(failed)
+            _free_work(&w)
+            return STATUS_NOMEMORY
+        for idx in range(w.n_active):
+            g = w.active[idx]
+            # The lists hold the entries in the band: drop nothing else.
+            w.lower[g] = 0.0
+            guess = ((w.above_sum[g] - theta) / w.above_count[g] if w.above_count[g] > 0
+                     else 0.0)
+            w.guess[g] = guess if guess > w.band_low[g] else w.band_low[g]
+    else:
+        for idx in range(w.n_active):
+            g = w.active[idx]
+            guess = (w.above_sum[g] - theta_0) / w.above_count[g]
+            level = (w.sums[g] - theta_0) / group_size
+            guess = level if level > guess else guess
+            level = w.maxima[g] - theta_0
+            guess = level if level > guess else guess
+            w.guess[g] = guess if guess > 0.0 else 0.0
 
-    for idx in range(w.n_active):
-        g = w.active[idx]
-        guess = (w.above_sum[g] - theta_0) / w.above_count[g]
-        level = (w.sums[g] - theta_0) / group_size
-        guess = level if level > guess else guess
-        level = w.maxima[g] - theta_0
-        guess = level if level > guess else guess
-        w.guess[g] = guess if guess > 0.0 else 0.0
-
-    theta = _solve(&w, eta, theta_0, rounds)
+    theta = _solve(&w, eta, theta, rounds)
+    if dense:
+        # The band model is exact for levels inside the bands; a group whose
+        # level left its band is gathered whole and the solve goes on from
+        # theta, still a lower bound of theta^*.
+        n_failed = _band_violations(&w, theta, failed)
+        while n_failed > 0:
+            for idx in range(n_failed):
+                g = failed[idx]
+                w.lower[g] = 0.0
+                w.level[g] = w.maxima[g]
+                # Whole groups are exact at any level: they never fail again,
+                # so this loop ends.
+                w.band_low[g] = -INFINITY
+                w.band_high[g] = INFINITY
+            if not _gather_bands(y, &w, groups_are_rows, failed, n_failed, &capacity):
+                free(failed)
+                _free_work(&w)
+                return STATUS_NOMEMORY
+            for idx in range(w.n_active):
+                g = w.active[idx]
+                guess = (w.above_sum[g] - theta) / w.above_count[g]
+                w.guess[g] = guess if guess > w.lower[g] else w.lower[g]
+            theta = _solve(&w, eta, theta, rounds)
+            n_failed = _band_violations(&w, theta, failed)
+        free(failed)
 
     # The levels in the input's precision (the clip compares in it); the kept
     # groups listed in ``active``.
@@ -1091,9 +1773,15 @@ def l1inf_ball(const floating[:, :] y, floating[:, :] x, double eta,
     return status, theta
 
 
-def _set_max_rounds(int rounds):
-    """Testing hook: cap the Newton rounds (0 sends every case to the sorted finish)."""
-    global _max_rounds
-    previous = _max_rounds
-    _max_rounds = rounds
-    return previous
+def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=False):
+    """Testing hook: exercise the safety nets on small problems.
+
+    ``max_rounds`` caps the Newton rounds (0 sends every case to the sorted
+    finish); ``force_dense`` takes the dense-regime path whatever the data;
+    ``narrow_bands`` makes its bands too narrow for half of the groups (the
+    check after the solve must then gather them whole).
+    """
+    global _max_rounds, _force_dense, _narrow_bands
+    _max_rounds = max_rounds
+    _force_dense = force_dense
+    _narrow_bands = narrow_bands
