@@ -32,7 +32,8 @@ from libc.stdlib cimport free, malloc
 from cython cimport floating
 
 from skproj.projections._common cimport (
-    SPARSE_WRITE_DIVISOR, clip, copy_matrix, shrink, zero_if_contiguous,
+    SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, copy_matrix, shrink, zero_if_contiguous,
+    zero_row,
 )
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
@@ -226,21 +227,6 @@ cdef int _new_radii(const floating[:, :] y, floating[:, :] x, int kind,
 
 # ------------------------------------------------------ pass 3: write the result
 
-cdef inline void _clip_columns(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
-                               floating* dst, Py_ssize_t step_x,
-                               const floating* levels) noexcept nogil:
-    cdef Py_ssize_t j
-    for j in range(n):
-        dst[j * step_x] = clip(src[j * step_y], levels[j])
-
-
-cdef inline void _clip_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
-                           floating* dst, Py_ssize_t step_x, floating level) noexcept nogil:
-    cdef Py_ssize_t j
-    for j in range(n):
-        dst[j * step_x] = clip(src[j * step_y], level)
-
-
 cdef inline void _scale_columns(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
                                 floating* dst, Py_ssize_t step_x,
                                 const floating* scales) noexcept nogil:
@@ -256,12 +242,6 @@ cdef inline void _scale_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y
         dst[j * step_x] = src[j * step_y] * scale
 
 
-cdef inline void _zero_row(floating* dst, Py_ssize_t n, Py_ssize_t step_x) noexcept nogil:
-    cdef Py_ssize_t j
-    for j in range(n):
-        dst[j * step_x] = 0
-
-
 cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_are_rows,
                         const floating* factors, bint rescale) noexcept nogil:
     """Clip (or rescale) every group by its factor; zero groups are not read."""
@@ -272,9 +252,9 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
     for i in range(n_rows):
         if groups_are_rows and factors[i] == 0:
             if unit:
-                _zero_row(&x[i, 0], n_cols, 1)
+                zero_row(&x[i, 0], n_cols, 1)
             else:
-                _zero_row(&x[i, 0], n_cols, step_x)
+                zero_row(&x[i, 0], n_cols, step_x)
         elif groups_are_rows and rescale:
             if unit:
                 _scale_row(&y[i, 0], n_cols, 1, &x[i, 0], 1, factors[i])
@@ -282,9 +262,9 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
                 _scale_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, factors[i])
         elif groups_are_rows:
             if unit:
-                _clip_row(&y[i, 0], n_cols, 1, &x[i, 0], 1, factors[i])
+                clip_row(&y[i, 0], &x[i, 0], n_cols, 1, 1, factors[i])
             else:
-                _clip_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, factors[i])
+                clip_row(&y[i, 0], &x[i, 0], n_cols, step_y, step_x, factors[i])
         elif rescale:
             if unit:
                 _scale_columns(&y[i, 0], n_cols, 1, &x[i, 0], 1, factors)
@@ -292,9 +272,9 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
                 _scale_columns(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, factors)
         else:
             if unit:
-                _clip_columns(&y[i, 0], n_cols, 1, &x[i, 0], 1, factors)
+                clip_columns(&y[i, 0], &x[i, 0], n_cols, 1, 1, factors)
             else:
-                _clip_columns(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, factors)
+                clip_columns(&y[i, 0], &x[i, 0], n_cols, step_y, step_x, factors)
 
 
 cdef bint _write_sparse_groups(const floating[:, :] y, floating[:, :] x,
@@ -332,7 +312,7 @@ cdef bint _write_sparse_groups(const floating[:, :] y, floating[:, :] x,
             if rescale:
                 _scale_row(&y[g, 0], y.shape[1], step_y, &x[g, 0], 1, factors[g])
             else:
-                _clip_row(&y[g, 0], y.shape[1], step_y, &x[g, 0], 1, factors[g])
+                clip_row(&y[g, 0], &x[g, 0], y.shape[1], step_y, 1, factors[g])
     else:
         for i in range(y.shape[0]):
             src = &y[i, 0]
@@ -437,7 +417,7 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
                 radius = radii[g]
                 if radius == 0.0:
                     if not zeroed:
-                        _zero_row(dst, group_size, step_x)
+                        zero_row(dst, group_size, step_x)
                     continue
                 # The group's tau is at least (t_g - u_g) / n = outer_tau / n:
                 # gather only the magnitudes above that floor.

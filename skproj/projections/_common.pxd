@@ -51,9 +51,25 @@ cdef inline void copy_matrix(const floating[:, :] y, floating[:, :] x) noexcept 
             x[i, j] = y[i, j]
 
 
-@cython.boundscheck(False)
-@cython.wraparound(False)
-cdef inline void fill_zero_row(floating[:, :] x, Py_ssize_t i) noexcept nogil:
+cdef inline void clip_row(const floating* src, floating* dst, Py_ssize_t n,
+                          Py_ssize_t src_step, Py_ssize_t dst_step,
+                          floating level) noexcept nogil:
+    """``dst = clip(src, level)`` along one strided row (steps in elements)."""
     cdef Py_ssize_t j
-    for j in range(x.shape[1]):
-        x[i, j] = 0
+    for j in range(n):
+        dst[j * dst_step] = clip(src[j * src_step], level)
+
+
+cdef inline void clip_columns(const floating* src, floating* dst, Py_ssize_t n,
+                              Py_ssize_t src_step, Py_ssize_t dst_step,
+                              const floating* levels) noexcept nogil:
+    """``dst[j] = clip(src[j], levels[j])``: one row, each column its own level."""
+    cdef Py_ssize_t j
+    for j in range(n):
+        dst[j * dst_step] = clip(src[j * src_step], levels[j])
+
+
+cdef inline void zero_row(floating* dst, Py_ssize_t n, Py_ssize_t dst_step) noexcept nogil:
+    cdef Py_ssize_t j
+    for j in range(n):
+        dst[j * dst_step] = 0

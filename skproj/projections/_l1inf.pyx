@@ -118,7 +118,8 @@ from libc.stdint cimport INT32_MAX, int32_t
 from libc.stdlib cimport free, malloc, qsort, realloc
 from cython cimport floating
 from skproj.projections._common cimport (
-    SPARSE_WRITE_DIVISOR, clip, copy_matrix, zero_if_contiguous,
+    SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, copy_matrix, zero_if_contiguous,
+    zero_row,
 )
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
@@ -1553,28 +1554,6 @@ cdef double _solve(Work* w, double eta, double theta_t, int* rounds) noexcept no
 
 # ------------------------------------------------------------ step 5: write
 
-cdef inline void _clip_row(const floating* src, floating* dst, Py_ssize_t n,
-                           Py_ssize_t src_step, Py_ssize_t dst_step,
-                           floating level) noexcept nogil:
-    cdef Py_ssize_t j
-    for j in range(n):
-        dst[j * dst_step] = clip(src[j * src_step], level)
-
-
-cdef inline void _zero_row(floating* dst, Py_ssize_t n, Py_ssize_t dst_step) noexcept nogil:
-    cdef Py_ssize_t j
-    for j in range(n):
-        dst[j * dst_step] = 0
-
-
-cdef inline void _clip_columns(const floating* src, floating* dst, Py_ssize_t n,
-                               Py_ssize_t src_step, Py_ssize_t dst_step,
-                               const floating* levels) noexcept nogil:
-    cdef Py_ssize_t j
-    for j in range(n):
-        dst[j * dst_step] = clip(src[j * src_step], levels[j])
-
-
 cdef void _write(const floating[:, :] y, floating[:, :] x, const floating* levels,
                  const Py_ssize_t* kept, Py_ssize_t n_kept,
                  bint groups_are_rows) noexcept nogil:
@@ -1598,7 +1577,7 @@ cdef void _write(const floating[:, :] y, floating[:, :] x, const floating* level
         for k in range(n_kept):
             g = kept[k]
             if groups_are_rows:
-                _clip_row(_row(&y[0, 0], y.strides[0], g), &x[g, 0], n_cols, ys, 1,
+                clip_row(_row(&y[0, 0], y.strides[0], g), &x[g, 0], n_cols, ys, 1,
                           levels[g])
         if not groups_are_rows:
             for i in range(n_rows):
@@ -1614,17 +1593,17 @@ cdef void _write(const floating[:, :] y, floating[:, :] x, const floating* level
         if groups_are_rows:
             if levels[i] == 0:
                 if xs == 1:
-                    _zero_row(dst, n_cols, 1)
+                    zero_row(dst, n_cols, 1)
                 else:
-                    _zero_row(dst, n_cols, xs)
+                    zero_row(dst, n_cols, xs)
             elif unit:
-                _clip_row(src, dst, n_cols, 1, 1, levels[i])
+                clip_row(src, dst, n_cols, 1, 1, levels[i])
             else:
-                _clip_row(src, dst, n_cols, ys, xs, levels[i])
+                clip_row(src, dst, n_cols, ys, xs, levels[i])
         elif unit:
-            _clip_columns(src, dst, n_cols, 1, 1, levels)
+            clip_columns(src, dst, n_cols, 1, 1, levels)
         else:
-            _clip_columns(src, dst, n_cols, ys, xs, levels)
+            clip_columns(src, dst, n_cols, ys, xs, levels)
 
 
 # ------------------------------------------------------------ driver
