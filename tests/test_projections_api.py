@@ -183,3 +183,13 @@ def test_non_finite_detected_at_every_position(project):
                 for layout in (Y, np.asfortranarray(Y)):
                     with pytest.raises(ValueError, match="NaN or infinity"):
                         project(layout, 0.5)
+
+
+@pytest.mark.parametrize("project", MATRIX + [P.project_l1_ball, P.project_l2_ball],
+                         ids=ids)
+def test_entries_whose_sums_overflow_are_rescaled(project, rng):
+    # Finite entries near the largest double make the kernels' sums overflow;
+    # the projections are homogeneous, so the result is that of a rescaled Y.
+    Y = rng.standard_normal((6, 5))
+    huge = Y * 1e307
+    np.testing.assert_allclose(project(huge, 1e307), project(Y, 1.0) * 1e307, rtol=1e-12)

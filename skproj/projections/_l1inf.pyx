@@ -365,15 +365,6 @@ cdef void _sums_and_maxima(const floating[:, :] y, Work* w,
             i += 1
 
 
-cdef bint _has_nonfinite(const floating[:, :] y) noexcept nogil:
-    cdef Py_ssize_t i, j
-    cdef double flag = 0.0
-    for i in range(y.shape[0]):
-        for j in range(y.shape[1]):
-            flag += y[i, j] * 0.0
-    return flag != 0.0
-
-
 # ------------------------------------------------------------ step 2: O(G) bounds
 
 cdef double _initial_lower_bound(Work* w, double eta) noexcept nogil:
@@ -1630,10 +1621,11 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, double eta,
     for g in range(n_groups):
         finite = finite and (w.sums[g] - w.sums[g] == 0.0)
         total_max += w.maxima[g]
-    if not finite and _has_nonfinite(y):
+    if not finite:
+        # NaN or inf, or finite entries whose group sums overflow: the Python
+        # layer tells them apart and rescales the latter (run_kernel).
         _free_work(&w)
         return STATUS_NONFINITE
-    # (Finite entries whose group sums overflow are left to the arithmetic.)
     if total_max <= eta:
         copy_matrix(y, x)
         _free_work(&w)
