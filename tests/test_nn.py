@@ -10,7 +10,6 @@ from skproj.nn import (
     freeze_zeros_,
     group_importances,
     project_parameter_,
-    resolve_projection,
     zero_mask,
 )
 
@@ -54,7 +53,7 @@ def test_project_parameter_callable_and_bad_name():
     project_parameter_(layer.weight, P.bilevel_l12, 0.4)
     assert float(P.l12_norm(layer.weight.detach())) <= 0.4 * (1 + 1e-5)
     with pytest.raises(ValueError, match="projection must be one of"):
-        resolve_projection("l1inf")
+        P.get_projection("l1inf")
 
 
 def test_projection_leaves_autograd_graph_clean():

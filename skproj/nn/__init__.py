@@ -11,7 +11,6 @@ from skproj.nn._constraints import (
     freeze_zeros_,
     group_importances,
     project_parameter_,
-    resolve_projection,
     zero_mask,
 )
 
@@ -21,6 +20,5 @@ __all__ = [
     "freeze_zeros_",
     "group_importances",
     "project_parameter_",
-    "resolve_projection",
     "zero_mask",
 ]

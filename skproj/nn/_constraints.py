@@ -29,29 +29,8 @@ __all__ = [
     "freeze_zeros_",
     "group_importances",
     "project_parameter_",
-    "resolve_projection",
     "zero_mask",
 ]
-
-
-def resolve_projection(projection):
-    """The projection function for a name of ``MATRIX_PROJECTIONS`` or a callable.
-
-    Same as :func:`skproj.projections.get_projection` (re-exported here).
-
-    Parameters
-    ----------
-    projection : str or callable
-        A key of :data:`skproj.projections.MATRIX_PROJECTIONS`
-        (``"bilevel_l1inf"``, ``"bilevel_l11"``, ``"bilevel_l12"``,
-        ``"l1inf_ball"``, ``"l12_ball"``) or a function with the signature
-        ``projection(Y, eta, *, axis=0, out=None)``.
-
-    Returns
-    -------
-    function : callable
-    """
-    return get_projection(projection)
 
 
 def project_parameter_(param, projection, eta, *, axis=0):
@@ -67,7 +46,7 @@ def project_parameter_(param, projection, eta, *, axis=0):
         A 2-D float32 or float64 tensor, on any device.  Modified in place
         (outside autograd).
     projection : str or callable
-        See :func:`resolve_projection`.
+        See :func:`skproj.projections.get_projection`.
     eta : float
         Radius, :math:`\eta \ge 0`.
     axis : int, default=0
@@ -80,7 +59,7 @@ def project_parameter_(param, projection, eta, *, axis=0):
     """
     import torch
 
-    function = resolve_projection(projection)
+    function = get_projection(projection)
     with torch.no_grad():
         data = param.detach()
         if data.is_contiguous():
