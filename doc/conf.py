@@ -38,6 +38,8 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
+    "backreferences_dir": "generated",
+    "doc_module": ("skproj",),
 }
 
 # Keep the gallery quiet and headless.

@@ -1,7 +1,7 @@
 """
-=====================================================
+=======================================================
 The ℓ1,∞ identity of the bi-level and exact projections
-=====================================================
+=======================================================
 
 Both the bi-level ℓ1,∞ projection :math:`BP_\\eta` and the exact (Euclidean)
 projection :math:`P_\\eta` clip every group ``j`` at some level

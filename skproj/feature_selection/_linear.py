@@ -551,9 +551,9 @@ class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
     n_iter_ : int
         Solver iterations (summed over the sub-class rounds).
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`, when ``X`` has string
+        Names of features seen during ``fit``, when ``X`` has string
         column names.
 
     See Also

@@ -102,7 +102,7 @@ class ProjectionFeatureSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator
         never selected.
     max_features : int, callable or None, default=None
         Keep at most this many features, the most important ones (ties go to
-        the lower index).  A callable is called on ``X`` during :term:`fit`.
+        the lower index).  A callable is called on ``X`` during ``fit``.
     importance_getter : str or callable, default="auto"
         Where the importance matrix comes from: ``"auto"`` for ``coef_`` if
         the fitted model has one, else ``feature_importances_``; an attribute
@@ -130,9 +130,9 @@ class ProjectionFeatureSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator
     n_iter_ : int
         Iterations of the model's solver, when it reports them.
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`, when ``X`` has string
+        Names of features seen during ``fit``, when ``X`` has string
         column names.
 
     See Also
@@ -299,7 +299,7 @@ class ProjectionFeatureSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator
 
     @property
     def n_features_in_(self):
-        """Number of features seen during :term:`fit`."""
+        """Number of features seen during ``fit``."""
         try:
             check_is_fitted(self)
         except Exception as exc:
