@@ -251,26 +251,32 @@ cdef inline void _shrink_row_sparse(const floating* src, Py_ssize_t n, Py_ssize_
 
 cdef inline void _count_sum_above(const floating* values, Py_ssize_t n, Py_ssize_t step,
                                   double floor, double* count, double* total) noexcept nogil:
-    """Add the number and the sum of the magnitudes above ``floor`` (branch-free)."""
-    cdef double c0 = 0.0, c1 = 0.0, s0 = 0.0, s1 = 0.0, a, b
-    cdef double above_a, above_b
-    cdef Py_ssize_t j
-    for j in range(0, n - 1, 2):
-        a = fabs(values[j * step])
-        b = fabs(values[(j + 1) * step])
-        above_a = a > floor
-        above_b = b > floor
-        c0 += above_a
-        c1 += above_b
-        s0 += a * above_a
-        s1 += b * above_b
-    if n % 2:
-        a = fabs(values[(n - 1) * step])
-        above_a = a > floor
-        c0 += above_a
-        s0 += a * above_a
-    count[0] += c0 + c1
-    total[0] += s0 + s1
+    """Add the number and the sum of the magnitudes above ``floor``.
+
+    Written so that the compiler emits no branch (whether a value is above
+    the floor is unpredictable): the sum is ``sum(max(a - floor, 0))`` plus
+    ``floor`` times the count, with ``max(d, 0) = (d + |d|) / 2`` (exact),
+    and the count adds integer comparisons.  Four accumulators break the
+    dependency chains of the additions.
+    """
+    cdef double e0 = 0.0, e1 = 0.0, e2 = 0.0, e3 = 0.0, a, b, c, d
+    cdef Py_ssize_t j, above = 0, n4 = n - n % 4
+    for j in range(0, n4, 4):
+        a = fabs(values[j * step]) - floor
+        b = fabs(values[(j + 1) * step]) - floor
+        c = fabs(values[(j + 2) * step]) - floor
+        d = fabs(values[(j + 3) * step]) - floor
+        above += (a > 0) + (b > 0) + (c > 0) + (d > 0)
+        e0 += a + fabs(a)
+        e1 += b + fabs(b)
+        e2 += c + fabs(c)
+        e3 += d + fabs(d)
+    for j in range(n4, n):
+        a = fabs(values[j * step]) - floor
+        above += a > 0
+        e0 += a + fabs(a)
+    count[0] += above
+    total[0] += 0.5 * ((e0 + e1) + (e2 + e3)) + floor * above
 
 
 cdef double _dense_threshold(const floating[:, :] y, double total, double radius,
