@@ -341,6 +341,8 @@ def test_bad_parameters():
     X, y = _data()
     with pytest.raises(ValueError, match="n_epochs"):
         SparseSupervisedAutoencoder(n_epochs=(1, 2, 3)).fit(X, y)
+    with pytest.raises(ValueError, match="learning_rate"):
+        SparseSupervisedAutoencoder(learning_rate=(1e-3, -1.0)).fit(X, y)
     with pytest.raises(ValueError, match="hidden_layer_sizes"):
         SparseSupervisedAutoencoder(hidden_layer_sizes=(0,)).fit(X, y)
 

@@ -155,16 +155,17 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
 
     Parameters
     ----------
-    eta : float, default=0.5
+    eta : float, default=0.2
         Radius of the ball of the first layer, in the units of its weights.
         The weights, hence the radius, scale as 1 / (scale of the inputs):
         standardize the data.  With standardized inputs, the default
-        initialization and Adam's step ``learning_rate=1e-3``, the number of
-        features kept grows about linearly with :math:`\eta`: on data-64 (750 training samples, 1000 features) the
-        bi-level l1,inf projection keeps about 17, 23 and 46 features at
-        :math:`\eta` = 0.2, 0.5 and 1.  It does not depend much on the number
-        of input features (the rounds remove most of them before the last
-        projection) but it does on ``learning_rate`` and the number of steps.
+        initialization and the default learning rates, the number of
+        features kept grows about linearly with :math:`\eta`: on data-64 (750
+        training samples, 1000 features) the bi-level l1,inf projection keeps
+        about 17, 23 and 46 features at :math:`\eta` = 0.2, 0.5 and 1.  It
+        does not depend much on the number of input features (the rounds
+        remove most of them before the last projection) but it does on
+        ``learning_rate`` and the number of steps.
         Tune it with :class:`~sklearn.model_selection.GridSearchCV` on a
         logarithmic grid, e.g. 0.1 to 1.  The exact l1,inf ball
         (``"l1inf_ball"``) clips many columns a little instead of zeroing most
@@ -183,8 +184,12 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
     reconstruction_weight : float, default=1.0
         Weight :math:`\lambda` of the mean smooth-l1 reconstruction loss beside
         the mean cross-entropy.
-    learning_rate : float, default=1e-3
-        Learning rate of the Adam optimizer.
+    learning_rate : float or tuple of two float, default=(1e-3, 3e-3)
+        Learning rates of the Adam optimizer per phase: the selection rounds
+        (and the ``"projected"`` phase one), and the final retraining (and the
+        dense baseline).  A float uses the same rate for both.  The retraining
+        works on a few features only and needs the larger step to converge in
+        its epochs.
     batch_size : int, default=32
         Mini-batch size (capped at the number of samples).
     n_epochs : int or tuple of two int, default=(10, 40)
@@ -295,7 +300,7 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         "hidden_layer_sizes": [tuple, list],
         "activation": [StrOptions({"silu", "relu", "tanh", "gelu"})],
         "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither"), tuple, list],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "n_epochs": [Interval(Integral, 1, None, closed="left"), tuple, list],
         "training": [StrOptions({"double_descent", "projected"})],
@@ -308,13 +313,13 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
 
     def __init__(
         self,
-        eta=0.5,
+        eta=0.2,
         *,
         projection="bilevel_l1inf",
         hidden_layer_sizes=(100,),
         activation="silu",
         reconstruction_weight=1.0,
-        learning_rate=1e-3,
+        learning_rate=(1e-3, 3e-3),
         batch_size=32,
         n_epochs=(10, 40),
         training="double_descent",
@@ -362,7 +367,14 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
             if len(epochs) != 2 or not all(isinstance(e, Integral) and e >= 1 for e in epochs):
                 raise ValueError("n_epochs must be a positive int or a pair of positive ints "
                                  f"(selection, retraining); got {self.n_epochs!r}.")
-        return sizes, (int(epochs[0]), int(epochs[1]))
+        if isinstance(self.learning_rate, Real):
+            rates = (float(self.learning_rate), float(self.learning_rate))
+        else:
+            rates = tuple(self.learning_rate)
+            if len(rates) != 2 or not all(isinstance(r, Real) and r > 0 for r in rates):
+                raise ValueError("learning_rate must be a positive float or a pair of positive "
+                                 f"floats (selection, retraining); got {self.learning_rate!r}.")
+        return sizes, (int(epochs[0]), int(epochs[1])), (float(rates[0]), float(rates[1]))
 
     # --- fit ----------------------------------------------------------------------
 
@@ -384,7 +396,7 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
             The fitted estimator.
         """
         torch = _import_torch()
-        sizes, epochs = self._check_params()
+        sizes, epochs, rates = self._check_params()
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
@@ -399,11 +411,12 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         with _torch_runtime(torch):
             self.n_threads_ = torch.get_num_threads()
-            self._train(torch, np.asarray(X, dtype=np.float32), y_encoded, sizes, epochs, seed)
+            self._train(torch, np.asarray(X, dtype=np.float32), y_encoded, sizes, epochs, rates,
+                        seed)
         self._n_features_out = len(self.classes_)
         return self
 
-    def _train(self, torch, X, y, sizes, epochs, seed):
+    def _train(self, torch, X, y, sizes, epochs, rates, seed):
         from skproj.autoencoder._network import build_network, reinitialize
         from skproj.nn import apply_mask_, freeze_zeros_, project_parameter_
 
@@ -439,7 +452,8 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
             state["hook"] = freeze_zeros_(weight, mask)
 
         def run(n_epochs, phase, round_, project_every_step):
-            optimizer = torch.optim.Adam(network.parameters(), lr=self.learning_rate)
+            lr = rates[1] if phase in ("retrain", "dense") else rates[0]
+            optimizer = torch.optim.Adam(network.parameters(), lr=lr)
             batch = min(self.batch_size, n_samples)
             for epoch in range(n_epochs):
                 network.train()

@@ -1,0 +1,150 @@
+"""Accuracy and speed of SparseSupervisedAutoencoder on data-64 and data-16.
+
+Run ``python benchmarks/bench_autoencoder.py`` (``--quick`` for a coarser grid
+and fewer folds, ``--speed-only`` / ``--accuracy-only`` for one part).  Prints:
+
+1. accuracy: on data-64 and data-16 (:func:`skproj.datasets.make_sparse_classification`),
+   ``Pipeline(StandardScaler, SparseSupervisedAutoencoder)`` with ``eta`` chosen
+   by an inner ``GridSearchCV`` (3-fold, on the training folds only) and scored
+   on 4 outer folds (nested cross-validation: no model selection on a test
+   fold), beside the dense baseline (``projection=None``), the authors' recipe
+   (one projection, ``n_rounds=1``, no restart) and the ceiling (SVC on exactly
+   the informative features).  For each: the 4-fold accuracy, the features the
+   refitted model keeps and the share of them that are informative, and the
+   chosen radii;
+2. speed: one default fit on standardized data-64 against scikit-learn's
+   ``MLPClassifier((100,))`` trained for the same number of epochs with the
+   same batch size (``tol=0`` so that it runs every epoch), in the same run
+   and with the same threads; plus the share of the fit spent in projections.
+"""
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from skproj.autoencoder import SparseSupervisedAutoencoder
+from skproj.datasets import make_sparse_classification
+
+ETAS = [0.1, 0.2, 0.4, 0.8]
+QUICK_ETAS = [0.1, 0.3]
+
+
+def nested_cv(model, X, y, informative, etas, outer, inner, n_jobs):
+    """Outer-fold accuracies, kept features and informative share of a tuned model."""
+    accuracies, kept, precision, chosen = [], [], [], []
+    for train, test in outer.split(X, y):
+        pipe = make_pipeline(StandardScaler(), model)
+        if etas is not None:
+            pipe = GridSearchCV(pipe, {"sparsesupervisedautoencoder__eta": etas}, cv=inner,
+                                n_jobs=n_jobs)
+        pipe.fit(X[train], y[train])
+        accuracies.append(pipe.score(X[test], y[test]))
+        best = pipe.best_estimator_ if etas is not None else pipe
+        selected = best[-1].selected_features_
+        kept.append(len(selected))
+        precision.append(informative[selected].mean() if len(selected) else 0.0)
+        if etas is not None:
+            chosen.append(pipe.best_params_["sparsesupervisedautoencoder__eta"])
+    return np.array(accuracies), np.array(kept), np.array(precision), chosen
+
+
+def accuracy_table(quick, n_jobs):
+    etas = QUICK_ETAS if quick else ETAS
+    outer = StratifiedKFold(4, shuffle=True, random_state=0)
+    inner = StratifiedKFold(2 if quick else 3, shuffle=True, random_state=1)
+    print("Accuracy: nested CV (4 outer folds; eta by inner GridSearchCV on the training folds)")
+    print(f"eta grid: {etas}")
+    header = f"{'data':8s} {'model':34s} {'accuracy':>15s} {'kept':>7s} {'informative':>12s}  eta"
+    print(header)
+    print("-" * len(header))
+    for n_informative in (64, 16):
+        X, y, informative = make_sparse_classification(n_informative)
+        name = f"data-{n_informative}"
+        rows = [
+            ("projected SAE (default recipe)", SparseSupervisedAutoencoder(random_state=0),
+             etas),
+            ("authors' recipe (n_rounds=1)",
+             SparseSupervisedAutoencoder(n_rounds=1, reinitialize=False, n_epochs=20,
+                                         learning_rate=1e-3, reconstruction_weight=0.05,
+                                         random_state=0), etas),
+            ("dense baseline (projection=None)",
+             SparseSupervisedAutoencoder(projection=None, random_state=0), None),
+        ]
+        for label, model, grid in rows:
+            start = time.perf_counter()
+            acc, kept, prec, chosen = nested_cv(model, X, y, informative, grid, outer, inner,
+                                                n_jobs)
+            print(f"{name:8s} {label:34s} {acc.mean():7.3f} ± {acc.std():.3f} "
+                  f"{kept.mean():7.1f} {100 * prec.mean():11.0f}%  "
+                  f"{chosen if chosen else '-'}  ({time.perf_counter() - start:.0f} s)",
+                  flush=True)
+        ceiling = cross_val_score(make_pipeline(StandardScaler(), SVC()),
+                                  X[:, informative], y, cv=outer).mean()
+        print(f"{name:8s} {'SVC on the informative features':34s} {ceiling:7.3f}"
+              f"{'':8s} {informative.sum():7d} {100:11d}%")
+    print()
+
+
+def speed(repeats=3):
+    X, y, _ = make_sparse_classification(64)
+    X = StandardScaler().fit_transform(X)
+    model = SparseSupervisedAutoencoder(random_state=0)
+    model.fit(X[:100], y[:100])  # warm-up: torch's lazy imports and kernels
+    epochs = None
+    sae_times, shares = [], []
+    mlp_times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model.fit(X, y)
+        sae_times.append(time.perf_counter() - start)
+        shares.append(model.projection_time_ / sae_times[-1])
+        epochs = len(model.history_)
+        mlp = MLPClassifier((100,), batch_size=model.batch_size, max_iter=epochs, tol=0.0,
+                            n_iter_no_change=epochs + 1, learning_rate_init=1e-3,
+                            random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            start = time.perf_counter()
+            mlp.fit(X, y)
+            mlp_times.append(time.perf_counter() - start)
+        assert mlp.n_iter_ == epochs
+    sae, mlp_t = min(sae_times), min(mlp_times)
+    print("Speed: one default fit on standardized data-64 (1000 x 1000), best of "
+          f"{repeats}")
+    print(f"epochs in total: {epochs} (batch size {model.batch_size}), "
+          f"torch threads: {model.n_threads_}")
+    print(f"SparseSupervisedAutoencoder  {sae:7.2f} s  "
+          f"({1000 * sae / epochs:.1f} ms per epoch)")
+    print(f"MLPClassifier((100,))        {mlp_t:7.2f} s  "
+          f"({1000 * mlp_t / epochs:.1f} ms per epoch)")
+    print(f"ratio SAE / MLP: {sae / mlp_t:.2f}   (goal <= 2)")
+    print(f"projection share of the fit: {100 * min(shares):.2f} %   (goal <= 5 %)")
+    projected = SparseSupervisedAutoencoder(training="projected", random_state=0).fit(X, y)
+    total = projected.history_[-1]["time"]
+    print(f"(training='projected', projection after every step: share "
+          f"{100 * projected.projection_time_ / total:.1f} % of {total:.1f} s)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="coarser grid, 2 inner folds")
+    parser.add_argument("--speed-only", action="store_true")
+    parser.add_argument("--accuracy-only", action="store_true")
+    parser.add_argument("--n-jobs", type=int, default=2, help="GridSearchCV workers")
+    args = parser.parse_args()
+    if not args.speed_only:
+        accuracy_table(args.quick, args.n_jobs)
+    if not args.accuracy_only:
+        speed()
+
+
+if __name__ == "__main__":
+    main()
