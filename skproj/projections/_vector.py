@@ -40,6 +40,20 @@ def _on_2d_views(kernel):
     return compute
 
 
+def _soft_threshold_projection(y, eta, out, kernel, torch_function):
+    """Run a Condat-threshold kernel (l1 ball or simplex) on any input."""
+    eta = check_radius(eta)
+
+    def compute(y2d, x2d):
+        if eta == 0:
+            x2d[...] = 0
+        else:
+            run_kernel(kernel, y2d, x2d, eta, name="y")
+
+    return run_projection(y, out, _on_2d_views(compute),
+                          lambda t: (torch_function(t, eta), None), name="y")[0]
+
+
 def project_l1_ball(y, eta, *, out=None):
     r"""Euclidean projection onto the l1 ball of radius ``eta``.
 
@@ -96,16 +110,7 @@ def project_l1_ball(y, eta, *, out=None):
     >>> project_l1_ball(np.array([3.0, -1.0, 0.5]), 2.0)
     array([2., 0., 0.])
     """
-    eta = check_radius(eta)
-
-    def kernel(y2d, x2d):
-        if eta == 0:
-            x2d[...] = 0
-            return None
-        run_kernel(_l1.l1_ball, y2d, x2d, eta, name="y")
-
-    return run_projection(y, out, _on_2d_views(kernel),
-                          lambda t: (_torch_backend.l1_ball(t, eta), None), name="y")[0]
+    return _soft_threshold_projection(y, eta, out, _l1.l1_ball, _torch_backend.l1_ball)
 
 
 def project_simplex(y, eta=1.0, *, out=None):
@@ -145,16 +150,7 @@ def project_simplex(y, eta=1.0, *, out=None):
     >>> project_simplex(np.array([0.5, -1.0, 0.9]), 1.0)
     array([0.3, 0. , 0.7])
     """
-    eta = check_radius(eta)
-
-    def kernel(y2d, x2d):
-        if eta == 0:
-            x2d[...] = 0
-            return None
-        run_kernel(_l1.simplex, y2d, x2d, eta, name="y")
-
-    return run_projection(y, out, _on_2d_views(kernel),
-                          lambda t: (_torch_backend.simplex(t, eta), None), name="y")[0]
+    return _soft_threshold_projection(y, eta, out, _l1.simplex, _torch_backend.simplex)
 
 
 def _norm_of_whole(y2d, norm):
