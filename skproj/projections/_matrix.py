@@ -258,8 +258,8 @@ def bilevel_l11(Y, eta, *, axis=0, out=None):
     >>> import numpy as np
     >>> from skproj.projections import bilevel_l11
     >>> bilevel_l11(np.array([[3.0, 0.5], [-1.0, 0.5]]), 2.0)
-    array([[2., 0.],
-           [0., 0.]])
+    array([[ 2.,  0.],
+           [-0.,  0.]])
     """
     return _run_matrix_kernel(_bilevel.bilevel_l11, Y, out, eta, axis,
                               lambda t, e, a: (_torch_backend.bilevel_l11(t, e, a), None))[0]

@@ -108,7 +108,7 @@ def project_l1_ball(y, eta, *, out=None):
     >>> import numpy as np
     >>> from skproj.projections import project_l1_ball
     >>> project_l1_ball(np.array([3.0, -1.0, 0.5]), 2.0)
-    array([2., 0., 0.])
+    array([ 2., -0.,  0.])
     """
     return _soft_threshold_projection(y, eta, out, _l1.l1_ball, _torch_backend.l1_ball)
 
