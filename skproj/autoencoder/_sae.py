@@ -256,6 +256,15 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
 
     Notes
     -----
+    On the papers' synthetic sets data-64 / data-16 (``benchmarks/bench_autoencoder.py``,
+    nested 4-fold cross-validation, ``eta`` tuned on the training folds) the
+    default recipe reaches 0.76 / 0.79 accuracy with 19 / 7.5 features of which
+    90 % / 97 % are informative, against 0.72 / 0.69 for the authors' single
+    projection and 0.69 / 0.54 for the dense network.  The kept features are
+    precise but few: half of the informative features of these sets carry
+    their signal only jointly (cluster covariances), and a first layer trained
+    on all 1000 features ranks them no better than a univariate test.
+
     Scale-out: under :class:`~sklearn.model_selection.GridSearchCV` with
     ``n_jobs > 1`` every fit limits torch's threads to its share of the cores
     (joblib's ``OMP_NUM_THREADS`` in process workers, one thread in thread
