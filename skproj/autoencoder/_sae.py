@@ -294,9 +294,10 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
     >>> from sklearn.preprocessing import StandardScaler
     >>> from skproj.autoencoder import SparseSupervisedAutoencoder
     >>> from skproj.datasets import make_sparse_classification
-    >>> X, y, informative = make_sparse_classification(16, n_features=200)
+    >>> X, y, informative = make_sparse_classification(16, n_samples=300, n_features=200)
     >>> X = StandardScaler().fit_transform(X)
-    >>> model = SparseSupervisedAutoencoder(eta=0.3, random_state=0).fit(X, y)
+    >>> model = SparseSupervisedAutoencoder(eta=0.05, n_epochs=(5, 20), n_rounds=4,
+    ...                                     random_state=0).fit(X, y)
     >>> model.transform(X[:2]).shape          # the latent code
     (2, 2)
     >>> bool(informative[model.selected_features_].mean() > 0.5)
