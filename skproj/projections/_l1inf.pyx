@@ -600,6 +600,44 @@ cdef inline Py_ssize_t _gather_columns_of_rows4(const floating* r0, const floati
     return pos
 
 
+cdef Py_ssize_t _bucket_by_group(Work* w, const double* values, const int32_t* groups,
+                                 Py_ssize_t n, const Py_ssize_t* subset,
+                                 Py_ssize_t n_subset, Py_ssize_t* cursor) noexcept nogil:
+    """Append gathered ``(values[i], groups[i])`` pairs to ``w.values``, by group.
+
+    A stable counting sort: group g's list becomes
+    ``w.values[w.start[g]:w.start[g] + w.length[g]]``, after the lists already
+    there.  ``cursor`` is scratch of one slot per group (it may be
+    ``w.length`` itself).  Returns the new number of stored values.
+    """
+    cdef Py_ssize_t i, idx, g, total = w.n_values
+    for idx in range(n_subset):
+        w.length[subset[idx]] = 0
+    for i in range(n):
+        w.length[groups[i]] += 1
+    for idx in range(n_subset):
+        g = subset[idx]
+        w.start[g] = total
+        total += w.length[g]
+        cursor[g] = w.start[g]
+    for i in range(n):
+        g = groups[i]
+        w.values[cursor[g]] = values[i]
+        cursor[g] += 1
+    for idx in range(n_subset):
+        g = subset[idx]
+        w.length[g] = cursor[g] - w.start[g]
+    return total
+
+
+cdef inline double _list_sum(const double* values, Py_ssize_t n) noexcept nogil:
+    cdef double total = 0.0
+    cdef Py_ssize_t i
+    for i in range(n):
+        total += values[i]
+    return total
+
+
 cdef bint _gather_columns(const floating[:, :] y, Work* w, const Py_ssize_t* subset,
                           Py_ssize_t n_subset, Py_ssize_t* capacity) noexcept nogil:
     """Append the lists of the columns in ``subset`` (row-major streaming).
@@ -669,27 +707,11 @@ cdef bint _gather_columns(const floating[:, :] y, Work* w, const Py_ssize_t* sub
         free(values)
         free(groups)
         return False
-    for idx in range(n_subset):
-        w.length[subset[idx]] = 0
-        w.above_sum[subset[idx]] = 0.0
-    for i in range(pos):
-        w.length[groups[i]] += 1
-    total = w.n_values
-    for idx in range(n_subset):
-        g = subset[idx]
-        w.start[g] = total
-        total += w.length[g]
-        fill[g] = w.start[g]
-    for i in range(pos):
-        g = groups[i]
-        w.values[fill[g]] = values[i]
-        fill[g] += 1
-        w.above_sum[g] += values[i]
+    w.n_values = _bucket_by_group(w, values, groups, pos, subset, n_subset, fill)
     for idx in range(n_subset):
         g = subset[idx]
         w.above_count[g] = n_rows - w.length[g]
-        w.above_sum[g] = w.sums[g] - w.above_sum[g]
-    w.n_values = total
+        w.above_sum[g] = w.sums[g] - _list_sum(w.values + w.start[g], w.length[g])
     free(values)
     free(groups)
     return True
@@ -1187,24 +1209,7 @@ cdef bint _gather_bands(const floating[:, :] y, Work* w, bint groups_are_rows,
         free(values)
         free(groups)
         return False
-    for idx in range(n_subset):
-        w.length[subset[idx]] = 0
-    for i in range(pos):
-        w.length[groups[i]] += 1
-    total = w.n_values
-    for idx in range(n_subset):
-        g = subset[idx]
-        w.start[g] = total
-        total += w.length[g]
-        fill[g] = w.start[g]
-    for i in range(pos):
-        g = groups[i]
-        w.values[fill[g]] = values[i]
-        fill[g] += 1
-    for idx in range(n_subset):
-        g = subset[idx]
-        w.length[g] = fill[g] - w.start[g]
-    w.n_values = total
+    w.n_values = _bucket_by_group(w, values, groups, pos, subset, n_subset, fill)
     free(values)
     free(groups)
     return True
