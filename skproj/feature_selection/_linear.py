@@ -13,6 +13,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
@@ -86,8 +87,7 @@ def _logits(X, W, b):
 
 def _loss_and_residual(Z, Y):
     """Mean multinomial log-loss of the logits ``Z`` and ``P - Y``."""
-    Z_max = Z.max(axis=1, keepdims=True)
-    log_norm = np.log(np.exp(Z - Z_max).sum(axis=1, keepdims=True)) + Z_max
+    log_norm = logsumexp(Z, axis=1, keepdims=True)
     loss = float(np.mean(log_norm[:, 0] - np.einsum("ij,ij->i", Y, Z)))
     return loss, np.exp(Z - log_norm) - Y
 
@@ -643,8 +643,7 @@ class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
         if self.n_subclasses == 1:
             return Z
         Z = Z.reshape(Z.shape[0], -1, self.n_subclasses)
-        Z_max = Z.max(axis=2, keepdims=True)
-        return (np.log(np.exp(Z - Z_max).sum(axis=2, keepdims=True)) + Z_max)[:, :, 0]
+        return logsumexp(Z, axis=2)
 
     def decision_function(self, X):
         """Class scores: the logits (log-sum-exp over the sub-classes).
@@ -677,9 +676,7 @@ class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
             Columns in the order of ``classes_``.
         """
         scores = self._class_scores(X)
-        scores_max = scores.max(axis=1, keepdims=True)
-        return scores - (np.log(np.exp(scores - scores_max).sum(axis=1, keepdims=True))
-                         + scores_max)
+        return scores - logsumexp(scores, axis=1, keepdims=True)
 
     def predict_proba(self, X):
         """Class probabilities.
