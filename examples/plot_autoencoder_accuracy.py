@@ -33,8 +33,8 @@ from skproj.datasets import make_sparse_classification
 
 # Short training and two radii per curve keep this example under a minute;
 # benchmarks/bench_autoencoder.py runs the full cross-validated comparison.
-settings = dict(n_epochs=(3, 10), n_rounds=3, random_state=0)
-curves = {"bi-level ℓ1,∞": ("bilevel_l1inf", [0.1, 0.3])}
+settings = dict(n_epochs=(3, 10), random_state=0)
+curves = {"bi-level ℓ1,∞": ("bilevel_l1inf", [0.2, 0.4])}
 if hasattr(projections, "project_l1inf_ball"):
     curves["exact ℓ1,∞"] = ("l1inf_ball", [0.03, 0.1])
 

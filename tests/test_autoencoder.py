@@ -94,8 +94,9 @@ def test_fitted_attributes_and_methods():
     np.testing.assert_allclose(imp, W.abs().amax(dim=0).numpy(), rtol=1e-6)
     np.testing.assert_array_equal(np.flatnonzero(imp > 0), model.selected_features_)
     # history: per-epoch loss, training accuracy, sparsity
-    epochs = 2 * TINY["n_epochs"][0] + TINY["n_epochs"][1]
-    assert len(model.history_) == epochs
+    rounds = len({h["round"] for h in model.history_ if h["phase"] == "select"})
+    assert rounds % TINY["n_rounds"] == 0  # whole passes of rounds
+    assert len(model.history_) == rounds * TINY["n_epochs"][0] + TINY["n_epochs"][1]
     last = model.history_[-1]
     assert last["phase"] == "retrain" and 0 <= last["train_accuracy"] <= 1
     assert last["n_features"] == len(support)
@@ -202,7 +203,7 @@ def test_double_descent_zero_pattern_frozen_in_phase_two(monkeypatch, reinitiali
     spy = _Spy(monkeypatch, eta)
     original_freeze = _sae.SparseSupervisedAutoencoder._train
 
-    model = SparseSupervisedAutoencoder(**{**TINY, "eta": eta, "n_rounds": 1,
+    model = SparseSupervisedAutoencoder(**{**TINY, "eta": eta, "n_rounds": 1, "n_subclasses": 1,
                                            "reinitialize": reinitialize})
 
     import skproj.nn
@@ -228,12 +229,87 @@ def test_double_descent_zero_pattern_frozen_in_phase_two(monkeypatch, reinitiali
         assert 0 < len(model.selected_features_) < 30
 
 
+def _features_after_each_round(model):
+    """Features in use after each selection round's projection (from ``history_``)."""
+    select = [h for h in model.history_ if h["phase"] == "select"]
+    rounds = sorted({h["round"] for h in select})
+    after = []
+    for r in rounds:
+        later = [h for h in model.history_ if h["round"] > r]
+        after.append(later[0]["n_features"])
+    return after
+
+
 def test_double_descent_rounds_shrink_the_features():
     X, y = _data(n_samples=120, n_features=40)
-    model = SparseSupervisedAutoencoder(**{**TINY, "n_rounds": 3, "eta": 0.05}).fit(X, y)
+    model = SparseSupervisedAutoencoder(**{**TINY, "n_rounds": 3, "n_subclasses": 1,
+                                           "eta": 0.05}).fit(X, y)
     counts = [h["n_features"] for h in model.history_ if h["phase"] == "select"]
     per_round = counts[TINY["n_epochs"][0] - 1::TINY["n_epochs"][0]]
     assert per_round[0] == 40 and per_round[1] <= 20 + 1 and per_round[2] <= per_round[1]
+    assert len(per_round) == 3
+
+
+def test_auto_rounds_halve_until_eta_binds(monkeypatch):
+    X, y = _data(n_samples=120, n_features=64)
+    spy = _Spy(monkeypatch, 0.05)
+    model = SparseSupervisedAutoencoder(**{**TINY, "n_rounds": "auto", "n_subclasses": 1,
+                                           "eta": 0.05}).fit(X, y)
+    after = _features_after_each_round(model)
+    radii = [radius for radius, _ in spy.norms_after_projection]
+    assert len(after) == len(radii) >= 2
+    # every round but the last keeps half of the survivors, at a radius above eta
+    for before, kept in zip([64] + after[:-2], after[:-1]):
+        assert kept == pytest.approx(before / 2, abs=1)
+    assert all(radius > 0.05 for radius in radii[:-1])
+    # the last round projects at eta, which removes at most half of the survivors
+    assert radii[-1] == 0.05 and spy.norms_after_projection[-1][1] <= 0.05 * (1 + 1e-5)
+    assert after[-1] >= (after[-2] if len(after) > 1 else 64) / 2 - 1
+
+
+@pytest.mark.parametrize("projection", sorted(P.MATRIX_PROJECTIONS))
+def test_keep_radius_keeps_half_of_the_columns(projection):
+    rng = np.random.default_rng(0)
+    W = torch.tensor(rng.standard_normal((8, 50)) * rng.uniform(0.1, 2.0, 50))
+    W[:, :10] = 0  # columns already removed do not count
+    norm = P.inner_norm(projection)
+    radius = _sae.SparseSupervisedAutoencoder._keep_radius(W, projection, norm)
+    project = P.get_projection(projection)
+    kept = int((project(W, radius, axis=0) != 0).any(dim=0).sum())
+    fewer = int((project(W, radius * (1 - 1e-6), axis=0) != 0).any(dim=0).sum())
+    assert kept >= 20 > fewer  # the smallest radius that keeps half of the 40
+
+
+def test_subclass_passes(monkeypatch):
+    import skproj._subclasses
+
+    X, y = _data(n_samples=160, n_features=30)
+    calls = []
+    original = skproj._subclasses.assign_subclasses
+
+    def spy(X, y, n_classes, n_subclasses, support, previous=None):
+        calls.append((support.copy(), previous))
+        return original(X, y, n_classes, n_subclasses, support, previous=previous)
+
+    monkeypatch.setattr(skproj._subclasses, "assign_subclasses", spy)
+    one = SparseSupervisedAutoencoder(**{**TINY, "n_subclasses": 1, "eta": 0.2}).fit(X, y)
+    assert calls == []
+    model = SparseSupervisedAutoencoder(**{**TINY, "n_subclasses": 2, "eta": 0.2}).fit(X, y)
+    n_passes = len(calls)
+    assert 1 <= n_passes <= _sae._MAX_SUBCLASS_PASSES
+    # the clusters are fitted on what the pass before kept, starting from the last split
+    assert calls[0][1] is None and all(previous is not None for _, previous in calls[1:])
+    assert all(0 < support.sum() < 30 for support, _ in calls)
+    # a pass of rounds after every split that changed: n_passes + 1 passes, or
+    # n_passes when the last split repeated the one before
+    rounds = len({h["round"] for h in model.history_ if h["phase"] == "select"})
+    assert rounds in (TINY["n_rounds"] * (n_passes + 1), TINY["n_rounds"] * n_passes)
+    if rounds == TINY["n_rounds"] * n_passes:
+        assert set(model.selected_features_) <= set(np.flatnonzero(calls[-1][0]))
+    assert len({h["round"] for h in one.history_ if h["phase"] == "select"}) == TINY["n_rounds"]
+    # the final network predicts the classes: one latent unit per class
+    assert model.transform(X).shape == (160, 2)
+    assert model.network_.encoder[-1].out_features == 2
 
 
 def test_projected_norm_after_every_step(monkeypatch):

@@ -1,6 +1,7 @@
 """Sparse supervised autoencoder: a classifier and transformer with PyTorch inside."""
 
 import io
+import math
 import os
 import sys
 import threading
@@ -31,6 +32,12 @@ __all__ = ["SparseSupervisedAutoencoder"]
 # at least (the radius of the round is the larger of ``eta`` and the radius
 # that keeps this share).
 _ROUND_KEEP = 0.5
+
+# Bisection steps for the radius of an intermediate round (relative error 2**-30).
+_KEEP_RADIUS_BISECTIONS = 30
+
+# Selection passes against re-estimated sub-classes when n_subclasses > 1.
+_MAX_SUBCLASS_PASSES = 3
 
 # Rows per forward pass when predicting (bounds the memory of large X).
 _PREDICT_CHUNK = 4096
@@ -130,15 +137,19 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
 
     ``"double_descent"`` (default)
         The paper's scheme, iterated: train, project the first layer, freeze
-        its zero pattern, train again.  With ``n_rounds = R`` there are R
-        selection rounds; rounds :math:`1..R-1` project with the radius
-        :math:`\max(\eta, \eta_r)` where :math:`\eta_r` keeps half of the
-        surviving columns (a shrinking radius schedule), round R projects with
-        :math:`\eta`; then a final retraining with the frozen pattern.  Each
+        its zero pattern, train again.  Every selection round trains
+        ``n_epochs[0]`` epochs and projects with the radius
+        :math:`\max(\eta, \eta_r)`, where :math:`\eta_r` keeps half of the
+        surviving columns (a shrinking radius schedule).  With
+        ``n_rounds="auto"`` the rounds go on until :math:`\eta \ge \eta_r`;
+        that round, projected at :math:`\eta`, is the last.  With
+        ``n_rounds = R``, round R projects at :math:`\eta`.  Then a final
+        retraining of ``n_epochs[1]`` epochs with the frozen pattern.  Each
         round restarts from a fresh initialization of the surviving weights
         when ``reinitialize=True`` (only the zero pattern carries over).
-        ``n_rounds=1, reinitialize=False`` is exactly the paper's recipe:
-        :math:`\|W\|_{1,\infty} \le \eta` right after the projection.
+        ``n_rounds=1, n_subclasses=1, reinitialize=False`` is exactly the
+        paper's recipe: :math:`\|W\|_{1,\infty} \le \eta` right after the
+        projection.
     ``"projected"``
         Projected stochastic gradient: the projection after every optimizer
         step (:math:`\|W\| \le \eta` after every step), ``n_epochs[0]``
@@ -153,21 +164,37 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
     projection); the fresh restarts also make the final classifier better than
     fine-tuning the projected weights.
 
+    Sub-classes (``n_subclasses > 1``, ``"double_descent"`` only): a class
+    often gathers several clusters (cell subtypes; the hypercube vertices of
+    :func:`~sklearn.datasets.make_classification`).  A feature that separates
+    the clusters of a class, but not the classes, tells nothing about the
+    label on its own, and a network trained on the labels ranks it with the
+    noise.  So after a first pass of rounds against the labels, every class
+    is split into ``n_subclasses`` full-covariance Gaussian clusters fitted on
+    the features kept (mixture discriminant analysis, as in
+    :class:`~skproj.feature_selection.ProjectedLogisticRegression`), and a new
+    pass of rounds, from all the features, trains networks whose latent code
+    has one unit per sub-class.  The clusters are fitted again on what that
+    pass keeps, for at most 3 passes or until they no longer change.  The
+    final network is trained on the labels (one latent unit per class) with
+    the features of the last pass.
+
     Parameters
     ----------
-    eta : float, default=0.2
+    eta : float, default=0.5
         Radius of the ball of the first layer, in the units of its weights.
         The weights, hence the radius, scale as 1 / (scale of the inputs):
-        standardize the data.  With standardized inputs, the default
-        initialization and the default learning rates, the number of
-        features kept grows about linearly with :math:`\eta`: on data-64 (750
-        training samples, 1000 features) the bi-level l1,inf projection keeps
-        about 17, 23 and 46 features at :math:`\eta` = 0.2, 0.5 and 1.  It
-        does not depend much on the number of input features (the rounds
-        remove most of them before the last projection) but it does on
-        ``learning_rate`` and the number of steps.
+        standardize the data.  With standardized inputs and the other
+        parameters at their defaults, the number of features kept grows
+        about linearly with :math:`\eta`: on data-64 (750 training samples,
+        1000 features) the bi-level l1,inf projection keeps about 9, 19, 37
+        and 89 features at :math:`\eta` = 0.25, 0.5, 1 and 2.  It does not
+        depend much on the number of input features (the rounds remove most
+        of them before the last projection) but it does on
+        ``learning_rate``, the number of steps and ``n_subclasses`` (the
+        selection networks have one output per sub-class).
         Tune it with :class:`~sklearn.model_selection.GridSearchCV` on a
-        logarithmic grid, e.g. 0.1 to 1.  The exact l1,inf ball
+        logarithmic grid, e.g. 0.25 to 2.  The exact l1,inf ball
         (``"l1inf_ball"``) clips many columns a little instead of zeroing most
         of them: it needs a smaller radius for the same sparsity.  Ignored when
         ``projection=None``.
@@ -197,11 +224,16 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         retraining.  An int uses the same number for both.
     training : {"double_descent", "projected"}, default="double_descent"
         The training scheme, see above.
-    n_rounds : int, default=6
-        Selection rounds of ``"double_descent"`` (1: the paper's single
-        projection).  Each intermediate round keeps at least half of the
-        features, so 6 rounds take 1000 features down to about 31 before the
-        last projection at ``eta``.
+    n_rounds : int or "auto", default="auto"
+        Selection rounds of ``"double_descent"`` in each pass.  ``"auto"``:
+        until the halving schedule reaches ``eta``, about
+        :math:`1 + \log_2(d / \text{features kept at } \eta)` rounds (6 or
+        7 for 1000 features).  An int R: R rounds, the last one at ``eta``
+        whatever it removes (1: the paper's single projection).
+    n_subclasses : int, default=2
+        Clusters per class in the selection passes (see above); 1 selects
+        against the labels only, in one pass.  Ignored by ``"projected"``
+        training and the dense model.
     reinitialize : bool, default=True
         Whether each round and the final retraining of ``"double_descent"``
         restart from freshly drawn weights (masked by the frozen zero pattern)
@@ -314,7 +346,8 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "n_epochs": [Interval(Integral, 1, None, closed="left"), tuple, list],
         "training": [StrOptions({"double_descent", "projected"})],
-        "n_rounds": [Interval(Integral, 1, None, closed="left")],
+        "n_rounds": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "n_subclasses": [Interval(Integral, 1, None, closed="left")],
         "reinitialize": ["boolean"],
         "device": [StrOptions({"auto", "cpu", "cuda"})],
         "random_state": ["random_state"],
@@ -323,7 +356,7 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
 
     def __init__(
         self,
-        eta=0.2,
+        eta=0.5,
         *,
         projection="bilevel_l1inf",
         hidden_layer_sizes=(100,),
@@ -333,7 +366,8 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         batch_size=32,
         n_epochs=(10, 40),
         training="double_descent",
-        n_rounds=6,
+        n_rounds="auto",
+        n_subclasses=2,
         reinitialize=True,
         device="auto",
         random_state=None,
@@ -349,6 +383,7 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         self.n_epochs = n_epochs
         self.training = training
         self.n_rounds = n_rounds
+        self.n_subclasses = n_subclasses
         self.reinitialize = reinitialize
         self.device = device
         self.random_state = random_state
@@ -433,12 +468,10 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         generator = torch.Generator().manual_seed(int(seed))
         device = self.device_
         X_t = torch.tensor(X, device=device)
-        y_t = torch.as_tensor(y, dtype=torch.long, device=device)
         n_samples, n_features = X.shape
+        n_classes = len(self.classes_)
         config = dict(n_features=n_features, hidden_layer_sizes=sizes,
-                      n_latent=len(self.classes_), activation=self.activation)
-        network = build_network(config, device, generator)
-        weight = network.first_layer.weight
+                      n_latent=n_classes, activation=self.activation)
         projection = self.projection
         norm = inner_norm(projection)
         self.history_ = []
@@ -446,7 +479,7 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         start = time.perf_counter()
         state = {"mask": None, "hook": None}
 
-        def project(radius):
+        def project(weight, radius):
             if device != "cpu":
                 torch.cuda.synchronize()
             t0 = time.perf_counter()
@@ -455,13 +488,19 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
                 torch.cuda.synchronize()
             self.projection_time_ += time.perf_counter() - t0
 
-        def freeze(mask):
+        def freeze(weight, mask):
             if state["hook"] is not None:
                 state["hook"].remove()
             state["mask"] = mask
-            state["hook"] = freeze_zeros_(weight, mask)
+            state["hook"] = None if mask is None else freeze_zeros_(weight, mask)
 
-        def run(n_epochs, phase, round_, project_every_step):
+        def restart(network):
+            reinitialize(network, generator)
+            if state["mask"] is not None:
+                apply_mask_(network.first_layer.weight, state["mask"])
+
+        def run(network, targets, n_epochs, phase, round_, project_every_step):
+            weight = network.first_layer.weight
             lr = rates[1] if phase in ("retrain", "dense") else rates[0]
             optimizer = torch.optim.Adam(network.parameters(), lr=lr)
             batch = min(self.batch_size, n_samples)
@@ -472,7 +511,7 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
                 correct = torch.zeros((), device=device, dtype=torch.long)
                 for begin in range(0, n_samples, batch):
                     index = order[begin:begin + batch]
-                    xb, yb = X_t[index], y_t[index]
+                    xb, yb = X_t[index], targets[index]
                     code, recon = network(xb)
                     cross_entropy = torch.nn.functional.cross_entropy(code, yb)
                     reconstruction = torch.nn.functional.smooth_l1_loss(recon, xb)
@@ -483,7 +522,7 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
                     if state["mask"] is not None:
                         apply_mask_(weight, state["mask"])
                     if project_every_step:
-                        project(self.eta)
+                        project(weight, self.eta)
                     with torch.no_grad():
                         size = len(index)
                         totals += torch.stack([loss.detach(), cross_entropy.detach(),
@@ -492,50 +531,108 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
                 self._record(torch, weight, norm, phase, round_, epoch, totals / n_samples,
                              correct, n_samples, start)
 
+        def select(network, targets, first_round):
+            """Selection rounds from all features; the last one projects at ``eta``."""
+            weight = network.first_layer.weight
+            freeze(weight, None)
+            round_ = first_round
+            while True:
+                if round_ > first_round and self.reinitialize:
+                    restart(network)
+                run(network, targets, epochs[0], "select", round_, False)
+                keep_radius = self._keep_radius(weight, projection, norm)
+                if self.n_rounds == "auto":
+                    last = self.eta >= keep_radius
+                else:
+                    last = round_ - first_round == self.n_rounds - 1
+                project(weight, self.eta if last else max(self.eta, keep_radius))
+                freeze(weight, weight.detach() != 0)
+                round_ += 1
+                if last:
+                    return round_
+
+        y_t = torch.as_tensor(y, dtype=torch.long, device=device)
+        network = build_network(config, device, generator)
+        weight = network.first_layer.weight
         if projection is None:
-            run(epochs[1], "dense", 0, False)
+            run(network, y_t, epochs[1], "dense", 0, False)
         elif self.training == "projected":
-            project(self.eta)
-            run(epochs[0], "select", 0, True)
-            freeze(weight.detach() != 0)
-            run(epochs[1], "retrain", 0, True)
+            project(weight, self.eta)
+            run(network, y_t, epochs[0], "select", 0, True)
+            freeze(weight, weight.detach() != 0)
+            run(network, y_t, epochs[1], "retrain", 0, True)
         else:
-            for round_ in range(self.n_rounds):
-                if round_ > 0 and self.reinitialize:
-                    reinitialize(network, generator)
-                    apply_mask_(weight, state["mask"])
-                run(epochs[0], "select", round_, False)
-                radius = self.eta
-                if round_ < self.n_rounds - 1:
-                    radius = max(radius, self._keep_radius(torch, weight, norm))
-                project(radius)
-                freeze(weight.detach() != 0)
-            if self.reinitialize:
-                reinitialize(network, generator)
-                apply_mask_(weight, state["mask"])
-            run(epochs[1], "retrain", self.n_rounds, False)
+            round_ = select(network, y_t, 0)
+            if self.n_subclasses > 1:
+                round_ = self._select_with_subclasses(torch, X, y, select, build_network,
+                                                      config, generator, state, round_)
+                network = build_network(config, device, generator)
+                weight = network.first_layer.weight
+                freeze(weight, state["mask"].any(0).expand_as(weight))
+            elif self.reinitialize:
+                restart(network)
+            run(network, y_t, epochs[1], "retrain", round_, False)
         if state["hook"] is not None:
             state["hook"].remove()
         network.eval()
         self.network_ = network
         self._set_importances(torch)
 
-    @staticmethod
-    def _keep_radius(torch, weight, norm):
-        """Radius whose bi-level projection keeps about half of the non-zero columns.
+    def _select_with_subclasses(self, torch, X, y, select, build_network, config, generator,
+                                state, round_):
+        """Selection passes against sub-class labels (mixture discriminant targets).
 
-        With group norms t, the l1 projection of t at radius sum((t - q)_+)
-        zeroes exactly the groups with t <= q; q is the median of the non-zero
-        group norms.
+        Every class is split into ``n_subclasses`` Gaussian clusters fitted on
+        the features the previous pass kept; a new pass of selection rounds,
+        from all features, then trains networks whose latent code has one unit
+        per sub-class.  Features that separate the clusters of a class carry
+        no signal about the class on their own, but about the sub-class they
+        do, so they survive the rounds.  Stops when the sub-classes no longer
+        change, after at most ``_MAX_SUBCLASS_PASSES`` passes.
         """
-        from skproj.projections import group_norms
+        from skproj._subclasses import assign_subclasses
 
-        norms = group_norms(weight.detach(), norm, axis=0)
-        norms = norms[norms > 0]
-        if norms.numel() < 2:
+        n_classes = len(self.classes_)
+        sub_config = {**config, "n_latent": n_classes * self.n_subclasses}
+        subclasses = None
+        for _ in range(_MAX_SUBCLASS_PASSES):
+            support = state["mask"].any(0).cpu().numpy()
+            new = assign_subclasses(X, y, n_classes, self.n_subclasses, support,
+                                    previous=subclasses)
+            if subclasses is not None and np.array_equal(new, subclasses):
+                break
+            subclasses = new
+            network = build_network(sub_config, self.device_, generator)
+            targets = torch.as_tensor(subclasses, dtype=torch.long, device=self.device_)
+            round_ = select(network, targets, round_)
+        return round_
+
+    @staticmethod
+    def _keep_radius(weight, projection, norm):
+        """Smallest radius whose projection keeps ``_ROUND_KEEP`` of the non-zero columns.
+
+        Found by bisection on the radius, counting the columns the projection
+        leaves non-zero (a number that grows with the radius).  For the
+        bi-level balls the answer is ``sum((t - q)_+)`` over the group norms
+        t, q their quantile; the exact l1,inf ball clips columns instead of
+        zeroing them and needs a smaller radius, which the bisection finds
+        the same way.
+        """
+        from skproj.projections import get_projection, group_norms
+
+        W = weight.detach()
+        norms = group_norms(W, norm, axis=0)
+        n_alive = int((norms > 0).sum())
+        if n_alive < 2:
             return 0.0
-        q = torch.quantile(norms.double(), 1.0 - _ROUND_KEEP)
-        return float((norms.double() - q).clamp(min=0).sum())
+        n_keep = math.ceil(_ROUND_KEEP * n_alive)
+        project = get_projection(projection)
+        low, high = 0.0, float(norms.sum())  # at ``high`` nothing is removed
+        for _ in range(_KEEP_RADIUS_BISECTIONS):
+            middle = 0.5 * (low + high)
+            n_kept = int((project(W, middle, axis=0) != 0).any(dim=0).sum())
+            low, high = (low, middle) if n_kept >= n_keep else (middle, high)
+        return high
 
     def _record(self, torch, weight, norm, phase, round_, epoch, means, correct, n_samples,
                 start):

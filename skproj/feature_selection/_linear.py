@@ -16,7 +16,6 @@ import numpy as np
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import Bunch, check_array
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
@@ -24,6 +23,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, check_X_y, validate_data
 from threadpoolctl import ThreadpoolController
 
+from skproj._subclasses import assign_subclasses
 from skproj.projections import MATRIX_PROJECTIONS, get_projection, group_norms, inner_norm
 
 __all__ = [
@@ -266,63 +266,6 @@ def _one_hot(labels, n_outputs, dtype):
     return Y
 
 
-def _first_pc_split(Z, n_parts):
-    """Split the rows of ``Z`` into ``n_parts`` equal bins along its first principal axis."""
-    Zc = Z - Z.mean(axis=0)
-    if Zc.shape[1] == 0 or not np.any(Zc):
-        scores = np.arange(Z.shape[0], dtype=float)
-    else:
-        scores = Zc @ np.linalg.svd(Zc, full_matrices=False)[2][0]
-    ranks = np.empty(Z.shape[0], dtype=np.intp)
-    ranks[np.argsort(scores, kind="stable")] = np.arange(Z.shape[0])
-    return ranks * n_parts // Z.shape[0]
-
-
-def _assign_subclasses(X, y, n_classes, n_subclasses, support, previous=None):
-    """Split every class into sub-classes with a Gaussian mixture on ``support``.
-
-    Each class is modelled as a mixture of ``n_subclasses`` full-covariance
-    Gaussians over the selected features, as in mixture discriminant
-    analysis.  The mixtures start from ``previous`` assignments, or from a
-    split along the class's first principal axis, so the result is
-    deterministic.  Sub-class ``s`` of class ``c`` gets label
-    ``c * n_subclasses + s``.
-    """
-    labels = np.empty(y.shape[0], dtype=np.intp)
-    for k in range(n_classes):
-        rows = np.flatnonzero(y == k)
-        Z = X[rows][:, support] if support.any() else X[rows]
-        if previous is None:
-            init = _first_pc_split(Z, n_subclasses)
-        else:
-            init = previous[rows] - k * n_subclasses
-        sizes = np.bincount(init, minlength=n_subclasses)
-        if rows.shape[0] < 2 * n_subclasses or np.any(sizes < 2) or not support.any():
-            labels[rows] = k * n_subclasses + init
-            continue
-        Z = Z.astype(np.float64)
-        means = np.stack([Z[init == s].mean(axis=0) for s in range(n_subclasses)])
-        reg = 1e-3 * max(float(Z.var(axis=0).mean()), np.finfo(np.float64).tiny)
-        precisions = np.stack([
-            np.linalg.inv(np.atleast_2d(np.cov(Z[init == s], rowvar=False))
-                          + reg * np.eye(Z.shape[1]))
-            for s in range(n_subclasses)
-        ])
-        mixture = GaussianMixture(
-            n_subclasses, covariance_type="full", reg_covar=reg,
-            weights_init=sizes / sizes.sum(), means_init=means,
-            precisions_init=precisions,
-            init_params="random_from_data", random_state=0,  # unused: all given
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            assigned = mixture.fit(Z).predict(Z)
-        if np.unique(assigned).shape[0] < n_subclasses:
-            assigned = init  # a component emptied: keep the previous split
-        labels[rows] = k * n_subclasses + assigned
-    return labels
-
-
 def _fit_constrained(X, y, n_classes, eta, *, n_subclasses, projection, fit_intercept,
                      tol, max_iter, lipschitz, coef_init=None, intercept_init=None,
                      subclasses_init=None):
@@ -361,7 +304,7 @@ def _fit_constrained_threads(X, y, n_classes, eta, *, n_subclasses, projection,
         class_coef, class_intercept, n_iter = projected_logistic_regression(
             X, _one_hot(y, n_classes, dtype), eta, **solve)
         support = group_norms(class_coef, "linf") > 0
-        subclasses = _assign_subclasses(X, y, n_classes, n_subclasses, support)
+        subclasses = assign_subclasses(X, y, n_classes, n_subclasses, support)
         coef_init = np.repeat(class_coef, n_subclasses, axis=0)
         intercept_init = np.repeat(class_intercept, n_subclasses)
     for _ in range(_MAX_SUBCLASS_ROUNDS):
@@ -370,7 +313,7 @@ def _fit_constrained_threads(X, y, n_classes, eta, *, n_subclasses, projection,
             intercept_init=intercept_init, **solve)
         n_iter += it
         new_support = group_norms(coef, "linf") > 0
-        new_subclasses = _assign_subclasses(X, y, n_classes, n_subclasses, new_support,
+        new_subclasses = assign_subclasses(X, y, n_classes, n_subclasses, new_support,
                                             previous=subclasses)
         if np.array_equal(new_subclasses, subclasses):
             break
