@@ -264,7 +264,7 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         :class:`~sklearn.feature_selection.SelectFromModel`.
     history_ : list of dict
         One entry per epoch: ``phase`` ("select", "retrain" or "dense"),
-        ``round``, ``epoch``, ``loss``, ``cross_entropy``, ``reconstruction``,
+        ``round`` (numbered through all the selection passes), ``epoch``, ``loss``, ``cross_entropy``, ``reconstruction``,
         ``train_accuracy`` (on the mini-batches of the epoch), ``n_features``
         (input features in use), ``sparsity`` (share of input features
         removed), ``radius`` (the first layer's norm in the projection's
