@@ -237,7 +237,9 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
     reinitialize : bool, default=True
         Whether each round and the final retraining of ``"double_descent"``
         restart from freshly drawn weights (masked by the frozen zero pattern)
-        instead of continuing from the projected weights.
+        instead of continuing from the projected weights.  With
+        ``n_subclasses > 1`` the final network is fresh either way: it has one
+        latent unit per class, the selection networks one per sub-class.
     device : {"auto", "cpu", "cuda"}, default="auto"
         Where torch runs; ``"auto"`` picks CUDA when available.  The device used
         is stored in ``device_``.
