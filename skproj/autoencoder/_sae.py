@@ -266,7 +266,8 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         :class:`~sklearn.feature_selection.SelectFromModel`.
     history_ : list of dict
         One entry per epoch: ``phase`` ("select", "retrain" or "dense"),
-        ``round`` (numbered through all the selection passes), ``epoch``, ``loss``, ``cross_entropy``, ``reconstruction``,
+        ``round`` (numbered through all the selection passes), ``epoch``,
+        ``loss``, ``cross_entropy``, ``reconstruction``,
         ``train_accuracy`` (on the mini-batches of the epoch), ``n_features``
         (input features in use), ``sparsity`` (share of input features
         removed), ``radius`` (the first layer's norm in the projection's
@@ -469,7 +470,8 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
 
     def _train(self, torch, X, y, sizes, epochs, rates, seed):
         from skproj.autoencoder._network import build_network, reinitialize
-        from skproj.nn import apply_mask_, freeze_zeros_, project_parameter_
+        from skproj._subclasses import assign_subclasses
+        from skproj.nn import apply_mask_, column_support, freeze_zeros_, project_parameter_
 
         generator = torch.Generator().manual_seed(int(seed))
         device = self.device_
@@ -485,14 +487,20 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         start = time.perf_counter()
         state = {"mask": None, "hook": None}
 
-        def project(weight, radius):
+        @contextmanager
+        def projection_clock():
+            """Add the time of the block to ``projection_time_``."""
             if device != "cpu":
                 torch.cuda.synchronize()
             t0 = time.perf_counter()
-            project_parameter_(weight, projection, radius)
+            yield
             if device != "cpu":
                 torch.cuda.synchronize()
             self.projection_time_ += time.perf_counter() - t0
+
+        def project(weight, radius):
+            with projection_clock():
+                project_parameter_(weight, projection, radius)
 
         def freeze(weight, mask):
             if state["hook"] is not None:
@@ -538,7 +546,10 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
                              correct, n_samples, start)
 
         def select(network, targets, first_round):
-            """Selection rounds from all features; the last one projects at ``eta``."""
+            """Selection rounds from all features; the last one projects at ``eta``.
+
+            Returns the next round's number and the kept columns.
+            """
             weight = network.first_layer.weight
             freeze(weight, None)
             round_ = first_round
@@ -546,9 +557,8 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
                 if round_ > first_round and self.reinitialize:
                     restart(network)
                 run(network, targets, epochs[0], "select", round_, False)
-                t0 = time.perf_counter()  # the bisection projects too: count it
-                keep_radius = self._keep_radius(weight, projection, norm)
-                self.projection_time_ += time.perf_counter() - t0
+                with projection_clock():  # the bisection projects too
+                    keep_radius = self._keep_radius(weight, projection, norm)
                 if self.n_rounds == "auto":
                     last = self.eta >= keep_radius
                 else:
@@ -557,7 +567,32 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
                 freeze(weight, weight.detach() != 0)
                 round_ += 1
                 if last:
-                    return round_
+                    return round_, column_support(weight)
+
+        def select_with_subclasses(round_, support):
+            """Selection passes against sub-class labels (mixture discriminant targets).
+
+            Every class is split into ``n_subclasses`` Gaussian clusters fitted
+            on the features the previous pass kept; a new pass of selection
+            rounds, from all features, then trains networks whose latent code
+            has one unit per sub-class.  Features that separate the clusters of
+            a class carry no signal about the class on their own, but about the
+            sub-class they do, so they survive the rounds.  Stops when the
+            sub-classes no longer change, after at most
+            ``_MAX_SUBCLASS_PASSES`` passes.
+            """
+            sub_config = {**config, "n_latent": n_classes * self.n_subclasses}
+            subclasses = None
+            for _ in range(_MAX_SUBCLASS_PASSES):
+                new = assign_subclasses(X, y, n_classes, self.n_subclasses,
+                                        support.cpu().numpy(), previous=subclasses)
+                if subclasses is not None and np.array_equal(new, subclasses):
+                    break
+                subclasses = new
+                targets = torch.as_tensor(subclasses, dtype=torch.long, device=device)
+                round_, support = select(build_network(sub_config, device, generator),
+                                         targets, round_)
+            return round_, support
 
         y_t = torch.as_tensor(y, dtype=torch.long, device=device)
         network = build_network(config, device, generator)
@@ -570,13 +605,12 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
             freeze(weight, weight.detach() != 0)
             run(network, y_t, epochs[1], "retrain", 0, True)
         else:
-            round_ = select(network, y_t, 0)
+            round_, support = select(network, y_t, 0)
             if self.n_subclasses > 1:
-                round_ = self._select_with_subclasses(torch, X, y, select, build_network,
-                                                      config, generator, state, round_)
+                round_, support = select_with_subclasses(round_, support)
                 network = build_network(config, device, generator)
                 weight = network.first_layer.weight
-                freeze(weight, state["mask"].any(0).expand_as(weight))
+                freeze(weight, support.expand_as(weight))
             elif self.reinitialize:
                 restart(network)
             run(network, y_t, epochs[1], "retrain", round_, False)
@@ -585,35 +619,6 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         network.eval()
         self.network_ = network
         self._set_importances(torch)
-
-    def _select_with_subclasses(self, torch, X, y, select, build_network, config, generator,
-                                state, round_):
-        """Selection passes against sub-class labels (mixture discriminant targets).
-
-        Every class is split into ``n_subclasses`` Gaussian clusters fitted on
-        the features the previous pass kept; a new pass of selection rounds,
-        from all features, then trains networks whose latent code has one unit
-        per sub-class.  Features that separate the clusters of a class carry
-        no signal about the class on their own, but about the sub-class they
-        do, so they survive the rounds.  Stops when the sub-classes no longer
-        change, after at most ``_MAX_SUBCLASS_PASSES`` passes.
-        """
-        from skproj._subclasses import assign_subclasses
-
-        n_classes = len(self.classes_)
-        sub_config = {**config, "n_latent": n_classes * self.n_subclasses}
-        subclasses = None
-        for _ in range(_MAX_SUBCLASS_PASSES):
-            support = state["mask"].any(0).cpu().numpy()
-            new = assign_subclasses(X, y, n_classes, self.n_subclasses, support,
-                                    previous=subclasses)
-            if subclasses is not None and np.array_equal(new, subclasses):
-                break
-            subclasses = new
-            network = build_network(sub_config, self.device_, generator)
-            targets = torch.as_tensor(subclasses, dtype=torch.long, device=self.device_)
-            round_ = select(network, targets, round_)
-        return round_
 
     @staticmethod
     def _keep_radius(weight, projection, norm):
