@@ -146,7 +146,7 @@ def speed(repeats=3):
         sae_times.append(time.perf_counter() - start)
         shares.append(model.projection_time_ / sae_times[-1])
         epochs = len(model.history_)
-        mlp = MLPClassifier((100,), batch_size=model.batch_size, max_iter=epochs, tol=0.0,
+        mlp = MLPClassifier((100,), batch_size=model.batch_size_, max_iter=epochs, tol=0.0,
                             n_iter_no_change=epochs + 1, learning_rate_init=1e-3,
                             random_state=0)
         with warnings.catch_warnings():
@@ -158,7 +158,7 @@ def speed(repeats=3):
     sae, mlp_t = min(sae_times), min(mlp_times)
     print("Speed: one default fit on standardized data-64 (1000 x 1000), best of "
           f"{repeats}")
-    print(f"epochs in total: {epochs} (batch size {model.batch_size}), "
+    print(f"epochs in total: {epochs} (batch size {model.batch_size_}), "
           f"torch threads: {model.n_threads_}")
     print(f"SparseSupervisedAutoencoder  {sae:7.2f} s  "
           f"({1000 * sae / epochs:.1f} ms per epoch)")

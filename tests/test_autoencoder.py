@@ -282,29 +282,37 @@ def test_keep_radius_keeps_half_of_the_columns(projection):
 
 def test_subclass_passes(monkeypatch):
     import skproj._subclasses
+    import skproj.feature_selection._linear
 
     X, y = _data(n_samples=160, n_features=30)
-    calls = []
+    starts, calls = [], []
+    original_start = skproj.feature_selection._linear.subclasses_at_sparsity
     original = skproj._subclasses.assign_subclasses
+
+    def spy_start(X, y, n_classes, n_subclasses, n_features):
+        starts.append(n_features)
+        return original_start(X, y, n_classes, n_subclasses, n_features)
 
     def spy(X, y, n_classes, n_subclasses, support, previous=None):
         calls.append((support.copy(), previous))
         return original(X, y, n_classes, n_subclasses, support, previous=previous)
 
+    monkeypatch.setattr(skproj.feature_selection._linear, "subclasses_at_sparsity", spy_start)
     monkeypatch.setattr(skproj._subclasses, "assign_subclasses", spy)
     one = SparseSupervisedAutoencoder(**{**TINY, "n_subclasses": 1, "eta": 0.2}).fit(X, y)
-    assert calls == []
+    assert starts == [] and calls == []
     model = SparseSupervisedAutoencoder(**{**TINY, "n_subclasses": 2, "eta": 0.2}).fit(X, y)
-    n_passes = len(calls)
-    assert 1 <= n_passes <= _sae._MAX_SUBCLASS_PASSES
-    # the clusters are fitted on what the pass before kept, starting from the last split
-    assert calls[0][1] is None and all(previous is not None for _, previous in calls[1:])
+    # the first split: the linear model, as sparse as the pass on the labels
+    assert len(starts) == 1 and 0 < starts[0] < 30
+    # then the clusters are fitted on what the pass before kept, from the last split
+    assert len(calls) <= _sae._MAX_SUBCLASS_PASSES - 1
+    assert all(previous is not None for _, previous in calls)
     assert all(0 < support.sum() < 30 for support, _ in calls)
-    # a pass of rounds after every split that changed: n_passes + 1 passes, or
-    # n_passes when the last split repeated the one before
-    rounds = len({h["round"] for h in model.history_ if h["phase"] == "select"})
-    assert rounds in (TINY["n_rounds"] * (n_passes + 1), TINY["n_rounds"] * n_passes)
-    if rounds == TINY["n_rounds"] * n_passes:
+    # a pass of rounds on the labels, then one after the first split and after
+    # every split that changed (not after a split that repeated the one before)
+    passes = len({h["round"] for h in model.history_ if h["phase"] == "select"}) // TINY["n_rounds"]
+    assert passes in (len(calls) + 1, len(calls) + 2)
+    if passes == len(calls) + 1:
         assert set(model.selected_features_) <= set(np.flatnonzero(calls[-1][0]))
     assert len({h["round"] for h in one.history_ if h["phase"] == "select"}) == TINY["n_rounds"]
     # the final network predicts the classes: one latent unit per class
@@ -401,6 +409,19 @@ def test_thread_workers_use_one_thread_and_restore():
     worker.start()
     worker.join()
     assert model.n_threads_ == 1 and torch.get_num_threads() == before
+
+
+def test_auto_batch_size_makes_24_steps_per_epoch():
+    # 80 samples: batches of ceil(80 / 24) = 4, so the same fit as batch_size=4
+    X, y = _data()
+    auto = SparseSupervisedAutoencoder(**{**TINY, "batch_size": "auto"}).fit(X, y)
+    four = SparseSupervisedAutoencoder(**{**TINY, "batch_size": 4}).fit(X, y)
+    np.testing.assert_array_equal(auto.predict_proba(X), four.predict_proba(X))
+    assert auto.batch_size_ == four.batch_size_ == 4
+    three = SparseSupervisedAutoencoder(**{**TINY, "batch_size": 3}).fit(X, y)
+    assert not np.array_equal(auto.predict_proba(X), three.predict_proba(X))
+    with pytest.raises(ValueError, match="batch_size"):
+        SparseSupervisedAutoencoder(batch_size="large").fit(X, y)
 
 
 def test_verbose(capsys):

@@ -12,6 +12,7 @@ from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -31,6 +32,7 @@ from skproj.feature_selection import (
     projected_logistic_regression,
     projection_path,
 )
+from skproj.feature_selection._linear import subclasses_at_sparsity
 from skproj.projections import MATRIX_PROJECTIONS, group_norms
 
 SELECTORS = [
@@ -143,6 +145,18 @@ def test_subclasses_find_a_feature_without_linear_signal():
     proba = model.predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     assert model.score(X, y) > 0.8
+
+
+def test_subclasses_at_sparsity_recover_the_clusters():
+    # The same data: two clusters per class, in blocks of 100 samples.
+    X, y = simple_data(n_samples=400, random_state=2)
+    clusters = np.arange(400) // 100
+    labels = subclasses_at_sparsity(X, y, 2, 2, 4)
+    np.testing.assert_array_equal(labels // 2, y)
+    assert adjusted_rand_score(clusters, labels) > 0.95
+    np.testing.assert_array_equal(labels, subclasses_at_sparsity(X, y, 2, 2, 4))
+    # with every feature the Gaussian mixtures see the noise too and do worse
+    assert adjusted_rand_score(clusters, subclasses_at_sparsity(X, y, 2, 2, 30)) < 0.9
 
 
 # --------------------------------------------------------------------------

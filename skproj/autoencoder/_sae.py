@@ -39,6 +39,9 @@ _KEEP_RADIUS_BISECTIONS = 30
 # Selection passes against re-estimated sub-classes when n_subclasses > 1.
 _MAX_SUBCLASS_PASSES = 3
 
+# Optimizer steps per epoch of batch_size="auto".
+_AUTO_STEPS_PER_EPOCH = 24
+
 # Rows per forward pass when predicting (bounds the memory of large X).
 _PREDICT_CHUNK = 4096
 
@@ -170,14 +173,20 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
     the clusters of a class, but not the classes, tells nothing about the
     label on its own, and a network trained on the labels ranks it with the
     noise.  So after a first pass of rounds against the labels, every class
-    is split into ``n_subclasses`` full-covariance Gaussian clusters fitted on
-    the features kept (mixture discriminant analysis, as in
-    :class:`~skproj.feature_selection.ProjectedLogisticRegression`), and a new
-    pass of rounds, from all the features, trains networks whose latent code
-    has one unit per sub-class.  The clusters are fitted again on what that
-    pass keeps, for at most 3 passes or until they no longer change.  The
-    final network is trained on the labels (one latent unit per class) with
-    the features of the last pass.
+    is split into ``n_subclasses`` full-covariance Gaussian clusters by
+    mixture discriminant analysis with
+    :class:`~skproj.feature_selection.ProjectedLogisticRegression` (the
+    Gaussian mixtures alternate with the l1,inf-constrained linear model of
+    the sub-classes, at the radius that keeps as many features as the first
+    pass did), and a new pass of rounds, from all the features, trains
+    networks whose latent code has one unit per sub-class.  The clusters are
+    fitted again on what that pass keeps, for at most 3 passes or until they
+    no longer change.  The final network is trained on the labels (one latent
+    unit per class) with the features of the last pass.  The linear model
+    starts the sub-classes because its alternations are cheap: refitting the
+    clusters on what the network keeps converges to them too, but only
+    after many passes of rounds, since clusters fitted on the features that
+    separate the classes are poor.
 
     Parameters
     ----------
@@ -217,8 +226,15 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         dense baseline).  A float uses the same rate for both.  The retraining
         works on a few features only and needs the larger step to converge in
         its epochs.
-    batch_size : int, default=32
-        Mini-batch size (capped at the number of samples).
+    batch_size : int or "auto", default="auto"
+        Mini-batch size (capped at the number of samples).  ``"auto"``:
+        ``ceil(n_samples / 24)``, so that an epoch is 24 optimizer steps
+        whatever the number of samples (32 for 750 samples).  Adam moves a
+        weight by about one learning rate per step, so the size of the
+        trained weights, hence the scale of ``eta``, follows the number of
+        steps: with a fixed batch size a model trained on fewer samples (a
+        cross-validation fold) keeps more features at the same ``eta`` than
+        the model refitted on all of them.
     n_epochs : int or tuple of two int, default=(10, 40)
         Epochs per phase: of each selection round, and of the final
         retraining.  An int uses the same number for both.
@@ -274,6 +290,8 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         geometry) and ``time`` (seconds since the start of ``fit``).
     projection_time_ : float
         Seconds spent in projections during ``fit``.
+    batch_size_ : int
+        The mini-batch size used (``batch_size`` resolved).
     device_ : str
         The device the network lives on.
     n_threads_ : int
@@ -350,7 +368,7 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         "activation": [StrOptions({"silu", "relu", "tanh", "gelu"})],
         "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), tuple, list],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "n_epochs": [Interval(Integral, 1, None, closed="left"), tuple, list],
         "training": [StrOptions({"double_descent", "projected"})],
         "n_rounds": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
@@ -370,7 +388,7 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         activation="silu",
         reconstruction_weight=1.0,
         learning_rate=(1e-3, 3e-3),
-        batch_size=32,
+        batch_size="auto",
         n_epochs=(10, 40),
         training="double_descent",
         n_rounds="auto",
@@ -471,6 +489,7 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
     def _train(self, torch, X, y, sizes, epochs, rates, seed):
         from skproj.autoencoder._network import build_network, reinitialize
         from skproj._subclasses import assign_subclasses
+        from skproj.feature_selection._linear import subclasses_at_sparsity
         from skproj.nn import apply_mask_, column_support, freeze_zeros_, project_parameter_
 
         generator = torch.Generator().manual_seed(int(seed))
@@ -484,6 +503,10 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         norm = inner_norm(projection)
         self.history_ = []
         self.projection_time_ = 0.0
+        if self.batch_size == "auto":
+            self.batch_size_ = math.ceil(n_samples / _AUTO_STEPS_PER_EPOCH)
+        else:
+            self.batch_size_ = min(self.batch_size, n_samples)
         start = time.perf_counter()
         state = {"mask": None, "hook": None}
 
@@ -517,7 +540,7 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
             weight = network.first_layer.weight
             lr = rates[1] if phase in ("retrain", "dense") else rates[0]
             optimizer = torch.optim.Adam(network.parameters(), lr=lr)
-            batch = min(self.batch_size, n_samples)
+            batch = self.batch_size_
             for epoch in range(n_epochs):
                 network.train()
                 order = torch.randperm(n_samples, generator=generator).to(device)
@@ -584,10 +607,14 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
             sub_config = {**config, "n_latent": n_classes * self.n_subclasses}
             subclasses = None
             for _ in range(_MAX_SUBCLASS_PASSES):
-                new = assign_subclasses(X, y, n_classes, self.n_subclasses,
-                                        support.cpu().numpy(), previous=subclasses)
-                if subclasses is not None and np.array_equal(new, subclasses):
-                    break
+                if subclasses is None:
+                    new = subclasses_at_sparsity(X, y, n_classes, self.n_subclasses,
+                                                 int(support.sum()))
+                else:
+                    new = assign_subclasses(X, y, n_classes, self.n_subclasses,
+                                            support.cpu().numpy(), previous=subclasses)
+                    if np.array_equal(new, subclasses):
+                        break
                 subclasses = new
                 targets = torch.as_tensor(subclasses, dtype=torch.long, device=device)
                 round_, support = select(build_network(sub_config, device, generator),

@@ -321,6 +321,44 @@ def _fit_constrained_threads(X, y, n_classes, eta, *, n_subclasses, projection,
     return coef, intercept, n_iter, subclasses
 
 
+# Radii walked by ``subclasses_at_sparsity``, from the sparsest model up
+# (coefficient units of standardized features: from 2 to hundreds of
+# features kept on data-64).
+_SPARSITY_RADII = np.logspace(-2, 2, 41)
+
+
+def subclasses_at_sparsity(X, y, n_classes, n_subclasses, n_features, *,
+                           projection="bilevel_l1inf"):
+    """Sub-class labels by mixture discriminant analysis at a given sparsity.
+
+    Walks the radii of the constrained logistic regression of the classes
+    (warm-started, sparsest first) up to the first that keeps at least
+    ``n_features`` features, then alternates there between the Gaussian
+    mixtures of the classes and the model of the sub-classes, as
+    :class:`ProjectedLogisticRegression` with ``n_subclasses > 1`` does.
+    The convex model makes this a fast and deterministic start for the
+    sub-classes of :class:`~skproj.autoencoder.SparseSupervisedAutoencoder`.
+
+    ``X`` should be standardized and ``y`` hold the encoded classes
+    ``0 .. n_classes - 1``.  Returns the labels ``c * n_subclasses + s``.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    solve = dict(projection=projection, fit_intercept=True, tol=1e-4, max_iter=1000,
+                 lipschitz=_squared_spectral_norm(X, True) / (2 * X.shape[0]))
+    coef = intercept = None
+    with warnings.catch_warnings():
+        # Only the supports and the clusters matter here, not the last digits
+        # of the coefficients: a fit stopped at max_iter is good enough.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for eta in _SPARSITY_RADII:
+            coef, intercept, _, _ = _fit_constrained(
+                X, y, n_classes, eta, n_subclasses=1, coef_init=coef,
+                intercept_init=intercept, **solve)
+            if np.count_nonzero(group_norms(coef, "linf")) >= n_features:
+                break
+        return _fit_constrained(X, y, n_classes, eta, n_subclasses=n_subclasses, **solve)[3]
+
+
 @validate_params(
     {
         "X": ["array-like"],
