@@ -89,7 +89,7 @@ def make_model(name, projection, random_state, verbose):
 
 def default_etas(model):
     """A log-spaced grid around the model's default radius."""
-    return list(np.round(model.eta * np.logspace(-1, 1, 5, base=3), 6))
+    return [float(eta) for eta in np.round(model.eta * np.logspace(-1, 1, 5, base=3), 6)]
 
 
 def ranked_features(model, names):

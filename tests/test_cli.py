@@ -58,3 +58,9 @@ def test_read_csv_finds_the_label_and_reports_bad_columns(tmp_path):
 def test_unknown_projection_is_refused():
     with pytest.raises(SystemExit, match="projection"):
         main(["--projection", "l3_ball"])
+
+
+def test_default_grid_is_printed_as_plain_numbers(capsys):
+    main(["--model", "linear", "--n-informative", "16", "--cv", "2"])
+    printed = capsys.readouterr().out
+    assert "over eta in [0.333333, 0.57735, 1.0, 1.732051, 3.0]" in printed
