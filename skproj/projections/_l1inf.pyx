@@ -1242,7 +1242,7 @@ cdef bint _gather_bins(const floating[:, :] y, Work* w, bint groups_are_rows,
     cdef Py_ssize_t group_stride = y.strides[0] if groups_are_rows else y.strides[1]
     cdef Py_ssize_t group_step = step if groups_are_rows else _step(y.strides[0],
                                                                     sizeof(floating))
-    cdef Py_ssize_t i, j, idx, g, b, pos, total, pair_capacity = 0
+    cdef Py_ssize_t i, j, idx, g, b, pos, pair_capacity = 0
     cdef const floating* base = &y[0, 0]
     cdef const floating* row
     cdef double a
@@ -1298,24 +1298,7 @@ cdef bint _gather_bins(const floating[:, :] y, Work* w, bint groups_are_rows,
         free(values)
         free(groups)
         return False
-    for idx in range(w.n_active):
-        w.length[w.active[idx]] = 0
-    for i in range(pos):
-        w.length[groups[i]] += 1
-    total = w.n_values
-    for idx in range(w.n_active):
-        g = w.active[idx]
-        w.start[g] = total
-        total += w.length[g]
-        fill[g] = w.start[g]
-    for i in range(pos):
-        g = groups[i]
-        w.values[fill[g]] = values[i]
-        fill[g] += 1
-    for idx in range(w.n_active):
-        g = w.active[idx]
-        w.length[g] = fill[g] - w.start[g]
-    w.n_values = total
+    w.n_values = _bucket_by_group(w, values, groups, pos, w.active, w.n_active, fill)
     free(values)
     free(groups)
     return True
