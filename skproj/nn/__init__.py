@@ -5,6 +5,7 @@ in place (outside autograd) and freeze a zero pattern while a network is
 retrained.  torch is imported only when they are called.
 """
 
+from skproj.nn._callbacks import Callback, CallbackList
 from skproj.nn._constraints import (
     apply_mask_,
     column_support,
@@ -15,6 +16,8 @@ from skproj.nn._constraints import (
 )
 
 __all__ = [
+    "Callback",
+    "CallbackList",
     "apply_mask_",
     "column_support",
     "freeze_zeros_",
