@@ -9,6 +9,7 @@ with ``n_subclasses > 1``.
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
@@ -41,6 +42,8 @@ def assign_subclasses(X, y, n_classes, n_subclasses, support, previous=None):
     for k in range(n_classes):
         rows = np.flatnonzero(y == k)
         Z = X[rows][:, support] if support.any() else X[rows]
+        if sp.issparse(Z):  # the selected columns of one class: small, densified
+            Z = Z.toarray()
         if previous is None:
             init = first_pc_split(Z, n_subclasses)
         else:

@@ -135,6 +135,23 @@ def test_read_only_memmap_and_float32(tmp_path):
     np.testing.assert_array_equal(a.predict_proba(X_mm), c.predict_proba(X_mm))
 
 
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_sparse_input_gives_the_dense_fit(fmt):
+    sparse = pytest.importorskip("scipy.sparse")
+    X, y = _data()
+    X[np.abs(X) < 0.8] = 0  # about half of the entries are zero
+    X_sparse = sparse.csr_matrix(X) if fmt == "csr" else sparse.csc_matrix(X)
+    X_sparse.indices = X_sparse.indices.astype(np.int64)
+    X_sparse.indptr = X_sparse.indptr.astype(np.int64)
+    X_sparse.data.flags.writeable = False
+    settings = {**TINY, "n_subclasses": 1}
+    dense = SparseSupervisedAutoencoder(**settings).fit(X, y)
+    model = SparseSupervisedAutoencoder(**settings).fit(X_sparse, y)
+    np.testing.assert_array_equal(model.selected_features_, dense.selected_features_)
+    np.testing.assert_array_equal(model.predict_proba(X_sparse), dense.predict_proba(X))
+    np.testing.assert_array_equal(model.predict(X_sparse), dense.predict(X))
+
+
 def test_pickle_round_trip():
     X, y = _data()
     model = SparseSupervisedAutoencoder(**TINY).fit(X, y)
