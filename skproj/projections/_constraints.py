@@ -271,7 +271,7 @@ class L1Ball(_VectorBall):
     >>> ball.project(y)
     array([ 2., -0.,  0.])
     >>> ball.radius_for_groups(y, 2)          # keeps exactly 2 entries
-    2.75
+    2.5
     """
 
     name = "l1_ball"
@@ -398,8 +398,8 @@ class BilevelL1Inf(_MatrixBall):
     >>> ball.project(Y)
     array([[ 1.,  0.,  0.],
            [-1.,  0.,  0.]])
-    >>> eta = ball.radius_for_groups(Y, 2)
-    >>> ball.with_params(eta=eta).support(Y)
+    >>> two = ball.with_params(eta=ball.radius_for_groups(Y, 2))
+    >>> two.support(two.project(Y))
     array([ True,  True, False])
     """
 
