@@ -9,6 +9,7 @@ MODULES = [
     "skproj.projections._vector",
     "skproj.projections._matrix",
     "skproj.datasets",
+    "skproj._logistic",
     "skproj.feature_selection._linear",
     "skproj.feature_selection._selector",
     "skproj.nn._constraints",

@@ -9,11 +9,8 @@
   :func:`projection_path` (the solver over a sequence of radii).
 """
 
-from skproj.feature_selection._linear import (
-    ProjectedLogisticRegression,
-    projected_logistic_regression,
-    projection_path,
-)
+from skproj._logistic import projected_logistic_regression, projection_path
+from skproj.feature_selection._linear import ProjectedLogisticRegression
 from skproj.feature_selection._selector import ProjectionFeatureSelector
 
 __all__ = [
