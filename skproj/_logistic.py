@@ -17,6 +17,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from scipy.special import logsumexp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelEncoder
@@ -49,7 +50,8 @@ _threadpool_controller = None
 def _blas_threads_for(X):
     """Context limiting BLAS to one thread when ``X`` is small."""
     global _threadpool_controller
-    if X.nbytes > _SINGLE_THREAD_BYTES:
+    n_bytes = X.data.nbytes if sparse.issparse(X) else X.nbytes
+    if n_bytes > _SINGLE_THREAD_BYTES:
         return contextlib.nullcontext()
     if _threadpool_controller is None:
         _threadpool_controller = ThreadpoolController()
@@ -62,6 +64,8 @@ _MAX_SUBCLASS_ROUNDS = 5
 
 def _squared_spectral_norm(X, fit_intercept, n_power_iter=8):
     """Power-iteration estimate of ``||[X, 1]||_2^2`` (a lower bound).
+
+    Only products with ``X`` and ``X.T``, so a sparse ``X`` stays sparse.
 
     The start vector is fixed, so the estimate (and every fit using it) is
     deterministic; backtracking in the solver corrects the estimate from below.
@@ -89,9 +93,12 @@ def _step_constant(X, fit_intercept):
 
 
 def _logits(X, W, b):
-    """``X @ W.T + b``, reading only the columns of ``X`` that ``W`` uses."""
+    """``X @ W.T + b``, reading only the columns of ``X`` that ``W`` uses.
+
+    A CSR matrix is multiplied whole: taking its columns costs a pass over it.
+    """
     used = np.flatnonzero(np.any(W, axis=0))
-    if used.shape[0] > X.shape[1] // 4:
+    if used.shape[0] > X.shape[1] // 4 or (sparse.issparse(X) and X.format != "csc"):
         return X @ W.T + b
     return X[:, used] @ W[:, used].T + b
 
@@ -148,9 +155,9 @@ def projected_logistic_regression(
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features), float32 or float64
-        Training data (standardize it first: the radius is in the units of
-        the coefficients).  Read only.
+    X : ndarray or sparse matrix (CSR, CSC) of shape (n_samples, n_features)
+        Training data, float32 or float64 (standardize it first: the radius
+        is in the units of the coefficients).  Read only.
     Y : ndarray of shape (n_samples, n_outputs)
         Target class memberships, rows summing to 1 (one-hot labels, or soft
         assignments).
@@ -458,6 +465,11 @@ def fit_n_features(X, y, n_classes, n_features, *, n_subclasses=1,
         return coef, intercept, eta, n_iter, subclasses
 
 
+def _separates(X, y, coef, intercept):
+    """Whether the model classifies every training sample correctly."""
+    return bool(np.all(np.argmax(_logits(X, coef, intercept), axis=1) == y))
+
+
 # Steps of the search for the radius where the constraint stops binding: the
 # grid spans at most _GROWTH ** _MAX_GROWTH_STEPS from the one-feature radius.
 _GROWTH = 4.0
@@ -471,10 +483,11 @@ def radius_grid(X, y, n_classes, n_etas, *, projection="bilevel_l1inf", fit_inte
     The low end is the radius found by :func:`fit_n_features` for one
     feature.  The high end is the norm of the unconstrained solution (the
     radius where the constraint stops binding), found by fitting at radii
-    growing 4 times, warm-started, until the constraint is inactive; on data
-    the model separates (more features than samples) the constraint always
-    binds, and the growth stops once every feature is used or after
-    ``4 ** 6`` times the low end.
+    growing 4 times, warm-started, until the constraint is inactive.  On data
+    the model separates (e.g. more features than samples) the norm of the
+    solution grows without end and the constraint always binds: the growth
+    then stops once every feature is used and the training samples are all
+    classified correctly, and in any case at ``4 ** 6`` times the low end.
 
     ``y`` holds the encoded classes.  Returns an ndarray of ``n_etas`` radii,
     increasing.
@@ -498,8 +511,8 @@ def radius_grid(X, y, n_classes, n_etas, *, projection="bilevel_l1inf", fit_inte
             if norm < eta * (1 - 1e-3):  # inside the ball: the constraint is inactive
                 eta = norm
                 break
-            if _support(coef).all():
-                break
+            if _support(coef).all() and _separates(X, y, coef, intercept):
+                break  # the norm grows without end: no radius where it stops binding
     return np.geomspace(low, max(eta, low), n_etas)
 
 
@@ -580,7 +593,7 @@ def projection_path(X, y, etas, *, projection="bilevel_l1inf", n_subclasses=1,
     >>> path.supports.sum(axis=1)
     array([ 2,  2, 21])
     """
-    X, y = check_X_y(X, y, dtype=[np.float64, np.float32])
+    X, y = check_X_y(X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
     check_classification_targets(y)
     encoder = LabelEncoder().fit(y)
     y_encoded = encoder.transform(y)

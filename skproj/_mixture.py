@@ -8,6 +8,7 @@ alternates these assignments with its fits, and :mod:`skproj._subclasses`
 import warnings
 
 import numpy as np
+from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
@@ -40,6 +41,8 @@ def assign_subclasses(X, y, n_classes, n_subclasses, support, previous=None):
     for k in range(n_classes):
         rows = np.flatnonzero(y == k)
         Z = X[rows][:, support] if support.any() else X[rows]
+        if sparse.issparse(Z):  # the selected columns of one class: small
+            Z = Z.toarray()
         if previous is None:
             init = first_pc_split(Z, n_subclasses)
         else:

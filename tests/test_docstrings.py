@@ -10,6 +10,7 @@ MODULES = [
     "skproj.projections._matrix",
     "skproj.datasets",
     "skproj._logistic",
+    "skproj.feature_selection._cv",
     "skproj.feature_selection._linear",
     "skproj.feature_selection._selector",
     "skproj.nn._constraints",

@@ -10,17 +10,20 @@ import numpy as np
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skproj._logistic import _fit_constrained
+from skproj._logistic import _fit_constrained, fit_n_features, n_features_from
 # Re-exported only until the autoencoder imports it from skproj._subclasses
 # (issue 10); nothing in this package uses it here.
 from skproj._subclasses import subclasses_at_sparsity  # noqa: F401
 from skproj.projections import MATRIX_CONSTRAINTS, Constraint, get_constraint
 
 __all__ = ["ProjectedLogisticRegression"]
+
+# Sparse input is used as is in these formats (the solver only multiplies).
+_SPARSE_FORMATS = ["csr", "csc"]
 
 
 class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
@@ -52,11 +55,27 @@ class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
     for the classes) is then selected too, under the same group constraint.
     Predictions sum the sub-class probabilities of each class.
 
+    With ``n_features_to_select``, the radius is not given but searched: at a
+    solution :math:`W` of radius :math:`\eta`, :math:`W = P_\eta(W - \nabla
+    f(W)/L)`, so the radius that keeps k groups of the gradient point (a
+    closed form, :meth:`~skproj.projections.Constraint.radius_for_groups`)
+    is the next guess; the fits are warm-started and bracketed, and end at
+    exactly k features unless ties in the data forbid it (a warning says so).
+
+    Sparse input (CSR or CSC) is used as is: the solver only multiplies by
+    ``X`` and ``X.T``.  Scale sparse features without centering them (e.g.
+    :class:`~sklearn.preprocessing.StandardScaler` with ``with_mean=False``
+    or :class:`~sklearn.preprocessing.MaxAbsScaler`), which keeps them sparse.
+
     Parameters
     ----------
     eta : float, default=1.0
         Radius of the ball (in the units of the coefficients, so standardize
-        the features first).  Smaller is sparser.
+        the features first).  Smaller is sparser.  Ignored when
+        ``n_features_to_select`` is set.
+    n_features_to_select : int, float or None, default=None
+        Search the radius that keeps exactly this many features (an int), or
+        this share of them (a float in (0, 1]), instead of using ``eta``.
     projection : str or Constraint, default="bilevel_l1inf"
         The set of :mod:`skproj.projections` that the coefficients are kept
         in: one of :data:`~skproj.projections.MATRIX_CONSTRAINTS` or a
@@ -84,8 +103,12 @@ class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
     feature_importances_ : ndarray of shape (n_features,)
         Norm of every column of ``coef_`` (the norm the projection constrains:
         the max norm for the l1,inf projections); zero for unused features.
+    eta_ : float
+        The radius of the fit: ``eta``, or the one found for
+        ``n_features_to_select``.
     n_iter_ : int
-        Solver iterations (summed over the sub-class rounds).
+        Solver iterations (summed over the sub-class rounds and, with
+        ``n_features_to_select``, over the radius search).
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -121,6 +144,8 @@ class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "eta": [Interval(Real, 0, None, closed="left")],
+        "n_features_to_select": [Interval(Integral, 1, None, closed="left"),
+                                 Interval(RealNotInt, 0, 1, closed="right"), None],
         "projection": [StrOptions(set(MATRIX_CONSTRAINTS)), Constraint],
         "n_subclasses": [Interval(Integral, 1, None, closed="left")],
         "fit_intercept": ["boolean"],
@@ -128,9 +153,10 @@ class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, eta=1.0, *, projection="bilevel_l1inf", n_subclasses=1,
-                 fit_intercept=True, tol=1e-4, max_iter=1000):
+    def __init__(self, eta=1.0, *, n_features_to_select=None, projection="bilevel_l1inf",
+                 n_subclasses=1, fit_intercept=True, tol=1e-4, max_iter=1000):
         self.eta = eta
+        self.n_features_to_select = n_features_to_select
         self.projection = projection
         self.n_subclasses = n_subclasses
         self.fit_intercept = fit_intercept
@@ -143,7 +169,7 @@ class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
         y : array-like of shape (n_samples,)
             Class labels.
@@ -153,7 +179,8 @@ class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        X, y = validate_data(self, X, y, accept_sparse=_SPARSE_FORMATS,
+                             dtype=[np.float64, np.float32])
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
         self.classes_ = encoder.classes_
@@ -163,19 +190,36 @@ class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
                 "This solver needs samples of at least 2 classes in the data, but "
                 f"the data contains only one class: {self.classes_[0]!r}."
             )
-        coef, intercept, n_iter, _ = _fit_constrained(
-            X, encoder.transform(y), n_classes, self.eta,
-            n_subclasses=self.n_subclasses, projection=self.projection,
-            fit_intercept=self.fit_intercept, tol=self.tol, max_iter=self.max_iter,
-            lipschitz=None)
-        self.coef_, self.intercept_, self.n_iter_ = coef, intercept, n_iter
-        constraint = get_constraint(self.projection, eta=self.eta, axis=0, matrix=True)
+        solve = dict(n_subclasses=self.n_subclasses, projection=self.projection,
+                     fit_intercept=self.fit_intercept, tol=self.tol, max_iter=self.max_iter)
+        if self.n_features_to_select is None:
+            eta = self.eta
+            coef, intercept, n_iter, _ = _fit_constrained(
+                X, encoder.transform(y), n_classes, eta, lipschitz=None, **solve)
+        else:
+            n_features = n_features_from(self.n_features_to_select, X.shape[1])
+            coef, intercept, eta, n_iter, _ = fit_n_features(
+                X, encoder.transform(y), n_classes, n_features, **solve)
+        return self._set_solution(coef, intercept, eta, n_iter)
+
+    def _set_solution(self, coef, intercept, eta, n_iter):
+        """Set the fitted attributes of a solution at radius ``eta``."""
+        self.coef_, self.intercept_, self.eta_, self.n_iter_ = coef, intercept, eta, n_iter
+        constraint = get_constraint(self.projection, eta=eta, axis=0, matrix=True)
         self.feature_importances_ = constraint.group_norms(coef)
         return self
 
+    @classmethod
+    def _from_solution(cls, params, classes, n_features_in, coef, intercept, eta, n_iter):
+        """A fitted model made from a solution of the path (for scoring it)."""
+        model = cls(**{**params, "eta": eta, "n_features_to_select": None})
+        model.classes_, model.n_features_in_ = classes, n_features_in
+        return model._set_solution(coef, intercept, eta, n_iter)
+
     def _class_scores(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = validate_data(self, X, accept_sparse=_SPARSE_FORMATS,
+                          dtype=[np.float64, np.float32], reset=False)
         Z = X @ self.coef_.T + self.intercept_
         if self.n_subclasses == 1:
             return Z
@@ -245,3 +289,8 @@ class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
         """
         scores = self._class_scores(X)
         return self.classes_[np.argmax(scores, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
