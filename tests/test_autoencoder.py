@@ -291,11 +291,10 @@ def test_n_features_to_select_is_exact(target):
 
 def test_subclass_passes(monkeypatch):
     import skproj._subclasses
-    import skproj.feature_selection._linear
 
     X, y = _data(n_samples=160, n_features=30)
     starts, calls = [], []
-    original_start = skproj.feature_selection._linear.subclasses_at_sparsity
+    original_start = skproj._subclasses.subclasses_at_sparsity
     original = skproj._subclasses.assign_subclasses
 
     def spy_start(X, y, n_classes, n_subclasses, n_features):
@@ -306,7 +305,7 @@ def test_subclass_passes(monkeypatch):
         calls.append((support.copy(), previous))
         return original(X, y, n_classes, n_subclasses, support, previous=previous)
 
-    monkeypatch.setattr(skproj.feature_selection._linear, "subclasses_at_sparsity", spy_start)
+    monkeypatch.setattr(skproj._subclasses, "subclasses_at_sparsity", spy_start)
     monkeypatch.setattr(skproj._subclasses, "assign_subclasses", spy)
     one = SparseSupervisedAutoencoder(**{**TINY, "n_subclasses": 1, "eta": 0.2}).fit(X, y)
     assert starts == [] and calls == []

@@ -9,6 +9,8 @@ MODULES = [
     "skproj.projections._vector",
     "skproj.projections._matrix",
     "skproj.datasets",
+    "skproj._logistic",
+    "skproj.feature_selection._cv",
     "skproj.feature_selection._linear",
     "skproj.feature_selection._selector",
     "skproj.projections._constraints",

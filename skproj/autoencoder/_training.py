@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from skproj import _subclasses
 from skproj.autoencoder._network import build_network, reinitialize
 from skproj.nn import Callback, ProjectEvery, ShrinkingRounds, constrain
 
@@ -160,18 +161,16 @@ def select_with_subclasses(runner, X, y, n_classes, config, constraint, settings
     has one unit per sub-class.  Stops when the sub-classes no longer change,
     after at most :data:`MAX_SUBCLASS_PASSES` passes.
     """
-    from skproj._subclasses import assign_subclasses
-    from skproj.feature_selection._linear import subclasses_at_sparsity
-
     n_subclasses = settings["n_subclasses"]
     sub_config = {**config, "n_latent": n_classes * n_subclasses}
     subclasses = None
     for _ in range(MAX_SUBCLASS_PASSES):
         if subclasses is None:
-            new = subclasses_at_sparsity(X, y, n_classes, n_subclasses, int(support.sum()))
+            new = _subclasses.subclasses_at_sparsity(X, y, n_classes, n_subclasses,
+                                                     int(support.sum()))
         else:
-            new = assign_subclasses(X, y, n_classes, n_subclasses, support.cpu().numpy(),
-                                    previous=subclasses)
+            new = _subclasses.assign_subclasses(X, y, n_classes, n_subclasses,
+                                                support.cpu().numpy(), previous=subclasses)
             if np.array_equal(new, subclasses):
                 break
         subclasses = new
