@@ -19,6 +19,7 @@ Programming 158 (2016), 575-585.
 """
 
 from cpython.mem cimport PyMem_RawFree, PyMem_RawMalloc
+from libc.float cimport DBL_MAX
 from libc.math cimport fabs, sqrt, INFINITY
 from cython cimport floating
 
@@ -253,6 +254,7 @@ cdef void _select(double* values, Py_ssize_t n, Py_ssize_t k) noexcept nogil:
 cdef struct Bracket:
     double low     # values in [low, high) are gathered,
     double high    # values >= high are counted and summed
+    # (-DBL_MAX and DBL_MAX stand for no bound: the sums need finite bounds)
 
 
 cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitudes,
@@ -268,8 +270,10 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
     cdef double* work = sample + size
     cdef double total = 0.0, scaled = radius * size / <double> n, tau
     cdef Bracket bracket
-    bracket.low = -INFINITY
-    bracket.high = INFINITY
+    bracket.low = -DBL_MAX
+    bracket.high = DBL_MAX
+    if size == n:
+        return bracket     # a small array: every value is gathered
     for i in range(size):
         sample[i] = _as_value(_element(y, (i * n) // size)[0], magnitudes)
         work[i] = sample[i]
@@ -308,52 +312,58 @@ cdef inline void _scan_block(const floating* row, Py_ssize_t n, Py_ssize_t step,
                              floating* buffer, Py_ssize_t capacity) noexcept nogil:
     """Add one block of values to ``scan`` and gather those inside the bracket.
 
-    The sums and counts come first, in a loop with no branch and two
-    accumulators of each kind (the compiler pairs them in vector registers);
-    the values are then scanned again, from L1, only when the block holds
-    some inside the bracket.
+    The sums and counts come first, in a loop with no branch (whether a value
+    is above the bracket is unpredictable): the sum above ``high`` is
+    ``sum(max(a - high, 0))`` plus ``high`` times the count, with
+    ``max(d, 0) = (d + |d|) / 2`` (exact), and the counts add comparisons.
+    The values are scanned again, from L1, only when the block holds some
+    inside the bracket.
     """
-    cdef double total0 = 0.0, total1 = 0.0, high0 = 0.0, high1 = 0.0
-    cdef double above0 = 0.0, above1 = 0.0, low0 = 0.0, low1 = 0.0
-    cdef double minimum = scan.minimum, a, b
+    cdef double total0 = 0.0, total1 = 0.0, excess0 = 0.0, excess1 = 0.0
+    cdef double minimum = scan.minimum, a, b, d, e
     cdef double low = bracket.low, high = bracket.high
-    cdef Py_ssize_t j, k, n2 = n - n % 2
+    cdef Py_ssize_t j, k, n_high = 0, n_low = 0, n2 = n - n % 2
+    cdef floating value, low_value, high_value
     for j in range(0, n2, 2):
         a = _as_value(row[j * step], magnitudes)
         b = _as_value(row[(j + 1) * step], magnitudes)
         total0 += a
         total1 += b
-        high0 += a if a >= high else 0.0
-        high1 += b if b >= high else 0.0
-        above0 += 1.0 if a >= high else 0.0
-        above1 += 1.0 if b >= high else 0.0
-        low0 += 1.0 if a >= low else 0.0
-        low1 += 1.0 if b >= low else 0.0
+        d = a - high
+        e = b - high
+        excess0 += d + fabs(d)
+        excess1 += e + fabs(e)
+        n_high += (a >= high) + (b >= high)
+        n_low += (a >= low) + (b >= low)
         if not magnitudes:
             minimum = a if a < minimum else minimum
             minimum = b if b < minimum else minimum
     if n2 < n:
         a = _as_value(row[n2 * step], magnitudes)
         total0 += a
-        high0 += a if a >= high else 0.0
-        above0 += 1.0 if a >= high else 0.0
-        low0 += 1.0 if a >= low else 0.0
+        d = a - high
+        excess0 += d + fabs(d)
+        n_high += a >= high
+        n_low += a >= low
         if not magnitudes:
             minimum = a if a < minimum else minimum
     scan.total += total0 + total1
     scan.minimum = minimum
-    scan.sum_high += high0 + high1
-    scan.count_high += above0 + above1
-    if (low0 + low1) == (above0 + above1) or scan.overflow:
+    scan.sum_high += 0.5 * (excess0 + excess1) + high * n_high
+    scan.count_high += n_high
+    if n_low == n_high or scan.overflow:
         return     # nothing inside the bracket (or no room left)
     if scan.n_gathered + n > capacity:
         scan.overflow = True
         return
+    # In the input's precision: the bounds are values of the input (or +-DBL_MAX).
+    low_value = -INFINITY if low == -DBL_MAX else <floating> low
+    high_value = INFINITY if high == DBL_MAX else <floating> high
     k = scan.n_gathered
     for j in range(n):
-        a = _as_value(row[j * step], magnitudes)
-        buffer[k] = <floating> a
-        k += (a >= low) & (a < high)
+        value = fabs(row[j * step]) if magnitudes else row[j * step]
+        buffer[k] = value
+        k += (value >= low_value) & (value < high_value)
     scan.n_gathered = k
 
 
@@ -407,14 +417,15 @@ cdef double _michelot_above(floating* values, Py_ssize_t n, double fixed_count,
             kept += keep_first
             values[kept] = <floating> second
             kept += keep_second
-            sum0 += first if keep_first else 0.0
-            sum1 += second if keep_second else 0.0
+            # Multiplying by the flag keeps the compiler from branching.
+            sum0 += first * keep_first
+            sum1 += second * keep_second
         if n % 2:
             first = values[n - 1]
             keep_first = first > rho
             values[kept] = <floating> first
             kept += keep_first
-            sum0 += first if keep_first else 0.0
+            sum0 += first * keep_first
         if kept == n:   # stable: tau from the support's sum, summed afresh
             return (sum0 + sum1 + fixed_sum - radius) / support[0]
         if kept + fixed_count == 0:
@@ -428,22 +439,21 @@ cdef double _michelot_above(floating* values, Py_ssize_t n, double fixed_count,
 cdef inline void _count_sum_above(const floating* values, Py_ssize_t n, Py_ssize_t step,
                                   double floor, bint magnitudes, double* count,
                                   double* total) noexcept nogil:
-    """Add the number and the sum of the values above ``floor`` (no branch)."""
-    cdef double c0 = 0.0, c1 = 0.0, s0 = 0.0, s1 = 0.0, a, b
-    cdef Py_ssize_t j, n2 = n - n % 2
+    """Add the number and the sum of the values above ``floor`` (no branch, as in ``_scan_block``)."""
+    cdef double excess0 = 0.0, excess1 = 0.0, d, e
+    cdef Py_ssize_t j, above = 0, n2 = n - n % 2
     for j in range(0, n2, 2):
-        a = _as_value(values[j * step], magnitudes)
-        b = _as_value(values[(j + 1) * step], magnitudes)
-        s0 += a if a > floor else 0.0
-        s1 += b if b > floor else 0.0
-        c0 += 1.0 if a > floor else 0.0
-        c1 += 1.0 if b > floor else 0.0
+        d = _as_value(values[j * step], magnitudes) - floor
+        e = _as_value(values[(j + 1) * step], magnitudes) - floor
+        above += (d > 0) + (e > 0)
+        excess0 += d + fabs(d)
+        excess1 += e + fabs(e)
     if n2 < n:
-        a = _as_value(values[n2 * step], magnitudes)
-        s0 += a if a > floor else 0.0
-        c0 += 1.0 if a > floor else 0.0
-    count[0] += c0 + c1
-    total[0] += s0 + s1
+        d = _as_value(values[n2 * step], magnitudes) - floor
+        above += d > 0
+        excess0 += d + fabs(d)
+    count[0] += above
+    total[0] += 0.5 * (excess0 + excess1) + floor * above
 
 
 cdef double _newton_threshold(const floating[:, :] y, double rho, double radius,
@@ -502,12 +512,12 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
     else:
         bracket = _sample_bracket(y, radius, magnitudes, sample, size)
         if _force_fallback:
-            bracket.low = bracket.high = INFINITY
+            bracket.low = bracket.high = DBL_MAX
         _scan(y, bracket, magnitudes, &scan, buffer, capacity)
         # f(t) = sum((v - t)_+) at both ends of the bracket
         at_high = scan.sum_high - bracket.high * scan.count_high if scan.count_high else 0.0
         at_low = INFINITY
-        if bracket.low > -INFINITY:
+        if bracket.low > -DBL_MAX:
             at_low = scan.sum_high - bracket.low * scan.count_high
             for i in range(scan.n_gathered):
                 at_low += buffer[i] - bracket.low
