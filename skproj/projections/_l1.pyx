@@ -23,6 +23,7 @@ from libc.float cimport DBL_MAX
 from libc.math cimport fabs, sqrt, INFINITY
 from cython cimport floating
 
+from skproj.projections._sums cimport TERM_VALUE, sum_terms
 from skproj.projections._common cimport (
     SPARSE_WRITE_DIVISOR, copy_matrix, shrink, zero_if_contiguous,
 )
@@ -99,20 +100,7 @@ cdef double threshold_finish(SimplexThreshold* state) noexcept nogil:
         end = kept
     state.n_parked, state.end = start, end   # the support, for the caller
     # The running total accumulated rounding: re-sum the support exactly.
-    return (_sum(values + start, end - start) - radius) / (end - start)
-
-
-cdef double _sum(const double* values, Py_ssize_t n) noexcept nogil:
-    cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
-    cdef Py_ssize_t j, n4 = n - n % 4
-    for j in range(0, n4, 4):
-        a0 += values[j]
-        a1 += values[j + 1]
-        a2 += values[j + 2]
-        a3 += values[j + 3]
-    for j in range(n4, n):
-        a0 += values[j]
-    return (a0 + a1) + (a2 + a3)
+    return (sum_terms(values + start, end - start, 1, TERM_VALUE) - radius) / (end - start)
 
 
 cdef double michelot_threshold(double* values, Py_ssize_t n, double total,
@@ -398,10 +386,8 @@ cdef double _michelot_above(floating* values, Py_ssize_t n, double fixed_count,
     (which rises to tau).  ``support`` receives the size of the support.
     """
     cdef Py_ssize_t i, kept
-    cdef double rho, total = 0.0, sum0, sum1, first, second
+    cdef double rho, total = sum_terms(values, n, 1, TERM_VALUE), sum0, sum1, first, second
     cdef bint keep_first, keep_second
-    for i in range(n):
-        total += values[i]
     while True:
         support[0] = n + fixed_count
         rho = (total + fixed_sum - radius) / support[0]

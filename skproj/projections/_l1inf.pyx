@@ -121,6 +121,7 @@ from skproj.projections._common cimport (
     SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, copy_matrix, zero_if_contiguous,
     zero_row,
 )
+from skproj.projections._sums cimport TERM_VALUE, sum_terms
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
 )
@@ -630,14 +631,6 @@ cdef Py_ssize_t _bucket_by_group(Work* w, const double* values, const int32_t* g
     return total
 
 
-cdef inline double _list_sum(const double* values, Py_ssize_t n) noexcept nogil:
-    cdef double total = 0.0
-    cdef Py_ssize_t i
-    for i in range(n):
-        total += values[i]
-    return total
-
-
 cdef bint _gather_columns(const floating[:, :] y, Work* w, const Py_ssize_t* subset,
                           Py_ssize_t n_subset, Py_ssize_t* capacity) noexcept nogil:
     """Append the lists of the columns in ``subset`` (row-major streaming).
@@ -711,7 +704,7 @@ cdef bint _gather_columns(const floating[:, :] y, Work* w, const Py_ssize_t* sub
     for idx in range(n_subset):
         g = subset[idx]
         w.above_count[g] = n_rows - w.length[g]
-        w.above_sum[g] = w.sums[g] - _list_sum(w.values + w.start[g], w.length[g])
+        w.above_sum[g] = w.sums[g] - sum_terms(w.values + w.start[g], w.length[g], 1, TERM_VALUE)
     free(values)
     free(groups)
     return True
