@@ -1,13 +1,21 @@
 # cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Kernels for the l1 ball and the simplex (Condat 2016).
+"""Kernels for the l1 ball and the simplex, and the l1 thresholds of short vectors.
 
 The projection of ``y`` onto the simplex ``{x >= 0 : sum(x) = radius}`` is the
 soft threshold ``x = max(y - tau, 0)`` where ``tau`` solves
-``sum(max(y - tau, 0)) = radius``.  Condat's method finds ``tau`` in expected
-linear time without sorting: it scans the values once, keeping a list of
-candidates (values that may end up above ``tau``) and the threshold ``rho`` that
-list would give, then cleans the list.  The l1 ball is the simplex of the
+``sum(max(y - tau, 0)) = radius``; the l1 ball is the simplex of the
 magnitudes with the signs put back.
+
+Two searches for ``tau`` live here:
+
+* Condat's scan (``threshold_push`` / ``threshold_finish``,
+  ``simplex_threshold``): one pass keeping a list of candidates, then a
+  clean-up; the other kernels use it on short vectors (the group norms).
+* The vector kernels ``l1_ball`` and ``simplex`` (large arrays, any radius):
+  a sampled bracket of ``tau``, one read pass that gathers the values inside
+  it, and Michelot's iteration on them; see the section "the l1 ball" below.
+  Condat's scan branches on every value and mispredicts when the support is
+  a large share of the values; this search has no data-dependent branch.
 
 Kernels never validate: the functional API in ``skproj.projections`` does.  They
 return a status code (see ``STATUS_*``) that the API turns into errors.
@@ -16,6 +24,8 @@ References
 ----------
 L. Condat, "Fast projection onto the simplex and the l1 ball", Mathematical
 Programming 158 (2016), 575-585.
+C. Michelot, "A finite algorithm for finding the projection of a point onto
+the canonical simplex of R^n", J. Optim. Theory Appl. 50 (1986), 195-200.
 """
 
 from cpython.mem cimport PyMem_RawFree, PyMem_RawMalloc
