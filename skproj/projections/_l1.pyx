@@ -203,7 +203,8 @@ cdef enum:
     SAMPLE_DIVISOR = 16       # ... at most 1 / SAMPLE_DIVISOR of the values
     GATHER_DIVISOR = 8        # the gather buffer holds at most n / 8 values
     MIN_CAPACITY = 4096       # ... or this many, on small arrays
-    SCAN_BLOCK = 256          # values counted before the gather scans them
+    SCAN_BLOCK = 64           # values counted before the gather scans them (small:
+                              # blocks with nothing in the bracket are skipped)
     BRACKET_SIGMAS = 4        # half-width of the bracket, in rank deviations
     BRACKET_MARGIN = 8        # ... plus this many ranks
 
