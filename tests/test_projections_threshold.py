@@ -96,7 +96,7 @@ def test_simplex_threshold_against_sort(fallback, kind, n, seed, share, dtype, s
     y = _vector(kind, n, seed, dtype)
     values = y.astype(np.float64)
     # Radii both below and above the sum of the positive part (tau of either sign).
-    radius = _radius_keeping(values, share) * scale if n > 1 else scale
+    radius = (_radius_keeping(values, share) if n > 1 else max(abs(values[0]), 1.0)) * scale
     x = project_simplex(y, radius)
     np.testing.assert_allclose(x, references.simplex(y, radius), rtol=0,
                                atol=_atol(y, radius, dtype))
