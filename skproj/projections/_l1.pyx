@@ -218,10 +218,16 @@ cdef inline double _as_value(double value, bint magnitudes) noexcept nogil:
     return fabs(value) if magnitudes else value
 
 
-cdef inline floating* _element(const floating[:, :] y, Py_ssize_t index) noexcept nogil:
-    """Address of the ``index``-th value of the 2-D view in row-major order."""
-    cdef Py_ssize_t n_cols = y.shape[1]
-    return <floating*> &y[index // n_cols, index % n_cols]
+cdef inline double _value_at(const char* base, Py_ssize_t row_stride, Py_ssize_t col_stride,
+                             Py_ssize_t n_cols, Py_ssize_t index,
+                             floating kind) noexcept nogil:
+    """The ``index``-th value of a 2-D view in row-major order (``kind`` picks the dtype).
+
+    Plain pointer arithmetic: a memoryview argument would be reference
+    counted (atomically) on every call.
+    """
+    return (<const floating*> (base + (index // n_cols) * row_stride
+                               + (index % n_cols) * col_stride))[0]
 
 
 cdef void _select(double* values, Py_ssize_t n, Py_ssize_t k) noexcept nogil:
@@ -273,8 +279,10 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
     bracket.high = DBL_MAX
     if size == n:
         return bracket     # a small array: every value is gathered
+    cdef const char* base = <const char*> &y[0, 0]
     for i in range(size):
-        sample[i] = _as_value(_element(y, (i * n) // size)[0], magnitudes)
+        sample[i] = _as_value(_value_at(base, y.strides[0], y.strides[1], y.shape[1],
+                                        (i * n) // size, y[0, 0]), magnitudes)
         work[i] = sample[i]
         total += sample[i]
     if total - total != 0.0 or total <= scaled:
