@@ -193,9 +193,9 @@ cdef double simplex_threshold(const double* values, Py_ssize_t n, double radius,
 #    passes over the data from a lower bound of tau finish the search;
 # 4. one pass writes the result.
 #
-# Memory: the sample (2 * SAMPLE_SIZE doubles) and the gather buffer, at most
-# n / GATHER_DIVISOR values of the input's dtype (n / 32 bytes per value byte
-# on top of MIN_CAPACITY values): never a copy of the input.
+# Memory: the sample (2 * SAMPLE_SIZE doubles) and the gather buffer of
+# max(n / GATHER_DIVISOR, MIN_CAPACITY) values in the input's dtype (an eighth
+# of the input's bytes on large arrays): never a copy of the input.
 
 cdef enum:
     SAMPLE_SIZE = 16384       # sampled values on large arrays
