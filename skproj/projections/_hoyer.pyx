@@ -99,6 +99,10 @@ cdef enum:
     REFINE_FACTOR = 4
     MAX_LEVELS = 3
 
+cdef double INSIDE_SLACK = 1e-12
+cdef double SAFE_SMALLEST = 1e-140
+cdef double SAFE_LARGEST = 1e140
+
 # Fields of a bin's (suffix) sums.
 cdef enum:
     SUM_V = 0      # sum of v over the entries with key at or above the edge
@@ -733,6 +737,12 @@ cdef int _solve(const floating[:, :] y, Layout* layout, const double* inv_w,
     return STATUS_PROJECTED if t[0] >= 0 else STATUS_NOMEMORY
 
 
+cdef int _copy_inside(const floating[:, :] y, floating[:, :] x, double* t_out) noexcept nogil:
+    copy_matrix(y, x)
+    t_out[0] = 0.0
+    return STATUS_INSIDE
+
+
 cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
                   const double* w, double sparsity, Summaries* s, Band* band,
                   double* work, double* t_out, bint* reached) noexcept nogil:
@@ -760,7 +770,13 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
         g_zero += s.rho[g * (N_BINS + 1)]
         g_min += s.rho_one[g]
         t_max = max(t_max, s.top[g])
-    if g_zero <= target:
+    if not (SAFE_SMALLEST < t_max * w_min < SAFE_LARGEST / sqrt(<double> size)):
+        # Squares of the entries would overflow or underflow (or all are zero,
+        # handled by the caller's rescaling as well): the caller rescales y.
+        return STATUS_NONFINITE if t_max > 0 else _copy_inside(y, x, t_out)
+    # A matrix within rounding of the target counts as meeting it, so that the
+    # projection is idempotent despite rounding.
+    if g_zero <= target * (1 + INSIDE_SLACK):
         copy_matrix(y, x)
         t_out[0] = 0.0
         return STATUS_INSIDE
