@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import randomized_svd, safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 
+from skproj._blas import blas_threads_for
 from skproj.projections import hoyer_sparsity, project_group_hoyer
 
 __all__ = ["SparseNMF", "sparse_nmf"]
@@ -358,14 +359,16 @@ class SparseNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         X = X.astype(np.float64)
         n_components = X.shape[1] if self.n_components == "auto" else self.n_components
         random_state = check_random_state(self.random_state)
-        W, H = _initialize(X, n_components, self.init, random_state)
-        W, H, self.n_iter_, self.reconstruction_err_ = sparse_nmf(
-            X, W, H, sparsity=self.sparsity, sparse_factor=self.sparse_factor,
-            max_iter=self.max_iter, tol=self.tol, n_inner=self.n_inner, verbose=self.verbose)
-        # W as transform computes it from H, so that fit_transform(X) = transform(X).
-        W = self._solve_W(X, H, W if self.sparse_factor == "H" else None)
-        self.reconstruction_err_ = float(np.sqrt(_squared_error(
-            _frobenius2(X), W, H, safe_sparse_dot(X, H.T), H @ H.T)))
+        with blas_threads_for(X):
+            W, H = _initialize(X, n_components, self.init, random_state)
+            W, H, self.n_iter_, _ = sparse_nmf(
+                X, W, H, sparsity=self.sparsity, sparse_factor=self.sparse_factor,
+                max_iter=self.max_iter, tol=self.tol, n_inner=self.n_inner,
+                verbose=self.verbose)
+            # W as transform computes it from H, so that fit_transform(X) = transform(X).
+            W = self._solve_W(X, H, W if self.sparse_factor == "H" else None)
+            self.reconstruction_err_ = float(np.sqrt(_squared_error(
+                _frobenius2(X), W, H, safe_sparse_dot(X, H.T), H @ H.T)))
         self.components_ = H.astype(dtype)
         self.n_components_ = n_components
         self._n_features_out = n_components
@@ -408,7 +411,9 @@ class SparseNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         X = self._check_X(X, reset=False)
         dtype = X.dtype
         X = X.astype(np.float64)
-        return self._solve_W(X, self.components_.astype(np.float64)).astype(dtype)
+        with blas_threads_for(X):
+            W = self._solve_W(X, self.components_.astype(np.float64))
+        return W.astype(dtype)
 
     def _solve_W(self, X, H, W=None):
         """W for X given H: non-negative least squares (HALS, from W or a constant

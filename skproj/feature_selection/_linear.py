@@ -21,8 +21,8 @@ from sklearn.utils import Bunch, check_array
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, check_X_y, validate_data
-from threadpoolctl import ThreadpoolController
 
+from skproj._blas import blas_threads_for
 from skproj._subclasses import assign_subclasses
 from skproj.projections import MATRIX_PROJECTIONS, get_projection, group_norms, inner_norm
 
@@ -31,24 +31,6 @@ __all__ = [
     "projected_logistic_regression",
     "projection_path",
 ]
-
-# Below this size of X, BLAS runs on one thread in the solver: its products
-# have a handful of columns (one per class), and starting or contending for
-# threads costs more than they do (measured 10x slower with two threads on a
-# busy two-core machine; liblinear is single-threaded anyway).
-_SINGLE_THREAD_BYTES = 32 * 2**20
-_threadpool_controller = None
-
-
-def _blas_threads_for(X):
-    """Context limiting BLAS to one thread when ``X`` is small."""
-    global _threadpool_controller
-    if X.nbytes > _SINGLE_THREAD_BYTES:
-        return contextlib.nullcontext()
-    if _threadpool_controller is None:
-        _threadpool_controller = ThreadpoolController()
-    return _threadpool_controller.limit(limits=1, user_api="blas")
-
 
 # Alternations between sub-class assignment and model fit when n_subclasses > 1.
 _MAX_SUBCLASS_ROUNDS = 5
@@ -188,7 +170,7 @@ def projected_logistic_regression(
     >>> np.flatnonzero(np.abs(coef).max(axis=0))
     array([0, 1])
     """
-    with _blas_threads_for(X):
+    with blas_threads_for(X):
         return _fista(X, Y, eta, get_projection(projection), fit_intercept,
                       coef_init, intercept_init, tol, max_iter, lipschitz)
 
@@ -274,7 +256,7 @@ def _fit_constrained(X, y, n_classes, eta, *, n_subclasses, projection, fit_inte
     Returns ``coef, intercept, n_iter, subclasses`` (``subclasses`` is None
     when ``n_subclasses == 1``).
     """
-    with _blas_threads_for(X):
+    with blas_threads_for(X):
         return _fit_constrained_threads(
             X, y, n_classes, eta, n_subclasses=n_subclasses, projection=projection,
             fit_intercept=fit_intercept, tol=tol, max_iter=max_iter,

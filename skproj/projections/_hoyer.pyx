@@ -77,12 +77,22 @@ group sparse projection with applications to deep learning and NMF",
 Transactions on Machine Learning Research (2022), arXiv:1912.03896.
 """
 
-from libc.math cimport copysign, fabs, nextafter, sqrt
+from libc.math cimport INFINITY, copysign, fabs, nextafter, sqrt
 from libc.stdlib cimport calloc, free, malloc, qsort
 from libc.string cimport memset
 from cython cimport floating
 
 from skproj.projections._common cimport copy_matrix
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define SKPROJ_PREFETCH(address) __builtin_prefetch(address)
+    #else
+    #define SKPROJ_PREFETCH(address) ((void) (address))
+    #endif
+    """
+    void SKPROJ_PREFETCH(const void* address) noexcept nogil
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
 )
@@ -98,6 +108,8 @@ cdef enum:
     # REFINE_FACTOR entries per group, at most MAX_LEVELS times.
     REFINE_FACTOR = 4
     MAX_LEVELS = 3
+    N_COPIES = 4         # interleaved histograms of a contiguous group
+    PREFETCH_ROWS = 8    # rows ahead in a column tile
 
 cdef double INSIDE_SLACK = 1e-12
 cdef double SAFE_SMALLEST = 1e-140
@@ -128,6 +140,7 @@ cdef struct Summaries:
     double* inv_width
     double* sums         # per group and bin: suffix sums centred at the bin's edge
     double* rho          # per group: rho at the N_BINS + 1 edges
+    double* scratch      # N_COPIES histograms of one group
 
 
 cdef struct Band:
@@ -179,11 +192,25 @@ cdef inline void _reset_range(Summaries* s, Band* band, Py_ssize_t g) noexcept n
 
 # ---------------------------------------------------------------- summaries
 
-cdef double _tile_tops(const floating[:, :] y, Layout* layout, const double* inv_w,
-                       Py_ssize_t g0, Py_ssize_t g1, Summaries* s) noexcept nogil:
-    """Largest key and its first position for groups g0..g1; NaN if y is not finite."""
+cdef inline void _prefetch_segment(const floating* row, Py_ssize_t g0, Py_ssize_t g1,
+                                   Py_ssize_t step) noexcept nogil:
+    """Ask for a tile's segment of a later row: the rows of a column tile are far
+    apart in memory, beyond what the hardware prefetchers follow."""
+    cdef Py_ssize_t g = g0
+    while g < g1:
+        SKPROJ_PREFETCH(&row[g * step])
+        g += max(64 // (sizeof(floating) * step), 1)
+
+
+cdef bint _tile_tops(const floating[:, :] y, Layout* layout, const double* inv_w,
+                     Py_ssize_t g0, Py_ssize_t g1, Summaries* s) noexcept nogil:
+    """Largest key and its first position for groups g0..g1; False if y is not finite.
+
+    NaN shows up as a key unequal to itself, inf as an infinite top.
+    """
     cdef Py_ssize_t g, k, i
-    cdef double key, top, poison = 0.0
+    cdef double key, top
+    cdef bint nan_found = False
     cdef const floating* row
     if layout.groups_are_rows:
         for g in range(g0, g1):
@@ -192,33 +219,66 @@ cdef double _tile_tops(const floating[:, :] y, Layout* layout, const double* inv
             s.argtop[g] = 0
             for k in range(layout.size):
                 key = fabs(row[k * layout.step_y]) * inv_w[k]
-                poison += key - key
+                nan_found |= key != key
                 if key > top:
                     top = key
                     s.argtop[g] = k
             s.top[g] = top
-        return poison
-    for g in range(g0, g1):
-        s.top[g] = 0.0
-        s.argtop[g] = 0
-    for i in range(layout.n_rows):
-        row = &y[i, 0]
+    else:
         for g in range(g0, g1):
-            key = fabs(row[g * layout.step_y]) * inv_w[i]
-            poison += key - key
-            if key > s.top[g]:
-                s.top[g] = key
-                s.argtop[g] = i
-    return poison
+            s.top[g] = 0.0
+            s.argtop[g] = 0
+        for i in range(layout.n_rows):
+            row = &y[i, 0]
+            if i + PREFETCH_ROWS < layout.n_rows:
+                _prefetch_segment(&y[i + PREFETCH_ROWS, 0], g0, g1, layout.step_y)
+            for g in range(g0, g1):
+                key = fabs(row[g * layout.step_y]) * inv_w[i]
+                nan_found |= key != key
+                if key > s.top[g]:
+                    s.top[g] = key
+                    s.argtop[g] = i
+    for g in range(g0, g1):
+        nan_found |= s.top[g] == INFINITY
+    return not nan_found
 
 
-cdef inline void _add_to_bin(double key, double v, Summaries* s, Py_ssize_t g) noexcept nogil:
-    cdef Py_ssize_t b = _bin(key, s.base[g], s.inv_width[g])
-    cdef double d = key - (s.base[g] + b * s.width[g])
-    cdef double* bin_sums = s.sums + (g * N_BINS + b) * N_SUMS
+cdef inline void _add_to_bin(double key, double v, double base, double inv_width,
+                             double width, double* sums) noexcept nogil:
+    """Add an entry to the bin sums ``sums`` (N_BINS x N_SUMS) of a range."""
+    cdef Py_ssize_t b = _bin(key, base, inv_width)
+    cdef double d = key - (base + b * width)
+    cdef double* bin_sums = sums + b * N_SUMS
     bin_sums[SUM_V] += v
     bin_sums[SUM_P] += v * d
     bin_sums[SUM_R] += v * d * d
+
+
+cdef inline void _add_to_group(double key, double v, Summaries* s, Py_ssize_t g) noexcept nogil:
+    _add_to_bin(key, v, s.base[g], s.inv_width[g], s.width[g], s.sums + g * N_BINS * N_SUMS)
+
+
+cdef void _row_histogram(const floating* row, Py_ssize_t size, Py_ssize_t step,
+                         const double* inv_w, const double* v, Summaries* s,
+                         Py_ssize_t g) noexcept nogil:
+    """Bin one contiguous group.  Neighbouring entries often share a bin: four
+    interleaved histograms (merged at the end) break the chain of dependent
+    read-modify-writes through memory."""
+    cdef double* copies = s.scratch
+    cdef double* sums = s.sums + g * N_BINS * N_SUMS
+    cdef double base = s.base[g], inv_width = s.inv_width[g], width = s.width[g]
+    cdef Py_ssize_t n_copies = N_COPIES, k = 0, c, end = size - size % n_copies
+    memset(copies, 0, n_copies * N_BINS * N_SUMS * sizeof(double))
+    while k < end:
+        for c in range(n_copies):
+            _add_to_bin(fabs(row[(k + c) * step]) * inv_w[k + c], v[k + c], base, inv_width,
+                        width, copies + c * N_BINS * N_SUMS)
+        k += n_copies
+    for k in range(end, size):
+        _add_to_bin(fabs(row[k * step]) * inv_w[k], v[k], base, inv_width, width, copies)
+    for k in range(N_BINS * N_SUMS):
+        for c in range(n_copies):
+            sums[k] += copies[c * N_BINS * N_SUMS + k]
 
 
 cdef void _tile_histograms(const floating[:, :] y, Layout* layout, const double* inv_w,
@@ -229,17 +289,14 @@ cdef void _tile_histograms(const floating[:, :] y, Layout* layout, const double*
     cdef const floating* row
     if layout.groups_are_rows:
         for g in range(g0, g1):
-            row = &y[g, 0]
-            if s.inv_width[g] == 0:
-                continue
-            for k in range(layout.size):
-                _add_to_bin(fabs(row[k * layout.step_y]) * inv_w[k], v[k], s, g)
+            if s.inv_width[g] != 0:
+                _row_histogram(&y[g, 0], layout.size, layout.step_y, inv_w, v, s, g)
         return
     for i in range(layout.n_rows):
         row = &y[i, 0]
         for g in range(g0, g1):
             if s.inv_width[g] != 0:
-                _add_to_bin(fabs(row[g * layout.step_y]) * inv_w[i], v[i], s, g)
+                _add_to_group(fabs(row[g * layout.step_y]) * inv_w[i], v[i], s, g)
 
 
 cdef inline double _rho_of(double N, double D2, double fallback) noexcept nogil:
@@ -283,7 +340,7 @@ cdef int _summarize(const floating[:, :] y, Layout* layout, const double* w,
     g0 = 0
     while g0 < layout.n_groups:
         g1 = min(g0 + width, layout.n_groups)
-        if _tile_tops(y, layout, inv_w, g0, g1, s) != 0.0:
+        if not _tile_tops(y, layout, inv_w, g0, g1, s):
             return STATUS_NONFINITE
         for g in range(g0, g1):
             s.rho_one[g] = w[s.argtop[g]] if s.top[g] > 0 else w_min
@@ -533,7 +590,7 @@ cdef void _refine(Summaries* s, Band* band, Py_ssize_t n_groups, double target) 
         if s.inv_width[g] == 0:
             continue
         for e in range(band.start[g], band.start[g + 1]):
-            _add_to_bin(band.keys[e], band.vals[e], s, g)
+            _add_to_group(band.keys[e], band.vals[e], s, g)
         _suffix_sums(s, band, g)
     _bracket(s, n_groups, target, band)
     for g in range(n_groups):
@@ -827,6 +884,7 @@ def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
         s.inv_width = <double*> malloc(n_groups * sizeof(double))
         s.sums = <double*> calloc(n_groups * N_BINS * N_SUMS, sizeof(double))
         s.rho = <double*> malloc(n_groups * (N_BINS + 1) * sizeof(double))
+        s.scratch = <double*> malloc(N_COPIES * N_BINS * N_SUMS * sizeof(double))
         band.start = <Py_ssize_t*> calloc(n_groups + 1, sizeof(Py_ssize_t))
         band.above = <double*> calloc(n_groups * N_SUMS, sizeof(double))
         band.center = <double*> malloc(n_groups * sizeof(double))
@@ -834,7 +892,8 @@ def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
         band.vals = NULL
         if (work != NULL and s.top != NULL and s.argtop != NULL and s.rho_one != NULL
                 and s.base != NULL and s.width != NULL and s.inv_width != NULL
-                and s.sums != NULL and s.rho != NULL and band.start != NULL
+                and s.sums != NULL and s.rho != NULL and s.scratch != NULL
+                and band.start != NULL
                 and band.above != NULL and band.center != NULL):
             status = _project(y, x, &layout, &weights[0], sparsity, &s, &band, work,
                               &t, &reached)
@@ -847,5 +906,6 @@ def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
         free(s.inv_width)
         free(s.sums)
         free(s.rho)
+        free(s.scratch)
         _free_band(&band)
     return status, t, reached
