@@ -1,12 +1,8 @@
 """Sparse supervised autoencoder: a classifier and transformer with PyTorch inside."""
 
-import io
 import math
-import os
 import sys
-import threading
 import time
-import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -24,6 +20,13 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skproj.nn._runtime import (
+    import_torch,
+    load_state_dict,
+    resolve_device,
+    state_dict_bytes,
+    torch_runtime,
+)
 from skproj.projections import MATRIX_PROJECTIONS, inner_norm
 
 __all__ = ["SparseSupervisedAutoencoder"]
@@ -47,71 +50,7 @@ _PREDICT_CHUNK = 4096
 
 
 def _import_torch():
-    try:
-        import torch
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "SparseSupervisedAutoencoder needs PyTorch, an optional dependency of "
-            "skproj: pip install torch (or pip install 'skproj[torch]'); choose the "
-            "build for your machine at https://pytorch.org."
-        ) from exc
-    return torch
-
-
-# --- torch threads --------------------------------------------------------------
-#
-# torch's intra-op thread count and denormal mode are process-wide.  Fits that run
-# side by side in threads (joblib's threading backend) share one setting; the first
-# fit to enter sets it, the last one to leave restores it.
-
-_RUNTIME_LOCK = threading.Lock()
-_RUNTIME_STATE = {"depth": 0, "saved": None}
-
-
-def _thread_limit(torch):
-    """Threads one fit may use: fewer when joblib runs several fits at once.
-
-    joblib's process-based backends (loky, multiprocessing) start their workers
-    with ``OMP_NUM_THREADS = cpu_count // n_jobs``; honour it even when torch was
-    imported before the variable was set.  Inside a joblib thread-pool worker
-    (threading backend), several fits share the cores: use one thread each.
-    """
-    limit = torch.get_num_threads()
-    env = os.environ.get("OMP_NUM_THREADS", "")
-    if env.isdigit() and int(env) > 0:
-        limit = min(limit, int(env))
-    if threading.current_thread() is not threading.main_thread():
-        limit = 1
-    return max(1, limit)
-
-
-@contextmanager
-def _torch_runtime(torch):
-    with _RUNTIME_LOCK:
-        if _RUNTIME_STATE["depth"] == 0:
-            _RUNTIME_STATE["saved"] = torch.get_num_threads()
-            torch.set_num_threads(_thread_limit(torch))
-            # Weights clipped by a projection and Adam's tiny steps produce
-            # denormal floats, which are 10-100x slower on x86 CPUs.
-            torch.set_flush_denormal(True)
-        _RUNTIME_STATE["depth"] += 1
-    try:
-        yield
-    finally:
-        with _RUNTIME_LOCK:
-            _RUNTIME_STATE["depth"] -= 1
-            if _RUNTIME_STATE["depth"] == 0:
-                torch.set_num_threads(_RUNTIME_STATE["saved"])
-                torch.set_flush_denormal(False)
-
-
-def _resolve_device(torch, device):
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device='cuda' was requested but torch finds no CUDA device; "
-                         "use device='auto' or 'cpu'.")
-    return device
+    return import_torch("SparseSupervisedAutoencoder")
 
 
 class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMixin,
@@ -478,9 +417,9 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
                 f"data; got 1 class ({self.classes_[0]!r})."
             )
         y_encoded = encoder.transform(y)
-        self.device_ = _resolve_device(torch, self.device)
+        self.device_ = resolve_device(torch, self.device)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        with _torch_runtime(torch):
+        with torch_runtime(torch):
             self.n_threads_ = torch.get_num_threads()
             self._train(torch, np.asarray(X, dtype=np.float32), y_encoded, sizes, epochs, rates,
                         seed)
@@ -844,11 +783,8 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         state = dict(super().__getstate__())  # BaseEstimator returns __dict__ itself
         network = state.pop("network_", None)
         if network is not None:
-            torch = _import_torch()
-            buffer = io.BytesIO()
-            torch.save({key: value.detach().cpu() for key, value in
-                        network.state_dict().items()}, buffer)
-            state["_network_state"] = (network.config, buffer.getvalue())
+            state["_network_state"] = (network.config,
+                                       state_dict_bytes(_import_torch(), network))
         return state
 
     def __setstate__(self, state):
@@ -858,16 +794,8 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
             from skproj.autoencoder._network import SupervisedAutoencoder
 
             config, payload = saved
-            device = state.get("device_", "cpu")
-            if device != "cpu" and not (device == "cuda" and torch.cuda.is_available()):
-                warnings.warn(
-                    f"This SparseSupervisedAutoencoder was fitted on {device!r}, which is not "
-                    "available here; the network is loaded on the CPU.", UserWarning)
-                device = "cpu"
-            weights = torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
             network = SupervisedAutoencoder(**config).to_empty(device="cpu")
-            network.load_state_dict(weights)
-            network.eval()
-            state["network_"] = network.to(device)
-            state["device_"] = device
+            state["network_"], state["device_"] = load_state_dict(
+                torch, network, payload, state.get("device_", "cpu"),
+                "SparseSupervisedAutoencoder")
         super().__setstate__(state)
