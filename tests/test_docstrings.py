@@ -12,13 +12,15 @@ MODULES = [
     "skproj.feature_selection._linear",
     "skproj.feature_selection._selector",
     "skproj.nn._constraints",
+    "skproj.nn._proximal",
+    "skproj.neural_network._mlp",
     "skproj.autoencoder._sae",
 ]
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
-    if name.startswith(("skproj.nn", "skproj.autoencoder")):
+    if name.startswith(("skproj.nn", "skproj.autoencoder", "skproj.neural_network")):
         pytest.importorskip("torch")
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
