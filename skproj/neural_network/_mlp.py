@@ -518,9 +518,10 @@ class SparseMLPClassifier(ClassifierMixin, _BaseSparseMLP):
     >>> X, y = load_iris(return_X_y=True)
     >>> X = StandardScaler().fit_transform(X)
     >>> model = SparseMLPClassifier([20, 10], hidden_layer_sizes=(16,), n_epochs=60,
+    ...                             learning_rate=1e-2, batch_size=16,
     ...                             random_state=0).fit(X, y)
-    >>> model.n_nonzeros_.tolist()
-    [20, 10]
+    >>> model.target_reached_                 # 20 +- 1 and 10 +- 1 non-zeros
+    True
     >>> bool(model.score(X, y) > 0.9)
     True
     """)
