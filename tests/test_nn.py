@@ -449,3 +449,15 @@ def test_masks_on_cuda():
         opt.step()
     assert model[0].weight_mask.device.type == "cuda"
     assert torch.all(model[0].weight.detach()[~attached.mask] == 0)
+
+
+def test_mask_only_freezes_existing_zeros():
+    model = _mlp()
+    with torch.no_grad():
+        model[2].weight[:, :4] = 0
+    mask = constrain(model[2], "weight", None).freeze()
+    _train_steps(model, torch.optim.Adam(model.parameters(), lr=0.05), 20)
+    assert torch.all(model[2].weight.detach()[:, :4] == 0)
+    with pytest.raises(ValueError, match="mask only"):
+        mask.project()
+    mask.remove()
