@@ -60,7 +60,8 @@ def _not_a_column(option, name, columns, where):
                      f"The {len(columns)} columns are: {_describe_names(columns)}")
 
 
-def _choose_label(label, columns, where, last_column_fallback):
+def _choose_label(label, columns, where, fallback=None):
+    """``--label``, else a column named like a label, else ``fallback``."""
     if label is not None:
         if label not in columns:
             raise _not_a_column("--label", label, columns, where)
@@ -69,8 +70,8 @@ def _choose_label(label, columns, where, last_column_fallback):
     for name in LABEL_NAMES:
         if name in lowered:
             return lowered[name]
-    if last_column_fallback and len(columns):
-        return columns[-1]
+    if fallback is not None:
+        return fallback
     raise DataError(f"{where}: no label column found (none is named "
                     f"{', '.join(LABEL_NAMES)}); choose one with --label among "
                     f"{_describe_names(columns)}")
@@ -124,14 +125,27 @@ def _row_namer(index_values):
     return name
 
 
-def _numeric_block(frame, path, sample_name):
+def _unnamed_label(frame, index_col, drop):
+    """The label when no column is named like one: the only text column, else the last."""
+    candidates = [c for c in frame.columns if c != index_col and c not in drop]
+    text = [c for c in candidates if not _is_numeric(frame[c])]
+    return text[0] if len(text) == 1 else candidates[-1] if candidates else None
+
+
+def _is_numeric(column):
+    import pandas as pd
+
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
+def _numeric_block(frame, path, sample_name, label_given):
     """The feature columns as a float64 array, or a DataError naming the first bad cell."""
     import pandas as pd
 
     bad_columns = []
     for name in frame.columns:
         column = frame[name]
-        if pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column):
+        if not _is_numeric(column):
             numbers = pd.to_numeric(column, errors="coerce")
             unreadable = np.flatnonzero(np.asarray(numbers.isna() & column.notna()))
             if unreadable.size or pd.api.types.is_bool_dtype(column):
@@ -145,7 +159,7 @@ def _numeric_block(frame, path, sample_name):
             f"{path}: column {name!r} is not numeric: {sample_name(row)} holds "
             f"{quoted(frame[name].iloc[row])}{more}. Every column but the label must hold numbers; "
             f"if {name!r} names the samples pass --index-col {name}, to leave it out "
-            f"--drop {name}")
+            f"--drop {name}" + ("" if label_given else f", if it holds the classes --label {name}"))
     values = frame.to_numpy(dtype=np.float64, na_value=np.nan)
     missing = np.isnan(values)
     if missing.any():
@@ -184,7 +198,8 @@ def read_table(path, *, label=None, sep=None, index_col=None, drop=()):
         if name is not None and name not in columns:
             option = "--drop" if name in drop else "--index-col"
             raise _not_a_column(option, name, columns, path)
-    label = _choose_label(label, columns, path, last_column_fallback=True)
+    label_given = label is not None
+    label = _choose_label(label, columns, path, fallback=_unnamed_label(frame, index_col, drop))
     if label == index_col or label in drop:
         option = "--index-col" if label == index_col else "--drop"
         raise DataError(f"{option} {label!r} is the label column; choose another --label")
@@ -193,7 +208,7 @@ def read_table(path, *, label=None, sep=None, index_col=None, drop=()):
     y = _labels(frame[label].to_numpy(), label, path, sample_name)
     features = [c for c in columns if c != label and c != index_col and c not in drop]
     notes = [f"delimiter {separator!r}" + (" (detected)" if sep is None else ""),
-             f"label column {label!r}"]
+             f"label column {label!r}" + ("" if label_given else " (--label to choose)")]
     if index_col is not None:
         notes.append(f"sample IDs in {index_col!r}")
     if drop:
@@ -202,7 +217,7 @@ def read_table(path, *, label=None, sep=None, index_col=None, drop=()):
         hint = ("; the file was read as a single column: pass --sep" if len(columns) == 1
                 else "")
         raise DataError(f"{path}: no feature column left besides the label {label!r}{hint}")
-    X = _numeric_block(frame[features], path, sample_name)
+    X = _numeric_block(frame[features], path, sample_name, label_given)
     return Dataset(X, y, np.array(features, dtype=object), str(path), label, notes=notes)
 
 
@@ -213,7 +228,7 @@ def read_h5ad(path, *, label=None):
     adata = anndata.read_h5ad(path)
     columns = list(adata.obs.columns)
     where = f"the obs of {path}"
-    label = _choose_label(label, columns, where, last_column_fallback=False)
+    label = _choose_label(label, columns, where)
     names = adata.obs_names.to_numpy()
     y = _labels(adata.obs[label].to_numpy(), label, path,
                 lambda row: f"observation {quoted(names[row])}")
