@@ -16,7 +16,7 @@ import pytest
 import skproj
 from skproj._cli import main
 from skproj._cli._arguments import build_parser
-from skproj._cli._report import edge_warning, plural, ranking_lines
+from skproj._cli._report import edge_warning, plural, ranking_lines, write_h5ad
 from skproj._cli._search import SearchResult
 from skproj.projections import MATRIX_PROJECTIONS
 
@@ -257,8 +257,7 @@ def test_h5ad_sparse_input_writes_scanpy_layout(tmp_path, capsys):
                            index=[f"cell{i}" for i in range(n_cells)])
     adata = anndata.AnnData(X=sp.csr_matrix(counts), obs=obs)
     adata.var_names = [f"G{i}" for i in range(n_genes)]
-    with anndata.settings.override(allow_write_nullable_strings=True):
-        adata.write_h5ad(tmp_path / "cells.h5ad")
+    write_h5ad(adata, tmp_path / "cells.h5ad")
 
     assert main([str(tmp_path / "cells.h5ad"), "--label", "cell_type", "--etas", "0.3", "1",
                  "--cv", "3", "-q", "--output", str(tmp_path / "genes.csv"),
@@ -283,7 +282,6 @@ def test_h5ad_label_must_be_an_obs_column(tmp_path, capsys):
     anndata = pytest.importorskip("anndata")
     adata = anndata.AnnData(X=np.ones((4, 2), dtype=np.float32))
     adata.obs["batch"] = ["a", "b", "a", "b"]
-    with anndata.settings.override(allow_write_nullable_strings=True):
-        adata.write_h5ad(tmp_path / "cells.h5ad")
+    write_h5ad(adata, tmp_path / "cells.h5ad")
     assert main([str(tmp_path / "cells.h5ad"), "-q"]) == 2
     assert "no label column found" in capsys.readouterr().err

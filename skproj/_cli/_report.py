@@ -8,9 +8,9 @@ from skproj._cli._reading import quoted
 
 # What "importance" is, for each inner norm of a projection.
 _NORM_WORDS = {
-    "linf": "the largest |weight| of the feature over the classes",
-    "l1": "the sum of the feature's |weights| over the classes",
-    "l2": "the Euclidean norm of the feature's weights over the classes",
+    "linf": "the largest |weight| of the feature",
+    "l1": "the sum of the feature's |weights|",
+    "l2": "the Euclidean norm of the feature's weights",
 }
 # Key of the ranking in an AnnData's .uns (scanpy: sc.get.rank_genes_groups_df(adata,
 # group=None, key="skproj")).
@@ -36,9 +36,10 @@ def importance_meaning(model_name, projection):
     from skproj.projections import inner_norm
 
     norm = _NORM_WORDS[inner_norm(projection)]
-    where = ("the logistic regression's weight matrix" if model_name == "linear"
-             else "the autoencoder's first layer (its weights into the latent units)")
-    return (f"importance = {norm} in {where}, on standardized features, in the model refit "
+    where = ("over the classes in the logistic regression's weight matrix"
+             if model_name == "linear"
+             else "over the hidden units in the autoencoder's first layer")
+    return (f"importance = {norm} {where}, on standardized features, in the model refit "
             f"on all samples; 0 = not selected. It orders the features inside this one model; "
             "it is neither a p-value nor an effect size.")
 
@@ -151,7 +152,6 @@ def write_anndata(path, adata, model, feature_names, label, params):
     ``skproj_selected`` and ``skproj_rank`` (1 = most important, 0 = not
     selected).  ``X`` is written as it was read (a sparse X stays sparse).
     """
-    import anndata
 
     importances = np.asarray(model.feature_importances_, dtype=float)
     order = np.argsort(-importances, kind="stable")
@@ -171,6 +171,13 @@ def write_anndata(path, adata, model, feature_names, label, params):
         "scores": _records([row[o].astype(np.float32) for row, o in zip(scores, orders)],
                            groups),
     }
+    write_h5ad(adata, path)
+
+
+def write_h5ad(adata, path):
+    """``adata.write_h5ad(path)``, allowing the string arrays of pandas >= 3."""
+    import anndata
+
     settings = anndata.settings
     if hasattr(settings, "allow_write_nullable_strings"):
         # pandas >= 3 holds strings as StringArray, which anndata writes only on request

@@ -137,7 +137,7 @@ class _Progress:
 
     def __init__(self, total, description, quiet):
         self._bar = self._start = None
-        self._total, self._done, self._quiet = total, 0, quiet
+        self._total, self._done, self._description = total, 0, description
         if quiet:
             return
         try:
@@ -155,8 +155,8 @@ class _Progress:
         elif self._start is not None:
             elapsed = time.perf_counter() - self._start
             left = elapsed / self._done * (self._total - self._done)
-            print(f"  {self._done}/{self._total} done, {elapsed:.0f} s, about {left:.0f} s "
-                  "left", file=sys.stderr, flush=True)
+            print(f"{self._description}: {self._done}/{self._total} done, {elapsed:.0f} s, "
+                  f"about {left:.0f} s left", file=sys.stderr, flush=True)
 
     def close(self):
         if self._bar is not None:
