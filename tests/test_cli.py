@@ -204,7 +204,9 @@ def test_builtin_default_run_reports_what_it_did(capsys):
 
 def test_progress_bar_on_stderr_unless_quiet(tmp_path, capsys):
     data = write_table(tmp_path / "data.csv")
-    assert main([str(data), "--etas", "1", "--cv", "2", "--output", str(tmp_path / "o.csv")]) == 0
+    # with parallel folds too: the progress bar stays in this process
+    assert main([str(data), "--etas", "1", "--cv", "2", "--n-jobs", "2",
+                 "--output", str(tmp_path / "o.csv")]) == 0
     assert "cross-validation" in capsys.readouterr().err
     assert main([str(data), "--etas", "1", "--cv", "2", "-q",
                  "--output", str(tmp_path / "o.csv")]) == 0

@@ -108,6 +108,13 @@ class _RadiusSearch(GridSearchCV):
                          cv=cv, verbose=verbose, error_score=error_score)
         self.on_radius_done = on_radius_done
 
+    def __getstate__(self):
+        # scikit-learn hands the search to the workers of n_jobs; the progress
+        # bar stays in this process
+        state = super().__getstate__()
+        state["on_radius_done"] = None
+        return state
+
     def _run_search(self, evaluate_candidates):
         for candidate in ParameterGrid(self.param_grid):
             evaluate_candidates([candidate])
