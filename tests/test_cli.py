@@ -6,6 +6,7 @@ files the tests write; the rest calls ``main`` in the process (faster).
 
 import csv
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ import skproj
 from skproj._cli import main
 from skproj._cli._arguments import build_parser
 from skproj._cli._report import edge_warning, plural, ranking_lines, write_h5ad
-from skproj._cli._search import SearchResult
+from skproj._cli._search import SearchResult, _RadiusSearch
 from skproj.projections import MATRIX_PROJECTIONS
 
 pytest.importorskip("pandas")  # the CLI reads tables with pandas (the "cli" extra)
@@ -204,13 +205,18 @@ def test_builtin_default_run_reports_what_it_did(capsys):
 
 def test_progress_bar_on_stderr_unless_quiet(tmp_path, capsys):
     data = write_table(tmp_path / "data.csv")
-    # with parallel folds too: the progress bar stays in this process
-    assert main([str(data), "--etas", "1", "--cv", "2", "--n-jobs", "2",
-                 "--output", str(tmp_path / "o.csv")]) == 0
+    assert main([str(data), "--etas", "1", "--cv", "2", "--output", str(tmp_path / "o.csv")]) == 0
     assert "cross-validation" in capsys.readouterr().err
     assert main([str(data), "--etas", "1", "--cv", "2", "-q",
                  "--output", str(tmp_path / "o.csv")]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_progress_callback_is_not_sent_to_workers():
+    # with --n-jobs, scikit-learn pickles the search for its process workers;
+    # a progress bar (here a lambda, which cannot be pickled) stays behind
+    search = _RadiusSearch(None, {"model__eta": [1.0]}, on_radius_done=lambda: None)
+    assert pickle.loads(pickle.dumps(search)).on_radius_done is None
 
 
 def test_radius_at_the_edge_of_the_grid_is_flagged(tmp_path, capsys):
