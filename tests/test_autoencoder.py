@@ -177,8 +177,9 @@ class _Spy:
         original_project = skproj.nn.project_parameter_
         original_step = torch.optim.Adam.step
 
-        def project(param, projection, radius, **kwargs):
+        def project(param, projection, radius=None, **kwargs):
             out = original_project(param, projection, radius, **kwargs)
+            radius = projection.level if radius is None else radius
             self.norms_after_projection.append((radius, float(P.l1inf_norm(param.detach()))))
             self.masks.append(param.detach() != 0)
             self.param = param
@@ -267,17 +268,16 @@ def test_auto_rounds_halve_until_eta_binds(monkeypatch):
     assert after[-1] >= (after[-2] if len(after) > 1 else 64) / 2 - 1
 
 
-@pytest.mark.parametrize("projection", sorted(P.MATRIX_PROJECTIONS))
+@pytest.mark.parametrize("projection", P.MATRIX_CONSTRAINTS)
 def test_keep_radius_keeps_half_of_the_columns(projection):
     rng = np.random.default_rng(0)
     W = torch.tensor(rng.standard_normal((8, 50)) * rng.uniform(0.1, 2.0, 50))
     W[:, :10] = 0  # columns already removed do not count
-    norm = P.inner_norm(projection)
-    radius = _sae.SparseSupervisedAutoencoder._keep_radius(W, projection, norm)
-    project = P.get_projection(projection)
-    kept = int((project(W, radius, axis=0) != 0).any(dim=0).sum())
-    fewer = int((project(W, radius * (1 - 1e-6), axis=0) != 0).any(dim=0).sum())
-    assert kept >= 20 > fewer  # the smallest radius that keeps half of the 40
+    constraint = P.get_constraint(projection)
+    radius = _sae.SparseSupervisedAutoencoder._keep_radius(W, constraint)
+    kept = int(constraint.with_params(eta=radius).support(
+        constraint.with_params(eta=radius).project(W)).sum())
+    assert kept == 20  # half of the 40 non-zero columns, no ties
 
 
 def test_subclass_passes(monkeypatch):
@@ -335,7 +335,7 @@ def test_projected_norm_after_every_step(monkeypatch):
     assert model.history_[-1]["n_features"] <= select_end
 
 
-@pytest.mark.parametrize("projection", sorted(P.MATRIX_PROJECTIONS) + [None])
+@pytest.mark.parametrize("projection", list(P.MATRIX_CONSTRAINTS) + [None])
 def test_every_projection(projection):
     X, y = _data()
     model = SparseSupervisedAutoencoder(**{**TINY, "projection": projection, "eta": 0.3})

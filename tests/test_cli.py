@@ -19,7 +19,7 @@ from skproj._cli import main
 from skproj._cli._arguments import build_parser
 from skproj._cli._report import edge_warning, plural, ranking_lines, write_h5ad
 from skproj._cli._search import SearchResult, _RadiusSearch
-from skproj.projections import MATRIX_PROJECTIONS
+from skproj.projections import MATRIX_CONSTRAINTS
 
 pytest.importorskip("pandas")  # the CLI reads tables with pandas (the "cli" extra)
 
@@ -190,7 +190,7 @@ def test_help_describes_every_option_and_projection():
     for action in parser._actions:
         assert action.help, f"{action.option_strings or action.dest} has no help"
     text = parser.format_help()
-    for name in MATRIX_PROJECTIONS:
+    for name in MATRIX_CONSTRAINTS:
         assert name in text
 
 

@@ -33,7 +33,7 @@ from skproj.feature_selection import (
     projection_path,
 )
 from skproj.feature_selection._linear import subclasses_at_sparsity
-from skproj.projections import MATRIX_PROJECTIONS, group_norms
+from skproj.projections import MATRIX_CONSTRAINTS, get_constraint, group_norms
 
 SELECTORS = [
     ProjectionFeatureSelector(),
@@ -77,14 +77,14 @@ def test_sklearn_internal_checks(estimator):
 # --------------------------------------------------------------------------
 # the solver
 
-@pytest.mark.parametrize("projection", sorted(MATRIX_PROJECTIONS))
+@pytest.mark.parametrize("projection", MATRIX_CONSTRAINTS)
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_solution_lies_in_the_ball(projection, n_classes):
     X, y = simple_data(n_classes=n_classes, n_informative=5)
     eta = 0.7
     model = ProjectedLogisticRegression(eta, projection=projection).fit(X, y)
     assert model.coef_.shape == (n_classes, X.shape[1])
-    np.testing.assert_allclose(MATRIX_PROJECTIONS[projection](model.coef_, eta),
+    np.testing.assert_allclose(get_constraint(projection, eta=eta).project(model.coef_),
                                model.coef_, rtol=1e-12, atol=1e-15)
     norm = {"bilevel_l11": "l1", "bilevel_l12": "l2", "l12_ball": "l2"}.get(
         projection, "linf")
@@ -260,7 +260,7 @@ def test_max_features_and_threshold():
         ProjectionFeatureSelector(threshold="max").fit(X, y)
 
 
-@pytest.mark.parametrize("projection", sorted(MATRIX_PROJECTIONS))
+@pytest.mark.parametrize("projection", MATRIX_CONSTRAINTS)
 def test_every_matrix_projection_is_accepted(projection):
     X, y = simple_data()
     selector = ProjectionFeatureSelector(eta=1.0, projection=projection).fit(X, y)
@@ -278,7 +278,7 @@ def test_estimator_without_eta_is_projected_after_fitting():
     X, y = simple_data()
     selector = ProjectionFeatureSelector(LogisticRegression(), eta=0.5).fit(X, y)
     raw = selector.estimator_.coef_
-    np.testing.assert_array_equal(selector.coef_, MATRIX_PROJECTIONS["bilevel_l1inf"](raw, 0.5))
+    np.testing.assert_array_equal(selector.coef_, get_constraint("bilevel_l1inf", eta=0.5).project(raw))
     assert np.abs(selector.coef_).max(axis=0).sum() <= 0.5 * (1 + 1e-9)
     assert 1 <= selector.get_support().sum() < X.shape[1]
 

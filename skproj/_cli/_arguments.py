@@ -5,7 +5,7 @@ import importlib.util
 import os
 from pathlib import Path
 
-from skproj.projections import MATRIX_PROJECTIONS
+from skproj.projections import MATRIX_CONSTRAINTS
 
 MODELS = {
     "linear": "ProjectionFeatureSelector: a multinomial logistic regression whose weights "
@@ -22,7 +22,7 @@ _PROJECTION_DESCRIPTIONS = {
     "l12_ball": "exact Euclidean projection onto the l1,2 (group lasso) ball",
 }
 # Every projection the estimators accept, described where we know it.
-PROJECTIONS = {name: _PROJECTION_DESCRIPTIONS.get(name, name) for name in MATRIX_PROJECTIONS}
+PROJECTIONS = {name: _PROJECTION_DESCRIPTIONS.get(name, name) for name in MATRIX_CONSTRAINTS}
 
 H5AD_SUFFIXES = (".h5ad",)
 

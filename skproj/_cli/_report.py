@@ -33,9 +33,9 @@ def ranking(model, feature_names):
 
 
 def importance_meaning(model_name, projection):
-    from skproj.projections import inner_norm
+    from skproj.projections import get_constraint
 
-    norm = _NORM_WORDS[inner_norm(projection)]
+    norm = _NORM_WORDS[get_constraint(projection, matrix=True).inner]
     where = ("over the classes in the logistic regression's weight matrix"
              if model_name == "linear"
              else "over the hidden units in the autoencoder's first layer")

@@ -17,7 +17,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import get_tags
 
-from skproj.projections import group_norms, inner_norm
+from skproj.projections import get_constraint
 
 # The autoencoder's default grid: its default radius times 3 ** [-1, -1/2, 0, 1/2, 1].
 _AUTOENCODER_GRID = np.logspace(-1, 1, 5, base=3)
@@ -54,36 +54,26 @@ def _scaler(X):
     return StandardScaler(with_mean=not sp.issparse(X))
 
 
-def _radius_keeping(Y, n_groups, projection):
-    """A radius at which the bi-level projection of ``Y`` keeps ``n_groups`` columns.
-
-    The bi-level projections project the vector of group norms onto the l1
-    ball: with the norms sorted, v_1 >= v_2 >= ..., the radius
-    sum_{i <= k} (v_i - v_{k+1}) keeps exactly the k largest groups (for
-    the exact balls it is an approximation, good enough for a grid).
-    """
-    norms = np.sort(group_norms(Y, inner_norm(projection)))[::-1]
-    next_norm = norms[n_groups] if n_groups < norms.size else 0.0
-    return float(np.sum(norms[:n_groups] - next_norm))
-
-
 def data_radii(X, y, projection, n_etas):
     """``n_etas`` radii for the linear model, computed from the data.
 
     The gradient of the logistic loss at zero weights, G = (Y - mean Y)^T X / n
-    on standardized features (one row per class; the per-class mean
+    on standardized features (one row per class: the per-class mean
     differences of every feature), is the direction in which the first
-    features enter.  The radii keep 1, ..., n_features columns of G,
-    log-spaced in the number of columns kept; on the model's weights they run
-    from about one feature to a few hundred.
+    features enter the model.  The radii are those at which the constraint's
+    projection of G keeps 1, ..., n_features columns (``radius_for_groups``),
+    log-spaced in the number kept; on the fitted weights they run from about
+    one feature to a few hundred (the weights outgrow G as the radius grows).
     """
     X = _scaler(X).fit_transform(X)
     classes, encoded = np.unique(y, return_inverse=True)
     targets = np.eye(len(classes))[encoded]
     gradient = np.asarray((X.T @ (targets - targets.mean(axis=0))).T) / X.shape[0]
-    n_features = X.shape[1]
-    kept = np.unique(np.geomspace(1, n_features, n_etas).round().astype(int))
-    radii = np.unique([_radius_keeping(gradient, k, projection) for k in kept])
+    constraint = get_constraint(projection, matrix=True)
+    n_alive = int(np.count_nonzero(constraint.support(gradient)))
+    kept = np.unique(np.geomspace(1, max(n_alive, 1), n_etas).round().astype(int))
+    radii = np.unique([constraint.radius_for_groups(gradient, int(k)) for k in kept
+                       if k <= n_alive])
     return [float(eta) for eta in np.round(radii[radii > 0], 6)]
 
 

@@ -24,7 +24,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skproj.projections import MATRIX_PROJECTIONS, inner_norm
+from skproj.projections import MATRIX_CONSTRAINTS, Constraint, get_constraint
 
 __all__ = ["SparseSupervisedAutoencoder"]
 
@@ -210,7 +210,7 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         10, 41 and 85 features at 0.3, 0.6 and 1.2.  Ignored when
         ``projection=None``.
     projection : str or None, default="bilevel_l1inf"
-        A matrix projection of :data:`skproj.projections.MATRIX_PROJECTIONS`
+        A set of :data:`skproj.projections.MATRIX_CONSTRAINTS` (or a Constraint)
         applied to the input-feature columns of the first layer:
         ``"bilevel_l1inf"``, ``"bilevel_l11"``, ``"bilevel_l12"``,
         ``"l1inf_ball"`` (exact l1,inf ball) or ``"l12_ball"``.  ``None`` trains
@@ -364,7 +364,7 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
 
     _parameter_constraints: dict = {
         "eta": [Interval(Real, 0, None, closed="neither")],
-        "projection": [StrOptions(set(MATRIX_PROJECTIONS)), None],
+        "projection": [StrOptions(set(MATRIX_CONSTRAINTS)), Constraint, None],
         "hidden_layer_sizes": [tuple, list],
         "activation": [StrOptions({"silu", "relu", "tanh", "gelu"})],
         "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
@@ -500,8 +500,9 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         n_classes = len(self.classes_)
         config = dict(n_features=n_features, hidden_layer_sizes=sizes,
                       n_latent=n_classes, activation=self.activation)
-        projection = self.projection
-        norm = inner_norm(projection)
+        projection = (None if self.projection is None else
+                      get_constraint(self.projection, eta=self.eta, axis=0, matrix=True))
+        norm = "l2" if projection is None else projection.inner
         self.history_ = []
         self.projection_time_ = 0.0
         if self.batch_size == "auto":
@@ -524,7 +525,7 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
 
         def project(weight, radius):
             with projection_clock():
-                project_parameter_(weight, projection, radius)
+                project_parameter_(weight, projection.with_level(radius))
 
         def freeze(weight, mask):
             if state["hook"] is not None:
@@ -582,7 +583,7 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
                     restart(network)
                 run(network, targets, epochs[0], "select", round_, False)
                 with projection_clock():  # the bisection projects too
-                    keep_radius = self._keep_radius(weight, projection, norm)
+                    keep_radius = self._keep_radius(weight, projection)
                 if self.n_rounds == "auto":
                     last = self.eta >= keep_radius
                 else:
@@ -649,31 +650,12 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         self._set_importances(torch)
 
     @staticmethod
-    def _keep_radius(weight, projection, norm):
-        """Smallest radius whose projection keeps ``_ROUND_KEEP`` of the non-zero columns.
-
-        Found by bisection on the radius, counting the columns the projection
-        leaves non-zero (a number that grows with the radius).  For the
-        bi-level balls the answer is ``sum((t - q)_+)`` over the group norms
-        t, q their quantile; the exact l1,inf ball clips columns instead of
-        zeroing them and needs a smaller radius, which the bisection finds
-        the same way.
-        """
-        from skproj.projections import get_projection, group_norms
-
-        W = weight.detach()
-        norms = group_norms(W, norm, axis=0)
-        n_alive = int((norms > 0).sum())
+    def _keep_radius(weight, constraint):
+        """The radius whose projection keeps ``_ROUND_KEEP`` of the non-zero columns."""
+        n_alive = int(constraint.support(weight.detach()).sum())
         if n_alive < 2:
             return 0.0
-        n_keep = math.ceil(_ROUND_KEEP * n_alive)
-        project = get_projection(projection)
-        low, high = 0.0, float(norms.sum())  # at ``high`` nothing is removed
-        for _ in range(_KEEP_RADIUS_BISECTIONS):
-            middle = 0.5 * (low + high)
-            n_kept = int((project(W, middle, axis=0) != 0).any(dim=0).sum())
-            low, high = (low, middle) if n_kept >= n_keep else (middle, high)
-        return high
+        return constraint.radius_for_groups(weight.detach(), math.ceil(_ROUND_KEEP * n_alive))
 
     def _record(self, torch, weight, norm, phase, round_, epoch, means, correct, n_samples,
                 start):
@@ -709,8 +691,8 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
     def _set_importances(self, torch):
         from skproj.nn import group_importances
 
-        importances = group_importances(self.network_.first_layer.weight,
-                                        norm=inner_norm(self.projection))
+        norm = "l2" if self.projection is None else get_constraint(self.projection).inner
+        importances = group_importances(self.network_.first_layer.weight, norm=norm)
         self.feature_importances_ = importances
         self.selected_features_ = np.flatnonzero(importances > 0)
 

@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted, check_X_y, validate_data
 from threadpoolctl import ThreadpoolController
 
 from skproj._subclasses import assign_subclasses
-from skproj.projections import MATRIX_PROJECTIONS, get_projection, group_norms, inner_norm
+from skproj.projections import MATRIX_CONSTRAINTS, Constraint, get_constraint
 
 __all__ = [
     "ProjectedLogisticRegression",
@@ -140,9 +140,11 @@ def projected_logistic_regression(
         assignments).
     eta : float >= 0
         Radius of the ball.
-    projection : str or callable, default="bilevel_l1inf"
-        A key of :data:`skproj.projections.MATRIX_PROJECTIONS`, or a callable
-        ``projection(W, eta, axis=0)``.
+    projection : str or Constraint, default="bilevel_l1inf"
+        A set of matrices of :mod:`skproj.projections`: one of
+        :data:`~skproj.projections.MATRIX_CONSTRAINTS` or a
+        :class:`~skproj.projections.Constraint` (its radius is replaced by
+        ``eta``, its groups are the columns).
     fit_intercept : bool, default=True
         Whether to fit an (unconstrained) intercept.
     coef_init : ndarray of shape (n_outputs, n_features), default=None
@@ -189,7 +191,8 @@ def projected_logistic_regression(
     array([0, 1])
     """
     with _blas_threads_for(X):
-        return _fista(X, Y, eta, get_projection(projection), fit_intercept,
+        constraint = get_constraint(projection, eta=eta, axis=0, matrix=True)
+        return _fista(X, Y, eta, constraint.project, fit_intercept,
                       coef_init, intercept_init, tol, max_iter, lipschitz)
 
 
@@ -203,7 +206,7 @@ def _fista(X, Y, eta, project, fit_intercept, coef_init, intercept_init, tol, ma
     if coef_init is None:
         W = np.zeros((n_outputs, n_features), dtype=dtype)
     else:
-        W = project(np.asarray(coef_init, dtype=dtype), eta, axis=0)
+        W = project(np.asarray(coef_init, dtype=dtype))
     if intercept_init is None or not fit_intercept:
         b = np.zeros(n_outputs, dtype=dtype)
     else:
@@ -221,7 +224,7 @@ def _fista(X, Y, eta, project, fit_intercept, coef_init, intercept_init, tol, ma
         grad_W = (R.T @ X) / n_samples
         grad_b = R.sum(axis=0) / n_samples if fit_intercept else np.zeros_like(b)
         while True:  # backtracking on L
-            W_new = project(V - grad_W / L, eta, axis=0)
+            W_new = project(V - grad_W / L)
             b_new = c - grad_b / L
             dW, db = W_new - V, b_new - c
             Z_new = _logits(X, W_new, b_new)
@@ -303,7 +306,7 @@ def _fit_constrained_threads(X, y, n_classes, eta, *, n_subclasses, projection,
         # First the model of the classes themselves, to find where to look.
         class_coef, class_intercept, n_iter = projected_logistic_regression(
             X, _one_hot(y, n_classes, dtype), eta, **solve)
-        support = group_norms(class_coef, "linf") > 0
+        support = np.abs(class_coef).max(axis=0, initial=0.0) > 0
         subclasses = assign_subclasses(X, y, n_classes, n_subclasses, support)
         coef_init = np.repeat(class_coef, n_subclasses, axis=0)
         intercept_init = np.repeat(class_intercept, n_subclasses)
@@ -312,7 +315,7 @@ def _fit_constrained_threads(X, y, n_classes, eta, *, n_subclasses, projection,
             X, _one_hot(subclasses, n_outputs, dtype), eta, coef_init=coef_init,
             intercept_init=intercept_init, **solve)
         n_iter += it
-        new_support = group_norms(coef, "linf") > 0
+        new_support = np.abs(coef).max(axis=0, initial=0.0) > 0
         new_subclasses = assign_subclasses(X, y, n_classes, n_subclasses, new_support,
                                             previous=subclasses)
         if np.array_equal(new_subclasses, subclasses):
@@ -354,7 +357,7 @@ def subclasses_at_sparsity(X, y, n_classes, n_subclasses, n_features, *,
             coef, intercept, _, _ = _fit_constrained(
                 X, y, n_classes, eta, n_subclasses=1, coef_init=coef,
                 intercept_init=intercept, **solve)
-            if np.count_nonzero(group_norms(coef, "linf")) >= n_features:
+            if np.count_nonzero(np.abs(coef).max(axis=0, initial=0.0)) >= n_features:
                 break
         return _fit_constrained(X, y, n_classes, eta, n_subclasses=n_subclasses, **solve)[3]
 
@@ -364,7 +367,7 @@ def subclasses_at_sparsity(X, y, n_classes, n_subclasses, n_features, *,
         "X": ["array-like"],
         "y": ["array-like"],
         "etas": ["array-like"],
-        "projection": [StrOptions(set(MATRIX_PROJECTIONS)), callable],
+        "projection": [StrOptions(set(MATRIX_CONSTRAINTS)), Constraint],
         "n_subclasses": [Interval(Integral, 1, None, closed="left")],
         "fit_intercept": ["boolean"],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -389,9 +392,9 @@ def projection_path(X, y, etas, *, projection="bilevel_l1inf", n_subclasses=1,
         Class labels.
     etas : array-like of shape (n_etas,)
         Radii, >= 0 (sorted on output).
-    projection : str or callable, default="bilevel_l1inf"
-        A key of :data:`skproj.projections.MATRIX_PROJECTIONS`, or a callable
-        ``projection(W, eta, axis=0)``.
+    projection : str or Constraint, default="bilevel_l1inf"
+        One of :data:`skproj.projections.MATRIX_CONSTRAINTS` or a
+        :class:`~skproj.projections.Constraint` of matrices.
     n_subclasses : int, default=1
         Latent sub-classes per class; see :class:`ProjectedLogisticRegression`.
     fit_intercept : bool, default=True
@@ -503,10 +506,11 @@ class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
     eta : float, default=1.0
         Radius of the ball (in the units of the coefficients, so standardize
         the features first).  Smaller is sparser.
-    projection : str, default="bilevel_l1inf"
-        The matrix projection of :mod:`skproj.projections` that keeps the
-        coefficients in the ball, one of
-        :data:`skproj.projections.MATRIX_PROJECTIONS`.
+    projection : str or Constraint, default="bilevel_l1inf"
+        The set of :mod:`skproj.projections` that the coefficients are kept
+        in: one of :data:`~skproj.projections.MATRIX_CONSTRAINTS` or a
+        :class:`~skproj.projections.Constraint` of matrices (its radius is
+        replaced by ``eta``; its groups are the features, the columns).
     n_subclasses : int, default=1
         Number of latent sub-classes per class (1: plain multinomial model).
     fit_intercept : bool, default=True
@@ -566,7 +570,7 @@ class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "eta": [Interval(Real, 0, None, closed="left")],
-        "projection": [StrOptions(set(MATRIX_PROJECTIONS))],
+        "projection": [StrOptions(set(MATRIX_CONSTRAINTS)), Constraint],
         "n_subclasses": [Interval(Integral, 1, None, closed="left")],
         "fit_intercept": ["boolean"],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -614,7 +618,8 @@ class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
             fit_intercept=self.fit_intercept, tol=self.tol, max_iter=self.max_iter,
             lipschitz=None)
         self.coef_, self.intercept_, self.n_iter_ = coef, intercept, n_iter
-        self.feature_importances_ = group_norms(coef, inner_norm(self.projection))
+        constraint = get_constraint(self.projection, eta=self.eta, axis=0, matrix=True)
+        self.feature_importances_ = constraint.group_norms(coef)
         return self
 
     def _class_scores(self, X):

@@ -21,7 +21,7 @@ and, to keep the zeros of a projected weight at zero while it is retrained::
     handle.remove()
 """
 
-from skproj.projections import get_projection, group_norms
+from skproj.projections import get_constraint, group_norms
 
 __all__ = [
     "apply_mask_",
@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 
-def project_parameter_(param, projection, eta, *, axis=0):
+def project_parameter_(param, projection, eta=None, *, axis=None):
     r"""Project a parameter in place onto a ball of radius ``eta``.
 
     For a ``torch.nn.Linear`` weight of shape ``(out_features, in_features)``
@@ -45,12 +45,13 @@ def project_parameter_(param, projection, eta, *, axis=0):
     param : torch.Tensor or torch.nn.Parameter
         A 2-D float32 or float64 tensor, on any device.  Modified in place
         (outside autograd).
-    projection : str or callable
-        See :func:`skproj.projections.get_projection`.
-    eta : float
-        Radius, :math:`\eta \ge 0`.
-    axis : int, default=0
-        Axis the inner norm runs along (0: columns are the groups).
+    projection : str or Constraint
+        See :func:`skproj.projections.get_constraint`.
+    eta : float, optional
+        Radius, :math:`\eta \ge 0` (replaces the constraint's own).
+    axis : int, optional
+        Axis the inner norm runs along (0: columns are the groups; replaces
+        the constraint's own).
 
     Returns
     -------
@@ -59,13 +60,13 @@ def project_parameter_(param, projection, eta, *, axis=0):
     """
     import torch
 
-    function = get_projection(projection)
+    constraint = get_constraint(projection, eta=eta, axis=axis)
     with torch.no_grad():
         data = param.detach()
         if data.is_contiguous():
-            function(data, float(eta), axis=axis, out=data)
+            constraint.project(data, out=data)
         else:
-            data.copy_(function(data.contiguous(), float(eta), axis=axis))
+            data.copy_(constraint.project(data.contiguous()))
     return param
 
 
