@@ -95,9 +95,8 @@ def test_excel_bom_is_stripped_from_the_first_header(tmp_path):
     assert "label column 'diagnosis'" in done.stdout
 
 
-@pytest.mark.parametrize("text", ["", "NA"])
-def test_missing_value_names_column_and_row(tmp_path, text):
-    data = write_table(tmp_path / "data.csv", cells={(4, "gene5"): text, (9, "gene8"): text})
+def test_missing_value_names_column_and_row(tmp_path):
+    data = write_table(tmp_path / "data.csv", cells={(4, "gene5"): "", (9, "gene8"): "NA"})
     done = run_cli(data, *FAST, cwd=tmp_path)
     assert done.returncode != 0
     assert "missing value in column 'gene5', row 5 (line 6 of the file)" in done.stderr
@@ -293,3 +292,18 @@ def test_h5ad_label_must_be_an_obs_column(tmp_path, capsys):
     write_h5ad(adata, tmp_path / "cells.h5ad")
     assert main([str(tmp_path / "cells.h5ad"), "-q"]) == 2
     assert "no label column found" in capsys.readouterr().err
+
+
+def test_h5ad_nan_in_sparse_x_names_cell_and_gene(tmp_path, capsys):
+    anndata = pytest.importorskip("anndata")
+    import scipy.sparse as sp
+
+    X = sp.csr_matrix(np.array([[1, 0, 0], [0, 0, np.nan], [0, 2, 0], [3, 0, 0]]))
+    adata = anndata.AnnData(X=X.astype(np.float32))
+    adata.obs_names = ["c0", "c1", "c2", "c3"]
+    adata.var_names = ["G0", "G1", "G2"]
+    adata.obs["cell_type"] = ["a", "b", "a", "b"]
+    write_h5ad(adata, tmp_path / "cells.h5ad")
+    assert main([str(tmp_path / "cells.h5ad"), "--cv", "2", "-q"]) == 2
+    assert "X is not finite (NaN or inf) at observation 'c1', gene 'G2'" in \
+        capsys.readouterr().err

@@ -235,22 +235,29 @@ def read_h5ad(path, *, label=None):
     X = adata.X
     if X is None:
         raise DataError(f"{path}: the AnnData has no X matrix")
-    values = X.data if sp.issparse(X) else np.asarray(X)
-    if not np.issubdtype(values.dtype, np.number) or np.issubdtype(values.dtype, np.complexfloating):
-        raise DataError(f"{path}: X holds {values.dtype} values, not real numbers")
-    if not np.isfinite(values).all():
-        if sp.issparse(X):
-            coo = X.tocoo()
-            first = np.flatnonzero(~np.isfinite(coo.data))[0]
-            row, column = coo.row[first], coo.col[first]
-        else:
-            row, column = np.argwhere(~np.isfinite(values))[0]
-        raise DataError(f"{path}: X is not finite (NaN or inf) at observation "
-                        f"{quoted(names[row])}, gene {adata.var_names[column]!r}; impute it first")
+    _check_real_finite(X, path, names, adata.var_names)
     notes = [f"label obs column {label!r}",
              "X " + (f"sparse ({X.nnz} non-zeros)" if sp.issparse(X) else "dense")]
     return Dataset(X, y, adata.var_names.to_numpy(dtype=object), str(path), label,
                    adata=adata, notes=notes)
+
+
+def _check_real_finite(X, path, obs_names, var_names):
+    """A DataError unless every stored value of ``X`` (dense or sparse) is a finite real."""
+    values = X.data if sp.issparse(X) else np.asarray(X)
+    real = np.issubdtype(values.dtype, np.integer) or np.issubdtype(values.dtype, np.floating)
+    if not real:
+        raise DataError(f"{path}: X holds {values.dtype} values, not real numbers")
+    if np.isfinite(values).all():
+        return
+    if sp.issparse(X):
+        coo = X.tocoo()
+        first = np.flatnonzero(~np.isfinite(coo.data))[0]
+        row, column = coo.row[first], coo.col[first]
+    else:
+        row, column = np.argwhere(~np.isfinite(values))[0]
+    raise DataError(f"{path}: X is not finite (NaN or inf) at observation "
+                    f"{quoted(obs_names[row])}, gene {quoted(var_names[column])}; impute it first")
 
 
 def builtin_data(n_informative, random_state):
@@ -278,8 +285,8 @@ def class_errors(y, n_folds):
     """Why the labels cannot be cross-validated with ``n_folds`` folds, or None."""
     classes, counts = np.unique(y, return_counts=True)
     if len(classes) < 2:
-        return (f"every sample has the same class {quoted(classes[0])}: a classifier needs at least "
-                "2 classes (is --label the right column?)")
+        return (f"every sample has the same class {quoted(classes[0])}: a classifier needs "
+                "at least 2 classes (is --label the right column?)")
     if len(classes) > len(y) / 2:
         return (f"{len(classes)} classes for {len(y)} samples: is --label a column of class "
                 "labels (not a measurement or an ID)?")
