@@ -184,6 +184,13 @@ def test_rare_class_and_label_of_ids_are_refused(tmp_path, capsys):
     assert "is --label a column of class labels" in capsys.readouterr().err
 
 
+def test_constant_features_are_refused(tmp_path, capsys):
+    data = tmp_path / "flat.csv"
+    data.write_text("a,b,label\n" + "".join(f"1,2,{'xy'[i % 2]}\n" for i in range(8)))
+    assert main([str(data), "--cv", "2", "-q", "--output", str(tmp_path / "o.csv")]) == 2
+    assert "no feature differs between the classes" in capsys.readouterr().err
+
+
 def test_help_describes_every_option_and_projection():
     parser = build_parser()
     for action in parser._actions:

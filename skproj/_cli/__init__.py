@@ -55,12 +55,10 @@ def main(argv=None):
     X, densified = fit_ready(data.X, model)
     if densified:
         print(f"note: {densified}")
-    if args.etas:
-        etas, grid_origin = sorted(set(args.etas)), "given by --etas"
-    else:
-        etas = default_radii(args.model, model, X, data.y, args.projection, args.n_etas)
-        grid_origin = ("computed from the data" if args.model == "linear"
-                       else "around the model's default")
+    etas, grid_origin = _radii(args, model, X, data.y)
+    if not etas:
+        return _fail("no feature differs between the classes (are they all constant?), "
+                     "so there is nothing to select")
     with warnings.catch_warnings():
         # a radius that keeps no feature is a valid point of the grid: the
         # table shows it (0 features kept) and the search scores it
@@ -71,6 +69,15 @@ def main(argv=None):
     _print_report(args, data, result, grid_origin)
     _write_outputs(args, data, result)
     return 0
+
+
+def _radii(args, model, X, y):
+    """The radii to search and a few words on where they come from."""
+    if args.etas:
+        return sorted(set(args.etas)), "given by --etas"
+    etas = default_radii(args.model, model, X, y, args.projection, args.n_etas)
+    return etas, ("computed from the data" if args.model == "linear"
+                  else "around the model's default")
 
 
 def _print_report(args, data, result, grid_origin):
