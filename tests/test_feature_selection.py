@@ -32,7 +32,8 @@ from skproj.feature_selection import (
     projected_logistic_regression,
     projection_path,
 )
-from skproj.feature_selection._linear import subclasses_at_sparsity
+from skproj._logistic import fit_n_features
+from skproj._subclasses import subclasses_at_sparsity
 from skproj.projections import MATRIX_CONSTRAINTS, get_constraint, group_norms
 
 SELECTORS = [
@@ -155,8 +156,44 @@ def test_subclasses_at_sparsity_recover_the_clusters():
     np.testing.assert_array_equal(labels // 2, y)
     assert adjusted_rand_score(clusters, labels) > 0.95
     np.testing.assert_array_equal(labels, subclasses_at_sparsity(X, y, 2, 2, 4))
+    # not from feature_selection: the autoencoder and the selector share it from below
+    assert subclasses_at_sparsity.__module__ == "skproj._subclasses"
     # with every feature the Gaussian mixtures see the noise too and do worse
     assert adjusted_rand_score(clusters, subclasses_at_sparsity(X, y, 2, 2, 30)) < 0.9
+
+
+# --------------------------------------------------------------------------
+# the radius search: a radius that keeps an exact number of features
+
+@pytest.mark.parametrize("projection", MATRIX_CONSTRAINTS)
+@pytest.mark.parametrize("n_features", [1, 3, 12, 40])
+def test_radius_search_keeps_exactly_n_features(projection, n_features):
+    X, y = simple_data(n_classes=3, n_informative=6, n_features=40, n_samples=150)
+    coef, intercept, eta, _, subclasses = fit_n_features(
+        X, y, 3, n_features, projection=projection)
+    assert subclasses is None
+    assert np.count_nonzero(np.any(coef != 0, axis=0)) == n_features
+    # the radius found is the model's: a fresh fit there keeps the same features
+    model = ProjectedLogisticRegression(eta, projection=projection, tol=1e-8,
+                                        max_iter=5000).fit(X, y)
+    assert np.count_nonzero(model.feature_importances_) == n_features
+
+
+def test_radius_search_with_subclasses_keeps_exactly_n_features():
+    X, y = simple_data(n_samples=400, random_state=2)
+    coef, _, _, _, subclasses = fit_n_features(X, y, 2, 4, n_subclasses=2)
+    assert coef.shape == (4, X.shape[1])
+    assert np.count_nonzero(np.any(coef != 0, axis=0)) == 4
+    np.testing.assert_array_equal(subclasses // 2, y)
+
+
+def test_radius_search_warns_when_ties_forbid_the_count():
+    # every column twice: twins enter the model together, so 2 features, never 1
+    X, y = simple_data(n_informative=2, n_features=5)
+    X = np.hstack([X, X])
+    with pytest.warns(UserWarning, match="keeps exactly 1 features"):
+        coef, *_ = fit_n_features(X, y, 2, 1)
+    assert np.count_nonzero(np.any(coef != 0, axis=0)) == 2
 
 
 # --------------------------------------------------------------------------
