@@ -461,3 +461,11 @@ def test_mask_only_freezes_existing_zeros():
     with pytest.raises(ValueError, match="mask only"):
         mask.project()
     mask.remove()
+
+
+def test_shrinking_rounds_with_a_set_that_zeroes_no_group():
+    model = _mlp()
+    attached = constrain(model[0], "weight", "l2_ball", eta=0.5)
+    rounds = ShrinkingRounds(attached)
+    assert rounds.end_round() and rounds.finished and rounds.n_rounds == 1
+    assert float(model[0].weight.detach().norm()) <= 0.5 * (1 + 1e-6)

@@ -135,6 +135,11 @@ class ParameterConstraint:
     def level(self):
         return self._constraint().level
 
+    @property
+    def zeroes_groups(self):
+        """Whether the projection can zero whole groups (a radius can keep k of them)."""
+        return self.constraint is not None and self.constraint.zeroes_groups
+
     def _constraint(self):
         if self.constraint is None:
             raise ValueError(f"{self!r} is a mask only (constrain(..., constraint=None)): "
@@ -368,6 +373,10 @@ class GlobalConstraint:
     @property
     def level(self):
         return self.eta
+
+    @property
+    def zeroes_groups(self):
+        return self.members[0].zeroes_groups
 
     def member_levels(self, level=None):
         """The radius of every member for the global budget (``None`` entries: no change)."""
