@@ -484,3 +484,30 @@ def test_cuda_fit_predict_pickle():
     np.testing.assert_allclose(clone.predict_proba(X), proba, rtol=1e-6)
     auto = SparseSupervisedAutoencoder(**TINY).fit(X, y)
     assert auto.device_ == "cuda"
+
+
+def test_permutation_importances_equal_a_full_forward_with_permuted_columns():
+    X, y = _data(n_classes=3)
+    model = SparseSupervisedAutoencoder(**{**TINY, "eta": 0.3}).fit(X, y)
+    selected = model.selected_features_
+    assert 0 < len(selected) < 20
+    X32 = X.astype(np.float32).astype(np.float64)
+    computed = _training.permutation_importances(model.network_, X32, y, selected, seed=7)
+    rng = np.random.default_rng(7)
+
+    def cross_entropy(X_):
+        proba = model.predict_proba(X_)
+        return -np.mean(np.log(proba[np.arange(len(y)), y]))
+
+    base = cross_entropy(X32)
+    expected = np.zeros(20)
+    for j in selected:
+        increases = []
+        for _ in range(_training.PERMUTATION_REPEATS):
+            permuted = X32.copy()
+            permuted[:, j] = X32[rng.permutation(len(y)), j]
+            increases.append(cross_entropy(permuted) - base)
+        expected[j] = np.mean(increases)
+    np.testing.assert_allclose(computed, expected, rtol=1e-6, atol=1e-9)
+    assert np.all(model.permutation_importances_[np.setdiff1d(np.arange(20), selected)] == 0)
+    assert model.permutation_importances_.max() > 0

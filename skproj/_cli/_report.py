@@ -25,23 +25,33 @@ def plural(count, word, plural_word=None):
 
 
 def ranking(model, feature_names):
-    """The selected features, most important first: (names, importances) arrays."""
-    importances = np.asarray(model.feature_importances_, dtype=float)
+    """The selected features, most important first: (names, importances) arrays.
+
+    The autoencoder's selected features are ranked by their permutation
+    importance (what its predictions depend on; its weight norms put
+    near-chance features at the top, see ``benchmarks/bench_rankings.py``).
+    """
+    selected = np.asarray(model.feature_importances_, dtype=float) > 0
+    importances = np.asarray(getattr(model, "permutation_importances_",
+                                     model.feature_importances_), dtype=float)
     order = np.argsort(-importances, kind="stable")
-    order = order[importances[order] > 0]
+    order = order[selected[order]]
     return feature_names[order], importances[order]
 
 
 def importance_meaning(model_name, projection):
     from skproj.projections import get_constraint
 
+    if model_name != "linear":
+        return ("importance = increase of the autoencoder's training cross-entropy (nats) when "
+                "the feature's values are shuffled among the samples (permutation "
+                "importance), in the model refit on all samples. It orders the features "
+                "inside this one model; it is neither a p-value nor an effect size.")
     norm = _NORM_WORDS[get_constraint(projection, matrix=True).inner]
-    where = ("over the classes in the logistic regression's weight matrix"
-             if model_name == "linear"
-             else "over the hidden units in the autoencoder's first layer")
-    return (f"importance = {norm} {where}, on standardized features, in the model refit "
-            f"on all samples; 0 = not selected. It orders the features inside this one model; "
-            "it is neither a p-value nor an effect size.")
+    return (f"importance = {norm} over the classes in the logistic regression's weight "
+            "matrix, on standardized features, in the model refit on all samples; 0 = not "
+            "selected. It orders the features inside this one model; it is neither a p-value "
+            "nor an effect size.")
 
 
 def _table(header, rows, align, indent="  "):

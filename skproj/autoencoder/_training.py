@@ -217,3 +217,47 @@ def train(runner, X, y, n_classes, config, constraint, settings, clock):
         attached.remove()
     network.eval()
     return network
+
+
+# Samples and permutations of the permutation importances (bounded cost).
+PERMUTATION_SAMPLES = 2000
+PERMUTATION_REPEATS = 5
+
+
+def permutation_importances(network, X, y, selected, seed):
+    """Mean increase of the cross-entropy when each selected feature is permuted.
+
+    The first layer is linear, so permuting feature j changes its output by
+    ``(x_perm - x) w_j``: the rest of the encoder is evaluated on that update
+    of the first layer's output, computed once, so a permutation costs
+    O(samples x hidden units), not a pass over all the features.
+    """
+    importances = np.zeros(X.shape[1])
+    if len(selected) == 0:
+        return importances
+    rng = np.random.default_rng(seed)
+    rows = (rng.choice(X.shape[0], PERMUTATION_SAMPLES, replace=False)
+            if X.shape[0] > PERMUTATION_SAMPLES else np.arange(X.shape[0]))
+    X_rows = X[rows]
+    X_rows = X_rows.toarray() if sp.issparse(X_rows) else np.asarray(X_rows)
+    first, rest = network.encoder[0], network.encoder[1:]
+    with torch.no_grad():
+        weight = first.weight.detach().double().cpu()
+        inputs = torch.as_tensor(X_rows, dtype=torch.float64)
+        hidden = inputs @ weight.T + first.bias.detach().double().cpu()
+        targets = torch.as_tensor(y[rows], dtype=torch.long)
+        rest = rest.to("cpu").double()
+
+        def loss(h):
+            return float(torch.nn.functional.cross_entropy(rest(h), targets))
+
+        base = loss(hidden)
+        for j in selected:
+            column = inputs[:, j]
+            increases = []
+            for _ in range(PERMUTATION_REPEATS):
+                shift = column[torch.as_tensor(rng.permutation(len(rows)))] - column
+                increases.append(loss(hidden + shift[:, None] * weight[:, j][None, :]) - base)
+            importances[j] = np.mean(increases)
+    network.float().to(next(network.parameters()).device)
+    return importances
