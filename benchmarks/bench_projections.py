@@ -10,7 +10,8 @@ float64 and float32, the tables of issue 14:
    axes, at radii keeping 1, 10, 50 and 90 % of the groups: time / copy;
 3. ``project_l1inf_ball`` / ``bilevel_l1inf`` at those radii and at 10 % and
    50 % of the l1,inf norm, on 1000 x 10000 and on 10**5 groups of length 100;
-4. the per-call time of every projection on 100 x 1000 float32 NumPy arrays
+4. the group Hoyer projection (``bench_group_hoyer.py``): time / copy;
+5. the per-call time of every projection on 100 x 1000 float32 NumPy arrays
    and torch tensors / copy, and where the time of a call goes (kernel,
    validation and dispatch, allocation of the result).
 
@@ -27,6 +28,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _timing import best_time  # noqa: E402
+
+from bench_group_hoyer import group_hoyer_table  # noqa: E402
 
 from skproj import projections as P  # noqa: E402
 
@@ -195,6 +198,8 @@ def main(argv=None):
     bilevel_table((200, 2000) if args.quick else (1000, 10000), rng)
     l1inf_table([((200, 2000), (0, 1)), ((100, 10 ** 4), (0,))] if args.quick
                 else [((1000, 10000), (0, 1)), ((100, 10 ** 5), (0,))], rng)
+    group_hoyer_table([(300, 3000), (3000, 300)] if args.quick
+                      else [(1000, 10000), (10000, 1000)], rng=rng)
     print(load())
 
 
