@@ -1,22 +1,23 @@
 """Speed of the projections, as ratios to a memory copy measured in the same run.
 
-Run ``python benchmarks/bench_projections.py`` (add ``--quick`` for a smaller
-run).  Prints:
+Run ``python benchmarks/bench_projections.py`` (``--quick`` for a smaller run;
+under ``flock /tmp/skproj-heavy.lock`` on a shared machine).  Prints, for
+float64 and float32, the tables of issue 14:
 
-1. for each matrix projection, float64 and float32, both axes, 1000x1000,
-   1000x10000 and 10000x1000: time / ``np.copyto(out, Y)`` (both with a
-   preallocated ``out``);
-2. ``project_l1_ball`` on 10**7 values: time / copy and time / a sort-based
-   NumPy projection;
-3. torch CPU tensors: time / the same call on the NumPy view;
-4. the log-log slope of time against n*m from 10**4 to 10**8 elements;
-5. ``project_l1inf_ball`` (exact) / ``bilevel_l1inf`` on 1000x10000 and
-   10000x1000 float64 matrices, both axes, at radii that keep about 1 %, 10 %,
-   50 % and 90 % of the groups non-zero (both at the same radius, and with the
-   bi-level radius giving the same share of non-zero groups);
+1. ``project_l1_ball`` on 10**7 values at radii keeping 0.1 %, 1 %, 10 %,
+   50 % and 90 % of the values: time / ``np.copyto(out, y)``;
+2. ``bilevel_l11``, ``bilevel_l1inf`` and ``bilevel_l12`` on 1000 x 10000, both
+   axes, at radii keeping 1, 10, 50 and 90 % of the groups: time / copy;
+3. ``project_l1inf_ball`` / ``bilevel_l1inf`` at those radii and at 10 % and
+   50 % of the l1,inf norm, on 1000 x 10000 and on 10**5 groups of length 100;
+4. the group Hoyer projection (``bench_group_hoyer.py``): time / copy;
+5. the per-call time of every projection on 100 x 1000 float32 NumPy arrays
+   and torch tensors / copy, and where the time of a call goes (kernel,
+   validation and dispatch, allocation of the result).
 
-and writes ``benchmarks/results/projections_scaling.png`` when matplotlib is
-installed.
+Every projection writes into a preallocated ``out`` (as the copy does) unless
+a row says otherwise.  The machine's load (``os.getloadavg``) is printed
+before and after: ratios measured under load are not comparable.
 """
 
 import argparse
@@ -32,167 +33,157 @@ from bench_group_hoyer import group_hoyer_table  # noqa: E402
 
 from skproj import projections as P  # noqa: E402
 
-SHAPES = [(1000, 1000), (1000, 10000), (10000, 1000)]
-MATRIX = {
-    "bilevel_l1inf": P.bilevel_l1inf,
-    "bilevel_l11": P.bilevel_l11,
-    "bilevel_l12": P.bilevel_l12,
-    "project_l12_ball": P.project_l12_ball,
-}
+DTYPES = (np.float64, np.float32)
+VALUE_SHARES = (0.001, 0.01, 0.1, 0.5, 0.9)
+GROUP_SHARES = (0.01, 0.1, 0.5, 0.9)
+NORM_SHARES = (0.1, 0.5)
+BILEVEL = {"bilevel_l11": "l1", "bilevel_l1inf": "linf", "bilevel_l12": "l2"}
 
 
-def sort_based_l1(y, eta):
-    """The O(n log n) reference (Duchi et al. 2008)."""
-    a = np.abs(y).ravel()
-    if a.sum() <= eta:
-        return y.copy()
-    s = np.sort(a)[::-1]
-    c = np.cumsum(s) - eta
-    k = np.nonzero(s * np.arange(1, a.size + 1) > c)[0][-1]
-    return np.sign(y) * np.maximum(np.abs(y) - c[k] / (k + 1), 0)
+def load():
+    return "load average %.2f %.2f %.2f" % os.getloadavg()
 
 
-def copy_time(Y):
-    out = np.empty_like(Y)
-    return best_time(lambda: np.copyto(out, Y))
+def copy_time(y):
+    out = np.empty_like(y)
+    return best_time(lambda: np.copyto(out, y))
 
 
-NORM_OF = {"bilevel_l1inf": P.l1inf_norm, "bilevel_l11": P.l11_norm,
-           "bilevel_l12": P.l12_norm, "project_l12_ball": P.l12_norm}
+def radius_keeping(values, share):
+    """The l1 radius at which the projection of ``values`` keeps ``share`` of them.
 
-
-def matrix_table(shapes, rng):
-    print("Matrix projections: time / np.copyto of the same array (Gaussian).")
-    print("eta=1 keeps a few groups (sparse result); 'half' is eta = 0.5 * the matrix's")
-    print("own norm (most groups kept); 'new out' allocates the result, against Y.copy().")
-    header = (f"{'projection':<18}{'dtype':<9}{'shape':<14}{'axis':<6}{'copy ms':>9}"
-              f"{'eta=1':>8}{'half':>8}{'new out':>9}")
-    print(header)
-    print("-" * len(header))
-    for shape in shapes:
-        for dtype in (np.float64, np.float32):
-            Y = rng.standard_normal(shape).astype(dtype)
-            out = np.empty_like(Y)
-            reference = copy_time(Y)
-            allocation = best_time(lambda: Y.copy())
-            for name, project in MATRIX.items():
-                for axis in (0, 1):
-                    half = 0.5 * NORM_OF[name](Y, axis=axis)
-                    sparse = best_time(lambda: project(Y, 1.0, axis=axis, out=out))
-                    dense = best_time(lambda: project(Y, half, axis=axis, out=out))
-                    fresh = best_time(lambda: project(Y, 1.0, axis=axis))
-                    print(f"{name:<18}{np.dtype(dtype).name:<9}{str(shape):<14}{axis:<6}"
-                          f"{reference * 1e3:>9.2f}{sparse / reference:>8.2f}"
-                          f"{dense / reference:>8.2f}{fresh / allocation:>9.2f}")
-    print()
+    With the k largest values kept, tau is the (k+1)-th largest and the radius
+    is the sum of the k largest minus k * tau.
+    """
+    values = np.asarray(values, dtype=np.float64).ravel()
+    n = values.size
+    k = min(max(int(round(share * n)), 1), n - 1)
+    parted = np.partition(values, n - k - 1)
+    return float((parted[n - k:] - parted[n - k - 1]).sum())
 
 
 def l1_table(n, rng):
-    y = rng.standard_normal(n)
-    out = np.empty_like(y)
-    reference = copy_time(y)
-    print(f"project_l1_ball on {n:.0e} float64 values (ratios)")
-    for eta in (1.0, 100.0, 0.5 * np.abs(y).sum()):
-        ours = best_time(lambda: P.project_l1_ball(y, eta, out=out))
-        sorted_ = best_time(lambda: sort_based_l1(y, eta), repeat=2)
-        print(f"  eta = {eta:<12.4g} time/copy = {ours / reference:5.2f}"
-              f"   time/sort-based = {ours / sorted_:5.3f}")
+    print(f"project_l1_ball on {n:.0e} Gaussian values: time / np.copyto")
+    print(f"{'dtype':<9}{'copy ms':>9}" + "".join(f"{share:>9.1%}" for share in VALUE_SHARES))
+    for dtype in DTYPES:
+        y = rng.standard_normal(n).astype(dtype)
+        out = np.empty_like(y)
+        reference = copy_time(y)
+        row = f"{np.dtype(dtype).name:<9}{reference * 1e3:>9.2f}"
+        magnitudes = np.abs(y)
+        for share in VALUE_SHARES:
+            eta = radius_keeping(magnitudes, share)
+            row += f"{best_time(lambda: P.project_l1_ball(y, eta, out=out)) / reference:>9.2f}"
+        print(row)
     print()
 
 
-def torch_table(rng):
-    try:
-        import torch
-    except ImportError:
-        print("torch not installed: tensor ratios skipped\n")
-        return
-    print("torch CPU tensors: time / same call on the NumPy array (1000x10000 float64)")
-    Y = rng.standard_normal((1000, 10000))
-    T = torch.from_numpy(Y.copy())
-    calls = dict(MATRIX, project_l1_ball=P.project_l1_ball)
-    for name, project in calls.items():
-        numpy_time = best_time(lambda: project(Y, 1.0))
-        tensor_time = best_time(lambda: project(T, 1.0))
-        print(f"  {name:<18} {tensor_time / numpy_time:5.2f}")
-    print()
-
-
-def scaling(sizes, rng):
-    print("Scaling: time against n*m (square-ish matrices, eta = 1, float64)")
-    results = {name: [] for name in ("bilevel_l1inf", "bilevel_l11", "bilevel_l12",
-                                     "project_l1_ball", "copy")}
-    for size in sizes:
-        n = int(np.sqrt(size / 10))
-        Y = rng.standard_normal((n, size // n))
+def bilevel_table(shape, rng):
+    print(f"Bi-level projections on {shape[0]}x{shape[1]} Gaussian matrices: time / np.copyto,")
+    print("at radii keeping the share of groups in the header")
+    header = f"{'projection':<16}{'dtype':<9}{'axis':<6}{'copy ms':>9}" + "".join(
+        f"{share:>8.0%}" for share in GROUP_SHARES)
+    print(header)
+    print("-" * len(header))
+    for dtype in DTYPES:
+        Y = rng.standard_normal(shape).astype(dtype)
         out = np.empty_like(Y)
-        results["copy"].append(best_time(lambda: np.copyto(out, Y), repeat=3))
-        for name in ("bilevel_l1inf", "bilevel_l11", "bilevel_l12"):
+        reference = copy_time(Y)
+        for name, norm in BILEVEL.items():
             project = getattr(P, name)
-            results[name].append(best_time(lambda: project(Y, 1.0, out=out), repeat=3))
-        results["project_l1_ball"].append(
-            best_time(lambda: P.project_l1_ball(Y, 1.0, out=out), repeat=3))
-        del Y, out
-    for name, times in results.items():
-        slope = np.polyfit(np.log(sizes), np.log(times), 1)[0]
-        print(f"  {name:<18} log-log slope = {slope:.3f}")
+            for axis in (0, 1):
+                norms = P.group_norms(Y, norm, axis=axis)
+                row = f"{name:<16}{np.dtype(dtype).name:<9}{axis:<6}{reference * 1e3:>9.2f}"
+                for share in GROUP_SHARES:
+                    eta = radius_keeping(norms, share)
+                    row += f"{best_time(lambda: project(Y, eta, axis=axis, out=out)) / reference:>8.2f}"
+                print(row)
     print()
-    return results
-
-
-def plot(sizes, results):
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for name, times in results.items():
-        ax.loglog(sizes, times, "o-", label=name)
-    ax.set_xlabel("n * m")
-    ax.set_ylabel("time (s)")
-    ax.legend()
-    os.makedirs(os.path.join(os.path.dirname(__file__), "results"), exist_ok=True)
-    fig.savefig(os.path.join(os.path.dirname(__file__), "results", "projections_scaling.png"),
-                dpi=100, bbox_inches="tight")
-
-
-def _radius_keeping(project, Y, axis, share):
-    """Radius at which ``project`` keeps about ``share`` of the groups non-zero."""
-    n_groups = Y.shape[1 - axis]
-    low, high = 0.0, P.l1inf_norm(Y, axis=axis)
-    for _ in range(60):
-        eta = 0.5 * (low + high)
-        kept = np.count_nonzero(np.any(project(Y, eta, axis=axis) != 0, axis=axis))
-        if abs(kept - share * n_groups) <= max(0.002 * n_groups, 0.5):
-            break
-        low, high = (eta, high) if kept < share * n_groups else (low, eta)
-    return eta
 
 
 def l1inf_table(shapes, rng):
-    print("Exact l1,inf projection: time / bilevel_l1inf (float64, Gaussian, preallocated out).")
-    print("'same eta': both at the radius where the exact projection keeps the share of")
-    print("groups; 'same sparsity': bilevel_l1inf at the radius where it keeps that share.")
-    header = (f"{'shape':<14}{'axis':<6}{'kept':>6}{'eta':>10}{'exact ms':>10}"
-              f"{'same eta':>10}{'same sparsity':>15}")
+    print("Exact l1,inf ball / bilevel_l1inf at the same radius (Gaussian, float64, both")
+    print("axes): radii where bilevel_l1inf keeps 1-90 % of the groups, then 10 % and 50 %")
+    print("of ||Y||_1,inf (where the exact projection keeps every group)")
+    columns = [f"{share:.0%} kept" for share in GROUP_SHARES] + [
+        f"{share:.0%} norm" for share in NORM_SHARES]
+    header = f"{'shape':<14}{'axis':<6}" + "".join(f"{c:>10}" for c in columns)
     print(header)
     print("-" * len(header))
-    for shape in shapes:
+    for shape, axes in shapes:
         Y = rng.standard_normal(shape)
         out = np.empty_like(Y)
-        for axis in (0, 1):
-            for share in (0.01, 0.1, 0.5, 0.9):
-                eta = _radius_keeping(P.project_l1inf_ball, Y, axis, share)
-                eta_bilevel = _radius_keeping(P.bilevel_l1inf, Y, axis, share)
+        for axis in axes:
+            maxima = P.group_norms(Y, "linf", axis=axis)
+            radii = [radius_keeping(maxima, share) for share in GROUP_SHARES] + [
+                share * maxima.sum() for share in NORM_SHARES]
+            row = f"{str(shape):<14}{axis:<6}"
+            for eta in radii:
                 exact = best_time(lambda: P.project_l1inf_ball(Y, eta, axis=axis, out=out))
-                same_eta = best_time(lambda: P.bilevel_l1inf(Y, eta, axis=axis, out=out))
-                same_sparsity = best_time(
-                    lambda: P.bilevel_l1inf(Y, eta_bilevel, axis=axis, out=out))
-                print(f"{str(shape):<14}{axis:<6}{share:>6.0%}{eta:>10.3g}{exact * 1e3:>10.2f}"
-                      f"{exact / same_eta:>10.2f}{exact / same_sparsity:>15.2f}")
+                bilevel = best_time(lambda: P.bilevel_l1inf(Y, eta, axis=axis, out=out))
+                row += f"{exact / bilevel:>10.2f}"
+            print(row)
     print()
+
+
+def _small_calls():
+    """(name, function, radius) of every projection at half its norm."""
+    return [
+        ("project_l1_ball", P.project_l1_ball, lambda Y: 0.5 * P.l11_norm(Y)),
+        ("project_simplex", P.project_simplex, lambda Y: 1.0),
+        ("bilevel_l1inf", P.bilevel_l1inf, lambda Y: 0.5 * P.l1inf_norm(Y)),
+        ("bilevel_l11", P.bilevel_l11, lambda Y: 0.5 * P.l11_norm(Y)),
+        ("bilevel_l12", P.bilevel_l12, lambda Y: 0.5 * P.l12_norm(Y)),
+        ("project_l1inf_ball", P.project_l1inf_ball, lambda Y: 0.5 * P.l1inf_norm(Y)),
+    ]
+
+
+def small_table(shape, rng):
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    print(f"Per call on {shape[0]}x{shape[1]} float32 (in cache), at half of each norm:")
+    print("time / np.copyto(out, Y); 'kernel' is the Cython kernel called directly, so")
+    print("'numpy' - 'kernel' is the validation and dispatch; 'new out' allocates the result")
+    Y = rng.standard_normal(shape).astype(np.float32)
+    out = np.empty_like(Y)
+    reference = copy_time(Y)
+    kernels = _kernels(Y, out)
+    header = (f"{'projection':<20}{'kernel':>8}{'numpy':>8}{'new out':>9}"
+              f"{'torch':>8}{'overhead us':>13}")
+    print(f"copy: {reference * 1e6:.2f} us")
+    print(header)
+    print("-" * len(header))
+    if torch is not None:
+        torch.set_num_threads(1)
+        T = torch.from_numpy(Y.copy())
+        T_out = torch.empty_like(T)
+    for name, project, radius_of in _small_calls():
+        eta = radius_of(Y)
+        kernel = best_time(lambda: kernels[name](eta))
+        numpy_time = best_time(lambda: project(Y, eta, out=out))
+        fresh = best_time(lambda: project(Y, eta))
+        tensor = (best_time(lambda: project(T, eta, out=T_out)) / reference
+                  if torch is not None else float("nan"))
+        print(f"{name:<20}{kernel / reference:>8.2f}{numpy_time / reference:>8.2f}"
+              f"{fresh / reference:>9.2f}{tensor:>8.2f}{(numpy_time - kernel) * 1e6:>13.2f}")
+    print()
+
+
+def _kernels(Y, out):
+    """The kernels behind each projection, called as the functional API calls them."""
+    from skproj.projections import _bilevel, _l1, _l1inf
+
+    radii = np.zeros(Y.shape[1])
+    return {
+        "project_l1_ball": lambda eta: _l1.l1_ball(Y, out, eta),
+        "project_simplex": lambda eta: _l1.simplex(Y, out, eta),
+        "bilevel_l1inf": lambda eta: _bilevel.bilevel_l1inf(Y, out, eta, False, radii),
+        "bilevel_l11": lambda eta: _bilevel.bilevel_l11(Y, out, eta, False, radii),
+        "bilevel_l12": lambda eta: _bilevel.bilevel_l12(Y, out, eta, False, radii),
+        "project_l1inf_ball": lambda eta: _l1inf.l1inf_ball(Y, out, eta, False, radii),
+    }
 
 
 def main(argv=None):
@@ -200,15 +191,16 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
-    shapes = [(300, 300), (300, 3000)] if args.quick else SHAPES
-    matrix_table(shapes, rng)
+    print(load())
+    print()
+    small_table((100, 1000), rng)
     l1_table(10 ** 5 if args.quick else 10 ** 7, rng)
-    torch_table(rng)
-    l1inf_table([(200, 2000), (2000, 200)] if args.quick
-                else [(1000, 10000), (10000, 1000)], rng)
-    group_hoyer_table([(300, 3000), (3000, 300)] if args.quick else SHAPES[1:], rng=rng)
-    sizes = [10 ** k for k in (range(4, 7) if args.quick else range(4, 9))]
-    plot(sizes, scaling(sizes, rng))
+    bilevel_table((200, 2000) if args.quick else (1000, 10000), rng)
+    l1inf_table([((200, 2000), (0, 1)), ((100, 10 ** 4), (0,))] if args.quick
+                else [((1000, 10000), (0, 1)), ((100, 10 ** 5), (0,))], rng)
+    group_hoyer_table([(300, 3000), (3000, 300)] if args.quick
+                      else [(1000, 10000), (10000, 1000)], rng=rng)
+    print(load())
 
 
 if __name__ == "__main__":
