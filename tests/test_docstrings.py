@@ -13,6 +13,7 @@ MODULES = [
     "skproj.feature_selection._cv",
     "skproj.feature_selection._linear",
     "skproj.feature_selection._selector",
+    "skproj.feature_selection._stability",
     "skproj.nn._constraints",
     "skproj.autoencoder._sae",
 ]
