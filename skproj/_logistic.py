@@ -473,7 +473,7 @@ def _separates(X, y, coef, intercept):
 # Steps of the search for the radius where the constraint stops binding: the
 # grid spans at most _GROWTH ** _MAX_GROWTH_STEPS from the one-feature radius.
 _GROWTH = 4.0
-_MAX_GROWTH_STEPS = 6
+_MAX_GROWTH_STEPS = 10
 
 
 def radius_grid(X, y, n_classes, n_etas, *, projection="bilevel_l1inf", fit_intercept=True,
@@ -486,8 +486,9 @@ def radius_grid(X, y, n_classes, n_etas, *, projection="bilevel_l1inf", fit_inte
     growing 4 times, warm-started, until the constraint is inactive.  On data
     the model separates (e.g. more features than samples) the norm of the
     solution grows without end and the constraint always binds: the growth
-    then stops once every feature is used and the training samples are all
-    classified correctly, and in any case at ``4 ** 6`` times the low end.
+    then stops once the training samples are all classified correctly with
+    every feature, or as many features as samples, in use (a sparse model
+    rarely needs more), and in any case at ``4 ** 10`` times the low end.
 
     ``y`` holds the encoded classes.  Returns an ndarray of ``n_etas`` radii,
     increasing.
@@ -511,7 +512,8 @@ def radius_grid(X, y, n_classes, n_etas, *, projection="bilevel_l1inf", fit_inte
             if norm < eta * (1 - 1e-3):  # inside the ball: the constraint is inactive
                 eta = norm
                 break
-            if _support(coef).all() and _separates(X, y, coef, intercept):
+            kept = np.count_nonzero(_support(coef))
+            if (kept == X.shape[1] or kept >= X.shape[0]) and _separates(X, y, coef, intercept):
                 break  # the norm grows without end: no radius where it stops binding
     return np.geomspace(low, max(eta, low), n_etas)
 
