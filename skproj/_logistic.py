@@ -365,6 +365,27 @@ def n_features_from(n_features_to_select, n_features):
     return max(1, int(round(n_features_to_select * n_features)))
 
 
+def _towards_count(guess, history, n_features, max_factor=16.0):
+    """The fixed-point ``guess``, or further along the count's trend if that goes further.
+
+    After a radius change the kept coefficients take more (or less) of the
+    budget, so the fixed point moves towards the answer in small steps; the
+    line through the last two (log radius, log count) points, followed at
+    most ``max_factor`` times further, gets there in fewer fits.
+    """
+    if len(history) < 2:
+        return guess
+    (eta0, kept0), (eta1, kept1) = history[-2:]
+    if min(kept0, kept1, eta0, eta1) <= 0 or kept0 == kept1 or eta0 == eta1:
+        return guess
+    slope = math.log(kept1 / kept0) / math.log(eta1 / eta0)
+    if slope <= 0:
+        return guess
+    trend = eta1 * (n_features / kept1) ** (1.0 / slope)
+    trend = min(max(trend, eta1 / max_factor), eta1 * max_factor)
+    return max(guess, trend) if kept1 < n_features else min(guess, trend)
+
+
 def _search_radius(X, Y, n_features, *, constraint, fit_intercept, tol, max_iter,
                    lipschitz, coef_init=None, intercept_init=None, max_rounds=30):
     r"""Fit at the radius whose solution keeps exactly ``n_features`` features.
@@ -373,10 +394,11 @@ def _search_radius(X, Y, n_features, *, constraint, fit_intercept, tol, max_iter
     with :math:`V = W - \nabla f(W) / L`, so the support of :math:`W` is that
     of the projection of :math:`V`: the radius that keeps ``n_features`` groups
     of :math:`V` (:meth:`~skproj.projections.Constraint.radius_for_groups`) is
-    the next guess, and the fit is repeated there, warm-started.  The radii
-    seen to keep too few or too many features bracket the answer; a guess
-    outside the bracket is replaced by its geometric midpoint, so the search
-    ends even where the fixed point does not converge.
+    the next guess (or the trend of the counts seen so far, if it goes
+    further: :func:`_towards_count`), and the fit is repeated there,
+    warm-started.  The radii seen to keep too few or too many features
+    bracket the answer; a guess outside the bracket is replaced by its
+    geometric midpoint, so the search ends even where neither converges.
 
     Returns ``coef, intercept, eta, n_iter`` (the closest count above
     ``n_features`` when ties make the exact count unreachable).
@@ -387,12 +409,13 @@ def _search_radius(X, Y, n_features, *, constraint, fit_intercept, tol, max_iter
     intercept = (np.zeros(n_outputs, dtype=dtype) if intercept_init is None
                  else np.asarray(intercept_init, dtype=dtype))
     too_small, too_large = 0.0, np.inf  # radii keeping fewer / more features
-    best, n_iter, miss, stalled = None, 0, np.inf, False
+    best, n_iter, miss, stalled, history = None, 0, np.inf, False, []
     for _ in range(max_rounds):
         _, residual = _loss_and_residual(_logits(X, coef, intercept), Y)
         V = coef - _coef_gradient(X, residual) / lipschitz
         n_alive = int(np.count_nonzero(constraint.support(V)))
         eta = constraint.radius_for_groups(V, min(n_features, n_alive)) if n_alive else 0.0
+        eta = _towards_count(eta, history, n_features)
         if n_alive < n_features or not too_small < eta < too_large or stalled:
             eta = (2 * max(too_small, eta) if np.isinf(too_large)
                    else math.sqrt(too_small * too_large) if too_small > 0
@@ -403,6 +426,7 @@ def _search_radius(X, Y, n_features, *, constraint, fit_intercept, tol, max_iter
             lipschitz=lipschitz)
         n_iter += it
         kept = int(np.count_nonzero(_support(coef)))
+        history.append((eta, kept))
         # A guess that came no closer falls back on the bracket next round.
         stalled, miss = abs(kept - n_features) >= miss, abs(kept - n_features)
         if kept >= n_features and (best is None or kept < best[-1]):

@@ -167,7 +167,7 @@ def test_subclasses_at_sparsity_recover_the_clusters():
 # the radius search: a radius that keeps an exact number of features
 
 @pytest.mark.parametrize("projection", MATRIX_CONSTRAINTS)
-@pytest.mark.parametrize("n_features", [1, 3, 12, 40])
+@pytest.mark.parametrize("n_features", [1, 3, 12, 30])
 def test_radius_search_keeps_exactly_n_features(projection, n_features):
     X, y = simple_data(n_classes=3, n_informative=6, n_features=40, n_samples=150)
     coef, intercept, eta, _, subclasses = fit_n_features(
