@@ -11,7 +11,6 @@ them.  The projections come from :mod:`skproj.projections`; nothing here
 re-implements one.
 """
 
-import contextlib
 import math
 import warnings
 from numbers import Integral, Real
@@ -25,8 +24,8 @@ from sklearn.utils import Bunch, check_array
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_X_y
-from threadpoolctl import ThreadpoolController
 
+from skproj._blas import blas_threads_for
 from skproj._mixture import assign_subclasses
 from skproj.projections import MATRIX_CONSTRAINTS, Constraint, get_constraint
 
@@ -38,25 +37,6 @@ __all__ = [
     "projection_path",
     "radius_grid",
 ]
-
-# Below this size of X, BLAS runs on one thread in the solver: its products
-# have a handful of columns (one per class), and starting or contending for
-# threads costs more than they do (measured 10x slower with two threads on a
-# busy two-core machine; liblinear is single-threaded anyway).
-_SINGLE_THREAD_BYTES = 32 * 2**20
-_threadpool_controller = None
-
-
-def _blas_threads_for(X):
-    """Context limiting BLAS to one thread when ``X`` is small."""
-    global _threadpool_controller
-    n_bytes = X.data.nbytes if sparse.issparse(X) else X.nbytes
-    if n_bytes > _SINGLE_THREAD_BYTES:
-        return contextlib.nullcontext()
-    if _threadpool_controller is None:
-        _threadpool_controller = ThreadpoolController()
-    return _threadpool_controller.limit(limits=1, user_api="blas")
-
 
 # Alternations between sub-class assignment and model fit when n_subclasses > 1.
 _MAX_SUBCLASS_ROUNDS = 5
@@ -213,7 +193,7 @@ def projected_logistic_regression(
     >>> np.flatnonzero(np.abs(coef).max(axis=0))
     array([0, 1])
     """
-    with _blas_threads_for(X):
+    with blas_threads_for(X):
         constraint = get_constraint(projection, eta=eta, axis=0, matrix=True)
         return _fista(X, Y, eta, constraint.project, fit_intercept,
                       coef_init, intercept_init, tol, max_iter, lipschitz)
@@ -300,7 +280,7 @@ def _fit_constrained(X, y, n_classes, eta, *, n_subclasses, projection, fit_inte
     Returns ``coef, intercept, n_iter, subclasses`` (``subclasses`` is None
     when ``n_subclasses == 1``).
     """
-    with _blas_threads_for(X):
+    with blas_threads_for(X):
         return _fit_constrained_threads(
             X, y, n_classes, eta, n_subclasses=n_subclasses, projection=projection,
             fit_intercept=fit_intercept, tol=tol, max_iter=max_iter,
@@ -462,7 +442,7 @@ def fit_n_features(X, y, n_classes, n_features, *, n_subclasses=1,
     ``0 .. n_classes - 1``.  Returns ``coef, intercept, eta, n_iter,
     subclasses`` (``subclasses`` is None when ``n_subclasses == 1``).
     """
-    with _blas_threads_for(X):
+    with blas_threads_for(X):
         if lipschitz is None:
             lipschitz = _step_constant(X, fit_intercept)
         constraint = get_constraint(projection, axis=0, matrix=True)
@@ -517,7 +497,7 @@ def radius_grid(X, y, n_classes, n_etas, *, projection="bilevel_l1inf", fit_inte
     ``y`` holds the encoded classes.  Returns an ndarray of ``n_etas`` radii,
     increasing.
     """
-    with _blas_threads_for(X), warnings.catch_warnings():
+    with blas_threads_for(X), warnings.catch_warnings():
         # Only where the constraint binds matters here, not the last digits.
         warnings.simplefilter("ignore", ConvergenceWarning)
         if lipschitz is None:

@@ -17,7 +17,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skproj._logistic import _fit_constrained, fit_n_features, n_features_from
 # Re-exported only until the autoencoder imports it from skproj._subclasses
 # (issue 10); nothing in this package uses it here.
-from skproj._subclasses import subclasses_at_sparsity  # noqa: F401
 from skproj.projections import MATRIX_CONSTRAINTS, Constraint, get_constraint
 
 __all__ = ["ProjectedLogisticRegression"]

@@ -17,6 +17,8 @@ Matrices (``axis`` is the axis the inner norm runs along; with the default
   projections);
 - :func:`bilevel_l1inf`, :func:`bilevel_l11`, :func:`bilevel_l12` (bi-level
   projections, linear time);
+- :func:`project_group_hoyer` (GSP: a target average Hoyer sparsity of the
+  groups) and :func:`hoyer_sparsity`;
 - :func:`group_norms`, :func:`l1inf_norm`, :func:`l11_norm`, :func:`l12_norm`
   to choose a radius relative to the data.
 
@@ -26,6 +28,7 @@ with its parameters and give its projection, norm, group norms, support and
 accept them, or their names, which :func:`get_constraint` resolves.
 """
 
+from skproj.projections._group_hoyer import hoyer_sparsity, project_group_hoyer
 from skproj.projections._matrix import (
     bilevel_l1inf,
     bilevel_l11,
@@ -77,9 +80,11 @@ __all__ = [
     "bilevel_l11",
     "bilevel_l12",
     "group_norms",
+    "hoyer_sparsity",
     "l1inf_norm",
     "l11_norm",
     "l12_norm",
+    "project_group_hoyer",
     "project_l1_ball",
     "project_l1inf_ball",
     "project_l12_ball",

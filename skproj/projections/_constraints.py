@@ -61,7 +61,7 @@ class Constraint:
     Subclasses set ``name`` (the string that :func:`get_constraint` resolves),
     ``inner`` (the norm inside a group: ``"linf"``, ``"l1"`` or ``"l2"``;
     for vector sets, the groups are the single entries) and implement
-    :meth:`project`, and :meth:`radius_at` when the set zeroes groups.
+    :meth:`project`, and :meth:`radius_function` when the set zeroes groups.
 
     Constraints are small immutable-by-convention value objects: two with the
     same class and parameters are equal, :meth:`get_params` /
@@ -164,17 +164,25 @@ class Constraint:
         """
         return _as_numpy(self.group_norms(Y))
 
-    def radius_at(self, Y, threshold):
-        r"""The radius whose projection zeroes exactly the groups with breakpoint <= ``threshold``.
+    def radius_function(self, Y):
+        r"""The radius as a function of the survival threshold, for this ``Y``.
 
-        Decreasing in ``threshold``.  For the sets whose projection is an l1
-        projection of the breakpoints (the l1 ball, the simplex, the bi-level
-        balls) it is :math:`\sum_j (b_j - \text{threshold})_+`.
+        Returns ``radius(threshold)``: the radius whose projection of ``Y``
+        zeroes exactly the groups whose breakpoint is <= ``threshold``;
+        decreasing in ``threshold``.  For the sets whose projection is an l1
+        projection of the breakpoints :math:`b_j` (the l1 ball, the simplex,
+        the bi-level balls) it is :math:`\sum_j (b_j - \text{threshold})_+`.
+        The work that depends on ``Y`` only (sorting) is done once, here.
         """
         if not self.zeroes_groups:
             raise ValueError(f"{type(self).__name__} never zeroes a group at a positive "
                              "radius, so no radius keeps a given number of groups.")
-        return float(np.maximum(self._breakpoints(Y) - threshold, 0).sum())
+        breakpoints = self._breakpoints(Y)
+        return lambda threshold: float(np.maximum(breakpoints - threshold, 0).sum())
+
+    def radius_at(self, Y, threshold):
+        """The radius whose projection zeroes exactly the groups with breakpoint <= ``threshold``."""
+        return self.radius_function(Y)(threshold)
 
     def radius_for_groups(self, Y, k):
         r"""A radius whose projection of ``Y`` keeps exactly ``k`` groups.
@@ -213,8 +221,7 @@ class Constraint:
             If ``k`` is out of range, or the set never zeroes a group
             (the l2 and linf balls).
         """
-        if not self.zeroes_groups:
-            self.radius_at(Y, 0.0)  # raises: the set zeroes no group
+        radius = self.radius_function(Y)  # raises for the sets that zero no group
         breakpoints = np.sort(self._breakpoints(Y))[::-1]
         n_alive = int(np.count_nonzero(breakpoints > 0))
         if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
@@ -229,9 +236,7 @@ class Constraint:
             k += 1
         # Breakpoints are >= 0, so threshold 0 lies below every surviving group.
         upper_threshold = breakpoints[k] if k < len(breakpoints) else 0.0
-        low = self.radius_at(Y, breakpoints[k - 1])
-        high = self.radius_at(Y, upper_threshold)
-        return 0.5 * (low + high)
+        return 0.5 * (radius(breakpoints[k - 1]) + radius(upper_threshold))
 
 
 # --- vector sets ---------------------------------------------------------------------
@@ -266,7 +271,7 @@ class L1Ball(_VectorBall):
     >>> ball.project(y)
     array([ 2., -0.,  0.])
     >>> ball.radius_for_groups(y, 2)          # keeps exactly 2 entries
-    2.75
+    2.5
     """
 
     name = "l1_ball"
@@ -393,8 +398,8 @@ class BilevelL1Inf(_MatrixBall):
     >>> ball.project(Y)
     array([[ 1.,  0.,  0.],
            [-1.,  0.,  0.]])
-    >>> eta = ball.radius_for_groups(Y, 2)
-    >>> ball.with_params(eta=eta).support(Y)
+    >>> two = ball.with_params(eta=ball.radius_for_groups(Y, 2))
+    >>> two.support(two.project(Y))
     array([ True,  True, False])
     """
 
@@ -462,21 +467,25 @@ class L1InfBall(_MatrixBall):
     def _breakpoints(self, Y):
         return _as_numpy(group_norms(Y, "l1", axis=self.axis))
 
-    def radius_at(self, Y, threshold):
+    def radius_function(self, Y):
         groups = np.abs(_as_numpy(Y))
         groups = groups if self.axis == 0 else groups.T  # groups as columns
-        if groups.size == 0:
-            return 0.0
         ordered = -np.sort(-groups, axis=0)
         cumulative = np.cumsum(ordered, axis=0)
         ranks = np.arange(1, ordered.shape[0] + 1)[:, None]
-        # Group j keeps its c_j largest entries above the level mu_j, the
-        # largest c with ordered_c > (S_c - theta) / c.
-        counts = np.maximum((ordered * ranks > cumulative - threshold).sum(axis=0), 1)
-        sums = np.take_along_axis(cumulative, counts[None, :] - 1, axis=0)[0]
-        levels = np.maximum((sums - threshold) / counts, 0.0)
-        levels[cumulative[-1] <= threshold] = 0.0
-        return float(levels.sum())
+
+        def radius(threshold):
+            if groups.size == 0:
+                return 0.0
+            # Group j keeps its c_j largest entries above the level mu_j, the
+            # largest c with ordered_c > (S_c - theta) / c.
+            counts = np.maximum((ordered * ranks > cumulative - threshold).sum(axis=0), 1)
+            sums = np.take_along_axis(cumulative, counts[None, :] - 1, axis=0)[0]
+            levels = np.maximum((sums - threshold) / counts, 0.0)
+            levels[cumulative[-1] <= threshold] = 0.0
+            return float(levels.sum())
+
+        return radius
 
 
 CONSTRAINTS = {cls.name: cls for cls in (
