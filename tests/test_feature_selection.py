@@ -463,6 +463,22 @@ def test_n_features_to_select_on_a_model_that_cannot_search_is_rejected():
         ProjectionFeatureSelector(EtaOnlyModel(), n_features_to_select=3).fit(X, y)
 
 
+class SearchWithoutRadius(ProjectedLogisticRegression):
+    """A model that searches its radius but does not report it (no eta_)."""
+
+    def fit(self, X, y):
+        super().fit(X, y)
+        del self.eta_
+        return self
+
+
+def test_n_features_to_select_with_a_model_that_does_not_report_its_radius():
+    X, y = simple_data()
+    selector = ProjectionFeatureSelector(SearchWithoutRadius(), n_features_to_select=4).fit(X, y)
+    assert selector.get_support().sum() == 4
+    np.testing.assert_allclose(selector.eta_, group_norms(selector.coef_, "linf").sum())
+
+
 @pytest.mark.parametrize("bad", [0, 1.5, 31, -0.1])
 def test_n_features_to_select_out_of_range_is_rejected(bad):
     X, y = simple_data()

@@ -137,7 +137,9 @@ class ProjectionFeatureSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator
     support_ : ndarray of bool, shape (n_features,)
         The selected features (see :meth:`get_support`).
     eta_ : float
-        The radius used: ``eta``, or the one found for ``n_features_to_select``.
+        The radius used: ``eta``, or the one found for ``n_features_to_select``
+        (the model's ``eta_``, or the norm of its coefficients when it has
+        none).
     threshold_ : float
         The importance threshold used (0 when ``threshold=None``).
     max_features_ : int
@@ -326,8 +328,9 @@ class ProjectionFeatureSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator
         """The radius of the selection: given, found by the model, or found here."""
         if self.n_features_to_select is None:
             return self.eta
-        if constrained:
-            return self.estimator_.eta_
+        if constrained:  # the model searched it; without eta_, its coefficients' norm
+            norm = get_constraint(self.projection, axis=0, matrix=True).norm(coef)
+            return getattr(self.estimator_, "eta_", norm)
         n_features = n_features_from(self.n_features_to_select, coef.shape[1])
         constraint = get_constraint(self.projection, axis=0, matrix=True)
         n_alive = int(np.count_nonzero(constraint.support(coef)))
