@@ -366,6 +366,11 @@ def _towards_count(guess, history, n_features, max_factor=16.0):
     return max(guess, trend) if kept1 < n_features else min(guess, trend)
 
 
+# Tolerance of the fits at the guesses of the radius search (the radius found
+# is refitted at the asked tolerance).
+_SEARCH_TOL = 1e-3
+
+
 def _search_radius(X, Y, n_features, *, constraint, fit_intercept, tol, max_iter,
                    lipschitz, coef_init=None, intercept_init=None, max_rounds=30):
     r"""Fit at the radius whose solution keeps exactly ``n_features`` features.
@@ -379,6 +384,9 @@ def _search_radius(X, Y, n_features, *, constraint, fit_intercept, tol, max_iter
     warm-started.  The radii seen to keep too few or too many features
     bracket the answer; a guess outside the bracket is replaced by its
     geometric midpoint, so the search ends even where neither converges.
+    The guesses are fitted at a coarse tolerance (only their counts matter);
+    the radius that keeps ``n_features`` is refitted at ``tol``, and the
+    search goes on at ``tol`` if that changes the count.
 
     Returns ``coef, intercept, eta, n_iter`` (the closest count above
     ``n_features`` when ties make the exact count unreachable).
@@ -390,6 +398,15 @@ def _search_radius(X, Y, n_features, *, constraint, fit_intercept, tol, max_iter
                  else np.asarray(intercept_init, dtype=dtype))
     too_small, too_large = 0.0, np.inf  # radii keeping fewer / more features
     best, n_iter, miss, stalled, history = None, 0, np.inf, False, []
+
+    def fit(eta, coef, intercept, tol):
+        return projected_logistic_regression(
+            X, Y, eta, projection=constraint, fit_intercept=fit_intercept,
+            coef_init=coef, intercept_init=intercept, tol=tol, max_iter=max_iter,
+            lipschitz=lipschitz)
+
+    # The guesses are fitted coarsely: only their counts steer the search.
+    round_tol = max(tol, _SEARCH_TOL)
     for _ in range(max_rounds):
         _, residual = _loss_and_residual(_logits(X, coef, intercept), Y)
         V = coef - _coef_gradient(X, residual) / lipschitz
@@ -400,12 +417,15 @@ def _search_radius(X, Y, n_features, *, constraint, fit_intercept, tol, max_iter
             eta = (2 * max(too_small, eta) if np.isinf(too_large)
                    else math.sqrt(too_small * too_large) if too_small > 0
                    else too_large / 2)
-        coef, intercept, it = projected_logistic_regression(
-            X, Y, eta, projection=constraint, fit_intercept=fit_intercept,
-            coef_init=coef, intercept_init=intercept, tol=tol, max_iter=max_iter,
-            lipschitz=lipschitz)
+        coef, intercept, it = fit(eta, coef, intercept, round_tol)
         n_iter += it
         kept = int(np.count_nonzero(_support(coef)))
+        if kept == n_features and round_tol > tol:
+            # polish at the asked tolerance; a count that moves goes on searching there
+            coef, intercept, it = fit(eta, coef, intercept, tol)
+            n_iter += it
+            kept = int(np.count_nonzero(_support(coef)))
+            round_tol = tol
         history.append((eta, kept))
         # A guess that came no closer falls back on the bracket next round.
         stalled, miss = abs(kept - n_features) >= miss, abs(kept - n_features)
