@@ -526,3 +526,20 @@ def test_sparse_input_is_not_densified(monkeypatch):
     selector = ProjectionFeatureSelector().fit(X_sparse, y)
     assert selector.get_support()[:3].all()
     assert sparse.issparse(selector.transform(X_sparse))
+
+
+def test_float32_fit_keeps_a_finite_step():
+    # float32 losses are exact to ~1e-7 only: the backtracking must not chase
+    # rounding noise near the solution until L overflows (0 * inf = nan)
+    rng = np.random.default_rng(0)
+    y = np.arange(90) % 3
+    X = rng.poisson(0.3, (90, 15)).astype(np.float32)
+    X[np.arange(90), y] += 4
+    X /= X.std(axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for eta in (0.3, 1.0):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model = ProjectedLogisticRegression(eta, tol=0.0, max_iter=300).fit(X, y)
+            assert model.coef_.dtype == np.float32 and np.all(np.isfinite(model.coef_))
