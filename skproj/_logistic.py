@@ -218,6 +218,9 @@ def _fista(X, Y, eta, project, fit_intercept, coef_init, intercept_init, tol, ma
         lipschitz = _step_constant(X, fit_intercept)
     L = max(float(lipschitz), np.finfo(dtype).tiny)
 
+    # The losses are only as exact as the dtype: a stricter test of the quadratic
+    # bound would grow L to infinity on float32 rounding noise near the solution.
+    slack = max(1e-12, 16 * float(np.finfo(dtype).eps))
     Z = _logits(X, W, b)
     V, c, ZV = W, b, Z  # the extrapolated point and its logits
     t = 1.0
@@ -234,7 +237,7 @@ def _fista(X, Y, eta, project, fit_intercept, coef_init, intercept_init, tol, ma
             f_new, _ = _loss_and_residual(Z_new, Y)
             bound = (f_V + np.vdot(grad_W, dW) + grad_b @ db
                      + 0.5 * L * (np.vdot(dW, dW) + db @ db))
-            if f_new <= bound + 1e-12 * abs(f_V) or not np.isfinite(L):
+            if f_new <= bound + slack * abs(f_V) or not np.isfinite(L):
                 break
             L *= 1.5
 
@@ -345,6 +348,32 @@ def n_features_from(n_features_to_select, n_features):
     return max(1, int(round(n_features_to_select * n_features)))
 
 
+def _towards_count(guess, history, n_features, max_factor=16.0):
+    """The fixed-point ``guess``, or further along the count's trend if that goes further.
+
+    After a radius change the kept coefficients take more (or less) of the
+    budget, so the fixed point moves towards the answer in small steps; the
+    line through the last two (log radius, log count) points, followed at
+    most ``max_factor`` times further, gets there in fewer fits.
+    """
+    if len(history) < 2:
+        return guess
+    (eta0, kept0), (eta1, kept1) = history[-2:]
+    if min(kept0, kept1, eta0, eta1) <= 0 or kept0 == kept1 or eta0 == eta1:
+        return guess
+    slope = math.log(kept1 / kept0) / math.log(eta1 / eta0)
+    if slope <= 0:
+        return guess
+    trend = eta1 * (n_features / kept1) ** (1.0 / slope)
+    trend = min(max(trend, eta1 / max_factor), eta1 * max_factor)
+    return max(guess, trend) if kept1 < n_features else min(guess, trend)
+
+
+# Tolerance of the fits at the guesses of the radius search (the radius found
+# is refitted at the asked tolerance).
+_SEARCH_TOL = 1e-3
+
+
 def _search_radius(X, Y, n_features, *, constraint, fit_intercept, tol, max_iter,
                    lipschitz, coef_init=None, intercept_init=None, max_rounds=30):
     r"""Fit at the radius whose solution keeps exactly ``n_features`` features.
@@ -353,10 +382,14 @@ def _search_radius(X, Y, n_features, *, constraint, fit_intercept, tol, max_iter
     with :math:`V = W - \nabla f(W) / L`, so the support of :math:`W` is that
     of the projection of :math:`V`: the radius that keeps ``n_features`` groups
     of :math:`V` (:meth:`~skproj.projections.Constraint.radius_for_groups`) is
-    the next guess, and the fit is repeated there, warm-started.  The radii
-    seen to keep too few or too many features bracket the answer; a guess
-    outside the bracket is replaced by its geometric midpoint, so the search
-    ends even where the fixed point does not converge.
+    the next guess (or the trend of the counts seen so far, if it goes
+    further: :func:`_towards_count`), and the fit is repeated there,
+    warm-started.  The radii seen to keep too few or too many features
+    bracket the answer; a guess outside the bracket is replaced by its
+    geometric midpoint, so the search ends even where neither converges.
+    The guesses are fitted at a coarse tolerance (only their counts matter);
+    the radius that keeps ``n_features`` is refitted at ``tol``, and the
+    search goes on at ``tol`` if that changes the count.
 
     Returns ``coef, intercept, eta, n_iter`` (the closest count above
     ``n_features`` when ties make the exact count unreachable).
@@ -367,22 +400,36 @@ def _search_radius(X, Y, n_features, *, constraint, fit_intercept, tol, max_iter
     intercept = (np.zeros(n_outputs, dtype=dtype) if intercept_init is None
                  else np.asarray(intercept_init, dtype=dtype))
     too_small, too_large = 0.0, np.inf  # radii keeping fewer / more features
-    best, n_iter, miss, stalled = None, 0, np.inf, False
+    best, n_iter, miss, stalled, history = None, 0, np.inf, False, []
+
+    def fit(eta, coef, intercept, tol):
+        return projected_logistic_regression(
+            X, Y, eta, projection=constraint, fit_intercept=fit_intercept,
+            coef_init=coef, intercept_init=intercept, tol=tol, max_iter=max_iter,
+            lipschitz=lipschitz)
+
+    # The guesses are fitted coarsely: only their counts steer the search.
+    round_tol = max(tol, _SEARCH_TOL)
     for _ in range(max_rounds):
         _, residual = _loss_and_residual(_logits(X, coef, intercept), Y)
         V = coef - _coef_gradient(X, residual) / lipschitz
         n_alive = int(np.count_nonzero(constraint.support(V)))
         eta = constraint.radius_for_groups(V, min(n_features, n_alive)) if n_alive else 0.0
+        eta = _towards_count(eta, history, n_features)
         if n_alive < n_features or not too_small < eta < too_large or stalled:
             eta = (2 * max(too_small, eta) if np.isinf(too_large)
                    else math.sqrt(too_small * too_large) if too_small > 0
                    else too_large / 2)
-        coef, intercept, it = projected_logistic_regression(
-            X, Y, eta, projection=constraint, fit_intercept=fit_intercept,
-            coef_init=coef, intercept_init=intercept, tol=tol, max_iter=max_iter,
-            lipschitz=lipschitz)
+        coef, intercept, it = fit(eta, coef, intercept, round_tol)
         n_iter += it
         kept = int(np.count_nonzero(_support(coef)))
+        if kept == n_features and round_tol > tol:
+            # polish at the asked tolerance; a count that moves goes on searching there
+            coef, intercept, it = fit(eta, coef, intercept, tol)
+            n_iter += it
+            kept = int(np.count_nonzero(_support(coef)))
+            round_tol = tol
+        history.append((eta, kept))
         # A guess that came no closer falls back on the bracket next round.
         stalled, miss = abs(kept - n_features) >= miss, abs(kept - n_features)
         if kept >= n_features and (best is None or kept < best[-1]):
@@ -453,7 +500,7 @@ def _separates(X, y, coef, intercept):
 # Steps of the search for the radius where the constraint stops binding: the
 # grid spans at most _GROWTH ** _MAX_GROWTH_STEPS from the one-feature radius.
 _GROWTH = 4.0
-_MAX_GROWTH_STEPS = 6
+_MAX_GROWTH_STEPS = 10
 
 
 def radius_grid(X, y, n_classes, n_etas, *, projection="bilevel_l1inf", fit_intercept=True,
@@ -466,8 +513,9 @@ def radius_grid(X, y, n_classes, n_etas, *, projection="bilevel_l1inf", fit_inte
     growing 4 times, warm-started, until the constraint is inactive.  On data
     the model separates (e.g. more features than samples) the norm of the
     solution grows without end and the constraint always binds: the growth
-    then stops once every feature is used and the training samples are all
-    classified correctly, and in any case at ``4 ** 6`` times the low end.
+    then stops once the training samples are all classified correctly with
+    every feature, or as many features as samples, in use (a sparse model
+    rarely needs more), and in any case at ``4 ** 10`` times the low end.
 
     ``y`` holds the encoded classes.  Returns an ndarray of ``n_etas`` radii,
     increasing.
@@ -491,7 +539,8 @@ def radius_grid(X, y, n_classes, n_etas, *, projection="bilevel_l1inf", fit_inte
             if norm < eta * (1 - 1e-3):  # inside the ball: the constraint is inactive
                 eta = norm
                 break
-            if _support(coef).all() and _separates(X, y, coef, intercept):
+            kept = np.count_nonzero(_support(coef))
+            if (kept == X.shape[1] or kept >= X.shape[0]) and _separates(X, y, coef, intercept):
                 break  # the norm grows without end: no radius where it stops binding
     return np.geomspace(low, max(eta, low), n_etas)
 

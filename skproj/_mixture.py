@@ -38,9 +38,11 @@ def assign_subclasses(X, y, n_classes, n_subclasses, support, previous=None):
     ``c * n_subclasses + s``.
     """
     labels = np.empty(y.shape[0], dtype=np.intp)
+    # columns first: a copy of the selected features only, never of a whole class
+    selected = X[:, support] if support.any() else X
     for k in range(n_classes):
         rows = np.flatnonzero(y == k)
-        Z = X[rows][:, support] if support.any() else X[rows]
+        Z = selected[rows]
         if sparse.issparse(Z):  # the selected columns of one class: small
             Z = Z.toarray()
         if previous is None:

@@ -13,6 +13,7 @@ MODULES = [
     "skproj.feature_selection._cv",
     "skproj.feature_selection._linear",
     "skproj.feature_selection._selector",
+    "skproj.feature_selection._stability",
     "skproj.projections._constraints",
     "skproj.nn._prune",
     "skproj.nn._shrink",

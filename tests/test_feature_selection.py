@@ -35,6 +35,7 @@ from skproj.feature_selection import (
 from skproj._logistic import fit_n_features
 from skproj._subclasses import subclasses_at_sparsity
 from skproj.projections import MATRIX_CONSTRAINTS, get_constraint, group_norms
+from sparse_inputs import assert_sparse_fit_equals_dense
 
 SELECTORS = [
     ProjectionFeatureSelector(),
@@ -166,7 +167,7 @@ def test_subclasses_at_sparsity_recover_the_clusters():
 # the radius search: a radius that keeps an exact number of features
 
 @pytest.mark.parametrize("projection", MATRIX_CONSTRAINTS)
-@pytest.mark.parametrize("n_features", [1, 3, 12, 40])
+@pytest.mark.parametrize("n_features", [1, 3, 12, 30])
 def test_radius_search_keeps_exactly_n_features(projection, n_features):
     X, y = simple_data(n_classes=3, n_informative=6, n_features=40, n_samples=150)
     coef, intercept, eta, _, subclasses = fit_n_features(
@@ -412,3 +413,133 @@ def test_multiclass_selection():
     assert selector.predict_proba(X).shape == (400, 4)
     assert selector.decision_function(X).shape == (400, 4)
     assert make_pipeline(ProjectionFeatureSelector(eta=4.0), SVC()).fit(X, y).score(X, y) > 0.8
+
+
+# --------------------------------------------------------------------------
+# n_features_to_select: an exact number of features
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("n_features_to_select", [1, 4, 11, 0.2])
+def test_n_features_to_select_is_exact(n_classes, n_features_to_select):
+    X, y = simple_data(n_classes=n_classes, n_informative=5)
+    selector = ProjectionFeatureSelector(n_features_to_select=n_features_to_select).fit(X, y)
+    expected = n_features_to_select if n_features_to_select >= 1 else 6  # 0.2 * 30
+    assert selector.get_support().sum() == expected
+    assert selector.transform(X).shape == (X.shape[0], expected)
+    # the radius found is reported, and the model there is the one the selector kept
+    assert selector.eta_ == selector.estimator_.eta_ != selector.eta
+    np.testing.assert_array_equal(selector.get_support(),
+                                  selector.estimator_.feature_importances_ > 0)
+    assert group_norms(selector.coef_, "linf").sum() <= selector.eta_ * (1 + 1e-9)
+
+
+def test_n_features_to_select_with_subclasses():
+    X, y = simple_data(n_samples=400, random_state=2)
+    model = ProjectedLogisticRegression(n_subclasses=2, n_features_to_select=4).fit(X, y)
+    assert np.count_nonzero(model.feature_importances_) == 4
+    assert model.coef_.shape == (4, X.shape[1])
+
+
+def test_n_features_to_select_on_a_model_without_eta_keeps_its_top_features():
+    X, y = simple_data(n_classes=3, n_informative=5)
+    selector = ProjectionFeatureSelector(LogisticRegression(), n_features_to_select=5).fit(X, y)
+    # the bi-level l1,inf projection keeps the columns of largest max-norm
+    coef = LogisticRegression().fit(X, y).coef_
+    top = np.sort(np.argsort(-np.abs(coef).max(axis=0))[:5])
+    np.testing.assert_array_equal(np.flatnonzero(selector.get_support()), top)
+
+
+class EtaOnlyModel(LogisticRegression):
+    """A constrained-looking model with eta but no radius search."""
+
+    def __init__(self, eta=1.0):
+        super().__init__()
+        self.eta = eta
+
+
+def test_n_features_to_select_on_a_model_that_cannot_search_is_rejected():
+    X, y = simple_data()
+    with pytest.raises(ValueError, match="n_features_to_select needs a model"):
+        ProjectionFeatureSelector(EtaOnlyModel(), n_features_to_select=3).fit(X, y)
+
+
+class SearchWithoutRadius(ProjectedLogisticRegression):
+    """A model that searches its radius but does not report it (no eta_)."""
+
+    def fit(self, X, y):
+        super().fit(X, y)
+        del self.eta_
+        return self
+
+
+def test_n_features_to_select_with_a_model_that_does_not_report_its_radius():
+    X, y = simple_data()
+    selector = ProjectionFeatureSelector(SearchWithoutRadius(), n_features_to_select=4).fit(X, y)
+    assert selector.get_support().sum() == 4
+    np.testing.assert_allclose(selector.eta_, group_norms(selector.coef_, "linf").sum())
+
+
+@pytest.mark.parametrize("bad", [0, 1.5, 31, -0.1])
+def test_n_features_to_select_out_of_range_is_rejected(bad):
+    X, y = simple_data()
+    with pytest.raises(ValueError, match="n_features_to_select"):
+        ProjectionFeatureSelector(n_features_to_select=bad).fit(X, y)
+
+
+# --------------------------------------------------------------------------
+# sparse input
+
+def sparse_counts(n_samples=120, n_features=25, random_state=0):
+    """Counts with a planted signal on the first 3 features, scaled without centering."""
+    rng = np.random.default_rng(random_state)
+    y = rng.integers(0, 2, n_samples)
+    rates = np.full((n_samples, n_features), 0.3)
+    rates[:, :3] += 1.5 * y[:, None]
+    X = rng.poisson(rates).astype(np.float64)
+    return X / X.std(axis=0), y
+
+
+@pytest.mark.parametrize("estimator", [
+    ProjectedLogisticRegression(),
+    ProjectedLogisticRegression(n_subclasses=2, eta=2.0),
+    ProjectedLogisticRegression(n_features_to_select=4),
+    ProjectionFeatureSelector(),
+    ProjectionFeatureSelector(n_features_to_select=5, projection="l1inf_ball"),
+], ids=repr)
+def test_sparse_input_equals_dense(estimator):
+    X, y = sparse_counts()
+    assert np.mean(X == 0) > 0.5
+    assert_sparse_fit_equals_dense(estimator, X, y)
+
+
+def test_sparse_input_is_not_densified(monkeypatch):
+    from scipy import sparse
+
+    X, y = sparse_counts()
+    X_sparse = sparse.csr_matrix(X)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the sparse matrix was densified")
+
+    monkeypatch.setattr(type(X_sparse), "toarray", refuse)
+    monkeypatch.setattr(type(X_sparse), "todense", refuse)
+    selector = ProjectionFeatureSelector().fit(X_sparse, y)
+    assert selector.get_support()[:3].all()
+    assert sparse.issparse(selector.transform(X_sparse))
+
+
+def test_float32_fit_keeps_a_finite_step():
+    # float32 losses are exact to ~1e-7 only: the backtracking must not chase
+    # rounding noise near the solution until L overflows (0 * inf = nan)
+    rng = np.random.default_rng(0)
+    y = np.arange(90) % 3
+    X = rng.poisson(0.3, (90, 15)).astype(np.float32)
+    X[np.arange(90), y] += 4
+    X /= X.std(axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for eta in (0.3, 1.0):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model = ProjectedLogisticRegression(eta, tol=0.0, max_iter=300).fit(X, y)
+            assert model.coef_.dtype == np.float32 and np.all(np.isfinite(model.coef_))

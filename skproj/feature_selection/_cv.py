@@ -67,9 +67,9 @@ class ProjectionFeatureSelectorCV(SelectorMixin, ClassifierMixin, BaseEstimator)
     radius search of ``n_features_to_select``) up to the one where the
     constraint stops binding, the norm :math:`\|\hat W\|` of the unconstrained
     solution (on data the model separates, as when there are more features
-    than samples, the constraint always binds: the grid then ends where every
-    feature is used and the training samples are all classified correctly,
-    or at :math:`4^6` times its low end).
+    than samples, the constraint always binds: the grid then ends where the
+    training samples are all classified correctly with every feature, or as
+    many features as samples, in use, or at :math:`4^{10}` times its low end).
 
     The chosen radius maximizes the mean score over the folds, or, with
     ``rule="one_standard_error"``, is the smallest radius whose mean score is
