@@ -278,7 +278,7 @@ def test_h5ad_sparse_input_writes_scanpy_layout(tmp_path, capsys):
                  "--output-h5ad", str(tmp_path / "ranked.h5ad")]) == 0
     printed = capsys.readouterr().out
     assert "90 samples x 15 features, 3 classes (B: 30, NK: 30, T: 30)" in printed
-    # the models take sparse input (issue 15): nothing is densified
+    # the models take sparse input (issue 15; scaled without centering): nothing is densified
     assert "X sparse" in printed and "densified" not in printed
     assert set(ranked_features(tmp_path / "genes.csv")[:3]) == {"G0", "G1", "G2"}
 

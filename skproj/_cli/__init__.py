@@ -14,7 +14,7 @@ import warnings
 from skproj._cli import _report
 from skproj._cli._arguments import argument_errors, build_parser, resolve_outputs
 from skproj._cli._reading import DataError, class_errors, read_data
-from skproj._cli._search import default_radii, fit_ready, make_model, search_radius
+from skproj._cli._search import default_radii, make_model, search_radius
 
 __all__ = ["main"]
 
@@ -52,9 +52,7 @@ def main(argv=None):
         return _fail(problem)
 
     model = make_model(args.model, args.projection, args.random_state, args.verbose)
-    X, densified = fit_ready(data.X, model)
-    if densified:
-        print(f"note: {densified}")
+    X = data.X  # sparse stays sparse: both models take CSR/CSC
     etas, grid_origin = _radii(args, model, X, data.y)
     if not etas:
         return _fail("no feature differs between the classes (are they all constant?), "

@@ -100,7 +100,7 @@ def build_parser():
         "--label", metavar="COLUMN",
         help="the column (CSV/TSV) or obs column (.h5ad) of class labels; default: a column "
              "named label, class, target, y, cell_type, leiden or louvain, else (CSV/TSV "
-             "only) the last column")
+             "only) the only non-numeric column, else the last column")
     data.add_argument(
         "--sep", type=_separator, metavar="CHAR",
         help="CSV/TSV delimiter, e.g. ',' ';' or tab; default: detected from the first lines")

@@ -15,7 +15,6 @@ import scipy.sparse as sp
 from sklearn.model_selection import GridSearchCV, ParameterGrid, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils import get_tags
 
 from skproj.projections import get_constraint
 
@@ -35,19 +34,6 @@ def make_model(name, projection, random_state, verbose):
     return ProjectionFeatureSelector(projection=projection)
 
 
-def fit_ready(X, model):
-    """``X`` as the model can take it: sparse kept only where the model accepts it.
-
-    Returns the matrix and a note for the user when it had to be densified
-    (float32, half the memory of float64).
-    """
-    if not sp.issparse(X) or get_tags(model).input_tags.sparse:
-        return X, None
-    dense = X.astype(np.float32).toarray()
-    return dense, (f"densified the sparse X for the fit ({dense.nbytes / 2**20:.0f} MiB "
-                   f"float32): {type(model).__name__} does not take sparse input yet")
-
-
 def _scaler(X):
     # Sparse data is scaled without centering (centering would densify it);
     # with an intercept, centering does not change a linear model's weights.
@@ -61,9 +47,9 @@ def data_radii(X, y, projection, n_etas):
     on standardized features (one row per class: the per-class mean
     differences of every feature), is the direction in which the first
     features enter the model.  The radii are those at which the constraint's
-    projection of G keeps 1, ..., n_features columns (``radius_for_groups``),
-    log-spaced in the number kept; on the fitted weights they run from about
-    one feature to a few hundred (the weights outgrow G as the radius grows).
+    projection of G keeps 1, ..., min(n_features, n_samples) columns
+    (``radius_for_groups``), log-spaced in the number kept; on the fitted
+    weights they run from about one feature to a few hundred.
     """
     X = _scaler(X).fit_transform(X)
     classes, encoded = np.unique(y, return_inverse=True)
@@ -71,7 +57,10 @@ def data_radii(X, y, projection, n_etas):
     gradient = np.asarray((X.T @ (targets - targets.mean(axis=0))).T) / X.shape[0]
     constraint = get_constraint(projection, matrix=True)
     n_alive = int(np.count_nonzero(constraint.support(gradient)))
-    kept = np.unique(np.geomspace(1, max(n_alive, 1), n_etas).round().astype(int))
+    # a linear model on n samples needs at most n features (as the lasso keeps
+    # at most n): on wide data the grid stops there, not at every feature
+    most = max(min(n_alive, X.shape[0]), 1)
+    kept = np.unique(np.geomspace(1, most, n_etas).round().astype(int))
     radii = np.unique([constraint.radius_for_groups(gradient, int(k)) for k in kept
                        if k <= n_alive])
     return [float(eta) for eta in np.round(radii[radii > 0], 6)]
