@@ -1,27 +1,55 @@
-"""PyTorch glue: keep ``torch.nn`` parameters inside projection balls.
+"""skproj.nn: sparsify any PyTorch model under an explicit constraint.
 
-The functions apply a projection of :mod:`skproj.projections` to a parameter
-in place (outside autograd) and freeze a zero pattern while a network is
-retrained.  torch is imported only when they are called.
+A pruning toolkit in the manner of ``torch.nn.utils.prune`` and
+``torch.nn.utils.parametrize``, whose pruning is a *projection* onto a ball of
+structured sparsity (:mod:`skproj.projections`), so whole input features,
+neurons or filters drop out:
+
+- :func:`constrain` attaches a constraint to a parameter (groups: input
+  features or neurons of a ``Linear``; input channels or filters of a
+  convolution); the zero mask is a buffer of the module, enforced after every
+  optimizer step whatever the optimizer; :func:`remove` makes it permanent;
+- :class:`GlobalConstraint` shares one budget (a radius, or a number of groups)
+  between several parameters;
+- schedules are :class:`Callback` objects driven by any training loop (and by
+  skorch through :func:`skorch_callback`): :class:`ProjectEvery`,
+  :class:`ProjectThenFreeze` ("double descent"), :class:`ShrinkingRounds`;
+- :func:`shrink` builds the physically smaller model; :func:`sparsity_report`
+  reports the groups and weights kept per layer.
+
+torch is imported only when these are called.
 """
 
 from skproj.nn._callbacks import Callback, CallbackList
-from skproj.nn._constraints import (
-    apply_mask_,
-    column_support,
-    freeze_zeros_,
-    group_importances,
-    project_parameter_,
-    zero_mask,
+from skproj.nn._functional import project_parameter_
+from skproj.nn._prune import (
+    GROUPINGS,
+    GlobalConstraint,
+    ParameterConstraint,
+    constrain,
+    constraints_of,
+    enforce_masks_,
+    remove,
 )
+from skproj.nn._schedules import ProjectEvery, ProjectThenFreeze, ShrinkingRounds, skorch_callback
+from skproj.nn._shrink import format_report, shrink, sparsity_report
 
 __all__ = [
+    "GROUPINGS",
     "Callback",
     "CallbackList",
-    "apply_mask_",
-    "column_support",
-    "freeze_zeros_",
-    "group_importances",
+    "GlobalConstraint",
+    "ParameterConstraint",
+    "ProjectEvery",
+    "ProjectThenFreeze",
+    "ShrinkingRounds",
+    "constrain",
+    "constraints_of",
+    "enforce_masks_",
+    "format_report",
     "project_parameter_",
-    "zero_mask",
+    "remove",
+    "shrink",
+    "skorch_callback",
+    "sparsity_report",
 ]
