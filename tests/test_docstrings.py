@@ -14,6 +14,8 @@ MODULES = [
     "skproj.feature_selection._linear",
     "skproj.feature_selection._selector",
     "skproj.projections._constraints",
+    "skproj.projections._group_hoyer",
+    "skproj.decomposition._sparse_nmf",
     "skproj.nn._prune",
     "skproj.nn._shrink",
     "skproj.autoencoder._sae",

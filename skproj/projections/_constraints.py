@@ -519,7 +519,7 @@ class GroupHoyer(Constraint):
     --------
     >>> import numpy as np
     >>> from skproj.projections import GroupHoyer
-    >>> Y = np.array([[3.0, 1.0], [2.0, 1.0], [1.0, 1.0]])
+    >>> Y = np.array([[3.0, 1.0], [2.0, 0.5], [1.0, 0.8]])
     >>> target = GroupHoyer(sparsity=0.6)
     >>> round(target.norm(target.project(Y)), 6)
     0.6
