@@ -59,6 +59,10 @@ cost tens of passes.  Instead:
    so this split is exact.  :math:`g(t_L) > K \ge g(t_U)` is then checked
    exactly; if the (rounded) bounds misled the bracket, every entry is gathered
    and the bracket is :math:`[0, \max_g \kappa^{\max}_g]` (never seen in tests).
+   While the band holds more than ``REFINE_FACTOR`` entries per group, its
+   entries are binned again in ``N_BINS`` finer bins of each group's band,
+   bracketed again and compacted (at most ``MAX_LEVELS`` times): the entries
+   left are those within a fine bin of the root.
 4. *Root.*  The group maxima inside the bracket (where :math:`g` may jump) are
    sorted and a binary search on them leaves an interval on which :math:`g` is
    continuous; if :math:`g` just below its right end is still above ``K``, the
