@@ -37,7 +37,9 @@ def subclasses_at_sparsity(X, y, n_classes, n_subclasses, n_features, *,
     ``X`` should be standardized and ``y`` hold the encoded classes
     ``0 .. n_classes - 1``.  Returns the labels ``c * n_subclasses + s``.
     """
-    X = check_array(X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
+    # float64: the autoencoder hands its float32 copy, on which the solver's
+    # step-size products overflow
+    X = check_array(X, accept_sparse=["csr", "csc"], dtype=np.float64)
     n_features = min(int(n_features), X.shape[1])
     with warnings.catch_warnings():
         # Only the supports and the clusters matter here, not the last digits

@@ -18,13 +18,15 @@ MODULES = [
     "skproj.decomposition._sparse_nmf",
     "skproj.nn._prune",
     "skproj.nn._shrink",
+    "skproj.nn._proximal",
+    "skproj.neural_network._mlp",
     "skproj.autoencoder._sae",
 ]
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
-    if name.startswith(("skproj.nn", "skproj.autoencoder")):
+    if name.startswith(("skproj.nn", "skproj.autoencoder", "skproj.neural_network")):
         pytest.importorskip("torch")
     module = importlib.import_module(name)
     # Solver output is compared up to ellipses, as scikit-learn's doctests do.

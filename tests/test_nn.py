@@ -449,3 +449,23 @@ def test_masks_on_cuda():
         opt.step()
     assert model[0].weight_mask.device.type == "cuda"
     assert torch.all(model[0].weight.detach()[~attached.mask] == 0)
+
+
+def test_mask_only_freezes_existing_zeros():
+    model = _mlp()
+    with torch.no_grad():
+        model[2].weight[:, :4] = 0
+    mask = constrain(model[2], "weight", None).freeze()
+    _train_steps(model, torch.optim.Adam(model.parameters(), lr=0.05), 20)
+    assert torch.all(model[2].weight.detach()[:, :4] == 0)
+    with pytest.raises(ValueError, match="mask only"):
+        mask.project()
+    mask.remove()
+
+
+def test_shrinking_rounds_with_a_set_that_zeroes_no_group():
+    model = _mlp()
+    attached = constrain(model[0], "weight", "l2_ball", eta=0.5)
+    rounds = ShrinkingRounds(attached)
+    assert rounds.end_round() and rounds.finished and rounds.n_rounds == 1
+    assert float(model[0].weight.detach().norm()) <= 0.5 * (1 + 1e-6)

@@ -4,26 +4,10 @@ Imported only inside ``fit`` / ``predict`` / unpickling, so that skproj
 imports without torch.
 """
 
-import math
-
-import torch
 from torch import nn
 
-ACTIVATIONS = {
-    "silu": nn.SiLU,
-    "relu": nn.ReLU,
-    "tanh": nn.Tanh,
-    "gelu": nn.GELU,
-}
-
-
-def _mlp(sizes, activation):
-    layers = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        if i > 0:
-            layers.append(ACTIVATIONS[activation]())
-        layers.append(nn.Linear(n_in, n_out, device="meta"))
-    return nn.Sequential(*layers)
+from skproj.nn._modules import mlp as _mlp
+from skproj.nn._modules import reinitialize
 
 
 class SupervisedAutoencoder(nn.Module):
@@ -54,23 +38,10 @@ class SupervisedAutoencoder(nn.Module):
 def build_network(config, device, generator):
     """A freshly initialized network on ``device``.
 
-    Every ``Linear`` gets PyTorch's default initialization, U(-1/sqrt(fan_in),
-    1/sqrt(fan_in)) for weights and biases, drawn from ``generator`` (a CPU
-    ``torch.Generator``) so that the result depends on ``random_state`` only.
+    Initialized by :func:`skproj.nn._modules.reinitialize` (PyTorch's
+    default, drawn from ``generator``) so that the result depends on
+    ``random_state`` only.
     """
     network = SupervisedAutoencoder(**config).to_empty(device="cpu")
     reinitialize(network, generator)
     return network.to(device)
-
-
-def reinitialize(network, generator):
-    """Draw all weights again from ``generator`` (in place; any device)."""
-    with torch.no_grad():
-        for module in network.modules():
-            if isinstance(module, nn.Linear):
-                bound = 1.0 / math.sqrt(module.in_features)
-                for param in (module.weight, module.bias):
-                    values = torch.empty(param.shape, dtype=param.dtype)
-                    values.uniform_(-bound, bound, generator=generator)
-                    param.copy_(values)
-    return network

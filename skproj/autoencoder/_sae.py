@@ -1,13 +1,8 @@
 """Sparse supervised autoencoder: a classifier and transformer with PyTorch inside."""
 
-import io
 import math
-import os
 import sys
-import threading
 import time
-import warnings
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -25,6 +20,14 @@ from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skproj.nn._runtime import (
+    import_torch,
+    load_state_dict,
+    max_threads_for,
+    resolve_device,
+    state_dict_bytes,
+    torch_runtime,
+)
 from skproj.projections import MATRIX_CONSTRAINTS, Constraint, get_constraint
 
 __all__ = ["SparseSupervisedAutoencoder"]
@@ -37,88 +40,12 @@ _ROUND_KEEP = 0.5
 # Optimizer steps per epoch of batch_size="auto".
 _AUTO_STEPS_PER_EPOCH = 24
 
-# Multiply-adds of the first layer per mini-batch step below which a fit uses
-# one torch thread (see _thread_limit).
-_MIN_WORK_FOR_THREADS = 2**22
-
 # Rows per forward pass when predicting (bounds the memory of large X).
 _PREDICT_CHUNK = 4096
 
 
 def _import_torch():
-    try:
-        import torch
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "SparseSupervisedAutoencoder needs PyTorch, an optional dependency of "
-            "skproj: pip install torch (or pip install 'skproj[torch]'); choose the "
-            "build for your machine at https://pytorch.org."
-        ) from exc
-    return torch
-
-
-# --- torch threads --------------------------------------------------------------
-#
-# torch's intra-op thread count and denormal mode are process-wide.  Fits that run
-# side by side in threads (joblib's threading backend) share one setting; the first
-# fit to enter sets it, the last one to leave restores it.
-
-_RUNTIME_LOCK = threading.Lock()
-_RUNTIME_STATE = {"depth": 0, "saved": None}
-
-
-def _thread_limit(torch, work_per_step):
-    """Threads one fit may use: one for small networks, fewer when joblib runs several fits.
-
-    A mini-batch step of a small network (``work_per_step`` multiply-adds in
-    the first layer below ``_MIN_WORK_FOR_THREADS``) takes well under a
-    millisecond: a second thread costs more to wake and synchronize than it
-    saves, and under contention spinning threads make a fit several times
-    slower (a default fit on scikit-learn's breast-cancer table: 4.0 s with two
-    threads against 3.1 s with one on an idle two-core machine, 15.5 s
-    against 6.7 s beside three busy processes).  joblib's process-based backends (loky, multiprocessing) start their workers
-    with ``OMP_NUM_THREADS = cpu_count // n_jobs``; honour it even when torch was
-    imported before the variable was set.  Inside a joblib thread-pool worker
-    (threading backend), several fits share the cores: use one thread each.
-    """
-    limit = torch.get_num_threads()
-    if work_per_step < _MIN_WORK_FOR_THREADS:
-        return 1
-    env = os.environ.get("OMP_NUM_THREADS", "")
-    if env.isdigit() and int(env) > 0:
-        limit = min(limit, int(env))
-    if threading.current_thread() is not threading.main_thread():
-        limit = 1
-    return max(1, limit)
-
-
-@contextmanager
-def _torch_runtime(torch, work_per_step):
-    with _RUNTIME_LOCK:
-        if _RUNTIME_STATE["depth"] == 0:
-            _RUNTIME_STATE["saved"] = torch.get_num_threads()
-            torch.set_num_threads(_thread_limit(torch, work_per_step))
-            # Weights clipped by a projection and Adam's tiny steps produce
-            # denormal floats, which are 10-100x slower on x86 CPUs.
-            torch.set_flush_denormal(True)
-        _RUNTIME_STATE["depth"] += 1
-    try:
-        yield
-    finally:
-        with _RUNTIME_LOCK:
-            _RUNTIME_STATE["depth"] -= 1
-            if _RUNTIME_STATE["depth"] == 0:
-                torch.set_num_threads(_RUNTIME_STATE["saved"])
-                torch.set_flush_denormal(False)
-
-
-def _resolve_device(torch, device):
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device='cuda' was requested but torch finds no CUDA device; "
-                         "use device='auto' or 'cpu'.")
-    return device
+    return import_torch("SparseSupervisedAutoencoder")
 
 
 class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMixin,
@@ -507,13 +434,15 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
                 f"data; got 1 class ({self.classes_[0]!r})."
             )
         y_encoded = encoder.transform(y)
-        self.device_ = _resolve_device(torch, self.device)
+        self.device_ = resolve_device(torch, self.device)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         if self.batch_size == "auto":
             self.batch_size_ = math.ceil(X.shape[0] / _AUTO_STEPS_PER_EPOCH)
         else:
             self.batch_size_ = min(self.batch_size, X.shape[0])
-        with _torch_runtime(torch, self.batch_size_ * X.shape[1] * sizes[0]):
+        layers = [X.shape[1], *sizes, len(self.classes_)]
+        n_weights = 2 * sum(a * b for a, b in zip(layers[:-1], layers[1:]))  # and the decoder
+        with torch_runtime(torch, max_threads=max_threads_for(n_weights * self.batch_size_)):
             self.n_threads_ = torch.get_num_threads()
             # Sparse input stays sparse: the training densifies one mini-batch at a time.
             X = X.astype(np.float32) if sp.issparse(X) else np.asarray(X, dtype=np.float32)
@@ -734,11 +663,8 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         state = dict(super().__getstate__())  # BaseEstimator returns __dict__ itself
         network = state.pop("network_", None)
         if network is not None:
-            torch = _import_torch()
-            buffer = io.BytesIO()
-            torch.save({key: value.detach().cpu() for key, value in
-                        network.state_dict().items()}, buffer)
-            state["_network_state"] = (network.config, buffer.getvalue())
+            state["_network_state"] = (network.config,
+                                       state_dict_bytes(_import_torch(), network))
         return state
 
     def __setstate__(self, state):
@@ -748,16 +674,8 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
             from skproj.autoencoder._network import SupervisedAutoencoder
 
             config, payload = saved
-            device = state.get("device_", "cpu")
-            if device != "cpu" and not (device == "cuda" and torch.cuda.is_available()):
-                warnings.warn(
-                    f"This SparseSupervisedAutoencoder was fitted on {device!r}, which is not "
-                    "available here; the network is loaded on the CPU.", UserWarning)
-                device = "cpu"
-            weights = torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
             network = SupervisedAutoencoder(**config).to_empty(device="cpu")
-            network.load_state_dict(weights)
-            network.eval()
-            state["network_"] = network.to(device)
-            state["device_"] = device
+            state["network_"], state["device_"] = load_state_dict(
+                torch, network, payload, state.get("device_", "cpu"),
+                "SparseSupervisedAutoencoder")
         super().__setstate__(state)

@@ -15,13 +15,18 @@ neurons or filters drop out:
   skorch through :func:`skorch_callback`): :class:`ProjectEvery`,
   :class:`ProjectThenFreeze` ("double descent"), :class:`ShrinkingRounds`;
 - :func:`shrink` builds the physically smaller model; :func:`sparsity_report`
-  reports the groups and weights kept per layer.
+  reports the groups and weights kept per layer;
+- the proximal l1 step (:class:`ProximalL1`) and :func:`fit_to_nonzeros`, which
+  chooses its strength for a target number of non-zero weights, train networks
+  with an l1 penalty instead of a constraint; :func:`run_epochs` is a plain
+  mini-batch loop that drives the schedules.
 
 torch is imported only when these are called.
 """
 
 from skproj.nn._callbacks import Callback, CallbackList
 from skproj.nn._functional import project_parameter_
+from skproj.nn._loop import run_epochs
 from skproj.nn._prune import (
     GROUPINGS,
     GlobalConstraint,
@@ -31,6 +36,14 @@ from skproj.nn._prune import (
     enforce_masks_,
     remove,
 )
+from skproj.nn._proximal import (
+    L1TargetResult,
+    ProximalL1,
+    count_nonzeros,
+    fit_to_nonzeros,
+    l1_weights,
+    soft_threshold_,
+)
 from skproj.nn._schedules import ProjectEvery, ProjectThenFreeze, ShrinkingRounds, skorch_callback
 from skproj.nn._shrink import format_report, shrink, sparsity_report
 
@@ -39,17 +52,24 @@ __all__ = [
     "Callback",
     "CallbackList",
     "GlobalConstraint",
+    "L1TargetResult",
     "ParameterConstraint",
     "ProjectEvery",
     "ProjectThenFreeze",
+    "ProximalL1",
     "ShrinkingRounds",
     "constrain",
     "constraints_of",
+    "count_nonzeros",
     "enforce_masks_",
+    "fit_to_nonzeros",
     "format_report",
+    "l1_weights",
     "project_parameter_",
     "remove",
+    "run_epochs",
     "shrink",
     "skorch_callback",
+    "soft_threshold_",
     "sparsity_report",
 ]

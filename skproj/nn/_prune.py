@@ -105,8 +105,9 @@ class ParameterConstraint:
         The module that owns the parameter.
     name : str
         The parameter's name in ``module``.
-    constraint : Constraint
-        The set, with its radius (``constraint.level``).
+    constraint : Constraint or None
+        The set, with its radius (``constraint.level``); None for a mask
+        only (zeros frozen, nothing projected).
     groups : {"inputs", "outputs"}
         Which slices of the parameter are the groups.
     """
@@ -132,11 +133,23 @@ class ParameterConstraint:
 
     @property
     def level(self):
-        return self.constraint.level
+        return self._constraint().level
+
+    @property
+    def zeroes_groups(self):
+        """Whether the projection can zero whole groups (a radius can keep k of them)."""
+        return self.constraint is not None and self.constraint.zeroes_groups
+
+    def _constraint(self):
+        if self.constraint is None:
+            raise ValueError(f"{self!r} is a mask only (constrain(..., constraint=None)): "
+                             "it freezes zeros but projects nothing.")
+        return self.constraint
 
     def matrix(self):
         """The parameter as the projection sees it: ``(matrix, axis, write_back)``."""
-        return _group_matrix(self.param.detach(), self.groups, self.constraint.is_matrix)
+        is_matrix = self.constraint is not None and self.constraint.is_matrix
+        return _group_matrix(self.param.detach(), self.groups, is_matrix)
 
     def apply_mask(self):
         """Zero the masked entries of the parameter (in place, outside autograd)."""
@@ -153,7 +166,8 @@ class ParameterConstraint:
             The radius (the set's ``level``) for this projection; the
             constraint's own by default.
         """
-        constraint = self.constraint if level is None else self.constraint.with_level(level)
+        constraint = self._constraint()
+        constraint = constraint if level is None else constraint.with_level(level)
         with _torch().no_grad():
             self.apply_mask()
             matrix, _, write_back = self.matrix()
@@ -176,6 +190,8 @@ class ParameterConstraint:
     def group_norms(self):
         """Norm of every group (the set's inner norm), as a tensor on the parameter's device."""
         matrix, _, _ = self.matrix()
+        if self.constraint is None:
+            return matrix.abs()
         return self.constraint.group_norms(matrix)
 
     def support(self):
@@ -187,7 +203,7 @@ class ParameterConstraint:
         torch = _torch()
         shape = self.param.shape
         keep = torch.as_tensor(keep, device=self.param.device, dtype=torch.bool)
-        if not self.constraint.is_matrix:
+        if self.constraint is None or not self.constraint.is_matrix:
             return keep.reshape(shape)
         if self.groups == "outputs":
             return keep.reshape(-1, *([1] * (len(shape) - 1))).expand(shape)
@@ -197,16 +213,16 @@ class ParameterConstraint:
 
     def radius_function(self):
         matrix, _, _ = self.matrix()
-        return self.constraint.radius_function(matrix)
+        return self._constraint().radius_function(matrix)
 
     def breakpoints(self):
         matrix, _, _ = self.matrix()
-        return self.constraint._breakpoints(matrix)
+        return self._constraint()._breakpoints(matrix)
 
     def radius_for_groups(self, k):
         """The radius whose projection keeps ``k`` groups (see ``Constraint.radius_for_groups``)."""
         matrix, _, _ = self.matrix()
-        return self.constraint.radius_for_groups(matrix, k)
+        return self._constraint().radius_for_groups(matrix, k)
 
     def remove(self):
         """Make the pruning permanent and drop the bookkeeping (as ``torch.nn.utils.prune.remove``)."""
@@ -233,8 +249,10 @@ def constrain(module, name="weight", constraint="bilevel_l1inf", *, eta=None,
         E.g. a ``Linear`` or a ``Conv2d`` layer.
     name : str, default="weight"
         The parameter to constrain.
-    constraint : str or Constraint, default="bilevel_l1inf"
-        The set (see :func:`skproj.projections.get_constraint`).
+    constraint : str, Constraint or None, default="bilevel_l1inf"
+        The set (see :func:`skproj.projections.get_constraint`); None
+        attaches a mask only, to freeze the zeros a weight already has (as
+        ``torch.nn.utils.prune.custom_from_mask``).
     eta : float, optional
         Its radius (replaces the constraint's own).
     groups : {"inputs", "outputs"}, default="inputs"
@@ -268,8 +286,9 @@ def constrain(module, name="weight", constraint="bilevel_l1inf", *, eta=None,
     param = getattr(module, name, None)
     if not isinstance(param, torch.nn.Parameter):
         raise ValueError(f"{type(module).__name__} has no parameter named {name!r}.")
-    constraint = get_constraint(constraint, eta=eta)
-    if constraint.is_matrix:
+    if constraint is not None:
+        constraint = get_constraint(constraint, eta=eta)
+    if constraint is not None and constraint.is_matrix:
         if param.dim() < 2:
             raise ValueError(f"{name!r} of {type(module).__name__} has shape "
                              f"{tuple(param.shape)}: a set of matrices needs 2 or more "
@@ -354,6 +373,10 @@ class GlobalConstraint:
     @property
     def level(self):
         return self.eta
+
+    @property
+    def zeroes_groups(self):
+        return self.members[0].zeroes_groups
 
     def member_levels(self, level=None):
         """The radius of every member for the global budget (``None`` entries: no change)."""

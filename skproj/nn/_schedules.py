@@ -118,7 +118,9 @@ class ShrinkingRounds(Callback):
     Parameters
     ----------
     target : ParameterConstraint or GlobalConstraint
-        What to project (one target: its radius decides the last round).
+        What to project (one target: its radius decides the last round).  A
+        set that zeroes no group (the l2 ball, a target sparsity) gets a
+        single round at its own level.
     keep : float in (0, 1), default=0.5
         Share of the alive groups an intermediate round keeps.
     epochs_per_round : int or None, default=None
@@ -164,6 +166,13 @@ class ShrinkingRounds(Callback):
 
     def end_round(self, module=None):
         """Project and freeze; returns True when this was the last round."""
+        if not self.target.zeroes_groups:
+            # A set whose projection zeroes no group (a target sparsity such as
+            # the group Hoyer set): no radius keeps k groups, one round at its level.
+            self.target.project().freeze()
+            self.n_rounds += 1
+            self.finished = True
+            return True
         n_alive = int(self.target.support().sum())
         n_keep = math.ceil(self.keep * n_alive) if n_alive >= 2 else n_alive
         planned = self.planned_rounds

@@ -1,0 +1,77 @@
+"""Which defaults hold on real data? The selector's radius scale and sub-classes (issue 13).
+
+Run ``python benchmarks/bench_defaults.py [--datasets NAME ...]`` under
+``flock /tmp/skproj-heavy.lock``.  For every real data set of
+``benchmarks/_real_data.py`` (standardized inside each fold), the 4-fold
+cross-validated accuracy and the number of kept features of
+``ProjectionFeatureSelector`` (its own ``ProjectedLogisticRegression``
+predictions) for a grid of ``eta`` and ``n_subclasses`` in {1, 2}, beside
+``LogisticRegression(C=1)`` on all features.  This is plain (not nested) CV:
+it shows how accuracy and kept features move with each setting, not an
+unbiased accuracy of a tuned model (``bench_real_data.py`` gives those).
+
+The autoencoder's settings (``n_subclasses``, ``reconstruction_weight``) are
+compared in ``bench_rankings.py``, whose fold fits give their accuracy too.
+"""
+
+import argparse
+import os
+import sys
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _real_data  # noqa: E402
+
+from skproj.feature_selection import ProjectedLogisticRegression, ProjectionFeatureSelector  # noqa: E402,E501
+
+ETAS = [0.25, 1.0, 4.0, 16.0, 64.0]
+DATASETS = ["breast_cancer", "wine", "gse7390", "pbmc68k", "acsf1", "reuters_r8"]
+
+
+def cv_scores(model, X, y):
+    """4-fold accuracy and mean kept features of ``StandardScaler + model``."""
+    folds = StratifiedKFold(4, shuffle=True, random_state=0)
+    result = cross_validate(make_pipeline(StandardScaler(), model), X, y, cv=folds,
+                            return_estimator=True)
+    kept = [pipe[-1].get_support().sum() if hasattr(pipe[-1], "get_support") else X.shape[1]
+            for pipe in result["estimator"]]
+    return result["test_score"].mean(), float(np.mean(kept))
+
+
+def study(dataset):
+    data = _real_data.load(dataset)
+    X, y = data.X, data.y
+    print(f"\n{dataset}: {X.shape[0]} x {X.shape[1]}, {data.n_classes} classes; "
+          f"load {os.getloadavg()[0]:.1f}", flush=True)
+    acc, _ = cv_scores(LogisticRegression(C=1.0, max_iter=1000), X, y)
+    print(f"  LogisticRegression(C=1), all features: {acc:.3f}", flush=True)
+    print(f"  {'eta':>6s} " + " ".join(f"{f'n_subclasses={k}':>22s}" for k in (1, 2)))
+    for eta in ETAS:
+        cells = []
+        for n_subclasses in (1, 2):
+            model = ProjectionFeatureSelector(
+                ProjectedLogisticRegression(n_subclasses=n_subclasses), eta=eta)
+            acc, kept = cv_scores(model, X, y)
+            cells.append(f"{acc:.3f} ({kept:7.1f} kept)")
+        print(f"  {eta:6.2f} " + " ".join(f"{c:>22s}" for c in cells), flush=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", nargs="+", default=DATASETS, choices=DATASETS)
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    warnings.filterwarnings("ignore", category=UserWarning)
+    for dataset in args.datasets:
+        study(dataset)
+
+
+if __name__ == "__main__":
+    main()

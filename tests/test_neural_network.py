@@ -1,0 +1,233 @@
+"""skproj.neural_network: sparse MLPs with a target number of non-zero weights; Mackey-Glass."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.estimator_checks import (
+    check_dataframe_column_names_consistency,
+    check_param_validation,
+    parametrize_with_checks,
+)
+
+from skproj.datasets import make_mackey_glass
+
+torch = pytest.importorskip("torch")
+
+from skproj.neural_network import SparseMLPClassifier, SparseMLPRegressor  # noqa: E402
+
+# Small and fast: every estimator check fits several times.
+FAST = dict(target_nonzeros=0.5, hidden_layer_sizes=(8,), n_epochs=8, n_finetune_epochs=8,
+            learning_rate=1e-2, batch_size=32, max_trials=3, tol=0.2, random_state=0)
+TINY = dict(hidden_layer_sizes=(16,), n_epochs=25, n_finetune_epochs=10, learning_rate=1e-2,
+            batch_size=32, random_state=0)
+
+
+
+
+@parametrize_with_checks([SparseMLPRegressor(**FAST), SparseMLPClassifier(**FAST)])
+def test_sklearn_compatible(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check(estimator)
+
+
+@pytest.mark.parametrize("Estimator", [SparseMLPRegressor, SparseMLPClassifier])
+@pytest.mark.parametrize("check", [check_param_validation,
+                                   check_dataframe_column_names_consistency],
+                         ids=lambda c: getattr(c, "__name__", c))
+def test_checks_sklearn_runs_on_itself(Estimator, check):
+    pytest.importorskip("pandas")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check(Estimator.__name__, Estimator(**FAST))
+
+
+def _regression(n_samples=150, seed=0):
+    X, y = make_regression(n_samples=n_samples, n_features=6, n_informative=3, noise=1.0,
+                           random_state=seed)
+    return X, y
+
+
+def _classification(n_classes=3, seed=0):
+    X, y = make_classification(n_samples=150, n_features=6, n_informative=4, n_redundant=0,
+                               n_classes=n_classes, random_state=seed)
+    return X, y
+
+
+def test_regressor_reaches_the_global_target():
+    X, y = _regression()
+    model = SparseMLPRegressor(40, **TINY).fit(X, y)
+    assert model.target_reached_ and abs(model.n_nonzeros_.sum() - 40) <= 2
+    np.testing.assert_array_equal(model.n_weights_, [96, 16])
+    np.testing.assert_array_equal(model.target_nonzeros_, [40])
+    # the counts are those of the fitted weights, and the fine-tuning kept the zeros
+    np.testing.assert_array_equal(model.n_nonzeros_, [np.count_nonzero(c) for c in model.coefs_])
+    assert [c.shape for c in model.coefs_] == [(6, 16), (16, 1)]
+    assert [b.shape for b in model.intercepts_] == [(16,), (1,)]
+    assert model.alpha_.shape == (2,) and model.alpha_[0] == model.alpha_[1] > 0
+    assert model.n_trials_ == len(model.trials_) <= 10
+    assert model.score(X, y) > 0.8
+    # the last trial's count is where the fine-tuning started, and stays
+    finetune = [h for h in model.history_ if h["phase"] == "finetune"]
+    assert len(finetune) == TINY["n_finetune_epochs"]
+    assert all(h["nonzeros"] == model.n_nonzeros_.sum() for h in finetune)
+    search = [h for h in model.history_ if h["phase"] == "search"]
+    assert len(search) == model.n_trials_ * TINY["n_epochs"]
+    assert model.n_epochs_total_ == len(model.history_)
+    assert {h["trial"] for h in search} == set(range(model.n_trials_))
+
+
+def test_classifier_per_layer_targets_each_met_and_labels_kept():
+    X, y = _classification()
+    labels = np.array(["ant", "bee", "cat"])[y]
+    model = SparseMLPClassifier([30, 20], **TINY).fit(X, labels)
+    assert model.target_reached_
+    assert np.all(np.abs(model.n_nonzeros_ - [30, 20]) <= [2, 1])
+    assert len(set(model.alpha_)) == 2
+    assert list(model.classes_) == ["ant", "bee", "cat"]
+    proba = model.predict_proba(X)
+    assert proba.shape == (150, 3) and np.allclose(proba.sum(axis=1), 1)
+    np.testing.assert_array_equal(model.predict(X), model.classes_[proba.argmax(axis=1)])
+    assert model.score(X, labels) > 0.7
+
+
+def test_share_target_and_dense_model():
+    X, y = _regression()
+    share = SparseMLPRegressor(0.25, **TINY).fit(X, y)
+    np.testing.assert_array_equal(share.target_nonzeros_, [28])  # 25 % of 112 weights
+    dense = SparseMLPRegressor(None, **TINY).fit(X, y)
+    np.testing.assert_array_equal(dense.n_nonzeros_, dense.n_weights_)
+    assert dense.n_trials_ == 0 and np.all(dense.alpha_ == 0)
+    assert {h["phase"] for h in dense.history_} == {"dense"}
+
+
+def test_same_random_state_same_model():
+    X, y = _regression()
+    a = SparseMLPRegressor(40, **TINY).fit(X, y)
+    b = SparseMLPRegressor(40, **TINY).fit(X, y)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    np.testing.assert_array_equal(a.alpha_, b.alpha_)
+    c = SparseMLPRegressor(40, **{**TINY, "random_state": 1}).fit(X, y)
+    assert not np.array_equal(a.predict(X), c.predict(X))
+
+
+def test_unreachable_target_warns_and_keeps_the_closest():
+    X, y = _regression()
+    with pytest.warns(ConvergenceWarning, match="closest network"):
+        model = SparseMLPRegressor(40, **{**TINY, "max_trials": 1, "tol": 0.0}).fit(X, y)
+    assert not model.target_reached_ and model.n_trials_ == 1
+    assert model.n_nonzeros_.sum() == model.trials_[0]["total"]
+
+
+def test_regressor_multi_output_and_target_scaling():
+    X, y = _regression()
+    Y = np.column_stack([y, 1000.0 * y + 5.0])
+    model = SparseMLPRegressor(60, **TINY).fit(X, Y)
+    prediction = model.predict(X)
+    assert prediction.shape == (150, 2)
+    np.testing.assert_allclose(prediction[:, 1], 1000.0 * prediction[:, 0] + 5.0, rtol=0.05,
+                               atol=0.05 * np.std(Y[:, 1]))
+
+
+def test_verbose_prints_trials(capsys):
+    X, y = _regression()
+    SparseMLPRegressor(40, **{**TINY, "verbose": 1, "n_finetune_epochs": 2}).fit(X, y)
+    out = capsys.readouterr().out
+    assert "[fit_to_nonzeros] trial 0" in out and "finetune" in out
+
+
+def test_bad_targets():
+    X, y = _regression()
+    with pytest.raises(ValueError, match="exceeds the 112 weights"):
+        SparseMLPRegressor(113, **TINY).fit(X, y)
+    with pytest.raises(ValueError, match="must be 2 ints"):
+        SparseMLPRegressor([10, 10, 10], **TINY).fit(X, y)
+    with pytest.raises(ValueError, match="must be 2 ints"):
+        SparseMLPRegressor([10, 17], **TINY).fit(X, y)  # 17 > the 16 weights of layer 2
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        SparseMLPRegressor(10, hidden_layer_sizes=(0,)).fit(X, y)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        SparseMLPClassifier(10, **TINY).fit(X, np.zeros(len(X)))
+
+
+def test_pickle_round_trip():
+    X, y = _classification()
+    model = SparseMLPClassifier(30, **TINY).fit(X, y)
+    clone = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(clone.predict_proba(X), model.predict_proba(X))
+    np.testing.assert_array_equal(clone.n_nonzeros_, model.n_nonzeros_)
+    assert clone.device_ == "cpu" and "network_" in vars(model)
+
+
+def test_cuda_model_loads_without_cuda(monkeypatch):
+    X, y = _regression()
+    model = SparseMLPRegressor(40, **TINY).fit(X, y)
+    expected = model.predict(X)
+    state = model.__getstate__()
+    state["device_"] = "cuda"  # what a fit on a GPU machine stores
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    restored = SparseMLPRegressor.__new__(SparseMLPRegressor)
+    with pytest.warns(UserWarning, match="loaded on the CPU"):
+        restored.__setstate__(state)
+    assert restored.device_ == "cpu"
+    np.testing.assert_array_equal(restored.predict(X), expected)
+
+
+def test_cuda_request_without_cuda(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    X, y = _regression()
+    with pytest.raises(ValueError, match="no CUDA device"):
+        SparseMLPRegressor(40, **{**TINY, "device": "cuda"}).fit(X, y)
+
+
+@pytest.mark.cuda
+def test_cuda_fit_predict_pickle():
+    X, y = _regression()
+    model = SparseMLPRegressor(40, **{**TINY, "device": "cuda"}).fit(X, y)
+    assert model.device_ == "cuda" and model.network_[0].weight.device.type == "cuda"
+    assert model.target_reached_
+    clone = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(clone.predict(X), model.predict(X), rtol=1e-6)
+
+
+# --- Mackey-Glass ------------------------------------------------------------------------
+
+
+def test_mackey_glass_windows_and_determinism():
+    X, y = make_mackey_glass(200, n_lags=4, horizon=2, sample_step=1.0)
+    assert X.shape == (200, 4) and y.shape == (200,)
+    np.testing.assert_array_equal(X[1:, :-1], X[:-1, 1:])  # sliding windows
+    np.testing.assert_array_equal(y[:-2], X[2:, -1])  # two steps ahead of the last input
+    again, _ = make_mackey_glass(200, n_lags=4, horizon=2, sample_step=1.0)
+    np.testing.assert_array_equal(X, again)
+    other, _ = make_mackey_glass(200, n_lags=4, horizon=2, sample_step=1.0, random_state=1)
+    assert not np.allclose(X, other)
+    noisy_X, noisy_y = make_mackey_glass(200, n_lags=4, horizon=2, sample_step=1.0, noise=0.1)
+    np.testing.assert_array_equal(noisy_X, X)
+    assert 0.05 < np.std(noisy_y - y) < 0.2
+
+
+def test_mackey_glass_solves_the_delay_equation():
+    """Central differences of the series match the right-hand side with tau = 17."""
+    dt = 0.1
+    X, y = make_mackey_glass(3000, n_lags=1, sample_step=dt, dt=dt, n_transient=100)
+    x = X[:, 0]
+    delay = 170
+    derivative = (x[delay + 2:] - x[delay:-2]) / (2 * dt)
+    lagged = x[1:-delay - 1]
+    right = 0.2 * lagged / (1 + lagged ** 10) - 0.1 * x[delay + 1:-1]
+    np.testing.assert_allclose(derivative, right, atol=2e-4)
+    assert np.abs(right).max() > 0.01  # not a trivial, flat series
+
+
+def test_mackey_glass_bad_arguments():
+    with pytest.raises(ValueError, match="sample_step must be a positive multiple of dt"):
+        make_mackey_glass(10, sample_step=0.25)
+    with pytest.raises(ValueError, match="n_lags must be a positive int"):
+        make_mackey_glass(10, n_lags=0)
+    with pytest.raises(ValueError, match="tau must be positive"):
+        make_mackey_glass(10, tau=-1.0)

@@ -1,0 +1,372 @@
+"""skproj.nn: the proximal l1 step (ProximalL1) and the choice of alpha (fit_to_nonzeros)."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Lasso
+
+torch = pytest.importorskip("torch")
+
+from skproj.nn import (  # noqa: E402
+    Callback,
+    ProximalL1,
+    count_nonzeros,
+    fit_to_nonzeros,
+    l1_weights,
+    run_epochs,
+    soft_threshold_,
+)
+from skproj.nn._proximal import _next_alpha  # noqa: E402
+
+
+def _soft_threshold_reference(w, t):
+    """The closed form of the prox of t*|.|, entry by entry, in plain Python."""
+    return np.array([math.copysign(max(abs(a) - b, 0.0), a) for a, b in
+                     zip(w.ravel(), np.broadcast_to(t, w.shape).ravel())]).reshape(w.shape)
+
+
+def _mlp(sizes=(5, 8, 6, 1), seed=0):
+    torch.manual_seed(seed)
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        if i:
+            layers.append(torch.nn.ReLU())
+        layers.append(torch.nn.Linear(a, b))
+    return torch.nn.Sequential(*layers)
+
+
+# --- soft threshold -----------------------------------------------------------------
+
+
+@given(arrays(np.float64, st.integers(0, 30), elements=st.floats(-1e3, 1e3)),
+       st.floats(0, 1e3))
+def test_soft_threshold_matches_closed_form(values, threshold):
+    tensor = torch.tensor(values)
+    out = soft_threshold_(tensor, threshold)
+    assert out is tensor  # in place
+    np.testing.assert_allclose(tensor.numpy(), _soft_threshold_reference(values, threshold),
+                               rtol=1e-12, atol=1e-12)
+    assert np.all(np.abs(tensor.numpy()) <= np.abs(values))
+
+
+def test_soft_threshold_per_entry_and_is_the_prox():
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(4, 7))
+    t = rng.uniform(0, 1, size=(4, 7))
+    got = soft_threshold_(torch.tensor(w), torch.tensor(t)).numpy()
+    np.testing.assert_allclose(got, _soft_threshold_reference(w, t), rtol=1e-12)
+    # the prox minimizes 0.5 (x - w)^2 + t |x| entry by entry: no grid point does better
+    grid = np.linspace(-4, 4, 8001)
+    for (i, j), value in np.ndenumerate(w):
+        objective = 0.5 * (grid - value) ** 2 + t[i, j] * np.abs(grid)
+        best = 0.5 * (got[i, j] - value) ** 2 + t[i, j] * abs(got[i, j])
+        assert best <= objective.min() + 1e-12
+
+
+def test_soft_threshold_on_a_parameter_keeps_autograd_usable():
+    layer = torch.nn.Linear(6, 3)
+    soft_threshold_(layer.weight, 0.2)
+    assert layer.weight.requires_grad
+    layer(torch.randn(4, 6)).sum().backward()
+    assert layer.weight.grad is not None
+
+
+# --- which tensors are penalized ------------------------------------------------------
+
+
+def test_l1_weights_are_the_matrices_and_kernels_not_biases_or_norm_scales():
+    network = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),
+        torch.nn.Flatten(), torch.nn.Linear(4 * 6 * 6, 5), torch.nn.LayerNorm(5),
+        torch.nn.Linear(5, 2))
+    weights = l1_weights(network)
+    assert [w.shape for w in weights] == [(4, 1, 3, 3), (5, 144), (2, 5)]
+    assert all(w is p for w, p in zip(weights, (network[0].weight, network[4].weight,
+                                                network[6].weight)))
+    np.testing.assert_array_equal(count_nonzeros(network), [36, 720, 10])
+
+
+# --- the proximal step ----------------------------------------------------------------
+
+
+def _one_step(optimizer_name, alpha, lr=0.05):
+    """A network, the gradient at its weights, and the network after one proximal step."""
+    network = _mlp()
+    x, y = torch.randn(32, 5, generator=torch.Generator().manual_seed(1)), torch.ones(32, 1)
+    before = {name: p.detach().clone() for name, p in network.named_parameters()}
+    optimizer = (torch.optim.SGD(network.parameters(), lr=lr) if optimizer_name == "sgd"
+                 else torch.optim.Adam(network.parameters(), lr=lr))
+    prox = ProximalL1(optimizer, alpha)
+    prox.on_train_begin(network)
+    optimizer.zero_grad()
+    torch.nn.functional.mse_loss(network(x), y).backward()
+    grads = {name: p.grad.detach().clone() for name, p in network.named_parameters()}
+    optimizer.step()
+    prox.on_step_end(network)
+    after = {name: p.detach().clone() for name, p in network.named_parameters()}
+    return before, grads, after
+
+
+def test_sgd_step_then_threshold_at_lr_alpha_biases_untouched():
+    lr, alpha = 0.05, 0.3
+    before, grads, after = _one_step("sgd", alpha, lr)
+    for name in before:
+        moved = (before[name] - lr * grads[name]).numpy()
+        expected = _soft_threshold_reference(moved, lr * alpha) if name.endswith("weight") \
+            else moved  # biases: the plain gradient step, never thresholded
+        np.testing.assert_allclose(after[name].numpy(), expected, rtol=1e-5, atol=1e-7)
+    assert any((after[n] == 0).any() for n in after if n.endswith("weight"))
+    assert not any((after[n] == 0).any() for n in after if n.endswith("bias"))
+
+
+def test_adam_threshold_is_per_coordinate_from_the_second_moment():
+    """First Adam step: m_hat = g, v_hat = g^2, so the step is lr g / (|g| + eps)."""
+    lr, alpha, eps = 0.05, 0.3, 1e-8
+    before, grads, after = _one_step("adam", alpha, lr)
+    for name in before:
+        g = grads[name].double().numpy()
+        denominator = np.abs(g) + eps
+        moved = before[name].double().numpy() - lr * g / denominator
+        expected = (_soft_threshold_reference(moved, lr * alpha / denominator)
+                    if name.endswith("weight") else moved)
+        np.testing.assert_allclose(after[name].numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_per_layer_alpha_and_zero_alpha():
+    network = _mlp()
+    optimizer = torch.optim.SGD(network.parameters(), lr=0.1)
+    prox = ProximalL1(optimizer, [0.0, 1e6, 0.0])
+    x, y = torch.randn(16, 5), torch.randn(16, 1)
+    optimizer.zero_grad()
+    torch.nn.functional.mse_loss(network(x), y).backward()
+    optimizer.step()
+    prox.on_step_end(network)  # resolves its weights on first use
+    counts = count_nonzeros(network)
+    assert counts[0] == 40 and counts[1] == 0 and counts[2] == 6
+    assert (network[2].bias != 0).all()
+
+
+def test_proximal_sgd_and_proximal_adam_converge_to_the_lasso():
+    """Both metrics have the lasso's fixed points: the same solution as scikit-learn."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 8))
+    y = X @ np.array([2.0, -1.0, 0, 0, 0.5, 0, 0, 0]) + 0.1 * rng.normal(size=60)
+    alpha = 0.1
+    lasso = Lasso(alpha=alpha, fit_intercept=False, tol=1e-12, max_iter=100000).fit(X, y)
+    X_t, y_t = torch.tensor(X), torch.tensor(y)[:, None]
+    lipschitz = np.linalg.eigvalsh(X.T @ X / 60).max()
+    for make, n_steps in ((lambda p: torch.optim.SGD(p, lr=1 / lipschitz), 3000),
+                          (lambda p: torch.optim.Adam(p, lr=1e-2), 4000)):
+        layer = torch.nn.Linear(8, 1, bias=False).double()
+        optimizer = make(layer.parameters())
+        prox = ProximalL1(optimizer, alpha)
+        for step in range(n_steps):
+            if step == n_steps // 2:  # Adam with a fixed rate hovers; settle it
+                for group in optimizer.param_groups:
+                    group["lr"] *= 0.1
+            optimizer.zero_grad()
+            (0.5 * torch.nn.functional.mse_loss(layer(X_t), y_t)).backward()
+            optimizer.step()
+            prox.on_step_end(layer)
+        w = layer.weight.detach().numpy().ravel()
+        np.testing.assert_allclose(w, lasso.coef_, atol=2e-3)
+        np.testing.assert_array_equal(w != 0, lasso.coef_ != 0)
+
+
+def test_proximal_bad_arguments():
+    network = _mlp()
+    optimizer = torch.optim.SGD(network.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="metric"):
+        ProximalL1(optimizer, 0.1, metric="rmsprop")
+    with pytest.raises(ValueError, match="metric='adam' needs"):
+        ProximalL1(optimizer, 0.1, metric="adam").on_train_begin(network)
+    with pytest.raises(ValueError, match="alpha must be a number or a sequence of 3"):
+        ProximalL1(optimizer, [0.1, 0.2]).on_train_begin(network)
+    with pytest.raises(ValueError, match="alpha must be finite and >= 0"):
+        ProximalL1(optimizer, -1.0).on_train_begin(network)
+    other = torch.optim.SGD(_mlp().parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="not trained by the optimizer"):
+        ProximalL1(other, 0.1).on_train_begin(network)
+
+
+# --- the training loop ------------------------------------------------------------------
+
+
+class _Counter(Callback):
+    def __init__(self):
+        self.calls = []
+
+    def on_train_begin(self, module):
+        self.calls.append("begin")
+
+    def on_step_end(self, module):
+        self.calls.append("step")
+
+    def on_epoch_end(self, module):
+        self.calls.append("epoch")
+
+    def on_train_end(self, module):
+        self.calls.append("end")
+
+
+def test_run_epochs_calls_the_hooks_and_stops_on_request():
+    network = _mlp()
+    optimizer = torch.optim.SGD(network.parameters(), lr=0.01)
+    X, y = torch.randn(10, 5), torch.randn(10, 1)
+    counter = _Counter()
+    losses = []
+    done = run_epochs(network, optimizer, torch.nn.functional.mse_loss, X, y, n_epochs=3,
+                      batch_size=4, generator=torch.Generator().manual_seed(0),
+                      callbacks=counter, on_epoch=lambda e, loss: losses.append(loss))
+    assert done == 3 and len(losses) == 3
+    assert counter.calls == ["begin"] + (["step"] * 3 + ["epoch"]) * 3 + ["end"]
+    done = run_epochs(network, optimizer, torch.nn.functional.mse_loss, X, y, n_epochs=5,
+                      batch_size=4, generator=torch.Generator().manual_seed(0),
+                      on_epoch=lambda e, loss: e == 1)
+    assert done == 2
+
+
+# --- the choice of alpha -------------------------------------------------------------------
+
+
+def _problem(n_samples=120, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    X = torch.randn(n_samples, 5, generator=generator)
+    y = (X[:, :1] * X[:, 1:2] + torch.sin(X[:, 2:3])).detach()
+    return X, y
+
+
+def _trainer(X, y, n_epochs=30, lr=1e-2):
+    loss = torch.nn.functional.mse_loss
+
+    def train(network, alpha):
+        optimizer = torch.optim.Adam(network.parameters(), lr=lr)
+        run_epochs(network, optimizer, loss, X, y, n_epochs=n_epochs, batch_size=32,
+                   generator=torch.Generator().manual_seed(0),
+                   callbacks=ProximalL1(optimizer, alpha))
+
+    return train, lambda network: loss(network(X), y)
+
+
+@pytest.mark.parametrize("rule", ["secant", "gradient"])
+def test_global_target_reached_deterministically(rule):
+    X, y = _problem()
+    train, loss = _trainer(X, y)
+    network = _mlp((5, 16, 16, 1))
+    before = [p.detach().clone() for p in network.parameters()]
+    results = [fit_to_nonzeros(network, train, loss, 100, rule=rule, max_trials=10)
+               for _ in range(2)]
+    first, second = results
+    assert first.reached and abs(first.nonzeros.sum() - 100) <= 5
+    np.testing.assert_array_equal(count_nonzeros(first.network), first.nonzeros)
+    assert len(set(first.alpha)) == 1 and first.alpha[0] > 0  # one alpha for the network
+    np.testing.assert_array_equal(first.alpha, second.alpha)
+    np.testing.assert_array_equal(first.nonzeros, second.nonzeros)
+    assert len(first.trials) <= 10 and first.trials[-1]["reached"]
+    assert all(torch.equal(a, b) for a, b in zip(before, network.parameters()))  # untouched
+
+
+def test_per_layer_targets_each_met():
+    X, y = _problem()
+    train, loss = _trainer(X, y)
+    target = [40, 60, 8]
+    result = fit_to_nonzeros(_mlp((5, 16, 16, 1)), train, loss, target, max_trials=10)
+    assert result.reached
+    tolerance = np.maximum(0.05 * np.array(target), 1)
+    assert np.all(np.abs(result.nonzeros - target) <= tolerance)
+    assert len(set(result.alpha)) == 3  # one alpha per layer
+
+
+def test_unreachable_target_warns_and_returns_the_closest():
+    X, y = _problem()
+    train, loss = _trainer(X, y, n_epochs=5)
+    with pytest.warns(ConvergenceWarning, match="closest network"):
+        result = fit_to_nonzeros(_mlp((5, 16, 16, 1)), train, loss, 100, max_trials=2,
+                                 alpha_init=10.0, tol=0.0)
+    assert not result.reached and len(result.trials) == 2
+    errors = [t["error"] for t in result.trials]
+    best = int(np.argmin(errors))
+    np.testing.assert_array_equal(result.nonzeros, result.trials[best]["nonzeros"])
+    np.testing.assert_array_equal(count_nonzeros(result.network), result.nonzeros)
+
+    def no_pruning(network, alpha):  # whatever alpha, nothing is zeroed
+        train(network, 0.0)
+
+    with pytest.warns(ConvergenceWarning):
+        result = fit_to_nonzeros(_mlp((5, 16, 16, 1)), no_pruning, loss, 100, max_trials=3)
+    assert result.nonzeros.sum() == 5 * 16 + 16 * 16 + 16
+
+
+def test_warm_start_starts_from_an_earlier_trial():
+    X, y = _problem()
+    train, loss = _trainer(X, y)
+    starts = []
+
+    def spy(network, alpha):
+        starts.append(count_nonzeros(network).sum())
+        train(network, alpha)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = fit_to_nonzeros(_mlp((5, 16, 16, 1)), spy, loss, 100, warm_start=True,
+                                 max_trials=3, tol=0.0)
+    assert starts[0] == 5 * 16 + 16 * 16 + 16  # the first trial: the given network
+    assert [t["warm"] for t in result.trials] == [False] + [True] * (len(result.trials) - 1)
+    assert all(s < starts[0] for s in starts[1:])  # later ones: a trained, sparse network
+
+
+def test_fit_to_nonzeros_bad_arguments():
+    X, y = _problem()
+    train, loss = _trainer(X, y)
+    network = _mlp((5, 4, 1))  # 20 + 4 weights
+    with pytest.raises(ValueError, match=r"lie in \[1, \[24\]\]"):
+        fit_to_nonzeros(network, train, loss, 25)
+    with pytest.raises(ValueError, match="one int or 2 ints"):
+        fit_to_nonzeros(network, train, loss, [3, 3, 3])
+    with pytest.raises(ValueError, match="an int or a sequence of ints"):
+        fit_to_nonzeros(network, train, loss, 2.5)
+    with pytest.raises(ValueError, match="rule"):
+        fit_to_nonzeros(network, train, loss, 10, rule="median")
+    with pytest.raises(ValueError, match="max_trials"):
+        fit_to_nonzeros(network, train, loss, 10, max_trials=0)
+    with pytest.raises(ValueError, match="alpha_init must be positive"):
+        fit_to_nonzeros(network, train, loss, 10, alpha_init=0.0)
+
+
+# --- the update rules on known curves n(alpha) ------------------------------------------------
+
+
+def test_secant_solves_a_power_law_in_one_step():
+    def count(alpha):
+        return 3000.0 * (1e-4 / alpha) ** 1.3
+
+    history = [(1e-5, count(1e-5)), (1e-3, count(1e-3))]
+    alpha = _next_alpha(history, 2000, "secant")
+    assert count(alpha) == pytest.approx(2000, rel=1e-9)
+    # one side only: the slope of the last two trials extrapolates exactly too
+    history = [(1e-6, count(1e-6)), (1e-5, count(1e-5))]
+    assert count(_next_alpha(history, 2000, "secant")) == pytest.approx(2000, rel=1e-9)
+
+
+@given(st.floats(-8, 2), st.floats(0.1, 4), st.floats(-3, 3), st.integers(10, 10000))
+def test_next_alpha_stays_strictly_inside_the_bracket(log_low, width, shift, target):
+    low, high = 10.0 ** log_low, 10.0 ** (log_low + width)
+    history = [(low, target * 10 ** (1 + abs(shift))), (high, target * 10 ** (-1 - shift ** 2))]
+    alpha = _next_alpha(history, target, "secant")
+    assert low < alpha < high
+    gradients = np.geomspace(low / 100, high * 100, 50)
+    assert low < _next_alpha(history, target, "gradient", gradients) < high
+
+
+def test_gradient_rule_is_the_median_inside_the_bracket():
+    history = [(1.0, 500), (4.0, 50)]
+    gradients = np.array([0.5, 1.5, 2.0, 3.0, 9.0, 0.0])
+    assert _next_alpha(history, 100, "gradient", gradients) == 2.0
+    # none inside: the geometric midpoint
+    assert _next_alpha(history, 100, "gradient", np.array([0.1, 10.0])) == 2.0
