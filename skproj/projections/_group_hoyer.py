@@ -140,6 +140,14 @@ def project_group_hoyer(Y, sparsity, *, axis=0, weights=None, out=None, return_d
     --------
     hoyer_sparsity : the sparsity of every group and their average.
 
+    Notes
+    -----
+    The sums of squares are taken in the units of the matrix (rescaled when
+    its largest entry is beyond ~1e140 or below ~1e-140).  A group whose
+    entries are all below ~1e-140 times the matrix's largest entry has sums
+    of squares that underflow: it is then taken as 1-sparse (sparsity 1) and
+    left as it is.
+
     References
     ----------
     .. [1] R. Ohib, N. Gillis, N. Dalmasso, S. Shah, V. K. Potluru, S. Plis,
