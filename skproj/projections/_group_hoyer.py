@@ -142,11 +142,9 @@ def project_group_hoyer(Y, sparsity, *, axis=0, weights=None, out=None, return_d
 
     Notes
     -----
-    The sums of squares are taken in the units of the matrix (rescaled when
-    its largest entry is beyond ~1e140 or below ~1e-140).  A group whose
-    entries are all below ~1e-140 times the matrix's largest entry has sums
-    of squares that underflow: it is then taken as 1-sparse (sparsity 1) and
-    left as it is.
+    Each group's sums of squares are taken in units of its own largest entry,
+    so groups of very different scales in one matrix (1e-300 beside 1e100)
+    are projected as precisely as the others.
 
     References
     ----------
