@@ -334,6 +334,13 @@ def test_device_code_matches_the_kernel(axis):
             expected = project_group_hoyer(Y, s, axis=axis, weights=w)
         X, _, _ = _torch_hoyer.group_hoyer(torch.from_numpy(Y), s, axis, w)
         assert_close(X.numpy(), expected, rtol=1e-9)
+    scales = np.array([1.0, 1e-200, 1e-160, 1.0, 1e-300, 1e100])
+    Y = rng.standard_normal((30, 6)) * scales if axis == 0 else \
+        rng.standard_normal((6, 30)) * scales[:, None]
+    X, _, _ = _torch_hoyer.group_hoyer(torch.from_numpy(Y), 0.6, axis, np.ones(Y.shape[axis]))
+    largest = np.abs(Y).max(axis=axis, keepdims=True)
+    np.testing.assert_allclose(X.numpy() / largest,
+                               project_group_hoyer(Y, 0.6, axis=axis) / largest, atol=1e-9)
 
 
 @pytest.mark.cuda
