@@ -16,8 +16,9 @@ number of epochs with the zero pattern frozen:
 - skproj, bi-level l1,inf / l1,2 / exact l1,inf: the constraint attached with
   :func:`skproj.nn.constrain`; :class:`skproj.nn.ShrinkingRounds` halves the
   groups during training (each round projects at the radius that keeps half of
-  the survivors, the last one at the radius that keeps the target), then the
-  masks freeze the pattern;
+  the survivors, the last one at the radius that keeps the target; with
+  ``debias=True`` the survivors keep their values), then the masks freeze the
+  pattern;
 - ``torch.nn.utils.prune.ln_structured`` (L2 norm of the groups), once after
   training: magnitude pruning of the same groups;
 - ``torch.nn.utils.prune.global_unstructured`` (L1 magnitude), once after
@@ -118,8 +119,12 @@ def run_skproj(build, data, sparsity, constraint, epochs, seed):
         target = max(1, round((1 - sparsity) * n_groups))
         attached = constrain(layer, "weight", constraint, groups=groups)
         n_rounds = max(1, math.ceil(math.log2(n_groups / target)))
+        # debias: without it the last projection shrinks the surviving filters by
+        # about the (k+1)-th group norm, and 10 epochs of fine-tuning do not
+        # recover (measured: CNN at 50 % 0.961 against 0.980 debiased).
         schedules.append(ShrinkingRounds(attached, n_groups=target, n_rounds=n_rounds,
-                                         epochs_per_round=max(1, epochs[0] // n_rounds)))
+                                         epochs_per_round=max(1, epochs[0] // n_rounds),
+                                         debias=True))
     train(model, data, epochs[0], seed, schedules)  # the last round ends within the epochs
     assert all(schedule.finished for schedule in schedules)
     train(model, data, epochs[1], seed + 1)

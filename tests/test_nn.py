@@ -469,3 +469,18 @@ def test_shrinking_rounds_with_a_set_that_zeroes_no_group():
     rounds = ShrinkingRounds(attached)
     assert rounds.end_round() and rounds.finished and rounds.n_rounds == 1
     assert float(model[0].weight.detach().norm()) <= 0.5 * (1 + 1e-6)
+
+
+def test_shrinking_rounds_debias_keeps_the_survivors_values():
+    model = _mlp(n_in=64)
+    before = model[0].weight.detach().clone()
+    attached = constrain(model[0], "weight", "bilevel_l12")
+    rounds = ShrinkingRounds(attached, n_groups=10, n_rounds=1, debias=True)
+    assert rounds.end_round()
+    kept = attached.support()
+    assert int(kept.sum()) == 10
+    torch.testing.assert_close(model[0].weight.detach()[:, kept], before[:, kept])
+    assert torch.all(model[0].weight.detach()[:, ~kept] == 0)
+    # the ten survivors are the ten columns of largest l2 norm (the bi-level ranking)
+    assert set(torch.argsort(before.norm(dim=0))[-10:].tolist()) == set(
+        torch.nonzero(kept).flatten().tolist())

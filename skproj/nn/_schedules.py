@@ -130,6 +130,13 @@ class ShrinkingRounds(Callback):
         Exactly this many rounds, the last one at the target's radius
         whatever it removes (intermediate rounds project at the larger of
         the two radii).  ``None``: until the target's radius binds.
+    debias : bool, default=False
+        After each round, give the surviving entries back the values they had
+        before the projection: the projection chooses which groups survive,
+        the weights are not shrunk (as the relaxed lasso refits after the
+        lasso's selection).  The projection at the radius that keeps k groups
+        shrinks the survivors by about the (k+1)-th group norm, which a short
+        fine-tuning may not recover.
     n_groups : int or None, default=None
         Aim at a number of groups instead of the target's radius: every
         round keeps the larger of ``n_groups`` and ``keep`` of the alive
@@ -145,7 +152,7 @@ class ShrinkingRounds(Callback):
     """
 
     def __init__(self, target, *, keep=0.5, epochs_per_round=None, n_rounds=None,
-                 n_groups=None):
+                 n_groups=None, debias=False):
         targets = resolve_targets(target)
         if len(targets) != 1:
             raise ValueError("ShrinkingRounds takes one target (use a GlobalConstraint to "
@@ -158,6 +165,7 @@ class ShrinkingRounds(Callback):
                                  _check_positive_int(epochs_per_round, "epochs_per_round"))
         self.planned_rounds = (None if n_rounds is None
                                else _check_positive_int(n_rounds, "n_rounds"))
+        self.debias = debias
         self.n_groups = (None if n_groups is None
                          else _check_positive_int(n_groups, "n_groups"))
         self.n_rounds = 0
@@ -166,6 +174,18 @@ class ShrinkingRounds(Callback):
 
     def end_round(self, module=None):
         """Project and freeze; returns True when this was the last round."""
+        import torch
+
+        members = getattr(self.target, "members", [self.target])
+        before = [member.param.detach().clone() for member in members] if self.debias else None
+        last = self._project_round()
+        if before is not None:
+            with torch.no_grad():
+                for member, values in zip(members, before):
+                    member.param.copy_(values * member.mask)
+        return last
+
+    def _project_round(self):
         if not self.target.zeroes_groups:
             # A set whose projection zeroes no group (a target sparsity such as
             # the group Hoyer set): no radius keeps k groups, one round at its level.
