@@ -15,6 +15,8 @@ MODULES = [
     "skproj.feature_selection._selector",
     "skproj.feature_selection._stability",
     "skproj.projections._constraints",
+    "skproj.projections._group_hoyer",
+    "skproj.decomposition._sparse_nmf",
     "skproj.nn._prune",
     "skproj.nn._shrink",
     "skproj.nn._proximal",

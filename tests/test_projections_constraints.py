@@ -34,7 +34,7 @@ def _n_kept(constraint, Y, radius):
 
 
 def test_every_name_is_registered():
-    assert sorted(P.CONSTRAINTS) == sorted(FUNCTIONS)
+    assert sorted(P.CONSTRAINTS) == sorted([*FUNCTIONS, "group_hoyer"])
     assert set(P.MATRIX_CONSTRAINTS) == {
         "bilevel_l1inf", "bilevel_l11", "bilevel_l12", "l1inf_ball", "l12_ball"}
 

@@ -23,6 +23,7 @@ def _reference_rho(magnitudes, w, t):
     rho = np.empty(len(magnitudes))
     for i, (group, key) in enumerate(zip(magnitudes, keys)):
         u = w * np.maximum(key - t, 0)
+        u = u / u.max() if u.max() > 0 else u   # rho is scale-free: no underflow
         norm = np.sqrt(u @ u)
         if norm > 0:
             rho[i] = (w @ u) / norm
@@ -53,9 +54,10 @@ def reference_gsp(Y, s, axis=0, w=None):
     u = w * np.maximum(A / w - hi, 0)
     X = np.zeros_like(G)
     for i in range(len(G)):
-        squares = u[i] @ u[i]
+        unit = u[i] / u[i].max() if u[i].max() > 0 else u[i]
+        squares = unit @ unit
         if squares > 0:
-            X[i] = np.sign(G[i]) * u[i] * (A[i] @ u[i]) / squares
+            X[i] = np.sign(G[i]) * unit * (A[i] @ unit) / squares
         elif A[i].max() > 0:
             j = np.argmax(A[i] / w)
             X[i, j] = G[i, j]
@@ -247,6 +249,19 @@ def test_layouts_out_and_input_untouched():
     np.testing.assert_array_equal(in_place, expected)
 
 
+def test_groups_of_very_different_scales():
+    # Squares of the small groups would underflow in the units of the matrix;
+    # the kernel sums each group in units of its own largest entry.
+    rng = np.random.default_rng(14)
+    Y = rng.standard_normal((30, 6)) * np.array([1.0, 1e-200, 1e-160, 1.0, 1e-300, 1e100])
+    for s in (0.3, 0.6, 0.9):
+        X = project_group_hoyer(Y, s)
+        per_group, average = hoyer_sparsity(X)
+        assert average >= s - 1e-9
+        np.testing.assert_allclose(X / np.abs(Y).max(axis=0),
+                                   reference_gsp(Y, s) / np.abs(Y).max(axis=0), atol=1e-7)
+
+
 def test_huge_entries_are_rescaled():
     Y = np.random.default_rng(11).standard_normal((20, 8))
     np.testing.assert_allclose(project_group_hoyer(Y * 1e200, 0.8) / 1e200,
@@ -319,6 +334,13 @@ def test_device_code_matches_the_kernel(axis):
             expected = project_group_hoyer(Y, s, axis=axis, weights=w)
         X, _, _ = _torch_hoyer.group_hoyer(torch.from_numpy(Y), s, axis, w)
         assert_close(X.numpy(), expected, rtol=1e-9)
+    scales = np.array([1.0, 1e-200, 1e-160, 1.0, 1e-300, 1e100])
+    Y = rng.standard_normal((30, 6)) * scales if axis == 0 else \
+        rng.standard_normal((6, 30)) * scales[:, None]
+    X, _, _ = _torch_hoyer.group_hoyer(torch.from_numpy(Y), 0.6, axis, np.ones(Y.shape[axis]))
+    largest = np.abs(Y).max(axis=axis, keepdims=True)
+    np.testing.assert_allclose(X.numpy() / largest,
+                               project_group_hoyer(Y, 0.6, axis=axis) / largest, atol=1e-9)
 
 
 @pytest.mark.cuda

@@ -15,6 +15,7 @@ import copy
 import numpy as np
 
 from skproj.projections import _torch_backend
+from skproj.projections._group_hoyer import check_sparsity, hoyer_sparsity, project_group_hoyer
 from skproj.projections._matrix import (
     bilevel_l1inf,
     bilevel_l11,
@@ -43,6 +44,7 @@ __all__ = [
     "BilevelL12",
     "L1InfBall",
     "L12Ball",
+    "GroupHoyer",
     "CONSTRAINTS",
     "get_constraint",
 ]
@@ -488,14 +490,74 @@ class L1InfBall(_MatrixBall):
         return radius
 
 
+class GroupHoyer(Constraint):
+    r"""The matrices whose groups have an average Hoyer sparsity of at least ``sparsity``.
+
+    Set :math:`\{X : \frac{1}{r}\sum_j \operatorname{sp}(x_j) \ge s\}` with
+    :math:`\operatorname{sp}(x) = (\sqrt{n} - \|x\|_1/\|x\|_2)/(\sqrt{n} - 1)`
+    (weighted: see :func:`project_group_hoyer`), projected on by the group
+    sparse projection (GSP).  Its size parameter (:attr:`level`) is the
+    sparsity target, not a radius: a larger target is a smaller set.  GSP
+    zeroes entries inside the groups, never a whole group (a group it
+    sparsifies the most keeps its largest entry), so :meth:`radius_for_groups`
+    does not apply; :meth:`norm` is the average sparsity, and ``X`` lies in
+    the set iff ``norm(X) >= sparsity``.  Pruning with it (``groups="outputs"``
+    for a layer's filters, as in the paper) goes through the same toolkit as
+    the balls: ``skproj.nn.constrain(layer, "weight", "group_hoyer", eta=0.8,
+    groups="outputs")`` with a schedule.
+
+    Parameters
+    ----------
+    sparsity : float in [0, 1], default=0.5
+        Target average Hoyer sparsity of the groups.
+    axis : {0, 1}, default=0
+        Axis the groups run along: with 0 each column is a group, with 1 each row.
+    weights : array-like of shape (group length,), optional
+        Positive weight of each position in a group (the weighted measure).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skproj.projections import GroupHoyer
+    >>> Y = np.array([[3.0, 1.0], [2.0, 0.5], [1.0, 0.8]])
+    >>> target = GroupHoyer(sparsity=0.6)
+    >>> round(target.norm(target.project(Y)), 6)
+    0.6
+    """
+
+    name = "group_hoyer"
+    inner = "l2"
+    level_name = "sparsity"
+    is_matrix = True
+
+    def __init__(self, sparsity=0.5, *, axis=0, weights=None):
+        self.sparsity = sparsity
+        self.axis = axis
+        self.weights = weights
+
+    def project(self, Y, out=None):
+        return project_group_hoyer(Y, self.sparsity, axis=self.axis, weights=self.weights,
+                                   out=out)
+
+    def norm(self, Y):
+        """The average Hoyer sparsity of the groups of ``Y`` (in the set iff >= ``sparsity``)."""
+        return hoyer_sparsity(Y, axis=self.axis, weights=self.weights)[1]
+
+    def group_sparsity(self, Y):
+        """The Hoyer sparsity of every group of ``Y`` (NumPy, float64)."""
+        return _as_numpy(hoyer_sparsity(Y, axis=self.axis, weights=self.weights)[0])
+
+
 CONSTRAINTS = {cls.name: cls for cls in (
     L1Ball, Simplex, L2Ball, LinfBall,
-    BilevelL1Inf, BilevelL11, BilevelL12, L1InfBall, L12Ball,
+    BilevelL1Inf, BilevelL11, BilevelL12, L1InfBall, L12Ball, GroupHoyer,
 )}
 """Every constraint class by its name."""
 
-MATRIX_CONSTRAINTS = tuple(sorted(name for name, cls in CONSTRAINTS.items() if cls.is_matrix))
-"""The names of the sets of matrices with groups (what the estimators accept)."""
+MATRIX_CONSTRAINTS = tuple(sorted(name for name, cls in CONSTRAINTS.items()
+                                  if cls.is_matrix and cls.level_name == "eta"))
+"""The names of the balls of matrices with groups (what the estimators accept:
+they search radii; :class:`GroupHoyer`'s level is a sparsity target)."""
 
 
 def get_constraint(constraint, *, eta=None, axis=None, matrix=False):
@@ -563,6 +625,8 @@ def check_constraint(constraint):
     """Validate a constraint's parameters (radius, axis) and return it."""
     if constraint.level_name == "eta":
         check_radius(constraint.eta)
+    elif constraint.level_name == "sparsity":
+        check_sparsity(constraint.sparsity)
     if constraint.is_matrix:
         check_axis(constraint.axis)
     return constraint

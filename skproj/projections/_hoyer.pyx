@@ -59,6 +59,10 @@ cost tens of passes.  Instead:
    so this split is exact.  :math:`g(t_L) > K \ge g(t_U)` is then checked
    exactly; if the (rounded) bounds misled the bracket, every entry is gathered
    and the bracket is :math:`[0, \max_g \kappa^{\max}_g]` (never seen in tests).
+   While the band holds more than ``REFINE_FACTOR`` entries per group, its
+   entries are binned again in ``N_BINS`` finer bins of each group's band,
+   bracketed again and compacted (at most ``MAX_LEVELS`` times): the entries
+   left are those within a fine bin of the root.
 4. *Root.*  The group maxima inside the bracket (where :math:`g` may jump) are
    sorted and a binary search on them leaves an interval on which :math:`g` is
    continuous; if :math:`g` just below its right end is still above ``K``, the
@@ -131,6 +135,7 @@ cdef struct Layout:
 
 cdef struct Summaries:
     double* top          # largest key of each group (0 for an all-zero group)
+    double* inv_top      # 1 / top (0 for an all-zero group): the unit of the sums
     Py_ssize_t* argtop   # position of the first entry with that key
     double* rho_one      # rho of the group once 1-sparse (or zero)
     # The binned range of each group: N_BINS bins of this width from base
@@ -244,10 +249,14 @@ cdef bint _tile_tops(const floating[:, :] y, Layout* layout, const double* inv_w
 
 
 cdef inline void _add_to_bin(double key, double v, double base, double inv_width,
-                             double width, double* sums) noexcept nogil:
-    """Add an entry to the bin sums ``sums`` (N_BINS x N_SUMS) of a range."""
+                             double width, double unit, double* sums) noexcept nogil:
+    """Add an entry to the bin sums ``sums`` (N_BINS x N_SUMS) of a range.
+
+    Offsets are in units of the group's top (``unit`` = 1 / top), so that the
+    squares of a group of small entries do not underflow.
+    """
     cdef Py_ssize_t b = _bin(key, base, inv_width)
-    cdef double d = key - (base + b * width)
+    cdef double d = (key - (base + b * width)) * unit
     cdef double* bin_sums = sums + b * N_SUMS
     bin_sums[SUM_V] += v
     bin_sums[SUM_P] += v * d
@@ -255,7 +264,8 @@ cdef inline void _add_to_bin(double key, double v, double base, double inv_width
 
 
 cdef inline void _add_to_group(double key, double v, Summaries* s, Py_ssize_t g) noexcept nogil:
-    _add_to_bin(key, v, s.base[g], s.inv_width[g], s.width[g], s.sums + g * N_BINS * N_SUMS)
+    _add_to_bin(key, v, s.base[g], s.inv_width[g], s.width[g], s.inv_top[g],
+                s.sums + g * N_BINS * N_SUMS)
 
 
 cdef void _row_histogram(const floating* row, Py_ssize_t size, Py_ssize_t step,
@@ -267,15 +277,17 @@ cdef void _row_histogram(const floating* row, Py_ssize_t size, Py_ssize_t step,
     cdef double* copies = s.scratch
     cdef double* sums = s.sums + g * N_BINS * N_SUMS
     cdef double base = s.base[g], inv_width = s.inv_width[g], width = s.width[g]
+    cdef double unit = s.inv_top[g]
     cdef Py_ssize_t n_copies = N_COPIES, k = 0, c, end = size - size % n_copies
     memset(copies, 0, n_copies * N_BINS * N_SUMS * sizeof(double))
     while k < end:
         for c in range(n_copies):
             _add_to_bin(fabs(row[(k + c) * step]) * inv_w[k + c], v[k + c], base, inv_width,
-                        width, copies + c * N_BINS * N_SUMS)
+                        width, unit, copies + c * N_BINS * N_SUMS)
         k += n_copies
     for k in range(end, size):
-        _add_to_bin(fabs(row[k * step]) * inv_w[k], v[k], base, inv_width, width, copies)
+        _add_to_bin(fabs(row[k * step]) * inv_w[k], v[k], base, inv_width, width, unit,
+                    copies)
     for k in range(N_BINS * N_SUMS):
         for c in range(n_copies):
             sums[k] += copies[c * N_BINS * N_SUMS + k]
@@ -313,8 +325,8 @@ cdef void _suffix_sums(Summaries* s, Band* band, Py_ssize_t g) noexcept nogil:
     cdef double* sums = s.sums + g * N_BINS * N_SUMS
     cdef double* rho = s.rho + g * (N_BINS + 1)
     cdef const double* above = band.above + g * N_SUMS
-    cdef double width = s.width[g]
-    cdef double shift = band.center[g] - (s.base[g] + N_BINS * width)
+    cdef double width = s.width[g] * s.inv_top[g]      # in units of the top
+    cdef double shift = (band.center[g] - (s.base[g] + N_BINS * s.width[g])) * s.inv_top[g]
     cdef double V = above[SUM_V]
     cdef double P = above[SUM_P] + shift * V
     cdef double R = above[SUM_R] + 2 * shift * above[SUM_P] + shift * shift * V
@@ -343,6 +355,7 @@ cdef int _summarize(const floating[:, :] y, Layout* layout, const double* w,
         if not _tile_tops(y, layout, inv_w, g0, g1, s):
             return STATUS_NONFINITE
         for g in range(g0, g1):
+            s.inv_top[g] = 1.0 / s.top[g] if s.top[g] > 0 else 0.0
             s.rho_one[g] = w[s.argtop[g]] if s.top[g] > 0 else w_min
             _reset_range(s, band, g)
         _tile_histograms(y, layout, inv_w, v, g0, g1, s)
@@ -614,7 +627,7 @@ cdef double _exact_g(Summaries* s, Band* band, Py_ssize_t n_groups, double t,
     """g(t) for t in the bracket (exact to rounding), its slope, and each group's
     scale :math:`1 + tN/D^2` in ``scales`` (may be NULL; 0 for 1-sparse groups)."""
     cdef Py_ssize_t g, e
-    cdef double total = 0.0, total_slope = 0.0, delta, V, N, D2, d, rho
+    cdef double total = 0.0, total_slope = 0.0, delta, V, N, D2, d, rho, unit
     cdef const double* above
     for g in range(n_groups):
         if scales != NULL:
@@ -622,13 +635,15 @@ cdef double _exact_g(Summaries* s, Band* band, Py_ssize_t n_groups, double t,
         if t >= s.top[g]:
             total += s.rho_one[g]
             continue
+        # Offsets in units of the group's top (as the sums above the band).
+        unit = s.inv_top[g]
         above = band.above + g * N_SUMS
-        delta = band.center[g] - t
+        delta = (band.center[g] - t) * unit
         V = above[SUM_V]
         N = above[SUM_P] + delta * V
         D2 = above[SUM_R] + 2 * delta * above[SUM_P] + delta * delta * V
         for e in range(band.start[g], band.start[g + 1]):
-            d = band.keys[e] - t
+            d = (band.keys[e] - t) * unit
             if d > 0:
                 N += band.vals[e] * d
                 D2 += band.vals[e] * d * d
@@ -639,9 +654,9 @@ cdef double _exact_g(Summaries* s, Band* band, Py_ssize_t n_groups, double t,
             continue
         rho = N / sqrt(D2)
         total += rho
-        total_slope += (N * N - V * D2) / (D2 * sqrt(D2))
+        total_slope += (N * N - V * D2) / (D2 * sqrt(D2)) * unit
         if scales != NULL:
-            scales[g] = 1.0 + t * N / D2
+            scales[g] = 1.0 + t * unit * N / D2
     slope[0] = total_slope
     return total
 
@@ -877,6 +892,7 @@ def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
     with nogil:
         work = <double*> malloc((2 * layout.size + 2 * n_groups) * sizeof(double))
         s.top = <double*> malloc(n_groups * sizeof(double))
+        s.inv_top = <double*> malloc(n_groups * sizeof(double))
         s.argtop = <Py_ssize_t*> malloc(n_groups * sizeof(Py_ssize_t))
         s.rho_one = <double*> malloc(n_groups * sizeof(double))
         s.base = <double*> malloc(n_groups * sizeof(double))
@@ -890,7 +906,7 @@ def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
         band.center = <double*> malloc(n_groups * sizeof(double))
         band.keys = NULL
         band.vals = NULL
-        if (work != NULL and s.top != NULL and s.argtop != NULL and s.rho_one != NULL
+        if (work != NULL and s.top != NULL and s.inv_top != NULL and s.argtop != NULL and s.rho_one != NULL
                 and s.base != NULL and s.width != NULL and s.inv_width != NULL
                 and s.sums != NULL and s.rho != NULL and s.scratch != NULL
                 and band.start != NULL
@@ -899,6 +915,7 @@ def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
                               &t, &reached)
         free(work)
         free(s.top)
+        free(s.inv_top)
         free(s.argtop)
         free(s.rho_one)
         free(s.base)

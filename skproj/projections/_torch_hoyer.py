@@ -2,7 +2,8 @@
 
 CPU tensors never come here: the Cython kernel works on their memory.  On a
 GPU a full pass over the matrix is cheap and parallel, so the multiplier is
-found by bisection on the threshold, each step evaluating
+found by a binary search over the groups' largest entries (where g may
+jump) and then bisection on the threshold, each step evaluating
 :math:`g(t) = \\sum_i \\rho_i(t)` element-wise (see ``_hoyer.pyx`` for the
 notation and the conventions); bisection converges to
 :math:`\\min\\{t : g(t) \\le K\\}` whether the root is a smooth crossing or a
@@ -21,10 +22,14 @@ def _groups_first(y, axis):
     return y.T if axis == 0 else y
 
 
-def _rho(keys, w, v, t, rho_one):
-    """rho of every group at threshold t (1-sparse groups: ``rho_one``)."""
+def _rho(keys, unit, v, t, rho_one):
+    """rho of every group at threshold t (1-sparse groups: ``rho_one``).
+
+    Offsets are in units of each group's largest key (``unit`` = 1 / top), so
+    that the squares of a group of small entries do not underflow.
+    """
     torch = get_torch()
-    excess = (keys - t).clamp(min=0)
+    excess = (keys - t).clamp(min=0) * unit
     numerator = (excess * v).sum(dim=1)
     squares = (excess * excess * v).sum(dim=1)
     return torch.where(squares > 0, numerator / squares.clamp(min=torch.finfo(keys.dtype).tiny)
@@ -40,26 +45,43 @@ def group_hoyer(y, sparsity, axis, weights):
     magnitudes = groups.abs()
     keys = magnitudes / w
     top, argtop = keys.max(dim=1)
+    unit = torch.where(top > 0, 1 / top.clamp(min=torch.finfo(torch.float64).tiny), 0)
+    unit = unit.unsqueeze(1)
     rho_one = torch.where(top > 0, w[argtop], w.min())
     n_groups = groups.shape[0]
     w_min = float(weights.min())
     w_norm = float(np.sqrt((weights ** 2).sum()))
     target = n_groups * (w_min + (1.0 - sparsity) * (w_norm - w_min))
-    if float(_rho(keys, w, v, 0.0, rho_one).sum()) <= target:
+    if float(_rho(keys, unit, v, 0.0, rho_one).sum()) <= target:
         return y.clone(), 0.0, True
-    lo, hi = 0.0, float(top.max())
     reached = float(rho_one.sum()) <= target
+
+    def meets(t):
+        return float(_rho(keys, unit, v, t, rho_one).sum()) <= target
+
+    # Bracket between two consecutive group tops (binary search over them:
+    # the tops may span hundreds of orders of magnitude), then bisect.
+    tops = torch.unique(top[top > 0]).tolist()
+    lo, hi = 0.0, tops[-1]
     if reached:
+        first, last = 0, len(tops) - 1
+        while first < last:
+            middle = (first + last) // 2
+            if meets(tops[middle]):
+                last = middle
+            else:
+                first = middle + 1
+        lo, hi = (tops[first - 1] if first else 0.0), tops[first]
         for _ in range(_MAX_STEPS):
             middle = 0.5 * (lo + hi)
             if middle <= lo or middle >= hi:
                 break
-            if float(_rho(keys, w, v, middle, rho_one).sum()) <= target:
+            if meets(middle):
                 hi = middle
             else:
                 lo = middle
     t = hi
-    excess = (keys - t).clamp(min=0) * w
+    excess = (keys - t).clamp(min=0) * w * unit
     squares = (excess * excess).sum(dim=1)
     scale = torch.where(squares > 0, (magnitudes * excess).sum(dim=1)
                         / squares.clamp(min=torch.finfo(torch.float64).tiny), 0)
