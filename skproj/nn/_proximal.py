@@ -370,11 +370,14 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
     alpha_init : float or sequence of float, optional
         The first penalty (per tensor for per-layer targets).
     warm_start : bool, default=False
-        Whether a trial starts from the network of the earlier trial whose
-        penalty is closest (in :math:`\log\alpha`) instead of from
-        ``network``.  It saves epochs when ``train`` runs the networks to
-        convergence; with short trainings it makes :math:`n(\alpha)` depend on
-        the epochs run before, and the bracket becomes inconsistent.
+        Whether a trial starts from the network of an earlier trial, the one
+        closest in :math:`\log\alpha` among those denser than the target,
+        instead of from ``network``.  Never from a sparser one: a network
+        that lost a whole layer passes no gradient back and cannot grow again.
+        Warm starts make :math:`n(\alpha)` depend on the epochs run before
+        (the weights keep shrinking as training goes on), so the bracket is
+        less consistent; see ``benchmarks/bench_l1_sparsity.py`` for whether
+        they pay.
     verbose : int, default=0
         1: one line per trial.
 
@@ -403,7 +406,7 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
         raise ValueError(f"alpha_init must be positive and finite; got {alpha_init!r}.")
     history, networks, trials = [], [], []
     for trial in range(max_trials):
-        start = _nearest_network(networks, history, alpha) if warm_start else None
+        start = _nearest_network(networks, history, alpha, target) if warm_start else None
         candidate = copy.deepcopy(network if start is None else start)
         train(candidate, _expand(alpha, groups, len(sizes)))
         counts = count_nonzeros(candidate)
@@ -494,12 +497,18 @@ def _initial_alpha(network, loss, target, groups):
     return np.array(alphas)
 
 
-def _nearest_network(networks, history, alpha):
-    """The earlier trial's network whose penalty is closest to ``alpha`` (log scale)."""
-    if not networks:
+def _nearest_network(networks, history, alpha, target):
+    """The earlier network, denser than every target, whose penalty is closest to ``alpha``.
+
+    Only a denser network is a useful start: a sparser one may have lost whole
+    layers, and a network with a layer of zeros passes no gradient back, so it
+    cannot grow again (with ReLUs it is a stationary point).
+    """
+    denser = [i for i, (_, counts) in enumerate(history) if np.all(counts > target)]
+    if not denser:
         return None
-    distance = [np.abs(np.log(a) - np.log(alpha)).sum() for a, _ in history]
-    return networks[int(np.argmin(distance))]
+    distance = [np.abs(np.log(history[i][0]) - np.log(alpha)).sum() for i in denser]
+    return networks[denser[int(np.argmin(distance))]]
 
 
 def _next_alpha(history, target, rule, gradients=None):
