@@ -104,10 +104,11 @@ def accuracy_table(quick, n_jobs, only=None):
         name = f"data-{n_informative}"
         rows = [
             ("SAE, default recipe", SparseSupervisedAutoencoder(random_state=0), etas),
-            ("same, n_subclasses=1 (labels only)",
-             SparseSupervisedAutoencoder(n_subclasses=1, random_state=0), etas),
-            ("same, exact l1,inf ball",
-             SparseSupervisedAutoencoder(projection="l1inf_ball", random_state=0), exact_etas),
+            ("same, n_subclasses=2 (sub-classes)",
+             SparseSupervisedAutoencoder(n_subclasses=2, random_state=0), etas),
+            ("same, exact l1,inf, n_subclasses=2",
+             SparseSupervisedAutoencoder(projection="l1inf_ball", n_subclasses=2,
+                                         random_state=0), exact_etas),
             ("authors' recipe (n_rounds=1)",
              SparseSupervisedAutoencoder(n_rounds=1, n_subclasses=1, reinitialize=False,
                                          n_epochs=20, learning_rate=1e-3,

@@ -48,7 +48,7 @@ from skproj.nn import (
     ProximalL1,
     count_nonzeros,
     fit_to_nonzeros,
-    freeze_zeros_,
+    freeze_zeros,
     l1_weights,
     run_epochs,
 )
@@ -91,10 +91,10 @@ class Trainer:
                    generator=torch.Generator().manual_seed(self.seed), callbacks=callbacks)
 
     def finetune(self, network, n_epochs):
-        handles = [freeze_zeros_(w) for w in l1_weights(network)]
+        masks = freeze_zeros(network)
         self.epochs(network, n_epochs)
-        for handle in handles:
-            handle.remove()
+        for mask in masks:
+            mask.remove()
         return network
 
 

@@ -28,6 +28,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 from _timing import best_time  # noqa: E402
 
+from bench_group_hoyer import group_hoyer_table  # noqa: E402
+
 from skproj import projections as P  # noqa: E402
 
 SHAPES = [(1000, 1000), (1000, 10000), (10000, 1000)]
@@ -204,6 +206,7 @@ def main(argv=None):
     torch_table(rng)
     l1inf_table([(200, 2000), (2000, 200)] if args.quick
                 else [(1000, 10000), (10000, 1000)], rng)
+    group_hoyer_table([(300, 3000), (3000, 300)] if args.quick else SHAPES[1:], rng=rng)
     sizes = [10 ** k for k in (range(4, 7) if args.quick else range(4, 9))]
     plot(sizes, scaling(sizes, rng))
 

@@ -31,7 +31,7 @@ def build_parser():
                         help="SparseSupervisedAutoencoder or the linear "
                              "ProjectionFeatureSelector (default: %(default)s)")
     parser.add_argument("--projection", default="bilevel_l1inf",
-                        help="projection of skproj.projections.MATRIX_PROJECTIONS "
+                        help="projection of skproj.projections.MATRIX_CONSTRAINTS "
                              "(default: %(default)s)")
     parser.add_argument("--etas", type=float, nargs="+",
                         help="radii to try (default: the model's own grid)")
@@ -126,10 +126,10 @@ def main(argv=None):
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from skproj.projections import MATRIX_PROJECTIONS
+    from skproj.projections import MATRIX_CONSTRAINTS
 
-    if args.projection not in MATRIX_PROJECTIONS:
-        raise SystemExit(f"--projection must be one of {', '.join(MATRIX_PROJECTIONS)}")
+    if args.projection not in MATRIX_CONSTRAINTS:
+        raise SystemExit(f"--projection must be one of {', '.join(MATRIX_CONSTRAINTS)}")
     informative = None
     if args.csv is None:
         from skproj.datasets import make_sparse_classification

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 from sklearn.feature_selection import SelectFromModel
-from sklearn.model_selection import GridSearchCV, cross_validate
+from sklearn.model_selection import GridSearchCV, cross_val_score, cross_validate
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import (
     check_dataframe_column_names_consistency,
@@ -20,11 +20,12 @@ from sklearn.utils.estimator_checks import (
 )
 
 from skproj import projections as P
+from skproj.nn import Callback
 
 torch = pytest.importorskip("torch")
 
 from skproj.autoencoder import SparseSupervisedAutoencoder  # noqa: E402
-from skproj.autoencoder import _sae  # noqa: E402
+from skproj.autoencoder import _sae, _training  # noqa: E402
 
 # Small and fast: every estimator check fits several times.
 FAST = dict(hidden_layer_sizes=(16,), n_epochs=(2, 10), n_rounds=1, learning_rate=1e-2,
@@ -75,7 +76,7 @@ def test_fitted_attributes_and_methods():
     proba = model.predict_proba(X)
     assert proba.shape == (80, 3) and np.allclose(proba.sum(axis=1), 1)
     np.testing.assert_array_equal(model.predict(X), model.classes_[proba.argmax(axis=1)])
-    assert 0 <= model.score(X, labels) <= 1
+    assert model.score(X, labels) == np.mean(model.predict(X) == labels)
     Z = model.transform(X)
     assert Z.shape == (80, 3) and Z.dtype == np.float64
     np.testing.assert_allclose(np.exp(Z) / np.exp(Z).sum(1, keepdims=True), proba, rtol=1e-6)
@@ -134,6 +135,23 @@ def test_read_only_memmap_and_float32(tmp_path):
     np.testing.assert_array_equal(a.predict_proba(X_mm), c.predict_proba(X_mm))
 
 
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_sparse_input_gives_the_dense_fit(fmt):
+    sparse = pytest.importorskip("scipy.sparse")
+    X, y = _data()
+    X[np.abs(X) < 0.8] = 0  # about half of the entries are zero
+    X_sparse = sparse.csr_matrix(X) if fmt == "csr" else sparse.csc_matrix(X)
+    X_sparse.indices = X_sparse.indices.astype(np.int64)
+    X_sparse.indptr = X_sparse.indptr.astype(np.int64)
+    X_sparse.data.flags.writeable = False
+    settings = {**TINY, "n_subclasses": 1}
+    dense = SparseSupervisedAutoencoder(**settings).fit(X, y)
+    model = SparseSupervisedAutoencoder(**settings).fit(X_sparse, y)
+    np.testing.assert_array_equal(model.selected_features_, dense.selected_features_)
+    np.testing.assert_array_equal(model.predict_proba(X_sparse), dense.predict_proba(X))
+    np.testing.assert_array_equal(model.predict(X_sparse), dense.predict(X))
+
+
 def test_pickle_round_trip():
     X, y = _data()
     model = SparseSupervisedAutoencoder(**TINY).fit(X, y)
@@ -164,69 +182,60 @@ def test_cuda_model_loads_without_cuda(monkeypatch):
 
 
 class _Spy:
-    """Wraps skproj.nn.project_parameter_ and Adam.step to watch the first layer."""
+    """Watches the first layer: every projection (level, norm after) and every step."""
 
-    def __init__(self, monkeypatch, eta):
-        import skproj.nn
+    def __init__(self, monkeypatch):
+        from skproj.autoencoder import _training
+        from skproj.nn._prune import ParameterConstraint
 
-        self.eta = eta
         self.norms_after_projection = []
-        self.masks = []
-        self.violations = 0
         self.steps_checked = 0
-        original_project = skproj.nn.project_parameter_
-        original_step = torch.optim.Adam.step
+        self.violations = 0
+        self.phases = []
+        spy = self
+        original_project = ParameterConstraint.project
+        original_run = _training.EpochRunner.run
 
-        def project(param, projection, radius, **kwargs):
-            out = original_project(param, projection, radius, **kwargs)
-            self.norms_after_projection.append((radius, float(P.l1inf_norm(param.detach()))))
-            self.masks.append(param.detach() != 0)
-            self.param = param
-            return out
-
-        def step(optimizer, *args, **kwargs):
-            result = original_step(optimizer, *args, **kwargs)
-            if self.frozen is not None:
-                self.steps_checked += 1
-                self.violations += int((self.param.detach()[~self.frozen] != 0).sum())
+        def project(attached, level=None):
+            result = original_project(attached, level)
+            used = attached.level if level is None else level
+            spy.norms_after_projection.append(
+                (used, float(P.l1inf_norm(attached.param.detach()))))
             return result
 
-        self.frozen = None
-        monkeypatch.setattr(skproj.nn, "project_parameter_", project)
-        monkeypatch.setattr(torch.optim.Adam, "step", step)
+        class CheckMask(Callback):
+            def on_step_end(self, module):
+                attached = module.first_layer.__dict__.get("_skproj_constraints", {})
+                if "weight" in attached:
+                    mask = attached["weight"].mask
+                    spy.steps_checked += 1
+                    spy.violations += int((module.first_layer.weight.detach()[~mask] != 0).sum())
+
+        def run(runner, network, targets, n_epochs, lr, phase, round_, callbacks=()):
+            spy.phases.append(phase)
+            return original_run(runner, network, targets, n_epochs, lr, phase, round_,
+                                list(callbacks) + [CheckMask()])
+
+        monkeypatch.setattr(ParameterConstraint, "project", project)
+        monkeypatch.setattr(_training.EpochRunner, "run", run)
 
 
 @pytest.mark.parametrize("reinitialize", [False, True])
 def test_double_descent_zero_pattern_frozen_in_phase_two(monkeypatch, reinitialize):
     X, y = _data(n_features=30)
     eta = 0.2
-    spy = _Spy(monkeypatch, eta)
-    original_freeze = _sae.SparseSupervisedAutoencoder._train
-
+    spy = _Spy(monkeypatch)
     model = SparseSupervisedAutoencoder(**{**TINY, "eta": eta, "n_rounds": 1, "n_subclasses": 1,
-                                           "reinitialize": reinitialize})
-
-    import skproj.nn
-
-    wrapped_freeze = skproj.nn.freeze_zeros_
-
-    def freeze(param, mask=None):
-        spy.frozen = mask.clone()
-        return wrapped_freeze(param, mask)
-
-    monkeypatch.setattr(skproj.nn, "freeze_zeros_", freeze)
-    model.fit(X, y)
-    assert original_freeze is _sae.SparseSupervisedAutoencoder._train
+                                           "reinitialize": reinitialize}).fit(X, y)
     # the paper's promise: the norm is at most eta right after the projection
     (radius, norm), = spy.norms_after_projection
     assert radius == eta and norm <= eta * (1 + 1e-5)
-    assert spy.steps_checked == TINY["n_epochs"][1] * 5  # 80 samples / 16 per batch
+    assert spy.phases == ["select", "retrain"]
+    # every step of both phases checked: nothing masked ever comes back
+    assert spy.steps_checked == sum(TINY["n_epochs"]) * 5  # 80 samples / 16 per batch
     assert spy.violations == 0
-    W = model.network_.encoder[0].weight.detach()
-    assert torch.all(W[~spy.frozen] == 0)
-    assert not torch.all(spy.frozen)  # the projection did remove something
-    if not reinitialize:
-        assert 0 < len(model.selected_features_) < 30
+    retrain = [h["n_features"] for h in model.history_ if h["phase"] == "retrain"]
+    assert len(set(retrain)) == 1 and retrain[0] == len(model.selected_features_) < 30
 
 
 def _features_after_each_round(model):
@@ -252,7 +261,7 @@ def test_double_descent_rounds_shrink_the_features():
 
 def test_auto_rounds_halve_until_eta_binds(monkeypatch):
     X, y = _data(n_samples=120, n_features=64)
-    spy = _Spy(monkeypatch, 0.05)
+    spy = _Spy(monkeypatch)
     model = SparseSupervisedAutoencoder(**{**TINY, "n_rounds": "auto", "n_subclasses": 1,
                                            "eta": 0.05}).fit(X, y)
     after = _features_after_each_round(model)
@@ -267,26 +276,25 @@ def test_auto_rounds_halve_until_eta_binds(monkeypatch):
     assert after[-1] >= (after[-2] if len(after) > 1 else 64) / 2 - 1
 
 
-@pytest.mark.parametrize("projection", sorted(P.MATRIX_PROJECTIONS))
-def test_keep_radius_keeps_half_of_the_columns(projection):
-    rng = np.random.default_rng(0)
-    W = torch.tensor(rng.standard_normal((8, 50)) * rng.uniform(0.1, 2.0, 50))
-    W[:, :10] = 0  # columns already removed do not count
-    norm = P.inner_norm(projection)
-    radius = _sae.SparseSupervisedAutoencoder._keep_radius(W, projection, norm)
-    project = P.get_projection(projection)
-    kept = int((project(W, radius, axis=0) != 0).any(dim=0).sum())
-    fewer = int((project(W, radius * (1 - 1e-6), axis=0) != 0).any(dim=0).sum())
-    assert kept >= 20 > fewer  # the smallest radius that keeps half of the 40
+@pytest.mark.parametrize("target", [7, 0.25])
+def test_n_features_to_select_is_exact(target):
+    X, y = _data(n_samples=120, n_features=40)
+    model = SparseSupervisedAutoencoder(**{**TINY, "n_rounds": "auto", "n_subclasses": 1,
+                                           "n_features_to_select": target}).fit(X, y)
+    expected = target if isinstance(target, int) else 10
+    assert len(model.selected_features_) == expected
+    counts = [h["n_features"] for h in model.history_ if h["phase"] == "select"]
+    assert counts[0] == 40 and min(counts) >= expected
+    with pytest.raises(ValueError, match="n_features_to_select=41"):
+        SparseSupervisedAutoencoder(**{**TINY, "n_features_to_select": 41}).fit(X, y)
 
 
 def test_subclass_passes(monkeypatch):
     import skproj._subclasses
-    import skproj.feature_selection._linear
 
     X, y = _data(n_samples=160, n_features=30)
     starts, calls = [], []
-    original_start = skproj.feature_selection._linear.subclasses_at_sparsity
+    original_start = skproj._subclasses.subclasses_at_sparsity
     original = skproj._subclasses.assign_subclasses
 
     def spy_start(X, y, n_classes, n_subclasses, n_features):
@@ -297,7 +305,7 @@ def test_subclass_passes(monkeypatch):
         calls.append((support.copy(), previous))
         return original(X, y, n_classes, n_subclasses, support, previous=previous)
 
-    monkeypatch.setattr(skproj.feature_selection._linear, "subclasses_at_sparsity", spy_start)
+    monkeypatch.setattr(skproj._subclasses, "subclasses_at_sparsity", spy_start)
     monkeypatch.setattr(skproj._subclasses, "assign_subclasses", spy)
     one = SparseSupervisedAutoencoder(**{**TINY, "n_subclasses": 1, "eta": 0.2}).fit(X, y)
     assert starts == [] and calls == []
@@ -305,7 +313,7 @@ def test_subclass_passes(monkeypatch):
     # the first split: the linear model, as sparse as the pass on the labels
     assert len(starts) == 1 and 0 < starts[0] < 30
     # then the clusters are fitted on what the pass before kept, from the last split
-    assert len(calls) <= _sae._MAX_SUBCLASS_PASSES - 1
+    assert len(calls) <= _training.MAX_SUBCLASS_PASSES - 1
     assert all(previous is not None for _, previous in calls)
     assert all(0 < support.sum() < 30 for support, _ in calls)
     # a pass of rounds on the labels, then one after the first split and after
@@ -323,19 +331,20 @@ def test_subclass_passes(monkeypatch):
 def test_projected_norm_after_every_step(monkeypatch):
     X, y = _data()
     eta = 0.3
-    spy = _Spy(monkeypatch, eta)
+    spy = _Spy(monkeypatch)
     model = SparseSupervisedAutoencoder(**{**TINY, "training": "projected", "eta": eta})
     model.fit(X, y)
     steps = sum(TINY["n_epochs"]) * 5
     assert len(spy.norms_after_projection) == 1 + steps  # once at the start, then every step
     assert all(r == eta and n <= eta * (1 + 1e-5) for r, n in spy.norms_after_projection)
     assert all(h["radius"] <= eta * (1 + 1e-5) for h in model.history_)
+    assert spy.violations == 0
     # phase two keeps the zeros of the end of phase one
     select_end = [h for h in model.history_ if h["phase"] == "select"][-1]["n_features"]
     assert model.history_[-1]["n_features"] <= select_end
 
 
-@pytest.mark.parametrize("projection", sorted(P.MATRIX_PROJECTIONS) + [None])
+@pytest.mark.parametrize("projection", list(P.MATRIX_CONSTRAINTS) + [None])
 def test_every_projection(projection):
     X, y = _data()
     model = SparseSupervisedAutoencoder(**{**TINY, "projection": projection, "eta": 0.3})
@@ -369,11 +378,9 @@ def test_select_from_model():
 def test_projection_feature_selector():
     import skproj
 
-    selector_class = getattr(skproj, "ProjectionFeatureSelector", None)
-    if selector_class is None:
-        pytest.skip("skproj.ProjectionFeatureSelector is not available")
     X, y = _data()
-    selector = selector_class(estimator=SparseSupervisedAutoencoder(**{**TINY, "eta": 0.2}))
+    selector = skproj.ProjectionFeatureSelector(
+        estimator=SparseSupervisedAutoencoder(**{**TINY, "eta": 0.2}))
     Xt = selector.fit(X, y).transform(X)
     assert 0 < Xt.shape[1] <= 20
 
@@ -382,8 +389,12 @@ def test_grid_search_over_eta_two_jobs():
     X, y = _data()
     search = GridSearchCV(SparseSupervisedAutoencoder(**TINY), {"eta": [0.05, 0.5]}, cv=2,
                           n_jobs=2).fit(X, y)
-    assert search.best_params_["eta"] in (0.05, 0.5)
-    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    # the parallel fits (threads limited in the workers) equal sequential ones
+    for eta, score in zip(search.cv_results_["param_eta"],
+                          search.cv_results_["mean_test_score"]):
+        sequential = cross_val_score(SparseSupervisedAutoencoder(**{**TINY, "eta": eta}),
+                                     X, y, cv=2)
+        assert score == pytest.approx(sequential.mean(), abs=1e-12)
 
 
 def test_workers_limit_torch_threads():

@@ -32,8 +32,9 @@ from skproj.feature_selection import (
     projected_logistic_regression,
     projection_path,
 )
-from skproj.feature_selection._linear import subclasses_at_sparsity
-from skproj.projections import MATRIX_PROJECTIONS, group_norms
+from skproj._logistic import fit_n_features
+from skproj._subclasses import subclasses_at_sparsity
+from skproj.projections import MATRIX_CONSTRAINTS, get_constraint, group_norms
 
 SELECTORS = [
     ProjectionFeatureSelector(),
@@ -77,14 +78,14 @@ def test_sklearn_internal_checks(estimator):
 # --------------------------------------------------------------------------
 # the solver
 
-@pytest.mark.parametrize("projection", sorted(MATRIX_PROJECTIONS))
+@pytest.mark.parametrize("projection", MATRIX_CONSTRAINTS)
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_solution_lies_in_the_ball(projection, n_classes):
     X, y = simple_data(n_classes=n_classes, n_informative=5)
     eta = 0.7
     model = ProjectedLogisticRegression(eta, projection=projection).fit(X, y)
     assert model.coef_.shape == (n_classes, X.shape[1])
-    np.testing.assert_allclose(MATRIX_PROJECTIONS[projection](model.coef_, eta),
+    np.testing.assert_allclose(get_constraint(projection, eta=eta).project(model.coef_),
                                model.coef_, rtol=1e-12, atol=1e-15)
     norm = {"bilevel_l11": "l1", "bilevel_l12": "l2", "l12_ball": "l2"}.get(
         projection, "linf")
@@ -155,8 +156,44 @@ def test_subclasses_at_sparsity_recover_the_clusters():
     np.testing.assert_array_equal(labels // 2, y)
     assert adjusted_rand_score(clusters, labels) > 0.95
     np.testing.assert_array_equal(labels, subclasses_at_sparsity(X, y, 2, 2, 4))
+    # not from feature_selection: the autoencoder and the selector share it from below
+    assert subclasses_at_sparsity.__module__ == "skproj._subclasses"
     # with every feature the Gaussian mixtures see the noise too and do worse
     assert adjusted_rand_score(clusters, subclasses_at_sparsity(X, y, 2, 2, 30)) < 0.9
+
+
+# --------------------------------------------------------------------------
+# the radius search: a radius that keeps an exact number of features
+
+@pytest.mark.parametrize("projection", MATRIX_CONSTRAINTS)
+@pytest.mark.parametrize("n_features", [1, 3, 12, 40])
+def test_radius_search_keeps_exactly_n_features(projection, n_features):
+    X, y = simple_data(n_classes=3, n_informative=6, n_features=40, n_samples=150)
+    coef, intercept, eta, _, subclasses = fit_n_features(
+        X, y, 3, n_features, projection=projection)
+    assert subclasses is None
+    assert np.count_nonzero(np.any(coef != 0, axis=0)) == n_features
+    # the radius found is the model's: a fresh fit there keeps the same features
+    model = ProjectedLogisticRegression(eta, projection=projection, tol=1e-8,
+                                        max_iter=5000).fit(X, y)
+    assert np.count_nonzero(model.feature_importances_) == n_features
+
+
+def test_radius_search_with_subclasses_keeps_exactly_n_features():
+    X, y = simple_data(n_samples=400, random_state=2)
+    coef, _, _, _, subclasses = fit_n_features(X, y, 2, 4, n_subclasses=2)
+    assert coef.shape == (4, X.shape[1])
+    assert np.count_nonzero(np.any(coef != 0, axis=0)) == 4
+    np.testing.assert_array_equal(subclasses // 2, y)
+
+
+def test_radius_search_warns_when_ties_forbid_the_count():
+    # every column twice: twins enter the model together, so 2 features, never 1
+    X, y = simple_data(n_informative=2, n_features=5)
+    X = np.hstack([X, X])
+    with pytest.warns(UserWarning, match="keeps exactly 1 features"):
+        coef, *_ = fit_n_features(X, y, 2, 1)
+    assert np.count_nonzero(np.any(coef != 0, axis=0)) == 2
 
 
 # --------------------------------------------------------------------------
@@ -260,7 +297,7 @@ def test_max_features_and_threshold():
         ProjectionFeatureSelector(threshold="max").fit(X, y)
 
 
-@pytest.mark.parametrize("projection", sorted(MATRIX_PROJECTIONS))
+@pytest.mark.parametrize("projection", MATRIX_CONSTRAINTS)
 def test_every_matrix_projection_is_accepted(projection):
     X, y = simple_data()
     selector = ProjectionFeatureSelector(eta=1.0, projection=projection).fit(X, y)
@@ -278,7 +315,7 @@ def test_estimator_without_eta_is_projected_after_fitting():
     X, y = simple_data()
     selector = ProjectionFeatureSelector(LogisticRegression(), eta=0.5).fit(X, y)
     raw = selector.estimator_.coef_
-    np.testing.assert_array_equal(selector.coef_, MATRIX_PROJECTIONS["bilevel_l1inf"](raw, 0.5))
+    np.testing.assert_array_equal(selector.coef_, get_constraint("bilevel_l1inf", eta=0.5).project(raw))
     assert np.abs(selector.coef_).max(axis=0).sum() <= 0.5 * (1 + 1e-9)
     assert 1 <= selector.get_support().sum() < X.shape[1]
 

@@ -1,112 +1,451 @@
-"""skproj.nn: projections applied in place to torch parameters, frozen zero patterns."""
+"""skproj.nn: constraints on module parameters, masks, schedules, global budgets, shrink."""
+
+import copy
+import io
 
 import numpy as np
 import pytest
 
 from skproj import projections as P
-from skproj.nn import (
-    apply_mask_,
-    column_support,
-    freeze_zeros_,
-    group_importances,
-    project_parameter_,
-    zero_mask,
-)
 
 torch = pytest.importorskip("torch")
 
+from skproj.nn import (  # noqa: E402
+    Callback,
+    CallbackList,
+    GlobalConstraint,
+    ProjectEvery,
+    ProjectThenFreeze,
+    ShrinkingRounds,
+    constrain,
+    constraints_of,
+    enforce_masks_,
+    format_report,
+    project_parameter_,
+    remove,
+    shrink,
+    skorch_callback,
+    sparsity_report,
+)
 
-def _linear(n_in=30, n_out=8, seed=0):
+nn = torch.nn
+
+
+def _mlp(seed=0, n_in=30):
     torch.manual_seed(seed)
-    return torch.nn.Linear(n_in, n_out)
+    return nn.Sequential(nn.Linear(n_in, 16), nn.ReLU(), nn.Linear(16, 8), nn.Tanh(),
+                         nn.Linear(8, 3))
 
 
-@pytest.mark.parametrize("name", sorted(P.MATRIX_PROJECTIONS))
-def test_project_parameter_matches_functional_api(name):
-    layer = _linear()
-    expected = P.MATRIX_PROJECTIONS[name](layer.weight.detach().numpy().copy(), 0.3, axis=0)
+def _cnn(seed=0):
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Conv2d(1, 6, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 8, 2),
+                         nn.SiLU(), nn.Flatten(), nn.Linear(8 * 2 * 2, 4))
+
+
+# --- attaching, grouping, projecting ---------------------------------------------------
+
+@pytest.mark.parametrize("name", P.MATRIX_CONSTRAINTS)
+@pytest.mark.parametrize("groups,axis", [("inputs", 0), ("outputs", 1)])
+def test_linear_groups_match_the_functional_projection(name, groups, axis):
+    layer = _mlp()[0]
+    expected = P.get_constraint(name, eta=0.4, axis=axis).project(
+        layer.weight.detach().numpy().copy())
+    attached = constrain(layer, "weight", name, eta=0.4, groups=groups)
+    attached.project()
+    np.testing.assert_array_equal(layer.weight.detach().numpy(), expected)
+    assert attached.support().shape == ((30,) if groups == "inputs" else (16,))
+
+
+@pytest.mark.parametrize("conv,shape", [(nn.Conv1d, (5, 4, 3)), (nn.Conv2d, (5, 4, 3, 3))])
+def test_convolution_groups_are_filters_or_input_channels(conv, shape):
+    torch.manual_seed(0)
+    layer = conv(shape[1], shape[0], shape[2])
+    weight = layer.weight.detach().clone()
+    filters = constrain(layer, "weight", "bilevel_l12", eta=0.5, groups="outputs")
+    filters.project()
+    rows = weight.reshape(shape[0], -1).numpy()
+    expected = P.bilevel_l12(rows, 0.5, axis=1).reshape(shape)
+    np.testing.assert_allclose(layer.weight.detach().numpy(), expected, rtol=1e-6)
+    assert filters.support().shape == (shape[0],)
+
+    layer2 = conv(shape[1], shape[0], shape[2])
+    with torch.no_grad():
+        layer2.weight[:, 0] *= 0.1  # one input channel much weaker than the others
+    weight = layer2.weight.detach().clone()
+    channels = constrain(layer2, "weight", "bilevel_l1inf", eta=0.05, groups="inputs")
+    channels.project()
+    rows = weight.transpose(0, 1).reshape(shape[1], -1).numpy()
+    expected = P.bilevel_l1inf(rows, 0.05, axis=1).reshape(
+        (shape[1], shape[0]) + shape[2:]).swapaxes(0, 1)
+    np.testing.assert_allclose(layer2.weight.detach().numpy(), expected, rtol=1e-6)
+    kept = channels.support().numpy()
+    assert 0 < kept.sum() < shape[1]
+    np.testing.assert_array_equal(
+        (layer2.weight.detach() != 0).transpose(0, 1).reshape(shape[1], -1).any(1).numpy(), kept)
+
+
+def test_vector_sets_see_the_whole_parameter():
+    layer = _mlp()[0]
+    flat = layer.weight.detach().numpy().ravel().copy()
+    constrain(layer, "weight", "l1_ball", eta=2.0).project()
+    np.testing.assert_allclose(layer.weight.detach().numpy().ravel(),
+                               P.project_l1_ball(flat, 2.0), rtol=1e-6)
+    constrain(layer, "bias", "l2_ball", eta=0.1).project()
+    assert float(layer.bias.detach().norm()) <= 0.1 * (1 + 1e-6)
+
+
+def test_attach_errors():
+    layer = nn.Linear(4, 3)
+    with pytest.raises(ValueError, match="groups must be one of"):
+        constrain(layer, groups="columns")
+    with pytest.raises(ValueError, match="no parameter named 'weights'"):
+        constrain(layer, "weights")
+    with pytest.raises(ValueError, match="needs 2 or more dimensions"):
+        constrain(layer, "bias", "bilevel_l1inf")
+    constrain(layer)
+    with pytest.raises(ValueError, match="constrained already"):
+        constrain(layer)
+    with pytest.raises(ValueError, match="unknown constraint"):
+        constrain(nn.Linear(4, 3), "weight", "l1inf")
+
+
+def test_project_parameter_one_shot():
+    layer = nn.Linear(30, 8)
     before = layer.weight
-    out = project_parameter_(layer.weight, name, 0.3)
-    assert out is before and layer.weight is before  # in place, same Parameter
-    assert layer.weight.requires_grad
-    np.testing.assert_allclose(layer.weight.detach().numpy(), expected, rtol=1e-6, atol=1e-8)
-
-
-@pytest.mark.parametrize("axis", [0, 1])
-def test_project_parameter_axis_and_norm(axis):
-    layer = _linear()
-    project_parameter_(layer.weight, "bilevel_l1inf", 0.2, axis=axis)
-    assert float(P.l1inf_norm(layer.weight.detach(), axis=axis)) <= 0.2 * (1 + 1e-5)
-
-
-def test_project_parameter_non_contiguous():
+    project_parameter_(layer.weight, "bilevel_l1inf", 0.2)
+    assert layer.weight is before and layer.weight.requires_grad
+    assert P.l1inf_norm(layer.weight.detach()) <= 0.2 * (1 + 1e-5)
     base = torch.randn(30, 8, dtype=torch.float64)
-    view = base.t()  # (8, 30), not contiguous
+    view = base.t()  # not contiguous
     expected = P.bilevel_l1inf(view.contiguous(), 0.5)
-    project_parameter_(view, "bilevel_l1inf", 0.5)
-    torch.testing.assert_close(view, expected)
+    project_parameter_(view, P.BilevelL1Inf(0.5))
     torch.testing.assert_close(base.t(), expected)
 
 
-def test_project_parameter_callable_and_bad_name():
-    layer = _linear()
-    project_parameter_(layer.weight, P.bilevel_l12, 0.4)
-    assert float(P.l12_norm(layer.weight.detach())) <= 0.4 * (1 + 1e-5)
-    with pytest.raises(ValueError, match="projection must be one of"):
-        P.get_projection("l1inf")
+# --- masks --------------------------------------------------------------------------
 
-
-def test_projection_leaves_autograd_graph_clean():
-    layer = _linear()
-    x = torch.randn(5, 30)
-    project_parameter_(layer.weight, "bilevel_l1inf", 0.1)
-    layer(x).sum().backward()  # no "modified by an inplace operation" error
-    assert layer.weight.grad is not None
-
-
-def test_freeze_zeros_blocks_gradient_and_optimizer_drift():
-    layer = _linear()
-    project_parameter_(layer.weight, "bilevel_l1inf", 0.1)
-    mask = zero_mask(layer.weight)
-    assert 0 < int(column_support(layer.weight).sum()) < 30
-    handle = freeze_zeros_(layer.weight, mask)
-    optimizer = torch.optim.Adam(layer.parameters(), lr=0.1, weight_decay=0.1)
-    x = torch.randn(64, 30)
-    for _ in range(5):
+def _train_steps(model, optimizer, n_steps, seed=1):
+    generator = torch.Generator().manual_seed(seed)
+    for _ in range(n_steps):
+        x = torch.randn(16, model[0].in_features, generator=generator)
+        loss = model(x).pow(2).mean() - model(x)[:, 0].mean()
         optimizer.zero_grad()
-        layer(x).pow(2).sum().backward()
-        assert torch.all(layer.weight.grad[~mask] == 0)
+        loss.backward()
         optimizer.step()
-        apply_mask_(layer.weight, mask)
-        assert torch.all(layer.weight.detach()[~mask] == 0)
-    handle.remove()
-    optimizer.zero_grad()
-    layer(x).pow(2).sum().backward()
-    assert torch.any(layer.weight.grad[~mask] != 0)  # hook lifted
 
 
-def test_freeze_zeros_default_mask_is_current_support():
-    layer = _linear()
+@pytest.mark.parametrize("optimizer", [
+    lambda p: torch.optim.Adam(p, lr=0.05),
+    lambda p: torch.optim.AdamW(p, lr=0.05, weight_decay=0.1),
+    lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9),
+    lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, weight_decay=0.01, nesterov=True),
+], ids=["adam", "adamw", "sgd-momentum", "sgd-nesterov"])
+def test_pruned_groups_stay_exactly_zero_whatever_the_optimizer(optimizer):
+    model = _mlp()
+    opt = optimizer(model.parameters())
+    _train_steps(model, opt, 10)  # momentum and moments built up before pruning
+    attached = constrain(model[0], "weight", "bilevel_l1inf", eta=0.3)
+    attached.project().freeze()
+    pruned = ~attached.support()
+    assert 0 < int(pruned.sum()) < 30
+    _train_steps(model, opt, 100)
+    assert torch.all(model[0].weight.detach()[:, pruned] == 0)
+    assert torch.all(model[0].weight.detach()[:, ~pruned] != 0)  # the others do train
+
+
+def test_mask_is_a_buffer_in_state_dict_and_follows_to():
+    model = _mlp()
+    attached = constrain(model[0], "weight", "bilevel_l11", eta=0.5)
+    attached.project().freeze()
+    state = model.state_dict()
+    assert state["0.weight_mask"].dtype == torch.bool
+    fresh = _mlp(seed=3)
+    constrain(fresh[0], "weight", "bilevel_l11", eta=0.5)
+    fresh.load_state_dict(state)
+    torch.testing.assert_close(fresh[0].weight_mask, attached.mask)
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    assert "0.weight_mask" in torch.load(io.BytesIO(buffer.getvalue()), weights_only=True)
+    model.double()  # .to(dtype): the mask stays a bool buffer and is still enforced
+    assert model[0].weight_mask.dtype == torch.bool
+    _train_steps_double(model)
+    assert torch.all(model[0].weight.detach()[~attached.mask] == 0)
+
+
+def _train_steps_double(model):
+    opt = torch.optim.Adam(model.parameters(), lr=0.1)
+    for _ in range(20):
+        loss = model(torch.randn(8, 30, dtype=torch.float64)).pow(2).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+def test_remove_makes_pruning_permanent():
+    model = _mlp()
+    attached = constrain(model[0], "weight", "bilevel_l1inf", eta=0.3)
+    attached.project().freeze()
+    zero = model[0].weight.detach() == 0
+    remove(model[0], "weight")
+    assert "0.weight_mask" not in model.state_dict() and constraints_of(model) == []
+    assert torch.all(model[0].weight.detach()[zero] == 0)
+    _train_steps(model, torch.optim.SGD(model.parameters(), lr=0.1), 5)
+    assert not torch.all(model[0].weight.detach()[zero] == 0)  # no mask any more
+    with pytest.raises(ValueError, match="no constraint attached"):
+        remove(model[0], "weight")
+
+
+def test_enforce_masks_for_hand_written_updates():
+    model = _mlp()
+    attached = constrain(model[0], "weight", "bilevel_l1inf", eta=0.3)
+    attached.project().freeze()
     with torch.no_grad():
-        layer.weight[:, :10] = 0
-    freeze_zeros_(layer.weight)
-    layer(torch.randn(4, 30)).sum().backward()
-    assert torch.all(layer.weight.grad[:, :10] == 0)
-    assert torch.any(layer.weight.grad[:, 10:] != 0)
+        model[0].weight.add_(1.0)  # an update outside torch.optim
+    enforce_masks_(model)
+    assert torch.all(model[0].weight.detach()[~attached.mask] == 0)
 
 
-def test_group_importances():
-    layer = _linear()
-    project_parameter_(layer.weight, "bilevel_l1inf", 0.1)
-    imp = group_importances(layer.weight, norm="linf")
-    assert imp.dtype == np.float64 and imp.shape == (30,)
-    np.testing.assert_allclose(imp, layer.weight.detach().abs().amax(0).numpy(), rtol=1e-6)
-    np.testing.assert_array_equal(imp > 0, column_support(layer.weight).numpy())
+# --- global budgets -------------------------------------------------------------------
+
+def test_global_number_of_groups_is_exact():
+    torch.manual_seed(0)
+    first, second = nn.Linear(20, 8), nn.Linear(12, 8)
+    members = [constrain(first, "weight", "bilevel_l1inf", eta=1.0),
+               constrain(second, "weight", "bilevel_l1inf", eta=1.0)]
+    for k in (1, 5, 17, 31):
+        budget = GlobalConstraint(members, n_groups=k)
+        layers = [copy.deepcopy(first.weight.detach()), copy.deepcopy(second.weight.detach())]
+        budget.project()
+        assert int(budget.support().sum()) == k
+        with torch.no_grad():  # restore for the next k
+            first.weight.copy_(layers[0])
+            second.weight.copy_(layers[1])
+            for member in members:
+                member.reset_mask()
+
+
+@pytest.mark.parametrize("name", ["bilevel_l1inf", "bilevel_l11", "bilevel_l12", "l1inf_ball"])
+def test_global_radius_equals_the_projection_of_the_concatenation(name):
+    # Layers with the same number of rows: their input columns side by side
+    # form one matrix whose projection is the global one.
+    torch.manual_seed(1)
+    first, second = nn.Linear(10, 6, dtype=torch.float64), nn.Linear(7, 6, dtype=torch.float64)
+    both = torch.cat([first.weight.detach(), second.weight.detach()], dim=1)
+    expected = P.get_constraint(name, eta=0.8).project(both.numpy())
+    members = [constrain(first, "weight", name), constrain(second, "weight", name)]
+    GlobalConstraint(members, eta=0.8).project()
+    result = torch.cat([first.weight.detach(), second.weight.detach()], dim=1).numpy()
+    np.testing.assert_allclose(result, expected, rtol=1e-7, atol=1e-10)
+
+
+def test_global_constraint_errors():
+    a = constrain(nn.Linear(4, 3), "weight", "bilevel_l1inf")
+    b = constrain(nn.Linear(4, 3), "weight", "bilevel_l12")
+    with pytest.raises(ValueError, match="share one kind of set"):
+        GlobalConstraint([a, b], eta=1.0)
+    with pytest.raises(ValueError, match="exactly one of eta"):
+        GlobalConstraint([a], eta=1.0, n_groups=2)
+    with pytest.raises(ValueError, match="n_groups must be between"):
+        GlobalConstraint([a], n_groups=9).project()
+
+
+# --- schedules --------------------------------------------------------------------------
+
+class _Counter(Callback):
+    def __init__(self):
+        self.calls = []
+
+    def on_train_begin(self, module):
+        self.calls.append("begin")
+
+    def on_step_end(self, module):
+        self.calls.append("step")
+
+    def on_epoch_end(self, module):
+        self.calls.append("epoch")
+
+    def on_train_end(self, module):
+        self.calls.append("end")
+
+
+def _loop(model, callbacks, n_epochs=3, steps_per_epoch=4, lr=0.05):
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(0)
+    callbacks.on_train_begin(model)
+    for _ in range(n_epochs):
+        for _ in range(steps_per_epoch):
+            x = torch.randn(16, model[0].in_features, generator=generator)
+            loss = model(x).pow(2).mean() - model(x)[:, 0].mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            callbacks.on_step_end(model)
+        callbacks.on_epoch_end(model)
+    callbacks.on_train_end(model)
+
+
+def test_callback_list_calls_in_order():
+    counter = _Counter()
+    _loop(_mlp(), CallbackList([counter]), n_epochs=2, steps_per_epoch=2)
+    assert counter.calls == ["begin", "step", "step", "epoch", "step", "step", "epoch", "end"]
+
+
+def test_project_every_k_steps():
+    model = _mlp()
+    constrain(model[0], "weight", "bilevel_l1inf", eta=0.5)
+    norms = []
+
+    class Watch(Callback):
+        def on_step_end(self, module):
+            norms.append(P.l1inf_norm(module[0].weight.detach()))
+
+    schedule = ProjectEvery(model, every=3)
+    _loop(model, CallbackList([schedule, Watch()]), n_epochs=2, steps_per_epoch=6)
+    inside = [norm <= 0.5 * (1 + 1e-6) for norm in norms]
+    assert inside[2::3] == [True] * 4 and not all(inside)
+
+
+def test_project_then_freeze_double_descent():
+    model = _mlp()
+    constrain(model[0], "weight", "bilevel_l1inf", eta=0.3)
+    schedule = ProjectThenFreeze(model, at_epoch=1)
+    supports = []
+
+    class Watch(Callback):
+        def on_epoch_end(self, module):
+            supports.append((module[0].weight.detach() != 0).any(0).clone())
+
+    _loop(model, CallbackList([schedule, Watch()]), n_epochs=4)
+    assert schedule.done and 0 < int(supports[0].sum()) < 30
+    assert all(torch.equal(s, supports[0]) for s in supports[1:])  # frozen afterwards
+
+
+@pytest.mark.parametrize("name", P.MATRIX_CONSTRAINTS)
+def test_shrinking_rounds_halve_then_stop_at_eta(name):
+    model = _mlp(n_in=64)
+    attached = constrain(model[0], "weight", name, eta=1e-3)
+    rounds = ShrinkingRounds(attached, epochs_per_round=1)
+    kept = []
+
+    class Watch(Callback):
+        def on_epoch_end(self, module):
+            kept.append(int(attached.support().sum()))
+
+    _loop(model, CallbackList([rounds, Watch()]), n_epochs=10)
+    assert kept[:3] == [32, 16, 8]  # half of the survivors each round
+    assert rounds.finished and rounds.n_rounds <= 10
+    assert P.get_constraint(name).norm(model[0].weight.detach()) > 0
+
+
+def test_shrinking_rounds_to_a_number_of_groups():
+    model = _mlp(n_in=64)
+    attached = constrain(model[0], "weight", "bilevel_l1inf")
+    rounds = ShrinkingRounds(attached, n_groups=5)
+    counts = []
+    while not rounds.end_round():
+        counts.append(int(attached.support().sum()))
+    assert counts == [32, 16, 8] and int(attached.support().sum()) == 5
+    with pytest.raises(ValueError, match="keep must be in"):
+        ShrinkingRounds(attached, keep=1.0)
+
+
+def test_schedule_target_errors():
+    with pytest.raises(ValueError, match="no constrained parameter"):
+        ProjectEvery(_mlp())
+    with pytest.raises(TypeError, match="targets must be"):
+        ProjectEvery([1, 2])
+    with pytest.raises(ValueError, match="every must be a positive int"):
+        model = _mlp()
+        constrain(model[0])
+        ProjectEvery(model, every=0)
+
+
+def test_skorch_net_trains_with_the_schedules():
+    skorch = pytest.importorskip("skorch")
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(200, 30, n_informative=4, random_state=0)
+    module = nn.Sequential(nn.Linear(30, 16), nn.ReLU(), nn.Linear(16, 2))
+    constrain(module[0], "weight", "bilevel_l1inf", eta=0.5)
+    counter = _Counter()
+    net = skorch.NeuralNetClassifier(
+        module, criterion=nn.CrossEntropyLoss, max_epochs=4, lr=0.05, batch_size=50,
+        optimizer=torch.optim.Adam, train_split=None, verbose=0,
+        callbacks=[("prune", skorch_callback(ProjectThenFreeze(module, at_epoch=2))),
+                   ("count", skorch_callback(counter))])
+    net.fit(X.astype(np.float32), y)
+    assert counter.calls.count("step") == 4 * 4 and counter.calls.count("epoch") == 4
+    kept = (net.module_[0].weight.detach() != 0).any(0)
+    assert 0 < int(kept.sum()) < 30
+    assert torch.all(net.module_[0].weight.detach()[~net.module_[0].weight_mask] == 0)
+
+
+# --- shrink and report -----------------------------------------------------------------
+
+def test_shrink_mlp_same_outputs_fewer_parameters():
+    model = _mlp()
+    first = constrain(model[0], "weight", "bilevel_l1inf", eta=0.3)
+    neurons = constrain(model[2], "weight", "bilevel_l12", eta=0.8, groups="outputs")
+    first.project()
+    neurons.project()
+    assert int(neurons.support().sum()) < 8
+    model.eval()
+    small, kept = shrink(model)
+    x = torch.randn(50, 30)
+    torch.testing.assert_close(small(x[:, kept]), model(x), rtol=1e-5, atol=1e-6)
+    n_params = sum(p.numel() for p in model.parameters() if p.dim() > 0)
+    n_small = sum(p.numel() for p in small.parameters())
+    assert n_small < n_params and len(kept) < 30
+    assert small[2].out_features == int(neurons.support().sum())
+
+
+def test_shrink_cnn_channels_and_filters():
+    model = _cnn()
+    filters = constrain(model[0], "weight", "bilevel_l12", eta=0.15, groups="outputs")
+    filters.project()
+    channels = constrain(model[3], "weight", "bilevel_l1inf", eta=0.1, groups="inputs")
+    channels.project()
+    model.eval()
+    small, kept = shrink(model)
+    x = torch.randn(7, 1, 9, 9)
+    torch.testing.assert_close(small(x), model(x), rtol=1e-5, atol=1e-6)
+    assert small[0].out_channels < 6
+
+
+def test_shrink_rejects_unknown_modules():
+    with pytest.raises(TypeError, match="Sequential"):
+        shrink(nn.Linear(3, 2))
+    with pytest.raises(TypeError, match="BatchNorm1d"):
+        shrink(nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2), nn.Linear(2, 1)))
+
+
+def test_sparsity_report():
+    model = _mlp()
+    constrain(model[0], "weight", "bilevel_l1inf", eta=0.3).project()
+    rows = sparsity_report(model)
+    assert [row["layer"] for row in rows] == ["0", "2", "4"]
+    first = rows[0]
+    W = model[0].weight.detach()
+    assert first["groups"] == 30 and first["groups_kept"] == int((W != 0).any(0).sum())
+    assert first["weights_kept"] == int((W != 0).sum())
+    assert first["saved"] == pytest.approx(1 - first["weights_kept"] / W.numel())
+    text = format_report(rows)
+    assert f"{first['groups_kept']}/30" in text.splitlines()[1]
 
 
 @pytest.mark.cuda
-def test_project_parameter_on_cuda():
-    layer = _linear().cuda()
-    project_parameter_(layer.weight, "bilevel_l1inf", 0.1)
-    assert layer.weight.device.type == "cuda"
-    assert float(P.l1inf_norm(layer.weight.detach())) <= 0.1 * (1 + 1e-5)
+def test_masks_on_cuda():
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA device; none is available here")
+    model = _mlp().cuda()
+    attached = constrain(model[0], "weight", "bilevel_l1inf", eta=0.3)
+    attached.project().freeze()
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    for _ in range(20):
+        loss = model(torch.randn(16, 30, device="cuda")).pow(2).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert model[0].weight_mask.device.type == "cuda"
+    assert torch.all(model[0].weight.detach()[~attached.mask] == 0)

@@ -18,6 +18,7 @@ from skproj.nn import (  # noqa: E402
     ProximalL1,
     count_nonzeros,
     fit_to_nonzeros,
+    freeze_zeros,
     l1_weights,
     run_epochs,
     soft_threshold_,
@@ -376,3 +377,29 @@ def test_gradient_rule_is_the_median_inside_the_bracket():
     assert _next_alpha(history, 100, "gradient", gradients) == 2.0
     # none inside: the geometric midpoint
     assert _next_alpha(history, 100, "gradient", np.array([0.1, 10.0])) == 2.0
+
+
+def test_freeze_zeros_keeps_the_zeros_whatever_the_optimizer():
+    network = _mlp()
+    optimizer = torch.optim.SGD(network.parameters(), lr=0.1)
+    prox = ProximalL1(optimizer, 0.5)
+    X, y = torch.randn(32, 5), torch.randn(32, 1)
+    for _ in range(5):
+        optimizer.zero_grad()
+        torch.nn.functional.mse_loss(network(X), y).backward()
+        optimizer.step()
+        prox.on_step_end(network)
+    zeros = [(w == 0).clone() for w in l1_weights(network)]
+    assert sum(int(z.sum()) for z in zeros) > 0
+    masks = freeze_zeros(network)
+    assert len(masks) == 3
+    adam = torch.optim.Adam(network.parameters(), lr=0.1, weight_decay=0.1)
+    for _ in range(5):
+        adam.zero_grad()
+        torch.nn.functional.mse_loss(network(X), y).backward()
+        adam.step()
+    for mask in masks:
+        mask.remove()
+    for w, z in zip(l1_weights(network), zeros):
+        assert torch.all(w[z] == 0) and torch.all(w[~z] != 0)
+    assert "0.weight_mask" not in network.state_dict()

@@ -6,7 +6,7 @@ import pytest
 from skproj import projections as P
 
 VECTOR = [P.project_l1_ball, P.project_simplex, P.project_l2_ball, P.project_linf_ball]
-MATRIX = list(P.MATRIX_PROJECTIONS.values())
+MATRIX = [P.get_constraint(name).function for name in P.MATRIX_CONSTRAINTS]
 ALL = VECTOR + MATRIX
 ids = lambda f: f.__name__  # noqa: E731
 

@@ -8,7 +8,7 @@ from skproj import projections as P
 torch = pytest.importorskip("torch")
 
 VECTOR = [P.project_l1_ball, P.project_simplex, P.project_l2_ball, P.project_linf_ball]
-MATRIX = list(P.MATRIX_PROJECTIONS.values())
+MATRIX = [P.get_constraint(name).function for name in P.MATRIX_CONSTRAINTS]
 ALL = VECTOR + MATRIX
 ids = lambda f: f.__name__  # noqa: E731
 

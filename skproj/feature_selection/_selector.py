@@ -13,7 +13,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_feature_names, check_is_fitted, check_scalar
 
 from skproj.feature_selection._linear import ProjectedLogisticRegression
-from skproj.projections import MATRIX_PROJECTIONS, group_norms, inner_norm
+from skproj.projections import MATRIX_CONSTRAINTS, Constraint, get_constraint
 
 __all__ = ["ProjectionFeatureSelector"]
 
@@ -88,11 +88,13 @@ class ProjectionFeatureSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator
     eta : float, default=1.0
         Radius of the ball (in the units of the model's coefficients, so
         standardize the features first).  Smaller is sparser.
-    projection : str, default="bilevel_l1inf"
-        The matrix projection of :mod:`skproj.projections`, one of
-        :data:`skproj.projections.MATRIX_PROJECTIONS` (``"bilevel_l1inf"``,
-        ``"bilevel_l11"``, ``"bilevel_l12"``, ``"l1inf_ball"``,
-        ``"l12_ball"``).
+    projection : str or Constraint, default="bilevel_l1inf"
+        The set of :mod:`skproj.projections` the coefficients are kept in:
+        one of :data:`~skproj.projections.MATRIX_CONSTRAINTS`
+        (``"bilevel_l1inf"``, ``"bilevel_l11"``, ``"bilevel_l12"``,
+        ``"l1inf_ball"``, ``"l12_ball"``) or a
+        :class:`~skproj.projections.Constraint` of matrices (its radius is
+        replaced by ``eta``; its groups are the features, the columns).
     threshold : str or float, default=None
         Keep only the features whose importance is >= ``threshold``: a
         number, ``"mean"``, ``"median"`` or a scaled reference such as
@@ -178,7 +180,7 @@ class ProjectionFeatureSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator
     _parameter_constraints: dict = {
         "estimator": [HasMethods("fit"), None],
         "eta": [Interval(Real, 0, None, closed="left")],
-        "projection": [StrOptions(set(MATRIX_PROJECTIONS))],
+        "projection": [StrOptions(set(MATRIX_CONSTRAINTS)), Constraint],
         "threshold": [Interval(Real, None, None, closed="both"), str, None],
         "max_features": [Interval(Integral, 0, None, closed="left"), callable, None],
         "importance_getter": [str, callable],
@@ -268,10 +270,11 @@ class ProjectionFeatureSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator
             self.n_iter_ = self.estimator_.n_iter_
 
         coef = self._importance_matrix(self.estimator_)
+        constraint = get_constraint(self.projection, eta=self.eta, axis=0, matrix=True)
         if not constrained:
-            coef = MATRIX_PROJECTIONS[self.projection](coef, self.eta, axis=0)
+            coef = constraint.project(coef)
         self.coef_ = coef
-        self.feature_importances_ = group_norms(coef, inner_norm(self.projection))
+        self.feature_importances_ = constraint.group_norms(coef)
         self.threshold_ = _threshold_value(self.feature_importances_, self.threshold)
 
         importances = self.feature_importances_

@@ -25,11 +25,6 @@ __all__ = ["SparseMLPClassifier", "SparseMLPRegressor"]
 # Rows per forward pass when predicting (bounds the memory of large X).
 _PREDICT_CHUNK = 4096
 
-# Below this many multiply-adds per mini-batch (weights x batch size) torch runs on
-# one thread: a second thread's synchronization costs more than it saves on such
-# small products (7x slower with two threads on a busy 2-core machine, measured).
-_ONE_THREAD_WORK = 2 ** 24
-
 _COMMON_DOC = r"""
     The network is an MLP :math:`d \to h_1 \to \dots \to h_L \to k` whose
     weight matrices :math:`W_l` (not the biases) are trained with an
@@ -141,7 +136,7 @@ _COMMON_DOC = r"""
         The device the network lives on.
     n_threads_ : int
         torch's CPU threads during ``fit``: one for small networks (fewer
-        than :math:`2^{24}` multiply-adds per mini-batch), otherwise limited
+        than :math:`2^{22}` multiply-adds per mini-batch), otherwise limited
         in joblib workers as for
         :class:`~skproj.autoencoder.SparseSupervisedAutoencoder`.
     n_features_in_ : int
@@ -287,8 +282,7 @@ class _BaseSparseMLP(BaseEstimator):
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         layer_sizes = [X.shape[1], *sizes, self._n_network_outputs]
         n_weights = sum(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
-        small = n_weights * min(self.batch_size, X.shape[0]) < _ONE_THREAD_WORK
-        with torch_runtime(torch, max_threads=1 if small else None):
+        with torch_runtime(torch, n_weights * min(self.batch_size, X.shape[0])):
             self.n_threads_ = torch.get_num_threads()
             self._train(torch, np.asarray(X, dtype=np.float32), targets, layer_sizes,
                         int(seed))
@@ -311,8 +305,7 @@ class _BaseSparseMLP(BaseEstimator):
             ProximalL1,
             count_nonzeros,
             fit_to_nonzeros,
-            freeze_zeros_,
-            l1_weights,
+            freeze_zeros,
         )
         from skproj.nn._loop import run_epochs
 
@@ -374,10 +367,10 @@ class _BaseSparseMLP(BaseEstimator):
             self.trials_ = result.trials
             if self.n_finetune_epochs:
                 state["phase"], state["trial"] = "finetune", len(result.trials)
-                handles = [freeze_zeros_(w) for w in l1_weights(network)]
+                masks = freeze_zeros(network)
                 train(network, 0.0, self.n_finetune_epochs, penalized=False)
-                for handle in handles:
-                    handle.remove()
+                for mask in masks:
+                    mask.remove()
         network.eval()
         self.network_ = network
         self.n_trials_ = len(self.trials_)

@@ -1,47 +1,77 @@
-"""PyTorch glue: keep ``torch.nn`` parameters inside projection balls.
+"""skproj.nn: sparsify any PyTorch model under an explicit constraint.
 
-The proximal l1 step (:class:`ProximalL1`) and :func:`fit_to_nonzeros`, which
-chooses its strength for a target number of non-zero weights, train networks
-with an l1 penalty instead of a constraint.
+A pruning toolkit in the manner of ``torch.nn.utils.prune`` and
+``torch.nn.utils.parametrize``, whose pruning is a *projection* onto a ball of
+structured sparsity (:mod:`skproj.projections`), so whole input features,
+neurons or filters drop out:
 
-The functions apply a projection of :mod:`skproj.projections` to a parameter
-in place (outside autograd) and freeze a zero pattern while a network is
-retrained.  torch is imported only when they are called.
+- :func:`constrain` attaches a constraint to a parameter (groups: input
+  features or neurons of a ``Linear``; input channels or filters of a
+  convolution); the zero mask is a buffer of the module, enforced after every
+  optimizer step whatever the optimizer; :func:`remove` makes it permanent;
+- :class:`GlobalConstraint` shares one budget (a radius, or a number of groups)
+  between several parameters;
+- schedules are :class:`Callback` objects driven by any training loop (and by
+  skorch through :func:`skorch_callback`): :class:`ProjectEvery`,
+  :class:`ProjectThenFreeze` ("double descent"), :class:`ShrinkingRounds`;
+- :func:`shrink` builds the physically smaller model; :func:`sparsity_report`
+  reports the groups and weights kept per layer;
+- the penalty form of the same prior: :class:`ProximalL1` soft-thresholds the
+  weights after every optimizer step, and :func:`fit_to_nonzeros` chooses its
+  strength for a target number of non-zero weights, globally or per layer;
+  :func:`run_epochs` is a plain training loop that drives the callbacks.
+
+torch is imported only when these are called.
 """
 
 from skproj.nn._callbacks import Callback, CallbackList
+from skproj.nn._functional import project_parameter_
 from skproj.nn._loop import run_epochs
-from skproj.nn._constraints import (
-    apply_mask_,
-    column_support,
-    freeze_zeros_,
-    group_importances,
-    project_parameter_,
-    zero_mask,
+from skproj.nn._prune import (
+    GROUPINGS,
+    GlobalConstraint,
+    ParameterConstraint,
+    constrain,
+    constraints_of,
+    enforce_masks_,
+    remove,
 )
 from skproj.nn._proximal import (
     L1TargetResult,
     ProximalL1,
     count_nonzeros,
     fit_to_nonzeros,
+    freeze_zeros,
     l1_weights,
     soft_threshold_,
 )
+from skproj.nn._schedules import ProjectEvery, ProjectThenFreeze, ShrinkingRounds, skorch_callback
+from skproj.nn._shrink import format_report, shrink, sparsity_report
 
 __all__ = [
+    "GROUPINGS",
     "Callback",
     "CallbackList",
+    "GlobalConstraint",
     "L1TargetResult",
+    "ParameterConstraint",
     "ProximalL1",
-    "apply_mask_",
-    "column_support",
+    "ProjectEvery",
+    "ProjectThenFreeze",
+    "ShrinkingRounds",
+    "constrain",
+    "constraints_of",
     "count_nonzeros",
+    "enforce_masks_",
     "fit_to_nonzeros",
-    "freeze_zeros_",
-    "group_importances",
+    "format_report",
+    "freeze_zeros",
     "l1_weights",
     "project_parameter_",
+    "remove",
     "run_epochs",
+    "shrink",
+    "skorch_callback",
     "soft_threshold_",
-    "zero_mask",
+    "sparsity_report",
 ]

@@ -63,6 +63,7 @@ __all__ = [
     "ProximalL1",
     "count_nonzeros",
     "fit_to_nonzeros",
+    "freeze_zeros",
     "l1_weights",
     "soft_threshold_",
 ]
@@ -89,6 +90,32 @@ def l1_weights(module):
     """
     return [param for name, param in module.named_parameters()
             if name.rsplit(".", 1)[-1] == "weight" and param.dim() >= 2]
+
+
+def freeze_zeros(module):
+    """Keep the current zeros of every :func:`l1_weights` tensor at zero from now on.
+
+    For the fine-tuning after the penalized training (the penalty shrinks the
+    surviving weights too; training them on, without it, removes that bias).
+    Attaches a mask to each weight with :func:`skproj.nn.constrain` and
+    freezes it, so the zeros stay whatever the optimizer; nothing is
+    projected.  Call ``.remove()`` on each returned constraint to detach the
+    masks (the zeros stay).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network.
+
+    Returns
+    -------
+    attached : list of skproj.nn.ParameterConstraint
+    """
+    from skproj.nn._prune import constrain
+
+    weights = {id(w) for w in l1_weights(module)}
+    return [constrain(owner, "weight", "l1_ball").freeze() for owner in module.modules()
+            if id(owner._parameters.get("weight")) in weights]
 
 
 def count_nonzeros(module_or_weights):

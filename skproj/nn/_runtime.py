@@ -37,14 +37,28 @@ _RUNTIME_LOCK = threading.Lock()
 _RUNTIME_STATE = {"depth": 0, "saved": None}
 
 
-def thread_limit(torch):
-    """Threads one fit may use: fewer when joblib runs several fits at once.
+# Multiply-adds per mini-batch step below which a fit uses one torch thread.
+MIN_WORK_FOR_THREADS = 2**22
 
-    joblib's process-based backends (loky, multiprocessing) start their workers
-    with ``OMP_NUM_THREADS = cpu_count // n_jobs``; honour it even when torch was
+
+def thread_limit(torch, work_per_step):
+    """Threads one fit may use: one for small networks, fewer when joblib runs several fits.
+
+    A mini-batch step of a small network (``work_per_step`` multiply-adds
+    below ``MIN_WORK_FOR_THREADS``) takes well under a millisecond: a second
+    thread costs more to wake and synchronize than it saves, and under
+    contention spinning threads make a fit several times slower (a default
+    autoencoder fit on scikit-learn's breast-cancer table: 4.0 s with two
+    threads against 3.1 s with one on an idle two-core machine, 15.5 s against
+    6.7 s beside three busy processes; a small MLP of skproj.neural_network,
+    37 s against 5 s on a busy two-core machine).  joblib's process-based
+    backends (loky, multiprocessing) start their workers with
+    ``OMP_NUM_THREADS = cpu_count // n_jobs``; honour it even when torch was
     imported before the variable was set.  Inside a joblib thread-pool worker
     (threading backend), several fits share the cores: use one thread each.
     """
+    if work_per_step < MIN_WORK_FOR_THREADS:
+        return 1
     limit = torch.get_num_threads()
     env = os.environ.get("OMP_NUM_THREADS", "")
     if env.isdigit() and int(env) > 0:
@@ -55,8 +69,8 @@ def thread_limit(torch):
 
 
 @contextmanager
-def torch_runtime(torch, max_threads=None):
-    """Threads limited (:func:`thread_limit`, and ``max_threads``) and denormals flushed.
+def torch_runtime(torch, work_per_step):
+    """Threads limited (:func:`thread_limit`) and denormals flushed, for one fit.
 
     Weights clipped by a projection or a soft threshold and Adam's tiny steps
     produce denormal floats, which are 10-100x slower on x86 CPUs.
@@ -64,10 +78,7 @@ def torch_runtime(torch, max_threads=None):
     with _RUNTIME_LOCK:
         if _RUNTIME_STATE["depth"] == 0:
             _RUNTIME_STATE["saved"] = torch.get_num_threads()
-            limit = thread_limit(torch)
-            if max_threads is not None:
-                limit = max(1, min(limit, max_threads))
-            torch.set_num_threads(limit)
+            torch.set_num_threads(thread_limit(torch, work_per_step))
             torch.set_flush_denormal(True)
         _RUNTIME_STATE["depth"] += 1
     try:

@@ -17,15 +17,18 @@ Matrices (``axis`` is the axis the inner norm runs along; with the default
   projections);
 - :func:`bilevel_l1inf`, :func:`bilevel_l11`, :func:`bilevel_l12` (bi-level
   projections, linear time);
+- :func:`project_group_hoyer` (GSP: a target average Hoyer sparsity of the
+  groups) and :func:`hoyer_sparsity`;
 - :func:`group_norms`, :func:`l1inf_norm`, :func:`l11_norm`, :func:`l12_norm`
   to choose a radius relative to the data.
 
-``MATRIX_PROJECTIONS`` maps the name of every matrix projection to its
-function; estimators accept these names as ``projection=`` and resolve them
-with :func:`get_projection`.  ``INNER_NORMS`` gives the norm each one
-constrains inside a group (the natural importance of a group).
+Constraint objects (:class:`Constraint` and one subclass per set) hold a set
+with its parameters and give its projection, norm, group norms, support and
+:meth:`~Constraint.radius_for_groups`; the estimators and :mod:`skproj.nn`
+accept them, or their names, which :func:`get_constraint` resolves.
 """
 
+from skproj.projections._group_hoyer import hoyer_sparsity, project_group_hoyer
 from skproj.projections._matrix import (
     bilevel_l1inf,
     bilevel_l11,
@@ -37,6 +40,21 @@ from skproj.projections._matrix import (
     project_l1inf_ball,
     project_l12_ball,
 )
+from skproj.projections._constraints import (
+    CONSTRAINTS,
+    MATRIX_CONSTRAINTS,
+    BilevelL1Inf,
+    BilevelL11,
+    BilevelL12,
+    Constraint,
+    L1Ball,
+    L1InfBall,
+    L2Ball,
+    L12Ball,
+    LinfBall,
+    Simplex,
+    get_constraint,
+)
 from skproj.projections._vector import (
     project_l1_ball,
     project_l2_ball,
@@ -44,74 +62,29 @@ from skproj.projections._vector import (
     project_simplex,
 )
 
-MATRIX_PROJECTIONS = {
-    "bilevel_l1inf": bilevel_l1inf,
-    "bilevel_l11": bilevel_l11,
-    "bilevel_l12": bilevel_l12,
-    "l1inf_ball": project_l1inf_ball,
-    "l12_ball": project_l12_ball,
-}
-
-# The norm inside each group that each matrix projection constrains.
-INNER_NORMS = {
-    "bilevel_l1inf": "linf",
-    "l1inf_ball": "linf",
-    "bilevel_l11": "l1",
-    "bilevel_l12": "l2",
-    "l12_ball": "l2",
-}
-
-
-def get_projection(projection):
-    """The function of a matrix projection, from its name or itself.
-
-    Parameters
-    ----------
-    projection : str or callable
-        A key of ``MATRIX_PROJECTIONS`` (``"bilevel_l1inf"``, ``"bilevel_l11"``,
-        ``"bilevel_l12"``, ``"l1inf_ball"``, ``"l12_ball"``) or a function with
-        the signature ``projection(Y, eta, *, axis=0, out=None)``.
-
-    Returns
-    -------
-    function : callable
-
-    Raises
-    ------
-    ValueError
-        If ``projection`` is neither a known name nor callable.
-    """
-    if callable(projection):
-        return projection
-    try:
-        return MATRIX_PROJECTIONS[projection]
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"projection must be one of {sorted(MATRIX_PROJECTIONS)} or a callable, "
-            f"got {projection!r}."
-        ) from None
-
-
-def inner_norm(projection):
-    """The norm (``"linf"``, ``"l1"`` or ``"l2"``) ``projection`` bounds inside a group.
-
-    Callables and unknown names get ``"l2"``.
-    """
-    return INNER_NORMS.get(projection, "l2") if isinstance(projection, str) else "l2"
-
-
 __all__ = [
-    "INNER_NORMS",
-    "MATRIX_PROJECTIONS",
-    "get_projection",
-    "inner_norm",
+    "CONSTRAINTS",
+    "MATRIX_CONSTRAINTS",
+    "BilevelL1Inf",
+    "BilevelL11",
+    "BilevelL12",
+    "Constraint",
+    "L1Ball",
+    "L1InfBall",
+    "L2Ball",
+    "L12Ball",
+    "LinfBall",
+    "Simplex",
+    "get_constraint",
     "bilevel_l1inf",
     "bilevel_l11",
     "bilevel_l12",
     "group_norms",
+    "hoyer_sparsity",
     "l1inf_norm",
     "l11_norm",
     "l12_norm",
+    "project_group_hoyer",
     "project_l1_ball",
     "project_l1inf_ball",
     "project_l12_ball",

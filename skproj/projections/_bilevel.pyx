@@ -35,6 +35,7 @@ from skproj.projections._common cimport (
     SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, copy_matrix, shrink, zero_if_contiguous,
     zero_row,
 )
+from skproj.projections._sums cimport TERM_MAGNITUDE, TERM_SQUARE, sum_terms
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     michelot_threshold, simplex_threshold,
@@ -103,7 +104,7 @@ cdef inline void _fold_row(const floating* row, Py_ssize_t n, Py_ssize_t step,
 
 cdef inline double _row_norm(const floating* row, Py_ssize_t n, Py_ssize_t step,
                              int kind) noexcept nogil:
-    """Norm of one row; four accumulators break the dependency chain."""
+    """Norm of one row (squared for l2); four accumulators break the dependency chain."""
     cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, value
     cdef Py_ssize_t j, n4 = n - n % 4
     if kind == NORM_MAX:
@@ -121,27 +122,8 @@ cdef inline double _row_norm(const floating* row, Py_ssize_t n, Py_ssize_t step,
             a0 = _max(a0, value) + _poison(value)
         return _max(_max(a0, a1), _max(a2, a3)) + _poison(a0 + a1 + a2 + a3)
     if kind == NORM_L1:
-        for j in range(0, n4, 4):
-            a0 += fabs(row[j * step])
-            a1 += fabs(row[(j + 1) * step])
-            a2 += fabs(row[(j + 2) * step])
-            a3 += fabs(row[(j + 3) * step])
-        for j in range(n4, n):
-            a0 += fabs(row[j * step])
-        return (a0 + a1) + (a2 + a3)
-    for j in range(0, n4, 4):
-        value = row[j * step]
-        a0 += value * value
-        value = row[(j + 1) * step]
-        a1 += value * value
-        value = row[(j + 2) * step]
-        a2 += value * value
-        value = row[(j + 3) * step]
-        a3 += value * value
-    for j in range(n4, n):
-        value = row[j * step]
-        a0 += value * value
-    return (a0 + a1) + (a2 + a3)
+        return sum_terms(row, n, step, TERM_MAGNITUDE)
+    return sum_terms(row, n, step, TERM_SQUARE)
 
 
 cdef double _group_norms(const floating[:, :] y, double* norms, int kind,

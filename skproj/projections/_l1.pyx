@@ -1,13 +1,21 @@
 # cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Kernels for the l1 ball and the simplex (Condat 2016).
+"""Kernels for the l1 ball and the simplex, and the l1 thresholds of short vectors.
 
 The projection of ``y`` onto the simplex ``{x >= 0 : sum(x) = radius}`` is the
 soft threshold ``x = max(y - tau, 0)`` where ``tau`` solves
-``sum(max(y - tau, 0)) = radius``.  Condat's method finds ``tau`` in expected
-linear time without sorting: it scans the values once, keeping a list of
-candidates (values that may end up above ``tau``) and the threshold ``rho`` that
-list would give, then cleans the list.  The l1 ball is the simplex of the
+``sum(max(y - tau, 0)) = radius``; the l1 ball is the simplex of the
 magnitudes with the signs put back.
+
+Two searches for ``tau`` live here:
+
+* Condat's scan (``threshold_push`` / ``threshold_finish``,
+  ``simplex_threshold``): one pass keeping a list of candidates, then a
+  clean-up; the other kernels use it on short vectors (the group norms).
+* The vector kernels ``l1_ball`` and ``simplex`` (large arrays, any radius):
+  a sampled bracket of ``tau``, one read pass that gathers the values inside
+  it, and Michelot's iteration on them; see the section "the l1 ball" below.
+  Condat's scan branches on every value and mispredicts when the support is
+  a large share of the values; this search has no data-dependent branch.
 
 Kernels never validate: the functional API in ``skproj.projections`` does.  They
 return a status code (see ``STATUS_*``) that the API turns into errors.
@@ -16,12 +24,16 @@ References
 ----------
 L. Condat, "Fast projection onto the simplex and the l1 ball", Mathematical
 Programming 158 (2016), 575-585.
+C. Michelot, "A finite algorithm for finding the projection of a point onto
+the canonical simplex of R^n", J. Optim. Theory Appl. 50 (1986), 195-200.
 """
 
-from libc.math cimport fabs, INFINITY
-from libc.stdlib cimport free, malloc
+from cpython.mem cimport PyMem_RawFree, PyMem_RawMalloc
+from libc.float cimport DBL_MAX
+from libc.math cimport fabs, sqrt, INFINITY
 from cython cimport floating
 
+from skproj.projections._sums cimport TERM_VALUE, sum_terms
 from skproj.projections._common cimport (
     SPARSE_WRITE_DIVISOR, copy_matrix, shrink, zero_if_contiguous,
 )
@@ -98,20 +110,7 @@ cdef double threshold_finish(SimplexThreshold* state) noexcept nogil:
         end = kept
     state.n_parked, state.end = start, end   # the support, for the caller
     # The running total accumulated rounding: re-sum the support exactly.
-    return (_sum(values + start, end - start) - radius) / (end - start)
-
-
-cdef double _sum(const double* values, Py_ssize_t n) noexcept nogil:
-    cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
-    cdef Py_ssize_t j, n4 = n - n % 4
-    for j in range(0, n4, 4):
-        a0 += values[j]
-        a1 += values[j + 1]
-        a2 += values[j + 2]
-        a3 += values[j + 3]
-    for j in range(n4, n):
-        a0 += values[j]
-    return (a0 + a1) + (a2 + a3)
+    return (sum_terms(values + start, end - start, 1, TERM_VALUE) - radius) / (end - start)
 
 
 cdef double michelot_threshold(double* values, Py_ssize_t n, double total,
@@ -177,52 +176,370 @@ cdef double simplex_threshold(const double* values, Py_ssize_t n, double radius,
     return threshold_finish(&state)
 
 
+# ---------------------------------------------------------------- the l1 ball
+#
+# The vector kernels find tau in one read pass at every radius:
+#
+# 1. a sample of the values (strided over the whole array) gives the
+#    threshold of the same problem scaled to the sample, and two values of
+#    the sample that bracket it by a few standard deviations of its rank;
+# 2. one read pass sums the values (the inside test, NaN/inf), counts and
+#    sums the values at or above the bracket, and gathers the values inside
+#    it into a buffer (in the input's dtype, at most 1/GATHER_DIVISOR of them);
+# 3. whether tau lies in the bracket is decided exactly from those sums; if it
+#    does, Michelot's method on the gathered values, the values above the
+#    bracket counted as one block, gives tau exactly.  Otherwise (an
+#    unrepresentative sample, or a bracket holding too many values) Newton
+#    passes over the data from a lower bound of tau finish the search;
+# 4. one pass writes the result.
+#
+# Memory: the sample (2 * SAMPLE_SIZE doubles) and the gather buffer of
+# max(n / GATHER_DIVISOR, MIN_CAPACITY) values in the input's dtype (an eighth
+# of the input's bytes on large arrays): never a copy of the input.
+
 cdef enum:
-    BLOCK = 2048   # values summed then scanned while in L1 cache
-    # Condat's scan gives way to Michelot's method once its candidates pass
-    # this share (1 / DENSE_DIVISOR) of the values.
-    DENSE_DIVISOR = 32
+    SAMPLE_SIZE = 16384       # sampled values on large arrays
+    MIN_SAMPLE = 1024         # ... and at least this many (all on small arrays)
+    SAMPLE_DIVISOR = 16       # ... at most 1 / SAMPLE_DIVISOR of the values
+    GATHER_DIVISOR = 8        # the gather buffer holds at most n / 8 values
+    MIN_CAPACITY = 4096       # ... or this many, on small arrays
+    SCAN_BLOCK = 64           # values counted before the gather scans them (small:
+                              # blocks with nothing in the bracket are skipped)
+    BRACKET_SIGMAS = 4        # half-width of the bracket, in rank deviations
+    BRACKET_MARGIN = 8        # ... plus this many ranks
+
+# Testing hook (``_set_testing``): a bracket that misses tau, so that tests
+# exercise the Newton passes on every problem.
+cdef bint _force_fallback = False
 
 
-cdef inline double _sum_abs(const floating* values, Py_ssize_t n,
-                            Py_ssize_t step) noexcept nogil:
-    # Four accumulators break the dependency chain of the sum.
-    cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
-    cdef Py_ssize_t j, n4 = n - n % 4
-    for j in range(0, n4, 4):
-        a0 += fabs(values[j * step])
-        a1 += fabs(values[(j + 1) * step])
-        a2 += fabs(values[(j + 2) * step])
-        a3 += fabs(values[(j + 3) * step])
-    for j in range(n4, n):
-        a0 += fabs(values[j * step])
-    return (a0 + a1) + (a2 + a3)
+cdef inline double _as_value(double value, bint magnitudes) noexcept nogil:
+    """The value a kernel thresholds: ``|y|`` on the l1 ball, ``y`` on the simplex."""
+    return fabs(value) if magnitudes else value
 
 
-cdef inline void _push_abs(SimplexThreshold* state, const floating* values, Py_ssize_t n,
-                           Py_ssize_t step) noexcept nogil:
-    """``threshold_push`` of every magnitude, with the state held in registers.
+cdef inline double _value_at(const char* base, Py_ssize_t row_stride, Py_ssize_t col_stride,
+                             Py_ssize_t n_cols, Py_ssize_t index,
+                             floating kind) noexcept nogil:
+    """The ``index``-th value of a 2-D view in row-major order (``kind`` picks the dtype).
 
-    (Through the pointer, every store of a candidate could alias the state,
-    which would then be reloaded for each value.)
+    Plain pointer arithmetic: a memoryview argument would be reference
+    counted (atomically) on every call.
     """
-    cdef double* slots = state.values
-    cdef Py_ssize_t start = state.n_parked, end = state.end, j
-    cdef double total = state.total, radius = state.radius, value
-    for j in range(n):
-        value = fabs(values[j * step])
-        if end > start and value * (end - start) <= total - radius:
-            continue
-        if end > start and total + value - radius > (value - radius) * (end - start + 1):
-            total += value
+    return (<const floating*> (base + (index // n_cols) * row_stride
+                               + (index % n_cols) * col_stride))[0]
+
+
+cdef void _select(double* values, Py_ssize_t n, Py_ssize_t k) noexcept nogil:
+    """Reorder ``values`` so that ``values[k]`` is its k-th smallest (Hoare's selection)."""
+    cdef Py_ssize_t low = 0, high = n - 1, i, j
+    cdef double pivot, swap
+    while low < high:
+        pivot = values[low + (high - low) // 2]
+        i, j = low, high
+        while i <= j:
+            while values[i] < pivot:
+                i += 1
+            while values[j] > pivot:
+                j -= 1
+            if i <= j:
+                swap = values[i]
+                values[i] = values[j]
+                values[j] = swap
+                i += 1
+                j -= 1
+        if k <= j:
+            high = j
+        elif k >= i:
+            low = i
         else:
-            start = end
-            total = value
-        slots[end] = value
-        end += 1
-    state.n_parked = start
-    state.end = end
-    state.total = total
+            return
+
+
+cdef struct Bracket:
+    double low     # values in [low, high) are gathered,
+    double high    # values >= high are counted and summed
+    # (-DBL_MAX and DBL_MAX stand for no bound: the sums need finite bounds)
+
+
+cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitudes,
+                             double* sample, Py_ssize_t size) noexcept nogil:
+    """A bracket of tau from ``size`` values spread over ``y`` (``sample``: 2 * size doubles).
+
+    The sample's own threshold at the radius scaled to its size has a
+    support of ``k`` values; the bracket runs from the sample's value of rank
+    ``k + d`` to that of rank ``k - d`` (from the top), ``d`` a few binomial
+    standard deviations of ``k``.
+    """
+    cdef Py_ssize_t n = y.shape[0] * y.shape[1], i, support, spread
+    cdef double* work = sample + size
+    cdef double total = 0.0, scaled = radius * size / <double> n, tau
+    cdef Bracket bracket
+    bracket.low = -DBL_MAX
+    bracket.high = DBL_MAX
+    if size == n:
+        return bracket     # a small array: every value is gathered
+    cdef const char* base = <const char*> &y[0, 0]
+    for i in range(size):
+        sample[i] = _as_value(_value_at(base, y.strides[0], y.strides[1], y.shape[1],
+                                        (i * n) // size, y[0, 0]), magnitudes)
+        work[i] = sample[i]
+        total += sample[i]
+    if total - total != 0.0 or total <= scaled:
+        return bracket     # NaN, or a sample inside the ball: no guess
+    tau = michelot_threshold(work, size, total, scaled)
+    support = 0
+    for i in range(size):
+        support += sample[i] > tau
+    spread = BRACKET_MARGIN + <Py_ssize_t> (
+        BRACKET_SIGMAS * sqrt(support * (1.0 - support / <double> size)))
+    cdef Py_ssize_t high_index = size - (support - spread)   # ascending order
+    cdef Py_ssize_t low_index = size - (support + spread)
+    if support > spread:
+        _select(sample, size, high_index)
+        bracket.high = sample[high_index]
+        size = high_index          # the values at or below ``high`` come first
+    if low_index >= 0:
+        _select(sample, size, low_index)
+        bracket.low = sample[low_index]
+    return bracket
+
+
+cdef struct Scan:
+    double total           # sum of the values: NaN or inf show here
+    double minimum
+    double count_high      # values >= bracket.high, their number and sum
+    double sum_high
+    Py_ssize_t n_gathered  # values in [low, high) gathered in the buffer,
+    bint overflow          # unless they did not fit
+
+
+cdef inline void _scan_block(const floating* row, Py_ssize_t n, Py_ssize_t step,
+                             Bracket bracket, bint magnitudes, Scan* scan,
+                             floating* buffer, Py_ssize_t capacity) noexcept nogil:
+    """Add one block of values to ``scan`` and gather those inside the bracket.
+
+    The sums and counts come first, in a loop with no branch (whether a value
+    is above the bracket is unpredictable): the sum above ``high`` is
+    ``sum(max(a - high, 0))`` plus ``high`` times the count, with
+    ``max(d, 0) = (d + |d|) / 2`` (exact), and the counts add comparisons.
+    The values are scanned again, from L1, only when the block holds some
+    inside the bracket.
+    """
+    cdef double total0 = 0.0, total1 = 0.0, excess0 = 0.0, excess1 = 0.0
+    cdef double minimum = scan.minimum, a, b, d, e
+    cdef double low = bracket.low, high = bracket.high
+    cdef Py_ssize_t j, k, n_high = 0, n_low = 0, n2 = n - n % 2
+    cdef floating value, low_value, high_value
+    for j in range(0, n2, 2):
+        a = _as_value(row[j * step], magnitudes)
+        b = _as_value(row[(j + 1) * step], magnitudes)
+        total0 += a
+        total1 += b
+        d = a - high
+        e = b - high
+        excess0 += d + fabs(d)
+        excess1 += e + fabs(e)
+        n_high += (a >= high) + (b >= high)
+        n_low += (a >= low) + (b >= low)
+        if not magnitudes:
+            minimum = a if a < minimum else minimum
+            minimum = b if b < minimum else minimum
+    if n2 < n:
+        a = _as_value(row[n2 * step], magnitudes)
+        total0 += a
+        d = a - high
+        excess0 += d + fabs(d)
+        n_high += a >= high
+        n_low += a >= low
+        if not magnitudes:
+            minimum = a if a < minimum else minimum
+    scan.total += total0 + total1
+    scan.minimum = minimum
+    scan.sum_high += 0.5 * (excess0 + excess1) + high * n_high
+    scan.count_high += n_high
+    if n_low == n_high or scan.overflow:
+        return     # nothing inside the bracket (or no room left)
+    if scan.n_gathered + n > capacity:
+        scan.overflow = True
+        return
+    # In the input's precision: the bounds are values of the input (or +-DBL_MAX).
+    low_value = -INFINITY if low == -DBL_MAX else <floating> low
+    high_value = INFINITY if high == DBL_MAX else <floating> high
+    k = scan.n_gathered
+    for j in range(n):
+        value = fabs(row[j * step]) if magnitudes else row[j * step]
+        buffer[k] = value
+        k += (value >= low_value) & (value < high_value)
+    scan.n_gathered = k
+
+
+cdef void _scan(const floating[:, :] y, Bracket bracket, bint magnitudes, Scan* scan,
+                floating* buffer, Py_ssize_t capacity) noexcept nogil:
+    """One read pass over ``y``: see ``Scan``."""
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, j, width
+    cdef Py_ssize_t step = y.strides[1] // sizeof(floating)
+    scan.total = scan.sum_high = scan.count_high = 0.0
+    scan.minimum = INFINITY
+    scan.n_gathered = 0
+    scan.overflow = False
+    for i in range(n_rows):
+        j = 0
+        while j < n_cols:
+            width = min(<Py_ssize_t> SCAN_BLOCK, n_cols - j)
+            if step == 1:
+                _scan_block(&y[i, j], width, 1, bracket, magnitudes, scan, buffer, capacity)
+            else:
+                _scan_block(&y[i, j], width, step, bracket, magnitudes, scan, buffer,
+                            capacity)
+            j += width
+
+
+cdef double _michelot_above(floating* values, Py_ssize_t n, double fixed_count,
+                            double fixed_sum, double radius,
+                            double* support) noexcept nogil:
+    """Michelot's threshold of ``values[0:n]`` and ``fixed_count`` values (sum ``fixed_sum``).
+
+    The fixed values are known to lie above the threshold; the others are
+    compacted in place, dropping those at or below each iterate ``rho``
+    (which rises to tau).  ``support`` receives the size of the support.
+    """
+    cdef Py_ssize_t i, kept
+    cdef double rho, total = sum_terms(values, n, 1, TERM_VALUE), sum0, sum1, first, second
+    cdef bint keep_first, keep_second
+    while True:
+        support[0] = n + fixed_count
+        rho = (total + fixed_sum - radius) / support[0]
+        kept = 0
+        sum0 = 0.0
+        sum1 = 0.0
+        for i in range(0, n - 1, 2):
+            first = values[i]
+            second = values[i + 1]
+            keep_first = first > rho
+            keep_second = second > rho
+            values[kept] = <floating> first
+            kept += keep_first
+            values[kept] = <floating> second
+            kept += keep_second
+            # Multiplying by the flag keeps the compiler from branching.
+            sum0 += first * keep_first
+            sum1 += second * keep_second
+        if n % 2:
+            first = values[n - 1]
+            keep_first = first > rho
+            values[kept] = <floating> first
+            kept += keep_first
+            sum0 += first * keep_first
+        if kept == n:   # stable: tau from the support's sum, summed afresh
+            return (sum0 + sum1 + fixed_sum - radius) / support[0]
+        if kept + fixed_count == 0:
+            # A radius below the rounding of the largest value: tau is rho.
+            support[0] = 1
+            return rho
+        n = kept
+        total = sum0 + sum1
+
+
+cdef inline void _count_sum_above(const floating* values, Py_ssize_t n, Py_ssize_t step,
+                                  double floor, bint magnitudes, double* count,
+                                  double* total) noexcept nogil:
+    """Add the number and the sum of the values above ``floor`` (no branch, as in ``_scan_block``)."""
+    cdef double excess0 = 0.0, excess1 = 0.0, d, e
+    cdef Py_ssize_t j, above = 0, n2 = n - n % 2
+    for j in range(0, n2, 2):
+        d = _as_value(values[j * step], magnitudes) - floor
+        e = _as_value(values[(j + 1) * step], magnitudes) - floor
+        above += (d > 0) + (e > 0)
+        excess0 += d + fabs(d)
+        excess1 += e + fabs(e)
+    if n2 < n:
+        d = _as_value(values[n2 * step], magnitudes) - floor
+        above += d > 0
+        excess0 += d + fabs(d)
+    count[0] += above
+    total[0] += 0.5 * (excess0 + excess1) + floor * above
+
+
+cdef double _newton_threshold(const floating[:, :] y, double rho, double radius,
+                              bint magnitudes, floating* buffer, Py_ssize_t capacity,
+                              double* support) noexcept nogil:
+    """tau by Newton's method (Michelot's iteration) from a lower bound ``rho``.
+
+    Each pass counts and sums the values above ``rho`` and moves ``rho`` to
+    the threshold they give, which stays at or below tau and reaches it once
+    no value is dropped.  Once the values above ``rho`` fit in the buffer,
+    they are gathered and the passes continue there.
+    """
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, j, gathered
+    cdef Py_ssize_t step = y.strides[1] // sizeof(floating)
+    cdef double count, total, previous = -1.0, value
+    while True:
+        count = 0.0
+        total = 0.0
+        for i in range(n_rows):
+            if step == 1:
+                _count_sum_above(&y[i, 0], n_cols, 1, rho, magnitudes, &count, &total)
+            else:
+                _count_sum_above(&y[i, 0], n_cols, step, rho, magnitudes, &count, &total)
+        if count == previous or count == 0:
+            support[0] = count if count else 1
+            return (total - radius) / count if count else rho
+        if count <= capacity:
+            gathered = 0
+            for i in range(n_rows):
+                for j in range(n_cols):
+                    value = _as_value(y[i, j], magnitudes)
+                    if value > rho:
+                        buffer[gathered] = <floating> value
+                        gathered += 1
+            return _michelot_above(buffer, gathered, 0.0, 0.0, radius, support)
+        previous = count
+        rho = (total - radius) / count
+
+
+cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
+                    double* tau, double* support) noexcept nogil:
+    """Status of the projection of ``y`` and, when it moves, its threshold ``tau``."""
+    cdef Py_ssize_t n = y.shape[0] * y.shape[1]
+    cdef Py_ssize_t size = min(n, max(<Py_ssize_t> MIN_SAMPLE,
+                                      min(<Py_ssize_t> SAMPLE_SIZE, n // SAMPLE_DIVISOR)))
+    cdef Py_ssize_t capacity = min(n, max(<Py_ssize_t> MIN_CAPACITY, n // GATHER_DIVISOR))
+    cdef double* sample = <double*> PyMem_RawMalloc(2 * size * sizeof(double))
+    cdef floating* buffer = <floating*> PyMem_RawMalloc(capacity * sizeof(floating))
+    cdef Bracket bracket
+    cdef Scan scan
+    cdef Py_ssize_t i
+    cdef double at_low, at_high
+    cdef int status = STATUS_PROJECTED
+    if sample == NULL or buffer == NULL:
+        status = STATUS_NOMEMORY
+    else:
+        bracket = _sample_bracket(y, radius, magnitudes, sample, size)
+        if _force_fallback:
+            bracket.low = bracket.high = DBL_MAX
+        _scan(y, bracket, magnitudes, &scan, buffer, capacity)
+        # f(t) = sum((v - t)_+) at both ends of the bracket
+        at_high = scan.sum_high - bracket.high * scan.count_high if scan.count_high else 0.0
+        at_low = INFINITY
+        if bracket.low > -DBL_MAX:
+            at_low = scan.sum_high - bracket.low * scan.count_high
+            for i in range(scan.n_gathered):
+                at_low += buffer[i] - bracket.low
+        if scan.total - scan.total != 0.0:
+            status = STATUS_NONFINITE
+        elif (scan.total <= radius if magnitudes
+              else scan.minimum >= 0 and scan.total == radius):
+            status = STATUS_INSIDE
+        elif not scan.overflow and at_low >= radius and at_high <= radius:
+            tau[0] = _michelot_above(buffer, scan.n_gathered, scan.count_high,
+                                     scan.sum_high, radius, support)
+        else:
+            tau[0] = _newton_threshold(y, (scan.total - radius) / n, radius, magnitudes,
+                                       buffer, capacity, support)
+    PyMem_RawFree(sample)
+    PyMem_RawFree(buffer)
+    return status
 
 
 cdef inline void _shrink_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
@@ -249,143 +566,46 @@ cdef inline void _shrink_row_sparse(const floating* src, Py_ssize_t n, Py_ssize_
                 dst[j] = shrink(value, tau)
 
 
-cdef inline void _count_sum_above(const floating* values, Py_ssize_t n, Py_ssize_t step,
-                                  double floor, double* count, double* total) noexcept nogil:
-    """Add the number and the sum of the magnitudes above ``floor``.
-
-    Written so that the compiler emits no branch (whether a value is above
-    the floor is unpredictable): the sum is ``sum(max(a - floor, 0))`` plus
-    ``floor`` times the count, with ``max(d, 0) = (d + |d|) / 2`` (exact),
-    and the count adds integer comparisons.  Four accumulators break the
-    dependency chains of the additions.
-    """
-    cdef double e0 = 0.0, e1 = 0.0, e2 = 0.0, e3 = 0.0, a, b, c, d
-    cdef Py_ssize_t j, above = 0, n4 = n - n % 4
-    for j in range(0, n4, 4):
-        a = fabs(values[j * step]) - floor
-        b = fabs(values[(j + 1) * step]) - floor
-        c = fabs(values[(j + 2) * step]) - floor
-        d = fabs(values[(j + 3) * step]) - floor
-        above += (a > 0) + (b > 0) + (c > 0) + (d > 0)
-        e0 += a + fabs(a)
-        e1 += b + fabs(b)
-        e2 += c + fabs(c)
-        e3 += d + fabs(d)
-    for j in range(n4, n):
-        a = fabs(values[j * step]) - floor
-        above += a > 0
-        e0 += a + fabs(a)
-    count[0] += above
-    total[0] += 0.5 * ((e0 + e1) + (e2 + e3)) + floor * above
+cdef void _write_shrunk(const floating[:, :] y, floating[:, :] x, double tau,
+                        double support) noexcept nogil:
+    """``x = sign(y) * max(|y| - tau, 0)``; a sparse result after one memset."""
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i
+    cdef Py_ssize_t step_y = y.strides[1] // sizeof(floating)
+    cdef Py_ssize_t step_x = x.strides[1] // sizeof(floating)
+    cdef bint sparse = (support * SPARSE_WRITE_DIVISOR < <double> n_rows * n_cols
+                        and <const void*> &x[0, 0] != <const void*> &y[0, 0]
+                        and zero_if_contiguous(x))
+    for i in range(n_rows):
+        if sparse:
+            _shrink_row_sparse(&y[i, 0], n_cols, step_y, &x[i, 0], tau)
+        elif step_y == 1 and step_x == 1:
+            _shrink_row(&y[i, 0], n_cols, 1, &x[i, 0], 1, tau)
+        else:
+            _shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau)
 
 
-cdef double _dense_threshold(const floating[:, :] y, double total, double radius,
-                             double* buffer) noexcept nogil:
-    """Michelot's threshold of |y| when the support is a large share of y.
-
-    Passes over ``y`` itself (no buffer: a large one would cost page faults)
-    count and sum the magnitudes above ``rho`` and update it, from the floor
-    ``(total - radius) / n``; once few values remain above ``rho`` they are
-    gathered and the passes continue on the buffer.
-    """
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, j, gathered
-    cdef Py_ssize_t step = y.strides[1] // sizeof(floating)
-    cdef double n = <double> n_rows * n_cols
-    cdef double rho = (total - radius) / n, count, previous = n + 1, magnitude
-    while True:
-        count = 0.0
-        total = 0.0
-        for i in range(n_rows):
-            if step == 1:
-                _count_sum_above(&y[i, 0], n_cols, 1, rho, &count, &total)
-            else:
-                _count_sum_above(&y[i, 0], n_cols, step, rho, &count, &total)
-        if count == previous or count == 0:
-            return (total - radius) / count if count else rho
-        if count * DENSE_DIVISOR < n:
-            gathered = 0
-            for i in range(n_rows):
-                for j in range(n_cols):
-                    magnitude = fabs(y[i, j])
-                    if magnitude > rho:
-                        buffer[gathered] = magnitude
-                        gathered += 1
-            return michelot_threshold(buffer, gathered, total, radius)
-        previous = count
-        rho = (total - radius) / count
+cdef inline void _subtract_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
+                               floating* dst, Py_ssize_t step_x, double tau) noexcept nogil:
+    cdef Py_ssize_t j
+    cdef double value
+    for j in range(n):
+        value = src[j * step_y] - tau
+        dst[j * step_x] = <floating> (value if value > 0 else 0.0)
 
 
 def l1_ball(const floating[:, :] y, floating[:, :] x, double radius):
     """Project the 2-D view ``y`` (one vector) onto the l1 ball into ``x``.
 
-    One read pass sums the magnitudes and runs Condat's scan, block by block
-    (a block is summed, then scanned while it is in cache); a second pass
-    writes the soft threshold.  The scan only starts once the running sum
-    exceeds the radius (the values summed until then are scanned once more):
-    a point inside the ball costs a sum and a copy, and the scan never holds
-    the candidates of a radius the vector does not reach.  When the support is
-    large (many candidates), the scan stops and Michelot's branch-free method
-    finds the threshold from the floor ``(sum - radius) / n`` instead.  ``x`` may be ``y``
-    itself.  NaN or inf make the sum non-finite.  Returns ``(status, tau)``.
+    ``x`` may be ``y`` itself.  Returns ``(status, tau)``.
     """
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, j, k, width
-    cdef Py_ssize_t step_y = y.strides[1] // sizeof(floating)
-    cdef Py_ssize_t step_x = x.strides[1] // sizeof(floating)
-    cdef double total = 0.0, tau = 0.0
-    cdef const floating* row
+    cdef double tau = 0.0, support = 0.0
     cdef int status
-    cdef bint sparse, scanning = False, dense = False
-    cdef SimplexThreshold state
-    cdef double* buffer = <double*> malloc(max(n_rows * n_cols, 1) * sizeof(double))
-    if buffer == NULL:
-        return STATUS_NOMEMORY, 0.0
     with nogil:
-        threshold_init(&state, buffer, radius)
-        for i in range(n_rows):
-            j = 0
-            while j < n_cols:
-                width = min(<Py_ssize_t> BLOCK, n_cols - j)
-                row = &y[i, j]
-                total += _sum_abs(row, width, 1) if step_y == 1 else _sum_abs(row, width, step_y)
-                if scanning:
-                    _push_abs(&state, row, width, step_y)
-                    if (state.end - state.n_parked) * DENSE_DIVISOR > n_rows * n_cols:
-                        # A large support: Condat's branches would mispredict.
-                        # Sum the rest, then use Michelot's method.
-                        scanning = False
-                        dense = True
-                elif total > radius and not dense:
-                    # Outside the ball after all: scan what was only summed.
-                    scanning = True
-                    for k in range(i):
-                        _push_abs(&state, &y[k, 0], n_cols, step_y)
-                    _push_abs(&state, &y[i, 0], j + width, step_y)
-                j += width
-        if total - total != 0.0:
-            status = STATUS_NONFINITE
-        elif total <= radius:
-            status = STATUS_INSIDE
+        status = _threshold(y, radius, True, &tau, &support)
+        if status == STATUS_INSIDE:
             copy_matrix(y, x)
-        else:
-            status = STATUS_PROJECTED
-            if dense:
-                tau = _dense_threshold(y, total, radius, buffer)
-                sparse = False
-            else:
-                tau = threshold_finish(&state)
-                sparse = (state.end - state.n_parked) * SPARSE_WRITE_DIVISOR < n_rows * n_cols
-            if sparse and <const void*> &x[0, 0] != <const void*> &y[0, 0]:
-                sparse = zero_if_contiguous(x)
-            else:
-                sparse = False
-            for i in range(n_rows):
-                if sparse:
-                    _shrink_row_sparse(&y[i, 0], n_cols, step_y, &x[i, 0], tau)
-                elif step_y == 1 and step_x == 1:
-                    _shrink_row(&y[i, 0], n_cols, 1, &x[i, 0], 1, tau)
-                else:
-                    _shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau)
-    free(buffer)
+        elif status == STATUS_PROJECTED:
+            _write_shrunk(y, x, tau, support)
     return status, tau
 
 
@@ -394,34 +614,25 @@ def simplex(const floating[:, :] y, floating[:, :] x, double radius):
 
     Returns ``(status, tau)``.
     """
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, j
-    cdef double nonfinite = 0.0, tau = 0.0, total = 0.0
-    cdef bint nonnegative = True
-    cdef floating value
-    cdef SimplexThreshold state
-    cdef double* buffer = <double*> malloc(max(n_rows * n_cols, 1) * sizeof(double))
-    if buffer == NULL:
-        return STATUS_NOMEMORY, 0.0
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i
+    cdef Py_ssize_t step_y = y.strides[1] // sizeof(floating)
+    cdef Py_ssize_t step_x = x.strides[1] // sizeof(floating)
+    cdef double tau = 0.0, support = 0.0
+    cdef int status
     with nogil:
-        threshold_init(&state, buffer, radius)
-        for i in range(n_rows):
-            for j in range(n_cols):
-                value = y[i, j]
-                total += value
-                nonnegative = nonnegative and value >= 0
-                nonfinite += value * 0.0
-                threshold_push(&state, value)
-        if nonfinite == 0.0:
-            if nonnegative and total == radius:
-                copy_matrix(y, x)
-            else:
-                tau = threshold_finish(&state)
-                for i in range(n_rows):
-                    for j in range(n_cols):
-                        x[i, j] = <floating> max(y[i, j] - tau, 0.0)
-    free(buffer)
-    if nonfinite != 0.0:
-        return STATUS_NONFINITE, 0.0
-    if nonnegative and total == radius:
-        return STATUS_INSIDE, 0.0
-    return STATUS_PROJECTED, tau
+        status = _threshold(y, radius, False, &tau, &support)
+        if status == STATUS_INSIDE:
+            copy_matrix(y, x)
+        elif status == STATUS_PROJECTED:
+            for i in range(n_rows):
+                if step_y == 1 and step_x == 1:
+                    _subtract_row(&y[i, 0], n_cols, 1, &x[i, 0], 1, tau)
+                else:
+                    _subtract_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau)
+    return status, tau
+
+
+def _set_testing(bint force_fallback=False):
+    """Testing hook: make the sampled bracket miss, to exercise the Newton passes."""
+    global _force_fallback
+    _force_fallback = force_fallback

@@ -121,6 +121,7 @@ from skproj.projections._common cimport (
     SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, copy_matrix, zero_if_contiguous,
     zero_row,
 )
+from skproj.projections._sums cimport TERM_VALUE, sum_terms
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
 )
@@ -630,12 +631,22 @@ cdef Py_ssize_t _bucket_by_group(Work* w, const double* values, const int32_t* g
     return total
 
 
-cdef inline double _list_sum(const double* values, Py_ssize_t n) noexcept nogil:
-    cdef double total = 0.0
-    cdef Py_ssize_t i
-    for i in range(n):
-        total += values[i]
-    return total
+cdef bint _bucket_pairs(Work* w, double* values, int32_t* groups, Py_ssize_t n_pairs,
+                        const Py_ssize_t* subset, Py_ssize_t n_subset, Py_ssize_t* fill,
+                        Py_ssize_t* capacity) noexcept nogil:
+    """Bucket gathered (value, column) pairs by column into ``w``, then free the pairs.
+
+    The one exit of the column gathers, also on failure: ``n_pairs < 0``
+    reports that gathering ran out of memory, and the pairs are only freed.
+    Returns False when out of memory.
+    """
+    cdef bint ok = n_pairs >= 0 and _reserve(&w.values, NULL, capacity,
+                                             w.n_values + n_pairs)
+    if ok:
+        w.n_values = _bucket_by_group(w, values, groups, n_pairs, subset, n_subset, fill)
+    free(values)
+    free(groups)
+    return ok
 
 
 cdef bint _gather_columns(const floating[:, :] y, Work* w, const Py_ssize_t* subset,
@@ -666,9 +677,7 @@ cdef bint _gather_columns(const floating[:, :] y, Work* w, const Py_ssize_t* sub
     while i < n_rows:
         if not _reserve(&values, &groups, &pair_capacity,
                         pos + 4 * (n_subset if sparse_visit else n_cols)):
-            free(values)
-            free(groups)
-            return False
+            return _bucket_pairs(w, values, groups, -1, subset, n_subset, fill, capacity)
         row = _row(base, s0, i)
         if sparse_visit:
             for idx in range(n_subset):
@@ -703,17 +712,12 @@ cdef bint _gather_columns(const floating[:, :] y, Work* w, const Py_ssize_t* sub
 
     # Bucket by column (counting sort) after the lists already there; sum
     # each bucket for the clipped sums.
-    if not _reserve(&w.values, NULL, capacity, w.n_values + pos):
-        free(values)
-        free(groups)
+    if not _bucket_pairs(w, values, groups, pos, subset, n_subset, fill, capacity):
         return False
-    w.n_values = _bucket_by_group(w, values, groups, pos, subset, n_subset, fill)
     for idx in range(n_subset):
         g = subset[idx]
         w.above_count[g] = n_rows - w.length[g]
-        w.above_sum[g] = w.sums[g] - _list_sum(w.values + w.start[g], w.length[g])
-    free(values)
-    free(groups)
+        w.above_sum[g] = w.sums[g] - sum_terms(w.values + w.start[g], w.length[g], 1, TERM_VALUE)
     return True
 
 
@@ -1193,9 +1197,7 @@ cdef bint _gather_bands(const floating[:, :] y, Work* w, bint groups_are_rows,
     pos = 0
     for i in range(n_rows):
         if not _reserve(&values, &groups, &pair_capacity, pos + n_cols):
-            free(values)
-            free(groups)
-            return False
+            return _bucket_pairs(w, values, groups, -1, subset, n_subset, fill, capacity)
         row = _row(base, y.strides[0], i)
         for j in range(n_cols):
             a = fabs(row[j * step])
@@ -1205,14 +1207,7 @@ cdef bint _gather_bands(const floating[:, :] y, Work* w, bint groups_are_rows,
             up = a >= w.inv_count[j]
             w.above_count[j] += up
             w.above_sum[j] += a if up else 0.0
-    if not _reserve(&w.values, NULL, capacity, w.n_values + pos):
-        free(values)
-        free(groups)
-        return False
-    w.n_values = _bucket_by_group(w, values, groups, pos, subset, n_subset, fill)
-    free(values)
-    free(groups)
-    return True
+    return _bucket_pairs(w, values, groups, pos, subset, n_subset, fill, capacity)
 
 
 cdef inline Py_ssize_t _gather_bins_row(const floating* row, Py_ssize_t n, Py_ssize_t step,
@@ -1284,9 +1279,7 @@ cdef bint _gather_bins(const floating[:, :] y, Work* w, bint groups_are_rows,
     pos = 0
     for i in range(n_rows):
         if not _reserve(&values, &groups, &pair_capacity, pos + n_cols):
-            free(values)
-            free(groups)
-            return False
+            return _bucket_pairs(w, values, groups, -1, w.active, w.n_active, fill, capacity)
         row = _row(base, y.strides[0], i)
         for j in range(n_cols):
             a = fabs(row[j * step])
@@ -1294,14 +1287,7 @@ cdef bint _gather_bins(const floating[:, :] y, Work* w, bint groups_are_rows,
             groups[pos] = <int32_t> j
             pos += _in_slots(a, w.guess[j], w.inv_count[j], <Py_ssize_t> w.rate[j],
                              <Py_ssize_t> w.list_max[j])
-    if not _reserve(&w.values, NULL, capacity, w.n_values + pos):
-        free(values)
-        free(groups)
-        return False
-    w.n_values = _bucket_by_group(w, values, groups, pos, w.active, w.n_active, fill)
-    free(values)
-    free(groups)
-    return True
+    return _bucket_pairs(w, values, groups, pos, w.active, w.n_active, fill, capacity)
 
 
 cdef Py_ssize_t _band_violations(Work* w, double theta, Py_ssize_t* failed) noexcept nogil:

@@ -67,8 +67,16 @@ def project_l1_ball(y, eta, *, out=None):
     :math:`\sum_i (|y_i| - \tau)_+ = \eta`.  The whole array is one vector; its
     shape is kept.
 
-    :math:`\tau` is found by Condat's method, in expected linear time without
-    sorting: one pass over ``y`` finds it, one pass writes the result.
+    :math:`\tau` is found in linear time without sorting, in one read pass at
+    every radius: a sample of ``y`` brackets :math:`\tau`; the pass sums the
+    magnitudes above the bracket and gathers those inside it, and Michelot's
+    method [3]_ on the gathered values gives :math:`\tau` exactly (Newton
+    passes over ``y`` take over in the rare case where the sample misled).
+    One more pass writes the result.
+
+    Memory: besides the result, at most ``y.size / 8`` values of ``y``'s
+    dtype (the gathered ones) and a sample of 16384 doubles; never a copy of
+    ``y``.
 
     Parameters
     ----------
@@ -102,6 +110,9 @@ def project_l1_ball(y, eta, *, out=None):
        Mathematical Programming 158 (2016), 575-585.
     .. [2] J. Duchi, S. Shalev-Shwartz, Y. Singer, T. Chandra, "Efficient
        projections onto the l1-ball for learning in high dimensions", ICML 2008.
+    .. [3] C. Michelot, "A finite algorithm for finding the projection of a
+       point onto the canonical simplex of R^n", J. Optim. Theory Appl. 50
+       (1986), 195-200.
 
     Examples
     --------
@@ -121,8 +132,10 @@ def project_simplex(y, eta=1.0, *, out=None):
         P(y)_i = (y_i - \tau)_+ \quad\text{with}\quad \sum_i (y_i - \tau)_+ = \eta .
 
     Unlike the l1 ball, the simplex is not full-dimensional: every ``y`` not
-    already on it moves, and ``tau`` may be negative.  Condat's method finds
-    :math:`\tau` in expected linear time.
+    already on it moves, and ``tau`` may be negative.  :math:`\tau` is found
+    as for :func:`project_l1_ball` (a sampled bracket, one read pass, an
+    exact finish on the values in the bracket), with the same memory bound:
+    at most ``y.size / 8`` values of ``y``'s dtype besides the result.
 
     Parameters
     ----------

@@ -1,0 +1,444 @@
+"""Non-negative matrix factorization with a target average Hoyer sparsity (gspNMF).
+
+Two layers: :func:`sparse_nmf` (the alternating solver on arrays) and
+:class:`SparseNMF` (a thin scikit-learn transformer with the names and API of
+:class:`sklearn.decomposition.NMF`).  The projection is
+:func:`skproj.projections.project_group_hoyer`.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import (
+    BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import randomized_svd, safe_sparse_dot
+from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
+
+from skproj._blas import blas_threads_for
+from skproj.projections import hoyer_sparsity, project_group_hoyer
+
+__all__ = ["SparseNMF", "sparse_nmf"]
+
+# The constrained factor's groups: the rows of H (one per component), or the
+# columns of W (a component's activation over the samples).
+_GROUP_AXIS = {"H": 1, "W": 0}
+_EPS = np.finfo(np.float64).tiny
+
+
+# ---------------------------------------------------------------- initialization
+
+def _nndsvd(X, n_components, variant, random_state):
+    """NNDSVD start (Boutsidis & Gallopoulos 2008): the positive parts of the
+    leading singular pairs; "nndsvda" fills zeros with the mean of X,
+    "nndsvdar" with small random values."""
+    U, S, V = randomized_svd(X, n_components, random_state=random_state)
+    W = np.zeros((X.shape[0], n_components))
+    H = np.zeros((n_components, X.shape[1]))
+    W[:, 0] = np.sqrt(S[0]) * np.abs(U[:, 0])
+    H[0] = np.sqrt(S[0]) * np.abs(V[0])
+    for j in range(1, n_components):
+        u, v = U[:, j], V[j]
+        u_pos, u_neg = np.maximum(u, 0), np.maximum(-u, 0)
+        v_pos, v_neg = np.maximum(v, 0), np.maximum(-v, 0)
+        pos = np.linalg.norm(u_pos) * np.linalg.norm(v_pos)
+        neg = np.linalg.norm(u_neg) * np.linalg.norm(v_neg)
+        u, v, norm = (u_pos, v_pos, pos) if pos >= neg else (u_neg, v_neg, neg)
+        if norm > 0:
+            scale = np.sqrt(S[j] * norm)
+            W[:, j] = scale * u / np.linalg.norm(u)
+            H[j] = scale * v / np.linalg.norm(v)
+    mean = X.mean() if not sp.issparse(X) else X.sum() / np.prod(X.shape)
+    if variant == "nndsvda":
+        W[W == 0] = mean
+        H[H == 0] = mean
+    elif variant == "nndsvdar":
+        rng = check_random_state(random_state)
+        W[W == 0] = mean / 100 * np.abs(rng.standard_normal((W == 0).sum()))
+        H[H == 0] = mean / 100 * np.abs(rng.standard_normal((H == 0).sum()))
+    return W, H
+
+
+def _initialize(X, n_components, init, random_state):
+    if init is None:
+        init = "nndsvda" if n_components <= min(X.shape) else "random"
+    if init == "random":
+        rng = check_random_state(random_state)
+        mean = X.mean() if not sp.issparse(X) else X.sum() / np.prod(X.shape)
+        scale = np.sqrt(max(mean, 0) / n_components)
+        return (scale * np.abs(rng.standard_normal((X.shape[0], n_components))),
+                scale * np.abs(rng.standard_normal((n_components, X.shape[1]))))
+    return _nndsvd(X, n_components, init, random_state)
+
+
+# ---------------------------------------------------------------- solver steps
+
+def _hals_update(W, XHt, HHt, n_sweeps=1):
+    """Exact block coordinate steps on the columns of W (HALS), in place.
+
+    Minimizes ``||X - W H||_F`` over ``W >= 0`` one column at a time, given
+    ``XHt = X H^T`` and ``HHt = H H^T``.
+    """
+    for _ in range(n_sweeps):
+        for j in range(W.shape[1]):
+            if HHt[j, j] <= _EPS:
+                continue
+            W[:, j] = np.maximum(W[:, j] + (XHt[:, j] - W @ HHt[:, j]) / HHt[j, j], 0)
+    return W
+
+
+def _projected_gradient(F, gram, cross, sparsity, axis, n_steps):
+    """Accelerated projected gradient on ``min ||X - W H||`` over the factor F.
+
+    ``F`` is H (``gram = W^T W``, ``cross = W^T X``) or W^T (``gram = H H^T``,
+    ``cross = H X^T``); each step is a gradient step of length 1/L followed
+    by the non-negative part and GSP on the groups (``axis`` of F).
+    """
+    lipschitz = max(np.linalg.eigvalsh(gram)[-1], _EPS)
+    previous = F
+    Z = F
+    momentum = 1.0
+    for _ in range(n_steps):
+        gradient = gram @ Z - cross
+        F_next = project_group_hoyer(np.maximum(Z - gradient / lipschitz, 0), sparsity,
+                                     axis=axis)
+        momentum_next = (1 + np.sqrt(1 + 4 * momentum ** 2)) / 2
+        Z = F_next + ((momentum - 1) / momentum_next) * (F_next - previous)
+        previous, momentum = F_next, momentum_next
+    return previous
+
+
+def _squared_error(X_norm2, W, H, XHt, HHt):
+    r""":math:`\|X - WH\|_F^2 = \|X\|^2 - 2\langle W, XH^T\rangle + \langle W^TW, HH^T\rangle`."""
+    return max(X_norm2 - 2 * np.vdot(W, XHt) + np.vdot(W.T @ W, HHt), 0.0)
+
+
+def _frobenius2(X):
+    return float((X.data ** 2).sum()) if sp.issparse(X) else float(np.vdot(X, X))
+
+
+def sparse_nmf(X, W, H, *, sparsity, sparse_factor="H", update_other=True, max_iter=200,
+               tol=1e-4, n_inner=10, verbose=0):
+    r"""Alternating minimization of :math:`\|X - WH\|_F` with one factor kept sparse.
+
+    The unconstrained factor is updated by HALS (exact column-wise block
+    coordinate descent); the constrained one by ``n_inner`` steps of
+    accelerated projected gradient, each followed by the group sparse
+    projection (GSP) of its groups to the average Hoyer sparsity
+    ``sparsity`` (rows of H, or columns of W).  This is the gspNMF of [1]_.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features), non-negative
+    W : ndarray of shape (n_samples, n_components)
+        Start, overwritten.
+    H : ndarray of shape (n_components, n_features)
+        Start, overwritten.
+    sparsity : float in [0, 1]
+        Target average Hoyer sparsity of the constrained factor's groups.
+    sparse_factor : {"H", "W"}, default="H"
+        The constrained factor.
+    update_other : bool, default=True
+        Whether the unconstrained factor is updated (False: it stays fixed,
+        as in ``transform`` with ``sparse_factor="W"``).
+    max_iter : int, default=200
+    tol : float, default=1e-4
+        Stop when the error decreased by less than ``tol`` times the initial
+        error over the last 10 iterations (scikit-learn's rule).
+    n_inner : int, default=10
+        Projected-gradient steps per outer iteration.
+    verbose : int, default=0
+
+    Returns
+    -------
+    W, H : ndarrays
+    n_iter : int
+    error : float
+        :math:`\|X - WH\|_F`.
+
+    References
+    ----------
+    .. [1] R. Ohib, N. Gillis et al., "Explicit group sparse projection with
+       applications to deep learning and NMF", TMLR (2022), arXiv:1912.03896.
+    .. [2] A. Cichocki, A.-H. Phan, "Fast local algorithms for large scale
+       nonnegative matrix and tensor factorizations", IEICE Trans. (2009).
+    """
+    X_norm2 = _frobenius2(X)
+    axis = _GROUP_AXIS[sparse_factor]
+    initial_error = previous_error = None
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):
+        if sparse_factor == "H":
+            if update_other:
+                _hals_update(W, safe_sparse_dot(X, H.T), H @ H.T)
+            H = _projected_gradient(H, W.T @ W, safe_sparse_dot(W.T, X), sparsity, axis,
+                                    n_inner)
+        else:
+            if update_other:
+                _hals_update(H.T, safe_sparse_dot(X.T, W), W.T @ W)
+            W = _projected_gradient(W.T, H @ H.T, safe_sparse_dot(H, X.T), sparsity,
+                                    1 - axis, n_inner).T
+        if n_iter % 10 == 0 or n_iter == 1:
+            error = np.sqrt(_squared_error(X_norm2, W, H, safe_sparse_dot(X, H.T), H @ H.T))
+            if verbose:
+                print(f"Epoch {n_iter} reached after {n_iter} iterations, error: {error:.6g}")
+            if initial_error is None:
+                initial_error = error
+            elif (previous_error - error) / max(initial_error, _EPS) < tol:
+                break
+            previous_error = error
+    error = np.sqrt(_squared_error(X_norm2, W, H, safe_sparse_dot(X, H.T), H @ H.T))
+    return np.ascontiguousarray(W), np.ascontiguousarray(H), n_iter, float(error)
+
+
+def _solve_unconstrained_W(X, H, W, max_iter, tol):
+    """Non-negative least squares for W given H, by HALS sweeps until W settles."""
+    XHt = safe_sparse_dot(X, H.T)
+    HHt = H @ H.T
+    for _ in range(max_iter):
+        before = W.copy()
+        _hals_update(W, XHt, HHt)
+        if np.linalg.norm(W - before) <= tol * max(np.linalg.norm(W), _EPS):
+            break
+    return W
+
+
+# ---------------------------------------------------------------- estimator
+
+class SparseNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    r"""Non-negative matrix factorization with a target average Hoyer sparsity.
+
+    Finds non-negative :math:`W` (n_samples, n_components) and :math:`H`
+    (n_components, n_features) minimizing :math:`\|X - WH\|_F` such that the
+    groups of one factor have an *average* Hoyer sparsity of at least
+    ``sparsity``,
+
+    .. math::
+
+        \frac{1}{r}\sum_{j=1}^{r} \operatorname{sp}(h_j) \ge s, \qquad
+        \operatorname{sp}(h) = \frac{\sqrt{n} - \|h\|_1/\|h\|_2}{\sqrt{n} - 1},
+
+    where the groups :math:`h_j` are the components (rows of ``H``,
+    ``sparse_factor="H"``: sparse parts) or the columns of ``W``
+    (``sparse_factor="W"``: each component used by few samples).  Each
+    component finds its own sparsity; only their average is prescribed.  This
+    is gspNMF [1]_: the unconstrained factor is updated by HALS, the
+    constrained one by accelerated projected gradient with the group sparse
+    projection :func:`~skproj.projections.project_group_hoyer` after every
+    step.  Same names and API as :class:`sklearn.decomposition.NMF`
+    (Frobenius loss).
+
+    Parameters
+    ----------
+    n_components : int or "auto", default="auto"
+        Number of components; "auto" uses n_features.
+    sparsity : float in [0, 1], default=0.6
+        Target average Hoyer sparsity of the constrained factor's groups.
+    sparse_factor : {"H", "W"}, default="H"
+        The constrained factor: "H" (``components_``) or "W" (the output of
+        ``transform``).
+    init : {"random", "nndsvd", "nndsvda", "nndsvdar"} or None, default=None
+        Start, as in :class:`~sklearn.decomposition.NMF` (None: "nndsvda" when
+        n_components <= min(n_samples, n_features), else "random").  "custom"
+        is not supported.
+    max_iter : int, default=200
+        Maximum number of outer iterations.
+    tol : float, default=1e-4
+        Tolerance of the stopping condition (relative decrease of the error
+        over 10 iterations).
+    n_inner : int, default=10
+        Projected-gradient steps on the constrained factor per iteration.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the "random" and "nndsvdar" starts and of the randomized SVD.
+    verbose : int, default=0
+        Print the error every 10 iterations.
+
+    Notes
+    -----
+    With ``sparse_factor="W"`` the constraint couples the samples (their
+    average sparsity is prescribed), so ``transform`` on a subset of the
+    samples is not the subset of ``transform`` on all of them: scikit-learn's
+    ``check_methods_subset_invariance`` fails for this setting, by design.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        The factor H.
+    n_components_ : int
+    reconstruction_err_ : float
+        :math:`\|X - WH\|_F` at the end of ``fit``.
+    sparsity_ : float
+        Average Hoyer sparsity of the constrained factor after ``fit``.
+    n_iter_ : int
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined only when ``X`` has string feature names.
+
+    See Also
+    --------
+    sklearn.decomposition.NMF : with l1/l2 penalties instead of a sparsity target.
+    skproj.projections.project_group_hoyer : the projection.
+
+    References
+    ----------
+    .. [1] R. Ohib, N. Gillis, N. Dalmasso, S. Shah, V. K. Potluru, S. Plis,
+       "Explicit group sparse projection with applications to deep learning
+       and NMF", Transactions on Machine Learning Research (2022),
+       arXiv:1912.03896.
+    .. [2] P. O. Hoyer, "Non-negative matrix factorization with sparseness
+       constraints", JMLR 5 (2004).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skproj.decomposition import SparseNMF
+    >>> X = np.abs(np.random.default_rng(0).standard_normal((20, 10)))
+    >>> model = SparseNMF(n_components=3, sparsity=0.7, random_state=0).fit(X)
+    >>> model.components_.shape
+    (3, 10)
+    >>> bool(model.sparsity_ >= 0.7 - 1e-6)
+    True
+    """
+
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "sparsity": [Interval(Real, 0, 1, closed="both")],
+        "sparse_factor": [StrOptions({"H", "W"})],
+        "init": [StrOptions({"random", "nndsvd", "nndsvda", "nndsvdar"}), None],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_inner": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, n_components="auto", *, sparsity=0.6, sparse_factor="H", init=None,
+                 max_iter=200, tol=1e-4, n_inner=10, random_state=None, verbose=0):
+        self.n_components = n_components
+        self.sparsity = sparsity
+        self.sparse_factor = sparse_factor
+        self.init = init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_inner = n_inner
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        tags.input_tags.sparse = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    def _check_X(self, X, reset):
+        X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32],
+                          reset=reset)
+        check_non_negative(X, f"{type(self).__name__} (input X)")
+        return X
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None):
+        """Learn the factorization and return W.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Non-negative data.
+        y : Ignored
+
+        Returns
+        -------
+        W : ndarray of shape (n_samples, n_components)
+        """
+        X = self._check_X(X, reset=True)
+        dtype = X.dtype
+        X = X.astype(np.float64)
+        n_components = X.shape[1] if self.n_components == "auto" else self.n_components
+        random_state = check_random_state(self.random_state)
+        with blas_threads_for(X):
+            W, H = _initialize(X, n_components, self.init, random_state)
+            W, H, self.n_iter_, _ = sparse_nmf(
+                X, W, H, sparsity=self.sparsity, sparse_factor=self.sparse_factor,
+                max_iter=self.max_iter, tol=self.tol, n_inner=self.n_inner,
+                verbose=self.verbose)
+            # W as transform computes it from H, so that fit_transform(X) = transform(X).
+            W = self._solve_W(X, H, W if self.sparse_factor == "H" else None)
+            self.reconstruction_err_ = float(np.sqrt(_squared_error(
+                _frobenius2(X), W, H, safe_sparse_dot(X, H.T), H @ H.T)))
+        self.components_ = H.astype(dtype)
+        self.n_components_ = n_components
+        self._n_features_out = n_components
+        constrained = H if self.sparse_factor == "H" else W
+        self.sparsity_ = hoyer_sparsity(constrained, axis=_GROUP_AXIS[self.sparse_factor])[1]
+        return W.astype(dtype)
+
+    def fit(self, X, y=None):
+        """Learn the factorization of ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Non-negative data.
+        y : Ignored
+
+        Returns
+        -------
+        self : SparseNMF
+        """
+        self.fit_transform(X)
+        return self
+
+    def transform(self, X):
+        """W for new data, ``components_`` fixed.
+
+        With ``sparse_factor="H"``, non-negative least squares (HALS); with
+        ``sparse_factor="W"``, the constrained problem on the new samples (the
+        columns of the new W reach the target average sparsity).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        W : ndarray of shape (n_samples, n_components)
+        """
+        check_is_fitted(self)
+        X = self._check_X(X, reset=False)
+        dtype = X.dtype
+        X = X.astype(np.float64)
+        with blas_threads_for(X):
+            W = self._solve_W(X, self.components_.astype(np.float64))
+        return W.astype(dtype)
+
+    def _solve_W(self, X, H, W=None):
+        """W for X given H: non-negative least squares (HALS, from W or a constant
+        start), then with ``sparse_factor="W"`` the constrained problem."""
+        if W is None:
+            level = np.sqrt(_frobenius2(X) / max(np.prod(X.shape), 1) / H.shape[0])
+            W = np.full((X.shape[0], H.shape[0]), level)
+        W = _solve_unconstrained_W(X, H, W, self.max_iter, self.tol)
+        if self.sparse_factor == "W":
+            W, _, _, _ = sparse_nmf(X, W, H, sparsity=self.sparsity, sparse_factor="W",
+                                    update_other=False, max_iter=self.max_iter,
+                                    tol=self.tol, n_inner=self.n_inner)
+        return W
+
+    def inverse_transform(self, X):
+        """The data ``W @ components_`` from a W.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_components)
+            W.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        return np.asarray(X) @ self.components_

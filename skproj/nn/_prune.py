@@ -1,0 +1,421 @@
+"""Constraints attached to the parameters of any ``torch.nn.Module``.
+
+:func:`constrain` attaches a :class:`~skproj.projections.Constraint` to one
+parameter: the module gains a boolean buffer ``<name>_mask`` (saved in its
+``state_dict``, moved by ``.to(device)``) of the entries still allowed to be
+non-zero.  The mask is enforced after every optimizer step, whatever the
+optimizer: the gradient of a masked entry is zeroed (so momentum and Adam's
+moments do not build up for it) and, after each ``optimizer.step()`` of any
+``torch.optim`` optimizer, the masked entries are set back to zero (weight
+decay and momentum accumulated before the mask cannot revive them).
+
+Groups follow the layer kind (``groups=``):
+
+- ``torch.nn.Linear`` weight ``(out, in)``: ``"inputs"`` makes each input
+  feature's column a group, ``"outputs"`` each output neuron's row;
+- convolution weight ``(out, in, *kernel)``: ``"outputs"`` makes each filter
+  (output channel) a group, ``"inputs"`` each input channel;
+- any other parameter of two or more dimensions: dimension 1 or 0.
+
+Vector sets (the l1 ball, ...) see the whole parameter as one vector.
+"""
+
+import weakref
+
+import numpy as np
+
+from skproj.projections import get_constraint
+
+__all__ = [
+    "GROUPINGS",
+    "GlobalConstraint",
+    "ParameterConstraint",
+    "constrain",
+    "constraints_of",
+    "enforce_masks_",
+    "remove",
+]
+
+GROUPINGS = ("inputs", "outputs")
+
+# Every attached constraint by the id of its parameter, for the optimizer hook.
+_ATTACHED = weakref.WeakValueDictionary()
+_OPTIMIZER_HOOK = None
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def _after_optimizer_step(optimizer, args, kwargs):
+    """Re-apply the masks of the constrained parameters this optimizer updated."""
+    if not _ATTACHED:
+        return
+    for group in optimizer.param_groups:
+        for param in group["params"]:
+            attached = _ATTACHED.get(id(param))
+            if attached is not None and attached.param is param:
+                attached.apply_mask()
+
+
+def _install_optimizer_hook():
+    global _OPTIMIZER_HOOK
+    if _OPTIMIZER_HOOK is None:
+        from torch.optim.optimizer import register_optimizer_step_post_hook
+
+        _OPTIMIZER_HOOK = register_optimizer_step_post_hook(_after_optimizer_step)
+
+
+def _writer(target):
+    """Store a result of the target's shape into ``target`` unless it is already there."""
+    def write_back(result):
+        if result.data_ptr() != target.data_ptr():
+            target.copy_(result.reshape(target.shape))
+    return write_back
+
+
+def _group_matrix(tensor, groups, is_matrix):
+    """A 2-D view of ``tensor`` whose groups run along ``axis``, and a write-back.
+
+    Returns ``(matrix, axis, write_back)``; ``write_back(result)`` stores a
+    projected matrix into ``tensor`` (nothing to do when the projection
+    wrote into ``matrix`` and ``matrix`` is a view of ``tensor``).
+    """
+    if not is_matrix:
+        return tensor.reshape(-1), None, _writer(tensor)
+    if tensor.dim() < 2:
+        raise ValueError(f"a set of matrices needs a parameter of 2 or more dimensions; this one "
+                         f"has shape {tuple(tensor.shape)}: use a vector set such as 'l1_ball'.")
+    if tensor.dim() == 2:
+        return tensor, (0 if groups == "inputs" else 1), _writer(tensor)
+    if groups == "outputs":  # one row per filter
+        return tensor.reshape(tensor.shape[0], -1), 1, _writer(tensor)
+    channels = tensor.transpose(0, 1)  # one row per input channel (reshaped: a copy)
+    return channels.reshape(channels.shape[0], -1), 1, _writer(channels)
+
+
+class ParameterConstraint:
+    """A constraint attached to one parameter of a module (made by :func:`constrain`).
+
+    Attributes
+    ----------
+    module : torch.nn.Module
+        The module that owns the parameter.
+    name : str
+        The parameter's name in ``module``.
+    constraint : Constraint
+        The set, with its radius (``constraint.level``).
+    groups : {"inputs", "outputs"}
+        Which slices of the parameter are the groups.
+    """
+
+    def __init__(self, module, name, constraint, groups):
+        self.module = module
+        self.name = name
+        self.constraint = constraint
+        self.groups = groups
+
+    def __repr__(self):
+        return (f"ParameterConstraint({type(self.module).__name__}.{self.name}, "
+                f"{self.constraint!r}, groups={self.groups!r})")
+
+    @property
+    def param(self):
+        return getattr(self.module, self.name)
+
+    @property
+    def mask(self):
+        """Boolean tensor: the entries allowed to be non-zero (a buffer of the module)."""
+        return getattr(self.module, self.name + "_mask")
+
+    @property
+    def level(self):
+        return self.constraint.level
+
+    def matrix(self):
+        """The parameter as the projection sees it: ``(matrix, axis, write_back)``."""
+        return _group_matrix(self.param.detach(), self.groups, self.constraint.is_matrix)
+
+    def apply_mask(self):
+        """Zero the masked entries of the parameter (in place, outside autograd)."""
+        with _torch().no_grad():
+            self.param.mul_(self.mask)
+        return self
+
+    def project(self, level=None):
+        """Project the (masked) parameter onto the set, in place.
+
+        Parameters
+        ----------
+        level : float, optional
+            The radius (the set's ``level``) for this projection; the
+            constraint's own by default.
+        """
+        constraint = self.constraint if level is None else self.constraint.with_level(level)
+        with _torch().no_grad():
+            self.apply_mask()
+            matrix, _, write_back = self.matrix()
+            write_back(constraint.project(matrix, out=matrix))
+            self.apply_mask()  # a projection never revives a masked entry
+        return self
+
+    def freeze(self):
+        """Mask the current zeros: from now on they stay zero."""
+        with _torch().no_grad():
+            self.mask.logical_and_(self.param.detach() != 0)
+        return self
+
+    def reset_mask(self):
+        """Allow every entry again (the mask all True)."""
+        with _torch().no_grad():
+            self.mask.fill_(True)
+        return self
+
+    def group_norms(self):
+        """Norm of every group (the set's inner norm), as a tensor on the parameter's device."""
+        matrix, _, _ = self.matrix()
+        return self.constraint.group_norms(matrix)
+
+    def support(self):
+        """Boolean tensor: which groups are non-zero."""
+        return self.group_norms() > 0
+
+    def group_mask(self, keep):
+        """Element mask of the groups where the boolean vector ``keep`` is True."""
+        torch = _torch()
+        shape = self.param.shape
+        keep = torch.as_tensor(keep, device=self.param.device, dtype=torch.bool)
+        if not self.constraint.is_matrix:
+            return keep.reshape(shape)
+        if self.groups == "outputs":
+            return keep.reshape(-1, *([1] * (len(shape) - 1))).expand(shape)
+        if len(shape) == 2:
+            return keep.reshape(1, -1).expand(shape)
+        return keep.reshape(1, -1, *([1] * (len(shape) - 2))).expand(shape)
+
+    def radius_function(self):
+        matrix, _, _ = self.matrix()
+        return self.constraint.radius_function(matrix)
+
+    def breakpoints(self):
+        matrix, _, _ = self.matrix()
+        return self.constraint._breakpoints(matrix)
+
+    def radius_for_groups(self, k):
+        """The radius whose projection keeps ``k`` groups (see ``Constraint.radius_for_groups``)."""
+        matrix, _, _ = self.matrix()
+        return self.constraint.radius_for_groups(matrix, k)
+
+    def remove(self):
+        """Make the pruning permanent and drop the bookkeeping (as ``torch.nn.utils.prune.remove``)."""
+        self.apply_mask()
+        self._hook.remove()
+        del self.module._skproj_constraints[self.name]
+        delattr(self.module, self.name + "_mask")
+        _ATTACHED.pop(id(self.param), None)
+
+
+def constrain(module, name="weight", constraint="bilevel_l1inf", *, eta=None,
+              groups="inputs"):
+    """Attach a constraint to a parameter of ``module``.
+
+    The module gains a boolean buffer ``<name>_mask`` (all True: nothing is
+    pruned yet).  Nothing is projected now: call
+    :meth:`ParameterConstraint.project`, or let a schedule
+    (:class:`ProjectEvery`, :class:`ProjectThenFreeze`,
+    :class:`ShrinkingRounds`) do it during training.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        E.g. a ``Linear`` or a ``Conv2d`` layer.
+    name : str, default="weight"
+        The parameter to constrain.
+    constraint : str or Constraint, default="bilevel_l1inf"
+        The set (see :func:`skproj.projections.get_constraint`).
+    eta : float, optional
+        Its radius (replaces the constraint's own).
+    groups : {"inputs", "outputs"}, default="inputs"
+        For a ``Linear`` weight, the input-feature columns or the output
+        neurons' rows; for a convolution, the input channels or the filters.
+
+    Returns
+    -------
+    attached : ParameterConstraint
+
+    Raises
+    ------
+    ValueError
+        If ``groups`` is unknown, the parameter is already constrained, or a
+        set of matrices is attached to a 1-D parameter.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skproj.nn import constrain
+    >>> layer = torch.nn.Linear(20, 5)
+    >>> attached = constrain(layer, "weight", "bilevel_l1inf", eta=0.3)
+    >>> int(attached.project().support().sum()) < 20     # input features removed
+    True
+    >>> sorted(layer.state_dict())
+    ['bias', 'weight', 'weight_mask']
+    """
+    torch = _torch()
+    if groups not in GROUPINGS:
+        raise ValueError(f"groups must be one of {GROUPINGS}, got {groups!r}.")
+    param = getattr(module, name, None)
+    if not isinstance(param, torch.nn.Parameter):
+        raise ValueError(f"{type(module).__name__} has no parameter named {name!r}.")
+    constraint = get_constraint(constraint, eta=eta)
+    if constraint.is_matrix:
+        if param.dim() < 2:
+            raise ValueError(f"{name!r} of {type(module).__name__} has shape "
+                             f"{tuple(param.shape)}: a set of matrices needs 2 or more "
+                             "dimensions; use a vector set such as 'l1_ball'.")
+        _, axis, _ = _group_matrix(param.detach(), groups, True)
+        constraint = constraint.with_params(axis=axis)
+    registry = module.__dict__.setdefault("_skproj_constraints", {})
+    if name in registry:
+        raise ValueError(f"{type(module).__name__}.{name} is constrained already; remove() it "
+                         "first.")
+    module.register_buffer(name + "_mask", torch.ones_like(param, dtype=torch.bool))
+    attached = ParameterConstraint(module, name, constraint, groups)
+    # The gradient of a masked entry is zero (read the buffer at call time:
+    # .to(device) replaces it).
+    attached._hook = param.register_hook(lambda grad: grad * attached.mask)
+    registry[name] = attached
+    _ATTACHED[id(param)] = attached
+    _install_optimizer_hook()
+    return attached
+
+
+def constraints_of(model):
+    """Every :class:`ParameterConstraint` attached in ``model`` (its modules in order)."""
+    return [attached for module in model.modules()
+            for attached in module.__dict__.get("_skproj_constraints", {}).values()]
+
+
+def enforce_masks_(model):
+    """Zero every masked entry of ``model`` now (for update rules outside ``torch.optim``)."""
+    for attached in constraints_of(model):
+        attached.apply_mask()
+    return model
+
+
+def remove(module, name="weight"):
+    """Make the pruning of ``module.<name>`` permanent and drop its mask and hooks."""
+    registry = module.__dict__.get("_skproj_constraints", {})
+    if name not in registry:
+        raise ValueError(f"{type(module).__name__}.{name} has no constraint attached.")
+    registry[name].remove()
+    return module
+
+
+class GlobalConstraint:
+    """One budget shared by several constrained parameters.
+
+    Either a global radius (``eta``): the groups of all the members are
+    projected as one set, so one threshold decides, across layers, which
+    groups survive (the radius each member gets is what that common
+    threshold gives it); or a global number of groups kept (``n_groups``),
+    like ``torch.nn.utils.prune.global_unstructured`` for structured
+    groups.  Group norms are compared across layers as they are: give the
+    members comparable scales (the same kind of layer, standardized inputs).
+
+    Parameters
+    ----------
+    members : list of ParameterConstraint
+        Parameters constrained by the same kind of set (their own radii are
+        ignored).
+    eta : float, optional
+        The global radius.
+    n_groups : int, optional
+        The number of groups kept across the members (exactly, where ties
+        allow).  Give exactly one of ``eta`` and ``n_groups``.
+    """
+
+    def __init__(self, members, *, eta=None, n_groups=None):
+        members = list(members)
+        if not members or not all(isinstance(m, ParameterConstraint) for m in members):
+            raise ValueError("members must be a non-empty list of ParameterConstraint "
+                             "(from skproj.nn.constrain).")
+        kinds = {type(member.constraint) for member in members}
+        if len(kinds) != 1:
+            raise ValueError(f"the members of a global budget share one kind of set; got "
+                             f"{sorted(kind.__name__ for kind in kinds)}.")
+        if (eta is None) == (n_groups is None):
+            raise ValueError("give exactly one of eta (a global radius) and n_groups.")
+        self.members = members
+        self.eta = eta
+        self.n_groups = n_groups
+
+    @property
+    def level(self):
+        return self.eta
+
+    def member_levels(self, level=None):
+        """The radius of every member for the global budget (``None`` entries: no change)."""
+        functions = [member.radius_function() for member in self.members]
+        breakpoints = [np.asarray(member.breakpoints(), dtype=np.float64)
+                       for member in self.members]
+        threshold = (self._threshold_for_groups(breakpoints, self.n_groups)
+                     if self.n_groups is not None and level is None
+                     else self._threshold_for_radius(functions, breakpoints,
+                                                     self.eta if level is None else level))
+        if threshold is None:
+            return [None] * len(self.members)
+        return [function(threshold) for function in functions]
+
+    @staticmethod
+    def _threshold_for_groups(breakpoints, k):
+        ordered = np.sort(np.concatenate(breakpoints))[::-1]
+        n_alive = int(np.count_nonzero(ordered > 0))
+        if not 0 <= k <= n_alive:
+            raise ValueError(f"n_groups must be between 0 and the number of non-zero groups "
+                             f"({n_alive}), got {k}.")
+        if k == 0:
+            return float(ordered[0]) if ordered.size else 0.0
+        while k < n_alive and ordered[k - 1] == ordered[k]:
+            k += 1
+        below = ordered[k] if k < ordered.size else 0.0
+        return 0.5 * (ordered[k - 1] + below)
+
+    @staticmethod
+    def _threshold_for_radius(functions, breakpoints, eta):
+        total = lambda threshold: sum(function(threshold) for function in functions)  # noqa: E731
+        if total(0.0) <= eta:
+            return None  # inside the ball: nothing to do
+        low, high = 0.0, max(float(b.max(initial=0.0)) for b in breakpoints)
+        for _ in range(200):  # bisection: the radius decreases with the threshold
+            middle = 0.5 * (low + high)
+            if middle in (low, high):
+                break
+            low, high = (middle, high) if total(middle) > eta else (low, middle)
+        return high
+
+    def project(self, level=None):
+        """Project every member so that the budget holds (in place)."""
+        for member, member_level in zip(self.members, self.member_levels(level)):
+            if member_level is not None:
+                member.project(member_level)
+        return self
+
+    def freeze(self):
+        for member in self.members:
+            member.freeze()
+        return self
+
+    def support(self):
+        """Concatenated group supports of the members (a CPU bool tensor)."""
+        torch = _torch()
+        return torch.cat([member.support().cpu() for member in self.members])
+
+    def radius_for_groups(self, k):
+        """The global radius that keeps ``k`` groups across the members."""
+        functions = [member.radius_function() for member in self.members]
+        breakpoints = [np.asarray(member.breakpoints(), dtype=np.float64)
+                       for member in self.members]
+        threshold = self._threshold_for_groups(breakpoints, k)
+        return sum(function(threshold) for function in functions)

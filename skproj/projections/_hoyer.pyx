@@ -1,0 +1,911 @@
+# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+r"""Kernel for the group Hoyer sparse projection (GSP, Ohib, Gillis et al.).
+
+Problem
+-------
+Groups :math:`y_g` (rows or columns of ``y``) of the same length ``n``, positive
+weights :math:`w` (one per position in a group; all ones when unweighted),
+magnitudes :math:`a = |y|` and *keys* :math:`\kappa = a / w`.  For a common
+threshold :math:`t \ge 0` each group keeps
+
+.. math::
+
+    u_g(t) = w \odot (\kappa_g - t)_+, \qquad
+    \rho_g(t) = \frac{\langle w, u_g \rangle}{\|u_g\|_2}
+             = \frac{\sum v (\kappa - t)_+}{\sqrt{\sum v (\kappa - t)_+^2}},
+    \quad v = w^2 ,
+
+and the weighted Hoyer sparsity of a group is
+:math:`(\|w\|_2 - \rho_g)/(\|w\|_2 - \min w)`.  The average sparsity is at least
+``s`` iff :math:`g(t) = \sum_g \rho_g(t) \le K = r (\min w + (1 - s)(\|w\|_2 -
+\min w))`.  Each :math:`\rho_g` is non-increasing (its derivative is
+:math:`(N^2 - V D^2)/D^3 \le 0` by Cauchy-Schwarz, with :math:`N = \sum v(\kappa
+- t)_+`, :math:`D^2 = \sum v (\kappa - t)_+^2`, :math:`V = \sum_{\kappa > t} v`)
+and continuous except at the group's largest key :math:`\kappa_g^{\max}`: for
+:math:`t \ge \kappa_g^{\max}` the group is *1-sparse* (the reference code's
+convention: the first entry of largest key is kept), :math:`\rho_g = w` at that
+entry, which is below the left limit when several keys tie at the maximum.  An
+all-zero group stays zero and counts :math:`\rho_g = \min w` (sparsity 1).
+:math:`g` is right-continuous; the kernel returns :math:`t^* = \min\{t : g(t)
+\le K\}` and writes
+
+.. math::
+
+    x_g = \operatorname{sign}(y_g) \odot u_g(t^*) \,
+          \frac{\langle a_g, u_g \rangle}{\|u_g\|_2^2},
+    \qquad \frac{\langle a, u\rangle}{\|u\|^2} = 1 + \frac{t N}{D^2} .
+
+Algorithm
+---------
+A pass over the matrix per evaluation of :math:`g` (the reference code) would
+cost tens of passes.  Instead:
+
+1. *Summaries.*  Groups are read in tiles that fit in the L2 cache (one row
+   group, or a block of column groups of a row-major matrix).  A first read
+   gives each group's largest key (NaN/inf detected here); a second read of the
+   cached tile bins the keys in ``N_BINS`` equal bins of :math:`[0,
+   \kappa^{\max}_g]` with the bin's weight :math:`\sum v`, and the sums
+   :math:`\sum v d`, :math:`\sum v d^2` of the offsets :math:`d` from the bin's
+   lower edge.  Suffix sums re-centred at every edge (positive terms only: no
+   cancellation) give :math:`\rho_g` exactly at each bin edge.
+2. *Bracket.*  For :math:`t` in a bin, :math:`\rho_g(t)` lies between its values
+   at the bin's edges, so table look-ups give an upper and a lower bound of
+   :math:`g(t)` in O(groups); bisection on them brackets :math:`t^*` in
+   :math:`[t_L, t_U]`, within one or two bins of every group.
+3. *Gather.*  One read pass copies the keys of each group's band (the bins
+   between those of :math:`t_L` and :math:`t_U`); the entries above the band are
+   summarized by the suffix sums, those below are inactive on the bracket.
+   Bins are computed by the same rounded expression for keys and thresholds,
+   so this split is exact.  :math:`g(t_L) > K \ge g(t_U)` is then checked
+   exactly; if the (rounded) bounds misled the bracket, every entry is gathered
+   and the bracket is :math:`[0, \max_g \kappa^{\max}_g]` (never seen in tests).
+4. *Root.*  The group maxima inside the bracket (where :math:`g` may jump) are
+   sorted and a binary search on them leaves an interval on which :math:`g` is
+   continuous; if :math:`g` just below its right end is still above ``K``, the
+   root is that end (a jump).  Otherwise Newton steps safeguarded by bisection,
+   each costing O(groups + gathered entries), reach :math:`t^*` to rounding.
+5. *Write.*  One pass writes the shrunk and rescaled groups; the first largest
+   entry of each 1-sparse group is then put back.
+
+Kernels never validate: ``skproj.projections.project_group_hoyer`` does (group
+length >= 2, positive weights, sparsity in [0, 1]).
+
+References
+----------
+R. Ohib, N. Gillis, N. Dalmasso, S. Shah, V. K. Potluru, S. Plis, "Explicit
+group sparse projection with applications to deep learning and NMF",
+Transactions on Machine Learning Research (2022), arXiv:1912.03896.
+"""
+
+from libc.math cimport INFINITY, copysign, fabs, nextafter, sqrt
+from libc.stdlib cimport calloc, free, malloc, qsort
+from libc.string cimport memset
+from cython cimport floating
+
+from skproj.projections._common cimport copy_matrix
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define SKPROJ_PREFETCH(address) __builtin_prefetch(address)
+    #else
+    #define SKPROJ_PREFETCH(address) ((void) (address))
+    #endif
+    """
+    void SKPROJ_PREFETCH(const void* address) noexcept nogil
+from skproj.projections._l1 cimport (
+    STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
+)
+
+cdef enum:
+    N_BINS = 32
+    # Tiles of column groups span about this many bytes of the matrix, so the
+    # second read of a tile (the histogram) comes from the L2 cache.
+    TILE_BYTES = 262144
+    BRACKET_STEPS = 24
+    MAX_ROOT_STEPS = 200
+    # Refine the band (bin its entries again) while it holds more than
+    # REFINE_FACTOR entries per group, at most MAX_LEVELS times.
+    REFINE_FACTOR = 4
+    MAX_LEVELS = 3
+    N_COPIES = 4         # interleaved histograms of a contiguous group
+    PREFETCH_ROWS = 8    # rows ahead in a column tile
+
+cdef double INSIDE_SLACK = 1e-12
+cdef double SAFE_SMALLEST = 1e-140
+cdef double SAFE_LARGEST = 1e140
+
+# Fields of a bin's (suffix) sums.
+cdef enum:
+    SUM_V = 0      # sum of v over the entries with key at or above the edge
+    SUM_P = 1      # sum of v * (key - edge)
+    SUM_R = 2      # sum of v * (key - edge) ** 2
+    N_SUMS = 3
+
+
+cdef struct Layout:
+    Py_ssize_t n_rows, n_cols, n_groups, size
+    Py_ssize_t step_y, step_x     # elements between neighbours along a row
+    bint groups_are_rows
+
+
+cdef struct Summaries:
+    double* top          # largest key of each group (0 for an all-zero group)
+    Py_ssize_t* argtop   # position of the first entry with that key
+    double* rho_one      # rho of the group once 1-sparse (or zero)
+    # The binned range of each group: N_BINS bins of this width from base
+    # (inv_width 0: the group is not binned, it is 1-sparse on the bracket).
+    double* base
+    double* width
+    double* inv_width
+    double* sums         # per group and bin: suffix sums centred at the bin's edge
+    double* rho          # per group: rho at the N_BINS + 1 edges
+    double* scratch      # N_COPIES histograms of one group
+
+
+cdef struct Band:
+    # The exact model of g on the bracket [lo, hi]: every group's entries with
+    # keys in its binned range are in keys/vals; those above it are summed in
+    # ``above``, centred at ``center`` (the range's upper end).
+    double lo, hi
+    Py_ssize_t* start    # group g's entries: [start[g], start[g + 1])
+    double* keys
+    double* vals
+    double* above
+    double* center
+
+
+# ---------------------------------------------------------------- geometry
+
+cdef inline Py_ssize_t _bin(double key, double base, double inv_width) noexcept nogil:
+    """Bin of a key (or threshold) in a group's range; one expression for both,
+    monotone in ``key``, so comparing bins of keys and thresholds is exact."""
+    cdef double position = (key - base) * inv_width
+    if position <= 0:
+        return 0
+    return <Py_ssize_t> position if position < N_BINS else N_BINS - 1
+
+
+cdef inline Py_ssize_t _tile_width(Layout* layout, Py_ssize_t itemsize) noexcept nogil:
+    """Number of groups per tile."""
+    cdef Py_ssize_t width
+    if layout.groups_are_rows:
+        return 1
+    width = TILE_BYTES // max(layout.n_rows * itemsize, 1)
+    return min(max(width, 8), layout.n_groups)
+
+
+cdef inline void _set_range(Summaries* s, Py_ssize_t g, double base, double upper) noexcept nogil:
+    s.base[g] = base
+    s.width[g] = (upper - base) / N_BINS
+    s.inv_width[g] = 1.0 / s.width[g] if s.width[g] > 0 else 0.0
+
+
+cdef inline void _reset_range(Summaries* s, Band* band, Py_ssize_t g) noexcept nogil:
+    """Level 0: the whole group, [0, top], nothing above."""
+    _set_range(s, g, 0.0, s.top[g])
+    band.center[g] = s.top[g]
+    band.above[g * N_SUMS + SUM_V] = 0.0
+    band.above[g * N_SUMS + SUM_P] = 0.0
+    band.above[g * N_SUMS + SUM_R] = 0.0
+
+
+# ---------------------------------------------------------------- summaries
+
+cdef inline void _prefetch_segment(const floating* row, Py_ssize_t g0, Py_ssize_t g1,
+                                   Py_ssize_t step) noexcept nogil:
+    """Ask for a tile's segment of a later row: the rows of a column tile are far
+    apart in memory, beyond what the hardware prefetchers follow."""
+    cdef Py_ssize_t g = g0
+    while g < g1:
+        SKPROJ_PREFETCH(&row[g * step])
+        g += max(64 // (sizeof(floating) * step), 1)
+
+
+cdef bint _tile_tops(const floating[:, :] y, Layout* layout, const double* inv_w,
+                     Py_ssize_t g0, Py_ssize_t g1, Summaries* s) noexcept nogil:
+    """Largest key and its first position for groups g0..g1; False if y is not finite.
+
+    NaN shows up as a key unequal to itself, inf as an infinite top.
+    """
+    cdef Py_ssize_t g, k, i
+    cdef double key, top
+    cdef bint nan_found = False
+    cdef const floating* row
+    if layout.groups_are_rows:
+        for g in range(g0, g1):
+            row = &y[g, 0]
+            top = 0.0
+            s.argtop[g] = 0
+            for k in range(layout.size):
+                key = fabs(row[k * layout.step_y]) * inv_w[k]
+                nan_found |= key != key
+                if key > top:
+                    top = key
+                    s.argtop[g] = k
+            s.top[g] = top
+    else:
+        for g in range(g0, g1):
+            s.top[g] = 0.0
+            s.argtop[g] = 0
+        for i in range(layout.n_rows):
+            row = &y[i, 0]
+            if i + PREFETCH_ROWS < layout.n_rows:
+                _prefetch_segment(&y[i + PREFETCH_ROWS, 0], g0, g1, layout.step_y)
+            for g in range(g0, g1):
+                key = fabs(row[g * layout.step_y]) * inv_w[i]
+                nan_found |= key != key
+                if key > s.top[g]:
+                    s.top[g] = key
+                    s.argtop[g] = i
+    for g in range(g0, g1):
+        nan_found |= s.top[g] == INFINITY
+    return not nan_found
+
+
+cdef inline void _add_to_bin(double key, double v, double base, double inv_width,
+                             double width, double* sums) noexcept nogil:
+    """Add an entry to the bin sums ``sums`` (N_BINS x N_SUMS) of a range."""
+    cdef Py_ssize_t b = _bin(key, base, inv_width)
+    cdef double d = key - (base + b * width)
+    cdef double* bin_sums = sums + b * N_SUMS
+    bin_sums[SUM_V] += v
+    bin_sums[SUM_P] += v * d
+    bin_sums[SUM_R] += v * d * d
+
+
+cdef inline void _add_to_group(double key, double v, Summaries* s, Py_ssize_t g) noexcept nogil:
+    _add_to_bin(key, v, s.base[g], s.inv_width[g], s.width[g], s.sums + g * N_BINS * N_SUMS)
+
+
+cdef void _row_histogram(const floating* row, Py_ssize_t size, Py_ssize_t step,
+                         const double* inv_w, const double* v, Summaries* s,
+                         Py_ssize_t g) noexcept nogil:
+    """Bin one contiguous group.  Neighbouring entries often share a bin: four
+    interleaved histograms (merged at the end) break the chain of dependent
+    read-modify-writes through memory."""
+    cdef double* copies = s.scratch
+    cdef double* sums = s.sums + g * N_BINS * N_SUMS
+    cdef double base = s.base[g], inv_width = s.inv_width[g], width = s.width[g]
+    cdef Py_ssize_t n_copies = N_COPIES, k = 0, c, end = size - size % n_copies
+    memset(copies, 0, n_copies * N_BINS * N_SUMS * sizeof(double))
+    while k < end:
+        for c in range(n_copies):
+            _add_to_bin(fabs(row[(k + c) * step]) * inv_w[k + c], v[k + c], base, inv_width,
+                        width, copies + c * N_BINS * N_SUMS)
+        k += n_copies
+    for k in range(end, size):
+        _add_to_bin(fabs(row[k * step]) * inv_w[k], v[k], base, inv_width, width, copies)
+    for k in range(N_BINS * N_SUMS):
+        for c in range(n_copies):
+            sums[k] += copies[c * N_BINS * N_SUMS + k]
+
+
+cdef void _tile_histograms(const floating[:, :] y, Layout* layout, const double* inv_w,
+                           const double* v, Py_ssize_t g0, Py_ssize_t g1,
+                           Summaries* s) noexcept nogil:
+    """Bin the keys of groups g0..g1 (their sums start at zero)."""
+    cdef Py_ssize_t g, k, i
+    cdef const floating* row
+    if layout.groups_are_rows:
+        for g in range(g0, g1):
+            if s.inv_width[g] != 0:
+                _row_histogram(&y[g, 0], layout.size, layout.step_y, inv_w, v, s, g)
+        return
+    for i in range(layout.n_rows):
+        row = &y[i, 0]
+        for g in range(g0, g1):
+            if s.inv_width[g] != 0:
+                _add_to_group(fabs(row[g * layout.step_y]) * inv_w[i], v[i], s, g)
+
+
+cdef inline double _rho_of(double N, double D2, double fallback) noexcept nogil:
+    return N / sqrt(D2) if D2 > 0 else fallback
+
+
+cdef void _suffix_sums(Summaries* s, Band* band, Py_ssize_t g) noexcept nogil:
+    """Turn group g's bin sums into suffix sums centred at each bin's lower edge,
+    the entries above the range included, and rho at every edge.
+
+    Moving the centre down by a bin width keeps every term positive, so rho at
+    the edges is computed without cancellation.
+    """
+    cdef double* sums = s.sums + g * N_BINS * N_SUMS
+    cdef double* rho = s.rho + g * (N_BINS + 1)
+    cdef const double* above = band.above + g * N_SUMS
+    cdef double width = s.width[g]
+    cdef double shift = band.center[g] - (s.base[g] + N_BINS * width)
+    cdef double V = above[SUM_V]
+    cdef double P = above[SUM_P] + shift * V
+    cdef double R = above[SUM_R] + 2 * shift * above[SUM_P] + shift * shift * V
+    cdef Py_ssize_t b
+    rho[N_BINS] = _rho_of(P, R, s.rho_one[g])
+    for b in range(N_BINS - 1, -1, -1):
+        R += 2 * width * P + width * width * V
+        P += width * V
+        V += sums[b * N_SUMS + SUM_V]
+        P += sums[b * N_SUMS + SUM_P]
+        R += sums[b * N_SUMS + SUM_R]
+        sums[b * N_SUMS + SUM_V] = V
+        sums[b * N_SUMS + SUM_P] = P
+        sums[b * N_SUMS + SUM_R] = R
+        rho[b] = _rho_of(P, R, s.rho_one[g])
+
+
+cdef int _summarize(const floating[:, :] y, Layout* layout, const double* w,
+                    const double* inv_w, const double* v, double w_min,
+                    Summaries* s, Band* band) noexcept nogil:
+    """Level 0: tops and histograms of every group, two reads of each tile."""
+    cdef Py_ssize_t width = _tile_width(layout, sizeof(floating)), g0, g1, g
+    g0 = 0
+    while g0 < layout.n_groups:
+        g1 = min(g0 + width, layout.n_groups)
+        if not _tile_tops(y, layout, inv_w, g0, g1, s):
+            return STATUS_NONFINITE
+        for g in range(g0, g1):
+            s.rho_one[g] = w[s.argtop[g]] if s.top[g] > 0 else w_min
+            _reset_range(s, band, g)
+        _tile_histograms(y, layout, inv_w, v, g0, g1, s)
+        for g in range(g0, g1):
+            _suffix_sums(s, band, g)
+        g0 = g1
+    return STATUS_PROJECTED
+
+
+# ---------------------------------------------------------------- bracket
+
+cdef inline Py_ssize_t _edge_index(Summaries* s, Py_ssize_t g, double t) noexcept nogil:
+    """Index of the lower edge of t's bin in group g (N_BINS once 1-sparse)."""
+    if t >= s.top[g] or s.inv_width[g] == 0:
+        return N_BINS
+    return _bin(t, s.base[g], s.inv_width[g])
+
+
+cdef void _bounds(Summaries* s, Py_ssize_t n_groups, double t, double* upper,
+                  double* lower) noexcept nogil:
+    """g(t) lies in [lower, upper]: rho at the edges of t's bin in every group."""
+    cdef Py_ssize_t g, b
+    cdef double up = 0.0, low = 0.0
+    cdef const double* rho
+    for g in range(n_groups):
+        b = _edge_index(s, g, t)
+        if b == N_BINS:
+            up += s.rho_one[g]
+            low += s.rho_one[g]
+            continue
+        rho = s.rho + g * (N_BINS + 1)
+        up += rho[b]
+        low += rho[b + 1]
+    upper[0] = up
+    lower[0] = low
+
+
+cdef void _bracket(Summaries* s, Py_ssize_t n_groups, double target,
+                   Band* band) noexcept nogil:
+    """Narrow (lo, hi] around t* by bisection on the bounds of g.
+
+    While the bounds decide the middle, the bracket halves; once they do not,
+    the two ends are narrowed apart, each on its own bound.
+    """
+    cdef double lo = band.lo, hi = band.hi, middle = 0.0, lo_end, hi_end, upper, lower
+    cdef int step
+    cdef bint undecided = False
+    for step in range(BRACKET_STEPS):
+        middle = 0.5 * (lo + hi)
+        _bounds(s, n_groups, middle, &upper, &lower)
+        if lower > target:
+            lo = middle
+        elif upper <= target:
+            hi = middle
+        else:
+            undecided = True
+            break
+    if undecided:
+        lo_end = middle
+        for step in range(BRACKET_STEPS // 2):
+            middle = 0.5 * (lo + lo_end)
+            _bounds(s, n_groups, middle, &upper, &lower)
+            if lower > target:
+                lo = middle
+            else:
+                lo_end = middle
+        hi_end = lo_end
+        for step in range(BRACKET_STEPS // 2):
+            middle = 0.5 * (hi_end + hi)
+            _bounds(s, n_groups, middle, &upper, &lower)
+            if upper <= target:
+                hi = middle
+            else:
+                hi_end = middle
+    band.lo = lo
+    band.hi = hi
+
+
+# ---------------------------------------------------------------- band
+
+cdef inline bint _band_bins(Summaries* s, Py_ssize_t g, double lo, double hi,
+                            Py_ssize_t* first, Py_ssize_t* last) noexcept nogil:
+    """Bins [first, last] of group g that hold its keys in (lo, hi]; False if none."""
+    if s.top[g] <= lo or s.inv_width[g] == 0:
+        first[0] = 1
+        last[0] = 0
+        return False
+    first[0] = _bin(lo, s.base[g], s.inv_width[g])
+    last[0] = N_BINS - 1 if hi >= s.top[g] else _bin(hi, s.base[g], s.inv_width[g])
+    return True
+
+
+cdef void _narrow_range(Summaries* s, Band* band, Py_ssize_t g, Py_ssize_t first,
+                        Py_ssize_t last) noexcept nogil:
+    """Make bins [first, last] the group's range; the bins above go to ``above``."""
+    cdef const double* sums = s.sums + g * N_BINS * N_SUMS
+    cdef double* above = band.above + g * N_SUMS
+    cdef double base = s.base[g] + first * s.width[g]
+    if first > last:
+        s.inv_width[g] = 0.0
+        return
+    if last + 1 < N_BINS:
+        band.center[g] = s.base[g] + (last + 1) * s.width[g]
+        above[SUM_V] = sums[(last + 1) * N_SUMS + SUM_V]
+        above[SUM_P] = sums[(last + 1) * N_SUMS + SUM_P]
+        above[SUM_R] = sums[(last + 1) * N_SUMS + SUM_R]
+    _set_range(s, g, base, band.center[g])
+
+
+cdef void _free_band(Band* band) noexcept nogil:
+    free(band.start)
+    free(band.keys)
+    free(band.vals)
+    free(band.above)
+    free(band.center)
+
+
+cdef int _allocate_entries(Summaries* s, Layout* layout, Band* band, double v_min,
+                           bint whole_groups) noexcept nogil:
+    """Offsets of the band entries, each group with one spare slot (for the
+    branch-free gather).  The number of entries of a band is at most its
+    weight / min(v) (exact without weights), or the whole group."""
+    cdef Py_ssize_t g, first, last, total = 0, count
+    cdef const double* sums
+    cdef double band_weight
+    for g in range(layout.n_groups):
+        band.start[g] = total
+        if not _band_bins(s, g, band.lo, band.hi, &first, &last):
+            total += 1
+            continue
+        count = layout.size
+        if not whole_groups:
+            sums = s.sums + g * N_BINS * N_SUMS
+            band_weight = sums[first * N_SUMS + SUM_V] - (
+                sums[(last + 1) * N_SUMS + SUM_V] if last + 1 < N_BINS
+                else band.above[g * N_SUMS + SUM_V])
+            count = min(<Py_ssize_t> (band_weight / v_min + 0.5), layout.size)
+        total += count + 1
+    band.start[layout.n_groups] = total
+    free(band.keys)
+    free(band.vals)
+    band.keys = <double*> malloc(max(total, 1) * sizeof(double))
+    band.vals = <double*> malloc(max(total, 1) * sizeof(double))
+    if band.keys == NULL or band.vals == NULL:
+        return STATUS_NOMEMORY
+    return STATUS_PROJECTED
+
+
+cdef struct GatherState:
+    # One group's band, packed for the gather's inner loop.
+    double base, inv_width
+    Py_ssize_t first, span, cursor
+
+
+cdef int _gather(const floating[:, :] y, Layout* layout, const double* inv_w,
+                 const double* v, double v_min, Summaries* s, Band* band,
+                 bint whole_groups) noexcept nogil:
+    """One read pass copies every group's band entries (key and v), then the
+    bins become the groups' ranges.
+
+    Branch-free: every entry is written at its group's cursor, which advances
+    only for band entries (each group has a spare slot for the last write).
+    """
+    cdef Py_ssize_t n_groups = layout.n_groups, g, k, i, last
+    cdef GatherState* state = <GatherState*> malloc(n_groups * sizeof(GatherState))
+    cdef GatherState* group
+    cdef Py_ssize_t* ends = <Py_ssize_t*> malloc(n_groups * sizeof(Py_ssize_t))
+    cdef const floating* row
+    cdef double key
+    cdef int status = STATUS_NOMEMORY
+    if state != NULL and ends != NULL:
+        status = _allocate_entries(s, layout, band, v_min, whole_groups)
+    if status != STATUS_PROJECTED:
+        free(state)
+        free(ends)
+        return status
+    for g in range(n_groups):
+        group = &state[g]
+        group.base = s.base[g]
+        group.inv_width = s.inv_width[g]
+        group.cursor = band.start[g]
+        if _band_bins(s, g, band.lo, band.hi, &group.first, &last):
+            group.span = last - group.first
+        else:
+            # Every key falls in bin 0, outside [1, 1]: nothing is kept.
+            group.inv_width = 0.0
+            group.first = 1
+            group.span = 0
+    if layout.groups_are_rows:
+        for g in range(n_groups):
+            group = &state[g]
+            if group.inv_width == 0:
+                continue
+            row = &y[g, 0]
+            for k in range(layout.size):
+                key = fabs(row[k * layout.step_y]) * inv_w[k]
+                band.keys[group.cursor] = key
+                band.vals[group.cursor] = v[k]
+                group.cursor += <size_t> (_bin(key, group.base, group.inv_width)
+                                          - group.first) <= <size_t> group.span
+    else:
+        for i in range(layout.n_rows):
+            row = &y[i, 0]
+            for g in range(n_groups):
+                group = &state[g]
+                key = fabs(row[g * layout.step_y]) * inv_w[i]
+                band.keys[group.cursor] = key
+                band.vals[group.cursor] = v[i]
+                group.cursor += <size_t> (_bin(key, group.base, group.inv_width)
+                                          - group.first) <= <size_t> group.span
+    for g in range(n_groups):
+        if state[g].inv_width == 0:
+            _narrow_range(s, band, g, 1, 0)
+        else:
+            _narrow_range(s, band, g, state[g].first, state[g].first + state[g].span)
+        ends[g] = state[g].cursor
+    _compact(band, n_groups, ends)
+    free(state)
+    free(ends)
+    return STATUS_PROJECTED
+
+
+cdef void _compact(Band* band, Py_ssize_t n_groups, const Py_ssize_t* ends) noexcept nogil:
+    """Move group g's entries [start[g], ends[g]) down to follow group g - 1's."""
+    cdef Py_ssize_t g, e, total = 0, begin
+    for g in range(n_groups):
+        begin = band.start[g]
+        band.start[g] = total
+        for e in range(begin, ends[g]):
+            band.keys[total] = band.keys[e]
+            band.vals[total] = band.vals[e]
+            total += 1
+    band.start[n_groups] = total
+
+
+cdef void _refine(Summaries* s, Band* band, Py_ssize_t n_groups, double target) noexcept nogil:
+    """One more level: bin each group's band entries within its range, bracket
+    again on these finer bins, keep the entries of the new band."""
+    cdef Py_ssize_t g, e, first, last, b
+    cdef Py_ssize_t* ends = <Py_ssize_t*> malloc(n_groups * sizeof(Py_ssize_t))
+    if ends == NULL:
+        return   # the current (coarser) band stays valid
+    memset(s.sums, 0, n_groups * N_BINS * N_SUMS * sizeof(double))
+    for g in range(n_groups):
+        if s.inv_width[g] == 0:
+            continue
+        for e in range(band.start[g], band.start[g + 1]):
+            _add_to_group(band.keys[e], band.vals[e], s, g)
+        _suffix_sums(s, band, g)
+    _bracket(s, n_groups, target, band)
+    for g in range(n_groups):
+        ends[g] = band.start[g]
+        if _band_bins(s, g, band.lo, band.hi, &first, &last):
+            for e in range(band.start[g], band.start[g + 1]):
+                b = _bin(band.keys[e], s.base[g], s.inv_width[g])
+                if first <= b <= last:
+                    band.keys[ends[g]] = band.keys[e]
+                    band.vals[ends[g]] = band.vals[e]
+                    ends[g] += 1
+        _narrow_range(s, band, g, first, last)
+    _compact(band, n_groups, ends)
+    free(ends)
+
+
+# ---------------------------------------------------------------- exact g
+
+cdef double _exact_g(Summaries* s, Band* band, Py_ssize_t n_groups, double t,
+                     double* slope, double* scales) noexcept nogil:
+    """g(t) for t in the bracket (exact to rounding), its slope, and each group's
+    scale :math:`1 + tN/D^2` in ``scales`` (may be NULL; 0 for 1-sparse groups)."""
+    cdef Py_ssize_t g, e
+    cdef double total = 0.0, total_slope = 0.0, delta, V, N, D2, d, rho
+    cdef const double* above
+    for g in range(n_groups):
+        if scales != NULL:
+            scales[g] = 0.0
+        if t >= s.top[g]:
+            total += s.rho_one[g]
+            continue
+        above = band.above + g * N_SUMS
+        delta = band.center[g] - t
+        V = above[SUM_V]
+        N = above[SUM_P] + delta * V
+        D2 = above[SUM_R] + 2 * delta * above[SUM_P] + delta * delta * V
+        for e in range(band.start[g], band.start[g + 1]):
+            d = band.keys[e] - t
+            if d > 0:
+                N += band.vals[e] * d
+                D2 += band.vals[e] * d * d
+                V += band.vals[e]
+        if D2 <= 0:
+            # t is within rounding of the top: the group is 1-sparse.
+            total += s.rho_one[g]
+            continue
+        rho = N / sqrt(D2)
+        total += rho
+        total_slope += (N * N - V * D2) / (D2 * sqrt(D2))
+        if scales != NULL:
+            scales[g] = 1.0 + t * N / D2
+    slope[0] = total_slope
+    return total
+
+
+cdef int _compare_doubles(const void* a, const void* b) noexcept nogil:
+    cdef double x = (<const double*> a)[0], y = (<const double*> b)[0]
+    return (x > y) - (x < y)
+
+
+cdef double _root(Summaries* s, Band* band, Py_ssize_t n_groups, double target) noexcept nogil:
+    """min {t in (lo, hi] : g(t) <= target}, given g(lo) > target >= g(hi).
+
+    -1 when the work buffer cannot be allocated.
+    """
+    cdef double lo = band.lo, hi = band.hi, t, value, slope, step_size, below
+    cdef double previous_excess
+    cdef Py_ssize_t g, n_jumps = 0, a, b, m
+    cdef int step
+    cdef double* jumps = <double*> malloc(max(n_groups, 1) * sizeof(double))
+    if jumps == NULL:
+        return -1.0
+    # g can only jump at a group's top: binary search on the tops inside.
+    for g in range(n_groups):
+        if lo < s.top[g] < hi:
+            jumps[n_jumps] = s.top[g]
+            n_jumps += 1
+    qsort(jumps, n_jumps, sizeof(double), _compare_doubles)
+    a = 0
+    b = n_jumps
+    while a < b:
+        m = (a + b) // 2
+        if _exact_g(s, band, n_groups, jumps[m], &slope, NULL) <= target:
+            hi = jumps[m]
+            b = m
+        else:
+            lo = jumps[m]
+            a = m + 1
+    free(jumps)
+    # g is continuous on (lo, hi); if it stays above the target up to the last
+    # float below hi, the root is hi (g jumps there).
+    below = nextafter(hi, 0.0)
+    if below <= lo or _exact_g(s, band, n_groups, below, &slope, NULL) > target:
+        return hi
+    # Newton from the left, safeguarded by bisection.  Once g is within
+    # rounding of the target from above, a step a little past Newton's lands
+    # on the feasible side.
+    t = lo
+    value = _exact_g(s, band, n_groups, t, &slope, NULL)
+    previous_excess = value - target
+    for step in range(MAX_ROOT_STEPS):
+        if hi - lo <= 4e-16 * hi:
+            break
+        step_size = (value - target) / -slope if slope < 0 else hi - lo
+        if value - target <= 1e-13 * target:
+            step_size = 2 * step_size + 4e-16 * t
+        t = t + step_size
+        if not (lo < t < hi) or value - target > 0.5 * previous_excess:
+            t = 0.5 * (lo + hi)
+        previous_excess = value - target
+        value = _exact_g(s, band, n_groups, t, &slope, NULL)
+        if value <= target:
+            hi = t
+            if target - value <= 1e-13 * target:
+                break
+            # Newton continues from lo's side.
+            t = lo
+            value = _exact_g(s, band, n_groups, t, &slope, NULL)
+        else:
+            lo = t
+    return hi
+
+
+# ---------------------------------------------------------------- write
+
+cdef void _write(const floating[:, :] y, floating[:, :] x, Layout* layout, const double* w,
+                 double t, const double* scales) noexcept nogil:
+    """x = sign(y) * (|y| - t w)_+ * scale of the group."""
+    cdef Py_ssize_t g, k, i
+    cdef const floating* src
+    cdef floating* dst
+    cdef double excess, scale, threshold
+    if layout.groups_are_rows:
+        for g in range(layout.n_groups):
+            src = &y[g, 0]
+            dst = &x[g, 0]
+            scale = scales[g]
+            for k in range(layout.size):
+                excess = fabs(src[k * layout.step_y]) - t * w[k]
+                dst[k * layout.step_x] = <floating> copysign(
+                    (excess if excess > 0 else 0.0) * scale, src[k * layout.step_y])
+        return
+    for i in range(layout.n_rows):
+        src = &y[i, 0]
+        dst = &x[i, 0]
+        threshold = t * w[i]
+        for g in range(layout.n_groups):
+            excess = fabs(src[g * layout.step_y]) - threshold
+            dst[g * layout.step_x] = <floating> copysign(
+                (excess if excess > 0 else 0.0) * scales[g], src[g * layout.step_y])
+
+
+cdef void _write_result(const floating[:, :] y, floating[:, :] x, Layout* layout,
+                        const double* w, double t, Summaries* s, const double* scales,
+                        double* kept) noexcept nogil:
+    """Write the projection; a 1-sparse group keeps its first largest entry (read
+    before x, which may be y, is written)."""
+    cdef Py_ssize_t g
+    for g in range(layout.n_groups):
+        if scales[g] == 0.0 and s.top[g] > 0:
+            kept[g] = y[g, s.argtop[g]] if layout.groups_are_rows else y[s.argtop[g], g]
+    _write(y, x, layout, w, t, scales)
+    for g in range(layout.n_groups):
+        if scales[g] == 0.0 and s.top[g] > 0:
+            if layout.groups_are_rows:
+                x[g, s.argtop[g]] = <floating> kept[g]
+            else:
+                x[s.argtop[g], g] = <floating> kept[g]
+
+
+# ---------------------------------------------------------------- driver
+
+cdef int _solve(const floating[:, :] y, Layout* layout, const double* inv_w,
+                const double* v, double v_min, Summaries* s, Band* band, double target,
+                double t_max, double* t) noexcept nogil:
+    """t* from the summaries: bracket, gather, refine, check, root."""
+    cdef Py_ssize_t n_groups = layout.n_groups, g, level
+    cdef double slope
+    cdef int status
+    band.lo = 0.0
+    band.hi = t_max
+    _bracket(s, n_groups, target, band)
+    status = _gather(y, layout, inv_w, v, v_min, s, band, False)
+    if status != STATUS_PROJECTED:
+        return status
+    for level in range(MAX_LEVELS):
+        if band.start[n_groups] <= REFINE_FACTOR * n_groups:
+            break
+        _refine(s, band, n_groups, target)
+    if (_exact_g(s, band, n_groups, band.lo, &slope, NULL) <= target
+            or _exact_g(s, band, n_groups, band.hi, &slope, NULL) > target):
+        # The rounded bounds misled the bracket: take every entry.
+        band.lo = 0.0
+        band.hi = t_max
+        for g in range(n_groups):
+            _reset_range(s, band, g)
+        status = _gather(y, layout, inv_w, v, v_min, s, band, True)
+        if status != STATUS_PROJECTED:
+            return status
+    t[0] = _root(s, band, n_groups, target)
+    return STATUS_PROJECTED if t[0] >= 0 else STATUS_NOMEMORY
+
+
+cdef int _copy_inside(const floating[:, :] y, floating[:, :] x, double* t_out) noexcept nogil:
+    copy_matrix(y, x)
+    t_out[0] = 0.0
+    return STATUS_INSIDE
+
+
+cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
+                  const double* w, double sparsity, Summaries* s, Band* band,
+                  double* work, double* t_out, bint* reached) noexcept nogil:
+    cdef Py_ssize_t g, k, n_groups = layout.n_groups, size = layout.size
+    cdef double w_min = w[0], w_norm = 0.0, target, g_zero = 0.0, g_min = 0.0
+    cdef double t_max = 0.0, t = 0.0, slope
+    cdef double* inv_w = work
+    cdef double* v = work + size
+    cdef double* scales = work + 2 * size
+    cdef double* kept = work + 2 * size + n_groups
+    cdef int status
+    for k in range(size):
+        inv_w[k] = 1.0 / w[k]
+        v[k] = w[k] * w[k]
+        w_norm += v[k]
+        w_min = min(w_min, w[k])
+    w_norm = sqrt(w_norm)
+    # sum of rho <= target  <=>  average sparsity >= sparsity (exact at s = 1).
+    target = n_groups * (w_min + (1.0 - sparsity) * (w_norm - w_min))
+    reached[0] = True
+    status = _summarize(y, layout, w, inv_w, v, w_min, s, band)
+    if status != STATUS_PROJECTED:
+        return status
+    for g in range(n_groups):
+        g_zero += s.rho[g * (N_BINS + 1)]
+        g_min += s.rho_one[g]
+        t_max = max(t_max, s.top[g])
+    if not (SAFE_SMALLEST < t_max * w_min < SAFE_LARGEST / sqrt(<double> size)):
+        # Squares of the entries would overflow or underflow (or all are zero,
+        # handled by the caller's rescaling as well): the caller rescales y.
+        return STATUS_NONFINITE if t_max > 0 else _copy_inside(y, x, t_out)
+    # A matrix within rounding of the target counts as meeting it, so that the
+    # projection is idempotent despite rounding.
+    if g_zero <= target * (1 + INSIDE_SLACK):
+        copy_matrix(y, x)
+        t_out[0] = 0.0
+        return STATUS_INSIDE
+    if g_min > target:
+        # Only with weights: even with every group 1-sparse the target is missed.
+        reached[0] = False
+        t = t_max
+    else:
+        status = _solve(y, layout, inv_w, v, w_min * w_min, s, band, target, t_max, &t)
+        if status != STATUS_PROJECTED:
+            return status
+    _exact_g(s, band, n_groups, t, &slope, scales)
+    _write_result(y, x, layout, w, t, s, scales, kept)
+    t_out[0] = t
+    return STATUS_PROJECTED
+
+
+def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
+                bint groups_are_rows, const double[::1] weights):
+    """Project ``y`` into ``x``; return ``(status, t, reached)``.
+
+    ``weights`` has one positive weight per position in a group (length >= 2);
+    ``t`` is the threshold on the keys |y| / w; ``reached`` is False when the
+    target cannot be met (weights only: every group is then 1-sparse).
+    """
+    cdef Layout layout
+    cdef Summaries s
+    cdef Band band
+    cdef double t = 0.0
+    cdef bint reached = True
+    cdef int status = STATUS_NOMEMORY
+    cdef Py_ssize_t n_groups
+    cdef double* work
+    layout.n_rows = y.shape[0]
+    layout.n_cols = y.shape[1]
+    layout.groups_are_rows = groups_are_rows
+    layout.n_groups = n_groups = y.shape[0] if groups_are_rows else y.shape[1]
+    layout.size = y.shape[1] if groups_are_rows else y.shape[0]
+    layout.step_y = y.strides[1] // sizeof(floating)
+    layout.step_x = x.strides[1] // sizeof(floating)
+    with nogil:
+        work = <double*> malloc((2 * layout.size + 2 * n_groups) * sizeof(double))
+        s.top = <double*> malloc(n_groups * sizeof(double))
+        s.argtop = <Py_ssize_t*> malloc(n_groups * sizeof(Py_ssize_t))
+        s.rho_one = <double*> malloc(n_groups * sizeof(double))
+        s.base = <double*> malloc(n_groups * sizeof(double))
+        s.width = <double*> malloc(n_groups * sizeof(double))
+        s.inv_width = <double*> malloc(n_groups * sizeof(double))
+        s.sums = <double*> calloc(n_groups * N_BINS * N_SUMS, sizeof(double))
+        s.rho = <double*> malloc(n_groups * (N_BINS + 1) * sizeof(double))
+        s.scratch = <double*> malloc(N_COPIES * N_BINS * N_SUMS * sizeof(double))
+        band.start = <Py_ssize_t*> calloc(n_groups + 1, sizeof(Py_ssize_t))
+        band.above = <double*> calloc(n_groups * N_SUMS, sizeof(double))
+        band.center = <double*> malloc(n_groups * sizeof(double))
+        band.keys = NULL
+        band.vals = NULL
+        if (work != NULL and s.top != NULL and s.argtop != NULL and s.rho_one != NULL
+                and s.base != NULL and s.width != NULL and s.inv_width != NULL
+                and s.sums != NULL and s.rho != NULL and s.scratch != NULL
+                and band.start != NULL
+                and band.above != NULL and band.center != NULL):
+            status = _project(y, x, &layout, &weights[0], sparsity, &s, &band, work,
+                              &t, &reached)
+        free(work)
+        free(s.top)
+        free(s.argtop)
+        free(s.rho_one)
+        free(s.base)
+        free(s.width)
+        free(s.inv_width)
+        free(s.sums)
+        free(s.rho)
+        free(s.scratch)
+        _free_band(&band)
+    return status, t, reached

@@ -1,0 +1,120 @@
+"""Tests of skproj.decomposition.SparseNMF (gspNMF)."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.utils.estimator_checks import (
+    check_dataframe_column_names_consistency,
+    check_param_validation,
+    check_set_output_transform,
+    check_transformer_get_feature_names_out,
+    parametrize_with_checks,
+)
+
+from skproj.decomposition import SparseNMF, sparse_nmf
+from skproj.projections import hoyer_sparsity
+
+ESTIMATORS = [SparseNMF(max_iter=50), SparseNMF(sparse_factor="W", max_iter=50)]
+
+
+def _expected_failures(estimator):
+    if estimator.sparse_factor == "W":
+        return {"check_methods_subset_invariance":
+                "the average sparsity of W's columns couples the samples (see Notes)"}
+    return {}
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failures)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=repr)
+def test_sklearn_internal_checks(estimator):
+    name = type(estimator).__name__
+    check_param_validation(name, estimator)
+    check_dataframe_column_names_consistency(name, estimator)
+    check_set_output_transform(name, estimator)
+    check_transformer_get_feature_names_out(name, estimator)
+
+
+def planted(n_samples=120, n_features=60, n_components=5, density=0.3, seed=0):
+    """X = W H with a sparse non-negative H (the parts)."""
+    rng = np.random.default_rng(seed)
+    W = np.abs(rng.standard_normal((n_samples, n_components)))
+    H = np.abs(rng.standard_normal((n_components, n_features)))
+    H *= rng.uniform(size=H.shape) < density
+    return W @ H, W, H
+
+
+@pytest.mark.parametrize("sparse_factor", ["H", "W"])
+@pytest.mark.parametrize("sparsity", [0.3, 0.6, 0.85])
+def test_target_sparsity_is_met(sparse_factor, sparsity):
+    X, _, _ = planted()
+    model = SparseNMF(5, sparsity=sparsity, sparse_factor=sparse_factor, max_iter=60,
+                      random_state=0)
+    W = model.fit_transform(X)
+    constrained, axis = (model.components_, 1) if sparse_factor == "H" else (W, 0)
+    assert hoyer_sparsity(constrained, axis=axis)[1] >= sparsity - 1e-6
+    assert model.sparsity_ == pytest.approx(hoyer_sparsity(constrained, axis=axis)[1])
+    assert (W >= 0).all() and (model.components_ >= 0).all()
+    np.testing.assert_allclose(model.reconstruction_err_,
+                               np.linalg.norm(X - W @ model.components_), rtol=1e-6)
+
+
+def test_recovers_planted_sparse_parts():
+    X, _, H_true = planted(seed=1)
+    target = hoyer_sparsity(H_true, axis=1)[1]
+    model = SparseNMF(5, sparsity=target, max_iter=300, tol=1e-7, random_state=0).fit(X)
+    relative_error = model.reconstruction_err_ / np.linalg.norm(X)
+    assert relative_error < 0.05
+    # Each true part is matched by a learnt one (cosine similarity).
+    unit = lambda M: M / np.linalg.norm(M, axis=1, keepdims=True)  # noqa: E731
+    similarity = unit(H_true) @ unit(model.components_).T
+    assert similarity.max(axis=1).min() > 0.9
+
+
+def test_sparse_input_gives_the_dense_result():
+    X, _, _ = planted()
+    X[X < np.quantile(X, 0.3)] = 0
+    dense = SparseNMF(4, sparsity=0.5, max_iter=30, random_state=0).fit(X)
+    for fmt in (sp.csr_matrix, sp.csc_matrix):
+        sparse = SparseNMF(4, sparsity=0.5, max_iter=30, random_state=0).fit(fmt(X))
+        np.testing.assert_allclose(sparse.components_, dense.components_, rtol=1e-6,
+                                   atol=1e-9)
+        np.testing.assert_allclose(sparse.transform(fmt(X)), dense.transform(X), rtol=1e-6,
+                                   atol=1e-9)
+
+
+def test_negative_input_is_refused():
+    X = np.ones((5, 4))
+    X[1, 2] = -1
+    with pytest.raises(ValueError, match="Negative values in data passed to SparseNMF"):
+        SparseNMF(2).fit(X)
+
+
+def test_transform_and_inverse_transform():
+    X, _, _ = planted()
+    model = SparseNMF(5, sparsity=0.5, max_iter=80, random_state=0)
+    W = model.fit_transform(X)
+    np.testing.assert_allclose(model.transform(X), W, atol=1e-3 * np.abs(W).max())
+    np.testing.assert_allclose(model.inverse_transform(W), W @ model.components_)
+    assert model.get_feature_names_out().tolist() == [f"sparsenmf{i}" for i in range(5)]
+
+
+def test_float32_is_preserved_and_sparsity_zero_is_plain_nmf():
+    X, _, _ = planted()
+    model = SparseNMF(5, sparsity=0.0, max_iter=200, random_state=0)
+    W = model.fit_transform(X.astype(np.float32))
+    assert W.dtype == np.float32 and model.components_.dtype == np.float32
+    assert model.reconstruction_err_ / np.linalg.norm(X) < 0.01
+
+
+def test_solver_keeps_the_unconstrained_factor_when_asked():
+    X, W_true, H_true = planted()
+    H = H_true.copy()
+    W = np.abs(np.random.default_rng(0).standard_normal(W_true.shape))
+    W_out, H_out, _, _ = sparse_nmf(X, W, H, sparsity=0.5, sparse_factor="W",
+                                    update_other=False, max_iter=20)
+    np.testing.assert_array_equal(H_out, H_true)
+    assert hoyer_sparsity(W_out, axis=0)[1] >= 0.5 - 1e-6

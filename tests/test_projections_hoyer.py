@@ -1,0 +1,329 @@
+"""GSP (project_group_hoyer) and hoyer_sparsity against an independent slow reference."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from skproj.projections import hoyer_sparsity, project_group_hoyer
+
+torch = pytest.importorskip("torch")
+
+
+# ---------------------------------------------------------------- reference
+# Written from the paper's definitions, sharing nothing with skproj: groups as
+# rows, g evaluated directly on every entry, bisection on the threshold.
+
+def _reference_rho(magnitudes, w, t):
+    """rho_i(t) = <w, u_i> / ||u_i|| with u_i = w (|x_i|/w - t)_+ (1-sparse / zero: conventions)."""
+    keys = magnitudes / w
+    rho = np.empty(len(magnitudes))
+    for i, (group, key) in enumerate(zip(magnitudes, keys)):
+        u = w * np.maximum(key - t, 0)
+        norm = np.sqrt(u @ u)
+        if norm > 0:
+            rho[i] = (w @ u) / norm
+        elif group.max() > 0:
+            rho[i] = w[np.argmax(key)]
+        else:
+            rho[i] = w.min()
+    return rho
+
+
+def reference_gsp(Y, s, axis=0, w=None):
+    """Slow GSP: bisection to the smallest t with sum(rho) <= target (1e-15 relative)."""
+    Y = np.asarray(Y, dtype=np.float64)
+    G = Y.T if axis == 0 else Y
+    w = np.ones(G.shape[1]) if w is None else np.asarray(w, dtype=np.float64)
+    A = np.abs(G)
+    norm_w = np.sqrt(w @ w)
+    target = len(G) * (w.min() + (1 - s) * (norm_w - w.min()))
+    if _reference_rho(A, w, 0.0).sum() <= target:
+        return Y.copy()
+    lo, hi = 0.0, (A / w).max()
+    while hi - lo > 1e-15 * hi:
+        middle = 0.5 * (lo + hi)
+        if _reference_rho(A, w, middle).sum() <= target:
+            hi = middle
+        else:
+            lo = middle
+    u = w * np.maximum(A / w - hi, 0)
+    X = np.zeros_like(G)
+    for i in range(len(G)):
+        squares = u[i] @ u[i]
+        if squares > 0:
+            X[i] = np.sign(G[i]) * u[i] * (A[i] @ u[i]) / squares
+        elif A[i].max() > 0:
+            j = np.argmax(A[i] / w)
+            X[i, j] = G[i, j]
+    return X.T if axis == 0 else X
+
+
+def reference_sparsity(G, w):
+    """Hoyer sparsity of each row of G (zero row: 1)."""
+    norm_w = np.sqrt(w @ w)
+    out = np.ones(len(G))
+    for i, g in enumerate(np.abs(G)):
+        if g.any():
+            out[i] = (norm_w - (w @ g) / np.sqrt(g @ g)) / (norm_w - w.min())
+    return out
+
+
+def assert_close(X, R, rtol=1e-7):
+    scale = max(np.abs(R).max(), 1e-300)
+    np.testing.assert_allclose(X, R, rtol=0, atol=rtol * scale)
+
+
+# ---------------------------------------------------------------- against the reference
+
+def _random_case(rng, trial):
+    n, m = rng.integers(2, 25, size=2)
+    Y = rng.standard_normal((n, m))
+    if trial % 3 == 0:
+        Y = np.round(Y, 1)          # many ties, also at the group maxima
+    if trial % 5 == 0:
+        Y[:, rng.integers(m)] = 0   # an all-zero column group
+    if trial % 7 == 0:
+        Y[rng.integers(n)] = 0      # an all-zero row group
+    return Y
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_matches_reference_on_random_cases(axis):
+    rng = np.random.default_rng(axis)
+    for trial in range(150):
+        Y = _random_case(rng, trial)
+        s = rng.uniform()
+        X = project_group_hoyer(Y, s, axis=axis)
+        assert_close(X, reference_gsp(Y, s, axis), rtol=1e-6)
+
+
+def test_matches_reference_with_weights():
+    rng = np.random.default_rng(3)
+    for trial in range(150):
+        Y = _random_case(rng, trial)
+        axis = trial % 2
+        w = rng.uniform(0.2, 2.0, Y.shape[axis])
+        s = rng.uniform(0, 0.9)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)   # unreachable targets
+            X = project_group_hoyer(Y, s, axis=axis, weights=w)
+        assert_close(X, reference_gsp(Y, s, axis, w), rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(400, 300), (60, 2000)])
+@pytest.mark.parametrize("s", [0.3, 0.7, 0.95])
+def test_matches_reference_on_larger_matrices(shape, s):
+    # Large enough for the histograms to be refined over several levels.
+    Y = np.random.default_rng(4).standard_normal(shape) ** 3
+    for axis in (0, 1):
+        assert_close(project_group_hoyer(Y, s, axis=axis), reference_gsp(Y, s, axis))
+
+
+def test_target_inside_a_jump_returns_the_jump():
+    # Group 0 has two tied maxima: as it becomes 1-sparse, rho drops from
+    # sqrt(2) to 1, and with these targets the root falls inside that jump.
+    Y = np.array([[2.0, 3.0], [2.0, 2.5], [0.5, 0.9], [0.1, 0.4]])
+    per_group_jump = []
+    for s in np.linspace(0.5, 1.0, 41):
+        X = project_group_hoyer(Y, s)
+        assert_close(X, reference_gsp(Y, s))
+        per_group, average = hoyer_sparsity(X)
+        assert average >= s - 1e-9
+        if per_group[0] == 1.0 and per_group[1] < 1.0:
+            per_group_jump.append(s)
+            # Only the first of the tied maxima is kept.
+            np.testing.assert_array_equal(X[:, 0], [2.0, 0.0, 0.0, 0.0])
+    assert per_group_jump, "no target fell inside the jump"
+
+
+def test_many_tied_groups():
+    rng = np.random.default_rng(5)
+    Y = rng.integers(1, 4, size=(6, 300)).astype(float)   # ties everywhere
+    for s in (0.2, 0.5, 0.8, 0.97):
+        X = project_group_hoyer(Y, s)
+        assert_close(X, reference_gsp(Y, s))
+        assert hoyer_sparsity(X)[1] >= s - 1e-9
+
+
+def test_zero_and_one_entry_groups():
+    Y = np.zeros((5, 3))
+    np.testing.assert_array_equal(project_group_hoyer(Y, 0.9), Y)
+    assert hoyer_sparsity(Y)[1] == 1.0
+    row = np.array([[3.0, -1.0, 2.0]])
+    np.testing.assert_array_equal(project_group_hoyer(row, 1.0), row)   # groups of one entry
+    np.testing.assert_array_equal(hoyer_sparsity(row)[0], [1.0, 1.0, 1.0])
+    assert hoyer_sparsity(row, axis=1)[0][0] < 1
+
+
+def test_sparsity_one_makes_every_group_one_sparse():
+    Y = np.random.default_rng(6).standard_normal((30, 20))
+    X = project_group_hoyer(Y, 1.0)
+    assert ((X != 0).sum(axis=0) == 1).all()
+    rows = np.argmax(np.abs(Y), axis=0)
+    np.testing.assert_allclose(X[rows, np.arange(20)], Y[rows, np.arange(20)], rtol=1e-14)
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_float32_matches_float64(axis):
+    Y = np.random.default_rng(7).standard_normal((40, 30))
+    X32 = project_group_hoyer(Y.astype(np.float32), 0.7, axis=axis)
+    assert X32.dtype == np.float32
+    np.testing.assert_allclose(X32, reference_gsp(Y.astype(np.float32), 0.7, axis),
+                               atol=1e-5 * np.abs(Y).max())
+
+
+def test_dual_is_the_papers_mu():
+    Y = np.random.default_rng(8).standard_normal((16, 10))
+    X, mu = project_group_hoyer(Y, 0.6, return_dual=True)
+    beta = 1 / (np.sqrt(16) - 1)
+    z = np.maximum(np.abs(Y) - mu * beta, 0)
+    z /= np.linalg.norm(z, axis=0)
+    np.testing.assert_allclose(np.abs(X), z * (z * np.abs(Y)).sum(axis=0), atol=1e-12)
+    assert project_group_hoyer(Y, 0.0, return_dual=True)[1] == 0.0
+
+
+def test_sparsity_measure_against_reference():
+    rng = np.random.default_rng(9)
+    Y = rng.standard_normal((12, 7))
+    Y[:, 2] = 0
+    w = rng.uniform(0.5, 2, 12)
+    per_group, average = hoyer_sparsity(Y, weights=w)
+    np.testing.assert_allclose(per_group, reference_sparsity(Y.T, w), rtol=1e-12)
+    assert average == pytest.approx(per_group.mean())
+    np.testing.assert_allclose(hoyer_sparsity(Y, axis=1)[0], reference_sparsity(Y, np.ones(7)))
+    np.testing.assert_allclose(hoyer_sparsity(np.full((4, 2), 1e200))[0], [0, 0], atol=1e-12)
+
+
+def test_unreachable_weighted_target_warns():
+    Y = np.array([[1.0, 1.0], [0.1, 0.1]])
+    w = np.array([1.0, 0.1])   # keys 1 and 1: the kept entry has the larger weight
+    with pytest.warns(UserWarning, match="cannot be reached"):
+        X = project_group_hoyer(Y, 1.0, weights=w)
+    assert ((X != 0).sum(axis=0) == 1).all()
+
+
+# ---------------------------------------------------------------- properties
+
+matrices = arrays(np.float64, st.tuples(st.integers(2, 12), st.integers(1, 12)),
+                  elements=st.floats(-100, 100, allow_subnormal=False))
+
+
+@given(Y=matrices, s=st.floats(0, 1), axis=st.sampled_from([0, 1]))
+def test_properties(Y, s, axis):
+    X = project_group_hoyer(Y, s, axis=axis)
+    assert hoyer_sparsity(X, axis=axis)[1] >= s - 1e-6
+    # Idempotent, and a matrix meeting the target comes back bit for bit.
+    np.testing.assert_array_equal(project_group_hoyer(X, s, axis=axis), X)
+    if hoyer_sparsity(Y, axis=axis)[1] >= s + 1e-9:
+        np.testing.assert_array_equal(X, Y)
+    # Unit weights are the unweighted projection; a common scale changes nothing.
+    np.testing.assert_allclose(
+        project_group_hoyer(Y, s, axis=axis, weights=np.full(Y.shape[axis], 2.5)), X,
+        rtol=1e-9, atol=1e-9 * np.abs(Y).max())
+    # Signs are kept and magnitudes never grow beyond the group's largest.
+    assert (np.sign(X) * np.sign(Y) >= 0).all()
+
+
+# ---------------------------------------------------------------- contract
+
+def test_layouts_out_and_input_untouched():
+    Y = np.random.default_rng(10).standard_normal((23, 17))
+    expected = project_group_hoyer(Y, 0.75)
+    readonly = Y.copy()
+    readonly.flags.writeable = False
+    for layout in (np.asfortranarray(Y), np.repeat(Y, 2, axis=1)[:, ::2], readonly):
+        before = layout.copy()
+        np.testing.assert_allclose(project_group_hoyer(layout, 0.75), expected, atol=1e-12)
+        np.testing.assert_array_equal(layout, before)
+    out = np.empty_like(Y)
+    assert project_group_hoyer(Y, 0.75, out=out) is out
+    np.testing.assert_array_equal(out, expected)
+    in_place = Y.copy()
+    project_group_hoyer(in_place, 0.75, out=in_place)
+    np.testing.assert_array_equal(in_place, expected)
+
+
+def test_huge_entries_are_rescaled():
+    Y = np.random.default_rng(11).standard_normal((20, 8))
+    np.testing.assert_allclose(project_group_hoyer(Y * 1e200, 0.8) / 1e200,
+                               project_group_hoyer(Y, 0.8), rtol=1e-9, atol=1e-12)
+
+
+def test_empty_input():
+    assert project_group_hoyer(np.zeros((0, 4)), 0.5).shape == (0, 4)
+    assert project_group_hoyer(np.zeros((4, 0)), 0.5).shape == (4, 0)
+
+
+@pytest.mark.parametrize("sparsity, error", [
+    (-0.1, ValueError), (1.5, ValueError), (float("nan"), ValueError), ("0.5", TypeError),
+    (True, TypeError)])
+def test_bad_sparsity(sparsity, error):
+    with pytest.raises(error, match="sparsity"):
+        project_group_hoyer(np.ones((3, 3)), sparsity)
+
+
+@pytest.mark.parametrize("weights, match", [
+    (np.array([1.0, -1.0, 1.0]), "> 0"), (np.array([1.0, 0.0, 1.0]), "> 0"),
+    (np.ones(4), "shape"), (np.array([1.0, np.nan, 1.0]), "finite"),
+    (np.array(["a", "b", "c"]), "real")])
+def test_bad_weights(weights, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        project_group_hoyer(np.ones((3, 5)), 0.5, weights=weights)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="NaN"):
+        project_group_hoyer(np.array([[1.0, np.nan], [1.0, 2.0]]), 0.5)
+    with pytest.raises(ValueError, match="NaN"):
+        project_group_hoyer(np.array([[1.0, np.inf], [1.0, 2.0]]), 0.5)
+    with pytest.raises(TypeError, match="integer"):
+        project_group_hoyer(np.ones((3, 3), dtype=int), 0.5)
+    with pytest.raises(ValueError, match="2-D"):
+        project_group_hoyer(np.ones(3), 0.5)
+    with pytest.raises(ValueError, match="axis"):
+        project_group_hoyer(np.ones((3, 3)), 0.5, axis=2)
+    with pytest.raises(ValueError, match="out"):
+        project_group_hoyer(np.ones((3, 3)), 0.5, out=np.ones((3, 2)))
+
+
+# ---------------------------------------------------------------- torch
+
+def test_cpu_tensor_shares_the_kernel():
+    Y = np.random.default_rng(12).standard_normal((30, 20))
+    T = torch.from_numpy(Y.copy())
+    X, mu = project_group_hoyer(T, 0.8, axis=1, return_dual=True)
+    assert isinstance(X, torch.Tensor) and X.dtype == torch.float64
+    expected, expected_mu = project_group_hoyer(Y, 0.8, axis=1, return_dual=True)
+    np.testing.assert_array_equal(X.numpy(), expected)
+    assert mu == expected_mu
+    per_group, average = hoyer_sparsity(X, axis=1)
+    assert isinstance(per_group, torch.Tensor) and average >= 0.8 - 1e-9
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_device_code_matches_the_kernel(axis):
+    # The torch code that runs on CUDA, run here on CPU tensors.
+    from skproj.projections import _torch_hoyer
+
+    rng = np.random.default_rng(13)
+    for trial in range(40):
+        Y = _random_case(rng, trial)
+        s = rng.uniform()
+        w = np.ones(Y.shape[axis]) if trial % 2 else rng.uniform(0.5, 2, Y.shape[axis])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            expected = project_group_hoyer(Y, s, axis=axis, weights=w)
+        X, _, _ = _torch_hoyer.group_hoyer(torch.from_numpy(Y), s, axis, w)
+        assert_close(X.numpy(), expected, rtol=1e-9)
+
+
+@pytest.mark.cuda
+def test_cuda_tensor_stays_on_device():
+    Y = torch.randn(60, 40, dtype=torch.float64)
+    X = project_group_hoyer(Y.cuda(), 0.8)
+    assert X.device.type == "cuda" and X.dtype == torch.float64
+    np.testing.assert_allclose(X.cpu().numpy(), project_group_hoyer(Y.numpy(), 0.8), atol=1e-9)
