@@ -11,7 +11,7 @@ weights (the paper's Algorithm 2, one :math:`\\ell_1` penalty per layer):
 - :class:`skproj.nn.ProximalL1` soft-thresholds the weights (never the
   biases) after every Adam step, in Adam's own metric;
 - :func:`skproj.nn.fit_to_nonzeros` trains one network per trial and moves
-  each layer's penalty until every layer keeps its target within 5 %;
+  each layer's penalty until every layer keeps its target within 10 %;
 - :func:`skproj.nn.freeze_zeros` keeps the zeros while the sparse network is
   fine-tuned without the penalty.
 """
@@ -69,11 +69,14 @@ sizes = count_nonzeros(dense)
 print(f"dense: weights per layer {sizes.tolist()}, test accuracy {accuracy(dense):.3f}")
 
 # %%
-# Targets: half of the first convolution's 72 weights, an eighth of the
-# second's, a tenth of the classifier's.
-target = [36, 144, 256]
+# Targets: half of the first convolution's 72 weights, a quarter of the
+# second's, a fifth of the classifier's.  The layers' counts move each other
+# (a sparser classifier passes less gradient back to the convolutions), so the
+# per-layer search takes more trials than one penalty; a 10 % tolerance keeps
+# it short.
+target = [36, 288, 512]
 result = fit_to_nonzeros(cnn(), train, lambda network: loss(network(X_train), y_train),
-                         target, verbose=1)
+                         target, tol=0.1, max_trials=15, verbose=1)
 sparse = result.network
 print(f"after {len(result.trials)} trials: non-zeros {result.nonzeros.tolist()} "
       f"(target {target}), test accuracy {accuracy(sparse):.3f}")

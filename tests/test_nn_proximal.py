@@ -403,3 +403,18 @@ def test_freeze_zeros_keeps_the_zeros_whatever_the_optimizer():
     for w, z in zip(l1_weights(network), zeros):
         assert torch.all(w[z] == 0) and torch.all(w[~z] != 0)
     assert "0.weight_mask" not in network.state_dict()
+
+
+def test_an_empty_layer_never_meets_a_target_and_alpha_falls_tenfold():
+    # a target of one weight would accept zero within its tolerance of one
+    X, y = _problem()
+    train, loss = _trainer(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = fit_to_nonzeros(_mlp((5, 16, 16, 1)), train, loss, [10, 20, 1],
+                                 alpha_init=[10.0, 10.0, 10.0], max_trials=2)
+    first, second = result.trials
+    assert first["total"] == 0 and not first["reached"]
+    assert np.all(second["alpha"] <= first["alpha"] / 10)
+    # on the known curve: after an empty trial the step is at least tenfold
+    assert _next_alpha([(1.0, 0)], 1, "secant") == pytest.approx(0.1)

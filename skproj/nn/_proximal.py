@@ -292,6 +292,9 @@ def _per_layer(value, n_layers, name):
 # Largest factor by which alpha moves in one trial while the target is not bracketed.
 _MAX_EXPANSION = 1000.0
 
+# Least factor by which alpha falls after a trial that emptied the layer.
+_COLLAPSE_STEP = 10.0
+
 # A bracketed secant step stays inside this share of the bracket (in log alpha), so
 # that a one-sided run of interpolations cannot stall at one end (regula falsi).
 _SECANT_SAFEGUARD = 0.1
@@ -355,7 +358,8 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
         the bracket's two ends for :math:`n^*`, kept inside the middle 80 %
         of the bracket.  Before both ends exist it extrapolates along the
         line through the last two trials (slope -1 after the first trial),
-        at most a factor 1000 per trial.
+        at most a factor 1000 per trial, and at least a factor 10 down after
+        a trial that emptied the layer.
     ``rule="gradient"``
         The authors' rule: the median of the magnitudes
         :math:`|\partial L / \partial w|` (the full-batch gradient of the
@@ -389,7 +393,7 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
         tensor).
     tol : float, default=0.05
         A target :math:`n^*` is met when :math:`|n - n^*| \le
-        \max(\text{tol}\cdot n^*, 1)`.
+        \max(\text{tol}\cdot n^*, 1)` and :math:`n > 0`.
     max_trials : int, default=10
         Trainings at most.
     rule : {"secant", "gradient"}, default="secant"
@@ -439,7 +443,9 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
         counts = count_nonzeros(candidate)
         grouped = np.array([counts[g].sum() for g in groups])
         error = np.abs(grouped - target) / target
-        met = np.abs(grouped - target) <= np.maximum(tol * target, 1)
+        # An empty layer never meets a target: it passes no gradient back, so the
+        # whole network is dead (and a target of 1 would accept 0 otherwise).
+        met = (np.abs(grouped - target) <= np.maximum(tol * target, 1)) & (grouped > 0)
         history.append((alpha.copy(), grouped))
         networks.append(candidate)
         trials.append({"trial": trial, "alpha": _expand(alpha, groups, len(sizes)),
@@ -586,5 +592,9 @@ def _extrapolate(history, target):
             if fitted < 0:  # n decreases with alpha; a flat or rising pair says nothing
                 slope = min(fitted, -0.1)
     step = (math.log(target) - _log_count(n1)) / slope
+    if n1 == 0:
+        # An empty layer (a dead network) says nothing of how far the target lies,
+        # and a small target hardly moves the line: go down at least tenfold.
+        step = min(step, -math.log(_COLLAPSE_STEP))
     step = min(max(step, -math.log(_MAX_EXPANSION)), math.log(_MAX_EXPANSION))
     return a1 * math.exp(step)
