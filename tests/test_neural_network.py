@@ -95,6 +95,16 @@ def test_classifier_per_layer_targets_each_met_and_labels_kept():
     assert model.score(X, labels) > 0.7
 
 
+def test_trials_start_from_denser_trials_on_request():
+    X, y = _regression()
+    model = SparseMLPRegressor(40, **{**TINY, "trial_start": "denser"}).fit(X, y)
+    assert model.target_reached_
+    for i, trial in enumerate(model.trials_):
+        denser = any(t["total"] > 40 for t in model.trials_[:i])
+        assert trial["warm"] == denser
+    assert any(t["warm"] for t in model.trials_)  # this problem has a denser trial
+
+
 def test_share_target_and_dense_model():
     X, y = _regression()
     share = SparseMLPRegressor(0.25, **TINY).fit(X, y)

@@ -18,6 +18,7 @@ from skproj.nn import (  # noqa: E402
     ProximalL1,
     count_nonzeros,
     fit_to_nonzeros,
+    freeze_zeros,
     l1_weights,
     run_epochs,
     soft_threshold_,
@@ -303,22 +304,28 @@ def test_unreachable_target_warns_and_returns_the_closest():
     assert result.nonzeros.sum() == 5 * 16 + 16 * 16 + 16
 
 
-def test_warm_start_starts_from_an_earlier_trial():
+def test_warm_start_starts_from_an_earlier_denser_trial():
     X, y = _problem()
     train, loss = _trainer(X, y)
     starts = []
 
     def spy(network, alpha):
-        starts.append(count_nonzeros(network).sum())
+        starts.append(int(count_nonzeros(network).sum()))
         train(network, alpha)
 
+    full = 5 * 16 + 16 * 16 + 16
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         result = fit_to_nonzeros(_mlp((5, 16, 16, 1)), spy, loss, 100, warm_start=True,
-                                 max_trials=3, tol=0.0)
-    assert starts[0] == 5 * 16 + 16 * 16 + 16  # the first trial: the given network
-    assert [t["warm"] for t in result.trials] == [False] + [True] * (len(result.trials) - 1)
-    assert all(s < starts[0] for s in starts[1:])  # later ones: a trained, sparse network
+                                 alpha_init=1e-4, max_trials=4, tol=0.0)
+    totals = [t["total"] for t in result.trials]
+    assert starts[0] == full and not result.trials[0]["warm"]
+    assert totals[0] > 100  # alpha_init is small: the first trial is too dense
+    for i in range(1, len(totals)):
+        denser = [n for n in totals[:i] if n > 100]
+        assert result.trials[i]["warm"] == bool(denser)
+        # a warm trial starts from an earlier trial that was too dense, never a sparser one
+        assert starts[i] in denser if denser else starts[i] == full
 
 
 def test_fit_to_nonzeros_bad_arguments():
@@ -370,3 +377,44 @@ def test_gradient_rule_is_the_median_inside_the_bracket():
     assert _next_alpha(history, 100, "gradient", gradients) == 2.0
     # none inside: the geometric midpoint
     assert _next_alpha(history, 100, "gradient", np.array([0.1, 10.0])) == 2.0
+
+
+def test_freeze_zeros_keeps_the_zeros_whatever_the_optimizer():
+    network = _mlp()
+    optimizer = torch.optim.SGD(network.parameters(), lr=0.1)
+    prox = ProximalL1(optimizer, 0.5)
+    X, y = torch.randn(32, 5), torch.randn(32, 1)
+    for _ in range(5):
+        optimizer.zero_grad()
+        torch.nn.functional.mse_loss(network(X), y).backward()
+        optimizer.step()
+        prox.on_step_end(network)
+    zeros = [(w == 0).clone() for w in l1_weights(network)]
+    assert sum(int(z.sum()) for z in zeros) > 0
+    masks = freeze_zeros(network)
+    assert len(masks) == 3
+    adam = torch.optim.Adam(network.parameters(), lr=0.1, weight_decay=0.1)
+    for _ in range(5):
+        adam.zero_grad()
+        torch.nn.functional.mse_loss(network(X), y).backward()
+        adam.step()
+    for mask in masks:
+        mask.remove()
+    for w, z in zip(l1_weights(network), zeros):
+        assert torch.all(w[z] == 0) and torch.all(w[~z] != 0)
+    assert "0.weight_mask" not in network.state_dict()
+
+
+def test_an_empty_layer_never_meets_a_target_and_alpha_falls_tenfold():
+    # a target of one weight would accept zero within its tolerance of one
+    X, y = _problem()
+    train, loss = _trainer(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = fit_to_nonzeros(_mlp((5, 16, 16, 1)), train, loss, [10, 20, 1],
+                                 alpha_init=[10.0, 10.0, 10.0], max_trials=2)
+    first, second = result.trials
+    assert first["total"] == 0 and not first["reached"]
+    assert np.all(second["alpha"] <= first["alpha"] / 10)
+    # on the known curve: after an empty trial the step is at least tenfold
+    assert _next_alpha([(1.0, 0)], 1, "secant") == pytest.approx(0.1)

@@ -23,7 +23,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skproj.nn._runtime import (
     import_torch,
     load_state_dict,
-    max_threads_for,
     resolve_device,
     state_dict_bytes,
     torch_runtime,
@@ -456,7 +455,7 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
             self.batch_size_ = min(self.batch_size, X.shape[0])
         layers = [X.shape[1], *sizes, len(self.classes_)]
         n_weights = 2 * sum(a * b for a, b in zip(layers[:-1], layers[1:]))  # and the decoder
-        with torch_runtime(torch, max_threads=max_threads_for(n_weights * self.batch_size_)):
+        with torch_runtime(torch, n_weights * self.batch_size_):
             self.n_threads_ = torch.get_num_threads()
             # Sparse input stays sparse: the training densifies one mini-batch at a time.
             X = X.astype(np.float32) if sp.issparse(X) else np.asarray(X, dtype=np.float32)

@@ -16,10 +16,10 @@ neurons or filters drop out:
   :class:`ProjectThenFreeze` ("double descent"), :class:`ShrinkingRounds`;
 - :func:`shrink` builds the physically smaller model; :func:`sparsity_report`
   reports the groups and weights kept per layer;
-- the proximal l1 step (:class:`ProximalL1`) and :func:`fit_to_nonzeros`, which
-  chooses its strength for a target number of non-zero weights, train networks
-  with an l1 penalty instead of a constraint; :func:`run_epochs` is a plain
-  mini-batch loop that drives the schedules.
+- the penalty form of the same prior: :class:`ProximalL1` soft-thresholds the
+  weights after every optimizer step, and :func:`fit_to_nonzeros` chooses its
+  strength for a target number of non-zero weights, globally or per layer;
+  :func:`run_epochs` is a plain training loop that drives the callbacks.
 
 torch is imported only when these are called.
 """
@@ -41,6 +41,7 @@ from skproj.nn._proximal import (
     ProximalL1,
     count_nonzeros,
     fit_to_nonzeros,
+    freeze_zeros,
     l1_weights,
     soft_threshold_,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "GlobalConstraint",
     "L1TargetResult",
     "ParameterConstraint",
+    "ProximalL1",
     "ProjectEvery",
     "ProjectThenFreeze",
     "ProximalL1",
@@ -64,6 +66,7 @@ __all__ = [
     "enforce_masks_",
     "fit_to_nonzeros",
     "format_report",
+    "freeze_zeros",
     "l1_weights",
     "project_parameter_",
     "remove",

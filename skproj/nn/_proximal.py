@@ -63,6 +63,7 @@ __all__ = [
     "ProximalL1",
     "count_nonzeros",
     "fit_to_nonzeros",
+    "freeze_zeros",
     "l1_weights",
     "soft_threshold_",
 ]
@@ -89,6 +90,32 @@ def l1_weights(module):
     """
     return [param for name, param in module.named_parameters()
             if name.rsplit(".", 1)[-1] == "weight" and param.dim() >= 2]
+
+
+def freeze_zeros(module):
+    """Keep the current zeros of every :func:`l1_weights` tensor at zero from now on.
+
+    For the fine-tuning after the penalized training (the penalty shrinks the
+    surviving weights too; training them on, without it, removes that bias).
+    Attaches a mask to each weight with :func:`skproj.nn.constrain` and
+    freezes it, so the zeros stay whatever the optimizer; nothing is
+    projected.  Call ``.remove()`` on each returned constraint to detach the
+    masks (the zeros stay).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network.
+
+    Returns
+    -------
+    attached : list of skproj.nn.ParameterConstraint
+    """
+    from skproj.nn._prune import constrain
+
+    weights = {id(w) for w in l1_weights(module)}
+    return [constrain(owner, "weight", None).freeze() for owner in module.modules()
+            if id(owner._parameters.get("weight")) in weights]
 
 
 def count_nonzeros(module_or_weights):
@@ -265,6 +292,9 @@ def _per_layer(value, n_layers, name):
 # Largest factor by which alpha moves in one trial while the target is not bracketed.
 _MAX_EXPANSION = 1000.0
 
+# Least factor by which alpha falls after a trial that emptied the layer.
+_COLLAPSE_STEP = 10.0
+
 # A bracketed secant step stays inside this share of the bracket (in log alpha), so
 # that a one-sided run of interpolations cannot stall at one end (regula falsi).
 _SECANT_SAFEGUARD = 0.1
@@ -328,7 +358,8 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
         the bracket's two ends for :math:`n^*`, kept inside the middle 80 %
         of the bracket.  Before both ends exist it extrapolates along the
         line through the last two trials (slope -1 after the first trial),
-        at most a factor 1000 per trial.
+        at most a factor 1000 per trial, and at least a factor 10 down after
+        a trial that emptied the layer.
     ``rule="gradient"``
         The authors' rule: the median of the magnitudes
         :math:`|\partial L / \partial w|` (the full-batch gradient of the
@@ -362,7 +393,7 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
         tensor).
     tol : float, default=0.05
         A target :math:`n^*` is met when :math:`|n - n^*| \le
-        \max(\text{tol}\cdot n^*, 1)`.
+        \max(\text{tol}\cdot n^*, 1)` and :math:`n > 0`.
     max_trials : int, default=10
         Trainings at most.
     rule : {"secant", "gradient"}, default="secant"
@@ -370,11 +401,14 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
     alpha_init : float or sequence of float, optional
         The first penalty (per tensor for per-layer targets).
     warm_start : bool, default=False
-        Whether a trial starts from the network of the earlier trial whose
-        penalty is closest (in :math:`\log\alpha`) instead of from
-        ``network``.  It saves epochs when ``train`` runs the networks to
-        convergence; with short trainings it makes :math:`n(\alpha)` depend on
-        the epochs run before, and the bracket becomes inconsistent.
+        Whether a trial starts from the network of an earlier trial, the one
+        closest in :math:`\log\alpha` among those denser than the target,
+        instead of from ``network``.  Never from a sparser one: a network
+        that lost a whole layer passes no gradient back and cannot grow again.
+        Warm starts make :math:`n(\alpha)` depend on the epochs run before
+        (the weights keep shrinking as training goes on), so the bracket is
+        less consistent; see ``benchmarks/bench_l1_sparsity.py`` for whether
+        they pay.
     verbose : int, default=0
         1: one line per trial.
 
@@ -403,13 +437,15 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
         raise ValueError(f"alpha_init must be positive and finite; got {alpha_init!r}.")
     history, networks, trials = [], [], []
     for trial in range(max_trials):
-        start = _nearest_network(networks, history, alpha) if warm_start else None
+        start = _nearest_network(networks, history, alpha, target) if warm_start else None
         candidate = copy.deepcopy(network if start is None else start)
         train(candidate, _expand(alpha, groups, len(sizes)))
         counts = count_nonzeros(candidate)
         grouped = np.array([counts[g].sum() for g in groups])
         error = np.abs(grouped - target) / target
-        met = np.abs(grouped - target) <= np.maximum(tol * target, 1)
+        # An empty layer never meets a target: it passes no gradient back, so the
+        # whole network is dead (and a target of 1 would accept 0 otherwise).
+        met = (np.abs(grouped - target) <= np.maximum(tol * target, 1)) & (grouped > 0)
         history.append((alpha.copy(), grouped))
         networks.append(candidate)
         trials.append({"trial": trial, "alpha": _expand(alpha, groups, len(sizes)),
@@ -494,12 +530,18 @@ def _initial_alpha(network, loss, target, groups):
     return np.array(alphas)
 
 
-def _nearest_network(networks, history, alpha):
-    """The earlier trial's network whose penalty is closest to ``alpha`` (log scale)."""
-    if not networks:
+def _nearest_network(networks, history, alpha, target):
+    """The earlier network, denser than every target, whose penalty is closest to ``alpha``.
+
+    Only a denser network is a useful start: a sparser one may have lost whole
+    layers, and a network with a layer of zeros passes no gradient back, so it
+    cannot grow again (with ReLUs it is a stationary point).
+    """
+    denser = [i for i, (_, counts) in enumerate(history) if np.all(counts > target)]
+    if not denser:
         return None
-    distance = [np.abs(np.log(a) - np.log(alpha)).sum() for a, _ in history]
-    return networks[int(np.argmin(distance))]
+    distance = [np.abs(np.log(history[i][0]) - np.log(alpha)).sum() for i in denser]
+    return networks[denser[int(np.argmin(distance))]]
 
 
 def _next_alpha(history, target, rule, gradients=None):
@@ -550,5 +592,9 @@ def _extrapolate(history, target):
             if fitted < 0:  # n decreases with alpha; a flat or rising pair says nothing
                 slope = min(fitted, -0.1)
     step = (math.log(target) - _log_count(n1)) / slope
+    if n1 == 0:
+        # An empty layer (a dead network) says nothing of how far the target lies,
+        # and a small target hardly moves the line: go down at least tenfold.
+        step = min(step, -math.log(_COLLAPSE_STEP))
     step = min(max(step, -math.log(_MAX_EXPANSION)), math.log(_MAX_EXPANSION))
     return a1 * math.exp(step)

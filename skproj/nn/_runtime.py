@@ -10,8 +10,8 @@ import threading
 import warnings
 from contextlib import contextmanager
 
-__all__ = ["import_torch", "load_state_dict", "max_threads_for", "resolve_device",
-           "state_dict_bytes", "torch_runtime"]
+__all__ = ["import_torch", "load_state_dict", "resolve_device", "state_dict_bytes",
+           "torch_runtime"]
 
 # Below this many multiply-adds per mini-batch step (weights x batch size) a fit
 # runs torch on one thread: a second thread's wake-up and synchronization cost
@@ -46,14 +46,20 @@ _RUNTIME_LOCK = threading.Lock()
 _RUNTIME_STATE = {"depth": 0, "saved": None}
 
 
-def thread_limit(torch):
-    """Threads one fit may use: fewer when joblib runs several fits at once.
+def thread_limit(torch, work_per_step):
+    """Threads one fit may use: one for small networks, fewer when joblib runs several fits.
 
-    joblib's process-based backends (loky, multiprocessing) start their workers
-    with ``OMP_NUM_THREADS = cpu_count // n_jobs``; honour it even when torch was
+    A mini-batch step of a small network (``work_per_step`` multiply-adds,
+    weights x batch size, below ``ONE_THREAD_WORK``) runs on one thread (see
+    ``ONE_THREAD_WORK``; a small MLP of skproj.neural_network took 37 s with
+    two threads against 5 s with one on a busy two-core machine).  joblib's process-based
+    backends (loky, multiprocessing) start their workers with
+    ``OMP_NUM_THREADS = cpu_count // n_jobs``; honour it even when torch was
     imported before the variable was set.  Inside a joblib thread-pool worker
     (threading backend), several fits share the cores: use one thread each.
     """
+    if work_per_step < ONE_THREAD_WORK:
+        return 1
     limit = torch.get_num_threads()
     env = os.environ.get("OMP_NUM_THREADS", "")
     if env.isdigit() and int(env) > 0:
@@ -64,8 +70,8 @@ def thread_limit(torch):
 
 
 @contextmanager
-def torch_runtime(torch, max_threads=None):
-    """Threads limited (:func:`thread_limit`, and ``max_threads``) and denormals flushed.
+def torch_runtime(torch, work_per_step):
+    """Threads limited (:func:`thread_limit`) and denormals flushed, for one fit.
 
     Weights clipped by a projection or a soft threshold and Adam's tiny steps
     produce denormal floats, which are 10-100x slower on x86 CPUs.
@@ -73,10 +79,7 @@ def torch_runtime(torch, max_threads=None):
     with _RUNTIME_LOCK:
         if _RUNTIME_STATE["depth"] == 0:
             _RUNTIME_STATE["saved"] = torch.get_num_threads()
-            limit = thread_limit(torch)
-            if max_threads is not None:
-                limit = max(1, min(limit, max_threads))
-            torch.set_num_threads(limit)
+            torch.set_num_threads(thread_limit(torch, work_per_step))
             torch.set_flush_denormal(True)
         _RUNTIME_STATE["depth"] += 1
     try:
@@ -87,11 +90,6 @@ def torch_runtime(torch, max_threads=None):
             if _RUNTIME_STATE["depth"] == 0:
                 torch.set_num_threads(_RUNTIME_STATE["saved"])
                 torch.set_flush_denormal(False)
-
-
-def max_threads_for(work_per_step):
-    """The ``max_threads`` of :func:`torch_runtime` for a step of this many multiply-adds."""
-    return 1 if work_per_step < ONE_THREAD_WORK else None
 
 
 def resolve_device(torch, device):
