@@ -1,72 +1,49 @@
-"""Sub-classes: every class split into a mixture of Gaussian clusters.
+"""Sub-classes: every class split into Gaussian clusters, for the estimators.
 
 Shared by the estimators that model a class as several clusters (mixture
 discriminant analysis): :class:`~skproj.feature_selection.ProjectedLogisticRegression`
 with ``n_subclasses > 1`` and :class:`~skproj.autoencoder.SparseSupervisedAutoencoder`
-with ``n_subclasses > 1``.
+with ``n_subclasses > 1``.  The Gaussian mixtures live in :mod:`skproj._mixture`,
+the constrained linear model in :mod:`skproj._logistic`; this module puts them
+together.
 """
 
 import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.mixture import GaussianMixture
+from sklearn.utils.validation import check_array
 
-__all__ = ["assign_subclasses", "first_pc_split"]
+from skproj._logistic import fit_n_features
+from skproj._mixture import assign_subclasses, first_pc_split
 
-
-def first_pc_split(Z, n_parts):
-    """Split the rows of ``Z`` into ``n_parts`` equal bins along its first principal axis."""
-    Zc = Z - Z.mean(axis=0)
-    if Zc.shape[1] == 0 or not np.any(Zc):
-        scores = np.arange(Z.shape[0], dtype=float)
-    else:
-        scores = Zc @ np.linalg.svd(Zc, full_matrices=False)[2][0]
-    ranks = np.empty(Z.shape[0], dtype=np.intp)
-    ranks[np.argsort(scores, kind="stable")] = np.arange(Z.shape[0])
-    return ranks * n_parts // Z.shape[0]
+__all__ = ["assign_subclasses", "first_pc_split", "subclasses_at_sparsity"]
 
 
-def assign_subclasses(X, y, n_classes, n_subclasses, support, previous=None):
-    """Split every class into sub-classes with a Gaussian mixture on ``support``.
+def subclasses_at_sparsity(X, y, n_classes, n_subclasses, n_features, *,
+                           projection="bilevel_l1inf"):
+    """Sub-class labels by mixture discriminant analysis at a given sparsity.
 
-    Each class is modelled as a mixture of ``n_subclasses`` full-covariance
-    Gaussians over the selected features, as in mixture discriminant
-    analysis.  The mixtures start from ``previous`` assignments, or from a
-    split along the class's first principal axis, so the result is
-    deterministic.  Sub-class ``s`` of class ``c`` gets label
-    ``c * n_subclasses + s``.
+    Fits the constrained logistic regression of the classes at the radius
+    that keeps exactly ``n_features`` features (the radius search of
+    :func:`skproj._logistic.fit_n_features`), splits every class into
+    ``n_subclasses`` Gaussian clusters on those features, and alternates
+    between the mixtures and the search on the model of the sub-classes until
+    the assignment is stable, as :class:`ProjectedLogisticRegression` with
+    ``n_subclasses > 1`` does.  The convex model makes this a fast and
+    deterministic start for the sub-classes of
+    :class:`~skproj.autoencoder.SparseSupervisedAutoencoder`.
+
+    ``X`` should be standardized and ``y`` hold the encoded classes
+    ``0 .. n_classes - 1``.  Returns the labels ``c * n_subclasses + s``.
     """
-    labels = np.empty(y.shape[0], dtype=np.intp)
-    for k in range(n_classes):
-        rows = np.flatnonzero(y == k)
-        Z = X[rows][:, support] if support.any() else X[rows]
-        if previous is None:
-            init = first_pc_split(Z, n_subclasses)
-        else:
-            init = previous[rows] - k * n_subclasses
-        sizes = np.bincount(init, minlength=n_subclasses)
-        if rows.shape[0] < 2 * n_subclasses or np.any(sizes < 2) or not support.any():
-            labels[rows] = k * n_subclasses + init
-            continue
-        Z = Z.astype(np.float64)
-        means = np.stack([Z[init == s].mean(axis=0) for s in range(n_subclasses)])
-        reg = 1e-3 * max(float(Z.var(axis=0).mean()), np.finfo(np.float64).tiny)
-        precisions = np.stack([
-            np.linalg.inv(np.atleast_2d(np.cov(Z[init == s], rowvar=False))
-                          + reg * np.eye(Z.shape[1]))
-            for s in range(n_subclasses)
-        ])
-        mixture = GaussianMixture(
-            n_subclasses, covariance_type="full", reg_covar=reg,
-            weights_init=sizes / sizes.sum(), means_init=means,
-            precisions_init=precisions,
-            init_params="random_from_data", random_state=0,  # unused: all given
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            assigned = mixture.fit(Z).predict(Z)
-        if np.unique(assigned).shape[0] < n_subclasses:
-            assigned = init  # a component emptied: keep the previous split
-        labels[rows] = k * n_subclasses + assigned
-    return labels
+    X = check_array(X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
+    n_features = min(int(n_features), X.shape[1])
+    with warnings.catch_warnings():
+        # Only the supports and the clusters matter here, not the last digits
+        # of the coefficients: a fit stopped at max_iter is good enough.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        # a count off by a tie is fine too
+        warnings.filterwarnings("ignore", message="No radius was found", category=UserWarning)
+        return fit_n_features(X, np.asarray(y), n_classes, n_features,
+                              n_subclasses=n_subclasses, projection=projection)[4]

@@ -9,8 +9,11 @@ MODULES = [
     "skproj.projections._vector",
     "skproj.projections._matrix",
     "skproj.datasets",
+    "skproj._logistic",
+    "skproj.feature_selection._cv",
     "skproj.feature_selection._linear",
     "skproj.feature_selection._selector",
+    "skproj.feature_selection._stability",
     "skproj.nn._constraints",
     "skproj.autoencoder._sae",
 ]

@@ -32,8 +32,10 @@ from skproj.feature_selection import (
     projected_logistic_regression,
     projection_path,
 )
-from skproj.feature_selection._linear import subclasses_at_sparsity
+from skproj._logistic import fit_n_features
+from skproj._subclasses import subclasses_at_sparsity
 from skproj.projections import MATRIX_CONSTRAINTS, get_constraint, group_norms
+from sparse_inputs import assert_sparse_fit_equals_dense
 
 SELECTORS = [
     ProjectionFeatureSelector(),
@@ -155,8 +157,44 @@ def test_subclasses_at_sparsity_recover_the_clusters():
     np.testing.assert_array_equal(labels // 2, y)
     assert adjusted_rand_score(clusters, labels) > 0.95
     np.testing.assert_array_equal(labels, subclasses_at_sparsity(X, y, 2, 2, 4))
+    # not from feature_selection: the autoencoder and the selector share it from below
+    assert subclasses_at_sparsity.__module__ == "skproj._subclasses"
     # with every feature the Gaussian mixtures see the noise too and do worse
     assert adjusted_rand_score(clusters, subclasses_at_sparsity(X, y, 2, 2, 30)) < 0.9
+
+
+# --------------------------------------------------------------------------
+# the radius search: a radius that keeps an exact number of features
+
+@pytest.mark.parametrize("projection", MATRIX_CONSTRAINTS)
+@pytest.mark.parametrize("n_features", [1, 3, 12, 30])
+def test_radius_search_keeps_exactly_n_features(projection, n_features):
+    X, y = simple_data(n_classes=3, n_informative=6, n_features=40, n_samples=150)
+    coef, intercept, eta, _, subclasses = fit_n_features(
+        X, y, 3, n_features, projection=projection)
+    assert subclasses is None
+    assert np.count_nonzero(np.any(coef != 0, axis=0)) == n_features
+    # the radius found is the model's: a fresh fit there keeps the same features
+    model = ProjectedLogisticRegression(eta, projection=projection, tol=1e-8,
+                                        max_iter=5000).fit(X, y)
+    assert np.count_nonzero(model.feature_importances_) == n_features
+
+
+def test_radius_search_with_subclasses_keeps_exactly_n_features():
+    X, y = simple_data(n_samples=400, random_state=2)
+    coef, _, _, _, subclasses = fit_n_features(X, y, 2, 4, n_subclasses=2)
+    assert coef.shape == (4, X.shape[1])
+    assert np.count_nonzero(np.any(coef != 0, axis=0)) == 4
+    np.testing.assert_array_equal(subclasses // 2, y)
+
+
+def test_radius_search_warns_when_ties_forbid_the_count():
+    # every column twice: twins enter the model together, so 2 features, never 1
+    X, y = simple_data(n_informative=2, n_features=5)
+    X = np.hstack([X, X])
+    with pytest.warns(UserWarning, match="keeps exactly 1 features"):
+        coef, *_ = fit_n_features(X, y, 2, 1)
+    assert np.count_nonzero(np.any(coef != 0, axis=0)) == 2
 
 
 # --------------------------------------------------------------------------
@@ -375,3 +413,100 @@ def test_multiclass_selection():
     assert selector.predict_proba(X).shape == (400, 4)
     assert selector.decision_function(X).shape == (400, 4)
     assert make_pipeline(ProjectionFeatureSelector(eta=4.0), SVC()).fit(X, y).score(X, y) > 0.8
+
+
+# --------------------------------------------------------------------------
+# n_features_to_select: an exact number of features
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("n_features_to_select", [1, 4, 11, 0.2])
+def test_n_features_to_select_is_exact(n_classes, n_features_to_select):
+    X, y = simple_data(n_classes=n_classes, n_informative=5)
+    selector = ProjectionFeatureSelector(n_features_to_select=n_features_to_select).fit(X, y)
+    expected = n_features_to_select if n_features_to_select >= 1 else 6  # 0.2 * 30
+    assert selector.get_support().sum() == expected
+    assert selector.transform(X).shape == (X.shape[0], expected)
+    # the radius found is reported, and the model there is the one the selector kept
+    assert selector.eta_ == selector.estimator_.eta_ != selector.eta
+    np.testing.assert_array_equal(selector.get_support(),
+                                  selector.estimator_.feature_importances_ > 0)
+    assert group_norms(selector.coef_, "linf").sum() <= selector.eta_ * (1 + 1e-9)
+
+
+def test_n_features_to_select_with_subclasses():
+    X, y = simple_data(n_samples=400, random_state=2)
+    model = ProjectedLogisticRegression(n_subclasses=2, n_features_to_select=4).fit(X, y)
+    assert np.count_nonzero(model.feature_importances_) == 4
+    assert model.coef_.shape == (4, X.shape[1])
+
+
+def test_n_features_to_select_on_a_model_without_eta_keeps_its_top_features():
+    X, y = simple_data(n_classes=3, n_informative=5)
+    selector = ProjectionFeatureSelector(LogisticRegression(), n_features_to_select=5).fit(X, y)
+    # the bi-level l1,inf projection keeps the columns of largest max-norm
+    coef = LogisticRegression().fit(X, y).coef_
+    top = np.sort(np.argsort(-np.abs(coef).max(axis=0))[:5])
+    np.testing.assert_array_equal(np.flatnonzero(selector.get_support()), top)
+
+
+class EtaOnlyModel(LogisticRegression):
+    """A constrained-looking model with eta but no radius search."""
+
+    def __init__(self, eta=1.0):
+        super().__init__()
+        self.eta = eta
+
+
+def test_n_features_to_select_on_a_model_that_cannot_search_is_rejected():
+    X, y = simple_data()
+    with pytest.raises(ValueError, match="n_features_to_select needs a model"):
+        ProjectionFeatureSelector(EtaOnlyModel(), n_features_to_select=3).fit(X, y)
+
+
+@pytest.mark.parametrize("bad", [0, 1.5, 31, -0.1])
+def test_n_features_to_select_out_of_range_is_rejected(bad):
+    X, y = simple_data()
+    with pytest.raises(ValueError, match="n_features_to_select"):
+        ProjectionFeatureSelector(n_features_to_select=bad).fit(X, y)
+
+
+# --------------------------------------------------------------------------
+# sparse input
+
+def sparse_counts(n_samples=120, n_features=25, random_state=0):
+    """Counts with a planted signal on the first 3 features, scaled without centering."""
+    rng = np.random.default_rng(random_state)
+    y = rng.integers(0, 2, n_samples)
+    rates = np.full((n_samples, n_features), 0.3)
+    rates[:, :3] += 1.5 * y[:, None]
+    X = rng.poisson(rates).astype(np.float64)
+    return X / X.std(axis=0), y
+
+
+@pytest.mark.parametrize("estimator", [
+    ProjectedLogisticRegression(),
+    ProjectedLogisticRegression(n_subclasses=2, eta=2.0),
+    ProjectedLogisticRegression(n_features_to_select=4),
+    ProjectionFeatureSelector(),
+    ProjectionFeatureSelector(n_features_to_select=5, projection="l1inf_ball"),
+], ids=repr)
+def test_sparse_input_equals_dense(estimator):
+    X, y = sparse_counts()
+    assert np.mean(X == 0) > 0.5
+    assert_sparse_fit_equals_dense(estimator, X, y)
+
+
+def test_sparse_input_is_not_densified(monkeypatch):
+    from scipy import sparse
+
+    X, y = sparse_counts()
+    X_sparse = sparse.csr_matrix(X)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the sparse matrix was densified")
+
+    monkeypatch.setattr(type(X_sparse), "toarray", refuse)
+    monkeypatch.setattr(type(X_sparse), "todense", refuse)
+    selector = ProjectionFeatureSelector().fit(X_sparse, y)
+    assert selector.get_support()[:3].all()
+    assert sparse.issparse(selector.transform(X_sparse))

@@ -7,11 +7,12 @@ from operator import attrgetter
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
 from sklearn.feature_selection import SelectorMixin
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, RealNotInt, StrOptions
 from sklearn.utils._tags import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_feature_names, check_is_fitted, check_scalar
 
+from skproj._logistic import n_features_from
 from skproj.feature_selection._linear import ProjectedLogisticRegression
 from skproj.projections import MATRIX_CONSTRAINTS, Constraint, get_constraint
 
@@ -87,7 +88,18 @@ class ProjectionFeatureSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator
         The model; None for ``ProjectedLogisticRegression()``.  It is cloned.
     eta : float, default=1.0
         Radius of the ball (in the units of the model's coefficients, so
-        standardize the features first).  Smaller is sparser.
+        standardize the features first).  Smaller is sparser.  Ignored when
+        ``n_features_to_select`` is set.
+    n_features_to_select : int, float or None, default=None
+        Select exactly this many features (an int), or this share of them (a
+        float in (0, 1]), instead of giving ``eta``: the radius is searched.
+        A model with an ``n_features_to_select`` parameter (e.g.
+        :class:`ProjectedLogisticRegression`, whose search refits
+        warm-started at the radius that keeps that many groups of its
+        gradient point) receives it; a model without ``eta`` has its fitted
+        coefficients projected at the radius that keeps exactly that many
+        (:meth:`~skproj.projections.Constraint.radius_for_groups`).  Exact
+        unless ties in the data forbid the count (a warning says so).
     projection : str or Constraint, default="bilevel_l1inf"
         The set of :mod:`skproj.projections` the coefficients are kept in:
         one of :data:`~skproj.projections.MATRIX_CONSTRAINTS`
@@ -124,6 +136,8 @@ class ProjectionFeatureSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator
         for the l1,2 ones).
     support_ : ndarray of bool, shape (n_features,)
         The selected features (see :meth:`get_support`).
+    eta_ : float
+        The radius used: ``eta``, or the one found for ``n_features_to_select``.
     threshold_ : float
         The importance threshold used (0 when ``threshold=None``).
     max_features_ : int
@@ -180,16 +194,20 @@ class ProjectionFeatureSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator
     _parameter_constraints: dict = {
         "estimator": [HasMethods("fit"), None],
         "eta": [Interval(Real, 0, None, closed="left")],
+        "n_features_to_select": [Interval(Integral, 1, None, closed="left"),
+                                 Interval(RealNotInt, 0, 1, closed="right"), None],
         "projection": [StrOptions(set(MATRIX_CONSTRAINTS)), Constraint],
         "threshold": [Interval(Real, None, None, closed="both"), str, None],
         "max_features": [Interval(Integral, 0, None, closed="left"), callable, None],
         "importance_getter": [str, callable],
     }
 
-    def __init__(self, estimator=None, *, eta=1.0, projection="bilevel_l1inf",
+    def __init__(self, estimator=None, *, eta=1.0, n_features_to_select=None,
+                 projection="bilevel_l1inf",
                  threshold=None, max_features=None, importance_getter="auto"):
         self.estimator = estimator
         self.eta = eta
+        self.n_features_to_select = n_features_to_select
         self.projection = projection
         self.threshold = threshold
         self.max_features = max_features
@@ -260,6 +278,13 @@ class ProjectionFeatureSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator
             self.estimator_.set_params(eta=self.eta)
             if "projection" in params:
                 self.estimator_.set_params(projection=self.projection)
+        if self.n_features_to_select is not None and constrained:
+            if "n_features_to_select" not in params:
+                raise ValueError(
+                    f"n_features_to_select needs a model that searches its radius (with an "
+                    f"n_features_to_select parameter, e.g. ProjectedLogisticRegression) or "
+                    f"one without eta; {type(self.estimator_).__name__} has eta only.")
+            self.estimator_.set_params(n_features_to_select=self.n_features_to_select)
         self.estimator_.fit(X, y, **fit_params)
 
         if hasattr(self.estimator_, "feature_names_in_"):
@@ -270,7 +295,8 @@ class ProjectionFeatureSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator
             self.n_iter_ = self.estimator_.n_iter_
 
         coef = self._importance_matrix(self.estimator_)
-        constraint = get_constraint(self.projection, eta=self.eta, axis=0, matrix=True)
+        self.eta_ = self._radius(coef, constrained)
+        constraint = get_constraint(self.projection, eta=self.eta_, axis=0, matrix=True)
         if not constrained:
             coef = constraint.project(coef)
         self.coef_ = coef
@@ -287,7 +313,7 @@ class ProjectionFeatureSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator
         self.support_ = support
         if not support.any():
             warnings.warn(
-                f"No feature was selected by {type(self).__name__} with eta={self.eta!r}"
+                f"No feature was selected by {type(self).__name__} with eta={self.eta_!r}"
                 + ("" if self.threshold is None else f" and threshold={self.threshold!r}")
                 + f": the {self.projection} projection left no non-zero feature of "
                 f"{type(self.estimator_).__name__}. Increase eta"
@@ -295,6 +321,21 @@ class ProjectionFeatureSelector(MetaEstimatorMixin, SelectorMixin, BaseEstimator
                 UserWarning,
             )
         return self
+
+    def _radius(self, coef, constrained):
+        """The radius of the selection: given, found by the model, or found here."""
+        if self.n_features_to_select is None:
+            return self.eta
+        if constrained:
+            return self.estimator_.eta_
+        n_features = n_features_from(self.n_features_to_select, coef.shape[1])
+        constraint = get_constraint(self.projection, axis=0, matrix=True)
+        n_alive = int(np.count_nonzero(constraint.support(coef)))
+        if n_features > n_alive:
+            warnings.warn(f"The fitted {type(self.estimator_).__name__} uses only {n_alive} "
+                          f"features; fewer than n_features_to_select={n_features} are kept.",
+                          UserWarning)
+        return constraint.radius_for_groups(coef, min(n_features, n_alive))
 
     def _get_support_mask(self):
         check_is_fitted(self)
