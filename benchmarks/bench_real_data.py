@@ -19,6 +19,7 @@ name           model                                                       searc
 ``l1``         ``SelectFromModel`` (l1-logistic, saga) + ``LogisticRegression(C=1)``  the l1 ``C``
 ``mlp``        ``MLPClassifier((100,))``                                   ``alpha``
 ``selector``   ``ProjectionFeatureSelector`` (``ProjectedLogisticRegression``, its own predictions)  ``eta`` (grid from the data)
+``selector_cv``  ``ProjectionFeatureSelectorCV`` (its own computed grid, 10 radii; 20 in full)  ``eta`` (by the model, on the inner folds)
 ``sae``        ``SparseSupervisedAutoencoder`` (defaults)                  ``eta`` (few radii)
 =============  ==========================================================  ==============================
 
@@ -59,11 +60,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _real_data  # noqa: E402
 
 from skproj.autoencoder import SparseSupervisedAutoencoder  # noqa: E402
-from skproj.feature_selection import ProjectionFeatureSelector  # noqa: E402
+from skproj.feature_selection import (  # noqa: E402
+    ProjectionFeatureSelector,
+    ProjectionFeatureSelectorCV,
+)
 from skproj.projections import get_constraint  # noqa: E402
 
 DATASETS = ["breast_cancer", "wine", "gse7390", "pbmc68k", "acsf1", "reuters_r8"]
-MODELS = ["logreg", "kbest", "l1", "mlp", "selector", "sae"]
+MODELS = ["logreg", "kbest", "l1", "mlp", "selector", "selector_cv", "sae"]
 SAE_ETAS = [0.5, 1.0, 2.0]
 QUICK_SAE_ETAS = [0.5, 2.0]
 
@@ -80,8 +84,11 @@ def selector_etas(X, y, n_etas):
     return np.geomspace(0.25, max(top, 1.0), n_etas)
 
 
-def model_and_grid(name, X, y, quick):
-    """The pipeline of model ``name`` and its inner-search grid on data ``X, y``."""
+def model_and_grid(name, X, y, quick, inner):
+    """The pipeline of model ``name`` and its inner-search grid on data ``X, y``.
+
+    An empty grid: the model searches its own parameter (on the folds ``inner``).
+    """
     n_features = X.shape[1]
     lr = LogisticRegression(C=1.0, max_iter=1000)
     if name == "logreg":
@@ -102,6 +109,9 @@ def model_and_grid(name, X, y, quick):
         scaled = StandardScaler().fit_transform(X)
         model = ProjectionFeatureSelector()
         grid = {"eta": list(selector_etas(scaled, y, 4 if quick else 6))}
+    elif name == "selector_cv":
+        model = ProjectionFeatureSelectorCV(n_etas=10 if quick else 20, cv=inner)
+        grid = {}
     elif name == "sae":
         model = SparseSupervisedAutoencoder(random_state=0)
         grid = {"eta": QUICK_SAE_ETAS if quick else SAE_ETAS}
@@ -129,18 +139,23 @@ def nested_cv(name, X, y, quick, seed=0):
     inner = StratifiedKFold(3 if quick else 4, shuffle=True, random_state=seed + 1)
     rows = []
     for train, test in outer.split(X, y):
-        pipe, grid = model_and_grid(name, X[train], y[train], quick)
-        search = GridSearchCV(pipe, grid, cv=inner, n_jobs=1)
+        pipe, grid = model_and_grid(name, X[train], y[train], quick, inner)
+        search = GridSearchCV(pipe, grid, cv=inner, n_jobs=1) if grid else pipe
         start = time.perf_counter()
         search.fit(X[train], y[train])
         search_time = time.perf_counter() - start
-        best = search.best_estimator_
+        if grid:
+            best, refit_time = search.best_estimator_, search.refit_time_
+            params = {k.split("__", 1)[1]: v for k, v in search.best_params_.items()}
+        else:  # a CV estimator: its fit is the search and the refit
+            best, refit_time = pipe, float("nan")
+            params = {"eta": float(pipe.named_steps["model"].eta_)}
         rows.append({
             "accuracy": best.score(X[test], y[test]),
             "features": features_used(best, X.shape[1]),
-            "refit_time": search.refit_time_,
+            "refit_time": refit_time,
             "search_time": search_time,
-            "params": {k.split("__", 1)[1]: v for k, v in search.best_params_.items()},
+            "params": params,
         })
     return rows
 
@@ -157,7 +172,7 @@ def run(dataset, models, quick):
     print(f"\n{dataset}: {X.shape[0]} samples x {X.shape[1]} features, {len(counts)} classes "
           f"(majority {counts.max() / counts.sum():.3f}); load {load_average():.1f}; "
           f"{data.source}", flush=True)
-    print(f"{'model':10s} {'accuracy':>15s} {'features':>9s} {'share':>6s} {'refit s':>8s} "
+    print(f"{"model":12s} {"accuracy":>15s} {'features':>9s} {'share':>6s} {'refit s':>8s} "
           f"{'search s':>9s}  chosen", flush=True)
     results = {}
     for name in models:
@@ -169,7 +184,7 @@ def run(dataset, models, quick):
         acc = np.array([r["accuracy"] for r in rows])
         feats = np.mean([r["features"] for r in rows])
         results[name] = rows
-        print(f"{name:10s} {acc.mean():7.3f} ± {acc.std():.3f} {feats:9.1f} "
+        print(f"{name:12s} {acc.mean():7.3f} ± {acc.std():.3f} {feats:9.1f} "
               f"{feats / X.shape[1]:6.1%} {np.mean([r['refit_time'] for r in rows]):8.2f} "
               f"{np.mean([r['search_time'] for r in rows]):9.1f}  {format_params(rows)}"
               f"   (load {load_average():.1f})", flush=True)
