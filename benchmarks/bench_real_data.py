@@ -172,7 +172,7 @@ def run(dataset, models, quick):
     print(f"\n{dataset}: {X.shape[0]} samples x {X.shape[1]} features, {len(counts)} classes "
           f"(majority {counts.max() / counts.sum():.3f}); load {load_average():.1f}; "
           f"{data.source}", flush=True)
-    print(f"{"model":12s} {"accuracy":>15s} {'features':>9s} {'share':>6s} {'refit s':>8s} "
+    print(f"{'model':12s} {'accuracy':>15s} {'features':>9s} {'share':>6s} {'refit s':>8s} "
           f"{'search s':>9s}  chosen", flush=True)
     results = {}
     for name in models:
