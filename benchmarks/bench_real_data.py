@@ -84,7 +84,7 @@ def selector_etas(X, y, n_etas):
     return np.geomspace(0.25, max(top, 1.0), n_etas)
 
 
-def model_and_grid(name, X, y, quick, inner):
+def model_and_grid(name, X, y, quick, inner, sae_etas=None):
     """The pipeline of model ``name`` and its inner-search grid on data ``X, y``.
 
     An empty grid: the model searches its own parameter (on the folds ``inner``).
@@ -114,7 +114,7 @@ def model_and_grid(name, X, y, quick, inner):
         grid = {}
     elif name == "sae":
         model = SparseSupervisedAutoencoder(random_state=0)
-        grid = {"eta": QUICK_SAE_ETAS if quick else SAE_ETAS}
+        grid = {"eta": sae_etas or (QUICK_SAE_ETAS if quick else SAE_ETAS)}
     else:
         raise ValueError(f"Unknown model {name!r}; choose from {MODELS}.")
     pipe = Pipeline([("scale", StandardScaler()), ("model", model)])
@@ -133,13 +133,16 @@ def features_used(pipe, n_features):
     return n_features
 
 
-def nested_cv(name, X, y, quick, seed=0):
+def nested_cv(name, X, y, quick, sae_etas=None, seed=0):
     """Per outer fold: accuracy, features used, refit time, search time, chosen params."""
     outer = StratifiedKFold(4, shuffle=True, random_state=seed)
     inner = StratifiedKFold(3 if quick else 4, shuffle=True, random_state=seed + 1)
     rows = []
     for train, test in outer.split(X, y):
-        pipe, grid = model_and_grid(name, X[train], y[train], quick, inner)
+        pipe, grid = model_and_grid(name, X[train], y[train], quick, inner, sae_etas)
+        if all(len(values) == 1 for values in grid.values()):  # nothing to search
+            pipe.set_params(**{key: values[0] for key, values in grid.items()})
+            grid = {}
         search = GridSearchCV(pipe, grid, cv=inner, n_jobs=1) if grid else pipe
         start = time.perf_counter()
         search.fit(X[train], y[train])
@@ -147,9 +150,11 @@ def nested_cv(name, X, y, quick, seed=0):
         if grid:
             best, refit_time = search.best_estimator_, search.refit_time_
             params = {k.split("__", 1)[1]: v for k, v in search.best_params_.items()}
-        else:  # a CV estimator: its fit is the search and the refit
-            best, refit_time = pipe, float("nan")
-            params = {"eta": float(pipe.named_steps["model"].eta_)}
+        else:  # a CV estimator (its fit is the search and the refit), or a fixed model
+            best = pipe
+            model = pipe.named_steps["model"]
+            params = {"eta": float(getattr(model, "eta_", getattr(model, "eta", np.nan)))}
+            refit_time = np.nan if hasattr(model, "eta_") else search_time
         rows.append({
             "accuracy": best.score(X[test], y[test]),
             "features": features_used(best, X.shape[1]),
@@ -165,7 +170,7 @@ def format_params(rows):
     return ",".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in values)
 
 
-def run(dataset, models, quick):
+def run(dataset, models, quick, sae_etas=None):
     data = _real_data.load(dataset)
     X, y = data.X, data.y
     counts = np.unique(y, return_counts=True)[1]
@@ -180,7 +185,7 @@ def run(dataset, models, quick):
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.simplefilter("ignore", UserWarning)  # constant features in inner folds
             warnings.simplefilter("ignore", RuntimeWarning)
-            rows = nested_cv(name, X, y, quick)
+            rows = nested_cv(name, X, y, quick, sae_etas)
         acc = np.array([r["accuracy"] for r in rows])
         feats = np.mean([r["features"] for r in rows])
         results[name] = rows
@@ -196,12 +201,16 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="coarser grids, 3 inner folds")
     parser.add_argument("--datasets", nargs="+", default=DATASETS, choices=DATASETS)
     parser.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
+    parser.add_argument("--sae-etas", nargs="+", type=float, default=None,
+                        help="the autoencoder's radii (one radius: no inner search, the "
+                             "outer folds only; for the sets where a search does not fit in "
+                             "the time)")
     args = parser.parse_args(argv)
     import torch
 
     torch.set_num_threads(1)  # the machine is shared; the MLP and SAE see the same threads
     for dataset in args.datasets:
-        run(dataset, args.models, args.quick)
+        run(dataset, args.models, args.quick, args.sae_etas)
 
 
 if __name__ == "__main__":
