@@ -12,6 +12,31 @@ unbiased accuracy of a tuned model (``bench_real_data.py`` gives those).
 
 The autoencoder's settings (``n_subclasses``, ``reconstruction_weight``) are
 compared in ``bench_rankings.py``, whose fold fits give their accuracy too.
+
+Measured (wine, load 4.2; the pbmc68k run stopped at its first row, see
+below)::
+
+    wine: 178 x 13, 3 classes; LogisticRegression(C=1), all features: 0.978
+       eta         n_subclasses=1         n_subclasses=2
+      0.25   0.652 (    3.2 kept)   0.635 (    1.8 kept)
+      1.00   0.944 (    6.0 kept)   0.883 (    3.5 kept)
+      4.00   0.978 (    8.8 kept)   0.944 (    8.5 kept)
+     16.00   0.978 (   12.0 kept)   0.944 (   12.2 kept)
+     64.00   0.966 (   13.0 kept)   0.938 (   13.0 kept)
+
+    pbmc68k: 700 x 765, 10 classes; LogisticRegression(C=1), all features: 0.846
+    eta=0.25, n_subclasses=2: 3 of the 4 fold fits fail inside the sub-class
+    Gaussian mixture (skproj/_mixture.py assign_subclasses: "ill-defined
+    empirical covariance", and "Input contains infinity" in the precisions).
+
+With the default ``eta=1`` the selector keeps 4 of 30 features on breast
+cancer (4-fold accuracy 0.938 against 0.970 at ``eta=4``), 6 of 13 on wine
+(0.944 against 0.978) and 3 of 765 genes on pbmc68k (training accuracy
+0.54); the radii the inner searches choose are 0.25-1.25 on GSE7390 (where
+nothing beats the majority class), 2.5-8.4 on wine and breast cancer, and
+27-59 on pbmc68k: the right radius grows with the number of classes and of
+useful features, so no fixed default fits, and ``n_subclasses=2`` is lower
+than 1 at every radius on wine.
 """
 
 import argparse
