@@ -24,6 +24,7 @@ one-line ``source`` naming the package and the paper the data come from.
 
 from dataclasses import dataclass
 import importlib.metadata
+import warnings
 
 import numpy as np
 
@@ -108,8 +109,6 @@ def load_pbmc68k():
     import anndata
 
     path = _package_file("scanpy", "scanpy/datasets/10x_pbmc68k_reduced.h5ad")
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # the file's old obsp layout
         adata = anndata.read_h5ad(path)
