@@ -53,24 +53,35 @@ def assign_subclasses(X, y, n_classes, n_subclasses, support, previous=None):
         if rows.shape[0] < 2 * n_subclasses or np.any(sizes < 2) or not support.any():
             labels[rows] = k * n_subclasses + init
             continue
-        Z = Z.astype(np.float64)
-        means = np.stack([Z[init == s].mean(axis=0) for s in range(n_subclasses)])
-        reg = 1e-3 * max(float(Z.var(axis=0).mean()), np.finfo(np.float64).tiny)
-        precisions = np.stack([
-            np.linalg.inv(np.atleast_2d(np.cov(Z[init == s], rowvar=False))
-                          + reg * np.eye(Z.shape[1]))
-            for s in range(n_subclasses)
-        ])
-        mixture = GaussianMixture(
-            n_subclasses, covariance_type="full", reg_covar=reg,
-            weights_init=sizes / sizes.sum(), means_init=means,
-            precisions_init=precisions,
-            init_params="random_from_data", random_state=0,  # unused: all given
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            assigned = mixture.fit(Z).predict(Z)
+        try:
+            assigned = _fit_mixture(Z.astype(np.float64), init, sizes, n_subclasses)
+        except (ValueError, np.linalg.LinAlgError):
+            # Too few samples (or constant features) for full covariances,
+            # e.g. a class of 8 cells on 20 genes: keep the starting split.
+            assigned = init
         if np.unique(assigned).shape[0] < n_subclasses:
             assigned = init  # a component emptied: keep the previous split
         labels[rows] = k * n_subclasses + assigned
     return labels
+
+
+def _fit_mixture(Z, init, sizes, n_subclasses):
+    """Labels of a full-covariance Gaussian mixture started from the split ``init``."""
+    means = np.stack([Z[init == s].mean(axis=0) for s in range(n_subclasses)])
+    reg = 1e-3 * max(float(Z.var(axis=0).mean()), np.finfo(np.float64).tiny)
+    precisions = np.stack([
+        np.linalg.inv(np.atleast_2d(np.cov(Z[init == s], rowvar=False))
+                      + reg * np.eye(Z.shape[1]))
+        for s in range(n_subclasses)
+    ])
+    if not np.all(np.isfinite(precisions)):
+        raise ValueError("singular covariance")
+    mixture = GaussianMixture(
+        n_subclasses, covariance_type="full", reg_covar=reg,
+        weights_init=sizes / sizes.sum(), means_init=means,
+        precisions_init=precisions,
+        init_params="random_from_data", random_state=0,  # unused: all given
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return mixture.fit(Z).predict(Z)

@@ -543,3 +543,16 @@ def test_float32_fit_keeps_a_finite_step():
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 model = ProjectedLogisticRegression(eta, tol=0.0, max_iter=300).fit(X, y)
             assert model.coef_.dtype == np.float32 and np.all(np.isfinite(model.coef_))
+
+
+def test_assign_subclasses_keeps_the_split_of_a_class_too_small_for_covariances():
+    from skproj._mixture import assign_subclasses
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 12))
+    y = np.zeros(40, dtype=int)
+    y[:5] = 1  # a class of 5 samples on 12 features
+    X[:5, 6:] = 3.0  # constant features inside the small class
+    labels = assign_subclasses(X, y, 2, 2, np.ones(12, dtype=bool))
+    assert set(labels[:5]) <= {2, 3} and set(labels[5:]) <= {0, 1}
+    assert np.all(np.isfinite(labels))
