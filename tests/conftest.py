@@ -2,7 +2,9 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
-settings.register_profile("ci", max_examples=60, deadline=None)
+# derandomize: the same examples on every run, so that a CI run is repeatable
+# (a failure found while developing is added as an explicit example instead).
+settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True)
 settings.load_profile("ci")
 
 
