@@ -76,7 +76,7 @@ print(f"dense: weights per layer {sizes.tolist()}, test accuracy {accuracy(dense
 # it short.
 target = [36, 288, 512]
 result = fit_to_nonzeros(cnn(), train, lambda network: loss(network(X_train), y_train),
-                         target, tol=0.1, max_trials=15, verbose=1)
+                         target, tol=0.1, verbose=1)
 sparse = result.network
 print(f"after {len(result.trials)} trials: non-zeros {result.nonzeros.tolist()} "
       f"(target {target}), test accuracy {accuracy(sparse):.3f}")
