@@ -285,7 +285,7 @@ def test_n_features_to_select_is_exact(target):
     assert len(model.selected_features_) == expected
     counts = [h["n_features"] for h in model.history_ if h["phase"] == "select"]
     assert counts[0] == 40 and min(counts) >= expected
-    with pytest.raises(ValueError, match="n_features_to_select=41"):
+    with pytest.raises(ValueError, match="between 1 and the number of features .40., got 41"):
         SparseSupervisedAutoencoder(**{**TINY, "n_features_to_select": 41}).fit(X, y)
 
 

@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skproj._logistic import n_features_from
 from skproj.nn._runtime import (
     import_torch,
     load_state_dict,
@@ -497,15 +498,9 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
 
     def _n_features_target(self, n_features):
         """``n_features_to_select`` as a number of features (None when not set)."""
-        target = self.n_features_to_select
-        if target is None:
+        if self.n_features_to_select is None:
             return None
-        if isinstance(target, Real) and not isinstance(target, Integral):
-            return max(1, int(round(target * n_features)))
-        if target > n_features:
-            raise ValueError(f"n_features_to_select={target} is more than the "
-                             f"{n_features} features of X.")
-        return int(target)
+        return n_features_from(self.n_features_to_select, n_features)
 
     def _record(self, weight, norm, phase, round_, epoch, means, correct, n_samples, start):
         from skproj.projections import group_norms
