@@ -495,7 +495,14 @@ cdef double _newton_threshold(const floating[:, :] y, double rho, double radius,
                         gathered += 1
             return _michelot_above(buffer, gathered, 0.0, 0.0, radius, support)
         previous = count
-        rho = (total - radius) / count
+        value = (total - radius) / count
+        if value <= rho:
+            # rho rises in exact arithmetic until no value drops; a step that
+            # does not rise is the fixed point up to rounding (and stops the
+            # passes from cycling between two counts).
+            support[0] = count
+            return value
+        rho = value
 
 
 cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
