@@ -38,8 +38,12 @@ __all__ = [
 
 GROUPINGS = ("inputs", "outputs")
 
-# Every attached constraint by the id of its parameter, for the optimizer hook.
+# Every attached constraint by the id of its parameter, for the optimizer hook,
+# and, per optimizer, the attached constraints among its parameters (rebuilt
+# when something is attached or removed: the hook runs after every step).
 _ATTACHED = weakref.WeakValueDictionary()
+_VERSION = [0]
+_PER_OPTIMIZER = weakref.WeakKeyDictionary()
 _OPTIMIZER_HOOK = None
 
 
@@ -53,11 +57,17 @@ def _after_optimizer_step(optimizer, args, kwargs):
     """Re-apply the masks of the constrained parameters this optimizer updated."""
     if not _ATTACHED:
         return
-    for group in optimizer.param_groups:
-        for param in group["params"]:
-            attached = _ATTACHED.get(id(param))
-            if attached is not None and attached.param is param:
-                attached.apply_mask()
+    version, found = _PER_OPTIMIZER.get(optimizer, (None, ()))
+    if version != _VERSION[0]:
+        found = [attached for group in optimizer.param_groups for param in group["params"]
+                 if (attached := _ATTACHED.get(id(param))) is not None
+                 and attached.param is param]
+        _PER_OPTIMIZER[optimizer] = (_VERSION[0], found)
+    if found:
+        torch = _torch()
+        with torch.no_grad():
+            for attached in found:
+                attached.param.mul_(attached.mask)
 
 
 def _install_optimizer_hook():
@@ -231,6 +241,7 @@ class ParameterConstraint:
         del self.module._skproj_constraints[self.name]
         delattr(self.module, self.name + "_mask")
         _ATTACHED.pop(id(self.param), None)
+        _VERSION[0] += 1
 
 
 def constrain(module, name="weight", constraint="bilevel_l1inf", *, eta=None,
@@ -306,6 +317,7 @@ def constrain(module, name="weight", constraint="bilevel_l1inf", *, eta=None,
     attached._hook = param.register_hook(lambda grad: grad * attached.mask)
     registry[name] = attached
     _ATTACHED[id(param)] = attached
+    _VERSION[0] += 1
     _install_optimizer_hook()
     return attached
 
