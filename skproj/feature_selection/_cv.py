@@ -8,13 +8,15 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.feature_selection import SelectorMixin
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from skproj._logistic import fit_path, radius_grid
-from skproj.feature_selection._linear import _SPARSE_FORMATS, ProjectedLogisticRegression
+from skproj.feature_selection._linear import (
+    _SPARSE_FORMATS,
+    ProjectedLogisticRegression,
+    validate_classes,
+)
 from skproj.projections import MATRIX_CONSTRAINTS, Constraint
 
 __all__ = ["ProjectionFeatureSelectorCV"]
@@ -233,16 +235,7 @@ class ProjectionFeatureSelectorCV(SelectorMixin, ClassifierMixin, BaseEstimator)
         self : object
             Fitted selector.
         """
-        X, y = validate_data(self, X, y, accept_sparse=_SPARSE_FORMATS,
-                             dtype=[np.float64, np.float32])
-        check_classification_targets(y)
-        encoder = LabelEncoder().fit(y)
-        self.classes_ = encoder.classes_
-        if self.classes_.shape[0] < 2:
-            raise ValueError("ProjectionFeatureSelectorCV needs samples of at least 2 "
-                             "classes, but the data contains only one class: "
-                             f"{self.classes_[0]!r}.")
-        y_encoded = encoder.transform(y)
+        X, y_encoded = validate_classes(self, X, y)
         self.etas_ = self._radii(X, y_encoded, self.classes_.shape[0])
 
         folds = list(check_cv(self.cv, y, classifier=True).split(X, y))

@@ -15,14 +15,29 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skproj._logistic import _fit_constrained, fit_n_features, n_features_from
-# Re-exported only until the autoencoder imports it from skproj._subclasses
-# (issue 10); nothing in this package uses it here.
 from skproj.projections import MATRIX_CONSTRAINTS, Constraint, get_constraint
 
 __all__ = ["ProjectedLogisticRegression"]
 
 # Sparse input is used as is in these formats (the solver only multiplies).
 _SPARSE_FORMATS = ["csr", "csc"]
+
+
+def validate_classes(estimator, X, y):
+    """``validate_data`` for the classifiers here: sparse input kept, labels encoded.
+
+    Sets ``estimator.classes_`` and returns ``X`` and the encoded labels;
+    fewer than two classes is an error naming the estimator.
+    """
+    X, y = validate_data(estimator, X, y, accept_sparse=_SPARSE_FORMATS,
+                         dtype=[np.float64, np.float32])
+    check_classification_targets(y)
+    encoder = LabelEncoder().fit(y)
+    estimator.classes_ = encoder.classes_
+    if estimator.classes_.shape[0] < 2:
+        raise ValueError(f"{type(estimator).__name__} needs samples of at least 2 classes, but "
+                         f"the data contains only one class: {estimator.classes_[0]!r}.")
+    return X, encoder.transform(y)
 
 
 class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
@@ -178,27 +193,18 @@ class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
-        X, y = validate_data(self, X, y, accept_sparse=_SPARSE_FORMATS,
-                             dtype=[np.float64, np.float32])
-        check_classification_targets(y)
-        encoder = LabelEncoder().fit(y)
-        self.classes_ = encoder.classes_
+        X, y_encoded = validate_classes(self, X, y)
         n_classes = self.classes_.shape[0]
-        if n_classes < 2:
-            raise ValueError(
-                "This solver needs samples of at least 2 classes in the data, but "
-                f"the data contains only one class: {self.classes_[0]!r}."
-            )
         solve = dict(n_subclasses=self.n_subclasses, projection=self.projection,
                      fit_intercept=self.fit_intercept, tol=self.tol, max_iter=self.max_iter)
         if self.n_features_to_select is None:
             eta = self.eta
             coef, intercept, n_iter, _ = _fit_constrained(
-                X, encoder.transform(y), n_classes, eta, lipschitz=None, **solve)
+                X, y_encoded, n_classes, eta, lipschitz=None, **solve)
         else:
             n_features = n_features_from(self.n_features_to_select, X.shape[1])
             coef, intercept, eta, n_iter, _ = fit_n_features(
-                X, encoder.transform(y), n_classes, n_features, **solve)
+                X, y_encoded, n_classes, n_features, **solve)
         return self._set_solution(coef, intercept, eta, n_iter)
 
     def _set_solution(self, coef, intercept, eta, n_iter):

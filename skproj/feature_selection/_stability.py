@@ -7,14 +7,12 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.feature_selection import SelectorMixin
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from skproj._logistic import fit_n_features, fit_path
-from skproj.feature_selection._linear import _SPARSE_FORMATS
+from skproj.feature_selection._linear import validate_classes
 from skproj.projections import MATRIX_CONSTRAINTS, Constraint
 
 __all__ = ["ProjectionStabilitySelector"]
@@ -244,16 +242,7 @@ class ProjectionStabilitySelector(SelectorMixin, BaseEstimator):
         self : object
             Fitted selector.
         """
-        X, y = validate_data(self, X, y, accept_sparse=_SPARSE_FORMATS,
-                             dtype=[np.float64, np.float32])
-        check_classification_targets(y)
-        encoder = LabelEncoder().fit(y)
-        self.classes_ = encoder.classes_
-        if self.classes_.shape[0] < 2:
-            raise ValueError("ProjectionStabilitySelector needs samples of at least 2 "
-                             "classes, but the data contains only one class: "
-                             f"{self.classes_[0]!r}.")
-        y_encoded = encoder.transform(y)
+        X, y_encoded = validate_classes(self, X, y)
         n_classes = self.classes_.shape[0]
         self.etas_ = self._radii(X, y_encoded, n_classes)
 
