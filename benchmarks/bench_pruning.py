@@ -29,10 +29,24 @@ number of epochs with the zero pattern frozen:
 Also printed: the toolkit's share of a training step (masks enforced after
 every step; and the worst case, a projection after every step).
 
-Measured on the 2-core development machine, 3 seeds (mean test accuracy; the
-dense models reach 0.976 (MLP) and 0.985 (CNN))::
+Measured on the 2-core development machine (load 1.1-2.0), 3 seeds, mean test
+accuracy; dense: MLP 0.977, CNN 0.986::
 
-    see the table printed by the script (recorded in the issue's closing note)
+    MLP, pixels  l1,inf  l1,2   exact l1,inf  ln_structured  global_unstructured
+       50 %      0.969   0.964  0.963         0.964          0.978
+       75 %      0.901   0.931  0.926         0.907          0.979
+       90 %      0.668   0.775  0.795         0.682          0.974
+       95 %      0.481   0.516  0.514         0.498          0.952
+    CNN, filters
+       50 %      0.980   0.979  0.979         0.979          0.986
+       75 %      0.974   0.969  0.968         0.962          0.985
+       90 %      0.940   0.952  0.941         0.914          0.981
+       95 %      0.894   0.896  0.838         0.830          0.977
+
+At every level the best skproj constraint is at or above ``ln_structured``;
+unstructured magnitude pruning at the same weight count (not group-sparse)
+stays ahead.  Masks enforced cost -12 to +7 % of a 0.5 ms MLP step over four
+runs (noise), a projection after every step +13 to +34 %.
 """
 
 import argparse
