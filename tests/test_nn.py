@@ -5,6 +5,7 @@ import io
 
 import numpy as np
 import pytest
+from recording import RecordingCallback
 
 from skproj import projections as P
 
@@ -252,21 +253,7 @@ def test_global_constraint_errors():
 
 # --- schedules --------------------------------------------------------------------------
 
-class _Counter(Callback):
-    def __init__(self):
-        self.calls = []
-
-    def on_train_begin(self, module):
-        self.calls.append("begin")
-
-    def on_step_end(self, module):
-        self.calls.append("step")
-
-    def on_epoch_end(self, module):
-        self.calls.append("epoch")
-
-    def on_train_end(self, module):
-        self.calls.append("end")
+_Counter = RecordingCallback
 
 
 def _loop(model, callbacks, n_epochs=3, steps_per_epoch=4, lr=0.05):

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from recording import RecordingCallback
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -14,7 +15,6 @@ from sklearn.linear_model import Lasso
 torch = pytest.importorskip("torch")
 
 from skproj.nn import (  # noqa: E402
-    Callback,
     ProximalL1,
     count_nonzeros,
     fit_to_nonzeros,
@@ -199,21 +199,7 @@ def test_proximal_bad_arguments():
 # --- the training loop ------------------------------------------------------------------
 
 
-class _Counter(Callback):
-    def __init__(self):
-        self.calls = []
-
-    def on_train_begin(self, module):
-        self.calls.append("begin")
-
-    def on_step_end(self, module):
-        self.calls.append("step")
-
-    def on_epoch_end(self, module):
-        self.calls.append("epoch")
-
-    def on_train_end(self, module):
-        self.calls.append("end")
+_Counter = RecordingCallback
 
 
 def test_run_epochs_calls_the_hooks_and_stops_on_request():

@@ -10,6 +10,7 @@ runs epochs and strings the phases together; it holds no projection code.
 Imported only inside ``fit`` (it imports torch).
 """
 
+import copy
 import time
 from contextlib import contextmanager
 
@@ -246,7 +247,7 @@ def permutation_importances(network, X, y, selected, seed):
         inputs = torch.as_tensor(X_rows, dtype=torch.float64)
         hidden = inputs @ weight.T + first.bias.detach().double().cpu()
         targets = torch.as_tensor(y[rows], dtype=torch.long)
-        rest = rest.to("cpu").double()
+        rest = copy.deepcopy(rest).to("cpu").double()  # the fitted network is left as is
 
         def loss(h):
             return float(torch.nn.functional.cross_entropy(rest(h), targets))
@@ -259,5 +260,4 @@ def permutation_importances(network, X, y, selected, seed):
                 shift = column[torch.as_tensor(rng.permutation(len(rows)))] - column
                 increases.append(loss(hidden + shift[:, None] * weight[:, j][None, :]) - base)
             importances[j] = np.mean(increases)
-    network.float().to(next(network.parameters()).device)
     return importances
