@@ -7,6 +7,7 @@ import warnings
 import joblib
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
@@ -32,6 +33,7 @@ from skproj.feature_selection import (
     projected_logistic_regression,
     projection_path,
 )
+from skproj import _logistic
 from skproj._logistic import fit_n_features
 from skproj._subclasses import subclasses_at_sparsity
 from skproj.projections import MATRIX_CONSTRAINTS, get_constraint, group_norms
@@ -113,6 +115,38 @@ def test_solver_function_and_warm_start():
                                          intercept_init=intercept)
     assert warm[2] < n_iter
     np.testing.assert_allclose(warm[0], coef, atol=1e-6)
+
+
+@pytest.mark.parametrize("projection", MATRIX_CONSTRAINTS)
+@pytest.mark.parametrize("sparse_format", [None, "csr"])
+def test_working_sets_reach_the_solution_on_all_features(projection, sparse_format,
+                                                          monkeypatch):
+    # Wide data and a small radius: the solver iterates on a few columns and
+    # checks the rest; forcing one set of every feature gives the same model.
+    X, y = simple_data(n_informative=5, n_samples=80, n_features=400, n_classes=3)
+    if sparse_format:
+        X = sp.csr_matrix(np.where(np.abs(X) > 0.8, X, 0.0))
+    Y = np.eye(3)[y]
+    widths = []
+    solve = _logistic._fista_iterations
+
+    def recording(X_set, *args):
+        widths.append(X_set.shape[1])
+        return solve(X_set, *args)
+
+    monkeypatch.setattr(_logistic, "_fista_iterations", recording)
+    coef, intercept, _ = projected_logistic_regression(X, Y, 0.5, projection=projection,
+                                                       tol=1e-10, max_iter=20000)
+    assert max(widths) < X.shape[1] // 2  # it never needed every column
+    monkeypatch.setattr(_logistic, "_grown_working_set",
+                        lambda working_set, wanted, step: np.arange(step.shape[1]))
+    widths.clear()
+    full = projected_logistic_regression(X, Y, 0.5, projection=projection, tol=1e-10,
+                                         max_iter=20000)
+    assert widths == [X.shape[1]]
+    np.testing.assert_array_equal(np.any(coef != 0, axis=0), np.any(full[0] != 0, axis=0))
+    np.testing.assert_allclose(coef, full[0], atol=1e-6)
+    np.testing.assert_allclose(intercept, full[1], atol=1e-6)
 
 
 def test_convergence_warning():
