@@ -213,18 +213,18 @@ def _fista(X, Y, eta, project, fit_intercept, coef_init, intercept_init, tol, ma
     """FISTA on working sets of features (as celer does for the Lasso).
 
     The iterations run on the columns of ``X`` that a projected gradient step
-    from the current point keeps (and those in use), and one gradient over
-    all the features then checks the rest: a solution on the working set is
-    one on all the features when the projection of that step keeps no
-    feature outside it (a zeroed group does not change the projection of the
-    others).  Otherwise the features it keeps join the set and the solver
-    goes on, warm-started.  Each check costs one product with ``X.T``, and
-    the iterations read only the working set's columns, which is what makes
-    sparse models on wide (or large sparse) data cheap.  The step constant
-    is that of the whole ``X``, so the solutions are those of the iteration
-    on all the features.
+    from the current point keeps (and those in use), and every
+    :data:`_CHECK_EVERY` iterations one gradient over all the features checks
+    the rest: a solution on the working set is one on all the features when
+    the projection of that step keeps no feature outside it (a zeroed group
+    does not change the projection of the others).  Features it keeps join
+    the set, and the solver goes on, warm-started.  A check costs one
+    product with ``X.T`` and the iterations read only the working set's
+    columns, which is what makes sparse models on wide (or large sparse)
+    data cheap.  The step constant is that of the whole ``X``, so the
+    solutions are those of the iteration on all the features.
     """
-    n_samples, n_features = X.shape
+    n_features = X.shape[1]
     dtype = X.dtype
     Y = np.asarray(Y, dtype=dtype)
     if coef_init is None:
@@ -241,27 +241,37 @@ def _fista(X, Y, eta, project, fit_intercept, coef_init, intercept_init, tol, ma
 
     working_set = np.flatnonzero(_support(W))
     Z = _logits(X, W, b)
-    n_iter, converged = 0, False
+    solver, n_iter = None, 0
     while n_iter < max_iter:
         _, R = _loss_and_residual(Z, Y)
         step = W - _coef_gradient(X, R) / L
         wanted = _support(project(step))
         wanted[working_set] = False
-        if n_iter and not wanted.any():
+        if solver is None or wanted.any():
+            momentum = None
+            if solver is not None:  # carried over: a restart would stop the next run early
+                V = np.zeros_like(W)
+                V[:, working_set] = solver.V
+                momentum = V, solver.c, solver.t
+            working_set = _grown_working_set(working_set, wanted, step)
+            if working_set.shape[0] > n_features // 2:
+                working_set = np.arange(n_features)
+            X_set = X if working_set.shape[0] == n_features else X[:, working_set]
+            if momentum is not None:
+                momentum = (momentum[0][:, working_set],) + momentum[1:]
+            solver = _Fista(X_set, Y, project, W[:, working_set], b, L, fit_intercept,
+                            momentum)
+        elif solver.converged:
             break  # the solution on the working set is one on every feature
-        working_set = _grown_working_set(working_set, wanted, step)
-        if working_set.shape[0] > n_features // 2:
-            working_set = np.arange(n_features)
-        X_set = X if working_set.shape[0] == n_features else X[:, working_set]
-        W_set, b, Z, it, L, converged = _fista_iterations(
-            X_set, Y, project, W[:, working_set], b, fit_intercept, tol,
-            max_iter - n_iter, L)
-        n_iter += it
+        everything = working_set.shape[0] == n_features
+        n_iter += solver.run(tol, max_iter - n_iter if everything else
+                             min(_CHECK_EVERY, max_iter - n_iter))
         W = np.zeros_like(W)
-        W[:, working_set] = W_set
-        if working_set.shape[0] == n_features or not converged:
+        W[:, working_set] = solver.W
+        b, Z, L = solver.b, solver.Z, solver.L
+        if everything and (solver.converged or n_iter >= max_iter):
             break
-    if not converged:
+    if solver is None or not solver.converged:
         warnings.warn(
             f"projected_logistic_regression did not converge in max_iter={max_iter} "
             f"iterations (eta={eta!r}); increase max_iter or tol.",
@@ -277,6 +287,8 @@ def _fista(X, Y, eta, project, fit_intercept, coef_init, intercept_init, tol, ma
 
 # Features a first working set holds; each check at most doubles the set.
 _FIRST_WORKING_SET = 32
+# Iterations on a working set between two checks of the other features.
+_CHECK_EVERY = 50
 
 
 def _grown_working_set(working_set, wanted, step):
@@ -301,50 +313,71 @@ def _grown_working_set(working_set, wanted, step):
     return np.union1d(working_set, candidates)
 
 
-def _fista_iterations(X, Y, project, W, b, fit_intercept, tol, max_iter, L):
-    """FISTA from ``(W, b)`` on all the columns of ``X``, with backtracking on ``L``.
+class _Fista:
+    """FISTA with backtracking on ``L`` and adaptive restart, on all the columns of ``X``.
 
-    Returns ``W, b, Z, n_iter, L, converged`` (``Z`` the logits of ``W, b``).
+    Its state (the iterate, the extrapolated point, the momentum) persists
+    between calls to :meth:`run`, so the iterations can stop for a check of
+    the other features and go on where they were.
     """
-    n_samples = X.shape[0]
-    dtype = X.dtype
-    # The losses are only as exact as the dtype: a stricter test of the quadratic
-    # bound would grow L to infinity on float32 rounding noise near the solution.
-    slack = max(1e-12, 16 * float(np.finfo(dtype).eps))
-    Z = _logits(X, W, b)
-    V, c, ZV = W, b, Z  # the extrapolated point and its logits
-    t = 1.0
-    for n_iter in range(1, max_iter + 1):
-        f_V, R = _loss_and_residual(ZV, Y)
-        grad_W = _coef_gradient(X, R)
-        grad_b = R.sum(axis=0) / n_samples if fit_intercept else np.zeros_like(b)
-        while True:  # backtracking on L
-            W_new = project(V - grad_W / L)
-            b_new = c - grad_b / L
-            dW, db = W_new - V, b_new - c
-            Z_new = _logits(X, W_new, b_new)
-            f_new, _ = _loss_and_residual(Z_new, Y)
-            bound = (f_V + np.vdot(grad_W, dW) + grad_b @ db
-                     + 0.5 * L * (np.vdot(dW, dW) + db @ db))
-            if f_new <= bound + slack * abs(f_V) or not np.isfinite(L):
+
+    def __init__(self, X, Y, project, W, b, L, fit_intercept, momentum=None):
+        self.X, self.Y, self.project, self.fit_intercept = X, Y, project, fit_intercept
+        self.W, self.b, self.L = W, b, L
+        self.Z = _logits(X, W, b)
+        # the extrapolated point, its logits and the momentum
+        if momentum is None:
+            self.V, self.c, self.ZV, self.t = W, b, self.Z, 1.0
+        else:
+            self.V, self.c, self.t = momentum
+            self.ZV = _logits(X, self.V, self.c)
+        self.converged = False
+        # The losses are only as exact as the dtype: a stricter test of the quadratic
+        # bound would grow L to infinity on float32 rounding noise near the solution.
+        self.slack = max(1e-12, 16 * float(np.finfo(X.dtype).eps))
+
+    def run(self, tol, n_steps):
+        """At most ``n_steps`` iterations, until no entry moves by more than ``tol``
+        times the largest; returns the number of iterations run."""
+        X, Y, project = self.X, self.Y, self.project
+        W, b, Z, V, c, ZV, t, L = (self.W, self.b, self.Z, self.V, self.c, self.ZV,
+                                   self.t, self.L)
+        self.converged = False
+        n_iter = 0
+        for n_iter in range(1, n_steps + 1):
+            f_V, R = _loss_and_residual(ZV, Y)
+            grad_W = _coef_gradient(X, R)
+            grad_b = R.sum(axis=0) / X.shape[0] if self.fit_intercept else np.zeros_like(b)
+            while True:  # backtracking on L
+                W_new = project(V - grad_W / L)
+                b_new = c - grad_b / L
+                dW, db = W_new - V, b_new - c
+                Z_new = _logits(X, W_new, b_new)
+                f_new, _ = _loss_and_residual(Z_new, Y)
+                bound = (f_V + np.vdot(grad_W, dW) + grad_b @ db
+                         + 0.5 * L * (np.vdot(dW, dW) + db @ db))
+                if f_new <= bound + self.slack * abs(f_V) or not np.isfinite(L):
+                    break
+                L *= 1.5
+
+            step_W, step_b = W_new - W, b_new - b
+            if np.vdot(dW, step_W) + db @ step_b < 0:
+                t = 1.0  # the step goes against the momentum: restart
+            t_new = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * t * t))  # Python floats keep float32
+            beta = (t - 1.0) / t_new
+            V = W_new + beta * step_W
+            c = b_new + beta * step_b
+            ZV = Z_new + beta * (Z_new - Z)  # logits are linear in (W, b)
+            W, b, Z, t = W_new, b_new, Z_new, t_new
+
+            change = max(np.abs(step_W).max(initial=0.0), np.abs(step_b).max(initial=0.0))
+            scale = max(np.abs(W).max(initial=0.0), np.abs(b).max(initial=0.0))
+            if change <= tol * scale or change == 0.0:
+                self.converged = True
                 break
-            L *= 1.5
-
-        step_W, step_b = W_new - W, b_new - b
-        if np.vdot(dW, step_W) + db @ step_b < 0:
-            t = 1.0  # the step goes against the momentum: restart
-        t_new = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * t * t))  # Python floats keep float32
-        beta = (t - 1.0) / t_new
-        V = W_new + beta * step_W
-        c = b_new + beta * step_b
-        ZV = Z_new + beta * (Z_new - Z)  # logits are linear in (W, b)
-        W, b, Z, t = W_new, b_new, Z_new, t_new
-
-        change = max(np.abs(step_W).max(initial=0.0), np.abs(step_b).max(initial=0.0))
-        scale = max(np.abs(W).max(initial=0.0), np.abs(b).max(initial=0.0))
-        if change <= tol * scale or change == 0.0:
-            return W, b, Z, n_iter, L, True
-    return W, b, Z, max_iter, L, False
+        self.W, self.b, self.Z, self.V, self.c, self.ZV, self.t, self.L = (
+            W, b, Z, V, c, ZV, t, L)
+        return n_iter
 
 
 def _one_hot(labels, n_outputs, dtype):

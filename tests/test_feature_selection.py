@@ -128,13 +128,13 @@ def test_working_sets_reach_the_solution_on_all_features(projection, sparse_form
         X = sp.csr_matrix(np.where(np.abs(X) > 0.8, X, 0.0))
     Y = np.eye(3)[y]
     widths = []
-    solve = _logistic._fista_iterations
+    solver = _logistic._Fista
 
     def recording(X_set, *args):
         widths.append(X_set.shape[1])
-        return solve(X_set, *args)
+        return solver(X_set, *args)
 
-    monkeypatch.setattr(_logistic, "_fista_iterations", recording)
+    monkeypatch.setattr(_logistic, "_Fista", recording)
     coef, intercept, _ = projected_logistic_regression(X, Y, 0.5, projection=projection,
                                                        tol=1e-10, max_iter=20000)
     assert max(widths) < X.shape[1] // 2  # it never needed every column
