@@ -138,6 +138,13 @@ def projected_logistic_regression(
     :math:`\|[X, 1]\|_2^2 / (2n)` (the log-sum-exp Hessian is bounded by
     :math:`\tfrac12 I`), doubled whenever the quadratic upper bound fails;
     the momentum restarts when the step goes against the previous one [2]_.
+    The iterations run on working sets of features, as celer does for the
+    Lasso [4]_: on the columns that a projected gradient step keeps, with a
+    gradient over all the features every 50 iterations to let in those that
+    a step would keep (a zeroed group does not change how the others are
+    projected, so the result is the iteration's on all the features); a
+    sparse model on wide or large sparse data then costs a few passes over
+    ``X`` instead of two per iteration.
     The intercept is not constrained.  The bi-level projections are not
     Euclidean projections, so for them the iteration is a projected-gradient
     heuristic whose limit lies in the ball; it converges in practice.
@@ -190,6 +197,8 @@ def projected_logistic_regression(
     .. [3] M. Barlaud, G. Perez, J.-P. Marmorat, "A new linear time bi-level
        l1,inf projection; application to the sparsification of auto-encoders
        neural networks", arXiv:2407.16293 (2024).
+    .. [4] M. Massias, A. Gramfort, J. Salmon, "Celer: a fast solver for the
+       Lasso with dual extrapolation", ICML (2018).
 
     Examples
     --------
