@@ -19,6 +19,11 @@ cdef enum:
 cdef int _max_rounds = 60
 # Relative tolerance of the final consistency check.
 cdef double _CHECK_TOL = 1e-13
+# Relative width at which the envelope roots stop: any iterate is a valid
+# bound, and a tighter one hardly narrows the bands (measured: at 1e-4 rather
+# than 1e-9, 4-5 fewer evaluations of all the envelopes, the same gathered
+# share; on 10**5 groups of 100 each evaluation costs ~8 ms).
+cdef double _ROOT_TOL = 1e-4
 
 
 cdef void set_max_rounds(int max_rounds) noexcept nogil:
@@ -272,7 +277,7 @@ cdef double envelope_root(const Envelope* envelopes, Py_ssize_t n, double eta,
     if f_lo < 0.0 or f_hi > 0.0:
         return hi if upper else lo          # not bracketed: keep the old bound
     for it in range(60):
-        if hi - lo <= 1e-9 * (fabs(hi) + fabs(lo)) or f_lo == 0.0 or f_hi == 0.0:
+        if hi - lo <= _ROOT_TOL * (fabs(hi) + fabs(lo)) or f_lo == 0.0 or f_hi == 0.0:
             break
         middle = (lo * f_hi - hi * f_lo) / (f_hi - f_lo) if f_lo != f_hi else 0.5 * (lo + hi)
         if not (lo < middle < hi):
