@@ -126,7 +126,7 @@ point onto the canonical simplex of R^n", JOTA 50 (1986).
 
 from libc.math cimport fabs, INFINITY
 from libc.stdint cimport INT32_MAX, int32_t
-from libc.stdlib cimport free, malloc, realloc
+from libc.stdlib cimport free, malloc
 from cython cimport floating
 from skproj.projections._common cimport (
     SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, copy_matrix, zero_if_contiguous,
@@ -139,7 +139,7 @@ from skproj.projections._l1 cimport (
 )
 from skproj.projections._l1inf_lists cimport (
     BINS, SLACK, SLOTS, Envelope, GroupLists, alloc_lists, append_pairs, band_violations,
-    chord_upper_bound, envelope_bounds, envelope_root, fill_envelope, free_lists,
+    chord_upper_bound, envelope_bounds, envelope_root, fill_envelope, free_lists, grow,
     initial_lower_bound, reserve, set_max_rounds, solve,
 )
 
@@ -279,21 +279,10 @@ cdef void _free_work(Work* w) noexcept nogil:
 
 cdef bint _reserve_pairs(Work* w, Py_ssize_t needed) noexcept nogil:
     """Grow the (entry, column) pair buffers to hold ``needed`` pairs (doubling)."""
-    cdef Py_ssize_t new_capacity
-    cdef void* grown
-    if needed <= w.pair_capacity:
-        return True
-    new_capacity = max(needed, 2 * w.pair_capacity)
-    grown = realloc(w.pair_values, new_capacity * sizeof(double))
-    if grown == NULL:
-        return False
-    w.pair_values = <double*> grown
-    grown = realloc(w.pair_groups, new_capacity * sizeof(int32_t))
-    if grown == NULL:
-        return False
-    w.pair_groups = <int32_t*> grown
-    w.pair_capacity = new_capacity
-    return True
+    cdef Py_ssize_t values_capacity = w.pair_capacity
+    # pair_capacity counts what both buffers hold: it follows the second.
+    return (grow(<void**> &w.pair_values, &values_capacity, needed, sizeof(double))
+            and grow(<void**> &w.pair_groups, &w.pair_capacity, needed, sizeof(int32_t)))
 
 
 # ------------------------------------------------------------ step 3: gather

@@ -4,6 +4,7 @@
 # Nothing here reads the matrix; ``_l1inf.pyx`` reads it and fills the lists.
 
 from libc.stdint cimport int32_t
+from libc.stdlib cimport realloc
 
 cdef extern from *:
     """
@@ -56,6 +57,26 @@ cdef struct Envelope:
     double total      # S_g = h(0)
     double top        # M_g, h(M_g) = 0
     double size       # n
+
+
+cdef inline bint grow(void** buffer, Py_ssize_t* capacity, Py_ssize_t needed,
+                      Py_ssize_t itemsize) noexcept nogil:
+    """Make ``buffer[0]`` hold ``needed`` items of ``itemsize`` bytes (doubling).
+
+    ``capacity[0]`` counts the items it holds.  False (the buffer unchanged)
+    when out of memory.
+    """
+    cdef Py_ssize_t new_capacity
+    cdef void* grown
+    if needed <= capacity[0]:
+        return True
+    new_capacity = needed if needed > 2 * capacity[0] else 2 * capacity[0]
+    grown = realloc(buffer[0], new_capacity * itemsize)
+    if grown == NULL:
+        return False
+    buffer[0] = grown
+    capacity[0] = new_capacity
+    return True
 
 
 cdef bint alloc_lists(GroupLists* w, Py_ssize_t n_groups, Py_ssize_t group_size) noexcept nogil

@@ -9,7 +9,7 @@ the Newton rounds on the lists with the sort-based finish (step 4).
 
 from libc.math cimport fabs, INFINITY
 from libc.stdint cimport int32_t
-from libc.stdlib cimport free, malloc, qsort, realloc
+from libc.stdlib cimport free, malloc, qsort
 
 cdef enum:
     # Newton steps for the O(G) bounds (each one is a valid bound on its own).
@@ -89,17 +89,7 @@ cdef void free_lists(GroupLists* w) noexcept nogil:
 
 cdef bint reserve(GroupLists* w, Py_ssize_t needed) noexcept nogil:
     """Grow ``values`` to hold ``needed`` entries (doubling); False if out of memory."""
-    cdef Py_ssize_t new_capacity
-    cdef void* grown
-    if needed <= w.capacity:
-        return True
-    new_capacity = max(needed, 2 * w.capacity)
-    grown = realloc(w.values, new_capacity * sizeof(double))
-    if grown == NULL:
-        return False
-    w.values = <double*> grown
-    w.capacity = new_capacity
-    return True
+    return grow(<void**> &w.values, &w.capacity, needed, sizeof(double))
 
 
 cdef bint append_pairs(GroupLists* w, const double* values, const int32_t* groups,
