@@ -5,7 +5,7 @@ import numpy as np
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-KERNELS = ["_l1", "_bilevel", "_l1inf", "_hoyer"]
+KERNELS = ["_l1", "_bilevel", "_l1inf_lists", "_l1inf", "_hoyer"]
 
 extensions = [
     Extension(

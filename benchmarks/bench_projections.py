@@ -101,23 +101,23 @@ def bilevel_table(shape, rng):
     print()
 
 
-def l1inf_table(shapes, rng):
-    print("Exact l1,inf ball / bilevel_l1inf at the same radius (Gaussian, float64, both")
-    print("axes): radii where bilevel_l1inf keeps 1-90 % of the groups, then 10 % and 50 %")
-    print("of ||Y||_1,inf (where the exact projection keeps every group)")
+def l1inf_table(shapes, rng, dtypes=DTYPES):
+    print("Exact l1,inf ball / bilevel_l1inf at the same radius (Gaussian, both axes):")
+    print("radii where bilevel_l1inf keeps 1-90 % of the groups, then 10 % and 50 % of")
+    print("||Y||_1,inf (where the exact projection keeps every group)")
     columns = [f"{share:.0%} kept" for share in GROUP_SHARES] + [
         f"{share:.0%} norm" for share in NORM_SHARES]
-    header = f"{'shape':<14}{'axis':<6}" + "".join(f"{c:>10}" for c in columns)
+    header = f"{'shape':<14}{'dtype':<9}{'axis':<6}" + "".join(f"{c:>10}" for c in columns)
     print(header)
     print("-" * len(header))
-    for shape, axes in shapes:
-        Y = rng.standard_normal(shape)
+    for (shape, axes), dtype in ((case, dtype) for case in shapes for dtype in dtypes):
+        Y = rng.standard_normal(shape).astype(dtype)
         out = np.empty_like(Y)
         for axis in axes:
             maxima = P.group_norms(Y, "linf", axis=axis)
             radii = [radius_keeping(maxima, share) for share in GROUP_SHARES] + [
                 share * maxima.sum() for share in NORM_SHARES]
-            row = f"{str(shape):<14}{axis:<6}"
+            row = f"{str(shape):<14}{np.dtype(dtype).name:<9}{axis:<6}"
             for eta in radii:
                 exact = best_time(lambda: P.project_l1inf_ball(Y, eta, axis=axis, out=out))
                 bilevel = best_time(lambda: P.bilevel_l1inf(Y, eta, axis=axis, out=out))
@@ -189,10 +189,22 @@ def _kernels(Y, out):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
+    parser.add_argument("--l1inf", action="store_true",
+                        help="only the l1,inf table (optionally --shape ROWSxCOLS --axis A)")
+    parser.add_argument("--shape", help="with --l1inf: one shape, e.g. 1000x10000")
+    parser.add_argument("--axis", type=int, choices=(0, 1), help="with --l1inf: one axis")
+    parser.add_argument("--dtype", choices=("float64", "float32"), help="with --l1inf: one dtype")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     print(load())
     print()
+    if args.l1inf:
+        shape = tuple(int(n) for n in (args.shape or "1000x10000").split("x"))
+        axes = (args.axis,) if args.axis is not None else (0, 1)
+        dtypes = (np.dtype(args.dtype).type,) if args.dtype else DTYPES
+        l1inf_table([(shape, axes)], rng, dtypes)
+        print(load())
+        return
     small_table((100, 1000), rng)
     l1_table(10 ** 5 if args.quick else 10 ** 7, rng)
     bilevel_table((200, 2000) if args.quick else (1000, 10000), rng)

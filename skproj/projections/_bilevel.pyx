@@ -14,11 +14,9 @@ or copies the matrix:
    memset (which streams past the caches, as memcpy does) and only the kept
    groups are read and written.
 
-Rows are handled by small inline loops over ``(pointer, length, step)``; each
-is called once with the literal step 1 so that the compiler emits a vectorized
-version for contiguous rows.  NaN and inf propagate into the norms (see
-``_poison``), so the norms' total tells whether the input was finite without a
-test per element.
+The norm pass is the streaming pass of ``_streaming.pxd`` (shared with the
+exact l1,inf kernel); NaN and inf propagate into the norms, so the norms'
+total tells whether the input was finite without a test per element.
 
 References
 ----------
@@ -27,7 +25,7 @@ projection; application to the sparsification of auto-encoders neural
 networks", arXiv:2407.16293 (2024).
 """
 
-from libc.math cimport fabs, sqrt
+from libc.math cimport fabs
 from libc.stdlib cimport free, malloc
 from cython cimport floating
 
@@ -35,130 +33,11 @@ from skproj.projections._common cimport (
     SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, copy_matrix, shrink, zero_if_contiguous,
     zero_row,
 )
-from skproj.projections._sums cimport TERM_MAGNITUDE, TERM_SQUARE, sum_terms
+from skproj.projections._streaming cimport element_step as _step, stream_group_norms
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     michelot_threshold, simplex_threshold,
 )
-
-
-cdef inline Py_ssize_t _step(Py_ssize_t stride_in_bytes, Py_ssize_t itemsize) noexcept nogil:
-    return stride_in_bytes // itemsize
-
-
-cdef inline double _max(double a, double b) noexcept nogil:
-    """max(a, b) that keeps a NaN already in ``a`` (a single maxsd/maxpd)."""
-    return b if b > a else a
-
-
-cdef inline double _poison(double value) noexcept nogil:
-    """0 when ``value`` is finite, NaN when it is NaN or inf.
-
-    Added to a running max it makes the max NaN-propagating without a branch.
-    """
-    return value - value
-
-
-cdef inline void _fold_four_rows(const floating* r0, const floating* r1,
-                                const floating* r2, const floating* r3,
-                                Py_ssize_t n, Py_ssize_t step, double* norms,
-                                int kind) noexcept nogil:
-    """Fold four rows into the column norms.
-
-    Four rows at a time divide the loads and stores of ``norms`` by four.
-    """
-    cdef Py_ssize_t j
-    cdef double a, b, c, d
-    if kind == NORM_MAX:
-        for j in range(n):
-            a = fabs(r0[j * step])
-            b = fabs(r1[j * step])
-            c = fabs(r2[j * step])
-            d = fabs(r3[j * step])
-            norms[j] = _max(norms[j], _max(_max(a, b), _max(c, d))) + _poison(a + b + c + d)
-    elif kind == NORM_L1:
-        for j in range(n):
-            norms[j] += (fabs(r0[j * step]) + fabs(r1[j * step])) + (
-                fabs(r2[j * step]) + fabs(r3[j * step]))
-    else:
-        for j in range(n):
-            a = r0[j * step]
-            b = r1[j * step]
-            c = r2[j * step]
-            d = r3[j * step]
-            norms[j] += (a * a + b * b) + (c * c + d * d)
-
-
-cdef inline void _fold_row(const floating* row, Py_ssize_t n, Py_ssize_t step,
-                           double* norms, int kind) noexcept nogil:
-    """Fold one row into the column norms."""
-    cdef Py_ssize_t j
-    cdef double a
-    for j in range(n):
-        a = fabs(row[j * step])
-        if kind == NORM_MAX:
-            norms[j] = _max(norms[j], a) + _poison(a)
-        else:
-            norms[j] += a if kind == NORM_L1 else a * a
-
-
-cdef inline double _row_norm(const floating* row, Py_ssize_t n, Py_ssize_t step,
-                             int kind) noexcept nogil:
-    """Norm of one row (squared for l2); four accumulators break the dependency chain."""
-    cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, value
-    cdef Py_ssize_t j, n4 = n - n % 4
-    if kind == NORM_MAX:
-        for j in range(0, n4, 4):
-            value = fabs(row[j * step])
-            a0 = _max(a0, value) + _poison(value)
-            value = fabs(row[(j + 1) * step])
-            a1 = _max(a1, value) + _poison(value)
-            value = fabs(row[(j + 2) * step])
-            a2 = _max(a2, value) + _poison(value)
-            value = fabs(row[(j + 3) * step])
-            a3 = _max(a3, value) + _poison(value)
-        for j in range(n4, n):
-            value = fabs(row[j * step])
-            a0 = _max(a0, value) + _poison(value)
-        return _max(_max(a0, a1), _max(a2, a3)) + _poison(a0 + a1 + a2 + a3)
-    if kind == NORM_L1:
-        return sum_terms(row, n, step, TERM_MAGNITUDE)
-    return sum_terms(row, n, step, TERM_SQUARE)
-
-
-cdef double _group_norms(const floating[:, :] y, double* norms, int kind,
-                         bint groups_are_rows) noexcept nogil:
-    """Write each group's norm in ``norms`` and return their sum.
-
-    The sum is NaN or inf when ``y`` holds NaN or inf (or when a sum overflows).
-    """
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, j
-    cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols
-    cdef Py_ssize_t step = _step(y.strides[1], sizeof(floating))
-    cdef double total = 0.0
-    if groups_are_rows:
-        for i in range(n_rows):
-            if step == 1:
-                norms[i] = _row_norm(&y[i, 0], n_cols, 1, kind)
-            else:
-                norms[i] = _row_norm(&y[i, 0], n_cols, step, kind)
-    else:
-        for j in range(n_cols):
-            norms[j] = 0.0
-        for i in range(0, n_rows - n_rows % 4, 4):
-            if step == 1:
-                _fold_four_rows(&y[i, 0], &y[i + 1, 0], &y[i + 2, 0],
-                                            &y[i + 3, 0], n_cols, 1, norms, kind)
-            else:
-                _fold_four_rows(&y[i, 0], &y[i + 1, 0], &y[i + 2, 0],
-                                            &y[i + 3, 0], n_cols, step, norms, kind)
-        for i in range(n_rows - n_rows % 4, n_rows):
-            _fold_row(&y[i, 0], n_cols, step, norms, kind)
-    for j in range(n_groups):
-        if kind == NORM_L2:
-            norms[j] = sqrt(norms[j])
-        total += norms[j]
-    return total
 
 
 def group_norms(const floating[:, :] y, double[::1] norms, int kind,
@@ -166,7 +45,7 @@ def group_norms(const floating[:, :] y, double[::1] norms, int kind,
     """Group norms into ``norms``; return ``False`` if they are not all finite."""
     cdef double total
     with nogil:
-        total = _group_norms(y, &norms[0], kind, groups_are_rows)
+        total = stream_group_norms(y, &norms[0], kind, groups_are_rows)
     return total - total == 0.0
 
 
@@ -177,7 +56,7 @@ cdef int _norms_and_threshold(const floating[:, :] y, double* norms, int kind,
                               double* tau) noexcept nogil:
     """The group norms and the l1 threshold ``tau`` on them."""
     cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
-    cdef double total = _group_norms(y, norms, kind, groups_are_rows)
+    cdef double total = stream_group_norms(y, norms, kind, groups_are_rows)
     cdef double* buffer
     if total - total != 0.0:
         return STATUS_NONFINITE

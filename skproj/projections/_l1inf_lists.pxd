@@ -1,0 +1,102 @@
+# The half of the exact l1,inf kernel that works on gathered data: the O(G)
+# bounds on theta^*, the per-group lists of gathered entries, the envelopes of
+# the mu_g from bracketing histograms, and the Newton rounds on the lists.
+# Nothing here reads the matrix; ``_l1inf.pyx`` reads it and fills the lists.
+
+from libc.stdint cimport int32_t
+from libc.stdlib cimport realloc
+
+cdef extern from *:
+    """
+    #define SKPROJ_L1INF_SLACK 1e-12
+    """
+    # Relative slack on the bounds so that rounding never makes them cross.
+    const double SLACK "SKPROJ_L1INF_SLACK"
+
+cdef enum:
+    # Bins of a bracketing histogram inside [L_g, U_g], plus one below and one above.
+    BINS = 16
+    SLOTS = BINS + 2
+
+
+cdef struct GroupLists:
+    # The problem, one slot per group: set once, read-only afterwards.
+    Py_ssize_t n_groups
+    Py_ssize_t group_size
+    double* sums            # S_g, the l1 norms
+    double* maxima          # M_g
+    # The live groups: active[0:n_active].
+    Py_ssize_t* active
+    Py_ssize_t n_active
+    # The gathered lists: group g's is values[start[g] : start[g] + length[g]],
+    # and the entries of group g known to be clipped are counted and summed.
+    double* values
+    Py_ssize_t n_values
+    Py_ssize_t capacity     # slots allocated in values
+    Py_ssize_t* start
+    Py_ssize_t* length
+    double* list_max
+    double* above_sum
+    Py_ssize_t* above_count
+    # The Newton rounds.
+    double* level           # mu_g(theta_t)
+    double* lower           # L_g <= mu_g^*: list entries at or below are dropped
+    double* guess           # lower bound of mu_g(theta_t) that starts Michelot
+    double* inv_count       # 1 / above_count
+    double* rate            # slope of the chord of mu_g beyond theta_t
+    Py_ssize_t* cursor      # sorted finish: clipped prefix of each sorted list
+    double* scratch         # group_size doubles
+
+
+cdef struct Envelope:
+    # One group's exact points of h (decreasing) at increasing levels t, and
+    # the counts #{a >= t} there: points 0..BINS are the bin edges of [L, U].
+    double t[BINS + 1]
+    double h[BINS + 1]
+    double c[BINS + 1]
+    double total      # S_g = h(0)
+    double top        # M_g, h(M_g) = 0
+    double size       # n
+
+
+cdef inline bint grow(void** buffer, Py_ssize_t* capacity, Py_ssize_t needed,
+                      Py_ssize_t itemsize) noexcept nogil:
+    """Make ``buffer[0]`` hold ``needed`` items of ``itemsize`` bytes (doubling).
+
+    ``capacity[0]`` counts the items it holds.  False (the buffer unchanged)
+    when out of memory.
+    """
+    cdef Py_ssize_t new_capacity
+    cdef void* grown
+    if needed <= capacity[0]:
+        return True
+    new_capacity = needed if needed > 2 * capacity[0] else 2 * capacity[0]
+    grown = realloc(buffer[0], new_capacity * itemsize)
+    if grown == NULL:
+        return False
+    buffer[0] = grown
+    capacity[0] = new_capacity
+    return True
+
+
+cdef bint alloc_lists(GroupLists* w, Py_ssize_t n_groups, Py_ssize_t group_size) noexcept nogil
+cdef void free_lists(GroupLists* w) noexcept nogil
+cdef bint reserve(GroupLists* w, Py_ssize_t needed) noexcept nogil
+cdef bint append_pairs(GroupLists* w, const double* values, const int32_t* groups,
+                       Py_ssize_t n_pairs, const Py_ssize_t* subset, Py_ssize_t n_subset,
+                       Py_ssize_t* cursor) noexcept nogil
+
+cdef double initial_lower_bound(GroupLists* w, double eta) noexcept nogil
+cdef double chord_upper_bound(GroupLists* w, double eta, double theta_t) noexcept nogil
+
+cdef void fill_envelope(Envelope* e, const double* counts, const double* sums, double lo,
+                        double hi, double total, double top, double size) noexcept nogil
+cdef void envelope_bounds(const Envelope* e, double theta, double* low,
+                          double* high) noexcept nogil
+cdef double envelope_root(const Envelope* envelopes, Py_ssize_t n, double eta,
+                          double lo, double hi, bint upper) noexcept nogil
+
+cdef double solve(GroupLists* w, double eta, double theta_t, int* rounds) noexcept nogil
+cdef Py_ssize_t band_violations(GroupLists* w, double theta, const double* band_low,
+                                const double* band_high, Py_ssize_t* failed) noexcept nogil
+cdef void set_max_rounds(int max_rounds) noexcept nogil
