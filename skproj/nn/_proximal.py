@@ -386,7 +386,10 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
         :func:`run_epochs` and :class:`ProximalL1`.
     loss : callable
         ``loss(network)`` is the unpenalized training loss, a scalar tensor
-        (used for its gradients; the full training set or a large batch).
+        (used for its gradients; the full training set or a large batch).  A
+        loss over data too large for one pass may instead call ``backward``
+        on its chunks itself (accumulating the gradients of the weights) and
+        return None.
     target_nonzeros : int or sequence of int
         Non-zero weights wanted in the whole network (one :math:`\alpha`), or
         in each weight tensor of :func:`l1_weights` (one :math:`\alpha` per
@@ -510,7 +513,9 @@ def _gradient_magnitudes(network, loss, groups):
     weights = l1_weights(network)
     network.zero_grad(set_to_none=True)
     network.eval()
-    loss(network).backward()
+    value = loss(network)
+    if value is not None:  # None: the loss accumulated its gradients itself
+        value.backward()
     magnitudes = [np.zeros(w.numel()) if w.grad is None
                   else w.grad.detach().abs().flatten().double().cpu().numpy() for w in weights]
     network.zero_grad(set_to_none=True)
