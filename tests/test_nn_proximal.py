@@ -349,6 +349,17 @@ def test_a_loss_may_accumulate_its_gradients_itself():
                                rtol=1e-5)
 
 
+def test_a_closed_bracket_that_misses_the_target_restarts_from_the_last_trial():
+    # Per-layer targets: the other layers' penalties moved this layer's count since
+    # the bracket's ends were measured; the penalty wanted may lie outside it.
+    stale = [(1.0, 200), (1.05, 50)]  # a bracket 5 % wide, counts 200 and 50 around 100
+    assert _next_alpha(stale, 100, "secant", coupled=True) == pytest.approx(1.05 * 50 / 100)
+    # one penalty for the network: a closed bracket is a jump of the count; stay inside
+    assert 1.0 < _next_alpha(stale, 100, "secant") < 1.05
+    wide = [(1.0, 200), (4.0, 50)]  # a live bracket: the secant stays inside it
+    assert 1.0 < _next_alpha(wide, 100, "secant", coupled=True) < 4.0
+
+
 def test_fit_to_nonzeros_bad_arguments():
     X, y = _problem()
     train, loss = _trainer(X, y)
