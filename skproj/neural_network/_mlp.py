@@ -296,7 +296,8 @@ class _BaseSparseMLP(BaseEstimator):
         torch = import_torch(type(self).__name__)
         sizes = self._hidden_sizes()
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"],
-                             dtype=[np.float64, np.float32], multi_output=isinstance(self, RegressorMixin),
+                             dtype=[np.float64, np.float32],
+                             multi_output=isinstance(self, RegressorMixin),
                              y_numeric=isinstance(self, RegressorMixin))
         targets = self._encode_targets(y)
         self.device_ = resolve_device(torch, self.device)

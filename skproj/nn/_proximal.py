@@ -296,8 +296,9 @@ _MAX_EXPANSION = 1000.0
 _COLLAPSE_STEP = 10.0
 
 # With per-layer targets, a bracket narrower than this (in log alpha) that has not
-# met the target has gone stale (see _next_alpha): on a consistent curve of slope about -1 its ends' counts
-# differ by about 10 %, and the secant inside it meets a 5 % tolerance.
+# met the target has gone stale (see _next_alpha): on a consistent curve of slope
+# about -1 its ends' counts differ by about 10 %, and the secant inside it meets a
+# 5 % tolerance.
 _STALLED = 0.1
 
 # A bracketed secant step stays inside this share of the bracket (in log alpha), so
