@@ -14,6 +14,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 from skproj.datasets import make_mackey_glass
+from sparse_inputs import assert_sparse_fit_equals_dense
 
 torch = pytest.importorskip("torch")
 
@@ -205,6 +206,40 @@ def test_cuda_fit_predict_pickle():
 
 
 # --- Mackey-Glass ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("Estimator", [SparseMLPRegressor, SparseMLPClassifier])
+def test_sparse_input_fits_as_the_dense_copy(Estimator):
+    # CSR, CSC, sparse arrays, int64 indices, read-only buffers: the same trials,
+    # penalties, non-zeros and predictions as on the densified data.
+    X, y = _regression() if Estimator is SparseMLPRegressor else _classification()
+    X = np.where(np.random.default_rng(0).random(X.shape) < 0.6, 0.0, X)  # 60 % zeros
+    model = Estimator(20, **TINY)
+    assert_sparse_fit_equals_dense(model, X, y,
+                                   attributes=("alpha_", "n_nonzeros_", "n_epochs_total_"))
+
+
+def test_sparse_input_is_never_densified_whole(monkeypatch):
+    # Only mini-batches and chunks of rows are densified, never the whole matrix.
+    from scipy import sparse
+
+    from skproj.neural_network import _mlp
+
+    X, y = _classification()
+    X_sparse = sparse.csr_matrix(np.where(X > 0, X, 0.0))
+    shapes = []
+    to_dense = sparse.csr_matrix.toarray
+
+    def spy(self, *args, **kwargs):
+        shapes.append(self.shape[0])
+        return to_dense(self, *args, **kwargs)
+
+    monkeypatch.setattr(sparse.csr_matrix, "toarray", spy)
+    monkeypatch.setattr(_mlp, "_PREDICT_CHUNK", 40)
+    model = SparseMLPClassifier(20, **{**TINY, "batch_size": 16}).fit(X_sparse, y)
+    assert model.n_epochs_total_ * len(y) / 16 <= len(shapes)  # one per mini-batch at least
+    model.predict(X_sparse)
+    assert 0 < max(shapes) <= 40 < len(y)
 
 
 def test_mackey_glass_windows_and_determinism():

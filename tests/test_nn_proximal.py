@@ -219,6 +219,23 @@ def test_run_epochs_calls_the_hooks_and_stops_on_request():
     assert done == 2
 
 
+def test_run_epochs_on_sparse_rows_equals_the_dense_tensor():
+    from scipy import sparse
+
+    X, y = torch.randn(40, 5), torch.randn(40, 1)
+    X[X.abs() < 0.8] = 0.0
+    networks = []
+    for samples in (X, sparse.csr_matrix(X.numpy()), sparse.csr_array(X.numpy())):
+        network = _mlp()
+        optimizer = torch.optim.Adam(network.parameters(), lr=0.01)
+        run_epochs(network, optimizer, torch.nn.functional.mse_loss, samples, y, n_epochs=2,
+                   batch_size=8, generator=torch.Generator().manual_seed(0))
+        networks.append(network)
+    for other in networks[1:]:
+        for a, b in zip(networks[0].parameters(), other.parameters()):
+            assert torch.equal(a, b)
+
+
 # --- the choice of alpha -------------------------------------------------------------------
 
 
@@ -312,6 +329,35 @@ def test_warm_start_starts_from_an_earlier_denser_trial():
         assert result.trials[i]["warm"] == bool(denser)
         # a warm trial starts from an earlier trial that was too dense, never a sparser one
         assert starts[i] in denser if denser else starts[i] == full
+
+
+def test_a_loss_may_accumulate_its_gradients_itself():
+    # For data too large for one pass: backward on chunks, return None.
+    X, y = _problem()
+    train, loss = _trainer(X, y, n_epochs=3)
+
+    def chunked(network):
+        for rows in torch.arange(len(X)).split(50):
+            (torch.nn.functional.mse_loss(network(X[rows]), y[rows]) * len(rows)
+             / len(X)).backward()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        results = [fit_to_nonzeros(_mlp((5, 16, 16, 1)), train, f, 100, max_trials=1)
+                   for f in (loss, chunked)]
+    np.testing.assert_allclose(results[1].trials[0]["alpha"], results[0].trials[0]["alpha"],
+                               rtol=1e-5)
+
+
+def test_a_closed_bracket_that_misses_the_target_restarts_from_the_last_trial():
+    # Per-layer targets: the other layers' penalties moved this layer's count since
+    # the bracket's ends were measured; the penalty wanted may lie outside it.
+    stale = [(1.0, 200), (1.05, 50)]  # a bracket 5 % wide, counts 200 and 50 around 100
+    assert _next_alpha(stale, 100, "secant", coupled=True) == pytest.approx(1.05 * 50 / 100)
+    # one penalty for the network: a closed bracket is a jump of the count; stay inside
+    assert 1.0 < _next_alpha(stale, 100, "secant") < 1.05
+    wide = [(1.0, 200), (4.0, 50)]  # a live bracket: the secant stays inside it
+    assert 1.0 < _next_alpha(wide, 100, "secant", coupled=True) < 4.0
 
 
 def test_fit_to_nonzeros_bad_arguments():

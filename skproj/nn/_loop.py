@@ -5,7 +5,36 @@ it; any other loop (skorch's, Lightning's, your own) can drive the same
 callbacks instead.
 """
 
-__all__ = ["run_epochs"]
+__all__ = ["batch_rows", "run_epochs"]
+
+
+def batch_rows(X, index, device):
+    """Rows ``index`` of ``X`` as a dense tensor on ``device``.
+
+    A ``scipy.sparse`` ``X`` (CSR, for fast row slicing) is densified here,
+    one mini-batch at a time, so that a fit never holds the whole matrix
+    densified; its rows keep ``X``'s dtype (make it float32 for torch's
+    default).  A tensor ``X`` is simply indexed.
+
+    Parameters
+    ----------
+    X : torch.Tensor or scipy.sparse matrix or array
+        All the samples.
+    index : torch.Tensor of int64
+        The rows wanted (on any device).
+    device : str or torch.device
+        Where the rows go.
+
+    Returns
+    -------
+    rows : torch.Tensor of shape (len(index), n_features)
+    """
+    import torch
+
+    if isinstance(X, torch.Tensor):
+        return X[index.to(X.device)].to(device)
+    rows = X[index.cpu().numpy()].toarray()
+    return torch.from_numpy(rows).to(device)
 
 
 def run_epochs(network, optimizer, loss_fn, X, y, *, n_epochs, batch_size, generator,
@@ -20,8 +49,12 @@ def run_epochs(network, optimizer, loss_fn, X, y, *, n_epochs, batch_size, gener
         Steps the network's parameters.
     loss_fn : callable
         ``loss_fn(network(xb), yb)`` is the scalar loss of a mini-batch.
-    X, y : torch.Tensor
-        All the training samples and targets, on the network's device.
+    X : torch.Tensor or scipy.sparse matrix or array
+        All the training samples, on the network's device; a sparse ``X`` (CSR,
+        float32) stays on the CPU and is densified one mini-batch at a time
+        (:func:`batch_rows`).
+    y : torch.Tensor
+        All the targets, on the network's device.
     n_epochs : int
         Number of epochs (0 trains nothing).
     batch_size : int
@@ -43,16 +76,17 @@ def run_epochs(network, optimizer, loss_fn, X, y, *, n_epochs, batch_size, gener
     import torch
 
     n_samples = X.shape[0]
+    device = y.device
     if callbacks is not None:
         callbacks.on_train_begin(network)
     n_done = 0
     for epoch in range(n_epochs):
         network.train()
-        order = torch.randperm(n_samples, generator=generator).to(X.device)
-        total = torch.zeros((), dtype=torch.float64, device=X.device)
+        order = torch.randperm(n_samples, generator=generator).to(device)
+        total = torch.zeros((), dtype=torch.float64, device=device)
         for begin in range(0, n_samples, batch_size):
             index = order[begin:begin + batch_size]
-            loss = loss_fn(network(X[index]), y[index])
+            loss = loss_fn(network(batch_rows(X, index, device)), y[index])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

@@ -295,6 +295,12 @@ _MAX_EXPANSION = 1000.0
 # Least factor by which alpha falls after a trial that emptied the layer.
 _COLLAPSE_STEP = 10.0
 
+# With per-layer targets, a bracket narrower than this (in log alpha) that has not
+# met the target has gone stale (see _next_alpha): on a consistent curve of slope
+# about -1 its ends' counts differ by about 10 %, and the secant inside it meets a
+# 5 % tolerance.
+_STALLED = 0.1
+
 # A bracketed secant step stays inside this share of the bracket (in log alpha), so
 # that a one-sided run of interpolations cannot stall at one end (regula falsi).
 _SECANT_SAFEGUARD = 0.1
@@ -386,7 +392,10 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
         :func:`run_epochs` and :class:`ProximalL1`.
     loss : callable
         ``loss(network)`` is the unpenalized training loss, a scalar tensor
-        (used for its gradients; the full training set or a large batch).
+        (used for its gradients; the full training set or a large batch).  A
+        loss over data too large for one pass may instead call ``backward``
+        on its chunks itself (accumulating the gradients of the weights) and
+        return None.
     target_nonzeros : int or sequence of int
         Non-zero weights wanted in the whole network (one :math:`\alpha`), or
         in each weight tensor of :func:`l1_weights` (one :math:`\alpha` per
@@ -463,7 +472,7 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
             alpha = np.array([
                 alpha[k] if met[k] else _next_alpha(
                     [(a[k], n[k]) for a, n in history], target[k], rule,
-                    None if gradients is None else gradients[k])
+                    None if gradients is None else gradients[k], coupled=len(groups) > 1)
                 for k in range(len(groups))])
     best = min(range(len(trials)), key=lambda i: (not trials[i]["reached"], trials[i]["error"]))
     chosen = trials[best]
@@ -510,7 +519,9 @@ def _gradient_magnitudes(network, loss, groups):
     weights = l1_weights(network)
     network.zero_grad(set_to_none=True)
     network.eval()
-    loss(network).backward()
+    value = loss(network)
+    if value is not None:  # None: the loss accumulated its gradients itself
+        value.backward()
     magnitudes = [np.zeros(w.numel()) if w.grad is None
                   else w.grad.detach().abs().flatten().double().cpu().numpy() for w in weights]
     network.zero_grad(set_to_none=True)
@@ -544,13 +555,22 @@ def _nearest_network(networks, history, alpha, target):
     return networks[denser[int(np.argmin(distance))]]
 
 
-def _next_alpha(history, target, rule, gradients=None):
-    """The next penalty of one target group from its history of (alpha, non-zeros)."""
+def _next_alpha(history, target, rule, gradients=None, coupled=False):
+    """The next penalty of one target group from its history of (alpha, non-zeros).
+
+    ``coupled``: other groups' penalties move this group's count (per-layer
+    targets), so that a closed bracket that misses the target is stale rather
+    than a jump of the count (which a global target's closed bracket is).
+    """
     low = max((a for a, n in history if n > target), default=None)   # too dense
     high = min((a for a, n in history if n < target), default=None)  # too sparse
-    if low is not None and high is not None and low >= high:
-        # The history contradicts itself: training noise, or (per-layer targets) the
-        # other layers' penalties moved this layer's count.  Trust the last trial.
+    stalled = (coupled and low is not None and high is not None
+               and math.log(high / low) < _STALLED)
+    if low is not None and high is not None and (low >= high or stalled):
+        # The history contradicts itself, or its bracket has closed on a penalty that
+        # does not meet the target: training noise, or (per-layer targets) the other
+        # layers' penalties moved this layer's count since the bracket's ends were
+        # measured, so the penalty wanted now may lie outside it.  Trust the last trial.
         history, low, high = history[-1:], None, None
         (a, n), = history
         low, high = (a, None) if n > target else (None, a)
