@@ -88,36 +88,157 @@ from cython cimport floating
 
 from skproj.projections._common cimport copy_matrix
 
-cdef extern from *:
-    """
-    #if defined(__GNUC__) || defined(__clang__)
-    #define SKPROJ_PREFETCH(address) __builtin_prefetch(address)
-    #else
-    #define SKPROJ_PREFETCH(address) ((void) (address))
-    #endif
-    """
-    void SKPROJ_PREFETCH(const void* address) noexcept nogil
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
 )
 
+# The passes over the matrix, in C so that the compiler vectorizes them (SSE2,
+# no -march): contiguous loops with selects instead of branches, restrict
+# pointers, and four lanes of partial sums in a contiguous group (the order of
+# additions stays fixed: no -ffast-math needed).  One version per dtype.
+cdef extern from *:
+    """
+    #include <math.h>
+    #include <stdint.h>
+    #include <string.h>
+    #define SKPROJ_HOYER_PASSES(T)                                                   \\
+    static int skproj_tops_columns_##T(const T* __restrict row, Py_ssize_t n,        \\
+            double iw, Py_ssize_t i, double* __restrict top,                         \\
+            Py_ssize_t* __restrict arg) {                                            \\
+        int nan = 0;                                                                 \\
+        for (Py_ssize_t g = 0; g < n; g++) {                                         \\
+            double key = fabs((double) row[g]) * iw;                                 \\
+            int better = key > top[g];                                               \\
+            nan |= key != key;                                                       \\
+            top[g] = better ? key : top[g];                                          \\
+            arg[g] = better ? i : arg[g];                                            \\
+        }                                                                            \\
+        return nan;                                                                  \\
+    }                                                                                \\
+    static void skproj_above_columns_##T(const T* __restrict row, Py_ssize_t n,      \\
+            double iw, double vi, double hi, const double* __restrict unit,          \\
+            double* __restrict sum_v, double* __restrict sum_p,                      \\
+            double* __restrict sum_r) {                                              \\
+        for (Py_ssize_t g = 0; g < n; g++) {                                         \\
+            double key = fabs((double) row[g]) * iw;                                 \\
+            double d = key - hi;                                                     \\
+            d = (d > 0 ? d : 0.0) * unit[g];                                         \\
+            sum_v[g] += key >= hi ? vi : 0.0;                                        \\
+            sum_p[g] += vi * d;                                                      \\
+            sum_r[g] += vi * d * d;                                                  \\
+        }                                                                            \\
+    }                                                                                \\
+    static void skproj_above_row_##T(const T* __restrict row, Py_ssize_t n,          \\
+            const double* __restrict iw, const double* __restrict v, double hi,      \\
+            double unit, double* __restrict sums) {                                  \\
+        double lv[4] = {0, 0, 0, 0}, lp[4] = {0, 0, 0, 0}, lr[4] = {0, 0, 0, 0};     \\
+        Py_ssize_t k = 0;                                                            \\
+        for (; k + 4 <= n; k += 4) {                                                 \\
+            for (int c = 0; c < 4; c++) {                                            \\
+                double key = fabs((double) row[k + c]) * iw[k + c];                  \\
+                double d = key - hi;                                                 \\
+                d = (d > 0 ? d : 0.0) * unit;                                        \\
+                lv[c] += key >= hi ? v[k + c] : 0.0;                                 \\
+                lp[c] += v[k + c] * d;                                               \\
+                lr[c] += v[k + c] * d * d;                                           \\
+            }                                                                        \\
+        }                                                                            \\
+        for (; k < n; k++) {                                                         \\
+            double key = fabs((double) row[k]) * iw[k];                              \\
+            double d = key - hi;                                                     \\
+            d = (d > 0 ? d : 0.0) * unit;                                            \\
+            lv[0] += key >= hi ? v[k] : 0.0;                                         \\
+            lp[0] += v[k] * d;                                                       \\
+            lr[0] += v[k] * d * d;                                                   \\
+        }                                                                            \\
+        sums[0] = (lv[0] + lv[1]) + (lv[2] + lv[3]);                                 \\
+        sums[1] = (lp[0] + lp[1]) + (lp[2] + lp[3]);                                 \\
+        sums[2] = (lr[0] + lr[1]) + (lr[2] + lr[3]);                                 \\
+    }                                                                                \\
+    /* Entries with lo < key < hi (few: a branch predicted not taken) to the   */  \\
+    /* stream at count; returns the new count (counting beyond capacity).      */  \\
+    static Py_ssize_t skproj_band_##T(const T* __restrict row, Py_ssize_t n,         \\
+            const double* __restrict iw, Py_ssize_t iw_step,                         \\
+            const double* __restrict v, Py_ssize_t v_step, double lo, double hi,     \\
+            Py_ssize_t group, Py_ssize_t group_step, Py_ssize_t count,               \\
+            Py_ssize_t capacity, double* __restrict keys,                            \\
+            double* __restrict vals, Py_ssize_t* __restrict groups) {                \\
+        /* lo < key < hi in one unsigned comparison of the bit patterns        */  \\
+        /* (monotone for keys >= 0): two branches, one taken half the time,    */  \\
+        /* would be mispredicted.                                              */  \\
+        uint64_t lo_bits, hi_bits, key_bits, span;                                   \\
+        memcpy(&lo_bits, &lo, 8);                                                    \\
+        memcpy(&hi_bits, &hi, 8);                                                    \\
+        span = hi_bits > lo_bits ? hi_bits - lo_bits - 1 : 0;                        \\
+        for (Py_ssize_t k = 0; k < n; k++) {                                         \\
+            double key = fabs((double) row[k]) * iw[k * iw_step];                    \\
+            memcpy(&key_bits, &key, 8);                                              \\
+            if (key_bits - lo_bits - 1 < span) {                                     \\
+                if (count < capacity) {                                              \\
+                    keys[count] = key;                                               \\
+                    vals[count] = v[k * v_step];                                     \\
+                    groups[count] = group + k * group_step;                          \\
+                }                                                                    \\
+                count++;                                                             \\
+            }                                                                        \\
+        }                                                                            \\
+        return count;                                                                \\
+    }
+    SKPROJ_HOYER_PASSES(float)
+    SKPROJ_HOYER_PASSES(double)
+    """
+    bint skproj_tops_columns_float(const float* row, Py_ssize_t n, double iw, Py_ssize_t i,
+                                   double* top, Py_ssize_t* arg) noexcept nogil
+    bint skproj_tops_columns_double(const double* row, Py_ssize_t n, double iw, Py_ssize_t i,
+                                    double* top, Py_ssize_t* arg) noexcept nogil
+    void skproj_above_columns_float(const float* row, Py_ssize_t n, double iw, double vi,
+                                    double hi, const double* unit, double* sum_v,
+                                    double* sum_p, double* sum_r) noexcept nogil
+    void skproj_above_columns_double(const double* row, Py_ssize_t n, double iw, double vi,
+                                     double hi, const double* unit, double* sum_v,
+                                     double* sum_p, double* sum_r) noexcept nogil
+    void skproj_above_row_float(const float* row, Py_ssize_t n, const double* iw,
+                                const double* v, double hi, double unit,
+                                double* sums) noexcept nogil
+    void skproj_above_row_double(const double* row, Py_ssize_t n, const double* iw,
+                                 const double* v, double hi, double unit,
+                                 double* sums) noexcept nogil
+    Py_ssize_t skproj_band_float(const float* row, Py_ssize_t n, const double* iw,
+                                 Py_ssize_t iw_step, const double* v, Py_ssize_t v_step,
+                                 double lo, double hi, Py_ssize_t group,
+                                 Py_ssize_t group_step, Py_ssize_t count,
+                                 Py_ssize_t capacity, double* keys, double* vals,
+                                 Py_ssize_t* groups) noexcept nogil
+    Py_ssize_t skproj_band_double(const double* row, Py_ssize_t n, const double* iw,
+                                  Py_ssize_t iw_step, const double* v, Py_ssize_t v_step,
+                                  double lo, double hi, Py_ssize_t group,
+                                  Py_ssize_t group_step, Py_ssize_t count,
+                                  Py_ssize_t capacity, double* keys, double* vals,
+                                  Py_ssize_t* groups) noexcept nogil
+
+
 cdef enum:
     N_BINS = 32
-    # Tiles of column groups span about this many bytes of the matrix, so the
-    # second read of a tile (the histogram) comes from the L2 cache.
-    TILE_BYTES = 262144
     BRACKET_STEPS = 24
     MAX_ROOT_STEPS = 200
     # Refine the band (bin its entries again) while it holds more than
     # REFINE_FACTOR entries per group, at most MAX_LEVELS times.
     REFINE_FACTOR = 4
     MAX_LEVELS = 3
-    N_COPIES = 4         # interleaved histograms of a contiguous group
-    PREFETCH_ROWS = 8    # rows ahead in a column tile
+    # The sample: whole groups, about SAMPLE_TARGET keys, column groups in
+    # blocks of SAMPLE_BLOCK neighbours (a cache line of a row-major matrix).
+    SAMPLE_TARGET = 65536
+    SAMPLE_BLOCK = 8
+    # Brackets moved before the whole range is taken, when the sample misled.
+    MAX_RETRIES = 3
 
 cdef double INSIDE_SLACK = 1e-12
 cdef double SAFE_SMALLEST = 1e-140
 cdef double SAFE_LARGEST = 1e140
+# Narrowest bracket from the sample, relative to the largest key.
+cdef double MIN_SPAN = 2e-3
+# Half-width of that bracket in spreads of the two half-samples' estimates.
+cdef double SPREAD_FACTOR = 3.0
 
 # Fields of a bin's (suffix) sums.
 cdef enum:
@@ -145,7 +266,6 @@ cdef struct Summaries:
     double* inv_width
     double* sums         # per group and bin: suffix sums centred at the bin's edge
     double* rho          # per group: rho at the N_BINS + 1 edges
-    double* scratch      # N_COPIES histograms of one group
 
 
 cdef struct Band:
@@ -171,81 +291,13 @@ cdef inline Py_ssize_t _bin(double key, double base, double inv_width) noexcept 
     return <Py_ssize_t> position if position < N_BINS else N_BINS - 1
 
 
-cdef inline Py_ssize_t _tile_width(Layout* layout, Py_ssize_t itemsize) noexcept nogil:
-    """Number of groups per tile."""
-    cdef Py_ssize_t width
-    if layout.groups_are_rows:
-        return 1
-    width = TILE_BYTES // max(layout.n_rows * itemsize, 1)
-    return min(max(width, 8), layout.n_groups)
-
-
 cdef inline void _set_range(Summaries* s, Py_ssize_t g, double base, double upper) noexcept nogil:
     s.base[g] = base
     s.width[g] = (upper - base) / N_BINS
     s.inv_width[g] = 1.0 / s.width[g] if s.width[g] > 0 else 0.0
 
 
-cdef inline void _reset_range(Summaries* s, Band* band, Py_ssize_t g) noexcept nogil:
-    """Level 0: the whole group, [0, top], nothing above."""
-    _set_range(s, g, 0.0, s.top[g])
-    band.center[g] = s.top[g]
-    band.above[g * N_SUMS + SUM_V] = 0.0
-    band.above[g * N_SUMS + SUM_P] = 0.0
-    band.above[g * N_SUMS + SUM_R] = 0.0
-
-
-# ---------------------------------------------------------------- summaries
-
-cdef inline void _prefetch_segment(const floating* row, Py_ssize_t g0, Py_ssize_t g1,
-                                   Py_ssize_t step) noexcept nogil:
-    """Ask for a tile's segment of a later row: the rows of a column tile are far
-    apart in memory, beyond what the hardware prefetchers follow."""
-    cdef Py_ssize_t g = g0
-    while g < g1:
-        SKPROJ_PREFETCH(&row[g * step])
-        g += max(64 // (sizeof(floating) * step), 1)
-
-
-cdef bint _tile_tops(const floating[:, :] y, Layout* layout, const double* inv_w,
-                     Py_ssize_t g0, Py_ssize_t g1, Summaries* s) noexcept nogil:
-    """Largest key and its first position for groups g0..g1; False if y is not finite.
-
-    NaN shows up as a key unequal to itself, inf as an infinite top.
-    """
-    cdef Py_ssize_t g, k, i
-    cdef double key, top
-    cdef bint nan_found = False
-    cdef const floating* row
-    if layout.groups_are_rows:
-        for g in range(g0, g1):
-            row = &y[g, 0]
-            top = 0.0
-            s.argtop[g] = 0
-            for k in range(layout.size):
-                key = fabs(row[k * layout.step_y]) * inv_w[k]
-                nan_found |= key != key
-                if key > top:
-                    top = key
-                    s.argtop[g] = k
-            s.top[g] = top
-    else:
-        for g in range(g0, g1):
-            s.top[g] = 0.0
-            s.argtop[g] = 0
-        for i in range(layout.n_rows):
-            row = &y[i, 0]
-            if i + PREFETCH_ROWS < layout.n_rows:
-                _prefetch_segment(&y[i + PREFETCH_ROWS, 0], g0, g1, layout.step_y)
-            for g in range(g0, g1):
-                key = fabs(row[g * layout.step_y]) * inv_w[i]
-                nan_found |= key != key
-                if key > s.top[g]:
-                    s.top[g] = key
-                    s.argtop[g] = i
-    for g in range(g0, g1):
-        nan_found |= s.top[g] == INFINITY
-    return not nan_found
+# ---------------------------------------------------------------- histograms
 
 
 cdef inline void _add_to_bin(double key, double v, double base, double inv_width,
@@ -266,49 +318,6 @@ cdef inline void _add_to_bin(double key, double v, double base, double inv_width
 cdef inline void _add_to_group(double key, double v, Summaries* s, Py_ssize_t g) noexcept nogil:
     _add_to_bin(key, v, s.base[g], s.inv_width[g], s.width[g], s.inv_top[g],
                 s.sums + g * N_BINS * N_SUMS)
-
-
-cdef void _row_histogram(const floating* row, Py_ssize_t size, Py_ssize_t step,
-                         const double* inv_w, const double* v, Summaries* s,
-                         Py_ssize_t g) noexcept nogil:
-    """Bin one contiguous group.  Neighbouring entries often share a bin: four
-    interleaved histograms (merged at the end) break the chain of dependent
-    read-modify-writes through memory."""
-    cdef double* copies = s.scratch
-    cdef double* sums = s.sums + g * N_BINS * N_SUMS
-    cdef double base = s.base[g], inv_width = s.inv_width[g], width = s.width[g]
-    cdef double unit = s.inv_top[g]
-    cdef Py_ssize_t n_copies = N_COPIES, k = 0, c, end = size - size % n_copies
-    memset(copies, 0, n_copies * N_BINS * N_SUMS * sizeof(double))
-    while k < end:
-        for c in range(n_copies):
-            _add_to_bin(fabs(row[(k + c) * step]) * inv_w[k + c], v[k + c], base, inv_width,
-                        width, unit, copies + c * N_BINS * N_SUMS)
-        k += n_copies
-    for k in range(end, size):
-        _add_to_bin(fabs(row[k * step]) * inv_w[k], v[k], base, inv_width, width, unit,
-                    copies)
-    for k in range(N_BINS * N_SUMS):
-        for c in range(n_copies):
-            sums[k] += copies[c * N_BINS * N_SUMS + k]
-
-
-cdef void _tile_histograms(const floating[:, :] y, Layout* layout, const double* inv_w,
-                           const double* v, Py_ssize_t g0, Py_ssize_t g1,
-                           Summaries* s) noexcept nogil:
-    """Bin the keys of groups g0..g1 (their sums start at zero)."""
-    cdef Py_ssize_t g, k, i
-    cdef const floating* row
-    if layout.groups_are_rows:
-        for g in range(g0, g1):
-            if s.inv_width[g] != 0:
-                _row_histogram(&y[g, 0], layout.size, layout.step_y, inv_w, v, s, g)
-        return
-    for i in range(layout.n_rows):
-        row = &y[i, 0]
-        for g in range(g0, g1):
-            if s.inv_width[g] != 0:
-                _add_to_group(fabs(row[g * layout.step_y]) * inv_w[i], v[i], s, g)
 
 
 cdef inline double _rho_of(double N, double D2, double fallback) noexcept nogil:
@@ -344,25 +353,416 @@ cdef void _suffix_sums(Summaries* s, Band* band, Py_ssize_t g) noexcept nogil:
         rho[b] = _rho_of(P, R, s.rho_one[g])
 
 
-cdef int _summarize(const floating[:, :] y, Layout* layout, const double* w,
-                    const double* inv_w, const double* v, double w_min,
-                    Summaries* s, Band* band) noexcept nogil:
-    """Level 0: tops and histograms of every group, two reads of each tile."""
-    cdef Py_ssize_t width = _tile_width(layout, sizeof(floating)), g0, g1, g
-    g0 = 0
-    while g0 < layout.n_groups:
-        g1 = min(g0 + width, layout.n_groups)
-        if not _tile_tops(y, layout, inv_w, g0, g1, s):
-            return STATUS_NONFINITE
-        for g in range(g0, g1):
-            s.inv_top[g] = 1.0 / s.top[g] if s.top[g] > 0 else 0.0
-            s.rho_one[g] = w[s.argtop[g]] if s.top[g] > 0 else w_min
-            _reset_range(s, band, g)
-        _tile_histograms(y, layout, inv_w, v, g0, g1, s)
-        for g in range(g0, g1):
-            _suffix_sums(s, band, g)
-        g0 = g1
+# ---------------------------------------------------------------- tops (read 1)
+
+cdef bint _tops(const floating[:, :] y, Layout* layout, const double* inv_w,
+                Summaries* s) noexcept nogil:
+    """Largest key of every group and its first position; False if y is not finite.
+
+    NaN shows up as a key unequal to itself, inf as an infinite top.  A
+    contiguous group is scanned in four lanes (independent maxima, merged
+    keeping the first position); column groups of a row-major matrix are
+    updated row by row, a loop over the groups that the compiler vectorizes.
+    """
+    cdef Py_ssize_t g, k, i, c, n = layout.size, step = layout.step_y
+    cdef Py_ssize_t end = n - n % 4, arg
+    cdef double key, top
+    cdef double lane_top[4]
+    cdef Py_ssize_t lane_arg[4]
+    cdef bint nan_found = False, better
+    cdef const floating* row
+    cdef double* tops = s.top
+    cdef Py_ssize_t* argtop = s.argtop
+    if layout.groups_are_rows:
+        for g in range(layout.n_groups):
+            row = &y[g, 0]
+            for c in range(4):
+                lane_top[c] = 0.0
+                lane_arg[c] = c
+            for k in range(0, end, 4):
+                for c in range(4):
+                    key = fabs(row[(k + c) * step]) * inv_w[k + c]
+                    nan_found |= key != key
+                    if key > lane_top[c]:
+                        lane_top[c] = key
+                        lane_arg[c] = k + c
+            top = 0.0
+            arg = 0
+            for c in range(4):
+                if lane_top[c] > top or (lane_top[c] == top and lane_arg[c] < arg):
+                    top = lane_top[c]
+                    arg = lane_arg[c]
+            for k in range(end, n):
+                key = fabs(row[k * step]) * inv_w[k]
+                nan_found |= key != key
+                if key > top:
+                    top = key
+                    arg = k
+            tops[g] = top
+            argtop[g] = arg
+    else:
+        for g in range(layout.n_groups):
+            tops[g] = 0.0
+            argtop[g] = 0
+        for i in range(layout.n_rows):
+            row = &y[i, 0]
+            if step == 1:
+                nan_found |= _tops_columns(row, layout.n_groups, inv_w[i], i, tops, argtop)
+                continue
+            for g in range(layout.n_groups):
+                key = fabs(row[g * step]) * inv_w[i]
+                nan_found |= key != key
+                better = key > tops[g]
+                tops[g] = key if better else tops[g]
+                argtop[g] = i if better else argtop[g]
+    for g in range(layout.n_groups):
+        nan_found |= tops[g] == INFINITY
+    return not nan_found
+
+
+# ---------------------------------------------------------------- sample estimate
+
+cdef struct Sample:
+    Py_ssize_t m          # sampled groups
+    Py_ssize_t block      # neighbouring groups per sampled block
+    Py_ssize_t* groups    # their indices, increasing
+    double* keys          # m x size: every key of each sampled group
+
+
+cdef Py_ssize_t _sample_size(Layout* layout, Py_ssize_t* block) noexcept nogil:
+    """Number of groups in the sample: about SAMPLE_TARGET keys, at least two
+    blocks, in whole blocks (a cache line of column groups) in an even number;
+    every group when that is half of them or more."""
+    cdef Py_ssize_t m = SAMPLE_TARGET // layout.size
+    block[0] = 1 if layout.groups_are_rows else SAMPLE_BLOCK
+    m = max((m + 2 * block[0] - 1) // (2 * block[0]), 1) * (2 * block[0])
+    if 2 * m >= layout.n_groups:
+        block[0] = 1
+        return layout.n_groups
+    return m
+
+
+cdef void _take_sample(const floating[:, :] y, Layout* layout, const double* inv_w,
+                       Sample* sm) noexcept nogil:
+    """Every key of some groups: one block of neighbouring groups drawn at random
+    in each of m / block equal strata of the groups (a fixed seed)."""
+    cdef Py_ssize_t m = sm.m, r = layout.n_groups, n = layout.size, n_blocks = m // sm.block
+    cdef Py_ssize_t j, c, k, i, low, high, first
+    cdef unsigned long long state = 0x9E3779B97F4A7C15ULL
+    cdef const floating* row
+    cdef double* keys
+    for j in range(n_blocks):
+        if m == r:
+            low = high = j
+        else:
+            low = j * r // n_blocks
+            high = (j + 1) * r // n_blocks - sm.block
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL
+        first = low + <Py_ssize_t> ((state >> 33) % <unsigned long long> (high - low + 1))
+        for c in range(sm.block):
+            sm.groups[j * sm.block + c] = first + c
+    if layout.groups_are_rows:
+        for j in range(m):
+            row = &y[sm.groups[j], 0]
+            keys = sm.keys + j * n
+            for k in range(n):
+                keys[k] = fabs(row[k * layout.step_y]) * inv_w[k]
+    else:
+        for i in range(n):
+            row = &y[i, 0]
+            for j in range(m):
+                sm.keys[j * n + i] = fabs(row[sm.groups[j] * layout.step_y]) * inv_w[i]
+
+
+cdef double _sample_g(Sample* sm, Summaries* s, Py_ssize_t n_groups, Py_ssize_t size,
+                      const double* v, double t, int half, double* slope) noexcept nogil:
+    r"""Estimate of g(t) from the sampled groups (half 0 or 1: the even or odd
+    blocks of them only; 2: all).
+
+    The groups whose top is at most t are 1-sparse: they count exactly.  The
+    others count as many times the mean :math:`\rho_g(t)` of the sampled ones
+    still active at t, each computed exactly.
+    """
+    cdef Py_ssize_t g, j, k, m = sm.m, block = sm.block, n_active = 0, n_sampled = 0
+    cdef double total = 0.0, sum_rho = 0.0, sum_slope = 0.0, unit, N, D2, V, d, rho
+    cdef const double* keys
+    for g in range(n_groups):
+        if t >= s.top[g]:
+            total += s.rho_one[g]
+        else:
+            n_active += 1
+    for j in range(m):
+        if half != 2 and (j // block) % 2 != half:
+            continue
+        g = sm.groups[j]
+        if t >= s.top[g]:
+            continue
+        unit = s.inv_top[g]
+        keys = sm.keys + j * size
+        N = D2 = V = 0.0
+        for k in range(size):
+            d = (keys[k] - t) * unit
+            if d > 0:
+                N += v[k] * d
+                D2 += v[k] * d * d
+                V += v[k]
+        rho = N / sqrt(D2)
+        n_sampled += 1
+        sum_rho += rho
+        sum_slope += (N * N - V * D2) / (D2 * sqrt(D2)) * unit
+    if n_sampled == 0:
+        # No sampled group is active: count the active ones as nearly 1-sparse.
+        slope[0] = 0.0
+        return total + n_active * s.rho_one[sm.groups[0]]
+    slope[0] = sum_slope * n_active / n_sampled
+    return total + sum_rho * n_active / n_sampled
+
+
+cdef double _sample_root(Sample* sm, Summaries* s, Py_ssize_t n_groups, Py_ssize_t size,
+                         const double* v, double target, double t_max) noexcept nogil:
+    """Root of the sample's estimate of g: Newton from 0, safeguarded by bisection
+    (to a relative 1e-6, far below the sampling error)."""
+    cdef double lo = 0.0, hi = t_max, t = 0.0, value, slope, step_size
+    cdef int step
+    value = _sample_g(sm, s, n_groups, size, v, t, 2, &slope)
+    if value <= target:
+        return 0.0
+    for step in range(MAX_ROOT_STEPS):
+        step_size = (value - target) / -slope if slope < 0 else hi - lo
+        t = t + step_size
+        if not (lo < t < hi):
+            t = 0.5 * (lo + hi)
+        value = _sample_g(sm, s, n_groups, size, v, t, 2, &slope)
+        if value > target:
+            lo = t
+        else:
+            hi = t
+        if hi - lo <= 1e-6 * hi or fabs(value - target) <= 1e-9 * target:
+            break
+    return t
+
+
+cdef void _estimate_bracket(Sample* sm, Summaries* s, Py_ssize_t n_groups, Py_ssize_t size,
+                            const double* v, double target, double t_max,
+                            double* lo, double* hi) noexcept nogil:
+    """A bracket [lo, hi] expected to hold t*, from the sample.
+
+    The estimate t of the whole sample, and t0, t1 of its two halves (one
+    Newton step from t each): the bracket spans SPREAD_FACTOR times their
+    spread on either side of t, at least MIN_SPAN of t_max.
+    """
+    cdef double t, t0, t1, slope, value, half_width
+    t = _sample_root(sm, s, n_groups, size, v, target, t_max)
+    if sm.m == n_groups:
+        t0 = t1 = t    # every group sampled: the estimate is exact
+    else:
+        value = _sample_g(sm, s, n_groups, size, v, t, 0, &slope)
+        t0 = t + (value - target) / -slope if slope < 0 else t
+        value = _sample_g(sm, s, n_groups, size, v, t, 1, &slope)
+        t1 = t + (value - target) / -slope if slope < 0 else t
+    half_width = SPREAD_FACTOR * fabs(t0 - t1) + MIN_SPAN * t_max
+    lo[0] = max(t - half_width, 0.0)
+    hi[0] = min(t + half_width, t_max)
+
+
+# ---------------------------------------------------------------- exact band (read 2)
+
+cdef struct Stream:
+    # The band entries in the order read: key, v, group.
+    Py_ssize_t count, capacity
+    double* keys
+    double* vals
+    Py_ssize_t* groups
+
+
+cdef inline bint _tops_columns(const floating* row, Py_ssize_t n, double iw, Py_ssize_t i,
+                               double* top, Py_ssize_t* arg) noexcept nogil:
+    if floating is float:
+        return skproj_tops_columns_float(row, n, iw, i, top, arg)
+    else:
+        return skproj_tops_columns_double(row, n, iw, i, top, arg)
+
+
+cdef inline void _above_columns(const floating* row, Py_ssize_t n, double iw, double vi,
+                                double hi, const double* unit, double* sum_v, double* sum_p,
+                                double* sum_r) noexcept nogil:
+    if floating is float:
+        skproj_above_columns_float(row, n, iw, vi, hi, unit, sum_v, sum_p, sum_r)
+    else:
+        skproj_above_columns_double(row, n, iw, vi, hi, unit, sum_v, sum_p, sum_r)
+
+
+cdef inline void _above_row(const floating* row, Py_ssize_t n, const double* iw,
+                            const double* v, double hi, double unit, double* sums) noexcept nogil:
+    if floating is float:
+        skproj_above_row_float(row, n, iw, v, hi, unit, sums)
+    else:
+        skproj_above_row_double(row, n, iw, v, hi, unit, sums)
+
+
+cdef inline Py_ssize_t _band(const floating* row, Py_ssize_t n, const double* iw,
+                             Py_ssize_t iw_step, const double* v, Py_ssize_t v_step,
+                             double lo, double hi, Py_ssize_t group, Py_ssize_t group_step,
+                             Stream* st) noexcept nogil:
+    if floating is float:
+        return skproj_band_float(row, n, iw, iw_step, v, v_step, lo, hi, group, group_step,
+                                 st.count, st.capacity, st.keys, st.vals, st.groups)
+    else:
+        return skproj_band_double(row, n, iw, iw_step, v, v_step, lo, hi, group, group_step,
+                                  st.count, st.capacity, st.keys, st.vals, st.groups)
+
+
+cdef inline void _push(Stream* st, double key, double v, Py_ssize_t g) noexcept nogil:
+    if st.count < st.capacity:
+        st.keys[st.count] = key
+        st.vals[st.count] = v
+        st.groups[st.count] = g
+    st.count += 1
+
+
+cdef inline void _add_above(double key, double v, double lo, double hi, double unit,
+                            double* sum_v, double* sum_p, double* sum_r, Stream* st,
+                            Py_ssize_t g) noexcept nogil:
+    """Sum an entry at or above hi (branch-free: half the entries may be above
+    hi, a branch would be mispredicted); push one in (lo, hi) (rare)."""
+    cdef bint above = key >= hi
+    cdef double d = (key - hi) * unit if above else 0.0
+    sum_v[0] += v if above else 0.0
+    sum_p[0] += v * d
+    sum_r[0] += v * d * d
+    if lo < key < hi:
+        _push(st, key, v, g)
+
+
+cdef void _read_band(const floating[:, :] y, Layout* layout, const double* inv_w,
+                     const double* v, Summaries* s, double lo, double hi, Stream* st,
+                     double* above_v, double* above_p, double* above_r) noexcept nogil:
+    """One read: the entries with keys in (lo, hi) go to the stream; those at or
+    above hi are summed (v, v d, v d^2 with d = (key - hi) / top: positive
+    terms, no cancellation).  Keys at or below lo are inactive on [lo, hi]."""
+    cdef Py_ssize_t g, k, i, c, n = layout.size, step = layout.step_y, end = n - n % 4
+    cdef double key, d, vi, unit
+    cdef double lane_v[4]
+    cdef double lane_p[4]
+    cdef double lane_r[4]
+    cdef const floating* row
+    cdef double sums[3]
+    st.count = 0
+    if layout.groups_are_rows and step == 1:
+        for g in range(layout.n_groups):
+            row = &y[g, 0]
+            _above_row(row, n, inv_w, v, hi, s.inv_top[g], sums)
+            above_v[g] = sums[0]
+            above_p[g] = sums[1]
+            above_r[g] = sums[2]
+            st.count = _band(row, n, inv_w, 1, v, 1, lo, hi, g, 0, st)
+        return
+    if not layout.groups_are_rows and step == 1:
+        for g in range(layout.n_groups):
+            above_v[g] = above_p[g] = above_r[g] = 0.0
+        for i in range(layout.n_rows):
+            row = &y[i, 0]
+            _above_columns(row, layout.n_groups, inv_w[i], v[i], hi, s.inv_top, above_v,
+                           above_p, above_r)
+            st.count = _band(row, layout.n_groups, &inv_w[i], 0, &v[i], 0, lo, hi, 0, 1, st)
+        return
+    if layout.groups_are_rows:
+        for g in range(layout.n_groups):
+            row = &y[g, 0]
+            unit = s.inv_top[g]
+            for c in range(4):
+                lane_v[c] = lane_p[c] = lane_r[c] = 0.0
+            # Four lanes: independent chains of additions.
+            for k in range(0, end, 4):
+                for c in range(4):
+                    _add_above(fabs(row[(k + c) * step]) * inv_w[k + c], v[k + c], lo, hi,
+                               unit, &lane_v[c], &lane_p[c], &lane_r[c], st, g)
+            for k in range(end, n):
+                _add_above(fabs(row[k * step]) * inv_w[k], v[k], lo, hi, unit,
+                           &lane_v[0], &lane_p[0], &lane_r[0], st, g)
+            above_v[g] = (lane_v[0] + lane_v[1]) + (lane_v[2] + lane_v[3])
+            above_p[g] = (lane_p[0] + lane_p[1]) + (lane_p[2] + lane_p[3])
+            above_r[g] = (lane_r[0] + lane_r[1]) + (lane_r[2] + lane_r[3])
+        return
+    for g in range(layout.n_groups):
+        above_v[g] = above_p[g] = above_r[g] = 0.0
+    for i in range(layout.n_rows):
+        row = &y[i, 0]
+        vi = v[i]
+        # Branch-free, so that the loop over the groups vectorizes.
+        for g in range(layout.n_groups):
+            key = fabs(row[g * step]) * inv_w[i]
+            d = (key - hi) * s.inv_top[g] if key >= hi else 0.0
+            above_v[g] += vi if key >= hi else 0.0
+            above_p[g] += vi * d
+            above_r[g] += vi * d * d
+        for g in range(layout.n_groups):
+            key = fabs(row[g * step]) * inv_w[i]
+            if lo < key < hi:
+                _push(st, key, vi, g)
+
+
+cdef int _band_from_stream(Stream* st, Band* band, Py_ssize_t n_groups) noexcept nogil:
+    """Sort the stream's entries by group (counting sort) into the band."""
+    cdef Py_ssize_t g, e, total = 0, count
+    cdef Py_ssize_t* cursor
+    free(band.keys)
+    free(band.vals)
+    band.keys = <double*> malloc(max(st.count, 1) * sizeof(double))
+    band.vals = <double*> malloc(max(st.count, 1) * sizeof(double))
+    cursor = <Py_ssize_t*> calloc(n_groups + 1, sizeof(Py_ssize_t))
+    if band.keys == NULL or band.vals == NULL or cursor == NULL:
+        free(cursor)
+        return STATUS_NOMEMORY
+    for e in range(st.count):
+        cursor[st.groups[e]] += 1
+    for g in range(n_groups):
+        count = cursor[g]
+        band.start[g] = cursor[g] = total
+        total += count
+    band.start[n_groups] = total
+    for e in range(st.count):
+        g = st.groups[e]
+        band.keys[cursor[g]] = st.keys[e]
+        band.vals[cursor[g]] = st.vals[e]
+        cursor[g] += 1
+    free(cursor)
     return STATUS_PROJECTED
+
+
+cdef int _exact_band(const floating[:, :] y, Layout* layout, const double* inv_w,
+                     const double* v, Summaries* s, Band* band, Stream* st,
+                     double* above_sums) noexcept nogil:
+    """The exact model of g on [band.lo, band.hi] (one read of y, two if the
+    stream was too short), and every group's range for the refinement."""
+    cdef Py_ssize_t g, n_groups = layout.n_groups
+    cdef double* above_v = above_sums
+    cdef double* above_p = above_sums + n_groups
+    cdef double* above_r = above_sums + 2 * n_groups
+    _read_band(y, layout, inv_w, v, s, band.lo, band.hi, st, above_v, above_p, above_r)
+    if st.count > st.capacity:
+        free(st.keys)
+        free(st.vals)
+        free(st.groups)
+        st.capacity = st.count
+        st.keys = <double*> malloc(st.capacity * sizeof(double))
+        st.vals = <double*> malloc(st.capacity * sizeof(double))
+        st.groups = <Py_ssize_t*> malloc(st.capacity * sizeof(Py_ssize_t))
+        if st.keys == NULL or st.vals == NULL or st.groups == NULL:
+            return STATUS_NOMEMORY
+        _read_band(y, layout, inv_w, v, s, band.lo, band.hi, st, above_v, above_p, above_r)
+    for g in range(n_groups):
+        # The sums above are centred at hi; a group with nothing above ends at
+        # its top (a centre far above a small group's top would overflow).
+        band.center[g] = min(band.hi, s.top[g])
+        band.above[g * N_SUMS + SUM_V] = above_v[g]
+        band.above[g * N_SUMS + SUM_P] = above_p[g]
+        band.above[g * N_SUMS + SUM_R] = above_r[g]
+        if s.top[g] > band.lo:
+            _set_range(s, g, band.lo, band.center[g])
+        else:
+            s.inv_width[g] = 0.0
+    return _band_from_stream(st, band, n_groups)
 
 
 # ---------------------------------------------------------------- bracket
@@ -471,111 +871,6 @@ cdef void _free_band(Band* band) noexcept nogil:
     free(band.vals)
     free(band.above)
     free(band.center)
-
-
-cdef int _allocate_entries(Summaries* s, Layout* layout, Band* band, double v_min,
-                           bint whole_groups) noexcept nogil:
-    """Offsets of the band entries, each group with one spare slot (for the
-    branch-free gather).  The number of entries of a band is at most its
-    weight / min(v) (exact without weights), or the whole group."""
-    cdef Py_ssize_t g, first, last, total = 0, count
-    cdef const double* sums
-    cdef double band_weight
-    for g in range(layout.n_groups):
-        band.start[g] = total
-        if not _band_bins(s, g, band.lo, band.hi, &first, &last):
-            total += 1
-            continue
-        count = layout.size
-        if not whole_groups:
-            sums = s.sums + g * N_BINS * N_SUMS
-            band_weight = sums[first * N_SUMS + SUM_V] - (
-                sums[(last + 1) * N_SUMS + SUM_V] if last + 1 < N_BINS
-                else band.above[g * N_SUMS + SUM_V])
-            count = min(<Py_ssize_t> (band_weight / v_min + 0.5), layout.size)
-        total += count + 1
-    band.start[layout.n_groups] = total
-    free(band.keys)
-    free(band.vals)
-    band.keys = <double*> malloc(max(total, 1) * sizeof(double))
-    band.vals = <double*> malloc(max(total, 1) * sizeof(double))
-    if band.keys == NULL or band.vals == NULL:
-        return STATUS_NOMEMORY
-    return STATUS_PROJECTED
-
-
-cdef struct GatherState:
-    # One group's band, packed for the gather's inner loop.
-    double base, inv_width
-    Py_ssize_t first, span, cursor
-
-
-cdef int _gather(const floating[:, :] y, Layout* layout, const double* inv_w,
-                 const double* v, double v_min, Summaries* s, Band* band,
-                 bint whole_groups) noexcept nogil:
-    """One read pass copies every group's band entries (key and v), then the
-    bins become the groups' ranges.
-
-    Branch-free: every entry is written at its group's cursor, which advances
-    only for band entries (each group has a spare slot for the last write).
-    """
-    cdef Py_ssize_t n_groups = layout.n_groups, g, k, i, last
-    cdef GatherState* state = <GatherState*> malloc(n_groups * sizeof(GatherState))
-    cdef GatherState* group
-    cdef Py_ssize_t* ends = <Py_ssize_t*> malloc(n_groups * sizeof(Py_ssize_t))
-    cdef const floating* row
-    cdef double key
-    cdef int status = STATUS_NOMEMORY
-    if state != NULL and ends != NULL:
-        status = _allocate_entries(s, layout, band, v_min, whole_groups)
-    if status != STATUS_PROJECTED:
-        free(state)
-        free(ends)
-        return status
-    for g in range(n_groups):
-        group = &state[g]
-        group.base = s.base[g]
-        group.inv_width = s.inv_width[g]
-        group.cursor = band.start[g]
-        if _band_bins(s, g, band.lo, band.hi, &group.first, &last):
-            group.span = last - group.first
-        else:
-            # Every key falls in bin 0, outside [1, 1]: nothing is kept.
-            group.inv_width = 0.0
-            group.first = 1
-            group.span = 0
-    if layout.groups_are_rows:
-        for g in range(n_groups):
-            group = &state[g]
-            if group.inv_width == 0:
-                continue
-            row = &y[g, 0]
-            for k in range(layout.size):
-                key = fabs(row[k * layout.step_y]) * inv_w[k]
-                band.keys[group.cursor] = key
-                band.vals[group.cursor] = v[k]
-                group.cursor += <size_t> (_bin(key, group.base, group.inv_width)
-                                          - group.first) <= <size_t> group.span
-    else:
-        for i in range(layout.n_rows):
-            row = &y[i, 0]
-            for g in range(n_groups):
-                group = &state[g]
-                key = fabs(row[g * layout.step_y]) * inv_w[i]
-                band.keys[group.cursor] = key
-                band.vals[group.cursor] = v[i]
-                group.cursor += <size_t> (_bin(key, group.base, group.inv_width)
-                                          - group.first) <= <size_t> group.span
-    for g in range(n_groups):
-        if state[g].inv_width == 0:
-            _narrow_range(s, band, g, 1, 0)
-        else:
-            _narrow_range(s, band, g, state[g].first, state[g].first + state[g].span)
-        ends[g] = state[g].cursor
-    _compact(band, n_groups, ends)
-    free(state)
-    free(ends)
-    return STATUS_PROJECTED
 
 
 cdef void _compact(Band* band, Py_ssize_t n_groups, const Py_ssize_t* ends) noexcept nogil:
@@ -778,35 +1073,90 @@ cdef void _write_result(const floating[:, :] y, floating[:, :] x, Layout* layout
 
 # ---------------------------------------------------------------- driver
 
-cdef int _solve(const floating[:, :] y, Layout* layout, const double* inv_w,
-                const double* v, double v_min, Summaries* s, Band* band, double target,
-                double t_max, double* t) noexcept nogil:
-    """t* from the summaries: bracket, gather, refine, check, root."""
-    cdef Py_ssize_t n_groups = layout.n_groups, g, level
-    cdef double slope
+cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* inv_w,
+                        const double* v, Summaries* s, Band* band,
+                        Sample* sm, Stream* st, double* above_sums, double target,
+                        double t_max, double* t) noexcept nogil:
+    """t* (-2 when y meets the target): sample, bracket, exact band, refine, root."""
+    cdef Py_ssize_t n_groups = layout.n_groups, j, level, retry, in_band = 0
+    cdef double slope, lo, hi, width, g_lo, g_hi
     cdef int status
-    band.lo = 0.0
-    band.hi = t_max
-    _bracket(s, n_groups, target, band)
-    status = _gather(y, layout, inv_w, v, v_min, s, band, False)
-    if status != STATUS_PROJECTED:
-        return status
+    _take_sample(y, layout, inv_w, sm)
+    _estimate_bracket(sm, s, n_groups, layout.size, v, target, t_max, &lo, &hi)
+    # Room for the band: its sampled share, with a margin (read again if short).
+    for j in range(sm.m * layout.size):
+        in_band += lo < sm.keys[j] < hi
+    st.capacity = 2 * in_band * (n_groups // sm.m + 1) + n_groups + 1024
+    st.keys = <double*> malloc(st.capacity * sizeof(double))
+    st.vals = <double*> malloc(st.capacity * sizeof(double))
+    st.groups = <Py_ssize_t*> malloc(st.capacity * sizeof(Py_ssize_t))
+    if st.keys == NULL or st.vals == NULL or st.groups == NULL:
+        return STATUS_NOMEMORY
+    for retry in range(MAX_RETRIES + 2):
+        band.lo = lo
+        band.hi = hi
+        status = _exact_band(y, layout, inv_w, v, s, band, st, above_sums)
+        if status != STATUS_PROJECTED:
+            return status
+        g_lo = _exact_g(s, band, n_groups, lo, &slope, NULL)
+        if lo == 0 and g_lo <= target * (1 + INSIDE_SLACK):
+            # Within rounding of the target counts as meeting it, so that the
+            # projection is idempotent despite rounding.
+            t[0] = -2.0
+            return STATUS_INSIDE
+        g_hi = _exact_g(s, band, n_groups, hi, &slope, NULL)
+        if g_lo > target >= g_hi:
+            break
+        # The sample misled the bracket (not seen on random matrices): move it
+        # to t*'s side, eight times as wide, to the whole range at last.
+        width = max(8 * (hi - lo), MIN_SPAN * t_max)
+        if g_lo <= target:
+            hi = lo
+            lo = max(lo - width, 0.0) if retry < MAX_RETRIES else 0.0
+        else:
+            lo = hi
+            hi = min(hi + width, t_max) if retry < MAX_RETRIES else t_max
     for level in range(MAX_LEVELS):
         if band.start[n_groups] <= REFINE_FACTOR * n_groups:
             break
         _refine(s, band, n_groups, target)
     if (_exact_g(s, band, n_groups, band.lo, &slope, NULL) <= target
             or _exact_g(s, band, n_groups, band.hi, &slope, NULL) > target):
-        # The rounded bounds misled the bracket: take every entry.
-        band.lo = 0.0
-        band.hi = t_max
-        for g in range(n_groups):
-            _reset_range(s, band, g)
-        status = _gather(y, layout, inv_w, v, v_min, s, band, True)
+        # The rounded bounds of the refinement misled it: the unrefined band.
+        band.lo = lo
+        band.hi = hi
+        status = _exact_band(y, layout, inv_w, v, s, band, st, above_sums)
         if status != STATUS_PROJECTED:
             return status
     t[0] = _root(s, band, n_groups, target)
     return STATUS_PROJECTED if t[0] >= 0 else STATUS_NOMEMORY
+
+
+cdef int _solve(const floating[:, :] y, Layout* layout, const double* inv_w,
+                const double* v, Summaries* s, Band* band, double target,
+                double t_max, double* t) noexcept nogil:
+    """Allocate the sample and the stream for _solve_sampled."""
+    cdef Py_ssize_t n_groups = layout.n_groups, block
+    cdef int status = STATUS_NOMEMORY
+    cdef Sample sm
+    cdef Stream st
+    cdef double* above_sums = <double*> malloc(3 * n_groups * sizeof(double))
+    sm.m = _sample_size(layout, &block)
+    sm.block = block
+    sm.groups = <Py_ssize_t*> malloc(sm.m * sizeof(Py_ssize_t))
+    sm.keys = <double*> malloc(sm.m * layout.size * sizeof(double))
+    st.keys = st.vals = NULL
+    st.groups = NULL
+    if above_sums != NULL and sm.groups != NULL and sm.keys != NULL:
+        status = _solve_sampled(y, layout, inv_w, v, s, band, &sm, &st,
+                                above_sums, target, t_max, t)
+    free(above_sums)
+    free(sm.groups)
+    free(sm.keys)
+    free(st.keys)
+    free(st.vals)
+    free(st.groups)
+    return status
 
 
 cdef int _copy_inside(const floating[:, :] y, floating[:, :] x, double* t_out) noexcept nogil:
@@ -819,7 +1169,7 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
                   const double* w, double sparsity, Summaries* s, Band* band,
                   double* work, double* t_out, bint* reached) noexcept nogil:
     cdef Py_ssize_t g, k, n_groups = layout.n_groups, size = layout.size
-    cdef double w_min = w[0], w_norm = 0.0, target, g_zero = 0.0, g_min = 0.0
+    cdef double w_min = w[0], w_norm = 0.0, target, g_min = 0.0
     cdef double t_max = 0.0, t = 0.0, slope
     cdef double* inv_w = work
     cdef double* v = work + size
@@ -835,29 +1185,25 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
     # sum of rho <= target  <=>  average sparsity >= sparsity (exact at s = 1).
     target = n_groups * (w_min + (1.0 - sparsity) * (w_norm - w_min))
     reached[0] = True
-    status = _summarize(y, layout, w, inv_w, v, w_min, s, band)
-    if status != STATUS_PROJECTED:
-        return status
+    if not _tops(y, layout, inv_w, s):
+        return STATUS_NONFINITE
     for g in range(n_groups):
-        g_zero += s.rho[g * (N_BINS + 1)]
+        s.inv_top[g] = 1.0 / s.top[g] if s.top[g] > 0 else 0.0
+        s.rho_one[g] = w[s.argtop[g]] if s.top[g] > 0 else w_min
         g_min += s.rho_one[g]
         t_max = max(t_max, s.top[g])
     if not (SAFE_SMALLEST < t_max * w_min < SAFE_LARGEST / sqrt(<double> size)):
         # Squares of the entries would overflow or underflow (or all are zero,
         # handled by the caller's rescaling as well): the caller rescales y.
         return STATUS_NONFINITE if t_max > 0 else _copy_inside(y, x, t_out)
-    # A matrix within rounding of the target counts as meeting it, so that the
-    # projection is idempotent despite rounding.
-    if g_zero <= target * (1 + INSIDE_SLACK):
-        copy_matrix(y, x)
-        t_out[0] = 0.0
-        return STATUS_INSIDE
     if g_min > target:
         # Only with weights: even with every group 1-sparse the target is missed.
         reached[0] = False
         t = t_max
     else:
-        status = _solve(y, layout, inv_w, v, w_min * w_min, s, band, target, t_max, &t)
+        status = _solve(y, layout, inv_w, v, s, band, target, t_max, &t)
+        if status == STATUS_INSIDE:
+            return _copy_inside(y, x, t_out)
         if status != STATUS_PROJECTED:
             return status
     _exact_g(s, band, n_groups, t, &slope, scales)
@@ -900,7 +1246,6 @@ def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
         s.inv_width = <double*> malloc(n_groups * sizeof(double))
         s.sums = <double*> calloc(n_groups * N_BINS * N_SUMS, sizeof(double))
         s.rho = <double*> malloc(n_groups * (N_BINS + 1) * sizeof(double))
-        s.scratch = <double*> malloc(N_COPIES * N_BINS * N_SUMS * sizeof(double))
         band.start = <Py_ssize_t*> calloc(n_groups + 1, sizeof(Py_ssize_t))
         band.above = <double*> calloc(n_groups * N_SUMS, sizeof(double))
         band.center = <double*> malloc(n_groups * sizeof(double))
@@ -908,7 +1253,7 @@ def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
         band.vals = NULL
         if (work != NULL and s.top != NULL and s.inv_top != NULL and s.argtop != NULL and s.rho_one != NULL
                 and s.base != NULL and s.width != NULL and s.inv_width != NULL
-                and s.sums != NULL and s.rho != NULL and s.scratch != NULL
+                and s.sums != NULL and s.rho != NULL
                 and band.start != NULL
                 and band.above != NULL and band.center != NULL):
             status = _project(y, x, &layout, &weights[0], sparsity, &s, &band, work,
@@ -923,6 +1268,5 @@ def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
         free(s.inv_width)
         free(s.sums)
         free(s.rho)
-        free(s.scratch)
         _free_band(&band)
     return status, t, reached
