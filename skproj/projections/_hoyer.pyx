@@ -88,6 +88,15 @@ from cython cimport floating
 
 from skproj.projections._common cimport copy_matrix
 
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define SKPROJ_PREFETCH(address) __builtin_prefetch(address)
+    #else
+    #define SKPROJ_PREFETCH(address) ((void) (address))
+    #endif
+    """
+    void SKPROJ_PREFETCH(const void* address) noexcept nogil
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
 )
@@ -231,6 +240,14 @@ cdef enum:
     SAMPLE_BLOCK = 8
     # Brackets moved before the whole range is taken, when the sample misled.
     MAX_RETRIES = 3
+    # Matrices of at most SMALL_SIZE entries take the histogram method (no
+    # sample): tops and per-group histograms bracket t*, the band is gathered.
+    SMALL_SIZE = 524288
+    # Tiles of column groups span about this many bytes of the matrix, so the
+    # second read of a tile (the histogram) comes from the L2 cache.
+    TILE_BYTES = 262144
+    N_COPIES = 4         # interleaved histograms of a contiguous group
+    PREFETCH_ROWS = 8    # rows ahead in a column tile
 
 cdef double INSIDE_SLACK = 1e-12
 cdef double SAFE_SMALLEST = 1e-140
@@ -266,6 +283,7 @@ cdef struct Summaries:
     double* inv_width
     double* sums         # per group and bin: suffix sums centred at the bin's edge
     double* rho          # per group: rho at the N_BINS + 1 edges
+    double* scratch      # N_COPIES histograms of one group (histogram method)
 
 
 cdef struct Band:
@@ -291,6 +309,15 @@ cdef inline Py_ssize_t _bin(double key, double base, double inv_width) noexcept 
     return <Py_ssize_t> position if position < N_BINS else N_BINS - 1
 
 
+cdef inline Py_ssize_t _tile_width(Layout* layout, Py_ssize_t itemsize) noexcept nogil:
+    """Number of groups per tile."""
+    cdef Py_ssize_t width
+    if layout.groups_are_rows:
+        return 1
+    width = TILE_BYTES // max(layout.n_rows * itemsize, 1)
+    return min(max(width, 8), layout.n_groups)
+
+
 cdef inline void _set_range(Summaries* s, Py_ssize_t g, double base, double upper) noexcept nogil:
     s.base[g] = base
     s.width[g] = (upper - base) / N_BINS
@@ -298,6 +325,67 @@ cdef inline void _set_range(Summaries* s, Py_ssize_t g, double base, double uppe
 
 
 # ---------------------------------------------------------------- histograms
+
+cdef inline void _reset_range(Summaries* s, Band* band, Py_ssize_t g) noexcept nogil:
+    """Level 0: the whole group, [0, top], nothing above."""
+    _set_range(s, g, 0.0, s.top[g])
+    band.center[g] = s.top[g]
+    band.above[g * N_SUMS + SUM_V] = 0.0
+    band.above[g * N_SUMS + SUM_P] = 0.0
+    band.above[g * N_SUMS + SUM_R] = 0.0
+
+
+cdef inline void _prefetch_segment(const floating* row, Py_ssize_t g0, Py_ssize_t g1,
+                                   Py_ssize_t step) noexcept nogil:
+    """Ask for a tile's segment of a later row: the rows of a column tile are far
+    apart in memory, beyond what the hardware prefetchers follow."""
+    cdef Py_ssize_t g = g0
+    while g < g1:
+        SKPROJ_PREFETCH(&row[g * step])
+        g += max(64 // (sizeof(floating) * step), 1)
+
+
+cdef bint _tile_tops(const floating[:, :] y, Layout* layout, const double* inv_w,
+                     Py_ssize_t g0, Py_ssize_t g1, Summaries* s) noexcept nogil:
+    """Largest key and its first position for groups g0..g1; False if y is not finite.
+
+    NaN shows up as a key unequal to itself, inf as an infinite top.
+    """
+    cdef Py_ssize_t g, k, i
+    cdef double key, top
+    cdef bint nan_found = False
+    cdef const floating* row
+    if layout.groups_are_rows:
+        for g in range(g0, g1):
+            row = &y[g, 0]
+            top = 0.0
+            s.argtop[g] = 0
+            for k in range(layout.size):
+                key = fabs(row[k * layout.step_y]) * inv_w[k]
+                nan_found |= key != key
+                if key > top:
+                    top = key
+                    s.argtop[g] = k
+            s.top[g] = top
+    else:
+        for g in range(g0, g1):
+            s.top[g] = 0.0
+            s.argtop[g] = 0
+        for i in range(layout.n_rows):
+            row = &y[i, 0]
+            if i + PREFETCH_ROWS < layout.n_rows:
+                _prefetch_segment(&y[i + PREFETCH_ROWS, 0], g0, g1, layout.step_y)
+            for g in range(g0, g1):
+                key = fabs(row[g * layout.step_y]) * inv_w[i]
+                nan_found |= key != key
+                if key > s.top[g]:
+                    s.top[g] = key
+                    s.argtop[g] = i
+    for g in range(g0, g1):
+        nan_found |= s.top[g] == INFINITY
+    return not nan_found
+
+
 
 
 cdef inline void _add_to_bin(double key, double v, double base, double inv_width,
@@ -318,6 +406,49 @@ cdef inline void _add_to_bin(double key, double v, double base, double inv_width
 cdef inline void _add_to_group(double key, double v, Summaries* s, Py_ssize_t g) noexcept nogil:
     _add_to_bin(key, v, s.base[g], s.inv_width[g], s.width[g], s.inv_top[g],
                 s.sums + g * N_BINS * N_SUMS)
+
+
+cdef void _row_histogram(const floating* row, Py_ssize_t size, Py_ssize_t step,
+                         const double* inv_w, const double* v, Summaries* s,
+                         Py_ssize_t g) noexcept nogil:
+    """Bin one contiguous group.  Neighbouring entries often share a bin: four
+    interleaved histograms (merged at the end) break the chain of dependent
+    read-modify-writes through memory."""
+    cdef double* copies = s.scratch
+    cdef double* sums = s.sums + g * N_BINS * N_SUMS
+    cdef double base = s.base[g], inv_width = s.inv_width[g], width = s.width[g]
+    cdef double unit = s.inv_top[g]
+    cdef Py_ssize_t n_copies = N_COPIES, k = 0, c, end = size - size % n_copies
+    memset(copies, 0, n_copies * N_BINS * N_SUMS * sizeof(double))
+    while k < end:
+        for c in range(n_copies):
+            _add_to_bin(fabs(row[(k + c) * step]) * inv_w[k + c], v[k + c], base, inv_width,
+                        width, unit, copies + c * N_BINS * N_SUMS)
+        k += n_copies
+    for k in range(end, size):
+        _add_to_bin(fabs(row[k * step]) * inv_w[k], v[k], base, inv_width, width, unit,
+                    copies)
+    for k in range(N_BINS * N_SUMS):
+        for c in range(n_copies):
+            sums[k] += copies[c * N_BINS * N_SUMS + k]
+
+
+cdef void _tile_histograms(const floating[:, :] y, Layout* layout, const double* inv_w,
+                           const double* v, Py_ssize_t g0, Py_ssize_t g1,
+                           Summaries* s) noexcept nogil:
+    """Bin the keys of groups g0..g1 (their sums start at zero)."""
+    cdef Py_ssize_t g, k, i
+    cdef const floating* row
+    if layout.groups_are_rows:
+        for g in range(g0, g1):
+            if s.inv_width[g] != 0:
+                _row_histogram(&y[g, 0], layout.size, layout.step_y, inv_w, v, s, g)
+        return
+    for i in range(layout.n_rows):
+        row = &y[i, 0]
+        for g in range(g0, g1):
+            if s.inv_width[g] != 0:
+                _add_to_group(fabs(row[g * layout.step_y]) * inv_w[i], v[i], s, g)
 
 
 cdef inline double _rho_of(double N, double D2, double fallback) noexcept nogil:
@@ -351,6 +482,27 @@ cdef void _suffix_sums(Summaries* s, Band* band, Py_ssize_t g) noexcept nogil:
         sums[b * N_SUMS + SUM_P] = P
         sums[b * N_SUMS + SUM_R] = R
         rho[b] = _rho_of(P, R, s.rho_one[g])
+
+
+cdef int _summarize(const floating[:, :] y, Layout* layout, const double* w,
+                    const double* inv_w, const double* v, double w_min,
+                    Summaries* s, Band* band) noexcept nogil:
+    """Level 0: tops and histograms of every group, two reads of each tile."""
+    cdef Py_ssize_t width = _tile_width(layout, sizeof(floating)), g0, g1, g
+    g0 = 0
+    while g0 < layout.n_groups:
+        g1 = min(g0 + width, layout.n_groups)
+        if not _tile_tops(y, layout, inv_w, g0, g1, s):
+            return STATUS_NONFINITE
+        for g in range(g0, g1):
+            s.inv_top[g] = 1.0 / s.top[g] if s.top[g] > 0 else 0.0
+            s.rho_one[g] = w[s.argtop[g]] if s.top[g] > 0 else w_min
+            _reset_range(s, band, g)
+        _tile_histograms(y, layout, inv_w, v, g0, g1, s)
+        for g in range(g0, g1):
+            _suffix_sums(s, band, g)
+        g0 = g1
+    return STATUS_PROJECTED
 
 
 # ---------------------------------------------------------------- tops (read 1)
@@ -873,6 +1025,111 @@ cdef void _free_band(Band* band) noexcept nogil:
     free(band.center)
 
 
+cdef int _allocate_entries(Summaries* s, Layout* layout, Band* band, double v_min,
+                           bint whole_groups) noexcept nogil:
+    """Offsets of the band entries, each group with one spare slot (for the
+    branch-free gather).  The number of entries of a band is at most its
+    weight / min(v) (exact without weights), or the whole group."""
+    cdef Py_ssize_t g, first, last, total = 0, count
+    cdef const double* sums
+    cdef double band_weight
+    for g in range(layout.n_groups):
+        band.start[g] = total
+        if not _band_bins(s, g, band.lo, band.hi, &first, &last):
+            total += 1
+            continue
+        count = layout.size
+        if not whole_groups:
+            sums = s.sums + g * N_BINS * N_SUMS
+            band_weight = sums[first * N_SUMS + SUM_V] - (
+                sums[(last + 1) * N_SUMS + SUM_V] if last + 1 < N_BINS
+                else band.above[g * N_SUMS + SUM_V])
+            count = min(<Py_ssize_t> (band_weight / v_min + 0.5), layout.size)
+        total += count + 1
+    band.start[layout.n_groups] = total
+    free(band.keys)
+    free(band.vals)
+    band.keys = <double*> malloc(max(total, 1) * sizeof(double))
+    band.vals = <double*> malloc(max(total, 1) * sizeof(double))
+    if band.keys == NULL or band.vals == NULL:
+        return STATUS_NOMEMORY
+    return STATUS_PROJECTED
+
+
+cdef struct GatherState:
+    # One group's band, packed for the gather's inner loop.
+    double base, inv_width
+    Py_ssize_t first, span, cursor
+
+
+cdef int _gather(const floating[:, :] y, Layout* layout, const double* inv_w,
+                 const double* v, double v_min, Summaries* s, Band* band,
+                 bint whole_groups) noexcept nogil:
+    """One read pass copies every group's band entries (key and v), then the
+    bins become the groups' ranges.
+
+    Branch-free: every entry is written at its group's cursor, which advances
+    only for band entries (each group has a spare slot for the last write).
+    """
+    cdef Py_ssize_t n_groups = layout.n_groups, g, k, i, last
+    cdef GatherState* state = <GatherState*> malloc(n_groups * sizeof(GatherState))
+    cdef GatherState* group
+    cdef Py_ssize_t* ends = <Py_ssize_t*> malloc(n_groups * sizeof(Py_ssize_t))
+    cdef const floating* row
+    cdef double key
+    cdef int status = STATUS_NOMEMORY
+    if state != NULL and ends != NULL:
+        status = _allocate_entries(s, layout, band, v_min, whole_groups)
+    if status != STATUS_PROJECTED:
+        free(state)
+        free(ends)
+        return status
+    for g in range(n_groups):
+        group = &state[g]
+        group.base = s.base[g]
+        group.inv_width = s.inv_width[g]
+        group.cursor = band.start[g]
+        if _band_bins(s, g, band.lo, band.hi, &group.first, &last):
+            group.span = last - group.first
+        else:
+            # Every key falls in bin 0, outside [1, 1]: nothing is kept.
+            group.inv_width = 0.0
+            group.first = 1
+            group.span = 0
+    if layout.groups_are_rows:
+        for g in range(n_groups):
+            group = &state[g]
+            if group.inv_width == 0:
+                continue
+            row = &y[g, 0]
+            for k in range(layout.size):
+                key = fabs(row[k * layout.step_y]) * inv_w[k]
+                band.keys[group.cursor] = key
+                band.vals[group.cursor] = v[k]
+                group.cursor += <size_t> (_bin(key, group.base, group.inv_width)
+                                          - group.first) <= <size_t> group.span
+    else:
+        for i in range(layout.n_rows):
+            row = &y[i, 0]
+            for g in range(n_groups):
+                group = &state[g]
+                key = fabs(row[g * layout.step_y]) * inv_w[i]
+                band.keys[group.cursor] = key
+                band.vals[group.cursor] = v[i]
+                group.cursor += <size_t> (_bin(key, group.base, group.inv_width)
+                                          - group.first) <= <size_t> group.span
+    for g in range(n_groups):
+        if state[g].inv_width == 0:
+            _narrow_range(s, band, g, 1, 0)
+        else:
+            _narrow_range(s, band, g, state[g].first, state[g].first + state[g].span)
+        ends[g] = state[g].cursor
+    _compact(band, n_groups, ends)
+    free(state)
+    free(ends)
+    return STATUS_PROJECTED
+
+
 cdef void _compact(Band* band, Py_ssize_t n_groups, const Py_ssize_t* ends) noexcept nogil:
     """Move group g's entries [start[g], ends[g]) down to follow group g - 1's."""
     cdef Py_ssize_t g, e, total = 0, begin
@@ -1159,6 +1416,37 @@ cdef int _solve(const floating[:, :] y, Layout* layout, const double* inv_w,
     return status
 
 
+cdef int _solve_histograms(const floating[:, :] y, Layout* layout, const double* inv_w,
+                const double* v, double v_min, Summaries* s, Band* band, double target,
+                double t_max, double* t) noexcept nogil:
+    """t* by the histogram method: bracket, gather, refine, check, root."""
+    cdef Py_ssize_t n_groups = layout.n_groups, g, level
+    cdef double slope
+    cdef int status
+    band.lo = 0.0
+    band.hi = t_max
+    _bracket(s, n_groups, target, band)
+    status = _gather(y, layout, inv_w, v, v_min, s, band, False)
+    if status != STATUS_PROJECTED:
+        return status
+    for level in range(MAX_LEVELS):
+        if band.start[n_groups] <= REFINE_FACTOR * n_groups:
+            break
+        _refine(s, band, n_groups, target)
+    if (_exact_g(s, band, n_groups, band.lo, &slope, NULL) <= target
+            or _exact_g(s, band, n_groups, band.hi, &slope, NULL) > target):
+        # The rounded bounds misled the bracket: take every entry.
+        band.lo = 0.0
+        band.hi = t_max
+        for g in range(n_groups):
+            _reset_range(s, band, g)
+        status = _gather(y, layout, inv_w, v, v_min, s, band, True)
+        if status != STATUS_PROJECTED:
+            return status
+    t[0] = _root(s, band, n_groups, target)
+    return STATUS_PROJECTED if t[0] >= 0 else STATUS_NOMEMORY
+
+
 cdef int _copy_inside(const floating[:, :] y, floating[:, :] x, double* t_out) noexcept nogil:
     copy_matrix(y, x)
     t_out[0] = 0.0
@@ -1212,6 +1500,57 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
     return STATUS_PROJECTED
 
 
+cdef int _project_histograms(const floating[:, :] y, floating[:, :] x, Layout* layout,
+                  const double* w, double sparsity, Summaries* s, Band* band,
+                  double* work, double* t_out, bint* reached) noexcept nogil:
+    cdef Py_ssize_t g, k, n_groups = layout.n_groups, size = layout.size
+    cdef double w_min = w[0], w_norm = 0.0, target, g_zero = 0.0, g_min = 0.0
+    cdef double t_max = 0.0, t = 0.0, slope
+    cdef double* inv_w = work
+    cdef double* v = work + size
+    cdef double* scales = work + 2 * size
+    cdef double* kept = work + 2 * size + n_groups
+    cdef int status
+    for k in range(size):
+        inv_w[k] = 1.0 / w[k]
+        v[k] = w[k] * w[k]
+        w_norm += v[k]
+        w_min = min(w_min, w[k])
+    w_norm = sqrt(w_norm)
+    # sum of rho <= target  <=>  average sparsity >= sparsity (exact at s = 1).
+    target = n_groups * (w_min + (1.0 - sparsity) * (w_norm - w_min))
+    reached[0] = True
+    status = _summarize(y, layout, w, inv_w, v, w_min, s, band)
+    if status != STATUS_PROJECTED:
+        return status
+    for g in range(n_groups):
+        g_zero += s.rho[g * (N_BINS + 1)]
+        g_min += s.rho_one[g]
+        t_max = max(t_max, s.top[g])
+    if not (SAFE_SMALLEST < t_max * w_min < SAFE_LARGEST / sqrt(<double> size)):
+        # Squares of the entries would overflow or underflow (or all are zero,
+        # handled by the caller's rescaling as well): the caller rescales y.
+        return STATUS_NONFINITE if t_max > 0 else _copy_inside(y, x, t_out)
+    # A matrix within rounding of the target counts as meeting it, so that the
+    # projection is idempotent despite rounding.
+    if g_zero <= target * (1 + INSIDE_SLACK):
+        copy_matrix(y, x)
+        t_out[0] = 0.0
+        return STATUS_INSIDE
+    if g_min > target:
+        # Only with weights: even with every group 1-sparse the target is missed.
+        reached[0] = False
+        t = t_max
+    else:
+        status = _solve_histograms(y, layout, inv_w, v, w_min * w_min, s, band, target, t_max, &t)
+        if status != STATUS_PROJECTED:
+            return status
+    _exact_g(s, band, n_groups, t, &slope, scales)
+    _write_result(y, x, layout, w, t, s, scales, kept)
+    t_out[0] = t
+    return STATUS_PROJECTED
+
+
 def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
                 bint groups_are_rows, const double[::1] weights):
     """Project ``y`` into ``x``; return ``(status, t, reached)``.
@@ -1246,6 +1585,7 @@ def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
         s.inv_width = <double*> malloc(n_groups * sizeof(double))
         s.sums = <double*> calloc(n_groups * N_BINS * N_SUMS, sizeof(double))
         s.rho = <double*> malloc(n_groups * (N_BINS + 1) * sizeof(double))
+        s.scratch = <double*> malloc(N_COPIES * N_BINS * N_SUMS * sizeof(double))
         band.start = <Py_ssize_t*> calloc(n_groups + 1, sizeof(Py_ssize_t))
         band.above = <double*> calloc(n_groups * N_SUMS, sizeof(double))
         band.center = <double*> malloc(n_groups * sizeof(double))
@@ -1253,11 +1593,15 @@ def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
         band.vals = NULL
         if (work != NULL and s.top != NULL and s.inv_top != NULL and s.argtop != NULL and s.rho_one != NULL
                 and s.base != NULL and s.width != NULL and s.inv_width != NULL
-                and s.sums != NULL and s.rho != NULL
+                and s.sums != NULL and s.rho != NULL and s.scratch != NULL
                 and band.start != NULL
                 and band.above != NULL and band.center != NULL):
-            status = _project(y, x, &layout, &weights[0], sparsity, &s, &band, work,
-                              &t, &reached)
+            if n_groups * layout.size <= SMALL_SIZE:
+                status = _project_histograms(y, x, &layout, &weights[0], sparsity, &s,
+                                             &band, work, &t, &reached)
+            else:
+                status = _project(y, x, &layout, &weights[0], sparsity, &s, &band, work,
+                                  &t, &reached)
         free(work)
         free(s.top)
         free(s.inv_top)
@@ -1268,5 +1612,6 @@ def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
         free(s.inv_width)
         free(s.sums)
         free(s.rho)
+        free(s.scratch)
         _free_band(&band)
     return status, t, reached
