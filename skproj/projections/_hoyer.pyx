@@ -1066,7 +1066,8 @@ cdef int _gather(const floating[:, :] y, Layout* layout, const double* inv_w,
                  const double* v, double v_min, Summaries* s, Band* band,
                  bint whole_groups) noexcept nogil:
     """One read pass copies every group's band entries (key and v), then the
-    bins become the groups' ranges.
+    bins become the groups' ranges.  Keys at or below the bracket's lower end
+    are left out: they are inactive on it (the zeros of a sparse matrix).
 
     Branch-free: every entry is written at its group's cursor, which advances
     only for band entries (each group has a spare slot for the last write).
@@ -1076,7 +1077,7 @@ cdef int _gather(const floating[:, :] y, Layout* layout, const double* inv_w,
     cdef GatherState* group
     cdef Py_ssize_t* ends = <Py_ssize_t*> malloc(n_groups * sizeof(Py_ssize_t))
     cdef const floating* row
-    cdef double key
+    cdef double key, lo = band.lo
     cdef int status = STATUS_NOMEMORY
     if state != NULL and ends != NULL:
         status = _allocate_entries(s, layout, band, v_min, whole_groups)
@@ -1106,8 +1107,8 @@ cdef int _gather(const floating[:, :] y, Layout* layout, const double* inv_w,
                 key = fabs(row[k * layout.step_y]) * inv_w[k]
                 band.keys[group.cursor] = key
                 band.vals[group.cursor] = v[k]
-                group.cursor += <size_t> (_bin(key, group.base, group.inv_width)
-                                          - group.first) <= <size_t> group.span
+                group.cursor += (<size_t> (_bin(key, group.base, group.inv_width)
+                                           - group.first) <= <size_t> group.span) & (key > lo)
     else:
         for i in range(layout.n_rows):
             row = &y[i, 0]
@@ -1116,8 +1117,8 @@ cdef int _gather(const floating[:, :] y, Layout* layout, const double* inv_w,
                 key = fabs(row[g * layout.step_y]) * inv_w[i]
                 band.keys[group.cursor] = key
                 band.vals[group.cursor] = v[i]
-                group.cursor += <size_t> (_bin(key, group.base, group.inv_width)
-                                          - group.first) <= <size_t> group.span
+                group.cursor += (<size_t> (_bin(key, group.base, group.inv_width)
+                                           - group.first) <= <size_t> group.span) & (key > lo)
     for g in range(n_groups):
         if state[g].inv_width == 0:
             _narrow_range(s, band, g, 1, 0)
@@ -1163,7 +1164,7 @@ cdef void _refine(Summaries* s, Band* band, Py_ssize_t n_groups, double target) 
         if _band_bins(s, g, band.lo, band.hi, &first, &last):
             for e in range(band.start[g], band.start[g + 1]):
                 b = _bin(band.keys[e], s.base[g], s.inv_width[g])
-                if first <= b <= last:
+                if first <= b <= last and band.keys[e] > band.lo:
                     band.keys[ends[g]] = band.keys[e]
                     band.vals[ends[g]] = band.vals[e]
                     ends[g] += 1
