@@ -38,7 +38,31 @@ all-zero group stays zero and counts :math:`\rho_g = \min w` (sparsity 1).
 Algorithm
 ---------
 A pass over the matrix per evaluation of :math:`g` (the reference code) would
-cost tens of passes.  Instead:
+cost tens of passes.  Two methods, by size.
+
+*Sampled* (more than ``SMALL_SIZE`` entries): about one read to set up, work
+on a small band per Newton step, one read and write to apply.
+
+1. *Tops.*  One read gives each group's largest key and its first position
+   (NaN/inf detected here), in passes the compiler vectorizes.
+2. *Estimate.*  A sample of whole groups (about ``SAMPLE_TARGET`` keys: blocks
+   of neighbouring groups drawn in equal strata) gives an unbiased estimate of
+   :math:`g`: the groups 1-sparse at :math:`t` (their top is known) count
+   exactly, the others as many times the mean :math:`\rho_g(t)` of the sampled
+   ones still active.  Its root, and the spread of the roots of the sample's
+   two halves, give a bracket :math:`[t_L, t_U]` expected to hold :math:`t^*`.
+3. *Exact band.*  One read: the keys in :math:`(t_L, t_U)` are gathered (a
+   branch taken for a few percent of the entries, on one unsigned comparison),
+   those at or above :math:`t_U` are summed per group (:math:`\sum v`,
+   :math:`\sum v d`, :math:`\sum v d^2` with :math:`d = \kappa - t_U \ge 0`:
+   positive terms, no cancellation), those at or below :math:`t_L` are
+   inactive on the bracket.  :math:`g(t_L) > K \ge g(t_U)` is then checked
+   exactly; if the sample misled, the bracket moves to :math:`t^*`'s side,
+   eight times as wide (after ``MAX_RETRIES``, the whole range) and the read
+   is repeated; if :math:`t_L = 0` and :math:`g(0) \le K` the input is copied.
+4. The band is refined and the root found as in steps 3 and 4 below.
+
+*Histograms* (small matrices, where they cost less than the sample):
 
 1. *Summaries.*  Groups are read in tiles that fit in the L2 cache (one row
    group, or a block of column groups of a row-major matrix).  A first read
@@ -53,16 +77,17 @@ cost tens of passes.  Instead:
    :math:`g(t)` in O(groups); bisection on them brackets :math:`t^*` in
    :math:`[t_L, t_U]`, within one or two bins of every group.
 3. *Gather.*  One read pass copies the keys of each group's band (the bins
-   between those of :math:`t_L` and :math:`t_U`); the entries above the band are
-   summarized by the suffix sums, those below are inactive on the bracket.
-   Bins are computed by the same rounded expression for keys and thresholds,
-   so this split is exact.  :math:`g(t_L) > K \ge g(t_U)` is then checked
-   exactly; if the (rounded) bounds misled the bracket, every entry is gathered
-   and the bracket is :math:`[0, \max_g \kappa^{\max}_g]` (never seen in tests).
-   While the band holds more than ``REFINE_FACTOR`` entries per group, its
-   entries are binned again in ``N_BINS`` finer bins of each group's band,
-   bracketed again and compacted (at most ``MAX_LEVELS`` times): the entries
-   left are those within a fine bin of the root.
+   between those of :math:`t_L` and :math:`t_U`, above :math:`t_L`); the
+   entries above the band are summarized by the suffix sums, those below are
+   inactive on the bracket.  Bins are computed by the same rounded expression
+   for keys and thresholds, so this split is exact.  :math:`g(t_L) > K \ge
+   g(t_U)` is then checked exactly; if the (rounded) bounds misled the
+   bracket, every entry is gathered and the bracket is :math:`[0, \max_g
+   \kappa^{\max}_g]` (never seen in tests).  While the band holds more than
+   ``REFINE_FACTOR`` entries per group, its entries are binned again in
+   ``N_BINS`` finer bins of each group's band, bracketed again and compacted
+   (at most ``MAX_LEVELS`` times): the entries left are those within a fine
+   bin of the root.
 4. *Root.*  The group maxima inside the bracket (where :math:`g` may jump) are
    sorted and a binary search on them leaves an interval on which :math:`g` is
    continuous; if :math:`g` just below its right end is still above ``K``, the
