@@ -170,6 +170,14 @@ def test_sampled_path_with_weights_and_float32():
     np.testing.assert_array_equal(project_group_hoyer(X, 0.8), X)
 
 
+def test_sampled_path_on_strided_views():
+    # Every other column: neither the rows nor the columns are contiguous.
+    Y = np.random.default_rng(22).standard_normal((1100, 960))[:, ::2]
+    for axis in (0, 1):
+        assert_close(project_group_hoyer(Y, 0.6, axis=axis), reference_gsp(Y, 0.6, axis),
+                     rtol=1e-6)
+
+
 def test_target_inside_a_jump_returns_the_jump():
     # Group 0 has two tied maxima: as it becomes 1-sparse, rho drops from
     # sqrt(2) to 1, and with these targets the root falls inside that jump.

@@ -1443,8 +1443,8 @@ cdef int _solve(const floating[:, :] y, Layout* layout, const double* inv_w,
 
 
 cdef int _solve_histograms(const floating[:, :] y, Layout* layout, const double* inv_w,
-                const double* v, double v_min, Summaries* s, Band* band, double target,
-                double t_max, double* t) noexcept nogil:
+                           const double* v, double v_min, Summaries* s, Band* band,
+                           double target, double t_max, double* t) noexcept nogil:
     """t* by the histogram method: bracket, gather, refine, check, root."""
     cdef Py_ssize_t n_groups = layout.n_groups, g, level
     cdef double slope
@@ -1481,54 +1481,8 @@ cdef int _copy_inside(const floating[:, :] y, floating[:, :] x, double* t_out) n
 
 cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
                   const double* w, double sparsity, Summaries* s, Band* band,
-                  double* work, double* t_out, bint* reached) noexcept nogil:
-    cdef Py_ssize_t g, k, n_groups = layout.n_groups, size = layout.size
-    cdef double w_min = w[0], w_norm = 0.0, target, g_min = 0.0
-    cdef double t_max = 0.0, t = 0.0, slope
-    cdef double* inv_w = work
-    cdef double* v = work + size
-    cdef double* scales = work + 2 * size
-    cdef double* kept = work + 2 * size + n_groups
-    cdef int status
-    for k in range(size):
-        inv_w[k] = 1.0 / w[k]
-        v[k] = w[k] * w[k]
-        w_norm += v[k]
-        w_min = min(w_min, w[k])
-    w_norm = sqrt(w_norm)
-    # sum of rho <= target  <=>  average sparsity >= sparsity (exact at s = 1).
-    target = n_groups * (w_min + (1.0 - sparsity) * (w_norm - w_min))
-    reached[0] = True
-    if not _tops(y, layout, inv_w, s):
-        return STATUS_NONFINITE
-    for g in range(n_groups):
-        s.inv_top[g] = 1.0 / s.top[g] if s.top[g] > 0 else 0.0
-        s.rho_one[g] = w[s.argtop[g]] if s.top[g] > 0 else w_min
-        g_min += s.rho_one[g]
-        t_max = max(t_max, s.top[g])
-    if not (SAFE_SMALLEST < t_max * w_min < SAFE_LARGEST / sqrt(<double> size)):
-        # Squares of the entries would overflow or underflow (or all are zero,
-        # handled by the caller's rescaling as well): the caller rescales y.
-        return STATUS_NONFINITE if t_max > 0 else _copy_inside(y, x, t_out)
-    if g_min > target:
-        # Only with weights: even with every group 1-sparse the target is missed.
-        reached[0] = False
-        t = t_max
-    else:
-        status = _solve(y, layout, inv_w, v, s, band, target, t_max, &t)
-        if status == STATUS_INSIDE:
-            return _copy_inside(y, x, t_out)
-        if status != STATUS_PROJECTED:
-            return status
-    _exact_g(s, band, n_groups, t, &slope, scales)
-    _write_result(y, x, layout, w, t, s, scales, kept)
-    t_out[0] = t
-    return STATUS_PROJECTED
-
-
-cdef int _project_histograms(const floating[:, :] y, floating[:, :] x, Layout* layout,
-                  const double* w, double sparsity, Summaries* s, Band* band,
-                  double* work, double* t_out, bint* reached) noexcept nogil:
+                  double* work, double* t_out, bint* reached, bint sampled) noexcept nogil:
+    """Project by the sampled method or by the histograms (see the module's notes)."""
     cdef Py_ssize_t g, k, n_groups = layout.n_groups, size = layout.size
     cdef double w_min = w[0], w_norm = 0.0, target, g_zero = 0.0, g_min = 0.0
     cdef double t_max = 0.0, t = 0.0, slope
@@ -1546,29 +1500,43 @@ cdef int _project_histograms(const floating[:, :] y, floating[:, :] x, Layout* l
     # sum of rho <= target  <=>  average sparsity >= sparsity (exact at s = 1).
     target = n_groups * (w_min + (1.0 - sparsity) * (w_norm - w_min))
     reached[0] = True
-    status = _summarize(y, layout, w, inv_w, v, w_min, s, band)
-    if status != STATUS_PROJECTED:
-        return status
+    if sampled:
+        if not _tops(y, layout, inv_w, s):
+            return STATUS_NONFINITE
+        for g in range(n_groups):
+            s.inv_top[g] = 1.0 / s.top[g] if s.top[g] > 0 else 0.0
+            s.rho_one[g] = w[s.argtop[g]] if s.top[g] > 0 else w_min
+    else:
+        status = _summarize(y, layout, w, inv_w, v, w_min, s, band)
+        if status != STATUS_PROJECTED:
+            return status
     for g in range(n_groups):
-        g_zero += s.rho[g * (N_BINS + 1)]
         g_min += s.rho_one[g]
         t_max = max(t_max, s.top[g])
     if not (SAFE_SMALLEST < t_max * w_min < SAFE_LARGEST / sqrt(<double> size)):
         # Squares of the entries would overflow or underflow (or all are zero,
         # handled by the caller's rescaling as well): the caller rescales y.
         return STATUS_NONFINITE if t_max > 0 else _copy_inside(y, x, t_out)
-    # A matrix within rounding of the target counts as meeting it, so that the
-    # projection is idempotent despite rounding.
-    if g_zero <= target * (1 + INSIDE_SLACK):
-        copy_matrix(y, x)
-        t_out[0] = 0.0
-        return STATUS_INSIDE
+    if not sampled:
+        # The histograms give g(0): a matrix within rounding of the target
+        # counts as meeting it, so that the projection is idempotent despite
+        # rounding (the sampled method checks this on its band).
+        for g in range(n_groups):
+            g_zero += s.rho[g * (N_BINS + 1)]
+        if g_zero <= target * (1 + INSIDE_SLACK):
+            return _copy_inside(y, x, t_out)
     if g_min > target:
         # Only with weights: even with every group 1-sparse the target is missed.
         reached[0] = False
         t = t_max
     else:
-        status = _solve_histograms(y, layout, inv_w, v, w_min * w_min, s, band, target, t_max, &t)
+        if sampled:
+            status = _solve(y, layout, inv_w, v, s, band, target, t_max, &t)
+        else:
+            status = _solve_histograms(y, layout, inv_w, v, w_min * w_min, s, band, target,
+                                       t_max, &t)
+        if status == STATUS_INSIDE:
+            return _copy_inside(y, x, t_out)
         if status != STATUS_PROJECTED:
             return status
     _exact_g(s, band, n_groups, t, &slope, scales)
@@ -1622,12 +1590,8 @@ def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
                 and s.sums != NULL and s.rho != NULL and s.scratch != NULL
                 and band.start != NULL
                 and band.above != NULL and band.center != NULL):
-            if n_groups * layout.size <= SMALL_SIZE:
-                status = _project_histograms(y, x, &layout, &weights[0], sparsity, &s,
-                                             &band, work, &t, &reached)
-            else:
-                status = _project(y, x, &layout, &weights[0], sparsity, &s, &band, work,
-                                  &t, &reached)
+            status = _project(y, x, &layout, &weights[0], sparsity, &s, &band, work,
+                              &t, &reached, n_groups * layout.size > SMALL_SIZE)
         free(work)
         free(s.top)
         free(s.inv_top)
