@@ -135,6 +135,7 @@ cdef extern from *:
     #include <math.h>
     #include <stdint.h>
     #include <string.h>
+    #define SKPROJ_CHUNK 512
     #define SKPROJ_HOYER_PASSES(T)                                                   \\
     static int skproj_tops_columns_##T(const T* __restrict row, Py_ssize_t n,        \\
             double iw, Py_ssize_t i, double* __restrict top,                         \\
@@ -162,32 +163,60 @@ cdef extern from *:
             sum_r[g] += vi * d * d;                                                  \\
         }                                                                            \\
     }                                                                                \\
-    static void skproj_above_row_##T(const T* __restrict row, Py_ssize_t n,          \\
-            const double* __restrict iw, const double* __restrict v, double hi,      \\
-            double unit, double* __restrict sums) {                                  \\
+    /* A contiguous group: its keys converted a chunk at a time into a buffer  */  \\
+    /* of doubles (so that float32 takes the same vectorized loop), summed in  */  \\
+    /* four lanes at or above hi, and its band entries pushed to the stream.   */  \\
+    static Py_ssize_t skproj_row_##T(const T* __restrict row, Py_ssize_t n,          \\
+            const double* __restrict iw, const double* __restrict v, double lo,      \\
+            double hi, double unit, Py_ssize_t group, double* __restrict sums,       \\
+            Py_ssize_t count, Py_ssize_t capacity, double* __restrict keys,          \\
+            double* __restrict vals, Py_ssize_t* __restrict groups) {                \\
+        double buffer[SKPROJ_CHUNK];                                                 \\
         double lv[4] = {0, 0, 0, 0}, lp[4] = {0, 0, 0, 0}, lr[4] = {0, 0, 0, 0};     \\
-        Py_ssize_t k = 0;                                                            \\
-        for (; k + 4 <= n; k += 4) {                                                 \\
-            for (int c = 0; c < 4; c++) {                                            \\
-                double key = fabs((double) row[k + c]) * iw[k + c];                  \\
+        uint64_t lo_bits, hi_bits, key_bits, span;                                   \\
+        memcpy(&lo_bits, &lo, 8);                                                    \\
+        memcpy(&hi_bits, &hi, 8);                                                    \\
+        span = hi_bits > lo_bits ? hi_bits - lo_bits - 1 : 0;                        \\
+        for (Py_ssize_t start = 0; start < n; start += SKPROJ_CHUNK) {               \\
+            Py_ssize_t length = n - start < SKPROJ_CHUNK ? n - start : SKPROJ_CHUNK; \\
+            const double* vc = v + start;                                            \\
+            Py_ssize_t j = 0;                                                        \\
+            for (j = 0; j < length; j++)                                             \\
+                buffer[j] = fabs((double) row[start + j]) * iw[start + j];           \\
+            for (j = 0; j + 4 <= length; j += 4) {                                   \\
+                for (int c = 0; c < 4; c++) {                                        \\
+                    double key = buffer[j + c];                                      \\
+                    double d = key - hi;                                             \\
+                    d = (d > 0 ? d : 0.0) * unit;                                    \\
+                    lv[c] += key >= hi ? vc[j + c] : 0.0;                            \\
+                    lp[c] += vc[j + c] * d;                                          \\
+                    lr[c] += vc[j + c] * d * d;                                      \\
+                }                                                                    \\
+            }                                                                        \\
+            for (; j < length; j++) {                                                \\
+                double key = buffer[j];                                              \\
                 double d = key - hi;                                                 \\
                 d = (d > 0 ? d : 0.0) * unit;                                        \\
-                lv[c] += key >= hi ? v[k + c] : 0.0;                                 \\
-                lp[c] += v[k + c] * d;                                               \\
-                lr[c] += v[k + c] * d * d;                                           \\
+                lv[0] += key >= hi ? vc[j] : 0.0;                                    \\
+                lp[0] += vc[j] * d;                                                  \\
+                lr[0] += vc[j] * d * d;                                              \\
             }                                                                        \\
-        }                                                                            \\
-        for (; k < n; k++) {                                                         \\
-            double key = fabs((double) row[k]) * iw[k];                              \\
-            double d = key - hi;                                                     \\
-            d = (d > 0 ? d : 0.0) * unit;                                            \\
-            lv[0] += key >= hi ? v[k] : 0.0;                                         \\
-            lp[0] += v[k] * d;                                                       \\
-            lr[0] += v[k] * d * d;                                                   \\
+            for (j = 0; j < length; j++) {                                           \\
+                memcpy(&key_bits, &buffer[j], 8);                                    \\
+                if (key_bits - lo_bits - 1 < span) {                                 \\
+                    if (count < capacity) {                                          \\
+                        keys[count] = buffer[j];                                     \\
+                        vals[count] = vc[j];                                         \\
+                        groups[count] = group;                                       \\
+                    }                                                                \\
+                    count++;                                                         \\
+                }                                                                    \\
+            }                                                                        \\
         }                                                                            \\
         sums[0] = (lv[0] + lv[1]) + (lv[2] + lv[3]);                                 \\
         sums[1] = (lp[0] + lp[1]) + (lp[2] + lp[3]);                                 \\
         sums[2] = (lr[0] + lr[1]) + (lr[2] + lr[3]);                                 \\
+        return count;                                                                \\
     }                                                                                \\
     /* Entries with lo < key < hi (few: a branch predicted not taken) to the   */  \\
     /* stream at count; returns the new count (counting beyond capacity).      */  \\
@@ -231,12 +260,16 @@ cdef extern from *:
     void skproj_above_columns_double(const double* row, Py_ssize_t n, double iw, double vi,
                                      double hi, const double* unit, double* sum_v,
                                      double* sum_p, double* sum_r) noexcept nogil
-    void skproj_above_row_float(const float* row, Py_ssize_t n, const double* iw,
-                                const double* v, double hi, double unit,
-                                double* sums) noexcept nogil
-    void skproj_above_row_double(const double* row, Py_ssize_t n, const double* iw,
-                                 const double* v, double hi, double unit,
-                                 double* sums) noexcept nogil
+    Py_ssize_t skproj_row_float(const float* row, Py_ssize_t n, const double* iw,
+                                const double* v, double lo, double hi, double unit,
+                                Py_ssize_t group, double* sums, Py_ssize_t count,
+                                Py_ssize_t capacity, double* keys, double* vals,
+                                Py_ssize_t* groups) noexcept nogil
+    Py_ssize_t skproj_row_double(const double* row, Py_ssize_t n, const double* iw,
+                                 const double* v, double lo, double hi, double unit,
+                                 Py_ssize_t group, double* sums, Py_ssize_t count,
+                                 Py_ssize_t capacity, double* keys, double* vals,
+                                 Py_ssize_t* groups) noexcept nogil
     Py_ssize_t skproj_band_float(const float* row, Py_ssize_t n, const double* iw,
                                  Py_ssize_t iw_step, const double* v, Py_ssize_t v_step,
                                  double lo, double hi, Py_ssize_t group,
@@ -769,12 +802,15 @@ cdef inline void _above_columns(const floating* row, Py_ssize_t n, double iw, do
         skproj_above_columns_double(row, n, iw, vi, hi, unit, sum_v, sum_p, sum_r)
 
 
-cdef inline void _above_row(const floating* row, Py_ssize_t n, const double* iw,
-                            const double* v, double hi, double unit, double* sums) noexcept nogil:
+cdef inline Py_ssize_t _row(const floating* row, Py_ssize_t n, const double* iw,
+                           const double* v, double lo, double hi, double unit, Py_ssize_t g,
+                           double* sums, Stream* st) noexcept nogil:
     if floating is float:
-        skproj_above_row_float(row, n, iw, v, hi, unit, sums)
+        return skproj_row_float(row, n, iw, v, lo, hi, unit, g, sums, st.count, st.capacity,
+                                st.keys, st.vals, st.groups)
     else:
-        skproj_above_row_double(row, n, iw, v, hi, unit, sums)
+        return skproj_row_double(row, n, iw, v, lo, hi, unit, g, sums, st.count, st.capacity,
+                                 st.keys, st.vals, st.groups)
 
 
 cdef inline Py_ssize_t _band(const floating* row, Py_ssize_t n, const double* iw,
@@ -828,11 +864,10 @@ cdef void _read_band(const floating[:, :] y, Layout* layout, const double* inv_w
     if layout.groups_are_rows and step == 1:
         for g in range(layout.n_groups):
             row = &y[g, 0]
-            _above_row(row, n, inv_w, v, hi, s.inv_top[g], sums)
+            st.count = _row(row, n, inv_w, v, lo, hi, s.inv_top[g], g, sums, st)
             above_v[g] = sums[0]
             above_p[g] = sums[1]
             above_r[g] = sums[2]
-            st.count = _band(row, n, inv_w, 1, v, 1, lo, hi, g, 0, st)
         return
     if not layout.groups_are_rows and step == 1:
         for g in range(layout.n_groups):
