@@ -1,8 +1,9 @@
 """Speed of the group Hoyer sparse projection (GSP), as ratios to a memory copy.
 
 Run ``python benchmarks/bench_group_hoyer.py`` (``--quick`` for smaller
-matrices); ``bench_projections.py`` prints the same table.  For Gaussian
-float64 matrices, both axes and target average sparsities 0.5, 0.8, 0.95:
+matrices, ``--part``/``--shape`` for one piece); ``bench_projections.py``
+prints the same table.  For Gaussian float64 and float32 matrices, both axes
+and target average sparsities 0.5, 0.8, 0.95:
 time of ``project_group_hoyer(Y, s, axis=axis, out=out)`` / time of
 ``np.copyto(out, Y)``, both measured in the same run (best of several
 batches).  Goal: <= 4x the copy.  Then, on a 784x300 matrix (the size the
@@ -26,24 +27,29 @@ SHAPES = [(1000, 10000), (10000, 1000)]
 SPARSITIES = (0.5, 0.8, 0.95)
 
 
-def group_hoyer_table(shapes=SHAPES, sparsities=SPARSITIES, rng=None):
-    """Print time / np.copyto for GSP on each shape, axis and target sparsity."""
+def group_hoyer_table(shapes=SHAPES, sparsities=SPARSITIES, rng=None,
+                      dtypes=(np.float64, np.float32)):
+    """Print time / np.copyto for GSP on each shape, dtype, axis and target sparsity."""
     rng = np.random.default_rng(0) if rng is None else rng
     print("Group Hoyer projection (GSP): time / np.copyto of the same array "
-          f"(Gaussian float64, preallocated out; load {os.getloadavg()[0]:.2f}).")
-    header = f"{'shape':<14}{'axis':<6}" + "".join(f"{'s=' + str(s):>10}" for s in sparsities)
+          f"(Gaussian, preallocated out; load {os.getloadavg()[0]:.2f}).")
+    header = (f"{'shape':<14}{'dtype':<9}{'axis':<6}"
+              + "".join(f"{'s=' + str(s):>10}" for s in sparsities) + f"{'copy ms':>10}")
     print(header)
     print("-" * len(header))
     for shape in shapes:
-        Y = rng.standard_normal(shape)
-        out = np.empty_like(Y)
-        for axis in (0, 1):
-            ratios = []
-            for sparsity in sparsities:
-                copy = best_time(lambda: np.copyto(out, Y))
-                gsp = best_time(lambda: project_group_hoyer(Y, sparsity, axis=axis, out=out))
-                ratios.append(gsp / min(copy, best_time(lambda: np.copyto(out, Y))))
-            print(f"{str(shape):<14}{axis:<6}" + "".join(f"{r:>10.2f}" for r in ratios))
+        for dtype in dtypes:
+            Y = rng.standard_normal(shape).astype(dtype)
+            out = np.empty_like(Y)
+            for axis in (0, 1):
+                ratios = []
+                for sparsity in sparsities:
+                    copy = best_time(lambda: np.copyto(out, Y))
+                    gsp = best_time(lambda: project_group_hoyer(Y, sparsity, axis=axis, out=out))
+                    copy = min(copy, best_time(lambda: np.copyto(out, Y)))
+                    ratios.append(gsp / copy)
+                print(f"{str(shape):<14}{np.dtype(dtype).name:<9}{axis:<6}"
+                      + "".join(f"{r:>10.2f}" for r in ratios) + f"{copy * 1e3:>10.2f}")
     print()
 
 
@@ -90,10 +96,18 @@ def reference_table(rng):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller matrices")
+    parser.add_argument("--part", choices=["ratios", "reference", "all"], default="all",
+                        help="run one part (each fits in a few minutes on a busy machine)")
+    parser.add_argument("--shape", default=None, help="one shape, e.g. 1000x10000")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
-    group_hoyer_table([(300, 3000), (3000, 300)] if args.quick else SHAPES, rng=rng)
-    reference_table(rng)
+    shapes = [(300, 3000), (3000, 300)] if args.quick else SHAPES
+    if args.shape:
+        shapes = [tuple(int(n) for n in args.shape.split("x"))]
+    if args.part in ("ratios", "all"):
+        group_hoyer_table(shapes, rng=rng)
+    if args.part in ("reference", "all"):
+        reference_table(rng)
 
 
 if __name__ == "__main__":

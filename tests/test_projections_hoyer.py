@@ -125,6 +125,59 @@ def test_matches_reference_on_larger_matrices(shape, s):
         assert_close(project_group_hoyer(Y, s, axis=axis), reference_gsp(Y, s, axis))
 
 
+# Above the kernel's SMALL_SIZE (2 ** 19 entries) the bracket of t* comes from
+# a sample of the groups, checked exactly and moved when it misled.
+SAMPLED_SHAPES = [(1100, 480), (480, 1100)]
+
+
+def _sampled_case(rng, shape, kind):
+    Y = rng.standard_normal(shape) ** 3
+    if kind == "ties":
+        Y = np.round(Y, 1)                      # ties everywhere, at the maxima too
+        Y[:, :7] = 0                            # all-zero column groups
+        Y[:5] = 0                               # all-zero row groups
+    elif kind == "scales":
+        # Group scales spread over decades, sorted: the sample's strata see a
+        # mix the rest of the matrix does not share.
+        Y = Y * np.logspace(-3, 3, shape[0])[:, None] * np.logspace(-3, 3, shape[1])
+    elif kind == "one dominant":
+        Y[:, 0] *= 1e4                          # one group far above the others
+        Y[0] *= 1e4
+    return Y
+
+
+@pytest.mark.parametrize("shape", SAMPLED_SHAPES)
+@pytest.mark.parametrize("kind", ["gaussian", "ties", "scales", "one dominant"])
+def test_matches_reference_above_the_sampling_size(shape, kind):
+    rng = np.random.default_rng(len(kind))
+    Y = _sampled_case(rng, shape, kind)
+    for axis, s in ((0, 0.3), (1, 0.9), (0, 0.97)):
+        assert_close(project_group_hoyer(Y, s, axis=axis), reference_gsp(Y, s, axis),
+                     rtol=1e-6)
+
+
+def test_sampled_path_with_weights_and_float32():
+    rng = np.random.default_rng(21)
+    Y = rng.standard_normal((1100, 480))
+    for axis in (0, 1):
+        w = rng.uniform(0.2, 2.0, Y.shape[axis])
+        assert_close(project_group_hoyer(Y, 0.7, axis=axis, weights=w),
+                     reference_gsp(Y, 0.7, axis, w), rtol=1e-6)
+        X32 = project_group_hoyer(Y.astype(np.float32), 0.7, axis=axis)
+        assert_close(X32, reference_gsp(Y.astype(np.float32), 0.7, axis), rtol=1e-5)
+    # Idempotent: the projection meets the target within rounding, copied back.
+    X = project_group_hoyer(Y, 0.8)
+    np.testing.assert_array_equal(project_group_hoyer(X, 0.8), X)
+
+
+def test_sampled_path_on_strided_views():
+    # Every other column: neither the rows nor the columns are contiguous.
+    Y = np.random.default_rng(22).standard_normal((1100, 960))[:, ::2]
+    for axis in (0, 1):
+        assert_close(project_group_hoyer(Y, 0.6, axis=axis), reference_gsp(Y, 0.6, axis),
+                     rtol=1e-6)
+
+
 def test_target_inside_a_jump_returns_the_jump():
     # Group 0 has two tied maxima: as it becomes 1-sparse, rho drops from
     # sqrt(2) to 1, and with these targets the root falls inside that jump.

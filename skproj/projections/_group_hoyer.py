@@ -97,10 +97,11 @@ def project_group_hoyer(Y, sparsity, *, axis=0, weights=None, out=None, return_d
     ``UserWarning``.
 
     The kernel never makes a pass over the matrix per evaluation of
-    :math:`g`: per-group histograms bracket :math:`\mu^*`, the entries near it
-    are gathered, and a safeguarded Newton method finds the root on them (see
-    ``skproj.projections._hoyer``): two reads of each tile of groups (the
-    second from the cache), one read to gather, one read-and-write pass.
+    :math:`g`: a bracket of :math:`\mu^*` comes from a sample of the groups
+    (large matrices) or per-group histograms (small ones), the entries near it
+    are gathered in one read, and a safeguarded Newton method finds the root
+    on them (see ``skproj.projections._hoyer``); on a large matrix, one read
+    for the groups' maxima, one to gather, one read-and-write pass.
 
     Parameters
     ----------

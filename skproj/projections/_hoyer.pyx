@@ -38,7 +38,31 @@ all-zero group stays zero and counts :math:`\rho_g = \min w` (sparsity 1).
 Algorithm
 ---------
 A pass over the matrix per evaluation of :math:`g` (the reference code) would
-cost tens of passes.  Instead:
+cost tens of passes.  Two methods, by size.
+
+*Sampled* (more than ``SMALL_SIZE`` entries): about one read to set up, work
+on a small band per Newton step, one read and write to apply.
+
+1. *Tops.*  One read gives each group's largest key and its first position
+   (NaN/inf detected here), in passes the compiler vectorizes.
+2. *Estimate.*  A sample of whole groups (about ``SAMPLE_TARGET`` keys: blocks
+   of neighbouring groups drawn in equal strata) gives an unbiased estimate of
+   :math:`g`: the groups 1-sparse at :math:`t` (their top is known) count
+   exactly, the others as many times the mean :math:`\rho_g(t)` of the sampled
+   ones still active.  Its root, and the spread of the roots of the sample's
+   two halves, give a bracket :math:`[t_L, t_U]` expected to hold :math:`t^*`.
+3. *Exact band.*  One read: the keys in :math:`(t_L, t_U)` are gathered (a
+   branch taken for a few percent of the entries, on one unsigned comparison),
+   those at or above :math:`t_U` are summed per group (:math:`\sum v`,
+   :math:`\sum v d`, :math:`\sum v d^2` with :math:`d = \kappa - t_U \ge 0`:
+   positive terms, no cancellation), those at or below :math:`t_L` are
+   inactive on the bracket.  :math:`g(t_L) > K \ge g(t_U)` is then checked
+   exactly; if the sample misled, the bracket moves to :math:`t^*`'s side,
+   eight times as wide (after ``MAX_RETRIES``, the whole range) and the read
+   is repeated; if :math:`t_L = 0` and :math:`g(0) \le K` the input is copied.
+4. The band is refined and the root found as in steps 3 and 4 below.
+
+*Histograms* (small matrices, where they cost less than the sample):
 
 1. *Summaries.*  Groups are read in tiles that fit in the L2 cache (one row
    group, or a block of column groups of a row-major matrix).  A first read
@@ -53,16 +77,17 @@ cost tens of passes.  Instead:
    :math:`g(t)` in O(groups); bisection on them brackets :math:`t^*` in
    :math:`[t_L, t_U]`, within one or two bins of every group.
 3. *Gather.*  One read pass copies the keys of each group's band (the bins
-   between those of :math:`t_L` and :math:`t_U`); the entries above the band are
-   summarized by the suffix sums, those below are inactive on the bracket.
-   Bins are computed by the same rounded expression for keys and thresholds,
-   so this split is exact.  :math:`g(t_L) > K \ge g(t_U)` is then checked
-   exactly; if the (rounded) bounds misled the bracket, every entry is gathered
-   and the bracket is :math:`[0, \max_g \kappa^{\max}_g]` (never seen in tests).
-   While the band holds more than ``REFINE_FACTOR`` entries per group, its
-   entries are binned again in ``N_BINS`` finer bins of each group's band,
-   bracketed again and compacted (at most ``MAX_LEVELS`` times): the entries
-   left are those within a fine bin of the root.
+   between those of :math:`t_L` and :math:`t_U`, above :math:`t_L`); the
+   entries above the band are summarized by the suffix sums, those below are
+   inactive on the bracket.  Bins are computed by the same rounded expression
+   for keys and thresholds, so this split is exact.  :math:`g(t_L) > K \ge
+   g(t_U)` is then checked exactly; if the (rounded) bounds misled the
+   bracket, every entry is gathered and the bracket is :math:`[0, \max_g
+   \kappa^{\max}_g]` (never seen in tests).  While the band holds more than
+   ``REFINE_FACTOR`` entries per group, its entries are binned again in
+   ``N_BINS`` finer bins of each group's band, bracketed again and compacted
+   (at most ``MAX_LEVELS`` times): the entries left are those within a fine
+   bin of the root.
 4. *Root.*  The group maxima inside the bracket (where :math:`g` may jump) are
    sorted and a binary search on them leaves an interval on which :math:`g` is
    continuous; if :math:`g` just below its right end is still above ``K``, the
@@ -101,23 +126,194 @@ from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
 )
 
+# The passes over the matrix, in C so that the compiler vectorizes them (SSE2,
+# no -march): contiguous loops with selects instead of branches, restrict
+# pointers, and four lanes of partial sums in a contiguous group (the order of
+# additions stays fixed: no -ffast-math needed).  One version per dtype.
+cdef extern from *:
+    """
+    #include <math.h>
+    #include <stdint.h>
+    #include <string.h>
+    #define SKPROJ_CHUNK 512
+    #define SKPROJ_HOYER_PASSES(T)                                                   \\
+    static int skproj_tops_columns_##T(const T* __restrict row, Py_ssize_t n,        \\
+            double iw, Py_ssize_t i, double* __restrict top,                         \\
+            Py_ssize_t* __restrict arg) {                                            \\
+        int nan = 0;                                                                 \\
+        for (Py_ssize_t g = 0; g < n; g++) {                                         \\
+            double key = fabs((double) row[g]) * iw;                                 \\
+            int better = key > top[g];                                               \\
+            nan |= key != key;                                                       \\
+            top[g] = better ? key : top[g];                                          \\
+            arg[g] = better ? i : arg[g];                                            \\
+        }                                                                            \\
+        return nan;                                                                  \\
+    }                                                                                \\
+    static void skproj_above_columns_##T(const T* __restrict row, Py_ssize_t n,      \\
+            double iw, double vi, double hi, const double* __restrict unit,          \\
+            double* __restrict sum_v, double* __restrict sum_p,                      \\
+            double* __restrict sum_r) {                                              \\
+        for (Py_ssize_t g = 0; g < n; g++) {                                         \\
+            double key = fabs((double) row[g]) * iw;                                 \\
+            double d = key - hi;                                                     \\
+            d = (d > 0 ? d : 0.0) * unit[g];                                         \\
+            sum_v[g] += key >= hi ? vi : 0.0;                                        \\
+            sum_p[g] += vi * d;                                                      \\
+            sum_r[g] += vi * d * d;                                                  \\
+        }                                                                            \\
+    }                                                                                \\
+    /* A contiguous group: its keys converted a chunk at a time into a buffer  */  \\
+    /* of doubles (so that float32 takes the same vectorized loop), summed in  */  \\
+    /* four lanes at or above hi, and its band entries pushed to the stream.   */  \\
+    static Py_ssize_t skproj_row_##T(const T* __restrict row, Py_ssize_t n,          \\
+            const double* __restrict iw, const double* __restrict v, double lo,      \\
+            double hi, double unit, Py_ssize_t group, double* __restrict sums,       \\
+            Py_ssize_t count, Py_ssize_t capacity, double* __restrict keys,          \\
+            double* __restrict vals, Py_ssize_t* __restrict groups) {                \\
+        double buffer[SKPROJ_CHUNK];                                                 \\
+        double lv[4] = {0, 0, 0, 0}, lp[4] = {0, 0, 0, 0}, lr[4] = {0, 0, 0, 0};     \\
+        uint64_t lo_bits, hi_bits, key_bits, span;                                   \\
+        memcpy(&lo_bits, &lo, 8);                                                    \\
+        memcpy(&hi_bits, &hi, 8);                                                    \\
+        span = hi_bits > lo_bits ? hi_bits - lo_bits - 1 : 0;                        \\
+        for (Py_ssize_t start = 0; start < n; start += SKPROJ_CHUNK) {               \\
+            Py_ssize_t length = n - start < SKPROJ_CHUNK ? n - start : SKPROJ_CHUNK; \\
+            const double* vc = v + start;                                            \\
+            Py_ssize_t j = 0;                                                        \\
+            for (j = 0; j < length; j++)                                             \\
+                buffer[j] = fabs((double) row[start + j]) * iw[start + j];           \\
+            for (j = 0; j + 4 <= length; j += 4) {                                   \\
+                for (int c = 0; c < 4; c++) {                                        \\
+                    double key = buffer[j + c];                                      \\
+                    double d = key - hi;                                             \\
+                    d = (d > 0 ? d : 0.0) * unit;                                    \\
+                    lv[c] += key >= hi ? vc[j + c] : 0.0;                            \\
+                    lp[c] += vc[j + c] * d;                                          \\
+                    lr[c] += vc[j + c] * d * d;                                      \\
+                }                                                                    \\
+            }                                                                        \\
+            for (; j < length; j++) {                                                \\
+                double key = buffer[j];                                              \\
+                double d = key - hi;                                                 \\
+                d = (d > 0 ? d : 0.0) * unit;                                        \\
+                lv[0] += key >= hi ? vc[j] : 0.0;                                    \\
+                lp[0] += vc[j] * d;                                                  \\
+                lr[0] += vc[j] * d * d;                                              \\
+            }                                                                        \\
+            for (j = 0; j < length; j++) {                                           \\
+                memcpy(&key_bits, &buffer[j], 8);                                    \\
+                if (key_bits - lo_bits - 1 < span) {                                 \\
+                    if (count < capacity) {                                          \\
+                        keys[count] = buffer[j];                                     \\
+                        vals[count] = vc[j];                                         \\
+                        groups[count] = group;                                       \\
+                    }                                                                \\
+                    count++;                                                         \\
+                }                                                                    \\
+            }                                                                        \\
+        }                                                                            \\
+        sums[0] = (lv[0] + lv[1]) + (lv[2] + lv[3]);                                 \\
+        sums[1] = (lp[0] + lp[1]) + (lp[2] + lp[3]);                                 \\
+        sums[2] = (lr[0] + lr[1]) + (lr[2] + lr[3]);                                 \\
+        return count;                                                                \\
+    }                                                                                \\
+    /* Entries with lo < key < hi (few: a branch predicted not taken) to the   */  \\
+    /* stream at count; returns the new count (counting beyond capacity).      */  \\
+    static Py_ssize_t skproj_band_##T(const T* __restrict row, Py_ssize_t n,         \\
+            const double* __restrict iw, Py_ssize_t iw_step,                         \\
+            const double* __restrict v, Py_ssize_t v_step, double lo, double hi,     \\
+            Py_ssize_t group, Py_ssize_t group_step, Py_ssize_t count,               \\
+            Py_ssize_t capacity, double* __restrict keys,                            \\
+            double* __restrict vals, Py_ssize_t* __restrict groups) {                \\
+        /* lo < key < hi in one unsigned comparison of the bit patterns        */  \\
+        /* (monotone for keys >= 0): two branches, one taken half the time,    */  \\
+        /* would be mispredicted.                                              */  \\
+        uint64_t lo_bits, hi_bits, key_bits, span;                                   \\
+        memcpy(&lo_bits, &lo, 8);                                                    \\
+        memcpy(&hi_bits, &hi, 8);                                                    \\
+        span = hi_bits > lo_bits ? hi_bits - lo_bits - 1 : 0;                        \\
+        for (Py_ssize_t k = 0; k < n; k++) {                                         \\
+            double key = fabs((double) row[k]) * iw[k * iw_step];                    \\
+            memcpy(&key_bits, &key, 8);                                              \\
+            if (key_bits - lo_bits - 1 < span) {                                     \\
+                if (count < capacity) {                                              \\
+                    keys[count] = key;                                               \\
+                    vals[count] = v[k * v_step];                                     \\
+                    groups[count] = group + k * group_step;                          \\
+                }                                                                    \\
+                count++;                                                             \\
+            }                                                                        \\
+        }                                                                            \\
+        return count;                                                                \\
+    }
+    SKPROJ_HOYER_PASSES(float)
+    SKPROJ_HOYER_PASSES(double)
+    """
+    bint skproj_tops_columns_float(const float* row, Py_ssize_t n, double iw, Py_ssize_t i,
+                                   double* top, Py_ssize_t* arg) noexcept nogil
+    bint skproj_tops_columns_double(const double* row, Py_ssize_t n, double iw, Py_ssize_t i,
+                                    double* top, Py_ssize_t* arg) noexcept nogil
+    void skproj_above_columns_float(const float* row, Py_ssize_t n, double iw, double vi,
+                                    double hi, const double* unit, double* sum_v,
+                                    double* sum_p, double* sum_r) noexcept nogil
+    void skproj_above_columns_double(const double* row, Py_ssize_t n, double iw, double vi,
+                                     double hi, const double* unit, double* sum_v,
+                                     double* sum_p, double* sum_r) noexcept nogil
+    Py_ssize_t skproj_row_float(const float* row, Py_ssize_t n, const double* iw,
+                                const double* v, double lo, double hi, double unit,
+                                Py_ssize_t group, double* sums, Py_ssize_t count,
+                                Py_ssize_t capacity, double* keys, double* vals,
+                                Py_ssize_t* groups) noexcept nogil
+    Py_ssize_t skproj_row_double(const double* row, Py_ssize_t n, const double* iw,
+                                 const double* v, double lo, double hi, double unit,
+                                 Py_ssize_t group, double* sums, Py_ssize_t count,
+                                 Py_ssize_t capacity, double* keys, double* vals,
+                                 Py_ssize_t* groups) noexcept nogil
+    Py_ssize_t skproj_band_float(const float* row, Py_ssize_t n, const double* iw,
+                                 Py_ssize_t iw_step, const double* v, Py_ssize_t v_step,
+                                 double lo, double hi, Py_ssize_t group,
+                                 Py_ssize_t group_step, Py_ssize_t count,
+                                 Py_ssize_t capacity, double* keys, double* vals,
+                                 Py_ssize_t* groups) noexcept nogil
+    Py_ssize_t skproj_band_double(const double* row, Py_ssize_t n, const double* iw,
+                                  Py_ssize_t iw_step, const double* v, Py_ssize_t v_step,
+                                  double lo, double hi, Py_ssize_t group,
+                                  Py_ssize_t group_step, Py_ssize_t count,
+                                  Py_ssize_t capacity, double* keys, double* vals,
+                                  Py_ssize_t* groups) noexcept nogil
+
+
 cdef enum:
     N_BINS = 32
-    # Tiles of column groups span about this many bytes of the matrix, so the
-    # second read of a tile (the histogram) comes from the L2 cache.
-    TILE_BYTES = 262144
     BRACKET_STEPS = 24
     MAX_ROOT_STEPS = 200
     # Refine the band (bin its entries again) while it holds more than
     # REFINE_FACTOR entries per group, at most MAX_LEVELS times.
     REFINE_FACTOR = 4
     MAX_LEVELS = 3
+    # The sample: whole groups, about SAMPLE_TARGET keys, column groups in
+    # blocks of SAMPLE_BLOCK neighbours (a cache line of a row-major matrix).
+    SAMPLE_TARGET = 65536
+    SAMPLE_BLOCK = 8
+    # Brackets moved before the whole range is taken, when the sample misled.
+    MAX_RETRIES = 3
+    # Matrices of at most SMALL_SIZE entries take the histogram method (no
+    # sample): tops and per-group histograms bracket t*, the band is gathered.
+    SMALL_SIZE = 524288
+    # Tiles of column groups span about this many bytes of the matrix, so the
+    # second read of a tile (the histogram) comes from the L2 cache.
+    TILE_BYTES = 262144
     N_COPIES = 4         # interleaved histograms of a contiguous group
     PREFETCH_ROWS = 8    # rows ahead in a column tile
 
 cdef double INSIDE_SLACK = 1e-12
 cdef double SAFE_SMALLEST = 1e-140
 cdef double SAFE_LARGEST = 1e140
+# Narrowest bracket from the sample, relative to the largest key.
+cdef double MIN_SPAN = 2e-3
+# Half-width of that bracket in spreads of the two half-samples' estimates.
+cdef double SPREAD_FACTOR = 3.0
 
 # Fields of a bin's (suffix) sums.
 cdef enum:
@@ -145,7 +341,7 @@ cdef struct Summaries:
     double* inv_width
     double* sums         # per group and bin: suffix sums centred at the bin's edge
     double* rho          # per group: rho at the N_BINS + 1 edges
-    double* scratch      # N_COPIES histograms of one group
+    double* scratch      # N_COPIES histograms of one group (histogram method)
 
 
 cdef struct Band:
@@ -186,6 +382,8 @@ cdef inline void _set_range(Summaries* s, Py_ssize_t g, double base, double uppe
     s.inv_width[g] = 1.0 / s.width[g] if s.width[g] > 0 else 0.0
 
 
+# ---------------------------------------------------------------- histograms
+
 cdef inline void _reset_range(Summaries* s, Band* band, Py_ssize_t g) noexcept nogil:
     """Level 0: the whole group, [0, top], nothing above."""
     _set_range(s, g, 0.0, s.top[g])
@@ -194,8 +392,6 @@ cdef inline void _reset_range(Summaries* s, Band* band, Py_ssize_t g) noexcept n
     band.above[g * N_SUMS + SUM_P] = 0.0
     band.above[g * N_SUMS + SUM_R] = 0.0
 
-
-# ---------------------------------------------------------------- summaries
 
 cdef inline void _prefetch_segment(const floating* row, Py_ssize_t g0, Py_ssize_t g1,
                                    Py_ssize_t step) noexcept nogil:
@@ -246,6 +442,8 @@ cdef bint _tile_tops(const floating[:, :] y, Layout* layout, const double* inv_w
     for g in range(g0, g1):
         nan_found |= s.top[g] == INFINITY
     return not nan_found
+
+
 
 
 cdef inline void _add_to_bin(double key, double v, double base, double inv_width,
@@ -363,6 +561,420 @@ cdef int _summarize(const floating[:, :] y, Layout* layout, const double* w,
             _suffix_sums(s, band, g)
         g0 = g1
     return STATUS_PROJECTED
+
+
+# ---------------------------------------------------------------- tops (read 1)
+
+cdef bint _tops(const floating[:, :] y, Layout* layout, const double* inv_w,
+                Summaries* s) noexcept nogil:
+    """Largest key of every group and its first position; False if y is not finite.
+
+    NaN shows up as a key unequal to itself, inf as an infinite top.  A
+    contiguous group is scanned in four lanes (independent maxima, merged
+    keeping the first position); column groups of a row-major matrix are
+    updated row by row, a loop over the groups that the compiler vectorizes.
+    """
+    cdef Py_ssize_t g, k, i, c, n = layout.size, step = layout.step_y
+    cdef Py_ssize_t end = n - n % 4, arg
+    cdef double key, top
+    cdef double lane_top[4]
+    cdef Py_ssize_t lane_arg[4]
+    cdef bint nan_found = False, better
+    cdef const floating* row
+    cdef double* tops = s.top
+    cdef Py_ssize_t* argtop = s.argtop
+    if layout.groups_are_rows:
+        for g in range(layout.n_groups):
+            row = &y[g, 0]
+            for c in range(4):
+                lane_top[c] = 0.0
+                lane_arg[c] = c
+            for k in range(0, end, 4):
+                for c in range(4):
+                    key = fabs(row[(k + c) * step]) * inv_w[k + c]
+                    nan_found |= key != key
+                    if key > lane_top[c]:
+                        lane_top[c] = key
+                        lane_arg[c] = k + c
+            top = 0.0
+            arg = 0
+            for c in range(4):
+                if lane_top[c] > top or (lane_top[c] == top and lane_arg[c] < arg):
+                    top = lane_top[c]
+                    arg = lane_arg[c]
+            for k in range(end, n):
+                key = fabs(row[k * step]) * inv_w[k]
+                nan_found |= key != key
+                if key > top:
+                    top = key
+                    arg = k
+            tops[g] = top
+            argtop[g] = arg
+    else:
+        for g in range(layout.n_groups):
+            tops[g] = 0.0
+            argtop[g] = 0
+        for i in range(layout.n_rows):
+            row = &y[i, 0]
+            if step == 1:
+                nan_found |= _tops_columns(row, layout.n_groups, inv_w[i], i, tops, argtop)
+                continue
+            for g in range(layout.n_groups):
+                key = fabs(row[g * step]) * inv_w[i]
+                nan_found |= key != key
+                better = key > tops[g]
+                tops[g] = key if better else tops[g]
+                argtop[g] = i if better else argtop[g]
+    for g in range(layout.n_groups):
+        nan_found |= tops[g] == INFINITY
+    return not nan_found
+
+
+# ---------------------------------------------------------------- sample estimate
+
+cdef struct Sample:
+    Py_ssize_t m          # sampled groups
+    Py_ssize_t block      # neighbouring groups per sampled block
+    Py_ssize_t* groups    # their indices, increasing
+    double* keys          # m x size: every key of each sampled group
+
+
+cdef Py_ssize_t _sample_size(Layout* layout, Py_ssize_t* block) noexcept nogil:
+    """Number of groups in the sample: about SAMPLE_TARGET keys, at least two
+    blocks, in whole blocks (a cache line of column groups) in an even number;
+    every group when that is half of them or more."""
+    cdef Py_ssize_t m = SAMPLE_TARGET // layout.size
+    block[0] = 1 if layout.groups_are_rows else SAMPLE_BLOCK
+    m = max((m + 2 * block[0] - 1) // (2 * block[0]), 1) * (2 * block[0])
+    if 2 * m >= layout.n_groups:
+        block[0] = 1
+        return layout.n_groups
+    return m
+
+
+cdef void _take_sample(const floating[:, :] y, Layout* layout, const double* inv_w,
+                       Sample* sm) noexcept nogil:
+    """Every key of some groups: one block of neighbouring groups drawn at random
+    in each of m / block equal strata of the groups (a fixed seed)."""
+    cdef Py_ssize_t m = sm.m, r = layout.n_groups, n = layout.size, n_blocks = m // sm.block
+    cdef Py_ssize_t j, c, k, i, low, high, first
+    cdef unsigned long long state = 0x9E3779B97F4A7C15ULL
+    cdef const floating* row
+    cdef double* keys
+    for j in range(n_blocks):
+        if m == r:
+            low = high = j
+        else:
+            low = j * r // n_blocks
+            high = (j + 1) * r // n_blocks - sm.block
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL
+        first = low + <Py_ssize_t> ((state >> 33) % <unsigned long long> (high - low + 1))
+        for c in range(sm.block):
+            sm.groups[j * sm.block + c] = first + c
+    if layout.groups_are_rows:
+        for j in range(m):
+            row = &y[sm.groups[j], 0]
+            keys = sm.keys + j * n
+            for k in range(n):
+                keys[k] = fabs(row[k * layout.step_y]) * inv_w[k]
+    else:
+        for i in range(n):
+            row = &y[i, 0]
+            for j in range(m):
+                sm.keys[j * n + i] = fabs(row[sm.groups[j] * layout.step_y]) * inv_w[i]
+
+
+cdef double _sample_g(Sample* sm, Summaries* s, Py_ssize_t n_groups, Py_ssize_t size,
+                      const double* v, double t, int half, double* slope) noexcept nogil:
+    r"""Estimate of g(t) from the sampled groups (half 0 or 1: the even or odd
+    blocks of them only; 2: all).
+
+    The groups whose top is at most t are 1-sparse: they count exactly.  The
+    others count as many times the mean :math:`\rho_g(t)` of the sampled ones
+    still active at t, each computed exactly.
+    """
+    cdef Py_ssize_t g, j, k, m = sm.m, block = sm.block, n_active = 0, n_sampled = 0
+    cdef double total = 0.0, sum_rho = 0.0, sum_slope = 0.0, unit, N, D2, V, d, rho
+    cdef const double* keys
+    for g in range(n_groups):
+        if t >= s.top[g]:
+            total += s.rho_one[g]
+        else:
+            n_active += 1
+    for j in range(m):
+        if half != 2 and (j // block) % 2 != half:
+            continue
+        g = sm.groups[j]
+        if t >= s.top[g]:
+            continue
+        unit = s.inv_top[g]
+        keys = sm.keys + j * size
+        N = D2 = V = 0.0
+        for k in range(size):
+            d = (keys[k] - t) * unit
+            if d > 0:
+                N += v[k] * d
+                D2 += v[k] * d * d
+                V += v[k]
+        rho = N / sqrt(D2)
+        n_sampled += 1
+        sum_rho += rho
+        sum_slope += (N * N - V * D2) / (D2 * sqrt(D2)) * unit
+    if n_sampled == 0:
+        # No sampled group is active: count the active ones as nearly 1-sparse.
+        slope[0] = 0.0
+        return total + n_active * s.rho_one[sm.groups[0]]
+    slope[0] = sum_slope * n_active / n_sampled
+    return total + sum_rho * n_active / n_sampled
+
+
+cdef double _sample_root(Sample* sm, Summaries* s, Py_ssize_t n_groups, Py_ssize_t size,
+                         const double* v, double target, double t_max) noexcept nogil:
+    """Root of the sample's estimate of g: Newton from 0, safeguarded by bisection
+    (to a relative 1e-6, far below the sampling error)."""
+    cdef double lo = 0.0, hi = t_max, t = 0.0, value, slope, step_size
+    cdef int step
+    value = _sample_g(sm, s, n_groups, size, v, t, 2, &slope)
+    if value <= target:
+        return 0.0
+    for step in range(MAX_ROOT_STEPS):
+        step_size = (value - target) / -slope if slope < 0 else hi - lo
+        t = t + step_size
+        if not (lo < t < hi):
+            t = 0.5 * (lo + hi)
+        value = _sample_g(sm, s, n_groups, size, v, t, 2, &slope)
+        if value > target:
+            lo = t
+        else:
+            hi = t
+        if hi - lo <= 1e-6 * hi or fabs(value - target) <= 1e-9 * target:
+            break
+    return t
+
+
+cdef void _estimate_bracket(Sample* sm, Summaries* s, Py_ssize_t n_groups, Py_ssize_t size,
+                            const double* v, double target, double t_max,
+                            double* lo, double* hi) noexcept nogil:
+    """A bracket [lo, hi] expected to hold t*, from the sample.
+
+    The estimate t of the whole sample, and t0, t1 of its two halves (one
+    Newton step from t each): the bracket spans SPREAD_FACTOR times their
+    spread on either side of t, at least MIN_SPAN of t_max.
+    """
+    cdef double t, t0, t1, slope, value, half_width
+    t = _sample_root(sm, s, n_groups, size, v, target, t_max)
+    if sm.m == n_groups:
+        t0 = t1 = t    # every group sampled: the estimate is exact
+    else:
+        value = _sample_g(sm, s, n_groups, size, v, t, 0, &slope)
+        t0 = t + (value - target) / -slope if slope < 0 else t
+        value = _sample_g(sm, s, n_groups, size, v, t, 1, &slope)
+        t1 = t + (value - target) / -slope if slope < 0 else t
+    half_width = SPREAD_FACTOR * fabs(t0 - t1) + MIN_SPAN * t_max
+    lo[0] = max(t - half_width, 0.0)
+    hi[0] = min(t + half_width, t_max)
+
+
+# ---------------------------------------------------------------- exact band (read 2)
+
+cdef struct Stream:
+    # The band entries in the order read: key, v, group.
+    Py_ssize_t count, capacity
+    double* keys
+    double* vals
+    Py_ssize_t* groups
+
+
+cdef inline bint _tops_columns(const floating* row, Py_ssize_t n, double iw, Py_ssize_t i,
+                               double* top, Py_ssize_t* arg) noexcept nogil:
+    if floating is float:
+        return skproj_tops_columns_float(row, n, iw, i, top, arg)
+    else:
+        return skproj_tops_columns_double(row, n, iw, i, top, arg)
+
+
+cdef inline void _above_columns(const floating* row, Py_ssize_t n, double iw, double vi,
+                                double hi, const double* unit, double* sum_v, double* sum_p,
+                                double* sum_r) noexcept nogil:
+    if floating is float:
+        skproj_above_columns_float(row, n, iw, vi, hi, unit, sum_v, sum_p, sum_r)
+    else:
+        skproj_above_columns_double(row, n, iw, vi, hi, unit, sum_v, sum_p, sum_r)
+
+
+cdef inline Py_ssize_t _row(const floating* row, Py_ssize_t n, const double* iw,
+                           const double* v, double lo, double hi, double unit, Py_ssize_t g,
+                           double* sums, Stream* st) noexcept nogil:
+    if floating is float:
+        return skproj_row_float(row, n, iw, v, lo, hi, unit, g, sums, st.count, st.capacity,
+                                st.keys, st.vals, st.groups)
+    else:
+        return skproj_row_double(row, n, iw, v, lo, hi, unit, g, sums, st.count, st.capacity,
+                                 st.keys, st.vals, st.groups)
+
+
+cdef inline Py_ssize_t _band(const floating* row, Py_ssize_t n, const double* iw,
+                             Py_ssize_t iw_step, const double* v, Py_ssize_t v_step,
+                             double lo, double hi, Py_ssize_t group, Py_ssize_t group_step,
+                             Stream* st) noexcept nogil:
+    if floating is float:
+        return skproj_band_float(row, n, iw, iw_step, v, v_step, lo, hi, group, group_step,
+                                 st.count, st.capacity, st.keys, st.vals, st.groups)
+    else:
+        return skproj_band_double(row, n, iw, iw_step, v, v_step, lo, hi, group, group_step,
+                                  st.count, st.capacity, st.keys, st.vals, st.groups)
+
+
+cdef inline void _push(Stream* st, double key, double v, Py_ssize_t g) noexcept nogil:
+    if st.count < st.capacity:
+        st.keys[st.count] = key
+        st.vals[st.count] = v
+        st.groups[st.count] = g
+    st.count += 1
+
+
+cdef inline void _add_above(double key, double v, double lo, double hi, double unit,
+                            double* sum_v, double* sum_p, double* sum_r, Stream* st,
+                            Py_ssize_t g) noexcept nogil:
+    """Sum an entry at or above hi (branch-free: half the entries may be above
+    hi, a branch would be mispredicted); push one in (lo, hi) (rare)."""
+    cdef bint above = key >= hi
+    cdef double d = (key - hi) * unit if above else 0.0
+    sum_v[0] += v if above else 0.0
+    sum_p[0] += v * d
+    sum_r[0] += v * d * d
+    if lo < key < hi:
+        _push(st, key, v, g)
+
+
+cdef void _read_band(const floating[:, :] y, Layout* layout, const double* inv_w,
+                     const double* v, Summaries* s, double lo, double hi, Stream* st,
+                     double* above_v, double* above_p, double* above_r) noexcept nogil:
+    """One read: the entries with keys in (lo, hi) go to the stream; those at or
+    above hi are summed (v, v d, v d^2 with d = (key - hi) / top: positive
+    terms, no cancellation).  Keys at or below lo are inactive on [lo, hi]."""
+    cdef Py_ssize_t g, k, i, c, n = layout.size, step = layout.step_y, end = n - n % 4
+    cdef double key, d, vi, unit
+    cdef double lane_v[4]
+    cdef double lane_p[4]
+    cdef double lane_r[4]
+    cdef const floating* row
+    cdef double sums[3]
+    st.count = 0
+    if layout.groups_are_rows and step == 1:
+        for g in range(layout.n_groups):
+            row = &y[g, 0]
+            st.count = _row(row, n, inv_w, v, lo, hi, s.inv_top[g], g, sums, st)
+            above_v[g] = sums[0]
+            above_p[g] = sums[1]
+            above_r[g] = sums[2]
+        return
+    if not layout.groups_are_rows and step == 1:
+        for g in range(layout.n_groups):
+            above_v[g] = above_p[g] = above_r[g] = 0.0
+        for i in range(layout.n_rows):
+            row = &y[i, 0]
+            _above_columns(row, layout.n_groups, inv_w[i], v[i], hi, s.inv_top, above_v,
+                           above_p, above_r)
+            st.count = _band(row, layout.n_groups, &inv_w[i], 0, &v[i], 0, lo, hi, 0, 1, st)
+        return
+    if layout.groups_are_rows:
+        for g in range(layout.n_groups):
+            row = &y[g, 0]
+            unit = s.inv_top[g]
+            for c in range(4):
+                lane_v[c] = lane_p[c] = lane_r[c] = 0.0
+            # Four lanes: independent chains of additions.
+            for k in range(0, end, 4):
+                for c in range(4):
+                    _add_above(fabs(row[(k + c) * step]) * inv_w[k + c], v[k + c], lo, hi,
+                               unit, &lane_v[c], &lane_p[c], &lane_r[c], st, g)
+            for k in range(end, n):
+                _add_above(fabs(row[k * step]) * inv_w[k], v[k], lo, hi, unit,
+                           &lane_v[0], &lane_p[0], &lane_r[0], st, g)
+            above_v[g] = (lane_v[0] + lane_v[1]) + (lane_v[2] + lane_v[3])
+            above_p[g] = (lane_p[0] + lane_p[1]) + (lane_p[2] + lane_p[3])
+            above_r[g] = (lane_r[0] + lane_r[1]) + (lane_r[2] + lane_r[3])
+        return
+    for g in range(layout.n_groups):
+        above_v[g] = above_p[g] = above_r[g] = 0.0
+    for i in range(layout.n_rows):
+        row = &y[i, 0]
+        vi = v[i]
+        # Branch-free, so that the loop over the groups vectorizes.
+        for g in range(layout.n_groups):
+            key = fabs(row[g * step]) * inv_w[i]
+            d = (key - hi) * s.inv_top[g] if key >= hi else 0.0
+            above_v[g] += vi if key >= hi else 0.0
+            above_p[g] += vi * d
+            above_r[g] += vi * d * d
+        for g in range(layout.n_groups):
+            key = fabs(row[g * step]) * inv_w[i]
+            if lo < key < hi:
+                _push(st, key, vi, g)
+
+
+cdef int _band_from_stream(Stream* st, Band* band, Py_ssize_t n_groups) noexcept nogil:
+    """Sort the stream's entries by group (counting sort) into the band."""
+    cdef Py_ssize_t g, e, total = 0, count
+    cdef Py_ssize_t* cursor
+    free(band.keys)
+    free(band.vals)
+    band.keys = <double*> malloc(max(st.count, 1) * sizeof(double))
+    band.vals = <double*> malloc(max(st.count, 1) * sizeof(double))
+    cursor = <Py_ssize_t*> calloc(n_groups + 1, sizeof(Py_ssize_t))
+    if band.keys == NULL or band.vals == NULL or cursor == NULL:
+        free(cursor)
+        return STATUS_NOMEMORY
+    for e in range(st.count):
+        cursor[st.groups[e]] += 1
+    for g in range(n_groups):
+        count = cursor[g]
+        band.start[g] = cursor[g] = total
+        total += count
+    band.start[n_groups] = total
+    for e in range(st.count):
+        g = st.groups[e]
+        band.keys[cursor[g]] = st.keys[e]
+        band.vals[cursor[g]] = st.vals[e]
+        cursor[g] += 1
+    free(cursor)
+    return STATUS_PROJECTED
+
+
+cdef int _exact_band(const floating[:, :] y, Layout* layout, const double* inv_w,
+                     const double* v, Summaries* s, Band* band, Stream* st,
+                     double* above_sums) noexcept nogil:
+    """The exact model of g on [band.lo, band.hi] (one read of y, two if the
+    stream was too short), and every group's range for the refinement."""
+    cdef Py_ssize_t g, n_groups = layout.n_groups
+    cdef double* above_v = above_sums
+    cdef double* above_p = above_sums + n_groups
+    cdef double* above_r = above_sums + 2 * n_groups
+    _read_band(y, layout, inv_w, v, s, band.lo, band.hi, st, above_v, above_p, above_r)
+    if st.count > st.capacity:
+        free(st.keys)
+        free(st.vals)
+        free(st.groups)
+        st.capacity = st.count
+        st.keys = <double*> malloc(st.capacity * sizeof(double))
+        st.vals = <double*> malloc(st.capacity * sizeof(double))
+        st.groups = <Py_ssize_t*> malloc(st.capacity * sizeof(Py_ssize_t))
+        if st.keys == NULL or st.vals == NULL or st.groups == NULL:
+            return STATUS_NOMEMORY
+        _read_band(y, layout, inv_w, v, s, band.lo, band.hi, st, above_v, above_p, above_r)
+    for g in range(n_groups):
+        # The sums above are centred at hi; a group with nothing above ends at
+        # its top (a centre far above a small group's top would overflow).
+        band.center[g] = min(band.hi, s.top[g])
+        band.above[g * N_SUMS + SUM_V] = above_v[g]
+        band.above[g * N_SUMS + SUM_P] = above_p[g]
+        band.above[g * N_SUMS + SUM_R] = above_r[g]
+        if s.top[g] > band.lo:
+            _set_range(s, g, band.lo, band.center[g])
+        else:
+            s.inv_width[g] = 0.0
+    return _band_from_stream(st, band, n_groups)
 
 
 # ---------------------------------------------------------------- bracket
@@ -514,7 +1126,8 @@ cdef int _gather(const floating[:, :] y, Layout* layout, const double* inv_w,
                  const double* v, double v_min, Summaries* s, Band* band,
                  bint whole_groups) noexcept nogil:
     """One read pass copies every group's band entries (key and v), then the
-    bins become the groups' ranges.
+    bins become the groups' ranges.  Keys at or below the bracket's lower end
+    are left out: they are inactive on it (the zeros of a sparse matrix).
 
     Branch-free: every entry is written at its group's cursor, which advances
     only for band entries (each group has a spare slot for the last write).
@@ -524,7 +1137,7 @@ cdef int _gather(const floating[:, :] y, Layout* layout, const double* inv_w,
     cdef GatherState* group
     cdef Py_ssize_t* ends = <Py_ssize_t*> malloc(n_groups * sizeof(Py_ssize_t))
     cdef const floating* row
-    cdef double key
+    cdef double key, lo = band.lo
     cdef int status = STATUS_NOMEMORY
     if state != NULL and ends != NULL:
         status = _allocate_entries(s, layout, band, v_min, whole_groups)
@@ -554,8 +1167,8 @@ cdef int _gather(const floating[:, :] y, Layout* layout, const double* inv_w,
                 key = fabs(row[k * layout.step_y]) * inv_w[k]
                 band.keys[group.cursor] = key
                 band.vals[group.cursor] = v[k]
-                group.cursor += <size_t> (_bin(key, group.base, group.inv_width)
-                                          - group.first) <= <size_t> group.span
+                group.cursor += (<size_t> (_bin(key, group.base, group.inv_width)
+                                           - group.first) <= <size_t> group.span) & (key > lo)
     else:
         for i in range(layout.n_rows):
             row = &y[i, 0]
@@ -564,8 +1177,8 @@ cdef int _gather(const floating[:, :] y, Layout* layout, const double* inv_w,
                 key = fabs(row[g * layout.step_y]) * inv_w[i]
                 band.keys[group.cursor] = key
                 band.vals[group.cursor] = v[i]
-                group.cursor += <size_t> (_bin(key, group.base, group.inv_width)
-                                          - group.first) <= <size_t> group.span
+                group.cursor += (<size_t> (_bin(key, group.base, group.inv_width)
+                                           - group.first) <= <size_t> group.span) & (key > lo)
     for g in range(n_groups):
         if state[g].inv_width == 0:
             _narrow_range(s, band, g, 1, 0)
@@ -611,7 +1224,7 @@ cdef void _refine(Summaries* s, Band* band, Py_ssize_t n_groups, double target) 
         if _band_bins(s, g, band.lo, band.hi, &first, &last):
             for e in range(band.start[g], band.start[g + 1]):
                 b = _bin(band.keys[e], s.base[g], s.inv_width[g])
-                if first <= b <= last:
+                if first <= b <= last and band.keys[e] > band.lo:
                     band.keys[ends[g]] = band.keys[e]
                     band.vals[ends[g]] = band.vals[e]
                     ends[g] += 1
@@ -778,10 +1391,96 @@ cdef void _write_result(const floating[:, :] y, floating[:, :] x, Layout* layout
 
 # ---------------------------------------------------------------- driver
 
+cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* inv_w,
+                        const double* v, Summaries* s, Band* band,
+                        Sample* sm, Stream* st, double* above_sums, double target,
+                        double t_max, double* t) noexcept nogil:
+    """t* (-2 when y meets the target): sample, bracket, exact band, refine, root."""
+    cdef Py_ssize_t n_groups = layout.n_groups, j, level, retry, in_band = 0
+    cdef double slope, lo, hi, width, g_lo, g_hi
+    cdef int status
+    _take_sample(y, layout, inv_w, sm)
+    _estimate_bracket(sm, s, n_groups, layout.size, v, target, t_max, &lo, &hi)
+    # Room for the band: its sampled share, with a margin (read again if short).
+    for j in range(sm.m * layout.size):
+        in_band += lo < sm.keys[j] < hi
+    st.capacity = 2 * in_band * (n_groups // sm.m + 1) + n_groups + 1024
+    st.keys = <double*> malloc(st.capacity * sizeof(double))
+    st.vals = <double*> malloc(st.capacity * sizeof(double))
+    st.groups = <Py_ssize_t*> malloc(st.capacity * sizeof(Py_ssize_t))
+    if st.keys == NULL or st.vals == NULL or st.groups == NULL:
+        return STATUS_NOMEMORY
+    for retry in range(MAX_RETRIES + 2):
+        band.lo = lo
+        band.hi = hi
+        status = _exact_band(y, layout, inv_w, v, s, band, st, above_sums)
+        if status != STATUS_PROJECTED:
+            return status
+        g_lo = _exact_g(s, band, n_groups, lo, &slope, NULL)
+        if lo == 0 and g_lo <= target * (1 + INSIDE_SLACK):
+            # Within rounding of the target counts as meeting it, so that the
+            # projection is idempotent despite rounding.
+            t[0] = -2.0
+            return STATUS_INSIDE
+        g_hi = _exact_g(s, band, n_groups, hi, &slope, NULL)
+        if g_lo > target >= g_hi:
+            break
+        # The sample misled the bracket (not seen on random matrices): move it
+        # to t*'s side, eight times as wide, to the whole range at last.
+        width = max(8 * (hi - lo), MIN_SPAN * t_max)
+        if g_lo <= target:
+            hi = lo
+            lo = max(lo - width, 0.0) if retry < MAX_RETRIES else 0.0
+        else:
+            lo = hi
+            hi = min(hi + width, t_max) if retry < MAX_RETRIES else t_max
+    for level in range(MAX_LEVELS):
+        if band.start[n_groups] <= REFINE_FACTOR * n_groups:
+            break
+        _refine(s, band, n_groups, target)
+    if (_exact_g(s, band, n_groups, band.lo, &slope, NULL) <= target
+            or _exact_g(s, band, n_groups, band.hi, &slope, NULL) > target):
+        # The rounded bounds of the refinement misled it: the unrefined band.
+        band.lo = lo
+        band.hi = hi
+        status = _exact_band(y, layout, inv_w, v, s, band, st, above_sums)
+        if status != STATUS_PROJECTED:
+            return status
+    t[0] = _root(s, band, n_groups, target)
+    return STATUS_PROJECTED if t[0] >= 0 else STATUS_NOMEMORY
+
+
 cdef int _solve(const floating[:, :] y, Layout* layout, const double* inv_w,
-                const double* v, double v_min, Summaries* s, Band* band, double target,
+                const double* v, Summaries* s, Band* band, double target,
                 double t_max, double* t) noexcept nogil:
-    """t* from the summaries: bracket, gather, refine, check, root."""
+    """Allocate the sample and the stream for _solve_sampled."""
+    cdef Py_ssize_t n_groups = layout.n_groups, block
+    cdef int status = STATUS_NOMEMORY
+    cdef Sample sm
+    cdef Stream st
+    cdef double* above_sums = <double*> malloc(3 * n_groups * sizeof(double))
+    sm.m = _sample_size(layout, &block)
+    sm.block = block
+    sm.groups = <Py_ssize_t*> malloc(sm.m * sizeof(Py_ssize_t))
+    sm.keys = <double*> malloc(sm.m * layout.size * sizeof(double))
+    st.keys = st.vals = NULL
+    st.groups = NULL
+    if above_sums != NULL and sm.groups != NULL and sm.keys != NULL:
+        status = _solve_sampled(y, layout, inv_w, v, s, band, &sm, &st,
+                                above_sums, target, t_max, t)
+    free(above_sums)
+    free(sm.groups)
+    free(sm.keys)
+    free(st.keys)
+    free(st.vals)
+    free(st.groups)
+    return status
+
+
+cdef int _solve_histograms(const floating[:, :] y, Layout* layout, const double* inv_w,
+                           const double* v, double v_min, Summaries* s, Band* band,
+                           double target, double t_max, double* t) noexcept nogil:
+    """t* by the histogram method: bracket, gather, refine, check, root."""
     cdef Py_ssize_t n_groups = layout.n_groups, g, level
     cdef double slope
     cdef int status
@@ -817,7 +1516,8 @@ cdef int _copy_inside(const floating[:, :] y, floating[:, :] x, double* t_out) n
 
 cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
                   const double* w, double sparsity, Summaries* s, Band* band,
-                  double* work, double* t_out, bint* reached) noexcept nogil:
+                  double* work, double* t_out, bint* reached, bint sampled) noexcept nogil:
+    """Project by the sampled method or by the histograms (see the module's notes)."""
     cdef Py_ssize_t g, k, n_groups = layout.n_groups, size = layout.size
     cdef double w_min = w[0], w_norm = 0.0, target, g_zero = 0.0, g_min = 0.0
     cdef double t_max = 0.0, t = 0.0, slope
@@ -835,29 +1535,43 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
     # sum of rho <= target  <=>  average sparsity >= sparsity (exact at s = 1).
     target = n_groups * (w_min + (1.0 - sparsity) * (w_norm - w_min))
     reached[0] = True
-    status = _summarize(y, layout, w, inv_w, v, w_min, s, band)
-    if status != STATUS_PROJECTED:
-        return status
+    if sampled:
+        if not _tops(y, layout, inv_w, s):
+            return STATUS_NONFINITE
+        for g in range(n_groups):
+            s.inv_top[g] = 1.0 / s.top[g] if s.top[g] > 0 else 0.0
+            s.rho_one[g] = w[s.argtop[g]] if s.top[g] > 0 else w_min
+    else:
+        status = _summarize(y, layout, w, inv_w, v, w_min, s, band)
+        if status != STATUS_PROJECTED:
+            return status
     for g in range(n_groups):
-        g_zero += s.rho[g * (N_BINS + 1)]
         g_min += s.rho_one[g]
         t_max = max(t_max, s.top[g])
     if not (SAFE_SMALLEST < t_max * w_min < SAFE_LARGEST / sqrt(<double> size)):
         # Squares of the entries would overflow or underflow (or all are zero,
         # handled by the caller's rescaling as well): the caller rescales y.
         return STATUS_NONFINITE if t_max > 0 else _copy_inside(y, x, t_out)
-    # A matrix within rounding of the target counts as meeting it, so that the
-    # projection is idempotent despite rounding.
-    if g_zero <= target * (1 + INSIDE_SLACK):
-        copy_matrix(y, x)
-        t_out[0] = 0.0
-        return STATUS_INSIDE
+    if not sampled:
+        # The histograms give g(0): a matrix within rounding of the target
+        # counts as meeting it, so that the projection is idempotent despite
+        # rounding (the sampled method checks this on its band).
+        for g in range(n_groups):
+            g_zero += s.rho[g * (N_BINS + 1)]
+        if g_zero <= target * (1 + INSIDE_SLACK):
+            return _copy_inside(y, x, t_out)
     if g_min > target:
         # Only with weights: even with every group 1-sparse the target is missed.
         reached[0] = False
         t = t_max
     else:
-        status = _solve(y, layout, inv_w, v, w_min * w_min, s, band, target, t_max, &t)
+        if sampled:
+            status = _solve(y, layout, inv_w, v, s, band, target, t_max, &t)
+        else:
+            status = _solve_histograms(y, layout, inv_w, v, w_min * w_min, s, band, target,
+                                       t_max, &t)
+        if status == STATUS_INSIDE:
+            return _copy_inside(y, x, t_out)
         if status != STATUS_PROJECTED:
             return status
     _exact_g(s, band, n_groups, t, &slope, scales)
@@ -912,7 +1626,7 @@ def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
                 and band.start != NULL
                 and band.above != NULL and band.center != NULL):
             status = _project(y, x, &layout, &weights[0], sparsity, &s, &band, work,
-                              &t, &reached)
+                              &t, &reached, n_groups * layout.size > SMALL_SIZE)
         free(work)
         free(s.top)
         free(s.inv_top)
