@@ -305,17 +305,18 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
     return bracket
 
 
-cdef struct Scan:
-    double total           # sum of the values: NaN or inf show here
-    double minimum
-    double count_high      # values >= bracket.high, their number and sum
-    double sum_high
-    Py_ssize_t n_gathered  # values in [low, high) gathered in the buffer,
-    bint overflow          # unless they did not fit
+# The scan's results are a ``skp_scan`` (declared in _l1.pxd): the total of
+# the values (NaN or inf show there), their minimum, the number and sum of the
+# values >= bracket.high, and the values in [low, high) gathered in a buffer
+# (``n_gathered`` of them, unless they did not fit: ``overflow``).
+
+# Whether the AVX2 loops of _l1_simd.h run (the CPU has AVX2; tests may turn
+# them off with ``_set_testing`` to exercise the Cython loops).
+cdef bint _simd = skp_have_avx2()
 
 
 cdef inline void _scan_block(const floating* row, Py_ssize_t n, Py_ssize_t step,
-                             Bracket bracket, bint magnitudes, Scan* scan,
+                             Bracket bracket, bint magnitudes, skp_scan* scan,
                              floating* buffer, Py_ssize_t capacity) noexcept nogil:
     """Add one block of values to ``scan`` and gather those inside the bracket.
 
@@ -374,9 +375,9 @@ cdef inline void _scan_block(const floating* row, Py_ssize_t n, Py_ssize_t step,
     scan.n_gathered = k
 
 
-cdef void _scan(const floating[:, :] y, Bracket bracket, bint magnitudes, Scan* scan,
+cdef void _scan(const floating[:, :] y, Bracket bracket, bint magnitudes, skp_scan* scan,
                 floating* buffer, Py_ssize_t capacity) noexcept nogil:
-    """One read pass over ``y``: see ``Scan``."""
+    """One read pass over ``y``: see ``skp_scan``."""
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, j, width
     cdef Py_ssize_t step = y.strides[1] // sizeof(floating)
     scan.total = scan.sum_high = scan.count_high = 0.0
@@ -384,6 +385,14 @@ cdef void _scan(const floating[:, :] y, Bracket bracket, bint magnitudes, Scan* 
     scan.n_gathered = 0
     scan.overflow = False
     for i in range(n_rows):
+        if step == 1 and _simd:
+            if floating is float:
+                skp_scan_f32(&y[i, 0], n_cols, bracket.low, bracket.high, magnitudes, scan,
+                             buffer, capacity)
+            else:
+                skp_scan_f64(&y[i, 0], n_cols, bracket.low, bracket.high, magnitudes, scan,
+                             buffer, capacity)
+            continue
         j = 0
         while j < n_cols:
             width = min(<Py_ssize_t> SCAN_BLOCK, n_cols - j)
@@ -395,50 +404,67 @@ cdef void _scan(const floating[:, :] y, Bracket bracket, bint magnitudes, Scan* 
             j += width
 
 
-cdef double _michelot_above(floating* values, Py_ssize_t n, double fixed_count,
-                            double fixed_sum, double radius,
-                            double* support) noexcept nogil:
+cdef Py_ssize_t keep_above(const floating* src, Py_ssize_t n, Py_ssize_t step, double rho,
+                           bint magnitudes, floating* dst, double* total) noexcept nogil:
+    """Compact the values of ``src`` (``|src|`` with ``magnitudes``) above ``rho`` into ``dst``.
+
+    Returns how many were kept, in order, and their sum in ``total``.  ``dst``
+    holds ``n`` values and may be ``src`` itself (``step`` 1): every write
+    lands at or before the value being read.  One Michelot pass, and the
+    gather of a group's magnitudes above a floor.
+    """
+    cdef Py_ssize_t i, kept = 0
+    cdef double sum0 = 0.0, sum1 = 0.0, first, second
+    cdef bint keep_first, keep_second
+    if _simd:
+        if floating is float:
+            return skp_keep_above_f32(src, n, step, rho, magnitudes, dst, total)
+        else:
+            return skp_keep_above_f64(src, n, step, rho, magnitudes, dst, total)
+    for i in range(0, n - 1, 2):
+        first = _as_value(src[i * step], magnitudes)
+        second = _as_value(src[(i + 1) * step], magnitudes)
+        keep_first = first > rho
+        keep_second = second > rho
+        dst[kept] = <floating> first
+        kept += keep_first
+        dst[kept] = <floating> second
+        kept += keep_second
+        # Multiplying by the flag keeps the compiler from branching.
+        sum0 += first * keep_first
+        sum1 += second * keep_second
+    if n % 2:
+        first = _as_value(src[(n - 1) * step], magnitudes)
+        keep_first = first > rho
+        dst[kept] = <floating> first
+        kept += keep_first
+        sum0 += first * keep_first
+    total[0] = sum0 + sum1
+    return kept
+
+
+cdef double michelot_above(floating* values, Py_ssize_t n, double fixed_count,
+                           double fixed_sum, double radius, double* support) noexcept nogil:
     """Michelot's threshold of ``values[0:n]`` and ``fixed_count`` values (sum ``fixed_sum``).
 
     The fixed values are known to lie above the threshold; the others are
     compacted in place, dropping those at or below each iterate ``rho``
     (which rises to tau).  ``support`` receives the size of the support.
     """
-    cdef Py_ssize_t i, kept
-    cdef double rho, total = sum_terms(values, n, 1, TERM_VALUE), sum0, sum1, first, second
-    cdef bint keep_first, keep_second
+    cdef Py_ssize_t kept
+    cdef double rho, total = sum_terms(values, n, 1, TERM_VALUE), kept_total
     while True:
         support[0] = n + fixed_count
         rho = (total + fixed_sum - radius) / support[0]
-        kept = 0
-        sum0 = 0.0
-        sum1 = 0.0
-        for i in range(0, n - 1, 2):
-            first = values[i]
-            second = values[i + 1]
-            keep_first = first > rho
-            keep_second = second > rho
-            values[kept] = <floating> first
-            kept += keep_first
-            values[kept] = <floating> second
-            kept += keep_second
-            # Multiplying by the flag keeps the compiler from branching.
-            sum0 += first * keep_first
-            sum1 += second * keep_second
-        if n % 2:
-            first = values[n - 1]
-            keep_first = first > rho
-            values[kept] = <floating> first
-            kept += keep_first
-            sum0 += first * keep_first
+        kept = keep_above(values, n, 1, rho, False, values, &kept_total)
         if kept == n:   # stable: tau from the support's sum, summed afresh
-            return (sum0 + sum1 + fixed_sum - radius) / support[0]
+            return (kept_total + fixed_sum - radius) / support[0]
         if kept + fixed_count == 0:
             # A radius below the rounding of the largest value: tau is rho.
             support[0] = 1
             return rho
         n = kept
-        total = sum0 + sum1
+        total = kept_total
 
 
 cdef inline void _count_sum_above(const floating* values, Py_ssize_t n, Py_ssize_t step,
@@ -493,7 +519,7 @@ cdef double _newton_threshold(const floating[:, :] y, double rho, double radius,
                     if value > rho:
                         buffer[gathered] = <floating> value
                         gathered += 1
-            return _michelot_above(buffer, gathered, 0.0, 0.0, radius, support)
+            return michelot_above(buffer, gathered, 0.0, 0.0, radius, support)
         previous = count
         value = (total - radius) / count
         if value <= rho:
@@ -515,7 +541,7 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
     cdef double* sample = <double*> PyMem_RawMalloc(2 * size * sizeof(double))
     cdef floating* buffer = <floating*> PyMem_RawMalloc(capacity * sizeof(floating))
     cdef Bracket bracket
-    cdef Scan scan
+    cdef skp_scan scan
     cdef Py_ssize_t i
     cdef double at_low, at_high
     cdef int status = STATUS_PROJECTED
@@ -539,7 +565,7 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
               else scan.minimum >= 0 and scan.total == radius):
             status = STATUS_INSIDE
         elif not scan.overflow and at_low >= radius and at_high <= radius:
-            tau[0] = _michelot_above(buffer, scan.n_gathered, scan.count_high,
+            tau[0] = michelot_above(buffer, scan.n_gathered, scan.count_high,
                                      scan.sum_high, radius, support)
         else:
             tau[0] = _newton_threshold(y, (scan.total - radius) / n, radius, magnitudes,
@@ -549,11 +575,22 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
     return status
 
 
-cdef inline void _shrink_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
-                             floating* dst, Py_ssize_t step_x, double tau) noexcept nogil:
+cdef void shrink_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
+                     floating* dst, Py_ssize_t step_x, double tau) noexcept nogil:
+    """``dst = sign(src) * max(|src| - tau, 0)`` along one row (steps in elements)."""
     cdef Py_ssize_t j
-    for j in range(n):
-        dst[j * step_x] = shrink(src[j * step_y], tau)
+    if step_y == 1 and step_x == 1:
+        if _simd:
+            if floating is float:
+                skp_shrink_f32(src, dst, n, tau, True)
+            else:
+                skp_shrink_f64(src, dst, n, tau, True)
+        else:
+            for j in range(n):
+                dst[j] = shrink(src[j], tau)
+    else:
+        for j in range(n):
+            dst[j * step_x] = shrink(src[j * step_y], tau)
 
 
 cdef inline void _shrink_row_sparse(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
@@ -575,26 +612,36 @@ cdef inline void _shrink_row_sparse(const floating* src, Py_ssize_t n, Py_ssize_
 
 cdef void _write_shrunk(const floating[:, :] y, floating[:, :] x, double tau,
                         double support) noexcept nogil:
-    """``x = sign(y) * max(|y| - tau, 0)``; a sparse result after one memset."""
+    """``x = sign(y) * max(|y| - tau, 0)``; a sparse result after one memset.
+
+    The memset and the sparse writes move as many bytes as the dense write
+    (y is read either way); they only spare the scalar loops a soft threshold
+    per value, so the AVX2 loop always writes densely.
+    """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i
     cdef Py_ssize_t step_y = y.strides[1] // sizeof(floating)
     cdef Py_ssize_t step_x = x.strides[1] // sizeof(floating)
-    cdef bint sparse = (support * SPARSE_WRITE_DIVISOR < <double> n_rows * n_cols
+    cdef bint sparse = (not (_simd and step_y == 1 and step_x == 1)
+                        and support * SPARSE_WRITE_DIVISOR < <double> n_rows * n_cols
                         and <const void*> &x[0, 0] != <const void*> &y[0, 0]
                         and zero_if_contiguous(x))
     for i in range(n_rows):
         if sparse:
             _shrink_row_sparse(&y[i, 0], n_cols, step_y, &x[i, 0], tau)
-        elif step_y == 1 and step_x == 1:
-            _shrink_row(&y[i, 0], n_cols, 1, &x[i, 0], 1, tau)
         else:
-            _shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau)
+            shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau)
 
 
 cdef inline void _subtract_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
                                floating* dst, Py_ssize_t step_x, double tau) noexcept nogil:
     cdef Py_ssize_t j
     cdef double value
+    if step_y == 1 and step_x == 1 and _simd:
+        if floating is float:
+            skp_shrink_f32(src, dst, n, tau, False)
+        else:
+            skp_shrink_f64(src, dst, n, tau, False)
+        return
     for j in range(n):
         value = src[j * step_y] - tau
         dst[j * step_x] = <floating> (value if value > 0 else 0.0)
@@ -639,7 +686,9 @@ def simplex(const floating[:, :] y, floating[:, :] x, double radius):
     return status, tau
 
 
-def _set_testing(bint force_fallback=False):
-    """Testing hook: make the sampled bracket miss, to exercise the Newton passes."""
-    global _force_fallback
+def _set_testing(bint force_fallback=False, bint simd=True):
+    """Testing hook: make the sampled bracket miss, to exercise the Newton passes;
+    ``simd=False`` runs the Cython loops where the AVX2 loops would run."""
+    global _force_fallback, _simd
     _force_fallback = force_fallback
+    _simd = simd and skp_have_avx2()
