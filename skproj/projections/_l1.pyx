@@ -453,6 +453,9 @@ cdef double michelot_above(floating* values, Py_ssize_t n, double fixed_count,
     """
     cdef Py_ssize_t kept
     cdef double rho, total = sum_terms(values, n, 1, TERM_VALUE), kept_total
+    if n + fixed_count == 0:
+        support[0] = 0
+        return 0.0
     while True:
         support[0] = n + fixed_count
         rho = (total + fixed_sum - radius) / support[0]

@@ -289,12 +289,28 @@ SKP_AVX2 static inline ptrdiff_t skp_keep_above_f32(const float* src, ptrdiff_t 
             _mm256_storeu_ps(dst + k, _mm256_permutevar8x32_ps(v, order));
             k += _mm_popcnt_u32((unsigned) mask);
         }
+    } else if (step > 0 && step <= INT32_MAX / 8) {
+        /* a column: eight strided values per hardware gather */
+        const __m256i lanes = _mm256_mullo_epi32(_mm256_set1_epi32((int32_t) step),
+                                                 _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        for (; j + 8 <= n; j += 8) {
+            __m256 v = _mm256_andnot_ps(sign, _mm256_i32gather_ps(src + j * step, lanes, 4));
+            __m256 keep = _mm256_cmp_ps(v, rho_v, _CMP_GT_OQ);
+            __m256 kept = _mm256_and_ps(v, keep);
+            int mask = _mm256_movemask_ps(keep);
+            __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack8[mask]);
+            sum0 = _mm256_add_pd(sum0, skp_low_pd(kept));
+            sum1 = _mm256_add_pd(sum1, skp_high_pd(kept));
+            _mm256_storeu_ps(dst + k, _mm256_permutevar8x32_ps(v, order));
+            k += _mm_popcnt_u32((unsigned) mask);
+        }
     }
     *sum = skp_hsum(_mm256_add_pd(sum0, sum1));
-    for (; j < n; j++) {
+    for (; j < n; j++) {   /* branch-free: whether a value is kept is unpredictable */
         value = magnitudes ? fabsf(src[j * step]) : src[j * step];
         dst[k] = value;
-        if (value > bound) { k++; *sum += value; }
+        *sum += value > bound ? (double) value : 0.0;
+        k += value > bound;
     }
     return k;
 }
@@ -318,12 +334,27 @@ SKP_AVX2 static inline ptrdiff_t skp_keep_above_f64(const double* src, ptrdiff_t
                 _mm256_permutevar8x32_ps(_mm256_castpd_ps(v), order)));
             k += _mm_popcnt_u32((unsigned) mask);
         }
+    } else if (step > 0 && step <= INT32_MAX / 4) {
+        /* a column: four strided values per hardware gather */
+        const __m128i lanes = _mm_mullo_epi32(_mm_set1_epi32((int32_t) step),
+                                              _mm_setr_epi32(0, 1, 2, 3));
+        for (; j + 4 <= n; j += 4) {
+            __m256d v = _mm256_andnot_pd(sign, _mm256_i32gather_pd(src + j * step, lanes, 8));
+            __m256d keep = _mm256_cmp_pd(v, rho_v, _CMP_GT_OQ);
+            int mask = _mm256_movemask_pd(keep);
+            __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack4[mask]);
+            sum0 = _mm256_add_pd(sum0, _mm256_and_pd(v, keep));
+            _mm256_storeu_pd(dst + k, _mm256_castps_pd(
+                _mm256_permutevar8x32_ps(_mm256_castpd_ps(v), order)));
+            k += _mm_popcnt_u32((unsigned) mask);
+        }
     }
     *sum = skp_hsum(sum0);
-    for (; j < n; j++) {
+    for (; j < n; j++) {   /* branch-free: whether a value is kept is unpredictable */
         value = magnitudes ? fabs(src[j * step]) : src[j * step];
         dst[k] = value;
-        if (value > rho) { k++; *sum += value; }
+        *sum += value > rho ? value : 0.0;
+        k += value > rho;
     }
     return k;
 }
