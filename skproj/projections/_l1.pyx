@@ -218,18 +218,6 @@ cdef inline double _as_value(double value, bint magnitudes) noexcept nogil:
     return fabs(value) if magnitudes else value
 
 
-cdef inline double _value_at(const char* base, Py_ssize_t row_stride, Py_ssize_t col_stride,
-                             Py_ssize_t n_cols, Py_ssize_t index,
-                             floating kind) noexcept nogil:
-    """The ``index``-th value of a 2-D view in row-major order (``kind`` picks the dtype).
-
-    Plain pointer arithmetic: a memoryview argument would be reference
-    counted (atomically) on every call.
-    """
-    return (<const floating*> (base + (index // n_cols) * row_stride
-                               + (index % n_cols) * col_stride))[0]
-
-
 cdef void _select(double* values, Py_ssize_t n, Py_ssize_t k) noexcept nogil:
     """Reorder ``values`` so that ``values[k]`` is its k-th smallest (Hoare's selection)."""
     cdef Py_ssize_t low = 0, high = n - 1, i, j
@@ -264,16 +252,21 @@ cdef struct Bracket:
 
 cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitudes,
                              double* sample, Py_ssize_t size) noexcept nogil:
-    """A bracket of tau from ``size`` values spread over ``y`` (``sample``: 2 * size doubles).
+    """A bracket of tau from ``size`` values spread over ``y`` (``sample``: 2 * size + 1 doubles).
 
     The sample's own threshold at the radius scaled to its size has a
     support of ``k`` values; the bracket runs from the sample's value of rank
     ``k + d`` to that of rank ``k - d`` (from the top), ``d`` a few binomial
-    standard deviations of ``k``.
+    standard deviations of ``k``: the ``d``-th smallest of the support and the
+    ``d``-th largest of the rest, each selected in its own part.
     """
-    cdef Py_ssize_t n = y.shape[0] * y.shape[1], i, support, spread
+    cdef Py_ssize_t n = y.shape[0] * y.shape[1], n_cols = y.shape[1], i, support, spread
+    cdef Py_ssize_t n_rest = 0, row = 0, col = 0, carry = 0
+    # The i-th sampled index is (i * n) // size, stepped without a division.
+    cdef Py_ssize_t step = n // size, extra = n % size
+    cdef Py_ssize_t step_rows = step // n_cols, step_cols = step % n_cols
     cdef double* work = sample + size
-    cdef double total = 0.0, scaled = radius * size / <double> n, tau
+    cdef double total = 0.0, scaled = radius * size / <double> n, tau, value, found
     cdef Bracket bracket
     bracket.low = -DBL_MAX
     bracket.high = DBL_MAX
@@ -281,27 +274,35 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
         return bracket     # a small array: every value is gathered
     cdef const char* base = <const char*> &y[0, 0]
     for i in range(size):
-        sample[i] = _as_value(_value_at(base, y.strides[0], y.strides[1], y.shape[1],
-                                        (i * n) // size, y[0, 0]), magnitudes)
+        sample[i] = _as_value((<const floating*> (base + row * y.strides[0]
+                                                  + col * y.strides[1]))[0], magnitudes)
         work[i] = sample[i]
         total += sample[i]
+        carry += extra
+        col += step_cols + (carry >= size)
+        carry -= size if carry >= size else 0
+        row += step_rows
+        if col >= n_cols:
+            col -= n_cols
+            row += 1
     if total - total != 0.0 or total <= scaled:
         return bracket     # NaN, or a sample inside the ball: no guess
-    tau = michelot_threshold(work, size, total, scaled)
-    support = 0
-    for i in range(size):
-        support += sample[i] > tau
+    # Michelot leaves the support (the values above tau) in work[0:support].
+    tau = michelot_above(work, size, 0.0, 0.0, scaled, &found)
+    support = <Py_ssize_t> found
     spread = BRACKET_MARGIN + <Py_ssize_t> (
         BRACKET_SIGMAS * sqrt(support * (1.0 - support / <double> size)))
-    cdef Py_ssize_t high_index = size - (support - spread)   # ascending order
-    cdef Py_ssize_t low_index = size - (support + spread)
     if support > spread:
-        _select(sample, size, high_index)
-        bracket.high = sample[high_index]
-        size = high_index          # the values at or below ``high`` come first
-    if low_index >= 0:
-        _select(sample, size, low_index)
-        bracket.low = sample[low_index]
+        _select(work, support, spread)
+        bracket.high = work[spread]
+    # The other values, after the support (one spare slot at the end).
+    for i in range(size):
+        value = sample[i]
+        work[support + n_rest] = value
+        n_rest += value <= tau
+    if n_rest >= spread:
+        _select(work + support, n_rest, n_rest - spread)
+        bracket.low = work[support + n_rest - spread]
     return bracket
 
 
@@ -541,7 +542,7 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
     cdef Py_ssize_t size = min(n, max(<Py_ssize_t> MIN_SAMPLE,
                                       min(<Py_ssize_t> SAMPLE_SIZE, n // SAMPLE_DIVISOR)))
     cdef Py_ssize_t capacity = min(n, max(<Py_ssize_t> MIN_CAPACITY, n // GATHER_DIVISOR))
-    cdef double* sample = <double*> PyMem_RawMalloc(2 * size * sizeof(double))
+    cdef double* sample = <double*> PyMem_RawMalloc((2 * size + 1) * sizeof(double))
     cdef floating* buffer = <floating*> PyMem_RawMalloc(capacity * sizeof(floating))
     cdef Bracket bracket
     cdef skp_scan scan
