@@ -285,8 +285,9 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
         if col >= n_cols:
             col -= n_cols
             row += 1
-    if total - total != 0.0 or total <= scaled:
+    if total - total != 0.0 or magnitudes and total <= scaled:
         return bracket     # NaN, or a sample inside the ball: no guess
+    # (Michelot's method also finds the simplex's tau, negative or not.)
     # Michelot leaves the support (the values above tau) in work[0:support].
     tau = michelot_above(work, size, 0.0, 0.0, scaled, &found)
     support = <Py_ssize_t> found
