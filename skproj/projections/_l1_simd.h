@@ -118,6 +118,27 @@ SKP_AVX2 static inline double skp_hmin(__m256d a) {
     return _mm_cvtsd_f64(_mm_min_sd(s, _mm_unpackhi_pd(s, s)));
 }
 
+/* One value of a scan's tail (``value`` already |y| for the l1 ball): the
+ * sums and counts; returns whether it goes to the buffer at k - 1 (k is then
+ * advanced), stopping the gather on overflow. */
+static inline int skp_scan_value(double value, double low, double high, skp_scan* scan,
+                                 ptrdiff_t* k, ptrdiff_t capacity) {
+    scan->total += value;
+    if (value < scan->minimum) scan->minimum = value;
+    if (value >= high) {
+        scan->count_high += 1.0;
+        scan->sum_high += value;
+        return 0;
+    }
+    if (value < low || scan->overflow) return 0;
+    if (*k + 1 > capacity) {
+        scan->overflow = 1;
+        return 0;
+    }
+    *k += 1;
+    return 1;
+}
+
 /* ------------------------------------------------------------------ the scan
  * One contiguous row into ``scan``: the total, the minimum, the number and
  * sum of the values >= high, and the values in [low, high) appended to
@@ -186,19 +207,13 @@ SKP_AVX2 static inline void skp_scan_f32(const float* row, ptrdiff_t n, double l
         double m = skp_hmin(_mm256_min_pd(skp_low_pd(minimum), skp_high_pd(minimum)));
         if (m < scan->minimum) scan->minimum = m;
     }
+    scan->count_high += (double) n_high;
     for (; j < n; j++) {
         value = magnitudes ? fabsf(row[j]) : row[j];
-        scan->total += value;
-        if (!magnitudes && value < scan->minimum) scan->minimum = value;
-        if (value >= _mm256_cvtss_f32(high_v)) {
-            n_high++;
-            scan->sum_high += value;
-        } else if (value >= _mm256_cvtss_f32(low_v) && gather) {
-            if (k + 1 > capacity) { gather = 0; scan->overflow = 1; }
-            else buffer[k++] = value;
-        }
+        if (skp_scan_value(value, _mm256_cvtss_f32(low_v), _mm256_cvtss_f32(high_v),
+                           scan, &k, capacity))
+            buffer[k - 1] = value;
     }
-    scan->count_high += (double) n_high;
     scan->n_gathered = k;
 }
 
@@ -254,19 +269,13 @@ SKP_AVX2 static inline void skp_scan_f64(const double* row, ptrdiff_t n, double 
         double m = skp_hmin(minimum);
         if (m < scan->minimum) scan->minimum = m;
     }
+    scan->count_high += (double) n_high;
     for (; j < n; j++) {
         value = magnitudes ? fabs(row[j]) : row[j];
-        scan->total += value;
-        if (!magnitudes && value < scan->minimum) scan->minimum = value;
-        if (value >= _mm256_cvtsd_f64(high_v)) {
-            n_high++;
-            scan->sum_high += value;
-        } else if (value >= _mm256_cvtsd_f64(low_v) && gather) {
-            if (k + 1 > capacity) { gather = 0; scan->overflow = 1; }
-            else buffer[k++] = value;
-        }
+        if (skp_scan_value(value, _mm256_cvtsd_f64(low_v), _mm256_cvtsd_f64(high_v),
+                           scan, &k, capacity))
+            buffer[k - 1] = value;
     }
-    scan->count_high += (double) n_high;
     scan->n_gathered = k;
 }
 
@@ -275,6 +284,30 @@ SKP_AVX2 static inline void skp_scan_f64(const double* row, ptrdiff_t n, double 
  * return how many, and their sum in ``*sum``.  With ``magnitudes`` the kept
  * values are |values| (``dst`` may then be another buffer: the gather of a
  * group's magnitudes, ``src`` strided by ``step``).  ``dst`` holds n values. */
+
+/* One vector's step: append the lanes of v above rho at dst[k], add them to the sums. */
+SKP_AVX2 static inline ptrdiff_t skp_keep8(__m256 v, __m256 rho_v, float* dst, ptrdiff_t k,
+                                           __m256d* sum0, __m256d* sum1) {
+    __m256 keep = _mm256_cmp_ps(v, rho_v, _CMP_GT_OQ);
+    __m256 kept = _mm256_and_ps(v, keep);
+    int mask = _mm256_movemask_ps(keep);
+    __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack8[mask]);
+    *sum0 = _mm256_add_pd(*sum0, skp_low_pd(kept));
+    *sum1 = _mm256_add_pd(*sum1, skp_high_pd(kept));
+    _mm256_storeu_ps(dst + k, _mm256_permutevar8x32_ps(v, order));
+    return k + _mm_popcnt_u32((unsigned) mask);
+}
+
+SKP_AVX2 static inline ptrdiff_t skp_keep4(__m256d v, __m256d rho_v, double* dst, ptrdiff_t k,
+                                           __m256d* sum) {
+    __m256d keep = _mm256_cmp_pd(v, rho_v, _CMP_GT_OQ);
+    int mask = _mm256_movemask_pd(keep);
+    __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack4[mask]);
+    *sum = _mm256_add_pd(*sum, _mm256_and_pd(v, keep));
+    _mm256_storeu_pd(dst + k, _mm256_castps_pd(
+        _mm256_permutevar8x32_ps(_mm256_castpd_ps(v), order)));
+    return k + _mm_popcnt_u32((unsigned) mask);
+}
 
 SKP_AVX2 static inline ptrdiff_t skp_keep_above_f32(const float* src, ptrdiff_t n, ptrdiff_t step,
                                              double rho, int magnitudes, float* dst,
@@ -288,14 +321,7 @@ SKP_AVX2 static inline ptrdiff_t skp_keep_above_f32(const float* src, ptrdiff_t 
     if (step == 1) {
         for (; j + 8 <= n; j += 8) {
             __m256 v = _mm256_andnot_ps(sign, _mm256_loadu_ps(src + j));
-            __m256 keep = _mm256_cmp_ps(v, rho_v, _CMP_GT_OQ);
-            __m256 kept = _mm256_and_ps(v, keep);
-            int mask = _mm256_movemask_ps(keep);
-            __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack8[mask]);
-            sum0 = _mm256_add_pd(sum0, skp_low_pd(kept));
-            sum1 = _mm256_add_pd(sum1, skp_high_pd(kept));
-            _mm256_storeu_ps(dst + k, _mm256_permutevar8x32_ps(v, order));
-            k += _mm_popcnt_u32((unsigned) mask);
+            k = skp_keep8(v, rho_v, dst, k, &sum0, &sum1);
         }
     } else if (step > 0 && step <= INT32_MAX / 8) {
         /* a column: eight strided values per hardware gather */
@@ -303,14 +329,7 @@ SKP_AVX2 static inline ptrdiff_t skp_keep_above_f32(const float* src, ptrdiff_t 
                                                  _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
         for (; j + 8 <= n; j += 8) {
             __m256 v = _mm256_andnot_ps(sign, _mm256_i32gather_ps(src + j * step, lanes, 4));
-            __m256 keep = _mm256_cmp_ps(v, rho_v, _CMP_GT_OQ);
-            __m256 kept = _mm256_and_ps(v, keep);
-            int mask = _mm256_movemask_ps(keep);
-            __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack8[mask]);
-            sum0 = _mm256_add_pd(sum0, skp_low_pd(kept));
-            sum1 = _mm256_add_pd(sum1, skp_high_pd(kept));
-            _mm256_storeu_ps(dst + k, _mm256_permutevar8x32_ps(v, order));
-            k += _mm_popcnt_u32((unsigned) mask);
+            k = skp_keep8(v, rho_v, dst, k, &sum0, &sum1);
         }
     }
     *sum = skp_hsum(_mm256_add_pd(sum0, sum1));
@@ -334,13 +353,7 @@ SKP_AVX2 static inline ptrdiff_t skp_keep_above_f64(const double* src, ptrdiff_t
     if (step == 1) {
         for (; j + 4 <= n; j += 4) {
             __m256d v = _mm256_andnot_pd(sign, _mm256_loadu_pd(src + j));
-            __m256d keep = _mm256_cmp_pd(v, rho_v, _CMP_GT_OQ);
-            int mask = _mm256_movemask_pd(keep);
-            __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack4[mask]);
-            sum0 = _mm256_add_pd(sum0, _mm256_and_pd(v, keep));
-            _mm256_storeu_pd(dst + k, _mm256_castps_pd(
-                _mm256_permutevar8x32_ps(_mm256_castpd_ps(v), order)));
-            k += _mm_popcnt_u32((unsigned) mask);
+            k = skp_keep4(v, rho_v, dst, k, &sum0);
         }
     } else if (step > 0 && step <= INT32_MAX / 4) {
         /* a column: four strided values per hardware gather */
@@ -348,13 +361,7 @@ SKP_AVX2 static inline ptrdiff_t skp_keep_above_f64(const double* src, ptrdiff_t
                                               _mm_setr_epi32(0, 1, 2, 3));
         for (; j + 4 <= n; j += 4) {
             __m256d v = _mm256_andnot_pd(sign, _mm256_i32gather_pd(src + j * step, lanes, 8));
-            __m256d keep = _mm256_cmp_pd(v, rho_v, _CMP_GT_OQ);
-            int mask = _mm256_movemask_pd(keep);
-            __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack4[mask]);
-            sum0 = _mm256_add_pd(sum0, _mm256_and_pd(v, keep));
-            _mm256_storeu_pd(dst + k, _mm256_castps_pd(
-                _mm256_permutevar8x32_ps(_mm256_castpd_ps(v), order)));
-            k += _mm_popcnt_u32((unsigned) mask);
+            k = skp_keep4(v, rho_v, dst, k, &sum0);
         }
     }
     *sum = skp_hsum(sum0);
