@@ -425,7 +425,8 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
                 n_candidates = keep_above(&y[g, 0] if groups_are_rows else &y[0, g],
                                           group_size, step_y, outer_tau / group_size, True,
                                           buffer, &candidates_total)
-                group_tau = michelot_above(buffer, n_candidates, 0.0, 0.0, radii[g], &support)
+                group_tau = michelot_above(buffer, n_candidates, candidates_total, 0.0, 0.0,
+                                           radii[g], &support)
                 taus[g] = group_tau
                 if groups_are_rows:
                     shrink_row(&y[g, 0], group_size, step_y, dst, step_x, group_tau)

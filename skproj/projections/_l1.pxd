@@ -54,7 +54,7 @@ cdef extern from "_l1_simd.h" nogil:
     void skp_shrink_f64(const double* src, double* dst, Py_ssize_t n, double tau, int magnitudes)
 
 
-cdef double michelot_above(floating* values, Py_ssize_t n, double fixed_count,
+cdef double michelot_above(floating* values, Py_ssize_t n, double total, double fixed_count,
                            double fixed_sum, double radius, double* support) noexcept nogil
 cdef Py_ssize_t keep_above(const floating* src, Py_ssize_t n, Py_ssize_t step, double rho,
                            bint magnitudes, floating* dst, double* total) noexcept nogil

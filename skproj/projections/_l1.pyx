@@ -289,7 +289,7 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
         return bracket     # NaN, or a sample inside the ball: no guess
     # (Michelot's method also finds the simplex's tau, negative or not.)
     # Michelot leaves the support (the values above tau) in work[0:support].
-    tau = michelot_above(work, size, 0.0, 0.0, scaled, &found)
+    tau = michelot_above(work, size, total, 0.0, 0.0, scaled, &found)
     support = <Py_ssize_t> found
     spread = BRACKET_MARGIN + <Py_ssize_t> (
         BRACKET_SIGMAS * sqrt(support * (1.0 - support / <double> size)))
@@ -445,16 +445,17 @@ cdef Py_ssize_t keep_above(const floating* src, Py_ssize_t n, Py_ssize_t step, d
     return kept
 
 
-cdef double michelot_above(floating* values, Py_ssize_t n, double fixed_count,
+cdef double michelot_above(floating* values, Py_ssize_t n, double total, double fixed_count,
                            double fixed_sum, double radius, double* support) noexcept nogil:
-    """Michelot's threshold of ``values[0:n]`` and ``fixed_count`` values (sum ``fixed_sum``).
+    """Michelot's threshold of ``values[0:n]`` (sum ``total``) and ``fixed_count`` more values.
 
-    The fixed values are known to lie above the threshold; the others are
-    compacted in place, dropping those at or below each iterate ``rho``
-    (which rises to tau).  ``support`` receives the size of the support.
+    The ``fixed_count`` values, of sum ``fixed_sum``, are known to lie above
+    the threshold; the others are compacted in place, dropping those at or
+    below each iterate ``rho`` (which rises to tau).  ``support`` receives
+    the size of the support.
     """
     cdef Py_ssize_t kept
-    cdef double rho, total = sum_terms(values, n, 1, TERM_VALUE), kept_total
+    cdef double rho, kept_total
     if n + fixed_count == 0:
         support[0] = 0
         return 0.0
@@ -524,7 +525,8 @@ cdef double _newton_threshold(const floating[:, :] y, double rho, double radius,
                     if value > rho:
                         buffer[gathered] = <floating> value
                         gathered += 1
-            return michelot_above(buffer, gathered, 0.0, 0.0, radius, support)
+            return michelot_above(buffer, gathered, sum_terms(buffer, gathered, 1, TERM_VALUE),
+                                  0.0, 0.0, radius, support)
         previous = count
         value = (total - radius) / count
         if value <= rho:
@@ -534,6 +536,30 @@ cdef double _newton_threshold(const floating[:, :] y, double rho, double radius,
             support[0] = count
             return value
         rho = value
+
+
+cdef double _sum_and_excess(const floating* values, Py_ssize_t n, double low,
+                           double* excess) noexcept nogil:
+    """Return ``sum(values)``; set ``excess`` to ``sum(values - low)`` unless ``low`` is -DBL_MAX.
+
+    Two accumulators each: the gathered values may be many (a single chain
+    of additions waits four cycles a value).
+    """
+    cdef double total0 = 0.0, total1 = 0.0, excess0 = 0.0, excess1 = 0.0, a, b
+    cdef Py_ssize_t i, n2 = n - n % 2
+    for i in range(0, n2, 2):
+        a = values[i]
+        b = values[i + 1]
+        total0 += a
+        total1 += b
+        excess0 += a - low
+        excess1 += b - low
+    if n2 < n:
+        total0 += values[n2]
+        excess0 += values[n2] - low
+    if low > -DBL_MAX:
+        excess[0] = excess0 + excess1
+    return total0 + total1
 
 
 cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
@@ -547,8 +573,7 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
     cdef floating* buffer = <floating*> PyMem_RawMalloc(capacity * sizeof(floating))
     cdef Bracket bracket
     cdef skp_scan scan
-    cdef Py_ssize_t i
-    cdef double at_low, at_high
+    cdef double at_low, at_high, gathered_total
     cdef int status = STATUS_PROJECTED
     if sample == NULL or buffer == NULL:
         status = STATUS_NOMEMORY
@@ -560,18 +585,17 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
         # f(t) = sum((v - t)_+) at both ends of the bracket
         at_high = scan.sum_high - bracket.high * scan.count_high if scan.count_high else 0.0
         at_low = INFINITY
+        gathered_total = _sum_and_excess(buffer, scan.n_gathered, bracket.low, &at_low)
         if bracket.low > -DBL_MAX:
-            at_low = scan.sum_high - bracket.low * scan.count_high
-            for i in range(scan.n_gathered):
-                at_low += buffer[i] - bracket.low
+            at_low += scan.sum_high - bracket.low * scan.count_high
         if scan.total - scan.total != 0.0:
             status = STATUS_NONFINITE
         elif (scan.total <= radius if magnitudes
               else scan.minimum >= 0 and scan.total == radius):
             status = STATUS_INSIDE
         elif not scan.overflow and at_low >= radius and at_high <= radius:
-            tau[0] = michelot_above(buffer, scan.n_gathered, scan.count_high,
-                                     scan.sum_high, radius, support)
+            tau[0] = michelot_above(buffer, scan.n_gathered, gathered_total, scan.count_high,
+                                    scan.sum_high, radius, support)
         else:
             tau[0] = _newton_threshold(y, (scan.total - radius) / n, radius, magnitudes,
                                        buffer, capacity, support)

@@ -287,13 +287,11 @@ SKP_AVX2 static inline void skp_scan_f64(const double* row, ptrdiff_t n, double 
 
 /* One vector's step: append the lanes of v above rho at dst[k], add them to the sums. */
 SKP_AVX2 static inline ptrdiff_t skp_keep8(__m256 v, __m256 rho_v, float* dst, ptrdiff_t k,
-                                           __m256d* sum0, __m256d* sum1) {
+                                           __m256* sum) {
     __m256 keep = _mm256_cmp_ps(v, rho_v, _CMP_GT_OQ);
-    __m256 kept = _mm256_and_ps(v, keep);
     int mask = _mm256_movemask_ps(keep);
     __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack8[mask]);
-    *sum0 = _mm256_add_pd(*sum0, skp_low_pd(kept));
-    *sum1 = _mm256_add_pd(*sum1, skp_high_pd(kept));
+    *sum = _mm256_add_ps(*sum, _mm256_and_ps(v, keep));
     _mm256_storeu_ps(dst + k, _mm256_permutevar8x32_ps(v, order));
     return k + _mm_popcnt_u32((unsigned) mask);
 }
@@ -315,21 +313,23 @@ SKP_AVX2 static inline ptrdiff_t skp_keep_above_f32(const float* src, ptrdiff_t 
     const __m256 sign = _mm256_set1_ps(magnitudes ? -0.0f : 0.0f);
     const float bound = skp_float_below(rho);
     const __m256 rho_v = _mm256_set1_ps(bound);
+    /* a column: eight strided values per hardware gather */
+    const __m256i lanes = _mm256_mullo_epi32(_mm256_set1_epi32((int32_t) step),
+                                             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     __m256d sum0 = _mm256_setzero_pd(), sum1 = _mm256_setzero_pd();
-    ptrdiff_t j = 0, k = 0;
+    ptrdiff_t j = 0, k = 0, vectors;
     float value;
-    if (step == 1) {
-        for (; j + 8 <= n; j += 8) {
-            __m256 v = _mm256_andnot_ps(sign, _mm256_loadu_ps(src + j));
-            k = skp_keep8(v, rho_v, dst, k, &sum0, &sum1);
-        }
-    } else if (step > 0 && step <= INT32_MAX / 8) {
-        /* a column: eight strided values per hardware gather */
-        const __m256i lanes = _mm256_mullo_epi32(_mm256_set1_epi32((int32_t) step),
-                                                 _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-        for (; j + 8 <= n; j += 8) {
-            __m256 v = _mm256_andnot_ps(sign, _mm256_i32gather_ps(src + j * step, lanes, 4));
-            k = skp_keep8(v, rho_v, dst, k, &sum0, &sum1);
+    if (step == 1 || (step > 0 && step <= INT32_MAX / 8)) {
+        /* The kept values are summed in float over blocks of 8 vectors, as in the scan. */
+        while (j + 8 <= n) {
+            __m256 block = _mm256_setzero_ps();
+            for (vectors = 0; vectors < 8 && j + 8 <= n; vectors++, j += 8) {
+                __m256 v = step == 1 ? _mm256_loadu_ps(src + j)
+                                     : _mm256_i32gather_ps(src + j * step, lanes, 4);
+                k = skp_keep8(_mm256_andnot_ps(sign, v), rho_v, dst, k, &block);
+            }
+            sum0 = _mm256_add_pd(sum0, skp_low_pd(block));
+            sum1 = _mm256_add_pd(sum1, skp_high_pd(block));
         }
     }
     *sum = skp_hsum(_mm256_add_pd(sum0, sum1));
@@ -431,10 +431,12 @@ static inline void skp_scan_f32(const float* row, ptrdiff_t n, double low, doubl
                          int magnitudes, skp_scan* scan, float* buffer, ptrdiff_t capacity) {}
 static inline void skp_scan_f64(const double* row, ptrdiff_t n, double low, double high,
                          int magnitudes, skp_scan* scan, double* buffer, ptrdiff_t capacity) {}
-static inline ptrdiff_t skp_keep_above_f32(const float* src, ptrdiff_t n, ptrdiff_t step, double rho,
-                                    int magnitudes, float* dst, double* sum) { return 0; }
-static inline ptrdiff_t skp_keep_above_f64(const double* src, ptrdiff_t n, ptrdiff_t step, double rho,
-                                    int magnitudes, double* dst, double* sum) { return 0; }
+static inline ptrdiff_t skp_keep_above_f32(const float* src, ptrdiff_t n, ptrdiff_t step,
+                                           double rho, int magnitudes, float* dst,
+                                           double* sum) { return 0; }
+static inline ptrdiff_t skp_keep_above_f64(const double* src, ptrdiff_t n, ptrdiff_t step,
+                                           double rho, int magnitudes, double* dst,
+                                           double* sum) { return 0; }
 static inline void skp_shrink_f32(const float* src, float* dst, ptrdiff_t n, double tau,
                            int magnitudes) {}
 static inline void skp_shrink_f64(const double* src, double* dst, ptrdiff_t n, double tau,
