@@ -169,3 +169,14 @@ def test_both_loop_families_match_the_reference(loops, kind, dtype, share):
         np.testing.assert_allclose(bilevel_l11(Y, eta, axis=axis),
                                    references.bilevel(Y, eta, "l1", axis), rtol=0,
                                    atol=_atol(Y, eta, dtype))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_results_written_past_the_caches(loops, dtype):
+    """Results of 8 MiB and more take the streaming stores: same values."""
+    y = np.random.default_rng(5).standard_normal(2 ** 21 + 3).astype(dtype)
+    radius = _radius_keeping(np.abs(y.astype(np.float64)), 0.3)
+    np.testing.assert_allclose(project_l1_ball(y, radius), references.l1_ball(y, radius),
+                               rtol=0, atol=_atol(y, radius, dtype))
+    np.testing.assert_allclose(project_simplex(y, 1.0), references.simplex(y, 1.0),
+                               rtol=0, atol=_atol(y, 1.0, dtype))

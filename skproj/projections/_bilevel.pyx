@@ -38,7 +38,7 @@ from skproj.projections._common cimport (
 from skproj.projections._sums cimport TERM_MAGNITUDE, TERM_SQUARE, sum_terms
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
-    keep_above, michelot_above, michelot_threshold, shrink_row, simplex_threshold,
+    keep_above, michelot_above, michelot_threshold, shrink_row, simplex_threshold, streams,
 )
 
 
@@ -429,9 +429,10 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
                                            radii[g], &support)
                 taus[g] = group_tau
                 if groups_are_rows:
-                    shrink_row(&y[g, 0], group_size, step_y, dst, step_x, group_tau)
+                    shrink_row(&y[g, 0], group_size, step_y, dst, step_x, group_tau,
+                               streams(n_rows * n_cols * sizeof(floating)))
                 elif zeroed or y.strides[1] != sizeof(floating):
-                    shrink_row(&y[0, g], group_size, step_y, dst, step_x, group_tau)
+                    shrink_row(&y[0, g], group_size, step_y, dst, step_x, group_tau, False)
             if not groups_are_rows and not zeroed and y.strides[1] == sizeof(floating):
                 for i in range(n_rows):
                     _shrink_columns(&y[i, 0], &x[i, 0], n_cols,

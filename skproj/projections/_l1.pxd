@@ -50,8 +50,23 @@ cdef extern from "_l1_simd.h" nogil:
                                   int magnitudes, float* dst, double* sum)
     Py_ssize_t skp_keep_above_f64(const double* src, Py_ssize_t n, Py_ssize_t step, double rho,
                                   int magnitudes, double* dst, double* sum)
-    void skp_shrink_f32(const float* src, float* dst, Py_ssize_t n, double tau, int magnitudes)
-    void skp_shrink_f64(const double* src, double* dst, Py_ssize_t n, double tau, int magnitudes)
+    void skp_shrink_f32(const float* src, float* dst, Py_ssize_t n, double tau, int magnitudes,
+                        int stream)
+    void skp_shrink_f64(const double* src, double* dst, Py_ssize_t n, double tau, int magnitudes,
+                        int stream)
+
+
+cdef enum:
+    STREAM_BYTES = 1 << 23    # results of 8 MiB and more are written past the caches
+
+
+cdef inline bint streams(Py_ssize_t result_bytes) noexcept nogil:
+    """Whether a result this large is written with non-temporal stores.
+
+    Below a few MiB the result may stay in cache for its reader; above, a
+    plain store first reads each line it writes.
+    """
+    return result_bytes >= STREAM_BYTES
 
 
 cdef double michelot_above(floating* values, Py_ssize_t n, double total, double fixed_count,
@@ -59,4 +74,4 @@ cdef double michelot_above(floating* values, Py_ssize_t n, double total, double 
 cdef Py_ssize_t keep_above(const floating* src, Py_ssize_t n, Py_ssize_t step, double rho,
                            bint magnitudes, floating* dst, double* total) noexcept nogil
 cdef void shrink_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
-                     floating* dst, Py_ssize_t step_x, double tau) noexcept nogil
+                     floating* dst, Py_ssize_t step_x, double tau, bint stream) noexcept nogil

@@ -605,15 +605,18 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
 
 
 cdef void shrink_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
-                     floating* dst, Py_ssize_t step_x, double tau) noexcept nogil:
-    """``dst = sign(src) * max(|src| - tau, 0)`` along one row (steps in elements)."""
+                     floating* dst, Py_ssize_t step_x, double tau, bint stream) noexcept nogil:
+    """``dst = sign(src) * max(|src| - tau, 0)`` along one row (steps in elements).
+
+    ``stream``: a large result, written past the caches (see ``_l1_simd.h``).
+    """
     cdef Py_ssize_t j
     if step_y == 1 and step_x == 1:
         if _simd:
             if floating is float:
-                skp_shrink_f32(src, dst, n, tau, True)
+                skp_shrink_f32(src, dst, n, tau, True, stream)
             else:
-                skp_shrink_f64(src, dst, n, tau, True)
+                skp_shrink_f64(src, dst, n, tau, True, stream)
         else:
             for j in range(n):
                 dst[j] = shrink(src[j], tau)
@@ -658,18 +661,20 @@ cdef void _write_shrunk(const floating[:, :] y, floating[:, :] x, double tau,
         if sparse:
             _shrink_row_sparse(&y[i, 0], n_cols, step_y, &x[i, 0], tau)
         else:
-            shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau)
+            shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau,
+                       streams(n_rows * n_cols * sizeof(floating)))
 
 
 cdef inline void _subtract_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
-                               floating* dst, Py_ssize_t step_x, double tau) noexcept nogil:
+                               floating* dst, Py_ssize_t step_x, double tau,
+                               bint stream) noexcept nogil:
     cdef Py_ssize_t j
     cdef double value
     if step_y == 1 and step_x == 1 and _simd:
         if floating is float:
-            skp_shrink_f32(src, dst, n, tau, False)
+            skp_shrink_f32(src, dst, n, tau, False, stream)
         else:
-            skp_shrink_f64(src, dst, n, tau, False)
+            skp_shrink_f64(src, dst, n, tau, False, stream)
         return
     for j in range(n):
         value = src[j * step_y] - tau
@@ -709,9 +714,10 @@ def simplex(const floating[:, :] y, floating[:, :] x, double radius):
         elif status == STATUS_PROJECTED:
             for i in range(n_rows):
                 if step_y == 1 and step_x == 1:
-                    _subtract_row(&y[i, 0], n_cols, 1, &x[i, 0], 1, tau)
+                    _subtract_row(&y[i, 0], n_cols, 1, &x[i, 0], 1, tau,
+                                  streams(n_rows * n_cols * sizeof(floating)))
                 else:
-                    _subtract_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau)
+                    _subtract_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau, False)
     return status, tau
 
 
