@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skproj.projections import _l1, project_l1_ball, project_simplex
+from skproj.projections import _l1, bilevel_l11, project_l1_ball, project_simplex
 
 import references
 
@@ -141,3 +141,42 @@ def test_scratch_memory_is_a_fraction_of_the_input(project, values, share, large
         tracemalloc.stop()
     assert peak <= 0.25 * y.nbytes
     assert abs(np.count_nonzero(out) / y.size - share) < 0.01
+
+
+@pytest.fixture(params=[True, False], ids=["simd", "cython-loops"])
+def loops(request):
+    """Run a test with the AVX2 loops (where the CPU has them), then with the Cython loops."""
+    _l1._set_testing(simd=request.param)
+    yield request.param
+    _l1._set_testing()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("share", [1e-3, 0.1, 0.5, 0.9])
+def test_both_loop_families_match_the_reference(loops, kind, dtype, share):
+    """The run-time choice of loops (_l1_simd.h or Cython) changes no result beyond rounding."""
+    y = _vector(kind, 20011, 7, dtype)          # odd length: every loop has a tail
+    radius = _radius_keeping(np.abs(y.astype(np.float64)), share)
+    np.testing.assert_allclose(project_l1_ball(y, radius), references.l1_ball(y, radius),
+                               rtol=0, atol=_atol(y, radius, dtype))
+    radius = _radius_keeping(y.astype(np.float64), share)
+    np.testing.assert_allclose(project_simplex(y, radius), references.simplex(y, radius),
+                               rtol=0, atol=_atol(y, radius, dtype))
+    Y = y[:20000].reshape(200, 100)
+    for axis in (0, 1):
+        eta = share * float(np.abs(Y.astype(np.float64)).sum())
+        np.testing.assert_allclose(bilevel_l11(Y, eta, axis=axis),
+                                   references.bilevel(Y, eta, "l1", axis), rtol=0,
+                                   atol=_atol(Y, eta, dtype))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_results_written_past_the_caches(loops, dtype):
+    """Results of 8 MiB and more take the streaming stores: same values."""
+    y = np.random.default_rng(5).standard_normal(2 ** 21 + 3).astype(dtype)
+    radius = _radius_keeping(np.abs(y.astype(np.float64)), 0.3)
+    np.testing.assert_allclose(project_l1_ball(y, radius), references.l1_ball(y, radius),
+                               rtol=0, atol=_atol(y, radius, dtype))
+    np.testing.assert_allclose(project_simplex(y, 1.0), references.simplex(y, 1.0),
+                               rtol=0, atol=_atol(y, 1.0, dtype))

@@ -25,7 +25,7 @@ projection; application to the sparsification of auto-encoders neural
 networks", arXiv:2407.16293 (2024).
 """
 
-from libc.math cimport fabs
+from libc.math cimport INFINITY, fabs
 from libc.stdlib cimport free, malloc
 from cython cimport floating
 
@@ -36,7 +36,7 @@ from skproj.projections._common cimport (
 from skproj.projections._streaming cimport element_step as _step, stream_group_norms
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
-    michelot_threshold, simplex_threshold,
+    keep_above, michelot_above, michelot_threshold, shrink_row, simplex_threshold, streams,
 )
 
 
@@ -87,6 +87,18 @@ cdef int _new_radii(const floating[:, :] y, floating[:, :] x, int kind,
 
 
 # ------------------------------------------------------ pass 3: write the result
+
+cdef inline void _shrink_columns(const floating* src, floating* dst, Py_ssize_t n,
+                                 Py_ssize_t step_x, const double* taus) noexcept nogil:
+    """``dst[j] = shrink(src[j], taus[j])``: one contiguous row, each column its own tau."""
+    cdef Py_ssize_t j
+    if step_x == 1:
+        for j in range(n):
+            dst[j] = shrink(src[j], taus[j])
+    else:
+        for j in range(n):
+            dst[j * step_x] = shrink(src[j], taus[j])
+
 
 cdef inline void _scale_columns(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
                                 floating* dst, Py_ssize_t step_x,
@@ -240,22 +252,26 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
     """Project each group onto the l1 ball of its new radius (in ``radii``).
 
     Each shrunk group needs its own soft threshold ``tau_g``, found by
-    Michelot's method (``michelot_threshold``) on the group's magnitudes above
-    a known floor, read as they lie in memory (strided when the groups are
+    Michelot's method (``michelot_above``) on the group's magnitudes above a
+    known floor, gathered as they lie in memory (strided when the groups are
     columns: consecutive columns share cache lines, so they stay cached).
+    Rows are then soft-thresholded in place in the loop; columns, when most
+    survive, row by row afterwards (each column its own threshold), so that
+    the write streams along memory.
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1]
     cdef Py_ssize_t group_size = n_cols if groups_are_rows else n_rows
-    cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols, g, k, n_kept
-    cdef Py_ssize_t step_y, step_x
-    cdef bint zeroed, above
-    cdef const floating* src
+    cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols, g, i, n_kept
+    cdef Py_ssize_t step_y, step_x, n_candidates
+    cdef bint zeroed
     cdef floating* dst
-    cdef Py_ssize_t n_candidates
-    cdef double radius, group_tau, outer_tau, floor, magnitude, candidates_total
+    cdef double group_tau, outer_tau, candidates_total, support
     cdef int status
-    cdef double* buffer = <double*> malloc(max(group_size, 1) * sizeof(double))
-    if buffer == NULL:
+    cdef floating* buffer = <floating*> malloc(max(group_size, 1) * sizeof(floating))
+    cdef double* taus = <double*> malloc(max(n_groups, 1) * sizeof(double))
+    if buffer == NULL or taus == NULL:
+        free(buffer)
+        free(taus)
         return STATUS_NOMEMORY
     if groups_are_rows:
         step_y = _step(y.strides[1], sizeof(floating))
@@ -273,26 +289,33 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
                       and <const void*> &x[0, 0] != <const void*> &y[0, 0]
                       and zero_if_contiguous(x))
             for g in range(n_groups):
-                src = &y[g, 0] if groups_are_rows else &y[0, g]
                 dst = &x[g, 0] if groups_are_rows else &x[0, g]
-                radius = radii[g]
-                if radius == 0.0:
-                    if not zeroed:
+                if radii[g] == 0.0:
+                    taus[g] = INFINITY
+                    if zeroed or not groups_are_rows and y.strides[1] == sizeof(floating):
+                        pass   # zero already, or written row by row below
+                    elif step_x == 1:
+                        zero_row(dst, group_size, 1)
+                    else:
                         zero_row(dst, group_size, step_x)
                     continue
                 # The group's tau is at least (t_g - u_g) / n = outer_tau / n:
                 # gather only the magnitudes above that floor.
-                floor = outer_tau / group_size
-                n_candidates = 0
-                candidates_total = 0.0
-                for k in range(group_size):
-                    magnitude = fabs(src[k * step_y])
-                    above = magnitude > floor
-                    buffer[n_candidates] = magnitude
-                    n_candidates += above
-                    candidates_total += magnitude * above   # branch-free
-                group_tau = michelot_threshold(buffer, n_candidates, candidates_total, radius)
-                for k in range(group_size):
-                    dst[k * step_x] = shrink(src[k * step_y], group_tau)
+                n_candidates = keep_above(&y[g, 0] if groups_are_rows else &y[0, g],
+                                          group_size, step_y, outer_tau / group_size, True,
+                                          buffer, &candidates_total)
+                group_tau = michelot_above(buffer, n_candidates, candidates_total, 0.0, 0.0,
+                                           radii[g], &support)
+                taus[g] = group_tau
+                if groups_are_rows:
+                    shrink_row(&y[g, 0], group_size, step_y, dst, step_x, group_tau,
+                               streams(n_rows * n_cols * sizeof(floating)))
+                elif zeroed or y.strides[1] != sizeof(floating):
+                    shrink_row(&y[0, g], group_size, step_y, dst, step_x, group_tau, False)
+            if not groups_are_rows and not zeroed and y.strides[1] == sizeof(floating):
+                for i in range(n_rows):
+                    _shrink_columns(&y[i, 0], &x[i, 0], n_cols,
+                                    _step(x.strides[1], sizeof(floating)), taus)
     free(buffer)
+    free(taus)
     return status

@@ -2,7 +2,7 @@
 
 cimport cython
 from libc.math cimport copysign, fabs
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 from cython cimport floating
 
 # Below this share of non-zero groups (or entries), a kernel first zeroes the
@@ -42,9 +42,13 @@ cdef inline bint zero_if_contiguous(floating[:, :] x) noexcept nogil:
 @cython.boundscheck(False)
 @cython.wraparound(False)
 cdef inline void copy_matrix(const floating[:, :] y, floating[:, :] x) noexcept nogil:
-    """``x[...] = y`` unless they are the same memory."""
+    """``x[...] = y`` unless they are the same memory (memcpy along contiguous rows)."""
     cdef Py_ssize_t i, j
     if <const void*> &x[0, 0] == <const void*> &y[0, 0]:
+        return
+    if x.strides[1] == sizeof(floating) and y.strides[1] == sizeof(floating):
+        for i in range(y.shape[0]):
+            memcpy(&x[i, 0], &y[i, 0], y.shape[1] * sizeof(floating))
         return
     for i in range(y.shape[0]):
         for j in range(y.shape[1]):

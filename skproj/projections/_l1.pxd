@@ -2,6 +2,8 @@
 # projects a vector of magnitudes onto an l1 ball (the bi-level kernels, the
 # exact l1,inf kernel).
 
+from cython cimport floating
+
 # Status codes returned by the kernels; the Python layer turns them into errors.
 cpdef enum Status:
     STATUS_PROJECTED = 0
@@ -28,3 +30,48 @@ cdef double michelot_threshold(double* values, Py_ssize_t n, double total,
                                double radius) noexcept nogil
 cdef double simplex_threshold(const double* values, Py_ssize_t n, double radius,
                               double* buffer) noexcept nogil
+
+
+# The AVX2 streaming loops (chosen at run time; see _l1_simd.h).
+cdef extern from "_l1_simd.h" nogil:
+    ctypedef struct skp_scan:
+        double total
+        double minimum
+        double count_high
+        double sum_high
+        Py_ssize_t n_gathered
+        int overflow
+    int skp_have_avx2()
+    void skp_scan_f32(const float* row, Py_ssize_t n, double low, double high,
+                      int magnitudes, skp_scan* scan, float* buffer, Py_ssize_t capacity)
+    void skp_scan_f64(const double* row, Py_ssize_t n, double low, double high,
+                      int magnitudes, skp_scan* scan, double* buffer, Py_ssize_t capacity)
+    Py_ssize_t skp_keep_above_f32(const float* src, Py_ssize_t n, Py_ssize_t step, double rho,
+                                  int magnitudes, float* dst, double* sum)
+    Py_ssize_t skp_keep_above_f64(const double* src, Py_ssize_t n, Py_ssize_t step, double rho,
+                                  int magnitudes, double* dst, double* sum)
+    void skp_shrink_f32(const float* src, float* dst, Py_ssize_t n, double tau, int magnitudes,
+                        int stream)
+    void skp_shrink_f64(const double* src, double* dst, Py_ssize_t n, double tau, int magnitudes,
+                        int stream)
+
+
+cdef enum:
+    STREAM_BYTES = 1 << 23    # results of 8 MiB and more are written past the caches
+
+
+cdef inline bint streams(Py_ssize_t result_bytes) noexcept nogil:
+    """Whether a result this large is written with non-temporal stores.
+
+    Below a few MiB the result may stay in cache for its reader; above, a
+    plain store first reads each line it writes.
+    """
+    return result_bytes >= STREAM_BYTES
+
+
+cdef double michelot_above(floating* values, Py_ssize_t n, double total, double fixed_count,
+                           double fixed_sum, double radius, double* support) noexcept nogil
+cdef Py_ssize_t keep_above(const floating* src, Py_ssize_t n, Py_ssize_t step, double rho,
+                           bint magnitudes, floating* dst, double* total) noexcept nogil
+cdef void shrink_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
+                     floating* dst, Py_ssize_t step_x, double tau, bint stream) noexcept nogil

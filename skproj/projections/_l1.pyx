@@ -218,18 +218,6 @@ cdef inline double _as_value(double value, bint magnitudes) noexcept nogil:
     return fabs(value) if magnitudes else value
 
 
-cdef inline double _value_at(const char* base, Py_ssize_t row_stride, Py_ssize_t col_stride,
-                             Py_ssize_t n_cols, Py_ssize_t index,
-                             floating kind) noexcept nogil:
-    """The ``index``-th value of a 2-D view in row-major order (``kind`` picks the dtype).
-
-    Plain pointer arithmetic: a memoryview argument would be reference
-    counted (atomically) on every call.
-    """
-    return (<const floating*> (base + (index // n_cols) * row_stride
-                               + (index % n_cols) * col_stride))[0]
-
-
 cdef void _select(double* values, Py_ssize_t n, Py_ssize_t k) noexcept nogil:
     """Reorder ``values`` so that ``values[k]`` is its k-th smallest (Hoare's selection)."""
     cdef Py_ssize_t low = 0, high = n - 1, i, j
@@ -264,16 +252,21 @@ cdef struct Bracket:
 
 cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitudes,
                              double* sample, Py_ssize_t size) noexcept nogil:
-    """A bracket of tau from ``size`` values spread over ``y`` (``sample``: 2 * size doubles).
+    """A bracket of tau from ``size`` values spread over ``y`` (``sample``: 2 * size + 1 doubles).
 
     The sample's own threshold at the radius scaled to its size has a
     support of ``k`` values; the bracket runs from the sample's value of rank
     ``k + d`` to that of rank ``k - d`` (from the top), ``d`` a few binomial
-    standard deviations of ``k``.
+    standard deviations of ``k``: the ``d``-th smallest of the support and the
+    ``d``-th largest of the rest, each selected in its own part.
     """
-    cdef Py_ssize_t n = y.shape[0] * y.shape[1], i, support, spread
+    cdef Py_ssize_t n = y.shape[0] * y.shape[1], n_cols = y.shape[1], i, support, spread
+    cdef Py_ssize_t n_rest = 0, row = 0, col = 0, carry = 0
+    # The i-th sampled index is (i * n) // size, stepped without a division.
+    cdef Py_ssize_t step = n // size, extra = n % size
+    cdef Py_ssize_t step_rows = step // n_cols, step_cols = step % n_cols
     cdef double* work = sample + size
-    cdef double total = 0.0, scaled = radius * size / <double> n, tau
+    cdef double total = 0.0, scaled = radius * size / <double> n, tau, value, found
     cdef Bracket bracket
     bracket.low = -DBL_MAX
     bracket.high = DBL_MAX
@@ -281,41 +274,51 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
         return bracket     # a small array: every value is gathered
     cdef const char* base = <const char*> &y[0, 0]
     for i in range(size):
-        sample[i] = _as_value(_value_at(base, y.strides[0], y.strides[1], y.shape[1],
-                                        (i * n) // size, y[0, 0]), magnitudes)
+        sample[i] = _as_value((<const floating*> (base + row * y.strides[0]
+                                                  + col * y.strides[1]))[0], magnitudes)
         work[i] = sample[i]
         total += sample[i]
-    if total - total != 0.0 or total <= scaled:
+        carry += extra
+        col += step_cols + (carry >= size)
+        carry -= size if carry >= size else 0
+        row += step_rows
+        if col >= n_cols:
+            col -= n_cols
+            row += 1
+    if total - total != 0.0 or magnitudes and total <= scaled:
         return bracket     # NaN, or a sample inside the ball: no guess
-    tau = michelot_threshold(work, size, total, scaled)
-    support = 0
-    for i in range(size):
-        support += sample[i] > tau
+    # (Michelot's method also finds the simplex's tau, negative or not.)
+    # Michelot leaves the support (the values above tau) in work[0:support].
+    tau = michelot_above(work, size, total, 0.0, 0.0, scaled, &found)
+    support = <Py_ssize_t> found
     spread = BRACKET_MARGIN + <Py_ssize_t> (
         BRACKET_SIGMAS * sqrt(support * (1.0 - support / <double> size)))
-    cdef Py_ssize_t high_index = size - (support - spread)   # ascending order
-    cdef Py_ssize_t low_index = size - (support + spread)
     if support > spread:
-        _select(sample, size, high_index)
-        bracket.high = sample[high_index]
-        size = high_index          # the values at or below ``high`` come first
-    if low_index >= 0:
-        _select(sample, size, low_index)
-        bracket.low = sample[low_index]
+        _select(work, support, spread)
+        bracket.high = work[spread]
+    # The other values, after the support (one spare slot at the end).
+    for i in range(size):
+        value = sample[i]
+        work[support + n_rest] = value
+        n_rest += value <= tau
+    if n_rest >= spread:
+        _select(work + support, n_rest, n_rest - spread)
+        bracket.low = work[support + n_rest - spread]
     return bracket
 
 
-cdef struct Scan:
-    double total           # sum of the values: NaN or inf show here
-    double minimum
-    double count_high      # values >= bracket.high, their number and sum
-    double sum_high
-    Py_ssize_t n_gathered  # values in [low, high) gathered in the buffer,
-    bint overflow          # unless they did not fit
+# The scan's results are a ``skp_scan`` (declared in _l1.pxd): the total of
+# the values (NaN or inf show there), their minimum, the number and sum of the
+# values >= bracket.high, and the values in [low, high) gathered in a buffer
+# (``n_gathered`` of them, unless they did not fit: ``overflow``).
+
+# Whether the AVX2 loops of _l1_simd.h run (the CPU has AVX2; tests may turn
+# them off with ``_set_testing`` to exercise the Cython loops).
+cdef bint _simd = skp_have_avx2()
 
 
 cdef inline void _scan_block(const floating* row, Py_ssize_t n, Py_ssize_t step,
-                             Bracket bracket, bint magnitudes, Scan* scan,
+                             Bracket bracket, bint magnitudes, skp_scan* scan,
                              floating* buffer, Py_ssize_t capacity) noexcept nogil:
     """Add one block of values to ``scan`` and gather those inside the bracket.
 
@@ -374,9 +377,9 @@ cdef inline void _scan_block(const floating* row, Py_ssize_t n, Py_ssize_t step,
     scan.n_gathered = k
 
 
-cdef void _scan(const floating[:, :] y, Bracket bracket, bint magnitudes, Scan* scan,
+cdef void _scan(const floating[:, :] y, Bracket bracket, bint magnitudes, skp_scan* scan,
                 floating* buffer, Py_ssize_t capacity) noexcept nogil:
-    """One read pass over ``y``: see ``Scan``."""
+    """One read pass over ``y``: see ``skp_scan``."""
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, j, width
     cdef Py_ssize_t step = y.strides[1] // sizeof(floating)
     scan.total = scan.sum_high = scan.count_high = 0.0
@@ -384,6 +387,14 @@ cdef void _scan(const floating[:, :] y, Bracket bracket, bint magnitudes, Scan* 
     scan.n_gathered = 0
     scan.overflow = False
     for i in range(n_rows):
+        if step == 1 and _simd:
+            if floating is float:
+                skp_scan_f32(&y[i, 0], n_cols, bracket.low, bracket.high, magnitudes, scan,
+                             buffer, capacity)
+            else:
+                skp_scan_f64(&y[i, 0], n_cols, bracket.low, bracket.high, magnitudes, scan,
+                             buffer, capacity)
+            continue
         j = 0
         while j < n_cols:
             width = min(<Py_ssize_t> SCAN_BLOCK, n_cols - j)
@@ -395,50 +406,71 @@ cdef void _scan(const floating[:, :] y, Bracket bracket, bint magnitudes, Scan* 
             j += width
 
 
-cdef double _michelot_above(floating* values, Py_ssize_t n, double fixed_count,
-                            double fixed_sum, double radius,
-                            double* support) noexcept nogil:
-    """Michelot's threshold of ``values[0:n]`` and ``fixed_count`` values (sum ``fixed_sum``).
+cdef Py_ssize_t keep_above(const floating* src, Py_ssize_t n, Py_ssize_t step, double rho,
+                           bint magnitudes, floating* dst, double* total) noexcept nogil:
+    """Compact the values of ``src`` (``|src|`` with ``magnitudes``) above ``rho`` into ``dst``.
 
-    The fixed values are known to lie above the threshold; the others are
-    compacted in place, dropping those at or below each iterate ``rho``
-    (which rises to tau).  ``support`` receives the size of the support.
+    Returns how many were kept, in order, and their sum in ``total``.  ``dst``
+    holds ``n`` values and may be ``src`` itself (``step`` 1): every write
+    lands at or before the value being read.  One Michelot pass, and the
+    gather of a group's magnitudes above a floor.
     """
-    cdef Py_ssize_t i, kept
-    cdef double rho, total = sum_terms(values, n, 1, TERM_VALUE), sum0, sum1, first, second
+    cdef Py_ssize_t i, kept = 0
+    cdef double sum0 = 0.0, sum1 = 0.0, first, second
     cdef bint keep_first, keep_second
+    if _simd:
+        if floating is float:
+            return skp_keep_above_f32(src, n, step, rho, magnitudes, dst, total)
+        else:
+            return skp_keep_above_f64(src, n, step, rho, magnitudes, dst, total)
+    for i in range(0, n - 1, 2):
+        first = _as_value(src[i * step], magnitudes)
+        second = _as_value(src[(i + 1) * step], magnitudes)
+        keep_first = first > rho
+        keep_second = second > rho
+        dst[kept] = <floating> first
+        kept += keep_first
+        dst[kept] = <floating> second
+        kept += keep_second
+        # Multiplying by the flag keeps the compiler from branching.
+        sum0 += first * keep_first
+        sum1 += second * keep_second
+    if n % 2:
+        first = _as_value(src[(n - 1) * step], magnitudes)
+        keep_first = first > rho
+        dst[kept] = <floating> first
+        kept += keep_first
+        sum0 += first * keep_first
+    total[0] = sum0 + sum1
+    return kept
+
+
+cdef double michelot_above(floating* values, Py_ssize_t n, double total, double fixed_count,
+                           double fixed_sum, double radius, double* support) noexcept nogil:
+    """Michelot's threshold of ``values[0:n]`` (sum ``total``) and ``fixed_count`` more values.
+
+    The ``fixed_count`` values, of sum ``fixed_sum``, are known to lie above
+    the threshold; the others are compacted in place, dropping those at or
+    below each iterate ``rho`` (which rises to tau).  ``support`` receives
+    the size of the support.
+    """
+    cdef Py_ssize_t kept
+    cdef double rho, kept_total
+    if n + fixed_count == 0:
+        support[0] = 0
+        return 0.0
     while True:
         support[0] = n + fixed_count
         rho = (total + fixed_sum - radius) / support[0]
-        kept = 0
-        sum0 = 0.0
-        sum1 = 0.0
-        for i in range(0, n - 1, 2):
-            first = values[i]
-            second = values[i + 1]
-            keep_first = first > rho
-            keep_second = second > rho
-            values[kept] = <floating> first
-            kept += keep_first
-            values[kept] = <floating> second
-            kept += keep_second
-            # Multiplying by the flag keeps the compiler from branching.
-            sum0 += first * keep_first
-            sum1 += second * keep_second
-        if n % 2:
-            first = values[n - 1]
-            keep_first = first > rho
-            values[kept] = <floating> first
-            kept += keep_first
-            sum0 += first * keep_first
+        kept = keep_above(values, n, 1, rho, False, values, &kept_total)
         if kept == n:   # stable: tau from the support's sum, summed afresh
-            return (sum0 + sum1 + fixed_sum - radius) / support[0]
+            return (kept_total + fixed_sum - radius) / support[0]
         if kept + fixed_count == 0:
             # A radius below the rounding of the largest value: tau is rho.
             support[0] = 1
             return rho
         n = kept
-        total = sum0 + sum1
+        total = kept_total
 
 
 cdef inline void _count_sum_above(const floating* values, Py_ssize_t n, Py_ssize_t step,
@@ -493,7 +525,8 @@ cdef double _newton_threshold(const floating[:, :] y, double rho, double radius,
                     if value > rho:
                         buffer[gathered] = <floating> value
                         gathered += 1
-            return _michelot_above(buffer, gathered, 0.0, 0.0, radius, support)
+            return michelot_above(buffer, gathered, sum_terms(buffer, gathered, 1, TERM_VALUE),
+                                  0.0, 0.0, radius, support)
         previous = count
         value = (total - radius) / count
         if value <= rho:
@@ -505,6 +538,30 @@ cdef double _newton_threshold(const floating[:, :] y, double rho, double radius,
         rho = value
 
 
+cdef double _sum_and_excess(const floating* values, Py_ssize_t n, double low,
+                           double* excess) noexcept nogil:
+    """Return ``sum(values)``; set ``excess`` to ``sum(values - low)`` unless ``low`` is -DBL_MAX.
+
+    Two accumulators each: the gathered values may be many (a single chain
+    of additions waits four cycles a value).
+    """
+    cdef double total0 = 0.0, total1 = 0.0, excess0 = 0.0, excess1 = 0.0, a, b
+    cdef Py_ssize_t i, n2 = n - n % 2
+    for i in range(0, n2, 2):
+        a = values[i]
+        b = values[i + 1]
+        total0 += a
+        total1 += b
+        excess0 += a - low
+        excess1 += b - low
+    if n2 < n:
+        total0 += values[n2]
+        excess0 += values[n2] - low
+    if low > -DBL_MAX:
+        excess[0] = excess0 + excess1
+    return total0 + total1
+
+
 cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
                     double* tau, double* support) noexcept nogil:
     """Status of the projection of ``y`` and, when it moves, its threshold ``tau``."""
@@ -512,12 +569,11 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
     cdef Py_ssize_t size = min(n, max(<Py_ssize_t> MIN_SAMPLE,
                                       min(<Py_ssize_t> SAMPLE_SIZE, n // SAMPLE_DIVISOR)))
     cdef Py_ssize_t capacity = min(n, max(<Py_ssize_t> MIN_CAPACITY, n // GATHER_DIVISOR))
-    cdef double* sample = <double*> PyMem_RawMalloc(2 * size * sizeof(double))
+    cdef double* sample = <double*> PyMem_RawMalloc((2 * size + 1) * sizeof(double))
     cdef floating* buffer = <floating*> PyMem_RawMalloc(capacity * sizeof(floating))
     cdef Bracket bracket
-    cdef Scan scan
-    cdef Py_ssize_t i
-    cdef double at_low, at_high
+    cdef skp_scan scan
+    cdef double at_low, at_high, gathered_total
     cdef int status = STATUS_PROJECTED
     if sample == NULL or buffer == NULL:
         status = STATUS_NOMEMORY
@@ -529,18 +585,17 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
         # f(t) = sum((v - t)_+) at both ends of the bracket
         at_high = scan.sum_high - bracket.high * scan.count_high if scan.count_high else 0.0
         at_low = INFINITY
+        gathered_total = _sum_and_excess(buffer, scan.n_gathered, bracket.low, &at_low)
         if bracket.low > -DBL_MAX:
-            at_low = scan.sum_high - bracket.low * scan.count_high
-            for i in range(scan.n_gathered):
-                at_low += buffer[i] - bracket.low
+            at_low += scan.sum_high - bracket.low * scan.count_high
         if scan.total - scan.total != 0.0:
             status = STATUS_NONFINITE
         elif (scan.total <= radius if magnitudes
               else scan.minimum >= 0 and scan.total == radius):
             status = STATUS_INSIDE
         elif not scan.overflow and at_low >= radius and at_high <= radius:
-            tau[0] = _michelot_above(buffer, scan.n_gathered, scan.count_high,
-                                     scan.sum_high, radius, support)
+            tau[0] = michelot_above(buffer, scan.n_gathered, gathered_total, scan.count_high,
+                                    scan.sum_high, radius, support)
         else:
             tau[0] = _newton_threshold(y, (scan.total - radius) / n, radius, magnitudes,
                                        buffer, capacity, support)
@@ -549,11 +604,25 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
     return status
 
 
-cdef inline void _shrink_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
-                             floating* dst, Py_ssize_t step_x, double tau) noexcept nogil:
+cdef void shrink_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
+                     floating* dst, Py_ssize_t step_x, double tau, bint stream) noexcept nogil:
+    """``dst = sign(src) * max(|src| - tau, 0)`` along one row (steps in elements).
+
+    ``stream``: a large result, written past the caches (see ``_l1_simd.h``).
+    """
     cdef Py_ssize_t j
-    for j in range(n):
-        dst[j * step_x] = shrink(src[j * step_y], tau)
+    if step_y == 1 and step_x == 1:
+        if _simd:
+            if floating is float:
+                skp_shrink_f32(src, dst, n, tau, True, stream)
+            else:
+                skp_shrink_f64(src, dst, n, tau, True, stream)
+        else:
+            for j in range(n):
+                dst[j] = shrink(src[j], tau)
+    else:
+        for j in range(n):
+            dst[j * step_x] = shrink(src[j * step_y], tau)
 
 
 cdef inline void _shrink_row_sparse(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
@@ -575,26 +644,38 @@ cdef inline void _shrink_row_sparse(const floating* src, Py_ssize_t n, Py_ssize_
 
 cdef void _write_shrunk(const floating[:, :] y, floating[:, :] x, double tau,
                         double support) noexcept nogil:
-    """``x = sign(y) * max(|y| - tau, 0)``; a sparse result after one memset."""
+    """``x = sign(y) * max(|y| - tau, 0)``; a sparse result after one memset.
+
+    The memset and the sparse writes move as many bytes as the dense write
+    (y is read either way); they only spare the scalar loops a soft threshold
+    per value, so the AVX2 loop always writes densely.
+    """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i
     cdef Py_ssize_t step_y = y.strides[1] // sizeof(floating)
     cdef Py_ssize_t step_x = x.strides[1] // sizeof(floating)
-    cdef bint sparse = (support * SPARSE_WRITE_DIVISOR < <double> n_rows * n_cols
+    cdef bint sparse = (not (_simd and step_y == 1 and step_x == 1)
+                        and support * SPARSE_WRITE_DIVISOR < <double> n_rows * n_cols
                         and <const void*> &x[0, 0] != <const void*> &y[0, 0]
                         and zero_if_contiguous(x))
     for i in range(n_rows):
         if sparse:
             _shrink_row_sparse(&y[i, 0], n_cols, step_y, &x[i, 0], tau)
-        elif step_y == 1 and step_x == 1:
-            _shrink_row(&y[i, 0], n_cols, 1, &x[i, 0], 1, tau)
         else:
-            _shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau)
+            shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau,
+                       streams(n_rows * n_cols * sizeof(floating)))
 
 
 cdef inline void _subtract_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
-                               floating* dst, Py_ssize_t step_x, double tau) noexcept nogil:
+                               floating* dst, Py_ssize_t step_x, double tau,
+                               bint stream) noexcept nogil:
     cdef Py_ssize_t j
     cdef double value
+    if step_y == 1 and step_x == 1 and _simd:
+        if floating is float:
+            skp_shrink_f32(src, dst, n, tau, False, stream)
+        else:
+            skp_shrink_f64(src, dst, n, tau, False, stream)
+        return
     for j in range(n):
         value = src[j * step_y] - tau
         dst[j * step_x] = <floating> (value if value > 0 else 0.0)
@@ -633,13 +714,16 @@ def simplex(const floating[:, :] y, floating[:, :] x, double radius):
         elif status == STATUS_PROJECTED:
             for i in range(n_rows):
                 if step_y == 1 and step_x == 1:
-                    _subtract_row(&y[i, 0], n_cols, 1, &x[i, 0], 1, tau)
+                    _subtract_row(&y[i, 0], n_cols, 1, &x[i, 0], 1, tau,
+                                  streams(n_rows * n_cols * sizeof(floating)))
                 else:
-                    _subtract_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau)
+                    _subtract_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau, False)
     return status, tau
 
 
-def _set_testing(bint force_fallback=False):
-    """Testing hook: make the sampled bracket miss, to exercise the Newton passes."""
-    global _force_fallback
+def _set_testing(bint force_fallback=False, bint simd=True):
+    """Testing hook: make the sampled bracket miss, to exercise the Newton passes;
+    ``simd=False`` runs the Cython loops where the AVX2 loops would run."""
+    global _force_fallback, _simd
     _force_fallback = force_fallback
+    _simd = simd and skp_have_avx2()

@@ -1,0 +1,455 @@
+/* AVX2 versions of the streaming loops of the l1 thresholds (see _l1.pyx).
+ *
+ * The build may not assume any instruction set beyond the baseline (no
+ * -march), and gcc emits scalar loops for these: each loop compacts the values
+ * it keeps, which no compiler vectorizes.  Here the AVX2 versions are compiled
+ * with a per-function target attribute and chosen at run time
+ * (skp_have_avx2); elsewhere (other compilers or CPUs) skp_have_avx2() is 0
+ * and the Cython loops in _l1.pyx run instead.
+ *
+ * Every loop computes exactly what its Cython counterpart computes: the
+ * comparisons are made on the input's values (a float compared with a float
+ * bound that orders it as the double bound does) and the sums are
+ * accumulated in double (float32's scan: in float over blocks of 64 values,
+ * then in double); float32's soft threshold is computed in float against a
+ * two-float tau (see skp_shrink_f32).  Only roundings of that order differ.
+ *
+ * Compaction ("left-packing"): the lanes kept by a comparison are moved to the
+ * front of the vector by one permutation read from a table indexed by the
+ * comparison's bit mask, and the whole vector is stored at the write cursor,
+ * which then advances by the number of lanes kept.  Every store writes a full
+ * vector at or before the values it has read, so the writes stay within the
+ * values read (compaction in place is safe) and within a buffer's capacity.
+ */
+#ifndef SKPROJ_L1_SIMD_H
+#define SKPROJ_L1_SIMD_H
+
+#include <float.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The scan of _l1.pyx (struct Scan there): sums, counts, gathered values. */
+typedef struct {
+    double total;          /* sum of the values (NaN/inf show here) */
+    double minimum;
+    double count_high;     /* values >= high: number and sum */
+    double sum_high;
+    ptrdiff_t n_gathered;  /* values in [low, high) in the buffer */
+    int overflow;          /* set when they did not fit */
+} skp_scan;
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+
+#include <immintrin.h>
+
+#define SKP_AVX2 __attribute__((target("avx2,popcnt")))
+
+/* Permutations moving the lanes of an 8-bit mask to the front: 8 x int32. */
+static int32_t skp_pack8[256][8];
+/* The same for 4 doubles (4-bit mask), as pairs of int32 lanes. */
+static int32_t skp_pack4[16][8];
+static int skp_avx2 = -1;
+
+static inline void skp_init_tables(void) {
+    int mask, lane, k;
+    for (mask = 0; mask < 256; mask++) {
+        k = 0;
+        for (lane = 0; lane < 8; lane++)
+            if (mask & (1 << lane)) skp_pack8[mask][k++] = lane;
+        while (k < 8) skp_pack8[mask][k++] = 0;
+    }
+    for (mask = 0; mask < 16; mask++) {
+        k = 0;
+        for (lane = 0; lane < 4; lane++)
+            if (mask & (1 << lane)) {
+                skp_pack4[mask][k++] = 2 * lane;
+                skp_pack4[mask][k++] = 2 * lane + 1;
+            }
+        while (k < 8) skp_pack4[mask][k++] = 0;
+    }
+}
+
+/* Whether the AVX2 loops may run (the tables are filled on the first call). */
+static inline int skp_have_avx2(void) {
+    if (skp_avx2 < 0) {
+        __builtin_cpu_init();
+        skp_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+        if (skp_avx2) skp_init_tables();
+    }
+    return skp_avx2;
+}
+
+/* The largest float f with (value > f) == (value > bound) for every float value. */
+static inline float skp_float_below(double bound) {
+    float f;
+    if (bound >= (double) FLT_MAX) return bound > (double) FLT_MAX ? INFINITY : FLT_MAX;
+    if (bound <= -(double) FLT_MAX) return bound < -(double) FLT_MAX ? -INFINITY : -FLT_MAX;
+    f = (float) bound;
+    if ((double) f > bound) f = nextafterf(f, -INFINITY);
+    return f;
+}
+
+/* The smallest float f with (value >= f) == (value >= bound) for every float value. */
+static inline float skp_float_above(double bound) {
+    float f;
+    if (bound >= (double) FLT_MAX) return bound > (double) FLT_MAX ? INFINITY : FLT_MAX;
+    if (bound <= -(double) FLT_MAX) return bound < -(double) FLT_MAX ? -INFINITY : -FLT_MAX;
+    f = (float) bound;
+    if ((double) f < bound) f = nextafterf(f, INFINITY);
+    return f;
+}
+
+SKP_AVX2 static inline __m256d skp_low_pd(__m256 v) {
+    return _mm256_cvtps_pd(_mm256_castps256_ps128(v));
+}
+
+SKP_AVX2 static inline __m256d skp_high_pd(__m256 v) {
+    return _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
+}
+
+SKP_AVX2 static inline double skp_hsum(__m256d a) {
+    __m128d s = _mm_add_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd(a, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+}
+
+SKP_AVX2 static inline double skp_hmin(__m256d a) {
+    __m128d s = _mm_min_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd(a, 1));
+    return _mm_cvtsd_f64(_mm_min_sd(s, _mm_unpackhi_pd(s, s)));
+}
+
+/* One value of a scan's tail (``value`` already |y| for the l1 ball): the
+ * sums and counts; returns whether it goes to the buffer at k - 1 (k is then
+ * advanced), stopping the gather on overflow. */
+static inline int skp_scan_value(double value, double low, double high, skp_scan* scan,
+                                 ptrdiff_t* k, ptrdiff_t capacity) {
+    scan->total += value;
+    if (value < scan->minimum) scan->minimum = value;
+    if (value >= high) {
+        scan->count_high += 1.0;
+        scan->sum_high += value;
+        return 0;
+    }
+    if (value < low || scan->overflow) return 0;
+    if (*k + 1 > capacity) {
+        scan->overflow = 1;
+        return 0;
+    }
+    *k += 1;
+    return 1;
+}
+
+/* ------------------------------------------------------------------ the scan
+ * One contiguous row into ``scan``: the total, the minimum, the number and
+ * sum of the values >= high, and the values in [low, high) appended to
+ * ``buffer`` (``capacity`` values; on overflow, gathering stops and
+ * ``overflow`` is set).  ``magnitudes``: the values are |y| (else y). */
+
+SKP_AVX2 static inline void skp_scan_f32(const float* row, ptrdiff_t n, double low, double high,
+                                  int magnitudes, skp_scan* scan, float* buffer,
+                                  ptrdiff_t capacity) {
+    const __m256 sign = _mm256_set1_ps(magnitudes ? -0.0f : 0.0f);
+    const __m256 low_v = _mm256_set1_ps(low <= -DBL_MAX ? -INFINITY : skp_float_above(low));
+    const __m256 high_v = _mm256_set1_ps(high >= DBL_MAX ? INFINITY : skp_float_above(high));
+    __m256d total0 = _mm256_setzero_pd(), total1 = _mm256_setzero_pd();
+    __m256d above0 = _mm256_setzero_pd(), above1 = _mm256_setzero_pd();
+    __m256 minimum = _mm256_set1_ps(INFINITY);
+    __m256i count = _mm256_setzero_si256();
+    ptrdiff_t j = 0, k = scan->n_gathered, n_high = 0, block_end;
+    int gather = !scan->overflow;
+    float value;
+    /* ``high`` may be +inf (no bound): v >= inf only for inf, which the total reports.
+     * Blocks of 64 values: each lane sums its 8 values of a block in
+     * float (a relative error below 2**-21 of a block's sum, far inside the
+     * float32 input's own rounding), the blocks' sums are added in double. */
+    while (j + 64 <= n) {
+        __m256 total_f = _mm256_setzero_ps(), above_f = _mm256_setzero_ps();
+        for (block_end = j + 64; j < block_end; j += 8) {
+            __m256 v = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j));
+            __m256 is_high = _mm256_cmp_ps(v, high_v, _CMP_GE_OQ);
+            __m256 inside = _mm256_andnot_ps(is_high, _mm256_cmp_ps(v, low_v, _CMP_GE_OQ));
+            total_f = _mm256_add_ps(total_f, v);
+            above_f = _mm256_add_ps(above_f, _mm256_and_ps(v, is_high));
+            count = _mm256_sub_epi32(count, _mm256_castps_si256(is_high));
+            if (!magnitudes) minimum = _mm256_min_ps(minimum, v);
+            if (gather) {
+                if (k + 8 > capacity) {
+                    if (_mm256_movemask_ps(inside)) { gather = 0; scan->overflow = 1; }
+                } else {
+                    int mask = _mm256_movemask_ps(inside);
+                    __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack8[mask]);
+                    _mm256_storeu_ps(buffer + k, _mm256_permutevar8x32_ps(v, order));
+                    k += _mm_popcnt_u32((unsigned) mask);
+                }
+            }
+        }
+        total0 = _mm256_add_pd(total0, skp_low_pd(total_f));
+        total1 = _mm256_add_pd(total1, skp_high_pd(total_f));
+        above0 = _mm256_add_pd(above0, skp_low_pd(above_f));
+        above1 = _mm256_add_pd(above1, skp_high_pd(above_f));
+        if ((j & ((1 << 28) - 1)) == 0) {   /* int32 lane counters: flush now and then */
+            int32_t lanes[8];
+            int lane;
+            _mm256_storeu_si256((__m256i*) lanes, count);
+            for (lane = 0; lane < 8; lane++) n_high += lanes[lane];
+            count = _mm256_setzero_si256();
+        }
+    }
+    {
+        int32_t lanes[8];
+        int lane;
+        _mm256_storeu_si256((__m256i*) lanes, count);
+        for (lane = 0; lane < 8; lane++) n_high += lanes[lane];
+    }
+    scan->total += skp_hsum(_mm256_add_pd(total0, total1));
+    scan->sum_high += skp_hsum(_mm256_add_pd(above0, above1));
+    if (!magnitudes) {
+        double m = skp_hmin(_mm256_min_pd(skp_low_pd(minimum), skp_high_pd(minimum)));
+        if (m < scan->minimum) scan->minimum = m;
+    }
+    scan->count_high += (double) n_high;
+    for (; j < n; j++) {
+        value = magnitudes ? fabsf(row[j]) : row[j];
+        if (skp_scan_value(value, _mm256_cvtss_f32(low_v), _mm256_cvtss_f32(high_v),
+                           scan, &k, capacity))
+            buffer[k - 1] = value;
+    }
+    scan->n_gathered = k;
+}
+
+SKP_AVX2 static inline void skp_scan_f64(const double* row, ptrdiff_t n, double low, double high,
+                                  int magnitudes, skp_scan* scan, double* buffer,
+                                  ptrdiff_t capacity) {
+    const __m256d sign = _mm256_set1_pd(magnitudes ? -0.0 : 0.0);
+    const __m256d low_v = _mm256_set1_pd(low <= -DBL_MAX ? -INFINITY : low);
+    const __m256d high_v = _mm256_set1_pd(high >= DBL_MAX ? INFINITY : high);
+    __m256d total0 = _mm256_setzero_pd(), total1 = _mm256_setzero_pd();
+    __m256d above0 = _mm256_setzero_pd(), above1 = _mm256_setzero_pd();
+    __m256d minimum = _mm256_set1_pd(INFINITY);
+    __m256i count = _mm256_setzero_si256();
+    ptrdiff_t j = 0, k = scan->n_gathered, n_high = 0;
+    int gather = !scan->overflow, half;
+    double value;
+    for (; j + 8 <= n; j += 8) {
+        for (half = 0; half < 2; half++) {
+            __m256d v = _mm256_andnot_pd(sign, _mm256_loadu_pd(row + j + 4 * half));
+            __m256d is_high = _mm256_cmp_pd(v, high_v, _CMP_GE_OQ);
+            __m256d inside = _mm256_andnot_pd(is_high, _mm256_cmp_pd(v, low_v, _CMP_GE_OQ));
+            if (half) {
+                total1 = _mm256_add_pd(total1, v);
+                above1 = _mm256_add_pd(above1, _mm256_and_pd(v, is_high));
+            } else {
+                total0 = _mm256_add_pd(total0, v);
+                above0 = _mm256_add_pd(above0, _mm256_and_pd(v, is_high));
+            }
+            count = _mm256_sub_epi64(count, _mm256_castpd_si256(is_high));
+            if (!magnitudes) minimum = _mm256_min_pd(minimum, v);
+            if (gather) {
+                if (k + 4 > capacity) {
+                    if (_mm256_movemask_pd(inside)) { gather = 0; scan->overflow = 1; }
+                } else {
+                    int mask = _mm256_movemask_pd(inside);
+                    __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack4[mask]);
+                    _mm256_storeu_pd(buffer + k, _mm256_castps_pd(
+                        _mm256_permutevar8x32_ps(_mm256_castpd_ps(v), order)));
+                    k += _mm_popcnt_u32((unsigned) mask);
+                }
+            }
+        }
+    }
+    {
+        int64_t lanes[4];
+        int lane;
+        _mm256_storeu_si256((__m256i*) lanes, count);
+        for (lane = 0; lane < 4; lane++) n_high += lanes[lane];
+    }
+    scan->total += skp_hsum(_mm256_add_pd(total0, total1));
+    scan->sum_high += skp_hsum(_mm256_add_pd(above0, above1));
+    if (!magnitudes) {
+        double m = skp_hmin(minimum);
+        if (m < scan->minimum) scan->minimum = m;
+    }
+    scan->count_high += (double) n_high;
+    for (; j < n; j++) {
+        value = magnitudes ? fabs(row[j]) : row[j];
+        if (skp_scan_value(value, _mm256_cvtsd_f64(low_v), _mm256_cvtsd_f64(high_v),
+                           scan, &k, capacity))
+            buffer[k - 1] = value;
+    }
+    scan->n_gathered = k;
+}
+
+/* --------------------------------------------------------------- compaction
+ * Keep (in place, in order) the values of ``values[0:n]`` above ``rho``;
+ * return how many, and their sum in ``*sum``.  With ``magnitudes`` the kept
+ * values are |values| (``dst`` may then be another buffer: the gather of a
+ * group's magnitudes, ``src`` strided by ``step``).  ``dst`` holds n values. */
+
+/* One vector's step: append the lanes of v above rho at dst[k], add them to the sums. */
+SKP_AVX2 static inline ptrdiff_t skp_keep8(__m256 v, __m256 rho_v, float* dst, ptrdiff_t k,
+                                           __m256* sum) {
+    __m256 keep = _mm256_cmp_ps(v, rho_v, _CMP_GT_OQ);
+    int mask = _mm256_movemask_ps(keep);
+    __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack8[mask]);
+    *sum = _mm256_add_ps(*sum, _mm256_and_ps(v, keep));
+    _mm256_storeu_ps(dst + k, _mm256_permutevar8x32_ps(v, order));
+    return k + _mm_popcnt_u32((unsigned) mask);
+}
+
+SKP_AVX2 static inline ptrdiff_t skp_keep4(__m256d v, __m256d rho_v, double* dst, ptrdiff_t k,
+                                           __m256d* sum) {
+    __m256d keep = _mm256_cmp_pd(v, rho_v, _CMP_GT_OQ);
+    int mask = _mm256_movemask_pd(keep);
+    __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack4[mask]);
+    *sum = _mm256_add_pd(*sum, _mm256_and_pd(v, keep));
+    _mm256_storeu_pd(dst + k, _mm256_castps_pd(
+        _mm256_permutevar8x32_ps(_mm256_castpd_ps(v), order)));
+    return k + _mm_popcnt_u32((unsigned) mask);
+}
+
+SKP_AVX2 static inline ptrdiff_t skp_keep_above_f32(const float* src, ptrdiff_t n, ptrdiff_t step,
+                                             double rho, int magnitudes, float* dst,
+                                             double* sum) {
+    const __m256 sign = _mm256_set1_ps(magnitudes ? -0.0f : 0.0f);
+    const float bound = skp_float_below(rho);
+    const __m256 rho_v = _mm256_set1_ps(bound);
+    /* a column: eight strided values per hardware gather */
+    const __m256i lanes = _mm256_mullo_epi32(_mm256_set1_epi32((int32_t) step),
+                                             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    __m256d sum0 = _mm256_setzero_pd(), sum1 = _mm256_setzero_pd();
+    ptrdiff_t j = 0, k = 0, vectors;
+    float value;
+    if (step == 1 || (step > 0 && step <= INT32_MAX / 8)) {
+        /* The kept values are summed in float over blocks of 8 vectors, as in the scan. */
+        while (j + 8 <= n) {
+            __m256 block = _mm256_setzero_ps();
+            for (vectors = 0; vectors < 8 && j + 8 <= n; vectors++, j += 8) {
+                __m256 v = step == 1 ? _mm256_loadu_ps(src + j)
+                                     : _mm256_i32gather_ps(src + j * step, lanes, 4);
+                k = skp_keep8(_mm256_andnot_ps(sign, v), rho_v, dst, k, &block);
+            }
+            sum0 = _mm256_add_pd(sum0, skp_low_pd(block));
+            sum1 = _mm256_add_pd(sum1, skp_high_pd(block));
+        }
+    }
+    *sum = skp_hsum(_mm256_add_pd(sum0, sum1));
+    for (; j < n; j++) {   /* branch-free: whether a value is kept is unpredictable */
+        value = magnitudes ? fabsf(src[j * step]) : src[j * step];
+        dst[k] = value;
+        *sum += value > bound ? (double) value : 0.0;
+        k += value > bound;
+    }
+    return k;
+}
+
+SKP_AVX2 static inline ptrdiff_t skp_keep_above_f64(const double* src, ptrdiff_t n, ptrdiff_t step,
+                                             double rho, int magnitudes, double* dst,
+                                             double* sum) {
+    const __m256d sign = _mm256_set1_pd(magnitudes ? -0.0 : 0.0);
+    const __m256d rho_v = _mm256_set1_pd(rho);
+    __m256d sum0 = _mm256_setzero_pd();
+    ptrdiff_t j = 0, k = 0;
+    double value;
+    if (step == 1) {
+        for (; j + 4 <= n; j += 4) {
+            __m256d v = _mm256_andnot_pd(sign, _mm256_loadu_pd(src + j));
+            k = skp_keep4(v, rho_v, dst, k, &sum0);
+        }
+    } else if (step > 0 && step <= INT32_MAX / 4) {
+        /* a column: four strided values per hardware gather */
+        const __m128i lanes = _mm_mullo_epi32(_mm_set1_epi32((int32_t) step),
+                                              _mm_setr_epi32(0, 1, 2, 3));
+        for (; j + 4 <= n; j += 4) {
+            __m256d v = _mm256_andnot_pd(sign, _mm256_i32gather_pd(src + j * step, lanes, 8));
+            k = skp_keep4(v, rho_v, dst, k, &sum0);
+        }
+    }
+    *sum = skp_hsum(sum0);
+    for (; j < n; j++) {   /* branch-free: whether a value is kept is unpredictable */
+        value = magnitudes ? fabs(src[j * step]) : src[j * step];
+        dst[k] = value;
+        *sum += value > rho ? value : 0.0;
+        k += value > rho;
+    }
+    return k;
+}
+
+static inline double skp_shrink_value(double value, double tau, int magnitudes) {
+    double shrunk = (magnitudes ? fabs(value) : value) - tau;
+    shrunk = shrunk > 0 ? shrunk : 0.0;
+    return magnitudes ? copysign(shrunk, value) : shrunk;
+}
+
+/* ------------------------------------------------------------ the write pass
+ * With ``stream`` (large arrays), non-temporal stores: the result goes to
+ * memory without first reading its cache lines (which a plain store does),
+ * a third of the write pass's traffic.
+ * dst = sign(src) * max(|src| - tau, 0) with ``magnitudes``, else
+ * max(src - tau, 0); contiguous rows; computed in double, rounded once. */
+
+SKP_AVX2 static inline void skp_shrink_f32(const float* src, float* dst, ptrdiff_t n, double tau,
+                                    int magnitudes, int stream) {
+    /* In float, with tau = tau_hi + tau_lo (two floats): (v - tau_hi) is exact
+     * for the values near tau (Sterbenz), so the result is the double
+     * computation's rounding but for rare ties (at most one unit in the last
+     * place), at a third of the instructions. */
+    const float tau_hi = (float) tau, tau_lo = (float) (tau - (double) tau_hi);
+    const __m256 sign = _mm256_set1_ps(-0.0f), zero = _mm256_setzero_ps();
+    const __m256 hi_v = _mm256_set1_ps(tau_hi), lo_v = _mm256_set1_ps(tau_lo);
+    ptrdiff_t j = 0;
+    if (stream)   /* aligned streaming stores from the first 32-byte boundary on */
+        for (; j < n && ((uintptr_t) (dst + j) & 31); j++)
+            dst[j] = skp_shrink_value(src[j], tau, magnitudes);
+    for (; j + 8 <= n; j += 8) {
+        __m256 y = _mm256_loadu_ps(src + j);
+        __m256 v = magnitudes ? _mm256_andnot_ps(sign, y) : y;
+        __m256 x = _mm256_max_ps(_mm256_sub_ps(_mm256_sub_ps(v, hi_v), lo_v), zero);
+        if (magnitudes) x = _mm256_or_ps(x, _mm256_and_ps(sign, y));
+        if (stream) _mm256_stream_ps(dst + j, x);
+        else _mm256_storeu_ps(dst + j, x);
+    }
+    if (stream) _mm_sfence();
+    for (; j < n; j++) dst[j] = (float) skp_shrink_value(src[j], tau, magnitudes);
+}
+
+SKP_AVX2 static inline void skp_shrink_f64(const double* src, double* dst, ptrdiff_t n, double tau,
+                                    int magnitudes, int stream) {
+    const __m256d sign = _mm256_set1_pd(-0.0);
+    const __m256d tau_v = _mm256_set1_pd(tau), zero = _mm256_setzero_pd();
+    ptrdiff_t j = 0;
+    if (stream)
+        for (; j < n && ((uintptr_t) (dst + j) & 31); j++)
+            dst[j] = skp_shrink_value(src[j], tau, magnitudes);
+    for (; j + 4 <= n; j += 4) {
+        __m256d y = _mm256_loadu_pd(src + j);
+        __m256d v = magnitudes ? _mm256_andnot_pd(sign, y) : y;
+        __m256d x = _mm256_max_pd(_mm256_sub_pd(v, tau_v), zero);
+        if (magnitudes) x = _mm256_or_pd(x, _mm256_and_pd(sign, y));
+        if (stream) _mm256_stream_pd(dst + j, x);
+        else _mm256_storeu_pd(dst + j, x);
+    }
+    if (stream) _mm_sfence();
+    for (; j < n; j++) dst[j] = skp_shrink_value(src[j], tau, magnitudes);
+}
+
+#else  /* no AVX2 loops: the Cython loops run */
+
+static inline int skp_have_avx2(void) { return 0; }
+
+static inline void skp_scan_f32(const float* row, ptrdiff_t n, double low, double high,
+                         int magnitudes, skp_scan* scan, float* buffer, ptrdiff_t capacity) {}
+static inline void skp_scan_f64(const double* row, ptrdiff_t n, double low, double high,
+                         int magnitudes, skp_scan* scan, double* buffer, ptrdiff_t capacity) {}
+static inline ptrdiff_t skp_keep_above_f32(const float* src, ptrdiff_t n, ptrdiff_t step,
+                                           double rho, int magnitudes, float* dst,
+                                           double* sum) { return 0; }
+static inline ptrdiff_t skp_keep_above_f64(const double* src, ptrdiff_t n, ptrdiff_t step,
+                                           double rho, int magnitudes, double* dst,
+                                           double* sum) { return 0; }
+static inline void skp_shrink_f32(const float* src, float* dst, ptrdiff_t n, double tau,
+                                  int magnitudes, int stream) {}
+static inline void skp_shrink_f64(const double* src, double* dst, ptrdiff_t n, double tau,
+                                  int magnitudes, int stream) {}
+
+#endif
+#endif
