@@ -536,7 +536,11 @@ def radius_grid(X, y, n_classes, n_etas, *, projection="bilevel_l1inf", fit_inte
         constraint = get_constraint(projection, axis=0, matrix=True)
         Y = _one_hot(y, n_classes, X.dtype)
         eta = low
-        for _ in range(_MAX_GROWTH_STEPS):
+        # the cap counts from the low end, which moves up while the growth still
+        # keeps one feature (a one-feature radius can be 1e-7 of the useful ones)
+        for _ in range(3 * _MAX_GROWTH_STEPS):
+            if eta >= low * _GROWTH ** _MAX_GROWTH_STEPS * (1 - 1e-9):
+                break
             eta *= _GROWTH
             coef, intercept, _ = projected_logistic_regression(
                 X, Y, eta, coef_init=coef, intercept_init=intercept, **solve)
