@@ -99,11 +99,11 @@ counted from that low end), ``--quick``, each block one invocation under
     mlp            0.717 ± 0.043      76.0 100.0%     7.03*      8.4  1e-4 x 4
     sae            0.692 ± 0.039      52.8  69.4%     0.60       5.2  2,0.5,2,2
     (* one refit stalled under the load: the search, 7 fits and the refit, took 8.4 s)
-    selector_cv    0.742 ± 0.008       1.0   1.3%      nan       1.6  new grid, load 3.3 (as before)
+    selector_cv    0.742 ± 0.008       1.0   1.3%      nan       1.6  new grid, load 3.3
 
     pbmc68k                                                            [load 4.4-5.1]
     sae            0.780 ± 0.044     200.2  26.2%     1.02       7.1  2 x 4 (grid top)
-    selector_cv    0.809 ± 0.049     288.2  37.7%      nan      13.9  5.44,24.5,8.88,26.9 (new grid, load 5.0)
+    selector_cv    0.809 ± 0.049     288.2  37.7%      nan      13.9  5.44-26.9, new grid, load 5
 
     reuters_r8                                                         [load 1.1-5.0]
     sae (--sae-etas 1, no search)
@@ -112,8 +112,8 @@ counted from that low end), ``--quick``, each block one invocation under
 
     acsf1 (200 x 1460, 10 classes, majority 0.100)                     [load 2.6-3.1]
     sae            0.625 ± 0.097     123.0   8.4%     1.07       8.1  2 x 4 (grid top)
-    selector_cv    0.215 ± 0.052      24.0   1.6%      nan       4.6  (old grid: stopped at 24 features)
-    selector_cv    0.555 ± 0.057     505.0  34.6%      nan      10.9  19.7,16.9,9.68,20.5 (new grid)
+    selector_cv    0.215 ± 0.052      24.0   1.6%      nan       4.6  old grid: top at 24 features
+    selector_cv    0.555 ± 0.057     505.0  34.6%      nan      10.9  9.68-20.5, new grid
     mlp            0.660 ± 0.097    1460.0 100.0%     1.76      15.4  1e-4 x 3, 1
     (logreg and kbest did not finish in a 6-minute lock hold; l1 and selector not run)
 

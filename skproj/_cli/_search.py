@@ -177,16 +177,8 @@ def _search_linear(model, X, y, etas, n_etas, folds, n_jobs, verbose, quiet):
     finally:
         progress.close()
         model.set_params(scoring=None)  # the fitted model keeps no progress bar
-    results = model.cv_results_
-    return SearchResult(
-        etas=[float(eta) for eta in results["eta"]],
-        scores=np.asarray(results["mean_test_score"]),
-        spreads=np.asarray(results["std_test_score"]),
-        n_features=np.asarray(results["mean_n_features"]),
-        best_index=int(model.best_index_),
-        model=pipeline,
-        seconds=0.0,
-    )
+    return _result(model.cv_results_, "eta", "test_score", "mean_n_features",
+                   model.best_index_, pipeline)
 
 
 def _search_autoencoder(model, X, y, etas, folds, n_jobs, verbose, quiet):
@@ -201,13 +193,18 @@ def _search_autoencoder(model, X, y, etas, folds, n_jobs, verbose, quiet):
         progress.update()  # the refit
     finally:
         progress.close()
-    results = search.cv_results_
+    return _result(search.cv_results_, "param_model__eta", "test_accuracy",
+                   "mean_test_n_features", search.best_index_, search.best_estimator_)
+
+
+def _result(results, eta_key, score_key, features_key, best_index, model):
+    """The SearchResult of ``cv_results_``-style ``results`` (its time set by the caller)."""
     return SearchResult(
-        etas=[float(eta) for eta in results["param_model__eta"]],
-        scores=np.asarray(results["mean_test_accuracy"]),
-        spreads=np.asarray(results["std_test_accuracy"]),
-        n_features=np.asarray(results["mean_test_n_features"]),
-        best_index=int(search.best_index_),
-        model=search.best_estimator_,
+        etas=[float(eta) for eta in results[eta_key]],
+        scores=np.asarray(results[f"mean_{score_key}"]),
+        spreads=np.asarray(results[f"std_{score_key}"]),
+        n_features=np.asarray(results[features_key]),
+        best_index=int(best_index),
+        model=model,
         seconds=0.0,
     )
