@@ -632,8 +632,10 @@ def radius_grid(X, y, n_classes, n_etas, *, projection="bilevel_l1inf", fit_inte
                 tol=1e-4, max_iter=1000, lipschitz=None):
     """Log-spaced radii from the one that keeps one feature to the unconstrained model.
 
-    The low end is the radius found by :func:`fit_n_features` for one
-    feature.  The high end is the norm of the unconstrained solution (the
+    The low end is the largest radius known to keep one feature: the one
+    found by :func:`fit_n_features`, or a larger radius of the growth below
+    that still keeps one (the radii that keep one feature can span decades,
+    and grid points among them are wasted).  The high end is the norm of the unconstrained solution (the
     radius where the constraint stops binding), found by fitting at radii
     growing 4 times, warm-started, until the constraint is inactive.  On data
     the model separates (e.g. more features than samples) the norm of the
@@ -653,10 +655,17 @@ def radius_grid(X, y, n_classes, n_etas, *, projection="bilevel_l1inf", fit_inte
         solve = dict(projection=projection, fit_intercept=fit_intercept, tol=tol,
                      max_iter=max_iter, lipschitz=lipschitz)
         coef, intercept, low, _, _ = fit_n_features(X, y, n_classes, 1, **solve)
+        if low <= 0:
+            raise ValueError("No radius keeps a feature: no feature differs between the "
+                             "classes (are they all constant?); there is no grid of radii.")
         constraint = get_constraint(projection, axis=0, matrix=True)
         Y = _one_hot(y, n_classes, X.dtype)
         eta = low
-        for _ in range(_MAX_GROWTH_STEPS):
+        # the cap counts from the low end, which moves up while the growth still
+        # keeps one feature (a one-feature radius can be 1e-7 of the useful ones)
+        for _ in range(3 * _MAX_GROWTH_STEPS):
+            if eta >= low * _GROWTH ** _MAX_GROWTH_STEPS * (1 - 1e-9):
+                break
             eta *= _GROWTH
             coef, intercept, _ = projected_logistic_regression(
                 X, Y, eta, coef_init=coef, intercept_init=intercept, **solve)
@@ -665,6 +674,8 @@ def radius_grid(X, y, n_classes, n_etas, *, projection="bilevel_l1inf", fit_inte
                 eta = norm
                 break
             kept = np.count_nonzero(_support(coef))
+            if kept == 1:
+                low = eta
             if (kept == X.shape[1] or kept >= X.shape[0]) and _separates(X, y, coef, intercept):
                 break  # the norm grows without end: no radius where it stops binding
     return np.geomspace(low, max(eta, low), n_etas)

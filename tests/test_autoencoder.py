@@ -422,15 +422,15 @@ def test_thread_workers_use_one_thread_and_restore():
     assert model.n_threads_ == 1 and torch.get_num_threads() == before
 
 
-def test_auto_batch_size_makes_24_steps_per_epoch():
-    # 80 samples: batches of ceil(80 / 24) = 4, so the same fit as batch_size=4
+def test_auto_batch_size_makes_8_steps_per_epoch():
+    # 80 samples: batches of ceil(80 / 8) = 10, so the same fit as batch_size=10
     X, y = _data()
     auto = SparseSupervisedAutoencoder(**{**TINY, "batch_size": "auto"}).fit(X, y)
-    four = SparseSupervisedAutoencoder(**{**TINY, "batch_size": 4}).fit(X, y)
-    np.testing.assert_array_equal(auto.predict_proba(X), four.predict_proba(X))
-    assert auto.batch_size_ == four.batch_size_ == 4
-    three = SparseSupervisedAutoencoder(**{**TINY, "batch_size": 3}).fit(X, y)
-    assert not np.array_equal(auto.predict_proba(X), three.predict_proba(X))
+    ten = SparseSupervisedAutoencoder(**{**TINY, "batch_size": 10}).fit(X, y)
+    np.testing.assert_array_equal(auto.predict_proba(X), ten.predict_proba(X))
+    assert auto.batch_size_ == ten.batch_size_ == 10
+    nine = SparseSupervisedAutoencoder(**{**TINY, "batch_size": 9}).fit(X, y)
+    assert not np.array_equal(auto.predict_proba(X), nine.predict_proba(X))
     with pytest.raises(ValueError, match="batch_size"):
         SparseSupervisedAutoencoder(batch_size="large").fit(X, y)
 

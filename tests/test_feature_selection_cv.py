@@ -211,3 +211,12 @@ def test_search_runs_on_a_dask_cluster():
     np.testing.assert_array_equal(remote.cv_results_["mean_test_score"],
                                   local.cv_results_["mean_test_score"])
     assert remote.eta_ == local.eta_
+
+
+def test_computed_grid_refuses_data_where_no_feature_differs():
+    X = np.ones((12, 3))
+    y = np.array([0, 1] * 6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # no radius keeps exactly one feature
+        with pytest.raises(ValueError, match="No radius keeps a feature"):
+            ProjectionFeatureSelectorCV(**FAST).fit(X, y)

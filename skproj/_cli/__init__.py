@@ -13,8 +13,8 @@ import warnings
 
 from skproj._cli import _report
 from skproj._cli._arguments import argument_errors, build_parser, resolve_outputs
-from skproj._cli._reading import DataError, class_errors, read_data
-from skproj._cli._search import default_radii, make_model, search_radius
+from skproj._cli._reading import DataError, class_errors, feature_errors, read_data
+from skproj._cli._search import autoencoder_radii, make_model, search_radius
 
 __all__ = ["main"]
 
@@ -47,35 +47,33 @@ def main(argv=None):
     except DataError as error:
         return _fail(error)
     print(_report.describe_data(data))
-    problem = class_errors(data.y, args.cv)
+    problem = class_errors(data.y, args.cv) or feature_errors(data.X, data.y)
     if problem:
         return _fail(problem)
 
     model = make_model(args.model, args.projection, args.random_state, args.verbose)
     X = data.X  # sparse stays sparse: both models take CSR/CSC
-    etas, grid_origin = _radii(args, model, X, data.y)
-    if not etas:
-        return _fail("no feature differs between the classes (are they all constant?), "
-                     "so there is nothing to select")
+    etas, grid_origin = _radii(args, model)
     with warnings.catch_warnings():
         # a radius that keeps no feature is a valid point of the grid: the
         # table shows it (0 features kept) and the search scores it
         warnings.filterwarnings("ignore", message="No feature was selected")
         result = search_radius(model, X, data.y, etas, n_folds=args.cv, n_jobs=args.n_jobs,
                                random_state=args.random_state, verbose=args.verbose,
-                               quiet=args.quiet)
+                               quiet=args.quiet, n_etas=args.n_etas)
     _print_report(args, data, result, grid_origin)
     _write_outputs(args, data, result)
     return 0
 
 
-def _radii(args, model, X, y):
-    """The radii to search and a few words on where they come from."""
+def _radii(args, model):
+    """The radii to search (None: the linear model computes them) and where they come from."""
     if args.etas:
         return sorted(set(args.etas)), "given by --etas"
-    etas = default_radii(args.model, model, X, y, args.projection, args.n_etas)
-    return etas, ("computed from the data" if args.model == "linear"
-                  else "around the model's default")
+    if args.model == "linear":
+        return None, ("computed from the data (from the radius that keeps one feature to "
+                      "where the constraint stops binding)")
+    return autoencoder_radii(model), "around the model's default"
 
 
 def _print_report(args, data, result, grid_origin):

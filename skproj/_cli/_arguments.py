@@ -124,8 +124,9 @@ def build_parser():
     model.add_argument(
         "--etas", type=_positive_float, nargs="+", metavar="ETA",
         help="radii to try (> 0; smaller keeps fewer features); default: --n-etas radii "
-             "computed from the data, from one that keeps about one feature to one that "
-             "keeps many (linear), or 5 around the model's default radius (autoencoder)")
+             "computed from the data, from one that keeps one feature to the one where the "
+             "constraint stops binding (linear), or 5 around the model's default radius "
+             "(autoencoder)")
     model.add_argument(
         "--n-etas", type=_int_at_least(2), default=8, metavar="N",
         help="number of radii of the default grid of the linear model (default: %(default)s)")

@@ -295,3 +295,14 @@ def class_errors(y, n_folds):
         return (f"class {quoted(rare[0])} has {counts.min()} sample(s), fewer than the {n_folds} "
                 f"folds of --cv: lower --cv (at least 2) or remove the class's samples")
     return None
+
+
+def feature_errors(X, y):
+    """Why no feature can be selected (no feature's mean differs between classes), or None."""
+    classes, encoded = np.unique(y, return_inverse=True)
+    indicator = np.eye(len(classes))[encoded]
+    means = np.asarray(indicator.T @ X) / indicator.sum(axis=0)[:, None]
+    if np.ptp(means, axis=0).max() > 0:
+        return None
+    return ("no feature differs between the classes (are they all constant?), so there is "
+            "nothing to select")

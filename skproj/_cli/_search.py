@@ -1,37 +1,40 @@
-"""The run of the command line: the model, its grid of radii, the cross-validated search.
+"""The run of the command line: the model, its radii, the cross-validated search.
 
 :func:`search_radius` is the one place that chooses ``eta``; it returns a
-:class:`SearchResult` that the report reads.  It runs scikit-learn's
-``GridSearchCV`` today; a self-setting CV estimator can take its place without
-the report changing.
+:class:`SearchResult` that the report reads.  The linear model is
+:class:`~skproj.feature_selection.ProjectionFeatureSelectorCV` (its grid of
+radii computed from the data, the path warm-started on every fold); the
+autoencoder is searched by scikit-learn's ``GridSearchCV`` around its default
+radius.
 """
 
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score
 from sklearn.model_selection import GridSearchCV, ParameterGrid, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-
-from skproj.projections import get_constraint
 
 # The autoencoder's default grid: its default radius times 3 ** [-1, -1/2, 0, 1/2, 1].
 _AUTOENCODER_GRID = np.logspace(-1, 1, 5, base=3)
 
 
 def make_model(name, projection, random_state, verbose):
-    """The estimator behind ``--model``."""
+    """The estimator behind ``--model`` (the linear one chooses its radius itself)."""
     if name == "autoencoder":
         from skproj import SparseSupervisedAutoencoder
 
         return SparseSupervisedAutoencoder(projection=projection, random_state=random_state,
                                            verbose=max(verbose - 1, 0))
-    from skproj import ProjectionFeatureSelector
+    from skproj.feature_selection import ProjectionFeatureSelectorCV
 
-    return ProjectionFeatureSelector(projection=projection)
+    return ProjectionFeatureSelectorCV(projection=projection)
 
 
 def _scaler(X):
@@ -40,37 +43,9 @@ def _scaler(X):
     return StandardScaler(with_mean=not sp.issparse(X))
 
 
-def data_radii(X, y, projection, n_etas):
-    """``n_etas`` radii for the linear model, computed from the data.
-
-    The gradient of the logistic loss at zero weights, G = (Y - mean Y)^T X / n
-    on standardized features (one row per class: the per-class mean
-    differences of every feature), is the direction in which the first
-    features enter the model.  The radii are those at which the constraint's
-    projection of G keeps 1, ..., min(n_features, n_samples) columns
-    (``radius_for_groups``), log-spaced in the number kept; on the fitted
-    weights they run from about one feature to a few hundred.
-    """
-    X = _scaler(X).fit_transform(X)
-    classes, encoded = np.unique(y, return_inverse=True)
-    targets = np.eye(len(classes))[encoded]
-    gradient = np.asarray((X.T @ (targets - targets.mean(axis=0))).T) / X.shape[0]
-    constraint = get_constraint(projection, matrix=True)
-    n_alive = int(np.count_nonzero(constraint.support(gradient)))
-    # a linear model on n samples needs at most n features (as the lasso keeps
-    # at most n): on wide data the grid stops there, not at every feature
-    most = max(min(n_alive, X.shape[0]), 1)
-    kept = np.unique(np.geomspace(1, most, n_etas).round().astype(int))
-    radii = np.unique([constraint.radius_for_groups(gradient, int(k)) for k in kept
-                       if k <= n_alive])
-    return [float(eta) for eta in np.round(radii[radii > 0], 6)]
-
-
-def default_radii(model_name, model, X, y, projection, n_etas):
-    """The grid when ``--etas`` is not given."""
-    if model_name == "autoencoder":
-        return [float(eta) for eta in np.round(model.eta * _AUTOENCODER_GRID, 6)]
-    return data_radii(X, y, projection, n_etas)
+def autoencoder_radii(model):
+    """The autoencoder's grid when ``--etas`` is not given: around its default radius."""
+    return [float(eta) for eta in np.round(model.eta * _AUTOENCODER_GRID, 6)]
 
 
 def _n_selected(pipeline, X, y):
@@ -149,33 +124,87 @@ class _Progress:
             self._bar.close()
 
 
-def search_radius(model, X, y, etas, *, n_folds, n_jobs, random_state, verbose, quiet):
-    """Choose ``eta`` among ``etas`` by stratified cross-validation; refit at the best.
+class _CountingAccuracy:
+    """Accuracy scorer that advances the progress bar at every (fold, radius) it scores."""
 
-    The features are standardized inside each fold.  The progress bar
-    counts one step per radius (all folds) and one for the refit.
+    def __init__(self, progress):
+        self.progress = progress
+
+    def __getstate__(self):
+        # the folds of n_jobs run in other processes; the progress bar stays here
+        return {"progress": None}
+
+    def __call__(self, estimator, X, y):
+        if self.progress is not None:
+            self.progress.update()
+        return accuracy_score(y, estimator.predict(X))
+
+
+def search_radius(model, X, y, etas, *, n_folds, n_jobs, random_state, verbose, quiet,
+                  n_etas=None):
+    """Choose ``eta`` by stratified cross-validation; refit at the best.
+
+    The features are standardized inside each fold.  The linear model
+    (:class:`~skproj.feature_selection.ProjectionFeatureSelectorCV`) searches
+    ``etas``, or ``n_etas`` radii it computes from the data when ``etas`` is
+    None; the progress bar counts one step per fold and radius and one for
+    the refit.  The autoencoder is searched over ``etas`` by ``GridSearchCV``;
+    its progress bar counts one step per radius (all folds) and the refit.
     """
-    pipeline = Pipeline([("scale", _scaler(X)), ("model", model)])
     folds = StratifiedKFold(n_folds, shuffle=True, random_state=random_state)
+    start = time.perf_counter()
+    if hasattr(model, "n_etas"):
+        result = _search_linear(model, X, y, etas, n_etas, folds, n_jobs, verbose, quiet)
+    else:
+        result = _search_autoencoder(model, X, y, etas, folds, n_jobs, verbose, quiet)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _search_linear(model, X, y, etas, n_etas, folds, n_jobs, verbose, quiet):
+    n_radii = n_etas if etas is None else len(etas)
+    progress = _Progress(n_radii * folds.get_n_splits() + 1, "cross-validation", quiet)
+    model.set_params(etas=etas, n_etas=n_etas or model.n_etas, cv=folds, n_jobs=n_jobs,
+                     scoring=_CountingAccuracy(progress), verbose=max(verbose - 1, 0))
+    pipeline = Pipeline([("scale", _scaler(X)), ("model", model)])
+    try:
+        with warnings.catch_warnings():
+            # at the grid's high end, the nearly unconstrained model of data the
+            # model separates, the solver may stop at max_iter: its score stands
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            pipeline.fit(X, y)
+        progress.update()  # the refit
+    finally:
+        progress.close()
+        model.set_params(scoring=None)  # the fitted model keeps no progress bar
+    return _result(model.cv_results_, "eta", "test_score", "mean_n_features",
+                   model.best_index_, pipeline)
+
+
+def _search_autoencoder(model, X, y, etas, folds, n_jobs, verbose, quiet):
+    pipeline = Pipeline([("scale", _scaler(X)), ("model", model)])
     progress = _Progress(len(etas) + 1, "cross-validation", quiet)
     search = _RadiusSearch(
         pipeline, {"model__eta": list(etas)},
         scoring={"accuracy": "accuracy", "n_features": _n_selected}, refit="accuracy",
         cv=folds, n_jobs=n_jobs, verbose=max(verbose - 1, 0), on_radius_done=progress.update)
-    start = time.perf_counter()
     try:
         search.fit(X, y)
         progress.update()  # the refit
     finally:
         progress.close()
-    results = search.cv_results_
-    searched = [float(eta) for eta in results["param_model__eta"]]
+    return _result(search.cv_results_, "param_model__eta", "test_accuracy",
+                   "mean_test_n_features", search.best_index_, search.best_estimator_)
+
+
+def _result(results, eta_key, score_key, features_key, best_index, model):
+    """The SearchResult of ``cv_results_``-style ``results`` (its time set by the caller)."""
     return SearchResult(
-        etas=searched,
-        scores=np.asarray(results["mean_test_accuracy"]),
-        spreads=np.asarray(results["std_test_accuracy"]),
-        n_features=np.asarray(results["mean_test_n_features"]),
-        best_index=int(search.best_index_),
-        model=search.best_estimator_,
-        seconds=time.perf_counter() - start,
+        etas=[float(eta) for eta in results[eta_key]],
+        scores=np.asarray(results[f"mean_{score_key}"]),
+        spreads=np.asarray(results[f"std_{score_key}"]),
+        n_features=np.asarray(results[features_key]),
+        best_index=int(best_index),
+        model=model,
+        seconds=0.0,
     )
