@@ -8,13 +8,21 @@ dense): Poisson counts at random positions, 20 informative genes planted
 (their counts tripled in class 1), scaled without centering
 (``StandardScaler(with_mean=False)``, which keeps it sparse).
 
-In the same run it measures, each with tracemalloc (the peak of the memory
-allocated *during* the fit, beside the matrix itself) and the wall time:
+In the same run it fits each model in a forked child process (one fit's
+memory at a time; the child shares the matrix, copy on write, and never
+writes it) and measures the wall time, tracemalloc's peak (NumPy and Python
+allocations) and the growth of the child's resident set (which counts
+torch's allocations too; torch is imported before the fork):
 
 - ``ProjectionFeatureSelector(n_features_to_select=20)``: the radius search
   (several warm-started fits) that keeps exactly 20 genes;
 - ``ProjectedLogisticRegression(eta)`` at the radius that search found: one
   fit from zero;
+- ``SparseSupervisedAutoencoder(n_features_to_select=20)`` on the first
+  ``--autoencoder-rows`` rows with ``--autoencoder-epochs`` epochs per phase
+  (a dense network reconstructs every gene, so its time grows with rows x
+  genes x epochs whatever the sparsity; what this row shows is that the
+  matrix is densified one mini-batch at a time);
 - scikit-learn's ``LogisticRegression(l1_ratio=1, solver="saga")`` at a ``C``
   that keeps tens of genes (``--saga-C``), with its default ``max_iter=100``
   and ``tol=1e-4``.
@@ -23,19 +31,24 @@ It prints the peak memory as a multiple of the CSR matrix (goal: the matrix
 plus the fit's peak <= 2x the matrix), the genes kept, how many of the
 planted ones, the training accuracy and the time, plus the machine load.
 
-Measured (2-core machine shared by seven engineers, load 5.1-6.0 during the
-run, one BLAS thread) at 20,000 x 20,000, 5 % density (20 M non-zeros,
-0.22 GiB as CSR) with ``--n-samples 20000``::
+Measured at the issue's size, 100,000 x 20,000 at 5 % density (100 M
+non-zeros, 1.12 GiB as CSR), ``--autoencoder-rows 3000``, skproj at main
+5b142be (the solver on working sets), one BLAS thread, load 1.5-2.0::
 
-    fit                                                 time s  x saga  peak MiB  (X+peak)/X  kept  planted
-    ProjectionFeatureSelector(n_features_to_select=20)    71.9    2.46         7        1.03    20       20
-    ProjectedLogisticRegression(eta=0.178)                21.3    0.73         6        1.03    20       20
-    LogisticRegression(l1, saga, C=0.002)                 29.3    1.00         1        1.01    20       20
+    fit                                                    time s  x saga traced MiB  RSS+ MiB (X+peak)/X  kept planted train acc
+    ProjectionFeatureSelector(n_features_to_select=20)       18.5    1.04         26        38       1.03    20      20     0.667
+    ProjectedLogisticRegression(eta=0.0777)                   5.3    0.30         23        33       1.03    20      20     0.668
+    SparseSupervisedAutoencoder(3000 rows, epochs (2, 2))     33.1    1.86        252       859       1.75    20      11     0.571
+    LogisticRegression(l1, saga, C=0.002)                    17.8    1.00          5         4       1.00   872      20     0.675
 
-One fit at a given radius is faster than saga (0.73x) and allocates 3 % of
-the matrix beside it (goal <= 2x met); the search for exactly 20 genes costs
-about 3.4 single fits.  (That run predates the coarse-tolerance guesses of the
-search, which cut it by about a fifth on 5,000 x 4,000.)
+One fit at a given radius takes 0.30x saga's time, and the search for
+exactly 20 genes about as long as saga's one fit (1.04x); both allocate 3 %
+of the matrix beside it (goal <= 2x met).  Before the working sets (load
+5-6, 20,000 x 20,000): 0.73x and 2.46x.  The autoencoder (3,000 rows, four
+epochs: far from trained, 11 of the 20 planted genes; measured before its
+recipe of 8 larger mini-batches per epoch) allocates 0.86 GiB beside the
+matrix, within the goal; how that splits between torch's working memory and
+the densified mini-batches was not measured.
 """
 
 import argparse

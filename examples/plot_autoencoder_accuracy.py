@@ -23,7 +23,6 @@ minute on two cores.  Two things to see:
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 

@@ -25,7 +25,7 @@ from skproj.nn import Callback
 torch = pytest.importorskip("torch")
 
 from skproj.autoencoder import SparseSupervisedAutoencoder  # noqa: E402
-from skproj.autoencoder import _sae, _training  # noqa: E402
+from skproj.autoencoder import _training  # noqa: E402
 
 # Small and fast: every estimator check fits several times.
 FAST = dict(hidden_layer_sizes=(16,), n_epochs=(2, 10), n_rounds=1, learning_rate=1e-2,

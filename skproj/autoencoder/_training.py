@@ -21,6 +21,7 @@ import torch
 from skproj import _subclasses
 from skproj.autoencoder._network import build_network, reinitialize
 from skproj.nn import Callback, ProjectEvery, ShrinkingRounds, constrain
+from skproj.nn._loop import batch_rows
 
 # Selection passes against re-estimated sub-classes when n_subclasses > 1.
 MAX_SUBCLASS_PASSES = 3
@@ -73,20 +74,13 @@ class EpochRunner:
     """
 
     def __init__(self, X, device, generator, batch_size, reconstruction_weight, record):
-        self.sparse = sp.issparse(X)
-        self.X = X.tocsr() if self.sparse else torch.tensor(X, device=device)
+        self.X = X.tocsr() if sp.issparse(X) else torch.tensor(X, device=device)
         self.n_samples = X.shape[0]
         self.device = device
         self.generator = generator
         self.batch_size = batch_size
         self.reconstruction_weight = reconstruction_weight
         self.record = record
-
-    def batch(self, index):
-        if not self.sparse:
-            return self.X[index]
-        rows = self.X[index.cpu().numpy()].toarray()
-        return torch.from_numpy(rows.astype(np.float32, copy=False)).to(self.device)
 
     def _means(self, losses, sizes):
         """Mean loss, cross-entropy and reconstruction of an epoch (per-step means weighted)."""
@@ -111,7 +105,8 @@ class EpochRunner:
             losses, hits = [], []
             for begin in starts:
                 index = order[begin:begin + self.batch_size]
-                xb, yb = self.batch(index), targets[index]
+                # a sparse X's rows come in its dtype: the network is float32
+                xb, yb = batch_rows(self.X, index, self.device).float(), targets[index]
                 code, recon = network(xb)
                 cross_entropy = functional.cross_entropy(code, yb)
                 reconstruction = functional.smooth_l1_loss(recon, xb)
