@@ -265,7 +265,7 @@ def _fista(X, Y, eta, project, fit_intercept, coef_init, intercept_init, tol, ma
             working_set = _grown_working_set(working_set, wanted, step)
             if working_set.shape[0] > n_features // 2:
                 working_set = np.arange(n_features)
-            X_set = X if working_set.shape[0] == n_features else X[:, working_set]
+            X_set = X if working_set.shape[0] == n_features else _columns(X, working_set)
             if momentum is not None:
                 momentum = (momentum[0][:, working_set],) + momentum[1:]
             solver = _Fista(X_set, Y, project, W[:, working_set], b, L, fit_intercept,
@@ -292,6 +292,17 @@ def _fista(X, Y, eta, project, fit_intercept, coef_init, intercept_init, tol, ma
     norms = np.abs(W).max(axis=0, initial=0.0)
     W[:, norms <= 16 * np.finfo(dtype).eps * norms.max(initial=0.0)] = 0
     return W, b, n_iter
+
+
+def _columns(X, columns):
+    """``X[:, columns]``, as CSC when ``X`` is sparse.
+
+    A working set is a tall, narrow matrix: CSC products loop over its few
+    columns, CSR products over every row however few entries each holds
+    (7-20 times slower on 100,000 x 32 at 5 % density).
+    """
+    X_set = X[:, columns]
+    return X_set.tocsc() if sparse.issparse(X_set) else X_set
 
 
 # Features a first working set holds; each check at most doubles the set.
