@@ -243,12 +243,16 @@ def permutation_importances(network, X, y, selected, seed):
     rows = (rng.choice(X.shape[0], PERMUTATION_SAMPLES, replace=False)
             if X.shape[0] > PERMUTATION_SAMPLES else np.arange(X.shape[0]))
     X_rows = X[rows]
-    X_rows = X_rows.toarray() if sp.issparse(X_rows) else np.asarray(X_rows)
+    # Only the selected columns are densified: the first layer's output comes
+    # from a (sparse) product, and a permutation reads one column.
+    columns = X_rows[:, selected]
+    columns = columns.toarray() if sp.issparse(columns) else np.asarray(columns)
     first, rest = network.encoder[0], network.encoder[1:]
     with torch.no_grad():
         weight = first.weight.detach().double().cpu()
-        inputs = torch.as_tensor(X_rows, dtype=torch.float64)
-        hidden = inputs @ weight.T + first.bias.detach().double().cpu()
+        inputs = torch.as_tensor(columns, dtype=torch.float64)
+        hidden = (torch.as_tensor(np.asarray(X_rows @ weight.numpy().T, dtype=np.float64))
+                  + first.bias.detach().double().cpu())
         targets = torch.as_tensor(y[rows], dtype=torch.long)
         rest = copy.deepcopy(rest).to("cpu").double()  # the fitted network is left as is
 
@@ -256,8 +260,8 @@ def permutation_importances(network, X, y, selected, seed):
             return float(torch.nn.functional.cross_entropy(rest(h), targets))
 
         base = loss(hidden)
-        for j in selected:
-            column = inputs[:, j]
+        for position, j in enumerate(selected):
+            column = inputs[:, position]
             increases = []
             for _ in range(PERMUTATION_REPEATS):
                 shift = column[torch.as_tensor(rng.permutation(len(rows)))] - column
