@@ -32,23 +32,23 @@ plus the fit's peak <= 2x the matrix), the genes kept, how many of the
 planted ones, the training accuracy and the time, plus the machine load.
 
 Measured at the issue's size, 100,000 x 20,000 at 5 % density (100 M
-non-zeros, 1.12 GiB as CSR), ``--autoencoder-rows 3000``, skproj at main
-5b142be (the solver on working sets), one BLAS thread, load 1.5-2.0::
+non-zeros, 1.12 GiB as CSR), ``--autoencoder-rows 3000``, one BLAS thread,
+load 2.3-2.6 (two other jobs on the 2 cores)::
 
     fit                                                    time s  x saga traced MiB  RSS+ MiB (X+peak)/X  kept planted train acc
-    ProjectionFeatureSelector(n_features_to_select=20)       18.5    1.04         26        38       1.03    20      20     0.667
-    ProjectedLogisticRegression(eta=0.0777)                   5.3    0.30         23        33       1.03    20      20     0.668
-    SparseSupervisedAutoencoder(3000 rows, epochs (2, 2))     33.1    1.86        252       859       1.75    20      11     0.571
-    LogisticRegression(l1, saga, C=0.002)                    17.8    1.00          5         4       1.00   872      20     0.675
+    ProjectionFeatureSelector(n_features_to_select=20)       17.6    0.94         26        37       1.03    20      20     0.667
+    ProjectedLogisticRegression(eta=0.0777)                   4.5    0.24         23        33       1.03    20      20     0.668
+    SparseSupervisedAutoencoder(3000 rows, epochs (2, 2))     28.3    1.52        144       911       1.80    20       1     0.599
+    LogisticRegression(l1, saga, C=0.002)                    18.6    1.00          5         5       1.00   882      20     0.675
 
-One fit at a given radius takes 0.30x saga's time, and the search for
-exactly 20 genes about as long as saga's one fit (1.04x); both allocate 3 %
-of the matrix beside it (goal <= 2x met).  Before the working sets (load
-5-6, 20,000 x 20,000): 0.73x and 2.46x.  The autoencoder (3,000 rows, four
-epochs: far from trained, 11 of the 20 planted genes; measured before its
-recipe of 8 larger mini-batches per epoch) allocates 0.86 GiB beside the
-matrix, within the goal; how that splits between torch's working memory and
-the densified mini-batches was not measured.
+One fit at a given radius takes 0.24x saga's time and the search for exactly
+20 genes 0.94x; both allocate 3 % of the matrix beside it (goal <= 2x met).
+Before the solver's working sets (load 5-6, 20,000 x 20,000): 0.73x and
+2.46x.  The autoencoder (3,000 rows, four epochs of 8 steps: not trained,
+1 of the 20 planted genes; the row shows memory) grows by 0.9 GiB, within
+the goal: the densified mini-batches of 375 x 20,000 and the activations and
+gradients of a network that reconstructs 20,000 genes (575 MiB on the same
+fit run alone; it grows with the genes, not the samples).
 """
 
 import argparse
