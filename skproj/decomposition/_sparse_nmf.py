@@ -174,8 +174,9 @@ def sparse_nmf(X, W, H, *, sparsity, sparse_factor="H", update_other=True, max_i
         as in ``transform`` with ``sparse_factor="W"``).
     max_iter : int, default=200
     tol : float, default=1e-4
-        Stop when the error decreased by less than ``tol`` times the initial
-        error over the last 10 iterations (scikit-learn's rule).
+        Stop when the error decreased by less than ``tol`` times the error
+        of the start over the last 10 iterations (scikit-learn's rule; tested
+        only once the target is reached).
     n_inner : int, default=10
         Projected-gradient steps per outer iteration.
     verbose : int, default=0
@@ -197,7 +198,9 @@ def sparse_nmf(X, W, H, *, sparsity, sparse_factor="H", update_other=True, max_i
     X_norm2 = _frobenius2(X)
     axis = _GROUP_AXIS[sparse_factor]
     ramp = _sparsity_ramp(W if sparse_factor == "W" else H, axis, sparsity, max_iter)
-    initial_error = previous_error = None
+    # scikit-learn's rule: decreases relative to the error of the start.
+    initial_error = np.sqrt(_squared_error(X_norm2, W, H, safe_sparse_dot(X, H.T), H @ H.T))
+    previous_error = None
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         target = ramp(n_iter)
@@ -217,9 +220,8 @@ def sparse_nmf(X, W, H, *, sparsity, sparse_factor="H", update_other=True, max_i
             # The error may grow while the target tightens: test after the ramp.
             if target < sparsity:
                 continue
-            if initial_error is None:
-                initial_error = error
-            elif (previous_error - error) / max(initial_error, _EPS) < tol:
+            if (previous_error is not None
+                    and (previous_error - error) / max(initial_error, _EPS) < tol):
                 break
             previous_error = error
     error = np.sqrt(_squared_error(X_norm2, W, H, safe_sparse_dot(X, H.T), H @ H.T))
