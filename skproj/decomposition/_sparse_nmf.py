@@ -95,12 +95,14 @@ def _hals_update(W, XHt, HHt, n_sweeps=1):
     return W
 
 
-def _projected_gradient(F, gram, cross, sparsity, axis, n_steps):
+def _projected_gradient(F, gram, cross, sparsity, axis, n_steps, dual):
     """Accelerated projected gradient on ``min ||X - W H||`` over the factor F.
 
     ``F`` is H (``gram = W^T W``, ``cross = W^T X``) or W^T (``gram = H H^T``,
     ``cross = H X^T``); each step is a gradient step of length 1/L followed
-    by the non-negative part and GSP on the groups (``axis`` of F).
+    by the non-negative part and GSP on the groups (``axis`` of F).  ``dual``
+    holds the last projection's multiplier: each projection starts its search
+    from it (consecutive steps move it little), and updates it.
     """
     lipschitz = max(np.linalg.eigvalsh(gram)[-1], _EPS)
     previous = F
@@ -108,8 +110,9 @@ def _projected_gradient(F, gram, cross, sparsity, axis, n_steps):
     momentum = 1.0
     for _ in range(n_steps):
         gradient = gram @ Z - cross
-        F_next = project_group_hoyer(np.maximum(Z - gradient / lipschitz, 0), sparsity,
-                                     axis=axis)
+        F_next, dual[0] = project_group_hoyer(np.maximum(Z - gradient / lipschitz, 0),
+                                              sparsity, axis=axis, return_dual=True,
+                                              dual_init=dual[0])
         momentum_next = (1 + np.sqrt(1 + 4 * momentum ** 2)) / 2
         Z = F_next + ((momentum - 1) / momentum_next) * (F_next - previous)
         previous, momentum = F_next, momentum_next
@@ -201,18 +204,20 @@ def sparse_nmf(X, W, H, *, sparsity, sparse_factor="H", update_other=True, max_i
     # scikit-learn's rule: decreases relative to the error of the start.
     initial_error = np.sqrt(_squared_error(X_norm2, W, H, safe_sparse_dot(X, H.T), H @ H.T))
     previous_error = None
+    dual = [None]    # the projections' multiplier, carried from one to the next
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         target = ramp(n_iter)
         if sparse_factor == "H":
             if update_other:
                 _hals_update(W, safe_sparse_dot(X, H.T), H @ H.T)
-            H = _projected_gradient(H, W.T @ W, safe_sparse_dot(W.T, X), target, axis, n_inner)
+            H = _projected_gradient(H, W.T @ W, safe_sparse_dot(W.T, X), target, axis, n_inner,
+                                    dual)
         else:
             if update_other:
                 _hals_update(H.T, safe_sparse_dot(X.T, W), W.T @ W)
             W = _projected_gradient(W.T, H @ H.T, safe_sparse_dot(H, X.T), target, 1 - axis,
-                                    n_inner).T
+                                    n_inner, dual).T
         if n_iter % 10 == 0 or n_iter == 1:
             error = np.sqrt(_squared_error(X_norm2, W, H, safe_sparse_dot(X, H.T), H @ H.T))
             if verbose:
