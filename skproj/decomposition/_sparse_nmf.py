@@ -27,8 +27,11 @@ __all__ = ["SparseNMF", "sparse_nmf"]
 # columns of W (a component's activation over the samples).
 _GROUP_AXIS = {"H": 1, "W": 0}
 _EPS = np.finfo(np.float64).tiny
-# Iterations over which the sparsity target rises to its value (see _sparsity_ramp).
+# Iterations over which the sparsity target rises to its value (see _sparsity_ramp);
+# fewer when the other factor is fixed (transform): the same error on bench_nmf
+# in three quarters of the time.
 _RAMP_ITERATIONS = 40
+_RAMP_ITERATIONS_FIXED = 10
 # Non-negative least squares for W given H (transform): HALS sweeps.
 _NNLS_TOL = 1e-7
 _NNLS_MAX_SWEEPS = 2000
@@ -119,7 +122,7 @@ def _projected_gradient(F, gram, cross, sparsity, axis, n_steps, dual):
     return previous
 
 
-def _sparsity_ramp(F, axis, sparsity, max_iter):
+def _sparsity_ramp(F, axis, sparsity, max_iter, n_ramp=_RAMP_ITERATIONS):
     """The target at each iteration: from F's own average sparsity up to ``sparsity``.
 
     Imposing the final target at once from a dense start freezes a poor
@@ -128,7 +131,7 @@ def _sparsity_ramp(F, axis, sparsity, max_iter):
     of 5.4 % at the same sparsity).
     """
     start = min(hoyer_sparsity(F, axis=axis)[1], sparsity)
-    n_ramp = min(_RAMP_ITERATIONS, max_iter // 2)
+    n_ramp = min(n_ramp, max_iter // 2)
 
     def target(n_iter):
         if n_iter >= n_ramp:
@@ -157,9 +160,9 @@ def sparse_nmf(X, W, H, *, sparsity, sparse_factor="H", update_other=True, max_i
     projection (GSP) of its groups to the average Hoyer sparsity
     ``sparsity`` (rows of H, or columns of W).  This is the gspNMF of [1]_,
     with one addition: the target rises linearly from the start's own
-    sparsity to ``sparsity`` over the first 40 iterations (at most half of
-    ``max_iter``); imposed at once on a dense start, it freezes a poor
-    support.
+    sparsity to ``sparsity`` over the first 40 iterations (10 with
+    ``update_other=False``; at most half of ``max_iter``); imposed at once on
+    a dense start, it freezes a poor support.
 
     Parameters
     ----------
@@ -200,7 +203,8 @@ def sparse_nmf(X, W, H, *, sparsity, sparse_factor="H", update_other=True, max_i
     """
     X_norm2 = _frobenius2(X)
     axis = _GROUP_AXIS[sparse_factor]
-    ramp = _sparsity_ramp(W if sparse_factor == "W" else H, axis, sparsity, max_iter)
+    ramp = _sparsity_ramp(W if sparse_factor == "W" else H, axis, sparsity, max_iter,
+                          _RAMP_ITERATIONS if update_other else _RAMP_ITERATIONS_FIXED)
     # scikit-learn's rule: decreases relative to the error of the start.
     initial_error = np.sqrt(_squared_error(X_norm2, W, H, safe_sparse_dot(X, H.T), H @ H.T))
     previous_error = None
