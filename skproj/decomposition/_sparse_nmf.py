@@ -98,7 +98,7 @@ def _hals_update(W, XHt, HHt, n_sweeps=1):
     return W
 
 
-def _projected_gradient(F, gram, cross, sparsity, axis, n_steps, dual):
+def _projected_gradient(F, gram, cross, sparsity, axis, n_steps, dual, momentum_state=None):
     """Accelerated projected gradient on ``min ||X - W H||`` over the factor F.
 
     ``F`` is H (``gram = W^T W``, ``cross = W^T X``) or W^T (``gram = H H^T``,
@@ -106,11 +106,16 @@ def _projected_gradient(F, gram, cross, sparsity, axis, n_steps, dual):
     by the non-negative part and GSP on the groups (``axis`` of F).  ``dual``
     holds the last projection's multiplier: each projection starts its search
     from it (consecutive steps move it little), and updates it.
+    ``momentum_state``, a dict, carries the extrapolated point and the
+    momentum from one call to the next (one accelerated run over the calls,
+    when ``gram`` and ``cross`` do not change); without it each call
+    restarts the momentum.
     """
     lipschitz = max(np.linalg.eigvalsh(gram)[-1], _EPS)
     previous = F
-    Z = F
-    momentum = 1.0
+    Z, momentum = F, 1.0
+    if momentum_state:
+        Z, momentum = momentum_state["Z"], momentum_state["momentum"]
     for _ in range(n_steps):
         gradient = gram @ Z - cross
         F_next, dual[0] = project_group_hoyer(np.maximum(Z - gradient / lipschitz, 0),
@@ -119,6 +124,8 @@ def _projected_gradient(F, gram, cross, sparsity, axis, n_steps, dual):
         momentum_next = (1 + np.sqrt(1 + 4 * momentum ** 2)) / 2
         Z = F_next + ((momentum - 1) / momentum_next) * (F_next - previous)
         previous, momentum = F_next, momentum_next
+    if momentum_state is not None:
+        momentum_state.update(Z=Z, momentum=momentum)
     return previous
 
 
@@ -209,6 +216,7 @@ def sparse_nmf(X, W, H, *, sparsity, sparse_factor="H", update_other=True, max_i
     initial_error = np.sqrt(_squared_error(X_norm2, W, H, safe_sparse_dot(X, H.T), H @ H.T))
     previous_error = None
     dual = [None]    # the projections' multiplier, carried from one to the next
+    momentum = {}    # with H fixed, one accelerated run across the iterations
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         target = ramp(n_iter)
@@ -221,7 +229,7 @@ def sparse_nmf(X, W, H, *, sparsity, sparse_factor="H", update_other=True, max_i
             if update_other:
                 _hals_update(H.T, safe_sparse_dot(X.T, W), W.T @ W)
             W = _projected_gradient(W.T, H @ H.T, safe_sparse_dot(H, X.T), target, 1 - axis,
-                                    n_inner, dual).T
+                                    n_inner, dual, None if update_other else momentum).T
         if n_iter % 10 == 0 or n_iter == 1:
             error = np.sqrt(_squared_error(X_norm2, W, H, safe_sparse_dot(X, H.T), H @ H.T))
             if verbose:
