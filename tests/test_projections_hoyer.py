@@ -178,6 +178,44 @@ def test_sampled_path_on_strided_views():
                      rtol=1e-6)
 
 
+def test_dual_init_gives_the_same_projection():
+    # A guess of mu (good, poor, zero, beyond the largest entry) only changes
+    # where the kernel looks for the root: the result is the reference's.
+    rng = np.random.default_rng(11)
+    for trial in range(120):
+        Y = _random_case(rng, trial)
+        axis = trial % 2
+        w = rng.uniform(0.2, 2.0, Y.shape[axis]) if trial % 4 == 1 else None
+        s = rng.uniform(0, 0.9 if w is not None else 1.0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)   # unreachable targets
+            X, mu = project_group_hoyer(Y, s, axis=axis, weights=w, return_dual=True)
+            expected = reference_gsp(Y, s, axis, w)
+            for guess in (mu, mu * 1.01, mu * 0.5 + 1e-3, 0.0, 10 * np.abs(Y).max() + 1):
+                X_init, mu_init = project_group_hoyer(Y, s, axis=axis, weights=w,
+                                                      return_dual=True, dual_init=guess)
+                assert_close(X_init, expected, rtol=1e-6)
+                assert mu_init == pytest.approx(mu, rel=1e-9, abs=1e-12)
+
+
+def test_dual_init_inside_a_jump_and_on_ties():
+    Y = np.array([[2.0, 3.0], [2.0, 2.5], [0.5, 0.9], [0.1, 0.4]])
+    for s in np.linspace(0.5, 1.0, 21):
+        mu = project_group_hoyer(Y, s, return_dual=True)[1]
+        for guess in (mu, 0.9 * mu, 0.0):
+            assert_close(project_group_hoyer(Y, s, dual_init=guess), reference_gsp(Y, s))
+    Y = np.random.default_rng(5).integers(1, 4, size=(6, 300)).astype(float)
+    for s in (0.2, 0.5, 0.97):
+        mu = project_group_hoyer(Y, s, return_dual=True)[1]
+        assert_close(project_group_hoyer(Y, s, dual_init=1.1 * mu), reference_gsp(Y, s))
+
+
+@pytest.mark.parametrize("dual_init", [-1.0, float("nan"), float("inf"), "1"])
+def test_bad_dual_init(dual_init):
+    with pytest.raises(ValueError, match="dual_init"):
+        project_group_hoyer(np.ones((3, 2)), 0.5, dual_init=dual_init)
+
+
 def test_target_inside_a_jump_returns_the_jump():
     # Group 0 has two tied maxima: as it becomes 1-sparse, rho drops from
     # sqrt(2) to 1, and with these targets the root falls inside that jump.
