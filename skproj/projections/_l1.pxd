@@ -54,6 +54,12 @@ cdef extern from "_l1_simd.h" nogil:
                         int stream)
     void skp_shrink_f64(const double* src, double* dst, Py_ssize_t n, double tau, int magnitudes,
                         int stream)
+    int skp_group_norms_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
+                            Py_ssize_t n_cols, double* norms, int kind, int groups_are_rows)
+
+
+# Whether those loops run (the CPU has AVX2 and no test turned them off).
+cdef bint simd_enabled() noexcept nogil
 
 
 cdef enum:

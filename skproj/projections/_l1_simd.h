@@ -432,6 +432,167 @@ SKP_AVX2 static inline void skp_shrink_f64(const double* src, double* dst, ptrdi
     for (; j < n; j++) dst[j] = skp_shrink_value(src[j], tau, magnitudes);
 }
 
+/* ------------------------------------------------------------- group norms
+ * The norms of float32 groups (see _streaming.pxd), kind 0: max |y|, 1: the l1
+ * norm, 2: the squared l2 norm.  The max is taken in float (exact); |y| are
+ * summed in float over blocks of 8 values per lane, the blocks' sums in
+ * double (as the scan does); squares are computed and summed in double.
+ * Returns 0 when it saw a NaN (maxps drops NaN, so it is flagged apart) or
+ * when a float block overflowed: the caller then recomputes with the
+ * portable loops, which give NaN and inf their exact meaning. */
+
+SKP_AVX2 static inline float skp_hmax_ps(__m256 a) {
+    __m128 s = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_max_ss(s, _mm_shuffle_ps(s, s, 1)));
+}
+
+/* The norm of one contiguous row of n floats. */
+SKP_AVX2 static inline double skp_row_norm_f32(const float* row, ptrdiff_t n, int kind,
+                                               int* clean) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256d acc0 = _mm256_setzero_pd(), acc1 = _mm256_setzero_pd();
+    __m256d acc2 = _mm256_setzero_pd(), acc3 = _mm256_setzero_pd();
+    ptrdiff_t j = 0, block_end;
+    double result = 0.0;
+    float value, maximum;
+    if (kind == 0) {
+        __m256 m0 = _mm256_setzero_ps(), m1 = _mm256_setzero_ps(), nan = _mm256_setzero_ps();
+        for (; j + 16 <= n; j += 16) {
+            __m256 a = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j));
+            __m256 b = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 8));
+            m0 = _mm256_max_ps(m0, a);
+            m1 = _mm256_max_ps(m1, b);
+            nan = _mm256_or_ps(nan, _mm256_cmp_ps(a, b, _CMP_UNORD_Q));
+        }
+        maximum = skp_hmax_ps(_mm256_max_ps(m0, m1));
+        for (; j < n; j++) {
+            value = fabsf(row[j]);
+            if (value != value) *clean = 0;
+            maximum = value > maximum ? value : maximum;
+        }
+        if (_mm256_movemask_ps(nan)) *clean = 0;
+        return (double) maximum;
+    }
+    if (kind == 1) {
+        while (j + 128 <= n) {
+            __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+            for (block_end = j + 128; j < block_end; j += 16) {
+                s0 = _mm256_add_ps(s0, _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j)));
+                s1 = _mm256_add_ps(s1, _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 8)));
+            }
+            acc0 = _mm256_add_pd(acc0, skp_low_pd(s0));
+            acc1 = _mm256_add_pd(acc1, skp_high_pd(s0));
+            acc2 = _mm256_add_pd(acc2, skp_low_pd(s1));
+            acc3 = _mm256_add_pd(acc3, skp_high_pd(s1));
+        }
+        for (; j < n; j++) result += fabsf(row[j]);
+    } else {
+        for (; j + 16 <= n; j += 16) {
+            __m256d a = _mm256_cvtps_pd(_mm_loadu_ps(row + j));
+            __m256d b = _mm256_cvtps_pd(_mm_loadu_ps(row + j + 4));
+            __m256d c = _mm256_cvtps_pd(_mm_loadu_ps(row + j + 8));
+            __m256d d = _mm256_cvtps_pd(_mm_loadu_ps(row + j + 12));
+            acc0 = _mm256_add_pd(acc0, _mm256_mul_pd(a, a));
+            acc1 = _mm256_add_pd(acc1, _mm256_mul_pd(b, b));
+            acc2 = _mm256_add_pd(acc2, _mm256_mul_pd(c, c));
+            acc3 = _mm256_add_pd(acc3, _mm256_mul_pd(d, d));
+        }
+        for (; j < n; j++) result += (double) row[j] * (double) row[j];
+    }
+    result += skp_hsum(_mm256_add_pd(_mm256_add_pd(acc0, acc1), _mm256_add_pd(acc2, acc3)));
+    if (result - result != 0.0) *clean = 0;
+    return result;
+}
+
+/* Fold rows[0:count] (count <= 8) into the column norms: eight columns at a
+ * time, the rows combined in registers (in float for the max and the l1
+ * norm, in double for the squares), one load and store of the norms. */
+SKP_AVX2 static inline void skp_fold_rows_f32(const float* const* rows, int count, ptrdiff_t n,
+                                              double* norms, int kind, __m256* nan) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    ptrdiff_t j;
+    int r;
+    double a, m;
+    for (j = 0; j + 8 <= n; j += 8) {
+        if (kind == 2) {
+            __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();
+            for (r = 0; r < count; r++) {
+                __m256d u = _mm256_cvtps_pd(_mm_loadu_ps(rows[r] + j));
+                __m256d v = _mm256_cvtps_pd(_mm_loadu_ps(rows[r] + j + 4));
+                lo = _mm256_add_pd(lo, _mm256_mul_pd(u, u));
+                hi = _mm256_add_pd(hi, _mm256_mul_pd(v, v));
+            }
+            _mm256_storeu_pd(norms + j, _mm256_add_pd(_mm256_loadu_pd(norms + j), lo));
+            _mm256_storeu_pd(norms + j + 4, _mm256_add_pd(_mm256_loadu_pd(norms + j + 4), hi));
+        } else {
+            __m256 f = _mm256_andnot_ps(sign, _mm256_loadu_ps(rows[0] + j));
+            for (r = 1; r < count; r++) {
+                __m256 v = _mm256_andnot_ps(sign, _mm256_loadu_ps(rows[r] + j));
+                if (kind == 0) {
+                    *nan = _mm256_or_ps(*nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+                    f = _mm256_max_ps(f, v);
+                } else {
+                    f = _mm256_add_ps(f, v);
+                }
+            }
+            if (kind == 0) {
+                *nan = _mm256_or_ps(*nan, _mm256_cmp_ps(f, f, _CMP_UNORD_Q));
+                _mm256_storeu_pd(norms + j, _mm256_max_pd(_mm256_loadu_pd(norms + j),
+                                                          skp_low_pd(f)));
+                _mm256_storeu_pd(norms + j + 4, _mm256_max_pd(_mm256_loadu_pd(norms + j + 4),
+                                                              skp_high_pd(f)));
+            } else {
+                _mm256_storeu_pd(norms + j, _mm256_add_pd(_mm256_loadu_pd(norms + j),
+                                                          skp_low_pd(f)));
+                _mm256_storeu_pd(norms + j + 4, _mm256_add_pd(_mm256_loadu_pd(norms + j + 4),
+                                                              skp_high_pd(f)));
+            }
+        }
+    }
+    for (; j < n; j++)
+        for (r = 0; r < count; r++) {
+            a = fabs((double) rows[r][j]);
+            if (kind == 0) {
+                m = norms[j];
+                norms[j] = a > m ? a : m;
+                if (a != a) *nan = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+            } else {
+                norms[j] += kind == 1 ? a : a * a;
+            }
+        }
+}
+
+/* Every group's norm (squared for l2) of a float32 matrix with contiguous
+ * rows (``row_stride`` in bytes), groups its rows or its columns; returns 0
+ * (see above) when the portable loops must recompute them. */
+SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_stride,
+                                               ptrdiff_t n_rows, ptrdiff_t n_cols,
+                                               double* norms, int kind, int groups_are_rows) {
+    const float* rows[8];
+    __m256 nan = _mm256_setzero_ps();
+    ptrdiff_t i, j;
+    int r, count, clean = 1;
+    if (groups_are_rows) {
+        for (i = 0; i < n_rows; i++)
+            norms[i] = skp_row_norm_f32(
+                (const float*) ((const char*) base + i * row_stride), n_cols, kind, &clean);
+        return clean;
+    }
+    for (j = 0; j < n_cols; j++) norms[j] = 0.0;
+    for (i = 0; i < n_rows; i += count) {
+        count = n_rows - i < 8 ? (int) (n_rows - i) : 8;
+        for (r = 0; r < count; r++)
+            rows[r] = (const float*) ((const char*) base + (i + r) * row_stride);
+        skp_fold_rows_f32(rows, count, n_cols, norms, kind, &nan);
+    }
+    if (_mm256_movemask_ps(nan)) return 0;
+    if (kind != 0)
+        for (j = 0; j < n_cols; j++)
+            if (norms[j] - norms[j] != 0.0) return 0;
+    return 1;
+}
+
 #else  /* no AVX2 loops: the Cython loops run */
 
 static inline int skp_have_avx2(void) { return 0; }
@@ -450,6 +611,9 @@ static inline void skp_shrink_f32(const float* src, float* dst, ptrdiff_t n, dou
                                   int magnitudes, int stream) {}
 static inline void skp_shrink_f64(const double* src, double* dst, ptrdiff_t n, double tau,
                                   int magnitudes, int stream) {}
+static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_stride,
+                                      ptrdiff_t n_rows, ptrdiff_t n_cols, double* norms,
+                                      int kind, int groups_are_rows) { return 0; }
 
 #endif
 #endif
