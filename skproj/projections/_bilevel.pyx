@@ -36,7 +36,8 @@ from skproj.projections._common cimport (
 from skproj.projections._streaming cimport element_step as _step, stream_group_norms
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
-    keep_above, michelot_above, michelot_threshold, shrink_row, simplex_threshold, streams,
+    keep_above, michelot_above, michelot_threshold, shrink_row, simd_enabled, simplex_threshold,
+    skp_write_row_f32, skp_write_row_f64, streams,
 )
 
 
@@ -115,6 +116,16 @@ cdef inline void _scale_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y
         dst[j * step_x] = src[j * step_y] * scale
 
 
+cdef inline void _write_row_simd(const floating* src, floating* dst, Py_ssize_t n,
+                                 bint rescale, floating level, const floating* levels,
+                                 bint stream) noexcept nogil:
+    """One contiguous row by the AVX2 loop of ``_l1_simd.h`` (``levels``: per column)."""
+    if floating is float:
+        skp_write_row_f32(src, dst, n, rescale, level, levels, stream)
+    else:
+        skp_write_row_f64(src, dst, n, rescale, level, levels, stream)
+
+
 cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_are_rows,
                         const floating* factors, bint rescale) noexcept nogil:
     """Clip (or rescale) every group by its factor; zero groups are not read."""
@@ -122,8 +133,13 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
     cdef Py_ssize_t step_y = _step(y.strides[1], sizeof(floating))
     cdef Py_ssize_t step_x = _step(x.strides[1], sizeof(floating))
     cdef bint unit = step_y == 1 and step_x == 1
+    cdef bint stream = streams(n_rows * n_cols * sizeof(floating))
     for i in range(n_rows):
-        if groups_are_rows and factors[i] == 0:
+        if unit and simd_enabled() and not (groups_are_rows and factors[i] == 0):
+            _write_row_simd(&y[i, 0], &x[i, 0], n_cols, rescale,
+                            factors[i] if groups_are_rows else 0,
+                            NULL if groups_are_rows else factors, stream)
+        elif groups_are_rows and factors[i] == 0:
             if unit:
                 zero_row(&x[i, 0], n_cols, 1)
             else:
@@ -150,6 +166,19 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
                 clip_columns(&y[i, 0], &x[i, 0], n_cols, step_y, step_x, factors)
 
 
+cdef inline bint _few_kept(Py_ssize_t n_kept, Py_ssize_t n_groups, bint groups_are_rows,
+                           Py_ssize_t itemsize) noexcept nogil:
+    """Whether so few groups are kept that zeroing all, then writing them, pays.
+
+    Kept columns are scattered along every row: reading them reads the cache
+    lines (64 bytes) they lie in, so columns must be sparser by the number of
+    values per line.
+    """
+    if not groups_are_rows:
+        n_kept *= 64 // itemsize
+    return n_kept * SPARSE_WRITE_DIVISOR < n_groups
+
+
 cdef bint _write_sparse_groups(const floating[:, :] y, floating[:, :] x,
                                bint groups_are_rows, const floating* factors,
                                bint rescale) noexcept nogil:
@@ -167,7 +196,7 @@ cdef bint _write_sparse_groups(const floating[:, :] y, floating[:, :] x,
     cdef floating* dst
     for g in range(n_groups):
         n_kept += factors[g] != 0
-    if (n_kept * SPARSE_WRITE_DIVISOR >= n_groups
+    if (not _few_kept(n_kept, n_groups, groups_are_rows, sizeof(floating))
             or <const void*> &x[0, 0] == <const void*> &y[0, 0]):
         return False
     kept = <Py_ssize_t*> malloc(max(n_kept, 1) * sizeof(Py_ssize_t))
@@ -285,7 +314,7 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
             n_kept = 0
             for g in range(n_groups):
                 n_kept += radii[g] != 0
-            zeroed = (n_kept * SPARSE_WRITE_DIVISOR < n_groups
+            zeroed = (_few_kept(n_kept, n_groups, groups_are_rows, sizeof(floating))
                       and <const void*> &x[0, 0] != <const void*> &y[0, 0]
                       and zero_if_contiguous(x))
             for g in range(n_groups):

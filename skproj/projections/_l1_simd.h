@@ -593,6 +593,63 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
     return 1;
 }
 
+/* ------------------------------------------------- the bi-level write pass
+ * One contiguous row of a bi-level result: dst = clip(src, level) (to
+ * [-level, level]) or, with ``rescale``, src * level; the level is ``level``
+ * for the whole row, or levels[j] per column when ``levels`` is not NULL.
+ * The Cython loops' results exactly (min/max and one product); with
+ * ``stream``, non-temporal stores (see the write pass above). */
+
+static inline double skp_clip_or_scale(double value, double level, int rescale) {
+    if (rescale) return value * level;
+    value = value > level ? level : value;
+    return value < -level ? -level : value;
+}
+
+SKP_AVX2 static inline void skp_write_row_f32(const float* src, float* dst, ptrdiff_t n,
+                                              int rescale, float level, const float* levels,
+                                              int stream) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 l = _mm256_set1_ps(level), x;
+    ptrdiff_t j = 0;
+    if (stream)
+        for (; j < n && ((uintptr_t) (dst + j) & 31); j++)
+            dst[j] = (float) skp_clip_or_scale(src[j], levels ? levels[j] : level, rescale);
+    for (; j + 8 <= n; j += 8) {
+        __m256 v = _mm256_loadu_ps(src + j);
+        if (levels) l = _mm256_loadu_ps(levels + j);
+        x = rescale ? _mm256_mul_ps(v, l)
+                    : _mm256_max_ps(_mm256_min_ps(v, l), _mm256_xor_ps(l, sign));
+        if (stream) _mm256_stream_ps(dst + j, x);
+        else _mm256_storeu_ps(dst + j, x);
+    }
+    if (stream) _mm_sfence();
+    for (; j < n; j++)
+        dst[j] = (float) skp_clip_or_scale(src[j], levels ? levels[j] : level, rescale);
+}
+
+SKP_AVX2 static inline void skp_write_row_f64(const double* src, double* dst, ptrdiff_t n,
+                                              int rescale, double level, const double* levels,
+                                              int stream) {
+    const __m256d sign = _mm256_set1_pd(-0.0);
+    __m256d l = _mm256_set1_pd(level), x;
+    ptrdiff_t j = 0;
+    if (stream)
+        for (; j < n && ((uintptr_t) (dst + j) & 31); j++)
+            dst[j] = skp_clip_or_scale(src[j], levels ? levels[j] : level, rescale);
+    for (; j + 4 <= n; j += 4) {
+        __m256d v = _mm256_loadu_pd(src + j);
+        if (levels) l = _mm256_loadu_pd(levels + j);
+        x = rescale ? _mm256_mul_pd(v, l)
+                    : _mm256_max_pd(_mm256_min_pd(v, l), _mm256_xor_pd(l, sign));
+        if (stream) _mm256_stream_pd(dst + j, x);
+        else _mm256_storeu_pd(dst + j, x);
+    }
+    if (stream) _mm_sfence();
+    for (; j < n; j++)
+        dst[j] = skp_clip_or_scale(src[j], levels ? levels[j] : level, rescale);
+}
+
 #else  /* no AVX2 loops: the Cython loops run */
 
 static inline int skp_have_avx2(void) { return 0; }
@@ -614,6 +671,10 @@ static inline void skp_shrink_f64(const double* src, double* dst, ptrdiff_t n, d
 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_stride,
                                       ptrdiff_t n_rows, ptrdiff_t n_cols, double* norms,
                                       int kind, int groups_are_rows) { return 0; }
+static inline void skp_write_row_f32(const float* src, float* dst, ptrdiff_t n, int rescale,
+                                     float level, const float* levels, int stream) {}
+static inline void skp_write_row_f64(const double* src, double* dst, ptrdiff_t n, int rescale,
+                                     double level, const double* levels, int stream) {}
 
 #endif
 #endif
