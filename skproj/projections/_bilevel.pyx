@@ -37,7 +37,8 @@ from skproj.projections._streaming cimport element_step as _step, stream_group_n
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     keep_above, michelot_above, michelot_threshold, shrink_row, simd_enabled, simplex_threshold,
-    skp_write_row_f32, skp_write_row_f64, streams,
+    skp_shrink_columns_f32, skp_shrink_columns_f64, skp_split_taus, skp_write_row_f32,
+    skp_write_row_f64, streams,
 )
 
 
@@ -99,6 +100,30 @@ cdef inline void _shrink_columns(const floating* src, floating* dst, Py_ssize_t 
     else:
         for j in range(n):
             dst[j * step_x] = shrink(src[j], taus[j])
+
+
+cdef void _shrink_all_columns(const floating[:, :] y, floating[:, :] x,
+                              const double* taus) noexcept nogil:
+    """Soft-threshold every column by its own tau, row by row (rows of y contiguous)."""
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i
+    cdef Py_ssize_t step_x = _step(x.strides[1], sizeof(floating))
+    cdef bint stream = streams(n_rows * n_cols * sizeof(floating))
+    cdef float* halves = NULL
+    if step_x == 1 and simd_enabled():
+        if floating is double:
+            for i in range(n_rows):
+                skp_shrink_columns_f64(&y[i, 0], &x[i, 0], n_cols, taus, stream)
+            return
+        halves = <float*> malloc(2 * n_cols * sizeof(float))
+        if halves != NULL:
+            skp_split_taus(taus, n_cols, halves, halves + n_cols)
+            for i in range(n_rows):
+                skp_shrink_columns_f32(&y[i, 0], &x[i, 0], n_cols, taus, halves,
+                                       halves + n_cols, stream)
+            free(halves)
+            return
+    for i in range(n_rows):
+        _shrink_columns(&y[i, 0], &x[i, 0], n_cols, step_x, taus)
 
 
 cdef inline void _scale_columns(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
@@ -342,9 +367,7 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
                 elif zeroed or y.strides[1] != sizeof(floating):
                     shrink_row(&y[0, g], group_size, step_y, dst, step_x, group_tau, False)
             if not groups_are_rows and not zeroed and y.strides[1] == sizeof(floating):
-                for i in range(n_rows):
-                    _shrink_columns(&y[i, 0], &x[i, 0], n_cols,
-                                    _step(x.strides[1], sizeof(floating)), taus)
+                _shrink_all_columns(y, x, taus)
     free(buffer)
     free(taus)
     return status

@@ -650,6 +650,59 @@ SKP_AVX2 static inline void skp_write_row_f64(const double* src, double* dst, pt
         dst[j] = skp_clip_or_scale(src[j], levels ? levels[j] : level, rescale);
 }
 
+/* -------------------------------------------- soft threshold, per column
+ * One contiguous row, each column its own threshold: dst[j] = sign(src[j]) *
+ * max(|src[j]| - taus[j], 0).  float32 takes each tau as two floats
+ * (skp_split_taus, once per matrix; see skp_shrink_f32); an infinite tau (a
+ * zeroed column) has a zero low part, so that the result is 0, not NaN. */
+
+static inline void skp_split_taus(const double* taus, ptrdiff_t n, float* hi, float* lo) {
+    ptrdiff_t j;
+    for (j = 0; j < n; j++) {
+        hi[j] = (float) taus[j];
+        lo[j] = isinf(hi[j]) ? 0.0f : (float) (taus[j] - (double) hi[j]);
+    }
+}
+
+SKP_AVX2 static inline void skp_shrink_columns_f32(const float* src, float* dst, ptrdiff_t n,
+                                                   const double* taus, const float* hi,
+                                                   const float* lo, int stream) {
+    const __m256 sign = _mm256_set1_ps(-0.0f), zero = _mm256_setzero_ps();
+    ptrdiff_t j = 0;
+    if (stream)
+        for (; j < n && ((uintptr_t) (dst + j) & 31); j++)
+            dst[j] = (float) skp_shrink_value(src[j], taus[j], 1);
+    for (; j + 8 <= n; j += 8) {
+        __m256 y = _mm256_loadu_ps(src + j);
+        __m256 v = _mm256_andnot_ps(sign, y);
+        __m256 x = _mm256_sub_ps(_mm256_sub_ps(v, _mm256_loadu_ps(hi + j)),
+                                 _mm256_loadu_ps(lo + j));
+        x = _mm256_or_ps(_mm256_max_ps(x, zero), _mm256_and_ps(sign, y));
+        if (stream) _mm256_stream_ps(dst + j, x);
+        else _mm256_storeu_ps(dst + j, x);
+    }
+    if (stream) _mm_sfence();
+    for (; j < n; j++) dst[j] = (float) skp_shrink_value(src[j], taus[j], 1);
+}
+
+SKP_AVX2 static inline void skp_shrink_columns_f64(const double* src, double* dst, ptrdiff_t n,
+                                                   const double* taus, int stream) {
+    const __m256d sign = _mm256_set1_pd(-0.0), zero = _mm256_setzero_pd();
+    ptrdiff_t j = 0;
+    if (stream)
+        for (; j < n && ((uintptr_t) (dst + j) & 31); j++)
+            dst[j] = skp_shrink_value(src[j], taus[j], 1);
+    for (; j + 4 <= n; j += 4) {
+        __m256d y = _mm256_loadu_pd(src + j);
+        __m256d x = _mm256_sub_pd(_mm256_andnot_pd(sign, y), _mm256_loadu_pd(taus + j));
+        x = _mm256_or_pd(_mm256_max_pd(x, zero), _mm256_and_pd(sign, y));
+        if (stream) _mm256_stream_pd(dst + j, x);
+        else _mm256_storeu_pd(dst + j, x);
+    }
+    if (stream) _mm_sfence();
+    for (; j < n; j++) dst[j] = skp_shrink_value(src[j], taus[j], 1);
+}
+
 #else  /* no AVX2 loops: the Cython loops run */
 
 static inline int skp_have_avx2(void) { return 0; }
@@ -673,6 +726,12 @@ static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_stride,
                                       int kind, int groups_are_rows) { return 0; }
 static inline void skp_write_row_f32(const float* src, float* dst, ptrdiff_t n, int rescale,
                                      float level, const float* levels, int stream) {}
+static inline void skp_split_taus(const double* taus, ptrdiff_t n, float* hi, float* lo) {}
+static inline void skp_shrink_columns_f32(const float* src, float* dst, ptrdiff_t n,
+                                          const double* taus, const float* hi, const float* lo,
+                                          int stream) {}
+static inline void skp_shrink_columns_f64(const double* src, double* dst, ptrdiff_t n,
+                                          const double* taus, int stream) {}
 static inline void skp_write_row_f64(const double* src, double* dst, ptrdiff_t n, int rescale,
                                      double level, const double* levels, int stream) {}
 
