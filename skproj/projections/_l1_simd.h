@@ -435,8 +435,8 @@ SKP_AVX2 static inline void skp_shrink_f64(const double* src, double* dst, ptrdi
 /* ------------------------------------------------------------- group norms
  * The norms of float32 groups (see _streaming.pxd), kind 0: max |y|, 1: the l1
  * norm, 2: the squared l2 norm.  The max is taken in float (exact); |y| are
- * summed in float over blocks of 8 values per lane, the blocks' sums in
- * double (as the scan does); squares are computed and summed in double.
+ * summed in float over blocks of at most 16 values per lane, the blocks' sums
+ * in double (as the scan does); squares are computed and summed in double.
  * Returns 0 when it saw a NaN (maxps drops NaN, so it is flagged apart) or
  * when a float block overflowed: the caller then recomputes with the
  * portable loops, which give NaN and inf their exact meaning. */
@@ -457,14 +457,23 @@ SKP_AVX2 static inline double skp_row_norm_f32(const float* row, ptrdiff_t n, in
     double result = 0.0;
     float value, maximum;
     if (kind == 0) {
+        /* four chains of maxima (and of sums below): one vector op in flight each */
         __m256 m0 = _mm256_setzero_ps(), m1 = _mm256_setzero_ps(), nan = _mm256_setzero_ps();
-        for (; j + 16 <= n; j += 16) {
+        __m256 m2 = _mm256_setzero_ps(), m3 = _mm256_setzero_ps();
+        for (; j + 32 <= n; j += 32) {
             __m256 a = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j));
             __m256 b = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 8));
+            __m256 c = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 16));
+            __m256 d = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 24));
             m0 = _mm256_max_ps(m0, a);
             m1 = _mm256_max_ps(m1, b);
-            nan = _mm256_or_ps(nan, _mm256_cmp_ps(a, b, _CMP_UNORD_Q));
+            m2 = _mm256_max_ps(m2, c);
+            m3 = _mm256_max_ps(m3, d);
+            nan = _mm256_or_ps(nan, _mm256_or_ps(_mm256_cmp_ps(a, b, _CMP_UNORD_Q),
+                                                 _mm256_cmp_ps(c, d, _CMP_UNORD_Q)));
         }
+        m0 = _mm256_max_ps(m0, m2);
+        m1 = _mm256_max_ps(m1, m3);
         maximum = skp_hmax_ps(_mm256_max_ps(m0, m1));
         for (; j < n; j++) {
             value = fabsf(row[j]);
@@ -475,16 +484,21 @@ SKP_AVX2 static inline double skp_row_norm_f32(const float* row, ptrdiff_t n, in
         return (double) maximum;
     }
     if (kind == 1) {
-        while (j + 128 <= n) {
+        while (j + 256 <= n) {
             __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-            for (block_end = j + 128; j < block_end; j += 16) {
+            __m256 s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+            for (block_end = j + 256; j < block_end; j += 32) {
                 s0 = _mm256_add_ps(s0, _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j)));
                 s1 = _mm256_add_ps(s1, _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 8)));
+                s2 = _mm256_add_ps(s2, _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 16)));
+                s3 = _mm256_add_ps(s3, _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 24)));
             }
+            s0 = _mm256_add_ps(s0, s1);   /* 16 values per lane, each block of 8 in float */
+            s2 = _mm256_add_ps(s2, s3);
             acc0 = _mm256_add_pd(acc0, skp_low_pd(s0));
             acc1 = _mm256_add_pd(acc1, skp_high_pd(s0));
-            acc2 = _mm256_add_pd(acc2, skp_low_pd(s1));
-            acc3 = _mm256_add_pd(acc3, skp_high_pd(s1));
+            acc2 = _mm256_add_pd(acc2, skp_low_pd(s2));
+            acc3 = _mm256_add_pd(acc3, skp_high_pd(s2));
         }
         for (; j < n; j++) result += fabsf(row[j]);
     } else {
