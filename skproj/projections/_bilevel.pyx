@@ -37,9 +37,14 @@ from skproj.projections._streaming cimport element_step as _step, stream_group_n
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     keep_above, michelot_above, michelot_threshold, shrink_row, simd_enabled, simplex_threshold,
-    skp_shrink_columns_f32, skp_shrink_columns_f64, skp_split_taus, skp_write_row_f32,
+    skp_have_avx2, skp_keep_above_columns8_f32, skp_shrink_columns_f32, skp_shrink_columns_f64,
+    skp_split_taus, skp_write_row_f32,
     skp_write_row_f64, streams,
 )
+
+# The permutation tables of _l1_simd.h are static: each module holds its own
+# copy, filled by its own first call.
+skp_have_avx2()
 
 
 def group_norms(const floating[:, :] y, double[::1] norms, int kind,
@@ -301,6 +306,41 @@ def bilevel_l12(const floating[:, :] y, floating[:, :] x, double eta,
     return status
 
 
+cdef struct ColumnBlock:
+    # The candidates of eight adjacent float32 columns, gathered together
+    # (skp_keep_above_columns8_f32): column ``first + c`` has counts[c]
+    # values, summing to sums[c], at values + c * capacity.
+    float* values
+    Py_ssize_t capacity
+    Py_ssize_t first
+    Py_ssize_t counts[8]
+    double sums[8]
+
+
+cdef Py_ssize_t _column_candidates(const floating[:, :] y, Py_ssize_t g, double floor,
+                                   floating* buffer, ColumnBlock* block,
+                                   floating** values, double* total) noexcept nogil:
+    """Magnitudes of column ``g`` above ``floor`` in ``values[0][:n]``; return n.
+
+    With a block (float32, AVX2, contiguous rows), eight columns at a time
+    from whole rows; else one column by hardware gathers (``keep_above``).
+    """
+    cdef Py_ssize_t first = g - g % 8, c = g % 8
+    if floating is float:
+        if block.values != NULL and first + 8 <= y.shape[1]:
+            if block.first != first:
+                block.first = first
+                skp_keep_above_columns8_f32(&y[0, first], y.strides[0], y.shape[0], floor,
+                                            block.values, block.capacity, block.counts,
+                                            block.sums)
+            values[0] = block.values + c * block.capacity
+            total[0] = block.sums[c]
+            return block.counts[c]
+    values[0] = buffer
+    return keep_above(&y[0, g], y.shape[0], _step(y.strides[0], sizeof(floating)), floor, True,
+                      buffer, total)
+
+
 def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
                 bint groups_are_rows, double[::1] radii):
     """Project each group onto the l1 ball of its new radius (in ``radii``).
@@ -323,9 +363,18 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
     cdef int status
     cdef floating* buffer = <floating*> malloc(max(group_size, 1) * sizeof(floating))
     cdef double* taus = <double*> malloc(max(n_groups, 1) * sizeof(double))
+    cdef floating* candidates
+    cdef ColumnBlock block
+    block.values = NULL
+    block.first = -1
+    block.capacity = group_size + 8
+    if (floating is float and not groups_are_rows and simd_enabled()
+            and y.strides[1] == sizeof(float)):
+        block.values = <float*> malloc(8 * block.capacity * sizeof(float))
     if buffer == NULL or taus == NULL:
         free(buffer)
         free(taus)
+        free(block.values)
         return STATUS_NOMEMORY
     if groups_are_rows:
         step_y = _step(y.strides[1], sizeof(floating))
@@ -355,10 +404,15 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
                     continue
                 # The group's tau is at least (t_g - u_g) / n = outer_tau / n:
                 # gather only the magnitudes above that floor.
-                n_candidates = keep_above(&y[g, 0] if groups_are_rows else &y[0, g],
-                                          group_size, step_y, outer_tau / group_size, True,
-                                          buffer, &candidates_total)
-                group_tau = michelot_above(buffer, n_candidates, candidates_total, 0.0, 0.0,
+                if groups_are_rows:
+                    candidates = buffer
+                    n_candidates = keep_above(&y[g, 0], group_size, step_y,
+                                              outer_tau / group_size, True, buffer,
+                                              &candidates_total)
+                else:
+                    n_candidates = _column_candidates(y, g, outer_tau / group_size, buffer,
+                                                      &block, &candidates, &candidates_total)
+                group_tau = michelot_above(candidates, n_candidates, candidates_total, 0.0, 0.0,
                                            radii[g], &support)
                 taus[g] = group_tau
                 if groups_are_rows:
@@ -370,4 +424,5 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
                 _shrink_all_columns(y, x, taus)
     free(buffer)
     free(taus)
+    free(block.values)
     return status

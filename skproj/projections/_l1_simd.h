@@ -307,6 +307,15 @@ SKP_AVX2 static inline ptrdiff_t skp_keep4(__m256d v, __m256d rho_v, double* dst
     return k + _mm_popcnt_u32((unsigned) mask);
 }
 
+/* The sum in double of values whose float blocks' sum overflowed (their
+ * sum exceeds FLT_MAX: rare, so the blocks are summed again in double). */
+static inline double skp_sum_f32(const float* values, ptrdiff_t n) {
+    double total = 0.0;
+    ptrdiff_t j;
+    for (j = 0; j < n; j++) total += values[j];
+    return total;
+}
+
 SKP_AVX2 static inline ptrdiff_t skp_keep_above_f32(const float* src, ptrdiff_t n, ptrdiff_t step,
                                              double rho, int magnitudes, float* dst,
                                              double* sum) {
@@ -333,6 +342,7 @@ SKP_AVX2 static inline ptrdiff_t skp_keep_above_f32(const float* src, ptrdiff_t 
         }
     }
     *sum = skp_hsum(_mm256_add_pd(sum0, sum1));
+    if (isinf(*sum)) *sum = skp_sum_f32(dst, k);
     for (; j < n; j++) {   /* branch-free: whether a value is kept is unpredictable */
         value = magnitudes ? fabsf(src[j * step]) : src[j * step];
         dst[k] = value;
@@ -717,6 +727,81 @@ SKP_AVX2 static inline void skp_shrink_columns_f64(const double* src, double* ds
     for (; j < n; j++) dst[j] = skp_shrink_value(src[j], taus[j], 1);
 }
 
+/* ------------------------------------------- candidates of eight columns
+ * keep_above on eight adjacent columns of a float32 matrix with contiguous
+ * rows (``row_stride`` in bytes), without hardware gathers: eight rows are
+ * read as eight vectors (a vector holds the eight columns), their kept
+ * magnitudes summed per column as they stand, then the 8 x 8 block is
+ * transposed so that a vector holds eight rows of one column, and left-packed
+ * into that column's buffer (``buffers + c * capacity``, capacity >= n_rows
+ * + 8).  The kept values are those above ``rho`` (the bound of
+ * skp_keep_above_f32), in row order; sums in float over 8 rows, then double. */
+
+SKP_AVX2 static inline void skp_transpose8(__m256* r) {
+    __m256 t[8], u[8];
+    int i;
+    for (i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (i = 0; i < 4; i++) {
+        r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+        r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+    }
+}
+
+SKP_AVX2 static inline void skp_keep_above_columns8_f32(const float* base, ptrdiff_t row_stride,
+                                                        ptrdiff_t n_rows, double rho,
+                                                        float* buffers, ptrdiff_t capacity,
+                                                        ptrdiff_t* counts, double* sums) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    const float bound = skp_float_below(rho);
+    const __m256 rho_v = _mm256_set1_ps(bound);
+    __m256d sum_lo = _mm256_setzero_pd(), sum_hi = _mm256_setzero_pd();
+    __m256 r[8];
+    double tail[8];
+    ptrdiff_t i = 0, k[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int c, mask;
+    float value;
+    for (; i + 8 <= n_rows; i += 8) {
+        __m256 block = _mm256_setzero_ps();
+        for (c = 0; c < 8; c++) {
+            r[c] = _mm256_andnot_ps(sign, _mm256_loadu_ps(
+                (const float*) ((const char*) base + (i + c) * row_stride)));
+            block = _mm256_add_ps(block, _mm256_and_ps(
+                r[c], _mm256_cmp_ps(r[c], rho_v, _CMP_GT_OQ)));
+        }
+        sum_lo = _mm256_add_pd(sum_lo, skp_low_pd(block));
+        sum_hi = _mm256_add_pd(sum_hi, skp_high_pd(block));
+        skp_transpose8(r);
+        for (c = 0; c < 8; c++) {
+            mask = _mm256_movemask_ps(_mm256_cmp_ps(r[c], rho_v, _CMP_GT_OQ));
+            _mm256_storeu_ps(buffers + c * capacity + k[c], _mm256_permutevar8x32_ps(
+                r[c], _mm256_loadu_si256((const __m256i*) skp_pack8[mask])));
+            k[c] += _mm_popcnt_u32((unsigned) mask);
+        }
+    }
+    _mm256_storeu_pd(tail, sum_lo);
+    _mm256_storeu_pd(tail + 4, sum_hi);
+    for (; i < n_rows; i++)
+        for (c = 0; c < 8; c++) {
+            value = fabsf(((const float*) ((const char*) base + i * row_stride))[c]);
+            buffers[c * capacity + k[c]] = value;
+            tail[c] += value > bound ? (double) value : 0.0;
+            k[c] += value > bound;
+        }
+    for (c = 0; c < 8; c++) {
+        counts[c] = k[c];
+        sums[c] = isinf(tail[c]) ? skp_sum_f32(buffers + c * capacity, k[c]) : tail[c];
+    }
+}
+
 #else  /* no AVX2 loops: the Cython loops run */
 
 static inline int skp_have_avx2(void) { return 0; }
@@ -741,6 +826,10 @@ static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_stride,
 static inline void skp_write_row_f32(const float* src, float* dst, ptrdiff_t n, int rescale,
                                      float level, const float* levels, int stream) {}
 static inline void skp_split_taus(const double* taus, ptrdiff_t n, float* hi, float* lo) {}
+static inline void skp_keep_above_columns8_f32(const float* base, ptrdiff_t row_stride,
+                                               ptrdiff_t n_rows, double rho, float* buffers,
+                                               ptrdiff_t capacity, ptrdiff_t* counts,
+                                               double* sums) {}
 static inline void skp_shrink_columns_f32(const float* src, float* dst, ptrdiff_t n,
                                           const double* taus, const float* hi, const float* lo,
                                           int stream) {}
