@@ -313,26 +313,34 @@ cdef struct ColumnBlock:
     float* values
     Py_ssize_t capacity
     Py_ssize_t first
+    bint gathered         # False: too few of the eight are kept, gathered one by one
     Py_ssize_t counts[8]
     double sums[8]
 
 
 cdef Py_ssize_t _column_candidates(const floating[:, :] y, Py_ssize_t g, double floor,
-                                   floating* buffer, ColumnBlock* block,
+                                   const double* radii, floating* buffer, ColumnBlock* block,
                                    floating** values, double* total) noexcept nogil:
     """Magnitudes of column ``g`` above ``floor`` in ``values[0][:n]``; return n.
 
     With a block (float32, AVX2, contiguous rows), eight columns at a time
-    from whole rows; else one column by hardware gathers (``keep_above``).
+    from whole rows when at least half of them are kept (``radii``); else one
+    column by hardware gathers (``keep_above``).
     """
-    cdef Py_ssize_t first = g - g % 8, c = g % 8
+    cdef Py_ssize_t first = g - g % 8, c = g % 8, n_kept = 0
     if floating is float:
         if block.values != NULL and first + 8 <= y.shape[1]:
             if block.first != first:
                 block.first = first
-                skp_keep_above_columns8_f32(&y[0, first], y.strides[0], y.shape[0], floor,
-                                            block.values, block.capacity, block.counts,
-                                            block.sums)
+                for c in range(first, first + 8):
+                    n_kept += radii[c] != 0
+                c = g % 8
+                block.gathered = n_kept >= 4
+                if block.gathered:
+                    skp_keep_above_columns8_f32(&y[0, first], y.strides[0], y.shape[0], floor,
+                                                block.values, block.capacity, block.counts,
+                                                block.sums)
+        if block.values != NULL and block.first == first and block.gathered:
             values[0] = block.values + c * block.capacity
             total[0] = block.sums[c]
             return block.counts[c]
@@ -410,8 +418,9 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
                                               outer_tau / group_size, True, buffer,
                                               &candidates_total)
                 else:
-                    n_candidates = _column_candidates(y, g, outer_tau / group_size, buffer,
-                                                      &block, &candidates, &candidates_total)
+                    n_candidates = _column_candidates(y, g, outer_tau / group_size, &radii[0],
+                                                      buffer, &block, &candidates,
+                                                      &candidates_total)
                 group_tau = michelot_above(candidates, n_candidates, candidates_total, 0.0, 0.0,
                                            radii[g], &support)
                 taus[g] = group_tau
