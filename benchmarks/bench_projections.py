@@ -78,14 +78,14 @@ def l1_table(n, rng):
     print()
 
 
-def bilevel_table(shape, rng):
+def bilevel_table(shape, rng, dtypes=DTYPES):
     print(f"Bi-level projections on {shape[0]}x{shape[1]} Gaussian matrices: time / np.copyto,")
     print("at radii keeping the share of groups in the header")
     header = f"{'projection':<16}{'dtype':<9}{'axis':<6}{'copy ms':>9}" + "".join(
         f"{share:>8.0%}" for share in GROUP_SHARES)
     print(header)
     print("-" * len(header))
-    for dtype in DTYPES:
+    for dtype in dtypes:
         Y = rng.standard_normal(shape).astype(dtype)
         out = np.empty_like(Y)
         reference = copy_time(Y)
@@ -191,17 +191,25 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
     parser.add_argument("--l1inf", action="store_true",
                         help="only the l1,inf table (optionally --shape ROWSxCOLS --axis A)")
+    parser.add_argument("--bilevel", action="store_true",
+                        help="only the bi-level table (optionally --shape, --dtype)")
     parser.add_argument("--shape", help="with --l1inf: one shape, e.g. 1000x10000")
     parser.add_argument("--axis", type=int, choices=(0, 1), help="with --l1inf: one axis")
-    parser.add_argument("--dtype", choices=("float64", "float32"), help="with --l1inf: one dtype")
+    parser.add_argument("--dtype", choices=("float64", "float32"),
+                        help="with --l1inf or --bilevel: one dtype")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     print(load())
     print()
+    dtypes = (np.dtype(args.dtype).type,) if args.dtype else DTYPES
+    if args.bilevel:
+        shape = tuple(int(n) for n in (args.shape or "1000x10000").split("x"))
+        bilevel_table(shape, rng, dtypes)
+        print(load())
+        return
     if args.l1inf:
         shape = tuple(int(n) for n in (args.shape or "1000x10000").split("x"))
         axes = (args.axis,) if args.axis is not None else (0, 1)
-        dtypes = (np.dtype(args.dtype).type,) if args.dtype else DTYPES
         l1inf_table([(shape, axes)], rng, dtypes)
         print(load())
         return

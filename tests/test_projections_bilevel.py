@@ -137,3 +137,51 @@ def test_sparse_and_dense_write_paths_agree(inner, axis, rng):
         np.testing.assert_array_equal(sparse, dense)
         np.testing.assert_allclose(sparse, references.bilevel(Y, radius, inner, axis),
                                    atol=1e-12)
+
+
+@pytest.fixture(params=[True, False], ids=["simd", "cython-loops"])
+def loops(request):
+    """Run a test with the AVX2 loops (where the CPU has them), then with the Cython loops."""
+    from skproj.projections import _l1
+
+    _l1._set_testing(simd=request.param)
+    yield request.param
+    _l1._set_testing()
+
+
+ORDS = {"linf": np.inf, "l1": 1, "l2": 2}
+
+
+@pytest.mark.parametrize("inner", ["linf", "l1", "l2"])
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("shape", [(37, 301), (301, 37), (8, 16), (1, 1)])
+def test_float32_group_norms_both_loop_families(loops, inner, axis, shape, rng):
+    # Odd shapes: every vector loop has a tail of rows and of values.  Magnitudes
+    # from 1e-15 to 1e15: the float blocks neither underflow nor overflow.
+    scales = 10.0 ** rng.integers(-15, 16, size=shape)
+    Y = (rng.standard_normal(shape) * scales).astype(np.float32)
+    expected = np.linalg.norm(Y.astype(np.float64), ord=ORDS[inner], axis=axis)
+    np.testing.assert_allclose(group_norms(Y, inner, axis=axis), expected, rtol=1e-6)
+    radius = 0.3 * float(np.sum(expected))
+    np.testing.assert_allclose(BILEVEL[inner](Y, radius, axis=axis),
+                               references.bilevel(Y, radius, inner, axis),
+                               rtol=0, atol=2e-5 * float(np.abs(Y).max()) * 8)
+
+
+@pytest.mark.parametrize("inner", ["linf", "l1", "l2"])
+@pytest.mark.parametrize("axis", [0, 1])
+def test_float32_bilevel_near_the_float_limits(loops, inner, axis):
+    # Group norms above FLT_MAX overflow a float block: the norms are then
+    # recomputed in double and the projection is finite; NaN and inf are refused.
+    Y = np.full((19, 45), 5e37, dtype=np.float32)
+    Y[::2] *= -1
+    Y[:, ::3] /= 7
+    radius = 0.3 * references.group_norm(Y, inner, axis)
+    np.testing.assert_allclose(BILEVEL[inner](Y, radius, axis=axis),
+                               references.bilevel(Y, radius, inner, axis),
+                               rtol=0, atol=2e-5 * 5e37 * 8)
+    for bad in (np.nan, np.inf, -np.inf):
+        Z = Y.copy()
+        Z[11, 33] = bad
+        with pytest.raises(ValueError):
+            BILEVEL[inner](Z, radius, axis=axis)

@@ -36,8 +36,15 @@ from skproj.projections._common cimport (
 from skproj.projections._streaming cimport element_step as _step, stream_group_norms
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
-    keep_above, michelot_above, michelot_threshold, shrink_row, simplex_threshold, streams,
+    keep_above, michelot_above, michelot_threshold, shrink_row, simd_enabled, simplex_threshold,
+    skp_have_avx2, skp_keep_above_columns8_f32, skp_shrink_columns_f32, skp_shrink_columns_f64,
+    skp_split_taus, skp_write_row_f32,
+    skp_write_row_f64, streams,
 )
+
+# The permutation tables of _l1_simd.h are static: each module holds its own
+# copy, filled by its own first call.
+skp_have_avx2()
 
 
 def group_norms(const floating[:, :] y, double[::1] norms, int kind,
@@ -100,6 +107,30 @@ cdef inline void _shrink_columns(const floating* src, floating* dst, Py_ssize_t 
             dst[j * step_x] = shrink(src[j], taus[j])
 
 
+cdef void _shrink_all_columns(const floating[:, :] y, floating[:, :] x,
+                              const double* taus) noexcept nogil:
+    """Soft-threshold every column by its own tau, row by row (rows of y contiguous)."""
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i
+    cdef Py_ssize_t step_x = _step(x.strides[1], sizeof(floating))
+    cdef bint stream = streams(n_rows * n_cols * sizeof(floating))
+    cdef float* halves = NULL
+    if step_x == 1 and simd_enabled():
+        if floating is double:
+            for i in range(n_rows):
+                skp_shrink_columns_f64(&y[i, 0], &x[i, 0], n_cols, taus, stream)
+            return
+        halves = <float*> malloc(2 * n_cols * sizeof(float))
+        if halves != NULL:
+            skp_split_taus(taus, n_cols, halves, halves + n_cols)
+            for i in range(n_rows):
+                skp_shrink_columns_f32(&y[i, 0], &x[i, 0], n_cols, taus, halves,
+                                       halves + n_cols, stream)
+            free(halves)
+            return
+    for i in range(n_rows):
+        _shrink_columns(&y[i, 0], &x[i, 0], n_cols, step_x, taus)
+
+
 cdef inline void _scale_columns(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
                                 floating* dst, Py_ssize_t step_x,
                                 const floating* scales) noexcept nogil:
@@ -115,6 +146,16 @@ cdef inline void _scale_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y
         dst[j * step_x] = src[j * step_y] * scale
 
 
+cdef inline void _write_row_simd(const floating* src, floating* dst, Py_ssize_t n,
+                                 bint rescale, floating level, const floating* levels,
+                                 bint stream) noexcept nogil:
+    """One contiguous row by the AVX2 loop of ``_l1_simd.h`` (``levels``: per column)."""
+    if floating is float:
+        skp_write_row_f32(src, dst, n, rescale, level, levels, stream)
+    else:
+        skp_write_row_f64(src, dst, n, rescale, level, levels, stream)
+
+
 cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_are_rows,
                         const floating* factors, bint rescale) noexcept nogil:
     """Clip (or rescale) every group by its factor; zero groups are not read."""
@@ -122,8 +163,13 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
     cdef Py_ssize_t step_y = _step(y.strides[1], sizeof(floating))
     cdef Py_ssize_t step_x = _step(x.strides[1], sizeof(floating))
     cdef bint unit = step_y == 1 and step_x == 1
+    cdef bint stream = streams(n_rows * n_cols * sizeof(floating))
     for i in range(n_rows):
-        if groups_are_rows and factors[i] == 0:
+        if unit and simd_enabled() and not (groups_are_rows and factors[i] == 0):
+            _write_row_simd(&y[i, 0], &x[i, 0], n_cols, rescale,
+                            factors[i] if groups_are_rows else 0,
+                            NULL if groups_are_rows else factors, stream)
+        elif groups_are_rows and factors[i] == 0:
             if unit:
                 zero_row(&x[i, 0], n_cols, 1)
             else:
@@ -150,6 +196,19 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
                 clip_columns(&y[i, 0], &x[i, 0], n_cols, step_y, step_x, factors)
 
 
+cdef inline bint _few_kept(Py_ssize_t n_kept, Py_ssize_t n_groups, bint groups_are_rows,
+                           Py_ssize_t itemsize) noexcept nogil:
+    """Whether so few groups are kept that zeroing all, then writing them, pays.
+
+    Kept columns are scattered along every row: reading them reads the cache
+    lines (64 bytes) they lie in, so columns must be sparser by the number of
+    values per line.
+    """
+    if not groups_are_rows:
+        n_kept *= 64 // itemsize
+    return n_kept * SPARSE_WRITE_DIVISOR < n_groups
+
+
 cdef bint _write_sparse_groups(const floating[:, :] y, floating[:, :] x,
                                bint groups_are_rows, const floating* factors,
                                bint rescale) noexcept nogil:
@@ -167,7 +226,7 @@ cdef bint _write_sparse_groups(const floating[:, :] y, floating[:, :] x,
     cdef floating* dst
     for g in range(n_groups):
         n_kept += factors[g] != 0
-    if (n_kept * SPARSE_WRITE_DIVISOR >= n_groups
+    if (not _few_kept(n_kept, n_groups, groups_are_rows, sizeof(floating))
             or <const void*> &x[0, 0] == <const void*> &y[0, 0]):
         return False
     kept = <Py_ssize_t*> malloc(max(n_kept, 1) * sizeof(Py_ssize_t))
@@ -247,6 +306,49 @@ def bilevel_l12(const floating[:, :] y, floating[:, :] x, double eta,
     return status
 
 
+cdef struct ColumnBlock:
+    # The candidates of eight adjacent float32 columns, gathered together
+    # (skp_keep_above_columns8_f32): column ``first + c`` has counts[c]
+    # values, summing to sums[c], at values + c * capacity.
+    float* values
+    Py_ssize_t capacity
+    Py_ssize_t first
+    bint gathered         # False: too few of the eight are kept, gathered one by one
+    Py_ssize_t counts[8]
+    double sums[8]
+
+
+cdef Py_ssize_t _column_candidates(const floating[:, :] y, Py_ssize_t g, double floor,
+                                   const double* radii, floating* buffer, ColumnBlock* block,
+                                   floating** values, double* total) noexcept nogil:
+    """Magnitudes of column ``g`` above ``floor`` in ``values[0][:n]``; return n.
+
+    With a block (float32, AVX2, contiguous rows), eight columns at a time
+    from whole rows when at least half of them are kept (``radii``); else one
+    column by hardware gathers (``keep_above``).
+    """
+    cdef Py_ssize_t first = g - g % 8, c = g % 8, n_kept = 0
+    if floating is float:
+        if block.values != NULL and first + 8 <= y.shape[1]:
+            if block.first != first:
+                block.first = first
+                for c in range(first, first + 8):
+                    n_kept += radii[c] != 0
+                c = g % 8
+                block.gathered = n_kept >= 4
+                if block.gathered:
+                    skp_keep_above_columns8_f32(&y[0, first], y.strides[0], y.shape[0], floor,
+                                                block.values, block.capacity, block.counts,
+                                                block.sums)
+        if block.values != NULL and block.first == first and block.gathered:
+            values[0] = block.values + c * block.capacity
+            total[0] = block.sums[c]
+            return block.counts[c]
+    values[0] = buffer
+    return keep_above(&y[0, g], y.shape[0], _step(y.strides[0], sizeof(floating)), floor, True,
+                      buffer, total)
+
+
 def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
                 bint groups_are_rows, double[::1] radii):
     """Project each group onto the l1 ball of its new radius (in ``radii``).
@@ -269,9 +371,18 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
     cdef int status
     cdef floating* buffer = <floating*> malloc(max(group_size, 1) * sizeof(floating))
     cdef double* taus = <double*> malloc(max(n_groups, 1) * sizeof(double))
+    cdef floating* candidates
+    cdef ColumnBlock block
+    block.values = NULL
+    block.first = -1
+    block.capacity = group_size + 8
+    if (floating is float and not groups_are_rows and simd_enabled()
+            and y.strides[1] == sizeof(float)):
+        block.values = <float*> malloc(8 * block.capacity * sizeof(float))
     if buffer == NULL or taus == NULL:
         free(buffer)
         free(taus)
+        free(block.values)
         return STATUS_NOMEMORY
     if groups_are_rows:
         step_y = _step(y.strides[1], sizeof(floating))
@@ -285,7 +396,7 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
             n_kept = 0
             for g in range(n_groups):
                 n_kept += radii[g] != 0
-            zeroed = (n_kept * SPARSE_WRITE_DIVISOR < n_groups
+            zeroed = (_few_kept(n_kept, n_groups, groups_are_rows, sizeof(floating))
                       and <const void*> &x[0, 0] != <const void*> &y[0, 0]
                       and zero_if_contiguous(x))
             for g in range(n_groups):
@@ -301,10 +412,16 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
                     continue
                 # The group's tau is at least (t_g - u_g) / n = outer_tau / n:
                 # gather only the magnitudes above that floor.
-                n_candidates = keep_above(&y[g, 0] if groups_are_rows else &y[0, g],
-                                          group_size, step_y, outer_tau / group_size, True,
-                                          buffer, &candidates_total)
-                group_tau = michelot_above(buffer, n_candidates, candidates_total, 0.0, 0.0,
+                if groups_are_rows:
+                    candidates = buffer
+                    n_candidates = keep_above(&y[g, 0], group_size, step_y,
+                                              outer_tau / group_size, True, buffer,
+                                              &candidates_total)
+                else:
+                    n_candidates = _column_candidates(y, g, outer_tau / group_size, &radii[0],
+                                                      buffer, &block, &candidates,
+                                                      &candidates_total)
+                group_tau = michelot_above(candidates, n_candidates, candidates_total, 0.0, 0.0,
                                            radii[g], &support)
                 taus[g] = group_tau
                 if groups_are_rows:
@@ -313,9 +430,8 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
                 elif zeroed or y.strides[1] != sizeof(floating):
                     shrink_row(&y[0, g], group_size, step_y, dst, step_x, group_tau, False)
             if not groups_are_rows and not zeroed and y.strides[1] == sizeof(floating):
-                for i in range(n_rows):
-                    _shrink_columns(&y[i, 0], &x[i, 0], n_cols,
-                                    _step(x.strides[1], sizeof(floating)), taus)
+                _shrink_all_columns(y, x, taus)
     free(buffer)
     free(taus)
+    free(block.values)
     return status

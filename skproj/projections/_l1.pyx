@@ -317,6 +317,10 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
 cdef bint _simd = skp_have_avx2()
 
 
+cdef bint simd_enabled() noexcept nogil:
+    return _simd
+
+
 cdef inline void _scan_block(const floating* row, Py_ssize_t n, Py_ssize_t step,
                              Bracket bracket, bint magnitudes, skp_scan* scan,
                              floating* buffer, Py_ssize_t capacity) noexcept nogil:

@@ -307,6 +307,15 @@ SKP_AVX2 static inline ptrdiff_t skp_keep4(__m256d v, __m256d rho_v, double* dst
     return k + _mm_popcnt_u32((unsigned) mask);
 }
 
+/* The sum in double of values whose float blocks' sum overflowed (their
+ * sum exceeds FLT_MAX: rare, so the blocks are summed again in double). */
+static inline double skp_sum_f32(const float* values, ptrdiff_t n) {
+    double total = 0.0;
+    ptrdiff_t j;
+    for (j = 0; j < n; j++) total += values[j];
+    return total;
+}
+
 SKP_AVX2 static inline ptrdiff_t skp_keep_above_f32(const float* src, ptrdiff_t n, ptrdiff_t step,
                                              double rho, int magnitudes, float* dst,
                                              double* sum) {
@@ -333,6 +342,7 @@ SKP_AVX2 static inline ptrdiff_t skp_keep_above_f32(const float* src, ptrdiff_t 
         }
     }
     *sum = skp_hsum(_mm256_add_pd(sum0, sum1));
+    if (isinf(*sum)) *sum = skp_sum_f32(dst, k);
     for (; j < n; j++) {   /* branch-free: whether a value is kept is unpredictable */
         value = magnitudes ? fabsf(src[j * step]) : src[j * step];
         dst[k] = value;
@@ -432,6 +442,366 @@ SKP_AVX2 static inline void skp_shrink_f64(const double* src, double* dst, ptrdi
     for (; j < n; j++) dst[j] = skp_shrink_value(src[j], tau, magnitudes);
 }
 
+/* ------------------------------------------------------------- group norms
+ * The norms of float32 groups (see _streaming.pxd), kind 0: max |y|, 1: the l1
+ * norm, 2: the squared l2 norm.  The max is taken in float (exact); |y| are
+ * summed in float over blocks of at most 16 values per lane, the blocks' sums
+ * in double (as the scan does); squares are computed and summed in double.
+ * Returns 0 when it saw a NaN (maxps drops NaN, so it is flagged apart) or
+ * when a float block overflowed: the caller then recomputes with the
+ * portable loops, which give NaN and inf their exact meaning. */
+
+SKP_AVX2 static inline float skp_hmax_ps(__m256 a) {
+    __m128 s = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_max_ss(s, _mm_shuffle_ps(s, s, 1)));
+}
+
+/* The norm of one contiguous row of n floats. */
+SKP_AVX2 static inline double skp_row_norm_f32(const float* row, ptrdiff_t n, int kind,
+                                               int* clean) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256d acc0 = _mm256_setzero_pd(), acc1 = _mm256_setzero_pd();
+    __m256d acc2 = _mm256_setzero_pd(), acc3 = _mm256_setzero_pd();
+    ptrdiff_t j = 0, block_end;
+    double result = 0.0;
+    float value, maximum;
+    if (kind == 0) {
+        /* four chains of maxima (and of sums below): one vector op in flight each */
+        __m256 m0 = _mm256_setzero_ps(), m1 = _mm256_setzero_ps(), nan = _mm256_setzero_ps();
+        __m256 m2 = _mm256_setzero_ps(), m3 = _mm256_setzero_ps();
+        for (; j + 32 <= n; j += 32) {
+            __m256 a = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j));
+            __m256 b = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 8));
+            __m256 c = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 16));
+            __m256 d = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 24));
+            m0 = _mm256_max_ps(m0, a);
+            m1 = _mm256_max_ps(m1, b);
+            m2 = _mm256_max_ps(m2, c);
+            m3 = _mm256_max_ps(m3, d);
+            nan = _mm256_or_ps(nan, _mm256_or_ps(_mm256_cmp_ps(a, b, _CMP_UNORD_Q),
+                                                 _mm256_cmp_ps(c, d, _CMP_UNORD_Q)));
+        }
+        m0 = _mm256_max_ps(m0, m2);
+        m1 = _mm256_max_ps(m1, m3);
+        maximum = skp_hmax_ps(_mm256_max_ps(m0, m1));
+        for (; j < n; j++) {
+            value = fabsf(row[j]);
+            if (value != value) *clean = 0;
+            maximum = value > maximum ? value : maximum;
+        }
+        if (_mm256_movemask_ps(nan)) *clean = 0;
+        return (double) maximum;
+    }
+    if (kind == 1) {
+        while (j + 256 <= n) {
+            __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+            __m256 s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+            for (block_end = j + 256; j < block_end; j += 32) {
+                s0 = _mm256_add_ps(s0, _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j)));
+                s1 = _mm256_add_ps(s1, _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 8)));
+                s2 = _mm256_add_ps(s2, _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 16)));
+                s3 = _mm256_add_ps(s3, _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 24)));
+            }
+            s0 = _mm256_add_ps(s0, s1);   /* 16 values per lane, each block of 8 in float */
+            s2 = _mm256_add_ps(s2, s3);
+            acc0 = _mm256_add_pd(acc0, skp_low_pd(s0));
+            acc1 = _mm256_add_pd(acc1, skp_high_pd(s0));
+            acc2 = _mm256_add_pd(acc2, skp_low_pd(s2));
+            acc3 = _mm256_add_pd(acc3, skp_high_pd(s2));
+        }
+        for (; j < n; j++) result += fabsf(row[j]);
+    } else {
+        for (; j + 16 <= n; j += 16) {
+            __m256d a = _mm256_cvtps_pd(_mm_loadu_ps(row + j));
+            __m256d b = _mm256_cvtps_pd(_mm_loadu_ps(row + j + 4));
+            __m256d c = _mm256_cvtps_pd(_mm_loadu_ps(row + j + 8));
+            __m256d d = _mm256_cvtps_pd(_mm_loadu_ps(row + j + 12));
+            acc0 = _mm256_add_pd(acc0, _mm256_mul_pd(a, a));
+            acc1 = _mm256_add_pd(acc1, _mm256_mul_pd(b, b));
+            acc2 = _mm256_add_pd(acc2, _mm256_mul_pd(c, c));
+            acc3 = _mm256_add_pd(acc3, _mm256_mul_pd(d, d));
+        }
+        for (; j < n; j++) result += (double) row[j] * (double) row[j];
+    }
+    result += skp_hsum(_mm256_add_pd(_mm256_add_pd(acc0, acc1), _mm256_add_pd(acc2, acc3)));
+    if (result - result != 0.0) *clean = 0;
+    return result;
+}
+
+/* Fold rows[0:count] (count <= 8) into the column norms: eight columns at a
+ * time, the rows combined in registers (in float for the max and the l1
+ * norm, in double for the squares), one load and store of the norms. */
+SKP_AVX2 static inline void skp_fold_rows_f32(const float* const* rows, int count, ptrdiff_t n,
+                                              double* norms, int kind, __m256* nan) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    ptrdiff_t j;
+    int r;
+    double a, m;
+    for (j = 0; j + 8 <= n; j += 8) {
+        if (kind == 2) {
+            __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();
+            for (r = 0; r < count; r++) {
+                __m256d u = _mm256_cvtps_pd(_mm_loadu_ps(rows[r] + j));
+                __m256d v = _mm256_cvtps_pd(_mm_loadu_ps(rows[r] + j + 4));
+                lo = _mm256_add_pd(lo, _mm256_mul_pd(u, u));
+                hi = _mm256_add_pd(hi, _mm256_mul_pd(v, v));
+            }
+            _mm256_storeu_pd(norms + j, _mm256_add_pd(_mm256_loadu_pd(norms + j), lo));
+            _mm256_storeu_pd(norms + j + 4, _mm256_add_pd(_mm256_loadu_pd(norms + j + 4), hi));
+        } else {
+            __m256 f = _mm256_andnot_ps(sign, _mm256_loadu_ps(rows[0] + j));
+            for (r = 1; r < count; r++) {
+                __m256 v = _mm256_andnot_ps(sign, _mm256_loadu_ps(rows[r] + j));
+                if (kind == 0) {
+                    *nan = _mm256_or_ps(*nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+                    f = _mm256_max_ps(f, v);
+                } else {
+                    f = _mm256_add_ps(f, v);
+                }
+            }
+            if (kind == 0) {
+                *nan = _mm256_or_ps(*nan, _mm256_cmp_ps(f, f, _CMP_UNORD_Q));
+                _mm256_storeu_pd(norms + j, _mm256_max_pd(_mm256_loadu_pd(norms + j),
+                                                          skp_low_pd(f)));
+                _mm256_storeu_pd(norms + j + 4, _mm256_max_pd(_mm256_loadu_pd(norms + j + 4),
+                                                              skp_high_pd(f)));
+            } else {
+                _mm256_storeu_pd(norms + j, _mm256_add_pd(_mm256_loadu_pd(norms + j),
+                                                          skp_low_pd(f)));
+                _mm256_storeu_pd(norms + j + 4, _mm256_add_pd(_mm256_loadu_pd(norms + j + 4),
+                                                              skp_high_pd(f)));
+            }
+        }
+    }
+    for (; j < n; j++)
+        for (r = 0; r < count; r++) {
+            a = fabs((double) rows[r][j]);
+            if (kind == 0) {
+                m = norms[j];
+                norms[j] = a > m ? a : m;
+                if (a != a) *nan = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+            } else {
+                norms[j] += kind == 1 ? a : a * a;
+            }
+        }
+}
+
+/* Every group's norm (squared for l2) of a float32 matrix with contiguous
+ * rows (``row_stride`` in bytes), groups its rows or its columns; returns 0
+ * (see above) when the portable loops must recompute them. */
+SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_stride,
+                                               ptrdiff_t n_rows, ptrdiff_t n_cols,
+                                               double* norms, int kind, int groups_are_rows) {
+    const float* rows[8];
+    __m256 nan = _mm256_setzero_ps();
+    ptrdiff_t i, j;
+    int r, count, clean = 1;
+    if (groups_are_rows) {
+        for (i = 0; i < n_rows; i++)
+            norms[i] = skp_row_norm_f32(
+                (const float*) ((const char*) base + i * row_stride), n_cols, kind, &clean);
+        return clean;
+    }
+    for (j = 0; j < n_cols; j++) norms[j] = 0.0;
+    for (i = 0; i < n_rows; i += count) {
+        count = n_rows - i < 8 ? (int) (n_rows - i) : 8;
+        for (r = 0; r < count; r++)
+            rows[r] = (const float*) ((const char*) base + (i + r) * row_stride);
+        skp_fold_rows_f32(rows, count, n_cols, norms, kind, &nan);
+    }
+    if (_mm256_movemask_ps(nan)) return 0;
+    if (kind != 0)
+        for (j = 0; j < n_cols; j++)
+            if (norms[j] - norms[j] != 0.0) return 0;
+    return 1;
+}
+
+/* ------------------------------------------------- the bi-level write pass
+ * One contiguous row of a bi-level result: dst = clip(src, level) (to
+ * [-level, level]) or, with ``rescale``, src * level; the level is ``level``
+ * for the whole row, or levels[j] per column when ``levels`` is not NULL.
+ * The Cython loops' results exactly (min/max and one product); with
+ * ``stream``, non-temporal stores (see the write pass above). */
+
+static inline double skp_clip_or_scale(double value, double level, int rescale) {
+    if (rescale) return value * level;
+    value = value > level ? level : value;
+    return value < -level ? -level : value;
+}
+
+SKP_AVX2 static inline void skp_write_row_f32(const float* src, float* dst, ptrdiff_t n,
+                                              int rescale, float level, const float* levels,
+                                              int stream) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 l = _mm256_set1_ps(level), x;
+    ptrdiff_t j = 0;
+    if (stream)
+        for (; j < n && ((uintptr_t) (dst + j) & 31); j++)
+            dst[j] = (float) skp_clip_or_scale(src[j], levels ? levels[j] : level, rescale);
+    for (; j + 8 <= n; j += 8) {
+        __m256 v = _mm256_loadu_ps(src + j);
+        if (levels) l = _mm256_loadu_ps(levels + j);
+        x = rescale ? _mm256_mul_ps(v, l)
+                    : _mm256_max_ps(_mm256_min_ps(v, l), _mm256_xor_ps(l, sign));
+        if (stream) _mm256_stream_ps(dst + j, x);
+        else _mm256_storeu_ps(dst + j, x);
+    }
+    if (stream) _mm_sfence();
+    for (; j < n; j++)
+        dst[j] = (float) skp_clip_or_scale(src[j], levels ? levels[j] : level, rescale);
+}
+
+SKP_AVX2 static inline void skp_write_row_f64(const double* src, double* dst, ptrdiff_t n,
+                                              int rescale, double level, const double* levels,
+                                              int stream) {
+    const __m256d sign = _mm256_set1_pd(-0.0);
+    __m256d l = _mm256_set1_pd(level), x;
+    ptrdiff_t j = 0;
+    if (stream)
+        for (; j < n && ((uintptr_t) (dst + j) & 31); j++)
+            dst[j] = skp_clip_or_scale(src[j], levels ? levels[j] : level, rescale);
+    for (; j + 4 <= n; j += 4) {
+        __m256d v = _mm256_loadu_pd(src + j);
+        if (levels) l = _mm256_loadu_pd(levels + j);
+        x = rescale ? _mm256_mul_pd(v, l)
+                    : _mm256_max_pd(_mm256_min_pd(v, l), _mm256_xor_pd(l, sign));
+        if (stream) _mm256_stream_pd(dst + j, x);
+        else _mm256_storeu_pd(dst + j, x);
+    }
+    if (stream) _mm_sfence();
+    for (; j < n; j++)
+        dst[j] = skp_clip_or_scale(src[j], levels ? levels[j] : level, rescale);
+}
+
+/* -------------------------------------------- soft threshold, per column
+ * One contiguous row, each column its own threshold: dst[j] = sign(src[j]) *
+ * max(|src[j]| - taus[j], 0).  float32 takes each tau as two floats
+ * (skp_split_taus, once per matrix; see skp_shrink_f32); an infinite tau (a
+ * zeroed column) has a zero low part, so that the result is 0, not NaN. */
+
+static inline void skp_split_taus(const double* taus, ptrdiff_t n, float* hi, float* lo) {
+    ptrdiff_t j;
+    for (j = 0; j < n; j++) {
+        hi[j] = (float) taus[j];
+        lo[j] = isinf(hi[j]) ? 0.0f : (float) (taus[j] - (double) hi[j]);
+    }
+}
+
+SKP_AVX2 static inline void skp_shrink_columns_f32(const float* src, float* dst, ptrdiff_t n,
+                                                   const double* taus, const float* hi,
+                                                   const float* lo, int stream) {
+    const __m256 sign = _mm256_set1_ps(-0.0f), zero = _mm256_setzero_ps();
+    ptrdiff_t j = 0;
+    if (stream)
+        for (; j < n && ((uintptr_t) (dst + j) & 31); j++)
+            dst[j] = (float) skp_shrink_value(src[j], taus[j], 1);
+    for (; j + 8 <= n; j += 8) {
+        __m256 y = _mm256_loadu_ps(src + j);
+        __m256 v = _mm256_andnot_ps(sign, y);
+        __m256 x = _mm256_sub_ps(_mm256_sub_ps(v, _mm256_loadu_ps(hi + j)),
+                                 _mm256_loadu_ps(lo + j));
+        x = _mm256_or_ps(_mm256_max_ps(x, zero), _mm256_and_ps(sign, y));
+        if (stream) _mm256_stream_ps(dst + j, x);
+        else _mm256_storeu_ps(dst + j, x);
+    }
+    if (stream) _mm_sfence();
+    for (; j < n; j++) dst[j] = (float) skp_shrink_value(src[j], taus[j], 1);
+}
+
+SKP_AVX2 static inline void skp_shrink_columns_f64(const double* src, double* dst, ptrdiff_t n,
+                                                   const double* taus, int stream) {
+    const __m256d sign = _mm256_set1_pd(-0.0), zero = _mm256_setzero_pd();
+    ptrdiff_t j = 0;
+    if (stream)
+        for (; j < n && ((uintptr_t) (dst + j) & 31); j++)
+            dst[j] = skp_shrink_value(src[j], taus[j], 1);
+    for (; j + 4 <= n; j += 4) {
+        __m256d y = _mm256_loadu_pd(src + j);
+        __m256d x = _mm256_sub_pd(_mm256_andnot_pd(sign, y), _mm256_loadu_pd(taus + j));
+        x = _mm256_or_pd(_mm256_max_pd(x, zero), _mm256_and_pd(sign, y));
+        if (stream) _mm256_stream_pd(dst + j, x);
+        else _mm256_storeu_pd(dst + j, x);
+    }
+    if (stream) _mm_sfence();
+    for (; j < n; j++) dst[j] = skp_shrink_value(src[j], taus[j], 1);
+}
+
+/* ------------------------------------------- candidates of eight columns
+ * keep_above on eight adjacent columns of a float32 matrix with contiguous
+ * rows (``row_stride`` in bytes), without hardware gathers: eight rows are
+ * read as eight vectors (a vector holds the eight columns), their kept
+ * magnitudes summed per column as they stand, then the 8 x 8 block is
+ * transposed so that a vector holds eight rows of one column, and left-packed
+ * into that column's buffer (``buffers + c * capacity``, capacity >= n_rows
+ * + 8).  The kept values are those above ``rho`` (the bound of
+ * skp_keep_above_f32), in row order; sums in float over 8 rows, then double. */
+
+SKP_AVX2 static inline void skp_transpose8(__m256* r) {
+    __m256 t[8], u[8];
+    int i;
+    for (i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (i = 0; i < 4; i++) {
+        r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+        r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+    }
+}
+
+SKP_AVX2 static inline void skp_keep_above_columns8_f32(const float* base, ptrdiff_t row_stride,
+                                                        ptrdiff_t n_rows, double rho,
+                                                        float* buffers, ptrdiff_t capacity,
+                                                        ptrdiff_t* counts, double* sums) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    const float bound = skp_float_below(rho);
+    const __m256 rho_v = _mm256_set1_ps(bound);
+    __m256d sum_lo = _mm256_setzero_pd(), sum_hi = _mm256_setzero_pd();
+    __m256 r[8];
+    double tail[8];
+    ptrdiff_t i = 0, k[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int c, mask;
+    float value;
+    for (; i + 8 <= n_rows; i += 8) {
+        __m256 block = _mm256_setzero_ps();
+        for (c = 0; c < 8; c++) {
+            r[c] = _mm256_andnot_ps(sign, _mm256_loadu_ps(
+                (const float*) ((const char*) base + (i + c) * row_stride)));
+            block = _mm256_add_ps(block, _mm256_and_ps(
+                r[c], _mm256_cmp_ps(r[c], rho_v, _CMP_GT_OQ)));
+        }
+        sum_lo = _mm256_add_pd(sum_lo, skp_low_pd(block));
+        sum_hi = _mm256_add_pd(sum_hi, skp_high_pd(block));
+        skp_transpose8(r);
+        for (c = 0; c < 8; c++) {
+            mask = _mm256_movemask_ps(_mm256_cmp_ps(r[c], rho_v, _CMP_GT_OQ));
+            _mm256_storeu_ps(buffers + c * capacity + k[c], _mm256_permutevar8x32_ps(
+                r[c], _mm256_loadu_si256((const __m256i*) skp_pack8[mask])));
+            k[c] += _mm_popcnt_u32((unsigned) mask);
+        }
+    }
+    _mm256_storeu_pd(tail, sum_lo);
+    _mm256_storeu_pd(tail + 4, sum_hi);
+    for (; i < n_rows; i++)
+        for (c = 0; c < 8; c++) {
+            value = fabsf(((const float*) ((const char*) base + i * row_stride))[c]);
+            buffers[c * capacity + k[c]] = value;
+            tail[c] += value > bound ? (double) value : 0.0;
+            k[c] += value > bound;
+        }
+    for (c = 0; c < 8; c++) {
+        counts[c] = k[c];
+        sums[c] = isinf(tail[c]) ? skp_sum_f32(buffers + c * capacity, k[c]) : tail[c];
+    }
+}
+
 #else  /* no AVX2 loops: the Cython loops run */
 
 static inline int skp_have_avx2(void) { return 0; }
@@ -450,6 +820,23 @@ static inline void skp_shrink_f32(const float* src, float* dst, ptrdiff_t n, dou
                                   int magnitudes, int stream) {}
 static inline void skp_shrink_f64(const double* src, double* dst, ptrdiff_t n, double tau,
                                   int magnitudes, int stream) {}
+static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_stride,
+                                      ptrdiff_t n_rows, ptrdiff_t n_cols, double* norms,
+                                      int kind, int groups_are_rows) { return 0; }
+static inline void skp_write_row_f32(const float* src, float* dst, ptrdiff_t n, int rescale,
+                                     float level, const float* levels, int stream) {}
+static inline void skp_split_taus(const double* taus, ptrdiff_t n, float* hi, float* lo) {}
+static inline void skp_keep_above_columns8_f32(const float* base, ptrdiff_t row_stride,
+                                               ptrdiff_t n_rows, double rho, float* buffers,
+                                               ptrdiff_t capacity, ptrdiff_t* counts,
+                                               double* sums) {}
+static inline void skp_shrink_columns_f32(const float* src, float* dst, ptrdiff_t n,
+                                          const double* taus, const float* hi, const float* lo,
+                                          int stream) {}
+static inline void skp_shrink_columns_f64(const double* src, double* dst, ptrdiff_t n,
+                                          const double* taus, int stream) {}
+static inline void skp_write_row_f64(const double* src, double* dst, ptrdiff_t n, int rescale,
+                                     double level, const double* levels, int stream) {}
 
 #endif
 #endif

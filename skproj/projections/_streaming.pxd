@@ -18,6 +18,7 @@ from libc.math cimport fabs, sqrt
 from cython cimport floating
 
 from skproj.projections._bilevel cimport NORM_L1, NORM_L2, NORM_MAX
+from skproj.projections._l1 cimport simd_enabled, skp_group_norms_f32
 from skproj.projections._sums cimport TERM_MAGNITUDE, TERM_SQUARE, sum_terms
 
 
@@ -117,34 +118,50 @@ cdef inline double row_norm(const floating* row, Py_ssize_t n, Py_ssize_t step,
 
 @cython.boundscheck(False)
 @cython.wraparound(False)
-cdef inline double stream_group_norms(const floating[:, :] y, double* norms, int kind,
+cdef inline void portable_group_norms(const floating[:, :] y, double* norms, int kind,
                                       bint groups_are_rows) noexcept nogil:
-    """Write each group's norm in ``norms`` and return their sum.
-
-    The sum is NaN or inf when ``y`` holds NaN or inf (or when a sum overflows).
-    """
+    """Each group's norm in ``norms`` (squared for l2), in the Cython loops."""
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, j
-    cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols
     cdef Py_ssize_t step = element_step(y.strides[1], sizeof(floating))
-    cdef double total = 0.0
     if groups_are_rows:
         for i in range(n_rows):
             if step == 1:
                 norms[i] = row_norm(&y[i, 0], n_cols, 1, kind)
             else:
                 norms[i] = row_norm(&y[i, 0], n_cols, step, kind)
-    else:
-        for j in range(n_cols):
-            norms[j] = 0.0
-        for i in range(0, n_rows - n_rows % 4, 4):
-            if step == 1:
-                fold_four_rows(&y[i, 0], &y[i + 1, 0], &y[i + 2, 0], &y[i + 3, 0],
-                               n_cols, 1, norms, kind)
-            else:
-                fold_four_rows(&y[i, 0], &y[i + 1, 0], &y[i + 2, 0], &y[i + 3, 0],
-                               n_cols, step, norms, kind)
-        for i in range(n_rows - n_rows % 4, n_rows):
-            fold_row(&y[i, 0], n_cols, step, norms, kind)
+        return
+    for j in range(n_cols):
+        norms[j] = 0.0
+    for i in range(0, n_rows - n_rows % 4, 4):
+        if step == 1:
+            fold_four_rows(&y[i, 0], &y[i + 1, 0], &y[i + 2, 0], &y[i + 3, 0],
+                           n_cols, 1, norms, kind)
+        else:
+            fold_four_rows(&y[i, 0], &y[i + 1, 0], &y[i + 2, 0], &y[i + 3, 0],
+                           n_cols, step, norms, kind)
+    for i in range(n_rows - n_rows % 4, n_rows):
+        fold_row(&y[i, 0], n_cols, step, norms, kind)
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+cdef inline double stream_group_norms(const floating[:, :] y, double* norms, int kind,
+                                      bint groups_are_rows) noexcept nogil:
+    """Write each group's norm in ``norms`` and return their sum.
+
+    The sum is NaN or inf when ``y`` holds NaN or inf (or when a sum overflows).
+    float32 with contiguous rows goes through the AVX2 loops of ``_l1_simd.h``
+    (baseline SSE2 converts floats two at a time); they hand NaN and overflow
+    back to the Cython loops.
+    """
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], j
+    cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols
+    cdef double total = 0.0
+    if not (floating is float and n_rows > 0 and n_cols > 0
+            and y.strides[1] == sizeof(float) and simd_enabled()
+            and skp_group_norms_f32(<const float*> &y[0, 0], y.strides[0], n_rows, n_cols,
+                                    norms, kind, groups_are_rows)):
+        portable_group_norms(y, norms, kind, groups_are_rows)
     for j in range(n_groups):
         if kind == NORM_L2:
             norms[j] = sqrt(norms[j])
