@@ -257,17 +257,13 @@ def _fista(X, Y, eta, project, fit_intercept, coef_init, intercept_init, tol, ma
         wanted = _support(project(step))
         wanted[working_set] = False
         if solver is None or wanted.any():
-            momentum = None
-            if solver is not None:  # carried over: a restart would stop the next run early
-                V = np.zeros_like(W)
-                V[:, working_set] = solver.V
-                momentum = V, solver.c, solver.t
-            working_set = _grown_working_set(working_set, wanted, step)
+            previous, working_set = working_set, _grown_working_set(working_set, wanted, step)
             if working_set.shape[0] > n_features // 2:
                 working_set = np.arange(n_features)
             X_set = X if working_set.shape[0] == n_features else _columns(X, working_set)
-            if momentum is not None:
-                momentum = (momentum[0][:, working_set],) + momentum[1:]
+            # the momentum is carried over: a restart would stop the next run early
+            momentum = None if solver is None else (
+                _on_all(solver.V, previous, n_features)[:, working_set], solver.c, solver.t)
             solver = _Fista(X_set, Y, project, W[:, working_set], b, L, fit_intercept,
                             momentum)
         elif solver.converged:
@@ -275,8 +271,7 @@ def _fista(X, Y, eta, project, fit_intercept, coef_init, intercept_init, tol, ma
         everything = working_set.shape[0] == n_features
         n_iter += solver.run(tol, max_iter - n_iter if everything else
                              min(_CHECK_EVERY, max_iter - n_iter))
-        W = np.zeros_like(W)
-        W[:, working_set] = solver.W
+        W = _on_all(solver.W, working_set, n_features)
         b, Z, L = solver.b, solver.Z, solver.L
         if everything and (solver.converged or n_iter >= max_iter):
             break
@@ -292,6 +287,13 @@ def _fista(X, Y, eta, project, fit_intercept, coef_init, intercept_init, tol, ma
     norms = np.abs(W).max(axis=0, initial=0.0)
     W[:, norms <= 16 * np.finfo(dtype).eps * norms.max(initial=0.0)] = 0
     return W, b, n_iter
+
+
+def _on_all(coef, columns, n_features):
+    """``coef`` (on ``columns``) as a matrix on all the features, zero elsewhere."""
+    full = np.zeros((coef.shape[0], n_features), dtype=coef.dtype)
+    full[:, columns] = coef
+    return full
 
 
 def _columns(X, columns):
