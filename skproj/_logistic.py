@@ -648,9 +648,10 @@ def radius_grid(X, y, n_classes, n_etas, *, projection="bilevel_l1inf", fit_inte
     The low end is the largest radius known to keep one feature: the one
     found by :func:`fit_n_features`, or a larger radius of the growth below
     that still keeps one (the radii that keep one feature can span decades,
-    and grid points among them are wasted).  The high end is the norm of the unconstrained solution (the
-    radius where the constraint stops binding), found by fitting at radii
-    growing 4 times, warm-started, until the constraint is inactive.  On data
+    and grid points among them are wasted).  The high end is the norm of the
+    unconstrained solution (the radius where the constraint stops binding),
+    found by fitting at radii growing 4 times, warm-started, until the
+    constraint is inactive.  On data
     the model separates (e.g. more features than samples) the norm of the
     solution grows without end and the constraint always binds: the growth
     then stops once the training samples are all classified correctly with
