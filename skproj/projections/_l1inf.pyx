@@ -145,6 +145,33 @@ from skproj.projections._l1inf_lists cimport (
 
 cdef enum:
     _MAX_HISTOGRAMS = 3
+    # Bytes of one row of a block of columns (``_group_entries``): 64 to 1024,
+    # as the block of all rows fits _BLOCK_BUDGET bytes (in L2).
+    _BLOCK_MIN_BYTES = 64
+    _BLOCK_MAX_BYTES = 1024
+    _BLOCK_BUDGET = 1 << 20
+    # Rows copied together: one cache line of a column of the block (float64).
+    _TILE_ROWS = 8
+    _N_PHASES = 6
+
+cdef extern from "<time.h>" nogil:
+    cdef struct timespec:
+        long tv_sec
+        long tv_nsec
+    int clock_gettime(int clock, timespec* t)
+    enum: CLOCK_THREAD_CPUTIME_ID
+
+# Testing hook (``_phase_times``): seconds spent in each phase of the last
+# call -- sums and maxima, candidate gather, histograms, band gather, solve,
+# write -- and the number of histogram passes.
+cdef double _phase_seconds[_N_PHASES]
+cdef int _histogram_passes = 0
+
+
+cdef inline double _now() noexcept nogil:
+    cdef timespec t
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return t.tv_sec + 1e-9 * t.tv_nsec
 
 # Testing hooks (``_set_testing``): send every problem down the dense-regime
 # path, and make its bands too narrow for half of the groups.
@@ -184,13 +211,10 @@ cdef struct Work:
     Py_ssize_t* edges_high  # edges_low + 1 .. edges_high of that histogram
     Py_ssize_t* subset      # the groups to gather again
     Py_ssize_t* bucket_cursor   # scratch of the bucketing by group
-    # Column groups of a row-major matrix: each row's entries are tested
-    # against their column's parameters (neutral ones for the columns left out).
-    double* column_low      # gathered when above (band gathers) ...
-    double* column_high     # ... and below (every gather)
-    double* column_scale    # bins per unit (bin gathers)
-    Py_ssize_t* column_first    # first and last gathered bin (bin gathers)
-    Py_ssize_t* column_last
+    # Column groups of a row-major matrix (candidate gathers): each row's
+    # entries are tested against their column's level (0 for the columns
+    # left out).
+    double* column_high
     # The (entry, column) pairs gathered row by row, before bucketing.
     double* pair_values
     int32_t* pair_groups
@@ -200,6 +224,12 @@ cdef struct Work:
     double* bin_counts
     double* bin_sums
     Envelope* envelopes
+    # Dense regime, column groups of a row-major matrix: a block of
+    # consecutive columns copied column by column (``_group_entries``), its
+    # bytes per row, and the first column it holds (-1: none).
+    void* block
+    Py_ssize_t block_bytes
+    Py_ssize_t block_first
     # The clipping levels in the input's precision (the write compares in it).
     void* clip_levels
 
@@ -224,11 +254,7 @@ cdef bint _alloc_work(Work* w, Py_ssize_t n_groups, Py_ssize_t group_size) noexc
     w.edges_high = <Py_ssize_t*> malloc(g * sizeof(Py_ssize_t))
     w.subset = <Py_ssize_t*> malloc(g * sizeof(Py_ssize_t))
     w.bucket_cursor = <Py_ssize_t*> malloc(g * sizeof(Py_ssize_t))
-    w.column_low = <double*> malloc(g * sizeof(double))
     w.column_high = <double*> malloc(g * sizeof(double))
-    w.column_scale = <double*> malloc(g * sizeof(double))
-    w.column_first = <Py_ssize_t*> malloc(g * sizeof(Py_ssize_t))
-    w.column_last = <Py_ssize_t*> malloc(g * sizeof(Py_ssize_t))
     w.clip_levels = malloc(g * sizeof(double))
     w.pair_values = NULL
     w.pair_groups = NULL
@@ -236,13 +262,13 @@ cdef bint _alloc_work(Work* w, Py_ssize_t n_groups, Py_ssize_t group_size) noexc
     w.bin_counts = NULL
     w.bin_sums = NULL
     w.envelopes = NULL
+    w.block = NULL
+    w.block_first = -1
     return not (not ok or w.gather_level == NULL or w.band_low == NULL
                 or w.band_high == NULL or w.histogram_low == NULL
                 or w.histogram_high == NULL or w.edges_low == NULL
                 or w.edges_high == NULL or w.subset == NULL or w.bucket_cursor == NULL
-                or w.column_low == NULL or w.column_high == NULL
-                or w.column_scale == NULL or w.column_first == NULL
-                or w.column_last == NULL or w.clip_levels == NULL)
+                or w.column_high == NULL or w.clip_levels == NULL)
 
 
 cdef bint _alloc_histograms(Work* w) noexcept nogil:
@@ -250,7 +276,13 @@ cdef bint _alloc_histograms(Work* w) noexcept nogil:
     w.bin_counts = <double*> malloc(n * SLOTS * sizeof(double))
     w.bin_sums = <double*> malloc(n * SLOTS * sizeof(double))
     w.envelopes = <Envelope*> malloc(n * sizeof(Envelope))
-    return not (w.bin_counts == NULL or w.bin_sums == NULL or w.envelopes == NULL)
+    w.block_bytes = _BLOCK_BUDGET // (w.lists.group_size if w.lists.group_size > 0 else 1)
+    w.block_bytes = (w.block_bytes if w.block_bytes < _BLOCK_MAX_BYTES else _BLOCK_MAX_BYTES)
+    w.block_bytes -= w.block_bytes % _BLOCK_MIN_BYTES
+    w.block_bytes = w.block_bytes if w.block_bytes > _BLOCK_MIN_BYTES else _BLOCK_MIN_BYTES
+    w.block = malloc(w.block_bytes * w.lists.group_size)
+    return not (w.bin_counts == NULL or w.bin_sums == NULL or w.envelopes == NULL
+                or w.block == NULL)
 
 
 cdef void _free_work(Work* w) noexcept nogil:
@@ -264,17 +296,14 @@ cdef void _free_work(Work* w) noexcept nogil:
     free(w.edges_high)
     free(w.subset)
     free(w.bucket_cursor)
-    free(w.column_low)
     free(w.column_high)
-    free(w.column_scale)
-    free(w.column_first)
-    free(w.column_last)
     free(w.clip_levels)
     free(w.pair_values)
     free(w.pair_groups)
     free(w.bin_counts)
     free(w.bin_sums)
     free(w.envelopes)
+    free(w.block)
 
 
 cdef bint _reserve_pairs(Work* w, Py_ssize_t needed) noexcept nogil:
@@ -611,6 +640,66 @@ cdef int _gather_candidates(const floating[:, :] y, Work* w, bint groups_are_row
     return 1
 
 
+# ------------------------------------------------------------ dense regime: group access
+
+cdef inline const floating* _group_entries(const floating[:, :] y, Work* w, Py_ssize_t g,
+                                           bint groups_are_rows,
+                                           Py_ssize_t* step) noexcept nogil:
+    """Where group g's entries lie, ``step[0]`` elements apart.
+
+    Rows, and the columns of a matrix whose rows are strided, are read in
+    place.  The columns of a matrix with contiguous rows lie a whole row
+    apart: read one by one, every entry costs a cache line and a page, and
+    the passes of the dense regime were 2-3 times slower on columns than on
+    rows.  So a block of consecutive columns (up to 1 KiB of each row) is
+    copied column by column into ``w.block`` (``_copy_columns``), and its
+    groups are read from the copy.  Visiting the groups in increasing order
+    copies each block once per pass.
+    """
+    cdef Py_ssize_t width = w.block_bytes // sizeof(floating), first, count
+    if groups_are_rows:
+        step[0] = element_step(y.strides[1], sizeof(floating))
+        return row_at(&y[0, 0], y.strides[0], g)
+    if y.strides[1] != sizeof(floating):
+        step[0] = element_step(y.strides[0], sizeof(floating))
+        return row_at(&y[0, 0], y.strides[1], g)
+    first = g - g % width
+    if w.block_first != first:
+        count = y.shape[1] - first if y.shape[1] - first < width else width
+        _copy_columns(y, first, count, <floating*> w.block)
+        w.block_first = first
+    step[0] = 1
+    return <const floating*> w.block + (g - first) * y.shape[0]
+
+
+cdef void _copy_columns(const floating[:, :] y, Py_ssize_t first, Py_ssize_t count,
+                        floating* block) noexcept nogil:
+    """block[c * n_rows + i] = y[i, first + c] for c < count (rows contiguous).
+
+    _TILE_ROWS rows at a time, so that every column of the block gets a whole
+    cache line of its copy at once.
+    """
+    cdef Py_ssize_t n_rows = y.shape[0], i0, i, c, tile
+    cdef const floating* rows[_TILE_ROWS]
+    cdef floating* dst
+    i0 = 0
+    while i0 < n_rows:
+        tile = n_rows - i0 if n_rows - i0 < _TILE_ROWS else _TILE_ROWS
+        for i in range(tile):
+            rows[i] = row_at(&y[0, 0], y.strides[0], i0 + i) + first
+        if tile == _TILE_ROWS:
+            for c in range(count):
+                dst = block + c * n_rows + i0
+                for i in range(_TILE_ROWS):
+                    dst[i] = rows[i][c]
+        else:
+            for c in range(count):
+                dst = block + c * n_rows + i0
+                for i in range(tile):
+                    dst[i] = rows[i][c]
+        i0 += _TILE_ROWS
+
+
 # ------------------------------------------------------------ step 3b: dense regime
 
 # When mu_g is a sizeable fraction of the entries (large radii), the entries
@@ -680,22 +769,17 @@ cdef void _histograms(const floating[:, :] y, Work* w, bint groups_are_rows) noe
     """Slot counts and sums of every live group in its range [histogram_low, histogram_high].
 
     Tables are indexed by live rank: bin_counts[idx * SLOTS + slot].  One group
-    at a time, strided for columns: the cache lines of consecutive columns
-    stay in cache, and one group's tables stay in L1, which beats streaming
-    rows through the tables of all groups.
+    at a time (``_group_entries``): one group's tables stay in L1.
     """
     cdef GroupLists* lists = &w.lists
-    cdef Py_ssize_t idx, g, k
-    cdef Py_ssize_t group_stride = y.strides[0] if groups_are_rows else y.strides[1]
-    cdef Py_ssize_t step = element_step(y.strides[1] if groups_are_rows else y.strides[0],
-                                        sizeof(floating))
+    cdef Py_ssize_t idx, g, k, step
     cdef const floating* group
     for k in range(lists.n_active * SLOTS):
         w.bin_counts[k] = 0.0
         w.bin_sums[k] = 0.0
     for idx in range(lists.n_active):
         g = lists.active[idx]
-        group = row_at(&y[0, 0], group_stride, g)
+        group = _group_entries(y, w, g, groups_are_rows, &step)
         if step == 1:
             _histogram_row(group, lists.group_size, 1, w.histogram_low[g],
                            w.histogram_high[g], w.bin_counts + idx * SLOTS,
@@ -722,6 +806,7 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
     cdef double theta_high, low, high, band, lo, hi, width, listed
     cdef double* range_low = w.histogram_low
     cdef double* range_high = w.histogram_high
+    global _histogram_passes
     if not _alloc_histograms(w):
         return False
     # Rigorous start: theta_0 <= theta^* <= theta_high (chords from (0, M_g)).
@@ -746,6 +831,7 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
         _widen(&range_low[g], &range_high[g], lists.maxima[g])
     for n_pass in range(_MAX_HISTOGRAMS):
         _histograms(y, w, groups_are_rows)
+        _histogram_passes += 1
         for idx in range(n):
             g = lists.active[idx]
             fill_envelope(&w.envelopes[idx], w.bin_counts + idx * SLOTS, w.bin_sums + idx * SLOTS,
@@ -843,68 +929,32 @@ cdef inline Py_ssize_t _gather_band_row(const floating* row, Py_ssize_t n, Py_ss
 cdef bint _gather_bands(const floating[:, :] y, Work* w, bint groups_are_rows,
                         const Py_ssize_t* subset, Py_ssize_t n_subset, const double* low,
                         const double* high) noexcept nogil:
-    """Append the lists of the groups in ``subset``: entries in (low_g, high_g).
+    """Append the lists of the groups in ``subset`` (increasing): entries in (low_g, high_g).
 
     Entries at or above high_g are counted and summed, those at or below
     low_g dropped.
     """
     cdef GroupLists* lists = &w.lists
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1]
-    cdef Py_ssize_t step = element_step(y.strides[1], sizeof(floating))
-    cdef Py_ssize_t group_stride = y.strides[0] if groups_are_rows else y.strides[1]
-    cdef Py_ssize_t group_step = step if groups_are_rows else element_step(y.strides[0],
-                                                                           sizeof(floating))
-    cdef Py_ssize_t i, j, idx, g, pos, count
-    cdef const floating* base = &y[0, 0]
-    cdef const floating* row
-    cdef double a, total_above
-    cdef bint up
-    cdef double* column_low = w.column_low
-    cdef double* column_high = w.column_high
-    if groups_are_rows or 4 * n_subset < n_cols or n_cols > INT32_MAX:
-        pos = lists.n_values
-        for idx in range(n_subset):
-            g = subset[idx]
-            if not reserve(lists, pos + lists.group_size):
-                return False
-            row = row_at(base, group_stride, g)
-            lists.start[g] = pos
-            if group_step == 1:
-                pos = _gather_band_row(row, lists.group_size, 1, low[g], high[g],
-                                       lists.values, pos, &count, &total_above)
-            else:
-                pos = _gather_band_row(row, lists.group_size, group_step, low[g], high[g],
-                                       lists.values, pos, &count, &total_above)
-            lists.length[g] = pos - lists.start[g]
-            lists.above_count[g] = count
-            lists.above_sum[g] = total_above
-        lists.n_values = pos
-        return True
-    # Columns of a row-major matrix: stream the rows, bucket by column after.
-    for j in range(n_cols):
-        column_low[j] = INFINITY    # nothing of the other columns is gathered
-        column_high[j] = INFINITY
+    cdef Py_ssize_t idx, g, pos = lists.n_values, count, step
+    cdef const floating* group
+    cdef double total_above
     for idx in range(n_subset):
         g = subset[idx]
-        column_low[g] = low[g]
-        column_high[g] = high[g]
-        lists.above_count[g] = 0
-        lists.above_sum[g] = 0.0
-    pos = 0
-    for i in range(n_rows):
-        if not _reserve_pairs(w, pos + n_cols):
+        if not reserve(lists, pos + lists.group_size):
             return False
-        row = row_at(base, y.strides[0], i)
-        for j in range(n_cols):
-            a = fabs(row[j * step])
-            w.pair_values[pos] = a
-            w.pair_groups[pos] = <int32_t> j
-            pos += (a > column_low[j]) & (a < column_high[j])
-            up = a >= column_high[j]
-            lists.above_count[j] += up
-            lists.above_sum[j] += a if up else 0.0
-    return append_pairs(lists, w.pair_values, w.pair_groups, pos, subset, n_subset,
-                        w.bucket_cursor)
+        group = _group_entries(y, w, g, groups_are_rows, &step)
+        lists.start[g] = pos
+        if step == 1:
+            pos = _gather_band_row(group, lists.group_size, 1, low[g], high[g],
+                                   lists.values, pos, &count, &total_above)
+        else:
+            pos = _gather_band_row(group, lists.group_size, step, low[g], high[g],
+                                   lists.values, pos, &count, &total_above)
+        lists.length[g] = pos - lists.start[g]
+        lists.above_count[g] = count
+        lists.above_sum[g] = total_above
+    lists.n_values = pos
+    return True
 
 
 cdef inline Py_ssize_t _gather_bins_row(const floating* row, Py_ssize_t n, Py_ssize_t step,
@@ -928,62 +978,27 @@ cdef bint _gather_bins(const floating[:, :] y, Work* w, bint groups_are_rows) no
     counts and sums above the band computed from it match the lists exactly.
     """
     cdef GroupLists* lists = &w.lists
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1]
-    cdef Py_ssize_t step = element_step(y.strides[1], sizeof(floating))
-    cdef Py_ssize_t group_stride = y.strides[0] if groups_are_rows else y.strides[1]
-    cdef Py_ssize_t group_step = step if groups_are_rows else element_step(y.strides[0],
-                                                                           sizeof(floating))
-    cdef Py_ssize_t i, j, idx, g, pos
-    cdef const floating* base = &y[0, 0]
-    cdef const floating* row
-    cdef double a
+    cdef Py_ssize_t idx, g, pos = lists.n_values, step
+    cdef const floating* group
     cdef double* low = w.histogram_low
     cdef double* high = w.histogram_high
-    if groups_are_rows or 4 * lists.n_active < n_cols or n_cols > INT32_MAX:
-        pos = lists.n_values
-        for idx in range(lists.n_active):
-            g = lists.active[idx]
-            if not reserve(lists, pos + lists.group_size):
-                return False
-            row = row_at(base, group_stride, g)
-            lists.start[g] = pos
-            if group_step == 1:
-                pos = _gather_bins_row(row, lists.group_size, 1, low[g],
-                                       _inv_width(low[g], high[g]), w.edges_low[g] + 1,
-                                       w.edges_high[g], lists.values, pos)
-            else:
-                pos = _gather_bins_row(row, lists.group_size, group_step, low[g],
-                                       _inv_width(low[g], high[g]), w.edges_low[g] + 1,
-                                       w.edges_high[g], lists.values, pos)
-            lists.length[g] = pos - lists.start[g]
-        lists.n_values = pos
-        return True
-    # Columns of a row-major matrix: stream the rows, bucket by column after.
-    # Other columns get an empty range of slots.
-    for j in range(n_cols):
-        w.column_low[j] = 0.0
-        w.column_scale[j] = 0.0
-        w.column_first[j] = SLOTS
-        w.column_last[j] = -1
     for idx in range(lists.n_active):
         g = lists.active[idx]
-        w.column_low[g] = low[g]
-        w.column_scale[g] = _inv_width(low[g], high[g])
-        w.column_first[g] = w.edges_low[g] + 1
-        w.column_last[g] = w.edges_high[g]
-    pos = 0
-    for i in range(n_rows):
-        if not _reserve_pairs(w, pos + n_cols):
+        if not reserve(lists, pos + lists.group_size):
             return False
-        row = row_at(base, y.strides[0], i)
-        for j in range(n_cols):
-            a = fabs(row[j * step])
-            w.pair_values[pos] = a
-            w.pair_groups[pos] = <int32_t> j
-            pos += _in_slots(a, w.column_low[j], w.column_scale[j], w.column_first[j],
-                             w.column_last[j])
-    return append_pairs(lists, w.pair_values, w.pair_groups, pos, lists.active,
-                        lists.n_active, w.bucket_cursor)
+        group = _group_entries(y, w, g, groups_are_rows, &step)
+        lists.start[g] = pos
+        if step == 1:
+            pos = _gather_bins_row(group, lists.group_size, 1, low[g],
+                                   _inv_width(low[g], high[g]), w.edges_low[g] + 1,
+                                   w.edges_high[g], lists.values, pos)
+        else:
+            pos = _gather_bins_row(group, lists.group_size, step, low[g],
+                                   _inv_width(low[g], high[g]), w.edges_low[g] + 1,
+                                   w.edges_high[g], lists.values, pos)
+        lists.length[g] = pos - lists.start[g]
+    lists.n_values = pos
+    return True
 
 
 # ------------------------------------------------------------ step 5: write
@@ -1042,6 +1057,13 @@ cdef void _write(const floating[:, :] y, floating[:, :] x, const floating* level
 
 # ------------------------------------------------------------ driver
 
+cdef inline double _lap(int phase, double since) noexcept nogil:
+    """Add the time since ``since`` to a phase; the time now."""
+    cdef double now = _now()
+    _phase_seconds[phase] += now - since
+    return now
+
+
 cdef int _project(const floating[:, :] y, floating[:, :] x, double eta,
                   bint groups_are_rows, double* mu, double* theta_out,
                   int* rounds) noexcept nogil:
@@ -1069,8 +1091,14 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     cdef floating* levels = <floating*> w.clip_levels
     cdef bint finite = True, dense
     cdef int status
+    cdef double clock = _now()
+    global _histogram_passes
+    _histogram_passes = 0
+    for idx in range(_N_PHASES):
+        _phase_seconds[idx] = 0.0
 
     stream_sums_and_maxima(y, lists.sums, lists.maxima, groups_are_rows)
+    clock = _lap(0, clock)
     for g in range(n_groups):
         finite = finite and (lists.sums[g] - lists.sums[g] == 0.0)
         total_max += lists.maxima[g]
@@ -1091,15 +1119,19 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
             lists.lower[g] = 0.0
 
     status = _gather_candidates(y, w, groups_are_rows, theta_0)
+    clock = _lap(1, clock)
     if status == 0:
         return STATUS_NOMEMORY
     dense = status == 2
     theta = theta_0
     if dense:
         lists.n_values = 0
-        if not (_dense_bands(y, w, groups_are_rows, eta, theta_0, &theta)
-                and _gather_bins(y, w, groups_are_rows)):
+        if not _dense_bands(y, w, groups_are_rows, eta, theta_0, &theta):
             return STATUS_NOMEMORY
+        clock = _lap(2, clock)
+        if not _gather_bins(y, w, groups_are_rows):
+            return STATUS_NOMEMORY
+        clock = _lap(3, clock)
         for idx in range(lists.n_active):
             g = lists.active[idx]
             # The lists hold the entries in the band: drop nothing else.
@@ -1142,6 +1174,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
             theta = solve(lists, eta, theta, rounds)
             n_failed = band_violations(lists, theta, w.band_low, w.band_high, w.subset)
 
+    clock = _lap(4, clock)
     # The levels in the input's precision (the clip compares in it); the kept
     # groups listed in ``active``.
     for g in range(n_groups):
@@ -1157,6 +1190,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
             lists.active[kept] = g
             kept += 1
     _write(y, x, levels, lists.active, kept, groups_are_rows)
+    _lap(5, clock)
     theta_out[0] = theta
     return STATUS_PROJECTED
 
@@ -1192,3 +1226,12 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     _force_dense = force_dense
     _narrow_bands = narrow_bands
 
+
+
+def _phase_times():
+    """Testing hook: the seconds of each phase of the last call and the histogram passes.
+
+    Phases: sums and maxima, candidate gather, dense bands (histograms), band
+    gather, solve, write.
+    """
+    return [_phase_seconds[k] for k in range(_N_PHASES)], _histogram_passes
