@@ -126,6 +126,42 @@ def l1inf_table(shapes, rng, dtypes=DTYPES):
     print()
 
 
+PHASES = ("sums", "gather", "histograms", "band", "solve", "write")
+
+
+def l1inf_phases(shapes, rng, dtypes=DTYPES):
+    """Where the exact l1,inf projection spends its time, per phase (``_phase_times``).
+
+    CPU time of the calling thread (less disturbed by a loaded machine than
+    wall time), the best of 7 calls, in ns per entry, at 10 % and 50 % of
+    ||Y||_1,inf (the dense regime).
+    """
+    from skproj.projections import _l1inf
+
+    print("Exact l1,inf ball per phase, ns per entry (CPU time, best of 7 calls):")
+    header = (f"{'shape':<14}{'dtype':<9}{'axis':<6}{'radius':<8}"
+              + "".join(f"{name:>11}" for name in PHASES) + f"{'total':>8}{'passes':>8}")
+    print(header)
+    print("-" * len(header))
+    for (shape, axes), dtype in ((case, dtype) for case in shapes for dtype in dtypes):
+        Y = rng.standard_normal(shape).astype(dtype)
+        out = np.empty_like(Y)
+        for axis in axes:
+            mu = np.zeros(shape[1 - axis])
+            for share in NORM_SHARES:
+                eta = share * P.l1inf_norm(Y, axis=axis)
+                best, passes = None, 0
+                for _ in range(7):
+                    _l1inf.l1inf_ball(Y, out, eta, axis == 1, mu)
+                    seconds, passes = _l1inf._phase_times()
+                    best = seconds if best is None or sum(seconds) < sum(best) else best
+                per_entry = [1e9 * t / Y.size for t in best]
+                print(f"{str(shape):<14}{np.dtype(dtype).name:<9}{axis:<6}{share:<8.0%}"
+                      + "".join(f"{t:>11.2f}" for t in per_entry)
+                      + f"{sum(per_entry):>8.2f}{passes:>8}")
+    print()
+
+
 def _small_calls():
     """(name, function, radius) of every projection at half its norm."""
     return [
@@ -193,6 +229,8 @@ def main(argv=None):
                         help="only the l1,inf table (optionally --shape ROWSxCOLS --axis A)")
     parser.add_argument("--bilevel", action="store_true",
                         help="only the bi-level table (optionally --shape, --dtype)")
+    parser.add_argument("--phases", action="store_true",
+                        help="with --l1inf: also the time of each phase of the exact projection")
     parser.add_argument("--shape", help="with --l1inf: one shape, e.g. 1000x10000")
     parser.add_argument("--axis", type=int, choices=(0, 1), help="with --l1inf: one axis")
     parser.add_argument("--dtype", choices=("float64", "float32"),
@@ -211,6 +249,8 @@ def main(argv=None):
         shape = tuple(int(n) for n in (args.shape or "1000x10000").split("x"))
         axes = (args.axis,) if args.axis is not None else (0, 1)
         l1inf_table([(shape, axes)], rng, dtypes)
+        if args.phases:
+            l1inf_phases([(shape, axes)], rng, dtypes)
         print(load())
         return
     small_table((100, 1000), rng)

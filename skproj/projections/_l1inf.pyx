@@ -55,11 +55,15 @@ Algorithm
    instead: the counts and sums of a group's entries in 16 bins of a band
    :math:`[L_g, U_g]` give :math:`h_g` exactly at the bin edges, so
    :math:`\mu_g(\theta)` lies between the chords and the tangents of those
-   points; the roots of the two envelopes bracket :math:`\theta^*`, and the
-   envelopes there bracket each :math:`\mu_g^*` within a bin or two.  One
-   pass (two at most) leaves bands holding ~0.1-1 % of the entries; only
-   those are gathered (entries above the band are counted from the
-   histogram, entries below it are never clipped).  The band model is exact
+   points; the roots of the two envelopes (searched together, Newton and
+   secant steps, several points per sweep over the envelopes) bracket
+   :math:`\theta^*`, and the envelopes there bracket each :math:`\mu_g^*`
+   within a bin or two.  One pass (two at most) leaves bands holding
+   ~0.1-1 % of the entries; only those are gathered (entries above the band
+   are counted from the histogram, entries below it are never clipped).
+   Both passes read a group contiguously: the column groups of a row-major
+   matrix are read from a copy of a block of columns (up to 1 KiB of each
+   row) made column by column.  The band model is exact
    for levels inside the bands; after the solve, a group whose level left
    its band (rounding corner cases) is gathered whole and the solve resumes.
 4. Newton rounds on :math:`F`, from the left, on the gathered entries only.
@@ -97,7 +101,8 @@ groups); at large radii (dense regime) 4-9 times.  The worst case is
 otherwise.
 
 Memory: O(G) work arrays (about 30 words per group, plus 18 bins and a
-52-double envelope per candidate group in the dense regime), the gathered
+52-double envelope per candidate group in the dense regime, and for column
+groups of a row-major matrix a block of columns of at most 1 MiB), the gathered
 entries (8 bytes each, plus a 4-byte group index and one bucketing copy for
 column groups of a row-major matrix; grown on demand, at most the candidate
 groups' entries), and one scratch vector of the group length.  The matrix
@@ -139,7 +144,7 @@ from skproj.projections._l1 cimport (
 )
 from skproj.projections._l1inf_lists cimport (
     BINS, SLACK, SLOTS, Envelope, GroupLists, alloc_lists, append_pairs, band_violations,
-    chord_upper_bound, envelope_bounds, envelope_root, fill_envelope, free_lists, grow,
+    chord_upper_bound, envelope_bounds, envelope_roots, fill_envelope, free_lists, grow,
     initial_lower_bound, reserve, set_max_rounds, solve,
 )
 
@@ -837,8 +842,7 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
             fill_envelope(&w.envelopes[idx], w.bin_counts + idx * SLOTS, w.bin_sums + idx * SLOTS,
                           range_low[g], range_high[g], lists.sums[g], lists.maxima[g],
                           lists.group_size)
-        low = envelope_root(w.envelopes, n, eta, theta_low[0], theta_high, False)
-        theta_high = envelope_root(w.envelopes, n, eta, low, theta_high, True)
+        envelope_roots(w.envelopes, n, eta, theta_low[0], theta_high, &low, &theta_high)
         theta_low[0] = low * (1.0 - SLACK)
         theta_high = theta_high * (1.0 + SLACK)
         # New bands, snapped out to bin edges: [t_lo, t_hi] with

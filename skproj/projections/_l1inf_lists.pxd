@@ -93,8 +93,8 @@ cdef void fill_envelope(Envelope* e, const double* counts, const double* sums, d
                         double hi, double total, double top, double size) noexcept nogil
 cdef void envelope_bounds(const Envelope* e, double theta, double* low,
                           double* high) noexcept nogil
-cdef double envelope_root(const Envelope* envelopes, Py_ssize_t n, double eta,
-                          double lo, double hi, bint upper) noexcept nogil
+cdef void envelope_roots(const Envelope* envelopes, Py_ssize_t n, double eta, double lo,
+                         double hi, double* theta_low, double* theta_high) noexcept nogil
 
 cdef double solve(GroupLists* w, double eta, double theta_t, int* rounds) noexcept nogil
 cdef Py_ssize_t band_violations(GroupLists* w, double theta, const double* band_low,

@@ -204,25 +204,53 @@ cdef void fill_envelope(Envelope* e, const double* counts, const double* sums, d
 cdef void envelope_bounds(const Envelope* e, double theta, double* low,
                           double* high) noexcept nogil:
     """mu_g(theta) in [low, high], from chords (above) and tangents (below)."""
+    cdef double low_slope, high_slope
+    _envelope_pieces(e, theta, low, high, &low_slope, &high_slope)
+
+
+cdef inline double _steeper(double value, double slope, double other, double other_slope,
+                            double* chosen_slope) noexcept nogil:
+    """max(value, other), and the slope of the larger one in ``chosen_slope``."""
+    if other > value:
+        chosen_slope[0] = other_slope
+        return other
+    chosen_slope[0] = slope
+    return value
+
+
+cdef void _envelope_pieces(const Envelope* e, double theta, double* low, double* high,
+                           double* low_slope, double* high_slope) noexcept nogil:
+    """``envelope_bounds``, and the slopes of both bounds at theta (d/dtheta)."""
     cdef Py_ssize_t a = 0, b = BINS, middle
-    cdef double t0, t1, h0, h1, tangent
+    cdef double t0, t1, h0, h1, slope
     if theta >= e.total:
         low[0] = 0.0
         high[0] = 0.0
+        low_slope[0] = 0.0
+        high_slope[0] = 0.0
         return
     if theta > e.h[0]:
         # Below the band: between (S, 0) and (h_0, L) in the (theta, mu) plane.
-        high[0] = e.t[0] * (e.total - theta) / (e.total - e.h[0]) if e.total > e.h[0] else e.t[0]
-        tangent = e.t[0] - (theta - e.h[0]) / e.c[0] if e.c[0] > 0 else 0.0
-        low[0] = tangent if tangent > 0.0 else 0.0
-        tangent = (e.total - theta) / e.size
-        low[0] = tangent if tangent > low[0] else low[0]
+        if e.total > e.h[0]:
+            high_slope[0] = -e.t[0] / (e.total - e.h[0])
+            high[0] = e.t[0] * (e.total - theta) / (e.total - e.h[0])
+        else:
+            high_slope[0] = 0.0
+            high[0] = e.t[0]
+        if e.c[0] > 0:
+            low[0] = _steeper(e.t[0] - (theta - e.h[0]) / e.c[0], -1.0 / e.c[0], 0.0, 0.0,
+                              low_slope)
+        else:
+            low[0] = 0.0
+            low_slope[0] = 0.0
+        low[0] = _steeper(low[0], low_slope[0], (e.total - theta) / e.size, -1.0 / e.size,
+                          low_slope)
         return
     if theta < e.h[BINS]:
         # Above the band: between (h_K, U) and (0, M).
+        high_slope[0] = -(e.top - e.t[BINS]) / e.h[BINS]
         high[0] = e.t[BINS] + (e.top - e.t[BINS]) * (e.h[BINS] - theta) / e.h[BINS]
-        tangent = e.top - theta
-        low[0] = tangent if tangent > e.t[BINS] else e.t[BINS]
+        low[0] = _steeper(e.top - theta, -1.0, e.t[BINS], 0.0, low_slope)
         return
     # h[a] >= theta >= h[b]: bisect to adjacent edges.
     while b - a > 1:
@@ -235,58 +263,140 @@ cdef void envelope_bounds(const Envelope* e, double theta, double* low,
     t1 = e.t[b]
     h0 = e.h[a]
     h1 = e.h[b]
-    high[0] = t0 + (t1 - t0) * (h0 - theta) / (h0 - h1) if h0 > h1 else t1
-    tangent = t1 - (theta - h1) / e.c[b] if e.c[b] > 0 else t0
-    low[0] = tangent if tangent > t0 else t0
+    if h0 > h1:
+        high_slope[0] = -(t1 - t0) / (h0 - h1)
+        high[0] = t0 + (t1 - t0) * (h0 - theta) / (h0 - h1)
+    else:
+        high_slope[0] = 0.0
+        high[0] = t1
+    if e.c[b] > 0:
+        low[0] = _steeper(t1 - (theta - h1) / e.c[b], -1.0 / e.c[b], t0, 0.0, low_slope)
+    else:
+        low[0] = t0
+        low_slope[0] = 0.0
 
 
-cdef double _envelope_sum(const Envelope* envelopes, Py_ssize_t n, double theta,
-                          bint upper) noexcept nogil:
-    cdef Py_ssize_t k
-    cdef double total = 0.0, low, high
-    for k in range(n):
-        envelope_bounds(&envelopes[k], theta, &low, &high)
-        total += high if upper else low
-    return total
+cdef void _envelope_sums(const Envelope* envelopes, Py_ssize_t n, const double* thetas,
+                         Py_ssize_t n_points, double* lows, double* highs,
+                         double* low_slopes, double* high_slopes) noexcept nogil:
+    """Sums of the lower and upper bounds of the mu_g, and their slopes, at each theta.
 
-
-cdef double envelope_root(const Envelope* envelopes, Py_ssize_t n, double eta,
-                          double lo, double hi, bint upper) noexcept nogil:
-    """Root of a decreasing envelope sum, from the side that keeps the bound valid.
-
-    Lower envelope: a theta with sum >= eta (theta^* lies above).  Upper
-    envelope: a theta with sum <= eta.  False position with the Illinois
-    safeguard, within [lo, hi]; the envelopes are piecewise linear, so it
-    settles in a few evaluations.
+    One sweep over the envelopes for all the points: with many groups the
+    envelopes do not fit in cache, and reading them is most of the cost.
     """
-    cdef Py_ssize_t it
-    cdef double f_lo = _envelope_sum(envelopes, n, lo, upper) - eta
-    cdef double f_hi = _envelope_sum(envelopes, n, hi, upper) - eta
-    cdef double middle, f_middle
-    cdef int side = 0
-    if f_lo < 0.0 or f_hi > 0.0:
-        return hi if upper else lo          # not bracketed: keep the old bound
-    for it in range(60):
-        if hi - lo <= _ROOT_TOL * (fabs(hi) + fabs(lo)) or f_lo == 0.0 or f_hi == 0.0:
-            break
-        middle = (lo * f_hi - hi * f_lo) / (f_hi - f_lo) if f_lo != f_hi else 0.5 * (lo + hi)
-        if not (lo < middle < hi):
-            middle = 0.5 * (lo + hi)
-        f_middle = _envelope_sum(envelopes, n, middle, upper) - eta
-        if f_middle >= 0.0:
-            lo = middle
-            f_lo = f_middle
-            if side == 1:
-                f_hi *= 0.5
-            side = 1
-        else:
-            hi = middle
-            f_hi = f_middle
-            if side == -1:
-                f_lo *= 0.5
-            side = -1
-    return hi if upper else lo
+    cdef Py_ssize_t k, p
+    cdef double low, high, low_slope, high_slope
+    for p in range(n_points):
+        lows[p] = 0.0
+        highs[p] = 0.0
+        low_slopes[p] = 0.0
+        high_slopes[p] = 0.0
+    for k in range(n):
+        for p in range(n_points):
+            _envelope_pieces(&envelopes[k], thetas[p], &low, &high, &low_slope, &high_slope)
+            lows[p] += low
+            highs[p] += high
+            low_slopes[p] += low_slope
+            high_slopes[p] += high_slope
 
+
+cdef struct _Bracket:
+    # A root search on one envelope sum f (minus eta): f(lo) >= 0 >= f(hi).
+    double lo
+    double hi
+    double f_lo
+    double f_hi
+    double slope_lo
+
+
+cdef inline bint _settled(const _Bracket* b) noexcept nogil:
+    return (b.hi - b.lo <= _ROOT_TOL * (fabs(b.hi) + fabs(b.lo)) or b.f_lo == 0.0
+            or b.f_hi == 0.0)
+
+
+cdef inline void _narrow(_Bracket* b, double theta, double f, double slope) noexcept nogil:
+    """Classify an evaluated point by its value: the bracket stays valid."""
+    if b.lo < theta < b.hi:
+        if f >= 0.0:
+            b.lo = theta
+            b.f_lo = f
+            b.slope_lo = slope
+        else:
+            b.hi = theta
+            b.f_hi = f
+
+
+cdef inline Py_ssize_t _candidates(const _Bracket* b, double* points) noexcept nogil:
+    """The Newton step from lo and the secant of the bracket, when inside it.
+
+    The envelope sums are convex (tangents, chords of the convex mu_g): the
+    Newton step stays left of the root and the secant lands right of it.
+    """
+    cdef Py_ssize_t n_points = 0
+    cdef double middle
+    if _settled(b):
+        return 0
+    if b.slope_lo < 0.0:
+        middle = b.lo - b.f_lo / b.slope_lo
+        if b.lo < middle < b.hi:
+            points[n_points] = middle
+            n_points += 1
+    middle = ((b.lo * b.f_hi - b.hi * b.f_lo) / (b.f_hi - b.f_lo) if b.f_lo != b.f_hi
+              else 0.5 * (b.lo + b.hi))
+    if not (b.lo < middle < b.hi):
+        middle = 0.5 * (b.lo + b.hi)
+    points[n_points] = middle
+    return n_points + 1
+
+
+cdef void envelope_roots(const Envelope* envelopes, Py_ssize_t n, double eta, double lo,
+                         double hi, double* theta_low, double* theta_high) noexcept nogil:
+    """Bracket theta^* by the roots of both envelope sums, within [lo, hi].
+
+    ``theta_low``: a theta with lower-envelope sum >= eta (theta^* lies
+    above); ``theta_high``: one with upper-envelope sum <= eta.  Both roots
+    are searched together: every sweep over the envelopes evaluates both
+    sums at the Newton and secant points of both brackets (up to four), and
+    each point narrows both brackets.  Every point is classified by its
+    evaluated sum, so the brackets stay valid even where rounding breaks
+    convexity.  An unbracketed root keeps its old bound.
+    """
+    cdef _Bracket lower, upper
+    cdef double points[4]
+    cdef double lows[4]
+    cdef double highs[4]
+    cdef double low_slopes[4]
+    cdef double high_slopes[4]
+    cdef Py_ssize_t it, p, n_points
+    points[0] = lo
+    points[1] = hi
+    _envelope_sums(envelopes, n, points, 2, lows, highs, low_slopes, high_slopes)
+    lower.lo = lo
+    lower.hi = hi
+    lower.f_lo = lows[0] - eta
+    lower.f_hi = lows[1] - eta
+    lower.slope_lo = low_slopes[0]
+    upper.lo = lo
+    upper.hi = hi
+    upper.f_lo = highs[0] - eta
+    upper.f_hi = highs[1] - eta
+    upper.slope_lo = high_slopes[0]
+    # Not bracketed: make the search stop where it is.
+    if lower.f_lo < 0.0 or lower.f_hi > 0.0:
+        lower.f_lo = 0.0
+    if upper.f_lo < 0.0 or upper.f_hi > 0.0:
+        upper.f_hi = 0.0
+    for it in range(60):
+        n_points = _candidates(&lower, points)
+        n_points += _candidates(&upper, points + n_points)
+        if n_points == 0:
+            break
+        _envelope_sums(envelopes, n, points, n_points, lows, highs, low_slopes, high_slopes)
+        for p in range(n_points):
+            _narrow(&lower, points[p], lows[p] - eta, low_slopes[p])
+            _narrow(&upper, points[p], highs[p] - eta, high_slopes[p])
+    theta_low[0] = lower.lo
+    theta_high[0] = upper.hi
 
 
 cdef Py_ssize_t band_violations(GroupLists* w, double theta, const double* band_low,
