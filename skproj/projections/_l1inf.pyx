@@ -732,11 +732,16 @@ cdef inline Py_ssize_t _bin(double a, double lo, double inv_width) noexcept nogi
     return k + (over & (over >> 63))    # min(k, BINS + 1)
 
 
-cdef inline bint _in_slots(double a, double lo, double inv_width, Py_ssize_t first,
-                           Py_ssize_t last) noexcept nogil:
-    """Is the slot of ``a`` in first..last (1 <= first, last <= BINS)?"""
-    cdef Py_ssize_t k = <Py_ssize_t> ((a - lo) * inv_width + 1.0)
-    return (k >= first) & (k <= last)
+cdef inline bint _in_slots(double a, double lo, double inv_width, double first,
+                           double last) noexcept nogil:
+    """Is the slot of ``a`` in first..last (1 <= first, last <= BINS)?
+
+    ``_bin``'s slot is the integer part of x = (a - lo) inv_width + 1, so
+    with first >= 1 this is first <= x < last + 1: compares in floating
+    point, which the compiler vectorizes.
+    """
+    cdef double x = (a - lo) * inv_width + 1.0
+    return (x >= first) & (x < last + 1.0)
 
 
 cdef inline double _inv_width(double lo, double hi) noexcept nogil:
@@ -983,12 +988,13 @@ cdef inline Py_ssize_t _gather_bins_row(const floating* row, Py_ssize_t n, Py_ss
                                         Py_ssize_t last, double* values,
                                         Py_ssize_t pos) noexcept nogil:
     """Gather the entries whose slot lies in first..last."""
+    cdef double low_slot = first, high_slot = last
     cdef Py_ssize_t j
     cdef double a
     for j in range(n):
         a = fabs(row[j * step])
         values[pos] = a
-        pos += _in_slots(a, lo, inv_width, first, last)
+        pos += _in_slots(a, lo, inv_width, low_slot, high_slot)
     return pos
 
 
