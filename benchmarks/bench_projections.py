@@ -101,28 +101,37 @@ def bilevel_table(shape, rng, dtypes=DTYPES):
     print()
 
 
-def l1inf_table(shapes, rng, dtypes=DTYPES):
-    print("Exact l1,inf ball / bilevel_l1inf at the same radius (Gaussian, both axes):")
-    print("radii where bilevel_l1inf keeps 1-90 % of the groups, then 10 % and 50 % of")
-    print("||Y||_1,inf (where the exact projection keeps every group)")
-    columns = [f"{share:.0%} kept" for share in GROUP_SHARES] + [
-        f"{share:.0%} norm" for share in NORM_SHARES]
-    header = f"{'shape':<14}{'dtype':<9}{'axis':<6}" + "".join(f"{c:>10}" for c in columns)
+def _l1inf_cases(shapes, rng, dtypes, header):
+    """Print ``header`` after the row label's columns; yield (Y, out, axis, row label).
+
+    ``shapes`` lists (shape, axes); one Gaussian matrix per shape and dtype.
+    """
+    header = f"{'shape':<14}{'dtype':<9}{'axis':<6}" + header
     print(header)
     print("-" * len(header))
     for (shape, axes), dtype in ((case, dtype) for case in shapes for dtype in dtypes):
         Y = rng.standard_normal(shape).astype(dtype)
         out = np.empty_like(Y)
         for axis in axes:
-            maxima = P.group_norms(Y, "linf", axis=axis)
-            radii = [radius_keeping(maxima, share) for share in GROUP_SHARES] + [
-                share * maxima.sum() for share in NORM_SHARES]
-            row = f"{str(shape):<14}{np.dtype(dtype).name:<9}{axis:<6}"
-            for eta in radii:
-                exact = best_time(lambda: P.project_l1inf_ball(Y, eta, axis=axis, out=out))
-                bilevel = best_time(lambda: P.bilevel_l1inf(Y, eta, axis=axis, out=out))
-                row += f"{exact / bilevel:>10.2f}"
-            print(row)
+            yield Y, out, axis, f"{str(shape):<14}{np.dtype(dtype).name:<9}{axis:<6}"
+
+
+def l1inf_table(shapes, rng, dtypes=DTYPES):
+    print("Exact l1,inf ball / bilevel_l1inf at the same radius (Gaussian, both axes):")
+    print("radii where bilevel_l1inf keeps 1-90 % of the groups, then 10 % and 50 % of")
+    print("||Y||_1,inf (where the exact projection keeps every group)")
+    columns = [f"{share:.0%} kept" for share in GROUP_SHARES] + [
+        f"{share:.0%} norm" for share in NORM_SHARES]
+    header = "".join(f"{c:>10}" for c in columns)
+    for Y, out, axis, row in _l1inf_cases(shapes, rng, dtypes, header):
+        maxima = P.group_norms(Y, "linf", axis=axis)
+        radii = [radius_keeping(maxima, share) for share in GROUP_SHARES] + [
+            share * maxima.sum() for share in NORM_SHARES]
+        for eta in radii:
+            exact = best_time(lambda: P.project_l1inf_ball(Y, eta, axis=axis, out=out))
+            bilevel = best_time(lambda: P.bilevel_l1inf(Y, eta, axis=axis, out=out))
+            row += f"{exact / bilevel:>10.2f}"
+        print(row)
     print()
 
 
@@ -139,26 +148,20 @@ def l1inf_phases(shapes, rng, dtypes=DTYPES):
     from skproj.projections import _l1inf
 
     print("Exact l1,inf ball per phase, ns per entry (CPU time, best of 7 calls):")
-    header = (f"{'shape':<14}{'dtype':<9}{'axis':<6}{'radius':<8}"
-              + "".join(f"{name:>11}" for name in PHASES) + f"{'total':>8}{'passes':>8}")
-    print(header)
-    print("-" * len(header))
-    for (shape, axes), dtype in ((case, dtype) for case in shapes for dtype in dtypes):
-        Y = rng.standard_normal(shape).astype(dtype)
-        out = np.empty_like(Y)
-        for axis in axes:
-            mu = np.zeros(shape[1 - axis])
-            for share in NORM_SHARES:
-                eta = share * P.l1inf_norm(Y, axis=axis)
-                best, passes = None, 0
-                for _ in range(7):
-                    _l1inf.l1inf_ball(Y, out, eta, axis == 1, mu)
-                    seconds, passes = _l1inf._phase_times()
-                    best = seconds if best is None or sum(seconds) < sum(best) else best
-                per_entry = [1e9 * t / Y.size for t in best]
-                print(f"{str(shape):<14}{np.dtype(dtype).name:<9}{axis:<6}{share:<8.0%}"
-                      + "".join(f"{t:>11.2f}" for t in per_entry)
-                      + f"{sum(per_entry):>8.2f}{passes:>8}")
+    header = (f"{'radius':<8}" + "".join(f"{name:>11}" for name in PHASES)
+              + f"{'total':>8}{'passes':>8}")
+    for Y, out, axis, label in _l1inf_cases(shapes, rng, dtypes, header):
+        mu = np.zeros(Y.shape[1 - axis])
+        for share in NORM_SHARES:
+            eta = share * P.l1inf_norm(Y, axis=axis)
+            best, passes = None, 0
+            for _ in range(7):
+                _l1inf.l1inf_ball(Y, out, eta, axis == 1, mu)
+                seconds, passes = _l1inf._phase_times()
+                best = seconds if best is None or sum(seconds) < sum(best) else best
+            per_entry = [1e9 * t / Y.size for t in best]
+            print(f"{label}{share:<8.0%}" + "".join(f"{t:>11.2f}" for t in per_entry)
+                  + f"{sum(per_entry):>8.2f}{passes:>8}")
     print()
 
 
