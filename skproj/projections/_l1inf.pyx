@@ -171,15 +171,19 @@ cdef extern from "<time.h>" nogil:
     int clock_gettime(int clock, timespec* t)
     enum: CLOCK_THREAD_CPUTIME_ID
 
-# Testing hook (``_phase_times``): seconds spent in each phase of the last
-# call -- sums and maxima, candidate gather, histograms, band gather, solve,
-# write -- and the number of histogram passes.
+# Benchmark hook (``_time_phases``, ``_phase_times``): CPU seconds spent in
+# each phase of the last call -- sums and maxima, candidate gather,
+# histograms, band gather, solve, write -- and the number of histogram
+# passes.  Off by default: reading the thread's CPU clock is a system call.
+cdef bint _timing = False
 cdef double _phase_seconds[_N_PHASES]
 cdef int _histogram_passes = 0
 
 
 cdef inline double _now() noexcept nogil:
     cdef timespec t
+    if not _timing:
+        return 0.0
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
     return t.tv_sec + 1e-9 * t.tv_nsec
 
@@ -1260,8 +1264,14 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
 
 
 
+def _time_phases(bint on):
+    """Benchmark hook: time the phases of the next calls (``_phase_times``) or stop."""
+    global _timing
+    _timing = on
+
+
 def _phase_times():
-    """Testing hook: the seconds of each phase of the last call and the histogram passes.
+    """Benchmark hook: the CPU seconds of each phase of the last call, and its histogram passes.
 
     Phases: sums and maxima, candidate gather, dense bands (histograms), band
     gather, solve, write.
