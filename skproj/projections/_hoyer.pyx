@@ -125,6 +125,47 @@ cdef extern from *:
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
 )
+from libc.stdint cimport int64_t
+
+# The AVX2 passes (chosen at run time; see _hoyer_simd.h).
+cdef extern from "_hoyer_simd.h" nogil:
+    int skh_have_avx2()
+    bint skh_row_top_f64(const double* row, Py_ssize_t n, double* top, Py_ssize_t* arg)
+    bint skh_row_top_f32(const float* row, Py_ssize_t n, double* top, Py_ssize_t* arg)
+    Py_ssize_t skh_row_band_f64(const double* row, Py_ssize_t n, double lo, double hi,
+                                double unit, double* sums, Py_ssize_t count,
+                                Py_ssize_t capacity, double* keys)
+    Py_ssize_t skh_row_band_f32(const float* row, Py_ssize_t n, double lo, double hi,
+                                double unit, double* sums, Py_ssize_t count,
+                                Py_ssize_t capacity, double* keys)
+    bint skh_columns_top_f64(const double* row, Py_ssize_t n, double iw, Py_ssize_t i,
+                             double* top, int64_t* arg)
+    bint skh_columns_top_f32(const float* row, Py_ssize_t n, double iw, Py_ssize_t i,
+                             double* top, int64_t* arg)
+    Py_ssize_t skh_columns_band_f64(const double* row, Py_ssize_t n, double iw, double vi,
+                                    double lo, double hi, const double* unit,
+                                    double* sum_v, double* sum_p, double* sum_r,
+                                    Py_ssize_t count, Py_ssize_t capacity, double* keys,
+                                    int64_t* groups)
+    Py_ssize_t skh_columns_band_f32(const float* row, Py_ssize_t n, double iw, double vi,
+                                    double lo, double hi, const double* unit,
+                                    double* sum_v, double* sum_p, double* sum_r,
+                                    Py_ssize_t count, Py_ssize_t capacity, double* keys,
+                                    int64_t* groups)
+    void skh_write_f64(const double* src, double* dst, Py_ssize_t n, double t,
+                       const double* scale, int scale_step)
+    void skh_write_f32(const float* src, float* dst, Py_ssize_t n, double t,
+                       const double* scale, int scale_step)
+
+# Whether the AVX2 passes run (the CPU has AVX2; tests turn them off with
+# ``_set_testing`` to exercise the portable loops).
+cdef bint _simd = skh_have_avx2()
+
+
+def _set_testing(bint simd=True):
+    """Testing hook: ``simd=False`` runs the portable loops instead of AVX2."""
+    global _simd
+    _simd = simd and skh_have_avx2()
 
 # The passes over the matrix, in C so that the compiler vectorizes them (SSE2,
 # no -march): contiguous loops with selects instead of branches, restrict
@@ -331,6 +372,7 @@ cdef struct Layout:
     Py_ssize_t n_rows, n_cols, n_groups, size
     Py_ssize_t step_y, step_x     # elements between neighbours along a row
     bint groups_are_rows
+    bint unit_weights             # every weight is 1 (AVX2 passes of contiguous groups)
 
 
 cdef struct Summaries:
@@ -358,6 +400,32 @@ cdef struct Band:
     double* vals
     double* above
     double* center
+
+
+# ---------------------------------------------------------------- AVX2 passes
+
+cdef inline bint _simd_row_top(const floating* row, Py_ssize_t n, double* top,
+                               Py_ssize_t* arg) noexcept nogil:
+    if floating is float:
+        return skh_row_top_f32(row, n, top, arg)
+    else:
+        return skh_row_top_f64(row, n, top, arg)
+
+
+cdef inline bint _simd_columns_top(const floating* row, Py_ssize_t n, double iw, Py_ssize_t i,
+                                   double* top, Py_ssize_t* arg) noexcept nogil:
+    if floating is float:
+        return skh_columns_top_f32(row, n, iw, i, top, <int64_t*> arg)
+    else:
+        return skh_columns_top_f64(row, n, iw, i, top, <int64_t*> arg)
+
+
+cdef inline void _simd_write(const floating* src, floating* dst, Py_ssize_t n, double t,
+                             const double* scale, int scale_step) noexcept nogil:
+    if floating is float:
+        skh_write_f32(src, dst, n, t, scale, scale_step)
+    else:
+        skh_write_f64(src, dst, n, t, scale, scale_step)
 
 
 # ---------------------------------------------------------------- geometry
@@ -417,7 +485,10 @@ cdef bint _tile_tops(const floating[:, :] y, Layout* layout, const double* inv_w
     cdef double key, top
     cdef bint nan_found = False
     cdef const floating* row
-    if layout.groups_are_rows:
+    if layout.groups_are_rows and _simd and layout.unit_weights and layout.step_y == 1:
+        for g in range(g0, g1):
+            nan_found |= _simd_row_top(&y[g, 0], layout.size, &s.top[g], &s.argtop[g])
+    elif layout.groups_are_rows:
         for g in range(g0, g1):
             row = &y[g, 0]
             top = 0.0
@@ -437,6 +508,10 @@ cdef bint _tile_tops(const floating[:, :] y, Layout* layout, const double* inv_w
             row = &y[i, 0]
             if i + PREFETCH_ROWS < layout.n_rows:
                 _prefetch_segment(&y[i + PREFETCH_ROWS, 0], g0, g1, layout.step_y)
+            if _simd and layout.step_y == 1:
+                nan_found |= _simd_columns_top(&row[g0], g1 - g0, inv_w[i], i, &s.top[g0],
+                                               &s.argtop[g0])
+                continue
             for g in range(g0, g1):
                 key = fabs(row[g * layout.step_y]) * inv_w[i]
                 nan_found |= key != key
@@ -587,7 +662,10 @@ cdef bint _tops(const floating[:, :] y, Layout* layout, const double* inv_w,
     cdef const floating* row
     cdef double* tops = s.top
     cdef Py_ssize_t* argtop = s.argtop
-    if layout.groups_are_rows:
+    if layout.groups_are_rows and _simd and layout.unit_weights and step == 1:
+        for g in range(layout.n_groups):
+            nan_found |= _simd_row_top(&y[g, 0], n, &tops[g], &argtop[g])
+    elif layout.groups_are_rows:
         for g in range(layout.n_groups):
             row = &y[g, 0]
             for c in range(4):
@@ -620,6 +698,9 @@ cdef bint _tops(const floating[:, :] y, Layout* layout, const double* inv_w,
             argtop[g] = 0
         for i in range(layout.n_rows):
             row = &y[i, 0]
+            if step == 1 and _simd:
+                nan_found |= _simd_columns_top(row, layout.n_groups, inv_w[i], i, tops, argtop)
+                continue
             if step == 1:
                 nan_found |= _tops_columns(row, layout.n_groups, inv_w[i], i, tops, argtop)
                 continue
@@ -829,6 +910,26 @@ cdef inline Py_ssize_t _band(const floating* row, Py_ssize_t n, const double* iw
                                   st.count, st.capacity, st.keys, st.vals, st.groups)
 
 
+cdef inline Py_ssize_t _simd_row_band(const floating* row, Py_ssize_t n, double lo, double hi,
+                                      double unit, double* sums, Stream* st) noexcept nogil:
+    if floating is float:
+        return skh_row_band_f32(row, n, lo, hi, unit, sums, st.count, st.capacity, st.keys)
+    else:
+        return skh_row_band_f64(row, n, lo, hi, unit, sums, st.count, st.capacity, st.keys)
+
+
+cdef inline Py_ssize_t _simd_columns_band(const floating* row, Py_ssize_t n, double iw,
+                                          double vi, double lo, double hi,
+                                          const double* unit, double* sum_v, double* sum_p,
+                                          double* sum_r, Stream* st) noexcept nogil:
+    if floating is float:
+        return skh_columns_band_f32(row, n, iw, vi, lo, hi, unit, sum_v, sum_p, sum_r,
+                                    st.count, st.capacity, st.keys, <int64_t*> st.groups)
+    else:
+        return skh_columns_band_f64(row, n, iw, vi, lo, hi, unit, sum_v, sum_p, sum_r,
+                                    st.count, st.capacity, st.keys, <int64_t*> st.groups)
+
+
 cdef inline void _push(Stream* st, double key, double v, Py_ssize_t g) noexcept nogil:
     if st.count < st.capacity:
         st.keys[st.count] = key
@@ -858,6 +959,7 @@ cdef void _read_band(const floating[:, :] y, Layout* layout, const double* inv_w
     above hi are summed (v, v d, v d^2 with d = (key - hi) / top: positive
     terms, no cancellation).  Keys at or below lo are inactive on [lo, hi]."""
     cdef Py_ssize_t g, k, i, c, n = layout.size, step = layout.step_y, end = n - n % 4
+    cdef Py_ssize_t first, e
     cdef double key, d, vi, unit
     cdef double lane_v[4]
     cdef double lane_p[4]
@@ -868,7 +970,14 @@ cdef void _read_band(const floating[:, :] y, Layout* layout, const double* inv_w
     if layout.groups_are_rows and step == 1:
         for g in range(layout.n_groups):
             row = &y[g, 0]
-            st.count = _row(row, n, inv_w, v, lo, hi, s.inv_top[g], g, sums, st)
+            if _simd and layout.unit_weights:
+                first = st.count
+                st.count = _simd_row_band(row, n, lo, hi, s.inv_top[g], sums, st)
+                for e in range(first, min(st.count, st.capacity)):
+                    st.vals[e] = 1.0
+                    st.groups[e] = g
+            else:
+                st.count = _row(row, n, inv_w, v, lo, hi, s.inv_top[g], g, sums, st)
             above_v[g] = sums[0]
             above_p[g] = sums[1]
             above_r[g] = sums[2]
@@ -878,6 +987,13 @@ cdef void _read_band(const floating[:, :] y, Layout* layout, const double* inv_w
             above_v[g] = above_p[g] = above_r[g] = 0.0
         for i in range(layout.n_rows):
             row = &y[i, 0]
+            if _simd:
+                first = st.count
+                st.count = _simd_columns_band(row, layout.n_groups, inv_w[i], v[i], lo, hi,
+                                              s.inv_top, above_v, above_p, above_r, st)
+                for e in range(first, min(st.count, st.capacity)):
+                    st.vals[e] = v[i]
+                continue
             _above_columns(row, layout.n_groups, inv_w[i], v[i], hi, s.inv_top, above_v,
                            above_p, above_r)
             st.count = _band(row, layout.n_groups, &inv_w[i], 0, &v[i], 0, lo, hi, 0, 1, st)
@@ -1355,11 +1471,15 @@ cdef void _write(const floating[:, :] y, floating[:, :] x, Layout* layout, const
     cdef const floating* src
     cdef floating* dst
     cdef double excess, scale, threshold
+    cdef bint contiguous = _simd and layout.step_y == 1 and layout.step_x == 1
     if layout.groups_are_rows:
         for g in range(layout.n_groups):
             src = &y[g, 0]
             dst = &x[g, 0]
             scale = scales[g]
+            if contiguous and layout.unit_weights:
+                _simd_write(src, dst, layout.size, t, &scales[g], 0)
+                continue
             for k in range(layout.size):
                 excess = fabs(src[k * layout.step_y]) - t * w[k]
                 dst[k * layout.step_x] = <floating> copysign(
@@ -1369,6 +1489,9 @@ cdef void _write(const floating[:, :] y, floating[:, :] x, Layout* layout, const
         src = &y[i, 0]
         dst = &x[i, 0]
         threshold = t * w[i]
+        if contiguous:
+            _simd_write(src, dst, layout.n_groups, threshold, scales, 1)
+            continue
         for g in range(layout.n_groups):
             excess = fabs(src[g * layout.step_y]) - threshold
             dst[g * layout.step_x] = <floating> copysign(
@@ -1543,7 +1666,9 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
     cdef double* scales = work + 2 * size
     cdef double* kept = work + 2 * size + n_groups
     cdef int status
+    layout.unit_weights = True
     for k in range(size):
+        layout.unit_weights &= w[k] == 1.0
         inv_w[k] = 1.0 / w[k]
         v[k] = w[k] * w[k]
         w_norm += v[k]
