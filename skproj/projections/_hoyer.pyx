@@ -142,6 +142,10 @@ cdef extern from "_hoyer_simd.h" nogil:
                              double* top, int64_t* arg)
     bint skh_columns_top_f32(const float* row, Py_ssize_t n, double iw, Py_ssize_t i,
                              double* top, int64_t* arg)
+    bint skh_columns_max_f64(const double* rows, Py_ssize_t stride, Py_ssize_t n_rows,
+                             Py_ssize_t n, double* top)
+    bint skh_columns_max_f32(const float* rows, Py_ssize_t stride, Py_ssize_t n_rows,
+                             Py_ssize_t n, double* top)
     Py_ssize_t skh_columns_band_f64(const double* row, Py_ssize_t n, double iw, double vi,
                                     double lo, double hi, const double* unit,
                                     double* sum_v, double* sum_p, double* sum_r,
@@ -346,6 +350,7 @@ cdef enum:
     # second read of a tile (the histogram) comes from the L2 cache.
     TILE_BYTES = 262144
     N_COPIES = 4         # interleaved histograms of a contiguous group
+    COLUMN_BLOCK = 8     # rows whose column maxima are taken at once (AVX2)
     PREFETCH_ROWS = 8    # rows ahead in a column tile
 
 cdef double INSIDE_SLACK = 1e-12
@@ -418,6 +423,14 @@ cdef inline bint _simd_columns_top(const floating* row, Py_ssize_t n, double iw,
         return skh_columns_top_f32(row, n, iw, i, top, <int64_t*> arg)
     else:
         return skh_columns_top_f64(row, n, iw, i, top, <int64_t*> arg)
+
+
+cdef inline bint _simd_columns_max(const floating* rows, Py_ssize_t stride, Py_ssize_t n_rows,
+                                   Py_ssize_t n, double* top) noexcept nogil:
+    if floating is float:
+        return skh_columns_max_f32(rows, stride, n_rows, n, top)
+    else:
+        return skh_columns_max_f64(rows, stride, n_rows, n, top)
 
 
 cdef inline void _simd_write(const floating* src, floating* dst, Py_ssize_t n, double t,
@@ -692,6 +705,18 @@ cdef bint _tops(const floating[:, :] y, Layout* layout, const double* inv_w,
                     arg = k
             tops[g] = top
             argtop[g] = arg
+    elif step == 1 and _simd and layout.unit_weights:
+        # Maxima of blocks of rows; the positions are found at the write, for
+        # the groups left 1-sparse (argtop -1: not known).
+        for g in range(layout.n_groups):
+            tops[g] = 0.0
+            argtop[g] = -1
+        i = 0
+        while i < layout.n_rows:
+            nan_found |= _simd_columns_max(&y[i, 0], y.strides[0] // sizeof(floating),
+                                           min(<Py_ssize_t> COLUMN_BLOCK, layout.n_rows - i),
+                                           layout.n_groups, tops)
+            i += COLUMN_BLOCK
     else:
         for g in range(layout.n_groups):
             tops[g] = 0.0
@@ -1498,6 +1523,16 @@ cdef void _write(const floating[:, :] y, floating[:, :] x, Layout* layout, const
                 (excess if excess > 0 else 0.0) * scales[g], src[g * layout.step_y])
 
 
+cdef Py_ssize_t _first_top(const floating[:, :] y, Layout* layout, double top,
+                           Py_ssize_t g) noexcept nogil:
+    """First position of a column group (unit weights) holding its largest key."""
+    cdef Py_ssize_t i
+    for i in range(layout.n_rows):
+        if fabs(y[i, g]) == top:
+            return i
+    return 0
+
+
 cdef void _write_result(const floating[:, :] y, floating[:, :] x, Layout* layout,
                         const double* w, double t, Summaries* s, const double* scales,
                         double* kept) noexcept nogil:
@@ -1506,6 +1541,8 @@ cdef void _write_result(const floating[:, :] y, floating[:, :] x, Layout* layout
     cdef Py_ssize_t g
     for g in range(layout.n_groups):
         if scales[g] == 0.0 and s.top[g] > 0:
+            if s.argtop[g] < 0:
+                s.argtop[g] = _first_top(y, layout, s.top[g], g)
             kept[g] = y[g, s.argtop[g]] if layout.groups_are_rows else y[s.argtop[g], g]
     _write(y, x, layout, w, t, scales)
     for g in range(layout.n_groups):
@@ -1682,7 +1719,9 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
             return STATUS_NONFINITE
         for g in range(n_groups):
             s.inv_top[g] = 1.0 / s.top[g] if s.top[g] > 0 else 0.0
-            s.rho_one[g] = w[s.argtop[g]] if s.top[g] > 0 else w_min
+            # (Unit weights: 1 wherever the top is; its position may be unknown.)
+            s.rho_one[g] = (1.0 if layout.unit_weights else w[s.argtop[g]]) if s.top[g] > 0 \
+                else w_min
     else:
         status = _summarize(y, layout, w, inv_w, v, w_min, s, band)
         if status != STATUS_PROJECTED:

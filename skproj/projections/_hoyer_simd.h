@@ -282,6 +282,36 @@ SKH_AVX2 static int skh_columns_top_##SUFFIX(const T* row, ptrdiff_t n, double i
 SKH_COLUMNS_TOP(f64, double)
 SKH_COLUMNS_TOP(f32, float)
 
+/* The same without the positions (unit weights: they are found later, for
+ * the few groups that need them) for n_rows <= 8 rows ``stride`` apart at
+ * once, so that top[] is read and written once per block of rows. */
+#define SKH_COLUMNS_MAX(SUFFIX, T)                                                     \
+SKH_AVX2 static int skh_columns_max_##SUFFIX(const T* rows, ptrdiff_t stride,          \
+        ptrdiff_t n_rows, ptrdiff_t n, double* top) {                                  \
+    __m256d bad = _mm256_setzero_pd();                                                 \
+    ptrdiff_t g, r;                                                                    \
+    int nan = 0;                                                                       \
+    for (g = 0; g + 4 <= n; g += 4) {                                                  \
+        __m256d m = _mm256_loadu_pd(top + g);                                          \
+        for (r = 0; r < n_rows; r++) {                                                 \
+            __m256d key = skh_keys_##SUFFIX(rows + r * stride, g);                     \
+            bad = _mm256_or_pd(bad, _mm256_cmp_pd(key, key, _CMP_UNORD_Q));            \
+            m = _mm256_max_pd(m, key);                                                 \
+        }                                                                              \
+        _mm256_storeu_pd(top + g, m);                                                  \
+    }                                                                                  \
+    for (; g < n; g++)                                                                 \
+        for (r = 0; r < n_rows; r++) {                                                 \
+            double key = fabs((double) rows[r * stride + g]);                          \
+            nan |= key != key;                                                         \
+            top[g] = key > top[g] ? key : top[g];                                      \
+        }                                                                              \
+    return nan | (_mm256_movemask_pd(bad) != 0);                                       \
+}
+
+SKH_COLUMNS_MAX(f64, double)
+SKH_COLUMNS_MAX(f32, float)
+
 /* The band read of row i of a matrix whose groups are its columns: keys
  * |row[g]| * iw, weight vi; above hi, sum_v[g] += vi, sum_p[g] += vi d,
  * sum_r[g] += vi d^2 with d = (key - hi) * unit[g]; the keys with
@@ -410,6 +440,10 @@ static inline int skh_columns_top_f64(const double* row, ptrdiff_t n, double iw,
         ptrdiff_t i, double* top, int64_t* arg) { return 0; }
 static inline int skh_columns_top_f32(const float* row, ptrdiff_t n, double iw,
         ptrdiff_t i, double* top, int64_t* arg) { return 0; }
+static inline int skh_columns_max_f64(const double* rows, ptrdiff_t stride,
+        ptrdiff_t n_rows, ptrdiff_t n, double* top) { return 0; }
+static inline int skh_columns_max_f32(const float* rows, ptrdiff_t stride,
+        ptrdiff_t n_rows, ptrdiff_t n, double* top) { return 0; }
 static inline ptrdiff_t skh_columns_band_f64(const double* row, ptrdiff_t n, double iw,
         double vi, double lo, double hi, const double* unit, double* sum_v,
         double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,
