@@ -38,7 +38,7 @@
 #define SKH_AVX2 __attribute__((target("avx2,popcnt")))
 /* Maxima of a contiguous group are taken block by block: the first block
  * holding the group's largest key is then scanned for its first position. */
-#define SKH_TOP_BLOCK 256
+#define SKH_TOP_BLOCK 64
 
 /* Permutations moving the lanes of a 4-bit mask of doubles (or int64) to the
  * front, as pairs of int32 lanes. */
@@ -99,11 +99,14 @@ SKH_AVX2 static inline void skh_pack_store_i64(int64_t* dst, __m256i x, int mask
 }
 
 /* One vector's band entries (lo < key < hi, ``mask``) at the cursor ``count``:
- * a whole vector stored while it fits, one by one at the end of the buffer. */
+ * a whole vector stored while it fits, one by one at the end of the buffer.
+ * The band is narrow: most vectors hold none (a branch predicted taken). */
 SKH_AVX2 static inline ptrdiff_t skh_push_keys(double* keys, ptrdiff_t count,
                                               ptrdiff_t capacity, __m256d key, int mask) {
     int lane;
     double lanes[4];
+    if (__builtin_expect(mask == 0, 1))
+        return count;
     if (count + 4 <= capacity) {
         skh_pack_store(keys + count, key, mask);
         return count + _mm_popcnt_u32((unsigned) mask);
@@ -142,6 +145,7 @@ SKH_AVX2 static int skh_row_top_##SUFFIX(const T* row, ptrdiff_t n, double* top,
             best_start = k;                                                          \
         }                                                                            \
     }                                                                                \
+    /* (The tail is shorter than a block: scalar.) */                                \
     *top = best;                                                                     \
     *arg = 0;                                                                        \
     if (best_start >= 0) {                                                           \
@@ -158,7 +162,7 @@ SKH_AVX2 static int skh_row_top_##SUFFIX(const T* row, ptrdiff_t n, double* top,
 SKH_AVX2 static inline double skh_block_max_f64(const double* row, int* nan) {
     __m256d m0 = _mm256_setzero_pd(), m1 = m0, m2 = m0, m3 = m0, bad = m0;
     ptrdiff_t k;
-    for (k = 0; k < SKH_TOP_BLOCK; k += 16) {
+    for (k = 0; k < SKH_TOP_BLOCK; k += 16) {   /* four independent maxima */
         __m256d a = skh_keys_f64(row, k), b = skh_keys_f64(row, k + 4);
         __m256d c = skh_keys_f64(row, k + 8), d = skh_keys_f64(row, k + 12);
         bad = _mm256_or_pd(bad, _mm256_cmp_pd(a, b, _CMP_UNORD_Q));
@@ -393,10 +397,14 @@ SKH_AVX2 static inline __m256d skh_shrink(__m256d y, __m256d t, __m256d scale) {
 SKH_AVX2 static void skh_write_f64(const double* src, double* dst, ptrdiff_t n, double t,
                                    const double* scale, int scale_step) {
     __m256d vt = _mm256_set1_pd(t), vs = _mm256_set1_pd(scale[0]);
-    ptrdiff_t k;
-    for (k = 0; k + 4 <= n; k += 4)
-        _mm256_storeu_pd(dst + k, skh_shrink(_mm256_loadu_pd(src + k), vt,
-                                             scale_step ? _mm256_loadu_pd(scale + k) : vs));
+    ptrdiff_t k = 0;
+    if (scale_step)
+        for (; k + 4 <= n; k += 4)
+            _mm256_storeu_pd(dst + k, skh_shrink(_mm256_loadu_pd(src + k), vt,
+                                                 _mm256_loadu_pd(scale + k)));
+    else
+        for (; k + 4 <= n; k += 4)
+            _mm256_storeu_pd(dst + k, skh_shrink(_mm256_loadu_pd(src + k), vt, vs));
     for (; k < n; k++) {
         double excess = fabs(src[k]) - t;
         dst[k] = copysign((excess > 0 ? excess : 0.0) * scale[k * scale_step], src[k]);
