@@ -340,6 +340,10 @@ cdef enum:
     # The sample: whole groups, about SAMPLE_TARGET keys, column groups in
     # blocks of SAMPLE_BLOCK neighbours (a cache line of a row-major matrix).
     SAMPLE_TARGET = 65536
+    # Row groups are sampled in contiguous reads: a larger sample, a narrower
+    # band (measured on 10000 x 1000 at s = 0.5: 12 % less time; the same
+    # factor on column groups, strided reads, cost 20 % more).
+    ROW_SAMPLE_FACTOR = 4
     SAMPLE_BLOCK = 8
     # Brackets moved before the whole range is taken, when the sample misled.
     MAX_RETRIES = 3
@@ -356,8 +360,9 @@ cdef enum:
 cdef double INSIDE_SLACK = 1e-12
 cdef double SAFE_SMALLEST = 1e-140
 cdef double SAFE_LARGEST = 1e140
-# Narrowest bracket from the sample, relative to the largest key.
-cdef double MIN_SPAN = 2e-3
+# Narrowest bracket from the sample, relative to the largest key (2e-3 gave
+# bands that cost 8 % more time at s = 0.5, with no more misses).
+cdef double MIN_SPAN = 5e-4
 # Half-width of that bracket in spreads of the two half-samples' estimates.
 cdef double SPREAD_FACTOR = 3.0
 # Half-width of the bracket around a caller's guess of t*, as a share of t_max
@@ -747,13 +752,17 @@ cdef struct Sample:
     Py_ssize_t block      # neighbouring groups per sampled block
     Py_ssize_t* groups    # their indices, increasing
     double* keys          # m x size: every key of each sampled group
+    bint simd             # unit weights and AVX2: each group's sums by a vector pass
 
 
 cdef Py_ssize_t _sample_size(Layout* layout, Py_ssize_t* block) noexcept nogil:
-    """Number of groups in the sample: about SAMPLE_TARGET keys, at least two
-    blocks, in whole blocks (a cache line of column groups) in an even number;
-    every group when that is half of them or more."""
+    """Number of groups in the sample: about SAMPLE_TARGET keys (ROW_SAMPLE_FACTOR
+    times as many for row groups), at least two blocks, in whole blocks (a
+    cache line of column groups) in an even number; every group when that is
+    half of them or more."""
     cdef Py_ssize_t m = SAMPLE_TARGET // layout.size
+    if layout.groups_are_rows:
+        m *= ROW_SAMPLE_FACTOR
     block[0] = 1 if layout.groups_are_rows else SAMPLE_BLOCK
     m = max((m + 2 * block[0] - 1) // (2 * block[0]), 1) * (2 * block[0])
     if 2 * m >= layout.n_groups:
@@ -805,6 +814,7 @@ cdef double _sample_g(Sample* sm, Summaries* s, Py_ssize_t n_groups, Py_ssize_t 
     """
     cdef Py_ssize_t g, j, k, m = sm.m, block = sm.block, n_active = 0, n_sampled = 0
     cdef double total = 0.0, sum_rho = 0.0, sum_slope = 0.0, unit, N, D2, V, d, rho
+    cdef double sums[3]
     cdef const double* keys
     for g in range(n_groups):
         if t >= s.top[g]:
@@ -820,7 +830,13 @@ cdef double _sample_g(Sample* sm, Summaries* s, Py_ssize_t n_groups, Py_ssize_t 
         unit = s.inv_top[g]
         keys = sm.keys + j * size
         N = D2 = V = 0.0
-        for k in range(size):
+        if sm.simd:
+            # The band read's sums above t, with an empty band (lo = hi).
+            skh_row_band_f64(keys, size, t, t, unit, sums, 0, 0, NULL)
+            V = sums[0]
+            N = sums[1]
+            D2 = sums[2]
+        for k in range(size if not sm.simd else 0):
             d = (keys[k] - t) * unit
             if d > 0:
                 N += v[k] * d
@@ -1636,6 +1652,7 @@ cdef int _solve(const floating[:, :] y, Layout* layout, const double* inv_w,
     cdef Stream st
     cdef double* above_sums = <double*> malloc(3 * n_groups * sizeof(double))
     sm.m = _sample_size(layout, &block) if t_hint < 0 else 1
+    sm.simd = _simd and layout.unit_weights
     sm.block = block if t_hint < 0 else 1
     sm.groups = <Py_ssize_t*> malloc(sm.m * sizeof(Py_ssize_t))
     sm.keys = <double*> malloc(sm.m * layout.size * sizeof(double))
