@@ -44,7 +44,9 @@ cost tens of passes.  Two methods, by size.
 on a small band per Newton step, one read and write to apply.
 
 1. *Tops.*  One read gives each group's largest key and its first position
-   (NaN/inf detected here), in passes the compiler vectorizes.
+   (NaN/inf detected here).  Without weights, column groups take the maxima
+   of eight rows at a time and no positions: the first largest entry is
+   looked for at the write, in the groups left 1-sparse only.
 2. *Estimate.*  A sample of whole groups (about ``SAMPLE_TARGET`` keys: blocks
    of neighbouring groups drawn in equal strata) gives an unbiased estimate of
    :math:`g`: the groups 1-sparse at :math:`t` (their top is known) count
@@ -95,6 +97,13 @@ on a small band per Newton step, one read and write to apply.
    each costing O(groups + gathered entries), reach :math:`t^*` to rounding.
 5. *Write.*  One pass writes the shrunk and rescaled groups; the first largest
    entry of each 1-sparse group is then put back.
+
+The passes over the matrix (tops, band read, write; the sample's sums) run
+as AVX2 loops where the CPU has AVX2 (``_hoyer_simd.h``, chosen at run time;
+float32 converted to double in vectors; contiguous rows or column groups,
+row groups without weights), and as the portable loops below elsewhere
+(``_set_testing(simd=False)`` runs these on any CPU).  Both compute the same
+keys, bands and tops; the sums are added in another order.
 
 Kernels never validate: ``skproj.projections.project_group_hoyer`` does (group
 length >= 2, positive weights, sparsity in [0, 1]).
