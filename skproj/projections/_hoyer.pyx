@@ -165,6 +165,18 @@ cdef extern from "_hoyer_simd.h" nogil:
                                     double* sum_v, double* sum_p, double* sum_r,
                                     Py_ssize_t count, Py_ssize_t capacity, double* keys,
                                     int64_t* groups)
+    Py_ssize_t skh_columns_band_block_f64(const double* rows, Py_ssize_t stride,
+                                          Py_ssize_t n_rows, Py_ssize_t n, double lo,
+                                          double hi, const double* unit, double* sum_v,
+                                          double* sum_p, double* sum_r, Py_ssize_t count,
+                                          Py_ssize_t capacity, double* keys,
+                                          int64_t* groups)
+    Py_ssize_t skh_columns_band_block_f32(const float* rows, Py_ssize_t stride,
+                                          Py_ssize_t n_rows, Py_ssize_t n, double lo,
+                                          double hi, const double* unit, double* sum_v,
+                                          double* sum_p, double* sum_r, Py_ssize_t count,
+                                          Py_ssize_t capacity, double* keys,
+                                          int64_t* groups)
     void skh_write_f64(const double* src, double* dst, Py_ssize_t n, double t,
                        const double* scale, int scale_step)
     void skh_write_f32(const float* src, float* dst, Py_ssize_t n, double t,
@@ -980,6 +992,21 @@ cdef inline Py_ssize_t _simd_columns_band(const floating* row, Py_ssize_t n, dou
                                     st.count, st.capacity, st.keys, <int64_t*> st.groups)
 
 
+cdef inline Py_ssize_t _simd_columns_band_block(const floating* rows, Py_ssize_t stride,
+                                                Py_ssize_t n_rows, Py_ssize_t n, double lo,
+                                                double hi, const double* unit, double* sum_v,
+                                                double* sum_p, double* sum_r,
+                                                Stream* st) noexcept nogil:
+    if floating is float:
+        return skh_columns_band_block_f32(rows, stride, n_rows, n, lo, hi, unit, sum_v, sum_p,
+                                          sum_r, st.count, st.capacity, st.keys,
+                                          <int64_t*> st.groups)
+    else:
+        return skh_columns_band_block_f64(rows, stride, n_rows, n, lo, hi, unit, sum_v, sum_p,
+                                          sum_r, st.count, st.capacity, st.keys,
+                                          <int64_t*> st.groups)
+
+
 cdef inline void _push(Stream* st, double key, double v, Py_ssize_t g) noexcept nogil:
     if st.count < st.capacity:
         st.keys[st.count] = key
@@ -1035,6 +1062,19 @@ cdef void _read_band(const floating[:, :] y, Layout* layout, const double* inv_w
     if not layout.groups_are_rows and step == 1:
         for g in range(layout.n_groups):
             above_v[g] = above_p[g] = above_r[g] = 0.0
+        if _simd and layout.unit_weights:
+            # Blocks of rows: each group's sums stay in registers over a block.
+            i = 0
+            while i < layout.n_rows:
+                first = st.count
+                st.count = _simd_columns_band_block(
+                    &y[i, 0], y.strides[0] // sizeof(floating),
+                    min(<Py_ssize_t> COLUMN_BLOCK, layout.n_rows - i), layout.n_groups,
+                    lo, hi, s.inv_top, above_v, above_p, above_r, st)
+                for e in range(first, min(st.count, st.capacity)):
+                    st.vals[e] = 1.0
+                i += COLUMN_BLOCK
+            return
         for i in range(layout.n_rows):
             row = &y[i, 0]
             if _simd:

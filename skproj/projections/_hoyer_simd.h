@@ -381,6 +381,75 @@ SKH_AVX2 static ptrdiff_t skh_columns_band_##SUFFIX(const T* row, ptrdiff_t n,  
 SKH_COLUMNS_BAND(f64, double)
 SKH_COLUMNS_BAND(f32, float)
 
+/* The same for n_rows <= 8 rows ``stride`` apart at once, unit weights (the
+ * caller sets the entries' v to 1): the sums of four groups stay in
+ * registers over the rows (each group's terms are added in row order, as
+ * above); the band entries come group by group (the band is sorted by group
+ * afterwards). */
+#define SKH_COLUMNS_BAND_BLOCK(SUFFIX, T)                                              \
+SKH_AVX2 static ptrdiff_t skh_columns_band_block_##SUFFIX(const T* rows,               \
+        ptrdiff_t stride, ptrdiff_t n_rows, ptrdiff_t n, double lo, double hi,         \
+        const double* unit, double* sum_v, double* sum_p, double* sum_r,               \
+        ptrdiff_t count, ptrdiff_t capacity, double* keys, int64_t* groups) {          \
+    __m256d vlo = _mm256_set1_pd(lo), vhi = _mm256_set1_pd(hi);                        \
+    __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);                     \
+    __m256i index = _mm256_setr_epi64x(0, 1, 2, 3);                                    \
+    ptrdiff_t g, r;                                                                    \
+    for (g = 0; g + 4 <= n; g += 4) {                                                  \
+        __m256d sv = _mm256_loadu_pd(sum_v + g), sp = _mm256_loadu_pd(sum_p + g);      \
+        __m256d sr = _mm256_loadu_pd(sum_r + g), vunit = _mm256_loadu_pd(unit + g);    \
+        for (r = 0; r < n_rows; r++) {                                                 \
+            __m256d key = skh_keys_##SUFFIX(rows + r * stride, g);                     \
+            __m256d d = _mm256_mul_pd(_mm256_max_pd(_mm256_sub_pd(key, vhi), zero),    \
+                                      vunit);                                          \
+            int mask = _mm256_movemask_pd(_mm256_and_pd(                               \
+                _mm256_cmp_pd(key, vlo, _CMP_GT_OQ), _mm256_cmp_pd(key, vhi, _CMP_LT_OQ))); \
+            sv = _mm256_add_pd(sv, _mm256_and_pd(_mm256_cmp_pd(key, vhi, _CMP_GE_OQ), one)); \
+            sp = _mm256_add_pd(sp, d);                                                 \
+            sr = _mm256_add_pd(sr, _mm256_mul_pd(d, d));                               \
+            if (__builtin_expect(mask != 0, 0)) {                                      \
+                if (count + 4 <= capacity) {                                           \
+                    skh_pack_store(keys + count, key, mask);                           \
+                    skh_pack_store_i64(groups + count,                                 \
+                        _mm256_add_epi64(index, _mm256_set1_epi64x(g)), mask);         \
+                    count += _mm_popcnt_u32((unsigned) mask);                          \
+                } else {                                                               \
+                    for (int lane = 0; lane < 4; lane++)                               \
+                        if (mask & (1 << lane)) {                                      \
+                            if (count < capacity) {                                    \
+                                keys[count] = fabs((double) rows[r * stride + g + lane]); \
+                                groups[count] = g + lane;                              \
+                            }                                                          \
+                            count++;                                                   \
+                        }                                                              \
+                }                                                                      \
+            }                                                                          \
+        }                                                                              \
+        _mm256_storeu_pd(sum_v + g, sv);                                               \
+        _mm256_storeu_pd(sum_p + g, sp);                                               \
+        _mm256_storeu_pd(sum_r + g, sr);                                               \
+    }                                                                                  \
+    for (r = 0; r < n_rows; r++)                                                       \
+        for (ptrdiff_t h = g; h < n; h++) {                                            \
+            double key = fabs((double) rows[r * stride + h]), d = key - hi;            \
+            d = (d > 0 ? d : 0.0) * unit[h];                                           \
+            sum_v[h] += key >= hi ? 1.0 : 0.0;                                         \
+            sum_p[h] += d;                                                             \
+            sum_r[h] += d * d;                                                         \
+            if (lo < key && key < hi) {                                                \
+                if (count < capacity) {                                                \
+                    keys[count] = key;                                                 \
+                    groups[count] = h;                                                 \
+                }                                                                      \
+                count++;                                                               \
+            }                                                                          \
+        }                                                                              \
+    return count;                                                                      \
+}
+
+SKH_COLUMNS_BAND_BLOCK(f64, double)
+SKH_COLUMNS_BAND_BLOCK(f32, float)
+
 /* ------------------------------------------------------------ write */
 
 /* dst[k] = sign(src[k]) (|src[k]| - t[k])+ scale[k] for k < n, contiguous, with
@@ -462,6 +531,14 @@ static inline ptrdiff_t skh_columns_band_f32(const float* row, ptrdiff_t n, doub
         double* keys, int64_t* groups) { return 0; }
 static inline void skh_write_f64(const double* src, double* dst, ptrdiff_t n, double t,
                                  const double* scale, int scale_step) {}
+static inline ptrdiff_t skh_columns_band_block_f64(const double* rows, ptrdiff_t stride,
+        ptrdiff_t n_rows, ptrdiff_t n, double lo, double hi, const double* unit,
+        double* sum_v, double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,
+        double* keys, int64_t* groups) { return 0; }
+static inline ptrdiff_t skh_columns_band_block_f32(const float* rows, ptrdiff_t stride,
+        ptrdiff_t n_rows, ptrdiff_t n, double lo, double hi, const double* unit,
+        double* sum_v, double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,
+        double* keys, int64_t* groups) { return 0; }
 static inline void skh_write_f32(const float* src, float* dst, ptrdiff_t n, double t,
                                  const double* scale, int scale_step) {}
 
