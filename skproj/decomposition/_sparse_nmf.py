@@ -116,6 +116,9 @@ def _projected_gradient(F, gram, cross, sparsity, project, n_steps, dual,
     (a step costs little more than its projection on small factors).
     """
     lipschitz = max(np.linalg.eigvalsh(gram)[-1], _EPS)
+    # The gradient step Z - (gram Z - cross) / L as one product and one sum.
+    step_matrix = np.eye(len(gram)) - gram / lipschitz
+    step_offset = cross / lipschitz
     step = np.empty_like(cross)     # the gradient step, projected into F_next
     F_next = np.empty_like(cross)
     previous = F
@@ -126,10 +129,8 @@ def _projected_gradient(F, gram, cross, sparsity, project, n_steps, dual,
         Z = F.copy()                # the extrapolated point, updated in place
     for _ in range(n_steps):
         # step = max(Z - (gram Z - cross) / L, 0)
-        np.matmul(gram, Z, out=step)
-        step -= cross
-        step *= -1.0 / lipschitz
-        step += Z
+        np.matmul(step_matrix, Z, out=step)
+        step += step_offset
         np.maximum(step, 0, out=step)
         dual[0] = project(step, F_next, sparsity, dual[0])
         momentum_next = (1 + np.sqrt(1 + 4 * momentum ** 2)) / 2
