@@ -159,12 +159,12 @@ cdef extern from "_hoyer_simd.h" nogil:
                                     double lo, double hi, const double* unit,
                                     double* sum_v, double* sum_p, double* sum_r,
                                     Py_ssize_t count, Py_ssize_t capacity, double* keys,
-                                    int64_t* groups)
+                                    int64_t* groups, Py_ssize_t first_group)
     Py_ssize_t skh_columns_band_f32(const float* row, Py_ssize_t n, double iw, double vi,
                                     double lo, double hi, const double* unit,
                                     double* sum_v, double* sum_p, double* sum_r,
                                     Py_ssize_t count, Py_ssize_t capacity, double* keys,
-                                    int64_t* groups)
+                                    int64_t* groups, Py_ssize_t first_group)
     Py_ssize_t skh_columns_band_block_f64(const double* rows, Py_ssize_t stride,
                                           Py_ssize_t n_rows, Py_ssize_t n, double lo,
                                           double hi, const double* unit, double* sum_v,
@@ -982,10 +982,10 @@ cdef inline Py_ssize_t _simd_columns_band(const floating* row, Py_ssize_t n, dou
                                           double* sum_r, Stream* st) noexcept nogil:
     if floating is float:
         return skh_columns_band_f32(row, n, iw, vi, lo, hi, unit, sum_v, sum_p, sum_r,
-                                    st.count, st.capacity, st.keys, <int64_t*> st.groups)
+                                    st.count, st.capacity, st.keys, <int64_t*> st.groups, 0)
     else:
         return skh_columns_band_f64(row, n, iw, vi, lo, hi, unit, sum_v, sum_p, sum_r,
-                                    st.count, st.capacity, st.keys, <int64_t*> st.groups)
+                                    st.count, st.capacity, st.keys, <int64_t*> st.groups, 0)
 
 
 cdef inline Py_ssize_t _simd_columns_band_block(const floating* rows, Py_ssize_t stride,

@@ -319,17 +319,18 @@ SKH_COLUMNS_MAX(f32, float)
 /* The band read of row i of a matrix whose groups are its columns: keys
  * |row[g]| * iw, weight vi; above hi, sum_v[g] += vi, sum_p[g] += vi d,
  * sum_r[g] += vi d^2 with d = (key - hi) * unit[g]; the keys with
- * lo < key < hi and their groups go to keys/groups[count..] (the new count
- * is returned, counting beyond capacity). */
+ * lo < key < hi and their groups (first_group + g) go to keys/groups[count..]
+ * (the new count is returned, counting beyond capacity). */
 #define SKH_COLUMNS_BAND(SUFFIX, T)                                                    \
 SKH_AVX2 static ptrdiff_t skh_columns_band_##SUFFIX(const T* row, ptrdiff_t n,         \
         double iw, double vi, double lo, double hi, const double* unit,                \
         double* sum_v, double* sum_p, double* sum_r, ptrdiff_t count,                  \
-        ptrdiff_t capacity, double* keys, int64_t* groups) {                           \
+        ptrdiff_t capacity, double* keys, int64_t* groups, ptrdiff_t first_group) {    \
     __m256d viw = _mm256_set1_pd(iw), vvi = _mm256_set1_pd(vi);                        \
     __m256d vlo = _mm256_set1_pd(lo), vhi = _mm256_set1_pd(hi);                        \
     __m256d zero = _mm256_setzero_pd();                                                \
-    __m256i index = _mm256_setr_epi64x(0, 1, 2, 3);                                    \
+    __m256i index = _mm256_add_epi64(_mm256_setr_epi64x(0, 1, 2, 3),                   \
+                                     _mm256_set1_epi64x(first_group));                 \
     ptrdiff_t g;                                                                       \
     for (g = 0; g + 4 <= n; g += 4) {                                                  \
         __m256d key = _mm256_mul_pd(skh_keys_##SUFFIX(row, g), viw);                   \
@@ -355,7 +356,7 @@ SKH_AVX2 static ptrdiff_t skh_columns_band_##SUFFIX(const T* row, ptrdiff_t n,  
                 if (mask & (1 << lane)) {                                              \
                     if (count < capacity) {                                            \
                         keys[count] = fabs((double) row[g + lane]) * iw;               \
-                        groups[count] = g + lane;                                      \
+                        groups[count] = first_group + g + lane;                        \
                     }                                                                  \
                     count++;                                                           \
                 }                                                                      \
@@ -370,7 +371,7 @@ SKH_AVX2 static ptrdiff_t skh_columns_band_##SUFFIX(const T* row, ptrdiff_t n,  
         if (lo < key && key < hi) {                                                    \
             if (count < capacity) {                                                    \
                 keys[count] = key;                                                     \
-                groups[count] = g;                                                     \
+                groups[count] = first_group + g;                                       \
             }                                                                          \
             count++;                                                                   \
         }                                                                              \
@@ -429,21 +430,10 @@ SKH_AVX2 static ptrdiff_t skh_columns_band_block_##SUFFIX(const T* rows,        
         _mm256_storeu_pd(sum_p + g, sp);                                               \
         _mm256_storeu_pd(sum_r + g, sr);                                               \
     }                                                                                  \
-    for (r = 0; r < n_rows; r++)                                                       \
-        for (ptrdiff_t h = g; h < n; h++) {                                            \
-            double key = fabs((double) rows[r * stride + h]), d = key - hi;            \
-            d = (d > 0 ? d : 0.0) * unit[h];                                           \
-            sum_v[h] += key >= hi ? 1.0 : 0.0;                                         \
-            sum_p[h] += d;                                                             \
-            sum_r[h] += d * d;                                                         \
-            if (lo < key && key < hi) {                                                \
-                if (count < capacity) {                                                \
-                    keys[count] = key;                                                 \
-                    groups[count] = h;                                                 \
-                }                                                                      \
-                count++;                                                               \
-            }                                                                          \
-        }                                                                              \
+    for (r = 0; r < n_rows; r++)    /* the last groups, fewer than four */             \
+        count = skh_columns_band_##SUFFIX(rows + r * stride + g, n - g, 1.0, 1.0, lo,  \
+                                          hi, unit + g, sum_v + g, sum_p + g,          \
+                                          sum_r + g, count, capacity, keys, groups, g); \
     return count;                                                                      \
 }
 
@@ -524,11 +514,11 @@ static inline int skh_columns_max_f32(const float* rows, ptrdiff_t stride,
 static inline ptrdiff_t skh_columns_band_f64(const double* row, ptrdiff_t n, double iw,
         double vi, double lo, double hi, const double* unit, double* sum_v,
         double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,
-        double* keys, int64_t* groups) { return 0; }
+        double* keys, int64_t* groups, ptrdiff_t first_group) { return 0; }
 static inline ptrdiff_t skh_columns_band_f32(const float* row, ptrdiff_t n, double iw,
         double vi, double lo, double hi, const double* unit, double* sum_v,
         double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,
-        double* keys, int64_t* groups) { return 0; }
+        double* keys, int64_t* groups, ptrdiff_t first_group) { return 0; }
 static inline void skh_write_f64(const double* src, double* dst, ptrdiff_t n, double t,
                                  const double* scale, int scale_step) {}
 static inline ptrdiff_t skh_columns_band_block_f64(const double* rows, ptrdiff_t stride,
