@@ -52,6 +52,57 @@ def _normalization(weights):
     return float(np.sqrt((weights ** 2).sum()) - weights.min())
 
 
+class _NumpyProjector:
+    """GSP of float NumPy matrices whose groups have checked ``weights``, on ``axis``.
+
+    The one path from :func:`project_group_hoyer` to the kernel; iterative
+    solvers that project many matrices of one shape hold one (see
+    :func:`group_hoyer_projector`) and skip the per-call checks.
+    """
+
+    def __init__(self, weights, axis):
+        self.weights = weights
+        self.axis = axis
+        self.normalization = _normalization(weights)
+
+    def __call__(self, y, x, sparsity, dual_init=None):
+        """Project ``y`` into ``x`` (may be ``y``); return the multiplier mu."""
+        if y.shape[self.axis] <= 1:
+            np.copyto(x, y)
+            return 0.0
+        y_view, x_view, groups_are_rows = _oriented(y, x, self.axis)
+        t_hint = -1.0 if dual_init is None else dual_init / self.normalization
+        status, t, reached = _hoyer.group_hoyer(y_view, x_view, sparsity, groups_are_rows,
+                                                self.weights, t_hint)
+        if status == Status.STATUS_NONFINITE and np.isfinite(y).all():
+            # Squares would overflow or underflow (entries beyond ~1e150 or
+            # below ~1e-150): GSP is positively homogeneous, its threshold
+            # scales with Y.
+            scale = float(np.abs(y).max())
+            status, t, reached = _hoyer.group_hoyer(y_view / scale, x_view, sparsity,
+                                                    groups_are_rows, self.weights,
+                                                    t_hint / scale if t_hint >= 0 else -1.0)
+            x *= scale
+            t *= scale
+        raise_for_status(status, "Y")
+        if not reached:
+            _warn_unreachable(sparsity, stacklevel=5)
+        return t * self.normalization
+
+
+def group_hoyer_projector(group_size, *, axis=0, weights=None):
+    """GSP for an iterative solver: ``project(y, x, sparsity, dual_init=None) -> mu``.
+
+    The weights and the axis are checked once, here; each call then goes to
+    the kernel with no further checks: ``y`` and ``x`` must be float64 or
+    float32 NumPy matrices of one dtype and shape, with ``group_size``
+    entries per group along ``axis``, and ``sparsity`` in [0, 1] (what
+    :func:`project_group_hoyer` checks on every call).  NaN or infinity
+    still raise ``ValueError``.
+    """
+    return _NumpyProjector(_check_weights(weights, group_size), check_axis(axis))
+
+
 def project_group_hoyer(Y, sparsity, *, axis=0, weights=None, out=None, return_dual=False,
                         dual_init=None):
     r"""Group sparse projection (GSP): the groups' *average* Hoyer sparsity reaches ``sparsity``.
@@ -186,28 +237,7 @@ def project_group_hoyer(Y, sparsity, *, axis=0, weights=None, out=None, return_d
         return weights_checked[0]
 
     def compute(y_np, x_np):
-        w = checked_weights(y_np)
-        if y_np.shape[axis] <= 1:
-            np.copyto(x_np, y_np)
-            return 0.0
-        y_view, x_view, groups_are_rows = _oriented(y_np, x_np, axis)
-        t_hint = -1.0 if dual_init is None else dual_init / _normalization(w)
-        status, t, reached = _hoyer.group_hoyer(y_view, x_view, sparsity, groups_are_rows, w,
-                                                t_hint)
-        if status == Status.STATUS_NONFINITE and np.isfinite(y_np).all():
-            # Squares would overflow or underflow (entries beyond ~1e150 or
-            # below ~1e-150): GSP is positively homogeneous, its threshold
-            # scales with Y.
-            scale = float(np.abs(y_np).max())
-            status, t, reached = _hoyer.group_hoyer(y_view / scale, x_view, sparsity,
-                                                    groups_are_rows, w,
-                                                    t_hint / scale if t_hint >= 0 else -1.0)
-            x_np *= scale
-            t *= scale
-        raise_for_status(status, "Y")
-        if not reached:
-            _warn_unreachable(sparsity)
-        return t * _normalization(w)
+        return _NumpyProjector(checked_weights(y_np), axis)(y_np, x_np, sparsity, dual_init)
 
     def torch_compute(y_tensor):
         w = checked_weights(y_tensor)
@@ -223,10 +253,10 @@ def project_group_hoyer(Y, sparsity, *, axis=0, weights=None, out=None, return_d
     return (X, float(mu)) if return_dual else X
 
 
-def _warn_unreachable(sparsity):
+def _warn_unreachable(sparsity, stacklevel=4):
     warnings.warn(
         f"sparsity={sparsity} cannot be reached with these weights: every group was made "
-        "1-sparse, which is the sparsest they can be.", UserWarning, stacklevel=4)
+        "1-sparse, which is the sparsest they can be.", UserWarning, stacklevel=stacklevel)
 
 
 def hoyer_sparsity(Y, axis=0, weights=None):

@@ -1,0 +1,537 @@
+/* AVX2 versions of the passes over the matrix of the group Hoyer projection
+ * (see _hoyer.pyx), chosen at run time (skh_have_avx2), as in _l1_simd.h.
+ *
+ * The build may not assume any instruction set beyond the baseline (no
+ * -march): gcc leaves the maxima of a contiguous group, the gathering of the
+ * band and the write scalar (branches, or a max reduction it may not reorder
+ * without -ffast-math), and float32 converted one element at a time.  Here
+ * they run on whole vectors, compiled with a per-function target attribute;
+ * elsewhere (other compilers or CPUs) skh_have_avx2() is 0 and the portable
+ * loops of _hoyer.pyx run instead.
+ *
+ * Every loop computes what its portable counterpart computes, on the same
+ * keys (float32 is converted to double exactly; its maxima are taken in
+ * float, which orders as double does): the maxima, their first positions and
+ * the band are identical; the sums above the band are the same terms added in
+ * eight lanes instead of four (roundings of that order differ); the write is
+ * the same expression, element by element.  No FMA (the target is "avx2"
+ * only), so no product is contracted into an addition.
+ *
+ * Band entries are gathered by left-packing (as in _l1_simd.h): the lanes kept
+ * move to the front by a permutation read from a table indexed by the
+ * comparison's bit mask, the whole vector is stored at the cursor, which then
+ * advances by the number kept.  A store is made only when a whole vector fits
+ * in the capacity; beyond it the entries are counted only (the caller reads
+ * again with room for them all).
+ */
+#ifndef SKPROJ_HOYER_SIMD_H
+#define SKPROJ_HOYER_SIMD_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__) && defined(__x86_64__)   /* Py_ssize_t is int64_t there */
+
+#include <immintrin.h>
+
+#define SKH_AVX2 __attribute__((target("avx2,popcnt")))
+/* Maxima of a contiguous group are taken block by block: the first block
+ * holding the group's largest key is then scanned for its first position. */
+#define SKH_TOP_BLOCK 64
+
+/* Permutations moving the lanes of a 4-bit mask of doubles (or int64) to the
+ * front, as pairs of int32 lanes. */
+static int32_t skh_pack4[16][8];
+static int skh_avx2 = -1;
+
+static inline int skh_have_avx2(void) {
+    int mask, lane, k;
+    if (skh_avx2 < 0) {
+        __builtin_cpu_init();
+        skh_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+        for (mask = 0; mask < 16; mask++) {
+            k = 0;
+            for (lane = 0; lane < 4; lane++)
+                if (mask & (1 << lane)) {
+                    skh_pack4[mask][k++] = 2 * lane;
+                    skh_pack4[mask][k++] = 2 * lane + 1;
+                }
+            while (k < 8) skh_pack4[mask][k++] = 0;
+        }
+    }
+    return skh_avx2;
+}
+
+SKH_AVX2 static inline __m256d skh_abs_pd(__m256d x) {
+    return _mm256_andnot_pd(_mm256_set1_pd(-0.0), x);
+}
+
+/* Four keys of a float64 row at k, or of a float32 row (converted exactly). */
+SKH_AVX2 static inline __m256d skh_keys_f64(const double* row, ptrdiff_t k) {
+    return skh_abs_pd(_mm256_loadu_pd(row + k));
+}
+SKH_AVX2 static inline __m256d skh_keys_f32(const float* row, ptrdiff_t k) {
+    return skh_abs_pd(_mm256_cvtps_pd(_mm_loadu_ps(row + k)));
+}
+
+SKH_AVX2 static inline double skh_hmax_pd(__m256d x) {
+    __m128d m = _mm_max_pd(_mm256_castpd256_pd128(x), _mm256_extractf128_pd(x, 1));
+    m = _mm_max_sd(m, _mm_unpackhi_pd(m, m));
+    return _mm_cvtsd_f64(m);
+}
+SKH_AVX2 static inline double skh_hsum_pd(__m256d x) {
+    /* (x0 + x1) + (x2 + x3): a fixed order. */
+    double lanes[4];
+    _mm256_storeu_pd(lanes, x);
+    return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+}
+
+/* Left-pack the lanes of ``mask`` of x (doubles or int64) to dst. */
+SKH_AVX2 static inline void skh_pack_store(double* dst, __m256d x, int mask) {
+    __m256i perm = _mm256_loadu_si256((const __m256i*) skh_pack4[mask]);
+    _mm256_storeu_pd(dst, _mm256_castps_pd(
+        _mm256_permutevar8x32_ps(_mm256_castpd_ps(x), perm)));
+}
+SKH_AVX2 static inline void skh_pack_store_i64(int64_t* dst, __m256i x, int mask) {
+    __m256i perm = _mm256_loadu_si256((const __m256i*) skh_pack4[mask]);
+    _mm256_storeu_si256((__m256i*) dst, _mm256_permutevar8x32_epi32(x, perm));
+}
+
+/* One vector's band entries (lo < key < hi, ``mask``) at the cursor ``count``:
+ * a whole vector stored while it fits, one by one at the end of the buffer.
+ * The band is narrow: most vectors hold none (a branch predicted taken). */
+SKH_AVX2 static inline ptrdiff_t skh_push_keys(double* keys, ptrdiff_t count,
+                                              ptrdiff_t capacity, __m256d key, int mask) {
+    int lane;
+    double lanes[4];
+    if (__builtin_expect(mask == 0, 1))
+        return count;
+    if (count + 4 <= capacity) {
+        skh_pack_store(keys + count, key, mask);
+        return count + _mm_popcnt_u32((unsigned) mask);
+    }
+    _mm256_storeu_pd(lanes, key);
+    for (lane = 0; lane < 4; lane++)
+        if (mask & (1 << lane)) {
+            if (count < capacity) keys[count] = lanes[lane];
+            count++;
+        }
+    return count;
+}
+
+/* ------------------------------------------------------------ contiguous groups */
+
+/* Largest key |row[k]| of a contiguous group (unit weights) and the first
+ * position holding it; returns whether a NaN was seen (inf shows as the top). */
+#define SKH_ROW_TOP(SUFFIX, T, BLOCK_MAX)                                              \
+SKH_AVX2 static int skh_row_top_##SUFFIX(const T* row, ptrdiff_t n, double* top,     \
+                                         ptrdiff_t* arg) {                           \
+    double best = 0.0, block_top;                                                    \
+    ptrdiff_t start, end, best_start = -1, k;                                        \
+    int nan = 0;                                                                     \
+    for (start = 0; start + SKH_TOP_BLOCK <= n; start += SKH_TOP_BLOCK) {            \
+        block_top = BLOCK_MAX(row + start, &nan);                                    \
+        if (block_top > best) {                                                      \
+            best = block_top;                                                        \
+            best_start = start;                                                      \
+        }                                                                            \
+    }                                                                                \
+    for (k = start; k < n; k++) {                                                    \
+        double key = fabs((double) row[k]);                                          \
+        nan |= key != key;                                                           \
+        if (key > best) {                                                            \
+            best = key;                                                              \
+            best_start = k;                                                          \
+        }                                                                            \
+    }                                                                                \
+    /* (The tail is shorter than a block: scalar.) */                                \
+    *top = best;                                                                     \
+    *arg = 0;                                                                        \
+    if (best_start >= 0) {                                                           \
+        end = best_start + SKH_TOP_BLOCK < n ? best_start + SKH_TOP_BLOCK : n;       \
+        for (k = best_start; k < end; k++)                                           \
+            if (fabs((double) row[k]) == best) {                                     \
+                *arg = k;                                                            \
+                break;                                                               \
+            }                                                                        \
+    }                                                                                \
+    return nan;                                                                      \
+}
+
+SKH_AVX2 static inline double skh_block_max_f64(const double* row, int* nan) {
+    __m256d m0 = _mm256_setzero_pd(), m1 = m0, m2 = m0, m3 = m0, bad = m0;
+    ptrdiff_t k;
+    for (k = 0; k < SKH_TOP_BLOCK; k += 16) {   /* four independent maxima */
+        __m256d a = skh_keys_f64(row, k), b = skh_keys_f64(row, k + 4);
+        __m256d c = skh_keys_f64(row, k + 8), d = skh_keys_f64(row, k + 12);
+        bad = _mm256_or_pd(bad, _mm256_cmp_pd(a, b, _CMP_UNORD_Q));
+        bad = _mm256_or_pd(bad, _mm256_cmp_pd(c, d, _CMP_UNORD_Q));
+        m0 = _mm256_max_pd(m0, a);
+        m1 = _mm256_max_pd(m1, b);
+        m2 = _mm256_max_pd(m2, c);
+        m3 = _mm256_max_pd(m3, d);
+    }
+    *nan |= _mm256_movemask_pd(bad) != 0;
+    return skh_hmax_pd(_mm256_max_pd(_mm256_max_pd(m0, m1), _mm256_max_pd(m2, m3)));
+}
+
+SKH_AVX2 static inline double skh_block_max_f32(const float* row, int* nan) {
+    __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 m0 = _mm256_setzero_ps(), m1 = m0, bad = m0;
+    __m128 m;
+    ptrdiff_t k;
+    for (k = 0; k < SKH_TOP_BLOCK; k += 16) {
+        __m256 a = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + k));
+        __m256 b = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + k + 8));
+        bad = _mm256_or_ps(bad, _mm256_cmp_ps(a, b, _CMP_UNORD_Q));
+        m0 = _mm256_max_ps(m0, a);
+        m1 = _mm256_max_ps(m1, b);
+    }
+    *nan |= _mm256_movemask_ps(bad) != 0;
+    m0 = _mm256_max_ps(m0, m1);
+    m = _mm_max_ps(_mm256_castps256_ps128(m0), _mm256_extractf128_ps(m0, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
+    return (double) _mm_cvtss_f32(m);
+}
+
+SKH_ROW_TOP(f64, double, skh_block_max_f64)
+SKH_ROW_TOP(f32, float, skh_block_max_f32)
+
+/* The band read of a contiguous group (unit weights): with d = (key - hi)+ *
+ * unit, sums[0..2] = number of keys >= hi, sum d, sum d^2; the keys with
+ * lo < key < hi go to keys[count..] (the new count is returned, counting
+ * beyond capacity). */
+#define SKH_ROW_BAND(SUFFIX, T)                                                        \
+SKH_AVX2 static ptrdiff_t skh_row_band_##SUFFIX(const T* row, ptrdiff_t n, double lo,  \
+        double hi, double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity,     \
+        double* keys) {                                                                \
+    __m256d vlo = _mm256_set1_pd(lo), vhi = _mm256_set1_pd(hi);                        \
+    __m256d vunit = _mm256_set1_pd(unit), one = _mm256_set1_pd(1.0);                   \
+    __m256d zero = _mm256_setzero_pd();                                                \
+    __m256d sv0 = zero, sv1 = zero, sp0 = zero, sp1 = zero, sr0 = zero, sr1 = zero;    \
+    ptrdiff_t k;                                                                       \
+    double lv = 0.0, lp = 0.0, lr = 0.0;                                               \
+    for (k = 0; k + 8 <= n; k += 8) {                                                  \
+        __m256d a = skh_keys_##SUFFIX(row, k), b = skh_keys_##SUFFIX(row, k + 4);      \
+        __m256d da = _mm256_mul_pd(_mm256_max_pd(_mm256_sub_pd(a, vhi), zero), vunit); \
+        __m256d db = _mm256_mul_pd(_mm256_max_pd(_mm256_sub_pd(b, vhi), zero), vunit); \
+        int ma = _mm256_movemask_pd(_mm256_and_pd(_mm256_cmp_pd(a, vlo, _CMP_GT_OQ),   \
+                                                  _mm256_cmp_pd(a, vhi, _CMP_LT_OQ))); \
+        int mb = _mm256_movemask_pd(_mm256_and_pd(_mm256_cmp_pd(b, vlo, _CMP_GT_OQ),   \
+                                                  _mm256_cmp_pd(b, vhi, _CMP_LT_OQ))); \
+        sv0 = _mm256_add_pd(sv0, _mm256_and_pd(_mm256_cmp_pd(a, vhi, _CMP_GE_OQ), one)); \
+        sv1 = _mm256_add_pd(sv1, _mm256_and_pd(_mm256_cmp_pd(b, vhi, _CMP_GE_OQ), one)); \
+        sp0 = _mm256_add_pd(sp0, da);                                                  \
+        sp1 = _mm256_add_pd(sp1, db);                                                  \
+        sr0 = _mm256_add_pd(sr0, _mm256_mul_pd(da, da));                               \
+        sr1 = _mm256_add_pd(sr1, _mm256_mul_pd(db, db));                               \
+        count = skh_push_keys(keys, count, capacity, a, ma);                           \
+        count = skh_push_keys(keys, count, capacity, b, mb);                           \
+    }                                                                                  \
+    for (; k < n; k++) {                                                               \
+        double key = fabs((double) row[k]), d = key - hi;                              \
+        d = (d > 0 ? d : 0.0) * unit;                                                  \
+        lv += key >= hi ? 1.0 : 0.0;                                                   \
+        lp += d;                                                                       \
+        lr += d * d;                                                                   \
+        if (lo < key && key < hi) {                                                    \
+            if (count < capacity) keys[count] = key;                                   \
+            count++;                                                                   \
+        }                                                                              \
+    }                                                                                  \
+    sums[0] = skh_hsum_pd(_mm256_add_pd(sv0, sv1)) + lv;                               \
+    sums[1] = skh_hsum_pd(_mm256_add_pd(sp0, sp1)) + lp;                               \
+    sums[2] = skh_hsum_pd(_mm256_add_pd(sr0, sr1)) + lr;                               \
+    return count;                                                                      \
+}
+
+SKH_ROW_BAND(f64, double)
+SKH_ROW_BAND(f32, float)
+
+/* ------------------------------------------------------------ column groups */
+
+/* One row i of a matrix whose groups are its columns (contiguous): keys
+ * |row[g]| * iw; top[g], arg[g] updated (first position of the largest key);
+ * returns whether a NaN was seen. */
+#define SKH_COLUMNS_TOP(SUFFIX, T)                                                     \
+SKH_AVX2 static int skh_columns_top_##SUFFIX(const T* row, ptrdiff_t n, double iw,     \
+        ptrdiff_t i, double* top, int64_t* arg) {                                      \
+    __m256d viw = _mm256_set1_pd(iw), bad = _mm256_setzero_pd();                       \
+    __m256i vi = _mm256_set1_epi64x((int64_t) i);                                      \
+    ptrdiff_t g;                                                                       \
+    int nan = 0;                                                                       \
+    for (g = 0; g + 4 <= n; g += 4) {                                                  \
+        __m256d key = _mm256_mul_pd(skh_keys_##SUFFIX(row, g), viw);                   \
+        __m256d old = _mm256_loadu_pd(top + g);                                        \
+        __m256d better = _mm256_cmp_pd(key, old, _CMP_GT_OQ);                          \
+        bad = _mm256_or_pd(bad, _mm256_cmp_pd(key, key, _CMP_UNORD_Q));                \
+        _mm256_storeu_pd(top + g, _mm256_blendv_pd(old, key, better));                 \
+        _mm256_storeu_si256((__m256i*) (arg + g), _mm256_castpd_si256(_mm256_blendv_pd( \
+            _mm256_castsi256_pd(_mm256_loadu_si256((const __m256i*) (arg + g))),       \
+            _mm256_castsi256_pd(vi), better)));                                        \
+    }                                                                                  \
+    for (; g < n; g++) {                                                               \
+        double key = fabs((double) row[g]) * iw;                                       \
+        nan |= key != key;                                                             \
+        if (key > top[g]) {                                                            \
+            top[g] = key;                                                              \
+            arg[g] = i;                                                                \
+        }                                                                              \
+    }                                                                                  \
+    return nan | (_mm256_movemask_pd(bad) != 0);                                       \
+}
+
+SKH_COLUMNS_TOP(f64, double)
+SKH_COLUMNS_TOP(f32, float)
+
+/* The same without the positions (unit weights: they are found later, for
+ * the few groups that need them) for n_rows <= 8 rows ``stride`` apart at
+ * once, so that top[] is read and written once per block of rows. */
+#define SKH_COLUMNS_MAX(SUFFIX, T)                                                     \
+SKH_AVX2 static int skh_columns_max_##SUFFIX(const T* rows, ptrdiff_t stride,          \
+        ptrdiff_t n_rows, ptrdiff_t n, double* top) {                                  \
+    __m256d bad = _mm256_setzero_pd();                                                 \
+    ptrdiff_t g, r;                                                                    \
+    int nan = 0;                                                                       \
+    for (g = 0; g + 4 <= n; g += 4) {                                                  \
+        __m256d m = _mm256_loadu_pd(top + g);                                          \
+        for (r = 0; r < n_rows; r++) {                                                 \
+            __m256d key = skh_keys_##SUFFIX(rows + r * stride, g);                     \
+            bad = _mm256_or_pd(bad, _mm256_cmp_pd(key, key, _CMP_UNORD_Q));            \
+            m = _mm256_max_pd(m, key);                                                 \
+        }                                                                              \
+        _mm256_storeu_pd(top + g, m);                                                  \
+    }                                                                                  \
+    for (; g < n; g++)                                                                 \
+        for (r = 0; r < n_rows; r++) {                                                 \
+            double key = fabs((double) rows[r * stride + g]);                          \
+            nan |= key != key;                                                         \
+            top[g] = key > top[g] ? key : top[g];                                      \
+        }                                                                              \
+    return nan | (_mm256_movemask_pd(bad) != 0);                                       \
+}
+
+SKH_COLUMNS_MAX(f64, double)
+SKH_COLUMNS_MAX(f32, float)
+
+/* The band read of row i of a matrix whose groups are its columns: keys
+ * |row[g]| * iw, weight vi; above hi, sum_v[g] += vi, sum_p[g] += vi d,
+ * sum_r[g] += vi d^2 with d = (key - hi) * unit[g]; the keys with
+ * lo < key < hi and their groups (first_group + g) go to keys/groups[count..]
+ * (the new count is returned, counting beyond capacity). */
+#define SKH_COLUMNS_BAND(SUFFIX, T)                                                    \
+SKH_AVX2 static ptrdiff_t skh_columns_band_##SUFFIX(const T* row, ptrdiff_t n,         \
+        double iw, double vi, double lo, double hi, const double* unit,                \
+        double* sum_v, double* sum_p, double* sum_r, ptrdiff_t count,                  \
+        ptrdiff_t capacity, double* keys, int64_t* groups, ptrdiff_t first_group) {    \
+    __m256d viw = _mm256_set1_pd(iw), vvi = _mm256_set1_pd(vi);                        \
+    __m256d vlo = _mm256_set1_pd(lo), vhi = _mm256_set1_pd(hi);                        \
+    __m256d zero = _mm256_setzero_pd();                                                \
+    __m256i index = _mm256_add_epi64(_mm256_setr_epi64x(0, 1, 2, 3),                   \
+                                     _mm256_set1_epi64x(first_group));                 \
+    ptrdiff_t g;                                                                       \
+    for (g = 0; g + 4 <= n; g += 4) {                                                  \
+        __m256d key = _mm256_mul_pd(skh_keys_##SUFFIX(row, g), viw);                   \
+        __m256d d = _mm256_mul_pd(_mm256_max_pd(_mm256_sub_pd(key, vhi), zero),        \
+                                  _mm256_loadu_pd(unit + g));                          \
+        __m256d vd = _mm256_mul_pd(vvi, d);                                            \
+        int mask = _mm256_movemask_pd(_mm256_and_pd(                                   \
+            _mm256_cmp_pd(key, vlo, _CMP_GT_OQ), _mm256_cmp_pd(key, vhi, _CMP_LT_OQ))); \
+        _mm256_storeu_pd(sum_v + g, _mm256_add_pd(_mm256_loadu_pd(sum_v + g),          \
+            _mm256_and_pd(_mm256_cmp_pd(key, vhi, _CMP_GE_OQ), vvi)));                 \
+        _mm256_storeu_pd(sum_p + g, _mm256_add_pd(_mm256_loadu_pd(sum_p + g), vd));    \
+        _mm256_storeu_pd(sum_r + g, _mm256_add_pd(_mm256_loadu_pd(sum_r + g),          \
+                                                  _mm256_mul_pd(vd, d)));              \
+        /* Stored without a branch (whether a vector holds band entries is    */ \
+        /* unpredictable), one by one at the end of the buffer.               */ \
+        if (count + 4 <= capacity) {                                                   \
+            skh_pack_store(keys + count, key, mask);                                   \
+            skh_pack_store_i64(groups + count,                                         \
+                               _mm256_add_epi64(index, _mm256_set1_epi64x(g)), mask);  \
+            count += _mm_popcnt_u32((unsigned) mask);                                  \
+        } else {                                                                       \
+            for (int lane = 0; lane < 4; lane++)                                       \
+                if (mask & (1 << lane)) {                                              \
+                    if (count < capacity) {                                            \
+                        keys[count] = fabs((double) row[g + lane]) * iw;               \
+                        groups[count] = first_group + g + lane;                        \
+                    }                                                                  \
+                    count++;                                                           \
+                }                                                                      \
+        }                                                                              \
+    }                                                                                  \
+    for (; g < n; g++) {                                                               \
+        double key = fabs((double) row[g]) * iw, d = key - hi;                         \
+        d = (d > 0 ? d : 0.0) * unit[g];                                               \
+        sum_v[g] += key >= hi ? vi : 0.0;                                              \
+        sum_p[g] += vi * d;                                                            \
+        sum_r[g] += vi * d * d;                                                        \
+        if (lo < key && key < hi) {                                                    \
+            if (count < capacity) {                                                    \
+                keys[count] = key;                                                     \
+                groups[count] = first_group + g;                                       \
+            }                                                                          \
+            count++;                                                                   \
+        }                                                                              \
+    }                                                                                  \
+    return count;                                                                      \
+}
+
+SKH_COLUMNS_BAND(f64, double)
+SKH_COLUMNS_BAND(f32, float)
+
+/* The same for n_rows <= 8 rows ``stride`` apart at once, unit weights (the
+ * caller sets the entries' v to 1): the sums of four groups stay in
+ * registers over the rows (each group's terms are added in row order, as
+ * above); the band entries come group by group (the band is sorted by group
+ * afterwards). */
+#define SKH_COLUMNS_BAND_BLOCK(SUFFIX, T)                                              \
+SKH_AVX2 static ptrdiff_t skh_columns_band_block_##SUFFIX(const T* rows,               \
+        ptrdiff_t stride, ptrdiff_t n_rows, ptrdiff_t n, double lo, double hi,         \
+        const double* unit, double* sum_v, double* sum_p, double* sum_r,               \
+        ptrdiff_t count, ptrdiff_t capacity, double* keys, int64_t* groups) {          \
+    __m256d vlo = _mm256_set1_pd(lo), vhi = _mm256_set1_pd(hi);                        \
+    __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);                     \
+    __m256i index = _mm256_setr_epi64x(0, 1, 2, 3);                                    \
+    ptrdiff_t g, r;                                                                    \
+    for (g = 0; g + 4 <= n; g += 4) {                                                  \
+        __m256d sv = _mm256_loadu_pd(sum_v + g), sp = _mm256_loadu_pd(sum_p + g);      \
+        __m256d sr = _mm256_loadu_pd(sum_r + g), vunit = _mm256_loadu_pd(unit + g);    \
+        for (r = 0; r < n_rows; r++) {                                                 \
+            __m256d key = skh_keys_##SUFFIX(rows + r * stride, g);                     \
+            __m256d d = _mm256_mul_pd(_mm256_max_pd(_mm256_sub_pd(key, vhi), zero),    \
+                                      vunit);                                          \
+            int mask = _mm256_movemask_pd(_mm256_and_pd(                               \
+                _mm256_cmp_pd(key, vlo, _CMP_GT_OQ), _mm256_cmp_pd(key, vhi, _CMP_LT_OQ))); \
+            sv = _mm256_add_pd(sv, _mm256_and_pd(_mm256_cmp_pd(key, vhi, _CMP_GE_OQ), one)); \
+            sp = _mm256_add_pd(sp, d);                                                 \
+            sr = _mm256_add_pd(sr, _mm256_mul_pd(d, d));                               \
+            if (__builtin_expect(mask != 0, 0)) {                                      \
+                if (count + 4 <= capacity) {                                           \
+                    skh_pack_store(keys + count, key, mask);                           \
+                    skh_pack_store_i64(groups + count,                                 \
+                        _mm256_add_epi64(index, _mm256_set1_epi64x(g)), mask);         \
+                    count += _mm_popcnt_u32((unsigned) mask);                          \
+                } else {                                                               \
+                    for (int lane = 0; lane < 4; lane++)                               \
+                        if (mask & (1 << lane)) {                                      \
+                            if (count < capacity) {                                    \
+                                keys[count] = fabs((double) rows[r * stride + g + lane]); \
+                                groups[count] = g + lane;                              \
+                            }                                                          \
+                            count++;                                                   \
+                        }                                                              \
+                }                                                                      \
+            }                                                                          \
+        }                                                                              \
+        _mm256_storeu_pd(sum_v + g, sv);                                               \
+        _mm256_storeu_pd(sum_p + g, sp);                                               \
+        _mm256_storeu_pd(sum_r + g, sr);                                               \
+    }                                                                                  \
+    for (r = 0; r < n_rows; r++)    /* the last groups, fewer than four */             \
+        count = skh_columns_band_##SUFFIX(rows + r * stride + g, n - g, 1.0, 1.0, lo,  \
+                                          hi, unit + g, sum_v + g, sum_p + g,          \
+                                          sum_r + g, count, capacity, keys, groups, g); \
+    return count;                                                                      \
+}
+
+SKH_COLUMNS_BAND_BLOCK(f64, double)
+SKH_COLUMNS_BAND_BLOCK(f32, float)
+
+/* ------------------------------------------------------------ write */
+
+/* dst[k] = sign(src[k]) (|src[k]| - t[k])+ scale[k] for k < n, contiguous, with
+ * t and scale either one value (step 0) or arrays (step 1): a contiguous group
+ * (one t and scale) or a row of column groups (one t, a scale per group).
+ * Computed in double and rounded once, as the portable loop does. */
+SKH_AVX2 static inline __m256d skh_shrink(__m256d y, __m256d t, __m256d scale) {
+    __m256d sign = _mm256_set1_pd(-0.0);
+    __m256d excess = _mm256_sub_pd(_mm256_andnot_pd(sign, y), t);
+    __m256d magnitude = _mm256_mul_pd(_mm256_max_pd(excess, _mm256_setzero_pd()), scale);
+    return _mm256_or_pd(magnitude, _mm256_and_pd(sign, y));
+}
+
+SKH_AVX2 static void skh_write_f64(const double* src, double* dst, ptrdiff_t n, double t,
+                                   const double* scale, int scale_step) {
+    __m256d vt = _mm256_set1_pd(t), vs = _mm256_set1_pd(scale[0]);
+    ptrdiff_t k = 0;
+    if (scale_step)
+        for (; k + 4 <= n; k += 4)
+            _mm256_storeu_pd(dst + k, skh_shrink(_mm256_loadu_pd(src + k), vt,
+                                                 _mm256_loadu_pd(scale + k)));
+    else
+        for (; k + 4 <= n; k += 4)
+            _mm256_storeu_pd(dst + k, skh_shrink(_mm256_loadu_pd(src + k), vt, vs));
+    for (; k < n; k++) {
+        double excess = fabs(src[k]) - t;
+        dst[k] = copysign((excess > 0 ? excess : 0.0) * scale[k * scale_step], src[k]);
+    }
+}
+
+SKH_AVX2 static void skh_write_f32(const float* src, float* dst, ptrdiff_t n, double t,
+                                   const double* scale, int scale_step) {
+    __m256d vt = _mm256_set1_pd(t), vs = _mm256_set1_pd(scale[0]);
+    ptrdiff_t k;
+    for (k = 0; k + 8 <= n; k += 8) {
+        __m256 y = _mm256_loadu_ps(src + k);
+        __m256d low = skh_shrink(_mm256_cvtps_pd(_mm256_castps256_ps128(y)), vt,
+                                 scale_step ? _mm256_loadu_pd(scale + k) : vs);
+        __m256d high = skh_shrink(_mm256_cvtps_pd(_mm256_extractf128_ps(y, 1)), vt,
+                                  scale_step ? _mm256_loadu_pd(scale + k + 4) : vs);
+        _mm256_storeu_ps(dst + k, _mm256_set_m128(_mm256_cvtpd_ps(high),
+                                                  _mm256_cvtpd_ps(low)));
+    }
+    for (; k < n; k++) {
+        double excess = fabs((double) src[k]) - t;
+        dst[k] = (float) copysign((excess > 0 ? excess : 0.0) * scale[k * scale_step],
+                                  (double) src[k]);
+    }
+}
+
+#else  /* no AVX2 loops: the portable loops of _hoyer.pyx run */
+
+static inline int skh_have_avx2(void) { return 0; }
+static inline int skh_row_top_f64(const double* row, ptrdiff_t n, double* top,
+                                  ptrdiff_t* arg) { return 0; }
+static inline int skh_row_top_f32(const float* row, ptrdiff_t n, double* top,
+                                  ptrdiff_t* arg) { return 0; }
+static inline ptrdiff_t skh_row_band_f64(const double* row, ptrdiff_t n, double lo,
+        double hi, double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity,
+        double* keys) { return 0; }
+static inline ptrdiff_t skh_row_band_f32(const float* row, ptrdiff_t n, double lo,
+        double hi, double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity,
+        double* keys) { return 0; }
+static inline int skh_columns_top_f64(const double* row, ptrdiff_t n, double iw,
+        ptrdiff_t i, double* top, int64_t* arg) { return 0; }
+static inline int skh_columns_top_f32(const float* row, ptrdiff_t n, double iw,
+        ptrdiff_t i, double* top, int64_t* arg) { return 0; }
+static inline int skh_columns_max_f64(const double* rows, ptrdiff_t stride,
+        ptrdiff_t n_rows, ptrdiff_t n, double* top) { return 0; }
+static inline int skh_columns_max_f32(const float* rows, ptrdiff_t stride,
+        ptrdiff_t n_rows, ptrdiff_t n, double* top) { return 0; }
+static inline ptrdiff_t skh_columns_band_f64(const double* row, ptrdiff_t n, double iw,
+        double vi, double lo, double hi, const double* unit, double* sum_v,
+        double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,
+        double* keys, int64_t* groups, ptrdiff_t first_group) { return 0; }
+static inline ptrdiff_t skh_columns_band_f32(const float* row, ptrdiff_t n, double iw,
+        double vi, double lo, double hi, const double* unit, double* sum_v,
+        double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,
+        double* keys, int64_t* groups, ptrdiff_t first_group) { return 0; }
+static inline void skh_write_f64(const double* src, double* dst, ptrdiff_t n, double t,
+                                 const double* scale, int scale_step) {}
+static inline ptrdiff_t skh_columns_band_block_f64(const double* rows, ptrdiff_t stride,
+        ptrdiff_t n_rows, ptrdiff_t n, double lo, double hi, const double* unit,
+        double* sum_v, double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,
+        double* keys, int64_t* groups) { return 0; }
+static inline ptrdiff_t skh_columns_band_block_f32(const float* rows, ptrdiff_t stride,
+        ptrdiff_t n_rows, ptrdiff_t n, double lo, double hi, const double* unit,
+        double* sum_v, double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,
+        double* keys, int64_t* groups) { return 0; }
+static inline void skh_write_f32(const float* src, float* dst, ptrdiff_t n, double t,
+                                 const double* scale, int scale_step) {}
+
+#endif
+
+#endif  /* SKPROJ_HOYER_SIMD_H */
