@@ -47,6 +47,7 @@ from sklearn.preprocessing import StandardScaler
 from skproj.datasets import make_mackey_glass
 from skproj.neural_network import SparseMLPRegressor
 from skproj.nn import (
+    BestWeights,
     Callback,
     count_nonzeros,
     freeze_zeros,
@@ -85,30 +86,52 @@ def with_network(model, network):
 
 
 class Trainer:
-    """Adam epochs on the standardized targets of a fitted regressor (the baselines)."""
+    """Adam epochs on the standardized targets of a fitted regressor (the baselines).
 
-    def __init__(self, model, X, y, seed):
-        self.X = torch.tensor(X, dtype=torch.float32)
-        self.y = torch.tensor((y[:, None] - model.y_mean_) / model.y_scale_, dtype=torch.float32)
+    With ``validation_fraction``, that share of the samples is set aside and
+    the fine-tuning stops early on it as the estimator's ``early_stopping``
+    does (:class:`skproj.nn.BestWeights`, ``n_iter_no_change`` epochs).
+    """
+
+    def __init__(self, model, X, y, seed, validation_fraction=None, n_iter_no_change=10):
+        X = torch.tensor(X, dtype=torch.float32)
+        y = torch.tensor((y[:, None] - model.y_mean_) / model.y_scale_, dtype=torch.float32)
+        self.validation = None
+        if validation_fraction:
+            order = torch.randperm(len(X), generator=torch.Generator().manual_seed(seed))
+            n_validation = max(1, round(validation_fraction * len(X)))
+            self.validation = X[order[:n_validation]], y[order[:n_validation]]
+            X, y = X[order[n_validation:]], y[order[n_validation:]]
+        self.X, self.y = X, y
         self.seed = seed
+        self.n_iter_no_change = n_iter_no_change
 
-    def loss(self, network):
-        return torch.nn.functional.mse_loss(network(self.X), self.y)
+    def validation_loss(self, network):
+        with torch.no_grad():
+            return float(torch.nn.functional.mse_loss(network(self.validation[0]),
+                                                      self.validation[1]))
 
-    def epochs(self, network, n_epochs, callbacks=None):
+    def epochs(self, network, n_epochs, callbacks=None, on_epoch=None):
         optimizer = torch.optim.Adam(network.parameters(), lr=1e-3)
         if callable(callbacks):
             callbacks = callbacks(optimizer)
-        run_epochs(network, optimizer, torch.nn.functional.mse_loss, self.X, self.y,
-                   n_epochs=n_epochs, batch_size=64,
-                   generator=torch.Generator().manual_seed(self.seed), callbacks=callbacks)
+        return run_epochs(network, optimizer, torch.nn.functional.mse_loss, self.X, self.y,
+                          n_epochs=n_epochs, batch_size=64,
+                          generator=torch.Generator().manual_seed(self.seed),
+                          callbacks=callbacks, on_epoch=on_epoch)
 
     def finetune(self, network, n_epochs):
+        """Fine-tune with the zeros frozen; the epochs run."""
         masks = freeze_zeros(network)
-        self.epochs(network, n_epochs)
+        if self.validation is None:
+            n_done = self.epochs(network, n_epochs)
+        else:
+            stopper = BestWeights(network, self.validation_loss, self.n_iter_no_change)
+            n_done = self.epochs(network, n_epochs, on_epoch=stopper)
+            stopper.restore()
         for mask in masks:
             mask.remove()
-        return network
+        return network, n_done
 
 
 def keep_largest_(network, n_keep):
@@ -161,19 +184,24 @@ def l1_target(dense, per_layer, target):
     return layers
 
 
-# (row name, estimator parameters, per-layer target)
+# (row name, estimator parameters, per-layer target); "finetune_scale" multiplies F.
 L1_ROWS = (
-    ("l1 one alpha, fresh trials", {"trial_start": "fresh"}, False),
+    ("l1 one alpha", {}, False),
+    ("l1 one alpha, early stopping", {"early_stopping": True}, False),
+    ("l1 one alpha, early stopping, 4F budget",
+     {"early_stopping": True, "finetune_scale": 4}, False),
+    ("l1 per layer", {}, True),
+    ("l1 per layer, early stopping", {"early_stopping": True}, True),
+    ("l1 per layer, early stopping, 4F budget",
+     {"early_stopping": True, "finetune_scale": 4}, True),
+)
+DENSER_ROWS = (
     ("l1 one alpha, denser trials", {"trial_start": "denser"}, False),
-    ("l1 per layer, fresh trials", {"trial_start": "fresh"}, True),
     ("l1 per layer, denser trials", {"trial_start": "denser"}, True),
 )
-GRADIENT_ROW = ("l1 one alpha, fresh, authors' gradient rule",
-                {"trial_start": "fresh", "rule": "gradient"}, False)
-# Fresh trials, the kept network fine-tuned four times longer (about the epochs
-# of the denser trials in all): does the debiasing alone close the gap?
-LONG_FINETUNE_ROW = ("l1 one alpha, fresh trials, 4x fine-tuning",
-                     {"trial_start": "fresh", "finetune_scale": 4}, False)
+GRADIENT_ROW = ("l1 one alpha, authors' gradient rule", {"rule": "gradient"}, False)
+# The kept network fine-tuned four times longer without early stopping.
+LONG_FINETUNE_ROW = ("l1 one alpha, 4F fine-tuning", {"finetune_scale": 4}, False)
 
 
 def run(dataset, seed, epochs, l1_rows):
@@ -200,21 +228,24 @@ def run(dataset, seed, epochs, l1_rows):
                                        n_finetune_epochs=n_finetune, **common, **params).fit(X, y)
         add(name, model, model.n_trials_, model.n_epochs_total_, model.target_reached_)
 
-    trainer = Trainer(dense, X, y, seed)
-    pruned = trainer.finetune(keep_largest_(copy.deepcopy(dense.network_), target), F)
-    add("magnitude pruning + fine-tuning", with_network(dense, pruned), 1, D + F)
+    def prune_and_finetune(name, trainer, n_epochs):
+        pruned, n_done = trainer.finetune(keep_largest_(copy.deepcopy(dense.network_), target),
+                                          n_epochs)
+        add(name, with_network(dense, pruned), 1, D + n_done)
 
-    # The same, fine-tuned as many epochs in all as the l1 row that used the most.
+    trainer = Trainer(dense, X, y, seed)
+    prune_and_finetune("magnitude pruning + fine-tuning", trainer, F)
+    # The same, fine-tuned at most as many epochs in all as the l1 row that used the
+    # most: to the end, and with early stopping as the estimator's.
     most = max(row["epochs"] for row in rows if row["method"].startswith("l1"))
-    pruned = trainer.finetune(keep_largest_(copy.deepcopy(dense.network_), target),
-                              max(most - D, F))
-    add("magnitude pruning + longer fine-tuning", with_network(dense, pruned), 1,
-        D + max(most - D, F))
+    prune_and_finetune("magnitude pruning + longer fine-tuning", trainer, max(most - D, F))
+    prune_and_finetune("magnitude pruning + longer FT, early stopping",
+                       Trainer(dense, X, y, seed, validation_fraction=0.1), max(most - D, F))
 
     projected = copy.deepcopy(dense.network_)
     trainer.epochs(projected, P, ProjectWeights(radius_leaving(projected, target)))
-    projected = trainer.finetune(keep_largest_(projected, target), F)
-    add("l1-ball projection + fine-tuning", with_network(dense, projected), 1, D + P + F)
+    projected, n_done = trainer.finetune(keep_largest_(projected, target), F)
+    add("l1-ball projection + fine-tuning", with_network(dense, projected), 1, D + P + n_done)
     return rows
 
 
@@ -225,13 +256,16 @@ def main():
     parser.add_argument("--gradient-rule", action="store_true",
                         help="add the authors' rule for the next alpha")
     parser.add_argument("--longer-finetune", action="store_true",
-                        help="add fresh trials with 4x the fine-tuning")
+                        help="add a row with 4x the fine-tuning, no early stopping")
+    parser.add_argument("--denser", action="store_true",
+                        help="add the rows whose trials start from denser trials")
     parser.add_argument("--skip", nargs="*", default=[], metavar="ROW",
                         help="leave out the l1 rows whose name contains one of these")
     parser.add_argument("--quick", action="store_true", help="a few epochs (smoke test)")
     args = parser.parse_args()
     epochs = (20, 10, 10, 10) if args.quick else (400, 200, 200, 200)
-    l1_rows = (L1_ROWS + ((GRADIENT_ROW,) if args.gradient_rule else ())
+    l1_rows = (L1_ROWS + (DENSER_ROWS if args.denser else ())
+               + ((GRADIENT_ROW,) if args.gradient_rule else ())
                + ((LONG_FINETUNE_ROW,) if args.longer_finetune else ()))
     l1_rows = tuple(row for row in l1_rows if not any(word in row[0] for word in args.skip))
     torch.set_num_threads(1)  # the estimators use one thread for networks this small
@@ -243,17 +277,22 @@ def main():
     for seed in args.seeds:
         for row in run(args.dataset, seed, epochs, l1_rows):
             table.setdefault(row["method"], []).append(row)
+            print(f"seed {seed}: {row}", flush=True)
     dense_mse = np.mean([r["mse"] for r in table["dense"]])
-    print(f"\n{'method':44s} {'trials':>7s} {'epochs':>7s} {'reached':>8s} {'non-zeros':>10s} "
-          f"{'test MSE':>10s} {'/ dense':>8s}  per seed / dense")
+    print(f"\n{'method':46s} {'trials':>6s} {'epochs':>6s} {'reached':>7s} {'non-zeros':>9s} "
+          f"{'test MSE':>9s} {'/ dense':>7s} {'/ pruning (sd)':>14s}  per seed / dense")
     for method, rows in table.items():
         mean = {key: np.mean([r[key] for r in rows]) for key in
                 ("trials", "epochs", "nonzeros", "mse")}
         reached = sum(r["reached"] for r in rows)
         ratios = " ".join(f"{r['mse'] / d['mse']:.2f}" for r, d in zip(rows, table["dense"]))
-        print(f"{method:44s} {mean['trials']:7.1f} {mean['epochs']:7.0f} "
-              f"{reached:>4d}/{len(rows):<3d} {mean['nonzeros']:10.0f} {mean['mse']:10.3g} "
-              f"{mean['mse'] / dense_mse:8.2f}  {ratios}")
+        # per seed, against magnitude pruning + fine-tuning of the same seed
+        to_pruning = [r["mse"] / p["mse"] for r, p
+                      in zip(rows, table["magnitude pruning + fine-tuning"])]
+        print(f"{method:46s} {mean['trials']:6.1f} {mean['epochs']:6.0f} "
+              f"{reached:>3d}/{len(rows):<3d} {mean['nonzeros']:9.0f} {mean['mse']:9.3g} "
+              f"{mean['mse'] / dense_mse:7.2f} {np.mean(to_pruning):7.2f} "
+              f"({np.std(to_pruning):.2f})  {ratios}")
     print(f"\nmeans over seeds {args.seeds}; load after: {os.getloadavg()}")
 
 
