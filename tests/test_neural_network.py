@@ -272,15 +272,16 @@ def test_cuda_fit_predict_pickle():
 # --- Mackey-Glass ------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("early_stopping", [False, True])
 @pytest.mark.parametrize("Estimator", [SparseMLPRegressor, SparseMLPClassifier])
-def test_sparse_input_fits_as_the_dense_copy(Estimator):
+def test_sparse_input_fits_as_the_dense_copy(Estimator, early_stopping):
     # CSR, CSC, sparse arrays, int64 indices, read-only buffers: the same trials,
     # penalties, non-zeros and predictions as on the densified data.
     X, y = _regression() if Estimator is SparseMLPRegressor else _classification()
     X = np.where(np.random.default_rng(0).random(X.shape) < 0.6, 0.0, X)  # 60 % zeros
-    model = Estimator(20, **TINY)
-    assert_sparse_fit_equals_dense(model, X, y,
-                                   attributes=("alpha_", "n_nonzeros_", "n_epochs_total_"))
+    model = Estimator(20, early_stopping=early_stopping, **TINY)
+    assert_sparse_fit_equals_dense(model, X, y, attributes=(
+        "alpha_", "n_nonzeros_", "n_epochs_total_", "best_epoch_"))
 
 
 def test_sparse_input_is_never_densified_whole(monkeypatch):
