@@ -204,7 +204,7 @@ GRADIENT_ROW = ("l1 one alpha, authors' gradient rule", {"rule": "gradient"}, Fa
 LONG_FINETUNE_ROW = ("l1 one alpha, 4F fine-tuning", {"finetune_scale": 4}, False)
 
 
-def run(dataset, seed, epochs, l1_rows):
+def run(dataset, seed, epochs, l1_rows, patience):
     D, E, F, P = epochs
     X, y, X_test, y_test, hidden, target = DATASETS[dataset](seed)
     rows = []
@@ -222,6 +222,8 @@ def run(dataset, seed, epochs, l1_rows):
     for name, params, per_layer in l1_rows:
         params = dict(params)
         n_finetune = F * params.pop("finetune_scale", 1)
+        if params.get("early_stopping"):
+            params["n_iter_no_change"] = patience
         with warnings.catch_warnings(record=True):
             warnings.simplefilter("always", ConvergenceWarning)
             model = SparseMLPRegressor(l1_target(dense, per_layer, target), n_epochs=E,
@@ -240,7 +242,8 @@ def run(dataset, seed, epochs, l1_rows):
     most = max(row["epochs"] for row in rows if row["method"].startswith("l1"))
     prune_and_finetune("magnitude pruning + longer fine-tuning", trainer, max(most - D, F))
     prune_and_finetune("magnitude pruning + longer FT, early stopping",
-                       Trainer(dense, X, y, seed, validation_fraction=0.1), max(most - D, F))
+                       Trainer(dense, X, y, seed, validation_fraction=0.1,
+                               n_iter_no_change=patience), max(most - D, F))
 
     projected = copy.deepcopy(dense.network_)
     trainer.epochs(projected, P, ProjectWeights(radius_leaving(projected, target)))
@@ -261,21 +264,27 @@ def main():
                         help="add the rows whose trials start from denser trials")
     parser.add_argument("--skip", nargs="*", default=[], metavar="ROW",
                         help="leave out the l1 rows whose name contains one of these")
+    parser.add_argument("--only", nargs="*", default=[], metavar="ROW",
+                        help="keep only the l1 rows whose name contains one of these")
+    parser.add_argument("--patience", type=int, default=10,
+                        help="n_iter_no_change of the rows with early stopping")
     parser.add_argument("--quick", action="store_true", help="a few epochs (smoke test)")
     args = parser.parse_args()
     epochs = (20, 10, 10, 10) if args.quick else (400, 200, 200, 200)
     l1_rows = (L1_ROWS + (DENSER_ROWS if args.denser else ())
                + ((GRADIENT_ROW,) if args.gradient_rule else ())
                + ((LONG_FINETUNE_ROW,) if args.longer_finetune else ()))
-    l1_rows = tuple(row for row in l1_rows if not any(word in row[0] for word in args.skip))
+    l1_rows = tuple(row for row in l1_rows if not any(word in row[0] for word in args.skip)
+                    and (not args.only or any(word in row[0] for word in args.only)))
     torch.set_num_threads(1)  # the estimators use one thread for networks this small
     torch.set_flush_denormal(True)
     print(f"{args.dataset}; load before: {os.getloadavg()}")
     print(f"epochs: dense {epochs[0]}, per l1 trial {epochs[1]}, fine-tuning {epochs[2]}, "
-          f"projected {epochs[3]}; target within 5 %")
+          f"projected {epochs[3]}; target within 5 %; early stopping: n_iter_no_change "
+          f"{args.patience}, 10 % of the training samples set aside")
     table = {}
     for seed in args.seeds:
-        for row in run(args.dataset, seed, epochs, l1_rows):
+        for row in run(args.dataset, seed, epochs, l1_rows, args.patience):
             table.setdefault(row["method"], []).append(row)
             print(f"seed {seed}: {row}", flush=True)
     dense_mse = np.mean([r["mse"] for r in table["dense"]])
