@@ -23,15 +23,17 @@ from skproj.neural_network import SparseMLPClassifier, SparseMLPRegressor  # noq
 # Small and fast: every estimator check fits several times.
 FAST = dict(target_nonzeros=0.5, hidden_layer_sizes=(8,), n_epochs=8, n_finetune_epochs=8,
             learning_rate=1e-2, batch_size=32, max_trials=3, tol=0.2, random_state=0)
+# Without early stopping (all the samples train, every fine-tuning epoch runs),
+# unless a test asks for it.
 TINY = dict(hidden_layer_sizes=(16,), n_epochs=25, n_finetune_epochs=10, learning_rate=1e-2,
-            batch_size=32, random_state=0)
+            batch_size=32, random_state=0, early_stopping=False)
 
 
 
 
 @parametrize_with_checks([SparseMLPRegressor(**FAST), SparseMLPClassifier(**FAST),
-                          SparseMLPRegressor(**FAST, early_stopping=True),
-                          SparseMLPClassifier(**FAST, early_stopping=True)])
+                          SparseMLPRegressor(**FAST, early_stopping=False),
+                          SparseMLPClassifier(**FAST, early_stopping=False)])
 def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -131,7 +133,8 @@ def test_same_random_state_same_model():
 def test_early_stopping_keeps_the_mask_and_the_best_weights():
     X, y = _regression()
     params = {**TINY, "n_finetune_epochs": 60, "n_iter_no_change": 5}
-    model = SparseMLPRegressor(40, early_stopping=True, **params).fit(X, y)
+    del params["early_stopping"]
+    model = SparseMLPRegressor(40, **params).fit(X, y)  # early stopping is the default
     assert model.target_reached_
     finetune = [h for h in model.history_ if h["phase"] == "finetune"]
     search = [h for h in model.history_ if h["phase"] == "search"]
@@ -153,11 +156,11 @@ def test_early_stopping_keeps_the_mask_and_the_best_weights():
     # the 150, drawn from random_state) is the best validation loss
     assert model.best_epoch_ < len(finetune)
     # the search trained on the other 135 samples only: a different network
-    plain = SparseMLPRegressor(40, **params).fit(X, y)
+    plain = SparseMLPRegressor(40, early_stopping=False, **params).fit(X, y)
     assert plain.validation_losses_ is None and plain.best_validation_loss_ is None
     assert plain.best_epoch_ == params["n_finetune_epochs"]
     assert not np.array_equal(plain.trials_[0]["alpha"], model.trials_[0]["alpha"])
-    again = SparseMLPRegressor(40, early_stopping=True, **params).fit(X, y)
+    again = SparseMLPRegressor(40, **params).fit(X, y)
     np.testing.assert_array_equal(again.predict(X), model.predict(X))
     assert again.validation_losses_ == model.validation_losses_
 
@@ -180,14 +183,14 @@ def test_early_stopping_restores_the_weights_of_the_lowest_validation_loss():
 
 def test_early_stopping_for_the_dense_network_and_tiny_data():
     X, y = _regression()
-    dense = SparseMLPRegressor(None, early_stopping=True,
-                               **{**TINY, "n_epochs": 200, "n_iter_no_change": 3}).fit(X, y)
+    dense = SparseMLPRegressor(None, **{**TINY, "n_epochs": 200, "n_iter_no_change": 3,
+                                        "early_stopping": True}).fit(X, y)
     dense_phase = [h for h in dense.history_ if h["phase"] == "dense"]
     assert len(dense_phase) == dense.best_epoch_ + 3 < 200
     assert dense.best_validation_loss_ == min(dense.validation_losses_)
     np.testing.assert_array_equal(dense.n_nonzeros_, dense.n_weights_)
     with pytest.raises(ValueError, match="early_stopping needs at least 2 samples"):
-        SparseMLPRegressor(None, early_stopping=True, **TINY).fit(X[:1], y[:1])
+        SparseMLPRegressor(None, **{**TINY, "early_stopping": True}).fit(X[:1], y[:1])
 
 
 def test_unreachable_target_warns_and_keeps_the_closest():
@@ -279,7 +282,7 @@ def test_sparse_input_fits_as_the_dense_copy(Estimator, early_stopping):
     # penalties, non-zeros and predictions as on the densified data.
     X, y = _regression() if Estimator is SparseMLPRegressor else _classification()
     X = np.where(np.random.default_rng(0).random(X.shape) < 0.6, 0.0, X)  # 60 % zeros
-    model = Estimator(20, early_stopping=early_stopping, **TINY)
+    model = Estimator(20, **{**TINY, "early_stopping": early_stopping})
     assert_sparse_fit_equals_dense(model, X, y, attributes=(
         "alpha_", "n_nonzeros_", "n_epochs_total_", "best_epoch_"))
 
