@@ -216,11 +216,11 @@ def run(dataset, seed, epochs, l1_rows, patience):
 
     common = dict(hidden_layer_sizes=hidden, learning_rate=1e-3, batch_size=64,
                   random_state=seed)
-    dense = SparseMLPRegressor(None, n_epochs=D, **common).fit(X, y)
+    dense = SparseMLPRegressor(None, n_epochs=D, early_stopping=False, **common).fit(X, y)
     add("dense", dense, 0, D)
 
     for name, params, per_layer in l1_rows:
-        params = dict(params)
+        params = {"early_stopping": False, **params}
         n_finetune = F * params.pop("finetune_scale", 1)
         if params.get("early_stopping"):
             params["n_iter_no_change"] = patience
