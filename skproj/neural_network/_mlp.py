@@ -50,10 +50,11 @@ _COMMON_DOC = r"""
     (stratified for the classifier) and the fine-tuning stops once the loss on
     it has not fallen for ``n_iter_no_change`` epochs, keeping the weights of
     its lowest value, the network before fine-tuning included: a long
-    fine-tuning budget then helps where the trials were short and cannot
-    overfit.  When no trial meets the target within
-    ``tol``, a :class:`~sklearn.exceptions.ConvergenceWarning` is raised and
-    the closest network is kept.
+    fine-tuning budget then helps where the trials were short, and the
+    validation loss guards it where more epochs overfit.  When no trial
+    meets the target within ``tol``, a
+    :class:`~sklearn.exceptions.ConvergenceWarning` is raised and the
+    closest network is kept.
 
     With Adam (the default) the threshold is per coordinate,
     :math:`\text{lr}\,\alpha / (\sqrt{\hat v_i} + \epsilon)`: the proximal
