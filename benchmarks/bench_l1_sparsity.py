@@ -12,22 +12,44 @@ Mackey–Glass alone.  Rows:
 - dense: ``D`` epochs, no penalty;
 - l1 (:class:`SparseMLPRegressor`, target within 5 %), one alpha or one per
   layer (each layer its share of the target, the allocation that one alpha
-  does not choose), every trial ``E`` epochs, then ``F`` epochs of
-  fine-tuning with the zeros frozen; ``trial_start="fresh"`` (every trial
-  from the same initialization) or ``"denser"`` (from the nearest earlier
-  trial that was too dense); ``--longer-finetune`` adds fresh trials with
-  ``4 F`` epochs of fine-tuning, ``--gradient-rule`` the authors' rule for
-  the next alpha;
+  does not choose), every trial ``E`` epochs from the same initialization,
+  then ``F`` epochs of fine-tuning with the zeros frozen; "early stopping":
+  a tenth of the training samples set aside, the fine-tuning stopped after
+  ``--patience`` epochs without a lower loss on them and its best weights
+  kept (the estimator's default), with at most ``F`` or ``4 F`` epochs
+  ("4F budget"); ``--denser`` adds trials that start from the nearest
+  earlier trial that was too dense (``trial_start="denser"``),
+  ``--longer-finetune`` ``4 F`` epochs of fine-tuning without early
+  stopping, ``--gradient-rule`` the authors' rule for the next alpha;
 - magnitude pruning: the dense network, its largest weights kept, ``F``
   epochs of fine-tuning; and again with the fine-tuning lengthened to the
-  epochs of the l1 row that trained most (same epochs in all);
+  epochs of the l1 row that trained most (same epochs in all), run to the
+  end or stopped early as the l1 rows are;
 - l1-ball projection: the dense network projected onto the l1 ball (all
   weight matrices as one vector) at the radius that leaves the target, ``P``
   epochs of projected Adam at that radius (the constraint form of the same
   Laplace prior), the largest weights kept, ``F`` epochs of fine-tuning.
 
 The epochs column counts everything a row trained (dense pre-training
-included).  Accuracy only (no times): run it niced, one thread.
+included); "/ pruning" is the mean over seeds of the test MSE divided by
+that of magnitude pruning + fine-tuning on the same seed (sd: its standard
+deviation).  Accuracy only (no times): run it niced, one thread.  Measured
+(``D, E, F, P = 400, 200, 200, 200``; l1 rows "early stopping" with the
+estimator's defaults, patience 200 and at most ``4 F`` = 800 epochs; load
+average 5 to 10; doc/l1_networks.rst has every row and the other patiences)::
+
+                                      Mackey-Glass, seeds 0, 1    diabetes, seeds 0-4
+    method                            trials epochs / pruning     trials epochs / pruning
+    dense                               0     400   4.42 (3.90)     0     400   1.48 (0.11)
+    magnitude pruning + fine-tuning     1     600   1.00            1     600   1.00
+    magnitude pruning + longer FT       1    2280   0.27 (0.01)     1    1829   1.81 (0.22)
+    the same, early stopping            1    1842   0.28 (0.01)     1     721   1.02 (0.13)
+    l1-ball projection + FT             1     800   14.7 (6.2)      1     800   0.86 (0.03)
+    l1 one alpha, 200 FT (former)       5.0  1200   1.23 (0.12)     3.6   920   0.96 (0.04)
+    l1 one alpha, early stopping        4.0  1600   0.60 (0.03)     3.8  1014   0.81 (0.05)
+    l1 per layer, early stopping        9.5  2700   2.91 (0.23)     8.8  2120   0.81 (0.04)
+
+The per-layer rows met their targets on 1 of 2 and 4 of 5 seeds.
 
 Usage: python benchmarks/bench_l1_sparsity.py [--dataset diabetes] [--seeds 0 1] [--quick]
 """
@@ -47,6 +69,7 @@ from sklearn.preprocessing import StandardScaler
 from skproj.datasets import make_mackey_glass
 from skproj.neural_network import SparseMLPRegressor
 from skproj.nn import (
+    BestWeights,
     Callback,
     count_nonzeros,
     freeze_zeros,
@@ -85,30 +108,52 @@ def with_network(model, network):
 
 
 class Trainer:
-    """Adam epochs on the standardized targets of a fitted regressor (the baselines)."""
+    """Adam epochs on the standardized targets of a fitted regressor (the baselines).
 
-    def __init__(self, model, X, y, seed):
-        self.X = torch.tensor(X, dtype=torch.float32)
-        self.y = torch.tensor((y[:, None] - model.y_mean_) / model.y_scale_, dtype=torch.float32)
+    With ``validation_fraction``, that share of the samples is set aside and
+    the fine-tuning stops early on it as the estimator's ``early_stopping``
+    does (:class:`skproj.nn.BestWeights`, ``n_iter_no_change`` epochs).
+    """
+
+    def __init__(self, model, X, y, seed, validation_fraction=None, n_iter_no_change=10):
+        X = torch.tensor(X, dtype=torch.float32)
+        y = torch.tensor((y[:, None] - model.y_mean_) / model.y_scale_, dtype=torch.float32)
+        self.validation = None
+        if validation_fraction:
+            order = torch.randperm(len(X), generator=torch.Generator().manual_seed(seed))
+            n_validation = max(1, round(validation_fraction * len(X)))
+            self.validation = X[order[:n_validation]], y[order[:n_validation]]
+            X, y = X[order[n_validation:]], y[order[n_validation:]]
+        self.X, self.y = X, y
         self.seed = seed
+        self.n_iter_no_change = n_iter_no_change
 
-    def loss(self, network):
-        return torch.nn.functional.mse_loss(network(self.X), self.y)
+    def validation_loss(self, network):
+        with torch.no_grad():
+            return float(torch.nn.functional.mse_loss(network(self.validation[0]),
+                                                      self.validation[1]))
 
-    def epochs(self, network, n_epochs, callbacks=None):
+    def epochs(self, network, n_epochs, callbacks=None, on_epoch=None):
         optimizer = torch.optim.Adam(network.parameters(), lr=1e-3)
         if callable(callbacks):
             callbacks = callbacks(optimizer)
-        run_epochs(network, optimizer, torch.nn.functional.mse_loss, self.X, self.y,
-                   n_epochs=n_epochs, batch_size=64,
-                   generator=torch.Generator().manual_seed(self.seed), callbacks=callbacks)
+        return run_epochs(network, optimizer, torch.nn.functional.mse_loss, self.X, self.y,
+                          n_epochs=n_epochs, batch_size=64,
+                          generator=torch.Generator().manual_seed(self.seed),
+                          callbacks=callbacks, on_epoch=on_epoch)
 
     def finetune(self, network, n_epochs):
+        """Fine-tune with the zeros frozen; the epochs run."""
         masks = freeze_zeros(network)
-        self.epochs(network, n_epochs)
+        if self.validation is None:
+            n_done = self.epochs(network, n_epochs)
+        else:
+            stopper = BestWeights(network, self.validation_loss, self.n_iter_no_change)
+            n_done = self.epochs(network, n_epochs, on_epoch=stopper)
+            stopper.restore()
         for mask in masks:
             mask.remove()
-        return network
+        return network, n_done
 
 
 def keep_largest_(network, n_keep):
@@ -161,22 +206,27 @@ def l1_target(dense, per_layer, target):
     return layers
 
 
-# (row name, estimator parameters, per-layer target)
+# (row name, estimator parameters, per-layer target); "finetune_scale" multiplies F.
 L1_ROWS = (
-    ("l1 one alpha, fresh trials", {"trial_start": "fresh"}, False),
+    ("l1 one alpha", {}, False),
+    ("l1 one alpha, early stopping", {"early_stopping": True}, False),
+    ("l1 one alpha, early stopping, 4F budget",
+     {"early_stopping": True, "finetune_scale": 4}, False),
+    ("l1 per layer", {}, True),
+    ("l1 per layer, early stopping", {"early_stopping": True}, True),
+    ("l1 per layer, early stopping, 4F budget",
+     {"early_stopping": True, "finetune_scale": 4}, True),
+)
+DENSER_ROWS = (
     ("l1 one alpha, denser trials", {"trial_start": "denser"}, False),
-    ("l1 per layer, fresh trials", {"trial_start": "fresh"}, True),
     ("l1 per layer, denser trials", {"trial_start": "denser"}, True),
 )
-GRADIENT_ROW = ("l1 one alpha, fresh, authors' gradient rule",
-                {"trial_start": "fresh", "rule": "gradient"}, False)
-# Fresh trials, the kept network fine-tuned four times longer (about the epochs
-# of the denser trials in all): does the debiasing alone close the gap?
-LONG_FINETUNE_ROW = ("l1 one alpha, fresh trials, 4x fine-tuning",
-                     {"trial_start": "fresh", "finetune_scale": 4}, False)
+GRADIENT_ROW = ("l1 one alpha, authors' gradient rule", {"rule": "gradient"}, False)
+# The kept network fine-tuned four times longer without early stopping.
+LONG_FINETUNE_ROW = ("l1 one alpha, 4F fine-tuning", {"finetune_scale": 4}, False)
 
 
-def run(dataset, seed, epochs, l1_rows):
+def run(dataset, seed, epochs, l1_rows, patience):
     D, E, F, P = epochs
     X, y, X_test, y_test, hidden, target = DATASETS[dataset](seed)
     rows = []
@@ -188,33 +238,39 @@ def run(dataset, seed, epochs, l1_rows):
 
     common = dict(hidden_layer_sizes=hidden, learning_rate=1e-3, batch_size=64,
                   random_state=seed)
-    dense = SparseMLPRegressor(None, n_epochs=D, **common).fit(X, y)
+    dense = SparseMLPRegressor(None, n_epochs=D, early_stopping=False, **common).fit(X, y)
     add("dense", dense, 0, D)
 
     for name, params, per_layer in l1_rows:
-        params = dict(params)
+        params = {"early_stopping": False, **params}
         n_finetune = F * params.pop("finetune_scale", 1)
+        if params.get("early_stopping"):
+            params["n_iter_no_change"] = patience
         with warnings.catch_warnings(record=True):
             warnings.simplefilter("always", ConvergenceWarning)
             model = SparseMLPRegressor(l1_target(dense, per_layer, target), n_epochs=E,
                                        n_finetune_epochs=n_finetune, **common, **params).fit(X, y)
         add(name, model, model.n_trials_, model.n_epochs_total_, model.target_reached_)
 
-    trainer = Trainer(dense, X, y, seed)
-    pruned = trainer.finetune(keep_largest_(copy.deepcopy(dense.network_), target), F)
-    add("magnitude pruning + fine-tuning", with_network(dense, pruned), 1, D + F)
+    def prune_and_finetune(name, trainer, n_epochs):
+        pruned, n_done = trainer.finetune(keep_largest_(copy.deepcopy(dense.network_), target),
+                                          n_epochs)
+        add(name, with_network(dense, pruned), 1, D + n_done)
 
-    # The same, fine-tuned as many epochs in all as the l1 row that used the most.
+    trainer = Trainer(dense, X, y, seed)
+    prune_and_finetune("magnitude pruning + fine-tuning", trainer, F)
+    # The same, fine-tuned at most as many epochs in all as the l1 row that used the
+    # most: to the end, and with early stopping as the estimator's.
     most = max(row["epochs"] for row in rows if row["method"].startswith("l1"))
-    pruned = trainer.finetune(keep_largest_(copy.deepcopy(dense.network_), target),
-                              max(most - D, F))
-    add("magnitude pruning + longer fine-tuning", with_network(dense, pruned), 1,
-        D + max(most - D, F))
+    prune_and_finetune("magnitude pruning + longer fine-tuning", trainer, max(most - D, F))
+    prune_and_finetune("magnitude pruning + longer FT, early stopping",
+                       Trainer(dense, X, y, seed, validation_fraction=0.1,
+                               n_iter_no_change=patience), max(most - D, F))
 
     projected = copy.deepcopy(dense.network_)
     trainer.epochs(projected, P, ProjectWeights(radius_leaving(projected, target)))
-    projected = trainer.finetune(keep_largest_(projected, target), F)
-    add("l1-ball projection + fine-tuning", with_network(dense, projected), 1, D + P + F)
+    projected, n_done = trainer.finetune(keep_largest_(projected, target), F)
+    add("l1-ball projection + fine-tuning", with_network(dense, projected), 1, D + P + n_done)
     return rows
 
 
@@ -225,35 +281,50 @@ def main():
     parser.add_argument("--gradient-rule", action="store_true",
                         help="add the authors' rule for the next alpha")
     parser.add_argument("--longer-finetune", action="store_true",
-                        help="add fresh trials with 4x the fine-tuning")
+                        help="add a row with 4x the fine-tuning, no early stopping")
+    parser.add_argument("--denser", action="store_true",
+                        help="add the rows whose trials start from denser trials")
     parser.add_argument("--skip", nargs="*", default=[], metavar="ROW",
                         help="leave out the l1 rows whose name contains one of these")
+    parser.add_argument("--only", nargs="*", default=[], metavar="ROW",
+                        help="keep only the l1 rows whose name contains one of these")
+    parser.add_argument("--patience", type=int, default=200,
+                        help="n_iter_no_change of the rows with early stopping (the "
+                             "estimator's default)")
     parser.add_argument("--quick", action="store_true", help="a few epochs (smoke test)")
     args = parser.parse_args()
     epochs = (20, 10, 10, 10) if args.quick else (400, 200, 200, 200)
-    l1_rows = (L1_ROWS + ((GRADIENT_ROW,) if args.gradient_rule else ())
+    l1_rows = (L1_ROWS + (DENSER_ROWS if args.denser else ())
+               + ((GRADIENT_ROW,) if args.gradient_rule else ())
                + ((LONG_FINETUNE_ROW,) if args.longer_finetune else ()))
-    l1_rows = tuple(row for row in l1_rows if not any(word in row[0] for word in args.skip))
+    l1_rows = tuple(row for row in l1_rows if not any(word in row[0] for word in args.skip)
+                    and (not args.only or any(word in row[0] for word in args.only)))
     torch.set_num_threads(1)  # the estimators use one thread for networks this small
     torch.set_flush_denormal(True)
     print(f"{args.dataset}; load before: {os.getloadavg()}")
     print(f"epochs: dense {epochs[0]}, per l1 trial {epochs[1]}, fine-tuning {epochs[2]}, "
-          f"projected {epochs[3]}; target within 5 %")
+          f"projected {epochs[3]}; target within 5 %; early stopping: n_iter_no_change "
+          f"{args.patience}, 10 % of the training samples set aside")
     table = {}
     for seed in args.seeds:
-        for row in run(args.dataset, seed, epochs, l1_rows):
+        for row in run(args.dataset, seed, epochs, l1_rows, args.patience):
             table.setdefault(row["method"], []).append(row)
+            print(f"seed {seed}: {row}", flush=True)
     dense_mse = np.mean([r["mse"] for r in table["dense"]])
-    print(f"\n{'method':44s} {'trials':>7s} {'epochs':>7s} {'reached':>8s} {'non-zeros':>10s} "
-          f"{'test MSE':>10s} {'/ dense':>8s}  per seed / dense")
+    print(f"\n{'method':46s} {'trials':>6s} {'epochs':>6s} {'reached':>7s} {'non-zeros':>9s} "
+          f"{'test MSE':>9s} {'/ dense':>7s} {'/ pruning (sd)':>14s}  per seed / dense")
     for method, rows in table.items():
         mean = {key: np.mean([r[key] for r in rows]) for key in
                 ("trials", "epochs", "nonzeros", "mse")}
         reached = sum(r["reached"] for r in rows)
         ratios = " ".join(f"{r['mse'] / d['mse']:.2f}" for r, d in zip(rows, table["dense"]))
-        print(f"{method:44s} {mean['trials']:7.1f} {mean['epochs']:7.0f} "
-              f"{reached:>4d}/{len(rows):<3d} {mean['nonzeros']:10.0f} {mean['mse']:10.3g} "
-              f"{mean['mse'] / dense_mse:8.2f}  {ratios}")
+        # per seed, against magnitude pruning + fine-tuning of the same seed
+        to_pruning = [r["mse"] / p["mse"] for r, p
+                      in zip(rows, table["magnitude pruning + fine-tuning"])]
+        print(f"{method:46s} {mean['trials']:6.1f} {mean['epochs']:6.0f} "
+              f"{reached:>3d}/{len(rows):<3d} {mean['nonzeros']:9.0f} {mean['mse']:9.3g} "
+              f"{mean['mse'] / dense_mse:7.2f} {np.mean(to_pruning):7.2f} "
+              f"({np.std(to_pruning):.2f})  {ratios}")
     print(f"\nmeans over seeds {args.seeds}; load after: {os.getloadavg()}")
 
 

@@ -23,13 +23,17 @@ from skproj.neural_network import SparseMLPClassifier, SparseMLPRegressor  # noq
 # Small and fast: every estimator check fits several times.
 FAST = dict(target_nonzeros=0.5, hidden_layer_sizes=(8,), n_epochs=8, n_finetune_epochs=8,
             learning_rate=1e-2, batch_size=32, max_trials=3, tol=0.2, random_state=0)
+# Without early stopping (all the samples train, every fine-tuning epoch runs),
+# unless a test asks for it.
 TINY = dict(hidden_layer_sizes=(16,), n_epochs=25, n_finetune_epochs=10, learning_rate=1e-2,
-            batch_size=32, random_state=0)
+            batch_size=32, random_state=0, early_stopping=False)
 
 
 
 
-@parametrize_with_checks([SparseMLPRegressor(**FAST), SparseMLPClassifier(**FAST)])
+@parametrize_with_checks([SparseMLPRegressor(**FAST), SparseMLPClassifier(**FAST),
+                          SparseMLPRegressor(**FAST, early_stopping=False),
+                          SparseMLPClassifier(**FAST, early_stopping=False)])
 def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -126,6 +130,69 @@ def test_same_random_state_same_model():
     assert not np.array_equal(a.predict(X), c.predict(X))
 
 
+def test_early_stopping_keeps_the_mask_and_the_best_weights():
+    X, y = _regression()
+    params = {**TINY, "n_finetune_epochs": 60, "n_iter_no_change": 5}
+    del params["early_stopping"]
+    model = SparseMLPRegressor(40, **params).fit(X, y)  # early stopping is the default
+    assert model.target_reached_
+    finetune = [h for h in model.history_ if h["phase"] == "finetune"]
+    search = [h for h in model.history_ if h["phase"] == "search"]
+    # the mask is frozen: the count the last trial left is the count of every
+    # fine-tuning epoch and of the fitted network
+    kept = model.trials_[-1]["total"]
+    assert all(h["nonzeros"] == kept for h in finetune) and model.n_nonzeros_.sum() == kept
+    # losses: before fine-tuning, then one per epoch run; stopped n_iter_no_change
+    # epochs after the best unless the budget ran out first
+    losses = model.validation_losses_
+    assert len(losses) == len(finetune) + 1
+    assert [h["validation_loss"] for h in finetune] == losses[1:]
+    assert all(h["validation_loss"] is None for h in search)
+    assert model.best_validation_loss_ == min(losses) == losses[model.best_epoch_]
+    assert (len(finetune) == model.best_epoch_ + 5
+            or len(finetune) == params["n_finetune_epochs"])
+    assert len(finetune) < params["n_finetune_epochs"]  # this problem overfits at lr 1e-2
+    # the fitted network is the best one: its loss on the held-out samples (15 of
+    # the 150, drawn from random_state) is the best validation loss
+    assert model.best_epoch_ < len(finetune)
+    # the search trained on the other 135 samples only: a different network
+    plain = SparseMLPRegressor(40, early_stopping=False, **params).fit(X, y)
+    assert plain.validation_losses_ is None and plain.best_validation_loss_ is None
+    assert plain.best_epoch_ == params["n_finetune_epochs"]
+    assert not np.array_equal(plain.trials_[0]["alpha"], model.trials_[0]["alpha"])
+    again = SparseMLPRegressor(40, **params).fit(X, y)
+    np.testing.assert_array_equal(again.predict(X), model.predict(X))
+    assert again.validation_losses_ == model.validation_losses_
+
+
+def test_early_stopping_restores_the_weights_of_the_lowest_validation_loss():
+    # n_iter_no_change larger than the budget: all the epochs run, and the weights
+    # kept are those of the best epoch, not the last (checked by refitting with the
+    # budget cut at the best epoch: the same network)
+    X, y = _classification()
+    params = {**TINY, "n_finetune_epochs": 30, "n_iter_no_change": 100, "early_stopping": True,
+              "learning_rate": 3e-3}
+    model = SparseMLPClassifier(30, **params).fit(X, y)
+    assert len(model.validation_losses_) == 31
+    best = model.best_epoch_
+    assert 0 < best < 30  # the last epoch is not the best here
+    cut = SparseMLPClassifier(30, **{**params, "n_finetune_epochs": best}).fit(X, y)
+    assert cut.validation_losses_ == model.validation_losses_[:best + 1]
+    np.testing.assert_array_equal(cut.predict_proba(X), model.predict_proba(X))
+
+
+def test_early_stopping_for_the_dense_network_and_tiny_data():
+    X, y = _regression()
+    dense = SparseMLPRegressor(None, **{**TINY, "n_epochs": 200, "n_iter_no_change": 3,
+                                        "early_stopping": True}).fit(X, y)
+    dense_phase = [h for h in dense.history_ if h["phase"] == "dense"]
+    assert len(dense_phase) == dense.best_epoch_ + 3 < 200
+    assert dense.best_validation_loss_ == min(dense.validation_losses_)
+    np.testing.assert_array_equal(dense.n_nonzeros_, dense.n_weights_)
+    with pytest.raises(ValueError, match="early_stopping needs at least 2 samples"):
+        SparseMLPRegressor(None, **{**TINY, "early_stopping": True}).fit(X[:1], y[:1])
+
+
 def test_unreachable_target_warns_and_keeps_the_closest():
     X, y = _regression()
     with pytest.warns(ConvergenceWarning, match="closest network"):
@@ -208,15 +275,16 @@ def test_cuda_fit_predict_pickle():
 # --- Mackey-Glass ------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("early_stopping", [False, True])
 @pytest.mark.parametrize("Estimator", [SparseMLPRegressor, SparseMLPClassifier])
-def test_sparse_input_fits_as_the_dense_copy(Estimator):
+def test_sparse_input_fits_as_the_dense_copy(Estimator, early_stopping):
     # CSR, CSC, sparse arrays, int64 indices, read-only buffers: the same trials,
     # penalties, non-zeros and predictions as on the densified data.
     X, y = _regression() if Estimator is SparseMLPRegressor else _classification()
     X = np.where(np.random.default_rng(0).random(X.shape) < 0.6, 0.0, X)  # 60 % zeros
-    model = Estimator(20, **TINY)
-    assert_sparse_fit_equals_dense(model, X, y,
-                                   attributes=("alpha_", "n_nonzeros_", "n_epochs_total_"))
+    model = Estimator(20, **{**TINY, "early_stopping": early_stopping})
+    assert_sparse_fit_equals_dense(model, X, y, attributes=(
+        "alpha_", "n_nonzeros_", "n_epochs_total_", "best_epoch_"))
 
 
 def test_sparse_input_is_never_densified_whole(monkeypatch):

@@ -43,11 +43,18 @@ _COMMON_DOC = r"""
     ``n_epochs`` epochs with the optimizer step followed by the soft
     threshold; the next :math:`\alpha` comes from the history of
     :math:`(\alpha, \text{non-zeros})`.  The network that meets the target is
-    then fine-tuned for ``n_finetune_epochs`` epochs without the penalty, its
-    zeros frozen (the penalty shrinks the surviving weights too; the
-    fine-tuning removes that bias).  When no trial meets the target within
-    ``tol``, a :class:`~sklearn.exceptions.ConvergenceWarning` is raised and
-    the closest network is kept.
+    then fine-tuned for up to ``n_finetune_epochs`` epochs without the
+    penalty, its zeros frozen (the penalty shrinks the surviving weights too;
+    the fine-tuning removes that bias).  With ``early_stopping`` a share
+    ``validation_fraction`` of the samples is set aside for the whole fit
+    (stratified for the classifier) and the fine-tuning stops once the loss on
+    it has not fallen for ``n_iter_no_change`` epochs, keeping the weights of
+    its lowest value, the network before fine-tuning included: a long
+    fine-tuning budget then helps where the trials were short, and the
+    validation loss guards it where more epochs overfit.  When no trial
+    meets the target within ``tol``, a
+    :class:`~sklearn.exceptions.ConvergenceWarning` is raised and the
+    closest network is kept.
 
     With Adam (the default) the threshold is per coordinate,
     :math:`\text{lr}\,\alpha / (\sqrt{\hat v_i} + \epsilon)`: the proximal
@@ -79,8 +86,36 @@ _COMMON_DOC = r"""
         Mini-batch size (capped at the number of samples).
     n_epochs : int, default=200
         Epochs of every trial.
-    n_finetune_epochs : int, default=100
-        Epochs of the final fine-tuning with the zeros frozen.
+    n_finetune_epochs : int, default=800
+        Epochs of the final fine-tuning with the zeros frozen (at most, with
+        ``early_stopping``).
+    early_stopping : bool, default=True
+        Whether to set aside ``validation_fraction`` of the samples and
+        stop the fine-tuning (the training, for the dense network) when
+        the mean loss on them (squared error of the standardized targets,
+        or cross-entropy) has not fallen for ``n_iter_no_change`` epochs,
+        keeping the weights where it was lowest.  As in
+        :class:`~sklearn.neural_network.MLPRegressor`, except that any
+        decrease counts (``tol`` is the tolerance on the target), the loss,
+        not the score, is watched, and it is on by default: in
+        ``benchmarks/bench_l1_sparsity.py`` it lowered the test error on
+        both data sets, where 200 epochs of fine-tuning are too few
+        (Mackey–Glass: 0.60 instead of 1.23 times magnitude pruning's) and
+        where they overfit (diabetes: 0.81 instead of 0.96).  The trials
+        train on the other samples.
+    validation_fraction : float, default=0.1
+        Share of the samples set aside with ``early_stopping`` (at least
+        one sample).
+    n_iter_no_change : int, default=200
+        Epochs without a decrease of the validation loss before the
+        fine-tuning stops (with ``early_stopping``).  Far longer than
+        scikit-learn's 10: with Adam the validation loss of a sparse
+        network decreases slowly under a lot of noise, and on Mackey–Glass
+        10 stopped the fine-tuning after 17 and 31 epochs (3.3 times
+        pruning's error), 50 after 270 to 390 (0.99), while 200 let it run
+        its 800 epochs (0.60).  The weights kept are the best seen on the
+        validation samples, so a long patience mostly costs time (on
+        diabetes, 0.81 against 0.80 with 50).
     tol : float, default=0.05
         The target :math:`n^*` is met when the non-zeros :math:`n` satisfy
         :math:`|n - n^*| \le \max(\text{tol}\cdot n^*, 1)` (every layer's, for
@@ -142,10 +177,21 @@ _COMMON_DOC = r"""
     history_ : list of dict
         One entry per epoch: ``phase`` ("search", "finetune" or "dense"),
         ``trial``, ``epoch``, ``loss`` (mean training loss of the epoch),
-        ``nonzeros`` (non-zero weights after the epoch) and ``time`` (seconds
-        since the start of ``fit``).
+        ``validation_loss`` (with ``early_stopping``, in the fine-tuning or
+        dense phase; None otherwise), ``nonzeros`` (non-zero weights after
+        the epoch) and ``time`` (seconds since the start of ``fit``).
     n_epochs_total_ : int
         Epochs run in all (trials and fine-tuning).
+    validation_losses_ : list of float or None
+        With ``early_stopping``: the validation loss before the fine-tuning
+        (the dense training) and after each of its epochs; else None.
+    best_validation_loss_ : float or None
+        Its minimum, the loss of the fitted network (None without
+        ``early_stopping``).
+    best_epoch_ : int
+        Epochs of fine-tuning (of training, for the dense network) of the
+        weights kept: where the validation loss was lowest with
+        ``early_stopping``, else all the epochs run.
     device_ : str
         The device the network lives on.
     n_threads_ : int
@@ -184,6 +230,9 @@ class _BaseSparseMLP(BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "n_epochs": [Interval(Integral, 1, None, closed="left")],
         "n_finetune_epochs": [Interval(Integral, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(RealNotInt, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_trials": [Interval(Integral, 1, None, closed="left")],
         "rule": [StrOptions({"secant", "gradient"})],
@@ -203,7 +252,10 @@ class _BaseSparseMLP(BaseEstimator):
         learning_rate=1e-3,
         batch_size=64,
         n_epochs=200,
-        n_finetune_epochs=100,
+        n_finetune_epochs=800,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=200,
         tol=0.05,
         max_trials=10,
         rule="secant",
@@ -220,6 +272,9 @@ class _BaseSparseMLP(BaseEstimator):
         self.batch_size = batch_size
         self.n_epochs = n_epochs
         self.n_finetune_epochs = n_finetune_epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.max_trials = max_trials
         self.rule = rule
@@ -322,8 +377,31 @@ class _BaseSparseMLP(BaseEstimator):
             return torch.optim.Adam(network.parameters(), lr=self.learning_rate)
         return torch.optim.SGD(network.parameters(), lr=self.learning_rate, momentum=0.9)
 
+    def _split(self, X, targets, seed):
+        """``(X, y)`` to train on and ``(X, y)`` to validate on (None without early stopping)."""
+        if not self.early_stopping:
+            return (X, targets), None
+        from sklearn.model_selection import train_test_split
+
+        n_samples = X.shape[0]
+        n_validation = max(1, int(round(self.validation_fraction * n_samples)))
+        if n_samples - n_validation < 1:
+            raise ValueError(f"early_stopping needs at least 2 samples to set "
+                             f"validation_fraction={self.validation_fraction} of them aside; "
+                             f"got {n_samples} sample(s).")
+        stratify = None
+        if targets.dtype.kind == "i":  # the classifier: every class on both sides if it can
+            counts = np.bincount(targets)
+            counts = counts[counts > 0]
+            if counts.min() >= 2 and len(counts) <= min(n_validation, n_samples - n_validation):
+                stratify = targets
+        X_train, X_val, y_train, y_val = train_test_split(
+            X, targets, test_size=n_validation, random_state=seed, stratify=stratify)
+        return (X_train, y_train), (X_val, y_val)
+
     def _train(self, torch, X, targets, layer_sizes, seed):
         from skproj.nn import (
+            BestWeights,
             ProximalL1,
             count_nonzeros,
             fit_to_nonzeros,
@@ -332,46 +410,83 @@ class _BaseSparseMLP(BaseEstimator):
         from skproj.nn._loop import batch_rows, run_epochs
 
         device = self.device_
-        # A sparse X stays on the CPU, densified one mini-batch at a time (batch_rows).
-        X_t = X if sp.issparse(X) else torch.tensor(X, device=device)
-        y_t = torch.as_tensor(targets, device=device)
+
+        def as_tensors(X, y):
+            # A sparse X stays on the CPU, densified one mini-batch at a time (batch_rows).
+            return (X if sp.issparse(X) else torch.tensor(X, device=device),
+                    torch.as_tensor(y, device=device))
+
+        training, validation = self._split(X, targets, seed)
+        X_t, y_t = as_tensors(*training)
+        X_val, y_val = (None, None) if validation is None else as_tensors(*validation)
         self._layer_sizes = layer_sizes
         network = self._build(torch, layer_sizes, torch.Generator().manual_seed(seed))
         self.n_weights_ = np.array([n_in * n_out for n_in, n_out
                                     in zip(layer_sizes[:-1], layer_sizes[1:])], dtype=np.int64)
         target = self._resolve_target(self.n_weights_)
         loss_fn = self._loss(torch)
-        batch_size = min(self.batch_size, X.shape[0])
+        batch_size = min(self.batch_size, X_t.shape[0])
         self.history_ = []
         start = time.perf_counter()
         state = {"trial": 0, "phase": "search"}
 
-        def record(net):
-            def on_epoch(epoch, loss):
+        def chunks(X_rows, y_rows):
+            """``(rows, targets, share of the samples)``, at most _PREDICT_CHUNK rows each."""
+            n_samples = X_rows.shape[0]
+            for begin in range(0, n_samples, _PREDICT_CHUNK):
+                index = torch.arange(begin, min(begin + _PREDICT_CHUNK, n_samples))
+                yield (batch_rows(X_rows, index, device), y_rows[index.to(device)],
+                       len(index) / n_samples)
+
+        def validation_loss(net):
+            net.eval()
+            with torch.no_grad():
+                return sum(float(loss_fn(net(rows), y)) * share
+                           for rows, y, share in chunks(X_val, y_val))
+
+        def on_epoch(net, stopper):
+            def record(epoch, loss):
+                stop = stopper is not None and stopper(epoch, loss)
                 entry = {"phase": state["phase"], "trial": state["trial"], "epoch": epoch,
-                         "loss": loss, "nonzeros": int(count_nonzeros(net).sum()),
+                         "loss": loss,
+                         "validation_loss": None if stopper is None else stopper.losses[-1],
+                         "nonzeros": int(count_nonzeros(net).sum()),
                          "time": time.perf_counter() - start}
                 self.history_.append(entry)
-                if self.verbose > 1 or (self.verbose and state["phase"] == "finetune"):
+                if self.verbose > 1 or (self.verbose and state["phase"] != "search"):
                     print(f"[{type(self).__name__}] {entry['phase']} trial {entry['trial']} "
                           f"epoch {epoch + 1}: loss {loss:.4g}, non-zeros {entry['nonzeros']}, "
                           f"{entry['time']:.1f}s", file=sys.stdout, flush=True)
-            return on_epoch
+                return stop
+            return record
 
-        def train(net, alpha, n_epochs=self.n_epochs, penalized=True):
+        def train(net, alpha, n_epochs=self.n_epochs, penalized=True, stopper=None):
             optimizer = self._make_optimizer(torch, net)
             # Every trial sees the same mini-batches: the non-zeros then depend on
             # alpha only, and the bracket of fit_to_nonzeros stays consistent.
             generator = torch.Generator().manual_seed(seed + 1)
             callback = ProximalL1(optimizer, alpha) if penalized else None
-            run_epochs(net, optimizer, loss_fn, X_t, y_t, n_epochs=n_epochs,
-                       batch_size=batch_size, generator=generator, callbacks=callback,
-                       on_epoch=record(net))
+            n_done = run_epochs(net, optimizer, loss_fn, X_t, y_t, n_epochs=n_epochs,
+                                batch_size=batch_size, generator=generator, callbacks=callback,
+                                on_epoch=on_epoch(net, stopper))
             state["trial"] += 1
+            return n_done
+
+        def train_unpenalized(net, n_epochs):
+            """Train without penalty, stopping early on request; the epochs of the weights kept."""
+            if validation is None:
+                self.validation_losses_ = self.best_validation_loss_ = None
+                return train(net, 0.0, n_epochs, penalized=False)
+            stopper = BestWeights(net, validation_loss, self.n_iter_no_change)
+            train(net, 0.0, n_epochs, penalized=False, stopper=stopper)
+            stopper.restore()
+            self.validation_losses_ = stopper.losses
+            self.best_validation_loss_ = stopper.best_loss
+            return stopper.best_epoch
 
         if target is None:
             state["phase"] = "dense"
-            train(network, 0.0, penalized=False)
+            self.best_epoch_ = train_unpenalized(network, self.n_epochs)
             self.alpha_ = np.zeros(len(self.n_weights_))
             self.target_nonzeros_ = np.empty(0, dtype=np.int64)
             self.target_reached_ = True
@@ -381,12 +496,8 @@ class _BaseSparseMLP(BaseEstimator):
                 # Gradients accumulated chunk by chunk (backward on each), the same for
                 # dense and sparse X: at most _PREDICT_CHUNK rows are densified and held
                 # by autograd at a time.  One chunk for up to _PREDICT_CHUNK samples.
-                n_samples = X.shape[0]
-                for begin in range(0, n_samples, _PREDICT_CHUNK):
-                    index = torch.arange(begin, min(begin + _PREDICT_CHUNK, n_samples))
-                    rows = batch_rows(X_t, index, device)
-                    share = len(index) / n_samples
-                    (loss_fn(net(rows), y_t[index.to(device)]) * share).backward()
+                for rows, y, share in chunks(X_t, y_t):
+                    (loss_fn(net(rows), y) * share).backward()
 
             result = fit_to_nonzeros(network, train, full_loss, target, tol=self.tol,
                                      max_trials=self.max_trials, rule=self.rule,
@@ -397,12 +508,11 @@ class _BaseSparseMLP(BaseEstimator):
             self.target_nonzeros_ = result.target
             self.target_reached_ = result.reached
             self.trials_ = result.trials
-            if self.n_finetune_epochs:
-                state["phase"], state["trial"] = "finetune", len(result.trials)
-                masks = freeze_zeros(network)
-                train(network, 0.0, self.n_finetune_epochs, penalized=False)
-                for mask in masks:
-                    mask.remove()
+            state["phase"], state["trial"] = "finetune", len(result.trials)
+            masks = freeze_zeros(network)
+            self.best_epoch_ = train_unpenalized(network, self.n_finetune_epochs)
+            for mask in masks:
+                mask.remove()
         network.eval()
         self.network_ = network
         self.n_trials_ = len(self.trials_)

@@ -19,12 +19,14 @@ neurons or filters drop out:
 - the penalty form of the same prior: :class:`ProximalL1` soft-thresholds the
   weights after every optimizer step, and :func:`fit_to_nonzeros` chooses its
   strength for a target number of non-zero weights, globally or per layer;
-  :func:`run_epochs` is a plain training loop that drives the callbacks.
+  :func:`run_epochs` is a plain training loop that drives the callbacks, and
+  :class:`BestWeights` stops it early on a validation loss.
 
 torch is imported only when these are called.
 """
 
 from skproj.nn._callbacks import Callback, CallbackList
+from skproj.nn._early_stopping import BestWeights
 from skproj.nn._functional import project_parameter_
 from skproj.nn._loop import run_epochs
 from skproj.nn._prune import (
@@ -50,6 +52,7 @@ from skproj.nn._shrink import format_report, shrink, sparsity_report
 
 __all__ = [
     "GROUPINGS",
+    "BestWeights",
     "Callback",
     "CallbackList",
     "GlobalConstraint",
