@@ -200,7 +200,8 @@ cdef double simplex_threshold(const double* values, Py_ssize_t n, double radius,
 cdef enum:
     SAMPLE_SIZE = 16384       # sampled values on large arrays
     MIN_SAMPLE = 1024         # ... and at least this many (all on small arrays)
-    SAMPLE_DIVISOR = 16       # ... at most 1 / SAMPLE_DIVISOR of the values
+    SAMPLE_DIVISOR = 64       # ... at most 1 / SAMPLE_DIVISOR of the values (its
+                              # selections cost more than a wider bracket below that)
     SAMPLE_RUN = 16           # ... in runs of this many neighbours (contiguous input)
     GATHER_DIVISOR = 8        # the gather buffer holds at most n / 8 values
     MIN_CAPACITY = 4096       # ... or this many, on small arrays
@@ -277,8 +278,8 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
     cdef const floating* run
     if y.shape[0] == 1 and y.strides[1] == sizeof(floating):
         # One contiguous row: runs of SAMPLE_RUN neighbours (a cache line)
-        # spread evenly, so that the sample reads a 16th of the lines, not
-        # all of them (size <= n / 16 leaves room for every run).
+        # spread evenly, so that the sample reads a 16th of the lines it
+        # would read value by value (size < n leaves room for every run).
         size -= size % SAMPLE_RUN
         scaled = radius * size / <double> n
         for i in range(size // SAMPLE_RUN):
@@ -286,13 +287,11 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
             for j in range(i * SAMPLE_RUN, (i + 1) * SAMPLE_RUN):
                 sample[j] = _as_value(run[j - i * SAMPLE_RUN], magnitudes)
                 work[j] = sample[j]
-                total += sample[j]
     else:
         for i in range(size):
             sample[i] = _as_value((<const floating*> (base + row * y.strides[0]
                                                       + col * y.strides[1]))[0], magnitudes)
             work[i] = sample[i]
-            total += sample[i]
             carry += extra
             col += step_cols + (carry >= size)
             carry -= size if carry >= size else 0
@@ -300,6 +299,7 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
             if col >= n_cols:
                 col -= n_cols
                 row += 1
+    total = sum_terms(sample, size, 1, TERM_VALUE)   # (four chains of additions)
     if total - total != 0.0 or magnitudes and total <= scaled:
         return bracket     # NaN, or a sample inside the ball: no guess
     # (Michelot's method also finds the simplex's tau, negative or not.)
@@ -591,7 +591,7 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
     """Status of the projection of ``y`` and, when it moves, its threshold ``tau``."""
     cdef Py_ssize_t n = y.shape[0] * y.shape[1]
     cdef Py_ssize_t size = min(n, max(<Py_ssize_t> MIN_SAMPLE,
-                                      min(<Py_ssize_t> SAMPLE_SIZE, n // 64)))
+                                      min(<Py_ssize_t> SAMPLE_SIZE, n // SAMPLE_DIVISOR)))
     cdef Py_ssize_t capacity = min(n, max(<Py_ssize_t> MIN_CAPACITY, n // GATHER_DIVISOR))
     cdef double* sample = <double*> PyMem_RawMalloc((2 * size + 1) * sizeof(double))
     cdef floating* buffer = <floating*> PyMem_RawMalloc(capacity * sizeof(floating))

@@ -522,16 +522,27 @@ SKP_AVX2 static inline ptrdiff_t skp_keep_above_f32(const float* src, ptrdiff_t 
     ptrdiff_t j = 0, k = 0, vectors;
     float value;
     if (step == 1 || (step > 0 && step <= INT32_MAX / 8)) {
-        /* The kept values are summed in float over blocks of 8 vectors, as in the scan. */
+        /* The kept values are summed in float over blocks of 8 vectors, as in the
+         * scan; two sums, alternating, so that no addition waits on the last. */
         while (j + 8 <= n) {
-            __m256 block = _mm256_setzero_ps();
-            for (vectors = 0; vectors < 8 && j + 8 <= n; vectors++, j += 8) {
-                __m256 v = step == 1 ? _mm256_loadu_ps(src + j)
-                                     : _mm256_i32gather_ps(src + j * step, lanes, 4);
-                k = skp_keep8(_mm256_andnot_ps(sign, v), rho_v, dst, k, &block);
+            __m256 block0 = _mm256_setzero_ps(), block1 = _mm256_setzero_ps(), v;
+            for (vectors = 0; vectors < 8 && j + 16 <= n; vectors += 2, j += 16) {
+                v = step == 1 ? _mm256_loadu_ps(src + j)
+                              : _mm256_i32gather_ps(src + j * step, lanes, 4);
+                k = skp_keep8(_mm256_andnot_ps(sign, v), rho_v, dst, k, &block0);
+                v = step == 1 ? _mm256_loadu_ps(src + j + 8)
+                              : _mm256_i32gather_ps(src + (j + 8) * step, lanes, 4);
+                k = skp_keep8(_mm256_andnot_ps(sign, v), rho_v, dst, k, &block1);
             }
-            sum0 = _mm256_add_pd(sum0, skp_low_pd(block));
-            sum1 = _mm256_add_pd(sum1, skp_high_pd(block));
+            if (vectors < 8 && j + 8 <= n) {
+                v = step == 1 ? _mm256_loadu_ps(src + j)
+                              : _mm256_i32gather_ps(src + j * step, lanes, 4);
+                k = skp_keep8(_mm256_andnot_ps(sign, v), rho_v, dst, k, &block0);
+                j += 8;
+            }
+            block0 = _mm256_add_ps(block0, block1);
+            sum0 = _mm256_add_pd(sum0, skp_low_pd(block0));
+            sum1 = _mm256_add_pd(sum1, skp_high_pd(block0));
         }
     }
     *sum = skp_hsum(_mm256_add_pd(sum0, sum1));
