@@ -492,6 +492,25 @@ cdef double michelot_above(floating* values, Py_ssize_t n, double total, double 
         total = kept_total
 
 
+cdef enum:
+    SHORT_GROUP = 256         # groups up to this long: Michelot's passes without compaction
+
+
+cdef double group_threshold(floating* values, Py_ssize_t n, double total, double radius,
+                            double* support) noexcept nogil:
+    """The threshold of one group's magnitudes ``values[0:n]`` (sum ``total``).
+
+    ``michelot_above``'s result; a short float32 group (AVX2) is not
+    compacted: its passes count and sum in registers (``skp_short_threshold_f32``),
+    which spares the many short calls of the compaction their fixed cost.
+    ``values`` may be reordered.
+    """
+    if floating is float:
+        if _simd and n <= SHORT_GROUP:
+            return skp_short_threshold_f32(values, n, total, radius, support)
+    return michelot_above(values, n, total, 0.0, 0.0, radius, support)
+
+
 cdef inline void _count_sum_above(const floating* values, Py_ssize_t n, Py_ssize_t step,
                                   double floor, bint magnitudes, double* count,
                                   double* total) noexcept nogil:

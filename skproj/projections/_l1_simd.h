@@ -588,6 +588,80 @@ SKP_AVX2 static inline ptrdiff_t skp_keep_above_f64(const double* src, ptrdiff_t
     return k;
 }
 
+/* ------------------------------------------------- threshold of a short group
+ * Michelot's iteration on n float values (magnitudes) without compacting
+ * them: each pass counts and sums the values above rho in registers (a
+ * short group stays in L1), then moves rho to (sum - radius) / count; stops
+ * when the count no longer drops.  Returns tau and sets *support (as
+ * michelot_above does with no fixed values).  The sums are taken in float
+ * over at most 8 values a lane, then in double (as keep_above's). */
+
+SKP_AVX2 static inline double skp_short_threshold_f32(const float* values, ptrdiff_t n,
+                                                      double total, double radius,
+                                                      double* support) {
+    double rho, sum;
+    ptrdiff_t count, previous = n, j;
+    float bound, value;
+    if (n == 0) {
+        *support = 0;
+        return 0.0;
+    }
+    rho = (total - radius) / (double) n;
+    for (;;) {
+        const __m256 rho_v = _mm256_set1_ps(bound = skp_float_below(rho));
+        __m256d sums = _mm256_setzero_pd();
+        __m256i counts = _mm256_setzero_si256();
+        int32_t lanes[8];
+        int lane;
+        j = 0;
+        while (j + 8 <= n) {
+            __m256 block0 = _mm256_setzero_ps(), block1 = _mm256_setzero_ps();
+            ptrdiff_t end = j + 128 < n ? j + 128 : n;
+            for (; j + 16 <= end; j += 16) {
+                __m256 v0 = _mm256_loadu_ps(values + j), v1 = _mm256_loadu_ps(values + j + 8);
+                __m256 keep0 = _mm256_cmp_ps(v0, rho_v, _CMP_GT_OQ);
+                __m256 keep1 = _mm256_cmp_ps(v1, rho_v, _CMP_GT_OQ);
+                block0 = _mm256_add_ps(block0, _mm256_and_ps(v0, keep0));
+                block1 = _mm256_add_ps(block1, _mm256_and_ps(v1, keep1));
+                counts = _mm256_sub_epi32(counts, _mm256_castps_si256(keep0));
+                counts = _mm256_sub_epi32(counts, _mm256_castps_si256(keep1));
+            }
+            if (j + 8 <= end) {
+                __m256 v0 = _mm256_loadu_ps(values + j);
+                __m256 keep0 = _mm256_cmp_ps(v0, rho_v, _CMP_GT_OQ);
+                block0 = _mm256_add_ps(block0, _mm256_and_ps(v0, keep0));
+                counts = _mm256_sub_epi32(counts, _mm256_castps_si256(keep0));
+                j += 8;
+            }
+            block0 = _mm256_add_ps(block0, block1);
+            sums = _mm256_add_pd(sums, _mm256_add_pd(skp_low_pd(block0), skp_high_pd(block0)));
+        }
+        sum = skp_hsum(sums);
+        _mm256_storeu_si256((__m256i*) lanes, counts);
+        count = 0;
+        for (lane = 0; lane < 8; lane++) count += lanes[lane];
+        for (; j < n; j++) {
+            value = values[j];
+            sum += value > bound ? (double) value : 0.0;
+            count += value > bound;
+        }
+        if (isinf(sum)) {   /* a float block overflowed: the sum in double */
+            sum = 0.0;
+            for (j = 0; j < n; j++) sum += values[j] > bound ? (double) values[j] : 0.0;
+        }
+        if (count == 0) {   /* a radius below the rounding of the largest value */
+            *support = 1;
+            return rho;
+        }
+        if (count == previous) {
+            *support = (double) count;
+            return (sum - radius) / (double) count;
+        }
+        previous = count;
+        rho = (sum - radius) / (double) count;
+    }
+}
+
 static inline double skp_shrink_value(double value, double tau, int magnitudes) {
     double shrunk = (magnitudes ? fabs(value) : value) - tau;
     shrunk = shrunk > 0 ? shrunk : 0.0;
@@ -1010,6 +1084,8 @@ SKP_AVX2 static inline void skp_keep_above_columns8_f32(const float* base, ptrdi
 
 static inline int skp_have_avx2(void) { return 0; }
 static inline int skp_set_avx512(int on) { return 0; }
+static inline double skp_short_threshold_f32(const float* values, ptrdiff_t n, double total,
+                                             double radius, double* support) { return 0.0; }
 static inline double skp_sum_and_excess_f32(const float* values, ptrdiff_t n, double low,
                                             double* excess) { return 0.0; }
 static inline double skp_sum_and_excess_f64(const double* values, ptrdiff_t n, double low,
