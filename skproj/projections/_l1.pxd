@@ -48,7 +48,8 @@ cdef extern from "_l1_simd.h" nogil:
     void skp_scan_f64(const double* row, Py_ssize_t n, double low, double high,
                       int magnitudes, skp_scan* scan, double* buffer, Py_ssize_t capacity)
     double skp_short_threshold_f32(const float* values, Py_ssize_t n, double total,
-                                   double radius, double* support)
+                                   double fixed_count, double fixed_sum, double radius,
+                                   double* support)
     double skp_sum_and_excess_f32(const float* values, Py_ssize_t n, double low, double* excess)
     double skp_sum_and_excess_f64(const double* values, Py_ssize_t n, double low, double* excess)
     Py_ssize_t skp_keep_above_f32(const float* src, Py_ssize_t n, Py_ssize_t step, double rho,

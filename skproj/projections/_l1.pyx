@@ -494,6 +494,7 @@ cdef double michelot_above(floating* values, Py_ssize_t n, double total, double 
 
 cdef enum:
     SHORT_GROUP = 1024        # groups up to this long: Michelot's passes without compaction
+    IN_CACHE_GATHER = 16384   # ... and gathered values up to this many (64 KiB)
 
 
 cdef double group_threshold(floating* values, Py_ssize_t n, double total, double radius,
@@ -507,7 +508,7 @@ cdef double group_threshold(floating* values, Py_ssize_t n, double total, double
     """
     if floating is float:
         if _simd and n <= SHORT_GROUP:
-            return skp_short_threshold_f32(values, n, total, radius, support)
+            return skp_short_threshold_f32(values, n, total, 0.0, 0.0, radius, support)
     return michelot_above(values, n, total, 0.0, 0.0, radius, support)
 
 
@@ -637,8 +638,13 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
               else scan.minimum >= 0 and scan.total == radius):
             status = STATUS_INSIDE
         elif not scan.overflow and at_low >= radius and at_high <= radius:
-            tau[0] = michelot_above(buffer, scan.n_gathered, gathered_total, scan.count_high,
-                                    scan.sum_high, radius, support)
+            if floating is float and _simd and scan.n_gathered <= IN_CACHE_GATHER:
+                # (passes that do not compact: cheaper while the values stay in cache)
+                tau[0] = skp_short_threshold_f32(buffer, scan.n_gathered, gathered_total,
+                                                 scan.count_high, scan.sum_high, radius, support)
+            else:
+                tau[0] = michelot_above(buffer, scan.n_gathered, gathered_total, scan.count_high,
+                                        scan.sum_high, radius, support)
         else:
             tau[0] = _newton_threshold(y, (scan.total - radius) / n, radius, magnitudes,
                                        buffer, capacity, support)

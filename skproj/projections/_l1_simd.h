@@ -589,24 +589,26 @@ SKP_AVX2 static inline ptrdiff_t skp_keep_above_f64(const double* src, ptrdiff_t
 }
 
 /* ------------------------------------------------- threshold of a short group
- * Michelot's iteration on n float values (magnitudes) without compacting
- * them: each pass counts and sums the values above rho in registers (a
- * short group stays in L1), then moves rho to (sum - radius) / count; stops
- * when the count no longer drops.  Returns tau and sets *support (as
- * michelot_above does with no fixed values).  The sums are taken in float
- * over at most 8 values a lane, then in double (as keep_above's). */
+ * Michelot's iteration on n float values without compacting them: each pass
+ * counts and sums the values above rho in registers (short vectors stay in
+ * L1), then moves rho to (sum - radius) / count; stops when the count no
+ * longer drops.  ``fixed_count`` more values, of sum ``fixed_sum``, are known
+ * to lie above tau.  Returns tau and sets *support (as michelot_above).  The
+ * sums are taken in float over at most 8 values a lane, then in double (as
+ * keep_above's). */
 
 SKP_AVX2 static inline double skp_short_threshold_f32(const float* values, ptrdiff_t n,
-                                                      double total, double radius,
+                                                      double total, double fixed_count,
+                                                      double fixed_sum, double radius,
                                                       double* support) {
     double rho, sum;
     ptrdiff_t count, previous = n, j;
     float bound, value;
-    if (n == 0) {
+    if (n + fixed_count == 0) {
         *support = 0;
         return 0.0;
     }
-    rho = (total - radius) / (double) n;
+    rho = (total + fixed_sum - radius) / (n + fixed_count);
     for (;;) {
         const __m256 rho_v = _mm256_set1_ps(bound = skp_float_below(rho));
         __m256d sums = _mm256_setzero_pd();
@@ -649,16 +651,17 @@ SKP_AVX2 static inline double skp_short_threshold_f32(const float* values, ptrdi
             sum = 0.0;
             for (j = 0; j < n; j++) sum += values[j] > bound ? (double) values[j] : 0.0;
         }
-        if (count == 0) {   /* a radius below the rounding of the largest value */
+        if (count + fixed_count == 0) {   /* a radius below the rounding of the largest value */
             *support = 1;
             return rho;
         }
-        if (count == previous) {
-            *support = (double) count;
-            return (sum - radius) / (double) count;
-        }
+        *support = count + fixed_count;
+        /* (rho rises in exact arithmetic, so the count only drops; one that
+         * does not is the fixed point up to rounding, and stops the passes) */
+        if (count >= previous)
+            return (sum + fixed_sum - radius) / *support;
         previous = count;
-        rho = (sum - radius) / (double) count;
+        rho = (sum + fixed_sum - radius) / *support;
     }
 }
 
@@ -1085,6 +1088,7 @@ SKP_AVX2 static inline void skp_keep_above_columns8_f32(const float* base, ptrdi
 static inline int skp_have_avx2(void) { return 0; }
 static inline int skp_set_avx512(int on) { return 0; }
 static inline double skp_short_threshold_f32(const float* values, ptrdiff_t n, double total,
+                                             double fixed_count, double fixed_sum,
                                              double radius, double* support) { return 0.0; }
 static inline double skp_sum_and_excess_f32(const float* values, ptrdiff_t n, double low,
                                             double* excess) { return 0.0; }
