@@ -5,7 +5,9 @@
  * it keeps, which no compiler vectorizes.  Here the AVX2 versions are compiled
  * with a per-function target attribute and chosen at run time
  * (skp_have_avx2); elsewhere (other compilers or CPUs) skp_have_avx2() is 0
- * and the Cython loops in _l1.pyx run instead.
+ * and the Cython loops in _l1.pyx run instead.  Where the CPU also has
+ * AVX-512F, the float32 scan runs with it (skp_avx512; skp_set_avx512(0) turns
+ * it off for the tests of the AVX2 scan).
  *
  * Every loop computes exactly what its Cython counterpart computes: the
  * comparisons are made on the input's values (a float compared with a float
