@@ -219,9 +219,11 @@ def _kernels(Y, out):
     from skproj.projections import _bilevel, _l1, _l1inf
 
     radii = np.zeros(Y.shape[1])
+    # The whole-vector projections hand contiguous arrays over as one long row.
+    y_row, out_row = Y.reshape(1, -1), out.reshape(1, -1)
     return {
-        "project_l1_ball": lambda eta: _l1.l1_ball(Y, out, eta),
-        "project_simplex": lambda eta: _l1.simplex(Y, out, eta),
+        "project_l1_ball": lambda eta: _l1.l1_ball(y_row, out_row, eta),
+        "project_simplex": lambda eta: _l1.simplex(y_row, out_row, eta),
         "bilevel_l1inf": lambda eta: _bilevel.bilevel_l1inf(Y, out, eta, False, radii),
         "bilevel_l11": lambda eta: _bilevel.bilevel_l11(Y, out, eta, False, radii),
         "bilevel_l12": lambda eta: _bilevel.bilevel_l12(Y, out, eta, False, radii),

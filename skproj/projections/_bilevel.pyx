@@ -36,7 +36,7 @@ from skproj.projections._common cimport (
 from skproj.projections._streaming cimport element_step as _step, stream_group_norms
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
-    keep_above, michelot_above, michelot_threshold, shrink_row, simd_enabled, simplex_threshold,
+    group_threshold, keep_above, michelot_threshold, shrink_row, simd_enabled, simplex_threshold,
     skp_have_avx2, skp_keep_above_columns8_f32, skp_shrink_columns_f32, skp_shrink_columns_f64,
     skp_split_taus, skp_write_row_f32,
     skp_write_row_f64, streams,
@@ -354,7 +354,7 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
     """Project each group onto the l1 ball of its new radius (in ``radii``).
 
     Each shrunk group needs its own soft threshold ``tau_g``, found by
-    Michelot's method (``michelot_above``) on the group's magnitudes above a
+    Michelot's method (``group_threshold``) on the group's magnitudes above a
     known floor, gathered as they lie in memory (strided when the groups are
     columns: consecutive columns share cache lines, so they stay cached).
     Rows are then soft-thresholded in place in the loop; columns, when most
@@ -421,8 +421,8 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
                     n_candidates = _column_candidates(y, g, outer_tau / group_size, &radii[0],
                                                       buffer, &block, &candidates,
                                                       &candidates_total)
-                group_tau = michelot_above(candidates, n_candidates, candidates_total, 0.0, 0.0,
-                                           radii[g], &support)
+                group_tau = group_threshold(candidates, n_candidates, candidates_total,
+                                            radii[g], &support)
                 taus[g] = group_tau
                 if groups_are_rows:
                     shrink_row(&y[g, 0], group_size, step_y, dst, step_x, group_tau,

@@ -42,10 +42,16 @@ cdef extern from "_l1_simd.h" nogil:
         Py_ssize_t n_gathered
         int overflow
     int skp_have_avx2()
+    int skp_set_avx512(int on)
     void skp_scan_f32(const float* row, Py_ssize_t n, double low, double high,
                       int magnitudes, skp_scan* scan, float* buffer, Py_ssize_t capacity)
     void skp_scan_f64(const double* row, Py_ssize_t n, double low, double high,
                       int magnitudes, skp_scan* scan, double* buffer, Py_ssize_t capacity)
+    double skp_short_threshold_f32(const float* values, Py_ssize_t n, double total,
+                                   double fixed_count, double fixed_sum, double radius,
+                                   double* support)
+    double skp_sum_and_excess_f32(const float* values, Py_ssize_t n, double low, double* excess)
+    double skp_sum_and_excess_f64(const double* values, Py_ssize_t n, double low, double* excess)
     Py_ssize_t skp_keep_above_f32(const float* src, Py_ssize_t n, Py_ssize_t step, double rho,
                                   int magnitudes, float* dst, double* sum)
     Py_ssize_t skp_keep_above_f64(const double* src, Py_ssize_t n, Py_ssize_t step, double rho,
@@ -89,6 +95,8 @@ cdef inline bint streams(Py_ssize_t result_bytes) noexcept nogil:
 
 cdef double michelot_above(floating* values, Py_ssize_t n, double total, double fixed_count,
                            double fixed_sum, double radius, double* support) noexcept nogil
+cdef double group_threshold(floating* values, Py_ssize_t n, double total, double radius,
+                            double* support) noexcept nogil
 cdef Py_ssize_t keep_above(const floating* src, Py_ssize_t n, Py_ssize_t step, double rho,
                            bint magnitudes, floating* dst, double* total) noexcept nogil
 cdef void shrink_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,

@@ -200,7 +200,9 @@ cdef double simplex_threshold(const double* values, Py_ssize_t n, double radius,
 cdef enum:
     SAMPLE_SIZE = 16384       # sampled values on large arrays
     MIN_SAMPLE = 1024         # ... and at least this many (all on small arrays)
-    SAMPLE_DIVISOR = 16       # ... at most 1 / SAMPLE_DIVISOR of the values
+    SAMPLE_DIVISOR = 64       # ... at most 1 / SAMPLE_DIVISOR of the values (its
+                              # selections cost more than a wider bracket below that)
+    SAMPLE_RUN = 16           # ... in runs of this many neighbours (contiguous input)
     GATHER_DIVISOR = 8        # the gather buffer holds at most n / 8 values
     MIN_CAPACITY = 4096       # ... or this many, on small arrays
     SCAN_BLOCK = 64           # values counted before the gather scans them (small:
@@ -260,7 +262,7 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
     standard deviations of ``k``: the ``d``-th smallest of the support and the
     ``d``-th largest of the rest, each selected in its own part.
     """
-    cdef Py_ssize_t n = y.shape[0] * y.shape[1], n_cols = y.shape[1], i, support, spread
+    cdef Py_ssize_t n = y.shape[0] * y.shape[1], n_cols = y.shape[1], i, j, support, spread
     cdef Py_ssize_t n_rest = 0, row = 0, col = 0, carry = 0
     # The i-th sampled index is (i * n) // size, stepped without a division.
     cdef Py_ssize_t step = n // size, extra = n % size
@@ -273,18 +275,31 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
     if size == n:
         return bracket     # a small array: every value is gathered
     cdef const char* base = <const char*> &y[0, 0]
-    for i in range(size):
-        sample[i] = _as_value((<const floating*> (base + row * y.strides[0]
-                                                  + col * y.strides[1]))[0], magnitudes)
-        work[i] = sample[i]
-        total += sample[i]
-        carry += extra
-        col += step_cols + (carry >= size)
-        carry -= size if carry >= size else 0
-        row += step_rows
-        if col >= n_cols:
-            col -= n_cols
-            row += 1
+    cdef const floating* run
+    if y.shape[0] == 1 and y.strides[1] == sizeof(floating):
+        # One contiguous row: runs of SAMPLE_RUN neighbours (a cache line)
+        # spread evenly, so that the sample reads a 16th of the lines it
+        # would read value by value (size < n leaves room for every run).
+        size -= size % SAMPLE_RUN
+        scaled = radius * size / <double> n
+        for i in range(size // SAMPLE_RUN):
+            run = (<const floating*> base) + i * (n // (size // SAMPLE_RUN))
+            for j in range(i * SAMPLE_RUN, (i + 1) * SAMPLE_RUN):
+                sample[j] = _as_value(run[j - i * SAMPLE_RUN], magnitudes)
+                work[j] = sample[j]
+    else:
+        for i in range(size):
+            sample[i] = _as_value((<const floating*> (base + row * y.strides[0]
+                                                      + col * y.strides[1]))[0], magnitudes)
+            work[i] = sample[i]
+            carry += extra
+            col += step_cols + (carry >= size)
+            carry -= size if carry >= size else 0
+            row += step_rows
+            if col >= n_cols:
+                col -= n_cols
+                row += 1
+    total = sum_terms(sample, size, 1, TERM_VALUE)   # (four chains of additions)
     if total - total != 0.0 or magnitudes and total <= scaled:
         return bracket     # NaN, or a sample inside the ball: no guess
     # (Michelot's method also finds the simplex's tau, negative or not.)
@@ -477,6 +492,26 @@ cdef double michelot_above(floating* values, Py_ssize_t n, double total, double 
         total = kept_total
 
 
+cdef enum:
+    SHORT_GROUP = 256         # groups up to this long: Michelot's passes without compaction
+    IN_CACHE_GATHER = 16384   # ... and gathered values up to this many (64 KiB)
+
+
+cdef double group_threshold(floating* values, Py_ssize_t n, double total, double radius,
+                            double* support) noexcept nogil:
+    """The threshold of one group's magnitudes ``values[0:n]`` (sum ``total``).
+
+    ``michelot_above``'s result; a short float32 group (AVX2) is not
+    compacted: its passes count and sum in registers (``skp_short_threshold_f32``),
+    which spares the many short calls of the compaction their fixed cost.
+    ``values`` may be reordered.
+    """
+    if floating is float:
+        if _simd and n <= SHORT_GROUP:
+            return skp_short_threshold_f32(values, n, total, 0.0, 0.0, radius, support)
+    return michelot_above(values, n, total, 0.0, 0.0, radius, support)
+
+
 cdef inline void _count_sum_above(const floating* values, Py_ssize_t n, Py_ssize_t step,
                                   double floor, bint magnitudes, double* count,
                                   double* total) noexcept nogil:
@@ -551,6 +586,11 @@ cdef double _sum_and_excess(const floating* values, Py_ssize_t n, double low,
     """
     cdef double total0 = 0.0, total1 = 0.0, excess0 = 0.0, excess1 = 0.0, a, b
     cdef Py_ssize_t i, n2 = n - n % 2
+    if _simd:
+        if floating is float:
+            return skp_sum_and_excess_f32(values, n, low, excess)
+        else:
+            return skp_sum_and_excess_f64(values, n, low, excess)
     for i in range(0, n2, 2):
         a = values[i]
         b = values[i + 1]
@@ -598,8 +638,13 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
               else scan.minimum >= 0 and scan.total == radius):
             status = STATUS_INSIDE
         elif not scan.overflow and at_low >= radius and at_high <= radius:
-            tau[0] = michelot_above(buffer, scan.n_gathered, gathered_total, scan.count_high,
-                                    scan.sum_high, radius, support)
+            if floating is float and _simd and scan.n_gathered <= IN_CACHE_GATHER:
+                # (passes that do not compact: cheaper while the values stay in cache)
+                tau[0] = skp_short_threshold_f32(buffer, scan.n_gathered, gathered_total,
+                                                 scan.count_high, scan.sum_high, radius, support)
+            else:
+                tau[0] = michelot_above(buffer, scan.n_gathered, gathered_total, scan.count_high,
+                                        scan.sum_high, radius, support)
         else:
             tau[0] = _newton_threshold(y, (scan.total - radius) / n, radius, magnitudes,
                                        buffer, capacity, support)
@@ -725,9 +770,13 @@ def simplex(const floating[:, :] y, floating[:, :] x, double radius):
     return status, tau
 
 
-def _set_testing(bint force_fallback=False, bint simd=True):
+def _set_testing(bint force_fallback=False, bint simd=True, bint avx512=True):
     """Testing hook: make the sampled bracket miss, to exercise the Newton passes;
-    ``simd=False`` runs the Cython loops where the AVX2 loops would run."""
+    ``simd=False`` runs the Cython loops where the AVX2 loops would run;
+    ``avx512=False`` the AVX2 scan where the AVX-512 scan would run.
+
+    Returns whether the AVX-512 scan now runs."""
     global _force_fallback, _simd
     _force_fallback = force_fallback
     _simd = simd and skp_have_avx2()
+    return bool(skp_set_avx512(avx512))
