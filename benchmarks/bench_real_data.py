@@ -20,6 +20,8 @@ name           model                                                       searc
 ``mlp``        ``MLPClassifier((100,))``                                   ``alpha``
 ``selector``   ``ProjectionFeatureSelector`` (``ProjectedLogisticRegression``, its own predictions)  ``eta`` (grid from the data)
 ``selector_cv``  ``ProjectionFeatureSelectorCV`` (its own computed grid, 10 radii; 20 in full)  ``eta`` (by the model, on the inner folds)
+``..._1se``    the same with ``rule="one_standard_error"``                  ``eta``
+``..._l2``     the same with the ridge term of ``C=1``: ``alpha = 1 / n``  ``eta``
 ``sae``        ``SparseSupervisedAutoencoder`` (defaults)                  ``eta`` (few radii)
 =============  ==========================================================  ==============================
 
@@ -226,7 +228,8 @@ from skproj.feature_selection import (  # noqa: E402
 from skproj.projections import get_constraint  # noqa: E402
 
 DATASETS = ["breast_cancer", "wine", "gse7390", "pbmc68k", "acsf1", "reuters_r8"]
-MODELS = ["logreg", "kbest", "l1", "mlp", "selector", "selector_cv", "sae"]
+MODELS = ["logreg", "kbest", "l1", "mlp", "selector", "selector_cv", "selector_cv_1se",
+          "selector_cv_l2", "selector_cv_l2_1se", "sae"]
 SAE_ETAS = [0.5, 1.0, 2.0]
 QUICK_SAE_ETAS = [0.5, 2.0]
 
@@ -268,8 +271,13 @@ def model_and_grid(name, X, y, quick, inner, sae_etas=None):
         scaled = StandardScaler().fit_transform(X)
         model = ProjectionFeatureSelector()
         grid = {"eta": list(selector_etas(scaled, y, 4 if quick else 6))}
-    elif name == "selector_cv":
-        model = ProjectionFeatureSelectorCV(n_etas=10 if quick else 20, cv=inner)
+    elif name.startswith("selector_cv"):
+        # "_l2": the ridge of LogisticRegression's default C=1 (alpha = 1 / (C n));
+        # "_1se": the one-standard-error rule
+        model = ProjectionFeatureSelectorCV(
+            n_etas=10 if quick else 20, cv=inner,
+            alpha=1.0 / X.shape[0] if "_l2" in name else 0.0,
+            rule="one_standard_error" if name.endswith("_1se") else "best")
         grid = {}
     elif name == "sae":
         model = SparseSupervisedAutoencoder(random_state=0)
