@@ -208,7 +208,8 @@ class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
         X, y_encoded = validate_classes(self, X, y)
         n_classes = self.classes_.shape[0]
         solve = dict(n_subclasses=self.n_subclasses, projection=self.projection,
-                     alpha=self.alpha, fit_intercept=self.fit_intercept, tol=self.tol, max_iter=self.max_iter)
+                     alpha=self.alpha, fit_intercept=self.fit_intercept, tol=self.tol,
+                     max_iter=self.max_iter)
         if self.n_features_to_select is None:
             eta = self.eta
             coef, intercept, n_iter, _ = _fit_constrained(
