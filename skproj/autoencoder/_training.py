@@ -25,7 +25,7 @@ import scipy.sparse as sp
 import torch
 
 from skproj import _subclasses
-from skproj.autoencoder._network import build_network, reinitialize
+from skproj.autoencoder._network import SupervisedAutoencoder, build_network, reinitialize
 from skproj.nn import Callback, ProjectEvery, ShrinkingRounds, constrain
 from skproj.nn._loop import batch_rows
 
@@ -138,7 +138,7 @@ class EpochRunner:
                         self._means(losses, sizes), torch.stack(hits).sum(), self.n_samples)
 
 
-class Narrowed(torch.nn.Module):
+class Narrowed(SupervisedAutoencoder):
     """The autoencoder with a first layer that reads only ``columns`` of the input.
 
     Every other module (and the first layer's bias) is the full network's
@@ -150,7 +150,7 @@ class Narrowed(torch.nn.Module):
     """
 
     def __init__(self, network, columns):
-        super().__init__()
+        torch.nn.Module.__init__(self)  # the layers are the full network's, not new ones
         full = network.first_layer
         self.network, self.columns = [network], columns  # a list: not a submodule
         # built on "meta": no draw from torch's global generator
@@ -159,14 +159,6 @@ class Narrowed(torch.nn.Module):
         first.bias = full.bias
         self.encoder = torch.nn.Sequential(first, *network.encoder[1:])
         self.decoder = network.decoder
-
-    @property
-    def first_layer(self):
-        return self.encoder[0]
-
-    def forward(self, x):
-        code = self.encoder(x)
-        return code, self.decoder(code)
 
     def write_back(self):
         """Copy the trained first layer's columns into the full network."""
