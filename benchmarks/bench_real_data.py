@@ -455,7 +455,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     import torch
 
-    torch.set_num_threads(1)  # the machine is shared; the MLP and SAE see the same threads
+    from threadpoolctl import threadpool_limits
+
+    # The machine is shared; the MLP (BLAS) and the SAE (torch) see the same one
+    # thread (BLAS's default threads under load stalled logreg on ACSF1 for minutes).
+    torch.set_num_threads(1)
+    threadpool_limits(1)
     for dataset in args.datasets:
         run(dataset, args.models, args.quick, args.sae_etas)
 
