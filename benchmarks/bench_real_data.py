@@ -239,6 +239,10 @@ for Reuters; BLAS and torch on one thread), under the lock::
     pbmc68k        1.70 s (0.697) 0.95 s (0.817) 1.78      (again, same hold)
     pbmc68k before 2.19 s (0.697) 0.94 s (0.817) 2.33      (b76bf2c's, same hold)
     reuters_r8     14.4 s (0.840) 17.0 s (0.851) 0.85      6.6-4.7
+    wine           0.34 s (1.000) 0.22 s (1.000) 1.57      7.9 (best of 5, another hold;
+    wine before    0.47 s (1.000) 0.25 s (1.000) 1.85           all 13 kept: no narrowing,
+    gse7390        0.48 s (0.660) 0.31 s (0.660) 1.58           the difference is noise)
+    breast_cancer  0.54 s (0.965) 0.62 s (0.951) 0.88
 
 Per phase on pbmc68k (one hold, load 6-8, before -> after): selection
 rounds at 383, 192 and 96 genes 0.22 -> 0.18 s each, retraining at 69
@@ -264,8 +268,8 @@ thread its whole nested search took about a minute::
 
 Against the goals of issue 13:
 
-* one autoencoder fit <= 2x ``MLPClassifier``: met on all six sets,
-  pbmc68k included (1.78-1.89 against the MLP at its default ``alpha``,
+* one autoencoder fit <= 2x ``MLPClassifier``: met on all six sets (wine,
+  1.57-1.90 at load 6-8, is the closest), pbmc68k included (1.78-1.89 against the MLP at its default ``alpha``,
   2.33 before in the same hold; 0.53 against the MLP at the ``alpha=1`` its
   inner search chooses).
 * the selector or the autoencoder as accurate as the best baseline with
