@@ -269,20 +269,21 @@ thread its whole nested search took about a minute::
 Against the goals of issue 13:
 
 * one autoencoder fit <= 2x ``MLPClassifier``: met on all six sets (wine,
-  1.57-1.90 at load 6-8, is the closest), pbmc68k included (1.78-1.89 against the MLP at its default ``alpha``,
-  2.33 before in the same hold; 0.53 against the MLP at the ``alpha=1`` its
-  inner search chooses).
+  1.57-1.90 at load 6-8, is the closest), pbmc68k included (1.78-1.89
+  against the MLP at its default ``alpha``, 2.33 before in the same hold;
+  0.53 for the nested refits, against the MLP at the ``alpha=1`` its inner
+  search chooses, in two holds at loads 4.3 and 3.4).
 * the selector or the autoencoder as accurate as the best baseline with
   <= 25 % of the features: met on Reuters R8 (the selector, 0.901 with 5.4 %,
   table above; the autoencoder 0.842-0.846 with 1-2 %, level with the
-  MLP's 0.851 on one split); on GSE7390 only in the sense that the CV
+  nested MLP's 0.847 ± 0.026); on GSE7390 only in the sense that the CV
   selector predicts the majority class (0.742 with one gene, the best of
   all models).  Not met on breast cancer and wine (30 and 13 features: 25 %
   is 7 and 3 features; no model reaches the best baseline there with that
   few), pbmc68k (best baselines 0.837-0.840 on all genes; at <= 25 % the
   CV selector gives 0.800-0.803 with 12-20 %, the autoencoder 0.780 with
-  26 %; the ridge term of ``C=1`` closes a third of the gap, 0.810 with
-  27 %, and stronger ridges close it only with 65-72 % of the genes) nor
+  26 %; the ridge term of ``C=1`` closes a quarter of the gap, 0.810, but
+  with 27 %, and stronger ridges close it only with 65-72 % of the genes) nor
   ACSF1 (the MLP 0.660 on all features and the l1 selection 0.630 with
   69 %; the autoencoder 0.625 with 8.4 %, the linear selectors 0.44-0.52).
 """
