@@ -99,9 +99,20 @@ def _loss_and_residual(Z, Y):
     return loss, P
 
 
-def _coef_gradient(X, R):
-    """Gradient of the mean log-loss in ``W``, ``R.T @ X / n``, from the residual ``R``."""
-    return (X.T @ R).T / X.shape[0]
+def _coef_gradient(X, R, W, alpha):
+    """Gradient in ``W`` of the mean log-loss plus ``alpha / 2 ||W||^2``.
+
+    ``R.T @ X / n + alpha W``, from the residual ``R``.
+    """
+    gradient = (X.T @ R).T / X.shape[0]
+    if alpha:
+        gradient += alpha * W
+    return gradient
+
+
+def _penalty(W, alpha):
+    """The ridge term ``alpha / 2 ||W||_F^2`` of the objective."""
+    return 0.5 * alpha * float(np.vdot(W, W)) if alpha else 0.0
 
 
 def projected_logistic_regression(
@@ -110,6 +121,7 @@ def projected_logistic_regression(
     eta,
     *,
     projection="bilevel_l1inf",
+    alpha=0.0,
     fit_intercept=True,
     coef_init=None,
     intercept_init=None,
@@ -119,16 +131,18 @@ def projected_logistic_regression(
 ):
     r"""Solve a multinomial logistic regression inside a projection ball.
 
-    Minimizes the mean multinomial log-loss over the coefficient matrix
-    :math:`W` (one row per class, one column per feature) and the intercept
-    :math:`b`, with :math:`W` kept in the ball of radius :math:`\eta` of
-    ``projection`` (each column -- one feature -- is a group):
+    Minimizes the mean multinomial log-loss, plus an optional ridge term,
+    over the coefficient matrix :math:`W` (one row per class, one column per
+    feature) and the intercept :math:`b`, with :math:`W` kept in the ball of
+    radius :math:`\eta` of ``projection`` (each column -- one feature -- is a
+    group):
 
     .. math::
 
         \min_{W, b}\; \frac{1}{n} \sum_{i=1}^{n}
         \Big( \log \sum_{c} e^{w_c^\top x_i + b_c}
         - \sum_c Y_{ic} (w_c^\top x_i + b_c) \Big)
+        + \frac{\alpha}{2} \|W\|_F^2
         \quad \text{s.t.} \quad W = P_\eta(W),
 
     e.g. :math:`\sum_j \max_c |W_{cj}| \le \eta` for the l1,inf projections.
@@ -136,13 +150,15 @@ def projected_logistic_regression(
     The solver is FISTA [1]_ with backtracking on the step :math:`1/L`: the
     first :math:`L` is a power-iteration estimate of
     :math:`\|[X, 1]\|_2^2 / (2n)` (the log-sum-exp Hessian is bounded by
-    :math:`\tfrac12 I`), doubled whenever the quadratic upper bound fails;
+    :math:`\tfrac12 I`) plus :math:`\alpha` (the ridge term's curvature),
+    grown whenever the quadratic upper bound fails;
     the momentum restarts when the step goes against the previous one [2]_.
     The iterations run on working sets of features, as celer does for the
     Lasso [4]_: on the columns that a projected gradient step keeps, with a
     gradient over all the features every 50 iterations to let in those that
     a step would keep (a zeroed group does not change how the others are
-    projected, so the result is the iteration's on all the features); a
+    projected, and adds nothing to the ridge term nor to its gradient, so
+    the result is the iteration's on all the features); a
     sparse model on wide or large sparse data then costs a few passes over
     ``X`` instead of two per iteration.
     The intercept is not constrained.  The bi-level projections are not
@@ -164,6 +180,10 @@ def projected_logistic_regression(
         :data:`~skproj.projections.MATRIX_CONSTRAINTS` or a
         :class:`~skproj.projections.Constraint` (its radius is replaced by
         ``eta``, its groups are the columns).
+    alpha : float >= 0, default=0.0
+        Strength of the ridge term :math:`\tfrac{\alpha}{2}\|W\|_F^2`
+        (not on the intercept).  ``LogisticRegression(C=C)`` on ``n``
+        samples has the ridge term of ``alpha = 1 / (C n)``.
     fit_intercept : bool, default=True
         Whether to fit an (unconstrained) intercept.
     coef_init : ndarray of shape (n_outputs, n_features), default=None
@@ -176,8 +196,9 @@ def projected_logistic_regression(
     max_iter : int, default=1000
         Maximum number of FISTA iterations.
     lipschitz : float, default=None
-        Initial step-size constant :math:`L`; estimated from ``X`` if None.
-        Pass it to reuse the estimate across calls on the same ``X``.
+        Initial step-size constant :math:`L` of the log-loss (``alpha`` is
+        added to it); estimated from ``X`` if None.  Pass it to reuse the
+        estimate across calls on the same ``X``.
 
     Returns
     -------
@@ -213,12 +234,12 @@ def projected_logistic_regression(
     """
     with blas_threads_for(X):
         constraint = get_constraint(projection, eta=eta, axis=0, matrix=True)
-        return _fista(X, Y, eta, constraint.project, fit_intercept,
+        return _fista(X, Y, eta, constraint.project, alpha, fit_intercept,
                       coef_init, intercept_init, tol, max_iter, lipschitz)
 
 
-def _fista(X, Y, eta, project, fit_intercept, coef_init, intercept_init, tol, max_iter,
-           lipschitz):
+def _fista(X, Y, eta, project, alpha, fit_intercept, coef_init, intercept_init, tol,
+           max_iter, lipschitz):
     """FISTA on working sets of features (as celer does for the Lasso).
 
     The iterations run on the columns of ``X`` that a projected gradient step
@@ -246,14 +267,14 @@ def _fista(X, Y, eta, project, fit_intercept, coef_init, intercept_init, tol, ma
         b = np.array(intercept_init, dtype=dtype)
     if lipschitz is None:
         lipschitz = _step_constant(X, fit_intercept)
-    L = max(float(lipschitz), np.finfo(dtype).tiny)
+    L = max(float(lipschitz) + alpha, np.finfo(dtype).tiny)
 
     working_set = np.flatnonzero(_support(W))
     Z = _logits(X, W, b)
     solver, n_iter = None, 0
     while n_iter < max_iter:
         _, R = _loss_and_residual(Z, Y)
-        step = W - _coef_gradient(X, R) / L
+        step = W - _coef_gradient(X, R, W, alpha) / L
         wanted = _support(project(step))
         wanted[working_set] = False
         if solver is None or wanted.any():
@@ -264,8 +285,8 @@ def _fista(X, Y, eta, project, fit_intercept, coef_init, intercept_init, tol, ma
             # the momentum is carried over: a restart would stop the next run early
             momentum = None if solver is None else (
                 _on_all(solver.V, previous, n_features)[:, working_set], solver.c, solver.t)
-            solver = _Fista(X_set, Y, project, W[:, working_set], b, L, fit_intercept,
-                            momentum)
+            solver = _Fista(X_set, Y, project, alpha, W[:, working_set], b, L,
+                            fit_intercept, momentum)
         elif solver.converged:
             break  # the solution on the working set is one on every feature
         everything = working_set.shape[0] == n_features
@@ -343,8 +364,9 @@ class _Fista:
     the other features and go on where they were.
     """
 
-    def __init__(self, X, Y, project, W, b, L, fit_intercept, momentum=None):
+    def __init__(self, X, Y, project, alpha, W, b, L, fit_intercept, momentum=None):
         self.X, self.Y, self.project, self.fit_intercept = X, Y, project, fit_intercept
+        self.alpha = alpha
         self.W, self.b, self.L = W, b, L
         self.Z = _logits(X, W, b)
         # the extrapolated point, its logits and the momentum
@@ -361,21 +383,22 @@ class _Fista:
     def run(self, tol, n_steps):
         """At most ``n_steps`` iterations, until no entry moves by more than ``tol``
         times the largest; returns the number of iterations run."""
-        X, Y, project = self.X, self.Y, self.project
+        X, Y, project, alpha = self.X, self.Y, self.project, self.alpha
         W, b, Z, V, c, ZV, t, L = (self.W, self.b, self.Z, self.V, self.c, self.ZV,
                                    self.t, self.L)
         self.converged = False
         n_iter = 0
         for n_iter in range(1, n_steps + 1):
             f_V, R = _loss_and_residual(ZV, Y)
-            grad_W = _coef_gradient(X, R)
+            f_V += _penalty(V, alpha)
+            grad_W = _coef_gradient(X, R, V, alpha)
             grad_b = R.sum(axis=0) / X.shape[0] if self.fit_intercept else np.zeros_like(b)
             while True:  # backtracking on L
                 W_new = project(V - grad_W / L)
                 b_new = c - grad_b / L
                 dW, db = W_new - V, b_new - c
                 Z_new = _logits(X, W_new, b_new)
-                f_new, _ = _loss_and_residual(Z_new, Y)
+                f_new = _loss_and_residual(Z_new, Y)[0] + _penalty(W_new, alpha)
                 bound = (f_V + np.vdot(grad_W, dW) + grad_b @ db
                          + 0.5 * L * (np.vdot(dW, dW) + db @ db))
                 if f_new <= bound + self.slack * abs(f_V) or not np.isfinite(L):
@@ -409,8 +432,8 @@ def _one_hot(labels, n_outputs, dtype):
 
 
 def _fit_constrained(X, y, n_classes, eta, *, n_subclasses, projection, fit_intercept,
-                     tol, max_iter, lipschitz, coef_init=None, intercept_init=None,
-                     subclasses_init=None):
+                     tol, max_iter, lipschitz, alpha=0.0, coef_init=None,
+                     intercept_init=None, subclasses_init=None):
     """Fit on the classes, or alternate sub-class assignment and fit.
 
     Returns ``coef, intercept, n_iter, subclasses`` (``subclasses`` is None
@@ -420,17 +443,17 @@ def _fit_constrained(X, y, n_classes, eta, *, n_subclasses, projection, fit_inte
         return _fit_constrained_threads(
             X, y, n_classes, eta, n_subclasses=n_subclasses, projection=projection,
             fit_intercept=fit_intercept, tol=tol, max_iter=max_iter,
-            lipschitz=lipschitz, coef_init=coef_init, intercept_init=intercept_init,
+            lipschitz=lipschitz, alpha=alpha, coef_init=coef_init, intercept_init=intercept_init,
             subclasses_init=subclasses_init)
 
 
 def _fit_constrained_threads(X, y, n_classes, eta, *, n_subclasses, projection,
-                             fit_intercept, tol, max_iter, lipschitz, coef_init,
+                             fit_intercept, tol, max_iter, lipschitz, alpha, coef_init,
                              intercept_init, subclasses_init):
     dtype = X.dtype
     if lipschitz is None:
         lipschitz = _step_constant(X, fit_intercept)
-    solve = dict(projection=projection, fit_intercept=fit_intercept, tol=tol,
+    solve = dict(projection=projection, alpha=alpha, fit_intercept=fit_intercept, tol=tol,
                  max_iter=max_iter, lipschitz=lipschitz)
     if n_subclasses == 1:
         coef, intercept, n_iter = projected_logistic_regression(
@@ -508,7 +531,7 @@ _SEARCH_TOL = 1e-3
 _POLISH_FACTOR = 1e-2
 
 
-def _search_radius(X, Y, n_features, *, constraint, fit_intercept, tol, max_iter,
+def _search_radius(X, Y, n_features, *, constraint, alpha, fit_intercept, tol, max_iter,
                    lipschitz, coef_init=None, intercept_init=None, max_rounds=30):
     r"""Fit at the radius whose solution keeps exactly ``n_features`` features.
 
@@ -538,7 +561,7 @@ def _search_radius(X, Y, n_features, *, constraint, fit_intercept, tol, max_iter
 
     def fit(eta, coef, intercept, tol):
         return projected_logistic_regression(
-            X, Y, eta, projection=constraint, fit_intercept=fit_intercept,
+            X, Y, eta, projection=constraint, alpha=alpha, fit_intercept=fit_intercept,
             coef_init=coef, intercept_init=intercept, tol=tol, max_iter=max_iter,
             lipschitz=lipschitz)
 
@@ -550,7 +573,7 @@ def _search_radius(X, Y, n_features, *, constraint, fit_intercept, tol, max_iter
     polish_tol = tol * _POLISH_FACTOR
     for _ in range(max_rounds):
         _, residual = _loss_and_residual(_logits(X, coef, intercept), Y)
-        V = coef - _coef_gradient(X, residual) / lipschitz
+        V = coef - _coef_gradient(X, residual, coef, alpha) / (lipschitz + alpha)
         n_alive = int(np.count_nonzero(constraint.support(V)))
         eta = constraint.radius_for_groups(V, min(n_features, n_alive)) if n_alive else 0.0
         eta = _towards_count(eta, history, n_features)
@@ -589,8 +612,8 @@ def _search_radius(X, Y, n_features, *, constraint, fit_intercept, tol, max_iter
 
 
 def fit_n_features(X, y, n_classes, n_features, *, n_subclasses=1,
-                   projection="bilevel_l1inf", fit_intercept=True, tol=1e-4, max_iter=1000,
-                   lipschitz=None):
+                   projection="bilevel_l1inf", alpha=0.0, fit_intercept=True, tol=1e-4,
+                   max_iter=1000, lipschitz=None):
     """Fit the constrained model at the radius that keeps exactly ``n_features`` features.
 
     The radius search of :func:`_search_radius` on the model of the classes;
@@ -607,8 +630,8 @@ def fit_n_features(X, y, n_classes, n_features, *, n_subclasses=1,
         if lipschitz is None:
             lipschitz = _step_constant(X, fit_intercept)
         constraint = get_constraint(projection, axis=0, matrix=True)
-        search = dict(constraint=constraint, fit_intercept=fit_intercept, tol=tol,
-                      max_iter=max_iter, lipschitz=lipschitz)
+        search = dict(constraint=constraint, alpha=alpha, fit_intercept=fit_intercept,
+                      tol=tol, max_iter=max_iter, lipschitz=lipschitz)
         dtype = X.dtype
         coef, intercept, eta, n_iter = _search_radius(
             X, _one_hot(y, n_classes, dtype), n_features, **search)
@@ -641,8 +664,8 @@ _GROWTH = 4.0
 _MAX_GROWTH_STEPS = 10
 
 
-def radius_grid(X, y, n_classes, n_etas, *, projection="bilevel_l1inf", fit_intercept=True,
-                tol=1e-4, max_iter=1000, lipschitz=None):
+def radius_grid(X, y, n_classes, n_etas, *, projection="bilevel_l1inf", alpha=0.0,
+                fit_intercept=True, tol=1e-4, max_iter=1000, lipschitz=None):
     """Log-spaced radii from the one that keeps one feature to the unconstrained model.
 
     The low end is the largest radius known to keep one feature: the one
@@ -657,6 +680,8 @@ def radius_grid(X, y, n_classes, n_etas, *, projection="bilevel_l1inf", fit_inte
     then stops once the training samples are all classified correctly with
     every feature, or as many features as samples, in use (a sparse model
     rarely needs more), and in any case at ``4 ** 10`` times the low end.
+    With a ridge term (``alpha > 0``) the unconstrained solution always
+    exists, and the grid ends at its norm (or at that cap).
 
     ``y`` holds the encoded classes.  Returns an ndarray of ``n_etas`` radii,
     increasing.
@@ -666,8 +691,8 @@ def radius_grid(X, y, n_classes, n_etas, *, projection="bilevel_l1inf", fit_inte
         warnings.simplefilter("ignore", ConvergenceWarning)
         if lipschitz is None:
             lipschitz = _step_constant(X, fit_intercept)
-        solve = dict(projection=projection, fit_intercept=fit_intercept, tol=tol,
-                     max_iter=max_iter, lipschitz=lipschitz)
+        solve = dict(projection=projection, alpha=alpha, fit_intercept=fit_intercept,
+                     tol=tol, max_iter=max_iter, lipschitz=lipschitz)
         coef, intercept, low, _, _ = fit_n_features(X, y, n_classes, 1, **solve)
         if low <= 0:
             raise ValueError("No radius keeps a feature: no feature differs between the "
@@ -690,7 +715,8 @@ def radius_grid(X, y, n_classes, n_etas, *, projection="bilevel_l1inf", fit_inte
             kept = np.count_nonzero(_support(coef))
             if kept == 1:
                 low = eta
-            if (kept == X.shape[1] or kept >= X.shape[0]) and _separates(X, y, coef, intercept):
+            if (not alpha and (kept == X.shape[1] or kept >= X.shape[0])
+                    and _separates(X, y, coef, intercept)):
                 break  # the norm grows without end: no radius where it stops binding
     return np.geomspace(low, max(eta, low), n_etas)
 
@@ -702,13 +728,14 @@ def radius_grid(X, y, n_classes, n_etas, *, projection="bilevel_l1inf", fit_inte
         "etas": ["array-like"],
         "projection": [StrOptions(set(MATRIX_CONSTRAINTS)), Constraint],
         "n_subclasses": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
         "fit_intercept": ["boolean"],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
     },
     prefer_skip_nested_validation=True,
 )
-def projection_path(X, y, etas, *, projection="bilevel_l1inf", n_subclasses=1,
+def projection_path(X, y, etas, *, projection="bilevel_l1inf", n_subclasses=1, alpha=0.0,
                     fit_intercept=True, tol=1e-4, max_iter=1000):
     r"""Fit the constrained logistic regression along a sequence of radii.
 
@@ -730,6 +757,8 @@ def projection_path(X, y, etas, *, projection="bilevel_l1inf", n_subclasses=1,
         :class:`~skproj.projections.Constraint` of matrices.
     n_subclasses : int, default=1
         Latent sub-classes per class; see :class:`ProjectedLogisticRegression`.
+    alpha : float, default=0.0
+        Strength of the ridge term; see :func:`projected_logistic_regression`.
     fit_intercept : bool, default=True
         Whether to fit an unconstrained intercept.
     tol : float, default=1e-4
@@ -781,14 +810,14 @@ def projection_path(X, y, etas, *, projection="bilevel_l1inf", n_subclasses=1,
     if etas.size and etas[0] < 0:
         raise ValueError(f"etas must be >= 0, got {etas[0]!r}.")
     path = fit_path(X, y_encoded, n_classes, etas, projection=projection,
-                    n_subclasses=n_subclasses, fit_intercept=fit_intercept, tol=tol,
-                    max_iter=max_iter)
+                    n_subclasses=n_subclasses, alpha=alpha, fit_intercept=fit_intercept,
+                    tol=tol, max_iter=max_iter)
     path.classes = encoder.classes_
     return path
 
 
 def fit_path(X, y, n_classes, etas, *, projection="bilevel_l1inf", n_subclasses=1,
-             fit_intercept=True, tol=1e-4, max_iter=1000, lipschitz=None):
+             alpha=0.0, fit_intercept=True, tol=1e-4, max_iter=1000, lipschitz=None):
     """:func:`projection_path` on validated arrays: ``y`` holds the encoded classes.
 
     ``etas`` must be sorted increasingly.  Returns the Bunch of
@@ -801,7 +830,7 @@ def fit_path(X, y, n_classes, etas, *, projection="bilevel_l1inf", n_subclasses=
     for eta in etas:
         coef, intercept, n_iter, subclasses = _fit_constrained(
             X, y, n_classes, eta, n_subclasses=n_subclasses,
-            projection=projection, fit_intercept=fit_intercept, tol=tol,
+            projection=projection, alpha=alpha, fit_intercept=fit_intercept, tol=tol,
             max_iter=max_iter, lipschitz=lipschitz, coef_init=coef,
             intercept_init=intercept, subclasses_init=subclasses)
         coefs.append(coef)

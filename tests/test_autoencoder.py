@@ -205,11 +205,16 @@ class _Spy:
 
         class CheckMask(Callback):
             def on_step_end(self, module):
-                attached = module.first_layer.__dict__.get("_skproj_constraints", {})
+                # a narrowed network trains a copy of its full network's kept columns
+                network = getattr(module, "network", [module])[0]
+                attached = network.first_layer.__dict__.get("_skproj_constraints", {})
                 if "weight" in attached:
                     mask = attached["weight"].mask
                     spy.steps_checked += 1
-                    spy.violations += int((module.first_layer.weight.detach()[~mask] != 0).sum())
+                    spy.violations += int((network.first_layer.weight.detach()[~mask] != 0).sum())
+                    if module is not network:  # it reads exactly the columns kept
+                        kept = torch.nonzero(mask.any(dim=0)).flatten()
+                        spy.violations += int(not torch.equal(module.columns, kept))
 
         def run(runner, network, targets, n_epochs, lr, phase, round_, callbacks=()):
             spy.phases.append(phase)
@@ -236,6 +241,34 @@ def test_double_descent_zero_pattern_frozen_in_phase_two(monkeypatch, reinitiali
     assert spy.violations == 0
     retrain = [h["n_features"] for h in model.history_ if h["phase"] == "retrain"]
     assert len(set(retrain)) == 1 and retrain[0] == len(model.selected_features_) < 30
+
+
+def test_rounds_on_the_surviving_columns_train_the_full_width_model(monkeypatch):
+    # After a round has removed features, the next rounds and the retraining read
+    # only the survivors; the masked columns are zero, so it is the same model.
+    X, y = _data(n_samples=120, n_features=40)
+    params = {**TINY, "n_rounds": 3, "n_subclasses": 1, "eta": 0.05}
+    widths = []
+    original_run = _training.EpochRunner.run
+
+    def run(runner, network, *args, **kwargs):
+        widths.append(network.first_layer.weight.shape[1])
+        return original_run(runner, network, *args, **kwargs)
+
+    monkeypatch.setattr(_training.EpochRunner, "run", run)
+    narrowed = SparseSupervisedAutoencoder(**params).fit(X, y)
+    assert widths[0] == 40 and widths[-1] == len(narrowed.selected_features_) < 20
+    assert widths == sorted(widths, reverse=True) and len(set(widths)) == 4
+    monkeypatch.setattr(_training, "run_on_support",
+                        lambda runner, network, attached, *args: runner.run(network, *args))
+    widths.clear()
+    full = SparseSupervisedAutoencoder(**params).fit(X, y)
+    assert set(widths) == {40}
+    np.testing.assert_array_equal(narrowed.selected_features_, full.selected_features_)
+    for a, b in zip(narrowed.network_.parameters(), full.network_.parameters()):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(narrowed.predict_proba(X), full.predict_proba(X), atol=1e-5)
+    assert [h["sparsity"] for h in narrowed.history_] == [h["sparsity"] for h in full.history_]
 
 
 def _features_after_each_round(model):

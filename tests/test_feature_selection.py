@@ -45,7 +45,8 @@ SELECTORS = [
     # no eta parameter: the fitted coefficients are projected after fitting
     ProjectionFeatureSelector(LogisticRegression(), eta=0.5),
 ]
-MODELS = [ProjectedLogisticRegression(), ProjectedLogisticRegression(n_subclasses=2)]
+MODELS = [ProjectedLogisticRegression(), ProjectedLogisticRegression(n_subclasses=2),
+          ProjectedLogisticRegression(alpha=0.01)]
 
 
 def simple_data(n_informative=4, n_samples=300, n_features=30, n_classes=2,
@@ -117,12 +118,47 @@ def test_solver_function_and_warm_start():
     np.testing.assert_allclose(warm[0], coef, atol=1e-6)
 
 
+def test_ridge_term_matches_l2_logistic_regression():
+    # A radius that does not bind: the model is LogisticRegression's l2 one,
+    # whose penalty 1 / (2 C) ||W||^2 on the summed loss is alpha = 1 / (C n).
+    X, y = simple_data(n_classes=3, n_informative=3, n_features=8, random_state=0)
+    X = X + 0.5 * np.random.default_rng(0).standard_normal(X.shape)
+    for C in (0.01, 1.0):
+        ours = ProjectedLogisticRegression(eta=1e6, alpha=1 / (C * X.shape[0]), tol=1e-12,
+                                           max_iter=50000).fit(X, y)
+        theirs = LogisticRegression(C=C, tol=1e-12, max_iter=10000).fit(X, y)
+        np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-5)
+        np.testing.assert_allclose(ours.intercept_, theirs.intercept_, atol=1e-5)
+
+
+def test_ridge_term_shrinks_the_coefficients_inside_the_ball():
+    X, y = simple_data(n_classes=3, n_informative=5)
+    plain = ProjectedLogisticRegression(eta=0.7, tol=1e-8).fit(X, y)
+    ridge = ProjectedLogisticRegression(eta=0.7, alpha=0.1, tol=1e-8).fit(X, y)
+    assert np.linalg.norm(ridge.coef_) < np.linalg.norm(plain.coef_)
+    # and it is the minimum of the penalized objective: no point of the ball nearby is lower
+    Y = np.eye(3)[y]
+
+    def objective(W, b):
+        loss, _ = _logistic._loss_and_residual(X @ W.T + b, Y)
+        return loss + _logistic._penalty(W, 0.1)
+
+    best = objective(ridge.coef_, ridge.intercept_)
+    project = get_constraint("bilevel_l1inf", eta=0.7, axis=0, matrix=True).project
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        W = project(ridge.coef_ + 1e-3 * rng.standard_normal(ridge.coef_.shape))
+        assert objective(W, ridge.intercept_) >= best - 1e-10
+
+
 @pytest.mark.parametrize("projection", MATRIX_CONSTRAINTS)
 @pytest.mark.parametrize("sparse_format", [None, "csr"])
-def test_working_sets_reach_the_solution_on_all_features(projection, sparse_format,
+@pytest.mark.parametrize("alpha", [0.0, 0.05])
+def test_working_sets_reach_the_solution_on_all_features(projection, sparse_format, alpha,
                                                           monkeypatch):
     # Wide data and a small radius: the solver iterates on a few columns and
-    # checks the rest; forcing one set of every feature gives the same model.
+    # checks the rest; forcing one set of every feature gives the same model
+    # (with the ridge term too: a zeroed feature adds nothing to it).
     X, y = simple_data(n_informative=5, n_samples=80, n_features=400, n_classes=3)
     if sparse_format:
         X = sp.csr_matrix(np.where(np.abs(X) > 0.8, X, 0.0))
@@ -136,13 +172,13 @@ def test_working_sets_reach_the_solution_on_all_features(projection, sparse_form
 
     monkeypatch.setattr(_logistic, "_Fista", recording)
     coef, intercept, _ = projected_logistic_regression(X, Y, 0.5, projection=projection,
-                                                       tol=1e-10, max_iter=20000)
+                                                       alpha=alpha, tol=1e-10, max_iter=20000)
     assert max(widths) < X.shape[1] // 2  # it never needed every column
     monkeypatch.setattr(_logistic, "_grown_working_set",
                         lambda working_set, wanted, step: np.arange(step.shape[1]))
     widths.clear()
-    full = projected_logistic_regression(X, Y, 0.5, projection=projection, tol=1e-10,
-                                         max_iter=20000)
+    full = projected_logistic_regression(X, Y, 0.5, projection=projection, alpha=alpha,
+                                         tol=1e-10, max_iter=20000)
     assert widths == [X.shape[1]]
     np.testing.assert_array_equal(np.any(coef != 0, axis=0), np.any(full[0] != 0, axis=0))
     np.testing.assert_allclose(coef, full[0], atol=1e-6)
@@ -202,14 +238,15 @@ def test_subclasses_at_sparsity_recover_the_clusters():
 
 @pytest.mark.parametrize("projection", MATRIX_CONSTRAINTS)
 @pytest.mark.parametrize("n_features", [1, 3, 12, 30])
-def test_radius_search_keeps_exactly_n_features(projection, n_features):
+@pytest.mark.parametrize("alpha", [0.0, 0.01])
+def test_radius_search_keeps_exactly_n_features(projection, n_features, alpha):
     X, y = simple_data(n_classes=3, n_informative=6, n_features=40, n_samples=150)
     coef, intercept, eta, _, subclasses = fit_n_features(
-        X, y, 3, n_features, projection=projection)
+        X, y, 3, n_features, projection=projection, alpha=alpha)
     assert subclasses is None
     assert np.count_nonzero(np.any(coef != 0, axis=0)) == n_features
     # the radius found is the model's: a fresh fit there keeps the same features
-    model = ProjectedLogisticRegression(eta, projection=projection, tol=1e-8,
+    model = ProjectedLogisticRegression(eta, projection=projection, alpha=alpha, tol=1e-8,
                                         max_iter=5000).fit(X, y)
     assert np.count_nonzero(model.feature_importances_) == n_features
 

@@ -38,7 +38,8 @@ def data(n_samples=120, n_features=20, n_informative=3, n_classes=2, random_stat
     return StandardScaler().fit_transform(X), y
 
 
-@parametrize_with_checks([ProjectionFeatureSelectorCV(**FAST)])
+@parametrize_with_checks([ProjectionFeatureSelectorCV(**FAST),
+                          ProjectionFeatureSelectorCV(alpha=0.01, **FAST)])
 def test_sklearn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -92,6 +93,21 @@ def test_computed_grid_on_separable_wide_data_ends_with_as_many_features_as_samp
     assert top.score(X, y) == 1.0
     assert np.count_nonzero(top.feature_importances_) >= 40
     assert selector.etas_[-1] / selector.etas_[0] < 4.0**10
+
+
+def test_computed_grid_with_a_ridge_term_ends_at_the_l2_logistic_regression():
+    # separable wide data, where the plain model's norm grows without end: with
+    # the ridge term the unconstrained model is LogisticRegression's l2 one
+    X, y = data(n_samples=40, n_features=60)
+    alpha = 0.05
+    selector = ProjectionFeatureSelectorCV(n_etas=4, cv=2, alpha=alpha, tol=1e-8,
+                                           max_iter=20000).fit(X, y)
+    # binary: the multinomial rows are +-coef/2, whose l1,inf norm is |coef|_1 / 2
+    # and ridge term alpha / 4 |coef|^2, LogisticRegression's at C = 2 / (alpha n)
+    ridge = LogisticRegression(C=2 / (alpha * X.shape[0]), tol=1e-12, max_iter=10000,
+                               ).fit(X, y)
+    np.testing.assert_allclose(selector.etas_[-1], np.abs(ridge.coef_).sum() / 2, rtol=1e-3)
+    assert projection_path(X, y, selector.etas_[:1], alpha=alpha).supports[0].sum() == 1
 
 
 def test_given_radii_are_sorted_and_used():

@@ -59,14 +59,15 @@ def test_subsamples(complementary_pairs):
     assert all(np.array_equal(a, b) for a, b in zip(draws, again))
 
 
-def test_frequencies_are_the_share_of_subsample_fits_keeping_each_feature():
+@pytest.mark.parametrize("alpha", [0.0, 0.02])
+def test_frequencies_are_the_share_of_subsample_fits_keeping_each_feature(alpha):
     X, y = data()
     etas = [0.2, 0.6, 1.5]
     selector = ProjectionStabilitySelector(etas, n_resamples=3, random_state=1, tol=1e-8,
-                                           max_iter=5000).fit(X, y)
+                                           max_iter=5000, alpha=alpha).fit(X, y)
     assert selector.n_subsamples_ == 6
     draws = subsamples(len(y), 3, 0.5, True, random_state=1)
-    expected = np.mean([[ProjectedLogisticRegression(eta, tol=1e-8, max_iter=5000)
+    expected = np.mean([[ProjectedLogisticRegression(eta, tol=1e-8, max_iter=5000, alpha=alpha)
                          .fit(X[rows], y[rows]).feature_importances_ > 0 for eta in etas]
                         for rows in draws], axis=0)
     np.testing.assert_allclose(selector.frequencies_, expected)

@@ -524,7 +524,7 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
             "reconstruction": means[2],
             "train_accuracy": int(correct) / n_samples,
             "n_features": n_kept,
-            "sparsity": 1.0 - n_kept / norms.numel(),
+            "sparsity": 1.0 - n_kept / self.n_features_in_,
             "radius": float(norms.sum()),
             "time": time.perf_counter() - start,
         }
@@ -534,7 +534,7 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
                 f"[SparseSupervisedAutoencoder] {phase} round {round_} epoch {epoch + 1}: "
                 f"loss {entry['loss']:.4f} (ce {entry['cross_entropy']:.4f}, "
                 f"rec {entry['reconstruction']:.4f}), train acc {entry['train_accuracy']:.3f}, "
-                f"features {n_kept}/{norms.numel()}, radius {entry['radius']:.4g}, "
+                f"features {n_kept}/{self.n_features_in_}, radius {entry['radius']:.4g}, "
                 f"{entry['time']:.1f}s",
                 file=sys.stdout, flush=True,
             )

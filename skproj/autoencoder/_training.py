@@ -7,6 +7,12 @@ zero whatever the optimizer does, and :class:`~skproj.nn.ProjectEvery`
 projects after every step in the ``"projected"`` scheme.  This module only
 runs epochs and strings the phases together; it holds no projection code.
 
+Once a round has removed features, the next rounds and the retraining run
+on a copy of the network whose first layer reads only the surviving columns
+(:class:`Narrowed`): the removed columns are zero, so they add nothing to
+the outputs and their updates are undone by the mask; multiplying them cost
+a third of a fit on pbmc68k.
+
 Imported only inside ``fit`` (it imports torch).
 """
 
@@ -19,7 +25,7 @@ import scipy.sparse as sp
 import torch
 
 from skproj import _subclasses
-from skproj.autoencoder._network import build_network, reinitialize
+from skproj.autoencoder._network import SupervisedAutoencoder, build_network, reinitialize
 from skproj.nn import Callback, ProjectEvery, ShrinkingRounds, constrain
 from skproj.nn._loop import batch_rows
 
@@ -89,7 +95,16 @@ class EpochRunner:
                             cross_entropy, reconstruction))
 
     def run(self, network, targets, n_epochs, lr, phase, round_, callbacks=()):
-        """Train ``n_epochs`` epochs with a fresh Adam optimizer; callbacks after each step."""
+        """Train ``n_epochs`` epochs with a fresh Adam optimizer; callbacks after each step.
+
+        A :class:`Narrowed` network reads only its columns of ``X`` and is
+        trained to reconstruct all of them.
+        """
+        columns = getattr(network, "columns", None)
+        if columns is None:
+            inputs = self.X
+        else:  # the columns read, copied once per call
+            inputs = self.X[:, columns if torch.is_tensor(self.X) else columns.cpu().numpy()]
         # The fused kernel updates all the parameters in one call: about a
         # fifth less time per step than the per-tensor loop for these networks.
         optimizer = torch.optim.Adam(network.parameters(), lr=lr, fused=True)
@@ -107,7 +122,8 @@ class EpochRunner:
                 index = order[begin:begin + self.batch_size]
                 # a sparse X's rows come in its dtype: the network is float32
                 xb, yb = batch_rows(self.X, index, self.device).float(), targets[index]
-                code, recon = network(xb)
+                code, recon = network(xb if columns is None else
+                                      batch_rows(inputs, index, self.device).float())
                 cross_entropy = functional.cross_entropy(code, yb)
                 reconstruction = functional.smooth_l1_loss(recon, xb)
                 loss = cross_entropy + self.reconstruction_weight * reconstruction
@@ -120,6 +136,44 @@ class EpochRunner:
                 hits.append((code.detach().argmax(1) == yb).sum())
             self.record(network.first_layer.weight, phase, round_, epoch,
                         self._means(losses, sizes), torch.stack(hits).sum(), self.n_samples)
+
+
+class Narrowed(SupervisedAutoencoder):
+    """The autoencoder with a first layer that reads only ``columns`` of the input.
+
+    Every other module (and the first layer's bias) is the full network's
+    own, shared; the first layer's weight is a copy of its ``columns``,
+    written back by :meth:`write_back`.  Used while the other columns of the
+    full first layer are masked to zero, so both compute the same function
+    and get the same updates (PyTorch's initialization of the full network
+    is kept: the full network is what gets re-drawn).
+    """
+
+    def __init__(self, network, columns):
+        torch.nn.Module.__init__(self)  # the layers are the full network's, not new ones
+        full = network.first_layer
+        self.network, self.columns = [network], columns  # a list: not a submodule
+        # built on "meta": no draw from torch's global generator
+        first = torch.nn.Linear(len(columns), full.out_features, device="meta")
+        first.weight = torch.nn.Parameter(full.weight.detach()[:, columns].clone())
+        first.bias = full.bias
+        self.encoder = torch.nn.Sequential(first, *network.encoder[1:])
+        self.decoder = network.decoder
+
+    def write_back(self):
+        """Copy the trained first layer's columns into the full network."""
+        with torch.no_grad():
+            self.network[0].first_layer.weight[:, self.columns] = self.first_layer.weight
+
+
+def run_on_support(runner, network, attached, *args, **kwargs):
+    """``runner.run`` on the columns of ``network``'s first layer that ``attached`` keeps."""
+    columns = torch.nonzero(attached.support()).flatten()
+    if len(columns) == network.first_layer.weight.shape[1]:
+        return runner.run(network, *args, **kwargs)
+    narrowed = Narrowed(network, columns)
+    runner.run(narrowed, *args, **kwargs)
+    narrowed.write_back()
 
 
 def fresh_network(config, device, generator, constraint):
@@ -148,8 +202,8 @@ def select_rounds(runner, network, attached, targets, settings, first_round, clo
     while not rounds.finished:
         if round_ > first_round and settings["reinitialize"]:
             restart(network, attached, runner.generator)
-        runner.run(network, targets, settings["epochs"][0], settings["rates"][0], "select",
-                   round_)
+        run_on_support(runner, network, attached, targets, settings["epochs"][0],
+                       settings["rates"][0], "select", round_)
         with clock.measure():
             rounds.end_round()
         round_ += 1
@@ -216,7 +270,7 @@ def train(runner, X, y, n_classes, config, constraint, settings, clock):
             attached.apply_mask()
         elif settings["reinitialize"]:
             restart(network, attached, runner.generator)
-        runner.run(network, y_t, epochs[1], rates[1], "retrain", round_)
+        run_on_support(runner, network, attached, y_t, epochs[1], rates[1], "retrain", round_)
     if attached is not None:
         attached.remove()
     network.eval()

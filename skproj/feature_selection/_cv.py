@@ -22,7 +22,7 @@ from skproj.projections import MATRIX_CONSTRAINTS, Constraint
 __all__ = ["ProjectionFeatureSelectorCV"]
 
 # The parameters of ProjectedLogisticRegression that the CV selector shares.
-_MODEL_PARAMS = ("projection", "n_subclasses", "fit_intercept", "tol", "max_iter")
+_MODEL_PARAMS = ("projection", "n_subclasses", "alpha", "fit_intercept", "tol", "max_iter")
 
 
 def _fold_scores(X, y, classes, train, test, etas, scorer, model_params):
@@ -89,6 +89,9 @@ class ProjectionFeatureSelectorCV(SelectorMixin, ClassifierMixin, BaseEstimator)
         :class:`~skproj.projections.Constraint` of matrices.
     n_subclasses : int, default=1
         Latent sub-classes per class; see :class:`ProjectedLogisticRegression`.
+    alpha : float, default=0.0
+        Strength of the ridge term of the model (the same on every radius);
+        see :class:`ProjectedLogisticRegression`.
     cv : int, cross-validation generator or iterable, default=None
         As in :func:`~sklearn.model_selection.cross_validate`; None is
         5-fold stratified.
@@ -179,6 +182,7 @@ class ProjectionFeatureSelectorCV(SelectorMixin, ClassifierMixin, BaseEstimator)
         "n_etas": [Interval(Integral, 1, None, closed="left")],
         "projection": [StrOptions(set(MATRIX_CONSTRAINTS)), Constraint],
         "n_subclasses": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
         "cv": ["cv_object"],
         "scoring": [str, callable, None],
         "rule": [StrOptions({"best", "one_standard_error"})],
@@ -190,12 +194,13 @@ class ProjectionFeatureSelectorCV(SelectorMixin, ClassifierMixin, BaseEstimator)
     }
 
     def __init__(self, etas=None, *, n_etas=20, projection="bilevel_l1inf", n_subclasses=1,
-                 cv=None, scoring=None, rule="best", n_jobs=None, fit_intercept=True,
-                 tol=1e-4, max_iter=1000, verbose=0):
+                 alpha=0.0, cv=None, scoring=None, rule="best", n_jobs=None,
+                 fit_intercept=True, tol=1e-4, max_iter=1000, verbose=0):
         self.etas = etas
         self.n_etas = n_etas
         self.projection = projection
         self.n_subclasses = n_subclasses
+        self.alpha = alpha
         self.cv = cv
         self.scoring = scoring
         self.rule = rule
@@ -211,8 +216,8 @@ class ProjectionFeatureSelectorCV(SelectorMixin, ClassifierMixin, BaseEstimator)
     def _radii(self, X, y, n_classes):
         if self.etas is None:
             return radius_grid(X, y, n_classes, self.n_etas, projection=self.projection,
-                               fit_intercept=self.fit_intercept, tol=self.tol,
-                               max_iter=self.max_iter)
+                               alpha=self.alpha, fit_intercept=self.fit_intercept,
+                               tol=self.tol, max_iter=self.max_iter)
         etas = np.sort(check_array(self.etas, ensure_2d=False, dtype=np.float64,
                                    ensure_min_samples=0, input_name="etas").ravel())
         if etas.size == 0 or etas[0] < 0:

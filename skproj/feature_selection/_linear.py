@@ -45,17 +45,22 @@ class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
 
     Fits the coefficient matrix :math:`W` (one row per class, one column per
     feature) and intercept :math:`b` of a multinomial logistic regression,
-    minimizing the mean log-loss subject to :math:`W` lying in the ball of
-    radius ``eta`` of ``projection``:
+    minimizing the mean log-loss (plus an optional ridge term) subject to
+    :math:`W` lying in the ball of radius ``eta`` of ``projection``:
 
     .. math::
 
         \min_{W, b}\; \frac{1}{n} \sum_{i=1}^{n} \Big(
         \log \sum_{c} e^{w_c^\top x_i + b_c} - w_{y_i}^\top x_i - b_{y_i} \Big)
+        + \frac{\alpha}{2} \|W\|_F^2
         \quad \text{s.t.} \quad \sum_{j} \max_c |W_{cj}| \le \eta
 
     for the default ``"bilevel_l1inf"`` projection (each feature is a group,
-    so a feature is used by all classes or by none).  The solver is FISTA
+    so a feature is used by all classes or by none).  The ball selects the
+    features; the ridge term (``alpha > 0``) shrinks the coefficients of
+    those it keeps, as the l2 penalty of
+    :class:`~sklearn.linear_model.LogisticRegression` does, which the
+    radius alone does not do once it stops binding.  The solver is FISTA
     with backtracking and adaptive restart (see
     :func:`projected_logistic_regression`); fits are deterministic.
 
@@ -97,6 +102,11 @@ class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
         replaced by ``eta``; its groups are the features, the columns).
     n_subclasses : int, default=1
         Number of latent sub-classes per class (1: plain multinomial model).
+    alpha : float, default=0.0
+        Strength of the ridge term :math:`\tfrac{\alpha}{2}\|W\|_F^2` (the
+        intercept is not penalized); 0 is the constrained model alone.  The
+        ridge of ``LogisticRegression(C=C)`` fitted on ``n`` samples is
+        ``alpha = 1 / (C n)``.
     fit_intercept : bool, default=True
         Whether to fit an intercept (never constrained).
     tol : float, default=1e-4
@@ -162,17 +172,19 @@ class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
                                  Interval(RealNotInt, 0, 1, closed="right"), None],
         "projection": [StrOptions(set(MATRIX_CONSTRAINTS)), Constraint],
         "n_subclasses": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
         "fit_intercept": ["boolean"],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(self, eta=1.0, *, n_features_to_select=None, projection="bilevel_l1inf",
-                 n_subclasses=1, fit_intercept=True, tol=1e-4, max_iter=1000):
+                 n_subclasses=1, alpha=0.0, fit_intercept=True, tol=1e-4, max_iter=1000):
         self.eta = eta
         self.n_features_to_select = n_features_to_select
         self.projection = projection
         self.n_subclasses = n_subclasses
+        self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.tol = tol
         self.max_iter = max_iter
@@ -196,7 +208,8 @@ class ProjectedLogisticRegression(ClassifierMixin, BaseEstimator):
         X, y_encoded = validate_classes(self, X, y)
         n_classes = self.classes_.shape[0]
         solve = dict(n_subclasses=self.n_subclasses, projection=self.projection,
-                     fit_intercept=self.fit_intercept, tol=self.tol, max_iter=self.max_iter)
+                     alpha=self.alpha, fit_intercept=self.fit_intercept, tol=self.tol,
+                     max_iter=self.max_iter)
         if self.n_features_to_select is None:
             eta = self.eta
             coef, intercept, n_iter, _ = _fit_constrained(

@@ -98,6 +98,9 @@ class ProjectionStabilitySelector(SelectorMixin, BaseEstimator):
         :class:`~skproj.projections.Constraint` of matrices.
     n_subclasses : int, default=1
         Latent sub-classes per class; see :class:`ProjectedLogisticRegression`.
+    alpha : float, default=0.0
+        Strength of the model's ridge term; see
+        :class:`ProjectedLogisticRegression`.
     fit_intercept : bool, default=True
         Whether to fit an intercept (never constrained).
     tol : float, default=1e-4
@@ -179,6 +182,7 @@ class ProjectionStabilitySelector(SelectorMixin, BaseEstimator):
         "sample_fraction": [Interval(RealNotInt, 0, 1, closed="right")],
         "projection": [StrOptions(set(MATRIX_CONSTRAINTS)), Constraint],
         "n_subclasses": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
         "fit_intercept": ["boolean"],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -189,8 +193,8 @@ class ProjectionStabilitySelector(SelectorMixin, BaseEstimator):
 
     def __init__(self, etas=None, *, n_etas=10, n_features_max="sqrt", threshold=0.6,
                  n_resamples=50, complementary_pairs=True, sample_fraction=0.5,
-                 projection="bilevel_l1inf", n_subclasses=1, fit_intercept=True, tol=1e-4,
-                 max_iter=1000, n_jobs=None, random_state=None, verbose=0):
+                 projection="bilevel_l1inf", n_subclasses=1, alpha=0.0, fit_intercept=True,
+                 tol=1e-4, max_iter=1000, n_jobs=None, random_state=None, verbose=0):
         self.etas = etas
         self.n_etas = n_etas
         self.n_features_max = n_features_max
@@ -200,6 +204,7 @@ class ProjectionStabilitySelector(SelectorMixin, BaseEstimator):
         self.sample_fraction = sample_fraction
         self.projection = projection
         self.n_subclasses = n_subclasses
+        self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.tol = tol
         self.max_iter = max_iter
@@ -208,8 +213,8 @@ class ProjectionStabilitySelector(SelectorMixin, BaseEstimator):
         self.verbose = verbose
 
     def _solver_params(self):
-        return dict(projection=self.projection, fit_intercept=self.fit_intercept,
-                    tol=self.tol, max_iter=self.max_iter)
+        return dict(projection=self.projection, alpha=self.alpha,
+                    fit_intercept=self.fit_intercept, tol=self.tol, max_iter=self.max_iter)
 
     def _radii(self, X, y, n_classes):
         if self.etas is not None:
