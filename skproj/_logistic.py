@@ -299,7 +299,7 @@ def _fista(X, Y, eta, project, alpha, fit_intercept, coef_init, intercept_init, 
     if solver is None or not solver.converged:
         warnings.warn(
             f"projected_logistic_regression did not converge in max_iter={max_iter} "
-            f"iterations (eta={eta!r}); increase max_iter or tol.",
+            f"iterations (eta={float(eta):.6g}); increase max_iter or tol.",
             ConvergenceWarning,
             stacklevel=3,
         )
@@ -423,6 +423,11 @@ class _Fista:
         self.W, self.b, self.Z, self.V, self.c, self.ZV, self.t, self.L = (
             W, b, Z, V, c, ZV, t, L)
         return n_iter
+
+
+def _features(count):
+    """``count`` with its noun: "1 feature", "2 features"."""
+    return f"{count} feature" + ("" if count == 1 else "s")
 
 
 def _one_hot(labels, n_outputs, dtype):
@@ -605,8 +610,9 @@ def _search_radius(X, Y, n_features, *, constraint, alpha, fit_intercept, tol, m
         if best is None:
             best = (coef, intercept, eta, kept)
         warnings.warn(
-            f"No radius was found that keeps exactly {n_features} features (ties in the "
-            f"data, or a count the constraint cannot reach); the closest keeps {best[-1]}.",
+            f"No radius was found that keeps exactly {_features(n_features)} (ties in the "
+            f"data, or a count the constraint cannot reach); the closest keeps "
+            f"{_features(best[-1])}.",
             UserWarning, stacklevel=3)
     return best[0], best[1], best[2], n_iter
 

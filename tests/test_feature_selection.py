@@ -263,7 +263,7 @@ def test_radius_search_warns_when_ties_forbid_the_count():
     # every column twice: twins enter the model together, so 2 features, never 1
     X, y = simple_data(n_informative=2, n_features=5)
     X = np.hstack([X, X])
-    with pytest.warns(UserWarning, match="keeps exactly 1 features"):
+    with pytest.warns(UserWarning, match="keeps exactly 1 feature "):
         coef, *_ = fit_n_features(X, y, 2, 1)
     assert np.count_nonzero(np.any(coef != 0, axis=0)) == 2
 
