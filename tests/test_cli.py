@@ -18,7 +18,7 @@ import skproj
 from skproj._cli import main
 from skproj._cli._arguments import build_parser
 from skproj._cli._report import edge_warning, plural, ranking_lines, write_h5ad
-from skproj._cli._search import SearchResult, _RadiusSearch
+from skproj._cli._search import ChosenRadius, SearchResult, _RadiusSearch
 from skproj.projections import MATRIX_CONSTRAINTS
 
 pytest.importorskip("pandas")  # the CLI reads tables with pandas (the "cli" extra)
@@ -235,6 +235,37 @@ def test_radius_at_the_edge_of_the_grid_is_flagged(tmp_path, capsys):
                           spreads=np.zeros(3), n_features=np.ones(3), best_index=1,
                           model=None, seconds=0.0)
     assert edge_warning(inside) is None
+
+
+def _chosen_eta(report):
+    return float(next(line for line in report.splitlines() if "<- chosen" in line).split()[0])
+
+
+def test_one_standard_error_rule_prefers_a_smaller_radius(capsys):
+    # on the built-in data-16 the accuracy plateaus from eta = 0.75 to 2: the
+    # best mean is at 1, and 0.75 is within one standard error of it
+    grid = ["--n-informative", "16", "--etas", "0.25", "0.5", "0.75", "1", "2", "--cv", "3",
+            "-q"]
+    assert main(grid) == 0
+    best = capsys.readouterr().out
+    assert main([*grid, "--rule", "one_standard_error"]) == 0
+    shorter = capsys.readouterr().out
+    assert "within one standard error of the best" in shorter
+    assert "within one standard error" not in best
+    assert _chosen_eta(shorter) < _chosen_eta(best)
+
+
+def test_refit_rule_of_the_autoencoder_search():
+    # three folds, three increasing radii: the best mean is the largest radius
+    # (0.91), whose standard error is std(0.95, 0.85, 0.93) / sqrt(3) = 0.025;
+    # the middle radius (mean 0.893) is within it, the smallest (0.767) is not
+    results = {"split0_test_accuracy": np.array([0.8, 0.9, 0.95]),
+               "split1_test_accuracy": np.array([0.8, 0.88, 0.85]),
+               "split2_test_accuracy": np.array([0.7, 0.9, 0.93]),
+               "mean_test_accuracy": np.array([0.767, 0.893, 0.91])}
+    assert ChosenRadius("best")(results) == 2
+    assert ChosenRadius("one_standard_error")(results) == 1
+    assert pickle.loads(pickle.dumps(ChosenRadius("best"))).rule == "best"
 
 
 def test_report_words_and_alignment():

@@ -60,7 +60,7 @@ def main(argv=None):
         warnings.filterwarnings("ignore", message="No feature was selected")
         result = search_radius(model, X, data.y, etas, n_folds=args.cv, n_jobs=args.n_jobs,
                                random_state=args.random_state, verbose=args.verbose,
-                               quiet=args.quiet, n_etas=args.n_etas)
+                               quiet=args.quiet, n_etas=args.n_etas, rule=args.rule)
     _print_report(args, data, result, grid_origin)
     _write_outputs(args, data, result)
     return 0

@@ -14,6 +14,12 @@ MODELS = {
                    "first layer is projected (slower: minutes on wide data)",
 }
 
+RULES = {
+    "best": "the best mean accuracy",
+    "one_standard_error": "the smallest radius whose mean accuracy is within one standard "
+                          "error of the best (shorter feature lists at no significant loss)",
+}
+
 _PROJECTION_DESCRIPTIONS = {
     "bilevel_l1inf": "bi-level l1,inf (linear time; the papers' choice)",
     "bilevel_l11": "bi-level l1,1",
@@ -130,6 +136,10 @@ def build_parser():
     model.add_argument(
         "--n-etas", type=_int_at_least(2), default=8, metavar="N",
         help="number of radii of the default grid of the linear model (default: %(default)s)")
+    model.add_argument(
+        "--rule", choices=list(RULES), default="best",
+        help="how the radius is chosen from the cross-validated accuracies; "
+             + _choices_help(RULES, "best"))
     model.add_argument(
         "--cv", type=_int_at_least(2), default=4, metavar="K",
         help="folds of the stratified cross-validation (default: %(default)s)")

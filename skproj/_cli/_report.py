@@ -78,7 +78,9 @@ def search_lines(result, args, grid_origin):
     lines = [f"model: {args.model}, projection: {args.projection}, features standardized; "
              f"{args.cv}-fold stratified cross-validation over "
              f"{plural(len(result.etas), 'radius', 'radii')} {grid_origin} "
-             f"({result.seconds:.1f} s)"]
+             f"({result.seconds:.1f} s)"
+             + ("; the chosen radius is the smallest within one standard error of the best"
+                if args.rule == "one_standard_error" else "")]
     rows = [(f"{eta:.4g}", f"{kept:.1f}", f"{score:.3f} +/- {spread:.3f}",
              "<- chosen" if i == result.best_index else "")
             for i, (eta, kept, score, spread) in enumerate(

@@ -21,6 +21,8 @@ from sklearn.model_selection import GridSearchCV, ParameterGrid, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from skproj.feature_selection._cv import chosen_radius
+
 # The autoencoder's default grid: its default radius times 3 ** [-1, -1/2, 0, 1/2, 1].
 _AUTOENCODER_GRID = np.logspace(-1, 1, 5, base=3)
 
@@ -141,8 +143,8 @@ class _CountingAccuracy:
 
 
 def search_radius(model, X, y, etas, *, n_folds, n_jobs, random_state, verbose, quiet,
-                  n_etas=None):
-    """Choose ``eta`` by stratified cross-validation; refit at the best.
+                  n_etas=None, rule="best"):
+    """Choose ``eta`` by stratified cross-validation; refit at the chosen radius.
 
     The features are standardized inside each fold.  The linear model
     (:class:`~skproj.feature_selection.ProjectionFeatureSelectorCV`) searches
@@ -150,22 +152,26 @@ def search_radius(model, X, y, etas, *, n_folds, n_jobs, random_state, verbose, 
     None; the progress bar counts one step per fold and radius and one for
     the refit.  The autoencoder is searched over ``etas`` by ``GridSearchCV``;
     its progress bar counts one step per radius (all folds) and the refit.
+    Both choose the radius by ``rule`` (see
+    :func:`~skproj.feature_selection._cv.chosen_radius`).
     """
     folds = StratifiedKFold(n_folds, shuffle=True, random_state=random_state)
     start = time.perf_counter()
     if hasattr(model, "n_etas"):
-        result = _search_linear(model, X, y, etas, n_etas, folds, n_jobs, verbose, quiet)
+        result = _search_linear(model, X, y, etas, n_etas, folds, n_jobs, verbose, quiet,
+                                rule)
     else:
-        result = _search_autoencoder(model, X, y, etas, folds, n_jobs, verbose, quiet)
+        result = _search_autoencoder(model, X, y, etas, folds, n_jobs, verbose, quiet, rule)
     result.seconds = time.perf_counter() - start
     return result
 
 
-def _search_linear(model, X, y, etas, n_etas, folds, n_jobs, verbose, quiet):
+def _search_linear(model, X, y, etas, n_etas, folds, n_jobs, verbose, quiet, rule):
     n_radii = n_etas if etas is None else len(etas)
     progress = _Progress(n_radii * folds.get_n_splits() + 1, "cross-validation", quiet)
     model.set_params(etas=etas, n_etas=n_etas or model.n_etas, cv=folds, n_jobs=n_jobs,
-                     scoring=_CountingAccuracy(progress), verbose=max(verbose - 1, 0))
+                     rule=rule, scoring=_CountingAccuracy(progress),
+                     verbose=max(verbose - 1, 0))
     pipeline = Pipeline([("scale", _scaler(X)), ("model", model)])
     try:
         with warnings.catch_warnings():
@@ -181,12 +187,30 @@ def _search_linear(model, X, y, etas, n_etas, folds, n_jobs, verbose, quiet):
                    model.best_index_, pipeline)
 
 
-def _search_autoencoder(model, X, y, etas, folds, n_jobs, verbose, quiet):
+class ChosenRadius:
+    """``GridSearchCV``'s ``refit``: the index that ``rule`` chooses from the fold accuracies.
+
+    The grid's radii must be increasing (the one-standard-error rule takes
+    the smallest radius within reach of the best).
+    """
+
+    def __init__(self, rule):
+        self.rule = rule
+
+    def __call__(self, results):
+        n_folds = sum(key.startswith("split") and key.endswith("_test_accuracy")
+                      for key in results)
+        scores = np.array([results[f"split{i}_test_accuracy"] for i in range(n_folds)])
+        return chosen_radius(scores, self.rule)
+
+
+def _search_autoencoder(model, X, y, etas, folds, n_jobs, verbose, quiet, rule):
     pipeline = Pipeline([("scale", _scaler(X)), ("model", model)])
     progress = _Progress(len(etas) + 1, "cross-validation", quiet)
     search = _RadiusSearch(
-        pipeline, {"model__eta": list(etas)},
-        scoring={"accuracy": "accuracy", "n_features": _n_selected}, refit="accuracy",
+        pipeline, {"model__eta": sorted(etas)},
+        scoring={"accuracy": "accuracy", "n_features": _n_selected},
+        refit=ChosenRadius(rule),
         cv=folds, n_jobs=n_jobs, verbose=max(verbose - 1, 0), on_radius_done=progress.update)
     try:
         search.fit(X, y)
