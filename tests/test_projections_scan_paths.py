@@ -10,10 +10,11 @@ runs of contiguous input, strided input, a bracket missing tau).
 import numpy as np
 import pytest
 
-from skproj.projections import _l1, project_l1_ball, project_simplex
+from skproj.projections import _l1, project_l1_ball
 
 import references
-from test_projections_threshold import KINDS, _atol, _radius_keeping, _vector
+from test_projections_threshold import (KINDS, _atol, _radius_keeping, _vector,
+                                        check_l1_ball_and_simplex)
 
 
 @pytest.fixture(params=[True, False], ids=["avx512", "avx2"])
@@ -31,13 +32,7 @@ def scan(request):
 @pytest.mark.parametrize("share", [1e-3, 0.1, 0.5, 0.9])
 def test_both_scans_match_the_reference(scan, kind, dtype, share):
     y = _vector(kind, 40009, 11, dtype)      # odd length: a tail after the blocks
-    magnitudes = np.abs(y.astype(np.float64))
-    radius = _radius_keeping(magnitudes, share)
-    np.testing.assert_allclose(project_l1_ball(y, radius), references.l1_ball(y, radius),
-                               rtol=0, atol=_atol(y, radius, dtype))
-    radius = _radius_keeping(y.astype(np.float64), share)
-    np.testing.assert_allclose(project_simplex(y, radius), references.simplex(y, radius),
-                               rtol=0, atol=_atol(y, radius, dtype))
+    check_l1_ball_and_simplex(y, share)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -143,6 +143,17 @@ def test_scratch_memory_is_a_fraction_of_the_input(project, values, share, large
     assert abs(np.count_nonzero(out) / y.size - share) < 0.01
 
 
+def check_l1_ball_and_simplex(y, share):
+    """``project_l1_ball`` and ``project_simplex`` of ``y`` against the sort-based references,
+    at radii keeping about ``share`` of the values."""
+    radius = _radius_keeping(np.abs(y.astype(np.float64)), share)
+    np.testing.assert_allclose(project_l1_ball(y, radius), references.l1_ball(y, radius),
+                               rtol=0, atol=_atol(y, radius, y.dtype))
+    radius = _radius_keeping(y.astype(np.float64), share)
+    np.testing.assert_allclose(project_simplex(y, radius), references.simplex(y, radius),
+                               rtol=0, atol=_atol(y, radius, y.dtype))
+
+
 @pytest.fixture(params=[True, False], ids=["simd", "cython-loops"])
 def loops(request):
     """Run a test with the AVX2 loops (where the CPU has them), then with the Cython loops."""
@@ -157,12 +168,7 @@ def loops(request):
 def test_both_loop_families_match_the_reference(loops, kind, dtype, share):
     """The run-time choice of loops (_l1_simd.h or Cython) changes no result beyond rounding."""
     y = _vector(kind, 20011, 7, dtype)          # odd length: every loop has a tail
-    radius = _radius_keeping(np.abs(y.astype(np.float64)), share)
-    np.testing.assert_allclose(project_l1_ball(y, radius), references.l1_ball(y, radius),
-                               rtol=0, atol=_atol(y, radius, dtype))
-    radius = _radius_keeping(y.astype(np.float64), share)
-    np.testing.assert_allclose(project_simplex(y, radius), references.simplex(y, radius),
-                               rtol=0, atol=_atol(y, radius, dtype))
+    check_l1_ball_and_simplex(y, share)
     Y = y[:20000].reshape(200, 100)
     for axis in (0, 1):
         eta = share * float(np.abs(Y.astype(np.float64)).sum())
