@@ -5,12 +5,13 @@ import numpy as np
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-KERNELS = ["_l1", "_bilevel", "_l1inf_lists", "_l1inf", "_hoyer"]
+KERNELS = ["projections/_l1", "projections/_bilevel", "projections/_l1inf_lists",
+           "projections/_l1inf", "projections/_hoyer", "decomposition/_hals"]
 
 extensions = [
     Extension(
-        f"skproj.projections.{name}",
-        [f"skproj/projections/{name}.pyx"],
+        f"skproj.{name.replace('/', '.')}",
+        [f"skproj/{name}.pyx"],
         include_dirs=[np.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         # -O3 lets gcc/clang vectorize the streaming loops (some Pythons build

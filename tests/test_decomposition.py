@@ -12,6 +12,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 from skproj.decomposition import SparseNMF, sparse_nmf
+from skproj.decomposition._hals import hals_sweeps
 from skproj.projections import hoyer_sparsity
 
 ESTIMATORS = [SparseNMF(max_iter=50), SparseNMF(sparse_factor="W", max_iter=50)]
@@ -118,3 +119,43 @@ def test_solver_keeps_the_unconstrained_factor_when_asked():
                                     update_other=False, max_iter=20)
     np.testing.assert_array_equal(H_out, H_true)
     assert hoyer_sparsity(W_out, axis=0)[1] >= 0.5 - 1e-6
+
+
+def test_hals_kernel_is_the_column_by_column_update():
+    rng = np.random.default_rng(0)
+    W = np.abs(rng.standard_normal((30, 4)))
+    H = np.abs(rng.standard_normal((4, 12)))
+    X = np.abs(rng.standard_normal((30, 12)))
+    XHt, HHt = X @ H.T, H @ H.T
+    expected = W.copy()
+    for _ in range(3):
+        for j in range(4):
+            expected[:, j] = np.maximum(expected[:, j]
+                                        + (XHt[:, j] - expected @ HHt[:, j]) / HHt[j, j], 0)
+    for W_order in (np.ascontiguousarray(W), np.asfortranarray(W)):
+        hals_sweeps(W_order, XHt, HHt, 3)
+        np.testing.assert_allclose(W_order, expected, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("sparse_factor", ["H", "W"])
+def test_inactive_constraint_is_plain_hals_nmf(sparse_factor):
+    """A target the factors meet all along (0): after the first projection
+    (inactive), both factors are updated by HALS, as plain NMF does."""
+    X, W_true, H_true = planted()
+    rng = np.random.default_rng(0)
+    W0, H0 = np.abs(rng.standard_normal(W_true.shape)), np.abs(rng.standard_normal(H_true.shape))
+    W, H, n_iter, _ = sparse_nmf(X, W0.copy(), H0.copy(), sparsity=0.0,
+                                 sparse_factor=sparse_factor, max_iter=25, tol=0)
+    assert n_iter == 25
+    # The reference: one projected-gradient iteration (the first), then HALS.
+    W_ref, H_ref, _, _ = sparse_nmf(X, W0.copy(), H0.copy(), sparsity=0.0,
+                                    sparse_factor=sparse_factor, max_iter=1, tol=0)
+    for _ in range(24):
+        if sparse_factor == "H":
+            hals_sweeps(W_ref, X @ H_ref.T, H_ref @ H_ref.T)
+            hals_sweeps(H_ref.T, X.T @ W_ref, W_ref.T @ W_ref)
+        else:
+            hals_sweeps(H_ref.T, X.T @ W_ref, W_ref.T @ W_ref)
+            hals_sweeps(W_ref, X @ H_ref.T, H_ref @ H_ref.T)
+    np.testing.assert_allclose(W, W_ref, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(H, H_ref, rtol=1e-9, atol=1e-12)
