@@ -630,14 +630,13 @@ cdef inline double _rho_of(double N, double D2, double fallback) noexcept nogil:
     return N / sqrt(D2) if D2 > 0 else fallback
 
 
-cdef void _suffix_sums(Summaries* s, Band* band, Py_ssize_t g) noexcept nogil:
-    """Turn group g's bin sums into suffix sums centred at each bin's lower edge,
-    the entries above the range included, and rho at every edge.
+cdef void _suffix_sums(Summaries* s, Band* band, Py_ssize_t g, double* sums) noexcept nogil:
+    """Turn group g's bin sums ``sums`` into suffix sums centred at each bin's
+    lower edge, the entries above the range included, and rho at every edge.
 
     Moving the centre down by a bin width keeps every term positive, so rho at
     the edges is computed without cancellation.
     """
-    cdef double* sums = s.sums + g * N_BINS * N_SUMS
     cdef double* rho = s.rho + g * (N_BINS + 1)
     cdef const double* above = band.above + g * N_SUMS
     cdef double width = s.width[g] * s.inv_top[g]      # in units of the top
@@ -675,7 +674,7 @@ cdef int _summarize(const floating[:, :] y, Layout* layout, const double* w,
             _reset_range(s, band, g)
         _tile_histograms(y, layout, inv_w, v, g0, g1, s)
         for g in range(g0, g1):
-            _suffix_sums(s, band, g)
+            _suffix_sums(s, band, g, s.sums + g * N_BINS * N_SUMS)
         g0 = g1
     return STATUS_PROJECTED
 
@@ -1267,9 +1266,9 @@ cdef inline bint _band_bins(Summaries* s, Py_ssize_t g, double lo, double hi,
 
 
 cdef void _narrow_range(Summaries* s, Band* band, Py_ssize_t g, Py_ssize_t first,
-                        Py_ssize_t last) noexcept nogil:
-    """Make bins [first, last] the group's range; the bins above go to ``above``."""
-    cdef const double* sums = s.sums + g * N_BINS * N_SUMS
+                        Py_ssize_t last, const double* sums) noexcept nogil:
+    """Make bins [first, last] the group's range; the bins above (their suffix
+    sums ``sums``) go to ``above``."""
     cdef double* above = band.above + g * N_SUMS
     cdef double base = s.base[g] + first * s.width[g]
     if first > last:
@@ -1387,9 +1386,10 @@ cdef int _gather(const floating[:, :] y, Layout* layout, const double* inv_w,
                                            - group.first) <= <size_t> group.span) & (key > lo)
     for g in range(n_groups):
         if state[g].inv_width == 0:
-            _narrow_range(s, band, g, 1, 0)
+            _narrow_range(s, band, g, 1, 0, NULL)
         else:
-            _narrow_range(s, band, g, state[g].first, state[g].first + state[g].span)
+            _narrow_range(s, band, g, state[g].first, state[g].first + state[g].span,
+                          s.sums + g * N_BINS * N_SUMS)
         ends[g] = state[g].cursor
     _compact(band, n_groups, ends)
     free(state)
@@ -1410,31 +1410,78 @@ cdef void _compact(Band* band, Py_ssize_t n_groups, const Py_ssize_t* ends) noex
     band.start[n_groups] = total
 
 
+cdef void _group_rho(Summaries* s, Band* band, Py_ssize_t g, double* sums) noexcept nogil:
+    """rho at the edges of group g's bins, from its band entries binned in
+    ``sums`` (N_BINS x N_SUMS of scratch; see _suffix_sums)."""
+    cdef Py_ssize_t e
+    memset(sums, 0, N_BINS * N_SUMS * sizeof(double))
+    for e in range(band.start[g], band.start[g + 1]):
+        _add_to_bin(band.keys[e], band.vals[e], s.base[g], s.inv_width[g], s.width[g],
+                    s.inv_top[g], sums)
+    _suffix_sums(s, band, g, sums)
+
+
+cdef void _keep_bins(Summaries* s, Band* band, Py_ssize_t g, Py_ssize_t first,
+                     Py_ssize_t last, Py_ssize_t* end) noexcept nogil:
+    """Keep group g's band entries in bins [first, last] above band.lo (moved
+    down to ``end``, which advances) and make those bins its range; the
+    entries of the bins above join ``above``, re-centred at the range's new
+    upper end (positive offsets, as _suffix_sums re-centres them)."""
+    cdef Py_ssize_t e, b
+    cdef double* above = band.above + g * N_SUMS
+    cdef double unit = s.inv_top[g], center = 0.0, shift, key, d, v
+    cdef double V = 0.0, P = 0.0, R = 0.0     # (last bin kept: nothing above it)
+    if last + 1 < N_BINS:
+        center = s.base[g] + (last + 1) * s.width[g]
+        shift = (band.center[g] - center) * unit
+        V = above[SUM_V]
+        P = above[SUM_P] + shift * V
+        R = above[SUM_R] + 2 * shift * above[SUM_P] + shift * shift * V
+    for e in range(band.start[g], band.start[g + 1]):
+        key = band.keys[e]
+        v = band.vals[e]
+        b = _bin(key, s.base[g], s.inv_width[g])
+        if b > last:
+            d = (key - center) * unit
+            V += v
+            P += v * d
+            R += v * d * d
+        elif b >= first and key > band.lo:
+            band.keys[end[0]] = key
+            band.vals[end[0]] = v
+            end[0] += 1
+    if last + 1 < N_BINS:
+        band.center[g] = center
+        above[SUM_V] = V
+        above[SUM_P] = P
+        above[SUM_R] = R
+    _set_range(s, g, s.base[g] + first * s.width[g], band.center[g])
+
+
 cdef void _refine(Summaries* s, Band* band, Py_ssize_t n_groups, double target) noexcept nogil:
     """One more level: bin each group's band entries within its range, bracket
-    again on these finer bins, keep the entries of the new band."""
-    cdef Py_ssize_t g, e, first, last, b
+    again on these finer bins, keep the entries of the new band.
+
+    One group's bins at a time (in ``scratch``): the bracket needs only rho at
+    the edges; the sums above the new range are then taken from the (few)
+    entries, rather than kept for every group's bins (96 doubles a group,
+    zeroed at every level: page faults and a memset the size of a sixth of a
+    1000 x 10000 matrix).
+    """
+    cdef Py_ssize_t g, first, last
     cdef Py_ssize_t* ends = <Py_ssize_t*> malloc(n_groups * sizeof(Py_ssize_t))
     if ends == NULL:
         return   # the current (coarser) band stays valid
-    memset(s.sums, 0, n_groups * N_BINS * N_SUMS * sizeof(double))
     for g in range(n_groups):
-        if s.inv_width[g] == 0:
-            continue
-        for e in range(band.start[g], band.start[g + 1]):
-            _add_to_group(band.keys[e], band.vals[e], s, g)
-        _suffix_sums(s, band, g)
+        if s.inv_width[g] != 0:
+            _group_rho(s, band, g, s.scratch)
     _bracket(s, n_groups, target, band)
     for g in range(n_groups):
         ends[g] = band.start[g]
         if _band_bins(s, g, band.lo, band.hi, &first, &last):
-            for e in range(band.start[g], band.start[g + 1]):
-                b = _bin(band.keys[e], s.base[g], s.inv_width[g])
-                if first <= b <= last and band.keys[e] > band.lo:
-                    band.keys[ends[g]] = band.keys[e]
-                    band.vals[ends[g]] = band.vals[e]
-                    ends[g] += 1
-        _narrow_range(s, band, g, first, last)
+            _keep_bins(s, band, g, first, last, &ends[g])
+        else:
+            s.inv_width[g] = 0.0
     _compact(band, n_groups, ends)
     free(ends)
 
@@ -1839,7 +1886,7 @@ def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
     cdef Summaries s
     cdef Band band
     cdef double t = 0.0
-    cdef bint reached = True
+    cdef bint reached = True, sampled
     cdef int status = STATUS_NOMEMORY
     cdef Py_ssize_t n_groups
     cdef double* work
@@ -1859,7 +1906,11 @@ def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
         s.base = <double*> malloc(n_groups * sizeof(double))
         s.width = <double*> malloc(n_groups * sizeof(double))
         s.inv_width = <double*> malloc(n_groups * sizeof(double))
-        s.sums = <double*> calloc(n_groups * N_BINS * N_SUMS, sizeof(double))
+        # Every group's bins: the histogram method only (refinement bins one
+        # group at a time, in scratch).
+        sampled = n_groups * layout.size > SMALL_SIZE or t_hint >= 0
+        s.sums = NULL if sampled else <double*> calloc(n_groups * N_BINS * N_SUMS,
+                                                        sizeof(double))
         s.rho = <double*> malloc(n_groups * (N_BINS + 1) * sizeof(double))
         s.scratch = <double*> malloc(N_COPIES * N_BINS * N_SUMS * sizeof(double))
         band.start = <Py_ssize_t*> calloc(n_groups + 1, sizeof(Py_ssize_t))
@@ -1869,12 +1920,11 @@ def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
         band.vals = NULL
         if (work != NULL and s.top != NULL and s.inv_top != NULL and s.argtop != NULL and s.rho_one != NULL
                 and s.base != NULL and s.width != NULL and s.inv_width != NULL
-                and s.sums != NULL and s.rho != NULL and s.scratch != NULL
+                and (sampled or s.sums != NULL) and s.rho != NULL and s.scratch != NULL
                 and band.start != NULL
                 and band.above != NULL and band.center != NULL):
             status = _project(y, x, &layout, &weights[0], sparsity, &s, &band, work,
-                              &t, &reached,
-                              n_groups * layout.size > SMALL_SIZE or t_hint >= 0, t_hint)
+                              &t, &reached, sampled, t_hint)
         free(work)
         free(s.top)
         free(s.inv_top)
