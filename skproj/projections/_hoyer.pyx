@@ -365,6 +365,7 @@ cdef enum:
     # the sample's sums in AVX2 the larger sample costs less than it saves.)
     SAMPLE_TARGET = 262144
     SAMPLE_BLOCK = 8
+    SAMPLE_ROWS = 8      # rows of column groups gathered into the sample at once
     # Brackets moved before the whole range is taken, when the sample misled.
     MAX_RETRIES = 3
     # Matrices of at most SMALL_SIZE entries take the histogram method (no
@@ -792,7 +793,7 @@ cdef void _take_sample(const floating[:, :] y, Layout* layout, const double* inv
     """Every key of some groups: one block of neighbouring groups drawn at random
     in each of m / block equal strata of the groups (a fixed seed)."""
     cdef Py_ssize_t m = sm.m, r = layout.n_groups, n = layout.size, n_blocks = m // sm.block
-    cdef Py_ssize_t j, c, k, i, low, high, first
+    cdef Py_ssize_t j, c, k, i, i0, i1, low, high, first
     cdef unsigned long long state = 0x9E3779B97F4A7C15ULL
     cdef const floating* row
     cdef double* keys
@@ -813,10 +814,17 @@ cdef void _take_sample(const floating[:, :] y, Layout* layout, const double* inv
             for k in range(n):
                 keys[k] = fabs(row[k * layout.step_y]) * inv_w[k]
     else:
-        for i in range(n):
-            row = &y[i, 0]
+        # Rows in blocks of eight: each sampled group's keys are written a
+        # cache line at a time (one key per row would write m lines a row,
+        # n keys apart), while the block's rows stay in the L1 cache.
+        i0 = 0
+        while i0 < n:
+            i1 = min(i0 + SAMPLE_ROWS, n)
             for j in range(m):
-                sm.keys[j * n + i] = fabs(row[sm.groups[j] * layout.step_y]) * inv_w[i]
+                keys = sm.keys + j * n
+                for i in range(i0, i1):
+                    keys[i] = fabs(y[i, sm.groups[j]]) * inv_w[i]
+            i0 = i1
 
 
 cdef double _sample_g(Sample* sm, Summaries* s, Py_ssize_t n_groups, Py_ssize_t size,
@@ -1687,7 +1695,7 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* in
         _estimate_bracket(sm, s, n_groups, layout.size, v, target, t_max, &lo, &hi)
         # Room for the band: its sampled share, with a margin (read again if short).
         for j in range(sm.m * layout.size):
-            in_band += lo < sm.keys[j] < hi
+            in_band += (sm.keys[j] > lo) & (sm.keys[j] < hi)     # (no branch)
         st.capacity = 2 * in_band * (n_groups // sm.m + 1) + n_groups + 1024
     st.keys = <double*> malloc(st.capacity * sizeof(double))
     st.vals = <double*> malloc(st.capacity * sizeof(double))
