@@ -474,3 +474,30 @@ def test_cuda_tensor_stays_on_device():
     X = project_group_hoyer(Y.cuda(), 0.8)
     assert X.device.type == "cuda" and X.dtype == torch.float64
     np.testing.assert_allclose(X.cpu().numpy(), project_group_hoyer(Y.numpy(), 0.8), atol=1e-9)
+
+
+def test_threads_projecting_at_once_get_the_serial_results():
+    """The kernel keeps its work memory for the next call (_scratch_cache.h):
+    calls from several threads at once (the GIL released) must not share it."""
+    import threading
+
+    rng = np.random.default_rng(1)
+    matrices = [rng.standard_normal((700 + 60 * k, 900)).astype(np.float64 if k % 2
+                                                                else np.float32)
+                for k in range(4)]
+    expected = [project_group_hoyer(Y, 0.4 + 0.15 * k, axis=k % 2)
+                for k, Y in enumerate(matrices)]
+    failures = []
+
+    def project_again(k):
+        for _ in range(3):
+            result = project_group_hoyer(matrices[k], 0.4 + 0.15 * k, axis=k % 2)
+            if not np.array_equal(result, expected[k]):
+                failures.append(k)
+
+    threads = [threading.Thread(target=project_again, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []

@@ -116,7 +116,14 @@ Transactions on Machine Learning Research (2022), arXiv:1912.03896.
 """
 
 from libc.math cimport INFINITY, copysign, fabs, nextafter, sqrt
-from libc.stdlib cimport calloc, free, malloc, qsort
+from libc.stdlib cimport qsort
+
+# Work memory: malloc/calloc/free that keep large blocks for the next call
+# (no page faults on memory used again; see _scratch_cache.h).
+cdef extern from "_scratch_cache.h" nogil:
+    void* malloc "skh_malloc"(size_t size)
+    void* calloc "skh_calloc"(size_t count, size_t size)
+    void free "skh_free"(void* pointer)
 from libc.string cimport memset
 from cython cimport floating
 
