@@ -13,6 +13,7 @@ from sklearn.utils.estimator_checks import (
 
 from skproj.decomposition import SparseNMF, sparse_nmf
 from skproj.decomposition._hals import hals_sweeps
+from skproj.decomposition._sparse_nmf import _hals_update
 from skproj.projections import hoyer_sparsity
 
 ESTIMATORS = [SparseNMF(max_iter=50), SparseNMF(sparse_factor="W", max_iter=50)]
@@ -132,8 +133,12 @@ def test_hals_kernel_is_the_column_by_column_update():
         for j in range(4):
             expected[:, j] = np.maximum(expected[:, j]
                                         + (XHt[:, j] - expected @ HHt[:, j]) / HHt[j, j], 0)
+    W_fortran = np.asfortranarray(W)
+    hals_sweeps(W_fortran, np.asfortranarray(XHt), HHt, 3)
+    np.testing.assert_allclose(W_fortran, expected, rtol=1e-12, atol=1e-14)
     for W_order in (np.ascontiguousarray(W), np.asfortranarray(W)):
-        hals_sweeps(W_order, XHt, HHt, 3)
+        np.testing.assert_allclose(_hals_update(W_order, XHt, HHt, 3), expected,
+                                   rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(W_order, expected, rtol=1e-12, atol=1e-14)
 
 
@@ -152,10 +157,10 @@ def test_inactive_constraint_is_plain_hals_nmf(sparse_factor):
                                     sparse_factor=sparse_factor, max_iter=1, tol=0)
     for _ in range(24):
         if sparse_factor == "H":
-            hals_sweeps(W_ref, X @ H_ref.T, H_ref @ H_ref.T)
-            hals_sweeps(H_ref.T, X.T @ W_ref, W_ref.T @ W_ref)
+            _hals_update(W_ref, X @ H_ref.T, H_ref @ H_ref.T)
+            _hals_update(H_ref.T, X.T @ W_ref, W_ref.T @ W_ref)
         else:
-            hals_sweeps(H_ref.T, X.T @ W_ref, W_ref.T @ W_ref)
-            hals_sweeps(W_ref, X @ H_ref.T, H_ref @ H_ref.T)
+            _hals_update(H_ref.T, X.T @ W_ref, W_ref.T @ W_ref)
+            _hals_update(W_ref, X @ H_ref.T, H_ref @ H_ref.T)
     np.testing.assert_allclose(W, W_ref, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(H, H_ref, rtol=1e-9, atol=1e-12)

@@ -90,10 +90,14 @@ def _hals_update(W, XHt, HHt, n_sweeps=1):
     """Exact block coordinate steps on the columns of W (HALS), in place.
 
     Minimizes ``||X - W H||_F`` over ``W >= 0`` one column at a time, given
-    ``XHt = X H^T`` and ``HHt = H H^T`` (float64; the sweeps are compiled:
-    :func:`skproj.decomposition._hals.hals_sweeps`).
+    ``XHt = X H^T`` and ``HHt = H H^T`` (float64; the sweeps are compiled,
+    :func:`skproj.decomposition._hals.hals_sweeps`, on a Fortran-ordered W).
     """
-    hals_sweeps(W, XHt, HHt, n_sweeps)
+    work = np.asfortranarray(W)     # (W itself when it is in Fortran order)
+    if not hals_sweeps(work, np.asfortranarray(XHt), HHt, n_sweeps):
+        raise MemoryError("HALS: no memory for a residual of length n_samples.")
+    if work is not W:
+        W[...] = work
     return W
 
 
