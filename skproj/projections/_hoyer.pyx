@@ -105,6 +105,10 @@ row groups without weights), and as the portable loops below elsewhere
 (``_set_testing(simd=False)`` runs these on any CPU).  Both compute the same
 keys, bands and tops; the sums are added in another order.
 
+Work memory (the band, the per-group tables, the sample) is kept from one
+call to the next (``_scratch_cache.h``): returned to the system, it would
+cost a page fault per page at every call.
+
 Kernels never validate: ``skproj.projections.project_group_hoyer`` does (group
 length >= 2, positive weights, sparsity in [0, 1]).
 
