@@ -942,8 +942,9 @@ cdef struct Stream:
     # The band entries in the order read: key, v, group.
     Py_ssize_t count, capacity
     double* keys
-    double* vals
+    double* vals          # (not written when unit_vals: every v is 1)
     Py_ssize_t* groups
+    bint unit_vals
 
 
 cdef inline bint _tops_columns(const floating* row, Py_ssize_t n, double iw, Py_ssize_t i,
@@ -1058,14 +1059,15 @@ cdef void _read_band(const floating[:, :] y, Layout* layout, const double* inv_w
     cdef const floating* row
     cdef double sums[3]
     st.count = 0
+    st.unit_vals = False
     if layout.groups_are_rows and step == 1:
+        st.unit_vals = _simd and layout.unit_weights
         for g in range(layout.n_groups):
             row = &y[g, 0]
-            if _simd and layout.unit_weights:
+            if st.unit_vals:
                 first = st.count
                 st.count = _simd_row_band(row, n, lo, hi, s.inv_top[g], sums, st)
                 for e in range(first, min(st.count, st.capacity)):
-                    st.vals[e] = 1.0
                     st.groups[e] = g
             else:
                 st.count = _row(row, n, inv_w, v, lo, hi, s.inv_top[g], g, sums, st)
@@ -1078,15 +1080,13 @@ cdef void _read_band(const floating[:, :] y, Layout* layout, const double* inv_w
             above_v[g] = above_p[g] = above_r[g] = 0.0
         if _simd and layout.unit_weights:
             # Blocks of rows: each group's sums stay in registers over a block.
+            st.unit_vals = True
             i = 0
             while i < layout.n_rows:
-                first = st.count
                 st.count = _simd_columns_band_block(
                     &y[i, 0], y.strides[0] // sizeof(floating),
                     min(<Py_ssize_t> COLUMN_BLOCK, layout.n_rows - i), layout.n_groups,
                     lo, hi, s.inv_top, above_v, above_p, above_r, st)
-                for e in range(first, min(st.count, st.capacity)):
-                    st.vals[e] = 1.0
                 i += COLUMN_BLOCK
             return
         for i in range(layout.n_rows):
@@ -1157,11 +1157,21 @@ cdef int _band_from_stream(Stream* st, Band* band, Py_ssize_t n_groups) noexcept
         band.start[g] = cursor[g] = total
         total += count
     band.start[n_groups] = total
-    for e in range(st.count):
-        g = st.groups[e]
-        band.keys[cursor[g]] = st.keys[e]
-        band.vals[cursor[g]] = st.vals[e]
-        cursor[g] += 1
+    if st.unit_vals:
+        # Only the keys are scattered (the scatter, a write stream per group,
+        # is the sort's cost); the values are all 1.
+        for e in range(total):
+            band.vals[e] = 1.0
+        for e in range(st.count):
+            g = st.groups[e]
+            band.keys[cursor[g]] = st.keys[e]
+            cursor[g] += 1
+    else:
+        for e in range(st.count):
+            g = st.groups[e]
+            band.keys[cursor[g]] = st.keys[e]
+            band.vals[cursor[g]] = st.vals[e]
+            cursor[g] += 1
     free(cursor)
     return STATUS_PROJECTED
 
