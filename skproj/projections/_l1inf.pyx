@@ -63,7 +63,7 @@ Algorithm
    are counted from the histogram, entries below it are never clipped).
    Both passes read a group contiguously: the column groups of a row-major
    matrix are read from a copy of a block of columns (up to 1 KiB of each
-   row) made column by column.  The band model is exact
+   row, or all of them when the matrix fits in 1 MiB) made column by column.  The band model is exact
    for levels inside the bands; after the solve, a group whose level left
    its band (rounding corner cases) is gathered whole and the solve resumes.
 4. Newton rounds on :math:`F`, from the left, on the gathered entries only.
@@ -104,7 +104,7 @@ about 3 times on row groups and 5.5-6 times on column groups in float64,
 otherwise.
 
 Memory: O(G) work arrays (about 30 words per group, plus 18 bins and a
-52-double envelope per candidate group in the dense regime, and for column
+58-double envelope per candidate group in the dense regime, and for column
 groups of a row-major matrix a block of columns of at most 1 MiB), the gathered
 entries (8 bytes each, plus a 4-byte group index and one bucketing copy for
 column groups of a row-major matrix; grown on demand, at most the candidate
@@ -162,7 +162,15 @@ cdef enum:
     _TILE_ROWS = 8
     # Entries whose slots are computed together (``_histogram_row``).
     _HISTOGRAM_CHUNK = 256
-    _N_PHASES = 6
+    # The phases timed by the benchmark hook (``_phase_times``).
+    _PHASE_SUMS = 0
+    _PHASE_GATHER = 1
+    _PHASE_HISTOGRAMS = 2
+    _PHASE_ENVELOPES = 3
+    _PHASE_BAND = 4
+    _PHASE_SOLVE = 5
+    _PHASE_WRITE = 6
+    _N_PHASES = 7
 
 cdef extern from "<time.h>" nogil:
     cdef struct timespec:
@@ -173,8 +181,9 @@ cdef extern from "<time.h>" nogil:
 
 # Benchmark hook (``_time_phases``, ``_phase_times``): CPU seconds spent in
 # each phase of the last call -- sums and maxima, candidate gather,
-# histograms, band gather, solve, write -- and the number of histogram
-# passes.  Off by default: reading the thread's CPU clock is a system call.
+# histogram passes (with the copies of column blocks), envelopes (their
+# roots and the bands), band gather, solve, write -- and the number of
+# histogram passes.  Off by default: reading the thread's CPU clock is a system call.
 cdef bint _timing = False
 cdef double _phase_seconds[_N_PHASES]
 cdef int _histogram_passes = 0
@@ -290,10 +299,18 @@ cdef bint _alloc_histograms(Work* w) noexcept nogil:
     w.bin_counts = <double*> malloc(n * SLOTS * sizeof(double))
     w.bin_sums = <double*> malloc(n * SLOTS * sizeof(double))
     w.envelopes = <Envelope*> malloc(n * sizeof(Envelope))
+    # A block of columns holds up to 1 KiB of each row within _BLOCK_BUDGET
+    # bytes, or every column when the whole matrix fits the budget: then one
+    # copy serves every pass (``_group_entries``).
     w.block_bytes = _BLOCK_BUDGET // (w.lists.group_size if w.lists.group_size > 0 else 1)
-    w.block_bytes = (w.block_bytes if w.block_bytes < _BLOCK_MAX_BYTES else _BLOCK_MAX_BYTES)
-    w.block_bytes -= w.block_bytes % _BLOCK_MIN_BYTES
-    w.block_bytes = w.block_bytes if w.block_bytes > _BLOCK_MIN_BYTES else _BLOCK_MIN_BYTES
+    if w.block_bytes >= w.lists.n_groups * sizeof(double):
+        w.block_bytes = w.lists.n_groups * sizeof(double)
+    else:
+        w.block_bytes = (w.block_bytes if w.block_bytes < _BLOCK_MAX_BYTES
+                         else _BLOCK_MAX_BYTES)
+        w.block_bytes -= w.block_bytes % _BLOCK_MIN_BYTES
+        w.block_bytes = (w.block_bytes if w.block_bytes > _BLOCK_MIN_BYTES
+                         else _BLOCK_MIN_BYTES)
     w.block = malloc(w.block_bytes * w.lists.group_size)
     return not (w.bin_counts == NULL or w.bin_sums == NULL or w.envelopes == NULL
                 or w.block == NULL)
@@ -665,7 +682,8 @@ cdef inline const floating* _group_entries(const floating[:, :] y, Work* w, Py_s
     place.  The columns of a matrix with contiguous rows lie a whole row
     apart: read one by one, every entry costs a cache line and a page, and
     the passes of the dense regime were 2-3 times slower on columns than on
-    rows.  So a block of consecutive columns (up to 1 KiB of each row) is
+    rows.  So a block of consecutive columns (up to 1 KiB of each row, or
+    all of them in a small matrix: ``_alloc_histograms``) is
     copied column by column into ``w.block`` (``_copy_columns``), and its
     groups are read from the copy.  Visiting the groups in increasing order
     copies each block once per pass.
@@ -843,6 +861,7 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
     cdef double* range_low = w.histogram_low
     cdef double* range_high = w.histogram_high
     global _histogram_passes
+    cdef double clock = _now()
     if not _alloc_histograms(w):
         return False
     # Rigorous start: theta_0 <= theta^* <= theta_high (chords from (0, M_g)).
@@ -866,7 +885,9 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
         g = lists.active[idx]
         _widen(&range_low[g], &range_high[g], lists.maxima[g])
     for n_pass in range(_MAX_HISTOGRAMS):
+        clock = _lap(_PHASE_ENVELOPES, clock)
         _histograms(y, w, groups_are_rows)
+        clock = _lap(_PHASE_HISTOGRAMS, clock)
         _histogram_passes += 1
         for idx in range(n):
             g = lists.active[idx]
@@ -913,6 +934,7 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
         for k in range(w.edges_high[g] + 1, SLOTS):
             lists.above_count[g] += <Py_ssize_t> w.bin_counts[idx * SLOTS + k]
             lists.above_sum[g] += w.bin_sums[idx * SLOTS + k]
+    _lap(_PHASE_ENVELOPES, clock)
     return True
 
 
@@ -1134,7 +1156,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
         _phase_seconds[idx] = 0.0
 
     stream_sums_and_maxima(y, lists.sums, lists.maxima, groups_are_rows)
-    clock = _lap(0, clock)
+    clock = _lap(_PHASE_SUMS, clock)
     for g in range(n_groups):
         finite = finite and (lists.sums[g] - lists.sums[g] == 0.0)
         total_max += lists.maxima[g]
@@ -1155,7 +1177,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
             lists.lower[g] = 0.0
 
     status = _gather_candidates(y, w, groups_are_rows, theta_0)
-    clock = _lap(1, clock)
+    clock = _lap(_PHASE_GATHER, clock)
     if status == 0:
         return STATUS_NOMEMORY
     dense = status == 2
@@ -1164,10 +1186,10 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
         lists.n_values = 0
         if not _dense_bands(y, w, groups_are_rows, eta, theta_0, &theta):
             return STATUS_NOMEMORY
-        clock = _lap(2, clock)
+        clock = _now()      # _dense_bands times its own two phases
         if not _gather_bins(y, w, groups_are_rows):
             return STATUS_NOMEMORY
-        clock = _lap(3, clock)
+        clock = _lap(_PHASE_BAND, clock)
         for idx in range(lists.n_active):
             g = lists.active[idx]
             # The lists hold the entries in the band: drop nothing else.
@@ -1210,7 +1232,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
             theta = solve(lists, eta, theta, rounds)
             n_failed = band_violations(lists, theta, w.band_low, w.band_high, w.subset)
 
-    clock = _lap(4, clock)
+    clock = _lap(_PHASE_SOLVE, clock)
     # The levels in the input's precision (the clip compares in it); the kept
     # groups listed in ``active``.
     for g in range(n_groups):
@@ -1226,7 +1248,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
             lists.active[kept] = g
             kept += 1
     _write(y, x, levels, lists.active, kept, groups_are_rows)
-    _lap(5, clock)
+    _lap(_PHASE_WRITE, clock)
     theta_out[0] = theta
     return STATUS_PROJECTED
 
@@ -1273,7 +1295,7 @@ def _time_phases(bint on):
 def _phase_times():
     """Benchmark hook: the CPU seconds of each phase of the last call, and its histogram passes.
 
-    Phases: sums and maxima, candidate gather, dense bands (histograms), band
-    gather, solve, write.
+    Phases: sums and maxima, candidate gather, histogram passes, envelopes
+    (their roots and the bands), band gather, solve, write.
     """
     return [_phase_seconds[k] for k in range(_N_PHASES)], _histogram_passes

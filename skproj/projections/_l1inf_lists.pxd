@@ -49,14 +49,21 @@ cdef struct GroupLists:
 
 
 cdef struct Envelope:
-    # One group's exact points of h (decreasing) at increasing levels t, and
-    # the counts #{a >= t} there: points 0..BINS are the bin edges of [L, U].
-    double t[BINS + 1]
+    # One group's exact values h_k of h (decreasing) at the edges t_k = low +
+    # k width of the range [low, high] of its histogram (t_BINS = high), the
+    # reciprocals of the counts #{a >= t_k} (0 for none), and the slopes
+    # dmu/dh of the chords between consecutive edges (0 where h is flat).
     double h[BINS + 1]
-    double c[BINS + 1]
-    double total      # S_g = h(0)
-    double top        # M_g, h(M_g) = 0
-    double size       # n
+    double inv_count[BINS + 1]
+    double chord[BINS]
+    double low
+    double width
+    double high
+    double total          # S_g = h(0)
+    double top            # M_g, h(M_g) = 0
+    double inv_size       # 1 / n
+    double below_chord    # slope of the chord from (S_g, 0) to (h_0, low)
+    double above_chord    # slope of the chord from (h_BINS, high) to (0, M_g)
 
 
 cdef inline bint grow(void** buffer, Py_ssize_t* capacity, Py_ssize_t needed,

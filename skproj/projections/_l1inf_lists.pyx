@@ -182,23 +182,47 @@ cdef double chord_upper_bound(GroupLists* w, double eta, double theta_t) noexcep
 
 cdef void fill_envelope(Envelope* e, const double* counts, const double* sums, double lo,
                         double hi, double total, double top, double size) noexcept nogil:
-    cdef Py_ssize_t k, b
-    cdef double width = (hi - lo) / BINS, count = 0.0, sum_ = 0.0
+    """The envelope of one group from its histogram of [lo, hi] (slot counts and sums).
+
+    The reciprocals and slopes the evaluations need are computed here, once:
+    divisions would cost more than the rest of an evaluation.
+    """
+    cdef Py_ssize_t k
+    cdef double count[BINS + 1]
+    cdef double sum_, t, total_count
+    e.low = lo
+    e.width = (hi - lo) / BINS
+    e.high = hi
     e.total = total
     e.top = top
-    e.size = size
-    # Walk the slots from the top: after slot b, count/sum cover entries >= edge b-1.
-    count = counts[BINS + 1]
+    e.inv_size = 1.0 / size
+    # Walk the slots from the top: after slot k, the count and sum cover the
+    # entries >= edge k-1.
+    total_count = counts[BINS + 1]
     sum_ = sums[BINS + 1]
     for k in range(BINS, -1, -1):
-        e.t[k] = lo + k * width if k < BINS else hi
-        e.c[k] = count
-        e.h[k] = sum_ - e.t[k] * count
+        t = _edge(e, k)
+        count[k] = total_count
+        e.h[k] = sum_ - t * total_count
         if e.h[k] < 0.0:
             e.h[k] = 0.0
         if k > 0:
-            count += counts[k]
+            total_count += counts[k]
             sum_ += sums[k]
+    # Branch-free loops of divisions, which the compiler vectorizes.
+    for k in range(BINS + 1):
+        e.inv_count[k] = 1.0 / (count[k] if count[k] > 0 else 1.0)
+        e.inv_count[k] = e.inv_count[k] if count[k] > 0 else 0.0
+    for k in range(BINS):
+        e.chord[k] = e.width / (e.h[k] - e.h[k + 1] if e.h[k] > e.h[k + 1] else 1.0)
+        e.chord[k] = e.chord[k] if e.h[k] > e.h[k + 1] else 0.0
+    e.below_chord = (lo / (total - e.h[0]) if total > e.h[0] else 0.0)
+    e.above_chord = (top - hi) / e.h[BINS] if e.h[BINS] > 0.0 else 0.0
+
+
+cdef inline double _edge(const Envelope* e, Py_ssize_t k) noexcept nogil:
+    """t_k, the k-th bin edge of the envelope's range (t_BINS is its top exactly)."""
+    return e.low + k * e.width if k < BINS else e.high
 
 
 cdef void envelope_bounds(const Envelope* e, double theta, double* low,
@@ -208,21 +232,24 @@ cdef void envelope_bounds(const Envelope* e, double theta, double* low,
     _envelope_pieces(e, theta, low, high, &low_slope, &high_slope)
 
 
-cdef inline double _steeper(double value, double slope, double other, double other_slope,
-                            double* chosen_slope) noexcept nogil:
-    """max(value, other), and the slope of the larger one in ``chosen_slope``."""
-    if other > value:
-        chosen_slope[0] = other_slope
-        return other
-    chosen_slope[0] = slope
-    return value
+cdef inline void _raise_to(double* low, double* low_slope, double value,
+                           double slope) noexcept nogil:
+    """low = max(low, value), with the slope of the larger one.
+
+    Ternaries the compiler turns into selects: which one wins is
+    unpredictable from group to group.
+    """
+    cdef bint wins = value > low[0]
+    low_slope[0] = slope if wins else low_slope[0]
+    low[0] = value if wins else low[0]
 
 
-cdef void _envelope_pieces(const Envelope* e, double theta, double* low, double* high,
-                           double* low_slope, double* high_slope) noexcept nogil:
+cdef inline void _envelope_pieces(const Envelope* e, double theta, double* low,
+                                  double* high, double* low_slope,
+                                  double* high_slope) noexcept nogil:
     """``envelope_bounds``, and the slopes of both bounds at theta (d/dtheta)."""
-    cdef Py_ssize_t a = 0, b = BINS, middle
-    cdef double t0, t1, h0, h1, slope
+    cdef Py_ssize_t k = 0
+    cdef double t0
     if theta >= e.total:
         low[0] = 0.0
         high[0] = 0.0
@@ -232,48 +259,45 @@ cdef void _envelope_pieces(const Envelope* e, double theta, double* low, double*
     if theta > e.h[0]:
         # Below the band: between (S, 0) and (h_0, L) in the (theta, mu) plane.
         if e.total > e.h[0]:
-            high_slope[0] = -e.t[0] / (e.total - e.h[0])
-            high[0] = e.t[0] * (e.total - theta) / (e.total - e.h[0])
+            high_slope[0] = -e.below_chord
+            high[0] = e.below_chord * (e.total - theta)
         else:
             high_slope[0] = 0.0
-            high[0] = e.t[0]
-        if e.c[0] > 0:
-            low[0] = _steeper(e.t[0] - (theta - e.h[0]) / e.c[0], -1.0 / e.c[0], 0.0, 0.0,
-                              low_slope)
-        else:
-            low[0] = 0.0
-            low_slope[0] = 0.0
-        low[0] = _steeper(low[0], low_slope[0], (e.total - theta) / e.size, -1.0 / e.size,
-                          low_slope)
+            high[0] = e.low
+        low[0] = 0.0
+        low_slope[0] = 0.0
+        if e.inv_count[0] > 0:
+            _raise_to(low, low_slope, e.low - (theta - e.h[0]) * e.inv_count[0],
+                      -e.inv_count[0])
+        _raise_to(low, low_slope, (e.total - theta) * e.inv_size, -e.inv_size)
         return
     if theta < e.h[BINS]:
         # Above the band: between (h_K, U) and (0, M).
-        high_slope[0] = -(e.top - e.t[BINS]) / e.h[BINS]
-        high[0] = e.t[BINS] + (e.top - e.t[BINS]) * (e.h[BINS] - theta) / e.h[BINS]
-        low[0] = _steeper(e.top - theta, -1.0, e.t[BINS], 0.0, low_slope)
+        high_slope[0] = -e.above_chord
+        high[0] = e.high + e.above_chord * (e.h[BINS] - theta)
+        low[0] = e.high
+        low_slope[0] = 0.0
+        _raise_to(low, low_slope, e.top - theta, -1.0)
         return
-    # h[a] >= theta >= h[b]: bisect to adjacent edges.
-    while b - a > 1:
-        middle = (a + b) // 2
-        if e.h[middle] >= theta:
-            a = middle
-        else:
-            b = middle
-    t0 = e.t[a]
-    t1 = e.t[b]
-    h0 = e.h[a]
-    h1 = e.h[b]
-    if h0 > h1:
-        high_slope[0] = -(t1 - t0) / (h0 - h1)
-        high[0] = t0 + (t1 - t0) * (h0 - theta) / (h0 - h1)
+    # h[k] >= theta >= h[k + 1] (k + 1 = BINS when none is below): a
+    # branch-free binary search (the bin is unpredictable from group to group).
+    k = k + 8 if e.h[k + 8] >= theta else k
+    k = k + 4 if e.h[k + 4] >= theta else k
+    k = k + 2 if e.h[k + 2] >= theta else k
+    k = k + 1 if e.h[k + 1] >= theta else k
+    t0 = _edge(e, k)
+    if e.chord[k] > 0.0:
+        high_slope[0] = -e.chord[k]
+        high[0] = t0 + e.chord[k] * (e.h[k] - theta)
     else:
         high_slope[0] = 0.0
-        high[0] = t1
-    if e.c[b] > 0:
-        low[0] = _steeper(t1 - (theta - h1) / e.c[b], -1.0 / e.c[b], t0, 0.0, low_slope)
-    else:
-        low[0] = t0
-        low_slope[0] = 0.0
+        high[0] = _edge(e, k + 1)
+    low[0] = t0
+    low_slope[0] = 0.0
+    if e.inv_count[k + 1] > 0:
+        _raise_to(low, low_slope,
+                  _edge(e, k + 1) - (theta - e.h[k + 1]) * e.inv_count[k + 1],
+                  -e.inv_count[k + 1])
 
 
 cdef void _envelope_sums(const Envelope* envelopes, Py_ssize_t n, const double* thetas,
