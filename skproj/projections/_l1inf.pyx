@@ -147,7 +147,8 @@ from skproj.projections._l1 cimport (
 )
 from skproj.projections._l1inf_lists cimport (
     BINS, SLACK, SLOTS, Envelope, GroupLists, alloc_lists, append_pairs, band_violations,
-    chord_upper_bound, envelope_bounds, envelope_roots, fill_envelope, free_lists, grow,
+    chord_upper_bound, envelope_above, envelope_bounds, envelope_roots, fill_envelope,
+    free_lists, grow,
     initial_lower_bound, reserve, set_max_rounds, solve,
 )
 
@@ -242,10 +243,8 @@ cdef struct Work:
     double* pair_values
     int32_t* pair_groups
     Py_ssize_t pair_capacity
-    # Dense regime: the histograms, bin_counts[rank * SLOTS + slot] for the
-    # rank-th live group, and the envelopes of the mu_g they give.
-    double* bin_counts
-    double* bin_sums
+    # Dense regime: the histogram of the rank-th live group, then the
+    # envelope of its mu_g, in envelopes[rank].
     Envelope* envelopes
     # Dense regime, column groups of a row-major matrix: a block of
     # consecutive columns copied column by column (``_group_entries``), its
@@ -282,8 +281,6 @@ cdef bint _alloc_work(Work* w, Py_ssize_t n_groups, Py_ssize_t group_size) noexc
     w.pair_values = NULL
     w.pair_groups = NULL
     w.pair_capacity = 0
-    w.bin_counts = NULL
-    w.bin_sums = NULL
     w.envelopes = NULL
     w.block = NULL
     w.block_first = -1
@@ -296,8 +293,6 @@ cdef bint _alloc_work(Work* w, Py_ssize_t n_groups, Py_ssize_t group_size) noexc
 
 cdef bint _alloc_histograms(Work* w) noexcept nogil:
     cdef Py_ssize_t n = w.lists.n_active if w.lists.n_active > 0 else 1
-    w.bin_counts = <double*> malloc(n * SLOTS * sizeof(double))
-    w.bin_sums = <double*> malloc(n * SLOTS * sizeof(double))
     w.envelopes = <Envelope*> malloc(n * sizeof(Envelope))
     # A block of columns holds up to 1 KiB of each row within _BLOCK_BUDGET
     # bytes, or every column when the whole matrix fits the budget: then one
@@ -312,8 +307,7 @@ cdef bint _alloc_histograms(Work* w) noexcept nogil:
         w.block_bytes = (w.block_bytes if w.block_bytes > _BLOCK_MIN_BYTES
                          else _BLOCK_MIN_BYTES)
     w.block = malloc(w.block_bytes * w.lists.group_size)
-    return not (w.bin_counts == NULL or w.bin_sums == NULL or w.envelopes == NULL
-                or w.block == NULL)
+    return not (w.envelopes == NULL or w.block == NULL)
 
 
 cdef void _free_work(Work* w) noexcept nogil:
@@ -331,8 +325,6 @@ cdef void _free_work(Work* w) noexcept nogil:
     free(w.clip_levels)
     free(w.pair_values)
     free(w.pair_groups)
-    free(w.bin_counts)
-    free(w.bin_sums)
     free(w.envelopes)
     free(w.block)
 
@@ -783,7 +775,7 @@ cdef inline double _inv_width(double lo, double hi) noexcept nogil:
 cdef inline void _histogram_row(const floating* row, Py_ssize_t n, Py_ssize_t step,
                                 double lo, double hi, double* counts,
                                 double* sums) noexcept nogil:
-    """Counts and sums of one group's entries per slot (added to the tables).
+    """Counts and sums of one group's entries per slot, written to the tables.
 
     _HISTOGRAM_CHUNK entries at a time: first their magnitudes and slots (a
     loop the compiler vectorizes), then the table updates alone.
@@ -815,33 +807,30 @@ cdef inline void _histogram_row(const floating* row, Py_ssize_t n, Py_ssize_t st
             t[0][slots[j]] += values[j]
         j0 += m
     for b in range(SLOTS):
-        counts[b] += (c[0][b] + c[1][b]) + (c[2][b] + c[3][b])
-        sums[b] += (t[0][b] + t[1][b]) + (t[2][b] + t[3][b])
+        counts[b] = (c[0][b] + c[1][b]) + (c[2][b] + c[3][b])
+        sums[b] = (t[0][b] + t[1][b]) + (t[2][b] + t[3][b])
 
 
 cdef void _histograms(const floating[:, :] y, Work* w, bint groups_are_rows) noexcept nogil:
     """Slot counts and sums of every live group in its range [histogram_low, histogram_high].
 
-    Tables are indexed by live rank: bin_counts[idx * SLOTS + slot].  One group
-    at a time (``_group_entries``): one group's tables stay in L1.
+    Written to the envelopes, by live rank (``Envelope``).  One group at a
+    time (``_group_entries``): one group's tables stay in L1.
     """
     cdef GroupLists* lists = &w.lists
-    cdef Py_ssize_t idx, g, k, step
+    cdef Py_ssize_t idx, g, step
     cdef const floating* group
-    for k in range(lists.n_active * SLOTS):
-        w.bin_counts[k] = 0.0
-        w.bin_sums[k] = 0.0
+    cdef Envelope* e
     for idx in range(lists.n_active):
         g = lists.active[idx]
+        e = &w.envelopes[idx]
         group = _group_entries(y, w, g, groups_are_rows, &step)
         if step == 1:
             _histogram_row(group, lists.group_size, 1, w.histogram_low[g],
-                           w.histogram_high[g], w.bin_counts + idx * SLOTS,
-                           w.bin_sums + idx * SLOTS)
+                           w.histogram_high[g], e.inv_count, e.h)
         else:
             _histogram_row(group, lists.group_size, step, w.histogram_low[g],
-                           w.histogram_high[g], w.bin_counts + idx * SLOTS,
-                           w.bin_sums + idx * SLOTS)
+                           w.histogram_high[g], e.inv_count, e.h)
 
 
 cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double eta,
@@ -856,8 +845,9 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
     Returns False when memory ran out.
     """
     cdef GroupLists* lists = &w.lists
-    cdef Py_ssize_t idx, g, k, n = lists.n_active, n_pass
+    cdef Py_ssize_t idx, g, k, n = lists.n_active, n_pass, count
     cdef double theta_high, low, high, band, lo, hi, width, listed
+    cdef double inv_size = 1.0 / lists.group_size
     cdef double* range_low = w.histogram_low
     cdef double* range_high = w.histogram_high
     global _histogram_passes
@@ -891,10 +881,10 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
         _histogram_passes += 1
         for idx in range(n):
             g = lists.active[idx]
-            fill_envelope(&w.envelopes[idx], w.bin_counts + idx * SLOTS, w.bin_sums + idx * SLOTS,
-                          range_low[g], range_high[g], lists.sums[g], lists.maxima[g],
-                          lists.group_size)
-        envelope_roots(w.envelopes, n, eta, theta_low[0], theta_high, &low, &theta_high)
+            fill_envelope(&w.envelopes[idx], range_low[g], range_high[g], lists.sums[g],
+                          lists.maxima[g])
+        envelope_roots(w.envelopes, n, inv_size, eta, theta_low[0], theta_high, &low,
+                       &theta_high)
         theta_low[0] = low * (1.0 - SLACK)
         theta_high = theta_high * (1.0 + SLACK)
         # New bands, snapped out to bin edges: [t_lo, t_hi] with
@@ -902,15 +892,18 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
         listed = 0.0
         for idx in range(n):
             g = lists.active[idx]
-            envelope_bounds(&w.envelopes[idx], theta_high, &low, &band)
-            envelope_bounds(&w.envelopes[idx], theta_low[0], &band, &high)
+            envelope_bounds(&w.envelopes[idx], inv_size, theta_high, &low, &band)
+            envelope_bounds(&w.envelopes[idx], inv_size, theta_low[0], &band, &high)
             width = (range_high[g] - range_low[g]) / BINS
             k = <Py_ssize_t> ((low - range_low[g]) / width)
             w.edges_low[g] = k if k > 0 else 0
             k = <Py_ssize_t> ((high - range_low[g]) / width) + 1
             w.edges_high[g] = k if k < BINS else BINS
-            for k in range(w.edges_low[g] + 1, w.edges_high[g] + 1):
-                listed += w.bin_counts[idx * SLOTS + k]
+            # The entries in the bins edges_low + 1 .. edges_high.
+            envelope_above(&w.envelopes[idx], w.edges_low[g], &count, &band)
+            listed += count
+            envelope_above(&w.envelopes[idx], w.edges_high[g], &count, &band)
+            listed -= count
         if listed <= _BAND_SHARE * n * lists.group_size or n_pass == _MAX_HISTOGRAMS - 1:
             break
         for idx in range(n):
@@ -929,11 +922,8 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
         width = (range_high[g] - range_low[g]) / BINS
         w.band_low[g] = range_low[g] + w.edges_low[g] * width
         w.band_high[g] = range_low[g] + w.edges_high[g] * width
-        lists.above_count[g] = 0
-        lists.above_sum[g] = 0.0
-        for k in range(w.edges_high[g] + 1, SLOTS):
-            lists.above_count[g] += <Py_ssize_t> w.bin_counts[idx * SLOTS + k]
-            lists.above_sum[g] += w.bin_sums[idx * SLOTS + k]
+        envelope_above(&w.envelopes[idx], w.edges_high[g], &lists.above_count[g],
+                       &lists.above_sum[g])
     _lap(_PHASE_ENVELOPES, clock)
     return True
 

@@ -180,56 +180,59 @@ cdef double chord_upper_bound(GroupLists* w, double eta, double theta_t) noexcep
 
 # ------------------------------------------------------------ step 3b: envelopes
 
-cdef void fill_envelope(Envelope* e, const double* counts, const double* sums, double lo,
-                        double hi, double total, double top, double size) noexcept nogil:
-    """The envelope of one group from its histogram of [lo, hi] (slot counts and sums).
+cdef void fill_envelope(Envelope* e, double lo, double hi, double total,
+                        double top) noexcept nogil:
+    """Turn the histogram of [lo, hi] that ``e`` holds into its envelope, in place.
 
-    The reciprocals and slopes the evaluations need are computed here, once:
-    divisions would cost more than the rest of an evaluation.
+    The reciprocals of the counts are taken here, once (a division costs more
+    than the rest of an evaluation).
     """
     cdef Py_ssize_t k
-    cdef double count[BINS + 1]
-    cdef double sum_, t, total_count
+    cdef double count, sum_, count_k, sum_k
     e.low = lo
     e.width = (hi - lo) / BINS
-    e.high = hi
     e.total = total
     e.top = top
-    e.inv_size = 1.0 / size
-    # Walk the slots from the top: after slot k, the count and sum cover the
-    # entries >= edge k-1.
-    total_count = counts[BINS + 1]
-    sum_ = sums[BINS + 1]
+    # Walk the slots from the top: the entries >= edge k are those of slots
+    # k+1 .. BINS+1.  Slot k is read before edge k overwrites it.
+    count = e.inv_count[BINS + 1]
+    sum_ = e.h[BINS + 1]
     for k in range(BINS, -1, -1):
-        t = _edge(e, k)
-        count[k] = total_count
-        e.h[k] = sum_ - t * total_count
+        count_k = count
+        sum_k = sum_
+        if k > 0:
+            count += e.inv_count[k]
+            sum_ += e.h[k]
+        e.inv_count[k] = 1.0 / count_k if count_k > 0 else 0.0
+        e.h[k] = sum_k - _edge(e, k) * count_k
         if e.h[k] < 0.0:
             e.h[k] = 0.0
-        if k > 0:
-            total_count += counts[k]
-            sum_ += sums[k]
-    # Branch-free loops of divisions, which the compiler vectorizes.
-    for k in range(BINS + 1):
-        e.inv_count[k] = 1.0 / (count[k] if count[k] > 0 else 1.0)
-        e.inv_count[k] = e.inv_count[k] if count[k] > 0 else 0.0
-    for k in range(BINS):
-        e.chord[k] = e.width / (e.h[k] - e.h[k + 1] if e.h[k] > e.h[k + 1] else 1.0)
-        e.chord[k] = e.chord[k] if e.h[k] > e.h[k + 1] else 0.0
-    e.below_chord = (lo / (total - e.h[0]) if total > e.h[0] else 0.0)
-    e.above_chord = (top - hi) / e.h[BINS] if e.h[BINS] > 0.0 else 0.0
 
 
 cdef inline double _edge(const Envelope* e, Py_ssize_t k) noexcept nogil:
-    """t_k, the k-th bin edge of the envelope's range (t_BINS is its top exactly)."""
-    return e.low + k * e.width if k < BINS else e.high
+    """t_k, the k-th bin edge of the envelope's range."""
+    return e.low + k * e.width
 
 
-cdef void envelope_bounds(const Envelope* e, double theta, double* low,
+cdef void envelope_above(const Envelope* e, Py_ssize_t k, Py_ssize_t* count,
+                         double* total) noexcept nogil:
+    """The count and the sum of the entries >= t_k.
+
+    The count is exact (from its reciprocal: counts stay far below 2**50);
+    the sum h_k + t_k count is exact to rounding.
+    """
+    count[0] = <Py_ssize_t> (1.0 / e.inv_count[k] + 0.5) if e.inv_count[k] > 0 else 0
+    total[0] = e.h[k] + _edge(e, k) * count[0]
+
+
+cdef void envelope_bounds(const Envelope* e, double inv_size, double theta, double* low,
                           double* high) noexcept nogil:
-    """mu_g(theta) in [low, high], from chords (above) and tangents (below)."""
+    """mu_g(theta) in [low, high], from chords (above) and tangents (below).
+
+    ``inv_size`` is 1 / n, n the group length.
+    """
     cdef double low_slope, high_slope
-    _envelope_pieces(e, theta, low, high, &low_slope, &high_slope)
+    _envelope_pieces(e, inv_size, theta, low, high, &low_slope, &high_slope)
 
 
 cdef inline void _raise_to(double* low, double* low_slope, double value,
@@ -244,12 +247,12 @@ cdef inline void _raise_to(double* low, double* low_slope, double value,
     low[0] = value if wins else low[0]
 
 
-cdef inline void _envelope_pieces(const Envelope* e, double theta, double* low,
-                                  double* high, double* low_slope,
+cdef inline void _envelope_pieces(const Envelope* e, double inv_size, double theta,
+                                  double* low, double* high, double* low_slope,
                                   double* high_slope) noexcept nogil:
     """``envelope_bounds``, and the slopes of both bounds at theta (d/dtheta)."""
     cdef Py_ssize_t k = 0
-    cdef double t0
+    cdef double t0, chord
     if theta >= e.total:
         low[0] = 0.0
         high[0] = 0.0
@@ -259,8 +262,9 @@ cdef inline void _envelope_pieces(const Envelope* e, double theta, double* low,
     if theta > e.h[0]:
         # Below the band: between (S, 0) and (h_0, L) in the (theta, mu) plane.
         if e.total > e.h[0]:
-            high_slope[0] = -e.below_chord
-            high[0] = e.below_chord * (e.total - theta)
+            chord = e.low / (e.total - e.h[0])
+            high_slope[0] = -chord
+            high[0] = chord * (e.total - theta)
         else:
             high_slope[0] = 0.0
             high[0] = e.low
@@ -269,13 +273,15 @@ cdef inline void _envelope_pieces(const Envelope* e, double theta, double* low,
         if e.inv_count[0] > 0:
             _raise_to(low, low_slope, e.low - (theta - e.h[0]) * e.inv_count[0],
                       -e.inv_count[0])
-        _raise_to(low, low_slope, (e.total - theta) * e.inv_size, -e.inv_size)
+        _raise_to(low, low_slope, (e.total - theta) * inv_size, -inv_size)
         return
     if theta < e.h[BINS]:
         # Above the band: between (h_K, U) and (0, M).
-        high_slope[0] = -e.above_chord
-        high[0] = e.high + e.above_chord * (e.h[BINS] - theta)
-        low[0] = e.high
+        t0 = _edge(e, BINS)
+        chord = (e.top - t0) / e.h[BINS]
+        high_slope[0] = -chord
+        high[0] = t0 + chord * (e.h[BINS] - theta)
+        low[0] = t0
         low_slope[0] = 0.0
         _raise_to(low, low_slope, e.top - theta, -1.0)
         return
@@ -286,23 +292,25 @@ cdef inline void _envelope_pieces(const Envelope* e, double theta, double* low,
     k = k + 2 if e.h[k + 2] >= theta else k
     k = k + 1 if e.h[k + 1] >= theta else k
     t0 = _edge(e, k)
-    if e.chord[k] > 0.0:
-        high_slope[0] = -e.chord[k]
-        high[0] = t0 + e.chord[k] * (e.h[k] - theta)
+    if e.h[k] > e.h[k + 1]:
+        chord = e.width / (e.h[k] - e.h[k + 1])
+        high_slope[0] = -chord
+        high[0] = t0 + chord * (e.h[k] - theta)
     else:
         high_slope[0] = 0.0
-        high[0] = _edge(e, k + 1)
+        high[0] = t0 + e.width
     low[0] = t0
     low_slope[0] = 0.0
     if e.inv_count[k + 1] > 0:
         _raise_to(low, low_slope,
-                  _edge(e, k + 1) - (theta - e.h[k + 1]) * e.inv_count[k + 1],
+                  t0 + e.width - (theta - e.h[k + 1]) * e.inv_count[k + 1],
                   -e.inv_count[k + 1])
 
 
-cdef void _envelope_sums(const Envelope* envelopes, Py_ssize_t n, const double* thetas,
-                         Py_ssize_t n_points, double* lows, double* highs,
-                         double* low_slopes, double* high_slopes) noexcept nogil:
+cdef void _envelope_sums(const Envelope* envelopes, Py_ssize_t n, double inv_size,
+                         const double* thetas, Py_ssize_t n_points, double* lows,
+                         double* highs, double* low_slopes,
+                         double* high_slopes) noexcept nogil:
     """Sums of the lower and upper bounds of the mu_g, and their slopes, at each theta.
 
     One sweep over the envelopes for all the points: with many groups the
@@ -317,7 +325,8 @@ cdef void _envelope_sums(const Envelope* envelopes, Py_ssize_t n, const double* 
         high_slopes[p] = 0.0
     for k in range(n):
         for p in range(n_points):
-            _envelope_pieces(&envelopes[k], thetas[p], &low, &high, &low_slope, &high_slope)
+            _envelope_pieces(&envelopes[k], inv_size, thetas[p], &low, &high, &low_slope,
+                             &high_slope)
             lows[p] += low
             highs[p] += high
             low_slopes[p] += low_slope
@@ -373,8 +382,9 @@ cdef inline Py_ssize_t _candidates(const _Bracket* b, double* points) noexcept n
     return n_points + 1
 
 
-cdef void envelope_roots(const Envelope* envelopes, Py_ssize_t n, double eta, double lo,
-                         double hi, double* theta_low, double* theta_high) noexcept nogil:
+cdef void envelope_roots(const Envelope* envelopes, Py_ssize_t n, double inv_size,
+                         double eta, double lo, double hi, double* theta_low,
+                         double* theta_high) noexcept nogil:
     """Bracket theta^* by the roots of both envelope sums, within [lo, hi].
 
     ``theta_low``: a theta with lower-envelope sum >= eta (theta^* lies
@@ -394,7 +404,7 @@ cdef void envelope_roots(const Envelope* envelopes, Py_ssize_t n, double eta, do
     cdef Py_ssize_t it, p, n_points
     points[0] = lo
     points[1] = hi
-    _envelope_sums(envelopes, n, points, 2, lows, highs, low_slopes, high_slopes)
+    _envelope_sums(envelopes, n, inv_size, points, 2, lows, highs, low_slopes, high_slopes)
     lower.lo = lo
     lower.hi = hi
     lower.f_lo = lows[0] - eta
@@ -415,7 +425,8 @@ cdef void envelope_roots(const Envelope* envelopes, Py_ssize_t n, double eta, do
         n_points += _candidates(&upper, points + n_points)
         if n_points == 0:
             break
-        _envelope_sums(envelopes, n, points, n_points, lows, highs, low_slopes, high_slopes)
+        _envelope_sums(envelopes, n, inv_size, points, n_points, lows, highs, low_slopes,
+                       high_slopes)
         for p in range(n_points):
             _narrow(&lower, points[p], lows[p] - eta, low_slopes[p])
             _narrow(&upper, points[p], highs[p] - eta, high_slopes[p])
