@@ -63,9 +63,10 @@ Algorithm
    are counted from the histogram, entries below it are never clipped).
    Both passes read a group contiguously: the column groups of a row-major
    matrix are read from a copy of a block of columns (up to 1 KiB of each
-   row, or all of them when the matrix fits in 1 MiB) made column by column.  The band model is exact
-   for levels inside the bands; after the solve, a group whose level left
-   its band (rounding corner cases) is gathered whole and the solve resumes.
+   row, or all of them when the matrix fits in 1 MiB) made column by
+   column.  The band model is exact for levels inside the bands; after the
+   solve, a group whose level left its band (rounding corner cases) is
+   gathered whole and the solve resumes.
 4. Newton rounds on :math:`F`, from the left, on the gathered entries only.
    A round evaluates :math:`\mu_g(\theta_t)` exactly for every live group by a
    Michelot fixed point started from a lower bound (usually one pass over the
@@ -103,8 +104,9 @@ about 3 times on row groups and 5.5-6 times on column groups in float64,
 :math:`O(nm \log(nm))` (the sort-based finish).  No sort and no heap is used
 otherwise.
 
-Memory: O(G) work arrays (about 30 words per group, plus 18 bins and a
-58-double envelope per candidate group in the dense regime, and for column
+Memory: O(G) work arrays (about 30 words per group, plus 40 doubles per
+candidate group in the dense regime -- its histogram, turned into its
+envelope in place -- and for column
 groups of a row-major matrix a block of columns of at most 1 MiB), the gathered
 entries (8 bytes each, plus a 4-byte group index and one bucketing copy for
 column groups of a row-major matrix; grown on demand, at most the candidate
