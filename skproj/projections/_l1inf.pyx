@@ -175,6 +175,13 @@ cdef enum:
     _PHASE_WRITE = 6
     _N_PHASES = 7
 
+cdef extern from "_l1inf_simd.h" nogil:
+    int skp_l1inf_have_avx2()
+    void skp_l1inf_slots_f64(const double* row, Py_ssize_t n, double lo, double inv_width,
+                             double top, double* values, int32_t* slots)
+    void skp_l1inf_slots_f32(const float* row, Py_ssize_t n, double lo, double inv_width,
+                             double top, double* values, int32_t* slots)
+
 cdef extern from "<time.h>" nogil:
     cdef struct timespec:
         long tv_sec
@@ -207,6 +214,9 @@ cdef bint _narrow_bands = False
 # Gathering tests blocks of entries first while fewer than 1 in this many
 # entries are gathered (measured on this kind of machine: ~1.5 %).
 cdef Py_ssize_t _GATHER_BLOCK_RATE = 64
+# The AVX2 slot loop of _l1inf_simd.h runs (the CPU has AVX2; ``_set_testing``
+# may turn it off).
+cdef bint _avx2 = skp_l1inf_have_avx2()
 # ... for column groups only when the per-column levels stay in L1 (wider
 # rows are faster four at a time, without blocks).
 cdef Py_ssize_t _BLOCK_MAX_WIDTH = 4096
@@ -795,10 +805,16 @@ cdef inline void _histogram_row(const floating* row, Py_ssize_t n, Py_ssize_t st
             t[k][b] = 0.0
     while j0 < n:
         m = n - j0 if n - j0 < _HISTOGRAM_CHUNK else _HISTOGRAM_CHUNK
-        for j in range(m):
-            a = fabs(row[(j0 + j) * step])
-            values[j] = a
-            slots[j] = _slot(_slot_position(a, lo, inv_width))
+        if step == 1 and _avx2:
+            if floating is double:
+                skp_l1inf_slots_f64(row + j0, m, lo, inv_width, BINS + 1, values, slots)
+            else:
+                skp_l1inf_slots_f32(row + j0, m, lo, inv_width, BINS + 1, values, slots)
+        else:
+            for j in range(m):
+                a = fabs(row[(j0 + j) * step])
+                values[j] = a
+                slots[j] = _slot(_slot_position(a, lo, inv_width))
         m4 = m - m % 4
         for j in range(0, m4, 4):
             for k in range(4):
@@ -1263,18 +1279,21 @@ def l1inf_ball(const floating[:, :] y, floating[:, :] x, double eta,
     return status, theta
 
 
-def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=False):
+def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=False,
+                 bint simd=True):
     """Testing hook: exercise the safety nets on small problems.
 
     ``max_rounds`` caps the Newton rounds (0 sends every case to the sorted
     finish); ``force_dense`` takes the dense-regime path whatever the data;
     ``narrow_bands`` makes its bands too narrow for half of the groups (the
-    check after the solve must then gather them whole).
+    check after the solve must then gather them whole); ``simd=False`` runs
+    the Cython slot loop of the histograms where the AVX2 one would run.
     """
-    global _force_dense, _narrow_bands
+    global _force_dense, _narrow_bands, _avx2
     set_max_rounds(max_rounds)
     _force_dense = force_dense
     _narrow_bands = narrow_bands
+    _avx2 = simd and skp_l1inf_have_avx2()
 
 
 
