@@ -202,7 +202,7 @@ def test_dense_regime_matches_reference(axis):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dense_regime_simd_slots_match_cython_loop(dtype):
-    """The AVX2 slot loop of the histograms classifies as the Cython loop: bit for bit.
+    """The AVX2 loops (histogram slots, band gather) classify as the Cython loops: bit for bit.
 
     Group lengths not multiple of 4 (the vector loop's tail), every layout,
     both axes; the Cython loop's results match the reference.

@@ -181,6 +181,10 @@ cdef extern from "_l1inf_simd.h" nogil:
                              double top, double* values, int32_t* slots)
     void skp_l1inf_slots_f32(const float* row, Py_ssize_t n, double lo, double inv_width,
                              double top, double* values, int32_t* slots)
+    Py_ssize_t skp_l1inf_band_f64(const double* row, Py_ssize_t n, double lo, double inv_width,
+                                  double first, double last, double* values, Py_ssize_t pos)
+    Py_ssize_t skp_l1inf_band_f32(const float* row, Py_ssize_t n, double lo, double inv_width,
+                                  double first, double last, double* values, Py_ssize_t pos)
 
 cdef extern from "<time.h>" nogil:
     cdef struct timespec:
@@ -214,8 +218,8 @@ cdef bint _narrow_bands = False
 # Gathering tests blocks of entries first while fewer than 1 in this many
 # entries are gathered (measured on this kind of machine: ~1.5 %).
 cdef Py_ssize_t _GATHER_BLOCK_RATE = 64
-# The AVX2 slot loop of _l1inf_simd.h runs (the CPU has AVX2; ``_set_testing``
-# may turn it off).
+# The AVX2 loops of _l1inf_simd.h (histogram slots, band gather) run (the CPU
+# has AVX2; ``_set_testing`` may turn them off).
 cdef bint _avx2 = skp_l1inf_have_avx2()
 # ... for column groups only when the per-column levels stay in L1 (wider
 # rows are faster four at a time, without blocks).
@@ -1026,10 +1030,16 @@ cdef inline Py_ssize_t _gather_bins_row(const floating* row, Py_ssize_t n, Py_ss
                                         double lo, double inv_width, Py_ssize_t first,
                                         Py_ssize_t last, double* values,
                                         Py_ssize_t pos) noexcept nogil:
-    """Gather the entries whose slot lies in first..last."""
+    """Gather the entries whose slot lies in first..last (AVX2 where it runs)."""
     cdef double low_slot = first, high_slot = last
     cdef Py_ssize_t j
     cdef double a
+    if step == 1 and _avx2:
+        if floating is double:
+            return skp_l1inf_band_f64(row, n, lo, inv_width, low_slot, high_slot + 1.0,
+                                      values, pos)
+        return skp_l1inf_band_f32(row, n, lo, inv_width, low_slot, high_slot + 1.0, values,
+                                  pos)
     for j in range(n):
         a = fabs(row[j * step])
         values[pos] = a
@@ -1287,7 +1297,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     finish); ``force_dense`` takes the dense-regime path whatever the data;
     ``narrow_bands`` makes its bands too narrow for half of the groups (the
     check after the solve must then gather them whole); ``simd=False`` runs
-    the Cython slot loop of the histograms where the AVX2 one would run.
+    the Cython loops of the histograms and the band gather where the AVX2
+    ones would run.
     """
     global _force_dense, _narrow_bands, _avx2
     set_max_rounds(max_rounds)

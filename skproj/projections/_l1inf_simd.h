@@ -1,4 +1,5 @@
-/* AVX2 version of the slot loop of the l1,inf histograms (see _l1inf.pyx).
+/* AVX2 versions of the slot loop of the l1,inf histograms and of the band
+ * gather (see _l1inf.pyx).
  *
  * The build may not assume any instruction set beyond the baseline (no
  * -march), where gcc vectorizes the loop two doubles at a time and clamps
@@ -24,11 +25,30 @@
 
 #include <immintrin.h>
 
-#define SKP_L1INF_AVX2 __attribute__((target("avx2")))
+#define SKP_L1INF_AVX2 __attribute__((target("avx2,popcnt")))
+
+/* Permutations moving the lanes of a 4-bit mask to the front: 4 doubles as
+ * pairs of int32 lanes (the compaction of the band gather). */
+static int32_t skp_l1inf_pack4[16][8];
 
 static inline int skp_l1inf_have_avx2(void) {
+    int mask, lane, k;
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2");
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("popcnt")) return 0;
+    for (mask = 0; mask < 16; mask++) {
+        k = 0;
+        for (lane = 0; lane < 4; lane++)
+            if (mask & (1 << lane)) {
+                skp_l1inf_pack4[mask][2 * k] = 2 * lane;
+                skp_l1inf_pack4[mask][2 * k + 1] = 2 * lane + 1;
+                k++;
+            }
+        for (; k < 4; k++) {
+            skp_l1inf_pack4[mask][2 * k] = 0;
+            skp_l1inf_pack4[mask][2 * k + 1] = 1;
+        }
+    }
+    return 1;
 }
 
 SKP_L1INF_AVX2 static inline void skp_slots4(__m256d a, __m256d lo, __m256d inv_width,
@@ -79,9 +99,71 @@ SKP_L1INF_AVX2 static void skp_l1inf_slots_f32(const float* row, ptrdiff_t n, do
     }
 }
 
+/* The band gather: append |a| to values[pos...] for the entries whose slot
+ * position lies in [first, last) -- the slots first .. last - 1 -- four at a
+ * time, compacted by a permutation (left-packing; every store writes a whole
+ * vector at the cursor, so ``values`` needs 3 slots of room past the
+ * entries it receives).  Returns the new cursor. */
+SKP_L1INF_AVX2 static inline ptrdiff_t skp_band4(__m256d a, __m256d lo, __m256d inv_width,
+                                                 __m256d first, __m256d last, double* values,
+                                                 ptrdiff_t pos) {
+    __m256d position = _mm256_add_pd(_mm256_mul_pd(_mm256_sub_pd(a, lo), inv_width),
+                                     _mm256_set1_pd(1.0));
+    __m256d inside = _mm256_and_pd(_mm256_cmp_pd(position, first, _CMP_GE_OQ),
+                                   _mm256_cmp_pd(position, last, _CMP_LT_OQ));
+    int mask = _mm256_movemask_pd(inside);
+    __m256i order = _mm256_loadu_si256((const __m256i*) skp_l1inf_pack4[mask]);
+    _mm256_storeu_pd(values + pos, _mm256_castps_pd(
+        _mm256_permutevar8x32_ps(_mm256_castpd_ps(a), order)));
+    return pos + _mm_popcnt_u32((unsigned) mask);
+}
+
+static inline ptrdiff_t skp_band1(double a, double lo, double inv_width, double first,
+                                  double last, double* values, ptrdiff_t pos) {
+    double position = (a - lo) * inv_width + 1.0;
+    values[pos] = a;
+    return pos + ((position >= first) & (position < last));
+}
+
+SKP_L1INF_AVX2 static ptrdiff_t skp_l1inf_band_f64(const double* row, ptrdiff_t n, double lo,
+                                                   double inv_width, double first, double last,
+                                                   double* values, ptrdiff_t pos) {
+    const __m256d sign = _mm256_set1_pd(-0.0), lo_v = _mm256_set1_pd(lo);
+    const __m256d width_v = _mm256_set1_pd(inv_width);
+    const __m256d first_v = _mm256_set1_pd(first), last_v = _mm256_set1_pd(last);
+    ptrdiff_t j = 0;
+    for (; j + 4 <= n; j += 4)
+        pos = skp_band4(_mm256_andnot_pd(sign, _mm256_loadu_pd(row + j)), lo_v, width_v,
+                        first_v, last_v, values, pos);
+    for (; j < n; j++)
+        pos = skp_band1(fabs(row[j]), lo, inv_width, first, last, values, pos);
+    return pos;
+}
+
+SKP_L1INF_AVX2 static ptrdiff_t skp_l1inf_band_f32(const float* row, ptrdiff_t n, double lo,
+                                                   double inv_width, double first, double last,
+                                                   double* values, ptrdiff_t pos) {
+    const __m256d sign = _mm256_set1_pd(-0.0), lo_v = _mm256_set1_pd(lo);
+    const __m256d width_v = _mm256_set1_pd(inv_width);
+    const __m256d first_v = _mm256_set1_pd(first), last_v = _mm256_set1_pd(last);
+    ptrdiff_t j = 0;
+    for (; j + 4 <= n; j += 4)
+        pos = skp_band4(_mm256_andnot_pd(sign, _mm256_cvtps_pd(_mm_loadu_ps(row + j))), lo_v,
+                        width_v, first_v, last_v, values, pos);
+    for (; j < n; j++)
+        pos = skp_band1(fabs((double) row[j]), lo, inv_width, first, last, values, pos);
+    return pos;
+}
+
 #else
 
 static inline int skp_l1inf_have_avx2(void) { return 0; }
+static inline ptrdiff_t skp_l1inf_band_f64(const double* row, ptrdiff_t n, double lo,
+                                           double inv_width, double first, double last,
+                                           double* values, ptrdiff_t pos) { return pos; }
+static inline ptrdiff_t skp_l1inf_band_f32(const float* row, ptrdiff_t n, double lo,
+                                           double inv_width, double first, double last,
+                                           double* values, ptrdiff_t pos) { return pos; }
 static inline void skp_l1inf_slots_f64(const double* row, ptrdiff_t n, double lo,
                                        double inv_width, double top, double* values,
                                        int32_t* slots) {}
