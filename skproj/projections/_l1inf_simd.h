@@ -68,35 +68,44 @@ static inline int32_t skp_slot1(double a, double lo, double inv_width, double to
     return (int32_t) position;
 }
 
+/* |row[j .. j + 3]| in double, from float32 (``single``) or float64 values. */
+SKP_L1INF_AVX2 static inline __attribute__((always_inline)) __m256d skp_magnitudes4(
+        const void* row, ptrdiff_t j, const int single) {
+    __m256d v = single ? _mm256_cvtps_pd(_mm_loadu_ps((const float*) row + j))
+                       : _mm256_loadu_pd((const double*) row + j);
+    return _mm256_andnot_pd(_mm256_set1_pd(-0.0), v);
+}
+
+static inline double skp_magnitude1(const void* row, ptrdiff_t j, const int single) {
+    return single ? fabs((double) ((const float*) row)[j]) : fabs(((const double*) row)[j]);
+}
+
 /* values[j] = |row[j]|, slots[j] its slot, for j < n (contiguous row). */
+SKP_L1INF_AVX2 static inline __attribute__((always_inline)) void skp_slots(
+        const void* row, ptrdiff_t n, double lo, double inv_width, double top, double* values,
+        int32_t* slots, const int single) {
+    const __m256d lo_v = _mm256_set1_pd(lo), width_v = _mm256_set1_pd(inv_width);
+    const __m256d top_v = _mm256_set1_pd(top);
+    ptrdiff_t j = 0;
+    for (; j + 4 <= n; j += 4)
+        skp_slots4(skp_magnitudes4(row, j, single), lo_v, width_v, top_v, values + j,
+                   slots + j);
+    for (; j < n; j++) {
+        values[j] = skp_magnitude1(row, j, single);
+        slots[j] = skp_slot1(values[j], lo, inv_width, top);
+    }
+}
+
 SKP_L1INF_AVX2 static void skp_l1inf_slots_f64(const double* row, ptrdiff_t n, double lo,
                                                double inv_width, double top, double* values,
                                                int32_t* slots) {
-    const __m256d sign = _mm256_set1_pd(-0.0), lo_v = _mm256_set1_pd(lo);
-    const __m256d width_v = _mm256_set1_pd(inv_width), top_v = _mm256_set1_pd(top);
-    ptrdiff_t j = 0;
-    for (; j + 4 <= n; j += 4)
-        skp_slots4(_mm256_andnot_pd(sign, _mm256_loadu_pd(row + j)), lo_v, width_v, top_v,
-                   values + j, slots + j);
-    for (; j < n; j++) {
-        values[j] = fabs(row[j]);
-        slots[j] = skp_slot1(values[j], lo, inv_width, top);
-    }
+    skp_slots(row, n, lo, inv_width, top, values, slots, 0);
 }
 
 SKP_L1INF_AVX2 static void skp_l1inf_slots_f32(const float* row, ptrdiff_t n, double lo,
                                                double inv_width, double top, double* values,
                                                int32_t* slots) {
-    const __m256d sign = _mm256_set1_pd(-0.0), lo_v = _mm256_set1_pd(lo);
-    const __m256d width_v = _mm256_set1_pd(inv_width), top_v = _mm256_set1_pd(top);
-    ptrdiff_t j = 0;
-    for (; j + 4 <= n; j += 4)
-        skp_slots4(_mm256_andnot_pd(sign, _mm256_cvtps_pd(_mm_loadu_ps(row + j))), lo_v,
-                   width_v, top_v, values + j, slots + j);
-    for (; j < n; j++) {
-        values[j] = fabs((double) row[j]);
-        slots[j] = skp_slot1(values[j], lo, inv_width, top);
-    }
+    skp_slots(row, n, lo, inv_width, top, values, slots, 1);
 }
 
 /* The band gather: append |a| to values[pos...] for the entries whose slot
@@ -125,34 +134,31 @@ static inline ptrdiff_t skp_band1(double a, double lo, double inv_width, double 
     return pos + ((position >= first) & (position < last));
 }
 
-SKP_L1INF_AVX2 static ptrdiff_t skp_l1inf_band_f64(const double* row, ptrdiff_t n, double lo,
-                                                   double inv_width, double first, double last,
-                                                   double* values, ptrdiff_t pos) {
-    const __m256d sign = _mm256_set1_pd(-0.0), lo_v = _mm256_set1_pd(lo);
-    const __m256d width_v = _mm256_set1_pd(inv_width);
+SKP_L1INF_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_band(
+        const void* row, ptrdiff_t n, double lo, double inv_width, double first, double last,
+        double* values, ptrdiff_t pos, const int single) {
+    const __m256d lo_v = _mm256_set1_pd(lo), width_v = _mm256_set1_pd(inv_width);
     const __m256d first_v = _mm256_set1_pd(first), last_v = _mm256_set1_pd(last);
     ptrdiff_t j = 0;
     for (; j + 4 <= n; j += 4)
-        pos = skp_band4(_mm256_andnot_pd(sign, _mm256_loadu_pd(row + j)), lo_v, width_v,
-                        first_v, last_v, values, pos);
+        pos = skp_band4(skp_magnitudes4(row, j, single), lo_v, width_v, first_v, last_v,
+                        values, pos);
     for (; j < n; j++)
-        pos = skp_band1(fabs(row[j]), lo, inv_width, first, last, values, pos);
+        pos = skp_band1(skp_magnitude1(row, j, single), lo, inv_width, first, last, values,
+                        pos);
     return pos;
+}
+
+SKP_L1INF_AVX2 static ptrdiff_t skp_l1inf_band_f64(const double* row, ptrdiff_t n, double lo,
+                                                   double inv_width, double first, double last,
+                                                   double* values, ptrdiff_t pos) {
+    return skp_band(row, n, lo, inv_width, first, last, values, pos, 0);
 }
 
 SKP_L1INF_AVX2 static ptrdiff_t skp_l1inf_band_f32(const float* row, ptrdiff_t n, double lo,
                                                    double inv_width, double first, double last,
                                                    double* values, ptrdiff_t pos) {
-    const __m256d sign = _mm256_set1_pd(-0.0), lo_v = _mm256_set1_pd(lo);
-    const __m256d width_v = _mm256_set1_pd(inv_width);
-    const __m256d first_v = _mm256_set1_pd(first), last_v = _mm256_set1_pd(last);
-    ptrdiff_t j = 0;
-    for (; j + 4 <= n; j += 4)
-        pos = skp_band4(_mm256_andnot_pd(sign, _mm256_cvtps_pd(_mm_loadu_ps(row + j))), lo_v,
-                        width_v, first_v, last_v, values, pos);
-    for (; j < n; j++)
-        pos = skp_band1(fabs((double) row[j]), lo, inv_width, first, last, values, pos);
-    return pos;
+    return skp_band(row, n, lo, inv_width, first, last, values, pos, 1);
 }
 
 #else
