@@ -135,7 +135,7 @@ def l1inf_table(shapes, rng, dtypes=DTYPES):
     print()
 
 
-PHASES = ("sums", "gather", "histograms", "band", "solve", "write")
+PHASES = ("sums", "gather", "histograms", "envelopes", "band", "solve", "write")
 
 
 def l1inf_phases(shapes, rng, dtypes=DTYPES):

@@ -63,9 +63,10 @@ Algorithm
    are counted from the histogram, entries below it are never clipped).
    Both passes read a group contiguously: the column groups of a row-major
    matrix are read from a copy of a block of columns (up to 1 KiB of each
-   row) made column by column.  The band model is exact
-   for levels inside the bands; after the solve, a group whose level left
-   its band (rounding corner cases) is gathered whole and the solve resumes.
+   row, or all of them when the matrix fits in 1 MiB) made column by
+   column.  The band model is exact for levels inside the bands; after the
+   solve, a group whose level left its band (rounding corner cases) is
+   gathered whole and the solve resumes.
 4. Newton rounds on :math:`F`, from the left, on the gathered entries only.
    A round evaluates :math:`\mu_g(\theta_t)` exactly for every live group by a
    Michelot fixed point started from a lower bound (usually one pass over the
@@ -96,15 +97,17 @@ shrink by orders of magnitude after the first round and :math:`R \le 6`.  On
 1000 x 10000 and 10000 x 1000 matrices keeping 1-90 % of the groups, the
 measured cost is 0.7-3.1 times that of ``bilevel_l1inf`` at the same radius
 (0.7-2.1 times at the radius where the bi-level projection keeps as many
-groups); in the dense regime (every group kept, most clipped a little)
-about 3 times on row groups and 5.5-6 times on column groups in float64,
-7-10 times in float32 (whose bi-level projection is SIMD), and 10-12 times
-(float64) on 10**5 groups of 100 (CPU time, loaded machine).  The worst case is
-:math:`O(nm \log(nm))` (the sort-based finish).  No sort and no heap is used
-otherwise.
+groups); in the dense regime (every group kept, most clipped a little),
+on 1000 x 10000 at 10 % and 50 % of the norm, about 2.8 times on row groups
+and 4.5 times on column groups in float64, 5 and 7.5 times in float32
+(whose bi-level projection is SIMD), and 7-8 (float64) and 10-12 (float32)
+times on 10**5 groups of 100 (CPU time, with the AVX2 loops, load ~6 on 2
+cores).  The worst case is :math:`O(nm \log(nm))` (the sort-based finish).
+No sort and no heap is used otherwise.
 
-Memory: O(G) work arrays (about 30 words per group, plus 18 bins and a
-52-double envelope per candidate group in the dense regime, and for column
+Memory: O(G) work arrays (about 30 words per group, plus 40 doubles per
+candidate group in the dense regime -- its histogram, turned into its
+envelope in place -- and for column
 groups of a row-major matrix a block of columns of at most 1 MiB), the gathered
 entries (8 bytes each, plus a 4-byte group index and one bucketing copy for
 column groups of a row-major matrix; grown on demand, at most the candidate
@@ -147,7 +150,8 @@ from skproj.projections._l1 cimport (
 )
 from skproj.projections._l1inf_lists cimport (
     BINS, SLACK, SLOTS, Envelope, GroupLists, alloc_lists, append_pairs, band_violations,
-    chord_upper_bound, envelope_bounds, envelope_roots, fill_envelope, free_lists, grow,
+    chord_upper_bound, envelope_above, envelope_bounds, envelope_roots, fill_envelope,
+    free_lists, grow,
     initial_lower_bound, reserve, set_max_rounds, solve,
 )
 
@@ -162,7 +166,26 @@ cdef enum:
     _TILE_ROWS = 8
     # Entries whose slots are computed together (``_histogram_row``).
     _HISTOGRAM_CHUNK = 256
-    _N_PHASES = 6
+    # The phases timed by the benchmark hook (``_phase_times``).
+    _PHASE_SUMS = 0
+    _PHASE_GATHER = 1
+    _PHASE_HISTOGRAMS = 2
+    _PHASE_ENVELOPES = 3
+    _PHASE_BAND = 4
+    _PHASE_SOLVE = 5
+    _PHASE_WRITE = 6
+    _N_PHASES = 7
+
+cdef extern from "_l1inf_simd.h" nogil:
+    int skp_l1inf_have_avx2()
+    void skp_l1inf_slots_f64(const double* row, Py_ssize_t n, double lo, double inv_width,
+                             double top, double* values, int32_t* slots)
+    void skp_l1inf_slots_f32(const float* row, Py_ssize_t n, double lo, double inv_width,
+                             double top, double* values, int32_t* slots)
+    Py_ssize_t skp_l1inf_band_f64(const double* row, Py_ssize_t n, double lo, double inv_width,
+                                  double first, double last, double* values, Py_ssize_t pos)
+    Py_ssize_t skp_l1inf_band_f32(const float* row, Py_ssize_t n, double lo, double inv_width,
+                                  double first, double last, double* values, Py_ssize_t pos)
 
 cdef extern from "<time.h>" nogil:
     cdef struct timespec:
@@ -173,8 +196,9 @@ cdef extern from "<time.h>" nogil:
 
 # Benchmark hook (``_time_phases``, ``_phase_times``): CPU seconds spent in
 # each phase of the last call -- sums and maxima, candidate gather,
-# histograms, band gather, solve, write -- and the number of histogram
-# passes.  Off by default: reading the thread's CPU clock is a system call.
+# histogram passes (with the copies of column blocks), envelopes (their
+# roots and the bands), band gather, solve, write -- and the number of
+# histogram passes.  Off by default: reading the thread's CPU clock is a system call.
 cdef bint _timing = False
 cdef double _phase_seconds[_N_PHASES]
 cdef int _histogram_passes = 0
@@ -195,6 +219,9 @@ cdef bint _narrow_bands = False
 # Gathering tests blocks of entries first while fewer than 1 in this many
 # entries are gathered (measured on this kind of machine: ~1.5 %).
 cdef Py_ssize_t _GATHER_BLOCK_RATE = 64
+# The AVX2 loops of _l1inf_simd.h (histogram slots, band gather) run (the CPU
+# has AVX2; ``_set_testing`` may turn them off).
+cdef bint _avx2 = skp_l1inf_have_avx2()
 # ... for column groups only when the per-column levels stay in L1 (wider
 # rows are faster four at a time, without blocks).
 cdef Py_ssize_t _BLOCK_MAX_WIDTH = 4096
@@ -233,10 +260,8 @@ cdef struct Work:
     double* pair_values
     int32_t* pair_groups
     Py_ssize_t pair_capacity
-    # Dense regime: the histograms, bin_counts[rank * SLOTS + slot] for the
-    # rank-th live group, and the envelopes of the mu_g they give.
-    double* bin_counts
-    double* bin_sums
+    # Dense regime: the histogram of the rank-th live group, then the
+    # envelope of its mu_g, in envelopes[rank].
     Envelope* envelopes
     # Dense regime, column groups of a row-major matrix: a block of
     # consecutive columns copied column by column (``_group_entries``), its
@@ -273,8 +298,6 @@ cdef bint _alloc_work(Work* w, Py_ssize_t n_groups, Py_ssize_t group_size) noexc
     w.pair_values = NULL
     w.pair_groups = NULL
     w.pair_capacity = 0
-    w.bin_counts = NULL
-    w.bin_sums = NULL
     w.envelopes = NULL
     w.block = NULL
     w.block_first = -1
@@ -287,16 +310,21 @@ cdef bint _alloc_work(Work* w, Py_ssize_t n_groups, Py_ssize_t group_size) noexc
 
 cdef bint _alloc_histograms(Work* w) noexcept nogil:
     cdef Py_ssize_t n = w.lists.n_active if w.lists.n_active > 0 else 1
-    w.bin_counts = <double*> malloc(n * SLOTS * sizeof(double))
-    w.bin_sums = <double*> malloc(n * SLOTS * sizeof(double))
     w.envelopes = <Envelope*> malloc(n * sizeof(Envelope))
+    # A block of columns holds up to 1 KiB of each row within _BLOCK_BUDGET
+    # bytes, or every column when the whole matrix fits the budget: then one
+    # copy serves every pass (``_group_entries``).
     w.block_bytes = _BLOCK_BUDGET // (w.lists.group_size if w.lists.group_size > 0 else 1)
-    w.block_bytes = (w.block_bytes if w.block_bytes < _BLOCK_MAX_BYTES else _BLOCK_MAX_BYTES)
-    w.block_bytes -= w.block_bytes % _BLOCK_MIN_BYTES
-    w.block_bytes = w.block_bytes if w.block_bytes > _BLOCK_MIN_BYTES else _BLOCK_MIN_BYTES
+    if w.block_bytes >= w.lists.n_groups * sizeof(double):
+        w.block_bytes = w.lists.n_groups * sizeof(double)
+    else:
+        w.block_bytes = (w.block_bytes if w.block_bytes < _BLOCK_MAX_BYTES
+                         else _BLOCK_MAX_BYTES)
+        w.block_bytes -= w.block_bytes % _BLOCK_MIN_BYTES
+        w.block_bytes = (w.block_bytes if w.block_bytes > _BLOCK_MIN_BYTES
+                         else _BLOCK_MIN_BYTES)
     w.block = malloc(w.block_bytes * w.lists.group_size)
-    return not (w.bin_counts == NULL or w.bin_sums == NULL or w.envelopes == NULL
-                or w.block == NULL)
+    return not (w.envelopes == NULL or w.block == NULL)
 
 
 cdef void _free_work(Work* w) noexcept nogil:
@@ -314,8 +342,6 @@ cdef void _free_work(Work* w) noexcept nogil:
     free(w.clip_levels)
     free(w.pair_values)
     free(w.pair_groups)
-    free(w.bin_counts)
-    free(w.bin_sums)
     free(w.envelopes)
     free(w.block)
 
@@ -665,7 +691,8 @@ cdef inline const floating* _group_entries(const floating[:, :] y, Work* w, Py_s
     place.  The columns of a matrix with contiguous rows lie a whole row
     apart: read one by one, every entry costs a cache line and a page, and
     the passes of the dense regime were 2-3 times slower on columns than on
-    rows.  So a block of consecutive columns (up to 1 KiB of each row) is
+    rows.  So a block of consecutive columns (up to 1 KiB of each row, or
+    all of them in a small matrix: ``_alloc_histograms``) is
     copied column by column into ``w.block`` (``_copy_columns``), and its
     groups are read from the copy.  Visiting the groups in increasing order
     copies each block once per pass.
@@ -765,7 +792,7 @@ cdef inline double _inv_width(double lo, double hi) noexcept nogil:
 cdef inline void _histogram_row(const floating* row, Py_ssize_t n, Py_ssize_t step,
                                 double lo, double hi, double* counts,
                                 double* sums) noexcept nogil:
-    """Counts and sums of one group's entries per slot (added to the tables).
+    """Counts and sums of one group's entries per slot, written to the tables.
 
     _HISTOGRAM_CHUNK entries at a time: first their magnitudes and slots (a
     loop the compiler vectorizes), then the table updates alone.
@@ -783,10 +810,16 @@ cdef inline void _histogram_row(const floating* row, Py_ssize_t n, Py_ssize_t st
             t[k][b] = 0.0
     while j0 < n:
         m = n - j0 if n - j0 < _HISTOGRAM_CHUNK else _HISTOGRAM_CHUNK
-        for j in range(m):
-            a = fabs(row[(j0 + j) * step])
-            values[j] = a
-            slots[j] = _slot(_slot_position(a, lo, inv_width))
+        if step == 1 and _avx2:
+            if floating is double:
+                skp_l1inf_slots_f64(row + j0, m, lo, inv_width, BINS + 1, values, slots)
+            else:
+                skp_l1inf_slots_f32(row + j0, m, lo, inv_width, BINS + 1, values, slots)
+        else:
+            for j in range(m):
+                a = fabs(row[(j0 + j) * step])
+                values[j] = a
+                slots[j] = _slot(_slot_position(a, lo, inv_width))
         m4 = m - m % 4
         for j in range(0, m4, 4):
             for k in range(4):
@@ -797,33 +830,30 @@ cdef inline void _histogram_row(const floating* row, Py_ssize_t n, Py_ssize_t st
             t[0][slots[j]] += values[j]
         j0 += m
     for b in range(SLOTS):
-        counts[b] += (c[0][b] + c[1][b]) + (c[2][b] + c[3][b])
-        sums[b] += (t[0][b] + t[1][b]) + (t[2][b] + t[3][b])
+        counts[b] = (c[0][b] + c[1][b]) + (c[2][b] + c[3][b])
+        sums[b] = (t[0][b] + t[1][b]) + (t[2][b] + t[3][b])
 
 
 cdef void _histograms(const floating[:, :] y, Work* w, bint groups_are_rows) noexcept nogil:
     """Slot counts and sums of every live group in its range [histogram_low, histogram_high].
 
-    Tables are indexed by live rank: bin_counts[idx * SLOTS + slot].  One group
-    at a time (``_group_entries``): one group's tables stay in L1.
+    Written to the envelopes, by live rank (``Envelope``).  One group at a
+    time (``_group_entries``): one group's tables stay in L1.
     """
     cdef GroupLists* lists = &w.lists
-    cdef Py_ssize_t idx, g, k, step
+    cdef Py_ssize_t idx, g, step
     cdef const floating* group
-    for k in range(lists.n_active * SLOTS):
-        w.bin_counts[k] = 0.0
-        w.bin_sums[k] = 0.0
+    cdef Envelope* e
     for idx in range(lists.n_active):
         g = lists.active[idx]
+        e = &w.envelopes[idx]
         group = _group_entries(y, w, g, groups_are_rows, &step)
         if step == 1:
             _histogram_row(group, lists.group_size, 1, w.histogram_low[g],
-                           w.histogram_high[g], w.bin_counts + idx * SLOTS,
-                           w.bin_sums + idx * SLOTS)
+                           w.histogram_high[g], e.inv_count, e.h)
         else:
             _histogram_row(group, lists.group_size, step, w.histogram_low[g],
-                           w.histogram_high[g], w.bin_counts + idx * SLOTS,
-                           w.bin_sums + idx * SLOTS)
+                           w.histogram_high[g], e.inv_count, e.h)
 
 
 cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double eta,
@@ -838,11 +868,13 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
     Returns False when memory ran out.
     """
     cdef GroupLists* lists = &w.lists
-    cdef Py_ssize_t idx, g, k, n = lists.n_active, n_pass
+    cdef Py_ssize_t idx, g, k, n = lists.n_active, n_pass, count
     cdef double theta_high, low, high, band, lo, hi, width, listed
+    cdef double inv_size = 1.0 / lists.group_size
     cdef double* range_low = w.histogram_low
     cdef double* range_high = w.histogram_high
     global _histogram_passes
+    cdef double clock = _now()
     if not _alloc_histograms(w):
         return False
     # Rigorous start: theta_0 <= theta^* <= theta_high (chords from (0, M_g)).
@@ -866,14 +898,16 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
         g = lists.active[idx]
         _widen(&range_low[g], &range_high[g], lists.maxima[g])
     for n_pass in range(_MAX_HISTOGRAMS):
+        clock = _lap(_PHASE_ENVELOPES, clock)
         _histograms(y, w, groups_are_rows)
+        clock = _lap(_PHASE_HISTOGRAMS, clock)
         _histogram_passes += 1
         for idx in range(n):
             g = lists.active[idx]
-            fill_envelope(&w.envelopes[idx], w.bin_counts + idx * SLOTS, w.bin_sums + idx * SLOTS,
-                          range_low[g], range_high[g], lists.sums[g], lists.maxima[g],
-                          lists.group_size)
-        envelope_roots(w.envelopes, n, eta, theta_low[0], theta_high, &low, &theta_high)
+            fill_envelope(&w.envelopes[idx], range_low[g], range_high[g], lists.sums[g],
+                          lists.maxima[g])
+        envelope_roots(w.envelopes, n, inv_size, eta, theta_low[0], theta_high, &low,
+                       &theta_high)
         theta_low[0] = low * (1.0 - SLACK)
         theta_high = theta_high * (1.0 + SLACK)
         # New bands, snapped out to bin edges: [t_lo, t_hi] with
@@ -881,15 +915,18 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
         listed = 0.0
         for idx in range(n):
             g = lists.active[idx]
-            envelope_bounds(&w.envelopes[idx], theta_high, &low, &band)
-            envelope_bounds(&w.envelopes[idx], theta_low[0], &band, &high)
+            envelope_bounds(&w.envelopes[idx], inv_size, theta_high, &low, &band)
+            envelope_bounds(&w.envelopes[idx], inv_size, theta_low[0], &band, &high)
             width = (range_high[g] - range_low[g]) / BINS
             k = <Py_ssize_t> ((low - range_low[g]) / width)
             w.edges_low[g] = k if k > 0 else 0
             k = <Py_ssize_t> ((high - range_low[g]) / width) + 1
             w.edges_high[g] = k if k < BINS else BINS
-            for k in range(w.edges_low[g] + 1, w.edges_high[g] + 1):
-                listed += w.bin_counts[idx * SLOTS + k]
+            # The entries in the bins edges_low + 1 .. edges_high.
+            envelope_above(&w.envelopes[idx], w.edges_low[g], &count, &band)
+            listed += count
+            envelope_above(&w.envelopes[idx], w.edges_high[g], &count, &band)
+            listed -= count
         if listed <= _BAND_SHARE * n * lists.group_size or n_pass == _MAX_HISTOGRAMS - 1:
             break
         for idx in range(n):
@@ -908,11 +945,9 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
         width = (range_high[g] - range_low[g]) / BINS
         w.band_low[g] = range_low[g] + w.edges_low[g] * width
         w.band_high[g] = range_low[g] + w.edges_high[g] * width
-        lists.above_count[g] = 0
-        lists.above_sum[g] = 0.0
-        for k in range(w.edges_high[g] + 1, SLOTS):
-            lists.above_count[g] += <Py_ssize_t> w.bin_counts[idx * SLOTS + k]
-            lists.above_sum[g] += w.bin_sums[idx * SLOTS + k]
+        envelope_above(&w.envelopes[idx], w.edges_high[g], &lists.above_count[g],
+                       &lists.above_sum[g])
+    _lap(_PHASE_ENVELOPES, clock)
     return True
 
 
@@ -996,10 +1031,16 @@ cdef inline Py_ssize_t _gather_bins_row(const floating* row, Py_ssize_t n, Py_ss
                                         double lo, double inv_width, Py_ssize_t first,
                                         Py_ssize_t last, double* values,
                                         Py_ssize_t pos) noexcept nogil:
-    """Gather the entries whose slot lies in first..last."""
+    """Gather the entries whose slot lies in first..last (AVX2 where it runs)."""
     cdef double low_slot = first, high_slot = last
     cdef Py_ssize_t j
     cdef double a
+    if step == 1 and _avx2:
+        if floating is double:
+            return skp_l1inf_band_f64(row, n, lo, inv_width, low_slot, high_slot + 1.0,
+                                      values, pos)
+        return skp_l1inf_band_f32(row, n, lo, inv_width, low_slot, high_slot + 1.0, values,
+                                  pos)
     for j in range(n):
         a = fabs(row[j * step])
         values[pos] = a
@@ -1134,7 +1175,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
         _phase_seconds[idx] = 0.0
 
     stream_sums_and_maxima(y, lists.sums, lists.maxima, groups_are_rows)
-    clock = _lap(0, clock)
+    clock = _lap(_PHASE_SUMS, clock)
     for g in range(n_groups):
         finite = finite and (lists.sums[g] - lists.sums[g] == 0.0)
         total_max += lists.maxima[g]
@@ -1155,7 +1196,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
             lists.lower[g] = 0.0
 
     status = _gather_candidates(y, w, groups_are_rows, theta_0)
-    clock = _lap(1, clock)
+    clock = _lap(_PHASE_GATHER, clock)
     if status == 0:
         return STATUS_NOMEMORY
     dense = status == 2
@@ -1164,10 +1205,10 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
         lists.n_values = 0
         if not _dense_bands(y, w, groups_are_rows, eta, theta_0, &theta):
             return STATUS_NOMEMORY
-        clock = _lap(2, clock)
+        clock = _now()      # _dense_bands times its own two phases
         if not _gather_bins(y, w, groups_are_rows):
             return STATUS_NOMEMORY
-        clock = _lap(3, clock)
+        clock = _lap(_PHASE_BAND, clock)
         for idx in range(lists.n_active):
             g = lists.active[idx]
             # The lists hold the entries in the band: drop nothing else.
@@ -1210,7 +1251,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
             theta = solve(lists, eta, theta, rounds)
             n_failed = band_violations(lists, theta, w.band_low, w.band_high, w.subset)
 
-    clock = _lap(4, clock)
+    clock = _lap(_PHASE_SOLVE, clock)
     # The levels in the input's precision (the clip compares in it); the kept
     # groups listed in ``active``.
     for g in range(n_groups):
@@ -1226,7 +1267,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
             lists.active[kept] = g
             kept += 1
     _write(y, x, levels, lists.active, kept, groups_are_rows)
-    _lap(5, clock)
+    _lap(_PHASE_WRITE, clock)
     theta_out[0] = theta
     return STATUS_PROJECTED
 
@@ -1249,18 +1290,22 @@ def l1inf_ball(const floating[:, :] y, floating[:, :] x, double eta,
     return status, theta
 
 
-def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=False):
+def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=False,
+                 bint simd=True):
     """Testing hook: exercise the safety nets on small problems.
 
     ``max_rounds`` caps the Newton rounds (0 sends every case to the sorted
     finish); ``force_dense`` takes the dense-regime path whatever the data;
     ``narrow_bands`` makes its bands too narrow for half of the groups (the
-    check after the solve must then gather them whole).
+    check after the solve must then gather them whole); ``simd=False`` runs
+    the Cython loops of the histograms and the band gather where the AVX2
+    ones would run.
     """
-    global _force_dense, _narrow_bands
+    global _force_dense, _narrow_bands, _avx2
     set_max_rounds(max_rounds)
     _force_dense = force_dense
     _narrow_bands = narrow_bands
+    _avx2 = simd and skp_l1inf_have_avx2()
 
 
 
@@ -1273,7 +1318,7 @@ def _time_phases(bint on):
 def _phase_times():
     """Benchmark hook: the CPU seconds of each phase of the last call, and its histogram passes.
 
-    Phases: sums and maxima, candidate gather, dense bands (histograms), band
-    gather, solve, write.
+    Phases: sums and maxima, candidate gather, histogram passes, envelopes
+    (their roots and the bands), band gather, solve, write.
     """
     return [_phase_seconds[k] for k in range(_N_PHASES)], _histogram_passes

@@ -49,14 +49,18 @@ cdef struct GroupLists:
 
 
 cdef struct Envelope:
-    # One group's exact points of h (decreasing) at increasing levels t, and
-    # the counts #{a >= t} there: points 0..BINS are the bin edges of [L, U].
-    double t[BINS + 1]
-    double h[BINS + 1]
-    double c[BINS + 1]
-    double total      # S_g = h(0)
-    double top        # M_g, h(M_g) = 0
-    double size       # n
+    # One live group's histogram, turned into its envelope in place
+    # (``fill_envelope``): no second buffer to allocate and fault in, and
+    # fewer bytes to read per sweep of the root search.
+    # Histogram: h[slot] and inv_count[slot] hold the slot sums and counts.
+    # Envelope: h[k] is h at the edge t_k = low + k width (k = 0..BINS,
+    # decreasing), inv_count[k] = 1 / #{a >= t_k} (0 for none).
+    double h[SLOTS]
+    double inv_count[SLOTS]
+    double low
+    double width
+    double total          # S_g = h(0)
+    double top            # M_g, h(M_g) = 0
 
 
 cdef inline bint grow(void** buffer, Py_ssize_t* capacity, Py_ssize_t needed,
@@ -89,12 +93,15 @@ cdef bint append_pairs(GroupLists* w, const double* values, const int32_t* group
 cdef double initial_lower_bound(GroupLists* w, double eta) noexcept nogil
 cdef double chord_upper_bound(GroupLists* w, double eta, double theta_t) noexcept nogil
 
-cdef void fill_envelope(Envelope* e, const double* counts, const double* sums, double lo,
-                        double hi, double total, double top, double size) noexcept nogil
-cdef void envelope_bounds(const Envelope* e, double theta, double* low,
+cdef void fill_envelope(Envelope* e, double lo, double hi, double total,
+                        double top) noexcept nogil
+cdef void envelope_above(const Envelope* e, Py_ssize_t k, Py_ssize_t* count,
+                         double* total) noexcept nogil
+cdef void envelope_bounds(const Envelope* e, double inv_size, double theta, double* low,
                           double* high) noexcept nogil
-cdef void envelope_roots(const Envelope* envelopes, Py_ssize_t n, double eta, double lo,
-                         double hi, double* theta_low, double* theta_high) noexcept nogil
+cdef void envelope_roots(const Envelope* envelopes, Py_ssize_t n, double inv_size,
+                         double eta, double lo, double hi, double* theta_low,
+                         double* theta_high) noexcept nogil
 
 cdef double solve(GroupLists* w, double eta, double theta_t, int* rounds) noexcept nogil
 cdef Py_ssize_t band_violations(GroupLists* w, double theta, const double* band_low,

@@ -180,49 +180,79 @@ cdef double chord_upper_bound(GroupLists* w, double eta, double theta_t) noexcep
 
 # ------------------------------------------------------------ step 3b: envelopes
 
-cdef void fill_envelope(Envelope* e, const double* counts, const double* sums, double lo,
-                        double hi, double total, double top, double size) noexcept nogil:
-    cdef Py_ssize_t k, b
-    cdef double width = (hi - lo) / BINS, count = 0.0, sum_ = 0.0
+cdef void fill_envelope(Envelope* e, double lo, double hi, double total,
+                        double top) noexcept nogil:
+    """Turn the histogram of [lo, hi] that ``e`` holds into its envelope, in place.
+
+    The reciprocals of the counts are taken here, once (a division costs more
+    than the rest of an evaluation).
+    """
+    cdef Py_ssize_t k
+    cdef double count, sum_, count_k, sum_k
+    e.low = lo
+    e.width = (hi - lo) / BINS
     e.total = total
     e.top = top
-    e.size = size
-    # Walk the slots from the top: after slot b, count/sum cover entries >= edge b-1.
-    count = counts[BINS + 1]
-    sum_ = sums[BINS + 1]
+    # Walk the slots from the top: the entries >= edge k are those of slots
+    # k+1 .. BINS+1.  Slot k is read before edge k overwrites it.
+    count = e.inv_count[BINS + 1]
+    sum_ = e.h[BINS + 1]
     for k in range(BINS, -1, -1):
-        e.t[k] = lo + k * width if k < BINS else hi
-        e.c[k] = count
-        e.h[k] = sum_ - e.t[k] * count
+        count_k = count
+        sum_k = sum_
+        if k > 0:
+            count += e.inv_count[k]
+            sum_ += e.h[k]
+        e.inv_count[k] = 1.0 / count_k if count_k > 0 else 0.0
+        e.h[k] = sum_k - _edge(e, k) * count_k
         if e.h[k] < 0.0:
             e.h[k] = 0.0
-        if k > 0:
-            count += counts[k]
-            sum_ += sums[k]
 
 
-cdef void envelope_bounds(const Envelope* e, double theta, double* low,
+cdef inline double _edge(const Envelope* e, Py_ssize_t k) noexcept nogil:
+    """t_k, the k-th bin edge of the envelope's range."""
+    return e.low + k * e.width
+
+
+cdef void envelope_above(const Envelope* e, Py_ssize_t k, Py_ssize_t* count,
+                         double* total) noexcept nogil:
+    """The count and the sum of the entries >= t_k.
+
+    The count is exact (from its reciprocal: counts stay far below 2**50);
+    the sum h_k + t_k count is exact to rounding.
+    """
+    count[0] = <Py_ssize_t> (1.0 / e.inv_count[k] + 0.5) if e.inv_count[k] > 0 else 0
+    total[0] = e.h[k] + _edge(e, k) * count[0]
+
+
+cdef void envelope_bounds(const Envelope* e, double inv_size, double theta, double* low,
                           double* high) noexcept nogil:
-    """mu_g(theta) in [low, high], from chords (above) and tangents (below)."""
+    """mu_g(theta) in [low, high], from chords (above) and tangents (below).
+
+    ``inv_size`` is 1 / n, n the group length.
+    """
     cdef double low_slope, high_slope
-    _envelope_pieces(e, theta, low, high, &low_slope, &high_slope)
+    _envelope_pieces(e, inv_size, theta, low, high, &low_slope, &high_slope)
 
 
-cdef inline double _steeper(double value, double slope, double other, double other_slope,
-                            double* chosen_slope) noexcept nogil:
-    """max(value, other), and the slope of the larger one in ``chosen_slope``."""
-    if other > value:
-        chosen_slope[0] = other_slope
-        return other
-    chosen_slope[0] = slope
-    return value
+cdef inline void _raise_to(double* low, double* low_slope, double value,
+                           double slope) noexcept nogil:
+    """low = max(low, value), with the slope of the larger one.
+
+    Ternaries the compiler turns into selects: which one wins is
+    unpredictable from group to group.
+    """
+    cdef bint wins = value > low[0]
+    low_slope[0] = slope if wins else low_slope[0]
+    low[0] = value if wins else low[0]
 
 
-cdef void _envelope_pieces(const Envelope* e, double theta, double* low, double* high,
-                           double* low_slope, double* high_slope) noexcept nogil:
+cdef inline void _envelope_pieces(const Envelope* e, double inv_size, double theta,
+                                  double* low, double* high, double* low_slope,
+                                  double* high_slope) noexcept nogil:
     """``envelope_bounds``, and the slopes of both bounds at theta (d/dtheta)."""
-    cdef Py_ssize_t a = 0, b = BINS, middle
-    cdef double t0, t1, h0, h1, slope
+    cdef Py_ssize_t k = 0
+    cdef double t0, chord
     if theta >= e.total:
         low[0] = 0.0
         high[0] = 0.0
@@ -232,53 +262,55 @@ cdef void _envelope_pieces(const Envelope* e, double theta, double* low, double*
     if theta > e.h[0]:
         # Below the band: between (S, 0) and (h_0, L) in the (theta, mu) plane.
         if e.total > e.h[0]:
-            high_slope[0] = -e.t[0] / (e.total - e.h[0])
-            high[0] = e.t[0] * (e.total - theta) / (e.total - e.h[0])
+            chord = e.low / (e.total - e.h[0])
+            high_slope[0] = -chord
+            high[0] = chord * (e.total - theta)
         else:
             high_slope[0] = 0.0
-            high[0] = e.t[0]
-        if e.c[0] > 0:
-            low[0] = _steeper(e.t[0] - (theta - e.h[0]) / e.c[0], -1.0 / e.c[0], 0.0, 0.0,
-                              low_slope)
-        else:
-            low[0] = 0.0
-            low_slope[0] = 0.0
-        low[0] = _steeper(low[0], low_slope[0], (e.total - theta) / e.size, -1.0 / e.size,
-                          low_slope)
+            high[0] = e.low
+        low[0] = 0.0
+        low_slope[0] = 0.0
+        if e.inv_count[0] > 0:
+            _raise_to(low, low_slope, e.low - (theta - e.h[0]) * e.inv_count[0],
+                      -e.inv_count[0])
+        _raise_to(low, low_slope, (e.total - theta) * inv_size, -inv_size)
         return
     if theta < e.h[BINS]:
         # Above the band: between (h_K, U) and (0, M).
-        high_slope[0] = -(e.top - e.t[BINS]) / e.h[BINS]
-        high[0] = e.t[BINS] + (e.top - e.t[BINS]) * (e.h[BINS] - theta) / e.h[BINS]
-        low[0] = _steeper(e.top - theta, -1.0, e.t[BINS], 0.0, low_slope)
-        return
-    # h[a] >= theta >= h[b]: bisect to adjacent edges.
-    while b - a > 1:
-        middle = (a + b) // 2
-        if e.h[middle] >= theta:
-            a = middle
-        else:
-            b = middle
-    t0 = e.t[a]
-    t1 = e.t[b]
-    h0 = e.h[a]
-    h1 = e.h[b]
-    if h0 > h1:
-        high_slope[0] = -(t1 - t0) / (h0 - h1)
-        high[0] = t0 + (t1 - t0) * (h0 - theta) / (h0 - h1)
-    else:
-        high_slope[0] = 0.0
-        high[0] = t1
-    if e.c[b] > 0:
-        low[0] = _steeper(t1 - (theta - h1) / e.c[b], -1.0 / e.c[b], t0, 0.0, low_slope)
-    else:
+        t0 = _edge(e, BINS)
+        chord = (e.top - t0) / e.h[BINS]
+        high_slope[0] = -chord
+        high[0] = t0 + chord * (e.h[BINS] - theta)
         low[0] = t0
         low_slope[0] = 0.0
+        _raise_to(low, low_slope, e.top - theta, -1.0)
+        return
+    # h[k] >= theta >= h[k + 1] (k + 1 = BINS when none is below): a
+    # branch-free binary search (the bin is unpredictable from group to group).
+    k = k + 8 if e.h[k + 8] >= theta else k
+    k = k + 4 if e.h[k + 4] >= theta else k
+    k = k + 2 if e.h[k + 2] >= theta else k
+    k = k + 1 if e.h[k + 1] >= theta else k
+    t0 = _edge(e, k)
+    if e.h[k] > e.h[k + 1]:
+        chord = e.width / (e.h[k] - e.h[k + 1])
+        high_slope[0] = -chord
+        high[0] = t0 + chord * (e.h[k] - theta)
+    else:
+        high_slope[0] = 0.0
+        high[0] = t0 + e.width
+    low[0] = t0
+    low_slope[0] = 0.0
+    if e.inv_count[k + 1] > 0:
+        _raise_to(low, low_slope,
+                  t0 + e.width - (theta - e.h[k + 1]) * e.inv_count[k + 1],
+                  -e.inv_count[k + 1])
 
 
-cdef void _envelope_sums(const Envelope* envelopes, Py_ssize_t n, const double* thetas,
-                         Py_ssize_t n_points, double* lows, double* highs,
-                         double* low_slopes, double* high_slopes) noexcept nogil:
+cdef void _envelope_sums(const Envelope* envelopes, Py_ssize_t n, double inv_size,
+                         const double* thetas, Py_ssize_t n_points, double* lows,
+                         double* highs, double* low_slopes,
+                         double* high_slopes) noexcept nogil:
     """Sums of the lower and upper bounds of the mu_g, and their slopes, at each theta.
 
     One sweep over the envelopes for all the points: with many groups the
@@ -293,7 +325,8 @@ cdef void _envelope_sums(const Envelope* envelopes, Py_ssize_t n, const double* 
         high_slopes[p] = 0.0
     for k in range(n):
         for p in range(n_points):
-            _envelope_pieces(&envelopes[k], thetas[p], &low, &high, &low_slope, &high_slope)
+            _envelope_pieces(&envelopes[k], inv_size, thetas[p], &low, &high, &low_slope,
+                             &high_slope)
             lows[p] += low
             highs[p] += high
             low_slopes[p] += low_slope
@@ -349,8 +382,9 @@ cdef inline Py_ssize_t _candidates(const _Bracket* b, double* points) noexcept n
     return n_points + 1
 
 
-cdef void envelope_roots(const Envelope* envelopes, Py_ssize_t n, double eta, double lo,
-                         double hi, double* theta_low, double* theta_high) noexcept nogil:
+cdef void envelope_roots(const Envelope* envelopes, Py_ssize_t n, double inv_size,
+                         double eta, double lo, double hi, double* theta_low,
+                         double* theta_high) noexcept nogil:
     """Bracket theta^* by the roots of both envelope sums, within [lo, hi].
 
     ``theta_low``: a theta with lower-envelope sum >= eta (theta^* lies
@@ -370,7 +404,7 @@ cdef void envelope_roots(const Envelope* envelopes, Py_ssize_t n, double eta, do
     cdef Py_ssize_t it, p, n_points
     points[0] = lo
     points[1] = hi
-    _envelope_sums(envelopes, n, points, 2, lows, highs, low_slopes, high_slopes)
+    _envelope_sums(envelopes, n, inv_size, points, 2, lows, highs, low_slopes, high_slopes)
     lower.lo = lo
     lower.hi = hi
     lower.f_lo = lows[0] - eta
@@ -391,7 +425,8 @@ cdef void envelope_roots(const Envelope* envelopes, Py_ssize_t n, double eta, do
         n_points += _candidates(&upper, points + n_points)
         if n_points == 0:
             break
-        _envelope_sums(envelopes, n, points, n_points, lows, highs, low_slopes, high_slopes)
+        _envelope_sums(envelopes, n, inv_size, points, n_points, lows, highs, low_slopes,
+                       high_slopes)
         for p in range(n_points):
             _narrow(&lower, points[p], lows[p] - eta, low_slopes[p])
             _narrow(&upper, points[p], highs[p] - eta, high_slopes[p])

@@ -1,0 +1,181 @@
+/* AVX2 versions of the slot loop of the l1,inf histograms and of the band
+ * gather (see _l1inf.pyx).
+ *
+ * The build may not assume any instruction set beyond the baseline (no
+ * -march), where gcc vectorizes the loop two doubles at a time and clamps
+ * with compare-and-blend sequences.  Here it is compiled with a per-function
+ * target attribute (AVX2 only: no FMA, so that gcc cannot contract the
+ * multiply and the add) and chosen at run time (skp_l1inf_have_avx2);
+ * elsewhere skp_l1inf_have_avx2() is 0 and the Cython loop runs.
+ *
+ * The slot of a magnitude a is (int) min(max((a - lo) * inv_width + 1, 0), top),
+ * computed in double exactly as the Cython loop computes it (the same
+ * operations in the same order, IEEE roundings, maxpd/minpd matching its
+ * ternaries on non-NaN values): the band gather classifies the entries
+ * again with the scalar expression, and both must agree.
+ */
+#ifndef SKPROJ_L1INF_SIMD_H
+#define SKPROJ_L1INF_SIMD_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+
+#include <immintrin.h>
+
+#define SKP_L1INF_AVX2 __attribute__((target("avx2,popcnt")))
+
+/* Permutations moving the lanes of a 4-bit mask to the front: 4 doubles as
+ * pairs of int32 lanes (the compaction of the band gather). */
+static int32_t skp_l1inf_pack4[16][8];
+
+static inline int skp_l1inf_have_avx2(void) {
+    int mask, lane, k;
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("popcnt")) return 0;
+    for (mask = 0; mask < 16; mask++) {
+        k = 0;
+        for (lane = 0; lane < 4; lane++)
+            if (mask & (1 << lane)) {
+                skp_l1inf_pack4[mask][2 * k] = 2 * lane;
+                skp_l1inf_pack4[mask][2 * k + 1] = 2 * lane + 1;
+                k++;
+            }
+        for (; k < 4; k++) {
+            skp_l1inf_pack4[mask][2 * k] = 0;
+            skp_l1inf_pack4[mask][2 * k + 1] = 1;
+        }
+    }
+    return 1;
+}
+
+SKP_L1INF_AVX2 static inline void skp_slots4(__m256d a, __m256d lo, __m256d inv_width,
+                                             __m256d top, double* values, int32_t* slots) {
+    __m256d position = _mm256_add_pd(_mm256_mul_pd(_mm256_sub_pd(a, lo), inv_width),
+                                     _mm256_set1_pd(1.0));
+    position = _mm256_max_pd(position, _mm256_setzero_pd());
+    position = _mm256_min_pd(position, top);
+    _mm256_storeu_pd(values, a);
+    _mm_storeu_si128((__m128i*) slots, _mm256_cvttpd_epi32(position));
+}
+
+static inline int32_t skp_slot1(double a, double lo, double inv_width, double top) {
+    double position = (a - lo) * inv_width + 1.0;
+    position = position > 0.0 ? position : 0.0;
+    position = position < top ? position : top;
+    return (int32_t) position;
+}
+
+/* |row[j .. j + 3]| in double, from float32 (``single``) or float64 values. */
+SKP_L1INF_AVX2 static inline __attribute__((always_inline)) __m256d skp_magnitudes4(
+        const void* row, ptrdiff_t j, const int single) {
+    __m256d v = single ? _mm256_cvtps_pd(_mm_loadu_ps((const float*) row + j))
+                       : _mm256_loadu_pd((const double*) row + j);
+    return _mm256_andnot_pd(_mm256_set1_pd(-0.0), v);
+}
+
+static inline double skp_magnitude1(const void* row, ptrdiff_t j, const int single) {
+    return single ? fabs((double) ((const float*) row)[j]) : fabs(((const double*) row)[j]);
+}
+
+/* values[j] = |row[j]|, slots[j] its slot, for j < n (contiguous row). */
+SKP_L1INF_AVX2 static inline __attribute__((always_inline)) void skp_slots(
+        const void* row, ptrdiff_t n, double lo, double inv_width, double top, double* values,
+        int32_t* slots, const int single) {
+    const __m256d lo_v = _mm256_set1_pd(lo), width_v = _mm256_set1_pd(inv_width);
+    const __m256d top_v = _mm256_set1_pd(top);
+    ptrdiff_t j = 0;
+    for (; j + 4 <= n; j += 4)
+        skp_slots4(skp_magnitudes4(row, j, single), lo_v, width_v, top_v, values + j,
+                   slots + j);
+    for (; j < n; j++) {
+        values[j] = skp_magnitude1(row, j, single);
+        slots[j] = skp_slot1(values[j], lo, inv_width, top);
+    }
+}
+
+SKP_L1INF_AVX2 static void skp_l1inf_slots_f64(const double* row, ptrdiff_t n, double lo,
+                                               double inv_width, double top, double* values,
+                                               int32_t* slots) {
+    skp_slots(row, n, lo, inv_width, top, values, slots, 0);
+}
+
+SKP_L1INF_AVX2 static void skp_l1inf_slots_f32(const float* row, ptrdiff_t n, double lo,
+                                               double inv_width, double top, double* values,
+                                               int32_t* slots) {
+    skp_slots(row, n, lo, inv_width, top, values, slots, 1);
+}
+
+/* The band gather: append |a| to values[pos...] for the entries whose slot
+ * position lies in [first, last) -- the slots first .. last - 1 -- four at a
+ * time, compacted by a permutation (left-packing; every store writes a whole
+ * vector at the cursor, so ``values`` needs 3 slots of room past the
+ * entries it receives).  Returns the new cursor. */
+SKP_L1INF_AVX2 static inline ptrdiff_t skp_band4(__m256d a, __m256d lo, __m256d inv_width,
+                                                 __m256d first, __m256d last, double* values,
+                                                 ptrdiff_t pos) {
+    __m256d position = _mm256_add_pd(_mm256_mul_pd(_mm256_sub_pd(a, lo), inv_width),
+                                     _mm256_set1_pd(1.0));
+    __m256d inside = _mm256_and_pd(_mm256_cmp_pd(position, first, _CMP_GE_OQ),
+                                   _mm256_cmp_pd(position, last, _CMP_LT_OQ));
+    int mask = _mm256_movemask_pd(inside);
+    __m256i order = _mm256_loadu_si256((const __m256i*) skp_l1inf_pack4[mask]);
+    _mm256_storeu_pd(values + pos, _mm256_castps_pd(
+        _mm256_permutevar8x32_ps(_mm256_castpd_ps(a), order)));
+    return pos + _mm_popcnt_u32((unsigned) mask);
+}
+
+static inline ptrdiff_t skp_band1(double a, double lo, double inv_width, double first,
+                                  double last, double* values, ptrdiff_t pos) {
+    double position = (a - lo) * inv_width + 1.0;
+    values[pos] = a;
+    return pos + ((position >= first) & (position < last));
+}
+
+SKP_L1INF_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_band(
+        const void* row, ptrdiff_t n, double lo, double inv_width, double first, double last,
+        double* values, ptrdiff_t pos, const int single) {
+    const __m256d lo_v = _mm256_set1_pd(lo), width_v = _mm256_set1_pd(inv_width);
+    const __m256d first_v = _mm256_set1_pd(first), last_v = _mm256_set1_pd(last);
+    ptrdiff_t j = 0;
+    for (; j + 4 <= n; j += 4)
+        pos = skp_band4(skp_magnitudes4(row, j, single), lo_v, width_v, first_v, last_v,
+                        values, pos);
+    for (; j < n; j++)
+        pos = skp_band1(skp_magnitude1(row, j, single), lo, inv_width, first, last, values,
+                        pos);
+    return pos;
+}
+
+SKP_L1INF_AVX2 static ptrdiff_t skp_l1inf_band_f64(const double* row, ptrdiff_t n, double lo,
+                                                   double inv_width, double first, double last,
+                                                   double* values, ptrdiff_t pos) {
+    return skp_band(row, n, lo, inv_width, first, last, values, pos, 0);
+}
+
+SKP_L1INF_AVX2 static ptrdiff_t skp_l1inf_band_f32(const float* row, ptrdiff_t n, double lo,
+                                                   double inv_width, double first, double last,
+                                                   double* values, ptrdiff_t pos) {
+    return skp_band(row, n, lo, inv_width, first, last, values, pos, 1);
+}
+
+#else
+
+static inline int skp_l1inf_have_avx2(void) { return 0; }
+static inline ptrdiff_t skp_l1inf_band_f64(const double* row, ptrdiff_t n, double lo,
+                                           double inv_width, double first, double last,
+                                           double* values, ptrdiff_t pos) { return pos; }
+static inline ptrdiff_t skp_l1inf_band_f32(const float* row, ptrdiff_t n, double lo,
+                                           double inv_width, double first, double last,
+                                           double* values, ptrdiff_t pos) { return pos; }
+static inline void skp_l1inf_slots_f64(const double* row, ptrdiff_t n, double lo,
+                                       double inv_width, double top, double* values,
+                                       int32_t* slots) {}
+static inline void skp_l1inf_slots_f32(const float* row, ptrdiff_t n, double lo,
+                                       double inv_width, double top, double* values,
+                                       int32_t* slots) {}
+
+#endif
+#endif
