@@ -26,7 +26,7 @@ networks", arXiv:2407.16293 (2024).
 """
 
 from libc.math cimport INFINITY
-from libc.stdlib cimport free, malloc
+from libc.stdlib cimport calloc, free, malloc
 from cython cimport floating
 
 from skproj.projections._common cimport (
@@ -37,7 +37,7 @@ from skproj.projections._streaming cimport element_step as _step, stream_group_n
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     group_threshold, keep_above, shrink_row, simd_enabled, simplex_threshold, skp_have_avx2,
-    skp_split_taus, skp_write_row_f32, skp_write_row_f64, streams,
+    skp_write_row_f32, skp_write_row_f64, streams,
 )
 
 # The permutation tables of _l1_simd.h are static: each module holds its own
@@ -271,6 +271,7 @@ def bilevel_l12(const floating[:, :] y, floating[:, :] x, double eta,
 # ------------------------------------------------------ bi-level l1,1
 
 cdef extern from "_bilevel_simd.h" nogil:
+    void skp_split_taus(const double* taus, Py_ssize_t n, float* hi, float* lo)
     void skp_panel_candidates_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                                   Py_ssize_t width, double floor, const double* radii,
                                   float* lists, Py_ssize_t capacity, Py_ssize_t* counts,
@@ -285,31 +286,20 @@ cdef extern from "_bilevel_simd.h" nogil:
     void skp_shrink_panel_f64(const double* src, Py_ssize_t src_stride, double* dst,
                               Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t width,
                               const double* taus, int stream)
-    int skp_pf_mode
-    int SKP_PANEL_PREFETCH_ROWS
-    int SKP_BOUND_ROWS
-
-cdef Py_ssize_t _panel_bytes = 1 << 18
-
-def _set_pf(mode, rows, bound_rows=32, panel_bytes=1 << 18):
-    global skp_pf_mode, SKP_PANEL_PREFETCH_ROWS, SKP_BOUND_ROWS, _panel_bytes
-    skp_pf_mode = mode
-    SKP_PANEL_PREFETCH_ROWS = rows
-    SKP_BOUND_ROWS = bound_rows
-    _panel_bytes = panel_bytes
 
 
 cdef enum:
     # Column groups are projected a panel of adjacent columns at a time: the
     # panel (rows x width values) is read once from memory, then written
-    # from the cache, so it must stay in L2 with its candidate lists.
-    PANEL_BYTES = 1 << 18
+    # from the cache, so it must stay in L2 with its candidate lists
+    # (rows of 512 bytes and more also read faster than shorter ones).
+    PANEL_BYTES = 1 << 19
 
 
 cdef inline Py_ssize_t _panel_width(Py_ssize_t n_rows, Py_ssize_t itemsize) noexcept nogil:
     """Columns in a panel: PANEL_BYTES of them, whole cache lines, at least one line."""
     cdef Py_ssize_t line = 64 // itemsize
-    cdef Py_ssize_t width = _panel_bytes // max(n_rows * itemsize, 1)
+    cdef Py_ssize_t width = PANEL_BYTES // max(n_rows * itemsize, 1)
     return max(width - width % line, line)
 
 
@@ -335,21 +325,22 @@ cdef void _panel_candidates(const floating[:, :] y, Py_ssize_t first, Py_ssize_t
     Column ``c`` of the panel keeps ``counts[c]`` magnitudes, summing to
     ``sums[c]``, at ``lists + c * capacity``, unless its radius ``radii[c]``
     is zero.  With AVX2 and contiguous rows the panel is read row by row
-    (``_bilevel_simd.h``, which raises each column's floor as it goes:
-    ``floors`` and ``lines`` are its scratch); the other columns are
-    gathered one by one from the cache lines the first ones brought.
+    (``_bilevel_simd.h``: each column's floor rises as it goes; the arrays
+    hold ``width + 8`` columns, ``radii`` padded with zeros; ``floors`` and
+    ``lines`` are scratch); otherwise the columns are gathered one by one,
+    the first bringing the panel's cache lines for the others.
     """
-    cdef Py_ssize_t vectorized = 0, c
+    cdef Py_ssize_t c
     cdef Py_ssize_t step = _step(y.strides[0], sizeof(floating))
     if y.strides[1] == sizeof(floating) and simd_enabled():
-        vectorized = width - width % (32 // sizeof(floating))
         if floating is float:
-            skp_panel_candidates_f32(&y[0, first], y.strides[0], y.shape[0], vectorized, floor,
+            skp_panel_candidates_f32(&y[0, first], y.strides[0], y.shape[0], width, floor,
                                      radii, lists, capacity, counts, sums, floors, lines)
         else:
-            skp_panel_candidates_f64(&y[0, first], y.strides[0], y.shape[0], vectorized, floor,
+            skp_panel_candidates_f64(&y[0, first], y.strides[0], y.shape[0], width, floor,
                                      radii, lists, capacity, counts, sums, floors, lines)
-    for c in range(vectorized, width):
+        return
+    for c in range(width):
         if radii[c] != 0.0:
             counts[c] = keep_above(&y[0, first + c], y.shape[0], step, floor, True,
                                    lists + c * capacity, &sums[c])
@@ -408,35 +399,40 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef Py_ssize_t capacity = n_rows + 8
     cdef bint stream = streams(n_rows * n_cols * sizeof(floating))
     cdef double support
-    cdef floating* lists = <floating*> malloc(panel * capacity * sizeof(floating))
-    cdef Py_ssize_t* counts = <Py_ssize_t*> malloc(panel * sizeof(Py_ssize_t))
-    cdef double* sums = <double*> malloc(panel * sizeof(double))
+    # (room for a partial vector of columns after the panel: see _panel_candidates)
+    cdef floating* lists = <floating*> malloc((panel + 8) * capacity * sizeof(floating))
+    cdef Py_ssize_t* counts = <Py_ssize_t*> malloc((panel + 8) * sizeof(Py_ssize_t))
+    cdef double* sums = <double*> malloc((panel + 8) * sizeof(double))
+    cdef double* panel_radii = <double*> calloc(panel + 8, sizeof(double))
+    cdef floating* floors = <floating*> malloc((panel + 8) * sizeof(floating))
+    cdef Py_ssize_t* lines = <Py_ssize_t*> malloc((panel + 2) * sizeof(Py_ssize_t))
     cdef double* taus = <double*> malloc(panel * sizeof(double))
     cdef float* halves = <float*> malloc(2 * panel * sizeof(float))
-    cdef floating* floors = <floating*> malloc(panel * sizeof(floating))
-    cdef Py_ssize_t* lines = <Py_ssize_t*> malloc((panel + 2) * sizeof(Py_ssize_t))
     cdef int status = STATUS_PROJECTED
-    if (lists == NULL or counts == NULL or sums == NULL or taus == NULL or halves == NULL
-            or floors == NULL or lines == NULL):
+    if (lists == NULL or counts == NULL or sums == NULL or panel_radii == NULL
+            or floors == NULL or lines == NULL or taus == NULL or halves == NULL):
         status = STATUS_NOMEMORY
     else:
         width = min(_first_panel_width(&x[0, 0], panel, sizeof(floating)), n_cols)
         while first < n_cols:
-            _panel_candidates(y, first, width, floor, radii + first, lists, capacity, counts,
+            for c in range(panel + 8):
+                panel_radii[c] = radii[first + c] if c < width else 0.0
+            _panel_candidates(y, first, width, floor, panel_radii, lists, capacity, counts,
                               sums, floors, lines)
             for c in range(width):
-                taus[c] = INFINITY if radii[first + c] == 0.0 else group_threshold(
-                    lists + c * capacity, counts[c], sums[c], radii[first + c], &support)
+                taus[c] = INFINITY if panel_radii[c] == 0.0 else group_threshold(
+                    lists + c * capacity, counts[c], sums[c], panel_radii[c], &support)
             _shrink_panel(y, x, first, width, taus, halves, stream)
             first += width
             width = min(panel, n_cols - first)
     free(lists)
     free(counts)
     free(sums)
-    free(taus)
-    free(halves)
+    free(panel_radii)
     free(floors)
     free(lines)
+    free(taus)
+    free(halves)
     return status
 
 

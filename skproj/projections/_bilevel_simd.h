@@ -1,34 +1,81 @@
 /* AVX2 loops of the bi-level l1,1 kernel's column panels (see _bilevel.pyx).
  *
  * A panel is ``width`` adjacent columns of a matrix with contiguous rows
- * (``row_stride`` in bytes).  Its candidates are the magnitudes above a floor,
- * gathered per column ("keep_above" on each column) into ``lists`` (column c
- * at lists + c * capacity, capacity >= n_rows + 8), counted in ``counts`` and
- * summed in ``sums``.  The rows are read as they lie in memory, a block of
- * rows at a time: each column group of the block (8 float or 4 double
- * columns) is loaded as one vector per row, transposed so that a vector holds
- * one column, and left-packed into that column's list (the permutation tables
- * and the transpose of _l1_simd.h).  Rows further on are prefetched: the rows
- * of a panel lie a row stride apart, which the hardware prefetchers do not
- * follow.
+ * (strides in bytes).  Its candidates are the magnitudes of each column above
+ * a floor, gathered per column ("keep_above" on each column) into ``lists``
+ * (column c at lists + c * capacity, capacity >= n_rows + 8), counted in
+ * ``counts`` and summed in ``sums``.  The rows are read as they lie in
+ * memory, a block of rows at a time: each column group of the block (8 float
+ * or 4 double columns) is loaded as one vector per row, transposed so that a
+ * vector holds one column, and left-packed into that column's list (the
+ * permutation tables of _l1_simd.h).  Rows further on are prefetched: the
+ * rows of a panel lie a row stride apart, which the hardware prefetchers do
+ * not follow.  Only the cache lines holding a column whose radius is not
+ * zero are read.
  *
- * The kept values are those above the floor as skp_keep_above_f32/_f64 keep
- * them, in row order, and are summed as they do (float32: in float over a
- * block of 8 rows, then in double; a block whose float sum overflows is summed
- * again in double).  ``width`` is a multiple of the group (8 or 4): the caller
- * handles the other columns.  Without AVX2 (skp_have_avx2() == 0) the Cython
- * loops of _bilevel.pyx run instead.
+ * Each column's floor starts at the common ``floor`` and rises, every
+ * SKP_BOUND_ROWS rows, to a lower bound of the column's tau given by the
+ * values kept so far (skp_kept_bound4), so that a column keeps a few times
+ * its support rather than every value above the common floor.  The kept
+ * values are summed as skp_keep_above_f32/_f64 sum them (float32: in float
+ * over a block of 8 rows, then in double; a sum that overflows is taken
+ * again in double).  The arrays indexed by column hold ``width`` rounded up
+ * to the group (8 or 4), ``radii`` with zeros after ``width`` (a last,
+ * partial group is read by masked loads), and the lists are padded alike:
+ * every column goes through the same arithmetic, so that a column's
+ * candidates do not depend on where the panels are cut.
+ *
+ * The panel is then written from the cache (skp_shrink_panel_f32/_f64).
+ * Without AVX2 (skp_have_avx2() == 0) the Cython loops of _bilevel.pyx run.
  */
 #ifndef SKPROJ_BILEVEL_SIMD_H
 #define SKPROJ_BILEVEL_SIMD_H
 
 #include "_l1_simd.h"
 
-/* Rows read ahead of the block being gathered. */
-static int SKP_PANEL_PREFETCH_ROWS = 16;
-static int SKP_BOUND_ROWS = 32;
+/* Rows prefetched ahead of the block being gathered. */
+#define SKP_PANEL_PREFETCH_ROWS 16
+/* Rows between two raises of the columns' floors (see skp_kept_bound4). */
+#define SKP_BOUND_ROWS 64
+
+/* float32's taus as two floats each (see skp_shrink_f32 in _l1_simd.h); an
+ * infinite tau (a zeroed column) has a zero low part. */
+/* One value shrunk as the vector loop does it (0 for a zeroed column). */
+static inline float skp_shrink_two_floats(float value, float hi, float lo) {
+    float shrunk = (fabsf(value) - hi) - lo;
+    if (isinf(hi)) return 0.0f;
+    return copysignf(shrunk > 0 ? shrunk : 0.0f, value);
+}
+
+static inline void skp_split_taus(const double* taus, ptrdiff_t n, float* hi, float* lo) {
+    ptrdiff_t j;
+    for (j = 0; j < n; j++) {
+        hi[j] = (float) taus[j];
+        lo[j] = isinf(hi[j]) ? 0.0f : (float) (taus[j] - (double) hi[j]);
+    }
+}
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+
+/* An 8 x 8 block of floats transposed in registers: r[c] becomes column c. */
+SKP_AVX2 static inline void skp_transpose8(__m256* r) {
+    __m256 t[8], u[8];
+    int i;
+    for (i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (i = 0; i < 4; i++) {
+        r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+        r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+    }
+}
 
 /* Offsets from ``base`` of the cache lines holding a column whose radius is
  * not zero (the only ones read), in ``lines``; returns how many. */
@@ -44,32 +91,40 @@ static inline ptrdiff_t skp_kept_lines(const void* base, ptrdiff_t width, ptrdif
     return n;
 }
 
-static int skp_pf_mode = 2;
-/* Prefetch the given lines of ``n`` rows from ``row`` on. */
+/* Prefetch the given lines of ``n`` rows from ``row`` on (into L2: they are
+ * read within the next few blocks). */
 static inline void skp_prefetch_rows(const char* row, ptrdiff_t row_stride, ptrdiff_t n,
                                      const ptrdiff_t* lines, ptrdiff_t n_lines) {
     ptrdiff_t r, line;
-    if (skp_pf_mode == 1) return;
     for (r = 0; r < n; r++)
-        for (line = 0; line < n_lines; line++) {
-            if (skp_pf_mode == 2) __builtin_prefetch(row + r * row_stride + lines[line], 0, 1);
-            else if (skp_pf_mode == 3) __builtin_prefetch(row + r * row_stride + lines[line], 0, 0);
-            else __builtin_prefetch(row + r * row_stride + lines[line], 0, 3);
-        }
+        for (line = 0; line < n_lines; line++)
+            _mm_prefetch(row + r * row_stride + lines[line], _MM_HINT_T1);
 }
 
-/* Raise each column's floor to a lower bound of its tau: for any set L of a
- * column's magnitudes, tau >= (sum(L) - radius) / |L| (the set's own
- * Michelot step), so the values kept so far give one.  Their sum is lowered
- * by SKP_BOUND_MARGIN of itself first, more than its rounding (float blocks
- * of 8, then double), so that the bound stays below tau. */
+/* Raise the floors of columns g..g+3 to a lower bound of their tau: for any
+ * set L of a column's magnitudes, tau >= (sum(L) - radius) / |L| (the set's
+ * own Michelot step), so the values kept so far give one.  Their sum is
+ * lowered by SKP_BOUND_MARGIN of itself first: more than its rounding (float
+ * blocks of 8, then double) and than the rounding of the bound to float (at
+ * most its mean, sum / |L|, times 2^-24), so that the floor stays below tau.
+ * A column with nothing kept yet, or whose sum overflowed, keeps its floor;
+ * so does a zeroed column (infinite floor, nothing kept). */
 #define SKP_BOUND_MARGIN 1e-5
 
-static inline double skp_kept_bound(double floor, double count, double sum, double radius) {
-    double bound;
-    if (count == 0 || !(sum - sum == 0)) return floor;
-    bound = (sum * (1.0 - SKP_BOUND_MARGIN) - radius) / count;
-    return bound > floor ? bound : floor;
+SKP_AVX2 static inline __m256d skp_kept_bound4(const double* sums, const ptrdiff_t* counts,
+                                               const double* radii, __m256d floor) {
+    /* counts (< 2^52) to double: their bits under the exponent of 2^52 */
+    const __m256i magic = _mm256_set1_epi64x(0x4330000000000000LL);
+    const __m256d two52 = _mm256_set1_pd(4503599627370496.0), zero = _mm256_setzero_pd();
+    __m256d count = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(
+        _mm256_loadu_si256((const __m256i*) counts), magic)), two52);
+    __m256d sum = _mm256_loadu_pd(sums);
+    __m256d bound = _mm256_div_pd(_mm256_sub_pd(
+        _mm256_mul_pd(sum, _mm256_set1_pd(1.0 - SKP_BOUND_MARGIN)), _mm256_loadu_pd(radii)),
+        _mm256_max_pd(count, _mm256_set1_pd(1.0)));
+    __m256d usable = _mm256_and_pd(_mm256_cmp_pd(count, zero, _CMP_GT_OQ),
+                                   _mm256_cmp_pd(_mm256_sub_pd(sum, sum), zero, _CMP_EQ_OQ));
+    return _mm256_max_pd(floor, _mm256_and_pd(bound, usable));
 }
 
 SKP_AVX2 static inline void skp_panel_candidates_f32(const float* base, ptrdiff_t row_stride,
@@ -84,7 +139,10 @@ SKP_AVX2 static inline void skp_panel_candidates_f32(const float* base, ptrdiff_
     ptrdiff_t i = 0, g, c, k;
     int mask;
     float value;
-    for (c = 0; c < width; c++) {
+    const ptrdiff_t padded = (width + 7) / 8 * 8;
+    const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int) (width % 8)),
+                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    for (c = 0; c < padded; c++) {
         counts[c] = 0;
         sums[c] = 0.0;
         floors[c] = radii[c] == 0 ? INFINITY : skp_float_below(floor);
@@ -98,18 +156,19 @@ SKP_AVX2 static inline void skp_panel_candidates_f32(const float* base, ptrdiff_
             skp_prefetch_rows(rows + SKP_PANEL_PREFETCH_ROWS * row_stride, row_stride, 8, lines,
                               n_lines);
         if (i % SKP_BOUND_ROWS == 0 && i > 0)
-            for (c = 0; c < width; c++)
-                if (radii[c] != 0)
-                    floors[c] = skp_float_below(skp_kept_bound(floors[c], (double) counts[c],
-                                                               sums[c], radii[c]));
+            for (g = 0; g < padded; g += 4)
+                _mm_storeu_ps(floors + g, _mm256_cvtpd_ps(skp_kept_bound4(
+                    sums + g, counts + g, radii + g,
+                    _mm256_cvtps_pd(_mm_loadu_ps(floors + g)))));
         for (g = 0; g < width; g += 8) {
             const __m256 floor_v = _mm256_loadu_ps(floors + g);
             __m256 block = _mm256_setzero_ps();
             if (_mm256_movemask_ps(_mm256_cmp_ps(floor_v, infinite, _CMP_EQ_OQ)) == 0xff)
                 continue;   /* no column kept: not read */
             for (c = 0; c < 8; c++) {
-                r[c] = _mm256_andnot_ps(sign, _mm256_loadu_ps(
-                    (const float*) (rows + c * row_stride) + g));
+                const float* row = (const float*) (rows + c * row_stride) + g;
+                r[c] = _mm256_andnot_ps(sign, g + 8 <= width ? _mm256_loadu_ps(row)
+                                                             : _mm256_maskload_ps(row, tail));
                 block = _mm256_add_ps(block, _mm256_and_ps(
                     r[c], _mm256_cmp_ps(r[c], floor_v, _CMP_GT_OQ)));
             }
@@ -153,7 +212,10 @@ SKP_AVX2 static inline void skp_panel_candidates_f64(const double* base, ptrdiff
     ptrdiff_t i = 0, g, c, k;
     int mask;
     double value;
-    for (c = 0; c < width; c++) {
+    const ptrdiff_t padded = (width + 3) / 4 * 4;
+    const __m256i tail = _mm256_cmpgt_epi64(_mm256_set1_epi64x(width % 4),
+                                            _mm256_setr_epi64x(0, 1, 2, 3));
+    for (c = 0; c < padded; c++) {
         counts[c] = 0;
         sums[c] = 0.0;
         floors[c] = radii[c] == 0 ? INFINITY : floor;
@@ -167,17 +229,18 @@ SKP_AVX2 static inline void skp_panel_candidates_f64(const double* base, ptrdiff
             skp_prefetch_rows(rows + SKP_PANEL_PREFETCH_ROWS * row_stride, row_stride, 4, lines,
                               n_lines);
         if (i % SKP_BOUND_ROWS == 0 && i > 0)
-            for (c = 0; c < width; c++)
-                if (radii[c] != 0)
-                    floors[c] = skp_kept_bound(floors[c], (double) counts[c], sums[c], radii[c]);
+            for (g = 0; g < padded; g += 4)
+                _mm256_storeu_pd(floors + g, skp_kept_bound4(sums + g, counts + g, radii + g,
+                                                             _mm256_loadu_pd(floors + g)));
         for (g = 0; g < width; g += 4) {
             const __m256d floor_v = _mm256_loadu_pd(floors + g);
             __m256d block = _mm256_setzero_pd();
             if (_mm256_movemask_pd(_mm256_cmp_pd(floor_v, infinite, _CMP_EQ_OQ)) == 0xf)
                 continue;   /* no column kept: not read */
             for (c = 0; c < 4; c++) {
-                r[c] = _mm256_andnot_pd(sign, _mm256_loadu_pd(
-                    (const double*) (rows + c * row_stride) + g));
+                const double* row = (const double*) (rows + c * row_stride) + g;
+                r[c] = _mm256_andnot_pd(sign, g + 4 <= width ? _mm256_loadu_pd(row)
+                                                             : _mm256_maskload_pd(row, tail));
                 block = _mm256_add_pd(block, _mm256_and_pd(
                     r[c], _mm256_cmp_pd(r[c], floor_v, _CMP_GT_OQ)));
             }
@@ -215,9 +278,11 @@ SKP_AVX2 static inline void skp_panel_candidates_f64(const double* base, ptrdiff
 
 /* ------------------------------------------------------ the panel's write
  * dst = sign(src) * max(|src| - taus[j], 0) on ``width`` columns of n_rows
- * rows (strides in bytes), each column its own tau: the computation of
- * skp_shrink_columns_f32/_f64, with one store fence for the whole panel
- * (a fence per row waits for every row's streamed lines to reach memory). */
+ * rows, each column its own tau (float32: in float against a two-float tau,
+ * ``hi`` + ``lo``, as skp_shrink_f32), 0 where the tau is infinite (a zeroed
+ * column, not read).  With ``stream``, non-temporal stores and one store
+ * fence for the whole panel (a fence per row would wait for every row's
+ * lines to reach memory). */
 
 SKP_AVX2 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src_stride,
                                                  float* dst, ptrdiff_t dst_stride,
@@ -233,7 +298,7 @@ SKP_AVX2 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src
         j = 0;
         if (stream)
             for (; j < width && ((uintptr_t) (x + j) & 31); j++)
-                x[j] = isinf(taus[j]) ? 0.0f : (float) skp_shrink_value(y[j], taus[j], 1);
+                x[j] = skp_shrink_two_floats(y[j], hi[j], lo[j]);
         for (; j + 8 <= width; j += 8) {
             __m256 v, r, h = _mm256_loadu_ps(hi + j);
             if (_mm256_movemask_ps(_mm256_cmp_ps(h, infinite, _CMP_EQ_OQ)) == 0xff) {
@@ -242,14 +307,16 @@ SKP_AVX2 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src
                 continue;
             }
             v = _mm256_loadu_ps(y + j);
-            r = _mm256_sub_ps(_mm256_sub_ps(_mm256_andnot_ps(sign, v),
-                                                   _mm256_loadu_ps(hi + j)),
-                                     _mm256_loadu_ps(lo + j));
-            r = _mm256_or_ps(_mm256_max_ps(r, zero), _mm256_and_ps(sign, v));
+            r = _mm256_sub_ps(_mm256_sub_ps(_mm256_andnot_ps(sign, v), h),
+                              _mm256_loadu_ps(lo + j));
+            /* (no sign on a zeroed column's 0) */
+            r = _mm256_or_ps(_mm256_max_ps(r, zero), _mm256_and_ps(
+                _mm256_and_ps(sign, v), _mm256_cmp_ps(h, infinite, _CMP_NEQ_OQ)));
             if (stream) _mm256_stream_ps(x + j, r);
             else _mm256_storeu_ps(x + j, r);
         }
-        for (; j < width; j++) x[j] = isinf(taus[j]) ? 0.0f : (float) skp_shrink_value(y[j], taus[j], 1);
+        for (; j < width; j++)
+            x[j] = skp_shrink_two_floats(y[j], hi[j], lo[j]);
     }
     if (stream) _mm_sfence();
 }
@@ -277,11 +344,13 @@ SKP_AVX2 static inline void skp_shrink_panel_f64(const double* src, ptrdiff_t sr
             }
             v = _mm256_loadu_pd(y + j);
             r = _mm256_sub_pd(_mm256_andnot_pd(sign, v), t);
-            r = _mm256_or_pd(_mm256_max_pd(r, zero), _mm256_and_pd(sign, v));
+            r = _mm256_or_pd(_mm256_max_pd(r, zero), _mm256_and_pd(
+                _mm256_and_pd(sign, v), _mm256_cmp_pd(t, infinite, _CMP_NEQ_OQ)));
             if (stream) _mm256_stream_pd(x + j, r);
             else _mm256_storeu_pd(x + j, r);
         }
-        for (; j < width; j++) x[j] = isinf(taus[j]) ? 0.0 : skp_shrink_value(y[j], taus[j], 1);
+        for (; j < width; j++)
+            x[j] = isinf(taus[j]) ? 0.0 : skp_shrink_value(y[j], taus[j], 1);
     }
     if (stream) _mm_sfence();
 }
