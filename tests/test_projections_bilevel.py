@@ -228,3 +228,17 @@ def test_bilevel_l11_column_panels_in_place_and_transposed(loops, dtype, rng):
     np.testing.assert_allclose(bilevel_l11(Y.T, radius, axis=1).T, expected, rtol=0,
                                atol=(1e-12 if dtype == np.float64 else 2e-5)
                                * float(np.abs(Y).max()))
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+def test_bilevel_l11_long_rows(loops, dtype, tol, rng):
+    # A long row is gathered in chunks, its floor rising after each one.
+    Y = rng.standard_normal((23, 5003)) * np.exp(2 * rng.standard_normal((23, 1)))
+    Y[::5] = np.round(Y[::5])
+    Y = Y.astype(dtype)
+    for Z in _panel_layouts(Y).values():
+        norm = references.group_norm(Z, "l1", 1)
+        for fraction in (0.01, 0.3, 0.9, 0.9999):
+            np.testing.assert_allclose(bilevel_l11(Z, fraction * norm, axis=1),
+                                       references.bilevel(Z, fraction * norm, "l1", 1),
+                                       rtol=0, atol=tol * float(np.abs(Z).max()))

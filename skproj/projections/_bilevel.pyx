@@ -436,6 +436,38 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     return status
 
 
+cdef enum:
+    ROW_CHUNK = 512     # values gathered between two raises of a row's floor
+    # (the kept sum is lowered by this share of itself before it bounds tau:
+    # more than its rounding, float32 blocks of 64 values then double)
+    BOUND_MARGIN_PPM = 10
+
+
+cdef Py_ssize_t _row_candidates(const floating* row, Py_ssize_t n, Py_ssize_t step,
+                                double floor, double radius, floating* buffer,
+                                double* total) noexcept nogil:
+    """The magnitudes of ``row`` above a floor of its tau, in ``buffer``; return how many.
+
+    The floor starts at ``floor`` and rises after each chunk of the row: for
+    any set L of the row's magnitudes, ``tau >= (sum(L) - radius) / |L|``, so
+    the values kept so far bound tau from below (as the column panels'
+    floors, ``skp_kept_bound4``).  ``total``: the sum of the kept values.
+    """
+    cdef Py_ssize_t start = 0, width, kept = 0
+    cdef double chunk_total, bound
+    total[0] = 0.0
+    while start < n:
+        width = min(<Py_ssize_t> ROW_CHUNK, n - start)
+        kept += keep_above(row + start * step, width, step, floor, True, buffer + kept,
+                           &chunk_total)
+        total[0] += chunk_total
+        start += width
+        if kept and total[0] - total[0] == 0.0:
+            bound = (total[0] * (1.0 - BOUND_MARGIN_PPM * 1e-6) - radius) / kept
+            floor = max(floor, bound)
+    return kept
+
+
 cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii,
                    double floor) noexcept nogil:
     """Project every row onto the l1 ball of its radius, one row at a time.
@@ -460,7 +492,8 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
               and zero_if_contiguous(x))
     for i in range(n_rows):
         if radii[i] != 0.0:
-            n_candidates = keep_above(&y[i, 0], n_cols, step_y, floor, True, buffer, &total)
+            n_candidates = _row_candidates(&y[i, 0], n_cols, step_y, floor, radii[i], buffer,
+                                           &total)
             tau = group_threshold(buffer, n_candidates, total, radii[i], &support)
             shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau, stream)
         elif zeroed:

@@ -36,7 +36,7 @@
 /* Rows prefetched ahead of the block being gathered. */
 #define SKP_PANEL_PREFETCH_ROWS 16
 /* Rows between two raises of the columns' floors (see skp_kept_bound4). */
-#define SKP_BOUND_ROWS 64
+#define SKP_BOUND_ROWS 16
 
 /* float32's taus as two floats each (see skp_shrink_f32 in _l1_simd.h); an
  * infinite tau (a zeroed column) has a zero low part. */
