@@ -14,6 +14,13 @@ or copies the matrix:
    memset (which streams past the caches, as memcpy does) and only the kept
    groups are read and written.
 
+The l1,1 projection needs a soft threshold per group as well, found among
+the group's larger magnitudes: rows are gathered, thresholded and written one
+by one (a row stays in cache from its read to its write); columns a panel of
+adjacent columns at a time (read once, row by row, into per-column candidate
+lists, then written from the cache), so that the matrix is read twice in all
+(norms, panel) and written once, as in the other projections plus one read.
+
 The norm pass is the streaming pass of ``_streaming.pxd`` (shared with the
 exact l1,inf kernel); NaN and inf propagate into the norms, so the norms'
 total tells whether the input was finite without a test per element.
@@ -271,6 +278,7 @@ def bilevel_l12(const floating[:, :] y, floating[:, :] x, double eta,
 # ------------------------------------------------------ bi-level l1,1
 
 cdef extern from "_bilevel_simd.h" nogil:
+    const double SKP_BOUND_MARGIN
     void skp_split_taus(const double* taus, Py_ssize_t n, float* hi, float* lo)
     void skp_panel_candidates_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                                   Py_ssize_t width, double floor, const double* radii,
@@ -438,9 +446,6 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
 
 cdef enum:
     ROW_CHUNK = 512     # values gathered between two raises of a row's floor
-    # (the kept sum is lowered by this share of itself before it bounds tau:
-    # more than its rounding, float32 blocks of 64 values then double)
-    BOUND_MARGIN_PPM = 10
 
 
 cdef Py_ssize_t _row_candidates(const floating* row, Py_ssize_t n, Py_ssize_t step,
@@ -451,7 +456,8 @@ cdef Py_ssize_t _row_candidates(const floating* row, Py_ssize_t n, Py_ssize_t st
     The floor starts at ``floor`` and rises after each chunk of the row: for
     any set L of the row's magnitudes, ``tau >= (sum(L) - radius) / |L|``, so
     the values kept so far bound tau from below (as the column panels'
-    floors, ``skp_kept_bound4``).  ``total``: the sum of the kept values.
+    floors, ``skp_kept_bound4``, whose margin for the rounding of the sum it
+    takes).  ``total``: the sum of the kept values.
     """
     cdef Py_ssize_t start = 0, width, kept = 0
     cdef double chunk_total, bound
@@ -463,7 +469,7 @@ cdef Py_ssize_t _row_candidates(const floating* row, Py_ssize_t n, Py_ssize_t st
         total[0] += chunk_total
         start += width
         if kept and total[0] - total[0] == 0.0:
-            bound = (total[0] * (1.0 - BOUND_MARGIN_PPM * 1e-6) - radius) / kept
+            bound = (total[0] * (1.0 - SKP_BOUND_MARGIN) - radius) / kept
             floor = max(floor, bound)
     return kept
 

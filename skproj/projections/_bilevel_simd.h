@@ -35,8 +35,10 @@
 
 /* Rows prefetched ahead of the block being gathered. */
 #define SKP_PANEL_PREFETCH_ROWS 16
-/* Rows between two raises of the columns' floors (see skp_kept_bound4). */
+/* Rows between two raises of the columns' floors, and the share of the kept
+ * sum given up to its rounding (see skp_kept_bound4). */
 #define SKP_BOUND_ROWS 16
+#define SKP_BOUND_MARGIN 1e-5
 
 /* float32's taus as two floats each (see skp_shrink_f32 in _l1_simd.h); an
  * infinite tau (a zeroed column) has a zero low part. */
@@ -104,13 +106,12 @@ static inline void skp_prefetch_rows(const char* row, ptrdiff_t row_stride, ptrd
 /* Raise the floors of columns g..g+3 to a lower bound of their tau: for any
  * set L of a column's magnitudes, tau >= (sum(L) - radius) / |L| (the set's
  * own Michelot step), so the values kept so far give one.  Their sum is
- * lowered by SKP_BOUND_MARGIN of itself first: more than its rounding (float
- * blocks of 8, then double) and than the rounding of the bound to float (at
- * most its mean, sum / |L|, times 2^-24), so that the floor stays below tau.
+ * lowered by SKP_BOUND_MARGIN of itself first: more than its rounding (float32:
+ * at most 8 values summed in float, then in double, here and in
+ * skp_keep_above_f32) and than the rounding of the bound to float (at most
+ * its mean, sum / |L|, times 2^-24), so that the floor stays below tau.
  * A column with nothing kept yet, or whose sum overflowed, keeps its floor;
  * so does a zeroed column (infinite floor, nothing kept). */
-#define SKP_BOUND_MARGIN 1e-5
-
 SKP_AVX2 static inline __m256d skp_kept_bound4(const double* sums, const ptrdiff_t* counts,
                                                const double* radii, __m256d floor) {
     /* counts (< 2^52) to double: their bits under the exponent of 2^52 */
