@@ -300,14 +300,18 @@ cdef enum:
     # Column groups are projected a panel of adjacent columns at a time: the
     # panel (rows x width values) is read once from memory, then written
     # from the cache, so it must stay in L2 with its candidate lists
-    # (rows of 512 bytes and more also read faster than shorter ones).
+    # (rows of 512 bytes and more also read faster than shorter ones) ...
     PANEL_BYTES = 1 << 19
+    # ... and at most this many columns, whose lists are appended to at once:
+    # the cache lines being written in them must stay in L1.
+    PANEL_COLUMNS = 256
 
 
 cdef inline Py_ssize_t _panel_width(Py_ssize_t n_rows, Py_ssize_t itemsize) noexcept nogil:
-    """Columns in a panel: PANEL_BYTES of them, whole cache lines, at least one line."""
+    """Columns in a panel: PANEL_BYTES of them or PANEL_COLUMNS, whole cache lines."""
     cdef Py_ssize_t line = 64 // itemsize
-    cdef Py_ssize_t width = PANEL_BYTES // max(n_rows * itemsize, 1)
+    cdef Py_ssize_t width = min(PANEL_BYTES // max(n_rows * itemsize, 1),
+                                <Py_ssize_t> PANEL_COLUMNS)
     return max(width - width % line, line)
 
 
