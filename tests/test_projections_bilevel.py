@@ -185,3 +185,60 @@ def test_float32_bilevel_near_the_float_limits(loops, inner, axis):
         Z[11, 33] = bad
         with pytest.raises(ValueError):
             BILEVEL[inner](Z, radius, axis=axis)
+
+
+def _panel_layouts(Y):
+    """The same matrix as the kernels may see it: C order, Fortran order, strided, reversed."""
+    return {"C": Y, "F": np.asfortranarray(Y), "strided": np.repeat(Y, 2, axis=1)[:, ::2],
+            "reversed": Y[::-1, ::-1]}
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+@pytest.mark.parametrize("shape", [(1000, 700), (131, 1203), (77, 1), (3, 45)])
+def test_bilevel_l11_column_panels(loops, dtype, tol, shape, rng):
+    # Column groups are projected a panel of adjacent columns at a time: panels
+    # cut where the row length is not a multiple of a panel or of a vector, rows
+    # not a multiple of the blocks, columns of very different scales (each
+    # column's floor rises at its own pace), ties, and radii from few groups
+    # kept to nearly all.
+    Y = rng.standard_normal(shape) * np.exp(2 * rng.standard_normal(shape[1]))
+    Y[:, ::7] = np.round(Y[:, ::7])
+    Y = Y.astype(dtype)
+    for layout, Z in _panel_layouts(Y).items():
+        norm = references.group_norm(Z, "l1", 0)
+        for fraction in (0.001, 0.05, 0.5, 0.95, 0.9999):
+            X = bilevel_l11(Z, fraction * norm, axis=0)
+            expected = references.bilevel(Z, fraction * norm, "l1", 0)
+            scale = float(np.abs(Z).max())
+            np.testing.assert_allclose(X, expected, rtol=0, atol=tol * scale,
+                                       err_msg=f"{layout} {fraction}")
+            zeroed = ~expected.any(axis=0)
+            assert not np.signbit(X[:, zeroed]).any(), "zeroed columns are +0"
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bilevel_l11_column_panels_in_place_and_transposed(loops, dtype, rng):
+    Y = (rng.standard_normal((300, 1000)) * rng.exponential(size=1000)).astype(dtype)
+    radius = 0.3 * l11_norm(Y)
+    expected = bilevel_l11(Y, radius, axis=0)
+    X = Y.copy()
+    assert bilevel_l11(X, radius, axis=0, out=X) is X
+    np.testing.assert_array_equal(X, expected)
+    # axis=1 of the transpose is the same projection (row groups, another kernel)
+    np.testing.assert_allclose(bilevel_l11(Y.T, radius, axis=1).T, expected, rtol=0,
+                               atol=(1e-12 if dtype == np.float64 else 2e-5)
+                               * float(np.abs(Y).max()))
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+def test_bilevel_l11_long_rows(loops, dtype, tol, rng):
+    # A long row is gathered in chunks, its floor rising after each one.
+    Y = rng.standard_normal((23, 5003)) * np.exp(2 * rng.standard_normal((23, 1)))
+    Y[::5] = np.round(Y[::5])
+    Y = Y.astype(dtype)
+    for Z in _panel_layouts(Y).values():
+        norm = references.group_norm(Z, "l1", 1)
+        for fraction in (0.01, 0.3, 0.9, 0.9999):
+            np.testing.assert_allclose(bilevel_l11(Z, fraction * norm, axis=1),
+                                       references.bilevel(Z, fraction * norm, "l1", 1),
+                                       rtol=0, atol=tol * float(np.abs(Z).max()))

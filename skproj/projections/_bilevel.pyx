@@ -14,6 +14,13 @@ or copies the matrix:
    memset (which streams past the caches, as memcpy does) and only the kept
    groups are read and written.
 
+The l1,1 projection needs a soft threshold per group as well, found among
+the group's larger magnitudes: rows are gathered, thresholded and written one
+by one (a row stays in cache from its read to its write); columns a panel of
+adjacent columns at a time (read once, row by row, into per-column candidate
+lists, then written from the cache), so that the matrix is read twice in all
+(norms, panel) and written once, as in the other projections plus one read.
+
 The norm pass is the streaming pass of ``_streaming.pxd`` (shared with the
 exact l1,inf kernel); NaN and inf propagate into the norms, so the norms'
 total tells whether the input was finite without a test per element.
@@ -25,8 +32,8 @@ projection; application to the sparsification of auto-encoders neural
 networks", arXiv:2407.16293 (2024).
 """
 
-from libc.math cimport INFINITY, fabs
-from libc.stdlib cimport free, malloc
+from libc.math cimport INFINITY
+from libc.stdlib cimport calloc, free, malloc
 from cython cimport floating
 
 from skproj.projections._common cimport (
@@ -36,10 +43,8 @@ from skproj.projections._common cimport (
 from skproj.projections._streaming cimport element_step as _step, stream_group_norms
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
-    group_threshold, keep_above, michelot_threshold, shrink_row, simd_enabled, simplex_threshold,
-    skp_have_avx2, skp_keep_above_columns8_f32, skp_shrink_columns_f32, skp_shrink_columns_f64,
-    skp_split_taus, skp_write_row_f32,
-    skp_write_row_f64, streams,
+    group_threshold, keep_above, shrink_row, simd_enabled, simplex_threshold, skp_have_avx2,
+    skp_write_row_f32, skp_write_row_f64, streams,
 )
 
 # The permutation tables of _l1_simd.h are static: each module holds its own
@@ -94,42 +99,6 @@ cdef int _new_radii(const floating[:, :] y, floating[:, :] x, int kind,
 
 
 # ------------------------------------------------------ pass 3: write the result
-
-cdef inline void _shrink_columns(const floating* src, floating* dst, Py_ssize_t n,
-                                 Py_ssize_t step_x, const double* taus) noexcept nogil:
-    """``dst[j] = shrink(src[j], taus[j])``: one contiguous row, each column its own tau."""
-    cdef Py_ssize_t j
-    if step_x == 1:
-        for j in range(n):
-            dst[j] = shrink(src[j], taus[j])
-    else:
-        for j in range(n):
-            dst[j * step_x] = shrink(src[j], taus[j])
-
-
-cdef void _shrink_all_columns(const floating[:, :] y, floating[:, :] x,
-                              const double* taus) noexcept nogil:
-    """Soft-threshold every column by its own tau, row by row (rows of y contiguous)."""
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i
-    cdef Py_ssize_t step_x = _step(x.strides[1], sizeof(floating))
-    cdef bint stream = streams(n_rows * n_cols * sizeof(floating))
-    cdef float* halves = NULL
-    if step_x == 1 and simd_enabled():
-        if floating is double:
-            for i in range(n_rows):
-                skp_shrink_columns_f64(&y[i, 0], &x[i, 0], n_cols, taus, stream)
-            return
-        halves = <float*> malloc(2 * n_cols * sizeof(float))
-        if halves != NULL:
-            skp_split_taus(taus, n_cols, halves, halves + n_cols)
-            for i in range(n_rows):
-                skp_shrink_columns_f32(&y[i, 0], &x[i, 0], n_cols, taus, halves,
-                                       halves + n_cols, stream)
-            free(halves)
-            return
-    for i in range(n_rows):
-        _shrink_columns(&y[i, 0], &x[i, 0], n_cols, step_x, taus)
-
 
 cdef inline void _scale_columns(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
                                 floating* dst, Py_ssize_t step_x,
@@ -306,47 +275,245 @@ def bilevel_l12(const floating[:, :] y, floating[:, :] x, double eta,
     return status
 
 
-cdef struct ColumnBlock:
-    # The candidates of eight adjacent float32 columns, gathered together
-    # (skp_keep_above_columns8_f32): column ``first + c`` has counts[c]
-    # values, summing to sums[c], at values + c * capacity.
-    float* values
-    Py_ssize_t capacity
-    Py_ssize_t first
-    bint gathered         # False: too few of the eight are kept, gathered one by one
-    Py_ssize_t counts[8]
-    double sums[8]
+# ------------------------------------------------------ bi-level l1,1
+
+cdef extern from "_bilevel_simd.h" nogil:
+    const double SKP_BOUND_MARGIN
+    void skp_split_taus(const double* taus, Py_ssize_t n, float* hi, float* lo)
+    void skp_panel_candidates_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
+                                  Py_ssize_t width, double floor, const double* radii,
+                                  float* lists, Py_ssize_t capacity, Py_ssize_t* counts,
+                                  double* sums, float* floors, Py_ssize_t* lines)
+    void skp_panel_candidates_f64(const double* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
+                                  Py_ssize_t width, double floor, const double* radii,
+                                  double* lists, Py_ssize_t capacity, Py_ssize_t* counts,
+                                  double* sums, double* floors, Py_ssize_t* lines)
+    void skp_shrink_panel_f32(const float* src, Py_ssize_t src_stride, float* dst,
+                              Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t width,
+                              const double* taus, const float* hi, const float* lo, int stream)
+    void skp_shrink_panel_f64(const double* src, Py_ssize_t src_stride, double* dst,
+                              Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t width,
+                              const double* taus, int stream)
 
 
-cdef Py_ssize_t _column_candidates(const floating[:, :] y, Py_ssize_t g, double floor,
-                                   const double* radii, floating* buffer, ColumnBlock* block,
-                                   floating** values, double* total) noexcept nogil:
-    """Magnitudes of column ``g`` above ``floor`` in ``values[0][:n]``; return n.
+cdef enum:
+    # Column groups are projected a panel of adjacent columns at a time: the
+    # panel (rows x width values) is read once from memory, then written
+    # from the cache, so it must stay in L2 with its candidate lists
+    # (rows of 512 bytes and more also read faster than shorter ones) ...
+    PANEL_BYTES = 1 << 19
+    # ... and at most this many columns, whose lists are appended to at once:
+    # the cache lines being written in them must stay in L1.
+    PANEL_COLUMNS = 256
 
-    With a block (float32, AVX2, contiguous rows), eight columns at a time
-    from whole rows when at least half of them are kept (``radii``); else one
-    column by hardware gathers (``keep_above``).
+
+cdef inline Py_ssize_t _panel_width(Py_ssize_t n_rows, Py_ssize_t itemsize) noexcept nogil:
+    """Columns in a panel: PANEL_BYTES of them or PANEL_COLUMNS, whole cache lines."""
+    cdef Py_ssize_t line = 64 // itemsize
+    cdef Py_ssize_t width = min(PANEL_BYTES // max(n_rows * itemsize, 1),
+                                <Py_ssize_t> PANEL_COLUMNS)
+    return max(width - width % line, line)
+
+
+cdef inline Py_ssize_t _first_panel_width(const void* row, Py_ssize_t width,
+                                          Py_ssize_t itemsize) noexcept nogil:
+    """Width of the first panel, such that the next ones start on a cache line.
+
+    Non-temporal stores of whole lines go to memory as they are; a line
+    written in two panels would be written twice.
     """
-    cdef Py_ssize_t first = g - g % 8, c = g % 8, n_kept = 0
-    if floating is float:
-        if block.values != NULL and first + 8 <= y.shape[1]:
-            if block.first != first:
-                block.first = first
-                for c in range(first, first + 8):
-                    n_kept += radii[c] != 0
-                c = g % 8
-                block.gathered = n_kept >= 4
-                if block.gathered:
-                    skp_keep_above_columns8_f32(&y[0, first], y.strides[0], y.shape[0], floor,
-                                                block.values, block.capacity, block.counts,
-                                                block.sums)
-        if block.values != NULL and block.first == first and block.gathered:
-            values[0] = block.values + c * block.capacity
-            total[0] = block.sums[c]
-            return block.counts[c]
-    values[0] = buffer
-    return keep_above(&y[0, g], y.shape[0], _step(y.strides[0], sizeof(floating)), floor, True,
-                      buffer, total)
+    cdef Py_ssize_t misaligned = (<size_t> row) % 64
+    if misaligned % itemsize:
+        return width
+    return width - misaligned // itemsize
+
+
+cdef void _panel_candidates(const floating[:, :] y, Py_ssize_t first, Py_ssize_t width,
+                            double floor, const double* radii, floating* lists,
+                            Py_ssize_t capacity, Py_ssize_t* counts, double* sums,
+                            floating* floors, Py_ssize_t* lines) noexcept nogil:
+    """``keep_above(floor)`` on the kept columns ``first:first + width`` of ``y``.
+
+    Column ``c`` of the panel keeps ``counts[c]`` magnitudes, summing to
+    ``sums[c]``, at ``lists + c * capacity``, unless its radius ``radii[c]``
+    is zero.  With AVX2 and contiguous rows the panel is read row by row
+    (``_bilevel_simd.h``: each column's floor rises as it goes; the arrays
+    hold ``width + 8`` columns, ``radii`` padded with zeros; ``floors`` and
+    ``lines`` are scratch); otherwise the columns are gathered one by one,
+    the first bringing the panel's cache lines for the others.
+    """
+    cdef Py_ssize_t c
+    cdef Py_ssize_t step = _step(y.strides[0], sizeof(floating))
+    if y.strides[1] == sizeof(floating) and simd_enabled():
+        if floating is float:
+            skp_panel_candidates_f32(&y[0, first], y.strides[0], y.shape[0], width, floor,
+                                     radii, lists, capacity, counts, sums, floors, lines)
+        else:
+            skp_panel_candidates_f64(&y[0, first], y.strides[0], y.shape[0], width, floor,
+                                     radii, lists, capacity, counts, sums, floors, lines)
+        return
+    for c in range(width):
+        if radii[c] != 0.0:
+            counts[c] = keep_above(&y[0, first + c], y.shape[0], step, floor, True,
+                                   lists + c * capacity, &sums[c])
+
+
+cdef inline void _shrink_columns(const floating* src, Py_ssize_t step_y, floating* dst,
+                                 Py_ssize_t step_x, Py_ssize_t n,
+                                 const double* taus) noexcept nogil:
+    """``dst[j] = shrink(src[j], taus[j])``: one row, each column its own tau (0 if infinite)."""
+    cdef Py_ssize_t j
+    for j in range(n):
+        dst[j * step_x] = shrink(src[j * step_y], taus[j]) if taus[j] < INFINITY else 0
+
+
+cdef void _shrink_panel(const floating[:, :] y, floating[:, :] x, Py_ssize_t first,
+                        Py_ssize_t width, const double* taus, float* halves,
+                        bint stream) noexcept nogil:
+    """Soft-threshold the columns ``first:first + width``, each by its tau, row by row.
+
+    Columns whose tau is infinite are zeroed (the AVX2 loop does not read
+    them).  ``halves``: room for ``2 * width`` floats (float32's taus as two
+    floats).
+    """
+    cdef Py_ssize_t n_rows = y.shape[0], i
+    cdef Py_ssize_t step_y = _step(y.strides[1], sizeof(floating))
+    cdef Py_ssize_t step_x = _step(x.strides[1], sizeof(floating))
+    if step_y == 1 and step_x == 1 and simd_enabled():
+        if floating is float:
+            skp_split_taus(taus, width, halves, halves + width)
+            skp_shrink_panel_f32(&y[0, first], y.strides[0], &x[0, first], x.strides[0], n_rows,
+                                 width, taus, halves, halves + width, stream)
+        else:
+            skp_shrink_panel_f64(&y[0, first], y.strides[0], &x[0, first], x.strides[0], n_rows,
+                                 width, taus, stream)
+    elif step_y == 1 and step_x == 1:
+        for i in range(n_rows):
+            _shrink_columns(&y[i, first], 1, &x[i, first], 1, width, taus)
+    else:
+        for i in range(n_rows):
+            _shrink_columns(&y[i, first], step_y, &x[i, first], step_x, width, taus)
+
+
+cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const double* radii,
+                            double floor) noexcept nogil:
+    """Project every column onto the l1 ball of its radius, a panel at a time.
+
+    For each panel: the magnitudes above ``floor`` (a lower bound of every
+    column's tau) are gathered per column in one read of the panel, each
+    column's tau found there (``group_threshold``), and the panel written
+    from the cache, row by row.  The matrix is thus read once here (and once
+    for the norms) and written once; the cache lines of zeroed columns are
+    not read here.
+    """
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], first = 0, width, c
+    cdef Py_ssize_t panel = _panel_width(n_rows, sizeof(floating))
+    cdef Py_ssize_t capacity = n_rows + 8
+    cdef bint stream = streams(n_rows * n_cols * sizeof(floating))
+    cdef double support
+    # (room for a partial vector of columns after the panel: see _panel_candidates)
+    cdef floating* lists = <floating*> malloc((panel + 8) * capacity * sizeof(floating))
+    cdef Py_ssize_t* counts = <Py_ssize_t*> malloc((panel + 8) * sizeof(Py_ssize_t))
+    cdef double* sums = <double*> malloc((panel + 8) * sizeof(double))
+    cdef double* panel_radii = <double*> calloc(panel + 8, sizeof(double))
+    cdef floating* floors = <floating*> malloc((panel + 8) * sizeof(floating))
+    cdef Py_ssize_t* lines = <Py_ssize_t*> malloc((panel + 2) * sizeof(Py_ssize_t))
+    cdef double* taus = <double*> malloc(panel * sizeof(double))
+    cdef float* halves = <float*> malloc(2 * panel * sizeof(float))
+    cdef int status = STATUS_PROJECTED
+    if (lists == NULL or counts == NULL or sums == NULL or panel_radii == NULL
+            or floors == NULL or lines == NULL or taus == NULL or halves == NULL):
+        status = STATUS_NOMEMORY
+    else:
+        width = min(_first_panel_width(&x[0, 0], panel, sizeof(floating)), n_cols)
+        while first < n_cols:
+            for c in range(panel + 8):
+                panel_radii[c] = radii[first + c] if c < width else 0.0
+            _panel_candidates(y, first, width, floor, panel_radii, lists, capacity, counts,
+                              sums, floors, lines)
+            for c in range(width):
+                taus[c] = INFINITY if panel_radii[c] == 0.0 else group_threshold(
+                    lists + c * capacity, counts[c], sums[c], panel_radii[c], &support)
+            _shrink_panel(y, x, first, width, taus, halves, stream)
+            first += width
+            width = min(panel, n_cols - first)
+    free(lists)
+    free(counts)
+    free(sums)
+    free(panel_radii)
+    free(floors)
+    free(lines)
+    free(taus)
+    free(halves)
+    return status
+
+
+cdef enum:
+    ROW_CHUNK = 512     # values gathered between two raises of a row's floor
+
+
+cdef Py_ssize_t _row_candidates(const floating* row, Py_ssize_t n, Py_ssize_t step,
+                                double floor, double radius, floating* buffer,
+                                double* total) noexcept nogil:
+    """The magnitudes of ``row`` above a floor of its tau, in ``buffer``; return how many.
+
+    The floor starts at ``floor`` and rises after each chunk of the row: for
+    any set L of the row's magnitudes, ``tau >= (sum(L) - radius) / |L|``, so
+    the values kept so far bound tau from below (as the column panels'
+    floors, ``skp_kept_bound4``, whose margin for the rounding of the sum it
+    takes).  ``total``: the sum of the kept values.
+    """
+    cdef Py_ssize_t start = 0, width, kept = 0
+    cdef double chunk_total, bound
+    total[0] = 0.0
+    while start < n:
+        width = min(<Py_ssize_t> ROW_CHUNK, n - start)
+        kept += keep_above(row + start * step, width, step, floor, True, buffer + kept,
+                           &chunk_total)
+        total[0] += chunk_total
+        start += width
+        if kept and total[0] - total[0] == 0.0:
+            bound = (total[0] * (1.0 - SKP_BOUND_MARGIN) - radius) / kept
+            floor = max(floor, bound)
+    return kept
+
+
+cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii,
+                   double floor) noexcept nogil:
+    """Project every row onto the l1 ball of its radius, one row at a time.
+
+    A row's magnitudes above ``floor`` (a lower bound of its tau) are
+    gathered, its tau found there (``group_threshold``), and the row written
+    while it is still in cache.  When few rows are kept, the result is zeroed
+    by one memset and only they are read and written.
+    """
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, n_kept = 0, n_candidates
+    cdef Py_ssize_t step_y = _step(y.strides[1], sizeof(floating))
+    cdef Py_ssize_t step_x = _step(x.strides[1], sizeof(floating))
+    cdef bint stream = streams(n_rows * n_cols * sizeof(floating)), zeroed
+    cdef double total, support, tau
+    cdef floating* buffer = <floating*> malloc(max(n_cols, 1) * sizeof(floating))
+    if buffer == NULL:
+        return STATUS_NOMEMORY
+    for i in range(n_rows):
+        n_kept += radii[i] != 0
+    zeroed = (_few_kept(n_kept, n_rows, True, sizeof(floating))
+              and <const void*> &x[0, 0] != <const void*> &y[0, 0]
+              and zero_if_contiguous(x))
+    for i in range(n_rows):
+        if radii[i] != 0.0:
+            n_candidates = _row_candidates(&y[i, 0], n_cols, step_y, floor, radii[i], buffer,
+                                           &total)
+            tau = group_threshold(buffer, n_candidates, total, radii[i], &support)
+            shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau, stream)
+        elif zeroed:
+            pass
+        elif step_x == 1:
+            zero_row(&x[i, 0], n_cols, 1)
+        else:
+            zero_row(&x[i, 0], n_cols, step_x)
+    free(buffer)
+    return STATUS_PROJECTED
 
 
 def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
@@ -354,84 +521,18 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
     """Project each group onto the l1 ball of its new radius (in ``radii``).
 
     Each shrunk group needs its own soft threshold ``tau_g``, found by
-    Michelot's method (``group_threshold``) on the group's magnitudes above a
-    known floor, gathered as they lie in memory (strided when the groups are
-    columns: consecutive columns share cache lines, so they stay cached).
-    Rows are then soft-thresholded in place in the loop; columns, when most
-    survive, row by row afterwards (each column its own threshold), so that
-    the write streams along memory.
+    Michelot's method (``group_threshold``) on the group's magnitudes above
+    ``outer_tau / n``, a lower bound of it (``tau_g >= (t_g - u_g) / n``):
+    row groups one by one (``_l11_rows``), column groups a panel of adjacent
+    columns at a time (``_l11_column_panels``).
     """
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1]
-    cdef Py_ssize_t group_size = n_cols if groups_are_rows else n_rows
-    cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols, g, i, n_kept
-    cdef Py_ssize_t step_y, step_x, n_candidates
-    cdef bint zeroed
-    cdef floating* dst
-    cdef double group_tau, outer_tau, candidates_total, support
+    cdef Py_ssize_t group_size = y.shape[1] if groups_are_rows else y.shape[0]
+    cdef double outer_tau
     cdef int status
-    cdef floating* buffer = <floating*> malloc(max(group_size, 1) * sizeof(floating))
-    cdef double* taus = <double*> malloc(max(n_groups, 1) * sizeof(double))
-    cdef floating* candidates
-    cdef ColumnBlock block
-    block.values = NULL
-    block.first = -1
-    block.capacity = group_size + 8
-    if (floating is float and not groups_are_rows and simd_enabled()
-            and y.strides[1] == sizeof(float)):
-        block.values = <float*> malloc(8 * block.capacity * sizeof(float))
-    if buffer == NULL or taus == NULL:
-        free(buffer)
-        free(taus)
-        free(block.values)
-        return STATUS_NOMEMORY
-    if groups_are_rows:
-        step_y = _step(y.strides[1], sizeof(floating))
-        step_x = _step(x.strides[1], sizeof(floating))
-    else:
-        step_y = _step(y.strides[0], sizeof(floating))
-        step_x = _step(x.strides[0], sizeof(floating))
     with nogil:
         status = _new_radii(y, x, NORM_L1, groups_are_rows, eta, &radii[0], &outer_tau)
-        if status == STATUS_PROJECTED:
-            n_kept = 0
-            for g in range(n_groups):
-                n_kept += radii[g] != 0
-            zeroed = (_few_kept(n_kept, n_groups, groups_are_rows, sizeof(floating))
-                      and <const void*> &x[0, 0] != <const void*> &y[0, 0]
-                      and zero_if_contiguous(x))
-            for g in range(n_groups):
-                dst = &x[g, 0] if groups_are_rows else &x[0, g]
-                if radii[g] == 0.0:
-                    taus[g] = INFINITY
-                    if zeroed or not groups_are_rows and y.strides[1] == sizeof(floating):
-                        pass   # zero already, or written row by row below
-                    elif step_x == 1:
-                        zero_row(dst, group_size, 1)
-                    else:
-                        zero_row(dst, group_size, step_x)
-                    continue
-                # The group's tau is at least (t_g - u_g) / n = outer_tau / n:
-                # gather only the magnitudes above that floor.
-                if groups_are_rows:
-                    candidates = buffer
-                    n_candidates = keep_above(&y[g, 0], group_size, step_y,
-                                              outer_tau / group_size, True, buffer,
-                                              &candidates_total)
-                else:
-                    n_candidates = _column_candidates(y, g, outer_tau / group_size, &radii[0],
-                                                      buffer, &block, &candidates,
-                                                      &candidates_total)
-                group_tau = group_threshold(candidates, n_candidates, candidates_total,
-                                            radii[g], &support)
-                taus[g] = group_tau
-                if groups_are_rows:
-                    shrink_row(&y[g, 0], group_size, step_y, dst, step_x, group_tau,
-                               streams(n_rows * n_cols * sizeof(floating)))
-                elif zeroed or y.strides[1] != sizeof(floating):
-                    shrink_row(&y[0, g], group_size, step_y, dst, step_x, group_tau, False)
-            if not groups_are_rows and not zeroed and y.strides[1] == sizeof(floating):
-                _shrink_all_columns(y, x, taus)
-    free(buffer)
-    free(taus)
-    free(block.values)
+        if status == STATUS_PROJECTED and groups_are_rows:
+            status = _l11_rows(y, x, &radii[0], outer_tau / group_size)
+        elif status == STATUS_PROJECTED:
+            status = _l11_column_panels(y, x, &radii[0], outer_tau / group_size)
     return status

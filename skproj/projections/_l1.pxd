@@ -66,14 +66,6 @@ cdef extern from "_l1_simd.h" nogil:
                            const float* levels, int stream)
     void skp_write_row_f64(const double* src, double* dst, Py_ssize_t n, int rescale,
                            double level, const double* levels, int stream)
-    void skp_split_taus(const double* taus, Py_ssize_t n, float* hi, float* lo)
-    void skp_keep_above_columns8_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
-                                     double rho, float* buffers, Py_ssize_t capacity,
-                                     Py_ssize_t* counts, double* sums)
-    void skp_shrink_columns_f32(const float* src, float* dst, Py_ssize_t n, const double* taus,
-                                const float* hi, const float* lo, int stream)
-    void skp_shrink_columns_f64(const double* src, double* dst, Py_ssize_t n, const double* taus,
-                                int stream)
 
 
 # Whether those loops run (the CPU has AVX2 and no test turned them off).

@@ -1,0 +1,380 @@
+/* AVX2 loops of the bi-level l1,1 kernel's column panels (see _bilevel.pyx).
+ *
+ * A panel is ``width`` adjacent columns of a matrix with contiguous rows
+ * (strides in bytes).  Its candidates are the magnitudes of each column above
+ * a floor, gathered per column ("keep_above" on each column) into ``lists``
+ * (column c at lists + c * capacity, capacity >= n_rows + 8), counted in
+ * ``counts`` and summed in ``sums``.  The rows are read as they lie in
+ * memory, a block of rows at a time: each column group of the block (8 float
+ * or 4 double columns) is loaded as one vector per row, transposed so that a
+ * vector holds one column, and left-packed into that column's list (the
+ * permutation tables of _l1_simd.h).  Rows further on are prefetched: the
+ * rows of a panel lie a row stride apart, which the hardware prefetchers do
+ * not follow.  Only the cache lines holding a column whose radius is not
+ * zero are read.
+ *
+ * Each column's floor starts at the common ``floor`` and rises, every
+ * SKP_BOUND_ROWS rows, to a lower bound of the column's tau given by the
+ * values kept so far (skp_kept_bound4), so that a column keeps a few times
+ * its support rather than every value above the common floor.  The kept
+ * values are summed as skp_keep_above_f32/_f64 sum them (float32: in float
+ * over a block of 8 rows, then in double; a sum that overflows is taken
+ * again in double).  The arrays indexed by column hold ``width`` rounded up
+ * to the group (8 or 4), ``radii`` with zeros after ``width`` (a last,
+ * partial group is read by masked loads), and the lists are padded alike:
+ * every column goes through the same arithmetic, so that a column's
+ * candidates do not depend on where the panels are cut.
+ *
+ * The panel is then written from the cache (skp_shrink_panel_f32/_f64).
+ * Without AVX2 (skp_have_avx2() == 0) the Cython loops of _bilevel.pyx run.
+ */
+#ifndef SKPROJ_BILEVEL_SIMD_H
+#define SKPROJ_BILEVEL_SIMD_H
+
+#include "_l1_simd.h"
+
+/* Rows prefetched ahead of the block being gathered. */
+#define SKP_PANEL_PREFETCH_ROWS 16
+/* Rows between two raises of the columns' floors, and the share of the kept
+ * sum given up to its rounding (see skp_kept_bound4). */
+#define SKP_BOUND_ROWS 16
+#define SKP_BOUND_MARGIN 1e-5
+
+/* float32's taus as two floats each (see skp_shrink_f32 in _l1_simd.h); an
+ * infinite tau (a zeroed column) has a zero low part. */
+/* One value shrunk as the vector loop does it (0 for a zeroed column). */
+static inline float skp_shrink_two_floats(float value, float hi, float lo) {
+    float shrunk = (fabsf(value) - hi) - lo;
+    if (isinf(hi)) return 0.0f;
+    return copysignf(shrunk > 0 ? shrunk : 0.0f, value);
+}
+
+static inline void skp_split_taus(const double* taus, ptrdiff_t n, float* hi, float* lo) {
+    ptrdiff_t j;
+    for (j = 0; j < n; j++) {
+        hi[j] = (float) taus[j];
+        lo[j] = isinf(hi[j]) ? 0.0f : (float) (taus[j] - (double) hi[j]);
+    }
+}
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+
+/* An 8 x 8 block of floats transposed in registers: r[c] becomes column c. */
+SKP_AVX2 static inline void skp_transpose8(__m256* r) {
+    __m256 t[8], u[8];
+    int i;
+    for (i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (i = 0; i < 4; i++) {
+        r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+        r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+    }
+}
+
+/* Offsets from ``base`` of the cache lines holding a column whose radius is
+ * not zero (the only ones read), in ``lines``; returns how many. */
+static inline ptrdiff_t skp_kept_lines(const void* base, ptrdiff_t width, ptrdiff_t itemsize,
+                                       const double* radii, ptrdiff_t* lines) {
+    const ptrdiff_t start = (ptrdiff_t) ((uintptr_t) base % 64);
+    ptrdiff_t n = 0, c, line;
+    for (c = 0; c < width; c++)
+        if (radii[c] != 0) {
+            line = (start + c * itemsize) / 64 * 64 - start;
+            if (n == 0 || lines[n - 1] != line) lines[n++] = line;
+        }
+    return n;
+}
+
+/* Prefetch the given lines of ``n`` rows from ``row`` on (into L2: they are
+ * read within the next few blocks). */
+static inline void skp_prefetch_rows(const char* row, ptrdiff_t row_stride, ptrdiff_t n,
+                                     const ptrdiff_t* lines, ptrdiff_t n_lines) {
+    ptrdiff_t r, line;
+    for (r = 0; r < n; r++)
+        for (line = 0; line < n_lines; line++)
+            _mm_prefetch(row + r * row_stride + lines[line], _MM_HINT_T1);
+}
+
+/* Raise the floors of columns g..g+3 to a lower bound of their tau: for any
+ * set L of a column's magnitudes, tau >= (sum(L) - radius) / |L| (the set's
+ * own Michelot step), so the values kept so far give one.  Their sum is
+ * lowered by SKP_BOUND_MARGIN of itself first: more than its rounding (float32:
+ * at most 8 values summed in float, then in double, here and in
+ * skp_keep_above_f32) and than the rounding of the bound to float (at most
+ * its mean, sum / |L|, times 2^-24), so that the floor stays below tau.
+ * A column with nothing kept yet, or whose sum overflowed, keeps its floor;
+ * so does a zeroed column (infinite floor, nothing kept). */
+SKP_AVX2 static inline __m256d skp_kept_bound4(const double* sums, const ptrdiff_t* counts,
+                                               const double* radii, __m256d floor) {
+    /* counts (< 2^52) to double: their bits under the exponent of 2^52 */
+    const __m256i magic = _mm256_set1_epi64x(0x4330000000000000LL);
+    const __m256d two52 = _mm256_set1_pd(4503599627370496.0), zero = _mm256_setzero_pd();
+    __m256d count = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(
+        _mm256_loadu_si256((const __m256i*) counts), magic)), two52);
+    __m256d sum = _mm256_loadu_pd(sums);
+    __m256d bound = _mm256_div_pd(_mm256_sub_pd(
+        _mm256_mul_pd(sum, _mm256_set1_pd(1.0 - SKP_BOUND_MARGIN)), _mm256_loadu_pd(radii)),
+        _mm256_max_pd(count, _mm256_set1_pd(1.0)));
+    __m256d usable = _mm256_and_pd(_mm256_cmp_pd(count, zero, _CMP_GT_OQ),
+                                   _mm256_cmp_pd(_mm256_sub_pd(sum, sum), zero, _CMP_EQ_OQ));
+    return _mm256_max_pd(floor, _mm256_and_pd(bound, usable));
+}
+
+SKP_AVX2 static inline void skp_panel_candidates_f32(const float* base, ptrdiff_t row_stride,
+                                                     ptrdiff_t n_rows, ptrdiff_t width,
+                                                     double floor, const double* radii,
+                                                     float* lists, ptrdiff_t capacity,
+                                                     ptrdiff_t* counts, double* sums,
+                                                     float* floors, ptrdiff_t* lines) {
+    const __m256 sign = _mm256_set1_ps(-0.0f), infinite = _mm256_set1_ps(INFINITY);
+    const ptrdiff_t n_lines = skp_kept_lines(base, width, sizeof(float), radii, lines);
+    __m256 r[8];
+    ptrdiff_t i = 0, g, c, k;
+    int mask;
+    float value;
+    const ptrdiff_t padded = (width + 7) / 8 * 8;
+    const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int) (width % 8)),
+                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    for (c = 0; c < padded; c++) {
+        counts[c] = 0;
+        sums[c] = 0.0;
+        floors[c] = radii[c] == 0 ? INFINITY : skp_float_below(floor);
+    }
+    skp_prefetch_rows((const char*) base, row_stride,
+                      n_rows < SKP_PANEL_PREFETCH_ROWS ? n_rows : SKP_PANEL_PREFETCH_ROWS, lines,
+                      n_lines);
+    for (; i + 8 <= n_rows; i += 8) {
+        const char* rows = (const char*) base + i * row_stride;
+        if (i + SKP_PANEL_PREFETCH_ROWS + 8 <= n_rows)
+            skp_prefetch_rows(rows + SKP_PANEL_PREFETCH_ROWS * row_stride, row_stride, 8, lines,
+                              n_lines);
+        if (i % SKP_BOUND_ROWS == 0 && i > 0)
+            for (g = 0; g < padded; g += 4)
+                _mm_storeu_ps(floors + g, _mm256_cvtpd_ps(skp_kept_bound4(
+                    sums + g, counts + g, radii + g,
+                    _mm256_cvtps_pd(_mm_loadu_ps(floors + g)))));
+        for (g = 0; g < width; g += 8) {
+            const __m256 floor_v = _mm256_loadu_ps(floors + g);
+            __m256 block = _mm256_setzero_ps();
+            if (_mm256_movemask_ps(_mm256_cmp_ps(floor_v, infinite, _CMP_EQ_OQ)) == 0xff)
+                continue;   /* no column kept: not read */
+            for (c = 0; c < 8; c++) {
+                const float* row = (const float*) (rows + c * row_stride) + g;
+                r[c] = _mm256_andnot_ps(sign, g + 8 <= width ? _mm256_loadu_ps(row)
+                                                             : _mm256_maskload_ps(row, tail));
+                block = _mm256_add_ps(block, _mm256_and_ps(
+                    r[c], _mm256_cmp_ps(r[c], floor_v, _CMP_GT_OQ)));
+            }
+            _mm256_storeu_pd(sums + g, _mm256_add_pd(_mm256_loadu_pd(sums + g),
+                                                     skp_low_pd(block)));
+            _mm256_storeu_pd(sums + g + 4, _mm256_add_pd(_mm256_loadu_pd(sums + g + 4),
+                                                         skp_high_pd(block)));
+            skp_transpose8(r);
+            for (c = 0; c < 8; c++) {
+                mask = _mm256_movemask_ps(_mm256_cmp_ps(
+                    r[c], _mm256_broadcast_ss(floors + g + c), _CMP_GT_OQ));
+                k = counts[g + c];
+                _mm256_storeu_ps(lists + (g + c) * capacity + k, _mm256_permutevar8x32_ps(
+                    r[c], _mm256_loadu_si256((const __m256i*) skp_pack8[mask])));
+                counts[g + c] = k + _mm_popcnt_u32((unsigned) mask);
+            }
+        }
+    }
+    for (; i < n_rows; i++)   /* branch-free, as skp_keep_above_f32's tail */
+        for (c = 0; c < width; c++) {
+            if (radii[c] == 0) continue;
+            value = fabsf(((const float*) ((const char*) base + i * row_stride))[c]);
+            k = counts[c];
+            lists[c * capacity + k] = value;
+            sums[c] += value > floors[c] ? (double) value : 0.0;
+            counts[c] = k + (value > floors[c]);
+        }
+    for (c = 0; c < width; c++)
+        if (isinf(sums[c])) sums[c] = skp_sum_f32(lists + c * capacity, counts[c]);
+}
+
+SKP_AVX2 static inline void skp_panel_candidates_f64(const double* base, ptrdiff_t row_stride,
+                                                     ptrdiff_t n_rows, ptrdiff_t width,
+                                                     double floor, const double* radii,
+                                                     double* lists, ptrdiff_t capacity,
+                                                     ptrdiff_t* counts, double* sums,
+                                                     double* floors, ptrdiff_t* lines) {
+    const __m256d sign = _mm256_set1_pd(-0.0), infinite = _mm256_set1_pd(INFINITY);
+    const ptrdiff_t n_lines = skp_kept_lines(base, width, sizeof(double), radii, lines);
+    __m256d r[4], t[4];
+    ptrdiff_t i = 0, g, c, k;
+    int mask;
+    double value;
+    const ptrdiff_t padded = (width + 3) / 4 * 4;
+    const __m256i tail = _mm256_cmpgt_epi64(_mm256_set1_epi64x(width % 4),
+                                            _mm256_setr_epi64x(0, 1, 2, 3));
+    for (c = 0; c < padded; c++) {
+        counts[c] = 0;
+        sums[c] = 0.0;
+        floors[c] = radii[c] == 0 ? INFINITY : floor;
+    }
+    skp_prefetch_rows((const char*) base, row_stride,
+                      n_rows < SKP_PANEL_PREFETCH_ROWS ? n_rows : SKP_PANEL_PREFETCH_ROWS, lines,
+                      n_lines);
+    for (; i + 4 <= n_rows; i += 4) {
+        const char* rows = (const char*) base + i * row_stride;
+        if (i + SKP_PANEL_PREFETCH_ROWS + 4 <= n_rows)
+            skp_prefetch_rows(rows + SKP_PANEL_PREFETCH_ROWS * row_stride, row_stride, 4, lines,
+                              n_lines);
+        if (i % SKP_BOUND_ROWS == 0 && i > 0)
+            for (g = 0; g < padded; g += 4)
+                _mm256_storeu_pd(floors + g, skp_kept_bound4(sums + g, counts + g, radii + g,
+                                                             _mm256_loadu_pd(floors + g)));
+        for (g = 0; g < width; g += 4) {
+            const __m256d floor_v = _mm256_loadu_pd(floors + g);
+            __m256d block = _mm256_setzero_pd();
+            if (_mm256_movemask_pd(_mm256_cmp_pd(floor_v, infinite, _CMP_EQ_OQ)) == 0xf)
+                continue;   /* no column kept: not read */
+            for (c = 0; c < 4; c++) {
+                const double* row = (const double*) (rows + c * row_stride) + g;
+                r[c] = _mm256_andnot_pd(sign, g + 4 <= width ? _mm256_loadu_pd(row)
+                                                             : _mm256_maskload_pd(row, tail));
+                block = _mm256_add_pd(block, _mm256_and_pd(
+                    r[c], _mm256_cmp_pd(r[c], floor_v, _CMP_GT_OQ)));
+            }
+            _mm256_storeu_pd(sums + g, _mm256_add_pd(_mm256_loadu_pd(sums + g), block));
+            /* 4 x 4 transpose: r[c] holds column c of the four rows */
+            t[0] = _mm256_unpacklo_pd(r[0], r[1]);
+            t[1] = _mm256_unpackhi_pd(r[0], r[1]);
+            t[2] = _mm256_unpacklo_pd(r[2], r[3]);
+            t[3] = _mm256_unpackhi_pd(r[2], r[3]);
+            r[0] = _mm256_permute2f128_pd(t[0], t[2], 0x20);
+            r[1] = _mm256_permute2f128_pd(t[1], t[3], 0x20);
+            r[2] = _mm256_permute2f128_pd(t[0], t[2], 0x31);
+            r[3] = _mm256_permute2f128_pd(t[1], t[3], 0x31);
+            for (c = 0; c < 4; c++) {
+                mask = _mm256_movemask_pd(_mm256_cmp_pd(
+                    r[c], _mm256_broadcast_sd(floors + g + c), _CMP_GT_OQ));
+                k = counts[g + c];
+                _mm256_storeu_pd(lists + (g + c) * capacity + k, _mm256_castps_pd(
+                    _mm256_permutevar8x32_ps(_mm256_castpd_ps(r[c]), _mm256_loadu_si256(
+                        (const __m256i*) skp_pack4[mask]))));
+                counts[g + c] = k + _mm_popcnt_u32((unsigned) mask);
+            }
+        }
+    }
+    for (; i < n_rows; i++)
+        for (c = 0; c < width; c++) {
+            if (radii[c] == 0) continue;
+            value = fabs(((const double*) ((const char*) base + i * row_stride))[c]);
+            k = counts[c];
+            lists[c * capacity + k] = value;
+            sums[c] += value > floors[c] ? value : 0.0;
+            counts[c] = k + (value > floors[c]);
+        }
+}
+
+/* ------------------------------------------------------ the panel's write
+ * dst = sign(src) * max(|src| - taus[j], 0) on ``width`` columns of n_rows
+ * rows, each column its own tau (float32: in float against a two-float tau,
+ * ``hi`` + ``lo``, as skp_shrink_f32), 0 where the tau is infinite (a zeroed
+ * column, not read).  With ``stream``, non-temporal stores and one store
+ * fence for the whole panel (a fence per row would wait for every row's
+ * lines to reach memory). */
+
+SKP_AVX2 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src_stride,
+                                                 float* dst, ptrdiff_t dst_stride,
+                                                 ptrdiff_t n_rows, ptrdiff_t width,
+                                                 const double* taus, const float* hi,
+                                                 const float* lo, int stream) {
+    const __m256 sign = _mm256_set1_ps(-0.0f), zero = _mm256_setzero_ps();
+    const __m256 infinite = _mm256_set1_ps(INFINITY);
+    ptrdiff_t i, j;
+    for (i = 0; i < n_rows; i++) {
+        const float* y = (const float*) ((const char*) src + i * src_stride);
+        float* x = (float*) ((char*) dst + i * dst_stride);
+        j = 0;
+        if (stream)
+            for (; j < width && ((uintptr_t) (x + j) & 31); j++)
+                x[j] = skp_shrink_two_floats(y[j], hi[j], lo[j]);
+        for (; j + 8 <= width; j += 8) {
+            __m256 v, r, h = _mm256_loadu_ps(hi + j);
+            if (_mm256_movemask_ps(_mm256_cmp_ps(h, infinite, _CMP_EQ_OQ)) == 0xff) {
+                if (stream) _mm256_stream_ps(x + j, zero);   /* zeroed columns: not read */
+                else _mm256_storeu_ps(x + j, zero);
+                continue;
+            }
+            v = _mm256_loadu_ps(y + j);
+            r = _mm256_sub_ps(_mm256_sub_ps(_mm256_andnot_ps(sign, v), h),
+                              _mm256_loadu_ps(lo + j));
+            /* (no sign on a zeroed column's 0) */
+            r = _mm256_or_ps(_mm256_max_ps(r, zero), _mm256_and_ps(
+                _mm256_and_ps(sign, v), _mm256_cmp_ps(h, infinite, _CMP_NEQ_OQ)));
+            if (stream) _mm256_stream_ps(x + j, r);
+            else _mm256_storeu_ps(x + j, r);
+        }
+        for (; j < width; j++)
+            x[j] = skp_shrink_two_floats(y[j], hi[j], lo[j]);
+    }
+    if (stream) _mm_sfence();
+}
+
+SKP_AVX2 static inline void skp_shrink_panel_f64(const double* src, ptrdiff_t src_stride,
+                                                 double* dst, ptrdiff_t dst_stride,
+                                                 ptrdiff_t n_rows, ptrdiff_t width,
+                                                 const double* taus, int stream) {
+    const __m256d sign = _mm256_set1_pd(-0.0), zero = _mm256_setzero_pd();
+    const __m256d infinite = _mm256_set1_pd(INFINITY);
+    ptrdiff_t i, j;
+    for (i = 0; i < n_rows; i++) {
+        const double* y = (const double*) ((const char*) src + i * src_stride);
+        double* x = (double*) ((char*) dst + i * dst_stride);
+        j = 0;
+        if (stream)
+            for (; j < width && ((uintptr_t) (x + j) & 31); j++)
+                x[j] = isinf(taus[j]) ? 0.0 : skp_shrink_value(y[j], taus[j], 1);
+        for (; j + 4 <= width; j += 4) {
+            __m256d v, r, t = _mm256_loadu_pd(taus + j);
+            if (_mm256_movemask_pd(_mm256_cmp_pd(t, infinite, _CMP_EQ_OQ)) == 0xf) {
+                if (stream) _mm256_stream_pd(x + j, zero);   /* zeroed columns: not read */
+                else _mm256_storeu_pd(x + j, zero);
+                continue;
+            }
+            v = _mm256_loadu_pd(y + j);
+            r = _mm256_sub_pd(_mm256_andnot_pd(sign, v), t);
+            r = _mm256_or_pd(_mm256_max_pd(r, zero), _mm256_and_pd(
+                _mm256_and_pd(sign, v), _mm256_cmp_pd(t, infinite, _CMP_NEQ_OQ)));
+            if (stream) _mm256_stream_pd(x + j, r);
+            else _mm256_storeu_pd(x + j, r);
+        }
+        for (; j < width; j++)
+            x[j] = isinf(taus[j]) ? 0.0 : skp_shrink_value(y[j], taus[j], 1);
+    }
+    if (stream) _mm_sfence();
+}
+
+#else  /* no AVX2 loops: the Cython loops run */
+
+static inline void skp_panel_candidates_f32(const float* base, ptrdiff_t row_stride,
+                                            ptrdiff_t n_rows, ptrdiff_t width, double floor,
+                                            const double* radii, float* lists,
+                                            ptrdiff_t capacity, ptrdiff_t* counts, double* sums,
+                                            float* floors, ptrdiff_t* lines) {}
+static inline void skp_panel_candidates_f64(const double* base, ptrdiff_t row_stride,
+                                            ptrdiff_t n_rows, ptrdiff_t width, double floor,
+                                            const double* radii, double* lists,
+                                            ptrdiff_t capacity, ptrdiff_t* counts, double* sums,
+                                            double* floors, ptrdiff_t* lines) {}
+static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src_stride, float* dst,
+                                        ptrdiff_t dst_stride, ptrdiff_t n_rows, ptrdiff_t width,
+                                        const double* taus, const float* hi, const float* lo,
+                                        int stream) {}
+static inline void skp_shrink_panel_f64(const double* src, ptrdiff_t src_stride, double* dst,
+                                        ptrdiff_t dst_stride, ptrdiff_t n_rows, ptrdiff_t width,
+                                        const double* taus, int stream) {}
+
+#endif
+#endif
