@@ -293,6 +293,7 @@ Against the goals of issue 13:
 import argparse
 import os
 import sys
+import tempfile
 import time
 import warnings
 
@@ -317,9 +318,16 @@ from skproj.projections import get_constraint  # noqa: E402
 
 DATASETS = ["breast_cancer", "wine", "gse7390", "pbmc68k", "acsf1", "reuters_r8"]
 MODELS = ["logreg", "kbest", "l1", "mlp", "selector", "selector_cv", "selector_cv_1se",
-          "selector_cv_l2", "selector_cv_l2_1se", "sae"]
+          "selector_cv_l2", "selector_cv_l2_1se", "selector_share", "selector_lr",
+          "selector_mlp", "sae"]
 SAE_ETAS = [0.5, 1.0, 2.0]
 QUICK_SAE_ETAS = [0.5, 2.0]
+# The shares of the features the selector rows search (the goal allows <= 25 %).
+SHARES = [0.05, 0.1, 0.15, 0.2, 0.25]
+QUICK_SHARES = [0.05, 0.1, 0.25]
+
+
+_SELECTION_CACHE = None  # a joblib cache folder for the selector rows, set in main
 
 
 def load_average():
@@ -359,6 +367,25 @@ def model_and_grid(name, X, y, quick, inner, sae_etas=None):
         scaled = StandardScaler().fit_transform(X)
         model = ProjectionFeatureSelector()
         grid = {"eta": list(selector_etas(scaled, y, 4 if quick else 6))}
+    elif name == "selector_share":
+        # the selector's own predictions at an exact share of the features
+        model = ProjectionFeatureSelector()
+        grid = {"n_features_to_select": QUICK_SHARES if quick else SHARES}
+    elif name in ("selector_lr", "selector_mlp"):
+        # the selector as a step, the classifier refitted on its features; exactly
+        # round(share * n_features) of them (max_features caps the radius search's
+        # count where ties make it overshoot)
+        if name == "selector_lr":
+            clf = lr
+            clf_grid = {"clf__C": [0.01, 0.1, 1.0] if quick else [0.003, 0.01, 0.1, 1.0, 10.0]}
+        else:
+            clf = MLPClassifier((100,), max_iter=200, random_state=0)
+            clf_grid = {"clf__alpha": [1e-4, 1.0] if quick else [1e-4, 1e-2, 1.0]}
+        model = Pipeline([("select", ProjectionFeatureSelector()), ("clf", clf)],
+                         memory=_SELECTION_CACHE)  # one selection per share, not per C
+        grid = [{"select__n_features_to_select": [share],
+                 "select__max_features": [max(1, round(share * n_features))], **clf_grid}
+                for share in (QUICK_SHARES if quick else SHARES)]
     elif name.startswith("selector_cv"):
         # "_l2": the ridge of LogisticRegression's default C=1 (alpha = 1 / (C n));
         # "_1se": the one-standard-error rule
@@ -373,6 +400,8 @@ def model_and_grid(name, X, y, quick, inner, sae_etas=None):
     else:
         raise ValueError(f"Unknown model {name!r}; choose from {MODELS}.")
     pipe = Pipeline([("scale", StandardScaler()), ("model", model)])
+    if isinstance(grid, list):
+        return pipe, [{f"model__{key}": values for key, values in g.items()} for g in grid]
     return pipe, {f"model__{key}": values for key, values in grid.items()}
 
 
@@ -395,7 +424,7 @@ def nested_cv(name, X, y, quick, sae_etas=None, seed=0):
     rows = []
     for train, test in outer.split(X, y):
         pipe, grid = model_and_grid(name, X[train], y[train], quick, inner, sae_etas)
-        if all(len(values) == 1 for values in grid.values()):  # nothing to search
+        if isinstance(grid, dict) and all(len(v) == 1 for v in grid.values()):  # no search
             pipe.set_params(**{key: values[0] for key, values in grid.items()})
             grid = {}
         search = GridSearchCV(pipe, grid, cv=inner, n_jobs=1) if grid else pipe
@@ -404,7 +433,7 @@ def nested_cv(name, X, y, quick, sae_etas=None, seed=0):
         search_time = time.perf_counter() - start
         if grid:
             best, refit_time = search.best_estimator_, search.refit_time_
-            params = {k.split("__", 1)[1]: v for k, v in search.best_params_.items()}
+            params = {k.rsplit("__", 1)[1]: v for k, v in search.best_params_.items()}
         else:  # a CV estimator (its fit is the search and the refit), or a fixed model
             best = pipe
             model = pipe.named_steps["model"]
@@ -421,8 +450,11 @@ def nested_cv(name, X, y, quick, sae_etas=None, seed=0):
 
 
 def format_params(rows):
-    values = [next(iter(r["params"].values())) for r in rows]
-    return ",".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in values)
+    """The chosen parameters of every fold (``/`` between the parameters of a fold)."""
+    shown = [v for r in rows for k, v in r["params"].items() if k != "max_features"]
+    per_fold = len(shown) // len(rows)
+    text = [f"{v:.3g}" if isinstance(v, float) else str(v) for v in shown]
+    return ",".join("/".join(text[i:i + per_fold]) for i in range(0, len(text), per_fold))
 
 
 def run(dataset, models, quick, sae_etas=None):
@@ -469,8 +501,11 @@ def main(argv=None):
     # thread (BLAS's default threads under load stalled logreg on ACSF1 for minutes).
     torch.set_num_threads(1)
     threadpool_limits(1)
-    for dataset in args.datasets:
-        run(dataset, args.models, args.quick, args.sae_etas)
+    global _SELECTION_CACHE
+    with tempfile.TemporaryDirectory(prefix="skproj-bench-") as cache:
+        _SELECTION_CACHE = cache
+        for dataset in args.datasets:
+            run(dataset, args.models, args.quick, args.sae_etas)
 
 
 if __name__ == "__main__":
