@@ -311,6 +311,7 @@ import _real_data  # noqa: E402
 
 from skproj.autoencoder import SparseSupervisedAutoencoder  # noqa: E402
 from skproj.feature_selection import (  # noqa: E402
+    ProjectedLogisticRegression,
     ProjectionFeatureSelector,
     ProjectionFeatureSelectorCV,
 )
@@ -319,7 +320,7 @@ from skproj.projections import get_constraint  # noqa: E402
 DATASETS = ["breast_cancer", "wine", "gse7390", "pbmc68k", "acsf1", "reuters_r8"]
 MODELS = ["logreg", "kbest", "l1", "mlp", "selector", "selector_cv", "selector_cv_1se",
           "selector_cv_l2", "selector_cv_l2_1se", "selector_share", "selector_lr",
-          "selector_mlp", "sae"]
+          "selector_l2_lr", "selector_mlp", "sae"]
 SAE_ETAS = [0.5, 1.0, 2.0]
 QUICK_SAE_ETAS = [0.5, 2.0]
 # The shares of the features the selector rows search (the goal allows <= 25 %).
@@ -371,21 +372,30 @@ def model_and_grid(name, X, y, quick, inner, sae_etas=None):
         # the selector's own predictions at an exact share of the features
         model = ProjectionFeatureSelector()
         grid = {"n_features_to_select": QUICK_SHARES if quick else SHARES}
-    elif name in ("selector_lr", "selector_mlp"):
+    elif name in ("selector_lr", "selector_l2_lr", "selector_mlp"):
         # the selector as a step, the classifier refitted on its features; exactly
         # round(share * n_features) of them (max_features caps the radius search's
-        # count where ties make it overshoot)
-        if name == "selector_lr":
+        # count where ties make it overshoot); "_l2": the selecting model's ridge
+        # searched too, that of LogisticRegression's C = inf, 0.1, 0.01
+        shares = QUICK_SHARES if quick else SHARES
+        select_grid = {}
+        if name == "selector_l2_lr":
+            shares = [0.1, 0.2, 0.25]
+            select_grid = {"select__estimator__alpha": [0.0, 10.0 / X.shape[0],
+                                                        100.0 / X.shape[0]]}
+        if name in ("selector_lr", "selector_l2_lr"):
             clf = lr
             clf_grid = {"clf__C": [0.01, 0.1, 1.0] if quick else [0.003, 0.01, 0.1, 1.0, 10.0]}
         else:
             clf = MLPClassifier((100,), max_iter=200, random_state=0)
             clf_grid = {"clf__alpha": [1e-4, 1.0] if quick else [1e-4, 1e-2, 1.0]}
-        model = Pipeline([("select", ProjectionFeatureSelector()), ("clf", clf)],
+        select = ProjectionFeatureSelector(ProjectedLogisticRegression())
+        model = Pipeline([("select", select), ("clf", clf)],
                          memory=_SELECTION_CACHE)  # one selection per share, not per C
         grid = [{"select__n_features_to_select": [share],
-                 "select__max_features": [max(1, round(share * n_features))], **clf_grid}
-                for share in (QUICK_SHARES if quick else SHARES)]
+                 "select__max_features": [max(1, round(share * n_features))],
+                 **select_grid, **clf_grid}
+                for share in shares]
     elif name.startswith("selector_cv"):
         # "_l2": the ridge of LogisticRegression's default C=1 (alpha = 1 / (C n));
         # "_1se": the one-standard-error rule
