@@ -343,7 +343,7 @@ def selector_etas(X, y, n_etas):
     return np.geomspace(0.25, max(top, 1.0), n_etas)
 
 
-def model_and_grid(name, X, y, quick, inner, sae_etas=None):
+def model_and_grid(name, X, y, quick, inner, sae_etas=None, shares=None):
     """The pipeline of model ``name`` and its inner-search grid on data ``X, y``.
 
     An empty grid: the model searches its own parameter (on the folds ``inner``).
@@ -371,18 +371,18 @@ def model_and_grid(name, X, y, quick, inner, sae_etas=None):
     elif name == "selector_share":
         # the selector's own predictions at an exact share of the features
         model = ProjectionFeatureSelector()
-        grid = {"n_features_to_select": QUICK_SHARES if quick else SHARES}
+        grid = {"n_features_to_select": shares or (QUICK_SHARES if quick else SHARES)}
     elif name in ("selector_lr", "selector_l2_lr", "selector_mlp"):
         # the selector as a step, the classifier refitted on its features; exactly
         # round(share * n_features) of them (max_features caps the radius search's
         # count where ties make it overshoot); "_l2": the selecting model's ridge
         # searched too, that of LogisticRegression's C = inf, 0.1, 0.01
-        shares = QUICK_SHARES if quick else SHARES
         select_grid = {}
-        if name == "selector_l2_lr":
-            shares = [0.1, 0.2, 0.25]
+        if name == "selector_l2_lr":  # three shares: the grid is 3 x 3 x 5 already
+            shares = shares or [0.1, 0.2, 0.25]
             select_grid = {"select__estimator__alpha": [0.0, 10.0 / X.shape[0],
                                                         100.0 / X.shape[0]]}
+        shares = shares or (QUICK_SHARES if quick else SHARES)
         if name in ("selector_lr", "selector_l2_lr"):
             clf = lr
             clf_grid = {"clf__C": [0.01, 0.1, 1.0] if quick else [0.003, 0.01, 0.1, 1.0, 10.0]}
@@ -427,13 +427,13 @@ def features_used(pipe, n_features):
     return n_features
 
 
-def nested_cv(name, X, y, quick, sae_etas=None, seed=0):
+def nested_cv(name, X, y, quick, sae_etas=None, shares=None, seed=0):
     """Per outer fold: accuracy, features used, refit time, search time, chosen params."""
     outer = StratifiedKFold(4, shuffle=True, random_state=seed)
     inner = StratifiedKFold(3 if quick else 4, shuffle=True, random_state=seed + 1)
     rows = []
     for train, test in outer.split(X, y):
-        pipe, grid = model_and_grid(name, X[train], y[train], quick, inner, sae_etas)
+        pipe, grid = model_and_grid(name, X[train], y[train], quick, inner, sae_etas, shares)
         if isinstance(grid, dict) and all(len(v) == 1 for v in grid.values()):  # no search
             pipe.set_params(**{key: values[0] for key, values in grid.items()})
             grid = {}
@@ -467,7 +467,7 @@ def format_params(rows):
     return ",".join("/".join(text[i:i + per_fold]) for i in range(0, len(text), per_fold))
 
 
-def run(dataset, models, quick, sae_etas=None):
+def run(dataset, models, quick, sae_etas=None, shares=None):
     data = _real_data.load(dataset)
     X, y = data.X, data.y
     counts = np.unique(y, return_counts=True)[1]
@@ -482,7 +482,7 @@ def run(dataset, models, quick, sae_etas=None):
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.simplefilter("ignore", UserWarning)  # constant features in inner folds
             warnings.simplefilter("ignore", RuntimeWarning)
-            rows = nested_cv(name, X, y, quick, sae_etas)
+            rows = nested_cv(name, X, y, quick, sae_etas, shares)
         acc = np.array([r["accuracy"] for r in rows])
         feats = np.mean([r["features"] for r in rows])
         results[name] = rows
@@ -502,6 +502,9 @@ def main(argv=None):
                         help="the autoencoder's radii (one radius: no inner search, the "
                              "outer folds only; for the sets where a search does not fit in "
                              "the time)")
+    parser.add_argument("--shares", nargs="+", type=float, default=None,
+                        help="the shares of the features the selector_share, selector_lr, "
+                             "selector_l2_lr and selector_mlp rows search (default: 5-25 %%)")
     args = parser.parse_args(argv)
     import torch
 
@@ -515,7 +518,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="skproj-bench-") as cache:
         _SELECTION_CACHE = cache
         for dataset in args.datasets:
-            run(dataset, args.models, args.quick, args.sae_etas)
+            run(dataset, args.models, args.quick, args.sae_etas, args.shares)
 
 
 if __name__ == "__main__":
