@@ -277,6 +277,114 @@ thread its whole nested search took about a minute::
     reuters_r8     mlp            0.847 ± 0.026  8790.0 100.0%  alpha = 1 x 4
                    l1             0.901 ± 0.006    99.5   1.1%  C = 0.03 x 4
 
+The full mode (4 inner folds, the full grids of the table of models) at
+af80536-4d0b1b0 (``realdata2`` branch), accuracy runs at ``nice 19`` with
+BLAS and torch on one thread, two to four of them at a time beside other
+engineers' work (1-minute load 5-10 throughout; the search and refit times
+of these runs are not comparable with anything and are left out).  Each line
+is one ``--datasets X --models ...`` invocation's row; the autoencoder's
+radii and ``--shares`` as noted::
+
+    pbmc68k (700 x 765, 10 classes)
+    model             accuracy        features  share  chosen
+    logreg            0.840 ± 0.026    765.0  100.0%  C = 1,1,10,1
+    mlp               0.837 ± 0.035    765.0  100.0%  alpha = 1 x 4
+    kbest             0.779 ± 0.029    114.5   15.0%  k = 38,191,38,191
+    (l1: quick mode only, 0.840 ± 0.035 with 67 %, above)
+    selector_cv       0.801 ± 0.065     77.2   10.1%  eta = 4.48,10.6,5.28,8.37
+    selector_cv_1se   0.796 ± 0.063     71.8    9.4%  eta = 3.34,10.6,5.28,8.37
+    selector_share    0.801 ± 0.054    194.0   25.4%  share = 0.2,0.2,0.2,0.25
+    selector_lr       0.814 ± 0.048    162.2   21.2%  C/share = .01/.25,.1/.25,.01/.1,1/.25
+    selector_lr       0.813 ± 0.047    191.0   25.0%  --shares 0.25; C = .01,.1,.01,1
+    selector_l2_lr    0.806 ± 0.043    114.5   15.0%  C/ridge C/share = .1/.1/.1,
+                                                       .1/.1/.2, .01/inf/.1, .1/.01/.2
+    selector_mlp      0.803 ± 0.045    181.5   23.7%  alpha/share = 1/.25,1/.2,1/.25,1/.25
+    (sae: quick mode only, 0.780 ± 0.044 with 26 %, above)
+
+    acsf1 (200 x 1460, 10 classes)
+    mlp               0.660 ± 0.097   1460.0  100.0%  alpha = 1,1,0.01,1
+    logreg            0.595 ± 0.078   1460.0  100.0%  C = 0.003,0.1,0.1,1
+    kbest             0.320 ± 0.062    255.5   17.5%  k = 365,146,146,365
+    L1_ROW
+    selector_lr       0.525 ± 0.057    219.0   15.0%  C/share = 1/.25,10/.05,10/.05,1/.25
+    selector_mlp      0.525 ± 0.145    182.5   12.5%  alpha/share = 1e-4/.05,1e-4/.1,
+                                                       1e-4/.1,1/.25
+    SHARE_ROW
+    sae               0.675 ± 0.083    209.2   14.3%  --sae-etas 2 4 8; eta = 4,4,4,2
+
+    gse7390 (198 x 76, 2 classes, majority 0.742)
+    logreg            0.727 ± 0.019     76.0  100.0%  C = 0.003,0.01,0.003,1
+    kbest             0.722 ± 0.040      4.2    5.6%  k = 4,8,1,4
+    l1                0.732 ± 0.084     17.8   23.4%  C = 0.1,0.1,0.1,1
+    mlp               0.717 ± 0.043     76.0  100.0%  alpha = 1,1e-4,1,1e-4
+    selector_cv       0.717 ± 0.037     14.2   18.8%  eta = 0.0268,0.00281,0.000252,17.3
+    selector_share    0.742 ± 0.008      4.0    5.3%  share = 0.05 x 4
+    selector_lr       0.742 ± 0.008      4.0    5.3%  C/share = 0.003/0.05 x 4
+    sae               0.682 ± 0.039     49.8   65.5%  eta = 2,1,2,1 (grid 0.5, 1, 2)
+
+    wine (178 x 13, 3 classes)
+    logreg            0.989 ± 0.011     13.0  100.0%  C = 1,0.1,0.01,0.01
+    l1                0.989 ± 0.011      9.2   71.2%  C = 1,0.3,0.1,1
+    mlp               0.972 ± 0.019     13.0  100.0%  alpha = 1,1e-4,1e-4,1e-4
+    kbest             0.927 ± 0.042      3.0   23.1%  k = 3 x 4
+    selector_cv       0.978 ± 0.016      9.2   71.2%  eta = 4.37,6.01,4.22,7.5
+    selector_share    0.602 ± 0.077      3.0   23.1%  share = 0.2 x 4
+    selector_lr       0.899 ± 0.040      2.8   21.2%  C/share = 10/.15,.1/.2,.1/.2,.1/.2
+    WINE_SAE
+
+    breast_cancer (569 x 30, 2 classes)
+    mlp               0.975 ± 0.008     30.0  100.0%  alpha = 1e-4 x 4
+    l1                0.972 ± 0.013     16.2   54.2%  C = 0.3,1,0.3,1
+    logreg            0.970 ± 0.013     30.0  100.0%  C = 1,10,1,1
+    kbest             0.947 ± 0.018      8.0   26.7%  k = 8 x 4
+    selector_cv       0.960 ± 0.013     18.2   60.8%  eta = 6.77,15.3,2.11,6.93
+    selector_share    0.963 ± 0.009      9.0   30.0%  share = 0.25 x 4
+    selector_lr       0.967 ± 0.003      6.5   21.7%  C/share = 10/.2,1/.2,10/.2,1/.25
+    BC_SAE
+
+What the new rows say.  Refitting a ``LogisticRegression`` on the
+selector's features (``selector_lr``) is the best use of the selector at
+<= 25 % on pbmc68k (0.814, against 0.801 for its own predictions at the
+same shares and for the CV selector), wine (0.899 against 0.602 for its own
+predictions at 3 features: the constrained model at a radius that small
+predicts poorly, its features do not) and breast cancer (0.967 with 6.5
+features, within the spread of the best baseline, 0.975, with 30); level on
+ACSF1 (0.525) and GSE7390 (the majority class).  Searching the selecting
+model's ridge as well (``selector_l2_lr``) or fixing the share at 25 %
+(``--shares 0.25``) changes nothing beyond the spread on pbmc68k (0.806 and
+0.813), and an MLP after the selector (``selector_mlp``) does no better than
+the logistic regression there (0.803) and is worse than the autoencoder on
+ACSF1 (0.525 against 0.675): the features a linear model picks are not those
+the MLP needs.  No default of the selector is changed: the refit is a
+``Pipeline`` step users add, the ridge does not help (here and in the
+``_l2`` table above), and the CV grid's choice is not what loses accuracy
+(fixed shares do no better).  The autoencoder's grid in this benchmark now
+goes on to ``eta = 8`` (its old top, 2, was chosen on three sets; on ACSF1
+the search then chooses 4 on three folds of four and reaches 0.675 with
+14 % of the features).
+
+One fit each on the standardized 3/4 of the set (the split of
+``train_test_split(test_size=0.25, stratify=y, random_state=0)``, best of 2,
+BLAS and torch on one thread, test accuracy on the other 1/4 in brackets),
+under the lock at load 7.0-7.1 (a throw-away script)::
+
+    data      logreg C=1     selector 25% + LR C=0.1  MLP alpha=1    SAE eta=4
+    pbmc68k   0.10 s (0.851)  13.06 s (0.829)          3.77 s (0.829) 3.17 s (0.811)
+    acsf1     2.00 s (0.640)   1.04 s (0.500)          2.01 s (0.740) 1.69 s (0.740)
+
+The 13 s of the selector on pbmc68k are its radius search for 191 genes
+(``n_features_to_select=0.25``): its coarse fits (tolerance 1e-3), warm
+started, stop after one step, so their counts (342 at a radius where the
+converged fit keeps 147) set the bracket, and once the polishing fit
+(tolerance 1e-6) finds 147 the search bisects a bracket that excludes the
+answer, at 1,000 iterations a fit; it returns its closest count above,
+a coarse fit keeping 225 genes (``max_features`` caps the pipeline's at 191).
+Forgetting the bracket when the polish moves the count reaches exactly 153
+for a share of 0.2 in 7 s instead of 106 in 12 s, but for 0.25 the fits at
+the polishing tolerance do not converge in 1,000 iterations (173-198 genes at
+one radius) and the search took 104 s: not changed here (left for the
+solver's owner).
+
 Against the goals of issue 13:
 
 * one autoencoder fit <= 2x ``MLPClassifier``: met on all six sets (wine,
