@@ -278,7 +278,7 @@ thread its whole nested search took about a minute::
                    l1             0.901 ± 0.006    99.5   1.1%  C = 0.03 x 4
 
 The full mode (4 inner folds, the full grids of the table of models) at
-af80536-4d0b1b0 (``realdata2`` branch), accuracy runs at ``nice 19`` with
+af80536 to d3b1a4a (``realdata2`` branch), accuracy runs at ``nice 19`` with
 BLAS and torch on one thread, two to four of them at a time beside other
 engineers' work (1-minute load 5-10 throughout; the search and refit times
 of these runs are not comparable with anything and are left out).  Each line
