@@ -296,8 +296,8 @@ radii and ``--shares`` as noted::
     selector_share    0.801 ± 0.054    194.0   25.4%  share = 0.2,0.2,0.2,0.25
     selector_lr       0.814 ± 0.048    162.2   21.2%  C/share = .01/.25,.1/.25,.01/.1,1/.25
     selector_lr       0.813 ± 0.047    191.0   25.0%  --shares 0.25; C = .01,.1,.01,1
-    selector_l2_lr    0.806 ± 0.043    114.5   15.0%  C/ridge C/share = .1/.1/.1,
-                                                       .1/.1/.2, .01/inf/.1, .1/.01/.2
+    selector_l2_lr    0.806 ± 0.043    114.5   15.0%  C/ridge's C/share = .1/.01/.1,
+                                                       .1/.01/.2, .01/inf/.1, .1/.1/.2
     selector_mlp      0.803 ± 0.045    181.5   23.7%  alpha/share = 1/.25,1/.2,1/.25,1/.25
     sae               0.829 ± 0.042    607.0   79.3%  eta = 4,8,8,8 (grid 0.5-8; 0.780 with
                                                        26 % in quick mode, grid 0.5, 2)
