@@ -563,6 +563,8 @@ def _search_radius(X, Y, n_features, *, constraint, alpha, fit_intercept, tol, m
                  else np.asarray(intercept_init, dtype=dtype))
     too_small, too_large = 0.0, np.inf  # radii keeping fewer / more features
     best, n_iter, miss, stalled, history = None, 0, np.inf, False, []
+    # Counts of fits stopped by max_iter are not those of the solutions.
+    unconverged = False
 
     def fit(eta, coef, intercept, tol):
         return projected_logistic_regression(
@@ -589,12 +591,18 @@ def _search_radius(X, Y, n_features, *, constraint, alpha, fit_intercept, tol, m
         coef, intercept, it = fit(eta, coef, intercept, round_tol)
         n_iter += it
         kept = int(np.count_nonzero(_support(coef)))
+        unconverged = unconverged or it >= max_iter
         if kept == n_features and round_tol > polish_tol:
             # polish; a count that moves goes on searching at the polishing tolerance
             coef, intercept, it = fit(eta, coef, intercept, polish_tol)
             n_iter += it
             kept = int(np.count_nonzero(_support(coef)))
             round_tol = polish_tol
+            unconverged = unconverged or it >= max_iter
+            if kept != n_features:
+                # The coarse counts were not those of converged fits (a warm start
+                # can stop after one step): their bracket is forgotten.
+                too_small, too_large, best, miss, history = 0.0, np.inf, None, np.inf, []
         history.append((eta, kept))
         # A guess that came no closer falls back on the bracket next round.
         stalled, miss = abs(kept - n_features) >= miss, abs(kept - n_features)
@@ -609,10 +617,12 @@ def _search_radius(X, Y, n_features, *, constraint, alpha, fit_intercept, tol, m
     else:
         if best is None:
             best = (coef, intercept, eta, kept)
+        reason = (f"fits stopped at max_iter={max_iter} before converging: increase "
+                  f"max_iter" if unconverged
+                  else "ties in the data, or a count the constraint cannot reach")
         warnings.warn(
-            f"No radius was found that keeps exactly {_features(n_features)} (ties in the "
-            f"data, or a count the constraint cannot reach); the closest keeps "
-            f"{_features(best[-1])}.",
+            f"No radius was found that keeps exactly {_features(n_features)} ({reason}); "
+            f"the closest keeps {_features(best[-1])}.",
             UserWarning, stacklevel=3)
     return best[0], best[1], best[2], n_iter
 

@@ -504,6 +504,24 @@ def test_n_features_to_select_is_exact(n_classes, n_features_to_select):
     assert group_norms(selector.coef_, "linf").sum() <= selector.eta_ * (1 + 1e-9)
 
 
+@pytest.mark.parametrize("max_iter, reason", [
+    (1000, "ties in the data"),
+    (3, "fits stopped at max_iter=3 before converging: increase max_iter"),
+])
+def test_n_features_to_select_out_of_reach_warns_why_and_keeps_the_closest(max_iter, reason):
+    # every feature twice: ties make the counts go by twos, so 3 is out of reach
+    X, y = simple_data(n_features=5, n_informative=3)
+    X = np.repeat(X, 2, axis=1)
+    model = ProjectedLogisticRegression(n_features_to_select=3, max_iter=max_iter)
+    with pytest.warns(UserWarning, match=f"keeps exactly 3 features \\({reason}") as record:
+        model.fit(X, y)
+    # the model kept is the closest the warning names, above the target
+    kept = np.count_nonzero(model.feature_importances_)
+    message = next(str(w.message) for w in record if "closest keeps" in str(w.message))
+    assert f"the closest keeps {kept} features" in message
+    assert kept == 4 if max_iter == 1000 else kept > 3
+
+
 def test_n_features_to_select_with_subclasses():
     X, y = simple_data(n_samples=400, random_state=2)
     model = ProjectedLogisticRegression(n_subclasses=2, n_features_to_select=4).fit(X, y)
