@@ -207,23 +207,26 @@ def l1_target(dense, per_layer, target):
 
 
 # (row name, estimator parameters, per-layer target); "finetune_scale" multiplies F.
+# The estimator's defaults (early stopping, patience --patience, at most 4 F epochs of
+# fine-tuning) unless a row says otherwise.
 L1_ROWS = (
     ("l1 one alpha", {}, False),
-    ("l1 one alpha, early stopping", {"early_stopping": True}, False),
-    ("l1 one alpha, early stopping, 4F budget",
-     {"early_stopping": True, "finetune_scale": 4}, False),
+    ("l1 one alpha, trials of E/2", {"trial_scale": 0.5}, False),
     ("l1 per layer", {}, True),
-    ("l1 per layer, early stopping", {"early_stopping": True}, True),
-    ("l1 per layer, early stopping, 4F budget",
-     {"early_stopping": True, "finetune_scale": 4}, True),
 )
-DENSER_ROWS = (
+# The rows of earlier measurements (--all-rows).
+OTHER_ROWS = (
+    ("l1 one alpha, F fine-tuning, no early stopping",
+     {"early_stopping": False, "finetune_scale": 1}, False),
+    ("l1 per layer, F fine-tuning, no early stopping",
+     {"early_stopping": False, "finetune_scale": 1}, True),
+    ("l1 one alpha, 4F fine-tuning, no early stopping",
+     {"early_stopping": False}, False),
     ("l1 one alpha, denser trials", {"trial_start": "denser"}, False),
     ("l1 per layer, denser trials", {"trial_start": "denser"}, True),
+    ("l1 one alpha, authors' gradient rule", {"rule": "gradient"}, False),
 )
-GRADIENT_ROW = ("l1 one alpha, authors' gradient rule", {"rule": "gradient"}, False)
-# The kept network fine-tuned four times longer without early stopping.
-LONG_FINETUNE_ROW = ("l1 one alpha, 4F fine-tuning", {"finetune_scale": 4}, False)
+EQUAL = "magnitude pruning + FT, epochs of "
 
 
 def run(dataset, seed, epochs, l1_rows, patience):
@@ -241,17 +244,6 @@ def run(dataset, seed, epochs, l1_rows, patience):
     dense = SparseMLPRegressor(None, n_epochs=D, early_stopping=False, **common).fit(X, y)
     add("dense", dense, 0, D)
 
-    for name, params, per_layer in l1_rows:
-        params = {"early_stopping": False, **params}
-        n_finetune = F * params.pop("finetune_scale", 1)
-        if params.get("early_stopping"):
-            params["n_iter_no_change"] = patience
-        with warnings.catch_warnings(record=True):
-            warnings.simplefilter("always", ConvergenceWarning)
-            model = SparseMLPRegressor(l1_target(dense, per_layer, target), n_epochs=E,
-                                       n_finetune_epochs=n_finetune, **common, **params).fit(X, y)
-        add(name, model, model.n_trials_, model.n_epochs_total_, model.target_reached_)
-
     def prune_and_finetune(name, trainer, n_epochs):
         pruned, n_done = trainer.finetune(keep_largest_(copy.deepcopy(dense.network_), target),
                                           n_epochs)
@@ -259,13 +251,20 @@ def run(dataset, seed, epochs, l1_rows, patience):
 
     trainer = Trainer(dense, X, y, seed)
     prune_and_finetune("magnitude pruning + fine-tuning", trainer, F)
-    # The same, fine-tuned at most as many epochs in all as the l1 row that used the
-    # most: to the end, and with early stopping as the estimator's.
-    most = max(row["epochs"] for row in rows if row["method"].startswith("l1"))
-    prune_and_finetune("magnitude pruning + longer fine-tuning", trainer, max(most - D, F))
-    prune_and_finetune("magnitude pruning + longer FT, early stopping",
-                       Trainer(dense, X, y, seed, validation_fraction=0.1,
-                               n_iter_no_change=patience), max(most - D, F))
+    stopping = Trainer(dense, X, y, seed, validation_fraction=0.1, n_iter_no_change=patience)
+    for name, params, per_layer in l1_rows:
+        params = dict(params)
+        n_finetune = F * params.pop("finetune_scale", 4)
+        n_trial = max(1, int(E * params.pop("trial_scale", 1)))
+        if params.get("early_stopping", True):
+            params["n_iter_no_change"] = patience
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always", ConvergenceWarning)
+            model = SparseMLPRegressor(l1_target(dense, per_layer, target), n_epochs=n_trial,
+                                       n_finetune_epochs=n_finetune, **common, **params).fit(X, y)
+        add(name, model, model.n_trials_, model.n_epochs_total_, model.target_reached_)
+        # Pruning given at most as many epochs in all, stopped early as the l1 row is.
+        prune_and_finetune(EQUAL + name, stopping, max(model.n_epochs_total_ - D, 1))
 
     projected = copy.deepcopy(dense.network_)
     trainer.epochs(projected, P, ProjectWeights(radius_leaving(projected, target)))
@@ -278,12 +277,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="mackey-glass")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    parser.add_argument("--gradient-rule", action="store_true",
-                        help="add the authors' rule for the next alpha")
-    parser.add_argument("--longer-finetune", action="store_true",
-                        help="add a row with 4x the fine-tuning, no early stopping")
-    parser.add_argument("--denser", action="store_true",
-                        help="add the rows whose trials start from denser trials")
+    parser.add_argument("--all-rows", action="store_true",
+                        help="add the l1 rows of earlier measurements")
     parser.add_argument("--skip", nargs="*", default=[], metavar="ROW",
                         help="leave out the l1 rows whose name contains one of these")
     parser.add_argument("--only", nargs="*", default=[], metavar="ROW",
@@ -294,9 +289,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="a few epochs (smoke test)")
     args = parser.parse_args()
     epochs = (20, 10, 10, 10) if args.quick else (400, 200, 200, 200)
-    l1_rows = (L1_ROWS + (DENSER_ROWS if args.denser else ())
-               + ((GRADIENT_ROW,) if args.gradient_rule else ())
-               + ((LONG_FINETUNE_ROW,) if args.longer_finetune else ()))
+    l1_rows = L1_ROWS + (OTHER_ROWS if args.all_rows else ())
     l1_rows = tuple(row for row in l1_rows if not any(word in row[0] for word in args.skip)
                     and (not args.only or any(word in row[0] for word in args.only)))
     torch.set_num_threads(1)  # the estimators use one thread for networks this small
@@ -311,20 +304,24 @@ def main():
             table.setdefault(row["method"], []).append(row)
             print(f"seed {seed}: {row}", flush=True)
     dense_mse = np.mean([r["mse"] for r in table["dense"]])
-    print(f"\n{'method':46s} {'trials':>6s} {'epochs':>6s} {'reached':>7s} {'non-zeros':>9s} "
-          f"{'test MSE':>9s} {'/ dense':>7s} {'/ pruning (sd)':>14s}  per seed / dense")
+    print(f"\n{'method':58s} {'trials':>6s} {'epochs':>6s} {'reached':>7s} {'non-zeros':>9s} "
+          f"{'test MSE':>9s} {'/ dense':>7s} {'/ pruning (sd)':>14s} {'/ equal (sd)':>13s}")
+    pruning = table["magnitude pruning + fine-tuning"]
     for method, rows in table.items():
         mean = {key: np.mean([r[key] for r in rows]) for key in
                 ("trials", "epochs", "nonzeros", "mse")}
         reached = sum(r["reached"] for r in rows)
-        ratios = " ".join(f"{r['mse'] / d['mse']:.2f}" for r, d in zip(rows, table["dense"]))
-        # per seed, against magnitude pruning + fine-tuning of the same seed
-        to_pruning = [r["mse"] / p["mse"] for r, p
-                      in zip(rows, table["magnitude pruning + fine-tuning"])]
-        print(f"{method:46s} {mean['trials']:6.1f} {mean['epochs']:6.0f} "
+        # per seed, against magnitude pruning + fine-tuning of the same seed, with F
+        # epochs and with as many epochs in all as the l1 row
+        to_pruning = [r["mse"] / p["mse"] for r, p in zip(rows, pruning)]
+        equal = table.get(EQUAL + method)
+        to_equal = ("" if equal is None else
+                    "{:7.2f} ({:.2f})".format(*(lambda q: (np.mean(q), np.std(q)))(
+                        [r["mse"] / p["mse"] for r, p in zip(rows, equal)])))
+        print(f"{method:58s} {mean['trials']:6.1f} {mean['epochs']:6.0f} "
               f"{reached:>3d}/{len(rows):<3d} {mean['nonzeros']:9.0f} {mean['mse']:9.3g} "
               f"{mean['mse'] / dense_mse:7.2f} {np.mean(to_pruning):7.2f} "
-              f"({np.std(to_pruning):.2f})  {ratios}")
+              f"({np.std(to_pruning):.2f}) {to_equal:>13s}")
     print(f"\nmeans over seeds {args.seeds}; load after: {os.getloadavg()}")
 
 

@@ -15,6 +15,7 @@ from sklearn.linear_model import Lasso
 torch = pytest.importorskip("torch")
 
 from skproj.nn import (  # noqa: E402
+    ClosestToTarget,
     ProximalL1,
     count_nonzeros,
     fit_to_nonzeros,
@@ -450,3 +451,60 @@ def test_an_empty_layer_never_meets_a_target_and_alpha_falls_tenfold():
     assert np.all(second["alpha"] <= first["alpha"] / 10)
     # on the known curve: after an empty trial the step is at least tenfold
     assert _next_alpha([(1.0, 0)], 1, "secant") == pytest.approx(0.1)
+
+
+# --- the weights of the epoch closest to the target ---------------------------------
+
+
+def _run_counts(callback, counts_per_epoch, sizes=(4, 3)):
+    """Drive ``callback`` over epochs whose first layer keeps the given numbers of weights."""
+    network = torch.nn.Sequential(torch.nn.Linear(*sizes), torch.nn.Linear(sizes[1], 1))
+    callback.on_train_begin(network)
+    for n in counts_per_epoch:
+        with torch.no_grad():
+            flat = torch.zeros(sizes[0] * sizes[1])
+            flat[:n] = torch.arange(1, n + 1, dtype=torch.float32)
+            network[0].weight.copy_(flat.view(sizes[1], sizes[0]))
+            network[1].weight.fill_(1.0)
+        callback.on_epoch_end(network)
+    callback.on_train_end(network)
+    return count_nonzeros(network)
+
+
+def test_closest_to_target_keeps_the_latest_epoch_that_meets_it():
+    # per-layer target [6, 3]: epochs 1 and 3 meet it (6 and 6), epoch 3 is the latest
+    callback = ClosestToTarget([6, 3])
+    counts = _run_counts(callback, [12, 6, 2, 6, 9])
+    np.testing.assert_array_equal(counts, [6, 3])
+    assert callback.best_epoch == 3
+    np.testing.assert_array_equal(callback.best_nonzeros, [6, 3])
+
+
+def test_closest_to_target_keeps_the_closest_when_none_meets_it():
+    # global target: all 15 weights; totals 12, 13 and 10, none within one weight
+    callback = ClosestToTarget(15, tol=0.0)
+    assert _run_counts(callback, [9, 10, 7]).tolist() == [10, 3]
+    assert callback.best_epoch == 1
+
+
+def test_closest_to_target_ignores_the_epochs_before_from_epoch():
+    callback = ClosestToTarget([6, 3], from_epoch=2)
+    assert _run_counts(callback, [6, 12, 9, 2]).tolist() == [9, 3]
+    assert callback.best_epoch == 2
+    # never reached from_epoch: the weights are left as trained
+    late = ClosestToTarget([6, 3], from_epoch=10)
+    assert _run_counts(late, [6, 12]).tolist() == [12, 3] and late.best_epoch is None
+
+
+def test_closest_to_target_restores_the_weights_exactly():
+    network = _mlp((5, 16, 16, 1))
+    callback = ClosestToTarget(int(count_nonzeros(network).sum()))
+    callback.on_train_begin(network)
+    callback.on_epoch_end(network)
+    kept = [p.detach().clone() for p in network.parameters()]
+    with torch.no_grad():
+        for p in network.parameters():
+            p.mul_(0.0)
+    callback.on_epoch_end(network)  # an empty network never meets a target
+    callback.on_train_end(network)
+    assert all(torch.equal(a, b) for a, b in zip(kept, network.parameters()))

@@ -26,6 +26,10 @@ __all__ = ["SparseMLPClassifier", "SparseMLPRegressor"]
 # Rows per forward pass when predicting (bounds the memory of large X).
 _PREDICT_CHUNK = 4096
 
+# Each trial keeps the weights of the epoch closest to the target among its last
+# half (skproj.nn.ClosestToTarget): the count flickers from epoch to epoch.
+_SETTLED_SHARE = 0.5
+
 _COMMON_DOC = r"""
     The network is an MLP :math:`d \to h_1 \to \dots \to h_L \to k` whose
     weight matrices :math:`W_l` (not the biases) are trained with an
@@ -402,6 +406,8 @@ class _BaseSparseMLP(BaseEstimator):
     def _train(self, torch, X, targets, layer_sizes, seed):
         from skproj.nn import (
             BestWeights,
+            CallbackList,
+            ClosestToTarget,
             ProximalL1,
             count_nonzeros,
             fit_to_nonzeros,
@@ -465,7 +471,11 @@ class _BaseSparseMLP(BaseEstimator):
             # Every trial sees the same mini-batches: the non-zeros then depend on
             # alpha only, and the bracket of fit_to_nonzeros stays consistent.
             generator = torch.Generator().manual_seed(seed + 1)
-            callback = ProximalL1(optimizer, alpha) if penalized else None
+            callback = None
+            if penalized:
+                callback = CallbackList([ProximalL1(optimizer, alpha), ClosestToTarget(
+                    target, tol=self.tol,
+                    from_epoch=n_epochs - max(1, int(_SETTLED_SHARE * n_epochs)))])
             n_done = run_epochs(net, optimizer, loss_fn, X_t, y_t, n_epochs=n_epochs,
                                 batch_size=batch_size, generator=generator, callbacks=callback,
                                 on_epoch=on_epoch(net, stopper))

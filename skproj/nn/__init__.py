@@ -39,6 +39,7 @@ from skproj.nn._prune import (
     remove,
 )
 from skproj.nn._proximal import (
+    ClosestToTarget,
     L1TargetResult,
     ProximalL1,
     count_nonzeros,
@@ -55,6 +56,7 @@ __all__ = [
     "BestWeights",
     "Callback",
     "CallbackList",
+    "ClosestToTarget",
     "GlobalConstraint",
     "L1TargetResult",
     "ParameterConstraint",
