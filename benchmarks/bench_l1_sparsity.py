@@ -10,21 +10,18 @@ weights, one split per seed: the check that a default is not tuned on
 Mackey–Glass alone.  Rows:
 
 - dense: ``D`` epochs, no penalty;
-- l1 (:class:`SparseMLPRegressor`, target within 5 %), one alpha or one per
+- l1 (:class:`SparseMLPRegressor`, target within 5 %, the estimator's
+  defaults: early stopping on a tenth of the training samples with patience
+  ``--patience``, at most ``4 F`` epochs of fine-tuning), one alpha or one per
   layer (each layer its share of the target, the allocation that one alpha
-  does not choose), every trial ``E`` epochs from the same initialization,
-  then ``F`` epochs of fine-tuning with the zeros frozen; "early stopping":
-  a tenth of the training samples set aside, the fine-tuning stopped after
-  ``--patience`` epochs without a lower loss on them and its best weights
-  kept (the estimator's default), with at most ``F`` or ``4 F`` epochs
-  ("4F budget"); ``--denser`` adds trials that start from the nearest
-  earlier trial that was too dense (``trial_start="denser"``),
-  ``--longer-finetune`` ``4 F`` epochs of fine-tuning without early
-  stopping, ``--gradient-rule`` the authors' rule for the next alpha;
+  does not choose), every trial ``E`` epochs from the same initialization
+  ("trials of E/2": ``E / 2``); ``--all-rows`` adds the rows of earlier
+  measurements (``F`` or ``4 F`` epochs of fine-tuning without early
+  stopping, trials started from denser ones, the authors' gradient rule);
 - magnitude pruning: the dense network, its largest weights kept, ``F``
-  epochs of fine-tuning; and again with the fine-tuning lengthened to the
-  epochs of the l1 row that trained most (same epochs in all), run to the
-  end or stopped early as the l1 rows are;
+  epochs of fine-tuning; and, for every l1 row, at equal epochs: fine-tuned
+  at most as many epochs in all as that l1 row trained, stopped early as the
+  l1 rows are ("/ equal": the l1 row's test MSE divided by it, seed by seed);
 - l1-ball projection: the dense network projected onto the l1 ball (all
   weight matrices as one vector) at the radius that leaves the target, ``P``
   epochs of projected Adam at that radius (the constraint form of the same

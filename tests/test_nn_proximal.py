@@ -508,3 +508,36 @@ def test_closest_to_target_restores_the_weights_exactly():
     callback.on_epoch_end(network)  # an empty network never meets a target
     callback.on_train_end(network)
     assert all(torch.equal(a, b) for a, b in zip(kept, network.parameters()))
+
+
+def _fake_trainer(counts_of):
+    """``train`` that gives each weight tensor ``counts_of(alpha)`` non-zeros, no training."""
+    def train(network, alpha):
+        with torch.no_grad():
+            for weight, n in zip(l1_weights(network), counts_of(alpha)):
+                flat = torch.zeros(weight.numel())
+                flat[:n] = 1.0
+                weight.copy_(flat.view_as(weight))
+
+    return train
+
+
+def test_a_layer_that_empties_moves_only_its_own_penalty():
+    # Layer 0's count falls slowly with its penalty and the whole network dies above
+    # 0.009 (layer 2 empties with it, its own penalty unchanged); layer 1 is met.
+    def counts_of(alpha):
+        if alpha[0] > 0.009:
+            return [0, 100, 0]
+        return [round(20 * (0.01 / alpha[0]) ** 0.3), 100, 5]
+
+    network = torch.nn.Sequential(torch.nn.Linear(4, 50), torch.nn.Linear(50, 10),
+                                  torch.nn.Linear(10, 1))
+    result = fit_to_nonzeros(network, _fake_trainer(counts_of), None, [20, 100, 5],
+                             alpha_init=[0.005, 0.01, 0.01], max_trials=10)
+    assert result.reached and result.nonzeros.tolist() == [21, 100, 5]
+    collapse = next(i for i, t in enumerate(result.trials) if t["total"] == 100)
+    before, dead, after = result.trials[collapse - 1: collapse + 2]
+    # layer 2 emptied with the network, not by its own penalty: held; layer 1 held
+    assert after["alpha"][2] == dead["alpha"][2] and after["alpha"][1] == dead["alpha"][1]
+    # layer 0 stays inside its bracket (no tenfold fall after an empty trial here)
+    assert before["alpha"][0] < after["alpha"][0] < dead["alpha"][0]
