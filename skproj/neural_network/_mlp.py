@@ -76,7 +76,7 @@ _COMMON_DOC = r"""
     full-batch epochs per trial, is not needed: on Mackey–Glass (the paper's
     6-128-128-64-1 network, 2,000 of 25,408 weights) 200 mini-batch epochs per
     trial reach the target within 5 % in 4 trials with one :math:`\alpha`,
-    7 with one per layer (``benchmarks/bench_l1_sparsity.py``).
+    5 with one per layer (``benchmarks/bench_l1_sparsity.py``).
 
     Parameters
     ----------

@@ -18,7 +18,9 @@ with :math:`t_l = \text{lr} \cdot \alpha_l` after a plain gradient step.
 :class:`ProximalL1` is that step as a :class:`~skproj.nn.Callback`.
 :func:`fit_to_nonzeros` chooses :math:`\alpha` (or one per layer) so that the
 trained network has a prescribed number of non-zero weights (their
-Algorithms 1 and 2).
+Algorithms 1 and 2); :class:`ClosestToTarget` keeps, within a trial, the
+epoch whose count is closest to the target (the count flickers from epoch to
+epoch under proximal Adam).
 
 What the threshold means with Adam
 ----------------------------------
