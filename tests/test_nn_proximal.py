@@ -541,3 +541,18 @@ def test_a_layer_that_empties_moves_only_its_own_penalty():
     assert after["alpha"][2] == dead["alpha"][2] and after["alpha"][1] == dead["alpha"][1]
     # layer 0 stays inside its bracket (no tenfold fall after an empty trial here)
     assert before["alpha"][0] < after["alpha"][0] < dead["alpha"][0]
+
+
+def test_the_closest_network_returned_is_not_a_dead_one():
+    # The empty network is "closer" to a target of one output weight (error 1)
+    # than 10 output weights are (error 9), but it is dead.
+    def counts_of(alpha):
+        return [0, 0, 0] if alpha[0] > 1.0 else [20, 100, 10]
+
+    network = torch.nn.Sequential(torch.nn.Linear(4, 50), torch.nn.Linear(50, 10),
+                                  torch.nn.Linear(10, 1))
+    with pytest.warns(ConvergenceWarning, match="closest network"):
+        result = fit_to_nonzeros(network, _fake_trainer(counts_of), None, [20, 100, 1],
+                                 alpha_init=[2.0, 2.0, 2.0], max_trials=3)
+    assert result.trials[0]["total"] == 0 and not result.reached
+    assert result.nonzeros.tolist() == [20, 100, 10]

@@ -516,7 +516,8 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
     -------
     result : L1TargetResult
         The network that met the target, or the closest one with a
-        :class:`~sklearn.exceptions.ConvergenceWarning` when none did.
+        :class:`~sklearn.exceptions.ConvergenceWarning` when none did (one
+        with an empty layer only when every trial had one).
 
     References
     ----------
@@ -572,7 +573,9 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
                     target[k], rule, None if gradients is None else gradients[k],
                     coupled=len(groups) > 1)
                 for k in range(len(groups))])
-    best = min(range(len(trials)), key=lambda i: (not trials[i]["reached"], trials[i]["error"]))
+    # The closest trial; a network with an empty layer (dead) only when all are.
+    best = min(range(len(trials)), key=lambda i: (
+        not trials[i]["reached"], bool(np.any(history[i][1] == 0)), trials[i]["error"]))
     chosen = trials[best]
     if not chosen["reached"]:
         warnings.warn(
