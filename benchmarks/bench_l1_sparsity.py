@@ -10,21 +10,18 @@ weights, one split per seed: the check that a default is not tuned on
 Mackey–Glass alone.  Rows:
 
 - dense: ``D`` epochs, no penalty;
-- l1 (:class:`SparseMLPRegressor`, target within 5 %), one alpha or one per
+- l1 (:class:`SparseMLPRegressor`, target within 5 %, the estimator's
+  defaults: early stopping on a tenth of the training samples with patience
+  ``--patience``, at most ``4 F`` epochs of fine-tuning), one alpha or one per
   layer (each layer its share of the target, the allocation that one alpha
-  does not choose), every trial ``E`` epochs from the same initialization,
-  then ``F`` epochs of fine-tuning with the zeros frozen; "early stopping":
-  a tenth of the training samples set aside, the fine-tuning stopped after
-  ``--patience`` epochs without a lower loss on them and its best weights
-  kept (the estimator's default), with at most ``F`` or ``4 F`` epochs
-  ("4F budget"); ``--denser`` adds trials that start from the nearest
-  earlier trial that was too dense (``trial_start="denser"``),
-  ``--longer-finetune`` ``4 F`` epochs of fine-tuning without early
-  stopping, ``--gradient-rule`` the authors' rule for the next alpha;
+  does not choose), every trial ``E`` epochs from the same initialization
+  ("trials of E/2": ``E / 2``); ``--all-rows`` adds the rows of earlier
+  measurements (``F`` or ``4 F`` epochs of fine-tuning without early
+  stopping, trials started from denser ones, the authors' gradient rule);
 - magnitude pruning: the dense network, its largest weights kept, ``F``
-  epochs of fine-tuning; and again with the fine-tuning lengthened to the
-  epochs of the l1 row that trained most (same epochs in all), run to the
-  end or stopped early as the l1 rows are;
+  epochs of fine-tuning; and, for every l1 row, at equal epochs: fine-tuned
+  at most as many epochs in all as that l1 row trained, stopped early as the
+  l1 rows are ("/ equal": the l1 row's test MSE divided by it, seed by seed);
 - l1-ball projection: the dense network projected onto the l1 ball (all
   weight matrices as one vector) at the radius that leaves the target, ``P``
   epochs of projected Adam at that radius (the constraint form of the same
@@ -33,23 +30,30 @@ Mackey–Glass alone.  Rows:
 The epochs column counts everything a row trained (dense pre-training
 included); "/ pruning" is the mean over seeds of the test MSE divided by
 that of magnitude pruning + fine-tuning on the same seed (sd: its standard
-deviation).  Accuracy only (no times): run it niced, one thread.  Measured
-(``D, E, F, P = 400, 200, 200, 200``; l1 rows "early stopping" with the
-estimator's defaults, patience 200 and at most ``4 F`` = 800 epochs; load
-average 5 to 10; doc/l1_networks.rst has every row and the other patiences)::
+deviation), "/ equal" the same against pruning at the l1 row's epochs.
+Accuracy only (no times): run it niced, one thread.  Measured (``D, E, F, P
+= 400, 200, 200, 200``, the estimator's defaults; load average 3 to 8;
+doc/l1_networks.rst has the earlier rows), before and after the per-layer
+search kept the closest epoch of every trial and stopped following emptied
+layers (issue 12)::
 
-                                      Mackey-Glass, seeds 0, 1    diabetes, seeds 0-4
-    method                            trials epochs / pruning     trials epochs / pruning
-    dense                               0     400   4.42 (3.90)     0     400   1.48 (0.11)
-    magnitude pruning + fine-tuning     1     600   1.00            1     600   1.00
-    magnitude pruning + longer FT       1    2280   0.27 (0.01)     1    1829   1.81 (0.22)
-    the same, early stopping            1    1842   0.28 (0.01)     1     721   1.02 (0.13)
-    l1-ball projection + FT             1     800   14.7 (6.2)      1     800   0.86 (0.03)
-    l1 one alpha, 200 FT (former)       5.0  1200   1.23 (0.12)     3.6   920   0.96 (0.04)
-    l1 one alpha, early stopping        4.0  1600   0.60 (0.03)     3.8  1014   0.81 (0.05)
-    l1 per layer, early stopping        9.5  2700   2.91 (0.23)     8.8  2120   0.81 (0.04)
+                                    Mackey-Glass, seeds 0, 1         diabetes, seeds 0-4
+    method                          trials epochs / pruning  / equal  trials epochs / pruning  / equal
+    dense                             0     400  4.42 (3.90)            0     400  1.48 (0.11)
+    magnitude pruning + FT            1     600  1.00                   1     600  1.00
+    l1-ball projection + FT           1     800  15.3 (6.9)             1     800  0.86 (0.03)
+    l1 one alpha (before)             4.0  1600  0.60 (0.03)            3.8  1014  0.81 (0.05)
+    l1 one alpha (after)              4.0  1600  0.60 (0.03)  2.08      3.8  1014  0.81 (0.05)  0.81
+    l1 one alpha, trials of E/2       4.0  1200  0.77 (0.01)  2.15      3.0   674  0.82 (0.06)  0.80
+    l1 per layer (before)             9.5  2700  2.91 (0.23)            8.8  2120  0.81 (0.04)
+    l1 per layer (after)              5.0  1800  4.15 (0.30) 14.46      7.6  1856  0.80 (0.04)  0.80
 
-The per-layer rows met their targets on 1 of 2 and 4 of 5 seeds.
+"/ equal" (sd): Mackey-Glass 2.08 (0.12), 2.15 (0.21), 14.46 (1.16); diabetes
+0.81 (0.08), 0.80 (0.16), 0.80 (0.08); magnitude pruning at the l1 rows'
+epochs reached 0.29 to 0.36 of its 600-epoch error on Mackey-Glass, 1.02 to
+1.09 on diabetes (where more epochs overfit).  The per-layer rows met every
+target on 2 of 2 and 5 of 5 seeds (before: 1 of 2 and 4 of 5); the per-layer
+trials were 5 and 5 on Mackey-Glass, 6, 6, 10, 6, 10 on diabetes.
 
 Usage: python benchmarks/bench_l1_sparsity.py [--dataset diabetes] [--seeds 0 1] [--quick]
 """
@@ -207,23 +211,26 @@ def l1_target(dense, per_layer, target):
 
 
 # (row name, estimator parameters, per-layer target); "finetune_scale" multiplies F.
+# The estimator's defaults (early stopping, patience --patience, at most 4 F epochs of
+# fine-tuning) unless a row says otherwise.
 L1_ROWS = (
     ("l1 one alpha", {}, False),
-    ("l1 one alpha, early stopping", {"early_stopping": True}, False),
-    ("l1 one alpha, early stopping, 4F budget",
-     {"early_stopping": True, "finetune_scale": 4}, False),
+    ("l1 one alpha, trials of E/2", {"trial_scale": 0.5}, False),
     ("l1 per layer", {}, True),
-    ("l1 per layer, early stopping", {"early_stopping": True}, True),
-    ("l1 per layer, early stopping, 4F budget",
-     {"early_stopping": True, "finetune_scale": 4}, True),
 )
-DENSER_ROWS = (
+# The rows of earlier measurements (--all-rows).
+OTHER_ROWS = (
+    ("l1 one alpha, F fine-tuning, no early stopping",
+     {"early_stopping": False, "finetune_scale": 1}, False),
+    ("l1 per layer, F fine-tuning, no early stopping",
+     {"early_stopping": False, "finetune_scale": 1}, True),
+    ("l1 one alpha, 4F fine-tuning, no early stopping",
+     {"early_stopping": False}, False),
     ("l1 one alpha, denser trials", {"trial_start": "denser"}, False),
     ("l1 per layer, denser trials", {"trial_start": "denser"}, True),
+    ("l1 one alpha, authors' gradient rule", {"rule": "gradient"}, False),
 )
-GRADIENT_ROW = ("l1 one alpha, authors' gradient rule", {"rule": "gradient"}, False)
-# The kept network fine-tuned four times longer without early stopping.
-LONG_FINETUNE_ROW = ("l1 one alpha, 4F fine-tuning", {"finetune_scale": 4}, False)
+EQUAL = "magnitude pruning + FT, epochs of "
 
 
 def run(dataset, seed, epochs, l1_rows, patience):
@@ -241,17 +248,6 @@ def run(dataset, seed, epochs, l1_rows, patience):
     dense = SparseMLPRegressor(None, n_epochs=D, early_stopping=False, **common).fit(X, y)
     add("dense", dense, 0, D)
 
-    for name, params, per_layer in l1_rows:
-        params = {"early_stopping": False, **params}
-        n_finetune = F * params.pop("finetune_scale", 1)
-        if params.get("early_stopping"):
-            params["n_iter_no_change"] = patience
-        with warnings.catch_warnings(record=True):
-            warnings.simplefilter("always", ConvergenceWarning)
-            model = SparseMLPRegressor(l1_target(dense, per_layer, target), n_epochs=E,
-                                       n_finetune_epochs=n_finetune, **common, **params).fit(X, y)
-        add(name, model, model.n_trials_, model.n_epochs_total_, model.target_reached_)
-
     def prune_and_finetune(name, trainer, n_epochs):
         pruned, n_done = trainer.finetune(keep_largest_(copy.deepcopy(dense.network_), target),
                                           n_epochs)
@@ -259,13 +255,20 @@ def run(dataset, seed, epochs, l1_rows, patience):
 
     trainer = Trainer(dense, X, y, seed)
     prune_and_finetune("magnitude pruning + fine-tuning", trainer, F)
-    # The same, fine-tuned at most as many epochs in all as the l1 row that used the
-    # most: to the end, and with early stopping as the estimator's.
-    most = max(row["epochs"] for row in rows if row["method"].startswith("l1"))
-    prune_and_finetune("magnitude pruning + longer fine-tuning", trainer, max(most - D, F))
-    prune_and_finetune("magnitude pruning + longer FT, early stopping",
-                       Trainer(dense, X, y, seed, validation_fraction=0.1,
-                               n_iter_no_change=patience), max(most - D, F))
+    stopping = Trainer(dense, X, y, seed, validation_fraction=0.1, n_iter_no_change=patience)
+    for name, params, per_layer in l1_rows:
+        params = dict(params)
+        n_finetune = F * params.pop("finetune_scale", 4)
+        n_trial = max(1, int(E * params.pop("trial_scale", 1)))
+        if params.get("early_stopping", True):
+            params["n_iter_no_change"] = patience
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always", ConvergenceWarning)
+            model = SparseMLPRegressor(l1_target(dense, per_layer, target), n_epochs=n_trial,
+                                       n_finetune_epochs=n_finetune, **common, **params).fit(X, y)
+        add(name, model, model.n_trials_, model.n_epochs_total_, model.target_reached_)
+        # Pruning given at most as many epochs in all, stopped early as the l1 row is.
+        prune_and_finetune(EQUAL + name, stopping, max(model.n_epochs_total_ - D, 1))
 
     projected = copy.deepcopy(dense.network_)
     trainer.epochs(projected, P, ProjectWeights(radius_leaving(projected, target)))
@@ -278,12 +281,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="mackey-glass")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    parser.add_argument("--gradient-rule", action="store_true",
-                        help="add the authors' rule for the next alpha")
-    parser.add_argument("--longer-finetune", action="store_true",
-                        help="add a row with 4x the fine-tuning, no early stopping")
-    parser.add_argument("--denser", action="store_true",
-                        help="add the rows whose trials start from denser trials")
+    parser.add_argument("--all-rows", action="store_true",
+                        help="add the l1 rows of earlier measurements")
     parser.add_argument("--skip", nargs="*", default=[], metavar="ROW",
                         help="leave out the l1 rows whose name contains one of these")
     parser.add_argument("--only", nargs="*", default=[], metavar="ROW",
@@ -294,9 +293,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="a few epochs (smoke test)")
     args = parser.parse_args()
     epochs = (20, 10, 10, 10) if args.quick else (400, 200, 200, 200)
-    l1_rows = (L1_ROWS + (DENSER_ROWS if args.denser else ())
-               + ((GRADIENT_ROW,) if args.gradient_rule else ())
-               + ((LONG_FINETUNE_ROW,) if args.longer_finetune else ()))
+    l1_rows = L1_ROWS + (OTHER_ROWS if args.all_rows else ())
     l1_rows = tuple(row for row in l1_rows if not any(word in row[0] for word in args.skip)
                     and (not args.only or any(word in row[0] for word in args.only)))
     torch.set_num_threads(1)  # the estimators use one thread for networks this small
@@ -311,20 +308,24 @@ def main():
             table.setdefault(row["method"], []).append(row)
             print(f"seed {seed}: {row}", flush=True)
     dense_mse = np.mean([r["mse"] for r in table["dense"]])
-    print(f"\n{'method':46s} {'trials':>6s} {'epochs':>6s} {'reached':>7s} {'non-zeros':>9s} "
-          f"{'test MSE':>9s} {'/ dense':>7s} {'/ pruning (sd)':>14s}  per seed / dense")
+    print(f"\n{'method':58s} {'trials':>6s} {'epochs':>6s} {'reached':>7s} {'non-zeros':>9s} "
+          f"{'test MSE':>9s} {'/ dense':>7s} {'/ pruning (sd)':>14s} {'/ equal (sd)':>13s}")
+    pruning = table["magnitude pruning + fine-tuning"]
     for method, rows in table.items():
         mean = {key: np.mean([r[key] for r in rows]) for key in
                 ("trials", "epochs", "nonzeros", "mse")}
         reached = sum(r["reached"] for r in rows)
-        ratios = " ".join(f"{r['mse'] / d['mse']:.2f}" for r, d in zip(rows, table["dense"]))
-        # per seed, against magnitude pruning + fine-tuning of the same seed
-        to_pruning = [r["mse"] / p["mse"] for r, p
-                      in zip(rows, table["magnitude pruning + fine-tuning"])]
-        print(f"{method:46s} {mean['trials']:6.1f} {mean['epochs']:6.0f} "
+        # per seed, against magnitude pruning + fine-tuning of the same seed, with F
+        # epochs and with as many epochs in all as the l1 row
+        to_pruning = [r["mse"] / p["mse"] for r, p in zip(rows, pruning)]
+        equal = table.get(EQUAL + method)
+        to_equal = ("" if equal is None else
+                    "{:7.2f} ({:.2f})".format(*(lambda q: (np.mean(q), np.std(q)))(
+                        [r["mse"] / p["mse"] for r, p in zip(rows, equal)])))
+        print(f"{method:58s} {mean['trials']:6.1f} {mean['epochs']:6.0f} "
               f"{reached:>3d}/{len(rows):<3d} {mean['nonzeros']:9.0f} {mean['mse']:9.3g} "
               f"{mean['mse'] / dense_mse:7.2f} {np.mean(to_pruning):7.2f} "
-              f"({np.std(to_pruning):.2f})  {ratios}")
+              f"({np.std(to_pruning):.2f}) {to_equal:>13s}")
     print(f"\nmeans over seeds {args.seeds}; load after: {os.getloadavg()}")
 
 

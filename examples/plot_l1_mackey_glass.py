@@ -60,7 +60,7 @@ print(f"dense: {n_weights.sum()} weights {n_weights.tolist()}, test MSE {test_ms
 # %%
 # One penalty for the network, then one per layer (each layer keeps the same
 # share of its weights).
-targets = [500, 2000, 6000]
+targets = [1000, 2000, 6000]
 curves = {"one α": [], "one α per layer": []}
 for target in targets:
     model = SparseMLPRegressor(target, **settings).fit(X_train, y_train)

@@ -86,6 +86,23 @@ def test_regressor_reaches_the_global_target():
     assert {h["trial"] for h in search} == set(range(model.n_trials_))
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_regressor_per_layer_targets_each_met_with_a_small_output_layer(seed):
+    # three of the 8 output weights: every unit of the last hidden layer whose
+    # output weight comes or goes takes its incoming weights along
+    X, y = _regression(seed=seed)
+    target = np.array([30, 40, 3])
+    model = SparseMLPRegressor(target, **{**TINY, "hidden_layer_sizes": (16, 8),
+                                          "random_state": seed}).fit(X, y)
+    assert model.target_reached_ and model.n_trials_ <= 10
+    assert np.all(np.abs(model.n_nonzeros_ - target) <= np.maximum(0.05 * target, 1))
+    # every trial kept the weights of an epoch of its last half (ClosestToTarget)
+    for trial in model.trials_:
+        epochs = [h["nonzeros"] for h in model.history_
+                  if h["phase"] == "search" and h["trial"] == trial["trial"]]
+        assert trial["total"] in epochs[len(epochs) // 2:]
+
+
 def test_classifier_per_layer_targets_each_met_and_labels_kept():
     X, y = _classification()
     labels = np.array(["ant", "bee", "cat"])[y]

@@ -15,6 +15,7 @@ from sklearn.linear_model import Lasso
 torch = pytest.importorskip("torch")
 
 from skproj.nn import (  # noqa: E402
+    ClosestToTarget,
     ProximalL1,
     count_nonzeros,
     fit_to_nonzeros,
@@ -450,3 +451,108 @@ def test_an_empty_layer_never_meets_a_target_and_alpha_falls_tenfold():
     assert np.all(second["alpha"] <= first["alpha"] / 10)
     # on the known curve: after an empty trial the step is at least tenfold
     assert _next_alpha([(1.0, 0)], 1, "secant") == pytest.approx(0.1)
+
+
+# --- the weights of the epoch closest to the target ---------------------------------
+
+
+def _run_counts(callback, counts_per_epoch, sizes=(4, 3)):
+    """Drive ``callback`` over epochs whose first layer keeps the given numbers of weights."""
+    network = torch.nn.Sequential(torch.nn.Linear(*sizes), torch.nn.Linear(sizes[1], 1))
+    callback.on_train_begin(network)
+    for n in counts_per_epoch:
+        with torch.no_grad():
+            flat = torch.zeros(sizes[0] * sizes[1])
+            flat[:n] = torch.arange(1, n + 1, dtype=torch.float32)
+            network[0].weight.copy_(flat.view(sizes[1], sizes[0]))
+            network[1].weight.fill_(1.0)
+        callback.on_epoch_end(network)
+    callback.on_train_end(network)
+    return count_nonzeros(network)
+
+
+def test_closest_to_target_keeps_the_latest_epoch_that_meets_it():
+    # per-layer target [6, 3]: epochs 1 and 3 meet it (6 and 6), epoch 3 is the latest
+    callback = ClosestToTarget([6, 3])
+    counts = _run_counts(callback, [12, 6, 2, 6, 9])
+    np.testing.assert_array_equal(counts, [6, 3])
+    assert callback.best_epoch == 3
+    np.testing.assert_array_equal(callback.best_nonzeros, [6, 3])
+
+
+def test_closest_to_target_keeps_the_closest_when_none_meets_it():
+    # global target: all 15 weights; totals 12, 13 and 10, none within one weight
+    callback = ClosestToTarget(15, tol=0.0)
+    assert _run_counts(callback, [9, 10, 7]).tolist() == [10, 3]
+    assert callback.best_epoch == 1
+
+
+def test_closest_to_target_ignores_the_epochs_before_from_epoch():
+    callback = ClosestToTarget([6, 3], from_epoch=2)
+    assert _run_counts(callback, [6, 12, 9, 2]).tolist() == [9, 3]
+    assert callback.best_epoch == 2
+    # never reached from_epoch: the weights are left as trained
+    late = ClosestToTarget([6, 3], from_epoch=10)
+    assert _run_counts(late, [6, 12]).tolist() == [12, 3] and late.best_epoch is None
+
+
+def test_closest_to_target_restores_the_weights_exactly():
+    network = _mlp((5, 16, 16, 1))
+    callback = ClosestToTarget(int(count_nonzeros(network).sum()))
+    callback.on_train_begin(network)
+    callback.on_epoch_end(network)
+    kept = [p.detach().clone() for p in network.parameters()]
+    with torch.no_grad():
+        for p in network.parameters():
+            p.mul_(0.0)
+    callback.on_epoch_end(network)  # an empty network never meets a target
+    callback.on_train_end(network)
+    assert all(torch.equal(a, b) for a, b in zip(kept, network.parameters()))
+
+
+def _fake_trainer(counts_of):
+    """``train`` that gives each weight tensor ``counts_of(alpha)`` non-zeros, no training."""
+    def train(network, alpha):
+        with torch.no_grad():
+            for weight, n in zip(l1_weights(network), counts_of(alpha)):
+                flat = torch.zeros(weight.numel())
+                flat[:n] = 1.0
+                weight.copy_(flat.view_as(weight))
+
+    return train
+
+
+def test_a_layer_that_empties_moves_only_its_own_penalty():
+    # Layer 0's count falls slowly with its penalty and the whole network dies above
+    # 0.009 (layer 2 empties with it, its own penalty unchanged); layer 1 is met.
+    def counts_of(alpha):
+        if alpha[0] > 0.009:
+            return [0, 100, 0]
+        return [round(20 * (0.01 / alpha[0]) ** 0.3), 100, 5]
+
+    network = torch.nn.Sequential(torch.nn.Linear(4, 50), torch.nn.Linear(50, 10),
+                                  torch.nn.Linear(10, 1))
+    result = fit_to_nonzeros(network, _fake_trainer(counts_of), None, [20, 100, 5],
+                             alpha_init=[0.005, 0.01, 0.01], max_trials=10)
+    assert result.reached and result.nonzeros.tolist() == [21, 100, 5]
+    collapse = next(i for i, t in enumerate(result.trials) if t["total"] == 100)
+    before, dead, after = result.trials[collapse - 1: collapse + 2]
+    # layer 2 emptied with the network, not by its own penalty: held; layer 1 held
+    assert after["alpha"][2] == dead["alpha"][2] and after["alpha"][1] == dead["alpha"][1]
+    # layer 0 stays inside its bracket (no tenfold fall after an empty trial here)
+    assert before["alpha"][0] < after["alpha"][0] < dead["alpha"][0]
+
+
+def test_the_closest_network_returned_is_not_a_dead_one():
+    # The empty network is "closer" to a target of one output weight (error 1)
+    # than 10 output weights are (error 9), but it is dead.
+    def counts_of(alpha):
+        return [0, 0, 0] if alpha[0] > 1.0 else [20, 100, 10]
+
+    network = torch.nn.Sequential(torch.nn.Linear(4, 50), torch.nn.Linear(50, 10),
+                                  torch.nn.Linear(10, 1))
+    with pytest.warns(ConvergenceWarning, match="closest network"):
+        result = fit_to_nonzeros(network, _fake_trainer(counts_of), None, [20, 100, 1],
+                                 alpha_init=[2.0, 2.0, 2.0], max_trials=3)
+    assert result.trials[0]["total"] == 0 and not result.reached
+    assert result.nonzeros.tolist() == [20, 100, 10]

@@ -19,6 +19,7 @@ neurons or filters drop out:
 - the penalty form of the same prior: :class:`ProximalL1` soft-thresholds the
   weights after every optimizer step, and :func:`fit_to_nonzeros` chooses its
   strength for a target number of non-zero weights, globally or per layer;
+  :class:`ClosestToTarget` keeps a trial's epoch closest to the target;
   :func:`run_epochs` is a plain training loop that drives the callbacks, and
   :class:`BestWeights` stops it early on a validation loss.
 
@@ -39,6 +40,7 @@ from skproj.nn._prune import (
     remove,
 )
 from skproj.nn._proximal import (
+    ClosestToTarget,
     L1TargetResult,
     ProximalL1,
     count_nonzeros,
@@ -55,6 +57,7 @@ __all__ = [
     "BestWeights",
     "Callback",
     "CallbackList",
+    "ClosestToTarget",
     "GlobalConstraint",
     "L1TargetResult",
     "ParameterConstraint",

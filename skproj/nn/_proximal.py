@@ -18,7 +18,9 @@ with :math:`t_l = \text{lr} \cdot \alpha_l` after a plain gradient step.
 :class:`ProximalL1` is that step as a :class:`~skproj.nn.Callback`.
 :func:`fit_to_nonzeros` chooses :math:`\alpha` (or one per layer) so that the
 trained network has a prescribed number of non-zero weights (their
-Algorithms 1 and 2).
+Algorithms 1 and 2); :class:`ClosestToTarget` keeps, within a trial, the
+epoch whose count is closest to the target (the count flickers from epoch to
+epoch under proximal Adam).
 
 What the threshold means with Adam
 ----------------------------------
@@ -59,6 +61,7 @@ from sklearn.exceptions import ConvergenceWarning
 from skproj.nn._callbacks import Callback
 
 __all__ = [
+    "ClosestToTarget",
     "L1TargetResult",
     "ProximalL1",
     "count_nonzeros",
@@ -269,6 +272,79 @@ class ProximalL1(Callback):
         return second.sqrt().div_(math.sqrt(correction)).add_(group["eps"])
 
 
+class ClosestToTarget(Callback):
+    r"""Keep the weights of the epoch whose non-zero count is closest to a target.
+
+    Under proximal Adam the count of a network flickers from epoch to epoch at
+    a fixed penalty: a zero weight moves again as soon as its averaged
+    mini-batch gradient :math:`|\hat m_i|` exceeds :math:`\alpha`, which the
+    noise of the mini-batches makes it do now and then, and a weight of the
+    output layer that comes and goes takes the weights of the unit behind it
+    along.  On Mackey–Glass the count of a 128 x 128 layer moves by a third or
+    more from one epoch to the next late in training (1,244 then 775), so the
+    count at the last epoch meets a 5 % target by luck.  Over the epochs
+    from ``from_epoch`` on, this callback remembers the weights of the epoch
+    that meets the target (the latest such epoch), or else comes closest to it
+    (the smallest largest relative error), and puts them back at the end of
+    the training.
+
+    Parameters
+    ----------
+    target_nonzeros : int or sequence of int
+        The non-zeros wanted in the whole network, or in each weight tensor
+        of :func:`l1_weights` (as for :func:`fit_to_nonzeros`).
+    from_epoch : int, default=0
+        The first epoch (counted from 0) whose weights may be kept.
+    tol : float, default=0.05
+        A target :math:`n^*` is met when :math:`|n - n^*| \le
+        \max(\text{tol}\cdot n^*, 1)` and :math:`n > 0`.
+
+    Attributes
+    ----------
+    best_epoch : int or None
+        The epoch whose weights were kept (None before ``from_epoch``).
+    best_nonzeros : ndarray of int64 or None
+        Their non-zeros per weight tensor.
+    """
+
+    def __init__(self, target_nonzeros, *, from_epoch=0, tol=0.05):
+        self.target_nonzeros = target_nonzeros
+        self.from_epoch = from_epoch
+        self.tol = tol
+
+    def on_train_begin(self, module):
+        sizes = np.array([w.numel() for w in l1_weights(module)], dtype=np.int64)
+        self._target, self._groups = _resolve_target(self.target_nonzeros, sizes)
+        self._epoch = 0
+        self._best_key = self._best_state = None
+        self.best_epoch = self.best_nonzeros = None
+
+    def on_epoch_end(self, module):
+        epoch, self._epoch = self._epoch, self._epoch + 1
+        if epoch < self.from_epoch:
+            return
+        counts = count_nonzeros(module)
+        met, error = _target_error(counts, self._target, self._groups, self.tol)
+        key = (0.0, -epoch) if met.all() else (1.0, float(error.max()))
+        if self._best_key is None or key < self._best_key:
+            self._best_key, self.best_epoch, self.best_nonzeros = key, epoch, counts
+            self._best_state = {name: value.detach().clone()
+                                for name, value in module.state_dict().items()}
+
+    def on_train_end(self, module):
+        if self._best_state is not None:
+            module.load_state_dict(self._best_state)
+
+
+def _target_error(counts, target, groups, tol):
+    """Whether each target is met, and the relative distance to it, from per-tensor counts."""
+    grouped = np.array([counts[g].sum() for g in groups])
+    # An empty layer never meets a target: it passes no gradient back, so the
+    # whole network is dead (and a target of 1 would accept 0 otherwise).
+    met = (np.abs(grouped - target) <= np.maximum(tol * target, 1)) & (grouped > 0)
+    return met, np.abs(grouped - target) / target
+
+
 def _keeps_second_moment(optimizer):
     import torch
 
@@ -365,7 +441,8 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
         of the bracket.  Before both ends exist it extrapolates along the
         line through the last two trials (slope -1 after the first trial),
         at most a factor 1000 per trial, and at least a factor 10 down after
-        a trial that emptied the layer.
+        a trial that emptied the layer.  A bracket whose sparse end emptied
+        the layer is bisected (in log alpha).
     ``rule="gradient"``
         The authors' rule: the median of the magnitudes
         :math:`|\partial L / \partial w|` (the full-batch gradient of the
@@ -376,10 +453,24 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
         switch; but a network trained for a few epochs is far from
         stationary and the rule mostly bisects.
 
+    With per-layer targets, a trial in which some layer emptied is a dead
+    network: the other layers keep their penalties, and the trial stays out of
+    their histories; only the layers that emptied after a rise of their own
+    penalty move (every emptied layer when none rose).
+
     The first :math:`\alpha` (``alpha_init=None``) is the :math:`n^*`-th
     largest gradient magnitude at ``network``'s weights, per layer for
     per-layer targets: the penalty at which :math:`n^*` weights would leave
     zero at those weights.
+
+    With mini-batches the count of a trained network is a noisy function of
+    :math:`\alpha`: under proximal Adam it moves by a third or more from one
+    epoch to the next on Mackey–Glass (:class:`ClosestToTarget`), and per-layer
+    targets add the layers' pull on each other.  Pass a
+    :class:`ClosestToTarget` to the training loop of ``train`` (over the last
+    half of its epochs, as the estimators of :mod:`skproj.neural_network`
+    do) so that a trial returns the epoch that meets the target when it passes
+    through it.
 
     Parameters
     ----------
@@ -425,7 +516,8 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
     -------
     result : L1TargetResult
         The network that met the target, or the closest one with a
-        :class:`~sklearn.exceptions.ConvergenceWarning` when none did.
+        :class:`~sklearn.exceptions.ConvergenceWarning` when none did (one
+        with an empty layer only when every trial had one).
 
     References
     ----------
@@ -451,10 +543,7 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
         train(candidate, _expand(alpha, groups, len(sizes)))
         counts = count_nonzeros(candidate)
         grouped = np.array([counts[g].sum() for g in groups])
-        error = np.abs(grouped - target) / target
-        # An empty layer never meets a target: it passes no gradient back, so the
-        # whole network is dead (and a target of 1 would accept 0 otherwise).
-        met = (np.abs(grouped - target) <= np.maximum(tol * target, 1)) & (grouped > 0)
+        met, error = _target_error(counts, target, groups, tol)
         history.append((alpha.copy(), grouped))
         networks.append(candidate)
         trials.append({"trial": trial, "alpha": _expand(alpha, groups, len(sizes)),
@@ -469,12 +558,24 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
         if trial + 1 < max_trials:
             gradients = (_gradient_magnitudes(candidate, loss, groups) if rule == "gradient"
                          else None)
+            # When a layer empties, the network is dead and the other layers' counts
+            # say nothing of their penalties: only the penalties of the layers that
+            # emptied after a rise of their own move (of all the emptied ones when none
+            # rose), and a trial with an empty layer stays out of the others' histories.
+            emptied = grouped == 0
+            if emptied.any() and len(history) > 1:
+                rose = emptied & (history[-1][0] > history[-2][0])
+                emptied = rose if rose.any() else emptied
+            hold = met | (emptied.any() & ~emptied)
             alpha = np.array([
-                alpha[k] if met[k] else _next_alpha(
-                    [(a[k], n[k]) for a, n in history], target[k], rule,
-                    None if gradients is None else gradients[k], coupled=len(groups) > 1)
+                alpha[k] if hold[k] else _next_alpha(
+                    [(a[k], n[k]) for a, n in history if n[k] == 0 or np.all(n > 0)],
+                    target[k], rule, None if gradients is None else gradients[k],
+                    coupled=len(groups) > 1)
                 for k in range(len(groups))])
-    best = min(range(len(trials)), key=lambda i: (not trials[i]["reached"], trials[i]["error"]))
+    # The closest trial; a network with an empty layer (dead) only when all are.
+    best = min(range(len(trials)), key=lambda i: (
+        not trials[i]["reached"], bool(np.any(history[i][1] == 0)), trials[i]["error"]))
     chosen = trials[best]
     if not chosen["reached"]:
         warnings.warn(
@@ -564,8 +665,10 @@ def _next_alpha(history, target, rule, gradients=None, coupled=False):
     """
     low = max((a for a, n in history if n > target), default=None)   # too dense
     high = min((a for a, n in history if n < target), default=None)  # too sparse
+    # A sparse end that emptied the layer is a collapse to stay away from, not a
+    # stale count: such a bracket is kept however narrow.
     stalled = (coupled and low is not None and high is not None
-               and math.log(high / low) < _STALLED)
+               and math.log(high / low) < _STALLED and dict(history)[high] > 0)
     if low is not None and high is not None and (low >= high or stalled):
         # The history contradicts itself, or its bracket has closed on a penalty that
         # does not meet the target: training noise, or (per-layer targets) the other
@@ -596,7 +699,8 @@ def _secant_in_bracket(history, low, high, target):
     n_high = dict(history)[high]
     x0, x1 = math.log(low), math.log(high)
     y0, y1 = _log_count(n_low), _log_count(n_high)
-    share = (y0 - math.log(target)) / (y0 - y1) if y0 != y1 else 0.5
+    # An emptied sparse end is a cliff, not a point of the curve: bisect.
+    share = ((y0 - math.log(target)) / (y0 - y1) if y0 != y1 and n_high > 0 else 0.5)
     share = min(max(share, _SECANT_SAFEGUARD), 1.0 - _SECANT_SAFEGUARD)
     return math.exp(x0 + share * (x1 - x0))
 
