@@ -137,7 +137,8 @@ point onto the canonical simplex of R^n", JOTA 50 (1986).
 
 from libc.math cimport fabs, INFINITY
 from libc.stdint cimport INT32_MAX, int32_t
-from libc.stdlib cimport free, malloc
+# Work memory kept for the next call (no page faults on it; ``_scratch_cache``).
+from skproj.projections._scratch_cache cimport scratch_free as free, scratch_malloc as malloc
 from cython cimport floating
 from skproj.projections._common cimport (
     SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, copy_matrix, zero_if_contiguous,
@@ -166,6 +167,11 @@ cdef enum:
     _TILE_ROWS = 8
     # Entries whose slots are computed together (``_histogram_row``).
     _HISTOGRAM_CHUNK = 256
+    # Column groups whose histograms are taken together (``_histogram_columns``):
+    # their envelopes (320 bytes each) stay in L1.
+    _PANEL = 64
+    # Rows ahead whose panel segment is prefetched.
+    _PREFETCH_ROWS = 8
     # The phases timed by the benchmark hook (``_phase_times``).
     _PHASE_SUMS = 0
     _PHASE_GATHER = 1
@@ -186,6 +192,16 @@ cdef extern from "_l1inf_simd.h" nogil:
                                   double first, double last, double* values, Py_ssize_t pos)
     Py_ssize_t skp_l1inf_band_f32(const float* row, Py_ssize_t n, double lo, double inv_width,
                                   double first, double last, double* values, Py_ssize_t pos)
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define SKPROJ_L1INF_PREFETCH(address) __builtin_prefetch(address)
+    #else
+    #define SKPROJ_L1INF_PREFETCH(address) ((void) (address))
+    #endif
+    """
+    void SKPROJ_L1INF_PREFETCH(const void* address) noexcept nogil
 
 cdef extern from "<time.h>" nogil:
     cdef struct timespec:
@@ -834,16 +850,87 @@ cdef inline void _histogram_row(const floating* row, Py_ssize_t n, Py_ssize_t st
         sums[b] = (t[0][b] + t[1][b]) + (t[2][b] + t[3][b])
 
 
+cdef inline void _prefetch_segment(const floating* row, const Py_ssize_t* columns,
+                                   Py_ssize_t m, bint adjacent) noexcept nogil:
+    """Ask for the cache lines of ``row`` holding the m ``columns``."""
+    cdef Py_ssize_t k = 0, line = 64 // sizeof(floating)
+    if adjacent:
+        while k < m:
+            SKPROJ_L1INF_PREFETCH(&row[columns[0] + k])
+            k += line
+        SKPROJ_L1INF_PREFETCH(&row[columns[0] + m - 1])
+    else:
+        for k in range(m):
+            SKPROJ_L1INF_PREFETCH(&row[columns[k]])
+
+
+cdef void _histogram_columns(const floating[:, :] y, Work* w) noexcept nogil:
+    """``_histograms`` for the column groups of a matrix with contiguous rows.
+
+    Row by row, for a panel of _PANEL live columns at a time: each entry goes
+    to its column's tables (in its envelope), and the panel's envelopes stay
+    in L1.  No copy of the columns (``_group_entries``), and consecutive
+    entries update different tables, so they do not wait on each other.
+    """
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t n = lists.n_active, n_rows = y.shape[0], s0 = y.strides[0]
+    cdef Py_ssize_t p0 = 0, m, k, b, i, g, first
+    cdef double low[_PANEL]
+    cdef double inv_width[_PANEL]
+    cdef double values[_PANEL]
+    cdef int32_t slots[_PANEL]
+    cdef const floating* row
+    cdef Envelope* panel
+    cdef bint adjacent
+    while p0 < n:
+        m = n - p0 if n - p0 < _PANEL else _PANEL
+        panel = &w.envelopes[p0]
+        for k in range(m):
+            g = lists.active[p0 + k]
+            low[k] = w.histogram_low[g]
+            inv_width[k] = _inv_width(w.histogram_low[g], w.histogram_high[g])
+            for b in range(SLOTS):
+                panel[k].inv_count[b] = 0.0
+                panel[k].h[b] = 0.0
+        first = lists.active[p0]
+        # The live groups increase: the panel is a range of columns iff its
+        # ends are m - 1 apart.
+        adjacent = lists.active[p0 + m - 1] - first == m - 1
+        for i in range(n_rows):
+            row = row_at(&y[0, 0], s0, i)
+            if i + _PREFETCH_ROWS < n_rows:
+                # The panel's segments of the rows lie a row stride apart,
+                # beyond what the hardware prefetchers follow.
+                _prefetch_segment(row_at(&y[0, 0], s0, i + _PREFETCH_ROWS),
+                                  lists.active + p0, m, adjacent)
+            if adjacent:
+                for k in range(m):
+                    values[k] = fabs(row[first + k])
+            else:
+                for k in range(m):
+                    values[k] = fabs(row[lists.active[p0 + k]])
+            for k in range(m):
+                slots[k] = _slot(_slot_position(values[k], low[k], inv_width[k]))
+            for k in range(m):
+                panel[k].inv_count[slots[k]] += 1.0
+                panel[k].h[slots[k]] += values[k]
+        p0 += m
+
+
 cdef void _histograms(const floating[:, :] y, Work* w, bint groups_are_rows) noexcept nogil:
     """Slot counts and sums of every live group in its range [histogram_low, histogram_high].
 
     Written to the envelopes, by live rank (``Envelope``).  One group at a
-    time (``_group_entries``): one group's tables stay in L1.
+    time (``_group_entries``): one group's tables stay in L1; column groups
+    of a matrix with contiguous rows row by row (``_histogram_columns``).
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t idx, g, step
     cdef const floating* group
     cdef Envelope* e
+    if not groups_are_rows and y.strides[1] == sizeof(floating):
+        _histogram_columns(y, w)
+        return
     for idx in range(lists.n_active):
         g = lists.active[idx]
         e = &w.envelopes[idx]
