@@ -188,6 +188,12 @@ cdef extern from "_l1inf_simd.h" nogil:
                              double top, double* values, int32_t* slots)
     void skp_l1inf_slots_f32(const float* row, Py_ssize_t n, double lo, double inv_width,
                              double top, double* values, int32_t* slots)
+    void skp_l1inf_panel_slots_f64(const double* row, Py_ssize_t n, const double* lo,
+                                   const double* inv_width, double top, double* values,
+                                   int32_t* slots)
+    void skp_l1inf_panel_slots_f32(const float* row, Py_ssize_t n, const double* lo,
+                                   const double* inv_width, double top, double* values,
+                                   int32_t* slots)
     Py_ssize_t skp_l1inf_band_f64(const double* row, Py_ssize_t n, double lo, double inv_width,
                                   double first, double last, double* values, Py_ssize_t pos)
     Py_ssize_t skp_l1inf_band_f32(const float* row, Py_ssize_t n, double lo, double inv_width,
@@ -903,14 +909,18 @@ cdef void _histogram_columns(const floating[:, :] y, Work* w) noexcept nogil:
                 # beyond what the hardware prefetchers follow.
                 _prefetch_segment(row_at(&y[0, 0], s0, i + _PREFETCH_ROWS),
                                   lists.active + p0, m, adjacent)
-            if adjacent:
-                for k in range(m):
-                    values[k] = fabs(row[first + k])
+            if adjacent and _avx2:
+                if floating is double:
+                    skp_l1inf_panel_slots_f64(row + first, m, low, inv_width, BINS + 1,
+                                              values, slots)
+                else:
+                    skp_l1inf_panel_slots_f32(row + first, m, low, inv_width, BINS + 1,
+                                              values, slots)
             else:
                 for k in range(m):
                     values[k] = fabs(row[lists.active[p0 + k]])
-            for k in range(m):
-                slots[k] = _slot(_slot_position(values[k], low[k], inv_width[k]))
+                for k in range(m):
+                    slots[k] = _slot(_slot_position(values[k], low[k], inv_width[k]))
             for k in range(m):
                 panel[k].inv_count[slots[k]] += 1.0
                 panel[k].h[slots[k]] += values[k]

@@ -1,4 +1,4 @@
-/* AVX2 versions of the slot loop of the l1,inf histograms and of the band
+/* AVX2 versions of the slot loops of the l1,inf histograms and of the band
  * gather (see _l1inf.pyx).
  *
  * The build may not assume any instruction set beyond the baseline (no
@@ -96,6 +96,36 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) void skp_slots(
     }
 }
 
+/* The same for a panel of column groups (one entry of each, in one row):
+ * entry j has its own range, lo[j] and inv_width[j]. */
+SKP_L1INF_AVX2 static inline __attribute__((always_inline)) void skp_panel_slots(
+        const void* row, ptrdiff_t n, const double* lo, const double* inv_width, double top,
+        double* values, int32_t* slots, const int single) {
+    const __m256d top_v = _mm256_set1_pd(top);
+    ptrdiff_t j = 0;
+    for (; j + 4 <= n; j += 4)
+        skp_slots4(skp_magnitudes4(row, j, single), _mm256_loadu_pd(lo + j),
+                   _mm256_loadu_pd(inv_width + j), top_v, values + j, slots + j);
+    for (; j < n; j++) {
+        values[j] = skp_magnitude1(row, j, single);
+        slots[j] = skp_slot1(values[j], lo[j], inv_width[j], top);
+    }
+}
+
+SKP_L1INF_AVX2 static void skp_l1inf_panel_slots_f64(const double* row, ptrdiff_t n,
+                                                     const double* lo, const double* inv_width,
+                                                     double top, double* values,
+                                                     int32_t* slots) {
+    skp_panel_slots(row, n, lo, inv_width, top, values, slots, 0);
+}
+
+SKP_L1INF_AVX2 static void skp_l1inf_panel_slots_f32(const float* row, ptrdiff_t n,
+                                                     const double* lo, const double* inv_width,
+                                                     double top, double* values,
+                                                     int32_t* slots) {
+    skp_panel_slots(row, n, lo, inv_width, top, values, slots, 1);
+}
+
 SKP_L1INF_AVX2 static void skp_l1inf_slots_f64(const double* row, ptrdiff_t n, double lo,
                                                double inv_width, double top, double* values,
                                                int32_t* slots) {
@@ -176,6 +206,12 @@ static inline void skp_l1inf_slots_f64(const double* row, ptrdiff_t n, double lo
 static inline void skp_l1inf_slots_f32(const float* row, ptrdiff_t n, double lo,
                                        double inv_width, double top, double* values,
                                        int32_t* slots) {}
+static inline void skp_l1inf_panel_slots_f64(const double* row, ptrdiff_t n,
+                                             const double* lo, const double* inv_width,
+                                             double top, double* values, int32_t* slots) {}
+static inline void skp_l1inf_panel_slots_f32(const float* row, ptrdiff_t n,
+                                             const double* lo, const double* inv_width,
+                                             double top, double* values, int32_t* slots) {}
 
 #endif
 #endif
