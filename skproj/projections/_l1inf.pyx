@@ -61,10 +61,12 @@ Algorithm
    within a bin or two.  One pass (two at most) leaves bands holding
    ~0.1-1 % of the entries; only those are gathered (entries above the band
    are counted from the histogram, entries below it are never clipped).
-   Both passes read a group contiguously: the column groups of a row-major
-   matrix are read from a copy of a block of columns (up to 1 KiB of each
-   row, or all of them when the matrix fits in 1 MiB) made column by
-   column.  The band model is exact for levels inside the bands; after the
+   The histograms of the column groups of a row-major matrix are taken row
+   by row, a panel of 64 columns at a time (their tables stay in L1, the
+   next rows' segments are prefetched); the band gather reads a group
+   contiguously, for those columns from a copy of a block of columns (up to
+   1 KiB of each row, or all of them when the matrix fits in 1 MiB) made
+   column by column.  The band model is exact for levels inside the bands; after the
    solve, a group whose level left its band (rounding corner cases) is
    gathered whole and the solve resumes.
 4. Newton rounds on :math:`F`, from the left, on the gathered entries only.
@@ -112,7 +114,9 @@ groups of a row-major matrix a block of columns of at most 1 MiB), the gathered
 entries (8 bytes each, plus a 4-byte group index and one bucketing copy for
 column groups of a row-major matrix; grown on demand, at most the candidate
 groups' entries), and one scratch vector of the group length.  The matrix
-itself is never copied.
+itself is never copied.  Work memory is kept from one call to the next
+(``_scratch_cache.h``): returned to the system, it would cost a page fault
+per page at every call.
 
 Code layout
 -----------
@@ -218,7 +222,7 @@ cdef extern from "<time.h>" nogil:
 
 # Benchmark hook (``_time_phases``, ``_phase_times``): CPU seconds spent in
 # each phase of the last call -- sums and maxima, candidate gather,
-# histogram passes (with the copies of column blocks), envelopes (their
+# histogram passes, envelopes (their
 # roots and the bands), band gather, solve, write -- and the number of
 # histogram passes.  Off by default: reading the thread's CPU clock is a system call.
 cdef bint _timing = False
