@@ -198,6 +198,14 @@ cdef extern from "_l1inf_simd.h" nogil:
     void skp_l1inf_panel_slots_f32(const float* row, Py_ssize_t n, const double* lo,
                                    const double* inv_width, double top, double* values,
                                    int32_t* slots)
+    Py_ssize_t skp_l1inf_panel_band_f64(const double* row, Py_ssize_t n, const double* lo,
+                                        const double* inv_width, const double* first,
+                                        const double* last, const int32_t* column,
+                                        double* values, int32_t* groups, Py_ssize_t pos)
+    Py_ssize_t skp_l1inf_panel_band_f32(const float* row, Py_ssize_t n, const double* lo,
+                                        const double* inv_width, const double* first,
+                                        const double* last, const int32_t* column,
+                                        double* values, int32_t* groups, Py_ssize_t pos)
     Py_ssize_t skp_l1inf_band_f64(const double* row, Py_ssize_t n, double lo, double inv_width,
                                   double first, double last, double* values, Py_ssize_t pos)
     Py_ssize_t skp_l1inf_band_f32(const float* row, Py_ssize_t n, double lo, double inv_width,
@@ -1149,17 +1157,86 @@ cdef inline Py_ssize_t _gather_bins_row(const floating* row, Py_ssize_t n, Py_ss
     return pos
 
 
+cdef bint _gather_bins_columns(const floating[:, :] y, Work* w) noexcept nogil:
+    """``_gather_bins`` for the column groups of a matrix with contiguous rows.
+
+    Row by row, a panel of live columns at a time (as ``_histogram_columns``):
+    the entries in their column's band bins are gathered with their column
+    index, then bucketed by column, panel by panel (the pairs of one panel
+    are still in cache).
+    """
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t n = lists.n_active, n_rows = y.shape[0], s0 = y.strides[0]
+    cdef Py_ssize_t p0 = 0, m, k, i, g, first, pos
+    cdef double low[_PANEL]
+    cdef double inv_width[_PANEL]
+    cdef double first_slot[_PANEL]
+    cdef double last_slot[_PANEL]
+    cdef double end_slot[_PANEL]
+    cdef int32_t column[_PANEL]
+    cdef const floating* row
+    cdef double a
+    cdef bint adjacent
+    while p0 < n:
+        m = n - p0 if n - p0 < _PANEL else _PANEL
+        pos = 0
+        # 3 slots of room past the pairs for the AVX2 stores.
+        if not _reserve_pairs(w, m * n_rows + 3):
+            return False
+        for k in range(m):
+            g = lists.active[p0 + k]
+            low[k] = w.histogram_low[g]
+            inv_width[k] = _inv_width(w.histogram_low[g], w.histogram_high[g])
+            first_slot[k] = w.edges_low[g] + 1
+            last_slot[k] = w.edges_high[g]
+            end_slot[k] = last_slot[k] + 1.0
+            column[k] = <int32_t> g
+        first = lists.active[p0]
+        adjacent = lists.active[p0 + m - 1] - first == m - 1
+        for i in range(n_rows):
+            row = row_at(&y[0, 0], s0, i)
+            if i + _PREFETCH_ROWS < n_rows:
+                _prefetch_segment(row_at(&y[0, 0], s0, i + _PREFETCH_ROWS),
+                                  lists.active + p0, m, adjacent)
+            if adjacent and _avx2:
+                # last_slot + 1: the AVX2 loop takes the end of the slots, excluded.
+                if floating is double:
+                    pos = skp_l1inf_panel_band_f64(row + first, m, low, inv_width, first_slot,
+                                                   end_slot, column, w.pair_values,
+                                                   w.pair_groups, pos)
+                else:
+                    pos = skp_l1inf_panel_band_f32(row + first, m, low, inv_width, first_slot,
+                                                   end_slot, column, w.pair_values,
+                                                   w.pair_groups, pos)
+            else:
+                for k in range(m):
+                    a = fabs(row[column[k]])
+                    w.pair_values[pos] = a
+                    w.pair_groups[pos] = column[k]
+                    pos += _in_slots(a, low[k], inv_width[k], first_slot[k], last_slot[k])
+        if not append_pairs(lists, w.pair_values, w.pair_groups, pos, lists.active + p0, m,
+                            w.bucket_cursor):
+            return False
+        p0 += m
+    return True
+
+
 cdef bint _gather_bins(const floating[:, :] y, Work* w, bint groups_are_rows) noexcept nogil:
     """Gather the entries in the band bins of every live group.
 
     The slots are those of the last histogram (same expression), so the
     counts and sums above the band computed from it match the lists exactly.
+    Column groups of a matrix with contiguous rows are read row by row
+    (``_gather_bins_columns``) where their index fits the 32 bits of a pair.
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t idx, g, pos = lists.n_values, step
     cdef const floating* group
     cdef double* low = w.histogram_low
     cdef double* high = w.histogram_high
+    if (not groups_are_rows and y.strides[1] == sizeof(floating)
+            and y.shape[1] <= INT32_MAX):
+        return _gather_bins_columns(y, w)
     for idx in range(lists.n_active):
         g = lists.active[idx]
         if not reserve(lists, pos + lists.group_size):
