@@ -882,6 +882,32 @@ cdef inline void _prefetch_segment(const floating* row, const Py_ssize_t* column
             SKPROJ_L1INF_PREFETCH(&row[columns[k]])
 
 
+cdef bint _panel_ranges(const Work* w, Py_ssize_t p0, Py_ssize_t m, double* low,
+                        double* inv_width) noexcept nogil:
+    """The histogram ranges of the live groups of ranks p0 .. p0 + m - 1 (a panel).
+
+    Returns whether the panel is a range of adjacent columns: the live groups
+    increase, so iff its ends are m - 1 apart.
+    """
+    cdef const GroupLists* lists = &w.lists
+    cdef Py_ssize_t k, g
+    for k in range(m):
+        g = lists.active[p0 + k]
+        low[k] = w.histogram_low[g]
+        inv_width[k] = _inv_width(w.histogram_low[g], w.histogram_high[g])
+    return lists.active[p0 + m - 1] - lists.active[p0] == m - 1
+
+
+cdef inline void _prefetch_ahead(const floating[:, :] y, Py_ssize_t i,
+                                 const Py_ssize_t* columns, Py_ssize_t m,
+                                 bint adjacent) noexcept nogil:
+    """Prefetch the panel's segment of row i + _PREFETCH_ROWS, if any: the
+    segments lie a row stride apart, beyond what the hardware prefetchers follow."""
+    if i + _PREFETCH_ROWS < y.shape[0]:
+        _prefetch_segment(row_at(&y[0, 0], y.strides[0], i + _PREFETCH_ROWS), columns, m,
+                          adjacent)
+
+
 cdef void _histogram_columns(const floating[:, :] y, Work* w) noexcept nogil:
     """``_histograms`` for the column groups of a matrix with contiguous rows.
 
@@ -892,7 +918,7 @@ cdef void _histogram_columns(const floating[:, :] y, Work* w) noexcept nogil:
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t n = lists.n_active, n_rows = y.shape[0], s0 = y.strides[0]
-    cdef Py_ssize_t p0 = 0, m, k, b, i, g, first
+    cdef Py_ssize_t p0 = 0, m, k, b, i, first
     cdef double low[_PANEL]
     cdef double inv_width[_PANEL]
     cdef double values[_PANEL]
@@ -903,24 +929,15 @@ cdef void _histogram_columns(const floating[:, :] y, Work* w) noexcept nogil:
     while p0 < n:
         m = n - p0 if n - p0 < _PANEL else _PANEL
         panel = &w.envelopes[p0]
+        adjacent = _panel_ranges(w, p0, m, low, inv_width)
         for k in range(m):
-            g = lists.active[p0 + k]
-            low[k] = w.histogram_low[g]
-            inv_width[k] = _inv_width(w.histogram_low[g], w.histogram_high[g])
             for b in range(SLOTS):
                 panel[k].inv_count[b] = 0.0
                 panel[k].h[b] = 0.0
         first = lists.active[p0]
-        # The live groups increase: the panel is a range of columns iff its
-        # ends are m - 1 apart.
-        adjacent = lists.active[p0 + m - 1] - first == m - 1
         for i in range(n_rows):
             row = row_at(&y[0, 0], s0, i)
-            if i + _PREFETCH_ROWS < n_rows:
-                # The panel's segments of the rows lie a row stride apart,
-                # beyond what the hardware prefetchers follow.
-                _prefetch_segment(row_at(&y[0, 0], s0, i + _PREFETCH_ROWS),
-                                  lists.active + p0, m, adjacent)
+            _prefetch_ahead(y, i, lists.active + p0, m, adjacent)
             if adjacent and _avx2:
                 if floating is double:
                     skp_l1inf_panel_slots_f64(row + first, m, low, inv_width, BINS + 1,
@@ -1183,21 +1200,17 @@ cdef bint _gather_bins_columns(const floating[:, :] y, Work* w) noexcept nogil:
         # 3 slots of room past the pairs for the AVX2 stores.
         if not _reserve_pairs(w, m * n_rows + 3):
             return False
+        adjacent = _panel_ranges(w, p0, m, low, inv_width)
         for k in range(m):
             g = lists.active[p0 + k]
-            low[k] = w.histogram_low[g]
-            inv_width[k] = _inv_width(w.histogram_low[g], w.histogram_high[g])
             first_slot[k] = w.edges_low[g] + 1
             last_slot[k] = w.edges_high[g]
             end_slot[k] = last_slot[k] + 1.0
             column[k] = <int32_t> g
         first = lists.active[p0]
-        adjacent = lists.active[p0 + m - 1] - first == m - 1
         for i in range(n_rows):
             row = row_at(&y[0, 0], s0, i)
-            if i + _PREFETCH_ROWS < n_rows:
-                _prefetch_segment(row_at(&y[0, 0], s0, i + _PREFETCH_ROWS),
-                                  lists.active + p0, m, adjacent)
+            _prefetch_ahead(y, i, lists.active + p0, m, adjacent)
             if adjacent and _avx2:
                 # last_slot + 1: the AVX2 loop takes the end of the slots, excluded.
                 if floating is double:
