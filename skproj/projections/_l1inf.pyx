@@ -61,14 +61,14 @@ Algorithm
    within a bin or two.  One pass (two at most) leaves bands holding
    ~0.1-1 % of the entries; only those are gathered (entries above the band
    are counted from the histogram, entries below it are never clipped).
-   The histograms of the column groups of a row-major matrix are taken row
-   by row, a panel of 64 columns at a time (their tables stay in L1, the
-   next rows' segments are prefetched); the band gather reads a group
-   contiguously, for those columns from a copy of a block of columns (up to
-   1 KiB of each row, or all of them when the matrix fits in 1 MiB) made
-   column by column.  The band model is exact for levels inside the bands; after the
-   solve, a group whose level left its band (rounding corner cases) is
-   gathered whole and the solve resumes.
+   The column groups of a row-major matrix are read row by row, a panel of
+   64 columns at a time (their histogram tables stay in L1, the next rows'
+   segments are prefetched; the band gather keeps each entry's column and
+   buckets the panel's entries by column).  Other groups are read
+   contiguously: rows in place, and the columns of the repair gather below
+   from a copy of a block of columns.  The band model is exact for levels
+   inside the bands; after the solve, a group whose level left its band
+   (rounding corner cases) is gathered whole and the solve resumes.
 4. Newton rounds on :math:`F`, from the left, on the gathered entries only.
    A round evaluates :math:`\mu_g(\theta_t)` exactly for every live group by a
    Michelot fixed point started from a lower bound (usually one pass over the
@@ -101,10 +101,10 @@ measured cost is 0.7-3.1 times that of ``bilevel_l1inf`` at the same radius
 (0.7-2.1 times at the radius where the bi-level projection keeps as many
 groups); in the dense regime (every group kept, most clipped a little),
 on 1000 x 10000 at 10 % and 50 % of the norm, about 2.8 times on row groups
-and 4.5 times on column groups in float64, 5 and 7.5 times in float32
-(whose bi-level projection is SIMD), and 7-8 (float64) and 10-12 (float32)
-times on 10**5 groups of 100 (CPU time, with the AVX2 loops, load ~6 on 2
-cores).  The worst case is :math:`O(nm \log(nm))` (the sort-based finish).
+and 3.8-4 times on column groups in float64, 5 and 8.5-9 times in float32
+(whose bi-level projection is SIMD), and 6-7 (float64) and 11-15 (float32)
+times on 10**5 groups of 100 (CPU time, with the AVX2 loops, load 3-6 on 2
+cores; the column-group figures with bilevel_l1inf at its ~15 ms mode).  The worst case is :math:`O(nm \log(nm))` (the sort-based finish).
 No sort and no heap is used otherwise.
 
 Memory: O(G) work arrays (about 30 words per group, plus 40 doubles per
