@@ -61,12 +61,14 @@ Algorithm
    within a bin or two.  One pass (two at most) leaves bands holding
    ~0.1-1 % of the entries; only those are gathered (entries above the band
    are counted from the histogram, entries below it are never clipped).
-   Both passes read a group contiguously: the column groups of a row-major
-   matrix are read from a copy of a block of columns (up to 1 KiB of each
-   row, or all of them when the matrix fits in 1 MiB) made column by
-   column.  The band model is exact for levels inside the bands; after the
-   solve, a group whose level left its band (rounding corner cases) is
-   gathered whole and the solve resumes.
+   The column groups of a row-major matrix are read row by row, a panel of
+   64 columns at a time (their histogram tables stay in L1, the next rows'
+   segments are prefetched; the band gather keeps each entry's column and
+   buckets the panel's entries by column).  Other groups are read
+   contiguously: rows in place, and the columns of the repair gather below
+   from a copy of a block of columns.  The band model is exact for levels
+   inside the bands; after the solve, a group whose level left its band
+   (rounding corner cases) is gathered whole and the solve resumes.
 4. Newton rounds on :math:`F`, from the left, on the gathered entries only.
    A round evaluates :math:`\mu_g(\theta_t)` exactly for every live group by a
    Michelot fixed point started from a lower bound (usually one pass over the
@@ -99,10 +101,10 @@ measured cost is 0.7-3.1 times that of ``bilevel_l1inf`` at the same radius
 (0.7-2.1 times at the radius where the bi-level projection keeps as many
 groups); in the dense regime (every group kept, most clipped a little),
 on 1000 x 10000 at 10 % and 50 % of the norm, about 2.8 times on row groups
-and 4.5 times on column groups in float64, 5 and 7.5 times in float32
-(whose bi-level projection is SIMD), and 7-8 (float64) and 10-12 (float32)
-times on 10**5 groups of 100 (CPU time, with the AVX2 loops, load ~6 on 2
-cores).  The worst case is :math:`O(nm \log(nm))` (the sort-based finish).
+and 3.8-4 times on column groups in float64, 5 and 8.5-9 times in float32
+(whose bi-level projection is SIMD), and 6-7 (float64) and 11-15 (float32)
+times on 10**5 groups of 100 (CPU time, with the AVX2 loops, load 3-6 on 2
+cores; the column-group figures with bilevel_l1inf at its ~15 ms mode).  The worst case is :math:`O(nm \log(nm))` (the sort-based finish).
 No sort and no heap is used otherwise.
 
 Memory: O(G) work arrays (about 30 words per group, plus 40 doubles per
@@ -112,7 +114,9 @@ groups of a row-major matrix a block of columns of at most 1 MiB), the gathered
 entries (8 bytes each, plus a 4-byte group index and one bucketing copy for
 column groups of a row-major matrix; grown on demand, at most the candidate
 groups' entries), and one scratch vector of the group length.  The matrix
-itself is never copied.
+itself is never copied.  Work memory is kept from one call to the next
+(``_scratch_cache.h``): returned to the system, it would cost a page fault
+per page at every call.
 
 Code layout
 -----------
@@ -137,7 +141,8 @@ point onto the canonical simplex of R^n", JOTA 50 (1986).
 
 from libc.math cimport fabs, INFINITY
 from libc.stdint cimport INT32_MAX, int32_t
-from libc.stdlib cimport free, malloc
+# Work memory kept for the next call (no page faults on it; ``_scratch_cache``).
+from skproj.projections._scratch_cache cimport scratch_free as free, scratch_malloc as malloc
 from cython cimport floating
 from skproj.projections._common cimport (
     SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, copy_matrix, zero_if_contiguous,
@@ -166,6 +171,11 @@ cdef enum:
     _TILE_ROWS = 8
     # Entries whose slots are computed together (``_histogram_row``).
     _HISTOGRAM_CHUNK = 256
+    # Column groups whose histograms are taken together (``_histogram_columns``):
+    # their envelopes (320 bytes each) stay in L1.
+    _PANEL = 64
+    # Rows ahead whose panel segment is prefetched.
+    _PREFETCH_ROWS = 8
     # The phases timed by the benchmark hook (``_phase_times``).
     _PHASE_SUMS = 0
     _PHASE_GATHER = 1
@@ -182,10 +192,34 @@ cdef extern from "_l1inf_simd.h" nogil:
                              double top, double* values, int32_t* slots)
     void skp_l1inf_slots_f32(const float* row, Py_ssize_t n, double lo, double inv_width,
                              double top, double* values, int32_t* slots)
+    void skp_l1inf_panel_slots_f64(const double* row, Py_ssize_t n, const double* lo,
+                                   const double* inv_width, double top, double* values,
+                                   int32_t* slots)
+    void skp_l1inf_panel_slots_f32(const float* row, Py_ssize_t n, const double* lo,
+                                   const double* inv_width, double top, double* values,
+                                   int32_t* slots)
+    Py_ssize_t skp_l1inf_panel_band_f64(const double* row, Py_ssize_t n, const double* lo,
+                                        const double* inv_width, const double* first,
+                                        const double* last, const int32_t* column,
+                                        double* values, int32_t* groups, Py_ssize_t pos)
+    Py_ssize_t skp_l1inf_panel_band_f32(const float* row, Py_ssize_t n, const double* lo,
+                                        const double* inv_width, const double* first,
+                                        const double* last, const int32_t* column,
+                                        double* values, int32_t* groups, Py_ssize_t pos)
     Py_ssize_t skp_l1inf_band_f64(const double* row, Py_ssize_t n, double lo, double inv_width,
                                   double first, double last, double* values, Py_ssize_t pos)
     Py_ssize_t skp_l1inf_band_f32(const float* row, Py_ssize_t n, double lo, double inv_width,
                                   double first, double last, double* values, Py_ssize_t pos)
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define SKPROJ_L1INF_PREFETCH(address) __builtin_prefetch(address)
+    #else
+    #define SKPROJ_L1INF_PREFETCH(address) ((void) (address))
+    #endif
+    """
+    void SKPROJ_L1INF_PREFETCH(const void* address) noexcept nogil
 
 cdef extern from "<time.h>" nogil:
     cdef struct timespec:
@@ -196,7 +230,7 @@ cdef extern from "<time.h>" nogil:
 
 # Benchmark hook (``_time_phases``, ``_phase_times``): CPU seconds spent in
 # each phase of the last call -- sums and maxima, candidate gather,
-# histogram passes (with the copies of column blocks), envelopes (their
+# histogram passes, envelopes (their
 # roots and the bands), band gather, solve, write -- and the number of
 # histogram passes.  Off by default: reading the thread's CPU clock is a system call.
 cdef bint _timing = False
@@ -834,16 +868,108 @@ cdef inline void _histogram_row(const floating* row, Py_ssize_t n, Py_ssize_t st
         sums[b] = (t[0][b] + t[1][b]) + (t[2][b] + t[3][b])
 
 
+cdef inline void _prefetch_segment(const floating* row, const Py_ssize_t* columns,
+                                   Py_ssize_t m, bint adjacent) noexcept nogil:
+    """Ask for the cache lines of ``row`` holding the m ``columns``."""
+    cdef Py_ssize_t k = 0, line = 64 // sizeof(floating)
+    if adjacent:
+        while k < m:
+            SKPROJ_L1INF_PREFETCH(&row[columns[0] + k])
+            k += line
+        SKPROJ_L1INF_PREFETCH(&row[columns[0] + m - 1])
+    else:
+        for k in range(m):
+            SKPROJ_L1INF_PREFETCH(&row[columns[k]])
+
+
+cdef bint _panel_ranges(const Work* w, Py_ssize_t p0, Py_ssize_t m, double* low,
+                        double* inv_width) noexcept nogil:
+    """The histogram ranges of the live groups of ranks p0 .. p0 + m - 1 (a panel).
+
+    Returns whether the panel is a range of adjacent columns: the live groups
+    increase, so iff its ends are m - 1 apart.
+    """
+    cdef const GroupLists* lists = &w.lists
+    cdef Py_ssize_t k, g
+    for k in range(m):
+        g = lists.active[p0 + k]
+        low[k] = w.histogram_low[g]
+        inv_width[k] = _inv_width(w.histogram_low[g], w.histogram_high[g])
+    return lists.active[p0 + m - 1] - lists.active[p0] == m - 1
+
+
+cdef inline void _prefetch_ahead(const floating[:, :] y, Py_ssize_t i,
+                                 const Py_ssize_t* columns, Py_ssize_t m,
+                                 bint adjacent) noexcept nogil:
+    """Prefetch the panel's segment of row i + _PREFETCH_ROWS, if any: the
+    segments lie a row stride apart, beyond what the hardware prefetchers follow."""
+    if i + _PREFETCH_ROWS < y.shape[0]:
+        _prefetch_segment(row_at(&y[0, 0], y.strides[0], i + _PREFETCH_ROWS), columns, m,
+                          adjacent)
+
+
+cdef void _histogram_columns(const floating[:, :] y, Work* w) noexcept nogil:
+    """``_histograms`` for the column groups of a matrix with contiguous rows.
+
+    Row by row, for a panel of _PANEL live columns at a time: each entry goes
+    to its column's tables (in its envelope), and the panel's envelopes stay
+    in L1.  No copy of the columns (``_group_entries``), and consecutive
+    entries update different tables, so they do not wait on each other.
+    """
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t n = lists.n_active, n_rows = y.shape[0], s0 = y.strides[0]
+    cdef Py_ssize_t p0 = 0, m, k, b, i, first
+    cdef double low[_PANEL]
+    cdef double inv_width[_PANEL]
+    cdef double values[_PANEL]
+    cdef int32_t slots[_PANEL]
+    cdef const floating* row
+    cdef Envelope* panel
+    cdef bint adjacent
+    while p0 < n:
+        m = n - p0 if n - p0 < _PANEL else _PANEL
+        panel = &w.envelopes[p0]
+        adjacent = _panel_ranges(w, p0, m, low, inv_width)
+        for k in range(m):
+            for b in range(SLOTS):
+                panel[k].inv_count[b] = 0.0
+                panel[k].h[b] = 0.0
+        first = lists.active[p0]
+        for i in range(n_rows):
+            row = row_at(&y[0, 0], s0, i)
+            _prefetch_ahead(y, i, lists.active + p0, m, adjacent)
+            if adjacent and _avx2:
+                if floating is double:
+                    skp_l1inf_panel_slots_f64(row + first, m, low, inv_width, BINS + 1,
+                                              values, slots)
+                else:
+                    skp_l1inf_panel_slots_f32(row + first, m, low, inv_width, BINS + 1,
+                                              values, slots)
+            else:
+                for k in range(m):
+                    values[k] = fabs(row[lists.active[p0 + k]])
+                for k in range(m):
+                    slots[k] = _slot(_slot_position(values[k], low[k], inv_width[k]))
+            for k in range(m):
+                panel[k].inv_count[slots[k]] += 1.0
+                panel[k].h[slots[k]] += values[k]
+        p0 += m
+
+
 cdef void _histograms(const floating[:, :] y, Work* w, bint groups_are_rows) noexcept nogil:
     """Slot counts and sums of every live group in its range [histogram_low, histogram_high].
 
     Written to the envelopes, by live rank (``Envelope``).  One group at a
-    time (``_group_entries``): one group's tables stay in L1.
+    time (``_group_entries``): one group's tables stay in L1; column groups
+    of a matrix with contiguous rows row by row (``_histogram_columns``).
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t idx, g, step
     cdef const floating* group
     cdef Envelope* e
+    if not groups_are_rows and y.strides[1] == sizeof(floating):
+        _histogram_columns(y, w)
+        return
     for idx in range(lists.n_active):
         g = lists.active[idx]
         e = &w.envelopes[idx]
@@ -1048,17 +1174,82 @@ cdef inline Py_ssize_t _gather_bins_row(const floating* row, Py_ssize_t n, Py_ss
     return pos
 
 
+cdef bint _gather_bins_columns(const floating[:, :] y, Work* w) noexcept nogil:
+    """``_gather_bins`` for the column groups of a matrix with contiguous rows.
+
+    Row by row, a panel of live columns at a time (as ``_histogram_columns``):
+    the entries in their column's band bins are gathered with their column
+    index, then bucketed by column, panel by panel (the pairs of one panel
+    are still in cache).
+    """
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t n = lists.n_active, n_rows = y.shape[0], s0 = y.strides[0]
+    cdef Py_ssize_t p0 = 0, m, k, i, g, first, pos
+    cdef double low[_PANEL]
+    cdef double inv_width[_PANEL]
+    cdef double first_slot[_PANEL]
+    cdef double last_slot[_PANEL]
+    cdef double end_slot[_PANEL]
+    cdef int32_t column[_PANEL]
+    cdef const floating* row
+    cdef double a
+    cdef bint adjacent
+    while p0 < n:
+        m = n - p0 if n - p0 < _PANEL else _PANEL
+        pos = 0
+        # 3 slots of room past the pairs for the AVX2 stores.
+        if not _reserve_pairs(w, m * n_rows + 3):
+            return False
+        adjacent = _panel_ranges(w, p0, m, low, inv_width)
+        for k in range(m):
+            g = lists.active[p0 + k]
+            first_slot[k] = w.edges_low[g] + 1
+            last_slot[k] = w.edges_high[g]
+            end_slot[k] = last_slot[k] + 1.0
+            column[k] = <int32_t> g
+        first = lists.active[p0]
+        for i in range(n_rows):
+            row = row_at(&y[0, 0], s0, i)
+            _prefetch_ahead(y, i, lists.active + p0, m, adjacent)
+            if adjacent and _avx2:
+                # last_slot + 1: the AVX2 loop takes the end of the slots, excluded.
+                if floating is double:
+                    pos = skp_l1inf_panel_band_f64(row + first, m, low, inv_width, first_slot,
+                                                   end_slot, column, w.pair_values,
+                                                   w.pair_groups, pos)
+                else:
+                    pos = skp_l1inf_panel_band_f32(row + first, m, low, inv_width, first_slot,
+                                                   end_slot, column, w.pair_values,
+                                                   w.pair_groups, pos)
+            else:
+                for k in range(m):
+                    a = fabs(row[column[k]])
+                    w.pair_values[pos] = a
+                    w.pair_groups[pos] = column[k]
+                    pos += _in_slots(a, low[k], inv_width[k], first_slot[k], last_slot[k])
+        if not append_pairs(lists, w.pair_values, w.pair_groups, pos, lists.active + p0, m,
+                            w.bucket_cursor):
+            return False
+        p0 += m
+    return True
+
+
 cdef bint _gather_bins(const floating[:, :] y, Work* w, bint groups_are_rows) noexcept nogil:
     """Gather the entries in the band bins of every live group.
 
     The slots are those of the last histogram (same expression), so the
     counts and sums above the band computed from it match the lists exactly.
+    Column groups of a matrix with contiguous rows are read row by row
+    (``_gather_bins_columns``) where their index fits the 32 bits of a pair.
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t idx, g, pos = lists.n_values, step
     cdef const floating* group
     cdef double* low = w.histogram_low
     cdef double* high = w.histogram_high
+    if (not groups_are_rows and y.strides[1] == sizeof(floating)
+            and y.shape[1] <= INT32_MAX):
+        return _gather_bins_columns(y, w)
     for idx in range(lists.n_active):
         g = lists.active[idx]
         if not reserve(lists, pos + lists.group_size):

@@ -4,7 +4,8 @@
 # Nothing here reads the matrix; ``_l1inf.pyx`` reads it and fills the lists.
 
 from libc.stdint cimport int32_t
-from libc.stdlib cimport realloc
+from libc.string cimport memcpy
+from skproj.projections._scratch_cache cimport scratch_free, scratch_malloc
 
 cdef extern from *:
     """
@@ -75,9 +76,13 @@ cdef inline bint grow(void** buffer, Py_ssize_t* capacity, Py_ssize_t needed,
     if needed <= capacity[0]:
         return True
     new_capacity = needed if needed > 2 * capacity[0] else 2 * capacity[0]
-    grown = realloc(buffer[0], new_capacity * itemsize)
+    # Kept work memory (``_scratch_cache``) has no realloc: copy what is held.
+    grown = scratch_malloc(new_capacity * itemsize)
     if grown == NULL:
         return False
+    if capacity[0] > 0:
+        memcpy(grown, buffer[0], capacity[0] * itemsize)
+    scratch_free(buffer[0])
     buffer[0] = grown
     capacity[0] = new_capacity
     return True

@@ -9,7 +9,9 @@ the Newton rounds on the lists with the sort-based finish (step 4).
 
 from libc.math cimport fabs, INFINITY
 from libc.stdint cimport int32_t
-from libc.stdlib cimport free, malloc, qsort
+from libc.stdlib cimport qsort
+# Work memory kept for the next call (no page faults on it; ``_scratch_cache``).
+from skproj.projections._scratch_cache cimport scratch_free as free, scratch_malloc as malloc
 
 cdef enum:
     # Newton steps for the O(G) bounds (each one is a valid bound on its own).

@@ -1,4 +1,4 @@
-/* AVX2 versions of the slot loop of the l1,inf histograms and of the band
+/* AVX2 versions of the slot loops of the l1,inf histograms and of the band
  * gather (see _l1inf.pyx).
  *
  * The build may not assume any instruction set beyond the baseline (no
@@ -30,6 +30,8 @@
 /* Permutations moving the lanes of a 4-bit mask to the front: 4 doubles as
  * pairs of int32 lanes (the compaction of the band gather). */
 static int32_t skp_l1inf_pack4[16][8];
+/* The same for 4 int32 lanes (the column indices of a panel's band gather). */
+static int32_t skp_l1inf_pack4_32[16][8];
 
 static inline int skp_l1inf_have_avx2(void) {
     int mask, lane, k;
@@ -41,8 +43,11 @@ static inline int skp_l1inf_have_avx2(void) {
             if (mask & (1 << lane)) {
                 skp_l1inf_pack4[mask][2 * k] = 2 * lane;
                 skp_l1inf_pack4[mask][2 * k + 1] = 2 * lane + 1;
+                skp_l1inf_pack4_32[mask][k] = lane;
                 k++;
             }
+        for (lane = k; lane < 8; lane++)
+            skp_l1inf_pack4_32[mask][lane] = 0;
         for (; k < 4; k++) {
             skp_l1inf_pack4[mask][2 * k] = 0;
             skp_l1inf_pack4[mask][2 * k + 1] = 1;
@@ -94,6 +99,36 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) void skp_slots(
         values[j] = skp_magnitude1(row, j, single);
         slots[j] = skp_slot1(values[j], lo, inv_width, top);
     }
+}
+
+/* The same for a panel of column groups (one entry of each, in one row):
+ * entry j has its own range, lo[j] and inv_width[j]. */
+SKP_L1INF_AVX2 static inline __attribute__((always_inline)) void skp_panel_slots(
+        const void* row, ptrdiff_t n, const double* lo, const double* inv_width, double top,
+        double* values, int32_t* slots, const int single) {
+    const __m256d top_v = _mm256_set1_pd(top);
+    ptrdiff_t j = 0;
+    for (; j + 4 <= n; j += 4)
+        skp_slots4(skp_magnitudes4(row, j, single), _mm256_loadu_pd(lo + j),
+                   _mm256_loadu_pd(inv_width + j), top_v, values + j, slots + j);
+    for (; j < n; j++) {
+        values[j] = skp_magnitude1(row, j, single);
+        slots[j] = skp_slot1(values[j], lo[j], inv_width[j], top);
+    }
+}
+
+SKP_L1INF_AVX2 static void skp_l1inf_panel_slots_f64(const double* row, ptrdiff_t n,
+                                                     const double* lo, const double* inv_width,
+                                                     double top, double* values,
+                                                     int32_t* slots) {
+    skp_panel_slots(row, n, lo, inv_width, top, values, slots, 0);
+}
+
+SKP_L1INF_AVX2 static void skp_l1inf_panel_slots_f32(const float* row, ptrdiff_t n,
+                                                     const double* lo, const double* inv_width,
+                                                     double top, double* values,
+                                                     int32_t* slots) {
+    skp_panel_slots(row, n, lo, inv_width, top, values, slots, 1);
 }
 
 SKP_L1INF_AVX2 static void skp_l1inf_slots_f64(const double* row, ptrdiff_t n, double lo,
@@ -149,6 +184,57 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_band(
     return pos;
 }
 
+/* The band gather of a panel of column groups in one row: append (|row[j]|,
+ * column[j]) to (values, groups)[pos...] for the entries whose slot position
+ * in their own range (lo[j], inv_width[j]) lies in [first[j], last[j]);
+ * both buffers need 3 slots of room past the pairs they receive. */
+SKP_L1INF_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_panel_band(
+        const void* row, ptrdiff_t n, const double* lo, const double* inv_width,
+        const double* first, const double* last, const int32_t* column, double* values,
+        int32_t* groups, ptrdiff_t pos, const int single) {
+    ptrdiff_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        __m256d a = skp_magnitudes4(row, j, single);
+        __m256d position = _mm256_add_pd(
+            _mm256_mul_pd(_mm256_sub_pd(a, _mm256_loadu_pd(lo + j)),
+                          _mm256_loadu_pd(inv_width + j)), _mm256_set1_pd(1.0));
+        __m256d inside = _mm256_and_pd(
+            _mm256_cmp_pd(position, _mm256_loadu_pd(first + j), _CMP_GE_OQ),
+            _mm256_cmp_pd(position, _mm256_loadu_pd(last + j), _CMP_LT_OQ));
+        int mask = _mm256_movemask_pd(inside);
+        __m256i order = _mm256_loadu_si256((const __m256i*) skp_l1inf_pack4[mask]);
+        __m256i order32 = _mm256_loadu_si256((const __m256i*) skp_l1inf_pack4_32[mask]);
+        __m256i ids = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i*) (column + j)));
+        _mm256_storeu_pd(values + pos, _mm256_castps_pd(
+            _mm256_permutevar8x32_ps(_mm256_castpd_ps(a), order)));
+        _mm_storeu_si128((__m128i*) (groups + pos), _mm256_castsi256_si128(
+            _mm256_permutevar8x32_epi32(ids, order32)));
+        pos += _mm_popcnt_u32((unsigned) mask);
+    }
+    for (; j < n; j++) {
+        double a = skp_magnitude1(row, j, single);
+        double position = (a - lo[j]) * inv_width[j] + 1.0;
+        values[pos] = a;
+        groups[pos] = column[j];
+        pos += (position >= first[j]) & (position < last[j]);
+    }
+    return pos;
+}
+
+SKP_L1INF_AVX2 static ptrdiff_t skp_l1inf_panel_band_f64(
+        const double* row, ptrdiff_t n, const double* lo, const double* inv_width,
+        const double* first, const double* last, const int32_t* column, double* values,
+        int32_t* groups, ptrdiff_t pos) {
+    return skp_panel_band(row, n, lo, inv_width, first, last, column, values, groups, pos, 0);
+}
+
+SKP_L1INF_AVX2 static ptrdiff_t skp_l1inf_panel_band_f32(
+        const float* row, ptrdiff_t n, const double* lo, const double* inv_width,
+        const double* first, const double* last, const int32_t* column, double* values,
+        int32_t* groups, ptrdiff_t pos) {
+    return skp_panel_band(row, n, lo, inv_width, first, last, column, values, groups, pos, 1);
+}
+
 SKP_L1INF_AVX2 static ptrdiff_t skp_l1inf_band_f64(const double* row, ptrdiff_t n, double lo,
                                                    double inv_width, double first, double last,
                                                    double* values, ptrdiff_t pos) {
@@ -176,6 +262,20 @@ static inline void skp_l1inf_slots_f64(const double* row, ptrdiff_t n, double lo
 static inline void skp_l1inf_slots_f32(const float* row, ptrdiff_t n, double lo,
                                        double inv_width, double top, double* values,
                                        int32_t* slots) {}
+static inline ptrdiff_t skp_l1inf_panel_band_f64(
+        const double* row, ptrdiff_t n, const double* lo, const double* inv_width,
+        const double* first, const double* last, const int32_t* column, double* values,
+        int32_t* groups, ptrdiff_t pos) { return pos; }
+static inline ptrdiff_t skp_l1inf_panel_band_f32(
+        const float* row, ptrdiff_t n, const double* lo, const double* inv_width,
+        const double* first, const double* last, const int32_t* column, double* values,
+        int32_t* groups, ptrdiff_t pos) { return pos; }
+static inline void skp_l1inf_panel_slots_f64(const double* row, ptrdiff_t n,
+                                             const double* lo, const double* inv_width,
+                                             double top, double* values, int32_t* slots) {}
+static inline void skp_l1inf_panel_slots_f32(const float* row, ptrdiff_t n,
+                                             const double* lo, const double* inv_width,
+                                             double top, double* values, int32_t* slots) {}
 
 #endif
 #endif
