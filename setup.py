@@ -5,8 +5,9 @@ import numpy as np
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-KERNELS = ["projections/_l1", "projections/_bilevel", "projections/_l1inf_lists",
-           "projections/_l1inf", "projections/_hoyer", "decomposition/_hals"]
+KERNELS = ["projections/_scratch_cache", "projections/_l1", "projections/_bilevel",
+           "projections/_l1inf_lists", "projections/_l1inf", "projections/_hoyer",
+           "decomposition/_hals"]
 
 extensions = [
     Extension(

@@ -501,3 +501,34 @@ def test_threads_projecting_at_once_get_the_serial_results():
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def test_kernels_share_one_work_memory_that_can_be_released():
+    """GSP and the exact l1,inf ball take their work memory from one cache:
+    calls of both from several threads at once get the serial results, and
+    release_work_memory gives the kept blocks back."""
+    import threading
+
+    from skproj.projections import l1inf_norm, project_l1inf_ball, release_work_memory
+
+    rng = np.random.default_rng(2)
+    Y = rng.standard_normal((800, 900))
+    calls = [lambda: project_group_hoyer(Y, 0.6),
+             lambda: project_l1inf_ball(Y, 0.3 * l1inf_norm(Y))]
+    expected = [call() for call in calls]
+    failures = []
+
+    def call_again(k):
+        for _ in range(3):
+            if not np.array_equal(calls[k % 2](), expected[k % 2]):
+                failures.append(k)
+
+    threads = [threading.Thread(target=call_again, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert release_work_memory() >= 1 << 16     # blocks of 64 KiB and more were kept
+    assert release_work_memory() == 0
+    np.testing.assert_array_equal(calls[0](), expected[0])

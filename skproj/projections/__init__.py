@@ -22,6 +22,9 @@ Matrices (``axis`` is the axis the inner norm runs along; with the default
 - :func:`group_norms`, :func:`l1inf_norm`, :func:`l11_norm`, :func:`l12_norm`
   to choose a radius relative to the data.
 
+:func:`release_work_memory` frees the work memory that the kernels keep
+between calls on large matrices.
+
 Constraint objects (:class:`Constraint` and one subclass per set) hold a set
 with its parameters and give its projection, norm, group norms, support and
 :meth:`~Constraint.radius_for_groups`; the estimators and :mod:`skproj.nn`
@@ -56,6 +59,7 @@ from skproj.projections._constraints import (
     Simplex,
     get_constraint,
 )
+from skproj.projections._memory import release_work_memory
 from skproj.projections._vector import (
     project_l1_ball,
     project_l2_ball,
@@ -93,4 +97,5 @@ __all__ = [
     "project_l2_ball",
     "project_linf_ball",
     "project_simplex",
+    "release_work_memory",
 ]

@@ -5,6 +5,18 @@ from libc.math cimport copysign, fabs
 from libc.string cimport memcpy, memset
 from cython cimport floating
 
+# A hint to bring the cache line of ``address`` in ahead of its use (nothing
+# where the compiler has no such builtin).
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define SKPROJ_PREFETCH(address) __builtin_prefetch(address)
+    #else
+    #define SKPROJ_PREFETCH(address) ((void) (address))
+    #endif
+    """
+    void prefetch "SKPROJ_PREFETCH"(const void* address) noexcept nogil
+
 # Below this share of non-zero groups (or entries), a kernel first zeroes the
 # whole output with one memset -- which streams past the caches on large
 # arrays, as memcpy does -- and then writes only the non-zero part, reading

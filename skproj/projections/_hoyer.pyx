@@ -124,24 +124,13 @@ from libc.stdlib cimport qsort
 
 # Work memory: malloc/calloc/free that keep large blocks for the next call
 # (no page faults on memory used again; see _scratch_cache.h).
-cdef extern from "_scratch_cache.h" nogil:
-    void* malloc "skh_malloc"(size_t size)
-    void* calloc "skh_calloc"(size_t count, size_t size)
-    void free "skh_free"(void* pointer)
+from skproj.projections._scratch_cache cimport (
+    scratch_calloc as calloc, scratch_free as free, scratch_malloc as malloc,
+)
 from libc.string cimport memset
 from cython cimport floating
 
-from skproj.projections._common cimport copy_matrix
-
-cdef extern from *:
-    """
-    #if defined(__GNUC__) || defined(__clang__)
-    #define SKPROJ_PREFETCH(address) __builtin_prefetch(address)
-    #else
-    #define SKPROJ_PREFETCH(address) ((void) (address))
-    #endif
-    """
-    void SKPROJ_PREFETCH(const void* address) noexcept nogil
+from skproj.projections._common cimport copy_matrix, prefetch
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
 )
@@ -521,7 +510,7 @@ cdef inline void _prefetch_segment(const floating* row, Py_ssize_t g0, Py_ssize_
     apart in memory, beyond what the hardware prefetchers follow."""
     cdef Py_ssize_t g = g0
     while g < g1:
-        SKPROJ_PREFETCH(&row[g * step])
+        prefetch(&row[g * step])
         g += max(64 // (sizeof(floating) * step), 1)
 
 

@@ -145,8 +145,8 @@ from libc.stdint cimport INT32_MAX, int32_t
 from skproj.projections._scratch_cache cimport scratch_free as free, scratch_malloc as malloc
 from cython cimport floating
 from skproj.projections._common cimport (
-    SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, copy_matrix, zero_if_contiguous,
-    zero_row,
+    SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, copy_matrix, prefetch,
+    zero_if_contiguous, zero_row,
 )
 from skproj.projections._streaming cimport element_step, row_at, stream_sums_and_maxima
 from skproj.projections._sums cimport TERM_VALUE, sum_terms
@@ -210,16 +210,6 @@ cdef extern from "_l1inf_simd.h" nogil:
                                   double first, double last, double* values, Py_ssize_t pos)
     Py_ssize_t skp_l1inf_band_f32(const float* row, Py_ssize_t n, double lo, double inv_width,
                                   double first, double last, double* values, Py_ssize_t pos)
-
-cdef extern from *:
-    """
-    #if defined(__GNUC__) || defined(__clang__)
-    #define SKPROJ_L1INF_PREFETCH(address) __builtin_prefetch(address)
-    #else
-    #define SKPROJ_L1INF_PREFETCH(address) ((void) (address))
-    #endif
-    """
-    void SKPROJ_L1INF_PREFETCH(const void* address) noexcept nogil
 
 cdef extern from "<time.h>" nogil:
     cdef struct timespec:
@@ -874,12 +864,12 @@ cdef inline void _prefetch_segment(const floating* row, const Py_ssize_t* column
     cdef Py_ssize_t k = 0, line = 64 // sizeof(floating)
     if adjacent:
         while k < m:
-            SKPROJ_L1INF_PREFETCH(&row[columns[0] + k])
+            prefetch(&row[columns[0] + k])
             k += line
-        SKPROJ_L1INF_PREFETCH(&row[columns[0] + m - 1])
+        prefetch(&row[columns[0] + m - 1])
     else:
         for k in range(m):
-            SKPROJ_L1INF_PREFETCH(&row[columns[k]])
+            prefetch(&row[columns[k]])
 
 
 cdef bint _panel_ranges(const Work* w, Py_ssize_t p0, Py_ssize_t m, double* low,

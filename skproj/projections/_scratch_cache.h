@@ -1,4 +1,5 @@
-/* Work memory of a kernel call, kept for the next call (see _hoyer.pyx).
+/* Work memory of a kernel call, kept for the next call (compiled once, in
+ * _scratch_cache.pyx, which every kernel calls: one cache for all of them).
  *
  * A projection of a large matrix allocates some megabytes of work memory
  * (the band's entries, per-group tables) and frees it on return.  glibc
@@ -103,6 +104,24 @@ static void skh_free(void* pointer) {
     }
 #endif
     free(block);
+}
+
+/* Free every kept block; the bytes they held. */
+static size_t skh_cache_release(void) {
+    size_t released = 0;
+#if SKH_CACHE_ENABLED
+    int slot;
+    skh_cache_lock();
+    for (slot = 0; slot < SKH_CACHE_SLOTS; slot++)
+        if (skh_cache_block[slot] != NULL) {
+            free(skh_cache_block[slot]);
+            skh_cache_block[slot] = NULL;
+            released += skh_cache_size[slot];
+        }
+    skh_cache_total = 0;
+    skh_cache_unlock();
+#endif
+    return released;
 }
 
 #endif

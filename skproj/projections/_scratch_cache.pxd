@@ -1,9 +1,9 @@
 # Work memory kept from one call to the next (see _scratch_cache.h): malloc,
 # calloc and free that keep large blocks, so that the next call takes no page
-# fault on them.  Each module that cimports this keeps its own blocks: free
-# a block in the module that allocated it.
+# fault on them.  The blocks live in one module (_scratch_cache.pyx), shared by
+# every kernel that cimports these: one bound on the memory kept, whichever
+# kernels ran.
 
-cdef extern from "_scratch_cache.h" nogil:
-    void* scratch_malloc "skh_malloc"(size_t size)
-    void* scratch_calloc "skh_calloc"(size_t count, size_t size)
-    void scratch_free "skh_free"(void* pointer)
+cdef void* scratch_malloc(size_t size) noexcept nogil
+cdef void* scratch_calloc(size_t count, size_t size) noexcept nogil
+cdef void scratch_free(void* pointer) noexcept nogil
