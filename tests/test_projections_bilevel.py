@@ -244,7 +244,7 @@ def test_bilevel_l11_long_rows(loops, dtype, tol, rng):
                                        rtol=0, atol=tol * float(np.abs(Z).max()))
 
 
-@given(rows=st.sampled_from([1, 7, 8, 9, 31, 32, 33, 255, 256, 257]),
+@given(rows=st.sampled_from([1, 7, 8, 9, 31, 32, 33, 255, 256, 257, 511, 512, 513]),
        values=st.sampled_from(["normal", "ties", "grid", "wide"]),
        fraction=st.sampled_from([0.01, 0.3, 0.9, 0.999]), axis=st.sampled_from([0, 1]),
        seed=st.integers(0, 2 ** 16))
