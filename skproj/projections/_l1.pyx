@@ -493,7 +493,7 @@ cdef double michelot_above(floating* values, Py_ssize_t n, double total, double 
 
 
 cdef enum:
-    SHORT_GROUP = 256         # groups up to this long: Michelot's passes without compaction
+    SHORT_GROUP = 512         # groups up to this long: Michelot's passes without compaction
     IN_CACHE_GATHER = 16384   # ... and gathered values up to this many (64 KiB)
 
 

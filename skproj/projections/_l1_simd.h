@@ -597,58 +597,89 @@ SKP_AVX2 static inline ptrdiff_t skp_keep_above_f64(const double* src, ptrdiff_t
  * longer drops.  ``fixed_count`` more values, of sum ``fixed_sum``, are known
  * to lie above tau.  Returns tau and sets *support (as michelot_above).  The
  * sums are taken in float over at most 8 values a lane, then in double (as
- * keep_above's). */
+ * keep_above's).
+ *
+ * A pass also takes the least value it keeps: when it lies above the next
+ * rho (and rho rose), the next pass would keep the same values and only
+ * confirm the fixed point, so it is not made (its result, the same sum of the
+ * same values, is returned).  The passes are latency-bound on short lists:
+ * four float sums, and a masked last vector instead of a scalar tail. */
+
+/* Count, sum (in double, of float blocks) and least of the values above bound. */
+SKP_AVX2 static inline ptrdiff_t skp_count_above_f32(const float* values, ptrdiff_t n,
+                                                     float bound, double* sum, float* least) {
+    const __m256 bound_v = _mm256_set1_ps(bound), none = _mm256_set1_ps(-INFINITY);
+    const __m256 above_all = _mm256_set1_ps(INFINITY);
+    const __m256i lane_index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256d sums = _mm256_setzero_pd();
+    __m256i counts0 = _mm256_setzero_si256(), counts1 = _mm256_setzero_si256();
+    __m256 least0 = above_all, least1 = above_all;
+    __m256 block[4];
+    ptrdiff_t j = 0;
+    int vectors, q;
+#define SKP_TAKE(v, b, c, m)                                                  \
+    do {                                                                      \
+        __m256 keep_ = _mm256_cmp_ps((v), bound_v, _CMP_GT_OQ);               \
+        b = _mm256_add_ps(b, _mm256_and_ps((v), keep_));                      \
+        c = _mm256_sub_epi32(c, _mm256_castps_si256(keep_));                  \
+        m = _mm256_min_ps(m, _mm256_blendv_ps(above_all, (v), keep_));        \
+    } while (0)
+    while (j < n) {
+        block[0] = block[1] = block[2] = block[3] = _mm256_setzero_ps();
+        for (vectors = 0; vectors < 8 && j + 32 <= n; vectors++, j += 32) {
+            __m256 v0 = _mm256_loadu_ps(values + j), v1 = _mm256_loadu_ps(values + j + 8);
+            __m256 v2 = _mm256_loadu_ps(values + j + 16), v3 = _mm256_loadu_ps(values + j + 24);
+            SKP_TAKE(v0, block[0], counts0, least0);
+            SKP_TAKE(v1, block[1], counts1, least1);
+            SKP_TAKE(v2, block[2], counts0, least0);
+            SKP_TAKE(v3, block[3], counts1, least1);
+        }
+        if (vectors < 8 && j < n) {   /* the last (< 32) values: masked vectors */
+            for (q = 0; q < 4 && j + 8 * q < n; q++) {
+                __m256i inside = _mm256_cmpgt_epi32(
+                    _mm256_set1_epi32((int32_t) (n - j - 8 * q)), lane_index);
+                __m256 v = _mm256_blendv_ps(
+                    none, _mm256_maskload_ps(values + j + 8 * q, inside),
+                    _mm256_castsi256_ps(inside));
+                SKP_TAKE(v, block[q], counts0, least0);
+            }
+            j = n;
+        }
+        block[0] = _mm256_add_ps(_mm256_add_ps(block[0], block[1]),
+                                 _mm256_add_ps(block[2], block[3]));
+        sums = _mm256_add_pd(sums, _mm256_add_pd(skp_low_pd(block[0]), skp_high_pd(block[0])));
+    }
+#undef SKP_TAKE
+    {   /* horizontal sums and minimum in registers: the passes wait on them */
+        __m256i c8 = _mm256_add_epi32(counts0, counts1);
+        __m128i c4 = _mm_add_epi32(_mm256_castsi256_si128(c8), _mm256_extracti128_si256(c8, 1));
+        __m256 m8 = _mm256_min_ps(least0, least1);
+        __m128 m4 = _mm_min_ps(_mm256_castps256_ps128(m8), _mm256_extractf128_ps(m8, 1));
+        c4 = _mm_add_epi32(c4, _mm_shuffle_epi32(c4, _MM_SHUFFLE(1, 0, 3, 2)));
+        c4 = _mm_add_epi32(c4, _mm_shuffle_epi32(c4, _MM_SHUFFLE(2, 3, 0, 1)));
+        m4 = _mm_min_ps(m4, _mm_movehl_ps(m4, m4));
+        m4 = _mm_min_ss(m4, _mm_shuffle_ps(m4, m4, _MM_SHUFFLE(1, 1, 1, 1)));
+        *sum = skp_hsum(sums);
+        *least = _mm_cvtss_f32(m4);
+        return _mm_cvtsi128_si32(c4);
+    }
+}
 
 SKP_AVX2 static inline double skp_short_threshold_f32(const float* values, ptrdiff_t n,
                                                       double total, double fixed_count,
                                                       double fixed_sum, double radius,
                                                       double* support) {
-    double rho, sum;
+    double rho, next, sum;
     ptrdiff_t count, previous = n, j;
-    float bound, value;
+    float bound, next_bound, least;
     if (n + fixed_count == 0) {
         *support = 0;
         return 0.0;
     }
     rho = (total + fixed_sum - radius) / (n + fixed_count);
+    bound = skp_float_below(rho);
     for (;;) {
-        const __m256 rho_v = _mm256_set1_ps(bound = skp_float_below(rho));
-        __m256d sums = _mm256_setzero_pd();
-        __m256i counts = _mm256_setzero_si256();
-        int32_t lanes[8];
-        int lane;
-        j = 0;
-        while (j + 8 <= n) {
-            __m256 block0 = _mm256_setzero_ps(), block1 = _mm256_setzero_ps();
-            ptrdiff_t end = j + 128 < n ? j + 128 : n;
-            for (; j + 16 <= end; j += 16) {
-                __m256 v0 = _mm256_loadu_ps(values + j), v1 = _mm256_loadu_ps(values + j + 8);
-                __m256 keep0 = _mm256_cmp_ps(v0, rho_v, _CMP_GT_OQ);
-                __m256 keep1 = _mm256_cmp_ps(v1, rho_v, _CMP_GT_OQ);
-                block0 = _mm256_add_ps(block0, _mm256_and_ps(v0, keep0));
-                block1 = _mm256_add_ps(block1, _mm256_and_ps(v1, keep1));
-                counts = _mm256_sub_epi32(counts, _mm256_castps_si256(keep0));
-                counts = _mm256_sub_epi32(counts, _mm256_castps_si256(keep1));
-            }
-            if (j + 8 <= end) {
-                __m256 v0 = _mm256_loadu_ps(values + j);
-                __m256 keep0 = _mm256_cmp_ps(v0, rho_v, _CMP_GT_OQ);
-                block0 = _mm256_add_ps(block0, _mm256_and_ps(v0, keep0));
-                counts = _mm256_sub_epi32(counts, _mm256_castps_si256(keep0));
-                j += 8;
-            }
-            block0 = _mm256_add_ps(block0, block1);
-            sums = _mm256_add_pd(sums, _mm256_add_pd(skp_low_pd(block0), skp_high_pd(block0)));
-        }
-        sum = skp_hsum(sums);
-        _mm256_storeu_si256((__m256i*) lanes, counts);
-        count = 0;
-        for (lane = 0; lane < 8; lane++) count += lanes[lane];
-        for (; j < n; j++) {
-            value = values[j];
-            sum += value > bound ? (double) value : 0.0;
-            count += value > bound;
-        }
+        count = skp_count_above_f32(values, n, bound, &sum, &least);
         if (isinf(sum)) {   /* a float block overflowed: the sum in double */
             sum = 0.0;
             for (j = 0; j < n; j++) sum += values[j] > bound ? (double) values[j] : 0.0;
@@ -663,7 +694,12 @@ SKP_AVX2 static inline double skp_short_threshold_f32(const float* values, ptrdi
         if (count >= previous)
             return (sum + fixed_sum - radius) / *support;
         previous = count;
-        rho = (sum + fixed_sum - radius) / *support;
+        next = (sum + fixed_sum - radius) / *support;
+        next_bound = skp_float_below(next);
+        if (next >= rho && least > next_bound)
+            return next;   /* the next pass would keep the same values */
+        rho = next;
+        bound = next_bound;
     }
 }
 
