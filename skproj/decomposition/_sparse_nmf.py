@@ -148,16 +148,20 @@ def _projected_gradient(F, gram, cross, sparsity, project, n_steps, dual,
     return previous
 
 
-def _hals_if_feasible(F, gram, cross, sparsity):
+def _hals_if_feasible(F, gram, cross, sparsity, project):
     """One HALS sweep on F (groups: its rows), or None when its result misses ``sparsity``.
 
     HALS is the exact block minimization of plain NMF: while the constraint
     is inactive it converges in fewer iterations than projected gradient,
     and a feasible result is a valid step of the constrained problem.
+    Feasible means that GSP (``project``) leaves the result unchanged
+    (multiplier 0).  The search starts from that multiplier: a feasible
+    input then costs the kernel one pass (on a 10 x 600 factor, 9 us
+    against 28 us without the start and 61 us for ``hoyer_sparsity``).
     """
     F_hals = F.copy()
     _hals_update(F_hals.T, cross.T, gram)
-    return F_hals if hoyer_sparsity(F_hals, axis=1)[1] >= sparsity else None
+    return F_hals if project(F_hals, F_hals, sparsity, 0.0) == 0.0 else None
 
 
 def _sparsity_ramp(F, axis, sparsity, max_iter, n_ramp=_RAMP_ITERATIONS):
@@ -204,7 +208,8 @@ def sparse_nmf(X, W, H, *, sparsity, sparse_factor="H", update_other=True, max_i
     inactive (the last projection left its input unchanged), the constrained
     factor is updated by a HALS sweep too when its result meets ``sparsity``:
     an inactive constraint then costs what plain HALS NMF costs (projected
-    gradient converges more slowly).
+    gradient converges more slowly).  Each iteration updates W, then H, in
+    the order of scikit-learn's coordinate descent, whichever is constrained.
 
     Parameters
     ----------
@@ -257,18 +262,19 @@ def sparse_nmf(X, W, H, *, sparsity, sparse_factor="H", update_other=True, max_i
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         target = ramp(n_iter)
+        # W, then H, as scikit-learn's coordinate descent orders them (with W
+        # constrained, updating H first took 240 iterations on bench_nmf's
+        # synthetic data at s = 0.5 where this order takes ~150).
         if sparse_factor == "H":
             if update_other:
                 _hals_update(W, safe_sparse_dot(X, H.T), H @ H.T)
             gram, cross, F = W.T @ W, safe_sparse_dot(W.T, X), H
         else:
-            if update_other:
-                _hals_update(H.T, safe_sparse_dot(X.T, W), W.T @ W)
             gram, cross, F = H @ H.T, safe_sparse_dot(H, X.T), W.T
         # While the constraint is inactive (the last projection left its input
         # as it was), HALS updates the constrained factor too, as plain NMF
         # would, if it meets the final target.
-        F_next = _hals_if_feasible(F, gram, cross, sparsity) if dual[0] == 0.0 else None
+        F_next = _hals_if_feasible(F, gram, cross, sparsity, project) if dual[0] == 0.0 else None
         if F_next is not None:
             momentum.clear()    # (transform) the accelerated run restarts from it
         else:
@@ -278,6 +284,8 @@ def sparse_nmf(X, W, H, *, sparsity, sparse_factor="H", update_other=True, max_i
             H = F_next
         else:
             W = F_next.T
+            if update_other:
+                _hals_update(H.T, safe_sparse_dot(X.T, W), W.T @ W)
         if n_iter % 10 == 0 or n_iter == 1:
             error = np.sqrt(_squared_error(X_norm2, W, H, safe_sparse_dot(X, H.T), H @ H.T))
             if verbose:
