@@ -155,9 +155,12 @@ def test_inactive_constraint_is_plain_hals_nmf(sparse_factor):
     # The reference: one projected-gradient iteration (the first), then HALS.
     W_ref, H_ref, _, _ = sparse_nmf(X, W0.copy(), H0.copy(), sparsity=0.0,
                                     sparse_factor=sparse_factor, max_iter=1, tol=0)
-    # W, then H (scikit-learn's order), whichever factor is constrained.
     for _ in range(24):
-        _hals_update(W_ref, X @ H_ref.T, H_ref @ H_ref.T)
-        _hals_update(H_ref.T, X.T @ W_ref, W_ref.T @ W_ref)
+        if sparse_factor == "H":
+            _hals_update(W_ref, X @ H_ref.T, H_ref @ H_ref.T)
+            _hals_update(H_ref.T, X.T @ W_ref, W_ref.T @ W_ref)
+        else:
+            _hals_update(H_ref.T, X.T @ W_ref, W_ref.T @ W_ref)
+            _hals_update(W_ref, X @ H_ref.T, H_ref @ H_ref.T)
     np.testing.assert_allclose(W, W_ref, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(H, H_ref, rtol=1e-9, atol=1e-12)
