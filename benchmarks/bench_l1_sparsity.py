@@ -216,6 +216,7 @@ def l1_target(dense, per_layer, target):
 L1_ROWS = (
     ("l1 one alpha", {}, False),
     ("l1 one alpha, trials of E/2", {"trial_scale": 0.5}, False),
+    ("l1 one alpha, trials continue", {"trial_start": "previous"}, False),
     ("l1 per layer", {}, True),
 )
 # The rows of earlier measurements (--all-rows).
@@ -240,8 +241,12 @@ def run(dataset, seed, epochs, l1_rows, patience):
 
     def add(name, model, n_trials, n_epochs, reached=True):
         mse = float(np.mean((model.predict(X_test) - y_test) ** 2))
+        # the l1 rows' loss on their validation samples (the same split for all of them):
+        # what chooses between them, never the test split
+        validation = getattr(model, "best_validation_loss_", None)
         rows.append(dict(method=name, trials=n_trials, epochs=n_epochs, reached=reached,
-                         nonzeros=int(count_nonzeros(model.network_).sum()), mse=mse))
+                         nonzeros=int(count_nonzeros(model.network_).sum()), mse=mse,
+                         validation=validation))
 
     common = dict(hidden_layer_sizes=hidden, learning_rate=1e-3, batch_size=64,
                   random_state=seed)
@@ -277,6 +282,12 @@ def run(dataset, seed, epochs, l1_rows, patience):
     return rows
 
 
+def mean_validation(rows):
+    """The mean validation loss of an l1 row over the seeds ("" for the baselines)."""
+    losses = [r["validation"] for r in rows]
+    return "" if None in losses else f"{np.mean(losses):7.3g}"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="mackey-glass")
@@ -309,7 +320,8 @@ def main():
             print(f"seed {seed}: {row}", flush=True)
     dense_mse = np.mean([r["mse"] for r in table["dense"]])
     print(f"\n{'method':58s} {'trials':>6s} {'epochs':>6s} {'reached':>7s} {'non-zeros':>9s} "
-          f"{'test MSE':>9s} {'/ dense':>7s} {'/ pruning (sd)':>14s} {'/ equal (sd)':>13s}")
+          f"{'test MSE':>9s} {'/ dense':>7s} {'/ pruning (sd)':>14s} {'/ equal (sd)':>13s} "
+          f"{'valid.':>7s}")
     pruning = table["magnitude pruning + fine-tuning"]
     for method, rows in table.items():
         mean = {key: np.mean([r[key] for r in rows]) for key in
@@ -325,7 +337,7 @@ def main():
         print(f"{method:58s} {mean['trials']:6.1f} {mean['epochs']:6.0f} "
               f"{reached:>3d}/{len(rows):<3d} {mean['nonzeros']:9.0f} {mean['mse']:9.3g} "
               f"{mean['mse'] / dense_mse:7.2f} {np.mean(to_pruning):7.2f} "
-              f"({np.std(to_pruning):.2f}) {to_equal:>13s}")
+              f"({np.std(to_pruning):.2f}) {to_equal:>13s} {mean_validation(rows)}")
     print(f"\nmeans over seeds {args.seeds}; load after: {os.getloadavg()}")
 
 

@@ -249,7 +249,7 @@ class _BaseSparseMLP(BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_trials": [Interval(Integral, 1, None, closed="left")],
         "rule": [StrOptions({"secant", "gradient"})],
-        "trial_start": [StrOptions({"fresh", "denser"})],
+        "trial_start": [StrOptions({"fresh", "denser", "previous"})],
         "device": [StrOptions({"auto", "cpu", "cuda"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -522,7 +522,8 @@ class _BaseSparseMLP(BaseEstimator):
 
             result = fit_to_nonzeros(network, train, full_loss, target, tol=self.tol,
                                      max_trials=self.max_trials, rule=self.rule,
-                                     warm_start=self.trial_start == "denser",
+                                     warm_start={"fresh": False, "denser": True,
+                                                 "previous": "previous"}[self.trial_start],
                                      verbose=self.verbose)
             network = result.network
             self.alpha_ = result.alpha
