@@ -153,14 +153,19 @@ class Trainer:
                           callbacks=callbacks, on_epoch=on_epoch)
 
     def finetune(self, network, n_epochs):
-        """Fine-tune with the zeros frozen; the epochs run."""
+        """Fine-tune with the zeros frozen; the epochs run.
+
+        With early stopping, ``best_loss`` is the validation loss of the weights kept.
+        """
         masks = freeze_zeros(network)
+        self.best_loss = None
         if self.validation is None:
             n_done = self.epochs(network, n_epochs)
         else:
             stopper = BestWeights(network, self.validation_loss, self.n_iter_no_change)
             n_done = self.epochs(network, n_epochs, on_epoch=stopper)
             stopper.restore()
+            self.best_loss = stopper.best_loss
         for mask in masks:
             mask.remove()
         return network, n_done
@@ -238,18 +243,20 @@ OTHER_ROWS = (
     ("l1 one alpha, authors' gradient rule", {"rule": "gradient"}, False),
 )
 EQUAL = "magnitude pruning + FT, epochs of "
+MASK = "dense weights, mask of "
 
 
-def run(dataset, seed, epochs, l1_rows, patience):
+def run(dataset, seed, epochs, l1_rows, patience, dense_mask=False):
     D, E, F, P = epochs
     X, y, X_test, y_test, hidden, target = DATASETS[dataset](seed)
     rows = []
 
-    def add(name, model, n_trials, n_epochs, reached=True):
+    def add(name, model, n_trials, n_epochs, reached=True, validation=None):
         mse = float(np.mean((model.predict(X_test) - y_test) ** 2))
         # the l1 rows' loss on their validation samples (the same split for all of them):
         # what chooses between them, never the test split
-        validation = getattr(model, "best_validation_loss_", None)
+        if validation is None:
+            validation = getattr(model, "best_validation_loss_", None)
         rows.append(dict(method=name, trials=n_trials, epochs=n_epochs, reached=reached,
                          nonzeros=int(count_nonzeros(model.network_).sum()), mse=mse,
                          validation=validation))
@@ -262,7 +269,7 @@ def run(dataset, seed, epochs, l1_rows, patience):
     def prune_and_finetune(name, trainer, n_epochs):
         pruned, n_done = trainer.finetune(keep_largest_(copy.deepcopy(dense.network_), target),
                                           n_epochs)
-        add(name, with_network(dense, pruned), 1, D + n_done)
+        add(name, with_network(dense, pruned), 1, D + n_done, validation=trainer.best_loss)
 
     trainer = Trainer(dense, X, y, seed)
     prune_and_finetune("magnitude pruning + fine-tuning", trainer, F)
@@ -280,6 +287,18 @@ def run(dataset, seed, epochs, l1_rows, patience):
         add(name, model, model.n_trials_, model.n_epochs_total_, model.target_reached_)
         # Pruning given at most as many epochs in all, stopped early as the l1 row is.
         prune_and_finetune(EQUAL + name, stopping, max(model.n_epochs_total_ - D, 1))
+        if dense_mask:
+            # The mask the l1 search found, on the dense network's weights, fine-tuned
+            # as the pruning row just above (same validation samples, same epochs).
+            masked = copy.deepcopy(dense.network_)
+            with torch.no_grad():
+                for w, kept in zip(l1_weights(masked), l1_weights(model.network_)):
+                    w.mul_(kept != 0)
+            masked, n_done = stopping.finetune(masked, max(model.n_epochs_total_ - D, 1))
+            n_search = sum(entry["phase"] == "search" for entry in model.history_)
+            add(MASK + name, with_network(dense, masked), model.n_trials_,
+                D + n_search + n_done,
+                validation=stopping.best_loss)
 
     projected = copy.deepcopy(dense.network_)
     trainer.epochs(projected, P, ProjectWeights(radius_leaving(projected, target)))
@@ -307,6 +326,9 @@ def main():
     parser.add_argument("--patience", type=int, default=200,
                         help="n_iter_no_change of the rows with early stopping (the "
                              "estimator's default)")
+    parser.add_argument("--dense-mask", action="store_true",
+                        help="add, for every l1 row, its mask on the dense network's weights, "
+                             "fine-tuned as the pruning row at its epochs")
     parser.add_argument("--quick", action="store_true", help="a few epochs (smoke test)")
     args = parser.parse_args()
     epochs = (20, 10, 10, 10) if args.quick else (400, 200, 200, 200)
@@ -321,7 +343,7 @@ def main():
           f"{args.patience}, 10 % of the training samples set aside")
     table = {}
     for seed in args.seeds:
-        for row in run(args.dataset, seed, epochs, l1_rows, args.patience):
+        for row in run(args.dataset, seed, epochs, l1_rows, args.patience, args.dense_mask):
             table.setdefault(row["method"], []).append(row)
             print(f"seed {seed}: {row}", flush=True)
     dense_mse = np.mean([r["mse"] for r in table["dense"]])
@@ -336,7 +358,7 @@ def main():
         # per seed, against magnitude pruning + fine-tuning of the same seed, with F
         # epochs and with as many epochs in all as the l1 row
         to_pruning = [r["mse"] / p["mse"] for r, p in zip(rows, pruning)]
-        equal = table.get(EQUAL + method)
+        equal = table.get(EQUAL + method.removeprefix(MASK))
         to_equal = ("" if equal is None else
                     "{:7.2f} ({:.2f})".format(*(lambda q: (np.mean(q), np.std(q)))(
                         [r["mse"] / p["mse"] for r, p in zip(rows, equal)])))
