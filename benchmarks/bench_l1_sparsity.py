@@ -22,6 +22,9 @@ Mackey–Glass alone.  Rows:
   epochs of fine-tuning; and, for every l1 row, at equal epochs: fine-tuned
   at most as many epochs in all as that l1 row trained, stopped early as the
   l1 rows are ("/ equal": the l1 row's test MSE divided by it, seed by seed);
+- ``--dense-mask``: for every l1 row, the mask it found on the dense
+  network's weights, fine-tuned as the pruning row at equal epochs is (its
+  epochs: dense, the l1 search, and the fine-tuning);
 - l1-ball projection: the dense network projected onto the l1 ball (all
   weight matrices as one vector) at the radius that leaves the target, ``P``
   epochs of projected Adam at that radius (the constraint form of the same
@@ -30,7 +33,10 @@ Mackey–Glass alone.  Rows:
 The epochs column counts everything a row trained (dense pre-training
 included); "/ pruning" is the mean over seeds of the test MSE divided by
 that of magnitude pruning + fine-tuning on the same seed (sd: its standard
-deviation), "/ equal" the same against pruning at the l1 row's epochs.
+deviation), "/ equal" the same against pruning at the l1 row's epochs;
+"valid.": the mean loss (standardized targets) on the validation samples
+of the weights kept, the estimator's split for the l1 rows, the
+baselines' own (another tenth) for the early-stopped baseline rows.
 Accuracy only (no times): run it niced, one thread.  Measured (``D, E, F, P
 = 400, 200, 200, 200``, the estimator's defaults; load average 3 to 8;
 doc/l1_networks.rst has the earlier rows), before and after the per-layer
