@@ -127,6 +127,18 @@ def test_trials_start_from_denser_trials_on_request():
     assert any(t["warm"] for t in model.trials_)  # this problem has a denser trial
 
 
+def test_trials_continue_the_previous_trial_on_request():
+    X, y = _regression()
+    with warnings.catch_warnings():
+        # the count then depends on the epochs before too: here no trial meets it
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = SparseMLPRegressor(40, **{**TINY, "trial_start": "previous"}).fit(X, y)
+    for i, trial in enumerate(model.trials_):
+        alive = any(np.all(t["nonzeros"] > 0) for t in model.trials_[:i])
+        assert trial["warm"] == alive
+    assert len(model.trials_) > 1 and model.trials_[-1]["warm"]
+
+
 def test_share_target_and_dense_model():
     X, y = _regression()
     share = SparseMLPRegressor(0.25, **TINY).fit(X, y)

@@ -332,6 +332,42 @@ def test_warm_start_starts_from_an_earlier_denser_trial():
         assert starts[i] in denser if denser else starts[i] == full
 
 
+def test_warm_start_previous_continues_the_last_trial_without_an_empty_layer():
+    X, y = _problem()
+    train, loss = _trainer(X, y)
+    starts, ends = [], []
+
+    def weights(network):
+        return [w.detach().clone() for w in l1_weights(network)]
+
+    def spy(network, alpha):
+        starts.append(weights(network))
+        train(network, alpha)
+        ends.append(weights(network))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        # a large first penalty: early trials may empty a layer, whose network is never
+        # a start
+        result = fit_to_nonzeros(_mlp((5, 16, 16, 1)), spy, loss, 100,
+                                 warm_start="previous", alpha_init=1.0, max_trials=5, tol=0.0)
+    counts = [t["nonzeros"] for t in result.trials]
+    assert not result.trials[0]["warm"]
+    for i in range(1, len(counts)):
+        alive = [k for k in range(i) if np.all(counts[k] > 0)]
+        assert result.trials[i]["warm"] == bool(alive)
+        # from the weights the last trial without an empty layer ended with, else afresh
+        expected = ends[alive[-1]] if alive else starts[0]
+        assert all(torch.equal(a, b) for a, b in zip(expected, starts[i]))
+
+
+def test_warm_start_is_checked():
+    X, y = _problem()
+    train, loss = _trainer(X, y)
+    with pytest.raises(ValueError, match="warm_start"):
+        fit_to_nonzeros(_mlp((5, 16, 16, 1)), train, loss, 100, warm_start="latest")
+
+
 def test_a_loss_may_accumulate_its_gradients_itself():
     # For data too large for one pass: backward on chunks, return None.
     X, y = _problem()
