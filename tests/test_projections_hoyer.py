@@ -476,59 +476,51 @@ def test_cuda_tensor_stays_on_device():
     np.testing.assert_allclose(X.cpu().numpy(), project_group_hoyer(Y.numpy(), 0.8), atol=1e-9)
 
 
-def test_threads_projecting_at_once_get_the_serial_results():
-    """The kernel keeps its work memory for the next call (_scratch_cache.h):
-    calls from several threads at once (the GIL released) must not share it."""
+def _calls_that_differ_from_serial(calls, repeats=3):
+    """Run every call ``repeats`` times, each in its own thread, all at once;
+    the indices of those whose result differed from the serial one."""
     import threading
 
-    rng = np.random.default_rng(1)
-    matrices = [rng.standard_normal((700 + 60 * k, 900)).astype(np.float64 if k % 2
-                                                                else np.float32)
-                for k in range(4)]
-    expected = [project_group_hoyer(Y, 0.4 + 0.15 * k, axis=k % 2)
-                for k, Y in enumerate(matrices)]
+    expected = [call() for call in calls]
     failures = []
 
-    def project_again(k):
-        for _ in range(3):
-            result = project_group_hoyer(matrices[k], 0.4 + 0.15 * k, axis=k % 2)
-            if not np.array_equal(result, expected[k]):
+    def call_again(k):
+        for _ in range(repeats):
+            if not np.array_equal(calls[k](), expected[k]):
                 failures.append(k)
 
-    threads = [threading.Thread(target=project_again, args=(k,)) for k in range(4)]
+    threads = [threading.Thread(target=call_again, args=(k,)) for k in range(len(calls))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert failures == []
+    return failures
+
+
+def test_threads_projecting_at_once_get_the_serial_results():
+    """The kernel keeps its work memory for the next call (_scratch_cache.h):
+    calls from several threads at once (the GIL released) must not share it."""
+    rng = np.random.default_rng(1)
+    matrices = [rng.standard_normal((700 + 60 * k, 900)).astype(np.float64 if k % 2
+                                                                else np.float32)
+                for k in range(4)]
+    calls = [lambda k=k, Y=Y: project_group_hoyer(Y, 0.4 + 0.15 * k, axis=k % 2)
+             for k, Y in enumerate(matrices)]
+    assert _calls_that_differ_from_serial(calls) == []
 
 
 def test_kernels_share_one_work_memory_that_can_be_released():
     """GSP and the exact l1,inf ball take their work memory from one cache:
     calls of both from several threads at once get the serial results, and
     release_work_memory gives the kept blocks back."""
-    import threading
-
     from skproj.projections import l1inf_norm, project_l1inf_ball, release_work_memory
 
     rng = np.random.default_rng(2)
     Y = rng.standard_normal((800, 900))
     calls = [lambda: project_group_hoyer(Y, 0.6),
-             lambda: project_l1inf_ball(Y, 0.3 * l1inf_norm(Y))]
-    expected = [call() for call in calls]
-    failures = []
-
-    def call_again(k):
-        for _ in range(3):
-            if not np.array_equal(calls[k % 2](), expected[k % 2]):
-                failures.append(k)
-
-    threads = [threading.Thread(target=call_again, args=(k,)) for k in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+             lambda: project_l1inf_ball(Y, 0.3 * l1inf_norm(Y))] * 2
+    assert _calls_that_differ_from_serial(calls) == []
+    before = calls[0]()
     assert release_work_memory() >= 1 << 16     # blocks of 64 KiB and more were kept
     assert release_work_memory() == 0
-    np.testing.assert_array_equal(calls[0](), expected[0])
+    np.testing.assert_array_equal(calls[0](), before)   # allocated afresh
