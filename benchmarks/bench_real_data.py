@@ -509,9 +509,10 @@ def model_and_grid(name, X, y, quick, inner, sae_etas=None, shares=None):
         grid = {"n_features_to_select": shares or (QUICK_SHARES if quick else SHARES)}
     elif name in ("selector_lr", "selector_l2_lr", "selector_mlp"):
         # the selector as a step, the classifier refitted on its features; exactly
-        # round(share * n_features) of them (max_features caps the radius search's
-        # count where ties make it overshoot); "_l2": the selecting model's ridge
-        # searched too, that of LogisticRegression's C = inf, 0.1, 0.01
+        # round(share * n_features) of them (max_features caps the count where the
+        # radius search overshoots it: ties, or fits stopped by max_iter); "_l2": the
+        # selecting model's ridge searched too, that of LogisticRegression's C = inf,
+        # 0.1, 0.01
         select_grid = {}
         if name == "selector_l2_lr":  # three shares: the grid is 3 x 3 x 5 already
             shares = shares or [0.1, 0.2, 0.25]

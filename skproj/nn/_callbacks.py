@@ -22,6 +22,15 @@ A hand-written loop::
 __all__ = ["Callback", "CallbackList"]
 
 
+def copy_weights(module):
+    """A copy of ``module``'s state (its ``state_dict``, detached) to restore later.
+
+    For the callbacks that keep the weights of their best epoch
+    (``BestWeights``, ``ClosestToTarget``) and put them back at the end.
+    """
+    return {name: value.detach().clone() for name, value in module.state_dict().items()}
+
+
 class Callback:
     """Base class of the schedules: every hook does nothing by default.
 

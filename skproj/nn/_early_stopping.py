@@ -1,5 +1,7 @@
 """Early stopping on a validation loss, keeping the best weights seen."""
 
+from skproj.nn._callbacks import copy_weights
+
 __all__ = ["BestWeights"]
 
 
@@ -72,8 +74,7 @@ class BestWeights:
         self.losses.append(loss)
         if self._best_state is None or loss < self.best_loss:
             self.best_loss, self.best_epoch = loss, len(self.losses) - 1
-            self._best_state = {name: value.detach().clone()
-                                for name, value in self.network.state_dict().items()}
+            self._best_state = copy_weights(self.network)
         return loss
 
     def __call__(self, epoch=None, train_loss=None):

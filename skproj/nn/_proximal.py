@@ -58,7 +58,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from skproj.nn._callbacks import Callback
+from skproj.nn._callbacks import Callback, copy_weights
 
 __all__ = [
     "ClosestToTarget",
@@ -328,8 +328,7 @@ class ClosestToTarget(Callback):
         key = (0.0, -epoch) if met.all() else (1.0, float(error.max()))
         if self._best_key is None or key < self._best_key:
             self._best_key, self.best_epoch, self.best_nonzeros = key, epoch, counts
-            self._best_state = {name: value.detach().clone()
-                                for name, value in module.state_dict().items()}
+            self._best_state = copy_weights(module)
 
     def on_train_end(self, module):
         if self._best_state is not None:
