@@ -12,7 +12,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 from skproj.decomposition import SparseNMF, sparse_nmf
-from skproj.decomposition._hals import hals_sweeps
+from skproj.decomposition._hals import add_clip_negative, extrapolate, hals_sweeps, nnls_rows
 from skproj.decomposition._sparse_nmf import _hals_update
 from skproj.projections import hoyer_sparsity
 
@@ -137,9 +137,67 @@ def test_hals_kernel_is_the_column_by_column_update():
     hals_sweeps(W_fortran, np.asfortranarray(XHt), HHt, 3)
     np.testing.assert_allclose(W_fortran, expected, rtol=1e-12, atol=1e-14)
     for W_order in (np.ascontiguousarray(W), np.asfortranarray(W)):
-        np.testing.assert_allclose(_hals_update(W_order, XHt, HHt, 3), expected,
-                                   rtol=1e-12, atol=1e-14)
+        _hals_update(W_order, XHt, HHt, 3)
         np.testing.assert_allclose(W_order, expected, rtol=1e-12, atol=1e-14)
+
+
+def test_hals_violation_is_scikit_learns():
+    """The violation of a sweep (the stopping rule's measure) is what
+    scikit-learn's coordinate descent sums: |projected gradient| per entry,
+    taken before the entry's update."""
+    from sklearn.decomposition._cdnmf_fast import _update_cdnmf_fast
+
+    rng = np.random.default_rng(1)
+    W = np.abs(rng.standard_normal((25, 5))) * (rng.uniform(size=(25, 5)) < 0.6)
+    H = np.abs(rng.standard_normal((5, 9)))
+    X = np.abs(rng.standard_normal((25, 9)))
+    XHt, HHt = X @ H.T, H @ H.T
+    W_sklearn = W.copy()
+    expected = _update_cdnmf_fast(W_sklearn, HHt, XHt, np.arange(5, dtype=np.intp))
+    violation = _hals_update(W, XHt, HHt)
+    assert violation == pytest.approx(expected, rel=1e-12)
+    np.testing.assert_allclose(W, W_sklearn, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_nnls_rows_is_the_least_squares_solution(seed):
+    """The active-set kernel against scipy's NNLS, from zero, dense and
+    sparse starts, with rows of H that are zero or repeated."""
+    from scipy.optimize import nnls
+
+    rng = np.random.default_rng(seed)
+    n_samples, n_components, n_features = rng.integers(1, 20), rng.integers(1, 9), rng.integers(1, 30)
+    H = np.abs(rng.standard_normal((n_components, n_features)))
+    H *= rng.uniform(size=H.shape) < rng.uniform(0.2, 1)
+    if seed % 4 == 1:
+        H[0] = 0
+    X = rng.standard_normal((n_samples, n_features))
+    if seed % 2:
+        X = np.abs(X)
+    start = [np.zeros((n_samples, n_components)),
+             np.abs(rng.standard_normal((n_samples, n_components))),
+             np.abs(rng.standard_normal((n_samples, n_components)))
+             * (rng.uniform(size=(n_samples, n_components)) < 0.5)][seed % 3]
+    W = np.ascontiguousarray(start)
+    assert nnls_rows(W, np.ascontiguousarray(X @ H.T), H @ H.T, 3 * n_components)
+    assert (W >= 0).all()
+    for x, w in zip(X, W):
+        _, residual = nnls(H.T, x)
+        assert np.linalg.norm(x - H.T @ w) <= residual + 1e-12 * max(np.linalg.norm(x), 1)
+    if seed % 4 == 1:
+        assert (W[:, 0] == 0).all()     # a zero row of H gets zero weight
+
+
+def test_projected_gradient_kernels():
+    rng = np.random.default_rng(2)
+    step, offset = rng.standard_normal((3, 7)), rng.standard_normal((3, 7))
+    expected = np.maximum(step + offset, 0)
+    add_clip_negative(step, offset)
+    np.testing.assert_array_equal(step, expected)
+    current, previous = rng.standard_normal((3, 7)), rng.standard_normal((7, 3)).T
+    Z = np.empty((3, 7))
+    extrapolate(Z, current, previous, 0.3)
+    np.testing.assert_allclose(Z, current + 0.3 * (current - previous), rtol=1e-15)
 
 
 @pytest.mark.parametrize("sparse_factor", ["H", "W"])
