@@ -15,8 +15,9 @@ about what scikit-learn's coordinate-descent NMF spends on one factor.
 And the exact non-negative least squares for W given H, row by row, by the
 active-set method of Lawson & Hanson on the normal equations (Bro & de Jong
 1997): the solution, not an iterate, so that it does not depend on the start
-(which only saves work).  Kernels never validate: the caller passes float64
-arrays of matching shapes.
+(which only saves work).  And the element-wise passes of a projected-gradient
+step, fused.  Kernels never validate: the caller passes float64 arrays of
+matching shapes.
 
 References
 ----------
@@ -36,34 +37,23 @@ cdef double TINY = 2.2250738585072014e-308    # np.finfo(np.float64).tiny
 
 def hals_sweeps(double[::1, :] W, const double[::1, :] XHt, const double[:, :] HHt,
                 Py_ssize_t n_sweeps=1):
-    r"""``n_sweeps`` HALS sweeps on the columns of ``W`` (Fortran order), in place.
+    """``n_sweeps`` HALS sweeps on the columns of ``W`` (Fortran order), in place.
 
-    Column by column: the residual :math:`a_j - W b_j` (the negative gradient
-    in column :math:`j`) is accumulated one column of W at a time (contiguous
-    loops the compiler vectorizes).  Returns the last sweep's violation, the
-    :math:`\ell_1` norm of the projected gradient, each entry taken just
-    before its update (scikit-learn's coordinate-descent NMF measures the same):
-    :math:`\sum_{ij} |g_{ij}|` where :math:`W_{ij} > 0`, :math:`\sum_{ij}
-    \max(-g_{ij}, 0)` where :math:`W_{ij} = 0`.  Returns -1 if the work vectors
-    cannot be allocated (W unchanged).
+    Column by column: the residual :math:`a_j - W b_j` is accumulated one
+    column of W at a time (contiguous loops the compiler vectorizes).
+    Returns False if the work vector cannot be allocated (W unchanged).
     """
     cdef Py_ssize_t n = W.shape[0], k = W.shape[1], sweep, i, j, l
-    cdef double diagonal, coefficient, value, violation = 0.0
-    # The residual, and the violation per row (summed once per sweep: a running
-    # scalar sum would be a dependency chain in the vectorized loop).
-    cdef double* residual = <double*> malloc(2 * max(n, 1) * sizeof(double))
-    cdef double* row_violation
+    cdef double diagonal, coefficient, value
+    cdef double* residual = <double*> malloc(max(n, 1) * sizeof(double))
     if residual == NULL:
-        return -1.0
-    row_violation = residual + max(n, 1)
+        return False
     with nogil:
         for sweep in range(n_sweeps):
-            for i in range(n):
-                row_violation[i] = 0.0
             for j in range(k):
                 diagonal = HHt[j, j]
                 if diagonal <= TINY:
-                    continue    # a zero row of H: the gradient in column j is 0
+                    continue
                 for i in range(n):
                     residual[i] = XHt[i, j]
                 for l in range(k):
@@ -71,16 +61,10 @@ def hals_sweeps(double[::1, :] W, const double[::1, :] XHt, const double[:, :] H
                     for i in range(n):
                         residual[i] -= W[i, l] * coefficient
                 for i in range(n):
-                    # |projected gradient|: at W = 0 only a descent direction counts
-                    row_violation[i] += (fabs(residual[i]) if W[i, j] > 0
-                                         else fmax(residual[i], 0.0))
                     value = W[i, j] + residual[i] / diagonal
                     W[i, j] = value if value > 0 else 0.0
-        violation = 0.0
-        for i in range(n):
-            violation += row_violation[i]
     free(residual)
-    return violation
+    return True
 
 
 cdef bint _solve_on_passive_set(const double[:, :] G, const double[:] a, const Py_ssize_t* passive,

@@ -92,16 +92,13 @@ def _hals_update(W, XHt, HHt, n_sweeps=1):
     Minimizes ``||X - W H||_F`` over ``W >= 0`` one column at a time, given
     ``XHt = X H^T`` and ``HHt = H H^T`` (float64; the sweeps are compiled,
     :func:`skproj.decomposition._hals.hals_sweeps`, on a Fortran-ordered W).
-    Returns the last sweep's violation: the l1 norm of the projected
-    gradient, each entry taken before its update.
     """
     work = np.asfortranarray(W)     # (W itself when it is in Fortran order)
-    violation = hals_sweeps(work, np.asfortranarray(XHt), HHt, n_sweeps)
-    if violation < 0:
-        raise MemoryError("HALS: no memory for two vectors of length n_samples.")
+    if not hals_sweeps(work, np.asfortranarray(XHt), HHt, n_sweeps):
+        raise MemoryError("HALS: no memory for a residual of length n_samples.")
     if work is not W:
         W[...] = work
-    return violation
+    return W
 
 
 def _projected_gradient(F, gram, cross, sparsity, project, n_steps, dual,
@@ -118,13 +115,9 @@ def _projected_gradient(F, gram, cross, sparsity, project, n_steps, dual,
     momentum from one call to the next (one accelerated run over the calls,
     when ``gram`` and ``cross`` do not change); without it each call
     restarts the momentum.  F is not modified; the steps reuse four buffers
-    (a step costs little more than its projection on small factors).
-
-    Returns the last iterate and the violation where the run starts (F, or
-    the carried extrapolated point Z): the l1 norm of the gradient mapping
-    ``L (Z - P(Z - grad/L))``, P the projection onto the constraint set.  It
-    is the projected gradient where the constraint is inactive, 0 exactly at
-    a stationary point, and it comes with the first step.
+    (a step costs little more than its projection on small factors; the
+    element-wise work is two compiled passes, ``add_clip_negative`` and
+    ``extrapolate``).
     """
     lipschitz = max(np.linalg.eigvalsh(gram)[-1], _EPS)
     # The gradient step Z - (gram Z - cross) / L as one product and one sum.
@@ -138,15 +131,11 @@ def _projected_gradient(F, gram, cross, sparsity, project, n_steps, dual,
         Z, momentum = momentum_state["Z"], momentum_state["momentum"]
     if Z is F:
         Z = F.copy()                # the extrapolated point, updated in place
-    violation = 0.0
-    for n_step in range(n_steps):
+    for _ in range(n_steps):
         # step = max(Z - (gram Z - cross) / L, 0)
         np.matmul(step_matrix, Z, out=step)
         add_clip_negative(step, step_offset)
         dual[0] = project(step, F_next, sparsity, dual[0])
-        if n_step == 0:
-            np.subtract(Z, F_next, out=step)
-            violation = lipschitz * float(np.abs(step).sum())
         momentum_next = (1 + np.sqrt(1 + 4 * momentum ** 2)) / 2
         # Z = F_next + (momentum - 1) / momentum_next * (F_next - previous)
         extrapolate(Z, F_next, previous, (momentum - 1) / momentum_next)
@@ -155,12 +144,11 @@ def _projected_gradient(F, gram, cross, sparsity, project, n_steps, dual,
         momentum = momentum_next
     if momentum_state is not None:
         momentum_state.update(Z=Z, momentum=momentum)
-    return previous, violation
+    return previous
 
 
 def _hals_if_feasible(F, gram, cross, sparsity, project):
-    """One HALS sweep on F (groups: its rows) and its violation, or None when
-    its result misses ``sparsity``.
+    """One HALS sweep on F (groups: its rows), or None when its result misses ``sparsity``.
 
     HALS is the exact block minimization of plain NMF: while the constraint
     is inactive it converges in fewer iterations than projected gradient,
@@ -171,8 +159,8 @@ def _hals_if_feasible(F, gram, cross, sparsity, project):
     against 28 us without the start and 61 us for ``hoyer_sparsity``).
     """
     F_hals = F.copy()
-    violation = _hals_update(F_hals.T, cross.T, gram)
-    return (F_hals, violation) if project(F_hals, F_hals, sparsity, 0.0) == 0.0 else None
+    _hals_update(F_hals.T, cross.T, gram)
+    return F_hals if project(F_hals, F_hals, sparsity, 0.0) == 0.0 else None
 
 
 def _sparsity_ramp(F, axis, sparsity, max_iter, n_ramp=_RAMP_ITERATIONS):
@@ -237,15 +225,11 @@ def sparse_nmf(X, W, H, *, sparsity, sparse_factor="H", update_other=True, max_i
         as in ``transform`` with ``sparse_factor="W"``).
     max_iter : int, default=200
     tol : float, default=1e-4
-        Stop when the violation, the l1 norm of the projected gradient of
-        both factors, falls to ``tol`` times the first iteration's, as
-        scikit-learn's coordinate-descent NMF does; tested once the target is
-        reached.  Each factor's is taken where its update starts: for a HALS
-        update, entry by entry during the sweep, as scikit-learn; for the
-        projected-gradient steps, the gradient mapping ``L (F - P(F -
-        grad/L))`` with P the projection onto the constraint set (the
-        projected gradient while the constraint is inactive, and 0 exactly at
-        a stationary point of the constrained problem).
+        Stop when the error :math:`\|X - WH\|_F` decreased by less than
+        ``tol`` times the error of the start over the last 10 iterations
+        (the rule of scikit-learn's multiplicative-update solver; its
+        coordinate-descent solver measures the projected gradient instead,
+        see :class:`SparseNMF`); tested only once the target is reached.
     n_inner : int, default=10
         Projected-gradient steps per outer iteration.
     verbose : int, default=0
@@ -268,7 +252,9 @@ def sparse_nmf(X, W, H, *, sparsity, sparse_factor="H", update_other=True, max_i
     axis = _GROUP_AXIS[sparse_factor]
     ramp = _sparsity_ramp(W if sparse_factor == "W" else H, axis, sparsity, max_iter,
                           _RAMP_ITERATIONS if update_other else _RAMP_ITERATIONS_FIXED)
-    initial_violation = None
+    # Decreases relative to the error of the start.
+    initial_error = np.sqrt(_squared_error(X_norm2, W, H, safe_sparse_dot(X, H.T), H @ H.T))
+    previous_error = None
     # GSP on the rows of the factor updated (H, or W^T: groups of W's columns).
     project = group_hoyer_projector(H.shape[1] if sparse_factor == "H" else W.shape[0], axis=1)
     dual = [None]    # the projections' multiplier, carried from one to the next
@@ -276,41 +262,38 @@ def sparse_nmf(X, W, H, *, sparsity, sparse_factor="H", update_other=True, max_i
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         target = ramp(n_iter)
-        violation = 0.0
         if sparse_factor == "H":
             if update_other:
-                violation = _hals_update(W, safe_sparse_dot(X, H.T), H @ H.T)
+                _hals_update(W, safe_sparse_dot(X, H.T), H @ H.T)
             gram, cross, F = W.T @ W, safe_sparse_dot(W.T, X), H
         else:
             if update_other:
-                violation = _hals_update(H.T, safe_sparse_dot(X.T, W), W.T @ W)
+                _hals_update(H.T, safe_sparse_dot(X.T, W), W.T @ W)
             gram, cross, F = H @ H.T, safe_sparse_dot(H, X.T), W.T
         # While the constraint is inactive (the last projection left its input
         # as it was), HALS updates the constrained factor too, as plain NMF
         # would, if it meets the final target.
-        step = _hals_if_feasible(F, gram, cross, sparsity, project) if dual[0] == 0.0 else None
-        if step is not None:
+        F_next = _hals_if_feasible(F, gram, cross, sparsity, project) if dual[0] == 0.0 else None
+        if F_next is not None:
             momentum.clear()    # (transform) the accelerated run restarts from it
         else:
-            step = _projected_gradient(F, gram, cross, target, project, n_inner, dual,
-                                       None if update_other else momentum)
-        F_next, F_violation = step
-        violation += F_violation
+            F_next = _projected_gradient(F, gram, cross, target, project, n_inner, dual,
+                                         None if update_other else momentum)
         if sparse_factor == "H":
             H = F_next
         else:
             W = F_next.T
-        if verbose and (n_iter % 10 == 0 or n_iter == 1):
+        if n_iter % 10 == 0 or n_iter == 1:
             error = np.sqrt(_squared_error(X_norm2, W, H, safe_sparse_dot(X, H.T), H @ H.T))
-            print(f"Epoch {n_iter} reached after {n_iter} iterations, error: {error:.6g}, "
-                  f"violation: {violation:.6g}")
-        # scikit-learn's rule (coordinate descent): the violation relative to
-        # the first iteration's; tested once the target is reached (the
-        # constraint set changes during the ramp).
-        if initial_violation is None:
-            initial_violation = violation
-        if target == sparsity and violation <= tol * initial_violation:
-            break
+            if verbose:
+                print(f"Epoch {n_iter} reached after {n_iter} iterations, error: {error:.6g}")
+            # The error may grow while the target tightens: test after the ramp.
+            if target < sparsity:
+                continue
+            if (previous_error is not None
+                    and (previous_error - error) / max(initial_error, _EPS) < tol):
+                break
+            previous_error = error
     error = np.sqrt(_squared_error(X_norm2, W, H, safe_sparse_dot(X, H.T), H @ H.T))
     return np.ascontiguousarray(W), np.ascontiguousarray(H), n_iter, float(error)
 
@@ -372,11 +355,17 @@ class SparseNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
     max_iter : int, default=200
         Maximum number of outer iterations.
     tol : float, default=1e-4
-        Tolerance of the stopping condition, the one of scikit-learn's
-        coordinate-descent NMF: the violation (the l1 norm of the projected
-        gradient of both factors, the constrained one's measured with the
-        projection onto the constraint set) relative to the first
-        iteration's; see :func:`sparse_nmf`.
+        Tolerance of the stopping condition: stop when the error
+        :math:`\|X - WH\|_F` decreased by less than ``tol`` times the error
+        of the start over the last 10 iterations (checked once the target is
+        reached).  This is the rule of scikit-learn's "mu" solver, not of its
+        default "cd" solver, which stops when the l1 norm of the projected
+        gradient falls to ``tol`` times the first iteration's: the same
+        ``tol`` stops the two at different points.  Measured on bench_nmf,
+        the projected-gradient rule (with the gradient mapping of GSP for the
+        constrained factor) gave SparseNMF a higher error than NMF where the
+        constraint is inactive (0.447 % against 0.433 %, synthetic data at
+        sparsity 0.5) and more iterations where it is active.
     n_inner : int, default=10
         Projected-gradient steps on the constrained factor per iteration.
     random_state : int, RandomState instance or None, default=None
