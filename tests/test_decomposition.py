@@ -104,6 +104,29 @@ def test_transform_and_inverse_transform():
     assert model.get_feature_names_out().tolist() == [f"sparsenmf{i}" for i in range(5)]
 
 
+@pytest.mark.parametrize("sparse_factor", ["H", "W"])
+def test_fit_transform_is_transform(sparse_factor):
+    """W of fit_transform is what transform computes from components_ (the
+    least-squares stage is exact, so both start the constrained stage alike)."""
+    X, _, _ = planted()
+    model = SparseNMF(5, sparsity=0.6, sparse_factor=sparse_factor, max_iter=40,
+                      random_state=0)
+    W = model.fit_transform(X)
+    np.testing.assert_allclose(model.transform(X), W, rtol=1e-7, atol=1e-9 * np.abs(W).max())
+
+
+def test_transform_is_least_squares_when_it_meets_the_target():
+    """With sparse_factor="W", a least-squares W that meets the target is the
+    answer: transform returns it."""
+    from scipy.optimize import nnls
+
+    X, _, _ = planted()
+    model = SparseNMF(5, sparsity=0.0, sparse_factor="W", max_iter=40, random_state=0).fit(X)
+    expected = np.array([nnls(model.components_.T, x)[0] for x in X])
+    np.testing.assert_allclose(model.transform(X), expected, rtol=1e-8,
+                               atol=1e-10 * np.abs(expected).max())
+
+
 def test_float32_is_preserved_and_sparsity_zero_is_plain_nmf():
     X, _, _ = planted()
     model = SparseNMF(5, sparsity=0.0, max_iter=200, random_state=0)
