@@ -12,7 +12,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 from skproj.decomposition import SparseNMF, sparse_nmf
-from skproj.decomposition._hals import hals_sweeps
+from skproj.decomposition._hals import add_clip_negative, extrapolate, hals_sweeps, nnls_rows
 from skproj.decomposition._sparse_nmf import _hals_update
 from skproj.projections import hoyer_sparsity
 
@@ -104,6 +104,29 @@ def test_transform_and_inverse_transform():
     assert model.get_feature_names_out().tolist() == [f"sparsenmf{i}" for i in range(5)]
 
 
+@pytest.mark.parametrize("sparse_factor", ["H", "W"])
+def test_fit_transform_is_transform(sparse_factor):
+    """W of fit_transform is what transform computes from components_ (the
+    least-squares stage is exact, so both start the constrained stage alike)."""
+    X, _, _ = planted()
+    model = SparseNMF(5, sparsity=0.6, sparse_factor=sparse_factor, max_iter=40,
+                      random_state=0)
+    W = model.fit_transform(X)
+    np.testing.assert_allclose(model.transform(X), W, rtol=1e-7, atol=1e-9 * np.abs(W).max())
+
+
+def test_transform_is_least_squares_when_it_meets_the_target():
+    """With sparse_factor="W", a least-squares W that meets the target is the
+    answer: transform returns it."""
+    from scipy.optimize import nnls
+
+    X, _, _ = planted()
+    model = SparseNMF(5, sparsity=0.0, sparse_factor="W", max_iter=40, random_state=0).fit(X)
+    expected = np.array([nnls(model.components_.T, x)[0] for x in X])
+    np.testing.assert_allclose(model.transform(X), expected, rtol=1e-8,
+                               atol=1e-10 * np.abs(expected).max())
+
+
 def test_float32_is_preserved_and_sparsity_zero_is_plain_nmf():
     X, _, _ = planted()
     model = SparseNMF(5, sparsity=0.0, max_iter=200, random_state=0)
@@ -140,6 +163,47 @@ def test_hals_kernel_is_the_column_by_column_update():
         np.testing.assert_allclose(_hals_update(W_order, XHt, HHt, 3), expected,
                                    rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(W_order, expected, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_nnls_rows_is_the_least_squares_solution(seed):
+    """The active-set kernel against scipy's NNLS, from zero, dense and
+    sparse starts, with rows of H that are zero or repeated."""
+    from scipy.optimize import nnls
+
+    rng = np.random.default_rng(seed)
+    n_samples, n_components, n_features = (rng.integers(1, high) for high in (20, 9, 30))
+    H = np.abs(rng.standard_normal((n_components, n_features)))
+    H *= rng.uniform(size=H.shape) < rng.uniform(0.2, 1)
+    if seed % 4 == 1:
+        H[0] = 0
+    X = rng.standard_normal((n_samples, n_features))
+    if seed % 2:
+        X = np.abs(X)
+    start = [np.zeros((n_samples, n_components)),
+             np.abs(rng.standard_normal((n_samples, n_components))),
+             np.abs(rng.standard_normal((n_samples, n_components)))
+             * (rng.uniform(size=(n_samples, n_components)) < 0.5)][seed % 3]
+    W = np.ascontiguousarray(start)
+    assert nnls_rows(W, np.ascontiguousarray(X @ H.T), H @ H.T, 3 * n_components)
+    assert (W >= 0).all()
+    for x, w in zip(X, W):
+        _, residual = nnls(H.T, x)
+        assert np.linalg.norm(x - H.T @ w) <= residual + 1e-12 * max(np.linalg.norm(x), 1)
+    if seed % 4 == 1:
+        assert (W[:, 0] == 0).all()     # a zero row of H gets zero weight
+
+
+def test_projected_gradient_kernels():
+    rng = np.random.default_rng(2)
+    step, offset = rng.standard_normal((3, 7)), rng.standard_normal((3, 7))
+    expected = np.maximum(step + offset, 0)
+    add_clip_negative(step, offset)
+    np.testing.assert_array_equal(step, expected)
+    current, previous = rng.standard_normal((3, 7)), rng.standard_normal((7, 3)).T
+    Z = np.empty((3, 7))
+    extrapolate(Z, current, previous, 0.3)
+    np.testing.assert_allclose(Z, current + 0.3 * (current - previous), rtol=1e-15)
 
 
 @pytest.mark.parametrize("sparse_factor", ["H", "W"])
