@@ -303,8 +303,10 @@ cdef enum:
     # (rows of 512 bytes and more also read faster than shorter ones) ...
     PANEL_BYTES = 1 << 19
     # ... and at most this many columns, whose lists are appended to at once:
-    # the cache lines being written in them must stay in L1.
-    PANEL_COLUMNS = 256
+    # the cache lines being written in them must stay in L1 (short columns:
+    # 128 rather than 256 keeps a panel of 100 rows and its lists near L1,
+    # 4-13 % faster at half the norm and above on 100 x 1000 and 200 x 2000).
+    PANEL_COLUMNS = 128
 
 
 cdef inline Py_ssize_t _panel_width(Py_ssize_t n_rows, Py_ssize_t itemsize) noexcept nogil:
