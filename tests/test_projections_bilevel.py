@@ -231,6 +231,25 @@ def test_bilevel_l11_column_panels_in_place_and_transposed(loops, dtype, rng):
 
 
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+@pytest.mark.parametrize("rows", [1, 2, 3, 5, 7, 9, 12, 17, 100])
+def test_bilevel_l11_column_panels_last_block_of_rows(loops, dtype, tol, rows, rng):
+    # A panel is gathered a block of 8 (float32) or 4 (float64) rows at a
+    # time; a last, shorter block is padded with zeros, which no floor keeps:
+    # ties, zeros and whole zero columns in it, every layout, out= given.
+    Y = rng.choice([-2.0, -1.0, 0.0, 0.5, 1.0, 3.0], size=(rows, 203))
+    Y = (Y * np.exp(rng.standard_normal(203))).astype(dtype)
+    Y[:, ::11] = 0
+    for layout, Z in _panel_layouts(Y).items():
+        norm = references.group_norm(Z, "l1", 0)
+        for fraction in (0.01, 0.3, 0.9, 0.999):
+            out = np.full_like(Z, np.nan)
+            assert bilevel_l11(Z, fraction * norm, axis=0, out=out) is out
+            np.testing.assert_allclose(out, references.bilevel(Z, fraction * norm, "l1", 0),
+                                       rtol=0, atol=tol * float(np.abs(Z).max()),
+                                       err_msg=f"{layout} {fraction}")
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 def test_bilevel_l11_long_rows(loops, dtype, tol, rng):
     # A long row is gathered in chunks, its floor rising after each one.
     Y = rng.standard_normal((23, 5003)) * np.exp(2 * rng.standard_normal((23, 1)))

@@ -139,20 +139,22 @@ SKP_AVX2 static inline void skp_panel_candidates_f32(const float* base, ptrdiff_
     __m256 r[8];
     ptrdiff_t i = 0, g, c, k;
     int mask;
-    float value;
     const ptrdiff_t padded = (width + 7) / 8 * 8;
+    const float first_floor = skp_float_below(floor);
     const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int) (width % 8)),
                                             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     for (c = 0; c < padded; c++) {
         counts[c] = 0;
         sums[c] = 0.0;
-        floors[c] = radii[c] == 0 ? INFINITY : skp_float_below(floor);
+        floors[c] = radii[c] == 0 ? INFINITY : first_floor;
     }
     skp_prefetch_rows((const char*) base, row_stride,
                       n_rows < SKP_PANEL_PREFETCH_ROWS ? n_rows : SKP_PANEL_PREFETCH_ROWS, lines,
                       n_lines);
-    for (; i + 8 <= n_rows; i += 8) {
+    for (; i < n_rows; i += 8) {
         const char* rows = (const char*) base + i * row_stride;
+        /* (a last block of fewer rows is padded with zeros, never kept) */
+        const ptrdiff_t n_block = n_rows - i < 8 ? n_rows - i : 8;
         if (i + SKP_PANEL_PREFETCH_ROWS + 8 <= n_rows)
             skp_prefetch_rows(rows + SKP_PANEL_PREFETCH_ROWS * row_stride, row_stride, 8, lines,
                               n_lines);
@@ -168,8 +170,8 @@ SKP_AVX2 static inline void skp_panel_candidates_f32(const float* base, ptrdiff_
                 continue;   /* no column kept: not read */
             for (c = 0; c < 8; c++) {
                 const float* row = (const float*) (rows + c * row_stride) + g;
-                r[c] = _mm256_andnot_ps(sign, g + 8 <= width ? _mm256_loadu_ps(row)
-                                                             : _mm256_maskload_ps(row, tail));
+                r[c] = c >= n_block ? _mm256_setzero_ps() : _mm256_andnot_ps(
+                    sign, g + 8 <= width ? _mm256_loadu_ps(row) : _mm256_maskload_ps(row, tail));
                 block = _mm256_add_ps(block, _mm256_and_ps(
                     r[c], _mm256_cmp_ps(r[c], floor_v, _CMP_GT_OQ)));
             }
@@ -188,15 +190,6 @@ SKP_AVX2 static inline void skp_panel_candidates_f32(const float* base, ptrdiff_
             }
         }
     }
-    for (; i < n_rows; i++)   /* branch-free, as skp_keep_above_f32's tail */
-        for (c = 0; c < width; c++) {
-            if (radii[c] == 0) continue;
-            value = fabsf(((const float*) ((const char*) base + i * row_stride))[c]);
-            k = counts[c];
-            lists[c * capacity + k] = value;
-            sums[c] += value > floors[c] ? (double) value : 0.0;
-            counts[c] = k + (value > floors[c]);
-        }
     for (c = 0; c < width; c++)
         if (isinf(sums[c])) sums[c] = skp_sum_f32(lists + c * capacity, counts[c]);
 }
@@ -212,7 +205,6 @@ SKP_AVX2 static inline void skp_panel_candidates_f64(const double* base, ptrdiff
     __m256d r[4], t[4];
     ptrdiff_t i = 0, g, c, k;
     int mask;
-    double value;
     const ptrdiff_t padded = (width + 3) / 4 * 4;
     const __m256i tail = _mm256_cmpgt_epi64(_mm256_set1_epi64x(width % 4),
                                             _mm256_setr_epi64x(0, 1, 2, 3));
@@ -224,8 +216,10 @@ SKP_AVX2 static inline void skp_panel_candidates_f64(const double* base, ptrdiff
     skp_prefetch_rows((const char*) base, row_stride,
                       n_rows < SKP_PANEL_PREFETCH_ROWS ? n_rows : SKP_PANEL_PREFETCH_ROWS, lines,
                       n_lines);
-    for (; i + 4 <= n_rows; i += 4) {
+    for (; i < n_rows; i += 4) {
         const char* rows = (const char*) base + i * row_stride;
+        /* (a last block of fewer rows is padded with zeros, never kept) */
+        const ptrdiff_t n_block = n_rows - i < 4 ? n_rows - i : 4;
         if (i + SKP_PANEL_PREFETCH_ROWS + 4 <= n_rows)
             skp_prefetch_rows(rows + SKP_PANEL_PREFETCH_ROWS * row_stride, row_stride, 4, lines,
                               n_lines);
@@ -240,8 +234,8 @@ SKP_AVX2 static inline void skp_panel_candidates_f64(const double* base, ptrdiff
                 continue;   /* no column kept: not read */
             for (c = 0; c < 4; c++) {
                 const double* row = (const double*) (rows + c * row_stride) + g;
-                r[c] = _mm256_andnot_pd(sign, g + 4 <= width ? _mm256_loadu_pd(row)
-                                                             : _mm256_maskload_pd(row, tail));
+                r[c] = c >= n_block ? _mm256_setzero_pd() : _mm256_andnot_pd(
+                    sign, g + 4 <= width ? _mm256_loadu_pd(row) : _mm256_maskload_pd(row, tail));
                 block = _mm256_add_pd(block, _mm256_and_pd(
                     r[c], _mm256_cmp_pd(r[c], floor_v, _CMP_GT_OQ)));
             }
@@ -266,15 +260,6 @@ SKP_AVX2 static inline void skp_panel_candidates_f64(const double* base, ptrdiff
             }
         }
     }
-    for (; i < n_rows; i++)
-        for (c = 0; c < width; c++) {
-            if (radii[c] == 0) continue;
-            value = fabs(((const double*) ((const char*) base + i * row_stride))[c]);
-            k = counts[c];
-            lists[c * capacity + k] = value;
-            sums[c] += value > floors[c] ? value : 0.0;
-            counts[c] = k + (value > floors[c]);
-        }
 }
 
 /* ------------------------------------------------------ the panel's write
