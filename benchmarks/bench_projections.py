@@ -253,6 +253,8 @@ def main(argv=None):
                         help="with --l1inf: also the time of each phase of the exact projection")
     parser.add_argument("--shape", help="with --l1inf: one shape, e.g. 1000x10000")
     parser.add_argument("--axis", type=int, choices=(0, 1), help="with --l1inf: one axis")
+    parser.add_argument("--small", action="store_true",
+                        help="only the per-call table on 100 x 1000 float32 (small_table)")
     parser.add_argument("--dtype", choices=("float64", "float32"),
                         help="with --l1inf or --bilevel: one dtype")
     args = parser.parse_args(argv)
@@ -263,6 +265,10 @@ def main(argv=None):
     if args.bilevel:
         shape = tuple(int(n) for n in (args.shape or "1000x10000").split("x"))
         bilevel_table(shape, rng, dtypes)
+        print(load())
+        return
+    if args.small:
+        small_table((100, 1000), rng)
         print(load())
         return
     if args.l1inf:
