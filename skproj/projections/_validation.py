@@ -14,8 +14,13 @@ from skproj.projections import _torch_backend
 from skproj.projections._l1 import Status
 
 SUPPORTED_DTYPES = (np.float32, np.float64)
+# The same as dtype objects: an array's dtype is one of these very objects, so
+# that ``is`` decides the common case without converting a type to a dtype.
+_FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
 
 # Plain ints: comparing with the enum's members costs a microsecond a call.
+_PROJECTED = int(Status.STATUS_PROJECTED)
+_INSIDE = int(Status.STATUS_INSIDE)
 _NONFINITE = int(Status.STATUS_NONFINITE)
 _NOMEMORY = int(Status.STATUS_NOMEMORY)
 
@@ -52,7 +57,7 @@ def check_axis(axis, name="axis"):
 
 
 def _check_dtype(dtype, name):
-    if dtype in SUPPORTED_DTYPES:
+    if dtype is _FLOAT32 or dtype is _FLOAT64 or dtype in SUPPORTED_DTYPES:
         return
     what = {"i": "an integer", "u": "an unsigned integer", "b": "a boolean",
             "c": "a complex", "O": "an object", "f": "a low-precision float"}.get(
@@ -91,6 +96,17 @@ def _check_out(out, y, name="out"):
         raise ValueError(f"{name} is read-only.")
 
 
+def _may_overlap(a, b):
+    """Whether ``a`` and ``b`` (not the same array) may share memory.
+
+    Two arrays that own their data are two allocations: that test is a third
+    of the cost of ``np.may_share_memory``, paid by every call with ``out=``.
+    """
+    if a.flags.owndata and b.flags.owndata:
+        return False
+    return np.may_share_memory(a, b)
+
+
 def _same_memory(a, b):
     return (a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
             and a.strides == b.strides)
@@ -104,8 +120,11 @@ def run_kernel(kernel, y, x, eta, *args, name="Y"):
     the projection is recomputed on ``y / s`` with radius ``eta / s`` and scaled
     back: every projection here is positively homogeneous.
     """
+    kernel = _specialization(kernel, y.dtype)
     result = kernel(y, x, eta, *args)
     status = result[0] if type(result) is tuple else result
+    if status == _PROJECTED or status == _INSIDE:
+        return result
     if status == _NONFINITE and np.isfinite(y).all():
         scale = float(np.abs(y).max())
         result = kernel(y / scale, x, eta / scale, *args)
@@ -117,6 +136,18 @@ def run_kernel(kernel, y, x, eta, *args, name="Y"):
         status = result[0] if isinstance(result, tuple) else result
     raise_for_status(status, name)
     return result
+
+
+def _specialization(kernel, dtype):
+    """The float32 or float64 version of a fused Cython kernel.
+
+    Calling it directly skips Cython's dispatch on the arguments' types (about
+    half a microsecond a call, a twentieth of a copy of 100 x 1000 floats).
+    """
+    try:
+        return kernel.__signatures__["float" if dtype.itemsize == 4 else "double"]
+    except (AttributeError, KeyError):
+        return kernel
 
 
 def raise_for_status(status, name="Y"):
@@ -166,7 +197,7 @@ def _run_on_numpy(y, out, compute, empty_result, fresh=False):
     """Run ``compute`` on checked NumPy memory (``fresh``: ``out`` was just allocated)."""
     if y.size == 0:
         return out, (empty_result(y) if empty_result else None)
-    if (not fresh and out is not y and np.may_share_memory(out, y)
+    if (not fresh and out is not y and _may_overlap(out, y)
             and not _same_memory(out, y)):
         # A partial overlap would let the kernel read what it already wrote.
         result = np.empty_like(y)
