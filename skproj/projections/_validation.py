@@ -85,6 +85,9 @@ def as_numpy_array(y, name, ndim=None):
 
 
 def _check_out(out, y, name="out"):
+    if (type(out) is np.ndarray and out.dtype is y.dtype and out.shape == y.shape
+            and out.flags.writeable):
+        return  # the common case, in half the time of the checks below
     if not isinstance(out, np.ndarray):
         raise TypeError(f"{name} must be a NumPy array like the input, got {type(out).__name__}.")
     if out.shape != y.shape or out.dtype != y.dtype:
@@ -214,7 +217,8 @@ def _numpy_view(tensor):
 
 def _run_on_tensor(y, out, compute, torch_compute, ndim, name, empty_result):
     torch = _torch_backend.get_torch()
-    if not y.dtype.is_floating_point or y.dtype not in (torch.float32, torch.float64):
+    dtype = y.dtype
+    if dtype is not torch.float32 and dtype is not torch.float64:
         raise TypeError(
             f"{name} has dtype {y.dtype}; the projections accept float32 and float64 "
             f"only. Convert explicitly, e.g. {name}.double()."
@@ -224,7 +228,7 @@ def _run_on_tensor(y, out, compute, torch_compute, ndim, name, empty_result):
         if not _torch_backend.is_tensor(out):
             raise TypeError(f"out must be a tensor like the input, got {type(out).__name__}.")
         # (Both on the CPU is tested first: building device objects is slow.)
-        if (out.shape != y.shape or out.dtype != y.dtype
+        if (out.dtype is not dtype or out.shape != y.shape
                 or not (out.is_cpu and y.is_cpu) and out.device != y.device):
             raise ValueError(
                 f"out must have the input's shape {tuple(y.shape)}, dtype {y.dtype} and "
@@ -241,7 +245,7 @@ def _run_on_tensor(y, out, compute, torch_compute, ndim, name, empty_result):
             result, out_numpy = out, _numpy_view(out)
         _, extra = _run_on_numpy(y_numpy, out_numpy, compute, empty_result,
                                  fresh=out is None)
-        return result, _torch_backend.to_tensor_like(extra, y)
+        return result, (None if extra is None else _torch_backend.to_tensor_like(extra, y))
     if y.numel() == 0:
         result = torch.empty_like(y) if out is None else out
         return result, (empty_result(y) if empty_result else None)
