@@ -62,6 +62,7 @@ cdef extern from "_l1_simd.h" nogil:
                         int stream)
     int skp_group_norms_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                             Py_ssize_t n_cols, double* norms, int kind, int groups_are_rows)
+    void skp_sqrt_all(double* norms, Py_ssize_t n)
     void skp_write_row_f32(const float* src, float* dst, Py_ssize_t n, int rescale, float level,
                            const float* levels, int stream)
     void skp_write_row_f64(const double* src, double* dst, Py_ssize_t n, int rescale,

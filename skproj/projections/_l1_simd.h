@@ -949,6 +949,15 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
     return 1;
 }
 
+/* norms[j] = sqrt(norms[j]), four at a time (sqrtpd rounds as sqrt() does; the
+ * C library's sqrt, which may set errno, is not vectorized). */
+SKP_AVX2 static inline void skp_sqrt_all(double* norms, ptrdiff_t n) {
+    ptrdiff_t j = 0;
+    for (; j + 4 <= n; j += 4)
+        _mm256_storeu_pd(norms + j, _mm256_sqrt_pd(_mm256_loadu_pd(norms + j)));
+    for (; j < n; j++) norms[j] = sqrt(norms[j]);
+}
+
 /* ------------------------------------------------- the bi-level write pass
  * One contiguous row of a bi-level result: dst = clip(src, level) (to
  * [-level, level]) or, with ``rescale``, src * level; the level is ``level``
@@ -1037,6 +1046,7 @@ static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_stride,
                                       int kind, int groups_are_rows) { return 0; }
 static inline void skp_write_row_f32(const float* src, float* dst, ptrdiff_t n, int rescale,
                                      float level, const float* levels, int stream) {}
+static inline void skp_sqrt_all(double* norms, ptrdiff_t n) {}
 static inline void skp_write_row_f64(const double* src, double* dst, ptrdiff_t n, int rescale,
                                      double level, const double* levels, int stream) {}
 
