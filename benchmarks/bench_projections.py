@@ -1,7 +1,8 @@
 """Speed of the projections, as ratios to a memory copy measured in the same run.
 
-Run ``python benchmarks/bench_projections.py`` (``--quick`` for a smaller run;
-under ``flock /tmp/skproj-heavy.lock`` on a shared machine).  Prints, for
+Run ``python benchmarks/bench_projections.py`` (``--quick`` for a smaller run,
+``--small`` for table 5 alone; under ``flock /tmp/skproj-heavy.lock`` on a
+shared machine).  Prints, for
 float64 and float32, the tables of issue 14:
 
 1. ``project_l1_ball`` on 10**7 values at radii keeping 0.1 %, 1 %, 10 %,
