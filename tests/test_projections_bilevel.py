@@ -168,6 +168,30 @@ def test_float32_group_norms_both_loop_families(loops, inner, axis, shape, rng):
                                rtol=0, atol=2e-5 * float(np.abs(Y).max()) * 8)
 
 
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("shape", [(8, 40), (17, 67), (67, 9)])
+def test_float32_max_norms_exact_with_nan_or_inf_anywhere(loops, axis, shape, rng):
+    # The AVX2 max norms compare the magnitudes' bit patterns, eight rows a
+    # fold and 32 values a row step: the maxima are exact (-0.0 and subnormals
+    # included), and a NaN (of either sign) or inf anywhere is refused.
+    Y = rng.standard_normal(shape).astype(np.float32)
+    Y[0, 0] = -0.0
+    Y[-1, -1] = np.float32(-1e-40)
+    np.testing.assert_array_equal(group_norms(Y, "linf", axis=axis),
+                                  np.abs(Y).max(axis=axis).astype(np.float64))
+    rows = sorted({0, 7, 8, shape[0] - 1})
+    columns = sorted({0, 31, 32, shape[1] - 1})
+    for i in rows:
+        for j in columns:
+            for bad in (np.nan, -np.nan, np.inf, -np.inf):
+                Z = Y.copy()
+                Z[min(i, shape[0] - 1), min(j, shape[1] - 1)] = bad
+                with pytest.raises(ValueError, match="NaN or infinity"):
+                    group_norms(Z, "linf", axis=axis)
+                with pytest.raises(ValueError, match="NaN or infinity"):
+                    bilevel_l1inf(Z, 1.0, axis=axis)
+
+
 @pytest.mark.parametrize("inner", ["linf", "l1", "l2"])
 @pytest.mark.parametrize("axis", [0, 1])
 def test_float32_bilevel_near_the_float_limits(loops, inner, axis):

@@ -1,6 +1,6 @@
-# Condat's expected-linear-time simplex threshold, shared by every kernel that
-# projects a vector of magnitudes onto an l1 ball (the bi-level kernels, the
-# exact l1,inf kernel).
+# The l1 thresholds (Michelot's iteration), shared by every kernel that projects
+# a vector of magnitudes onto an l1 ball (the bi-level kernels, the exact l1,inf
+# kernel), and the AVX2 loops behind them.
 
 from cython cimport floating
 
@@ -10,26 +10,6 @@ cpdef enum Status:
     STATUS_INSIDE = 1        # already feasible: copied unchanged
     STATUS_NONFINITE = 2     # NaN or inf found: nothing written
     STATUS_NOMEMORY = 3
-
-
-cdef struct SimplexThreshold:
-    double* values        # capacity: one slot per pushed value
-    Py_ssize_t n_parked   # values[0:n_parked]: candidates set aside by a restart
-    Py_ssize_t end        # values[n_parked:end]: the current candidate list
-    double total          # sum of the current candidate list
-    double radius
-    # The list's threshold is rho = (total - radius) / (end - n_parked); it is
-    # compared by cross-multiplication so that a push needs no division.
-
-
-cdef void threshold_init(SimplexThreshold* state, double* buffer,
-                         double radius) noexcept nogil
-cdef void threshold_push(SimplexThreshold* state, double value) noexcept nogil
-cdef double threshold_finish(SimplexThreshold* state) noexcept nogil
-cdef double michelot_threshold(double* values, Py_ssize_t n, double total,
-                               double radius) noexcept nogil
-cdef double simplex_threshold(const double* values, Py_ssize_t n, double radius,
-                              double* buffer) noexcept nogil
 
 
 # The AVX2 streaming loops (chosen at run time; see _l1_simd.h).
@@ -62,6 +42,7 @@ cdef extern from "_l1_simd.h" nogil:
                         int stream)
     int skp_group_norms_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                             Py_ssize_t n_cols, double* norms, int kind, int groups_are_rows)
+    void skp_sqrt_all(double* norms, Py_ssize_t n)
     void skp_write_row_f32(const float* src, float* dst, Py_ssize_t n, int rescale, float level,
                            const float* levels, int stream)
     void skp_write_row_f64(const double* src, double* dst, Py_ssize_t n, int rescale,

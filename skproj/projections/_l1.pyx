@@ -6,16 +6,15 @@ soft threshold ``x = max(y - tau, 0)`` where ``tau`` solves
 ``sum(max(y - tau, 0)) = radius``; the l1 ball is the simplex of the
 magnitudes with the signs put back.
 
-Two searches for ``tau`` live here:
-
-* Condat's scan (``threshold_push`` / ``threshold_finish``,
-  ``simplex_threshold``): one pass keeping a list of candidates, then a
-  clean-up; the other kernels use it on short vectors (the group norms).
-* The vector kernels ``l1_ball`` and ``simplex`` (large arrays, any radius):
-  a sampled bracket of ``tau``, one read pass that gathers the values inside
-  it, and Michelot's iteration on them; see the section "the l1 ball" below.
-  Condat's scan branches on every value and mispredicts when the support is
-  a large share of the values; this search has no data-dependent branch.
+``tau`` is found by Michelot's iteration, whose passes drop the values at or
+below the current threshold without a data-dependent branch
+(``michelot_above``; the other kernels use it on short vectors: the group
+norms, a group's magnitudes).  The vector kernels ``l1_ball`` and
+``simplex`` (large arrays, any radius) first bracket ``tau`` with a sample
+and gather the values inside the bracket in one read pass; see the section
+"the l1 ball" below.  Condat's scan, which branches on every value, was
+dropped: it mispredicts where the support is a large share of the values,
+the common case of the bi-level projections' group norms.
 
 Kernels never validate: the functional API in ``skproj.projections`` does.  They
 return a status code (see ``STATUS_*``) that the API turns into errors.
@@ -37,144 +36,6 @@ from skproj.projections._sums cimport TERM_VALUE, sum_terms
 from skproj.projections._common cimport (
     SPARSE_WRITE_DIVISOR, copy_matrix, shrink, zero_if_contiguous,
 )
-
-cdef void threshold_init(SimplexThreshold* state, double* buffer,
-                         double radius) noexcept nogil:
-    state.values = buffer
-    state.n_parked = 0
-    state.end = 0
-    state.total = 0.0
-    state.radius = radius
-
-
-cdef inline void threshold_push(SimplexThreshold* state,
-                                double value) noexcept nogil:
-    """Condat's online step: admit ``value`` if it may lie above the threshold.
-
-    ``value > rho`` is tested as ``value * count > total - radius``: the
-    common case (a value below the threshold) costs a multiply and a compare.
-    """
-    cdef Py_ssize_t count = state.end - state.n_parked
-    if count > 0 and value * count <= state.total - state.radius:
-        return
-    if count > 0 and state.total + value - state.radius > (value - state.radius) * (count + 1):
-        state.total += value
-    else:
-        # ``value`` alone beats the whole list: park the list, restart from it.
-        state.n_parked = state.end
-        state.total = value
-    state.values[state.end] = value
-    state.end += 1
-
-
-cdef double threshold_finish(SimplexThreshold* state) noexcept nogil:
-    """Re-admit parked values, drop candidates below the threshold, return tau.
-
-    Afterwards ``state.end - state.n_parked`` is the size of the support.
-
-    Cleaning passes repeat until no candidate drops; the last candidate is
-    never dropped, so a radius below the rounding of the largest value still
-    leaves a one-value support.
-    """
-    cdef double* values = state.values
-    cdef Py_ssize_t start = state.n_parked, end = state.end, i, kept
-    cdef double total = state.total, radius = state.radius, value
-    cdef Py_ssize_t count
-    if end == 0:
-        return 0.0
-    # Parked values above the threshold join the list; the list grows
-    # downwards into the parked zone, over slots already visited.
-    for i in range(state.n_parked - 1, -1, -1):
-        value = values[i]
-        if value * (end - start) > total - radius:
-            start -= 1
-            values[start] = value
-            total += value
-    while True:
-        # Condat's cleaning: a drop lowers the count and the total at once, so
-        # later candidates meet the raised threshold within the same pass.
-        # Drops are few once the list is nearly clean, so the branch is cheap
-        # and the loop carries no dependency through ``total`` otherwise.
-        count = end - start
-        kept = start
-        for i in range(start, end):
-            value = values[i]
-            if value * count > total - radius or count == 1:
-                values[kept] = value
-                kept += 1
-            else:
-                count -= 1
-                total -= value
-        if kept == end:
-            break
-        end = kept
-    state.n_parked, state.end = start, end   # the support, for the caller
-    # The running total accumulated rounding: re-sum the support exactly.
-    return (sum_terms(values + start, end - start, 1, TERM_VALUE) - radius) / (end - start)
-
-
-cdef double michelot_threshold(double* values, Py_ssize_t n, double total,
-                               double radius) noexcept nogil:
-    """Threshold of the magnitudes ``values[0:n]`` (sum ``total``) by Michelot's method.
-
-    Every pass drops the values at or below ``rho = (total - radius) / n`` and
-    recomputes ``rho``; ``rho`` increases to ``tau`` in a few passes (about
-    three to nine on Gaussian data, two to three times ``n`` values visited
-    in all).  Unlike Condat's scan its loops are branch-free, so they keep
-    their speed when the support is a large share of the values, where a
-    data-dependent branch mispredicts.  The caller may pass only the values
-    above a known lower bound of ``tau``.  ``values`` is compacted in place.
-
-    References
-    ----------
-    C. Michelot, "A finite algorithm for finding the projection of a point
-    onto the canonical simplex of R^n", J. Optim. Theory Appl. 50 (1986).
-    """
-    cdef Py_ssize_t i, kept
-    cdef double rho, first, second, sum_first, sum_second
-    cdef bint keep_first, keep_second
-    while n > 0:
-        rho = (total - radius) / n
-        kept = 0
-        sum_first = 0.0
-        sum_second = 0.0
-        # Two interleaved sums halve the dependency chain of the additions.
-        for i in range(0, n - 1, 2):
-            first = values[i]
-            second = values[i + 1]
-            keep_first = first > rho
-            keep_second = second > rho
-            values[kept] = first
-            kept += keep_first
-            values[kept] = second
-            kept += keep_second
-            # Multiplying by the flag keeps the compiler from branching.
-            sum_first += first * keep_first
-            sum_second += second * keep_second
-        if n % 2:
-            first = values[n - 1]
-            keep_first = first > rho
-            values[kept] = first
-            kept += keep_first
-            sum_first += first * keep_first
-        if kept == n or kept == 0:
-            # Stable (or, for a radius below rounding, empty): tau is rho.
-            return (sum_first + sum_second - radius) / n if kept else rho
-        n = kept
-        total = sum_first + sum_second
-    return 0.0
-
-
-cdef double simplex_threshold(const double* values, Py_ssize_t n, double radius,
-                              double* buffer) noexcept nogil:
-    """Threshold of a contiguous non-negative vector, ``buffer`` holds n doubles."""
-    cdef SimplexThreshold state
-    cdef Py_ssize_t i
-    threshold_init(&state, buffer, radius)
-    for i in range(n):
-        threshold_push(&state, values[i])
-    return threshold_finish(&state)
-
 
 # ---------------------------------------------------------------- the l1 ball
 #

@@ -776,6 +776,17 @@ SKP_AVX2 static inline float skp_hmax_ps(__m256 a) {
     return _mm_cvtss_f32(_mm_max_ss(s, _mm_shuffle_ps(s, s, 1)));
 }
 
+/* The running maximum of the magnitudes of 8 floats, on their bit patterns:
+ * with the sign bit cleared, the patterns of non-negative floats order as
+ * their values do, and NaN's sort above inf, so that a NaN stays in the
+ * maximum (maxps would drop it): two integer operations a vector, where the
+ * float maximum needs a separate test for NaN. */
+SKP_AVX2 static inline __m256i skp_magnitude_max8(__m256i maximum, const float* values) {
+    const __m256i magnitude = _mm256_set1_epi32(0x7fffffff);
+    return _mm256_max_epi32(maximum, _mm256_and_si256(
+        magnitude, _mm256_loadu_si256((const __m256i*) values)));
+}
+
 /* The norm of one contiguous row of n floats. */
 SKP_AVX2 static inline double skp_row_norm_f32(const float* row, ptrdiff_t n, int kind,
                                                int* clean) {
@@ -786,30 +797,25 @@ SKP_AVX2 static inline double skp_row_norm_f32(const float* row, ptrdiff_t n, in
     double result = 0.0;
     float value, maximum;
     if (kind == 0) {
-        /* four chains of maxima (and of sums below): one vector op in flight each */
-        __m256 m0 = _mm256_setzero_ps(), m1 = _mm256_setzero_ps(), nan = _mm256_setzero_ps();
-        __m256 m2 = _mm256_setzero_ps(), m3 = _mm256_setzero_ps();
+        /* four chains of maxima (and of sums below): one vector op in flight each;
+         * the maxima of the magnitudes' bit patterns (see skp_magnitude_max8) */
+        __m256i m0 = _mm256_setzero_si256(), m1 = m0, m2 = m0, m3 = m0;
         for (; j + 32 <= n; j += 32) {
-            __m256 a = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j));
-            __m256 b = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 8));
-            __m256 c = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 16));
-            __m256 d = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 24));
-            m0 = _mm256_max_ps(m0, a);
-            m1 = _mm256_max_ps(m1, b);
-            m2 = _mm256_max_ps(m2, c);
-            m3 = _mm256_max_ps(m3, d);
-            nan = _mm256_or_ps(nan, _mm256_or_ps(_mm256_cmp_ps(a, b, _CMP_UNORD_Q),
-                                                 _mm256_cmp_ps(c, d, _CMP_UNORD_Q)));
+            m0 = skp_magnitude_max8(m0, row + j);
+            m1 = skp_magnitude_max8(m1, row + j + 8);
+            m2 = skp_magnitude_max8(m2, row + j + 16);
+            m3 = skp_magnitude_max8(m3, row + j + 24);
         }
-        m0 = _mm256_max_ps(m0, m2);
-        m1 = _mm256_max_ps(m1, m3);
-        maximum = skp_hmax_ps(_mm256_max_ps(m0, m1));
+        m0 = _mm256_max_epi32(_mm256_max_epi32(m0, m2), _mm256_max_epi32(m1, m3));
+        maximum = skp_hmax_ps(_mm256_castsi256_ps(m0));
+        if (_mm256_movemask_ps(_mm256_cmp_ps(_mm256_castsi256_ps(m0), _mm256_castsi256_ps(m0),
+                                             _CMP_UNORD_Q)))
+            *clean = 0;
         for (; j < n; j++) {
             value = fabsf(row[j]);
             if (value != value) *clean = 0;
             maximum = value > maximum ? value : maximum;
         }
-        if (_mm256_movemask_ps(nan)) *clean = 0;
         return (double) maximum;
     }
     if (kind == 1) {
@@ -851,8 +857,9 @@ SKP_AVX2 static inline double skp_row_norm_f32(const float* row, ptrdiff_t n, in
 /* Fold rows[0:count] (count <= 8) into the column norms: eight columns at a
  * time, the rows combined in registers (in float for the max and the l1
  * norm, in double for the squares), one load and store of the norms. */
-SKP_AVX2 static inline void skp_fold_rows_f32(const float* const* rows, int count, ptrdiff_t n,
-                                              double* norms, int kind, __m256* nan) {
+SKP_AVX2 static inline __attribute__((always_inline)) void skp_fold_rows_f32_(
+        const float* const* rows, const int count, ptrdiff_t n, double* norms, int kind,
+        __m256* nan) {
     const __m256 sign = _mm256_set1_ps(-0.0f);
     ptrdiff_t j;
     int r;
@@ -860,6 +867,7 @@ SKP_AVX2 static inline void skp_fold_rows_f32(const float* const* rows, int coun
     for (j = 0; j + 8 <= n; j += 8) {
         if (kind == 2) {
             __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();
+#pragma GCC unroll 8
             for (r = 0; r < count; r++) {
                 __m256d u = _mm256_cvtps_pd(_mm_loadu_ps(rows[r] + j));
                 __m256d v = _mm256_cvtps_pd(_mm_loadu_ps(rows[r] + j + 4));
@@ -868,29 +876,26 @@ SKP_AVX2 static inline void skp_fold_rows_f32(const float* const* rows, int coun
             }
             _mm256_storeu_pd(norms + j, _mm256_add_pd(_mm256_loadu_pd(norms + j), lo));
             _mm256_storeu_pd(norms + j + 4, _mm256_add_pd(_mm256_loadu_pd(norms + j + 4), hi));
+        } else if (kind == 0) {
+            __m256i bits = _mm256_setzero_si256();
+            __m256 f;
+#pragma GCC unroll 8
+            for (r = 0; r < count; r++) bits = skp_magnitude_max8(bits, rows[r] + j);
+            f = _mm256_castsi256_ps(bits);
+            *nan = _mm256_or_ps(*nan, _mm256_cmp_ps(f, f, _CMP_UNORD_Q));
+            _mm256_storeu_pd(norms + j, _mm256_max_pd(_mm256_loadu_pd(norms + j),
+                                                      skp_low_pd(f)));
+            _mm256_storeu_pd(norms + j + 4, _mm256_max_pd(_mm256_loadu_pd(norms + j + 4),
+                                                          skp_high_pd(f)));
         } else {
             __m256 f = _mm256_andnot_ps(sign, _mm256_loadu_ps(rows[0] + j));
-            for (r = 1; r < count; r++) {
-                __m256 v = _mm256_andnot_ps(sign, _mm256_loadu_ps(rows[r] + j));
-                if (kind == 0) {
-                    *nan = _mm256_or_ps(*nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
-                    f = _mm256_max_ps(f, v);
-                } else {
-                    f = _mm256_add_ps(f, v);
-                }
-            }
-            if (kind == 0) {
-                *nan = _mm256_or_ps(*nan, _mm256_cmp_ps(f, f, _CMP_UNORD_Q));
-                _mm256_storeu_pd(norms + j, _mm256_max_pd(_mm256_loadu_pd(norms + j),
-                                                          skp_low_pd(f)));
-                _mm256_storeu_pd(norms + j + 4, _mm256_max_pd(_mm256_loadu_pd(norms + j + 4),
-                                                              skp_high_pd(f)));
-            } else {
-                _mm256_storeu_pd(norms + j, _mm256_add_pd(_mm256_loadu_pd(norms + j),
-                                                          skp_low_pd(f)));
-                _mm256_storeu_pd(norms + j + 4, _mm256_add_pd(_mm256_loadu_pd(norms + j + 4),
-                                                              skp_high_pd(f)));
-            }
+#pragma GCC unroll 8
+            for (r = 1; r < count; r++)
+                f = _mm256_add_ps(f, _mm256_andnot_ps(sign, _mm256_loadu_ps(rows[r] + j)));
+            _mm256_storeu_pd(norms + j, _mm256_add_pd(_mm256_loadu_pd(norms + j),
+                                                      skp_low_pd(f)));
+            _mm256_storeu_pd(norms + j + 4, _mm256_add_pd(_mm256_loadu_pd(norms + j + 4),
+                                                          skp_high_pd(f)));
         }
     }
     for (; j < n; j++)
@@ -904,6 +909,14 @@ SKP_AVX2 static inline void skp_fold_rows_f32(const float* const* rows, int coun
                 norms[j] += kind == 1 ? a : a * a;
             }
         }
+}
+
+/* (eight rows, the common case, with the loops over the rows unrolled: their
+ * overhead costs as much as the loads and maxima) */
+SKP_AVX2 static void skp_fold_rows_f32(const float* const* rows, int count, ptrdiff_t n,
+                                       double* norms, int kind, __m256* nan) {
+    if (count == 8) skp_fold_rows_f32_(rows, 8, n, norms, kind, nan);
+    else skp_fold_rows_f32_(rows, count, n, norms, kind, nan);
 }
 
 /* Every group's norm (squared for l2) of a float32 matrix with contiguous
@@ -934,6 +947,15 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
         for (j = 0; j < n_cols; j++)
             if (norms[j] - norms[j] != 0.0) return 0;
     return 1;
+}
+
+/* norms[j] = sqrt(norms[j]), four at a time (sqrtpd rounds as sqrt() does; the
+ * C library's sqrt, which may set errno, is not vectorized). */
+SKP_AVX2 static inline void skp_sqrt_all(double* norms, ptrdiff_t n) {
+    ptrdiff_t j = 0;
+    for (; j + 4 <= n; j += 4)
+        _mm256_storeu_pd(norms + j, _mm256_sqrt_pd(_mm256_loadu_pd(norms + j)));
+    for (; j < n; j++) norms[j] = sqrt(norms[j]);
 }
 
 /* ------------------------------------------------- the bi-level write pass
@@ -1024,6 +1046,7 @@ static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_stride,
                                       int kind, int groups_are_rows) { return 0; }
 static inline void skp_write_row_f32(const float* src, float* dst, ptrdiff_t n, int rescale,
                                      float level, const float* levels, int stream) {}
+static inline void skp_sqrt_all(double* norms, ptrdiff_t n) {}
 static inline void skp_write_row_f64(const double* src, double* dst, ptrdiff_t n, int rescale,
                                      double level, const double* levels, int stream) {}
 
