@@ -1,23 +1,52 @@
-"""Shared timing helper for the benchmark scripts (standard library + NumPy)."""
+"""Shared timing helper for the benchmark scripts (standard library + NumPy).
 
+The clock is the wall clock unless the environment variable
+``SKPROJ_BENCH_CLOCK=thread`` asks for the calling thread's CPU time
+(``time.thread_time``).  On a shared, loaded machine the wall clock counts
+the time the thread waited for a core; the thread's CPU time does not (it
+still counts the cache misses other processes cause).  The kernels and
+``np.copyto`` run on the calling thread, so ratios of thread times compare
+like with like; do not use it for anything that starts threads (BLAS, torch
+with more than one thread).  :func:`conditions` says which clock and the
+machine's load, for the scripts to print beside their tables.
+"""
+
+import os
 import time
+
+_CLOCKS = {"wall": time.perf_counter, "thread": time.thread_time}
+
+
+def clock_name():
+    """The clock chosen by ``SKPROJ_BENCH_CLOCK`` ("wall" or "thread")."""
+    name = os.environ.get("SKPROJ_BENCH_CLOCK", "wall")
+    if name not in _CLOCKS:
+        raise ValueError(f"SKPROJ_BENCH_CLOCK must be one of {sorted(_CLOCKS)}, got {name!r}")
+    return name
+
+
+def conditions():
+    """The load average and the clock, as one line to print beside a table."""
+    return "load average %.2f %.2f %.2f, clock: %s" % (*os.getloadavg(), clock_name())
 
 
 def best_time(function, *, repeat=5, min_time=0.05):
-    """Best wall time of ``function()`` in seconds over ``repeat`` batches.
+    """Best time of ``function()`` in seconds over ``repeat`` batches.
 
     Each batch runs the function enough times to last ``min_time``; the
     minimum over batches is the least disturbed by the rest of the machine.
+    The clock is :func:`clock_name`'s.
     """
+    clock = _CLOCKS[clock_name()]
     function()  # warm-up: page faults, lazy imports
-    start = time.perf_counter()
+    start = clock()
     function()
-    single = max(time.perf_counter() - start, 1e-9)
+    single = max(clock() - start, 1e-9)
     number = max(1, int(min_time / single))
     best = float("inf")
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = clock()
         for _ in range(number):
             function()
-        best = min(best, (time.perf_counter() - start) / number)
+        best = min(best, (clock() - start) / number)
     return best

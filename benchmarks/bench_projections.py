@@ -17,8 +17,10 @@ float64 and float32, the tables of issue 14:
    validation and dispatch, allocation of the result).
 
 Every projection writes into a preallocated ``out`` (as the copy does) unless
-a row says otherwise.  The machine's load (``os.getloadavg``) is printed
-before and after: ratios measured under load are not comparable.
+a row says otherwise.  The machine's load (``os.getloadavg``) and the clock
+are printed before and after: ratios measured under load are not comparable.
+``SKPROJ_BENCH_CLOCK=thread`` times by the thread's CPU time instead of the
+wall clock (see ``_timing.py``), for a machine shared with other work.
 """
 
 import argparse
@@ -29,7 +31,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import best_time  # noqa: E402
+from _timing import best_time, conditions  # noqa: E402
 
 from bench_group_hoyer import group_hoyer_table  # noqa: E402
 
@@ -41,9 +43,6 @@ GROUP_SHARES = (0.01, 0.1, 0.5, 0.9)
 NORM_SHARES = (0.1, 0.5)
 BILEVEL = {"bilevel_l11": "l1", "bilevel_l1inf": "linf", "bilevel_l12": "l2"}
 
-
-def load():
-    return "load average %.2f %.2f %.2f" % os.getloadavg()
 
 
 def copy_time(y):
@@ -265,17 +264,17 @@ def main(argv=None):
                         help="with --l1inf or --bilevel: one dtype")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
-    print(load())
+    print(conditions())
     print()
     dtypes = (np.dtype(args.dtype).type,) if args.dtype else DTYPES
     if args.bilevel:
         shape = tuple(int(n) for n in (args.shape or "1000x10000").split("x"))
         bilevel_table(shape, rng, dtypes)
-        print(load())
+        print(conditions())
         return
     if args.small:
         small_table((100, 1000), rng)
-        print(load())
+        print(conditions())
         return
     if args.l1inf:
         shape = tuple(int(n) for n in (args.shape or "1000x10000").split("x"))
@@ -283,7 +282,7 @@ def main(argv=None):
         l1inf_table([(shape, axes)], rng, dtypes)
         if args.phases:
             l1inf_phases([(shape, axes)], rng, dtypes)
-        print(load())
+        print(conditions())
         return
     small_table((100, 1000), rng)
     l1_table(10 ** 5 if args.quick else 10 ** 7, rng)
@@ -292,7 +291,7 @@ def main(argv=None):
                 else [((1000, 10000), (0, 1)), ((100, 10 ** 5), (0,))], rng)
     group_hoyer_table([(300, 3000), (3000, 300)] if args.quick
                       else [(1000, 10000), (10000, 1000)], rng=rng)
-    print(load())
+    print(conditions())
 
 
 if __name__ == "__main__":
