@@ -154,10 +154,10 @@ from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
 )
 from skproj.projections._l1inf_lists cimport (
-    BINS, SLACK, SLOTS, Envelope, GroupLists, alloc_lists, append_pairs, band_violations,
+    BINS, SLACK, SLOTS, Envelope, GroupLists, RootStart, alloc_lists, append_pairs, band_violations,
     chord_upper_bound, envelope_above, envelope_bounds, envelope_roots, fill_envelope,
     free_lists, grow,
-    initial_lower_bound, reserve, set_max_rounds, solve,
+    initial_lower_bound, reserve, set_max_rounds, solve, start_roots,
 )
 
 cdef enum:
@@ -285,8 +285,10 @@ cdef struct Work:
     int32_t* pair_groups
     Py_ssize_t pair_capacity
     # Dense regime: the histogram of the rank-th live group, then the
-    # envelope of its mu_g, in envelopes[rank].
+    # envelope of its mu_g, in envelopes[rank]; the envelope sums at the ends
+    # of the first bracket of theta^*, added up as they are filled.
     Envelope* envelopes
+    RootStart root_start
     # Dense regime, column groups of a row-major matrix: a block of
     # consecutive columns copied column by column (``_group_entries``), its
     # bytes per row, and the first column it holds (-1: none).
@@ -943,13 +945,16 @@ cdef void _histogram_columns(const floating[:, :] y, Work* w) noexcept nogil:
             for k in range(m):
                 panel[k].inv_count[slots[k]] += 1.0
                 panel[k].h[slots[k]] += values[k]
+        for k in range(m):
+            _fill_envelope(w, p0 + k)
         p0 += m
 
 
 cdef void _histograms(const floating[:, :] y, Work* w, bint groups_are_rows) noexcept nogil:
     """Slot counts and sums of every live group in its range [histogram_low, histogram_high].
 
-    Written to the envelopes, by live rank (``Envelope``).  One group at a
+    Written to the envelopes, by live rank (``Envelope``), and turned into
+    the envelopes there as soon as complete (``_fill_envelope``).  One group at a
     time (``_group_entries``): one group's tables stay in L1; column groups
     of a matrix with contiguous rows row by row (``_histogram_columns``).
     """
@@ -970,6 +975,15 @@ cdef void _histograms(const floating[:, :] y, Work* w, bint groups_are_rows) noe
         else:
             _histogram_row(group, lists.group_size, step, w.histogram_low[g],
                            w.histogram_high[g], e.inv_count, e.h)
+        _fill_envelope(w, idx)
+
+
+cdef inline void _fill_envelope(Work* w, Py_ssize_t rank) noexcept nogil:
+    """Turn the histogram of the live group of this rank into its envelope (in cache)."""
+    cdef Py_ssize_t g = w.lists.active[rank]
+    fill_envelope(&w.envelopes[rank], w.histogram_low[g], w.histogram_high[g],
+                  w.lists.sums[g], w.lists.maxima[g], 1.0 / w.lists.group_size,
+                  &w.root_start)
 
 
 cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double eta,
@@ -1014,16 +1028,12 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
         g = lists.active[idx]
         _widen(&range_low[g], &range_high[g], lists.maxima[g])
     for n_pass in range(_MAX_HISTOGRAMS):
+        start_roots(&w.root_start, theta_low[0], theta_high)
         clock = _lap(_PHASE_ENVELOPES, clock)
         _histograms(y, w, groups_are_rows)
         clock = _lap(_PHASE_HISTOGRAMS, clock)
         _histogram_passes += 1
-        for idx in range(n):
-            g = lists.active[idx]
-            fill_envelope(&w.envelopes[idx], range_low[g], range_high[g], lists.sums[g],
-                          lists.maxima[g])
-        envelope_roots(w.envelopes, n, inv_size, eta, theta_low[0], theta_high, &low,
-                       &theta_high)
+        envelope_roots(w.envelopes, n, inv_size, eta, &w.root_start, &low, &theta_high)
         theta_low[0] = low * (1.0 - SLACK)
         theta_high = theta_high * (1.0 + SLACK)
         # New bands, snapped out to bin edges: [t_lo, t_hi] with
@@ -1038,11 +1048,12 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
             w.edges_low[g] = k if k > 0 else 0
             k = <Py_ssize_t> ((high - range_low[g]) / width) + 1
             w.edges_high[g] = k if k < BINS else BINS
-            # The entries in the bins edges_low + 1 .. edges_high.
+            # The entries in the bins edges_low + 1 .. edges_high; those above
+            # (clipped for any level in the band) counted and summed.
             envelope_above(&w.envelopes[idx], w.edges_low[g], &count, &band)
-            listed += count
-            envelope_above(&w.envelopes[idx], w.edges_high[g], &count, &band)
-            listed -= count
+            envelope_above(&w.envelopes[idx], w.edges_high[g], &lists.above_count[g],
+                           &lists.above_sum[g])
+            listed += count - lists.above_count[g]
         if listed <= _BAND_SHARE * n * lists.group_size or n_pass == _MAX_HISTOGRAMS - 1:
             break
         for idx in range(n):
@@ -1053,16 +1064,16 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
             range_low[g] = lo
             range_high[g] = hi
             _widen(&range_low[g], &range_high[g], lists.maxima[g])
-    # The clipped sets (slots above the band) and the band values.
+    # The band values (the clipped sets were counted with the bands).
     for idx in range(n):
         g = lists.active[idx]
         if _narrow_bands and idx % 2 == 0:
             w.edges_high[g] = w.edges_low[g] + 1 if w.edges_low[g] < BINS else BINS
+            envelope_above(&w.envelopes[idx], w.edges_high[g], &lists.above_count[g],
+                           &lists.above_sum[g])
         width = (range_high[g] - range_low[g]) / BINS
         w.band_low[g] = range_low[g] + w.edges_low[g] * width
         w.band_high[g] = range_low[g] + w.edges_high[g] * width
-        envelope_above(&w.envelopes[idx], w.edges_high[g], &lists.above_count[g],
-                       &lists.above_sum[g])
     _lap(_PHASE_ENVELOPES, clock)
     return True
 

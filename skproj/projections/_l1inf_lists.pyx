@@ -182,33 +182,48 @@ cdef double chord_upper_bound(GroupLists* w, double eta, double theta_t) noexcep
 
 # ------------------------------------------------------------ step 3b: envelopes
 
-cdef void fill_envelope(Envelope* e, double lo, double hi, double total,
-                        double top) noexcept nogil:
+cdef void start_roots(RootStart* start, double lo, double hi) noexcept nogil:
+    """Empty sums at the ends lo <= theta^* <= hi of the first bracket."""
+    cdef Py_ssize_t p
+    start.points[0] = lo
+    start.points[1] = hi
+    for p in range(2):
+        start.lows[p] = 0.0
+        start.highs[p] = 0.0
+        start.low_slopes[p] = 0.0
+        start.high_slopes[p] = 0.0
+
+
+cdef void fill_envelope(Envelope* e, double lo, double hi, double total, double top,
+                        double inv_size, RootStart* start) noexcept nogil:
     """Turn the histogram of [lo, hi] that ``e`` holds into its envelope, in place.
 
     The reciprocals of the counts are taken here, once (a division costs more
-    than the rest of an evaluation).
+    than the rest of an evaluation).  The envelope is then added to the sums
+    at the ends of the first bracket: called right after the histogram, it
+    is in cache, and the root search starts without a sweep over the
+    envelopes.  ``inv_size`` is 1 / n, n the group length.
     """
     cdef Py_ssize_t k
-    cdef double count, sum_, count_k, sum_k
+    cdef double count, h
     e.low = lo
     e.width = (hi - lo) / BINS
     e.total = total
     e.top = top
-    # Walk the slots from the top: the entries >= edge k are those of slots
-    # k+1 .. BINS+1.  Slot k is read before edge k overwrites it.
-    count = e.inv_count[BINS + 1]
-    sum_ = e.h[BINS + 1]
+    # The entries >= edge k are those of slots k+1 .. BINS+1: suffix sums
+    # from the top, slot k + 1 moved to edge k, ...
     for k in range(BINS, -1, -1):
-        count_k = count
-        sum_k = sum_
-        if k > 0:
-            count += e.inv_count[k]
-            sum_ += e.h[k]
-        e.inv_count[k] = 1.0 / count_k if count_k > 0 else 0.0
-        e.h[k] = sum_k - _edge(e, k) * count_k
-        if e.h[k] < 0.0:
-            e.h[k] = 0.0
+        e.inv_count[k] = e.inv_count[k + 1] + (e.inv_count[k] if k > 0 else 0.0)
+        e.h[k] = e.h[k + 1] + (e.h[k] if k > 0 else 0.0)
+    # ... then shifted: slot k held the entries of edge k - 1 (a loop of
+    # independent divisions, which the compiler pairs).
+    for k in range(BINS + 1):
+        count = e.inv_count[k + 1]
+        h = e.h[k + 1] - _edge(e, k) * count
+        e.inv_count[k] = 1.0 / count if count > 0 else 0.0
+        e.h[k] = h if h > 0.0 else 0.0
+    _add_envelope(e, inv_size, start.points, 2, start.lows, start.highs, start.low_slopes,
+                  start.high_slopes)
 
 
 cdef inline double _edge(const Envelope* e, Py_ssize_t k) noexcept nogil:
@@ -319,20 +334,28 @@ cdef void _envelope_sums(const Envelope* envelopes, Py_ssize_t n, double inv_siz
     envelopes do not fit in cache, and reading them is most of the cost.
     """
     cdef Py_ssize_t k, p
-    cdef double low, high, low_slope, high_slope
     for p in range(n_points):
         lows[p] = 0.0
         highs[p] = 0.0
         low_slopes[p] = 0.0
         high_slopes[p] = 0.0
     for k in range(n):
-        for p in range(n_points):
-            _envelope_pieces(&envelopes[k], inv_size, thetas[p], &low, &high, &low_slope,
-                             &high_slope)
-            lows[p] += low
-            highs[p] += high
-            low_slopes[p] += low_slope
-            high_slopes[p] += high_slope
+        _add_envelope(&envelopes[k], inv_size, thetas, n_points, lows, highs, low_slopes,
+                      high_slopes)
+
+
+cdef inline void _add_envelope(const Envelope* e, double inv_size, const double* thetas,
+                               Py_ssize_t n_points, double* lows, double* highs,
+                               double* low_slopes, double* high_slopes) noexcept nogil:
+    """Add one envelope's bounds of mu_g and their slopes at each theta to the sums."""
+    cdef Py_ssize_t p
+    cdef double low, high, low_slope, high_slope
+    for p in range(n_points):
+        _envelope_pieces(e, inv_size, thetas[p], &low, &high, &low_slope, &high_slope)
+        lows[p] += low
+        highs[p] += high
+        low_slopes[p] += low_slope
+        high_slopes[p] += high_slope
 
 
 cdef struct _Bracket:
@@ -385,9 +408,11 @@ cdef inline Py_ssize_t _candidates(const _Bracket* b, double* points) noexcept n
 
 
 cdef void envelope_roots(const Envelope* envelopes, Py_ssize_t n, double inv_size,
-                         double eta, double lo, double hi, double* theta_low,
+                         double eta, const RootStart* start, double* theta_low,
                          double* theta_high) noexcept nogil:
-    """Bracket theta^* by the roots of both envelope sums, within [lo, hi].
+    """Bracket theta^* by the roots of both envelope sums, within the first bracket.
+
+    ``start`` holds the sums at its ends lo and hi (``fill_envelope``).
 
     ``theta_low``: a theta with lower-envelope sum >= eta (theta^* lies
     above); ``theta_high``: one with upper-envelope sum <= eta.  Both roots
@@ -404,19 +429,17 @@ cdef void envelope_roots(const Envelope* envelopes, Py_ssize_t n, double inv_siz
     cdef double low_slopes[4]
     cdef double high_slopes[4]
     cdef Py_ssize_t it, p, n_points
-    points[0] = lo
-    points[1] = hi
-    _envelope_sums(envelopes, n, inv_size, points, 2, lows, highs, low_slopes, high_slopes)
+    cdef double lo = start.points[0], hi = start.points[1]
     lower.lo = lo
     lower.hi = hi
-    lower.f_lo = lows[0] - eta
-    lower.f_hi = lows[1] - eta
-    lower.slope_lo = low_slopes[0]
+    lower.f_lo = start.lows[0] - eta
+    lower.f_hi = start.lows[1] - eta
+    lower.slope_lo = start.low_slopes[0]
     upper.lo = lo
     upper.hi = hi
-    upper.f_lo = highs[0] - eta
-    upper.f_hi = highs[1] - eta
-    upper.slope_lo = high_slopes[0]
+    upper.f_lo = start.highs[0] - eta
+    upper.f_hi = start.highs[1] - eta
+    upper.slope_lo = start.high_slopes[0]
     # Not bracketed: make the search stop where it is.
     if lower.f_lo < 0.0 or lower.f_hi > 0.0:
         lower.f_lo = 0.0
