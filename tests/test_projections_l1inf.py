@@ -248,6 +248,31 @@ def test_simd_row_norms_match_cython_loop(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("skewed", [False, True])
+def test_dense_regime_sampled_root_search_matches_reference(dtype, axis, skewed):
+    """Many groups (>= 4096): the envelope roots are first searched on a sample of groups.
+
+    ``skewed``: every 16th group (the sampled ones) 50 times larger, so that
+    the sampled estimates are far off; the whole sums still decide.
+    """
+    rng = np.random.default_rng(17)
+    Y = rng.standard_normal((64, 4500) if axis == 0 else (4500, 64))
+    if skewed:
+        if axis == 0:
+            Y[:, ::16] *= 50
+        else:
+            Y[::16] *= 50
+    Y = Y.astype(dtype)
+    for share in (0.1, 0.5, 0.9):
+        eta = share * l1inf_norm(Y, axis=axis)
+        X = project_l1inf_ball(Y, eta, axis=axis)
+        expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, axis)
+        np.testing.assert_allclose(X, expected, rtol=0,
+                                   atol=(1e-9 if dtype == np.float64 else 3e-6) * np.abs(Y).max())
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dense_regime_column_panels_match_reference(dtype):
     """Column groups of C-ordered matrices, read row by row a panel of columns at a time.
 
