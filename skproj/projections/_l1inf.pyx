@@ -56,9 +56,12 @@ Algorithm
    :math:`[L_g, U_g]` give :math:`h_g` exactly at the bin edges, so
    :math:`\mu_g(\theta)` lies between the chords and the tangents of those
    points; the roots of the two envelopes (searched together, Newton and
-   secant steps, several points per sweep over the envelopes) bracket
-   :math:`\theta^*`, and the envelopes there bracket each :math:`\mu_g^*`
-   within a bin or two.  One pass (two at most) leaves bands holding
+   secant steps, several points per sweep over the envelopes; on 4096 groups
+   or more first on every 16th envelope, then on all of them either side of
+   the sampled roots; each bracket only to a share of the gap between the
+   two roots) bracket :math:`\theta^*`, and the envelopes there bracket
+   each :math:`\mu_g^*` within a bin or two.  Each envelope is made from its
+   histogram as soon as that is complete, while it is in cache.  One pass (two at most) leaves bands holding
    ~0.1-1 % of the entries; only those are gathered (entries above the band
    are counted from the histogram, entries below it are never clipped).
    The column groups of a row-major matrix are read row by row, a panel of
