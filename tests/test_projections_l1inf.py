@@ -200,6 +200,18 @@ def test_dense_regime_matches_reference(axis):
                                    rtol=0, atol=1e-9 * np.abs(Y).max())
 
 
+def _with_and_without_simd(Y, eta, axis, force_dense):
+    """The projection with the AVX2 loops, then with the Cython loops alone."""
+    results = []
+    for simd in (True, False):
+        _l1inf._set_testing(force_dense=force_dense, simd=simd)
+        try:
+            results.append(project_l1inf_ball(Y, eta, axis=axis))
+        finally:
+            _l1inf._set_testing()
+    return results
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dense_regime_simd_slots_match_cython_loop(dtype):
     """The AVX2 loops (histogram slots, band gather) classify as the Cython loops: bit for bit.
@@ -213,13 +225,7 @@ def test_dense_regime_simd_slots_match_cython_loop(dtype):
         axis = case % 2
         Y = _layout(rng.standard_normal(shape).astype(dtype), case // 2)
         eta = [0.1, 0.5, 0.9][case % 3] * l1inf_norm(Y, axis=axis)
-        results = []
-        for simd in (True, False):
-            _l1inf._set_testing(force_dense=True, simd=simd)
-            try:
-                results.append(project_l1inf_ball(Y, eta, axis=axis))
-            finally:
-                _l1inf._set_testing()
+        results = _with_and_without_simd(Y, eta, axis, force_dense=True)
         np.testing.assert_array_equal(results[0], results[1])
         expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, axis)
         np.testing.assert_allclose(results[1], expected, rtol=0,
@@ -237,13 +243,7 @@ def test_simd_row_norms_match_cython_loop(dtype):
         Y = (rng.standard_normal((70, length)) * rng.uniform(0.1, 10, (70, 1))).astype(dtype)
         for share, dense in ((0.3, False), (0.6, True)):
             eta = share * l1inf_norm(Y, axis=1)
-            results = []
-            for simd in (True, False):
-                _l1inf._set_testing(force_dense=dense, simd=simd)
-                try:
-                    results.append(project_l1inf_ball(Y, eta, axis=1))
-                finally:
-                    _l1inf._set_testing()
+            results = _with_and_without_simd(Y, eta, 1, force_dense=dense)
             np.testing.assert_array_equal(results[0], results[1])
 
 
@@ -287,13 +287,7 @@ def test_dense_regime_column_panels_match_reference(dtype):
         Y[:, rng.random(shape[1]) < (0.3 if case % 2 else 0.0)] *= 1e-6
         Y = np.ascontiguousarray(Y.astype(dtype))
         eta = [0.1, 0.5, 0.9, 0.3][case % 4] * l1inf_norm(Y, axis=0)
-        results = []
-        for simd in (True, False):
-            _l1inf._set_testing(force_dense=True, simd=simd)
-            try:
-                results.append(project_l1inf_ball(Y, eta, axis=0))
-            finally:
-                _l1inf._set_testing()
+        results = _with_and_without_simd(Y, eta, 0, force_dense=True)
         np.testing.assert_array_equal(results[0], results[1])
         expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, 0)
         np.testing.assert_allclose(results[0], expected, rtol=0,
