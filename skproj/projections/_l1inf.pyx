@@ -143,6 +143,7 @@ point onto the canonical simplex of R^n", JOTA 50 (1986).
 """
 
 from libc.math cimport fabs, INFINITY
+from libc.string cimport memset
 from libc.stdint cimport INT32_MAX, int32_t
 # Work memory kept for the next call (no page faults on it; ``_scratch_cache``).
 from skproj.projections._scratch_cache cimport scratch_free as free, scratch_malloc as malloc
@@ -915,7 +916,7 @@ cdef void _histogram_columns(const floating[:, :] y, Work* w) noexcept nogil:
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t n = lists.n_active, n_rows = y.shape[0], s0 = y.strides[0]
-    cdef Py_ssize_t p0 = 0, m, k, b, i, first
+    cdef Py_ssize_t p0 = 0, m, k, i, first
     cdef double low[_PANEL]
     cdef double inv_width[_PANEL]
     cdef double values[_PANEL]
@@ -927,10 +928,9 @@ cdef void _histogram_columns(const floating[:, :] y, Work* w) noexcept nogil:
         m = n - p0 if n - p0 < _PANEL else _PANEL
         panel = &w.envelopes[p0]
         adjacent = _panel_ranges(w, p0, m, low, inv_width)
-        for k in range(m):
-            for b in range(SLOTS):
-                panel[k].inv_count[b] = 0.0
-                panel[k].h[b] = 0.0
+        # One memset for the panel's tables (a loop per envelope compiled to
+        # two short ``rep stos``, a third of the pass on groups of 100).
+        memset(panel, 0, m * sizeof(Envelope))
         first = lists.active[p0]
         for i in range(n_rows):
             row = row_at(&y[0, 0], s0, i)
