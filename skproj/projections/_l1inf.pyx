@@ -103,11 +103,16 @@ shrink by orders of magnitude after the first round and :math:`R \le 6`.  On
 measured cost is 0.7-3.1 times that of ``bilevel_l1inf`` at the same radius
 (0.7-2.1 times at the radius where the bi-level projection keeps as many
 groups); in the dense regime (every group kept, most clipped a little),
-on 1000 x 10000 at 10 % and 50 % of the norm, about 2.8 times on row groups
-and 3.8-4 times on column groups in float64, 5 and 8.5-9 times in float32
-(whose bi-level projection is SIMD), and 6-7 (float64) and 11-15 (float32)
-times on 10**5 groups of 100 (CPU time, with the AVX2 loops, load 3-6 on 2
-cores; the column-group figures with bilevel_l1inf at its ~15 ms mode).  The worst case is :math:`O(nm \log(nm))` (the sort-based finish).
+on 1000 x 10000 at 10 % and 50 % of the norm, about 2.5-2.7 times on row
+groups and 3.3-3.5 times on column groups in float64, 6.7-7.6 and 8.6-9.1
+times in float32 (whose bi-level projection is SIMD), and 5.3-5.9 (float64)
+and 11.5-14 (float32) times on 10**5 column groups of 100, 1.9-2.3 times on
+10**5 row groups (CPU time, with the AVX2 loops, load 4-5 on 2 cores; the
+column-group figures with bilevel_l1inf at its ~15 ms mode).  On such short
+groups the fixed work per group (histogram tables, envelopes and their
+roots, the solve) is most of the cost: 100 x 1000 float32 takes ~550 us,
+about 50 times a copy.  The worst case is :math:`O(nm \log(nm))` (the
+sort-based finish).
 No sort and no heap is used otherwise.
 
 Memory: O(G) work arrays (about 30 words per group, plus 40 doubles per
