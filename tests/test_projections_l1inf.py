@@ -234,7 +234,7 @@ def test_dense_regime_simd_slots_match_cython_loop(dtype):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_simd_row_norms_match_cython_loop(dtype):
-    """The AVX2 l1 norms and maxima of row groups (step 1) are those of the Cython loop, bit for bit.
+    """The AVX2 l1 norms and maxima of row groups (step 1) equal the Cython loop's, bit for bit.
 
     Rows of every length from 1 to 40 (the vector loops' tails), both regimes.
     """
