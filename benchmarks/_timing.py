@@ -17,6 +17,13 @@ import time
 _CLOCKS = {"wall": time.perf_counter, "thread": time.thread_time}
 
 
+def use_clock(name):
+    """Time every later :func:`best_time` by ``name`` ("wall" or "thread")."""
+    if name not in _CLOCKS:
+        raise ValueError(f"the clock must be one of {sorted(_CLOCKS)}, got {name!r}")
+    os.environ["SKPROJ_BENCH_CLOCK"] = name
+
+
 def clock_name():
     """The clock chosen by ``SKPROJ_BENCH_CLOCK`` ("wall" or "thread")."""
     name = os.environ.get("SKPROJ_BENCH_CLOCK", "wall")
@@ -50,3 +57,4 @@ def best_time(function, *, repeat=5, min_time=0.05):
             function()
         best = min(best, (clock() - start) / number)
     return best
+

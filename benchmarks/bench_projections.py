@@ -19,8 +19,9 @@ float64 and float32, the tables of issue 14:
 Every projection writes into a preallocated ``out`` (as the copy does) unless
 a row says otherwise.  The machine's load (``os.getloadavg``) and the clock
 are printed before and after: ratios measured under load are not comparable.
-``SKPROJ_BENCH_CLOCK=thread`` times by the thread's CPU time instead of the
-wall clock (see ``_timing.py``), for a machine shared with other work.
+``--cpu`` (or ``SKPROJ_BENCH_CLOCK=thread``) times by the thread's CPU time
+instead of the wall clock (see ``_timing.py``), for a machine shared with
+other work.
 """
 
 import argparse
@@ -31,6 +32,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
+import _timing  # noqa: E402
 from _timing import best_time, conditions  # noqa: E402
 
 from bench_group_hoyer import group_hoyer_table  # noqa: E402
@@ -256,6 +258,9 @@ def main(argv=None):
                         help="only the bi-level table (optionally --shape, --dtype)")
     parser.add_argument("--phases", action="store_true",
                         help="with --l1inf: also the time of each phase of the exact projection")
+    parser.add_argument("--cpu", action="store_true",
+                        help="time by the CPU time of the thread instead of the wall clock "
+                             "(steadier on a loaded machine; as SKPROJ_BENCH_CLOCK=thread)")
     parser.add_argument("--shape", help="with --l1inf: one shape, e.g. 1000x10000")
     parser.add_argument("--axis", type=int, choices=(0, 1), help="with --l1inf: one axis")
     parser.add_argument("--small", action="store_true",
@@ -263,6 +268,8 @@ def main(argv=None):
     parser.add_argument("--dtype", choices=("float64", "float32"),
                         help="with --l1inf or --bilevel: one dtype")
     args = parser.parse_args(argv)
+    if args.cpu:
+        _timing.use_clock("thread")
     rng = np.random.default_rng(0)
     print(conditions())
     print()

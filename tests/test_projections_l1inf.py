@@ -200,6 +200,18 @@ def test_dense_regime_matches_reference(axis):
                                    rtol=0, atol=1e-9 * np.abs(Y).max())
 
 
+def _with_and_without_simd(Y, eta, axis, force_dense):
+    """The projection with the AVX2 loops, then with the Cython loops alone."""
+    results = []
+    for simd in (True, False):
+        _l1inf._set_testing(force_dense=force_dense, simd=simd)
+        try:
+            results.append(project_l1inf_ball(Y, eta, axis=axis))
+        finally:
+            _l1inf._set_testing()
+    return results
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dense_regime_simd_slots_match_cython_loop(dtype):
     """The AVX2 loops (histogram slots, band gather) classify as the Cython loops: bit for bit.
@@ -213,16 +225,50 @@ def test_dense_regime_simd_slots_match_cython_loop(dtype):
         axis = case % 2
         Y = _layout(rng.standard_normal(shape).astype(dtype), case // 2)
         eta = [0.1, 0.5, 0.9][case % 3] * l1inf_norm(Y, axis=axis)
-        results = []
-        for simd in (True, False):
-            _l1inf._set_testing(force_dense=True, simd=simd)
-            try:
-                results.append(project_l1inf_ball(Y, eta, axis=axis))
-            finally:
-                _l1inf._set_testing()
+        results = _with_and_without_simd(Y, eta, axis, force_dense=True)
         np.testing.assert_array_equal(results[0], results[1])
         expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, axis)
         np.testing.assert_allclose(results[1], expected, rtol=0,
+                                   atol=(1e-9 if dtype == np.float64 else 3e-6) * np.abs(Y).max())
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_simd_row_norms_match_cython_loop(dtype):
+    """The AVX2 l1 norms and maxima of row groups (step 1) equal the Cython loop's, bit for bit.
+
+    Rows of every length from 1 to 40 (the vector loops' tails), both regimes.
+    """
+    rng = np.random.default_rng(21)
+    for length in range(1, 41):
+        Y = (rng.standard_normal((70, length)) * rng.uniform(0.1, 10, (70, 1))).astype(dtype)
+        for share, dense in ((0.3, False), (0.6, True)):
+            eta = share * l1inf_norm(Y, axis=1)
+            results = _with_and_without_simd(Y, eta, 1, force_dense=dense)
+            np.testing.assert_array_equal(results[0], results[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("skewed", [False, True])
+def test_dense_regime_sampled_root_search_matches_reference(dtype, axis, skewed):
+    """Many groups (>= 4096): the envelope roots are first searched on a sample of groups.
+
+    ``skewed``: every 16th group (the sampled ones) 50 times larger, so that
+    the sampled estimates are far off; the whole sums still decide.
+    """
+    rng = np.random.default_rng(17)
+    Y = rng.standard_normal((64, 4500) if axis == 0 else (4500, 64))
+    if skewed:
+        if axis == 0:
+            Y[:, ::16] *= 50
+        else:
+            Y[::16] *= 50
+    Y = Y.astype(dtype)
+    for share in (0.1, 0.5, 0.9):
+        eta = share * l1inf_norm(Y, axis=axis)
+        X = project_l1inf_ball(Y, eta, axis=axis)
+        expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, axis)
+        np.testing.assert_allclose(X, expected, rtol=0,
                                    atol=(1e-9 if dtype == np.float64 else 3e-6) * np.abs(Y).max())
 
 
@@ -241,13 +287,7 @@ def test_dense_regime_column_panels_match_reference(dtype):
         Y[:, rng.random(shape[1]) < (0.3 if case % 2 else 0.0)] *= 1e-6
         Y = np.ascontiguousarray(Y.astype(dtype))
         eta = [0.1, 0.5, 0.9, 0.3][case % 4] * l1inf_norm(Y, axis=0)
-        results = []
-        for simd in (True, False):
-            _l1inf._set_testing(force_dense=True, simd=simd)
-            try:
-                results.append(project_l1inf_ball(Y, eta, axis=0))
-            finally:
-                _l1inf._set_testing()
+        results = _with_and_without_simd(Y, eta, 0, force_dense=True)
         np.testing.assert_array_equal(results[0], results[1])
         expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, 0)
         np.testing.assert_allclose(results[0], expected, rtol=0,

@@ -56,11 +56,15 @@ Algorithm
    :math:`[L_g, U_g]` give :math:`h_g` exactly at the bin edges, so
    :math:`\mu_g(\theta)` lies between the chords and the tangents of those
    points; the roots of the two envelopes (searched together, Newton and
-   secant steps, several points per sweep over the envelopes) bracket
-   :math:`\theta^*`, and the envelopes there bracket each :math:`\mu_g^*`
-   within a bin or two.  One pass (two at most) leaves bands holding
-   ~0.1-1 % of the entries; only those are gathered (entries above the band
-   are counted from the histogram, entries below it are never clipped).
+   secant steps, several points per sweep over the envelopes; on 4096 groups
+   or more first on every 16th envelope, then on all of them either side of
+   the sampled roots; each bracket only to a share of the gap between the
+   two roots) bracket :math:`\theta^*`, and the envelopes there bracket
+   each :math:`\mu_g^*` within a bin or two.  Each envelope is made from its
+   histogram as soon as that is complete, while it is in cache.  One pass
+   (two at most) leaves bands holding ~0.1-1 % of the entries; only those
+   are gathered (entries above the band are counted from the histogram,
+   entries below it are never clipped).
    The column groups of a row-major matrix are read row by row, a panel of
    64 columns at a time (their histogram tables stay in L1, the next rows'
    segments are prefetched; the band gather keeps each entry's column and
@@ -100,11 +104,16 @@ shrink by orders of magnitude after the first round and :math:`R \le 6`.  On
 measured cost is 0.7-3.1 times that of ``bilevel_l1inf`` at the same radius
 (0.7-2.1 times at the radius where the bi-level projection keeps as many
 groups); in the dense regime (every group kept, most clipped a little),
-on 1000 x 10000 at 10 % and 50 % of the norm, about 2.8 times on row groups
-and 3.8-4 times on column groups in float64, 5 and 8.5-9 times in float32
-(whose bi-level projection is SIMD), and 6-7 (float64) and 11-15 (float32)
-times on 10**5 groups of 100 (CPU time, with the AVX2 loops, load 3-6 on 2
-cores; the column-group figures with bilevel_l1inf at its ~15 ms mode).  The worst case is :math:`O(nm \log(nm))` (the sort-based finish).
+on 1000 x 10000 at 10 % and 50 % of the norm, about 2.5-2.7 times on row
+groups and 3.3-3.5 times on column groups in float64, 6.7-7.6 and 8.6-9.1
+times in float32 (whose bi-level projection is SIMD), and 5.3-5.9 (float64)
+and 11.5-14 (float32) times on 10**5 column groups of 100, 1.9-2.3 times on
+10**5 row groups (CPU time, with the AVX2 loops, load 4-5 on 2 cores; the
+column-group figures with bilevel_l1inf at its ~15 ms mode).  On such short
+groups the fixed work per group (histogram tables, envelopes and their
+roots, the solve) is most of the cost: 100 x 1000 float32 takes ~550 us,
+about 50 times a copy.  The worst case is :math:`O(nm \log(nm))` (the
+sort-based finish).
 No sort and no heap is used otherwise.
 
 Memory: O(G) work arrays (about 30 words per group, plus 40 doubles per
@@ -140,6 +149,7 @@ point onto the canonical simplex of R^n", JOTA 50 (1986).
 """
 
 from libc.math cimport fabs, INFINITY
+from libc.string cimport memset
 from libc.stdint cimport INT32_MAX, int32_t
 # Work memory kept for the next call (no page faults on it; ``_scratch_cache``).
 from skproj.projections._scratch_cache cimport scratch_free as free, scratch_malloc as malloc
@@ -154,10 +164,10 @@ from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
 )
 from skproj.projections._l1inf_lists cimport (
-    BINS, SLACK, SLOTS, Envelope, GroupLists, alloc_lists, append_pairs, band_violations,
+    BINS, SLACK, SLOTS, Envelope, GroupLists, RootStart, alloc_lists, append_pairs, band_violations,
     chord_upper_bound, envelope_above, envelope_bounds, envelope_roots, fill_envelope,
     free_lists, grow,
-    initial_lower_bound, reserve, set_max_rounds, solve,
+    initial_lower_bound, reserve, set_max_rounds, solve, start_roots,
 )
 
 cdef enum:
@@ -210,6 +220,8 @@ cdef extern from "_l1inf_simd.h" nogil:
                                   double first, double last, double* values, Py_ssize_t pos)
     Py_ssize_t skp_l1inf_band_f32(const float* row, Py_ssize_t n, double lo, double inv_width,
                                   double first, double last, double* values, Py_ssize_t pos)
+    double skp_l1inf_row_sum_max_f64(const double* row, Py_ssize_t n, double* maximum)
+    double skp_l1inf_row_sum_max_f32(const float* row, Py_ssize_t n, double* maximum)
 
 cdef extern from "<time.h>" nogil:
     cdef struct timespec:
@@ -285,8 +297,10 @@ cdef struct Work:
     int32_t* pair_groups
     Py_ssize_t pair_capacity
     # Dense regime: the histogram of the rank-th live group, then the
-    # envelope of its mu_g, in envelopes[rank].
+    # envelope of its mu_g, in envelopes[rank]; the envelope sums at the ends
+    # of the first bracket of theta^*, added up as they are filled.
     Envelope* envelopes
+    RootStart root_start
     # Dense regime, column groups of a row-major matrix: a block of
     # consecutive columns copied column by column (``_group_entries``), its
     # bytes per row, and the first column it holds (-1: none).
@@ -908,7 +922,7 @@ cdef void _histogram_columns(const floating[:, :] y, Work* w) noexcept nogil:
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t n = lists.n_active, n_rows = y.shape[0], s0 = y.strides[0]
-    cdef Py_ssize_t p0 = 0, m, k, b, i, first
+    cdef Py_ssize_t p0 = 0, m, k, i, first
     cdef double low[_PANEL]
     cdef double inv_width[_PANEL]
     cdef double values[_PANEL]
@@ -920,10 +934,9 @@ cdef void _histogram_columns(const floating[:, :] y, Work* w) noexcept nogil:
         m = n - p0 if n - p0 < _PANEL else _PANEL
         panel = &w.envelopes[p0]
         adjacent = _panel_ranges(w, p0, m, low, inv_width)
-        for k in range(m):
-            for b in range(SLOTS):
-                panel[k].inv_count[b] = 0.0
-                panel[k].h[b] = 0.0
+        # One memset for the panel's tables (a loop per envelope compiled to
+        # two short ``rep stos``, a third of the pass on groups of 100).
+        memset(panel, 0, m * sizeof(Envelope))
         first = lists.active[p0]
         for i in range(n_rows):
             row = row_at(&y[0, 0], s0, i)
@@ -943,13 +956,16 @@ cdef void _histogram_columns(const floating[:, :] y, Work* w) noexcept nogil:
             for k in range(m):
                 panel[k].inv_count[slots[k]] += 1.0
                 panel[k].h[slots[k]] += values[k]
+        for k in range(m):
+            _fill_envelope(w, p0 + k)
         p0 += m
 
 
 cdef void _histograms(const floating[:, :] y, Work* w, bint groups_are_rows) noexcept nogil:
     """Slot counts and sums of every live group in its range [histogram_low, histogram_high].
 
-    Written to the envelopes, by live rank (``Envelope``).  One group at a
+    Written to the envelopes, by live rank (``Envelope``), and turned into
+    the envelopes there as soon as complete (``_fill_envelope``).  One group at a
     time (``_group_entries``): one group's tables stay in L1; column groups
     of a matrix with contiguous rows row by row (``_histogram_columns``).
     """
@@ -970,6 +986,15 @@ cdef void _histograms(const floating[:, :] y, Work* w, bint groups_are_rows) noe
         else:
             _histogram_row(group, lists.group_size, step, w.histogram_low[g],
                            w.histogram_high[g], e.inv_count, e.h)
+        _fill_envelope(w, idx)
+
+
+cdef inline void _fill_envelope(Work* w, Py_ssize_t rank) noexcept nogil:
+    """Turn the histogram of the live group of this rank into its envelope (in cache)."""
+    cdef Py_ssize_t g = w.lists.active[rank]
+    fill_envelope(&w.envelopes[rank], w.histogram_low[g], w.histogram_high[g],
+                  w.lists.sums[g], w.lists.maxima[g], 1.0 / w.lists.group_size,
+                  &w.root_start)
 
 
 cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double eta,
@@ -1014,16 +1039,12 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
         g = lists.active[idx]
         _widen(&range_low[g], &range_high[g], lists.maxima[g])
     for n_pass in range(_MAX_HISTOGRAMS):
+        start_roots(&w.root_start, theta_low[0], theta_high)
         clock = _lap(_PHASE_ENVELOPES, clock)
         _histograms(y, w, groups_are_rows)
         clock = _lap(_PHASE_HISTOGRAMS, clock)
         _histogram_passes += 1
-        for idx in range(n):
-            g = lists.active[idx]
-            fill_envelope(&w.envelopes[idx], range_low[g], range_high[g], lists.sums[g],
-                          lists.maxima[g])
-        envelope_roots(w.envelopes, n, inv_size, eta, theta_low[0], theta_high, &low,
-                       &theta_high)
+        envelope_roots(w.envelopes, n, inv_size, eta, &w.root_start, &low, &theta_high)
         theta_low[0] = low * (1.0 - SLACK)
         theta_high = theta_high * (1.0 + SLACK)
         # New bands, snapped out to bin edges: [t_lo, t_hi] with
@@ -1038,11 +1059,12 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
             w.edges_low[g] = k if k > 0 else 0
             k = <Py_ssize_t> ((high - range_low[g]) / width) + 1
             w.edges_high[g] = k if k < BINS else BINS
-            # The entries in the bins edges_low + 1 .. edges_high.
+            # The entries in the bins edges_low + 1 .. edges_high; those above
+            # (clipped for any level in the band) counted and summed.
             envelope_above(&w.envelopes[idx], w.edges_low[g], &count, &band)
-            listed += count
-            envelope_above(&w.envelopes[idx], w.edges_high[g], &count, &band)
-            listed -= count
+            envelope_above(&w.envelopes[idx], w.edges_high[g], &lists.above_count[g],
+                           &lists.above_sum[g])
+            listed += count - lists.above_count[g]
         if listed <= _BAND_SHARE * n * lists.group_size or n_pass == _MAX_HISTOGRAMS - 1:
             break
         for idx in range(n):
@@ -1053,16 +1075,16 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
             range_low[g] = lo
             range_high[g] = hi
             _widen(&range_low[g], &range_high[g], lists.maxima[g])
-    # The clipped sets (slots above the band) and the band values.
+    # The band values (the clipped sets were counted with the bands).
     for idx in range(n):
         g = lists.active[idx]
         if _narrow_bands and idx % 2 == 0:
             w.edges_high[g] = w.edges_low[g] + 1 if w.edges_low[g] < BINS else BINS
+            envelope_above(&w.envelopes[idx], w.edges_high[g], &lists.above_count[g],
+                           &lists.above_sum[g])
         width = (range_high[g] - range_low[g]) / BINS
         w.band_low[g] = range_low[g] + w.edges_low[g] * width
         w.band_high[g] = range_low[g] + w.edges_high[g] * width
-        envelope_above(&w.envelopes[idx], w.edges_high[g], &lists.above_count[g],
-                       &lists.above_sum[g])
     _lap(_PHASE_ENVELOPES, clock)
     return True
 
@@ -1338,6 +1360,26 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, double eta,
     return status
 
 
+cdef void _sums_and_maxima(const floating[:, :] y, double* sums, double* maxima,
+                           bint groups_are_rows) noexcept nogil:
+    """Step 1: every group's l1 norm and max (``stream_sums_and_maxima``).
+
+    Contiguous rows take the AVX2 loop where the CPU has it: the baseline
+    build sums a float32 row about twice as slowly as it reads it.
+    """
+    cdef Py_ssize_t i
+    if not (groups_are_rows and _avx2 and y.strides[1] == sizeof(floating)):
+        stream_sums_and_maxima(y, sums, maxima, groups_are_rows)
+        return
+    for i in range(y.shape[0]):
+        if floating is double:
+            sums[i] = skp_l1inf_row_sum_max_f64(row_at(&y[0, 0], y.strides[0], i), y.shape[1],
+                                                &maxima[i])
+        else:
+            sums[i] = skp_l1inf_row_sum_max_f32(row_at(&y[0, 0], y.strides[0], i), y.shape[1],
+                                                &maxima[i])
+
+
 cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
                        bint groups_are_rows, Work* w, double* mu, double* theta_out,
                        int* rounds) noexcept nogil:
@@ -1355,7 +1397,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     for idx in range(_N_PHASES):
         _phase_seconds[idx] = 0.0
 
-    stream_sums_and_maxima(y, lists.sums, lists.maxima, groups_are_rows)
+    _sums_and_maxima(y, lists.sums, lists.maxima, groups_are_rows)
     clock = _lap(_PHASE_SUMS, clock)
     for g in range(n_groups):
         finite = finite and (lists.sums[g] - lists.sums[g] == 0.0)

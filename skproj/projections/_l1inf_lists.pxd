@@ -64,6 +64,17 @@ cdef struct Envelope:
     double top            # M_g, h(M_g) = 0
 
 
+cdef struct RootStart:
+    # The envelope sums at the two ends of the first bracket of theta^*
+    # (``envelope_roots``), added up as each envelope is filled
+    # (``fill_envelope``), while it is still in cache.
+    double points[2]
+    double lows[2]
+    double highs[2]
+    double low_slopes[2]
+    double high_slopes[2]
+
+
 cdef inline bint grow(void** buffer, Py_ssize_t* capacity, Py_ssize_t needed,
                       Py_ssize_t itemsize) noexcept nogil:
     """Make ``buffer[0]`` hold ``needed`` items of ``itemsize`` bytes (doubling).
@@ -98,14 +109,15 @@ cdef bint append_pairs(GroupLists* w, const double* values, const int32_t* group
 cdef double initial_lower_bound(GroupLists* w, double eta) noexcept nogil
 cdef double chord_upper_bound(GroupLists* w, double eta, double theta_t) noexcept nogil
 
-cdef void fill_envelope(Envelope* e, double lo, double hi, double total,
-                        double top) noexcept nogil
+cdef void start_roots(RootStart* start, double lo, double hi) noexcept nogil
+cdef void fill_envelope(Envelope* e, double lo, double hi, double total, double top,
+                        double inv_size, RootStart* start) noexcept nogil
 cdef void envelope_above(const Envelope* e, Py_ssize_t k, Py_ssize_t* count,
                          double* total) noexcept nogil
 cdef void envelope_bounds(const Envelope* e, double inv_size, double theta, double* low,
                           double* high) noexcept nogil
 cdef void envelope_roots(const Envelope* envelopes, Py_ssize_t n, double inv_size,
-                         double eta, double lo, double hi, double* theta_low,
+                         double eta, const RootStart* start, double* theta_low,
                          double* theta_high) noexcept nogil
 
 cdef double solve(GroupLists* w, double eta, double theta_t, int* rounds) noexcept nogil

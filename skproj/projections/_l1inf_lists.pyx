@@ -7,7 +7,7 @@ group), the envelopes of the mu_g from bracketing histograms (step 3b), and
 the Newton rounds on the lists with the sort-based finish (step 4).
 """
 
-from libc.math cimport fabs, INFINITY
+from libc.math cimport fabs, sqrt, INFINITY
 from libc.stdint cimport int32_t
 from libc.stdlib cimport qsort
 # Work memory kept for the next call (no page faults on it; ``_scratch_cache``).
@@ -26,6 +26,15 @@ cdef double _CHECK_TOL = 1e-13
 # than 1e-9, 4-5 fewer evaluations of all the envelopes, the same gathered
 # share; on 10**5 groups of 100 each evaluation costs ~8 ms).
 cdef double _ROOT_TOL = 1e-4
+# The root search on many groups starts on every _SAMPLE_STRIDE-th envelope
+# (when that makes at least _SAMPLE_MIN_GROUPS of them); the whole sums are
+# then evaluated on either side of its roots, _SAMPLE_MARGIN standard errors
+# of the estimate away.  A bracket is settled once narrower than _GAP_SHARE of
+# the gap between the roots (``_settling_width``).
+cdef Py_ssize_t _SAMPLE_STRIDE = 16
+cdef Py_ssize_t _SAMPLE_MIN_GROUPS = 256
+cdef double _SAMPLE_MARGIN = 3.0
+cdef double _GAP_SHARE = 1.0 / 16
 
 
 cdef void set_max_rounds(int max_rounds) noexcept nogil:
@@ -182,33 +191,48 @@ cdef double chord_upper_bound(GroupLists* w, double eta, double theta_t) noexcep
 
 # ------------------------------------------------------------ step 3b: envelopes
 
-cdef void fill_envelope(Envelope* e, double lo, double hi, double total,
-                        double top) noexcept nogil:
+cdef void start_roots(RootStart* start, double lo, double hi) noexcept nogil:
+    """Empty sums at the ends lo <= theta^* <= hi of the first bracket."""
+    cdef Py_ssize_t p
+    start.points[0] = lo
+    start.points[1] = hi
+    for p in range(2):
+        start.lows[p] = 0.0
+        start.highs[p] = 0.0
+        start.low_slopes[p] = 0.0
+        start.high_slopes[p] = 0.0
+
+
+cdef void fill_envelope(Envelope* e, double lo, double hi, double total, double top,
+                        double inv_size, RootStart* start) noexcept nogil:
     """Turn the histogram of [lo, hi] that ``e`` holds into its envelope, in place.
 
     The reciprocals of the counts are taken here, once (a division costs more
-    than the rest of an evaluation).
+    than the rest of an evaluation).  The envelope is then added to the sums
+    at the ends of the first bracket: called right after the histogram, it
+    is in cache, and the root search starts without a sweep over the
+    envelopes.  ``inv_size`` is 1 / n, n the group length.
     """
     cdef Py_ssize_t k
-    cdef double count, sum_, count_k, sum_k
+    cdef double count, h
     e.low = lo
     e.width = (hi - lo) / BINS
     e.total = total
     e.top = top
-    # Walk the slots from the top: the entries >= edge k are those of slots
-    # k+1 .. BINS+1.  Slot k is read before edge k overwrites it.
-    count = e.inv_count[BINS + 1]
-    sum_ = e.h[BINS + 1]
+    # The entries >= edge k are those of slots k+1 .. BINS+1: suffix sums
+    # from the top, slot k + 1 moved to edge k, ...
     for k in range(BINS, -1, -1):
-        count_k = count
-        sum_k = sum_
-        if k > 0:
-            count += e.inv_count[k]
-            sum_ += e.h[k]
-        e.inv_count[k] = 1.0 / count_k if count_k > 0 else 0.0
-        e.h[k] = sum_k - _edge(e, k) * count_k
-        if e.h[k] < 0.0:
-            e.h[k] = 0.0
+        e.inv_count[k] = e.inv_count[k + 1] + (e.inv_count[k] if k > 0 else 0.0)
+        e.h[k] = e.h[k + 1] + (e.h[k] if k > 0 else 0.0)
+    # ... then shifted: slot k held the entries of edge k - 1 (a loop of
+    # independent divisions, which the compiler pairs).
+    for k in range(BINS + 1):
+        count = e.inv_count[k + 1]
+        h = e.h[k + 1] - _edge(e, k) * count
+        e.inv_count[k] = 1.0 / count if count > 0 else 0.0
+        e.h[k] = h if h > 0.0 else 0.0
+    _add_envelope(e, inv_size, start.points, 2, start.lows, start.highs, start.low_slopes,
+                  start.high_slopes)
 
 
 cdef inline double _edge(const Envelope* e, Py_ssize_t k) noexcept nogil:
@@ -309,30 +333,50 @@ cdef inline void _envelope_pieces(const Envelope* e, double inv_size, double the
                   -e.inv_count[k + 1])
 
 
-cdef void _envelope_sums(const Envelope* envelopes, Py_ssize_t n, double inv_size,
-                         const double* thetas, Py_ssize_t n_points, double* lows,
-                         double* highs, double* low_slopes,
+cdef void _envelope_sums(const Envelope* envelopes, Py_ssize_t n, Py_ssize_t stride,
+                         double inv_size, const double* thetas, Py_ssize_t n_points,
+                         double* lows, double* highs, double* low_slopes,
                          double* high_slopes) noexcept nogil:
     """Sums of the lower and upper bounds of the mu_g, and their slopes, at each theta.
 
     One sweep over the envelopes for all the points: with many groups the
     envelopes do not fit in cache, and reading them is most of the cost.
+    With ``stride`` > 1, the sums over every stride-th envelope only, scaled
+    by n / (their number): estimates for the sampled search.
     """
     cdef Py_ssize_t k, p
-    cdef double low, high, low_slope, high_slope
+    cdef double scale
     for p in range(n_points):
         lows[p] = 0.0
         highs[p] = 0.0
         low_slopes[p] = 0.0
         high_slopes[p] = 0.0
-    for k in range(n):
+    k = 0
+    while k < n:
+        _add_envelope(&envelopes[k], inv_size, thetas, n_points, lows, highs, low_slopes,
+                      high_slopes)
+        k += stride
+    if stride > 1:
+        scale = n / <double> ((n + stride - 1) // stride)
         for p in range(n_points):
-            _envelope_pieces(&envelopes[k], inv_size, thetas[p], &low, &high, &low_slope,
-                             &high_slope)
-            lows[p] += low
-            highs[p] += high
-            low_slopes[p] += low_slope
-            high_slopes[p] += high_slope
+            lows[p] *= scale
+            highs[p] *= scale
+            low_slopes[p] *= scale
+            high_slopes[p] *= scale
+
+
+cdef inline void _add_envelope(const Envelope* e, double inv_size, const double* thetas,
+                               Py_ssize_t n_points, double* lows, double* highs,
+                               double* low_slopes, double* high_slopes) noexcept nogil:
+    """Add one envelope's bounds of mu_g and their slopes at each theta to the sums."""
+    cdef Py_ssize_t p
+    cdef double low, high, low_slope, high_slope
+    for p in range(n_points):
+        _envelope_pieces(e, inv_size, thetas[p], &low, &high, &low_slope, &high_slope)
+        lows[p] += low
+        highs[p] += high
+        low_slopes[p] += low_slope
+        high_slopes[p] += high_slope
 
 
 cdef struct _Bracket:
@@ -344,9 +388,21 @@ cdef struct _Bracket:
     double slope_lo
 
 
-cdef inline bint _settled(const _Bracket* b) noexcept nogil:
-    return (b.hi - b.lo <= _ROOT_TOL * (fabs(b.hi) + fabs(b.lo)) or b.f_lo == 0.0
-            or b.f_hi == 0.0)
+cdef inline bint _settled(const _Bracket* b, double width) noexcept nogil:
+    """Is the bracket narrower than ``width`` (``_settling_width``), or _ROOT_TOL relative?"""
+    return (b.hi - b.lo <= width or b.hi - b.lo <= _ROOT_TOL * (fabs(b.hi) + fabs(b.lo))
+            or b.f_lo == 0.0 or b.f_hi == 0.0)
+
+
+cdef inline double _settling_width(const _Bracket* lower, const _Bracket* upper) noexcept nogil:
+    """A share of the gap between the two roots (at least upper.lo - lower.hi).
+
+    The upper envelope lies above the lower one, so its root lies above: the
+    bands come from the whole interval between the roots, and narrowing a
+    bracket much below that gap hardly narrows them.
+    """
+    cdef double gap = upper.lo - lower.hi
+    return _GAP_SHARE * gap if gap > 0.0 else 0.0
 
 
 cdef inline void _narrow(_Bracket* b, double theta, double f, double slope) noexcept nogil:
@@ -361,7 +417,8 @@ cdef inline void _narrow(_Bracket* b, double theta, double f, double slope) noex
             b.f_hi = f
 
 
-cdef inline Py_ssize_t _candidates(const _Bracket* b, double* points) noexcept nogil:
+cdef inline Py_ssize_t _candidates(const _Bracket* b, double width,
+                                   double* points) noexcept nogil:
     """The Newton step from lo and the secant of the bracket, when inside it.
 
     The envelope sums are convex (tangents, chords of the convex mu_g): the
@@ -369,7 +426,7 @@ cdef inline Py_ssize_t _candidates(const _Bracket* b, double* points) noexcept n
     """
     cdef Py_ssize_t n_points = 0
     cdef double middle
-    if _settled(b):
+    if _settled(b, width):
         return 0
     if b.slope_lo < 0.0:
         middle = b.lo - b.f_lo / b.slope_lo
@@ -385,9 +442,11 @@ cdef inline Py_ssize_t _candidates(const _Bracket* b, double* points) noexcept n
 
 
 cdef void envelope_roots(const Envelope* envelopes, Py_ssize_t n, double inv_size,
-                         double eta, double lo, double hi, double* theta_low,
+                         double eta, const RootStart* start, double* theta_low,
                          double* theta_high) noexcept nogil:
-    """Bracket theta^* by the roots of both envelope sums, within [lo, hi].
+    """Bracket theta^* by the roots of both envelope sums, within the first bracket.
+
+    ``start`` holds the sums at its ends lo and hi (``fill_envelope``).
 
     ``theta_low``: a theta with lower-envelope sum >= eta (theta^* lies
     above); ``theta_high``: one with upper-envelope sum <= eta.  Both roots
@@ -403,37 +462,146 @@ cdef void envelope_roots(const Envelope* envelopes, Py_ssize_t n, double inv_siz
     cdef double highs[4]
     cdef double low_slopes[4]
     cdef double high_slopes[4]
-    cdef Py_ssize_t it, p, n_points
-    points[0] = lo
-    points[1] = hi
-    _envelope_sums(envelopes, n, inv_size, points, 2, lows, highs, low_slopes, high_slopes)
+    cdef Py_ssize_t p, n_points
+    cdef double lo = start.points[0], hi = start.points[1], width
     lower.lo = lo
     lower.hi = hi
-    lower.f_lo = lows[0] - eta
-    lower.f_hi = lows[1] - eta
-    lower.slope_lo = low_slopes[0]
+    lower.f_lo = start.lows[0] - eta
+    lower.f_hi = start.lows[1] - eta
+    lower.slope_lo = start.low_slopes[0]
     upper.lo = lo
     upper.hi = hi
-    upper.f_lo = highs[0] - eta
-    upper.f_hi = highs[1] - eta
-    upper.slope_lo = high_slopes[0]
+    upper.f_lo = start.highs[0] - eta
+    upper.f_hi = start.highs[1] - eta
+    upper.slope_lo = start.high_slopes[0]
     # Not bracketed: make the search stop where it is.
     if lower.f_lo < 0.0 or lower.f_hi > 0.0:
         lower.f_lo = 0.0
     if upper.f_lo < 0.0 or upper.f_hi > 0.0:
         upper.f_hi = 0.0
-    for it in range(60):
-        n_points = _candidates(&lower, points)
-        n_points += _candidates(&upper, points + n_points)
-        if n_points == 0:
-            break
-        _envelope_sums(envelopes, n, inv_size, points, n_points, lows, highs, low_slopes,
+    width = _settling_width(&lower, &upper)
+    if (n >= _SAMPLE_MIN_GROUPS * _SAMPLE_STRIDE
+            and not (_settled(&lower, width) and _settled(&upper, width))):
+        # Both roots estimated on a sample of the envelopes first, then the
+        # whole sums evaluated on either side of each estimate: most of the
+        # search runs on the sample (every point is still classified by the
+        # whole sums, so the brackets stay valid).
+        n_points = _sampled_points(envelopes, n, inv_size, eta, &lower, &upper, points)
+        _envelope_sums(envelopes, n, 1, inv_size, points, n_points, lows, highs, low_slopes,
                        high_slopes)
         for p in range(n_points):
             _narrow(&lower, points[p], lows[p] - eta, low_slopes[p])
             _narrow(&upper, points[p], highs[p] - eta, high_slopes[p])
+    _search(envelopes, n, 1, inv_size, eta, &lower, &upper)
     theta_low[0] = lower.lo
     theta_high[0] = upper.hi
+
+
+cdef void _search(const Envelope* envelopes, Py_ssize_t n, Py_ssize_t stride,
+                  double inv_size, double eta, _Bracket* lower,
+                  _Bracket* upper) noexcept nogil:
+    """Narrow both brackets until settled: Newton and secant points, one sweep each round."""
+    cdef double points[4]
+    cdef double lows[4]
+    cdef double highs[4]
+    cdef double low_slopes[4]
+    cdef double high_slopes[4]
+    cdef Py_ssize_t it, p, n_points
+    cdef double width
+    for it in range(60):
+        width = _settling_width(lower, upper)
+        n_points = _candidates(lower, width, points)
+        n_points += _candidates(upper, width, points + n_points)
+        if n_points == 0:
+            break
+        _envelope_sums(envelopes, n, stride, inv_size, points, n_points, lows, highs,
+                       low_slopes, high_slopes)
+        for p in range(n_points):
+            _narrow(lower, points[p], lows[p] - eta, low_slopes[p])
+            _narrow(upper, points[p], highs[p] - eta, high_slopes[p])
+
+
+cdef Py_ssize_t _sampled_points(const Envelope* envelopes, Py_ssize_t n, double inv_size,
+                                double eta, const _Bracket* lower, const _Bracket* upper,
+                                double* points) noexcept nogil:
+    """Points on either side of both roots, as estimated on every _SAMPLE_STRIDE-th envelope.
+
+    The sampled search starts from the whole brackets; a root it does not
+    bracket gives no points.  The margins are _SAMPLE_MARGIN standard errors
+    of the estimated roots (``_sample_errors``).
+    """
+    cdef _Bracket sample_lower = lower[0], sample_upper = upper[0]
+    cdef double ends[2]
+    cdef double lows[2]
+    cdef double highs[2]
+    cdef double low_slopes[2]
+    cdef double high_slopes[2]
+    cdef Py_ssize_t n_points = 0
+    cdef double margin, width, lower_error, upper_error
+    ends[0] = lower.lo if lower.lo < upper.lo else upper.lo
+    ends[1] = lower.hi if lower.hi > upper.hi else upper.hi
+    _envelope_sums(envelopes, n, _SAMPLE_STRIDE, inv_size, ends, 2, lows, highs, low_slopes,
+                   high_slopes)
+    _start_bracket(&sample_lower, ends, lows[0] - eta, lows[1] - eta, low_slopes[0])
+    _start_bracket(&sample_upper, ends, highs[0] - eta, highs[1] - eta, high_slopes[0])
+    _search(envelopes, n, _SAMPLE_STRIDE, inv_size, eta, &sample_lower, &sample_upper)
+    ends[0] = sample_lower.lo
+    ends[1] = sample_upper.hi
+    _sample_errors(envelopes, n, inv_size, ends, &lower_error, &upper_error)
+    width = _settling_width(lower, upper)
+    if sample_lower.f_lo >= 0.0 > sample_lower.f_hi and not _settled(lower, width):
+        # The estimated root moves by the error of the estimated sum / its slope.
+        margin = _SAMPLE_MARGIN * lower_error / fabs(sample_lower.slope_lo)
+        points[n_points] = sample_lower.lo - margin
+        points[n_points + 1] = sample_lower.lo + margin
+        n_points += 2
+    if sample_upper.f_lo > 0.0 >= sample_upper.f_hi and not _settled(upper, width):
+        margin = _SAMPLE_MARGIN * upper_error / fabs(sample_upper.slope_lo)
+        points[n_points] = sample_upper.hi - margin
+        points[n_points + 1] = sample_upper.hi + margin
+        n_points += 2
+    return n_points
+
+
+cdef void _sample_errors(const Envelope* envelopes, Py_ssize_t n, double inv_size,
+                         const double* thetas, double* lower_error,
+                         double* upper_error) noexcept nogil:
+    """Standard errors of the sampled lower sum at thetas[0] and upper sum at thetas[1].
+
+    n * sqrt(var / n_sample) of the sampled groups' terms (every
+    _SAMPLE_STRIDE-th envelope).
+    """
+    cdef Py_ssize_t k = 0, m = 0
+    cdef double low, high, low_slope, high_slope, unused
+    cdef double s_low = 0.0, q_low = 0.0, s_high = 0.0, q_high = 0.0, var
+    while k < n:
+        _envelope_pieces(&envelopes[k], inv_size, thetas[0], &low, &unused, &low_slope,
+                         &high_slope)
+        _envelope_pieces(&envelopes[k], inv_size, thetas[1], &unused, &high, &low_slope,
+                         &high_slope)
+        s_low += low
+        q_low += low * low
+        s_high += high
+        q_high += high * high
+        m += 1
+        k += _SAMPLE_STRIDE
+    var = q_low / m - (s_low / m) * (s_low / m)
+    lower_error[0] = n * sqrt((var if var > 0.0 else 0.0) / m)
+    var = q_high / m - (s_high / m) * (s_high / m)
+    upper_error[0] = n * sqrt((var if var > 0.0 else 0.0) / m)
+
+
+cdef inline void _start_bracket(_Bracket* b, const double* ends, double f_lo, double f_hi,
+                                double slope_lo) noexcept nogil:
+    """The bracket [ends[0], ends[1]] with its values; settled at once when not a bracket."""
+    b.lo = ends[0]
+    b.hi = ends[1]
+    b.f_lo = f_lo
+    b.f_hi = f_hi
+    b.slope_lo = slope_lo
+    if f_lo < 0.0 or f_hi > 0.0:
+        b.f_lo = 0.0
+        b.f_hi = 0.0
 
 
 cdef Py_ssize_t band_violations(GroupLists* w, double theta, const double* band_low,

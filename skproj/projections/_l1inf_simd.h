@@ -1,5 +1,5 @@
 /* AVX2 versions of the slot loops of the l1,inf histograms and of the band
- * gather (see _l1inf.pyx).
+ * gather, and of the l1 norms and maxima of row groups (see _l1inf.pyx).
  *
  * The build may not assume any instruction set beyond the baseline (no
  * -march), where gcc vectorizes the loop two doubles at a time and clamps
@@ -247,9 +247,62 @@ SKP_L1INF_AVX2 static ptrdiff_t skp_l1inf_band_f32(const float* row, ptrdiff_t n
     return skp_band(row, n, lo, inv_width, first, last, values, pos, 1);
 }
 
+/* The l1 norm and the max of a contiguous row (step 1 of the kernel), bit
+ * for bit as row_sum_max in _streaming.pxd computes them: lane k of the sum
+ * accumulates the entries j = k mod 4 (its accumulator s_k), the tail goes
+ * to s_0, and the total is (s_0 + s_1) + (s_2 + s_3); float32 entries are
+ * converted exactly.  The max is exact in any order.  NaN and inf make the
+ * sum non-finite. */
+SKP_L1INF_AVX2 static inline __attribute__((always_inline)) double skp_row_sum_max(
+        const void* row, ptrdiff_t n, double* maximum, const int single) {
+    __m256d sum = _mm256_setzero_pd(), m0 = sum, m1 = sum;
+    double lanes[4], top = 0.0, total;
+    ptrdiff_t j = 0;
+    int k;
+    for (; j + 8 <= n; j += 8) {
+        __m256d a = skp_magnitudes4(row, j, single);
+        __m256d b = skp_magnitudes4(row, j + 4, single);
+        m0 = _mm256_max_pd(m0, a);
+        m1 = _mm256_max_pd(m1, b);
+        sum = _mm256_add_pd(_mm256_add_pd(sum, a), b);
+    }
+    for (; j + 4 <= n; j += 4) {
+        __m256d a = skp_magnitudes4(row, j, single);
+        m0 = _mm256_max_pd(m0, a);
+        sum = _mm256_add_pd(sum, a);
+    }
+    _mm256_storeu_pd(lanes, sum);
+    for (; j < n; j++) {
+        double a = skp_magnitude1(row, j, single);
+        lanes[0] += a;
+        top = a > top ? a : top;
+    }
+    total = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+    _mm256_storeu_pd(lanes, _mm256_max_pd(m0, m1));
+    for (k = 0; k < 4; k++)
+        top = lanes[k] > top ? lanes[k] : top;
+    *maximum = top;
+    return total;
+}
+
+SKP_L1INF_AVX2 static double skp_l1inf_row_sum_max_f64(const double* row, ptrdiff_t n,
+                                                       double* maximum) {
+    return skp_row_sum_max(row, n, maximum, 0);
+}
+
+SKP_L1INF_AVX2 static double skp_l1inf_row_sum_max_f32(const float* row, ptrdiff_t n,
+                                                       double* maximum) {
+    return skp_row_sum_max(row, n, maximum, 1);
+}
+
 #else
 
 static inline int skp_l1inf_have_avx2(void) { return 0; }
+static inline double skp_l1inf_row_sum_max_f64(const double* row, ptrdiff_t n,
+                                               double* maximum) { return 0.0; }
+static inline double skp_l1inf_row_sum_max_f32(const float* row, ptrdiff_t n,
+                                               double* maximum) { return 0.0; }
+
 static inline ptrdiff_t skp_l1inf_band_f64(const double* row, ptrdiff_t n, double lo,
                                            double inv_width, double first, double last,
                                            double* values, ptrdiff_t pos) { return pos; }
