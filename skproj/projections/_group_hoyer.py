@@ -183,8 +183,9 @@ def project_group_hoyer(Y, sparsity, *, axis=0, weights=None, out=None, return_d
         projection of a nearby matrix (in an iterative solver): the kernel
         looks for the root near it instead of sampling the matrix, which is
         faster when the guess is close.  The result does not depend on it
-        (the bracket around the guess is checked exactly and widened if
-        wrong).  Ignored for torch tensors.
+        beyond rounding (the bracket around the guess is checked exactly; one
+        that misses the root is followed by one placed by a Newton step).
+        Ignored for torch tensors.
 
     Returns
     -------
