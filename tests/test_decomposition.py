@@ -228,3 +228,39 @@ def test_inactive_constraint_is_plain_hals_nmf(sparse_factor):
             _hals_update(W_ref, X @ H_ref.T, H_ref @ H_ref.T)
     np.testing.assert_allclose(W, W_ref, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(H, H_ref, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("sparse_factor", ["H", "W"])
+def test_misleading_warm_starts_give_the_same_fit(sparse_factor, monkeypatch):
+    """Each projection starts from the previous one's multiplier; a misleading
+    start (half, twice it, or none) changes where the kernel looks for the
+    root, not the root: the fits agree to rounding, support included."""
+    from skproj.decomposition import _sparse_nmf
+    from skproj.projections import _group_hoyer
+
+    X, W_true, H_true = planted(seed=2)
+    rng = np.random.default_rng(0)
+    W0, H0 = np.abs(rng.standard_normal(W_true.shape)), np.abs(rng.standard_normal(H_true.shape))
+
+    def fit():
+        return sparse_nmf(X, W0.copy(), H0.copy(), sparsity=0.7, sparse_factor=sparse_factor,
+                          max_iter=60, tol=0)
+
+    W, H, _, error = fit()
+    for distort in (lambda mu: 0.5 * mu, lambda mu: 2.0 * mu + 1.0, lambda mu: None):
+        def misled_projector(*args, **kwargs):
+            project = _group_hoyer.group_hoyer_projector(*args, **kwargs)
+
+            def call(y, x, sparsity, dual_init=None):
+                if dual_init:       # (0: a HALS step's feasibility check, kept)
+                    dual_init = distort(dual_init)
+                return project(y, x, sparsity, dual_init)
+            return call
+
+        monkeypatch.setattr(_sparse_nmf, "group_hoyer_projector", misled_projector)
+        W_misled, H_misled, _, error_misled = fit()
+        np.testing.assert_allclose(W_misled, W, rtol=0, atol=1e-8 * np.abs(W).max())
+        np.testing.assert_allclose(H_misled, H, rtol=0, atol=1e-8 * np.abs(H).max())
+        np.testing.assert_array_equal(W_misled > 0, W > 0)
+        np.testing.assert_array_equal(H_misled > 0, H > 0)
+        assert error_misled == pytest.approx(error, rel=1e-10)

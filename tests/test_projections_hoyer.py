@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from skproj.projections import _hoyer, hoyer_sparsity, project_group_hoyer
+from skproj.projections._group_hoyer import group_hoyer_projector
 
 torch = pytest.importorskip("torch")
 
@@ -230,6 +231,54 @@ def test_dual_init_gives_the_same_projection(loops):
                                                       return_dual=True, dual_init=guess)
                 assert_close(X_init, expected, rtol=1e-6)
                 assert mu_init == pytest.approx(mu, rel=1e-9, abs=1e-12)
+
+
+def _band_reads(Y, s, guess, axis=1):
+    """The projection, its multiplier and the kernel's band reads, from ``guess``."""
+    project = group_hoyer_projector(Y.shape[axis], axis=axis)
+    X = np.empty_like(Y)
+    mu = project(Y, X, s, guess)
+    return X, mu, project.band_reads
+
+
+@pytest.mark.parametrize("shape", [(10, 600), (16, 1797), (300, 200)])
+def test_dual_init_reads_the_matrix_once_or_twice(shape, loops):
+    # Magnitudes over decades, as in SparseNMF's factors: mu is then a small
+    # share of the largest entry.  A guess within 1 % of mu gathers its band
+    # in one read (the bracket holds mu; the band fits the stream); a poor one
+    # (0, half, twice mu) costs a second read placed by a Newton step, and the
+    # result is the one without a guess.
+    rng = np.random.default_rng(3)
+    reads_poor = []
+    for trial in range(6):
+        Y = rng.lognormal(0.0, 2.0, shape) * (rng.uniform(size=shape) < 0.7)
+        s = rng.uniform(0.3, 0.9)
+        X, mu, _ = _band_reads(Y, s, None)
+        for factor in (1.0, 0.99, 1.01):
+            X_guess, mu_guess, reads = _band_reads(Y, s, factor * mu)
+            assert reads == 1
+            assert_close(X_guess, X, rtol=1e-9)
+        for factor in (0.0, 0.5, 2.0):
+            X_guess, mu_guess, reads = _band_reads(Y, s, factor * mu)
+            reads_poor.append(reads)
+            assert_close(X_guess, X, rtol=1e-9)
+            assert mu_guess == pytest.approx(mu, rel=1e-9)
+    assert max(reads_poor) <= 3 and np.mean(reads_poor) <= 2.0
+
+
+def test_dual_init_far_beyond_the_root_is_exact():
+    # A guess at or past the largest entry: Newton steps are short near the
+    # groups' tops; the brackets still double at each miss, then take the range.
+    rng = np.random.default_rng(8)
+    Y = rng.standard_normal((10, 600))
+    for s in (0.3, 0.7, 0.95):
+        X, mu, _ = _band_reads(Y, s, None)
+        huge = 1e3 * np.abs(Y).max() * (np.sqrt(600) - 1)
+        for guess in (2 * mu, huge):
+            X_guess, mu_guess, reads = _band_reads(Y, s, guess)
+            assert_close(X_guess, reference_gsp(Y, s, axis=1), rtol=1e-6)
+            assert mu_guess == pytest.approx(mu, rel=1e-9)
+            assert reads <= 6
 
 
 def test_dual_init_inside_a_jump_and_on_ties():

@@ -58,12 +58,16 @@ class _NumpyProjector:
     The one path from :func:`project_group_hoyer` to the kernel; iterative
     solvers that project many matrices of one shape hold one (see
     :func:`group_hoyer_projector`) and skip the per-call checks.
+    ``band_reads`` counts the kernel's reads of the matrices that gathered a
+    band, over the calls (one per call when each bracket held the root; a
+    diagnostic for benchmarks and tests).
     """
 
     def __init__(self, weights, axis):
         self.weights = weights
         self.axis = axis
         self.normalization = _normalization(weights)
+        self.band_reads = 0
 
     def __call__(self, y, x, sparsity, dual_init=None):
         """Project ``y`` into ``x`` (may be ``y``); return the multiplier mu."""
@@ -72,16 +76,18 @@ class _NumpyProjector:
             return 0.0
         y_view, x_view, groups_are_rows = _oriented(y, x, self.axis)
         t_hint = -1.0 if dual_init is None else dual_init / self.normalization
-        status, t, reached = _hoyer.group_hoyer(y_view, x_view, sparsity, groups_are_rows,
-                                                self.weights, t_hint)
+        status, t, reached, reads = _hoyer.group_hoyer(y_view, x_view, sparsity,
+                                                       groups_are_rows, self.weights, t_hint)
+        self.band_reads += reads
         if status == Status.STATUS_NONFINITE and np.isfinite(y).all():
             # Squares would overflow or underflow (entries beyond ~1e150 or
             # below ~1e-150): GSP is positively homogeneous, its threshold
             # scales with Y.
             scale = float(np.abs(y).max())
-            status, t, reached = _hoyer.group_hoyer(y_view / scale, x_view, sparsity,
-                                                    groups_are_rows, self.weights,
-                                                    t_hint / scale if t_hint >= 0 else -1.0)
+            status, t, reached, reads = _hoyer.group_hoyer(
+                y_view / scale, x_view, sparsity, groups_are_rows, self.weights,
+                t_hint / scale if t_hint >= 0 else -1.0)
+            self.band_reads += reads
             x *= scale
             t *= scale
         raise_for_status(status, "Y")
@@ -177,8 +183,9 @@ def project_group_hoyer(Y, sparsity, *, axis=0, weights=None, out=None, return_d
         projection of a nearby matrix (in an iterative solver): the kernel
         looks for the root near it instead of sampling the matrix, which is
         faster when the guess is close.  The result does not depend on it
-        (the bracket around the guess is checked exactly and widened if
-        wrong).  Ignored for torch tensors.
+        beyond rounding (the bracket around the guess is checked exactly; one
+        that misses the root is followed by one placed by a Newton step).
+        Ignored for torch tensors.
 
     Returns
     -------

@@ -386,10 +386,21 @@ cdef double SAFE_LARGEST = 1e140
 cdef double MIN_SPAN = 5e-4
 # Half-width of that bracket in spreads of the two half-samples' estimates.
 cdef double SPREAD_FACTOR = 3.0
-# Half-width of the bracket around a caller's guess of t*, as a share of t_max
+# Half-width of the bracket around a caller's guess of t*: at most a share of t_max
 # (SparseNMF on bench_nmf: 5e-4 and 1e-4 equally fast, 2e-3 25-35 % slower, 1e-2
 # slower still: a narrow band costs less than the occasional re-read).
 cdef double HINT_SPAN = 5e-4
+# ... and at most this share of the guess: SparseNMF's multipliers are often a
+# small share of t_max, where HINT_SPAN alone reaches down to 0 and gathers
+# most entries.  A miss then costs one more read (the next bracket placed by
+# Newton), less than refining a wide band: the GSP calls of bench_nmf's fits
+# (synthetic s = 0.629, digits s = 0.7) took 45 and 172 us instead of 89 and
+# 197 (0.25: 51 and 191; 0.1: 47 and 174; 0.02: 48 and 173).
+cdef double HINT_REL = 0.05
+# A bracket that missed t* is followed by one reaching this many Newton steps
+# (from its end nearer t*) past that end (bench_nmf's fits: 1.5 and 3 as fast;
+# every miss but a few in a thousand was then found by the next read).
+cdef double NEWTON_REACH = 2.0
 
 # Fields of a bin's (suffix) sums.
 cdef enum:
@@ -431,6 +442,7 @@ cdef struct Band:
     double* vals
     double* above
     double* center
+    Py_ssize_t reads     # reads of the matrix that gathered a band (diagnostics)
 
 
 # ---------------------------------------------------------------- AVX2 passes
@@ -1175,6 +1187,7 @@ cdef int _exact_band(const floating[:, :] y, Layout* layout, const double* inv_w
     cdef double* above_p = above_sums + n_groups
     cdef double* above_r = above_sums + 2 * n_groups
     _read_band(y, layout, inv_w, v, s, band.lo, band.hi, st, above_v, above_p, above_r)
+    band.reads += 1
     if st.count > st.capacity:
         free(st.keys)
         free(st.vals)
@@ -1186,6 +1199,7 @@ cdef int _exact_band(const floating[:, :] y, Layout* layout, const double* inv_w
         if st.keys == NULL or st.vals == NULL or st.groups == NULL:
             return STATUS_NOMEMORY
         _read_band(y, layout, inv_w, v, s, band.lo, band.hi, st, above_v, above_p, above_r)
+        band.reads += 1
     for g in range(n_groups):
         # The sums above are centred at hi; a group with nothing above ends at
         # its top (a centre far above a small group's top would overflow).
@@ -1368,6 +1382,7 @@ cdef int _gather(const floating[:, :] y, Layout* layout, const double* inv_w,
         free(state)
         free(ends)
         return status
+    band.reads += 1
     for g in range(n_groups):
         group = &state[g]
         group.base = s.base[g]
@@ -1681,6 +1696,24 @@ cdef void _write_result(const floating[:, :] y, floating[:, :] x, Layout* layout
 
 # ---------------------------------------------------------------- driver
 
+cdef inline double _reach(double lo, double hi, double excess, double slope,
+                          double t_max) noexcept nogil:
+    """How far past the end of a bracket [lo, hi] that missed t* the next one reaches.
+
+    ``excess`` = g - target and ``slope`` = g' at that end (exact: the band
+    read gives them).  NEWTON_REACH times the Newton step to the target, at
+    least twice the width of [lo, hi] (or of MIN_SPAN of t_max when wider), so
+    that the brackets grow geometrically where Newton steps are short (near
+    the groups' tops); eight times that width when the slope says nothing (g
+    flat there).  The next bracket is checked as exactly, so a poor guess
+    costs a read, never the result.
+    """
+    cdef double width = max(hi - lo, MIN_SPAN * t_max)
+    if slope < 0:
+        return max(NEWTON_REACH * fabs(excess / slope), 2 * width)
+    return 8 * width
+
+
 cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* inv_w,
                         const double* v, Summaries* s, Band* band,
                         Sample* sm, Stream* st, double* above_sums, double target,
@@ -1688,18 +1721,29 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* in
     """t* (-2 when y meets the target): sample, bracket, exact band, refine, root.
 
     With a guess ``t_hint >= 0`` of t* (a previous projection's), the bracket
-    is HINT_SPAN of t_max on either side of it and no sample is taken; the
-    bracket is checked exactly as a sampled one is, so the result is the same.
+    is HINT_REL of the guess (at most HINT_SPAN of t_max) on either side of it
+    and no sample is taken.  Every bracket is checked exactly (g above the
+    target at its lower end, not above at its upper end); one that missed is
+    followed by one on t*'s side placed by a Newton step from its nearer end
+    (``_reach``), so the guess changes the reads, never the result (beyond
+    rounding: the root is found on another band).
     """
     cdef Py_ssize_t n_groups = layout.n_groups, j, level, retry, in_band = 0
-    cdef double slope, lo, hi, width, g_lo, g_hi
+    cdef double slope, slope_lo, slope_hi, lo, hi, g_lo, g_hi, width
     cdef int status
     if t_hint >= 0:
         t_hint = min(t_hint, t_max)
-        lo = max(t_hint - HINT_SPAN * t_max, 0.0)
-        hi = min(t_hint + HINT_SPAN * t_max, t_max)
-        # Room for the band: a guess (read again if short).
-        st.capacity = n_groups * layout.size // 8 + n_groups + 1024
+        width = min(HINT_SPAN * t_max, HINT_REL * t_hint)
+        lo = max(t_hint - width, 0.0)
+        hi = min(t_hint + width, t_max)
+        # Room for the band: every entry of a matrix of at most SMALL_SIZE
+        # (SparseNMF's factors: a band around a small t, the threshold of a
+        # factor with a wide range of magnitudes, can hold most of them, and
+        # a second read cost more than the memory); a guess above that (read
+        # again if short).
+        st.capacity = n_groups * layout.size
+        if st.capacity > SMALL_SIZE:
+            st.capacity = st.capacity // 8 + n_groups + 1024
     else:
         _take_sample(y, layout, inv_w, sm)
         _estimate_bracket(sm, s, n_groups, layout.size, v, target, t_max, &lo, &hi)
@@ -1718,24 +1762,24 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* in
         status = _exact_band(y, layout, inv_w, v, s, band, st, above_sums)
         if status != STATUS_PROJECTED:
             return status
-        g_lo = _exact_g(s, band, n_groups, lo, &slope, NULL)
+        g_lo = _exact_g(s, band, n_groups, lo, &slope_lo, NULL)
         if lo == 0 and g_lo <= target * (1 + INSIDE_SLACK):
             # Within rounding of the target counts as meeting it, so that the
             # projection is idempotent despite rounding.
             t[0] = -2.0
             return STATUS_INSIDE
-        g_hi = _exact_g(s, band, n_groups, hi, &slope, NULL)
+        g_hi = _exact_g(s, band, n_groups, hi, &slope_hi, NULL)
         if g_lo > target >= g_hi:
             break
-        # The sample misled the bracket (not seen on random matrices): move it
-        # to t*'s side, eight times as wide, to the whole range at last.
-        width = max(8 * (hi - lo), MIN_SPAN * t_max)
-        if g_lo <= target:
-            hi = lo
-            lo = max(lo - width, 0.0) if retry < MAX_RETRIES else 0.0
+        # The guess or the sample misled the bracket: move it to t*'s side.
+        if retry >= MAX_RETRIES:
+            lo, hi = (0.0, lo) if g_lo <= target else (hi, t_max)
+        elif g_lo <= target:
+            lo, hi = lo - _reach(lo, hi, g_lo - target, slope_lo, t_max), lo
+            lo = max(lo, 0.0)
         else:
-            lo = hi
-            hi = min(hi + width, t_max) if retry < MAX_RETRIES else t_max
+            lo, hi = hi, hi + _reach(lo, hi, g_hi - target, slope_hi, t_max)
+            hi = min(hi, t_max)
     for level in range(MAX_LEVELS):
         if band.start[n_groups] <= REFINE_FACTOR * n_groups:
             break
@@ -1890,7 +1934,7 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
 
 def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
                 bint groups_are_rows, const double[::1] weights, double t_hint=-1.0):
-    """Project ``y`` into ``x``; return ``(status, t, reached)``.
+    """Project ``y`` into ``x``; return ``(status, t, reached, reads)``.
 
     ``t_hint >= 0``, a guess of ``t`` (a previous projection's), takes the
     sampled method with a bracket around it instead of a sample or histograms
@@ -1898,7 +1942,10 @@ def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
 
     ``weights`` has one positive weight per position in a group (length >= 2);
     ``t`` is the threshold on the keys |y| / w; ``reached`` is False when the
-    target cannot be met (weights only: every group is then 1-sparse).
+    target cannot be met (weights only: every group is then 1-sparse);
+    ``reads`` counts the reads of ``y`` that gathered a band (one when the
+    bracket, sampled or around ``t_hint``, held ``t``; diagnostics for tests
+    and benchmarks).
     """
     cdef Layout layout
     cdef Summaries s
@@ -1936,6 +1983,7 @@ def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
         band.center = <double*> malloc(n_groups * sizeof(double))
         band.keys = NULL
         band.vals = NULL
+        band.reads = 0
         if (work != NULL and s.top != NULL and s.inv_top != NULL and s.argtop != NULL and s.rho_one != NULL
                 and s.base != NULL and s.width != NULL and s.inv_width != NULL
                 and (sampled or s.sums != NULL) and s.rho != NULL and s.scratch != NULL
@@ -1955,4 +2003,4 @@ def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
         free(s.rho)
         free(s.scratch)
         _free_band(&band)
-    return status, t, reached
+    return status, t, reached, band.reads
