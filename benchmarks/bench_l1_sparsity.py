@@ -241,6 +241,10 @@ L1_ROWS = (
     ("l1 one alpha, trials of E/2", {"trial_scale": 0.5}, False),
     ("l1 one alpha, trials continue", {"trial_start": "previous"}, False),
     ("l1 per layer", {}, True),
+    ("l1 one alpha, warm-up E/2", {"alpha_warmup": 0.5}, False),
+    ("l1 one alpha, from dense D", {"dense_scale": 1}, False),
+    ("l1 one alpha, from dense D, trials of E/2", {"dense_scale": 1, "trial_scale": 0.5}, False),
+    ("l1 per layer, from dense D", {"dense_scale": 1}, True),
 )
 # The rows of earlier measurements (--all-rows).
 OTHER_ROWS = (
@@ -290,6 +294,7 @@ def run(dataset, seed, epochs, l1_rows, patience, dense_mask=False):
         params = dict(params)
         n_finetune = F * params.pop("finetune_scale", 4)
         n_trial = max(1, int(E * params.pop("trial_scale", 1)))
+        params["n_dense_epochs"] = int(D * params.pop("dense_scale", 0))
         if params.get("early_stopping", True):
             params["n_iter_no_change"] = patience
         with warnings.catch_warnings(record=True):

@@ -1,5 +1,6 @@
 """Multi-layer perceptrons with a prescribed number of non-zero weights (torch inside)."""
 
+import math
 import sys
 import time
 from numbers import Integral, Real
@@ -255,6 +256,8 @@ class _BaseSparseMLP(BaseEstimator):
         "max_trials": [Interval(Integral, 1, None, closed="left")],
         "rule": [StrOptions({"secant", "gradient"})],
         "trial_start": [StrOptions({"fresh", "denser", "previous"})],
+        "n_dense_epochs": [Interval(Integral, 0, None, closed="left")],
+        "alpha_warmup": [Interval(Real, 0, 1, closed="left")],
         "device": [StrOptions({"auto", "cpu", "cuda"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -278,6 +281,8 @@ class _BaseSparseMLP(BaseEstimator):
         max_trials=10,
         rule="secant",
         trial_start="fresh",
+        n_dense_epochs=0,
+        alpha_warmup=0.0,
         device="auto",
         random_state=None,
         verbose=0,
@@ -297,6 +302,8 @@ class _BaseSparseMLP(BaseEstimator):
         self.max_trials = max_trials
         self.rule = rule
         self.trial_start = trial_start
+        self.n_dense_epochs = n_dense_epochs
+        self.alpha_warmup = alpha_warmup
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -487,7 +494,9 @@ class _BaseSparseMLP(BaseEstimator):
             generator = torch.Generator().manual_seed(seed + 1)
             callback = None
             if penalized:
-                callback = ProximalL1(optimizer, alpha)
+                n_steps = n_epochs * math.ceil(X_t.shape[0] / batch_size)
+                callback = ProximalL1(optimizer, alpha,
+                                      warmup_steps=int(round(self.alpha_warmup * n_steps)))
             if penalized and np.ndim(target):  # per-layer targets
                 callback = CallbackList([callback, ClosestToTarget(
                     target, tol=self.tol,
@@ -518,6 +527,10 @@ class _BaseSparseMLP(BaseEstimator):
             self.target_reached_ = True
             self.trials_ = []
         else:
+            if self.n_dense_epochs:
+                state["phase"] = "dense"
+                train(network, 0.0, self.n_dense_epochs, penalized=False)
+                state["phase"], state["trial"] = "search", 0
             def full_loss(net):
                 # Gradients accumulated chunk by chunk (backward on each), the same for
                 # dense and sparse X: at most _PREDICT_CHUNK rows are densified and held
