@@ -275,6 +275,7 @@ def run(dataset, seed, epochs, l1_rows, patience, dense_mask=False):
             validation = getattr(model, "best_validation_loss_", None)
         rows.append(dict(method=name, trials=n_trials, epochs=n_epochs, reached=reached,
                          nonzeros=int(count_nonzeros(model.network_).sum()), mse=mse,
+                         layers=count_nonzeros(model.network_).tolist(),
                          validation=validation))
 
     common = dict(hidden_layer_sizes=hidden, learning_rate=1e-3, batch_size=64,
