@@ -224,9 +224,16 @@ def radius_leaving(network, n_keep):
 
 
 def l1_target(dense, per_layer, target):
-    """``target`` for the whole network, or split over the layers by their share of weights."""
+    """``target`` for the whole network, or split over the layers.
+
+    ``per_layer``: True splits it by the layers' shares of the weights;
+    ``"magnitude"`` takes the layers' counts of the dense network pruned to
+    ``target`` by magnitude.
+    """
     if not per_layer:
         return target
+    if per_layer == "magnitude":
+        return count_nonzeros(keep_largest_(copy.deepcopy(dense.network_), target))
     layers = np.maximum(np.round(target / dense.n_weights_.sum() * dense.n_weights_), 1)
     layers = layers.astype(int)
     layers[int(np.argmax(layers))] += target - layers.sum()  # exactly ``target`` in all
@@ -244,7 +251,10 @@ L1_ROWS = (
     ("l1 one alpha, warm-up E/2", {"alpha_warmup": 0.5}, False),
     ("l1 one alpha, from dense D", {"dense_scale": 1}, False),
     ("l1 one alpha, from dense D, trials of E/2", {"dense_scale": 1, "trial_scale": 0.5}, False),
+    ("l1 one alpha, from dense D, trials of E/4", {"dense_scale": 1, "trial_scale": 0.25}, False),
+    ("l1 one alpha, from dense D, 8F fine-tuning", {"dense_scale": 1, "finetune_scale": 8}, False),
     ("l1 per layer, from dense D", {"dense_scale": 1}, True),
+    ("l1 per layer, allocation of magnitude pruning", {}, "magnitude"),
 )
 # The rows of earlier measurements (--all-rows).
 OTHER_ROWS = (
@@ -303,6 +313,9 @@ def run(dataset, seed, epochs, l1_rows, patience, dense_mask=False):
             model = SparseMLPRegressor(l1_target(dense, per_layer, target), n_epochs=n_trial,
                                        n_finetune_epochs=n_finetune, **common, **params).fit(X, y)
         add(name, model, model.n_trials_, model.n_epochs_total_, model.target_reached_)
+        rows[-1].update(
+            finetune=sum(entry["phase"] == "finetune" for entry in model.history_),
+            best_epoch=model.best_epoch_)
         # Pruning given at most as many epochs in all, stopped early as the l1 row is.
         prune_and_finetune(EQUAL + name, stopping, max(model.n_epochs_total_ - D, 1))
         if dense_mask:

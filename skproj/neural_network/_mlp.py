@@ -157,6 +157,18 @@ _COMMON_DOC = r"""
         both Mackey–Glass seeds and all 5 diabetes splits, with a higher
         validation loss than ``"fresh"`` (2.3 and 1.15 times) and test error
         (1.75 against 0.60 and 0.91 against 0.81 times magnitude pruning's).
+    n_dense_epochs : int, default=0
+        Epochs of training without the penalty before the search; every
+        trial then starts from that network (instead of the fresh
+        initialization), so that the network fits the data once, before any
+        penalty, and the trials still start from one network (the count
+        stays a function of :math:`\alpha`).  Counted in ``history_`` (phase
+        "dense") and ``n_epochs_total_``.
+    alpha_warmup : float in [0, 1), default=0.0
+        A continuation of the penalty within every trial: over this share of
+        the trial's optimizer steps the penalty rises linearly from 0 to
+        :math:`\alpha` (:class:`skproj.nn.ProximalL1` ``warmup_steps``).
+        The search works on the final :math:`\alpha`.
     device : {"auto", "cpu", "cuda"}, default="auto"
         Where torch runs; ``"auto"`` picks CUDA when available.  The device
         used is stored in ``device_``.
