@@ -163,12 +163,20 @@ _COMMON_DOC = r"""
         initialization), so that the network fits the data once, before any
         penalty, and the trials still start from one network (the count
         stays a function of :math:`\alpha`).  Counted in ``history_`` (phase
-        "dense") and ``n_epochs_total_``.
+        "dense") and ``n_epochs_total_``.  In ``benchmarks/bench_l1_sparsity.py``
+        400 dense epochs and trials of 50 (``n_epochs=50``) had the lowest
+        validation loss on Mackey–Glass (2.68e-05 against 3.56e-05 for the
+        defaults) and on scikit-learn's diabetes (0.546 against 0.571), and a
+        test error 1.39 instead of 2.08 times that of magnitude pruning given
+        the same epochs on Mackey–Glass (0.83 against 0.81 on diabetes).
     alpha_warmup : float in [0, 1), default=0.0
         A continuation of the penalty within every trial: over this share of
         the trial's optimizer steps the penalty rises linearly from 0 to
         :math:`\alpha` (:class:`skproj.nn.ProximalL1` ``warmup_steps``).
-        The search works on the final :math:`\alpha`.
+        The search works on the final :math:`\alpha`.  Over the first half
+        (0.5) it did not help in ``benchmarks/bench_l1_sparsity.py``: a higher
+        validation loss on Mackey–Glass (4.33e-05 against 3.56e-05), about the
+        same on diabetes (0.565 against 0.571).
     device : {"auto", "cpu", "cuda"}, default="auto"
         Where torch runs; ``"auto"`` picks CUDA when available.  The device
         used is stored in ``device_``.
