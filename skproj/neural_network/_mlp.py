@@ -48,7 +48,8 @@ _COMMON_DOC = r"""
     the trained network has ``target_nonzeros`` non-zero weights: the method
     of Shen, Wang, Xu and Yan [1]_ (their Algorithms 1 and 2), run by
     :func:`skproj.nn.fit_to_nonzeros` with :class:`skproj.nn.ProximalL1`.
-    Every trial trains a fresh network (the same initialization) for
+    Every trial trains a fresh network (the same initialization, or the
+    network trained ``n_dense_epochs`` without the penalty) for
     ``n_epochs`` epochs with the optimizer step followed by the soft
     threshold; with per-layer targets a trial keeps the weights of the
     epoch, among its last half, that meets the targets (the latest such), or
