@@ -91,6 +91,7 @@ the estimator's validation samples, what chooses between them)::
     from dense D, trials of E/2        3.5   1513   0.52 (0.04)  1.65 (0.02)  3.41e-05
     from dense D, trials of E/4        3.5   1375   0.47 (0.04)  1.39 (0.07)  2.68e-05
     from dense D, trials of E/8        3.0   1275   0.62 (0.04)  1.71 (0.00)  3.69e-05
+    from dense D, E/4, 8F fine-tuning  3.5   1699   0.46 (0.04)  1.49 (0.05)  2.49e-05
     from dense D, 8F fine-tuning       4.0   2274   0.50 (0.12)  1.76 (0.44)  2.93e-05
     per layer, magnitude allocation    5.5   1896   0.57 (0.05)  2.01 (0.15)  3.64e-05
 
