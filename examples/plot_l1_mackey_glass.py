@@ -78,7 +78,10 @@ for target in targets:
 # A single penalty leaves most of the weights in the two large hidden matrices
 # and few in the input and output layers; the per-layer targets force the
 # same share everywhere, and keep only a handful of the 768 input weights and
-# the 64 output weights.
+# the 64 output weights.  That allocation is what costs the per-layer curve its
+# accuracy: in ``benchmarks/bench_l1_sparsity.py``, per-layer targets equal to
+# the layers' counts after magnitude pruning of the dense network (about 600,
+# 1,070, 310 and 20 of 2,000) do as well as one penalty.
 fig, ax = plt.subplots(figsize=(6, 4))
 for label, points in curves.items():
     counts, errors = zip(*points)

@@ -139,6 +139,36 @@ def test_trials_continue_the_previous_trial_on_request():
     assert len(model.trials_) > 1 and model.trials_[-1]["warm"]
 
 
+def test_trials_start_from_the_dense_network_on_request():
+    X, y = _regression()
+    params = {**TINY, "n_dense_epochs": 7}
+    model = SparseMLPRegressor(40, **params).fit(X, y)
+    assert model.target_reached_ and abs(model.n_nonzeros_.sum() - 40) <= 2
+    phases = [h["phase"] for h in model.history_]
+    assert phases[:7] == ["dense"] * 7 and "dense" not in phases[7:]
+    assert all(h["nonzeros"] == model.n_weights_.sum() for h in model.history_[:7])
+    assert model.n_epochs_total_ == 7 + model.n_trials_ * TINY["n_epochs"] + sum(
+        p == "finetune" for p in phases)
+    again = SparseMLPRegressor(40, **params).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), again.predict(X))
+    # the trials start elsewhere than from the fresh initialization
+    fresh = SparseMLPRegressor(40, **TINY).fit(X, y)
+    assert fresh.history_[0]["loss"] != model.history_[7]["loss"]
+
+
+def test_alpha_warmup_reaches_the_target_deterministically():
+    X, y = _regression()
+    params = {**TINY, "alpha_warmup": 0.5}
+    model = SparseMLPRegressor(40, **params).fit(X, y)
+    assert model.target_reached_ and abs(model.n_nonzeros_.sum() - 40) <= 2
+    # the penalty bites later: the first trial is denser at its first epoch than without
+    plain = SparseMLPRegressor(40, **TINY).fit(X, y)
+    assert model.history_[0]["nonzeros"] > plain.history_[0]["nonzeros"]
+    again = SparseMLPRegressor(40, **params).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), again.predict(X))
+    np.testing.assert_array_equal(model.alpha_, again.alpha_)
+
+
 def test_share_target_and_dense_model():
     X, y = _regression()
     share = SparseMLPRegressor(0.25, **TINY).fit(X, y)

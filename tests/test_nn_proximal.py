@@ -181,11 +181,36 @@ def test_proximal_sgd_and_proximal_adam_converge_to_the_lasso():
         np.testing.assert_array_equal(w != 0, lasso.coef_ != 0)
 
 
+def test_warmup_ramps_the_threshold_linearly_then_holds_it():
+    """Without gradient steps, step s of k shrinks every weight by lr alpha min(s, k) / k."""
+    lr, alpha, k = 0.1, 0.2, 4
+    layer = torch.nn.Linear(3, 2)
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor([[1.0, -2.0, 0.05], [3.0, -0.5, 0.3]]))
+    start = layer.weight.detach().double().numpy().copy()
+    optimizer = torch.optim.SGD(layer.parameters(), lr=lr)
+    prox = ProximalL1(optimizer, alpha, warmup_steps=k)
+    prox.on_train_begin(layer)
+    expected = start
+    for step in range(1, 7):
+        prox.on_step_end(layer)
+        expected = _soft_threshold_reference(expected, lr * alpha * min(step, k) / k)
+        np.testing.assert_allclose(layer.weight.detach().numpy(), expected, atol=1e-7)
+    # a new training ramps again from 0
+    prox.on_train_begin(layer)
+    before = layer.weight.detach().double().numpy().copy()
+    prox.on_step_end(layer)
+    np.testing.assert_allclose(layer.weight.detach().numpy(),
+                               _soft_threshold_reference(before, lr * alpha / k), atol=1e-7)
+
+
 def test_proximal_bad_arguments():
     network = _mlp()
     optimizer = torch.optim.SGD(network.parameters(), lr=0.1)
     with pytest.raises(ValueError, match="metric"):
         ProximalL1(optimizer, 0.1, metric="rmsprop")
+    with pytest.raises(ValueError, match="warmup_steps"):
+        ProximalL1(optimizer, 0.1, warmup_steps=-1)
     with pytest.raises(ValueError, match="metric='adam' needs"):
         ProximalL1(optimizer, 0.1, metric="adam").on_train_begin(network)
     with pytest.raises(ValueError, match="alpha must be a number or a sequence of 3"):

@@ -1,5 +1,6 @@
 """Multi-layer perceptrons with a prescribed number of non-zero weights (torch inside)."""
 
+import math
 import sys
 import time
 from numbers import Integral, Real
@@ -47,7 +48,8 @@ _COMMON_DOC = r"""
     the trained network has ``target_nonzeros`` non-zero weights: the method
     of Shen, Wang, Xu and Yan [1]_ (their Algorithms 1 and 2), run by
     :func:`skproj.nn.fit_to_nonzeros` with :class:`skproj.nn.ProximalL1`.
-    Every trial trains a fresh network (the same initialization) for
+    Every trial trains a fresh network (the same initialization, or the
+    network trained ``n_dense_epochs`` without the penalty) for
     ``n_epochs`` epochs with the optimizer step followed by the soft
     threshold; with per-layer targets a trial keeps the weights of the
     epoch, among its last half, that meets the targets (the latest such), or
@@ -156,6 +158,26 @@ _COMMON_DOC = r"""
         both Mackey–Glass seeds and all 5 diabetes splits, with a higher
         validation loss than ``"fresh"`` (2.3 and 1.15 times) and test error
         (1.75 against 0.60 and 0.91 against 0.81 times magnitude pruning's).
+    n_dense_epochs : int, default=0
+        Epochs of training without the penalty before the search; every
+        trial then starts from that network (instead of the fresh
+        initialization), so that the network fits the data once, before any
+        penalty, and the trials still start from one network (the count
+        stays a function of :math:`\alpha`).  Counted in ``history_`` (phase
+        "dense") and ``n_epochs_total_``.  In ``benchmarks/bench_l1_sparsity.py``
+        400 dense epochs and trials of 50 (``n_epochs=50``) had the lowest
+        validation loss on Mackey–Glass (2.68e-05 against 3.56e-05 for the
+        defaults) and on scikit-learn's diabetes (0.546 against 0.571), and a
+        test error 1.39 instead of 2.08 times that of magnitude pruning given
+        the same epochs on Mackey–Glass (0.83 against 0.81 on diabetes).
+    alpha_warmup : float in [0, 1), default=0.0
+        A continuation of the penalty within every trial: over this share of
+        the trial's optimizer steps the penalty rises linearly from 0 to
+        :math:`\alpha` (:class:`skproj.nn.ProximalL1` ``warmup_steps``).
+        The search works on the final :math:`\alpha`.  Over the first half
+        (0.5) it did not help in ``benchmarks/bench_l1_sparsity.py``: a higher
+        validation loss on Mackey–Glass (4.33e-05 against 3.56e-05), about the
+        same on diabetes (0.565 against 0.571).
     device : {"auto", "cpu", "cuda"}, default="auto"
         Where torch runs; ``"auto"`` picks CUDA when available.  The device
         used is stored in ``device_``.
@@ -255,6 +277,8 @@ class _BaseSparseMLP(BaseEstimator):
         "max_trials": [Interval(Integral, 1, None, closed="left")],
         "rule": [StrOptions({"secant", "gradient"})],
         "trial_start": [StrOptions({"fresh", "denser", "previous"})],
+        "n_dense_epochs": [Interval(Integral, 0, None, closed="left")],
+        "alpha_warmup": [Interval(Real, 0, 1, closed="left")],
         "device": [StrOptions({"auto", "cpu", "cuda"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -278,6 +302,8 @@ class _BaseSparseMLP(BaseEstimator):
         max_trials=10,
         rule="secant",
         trial_start="fresh",
+        n_dense_epochs=0,
+        alpha_warmup=0.0,
         device="auto",
         random_state=None,
         verbose=0,
@@ -297,6 +323,8 @@ class _BaseSparseMLP(BaseEstimator):
         self.max_trials = max_trials
         self.rule = rule
         self.trial_start = trial_start
+        self.n_dense_epochs = n_dense_epochs
+        self.alpha_warmup = alpha_warmup
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -487,7 +515,9 @@ class _BaseSparseMLP(BaseEstimator):
             generator = torch.Generator().manual_seed(seed + 1)
             callback = None
             if penalized:
-                callback = ProximalL1(optimizer, alpha)
+                n_steps = n_epochs * math.ceil(X_t.shape[0] / batch_size)
+                callback = ProximalL1(optimizer, alpha,
+                                      warmup_steps=int(round(self.alpha_warmup * n_steps)))
             if penalized and np.ndim(target):  # per-layer targets
                 callback = CallbackList([callback, ClosestToTarget(
                     target, tol=self.tol,
@@ -518,6 +548,10 @@ class _BaseSparseMLP(BaseEstimator):
             self.target_reached_ = True
             self.trials_ = []
         else:
+            if self.n_dense_epochs:
+                state["phase"] = "dense"
+                train(network, 0.0, self.n_dense_epochs, penalized=False)
+                state["phase"], state["trial"] = "search", 0
             def full_loss(net):
                 # Gradients accumulated chunk by chunk (backward on each), the same for
                 # dense and sparse X: at most _PREDICT_CHUNK rows are densified and held

@@ -200,6 +200,13 @@ class ProximalL1(Callback):
         per-coordinate threshold from the optimizer's second moment
         (``exp_avg_sq``: Adam, AdamW, NAdam, RAdam).  ``"auto"``: ``"adam"``
         when the optimizer keeps a second moment, ``"sgd"`` otherwise.
+    warmup_steps : int, default=0
+        A continuation of the penalty: over the first ``warmup_steps``
+        optimizer steps of a training (counted from ``on_train_begin``) the
+        penalty rises linearly from 0, :math:`\alpha_l \min(1, s /
+        \text{warmup\_steps})` at step :math:`s`, so that the network fits
+        the data before the penalty bites, as sparse-training schedules do.
+        0: the full penalty from the first step.
 
     Examples
     --------
@@ -220,13 +227,16 @@ class ProximalL1(Callback):
     True
     """
 
-    def __init__(self, optimizer, alpha, *, weights=None, metric="auto"):
+    def __init__(self, optimizer, alpha, *, weights=None, metric="auto", warmup_steps=0):
         if metric not in ("auto", "sgd", "adam"):
             raise ValueError(f"metric must be 'auto', 'sgd' or 'adam'; got {metric!r}.")
+        if not (isinstance(warmup_steps, (int, np.integer)) and warmup_steps >= 0):
+            raise ValueError(f"warmup_steps must be an int >= 0; got {warmup_steps!r}.")
         self.optimizer = optimizer
         self.alpha = alpha
         self.weights = weights
         self.metric = metric
+        self.warmup_steps = warmup_steps
         self._targets = None
 
     def on_train_begin(self, module):
@@ -245,14 +255,17 @@ class ProximalL1(Callback):
                              f"(Adam, AdamW, NAdam, RAdam); got {type(self.optimizer).__name__}.")
         self._use_adam = use_adam
         self._targets = [(w, float(a), groups[id(w)]) for w, a, in zip(weights, alphas)]
+        self._n_steps = 0
 
     def on_step_end(self, module):
         if self._targets is None:
             self.on_train_begin(module)
+        self._n_steps += 1
+        ramp = min(1.0, self._n_steps / self.warmup_steps) if self.warmup_steps else 1.0
         for weight, alpha, group in self._targets:
             if alpha == 0.0:
                 continue
-            step = group["lr"] * alpha
+            step = group["lr"] * alpha * ramp
             if self._use_adam:
                 denominator = self._adam_denominator(weight, group)
                 if denominator is None:  # no step taken yet
