@@ -276,6 +276,10 @@ def sparse_nmf(X, W, H, *, sparsity, sparse_factor="H", update_other=True, max_i
     # whose checks cost a few us a call: X is an ndarray or a scipy.sparse
     # matrix, whose products with an ndarray are ndarrays.)
     X_F = X if sparse_factor == "H" else X.T
+    # The cross product of the step on F reads X_F along its rows: on a C-ordered
+    # copy of X^T it takes half the time, to the same bits (bench_nmf: 40 -> 22 us
+    # on 600 x 100, 124 -> 87 us on digits; X^T @ W is faster on the view).
+    X_F_rows = X_F if sp.issparse(X_F) else np.ascontiguousarray(X_F)
     FFt = None
     n_iter, error, error_iter = 0, None, -1
     for n_iter in range(1, max_iter + 1):
@@ -287,7 +291,7 @@ def sparse_nmf(X, W, H, *, sparsity, sparse_factor="H", update_other=True, max_i
             other = W if sparse_factor == "H" else H.T     # the other factor, groups as columns
             _hals_update(other, X_F @ F.T, FFt)
         other_T = W.T if sparse_factor == "H" else H     # gram and cross of the step on F
-        gram, cross = other_T @ other_T.T, other_T @ X_F
+        gram, cross = other_T @ other_T.T, other_T @ X_F_rows
         # While the constraint is inactive (the last projection left its input
         # as it was), HALS updates the constrained factor too, as plain NMF
         # would, if it meets the final target.
