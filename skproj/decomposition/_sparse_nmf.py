@@ -6,6 +6,7 @@ Two layers: :func:`sparse_nmf` (the alternating solver on arrays) and
 :func:`skproj.projections.project_group_hoyer`.
 """
 
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -136,7 +137,7 @@ def _projected_gradient(F, gram, cross, sparsity, project, n_steps, dual,
         np.matmul(step_matrix, Z, out=step)
         add_clip_negative(step, step_offset)
         dual[0] = project(step, F_next, sparsity, dual[0])
-        momentum_next = (1 + np.sqrt(1 + 4 * momentum ** 2)) / 2
+        momentum_next = (1 + math.sqrt(1 + 4 * momentum ** 2)) / 2    # (a scalar: no NumPy call)
         # Z = F_next + (momentum - 1) / momentum_next * (F_next - previous)
         extrapolate(Z, F_next, previous, (momentum - 1) / momentum_next)
         # F is the caller's: its buffer is never written.
