@@ -186,14 +186,17 @@ def _sparsity_ramp(F, axis, sparsity, max_iter, n_ramp=_RAMP_ITERATIONS):
 def _squared_error(X_norm2, W, XHt, WtW, HHt):
     r""":math:`\|X - WH\|_F^2 = \|X\|^2 - 2\langle W, XH^T\rangle + \langle W^TW, HH^T\rangle`.
 
-    From the products only (no pass over X); the identity holds as well for
-    :math:`X^T = H^T W^T`: ``(H.T, X.T @ W, H @ H.T, W.T @ W)`` give the same error.
+    From the products only (no pass over X).  The roles of the factors may be
+    exchanged (:math:`X^T = H^T W^T`) and both arguments of an inner product
+    transposed: the solver passes its constrained factor F (H, or W^T), the
+    other factor's cross product with X (W^T X, or H X^T), F F^T and the
+    other factor's Gram matrix.
     """
     return max(X_norm2 - 2 * np.vdot(W, XHt) + np.vdot(WtW, HHt), 0.0)
 
 
 def _error(X, W, H):
-    """:math:`\|X - WH\|_F`, with the products computed here."""
+    r""":math:`\|X - WH\|_F`, with the products computed here."""
     return np.sqrt(_squared_error(_frobenius2(X), W, safe_sparse_dot(X, H.T), W.T @ W, H @ H.T))
 
 
@@ -279,13 +282,15 @@ def sparse_nmf(X, W, H, *, sparsity, sparse_factor="H", update_other=True, max_i
     X_F = X if sparse_factor == "H" else X.T
     # The cross product of the step on F reads X_F along its rows: on a C-ordered
     # copy of X^T it takes half the time, to the same bits (bench_nmf: 40 -> 22 us
-    # on 600 x 100, 124 -> 87 us on digits; X^T @ W is faster on the view).
+    # on 600 x 100, 124 -> 87 us on digits; X^T @ W is faster on the view).  The
+    # copy doubles X's memory, as the float64 copies of NMF's own checks do.
     X_F_rows = X_F if sp.issparse(X_F) else np.ascontiguousarray(X_F)
     FFt = None
     n_iter, error, error_iter = 0, None, -1
     for n_iter in range(1, max_iter + 1):
         target = ramp(n_iter)
-        # F's product with X_F, and with itself
+        # The other factor's update, from F's products (F F^T kept from the
+        # error check, when the last iteration made one).
         F = H if sparse_factor == "H" else W.T
         if update_other:
             FFt = F @ F.T if FFt is None else FFt
