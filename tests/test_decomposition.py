@@ -76,12 +76,14 @@ def test_recovers_planted_sparse_parts():
     assert similarity.max(axis=1).min() > 0.9
 
 
-def test_sparse_input_gives_the_dense_result():
+@pytest.mark.parametrize("sparse_factor", ["H", "W"])
+def test_sparse_input_gives_the_dense_result(sparse_factor):
     X, _, _ = planted()
     X[X < np.quantile(X, 0.3)] = 0
-    dense = SparseNMF(4, sparsity=0.5, max_iter=30, random_state=0).fit(X)
-    for fmt in (sp.csr_matrix, sp.csc_matrix):
-        sparse = SparseNMF(4, sparsity=0.5, max_iter=30, random_state=0).fit(fmt(X))
+    params = dict(sparsity=0.5, sparse_factor=sparse_factor, max_iter=30, random_state=0)
+    dense = SparseNMF(4, **params).fit(X)
+    for fmt in (sp.csr_matrix, sp.csc_matrix, sp.csr_array):
+        sparse = SparseNMF(4, **params).fit(fmt(X))
         np.testing.assert_allclose(sparse.components_, dense.components_, rtol=1e-6,
                                    atol=1e-9)
         np.testing.assert_allclose(sparse.transform(fmt(X)), dense.transform(X), rtol=1e-6,
@@ -143,6 +145,20 @@ def test_solver_keeps_the_unconstrained_factor_when_asked():
                                     update_other=False, max_iter=20)
     np.testing.assert_array_equal(H_out, H_true)
     assert hoyer_sparsity(W_out, axis=0)[1] >= 0.5 - 1e-6
+
+
+@pytest.mark.parametrize("sparse_factor", ["H", "W"])
+@pytest.mark.parametrize("max_iter", [7, 10, 400])
+def test_solver_error_is_the_error_of_its_factors(sparse_factor, max_iter):
+    # The solver measures the error from the products of its last step (at
+    # iterations 1, 10, 20, ...), or from scratch when it ends between those.
+    X, _, _ = planted()
+    rng = np.random.default_rng(0)
+    W, H = np.abs(rng.standard_normal((X.shape[0], 4))), np.abs(rng.standard_normal((4, X.shape[1])))
+    W, H, n_iter, error = sparse_nmf(X, W, H, sparsity=0.6, sparse_factor=sparse_factor,
+                                     max_iter=max_iter)
+    assert n_iter <= max_iter
+    np.testing.assert_allclose(error, np.linalg.norm(X - W @ H), rtol=1e-9)
 
 
 def test_hals_kernel_is_the_column_by_column_update():

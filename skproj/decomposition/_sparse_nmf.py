@@ -6,6 +6,7 @@ Two layers: :func:`sparse_nmf` (the alternating solver on arrays) and
 :func:`skproj.projections.project_group_hoyer`.
 """
 
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -136,7 +137,7 @@ def _projected_gradient(F, gram, cross, sparsity, project, n_steps, dual,
         np.matmul(step_matrix, Z, out=step)
         add_clip_negative(step, step_offset)
         dual[0] = project(step, F_next, sparsity, dual[0])
-        momentum_next = (1 + np.sqrt(1 + 4 * momentum ** 2)) / 2
+        momentum_next = (1 + math.sqrt(1 + 4 * momentum ** 2)) / 2    # (a scalar: no NumPy call)
         # Z = F_next + (momentum - 1) / momentum_next * (F_next - previous)
         extrapolate(Z, F_next, previous, (momentum - 1) / momentum_next)
         # F is the caller's: its buffer is never written.
@@ -182,9 +183,21 @@ def _sparsity_ramp(F, axis, sparsity, max_iter, n_ramp=_RAMP_ITERATIONS):
     return target
 
 
-def _squared_error(X_norm2, W, H, XHt, HHt):
-    r""":math:`\|X - WH\|_F^2 = \|X\|^2 - 2\langle W, XH^T\rangle + \langle W^TW, HH^T\rangle`."""
-    return max(X_norm2 - 2 * np.vdot(W, XHt) + np.vdot(W.T @ W, HHt), 0.0)
+def _squared_error(X_norm2, W, XHt, WtW, HHt):
+    r""":math:`\|X - WH\|_F^2 = \|X\|^2 - 2\langle W, XH^T\rangle + \langle W^TW, HH^T\rangle`.
+
+    From the products only (no pass over X).  The roles of the factors may be
+    exchanged (:math:`X^T = H^T W^T`) and both arguments of an inner product
+    transposed: the solver passes its constrained factor F (H, or W^T), the
+    other factor's cross product with X (W^T X, or H X^T), F F^T and the
+    other factor's Gram matrix.
+    """
+    return max(X_norm2 - 2 * np.vdot(W, XHt) + np.vdot(WtW, HHt), 0.0)
+
+
+def _error(X, W, H):
+    r""":math:`\|X - WH\|_F`, with the products computed here."""
+    return np.sqrt(_squared_error(_frobenius2(X), W, safe_sparse_dot(X, H.T), W.T @ W, H @ H.T))
 
 
 def _frobenius2(X):
@@ -253,23 +266,38 @@ def sparse_nmf(X, W, H, *, sparsity, sparse_factor="H", update_other=True, max_i
     ramp = _sparsity_ramp(W if sparse_factor == "W" else H, axis, sparsity, max_iter,
                           _RAMP_ITERATIONS if update_other else _RAMP_ITERATIONS_FIXED)
     # Decreases relative to the error of the start.
-    initial_error = np.sqrt(_squared_error(X_norm2, W, H, safe_sparse_dot(X, H.T), H @ H.T))
+    initial_error = _error(X, W, H)
     previous_error = None
     # GSP on the rows of the factor updated (H, or W^T: groups of W's columns).
     project = group_hoyer_projector(H.shape[1] if sparse_factor == "H" else W.shape[0], axis=1)
     dual = [None]    # the projections' multiplier, carried from one to the next
     momentum = {}    # with H fixed, one accelerated run across the iterations
-    n_iter = 0
+    # In the loop the constrained factor is F (H, or W^T: its groups are rows),
+    # X_F is X or X^T accordingly (X = W H, or X^T = H^T W^T); each product is
+    # computed once per value of its factor: the error is measured from the
+    # products of the step on F and from F F^T, which the next iteration's
+    # update of the other factor reuses.  (``@`` rather than safe_sparse_dot,
+    # whose checks cost a few us a call: X is an ndarray or a scipy.sparse
+    # matrix, whose products with an ndarray are ndarrays.)
+    X_F = X if sparse_factor == "H" else X.T
+    # The cross product of the step on F reads X_F along its rows: on a C-ordered
+    # copy of X^T it takes half the time, to the same bits (bench_nmf: 40 -> 22 us
+    # on 600 x 100, 124 -> 87 us on digits; X^T @ W is faster on the view).  The
+    # copy holds X once more (fit_transform already works on a float64 copy).
+    X_F_rows = X_F if sp.issparse(X_F) else np.ascontiguousarray(X_F)
+    FFt = None
+    n_iter, error, error_iter = 0, None, -1
     for n_iter in range(1, max_iter + 1):
         target = ramp(n_iter)
-        if sparse_factor == "H":
-            if update_other:
-                _hals_update(W, safe_sparse_dot(X, H.T), H @ H.T)
-            gram, cross, F = W.T @ W, safe_sparse_dot(W.T, X), H
-        else:
-            if update_other:
-                _hals_update(H.T, safe_sparse_dot(X.T, W), W.T @ W)
-            gram, cross, F = H @ H.T, safe_sparse_dot(H, X.T), W.T
+        # The other factor's update, from F's products (F F^T kept from the
+        # error check, when the last iteration made one).
+        F = H if sparse_factor == "H" else W.T
+        if update_other:
+            FFt = F @ F.T if FFt is None else FFt
+            other = W if sparse_factor == "H" else H.T     # the other factor, groups as columns
+            _hals_update(other, X_F @ F.T, FFt)
+        other_T = W.T if sparse_factor == "H" else H     # gram and cross of the step on F
+        gram, cross = other_T @ other_T.T, other_T @ X_F_rows
         # While the constraint is inactive (the last projection left its input
         # as it was), HALS updates the constrained factor too, as plain NMF
         # would, if it meets the final target.
@@ -283,8 +311,11 @@ def sparse_nmf(X, W, H, *, sparsity, sparse_factor="H", update_other=True, max_i
             H = F_next
         else:
             W = F_next.T
+        FFt = None
         if n_iter % 10 == 0 or n_iter == 1:
-            error = np.sqrt(_squared_error(X_norm2, W, H, safe_sparse_dot(X, H.T), H @ H.T))
+            FFt = F_next @ F_next.T
+            error = np.sqrt(_squared_error(X_norm2, F_next, cross, FFt, gram))
+            error_iter = n_iter
             if verbose:
                 print(f"Epoch {n_iter} reached after {n_iter} iterations, error: {error:.6g}")
             # The error may grow while the target tightens: test after the ramp.
@@ -294,7 +325,8 @@ def sparse_nmf(X, W, H, *, sparsity, sparse_factor="H", update_other=True, max_i
                     and (previous_error - error) / max(initial_error, _EPS) < tol):
                 break
             previous_error = error
-    error = np.sqrt(_squared_error(X_norm2, W, H, safe_sparse_dot(X, H.T), H @ H.T))
+    if error_iter != n_iter:
+        error = _error(X, W, H)
     return np.ascontiguousarray(W), np.ascontiguousarray(H), n_iter, float(error)
 
 
@@ -486,8 +518,7 @@ class SparseNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
             # its least-squares stage has one solution (exact), reached sooner from the
             # fitted W.
             W = self._solve_W(X, H, W)
-            self.reconstruction_err_ = float(np.sqrt(_squared_error(
-                _frobenius2(X), W, H, safe_sparse_dot(X, H.T), H @ H.T)))
+            self.reconstruction_err_ = float(_error(X, W, H))
         self.components_ = H.astype(dtype)
         self.n_components_ = n_components
         self._n_features_out = n_components
