@@ -453,7 +453,7 @@ from skproj.projections import get_constraint  # noqa: E402
 DATASETS = ["breast_cancer", "wine", "gse7390", "pbmc68k", "acsf1", "reuters_r8"]
 MODELS = ["logreg", "kbest", "l1", "mlp", "selector", "selector_cv", "selector_cv_1se",
           "selector_cv_l2", "selector_cv_l2_1se", "selector_share", "selector_lr",
-          "selector_l2_lr", "selector_mlp", "sae"]
+          "selector_l2_lr", "selector_mlp", "sae", "sae_share", "sae_lr", "kbest_lr", "l1_lr"]
 # The top of [0.5, 1, 2] was chosen on pbmc68k, ACSF1 and Reuters; ACSF1 chose 4
 # on three folds of four when the grid went on to 8 (realdata2 branch).
 SAE_ETAS = [0.5, 1.0, 2.0, 4.0, 8.0]
@@ -476,6 +476,33 @@ def selector_etas(X, y, n_etas):
     coef = dense.coef_ if dense.coef_.shape[0] > 1 else np.vstack([dense.coef_, -dense.coef_])
     top = float(get_constraint("bilevel_l1inf", eta=1.0, axis=0, matrix=True).norm(coef))
     return np.geomspace(0.25, max(top, 1.0), n_etas)
+
+
+def selection_and_refit(select, n_features, shares, quick, share_key=None,
+                        count_key="select__max_features", select_grid=None, mlp=False):
+    """A selection step and a classifier refitted on its features, and their grid.
+
+    The step keeps exactly ``round(share * n_features)`` features: its parameter
+    ``share_key`` (if any) is set to the share, and ``count_key`` to the count
+    (``max_features`` caps it where the step keeps more: ties, or the selector's
+    radius search stopped by ``max_iter``).  The classifier is a ``LogisticRegression``
+    (its ``C`` searched) or, with ``mlp``, an ``MLPClassifier((100,))`` (its
+    ``alpha``).  The selection is cached (``Pipeline(memory=...)``): fitted once
+    per share and fold, not once per classifier parameter.
+    """
+    if mlp:
+        clf = MLPClassifier((100,), max_iter=200, random_state=0)
+        clf_grid = {"clf__alpha": [1e-4, 1.0] if quick else [1e-4, 1e-2, 1.0]}
+    else:
+        clf = LogisticRegression(C=1.0, max_iter=1000)
+        clf_grid = {"clf__C": [0.01, 0.1, 1.0] if quick else [0.003, 0.01, 0.1, 1.0, 10.0]}
+    model = Pipeline([("select", select), ("clf", clf)], memory=_SELECTION_CACHE)
+    grid = []
+    for share in shares or (QUICK_SHARES if quick else SHARES):
+        n_kept = max(1, round(share * n_features))
+        share_grid = {} if share_key is None else {share_key: [share]}
+        grid.append({**share_grid, count_key: [n_kept], **(select_grid or {}), **clf_grid})
+    return model, grid
 
 
 def model_and_grid(name, X, y, quick, inner, sae_etas=None, shares=None):
@@ -508,30 +535,32 @@ def model_and_grid(name, X, y, quick, inner, sae_etas=None, shares=None):
         model = ProjectionFeatureSelector()
         grid = {"n_features_to_select": shares or (QUICK_SHARES if quick else SHARES)}
     elif name in ("selector_lr", "selector_l2_lr", "selector_mlp"):
-        # the selector as a step, the classifier refitted on its features; exactly
-        # round(share * n_features) of them (max_features caps the count where the
-        # radius search overshoots it: ties, or fits stopped by max_iter); "_l2": the
-        # selecting model's ridge searched too, that of LogisticRegression's C = inf,
-        # 0.1, 0.01
+        # the selector as a step, the classifier refitted on its features; "_l2":
+        # the selecting model's ridge searched too, that of LogisticRegression's
+        # C = inf, 0.1, 0.01
         select_grid = {}
         if name == "selector_l2_lr":  # three shares: the grid is 3 x 3 x 5 already
             shares = shares or [0.1, 0.2, 0.25]
             select_grid = {"select__estimator__alpha": [0.0, 10.0 / X.shape[0],
                                                         100.0 / X.shape[0]]}
-        shares = shares or (QUICK_SHARES if quick else SHARES)
-        if name in ("selector_lr", "selector_l2_lr"):
-            clf = lr
-            clf_grid = {"clf__C": [0.01, 0.1, 1.0] if quick else [0.003, 0.01, 0.1, 1.0, 10.0]}
-        else:
-            clf = MLPClassifier((100,), max_iter=200, random_state=0)
-            clf_grid = {"clf__alpha": [1e-4, 1.0] if quick else [1e-4, 1e-2, 1.0]}
         select = ProjectionFeatureSelector(ProjectedLogisticRegression())
-        model = Pipeline([("select", select), ("clf", clf)],
-                         memory=_SELECTION_CACHE)  # one selection per share, not per C
-        grid = [{"select__n_features_to_select": [share],
-                 "select__max_features": [max(1, round(share * n_features))],
-                 **select_grid, **clf_grid}
-                for share in shares]
+        model, grid = selection_and_refit(select, n_features, shares, quick,
+                                          "select__n_features_to_select",
+                                          select_grid=select_grid, mlp=name == "selector_mlp")
+    elif name == "sae_lr":
+        # the autoencoder's features (its feature_importances_ are zero off them)
+        select = SelectFromModel(SparseSupervisedAutoencoder(random_state=0), threshold=1e-12)
+        model, grid = selection_and_refit(select, n_features, shares, quick,
+                                          "select__estimator__n_features_to_select")
+    elif name == "kbest_lr":
+        model, grid = selection_and_refit(SelectKBest(f_classif), n_features, shares, quick,
+                                          count_key="select__k")
+    elif name == "l1_lr":
+        # the largest coefficients of an l1-logistic fit (C=1: 460-512 of pbmc68k's
+        # 765 genes are non-zero)
+        l1 = LogisticRegression(l1_ratio=1.0, solver="saga", tol=1e-3, max_iter=300)
+        model, grid = selection_and_refit(SelectFromModel(l1, threshold=-np.inf),
+                                          n_features, shares, quick)
     elif name.startswith("selector_cv"):
         # "_l2": the ridge of LogisticRegression's default C=1 (alpha = 1 / (C n));
         # "_1se": the one-standard-error rule
@@ -543,6 +572,10 @@ def model_and_grid(name, X, y, quick, inner, sae_etas=None, shares=None):
     elif name == "sae":
         model = SparseSupervisedAutoencoder(random_state=0)
         grid = {"eta": sae_etas or (QUICK_SAE_ETAS if quick else SAE_ETAS)}
+    elif name == "sae_share":
+        # the autoencoder's own predictions at an exact share of the features
+        model = SparseSupervisedAutoencoder(random_state=0)
+        grid = {"n_features_to_select": shares or (QUICK_SHARES if quick else SHARES)}
     else:
         raise ValueError(f"Unknown model {name!r}; choose from {MODELS}.")
     pipe = Pipeline([("scale", StandardScaler()), ("model", model)])
@@ -596,8 +629,12 @@ def nested_cv(name, X, y, quick, sae_etas=None, shares=None, seed=0):
 
 
 def format_params(rows):
-    """The chosen parameters of every fold (``/`` between the parameters of a fold)."""
-    shown = [v for r in rows for k, v in r["params"].items() if k != "max_features"]
+    """The chosen parameters of every fold (``/`` between the parameters of a fold).
+
+    ``max_features`` is left out where the share is shown (it is its count).
+    """
+    shown = [v for r in rows for k, v in r["params"].items()
+             if k != "max_features" or "n_features_to_select" not in r["params"]]
     per_fold = len(shown) // len(rows)
     text = [f"{v:.3g}" if isinstance(v, float) else str(v) for v in shown]
     return ",".join("/".join(text[i:i + per_fold]) for i in range(0, len(text), per_fold))
