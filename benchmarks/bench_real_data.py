@@ -448,7 +448,7 @@ from skproj.feature_selection import (  # noqa: E402
     ProjectionFeatureSelector,
     ProjectionFeatureSelectorCV,
 )
-from skproj.projections import get_constraint  # noqa: E402
+from skproj.projections import MATRIX_CONSTRAINTS, get_constraint  # noqa: E402
 
 DATASETS = ["breast_cancer", "wine", "gse7390", "pbmc68k", "acsf1", "reuters_r8"]
 MODELS = ["logreg", "kbest", "l1", "mlp", "selector", "selector_cv", "selector_cv_1se",
@@ -470,11 +470,11 @@ def load_average():
     return os.getloadavg()[0]
 
 
-def selector_etas(X, y, n_etas):
+def selector_etas(X, y, n_etas, projection="bilevel_l1inf"):
     """Radii for the selector, from 0.25 to where the constraint stops binding."""
     dense = LogisticRegression(C=1.0, max_iter=500).fit(X, y)
     coef = dense.coef_ if dense.coef_.shape[0] > 1 else np.vstack([dense.coef_, -dense.coef_])
-    top = float(get_constraint("bilevel_l1inf", eta=1.0, axis=0, matrix=True).norm(coef))
+    top = float(get_constraint(projection, eta=1.0, axis=0, matrix=True).norm(coef))
     return np.geomspace(0.25, max(top, 1.0), n_etas)
 
 
@@ -505,8 +505,11 @@ def selection_and_refit(select, n_features, shares, quick, share_key=None,
     return model, grid
 
 
-def model_and_grid(name, X, y, quick, inner, sae_etas=None, shares=None):
+def model_and_grid(name, X, y, quick, inner, sae_etas=None, shares=None,
+                   projection="bilevel_l1inf"):
     """The pipeline of model ``name`` and its inner-search grid on data ``X, y``.
+
+    ``projection``: the constraint of the selector rows (their selecting model).
 
     An empty grid: the model searches its own parameter (on the folds ``inner``).
     """
@@ -528,11 +531,11 @@ def model_and_grid(name, X, y, quick, inner, sae_etas=None, shares=None):
         grid = {"alpha": [1e-4, 1.0] if quick else [1e-4, 1e-3, 1e-2, 1e-1, 1.0]}
     elif name == "selector":
         scaled = StandardScaler().fit_transform(X)
-        model = ProjectionFeatureSelector()
-        grid = {"eta": list(selector_etas(scaled, y, 4 if quick else 6))}
+        model = ProjectionFeatureSelector(projection=projection)
+        grid = {"eta": list(selector_etas(scaled, y, 4 if quick else 6, projection))}
     elif name == "selector_share":
         # the selector's own predictions at an exact share of the features
-        model = ProjectionFeatureSelector()
+        model = ProjectionFeatureSelector(projection=projection)
         grid = {"n_features_to_select": shares or (QUICK_SHARES if quick else SHARES)}
     elif name in ("selector_lr", "selector_l2_lr", "selector_mlp"):
         # the selector as a step, the classifier refitted on its features; "_l2":
@@ -543,7 +546,7 @@ def model_and_grid(name, X, y, quick, inner, sae_etas=None, shares=None):
             shares = shares or [0.1, 0.2, 0.25]
             select_grid = {"select__estimator__alpha": [0.0, 10.0 / X.shape[0],
                                                         100.0 / X.shape[0]]}
-        select = ProjectionFeatureSelector(ProjectedLogisticRegression())
+        select = ProjectionFeatureSelector(ProjectedLogisticRegression(), projection=projection)
         model, grid = selection_and_refit(select, n_features, shares, quick,
                                           "select__n_features_to_select",
                                           select_grid=select_grid, mlp=name == "selector_mlp")
@@ -565,7 +568,7 @@ def model_and_grid(name, X, y, quick, inner, sae_etas=None, shares=None):
         # "_l2": the ridge of LogisticRegression's default C=1 (alpha = 1 / (C n));
         # "_1se": the one-standard-error rule
         model = ProjectionFeatureSelectorCV(
-            n_etas=10 if quick else 20, cv=inner,
+            n_etas=10 if quick else 20, cv=inner, projection=projection,
             alpha=1.0 / X.shape[0] if "_l2" in name else 0.0,
             rule="one_standard_error" if name.endswith("_1se") else "best")
         grid = {}
@@ -596,13 +599,15 @@ def features_used(pipe, n_features):
     return n_features
 
 
-def nested_cv(name, X, y, quick, sae_etas=None, shares=None, seed=0):
+def nested_cv(name, X, y, quick, sae_etas=None, shares=None, projection="bilevel_l1inf",
+              seed=0):
     """Per outer fold: accuracy, features used, refit time, search time, chosen params."""
     outer = StratifiedKFold(4, shuffle=True, random_state=seed)
     inner = StratifiedKFold(3 if quick else 4, shuffle=True, random_state=seed + 1)
     rows = []
     for train, test in outer.split(X, y):
-        pipe, grid = model_and_grid(name, X[train], y[train], quick, inner, sae_etas, shares)
+        pipe, grid = model_and_grid(name, X[train], y[train], quick, inner, sae_etas, shares,
+                                    projection)
         if isinstance(grid, dict) and all(len(v) == 1 for v in grid.values()):  # no search
             pipe.set_params(**{key: values[0] for key, values in grid.items()})
             grid = {}
@@ -640,7 +645,7 @@ def format_params(rows):
     return ",".join("/".join(text[i:i + per_fold]) for i in range(0, len(text), per_fold))
 
 
-def run(dataset, models, quick, sae_etas=None, shares=None):
+def run(dataset, models, quick, sae_etas=None, shares=None, projection="bilevel_l1inf"):
     data = _real_data.load(dataset)
     X, y = data.X, data.y
     counts = np.unique(y, return_counts=True)[1]
@@ -655,7 +660,7 @@ def run(dataset, models, quick, sae_etas=None, shares=None):
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.simplefilter("ignore", UserWarning)  # constant features in inner folds
             warnings.simplefilter("ignore", RuntimeWarning)
-            rows = nested_cv(name, X, y, quick, sae_etas, shares)
+            rows = nested_cv(name, X, y, quick, sae_etas, shares, projection)
         acc = np.array([r["accuracy"] for r in rows])
         feats = np.mean([r["features"] for r in rows])
         results[name] = rows
@@ -678,6 +683,8 @@ def main(argv=None):
     parser.add_argument("--shares", nargs="+", type=float, default=None,
                         help="the shares of the features the selector_share, selector_lr, "
                              "selector_l2_lr and selector_mlp rows search (default: 5-25 %%)")
+    parser.add_argument("--projection", default="bilevel_l1inf", choices=MATRIX_CONSTRAINTS,
+                        help="the constraint of the selector rows' selecting model")
     args = parser.parse_args(argv)
     import torch
 
@@ -691,7 +698,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="skproj-bench-") as cache:
         _SELECTION_CACHE = cache
         for dataset in args.datasets:
-            run(dataset, args.models, args.quick, args.sae_etas, args.shares)
+            run(dataset, args.models, args.quick, args.sae_etas, args.shares, args.projection)
 
 
 if __name__ == "__main__":
