@@ -506,10 +506,11 @@ def selection_and_refit(select, n_features, shares, quick, share_key=None,
 
 
 def model_and_grid(name, X, y, quick, inner, sae_etas=None, shares=None,
-                   projection="bilevel_l1inf"):
+                   projection="bilevel_l1inf", selector_max_iter=1000):
     """The pipeline of model ``name`` and its inner-search grid on data ``X, y``.
 
-    ``projection``: the constraint of the selector rows (their selecting model).
+    ``projection`` and ``selector_max_iter``: the constraint and the solver's
+    iterations of the selector rows' selecting model.
 
     An empty grid: the model searches its own parameter (on the folds ``inner``).
     """
@@ -546,7 +547,8 @@ def model_and_grid(name, X, y, quick, inner, sae_etas=None, shares=None,
             shares = shares or [0.1, 0.2, 0.25]
             select_grid = {"select__estimator__alpha": [0.0, 10.0 / X.shape[0],
                                                         100.0 / X.shape[0]]}
-        select = ProjectionFeatureSelector(ProjectedLogisticRegression(), projection=projection)
+        select = ProjectionFeatureSelector(
+            ProjectedLogisticRegression(max_iter=selector_max_iter), projection=projection)
         model, grid = selection_and_refit(select, n_features, shares, quick,
                                           "select__n_features_to_select",
                                           select_grid=select_grid, mlp=name == "selector_mlp")
@@ -599,15 +601,16 @@ def features_used(pipe, n_features):
     return n_features
 
 
-def nested_cv(name, X, y, quick, sae_etas=None, shares=None, projection="bilevel_l1inf",
-              seed=0):
-    """Per outer fold: accuracy, features used, refit time, search time, chosen params."""
+def nested_cv(name, X, y, quick, seed=0, **options):
+    """Per outer fold: accuracy, features used, refit time, search time, chosen params.
+
+    ``options``: the keyword arguments of :func:`model_and_grid` after ``inner``.
+    """
     outer = StratifiedKFold(4, shuffle=True, random_state=seed)
     inner = StratifiedKFold(3 if quick else 4, shuffle=True, random_state=seed + 1)
     rows = []
     for train, test in outer.split(X, y):
-        pipe, grid = model_and_grid(name, X[train], y[train], quick, inner, sae_etas, shares,
-                                    projection)
+        pipe, grid = model_and_grid(name, X[train], y[train], quick, inner, **options)
         if isinstance(grid, dict) and all(len(v) == 1 for v in grid.values()):  # no search
             pipe.set_params(**{key: values[0] for key, values in grid.items()})
             grid = {}
@@ -645,7 +648,7 @@ def format_params(rows):
     return ",".join("/".join(text[i:i + per_fold]) for i in range(0, len(text), per_fold))
 
 
-def run(dataset, models, quick, sae_etas=None, shares=None, projection="bilevel_l1inf"):
+def run(dataset, models, quick, **options):
     data = _real_data.load(dataset)
     X, y = data.X, data.y
     counts = np.unique(y, return_counts=True)[1]
@@ -660,7 +663,7 @@ def run(dataset, models, quick, sae_etas=None, shares=None, projection="bilevel_
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.simplefilter("ignore", UserWarning)  # constant features in inner folds
             warnings.simplefilter("ignore", RuntimeWarning)
-            rows = nested_cv(name, X, y, quick, sae_etas, shares, projection)
+            rows = nested_cv(name, X, y, quick, **options)
         acc = np.array([r["accuracy"] for r in rows])
         feats = np.mean([r["features"] for r in rows])
         results[name] = rows
@@ -685,6 +688,9 @@ def main(argv=None):
                              "selector_l2_lr and selector_mlp rows search (default: 5-25 %%)")
     parser.add_argument("--projection", default="bilevel_l1inf", choices=MATRIX_CONSTRAINTS,
                         help="the constraint of the selector rows' selecting model")
+    parser.add_argument("--selector-max-iter", type=int, default=1000,
+                        help="max_iter of the selecting model of selector_lr, "
+                             "selector_l2_lr and selector_mlp")
     args = parser.parse_args(argv)
     import torch
 
@@ -698,7 +704,8 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="skproj-bench-") as cache:
         _SELECTION_CACHE = cache
         for dataset in args.datasets:
-            run(dataset, args.models, args.quick, args.sae_etas, args.shares, args.projection)
+            run(dataset, args.models, args.quick, sae_etas=args.sae_etas, shares=args.shares,
+                projection=args.projection, selector_max_iter=args.selector_max_iter)
 
 
 if __name__ == "__main__":
