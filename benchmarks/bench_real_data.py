@@ -27,13 +27,23 @@ name           model                                                       searc
 ``selector_l2_lr``  the same, the selecting model's ridge searched too (``C`` = inf, 0.1, 0.01)  share (10, 20, 25 %), ridge, ``C``
 ``selector_mlp``  the same + ``MLPClassifier((100,))``                     the share (5-25 %) and ``alpha``
 ``sae``        ``SparseSupervisedAutoencoder`` (defaults)                  ``eta`` (few radii)
+``sae_share``  ``SparseSupervisedAutoencoder(n_features_to_select=share)``, its own predictions  the share (5-25 %)
+``sae_lr``     its features (``SelectFromModel``) + ``LogisticRegression``  the share (5-25 %) and ``C``
+``kbest_lr``   ``SelectKBest(f_classif)`` at the share + ``LogisticRegression``  the share (5-25 %) and ``C``
+``l1_lr``      the largest coefficients of an l1-logistic fit (``C=1``) at the share + ``LogisticRegression``  the share (5-25 %) and ``C``
 =============  ==========================================================  ==============================
 
-In the ``selector_lr`` / ``selector_l2_lr`` / ``selector_mlp`` pipelines the
-selection is cached (``Pipeline(memory=...)``), so it is fitted once per share
-and fold, not once per ``C``; ``max_features`` caps the count at
-``round(share * n)`` where the radius search overshoots it.  ``--shares 0.25``
-searches one share only.
+In the select-then-refit pipelines (``selector_lr``, ``selector_l2_lr``,
+``selector_mlp``, ``sae_lr``, ``kbest_lr``, ``l1_lr``) every selection keeps
+exactly ``round(share * n)`` features, so they compare selections at equal
+counts; the selection is cached (``Pipeline(memory=...)``), so it is fitted
+once per share and fold, not once per ``C``; ``max_features`` caps the count
+at ``round(share * n)`` where the radius search overshoots it.  ``--shares
+0.25`` searches one share only (``--shares 0.5``: a point of the accuracy
+curve beyond the goal's 25 %).  ``--projection`` sets the constraint of the
+selector rows (default ``bilevel_l1inf``; ``bilevel_l12``, ``bilevel_l11``,
+the exact balls), ``--selector-max-iter`` the iterations of their selecting
+model.
 
 The selector's grid is derived from the training folds: log-spaced from 0.25
 to the l1,inf norm of an l2-logistic fit (``C=1``) on all features, where the
