@@ -399,15 +399,16 @@ solver's owner).
 
 pbmc68k at equal feature counts (``realdata3`` branch, skproj as at main
 4c6f730; full mode, accuracy runs at ``nice 19`` with BLAS and torch on one
-thread, two to four at a time beside other engineers' work, 1-minute load
-6-10: times left out).  Every row keeps exactly ``round(share * 765)`` genes
+thread, one to four at a time beside other engineers' work, 1-minute load
+1-11: times left out).  Every row keeps exactly ``round(share * 765)`` genes
 and refits a ``LogisticRegression`` with its ``C`` searched, except
-``sae_share`` (the autoencoder's own predictions); one invocation per line::
+``sae_share`` (the autoencoder's own predictions); one invocation per line,
+``--shares 0.25`` for the 25 % rows::
 
     share   model                                   accuracy        genes  chosen C (/share)
     25 %    kbest_lr                                0.817 ± 0.049   191    .01,.01,.01,.003
     25 %    l1_lr                                   0.813 ± 0.032   191    .01,.1,.01,.1
-    25 %    selector_lr (l1,inf; realdata2)          0.813 ± 0.047   191    .01,.1,.01,1
+    25 %    selector_lr (l1,inf; realdata2)         0.813 ± 0.047   191    .01,.1,.01,1
     25 %    selector_lr --projection bilevel_l12    0.806 ± 0.032   191    1,.01,.1,.01
     25 %    selector_lr --selector-max-iter 5000    0.799 ± 0.030   191    .01,.01,.1,10
     5-25 %  sae_lr (share searched)                 0.799 ± 0.033   172.0  .01/.25,.01/.2,.01/.2,.01/.25
@@ -418,14 +419,14 @@ and refits a ``LogisticRegression`` with its ``C`` searched, except
 
 At 25 % of the genes the three linear selections (univariate F-test, the
 largest l1-logistic coefficients, the projection selector) give the same
-accuracy, 0.813-0.817, within a sixth of the spread over the folds; the
+accuracy, 0.813-0.817, within a tenth of the spread over the folds; the
 selector's constraint (l1,2 instead of l1,inf) and five times the solver's
 iterations (``max_iter=5000``, so that the radius search's polishing fits
 converge more often; its inner search then took 825 s a fold) change nothing
 beyond that spread: the polishing fits stopped by ``max_iter=1000`` cost no
 accuracy.  The accuracy grows with the share (0.813-0.817 at 25 %,
-0.829-0.830 at 50 %, 0.840 at 100 %): on pbmc68k the best accuracy needs more than a
-quarter of the genes, whichever method picks them.  The autoencoder's
+0.829-0.830 at 50 %, 0.840 at 100 %): on pbmc68k the best accuracy needs
+more than a quarter of the genes, whichever method picks them.  The autoencoder's
 features are no better for a logistic regression (0.799 with 22.5 %), and
 its own predictions at <= 25 % are below its own at 79 % (0.770 against
 0.829, previous table).  No default is changed: nothing measured here beats
