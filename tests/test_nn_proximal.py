@@ -333,7 +333,7 @@ def test_unreachable_target_warns_and_returns_the_closest():
     assert result.nonzeros.sum() == 5 * 16 + 16 * 16 + 16
 
 
-def test_warm_start_starts_from_an_earlier_denser_trial():
+def test_trial_start_denser_starts_from_an_earlier_denser_trial():
     X, y = _problem()
     train, loss = _trainer(X, y)
     starts = []
@@ -345,7 +345,7 @@ def test_warm_start_starts_from_an_earlier_denser_trial():
     full = 5 * 16 + 16 * 16 + 16
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        result = fit_to_nonzeros(_mlp((5, 16, 16, 1)), spy, loss, 100, warm_start=True,
+        result = fit_to_nonzeros(_mlp((5, 16, 16, 1)), spy, loss, 100, trial_start="denser",
                                  alpha_init=1e-4, max_trials=4, tol=0.0)
     totals = [t["total"] for t in result.trials]
     assert starts[0] == full and not result.trials[0]["warm"]
@@ -357,7 +357,7 @@ def test_warm_start_starts_from_an_earlier_denser_trial():
         assert starts[i] in denser if denser else starts[i] == full
 
 
-def test_warm_start_previous_continues_the_last_trial_without_an_empty_layer():
+def test_trial_start_previous_continues_the_last_trial_without_an_empty_layer():
     X, y = _problem()
     train, loss = _trainer(X, y)
     starts, ends = [], []
@@ -375,7 +375,7 @@ def test_warm_start_previous_continues_the_last_trial_without_an_empty_layer():
         # a large first penalty: early trials may empty a layer, whose network is never
         # a start
         result = fit_to_nonzeros(_mlp((5, 16, 16, 1)), spy, loss, 100,
-                                 warm_start="previous", alpha_init=1.0, max_trials=5, tol=0.0)
+                                 trial_start="previous", alpha_init=1.0, max_trials=5, tol=0.0)
     counts = [t["nonzeros"] for t in result.trials]
     assert not result.trials[0]["warm"]
     for i in range(1, len(counts)):
@@ -386,11 +386,11 @@ def test_warm_start_previous_continues_the_last_trial_without_an_empty_layer():
         assert all(torch.equal(a, b) for a, b in zip(expected, starts[i]))
 
 
-def test_warm_start_is_checked():
+def test_trial_start_is_checked():
     X, y = _problem()
     train, loss = _trainer(X, y)
-    with pytest.raises(ValueError, match="warm_start"):
-        fit_to_nonzeros(_mlp((5, 16, 16, 1)), train, loss, 100, warm_start="latest")
+    with pytest.raises(ValueError, match="trial_start"):
+        fit_to_nonzeros(_mlp((5, 16, 16, 1)), train, loss, 100, trial_start="latest")
 
 
 def test_a_loss_may_accumulate_its_gradients_itself():

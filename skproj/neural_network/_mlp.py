@@ -561,8 +561,7 @@ class _BaseSparseMLP(BaseEstimator):
 
             result = fit_to_nonzeros(network, train, full_loss, target, tol=self.tol,
                                      max_trials=self.max_trials, rule=self.rule,
-                                     warm_start={"fresh": False, "denser": True,
-                                                 "previous": "previous"}[self.trial_start],
+                                     trial_start=self.trial_start,
                                      verbose=self.verbose)
             network = result.network
             self.alpha_ = result.alpha

@@ -433,7 +433,7 @@ class L1TargetResult:
 
 
 def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_trials=10,
-                    rule="secant", alpha_init=None, warm_start=False, verbose=0):
+                    rule="secant", alpha_init=None, trial_start="fresh", verbose=0):
     r"""Choose the l1 penalty so that the trained network has a target number of non-zeros.
 
     Algorithms 1 (one :math:`\alpha` for the network) and 2 (one per layer)
@@ -512,18 +512,19 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
         How the next penalty is chosen, see above.
     alpha_init : float or sequence of float, optional
         The first penalty (per tensor for per-layer targets).
-    warm_start : {False, True, "previous"}, default=False
-        Where a trial starts.  False: from ``network``.  True: from the
-        network of an earlier trial, the one closest in :math:`\log\alpha`
-        among those denser than the target.  ``"previous"``: from the last
-        trial's network, unless it has an empty layer (then from the last
-        one without; from ``network`` when there is none), so that the
-        network kept has trained through all the trials before it.  Never
-        from a network with an empty layer: it passes no gradient back and
-        cannot grow again.  Warm starts make :math:`n(\alpha)` depend on the
-        epochs run before (the weights keep shrinking as training goes on),
-        so the bracket is less consistent; see
-        ``benchmarks/bench_l1_sparsity.py`` for whether they pay.
+    trial_start : {"fresh", "denser", "previous"}, default="fresh"
+        Where a trial starts.  ``"fresh"``: from ``network``.  ``"denser"``:
+        from the network of an earlier trial, the one closest in
+        :math:`\log\alpha` among those denser than the target.
+        ``"previous"``: from the last trial's network, unless it has an empty
+        layer (then from the last one without; from ``network`` when there is
+        none), so that the network kept has trained through all the trials
+        before it.  Never from a network with an empty layer: it passes no
+        gradient back and cannot grow again.  Starts from an earlier trial make
+        :math:`n(\alpha)` depend on the epochs run before (the weights keep
+        shrinking as training goes on), so the bracket is less consistent;
+        ``benchmarks/bench_l1_sparsity.py`` measured both worse than
+        ``"fresh"`` (see the estimators' ``trial_start``).
     verbose : int, default=0
         1: one line per trial.
 
@@ -539,9 +540,9 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
     .. [1] L. Shen, R. Wang, Y. Xu, M. Yan, "Sparse deep learning models with
        the l1 regularization", arXiv:2408.02801 (2024).
     """
-    if warm_start not in (False, True, "previous"):
-        raise ValueError("warm_start must be False, True or 'previous'; "
-                         f"got {warm_start!r}.")
+    if trial_start not in ("fresh", "denser", "previous"):
+        raise ValueError("trial_start must be 'fresh', 'denser' or 'previous'; "
+                         f"got {trial_start!r}.")
     if rule not in ("secant", "gradient"):
         raise ValueError(f"rule must be 'secant' or 'gradient'; got {rule!r}.")
     if not (isinstance(max_trials, (int, np.integer)) and max_trials >= 1):
@@ -556,7 +557,7 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
         raise ValueError(f"alpha_init must be positive and finite; got {alpha_init!r}.")
     history, networks, trials = [], [], []
     for trial in range(max_trials):
-        start = _start_network(networks, history, trials, alpha, target, warm_start)
+        start = _start_network(networks, history, trials, alpha, target, trial_start)
         candidate = copy.deepcopy(network if start is None else start)
         train(candidate, _expand(alpha, groups, len(sizes)))
         counts = count_nonzeros(candidate)
@@ -660,12 +661,14 @@ def _initial_alpha(network, loss, target, groups):
     return np.array(alphas)
 
 
-def _start_network(networks, history, trials, alpha, target, warm_start):
+def _start_network(networks, history, trials, alpha, target, trial_start):
     """The earlier network the next trial starts from, None for the starting network."""
-    if warm_start == "previous":
+    if trial_start == "fresh":
+        return None
+    if trial_start == "previous":
         alive = [i for i, trial in enumerate(trials) if np.all(trial["nonzeros"] > 0)]
         return networks[alive[-1]] if alive else None
-    return _nearest_network(networks, history, alpha, target) if warm_start else None
+    return _nearest_network(networks, history, alpha, target)
 
 
 def _nearest_network(networks, history, alpha, target):
