@@ -617,3 +617,23 @@ def test_the_closest_network_returned_is_not_a_dead_one():
                                  alpha_init=[2.0, 2.0, 2.0], max_trials=3)
     assert result.trials[0]["total"] == 0 and not result.reached
     assert result.nonzeros.tolist() == [20, 100, 10]
+
+
+def test_a_plateau_of_the_count_is_crossed_by_an_expanding_search():
+    # The count stays at 217 until alpha = 1, then falls as alpha^-2: a target
+    # just below the plateau used to move alpha by log(217 / 200), 8 % a trial.
+    def counts_of(alpha):
+        return [217 if alpha[0] < 1.0 else round(217 / alpha[0] ** 2)]
+
+    network = torch.nn.Sequential(torch.nn.Linear(30, 10))
+    result = fit_to_nonzeros(network, _fake_trainer(counts_of), None, 100,
+                             alpha_init=0.05, max_trials=10)
+    assert result.reached and abs(result.nonzeros.sum() - 100) <= 5
+    alphas = [t["alpha"][0] for t in result.trials]
+    on_plateau = [t["total"] == 217 for t in result.trials]
+    steps = np.diff(np.log(alphas))  # steps[i]: from trial i to trial i + 1
+    # after two trials on the plateau the move is at least twice the one before
+    for i in range(1, len(steps)):
+        if on_plateau[i - 1] and on_plateau[i]:
+            assert steps[i] >= 2 * steps[i - 1] - 1e-12
+    assert sum(on_plateau) >= 4  # the rule was exercised

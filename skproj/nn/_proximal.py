@@ -735,16 +735,28 @@ def _secant_in_bracket(history, low, high, target):
 
 
 def _extrapolate(history, target):
-    """Past the one end known: along the line through the last two trials."""
+    r"""Past the one end known: along the line through the last two trials.
+
+    A flat or rising pair says nothing of the slope.  The default slope of -1
+    would then move :math:`\log\alpha` by :math:`\log(n / n^*)` only, a few
+    percent a trial when the count sits near the target but does not move
+    (a plateau of :math:`n(\alpha)`); so after such a pair the move is at
+    least twice the last one (an expanding search).
+    """
     (a1, n1) = history[-1]
-    slope = -1.0
+    slope, least_step = -1.0, 0.0
     if len(history) > 1:
         a0, n0 = history[-2]
         if a0 != a1:
-            fitted = (_log_count(n1) - _log_count(n0)) / (math.log(a1) - math.log(a0))
-            if fitted < 0:  # n decreases with alpha; a flat or rising pair says nothing
+            last_step = math.log(a1) - math.log(a0)
+            fitted = (_log_count(n1) - _log_count(n0)) / last_step
+            if fitted < 0:  # n decreases with alpha
                 slope = min(fitted, -0.1)
+            else:
+                least_step = 2.0 * abs(last_step)
     step = (math.log(target) - _log_count(n1)) / slope
+    if abs(step) < least_step:
+        step = math.copysign(least_step, step)
     if n1 == 0:
         # An empty layer (a dead network) says nothing of how far the target lies,
         # and a small target hardly moves the line: go down at least tenfold.
