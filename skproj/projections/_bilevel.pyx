@@ -45,7 +45,7 @@ from skproj.projections._streaming cimport element_step as _step, stream_group_n
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
-    skp_write_row_f32, skp_write_row_f64, streams,
+    skp_stream_zero, skp_write_row_f32, skp_write_row_f64, streams,
 )
 
 # The permutation tables of _l1_simd.h are static: each module holds its own
@@ -145,7 +145,11 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
                             factors[i] if groups_are_rows else 0,
                             NULL if groups_are_rows else factors, stream)
         elif groups_are_rows and factors[i] == 0:
-            if unit:
+            if step_x == 1 and stream and simd_enabled():
+                # (memset writes a row through the caches, reading it first:
+                # zeroed rows, most rows at small radii, cost twice a streamed row)
+                skp_stream_zero(<char*> &x[i, 0], n_cols * sizeof(floating))
+            elif unit:
                 zero_row(&x[i, 0], n_cols, 1)
             else:
                 zero_row(&x[i, 0], n_cols, step_x)
