@@ -242,6 +242,26 @@ def test_bilevel_l1inf_streamed_zero_rows(loops, dtype, rng):
 
 @pytest.mark.parametrize("inner", ["linf", "l1", "l2"])
 @pytest.mark.parametrize("axis", [0, 1])
+def test_sparse_write_path_streamed_zeros(loops, inner, axis, rng):
+    # A result of 8 MiB and more with few kept groups is zeroed by
+    # non-temporal stores, then the kept groups written; in place, the dense
+    # path writes every group: both are the reference.
+    shape = (1100, 1001) if axis == 1 else (1001, 1100)
+    Y = rng.standard_normal(shape)
+    norms = np.sort(group_norms(Y, inner, axis=axis))[::-1]
+    tau = (norms[5] + norms[6]) / 2
+    radius = float(np.sum(norms[:6] - tau))  # keeps the six largest groups
+    sparse = np.full_like(Y, 7.0)
+    BILEVEL[inner](Y, radius, axis=axis, out=sparse)
+    dense = Y.copy()
+    BILEVEL[inner](dense, radius, axis=axis, out=dense)
+    np.testing.assert_array_equal(sparse, dense)
+    np.testing.assert_allclose(sparse, references.bilevel(Y, radius, inner, axis), atol=1e-12)
+    assert np.count_nonzero(np.abs(sparse).max(axis=axis)) == 6
+
+
+@pytest.mark.parametrize("inner", ["linf", "l1", "l2"])
+@pytest.mark.parametrize("axis", [0, 1])
 def test_float32_bilevel_near_the_float_limits(loops, inner, axis):
     # Group norms above FLT_MAX overflow a float block: the norms are then
     # recomputed in double and the projection is finite; NaN and inf are refused.

@@ -38,8 +38,8 @@ from libc.string cimport memcpy
 from cython cimport floating
 
 from skproj.projections._common cimport (
-    SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, copy_matrix, shrink, zero_if_contiguous,
-    zero_row,
+    SPARSE_WRITE_DIVISOR, c_contiguous, clip, clip_columns, clip_row, copy_matrix, shrink,
+    zero_if_contiguous, zero_row,
 )
 from skproj.projections._streaming cimport element_step as _step, stream_group_norms
 from skproj.projections._l1 cimport (
@@ -188,6 +188,18 @@ cdef inline bint _few_kept(Py_ssize_t n_kept, Py_ssize_t n_groups, bint groups_a
     return n_kept * SPARSE_WRITE_DIVISOR < n_groups
 
 
+cdef inline bint _zero_matrix(floating[:, :] x, bint stream) noexcept nogil:
+    """Zero ``x`` if it is C-contiguous (return whether it was), streamed with ``stream``.
+
+    glibc's memset writes 80 MB through the caches, reading every line first:
+    about 0.8 of a copy, where non-temporal stores cost about 0.4.
+    """
+    if not (stream and simd_enabled() and c_contiguous(x)):
+        return zero_if_contiguous(x)
+    skp_stream_zero(<char*> &x[0, 0], x.shape[0] * x.shape[1] * sizeof(floating))
+    return True
+
+
 cdef bint _write_sparse_groups(const floating[:, :] y, floating[:, :] x,
                                bint groups_are_rows, const floating* factors,
                                bint rescale) noexcept nogil:
@@ -209,7 +221,8 @@ cdef bint _write_sparse_groups(const floating[:, :] y, floating[:, :] x,
             or <const void*> &x[0, 0] == <const void*> &y[0, 0]):
         return False
     kept = <Py_ssize_t*> malloc(max(n_kept, 1) * sizeof(Py_ssize_t))
-    if kept == NULL or not zero_if_contiguous(x):
+    if kept == NULL or not _zero_matrix(
+            x, streams(x.shape[0] * x.shape[1] * sizeof(floating))):
         free(kept)
         return False
     n_kept = 0
@@ -522,7 +535,7 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
         n_kept += radii[i] != 0
     zeroed = (_few_kept(n_kept, n_rows, True, sizeof(floating))
               and <const void*> &x[0, 0] != <const void*> &y[0, 0]
-              and zero_if_contiguous(x))
+              and _zero_matrix(x, stream))
     for i in range(n_rows):
         if radii[i] != 0.0:
             n_candidates = _row_candidates(&y[i, 0], n_cols, step_y, floor, radii[i], buffer,
