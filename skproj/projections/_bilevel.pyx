@@ -10,9 +10,9 @@ or copies the matrix:
 2. ``t`` is projected onto the l1 ball of radius ``eta`` (Michelot), giving a
    threshold ``tau`` and the new group radii ``u = max(t - tau, 0)``;
 3. one pass writes the result; groups whose radius is zero are written
-   without being read.  When few groups survive, the output is zeroed by one
-   memset (which streams past the caches, as memcpy does) and only the kept
-   groups are read and written.
+   without being read.  When few groups survive, the output is zeroed in one
+   pass (by non-temporal stores when the result streams past the caches) and
+   only the kept groups are read and written.
 
 The l1,1 projection needs a soft threshold per group as well, found among
 the group's larger magnitudes: rows are gathered, thresholded and written one
@@ -203,7 +203,7 @@ cdef inline bint _zero_matrix(floating[:, :] x, bint stream) noexcept nogil:
 cdef bint _write_sparse_groups(const floating[:, :] y, floating[:, :] x,
                                bint groups_are_rows, const floating* factors,
                                bint rescale) noexcept nogil:
-    """Zero ``x`` in one memset, then write only the non-zero groups.
+    """Zero ``x`` in one pass (``_zero_matrix``), then write only the non-zero groups.
 
     Returns False (writing nothing) unless few groups are non-zero and ``x``
     is a contiguous array apart from ``y``.  Columns are then gathered by
@@ -521,7 +521,7 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
     A row's magnitudes above ``floor`` (a lower bound of its tau) are
     gathered, its tau found there (``group_threshold``), and the row written
     while it is still in cache.  When few rows are kept, the result is zeroed
-    by one memset and only they are read and written.
+    in one pass (``_zero_matrix``) and only they are read and written.
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, n_kept = 0, n_candidates
     cdef Py_ssize_t step_y = _step(y.strides[1], sizeof(floating))
