@@ -192,6 +192,74 @@ def test_float32_max_norms_exact_with_nan_or_inf_anywhere(loops, axis, shape, rn
                     bilevel_l1inf(Z, 1.0, axis=axis)
 
 
+@pytest.mark.parametrize("shape", [(8, 40), (17, 67), (5, 15), (3, 16)])
+def test_float64_row_maxima_exact_with_nan_or_inf_anywhere(loops, shape, rng):
+    # The AVX2 row maxima of float64 take 16 values a step, then a scalar
+    # tail: exact (-0.0 and subnormals included); a NaN (of either sign) or
+    # inf anywhere is refused, in either part and in the first or last row.
+    Y = rng.standard_normal(shape)
+    Y[0, 0] = -0.0
+    Y[-1, -1] = -1e-310
+    np.testing.assert_array_equal(group_norms(Y, "linf", axis=1), np.abs(Y).max(axis=1))
+    np.testing.assert_array_equal(group_norms(Y[:, ::-1], "linf", axis=1),
+                                  np.abs(Y).max(axis=1))
+    for i in sorted({0, shape[0] - 1}):
+        for j in sorted({0, 15, 16, shape[1] - 1} & set(range(shape[1]))):
+            for bad in (np.nan, -np.nan, np.inf, -np.inf):
+                Z = Y.copy()
+                Z[i, j] = bad
+                with pytest.raises(ValueError, match="NaN or infinity"):
+                    group_norms(Z, "linf", axis=1)
+                with pytest.raises(ValueError, match="NaN or infinity"):
+                    bilevel_l1inf(Z, 1.0, axis=1)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bilevel_l1inf_streamed_zero_rows(loops, dtype, rng):
+    # Results of 8 MiB and more are written past the caches, zeroed rows too
+    # (non-temporal stores from the first 32-byte boundary); a third of the
+    # rows kept: too many for the sparse path (one memset, then the kept rows).
+    n_rows = 1100 if dtype == np.float64 else 2200
+    Y = rng.standard_normal((n_rows, 1001)).astype(dtype)
+    radius = 0.05 * l1inf_norm(Y, axis=1)
+    expected = references.bilevel(Y, radius, "linf", 1)
+    kept = np.count_nonzero(np.abs(expected).max(axis=1))
+    assert n_rows // 8 < kept < n_rows
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    X = bilevel_l1inf(Y, radius, axis=1)
+    np.testing.assert_allclose(X, expected, rtol=0, atol=tol * float(np.abs(Y).max()))
+    in_place = Y.copy()
+    bilevel_l1inf(in_place, radius, axis=1, out=in_place)
+    wide = np.full((n_rows, 1003), 7, dtype=dtype)
+    unaligned = wide[:, 1:1002]
+    bilevel_l1inf(Y, radius, axis=1, out=unaligned)
+    strided = bilevel_l1inf(np.repeat(Y, 2, axis=1)[:, ::2], radius, axis=1)
+    fortran = bilevel_l1inf(np.asfortranarray(Y), radius, axis=1)
+    for result in (in_place, unaligned, strided, fortran):
+        np.testing.assert_array_equal(result, X)
+    assert (wide[:, 0] == 7).all() and (wide[:, -1] == 7).all()
+
+
+@pytest.mark.parametrize("inner", ["linf", "l1", "l2"])
+@pytest.mark.parametrize("axis", [0, 1])
+def test_sparse_write_path_streamed_zeros(loops, inner, axis, rng):
+    # A result of 8 MiB and more with few kept groups is zeroed by
+    # non-temporal stores, then the kept groups written; in place, the dense
+    # path writes every group: both are the reference.
+    shape = (1100, 1001) if axis == 1 else (1001, 1100)
+    Y = rng.standard_normal(shape)
+    norms = np.sort(group_norms(Y, inner, axis=axis))[::-1]
+    tau = (norms[5] + norms[6]) / 2
+    radius = float(np.sum(norms[:6] - tau))  # keeps the six largest groups
+    sparse = np.full_like(Y, 7.0)
+    BILEVEL[inner](Y, radius, axis=axis, out=sparse)
+    dense = Y.copy()
+    BILEVEL[inner](dense, radius, axis=axis, out=dense)
+    np.testing.assert_array_equal(sparse, dense)
+    np.testing.assert_allclose(sparse, references.bilevel(Y, radius, inner, axis), atol=1e-12)
+    assert np.count_nonzero(np.abs(sparse).max(axis=axis)) == 6
+
+
 @pytest.mark.parametrize("inner", ["linf", "l1", "l2"])
 @pytest.mark.parametrize("axis", [0, 1])
 def test_float32_bilevel_near_the_float_limits(loops, inner, axis):

@@ -40,12 +40,19 @@ cdef inline floating shrink(floating value, double tau) noexcept nogil:
 
 @cython.boundscheck(False)
 @cython.wraparound(False)
+cdef inline bint c_contiguous(floating[:, :] x) noexcept nogil:
+    """Whether ``x`` is one C-contiguous block of memory (or empty)."""
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        return True
+    return x.strides[1] == sizeof(floating) and (
+        x.shape[0] == 1 or x.strides[0] == x.shape[1] * sizeof(floating))
+
+
 cdef inline bint zero_if_contiguous(floating[:, :] x) noexcept nogil:
     """Zero ``x`` with one memset if it is C-contiguous; return whether it was."""
     if x.shape[0] == 0 or x.shape[1] == 0:
         return True
-    if x.strides[1] != sizeof(floating) or (x.shape[0] > 1 and
-                                            x.strides[0] != x.shape[1] * sizeof(floating)):
+    if not c_contiguous(x):
         return False
     memset(&x[0, 0], 0, x.shape[0] * x.shape[1] * sizeof(floating))
     return True

@@ -949,6 +949,60 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
     return 1;
 }
 
+/* The maximum magnitude of each contiguous float64 row (``row_stride`` in
+ * bytes), four chains of vector maxima; returns 0 when a row holds NaN (maxpd
+ * drops a NaN in its first operand: the portable loops, which keep it,
+ * recompute).  inf propagates through maxpd.  The maximum does not depend on
+ * the order of the comparisons: the portable loops' result exactly. */
+SKP_AVX2 static inline int skp_row_maxima_f64(const double* base, ptrdiff_t row_stride,
+                                              ptrdiff_t n_rows, ptrdiff_t n_cols,
+                                              double* norms) {
+    const __m256d sign = _mm256_set1_pd(-0.0);
+    __m256d nan = _mm256_setzero_pd();
+    ptrdiff_t i, j;
+    double value, maximum;
+    for (i = 0; i < n_rows; i++) {
+        const double* row = (const double*) ((const char*) base + i * row_stride);
+        __m256d m0 = _mm256_setzero_pd(), m1 = m0, m2 = m0, m3 = m0, v0, v1, v2, v3;
+        for (j = 0; j + 16 <= n_cols; j += 16) {
+            v0 = _mm256_andnot_pd(sign, _mm256_loadu_pd(row + j));
+            v1 = _mm256_andnot_pd(sign, _mm256_loadu_pd(row + j + 4));
+            v2 = _mm256_andnot_pd(sign, _mm256_loadu_pd(row + j + 8));
+            v3 = _mm256_andnot_pd(sign, _mm256_loadu_pd(row + j + 12));
+            /* (one unordered compare of the four: a NaN anywhere stays NaN in the sum) */
+            nan = _mm256_or_pd(nan, _mm256_cmp_pd(_mm256_add_pd(v0, v1), _mm256_add_pd(v2, v3),
+                                                  _CMP_UNORD_Q));
+            m0 = _mm256_max_pd(m0, v0);
+            m1 = _mm256_max_pd(m1, v1);
+            m2 = _mm256_max_pd(m2, v2);
+            m3 = _mm256_max_pd(m3, v3);
+        }
+        m0 = _mm256_max_pd(_mm256_max_pd(m0, m1), _mm256_max_pd(m2, m3));
+        m0 = _mm256_max_pd(m0, _mm256_permute4x64_pd(m0, 0x4e));
+        m0 = _mm256_max_pd(m0, _mm256_permute_pd(m0, 0x5));
+        maximum = _mm256_cvtsd_f64(m0);
+        for (; j < n_cols; j++) {
+            value = fabs(row[j]);
+            if (value != value) return 0;
+            maximum = value > maximum ? value : maximum;
+        }
+        norms[i] = maximum;
+    }
+    return !_mm256_movemask_pd(nan);
+}
+
+/* Zero ``n`` bytes at ``dst`` with non-temporal stores (aligned to 32 bytes
+ * first): a zeroed row is not read into the caches before it is written, as
+ * memset does below its own (much larger) streaming threshold. */
+SKP_AVX2 static inline void skp_stream_zero(char* dst, ptrdiff_t n) {
+    const __m256i zero = _mm256_setzero_si256();
+    ptrdiff_t j = 0;
+    for (; j < n && ((uintptr_t) (dst + j) & 31); j++) dst[j] = 0;
+    for (; j + 32 <= n; j += 32) _mm256_stream_si256((__m256i*) (dst + j), zero);
+    _mm_sfence();
+    for (; j < n; j++) dst[j] = 0;
+}
+
 /* norms[j] = sqrt(norms[j]), four at a time (sqrtpd rounds as sqrt() does; the
  * C library's sqrt, which may set errno, is not vectorized). */
 SKP_AVX2 static inline void skp_sqrt_all(double* norms, ptrdiff_t n) {
@@ -1047,6 +1101,10 @@ static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_stride,
 static inline void skp_write_row_f32(const float* src, float* dst, ptrdiff_t n, int rescale,
                                      float level, const float* levels, int stream) {}
 static inline void skp_sqrt_all(double* norms, ptrdiff_t n) {}
+static inline int skp_row_maxima_f64(const double* base, ptrdiff_t row_stride,
+                                     ptrdiff_t n_rows, ptrdiff_t n_cols,
+                                     double* norms) { return 0; }
+static inline void skp_stream_zero(char* dst, ptrdiff_t n) {}
 static inline void skp_write_row_f64(const double* src, double* dst, ptrdiff_t n, int rescale,
                                      double level, const double* levels, int stream) {}
 

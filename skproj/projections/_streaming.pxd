@@ -18,7 +18,9 @@ from libc.math cimport fabs, sqrt
 from cython cimport floating
 
 from skproj.projections._bilevel cimport NORM_L1, NORM_L2, NORM_MAX
-from skproj.projections._l1 cimport simd_enabled, skp_group_norms_f32, skp_sqrt_all
+from skproj.projections._l1 cimport (
+    simd_enabled, skp_group_norms_f32, skp_row_maxima_f64, skp_sqrt_all,
+)
 from skproj.projections._sums cimport TERM_MAGNITUDE, TERM_SQUARE, TERM_VALUE, sum_terms
 
 
@@ -156,10 +158,17 @@ cdef inline double stream_group_norms(const floating[:, :] y, double* norms, int
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], j
     cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols
-    if not (floating is float and n_rows > 0 and n_cols > 0
-            and y.strides[1] == sizeof(float) and simd_enabled()
-            and skp_group_norms_f32(<const float*> &y[0, 0], y.strides[0], n_rows, n_cols,
-                                    norms, kind, groups_are_rows)):
+    cdef bint by_simd = (n_rows > 0 and n_cols > 0 and y.strides[1] == sizeof(floating)
+                           and simd_enabled())
+    if floating is float:
+        by_simd = by_simd and skp_group_norms_f32(
+            <const float*> &y[0, 0], y.strides[0], n_rows, n_cols, norms, kind, groups_are_rows)
+    else:
+        # (float64 column maxima vectorize in the Cython loops; row maxima,
+        # one chain of scalar maxima per row, cost as much as a copy there)
+        by_simd = by_simd and kind == NORM_MAX and groups_are_rows and skp_row_maxima_f64(
+            <const double*> &y[0, 0], y.strides[0], n_rows, n_cols, norms)
+    if not by_simd:
         portable_group_norms(y, norms, kind, groups_are_rows)
     if kind == NORM_L2:
         if simd_enabled():
