@@ -5,7 +5,7 @@ torch is optional.  Nothing here imports it unless a tensor was passed, so
 the computation: the Cython kernels work on their memory directly.  On other
 devices (CUDA) the projections below run on the device with sort-based
 thresholds (O(n log n) work, fully parallel), which suits GPUs better than
-Condat's sequential scan.
+the CPU kernels' sequential, branch-light passes.
 """
 
 import sys

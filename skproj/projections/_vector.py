@@ -44,7 +44,7 @@ def _on_2d_views(kernel):
 
 
 def _soft_threshold_projection(y, eta, out, kernel, torch_function):
-    """Run a Condat-threshold kernel (l1 ball or simplex) on any input."""
+    """Run a soft-threshold kernel (l1 ball or simplex) on any input."""
     eta = check_radius(eta)
 
     def compute(y2d, x2d):
