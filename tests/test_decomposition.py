@@ -13,7 +13,7 @@ from sklearn.utils.estimator_checks import (
 
 from skproj.decomposition import SparseNMF, sparse_nmf
 from skproj.decomposition._hals import add_clip_negative, extrapolate, hals_sweeps, nnls_rows
-from skproj.decomposition._sparse_nmf import _hals_update
+from skproj.decomposition._sparse_nmf import _accelerated_sweeps, _hals_update
 from skproj.projections import hoyer_sparsity
 
 ESTIMATORS = [SparseNMF(max_iter=50), SparseNMF(sparse_factor="W", max_iter=50)]
@@ -181,6 +181,42 @@ def test_hals_kernel_is_the_column_by_column_update():
         np.testing.assert_allclose(W_order, expected, rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("shrink", [0.0, 0.05, 0.3, 1.0])
+def test_hals_kernel_stops_once_a_sweep_moves_little(seed, shrink):
+    """Accelerated HALS: sweeps until one changes W by at most ``shrink``
+    times the first sweep's change (Frobenius norms), at most ``n_sweeps``."""
+    rng = np.random.default_rng(seed)
+    W = np.abs(rng.standard_normal((25, 5)))
+    H = np.abs(rng.standard_normal((5, 9))) * (rng.uniform(size=(5, 9)) < 0.7)
+    X = np.abs(rng.standard_normal((25, 9)))
+    XHt, HHt = X @ H.T, H @ H.T
+    expected, changes = W.copy(), []
+    while len(changes) < 8 and (len(changes) < 2 or changes[-1] > shrink * changes[0]):
+        before = expected.copy()
+        for j in range(5):
+            if HHt[j, j] > 0:
+                expected[:, j] = np.maximum(expected[:, j]
+                                            + (XHt[:, j] - expected @ HHt[:, j]) / HHt[j, j], 0)
+        changes.append(np.linalg.norm(expected - before))
+    W_fortran = np.asfortranarray(W)
+    assert hals_sweeps(W_fortran, np.asfortranarray(XHt), HHt, 8, shrink) == len(changes)
+    np.testing.assert_allclose(W_fortran, expected, rtol=1e-10, atol=1e-13)
+    if shrink == 0.0:
+        assert len(changes) == 8
+    empty = np.zeros((0, 5), order="F")
+    assert hals_sweeps(empty, np.zeros((0, 5), order="F"), HHt, 3, shrink) == 1
+
+
+def test_accelerated_sweeps_follow_gillis_glineur():
+    """1 + floor(alpha rho), rho = 1 + floor((K + q r) / (p (r + 1))), alpha = 1/2."""
+    X = np.ones((600, 100))
+    assert _accelerated_sweeps(X, 600, 10) == 1 + (1 + (60000 + 1000) // 6600) // 2   # 6
+    assert _accelerated_sweeps(X, 100, 10) == 1 + (1 + (60000 + 6000) // 1100) // 2   # 31
+    X_sparse = sp.random(600, 100, density=0.1, format="csr", random_state=0)
+    assert _accelerated_sweeps(X_sparse, 600, 10) == 1 + (1 + (6000 + 1000) // 6600) // 2
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_nnls_rows_is_the_least_squares_solution(seed):
     """The active-set kernel against scipy's NNLS, from zero, dense and
@@ -223,9 +259,11 @@ def test_projected_gradient_kernels():
 
 
 @pytest.mark.parametrize("sparse_factor", ["H", "W"])
-def test_inactive_constraint_is_plain_hals_nmf(sparse_factor):
+def test_inactive_constraint_is_accelerated_hals_nmf(sparse_factor):
     """A target the factors meet all along (0): after the first projection
-    (inactive), both factors are updated by HALS, as plain NMF does."""
+    (inactive), both factors are updated by HALS, as plain NMF does,
+    accelerated (Gillis & Glineur) once the constrained factor's last update
+    was HALS: up to the bound of sweeps, while each moves a tenth of the first."""
     X, W_true, H_true = planted()
     rng = np.random.default_rng(0)
     W0, H0 = np.abs(rng.standard_normal(W_true.shape)), np.abs(rng.standard_normal(H_true.shape))
@@ -235,13 +273,16 @@ def test_inactive_constraint_is_plain_hals_nmf(sparse_factor):
     # The reference: one projected-gradient iteration (the first), then HALS.
     W_ref, H_ref, _, _ = sparse_nmf(X, W0.copy(), H0.copy(), sparsity=0.0,
                                     sparse_factor=sparse_factor, max_iter=1, tol=0)
-    for _ in range(24):
+    W_sweeps = _accelerated_sweeps(X, X.shape[0], W0.shape[1])
+    H_sweeps = _accelerated_sweeps(X, X.shape[1], W0.shape[1])
+    assert min(W_sweeps, H_sweeps) > 1
+    for n_iter in range(2, 26):
         if sparse_factor == "H":
-            _hals_update(W_ref, X @ H_ref.T, H_ref @ H_ref.T)
-            _hals_update(H_ref.T, X.T @ W_ref, W_ref.T @ W_ref)
+            _hals_update(W_ref, X @ H_ref.T, H_ref @ H_ref.T, W_sweeps if n_iter > 2 else 1, 0.1)
+            _hals_update(H_ref.T, X.T @ W_ref, W_ref.T @ W_ref, H_sweeps, 0.1)
         else:
-            _hals_update(H_ref.T, X.T @ W_ref, W_ref.T @ W_ref)
-            _hals_update(W_ref, X @ H_ref.T, H_ref @ H_ref.T)
+            _hals_update(H_ref.T, X.T @ W_ref, W_ref.T @ W_ref, H_sweeps if n_iter > 2 else 1, 0.1)
+            _hals_update(W_ref, X @ H_ref.T, H_ref @ H_ref.T, W_sweeps, 0.1)
     np.testing.assert_allclose(W, W_ref, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(H, H_ref, rtol=1e-9, atol=1e-12)
 
