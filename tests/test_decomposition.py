@@ -175,6 +175,12 @@ def test_hals_kernel_is_the_column_by_column_update():
     W_fortran = np.asfortranarray(W)
     hals_sweeps(W_fortran, np.asfortranarray(XHt), HHt, 3)
     np.testing.assert_allclose(W_fortran, expected, rtol=1e-12, atol=1e-14)
+    # H H^T with strides (every other row and column of a larger matrix).
+    HHt_apart = np.full((8, 8), np.nan)
+    HHt_apart[::2, ::2] = HHt
+    W_fortran = np.asfortranarray(W)
+    hals_sweeps(W_fortran, np.asfortranarray(XHt), HHt_apart[::2, ::2], 3)
+    np.testing.assert_allclose(W_fortran, expected, rtol=1e-12, atol=1e-14)
     for W_order in (np.ascontiguousarray(W), np.asfortranarray(W)):
         np.testing.assert_allclose(_hals_update(W_order, XHt, HHt, 3), expected,
                                    rtol=1e-12, atol=1e-14)

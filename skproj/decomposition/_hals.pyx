@@ -55,8 +55,8 @@ def hals_sweeps(double[::1, :] W, const double[::1, :] XHt, const double[:, :] H
     hierarchical ALS algorithms for nonnegative matrix factorization",
     Neural Computation 24 (2012).
     """
-    cdef int n = W.shape[0], k = W.shape[1], one = 1
-    cdef int b_stride = HHt.strides[0] // sizeof(double)
+    cdef int n = W.shape[0], k = W.shape[1], one = 1     # (W: Fortran-contiguous)
+    cdef int b_stride = HHt.strides[0] // <Py_ssize_t> sizeof(double)
     cdef Py_ssize_t done = 0, i, j
     cdef double diagonal, inverse, value, change, first_change = 0.0, minus_one = -1.0, plus_one = 1.0
     if n == 0 or k == 0:
