@@ -45,6 +45,7 @@ from skproj.projections._streaming cimport element_step as _step, stream_group_n
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
+    skp_set_avx512,
     skp_stream_zero, skp_write_row_f32, skp_write_row_f64, streams,
 )
 
@@ -304,6 +305,7 @@ def bilevel_l12(const floating[:, :] y, floating[:, :] x, double eta,
 
 cdef extern from "_bilevel_simd.h" nogil:
     const double SKP_BOUND_MARGIN
+    int skp_avx512_enabled()
     void skp_split_taus(const double* taus, Py_ssize_t n, float* hi, float* lo)
     void skp_panel_candidates_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                                   Py_ssize_t width, double floor, const double* radii,
@@ -313,6 +315,9 @@ cdef extern from "_bilevel_simd.h" nogil:
                                   Py_ssize_t width, double floor, const double* radii,
                                   double* lists, Py_ssize_t capacity, Py_ssize_t* counts,
                                   double* sums, double* floors, Py_ssize_t* lines)
+    void skp_panel_thresholds_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
+                                  Py_ssize_t width, double floor, const double* radii,
+                                  double* taus)
     void skp_shrink_panel_f32(const float* src, Py_ssize_t src_stride, float* dst,
                               Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t width,
                               const double* taus, const float* hi, const float* lo, int stream)
@@ -332,6 +337,47 @@ cdef enum:
     # 128 rather than 256 keeps a panel of 100 rows and its lists near L1,
     # 4-13 % faster at half the norm and above on 100 x 1000 and 200 x 2000).
     PANEL_COLUMNS = 128
+
+
+# Float32 columns may find their taus by Michelot's passes over the panel in
+# cache, a vector of columns at a time (skp_panel_thresholds_f32), rather than
+# from gathered candidates: where the columns are short, or keep a large share
+# of their l1 norm (their taus are then low, and a few passes from the common
+# floor reach them).  Measured (issue 14, 100 to 1000 rows, thread time):
+# with AVX-512 the passes win on columns of 256 rows at every radius and on
+# 500-1000 rows from a share of 0.06-0.08; with AVX2 alone from a share of
+# 0.17 (100 rows) to 0.45 (256 rows).
+cdef Py_ssize_t _short_rows = 256
+cdef double _dense_share = 0.1
+cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
+
+
+def _set_column_paths(passes=None, bint avx512=True):
+    """Testing hook: float32 column panels by passes (``True``), by gathered
+    candidates (``False``) or as measured (``None``); AVX-512 loops or not."""
+    global _forced_path
+    _forced_path = 0 if passes is None else (1 if passes else -1)
+    skp_set_avx512(avx512)
+
+
+cdef inline bint _panel_in_place(const double* radii, Py_ssize_t width, Py_ssize_t n_rows,
+                                 double outer_tau) noexcept nogil:
+    """Whether a float32 panel's taus are found by passes over it (see above).
+
+    A kept column's l1 norm is its radius plus ``outer_tau``.
+    """
+    cdef double kept = 0.0, norms = 0.0, share
+    cdef Py_ssize_t c
+    if _forced_path:
+        return _forced_path > 0
+    for c in range(width):
+        if radii[c] != 0.0:
+            kept += radii[c]
+            norms += radii[c] + outer_tau
+    share = kept / norms if norms > 0 else 0.0
+    if skp_avx512_enabled():
+        return n_rows <= _short_rows or share >= _dense_share
+    return n_rows <= _short_rows and share >= max(1.5 * _dense_share, n_rows / 512.0)
 
 
 cdef inline Py_ssize_t _panel_width(Py_ssize_t n_rows, Py_ssize_t itemsize) noexcept nogil:
@@ -446,12 +492,15 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef Py_ssize_t panel = _panel_width(n_rows, sizeof(floating))
     cdef Py_ssize_t capacity = n_rows + 8
     cdef bint stream = streams(n_rows * n_cols * sizeof(floating))
+    cdef bint by_passes = (floating is float and y.strides[1] == sizeof(floating)
+                           and simd_enabled())
     cdef double support
-    # (room for a partial vector of columns after the panel: see _panel_candidates)
+    # (room for a partial vector of columns after the panel: see _panel_candidates;
+    # panel_radii: 16 for skp_panel_thresholds_f32)
     cdef floating* lists = <floating*> malloc((panel + 8) * capacity * sizeof(floating))
     cdef Py_ssize_t* counts = <Py_ssize_t*> malloc((panel + 8) * sizeof(Py_ssize_t))
     cdef double* sums = <double*> malloc((panel + 8) * sizeof(double))
-    cdef double* panel_radii = <double*> calloc(panel + 8, sizeof(double))
+    cdef double* panel_radii = <double*> calloc(panel + 16, sizeof(double))
     cdef floating* floors = <floating*> malloc((panel + 8) * sizeof(floating))
     cdef Py_ssize_t* lines = <Py_ssize_t*> malloc((panel + 2) * sizeof(Py_ssize_t))
     cdef double* taus = <double*> malloc(panel * sizeof(double))
@@ -463,13 +512,17 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     else:
         width = min(_first_panel_width(&x[0, 0], panel, sizeof(floating)), n_cols)
         while first < n_cols:
-            for c in range(panel + 8):
+            for c in range(panel + 16):
                 panel_radii[c] = radii[first + c] if c < width else 0.0
-            _panel_candidates(y, first, width, floor, panel_radii, lists, capacity, counts,
-                              sums, floors, lines)
-            for c in range(width):
-                taus[c] = INFINITY if panel_radii[c] == 0.0 else group_threshold(
-                    lists + c * capacity, counts[c], sums[c], panel_radii[c], &support)
+            if by_passes and _panel_in_place(panel_radii, width, n_rows, floor * n_rows):
+                skp_panel_thresholds_f32(<const float*> &y[0, first], y.strides[0], n_rows,
+                                         width, floor, panel_radii, taus)
+            else:
+                _panel_candidates(y, first, width, floor, panel_radii, lists, capacity, counts,
+                                  sums, floors, lines)
+                for c in range(width):
+                    taus[c] = INFINITY if panel_radii[c] == 0.0 else group_threshold(
+                        lists + c * capacity, counts[c], sums[c], panel_radii[c], &support)
             _shrink_panel(y, x, first, width, taus, halves, stream)
             first += width
             width = min(panel, n_cols - first)
