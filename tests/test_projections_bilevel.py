@@ -462,3 +462,27 @@ def test_float32_column_panel_paths_agree(rng):
                                            atol=2e-5 * float(np.abs(Y).max()))
     finally:
         _bilevel._set_column_paths()
+
+
+@pytest.mark.parametrize("avx512", [True, False], ids=["avx512", "avx2"])
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+@pytest.mark.parametrize("length", [1, 15, 16, 17, 127, 129, 512, 513, 5003])
+def test_bilevel_l11_rows_both_vector_widths(avx512, dtype, tol, length, rng):
+    # A row's candidates are compacted by vcompress where AVX-512 runs (masked
+    # last vectors; float32 summed over blocks of 128), else by the AVX2 loop:
+    # row lengths on and around the vector, block and chunk edges, ties.
+    from skproj.projections import _bilevel
+
+    Y = rng.standard_normal((29, length)) * np.exp(2 * rng.standard_normal((29, 1)))
+    Y[::4] = np.round(Y[::4])
+    Y = Y.astype(dtype)
+    _bilevel._set_column_paths(avx512=avx512)
+    try:
+        for Z in (Y, Y[::-1], np.hstack([Y, Y[:, :1]])[:, 1:]):
+            norm = references.group_norm(Z, "l1", 1)
+            for fraction in (0.01, 0.3, 0.9, 0.9999):
+                np.testing.assert_allclose(bilevel_l11(Z, fraction * norm, axis=1),
+                                           references.bilevel(Z, fraction * norm, "l1", 1),
+                                           rtol=0, atol=tol * float(np.abs(Z).max()))
+    finally:
+        _bilevel._set_column_paths()

@@ -306,6 +306,10 @@ def bilevel_l12(const floating[:, :] y, floating[:, :] x, double eta,
 cdef extern from "_bilevel_simd.h" nogil:
     const double SKP_BOUND_MARGIN
     int skp_avx512_enabled()
+    Py_ssize_t skp_row_keep_above_f64(const double* src, Py_ssize_t n, double rho, double* dst,
+                                      double* sum, int* done)
+    Py_ssize_t skp_row_keep_above_f32(const float* src, Py_ssize_t n, double rho, float* dst,
+                                      double* sum, int* done)
     void skp_split_taus(const double* taus, Py_ssize_t n, float* hi, float* lo)
     void skp_panel_candidates_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                                   Py_ssize_t width, double floor, const double* radii,
@@ -541,6 +545,22 @@ cdef enum:
     ROW_CHUNK = 512     # values gathered between two raises of a row's floor
 
 
+cdef inline Py_ssize_t _row_keep_above(const floating* row, Py_ssize_t n, Py_ssize_t step,
+                                      double floor, floating* dst,
+                                      double* total) noexcept nogil:
+    """``keep_above`` of magnitudes, by the AVX-512 loops on a contiguous row where they run."""
+    cdef int done = 0
+    cdef Py_ssize_t kept = 0
+    if step == 1 and simd_enabled():
+        if floating is float:
+            kept = skp_row_keep_above_f32(row, n, floor, dst, total, &done)
+        else:
+            kept = skp_row_keep_above_f64(row, n, floor, dst, total, &done)
+    if done:
+        return kept
+    return keep_above(row, n, step, floor, True, dst, total)
+
+
 cdef Py_ssize_t _row_candidates(const floating* row, Py_ssize_t n, Py_ssize_t step,
                                 double floor, double radius, floating* buffer,
                                 double* total) noexcept nogil:
@@ -557,8 +577,8 @@ cdef Py_ssize_t _row_candidates(const floating* row, Py_ssize_t n, Py_ssize_t st
     total[0] = 0.0
     while start < n:
         width = min(<Py_ssize_t> ROW_CHUNK, n - start)
-        kept += keep_above(row + start * step, width, step, floor, True, buffer + kept,
-                           &chunk_total)
+        kept += _row_keep_above(row + start * step, width, step, floor, buffer + kept,
+                                &chunk_total)
         total[0] += chunk_total
         start += width
         if kept and total[0] - total[0] == 0.0:

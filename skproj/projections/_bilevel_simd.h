@@ -572,6 +572,94 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
     }
 }
 
+/* ------------------------------------------------------ a row's candidates
+ * skp_keep_above_f32/_f64 (magnitudes, a contiguous row) with AVX-512F: the
+ * kept lanes compacted by vcompress, the sums by masked additions (float32:
+ * in float over blocks of 128 values, then in double, as the AVX2 loop).
+ * ``dst`` holds ``n`` values; a store of a whole vector lands at or before
+ * the values read. */
+SKP_AVX512 static ptrdiff_t skp_keep_above512_f64(const double* src, ptrdiff_t n, double rho,
+                                                  double* dst, double* sum) {
+    const __m512d rho_v = _mm512_set1_pd(rho);
+    __m512d sum0 = _mm512_setzero_pd(), sum1 = _mm512_setzero_pd();
+    ptrdiff_t j = 0, k = 0;
+    for (; j + 16 <= n; j += 16) {
+        const __m512d v0 = _mm512_abs_pd(_mm512_loadu_pd(src + j));
+        const __m512d v1 = _mm512_abs_pd(_mm512_loadu_pd(src + j + 8));
+        const __mmask8 keep0 = _mm512_cmp_pd_mask(v0, rho_v, _CMP_GT_OQ);
+        const __mmask8 keep1 = _mm512_cmp_pd_mask(v1, rho_v, _CMP_GT_OQ);
+        sum0 = _mm512_mask_add_pd(sum0, keep0, sum0, v0);
+        sum1 = _mm512_mask_add_pd(sum1, keep1, sum1, v1);
+        _mm512_storeu_pd(dst + k, _mm512_maskz_compress_pd(keep0, v0));
+        k += _mm_popcnt_u32((unsigned) keep0);
+        _mm512_storeu_pd(dst + k, _mm512_maskz_compress_pd(keep1, v1));
+        k += _mm_popcnt_u32((unsigned) keep1);
+    }
+    for (; j < n; j += 8) {
+        const __mmask8 lanes = (__mmask8) (n - j >= 8 ? 0xff : (1u << (n - j)) - 1);
+        const __m512d v = _mm512_abs_pd(_mm512_maskz_loadu_pd(lanes, src + j));
+        const __mmask8 keep = _mm512_mask_cmp_pd_mask(lanes, v, rho_v, _CMP_GT_OQ);
+        sum0 = _mm512_mask_add_pd(sum0, keep, sum0, v);
+        _mm512_mask_compressstoreu_pd(dst + k, keep, v);
+        k += _mm_popcnt_u32((unsigned) keep);
+    }
+    *sum = _mm512_reduce_add_pd(_mm512_add_pd(sum0, sum1));
+    return k;
+}
+
+SKP_AVX512 static ptrdiff_t skp_keep_above512_f32(const float* src, ptrdiff_t n, double rho,
+                                                  float* dst, double* sum) {
+    const __m512 rho_v = _mm512_set1_ps(skp_float_below(rho));
+    __m512d total = _mm512_setzero_pd();
+    ptrdiff_t j = 0, k = 0, end;
+    while (j < n) {
+        __m512 block0 = _mm512_setzero_ps(), block1 = _mm512_setzero_ps();
+        end = n - j < 128 ? n : j + 128;
+        for (; j + 32 <= end; j += 32) {
+            const __m512 v0 = _mm512_abs_ps(_mm512_loadu_ps(src + j));
+            const __m512 v1 = _mm512_abs_ps(_mm512_loadu_ps(src + j + 16));
+            const __mmask16 keep0 = _mm512_cmp_ps_mask(v0, rho_v, _CMP_GT_OQ);
+            const __mmask16 keep1 = _mm512_cmp_ps_mask(v1, rho_v, _CMP_GT_OQ);
+            block0 = _mm512_mask_add_ps(block0, keep0, block0, v0);
+            block1 = _mm512_mask_add_ps(block1, keep1, block1, v1);
+            _mm512_storeu_ps(dst + k, _mm512_maskz_compress_ps(keep0, v0));
+            k += _mm_popcnt_u32((unsigned) keep0);
+            _mm512_storeu_ps(dst + k, _mm512_maskz_compress_ps(keep1, v1));
+            k += _mm_popcnt_u32((unsigned) keep1);
+        }
+        for (; j < end; j += 16) {
+            const __mmask16 lanes = (__mmask16) (end - j >= 16 ? 0xffff : (1u << (end - j)) - 1);
+            const __m512 v = _mm512_abs_ps(_mm512_maskz_loadu_ps(lanes, src + j));
+            const __mmask16 keep = _mm512_mask_cmp_ps_mask(lanes, v, rho_v, _CMP_GT_OQ);
+            block0 = _mm512_mask_add_ps(block0, keep, block0, v);
+            _mm512_mask_compressstoreu_ps(dst + k, keep, v);
+            k += _mm_popcnt_u32((unsigned) keep);
+        }
+        if (j > end) j = end;
+        block0 = _mm512_add_ps(block0, block1);
+        total = _mm512_add_pd(total, _mm512_add_pd(
+            _mm512_cvtps_pd(_mm512_castps512_ps256(block0)),
+            _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(block0), 1)))));
+    }
+    *sum = _mm512_reduce_add_pd(total);
+    if (isinf(*sum)) *sum = skp_sum_f32(dst, k);   /* a float block overflowed */
+    return k;
+}
+
+/* A contiguous row's magnitudes above ``rho``: the AVX-512 loops where they
+ * run, else 0 with ``*done`` false (the caller then takes keep_above). */
+static inline ptrdiff_t skp_row_keep_above_f64(const double* src, ptrdiff_t n, double rho,
+                                               double* dst, double* sum, int* done) {
+    *done = skp_avx512_enabled();
+    return *done ? skp_keep_above512_f64(src, n, rho, dst, sum) : 0;
+}
+
+static inline ptrdiff_t skp_row_keep_above_f32(const float* src, ptrdiff_t n, double rho,
+                                               float* dst, double* sum, int* done) {
+    *done = skp_avx512_enabled();
+    return *done ? skp_keep_above512_f32(src, n, rho, dst, sum) : 0;
+}
+
 /* ------------------------------------------------------ the panel's write
  * dst = sign(src) * max(|src| - taus[j], 0) on ``width`` columns of n_rows
  * rows, each column its own tau (float32: in float against a two-float tau,
@@ -579,6 +667,50 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
  * column, not read).  With ``stream``, non-temporal stores and one store
  * fence for the whole panel (a fence per row would wait for every row's
  * lines to reach memory). */
+
+/* skp_shrink_panel_f32 with AVX-512F, for a result written through the
+ * caches (a panel of a matrix in cache: 16 columns a vector, the last ones
+ * by masked loads and stores). */
+SKP_AVX512 static void skp_shrink_panel512_f32(const float* src, ptrdiff_t src_stride,
+                                               float* dst, ptrdiff_t dst_stride,
+                                               ptrdiff_t n_rows, ptrdiff_t width,
+                                               const float* hi, const float* lo) {
+    const __m512 sign = _mm512_set1_ps(-0.0f), zero = _mm512_setzero_ps();
+    const __m512 infinite = _mm512_set1_ps(INFINITY);
+    const __mmask16 tail = (__mmask16) ((1u << (width % 16)) - 1);
+    ptrdiff_t i, j;
+#define SKP_SHRINK16(load, store)                                              \
+    do {                                                                      \
+        const __m512 h_ = load(hi + j);                                       \
+        /* (zeroed columns are not read, and get no sign) */                  \
+        const __mmask16 kept_ = _mm512_cmp_ps_mask(h_, infinite, _CMP_NEQ_OQ); \
+        __m512 v_, r_;                                                        \
+        if (!kept_) { store(x + j, zero); continue; }                         \
+        v_ = load(y + j);                                                     \
+        r_ = _mm512_sub_ps(_mm512_sub_ps(_mm512_abs_ps(v_), h_), load(lo + j)); \
+        /* (integer logic: the float forms need AVX-512DQ) */                 \
+        store(x + j, _mm512_castsi512_ps(_mm512_or_si512(                     \
+            _mm512_castps_si512(_mm512_max_ps(r_, zero)), _mm512_maskz_and_epi32( \
+                kept_, _mm512_castps_si512(v_), _mm512_castps_si512(sign))))); \
+    } while (0)
+#define SKP_LOAD_ALL(p) _mm512_loadu_ps(p)
+#define SKP_STORE_ALL(p, v) _mm512_storeu_ps((p), (v))
+#define SKP_LOAD_TAIL(p) _mm512_maskz_loadu_ps(tail, (p))
+#define SKP_STORE_TAIL(p, v) _mm512_mask_storeu_ps((p), tail, (v))
+    for (i = 0; i < n_rows; i++) {
+        const float* y = (const float*) ((const char*) src + i * src_stride);
+        float* x = (float*) ((char*) dst + i * dst_stride);
+        for (j = 0; j + 16 <= width; j += 16)
+            SKP_SHRINK16(SKP_LOAD_ALL, SKP_STORE_ALL);
+        for (; j < width; j += 16)   /* (once, if any column is left) */
+            SKP_SHRINK16(SKP_LOAD_TAIL, SKP_STORE_TAIL);
+    }
+#undef SKP_SHRINK16
+#undef SKP_LOAD_ALL
+#undef SKP_STORE_ALL
+#undef SKP_LOAD_TAIL
+#undef SKP_STORE_TAIL
+}
 
 SKP_AVX2 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src_stride,
                                                  float* dst, ptrdiff_t dst_stride,
@@ -588,6 +720,10 @@ SKP_AVX2 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src
     const __m256 sign = _mm256_set1_ps(-0.0f), zero = _mm256_setzero_ps();
     const __m256 infinite = _mm256_set1_ps(INFINITY);
     ptrdiff_t i, j;
+    if (skp_avx512 && !stream) {
+        skp_shrink_panel512_f32(src, src_stride, dst, dst_stride, n_rows, width, hi, lo);
+        return;
+    }
     for (i = 0; i < n_rows; i++) {
         const float* y = (const float*) ((const char*) src + i * src_stride);
         float* x = (float*) ((char*) dst + i * dst_stride);
@@ -654,6 +790,16 @@ SKP_AVX2 static inline void skp_shrink_panel_f64(const double* src, ptrdiff_t sr
 #else  /* no AVX2 loops: the Cython loops run */
 
 static inline int skp_avx512_enabled(void) { return 0; }
+static inline ptrdiff_t skp_row_keep_above_f64(const double* src, ptrdiff_t n, double rho,
+                                               double* dst, double* sum, int* done) {
+    *done = 0;
+    return 0;
+}
+static inline ptrdiff_t skp_row_keep_above_f32(const float* src, ptrdiff_t n, double rho,
+                                               float* dst, double* sum, int* done) {
+    *done = 0;
+    return 0;
+}
 
 static inline void skp_panel_candidates_f32(const float* base, ptrdiff_t row_stride,
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
