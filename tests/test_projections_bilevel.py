@@ -406,14 +406,16 @@ def _column_values(kind, shape, rng):
     return rng.standard_normal(shape) * 10.0 ** rng.integers(-12, 12, size=shape)
 
 
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 @pytest.mark.parametrize("rows", [1, 3, 4, 5, 8, 9, 17, 100, 257])
 @pytest.mark.parametrize("kind", ["normal", "ties", "grid", "wide"])
-def test_float32_column_panels_by_passes_against_sort(column_path, rows, kind, rng):
+def test_column_panels_by_passes_against_sort(column_path, dtype, tol, rows, kind, rng):
+    # (float64 by passes with AVX-512 only: "passes-avx2" gathers it)
     # Each lane of a group of 8 or 16 columns stops on its own; groups cut at
     # the panel's end (203 columns; a first panel made shorter where the rows
     # do not start on a cache line); rows not a multiple of the 4-row steps and
     # 8-row float blocks; rows reversed or strided; out= given.
-    Y = _column_values(kind, (rows, 203), rng).astype(np.float32)
+    Y = _column_values(kind, (rows, 203), rng).astype(dtype)
     layouts = {"C": Y, "rows reversed": Y[::-1], "rows strided": np.repeat(Y, 2, axis=0)[::2],
                "offset": np.hstack([Y, Y[:, :3]])[:, 3:]}
     for layout, Z in layouts.items():
@@ -423,7 +425,7 @@ def test_float32_column_panels_by_passes_against_sort(column_path, rows, kind, r
             assert bilevel_l11(Z, fraction * norm, axis=0, out=out) is out
             expected = references.bilevel(Z, fraction * norm, "l1", 0)
             np.testing.assert_allclose(out, expected, rtol=0,
-                                       atol=2e-5 * float(np.abs(Z).max()),
+                                       atol=tol * float(np.abs(Z).max()),
                                        err_msg=f"{layout} {fraction}")
             assert not np.signbit(out[:, ~expected.any(axis=0)]).any(), "zeroed columns are +0"
 
@@ -444,12 +446,13 @@ def test_float32_column_panels_by_passes_at_the_float_limits(column_path):
     assert np.isfinite(X).all() and X.sum() <= 1e-9 * (1 + 1e-5)
 
 
-def test_float32_column_panel_paths_agree(rng):
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+def test_column_panel_paths_agree(dtype, tol, rng):
     # The rule picks passes or gathered candidates per panel: both give the
-    # same projection to float32 rounding, at every radius.
+    # same projection to rounding, at every radius.
     from skproj.projections import _bilevel
 
-    Y = (rng.standard_normal((300, 900)) * rng.exponential(size=900)).astype(np.float32)
+    Y = (rng.standard_normal((300, 900)) * rng.exponential(size=900)).astype(dtype)
     norm = l11_norm(Y)
     try:
         for fraction in (0.01, 0.1, 0.5, 0.9):
@@ -459,7 +462,7 @@ def test_float32_column_panel_paths_agree(rng):
                 results.append(bilevel_l11(Y, fraction * norm, axis=0))
             for X in results[1:]:
                 np.testing.assert_allclose(X, results[0], rtol=0,
-                                           atol=2e-5 * float(np.abs(Y).max()))
+                                           atol=tol * float(np.abs(Y).max()))
     finally:
         _bilevel._set_column_paths()
 

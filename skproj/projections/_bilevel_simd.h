@@ -26,6 +26,10 @@
  * candidates do not depend on where the panels are cut.
  *
  * The panel is then written from the cache (skp_shrink_panel_f32/_f64).
+ * Short or dense columns skip the gather: their taus are found by passes over
+ * the panel in cache (skp_panel_thresholds_f32/_f64, AVX-512 where the CPU
+ * has it: float64 only then).  Rows' candidates are compacted by AVX-512
+ * where it runs (skp_row_keep_above_f32/_f64).
  * Without AVX2 (skp_have_avx2() == 0) the Cython loops of _bilevel.pyx run.
  */
 #ifndef SKPROJ_BILEVEL_SIMD_H
@@ -472,6 +476,83 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
     }
 }
 
+/* float64: eight columns a group, compared and summed in double (the
+ * iterate itself is the bound); AVX-512F only. */
+SKP_AVX512 static inline void skp_columns_above8_f64(const char* base, ptrdiff_t row_stride,
+                                                     ptrdiff_t n_rows, __mmask8 lanes,
+                                                     __m512d bound, __m512d* count,
+                                                     __m512d* sum, __m512d* least) {
+    const __m512d above_all = _mm512_set1_pd(INFINITY), one = _mm512_set1_pd(1.0);
+    __m512d count0 = _mm512_setzero_pd(), count1 = _mm512_setzero_pd();
+    __m512d sum0 = _mm512_setzero_pd(), sum1 = _mm512_setzero_pd();
+    __m512d sum2 = _mm512_setzero_pd(), sum3 = _mm512_setzero_pd();
+    __m512d least0 = above_all, least1 = above_all;
+    ptrdiff_t i = 0;
+#define SKP_COLUMN_TAKE8(k, b, c, m)                                          \
+    do {                                                                      \
+        const __m512d v_ = _mm512_abs_pd(_mm512_maskz_loadu_pd(               \
+            lanes, (const double*) (base + (k) * row_stride)));               \
+        const __mmask8 keep_ = _mm512_cmp_pd_mask(v_, bound, _CMP_GT_OQ);     \
+        b = _mm512_mask_add_pd(b, keep_, b, v_);                              \
+        c = _mm512_mask_add_pd(c, keep_, c, one);                             \
+        m = _mm512_mask_min_pd(m, keep_, m, v_);                              \
+    } while (0)
+    for (; i + 4 <= n_rows; i += 4) {
+        SKP_COLUMN_TAKE8(i, sum0, count0, least0);
+        SKP_COLUMN_TAKE8(i + 1, sum1, count1, least1);
+        SKP_COLUMN_TAKE8(i + 2, sum2, count0, least0);
+        SKP_COLUMN_TAKE8(i + 3, sum3, count1, least1);
+    }
+    for (; i < n_rows; i++)
+        SKP_COLUMN_TAKE8(i, sum0, count0, least0);
+#undef SKP_COLUMN_TAKE8
+    *count = _mm512_add_pd(count0, count1);
+    *sum = _mm512_add_pd(_mm512_add_pd(sum0, sum1), _mm512_add_pd(sum2, sum3));
+    *least = _mm512_min_pd(least0, least1);
+}
+
+SKP_AVX512 static void skp_panel_thresholds512_f64(const double* base, ptrdiff_t row_stride,
+                                                   ptrdiff_t n_rows, ptrdiff_t width,
+                                                   double floor, const double* radii,
+                                                   double* taus) {
+    const __m512d infinite = _mm512_set1_pd(INFINITY), zero = _mm512_setzero_pd();
+    double tau[8];
+    ptrdiff_t g, c;
+    for (g = 0; g < width; g += 8) {
+        const int n_lanes = width - g < 8 ? (int) (width - g) : 8;
+        const __mmask8 lanes = (__mmask8) ((1u << n_lanes) - 1);
+        const char* columns = (const char*) (base + g);
+        const __m512d radius = _mm512_loadu_pd(radii + g);
+        __m512d rho = _mm512_set1_pd(floor), result = infinite;
+        __m512d previous = infinite;
+        __mmask8 active = (__mmask8) (lanes & _mm512_cmp_pd_mask(radius, zero, _CMP_NEQ_OQ));
+        while (active) {
+            __m512d count, sum, least, next;
+            __mmask8 empty, done;
+            skp_columns_above8_f64(columns, row_stride, n_rows, active, rho, &count, &sum,
+                                   &least);
+            /* (as skp_panel_thresholds_f32, the iterate itself the bound) */
+            next = _mm512_div_pd(_mm512_sub_pd(sum, radius), count);
+            empty = _mm512_cmp_pd_mask(count, zero, _CMP_EQ_OQ);
+            done = (__mmask8) (active & (empty | _mm512_cmp_pd_mask(count, previous, _CMP_GE_OQ)
+                                         | (_mm512_cmp_pd_mask(next, rho, _CMP_GE_OQ)
+                                            & _mm512_cmp_pd_mask(least, next, _CMP_GT_OQ))));
+            result = _mm512_mask_mov_pd(result, done, _mm512_mask_mov_pd(next, empty, rho));
+            active = (__mmask8) (active & ~done);
+            previous = count;
+            rho = _mm512_mask_mov_pd(rho, active, next);
+        }
+        _mm512_storeu_pd(tau, result);
+        for (c = 0; c < n_lanes; c++) taus[g + c] = tau[c];
+    }
+}
+
+static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_stride,
+                                            ptrdiff_t n_rows, ptrdiff_t width, double floor,
+                                            const double* radii, double* taus) {
+    skp_panel_thresholds512_f64(base, row_stride, n_rows, width, floor, radii, taus);
+}
+
 /* The tau of each of the ``width`` columns at ``base`` in ``taus``
  * (INFINITY where ``radii`` is zero: ``radii`` holds ``width`` rounded up
  * to 16, zeros after ``width``).  The eight lanes of a group of columns are
@@ -812,6 +893,9 @@ static inline void skp_panel_candidates_f64(const double* base, ptrdiff_t row_st
                                             ptrdiff_t capacity, ptrdiff_t* counts, double* sums,
                                             double* floors, ptrdiff_t* lines) {}
 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_t row_stride,
+                                            ptrdiff_t n_rows, ptrdiff_t width, double floor,
+                                            const double* radii, double* taus) {}
+static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_stride,
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
                                             const double* radii, double* taus) {}
 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src_stride, float* dst,
