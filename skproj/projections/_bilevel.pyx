@@ -349,16 +349,17 @@ cdef enum:
     PANEL_COLUMNS = 128
 
 
-# Float32 columns may find their taus by Michelot's passes over the panel in
-# cache, a vector of columns at a time (skp_panel_thresholds_f32), rather than
-# from gathered candidates: where the columns are short, or keep a large share
+# Column panels may find their taus by Michelot's passes over the panel in
+# cache, a vector of columns at a time (skp_panel_thresholds_f32/_f64), rather
+# than from gathered candidates, where the columns keep a large enough share
 # of their l1 norm (their taus are then low, and a few passes from the common
-# floor reach them).  Measured (issue 14, 100 to 1000 rows, thread time):
-# with AVX-512 the passes win on columns of 256 rows at every radius and on
-# 500-1000 rows from a share of 0.06-0.08; with AVX2 alone from a share of
-# 0.17 (100 rows) to 0.45 (256 rows).
+# floor reach them; each pass costs more on longer columns).  Measured (issue
+# 14, float32, 100 to 1000 rows, thread time, passes against the gather): with
+# AVX-512 the passes win from a share of 0.04 on 100-256 rows and of
+# 0.06-0.08 on 500-1000 rows; with AVX2 alone from 0.17 (100 rows) to 0.45
+# (256 rows), about rows / 512 (float64 takes the passes with AVX-512 only).
 cdef Py_ssize_t _short_rows = 256
-cdef double _dense_share = 0.1
+cdef double _short_share = 0.04, _long_share = 0.08
 cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
 
 
@@ -386,8 +387,8 @@ cdef inline bint _panel_in_place(const double* radii, Py_ssize_t width, Py_ssize
             norms += radii[c] + outer_tau
     share = kept / norms if norms > 0 else 0.0
     if skp_avx512_enabled():
-        return n_rows <= _short_rows or share >= _dense_share
-    return n_rows <= _short_rows and share >= max(1.5 * _dense_share, n_rows / 512.0)
+        return share >= (_short_share if n_rows <= _short_rows else _long_share)
+    return n_rows <= _short_rows and share >= max(0.15, n_rows / 512.0)
 
 
 cdef inline Py_ssize_t _panel_width(Py_ssize_t n_rows, Py_ssize_t itemsize) noexcept nogil:
