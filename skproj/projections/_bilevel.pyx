@@ -371,11 +371,13 @@ def _set_column_paths(passes=None, bint avx512=True):
     skp_set_avx512(avx512)
 
 
-cdef inline bint _panel_in_place(const double* radii, Py_ssize_t width, Py_ssize_t n_rows,
-                                 double outer_tau) noexcept nogil:
-    """Whether a float32 panel's taus are found by passes over it (see above).
+cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ssize_t n_rows,
+                                    double outer_tau) noexcept nogil:
+    """Whether the columns' taus are found by passes over their panels (see above).
 
-    A kept column's l1 norm is its radius plus ``outer_tau``.
+    Decided once for the matrix, so that a column's result does not depend on
+    where the panels are cut.  A kept column's l1 norm is its radius plus
+    ``outer_tau``.
     """
     cdef double kept = 0.0, norms = 0.0, share
     cdef Py_ssize_t c
@@ -498,7 +500,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     For each panel: the magnitudes above ``floor`` (a lower bound of every
     column's tau) are gathered per column in one read of the panel, each
     column's tau found there (``group_threshold``), and the panel written
-    from the cache, row by row.  Where ``_panel_in_place`` says so, the taus
+    from the cache, row by row.  Where ``_columns_by_passes`` says so, the taus
     are found instead by Michelot's passes over the panel, from ``floor``,
     a vector of columns at a time (``_panel_thresholds``): on short columns
     (100 x 1000 float32 at half the norm, thread time, issue 14: 11.8 times a
@@ -521,7 +523,8 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef bint stream = streams(n_rows * n_cols * sizeof(floating))
     # (float64: the AVX-512 loops only)
     cdef bint by_passes = (y.strides[1] == sizeof(floating) and simd_enabled()
-                           and (floating is float or skp_avx512_enabled()))
+                           and (floating is float or skp_avx512_enabled())
+                           and _columns_by_passes(radii, n_cols, n_rows, floor * n_rows))
     cdef double support
     # (room for a partial vector of columns after the panel: see _panel_candidates;
     # panel_radii: 16 for skp_panel_thresholds_f32)
@@ -542,7 +545,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
         while first < n_cols:
             for c in range(panel + 16):
                 panel_radii[c] = radii[first + c] if c < width else 0.0
-            if by_passes and _panel_in_place(panel_radii, width, n_rows, floor * n_rows):
+            if by_passes:
                 _panel_thresholds(y, first, width, floor, panel_radii, taus)
             else:
                 _panel_candidates(y, first, width, floor, panel_radii, lists, capacity, counts,
