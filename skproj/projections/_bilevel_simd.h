@@ -346,6 +346,23 @@ SKP_AVX2 static inline __m128 skp_float_below4(__m256d bound) {
     return _mm_castsi128_ps(_mm_add_epi32(bits, _mm_and_si128(step, too_high)));
 }
 
+/* The sums of the columns whose float blocks overflowed (infinite in
+ * ``sums``), taken again in double: the magnitudes above ``bounds``. */
+static inline void skp_resum_overflowed(const char* columns, ptrdiff_t row_stride,
+                                        ptrdiff_t n_rows, int n_lanes, const float* bounds,
+                                        double* sums) {
+    ptrdiff_t i;
+    int c;
+    for (c = 0; c < n_lanes; c++) {
+        if (!isinf(sums[c])) continue;
+        sums[c] = 0.0;
+        for (i = 0; i < n_rows; i++) {
+            const float value = fabsf(((const float*) (columns + i * row_stride))[c]);
+            sums[c] += value > bounds[c] ? (double) value : 0.0;
+        }
+    }
+}
+
 /* The same with AVX-512F: sixteen columns a group, the comparisons' masks
  * in mask registers (a row costs five instructions rather than eight for
  * half as many columns), and the float bounds by conversion rounding down
@@ -408,7 +425,7 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
     const __m512 first_bound = _mm512_set1_ps(skp_float_below(floor));
     double tau[16], sums[16];
     float bounds[16];
-    ptrdiff_t g, c, i;
+    ptrdiff_t g, c;
     for (g = 0; g < width; g += 16) {
         const int n_lanes = width - g < 16 ? (int) (width - g) : 16;
         const __mmask16 lanes = (__mmask16) ((1u << n_lanes) - 1);
@@ -435,14 +452,7 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
                 _mm512_storeu_ps(bounds, bound);
                 _mm512_storeu_pd(sums, sum_low);
                 _mm512_storeu_pd(sums + 8, sum_high);
-                for (c = 0; c < n_lanes; c++) {
-                    if (!isinf(sums[c])) continue;
-                    sums[c] = 0.0;
-                    for (i = 0; i < n_rows; i++) {
-                        const float value = fabsf(((const float*) (columns + i * row_stride))[c]);
-                        sums[c] += value > bounds[c] ? (double) value : 0.0;
-                    }
-                }
+                skp_resum_overflowed(columns, row_stride, n_rows, n_lanes, bounds, sums);
                 sum_low = _mm512_loadu_pd(sums);
                 sum_high = _mm512_loadu_pd(sums + 8);
             }
@@ -566,7 +576,7 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
     const __m256 first_bound = _mm256_set1_ps(skp_float_below(floor));
     double tau[8], sums[8];
     float bounds[8];
-    ptrdiff_t g, c, i;
+    ptrdiff_t g, c;
     if (skp_avx512) {
         skp_panel_thresholds512_f32(base, row_stride, n_rows, width, floor, radii, taus);
         return;
@@ -597,14 +607,7 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
                 _mm256_storeu_ps(bounds, bound);
                 _mm256_storeu_pd(sums, sum_low);
                 _mm256_storeu_pd(sums + 4, sum_high);
-                for (c = 0; c < lanes; c++) {
-                    if (!isinf(sums[c])) continue;
-                    sums[c] = 0.0;
-                    for (i = 0; i < n_rows; i++) {
-                        const float value = fabsf(((const float*) (columns + i * row_stride))[c]);
-                        sums[c] += value > bounds[c] ? (double) value : 0.0;
-                    }
-                }
+                skp_resum_overflowed(columns, row_stride, n_rows, lanes, bounds, sums);
                 sum_low = _mm256_loadu_pd(sums);
                 sum_high = _mm256_loadu_pd(sums + 4);
             }
