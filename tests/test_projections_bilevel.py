@@ -380,3 +380,112 @@ def test_float32_short_group_thresholds_against_sort(rows, values, fraction, axi
     X = bilevel_l11(Y, fraction * norm, axis=axis)
     np.testing.assert_allclose(X, references.bilevel(Y, fraction * norm, "l1", axis), rtol=0,
                                atol=2e-5 * float(np.abs(Y).max()))
+
+
+@pytest.fixture(params=["passes-avx512", "passes-avx2", "gathered"])
+def column_path(request):
+    """Float32 column panels by Michelot's passes over the panel (AVX-512 or
+    AVX2 loops) or by gathered candidates, whatever the measured rule says."""
+    from skproj.projections import _bilevel
+
+    passes = request.param != "gathered"
+    _bilevel._set_column_paths(passes=passes, avx512=request.param != "passes-avx2")
+    yield request.param
+    _bilevel._set_column_paths()
+
+
+def _column_values(kind, shape, rng):
+    if kind == "normal":    # columns of very different scales
+        return rng.standard_normal(shape) * np.exp(2 * rng.standard_normal(shape[1]))
+    if kind == "ties":
+        Y = rng.choice([-2.0, -1.0, 0.0, 0.25, 1.0, 3.0], size=shape)
+        Y[:, ::5] = 0
+        return Y
+    if kind == "grid":      # multiples of 2**-20 near 1: float32 rounding, tau on a value
+        return 1.0 + rng.integers(0, 64, size=shape) * 2.0 ** -20
+    return rng.standard_normal(shape) * 10.0 ** rng.integers(-12, 12, size=shape)
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+@pytest.mark.parametrize("rows", [1, 3, 4, 5, 8, 9, 17, 100, 257])
+@pytest.mark.parametrize("kind", ["normal", "ties", "grid", "wide"])
+def test_column_panels_by_passes_against_sort(column_path, dtype, tol, rows, kind, rng):
+    # (float64 by passes with AVX-512 only: "passes-avx2" gathers it)
+    # Each lane of a group of 8 or 16 columns stops on its own; groups cut at
+    # the panel's end (203 columns; a first panel made shorter where the rows
+    # do not start on a cache line); rows not a multiple of the 4-row steps and
+    # 8-row float blocks; rows reversed or strided; out= given.
+    Y = _column_values(kind, (rows, 203), rng).astype(dtype)
+    layouts = {"C": Y, "rows reversed": Y[::-1], "rows strided": np.repeat(Y, 2, axis=0)[::2],
+               "offset": np.hstack([Y, Y[:, :3]])[:, 3:]}
+    for layout, Z in layouts.items():
+        norm = references.group_norm(Z, "l1", 0)
+        for fraction in (0.001, 0.05, 0.3, 0.9, 0.9999):
+            out = np.full_like(Z, np.nan)
+            assert bilevel_l11(Z, fraction * norm, axis=0, out=out) is out
+            expected = references.bilevel(Z, fraction * norm, "l1", 0)
+            np.testing.assert_allclose(out, expected, rtol=0,
+                                       atol=tol * float(np.abs(Z).max()),
+                                       err_msg=f"{layout} {fraction}")
+            assert not np.signbit(out[:, ~expected.any(axis=0)]).any(), "zeroed columns are +0"
+
+
+def test_float32_column_panels_by_passes_at_the_float_limits(column_path):
+    # Sums over a float block overflow (taken again in double); a radius below
+    # the rounding of the largest value (a lane keeps nothing: tau is rho).
+    Y = np.full((37, 45), 5e37, dtype=np.float32)
+    Y[::2] *= -1
+    Y[:, ::3] /= 7
+    radius = 0.3 * references.group_norm(Y, "l1", 0)
+    np.testing.assert_allclose(bilevel_l11(Y, radius, axis=0),
+                               references.bilevel(Y, radius, "l1", 0),
+                               rtol=0, atol=2e-5 * 5e37 * 8)
+    Y = np.ones((20, 33), dtype=np.float32)
+    Y[3] = 2.0
+    X = bilevel_l11(Y, 1e-9, axis=0)
+    assert np.isfinite(X).all() and X.sum() <= 1e-9 * (1 + 1e-5)
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+def test_column_panel_paths_agree(dtype, tol, rng):
+    # The rule picks passes or gathered candidates per panel: both give the
+    # same projection to rounding, at every radius.
+    from skproj.projections import _bilevel
+
+    Y = (rng.standard_normal((300, 900)) * rng.exponential(size=900)).astype(dtype)
+    norm = l11_norm(Y)
+    try:
+        for fraction in (0.01, 0.1, 0.5, 0.9):
+            results = []
+            for passes in (True, False, None):
+                _bilevel._set_column_paths(passes=passes)
+                results.append(bilevel_l11(Y, fraction * norm, axis=0))
+            for X in results[1:]:
+                np.testing.assert_allclose(X, results[0], rtol=0,
+                                           atol=tol * float(np.abs(Y).max()))
+    finally:
+        _bilevel._set_column_paths()
+
+
+@pytest.mark.parametrize("avx512", [True, False], ids=["avx512", "avx2"])
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+@pytest.mark.parametrize("length", [1, 15, 16, 17, 127, 129, 512, 513, 5003])
+def test_bilevel_l11_rows_both_vector_widths(avx512, dtype, tol, length, rng):
+    # A row's candidates are compacted by vcompress where AVX-512 runs (masked
+    # last vectors; float32 summed over blocks of 128), else by the AVX2 loop:
+    # row lengths on and around the vector, block and chunk edges, ties.
+    from skproj.projections import _bilevel
+
+    Y = rng.standard_normal((29, length)) * np.exp(2 * rng.standard_normal((29, 1)))
+    Y[::4] = np.round(Y[::4])
+    Y = Y.astype(dtype)
+    _bilevel._set_column_paths(avx512=avx512)
+    try:
+        for Z in (Y, Y[::-1], np.hstack([Y, Y[:, :1]])[:, 1:]):
+            norm = references.group_norm(Z, "l1", 1)
+            for fraction in (0.01, 0.3, 0.9, 0.9999):
+                np.testing.assert_allclose(bilevel_l11(Z, fraction * norm, axis=1),
+                                           references.bilevel(Z, fraction * norm, "l1", 1),
+                                           rtol=0, atol=tol * float(np.abs(Z).max()))
+    finally:
+        _bilevel._set_column_paths()

@@ -20,6 +20,9 @@ by one (a row stays in cache from its read to its write); columns a panel of
 adjacent columns at a time (read once, row by row, into per-column candidate
 lists, then written from the cache), so that the matrix is read twice in all
 (norms, panel) and written once, as in the other projections plus one read.
+A panel of short columns, or of columns that keep much of their norm, finds
+its taus by Michelot's passes over the panel itself in cache, a vector of
+columns at a time, instead of gathering candidates.
 
 The norm pass is the streaming pass of ``_streaming.pxd`` (shared with the
 exact l1,inf kernel); NaN and inf propagate into the norms, so the norms'
@@ -45,6 +48,7 @@ from skproj.projections._streaming cimport element_step as _step, stream_group_n
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
+    skp_set_avx512,
     skp_stream_zero, skp_write_row_f32, skp_write_row_f64, streams,
 )
 
@@ -304,6 +308,11 @@ def bilevel_l12(const floating[:, :] y, floating[:, :] x, double eta,
 
 cdef extern from "_bilevel_simd.h" nogil:
     const double SKP_BOUND_MARGIN
+    int skp_avx512_enabled()
+    Py_ssize_t skp_row_keep_above_f64(const double* src, Py_ssize_t n, double rho, double* dst,
+                                      double* sum, int* done)
+    Py_ssize_t skp_row_keep_above_f32(const float* src, Py_ssize_t n, double rho, float* dst,
+                                      double* sum, int* done)
     void skp_split_taus(const double* taus, Py_ssize_t n, float* hi, float* lo)
     void skp_panel_candidates_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                                   Py_ssize_t width, double floor, const double* radii,
@@ -313,6 +322,12 @@ cdef extern from "_bilevel_simd.h" nogil:
                                   Py_ssize_t width, double floor, const double* radii,
                                   double* lists, Py_ssize_t capacity, Py_ssize_t* counts,
                                   double* sums, double* floors, Py_ssize_t* lines)
+    void skp_panel_thresholds_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
+                                  Py_ssize_t width, double floor, const double* radii,
+                                  double* taus)
+    void skp_panel_thresholds_f64(const double* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
+                                  Py_ssize_t width, double floor, const double* radii,
+                                  double* taus)
     void skp_shrink_panel_f32(const float* src, Py_ssize_t src_stride, float* dst,
                               Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t width,
                               const double* taus, const float* hi, const float* lo, int stream)
@@ -332,6 +347,50 @@ cdef enum:
     # 128 rather than 256 keeps a panel of 100 rows and its lists near L1,
     # 4-13 % faster at half the norm and above on 100 x 1000 and 200 x 2000).
     PANEL_COLUMNS = 128
+
+
+# Column panels may find their taus by Michelot's passes over the panel in
+# cache, a vector of columns at a time (skp_panel_thresholds_f32/_f64), rather
+# than from gathered candidates, where the columns keep a large enough share
+# of their l1 norm (their taus are then low, and a few passes from the common
+# floor reach them; each pass costs more on longer columns).  Measured (issue
+# 14, float32, 100 to 1000 rows, thread time, passes against the gather): with
+# AVX-512 the passes win from a share of 0.04 on 100-256 rows and of
+# 0.06-0.08 on 500-1000 rows; with AVX2 alone from 0.17 (100 rows) to 0.45
+# (256 rows), about rows / 512 (float64 takes the passes with AVX-512 only).
+cdef Py_ssize_t _short_rows = 256
+cdef double _short_share = 0.04, _long_share = 0.08
+cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
+
+
+def _set_column_paths(passes=None, bint avx512=True):
+    """Testing hook: float32 column panels by passes (``True``), by gathered
+    candidates (``False``) or as measured (``None``); AVX-512 loops or not."""
+    global _forced_path
+    _forced_path = 0 if passes is None else (1 if passes else -1)
+    skp_set_avx512(avx512)
+
+
+cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ssize_t n_rows,
+                                    double outer_tau) noexcept nogil:
+    """Whether the columns' taus are found by passes over their panels (see above).
+
+    Decided once for the matrix, so that a column's result does not depend on
+    where the panels are cut.  A kept column's l1 norm is its radius plus
+    ``outer_tau``.
+    """
+    cdef double kept = 0.0, norms = 0.0, share
+    cdef Py_ssize_t c
+    if _forced_path:
+        return _forced_path > 0
+    for c in range(width):
+        if radii[c] != 0.0:
+            kept += radii[c]
+            norms += radii[c] + outer_tau
+    share = kept / norms if norms > 0 else 0.0
+    if skp_avx512_enabled():
+        return share >= (_short_share if n_rows <= _short_rows else _long_share)
+    return n_rows <= _short_rows and share >= max(0.15, n_rows / 512.0)
 
 
 cdef inline Py_ssize_t _panel_width(Py_ssize_t n_rows, Py_ssize_t itemsize) noexcept nogil:
@@ -385,6 +444,18 @@ cdef void _panel_candidates(const floating[:, :] y, Py_ssize_t first, Py_ssize_t
                                    lists + c * capacity, &sums[c])
 
 
+cdef inline void _panel_thresholds(const floating[:, :] y, Py_ssize_t first, Py_ssize_t width,
+                                   double floor, const double* radii,
+                                   double* taus) noexcept nogil:
+    """The taus of columns ``first:first + width`` by passes over them (contiguous rows)."""
+    if floating is float:
+        skp_panel_thresholds_f32(&y[0, first], y.strides[0], y.shape[0], width, floor, radii,
+                                 taus)
+    else:
+        skp_panel_thresholds_f64(&y[0, first], y.strides[0], y.shape[0], width, floor, radii,
+                                 taus)
+
+
 cdef inline void _shrink_columns(const floating* src, Py_ssize_t step_y, floating* dst,
                                  Py_ssize_t step_x, Py_ssize_t n,
                                  const double* taus) noexcept nogil:
@@ -429,7 +500,11 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     For each panel: the magnitudes above ``floor`` (a lower bound of every
     column's tau) are gathered per column in one read of the panel, each
     column's tau found there (``group_threshold``), and the panel written
-    from the cache, row by row.  The matrix is thus read once here (and once
+    from the cache, row by row.  Where ``_columns_by_passes`` says so, the taus
+    are found instead by Michelot's passes over the panel, from ``floor``,
+    a vector of columns at a time (``_panel_thresholds``): on short columns
+    (100 x 1000 float32 at half the norm, thread time, issue 14: 11.8 times a
+    copy with the gather, 5.8 with the AVX-512 passes).  The matrix is thus read once here (and once
     for the norms) and written once; the cache lines of zeroed columns are
     not read here.
 
@@ -446,12 +521,17 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef Py_ssize_t panel = _panel_width(n_rows, sizeof(floating))
     cdef Py_ssize_t capacity = n_rows + 8
     cdef bint stream = streams(n_rows * n_cols * sizeof(floating))
+    # (float64: the AVX-512 loops only)
+    cdef bint by_passes = (y.strides[1] == sizeof(floating) and simd_enabled()
+                           and (floating is float or skp_avx512_enabled())
+                           and _columns_by_passes(radii, n_cols, n_rows, floor * n_rows))
     cdef double support
-    # (room for a partial vector of columns after the panel: see _panel_candidates)
+    # (room for a partial vector of columns after the panel: see _panel_candidates;
+    # panel_radii: 16 for skp_panel_thresholds_f32)
     cdef floating* lists = <floating*> malloc((panel + 8) * capacity * sizeof(floating))
     cdef Py_ssize_t* counts = <Py_ssize_t*> malloc((panel + 8) * sizeof(Py_ssize_t))
     cdef double* sums = <double*> malloc((panel + 8) * sizeof(double))
-    cdef double* panel_radii = <double*> calloc(panel + 8, sizeof(double))
+    cdef double* panel_radii = <double*> calloc(panel + 16, sizeof(double))
     cdef floating* floors = <floating*> malloc((panel + 8) * sizeof(floating))
     cdef Py_ssize_t* lines = <Py_ssize_t*> malloc((panel + 2) * sizeof(Py_ssize_t))
     cdef double* taus = <double*> malloc(panel * sizeof(double))
@@ -463,13 +543,16 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     else:
         width = min(_first_panel_width(&x[0, 0], panel, sizeof(floating)), n_cols)
         while first < n_cols:
-            for c in range(panel + 8):
+            for c in range(panel + 16):
                 panel_radii[c] = radii[first + c] if c < width else 0.0
-            _panel_candidates(y, first, width, floor, panel_radii, lists, capacity, counts,
-                              sums, floors, lines)
-            for c in range(width):
-                taus[c] = INFINITY if panel_radii[c] == 0.0 else group_threshold(
-                    lists + c * capacity, counts[c], sums[c], panel_radii[c], &support)
+            if by_passes:
+                _panel_thresholds(y, first, width, floor, panel_radii, taus)
+            else:
+                _panel_candidates(y, first, width, floor, panel_radii, lists, capacity, counts,
+                                  sums, floors, lines)
+                for c in range(width):
+                    taus[c] = INFINITY if panel_radii[c] == 0.0 else group_threshold(
+                        lists + c * capacity, counts[c], sums[c], panel_radii[c], &support)
             _shrink_panel(y, x, first, width, taus, halves, stream)
             first += width
             width = min(panel, n_cols - first)
@@ -488,6 +571,22 @@ cdef enum:
     ROW_CHUNK = 512     # values gathered between two raises of a row's floor
 
 
+cdef inline Py_ssize_t _row_keep_above(const floating* row, Py_ssize_t n, Py_ssize_t step,
+                                      double floor, floating* dst,
+                                      double* total) noexcept nogil:
+    """``keep_above`` of magnitudes, by the AVX-512 loops on a contiguous row where they run."""
+    cdef int done = 0
+    cdef Py_ssize_t kept = 0
+    if step == 1 and simd_enabled():
+        if floating is float:
+            kept = skp_row_keep_above_f32(row, n, floor, dst, total, &done)
+        else:
+            kept = skp_row_keep_above_f64(row, n, floor, dst, total, &done)
+    if done:
+        return kept
+    return keep_above(row, n, step, floor, True, dst, total)
+
+
 cdef Py_ssize_t _row_candidates(const floating* row, Py_ssize_t n, Py_ssize_t step,
                                 double floor, double radius, floating* buffer,
                                 double* total) noexcept nogil:
@@ -504,8 +603,8 @@ cdef Py_ssize_t _row_candidates(const floating* row, Py_ssize_t n, Py_ssize_t st
     total[0] = 0.0
     while start < n:
         width = min(<Py_ssize_t> ROW_CHUNK, n - start)
-        kept += keep_above(row + start * step, width, step, floor, True, buffer + kept,
-                           &chunk_total)
+        kept += _row_keep_above(row + start * step, width, step, floor, buffer + kept,
+                                &chunk_total)
         total[0] += chunk_total
         start += width
         if kept and total[0] - total[0] == 0.0:

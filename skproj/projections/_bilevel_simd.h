@@ -26,6 +26,10 @@
  * candidates do not depend on where the panels are cut.
  *
  * The panel is then written from the cache (skp_shrink_panel_f32/_f64).
+ * Short or dense columns skip the gather: their taus are found by passes over
+ * the panel in cache (skp_panel_thresholds_f32/_f64, AVX-512 where the CPU
+ * has it: float64 only then).  Rows' candidates are compacted by AVX-512
+ * where it runs (skp_row_keep_above_f32/_f64).
  * Without AVX2 (skp_have_avx2() == 0) the Cython loops of _bilevel.pyx run.
  */
 #ifndef SKPROJ_BILEVEL_SIMD_H
@@ -58,6 +62,9 @@ static inline void skp_split_taus(const double* taus, ptrdiff_t n, float* hi, fl
 }
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+
+/* Whether this module's AVX-512 loops run (skp_avx512 is per module). */
+static inline int skp_avx512_enabled(void) { return skp_have_avx2() && skp_avx512; }
 
 /* An 8 x 8 block of floats transposed in registers: r[c] becomes column c. */
 SKP_AVX2 static inline void skp_transpose8(__m256* r) {
@@ -262,6 +269,481 @@ SKP_AVX2 static inline void skp_panel_candidates_f64(const double* base, ptrdiff
     }
 }
 
+/* ------------------------------------------------------ short columns in place
+ * A panel of short columns (a few hundred rows) lies in L1/L2 once read:
+ * each column's tau is found by Michelot's passes over the panel itself,
+ * eight columns at a time (one per lane), without gathering candidates.
+ * Each lane starts from the common ``floor`` (a lower bound of every tau:
+ * Michelot's iterates then rise to tau) and stops as skp_short_threshold_f32
+ * does: when a pass keeps no fewer values than the last, or when the next
+ * iterate lies below the least value kept (the next pass would keep the same
+ * values).  The kept values are summed in float over blocks of 8 rows (two
+ * accumulators, even and odd rows), then in double; a sum that overflows is
+ * taken again in double. */
+
+/* Count, sum and least of the magnitudes above ``bound`` (per lane) in the
+ * eight columns at ``base`` (``tail``: the lanes that exist).  Four rows at
+ * a time, each its own accumulators: a pass is bound by their latency. */
+SKP_AVX2 static inline void skp_columns_above_f32(const char* base, ptrdiff_t row_stride,
+                                                  ptrdiff_t n_rows, int full, __m256i tail,
+                                                  __m256 bound, __m256i* count, __m256d* sum_low,
+                                                  __m256d* sum_high, __m256* least) {
+    const __m256 sign = _mm256_set1_ps(-0.0f), above_all = _mm256_set1_ps(INFINITY);
+    __m256i count0 = _mm256_setzero_si256(), count1 = _mm256_setzero_si256();
+    __m256 least0 = above_all, least1 = above_all;
+    __m256d low = _mm256_setzero_pd(), high = _mm256_setzero_pd();
+    ptrdiff_t i = 0, end;
+#define SKP_COLUMN_TAKE(k, b, c, m)                                           \
+    do {                                                                      \
+        const __m256 v_ = _mm256_andnot_ps(sign, full                         \
+            ? _mm256_loadu_ps((const float*) (base + (k) * row_stride))       \
+            : _mm256_maskload_ps((const float*) (base + (k) * row_stride), tail)); \
+        const __m256 keep_ = _mm256_cmp_ps(v_, bound, _CMP_GT_OQ);            \
+        b = _mm256_add_ps(b, _mm256_and_ps(v_, keep_));                       \
+        c = _mm256_sub_epi32(c, _mm256_castps_si256(keep_));                  \
+        m = _mm256_min_ps(m, _mm256_blendv_ps(above_all, v_, keep_));         \
+    } while (0)
+    while (i < n_rows) {
+        __m256 block0 = _mm256_setzero_ps(), block1 = _mm256_setzero_ps();
+        __m256 block2 = _mm256_setzero_ps(), block3 = _mm256_setzero_ps();
+        end = n_rows - i < 8 ? n_rows : i + 8;
+        for (; i + 4 <= end; i += 4) {
+            SKP_COLUMN_TAKE(i, block0, count0, least0);
+            SKP_COLUMN_TAKE(i + 1, block1, count1, least1);
+            SKP_COLUMN_TAKE(i + 2, block2, count0, least0);
+            SKP_COLUMN_TAKE(i + 3, block3, count1, least1);
+        }
+        for (; i < end; i++)
+            SKP_COLUMN_TAKE(i, block0, count0, least0);
+        block0 = _mm256_add_ps(_mm256_add_ps(block0, block1), _mm256_add_ps(block2, block3));
+        low = _mm256_add_pd(low, skp_low_pd(block0));
+        high = _mm256_add_pd(high, skp_high_pd(block0));
+    }
+#undef SKP_COLUMN_TAKE
+    *count = _mm256_add_epi32(count0, count1);
+    *sum_low = low;
+    *sum_high = high;
+    *least = _mm256_min_ps(least0, least1);
+}
+
+/* Four 64-bit lane masks as four 32-bit ones. */
+SKP_AVX2 static inline __m128i skp_narrow_mask(__m256d mask) {
+    return _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(
+        _mm256_castpd_si256(mask), _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6)));
+}
+
+/* skp_float_below on four doubles (``bound`` > -FLT_MAX; NaN where it is NaN). */
+SKP_AVX2 static inline __m128 skp_float_below4(__m256d bound) {
+    const __m128 f = _mm256_cvtpd_ps(bound);
+    const __m128i bits = _mm_castps_si128(f);
+    /* a float rounded above the bound steps one unit towards -inf: its bits
+     * drop by one if it is positive, rise by one if negative (or -0) */
+    const __m128i too_high = skp_narrow_mask(_mm256_cmp_pd(_mm256_cvtps_pd(f), bound,
+                                                           _CMP_GT_OQ));
+    const __m128i step = _mm_xor_si128(_mm_add_epi32(_mm_srai_epi32(bits, 31),
+                                                     _mm_srai_epi32(bits, 31)),
+                                       _mm_set1_epi32(-1));
+    return _mm_castsi128_ps(_mm_add_epi32(bits, _mm_and_si128(step, too_high)));
+}
+
+/* The sums of the columns whose float blocks overflowed (infinite in
+ * ``sums``), taken again in double: the magnitudes above ``bounds``. */
+static inline void skp_resum_overflowed(const char* columns, ptrdiff_t row_stride,
+                                        ptrdiff_t n_rows, int n_lanes, const float* bounds,
+                                        double* sums) {
+    ptrdiff_t i;
+    int c;
+    for (c = 0; c < n_lanes; c++) {
+        if (!isinf(sums[c])) continue;
+        sums[c] = 0.0;
+        for (i = 0; i < n_rows; i++) {
+            const float value = fabsf(((const float*) (columns + i * row_stride))[c]);
+            sums[c] += value > bounds[c] ? (double) value : 0.0;
+        }
+    }
+}
+
+/* The same with AVX-512F: sixteen columns a group, the comparisons' masks
+ * in mask registers (a row costs five instructions rather than eight for
+ * half as many columns), and the float bounds by conversion rounding down
+ * (the largest float at or below the iterate: skp_float_below's). */
+SKP_AVX512 static inline void skp_columns_above16_f32(const char* base, ptrdiff_t row_stride,
+                                                      ptrdiff_t n_rows, __mmask16 lanes,
+                                                      __m512 bound, __m512i* count,
+                                                      __m512d* sum_low, __m512d* sum_high,
+                                                      __m512* least) {
+    const __m512 above_all = _mm512_set1_ps(INFINITY);
+    const __m512i one = _mm512_set1_epi32(1);
+    __m512i count0 = _mm512_setzero_si512(), count1 = _mm512_setzero_si512();
+    __m512 least0 = above_all, least1 = above_all;
+    __m512d low = _mm512_setzero_pd(), high = _mm512_setzero_pd();
+    ptrdiff_t i = 0, end;
+#define SKP_COLUMN_TAKE16(k, b, c, m)                                         \
+    do {                                                                      \
+        const __m512 v_ = _mm512_abs_ps(_mm512_maskz_loadu_ps(                \
+            lanes, (const float*) (base + (k) * row_stride)));                \
+        const __mmask16 keep_ = _mm512_cmp_ps_mask(v_, bound, _CMP_GT_OQ);    \
+        b = _mm512_mask_add_ps(b, keep_, b, v_);                              \
+        c = _mm512_mask_add_epi32(c, keep_, c, one);                          \
+        m = _mm512_mask_min_ps(m, keep_, m, v_);                              \
+    } while (0)
+    while (i < n_rows) {
+        __m512 block0 = _mm512_setzero_ps(), block1 = _mm512_setzero_ps();
+        __m512 block2 = _mm512_setzero_ps(), block3 = _mm512_setzero_ps();
+        end = n_rows - i < 8 ? n_rows : i + 8;
+        for (; i + 4 <= end; i += 4) {
+            SKP_COLUMN_TAKE16(i, block0, count0, least0);
+            SKP_COLUMN_TAKE16(i + 1, block1, count1, least1);
+            SKP_COLUMN_TAKE16(i + 2, block2, count0, least0);
+            SKP_COLUMN_TAKE16(i + 3, block3, count1, least1);
+        }
+        for (; i < end; i++)
+            SKP_COLUMN_TAKE16(i, block0, count0, least0);
+        block0 = _mm512_add_ps(_mm512_add_ps(block0, block1), _mm512_add_ps(block2, block3));
+        low = _mm512_add_pd(low, _mm512_cvtps_pd(_mm512_castps512_ps256(block0)));
+        high = _mm512_add_pd(high, _mm512_cvtps_pd(_mm256_castpd_ps(
+            _mm512_extractf64x4_pd(_mm512_castps_pd(block0), 1))));
+    }
+#undef SKP_COLUMN_TAKE16
+    *count = _mm512_add_epi32(count0, count1);
+    *sum_low = low;
+    *sum_high = high;
+    *least = _mm512_min_ps(least0, least1);
+}
+
+SKP_AVX512 static inline __m512 skp_join16(__m256 low, __m256 high) {
+    return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(low)),
+                                               _mm256_castps_pd(high), 1));
+}
+
+SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t row_stride,
+                                                   ptrdiff_t n_rows, ptrdiff_t width,
+                                                   double floor, const double* radii,
+                                                   double* taus) {
+    const __m512d infinite = _mm512_set1_pd(INFINITY), zero = _mm512_setzero_pd();
+    const __m512 no_bound = _mm512_set1_ps(INFINITY);
+    const __m512 first_bound = _mm512_set1_ps(skp_float_below(floor));
+    double tau[16], sums[16];
+    float bounds[16];
+    ptrdiff_t g, c;
+    for (g = 0; g < width; g += 16) {
+        const int n_lanes = width - g < 16 ? (int) (width - g) : 16;
+        const __mmask16 lanes = (__mmask16) ((1u << n_lanes) - 1);
+        const char* columns = (const char*) (base + g);
+        const __m512d radius_low = _mm512_loadu_pd(radii + g);
+        const __m512d radius_high = _mm512_loadu_pd(radii + g + 8);
+        __m512d rho_low = _mm512_set1_pd(floor), rho_high = rho_low;
+        __m512d tau_low = infinite, tau_high = infinite;
+        __m512i previous = _mm512_set1_epi32(INT32_MAX);
+        __mmask16 active = (__mmask16) (lanes & (
+            _mm512_cmp_pd_mask(radius_low, zero, _CMP_NEQ_OQ)
+            | (_mm512_cmp_pd_mask(radius_high, zero, _CMP_NEQ_OQ) << 8)));
+        __m512 bound = _mm512_mask_mov_ps(no_bound, active, first_bound);
+        while (active) {
+            __m512i count;
+            __m512d sum_low, sum_high, next_low, next_high;
+            __m512 least, next_bound;
+            __mmask16 empty, settled, rising, done;
+            skp_columns_above16_f32(columns, row_stride, n_rows, lanes, bound, &count, &sum_low,
+                                    &sum_high, &least);
+            if (_mm512_cmp_pd_mask(sum_low, infinite, _CMP_EQ_OQ)
+                    | _mm512_cmp_pd_mask(sum_high, infinite, _CMP_EQ_OQ)) {
+                /* a float block overflowed: the sums in double */
+                _mm512_storeu_ps(bounds, bound);
+                _mm512_storeu_pd(sums, sum_low);
+                _mm512_storeu_pd(sums + 8, sum_high);
+                skp_resum_overflowed(columns, row_stride, n_rows, n_lanes, bounds, sums);
+                sum_low = _mm512_loadu_pd(sums);
+                sum_high = _mm512_loadu_pd(sums + 8);
+            }
+            /* (as skp_panel_thresholds_f32) */
+            next_low = _mm512_div_pd(_mm512_sub_pd(sum_low, radius_low),
+                                     _mm512_cvtepi32_pd(_mm512_castsi512_si256(count)));
+            next_high = _mm512_div_pd(_mm512_sub_pd(sum_high, radius_high),
+                                      _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(count, 1)));
+            next_bound = skp_join16(
+                _mm512_cvt_roundpd_ps(next_low, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC),
+                _mm512_cvt_roundpd_ps(next_high, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
+            empty = _mm512_cmpeq_epi32_mask(count, _mm512_setzero_si512());
+            settled = _mm512_cmpge_epi32_mask(count, previous);
+            rising = (__mmask16) (_mm512_cmp_pd_mask(next_low, rho_low, _CMP_GE_OQ)
+                                  | (_mm512_cmp_pd_mask(next_high, rho_high, _CMP_GE_OQ) << 8));
+            done = (__mmask16) (active & (empty | settled | (rising & _mm512_cmp_ps_mask(
+                least, next_bound, _CMP_GT_OQ))));
+            tau_low = _mm512_mask_mov_pd(tau_low, (__mmask8) done, _mm512_mask_mov_pd(
+                next_low, (__mmask8) empty, rho_low));
+            tau_high = _mm512_mask_mov_pd(tau_high, (__mmask8) (done >> 8), _mm512_mask_mov_pd(
+                next_high, (__mmask8) (empty >> 8), rho_high));
+            active = (__mmask16) (active & ~done);
+            previous = count;
+            rho_low = next_low;
+            rho_high = next_high;
+            bound = _mm512_mask_mov_ps(no_bound, active, next_bound);
+        }
+        _mm512_storeu_pd(tau, tau_low);
+        _mm512_storeu_pd(tau + 8, tau_high);
+        for (c = 0; c < n_lanes; c++) taus[g + c] = tau[c];
+    }
+}
+
+/* float64: eight columns a group, compared and summed in double (the
+ * iterate itself is the bound); AVX-512F only. */
+SKP_AVX512 static inline void skp_columns_above8_f64(const char* base, ptrdiff_t row_stride,
+                                                     ptrdiff_t n_rows, __mmask8 lanes,
+                                                     __m512d bound, __m512d* count,
+                                                     __m512d* sum, __m512d* least) {
+    const __m512d above_all = _mm512_set1_pd(INFINITY), one = _mm512_set1_pd(1.0);
+    __m512d count0 = _mm512_setzero_pd(), count1 = _mm512_setzero_pd();
+    __m512d sum0 = _mm512_setzero_pd(), sum1 = _mm512_setzero_pd();
+    __m512d sum2 = _mm512_setzero_pd(), sum3 = _mm512_setzero_pd();
+    __m512d least0 = above_all, least1 = above_all;
+    ptrdiff_t i = 0;
+#define SKP_COLUMN_TAKE8(k, b, c, m)                                          \
+    do {                                                                      \
+        const __m512d v_ = _mm512_abs_pd(_mm512_maskz_loadu_pd(               \
+            lanes, (const double*) (base + (k) * row_stride)));               \
+        const __mmask8 keep_ = _mm512_cmp_pd_mask(v_, bound, _CMP_GT_OQ);     \
+        b = _mm512_mask_add_pd(b, keep_, b, v_);                              \
+        c = _mm512_mask_add_pd(c, keep_, c, one);                             \
+        m = _mm512_mask_min_pd(m, keep_, m, v_);                              \
+    } while (0)
+    for (; i + 4 <= n_rows; i += 4) {
+        SKP_COLUMN_TAKE8(i, sum0, count0, least0);
+        SKP_COLUMN_TAKE8(i + 1, sum1, count1, least1);
+        SKP_COLUMN_TAKE8(i + 2, sum2, count0, least0);
+        SKP_COLUMN_TAKE8(i + 3, sum3, count1, least1);
+    }
+    for (; i < n_rows; i++)
+        SKP_COLUMN_TAKE8(i, sum0, count0, least0);
+#undef SKP_COLUMN_TAKE8
+    *count = _mm512_add_pd(count0, count1);
+    *sum = _mm512_add_pd(_mm512_add_pd(sum0, sum1), _mm512_add_pd(sum2, sum3));
+    *least = _mm512_min_pd(least0, least1);
+}
+
+SKP_AVX512 static void skp_panel_thresholds512_f64(const double* base, ptrdiff_t row_stride,
+                                                   ptrdiff_t n_rows, ptrdiff_t width,
+                                                   double floor, const double* radii,
+                                                   double* taus) {
+    const __m512d infinite = _mm512_set1_pd(INFINITY), zero = _mm512_setzero_pd();
+    double tau[8];
+    ptrdiff_t g, c;
+    for (g = 0; g < width; g += 8) {
+        const int n_lanes = width - g < 8 ? (int) (width - g) : 8;
+        const __mmask8 lanes = (__mmask8) ((1u << n_lanes) - 1);
+        const char* columns = (const char*) (base + g);
+        const __m512d radius = _mm512_loadu_pd(radii + g);
+        __m512d rho = _mm512_set1_pd(floor), result = infinite;
+        __m512d previous = infinite;
+        __mmask8 active = (__mmask8) (lanes & _mm512_cmp_pd_mask(radius, zero, _CMP_NEQ_OQ));
+        while (active) {
+            __m512d count, sum, least, next;
+            __mmask8 empty, done;
+            skp_columns_above8_f64(columns, row_stride, n_rows, active, rho, &count, &sum,
+                                   &least);
+            /* (as skp_panel_thresholds_f32, the iterate itself the bound) */
+            next = _mm512_div_pd(_mm512_sub_pd(sum, radius), count);
+            empty = _mm512_cmp_pd_mask(count, zero, _CMP_EQ_OQ);
+            done = (__mmask8) (active & (empty | _mm512_cmp_pd_mask(count, previous, _CMP_GE_OQ)
+                                         | (_mm512_cmp_pd_mask(next, rho, _CMP_GE_OQ)
+                                            & _mm512_cmp_pd_mask(least, next, _CMP_GT_OQ))));
+            result = _mm512_mask_mov_pd(result, done, _mm512_mask_mov_pd(next, empty, rho));
+            active = (__mmask8) (active & ~done);
+            previous = count;
+            rho = _mm512_mask_mov_pd(rho, active, next);
+        }
+        _mm512_storeu_pd(tau, result);
+        for (c = 0; c < n_lanes; c++) taus[g + c] = tau[c];
+    }
+}
+
+static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_stride,
+                                            ptrdiff_t n_rows, ptrdiff_t width, double floor,
+                                            const double* radii, double* taus) {
+    skp_panel_thresholds512_f64(base, row_stride, n_rows, width, floor, radii, taus);
+}
+
+/* The tau of each of the ``width`` columns at ``base`` in ``taus``
+ * (INFINITY where ``radii`` is zero: ``radii`` holds ``width`` rounded up
+ * to 16, zeros after ``width``).  The eight lanes of a group of columns are
+ * stepped together, in vectors (halves of four doubles). */
+SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_t row_stride,
+                                                     ptrdiff_t n_rows, ptrdiff_t width,
+                                                     double floor, const double* radii,
+                                                     double* taus) {
+    const __m256d infinite = _mm256_set1_pd(INFINITY), zero = _mm256_setzero_pd();
+    const __m256 no_bound = _mm256_set1_ps(INFINITY);
+    const __m256 first_bound = _mm256_set1_ps(skp_float_below(floor));
+    double tau[8], sums[8];
+    float bounds[8];
+    ptrdiff_t g, c;
+    if (skp_avx512) {
+        skp_panel_thresholds512_f32(base, row_stride, n_rows, width, floor, radii, taus);
+        return;
+    }
+    for (g = 0; g < width; g += 8) {
+        const int lanes = width - g < 8 ? (int) (width - g) : 8;
+        const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes),
+                                                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        const char* columns = (const char*) (base + g);
+        const __m256d radius_low = _mm256_loadu_pd(radii + g);
+        const __m256d radius_high = _mm256_loadu_pd(radii + g + 4);
+        __m256d rho_low = _mm256_set1_pd(floor), rho_high = rho_low;
+        __m256d tau_low = infinite, tau_high = infinite;
+        __m256i previous = _mm256_set1_epi32(INT32_MAX);
+        __m256 active = _mm256_castsi256_ps(_mm256_set_m128i(
+            skp_narrow_mask(_mm256_cmp_pd(radius_high, zero, _CMP_NEQ_OQ)),
+            skp_narrow_mask(_mm256_cmp_pd(radius_low, zero, _CMP_NEQ_OQ))));
+        __m256 bound = _mm256_blendv_ps(no_bound, first_bound, active);
+        while (_mm256_movemask_ps(active)) {
+            __m256i count, empty, settled;
+            __m256d sum_low, sum_high, next_low, next_high;
+            __m256 least, next_bound, rising, done;
+            skp_columns_above_f32(columns, row_stride, n_rows, lanes == 8, tail, bound, &count,
+                                  &sum_low, &sum_high, &least);
+            if (_mm256_movemask_pd(_mm256_cmp_pd(sum_low, infinite, _CMP_EQ_OQ))
+                    | _mm256_movemask_pd(_mm256_cmp_pd(sum_high, infinite, _CMP_EQ_OQ))) {
+                /* a float block overflowed: the sums in double */
+                _mm256_storeu_ps(bounds, bound);
+                _mm256_storeu_pd(sums, sum_low);
+                _mm256_storeu_pd(sums + 4, sum_high);
+                skp_resum_overflowed(columns, row_stride, n_rows, lanes, bounds, sums);
+                sum_low = _mm256_loadu_pd(sums);
+                sum_high = _mm256_loadu_pd(sums + 4);
+            }
+            /* Michelot's next iterate; a lane stops with it when its pass
+             * kept no fewer values than the last, or when the next pass
+             * would keep the same values; with rho when it kept none (a
+             * radius below the rounding of the largest value) */
+            next_low = _mm256_div_pd(_mm256_sub_pd(sum_low, radius_low),
+                                     _mm256_cvtepi32_pd(_mm256_castsi256_si128(count)));
+            next_high = _mm256_div_pd(_mm256_sub_pd(sum_high, radius_high),
+                                      _mm256_cvtepi32_pd(_mm256_extracti128_si256(count, 1)));
+            next_bound = _mm256_set_m128(skp_float_below4(next_high), skp_float_below4(next_low));
+            empty = _mm256_cmpeq_epi32(count, _mm256_setzero_si256());
+            settled = _mm256_xor_si256(_mm256_cmpgt_epi32(previous, count),
+                                       _mm256_set1_epi32(-1));
+            rising = _mm256_castsi256_ps(_mm256_set_m128i(
+                skp_narrow_mask(_mm256_cmp_pd(next_high, rho_high, _CMP_GE_OQ)),
+                skp_narrow_mask(_mm256_cmp_pd(next_low, rho_low, _CMP_GE_OQ))));
+            done = _mm256_and_ps(active, _mm256_or_ps(
+                _mm256_castsi256_ps(_mm256_or_si256(empty, settled)),
+                _mm256_and_ps(rising, _mm256_cmp_ps(least, next_bound, _CMP_GT_OQ))));
+            {
+                const __m256i done64_low = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(
+                    _mm256_castps_si256(done)));
+                const __m256i done64_high = _mm256_cvtepi32_epi64(_mm256_extracti128_si256(
+                    _mm256_castps_si256(done), 1));
+                const __m256i empty64_low = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(empty));
+                const __m256i empty64_high = _mm256_cvtepi32_epi64(
+                    _mm256_extracti128_si256(empty, 1));
+                tau_low = _mm256_blendv_pd(tau_low, _mm256_blendv_pd(
+                    next_low, rho_low, _mm256_castsi256_pd(empty64_low)),
+                    _mm256_castsi256_pd(done64_low));
+                tau_high = _mm256_blendv_pd(tau_high, _mm256_blendv_pd(
+                    next_high, rho_high, _mm256_castsi256_pd(empty64_high)),
+                    _mm256_castsi256_pd(done64_high));
+            }
+            active = _mm256_andnot_ps(done, active);
+            previous = count;
+            rho_low = next_low;
+            rho_high = next_high;
+            bound = _mm256_blendv_ps(no_bound, next_bound, active);
+        }
+        _mm256_storeu_pd(tau, tau_low);
+        _mm256_storeu_pd(tau + 4, tau_high);
+        for (c = 0; c < lanes; c++) taus[g + c] = tau[c];
+    }
+}
+
+/* ------------------------------------------------------ a row's candidates
+ * skp_keep_above_f32/_f64 (magnitudes, a contiguous row) with AVX-512F: the
+ * kept lanes compacted by vcompress, the sums by masked additions (float32:
+ * in float over blocks of 128 values, then in double, as the AVX2 loop).
+ * ``dst`` holds ``n`` values; a store of a whole vector lands at or before
+ * the values read. */
+SKP_AVX512 static ptrdiff_t skp_keep_above512_f64(const double* src, ptrdiff_t n, double rho,
+                                                  double* dst, double* sum) {
+    const __m512d rho_v = _mm512_set1_pd(rho);
+    __m512d sum0 = _mm512_setzero_pd(), sum1 = _mm512_setzero_pd();
+    ptrdiff_t j = 0, k = 0;
+    for (; j + 16 <= n; j += 16) {
+        const __m512d v0 = _mm512_abs_pd(_mm512_loadu_pd(src + j));
+        const __m512d v1 = _mm512_abs_pd(_mm512_loadu_pd(src + j + 8));
+        const __mmask8 keep0 = _mm512_cmp_pd_mask(v0, rho_v, _CMP_GT_OQ);
+        const __mmask8 keep1 = _mm512_cmp_pd_mask(v1, rho_v, _CMP_GT_OQ);
+        sum0 = _mm512_mask_add_pd(sum0, keep0, sum0, v0);
+        sum1 = _mm512_mask_add_pd(sum1, keep1, sum1, v1);
+        _mm512_storeu_pd(dst + k, _mm512_maskz_compress_pd(keep0, v0));
+        k += _mm_popcnt_u32((unsigned) keep0);
+        _mm512_storeu_pd(dst + k, _mm512_maskz_compress_pd(keep1, v1));
+        k += _mm_popcnt_u32((unsigned) keep1);
+    }
+    for (; j < n; j += 8) {
+        const __mmask8 lanes = (__mmask8) (n - j >= 8 ? 0xff : (1u << (n - j)) - 1);
+        const __m512d v = _mm512_abs_pd(_mm512_maskz_loadu_pd(lanes, src + j));
+        const __mmask8 keep = _mm512_mask_cmp_pd_mask(lanes, v, rho_v, _CMP_GT_OQ);
+        sum0 = _mm512_mask_add_pd(sum0, keep, sum0, v);
+        _mm512_mask_compressstoreu_pd(dst + k, keep, v);
+        k += _mm_popcnt_u32((unsigned) keep);
+    }
+    *sum = _mm512_reduce_add_pd(_mm512_add_pd(sum0, sum1));
+    return k;
+}
+
+SKP_AVX512 static ptrdiff_t skp_keep_above512_f32(const float* src, ptrdiff_t n, double rho,
+                                                  float* dst, double* sum) {
+    const __m512 rho_v = _mm512_set1_ps(skp_float_below(rho));
+    __m512d total = _mm512_setzero_pd();
+    ptrdiff_t j = 0, k = 0, end;
+    while (j < n) {
+        __m512 block0 = _mm512_setzero_ps(), block1 = _mm512_setzero_ps();
+        end = n - j < 128 ? n : j + 128;
+        for (; j + 32 <= end; j += 32) {
+            const __m512 v0 = _mm512_abs_ps(_mm512_loadu_ps(src + j));
+            const __m512 v1 = _mm512_abs_ps(_mm512_loadu_ps(src + j + 16));
+            const __mmask16 keep0 = _mm512_cmp_ps_mask(v0, rho_v, _CMP_GT_OQ);
+            const __mmask16 keep1 = _mm512_cmp_ps_mask(v1, rho_v, _CMP_GT_OQ);
+            block0 = _mm512_mask_add_ps(block0, keep0, block0, v0);
+            block1 = _mm512_mask_add_ps(block1, keep1, block1, v1);
+            _mm512_storeu_ps(dst + k, _mm512_maskz_compress_ps(keep0, v0));
+            k += _mm_popcnt_u32((unsigned) keep0);
+            _mm512_storeu_ps(dst + k, _mm512_maskz_compress_ps(keep1, v1));
+            k += _mm_popcnt_u32((unsigned) keep1);
+        }
+        for (; j < end; j += 16) {
+            const __mmask16 lanes = (__mmask16) (end - j >= 16 ? 0xffff : (1u << (end - j)) - 1);
+            const __m512 v = _mm512_abs_ps(_mm512_maskz_loadu_ps(lanes, src + j));
+            const __mmask16 keep = _mm512_mask_cmp_ps_mask(lanes, v, rho_v, _CMP_GT_OQ);
+            block0 = _mm512_mask_add_ps(block0, keep, block0, v);
+            _mm512_mask_compressstoreu_ps(dst + k, keep, v);
+            k += _mm_popcnt_u32((unsigned) keep);
+        }
+        if (j > end) j = end;
+        block0 = _mm512_add_ps(block0, block1);
+        total = _mm512_add_pd(total, _mm512_add_pd(
+            _mm512_cvtps_pd(_mm512_castps512_ps256(block0)),
+            _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(block0), 1)))));
+    }
+    *sum = _mm512_reduce_add_pd(total);
+    if (isinf(*sum)) *sum = skp_sum_f32(dst, k);   /* a float block overflowed */
+    return k;
+}
+
+/* A contiguous row's magnitudes above ``rho``: the AVX-512 loops where they
+ * run, else 0 with ``*done`` false (the caller then takes keep_above). */
+static inline ptrdiff_t skp_row_keep_above_f64(const double* src, ptrdiff_t n, double rho,
+                                               double* dst, double* sum, int* done) {
+    *done = skp_avx512_enabled();
+    return *done ? skp_keep_above512_f64(src, n, rho, dst, sum) : 0;
+}
+
+static inline ptrdiff_t skp_row_keep_above_f32(const float* src, ptrdiff_t n, double rho,
+                                               float* dst, double* sum, int* done) {
+    *done = skp_avx512_enabled();
+    return *done ? skp_keep_above512_f32(src, n, rho, dst, sum) : 0;
+}
+
 /* ------------------------------------------------------ the panel's write
  * dst = sign(src) * max(|src| - taus[j], 0) on ``width`` columns of n_rows
  * rows, each column its own tau (float32: in float against a two-float tau,
@@ -269,6 +751,50 @@ SKP_AVX2 static inline void skp_panel_candidates_f64(const double* base, ptrdiff
  * column, not read).  With ``stream``, non-temporal stores and one store
  * fence for the whole panel (a fence per row would wait for every row's
  * lines to reach memory). */
+
+/* skp_shrink_panel_f32 with AVX-512F, for a result written through the
+ * caches (a panel of a matrix in cache: 16 columns a vector, the last ones
+ * by masked loads and stores). */
+SKP_AVX512 static void skp_shrink_panel512_f32(const float* src, ptrdiff_t src_stride,
+                                               float* dst, ptrdiff_t dst_stride,
+                                               ptrdiff_t n_rows, ptrdiff_t width,
+                                               const float* hi, const float* lo) {
+    const __m512 sign = _mm512_set1_ps(-0.0f), zero = _mm512_setzero_ps();
+    const __m512 infinite = _mm512_set1_ps(INFINITY);
+    const __mmask16 tail = (__mmask16) ((1u << (width % 16)) - 1);
+    ptrdiff_t i, j;
+#define SKP_SHRINK16(load, store)                                              \
+    do {                                                                      \
+        const __m512 h_ = load(hi + j);                                       \
+        /* (zeroed columns are not read, and get no sign) */                  \
+        const __mmask16 kept_ = _mm512_cmp_ps_mask(h_, infinite, _CMP_NEQ_OQ); \
+        __m512 v_, r_;                                                        \
+        if (!kept_) { store(x + j, zero); continue; }                         \
+        v_ = load(y + j);                                                     \
+        r_ = _mm512_sub_ps(_mm512_sub_ps(_mm512_abs_ps(v_), h_), load(lo + j)); \
+        /* (integer logic: the float forms need AVX-512DQ) */                 \
+        store(x + j, _mm512_castsi512_ps(_mm512_or_si512(                     \
+            _mm512_castps_si512(_mm512_max_ps(r_, zero)), _mm512_maskz_and_epi32( \
+                kept_, _mm512_castps_si512(v_), _mm512_castps_si512(sign))))); \
+    } while (0)
+#define SKP_LOAD_ALL(p) _mm512_loadu_ps(p)
+#define SKP_STORE_ALL(p, v) _mm512_storeu_ps((p), (v))
+#define SKP_LOAD_TAIL(p) _mm512_maskz_loadu_ps(tail, (p))
+#define SKP_STORE_TAIL(p, v) _mm512_mask_storeu_ps((p), tail, (v))
+    for (i = 0; i < n_rows; i++) {
+        const float* y = (const float*) ((const char*) src + i * src_stride);
+        float* x = (float*) ((char*) dst + i * dst_stride);
+        for (j = 0; j + 16 <= width; j += 16)
+            SKP_SHRINK16(SKP_LOAD_ALL, SKP_STORE_ALL);
+        for (; j < width; j += 16)   /* (once, if any column is left) */
+            SKP_SHRINK16(SKP_LOAD_TAIL, SKP_STORE_TAIL);
+    }
+#undef SKP_SHRINK16
+#undef SKP_LOAD_ALL
+#undef SKP_STORE_ALL
+#undef SKP_LOAD_TAIL
+#undef SKP_STORE_TAIL
+}
 
 SKP_AVX2 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src_stride,
                                                  float* dst, ptrdiff_t dst_stride,
@@ -278,6 +804,10 @@ SKP_AVX2 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src
     const __m256 sign = _mm256_set1_ps(-0.0f), zero = _mm256_setzero_ps();
     const __m256 infinite = _mm256_set1_ps(INFINITY);
     ptrdiff_t i, j;
+    if (skp_avx512 && !stream) {
+        skp_shrink_panel512_f32(src, src_stride, dst, dst_stride, n_rows, width, hi, lo);
+        return;
+    }
     for (i = 0; i < n_rows; i++) {
         const float* y = (const float*) ((const char*) src + i * src_stride);
         float* x = (float*) ((char*) dst + i * dst_stride);
@@ -343,6 +873,18 @@ SKP_AVX2 static inline void skp_shrink_panel_f64(const double* src, ptrdiff_t sr
 
 #else  /* no AVX2 loops: the Cython loops run */
 
+static inline int skp_avx512_enabled(void) { return 0; }
+static inline ptrdiff_t skp_row_keep_above_f64(const double* src, ptrdiff_t n, double rho,
+                                               double* dst, double* sum, int* done) {
+    *done = 0;
+    return 0;
+}
+static inline ptrdiff_t skp_row_keep_above_f32(const float* src, ptrdiff_t n, double rho,
+                                               float* dst, double* sum, int* done) {
+    *done = 0;
+    return 0;
+}
+
 static inline void skp_panel_candidates_f32(const float* base, ptrdiff_t row_stride,
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
                                             const double* radii, float* lists,
@@ -353,6 +895,12 @@ static inline void skp_panel_candidates_f64(const double* base, ptrdiff_t row_st
                                             const double* radii, double* lists,
                                             ptrdiff_t capacity, ptrdiff_t* counts, double* sums,
                                             double* floors, ptrdiff_t* lines) {}
+static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_t row_stride,
+                                            ptrdiff_t n_rows, ptrdiff_t width, double floor,
+                                            const double* radii, double* taus) {}
+static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_stride,
+                                            ptrdiff_t n_rows, ptrdiff_t width, double floor,
+                                            const double* radii, double* taus) {}
 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src_stride, float* dst,
                                         ptrdiff_t dst_stride, ptrdiff_t n_rows, ptrdiff_t width,
                                         const double* taus, const float* hi, const float* lo,
