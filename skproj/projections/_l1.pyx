@@ -70,6 +70,7 @@ cdef enum:
                               # blocks with nothing in the bracket are skipped)
     BRACKET_SIGMAS = 4        # half-width of the bracket, in rank deviations
     BRACKET_MARGIN = 8        # ... plus this many ranks
+    CACHED_BYTES = 1 << 20    # float32 arrays up to this size take the scan in cache
 
 # Testing hook (``_set_testing``): a bracket that misses tau, so that tests
 # exercise the Newton passes on every problem.
@@ -286,6 +287,53 @@ cdef void _scan(const floating[:, :] y, Bracket bracket, bint magnitudes, skp_sc
             j += width
 
 
+cdef bint _scan_cached(const floating[:, :] y, Bracket bracket, bint magnitudes, skp_scan* scan,
+                       floating* buffer, Py_ssize_t capacity) noexcept nogil:
+    """The scan of a float32 array in cache, without the total and the minimum.
+
+    On an array in cache the scan is bound by its vector instructions, and the
+    total (the inside test, NaN and inf) costs a third of them.  Where the
+    bracket excludes 0 (``low > 0``; or ``high < 0`` on the simplex) and turns
+    out to hold tau, the projection moves ``y`` and the sums above the bracket
+    show NaN and inf (``skp_scan_cached_f32``): the total is not needed.
+    Returns False where this scan does not apply or stopped (no AVX-512F, a
+    full buffer); the caller then runs ``_scan``, as it does when the bracket
+    misses tau.
+    """
+    cdef Py_ssize_t i
+    if floating is float:
+        if not (_simd and y.strides[1] == sizeof(float)
+                and y.shape[0] * y.shape[1] * sizeof(float) <= CACHED_BYTES
+                and (bracket.low > 0 or not magnitudes and bracket.high < 0)):
+            return False
+        scan.total = scan.sum_high = scan.count_high = 0.0
+        scan.minimum = INFINITY
+        scan.n_gathered = 0
+        scan.overflow = False
+        for i in range(y.shape[0]):
+            if not skp_scan_cached_f32(&y[i, 0], y.shape[1], bracket.low, bracket.high,
+                                       magnitudes, scan, buffer, capacity):
+                return False
+        return True
+    else:
+        return False
+
+
+cdef double _bracket_ends(Bracket bracket, skp_scan* scan, floating* buffer,
+                          double* at_low, double* at_high) noexcept nogil:
+    """``f(t) = sum((v - t)_+)`` at both ends of the bracket, from a scan's sums.
+
+    Returns the sum of the gathered values.
+    """
+    cdef double gathered_total
+    at_high[0] = scan.sum_high - bracket.high * scan.count_high if scan.count_high else 0.0
+    at_low[0] = INFINITY
+    gathered_total = _sum_and_excess(buffer, scan.n_gathered, bracket.low, at_low)
+    if bracket.low > -DBL_MAX:
+        at_low[0] += scan.sum_high - bracket.low * scan.count_high
+    return gathered_total
+
+
 cdef Py_ssize_t keep_above(const floating* src, Py_ssize_t n, Py_ssize_t step, double rho,
                            bint magnitudes, floating* dst, double* total) noexcept nogil:
     """Compact the values of ``src`` (``|src|`` with ``magnitudes``) above ``rho`` into ``dst``.
@@ -480,25 +528,29 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
     cdef skp_scan scan
     cdef double at_low, at_high, gathered_total
     cdef int status = STATUS_PROJECTED
+    cdef bint lean, holds
     if sample == NULL or buffer == NULL:
         status = STATUS_NOMEMORY
     else:
         bracket = _sample_bracket(y, radius, magnitudes, sample, size)
         if _force_fallback:
             bracket.low = bracket.high = DBL_MAX
-        _scan(y, bracket, magnitudes, &scan, buffer, capacity)
-        # f(t) = sum((v - t)_+) at both ends of the bracket
-        at_high = scan.sum_high - bracket.high * scan.count_high if scan.count_high else 0.0
-        at_low = INFINITY
-        gathered_total = _sum_and_excess(buffer, scan.n_gathered, bracket.low, &at_low)
-        if bracket.low > -DBL_MAX:
-            at_low += scan.sum_high - bracket.low * scan.count_high
-        if scan.total - scan.total != 0.0:
+        lean = _scan_cached(y, bracket, magnitudes, &scan, buffer, capacity)
+        while True:
+            if not lean:
+                _scan(y, bracket, magnitudes, &scan, buffer, capacity)
+            gathered_total = _bracket_ends(bracket, &scan, buffer, &at_low, &at_high)
+            holds = not scan.overflow and at_low >= radius and at_high <= radius
+            if holds or not lean:
+                break
+            lean = False    # (the sample misled, or NaN/inf: the full scan tells)
+        # (after the lean scan, y moves: see _scan_cached)
+        if not lean and scan.total - scan.total != 0.0:
             status = STATUS_NONFINITE
-        elif (scan.total <= radius if magnitudes
-              else scan.minimum >= 0 and scan.total == radius):
+        elif not lean and (scan.total <= radius if magnitudes
+                           else scan.minimum >= 0 and scan.total == radius):
             status = STATUS_INSIDE
-        elif not scan.overflow and at_low >= radius and at_high <= radius:
+        elif holds:
             if floating is float and _simd and scan.n_gathered <= IN_CACHE_GATHER:
                 # (passes that do not compact: cheaper while the values stay in cache)
                 tau[0] = skp_short_threshold_f32(buffer, scan.n_gathered, gathered_total,
@@ -567,12 +619,29 @@ cdef void _write_shrunk(const floating[:, :] y, floating[:, :] x, double tau,
                         and support * SPARSE_WRITE_DIVISOR < <double> n_rows * n_cols
                         and <const void*> &x[0, 0] != <const void*> &y[0, 0]
                         and zero_if_contiguous(x))
+    cdef bint stream = streams(n_rows * n_cols * sizeof(floating))
     for i in range(n_rows):
         if sparse:
             _shrink_row_sparse(&y[i, 0], n_cols, step_y, &x[i, 0], tau)
-        else:
-            shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau,
-                       streams(n_rows * n_cols * sizeof(floating)))
+        elif not _shrink_row_cached(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau, True,
+                                    stream):
+            shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau, stream)
+
+
+cdef inline bint _shrink_row_cached(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
+                                    floating* dst, Py_ssize_t step_x, double tau,
+                                    bint magnitudes, bint stream) noexcept nogil:
+    """A contiguous float32 row written in cache by the AVX-512 loop; False if not.
+
+    The same operations as the AVX2 loop's (``skp_shrink512_f32``), so the
+    same result; ``magnitudes``: the l1 ball's soft threshold, else the
+    simplex's ``max(y - tau, 0)``.
+    """
+    if floating is float:
+        return (_simd and not stream and step_y == 1 and step_x == 1
+                and skp_shrink512_f32(src, dst, n, tau, magnitudes))
+    else:
+        return False
 
 
 cdef inline void _subtract_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
@@ -580,6 +649,8 @@ cdef inline void _subtract_row(const floating* src, Py_ssize_t n, Py_ssize_t ste
                                bint stream) noexcept nogil:
     cdef Py_ssize_t j
     cdef double value
+    if _shrink_row_cached(src, n, step_y, dst, step_x, tau, False, stream):
+        return
     if step_y == 1 and step_x == 1 and _simd:
         if floating is float:
             skp_shrink_f32(src, dst, n, tau, False, stream)
