@@ -126,3 +126,15 @@ def test_in_cache_torch_and_numpy_agree():
     np.testing.assert_array_equal(out.numpy(), expected)
     np.testing.assert_allclose(expected, references.l1_ball(y, radius), rtol=0,
                                atol=_atol(y, radius, np.float32))
+
+
+@pytest.mark.parametrize("n", [1, 2, 16, 17, 100, 1001, 5000])
+@pytest.mark.parametrize("kind", ["normal", "ties", "all_equal", "sorted"])
+def test_vector_selection_of_the_sample(n, kind):
+    """The sample's AVX-512 quickselect gives the order statistics of a sort."""
+    values = _vector(kind, n, n, np.float64)
+    for k in sorted({0, n // 3, n // 2, n - 1}):
+        result = _l1._kth_smallest(values.copy(), k)
+        if result is None:
+            pytest.skip("the CPU has no AVX-512F")
+        assert result == np.sort(values)[k]

@@ -42,6 +42,8 @@ cdef extern from "_l1_simd.h" nogil:
                         int stream)
     int skp_shrink512_f32(const float* src, float* dst, Py_ssize_t n, double tau,
                           int magnitudes)
+    int skp_select512_f64(double* values, Py_ssize_t n, Py_ssize_t k, double* scratch,
+                          double* result)
     int skp_scan_cached_f32(const float* row, Py_ssize_t n, double low, double high,
                             int magnitudes, skp_scan* scan, float* buffer, Py_ssize_t capacity)
     int skp_group_norms_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,

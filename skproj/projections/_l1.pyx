@@ -27,6 +27,8 @@ C. Michelot, "A finite algorithm for finding the projection of a point onto
 the canonical simplex of R^n", J. Optim. Theory Appl. 50 (1986), 195-200.
 """
 
+import numpy as np
+
 from cpython.mem cimport PyMem_RawFree, PyMem_RawMalloc
 from libc.float cimport DBL_MAX
 from libc.math cimport fabs, sqrt, INFINITY
@@ -54,7 +56,7 @@ from skproj.projections._common cimport (
 #    passes over the data from a lower bound of tau finish the search;
 # 4. one pass writes the result.
 #
-# Memory: the sample (2 * SAMPLE_SIZE doubles) and the gather buffer of
+# Memory: the sample and its work space (3 * SAMPLE_SIZE doubles) and the gather buffer of
 # max(n / GATHER_DIVISOR, MIN_CAPACITY) values in the input's dtype (an eighth
 # of the input's bytes on large arrays): never a copy of the input.
 
@@ -116,7 +118,7 @@ cdef struct Bracket:
 
 cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitudes,
                              double* sample, Py_ssize_t size) noexcept nogil:
-    """A bracket of tau from ``size`` values spread over ``y`` (``sample``: 2 * size + 1 doubles).
+    """A bracket of tau from ``size`` values spread over ``y`` (``sample``: 3 * size + 1 doubles).
 
     The sample's own threshold at the radius scaled to its size has a
     support of ``k`` values; the bracket runs from the sample's value of rank
@@ -170,7 +172,10 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
     support = <Py_ssize_t> found
     spread = BRACKET_MARGIN + <Py_ssize_t> (
         BRACKET_SIGMAS * sqrt(support * (1.0 - support / <double> size)))
-    if support > spread:
+    # (the selections: vector partitions where the CPU has AVX-512F, scratch
+    # after ``work``; else Hoare's)
+    if support > spread and not skp_select512_f64(work, support, spread, work + size + 1,
+                                                  &bracket.high):
         _select(work, support, spread)
         bracket.high = work[spread]
     # The other values, after the support (one spare slot at the end).
@@ -178,7 +183,8 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
         value = sample[i]
         work[support + n_rest] = value
         n_rest += value <= tau
-    if n_rest >= spread:
+    if n_rest >= spread and not skp_select512_f64(work + support, n_rest, n_rest - spread,
+                                                  work + size + 1, &bracket.low):
         _select(work + support, n_rest, n_rest - spread)
         bracket.low = work[support + n_rest - spread]
     return bracket
@@ -522,7 +528,7 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
     cdef Py_ssize_t size = min(n, max(<Py_ssize_t> MIN_SAMPLE,
                                       min(<Py_ssize_t> SAMPLE_SIZE, n // SAMPLE_DIVISOR)))
     cdef Py_ssize_t capacity = min(n, max(<Py_ssize_t> MIN_CAPACITY, n // GATHER_DIVISOR))
-    cdef double* sample = <double*> PyMem_RawMalloc((2 * size + 1) * sizeof(double))
+    cdef double* sample = <double*> PyMem_RawMalloc((3 * size + 1) * sizeof(double))
     cdef floating* buffer = <floating*> PyMem_RawMalloc(capacity * sizeof(floating))
     cdef Bracket bracket
     cdef skp_scan scan
@@ -700,6 +706,18 @@ def simplex(const floating[:, :] y, floating[:, :] x, double radius):
                 else:
                     _subtract_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau, False)
     return status, tau
+
+
+def _kth_smallest(double[::1] values, Py_ssize_t k):
+    """Testing hook: the k-th smallest of ``values`` (overwritten) by the sample's
+    vector selection, or None where it does not run (no AVX-512F)."""
+    cdef double result
+    scratch = np.empty(values.shape[0])
+    cdef double[::1] work = scratch
+    if values.shape[0] == 0 or not skp_select512_f64(&values[0], values.shape[0], k, &work[0],
+                                                     &result):
+        return None
+    return result
 
 
 def _set_testing(bint force_fallback=False, bint simd=True, bint avx512=True):

@@ -788,6 +788,66 @@ SKP_AVX512 static inline int skp_shrink512_f32(const float* src, float* dst, ptr
     return 1;
 }
 
+/* ------------------------------------------------------ selection (AVX-512)
+ * The k-th smallest (from 0) of values[0:n] (no NaN), for the sampled
+ * bracket of _l1.pyx: a three-way quickselect whose partitions are vector
+ * compares and compressed stores (Hoare's scalar selection there mispredicts
+ * a branch every other value: most of the sample's cost on small arrays).
+ * ``values`` is overwritten; ``scratch`` holds n doubles.  Returns 0 (and
+ * nothing) where the CPU lacks AVX-512F or a test turned it off. */
+static inline double skp_median3(double a, double b, double c) {
+    if (a > b) { double t = a; a = b; b = t; }
+    return c <= a ? a : (c >= b ? b : c);
+}
+
+SKP_AVX512 static inline int skp_select512_f64(double* values, ptrdiff_t n, ptrdiff_t k,
+                                               double* scratch, double* result) {
+    double *src = values, *dst = scratch, pivot, value;
+    ptrdiff_t j, less, greater, i;
+    if (!skp_avx512) return 0;
+    while (n > 16) {   /* src lies in one buffer, dst is the other */
+        __m512d pivot_v;
+        pivot = skp_median3(src[0], src[n / 2], src[n - 1]);
+        pivot_v = _mm512_set1_pd(pivot);
+        less = 0;
+        greater = n;    /* the values below the pivot fill dst from the front, above from the back */
+        for (j = 0; j + 8 <= n; j += 8) {
+            __m512d v = _mm512_loadu_pd(src + j);
+            __mmask8 lt = _mm512_cmp_pd_mask(v, pivot_v, _CMP_LT_OQ);
+            __mmask8 gt = _mm512_cmp_pd_mask(v, pivot_v, _CMP_GT_OQ);
+            _mm512_mask_compressstoreu_pd(dst + less, lt, v);
+            less += _mm_popcnt_u32((unsigned) lt);
+            greater -= _mm_popcnt_u32((unsigned) gt);
+            _mm512_mask_compressstoreu_pd(dst + greater, gt, v);
+        }
+        for (; j < n; j++) {
+            value = src[j];
+            if (value < pivot) dst[less++] = value;
+            else if (value > pivot) dst[--greater] = value;
+        }
+        if (k >= less && k < greater) {
+            *result = pivot;
+            return 1;
+        }
+        if (k < less) {
+            src = dst;
+            n = less;
+        } else {
+            src = dst + greater;
+            k -= greater;
+            n -= greater;
+        }
+        dst = dst == scratch ? values : scratch;
+    }
+    for (i = 1; i < n; i++) {   /* insertion sort of the last few */
+        value = src[i];
+        for (j = i; j > 0 && src[j - 1] > value; j--) src[j] = src[j - 1];
+        src[j] = value;
+    }
+    *result = src[k];
+    return 1;
+}
+
 /* ------------------------------------------------- the scan of a small array
  * An array in cache reads fast, and the scan above is bound by its vector
  * instructions, not by memory: this one, for float32 with AVX-512F, leaves out
@@ -1215,6 +1275,8 @@ static inline int skp_row_maxima_f64(const double* base, ptrdiff_t row_stride,
                                      ptrdiff_t n_rows, ptrdiff_t n_cols,
                                      double* norms) { return 0; }
 static inline void skp_stream_zero(char* dst, ptrdiff_t n) {}
+static inline int skp_select512_f64(double* values, ptrdiff_t n, ptrdiff_t k, double* scratch,
+                                    double* result) { return 0; }
 static inline int skp_shrink512_f32(const float* src, float* dst, ptrdiff_t n, double tau,
                                     int magnitudes) { return 0; }
 static inline int skp_scan_cached_f32(const float* row, ptrdiff_t n, double low, double high,
