@@ -49,6 +49,8 @@ from skproj.projections._common cimport (
 # 2. one read pass sums the values (the inside test, NaN/inf), counts and
 #    sums the values at or above the bracket, and gathers the values inside
 #    it into a buffer (in the input's dtype, at most 1/GATHER_DIVISOR of them);
+#    (float32 in cache, AVX-512F: a lean pass without the sum, where the bracket
+#    excludes 0; see ``_scan_cached``);
 # 3. whether tau lies in the bracket is decided exactly from those sums; if it
 #    does, Michelot's method on the gathered values, the values above the
 #    bracket counted as one block, gives tau exactly.  Otherwise (an
