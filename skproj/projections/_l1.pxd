@@ -44,6 +44,8 @@ cdef extern from "_l1_simd.h" nogil:
                           int magnitudes)
     int skp_select512_f64(double* values, Py_ssize_t n, Py_ssize_t k, double* scratch,
                           double* result)
+    int skp_sum_and_excess512_f32(const float* values, Py_ssize_t n, double low,
+                                  double* excess, double* total)
     int skp_scan_cached_f32(const float* row, Py_ssize_t n, double low, double high,
                             int magnitudes, skp_scan* scan, float* buffer, Py_ssize_t capacity)
     int skp_group_norms_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,

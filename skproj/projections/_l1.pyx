@@ -505,6 +505,8 @@ cdef double _sum_and_excess(const floating* values, Py_ssize_t n, double low,
     cdef Py_ssize_t i, n2 = n - n % 2
     if _simd:
         if floating is float:
+            if skp_sum_and_excess512_f32(values, n, low, excess, &total0):
+                return total0
             return skp_sum_and_excess_f32(values, n, low, excess)
         else:
             return skp_sum_and_excess_f64(values, n, low, excess)

@@ -848,6 +848,34 @@ SKP_AVX512 static inline int skp_select512_f64(double* values, ptrdiff_t n, ptrd
     return 1;
 }
 
+/* skp_sum_and_excess_f32 with AVX-512F (the gathered values of a small array:
+ * half its instructions); returns 0 (and nothing) where it does not run. */
+SKP_AVX512 static inline int skp_sum_and_excess512_f32(const float* values, ptrdiff_t n,
+                                                       double low, double* excess,
+                                                       double* total) {
+    const __m512d low_v = _mm512_set1_pd(low <= -DBL_MAX ? 0.0 : low);
+    __m512d total0 = _mm512_setzero_pd(), total1 = total0, excess0 = total0, excess1 = total0;
+    double rest = 0.0, rest_excess = 0.0;
+    ptrdiff_t j = 0;
+    if (!skp_avx512) return 0;
+    for (; j + 16 <= n; j += 16) {
+        __m512d a = _mm512_cvtps_pd(_mm256_loadu_ps(values + j));
+        __m512d b = _mm512_cvtps_pd(_mm256_loadu_ps(values + j + 8));
+        total0 = _mm512_add_pd(total0, a);
+        total1 = _mm512_add_pd(total1, b);
+        excess0 = _mm512_add_pd(excess0, _mm512_sub_pd(a, low_v));
+        excess1 = _mm512_add_pd(excess1, _mm512_sub_pd(b, low_v));
+    }
+    for (; j < n; j++) {
+        rest += values[j];
+        rest_excess += values[j] - low;
+    }
+    *total = _mm512_reduce_add_pd(_mm512_add_pd(total0, total1)) + rest;
+    if (low > -DBL_MAX)
+        *excess = _mm512_reduce_add_pd(_mm512_add_pd(excess0, excess1)) + rest_excess;
+    return 1;
+}
+
 /* ------------------------------------------------- the scan of a small array
  * An array in cache reads fast, and the scan above is bound by its vector
  * instructions, not by memory: this one, for float32 with AVX-512F, leaves out
@@ -1275,6 +1303,8 @@ static inline int skp_row_maxima_f64(const double* base, ptrdiff_t row_stride,
                                      ptrdiff_t n_rows, ptrdiff_t n_cols,
                                      double* norms) { return 0; }
 static inline void skp_stream_zero(char* dst, ptrdiff_t n) {}
+static inline int skp_sum_and_excess512_f32(const float* values, ptrdiff_t n, double low,
+                                            double* excess, double* total) { return 0; }
 static inline int skp_select512_f64(double* values, ptrdiff_t n, ptrdiff_t k, double* scratch,
                                     double* result) { return 0; }
 static inline int skp_shrink512_f32(const float* src, float* dst, ptrdiff_t n, double tau,
