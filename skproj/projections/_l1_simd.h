@@ -855,7 +855,7 @@ SKP_AVX512 static inline int skp_sum_and_excess512_f32(const float* values, ptrd
                                                        double* total) {
     const __m512d low_v = _mm512_set1_pd(low <= -DBL_MAX ? 0.0 : low);
     __m512d total0 = _mm512_setzero_pd(), total1 = total0, excess0 = total0, excess1 = total0;
-    double rest = 0.0, rest_excess = 0.0;
+    double rest_excess = 0.0;
     ptrdiff_t j = 0;
     if (!skp_avx512) return 0;
     for (; j + 16 <= n; j += 16) {
@@ -866,11 +866,9 @@ SKP_AVX512 static inline int skp_sum_and_excess512_f32(const float* values, ptrd
         excess0 = _mm512_add_pd(excess0, _mm512_sub_pd(a, low_v));
         excess1 = _mm512_add_pd(excess1, _mm512_sub_pd(b, low_v));
     }
-    for (; j < n; j++) {
-        rest += values[j];
-        rest_excess += values[j] - low;
-    }
-    *total = _mm512_reduce_add_pd(_mm512_add_pd(total0, total1)) + rest;
+    /* (the last < 16 values) */
+    *total = _mm512_reduce_add_pd(_mm512_add_pd(total0, total1))
+             + skp_sum_and_excess_f32(values + j, n - j, low, &rest_excess);
     if (low > -DBL_MAX)
         *excess = _mm512_reduce_add_pd(_mm512_add_pd(excess0, excess1)) + rest_excess;
     return 1;
