@@ -10,7 +10,7 @@ runs of contiguous input, strided input, a bracket missing tau).
 import numpy as np
 import pytest
 
-from skproj.projections import _l1, project_l1_ball
+from skproj.projections import _l1, project_l1_ball, project_simplex
 
 import references
 from test_projections_threshold import (KINDS, _atol, _radius_keeping, _vector,
@@ -57,3 +57,84 @@ def test_fallback_with_each_scan(scan):
     _l1._set_testing(force_fallback=True, avx512=scan)
     np.testing.assert_allclose(project_l1_ball(y, radius), references.l1_ball(y, radius),
                                rtol=0, atol=_atol(y, radius, np.float32))
+
+
+# The float32 scan of an array in cache (``_scan_cached``) leaves out the total
+# and the minimum where the bracket excludes 0; its AVX-512 write leaves the
+# AVX2 loop's result unchanged.  These reach its blocks of 128 values, its
+# tail, its NaN/inf detection (through the sum above the bracket) and its
+# fall-back to the full scan.
+
+@pytest.mark.parametrize("n", [1100, 2048 + 127, 4096 + 128, 4096 + 129, 40000 + 16, 262144])
+@pytest.mark.parametrize("share", [1e-3, 0.3, 0.9])
+def test_in_cache_scan_at_block_boundaries(scan, n, share):
+    y = _vector("normal", n, n, np.float32)
+    check_l1_ball_and_simplex(y, share)
+
+
+@pytest.mark.parametrize("position", [5, 40000 - 3, 40000 // 2])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("project", ["l1_ball", "simplex"])
+def test_in_cache_scan_detects_nan_and_inf(scan, position, bad, project):
+    """NaN or inf in a block or in the tail: the lean scan's bracket fails and the full scan raises."""
+    y = _vector("normal", 40000, 1, np.float32)
+    radius = 0.5 * float(np.abs(y.astype(np.float64)).sum()) if project == "l1_ball" else 1.0
+    y[position] = bad
+    function = project_l1_ball if project == "l1_ball" else project_simplex
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        function(y, radius)
+
+
+def test_in_cache_simplex_with_a_negative_threshold(scan):
+    """All values negative: the bracket lies below 0 (``high < 0``), the lean scan applies."""
+    y = _vector("normal", 30011, 2, np.float32) - np.float32(50.0)
+    for radius in (1.0, 10.0):
+        np.testing.assert_allclose(project_simplex(y, radius), references.simplex(y, radius),
+                                   rtol=0, atol=_atol(y, radius, np.float32))
+
+
+@pytest.mark.parametrize("kind", ["normal", "cauchy", "ties"])
+@pytest.mark.parametrize("share", [1e-3, 0.5, 0.9])
+def test_in_cache_write_is_the_avx2_loops_result(kind, share):
+    """The AVX-512 write of float32 in cache: bit for bit the AVX2 loop's result at the same tau."""
+    y = _vector(kind, 40009, 4, np.float32).reshape(1, -1)
+    for kernel, values in ((_l1.l1_ball, np.abs(y)), (_l1.simplex, y)):
+        radius = _radius_keeping(values.ravel(), share)
+        results = []
+        for avx512 in (True, False):
+            _l1._set_testing(avx512=avx512)
+            try:
+                out = np.empty_like(y)
+                results.append((kernel(y, out, radius), out))
+            finally:
+                _l1._set_testing()
+        (status, tau), x = results[0]
+        assert status == results[1][0][0]
+        if tau == results[1][0][1]:   # (the two scans' sums may round apart)
+            np.testing.assert_array_equal(x, results[1][1])
+        np.testing.assert_allclose(x, results[1][1], rtol=0,
+                                   atol=_atol(y, radius, np.float32))
+
+
+def test_in_cache_torch_and_numpy_agree():
+    torch = pytest.importorskip("torch")
+    y = _vector("normal", 100_000, 6, np.float32).reshape(100, 1000)
+    radius = 0.5 * float(np.abs(y.astype(np.float64)).sum())
+    expected = project_l1_ball(y, radius)
+    out = torch.empty(100, 1000)
+    project_l1_ball(torch.from_numpy(y), radius, out=out)
+    np.testing.assert_array_equal(out.numpy(), expected)
+    np.testing.assert_allclose(expected, references.l1_ball(y, radius), rtol=0,
+                               atol=_atol(y, radius, np.float32))
+
+
+@pytest.mark.parametrize("n", [1, 2, 16, 17, 100, 1001, 5000])
+@pytest.mark.parametrize("kind", ["normal", "ties", "all_equal", "sorted"])
+def test_vector_selection_of_the_sample(n, kind):
+    """The sample's AVX-512 quickselect gives the order statistics of a sort."""
+    values = _vector(kind, n, n, np.float64)
+    for k in sorted({0, n // 3, n // 2, n - 1}):
+        result = _l1._kth_smallest(values.copy(), k)
+        if result is None:
+            pytest.skip("the CPU has no AVX-512F")
+        assert result == np.sort(values)[k]

@@ -40,6 +40,14 @@ cdef extern from "_l1_simd.h" nogil:
                         int stream)
     void skp_shrink_f64(const double* src, double* dst, Py_ssize_t n, double tau, int magnitudes,
                         int stream)
+    int skp_shrink512_f32(const float* src, float* dst, Py_ssize_t n, double tau,
+                          int magnitudes)
+    int skp_select512_f64(double* values, Py_ssize_t n, Py_ssize_t k, double* scratch,
+                          double* result)
+    int skp_sum_and_excess512_f32(const float* values, Py_ssize_t n, double low,
+                                  double* excess, double* total)
+    int skp_scan_cached_f32(const float* row, Py_ssize_t n, double low, double high,
+                            int magnitudes, skp_scan* scan, float* buffer, Py_ssize_t capacity)
     int skp_group_norms_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                             Py_ssize_t n_cols, double* norms, int kind, int groups_are_rows)
     void skp_sqrt_all(double* norms, Py_ssize_t n)

@@ -27,6 +27,8 @@ C. Michelot, "A finite algorithm for finding the projection of a point onto
 the canonical simplex of R^n", J. Optim. Theory Appl. 50 (1986), 195-200.
 """
 
+import numpy as np
+
 from cpython.mem cimport PyMem_RawFree, PyMem_RawMalloc
 from libc.float cimport DBL_MAX
 from libc.math cimport fabs, sqrt, INFINITY
@@ -47,6 +49,8 @@ from skproj.projections._common cimport (
 # 2. one read pass sums the values (the inside test, NaN/inf), counts and
 #    sums the values at or above the bracket, and gathers the values inside
 #    it into a buffer (in the input's dtype, at most 1/GATHER_DIVISOR of them);
+#    (float32 in cache, AVX-512F: a lean pass without the sum, where the bracket
+#    excludes 0; see ``_scan_cached``);
 # 3. whether tau lies in the bracket is decided exactly from those sums; if it
 #    does, Michelot's method on the gathered values, the values above the
 #    bracket counted as one block, gives tau exactly.  Otherwise (an
@@ -54,7 +58,7 @@ from skproj.projections._common cimport (
 #    passes over the data from a lower bound of tau finish the search;
 # 4. one pass writes the result.
 #
-# Memory: the sample (2 * SAMPLE_SIZE doubles) and the gather buffer of
+# Memory: the sample and its work space (3 * SAMPLE_SIZE doubles) and the gather buffer of
 # max(n / GATHER_DIVISOR, MIN_CAPACITY) values in the input's dtype (an eighth
 # of the input's bytes on large arrays): never a copy of the input.
 
@@ -70,6 +74,7 @@ cdef enum:
                               # blocks with nothing in the bracket are skipped)
     BRACKET_SIGMAS = 4        # half-width of the bracket, in rank deviations
     BRACKET_MARGIN = 8        # ... plus this many ranks
+    CACHED_BYTES = 1 << 20    # float32 arrays up to this size take the scan in cache
 
 # Testing hook (``_set_testing``): a bracket that misses tau, so that tests
 # exercise the Newton passes on every problem.
@@ -115,7 +120,7 @@ cdef struct Bracket:
 
 cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitudes,
                              double* sample, Py_ssize_t size) noexcept nogil:
-    """A bracket of tau from ``size`` values spread over ``y`` (``sample``: 2 * size + 1 doubles).
+    """A bracket of tau from ``size`` values spread over ``y`` (``sample``: 3 * size + 1 doubles).
 
     The sample's own threshold at the radius scaled to its size has a
     support of ``k`` values; the bracket runs from the sample's value of rank
@@ -169,7 +174,10 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
     support = <Py_ssize_t> found
     spread = BRACKET_MARGIN + <Py_ssize_t> (
         BRACKET_SIGMAS * sqrt(support * (1.0 - support / <double> size)))
-    if support > spread:
+    # (the selections: vector partitions where the CPU has AVX-512F, scratch
+    # after ``work``; else Hoare's)
+    if support > spread and not skp_select512_f64(work, support, spread, work + size + 1,
+                                                  &bracket.high):
         _select(work, support, spread)
         bracket.high = work[spread]
     # The other values, after the support (one spare slot at the end).
@@ -177,7 +185,8 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
         value = sample[i]
         work[support + n_rest] = value
         n_rest += value <= tau
-    if n_rest >= spread:
+    if n_rest >= spread and not skp_select512_f64(work + support, n_rest, n_rest - spread,
+                                                  work + size + 1, &bracket.low):
         _select(work + support, n_rest, n_rest - spread)
         bracket.low = work[support + n_rest - spread]
     return bracket
@@ -284,6 +293,53 @@ cdef void _scan(const floating[:, :] y, Bracket bracket, bint magnitudes, skp_sc
                 _scan_block(&y[i, j], width, step, bracket, magnitudes, scan, buffer,
                             capacity)
             j += width
+
+
+cdef bint _scan_cached(const floating[:, :] y, Bracket bracket, bint magnitudes, skp_scan* scan,
+                       floating* buffer, Py_ssize_t capacity) noexcept nogil:
+    """The scan of a float32 array in cache, without the total and the minimum.
+
+    On an array in cache the scan is bound by its vector instructions, and the
+    total (the inside test, NaN and inf) costs a third of them.  Where the
+    bracket excludes 0 (``low > 0``; or ``high < 0`` on the simplex) and turns
+    out to hold tau, the projection moves ``y`` and the sums above the bracket
+    show NaN and inf (``skp_scan_cached_f32``): the total is not needed.
+    Returns False where this scan does not apply or stopped (no AVX-512F, a
+    full buffer); the caller then runs ``_scan``, as it does when the bracket
+    misses tau.
+    """
+    cdef Py_ssize_t i
+    if floating is float:
+        if not (_simd and y.strides[1] == sizeof(float)
+                and y.shape[0] * y.shape[1] * sizeof(float) <= CACHED_BYTES
+                and (bracket.low > 0 or not magnitudes and bracket.high < 0)):
+            return False
+        scan.total = scan.sum_high = scan.count_high = 0.0
+        scan.minimum = INFINITY
+        scan.n_gathered = 0
+        scan.overflow = False
+        for i in range(y.shape[0]):
+            if not skp_scan_cached_f32(&y[i, 0], y.shape[1], bracket.low, bracket.high,
+                                       magnitudes, scan, buffer, capacity):
+                return False
+        return True
+    else:
+        return False
+
+
+cdef double _bracket_ends(Bracket bracket, skp_scan* scan, floating* buffer,
+                          double* at_low, double* at_high) noexcept nogil:
+    """``f(t) = sum((v - t)_+)`` at both ends of the bracket, from a scan's sums.
+
+    Returns the sum of the gathered values.
+    """
+    cdef double gathered_total
+    at_high[0] = scan.sum_high - bracket.high * scan.count_high if scan.count_high else 0.0
+    at_low[0] = INFINITY
+    gathered_total = _sum_and_excess(buffer, scan.n_gathered, bracket.low, at_low)
+    if bracket.low > -DBL_MAX:
+        at_low[0] += scan.sum_high - bracket.low * scan.count_high
+    return gathered_total
 
 
 cdef Py_ssize_t keep_above(const floating* src, Py_ssize_t n, Py_ssize_t step, double rho,
@@ -449,6 +505,8 @@ cdef double _sum_and_excess(const floating* values, Py_ssize_t n, double low,
     cdef Py_ssize_t i, n2 = n - n % 2
     if _simd:
         if floating is float:
+            if skp_sum_and_excess512_f32(values, n, low, excess, &total0):
+                return total0
             return skp_sum_and_excess_f32(values, n, low, excess)
         else:
             return skp_sum_and_excess_f64(values, n, low, excess)
@@ -474,31 +532,35 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
     cdef Py_ssize_t size = min(n, max(<Py_ssize_t> MIN_SAMPLE,
                                       min(<Py_ssize_t> SAMPLE_SIZE, n // SAMPLE_DIVISOR)))
     cdef Py_ssize_t capacity = min(n, max(<Py_ssize_t> MIN_CAPACITY, n // GATHER_DIVISOR))
-    cdef double* sample = <double*> PyMem_RawMalloc((2 * size + 1) * sizeof(double))
+    cdef double* sample = <double*> PyMem_RawMalloc((3 * size + 1) * sizeof(double))
     cdef floating* buffer = <floating*> PyMem_RawMalloc(capacity * sizeof(floating))
     cdef Bracket bracket
     cdef skp_scan scan
     cdef double at_low, at_high, gathered_total
     cdef int status = STATUS_PROJECTED
+    cdef bint lean, holds
     if sample == NULL or buffer == NULL:
         status = STATUS_NOMEMORY
     else:
         bracket = _sample_bracket(y, radius, magnitudes, sample, size)
         if _force_fallback:
             bracket.low = bracket.high = DBL_MAX
-        _scan(y, bracket, magnitudes, &scan, buffer, capacity)
-        # f(t) = sum((v - t)_+) at both ends of the bracket
-        at_high = scan.sum_high - bracket.high * scan.count_high if scan.count_high else 0.0
-        at_low = INFINITY
-        gathered_total = _sum_and_excess(buffer, scan.n_gathered, bracket.low, &at_low)
-        if bracket.low > -DBL_MAX:
-            at_low += scan.sum_high - bracket.low * scan.count_high
-        if scan.total - scan.total != 0.0:
+        lean = _scan_cached(y, bracket, magnitudes, &scan, buffer, capacity)
+        while True:
+            if not lean:
+                _scan(y, bracket, magnitudes, &scan, buffer, capacity)
+            gathered_total = _bracket_ends(bracket, &scan, buffer, &at_low, &at_high)
+            holds = not scan.overflow and at_low >= radius and at_high <= radius
+            if holds or not lean:
+                break
+            lean = False    # (the sample misled, or NaN/inf: the full scan tells)
+        # (after the lean scan, y moves: see _scan_cached)
+        if not lean and scan.total - scan.total != 0.0:
             status = STATUS_NONFINITE
-        elif (scan.total <= radius if magnitudes
-              else scan.minimum >= 0 and scan.total == radius):
+        elif not lean and (scan.total <= radius if magnitudes
+                           else scan.minimum >= 0 and scan.total == radius):
             status = STATUS_INSIDE
-        elif not scan.overflow and at_low >= radius and at_high <= radius:
+        elif holds:
             if floating is float and _simd and scan.n_gathered <= IN_CACHE_GATHER:
                 # (passes that do not compact: cheaper while the values stay in cache)
                 tau[0] = skp_short_threshold_f32(buffer, scan.n_gathered, gathered_total,
@@ -567,12 +629,29 @@ cdef void _write_shrunk(const floating[:, :] y, floating[:, :] x, double tau,
                         and support * SPARSE_WRITE_DIVISOR < <double> n_rows * n_cols
                         and <const void*> &x[0, 0] != <const void*> &y[0, 0]
                         and zero_if_contiguous(x))
+    cdef bint stream = streams(n_rows * n_cols * sizeof(floating))
     for i in range(n_rows):
         if sparse:
             _shrink_row_sparse(&y[i, 0], n_cols, step_y, &x[i, 0], tau)
-        else:
-            shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau,
-                       streams(n_rows * n_cols * sizeof(floating)))
+        elif not _shrink_row_cached(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau, True,
+                                    stream):
+            shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau, stream)
+
+
+cdef inline bint _shrink_row_cached(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
+                                    floating* dst, Py_ssize_t step_x, double tau,
+                                    bint magnitudes, bint stream) noexcept nogil:
+    """A contiguous float32 row written in cache by the AVX-512 loop; False if not.
+
+    The same operations as the AVX2 loop's (``skp_shrink512_f32``), so the
+    same result; ``magnitudes``: the l1 ball's soft threshold, else the
+    simplex's ``max(y - tau, 0)``.
+    """
+    if floating is float:
+        return (_simd and not stream and step_y == 1 and step_x == 1
+                and skp_shrink512_f32(src, dst, n, tau, magnitudes))
+    else:
+        return False
 
 
 cdef inline void _subtract_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
@@ -580,6 +659,8 @@ cdef inline void _subtract_row(const floating* src, Py_ssize_t n, Py_ssize_t ste
                                bint stream) noexcept nogil:
     cdef Py_ssize_t j
     cdef double value
+    if _shrink_row_cached(src, n, step_y, dst, step_x, tau, False, stream):
+        return
     if step_y == 1 and step_x == 1 and _simd:
         if floating is float:
             skp_shrink_f32(src, dst, n, tau, False, stream)
@@ -629,6 +710,18 @@ def simplex(const floating[:, :] y, floating[:, :] x, double radius):
                 else:
                     _subtract_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau, False)
     return status, tau
+
+
+def _kth_smallest(double[::1] values, Py_ssize_t k):
+    """Testing hook: the k-th smallest of ``values`` (overwritten) by the sample's
+    vector selection, or None where it does not run (no AVX-512F)."""
+    cdef double result
+    scratch = np.empty(values.shape[0])
+    cdef double[::1] work = scratch
+    if values.shape[0] == 0 or not skp_select512_f64(&values[0], values.shape[0], k, &work[0],
+                                                     &result):
+        return None
+    return result
 
 
 def _set_testing(bint force_fallback=False, bint simd=True, bint avx512=True):

@@ -761,6 +761,202 @@ SKP_AVX2 static inline void skp_shrink_f64(const double* src, double* dst, ptrdi
     for (; j < n; j++) dst[j] = skp_shrink_value(src[j], tau, magnitudes);
 }
 
+/* The write pass of an array in cache with AVX-512F: skp_shrink_f32's loop,
+ * 16 values a vector (the same operations, so the same result); plain stores
+ * (the result stays in cache).  Half the instructions of the AVX2 loop, and
+ * a store split over two cache lines, which NumPy's 16-byte alignment makes
+ * the common case, costs one split instead of two.  Returns 0 (nothing
+ * written) where the CPU lacks AVX-512F or a test turned it off. */
+SKP_AVX512 static inline int skp_shrink512_f32(const float* src, float* dst, ptrdiff_t n,
+                                               double tau, int magnitudes) {
+    const float tau_hi = (float) tau, tau_lo = (float) (tau - (double) tau_hi);
+    const __m512 hi_v = _mm512_set1_ps(tau_hi), lo_v = _mm512_set1_ps(tau_lo);
+    const __m512 zero = _mm512_setzero_ps();
+    const __m512i sign = _mm512_set1_epi32((int32_t) 0x80000000u);
+    ptrdiff_t j = 0;
+    if (!skp_avx512) return 0;
+    for (; j + 16 <= n; j += 16) {
+        __m512 y = _mm512_loadu_ps(src + j);
+        __m512 v = magnitudes ? _mm512_abs_ps(y) : y;
+        __m512 x = _mm512_max_ps(_mm512_sub_ps(_mm512_sub_ps(v, hi_v), lo_v), zero);
+        if (magnitudes)   /* (the sign put back: integer ops, AVX-512F has no orps) */
+            x = _mm512_castsi512_ps(_mm512_or_si512(
+                _mm512_castps_si512(x), _mm512_and_si512(_mm512_castps_si512(y), sign)));
+        _mm512_storeu_ps(dst + j, x);
+    }
+    skp_shrink_f32(src + j, dst + j, n - j, tau, magnitudes, 0);   /* (the last < 16) */
+    return 1;
+}
+
+/* ------------------------------------------------------ selection (AVX-512)
+ * The k-th smallest (from 0) of values[0:n] (no NaN), for the sampled
+ * bracket of _l1.pyx: a three-way quickselect whose partitions are vector
+ * compares and compressed stores (Hoare's scalar selection there mispredicts
+ * a branch every other value: most of the sample's cost on small arrays).
+ * ``values`` is overwritten; ``scratch`` holds n doubles.  Returns 0 (and
+ * nothing) where the CPU lacks AVX-512F or a test turned it off. */
+static inline double skp_median3(double a, double b, double c) {
+    if (a > b) { double t = a; a = b; b = t; }
+    return c <= a ? a : (c >= b ? b : c);
+}
+
+SKP_AVX512 static inline int skp_select512_f64(double* values, ptrdiff_t n, ptrdiff_t k,
+                                               double* scratch, double* result) {
+    double *src = values, *dst = scratch, pivot, value;
+    ptrdiff_t j, less, greater, i;
+    if (!skp_avx512) return 0;
+    while (n > 16) {   /* src lies in one buffer, dst is the other */
+        __m512d pivot_v;
+        pivot = skp_median3(src[0], src[n / 2], src[n - 1]);
+        pivot_v = _mm512_set1_pd(pivot);
+        less = 0;
+        greater = n;    /* the values below the pivot fill dst from the front, above from the back */
+        for (j = 0; j + 8 <= n; j += 8) {
+            __m512d v = _mm512_loadu_pd(src + j);
+            __mmask8 lt = _mm512_cmp_pd_mask(v, pivot_v, _CMP_LT_OQ);
+            __mmask8 gt = _mm512_cmp_pd_mask(v, pivot_v, _CMP_GT_OQ);
+            _mm512_mask_compressstoreu_pd(dst + less, lt, v);
+            less += _mm_popcnt_u32((unsigned) lt);
+            greater -= _mm_popcnt_u32((unsigned) gt);
+            _mm512_mask_compressstoreu_pd(dst + greater, gt, v);
+        }
+        for (; j < n; j++) {
+            value = src[j];
+            if (value < pivot) dst[less++] = value;
+            else if (value > pivot) dst[--greater] = value;
+        }
+        if (k >= less && k < greater) {
+            *result = pivot;
+            return 1;
+        }
+        if (k < less) {
+            src = dst;
+            n = less;
+        } else {
+            src = dst + greater;
+            k -= greater;
+            n -= greater;
+        }
+        dst = dst == scratch ? values : scratch;
+    }
+    for (i = 1; i < n; i++) {   /* insertion sort of the last few */
+        value = src[i];
+        for (j = i; j > 0 && src[j - 1] > value; j--) src[j] = src[j - 1];
+        src[j] = value;
+    }
+    *result = src[k];
+    return 1;
+}
+
+/* skp_sum_and_excess_f32 with AVX-512F (the gathered values of a small array:
+ * half its instructions); returns 0 (and nothing) where it does not run. */
+SKP_AVX512 static inline int skp_sum_and_excess512_f32(const float* values, ptrdiff_t n,
+                                                       double low, double* excess,
+                                                       double* total) {
+    const __m512d low_v = _mm512_set1_pd(low <= -DBL_MAX ? 0.0 : low);
+    __m512d total0 = _mm512_setzero_pd(), total1 = total0, excess0 = total0, excess1 = total0;
+    double rest_excess = 0.0;
+    ptrdiff_t j = 0;
+    if (!skp_avx512) return 0;
+    for (; j + 16 <= n; j += 16) {
+        __m512d a = _mm512_cvtps_pd(_mm256_loadu_ps(values + j));
+        __m512d b = _mm512_cvtps_pd(_mm256_loadu_ps(values + j + 8));
+        total0 = _mm512_add_pd(total0, a);
+        total1 = _mm512_add_pd(total1, b);
+        excess0 = _mm512_add_pd(excess0, _mm512_sub_pd(a, low_v));
+        excess1 = _mm512_add_pd(excess1, _mm512_sub_pd(b, low_v));
+    }
+    /* (the last < 16 values) */
+    *total = _mm512_reduce_add_pd(_mm512_add_pd(total0, total1))
+             + skp_sum_and_excess_f32(values + j, n - j, low, &rest_excess);
+    if (low > -DBL_MAX)
+        *excess = _mm512_reduce_add_pd(_mm512_add_pd(excess0, excess1)) + rest_excess;
+    return 1;
+}
+
+/* ------------------------------------------------- the scan of a small array
+ * An array in cache reads fast, and the scan above is bound by its vector
+ * instructions, not by memory: this one, for float32 with AVX-512F, leaves out
+ * what the caller can do without when the bracket [low, high) is known to
+ * hold tau and to exclude 0 (so that the projection moves y): the total and
+ * the minimum.  It counts and sums the values >= high and gathers those in
+ * [low, high) (``magnitudes``: |y|), as skp_scan_f32; a NaN counts as >= high
+ * (unordered compare), so that the sum above shows NaN and inf (and -inf, on
+ * the simplex, shows in the minimum of the values, which it takes).  Returns 0
+ * (the caller runs the full scan) where the CPU lacks AVX-512F or a test
+ * turned it off, or when the gathered values would pass ``capacity``. */
+SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_(
+        const float* row, ptrdiff_t n, float low, float high, const int magnitudes,
+        skp_scan* scan, float* buffer, ptrdiff_t capacity) {
+    const __m512 low_v = _mm512_set1_ps(low), high_v = _mm512_set1_ps(high);
+    const __m512i one = _mm512_set1_epi32(1);
+    __m512d aboves = _mm512_setzero_pd();
+    __m512i count = _mm512_setzero_si512();   /* (int32 lanes: n <= CACHED_BYTES / 4) */
+    __m512 minimum = _mm512_set1_ps(INFINITY);
+    ptrdiff_t j = 0, k = scan->n_gathered, n_high = 0, block_end;
+    double above_rest = 0.0;
+    float value;
+    while (j + 128 <= n) {
+        __m512 above0 = _mm512_setzero_ps(), above1 = _mm512_setzero_ps();
+        if (k + 128 > capacity) return 0;
+        for (block_end = j + 128; j < block_end; j += 32) {
+            __m512 v0 = _mm512_loadu_ps(row + j), v1 = _mm512_loadu_ps(row + j + 16);
+            __mmask16 high0, high1, inside0, inside1;
+            if (magnitudes) {
+                v0 = _mm512_abs_ps(v0);
+                v1 = _mm512_abs_ps(v1);
+            } else {
+                minimum = _mm512_min_ps(minimum, _mm512_min_ps(v0, v1));
+            }
+            high0 = _mm512_cmp_ps_mask(v0, high_v, _CMP_NLT_UQ);
+            high1 = _mm512_cmp_ps_mask(v1, high_v, _CMP_NLT_UQ);
+            above0 = _mm512_mask_add_ps(above0, high0, above0, v0);
+            above1 = _mm512_mask_add_ps(above1, high1, above1, v1);
+            count = _mm512_mask_add_epi32(count, high0, count, one);
+            count = _mm512_mask_add_epi32(count, high1, count, one);
+            inside0 = _kandn_mask16(high0, _mm512_cmp_ps_mask(v0, low_v, _CMP_GE_OQ));
+            inside1 = _kandn_mask16(high1, _mm512_cmp_ps_mask(v1, low_v, _CMP_GE_OQ));
+            _mm512_storeu_ps(buffer + k, _mm512_maskz_compress_ps(inside0, v0));
+            k += _mm_popcnt_u32((unsigned) inside0);
+            _mm512_storeu_ps(buffer + k, _mm512_maskz_compress_ps(inside1, v1));
+            k += _mm_popcnt_u32((unsigned) inside1);
+        }
+        /* each lane summed 8 values in float; the blocks add in double (as the scan) */
+        above0 = _mm512_add_ps(above0, above1);
+        aboves = _mm512_add_pd(aboves, _mm512_add_pd(
+            _mm512_cvtps_pd(_mm512_castps512_ps256(above0)),
+            _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(above0), 1)))));
+    }
+    for (; j < n; j++) {
+        value = magnitudes ? fabsf(row[j]) : row[j];
+        if (value == -INFINITY) return 0;
+        if (!(value < high)) {   /* (NaN too) */
+            n_high++;
+            above_rest += value;
+        } else if (value >= low) {
+            if (k >= capacity) return 0;
+            buffer[k++] = value;
+        }
+    }
+    if (!magnitudes && _mm512_reduce_min_ps(minimum) == -INFINITY) return 0;
+    n_high += _mm512_reduce_add_epi32(count);
+    scan->sum_high += _mm512_reduce_add_pd(aboves) + above_rest;
+    scan->count_high += (double) n_high;
+    scan->n_gathered = k;
+    return 1;
+}
+
+SKP_AVX512 static int skp_scan_cached_f32(const float* row, ptrdiff_t n, double low,
+                                          double high, int magnitudes, skp_scan* scan,
+                                          float* buffer, ptrdiff_t capacity) {
+    const float low_f = low <= -DBL_MAX ? -INFINITY : skp_float_above(low);
+    const float high_f = high >= DBL_MAX ? INFINITY : skp_float_above(high);
+    if (!skp_avx512) return 0;
+    if (magnitudes)
+        return skp_scan_cached_f32_(row, n, low_f, high_f, 1, scan, buffer, capacity);
+    return skp_scan_cached_f32_(row, n, low_f, high_f, 0, scan, buffer, capacity);
+}
+
 /* ------------------------------------------------------------- group norms
  * The norms of float32 groups (see _streaming.pxd), kind 0: max |y|, 1: the l1
  * norm, 2: the squared l2 norm.  The max is taken in float (exact); |y| are
@@ -1105,6 +1301,15 @@ static inline int skp_row_maxima_f64(const double* base, ptrdiff_t row_stride,
                                      ptrdiff_t n_rows, ptrdiff_t n_cols,
                                      double* norms) { return 0; }
 static inline void skp_stream_zero(char* dst, ptrdiff_t n) {}
+static inline int skp_sum_and_excess512_f32(const float* values, ptrdiff_t n, double low,
+                                            double* excess, double* total) { return 0; }
+static inline int skp_select512_f64(double* values, ptrdiff_t n, ptrdiff_t k, double* scratch,
+                                    double* result) { return 0; }
+static inline int skp_shrink512_f32(const float* src, float* dst, ptrdiff_t n, double tau,
+                                    int magnitudes) { return 0; }
+static inline int skp_scan_cached_f32(const float* row, ptrdiff_t n, double low, double high,
+                                      int magnitudes, skp_scan* scan, float* buffer,
+                                      ptrdiff_t capacity) { return 0; }
 static inline void skp_write_row_f64(const double* src, double* dst, ptrdiff_t n, int rescale,
                                      double level, const double* levels, int stream) {}
 

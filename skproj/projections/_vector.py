@@ -78,8 +78,8 @@ def project_l1_ball(y, eta, *, out=None):
     One more pass writes the result.
 
     Memory: besides the result, at most ``y.size / 8`` values of ``y``'s
-    dtype (the gathered ones) and a sample of 16384 doubles; never a copy of
-    ``y``.
+    dtype (the gathered ones) and 3 x 16384 doubles (a sample and its work
+    space); never a copy of ``y``.
 
     Parameters
     ----------
