@@ -202,25 +202,34 @@ SKH_ROW_TOP(f32, float, skh_block_max_f32)
 /* The band read of a contiguous group (unit weights): with d = (key - hi)+ *
  * unit, sums[0..2] = number of keys >= hi, sum d, sum d^2; the keys with
  * lo < key < hi go to keys[count..] (the new count is returned, counting
- * beyond capacity). */
-#define SKH_ROW_BAND(SUFFIX, T)                                                        \
-SKH_AVX2 static ptrdiff_t skh_row_band_##SUFFIX(const T* row, ptrdiff_t n, double lo,  \
-        double hi, double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity,     \
-        double* keys) {                                                                \
+ * beyond capacity).  The _top version (WITH_TOP 1) also gives the group's
+ * largest key in *top and sets *nan if it saw a NaN (the read fused with the
+ * tops); the other ignores top and nan. */
+#define SKH_ROW_BAND(NAME, T, KEYS, WITH_TOP)                                          \
+SKH_AVX2 static ptrdiff_t NAME(const T* row, ptrdiff_t n, double lo, double hi,        \
+        double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity, double* keys,  \
+        double* top, int* nan) {                                                       \
     __m256d vlo = _mm256_set1_pd(lo), vhi = _mm256_set1_pd(hi);                        \
     __m256d vunit = _mm256_set1_pd(unit), one = _mm256_set1_pd(1.0);                   \
     __m256d zero = _mm256_setzero_pd();                                                \
     __m256d sv0 = zero, sv1 = zero, sp0 = zero, sp1 = zero, sr0 = zero, sr1 = zero;    \
+    __m256d m0 = zero, m1 = zero, bad = zero;                                          \
     ptrdiff_t k;                                                                       \
-    double lv = 0.0, lp = 0.0, lr = 0.0;                                               \
+    double lv = 0.0, lp = 0.0, lr = 0.0, best = 0.0;                                   \
+    int tail_nan = 0;                                                                  \
     for (k = 0; k + 8 <= n; k += 8) {                                                  \
-        __m256d a = skh_keys_##SUFFIX(row, k), b = skh_keys_##SUFFIX(row, k + 4);      \
+        __m256d a = KEYS(row, k), b = KEYS(row, k + 4);                                \
         __m256d da = _mm256_mul_pd(_mm256_max_pd(_mm256_sub_pd(a, vhi), zero), vunit); \
         __m256d db = _mm256_mul_pd(_mm256_max_pd(_mm256_sub_pd(b, vhi), zero), vunit); \
         int ma = _mm256_movemask_pd(_mm256_and_pd(_mm256_cmp_pd(a, vlo, _CMP_GT_OQ),   \
                                                   _mm256_cmp_pd(a, vhi, _CMP_LT_OQ))); \
         int mb = _mm256_movemask_pd(_mm256_and_pd(_mm256_cmp_pd(b, vlo, _CMP_GT_OQ),   \
                                                   _mm256_cmp_pd(b, vhi, _CMP_LT_OQ))); \
+        if (WITH_TOP) {                                                                \
+            m0 = _mm256_max_pd(m0, a);                                                 \
+            m1 = _mm256_max_pd(m1, b);                                                 \
+            bad = _mm256_or_pd(bad, _mm256_cmp_pd(a, b, _CMP_UNORD_Q));                \
+        }                                                                              \
         sv0 = _mm256_add_pd(sv0, _mm256_and_pd(_mm256_cmp_pd(a, vhi, _CMP_GE_OQ), one)); \
         sv1 = _mm256_add_pd(sv1, _mm256_and_pd(_mm256_cmp_pd(b, vhi, _CMP_GE_OQ), one)); \
         sp0 = _mm256_add_pd(sp0, da);                                                  \
@@ -236,6 +245,8 @@ SKH_AVX2 static ptrdiff_t skh_row_band_##SUFFIX(const T* row, ptrdiff_t n, doubl
         lv += key >= hi ? 1.0 : 0.0;                                                   \
         lp += d;                                                                       \
         lr += d * d;                                                                   \
+        tail_nan |= key != key;                                                        \
+        best = key > best ? key : best;                                                \
         if (lo < key && key < hi) {                                                    \
             if (count < capacity) keys[count] = key;                                   \
             count++;                                                                   \
@@ -244,11 +255,18 @@ SKH_AVX2 static ptrdiff_t skh_row_band_##SUFFIX(const T* row, ptrdiff_t n, doubl
     sums[0] = skh_hsum_pd(_mm256_add_pd(sv0, sv1)) + lv;                               \
     sums[1] = skh_hsum_pd(_mm256_add_pd(sp0, sp1)) + lp;                               \
     sums[2] = skh_hsum_pd(_mm256_add_pd(sr0, sr1)) + lr;                               \
+    if (WITH_TOP) {                                                                    \
+        double vector_best = skh_hmax_pd(_mm256_max_pd(m0, m1));                       \
+        *top = vector_best > best ? vector_best : best;                                \
+        *nan |= tail_nan | (_mm256_movemask_pd(bad) != 0);                             \
+    }                                                                                  \
     return count;                                                                      \
 }
 
-SKH_ROW_BAND(f64, double)
-SKH_ROW_BAND(f32, float)
+SKH_ROW_BAND(skh_row_band_f64, double, skh_keys_f64, 0)
+SKH_ROW_BAND(skh_row_band_f32, float, skh_keys_f32, 0)
+SKH_ROW_BAND(skh_row_band_top_f64, double, skh_keys_f64, 1)
+SKH_ROW_BAND(skh_row_band_top_f32, float, skh_keys_f32, 1)
 
 /* ------------------------------------------------------------ column groups */
 
@@ -386,21 +404,30 @@ SKH_COLUMNS_BAND(f32, float)
  * caller sets the entries' v to 1): the sums of four groups stay in
  * registers over the rows (each group's terms are added in row order, as
  * above); the band entries come group by group (the band is sorted by group
- * afterwards). */
-#define SKH_COLUMNS_BAND_BLOCK(SUFFIX, T)                                              \
-SKH_AVX2 static ptrdiff_t skh_columns_band_block_##SUFFIX(const T* rows,               \
+ * afterwards).  The _top version (WITH_TOP 1) also updates each group's
+ * largest key top[g] and sets *nan if it saw a NaN (the read fused with the
+ * tops); the other ignores top and nan. */
+#define SKH_COLUMNS_BAND_BLOCK(NAME, SUFFIX, T, WITH_TOP)                              \
+SKH_AVX2 static ptrdiff_t NAME(const T* rows,                                          \
         ptrdiff_t stride, ptrdiff_t n_rows, ptrdiff_t n, double lo, double hi,         \
         const double* unit, double* sum_v, double* sum_p, double* sum_r,               \
-        ptrdiff_t count, ptrdiff_t capacity, double* keys, int64_t* groups) {          \
+        ptrdiff_t count, ptrdiff_t capacity, double* keys, int64_t* groups,            \
+        double* top, int* nan) {                                                       \
     __m256d vlo = _mm256_set1_pd(lo), vhi = _mm256_set1_pd(hi);                        \
     __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);                     \
     __m256i index = _mm256_setr_epi64x(0, 1, 2, 3);                                    \
+    __m256d bad = zero;                                                                \
     ptrdiff_t g, r;                                                                    \
     for (g = 0; g + 4 <= n; g += 4) {                                                  \
         __m256d sv = _mm256_loadu_pd(sum_v + g), sp = _mm256_loadu_pd(sum_p + g);      \
         __m256d sr = _mm256_loadu_pd(sum_r + g), vunit = _mm256_loadu_pd(unit + g);    \
+        __m256d m = WITH_TOP ? _mm256_loadu_pd(top + g) : zero;                        \
         for (r = 0; r < n_rows; r++) {                                                 \
             __m256d key = skh_keys_##SUFFIX(rows + r * stride, g);                     \
+            if (WITH_TOP) {                                                            \
+                m = _mm256_max_pd(m, key);                                             \
+                bad = _mm256_or_pd(bad, _mm256_cmp_pd(key, key, _CMP_UNORD_Q));        \
+            }                                                                          \
             __m256d d = _mm256_mul_pd(_mm256_max_pd(_mm256_sub_pd(key, vhi), zero),    \
                                       vunit);                                          \
             int mask = _mm256_movemask_pd(_mm256_and_pd(                               \
@@ -429,16 +456,29 @@ SKH_AVX2 static ptrdiff_t skh_columns_band_block_##SUFFIX(const T* rows,        
         _mm256_storeu_pd(sum_v + g, sv);                                               \
         _mm256_storeu_pd(sum_p + g, sp);                                               \
         _mm256_storeu_pd(sum_r + g, sr);                                               \
+        if (WITH_TOP)                                                                  \
+            _mm256_storeu_pd(top + g, m);                                              \
     }                                                                                  \
-    for (r = 0; r < n_rows; r++)    /* the last groups, fewer than four */             \
+    for (r = 0; r < n_rows; r++) {  /* the last groups, fewer than four */             \
+        if (WITH_TOP)                                                                  \
+            for (ptrdiff_t last = g; last < n; last++) {                               \
+                double key = fabs((double) rows[r * stride + last]);                   \
+                *nan |= key != key;                                                    \
+                top[last] = key > top[last] ? key : top[last];                         \
+            }                                                                          \
         count = skh_columns_band_##SUFFIX(rows + r * stride + g, n - g, 1.0, 1.0, lo,  \
                                           hi, unit + g, sum_v + g, sum_p + g,          \
                                           sum_r + g, count, capacity, keys, groups, g); \
+    }                                                                                  \
+    if (WITH_TOP)                                                                      \
+        *nan |= _mm256_movemask_pd(bad) != 0;                                          \
     return count;                                                                      \
 }
 
-SKH_COLUMNS_BAND_BLOCK(f64, double)
-SKH_COLUMNS_BAND_BLOCK(f32, float)
+SKH_COLUMNS_BAND_BLOCK(skh_columns_band_block_f64, f64, double, 0)
+SKH_COLUMNS_BAND_BLOCK(skh_columns_band_block_f32, f32, float, 0)
+SKH_COLUMNS_BAND_BLOCK(skh_columns_band_block_top_f64, f64, double, 1)
+SKH_COLUMNS_BAND_BLOCK(skh_columns_band_block_top_f32, f32, float, 1)
 
 /* ------------------------------------------------------------ write */
 
@@ -499,10 +539,16 @@ static inline int skh_row_top_f32(const float* row, ptrdiff_t n, double* top,
                                   ptrdiff_t* arg) { return 0; }
 static inline ptrdiff_t skh_row_band_f64(const double* row, ptrdiff_t n, double lo,
         double hi, double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity,
-        double* keys) { return 0; }
+        double* keys, double* top, int* nan) { return 0; }
 static inline ptrdiff_t skh_row_band_f32(const float* row, ptrdiff_t n, double lo,
         double hi, double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity,
-        double* keys) { return 0; }
+        double* keys, double* top, int* nan) { return 0; }
+static inline ptrdiff_t skh_row_band_top_f64(const double* row, ptrdiff_t n, double lo,
+        double hi, double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity,
+        double* keys, double* top, int* nan) { return 0; }
+static inline ptrdiff_t skh_row_band_top_f32(const float* row, ptrdiff_t n, double lo,
+        double hi, double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity,
+        double* keys, double* top, int* nan) { return 0; }
 static inline int skh_columns_top_f64(const double* row, ptrdiff_t n, double iw,
         ptrdiff_t i, double* top, int64_t* arg) { return 0; }
 static inline int skh_columns_top_f32(const float* row, ptrdiff_t n, double iw,
@@ -524,11 +570,19 @@ static inline void skh_write_f64(const double* src, double* dst, ptrdiff_t n, do
 static inline ptrdiff_t skh_columns_band_block_f64(const double* rows, ptrdiff_t stride,
         ptrdiff_t n_rows, ptrdiff_t n, double lo, double hi, const double* unit,
         double* sum_v, double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,
-        double* keys, int64_t* groups) { return 0; }
+        double* keys, int64_t* groups, double* top, int* nan) { return 0; }
+static inline ptrdiff_t skh_columns_band_block_top_f64(const double* rows, ptrdiff_t stride,
+        ptrdiff_t n_rows, ptrdiff_t n, double lo, double hi, const double* unit,
+        double* sum_v, double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,
+        double* keys, int64_t* groups, double* top, int* nan) { return 0; }
 static inline ptrdiff_t skh_columns_band_block_f32(const float* rows, ptrdiff_t stride,
         ptrdiff_t n_rows, ptrdiff_t n, double lo, double hi, const double* unit,
         double* sum_v, double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,
-        double* keys, int64_t* groups) { return 0; }
+        double* keys, int64_t* groups, double* top, int* nan) { return 0; }
+static inline ptrdiff_t skh_columns_band_block_top_f32(const float* rows, ptrdiff_t stride,
+        ptrdiff_t n_rows, ptrdiff_t n, double lo, double hi, const double* unit,
+        double* sum_v, double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,
+        double* keys, int64_t* groups, double* top, int* nan) { return 0; }
 static inline void skh_write_f32(const float* src, float* dst, ptrdiff_t n, double t,
                                  const double* scale, int scale_step) {}
 
