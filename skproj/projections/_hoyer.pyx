@@ -129,7 +129,7 @@ from libc.stdlib cimport qsort
 from skproj.projections._scratch_cache cimport (
     scratch_calloc as calloc, scratch_free as free, scratch_malloc as malloc,
 )
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 from cython cimport floating
 
 from skproj.projections._common cimport copy_matrix, prefetch
@@ -997,6 +997,7 @@ cdef struct Stream:
     double* vals          # (not written when unit_vals: every v is 1)
     Py_ssize_t* groups
     bint unit_vals
+    bint by_group         # read group after group (row groups): already sorted
 
 
 cdef inline bint _tops_columns(const floating* row, Py_ssize_t n, double iw, Py_ssize_t i,
@@ -1133,6 +1134,7 @@ cdef void _read_band(const floating[:, :] y, Layout* layout, const double* inv_w
     cdef double sums[3]
     st.count = 0
     st.unit_vals = False
+    st.by_group = layout.groups_are_rows
     if layout.groups_are_rows and step == 1:
         st.unit_vals = _simd and layout.unit_weights
         for g in range(layout.n_groups):
@@ -1226,6 +1228,7 @@ cdef bint _read_band_tops(const floating[:, :] y, Layout* layout, Summaries* s, 
     cdef int nan_found = 0
     st.count = 0
     st.unit_vals = True
+    st.by_group = layout.groups_are_rows
     for g in range(layout.n_groups):
         s.argtop[g] = -1
     if layout.groups_are_rows:
@@ -1291,7 +1294,14 @@ cdef int _band_from_stream(Stream* st, Band* band, Py_ssize_t n_groups) noexcept
         band.start[g] = cursor[g] = total
         total += count
     band.start[n_groups] = total
-    if st.unit_vals:
+    if st.by_group:
+        memcpy(band.keys, st.keys, total * sizeof(double))
+        if st.unit_vals:
+            for e in range(total):
+                band.vals[e] = 1.0
+        else:
+            memcpy(band.vals, st.vals, total * sizeof(double))
+    elif st.unit_vals:
         # Only the keys are scattered (the scatter, a write stream per group,
         # is the sort's cost); the values are all 1.
         for e in range(total):
@@ -1721,7 +1731,8 @@ cdef double _root(Summaries* s, Band* band, Py_ssize_t n_groups, double target) 
     -1 when the work buffer cannot be allocated.
     """
     cdef double lo = band.lo, hi = band.hi, t, value, slope, step_size, below
-    cdef double previous_excess
+    cdef double previous_excess, excess, value_lo, slope_lo, value_hi, deficit
+    cdef double previous_deficit
     cdef Py_ssize_t g, n_jumps = 0, a, b, m
     cdef int step
     cdef double* jumps = <double*> malloc(max(n_groups, 1) * sizeof(double))
@@ -1749,32 +1760,43 @@ cdef double _root(Summaries* s, Band* band, Py_ssize_t n_groups, double target) 
     below = nextafter(hi, 0.0)
     if below <= lo or _exact_g(s, band, n_groups, below, &slope, NULL) > target:
         return hi
-    # Newton from the left, safeguarded by bisection.  Once g is within
-    # rounding of the target from above, a step a little past Newton's lands
+    # Newton from the left (from lo, whose g and slope are kept) until a step
+    # lands on the feasible side, then secants between lo and hi (g is
+    # continuous there; a kink of g, at a key, can send Newton past the
+    # root); bisection where a step leaves (lo, hi) or where the last move of
+    # either end did not halve its distance to the target in g.  Once g at lo
+    # is within rounding of the target, a step a little past Newton's lands
     # on the feasible side.
-    t = lo
-    value = _exact_g(s, band, n_groups, t, &slope, NULL)
-    previous_excess = value - target
+    value_lo = _exact_g(s, band, n_groups, lo, &slope_lo, NULL)
+    value_hi = target
+    previous_excess = previous_deficit = deficit = INFINITY
     for step in range(MAX_ROOT_STEPS):
         if hi - lo <= 4e-16 * hi:
             break
-        step_size = (value - target) / -slope if slope < 0 else hi - lo
-        if value - target <= 1e-13 * target:
-            step_size = 2 * step_size + 4e-16 * t
-        t = t + step_size
-        if not (lo < t < hi) or value - target > 0.5 * previous_excess:
+        excess = value_lo - target
+        if deficit < INFINITY:
+            t = lo + excess * ((hi - lo) / (value_lo - value_hi))
+        else:
+            step_size = excess / -slope_lo if slope_lo < 0 else hi - lo
+            if excess <= 1e-13 * target:
+                step_size = 2 * step_size + 4e-16 * lo
+            t = lo + step_size
+        if (not (lo < t < hi) or excess > 0.5 * previous_excess
+                or deficit > 0.5 * previous_deficit):
             t = 0.5 * (lo + hi)
-        previous_excess = value - target
         value = _exact_g(s, band, n_groups, t, &slope, NULL)
         if value <= target:
-            hi = t
             if target - value <= 1e-13 * target:
-                break
-            # Newton continues from lo's side.
-            t = lo
-            value = _exact_g(s, band, n_groups, t, &slope, NULL)
+                return t
+            previous_deficit = deficit
+            deficit = target - value
+            hi = t
+            value_hi = value
         else:
+            previous_excess = excess
             lo = t
+            value_lo = value
+            slope_lo = slope
     return hi
 
 
