@@ -87,6 +87,20 @@ SKH_AVX2 static inline double skh_hsum_pd(__m256d x) {
     return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
 }
 
+/* Counts in int64 lanes (0 <= c < 2^52) as doubles, exactly: c + 2^52 has
+ * c's bits in its mantissa (AVX2 converts no int64). */
+SKH_AVX2 static inline __m256d skh_counts_pd(__m256i counts) {
+    __m256d magic = _mm256_set1_pd(4503599627370496.0);   /* 2^52 */
+    return _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(
+        counts, _mm256_castpd_si256(magic))), magic);
+}
+
+/* (key - hi)+ * unit, NaN kept (max_pd returns its second operand when one
+ * is NaN): a NaN key makes the sums NaN, which the _top passes check once. */
+SKH_AVX2 static inline __m256d skh_excess(__m256d key, __m256d hi, __m256d unit) {
+    return _mm256_mul_pd(_mm256_max_pd(_mm256_setzero_pd(), _mm256_sub_pd(key, hi)), unit);
+}
+
 /* Left-pack the lanes of ``mask`` of x (doubles or int64) to dst. */
 SKH_AVX2 static inline void skh_pack_store(double* dst, __m256d x, int mask) {
     __m256i perm = _mm256_loadu_si256((const __m256i*) skh_pack4[mask]);
@@ -210,28 +224,27 @@ SKH_AVX2 static ptrdiff_t NAME(const T* row, ptrdiff_t n, double lo, double hi, 
         double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity, double* keys,  \
         double* top, int* nan) {                                                       \
     __m256d vlo = _mm256_set1_pd(lo), vhi = _mm256_set1_pd(hi);                        \
-    __m256d vunit = _mm256_set1_pd(unit), one = _mm256_set1_pd(1.0);                   \
+    __m256d vunit = _mm256_set1_pd(unit);                                              \
     __m256d zero = _mm256_setzero_pd();                                                \
-    __m256d sv0 = zero, sv1 = zero, sp0 = zero, sp1 = zero, sr0 = zero, sr1 = zero;    \
-    __m256d m0 = zero, m1 = zero, bad = zero;                                          \
+    __m256d sp0 = zero, sp1 = zero, sr0 = zero, sr1 = zero, m0 = zero, m1 = zero;      \
+    __m256i sv0 = _mm256_setzero_si256(), sv1 = sv0;   /* counts of keys >= hi */      \
     ptrdiff_t k;                                                                       \
     double lv = 0.0, lp = 0.0, lr = 0.0, best = 0.0;                                   \
     int tail_nan = 0;                                                                  \
     for (k = 0; k + 8 <= n; k += 8) {                                                  \
         __m256d a = KEYS(row, k), b = KEYS(row, k + 4);                                \
-        __m256d da = _mm256_mul_pd(_mm256_max_pd(_mm256_sub_pd(a, vhi), zero), vunit); \
-        __m256d db = _mm256_mul_pd(_mm256_max_pd(_mm256_sub_pd(b, vhi), zero), vunit); \
-        int ma = _mm256_movemask_pd(_mm256_and_pd(_mm256_cmp_pd(a, vlo, _CMP_GT_OQ),   \
-                                                  _mm256_cmp_pd(a, vhi, _CMP_LT_OQ))); \
-        int mb = _mm256_movemask_pd(_mm256_and_pd(_mm256_cmp_pd(b, vlo, _CMP_GT_OQ),   \
-                                                  _mm256_cmp_pd(b, vhi, _CMP_LT_OQ))); \
+        __m256d da = skh_excess(a, vhi, vunit), db = skh_excess(b, vhi, vunit);        \
+        __m256d ga = _mm256_cmp_pd(a, vhi, _CMP_GE_OQ);                                \
+        __m256d gb = _mm256_cmp_pd(b, vhi, _CMP_GE_OQ);                                \
+        /* lo < key < hi: above lo and not at or above hi (NaN: neither). */          \
+        int ma = _mm256_movemask_pd(_mm256_andnot_pd(ga, _mm256_cmp_pd(a, vlo, _CMP_GT_OQ))); \
+        int mb = _mm256_movemask_pd(_mm256_andnot_pd(gb, _mm256_cmp_pd(b, vlo, _CMP_GT_OQ))); \
         if (WITH_TOP) {                                                                \
             m0 = _mm256_max_pd(m0, a);                                                 \
             m1 = _mm256_max_pd(m1, b);                                                 \
-            bad = _mm256_or_pd(bad, _mm256_cmp_pd(a, b, _CMP_UNORD_Q));                \
         }                                                                              \
-        sv0 = _mm256_add_pd(sv0, _mm256_and_pd(_mm256_cmp_pd(a, vhi, _CMP_GE_OQ), one)); \
-        sv1 = _mm256_add_pd(sv1, _mm256_and_pd(_mm256_cmp_pd(b, vhi, _CMP_GE_OQ), one)); \
+        sv0 = _mm256_sub_epi64(sv0, _mm256_castpd_si256(ga));                          \
+        sv1 = _mm256_sub_epi64(sv1, _mm256_castpd_si256(gb));                          \
         sp0 = _mm256_add_pd(sp0, da);                                                  \
         sp1 = _mm256_add_pd(sp1, db);                                                  \
         sr0 = _mm256_add_pd(sr0, _mm256_mul_pd(da, da));                               \
@@ -252,13 +265,14 @@ SKH_AVX2 static ptrdiff_t NAME(const T* row, ptrdiff_t n, double lo, double hi, 
             count++;                                                                   \
         }                                                                              \
     }                                                                                  \
-    sums[0] = skh_hsum_pd(_mm256_add_pd(sv0, sv1)) + lv;                               \
+    sums[0] = skh_hsum_pd(skh_counts_pd(_mm256_add_epi64(sv0, sv1))) + lv;             \
     sums[1] = skh_hsum_pd(_mm256_add_pd(sp0, sp1)) + lp;                               \
     sums[2] = skh_hsum_pd(_mm256_add_pd(sr0, sr1)) + lr;                               \
     if (WITH_TOP) {                                                                    \
         double vector_best = skh_hmax_pd(_mm256_max_pd(m0, m1));                       \
         *top = vector_best > best ? vector_best : best;                                \
-        *nan |= tail_nan | (_mm256_movemask_pd(bad) != 0);                             \
+        /* A NaN key made the sum of excesses NaN (skh_excess). */                    \
+        *nan |= tail_nan | (sums[1] != sums[1]);                                       \
     }                                                                                  \
     return count;                                                                      \
 }
@@ -414,7 +428,7 @@ SKH_AVX2 static ptrdiff_t NAME(const T* rows,                                   
         ptrdiff_t count, ptrdiff_t capacity, double* keys, int64_t* groups,            \
         double* top, int* nan) {                                                       \
     __m256d vlo = _mm256_set1_pd(lo), vhi = _mm256_set1_pd(hi);                        \
-    __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);                     \
+    __m256d zero = _mm256_setzero_pd();                                                \
     __m256i index = _mm256_setr_epi64x(0, 1, 2, 3);                                    \
     __m256d bad = zero;                                                                \
     ptrdiff_t g, r;                                                                    \
@@ -422,17 +436,16 @@ SKH_AVX2 static ptrdiff_t NAME(const T* rows,                                   
         __m256d sv = _mm256_loadu_pd(sum_v + g), sp = _mm256_loadu_pd(sum_p + g);      \
         __m256d sr = _mm256_loadu_pd(sum_r + g), vunit = _mm256_loadu_pd(unit + g);    \
         __m256d m = WITH_TOP ? _mm256_loadu_pd(top + g) : zero;                        \
+        __m256i n_above = _mm256_setzero_si256();      /* keys >= hi in the block */   \
         for (r = 0; r < n_rows; r++) {                                                 \
             __m256d key = skh_keys_##SUFFIX(rows + r * stride, g);                     \
-            if (WITH_TOP) {                                                            \
+            __m256d d = skh_excess(key, vhi, vunit);                                   \
+            __m256d above = _mm256_cmp_pd(key, vhi, _CMP_GE_OQ);                       \
+            int mask = _mm256_movemask_pd(_mm256_andnot_pd(                            \
+                above, _mm256_cmp_pd(key, vlo, _CMP_GT_OQ)));                          \
+            if (WITH_TOP)                                                              \
                 m = _mm256_max_pd(m, key);                                             \
-                bad = _mm256_or_pd(bad, _mm256_cmp_pd(key, key, _CMP_UNORD_Q));        \
-            }                                                                          \
-            __m256d d = _mm256_mul_pd(_mm256_max_pd(_mm256_sub_pd(key, vhi), zero),    \
-                                      vunit);                                          \
-            int mask = _mm256_movemask_pd(_mm256_and_pd(                               \
-                _mm256_cmp_pd(key, vlo, _CMP_GT_OQ), _mm256_cmp_pd(key, vhi, _CMP_LT_OQ))); \
-            sv = _mm256_add_pd(sv, _mm256_and_pd(_mm256_cmp_pd(key, vhi, _CMP_GE_OQ), one)); \
+            n_above = _mm256_sub_epi64(n_above, _mm256_castpd_si256(above));           \
             sp = _mm256_add_pd(sp, d);                                                 \
             sr = _mm256_add_pd(sr, _mm256_mul_pd(d, d));                               \
             if (__builtin_expect(mask != 0, 0)) {                                      \
@@ -453,11 +466,14 @@ SKH_AVX2 static ptrdiff_t NAME(const T* rows,                                   
                 }                                                                      \
             }                                                                          \
         }                                                                              \
-        _mm256_storeu_pd(sum_v + g, sv);                                               \
+        _mm256_storeu_pd(sum_v + g, _mm256_add_pd(sv, skh_counts_pd(n_above)));        \
         _mm256_storeu_pd(sum_p + g, sp);                                               \
         _mm256_storeu_pd(sum_r + g, sr);                                               \
-        if (WITH_TOP)                                                                  \
+        if (WITH_TOP) {                                                                \
             _mm256_storeu_pd(top + g, m);                                              \
+            /* A NaN key made the sum of excesses NaN (skh_excess). */                \
+            bad = _mm256_or_pd(bad, _mm256_cmp_pd(sp, sp, _CMP_UNORD_Q));              \
+        }                                                                              \
     }                                                                                  \
     for (r = 0; r < n_rows; r++) {  /* the last groups, fewer than four */             \
         if (WITH_TOP)                                                                  \
