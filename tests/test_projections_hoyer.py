@@ -213,6 +213,59 @@ def test_sampled_path_on_strided_views(loops):
                      rtol=1e-6)
 
 
+# Without a guess, the AVX2 passes find every group's top in the first band
+# read (the sample alone places the bracket): the edge cases of that read.
+
+def test_sampled_path_where_one_group_is_not_zero(loops):
+    # A sample of zero groups gives no bracket to read the tops with (they
+    # are then read first: position 0 with axis=0, 1799 with axis=1); a
+    # sample holding the one non-zero group, a bracket far too narrow.  1800
+    # groups of 300: a sample of them, not all.
+    for axis in (0, 1):
+        for position in (0, 5, 1799):
+            Y = np.zeros((300, 1800) if axis == 0 else (1800, 300))
+            group = Y[:, position] if axis == 0 else Y[position]
+            group[:] = np.random.default_rng(position).standard_normal(300) ** 3
+            assert_close(project_group_hoyer(Y, 0.9999, axis=axis),
+                         reference_gsp(Y, 0.9999, axis), rtol=1e-6)
+
+
+def test_sampled_path_with_a_group_far_above_the_threshold():
+    # One group 1e110 times the others, whose threshold t* is of their size:
+    # the sums in units of the band's upper end could overflow in the big
+    # group, so the band is read again in units of each group's top (with
+    # axis=1; with axis=0 the sample holds the big group and the bracket is
+    # wide).  The AVX2 passes give the portable loops' projection.
+    rng = np.random.default_rng(31)
+    Y = rng.standard_normal((300, 1800)) * 1e-60
+    Y[:, 3] *= 1e110
+    for axis in (0, 1):
+        G = Y if axis == 0 else np.ascontiguousarray(Y.T)
+        results = []
+        for simd in (True, False):
+            _hoyer._set_testing(simd=simd)
+            try:
+                results.append(project_group_hoyer(G, 0.3, axis=axis))
+            finally:
+                _hoyer._set_testing()
+        per_group, average = hoyer_sparsity(results[0], axis=axis)
+        assert average >= 0.3 - 1e-9
+        scale = np.abs(G).max(axis=axis, keepdims=True)
+        np.testing.assert_allclose(results[0] / scale, results[1] / scale, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_sampled_path_rejects_non_finite_entries(dtype, bad, loops):
+    # Found by the band read (a group outside the sample) or in the sample.
+    for axis in (0, 1):
+        for where in ((0, 0), (599, 1999), (300, 1234)):
+            Y = np.random.default_rng(5).standard_normal((600, 2000)).astype(dtype)
+            Y[where] = bad
+            with pytest.raises(ValueError, match="NaN"):
+                project_group_hoyer(Y, 0.7, axis=axis)
+
+
 def test_dual_init_gives_the_same_projection(loops):
     # A guess of mu (good, poor, zero, beyond the largest entry) only changes
     # where the kernel looks for the root: the result is the reference's.

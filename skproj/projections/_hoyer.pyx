@@ -40,29 +40,31 @@ Algorithm
 A pass over the matrix per evaluation of :math:`g` (the reference code) would
 cost tens of passes.  Two methods, by size.
 
-*Sampled* (more than ``SMALL_SIZE`` entries): about one read to set up, work
-on a small band per Newton step, one read and write to apply.
+*Sampled* (more than ``SMALL_SIZE`` entries): one read to set up, work on a
+small band per Newton step, one read and write to apply.
 
-1. *Tops.*  One read gives each group's largest key and its first position
-   (NaN/inf detected here).  Without weights, column groups take the maxima
-   of eight rows at a time and no positions: the first largest entry is
-   looked for at the write, in the groups left 1-sparse only.
-2. *Estimate.*  A sample of whole groups (about ``SAMPLE_TARGET`` keys: blocks
+1. *Estimate.*  A sample of whole groups (about ``SAMPLE_TARGET`` keys: blocks
    of neighbouring groups drawn in equal strata) gives an unbiased estimate of
-   :math:`g`: the groups 1-sparse at :math:`t` (their top is known) count
-   exactly, the others as many times the mean :math:`\rho_g(t)` of the sampled
-   ones still active.  Its root, and the spread of the roots of the sample's
-   two halves, give a bracket :math:`[t_L, t_U]` expected to hold :math:`t^*`.
-3. *Exact band.*  One read: the keys in :math:`(t_L, t_U)` are gathered (a
+   :math:`g`: the number of groups times the mean :math:`\rho_g(t)` of the
+   sampled ones, each computed exactly (1-sparse at :math:`t` when their top
+   is).  Its root, and the spread of the roots of the sample's two halves,
+   give a bracket :math:`[t_L, t_U]` expected to hold :math:`t^*`.
+2. *Exact band.*  One read: the keys in :math:`(t_L, t_U)` are gathered (a
    branch taken for a few percent of the entries, on one unsigned comparison),
    those at or above :math:`t_U` are summed per group (:math:`\sum v`,
    :math:`\sum v d`, :math:`\sum v d^2` with :math:`d = \kappa - t_U \ge 0`:
    positive terms, no cancellation), those at or below :math:`t_L` are
-   inactive on the bracket.  :math:`g(t_L) > K \ge g(t_U)` is then checked
-   exactly; if the sample misled, the bracket moves to :math:`t^*`'s side,
-   eight times as wide (after ``MAX_RETRIES``, the whole range) and the read
-   is repeated; if :math:`t_L = 0` and :math:`g(0) \le K` the input is copied.
-4. The band is refined and the root found as in steps 3 and 4 below.
+   inactive on the bracket.  The same read gives each group's largest key
+   (NaN/inf detected here) where the AVX2 passes run without weights: the sums
+   are then taken in units of :math:`t_U` and converted to units of each
+   group's top afterwards, and the first position of a top is looked for at
+   the write, in the groups left 1-sparse only.  Elsewhere (weights, strided
+   groups, no AVX2, a guess of :math:`t^*`) a first read gives the tops and
+   their first positions.  :math:`g(t_L) > K \ge g(t_U)` is then checked
+   exactly; if the sample misled, the bracket moves to :math:`t^*`'s side
+   (after ``MAX_RETRIES``, the whole range) and the read is repeated; if
+   :math:`t_L = 0` and :math:`g(0) \le K` the input is copied.
+3. The band is refined and the root found as in steps 3 and 4 below.
 
 *Histograms* (small matrices, where they cost less than the sample):
 
@@ -127,7 +129,7 @@ from libc.stdlib cimport qsort
 from skproj.projections._scratch_cache cimport (
     scratch_calloc as calloc, scratch_free as free, scratch_malloc as malloc,
 )
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 from cython cimport floating
 
 from skproj.projections._common cimport copy_matrix, prefetch
@@ -143,10 +145,18 @@ cdef extern from "_hoyer_simd.h" nogil:
     bint skh_row_top_f32(const float* row, Py_ssize_t n, double* top, Py_ssize_t* arg)
     Py_ssize_t skh_row_band_f64(const double* row, Py_ssize_t n, double lo, double hi,
                                 double unit, double* sums, Py_ssize_t count,
-                                Py_ssize_t capacity, double* keys)
+                                Py_ssize_t capacity, double* keys, double* top, int* nan)
     Py_ssize_t skh_row_band_f32(const float* row, Py_ssize_t n, double lo, double hi,
                                 double unit, double* sums, Py_ssize_t count,
-                                Py_ssize_t capacity, double* keys)
+                                Py_ssize_t capacity, double* keys, double* top, int* nan)
+    Py_ssize_t skh_row_band_top_f64(const double* row, Py_ssize_t n, double lo, double hi,
+                                    double unit, double* sums, Py_ssize_t count,
+                                    Py_ssize_t capacity, double* keys, double* top,
+                                    int* nan)
+    Py_ssize_t skh_row_band_top_f32(const float* row, Py_ssize_t n, double lo, double hi,
+                                    double unit, double* sums, Py_ssize_t count,
+                                    Py_ssize_t capacity, double* keys, double* top,
+                                    int* nan)
     bint skh_columns_top_f64(const double* row, Py_ssize_t n, double iw, Py_ssize_t i,
                              double* top, int64_t* arg)
     bint skh_columns_top_f32(const float* row, Py_ssize_t n, double iw, Py_ssize_t i,
@@ -165,18 +175,22 @@ cdef extern from "_hoyer_simd.h" nogil:
                                     double* sum_v, double* sum_p, double* sum_r,
                                     Py_ssize_t count, Py_ssize_t capacity, double* keys,
                                     int64_t* groups, Py_ssize_t first_group)
-    Py_ssize_t skh_columns_band_block_f64(const double* rows, Py_ssize_t stride,
-                                          Py_ssize_t n_rows, Py_ssize_t n, double lo,
-                                          double hi, const double* unit, double* sum_v,
-                                          double* sum_p, double* sum_r, Py_ssize_t count,
-                                          Py_ssize_t capacity, double* keys,
-                                          int64_t* groups)
-    Py_ssize_t skh_columns_band_block_f32(const float* rows, Py_ssize_t stride,
-                                          Py_ssize_t n_rows, Py_ssize_t n, double lo,
-                                          double hi, const double* unit, double* sum_v,
-                                          double* sum_p, double* sum_r, Py_ssize_t count,
-                                          Py_ssize_t capacity, double* keys,
-                                          int64_t* groups)
+    Py_ssize_t skh_columns_band_block_f64(const double* rows, Py_ssize_t stride, Py_ssize_t n_rows,
+        Py_ssize_t n, double lo, double hi, const double* unit, double* sum_v, double* sum_p,
+        double* sum_r, Py_ssize_t count, Py_ssize_t capacity, double* keys, int64_t* groups,
+        double* top, int* nan)
+    Py_ssize_t skh_columns_band_block_f32(const float* rows, Py_ssize_t stride, Py_ssize_t n_rows,
+        Py_ssize_t n, double lo, double hi, const double* unit, double* sum_v, double* sum_p,
+        double* sum_r, Py_ssize_t count, Py_ssize_t capacity, double* keys, int64_t* groups,
+        double* top, int* nan)
+    Py_ssize_t skh_columns_band_block_top_f64(const double* rows, Py_ssize_t stride, Py_ssize_t n_rows,
+        Py_ssize_t n, double lo, double hi, const double* unit, double* sum_v, double* sum_p,
+        double* sum_r, Py_ssize_t count, Py_ssize_t capacity, double* keys, int64_t* groups,
+        double* top, int* nan)
+    Py_ssize_t skh_columns_band_block_top_f32(const float* rows, Py_ssize_t stride, Py_ssize_t n_rows,
+        Py_ssize_t n, double lo, double hi, const double* unit, double* sum_v, double* sum_p,
+        double* sum_r, Py_ssize_t count, Py_ssize_t capacity, double* keys, int64_t* groups,
+        double* top, int* nan)
     void skh_write_f64(const double* src, double* dst, Py_ssize_t n, double t,
                        const double* scale, int scale_step)
     void skh_write_f32(const float* src, float* dst, Py_ssize_t n, double t,
@@ -401,6 +415,11 @@ cdef double HINT_REL = 0.05
 # (from its end nearer t*) past that end (bench_nmf's fits: 1.5 and 3 as fast;
 # every miss but a few in a thousand was then found by the next read).
 cdef double NEWTON_REACH = 2.0
+# The band read fused with the tops sums offsets in units of hi, converted to
+# units of each group's top afterwards: exact to rounding while no top exceeds
+# hi by more than this (the squares stay below 1e200 a term); beyond, the band
+# is read again in units of the tops.
+cdef double MAX_TOP_OVER_HI = 1e100
 
 # Fields of a bin's (suffix) sums.
 cdef enum:
@@ -497,6 +516,14 @@ cdef inline Py_ssize_t _tile_width(Layout* layout, Py_ssize_t itemsize) noexcept
         return 1
     width = TILE_BYTES // max(layout.n_rows * itemsize, 1)
     return min(max(width, 8), layout.n_groups)
+
+
+cdef inline void _top_known(Summaries* s, Layout* layout, const double* w, double w_min,
+                            Py_ssize_t g) noexcept nogil:
+    """Group g's unit (1 / top) and rho once 1-sparse, from its top."""
+    s.inv_top[g] = 1.0 / s.top[g] if s.top[g] > 0 else 0.0
+    # (Unit weights: 1 wherever the top is; its position may be unknown.)
+    s.rho_one[g] = (1.0 if layout.unit_weights else w[s.argtop[g]]) if s.top[g] > 0 else w_min
 
 
 cdef inline void _set_range(Summaries* s, Py_ssize_t g, double base, double upper) noexcept nogil:
@@ -682,8 +709,7 @@ cdef int _summarize(const floating[:, :] y, Layout* layout, const double* w,
         if not _tile_tops(y, layout, inv_w, g0, g1, s):
             return STATUS_NONFINITE
         for g in range(g0, g1):
-            s.inv_top[g] = 1.0 / s.top[g] if s.top[g] > 0 else 0.0
-            s.rho_one[g] = w[s.argtop[g]] if s.top[g] > 0 else w_min
+            _top_known(s, layout, w, w_min, g)
             _reset_range(s, band, g)
         _tile_histograms(y, layout, inv_w, v, g0, g1, s)
         for g in range(g0, g1):
@@ -777,6 +803,22 @@ cdef bint _tops(const floating[:, :] y, Layout* layout, const double* inv_w,
     return not nan_found
 
 
+cdef int _tops_ready(Summaries* s, Layout* layout, const double* w, double w_min,
+                     double* t_max) noexcept nogil:
+    """Each group's unit (1 / top) and rho once 1-sparse, and ``t_max``, once the
+    tops are known.  STATUS_NONFINITE where the squares of the entries would
+    overflow or underflow (the caller rescales y), STATUS_INSIDE for a zero
+    matrix (copied), STATUS_PROJECTED otherwise."""
+    cdef Py_ssize_t g
+    t_max[0] = 0.0
+    for g in range(layout.n_groups):
+        _top_known(s, layout, w, w_min, g)
+        t_max[0] = max(t_max[0], s.top[g])
+    if not (SAFE_SMALLEST < t_max[0] * w_min < SAFE_LARGEST / sqrt(<double> layout.size)):
+        return STATUS_NONFINITE if t_max[0] > 0 else STATUS_INSIDE
+    return STATUS_PROJECTED
+
+
 # ---------------------------------------------------------------- sample estimate
 
 cdef struct Sample:
@@ -784,6 +826,9 @@ cdef struct Sample:
     Py_ssize_t block      # neighbouring groups per sampled block
     Py_ssize_t* groups    # their indices, increasing
     double* keys          # m x size: every key of each sampled group
+    double* top           # each sampled group's largest key ...
+    double* rho_one       # ... and its rho once 1-sparse (or zero)
+    double t_max          # the largest of these keys
     bint simd             # unit weights and AVX2: each group's sums by a vector pass
 
 
@@ -800,15 +845,16 @@ cdef Py_ssize_t _sample_size(Layout* layout, Py_ssize_t* block) noexcept nogil:
     return m
 
 
-cdef void _take_sample(const floating[:, :] y, Layout* layout, const double* inv_w,
-                       Sample* sm) noexcept nogil:
+cdef void _take_sample(const floating[:, :] y, Layout* layout, const double* w,
+                       const double* inv_w, double w_min, Sample* sm) noexcept nogil:
     """Every key of some groups: one block of neighbouring groups drawn at random
-    in each of m / block equal strata of the groups (a fixed seed)."""
+    in each of m / block equal strata of the groups (a fixed seed); their tops."""
     cdef Py_ssize_t m = sm.m, r = layout.n_groups, n = layout.size, n_blocks = m // sm.block
-    cdef Py_ssize_t j, c, k, i, i0, i1, low, high, first
+    cdef Py_ssize_t j, c, k, i, i0, i1, low, high, first, arg
     cdef unsigned long long state = 0x9E3779B97F4A7C15ULL
     cdef const floating* row
     cdef double* keys
+    cdef double top
     for j in range(n_blocks):
         if m == r:
             low = high = j
@@ -837,38 +883,49 @@ cdef void _take_sample(const floating[:, :] y, Layout* layout, const double* inv
                 for i in range(i0, i1):
                     keys[i] = fabs(y[i, sm.groups[j]]) * inv_w[i]
             i0 = i1
+    sm.t_max = 0.0
+    for j in range(m):
+        keys = sm.keys + j * n
+        if sm.simd:
+            skh_row_top_f64(keys, n, &top, &arg)
+        else:
+            top = 0.0
+            arg = 0
+            for k in range(n):
+                if keys[k] > top:
+                    top = keys[k]
+                    arg = k
+        sm.top[j] = top
+        sm.rho_one[j] = w[arg] if top > 0 else w_min
+        sm.t_max = max(sm.t_max, top)
 
 
-cdef double _sample_g(Sample* sm, Summaries* s, Py_ssize_t n_groups, Py_ssize_t size,
-                      const double* v, double t, int half, double* slope) noexcept nogil:
+cdef double _sample_g(Sample* sm, Py_ssize_t n_groups, Py_ssize_t size, const double* v,
+                      double t, int half, double* slope) noexcept nogil:
     r"""Estimate of g(t) from the sampled groups (half 0 or 1: the even or odd
-    blocks of them only; 2: all).
+    blocks of them only; 2: all): ``n_groups`` times the mean of their
+    :math:`\rho_g(t)` (exact for a sampled group; 1-sparse ones included).
 
-    The groups whose top is at most t are 1-sparse: they count exactly.  The
-    others count as many times the mean :math:`\rho_g(t)` of the sampled ones
-    still active at t, each computed exactly.
+    The estimate needs no other group's top: the tops of the whole matrix are
+    then found in the same read as the band (``_read_band_tops``).
     """
-    cdef Py_ssize_t g, j, k, m = sm.m, block = sm.block, n_active = 0, n_sampled = 0
-    cdef double total = 0.0, sum_rho = 0.0, sum_slope = 0.0, unit, N, D2, V, d, rho
+    cdef Py_ssize_t j, k, m = sm.m, block = sm.block, n_sampled = 0
+    cdef double sum_rho = 0.0, sum_slope = 0.0, unit, N, D2, V, d
     cdef double sums[3]
     cdef const double* keys
-    for g in range(n_groups):
-        if t >= s.top[g]:
-            total += s.rho_one[g]
-        else:
-            n_active += 1
     for j in range(m):
         if half != 2 and (j // block) % 2 != half:
             continue
-        g = sm.groups[j]
-        if t >= s.top[g]:
+        n_sampled += 1
+        if t >= sm.top[j]:
+            sum_rho += sm.rho_one[j]
             continue
-        unit = s.inv_top[g]
+        unit = 1.0 / sm.top[j]
         keys = sm.keys + j * size
         N = D2 = V = 0.0
         if sm.simd:
             # The band read's sums above t, with an empty band (lo = hi).
-            skh_row_band_f64(keys, size, t, t, unit, sums, 0, 0, NULL)
+            skh_row_band_f64(keys, size, t, t, unit, sums, 0, 0, NULL, NULL, NULL)
             V = sums[0]
             N = sums[1]
             D2 = sums[2]
@@ -878,25 +935,19 @@ cdef double _sample_g(Sample* sm, Summaries* s, Py_ssize_t n_groups, Py_ssize_t 
                 N += v[k] * d
                 D2 += v[k] * d * d
                 V += v[k]
-        rho = N / sqrt(D2)
-        n_sampled += 1
-        sum_rho += rho
+        sum_rho += N / sqrt(D2)
         sum_slope += (N * N - V * D2) / (D2 * sqrt(D2)) * unit
-    if n_sampled == 0:
-        # No sampled group is active: count the active ones as nearly 1-sparse.
-        slope[0] = 0.0
-        return total + n_active * s.rho_one[sm.groups[0]]
-    slope[0] = sum_slope * n_active / n_sampled
-    return total + sum_rho * n_active / n_sampled
+    slope[0] = sum_slope * n_groups / n_sampled
+    return sum_rho * n_groups / n_sampled
 
 
-cdef double _sample_root(Sample* sm, Summaries* s, Py_ssize_t n_groups, Py_ssize_t size,
-                         const double* v, double target, double t_max) noexcept nogil:
+cdef double _sample_root(Sample* sm, Py_ssize_t n_groups, Py_ssize_t size, const double* v,
+                         double target) noexcept nogil:
     """Root of the sample's estimate of g: Newton from 0, safeguarded by bisection
-    (to a relative 1e-6, far below the sampling error)."""
-    cdef double lo = 0.0, hi = t_max, t = 0.0, value, slope, step_size
+    (to a relative 1e-6 in t or 1e-7 in g, far below the sampling error)."""
+    cdef double lo = 0.0, hi = sm.t_max, t = 0.0, value, slope, step_size
     cdef int step
-    value = _sample_g(sm, s, n_groups, size, v, t, 2, &slope)
+    value = _sample_g(sm, n_groups, size, v, t, 2, &slope)
     if value <= target:
         return 0.0
     for step in range(MAX_ROOT_STEPS):
@@ -904,37 +955,37 @@ cdef double _sample_root(Sample* sm, Summaries* s, Py_ssize_t n_groups, Py_ssize
         t = t + step_size
         if not (lo < t < hi):
             t = 0.5 * (lo + hi)
-        value = _sample_g(sm, s, n_groups, size, v, t, 2, &slope)
+        value = _sample_g(sm, n_groups, size, v, t, 2, &slope)
         if value > target:
             lo = t
         else:
             hi = t
-        if hi - lo <= 1e-6 * hi or fabs(value - target) <= 1e-9 * target:
+        if hi - lo <= 1e-6 * hi or fabs(value - target) <= 1e-7 * target:
             break
     return t
 
 
-cdef void _estimate_bracket(Sample* sm, Summaries* s, Py_ssize_t n_groups, Py_ssize_t size,
-                            const double* v, double target, double t_max,
-                            double* lo, double* hi) noexcept nogil:
+cdef void _estimate_bracket(Sample* sm, Py_ssize_t n_groups, Py_ssize_t size,
+                            const double* v, double target, double* lo,
+                            double* hi) noexcept nogil:
     """A bracket [lo, hi] expected to hold t*, from the sample.
 
     The estimate t of the whole sample, and t0, t1 of its two halves (one
     Newton step from t each): the bracket spans SPREAD_FACTOR times their
-    spread on either side of t, at least MIN_SPAN of t_max.
+    spread on either side of t, at least MIN_SPAN of the sample's largest key.
     """
     cdef double t, t0, t1, slope, value, half_width
-    t = _sample_root(sm, s, n_groups, size, v, target, t_max)
+    t = _sample_root(sm, n_groups, size, v, target)
     if sm.m == n_groups:
         t0 = t1 = t    # every group sampled: the estimate is exact
     else:
-        value = _sample_g(sm, s, n_groups, size, v, t, 0, &slope)
+        value = _sample_g(sm, n_groups, size, v, t, 0, &slope)
         t0 = t + (value - target) / -slope if slope < 0 else t
-        value = _sample_g(sm, s, n_groups, size, v, t, 1, &slope)
+        value = _sample_g(sm, n_groups, size, v, t, 1, &slope)
         t1 = t + (value - target) / -slope if slope < 0 else t
-    half_width = SPREAD_FACTOR * fabs(t0 - t1) + MIN_SPAN * t_max
+    half_width = SPREAD_FACTOR * fabs(t0 - t1) + MIN_SPAN * sm.t_max
     lo[0] = max(t - half_width, 0.0)
-    hi[0] = min(t + half_width, t_max)
+    hi[0] = t + half_width
 
 
 # ---------------------------------------------------------------- exact band (read 2)
@@ -946,6 +997,7 @@ cdef struct Stream:
     double* vals          # (not written when unit_vals: every v is 1)
     Py_ssize_t* groups
     bint unit_vals
+    bint by_group         # read group after group (row groups): already sorted
 
 
 cdef inline bint _tops_columns(const floating* row, Py_ssize_t n, double iw, Py_ssize_t i,
@@ -989,11 +1041,22 @@ cdef inline Py_ssize_t _band(const floating* row, Py_ssize_t n, const double* iw
 
 
 cdef inline Py_ssize_t _simd_row_band(const floating* row, Py_ssize_t n, double lo, double hi,
-                                      double unit, double* sums, Stream* st) noexcept nogil:
+                                      double unit, double* sums, Stream* st, double* top,
+                                      int* nan) noexcept nogil:
+    """The band read of a contiguous group; with ``top`` (not NULL), fused with its
+    largest key (and ``nan`` set if it saw a NaN)."""
     if floating is float:
-        return skh_row_band_f32(row, n, lo, hi, unit, sums, st.count, st.capacity, st.keys)
+        if top != NULL:
+            return skh_row_band_top_f32(row, n, lo, hi, unit, sums, st.count, st.capacity,
+                                        st.keys, top, nan)
+        return skh_row_band_f32(row, n, lo, hi, unit, sums, st.count, st.capacity, st.keys,
+                                NULL, NULL)
     else:
-        return skh_row_band_f64(row, n, lo, hi, unit, sums, st.count, st.capacity, st.keys)
+        if top != NULL:
+            return skh_row_band_top_f64(row, n, lo, hi, unit, sums, st.count, st.capacity,
+                                        st.keys, top, nan)
+        return skh_row_band_f64(row, n, lo, hi, unit, sums, st.count, st.capacity, st.keys,
+                                NULL, NULL)
 
 
 cdef inline Py_ssize_t _simd_columns_band(const floating* row, Py_ssize_t n, double iw,
@@ -1011,16 +1074,26 @@ cdef inline Py_ssize_t _simd_columns_band(const floating* row, Py_ssize_t n, dou
 cdef inline Py_ssize_t _simd_columns_band_block(const floating* rows, Py_ssize_t stride,
                                                 Py_ssize_t n_rows, Py_ssize_t n, double lo,
                                                 double hi, const double* unit, double* sum_v,
-                                                double* sum_p, double* sum_r,
-                                                Stream* st) noexcept nogil:
+                                                double* sum_p, double* sum_r, Stream* st,
+                                                double* top, int* nan) noexcept nogil:
+    """The band read of a block of rows of column groups; with ``top`` (not NULL),
+    fused with the groups' largest keys (and ``nan`` set if it saw a NaN)."""
     if floating is float:
+        if top != NULL:
+            return skh_columns_band_block_top_f32(rows, stride, n_rows, n, lo, hi, unit, sum_v,
+                                                  sum_p, sum_r, st.count, st.capacity, st.keys,
+                                                  <int64_t*> st.groups, top, nan)
         return skh_columns_band_block_f32(rows, stride, n_rows, n, lo, hi, unit, sum_v, sum_p,
                                           sum_r, st.count, st.capacity, st.keys,
-                                          <int64_t*> st.groups)
+                                          <int64_t*> st.groups, NULL, NULL)
     else:
+        if top != NULL:
+            return skh_columns_band_block_top_f64(rows, stride, n_rows, n, lo, hi, unit, sum_v,
+                                                  sum_p, sum_r, st.count, st.capacity, st.keys,
+                                                  <int64_t*> st.groups, top, nan)
         return skh_columns_band_block_f64(rows, stride, n_rows, n, lo, hi, unit, sum_v, sum_p,
                                           sum_r, st.count, st.capacity, st.keys,
-                                          <int64_t*> st.groups)
+                                          <int64_t*> st.groups, NULL, NULL)
 
 
 cdef inline void _push(Stream* st, double key, double v, Py_ssize_t g) noexcept nogil:
@@ -1061,13 +1134,14 @@ cdef void _read_band(const floating[:, :] y, Layout* layout, const double* inv_w
     cdef double sums[3]
     st.count = 0
     st.unit_vals = False
+    st.by_group = layout.groups_are_rows
     if layout.groups_are_rows and step == 1:
         st.unit_vals = _simd and layout.unit_weights
         for g in range(layout.n_groups):
             row = &y[g, 0]
             if st.unit_vals:
                 first = st.count
-                st.count = _simd_row_band(row, n, lo, hi, s.inv_top[g], sums, st)
+                st.count = _simd_row_band(row, n, lo, hi, s.inv_top[g], sums, st, NULL, NULL)
                 for e in range(first, min(st.count, st.capacity)):
                     st.groups[e] = g
             else:
@@ -1087,7 +1161,7 @@ cdef void _read_band(const floating[:, :] y, Layout* layout, const double* inv_w
                 st.count = _simd_columns_band_block(
                     &y[i, 0], y.strides[0] // sizeof(floating),
                     min(<Py_ssize_t> COLUMN_BLOCK, layout.n_rows - i), layout.n_groups,
-                    lo, hi, s.inv_top, above_v, above_p, above_r, st)
+                    lo, hi, s.inv_top, above_v, above_p, above_r, st, NULL, NULL)
                 i += COLUMN_BLOCK
             return
         for i in range(layout.n_rows):
@@ -1139,6 +1213,68 @@ cdef void _read_band(const floating[:, :] y, Layout* layout, const double* inv_w
                 _push(st, key, vi, g)
 
 
+cdef bint _read_band_tops(const floating[:, :] y, Layout* layout, Summaries* s, double lo,
+                          double hi, Stream* st, double* above_v, double* above_p,
+                          double* above_r) noexcept nogil:
+    """The band read fused with the tops (contiguous rows or column groups, unit
+    weights, AVX2): as ``_read_band``, but the tops are not known yet, so the
+    sums above hi are in units of hi (``_units_of_top`` converts them) and every
+    group's largest key comes from the same read, its position left to the
+    write (``argtop`` -1).  False if y is not finite.
+    """
+    cdef Py_ssize_t g, e, first, i, n = layout.size
+    cdef double unit = 1.0 / hi
+    cdef double sums[3]
+    cdef int nan_found = 0
+    st.count = 0
+    st.unit_vals = True
+    st.by_group = layout.groups_are_rows
+    for g in range(layout.n_groups):
+        s.argtop[g] = -1
+    if layout.groups_are_rows:
+        for g in range(layout.n_groups):
+            first = st.count
+            st.count = _simd_row_band(&y[g, 0], n, lo, hi, unit, sums, st, &s.top[g],
+                                      &nan_found)
+            for e in range(first, min(st.count, st.capacity)):
+                st.groups[e] = g
+            above_v[g] = sums[0]
+            above_p[g] = sums[1]
+            above_r[g] = sums[2]
+    else:
+        for g in range(layout.n_groups):
+            above_v[g] = above_p[g] = above_r[g] = 0.0
+            s.top[g] = 0.0
+            s.inv_top[g] = unit     # (the unit of the sums, per group)
+        i = 0
+        while i < layout.n_rows:
+            st.count = _simd_columns_band_block(
+                &y[i, 0], y.strides[0] // sizeof(floating),
+                min(<Py_ssize_t> COLUMN_BLOCK, layout.n_rows - i), layout.n_groups,
+                lo, hi, s.inv_top, above_v, above_p, above_r, st, s.top, &nan_found)
+            i += COLUMN_BLOCK
+    for g in range(layout.n_groups):
+        nan_found |= s.top[g] == INFINITY
+    return not nan_found
+
+
+cdef bint _units_of_top(Summaries* s, Py_ssize_t n_groups, double hi, double t_max,
+                        double* above_p, double* above_r) noexcept nogil:
+    """Convert the sums above hi of ``_read_band_tops`` from units of hi to units
+    of each group's top (hi / top <= 1 where they are not zero); False, and
+    nothing converted, where a group's top is so far above hi that the sums
+    may have overflowed (the band is then read again, in units of the tops)."""
+    cdef Py_ssize_t g
+    cdef double factor
+    if not t_max / hi <= MAX_TOP_OVER_HI:
+        return False
+    for g in range(n_groups):
+        factor = hi * s.inv_top[g]
+        above_p[g] *= factor
+        above_r[g] *= factor * factor
+    return True
+
+
 cdef int _band_from_stream(Stream* st, Band* band, Py_ssize_t n_groups) noexcept nogil:
     """Sort the stream's entries by group (counting sort) into the band."""
     cdef Py_ssize_t g, e, total = 0, count
@@ -1158,7 +1294,14 @@ cdef int _band_from_stream(Stream* st, Band* band, Py_ssize_t n_groups) noexcept
         band.start[g] = cursor[g] = total
         total += count
     band.start[n_groups] = total
-    if st.unit_vals:
+    if st.by_group:
+        memcpy(band.keys, st.keys, total * sizeof(double))
+        if st.unit_vals:
+            for e in range(total):
+                band.vals[e] = 1.0
+        else:
+            memcpy(band.vals, st.vals, total * sizeof(double))
+    elif st.unit_vals:
         # Only the keys are scattered (the scatter, a write stream per group,
         # is the sort's cost); the values are all 1.
         for e in range(total):
@@ -1177,17 +1320,34 @@ cdef int _band_from_stream(Stream* st, Band* band, Py_ssize_t n_groups) noexcept
     return STATUS_PROJECTED
 
 
-cdef int _exact_band(const floating[:, :] y, Layout* layout, const double* inv_w,
-                     const double* v, Summaries* s, Band* band, Stream* st,
-                     double* above_sums) noexcept nogil:
+cdef int _exact_band(const floating[:, :] y, Layout* layout, const double* w,
+                     const double* inv_w, const double* v, double w_min, Summaries* s,
+                     Band* band, Stream* st, double* above_sums, bint with_tops,
+                     double* t_max) noexcept nogil:
     """The exact model of g on [band.lo, band.hi] (one read of y, two if the
-    stream was too short), and every group's range for the refinement."""
+    stream was too short), and every group's range for the refinement.
+
+    ``with_tops``: the tops are not known yet; they come from the same read
+    (``_read_band_tops``), then ``_tops_ready`` sets ``t_max`` and may return
+    STATUS_NONFINITE or STATUS_INSIDE (a zero matrix).
+    """
     cdef Py_ssize_t g, n_groups = layout.n_groups
     cdef double* above_v = above_sums
     cdef double* above_p = above_sums + n_groups
     cdef double* above_r = above_sums + 2 * n_groups
-    _read_band(y, layout, inv_w, v, s, band.lo, band.hi, st, above_v, above_p, above_r)
-    band.reads += 1
+    cdef int status
+    cdef bint read = False
+    if with_tops:
+        if not _read_band_tops(y, layout, s, band.lo, band.hi, st, above_v, above_p, above_r):
+            return STATUS_NONFINITE
+        band.reads += 1
+        status = _tops_ready(s, layout, w, w_min, t_max)
+        if status != STATUS_PROJECTED:
+            return status
+        read = _units_of_top(s, n_groups, band.hi, t_max[0], above_p, above_r)
+    if not read:
+        _read_band(y, layout, inv_w, v, s, band.lo, band.hi, st, above_v, above_p, above_r)
+        band.reads += 1
     if st.count > st.capacity:
         free(st.keys)
         free(st.vals)
@@ -1542,11 +1702,13 @@ cdef double _exact_g(Summaries* s, Band* band, Py_ssize_t n_groups, double t,
         N = above[SUM_P] + delta * V
         D2 = above[SUM_R] + 2 * delta * above[SUM_P] + delta * delta * V
         for e in range(band.start[g], band.start[g + 1]):
+            # Branch-free (whether an entry is above t is unpredictable); the
+            # entries below add zeros, which leave the sums as they are.
             d = (band.keys[e] - t) * unit
-            if d > 0:
-                N += band.vals[e] * d
-                D2 += band.vals[e] * d * d
-                V += band.vals[e]
+            d = d if d > 0 else 0.0
+            N += band.vals[e] * d
+            D2 += band.vals[e] * d * d
+            V += band.vals[e] if d > 0 else 0.0
         if D2 <= 0:
             # t is within rounding of the top: the group is 1-sparse.
             total += s.rho_one[g]
@@ -1571,7 +1733,8 @@ cdef double _root(Summaries* s, Band* band, Py_ssize_t n_groups, double target) 
     -1 when the work buffer cannot be allocated.
     """
     cdef double lo = band.lo, hi = band.hi, t, value, slope, step_size, below
-    cdef double previous_excess
+    cdef double previous_excess, excess, value_lo, slope_lo, value_hi, deficit
+    cdef double previous_deficit
     cdef Py_ssize_t g, n_jumps = 0, a, b, m
     cdef int step
     cdef double* jumps = <double*> malloc(max(n_groups, 1) * sizeof(double))
@@ -1599,32 +1762,43 @@ cdef double _root(Summaries* s, Band* band, Py_ssize_t n_groups, double target) 
     below = nextafter(hi, 0.0)
     if below <= lo or _exact_g(s, band, n_groups, below, &slope, NULL) > target:
         return hi
-    # Newton from the left, safeguarded by bisection.  Once g is within
-    # rounding of the target from above, a step a little past Newton's lands
+    # Newton from the left (from lo, whose g and slope are kept) until a step
+    # lands on the feasible side, then secants between lo and hi (g is
+    # continuous there; a kink of g, at a key, can send Newton past the
+    # root); bisection where a step leaves (lo, hi) or where the last move of
+    # either end did not halve its distance to the target in g.  Once g at lo
+    # is within rounding of the target, a step a little past Newton's lands
     # on the feasible side.
-    t = lo
-    value = _exact_g(s, band, n_groups, t, &slope, NULL)
-    previous_excess = value - target
+    value_lo = _exact_g(s, band, n_groups, lo, &slope_lo, NULL)
+    value_hi = target
+    previous_excess = previous_deficit = deficit = INFINITY
     for step in range(MAX_ROOT_STEPS):
         if hi - lo <= 4e-16 * hi:
             break
-        step_size = (value - target) / -slope if slope < 0 else hi - lo
-        if value - target <= 1e-13 * target:
-            step_size = 2 * step_size + 4e-16 * t
-        t = t + step_size
-        if not (lo < t < hi) or value - target > 0.5 * previous_excess:
+        excess = value_lo - target
+        if deficit < INFINITY:
+            t = lo + excess * ((hi - lo) / (value_lo - value_hi))
+        else:
+            step_size = excess / -slope_lo if slope_lo < 0 else hi - lo
+            if excess <= 1e-13 * target:
+                step_size = 2 * step_size + 4e-16 * lo
+            t = lo + step_size
+        if (not (lo < t < hi) or excess > 0.5 * previous_excess
+                or deficit > 0.5 * previous_deficit):
             t = 0.5 * (lo + hi)
-        previous_excess = value - target
         value = _exact_g(s, band, n_groups, t, &slope, NULL)
         if value <= target:
-            hi = t
             if target - value <= 1e-13 * target:
-                break
-            # Newton continues from lo's side.
-            t = lo
-            value = _exact_g(s, band, n_groups, t, &slope, NULL)
+                return t
+            previous_deficit = deficit
+            deficit = target - value
+            hi = t
+            value_hi = value
         else:
+            previous_excess = excess
             lo = t
+            value_lo = value
+            slope_lo = slope
     return hi
 
 
@@ -1666,10 +1840,10 @@ cdef void _write(const floating[:, :] y, floating[:, :] x, Layout* layout, const
 
 cdef Py_ssize_t _first_top(const floating[:, :] y, Layout* layout, double top,
                            Py_ssize_t g) noexcept nogil:
-    """First position of a column group (unit weights) holding its largest key."""
+    """First position in group g (unit weights) holding its largest key."""
     cdef Py_ssize_t i
-    for i in range(layout.n_rows):
-        if fabs(y[i, g]) == top:
+    for i in range(layout.size):
+        if fabs(y[g, i] if layout.groups_are_rows else y[i, g]) == top:
             return i
     return 0
 
@@ -1714,11 +1888,17 @@ cdef inline double _reach(double lo, double hi, double excess, double slope,
     return 8 * width
 
 
-cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* inv_w,
-                        const double* v, Summaries* s, Band* band,
-                        Sample* sm, Stream* st, double* above_sums, double target,
-                        double t_max, double t_hint, double* t) noexcept nogil:
+cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
+                        const double* inv_w, const double* v, double w_min, Summaries* s,
+                        Band* band, Sample* sm, Stream* st, double* above_sums,
+                        double target, double t_max, bint with_tops, double t_hint,
+                        double* t) noexcept nogil:
     """t* (-2 when y meets the target): sample, bracket, exact band, refine, root.
+
+    ``with_tops``: the tops are not known yet (``t_max`` is not either); the
+    first band read finds them (``_read_band_tops``: one read of y fewer), or
+    ``_tops`` does when the sample gives no usable bracket.  The statuses of
+    ``_tops_ready`` are then returned as they come.
 
     With a guess ``t_hint >= 0`` of t* (a previous projection's), the bracket
     is HINT_REL of the guess (at most HINT_SPAN of t_max) on either side of it
@@ -1745,8 +1925,19 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* in
         if st.capacity > SMALL_SIZE:
             st.capacity = st.capacity // 8 + n_groups + 1024
     else:
-        _take_sample(y, layout, inv_w, sm)
-        _estimate_bracket(sm, s, n_groups, layout.size, v, target, t_max, &lo, &hi)
+        _take_sample(y, layout, w, inv_w, w_min, sm)
+        _estimate_bracket(sm, n_groups, layout.size, v, target, &lo, &hi)
+        if with_tops and not (0 < hi < INFINITY):
+            # No bracket to read the tops with (a zero sample, or NaN in it).
+            if not _tops(y, layout, inv_w, s):
+                return STATUS_NONFINITE
+            status = _tops_ready(s, layout, w, w_min, &t_max)
+            if status != STATUS_PROJECTED:
+                return status
+            with_tops = False
+        if not with_tops:
+            hi = min(hi, t_max)
+            lo = min(lo, hi)
         # Room for the band: its sampled share, with a margin (read again if short).
         for j in range(sm.m * layout.size):
             in_band += (sm.keys[j] > lo) & (sm.keys[j] < hi)     # (no branch)
@@ -1759,7 +1950,9 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* in
     for retry in range(MAX_RETRIES + 2):
         band.lo = lo
         band.hi = hi
-        status = _exact_band(y, layout, inv_w, v, s, band, st, above_sums)
+        status = _exact_band(y, layout, w, inv_w, v, w_min, s, band, st, above_sums,
+                             with_tops, &t_max)
+        with_tops = False
         if status != STATUS_PROJECTED:
             return status
         g_lo = _exact_g(s, band, n_groups, lo, &slope_lo, NULL)
@@ -1789,16 +1982,18 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* in
         # The rounded bounds of the refinement misled it: the unrefined band.
         band.lo = lo
         band.hi = hi
-        status = _exact_band(y, layout, inv_w, v, s, band, st, above_sums)
+        status = _exact_band(y, layout, w, inv_w, v, w_min, s, band, st, above_sums, False,
+                             &t_max)
         if status != STATUS_PROJECTED:
             return status
     t[0] = _root(s, band, n_groups, target)
     return STATUS_PROJECTED if t[0] >= 0 else STATUS_NOMEMORY
 
 
-cdef int _solve(const floating[:, :] y, Layout* layout, const double* inv_w,
-                const double* v, Summaries* s, Band* band, double target,
-                double t_max, double t_hint, double* t) noexcept nogil:
+cdef int _solve(const floating[:, :] y, Layout* layout, const double* w,
+                const double* inv_w, const double* v, double w_min, Summaries* s,
+                Band* band, double target, double t_max, bint with_tops, double t_hint,
+                double* t) noexcept nogil:
     """Allocate the sample (none with a hint) and the stream for _solve_sampled."""
     cdef Py_ssize_t n_groups = layout.n_groups, block
     cdef int status = STATUS_NOMEMORY
@@ -1810,14 +2005,17 @@ cdef int _solve(const floating[:, :] y, Layout* layout, const double* inv_w,
     sm.block = block if t_hint < 0 else 1
     sm.groups = <Py_ssize_t*> malloc(sm.m * sizeof(Py_ssize_t))
     sm.keys = <double*> malloc(sm.m * layout.size * sizeof(double))
+    sm.top = <double*> malloc(2 * sm.m * sizeof(double))
+    sm.rho_one = sm.top + sm.m
     st.keys = st.vals = NULL
     st.groups = NULL
-    if above_sums != NULL and sm.groups != NULL and sm.keys != NULL:
-        status = _solve_sampled(y, layout, inv_w, v, s, band, &sm, &st,
-                                above_sums, target, t_max, t_hint, t)
+    if above_sums != NULL and sm.groups != NULL and sm.keys != NULL and sm.top != NULL:
+        status = _solve_sampled(y, layout, w, inv_w, v, w_min, s, band, &sm, &st,
+                                above_sums, target, t_max, with_tops, t_hint, t)
     free(above_sums)
     free(sm.groups)
     free(sm.keys)
+    free(sm.top)
     free(st.keys)
     free(st.vals)
     free(st.groups)
@@ -1874,6 +2072,7 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
     cdef double* scales = work + 2 * size
     cdef double* kept = work + 2 * size + n_groups
     cdef int status
+    cdef bint with_tops
     layout.unit_weights = True
     for k in range(size):
         layout.unit_weights &= w[k] == 1.0
@@ -1885,25 +2084,24 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
     # sum of rho <= target  <=>  average sparsity >= sparsity (exact at s = 1).
     target = n_groups * (w_min + (1.0 - sparsity) * (w_norm - w_min))
     reached[0] = True
-    if sampled:
+    # The sampled method finds the tops in its first band read where the AVX2
+    # passes of unit weights do (not around a guess, whose bracket needs t_max).
+    with_tops = sampled and t_hint < 0 and _simd and layout.unit_weights and layout.step_y == 1
+    if sampled and not with_tops:
         if not _tops(y, layout, inv_w, s):
             return STATUS_NONFINITE
-        for g in range(n_groups):
-            s.inv_top[g] = 1.0 / s.top[g] if s.top[g] > 0 else 0.0
-            # (Unit weights: 1 wherever the top is; its position may be unknown.)
-            s.rho_one[g] = (1.0 if layout.unit_weights else w[s.argtop[g]]) if s.top[g] > 0 \
-                else w_min
-    else:
+    elif not sampled:
         status = _summarize(y, layout, w, inv_w, v, w_min, s, band)
         if status != STATUS_PROJECTED:
             return status
-    for g in range(n_groups):
-        g_min += s.rho_one[g]
-        t_max = max(t_max, s.top[g])
-    if not (SAFE_SMALLEST < t_max * w_min < SAFE_LARGEST / sqrt(<double> size)):
-        # Squares of the entries would overflow or underflow (or all are zero,
-        # handled by the caller's rescaling as well): the caller rescales y.
-        return STATUS_NONFINITE if t_max > 0 else _copy_inside(y, x, t_out)
+    if not with_tops:
+        # Squares of the entries would overflow or underflow: the caller
+        # rescales y (a zero matrix is copied).
+        status = _tops_ready(s, layout, w, w_min, &t_max)
+        if status != STATUS_PROJECTED:
+            return status if status == STATUS_NONFINITE else _copy_inside(y, x, t_out)
+        for g in range(n_groups):
+            g_min += s.rho_one[g]
     if not sampled:
         # The histograms give g(0): a matrix within rounding of the target
         # counts as meeting it, so that the projection is idempotent despite
@@ -1918,7 +2116,8 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
         t = t_max
     else:
         if sampled:
-            status = _solve(y, layout, inv_w, v, s, band, target, t_max, t_hint, &t)
+            status = _solve(y, layout, w, inv_w, v, w_min, s, band, target, t_max, with_tops,
+                            t_hint, &t)
         else:
             status = _solve_histograms(y, layout, inv_w, v, w_min * w_min, s, band, target,
                                        t_max, &t)

@@ -87,6 +87,20 @@ SKH_AVX2 static inline double skh_hsum_pd(__m256d x) {
     return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
 }
 
+/* Counts in int64 lanes (0 <= c < 2^52) as doubles, exactly: c + 2^52 has
+ * c's bits in its mantissa (AVX2 converts no int64). */
+SKH_AVX2 static inline __m256d skh_counts_pd(__m256i counts) {
+    __m256d magic = _mm256_set1_pd(4503599627370496.0);   /* 2^52 */
+    return _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(
+        counts, _mm256_castpd_si256(magic))), magic);
+}
+
+/* (key - hi)+ * unit, NaN kept (max_pd returns its second operand when one
+ * is NaN): a NaN key makes the sums NaN, which the _top passes check once. */
+SKH_AVX2 static inline __m256d skh_excess(__m256d key, __m256d hi, __m256d unit) {
+    return _mm256_mul_pd(_mm256_max_pd(_mm256_setzero_pd(), _mm256_sub_pd(key, hi)), unit);
+}
+
 /* Left-pack the lanes of ``mask`` of x (doubles or int64) to dst. */
 SKH_AVX2 static inline void skh_pack_store(double* dst, __m256d x, int mask) {
     __m256i perm = _mm256_loadu_si256((const __m256i*) skh_pack4[mask]);
@@ -202,27 +216,35 @@ SKH_ROW_TOP(f32, float, skh_block_max_f32)
 /* The band read of a contiguous group (unit weights): with d = (key - hi)+ *
  * unit, sums[0..2] = number of keys >= hi, sum d, sum d^2; the keys with
  * lo < key < hi go to keys[count..] (the new count is returned, counting
- * beyond capacity). */
-#define SKH_ROW_BAND(SUFFIX, T)                                                        \
-SKH_AVX2 static ptrdiff_t skh_row_band_##SUFFIX(const T* row, ptrdiff_t n, double lo,  \
-        double hi, double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity,     \
-        double* keys) {                                                                \
+ * beyond capacity).  The _top version (WITH_TOP 1) also gives the group's
+ * largest key in *top and sets *nan if it saw a NaN (the read fused with the
+ * tops); the other ignores top and nan. */
+#define SKH_ROW_BAND(NAME, T, KEYS, WITH_TOP)                                          \
+SKH_AVX2 static ptrdiff_t NAME(const T* row, ptrdiff_t n, double lo, double hi,        \
+        double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity, double* keys,  \
+        double* top, int* nan) {                                                       \
     __m256d vlo = _mm256_set1_pd(lo), vhi = _mm256_set1_pd(hi);                        \
-    __m256d vunit = _mm256_set1_pd(unit), one = _mm256_set1_pd(1.0);                   \
+    __m256d vunit = _mm256_set1_pd(unit);                                              \
     __m256d zero = _mm256_setzero_pd();                                                \
-    __m256d sv0 = zero, sv1 = zero, sp0 = zero, sp1 = zero, sr0 = zero, sr1 = zero;    \
+    __m256d sp0 = zero, sp1 = zero, sr0 = zero, sr1 = zero, m0 = zero, m1 = zero;      \
+    __m256i sv0 = _mm256_setzero_si256(), sv1 = sv0;   /* counts of keys >= hi */      \
     ptrdiff_t k;                                                                       \
-    double lv = 0.0, lp = 0.0, lr = 0.0;                                               \
+    double lv = 0.0, lp = 0.0, lr = 0.0, best = 0.0;                                   \
+    int tail_nan = 0;                                                                  \
     for (k = 0; k + 8 <= n; k += 8) {                                                  \
-        __m256d a = skh_keys_##SUFFIX(row, k), b = skh_keys_##SUFFIX(row, k + 4);      \
-        __m256d da = _mm256_mul_pd(_mm256_max_pd(_mm256_sub_pd(a, vhi), zero), vunit); \
-        __m256d db = _mm256_mul_pd(_mm256_max_pd(_mm256_sub_pd(b, vhi), zero), vunit); \
-        int ma = _mm256_movemask_pd(_mm256_and_pd(_mm256_cmp_pd(a, vlo, _CMP_GT_OQ),   \
-                                                  _mm256_cmp_pd(a, vhi, _CMP_LT_OQ))); \
-        int mb = _mm256_movemask_pd(_mm256_and_pd(_mm256_cmp_pd(b, vlo, _CMP_GT_OQ),   \
-                                                  _mm256_cmp_pd(b, vhi, _CMP_LT_OQ))); \
-        sv0 = _mm256_add_pd(sv0, _mm256_and_pd(_mm256_cmp_pd(a, vhi, _CMP_GE_OQ), one)); \
-        sv1 = _mm256_add_pd(sv1, _mm256_and_pd(_mm256_cmp_pd(b, vhi, _CMP_GE_OQ), one)); \
+        __m256d a = KEYS(row, k), b = KEYS(row, k + 4);                                \
+        __m256d da = skh_excess(a, vhi, vunit), db = skh_excess(b, vhi, vunit);        \
+        __m256d ga = _mm256_cmp_pd(a, vhi, _CMP_GE_OQ);                                \
+        __m256d gb = _mm256_cmp_pd(b, vhi, _CMP_GE_OQ);                                \
+        /* lo < key < hi: above lo and not at or above hi (NaN: neither). */          \
+        int ma = _mm256_movemask_pd(_mm256_andnot_pd(ga, _mm256_cmp_pd(a, vlo, _CMP_GT_OQ))); \
+        int mb = _mm256_movemask_pd(_mm256_andnot_pd(gb, _mm256_cmp_pd(b, vlo, _CMP_GT_OQ))); \
+        if (WITH_TOP) {                                                                \
+            m0 = _mm256_max_pd(m0, a);                                                 \
+            m1 = _mm256_max_pd(m1, b);                                                 \
+        }                                                                              \
+        sv0 = _mm256_sub_epi64(sv0, _mm256_castpd_si256(ga));                          \
+        sv1 = _mm256_sub_epi64(sv1, _mm256_castpd_si256(gb));                          \
         sp0 = _mm256_add_pd(sp0, da);                                                  \
         sp1 = _mm256_add_pd(sp1, db);                                                  \
         sr0 = _mm256_add_pd(sr0, _mm256_mul_pd(da, da));                               \
@@ -236,19 +258,29 @@ SKH_AVX2 static ptrdiff_t skh_row_band_##SUFFIX(const T* row, ptrdiff_t n, doubl
         lv += key >= hi ? 1.0 : 0.0;                                                   \
         lp += d;                                                                       \
         lr += d * d;                                                                   \
+        tail_nan |= key != key;                                                        \
+        best = key > best ? key : best;                                                \
         if (lo < key && key < hi) {                                                    \
             if (count < capacity) keys[count] = key;                                   \
             count++;                                                                   \
         }                                                                              \
     }                                                                                  \
-    sums[0] = skh_hsum_pd(_mm256_add_pd(sv0, sv1)) + lv;                               \
+    sums[0] = skh_hsum_pd(skh_counts_pd(_mm256_add_epi64(sv0, sv1))) + lv;             \
     sums[1] = skh_hsum_pd(_mm256_add_pd(sp0, sp1)) + lp;                               \
     sums[2] = skh_hsum_pd(_mm256_add_pd(sr0, sr1)) + lr;                               \
+    if (WITH_TOP) {                                                                    \
+        double vector_best = skh_hmax_pd(_mm256_max_pd(m0, m1));                       \
+        *top = vector_best > best ? vector_best : best;                                \
+        /* A NaN key made the sum of excesses NaN (skh_excess). */                    \
+        *nan |= tail_nan | (sums[1] != sums[1]);                                       \
+    }                                                                                  \
     return count;                                                                      \
 }
 
-SKH_ROW_BAND(f64, double)
-SKH_ROW_BAND(f32, float)
+SKH_ROW_BAND(skh_row_band_f64, double, skh_keys_f64, 0)
+SKH_ROW_BAND(skh_row_band_f32, float, skh_keys_f32, 0)
+SKH_ROW_BAND(skh_row_band_top_f64, double, skh_keys_f64, 1)
+SKH_ROW_BAND(skh_row_band_top_f32, float, skh_keys_f32, 1)
 
 /* ------------------------------------------------------------ column groups */
 
@@ -386,26 +418,34 @@ SKH_COLUMNS_BAND(f32, float)
  * caller sets the entries' v to 1): the sums of four groups stay in
  * registers over the rows (each group's terms are added in row order, as
  * above); the band entries come group by group (the band is sorted by group
- * afterwards). */
-#define SKH_COLUMNS_BAND_BLOCK(SUFFIX, T)                                              \
-SKH_AVX2 static ptrdiff_t skh_columns_band_block_##SUFFIX(const T* rows,               \
+ * afterwards).  The _top version (WITH_TOP 1) also updates each group's
+ * largest key top[g] and sets *nan if it saw a NaN (the read fused with the
+ * tops); the other ignores top and nan. */
+#define SKH_COLUMNS_BAND_BLOCK(NAME, SUFFIX, T, WITH_TOP)                              \
+SKH_AVX2 static ptrdiff_t NAME(const T* rows,                                          \
         ptrdiff_t stride, ptrdiff_t n_rows, ptrdiff_t n, double lo, double hi,         \
         const double* unit, double* sum_v, double* sum_p, double* sum_r,               \
-        ptrdiff_t count, ptrdiff_t capacity, double* keys, int64_t* groups) {          \
+        ptrdiff_t count, ptrdiff_t capacity, double* keys, int64_t* groups,            \
+        double* top, int* nan) {                                                       \
     __m256d vlo = _mm256_set1_pd(lo), vhi = _mm256_set1_pd(hi);                        \
-    __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);                     \
+    __m256d zero = _mm256_setzero_pd();                                                \
     __m256i index = _mm256_setr_epi64x(0, 1, 2, 3);                                    \
+    __m256d bad = zero;                                                                \
     ptrdiff_t g, r;                                                                    \
     for (g = 0; g + 4 <= n; g += 4) {                                                  \
         __m256d sv = _mm256_loadu_pd(sum_v + g), sp = _mm256_loadu_pd(sum_p + g);      \
         __m256d sr = _mm256_loadu_pd(sum_r + g), vunit = _mm256_loadu_pd(unit + g);    \
+        __m256d m = WITH_TOP ? _mm256_loadu_pd(top + g) : zero;                        \
+        __m256i n_above = _mm256_setzero_si256();      /* keys >= hi in the block */   \
         for (r = 0; r < n_rows; r++) {                                                 \
             __m256d key = skh_keys_##SUFFIX(rows + r * stride, g);                     \
-            __m256d d = _mm256_mul_pd(_mm256_max_pd(_mm256_sub_pd(key, vhi), zero),    \
-                                      vunit);                                          \
-            int mask = _mm256_movemask_pd(_mm256_and_pd(                               \
-                _mm256_cmp_pd(key, vlo, _CMP_GT_OQ), _mm256_cmp_pd(key, vhi, _CMP_LT_OQ))); \
-            sv = _mm256_add_pd(sv, _mm256_and_pd(_mm256_cmp_pd(key, vhi, _CMP_GE_OQ), one)); \
+            __m256d d = skh_excess(key, vhi, vunit);                                   \
+            __m256d above = _mm256_cmp_pd(key, vhi, _CMP_GE_OQ);                       \
+            int mask = _mm256_movemask_pd(_mm256_andnot_pd(                            \
+                above, _mm256_cmp_pd(key, vlo, _CMP_GT_OQ)));                          \
+            if (WITH_TOP)                                                              \
+                m = _mm256_max_pd(m, key);                                             \
+            n_above = _mm256_sub_epi64(n_above, _mm256_castpd_si256(above));           \
             sp = _mm256_add_pd(sp, d);                                                 \
             sr = _mm256_add_pd(sr, _mm256_mul_pd(d, d));                               \
             if (__builtin_expect(mask != 0, 0)) {                                      \
@@ -426,19 +466,35 @@ SKH_AVX2 static ptrdiff_t skh_columns_band_block_##SUFFIX(const T* rows,        
                 }                                                                      \
             }                                                                          \
         }                                                                              \
-        _mm256_storeu_pd(sum_v + g, sv);                                               \
+        _mm256_storeu_pd(sum_v + g, _mm256_add_pd(sv, skh_counts_pd(n_above)));        \
         _mm256_storeu_pd(sum_p + g, sp);                                               \
         _mm256_storeu_pd(sum_r + g, sr);                                               \
+        if (WITH_TOP) {                                                                \
+            _mm256_storeu_pd(top + g, m);                                              \
+            /* A NaN key made the sum of excesses NaN (skh_excess). */                \
+            bad = _mm256_or_pd(bad, _mm256_cmp_pd(sp, sp, _CMP_UNORD_Q));              \
+        }                                                                              \
     }                                                                                  \
-    for (r = 0; r < n_rows; r++)    /* the last groups, fewer than four */             \
+    for (r = 0; r < n_rows; r++) {  /* the last groups, fewer than four */             \
+        if (WITH_TOP)                                                                  \
+            for (ptrdiff_t last = g; last < n; last++) {                               \
+                double key = fabs((double) rows[r * stride + last]);                   \
+                *nan |= key != key;                                                    \
+                top[last] = key > top[last] ? key : top[last];                         \
+            }                                                                          \
         count = skh_columns_band_##SUFFIX(rows + r * stride + g, n - g, 1.0, 1.0, lo,  \
                                           hi, unit + g, sum_v + g, sum_p + g,          \
                                           sum_r + g, count, capacity, keys, groups, g); \
+    }                                                                                  \
+    if (WITH_TOP)                                                                      \
+        *nan |= _mm256_movemask_pd(bad) != 0;                                          \
     return count;                                                                      \
 }
 
-SKH_COLUMNS_BAND_BLOCK(f64, double)
-SKH_COLUMNS_BAND_BLOCK(f32, float)
+SKH_COLUMNS_BAND_BLOCK(skh_columns_band_block_f64, f64, double, 0)
+SKH_COLUMNS_BAND_BLOCK(skh_columns_band_block_f32, f32, float, 0)
+SKH_COLUMNS_BAND_BLOCK(skh_columns_band_block_top_f64, f64, double, 1)
+SKH_COLUMNS_BAND_BLOCK(skh_columns_band_block_top_f32, f32, float, 1)
 
 /* ------------------------------------------------------------ write */
 
@@ -499,10 +555,16 @@ static inline int skh_row_top_f32(const float* row, ptrdiff_t n, double* top,
                                   ptrdiff_t* arg) { return 0; }
 static inline ptrdiff_t skh_row_band_f64(const double* row, ptrdiff_t n, double lo,
         double hi, double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity,
-        double* keys) { return 0; }
+        double* keys, double* top, int* nan) { return 0; }
 static inline ptrdiff_t skh_row_band_f32(const float* row, ptrdiff_t n, double lo,
         double hi, double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity,
-        double* keys) { return 0; }
+        double* keys, double* top, int* nan) { return 0; }
+static inline ptrdiff_t skh_row_band_top_f64(const double* row, ptrdiff_t n, double lo,
+        double hi, double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity,
+        double* keys, double* top, int* nan) { return 0; }
+static inline ptrdiff_t skh_row_band_top_f32(const float* row, ptrdiff_t n, double lo,
+        double hi, double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity,
+        double* keys, double* top, int* nan) { return 0; }
 static inline int skh_columns_top_f64(const double* row, ptrdiff_t n, double iw,
         ptrdiff_t i, double* top, int64_t* arg) { return 0; }
 static inline int skh_columns_top_f32(const float* row, ptrdiff_t n, double iw,
@@ -524,11 +586,19 @@ static inline void skh_write_f64(const double* src, double* dst, ptrdiff_t n, do
 static inline ptrdiff_t skh_columns_band_block_f64(const double* rows, ptrdiff_t stride,
         ptrdiff_t n_rows, ptrdiff_t n, double lo, double hi, const double* unit,
         double* sum_v, double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,
-        double* keys, int64_t* groups) { return 0; }
+        double* keys, int64_t* groups, double* top, int* nan) { return 0; }
+static inline ptrdiff_t skh_columns_band_block_top_f64(const double* rows, ptrdiff_t stride,
+        ptrdiff_t n_rows, ptrdiff_t n, double lo, double hi, const double* unit,
+        double* sum_v, double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,
+        double* keys, int64_t* groups, double* top, int* nan) { return 0; }
 static inline ptrdiff_t skh_columns_band_block_f32(const float* rows, ptrdiff_t stride,
         ptrdiff_t n_rows, ptrdiff_t n, double lo, double hi, const double* unit,
         double* sum_v, double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,
-        double* keys, int64_t* groups) { return 0; }
+        double* keys, int64_t* groups, double* top, int* nan) { return 0; }
+static inline ptrdiff_t skh_columns_band_block_top_f32(const float* rows, ptrdiff_t stride,
+        ptrdiff_t n_rows, ptrdiff_t n, double lo, double hi, const double* unit,
+        double* sum_v, double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,
+        double* keys, int64_t* groups, double* top, int* nan) { return 0; }
 static inline void skh_write_f32(const float* src, float* dst, ptrdiff_t n, double t,
                                  const double* scale, int scale_step) {}
 
