@@ -710,6 +710,10 @@ def nested_cv(name, X, y, quick, seed=0, **options):
             "search_time": search_time,
             "params": params,
         })
+        # full-mode runs take up to hours: say what each finished outer fold gave
+        print(f"  {name} fold {len(rows)}/4: accuracy {rows[-1]['accuracy']:.3f}, "
+              f"{rows[-1]['features']} features, search {search_time:.1f} s, "
+              f"{format_params(rows[-1:])}", file=sys.stderr, flush=True)
     return rows
 
 
