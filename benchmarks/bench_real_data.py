@@ -512,9 +512,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_selection import SelectFromModel, SelectKBest, f_classif
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.multiclass import OneVsRestClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.svm import l1_min_c
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _real_data  # noqa: E402
@@ -553,6 +555,11 @@ def selector_etas(X, y, n_etas, projection="bilevel_l1inf"):
     coef = dense.coef_ if dense.coef_.shape[0] > 1 else np.vstack([dense.coef_, -dense.coef_])
     top = float(get_constraint(projection, eta=1.0, axis=0, matrix=True).norm(coef))
     return np.geomspace(0.25, max(top, 1.0), n_etas)
+
+
+def ovr_coefficients(ovr):
+    """The coefficients (classes x features) of a fitted ``OneVsRestClassifier``'s models."""
+    return np.vstack([estimator.coef_ for estimator in ovr.estimators_])
 
 
 def selection_and_refit(select, n_features, shares, quick, share_key=None,
@@ -601,9 +608,15 @@ def model_and_grid(name, X, y, quick, inner, sae_etas=None, shares=None,
         model = Pipeline([("select", SelectKBest(f_classif)), ("clf", lr)])
         grid = {"select__k": ks}
     elif name == "l1":
-        l1 = LogisticRegression(l1_ratio=1.0, solver="saga", tol=1e-3, max_iter=300)
-        model = Pipeline([("select", SelectFromModel(l1, threshold=1e-10)), ("clf", lr)])
-        grid = {"select__estimator__C": [0.03, 0.1, 1.0] if quick else [0.01, 0.03, 0.1, 0.3, 1.0]}
+        # one-vs-rest liblinear: seconds a fit on Reuters' 8,790 standardized words,
+        # where multinomial saga took minutes (the rare words' large standardized
+        # values make its step small); C from twice the smallest that keeps a feature
+        l1 = OneVsRestClassifier(LogisticRegression(l1_ratio=1.0, solver="liblinear"))
+        select = SelectFromModel(l1, threshold=1e-10, importance_getter=ovr_coefficients)
+        model = Pipeline([("select", select), ("clf", lr)])
+        c_min = l1_min_c(StandardScaler().fit_transform(X), y, loss="log")
+        grid = {"select__estimator__estimator__C":
+                list(c_min * np.geomspace(2.0, 200.0, 6 if quick else 12))}
     elif name == "mlp":
         model = MLPClassifier((100,), max_iter=200, random_state=0)
         grid = {"alpha": [1e-4, 1.0] if quick else [1e-4, 1e-3, 1e-2, 1e-1, 1.0]}
