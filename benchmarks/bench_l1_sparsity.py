@@ -297,6 +297,10 @@ L1_ROWS = (
     ("l1 one alpha", {}, False),
     ("l1 one alpha, trials of E/2", {"trial_scale": 0.5}, False),
     ("l1 one alpha, from dense D, trials of E/4", {"dense_scale": 1, "trial_scale": 0.25}, False),
+    ("l1 adaptive (gamma 1), from dense D, trials of E/4",
+     {"dense_scale": 1, "trial_scale": 0.25, "reweighting_power": 1.0}, False),
+    ("l1 adaptive (gamma 0.5), from dense D, trials of E/4",
+     {"dense_scale": 1, "trial_scale": 0.25, "reweighting_power": 0.5}, False),
     ("l1 per layer", {}, True),
     ("l1 per layer, allocation of magnitude pruning", {}, "magnitude"),
 )
