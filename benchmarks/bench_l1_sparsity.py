@@ -323,6 +323,8 @@ OTHER_ROWS = (
     ("l1 one alpha, denser trials", {"trial_start": "denser"}, False),
     ("l1 per layer, denser trials", {"trial_start": "denser"}, True),
     ("l1 one alpha, authors' gradient rule", {"rule": "gradient"}, False),
+    ("l1 adaptive (gamma 2), from dense D, trials of E/4",
+     {"dense_scale": 1, "trial_scale": 0.25, "reweighting_power": 2.0}, False),
 )
 EQUAL = "magnitude pruning + FT, epochs of "
 MASK = "dense weights, mask of "
