@@ -156,6 +156,21 @@ def test_trials_start_from_the_dense_network_on_request():
     assert fresh.history_[0]["loss"] != model.history_[7]["loss"]
 
 
+def test_reweighting_power_reaches_the_target_deterministically():
+    X, y = _regression()
+    params = {**TINY, "n_dense_epochs": 7, "reweighting_power": 1.0}
+    model = SparseMLPRegressor(40, **params).fit(X, y)
+    assert model.target_reached_ and abs(model.n_nonzeros_.sum() - 40) <= 2
+    again = SparseMLPRegressor(40, **params).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), again.predict(X))
+    np.testing.assert_array_equal(model.alpha_, again.alpha_)
+    # the weighted penalty changes the trials (same dense network, same batches)
+    plain = SparseMLPRegressor(40, **{**params, "reweighting_power": None}).fit(X, y)
+    assert not np.array_equal(model.alpha_, plain.alpha_)
+    with pytest.raises(ValueError, match="reweighting_power needs n_dense_epochs > 0"):
+        SparseMLPRegressor(40, **{**TINY, "reweighting_power": 1.0}).fit(X, y)
+
+
 def test_alpha_warmup_reaches_the_target_deterministically():
     X, y = _regression()
     params = {**TINY, "alpha_warmup": 0.5}

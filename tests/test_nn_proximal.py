@@ -17,6 +17,7 @@ torch = pytest.importorskip("torch")
 from skproj.nn import (  # noqa: E402
     ClosestToTarget,
     ProximalL1,
+    adaptive_penalty_scale,
     count_nonzeros,
     fit_to_nonzeros,
     freeze_zeros,
@@ -97,14 +98,18 @@ def test_l1_weights_are_the_matrices_and_kernels_not_biases_or_norm_scales():
 # --- the proximal step ----------------------------------------------------------------
 
 
-def _one_step(optimizer_name, alpha, lr=0.05):
-    """A network, the gradient at its weights, and the network after one proximal step."""
+def _one_step(optimizer_name, alpha, lr=0.05, penalty_scale=None):
+    """A network, the gradient at its weights, and the network after one proximal step.
+
+    ``penalty_scale(weights)``: the factors of the penalty, from the weights.
+    """
     network = _mlp()
     x, y = torch.randn(32, 5, generator=torch.Generator().manual_seed(1)), torch.ones(32, 1)
     before = {name: p.detach().clone() for name, p in network.named_parameters()}
     optimizer = (torch.optim.SGD(network.parameters(), lr=lr) if optimizer_name == "sgd"
                  else torch.optim.Adam(network.parameters(), lr=lr))
-    prox = ProximalL1(optimizer, alpha)
+    scales = None if penalty_scale is None else penalty_scale(l1_weights(network))
+    prox = ProximalL1(optimizer, alpha, penalty_scale=scales)
     prox.on_train_begin(network)
     optimizer.zero_grad()
     torch.nn.functional.mse_loss(network(x), y).backward()
@@ -138,6 +143,73 @@ def test_adam_threshold_is_per_coordinate_from_the_second_moment():
         expected = (_soft_threshold_reference(moved, lr * alpha / denominator)
                     if name.endswith("weight") else moved)
         np.testing.assert_allclose(after[name].numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+def _random_factors(weights):
+    generator = torch.Generator().manual_seed(2)
+    return [torch.rand(w.shape, generator=generator) * 3 for w in weights]
+
+
+@pytest.mark.parametrize("optimizer_name", ["sgd", "adam"])
+def test_penalty_scale_multiplies_every_threshold(optimizer_name):
+    """With factors c the threshold of weight i is c_i times the plain one (closed form)."""
+    lr, alpha, eps = 0.05, 0.3, 1e-8
+    before, grads, after = _one_step(optimizer_name, alpha, lr, _random_factors)
+    factors = iter(_random_factors(l1_weights(_mlp())))
+    for name in before:
+        g = grads[name].double().numpy()
+        denominator = np.abs(g) + eps if optimizer_name == "adam" else np.ones_like(g)
+        moved = before[name].double().numpy() - lr * g / denominator
+        if name.endswith("weight"):
+            c = next(factors).double().numpy()
+            expected = _soft_threshold_reference(moved, lr * alpha * c / denominator)
+        else:
+            expected = moved
+        np.testing.assert_allclose(after[name].numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("optimizer_name", ["sgd", "adam"])
+def test_unit_penalty_scale_is_the_plain_step(optimizer_name):
+    plain = _one_step(optimizer_name, 0.3)[2]
+    ones = _one_step(optimizer_name, 0.3,
+                     penalty_scale=lambda ws: [torch.ones_like(w) for w in ws])[2]
+    for name in plain:
+        torch.testing.assert_close(ones[name], plain[name], rtol=0, atol=0)
+
+
+def test_adaptive_penalty_scale_closed_form():
+    weights = [torch.tensor([[1.0, -3.0]]), torch.tensor([[0.0], [4.0]])]
+    mean, eps = 2.0, 1e-3
+    for power in (1.0, 0.5, 2.0):
+        scales = adaptive_penalty_scale(weights, power)
+        for w, c in zip(weights, scales):
+            expected = (mean / (np.abs(w.numpy()) + eps * mean)) ** power
+            np.testing.assert_allclose(c.numpy(), expected, rtol=1e-6)
+            assert c.shape == w.shape
+    # the larger the weight, the cheaper: the factors decrease with |w0|
+    c = torch.cat([s.flatten() for s in adaptive_penalty_scale(weights)])
+    assert c[1] < c[0] and c[3] < c[1] and c[2] == c.max() == pytest.approx(1000.0, rel=1e-6)
+    with pytest.raises(ValueError, match="power"):
+        adaptive_penalty_scale(weights, 0.0)
+    with pytest.raises(ValueError, match="eps"):
+        adaptive_penalty_scale(weights, eps=-1.0)
+    with pytest.raises(ValueError, match="not all zero"):
+        adaptive_penalty_scale([torch.zeros(2, 2)])
+
+
+def test_penalty_scale_bad_arguments():
+    network = _mlp()
+    optimizer = torch.optim.SGD(network.parameters(), lr=0.1)
+    weights = l1_weights(network)
+    with pytest.raises(ValueError, match="one tensor per weight tensor"):
+        ProximalL1(optimizer, 0.1, penalty_scale=weights[:2]).on_train_begin(network)
+    wrong = [torch.ones(w.shape) for w in weights]
+    wrong[1] = torch.ones(3)
+    with pytest.raises(ValueError, match=r"penalty_scale\[1\] must have the shape"):
+        ProximalL1(optimizer, 0.1, penalty_scale=wrong).on_train_begin(network)
+    negative = [-torch.ones(w.shape) for w in weights]
+    with pytest.raises(ValueError, match="finite and >= 0"):
+        ProximalL1(optimizer, 0.1, penalty_scale=negative).on_train_begin(network)
 
 
 def test_per_layer_alpha_and_zero_alpha():
@@ -300,6 +372,33 @@ def test_global_target_reached_deterministically(rule):
     np.testing.assert_array_equal(first.nonzeros, second.nonzeros)
     assert len(first.trials) <= 10 and first.trials[-1]["reached"]
     assert all(torch.equal(a, b) for a, b in zip(before, network.parameters()))  # untouched
+
+
+def test_weighted_target_reached_and_first_alpha_reads_the_factors():
+    """With factors, the first alpha is the n*-th largest |dL/dw| / c, and the target is met."""
+    X, y = _problem()
+    network = _mlp((5, 16, 16, 1))
+    scales = adaptive_penalty_scale(l1_weights(network))
+    loss_fn = torch.nn.functional.mse_loss
+
+    def train(net, alpha):
+        optimizer = torch.optim.Adam(net.parameters(), lr=1e-2)
+        run_epochs(net, optimizer, loss_fn, X, y, n_epochs=30, batch_size=32,
+                   generator=torch.Generator().manual_seed(0),
+                   callbacks=ProximalL1(optimizer, alpha, penalty_scale=scales))
+
+    def loss(net):
+        return loss_fn(net(X), y)
+
+    result = fit_to_nonzeros(network, train, loss, 100, penalty_scale=scales)
+    assert result.reached and abs(result.nonzeros.sum() - 100) <= 5
+    probe = _mlp((5, 16, 16, 1))
+    loss(probe).backward()
+    ratios = np.sort(np.concatenate([(w.grad.abs() / c).flatten().double().numpy()
+                                     for w, c in zip(l1_weights(probe), scales)]))[::-1]
+    np.testing.assert_allclose(result.trials[0]["alpha"], ratios[99], rtol=1e-6)
+    again = fit_to_nonzeros(network, train, loss, 100, penalty_scale=scales)
+    np.testing.assert_array_equal(result.alpha, again.alpha)
 
 
 def test_per_layer_targets_each_met():

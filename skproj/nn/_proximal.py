@@ -64,6 +64,7 @@ __all__ = [
     "ClosestToTarget",
     "L1TargetResult",
     "ProximalL1",
+    "adaptive_penalty_scale",
     "count_nonzeros",
     "fit_to_nonzeros",
     "freeze_zeros",
@@ -207,6 +208,14 @@ class ProximalL1(Callback):
         \text{warmup\_steps})` at step :math:`s`, so that the network fits
         the data before the penalty bites, as sparse-training schedules do.
         0: the full penalty from the first step.
+    penalty_scale : sequence of torch.Tensor, optional
+        Factors :math:`c_{l,i} \ge 0` per weight, one tensor of the shape of
+        each tensor of ``weights``: the penalty becomes :math:`\sum_l
+        \alpha_l \sum_i c_{l,i} |w_{l,i}|` (a weighted l1 norm) and every
+        threshold above is multiplied by :math:`c_{l,i}`; a weight then stays
+        at zero when :math:`|\partial L / \partial w_{l,i}| \le \alpha_l
+        c_{l,i}`.  The adaptive lasso's factors come from
+        :func:`adaptive_penalty_scale`.  None: all ones (the plain l1 norm).
 
     Examples
     --------
@@ -227,7 +236,8 @@ class ProximalL1(Callback):
     True
     """
 
-    def __init__(self, optimizer, alpha, *, weights=None, metric="auto", warmup_steps=0):
+    def __init__(self, optimizer, alpha, *, weights=None, metric="auto", warmup_steps=0,
+                 penalty_scale=None):
         if metric not in ("auto", "sgd", "adam"):
             raise ValueError(f"metric must be 'auto', 'sgd' or 'adam'; got {metric!r}.")
         if not (isinstance(warmup_steps, (int, np.integer)) and warmup_steps >= 0):
@@ -237,6 +247,7 @@ class ProximalL1(Callback):
         self.weights = weights
         self.metric = metric
         self.warmup_steps = warmup_steps
+        self.penalty_scale = penalty_scale
         self._targets = None
 
     def on_train_begin(self, module):
@@ -254,7 +265,9 @@ class ProximalL1(Callback):
             raise ValueError("metric='adam' needs an optimizer with a second moment "
                              f"(Adam, AdamW, NAdam, RAdam); got {type(self.optimizer).__name__}.")
         self._use_adam = use_adam
-        self._targets = [(w, float(a), groups[id(w)]) for w, a, in zip(weights, alphas)]
+        scales = _penalty_scales(self.penalty_scale, weights)
+        self._targets = [(w, float(a), groups[id(w)], c)
+                         for w, a, c in zip(weights, alphas, scales)]
         self._n_steps = 0
 
     def on_step_end(self, module):
@@ -262,7 +275,7 @@ class ProximalL1(Callback):
             self.on_train_begin(module)
         self._n_steps += 1
         ramp = min(1.0, self._n_steps / self.warmup_steps) if self.warmup_steps else 1.0
-        for weight, alpha, group in self._targets:
+        for weight, alpha, group, scale in self._targets:
             if alpha == 0.0:
                 continue
             step = group["lr"] * alpha * ramp
@@ -270,9 +283,10 @@ class ProximalL1(Callback):
                 denominator = self._adam_denominator(weight, group)
                 if denominator is None:  # no step taken yet
                     continue
-                soft_threshold_(weight, denominator.reciprocal_().mul_(step))
+                threshold = denominator.reciprocal_().mul_(step)
+                soft_threshold_(weight, threshold if scale is None else threshold.mul_(scale))
             else:
-                soft_threshold_(weight, step)
+                soft_threshold_(weight, step if scale is None else scale * step)
 
     def _adam_denominator(self, weight, group):
         """:math:`\\sqrt{\\hat v} + \\epsilon` of Adam for ``weight`` (a new tensor)."""
@@ -357,6 +371,89 @@ def _target_error(counts, target, groups, tol):
     return met, np.abs(grouped - target) / target
 
 
+def _penalty_scales(penalty_scale, weights):
+    """The factors of every weight tensor (None for all ones), checked, on its device."""
+    import torch
+
+    if penalty_scale is None:
+        return [None] * len(weights)
+    scales = list(penalty_scale)
+    if len(scales) != len(weights):
+        raise ValueError(f"penalty_scale must hold one tensor per weight tensor ({len(weights)}); "
+                         f"got {len(scales)}.")
+    checked = []
+    for i, (scale, weight) in enumerate(zip(scales, weights)):
+        scale = torch.as_tensor(scale).detach().to(device=weight.device, dtype=weight.dtype)
+        if scale.shape != weight.shape:
+            raise ValueError(f"penalty_scale[{i}] must have the shape {tuple(weight.shape)} of "
+                             f"its weight tensor; got {tuple(scale.shape)}.")
+        if not bool(torch.isfinite(scale).all()) or bool((scale < 0).any()):
+            raise ValueError(f"penalty_scale[{i}] must be finite and >= 0.")
+        checked.append(scale)
+    return checked
+
+
+def adaptive_penalty_scale(weights, power=1.0, *, eps=1e-3):
+    r"""The adaptive lasso's factors :math:`c_i = (\bar w / (|w^0_i| + \epsilon \bar w))^\gamma`.
+
+    Zou's adaptive lasso [3]_ (and one step of the reweighted l1 of Candès,
+    Wakin and Boyd [4]_) penalizes every weight by :math:`\alpha c_i
+    |w_i|` with :math:`c_i` decreasing in the magnitude of a first estimate
+    :math:`w^0_i` (here the weights of a network trained without the
+    penalty): large weights are cheap to keep, small ones dear, so the support
+    moves from the l1 penalty's towards magnitude pruning's as :math:`\gamma`
+    grows, while it is still chosen by the gradients of the loss and one
+    :math:`\alpha` (the count stays monotone in :math:`\alpha`).
+    :math:`\bar w` is the mean magnitude of all the weights, so that the
+    factors are about 1 on average for :math:`\gamma = 1` and :math:`\alpha`
+    keeps the scale of a gradient magnitude; :math:`\epsilon \bar w` bounds
+    the factors by :math:`\epsilon^{-\gamma}`.  Pass the result to
+    :class:`ProximalL1` and :func:`fit_to_nonzeros` as ``penalty_scale``.
+
+    Parameters
+    ----------
+    weights : sequence of torch.Tensor
+        :math:`w^0`, e.g. :func:`l1_weights` of the trained network.
+    power : float, default=1.0
+        :math:`\gamma > 0`.
+    eps : float, default=1e-3
+        :math:`\epsilon > 0`, relative to the mean magnitude.
+
+    Returns
+    -------
+    scales : list of torch.Tensor
+        One tensor of factors per weight tensor, of its shape (new tensors).
+
+    References
+    ----------
+    .. [3] H. Zou, "The adaptive lasso and its oracle properties", Journal of
+       the American Statistical Association 101 (476), 2006.
+    .. [4] E. J. Candès, M. B. Wakin, S. P. Boyd, "Enhancing sparsity by
+       reweighted l1 minimization", Journal of Fourier Analysis and
+       Applications 14, 2008.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skproj.nn import adaptive_penalty_scale
+    >>> adaptive_penalty_scale([torch.tensor([[1.0, 3.0]])])
+    [tensor([[1.9960, 0.6662]])]
+    """
+    import torch
+
+    if not (power > 0 and math.isfinite(power)):
+        raise ValueError(f"power must be a finite number > 0; got {power!r}.")
+    if not (eps > 0 and math.isfinite(eps)):
+        raise ValueError(f"eps must be a finite number > 0; got {eps!r}.")
+    magnitudes = [w.detach().abs() for w in weights]
+    total = sum(float(m.sum()) for m in magnitudes)
+    count = sum(m.numel() for m in magnitudes)
+    if count == 0 or total == 0:
+        raise ValueError("adaptive_penalty_scale needs weights that are not all zero.")
+    mean = total / count
+    return [torch.pow(mean / (m + eps * mean), power) for m in magnitudes]
+
+
 def _keeps_second_moment(optimizer):
     import torch
 
@@ -433,7 +530,8 @@ class L1TargetResult:
 
 
 def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_trials=10,
-                    rule="secant", alpha_init=None, trial_start="fresh", verbose=0):
+                    rule="secant", alpha_init=None, trial_start="fresh", penalty_scale=None,
+                    verbose=0):
     r"""Choose the l1 penalty so that the trained network has a target number of non-zeros.
 
     Algorithms 1 (one :math:`\alpha` for the network) and 2 (one per layer)
@@ -525,6 +623,13 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
         shrinking as training goes on), so the bracket is less consistent;
         ``benchmarks/bench_l1_sparsity.py`` measured both worse than
         ``"fresh"`` (see the estimators' ``trial_start``).
+    penalty_scale : sequence of torch.Tensor, optional
+        The factors :math:`c` of a weighted penalty :math:`\alpha \sum_i c_i
+        |w_i|` that ``train`` applies (:class:`ProximalL1` ``penalty_scale``,
+        e.g. :func:`adaptive_penalty_scale`): the gradient magnitudes that
+        give the first :math:`\alpha` and the ``"gradient"`` rule are then
+        :math:`|\partial L / \partial w_i| / c_i`, the penalty at which
+        weight :math:`i` leaves zero.  None: the plain l1 norm.
     verbose : int, default=0
         1: one line per trial.
 
@@ -551,7 +656,8 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
         raise ValueError(f"tol must be a finite number >= 0; got {tol!r}.")
     sizes = np.array([w.numel() for w in l1_weights(network)], dtype=np.int64)
     target, groups = _resolve_target(target_nonzeros, sizes)
-    alpha = (_initial_alpha(network, loss, target, groups) if alpha_init is None
+    scales = _penalty_scales(penalty_scale, l1_weights(network))
+    alpha = (_initial_alpha(network, loss, target, groups, scales) if alpha_init is None
              else _per_layer(alpha_init, len(groups), "alpha_init"))
     if np.any(alpha <= 0) or not np.all(np.isfinite(alpha)):
         raise ValueError(f"alpha_init must be positive and finite; got {alpha_init!r}.")
@@ -575,7 +681,8 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
         if met.all():
             break
         if trial + 1 < max_trials:
-            gradients = (_gradient_magnitudes(candidate, loss, groups) if rule == "gradient"
+            gradients = (_gradient_magnitudes(candidate, loss, groups, scales)
+                         if rule == "gradient"
                          else None)
             # When a layer empties, the network is dead and the other layers' counts
             # say nothing of their penalties: only the penalties of the layers that
@@ -634,8 +741,12 @@ def _expand(alpha, groups, n_layers):
     return expanded
 
 
-def _gradient_magnitudes(network, loss, groups):
-    """|dL/dw| of every weight, as one float64 vector per target group."""
+def _gradient_magnitudes(network, loss, groups, scales):
+    """|dL/dw| / c of every weight (c: its penalty factor), one float64 vector per group.
+
+    The penalty at which each weight leaves zero; a weight whose factor is 0
+    never stays at zero (infinite).
+    """
     weights = l1_weights(network)
     network.zero_grad(set_to_none=True)
     network.eval()
@@ -644,16 +755,19 @@ def _gradient_magnitudes(network, loss, groups):
         value.backward()
     magnitudes = [np.zeros(w.numel()) if w.grad is None
                   else w.grad.detach().abs().flatten().double().cpu().numpy() for w in weights]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        magnitudes = [m if c is None else m / c.flatten().double().cpu().numpy()
+                      for m, c in zip(magnitudes, scales)]
     network.zero_grad(set_to_none=True)
     return [np.concatenate([magnitudes[i] for i in group]) for group in groups]
 
 
-def _initial_alpha(network, loss, target, groups):
-    """The target-th largest gradient magnitude at the starting weights, per group."""
+def _initial_alpha(network, loss, target, groups, scales):
+    """The target-th largest gradient magnitude (over its factor) at the starting weights."""
     probe = copy.deepcopy(network)
     alphas = []
-    for magnitudes, k in zip(_gradient_magnitudes(probe, loss, groups), target):
-        positive = np.sort(magnitudes[magnitudes > 0])[::-1]
+    for magnitudes, k in zip(_gradient_magnitudes(probe, loss, groups, scales), target):
+        positive = np.sort(magnitudes[(magnitudes > 0) & np.isfinite(magnitudes)])[::-1]
         if positive.size == 0:
             raise ValueError("the loss has a zero gradient with respect to every weight at the "
                              "starting network; pass alpha_init.")
