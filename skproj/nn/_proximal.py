@@ -745,7 +745,8 @@ def _gradient_magnitudes(network, loss, groups, scales):
     """|dL/dw| / c of every weight (c: its penalty factor), one float64 vector per group.
 
     The penalty at which each weight leaves zero; a weight whose factor is 0
-    never stays at zero (infinite).
+    never stays at zero (infinite; NaN where its gradient is 0 as well, which
+    the callers' comparisons and ``np.isfinite`` leave out).
     """
     weights = l1_weights(network)
     network.zero_grad(set_to_none=True)

@@ -364,8 +364,10 @@ cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
 
 
 def _set_column_paths(passes=None, bint avx512=True):
-    """Testing hook: float32 column panels by passes (``True``), by gathered
-    candidates (``False``) or as measured (``None``); AVX-512 loops or not."""
+    """Testing hook: column panels by passes (``True``; float64 only with the
+    AVX-512 loops), by gathered candidates (``False``) or as measured
+    (``None``); this module's AVX-512 loops or not (each extension module
+    keeps its own switch)."""
     global _forced_path
     _forced_path = 0 if passes is None else (1 if passes else -1)
     skp_set_avx512(avx512)
