@@ -163,7 +163,7 @@ def l1inf_phases(shapes, rng, dtypes=DTYPES):
 
     print("Exact l1,inf ball per phase, ns per entry (CPU time, best of 7 calls):")
     header = (f"{'radius':<8}" + "".join(f"{name:>11}" for name in PHASES)
-              + f"{'total':>8}{'passes':>8}{'bands':>11}")
+              + f"{'total':>8}{'passes':>8}")
     _l1inf._time_phases(True)
     try:
         for Y, out, axis, label in _l1inf_cases(shapes, rng, dtypes, header):
@@ -177,7 +177,7 @@ def l1inf_phases(shapes, rng, dtypes=DTYPES):
                     best = seconds if best is None or sum(seconds) < sum(best) else best
                 per_entry = [1e9 * t / Y.size for t in best]
                 print(f"{label}{share:<8.0%}" + "".join(f"{t:>11.2f}" for t in per_entry)
-                      + f"{sum(per_entry):>8.2f}{passes:>8}{_l1inf._bands_outcome():>11}")
+                      + f"{sum(per_entry):>8.2f}{passes:>8}")
     finally:
         _l1inf._time_phases(False)
     print()

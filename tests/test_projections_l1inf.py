@@ -294,65 +294,6 @@ def test_dense_regime_column_panels_match_reference(dtype):
                                    atol=(1e-9 if dtype == np.float64 else 3e-6) * np.abs(Y).max())
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("miss", [False, True])
-def test_dense_regime_one_pass_bands_match_reference(dtype, miss):
-    """The first histogram pass gathers the bands too, for a bracket estimated on a sample.
-
-    Every other panel of 64 columns is sampled; ``miss``: the estimated
-    bracket is made a point, the check against the roots of all the
-    envelopes catches it and the bands are gathered anew.  Group lengths 1-40
-    and 64-150, widths that end panels and vectors anywhere, ties (integer
-    entries), skewed panels (the sample far off), strided rows, ``out=``.
-    """
-    rng = np.random.default_rng(31)
-    seen = set()
-    for case in range(16):
-        n_rows = int(rng.integers(1, 41) if case % 2 else rng.integers(64, 150))
-        shape = (n_rows, int(rng.integers(130, 700)))
-        if case % 4 == 1:
-            Y = rng.integers(-3, 4, size=shape).astype(float)
-        else:
-            Y = rng.standard_normal(shape)
-        if case % 4 == 2:
-            Y[:, 64:128] *= 50
-        Y = Y.astype(dtype)
-        if case % 3 == 1:
-            # Rows a stride apart, each contiguous.
-            Y = np.concatenate([Y, np.zeros_like(Y[:, :7])], axis=1)[:, :shape[1]]
-        eta = [0.05, 0.3, 0.6, 0.9][case % 4] * l1inf_norm(Y, axis=0)
-        out = np.full(shape, np.nan, dtype=dtype)
-        before = Y.copy()
-        _l1inf._set_testing(force_dense=True, sample_stride=2, min_sample_panels=1,
-                            miss_estimate=miss)
-        try:
-            X = project_l1inf_ball(Y, eta, axis=0, out=out)
-            seen.add(_l1inf._bands_outcome())
-        finally:
-            _l1inf._set_testing()
-        assert X is out
-        np.testing.assert_array_equal(Y, before)
-        expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, 0)
-        np.testing.assert_allclose(X, expected, rtol=0,
-                                   atol=(1e-9 if dtype == np.float64 else 3e-6) * np.abs(Y).max())
-    # (A sample that brackets no root leaves the band pass to do the work.)
-    if miss:
-        assert "missed" in seen and "one pass" not in seen
-    else:
-        assert "one pass" in seen
-
-
-def test_dense_regime_one_pass_bands_on_gaussian_columns():
-    """Gaussian columns at the default sample: the estimate holds (no band pass)."""
-    Y = np.random.default_rng(3).standard_normal((200, 5000)).astype(np.float32)
-    for share in (0.1, 0.5):
-        eta = share * l1inf_norm(Y, axis=0)
-        X = project_l1inf_ball(Y, eta, axis=0)
-        assert _l1inf._bands_outcome() == "one pass"
-        expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, 0)
-        np.testing.assert_allclose(X, expected, rtol=0, atol=3e-6 * np.abs(Y).max())
-
-
 @pytest.mark.parametrize("shape", [(300, 2000), (2000, 300), (40, 5000)])
 @pytest.mark.parametrize("kind", ["gaussian", "sparse", "heavy"])
 def test_optimality_conditions_on_large_matrices(shape, kind):

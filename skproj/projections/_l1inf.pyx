@@ -150,7 +150,7 @@ point onto the canonical simplex of R^n", JOTA 50 (1986).
 """
 
 from libc.math cimport fabs, INFINITY
-from libc.string cimport memcpy, memset
+from libc.string cimport memset
 from libc.stdint cimport INT32_MAX, int32_t
 # Work memory kept for the next call (no page faults on it; ``_scratch_cache``).
 from skproj.projections._scratch_cache cimport scratch_free as free, scratch_malloc as malloc
@@ -166,8 +166,7 @@ from skproj.projections._l1 cimport (
 )
 from skproj.projections._l1inf_lists cimport (
     BINS, SLACK, SLOTS, Envelope, GroupLists, RootStart, alloc_lists, append_pairs, band_violations,
-    chord_upper_bound, envelope_above, envelope_bounds, envelope_roots, estimate_roots,
-    fill_envelope,
+    chord_upper_bound, envelope_above, envelope_bounds, envelope_roots, fill_envelope,
     free_lists, grow,
     initial_lower_bound, reserve, set_max_rounds, solve, start_roots,
 )
@@ -240,10 +239,6 @@ cdef extern from "<time.h>" nogil:
 cdef bint _timing = False
 cdef double _phase_seconds[_N_PHASES]
 cdef int _histogram_passes = 0
-# How the last call gathered its bands (``_phase_times``): 0 by a band pass,
-# 1 in the first histogram pass (``_histograms_and_bands``), 2 by a band pass
-# after the one-pass estimate missed.
-cdef int _bands_gathered = 0
 
 
 cdef inline double _now() noexcept nogil:
@@ -279,14 +274,6 @@ cdef double _DENSE_SHARE = 0.08
 cdef Py_ssize_t _DENSE_MIN_GROUP = 64
 # Bracketing histogram passes stop once the bands hold this share of entries.
 cdef double _BAND_SHARE = 0.12
-# One-pass bands (``_histograms_and_bands``), for the column groups of a
-# matrix with contiguous rows: the histograms of every _SAMPLE_STRIDE-th
-# panel first, when that makes at least _MIN_SAMPLE_PANELS panels (testing
-# hooks: ``_set_testing``); ``_miss_estimate`` spoils the estimate (tests).
-cdef bint _one_pass = True
-cdef Py_ssize_t _SAMPLE_STRIDE = 16
-cdef Py_ssize_t _MIN_SAMPLE_PANELS = 4
-cdef bint _miss_estimate = False
 
 
 cdef struct Work:
@@ -315,9 +302,6 @@ cdef struct Work:
     # of the first bracket of theta^*, added up as they are filled.
     Envelope* envelopes
     RootStart root_start
-    # Dense regime, one-pass bands (``_histograms_and_bands``): a copy of the
-    # envelopes of the sampled panels, side by side.
-    Envelope* sample
     # Dense regime, column groups of a row-major matrix: a block of
     # consecutive columns copied column by column (``_group_entries``), its
     # bytes per row, and the first column it holds (-1: none).
@@ -354,7 +338,6 @@ cdef bint _alloc_work(Work* w, Py_ssize_t n_groups, Py_ssize_t group_size) noexc
     w.pair_groups = NULL
     w.pair_capacity = 0
     w.envelopes = NULL
-    w.sample = NULL
     w.block = NULL
     w.block_first = -1
     return not (not ok or w.gather_level == NULL or w.band_low == NULL
@@ -367,7 +350,6 @@ cdef bint _alloc_work(Work* w, Py_ssize_t n_groups, Py_ssize_t group_size) noexc
 cdef bint _alloc_histograms(Work* w) noexcept nogil:
     cdef Py_ssize_t n = w.lists.n_active if w.lists.n_active > 0 else 1
     w.envelopes = <Envelope*> malloc(n * sizeof(Envelope))
-    w.sample = <Envelope*> malloc(_sample_panels(n) * _PANEL * sizeof(Envelope))
     # A block of columns holds up to 1 KiB of each row within _BLOCK_BUDGET
     # bytes, or every column when the whole matrix fits the budget: then one
     # copy serves every pass (``_group_entries``).
@@ -381,7 +363,7 @@ cdef bint _alloc_histograms(Work* w) noexcept nogil:
         w.block_bytes = (w.block_bytes if w.block_bytes > _BLOCK_MIN_BYTES
                          else _BLOCK_MIN_BYTES)
     w.block = malloc(w.block_bytes * w.lists.group_size)
-    return not (w.envelopes == NULL or w.sample == NULL or w.block == NULL)
+    return not (w.envelopes == NULL or w.block == NULL)
 
 
 cdef void _free_work(Work* w) noexcept nogil:
@@ -400,7 +382,6 @@ cdef void _free_work(Work* w) noexcept nogil:
     free(w.pair_values)
     free(w.pair_groups)
     free(w.envelopes)
-    free(w.sample)
     free(w.block)
 
 
@@ -932,65 +913,53 @@ cdef inline void _prefetch_ahead(const floating[:, :] y, Py_ssize_t i,
                           adjacent)
 
 
-cdef inline Py_ssize_t _panel_size(Py_ssize_t n, Py_ssize_t p0) noexcept nogil:
-    """The live groups in the panel starting at rank p0 (of n)."""
-    return n - p0 if n - p0 < _PANEL else _PANEL
-
-
 cdef void _histogram_columns(const floating[:, :] y, Work* w) noexcept nogil:
     """``_histograms`` for the column groups of a matrix with contiguous rows.
 
-    A panel of _PANEL live columns at a time (``_histogram_panel``).
-    """
-    cdef Py_ssize_t p0 = 0, n = w.lists.n_active
-    while p0 < n:
-        _histogram_panel(y, w, p0, _panel_size(n, p0))
-        p0 += _PANEL
-
-
-cdef void _histogram_panel(const floating[:, :] y, Work* w, Py_ssize_t p0,
-                           Py_ssize_t m) noexcept nogil:
-    """The histograms of the live columns of ranks p0 .. p0 + m - 1, then their envelopes.
-
-    Row by row: each entry goes to its column's tables (in its envelope), and
-    the panel's envelopes stay in L1.  No copy of the columns
-    (``_group_entries``), and consecutive entries update different tables,
-    so they do not wait on each other.
+    Row by row, for a panel of _PANEL live columns at a time: each entry goes
+    to its column's tables (in its envelope), and the panel's envelopes stay
+    in L1.  No copy of the columns (``_group_entries``), and consecutive
+    entries update different tables, so they do not wait on each other.
     """
     cdef GroupLists* lists = &w.lists
-    cdef Py_ssize_t n_rows = y.shape[0], s0 = y.strides[0]
-    cdef Py_ssize_t k, i, first
+    cdef Py_ssize_t n = lists.n_active, n_rows = y.shape[0], s0 = y.strides[0]
+    cdef Py_ssize_t p0 = 0, m, k, i, first
     cdef double low[_PANEL]
     cdef double inv_width[_PANEL]
     cdef double values[_PANEL]
     cdef int32_t slots[_PANEL]
     cdef const floating* row
-    cdef Envelope* panel = &w.envelopes[p0]
-    cdef bint adjacent = _panel_ranges(w, p0, m, low, inv_width)
-    # One memset for the panel's tables (a loop per envelope compiled to
-    # two short ``rep stos``, a third of the pass on groups of 100).
-    memset(panel, 0, m * sizeof(Envelope))
-    first = lists.active[p0]
-    for i in range(n_rows):
-        row = row_at(&y[0, 0], s0, i)
-        _prefetch_ahead(y, i, lists.active + p0, m, adjacent)
-        if adjacent and _avx2:
-            if floating is double:
-                skp_l1inf_panel_slots_f64(row + first, m, low, inv_width, BINS + 1,
-                                          values, slots)
+    cdef Envelope* panel
+    cdef bint adjacent
+    while p0 < n:
+        m = n - p0 if n - p0 < _PANEL else _PANEL
+        panel = &w.envelopes[p0]
+        adjacent = _panel_ranges(w, p0, m, low, inv_width)
+        # One memset for the panel's tables (a loop per envelope compiled to
+        # two short ``rep stos``, a third of the pass on groups of 100).
+        memset(panel, 0, m * sizeof(Envelope))
+        first = lists.active[p0]
+        for i in range(n_rows):
+            row = row_at(&y[0, 0], s0, i)
+            _prefetch_ahead(y, i, lists.active + p0, m, adjacent)
+            if adjacent and _avx2:
+                if floating is double:
+                    skp_l1inf_panel_slots_f64(row + first, m, low, inv_width, BINS + 1,
+                                              values, slots)
+                else:
+                    skp_l1inf_panel_slots_f32(row + first, m, low, inv_width, BINS + 1,
+                                              values, slots)
             else:
-                skp_l1inf_panel_slots_f32(row + first, m, low, inv_width, BINS + 1,
-                                          values, slots)
-        else:
+                for k in range(m):
+                    values[k] = fabs(row[lists.active[p0 + k]])
+                for k in range(m):
+                    slots[k] = _slot(_slot_position(values[k], low[k], inv_width[k]))
             for k in range(m):
-                values[k] = fabs(row[lists.active[p0 + k]])
-            for k in range(m):
-                slots[k] = _slot(_slot_position(values[k], low[k], inv_width[k]))
+                panel[k].inv_count[slots[k]] += 1.0
+                panel[k].h[slots[k]] += values[k]
         for k in range(m):
-            panel[k].inv_count[slots[k]] += 1.0
-            panel[k].h[slots[k]] += values[k]
-    for k in range(m):
-        _fill_envelope(w, p0 + k)
+            _fill_envelope(w, p0 + k)
+        p0 += m
 
 
 cdef void _histograms(const floating[:, :] y, Work* w, bint groups_are_rows) noexcept nogil:
@@ -1029,8 +998,8 @@ cdef inline void _fill_envelope(Work* w, Py_ssize_t rank) noexcept nogil:
                   &w.root_start)
 
 
-cdef int _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double eta,
-                      double theta_0, double* theta_low) noexcept nogil:
+cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double eta,
+                       double theta_0, double* theta_low) noexcept nogil:
     """Bracket every mu_g^* by histogram passes.
 
     On return the last histogram's range of group g is [histogram_low_g,
@@ -1038,23 +1007,18 @@ cdef int _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, dou
     edges_high[g] of it, between band_low[g] and band_high[g]; the entries
     above (clipped for any level in the band) are counted and summed in
     above_count/above_sum.  Writes a lower bound of theta^* in ``theta_low``.
-    Returns 0 when memory ran out, 1 when the bands are to be gathered
-    (``_gather_bins``), 2 when the first pass gathered them already
-    (``_histograms_and_bands``).
+    Returns False when memory ran out.
     """
     cdef GroupLists* lists = &w.lists
-    cdef Py_ssize_t idx, g, n = lists.n_active, n_pass
-    cdef double theta_high, low, lo, hi, width, listed
-    cdef double estimate[2]
+    cdef Py_ssize_t idx, g, k, n = lists.n_active, n_pass, count
+    cdef double theta_high, low, high, band, lo, hi, width, listed
     cdef double inv_size = 1.0 / lists.group_size
     cdef double* range_low = w.histogram_low
     cdef double* range_high = w.histogram_high
-    cdef int status = 1
-    global _histogram_passes, _bands_gathered
+    global _histogram_passes
     cdef double clock = _now()
-    _bands_gathered = 0
     if not _alloc_histograms(w):
-        return 0
+        return False
     # Rigorous start: theta_0 <= theta^* <= theta_high (chords from (0, M_g)).
     for idx in range(n):
         g = lists.active[idx]
@@ -1078,31 +1042,30 @@ cdef int _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, dou
     for n_pass in range(_MAX_HISTOGRAMS):
         start_roots(&w.root_start, theta_low[0], theta_high)
         clock = _lap(_PHASE_ENVELOPES, clock)
-        if n_pass == 0 and _one_pass_bands(y, w, groups_are_rows):
-            status = _histograms_and_bands(y, w, eta, theta_low[0], theta_high, estimate)
-            if status == 0:
-                return 0
-        else:
-            _histograms(y, w, groups_are_rows)
+        _histograms(y, w, groups_are_rows)
         clock = _lap(_PHASE_HISTOGRAMS, clock)
         _histogram_passes += 1
         envelope_roots(w.envelopes, n, inv_size, eta, &w.root_start, &low, &theta_high)
         theta_low[0] = low * (1.0 - SLACK)
         theta_high = theta_high * (1.0 + SLACK)
-        if status == 2:
-            # The bounds of mu_g decrease with theta: the bands gathered for a
-            # bracket that holds this one hold the bands of this one.
-            _bands_gathered = 1
-            if estimate[0] <= theta_low[0] and theta_high <= estimate[1]:
-                break
-            # The estimate missed: the bands of this bracket are gathered anew.
-            _bands_gathered = 2
-            status = 1
-            lists.n_values = 0
-        # New bands, snapped out to bin edges; their entries are counted.
+        # New bands, snapped out to bin edges: [t_lo, t_hi] with
+        # t_k = low + k (high - low) / BINS; their entries are counted.
         listed = 0.0
         for idx in range(n):
-            listed += _band_edges(w, idx, inv_size, theta_low[0], theta_high)
+            g = lists.active[idx]
+            envelope_bounds(&w.envelopes[idx], inv_size, theta_high, &low, &band)
+            envelope_bounds(&w.envelopes[idx], inv_size, theta_low[0], &band, &high)
+            width = (range_high[g] - range_low[g]) / BINS
+            k = <Py_ssize_t> ((low - range_low[g]) / width)
+            w.edges_low[g] = k if k > 0 else 0
+            k = <Py_ssize_t> ((high - range_low[g]) / width) + 1
+            w.edges_high[g] = k if k < BINS else BINS
+            # The entries in the bins edges_low + 1 .. edges_high; those above
+            # (clipped for any level in the band) counted and summed.
+            envelope_above(&w.envelopes[idx], w.edges_low[g], &count, &band)
+            envelope_above(&w.envelopes[idx], w.edges_high[g], &lists.above_count[g],
+                           &lists.above_sum[g])
+            listed += count - lists.above_count[g]
         if listed <= _BAND_SHARE * n * lists.group_size or n_pass == _MAX_HISTOGRAMS - 1:
             break
         for idx in range(n):
@@ -1124,106 +1087,7 @@ cdef int _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, dou
         w.band_low[g] = range_low[g] + w.edges_low[g] * width
         w.band_high[g] = range_low[g] + w.edges_high[g] * width
     _lap(_PHASE_ENVELOPES, clock)
-    return status
-
-
-cdef Py_ssize_t _band_edges(Work* w, Py_ssize_t rank, double inv_size, double theta_low,
-                            double theta_high) noexcept nogil:
-    """The band of the live group of this rank for theta in [theta_low, theta_high].
-
-    mu_g between its envelopes' bounds there, snapped out to the bin edges
-    t_k = low + k (high - low) / BINS of its last histogram: mu_g lies in the
-    bins edges_low + 1 .. edges_high; the entries above them (clipped for
-    any level in the band) are counted and summed.  Returns the number of
-    entries in the band.
-    """
-    cdef GroupLists* lists = &w.lists
-    cdef Py_ssize_t g = lists.active[rank], k, count
-    cdef double low, high, unused
-    cdef double width = (w.histogram_high[g] - w.histogram_low[g]) / BINS
-    envelope_bounds(&w.envelopes[rank], inv_size, theta_high, &low, &unused)
-    envelope_bounds(&w.envelopes[rank], inv_size, theta_low, &unused, &high)
-    k = <Py_ssize_t> ((low - w.histogram_low[g]) / width)
-    w.edges_low[g] = k if k > 0 else 0
-    k = <Py_ssize_t> ((high - w.histogram_low[g]) / width) + 1
-    w.edges_high[g] = k if k < BINS else BINS
-    envelope_above(&w.envelopes[rank], w.edges_low[g], &count, &unused)
-    envelope_above(&w.envelopes[rank], w.edges_high[g], &lists.above_count[g],
-                   &lists.above_sum[g])
-    return count - lists.above_count[g]
-
-
-cdef inline Py_ssize_t _sample_panels(Py_ssize_t n) noexcept nogil:
-    """The sampled panels of n live column groups (``_histograms_and_bands``)."""
-    cdef Py_ssize_t n_panels = (n + _PANEL - 1) // _PANEL
-    return (n_panels + _SAMPLE_STRIDE - 1) // _SAMPLE_STRIDE
-
-
-cdef bint _one_pass_bands(const floating[:, :] y, const Work* w,
-                          bint groups_are_rows) noexcept nogil:
-    """Does the first histogram pass gather the bands too (``_histograms_and_bands``)?"""
-    return (_one_pass and not _narrow_bands and not groups_are_rows
-            and y.strides[1] == sizeof(floating) and y.shape[1] <= INT32_MAX
-            and _sample_panels(w.lists.n_active) >= _MIN_SAMPLE_PANELS)
-
-
-cdef int _histograms_and_bands(const floating[:, :] y, Work* w, double eta,
-                               double theta_low, double theta_high,
-                               double* estimate) noexcept nogil:
-    """The first histogram pass and the band gather in one read of the matrix.
-
-    Column groups of a matrix with contiguous rows, theta^* in [theta_low,
-    theta_high].  The histograms of every _SAMPLE_STRIDE-th panel come
-    first; the roots of their envelope sums, scaled to all the groups, give
-    an estimated bracket ``estimate`` of theta^* (``estimate_roots``).
-    Every other panel then gets its histogram, its bands for that bracket
-    (``_band_edges``) and the gather of its band bins while it is in cache
-    (``_gather_panel_bins``, from L2); the sampled panels are read again for
-    their bands at the end (1/_SAMPLE_STRIDE of the matrix).  The estimate
-    is not rigorous: the caller checks it against the roots of all the
-    envelopes, and gathers the bands of those when it missed.
-
-    Returns 0 when memory ran out, 2 when the bands of ``estimate`` are in
-    the lists, 1 when only the histograms were taken (the sample brackets no
-    root).
-    """
-    cdef GroupLists* lists = &w.lists
-    cdef Py_ssize_t n = lists.n_active, n_panels = (n + _PANEL - 1) // _PANEL
-    cdef Py_ssize_t q, p0, m, rank, sampled = 0
-    cdef double inv_size = 1.0 / lists.group_size
-    cdef bint estimated
-    for q in range(_sample_panels(n)):
-        p0 = q * _SAMPLE_STRIDE * _PANEL
-        m = _panel_size(n, p0)
-        _histogram_panel(y, w, p0, m)
-        memcpy(&w.sample[sampled], &w.envelopes[p0], m * sizeof(Envelope))
-        sampled += m
-    estimated = estimate_roots(w.sample, sampled, n, inv_size, eta, theta_low, theta_high,
-                               &estimate[0], &estimate[1])
-    if _miss_estimate:
-        estimate[0] = 0.5 * (estimate[0] + estimate[1])
-        estimate[1] = estimate[0]
-    for q in range(n_panels):
-        if q % _SAMPLE_STRIDE == 0:
-            continue
-        p0 = q * _PANEL
-        m = _panel_size(n, p0)
-        _histogram_panel(y, w, p0, m)
-        if estimated:
-            for rank in range(p0, p0 + m):
-                _band_edges(w, rank, inv_size, estimate[0], estimate[1])
-            if not _gather_panel_bins(y, w, p0, m):
-                return 0
-    if not estimated:
-        return 1
-    for q in range(_sample_panels(n)):
-        p0 = q * _SAMPLE_STRIDE * _PANEL
-        m = _panel_size(n, p0)
-        for rank in range(p0, p0 + m):
-            _band_edges(w, rank, inv_size, estimate[0], estimate[1])
-        if not _gather_panel_bins(y, w, p0, m):
-            return 0
-    return 2
+    return True
 
 
 cdef inline void _widen(double* lo, double* hi, double top) noexcept nogil:
@@ -1326,28 +1190,14 @@ cdef inline Py_ssize_t _gather_bins_row(const floating* row, Py_ssize_t n, Py_ss
 cdef bint _gather_bins_columns(const floating[:, :] y, Work* w) noexcept nogil:
     """``_gather_bins`` for the column groups of a matrix with contiguous rows.
 
-    A panel of live columns at a time (as ``_histogram_columns``,
-    ``_gather_panel_bins``).
-    """
-    cdef Py_ssize_t p0 = 0, n = w.lists.n_active
-    while p0 < n:
-        if not _gather_panel_bins(y, w, p0, _panel_size(n, p0)):
-            return False
-        p0 += _PANEL
-    return True
-
-
-cdef bint _gather_panel_bins(const floating[:, :] y, Work* w, Py_ssize_t p0,
-                             Py_ssize_t m) noexcept nogil:
-    """Gather the band bins of the live columns of ranks p0 .. p0 + m - 1 (a panel).
-
-    Row by row: the entries in their column's band bins are gathered with
-    their column index, then bucketed by column (the pairs of one panel are
-    still in cache).  False when memory ran out.
+    Row by row, a panel of live columns at a time (as ``_histogram_columns``):
+    the entries in their column's band bins are gathered with their column
+    index, then bucketed by column, panel by panel (the pairs of one panel
+    are still in cache).
     """
     cdef GroupLists* lists = &w.lists
-    cdef Py_ssize_t n_rows = y.shape[0], s0 = y.strides[0]
-    cdef Py_ssize_t k, i, g, first, pos = 0
+    cdef Py_ssize_t n = lists.n_active, n_rows = y.shape[0], s0 = y.strides[0]
+    cdef Py_ssize_t p0 = 0, m, k, i, g, first, pos
     cdef double low[_PANEL]
     cdef double inv_width[_PANEL]
     cdef double first_slot[_PANEL]
@@ -1357,38 +1207,44 @@ cdef bint _gather_panel_bins(const floating[:, :] y, Work* w, Py_ssize_t p0,
     cdef const floating* row
     cdef double a
     cdef bint adjacent
-    # 3 slots of room past the pairs for the AVX2 stores.
-    if not _reserve_pairs(w, m * n_rows + 3):
-        return False
-    adjacent = _panel_ranges(w, p0, m, low, inv_width)
-    for k in range(m):
-        g = lists.active[p0 + k]
-        first_slot[k] = w.edges_low[g] + 1
-        last_slot[k] = w.edges_high[g]
-        end_slot[k] = last_slot[k] + 1.0
-        column[k] = <int32_t> g
-    first = lists.active[p0]
-    for i in range(n_rows):
-        row = row_at(&y[0, 0], s0, i)
-        _prefetch_ahead(y, i, lists.active + p0, m, adjacent)
-        if adjacent and _avx2:
-            # last_slot + 1: the AVX2 loop takes the end of the slots, excluded.
-            if floating is double:
-                pos = skp_l1inf_panel_band_f64(row + first, m, low, inv_width, first_slot,
-                                               end_slot, column, w.pair_values,
-                                               w.pair_groups, pos)
+    while p0 < n:
+        m = n - p0 if n - p0 < _PANEL else _PANEL
+        pos = 0
+        # 3 slots of room past the pairs for the AVX2 stores.
+        if not _reserve_pairs(w, m * n_rows + 3):
+            return False
+        adjacent = _panel_ranges(w, p0, m, low, inv_width)
+        for k in range(m):
+            g = lists.active[p0 + k]
+            first_slot[k] = w.edges_low[g] + 1
+            last_slot[k] = w.edges_high[g]
+            end_slot[k] = last_slot[k] + 1.0
+            column[k] = <int32_t> g
+        first = lists.active[p0]
+        for i in range(n_rows):
+            row = row_at(&y[0, 0], s0, i)
+            _prefetch_ahead(y, i, lists.active + p0, m, adjacent)
+            if adjacent and _avx2:
+                # last_slot + 1: the AVX2 loop takes the end of the slots, excluded.
+                if floating is double:
+                    pos = skp_l1inf_panel_band_f64(row + first, m, low, inv_width, first_slot,
+                                                   end_slot, column, w.pair_values,
+                                                   w.pair_groups, pos)
+                else:
+                    pos = skp_l1inf_panel_band_f32(row + first, m, low, inv_width, first_slot,
+                                                   end_slot, column, w.pair_values,
+                                                   w.pair_groups, pos)
             else:
-                pos = skp_l1inf_panel_band_f32(row + first, m, low, inv_width, first_slot,
-                                               end_slot, column, w.pair_values,
-                                               w.pair_groups, pos)
-        else:
-            for k in range(m):
-                a = fabs(row[column[k]])
-                w.pair_values[pos] = a
-                w.pair_groups[pos] = column[k]
-                pos += _in_slots(a, low[k], inv_width[k], first_slot[k], last_slot[k])
-    return append_pairs(lists, w.pair_values, w.pair_groups, pos, lists.active + p0, m,
-                        w.bucket_cursor)
+                for k in range(m):
+                    a = fabs(row[column[k]])
+                    w.pair_values[pos] = a
+                    w.pair_groups[pos] = column[k]
+                    pos += _in_slots(a, low[k], inv_width[k], first_slot[k], last_slot[k])
+        if not append_pairs(lists, w.pair_values, w.pair_groups, pos, lists.active + p0, m,
+                            w.bucket_cursor):
+            return False
+        p0 += m
+    return True
 
 
 cdef bint _gather_bins(const floating[:, :] y, Work* w, bint groups_are_rows) noexcept nogil:
@@ -1571,11 +1427,10 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     theta = theta_0
     if dense:
         lists.n_values = 0
-        status = _dense_bands(y, w, groups_are_rows, eta, theta_0, &theta)
-        if status == 0:
+        if not _dense_bands(y, w, groups_are_rows, eta, theta_0, &theta):
             return STATUS_NOMEMORY
         clock = _now()      # _dense_bands times its own two phases
-        if status == 1 and not _gather_bins(y, w, groups_are_rows):
+        if not _gather_bins(y, w, groups_are_rows):
             return STATUS_NOMEMORY
         clock = _lap(_PHASE_BAND, clock)
         for idx in range(lists.n_active):
@@ -1660,8 +1515,7 @@ def l1inf_ball(const floating[:, :] y, floating[:, :] x, double eta,
 
 
 def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=False,
-                 bint simd=True, bint one_pass=True, Py_ssize_t sample_stride=16,
-                 Py_ssize_t min_sample_panels=4, bint miss_estimate=False):
+                 bint simd=True):
     """Testing hook: exercise the safety nets on small problems.
 
     ``max_rounds`` caps the Newton rounds (0 sends every case to the sorted
@@ -1669,25 +1523,13 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     ``narrow_bands`` makes its bands too narrow for half of the groups (the
     check after the solve must then gather them whole); ``simd=False`` runs
     the Cython loops of the histograms and the band gather where the AVX2
-    ones would run.  ``one_pass=False`` turns the one-pass bands off
-    (``_histograms_and_bands``); ``sample_stride`` and
-    ``min_sample_panels`` set its sample (every sample_stride-th panel of
-    64 columns, when that makes at least min_sample_panels panels);
-    ``miss_estimate`` makes its estimated bracket of theta^* a point, which
-    misses the roots of the envelopes (the bands are then gathered anew).
+    ones would run.
     """
-    global _force_dense, _narrow_bands, _avx2, _one_pass, _SAMPLE_STRIDE
-    global _MIN_SAMPLE_PANELS, _miss_estimate
-    if sample_stride < 1 or min_sample_panels < 1:
-        raise ValueError("sample_stride and min_sample_panels must be at least 1")
+    global _force_dense, _narrow_bands, _avx2
     set_max_rounds(max_rounds)
     _force_dense = force_dense
     _narrow_bands = narrow_bands
     _avx2 = simd and skp_l1inf_have_avx2()
-    _one_pass = one_pass
-    _SAMPLE_STRIDE = sample_stride
-    _MIN_SAMPLE_PANELS = min_sample_panels
-    _miss_estimate = miss_estimate
 
 
 
@@ -1700,17 +1542,7 @@ def _time_phases(bint on):
 def _phase_times():
     """Benchmark hook: the CPU seconds of each phase of the last call, and its histogram passes.
 
-    Phases: sums and maxima, candidate gather, histogram passes (with the
-    band gather when the first one gathered the bands), envelopes (their
-    roots and the bands), band gather, solve, write.
+    Phases: sums and maxima, candidate gather, histogram passes, envelopes
+    (their roots and the bands), band gather, solve, write.
     """
     return [_phase_seconds[k] for k in range(_N_PHASES)], _histogram_passes
-
-
-def _bands_outcome():
-    """Testing and benchmark hook: how the last dense-regime call gathered its bands.
-
-    "band pass", "one pass" (``_histograms_and_bands``) or "missed" (a band
-    pass after the one-pass estimate missed).
-    """
-    return ("band pass", "one pass", "missed")[_bands_gathered]

@@ -116,9 +116,6 @@ cdef void envelope_above(const Envelope* e, Py_ssize_t k, Py_ssize_t* count,
                          double* total) noexcept nogil
 cdef void envelope_bounds(const Envelope* e, double inv_size, double theta, double* low,
                           double* high) noexcept nogil
-cdef bint estimate_roots(const Envelope* sample, Py_ssize_t m, Py_ssize_t n,
-                         double inv_size, double eta, double lo, double hi,
-                         double* theta_low, double* theta_high) noexcept nogil
 cdef void envelope_roots(const Envelope* envelopes, Py_ssize_t n, double inv_size,
                          double eta, const RootStart* start, double* theta_low,
                          double* theta_high) noexcept nogil

@@ -547,7 +547,7 @@ cdef Py_ssize_t _sampled_points(const Envelope* envelopes, Py_ssize_t n, double 
     _search(envelopes, n, _SAMPLE_STRIDE, inv_size, eta, &sample_lower, &sample_upper)
     ends[0] = sample_lower.lo
     ends[1] = sample_upper.hi
-    _sample_errors(envelopes, n, _SAMPLE_STRIDE, inv_size, ends, &lower_error, &upper_error)
+    _sample_errors(envelopes, n, inv_size, ends, &lower_error, &upper_error)
     width = _settling_width(lower, upper)
     if sample_lower.f_lo >= 0.0 > sample_lower.f_hi and not _settled(lower, width):
         # The estimated root moves by the error of the estimated sum / its slope.
@@ -563,58 +563,13 @@ cdef Py_ssize_t _sampled_points(const Envelope* envelopes, Py_ssize_t n, double 
     return n_points
 
 
-cdef bint estimate_roots(const Envelope* sample, Py_ssize_t m, Py_ssize_t n,
-                         double inv_size, double eta, double lo, double hi,
-                         double* theta_low, double* theta_high) noexcept nogil:
-    """Estimate a bracket of theta^* from the envelopes of m of the n live groups.
-
-    Not a rigorous bracket: the roots of both envelope sums of the sample,
-    scaled by n / m, searched within [lo, hi] (a rigorous bracket), then
-    widened by _SAMPLE_MARGIN standard errors of the estimated sums (over
-    their slopes) and by twice the share of the gap between the roots at
-    which ``envelope_roots`` stops: the rigorous roots of all the envelopes
-    should then lie inside (the caller checks that they do).  False when the
-    sample does not bracket a root (no estimate).
-    """
-    cdef _Bracket lower, upper
-    cdef double ends[2]
-    cdef double lows[2]
-    cdef double highs[2]
-    cdef double low_slopes[2]
-    cdef double high_slopes[2]
-    cdef double share = m / <double> n, lower_error, upper_error, gap
-    ends[0] = lo
-    ends[1] = hi
-    # The search runs on the sample's sums against the sample's share of eta.
-    eta = eta * share
-    _envelope_sums(sample, m, 1, inv_size, ends, 2, lows, highs, low_slopes, high_slopes)
-    _start_bracket(&lower, ends, lows[0] - eta, lows[1] - eta, low_slopes[0])
-    _start_bracket(&upper, ends, highs[0] - eta, highs[1] - eta, high_slopes[0])
-    if not (lower.f_lo >= 0.0 > lower.f_hi and upper.f_lo > 0.0 >= upper.f_hi):
-        return False
-    _search(sample, m, 1, inv_size, eta, &lower, &upper)
-    if not (lower.slope_lo < 0.0 and upper.slope_lo < 0.0):
-        return False
-    ends[0] = lower.lo
-    ends[1] = upper.hi
-    _sample_errors(sample, m, 1, inv_size, ends, &lower_error, &upper_error)
-    gap = upper.hi - lower.lo
-    theta_low[0] = (lower.lo - _SAMPLE_MARGIN * lower_error / fabs(lower.slope_lo)
-                    - 2 * _GAP_SHARE * gap)
-    theta_high[0] = (upper.hi + _SAMPLE_MARGIN * upper_error / fabs(upper.slope_lo)
-                     + 2 * _GAP_SHARE * gap)
-    theta_low[0] = theta_low[0] if theta_low[0] > lo else lo
-    theta_high[0] = theta_high[0] if theta_high[0] < hi else hi
-    return True
-
-
-cdef void _sample_errors(const Envelope* envelopes, Py_ssize_t n, Py_ssize_t stride,
-                         double inv_size, const double* thetas, double* lower_error,
+cdef void _sample_errors(const Envelope* envelopes, Py_ssize_t n, double inv_size,
+                         const double* thetas, double* lower_error,
                          double* upper_error) noexcept nogil:
     """Standard errors of the sampled lower sum at thetas[0] and upper sum at thetas[1].
 
     n * sqrt(var / n_sample) of the sampled groups' terms (every
-    stride-th envelope).
+    _SAMPLE_STRIDE-th envelope).
     """
     cdef Py_ssize_t k = 0, m = 0
     cdef double low, high, low_slope, high_slope, unused
@@ -629,7 +584,7 @@ cdef void _sample_errors(const Envelope* envelopes, Py_ssize_t n, Py_ssize_t str
         s_high += high
         q_high += high * high
         m += 1
-        k += stride
+        k += _SAMPLE_STRIDE
     var = q_low / m - (s_low / m) * (s_low / m)
     lower_error[0] = n * sqrt((var if var > 0.0 else 0.0) / m)
     var = q_high / m - (s_high / m) * (s_high / m)
