@@ -213,6 +213,22 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_band(
     return pos;
 }
 
+/* The entries j .. n - 1 of a panel's band gather, one at a time (the
+ * vector loops' tails). */
+static inline __attribute__((always_inline)) ptrdiff_t skp_panel_band_tail(
+        const void* row, ptrdiff_t j, ptrdiff_t n, const double* lo, const double* inv_width,
+        const double* first, const double* last, const int32_t* column, double* values,
+        int32_t* groups, ptrdiff_t pos, const int single) {
+    for (; j < n; j++) {
+        double a = skp_magnitude1(row, j, single);
+        double position = skp_position1(a, lo[j], inv_width[j]);
+        values[pos] = a;
+        groups[pos] = column[j];
+        pos += (position >= first[j]) & (position < last[j]);
+    }
+    return pos;
+}
+
 /* The band gather of a panel of column groups in one row: append (|row[j]|,
  * column[j]) to (values, groups)[pos...] for the entries whose slot position
  * in their own range (lo[j], inv_width[j]) lies in [first[j], last[j]);
@@ -240,14 +256,8 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_panel_
             _mm256_permutevar8x32_epi32(ids, order32)));
         pos += _mm_popcnt_u32((unsigned) mask);
     }
-    for (; j < n; j++) {
-        double a = skp_magnitude1(row, j, single);
-        double position = skp_position1(a, lo[j], inv_width[j]);
-        values[pos] = a;
-        groups[pos] = column[j];
-        pos += (position >= first[j]) & (position < last[j]);
-    }
-    return pos;
+    return skp_panel_band_tail(row, j, n, lo, inv_width, first, last, column, values, groups,
+                               pos, single);
 }
 
 /* |row[j .. j + 7]| in double (AVX-512F). */
@@ -285,14 +295,8 @@ SKP_L1INF_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_pane
             inside, _mm256_loadu_si256((const __m256i*) (column + j))));
         pos += _mm_popcnt_u32((unsigned) inside);
     }
-    for (; j < n; j++) {
-        double a = skp_magnitude1(row, j, single);
-        double position = skp_position1(a, lo[j], inv_width[j]);
-        values[pos] = a;
-        groups[pos] = column[j];
-        pos += (position >= first[j]) & (position < last[j]);
-    }
-    return pos;
+    return skp_panel_band_tail(row, j, n, lo, inv_width, first, last, column, values, groups,
+                               pos, single);
 }
 
 /* skp_band eight entries at a time (``values`` needs 7 slots of room). */
