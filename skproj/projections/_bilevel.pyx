@@ -325,10 +325,6 @@ cdef extern from "_bilevel_simd.h" nogil:
                                   Py_ssize_t width, double floor, const double* radii,
                                   double* lists, Py_ssize_t capacity, Py_ssize_t* counts,
                                   double* sums, double* floors, Py_ssize_t* lines)
-    void skp_list_thresholds512_f32(const float* lists, Py_ssize_t capacity,
-                                    const Py_ssize_t* counts, const double* sums,
-                                    Py_ssize_t width, double floor, const double* radii,
-                                    float* scratch, double* starts, double* taus)
     void skp_panel_thresholds_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                                   Py_ssize_t width, double floor, const double* radii,
                                   double* taus)
@@ -368,10 +364,6 @@ cdef enum:
 cdef Py_ssize_t _short_rows = 256
 cdef double _short_share = 0.04, _long_share = 0.08
 cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
-cdef bint _no_stream = False
-def _set_no_stream(bint v):
-    global _no_stream
-    _no_stream = v
 
 
 def _set_column_paths(passes=None, bint avx512=True):
@@ -386,11 +378,7 @@ def _set_column_paths(passes=None, bint avx512=True):
 
 cdef inline double _group_threshold(floating* values, Py_ssize_t n, double total,
                                    double radius) noexcept nogil:
-    """``group_threshold``, a short float32 group's passes by AVX-512 where this module runs it.
-
-    (16 values a vector: the thresholds of 1000 x 10000 float32 columns at
-    50-90 % of the groups kept took a sixth of the time with the AVX2 passes.)
-    """
+    """``group_threshold``, a short float32 group's passes by AVX-512 where this module runs it."""
     cdef double support
     if floating is float:
         if n <= SHORT_GROUP and skp_avx512_enabled():
@@ -520,27 +508,6 @@ cdef void _shrink_panel(const floating[:, :] y, floating[:, :] x, Py_ssize_t fir
             _shrink_columns(&y[i, first], step_y, &x[i, first], step_x, width, taus)
 
 
-cdef inline void _list_thresholds(floating* lists, Py_ssize_t capacity, const Py_ssize_t* counts,
-                                  const double* sums, Py_ssize_t width, double floor,
-                                  const double* radii, bint by_lanes, float* scratch,
-                                  double* starts, double* taus) noexcept nogil:
-    """The taus of the panel's columns from their candidates (INFINITY where the radius is 0).
-
-    Column by column (``_group_threshold``), or, with ``by_lanes`` (float32,
-    AVX-512), sixteen columns at a time (``skp_list_thresholds512_f32``:
-    ``scratch`` holds 16 x (rows + 16) floats, ``starts`` width + 16 doubles).
-    """
-    cdef Py_ssize_t c
-    if floating is float:
-        if by_lanes:
-            skp_list_thresholds512_f32(lists, capacity, counts, sums, width, floor, radii,
-                                       scratch, starts, taus)
-            return
-    for c in range(width):
-        taus[c] = INFINITY if radii[c] == 0.0 else _group_threshold(
-            lists + c * capacity, counts[c], sums[c], radii[c])
-
-
 cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const double* radii,
                             double floor) noexcept nogil:
     """Project every column onto the l1 ball of its radius, a panel at a time.
@@ -568,7 +535,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], first = 0, width, c
     cdef Py_ssize_t panel = _panel_width(n_rows, sizeof(floating))
     cdef Py_ssize_t capacity = n_rows + 8
-    cdef bint stream = streams(n_rows * n_cols * sizeof(floating)) and not _no_stream
+    cdef bint stream = streams(n_rows * n_cols * sizeof(floating))
     # (float64: the AVX-512 loops only)
     cdef bint by_passes = (y.strides[1] == sizeof(floating) and simd_enabled()
                            and (floating is float or skp_avx512_enabled())
@@ -582,16 +549,11 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef double* panel_radii = <double*> calloc(panel + 16, sizeof(double))
     cdef floating* floors = <floating*> malloc((panel + 8) * sizeof(floating))
     cdef Py_ssize_t* lines = <Py_ssize_t*> malloc((panel + 2) * sizeof(Py_ssize_t))
-    cdef double* taus = <double*> malloc((panel + 16) * sizeof(double))
+    cdef double* taus = <double*> malloc(panel * sizeof(double))
     cdef float* halves = <float*> malloc(2 * panel * sizeof(float))
-    # (the lists transposed, 16 columns at a time: _list_thresholds)
-    cdef bint by_lanes = floating is float and skp_avx512_enabled()
-    cdef float* scratch = <float*> malloc(((n_rows + 16) * 16 if by_lanes else 1) * sizeof(float))
-    cdef double* starts = <double*> malloc((panel + 16) * sizeof(double))
     cdef int status = STATUS_PROJECTED
     if (lists == NULL or counts == NULL or sums == NULL or panel_radii == NULL
-            or floors == NULL or lines == NULL or taus == NULL or halves == NULL
-            or scratch == NULL or starts == NULL):
+            or floors == NULL or lines == NULL or taus == NULL or halves == NULL):
         status = STATUS_NOMEMORY
     else:
         width = min(_first_panel_width(&x[0, 0], panel, sizeof(floating)), n_cols)
@@ -603,8 +565,9 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
             else:
                 _panel_candidates(y, first, width, floor, panel_radii, lists, capacity, counts,
                                   sums, floors, lines)
-                _list_thresholds(lists, capacity, counts, sums, width, floor, panel_radii,
-                                 by_lanes, scratch, starts, taus)
+                for c in range(width):
+                    taus[c] = INFINITY if panel_radii[c] == 0.0 else _group_threshold(
+                        lists + c * capacity, counts[c], sums[c], panel_radii[c])
             _shrink_panel(y, x, first, width, taus, halves, stream)
             first += width
             width = min(panel, n_cols - first)
@@ -616,8 +579,6 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     free(lines)
     free(taus)
     free(halves)
-    free(scratch)
-    free(starts)
     return status
 
 

@@ -416,21 +416,13 @@ SKP_AVX512 static inline __m512 skp_join16(__m256 low, __m256 high) {
                                                _mm256_castps_pd(high), 1));
 }
 
-/* The float bounds of two vectors of iterates (skp_float_below's, by
- * conversion rounding down). */
-SKP_AVX512 static inline __m512 skp_float_below16(__m512d low, __m512d high) {
-    return skp_join16(_mm512_cvt_roundpd_ps(low, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC),
-                      _mm512_cvt_roundpd_ps(high, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
-}
-
-/* ``starts``: each column's first iterate (a lower bound of its tau), or
- * NULL for ``floor`` in every column. */
 SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t row_stride,
                                                    ptrdiff_t n_rows, ptrdiff_t width,
                                                    double floor, const double* radii,
-                                                   const double* starts, double* taus) {
+                                                   double* taus) {
     const __m512d infinite = _mm512_set1_pd(INFINITY), zero = _mm512_setzero_pd();
     const __m512 no_bound = _mm512_set1_ps(INFINITY);
+    const __m512 first_bound = _mm512_set1_ps(skp_float_below(floor));
     double tau[16], sums[16];
     float bounds[16];
     ptrdiff_t g, c;
@@ -440,15 +432,13 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
         const char* columns = (const char*) (base + g);
         const __m512d radius_low = _mm512_loadu_pd(radii + g);
         const __m512d radius_high = _mm512_loadu_pd(radii + g + 8);
-        __m512d rho_low = starts ? _mm512_loadu_pd(starts + g) : _mm512_set1_pd(floor);
-        __m512d rho_high = starts ? _mm512_loadu_pd(starts + g + 8) : rho_low;
+        __m512d rho_low = _mm512_set1_pd(floor), rho_high = rho_low;
         __m512d tau_low = infinite, tau_high = infinite;
         __m512i previous = _mm512_set1_epi32(INT32_MAX);
         __mmask16 active = (__mmask16) (lanes & (
             _mm512_cmp_pd_mask(radius_low, zero, _CMP_NEQ_OQ)
             | (_mm512_cmp_pd_mask(radius_high, zero, _CMP_NEQ_OQ) << 8)));
-        __m512 bound = _mm512_mask_mov_ps(no_bound, active, starts
-            ? skp_float_below16(rho_low, rho_high) : _mm512_set1_ps(skp_float_below(floor)));
+        __m512 bound = _mm512_mask_mov_ps(no_bound, active, first_bound);
         while (active) {
             __m512i count;
             __m512d sum_low, sum_high, next_low, next_high;
@@ -471,7 +461,9 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
                                      _mm512_cvtepi32_pd(_mm512_castsi512_si256(count)));
             next_high = _mm512_div_pd(_mm512_sub_pd(sum_high, radius_high),
                                       _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(count, 1)));
-            next_bound = skp_float_below16(next_low, next_high);
+            next_bound = skp_join16(
+                _mm512_cvt_roundpd_ps(next_low, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC),
+                _mm512_cvt_roundpd_ps(next_high, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
             empty = _mm512_cmpeq_epi32_mask(count, _mm512_setzero_si512());
             settled = _mm512_cmpge_epi32_mask(count, previous);
             rising = (__mmask16) (_mm512_cmp_pd_mask(next_low, rho_low, _CMP_GE_OQ)
@@ -586,7 +578,7 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
     float bounds[8];
     ptrdiff_t g, c;
     if (skp_avx512) {
-        skp_panel_thresholds512_f32(base, row_stride, n_rows, width, floor, radii, NULL, taus);
+        skp_panel_thresholds512_f32(base, row_stride, n_rows, width, floor, radii, taus);
         return;
     }
     for (g = 0; g < width; g += 8) {
@@ -661,95 +653,6 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
         _mm256_storeu_pd(tau, tau_low);
         _mm256_storeu_pd(tau + 4, tau_high);
         for (c = 0; c < lanes; c++) taus[g + c] = tau[c];
-    }
-}
-
-/* ------------------------------------------------------ the lists' thresholds
- * With AVX-512F, the taus of the gathered columns (skp_panel_candidates_f32)
- * are found sixteen columns at a time rather than list by list: the lists of
- * a group of sixteen columns are transposed, sixteen values by sixteen, into
- * ``scratch`` (a panel of 16 columns, zeros after a list's end), and
- * Michelot's passes run on it as on a panel of short columns
- * (skp_panel_thresholds512_f32), each column from the first iterate of
- * skp_short_threshold_f32, (sum - radius) / count, or from ``floor`` if that
- * is higher (iterates at or above floor >= 0 never keep the zeros).  The passes of one list
- * wait on the latency of its sums; sixteen lists in lanes do not.  A column
- * with no candidate gets a tau of 0, as skp_short_threshold_f32 gives it. */
-
-/* An 16 x 16 block of floats transposed in registers: r[c] becomes column c. */
-SKP_AVX512 static inline void skp_transpose16(__m512* r) {
-    __m512 t[16];
-    int i, j;
-    for (i = 0; i < 16; i += 2) {
-        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-    }
-    /* r[4i + j]: rows 4i..4i+3 of the columns j, j+4, j+8, j+12 (one per 128 bits) */
-    for (i = 0; i < 16; i += 4) {
-        r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i]),
-                                                   _mm512_castps_pd(t[i + 2])));
-        r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i]),
-                                                       _mm512_castps_pd(t[i + 2])));
-        r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i + 1]),
-                                                       _mm512_castps_pd(t[i + 3])));
-        r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i + 1]),
-                                                       _mm512_castps_pd(t[i + 3])));
-    }
-    /* t[j], t[4 + j] (rows 0-7), t[8 + j], t[12 + j] (rows 8-15): the columns
-     * j, j+8 and j+4, j+12, four rows per 128 bits */
-    for (j = 0; j < 4; j++) {
-        t[j] = _mm512_shuffle_f32x4(r[j], r[4 + j], 0x88);
-        t[4 + j] = _mm512_shuffle_f32x4(r[j], r[4 + j], 0xdd);
-        t[8 + j] = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0x88);
-        t[12 + j] = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0xdd);
-    }
-    for (j = 0; j < 4; j++) {
-        r[j] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0x88);
-        r[j + 8] = _mm512_shuffle_f32x4(t[j], t[8 + j], 0xdd);
-        r[j + 4] = _mm512_shuffle_f32x4(t[4 + j], t[12 + j], 0x88);
-        r[j + 12] = _mm512_shuffle_f32x4(t[4 + j], t[12 + j], 0xdd);
-    }
-}
-
-/* The taus of the ``width`` columns whose candidates are in ``lists`` (see
- * skp_panel_candidates_f32; ``radii`` holds width rounded up to 16, zeros
- * after ``width``); ``scratch``: room for (n_rows rounded up to 16) x 16
- * floats, ``starts`` for width + 16 doubles. */
-SKP_AVX512 static void skp_list_thresholds512_f32(const float* lists, ptrdiff_t capacity,
-                                                  const ptrdiff_t* counts, const double* sums,
-                                                  ptrdiff_t width, double floor,
-                                                  const double* radii, float* scratch,
-                                                  double* starts, double* taus) {
-    __m512 r[16];
-    ptrdiff_t g, c, k, longest;
-    int n_lanes;
-    for (g = 0; g < width; g += 16) {
-        n_lanes = width - g < 16 ? (int) (width - g) : 16;
-        longest = 0;
-        for (c = 0; c < 16; c++) {
-            const ptrdiff_t count = c < n_lanes && radii[g + c] != 0 ? counts[g + c] : 0;
-            const double start = count ? (sums[g + c] - radii[g + c]) / count : floor;
-            /* (at or above floor >= 0: the zeros after a list stay below the bounds) */
-            starts[g + c] = start > floor ? start : floor;
-            if (count > longest) longest = count;
-        }
-        for (k = 0; k < longest; k += 16) {
-            for (c = 0; c < 16; c++) {
-                const ptrdiff_t count = c < n_lanes && radii[g + c] != 0 ? counts[g + c] : 0;
-                const ptrdiff_t left = count - k < 0 ? 0 : count - k;
-                r[c] = _mm512_maskz_loadu_ps(
-                    (__mmask16) (left >= 16 ? 0xffff : (1u << left) - 1),
-                    lists + (g + c) * capacity + k);
-            }
-            skp_transpose16(r);
-            for (c = 0; c < 16; c++) _mm512_storeu_ps(scratch + (k + c) * 16, r[c]);
-        }
-        /* (whole blocks of rows, zeros after the lists: a row's float sum in
-         * a lane does not depend on the other lanes' lengths) */
-        skp_panel_thresholds512_f32(scratch, 16 * sizeof(float), (longest + 15) / 16 * 16,
-                                    n_lanes, floor, radii + g, starts + g, taus + g);
-        for (c = 0; c < n_lanes; c++)
-            if (radii[g + c] != 0 && counts[g + c] == 0) taus[g + c] = 0.0;
     }
 }
 
@@ -1002,11 +905,6 @@ static inline void skp_panel_candidates_f64(const double* base, ptrdiff_t row_st
 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_t row_stride,
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
                                             const double* radii, double* taus) {}
-static inline void skp_list_thresholds512_f32(const float* lists, ptrdiff_t capacity,
-                                              const ptrdiff_t* counts, const double* sums,
-                                              ptrdiff_t width, double floor,
-                                              const double* radii, float* scratch,
-                                              double* starts, double* taus) {}
 static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_stride,
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
                                             const double* radii, double* taus) {}
