@@ -25,7 +25,9 @@
  * every column goes through the same arithmetic, so that a column's
  * candidates do not depend on where the panels are cut.
  *
- * The panel is then written from the cache (skp_shrink_panel_f32/_f64).
+ * The panel is then written from the cache (skp_shrink_panel_f32/_f64;
+ * float32 with AVX-512 sixteen columns a vector, non-temporal stores included
+ * where the rows start on a cache line).
  * Short or dense columns skip the gather: their taus are found by passes over
  * the panel in cache (skp_panel_thresholds_f32/_f64, AVX-512 where the CPU
  * has it: float64 only then).  Rows' candidates are compacted by AVX-512
