@@ -1831,7 +1831,8 @@ def l1inf_ball(const floating[:, :] y, floating[:, :] x, double eta,
 
 
 def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=False,
-                 bint simd=True, small=None, small_simd=None, Py_ssize_t small_max_bytes=1 << 21):
+                 bint simd=True, small=None, small_simd=None, Py_ssize_t small_max_bytes=1 << 21,
+                 int small_passes=16):
     """Testing hook: exercise the safety nets on small problems.
 
     ``max_rounds`` caps the Newton rounds (0 sends every case to the sorted
@@ -1844,10 +1845,12 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     another hook asks for the general path); ``small_simd`` caps the SIMD
     level of its pass (2: AVX-512, 1: AVX2, 0: plain C) and
     ``small_max_bytes`` sets the size of the largest matrix it takes
-    (``_SMALL_MAX_BYTES``).  Returns
+    (``_SMALL_MAX_BYTES``), ``small_passes`` the passes after which it gives
+    way to the general path.  Returns
     the level the pass runs at.
     """
     global _force_dense, _narrow_bands, _avx2, _small_on, _small_simd, _SMALL_MAX_BYTES
+    global _SMALL_MAX_PASSES
     set_max_rounds(max_rounds)
     _force_dense = force_dense
     _narrow_bands = narrow_bands
@@ -1858,6 +1861,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     if small_simd is not None and small_simd < _small_simd:
         _small_simd = small_simd
     _SMALL_MAX_BYTES = small_max_bytes
+    _SMALL_MAX_PASSES = small_passes
     return _small_simd
 
 
