@@ -119,14 +119,16 @@ No sort and no heap is used otherwise.
 
 *Matrices in cache* (at most 2 MiB; 8 MiB when every group is contiguous)
 skip steps 2-4 for the in-cache path: a semismooth Newton method on the
-optimality conditions whose every step is one SIMD pass (AVX-512 or AVX2
-where the CPU has them) over the groups whose clipped set may move -- no
-histogram, envelope or list.  It measured 1-9 steps, the equivalent of 1-8
+optimality conditions whose every step is one SIMD pass (AVX-512 or AVX2;
+only where the CPU has one of them) over the groups whose clipped set may
+move -- no histogram, envelope or list.  It measured 1-9 steps, the equivalent of 1-8
 reads of the matrix, on the matrices tried (``_small_project``; the general
 path takes over if it does not settle in 16 steps).  On 100 x 1000 float32
 column groups it takes about 9 times a copy at 10 % and 90 % of the norm
 and 18 times at 50 % (~600 us, 60 times, before), and 4-9 times in float64
-(wall time, load 12 on 2 cores).
+(wall time, load 12 on 2 cores).  With AVX2 alone its pass is about 2.5
+times slower: still 2-3 times faster than the general path on column groups,
+but 1.2-1.4 times slower on 100 row groups of 1000 at 50 % of the norm.
 
 Memory: O(G) work arrays (about 30 words per group, plus 40 doubles per
 candidate group in the dense regime -- its histogram, turned into its
@@ -326,8 +328,10 @@ cdef double _BAND_SHARE = 0.12
 cdef Py_ssize_t _SMALL_MAX_BYTES = 1 << 21
 cdef Py_ssize_t _SMALL_GROUPS_FACTOR = 4
 cdef int _SMALL_MAX_PASSES = 16
-cdef bint _small_on = True
+# Only where the CPU has AVX2 or AVX-512: the plain C pass measured 2-10 times
+# slower than the general path.
 cdef int _small_simd = skp_small_simd_level()
+cdef bint _small_on = _small_simd > 0
 
 
 cdef struct Work:
@@ -1856,13 +1860,12 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     check after the solve must then gather them whole); ``simd=False`` runs
     the Cython loops of the histograms and the band gather where the AVX2
     ones would run, and the plain C loops of the in-cache pass.  ``small``
-    says whether matrices in cache take the in-cache path (by default, unless
-    another hook asks for the general path); ``small_simd`` caps the SIMD
-    level of its pass (2: AVX-512, 1: AVX2, 0: plain C) and
-    ``small_max_bytes`` sets the size of the largest matrix it takes
-    (``_SMALL_MAX_BYTES``), ``small_passes`` the passes after which it gives
-    way to the general path.  Returns
-    the level the pass runs at.
+    says whether matrices in cache take the in-cache path (by default, where
+    the CPU has AVX2 or AVX-512 and no other hook asks for the general path);
+    ``small_simd`` caps the SIMD level of its pass (2: AVX-512, 1: AVX2, 0:
+    plain C), ``small_max_bytes`` sets the size of the largest matrix it
+    takes (``_SMALL_MAX_BYTES``), ``small_passes`` the passes after which it
+    gives way to the general path.  Returns the level the pass runs at.
     """
     global _force_dense, _narrow_bands, _avx2, _small_on, _small_simd, _SMALL_MAX_BYTES
     global _SMALL_MAX_PASSES
@@ -1870,8 +1873,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     _force_dense = force_dense
     _narrow_bands = narrow_bands
     _avx2 = simd and skp_l1inf_have_avx2()
-    _small_on = (max_rounds == 60 and not force_dense and not narrow_bands if small is None
-                 else bool(small))
+    _small_on = (max_rounds == 60 and not force_dense and not narrow_bands
+                 and skp_small_simd_level() > 0 if small is None else bool(small))
     _small_simd = skp_small_simd_level() if simd else 0
     if small_simd is not None and small_simd < _small_simd:
         _small_simd = small_simd
