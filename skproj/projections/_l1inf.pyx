@@ -259,6 +259,12 @@ cdef extern from "_l1inf_small.h" nogil:
     int skp_small_clip_f32(const float* y, float* x, Py_ssize_t n_lines,
                            Py_ssize_t line_length, Py_ssize_t y_stride, Py_ssize_t x_stride,
                            const float* levels, int per_entry, int simd)
+    void skp_small_group_norms_f64(const double* y, Py_ssize_t n_groups, Py_ssize_t length,
+                                   Py_ssize_t group_stride, double* sums, double* maxima,
+                                   int simd)
+    void skp_small_group_norms_f32(const float* y, Py_ssize_t n_groups, Py_ssize_t length,
+                                   Py_ssize_t group_stride, double* sums, double* maxima,
+                                   int simd)
     void skp_small_groups_f64(const double* y, const Py_ssize_t* groups, Py_ssize_t n_groups,
                               Py_ssize_t length, Py_ssize_t group_stride, const double* level,
                               double* counts, double* sums, double* above_min,
@@ -1686,20 +1692,26 @@ cdef void _sums_and_maxima(const floating[:, :] y, double* sums, double* maxima,
 
     Contiguous rows take the AVX2 loop where the CPU has it: the baseline
     build sums a float32 row about twice as slowly as it reads it.  Matrices
-    for the in-cache path whose groups lie across contiguous rows take its
-    SIMD loop (``_l1inf_small.h``).
+    for the in-cache path take its SIMD loops (``_l1inf_small.h``).
     """
     cdef Py_ssize_t i, stride
-    if _small_layout(y, groups_are_rows, &stride) == _SMALL_LANES:
-        # In cache, groups across contiguous rows: the SIMD loop of the in-cache path.
+    cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
+    cdef Py_ssize_t length = y.shape[1] if groups_are_rows else y.shape[0]
+    cdef int layout = _small_layout(y, groups_are_rows, &stride)
+    # In cache: the SIMD loops of the in-cache path.
+    if layout == _SMALL_LANES:
         if floating is double:
-            skp_small_norms_f64(&y[0, 0], y.shape[1] if groups_are_rows else y.shape[0],
-                                y.shape[0] if groups_are_rows else y.shape[1], stride, sums,
-                                maxima, _small_simd)
+            skp_small_norms_f64(&y[0, 0], length, n_groups, stride, sums, maxima, _small_simd)
         else:
-            skp_small_norms_f32(&y[0, 0], y.shape[1] if groups_are_rows else y.shape[0],
-                                y.shape[0] if groups_are_rows else y.shape[1], stride, sums,
-                                maxima, _small_simd)
+            skp_small_norms_f32(&y[0, 0], length, n_groups, stride, sums, maxima, _small_simd)
+        return
+    if layout == _SMALL_GROUPS:
+        if floating is double:
+            skp_small_group_norms_f64(&y[0, 0], n_groups, length, stride, sums, maxima,
+                                      _small_simd)
+        else:
+            skp_small_group_norms_f32(&y[0, 0], n_groups, length, stride, sums, maxima,
+                                      _small_simd)
         return
     if not (groups_are_rows and _avx2 and y.strides[1] == sizeof(floating)):
         stream_sums_and_maxima(y, sums, maxima, groups_are_rows)

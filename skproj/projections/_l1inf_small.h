@@ -124,6 +124,25 @@ static inline void skp_small_norms_plain(const void* y, ptrdiff_t length, ptrdif
     }
 }
 
+/* Step 1 for the groups layout: one contiguous group's l1 norm (in the order
+ * of skp_small_total) and max. */
+static inline void skp_small_group_norm_plain(const void* group, ptrdiff_t length, double* sum,
+                                              double* maximum, const int single) {
+    ptrdiff_t i, bulk = length - length % 32;
+    double partial[4][8], m = 0.0;
+    memset(partial, 0, sizeof(partial));
+    for (i = 0; i < length; i++) {
+        double a = skp_small_magnitude(group, i, single);
+        if (i < bulk)
+            partial[(i / 8) % 4][i % 8] += a;
+        else
+            partial[0][(i - bulk) % 8] += a;
+        m = a > m ? a : m;
+    }
+    *sum = skp_small_total(partial);
+    *maximum = m;
+}
+
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define SKP_SMALL_HAVE_SIMD 1
 
@@ -341,6 +360,40 @@ SKP_SMALL_CLIP512(float, f32, 16, __m512, __mmask16, _mm512_loadu_ps, _mm512_mas
                   _mm512_mask_storeu_ps, _mm512_set1_epi32((int) 0x80000000u),
                   _mm512_castps_si512, _mm512_castsi512_ps)
 
+SKP_AVX512 SKP_INLINE void skp_small_group_norms512(const void* y, ptrdiff_t n_groups,
+                                                  ptrdiff_t length, ptrdiff_t group_stride,
+                                                  double* sums, double* maxima,
+                                                  const int single) {
+    const ptrdiff_t item = single ? 4 : 8;
+    ptrdiff_t g, i, q;
+    double partial[4][8];
+    for (g = 0; g < n_groups; g++) {
+        const char* group = (const char*) y + g * group_stride;
+        __m512d s[4], m[4];
+        for (q = 0; q < 4; q++) {
+            s[q] = _mm512_setzero_pd();
+            m[q] = s[q];
+        }
+        for (i = 0; i + 32 <= length; i += 32)
+            for (q = 0; q < 4; q++) {
+                __m512d a = skp_small_abs8(group + (i + 8 * q) * item, 8, single);
+                s[q] = _mm512_add_pd(s[q], a);
+                m[q] = _mm512_max_pd(a, m[q]);
+            }
+        for (; i < length; i += 8) {
+            /* the lanes past the end are 0: no change to a sum or a max >= 0 */
+            __m512d a = skp_small_abs8(group + i * item, length - i, single);
+            s[0] = _mm512_add_pd(s[0], a);
+            m[0] = _mm512_max_pd(a, m[0]);
+        }
+        for (q = 0; q < 4; q++)
+            _mm512_storeu_pd(partial[q], s[q]);
+        sums[g] = skp_small_total(partial);
+        maxima[g] = _mm512_reduce_max_pd(_mm512_max_pd(_mm512_max_pd(m[0], m[1]),
+                                                       _mm512_max_pd(m[2], m[3])));
+    }
+}
+
 /* ------------------------------------------------------------ AVX2 */
 
 SKP_SMALL_AVX2 SKP_INLINE __m256d skp_small_abs4(const void* p, const int single) {
@@ -502,6 +555,40 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_groups256(
     }
 }
 
+SKP_SMALL_AVX2 SKP_INLINE void skp_small_group_norms256(const void* y, ptrdiff_t n_groups,
+                                                      ptrdiff_t length, ptrdiff_t group_stride,
+                                                      double* sums, double* maxima,
+                                                      const int single) {
+    const ptrdiff_t item = single ? 4 : 8, bulk = length - length % 32;
+    ptrdiff_t g, i, k;
+    double partial[4][8], lanes[4], m, a;
+    for (g = 0; g < n_groups; g++) {
+        const char* group = (const char*) y + g * group_stride;
+        __m256d s[8], top = _mm256_setzero_pd();
+        for (k = 0; k < 8; k++)
+            s[k] = _mm256_setzero_pd();
+        for (i = 0; i < bulk; i += 32)
+            for (k = 0; k < 8; k++) {
+                __m256d v = skp_small_abs4(group + (i + 4 * k) * item, single);
+                s[k] = _mm256_add_pd(s[k], v);
+                top = _mm256_max_pd(v, top);
+            }
+        for (k = 0; k < 8; k++)
+            _mm256_storeu_pd(&partial[k / 2][4 * (k % 2)], s[k]);
+        _mm256_storeu_pd(lanes, top);
+        m = 0.0;
+        for (k = 0; k < 4; k++)
+            m = lanes[k] > m ? lanes[k] : m;
+        for (; i < length; i++) {
+            a = skp_small_magnitude(group, i, single);
+            partial[0][(i - bulk) % 8] += a;
+            m = a > m ? a : m;
+        }
+        sums[g] = skp_small_total(partial);
+        maxima[g] = m;
+    }
+}
+
 #else
 #define SKP_SMALL_HAVE_SIMD 0
 #endif  /* x86 */
@@ -529,6 +616,16 @@ static inline void skp_small_norms_##SUFFIX(const T* y, ptrdiff_t length, ptrdif
         ptrdiff_t row_stride, double* sums, double* maxima, int simd) {                     \
     SKP_SMALL_CALL(simd, norms, SUFFIX, (y, length, width, row_stride, sums, maxima))       \
     skp_small_norms_plain(y, length, width, row_stride, 0, sums, maxima, SINGLE);           \
+}                                                                                           \
+/* Step 1 for the groups layout.                                                  */         \
+static inline void skp_small_group_norms_##SUFFIX(const T* y, ptrdiff_t n_groups,           \
+        ptrdiff_t length, ptrdiff_t group_stride, double* sums, double* maxima, int simd) { \
+    ptrdiff_t g;                                                                            \
+    SKP_SMALL_CALL(simd, group_norms, SUFFIX, (y, n_groups, length, group_stride, sums,     \
+                                               maxima))                                     \
+    for (g = 0; g < n_groups; g++)                                                          \
+        skp_small_group_norm_plain((const char*) y + g * group_stride, length, &sums[g],    \
+                                   &maxima[g], SINGLE);                                     \
 }                                                                                           \
 /* The pass over the listed groups of the groups layout (``length`` entries,    */          \
 /* groups ``group_stride`` bytes apart).                                        */          \
@@ -574,6 +671,14 @@ SKP_AVX512 static void skp_small_norms512_##SUFFIX(const T* y, ptrdiff_t length,
 SKP_SMALL_AVX2 static void skp_small_norms256_##SUFFIX(const T* y, ptrdiff_t length,        \
         ptrdiff_t width, ptrdiff_t row_stride, double* sums, double* maxima) {              \
     skp_small_norms256(y, length, width, row_stride, sums, maxima, SINGLE);                 \
+}                                                                                           \
+SKP_AVX512 static void skp_small_group_norms512_##SUFFIX(const T* y, ptrdiff_t n_groups,     \
+        ptrdiff_t length, ptrdiff_t group_stride, double* sums, double* maxima) {           \
+    skp_small_group_norms512(y, n_groups, length, group_stride, sums, maxima, SINGLE);      \
+}                                                                                           \
+SKP_SMALL_AVX2 static void skp_small_group_norms256_##SUFFIX(const T* y, ptrdiff_t n_groups, \
+        ptrdiff_t length, ptrdiff_t group_stride, double* sums, double* maxima) {           \
+    skp_small_group_norms256(y, n_groups, length, group_stride, sums, maxima, SINGLE);      \
 }                                                                                           \
 SKP_SMALL_AVX2 static void skp_small_groups256_##SUFFIX(const T* y, const ptrdiff_t* list,  \
         ptrdiff_t n_list, ptrdiff_t length, ptrdiff_t group_stride, const double* level,    \
