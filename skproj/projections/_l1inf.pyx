@@ -1419,8 +1419,9 @@ cdef void _write(const floating[:, :] y, floating[:, :] x, const floating* level
 # interval, the sets at the new levels are those of the model: then
 # h_g(mu_g) = theta on every kept group, S_g <= theta on every zero one and
 # sum_g mu_g = eta, the optimality conditions, so the levels are exact.  The
-# iteration starts from the crude lower bounds of step 2 (starts from all
-# the entries or from a row sample measured no better).  It is not
+# iteration starts from the crude lower bounds of step 2 (other starts -- all
+# the entries, a solve on a sample of the rows -- and an over-relaxed theta
+# measured no better).  It is not
 # guaranteed to settle (measured on a NumPy model: 1-9 steps, the equivalent
 # of 1-8 whole-matrix reads with strips of 8 column groups, 1-5 of them at
 # most radii, on Gaussian, uniform, Cauchy, sparse, column-scaled and tied
