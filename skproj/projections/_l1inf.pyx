@@ -117,18 +117,22 @@ roots, the solve) is most of the cost; matrices in cache take another path
 sort-based finish).
 No sort and no heap is used otherwise.
 
-*Matrices in cache* (at most 2 MiB; 8 MiB when every group is contiguous)
-skip steps 2-4 for the in-cache path: a semismooth Newton method on the
-optimality conditions whose every step is one SIMD pass (AVX-512 or AVX2;
-only where the CPU has one of them) over the groups whose clipped set may
-move -- no histogram, envelope or list.  It measured 1-9 steps, the equivalent of 1-8
+*Matrices in cache* (at most 8 MiB: 1000 x 1000 float64) skip steps 2-4
+for the in-cache path: a semismooth Newton method on the optimality
+conditions whose every step is one SIMD pass (AVX-512 or AVX2; only where
+the CPU has one of them) over the groups whose clipped set may move -- no
+histogram, envelope or list.  It measured 1-9 steps, the equivalent of 1-8
 reads of the matrix, on the matrices tried (``_small_project``; the general
-path takes over if it does not settle in 16 steps).  On 100 x 1000 float32
-column groups it takes about 9 times a copy at 10 % and 90 % of the norm
-and 18 times at 50 % (~600 us, 60 times, before), and 4-9 times in float64
-(wall time, load 12 on 2 cores).  With AVX2 alone its pass is about 2.5
-times slower: still 2-3 times faster than the general path on column groups,
-but 1.2-1.4 times slower on 100 row groups of 1000 at 50 % of the norm.
+path takes over if it does not settle in 16 steps).  Time / ``np.copyto``
+(wall time, AVX-512, load 10-12 on 2 cores), at 10 %, 50 % and 90 % of the
+norm: 100 x 1000 float32 column groups 9, 18 and 9.5 (48-50, 60 and 48-56
+before), row groups 7, 15 and 7 (21, 21, 19); float64 4-5, 6.5-8 and 4-6
+on columns (20-22, 24-27, 22-24), 3-3.5, 5-6 and 3-3.4 on rows (10-11 before);
+1000 x 1000 column groups 4.8, 11.3 and 5.7 in float32 (13-28 before) and
+3.4, 7.5-15 and 4 in float64 (7-18), row groups 2.5-3.3, 5-6.5 and 2.4-3.1
+(6-11 before).  With AVX2 alone the pass is about 2.5 times slower: still
+2-3 times faster than the general path on column groups, but 1.2-1.4 times
+slower on 100 row groups of 1000 at 50 % of the norm.
 
 Memory: O(G) work arrays (about 30 words per group, plus 40 doubles per
 candidate group in the dense regime -- its histogram, turned into its
@@ -325,14 +329,11 @@ cdef Py_ssize_t _DENSE_MIN_GROUP = 64
 # Bracketing histogram passes stop once the bands hold this share of entries.
 cdef double _BAND_SHARE = 0.12
 # The in-cache path (``_small_project``): matrices of at most this many bytes
-# (in L2), or _SMALL_GROUPS_FACTOR times as many when every group is
-# contiguous (its pass then streams through memory in order; measured faster
-# than the general path on 1000 x 1000 float64 row groups, but 5 times
-# slower on column groups, read in strips down 4 KiB-apart rows); at most
-# this many passes before the general path takes over; the SIMD level of its
-# pass (2: AVX-512, 1: AVX2, 0: plain C; ``_set_testing``).
-cdef Py_ssize_t _SMALL_MAX_BYTES = 1 << 21
-cdef Py_ssize_t _SMALL_GROUPS_FACTOR = 4
+# (measured faster than the general path up to 1000 x 1000 float64, beyond
+# L2 but in L3, on either axis); at most this many passes before the general
+# path takes over; the SIMD level of its pass (2: AVX-512, 1: AVX2, 0: plain
+# C; ``_set_testing``).
+cdef Py_ssize_t _SMALL_MAX_BYTES = 1 << 23
 cdef int _SMALL_MAX_PASSES = 16
 # Only where the CPU has AVX2 or AVX-512: the plain C pass measured 2-10 times
 # slower than the general path.
@@ -1442,19 +1443,17 @@ cdef int _small_layout(const floating[:, :] y, bint groups_are_rows,
     0 when neither rows nor columns are contiguous, or the matrix is too
     large (_SMALL_MAX_BYTES).
     """
-    cdef Py_ssize_t item = sizeof(floating), size = y.shape[0] * y.shape[1] * item
-    cdef int layout = 0
-    if not _small_on or _force_dense or size > _SMALL_GROUPS_FACTOR * _SMALL_MAX_BYTES:
+    cdef Py_ssize_t item = sizeof(floating)
+    if (not _small_on or _force_dense
+            or y.shape[0] * y.shape[1] * item > _SMALL_MAX_BYTES):
         return 0
     if y.strides[1] == item:
         stride[0] = y.strides[0]
-        layout = _SMALL_GROUPS if groups_are_rows else _SMALL_LANES
-    elif y.strides[0] == item:
+        return _SMALL_GROUPS if groups_are_rows else _SMALL_LANES
+    if y.strides[0] == item:
         stride[0] = y.strides[1]
-        layout = _SMALL_LANES if groups_are_rows else _SMALL_GROUPS
-    if layout == _SMALL_LANES and size > _SMALL_MAX_BYTES:
-        return 0
-    return layout
+        return _SMALL_LANES if groups_are_rows else _SMALL_GROUPS
+    return 0
 
 
 cdef inline void _small_pass(const floating[:, :] y, int layout, Py_ssize_t stride,
@@ -1863,7 +1862,7 @@ def l1inf_ball(const floating[:, :] y, floating[:, :] x, double eta,
 
 
 def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=False,
-                 bint simd=True, small=None, small_simd=None, Py_ssize_t small_max_bytes=1 << 21,
+                 bint simd=True, small=None, small_simd=None, Py_ssize_t small_max_bytes=1 << 23,
                  int small_passes=16):
     """Testing hook: exercise the safety nets on small problems.
 
