@@ -18,6 +18,16 @@ from hypothesis.extra.numpy import arrays
 from skproj.projections import _l1inf, l1inf_norm, project_l1inf_ball
 
 
+@pytest.fixture(autouse=True, params=["in-cache", "general"])
+def kernel_path(request):
+    """Every test twice: with the in-cache path where it applies (the default),
+    then with the general path alone (histograms, envelopes, lists), which the
+    matrices here would otherwise not reach.  Hooks a test sets itself win."""
+    _l1inf._set_testing(small=request.param == "in-cache")
+    yield request.param
+    _l1inf._set_testing()
+
+
 # ----------------------------------------------------------------- references
 
 def _groups_first(Y, axis):
