@@ -325,8 +325,8 @@ SKP_AVX512 SKP_INLINE void skp_small_groups512(
  * (``per_entry``: the lanes layout) or levels[i] (the groups layout).  The
  * clip is _common.pxd's, in the input's precision: v > l gives l, then
  * v < -l gives -l. */
-#define SKP_SMALL_CLIP512(T, SUFFIX, W, VEC, MASK, LOADU, MASKZ_LOADU, SET1, CMP, MOV,       \
-                          STOREU, MASK_STOREU, SIGN, CAST_I, CAST_F)                        \
+#define SKP_SMALL_CLIP512(T, SUFFIX, W, VEC, MASK, MASKZ_LOADU, SET1, CMP, MOV, MASK_STOREU,  \
+                          SIGN, CAST_I, CAST_F)                                             \
 SKP_AVX512 static void skp_small_clip512_##SUFFIX(const T* y, T* x, ptrdiff_t n_lines,      \
         ptrdiff_t line_length, ptrdiff_t y_stride, ptrdiff_t x_stride, const T* levels,     \
         int per_entry) {                                                                    \
@@ -351,14 +351,14 @@ SKP_AVX512 static void skp_small_clip512_##SUFFIX(const T* y, T* x, ptrdiff_t n_
     }                                                                                       \
 }
 
-SKP_SMALL_CLIP512(double, f64, 8, __m512d, __mmask8, _mm512_loadu_pd, _mm512_maskz_loadu_pd,
-                  _mm512_set1_pd, _mm512_cmp_pd_mask, _mm512_mask_mov_pd, _mm512_storeu_pd,
-                  _mm512_mask_storeu_pd, _mm512_set1_epi64((long long) 1 << 63),
-                  _mm512_castpd_si512, _mm512_castsi512_pd)
-SKP_SMALL_CLIP512(float, f32, 16, __m512, __mmask16, _mm512_loadu_ps, _mm512_maskz_loadu_ps,
-                  _mm512_set1_ps, _mm512_cmp_ps_mask, _mm512_mask_mov_ps, _mm512_storeu_ps,
-                  _mm512_mask_storeu_ps, _mm512_set1_epi32((int) 0x80000000u),
-                  _mm512_castps_si512, _mm512_castsi512_ps)
+SKP_SMALL_CLIP512(double, f64, 8, __m512d, __mmask8, _mm512_maskz_loadu_pd, _mm512_set1_pd,
+                  _mm512_cmp_pd_mask, _mm512_mask_mov_pd, _mm512_mask_storeu_pd,
+                  _mm512_set1_epi64((long long) 1 << 63), _mm512_castpd_si512,
+                  _mm512_castsi512_pd)
+SKP_SMALL_CLIP512(float, f32, 16, __m512, __mmask16, _mm512_maskz_loadu_ps, _mm512_set1_ps,
+                  _mm512_cmp_ps_mask, _mm512_mask_mov_ps, _mm512_mask_storeu_ps,
+                  _mm512_set1_epi32((int) 0x80000000u), _mm512_castps_si512,
+                  _mm512_castsi512_ps)
 
 SKP_AVX512 SKP_INLINE void skp_small_group_norms512(const void* y, ptrdiff_t n_groups,
                                                   ptrdiff_t length, ptrdiff_t group_stride,
