@@ -124,15 +124,16 @@ the CPU has one of them) over the groups whose clipped set may move -- no
 histogram, envelope or list.  It measured 1-9 steps, the equivalent of 1-8
 reads of the matrix, on the matrices tried (``_small_project``; the general
 path takes over if it does not settle in 16 steps).  Time / ``np.copyto``
-(wall time, AVX-512, load 10-12 on 2 cores), at 10 %, 50 % and 90 % of the
-norm: 100 x 1000 float32 column groups 9, 18 and 9.5 (48-50, 60 and 48-56
-before), row groups 7, 15 and 7 (21, 21, 19); float64 4-5, 6.5-8 and 4-6
-on columns (20-22, 24-27, 22-24), 3-3.5, 5-6 and 3-3.4 on rows (10-11 before);
-1000 x 1000 column groups 4.8, 11.3 and 5.7 in float32 (13-28 before) and
-3.4, 7.5-15 and 4 in float64 (7-18), row groups 2.5-3.3, 5-6.5 and 2.4-3.1
-(6-11 before).  With AVX2 alone the pass is about 2.5 times slower: still
-2-3 times faster than the general path on column groups, but 1.2-1.4 times
-slower on 100 row groups of 1000 at 50 % of the norm.
+of the kernel at 10 %, 50 % and 90 % of the norm (wall time, AVX-512, load
+3 on 2 cores), before -> after: 100 x 1000 float32 column groups 43-46,
+57-60, 45-47 -> 9.0, 17.8, 9.5; row groups 20, 20, 18 -> 7.1, 14.3, 6.7;
+float64 columns 20, 23, 21 -> 4.6, 7.7, 4.6; rows 9.4, 9.4, 8.5 -> 3.5, 6.2,
+3.3.  1000 x 1000 float32 columns 10.9, 11.3, 8.8 -> 4.8, 10.8, 5.7; rows
+8.1, 8.5, 7.2 -> 3.2, 5.8, 3.0; float64 columns 5.9, 6.2, 5.5 -> 3.1, 6.8,
+3.7; rows 5.2, 5.6, 4.8 -> 2.6, 4.5, 2.5.  With AVX2 alone the pass is
+about 2.5 times slower: still 2-3 times faster than the general path on
+column groups, but 1.2-1.4 times slower on 100 row groups of 1000 at 50 %
+of the norm.
 
 Memory: O(G) work arrays (about 30 words per group, plus 40 doubles per
 candidate group in the dense regime -- its histogram, turned into its
