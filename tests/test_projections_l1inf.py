@@ -18,6 +18,16 @@ from hypothesis.extra.numpy import arrays
 from skproj.projections import _l1inf, l1inf_norm, project_l1inf_ball
 
 
+@pytest.fixture(autouse=True, params=["in-cache", "general"])
+def kernel_path(request):
+    """Every test twice: with the in-cache path where it applies (the default),
+    then with the general path alone (histograms, envelopes, lists), which the
+    matrices here would otherwise not reach.  Hooks a test sets itself win."""
+    _l1inf._set_testing(small=request.param == "in-cache")
+    yield request.param
+    _l1inf._set_testing()
+
+
 # ----------------------------------------------------------------- references
 
 def _groups_first(Y, axis):
@@ -363,6 +373,137 @@ def test_one_group_and_groups_of_one(rng):
     tau = max((magnitudes[:k].sum() - eta) / k for k in range(1, 51))
     np.testing.assert_allclose(project_l1inf_ball(row, eta),
                                np.sign(row) * np.maximum(np.abs(row) - tau, 0), atol=1e-12)
+
+
+# ----------------------------------------------------------------- in-cache path
+
+def _in_cache_cases(rng, n_cases):
+    """(Y, axis, eta): groups of length 1-40 and some long ones, every kind of
+    ``_random_matrix`` (ties, zero groups, heavy tails, wide scales), C order,
+    Fortran order and strided views (those take the general path)."""
+    for case in range(n_cases):
+        length = int(rng.integers(1, 41)) if case % 4 else int(rng.integers(41, 300))
+        n_groups = int(rng.integers(1, 90))
+        Y = _random_matrix(rng, case)
+        Y = np.resize(Y, (length, n_groups)) * (1.0 + rng.random((length, n_groups)))
+        if case % 6 == 1:  # ties within and across groups
+            Y = np.round(Y, 1)
+        axis = case % 2
+        if axis == 1:
+            Y = Y.T
+        Y = _layout(Y, case // 2)
+        eta = [1e-4, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.999][case % 8] * l1inf_norm(Y, axis=axis)
+        yield case, Y, axis, eta
+
+
+@pytest.fixture(params=[2, 1, 0], ids=["avx512", "avx2", "plain"])
+def small_simd(request):
+    """The in-cache path with its pass at each SIMD level this CPU has."""
+    level = _l1inf._set_testing(small_simd=request.param)
+    if level != request.param:
+        _l1inf._set_testing()
+        pytest.skip("the CPU lacks this instruction set")
+    yield level
+    _l1inf._set_testing()
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-9), (np.float32, 3e-6)])
+def test_in_cache_path_matches_reference(small_simd, dtype, tol):
+    """Matrices in cache (the semismooth Newton passes) against the bisection reference,
+    also into ``out`` and in place."""
+    rng = np.random.default_rng(31)
+    for case, Y, axis, eta in _in_cache_cases(rng, 120):
+        Y = Y.astype(dtype)
+        expected, _, _ = _bisection_projection(Y, eta, axis)
+        scale = max(float(np.abs(Y).max()), 1e-300)
+        X = project_l1inf_ball(Y, eta, axis=axis)
+        assert X.dtype == dtype
+        assert np.abs(X - expected).max() <= tol * scale, case
+        if case % 3 == 0:
+            out = np.empty_like(Y, order="F" if case % 2 else "C")
+            assert project_l1inf_ball(Y, eta, axis=axis, out=out) is out
+            np.testing.assert_array_equal(out, X)
+            Z = Y.copy(order="K")
+            project_l1inf_ball(Z, eta, axis=axis, out=Z)
+            np.testing.assert_array_equal(Z, X)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_in_cache_simd_levels_agree(dtype):
+    """The AVX-512, AVX2 and plain C passes and writes give the same bits (one summation order)."""
+    rng = np.random.default_rng(32)
+    for case, Y, axis, eta in _in_cache_cases(rng, 40):
+        Y = Y.astype(dtype)
+        results = []
+        for level in (2, 1, 0):
+            if _l1inf._set_testing(small_simd=level) == level:
+                try:
+                    results.append(project_l1inf_ball(Y, eta, axis=axis, return_dual=True))
+                finally:
+                    _l1inf._set_testing()
+        for X, theta, mu in results[1:]:
+            np.testing.assert_array_equal(X, results[0][0])
+            assert theta == results[0][1]
+            np.testing.assert_array_equal(mu, results[0][2])
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_in_cache_path_and_general_path_agree(axis, rng):
+    """The dual variables of both paths agree; so do the paths on each side of the size limit."""
+    Y = rng.standard_normal((100, 300) if axis == 0 else (300, 100))
+    for share in (0.05, 0.5, 0.95):
+        eta = share * l1inf_norm(Y, axis=axis)
+        results = []
+        for hooks in (dict(), dict(small=False), dict(small_max_bytes=Y.nbytes),
+                      dict(small_max_bytes=Y.nbytes - 1), dict(small_passes=1)):
+            _l1inf._set_testing(**hooks)
+            try:
+                results.append(project_l1inf_ball(Y, eta, axis=axis, return_dual=True))
+            finally:
+                _l1inf._set_testing()
+        for X, theta, mu in results[1:]:
+            np.testing.assert_allclose(X, results[0][0], rtol=0, atol=1e-12)
+            assert theta == pytest.approx(results[0][1], rel=1e-10)
+            np.testing.assert_allclose(mu, results[0][2], rtol=0, atol=1e-12)
+
+
+def test_in_cache_path_gives_way_when_unsettled():
+    """Capped at 1-2 passes, the in-cache path hands over to the general path: still exact."""
+    rng = np.random.default_rng(33)
+    for small_passes in (1, 2):
+        _l1inf._set_testing(small_passes=small_passes)
+        try:
+            for case, Y, axis, eta in _in_cache_cases(rng, 40):
+                expected, _, _ = _bisection_projection(Y, eta, axis)
+                np.testing.assert_allclose(project_l1inf_ball(Y, eta, axis=axis), expected,
+                                           rtol=0, atol=1e-9 * np.abs(Y).max())
+        finally:
+            _l1inf._set_testing()
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_in_cache_non_finite_and_huge_values(order, dtype):
+    """NaN and inf are reported by the kernel of either layout; finite values whose
+    sums overflow are rescaled by the caller and projected exactly."""
+    for axis in (0, 1):
+        for bad in (np.nan, np.inf):
+            Y = np.ones((40, 30), dtype=dtype, order=order)
+            Y[7, 11] = bad
+            out = np.empty_like(Y)
+            status, _ = _l1inf.l1inf_ball(Y, out, 1.0, axis == 1, np.zeros(Y.shape[1 - axis]))
+            assert status == 2      # STATUS_NONFINITE
+            with pytest.raises(ValueError, match="NaN or infinity"):
+                project_l1inf_ball(Y, 1.0, axis=axis)
+        # The group sums exceed the largest float64 (not the float32 ones, in double).
+        big = np.finfo(dtype).max / 20
+        Y = np.full((40, 30), big, dtype=dtype, order=order)
+        Y[::3] *= -0.5
+        eta = 0.4 * float(l1inf_norm(Y.astype(np.float64) / big, axis=axis)) * big
+        X = project_l1inf_ball(Y, eta, axis=axis)
+        expected, _, _ = _bisection_projection(Y.astype(np.float64) / big, eta / big, axis)
+        np.testing.assert_allclose(X.astype(np.float64) / big, expected, rtol=0,
+                                   atol=1e-9 if dtype == np.float64 else 3e-6)
 
 
 # ----------------------------------------------------------------- contract

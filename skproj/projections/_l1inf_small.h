@@ -1,0 +1,718 @@
+/* The pass of the in-cache path of the exact l1,inf projection (see
+ * ``_small_project`` in _l1inf.pyx): for every group g read and its level
+ * l_g, over its magnitudes a = |y_ig| (in double: float32 values convert
+ * exactly),
+ *
+ *     counts[g] = #{a > l_g},  sums[g] = sum of those a,
+ *     above_min[g] = min {a > l_g} (+inf if none),
+ *     below_max[g] = max {a <= l_g} (-inf if none):
+ *
+ * the set above l_g is the same for every level in [below_max, above_min).
+ * Two layouts:
+ *
+ * - ``lanes``: the groups are the columns of contiguous rows (the column
+ *   groups of a C-ordered matrix, the row groups of an F-ordered one), read
+ *   in strips of 8 groups (strips[k] is the first group of one; the last
+ *   strip may be shorter), one group per SIMD lane, row by row, several
+ *   strips at once with the accumulators in registers;
+ * - ``groups``: every group is contiguous (rows of a C-ordered matrix,
+ *   columns of an F-ordered one), one listed group at a time.
+ *
+ * Each group's sum is taken in one order on every path (SIMD or plain C),
+ * so that the results agree bit for bit whatever the CPU.  The AVX-512 and
+ * AVX2 loops are compiled with per-function target attributes and chosen at
+ * run time (no -march); no FMA (nothing here multiplies).
+ */
+#ifndef SKPROJ_L1INF_SMALL_H
+#define SKPROJ_L1INF_SMALL_H
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+#define SKP_SMALL_STRIP 8
+
+/* 2: AVX-512F, 1: AVX2, 0: plain C. */
+static int skp_small_simd_level(void) {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return 2;
+    if (__builtin_cpu_supports("avx2")) return 1;
+#endif
+    return 0;
+}
+
+/* The order of a contiguous group's sum: entry i of the first
+ * bulk = length - length % 32 goes to partial[(i / 8) % 4][i % 8], the others
+ * to partial[0][(i - bulk) % 8], each partial in increasing i; then this. */
+static inline double skp_small_total(double partial[4][8]) {
+    double v[8];
+    int j;
+    for (j = 0; j < 8; j++)
+        v[j] = (partial[0][j] + partial[1][j]) + (partial[2][j] + partial[3][j]);
+    return ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]));
+}
+
+static inline double skp_small_magnitude(const void* p, ptrdiff_t i, const int single) {
+    return single ? fabs((double) ((const float*) p)[i]) : fabs(((const double*) p)[i]);
+}
+
+/* ------------------------------------------------------------ plain C */
+
+/* One strip of ``n`` (<= 8) groups starting at column g of the lanes layout. */
+static inline void skp_small_strip_plain(const void* y, ptrdiff_t length, ptrdiff_t row_stride,
+                                         ptrdiff_t g, ptrdiff_t n, const double* level,
+                                         double* counts, double* sums, double* above_min,
+                                         double* below_max, const int single) {
+    ptrdiff_t i, j;
+    double c[SKP_SMALL_STRIP], s[SKP_SMALL_STRIP], lo[SKP_SMALL_STRIP], hi[SKP_SMALL_STRIP];
+    for (j = 0; j < n; j++) {
+        c[j] = 0.0; s[j] = 0.0; hi[j] = INFINITY; lo[j] = -INFINITY;
+    }
+    for (i = 0; i < length; i++) {
+        const char* row = (const char*) y + i * row_stride;
+        for (j = 0; j < n; j++) {
+            double a = skp_small_magnitude(row, g + j, single);
+            int above = a > level[g + j];
+            c[j] += above ? 1.0 : 0.0;
+            s[j] += above ? a : 0.0;
+            if (above) hi[j] = a < hi[j] ? a : hi[j];
+            else lo[j] = a > lo[j] ? a : lo[j];
+        }
+    }
+    for (j = 0; j < n; j++) {
+        counts[g + j] = c[j]; sums[g + j] = s[j];
+        above_min[g + j] = hi[j]; below_max[g + j] = lo[j];
+    }
+}
+
+static inline void skp_small_group_plain(const void* group, ptrdiff_t length, double u,
+                                         double* count, double* sum, double* above_min,
+                                         double* below_max, const int single) {
+    ptrdiff_t i, bulk = length - length % 32;
+    double partial[4][8], c = 0.0, hi = INFINITY, lo = -INFINITY;
+    memset(partial, 0, sizeof(partial));
+    for (i = 0; i < length; i++) {
+        double a = skp_small_magnitude(group, i, single);
+        int above = a > u;
+        double* slot = i < bulk ? &partial[(i / 8) % 4][i % 8] : &partial[0][(i - bulk) % 8];
+        c += above ? 1.0 : 0.0;
+        *slot += above ? a : 0.0;
+        if (above) hi = a < hi ? a : hi;
+        else lo = a > lo ? a : lo;
+    }
+    *count = c; *sum = skp_small_total(partial); *above_min = hi; *below_max = lo;
+}
+
+/* Step 1 for the lanes layout: every group's l1 norm (sequential over the
+ * rows, NaN and inf propagate) and max; groups g0 .. width - 1. */
+static inline void skp_small_norms_plain(const void* y, ptrdiff_t length, ptrdiff_t width,
+                                         ptrdiff_t row_stride, ptrdiff_t g0, double* sums,
+                                         double* maxima, const int single) {
+    ptrdiff_t i, g;
+    for (g = g0; g < width; g++) {
+        sums[g] = 0.0;
+        maxima[g] = 0.0;
+    }
+    for (i = 0; i < length; i++) {
+        const char* row = (const char*) y + i * row_stride;
+        for (g = g0; g < width; g++) {
+            double a = skp_small_magnitude(row, g, single);
+            sums[g] += a;
+            maxima[g] = a > maxima[g] ? a : maxima[g];
+        }
+    }
+}
+
+/* Step 1 for the groups layout: one contiguous group's l1 norm (in the order
+ * of skp_small_total) and max. */
+static inline void skp_small_group_norm_plain(const void* group, ptrdiff_t length, double* sum,
+                                              double* maximum, const int single) {
+    ptrdiff_t i, bulk = length - length % 32;
+    double partial[4][8], m = 0.0;
+    memset(partial, 0, sizeof(partial));
+    for (i = 0; i < length; i++) {
+        double a = skp_small_magnitude(group, i, single);
+        if (i < bulk)
+            partial[(i / 8) % 4][i % 8] += a;
+        else
+            partial[0][(i - bulk) % 8] += a;
+        m = a > m ? a : m;
+    }
+    *sum = skp_small_total(partial);
+    *maximum = m;
+}
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define SKP_SMALL_HAVE_SIMD 1
+
+#include <immintrin.h>
+
+/* ------------------------------------------------------------ AVX-512 */
+
+#define SKP_AVX512 __attribute__((target("avx512f")))
+#define SKP_SMALL_AVX2 __attribute__((target("avx2")))
+#define SKP_INLINE static inline __attribute__((always_inline))
+
+/* |y| of 8 values in double; only the first n (<= 8) are read, the others
+ * are 0 (never above a level, which is >= 0). */
+SKP_AVX512 SKP_INLINE __m512d skp_small_abs8(const void* p, ptrdiff_t n, const int single) {
+    __mmask8 k = n >= 8 ? (__mmask8) 0xff : (__mmask8) ((1u << n) - 1u);
+    __m512d v;
+    if (single)
+        v = n >= 8 ? _mm512_cvtps_pd(_mm256_loadu_ps((const float*) p))
+                   : _mm512_cvtps_pd(_mm512_castps512_ps256(
+                         _mm512_maskz_loadu_ps((__mmask16) k, p)));
+    else
+        v = n >= 8 ? _mm512_loadu_pd(p) : _mm512_maskz_loadu_pd(k, p);
+    return _mm512_abs_pd(v);
+}
+
+/* The four accumulators of 8 groups (or of 8 partial sums of one group). */
+typedef struct { __m512d count, sum, above_min, below_max; } skp_acc512;
+
+SKP_AVX512 SKP_INLINE void skp_acc512_zero(skp_acc512* r) {
+    r->count = _mm512_setzero_pd();
+    r->sum = r->count;
+    r->above_min = _mm512_set1_pd(INFINITY);
+    r->below_max = _mm512_set1_pd(-INFINITY);
+}
+
+/* Add the lanes of ``valid`` (the others are past the end of a group). */
+SKP_AVX512 SKP_INLINE void skp_acc512_add(skp_acc512* r, __m512d a, __m512d level,
+                                          __mmask8 valid) {
+    __mmask8 k = _mm512_mask_cmp_pd_mask(valid, a, level, _CMP_GT_OQ);
+    r->count = _mm512_mask_add_pd(r->count, k, r->count, _mm512_set1_pd(1.0));
+    r->sum = _mm512_mask_add_pd(r->sum, k, r->sum, a);
+    r->above_min = _mm512_mask_min_pd(r->above_min, k, r->above_min, a);
+    r->below_max = _mm512_mask_max_pd(r->below_max, (__mmask8) (valid & ~k), r->below_max, a);
+}
+
+SKP_AVX512 SKP_INLINE void skp_acc512_store(const skp_acc512* r, ptrdiff_t g, __mmask8 k,
+                                            double* counts, double* sums, double* above_min,
+                                            double* below_max) {
+    _mm512_mask_storeu_pd(counts + g, k, r->count);
+    _mm512_mask_storeu_pd(sums + g, k, r->sum);
+    _mm512_mask_storeu_pd(above_min + g, k, r->above_min);
+    _mm512_mask_storeu_pd(below_max + g, k, r->below_max);
+}
+
+SKP_AVX512 SKP_INLINE void skp_small_lanes512(
+        const void* y, ptrdiff_t length, ptrdiff_t width, ptrdiff_t row_stride,
+        const ptrdiff_t* strips, ptrdiff_t n_strips, const double* level, double* counts,
+        double* sums, double* above_min, double* below_max, const int single) {
+    const ptrdiff_t item = single ? 4 : 8;
+    ptrdiff_t t = 0, i, q, n;
+    /* Four whole strips at a time: the accumulators stay in registers. */
+    while (t < n_strips) {
+        ptrdiff_t g[4];
+        __m512d l[4];
+        skp_acc512 r[4];
+        for (q = 0; q < 4 && t + q < n_strips && strips[t + q] + 8 <= width; q++) ;
+        if (q < 4) {
+            /* Fewer than four whole strips left before a short one, or the
+             * short one itself: one strip, masked. */
+            __mmask8 k;
+            n = width - strips[t] < 8 ? width - strips[t] : 8;
+            k = (__mmask8) ((1u << n) - 1u);
+            l[0] = _mm512_maskz_loadu_pd(k, level + strips[t]);
+            skp_acc512_zero(&r[0]);
+            for (i = 0; i < length; i++)
+                skp_acc512_add(&r[0], skp_small_abs8((const char*) y + i * row_stride
+                                                     + strips[t] * item, n, single), l[0], k);
+            skp_acc512_store(&r[0], strips[t], k, counts, sums, above_min, below_max);
+            t += 1;
+            continue;
+        }
+        for (q = 0; q < 4; q++) {
+            g[q] = strips[t + q];
+            l[q] = _mm512_loadu_pd(level + g[q]);
+            skp_acc512_zero(&r[q]);
+        }
+        for (i = 0; i < length; i++) {
+            const char* row = (const char*) y + i * row_stride;
+            skp_acc512_add(&r[0], skp_small_abs8(row + g[0] * item, 8, single), l[0], 0xff);
+            skp_acc512_add(&r[1], skp_small_abs8(row + g[1] * item, 8, single), l[1], 0xff);
+            skp_acc512_add(&r[2], skp_small_abs8(row + g[2] * item, 8, single), l[2], 0xff);
+            skp_acc512_add(&r[3], skp_small_abs8(row + g[3] * item, 8, single), l[3], 0xff);
+        }
+        for (q = 0; q < 4; q++)
+            skp_acc512_store(&r[q], g[q], (__mmask8) 0xff, counts, sums, above_min, below_max);
+        t += 4;
+    }
+}
+
+SKP_AVX512 SKP_INLINE void skp_small_norms512(const void* y, ptrdiff_t length, ptrdiff_t width,
+                                            ptrdiff_t row_stride, double* sums, double* maxima,
+                                            const int single) {
+    const ptrdiff_t item = single ? 4 : 8;
+    ptrdiff_t g = 0, i, q, n;
+    for (; g + 32 <= width; g += 32) {
+        __m512d s[4], m[4];
+        for (q = 0; q < 4; q++) {
+            s[q] = _mm512_setzero_pd();
+            m[q] = s[q];
+        }
+        for (i = 0; i < length; i++) {
+            const char* row = (const char*) y + i * row_stride + g * item;
+            for (q = 0; q < 4; q++) {
+                __m512d a = skp_small_abs8(row + 8 * q * item, 8, single);
+                s[q] = _mm512_add_pd(s[q], a);
+                m[q] = _mm512_max_pd(a, m[q]);
+            }
+        }
+        for (q = 0; q < 4; q++) {
+            _mm512_storeu_pd(sums + g + 8 * q, s[q]);
+            _mm512_storeu_pd(maxima + g + 8 * q, m[q]);
+        }
+    }
+    for (; g < width; g += 8) {
+        __m512d s1 = _mm512_setzero_pd(), m1 = s1;
+        __mmask8 k;
+        n = width - g < 8 ? width - g : 8;
+        k = (__mmask8) ((1u << n) - 1u);
+        for (i = 0; i < length; i++) {
+            __m512d a = skp_small_abs8((const char*) y + i * row_stride + g * item, n, single);
+            s1 = _mm512_add_pd(s1, a);
+            m1 = _mm512_max_pd(a, m1);
+        }
+        _mm512_mask_storeu_pd(sums + g, k, s1);
+        _mm512_mask_storeu_pd(maxima + g, k, m1);
+    }
+}
+
+SKP_AVX512 SKP_INLINE void skp_small_groups512(
+        const void* y, const ptrdiff_t* list, ptrdiff_t n_list, ptrdiff_t length,
+        ptrdiff_t group_stride, const double* level, double* counts, double* sums,
+        double* above_min, double* below_max, const int single) {
+    const ptrdiff_t item = single ? 4 : 8;
+    ptrdiff_t t, i, q, g, n;
+    double partial[4][8];
+    for (t = 0; t < n_list; t++) {
+        const char* group;
+        __m512d u;
+        skp_acc512 r[4];
+        g = list[t];
+        group = (const char*) y + g * group_stride;
+        u = _mm512_set1_pd(level[g]);
+        for (q = 0; q < 4; q++)
+            skp_acc512_zero(&r[q]);
+        for (i = 0; i + 32 <= length; i += 32)
+            for (q = 0; q < 4; q++)
+                skp_acc512_add(&r[q], skp_small_abs8(group + (i + 8 * q) * item, 8, single), u,
+                               0xff);
+        for (; i < length; i += 8) {
+            n = length - i < 8 ? length - i : 8;
+            skp_acc512_add(&r[0], skp_small_abs8(group + i * item, n, single), u,
+                           (__mmask8) ((1u << n) - 1u));
+        }
+        for (q = 0; q < 4; q++)
+            _mm512_storeu_pd(partial[q], r[q].sum);
+        sums[g] = skp_small_total(partial);
+        counts[g] = _mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(r[0].count, r[1].count),
+                                                       _mm512_add_pd(r[2].count, r[3].count)));
+        above_min[g] = _mm512_reduce_min_pd(_mm512_min_pd(
+            _mm512_min_pd(r[0].above_min, r[1].above_min),
+            _mm512_min_pd(r[2].above_min, r[3].above_min)));
+        below_max[g] = _mm512_reduce_max_pd(_mm512_max_pd(
+            _mm512_max_pd(r[0].below_max, r[1].below_max),
+            _mm512_max_pd(r[2].below_max, r[3].below_max)));
+    }
+}
+
+/* The write, x = clip(y, level of the group), on lines of contiguous entries
+ * (rows or columns): the level of entry k of line i is levels[k]
+ * (``per_entry``: the lanes layout) or levels[i] (the groups layout).  The
+ * clip is _common.pxd's, in the input's precision: v > l gives l, then
+ * v < -l gives -l. */
+#define SKP_SMALL_CLIP512(T, SUFFIX, W, VEC, MASK, MASKZ_LOADU, SET1, CMP, MOV, MASK_STOREU,  \
+                          SIGN, CAST_I, CAST_F)                                             \
+SKP_AVX512 static void skp_small_clip512_##SUFFIX(const T* y, T* x, ptrdiff_t n_lines,      \
+        ptrdiff_t line_length, ptrdiff_t y_stride, ptrdiff_t x_stride, const T* levels,     \
+        int per_entry) {                                                                    \
+    ptrdiff_t i, k, n;                                                                      \
+    const __m512i sign = SIGN;                                                              \
+    for (i = 0; i < n_lines; i++) {                                                         \
+        const T* src = (const T*) ((const char*) y + i * y_stride);                         \
+        T* dst = (T*) ((char*) x + i * x_stride);                                           \
+        VEC line_level = SET1(per_entry ? (T) 0 : levels[i]);                               \
+        for (k = 0; k < line_length; k += W) {                                              \
+            MASK all;                                                                       \
+            VEC v, l, low;                                                                  \
+            n = line_length - k < W ? line_length - k : W;                                  \
+            all = n == W ? (MASK) ~0 : (MASK) ((1u << n) - 1u);                             \
+            v = MASKZ_LOADU(all, src + k);                                                  \
+            l = per_entry ? MASKZ_LOADU(all, levels + k) : line_level;                      \
+            v = MOV(v, CMP(v, l, _CMP_GT_OQ), l);                                           \
+            low = CAST_F(_mm512_xor_si512(CAST_I(l), sign));                                \
+            v = MOV(v, CMP(v, low, _CMP_LT_OQ), low);                                       \
+            MASK_STOREU(dst + k, all, v);                                                   \
+        }                                                                                   \
+    }                                                                                       \
+}
+
+SKP_SMALL_CLIP512(double, f64, 8, __m512d, __mmask8, _mm512_maskz_loadu_pd, _mm512_set1_pd,
+                  _mm512_cmp_pd_mask, _mm512_mask_mov_pd, _mm512_mask_storeu_pd,
+                  _mm512_set1_epi64((long long) 1 << 63), _mm512_castpd_si512,
+                  _mm512_castsi512_pd)
+SKP_SMALL_CLIP512(float, f32, 16, __m512, __mmask16, _mm512_maskz_loadu_ps, _mm512_set1_ps,
+                  _mm512_cmp_ps_mask, _mm512_mask_mov_ps, _mm512_mask_storeu_ps,
+                  _mm512_set1_epi32((int) 0x80000000u), _mm512_castps_si512,
+                  _mm512_castsi512_ps)
+
+SKP_AVX512 SKP_INLINE void skp_small_group_norms512(const void* y, ptrdiff_t n_groups,
+                                                  ptrdiff_t length, ptrdiff_t group_stride,
+                                                  double* sums, double* maxima,
+                                                  const int single) {
+    const ptrdiff_t item = single ? 4 : 8;
+    ptrdiff_t g, i, q;
+    double partial[4][8];
+    for (g = 0; g < n_groups; g++) {
+        const char* group = (const char*) y + g * group_stride;
+        __m512d s[4], m[4];
+        for (q = 0; q < 4; q++) {
+            s[q] = _mm512_setzero_pd();
+            m[q] = s[q];
+        }
+        for (i = 0; i + 32 <= length; i += 32)
+            for (q = 0; q < 4; q++) {
+                __m512d a = skp_small_abs8(group + (i + 8 * q) * item, 8, single);
+                s[q] = _mm512_add_pd(s[q], a);
+                m[q] = _mm512_max_pd(a, m[q]);
+            }
+        for (; i < length; i += 8) {
+            /* the lanes past the end are 0: no change to a sum or a max >= 0 */
+            __m512d a = skp_small_abs8(group + i * item, length - i, single);
+            s[0] = _mm512_add_pd(s[0], a);
+            m[0] = _mm512_max_pd(a, m[0]);
+        }
+        for (q = 0; q < 4; q++)
+            _mm512_storeu_pd(partial[q], s[q]);
+        sums[g] = skp_small_total(partial);
+        maxima[g] = _mm512_reduce_max_pd(_mm512_max_pd(_mm512_max_pd(m[0], m[1]),
+                                                       _mm512_max_pd(m[2], m[3])));
+    }
+}
+
+/* ------------------------------------------------------------ AVX2 */
+
+SKP_SMALL_AVX2 SKP_INLINE __m256d skp_small_abs4(const void* p, const int single) {
+    const __m256d magnitude = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
+    __m256d v = single ? _mm256_cvtps_pd(_mm_loadu_ps((const float*) p))
+                       : _mm256_loadu_pd((const double*) p);
+    return _mm256_and_pd(v, magnitude);
+}
+
+typedef struct { __m256d count, sum, above_min, below_max; } skp_acc256;
+
+SKP_SMALL_AVX2 SKP_INLINE void skp_acc256_zero(skp_acc256* r) {
+    r->count = _mm256_setzero_pd();
+    r->sum = r->count;
+    r->above_min = _mm256_set1_pd(INFINITY);
+    r->below_max = _mm256_set1_pd(-INFINITY);
+}
+
+SKP_SMALL_AVX2 SKP_INLINE void skp_acc256_add(skp_acc256* r, __m256d a, __m256d level) {
+    __m256d k = _mm256_cmp_pd(a, level, _CMP_GT_OQ);
+    r->count = _mm256_add_pd(r->count, _mm256_and_pd(k, _mm256_set1_pd(1.0)));
+    r->sum = _mm256_add_pd(r->sum, _mm256_and_pd(k, a));
+    r->above_min = _mm256_min_pd(r->above_min, _mm256_blendv_pd(r->above_min, a, k));
+    r->below_max = _mm256_max_pd(r->below_max, _mm256_blendv_pd(a, r->below_max, k));
+}
+
+SKP_SMALL_AVX2 SKP_INLINE void skp_acc256_store(const skp_acc256* r, ptrdiff_t g,
+                                                double* counts, double* sums,
+                                                double* above_min, double* below_max) {
+    _mm256_storeu_pd(counts + g, r->count);
+    _mm256_storeu_pd(sums + g, r->sum);
+    _mm256_storeu_pd(above_min + g, r->above_min);
+    _mm256_storeu_pd(below_max + g, r->below_max);
+}
+
+SKP_SMALL_AVX2 SKP_INLINE void skp_small_lanes256(
+        const void* y, ptrdiff_t length, ptrdiff_t width, ptrdiff_t row_stride,
+        const ptrdiff_t* strips, ptrdiff_t n_strips, const double* level, double* counts,
+        double* sums, double* above_min, double* below_max, const int single) {
+    const ptrdiff_t item = single ? 4 : 8;
+    ptrdiff_t t, i, q, g;
+    /* One strip (two vectors of 4 groups) at a time, two when they follow. */
+    for (t = 0; t < n_strips; t++) {
+        __m256d l[4];
+        skp_acc256 r[4];
+        ptrdiff_t n_vectors;
+        g = strips[t];
+        if (g + 8 > width) {
+            skp_small_strip_plain(y, length, row_stride, g, width - g, level, counts, sums,
+                                  above_min, below_max, single);
+            continue;
+        }
+        n_vectors = t + 1 < n_strips && strips[t + 1] == g + 8 && g + 16 <= width ? 4 : 2;
+        for (q = 0; q < n_vectors; q++) {
+            l[q] = _mm256_loadu_pd(level + g + 4 * q);
+            skp_acc256_zero(&r[q]);
+        }
+        if (n_vectors == 4) {
+            for (i = 0; i < length; i++) {
+                const char* row = (const char*) y + i * row_stride + g * item;
+                skp_acc256_add(&r[0], skp_small_abs4(row, single), l[0]);
+                skp_acc256_add(&r[1], skp_small_abs4(row + 4 * item, single), l[1]);
+                skp_acc256_add(&r[2], skp_small_abs4(row + 8 * item, single), l[2]);
+                skp_acc256_add(&r[3], skp_small_abs4(row + 12 * item, single), l[3]);
+            }
+            t += 1;
+        } else {
+            for (i = 0; i < length; i++) {
+                const char* row = (const char*) y + i * row_stride + g * item;
+                skp_acc256_add(&r[0], skp_small_abs4(row, single), l[0]);
+                skp_acc256_add(&r[1], skp_small_abs4(row + 4 * item, single), l[1]);
+            }
+        }
+        for (q = 0; q < n_vectors; q++)
+            skp_acc256_store(&r[q], g + 4 * q, counts, sums, above_min, below_max);
+    }
+}
+
+SKP_SMALL_AVX2 SKP_INLINE void skp_small_norms256(const void* y, ptrdiff_t length,
+                                                ptrdiff_t width, ptrdiff_t row_stride,
+                                                double* sums, double* maxima,
+                                                const int single) {
+    const ptrdiff_t item = single ? 4 : 8;
+    ptrdiff_t g = 0, i, q;
+    for (; g + 16 <= width; g += 16) {
+        __m256d s[4], m[4];
+        for (q = 0; q < 4; q++) {
+            s[q] = _mm256_setzero_pd();
+            m[q] = s[q];
+        }
+        for (i = 0; i < length; i++) {
+            const char* row = (const char*) y + i * row_stride + g * item;
+            for (q = 0; q < 4; q++) {
+                __m256d a = skp_small_abs4(row + 4 * q * item, single);
+                s[q] = _mm256_add_pd(s[q], a);
+                m[q] = _mm256_max_pd(a, m[q]);
+            }
+        }
+        for (q = 0; q < 4; q++) {
+            _mm256_storeu_pd(sums + g + 4 * q, s[q]);
+            _mm256_storeu_pd(maxima + g + 4 * q, m[q]);
+        }
+    }
+    skp_small_norms_plain(y, length, width, row_stride, g, sums, maxima, single);
+}
+
+SKP_SMALL_AVX2 SKP_INLINE void skp_small_groups256(
+        const void* y, const ptrdiff_t* list, ptrdiff_t n_list, ptrdiff_t length,
+        ptrdiff_t group_stride, const double* level, double* counts, double* sums,
+        double* above_min, double* below_max, const int single) {
+    const ptrdiff_t item = single ? 4 : 8, bulk = length - length % 32;
+    ptrdiff_t t, i, k, g;
+    double partial[4][8], lanes[4][4], c, hi, lo, a;
+    for (t = 0; t < n_list; t++) {
+        const char* group;
+        __m256d u;
+        skp_acc256 r[8];
+        g = list[t];
+        group = (const char*) y + g * group_stride;
+        u = _mm256_set1_pd(level[g]);
+        for (k = 0; k < 8; k++)
+            skp_acc256_zero(&r[k]);
+        /* Entries i + 4k .. i + 4k + 3 go to partial[k / 2][4 (k % 2) ..]. */
+        for (i = 0; i < bulk; i += 32)
+            for (k = 0; k < 8; k++)
+                skp_acc256_add(&r[k], skp_small_abs4(group + (i + 4 * k) * item, single), u);
+        for (k = 1; k < 8; k++) {
+            r[0].count = _mm256_add_pd(r[0].count, r[k].count);
+            r[0].above_min = _mm256_min_pd(r[0].above_min, r[k].above_min);
+            r[0].below_max = _mm256_max_pd(r[0].below_max, r[k].below_max);
+        }
+        for (k = 0; k < 8; k++)
+            _mm256_storeu_pd(&partial[k / 2][4 * (k % 2)], r[k].sum);
+        _mm256_storeu_pd(lanes[0], r[0].count);
+        _mm256_storeu_pd(lanes[1], r[0].above_min);
+        _mm256_storeu_pd(lanes[2], r[0].below_max);
+        c = (lanes[0][0] + lanes[0][1]) + (lanes[0][2] + lanes[0][3]);
+        hi = INFINITY;
+        lo = -INFINITY;
+        for (k = 0; k < 4; k++) {
+            hi = lanes[1][k] < hi ? lanes[1][k] : hi;
+            lo = lanes[2][k] > lo ? lanes[2][k] : lo;
+        }
+        for (; i < length; i++) {
+            a = skp_small_magnitude(group, i, single);
+            if (a > level[g]) {
+                c += 1.0;
+                partial[0][(i - bulk) % 8] += a;
+                hi = a < hi ? a : hi;
+            } else {
+                partial[0][(i - bulk) % 8] += 0.0;
+                lo = a > lo ? a : lo;
+            }
+        }
+        counts[g] = c;
+        sums[g] = skp_small_total(partial);
+        above_min[g] = hi;
+        below_max[g] = lo;
+    }
+}
+
+SKP_SMALL_AVX2 SKP_INLINE void skp_small_group_norms256(const void* y, ptrdiff_t n_groups,
+                                                      ptrdiff_t length, ptrdiff_t group_stride,
+                                                      double* sums, double* maxima,
+                                                      const int single) {
+    const ptrdiff_t item = single ? 4 : 8, bulk = length - length % 32;
+    ptrdiff_t g, i, k;
+    double partial[4][8], lanes[4], m, a;
+    for (g = 0; g < n_groups; g++) {
+        const char* group = (const char*) y + g * group_stride;
+        __m256d s[8], top = _mm256_setzero_pd();
+        for (k = 0; k < 8; k++)
+            s[k] = _mm256_setzero_pd();
+        for (i = 0; i < bulk; i += 32)
+            for (k = 0; k < 8; k++) {
+                __m256d v = skp_small_abs4(group + (i + 4 * k) * item, single);
+                s[k] = _mm256_add_pd(s[k], v);
+                top = _mm256_max_pd(v, top);
+            }
+        for (k = 0; k < 8; k++)
+            _mm256_storeu_pd(&partial[k / 2][4 * (k % 2)], s[k]);
+        _mm256_storeu_pd(lanes, top);
+        m = 0.0;
+        for (k = 0; k < 4; k++)
+            m = lanes[k] > m ? lanes[k] : m;
+        for (; i < length; i++) {
+            a = skp_small_magnitude(group, i, single);
+            partial[0][(i - bulk) % 8] += a;
+            m = a > m ? a : m;
+        }
+        sums[g] = skp_small_total(partial);
+        maxima[g] = m;
+    }
+}
+
+#else
+#define SKP_SMALL_HAVE_SIMD 0
+#endif  /* x86 */
+
+/* ------------------------------------------------------------ entry points */
+
+#define SKP_SMALL_ENTRY(T, SUFFIX, SINGLE)                                                  \
+SKP_SMALL_TARGETS(T, SUFFIX, SINGLE)                                                        \
+/* The pass over the listed strips of groups of the lanes layout: ``length``     */         \
+/* rows ``row_stride`` bytes apart, of ``width`` groups.                         */         \
+static inline void skp_small_lanes_##SUFFIX(const T* y, ptrdiff_t length, ptrdiff_t width,  \
+        ptrdiff_t row_stride, const ptrdiff_t* strips, ptrdiff_t n_strips,                  \
+        const double* level, double* counts, double* sums, double* above_min,               \
+        double* below_max, int simd) {                                                      \
+    ptrdiff_t t;                                                                            \
+    SKP_SMALL_CALL(simd, lanes, SUFFIX, (y, length, width, row_stride, strips, n_strips,    \
+                                         level, counts, sums, above_min, below_max))        \
+    for (t = 0; t < n_strips; t++)                                                          \
+        skp_small_strip_plain(y, length, row_stride, strips[t],                             \
+                              width - strips[t] < 8 ? width - strips[t] : 8, level,         \
+                              counts, sums, above_min, below_max, SINGLE);                  \
+}                                                                                           \
+/* Step 1 for the lanes layout: the groups' l1 norms and maxima.                 */         \
+static inline void skp_small_norms_##SUFFIX(const T* y, ptrdiff_t length, ptrdiff_t width,  \
+        ptrdiff_t row_stride, double* sums, double* maxima, int simd) {                     \
+    SKP_SMALL_CALL(simd, norms, SUFFIX, (y, length, width, row_stride, sums, maxima))       \
+    skp_small_norms_plain(y, length, width, row_stride, 0, sums, maxima, SINGLE);           \
+}                                                                                           \
+/* Step 1 for the groups layout.                                                  */         \
+static inline void skp_small_group_norms_##SUFFIX(const T* y, ptrdiff_t n_groups,           \
+        ptrdiff_t length, ptrdiff_t group_stride, double* sums, double* maxima, int simd) { \
+    ptrdiff_t g;                                                                            \
+    SKP_SMALL_CALL(simd, group_norms, SUFFIX, (y, n_groups, length, group_stride, sums,     \
+                                               maxima))                                     \
+    for (g = 0; g < n_groups; g++)                                                          \
+        skp_small_group_norm_plain((const char*) y + g * group_stride, length, &sums[g],    \
+                                   &maxima[g], SINGLE);                                     \
+}                                                                                           \
+/* The pass over the listed groups of the groups layout (``length`` entries,    */          \
+/* groups ``group_stride`` bytes apart).                                        */          \
+static inline void skp_small_groups_##SUFFIX(const T* y, const ptrdiff_t* list,             \
+        ptrdiff_t n_list, ptrdiff_t length, ptrdiff_t group_stride, const double* level,    \
+        double* counts, double* sums, double* above_min, double* below_max, int simd) {     \
+    ptrdiff_t t, g;                                                                         \
+    SKP_SMALL_CALL(simd, groups, SUFFIX, (y, list, n_list, length, group_stride, level,     \
+                                          counts, sums, above_min, below_max))              \
+    for (t = 0; t < n_list; t++) {                                                          \
+        g = list[t];                                                                        \
+        skp_small_group_plain((const char*) y + g * group_stride, length, level[g],         \
+                              &counts[g], &sums[g], &above_min[g], &below_max[g], SINGLE);  \
+    }                                                                                       \
+}
+
+#if SKP_SMALL_HAVE_SIMD
+#define SKP_SMALL_TARGETS(T, SUFFIX, SINGLE)                                                \
+SKP_AVX512 static void skp_small_lanes512_##SUFFIX(const T* y, ptrdiff_t length,            \
+        ptrdiff_t width, ptrdiff_t row_stride, const ptrdiff_t* strips, ptrdiff_t n_strips, \
+        const double* level, double* counts, double* sums, double* above_min,               \
+        double* below_max) {                                                                \
+    skp_small_lanes512(y, length, width, row_stride, strips, n_strips, level, counts, sums, \
+                       above_min, below_max, SINGLE);                                       \
+}                                                                                           \
+SKP_AVX512 static void skp_small_groups512_##SUFFIX(const T* y, const ptrdiff_t* list,      \
+        ptrdiff_t n_list, ptrdiff_t length, ptrdiff_t group_stride, const double* level,    \
+        double* counts, double* sums, double* above_min, double* below_max) {               \
+    skp_small_groups512(y, list, n_list, length, group_stride, level, counts, sums,         \
+                        above_min, below_max, SINGLE);                                      \
+}                                                                                           \
+SKP_SMALL_AVX2 static void skp_small_lanes256_##SUFFIX(const T* y, ptrdiff_t length,        \
+        ptrdiff_t width, ptrdiff_t row_stride, const ptrdiff_t* strips, ptrdiff_t n_strips, \
+        const double* level, double* counts, double* sums, double* above_min,               \
+        double* below_max) {                                                                \
+    skp_small_lanes256(y, length, width, row_stride, strips, n_strips, level, counts, sums, \
+                       above_min, below_max, SINGLE);                                       \
+}                                                                                           \
+SKP_AVX512 static void skp_small_norms512_##SUFFIX(const T* y, ptrdiff_t length,            \
+        ptrdiff_t width, ptrdiff_t row_stride, double* sums, double* maxima) {              \
+    skp_small_norms512(y, length, width, row_stride, sums, maxima, SINGLE);                 \
+}                                                                                           \
+SKP_SMALL_AVX2 static void skp_small_norms256_##SUFFIX(const T* y, ptrdiff_t length,        \
+        ptrdiff_t width, ptrdiff_t row_stride, double* sums, double* maxima) {              \
+    skp_small_norms256(y, length, width, row_stride, sums, maxima, SINGLE);                 \
+}                                                                                           \
+SKP_AVX512 static void skp_small_group_norms512_##SUFFIX(const T* y, ptrdiff_t n_groups,     \
+        ptrdiff_t length, ptrdiff_t group_stride, double* sums, double* maxima) {           \
+    skp_small_group_norms512(y, n_groups, length, group_stride, sums, maxima, SINGLE);      \
+}                                                                                           \
+SKP_SMALL_AVX2 static void skp_small_group_norms256_##SUFFIX(const T* y, ptrdiff_t n_groups, \
+        ptrdiff_t length, ptrdiff_t group_stride, double* sums, double* maxima) {           \
+    skp_small_group_norms256(y, n_groups, length, group_stride, sums, maxima, SINGLE);      \
+}                                                                                           \
+SKP_SMALL_AVX2 static void skp_small_groups256_##SUFFIX(const T* y, const ptrdiff_t* list,  \
+        ptrdiff_t n_list, ptrdiff_t length, ptrdiff_t group_stride, const double* level,    \
+        double* counts, double* sums, double* above_min, double* below_max) {               \
+    skp_small_groups256(y, list, n_list, length, group_stride, level, counts, sums,         \
+                        above_min, below_max, SINGLE);                                      \
+}
+#define SKP_SMALL_CALL(simd, KIND, SUFFIX, ARGS)                                            \
+    if (simd == 2) { skp_small_##KIND##512_##SUFFIX ARGS; return; }                         \
+    if (simd == 1) { skp_small_##KIND##256_##SUFFIX ARGS; return; }
+#else
+#define SKP_SMALL_TARGETS(T, SUFFIX, SINGLE)
+#define SKP_SMALL_CALL(simd, KIND, SUFFIX, ARGS) (void) simd;
+#endif
+
+/* The AVX-512 write (``skp_small_clip512_*``); 0 (nothing written) elsewhere. */
+#define SKP_SMALL_CLIP_ENTRY(T, SUFFIX)                                                     \
+static inline int skp_small_clip_##SUFFIX(const T* y, T* x, ptrdiff_t n_lines,              \
+        ptrdiff_t line_length, ptrdiff_t y_stride, ptrdiff_t x_stride, const T* levels,     \
+        int per_entry, int simd) {                                                          \
+    SKP_SMALL_CLIP_CALL(simd, SUFFIX, (y, x, n_lines, line_length, y_stride, x_stride,      \
+                                       levels, per_entry))                                  \
+    return 0;                                                                               \
+}
+#if SKP_SMALL_HAVE_SIMD
+#define SKP_SMALL_CLIP_CALL(simd, SUFFIX, ARGS)                                             \
+    if (simd == 2) { skp_small_clip512_##SUFFIX ARGS; return 1; }
+#else
+#define SKP_SMALL_CLIP_CALL(simd, SUFFIX, ARGS) (void) simd;
+#endif
+SKP_SMALL_CLIP_ENTRY(double, f64)
+SKP_SMALL_CLIP_ENTRY(float, f32)
+
+SKP_SMALL_ENTRY(double, f64, 0)
+SKP_SMALL_ENTRY(float, f32, 1)
+
+#endif  /* SKPROJ_L1INF_SMALL_H */
