@@ -171,6 +171,7 @@ from skproj.neural_network import SparseMLPRegressor
 from skproj.nn import (
     BestWeights,
     Callback,
+    copy_zeros_,
     count_nonzeros,
     freeze_zeros,
     l1_weights,
@@ -333,6 +334,18 @@ L1_ROWS = (
      {"dense_scale": 1, "trial_scale": 0.25, "reweighting_power": 0.5}, False),
     ("l1 per layer", {}, True),
     ("l1 per layer, allocation of magnitude pruning", {}, "magnitude"),
+    ("l1 adaptive (gamma 2), from dense D, trials of E/4, FT of the best start",
+     {"dense_scale": 1, "trial_scale": 0.25, "reweighting_power": 2.0,
+      "finetune_start": "best"}, False),
+    ("l1 adaptive (gamma 2), from dense D, trials of E/4, FT of the dense start",
+     {"dense_scale": 1, "trial_scale": 0.25, "reweighting_power": 2.0,
+      "finetune_start": "dense"}, False),
+    ("l1 adaptive (gamma 3), from dense D, trials of E/4, FT of the best start",
+     {"dense_scale": 1, "trial_scale": 0.25, "reweighting_power": 3.0,
+      "finetune_start": "best"}, False),
+    ("l1 adaptive (gamma 4), from dense D, trials of E/4, FT of the best start",
+     {"dense_scale": 1, "trial_scale": 0.25, "reweighting_power": 4.0,
+      "finetune_start": "best"}, False),
 )
 # The rows of earlier measurements (--all-rows).
 OTHER_ROWS = (
@@ -403,16 +416,13 @@ def run(dataset, seed, epochs, l1_rows, patience, dense_mask=False):
         add(name, model, model.n_trials_, model.n_epochs_total_, model.target_reached_)
         rows[-1].update(
             finetune=sum(entry["phase"] == "finetune" for entry in model.history_),
-            best_epoch=model.best_epoch_)
+            best_epoch=model.best_epoch_, start=model.finetune_start_)
         # Pruning given at most as many epochs in all, stopped early as the l1 row is.
         prune_and_finetune(EQUAL + name, stopping, max(model.n_epochs_total_ - D, 1))
         if dense_mask:
             # The mask the l1 search found, on the dense network's weights, fine-tuned
             # as the pruning row just above (same validation samples, same epochs).
-            masked = copy.deepcopy(dense.network_)
-            with torch.no_grad():
-                for w, kept in zip(l1_weights(masked), l1_weights(model.network_)):
-                    w.mul_(kept != 0)
+            masked = copy_zeros_(copy.deepcopy(dense.network_), model.network_)
             masked, n_done = stopping.finetune(masked, max(model.n_epochs_total_ - D, 1))
             n_search = sum(entry["phase"] == "search" for entry in model.history_)
             add(MASK + name, with_network(dense, masked), model.n_trials_,
