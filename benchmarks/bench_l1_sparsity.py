@@ -346,6 +346,12 @@ L1_ROWS = (
     ("l1 adaptive (gamma 4), from dense D, trials of E/4, FT of the best start",
      {"dense_scale": 1, "trial_scale": 0.25, "reweighting_power": 4.0,
       "finetune_start": "best"}, False),
+    ("l1 adaptive (gamma 3), from dense D, trials of E/4, FT of the dense start",
+     {"dense_scale": 1, "trial_scale": 0.25, "reweighting_power": 3.0,
+      "finetune_start": "dense"}, False),
+    ("l1 adaptive (gamma 4), from dense D, trials of E/4, FT of the dense start",
+     {"dense_scale": 1, "trial_scale": 0.25, "reweighting_power": 4.0,
+      "finetune_start": "dense"}, False),
 )
 # The rows of earlier measurements (--all-rows).
 OTHER_ROWS = (

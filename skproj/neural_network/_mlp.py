@@ -198,6 +198,20 @@ _COMMON_DOC = r"""
         mask 1.51), but the fitted networks stayed within the seeds' spread
         of the plain penalty (1.29 to 1.36 times against 1.39 for
         :math:`\gamma` = 1, 0.5, 2; 0.82 to 0.86 against 0.83 on diabetes).
+    finetune_start : {"penalized", "dense", "best"}, default="penalized"
+        What the final fine-tuning starts from, its zeros those of the
+        network the search kept: that network (``"penalized"``, its weights
+        shrunk by the penalty); the dense network trained
+        ``n_dense_epochs`` epochs (which must then be > 0) with those zeros,
+        :math:`w^0 \odot \mathbb{1}[w \ne 0]` (``"dense"``: weight
+        rewinding, Frankle and Carbin [4]_, rewound to the end of the dense
+        training as Renda, Frankle and Carbin [5]_ rewind to an early
+        epoch); or both, one after the other, keeping the one with the
+        lower validation loss (``"best"``, which needs ``early_stopping``).
+        Both fine-tunings are counted in ``history_`` and
+        ``n_epochs_total_``; the one kept is ``finetune_start_``.  The
+        penalty chooses the support; its shrinkage of the kept weights is
+        then a bias that ``"dense"`` does not start from.
     device : {"auto", "cpu", "cuda"}, default="auto"
         Where torch runs; ``"auto"`` picks CUDA when available.  The device
         used is stored in ``device_``.
@@ -244,7 +258,8 @@ _COMMON_DOC = r"""
         Epochs run in all (trials and fine-tuning).
     validation_losses_ : list of float or None
         With ``early_stopping``: the validation loss before the fine-tuning
-        (the dense training) and after each of its epochs; else None.
+        (the dense training) and after each of its epochs; else None.  Of
+        the fine-tuning kept, with ``finetune_start="best"``.
     best_validation_loss_ : float or None
         Its minimum, the loss of the fitted network (None without
         ``early_stopping``).
@@ -252,6 +267,9 @@ _COMMON_DOC = r"""
         Epochs of fine-tuning (of training, for the dense network) of the
         weights kept: where the validation loss was lowest with
         ``early_stopping``, else all the epochs run.
+    finetune_start_ : {"penalized", "dense"} or None
+        What the fine-tuning of the fitted network started from (see
+        ``finetune_start``; None for the dense network).
     device_ : str
         The device the network lives on.
     n_threads_ : int
@@ -279,6 +297,10 @@ _COMMON_DOC = r"""
     .. [3] E. J. Candès, M. B. Wakin, S. P. Boyd, "Enhancing sparsity by
        reweighted l1 minimization", Journal of Fourier Analysis and
        Applications 14, 2008.
+    .. [4] J. Frankle, M. Carbin, "The lottery ticket hypothesis: finding
+       sparse, trainable neural networks", ICLR 2019.
+    .. [5] A. Renda, J. Frankle, M. Carbin, "Comparing rewinding and
+       fine-tuning in neural network pruning", ICLR 2020.
 """
 
 
