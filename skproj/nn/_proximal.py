@@ -148,11 +148,10 @@ def copy_zeros_(module, source):
     >>> from skproj.nn import copy_zeros_
     >>> dense, sparse = torch.nn.Linear(3, 1), torch.nn.Linear(3, 1)
     >>> with torch.no_grad():
-    ...     dense.weight.fill_(2.0)
-    ...     sparse.weight.copy_(torch.tensor([[0.0, 1.0, 0.0]]))
-    >>> copy_zeros_(dense, sparse).weight
-    Parameter containing:
-    tensor([[0., 2., 0.]], requires_grad=True)
+    ...     _ = dense.weight.fill_(2.0)
+    ...     _ = sparse.weight.copy_(torch.tensor([[0.0, 1.0, 0.0]]))
+    >>> copy_zeros_(dense, sparse).weight.tolist()
+    [[0.0, 2.0, 0.0]]
     """
     import torch
 
