@@ -394,7 +394,7 @@ OTHER_ROWS = (
     (f"l1 adaptive (gamma {gamma}), from dense D, trials of E/4, FT of the {start} start",
      {"dense_scale": 1, "trial_scale": 0.25, "reweighting_power": float(gamma),
       "finetune_start": start}, False)
-    for start in ("best", "dense") for gamma in (2, 3, 4))
+    for start, gammas in (("best", (2, 3, 4)), ("dense", (2, 3, 4, 8))) for gamma in gammas)
 EQUAL = "magnitude pruning + FT, epochs of "
 MASK = "dense weights, mask of "
 
