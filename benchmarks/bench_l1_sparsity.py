@@ -155,7 +155,7 @@ Then where the fine-tuning starts (``finetune_start``, issue 12; the rows "l1 ad
 (gamma g), from dense D, trials of E/4, FT of the dense start" (the found mask on the
 estimator's dense weights) and "FT of the best start" (both fine-tuned, the lower
 validation loss kept; both fine-tunings counted), ``--all-rows --only "FT of"``; one
-thread, niced, load average 7 to 12; "seed 0": that seed only)::
+thread, niced, load average 4 to 12)::
 
     Mackey-Glass, seeds 0, 1          trials epochs  / pruning    / equal      valid.
     adaptive gamma 2 (above)           3.5   1375   0.46 (0.05)  1.36 (0.03)  2.62e-05
@@ -164,8 +164,8 @@ thread, niced, load average 7 to 12; "seed 0": that seed only)::
     gamma 3, dense start               3.5   1375   0.41 (0.08)  1.20 (0.05)  2.25e-05
     gamma 4, dense start               3.5   1353   0.41 (0.04)  1.14 (0.02)  2.36e-05
     gamma 8, dense start               3.0   1350   0.42 (0.05)  1.16 (0.05)  2.93e-05
-    gamma 3, best start, seed 0        3     2105   0.48         1.74         2.25e-05
-    gamma 4, best start, seed 0        3     2150   0.46         1.66         2.26e-05
+    gamma 3, best start                3.5   2152   0.41 (0.07)  1.47 (0.27)  2.21e-05
+    gamma 4, best start                3.5   2153   0.42 (0.04)  1.48 (0.19)  2.18e-05
 
     diabetes, seeds 0-4               trials epochs  / pruning    / equal      valid.
     adaptive gamma 2 (above)           5.0    859   0.82 (0.04)  0.82 (0.09)  0.548
