@@ -184,9 +184,9 @@ pays for two fine-tunings that pruning gets as well; on diabetes it chose the de
 start on 3 of 5 splits.  Diabetes prefers the penalized start at every gamma.  Gamma 3
 and 4 from the dense start are the closest to pruning on Mackey-Glass (1.25 and 1.14,
 1.16 and 1.12 seed by seed); gamma 8 keeps close to magnitude's counts per layer
-([601, 1014, 335, 25] on seed 0) and is no closer (1.16).  No start is better on both data sets: the default stays
-"penalized"; the goal is still missed on Mackey-Glass (1.14 at best, gamma 4 from the
-dense start) and met on diabetes.
+([601, 1014, 335, 25] on seed 0) and is no closer (1.16).  No start is better on both
+data sets: the default stays "penalized"; the goal is still missed on Mackey-Glass
+(1.14 at best, gamma 4 from the dense start) and met on diabetes.
 
 Usage: python benchmarks/bench_l1_sparsity.py [--dataset diabetes] [--seeds 0 1] [--quick]
 """
