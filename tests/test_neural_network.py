@@ -171,6 +171,63 @@ def test_reweighting_power_reaches_the_target_deterministically():
         SparseMLPRegressor(40, **{**TINY, "reweighting_power": 1.0}).fit(X, y)
 
 
+def test_finetune_start_dense_fine_tunes_the_dense_weights_under_the_found_mask():
+    X, y = _regression()
+    params = {**TINY, "n_dense_epochs": 7, "n_finetune_epochs": 0}
+    penalized = SparseMLPRegressor(40, **params).fit(X, y)
+    rewound = SparseMLPRegressor(40, finetune_start="dense", **params).fit(X, y)
+    dense = SparseMLPRegressor(None, **{**TINY, "n_epochs": 7}).fit(X, y)
+    assert penalized.finetune_start_ == "penalized" and rewound.finetune_start_ == "dense"
+    assert dense.finetune_start_ is None
+    # no fine-tuning: the dense network's weights where the search's network has
+    # non-zeros, its biases whole
+    for w, w_dense, w_search in zip(rewound.coefs_, dense.coefs_, penalized.coefs_):
+        np.testing.assert_array_equal(w, w_dense * (w_search != 0))
+    for b, b_dense in zip(rewound.intercepts_, dense.intercepts_):
+        np.testing.assert_array_equal(b, b_dense)
+    assert rewound.target_reached_ and abs(rewound.n_nonzeros_.sum() - 40) <= 2
+    # fine-tuned: the same zeros, other weights, deterministically
+    params["n_finetune_epochs"] = 10
+    model = SparseMLPRegressor(40, finetune_start="dense", **params).fit(X, y)
+    np.testing.assert_array_equal(model.n_nonzeros_, rewound.n_nonzeros_)
+    assert not np.array_equal(model.coefs_[0], rewound.coefs_[0])
+    again = SparseMLPRegressor(40, finetune_start="dense", **params).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), again.predict(X))
+
+
+def test_finetune_start_best_keeps_the_lower_validation_loss_and_counts_both():
+    X, y = _regression()
+    params = {**TINY, "n_dense_epochs": 7, "n_finetune_epochs": 20, "n_iter_no_change": 5,
+              "early_stopping": True}
+    fits = {start: SparseMLPRegressor(40, finetune_start=start, **params).fit(X, y)
+            for start in ("penalized", "dense", "best")}
+    best = fits["best"]
+    winner = min(("penalized", "dense"), key=lambda start: fits[start].best_validation_loss_)
+    assert best.finetune_start_ == winner
+    assert best.best_validation_loss_ == fits[winner].best_validation_loss_
+    assert best.validation_losses_ == fits[winner].validation_losses_
+    np.testing.assert_array_equal(best.predict(X), fits[winner].predict(X))
+    assert best.target_reached_ and abs(best.n_nonzeros_.sum() - 40) <= 2
+    # both fine-tunings ran and are counted
+    def n_finetune(model):
+        return sum(h["phase"] == "finetune" for h in model.history_)
+    assert n_finetune(best) == n_finetune(fits["penalized"]) + n_finetune(fits["dense"])
+    assert (best.n_epochs_total_ - fits["penalized"].n_epochs_total_
+            == n_finetune(fits["dense"]))
+    again = SparseMLPRegressor(40, finetune_start="best", **params).fit(X, y)
+    np.testing.assert_array_equal(best.predict(X), again.predict(X))
+
+
+def test_finetune_start_bad_values():
+    X, y = _regression()
+    with pytest.raises(ValueError, match="finetune_start='dense' needs n_dense_epochs > 0"):
+        SparseMLPRegressor(40, finetune_start="dense", **TINY).fit(X, y)
+    with pytest.raises(ValueError, match="finetune_start='best' needs early_stopping=True"):
+        SparseMLPRegressor(40, finetune_start="best", n_dense_epochs=5, **TINY).fit(X, y)
+    with pytest.raises(ValueError, match="finetune_start"):
+        SparseMLPRegressor(40, finetune_start="rewind", n_dense_epochs=5, **TINY).fit(X, y)
+
+
 def test_alpha_warmup_reaches_the_target_deterministically():
     X, y = _regression()
     params = {**TINY, "alpha_warmup": 0.5}

@@ -18,6 +18,7 @@ from skproj.nn import (  # noqa: E402
     ClosestToTarget,
     ProximalL1,
     adaptive_penalty_scale,
+    copy_zeros_,
     count_nonzeros,
     fit_to_nonzeros,
     freeze_zeros,
@@ -596,6 +597,24 @@ def test_freeze_zeros_keeps_the_zeros_whatever_the_optimizer():
     for w, z in zip(l1_weights(network), zeros):
         assert torch.all(w[z] == 0) and torch.all(w[~z] != 0)
     assert "0.weight_mask" not in network.state_dict()
+
+
+def test_copy_zeros_puts_the_zeros_of_one_network_on_another():
+    dense, sparse = _mlp(seed=0), _mlp(seed=1)
+    with torch.no_grad():
+        for w in l1_weights(sparse):
+            w.mul_(torch.rand(w.shape, generator=torch.Generator().manual_seed(2)) < 0.3)
+    before = {name: p.detach().clone() for name, p in dense.named_parameters()}
+    assert copy_zeros_(dense, sparse) is dense
+    for (name, p), source in zip(dense.named_parameters(), sparse.parameters()):
+        if name.endswith("weight"):
+            kept = source != 0
+            assert torch.equal(p[kept], before[name][kept]) and torch.all(p[~kept] == 0)
+        else:  # biases are never masked
+            assert torch.equal(p, before[name])
+    np.testing.assert_array_equal(count_nonzeros(dense), count_nonzeros(sparse))
+    with pytest.raises(ValueError, match="same shapes"):
+        copy_zeros_(dense, _mlp(sizes=(5, 8, 1)))
 
 
 def test_an_empty_layer_never_meets_a_target_and_alpha_falls_tenfold():

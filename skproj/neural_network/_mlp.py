@@ -1,5 +1,6 @@
 """Multi-layer perceptrons with a prescribed number of non-zero weights (torch inside)."""
 
+import copy
 import math
 import sys
 import time
@@ -197,6 +198,29 @@ _COMMON_DOC = r"""
         mask 1.51), but the fitted networks stayed within the seeds' spread
         of the plain penalty (1.29 to 1.36 times against 1.39 for
         :math:`\gamma` = 1, 0.5, 2; 0.82 to 0.86 against 0.83 on diabetes).
+    finetune_start : {"penalized", "dense", "best"}, default="penalized"
+        What the final fine-tuning starts from, its zeros those of the
+        network the search kept: that network (``"penalized"``, its weights
+        shrunk by the penalty); the dense network trained
+        ``n_dense_epochs`` epochs (which must then be > 0) with those zeros,
+        :math:`w^0 \odot \mathbb{1}[w \ne 0]` (``"dense"``: weight
+        rewinding, Frankle and Carbin [4]_, rewound to the end of the dense
+        training as Renda, Frankle and Carbin [5]_ rewind to an early
+        epoch); or both, one after the other, keeping the one with the
+        lower validation loss (``"best"``, which needs ``early_stopping``).
+        Both fine-tunings are counted in ``history_`` and
+        ``n_epochs_total_``; the one kept is ``finetune_start_``.  The
+        penalty chooses the support; its shrinkage of the kept weights is
+        then a bias that ``"dense"`` does not start from.  In
+        ``benchmarks/bench_l1_sparsity.py`` (``n_dense_epochs=400,
+        n_epochs=50, reweighting_power=2``) neither helped on both data
+        sets: against magnitude pruning given as many epochs in all,
+        ``"dense"`` 1.34 (1.13 and 1.55 on two Mackey–Glass seeds, against
+        1.33 and 1.39 for ``"penalized"``) and 0.88 on scikit-learn's
+        diabetes (0.82); ``"best"`` 1.48 and 0.85, its second fine-tuning
+        given to pruning as well.  With ``reweighting_power=4``,
+        ``"dense"`` came closest to pruning on Mackey–Glass (1.14; 0.91 on
+        diabetes).
     device : {"auto", "cpu", "cuda"}, default="auto"
         Where torch runs; ``"auto"`` picks CUDA when available.  The device
         used is stored in ``device_``.
@@ -243,7 +267,8 @@ _COMMON_DOC = r"""
         Epochs run in all (trials and fine-tuning).
     validation_losses_ : list of float or None
         With ``early_stopping``: the validation loss before the fine-tuning
-        (the dense training) and after each of its epochs; else None.
+        (the dense training) and after each of its epochs; else None.  Of
+        the fine-tuning kept, with ``finetune_start="best"``.
     best_validation_loss_ : float or None
         Its minimum, the loss of the fitted network (None without
         ``early_stopping``).
@@ -251,6 +276,9 @@ _COMMON_DOC = r"""
         Epochs of fine-tuning (of training, for the dense network) of the
         weights kept: where the validation loss was lowest with
         ``early_stopping``, else all the epochs run.
+    finetune_start_ : {"penalized", "dense"} or None
+        What the fine-tuning of the fitted network started from (see
+        ``finetune_start``; None for the dense network).
     device_ : str
         The device the network lives on.
     n_threads_ : int
@@ -278,6 +306,10 @@ _COMMON_DOC = r"""
     .. [3] E. J. Candès, M. B. Wakin, S. P. Boyd, "Enhancing sparsity by
        reweighted l1 minimization", Journal of Fourier Analysis and
        Applications 14, 2008.
+    .. [4] J. Frankle, M. Carbin, "The lottery ticket hypothesis: finding
+       sparse, trainable neural networks", ICLR 2019.
+    .. [5] A. Renda, J. Frankle, M. Carbin, "Comparing rewinding and
+       fine-tuning in neural network pruning", ICLR 2020.
 """
 
 
@@ -304,6 +336,7 @@ class _BaseSparseMLP(BaseEstimator):
         "n_dense_epochs": [Interval(Integral, 0, None, closed="left")],
         "alpha_warmup": [Interval(Real, 0, 1, closed="left")],
         "reweighting_power": [Interval(Real, 0, None, closed="neither"), None],
+        "finetune_start": [StrOptions({"penalized", "dense", "best"})],
         "device": [StrOptions({"auto", "cpu", "cuda"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -330,6 +363,7 @@ class _BaseSparseMLP(BaseEstimator):
         n_dense_epochs=0,
         alpha_warmup=0.0,
         reweighting_power=None,
+        finetune_start="penalized",
         device="auto",
         random_state=None,
         verbose=0,
@@ -352,6 +386,7 @@ class _BaseSparseMLP(BaseEstimator):
         self.n_dense_epochs = n_dense_epochs
         self.alpha_warmup = alpha_warmup
         self.reweighting_power = reweighting_power
+        self.finetune_start = finetune_start
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -427,6 +462,13 @@ class _BaseSparseMLP(BaseEstimator):
             raise ValueError("reweighting_power needs n_dense_epochs > 0: the factors of the "
                              "adaptive penalty come from the weights trained without it; got "
                              f"n_dense_epochs={self.n_dense_epochs!r}.")
+        if self.finetune_start != "penalized" and not self.n_dense_epochs:
+            raise ValueError(f"finetune_start={self.finetune_start!r} needs n_dense_epochs > 0: "
+                             "the dense network's weights are a start of the fine-tuning; got "
+                             f"n_dense_epochs={self.n_dense_epochs!r}.")
+        if self.finetune_start == "best" and not self.early_stopping:
+            raise ValueError("finetune_start='best' needs early_stopping=True: the validation "
+                             "loss chooses between the two fine-tuned networks.")
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"],
                              dtype=[np.float64, np.float32],
                              multi_output=isinstance(self, RegressorMixin),
@@ -483,6 +525,7 @@ class _BaseSparseMLP(BaseEstimator):
             ClosestToTarget,
             ProximalL1,
             adaptive_penalty_scale,
+            copy_zeros_,
             count_nonzeros,
             fit_to_nonzeros,
             freeze_zeros,
@@ -564,24 +607,35 @@ class _BaseSparseMLP(BaseEstimator):
             return n_done
 
         def train_unpenalized(net, n_epochs):
-            """Train without penalty, stopping early on request; the epochs of the weights kept."""
+            """Train without penalty, stopping early on request.
+
+            ``(epochs of the weights kept, validation losses, their minimum)``, the
+            last two None without early stopping.
+            """
             if validation is None:
-                self.validation_losses_ = self.best_validation_loss_ = None
-                return train(net, 0.0, n_epochs, penalized=False)
+                return train(net, 0.0, n_epochs, penalized=False), None, None
             stopper = BestWeights(net, validation_loss, self.n_iter_no_change)
             train(net, 0.0, n_epochs, penalized=False, stopper=stopper)
             stopper.restore()
-            self.validation_losses_ = stopper.losses
-            self.best_validation_loss_ = stopper.best_loss
-            return stopper.best_epoch
+            return stopper.best_epoch, stopper.losses, stopper.best_loss
+
+        def finetune(net):
+            """Fine-tune ``net`` without penalty, its zeros frozen; as train_unpenalized."""
+            masks = freeze_zeros(net)
+            outcome = train_unpenalized(net, self.n_finetune_epochs)
+            for mask in masks:
+                mask.remove()
+            return outcome
 
         if target is None:
             state["phase"] = "dense"
-            self.best_epoch_ = train_unpenalized(network, self.n_epochs)
+            (self.best_epoch_, self.validation_losses_,
+             self.best_validation_loss_) = train_unpenalized(network, self.n_epochs)
             self.alpha_ = np.zeros(len(self.n_weights_))
             self.target_nonzeros_ = np.empty(0, dtype=np.int64)
             self.target_reached_ = True
             self.trials_ = []
+            self.finetune_start_ = None
         else:
             if self.n_dense_epochs:
                 state["phase"] = "dense"
@@ -601,16 +655,25 @@ class _BaseSparseMLP(BaseEstimator):
                                      max_trials=self.max_trials, rule=self.rule,
                                      trial_start=self.trial_start,
                                      penalty_scale=penalty_scale, verbose=self.verbose)
-            network = result.network
             self.alpha_ = result.alpha
             self.target_nonzeros_ = result.target
             self.target_reached_ = result.reached
             self.trials_ = result.trials
             state["phase"], state["trial"] = "finetune", len(result.trials)
-            masks = freeze_zeros(network)
-            self.best_epoch_ = train_unpenalized(network, self.n_finetune_epochs)
-            for mask in masks:
-                mask.remove()
+            # What to fine-tune: the penalized network, and/or the dense network
+            # (``network``, untouched by the search) under the penalized one's zeros.
+            origins = {"penalized": ("penalized",), "dense": ("dense",),
+                       "best": ("penalized", "dense")}[self.finetune_start]
+            outcomes = {}
+            for origin in origins:
+                candidate = (result.network if origin == "penalized"
+                             else copy_zeros_(copy.deepcopy(network), result.network))
+                outcomes[origin] = (candidate, finetune(candidate))
+            # The lowest validation loss ("best" needs early stopping); a tie keeps
+            # the penalized network.
+            self.finetune_start_ = min(origins, key=lambda origin: outcomes[origin][1][2])
+            network, (self.best_epoch_, self.validation_losses_,
+                      self.best_validation_loss_) = outcomes[self.finetune_start_]
         network.eval()
         self.network_ = network
         self.n_trials_ = len(self.trials_)

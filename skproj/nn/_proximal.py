@@ -65,6 +65,7 @@ __all__ = [
     "L1TargetResult",
     "ProximalL1",
     "adaptive_penalty_scale",
+    "copy_zeros_",
     "count_nonzeros",
     "fit_to_nonzeros",
     "freeze_zeros",
@@ -120,6 +121,49 @@ def freeze_zeros(module):
     weights = {id(w) for w in l1_weights(module)}
     return [constrain(owner, "weight", None).freeze() for owner in module.modules()
             if id(owner._parameters.get("weight")) in weights]
+
+
+def copy_zeros_(module, source):
+    """Zero the :func:`l1_weights` of ``module`` wherever those of ``source`` are zero.
+
+    Puts the support that a sparse network found (``source``) on other weights
+    of the same architecture (``module``): weight rewinding in the manner of
+    Frankle and Carbin's lottery tickets, the mask on earlier weights.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Modified in place.
+    source : torch.nn.Module
+        A network of the same architecture whose zeros are copied.
+
+    Returns
+    -------
+    module : torch.nn.Module
+        The same network.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skproj.nn import copy_zeros_
+    >>> dense, sparse = torch.nn.Linear(3, 1), torch.nn.Linear(3, 1)
+    >>> with torch.no_grad():
+    ...     _ = dense.weight.fill_(2.0)
+    ...     _ = sparse.weight.copy_(torch.tensor([[0.0, 1.0, 0.0]]))
+    >>> copy_zeros_(dense, sparse).weight.tolist()
+    [[0.0, 2.0, 0.0]]
+    """
+    import torch
+
+    targets, sources = l1_weights(module), l1_weights(source)
+    if [w.shape for w in targets] != [w.shape for w in sources]:
+        raise ValueError("module and source must have weight tensors of the same shapes; got "
+                         f"{[tuple(w.shape) for w in targets]} and "
+                         f"{[tuple(w.shape) for w in sources]}.")
+    with torch.no_grad():
+        for weight, kept in zip(targets, sources):
+            weight.mul_(kept.detach() != 0)
+    return module
 
 
 def count_nonzeros(module_or_weights):
