@@ -195,16 +195,42 @@ cdef extern from "_hoyer_simd.h" nogil:
                        const double* scale, int scale_step)
     void skh_write_f32(const float* src, float* dst, Py_ssize_t n, double t,
                        const double* scale, int scale_step)
+    # The float32 passes with AVX-512F (same arguments and results).
+    int skh_set_avx512(int on)
+    Py_ssize_t skh_row_band_f32_avx512(const float* row, Py_ssize_t n, double lo, double hi,
+                                       double unit, double* sums, Py_ssize_t count,
+                                       Py_ssize_t capacity, double* keys, double* top,
+                                       int* nan)
+    Py_ssize_t skh_row_band_top_f32_avx512(const float* row, Py_ssize_t n, double lo,
+                                           double hi, double unit, double* sums,
+                                           Py_ssize_t count, Py_ssize_t capacity,
+                                           double* keys, double* top, int* nan)
+    Py_ssize_t skh_columns_band_block_f32_avx512(const float* rows, Py_ssize_t stride,
+        Py_ssize_t n_rows, Py_ssize_t n, double lo, double hi, const double* unit,
+        double* sum_v, double* sum_p, double* sum_r, Py_ssize_t count, Py_ssize_t capacity,
+        double* keys, int64_t* groups, double* top, int* nan)
+    Py_ssize_t skh_columns_band_block_top_f32_avx512(const float* rows, Py_ssize_t stride,
+        Py_ssize_t n_rows, Py_ssize_t n, double lo, double hi, const double* unit,
+        double* sum_v, double* sum_p, double* sum_r, Py_ssize_t count, Py_ssize_t capacity,
+        double* keys, int64_t* groups, double* top, int* nan)
+    void skh_write_f32_avx512(const float* src, float* dst, Py_ssize_t n, double t,
+                              const double* scale, int scale_step)
 
 # Whether the AVX2 passes run (the CPU has AVX2; tests turn them off with
-# ``_set_testing`` to exercise the portable loops).
+# ``_set_testing`` to exercise the portable loops), and whether float32's run
+# with AVX-512F instead (the CPU has it; tests turn it off to exercise AVX2's).
 cdef bint _simd = skh_have_avx2()
+cdef bint _avx512 = skh_set_avx512(True)
 
 
-def _set_testing(bint simd=True):
-    """Testing hook: ``simd=False`` runs the portable loops instead of AVX2."""
-    global _simd
+def _set_testing(bint simd=True, bint avx512=True):
+    """Testing hook: ``simd=False`` runs the portable loops instead of AVX2;
+    ``avx512=False`` runs float32's AVX2 passes instead of AVX-512's.  Returns
+    whether the AVX-512 passes run."""
+    global _simd, _avx512
     _simd = simd and skh_have_avx2()
+    _avx512 = _simd and skh_set_avx512(avx512)
+    return bool(_avx512)
 
 # The passes over the matrix, in C so that the compiler vectorizes them (SSE2,
 # no -march): contiguous loops with selects instead of branches, restrict
@@ -493,7 +519,10 @@ cdef inline bint _simd_columns_max(const floating* rows, Py_ssize_t stride, Py_s
 cdef inline void _simd_write(const floating* src, floating* dst, Py_ssize_t n, double t,
                              const double* scale, int scale_step) noexcept nogil:
     if floating is float:
-        skh_write_f32(src, dst, n, t, scale, scale_step)
+        if _avx512:
+            skh_write_f32_avx512(src, dst, n, t, scale, scale_step)
+        else:
+            skh_write_f32(src, dst, n, t, scale, scale_step)
     else:
         skh_write_f64(src, dst, n, t, scale, scale_step)
 
@@ -1045,7 +1074,13 @@ cdef inline Py_ssize_t _simd_row_band(const floating* row, Py_ssize_t n, double 
                                       int* nan) noexcept nogil:
     """The band read of a contiguous group; with ``top`` (not NULL), fused with its
     largest key (and ``nan`` set if it saw a NaN)."""
-    if floating is float:
+    if floating is float and _avx512:
+        if top != NULL:
+            return skh_row_band_top_f32_avx512(row, n, lo, hi, unit, sums, st.count,
+                                               st.capacity, st.keys, top, nan)
+        return skh_row_band_f32_avx512(row, n, lo, hi, unit, sums, st.count, st.capacity,
+                                       st.keys, NULL, NULL)
+    elif floating is float:
         if top != NULL:
             return skh_row_band_top_f32(row, n, lo, hi, unit, sums, st.count, st.capacity,
                                         st.keys, top, nan)
@@ -1078,7 +1113,15 @@ cdef inline Py_ssize_t _simd_columns_band_block(const floating* rows, Py_ssize_t
                                                 double* top, int* nan) noexcept nogil:
     """The band read of a block of rows of column groups; with ``top`` (not NULL),
     fused with the groups' largest keys (and ``nan`` set if it saw a NaN)."""
-    if floating is float:
+    if floating is float and _avx512:
+        if top != NULL:
+            return skh_columns_band_block_top_f32_avx512(
+                rows, stride, n_rows, n, lo, hi, unit, sum_v, sum_p, sum_r, st.count,
+                st.capacity, st.keys, <int64_t*> st.groups, top, nan)
+        return skh_columns_band_block_f32_avx512(
+            rows, stride, n_rows, n, lo, hi, unit, sum_v, sum_p, sum_r, st.count, st.capacity,
+            st.keys, <int64_t*> st.groups, NULL, NULL)
+    elif floating is float:
         if top != NULL:
             return skh_columns_band_block_top_f32(rows, stride, n_rows, n, lo, hi, unit, sum_v,
                                                   sum_p, sum_r, st.count, st.capacity, st.keys,
