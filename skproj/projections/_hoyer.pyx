@@ -215,6 +215,10 @@ cdef extern from "_hoyer_simd.h" nogil:
         double* keys, int64_t* groups, double* top, int* nan)
     void skh_write_f32_avx512(const float* src, float* dst, Py_ssize_t n, double t,
                               const double* scale, int scale_step)
+    void skh_g_at_8_points(Py_ssize_t n_groups, const double* ts, const double* top,
+                           const double* inv_top, const double* rho_one, const double* above,
+                           const double* center, const int64_t* start, const double* keys,
+                           const double* vals, double* totals)
 
 # Whether the AVX2 passes run (the CPU has AVX2; tests turn them off with
 # ``_set_testing`` to exercise the portable loops), and whether float32's run
@@ -398,6 +402,10 @@ cdef enum:
     # REFINE_FACTOR entries per group, at most MAX_LEVELS times.
     REFINE_FACTOR = 4
     MAX_LEVELS = 3
+    # The sampled method narrows its band instead (``_narrow``): g at N_POINTS
+    # points a pass, while it holds more than NARROW_FACTOR entries per group.
+    N_POINTS = 8
+    NARROW_FACTOR = 2
     # The sample: whole groups, about SAMPLE_TARGET keys, column groups in
     # blocks of SAMPLE_BLOCK neighbours (a cache line of a row-major matrix).
     # (262144 rather than 65536: a narrower band, and fewer misses on column
@@ -1765,6 +1773,113 @@ cdef double _exact_g(Summaries* s, Band* band, Py_ssize_t n_groups, double t,
     return total
 
 
+cdef void _exact_g_at_points(Summaries* s, Band* band, Py_ssize_t n_groups, const double* ts,
+                             double* totals) noexcept nogil:
+    """g at the N_POINTS thresholds ``ts`` (in the bracket) in one pass over the
+    band: each value is the one ``_exact_g`` gives (the same terms added in the
+    same order), for the cost of about two of its calls (one lane a point of
+    an AVX-512 vector where the CPU has AVX-512F)."""
+    cdef Py_ssize_t g, e, k
+    cdef double unit, delta, d, key, v, P, R, V
+    cdef double N[N_POINTS]
+    cdef double D2[N_POINTS]
+    cdef const double* above
+    if _avx512 and N_POINTS == 8:
+        skh_g_at_8_points(n_groups, ts, s.top, s.inv_top, s.rho_one, band.above, band.center,
+                          <const int64_t*> band.start, band.keys, band.vals, totals)
+        return
+    for k in range(N_POINTS):
+        totals[k] = 0.0
+    for g in range(n_groups):
+        unit = s.inv_top[g]
+        above = band.above + g * N_SUMS
+        V = above[SUM_V]
+        P = above[SUM_P]
+        R = above[SUM_R]
+        for k in range(N_POINTS):
+            delta = (band.center[g] - ts[k]) * unit
+            N[k] = P + delta * V
+            D2[k] = R + 2 * delta * P + delta * delta * V
+        for e in range(band.start[g], band.start[g + 1]):
+            key = band.keys[e]
+            v = band.vals[e]
+            for k in range(N_POINTS):
+                d = (key - ts[k]) * unit
+                d = d if d > 0 else 0.0
+                N[k] += v * d
+                D2[k] += v * d * d
+        for k in range(N_POINTS):
+            if ts[k] >= s.top[g] or D2[k] <= 0:
+                totals[k] += s.rho_one[g]
+            else:
+                totals[k] += N[k] / sqrt(D2[k])
+
+
+cdef void _keep_between(Summaries* s, Band* band, Py_ssize_t n_groups, double lo,
+                        double hi) noexcept nogil:
+    """Narrow the band to (lo, hi] inside it: the entries at or below lo leave
+    (inactive on the new bracket), those at or above hi join ``above``,
+    re-centred at min(hi, top) (positive offsets: no cancellation)."""
+    cdef Py_ssize_t g, e, total = 0, begin
+    cdef double unit, center, shift, key, d, v, V, P, R
+    cdef double* above
+    for g in range(n_groups):
+        begin = band.start[g]
+        band.start[g] = total
+        unit = s.inv_top[g]
+        above = band.above + g * N_SUMS
+        center = min(hi, s.top[g])
+        shift = (band.center[g] - center) * unit
+        V = above[SUM_V]
+        P = above[SUM_P] + shift * V
+        R = above[SUM_R] + 2 * shift * above[SUM_P] + shift * shift * V
+        for e in range(begin, band.start[g + 1]):
+            key = band.keys[e]
+            v = band.vals[e]
+            if key >= center:
+                d = (key - center) * unit
+                V += v
+                P += v * d
+                R += v * d * d
+            elif key > lo:
+                band.keys[total] = key
+                band.vals[total] = v
+                total += 1
+        band.center[g] = center
+        above[SUM_V] = V
+        above[SUM_P] = P
+        above[SUM_R] = R
+    band.start[n_groups] = total
+    band.lo = lo
+    band.hi = hi
+
+
+cdef void _narrow(Summaries* s, Band* band, Py_ssize_t n_groups, double target) noexcept nogil:
+    """Narrow the bracket [lo, hi] (g(lo) > target >= g(hi)) and its band while
+    the band holds more than NARROW_FACTOR entries per group (at most
+    MAX_LEVELS times): g at N_POINTS evenly spaced points in one pass, the
+    bracket to the two points around the target (the same test as the root
+    search's, on exact values of g), the band to it."""
+    cdef double ts[N_POINTS]
+    cdef double totals[N_POINTS]
+    cdef double lo, hi
+    cdef Py_ssize_t k, level
+    for level in range(MAX_LEVELS):
+        if band.start[n_groups] <= NARROW_FACTOR * n_groups:
+            return
+        lo = band.lo
+        hi = band.hi
+        for k in range(N_POINTS):
+            ts[k] = lo + (hi - lo) * (k + 1) / (N_POINTS + 1)
+        _exact_g_at_points(s, band, n_groups, ts, totals)
+        for k in range(N_POINTS):
+            if totals[k] <= target:
+                hi = ts[k]
+                break
+            lo = ts[k]
+        _keep_between(s, band, n_groups, lo, hi)
+
+
 cdef int _compare_doubles(const void* a, const void* b) noexcept nogil:
     cdef double x = (<const double*> a)[0], y = (<const double*> b)[0]
     return (x > y) - (x < y)
@@ -2016,13 +2131,10 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
         else:
             lo, hi = hi, hi + _reach(lo, hi, g_hi - target, slope_hi, t_max)
             hi = min(hi, t_max)
-    for level in range(MAX_LEVELS):
-        if band.start[n_groups] <= REFINE_FACTOR * n_groups:
-            break
-        _refine(s, band, n_groups, target)
+    _narrow(s, band, n_groups, target)
     if (_exact_g(s, band, n_groups, band.lo, &slope, NULL) <= target
             or _exact_g(s, band, n_groups, band.hi, &slope, NULL) > target):
-        # The rounded bounds of the refinement misled it: the unrefined band.
+        # Rounding (the sums above re-centred) misled the narrowing: the whole band.
         band.lo = lo
         band.hi = hi
         status = _exact_band(y, layout, w, inv_w, v, w_min, s, band, st, above_sums, False,

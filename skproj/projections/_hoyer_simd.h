@@ -577,7 +577,7 @@ SKH_AVX2 static void skh_write_f32(const float* src, float* dst, ptrdiff_t n, do
  *  - the write: the same expression in double as skh_shrink, rounded once.
  * A NaN key counts as at or above hi (_CMP_NLT_UQ), so that it makes the sums
  * NaN, as in the AVX2 loops (the _top passes report it). */
-#define SKH_AVX512 __attribute__((target("avx512f,avx2,popcnt")))
+#define SKH_AVX512 __attribute__((target("avx512f,avx2,popcnt"), optimize("fp-contract=off")))
 
 /* The smallest float f with (key >= f) == (key >= bound) for every float key,
  * and the largest with (key > f) == (key > bound). */
@@ -778,6 +778,43 @@ SKH_COLUMNS_BAND_BLOCK_512(skh_columns_band_block_f32_avx512, skh_columns_band_b
 SKH_COLUMNS_BAND_BLOCK_512(skh_columns_band_block_top_f32_avx512,
                            skh_columns_band_block_top_f32, 1)
 
+/* g at 8 thresholds ts (one per lane) in one pass over a band, as
+ * _exact_g_at_points of _hoyer.pyx computes it (the same expressions in the
+ * same order, no FMA): per group, the sums above re-centred at each t, the
+ * band entries added, rho = N / sqrt(D2), or rho_one where t >= top or
+ * D2 <= 0. */
+SKH_AVX512 static void skh_g_at_8_points(ptrdiff_t n_groups, const double* ts,
+        const double* top, const double* inv_top, const double* rho_one,
+        const double* above, const double* center, const int64_t* start,
+        const double* keys, const double* vals, double* totals) {
+    __m512d vt = _mm512_loadu_pd(ts), zero = _mm512_setzero_pd(), two = _mm512_set1_pd(2.0);
+    __m512d total = zero;
+    ptrdiff_t g, e;
+    for (g = 0; g < n_groups; g++) {
+        __m512d unit = _mm512_set1_pd(inv_top[g]);
+        __m512d V = _mm512_set1_pd(above[3 * g]), P = _mm512_set1_pd(above[3 * g + 1]);
+        __m512d R = _mm512_set1_pd(above[3 * g + 2]);
+        __m512d delta = _mm512_mul_pd(_mm512_sub_pd(_mm512_set1_pd(center[g]), vt), unit);
+        __m512d N = _mm512_add_pd(P, _mm512_mul_pd(delta, V));
+        __m512d D2 = _mm512_add_pd(_mm512_add_pd(R, _mm512_mul_pd(_mm512_mul_pd(two, delta), P)),
+                                   _mm512_mul_pd(_mm512_mul_pd(delta, delta), V));
+        __mmask8 one_sparse;
+        for (e = start[g]; e < start[g + 1]; e++) {
+            __m512d v = _mm512_set1_pd(vals[e]);
+            __m512d d = _mm512_max_pd(_mm512_mul_pd(_mm512_sub_pd(_mm512_set1_pd(keys[e]), vt),
+                                                    unit), zero);
+            __m512d vd = _mm512_mul_pd(v, d);
+            N = _mm512_add_pd(N, vd);
+            D2 = _mm512_add_pd(D2, _mm512_mul_pd(vd, d));
+        }
+        one_sparse = _mm512_cmp_pd_mask(vt, _mm512_set1_pd(top[g]), _CMP_GE_OQ)
+                     | _mm512_cmp_pd_mask(D2, zero, _CMP_LE_OQ);
+        total = _mm512_add_pd(total, _mm512_mask_blend_pd(
+            one_sparse, _mm512_div_pd(N, _mm512_sqrt_pd(D2)), _mm512_set1_pd(rho_one[g])));
+    }
+    _mm512_storeu_pd(totals, total);
+}
+
 /* skh_write_f32 with AVX-512: 8 floats a vector, computed in double. */
 SKH_AVX512 static void skh_write_f32_avx512(const float* src, float* dst, ptrdiff_t n,
                                             double t, const double* scale, int scale_step) {
@@ -819,6 +856,10 @@ static inline ptrdiff_t skh_columns_band_block_top_f32_avx512(const float* rows,
         ptrdiff_t capacity, double* keys, int64_t* groups, double* top, int* nan) { return 0; }
 static inline void skh_write_f32_avx512(const float* src, float* dst, ptrdiff_t n, double t,
                                         const double* scale, int scale_step) {}
+static inline void skh_g_at_8_points(ptrdiff_t n_groups, const double* ts, const double* top,
+        const double* inv_top, const double* rho_one, const double* above,
+        const double* center, const int64_t* start, const double* keys, const double* vals,
+        double* totals) {}
 
 static inline int skh_have_avx2(void) { return 0; }
 static inline int skh_row_top_f64(const double* row, ptrdiff_t n, double* top,
