@@ -15,7 +15,8 @@
  * the band are identical; the sums above the band are the same terms added in
  * eight lanes instead of four (roundings of that order differ); the write is
  * the same expression, element by element.  No FMA (the target is "avx2"
- * only), so no product is contracted into an addition.
+ * only; the AVX-512 loops below are compiled with fp-contract=off, as
+ * AVX-512F brings FMA), so no product is contracted into an addition.
  *
  * Band entries are gathered by left-packing (as in _l1_simd.h): the lanes kept
  * move to the front by a permutation read from a table indexed by the
