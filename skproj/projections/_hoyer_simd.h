@@ -226,6 +226,33 @@ SKH_AVX2 static inline double skh_block_max_f32(const float* row, int* nan) {
 SKH_ROW_TOP(f64, double, skh_block_max_f64)
 SKH_ROW_TOP(f32, float, skh_block_max_f32)
 
+/* The last entries of a contiguous group (fewer than a vector) from k on, as
+ * the band reads take them: acc[0..2] += count of keys >= hi, sum d, sum d^2
+ * (d = (key - hi)+ * unit), acc[3] = max(acc[3], key), *nan set by a NaN; the
+ * band entries to keys[count..] (the new count is returned). */
+#define SKH_ROW_BAND_TAIL(T)                                                           \
+static inline ptrdiff_t skh_row_band_tail_##T(const T* row, ptrdiff_t k, ptrdiff_t n,      \
+        double lo, double hi, double unit, double* acc, int* nan, double* keys,        \
+        ptrdiff_t count, ptrdiff_t capacity) {                                         \
+    for (; k < n; k++) {                                                               \
+        double key = fabs((double) row[k]), d = key - hi;                              \
+        d = (d > 0 ? d : 0.0) * unit;                                                  \
+        acc[0] += key >= hi ? 1.0 : 0.0;                                               \
+        acc[1] += d;                                                                   \
+        acc[2] += d * d;                                                               \
+        *nan |= key != key;                                                            \
+        acc[3] = key > acc[3] ? key : acc[3];                                          \
+        if (lo < key && key < hi) {                                                    \
+            if (count < capacity) keys[count] = key;                                   \
+            count++;                                                                   \
+        }                                                                              \
+    }                                                                                  \
+    return count;                                                                      \
+}
+
+SKH_ROW_BAND_TAIL(double)
+SKH_ROW_BAND_TAIL(float)
+
 /* The band read of a contiguous group (unit weights): with d = (key - hi)+ *
  * unit, sums[0..2] = number of keys >= hi, sum d, sum d^2; the keys with
  * lo < key < hi go to keys[count..] (the new count is returned, counting
@@ -242,7 +269,7 @@ SKH_AVX2 static ptrdiff_t NAME(const T* row, ptrdiff_t n, double lo, double hi, 
     __m256d sp0 = zero, sp1 = zero, sr0 = zero, sr1 = zero, m0 = zero, m1 = zero;      \
     __m256i sv0 = _mm256_setzero_si256(), sv1 = sv0;   /* counts of keys >= hi */      \
     ptrdiff_t k;                                                                       \
-    double lv = 0.0, lp = 0.0, lr = 0.0, best = 0.0;                                   \
+    double lv, lp, lr, best, acc[4] = {0.0, 0.0, 0.0, 0.0};                            \
     int tail_nan = 0;                                                                  \
     for (k = 0; k + 8 <= n; k += 8) {                                                  \
         __m256d a = KEYS(row, k), b = KEYS(row, k + 4);                                \
@@ -265,19 +292,9 @@ SKH_AVX2 static ptrdiff_t NAME(const T* row, ptrdiff_t n, double lo, double hi, 
         count = skh_push_keys(keys, count, capacity, a, ma);                           \
         count = skh_push_keys(keys, count, capacity, b, mb);                           \
     }                                                                                  \
-    for (; k < n; k++) {                                                               \
-        double key = fabs((double) row[k]), d = key - hi;                              \
-        d = (d > 0 ? d : 0.0) * unit;                                                  \
-        lv += key >= hi ? 1.0 : 0.0;                                                   \
-        lp += d;                                                                       \
-        lr += d * d;                                                                   \
-        tail_nan |= key != key;                                                        \
-        best = key > best ? key : best;                                                \
-        if (lo < key && key < hi) {                                                    \
-            if (count < capacity) keys[count] = key;                                   \
-            count++;                                                                   \
-        }                                                                              \
-    }                                                                                  \
+    count = skh_row_band_tail_##T(row, k, n, lo, hi, unit, acc, &tail_nan, keys, count, \
+                                       capacity);                                      \
+    lv = acc[0]; lp = acc[1]; lr = acc[2]; best = acc[3];                             \
     sums[0] = skh_hsum_pd(skh_counts_pd(_mm256_add_epi64(sv0, sv1))) + lv;             \
     sums[1] = skh_hsum_pd(_mm256_add_pd(sp0, sp1)) + lp;                               \
     sums[2] = skh_hsum_pd(_mm256_add_pd(sr0, sr1)) + lr;                               \
@@ -683,25 +700,15 @@ SKH_AVX512 static ptrdiff_t NAME(const float* row, ptrdiff_t n, double lo, doubl
     __m512i n_above = _mm512_setzero_si512(), minus_one = _mm512_set1_epi32(-1);       \
     int32_t counts[16];                                                                \
     ptrdiff_t k;                                                                       \
-    double lv = 0.0, lp = 0.0, lr = 0.0, best = 0.0;                                   \
+    double lv, lp, lr, best, acc[4] = {0.0, 0.0, 0.0, 0.0};                            \
     int tail_nan = 0, c;                                                               \
     for (k = 0; k + 16 <= n; k += 16) {                                                \
         __m512 key = skh_abs16(row + k);                                               \
         SKH_BAND16(key, WITH_TOP, (int64_t*) NULL, 0);                                 \
     }                                                                                  \
-    for (; k < n; k++) {                                                               \
-        double key = fabs((double) row[k]), d = key - hi;                              \
-        d = d > 0 ? d : 0.0;                                                           \
-        lv += key >= hi ? 1.0 : 0.0;                                                   \
-        lp += d;                                                                       \
-        lr += d * d;                                                                   \
-        tail_nan |= key != key;                                                        \
-        best = key > best ? key : best;                                                \
-        if (lo < key && key < hi) {                                                    \
-            if (count < capacity) keys[count] = key;                                   \
-            count++;                                                                   \
-        }                                                                              \
-    }                                                                                  \
+    count = skh_row_band_tail_float(row, k, n, lo, hi, 1.0, acc, &tail_nan, keys, count, \
+                                       capacity);                                      \
+    lv = acc[0]; lp = acc[1]; lr = acc[2]; best = acc[3];                             \
     _mm512_storeu_si512((void*) counts, n_above);                                      \
     for (c = 0; c < 16; c++) lv += (double) counts[c];                                 \
     sums[0] = lv;                                                                      \
