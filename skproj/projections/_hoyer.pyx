@@ -71,9 +71,10 @@ small band per Newton step, one read and write to apply.
    bracket becomes the two points around the target, and the band is cut to
    it (entries at or below its lower end leave; those at or above its upper
    end join the sums above, re-centred: positive terms).  This replaced the
-   per-group histograms of the refinement below on this path: on 10^4 groups
-   they cost 2-5 ms a call (a 96-double table, 33 square roots a group and
-   bracket steps over every group), more than the root search they shortened.
+   per-group histograms of the refinement below on this path: they cost 3-5 ms
+   a call on 10^4 groups and 1-2 ms on 10^3 (a 96-double table and 33 square
+   roots a group, bracket steps over every group; Gaussian 10^7 entries, load
+   10), more than the root search they shortened (0.03-0.8 ms).
 4. The root is found as in step 4 below.
 
 *Histograms* (small matrices, where they cost less than the sample):
