@@ -19,7 +19,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import best_time  # noqa: E402
+from _timing import best_time, conditions  # noqa: E402
 
 from skproj.projections import project_group_hoyer  # noqa: E402
 
@@ -32,13 +32,15 @@ def group_hoyer_table(shapes=SHAPES, sparsities=SPARSITIES, rng=None,
     """Print time / np.copyto for GSP on each shape, dtype, axis and target sparsity."""
     rng = np.random.default_rng(0) if rng is None else rng
     print("Group Hoyer projection (GSP): time / np.copyto of the same array "
-          f"(Gaussian, preallocated out; load {os.getloadavg()[0]:.2f}).")
-    print("ns/entry: GSP's time per entry of Y, to compare float32 with float64 (a "
-          "float32 copy is more than twice as fast as a float64 one where Y fits in "
-          "the last-level cache, so the ratios to the copy flatter float64).")
+          f"(Gaussian, preallocated out; {conditions()}).")
+    print("ns/entry and ns/byte: GSP's time per entry and per byte of Y, to compare "
+          "float32 with float64 (a float32 copy is more than twice as fast as a "
+          "float64 one where Y fits in the last-level cache, so the ratios to the "
+          "copy flatter float64; the goal is float32 at float64's time per byte).")
     header = (f"{'shape':<14}{'dtype':<9}{'axis':<6}"
               + "".join(f"{'s=' + str(s):>10}" for s in sparsities) + f"{'copy ms':>10}"
-              + "".join(f"{'ns/entry':>10}" for s in sparsities))
+              + "".join(f"{'ns/entry':>10}" for s in sparsities)
+              + "".join(f"{'ns/byte':>9}" for s in sparsities))
     print(header)
     print("-" * len(header))
     for shape in shapes:
@@ -55,7 +57,8 @@ def group_hoyer_table(shapes=SHAPES, sparsities=SPARSITIES, rng=None,
                     per_entry.append(gsp / Y.size * 1e9)
                 print(f"{str(shape):<14}{np.dtype(dtype).name:<9}{axis:<6}"
                       + "".join(f"{r:>10.2f}" for r in ratios) + f"{copy * 1e3:>10.2f}"
-                      + "".join(f"{t:>10.2f}" for t in per_entry))
+                      + "".join(f"{t:>10.2f}" for t in per_entry)
+                      + "".join(f"{t / Y.itemsize:>9.3f}" for t in per_entry))
     print()
 
 

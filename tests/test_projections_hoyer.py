@@ -80,10 +80,22 @@ def assert_close(X, R, rtol=1e-7):
     np.testing.assert_allclose(X, R, rtol=0, atol=rtol * scale)
 
 
-@pytest.fixture(params=["avx2", "portable"])
+LOOPS = ["avx512", "avx2", "portable"]
+
+
+def _use_loops(name):
+    """Run the kernel's AVX-512 float32 passes and narrowing (where the CPU has
+    AVX-512F), its AVX2 passes (where it has AVX2), or its portable loops;
+    False if the CPU lacks the AVX-512 ones."""
+    return _hoyer._set_testing(simd=name != "portable", avx512=name == "avx512") or (
+        name != "avx512")
+
+
+@pytest.fixture(params=LOOPS)
 def loops(request):
-    """The kernel's AVX2 passes (where the CPU has AVX2), or its portable loops."""
-    _hoyer._set_testing(simd=request.param == "avx2")
+    if not _use_loops(request.param):
+        _hoyer._set_testing()
+        pytest.skip("the CPU has no AVX-512F")
     yield request.param
     _hoyer._set_testing()
 
@@ -192,17 +204,43 @@ def test_avx2_and_portable_loops_agree(dtype, order):
         Y[rng.uniform(size=shape) < 0.3] = 0
         Y[::7, ::5] = 3.0                       # tied maxima
         for axis, s in ((0, 0.5), (1, 0.8), (0, 0.995), (1, 0.995)):
-            results = []
-            for simd in (True, False):
-                _hoyer._set_testing(simd=simd)
+            results = {}
+            for name in LOOPS:
                 try:
-                    results.append(project_group_hoyer(Y, s, axis=axis, return_dual=True))
+                    if _use_loops(name):
+                        results[name] = project_group_hoyer(Y, s, axis=axis, return_dual=True)
                 finally:
                     _hoyer._set_testing()
-            (X_avx2, mu_avx2), (X_portable, mu_portable) = results
-            assert X_avx2.dtype == dtype
-            assert_close(X_avx2, X_portable, rtol=1e-6 if dtype == np.float32 else 1e-10)
-            assert mu_avx2 == pytest.approx(mu_portable, rel=1e-10)
+            X_portable, mu_portable = results.pop("portable")
+            for X_simd, mu_simd in results.values():
+                assert X_simd.dtype == dtype
+                assert_close(X_simd, X_portable, rtol=1e-6 if dtype == np.float32 else 1e-10)
+                assert mu_simd == pytest.approx(mu_portable, rel=1e-10)
+
+
+_FLOAT32_REFERENCES = {}
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+def test_float32_sampled_path_matches_the_reference(layout, loops):
+    # The float32 passes (with AVX-512: comparisons on floats against the
+    # floats that order them as the bracket's ends do, sums in double) and the
+    # narrowing of the band by g at 8 points: the projection of the float32
+    # input to float32 rounding, both axes, into out=, with zeros and tied
+    # maxima, on any layout.
+    rng = np.random.default_rng(31)
+    Y = rng.standard_normal((1100, 962 if layout == "strided" else 481)).astype(np.float32)
+    Y[rng.uniform(size=Y.shape) < 0.2] = 0
+    Y[::9, ::7] = 2.5
+    Y = {"C": Y, "F": np.asfortranarray(Y), "strided": Y[:, ::2]}[layout]
+    for axis, s in ((0, 0.5), (1, 0.8), (0, 0.95), (1, 0.97)):
+        key = (layout == "strided", axis, s)
+        if key not in _FLOAT32_REFERENCES:
+            _FLOAT32_REFERENCES[key] = reference_gsp(Y.astype(np.float64), s, axis)
+        out = np.full(Y.shape, np.nan, dtype=np.float32)
+        X = project_group_hoyer(Y, s, axis=axis, out=out)
+        assert X.dtype == np.float32 and np.shares_memory(X, out)
+        assert_close(out, _FLOAT32_REFERENCES[key].astype(np.float32), rtol=1e-6)
 
 
 def test_sampled_path_on_strided_views(loops):

@@ -15,7 +15,8 @@
  * the band are identical; the sums above the band are the same terms added in
  * eight lanes instead of four (roundings of that order differ); the write is
  * the same expression, element by element.  No FMA (the target is "avx2"
- * only), so no product is contracted into an addition.
+ * only; the AVX-512 loops below are compiled with fp-contract=off, as
+ * AVX-512F brings FMA), so no product is contracted into an addition.
  *
  * Band entries are gathered by left-packing (as in _l1_simd.h): the lanes kept
  * move to the front by a permutation read from a table indexed by the
@@ -27,6 +28,7 @@
 #ifndef SKPROJ_HOYER_SIMD_H
 #define SKPROJ_HOYER_SIMD_H
 
+#include <float.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,12 +46,16 @@
  * front, as pairs of int32 lanes. */
 static int32_t skh_pack4[16][8];
 static int skh_avx2 = -1;
+/* Whether the AVX-512 float32 passes run (the CPU has AVX-512F; tests may turn
+ * them off with skh_set_avx512 to exercise the AVX2 ones). */
+static int skh_avx512 = 0;
 
 static inline int skh_have_avx2(void) {
     int mask, lane, k;
     if (skh_avx2 < 0) {
         __builtin_cpu_init();
         skh_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+        skh_avx512 = skh_avx2 && __builtin_cpu_supports("avx512f");
         for (mask = 0; mask < 16; mask++) {
             k = 0;
             for (lane = 0; lane < 4; lane++)
@@ -61,6 +67,13 @@ static inline int skh_have_avx2(void) {
         }
     }
     return skh_avx2;
+}
+
+/* Turn the AVX-512 float32 passes on (where the CPU has them) or off; returns
+ * whether they run. */
+static inline int skh_set_avx512(int on) {
+    skh_avx512 = on && skh_have_avx2() && __builtin_cpu_supports("avx512f");
+    return skh_avx512;
 }
 
 SKH_AVX2 static inline __m256d skh_abs_pd(__m256d x) {
@@ -213,6 +226,33 @@ SKH_AVX2 static inline double skh_block_max_f32(const float* row, int* nan) {
 SKH_ROW_TOP(f64, double, skh_block_max_f64)
 SKH_ROW_TOP(f32, float, skh_block_max_f32)
 
+/* The last entries of a contiguous group (fewer than a vector) from k on, as
+ * the band reads take them: acc[0..2] += count of keys >= hi, sum d, sum d^2
+ * (d = (key - hi)+ * unit), acc[3] = max(acc[3], key), *nan set by a NaN; the
+ * band entries to keys[count..] (the new count is returned). */
+#define SKH_ROW_BAND_TAIL(T)                                                           \
+static inline ptrdiff_t skh_row_band_tail_##T(const T* row, ptrdiff_t k, ptrdiff_t n,      \
+        double lo, double hi, double unit, double* acc, int* nan, double* keys,        \
+        ptrdiff_t count, ptrdiff_t capacity) {                                         \
+    for (; k < n; k++) {                                                               \
+        double key = fabs((double) row[k]), d = key - hi;                              \
+        d = (d > 0 ? d : 0.0) * unit;                                                  \
+        acc[0] += key >= hi ? 1.0 : 0.0;                                               \
+        acc[1] += d;                                                                   \
+        acc[2] += d * d;                                                               \
+        *nan |= key != key;                                                            \
+        acc[3] = key > acc[3] ? key : acc[3];                                          \
+        if (lo < key && key < hi) {                                                    \
+            if (count < capacity) keys[count] = key;                                   \
+            count++;                                                                   \
+        }                                                                              \
+    }                                                                                  \
+    return count;                                                                      \
+}
+
+SKH_ROW_BAND_TAIL(double)
+SKH_ROW_BAND_TAIL(float)
+
 /* The band read of a contiguous group (unit weights): with d = (key - hi)+ *
  * unit, sums[0..2] = number of keys >= hi, sum d, sum d^2; the keys with
  * lo < key < hi go to keys[count..] (the new count is returned, counting
@@ -229,7 +269,7 @@ SKH_AVX2 static ptrdiff_t NAME(const T* row, ptrdiff_t n, double lo, double hi, 
     __m256d sp0 = zero, sp1 = zero, sr0 = zero, sr1 = zero, m0 = zero, m1 = zero;      \
     __m256i sv0 = _mm256_setzero_si256(), sv1 = sv0;   /* counts of keys >= hi */      \
     ptrdiff_t k;                                                                       \
-    double lv = 0.0, lp = 0.0, lr = 0.0, best = 0.0;                                   \
+    double lv, lp, lr, best, acc[4] = {0.0, 0.0, 0.0, 0.0};                            \
     int tail_nan = 0;                                                                  \
     for (k = 0; k + 8 <= n; k += 8) {                                                  \
         __m256d a = KEYS(row, k), b = KEYS(row, k + 4);                                \
@@ -252,19 +292,9 @@ SKH_AVX2 static ptrdiff_t NAME(const T* row, ptrdiff_t n, double lo, double hi, 
         count = skh_push_keys(keys, count, capacity, a, ma);                           \
         count = skh_push_keys(keys, count, capacity, b, mb);                           \
     }                                                                                  \
-    for (; k < n; k++) {                                                               \
-        double key = fabs((double) row[k]), d = key - hi;                              \
-        d = (d > 0 ? d : 0.0) * unit;                                                  \
-        lv += key >= hi ? 1.0 : 0.0;                                                   \
-        lp += d;                                                                       \
-        lr += d * d;                                                                   \
-        tail_nan |= key != key;                                                        \
-        best = key > best ? key : best;                                                \
-        if (lo < key && key < hi) {                                                    \
-            if (count < capacity) keys[count] = key;                                   \
-            count++;                                                                   \
-        }                                                                              \
-    }                                                                                  \
+    count = skh_row_band_tail_##T(row, k, n, lo, hi, unit, acc, &tail_nan, keys, count, \
+                                       capacity);                                      \
+    lv = acc[0]; lp = acc[1]; lr = acc[2]; best = acc[3];                             \
     sums[0] = skh_hsum_pd(skh_counts_pd(_mm256_add_epi64(sv0, sv1))) + lv;             \
     sums[1] = skh_hsum_pd(_mm256_add_pd(sp0, sp1)) + lp;                               \
     sums[2] = skh_hsum_pd(_mm256_add_pd(sr0, sr1)) + lr;                               \
@@ -546,7 +576,298 @@ SKH_AVX2 static void skh_write_f32(const float* src, float* dst, ptrdiff_t n, do
     }
 }
 
+/* ------------------------------------------------------------ AVX-512, float32 */
+
+/* Where the CPU has AVX-512F, the float32 passes of the projection (the band
+ * read fused with the tops, the band read, the write) compare, take maxima
+ * and count on 16 floats a vector, and compute in double on 8 lanes a vector:
+ * the AVX2 loops convert every float to double and work on 4 lanes, twice the
+ * instructions per byte of the float64 loops.  They compute what the AVX2
+ * loops compute:
+ *  - lo < key < hi and key >= hi on floats against the floats that order
+ *    every float as lo and hi do (skh_float_at_or_below/above): the band and
+ *    the counts are identical;
+ *  - the maxima in float (which orders as double);
+ *  - d = key - hi in double (exact: key converted exactly), summed (d and d^2)
+ *    in double, each lane a group's (columns) or a share of the row's terms;
+ *    the unit is applied to a block's sums (8 rows of column groups, or the
+ *    whole row) rather than to each term: only roundings of that order differ;
+ *  - the write: the same expression in double as skh_shrink, rounded once.
+ * A NaN key counts as at or above hi (_CMP_NLT_UQ), so that it makes the sums
+ * NaN, as in the AVX2 loops (the _top passes report it). */
+#define SKH_AVX512 __attribute__((target("avx512f,avx2,popcnt"), optimize("fp-contract=off")))
+
+/* The smallest float f with (key >= f) == (key >= bound) for every float key,
+ * and the largest with (key > f) == (key > bound). */
+static inline float skh_float_at_or_above(double bound) {
+    float f;
+    if (bound > (double) FLT_MAX) return INFINITY;
+    f = (float) bound;
+    return (double) f < bound ? nextafterf(f, INFINITY) : f;
+}
+static inline float skh_float_at_or_below(double bound) {
+    float f;
+    if (bound >= (double) FLT_MAX) return bound > (double) FLT_MAX ? INFINITY : FLT_MAX;
+    f = (float) bound;
+    return (double) f > bound ? nextafterf(f, -INFINITY) : f;
+}
+
+SKH_AVX512 static inline __m512 skh_abs16(const float* p) {
+    return _mm512_castsi512_ps(_mm512_and_si512(_mm512_loadu_si512((const void*) p),
+                                                _mm512_set1_epi32(0x7fffffff)));
+}
+
+/* The 16 keys of a vector as two vectors of 8 doubles (exact). */
+SKH_AVX512 static inline __m512d skh_low8(__m512 key) {
+    return _mm512_cvtps_pd(_mm512_castps512_ps256(key));
+}
+SKH_AVX512 static inline __m512d skh_high8(__m512 key) {
+    return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(key), 1)));
+}
+
+/* (x0 + x1) + (x2 + x3) ... of 8 lanes, in a fixed order. */
+SKH_AVX512 static inline double skh_hsum8(__m512d x) {
+    double lanes[8];
+    _mm512_storeu_pd(lanes, x);
+    return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
+           + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+}
+
+/* The band entries of 16 keys (mask ``inside``; low and high 8 as doubles) at
+ * the cursor ``count``, with their groups first_group + lane where groups is
+ * not NULL: whole vectors while they fit, one by one at the end. */
+SKH_AVX512 static ptrdiff_t skh_push16(double* keys, int64_t* groups, ptrdiff_t count,
+                                       ptrdiff_t capacity, __m512d low, __m512d high,
+                                       __mmask16 inside, int64_t first_group) {
+    __mmask8 parts[2] = {(__mmask8) inside, (__mmask8) (inside >> 8)};
+    __m512d halves[2] = {low, high};
+    int half, lane;
+    for (half = 0; half < 2; half++) {
+        if (!parts[half]) continue;
+        if (count + 8 <= capacity) {
+            _mm512_storeu_pd(keys + count, _mm512_maskz_compress_pd(parts[half], halves[half]));
+            if (groups != NULL)
+                _mm512_storeu_si512((void*) (groups + count), _mm512_maskz_compress_epi64(
+                    parts[half], _mm512_add_epi64(_mm512_set1_epi64(first_group + 8 * half),
+                                                  _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7))));
+            count += _mm_popcnt_u32((unsigned) parts[half]);
+            continue;
+        }
+        double lanes[8];
+        _mm512_storeu_pd(lanes, halves[half]);
+        for (lane = 0; lane < 8; lane++)
+            if (parts[half] & (1 << lane)) {
+                if (count < capacity) {
+                    keys[count] = lanes[lane];
+                    if (groups != NULL) groups[count] = first_group + 8 * half + lane;
+                }
+                count++;
+            }
+    }
+    return count;
+}
+
+/* One vector of 16 keys of the band read: counts of keys >= hi (int32 lanes),
+ * sums of d and d^2 in double (low and high 8), band entries pushed. */
+#define SKH_BAND16(KEY, WITH_TOP, GROUPS, FIRST)                                       \
+    do {                                                                               \
+        __mmask16 ge = _mm512_cmp_ps_mask(KEY, fhi, _CMP_NLT_UQ);                      \
+        __mmask16 inside = _mm512_mask_cmp_ps_mask((__mmask16) ~ge, KEY, flo,          \
+                                                   _CMP_GT_OQ);                        \
+        __m512d low = skh_low8(KEY), high = skh_high8(KEY);                            \
+        __m512d d_low = _mm512_maskz_sub_pd((__mmask8) ge, low, vhi);                  \
+        __m512d d_high = _mm512_maskz_sub_pd((__mmask8) (ge >> 8), high, vhi);         \
+        if (WITH_TOP) m = _mm512_max_ps(m, KEY);                                       \
+        n_above = _mm512_mask_sub_epi32(n_above, ge, n_above, minus_one);              \
+        sp0 = _mm512_add_pd(sp0, d_low);                                               \
+        sp1 = _mm512_add_pd(sp1, d_high);                                              \
+        sr0 = _mm512_add_pd(sr0, _mm512_mul_pd(d_low, d_low));                         \
+        sr1 = _mm512_add_pd(sr1, _mm512_mul_pd(d_high, d_high));                       \
+        if (__builtin_expect(inside != 0, 0))                                          \
+            count = skh_push16(keys, GROUPS, count, capacity, low, high, inside, FIRST); \
+    } while (0)
+
+/* skh_row_band(_top)_f32 with AVX-512 (same arguments and results). */
+#define SKH_ROW_BAND_512(NAME, WITH_TOP)                                               \
+SKH_AVX512 static ptrdiff_t NAME(const float* row, ptrdiff_t n, double lo, double hi,  \
+        double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity, double* keys,  \
+        double* top, int* nan) {                                                       \
+    __m512 flo = _mm512_set1_ps(skh_float_at_or_below(lo));                            \
+    __m512 fhi = _mm512_set1_ps(skh_float_at_or_above(hi));                            \
+    __m512d vhi = _mm512_set1_pd(hi), zero = _mm512_setzero_pd();                      \
+    __m512d sp0 = zero, sp1 = zero, sr0 = zero, sr1 = zero;                            \
+    __m512 m = _mm512_setzero_ps();                                                    \
+    __m512i n_above = _mm512_setzero_si512(), minus_one = _mm512_set1_epi32(-1);       \
+    int32_t counts[16];                                                                \
+    ptrdiff_t k;                                                                       \
+    double lv, lp, lr, best, acc[4] = {0.0, 0.0, 0.0, 0.0};                            \
+    int tail_nan = 0, c;                                                               \
+    for (k = 0; k + 16 <= n; k += 16) {                                                \
+        __m512 key = skh_abs16(row + k);                                               \
+        SKH_BAND16(key, WITH_TOP, (int64_t*) NULL, 0);                                 \
+    }                                                                                  \
+    count = skh_row_band_tail_float(row, k, n, lo, hi, 1.0, acc, &tail_nan, keys, count, \
+                                       capacity);                                      \
+    lv = acc[0]; lp = acc[1]; lr = acc[2]; best = acc[3];                             \
+    _mm512_storeu_si512((void*) counts, n_above);                                      \
+    for (c = 0; c < 16; c++) lv += (double) counts[c];                                 \
+    sums[0] = lv;                                                                      \
+    sums[1] = (skh_hsum8(_mm512_add_pd(sp0, sp1)) + lp) * unit;                        \
+    sums[2] = ((skh_hsum8(_mm512_add_pd(sr0, sr1)) + lr) * unit) * unit;               \
+    if (WITH_TOP) {                                                                    \
+        double vector_best = (double) _mm512_reduce_max_ps(m);                         \
+        *top = vector_best > best ? vector_best : best;                                \
+        *nan |= tail_nan | (sums[1] != sums[1]);                                       \
+    }                                                                                  \
+    return count;                                                                      \
+}
+
+SKH_ROW_BAND_512(skh_row_band_f32_avx512, 0)
+SKH_ROW_BAND_512(skh_row_band_top_f32_avx512, 1)
+
+/* skh_columns_band_block(_top)_f32 with AVX-512 (same arguments and results):
+ * 16 groups a vector, their sums over the block's rows in registers, then
+ * added to sum_v, sum_p, sum_r (in units: times unit[g] and its square). */
+#define SKH_COLUMNS_BAND_BLOCK_512(NAME, AVX2_NAME, WITH_TOP)                          \
+SKH_AVX512 static ptrdiff_t NAME(const float* rows, ptrdiff_t stride, ptrdiff_t n_rows, \
+        ptrdiff_t n, double lo, double hi, const double* unit, double* sum_v,          \
+        double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,             \
+        double* keys, int64_t* groups, double* top, int* nan) {                        \
+    __m512 flo = _mm512_set1_ps(skh_float_at_or_below(lo));                            \
+    __m512 fhi = _mm512_set1_ps(skh_float_at_or_above(hi));                            \
+    __m512d vhi = _mm512_set1_pd(hi), zero = _mm512_setzero_pd();                      \
+    __m512i minus_one = _mm512_set1_epi32(-1);                                         \
+    __mmask8 bad = 0;                                                                  \
+    ptrdiff_t g, r;                                                                    \
+    for (g = 0; g + 16 <= n; g += 16) {                                                \
+        __m512d sp0 = zero, sp1 = zero, sr0 = zero, sr1 = zero;                        \
+        __m512 m = _mm512_setzero_ps();                                                \
+        __m512i n_above = _mm512_setzero_si512();                                      \
+        __m512d u0 = _mm512_loadu_pd(unit + g), u1 = _mm512_loadu_pd(unit + g + 8);    \
+        for (r = 0; r < n_rows; r++) {                                                 \
+            __m512 key = skh_abs16(rows + r * stride + g);                             \
+            SKH_BAND16(key, WITH_TOP, groups, g);                                      \
+        }                                                                              \
+        _mm512_storeu_pd(sum_v + g, _mm512_add_pd(_mm512_loadu_pd(sum_v + g),          \
+            _mm512_cvtepi32_pd(_mm512_castsi512_si256(n_above))));                     \
+        _mm512_storeu_pd(sum_v + g + 8, _mm512_add_pd(_mm512_loadu_pd(sum_v + g + 8),  \
+            _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(n_above, 1))));               \
+        _mm512_storeu_pd(sum_p + g, _mm512_add_pd(_mm512_loadu_pd(sum_p + g),          \
+                                                  _mm512_mul_pd(sp0, u0)));            \
+        _mm512_storeu_pd(sum_p + g + 8, _mm512_add_pd(_mm512_loadu_pd(sum_p + g + 8),  \
+                                                      _mm512_mul_pd(sp1, u1)));        \
+        _mm512_storeu_pd(sum_r + g, _mm512_add_pd(_mm512_loadu_pd(sum_r + g),          \
+            _mm512_mul_pd(_mm512_mul_pd(sr0, u0), u0)));                               \
+        _mm512_storeu_pd(sum_r + g + 8, _mm512_add_pd(_mm512_loadu_pd(sum_r + g + 8),  \
+            _mm512_mul_pd(_mm512_mul_pd(sr1, u1), u1)));                               \
+        if (WITH_TOP) {                                                                \
+            _mm512_storeu_pd(top + g, _mm512_max_pd(_mm512_loadu_pd(top + g),          \
+                                                    skh_low8(m)));                     \
+            _mm512_storeu_pd(top + g + 8, _mm512_max_pd(_mm512_loadu_pd(top + g + 8),  \
+                                                        skh_high8(m)));                \
+            /* A NaN key made the sum of excesses NaN. */                             \
+            bad |= _mm512_cmp_pd_mask(sp0, sp1, _CMP_UNORD_Q);                         \
+        }                                                                              \
+    }                                                                                  \
+    if (WITH_TOP)                                                                      \
+        *nan |= bad != 0;                                                              \
+    if (g < n) {  /* the last groups, fewer than 16: the AVX2 loop (groups from 0) */ \
+        ptrdiff_t first = count, e;                                                    \
+        count = AVX2_NAME(rows + g, stride, n_rows, n - g, lo, hi, unit + g, sum_v + g, \
+                          sum_p + g, sum_r + g, count, capacity, keys, groups,         \
+                          WITH_TOP ? top + g : NULL, nan);                             \
+        for (e = first; e < (count < capacity ? count : capacity); e++)                \
+            groups[e] += g;                                                            \
+    }                                                                                  \
+    return count;                                                                      \
+}
+
+SKH_COLUMNS_BAND_BLOCK_512(skh_columns_band_block_f32_avx512, skh_columns_band_block_f32, 0)
+SKH_COLUMNS_BAND_BLOCK_512(skh_columns_band_block_top_f32_avx512,
+                           skh_columns_band_block_top_f32, 1)
+
+/* g at 8 thresholds ts (one per lane) in one pass over a band, as
+ * _exact_g_at_points of _hoyer.pyx computes it (the same expressions in the
+ * same order, no FMA): per group, the sums above re-centred at each t, the
+ * band entries added, rho = N / sqrt(D2), or rho_one where t >= top or
+ * D2 <= 0. */
+SKH_AVX512 static void skh_g_at_8_points(ptrdiff_t n_groups, const double* ts,
+        const double* top, const double* inv_top, const double* rho_one,
+        const double* above, const double* center, const int64_t* start,
+        const double* keys, const double* vals, double* totals) {
+    __m512d vt = _mm512_loadu_pd(ts), zero = _mm512_setzero_pd(), two = _mm512_set1_pd(2.0);
+    __m512d total = zero;
+    ptrdiff_t g, e;
+    for (g = 0; g < n_groups; g++) {
+        __m512d unit = _mm512_set1_pd(inv_top[g]);
+        __m512d V = _mm512_set1_pd(above[3 * g]), P = _mm512_set1_pd(above[3 * g + 1]);
+        __m512d R = _mm512_set1_pd(above[3 * g + 2]);
+        __m512d delta = _mm512_mul_pd(_mm512_sub_pd(_mm512_set1_pd(center[g]), vt), unit);
+        __m512d N = _mm512_add_pd(P, _mm512_mul_pd(delta, V));
+        __m512d D2 = _mm512_add_pd(_mm512_add_pd(R, _mm512_mul_pd(_mm512_mul_pd(two, delta), P)),
+                                   _mm512_mul_pd(_mm512_mul_pd(delta, delta), V));
+        __mmask8 one_sparse;
+        for (e = start[g]; e < start[g + 1]; e++) {
+            __m512d v = _mm512_set1_pd(vals[e]);
+            __m512d d = _mm512_max_pd(_mm512_mul_pd(_mm512_sub_pd(_mm512_set1_pd(keys[e]), vt),
+                                                    unit), zero);
+            __m512d vd = _mm512_mul_pd(v, d);
+            N = _mm512_add_pd(N, vd);
+            D2 = _mm512_add_pd(D2, _mm512_mul_pd(vd, d));
+        }
+        one_sparse = _mm512_cmp_pd_mask(vt, _mm512_set1_pd(top[g]), _CMP_GE_OQ)
+                     | _mm512_cmp_pd_mask(D2, zero, _CMP_LE_OQ);
+        total = _mm512_add_pd(total, _mm512_mask_blend_pd(
+            one_sparse, _mm512_div_pd(N, _mm512_sqrt_pd(D2)), _mm512_set1_pd(rho_one[g])));
+    }
+    _mm512_storeu_pd(totals, total);
+}
+
+/* skh_write_f32 with AVX-512: 8 floats a vector, computed in double. */
+SKH_AVX512 static void skh_write_f32_avx512(const float* src, float* dst, ptrdiff_t n,
+                                            double t, const double* scale, int scale_step) {
+    __m512d vt = _mm512_set1_pd(t), vs = _mm512_set1_pd(scale[0]);
+    __m512d zero = _mm512_setzero_pd();
+    __m512i sign = _mm512_set1_epi64((int64_t) 0x8000000000000000ULL);
+    ptrdiff_t k;
+    for (k = 0; k + 8 <= n; k += 8) {
+        __m512i y = _mm512_castpd_si512(_mm512_cvtps_pd(_mm256_loadu_ps(src + k)));
+        __m512d magnitude = _mm512_castsi512_pd(_mm512_andnot_si512(sign, y));
+        __m512d shrunk = _mm512_mul_pd(_mm512_max_pd(_mm512_sub_pd(magnitude, vt), zero),
+                                       scale_step ? _mm512_loadu_pd(scale + k) : vs);
+        _mm256_storeu_ps(dst + k, _mm512_cvtpd_ps(_mm512_castsi512_pd(_mm512_or_si512(
+            _mm512_castpd_si512(shrunk), _mm512_and_si512(sign, y)))));
+    }
+    for (; k < n; k++) {
+        double excess = fabs((double) src[k]) - t;
+        dst[k] = (float) copysign((excess > 0 ? excess : 0.0) * scale[k * scale_step],
+                                  (double) src[k]);
+    }
+}
+
 #else  /* no AVX2 loops: the portable loops of _hoyer.pyx run */
+
+static inline int skh_set_avx512(int on) { return 0; }
+static inline ptrdiff_t skh_row_band_f32_avx512(const float* row, ptrdiff_t n, double lo,
+        double hi, double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity,
+        double* keys, double* top, int* nan) { return 0; }
+static inline ptrdiff_t skh_row_band_top_f32_avx512(const float* row, ptrdiff_t n, double lo,
+        double hi, double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity,
+        double* keys, double* top, int* nan) { return 0; }
+static inline ptrdiff_t skh_columns_band_block_f32_avx512(const float* rows, ptrdiff_t stride,
+        ptrdiff_t n_rows, ptrdiff_t n, double lo, double hi, const double* unit,
+        double* sum_v, double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,
+        double* keys, int64_t* groups, double* top, int* nan) { return 0; }
+static inline ptrdiff_t skh_columns_band_block_top_f32_avx512(const float* rows,
+        ptrdiff_t stride, ptrdiff_t n_rows, ptrdiff_t n, double lo, double hi,
+        const double* unit, double* sum_v, double* sum_p, double* sum_r, ptrdiff_t count,
+        ptrdiff_t capacity, double* keys, int64_t* groups, double* top, int* nan) { return 0; }
+static inline void skh_write_f32_avx512(const float* src, float* dst, ptrdiff_t n, double t,
+                                        const double* scale, int scale_step) {}
+static inline void skh_g_at_8_points(ptrdiff_t n_groups, const double* ts, const double* top,
+        const double* inv_top, const double* rho_one, const double* above,
+        const double* center, const int64_t* start, const double* keys, const double* vals,
+        double* totals) {}
 
 static inline int skh_have_avx2(void) { return 0; }
 static inline int skh_row_top_f64(const double* row, ptrdiff_t n, double* top,
