@@ -227,15 +227,17 @@ def _common_tensor_memory(torch, y, out, ndim):
     if (not isinstance(out, torch.Tensor) or out.dtype is not dtype or not out.is_cpu
             or not out.is_contiguous() or out.shape != y.shape):
         return None
-    if out is not y:
-        # Contiguous, same size: the same start is the same memory; else
-        # the byte ranges must not meet.
-        start, out_start = y.data_ptr(), out.data_ptr()
-        if start != out_start:
-            n_bytes = y.numel() * y.element_size()
-            if start < out_start + n_bytes and out_start < start + n_bytes:
-                return None
-    return _numpy_view(y), _numpy_view(out), out
+    y_np = _numpy_view(y)
+    if out is y:   # (in place, as skproj.nn projects: one view serves both)
+        return y_np, y_np, out
+    # Contiguous, same size: the same start is the same memory; else the
+    # byte ranges must not meet.
+    start, out_start = y.data_ptr(), out.data_ptr()
+    if start != out_start:
+        n_bytes = y.numel() * y.element_size()
+        if start < out_start + n_bytes and out_start < start + n_bytes:
+            return None
+    return y_np, _numpy_view(out), out
 
 
 def run_projection(y, out, compute, torch_compute, *, ndim=None, name="Y",
