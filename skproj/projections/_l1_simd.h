@@ -665,10 +665,59 @@ SKP_AVX2 static inline ptrdiff_t skp_count_above_f32(const float* values, ptrdif
     }
 }
 
-SKP_AVX2 static inline double skp_short_threshold_f32(const float* values, ptrdiff_t n,
-                                                      double total, double fixed_count,
-                                                      double fixed_sum, double radius,
-                                                      double* support) {
+/* skp_count_above_f32 with AVX-512F, for the many values gathered from a
+ * whole vector: sixteen lanes, compares into masks, the last (< 32) values
+ * by masked loads; each lane sums at most 8 values of a block in float, the
+ * blocks in double, as there.  (Not inlined: called from the AVX2 driver.) */
+SKP_AVX512 static ptrdiff_t skp_count_above512_f32(const float* values, ptrdiff_t n,
+                                                   float bound, double* sum, float* least) {
+    const __m512 bound_v = _mm512_set1_ps(bound);
+    const __m512i one = _mm512_set1_epi32(1);
+    __m512d sums = _mm512_setzero_pd();
+    __m512i counts0 = _mm512_setzero_si512(), counts1 = counts0;
+    __m512 least0 = _mm512_set1_ps(INFINITY), least1 = least0, block0, block1, v;
+    __mmask16 keep, lanes;
+    ptrdiff_t j = 0;
+    int vectors;
+#define SKP_TAKE512(v, keep, b, c, m)                                          \
+    do {                                                                      \
+        b = _mm512_mask_add_ps(b, keep, b, v);                                \
+        c = _mm512_mask_add_epi32(c, keep, c, one);                           \
+        m = _mm512_mask_min_ps(m, keep, m, v);                                \
+    } while (0)
+    while (j < n) {
+        block0 = block1 = _mm512_setzero_ps();
+        for (vectors = 0; vectors < 8 && j + 32 <= n; vectors++, j += 32) {
+            __m512 v0 = _mm512_loadu_ps(values + j), v1 = _mm512_loadu_ps(values + j + 16);
+            __mmask16 keep0 = _mm512_cmp_ps_mask(v0, bound_v, _CMP_GT_OQ);
+            __mmask16 keep1 = _mm512_cmp_ps_mask(v1, bound_v, _CMP_GT_OQ);
+            SKP_TAKE512(v0, keep0, block0, counts0, least0);
+            SKP_TAKE512(v1, keep1, block1, counts1, least1);
+        }
+        if (vectors < 8 && j < n) {   /* the last (< 32) values: masked vectors */
+            for (; j < n; j += 16) {
+                lanes = n - j >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << (n - j)) - 1);
+                v = _mm512_maskz_loadu_ps(lanes, values + j);
+                keep = _mm512_mask_cmp_ps_mask(lanes, v, bound_v, _CMP_GT_OQ);
+                SKP_TAKE512(v, keep, block0, counts0, least0);
+            }
+            j = n;
+        }
+        block0 = _mm512_add_ps(block0, block1);
+        sums = _mm512_add_pd(sums, _mm512_add_pd(
+            _mm512_cvtps_pd(_mm512_castps512_ps256(block0)),
+            _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(block0), 1)))));
+    }
+#undef SKP_TAKE512
+    *sum = _mm512_reduce_add_pd(sums);
+    *least = _mm512_reduce_min_ps(_mm512_min_ps(least0, least1));
+    return _mm512_reduce_add_epi32(_mm512_add_epi32(counts0, counts1));
+}
+
+SKP_AVX2 static inline double skp_short_threshold_f32_(const float* values, ptrdiff_t n,
+                                                       double total, double fixed_count,
+                                                       double fixed_sum, double radius,
+                                                       double* support, const int wide) {
     double rho, next, sum;
     ptrdiff_t count, previous = n, j;
     float bound, next_bound, least;
@@ -679,7 +728,8 @@ SKP_AVX2 static inline double skp_short_threshold_f32(const float* values, ptrdi
     rho = (total + fixed_sum - radius) / (n + fixed_count);
     bound = skp_float_below(rho);
     for (;;) {
-        count = skp_count_above_f32(values, n, bound, &sum, &least);
+        count = wide ? skp_count_above512_f32(values, n, bound, &sum, &least)
+                     : skp_count_above_f32(values, n, bound, &sum, &least);
         if (isinf(sum)) {   /* a float block overflowed: the sum in double */
             sum = 0.0;
             for (j = 0; j < n; j++) sum += values[j] > bound ? (double) values[j] : 0.0;
@@ -701,6 +751,67 @@ SKP_AVX2 static inline double skp_short_threshold_f32(const float* values, ptrdi
         rho = next;
         bound = next_bound;
     }
+}
+
+SKP_AVX2 static inline double skp_short_threshold_f32(const float* values, ptrdiff_t n,
+                                                      double total, double fixed_count,
+                                                      double fixed_sum, double radius,
+                                                      double* support) {
+    return skp_short_threshold_f32_(values, n, total, fixed_count, fixed_sum, radius, support, 0);
+}
+
+/* The same threshold with AVX-512F passes where the CPU has it (else the
+ * AVX2 ones): for the values gathered from a whole vector, thousands in
+ * cache, where the passes' instructions are most of the cost. */
+SKP_AVX2 static inline double skp_long_threshold_f32(const float* values, ptrdiff_t n,
+                                                     double total, double fixed_count,
+                                                     double fixed_sum, double radius,
+                                                     double* support) {
+    if (skp_avx512)
+        return skp_short_threshold_f32_(values, n, total, fixed_count, fixed_sum, radius,
+                                        support, 1);
+    return skp_short_threshold_f32_(values, n, total, fixed_count, fixed_sum, radius, support, 0);
+}
+
+/* The sample of a contiguous float32 row (see _l1.pyx's _sample_bracket):
+ * ``runs`` runs of 16 neighbours, the i-th at row + i * gap, as doubles
+ * (|y| with ``magnitudes``) into sample[0:16 runs] and work[0:16 runs].
+ * Returns 0 (nothing done) where AVX-512F does not run. */
+SKP_AVX512 static int skp_sample_runs512_f32(const float* row, ptrdiff_t runs, ptrdiff_t gap,
+                                             int magnitudes, double* sample, double* work) {
+    ptrdiff_t i;
+    if (!skp_avx512) return 0;
+    for (i = 0; i < runs; i++) {
+        __m512 v = _mm512_loadu_ps(row + i * gap);
+        __m512d low, high;
+        if (magnitudes) v = _mm512_abs_ps(v);
+        low = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
+        high = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+        _mm512_storeu_pd(sample + 16 * i, low);
+        _mm512_storeu_pd(sample + 16 * i + 8, high);
+        _mm512_storeu_pd(work + 16 * i, low);
+        _mm512_storeu_pd(work + 16 * i + 8, high);
+    }
+    return 1;
+}
+
+/* Append the values of src[0:n] at or below ``bound`` to dst (in order);
+ * returns how many, or -1 (nothing done) where AVX-512F does not run.  dst
+ * must have room for 8 values past the last one appended. */
+SKP_AVX512 static ptrdiff_t skp_keep_at_most512_f64(const double* src, ptrdiff_t n, double bound,
+                                                    double* dst) {
+    const __m512d bound_v = _mm512_set1_pd(bound);
+    ptrdiff_t j = 0, k = 0;
+    __mmask8 keep, lanes;
+    if (!skp_avx512) return -1;
+    for (; j < n; j += 8) {
+        lanes = n - j >= 8 ? (__mmask8) 0xff : (__mmask8) ((1u << (n - j)) - 1);
+        __m512d v = _mm512_maskz_loadu_pd(lanes, src + j);
+        keep = _mm512_mask_cmp_pd_mask(lanes, v, bound_v, _CMP_LE_OQ);
+        _mm512_storeu_pd(dst + k, _mm512_maskz_compress_pd(keep, v));
+        k += _mm_popcnt_u32((unsigned) keep);
+    }
+    return k;
 }
 
 static inline double skp_shrink_value(double value, double tau, int magnitudes) {
@@ -1196,7 +1307,8 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
         count = n_rows - i < 8 ? (int) (n_rows - i) : 8;
         for (r = 0; r < count; r++)
             rows[r] = (const float*) ((const char*) base + (i + r) * row_stride);
-        j = skp_avx512 ? skp_fold_rows512_f32(rows, count, n_cols, norms, kind, &nan512) : 0;
+        /* (the l2 norms only: the maxima and the l1 norms measured no faster) */
+        j = skp_avx512 && kind == 2 ? skp_fold_rows512_f32(rows, count, n_cols, norms, kind, &nan512) : 0;
         if (j < n_cols) {   /* (the columns left, the same sums by the AVX2 loop) */
             for (r = 0; r < count; r++) rows[r] += j;
             skp_fold_rows_f32(rows, count, n_cols - j, norms + j, kind, &nan);
@@ -1410,6 +1522,14 @@ static inline void skp_write_row_f64(const double* src, double* dst, ptrdiff_t n
                                      double level, const double* levels, int stream) {}
 static inline int skp_write_row512_f32(const float* src, float* dst, ptrdiff_t n, int rescale,
                                        float level, const float* levels) { return 0; }
+static inline double skp_long_threshold_f32(const float* values, ptrdiff_t n, double total,
+                                            double fixed_count, double fixed_sum,
+                                            double radius, double* support) { return 0.0; }
+static inline int skp_sample_runs512_f32(const float* row, ptrdiff_t runs, ptrdiff_t gap,
+                                         int magnitudes, double* sample,
+                                         double* work) { return 0; }
+static inline ptrdiff_t skp_keep_at_most512_f64(const double* src, ptrdiff_t n, double bound,
+                                                double* dst) { return -1; }
 
 #endif
 #endif
