@@ -1226,63 +1226,36 @@ SKP_AVX2 static void skp_fold_rows_f32(const float* const* rows, int count, ptrd
     else skp_fold_rows_f32_(rows, count, n, norms, kind, nan);
 }
 
-/* skp_fold_rows_f32_ with AVX-512F where the CPU has it (skp_avx512): the
- * same sums in the same order per column (a square of a float is exact in
- * double, so the fused multiply-add rounds as the product and the sum do),
- * hence the same norms, sixteen columns a vector in half the instructions;
- * the columns after the last multiple of 8 go to the AVX2 loop's tail. */
-SKP_AVX512 static inline __attribute__((always_inline)) void skp_fold_rows512_f32_(
-        const float* const* rows, const int count, ptrdiff_t n, double* norms, int kind,
-        int* nan) {
-    const __m512i magnitude = _mm512_set1_epi32(0x7fffffff);
+/* The squares of skp_fold_rows_f32_ (kind 2) with AVX-512F where the CPU
+ * has it (skp_avx512): the same sums in the same order per column (a square
+ * of a float is exact in double, so the fused multiply-add rounds as the
+ * product and the sum do), hence the same norms, sixteen columns a vector
+ * in half the instructions.  Returns where its columns end (a multiple of
+ * 16); the AVX2 loop does the rest.  (The maxima and the l1 norms measured
+ * no faster with AVX-512.)  Not inlined in the AVX2 caller, whose target
+ * lacks AVX-512. */
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_fold_squares512_f32_(
+        const float* const* rows, const int count, ptrdiff_t n, double* norms) {
     ptrdiff_t j;
     int r;
     for (j = 0; j + 16 <= n; j += 16) {
-        if (kind == 2) {
-            __m512d lo = _mm512_setzero_pd(), hi = _mm512_setzero_pd();
+        __m512d lo = _mm512_setzero_pd(), hi = _mm512_setzero_pd();
 #pragma GCC unroll 8
-            for (r = 0; r < count; r++) {
-                __m512d u = _mm512_cvtps_pd(_mm256_loadu_ps(rows[r] + j));
-                __m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(rows[r] + j + 8));
-                lo = _mm512_fmadd_pd(u, u, lo);
-                hi = _mm512_fmadd_pd(v, v, hi);
-            }
-            _mm512_storeu_pd(norms + j, _mm512_add_pd(_mm512_loadu_pd(norms + j), lo));
-            _mm512_storeu_pd(norms + j + 8, _mm512_add_pd(_mm512_loadu_pd(norms + j + 8), hi));
-        } else if (kind == 0) {
-            __m512i bits = _mm512_setzero_si512();
-            __m512 f;
-#pragma GCC unroll 8
-            for (r = 0; r < count; r++)
-                bits = _mm512_max_epi32(bits, _mm512_and_si512(
-                    magnitude, _mm512_loadu_si512((const void*) (rows[r] + j))));
-            f = _mm512_castsi512_ps(bits);
-            if (_mm512_cmp_ps_mask(f, f, _CMP_UNORD_Q)) *nan = 1;
-            _mm512_storeu_pd(norms + j, _mm512_max_pd(
-                _mm512_loadu_pd(norms + j), _mm512_cvtps_pd(_mm512_castps512_ps256(f))));
-            _mm512_storeu_pd(norms + j + 8, _mm512_max_pd(
-                _mm512_loadu_pd(norms + j + 8), _mm512_cvtps_pd(_mm256_castpd_ps(
-                    _mm512_extractf64x4_pd(_mm512_castps_pd(f), 1)))));
-        } else {
-            __m512 f = _mm512_abs_ps(_mm512_loadu_ps(rows[0] + j));
-#pragma GCC unroll 8
-            for (r = 1; r < count; r++) f = _mm512_add_ps(f, _mm512_abs_ps(_mm512_loadu_ps(rows[r] + j)));
-            _mm512_storeu_pd(norms + j, _mm512_add_pd(
-                _mm512_loadu_pd(norms + j), _mm512_cvtps_pd(_mm512_castps512_ps256(f))));
-            _mm512_storeu_pd(norms + j + 8, _mm512_add_pd(
-                _mm512_loadu_pd(norms + j + 8), _mm512_cvtps_pd(_mm256_castpd_ps(
-                    _mm512_extractf64x4_pd(_mm512_castps_pd(f), 1)))));
+        for (r = 0; r < count; r++) {
+            __m512d u = _mm512_cvtps_pd(_mm256_loadu_ps(rows[r] + j));
+            __m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(rows[r] + j + 8));
+            lo = _mm512_fmadd_pd(u, u, lo);
+            hi = _mm512_fmadd_pd(v, v, hi);
         }
+        _mm512_storeu_pd(norms + j, _mm512_add_pd(_mm512_loadu_pd(norms + j), lo));
+        _mm512_storeu_pd(norms + j + 8, _mm512_add_pd(_mm512_loadu_pd(norms + j + 8), hi));
     }
 }
 
-/* Returns where its columns end (a multiple of 16); called from the AVX2
- * function below, so not inlined there (its target lacks AVX-512). */
-SKP_AVX512 static ptrdiff_t skp_fold_rows512_f32(const float* const* rows, int count,
-                                                 ptrdiff_t n, double* norms, int kind,
-                                                 int* nan) {
-    if (count == 8) skp_fold_rows512_f32_(rows, 8, n, norms, kind, nan);
-    else skp_fold_rows512_f32_(rows, count, n, norms, kind, nan);
+SKP_AVX512 static ptrdiff_t skp_fold_squares512_f32(const float* const* rows, int count,
+                                                    ptrdiff_t n, double* norms) {
+    if (count == 8) skp_fold_squares512_f32_(rows, 8, n, norms);
+    else skp_fold_squares512_f32_(rows, count, n, norms);
     return n - n % 16;
 }
 
@@ -1295,7 +1268,7 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
     const float* rows[8];
     __m256 nan = _mm256_setzero_ps();
     ptrdiff_t i, j;
-    int r, count, clean = 1, nan512 = 0;
+    int r, count, clean = 1;
     if (groups_are_rows) {
         for (i = 0; i < n_rows; i++)
             norms[i] = skp_row_norm_f32(
@@ -1307,14 +1280,13 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
         count = n_rows - i < 8 ? (int) (n_rows - i) : 8;
         for (r = 0; r < count; r++)
             rows[r] = (const float*) ((const char*) base + (i + r) * row_stride);
-        /* (the l2 norms only: the maxima and the l1 norms measured no faster) */
-        j = skp_avx512 && kind == 2 ? skp_fold_rows512_f32(rows, count, n_cols, norms, kind, &nan512) : 0;
+        j = skp_avx512 && kind == 2 ? skp_fold_squares512_f32(rows, count, n_cols, norms) : 0;
         if (j < n_cols) {   /* (the columns left, the same sums by the AVX2 loop) */
             for (r = 0; r < count; r++) rows[r] += j;
             skp_fold_rows_f32(rows, count, n_cols - j, norms + j, kind, &nan);
         }
     }
-    if (_mm256_movemask_ps(nan) || nan512) return 0;
+    if (_mm256_movemask_ps(nan)) return 0;
     if (kind != 0)
         for (j = 0; j < n_cols; j++)
             if (norms[j] - norms[j] != 0.0) return 0;
