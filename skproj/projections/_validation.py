@@ -214,30 +214,35 @@ def common_memory(y, out, ndim=None):
 
 
 def _common_tensor_memory(torch, y, out, ndim):
-    """:func:`common_memory` for a tensor ``y``."""
-    dtype = y.dtype
-    if (not (dtype is torch.float32 or dtype is torch.float64) or not y.is_cpu
-            or not y.is_contiguous() or ndim is not None and y.dim() != ndim
-            or not y.numel()):
+    """:func:`common_memory` for a tensor ``y``.
+
+    The checks run on the NumPy views, cheaper than the tensors' attributes;
+    ``numpy()`` raises for the tensors the kernels cannot share (not on the
+    CPU, requiring grad, or of a dtype NumPy lacks), which go the general way.
+    """
+    try:
+        y_np = y.numpy()
+    except (RuntimeError, TypeError):
+        return None
+    dtype = y_np.dtype
+    if (not (dtype is _FLOAT32 or dtype is _FLOAT64) or not y_np.size
+            or not y_np.flags.c_contiguous or ndim is not None and y_np.ndim != ndim):
         return None
     if out is None:
-        y_np = _numpy_view(y)
         x = np.empty_like(y_np)
         return y_np, x, torch.from_numpy(x)
-    if (not isinstance(out, torch.Tensor) or out.dtype is not dtype or not out.is_cpu
-            or not out.is_contiguous() or out.shape != y.shape):
-        return None
-    y_np = _numpy_view(y)
     if out is y:   # (in place, as skproj.nn projects: one view serves both)
         return y_np, y_np, out
-    # Contiguous, same size: the same start is the same memory; else the
-    # byte ranges must not meet.
-    start, out_start = y.data_ptr(), out.data_ptr()
-    if start != out_start:
-        n_bytes = y.numel() * y.element_size()
-        if start < out_start + n_bytes and out_start < start + n_bytes:
-            return None
-    return y_np, _numpy_view(out), out
+    if not isinstance(out, torch.Tensor):
+        return None
+    try:
+        x = out.numpy()
+    except (RuntimeError, TypeError):
+        return None
+    if (x.dtype is not dtype or x.shape != y_np.shape or not x.flags.c_contiguous
+            or np.may_share_memory(y_np, x)):
+        return None
+    return y_np, x, out
 
 
 def run_projection(y, out, compute, torch_compute, *, ndim=None, name="Y",
