@@ -382,14 +382,15 @@ def test_float32_short_group_thresholds_against_sort(rows, values, fraction, axi
                                atol=2e-5 * float(np.abs(Y).max()))
 
 
-@pytest.fixture(params=["passes-avx512", "passes-avx2", "gathered"])
+@pytest.fixture(params=["passes-avx512", "passes-avx2", "gathered", "gathered-avx2"])
 def column_path(request):
-    """Float32 column panels by Michelot's passes over the panel (AVX-512 or
-    AVX2 loops) or by gathered candidates, whatever the measured rule says."""
+    """Float32 column panels by Michelot's passes over the panel or by gathered
+    candidates (their taus and the write by AVX-512 or AVX2 loops), whatever
+    the measured rule says."""
     from skproj.projections import _bilevel
 
-    passes = request.param != "gathered"
-    _bilevel._set_column_paths(passes=passes, avx512=request.param != "passes-avx2")
+    passes = not request.param.startswith("gathered")
+    _bilevel._set_column_paths(passes=passes, avx512=not request.param.endswith("avx2"))
     yield request.param
     _bilevel._set_column_paths()
 
@@ -444,6 +445,37 @@ def test_float32_column_panels_by_passes_at_the_float_limits(column_path):
     Y[3] = 2.0
     X = bilevel_l11(Y, 1e-9, axis=0)
     assert np.isfinite(X).all() and X.sum() <= 1e-9 * (1 + 1e-5)
+
+
+@pytest.mark.parametrize("avx512", [True, False], ids=["avx512", "avx2"])
+def test_float32_streamed_column_panels_against_sort(avx512, rng):
+    # An 8 MiB float32 result is written by non-temporal stores (AVX-512: the
+    # panels whose rows start on a cache line, the first one by the AVX2
+    # loop; "offset": rows of the result 4 bytes past a line, every panel by
+    # it), the taus of the gathered candidates by the AVX-512 passes or the
+    # AVX2 ones; ties and zero columns.
+    from skproj.projections import _bilevel
+
+    Y = rng.standard_normal((1024, 2049)) * np.exp(rng.standard_normal(2049))
+    Y[:, ::9] = np.round(Y[:, ::9])
+    Y[:, 5::11] = 0
+    Y = Y.astype(np.float32)
+    _bilevel._set_column_paths(passes=False, avx512=avx512)
+    try:
+        for layout, Z in {"C": Y[:, :2048], "offset": Y[:, 1:]}.items():
+            norm = references.group_norm(Z, "l1", 0)
+            for fraction in (0.01, 0.5, 0.95):
+                out = np.full((1024, 2048), np.nan, dtype=np.float32)
+                if layout == "offset":
+                    out = np.full((1024, 2049), np.nan, dtype=np.float32)[:, 1:]
+                assert bilevel_l11(Z, fraction * norm, axis=0, out=out) is out
+                expected = references.bilevel(Z, fraction * norm, "l1", 0)
+                np.testing.assert_allclose(out, expected, rtol=0,
+                                           atol=2e-5 * float(np.abs(Z).max()),
+                                           err_msg=f"{layout} {fraction}")
+                assert not np.signbit(out[:, ~expected.any(axis=0)]).any()
+    finally:
+        _bilevel._set_column_paths()
 
 
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])

@@ -201,15 +201,20 @@ def test_dense_regime_matches_reference(axis):
 
 
 def _with_and_without_simd(Y, eta, axis, force_dense):
-    """The projection with the AVX2 loops, then with the Cython loops alone."""
+    """The projection with the vector loops, then with the Cython loops alone.
+
+    The vector loops run twice, with the AVX-512 band gathers (where the CPU
+    has them) and with AVX2 alone: both results must be equal bit for bit.
+    """
     results = []
-    for simd in (True, False):
-        _l1inf._set_testing(force_dense=force_dense, simd=simd)
+    for simd, avx512 in ((True, True), (True, False), (False, False)):
+        _l1inf._set_testing(force_dense=force_dense, simd=simd, avx512=avx512)
         try:
             results.append(project_l1inf_ball(Y, eta, axis=axis))
         finally:
             _l1inf._set_testing()
-    return results
+    np.testing.assert_array_equal(results[0], results[1])
+    return results[1:]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

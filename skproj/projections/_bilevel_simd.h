@@ -25,7 +25,9 @@
  * every column goes through the same arithmetic, so that a column's
  * candidates do not depend on where the panels are cut.
  *
- * The panel is then written from the cache (skp_shrink_panel_f32/_f64).
+ * The panel is then written from the cache (skp_shrink_panel_f32/_f64;
+ * float32 with AVX-512 sixteen columns a vector, non-temporal stores included
+ * where the rows start on a cache line).
  * Short or dense columns skip the gather: their taus are found by passes over
  * the panel in cache (skp_panel_thresholds_f32/_f64, AVX-512 where the CPU
  * has it: float64 only then).  Rows' candidates are compacted by AVX-512
@@ -752,13 +754,13 @@ static inline ptrdiff_t skp_row_keep_above_f32(const float* src, ptrdiff_t n, do
  * fence for the whole panel (a fence per row would wait for every row's
  * lines to reach memory). */
 
-/* skp_shrink_panel_f32 with AVX-512F, for a result written through the
- * caches (a panel of a matrix in cache: 16 columns a vector, the last ones
- * by masked loads and stores). */
+/* skp_shrink_panel_f32 with AVX-512F: 16 columns a vector, the last ones by
+ * masked loads and stores; with ``stream``, rows starting on a cache line
+ * (the caller's condition), whole lines by non-temporal stores. */
 SKP_AVX512 static void skp_shrink_panel512_f32(const float* src, ptrdiff_t src_stride,
                                                float* dst, ptrdiff_t dst_stride,
                                                ptrdiff_t n_rows, ptrdiff_t width,
-                                               const float* hi, const float* lo) {
+                                               const float* hi, const float* lo, int stream) {
     const __m512 sign = _mm512_set1_ps(-0.0f), zero = _mm512_setzero_ps();
     const __m512 infinite = _mm512_set1_ps(INFINITY);
     const __mmask16 tail = (__mmask16) ((1u << (width % 16)) - 1);
@@ -779,19 +781,26 @@ SKP_AVX512 static void skp_shrink_panel512_f32(const float* src, ptrdiff_t src_s
     } while (0)
 #define SKP_LOAD_ALL(p) _mm512_loadu_ps(p)
 #define SKP_STORE_ALL(p, v) _mm512_storeu_ps((p), (v))
+#define SKP_STREAM_ALL(p, v) _mm512_stream_ps((p), (v))
 #define SKP_LOAD_TAIL(p) _mm512_maskz_loadu_ps(tail, (p))
 #define SKP_STORE_TAIL(p, v) _mm512_mask_storeu_ps((p), tail, (v))
     for (i = 0; i < n_rows; i++) {
         const float* y = (const float*) ((const char*) src + i * src_stride);
         float* x = (float*) ((char*) dst + i * dst_stride);
-        for (j = 0; j + 16 <= width; j += 16)
-            SKP_SHRINK16(SKP_LOAD_ALL, SKP_STORE_ALL);
+        if (stream)
+            for (j = 0; j + 16 <= width; j += 16)
+                SKP_SHRINK16(SKP_LOAD_ALL, SKP_STREAM_ALL);
+        else
+            for (j = 0; j + 16 <= width; j += 16)
+                SKP_SHRINK16(SKP_LOAD_ALL, SKP_STORE_ALL);
         for (; j < width; j += 16)   /* (once, if any column is left) */
             SKP_SHRINK16(SKP_LOAD_TAIL, SKP_STORE_TAIL);
     }
+    if (stream) _mm_sfence();
 #undef SKP_SHRINK16
 #undef SKP_LOAD_ALL
 #undef SKP_STORE_ALL
+#undef SKP_STREAM_ALL
 #undef SKP_LOAD_TAIL
 #undef SKP_STORE_TAIL
 }
@@ -804,8 +813,8 @@ SKP_AVX2 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src
     const __m256 sign = _mm256_set1_ps(-0.0f), zero = _mm256_setzero_ps();
     const __m256 infinite = _mm256_set1_ps(INFINITY);
     ptrdiff_t i, j;
-    if (skp_avx512 && !stream) {
-        skp_shrink_panel512_f32(src, src_stride, dst, dst_stride, n_rows, width, hi, lo);
+    if (skp_avx512 && (!stream || ((uintptr_t) dst % 64 == 0 && dst_stride % 64 == 0))) {
+        skp_shrink_panel512_f32(src, src_stride, dst, dst_stride, n_rows, width, hi, lo, stream);
         return;
     }
     for (i = 0; i < n_rows; i++) {

@@ -75,6 +75,7 @@ cdef bint simd_enabled() noexcept nogil
 
 cdef enum:
     STREAM_BYTES = 1 << 23    # results of 8 MiB and more are written past the caches
+    SHORT_GROUP = 512         # groups up to this long: Michelot's passes without compaction
 
 
 cdef inline bint streams(Py_ssize_t result_bytes) noexcept nogil:

@@ -418,8 +418,8 @@ cdef double michelot_above(floating* values, Py_ssize_t n, double total, double 
         total = kept_total
 
 
+# (SHORT_GROUP, groups up to this long: Michelot's passes without compaction: _l1.pxd)
 cdef enum:
-    SHORT_GROUP = 512         # groups up to this long: Michelot's passes without compaction
     IN_CACHE_GATHER = 16384   # ... and gathered values up to this many (64 KiB)
 
 

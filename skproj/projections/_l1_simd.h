@@ -665,59 +665,69 @@ SKP_AVX2 static inline ptrdiff_t skp_count_above_f32(const float* values, ptrdif
     }
 }
 
-/* skp_count_above_f32 with AVX-512F, for the many values gathered from a
- * whole vector: sixteen lanes, compares into masks, the last (< 32) values
- * by masked loads; each lane sums at most 8 values of a block in float, the
- * blocks in double, as there.  (Not inlined: called from the AVX2 driver.) */
+/* skp_count_above_f32 with AVX-512F: 16 values a vector, the comparisons'
+ * masks in mask registers; each lane of four float sums takes at most 8
+ * values of a block (512 values), as above. */
 SKP_AVX512 static ptrdiff_t skp_count_above512_f32(const float* values, ptrdiff_t n,
                                                    float bound, double* sum, float* least) {
-    const __m512 bound_v = _mm512_set1_ps(bound);
+    const __m512 bound_v = _mm512_set1_ps(bound), above_all = _mm512_set1_ps(INFINITY);
     const __m512i one = _mm512_set1_epi32(1);
     __m512d sums = _mm512_setzero_pd();
-    __m512i counts0 = _mm512_setzero_si512(), counts1 = counts0;
-    __m512 least0 = _mm512_set1_ps(INFINITY), least1 = least0, block0, block1, v;
-    __mmask16 keep, lanes;
+    __m512i counts0 = _mm512_setzero_si512(), counts1 = _mm512_setzero_si512();
+    __m512 least0 = above_all, least1 = above_all;
+    __m512 block[4];
     ptrdiff_t j = 0;
-    int vectors;
-#define SKP_TAKE512(v, keep, b, c, m)                                          \
+    int vectors, q;
+#define SKP_TAKE16(v, keep, b, c, m)                                          \
     do {                                                                      \
-        b = _mm512_mask_add_ps(b, keep, b, v);                                \
-        c = _mm512_mask_add_epi32(c, keep, c, one);                           \
-        m = _mm512_mask_min_ps(m, keep, m, v);                                \
+        b = _mm512_mask_add_ps(b, (keep), b, (v));                            \
+        c = _mm512_mask_add_epi32(c, (keep), c, one);                         \
+        m = _mm512_mask_min_ps(m, (keep), m, (v));                            \
     } while (0)
     while (j < n) {
-        block0 = block1 = _mm512_setzero_ps();
-        for (vectors = 0; vectors < 8 && j + 32 <= n; vectors++, j += 32) {
-            __m512 v0 = _mm512_loadu_ps(values + j), v1 = _mm512_loadu_ps(values + j + 16);
-            __mmask16 keep0 = _mm512_cmp_ps_mask(v0, bound_v, _CMP_GT_OQ);
-            __mmask16 keep1 = _mm512_cmp_ps_mask(v1, bound_v, _CMP_GT_OQ);
-            SKP_TAKE512(v0, keep0, block0, counts0, least0);
-            SKP_TAKE512(v1, keep1, block1, counts1, least1);
+        block[0] = block[1] = block[2] = block[3] = _mm512_setzero_ps();
+        for (vectors = 0; vectors < 8 && j + 64 <= n; vectors++, j += 64) {
+            const __m512 v0 = _mm512_loadu_ps(values + j), v1 = _mm512_loadu_ps(values + j + 16);
+            const __m512 v2 = _mm512_loadu_ps(values + j + 32);
+            const __m512 v3 = _mm512_loadu_ps(values + j + 48);
+            SKP_TAKE16(v0, _mm512_cmp_ps_mask(v0, bound_v, _CMP_GT_OQ), block[0], counts0,
+                       least0);
+            SKP_TAKE16(v1, _mm512_cmp_ps_mask(v1, bound_v, _CMP_GT_OQ), block[1], counts1,
+                       least1);
+            SKP_TAKE16(v2, _mm512_cmp_ps_mask(v2, bound_v, _CMP_GT_OQ), block[2], counts0,
+                       least0);
+            SKP_TAKE16(v3, _mm512_cmp_ps_mask(v3, bound_v, _CMP_GT_OQ), block[3], counts1,
+                       least1);
         }
-        if (vectors < 8 && j < n) {   /* the last (< 32) values: masked vectors */
-            for (; j < n; j += 16) {
-                lanes = n - j >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << (n - j)) - 1);
-                v = _mm512_maskz_loadu_ps(lanes, values + j);
-                keep = _mm512_mask_cmp_ps_mask(lanes, v, bound_v, _CMP_GT_OQ);
-                SKP_TAKE512(v, keep, block0, counts0, least0);
+        if (vectors < 8 && j < n) {   /* the last (< 64) values: masked vectors */
+            for (q = 0; q < 4 && j + 16 * q < n; q++) {
+                const ptrdiff_t left = n - j - 16 * q;
+                const __mmask16 inside = (__mmask16) (left >= 16 ? 0xffff : (1u << left) - 1);
+                const __m512 v = _mm512_maskz_loadu_ps(inside, values + j + 16 * q);
+                SKP_TAKE16(v, _mm512_mask_cmp_ps_mask(inside, v, bound_v, _CMP_GT_OQ), block[q],
+                           counts0, least0);
             }
             j = n;
         }
-        block0 = _mm512_add_ps(block0, block1);
+        block[0] = _mm512_add_ps(_mm512_add_ps(block[0], block[1]),
+                                 _mm512_add_ps(block[2], block[3]));
         sums = _mm512_add_pd(sums, _mm512_add_pd(
-            _mm512_cvtps_pd(_mm512_castps512_ps256(block0)),
-            _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(block0), 1)))));
+            _mm512_cvtps_pd(_mm512_castps512_ps256(block[0])),
+            _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(
+                _mm512_castps_pd(block[0]), 1)))));
     }
-#undef SKP_TAKE512
+#undef SKP_TAKE16
     *sum = _mm512_reduce_add_pd(sums);
     *least = _mm512_reduce_min_ps(_mm512_min_ps(least0, least1));
     return _mm512_reduce_add_epi32(_mm512_add_epi32(counts0, counts1));
 }
 
-SKP_AVX2 static inline double skp_short_threshold_f32_(const float* values, ptrdiff_t n,
-                                                       double total, double fixed_count,
-                                                       double fixed_sum, double radius,
-                                                       double* support, const int wide) {
+/* skp_short_threshold_f32; its passes by skp_count_above512_f32 if ``wide``
+ * (the caller's module has AVX-512F: see skp_avx512). */
+SKP_AVX2 static inline double skp_short_threshold_by_f32(const float* values, ptrdiff_t n,
+                                                         double total, double fixed_count,
+                                                         double fixed_sum, double radius,
+                                                         double* support, int wide) {
     double rho, next, sum;
     ptrdiff_t count, previous = n, j;
     float bound, next_bound, least;
@@ -757,7 +767,8 @@ SKP_AVX2 static inline double skp_short_threshold_f32(const float* values, ptrdi
                                                       double total, double fixed_count,
                                                       double fixed_sum, double radius,
                                                       double* support) {
-    return skp_short_threshold_f32_(values, n, total, fixed_count, fixed_sum, radius, support, 0);
+    return skp_short_threshold_by_f32(values, n, total, fixed_count, fixed_sum, radius, support,
+                                      0);
 }
 
 /* The same threshold with AVX-512F passes where the CPU has it (else the
@@ -767,10 +778,8 @@ SKP_AVX2 static inline double skp_long_threshold_f32(const float* values, ptrdif
                                                      double total, double fixed_count,
                                                      double fixed_sum, double radius,
                                                      double* support) {
-    if (skp_avx512)
-        return skp_short_threshold_f32_(values, n, total, fixed_count, fixed_sum, radius,
-                                        support, 1);
-    return skp_short_threshold_f32_(values, n, total, fixed_count, fixed_sum, radius, support, 0);
+    return skp_short_threshold_by_f32(values, n, total, fixed_count, fixed_sum, radius, support,
+                                      skp_avx512);
 }
 
 /* The sample of a contiguous float32 row (see _l1.pyx's _sample_bracket):
@@ -1452,6 +1461,11 @@ static inline int skp_set_avx512(int on) { return 0; }
 static inline double skp_short_threshold_f32(const float* values, ptrdiff_t n, double total,
                                              double fixed_count, double fixed_sum,
                                              double radius, double* support) { return 0.0; }
+static inline double skp_short_threshold_by_f32(const float* values, ptrdiff_t n, double total,
+                                                double fixed_count, double fixed_sum,
+                                                double radius, double* support, int wide) {
+    return 0.0;
+}
 static inline double skp_sum_and_excess_f32(const float* values, ptrdiff_t n, double low,
                                             double* excess) { return 0.0; }
 static inline double skp_sum_and_excess_f64(const double* values, ptrdiff_t n, double low,

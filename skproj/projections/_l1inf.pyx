@@ -199,6 +199,7 @@ cdef enum:
 
 cdef extern from "_l1inf_simd.h" nogil:
     int skp_l1inf_have_avx2()
+    int skp_l1inf_set_avx512(int on)
     void skp_l1inf_slots_f64(const double* row, Py_ssize_t n, double lo, double inv_width,
                              double top, double* values, int32_t* slots)
     void skp_l1inf_slots_f32(const float* row, Py_ssize_t n, double lo, double inv_width,
@@ -259,6 +260,8 @@ cdef Py_ssize_t _GATHER_BLOCK_RATE = 64
 # The AVX2 loops of _l1inf_simd.h (histogram slots, band gather) run (the CPU
 # has AVX2; ``_set_testing`` may turn them off).
 cdef bint _avx2 = skp_l1inf_have_avx2()
+# ... and the band gathers with AVX-512 where the CPU has it (F and VL).
+skp_l1inf_set_avx512(True)
 # ... for column groups only when the per-column levels stay in L1 (wider
 # rows are faster four at a time, without blocks).
 cdef Py_ssize_t _BLOCK_MAX_WIDTH = 4096
@@ -1210,8 +1213,8 @@ cdef bint _gather_bins_columns(const floating[:, :] y, Work* w) noexcept nogil:
     while p0 < n:
         m = n - p0 if n - p0 < _PANEL else _PANEL
         pos = 0
-        # 3 slots of room past the pairs for the AVX2 stores.
-        if not _reserve_pairs(w, m * n_rows + 3):
+        # 7 slots of room past the pairs for the vector stores.
+        if not _reserve_pairs(w, m * n_rows + 7):
             return False
         adjacent = _panel_ranges(w, p0, m, low, inv_width)
         for k in range(m):
@@ -1515,7 +1518,7 @@ def l1inf_ball(const floating[:, :] y, floating[:, :] x, double eta,
 
 
 def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=False,
-                 bint simd=True):
+                 bint simd=True, bint avx512=True):
     """Testing hook: exercise the safety nets on small problems.
 
     ``max_rounds`` caps the Newton rounds (0 sends every case to the sorted
@@ -1523,13 +1526,15 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     ``narrow_bands`` makes its bands too narrow for half of the groups (the
     check after the solve must then gather them whole); ``simd=False`` runs
     the Cython loops of the histograms and the band gather where the AVX2
-    ones would run.
+    ones would run, ``avx512=False`` the AVX2 band gathers where the
+    AVX-512 ones would.
     """
     global _force_dense, _narrow_bands, _avx2
     set_max_rounds(max_rounds)
     _force_dense = force_dense
     _narrow_bands = narrow_bands
     _avx2 = simd and skp_l1inf_have_avx2()
+    skp_l1inf_set_avx512(simd and avx512)
 
 
 
