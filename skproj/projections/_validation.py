@@ -195,27 +195,32 @@ def common_memory(y, out, ndim=None):
         what the projection returns: ``x_np``, or the output tensor.
     """
     if type(y) is np.ndarray:
-        dtype = y.dtype
-        if (not (dtype is _FLOAT32 or dtype is _FLOAT64) or not y.size
-                or not y.flags.c_contiguous or ndim is not None and y.ndim != ndim):
-            return None
-        if out is None:
-            x = np.empty_like(y)
-            return y, x, x
-        if type(out) is not np.ndarray or out.dtype is not dtype or out.shape != y.shape:
-            return None
-        flags = out.flags
-        if not (flags.c_contiguous and flags.writeable):
-            return None
-        # (two arrays that own their data are two allocations; else the bounds
-        # tell, exactly for contiguous arrays; a view of y's own memory other
-        # than y itself takes the general path)
-        if out is y or flags.owndata and y.flags.owndata or not np.may_share_memory(y, out):
-            return y, out, out
-        return None
+        return _common_array_memory(y, out, ndim)
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(y, torch.Tensor):
         return _common_tensor_memory(torch, y, out, ndim)
+    return None
+
+
+def _common_array_memory(y, out, ndim):
+    """:func:`common_memory` for an ndarray ``y`` (``out`` None or an ndarray)."""
+    dtype = y.dtype
+    if (not (dtype is _FLOAT32 or dtype is _FLOAT64) or not y.size
+            or not y.flags.c_contiguous or ndim is not None and y.ndim != ndim):
+        return None
+    if out is None:
+        x = np.empty_like(y)
+        return y, x, x
+    if type(out) is not np.ndarray or out.dtype is not dtype or out.shape != y.shape:
+        return None
+    flags = out.flags
+    if not (flags.c_contiguous and flags.writeable):
+        return None
+    # (two arrays that own their data are two allocations; else the bounds
+    # tell, exactly for contiguous arrays; a view of y's own memory other
+    # than y itself takes the general path)
+    if out is y or flags.owndata and y.flags.owndata or not np.may_share_memory(y, out):
+        return y, out, out
     return None
 
 
@@ -228,27 +233,17 @@ def _common_tensor_memory(torch, y, out, ndim):
     """
     try:
         y_np = y.numpy()
+        # (in place, as skproj.nn projects: one view serves both)
+        x = None if out is None else y_np if out is y else (
+            out.numpy() if isinstance(out, torch.Tensor) else None)
     except (RuntimeError, TypeError):
         return None
-    dtype = y_np.dtype
-    if (not (dtype is _FLOAT32 or dtype is _FLOAT64) or not y_np.size
-            or not y_np.flags.c_contiguous or ndim is not None and y_np.ndim != ndim):
+    if out is not None and x is None:
         return None
-    if out is None:
-        x = np.empty_like(y_np)
-        return y_np, x, torch.from_numpy(x)
-    if out is y:   # (in place, as skproj.nn projects: one view serves both)
-        return y_np, y_np, out
-    if not isinstance(out, torch.Tensor):
+    memory = _common_array_memory(y_np, x, ndim)
+    if memory is None:
         return None
-    try:
-        x = out.numpy()
-    except (RuntimeError, TypeError):
-        return None
-    if (x.dtype is not dtype or x.shape != y_np.shape or not x.flags.c_contiguous
-            or np.may_share_memory(y_np, x)):
-        return None
-    return y_np, x, out
+    return memory[0], memory[1], torch.from_numpy(memory[1]) if out is None else out
 
 
 def run_projection(y, out, compute, torch_compute, *, ndim=None, name="Y",
