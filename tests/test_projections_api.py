@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skproj import projections as P
 
@@ -193,3 +195,99 @@ def test_entries_whose_sums_overflow_are_rescaled(project, rng):
     Y = rng.standard_normal((6, 5))
     huge = Y * 1e307
     np.testing.assert_allclose(project(huge, 1e307), project(Y, 1.0) * 1e307, rtol=1e-12)
+
+
+# ------------------------------------------- the common call's fast path
+# ``common_memory`` takes the common call (C-contiguous float arrays, ``out``
+# None, apart or the input itself) past the general checks.  With it turned
+# off every call takes the general path: both must give the same results
+# and the same errors, for every input and ``out``.
+
+FAST = [P.project_l1_ball, P.project_simplex] + MATRIX
+
+_OUTS = ("none", "new", "same", "view of y", "overlap", "fortran", "read-only",
+         "other dtype", "other shape", "list")
+
+
+def _general_path(monkeypatch):
+    from skproj.projections import _matrix, _vector
+
+    monkeypatch.setattr(_vector, "common_memory", lambda *args, **kwargs: None)
+    monkeypatch.setattr(_matrix, "common_memory", lambda *args, **kwargs: None)
+
+
+def _case(layout, out_kind, dtype, shape, seed):
+    """(Y, out) for one draw: ``Y`` in ``layout``; ``out`` as ``out_kind`` says."""
+    rng = np.random.default_rng(seed)
+    buffer = rng.standard_normal((shape[0] + 2, 2 * shape[1])).astype(dtype)
+    Y = {"C": buffer[:shape[0], :shape[1]].copy(),
+         "F": np.asfortranarray(buffer[:shape[0], :shape[1]]),
+         "strided": buffer[:shape[0], ::2],
+         "view": buffer[1:shape[0] + 1, :shape[1]].copy()[:],
+         "int": buffer[:shape[0], :shape[1]].astype(np.int64)}[layout]
+    out = {"none": lambda: None, "new": lambda: np.empty_like(Y, order="C"),
+           "same": lambda: Y, "view of y": lambda: Y[...],
+           "overlap": lambda: np.empty_like(Y),   # (replaced below)
+           "fortran": lambda: np.empty_like(Y, order="F"),
+           "read-only": lambda: np.zeros_like(Y),
+           "other dtype": lambda: np.empty(Y.shape, np.float16),
+           "other shape": lambda: np.empty((shape[0] + 1, shape[1]), Y.dtype),
+           "list": lambda: [[0.0] * shape[1]] * shape[0]}[out_kind]()
+    if out_kind == "read-only":
+        out.flags.writeable = False
+    if out_kind == "overlap" and Y.dtype.kind == "f":
+        # Y and out one value apart in one buffer: the kernel would read what it wrote.
+        flat = np.empty(Y.size + 1, Y.dtype)
+        flat[:-1] = Y.reshape(-1)
+        Y, out = flat[:-1].reshape(Y.shape), flat[1:].reshape(Y.shape)
+    return Y, out
+
+
+def _outcome(project, case, eta):
+    """The result of one call on a fresh ``case()`` and ``Y`` and ``out`` after it, or its error."""
+    Y, out = case()
+    try:
+        X = project(Y, eta, out=out)
+    except (TypeError, ValueError) as error:
+        return type(error), str(error)
+    return X.copy(), Y.copy(), X is Y, X is out, X.dtype
+
+
+@pytest.mark.parametrize("project", FAST, ids=ids)
+@pytest.mark.parametrize("out_kind", _OUTS)
+@settings(max_examples=15)
+@given(layout=st.sampled_from(["C", "F", "strided", "view", "int"]),
+       dtype=st.sampled_from([np.float32, np.float64]),
+       shape=st.tuples(st.integers(1, 9), st.integers(1, 40)), seed=st.integers(0, 2**16),
+       share=st.sampled_from([0.0, 0.3, 0.9, 2.0]), poison=st.sampled_from([None, np.nan, np.inf]))
+def test_fast_path_gives_the_general_paths_results_and_errors(
+        project, out_kind, layout, dtype, shape, seed, share, poison):
+    def case():
+        Y, out = _case(layout, out_kind, dtype, shape, seed)
+        if poison is not None and Y.dtype.kind == "f":
+            Y.flat[seed % Y.size] = poison
+        return Y, out
+
+    Y = case()[0]
+    finite = Y[np.isfinite(Y)] if Y.dtype.kind == "f" else Y
+    eta = share * float(np.abs(finite).sum())
+    fast = _outcome(project, case, eta)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _general_path(monkeypatch)
+        general = _outcome(project, case, eta)
+    assert len(fast) == len(general)
+    if isinstance(fast[0], np.ndarray):
+        np.testing.assert_array_equal(fast[0], general[0])
+        np.testing.assert_array_equal(fast[1], general[1])
+        assert fast[2:] == general[2:]
+    else:
+        assert fast == general
+
+
+@pytest.mark.parametrize("project", FAST, ids=ids)
+def test_fast_path_in_place_on_another_view_of_the_input(project, rng):
+    # ``out`` is Y's memory but another object: the general path's in-place case.
+    Y = rng.standard_normal((6, 9))
+    expected = project(Y, 1.0)
+    project(Y, 1.0, out=Y.reshape(6, 9))
+    np.testing.assert_array_equal(Y, expected)

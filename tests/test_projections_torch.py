@@ -88,3 +88,57 @@ def test_cuda_tensor_stays_on_device(project, axis):
                                atol=1e-9)
     out = torch.empty_like(T)
     assert project(T, 1.5, out=out, **kwargs) is out
+
+
+# The common call's fast path (``common_memory``) against the general path:
+# the same results, the same memory written, the same errors.
+FAST = [P.project_l1_ball, P.project_simplex] + MATRIX
+
+_TENSOR_OUTS = {
+    "none": lambda T: (T, None),
+    "new": lambda T: (T, torch.empty_like(T)),
+    "same": lambda T: (T, T),
+    "same memory": lambda T: (T, T.view(T.shape)),
+    "overlap": lambda T: (lambda flat: (flat[:-1].view(T.shape), flat[1:].view(T.shape)))(
+        torch.cat([T.reshape(-1), T.new_zeros(1)])),
+    "transposed out": lambda T: (T, torch.empty_like(T.t()).t()),
+    "non-contiguous": lambda T: (T.t(), None),
+    "requires grad": lambda T: (T.clone().requires_grad_(True), None),
+    "other dtype out": lambda T: (T, torch.empty(T.shape, dtype=torch.float16)),
+    "other shape out": lambda T: (T, torch.empty(T.shape[0] + 1, T.shape[1], dtype=T.dtype)),
+    "array out": lambda T: (T, np.empty(tuple(T.shape))),
+    "half input": lambda T: (T.half(), None),
+    "nan": lambda T: (T.index_fill(0, torch.tensor([1]), float("nan")), None),
+}
+
+
+def _tensor_outcome(project, make, eta):
+    Y, out = make()
+    try:
+        X = project(Y, eta, out=out)
+    except (TypeError, ValueError) as error:
+        return type(error), str(error)
+    return X.detach().clone(), Y.detach().clone(), X is Y, X is out, X.dtype, X.requires_grad
+
+
+@pytest.mark.parametrize("project", FAST, ids=ids)
+@pytest.mark.parametrize("kind", list(_TENSOR_OUTS))
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_fast_path_gives_the_general_paths_results_and_errors(project, kind, dtype, monkeypatch):
+    from skproj.projections import _matrix, _vector
+
+    def make():
+        T = torch.randn(7, 9, dtype=dtype, generator=torch.Generator().manual_seed(3))
+        return _TENSOR_OUTS[kind](T)
+
+    eta = 0.4 * float(make()[0].detach().float().nan_to_num().abs().sum())
+    fast = _tensor_outcome(project, make, eta)
+    monkeypatch.setattr(_vector, "common_memory", lambda *args, **kwargs: None)
+    monkeypatch.setattr(_matrix, "common_memory", lambda *args, **kwargs: None)
+    general = _tensor_outcome(project, make, eta)
+    assert len(fast) == len(general)
+    if isinstance(fast[0], torch.Tensor):
+        assert torch.equal(fast[0], general[0]) and torch.equal(fast[1], general[1])
+        assert fast[2:] == general[2:]
+    else:
+        assert fast == general

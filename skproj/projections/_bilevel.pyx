@@ -49,7 +49,7 @@ from skproj.projections._l1 cimport (
     SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
     skp_set_avx512,
-    skp_stream_zero, skp_write_row_f32, skp_write_row_f64, streams,
+    skp_stream_zero, skp_write_row_f32, skp_write_row512_f32, skp_write_row_f64, streams,
 )
 
 # The permutation tables of _l1_simd.h are static: each module holds its own
@@ -128,9 +128,13 @@ cdef inline void _scale_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y
 cdef inline void _write_row_simd(const floating* src, floating* dst, Py_ssize_t n,
                                  bint rescale, floating level, const floating* levels,
                                  bint stream) noexcept nogil:
-    """One contiguous row by the AVX2 loop of ``_l1_simd.h`` (``levels``: per column)."""
+    """One contiguous row by the AVX2 loop of ``_l1_simd.h`` (``levels``: per column).
+
+    (A float32 row written in cache: the AVX-512 loop where the CPU has it.)
+    """
     if floating is float:
-        skp_write_row_f32(src, dst, n, rescale, level, levels, stream)
+        if stream or not skp_write_row512_f32(src, dst, n, rescale, level, levels):
+            skp_write_row_f32(src, dst, n, rescale, level, levels, stream)
     else:
         skp_write_row_f64(src, dst, n, rescale, level, levels, stream)
 

@@ -30,6 +30,13 @@ cdef extern from "_l1_simd.h" nogil:
     double skp_short_threshold_f32(const float* values, Py_ssize_t n, double total,
                                    double fixed_count, double fixed_sum, double radius,
                                    double* support)
+    double skp_long_threshold_f32(const float* values, Py_ssize_t n, double total,
+                                  double fixed_count, double fixed_sum, double radius,
+                                  double* support)
+    int skp_sample_runs512_f32(const float* row, Py_ssize_t runs, Py_ssize_t gap, int magnitudes,
+                               double* sample, double* work)
+    Py_ssize_t skp_keep_at_most512_f64(const double* src, Py_ssize_t n, double bound,
+                                       double* dst)
     double skp_sum_and_excess_f32(const float* values, Py_ssize_t n, double low, double* excess)
     double skp_sum_and_excess_f64(const double* values, Py_ssize_t n, double low, double* excess)
     Py_ssize_t skp_keep_above_f32(const float* src, Py_ssize_t n, Py_ssize_t step, double rho,
@@ -58,6 +65,8 @@ cdef extern from "_l1_simd.h" nogil:
                            const float* levels, int stream)
     void skp_write_row_f64(const double* src, double* dst, Py_ssize_t n, int rescale,
                            double level, const double* levels, int stream)
+    int skp_write_row512_f32(const float* src, float* dst, Py_ssize_t n, int rescale,
+                             float level, const float* levels)
 
 
 # Whether those loops run (the CPU has AVX2 and no test turned them off).

@@ -136,6 +136,7 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
     cdef double* work = sample + size
     cdef double total = 0.0, scaled = radius * size / <double> n, tau, value, found
     cdef Bracket bracket
+    cdef bint sampled = False
     bracket.low = -DBL_MAX
     bracket.high = DBL_MAX
     if size == n:
@@ -148,7 +149,11 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
         # would read value by value (size < n leaves room for every run).
         size -= size % SAMPLE_RUN
         scaled = radius * size / <double> n
-        for i in range(size // SAMPLE_RUN):
+        if floating is float:
+            sampled = _simd and skp_sample_runs512_f32(
+                <const float*> base, size // SAMPLE_RUN, n // (size // SAMPLE_RUN), magnitudes,
+                sample, work)
+        for i in range(0 if sampled else size // SAMPLE_RUN):
             run = (<const floating*> base) + i * (n // (size // SAMPLE_RUN))
             for j in range(i * SAMPLE_RUN, (i + 1) * SAMPLE_RUN):
                 sample[j] = _as_value(run[j - i * SAMPLE_RUN], magnitudes)
@@ -180,11 +185,15 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
                                                   &bracket.high):
         _select(work, support, spread)
         bracket.high = work[spread]
-    # The other values, after the support (one spare slot at the end).
-    for i in range(size):
-        value = sample[i]
-        work[support + n_rest] = value
-        n_rest += value <= tau
+    # The other values, after the support (one spare slot at the end; the
+    # AVX-512 loop's full vectors land in the scratch after them).
+    n_rest = skp_keep_at_most512_f64(sample, size, tau, work + support) if _simd else -1
+    if n_rest < 0:
+        n_rest = 0
+        for i in range(size):
+            value = sample[i]
+            work[support + n_rest] = value
+            n_rest += value <= tau
     if n_rest >= spread and not skp_select512_f64(work + support, n_rest, n_rest - spread,
                                                   work + size + 1, &bracket.low):
         _select(work + support, n_rest, n_rest - spread)
@@ -563,8 +572,8 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
         elif holds:
             if floating is float and _simd and scan.n_gathered <= IN_CACHE_GATHER:
                 # (passes that do not compact: cheaper while the values stay in cache)
-                tau[0] = skp_short_threshold_f32(buffer, scan.n_gathered, gathered_total,
-                                                 scan.count_high, scan.sum_high, radius, support)
+                tau[0] = skp_long_threshold_f32(buffer, scan.n_gathered, gathered_total,
+                                                scan.count_high, scan.sum_high, radius, support)
             else:
                 tau[0] = michelot_above(buffer, scan.n_gathered, gathered_total, scan.count_high,
                                         scan.sum_high, radius, support)

@@ -771,6 +771,58 @@ SKP_AVX2 static inline double skp_short_threshold_f32(const float* values, ptrdi
                                       0);
 }
 
+/* The same threshold with AVX-512F passes where the CPU has it (else the
+ * AVX2 ones): for the values gathered from a whole vector, thousands in
+ * cache, where the passes' instructions are most of the cost. */
+SKP_AVX2 static inline double skp_long_threshold_f32(const float* values, ptrdiff_t n,
+                                                     double total, double fixed_count,
+                                                     double fixed_sum, double radius,
+                                                     double* support) {
+    return skp_short_threshold_by_f32(values, n, total, fixed_count, fixed_sum, radius, support,
+                                      skp_avx512);
+}
+
+/* The sample of a contiguous float32 row (see _l1.pyx's _sample_bracket):
+ * ``runs`` runs of 16 neighbours, the i-th at row + i * gap, as doubles
+ * (|y| with ``magnitudes``) into sample[0:16 runs] and work[0:16 runs].
+ * Returns 0 (nothing done) where AVX-512F does not run. */
+SKP_AVX512 static int skp_sample_runs512_f32(const float* row, ptrdiff_t runs, ptrdiff_t gap,
+                                             int magnitudes, double* sample, double* work) {
+    ptrdiff_t i;
+    if (!skp_avx512) return 0;
+    for (i = 0; i < runs; i++) {
+        __m512 v = _mm512_loadu_ps(row + i * gap);
+        __m512d low, high;
+        if (magnitudes) v = _mm512_abs_ps(v);
+        low = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
+        high = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+        _mm512_storeu_pd(sample + 16 * i, low);
+        _mm512_storeu_pd(sample + 16 * i + 8, high);
+        _mm512_storeu_pd(work + 16 * i, low);
+        _mm512_storeu_pd(work + 16 * i + 8, high);
+    }
+    return 1;
+}
+
+/* Append the values of src[0:n] at or below ``bound`` to dst (in order);
+ * returns how many, or -1 (nothing done) where AVX-512F does not run.  dst
+ * must have room for 8 values past the last one appended. */
+SKP_AVX512 static ptrdiff_t skp_keep_at_most512_f64(const double* src, ptrdiff_t n, double bound,
+                                                    double* dst) {
+    const __m512d bound_v = _mm512_set1_pd(bound);
+    ptrdiff_t j = 0, k = 0;
+    __mmask8 keep, lanes;
+    if (!skp_avx512) return -1;
+    for (; j < n; j += 8) {
+        lanes = n - j >= 8 ? (__mmask8) 0xff : (__mmask8) ((1u << (n - j)) - 1);
+        __m512d v = _mm512_maskz_loadu_pd(lanes, src + j);
+        keep = _mm512_mask_cmp_pd_mask(lanes, v, bound_v, _CMP_LE_OQ);
+        _mm512_storeu_pd(dst + k, _mm512_maskz_compress_pd(keep, v));
+        k += _mm_popcnt_u32((unsigned) keep);
+    }
+    return k;
+}
+
 static inline double skp_shrink_value(double value, double tau, int magnitudes) {
     double shrunk = (magnitudes ? fabs(value) : value) - tau;
     shrunk = shrunk > 0 ? shrunk : 0.0;
@@ -1183,6 +1235,39 @@ SKP_AVX2 static void skp_fold_rows_f32(const float* const* rows, int count, ptrd
     else skp_fold_rows_f32_(rows, count, n, norms, kind, nan);
 }
 
+/* The squares of skp_fold_rows_f32_ (kind 2) with AVX-512F where the CPU
+ * has it (skp_avx512): the same sums in the same order per column (a square
+ * of a float is exact in double, so the fused multiply-add rounds as the
+ * product and the sum do), hence the same norms, sixteen columns a vector
+ * in half the instructions.  Returns where its columns end (a multiple of
+ * 16); the AVX2 loop does the rest.  (The maxima and the l1 norms measured
+ * no faster with AVX-512.)  Not inlined in the AVX2 caller, whose target
+ * lacks AVX-512. */
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_fold_squares512_f32_(
+        const float* const* rows, const int count, ptrdiff_t n, double* norms) {
+    ptrdiff_t j;
+    int r;
+    for (j = 0; j + 16 <= n; j += 16) {
+        __m512d lo = _mm512_setzero_pd(), hi = _mm512_setzero_pd();
+#pragma GCC unroll 8
+        for (r = 0; r < count; r++) {
+            __m512d u = _mm512_cvtps_pd(_mm256_loadu_ps(rows[r] + j));
+            __m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(rows[r] + j + 8));
+            lo = _mm512_fmadd_pd(u, u, lo);
+            hi = _mm512_fmadd_pd(v, v, hi);
+        }
+        _mm512_storeu_pd(norms + j, _mm512_add_pd(_mm512_loadu_pd(norms + j), lo));
+        _mm512_storeu_pd(norms + j + 8, _mm512_add_pd(_mm512_loadu_pd(norms + j + 8), hi));
+    }
+}
+
+SKP_AVX512 static ptrdiff_t skp_fold_squares512_f32(const float* const* rows, int count,
+                                                    ptrdiff_t n, double* norms) {
+    if (count == 8) skp_fold_squares512_f32_(rows, 8, n, norms);
+    else skp_fold_squares512_f32_(rows, count, n, norms);
+    return n - n % 16;
+}
+
 /* Every group's norm (squared for l2) of a float32 matrix with contiguous
  * rows (``row_stride`` in bytes), groups its rows or its columns; returns 0
  * (see above) when the portable loops must recompute them. */
@@ -1204,7 +1289,11 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
         count = n_rows - i < 8 ? (int) (n_rows - i) : 8;
         for (r = 0; r < count; r++)
             rows[r] = (const float*) ((const char*) base + (i + r) * row_stride);
-        skp_fold_rows_f32(rows, count, n_cols, norms, kind, &nan);
+        j = skp_avx512 && kind == 2 ? skp_fold_squares512_f32(rows, count, n_cols, norms) : 0;
+        if (j < n_cols) {   /* (the columns left, the same sums by the AVX2 loop) */
+            for (r = 0; r < count; r++) rows[r] += j;
+            skp_fold_rows_f32(rows, count, n_cols - j, norms + j, kind, &nan);
+        }
     }
     if (_mm256_movemask_ps(nan)) return 0;
     if (kind != 0)
@@ -1311,6 +1400,38 @@ SKP_AVX2 static inline void skp_write_row_f32(const float* src, float* dst, ptrd
         dst[j] = (float) skp_clip_or_scale(src[j], levels ? levels[j] : level, rescale);
 }
 
+/* skp_write_row_f32 with AVX-512F for a row written in cache (plain stores):
+ * the same operations, sixteen values a vector, and the last few by masked
+ * ones (a float product or clip rounds as the double one rounded to float),
+ * so the same result.  Returns 0 (nothing written) where the CPU lacks
+ * AVX-512F or a test turned it off. */
+SKP_AVX512 static int skp_write_row512_f32(const float* src, float* dst, ptrdiff_t n,
+                                           int rescale, float level, const float* levels) {
+    const __m512i sign = _mm512_set1_epi32((int32_t) 0x80000000u);
+    __m512 l = _mm512_set1_ps(level), v, x;
+    __mmask16 last;
+    ptrdiff_t j = 0;
+    if (!skp_avx512) return 0;
+#define SKP_LEVELLED(v, l)                                                               \
+    (rescale ? _mm512_mul_ps((v), (l))                                                   \
+             : _mm512_max_ps(_mm512_min_ps((v), (l)), _mm512_castsi512_ps(             \
+                   _mm512_xor_si512(_mm512_castps_si512(l), sign))))
+    for (; j + 16 <= n; j += 16) {
+        v = _mm512_loadu_ps(src + j);
+        if (levels) l = _mm512_loadu_ps(levels + j);
+        _mm512_storeu_ps(dst + j, SKP_LEVELLED(v, l));
+    }
+    if (j < n) {
+        last = (__mmask16) ((1u << (n - j)) - 1);
+        v = _mm512_maskz_loadu_ps(last, src + j);
+        if (levels) l = _mm512_maskz_loadu_ps(last, levels + j);
+        x = SKP_LEVELLED(v, l);
+        _mm512_mask_storeu_ps(dst + j, last, x);
+    }
+#undef SKP_LEVELLED
+    return 1;
+}
+
 SKP_AVX2 static inline void skp_write_row_f64(const double* src, double* dst, ptrdiff_t n,
                                               int rescale, double level, const double* levels,
                                               int stream) {
@@ -1385,6 +1506,16 @@ static inline int skp_scan_cached_f32(const float* row, ptrdiff_t n, double low,
                                       ptrdiff_t capacity) { return 0; }
 static inline void skp_write_row_f64(const double* src, double* dst, ptrdiff_t n, int rescale,
                                      double level, const double* levels, int stream) {}
+static inline int skp_write_row512_f32(const float* src, float* dst, ptrdiff_t n, int rescale,
+                                       float level, const float* levels) { return 0; }
+static inline double skp_long_threshold_f32(const float* values, ptrdiff_t n, double total,
+                                            double fixed_count, double fixed_sum,
+                                            double radius, double* support) { return 0.0; }
+static inline int skp_sample_runs512_f32(const float* row, ptrdiff_t runs, ptrdiff_t gap,
+                                         int magnitudes, double* sample,
+                                         double* work) { return 0; }
+static inline ptrdiff_t skp_keep_at_most512_f64(const double* src, ptrdiff_t n, double bound,
+                                                double* dst) { return -1; }
 
 #endif
 #endif

@@ -5,7 +5,7 @@ import numpy as np
 from skproj.projections import _bilevel, _l1inf, _torch_backend
 from skproj.projections._l1 import Status
 from skproj.projections._validation import (
-    as_numpy_array, check_axis, check_radius, raise_for_status, run_kernel,
+    as_numpy_array, check_axis, check_radius, common_memory, raise_for_status, run_kernel,
     run_projection,
 )
 
@@ -39,6 +39,16 @@ def _run_matrix_kernel(kernel, y, out, eta, axis, torch_compute, extra=False):
     """Validate and run a bi-level-style kernel ``kernel(y, x, eta, rows, radii)``."""
     eta = check_radius(eta)
     axis = check_axis(axis)
+    memory = common_memory(y, out, ndim=2) if eta else None
+    if memory is not None:
+        # (C-contiguous: the kernels take the matrix as it is, see _oriented)
+        y_np, x_np, result = memory
+        radii = np.zeros(y_np.shape[1 - axis])
+        status = run_kernel(kernel, y_np, x_np, eta, axis == 1, radii)
+        if not extra:
+            return result, None
+        extras = (status[1], radii)
+        return result, (extras if result is x_np else _torch_backend.to_tensor_like(extras, y))
 
     def compute(y_np, x_np):
         y_view, x_view, groups_are_rows = _oriented(y_np, x_np, axis)

@@ -2,11 +2,18 @@
 
 Every public projection goes through :func:`run_projection`, so that the
 contract of ``skproj.projections`` (accepted inputs, errors, ``out=``, no
-mutation of the input, torch tensors in and out) lives in one place.
+mutation of the input, torch tensors in and out) lives in one place.  The
+common call (a C-contiguous float array or CPU tensor, ``out`` None, apart or
+the input itself) may first take :func:`common_memory`, a few cheap checks
+that decide nothing the general ones would not.  Measured on a 100 x 1000
+float32 array, whose copy takes 10 us: these checks cost 0.5 us with NumPy
+arrays and 2.5 us with tensors (whose ``numpy()`` views cost 0.7 us each),
+and a call's whole Python layer 1.6-2.5 us with NumPy instead of 2.8-4.5.
 """
 
 import math
 import numbers
+import sys
 
 import numpy as np
 
@@ -141,16 +148,26 @@ def run_kernel(kernel, y, x, eta, *args, name="Y"):
     return result
 
 
+# (kernel, itemsize) -> the kernel's specialization: a dict hit costs a
+# third of the lookup through ``__signatures__``.
+_SPECIALIZATIONS = {}
+
+
 def _specialization(kernel, dtype):
     """The float32 or float64 version of a fused Cython kernel.
 
     Calling it directly skips Cython's dispatch on the arguments' types (about
     half a microsecond a call, a twentieth of a copy of 100 x 1000 floats).
     """
-    try:
-        return kernel.__signatures__["float" if dtype.itemsize == 4 else "double"]
-    except (AttributeError, KeyError):
-        return kernel
+    key = (kernel, dtype.itemsize)
+    specialized = _SPECIALIZATIONS.get(key)
+    if specialized is None:
+        try:
+            specialized = kernel.__signatures__["float" if dtype.itemsize == 4 else "double"]
+        except (AttributeError, KeyError):
+            specialized = kernel
+        _SPECIALIZATIONS[key] = specialized
+    return specialized
 
 
 def raise_for_status(status, name="Y"):
@@ -159,6 +176,74 @@ def raise_for_status(status, name="Y"):
         raise ValueError(f"{name} contains NaN or infinity; the projections need finite values.")
     if status == _NOMEMORY:
         raise MemoryError("could not allocate the projection's work buffer.")
+
+
+def common_memory(y, out, ndim=None):
+    """The kernels' memory for the common call, in a few cheap checks; else None.
+
+    The common call: ``y`` a non-empty, C-contiguous float32 or float64
+    ndarray (or CPU tensor) with ``ndim`` dimensions, and ``out`` None or of
+    the same kind, shape and dtype, C-contiguous, writable and either ``y``'s
+    very memory or apart from it.  Everything else -- bad input included --
+    gets None and goes through :func:`run_projection`, whose checks raise the
+    errors; so these checks decide nothing that those would not.
+
+    Returns
+    -------
+    y_np, x_np, result
+        ``y``'s and the output's NumPy memory (shared with the tensors), and
+        what the projection returns: ``x_np``, or the output tensor.
+    """
+    if type(y) is np.ndarray:
+        return _common_array_memory(y, out, ndim)
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(y, torch.Tensor):
+        return _common_tensor_memory(torch, y, out, ndim)
+    return None
+
+
+def _common_array_memory(y, out, ndim):
+    """:func:`common_memory` for an ndarray ``y`` (``out`` None or an ndarray)."""
+    dtype = y.dtype
+    if (not (dtype is _FLOAT32 or dtype is _FLOAT64) or not y.size
+            or not y.flags.c_contiguous or ndim is not None and y.ndim != ndim):
+        return None
+    if out is None:
+        x = np.empty_like(y)
+        return y, x, x
+    if type(out) is not np.ndarray or out.dtype is not dtype or out.shape != y.shape:
+        return None
+    flags = out.flags
+    if not (flags.c_contiguous and flags.writeable):
+        return None
+    # (two arrays that own their data are two allocations; else the bounds
+    # tell, exactly for contiguous arrays; a view of y's own memory other
+    # than y itself takes the general path)
+    if out is y or flags.owndata and y.flags.owndata or not np.may_share_memory(y, out):
+        return y, out, out
+    return None
+
+
+def _common_tensor_memory(torch, y, out, ndim):
+    """:func:`common_memory` for a tensor ``y``.
+
+    The checks run on the NumPy views, cheaper than the tensors' attributes;
+    ``numpy()`` raises for the tensors the kernels cannot share (not on the
+    CPU, requiring grad, or of a dtype NumPy lacks), which go the general way.
+    """
+    try:
+        y_np = y.numpy()
+        # (in place, as skproj.nn projects: one view serves both)
+        x = None if out is None else y_np if out is y else (
+            out.numpy() if isinstance(out, torch.Tensor) else None)
+    except (RuntimeError, TypeError):
+        return None
+    if out is not None and x is None:
+        return None
+    memory = _common_array_memory(y_np, x, ndim)
+    if memory is None:
+        return None
+    return memory[0], memory[1], torch.from_numpy(memory[1]) if out is None else out
 
 
 def run_projection(y, out, compute, torch_compute, *, ndim=None, name="Y",

@@ -4,7 +4,9 @@ import numpy as np
 
 from skproj.projections import _l1, _torch_backend
 from skproj.projections._matrix import group_norms
-from skproj.projections._validation import check_radius, run_kernel, run_projection
+from skproj.projections._validation import (
+    check_radius, common_memory, run_kernel, run_projection,
+)
 
 __all__ = ["project_l1_ball", "project_simplex", "project_l2_ball", "project_linf_ball"]
 
@@ -28,8 +30,7 @@ def _on_2d_views(kernel):
 
     def compute(y, x):
         if y.flags.c_contiguous and x.flags.c_contiguous:
-            # One long row: the kernels' loops run without a tail per row.
-            return kernel(y.reshape(1, -1), x.reshape(1, -1))
+            return kernel(_as_row(y), _as_row(x))
         y2d, x2d = _as_2d(y), _as_2d(x)
         if y2d is None:
             y2d = _as_2d(np.ascontiguousarray(y))
@@ -43,9 +44,19 @@ def _on_2d_views(kernel):
     return compute
 
 
+def _as_row(a):
+    """A C-contiguous array as one long row (the kernels' loops then run without a tail per row)."""
+    return a if a.ndim == 2 and a.shape[0] == 1 else a.reshape(1, -1)
+
+
 def _soft_threshold_projection(y, eta, out, kernel, torch_function):
     """Run a soft-threshold kernel (l1 ball or simplex) on any input."""
     eta = check_radius(eta)
+    memory = common_memory(y, out) if eta else None
+    if memory is not None:
+        y_np, x_np, result = memory
+        run_kernel(kernel, _as_row(y_np), _as_row(x_np), eta, name="y")
+        return result
 
     def compute(y2d, x2d):
         if eta == 0:
