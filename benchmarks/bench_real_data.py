@@ -32,10 +32,11 @@ name           model                                                       searc
 ``sae_lr``     its features (``SelectFromModel``) + ``LogisticRegression``  the share (5-25 %) and ``C``
 ``kbest_lr``   ``SelectKBest(f_classif)`` at the share + ``LogisticRegression``  the share (5-25 %) and ``C``
 ``l1_lr``      the largest coefficients of an l1-logistic fit (``C=1``) at the share + ``LogisticRegression``  the share (5-25 %) and ``C``
+``stability_lr``  ``ProjectionStabilitySelector`` (20 half-samples, 5 radii) ranked, at the share + ``LogisticRegression``  the share (5-25 %) and ``C``
 =============  ==========================================================  ==============================
 
 In the select-then-refit pipelines (``selector_lr``, ``selector_l2_lr``,
-``selector_mlp``, ``sae_lr``, ``kbest_lr``, ``l1_lr``) every selection keeps
+``selector_mlp``, ``sae_lr``, ``kbest_lr``, ``l1_lr``, ``stability_lr``) every selection keeps
 exactly ``round(share * n)`` features, so they compare selections at equal
 counts; the selection is cached (``Pipeline(memory=...)``), so it is fitted
 once per share and fold, not once per ``C``; ``max_features`` caps the count
@@ -44,7 +45,10 @@ at ``round(share * n)`` where the radius search overshoots it.  ``--shares
 curve beyond the goal's 25 %).  ``--projection`` sets the constraint of the
 selector rows (default ``bilevel_l1inf``; ``bilevel_l12``, ``bilevel_l11``,
 the exact balls), ``--selector-max-iter`` the iterations of their selecting
-model.
+model.  ``--repeats R`` repeats the outer split with seeds 0 to R-1 (the rows
+then give the mean and std over 4R folds) and ``--paired-with NAME`` prints
+every model's accuracy minus NAME's, paired by fold, with its naive standard
+error and Nadeau and Bengio's corrected one (the folds share training data).
 
 The selector's grid is derived from the training folds: log-spaced from 0.25
 to the l1,inf norm of an l2-logistic fit (``C=1``) on all features, where the
@@ -581,13 +585,15 @@ from skproj.feature_selection import (  # noqa: E402
     ProjectedLogisticRegression,
     ProjectionFeatureSelector,
     ProjectionFeatureSelectorCV,
+    ProjectionStabilitySelector,
 )
 from skproj.projections import MATRIX_CONSTRAINTS, get_constraint  # noqa: E402
 
 DATASETS = ["breast_cancer", "wine", "gse7390", "pbmc68k", "acsf1", "reuters_r8"]
 MODELS = ["logreg", "kbest", "l1", "l1_saga", "mlp", "selector", "selector_cv", "selector_cv_1se",
           "selector_cv_l2", "selector_cv_l2_1se", "selector_share", "selector_lr",
-          "selector_l2_lr", "selector_mlp", "sae", "sae_share", "sae_lr", "kbest_lr", "l1_lr"]
+          "selector_l2_lr", "selector_mlp", "sae", "sae_share", "sae_lr", "kbest_lr", "l1_lr",
+          "stability_lr"]
 # The top of [0.5, 1, 2] was chosen on pbmc68k, ACSF1 and Reuters; ACSF1 chose 4
 # on three folds of four when the grid went on to 8 (realdata2 branch).
 SAE_ETAS = [0.5, 1.0, 2.0, 4.0, 8.0]
@@ -610,6 +616,12 @@ def selector_etas(X, y, n_etas, projection="bilevel_l1inf"):
     coef = dense.coef_ if dense.coef_.shape[0] > 1 else np.vstack([dense.coef_, -dense.coef_])
     top = float(get_constraint(projection, eta=1.0, axis=0, matrix=True).norm(coef))
     return np.geomspace(0.25, max(top, 1.0), n_etas)
+
+
+def stability_ranking(stability):
+    """A ``ProjectionStabilitySelector``'s scores, ties (frequent with few subsamples)
+    broken by the mean frequency over the radii."""
+    return stability.stability_scores_ + 1e-3 * stability.frequencies_.mean(axis=0)
 
 
 def ovr_coefficients(ovr):
@@ -716,6 +728,18 @@ def model_and_grid(name, X, y, quick, inner, sae_etas=None, shares=None,
         l1 = LogisticRegression(l1_ratio=1.0, solver="saga", tol=1e-3, max_iter=300)
         model, grid = selection_and_refit(SelectFromModel(l1, threshold=-np.inf),
                                           n_features, shares, quick)
+    elif name == "stability_lr":
+        # the features most often selected over subsamples (their frequency at any radius
+        # of a grid topped where the path on all the training data keeps the share)
+        stability = ProjectionStabilitySelector(n_etas=5, n_resamples=10, projection=projection,
+                                                random_state=0)
+        select = SelectFromModel(stability, threshold=-np.inf, importance_getter=stability_ranking)
+        grid = []
+        for share in shares or (QUICK_SHARES if quick else SHARES):
+            top = {"select__estimator__n_features_max": [max(1, round(share * n_features))]}
+            model, share_grid = selection_and_refit(select, n_features, [share], quick,
+                                                    select_grid=top)
+            grid += share_grid
     elif name.startswith("selector_cv"):
         # "_l2": the ridge of LogisticRegression's default C=1 (alpha = 1 / (C n));
         # "_1se": the one-standard-error rule
@@ -802,22 +826,46 @@ def format_params(rows):
     return ",".join("/".join(text[i:i + per_fold]) for i in range(0, len(text), per_fold))
 
 
-def run(dataset, models, quick, **options):
+def paired_difference(accuracies, reference, n_train, n_test):
+    """Mean of ``accuracies - reference`` over paired folds and its standard errors.
+
+    The folds pair by repeat and split.  Returns the mean, the naive standard
+    error (folds as independent) and the one of Nadeau and Bengio's corrected
+    resampled t-test, which widens it for the training sets the folds share:
+    ``sqrt((1 / J + n_test / n_train) * var)`` over ``J`` folds.
+    """
+    diff = np.asarray(accuracies) - np.asarray(reference)
+    var = diff.var(ddof=1) if diff.size > 1 else np.nan
+    return (diff.mean(), np.sqrt(var / diff.size),
+            np.sqrt((1.0 / diff.size + n_test / n_train) * var))
+
+
+def run(dataset, models, quick, repeats=1, paired_with=None, **options):
+    """Every model's nested CV on ``dataset``, ``repeats`` times (outer seeds 0, 1, ...).
+
+    With ``paired_with``, each model's accuracy minus that model's, paired by
+    fold, is printed after the table.
+    """
     data = _real_data.load(dataset)
     X, y = data.X, data.y
     counts = np.unique(y, return_counts=True)[1]
     print(f"\n{dataset}: {X.shape[0]} samples x {X.shape[1]} features, {len(counts)} classes "
           f"(majority {counts.max() / counts.sum():.3f}); load {load_average():.1f}; "
           f"{data.source}", flush=True)
+    if repeats > 1:
+        print(f"{repeats} x 4 outer folds (seeds 0-{repeats - 1}): mean and std over all "
+              f"{4 * repeats}", flush=True)
     print(f"{'model':12s} {'accuracy':>15s} {'features':>9s} {'share':>6s} {'refit s':>8s} "
           f"{'search s':>9s}  chosen", flush=True)
     results = {}
     for name in models:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            warnings.simplefilter("ignore", UserWarning)  # constant features in inner folds
-            warnings.simplefilter("ignore", RuntimeWarning)
-            rows = nested_cv(name, X, y, quick, **options)
+        rows = []
+        for seed in range(repeats):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                warnings.simplefilter("ignore", UserWarning)  # constant features in inner folds
+                warnings.simplefilter("ignore", RuntimeWarning)
+                rows += nested_cv(name, X, y, quick, seed=seed, **options)
         acc = np.array([r["accuracy"] for r in rows])
         feats = np.mean([r["features"] for r in rows])
         results[name] = rows
@@ -825,6 +873,16 @@ def run(dataset, models, quick, **options):
               f"{feats / X.shape[1]:6.1%} {np.mean([r['refit_time'] for r in rows]):8.2f} "
               f"{np.mean([r['search_time'] for r in rows]):9.1f}  {format_params(rows)}"
               f"   (load {load_average():.1f})", flush=True)
+    if paired_with in results:
+        reference = [r["accuracy"] for r in results[paired_with]]
+        n_test = X.shape[0] / 4
+        print(f"paired difference, model - {paired_with} over {len(reference)} folds "
+              "(mean, naive s.e., corrected s.e.)")
+        for name, rows in results.items():
+            if name != paired_with:
+                mean, naive, corrected = paired_difference(
+                    [r["accuracy"] for r in rows], reference, X.shape[0] - n_test, n_test)
+                print(f"{name:12s} {mean:+.3f}  {naive:.3f}  {corrected:.3f}", flush=True)
     return results
 
 
@@ -845,6 +903,12 @@ def main(argv=None):
     parser.add_argument("--selector-max-iter", type=int, default=1000,
                         help="max_iter of the selecting model of selector_lr, "
                              "selector_l2_lr and selector_mlp")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="repeat the outer 4-fold split with seeds 0, 1, ... (paired by "
+                             "fold across the models)")
+    parser.add_argument("--paired-with", default=None, choices=MODELS,
+                        help="print every model's accuracy minus this model's, paired by fold, "
+                             "with its standard error")
     args = parser.parse_args(argv)
     import torch
 
@@ -858,7 +922,8 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="skproj-bench-") as cache:
         _SELECTION_CACHE = cache
         for dataset in args.datasets:
-            run(dataset, args.models, args.quick, sae_etas=args.sae_etas, shares=args.shares,
+            run(dataset, args.models, args.quick, repeats=args.repeats,
+                paired_with=args.paired_with, sae_etas=args.sae_etas, shares=args.shares,
                 projection=args.projection, selector_max_iter=args.selector_max_iter)
 
 
