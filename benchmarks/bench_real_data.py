@@ -666,9 +666,11 @@ Against the goals of issue 13:
     best accuracy: 0.827-0.830 with half of them (k-best, l1, the
     selector), 0.840 with all.  Repeated (``pbmc5``, 3 x 4 folds, paired by
     fold): k-best + logistic regression is 0.026 behind logistic regression
-    on all genes (corrected s.e. 0.017, naive 0.007), the selector + logistic regression 0.039 behind (0.018, naive 0.008); the
-    class-balanced selections, stability selection, recursive elimination and
-    a finer ``C`` grid for the refit do no better (previous section).
+    on all genes (corrected s.e. 0.017, naive 0.007), stability selection +
+    logistic regression (``stability_lr``, quick mode) 0.026 behind (0.015),
+    the selector + logistic regression 0.039 behind (0.018, naive 0.008); the
+    class-balanced selections, recursive elimination and a finer ``C`` grid
+    for the refit do no better (previous section).
   - breast cancer and wine: not met (25 % is 8 and 3 features).  Breast
     cancer: the selector + logistic regression 0.967 ± 0.003 with 6.5
     features against the MLP's 0.975 ± 0.008 with 30; wine: 0.899 ± 0.040
