@@ -45,6 +45,10 @@
  * sum given up to its rounding (see skp_kept_bound4). */
 #define SKP_BOUND_ROWS 16
 #define SKP_BOUND_MARGIN 1e-5
+/* A group of columns' first pass starts from the taus of the group before
+ * where they lie this share of themselves above the floor (see
+ * skp_panel_thresholds_f32). */
+#define SKP_GUESS_GAP 0.05
 
 /* float32's taus as two floats each (see skp_shrink_f32 in _l1_simd.h); an
  * infinite tau (a zeroed column) has a zero low part. */
@@ -434,9 +438,10 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
         const char* columns = (const char*) (base + g);
         const __m512d radius_low = _mm512_loadu_pd(radii + g);
         const __m512d radius_high = _mm512_loadu_pd(radii + g + 8);
-        /* the first pass from the hint where it lies above the floor (see
-         * skp_panel_thresholds_f32: a guess, not a bound) */
-        const double start = *hint > floor ? *hint : floor;
+        /* the first pass from the hint where it lies well above the floor
+         * (see skp_panel_thresholds_f32: a guess, not a bound); within 5 %
+         * of it, the floor is as good and may end in one pass */
+        const double start = *hint - floor >= SKP_GUESS_GAP * *hint ? *hint : floor;
         int guessed = start > floor;
         __m512d rho_low = _mm512_set1_pd(start), rho_high = rho_low;
         __m512d tau_low = infinite, tau_high = infinite;
