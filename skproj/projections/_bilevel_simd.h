@@ -30,7 +30,8 @@
  * where the rows start on a cache line).
  * Short or dense columns skip the gather: their taus are found by passes over
  * the panel in cache (skp_panel_thresholds_f32/_f64, AVX-512 where the CPU
- * has it: float64 only then).  Rows' candidates are compacted by AVX-512
+ * has it: float64 only then; float32's AVX-512 loop starts each group from
+ * the taus of the group before, see skp_panel_thresholds512_f32).  Rows' candidates are compacted by AVX-512
  * where it runs (skp_row_keep_above_f32/_f64).
  * Without AVX2 (skp_have_avx2() == 0) the Cython loops of _bilevel.pyx run.
  */
@@ -593,7 +594,16 @@ static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_st
 /* The tau of each of the ``width`` columns at ``base`` in ``taus``
  * (INFINITY where ``radii`` is zero: ``radii`` holds ``width`` rounded up
  * to 16, zeros after ``width``).  The eight lanes of a group of columns are
- * stepped together, in vectors (halves of four doubles). */
+ * stepped together, in vectors (halves of four doubles).
+ * ``hint`` (AVX-512 only; in and out): the mean tau of the last group of
+ * columns, 0 at first.  Each group's first pass starts from it where it
+ * lies SKP_GUESS_GAP of itself above ``floor``: a guess, not a bound.  A
+ * lane whose pass from the guess steps down (the guess was above its tau)
+ * lands below tau all the same, f(rho) = sum (|y| - rho)+ - radius being
+ * convex: Newton's step from either side ends at or below its root; it
+ * goes on from there (from ``floor`` if the pass kept nothing), with no
+ * count to settle on.  Any start ends on the same fixed point: tau from
+ * the sum of the values it keeps. */
 SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_t row_stride,
                                                      ptrdiff_t n_rows, ptrdiff_t width,
                                                      double floor, const double* radii,
