@@ -431,6 +431,32 @@ def test_column_panels_by_passes_against_sort(column_path, dtype, tol, rows, kin
             assert not np.signbit(out[:, ~expected.any(axis=0)]).any(), "zeroed columns are +0"
 
 
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+def test_column_panels_by_passes_from_the_last_groups_taus(column_path, dtype, tol, rng):
+    # float32 with AVX-512: each group of 16 columns starts from the mean tau
+    # of the group before, a guess: below some columns' taus, above others'
+    # (a Newton step from above), above a column's largest value (the pass
+    # keeps nothing: from the floor).  Groups of similar columns, then of
+    # scales alternating between groups and within them.  The taus do not
+    # depend on the start: the groups permuted give the same columns.
+    scales = np.concatenate([np.ones(48), np.repeat([4.0, 1.0, 0.3, 1.0], 16),
+                             np.tile([1.0, 2.0], 24), np.exp(rng.standard_normal(45))])
+    Y = (rng.standard_normal((100, scales.size)) * scales).astype(dtype)
+    Y[:, 90] = 0.0
+    # flat columns after larger ones: kept at 30 % of the norm, their largest
+    # values (1) below the guess (about 1.09)
+    Y[:, 64:80] = rng.choice([-1.0, 1.0], size=(100, 16))
+    order = np.concatenate([np.arange(g, min(g + 16, Y.shape[1]))
+                            for g in rng.permutation(np.arange(0, Y.shape[1], 16))])
+    norm = references.group_norm(Y, "l1", 0)
+    for fraction in (0.02, 0.3, 0.5, 0.7, 0.95, 0.999):
+        X = bilevel_l11(Y, fraction * norm, axis=0)
+        np.testing.assert_allclose(X, references.bilevel(Y, fraction * norm, "l1", 0), rtol=0,
+                                   atol=tol * float(np.abs(Y).max()), err_msg=str(fraction))
+        np.testing.assert_allclose(bilevel_l11(Y[:, order], fraction * norm, axis=0),
+                                   X[:, order], rtol=0, atol=tol * float(np.abs(Y).max()))
+
+
 def test_float32_column_panels_by_passes_at_the_float_limits(column_path):
     # Sums over a float block overflow (taken again in double); a radius below
     # the rounding of the largest value (a lane keeps nothing: tau is rho).

@@ -30,7 +30,8 @@
  * where the rows start on a cache line).
  * Short or dense columns skip the gather: their taus are found by passes over
  * the panel in cache (skp_panel_thresholds_f32/_f64, AVX-512 where the CPU
- * has it: float64 only then).  Rows' candidates are compacted by AVX-512
+ * has it: float64 only then; float32's AVX-512 loop starts each group from
+ * the taus of the group before, see skp_panel_thresholds512_f32).  Rows' candidates are compacted by AVX-512
  * where it runs (skp_row_keep_above_f32/_f64).
  * Without AVX2 (skp_have_avx2() == 0) the Cython loops of _bilevel.pyx run.
  */
@@ -45,6 +46,10 @@
  * sum given up to its rounding (see skp_kept_bound4). */
 #define SKP_BOUND_ROWS 16
 #define SKP_BOUND_MARGIN 1e-5
+/* A group of columns' first pass starts from the taus of the group before
+ * where they lie this share of themselves above the floor (see
+ * skp_panel_thresholds_f32). */
+#define SKP_GUESS_GAP 0.05
 
 /* float32's taus as two floats each (see skp_shrink_f32 in _l1_simd.h); an
  * infinite tau (a zeroed column) has a zero low part. */
@@ -421,10 +426,10 @@ SKP_AVX512 static inline __m512 skp_join16(__m256 low, __m256 high) {
 SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t row_stride,
                                                    ptrdiff_t n_rows, ptrdiff_t width,
                                                    double floor, const double* radii,
-                                                   double* taus) {
+                                                   double* taus, double* hint) {
     const __m512d infinite = _mm512_set1_pd(INFINITY), zero = _mm512_setzero_pd();
+    const __m512d floor_v = _mm512_set1_pd(floor);
     const __m512 no_bound = _mm512_set1_ps(INFINITY);
-    const __m512 first_bound = _mm512_set1_ps(skp_float_below(floor));
     double tau[16], sums[16];
     float bounds[16];
     ptrdiff_t g, c;
@@ -434,13 +439,20 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
         const char* columns = (const char*) (base + g);
         const __m512d radius_low = _mm512_loadu_pd(radii + g);
         const __m512d radius_high = _mm512_loadu_pd(radii + g + 8);
-        __m512d rho_low = _mm512_set1_pd(floor), rho_high = rho_low;
+        /* the first pass from the hint where it lies well above the floor
+         * (see skp_panel_thresholds_f32: a guess, not a bound); within 5 %
+         * of it, the floor is as good and may end in one pass */
+        const double start = *hint - floor >= SKP_GUESS_GAP * *hint ? *hint : floor;
+        int guessed = start > floor;
+        __m512d rho_low = _mm512_set1_pd(start), rho_high = rho_low;
         __m512d tau_low = infinite, tau_high = infinite;
         __m512i previous = _mm512_set1_epi32(INT32_MAX);
         __mmask16 active = (__mmask16) (lanes & (
             _mm512_cmp_pd_mask(radius_low, zero, _CMP_NEQ_OQ)
             | (_mm512_cmp_pd_mask(radius_high, zero, _CMP_NEQ_OQ) << 8)));
-        __m512 bound = _mm512_mask_mov_ps(no_bound, active, first_bound);
+        __m512 bound = _mm512_mask_mov_ps(no_bound, active,
+                                          _mm512_set1_ps(skp_float_below(start)));
+        const __mmask16 kept = active;
         while (active) {
             __m512i count;
             __m512d sum_low, sum_high, next_low, next_high;
@@ -463,6 +475,12 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
                                      _mm512_cvtepi32_pd(_mm512_castsi512_si256(count)));
             next_high = _mm512_div_pd(_mm512_sub_pd(sum_high, radius_high),
                                       _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(count, 1)));
+            if (guessed) {
+                /* A pass from a guess above tau gives a Newton step below
+                 * tau (f is convex), or nothing: from the floor then */
+                next_low = _mm512_max_pd(next_low, floor_v);
+                next_high = _mm512_max_pd(next_high, floor_v);
+            }
             next_bound = skp_join16(
                 _mm512_cvt_roundpd_ps(next_low, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC),
                 _mm512_cvt_roundpd_ps(next_high, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
@@ -470,6 +488,7 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
             settled = _mm512_cmpge_epi32_mask(count, previous);
             rising = (__mmask16) (_mm512_cmp_pd_mask(next_low, rho_low, _CMP_GE_OQ)
                                   | (_mm512_cmp_pd_mask(next_high, rho_high, _CMP_GE_OQ) << 8));
+            if (guessed) empty = 0;   /* (each lane goes on, from below tau) */
             done = (__mmask16) (active & (empty | settled | (rising & _mm512_cmp_ps_mask(
                 least, next_bound, _CMP_GT_OQ))));
             tau_low = _mm512_mask_mov_pd(tau_low, (__mmask8) done, _mm512_mask_mov_pd(
@@ -477,7 +496,10 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
             tau_high = _mm512_mask_mov_pd(tau_high, (__mmask8) (done >> 8), _mm512_mask_mov_pd(
                 next_high, (__mmask8) (empty >> 8), rho_high));
             active = (__mmask16) (active & ~done);
-            previous = count;
+            /* (a lane that stepped down from the guess has no count to settle on) */
+            previous = guessed ? _mm512_mask_mov_epi32(_mm512_set1_epi32(INT32_MAX), rising,
+                                                       count) : count;
+            guessed = 0;
             rho_low = next_low;
             rho_high = next_high;
             bound = _mm512_mask_mov_ps(no_bound, active, next_bound);
@@ -485,6 +507,10 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
         _mm512_storeu_pd(tau, tau_low);
         _mm512_storeu_pd(tau + 8, tau_high);
         for (c = 0; c < n_lanes; c++) taus[g + c] = tau[c];
+        if (kept)   /* the next group's guess: the mean of these taus */
+            *hint = _mm512_mask_reduce_add_pd((__mmask8) kept, tau_low) / __builtin_popcount(kept)
+                + _mm512_mask_reduce_add_pd((__mmask8) (kept >> 8), tau_high)
+                / __builtin_popcount(kept);
     }
 }
 
@@ -568,11 +594,20 @@ static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_st
 /* The tau of each of the ``width`` columns at ``base`` in ``taus``
  * (INFINITY where ``radii`` is zero: ``radii`` holds ``width`` rounded up
  * to 16, zeros after ``width``).  The eight lanes of a group of columns are
- * stepped together, in vectors (halves of four doubles). */
+ * stepped together, in vectors (halves of four doubles).
+ * ``hint`` (AVX-512 only; in and out): the mean tau of the last group of
+ * columns, 0 at first.  Each group's first pass starts from it where it
+ * lies SKP_GUESS_GAP of itself above ``floor``: a guess, not a bound.  A
+ * lane whose pass from the guess steps down (the guess was above its tau)
+ * lands below tau all the same, f(rho) = sum (|y| - rho)+ - radius being
+ * convex: Newton's step from either side ends at or below its root; it
+ * goes on from there (from ``floor`` if the pass kept nothing), with no
+ * count to settle on.  Any start ends on the same fixed point: tau from
+ * the sum of the values it keeps. */
 SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_t row_stride,
                                                      ptrdiff_t n_rows, ptrdiff_t width,
                                                      double floor, const double* radii,
-                                                     double* taus) {
+                                                     double* taus, double* hint) {
     const __m256d infinite = _mm256_set1_pd(INFINITY), zero = _mm256_setzero_pd();
     const __m256 no_bound = _mm256_set1_ps(INFINITY);
     const __m256 first_bound = _mm256_set1_ps(skp_float_below(floor));
@@ -580,7 +615,7 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
     float bounds[8];
     ptrdiff_t g, c;
     if (skp_avx512) {
-        skp_panel_thresholds512_f32(base, row_stride, n_rows, width, floor, radii, taus);
+        skp_panel_thresholds512_f32(base, row_stride, n_rows, width, floor, radii, taus, hint);
         return;
     }
     for (g = 0; g < width; g += 8) {
@@ -906,7 +941,8 @@ static inline void skp_panel_candidates_f64(const double* base, ptrdiff_t row_st
                                             double* floors, ptrdiff_t* lines) {}
 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_t row_stride,
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
-                                            const double* radii, double* taus) {}
+                                            const double* radii, double* taus,
+                                            double* hint) {}
 static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_stride,
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
                                             const double* radii, double* taus) {}
