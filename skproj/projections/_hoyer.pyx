@@ -1769,7 +1769,9 @@ cdef double _exact_g(Summaries* s, Band* band, Py_ssize_t n_groups, double t,
         V = above[SUM_V]
         N = above[SUM_P] + delta * V
         D2 = above[SUM_R] + 2 * delta * above[SUM_P] + delta * delta * V
-        for e in range(band.start[g], band.start[g + 1]):
+        # (At or above the band's upper end, every entry of the band is below
+        # t and adds zeros: no pass over it, e.g. for g at the bracket's end.)
+        for e in range(band.start[g], band.start[g + 1] if t < band.hi else band.start[g]):
             # Branch-free (whether an entry is above t is unpredictable); the
             # entries below add zeros, which leave the sums as they are.
             d = (band.keys[e] - t) * unit
