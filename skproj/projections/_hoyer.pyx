@@ -424,12 +424,14 @@ cdef enum:
     N_POINTS = 8
     NARROW_FACTOR = 2
     # The sample: whole groups, about SAMPLE_TARGET keys, column groups in
-    # blocks of SAMPLE_BLOCK neighbours (a cache line of a row-major matrix).
+    # blocks of neighbours filling a cache line of SAMPLE_LINE bytes (8 float64,
+    # 16 float32), aligned to the lines of a row-major matrix: each sampled
+    # row of a block is one line read, whatever the dtype.
     # (262144 rather than 65536: a narrower band, and fewer misses on column
     # groups, e.g. 1000 x 10000 at s = 0.8 read once instead of twice; with
     # the sample's sums in AVX2 the larger sample costs less than it saves.)
     SAMPLE_TARGET = 262144
-    SAMPLE_BLOCK = 8
+    SAMPLE_LINE = 64
     SAMPLE_ROWS = 8      # rows of column groups gathered into the sample at once
     # Brackets moved before the whole range is taken, when the sample misled.
     MAX_RETRIES = 3
@@ -886,12 +888,12 @@ cdef struct Sample:
     bint simd             # unit weights and AVX2: each group's sums by a vector pass
 
 
-cdef Py_ssize_t _sample_size(Layout* layout, Py_ssize_t* block) noexcept nogil:
+cdef Py_ssize_t _sample_size(Layout* layout, Py_ssize_t itemsize, Py_ssize_t* block) noexcept nogil:
     """Number of groups in the sample: about SAMPLE_TARGET keys, at least two
     blocks, in whole blocks (a cache line of column groups) in an even number;
     every group when that is half of them or more."""
     cdef Py_ssize_t m = SAMPLE_TARGET // layout.size
-    block[0] = 1 if layout.groups_are_rows else SAMPLE_BLOCK
+    block[0] = 1 if layout.groups_are_rows else SAMPLE_LINE // itemsize
     m = max((m + 2 * block[0] - 1) // (2 * block[0]), 1) * (2 * block[0])
     if 2 * m >= layout.n_groups:
         block[0] = 1
@@ -902,9 +904,12 @@ cdef Py_ssize_t _sample_size(Layout* layout, Py_ssize_t* block) noexcept nogil:
 cdef void _take_sample(const floating[:, :] y, Layout* layout, const double* w,
                        const double* inv_w, double w_min, Sample* sm) noexcept nogil:
     """Every key of some groups: one block of neighbouring groups drawn at random
-    in each of m / block equal strata of the groups (a fixed seed); their tops."""
+    in each of m / block equal strata of the groups (a fixed seed), moved back to
+    the start of a cache line where the stratum allows (contiguous rows); their tops."""
     cdef Py_ssize_t m = sm.m, r = layout.n_groups, n = layout.size, n_blocks = m // sm.block
-    cdef Py_ssize_t j, c, k, i, i0, i1, low, high, first, arg
+    cdef Py_ssize_t j, c, k, i, i0, i1, low, high, first, arg, aligned
+    # Column of row 0's first entry within its cache line, in entries.
+    cdef Py_ssize_t phase = (<size_t> &y[0, 0] // sizeof(floating)) % sm.block
     cdef unsigned long long state = 0x9E3779B97F4A7C15ULL
     cdef const floating* row
     cdef double* keys
@@ -917,6 +922,9 @@ cdef void _take_sample(const floating[:, :] y, Layout* layout, const double* w,
             high = (j + 1) * r // n_blocks - sm.block
         state = state * 6364136223846793005ULL + 1442695040888963407ULL
         first = low + <Py_ssize_t> ((state >> 33) % <unsigned long long> (high - low + 1))
+        aligned = first - (phase + first) % sm.block
+        if y.strides[1] == sizeof(floating) and aligned >= low:
+            first = aligned
         for c in range(sm.block):
             sm.groups[j * sm.block + c] = first + c
     if layout.groups_are_rows:
@@ -2174,7 +2182,7 @@ cdef int _solve(const floating[:, :] y, Layout* layout, const double* w,
     cdef Sample sm
     cdef Stream st
     cdef double* above_sums = <double*> malloc(3 * n_groups * sizeof(double))
-    sm.m = _sample_size(layout, &block) if t_hint < 0 else 1
+    sm.m = _sample_size(layout, sizeof(floating), &block) if t_hint < 0 else 1
     sm.simd = _simd and layout.unit_weights
     sm.block = block if t_hint < 0 else 1
     sm.groups = <Py_ssize_t*> malloc(sm.m * sizeof(Py_ssize_t))
