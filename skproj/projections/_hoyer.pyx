@@ -47,8 +47,9 @@ small band per Newton step, one read and write to apply.
    of neighbouring groups drawn in equal strata) gives an unbiased estimate of
    :math:`g`: the number of groups times the mean :math:`\rho_g(t)` of the
    sampled ones, each computed exactly (1-sparse at :math:`t` when their top
-   is).  Its root, and the spread of the roots of the sample's two halves,
-   give a bracket :math:`[t_L, t_U]` expected to hold :math:`t^*`.
+   is).  Its root, plus or minus ``SPREAD_FACTOR`` standard errors (from the
+   spread of :math:`\rho_g` over the sampled blocks), gives a bracket
+   :math:`[t_L, t_U]` expected to hold :math:`t^*`.
 2. *Exact band.*  One read: the keys in :math:`(t_L, t_U)` are gathered (a
    branch taken for a few percent of the entries, on one unsigned comparison),
    those at or above :math:`t_U` are summed per group (:math:`\sum v`,
@@ -435,6 +436,7 @@ cdef enum:
     SAMPLE_ROWS = 8      # rows of column groups gathered into the sample at once
     # Brackets moved before the whole range is taken, when the sample misled.
     MAX_RETRIES = 3
+    MIN_UNITS = 8        # blocks of the sample needed to take its error over blocks
     # Matrices of at most SMALL_SIZE entries take the histogram method (no
     # sample): tops and per-group histograms bracket t*, the band is gathered.
     SMALL_SIZE = 524288
@@ -451,8 +453,10 @@ cdef double SAFE_LARGEST = 1e140
 # Narrowest bracket from the sample, relative to the largest key (2e-3 gave
 # wider bands: 8 % more time at s = 0.5).
 cdef double MIN_SPAN = 5e-4
-# Half-width of that bracket in spreads of the two half-samples' estimates.
-cdef double SPREAD_FACTOR = 3.0
+# Half-width of that bracket in standard errors of the sample's estimate
+# (4: a normal error misses it 6 draws in 100000; Student's t with MIN_UNITS - 1
+# degrees of freedom 5 in 1000).
+cdef double SPREAD_FACTOR = 4.0
 # Half-width of the bracket around a caller's guess of t*: at most a share of t_max
 # (SparseNMF on bench_nmf: 5e-4 and 1e-4 equally fast, 2e-3 25-35 % slower, 1e-2
 # slower still: a narrow band costs less than the occasional re-read).
@@ -963,44 +967,57 @@ cdef void _take_sample(const floating[:, :] y, Layout* layout, const double* w,
 
 
 cdef double _sample_g(Sample* sm, Py_ssize_t n_groups, Py_ssize_t size, const double* v,
-                      double t, int half, double* slope) noexcept nogil:
-    r"""Estimate of g(t) from the sampled groups (half 0 or 1: the even or odd
-    blocks of them only; 2: all): ``n_groups`` times the mean of their
-    :math:`\rho_g(t)` (exact for a sampled group; 1-sparse ones included).
+                      double t, Py_ssize_t per_unit, double* slope, double* error) noexcept nogil:
+    r"""Estimate of g(t) from the sampled groups: ``n_groups`` times the mean of
+    their :math:`\rho_g(t)` (exact for a sampled group; 1-sparse ones included).
+
+    ``error`` (unless NULL): the estimate's standard error, from the spread of
+    the means of :math:`\rho_g` over units of ``per_unit`` consecutive sampled
+    groups (blocks of neighbours, whose values may be alike).
 
     The estimate needs no other group's top: the tops of the whole matrix are
     then found in the same read as the band (``_read_band_tops``).
     """
-    cdef Py_ssize_t j, k, m = sm.m, block = sm.block, n_sampled = 0
-    cdef double sum_rho = 0.0, sum_slope = 0.0, unit, N, D2, V, d
+    cdef Py_ssize_t j, k, m = sm.m, n_units = m // per_unit
+    cdef double sum_rho = 0.0, sum_slope = 0.0, unit_rho = 0.0, squares = 0.0
+    cdef double rho, unit, N, D2, V, d, mean
     cdef double sums[3]
     cdef const double* keys
     for j in range(m):
-        if half != 2 and (j // block) % 2 != half:
-            continue
-        n_sampled += 1
         if t >= sm.top[j]:
-            sum_rho += sm.rho_one[j]
-            continue
-        unit = 1.0 / sm.top[j]
-        keys = sm.keys + j * size
-        N = D2 = V = 0.0
-        if sm.simd:
-            # The band read's sums above t, with an empty band (lo = hi).
-            skh_row_band_f64(keys, size, t, t, unit, sums, 0, 0, NULL, NULL, NULL)
-            V = sums[0]
-            N = sums[1]
-            D2 = sums[2]
-        for k in range(size if not sm.simd else 0):
-            d = (keys[k] - t) * unit
-            if d > 0:
-                N += v[k] * d
-                D2 += v[k] * d * d
-                V += v[k]
-        sum_rho += N / sqrt(D2)
-        sum_slope += (N * N - V * D2) / (D2 * sqrt(D2)) * unit
-    slope[0] = sum_slope * n_groups / n_sampled
-    return sum_rho * n_groups / n_sampled
+            rho = sm.rho_one[j]
+        else:
+            unit = 1.0 / sm.top[j]
+            keys = sm.keys + j * size
+            N = D2 = V = 0.0
+            if sm.simd:
+                # The band read's sums above t, with an empty band (lo = hi).
+                skh_row_band_f64(keys, size, t, t, unit, sums, 0, 0, NULL, NULL, NULL)
+                V = sums[0]
+                N = sums[1]
+                D2 = sums[2]
+            for k in range(size if not sm.simd else 0):
+                d = (keys[k] - t) * unit
+                if d > 0:
+                    N += v[k] * d
+                    D2 += v[k] * d * d
+                    V += v[k]
+            rho = N / sqrt(D2)
+            sum_slope += (N * N - V * D2) / (D2 * sqrt(D2)) * unit
+        sum_rho += rho
+        unit_rho += rho
+        if (j + 1) % per_unit == 0:
+            squares += unit_rho * unit_rho
+            unit_rho = 0.0
+    slope[0] = sum_slope * n_groups / m
+    if error != NULL:
+        # Variance of the units' sums, over their number, per group squared.
+        mean = sum_rho / n_units
+        error[0] = 0.0
+        if n_units > 1:
+            error[0] = (sqrt(max(squares / n_units - mean * mean, 0.0) / (n_units - 1))
+                        * n_groups / per_unit)
+    return sum_rho * n_groups / m
 
 
 cdef double _sample_root(Sample* sm, Py_ssize_t n_groups, Py_ssize_t size, const double* v,
@@ -1009,7 +1026,7 @@ cdef double _sample_root(Sample* sm, Py_ssize_t n_groups, Py_ssize_t size, const
     (to a relative 1e-6 in t or 1e-7 in g, far below the sampling error)."""
     cdef double lo = 0.0, hi = sm.t_max, t = 0.0, value, slope, step_size
     cdef int step
-    value = _sample_g(sm, n_groups, size, v, t, 2, &slope)
+    value = _sample_g(sm, n_groups, size, v, t, 1, &slope, NULL)
     if value <= target:
         return 0.0
     for step in range(MAX_ROOT_STEPS):
@@ -1017,7 +1034,7 @@ cdef double _sample_root(Sample* sm, Py_ssize_t n_groups, Py_ssize_t size, const
         t = t + step_size
         if not (lo < t < hi):
             t = 0.5 * (lo + hi)
-        value = _sample_g(sm, n_groups, size, v, t, 2, &slope)
+        value = _sample_g(sm, n_groups, size, v, t, 1, &slope, NULL)
         if value > target:
             lo = t
         else:
@@ -1032,20 +1049,22 @@ cdef void _estimate_bracket(Sample* sm, Py_ssize_t n_groups, Py_ssize_t size,
                             double* hi) noexcept nogil:
     """A bracket [lo, hi] expected to hold t*, from the sample.
 
-    The estimate t of the whole sample, and t0, t1 of its two halves (one
-    Newton step from t each): the bracket spans SPREAD_FACTOR times their
-    spread on either side of t, at least MIN_SPAN of the sample's largest key.
+    The estimate t of the whole sample: the bracket spans SPREAD_FACTOR
+    standard errors of t on either side of it (the standard error of the
+    sample's g at t, ``_sample_g``, over its slope there), at least MIN_SPAN of
+    the sample's largest key.  (The two halves' estimates' difference, one
+    degree of freedom, gave brackets from far too narrow to far too wide: band
+    sizes, and times, varied with the draw.)  The error is taken over blocks
+    of neighbouring groups where there are at least MIN_UNITS of them, else
+    over groups.
     """
-    cdef double t, t0, t1, slope, value, half_width
+    cdef double t, slope, error = 0.0, half_width
+    cdef Py_ssize_t per_unit = sm.block if sm.m // sm.block >= MIN_UNITS else 1
     t = _sample_root(sm, n_groups, size, v, target)
-    if sm.m == n_groups:
-        t0 = t1 = t    # every group sampled: the estimate is exact
-    else:
-        value = _sample_g(sm, n_groups, size, v, t, 0, &slope)
-        t0 = t + (value - target) / -slope if slope < 0 else t
-        value = _sample_g(sm, n_groups, size, v, t, 1, &slope)
-        t1 = t + (value - target) / -slope if slope < 0 else t
-    half_width = SPREAD_FACTOR * fabs(t0 - t1) + MIN_SPAN * sm.t_max
+    half_width = MIN_SPAN * sm.t_max
+    if sm.m < n_groups:    # (every group sampled: the estimate is exact)
+        _sample_g(sm, n_groups, size, v, t, per_unit, &slope, &error)
+        half_width += SPREAD_FACTOR * error / -slope if slope < 0 else sm.t_max
     lo[0] = max(t - half_width, 0.0)
     hi[0] = t + half_width
 
