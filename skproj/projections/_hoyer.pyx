@@ -47,8 +47,9 @@ small band per Newton step, one read and write to apply.
    of neighbouring groups drawn in equal strata) gives an unbiased estimate of
    :math:`g`: the number of groups times the mean :math:`\rho_g(t)` of the
    sampled ones, each computed exactly (1-sparse at :math:`t` when their top
-   is).  Its root, and the spread of the roots of the sample's two halves,
-   give a bracket :math:`[t_L, t_U]` expected to hold :math:`t^*`.
+   is).  Its root, plus or minus ``SPREAD_FACTOR`` standard errors (from the
+   spread of :math:`\rho_g` over the sampled blocks), gives a bracket
+   :math:`[t_L, t_U]` expected to hold :math:`t^*`.
 2. *Exact band.*  One read: the keys in :math:`(t_L, t_U)` are gathered (a
    branch taken for a few percent of the entries, on one unsigned comparison),
    those at or above :math:`t_U` are summed per group (:math:`\sum v`,
@@ -424,15 +425,18 @@ cdef enum:
     N_POINTS = 8
     NARROW_FACTOR = 2
     # The sample: whole groups, about SAMPLE_TARGET keys, column groups in
-    # blocks of SAMPLE_BLOCK neighbours (a cache line of a row-major matrix).
+    # blocks of neighbours filling a cache line of SAMPLE_LINE bytes (8 float64,
+    # 16 float32), aligned to the lines of a row-major matrix: each sampled
+    # row of a block is one line read, whatever the dtype.
     # (262144 rather than 65536: a narrower band, and fewer misses on column
     # groups, e.g. 1000 x 10000 at s = 0.8 read once instead of twice; with
     # the sample's sums in AVX2 the larger sample costs less than it saves.)
     SAMPLE_TARGET = 262144
-    SAMPLE_BLOCK = 8
+    SAMPLE_LINE = 64
     SAMPLE_ROWS = 8      # rows of column groups gathered into the sample at once
     # Brackets moved before the whole range is taken, when the sample misled.
     MAX_RETRIES = 3
+    MIN_UNITS = 8        # blocks of the sample needed to take its error over blocks
     # Matrices of at most SMALL_SIZE entries take the histogram method (no
     # sample): tops and per-group histograms bracket t*, the band is gathered.
     SMALL_SIZE = 524288
@@ -449,8 +453,10 @@ cdef double SAFE_LARGEST = 1e140
 # Narrowest bracket from the sample, relative to the largest key (2e-3 gave
 # wider bands: 8 % more time at s = 0.5).
 cdef double MIN_SPAN = 5e-4
-# Half-width of that bracket in spreads of the two half-samples' estimates.
-cdef double SPREAD_FACTOR = 3.0
+# Half-width of that bracket in standard errors of the sample's estimate
+# (4: a normal error misses it 6 draws in 100000; Student's t with MIN_UNITS - 1
+# degrees of freedom 5 in 1000).
+cdef double SPREAD_FACTOR = 4.0
 # Half-width of the bracket around a caller's guess of t*: at most a share of t_max
 # (SparseNMF on bench_nmf: 5e-4 and 1e-4 equally fast, 2e-3 25-35 % slower, 1e-2
 # slower still: a narrow band costs less than the occasional re-read).
@@ -886,12 +892,12 @@ cdef struct Sample:
     bint simd             # unit weights and AVX2: each group's sums by a vector pass
 
 
-cdef Py_ssize_t _sample_size(Layout* layout, Py_ssize_t* block) noexcept nogil:
+cdef Py_ssize_t _sample_size(Layout* layout, Py_ssize_t itemsize, Py_ssize_t* block) noexcept nogil:
     """Number of groups in the sample: about SAMPLE_TARGET keys, at least two
     blocks, in whole blocks (a cache line of column groups) in an even number;
     every group when that is half of them or more."""
     cdef Py_ssize_t m = SAMPLE_TARGET // layout.size
-    block[0] = 1 if layout.groups_are_rows else SAMPLE_BLOCK
+    block[0] = 1 if layout.groups_are_rows else SAMPLE_LINE // itemsize
     m = max((m + 2 * block[0] - 1) // (2 * block[0]), 1) * (2 * block[0])
     if 2 * m >= layout.n_groups:
         block[0] = 1
@@ -902,9 +908,12 @@ cdef Py_ssize_t _sample_size(Layout* layout, Py_ssize_t* block) noexcept nogil:
 cdef void _take_sample(const floating[:, :] y, Layout* layout, const double* w,
                        const double* inv_w, double w_min, Sample* sm) noexcept nogil:
     """Every key of some groups: one block of neighbouring groups drawn at random
-    in each of m / block equal strata of the groups (a fixed seed); their tops."""
+    in each of m / block equal strata of the groups (a fixed seed), moved back to
+    the start of a cache line where the stratum allows (contiguous rows); their tops."""
     cdef Py_ssize_t m = sm.m, r = layout.n_groups, n = layout.size, n_blocks = m // sm.block
-    cdef Py_ssize_t j, c, k, i, i0, i1, low, high, first, arg
+    cdef Py_ssize_t j, c, k, i, i0, i1, low, high, first, arg, aligned
+    # Column of row 0's first entry within its cache line, in entries.
+    cdef Py_ssize_t phase = (<size_t> &y[0, 0] // sizeof(floating)) % sm.block
     cdef unsigned long long state = 0x9E3779B97F4A7C15ULL
     cdef const floating* row
     cdef double* keys
@@ -917,6 +926,9 @@ cdef void _take_sample(const floating[:, :] y, Layout* layout, const double* w,
             high = (j + 1) * r // n_blocks - sm.block
         state = state * 6364136223846793005ULL + 1442695040888963407ULL
         first = low + <Py_ssize_t> ((state >> 33) % <unsigned long long> (high - low + 1))
+        aligned = first - (phase + first) % sm.block
+        if y.strides[1] == sizeof(floating) and aligned >= low:
+            first = aligned
         for c in range(sm.block):
             sm.groups[j * sm.block + c] = first + c
     if layout.groups_are_rows:
@@ -955,44 +967,57 @@ cdef void _take_sample(const floating[:, :] y, Layout* layout, const double* w,
 
 
 cdef double _sample_g(Sample* sm, Py_ssize_t n_groups, Py_ssize_t size, const double* v,
-                      double t, int half, double* slope) noexcept nogil:
-    r"""Estimate of g(t) from the sampled groups (half 0 or 1: the even or odd
-    blocks of them only; 2: all): ``n_groups`` times the mean of their
-    :math:`\rho_g(t)` (exact for a sampled group; 1-sparse ones included).
+                      double t, Py_ssize_t per_unit, double* slope, double* error) noexcept nogil:
+    r"""Estimate of g(t) from the sampled groups: ``n_groups`` times the mean of
+    their :math:`\rho_g(t)` (exact for a sampled group; 1-sparse ones included).
+
+    ``error`` (unless NULL): the estimate's standard error, from the spread of
+    the means of :math:`\rho_g` over units of ``per_unit`` consecutive sampled
+    groups (blocks of neighbours, whose values may be alike).
 
     The estimate needs no other group's top: the tops of the whole matrix are
     then found in the same read as the band (``_read_band_tops``).
     """
-    cdef Py_ssize_t j, k, m = sm.m, block = sm.block, n_sampled = 0
-    cdef double sum_rho = 0.0, sum_slope = 0.0, unit, N, D2, V, d
+    cdef Py_ssize_t j, k, m = sm.m, n_units = m // per_unit
+    cdef double sum_rho = 0.0, sum_slope = 0.0, unit_rho = 0.0, squares = 0.0
+    cdef double rho, unit, N, D2, V, d, mean
     cdef double sums[3]
     cdef const double* keys
     for j in range(m):
-        if half != 2 and (j // block) % 2 != half:
-            continue
-        n_sampled += 1
         if t >= sm.top[j]:
-            sum_rho += sm.rho_one[j]
-            continue
-        unit = 1.0 / sm.top[j]
-        keys = sm.keys + j * size
-        N = D2 = V = 0.0
-        if sm.simd:
-            # The band read's sums above t, with an empty band (lo = hi).
-            skh_row_band_f64(keys, size, t, t, unit, sums, 0, 0, NULL, NULL, NULL)
-            V = sums[0]
-            N = sums[1]
-            D2 = sums[2]
-        for k in range(size if not sm.simd else 0):
-            d = (keys[k] - t) * unit
-            if d > 0:
-                N += v[k] * d
-                D2 += v[k] * d * d
-                V += v[k]
-        sum_rho += N / sqrt(D2)
-        sum_slope += (N * N - V * D2) / (D2 * sqrt(D2)) * unit
-    slope[0] = sum_slope * n_groups / n_sampled
-    return sum_rho * n_groups / n_sampled
+            rho = sm.rho_one[j]
+        else:
+            unit = 1.0 / sm.top[j]
+            keys = sm.keys + j * size
+            N = D2 = V = 0.0
+            if sm.simd:
+                # The band read's sums above t, with an empty band (lo = hi).
+                skh_row_band_f64(keys, size, t, t, unit, sums, 0, 0, NULL, NULL, NULL)
+                V = sums[0]
+                N = sums[1]
+                D2 = sums[2]
+            for k in range(size if not sm.simd else 0):
+                d = (keys[k] - t) * unit
+                if d > 0:
+                    N += v[k] * d
+                    D2 += v[k] * d * d
+                    V += v[k]
+            rho = N / sqrt(D2)
+            sum_slope += (N * N - V * D2) / (D2 * sqrt(D2)) * unit
+        sum_rho += rho
+        unit_rho += rho
+        if (j + 1) % per_unit == 0:
+            squares += unit_rho * unit_rho
+            unit_rho = 0.0
+    slope[0] = sum_slope * n_groups / m
+    if error != NULL:
+        # Variance of the units' sums, over their number, per group squared.
+        mean = sum_rho / n_units
+        error[0] = 0.0
+        if n_units > 1:
+            error[0] = (sqrt(max(squares / n_units - mean * mean, 0.0) / (n_units - 1))
+                        * n_groups / per_unit)
+    return sum_rho * n_groups / m
 
 
 cdef double _sample_root(Sample* sm, Py_ssize_t n_groups, Py_ssize_t size, const double* v,
@@ -1001,7 +1026,7 @@ cdef double _sample_root(Sample* sm, Py_ssize_t n_groups, Py_ssize_t size, const
     (to a relative 1e-6 in t or 1e-7 in g, far below the sampling error)."""
     cdef double lo = 0.0, hi = sm.t_max, t = 0.0, value, slope, step_size
     cdef int step
-    value = _sample_g(sm, n_groups, size, v, t, 2, &slope)
+    value = _sample_g(sm, n_groups, size, v, t, 1, &slope, NULL)
     if value <= target:
         return 0.0
     for step in range(MAX_ROOT_STEPS):
@@ -1009,7 +1034,7 @@ cdef double _sample_root(Sample* sm, Py_ssize_t n_groups, Py_ssize_t size, const
         t = t + step_size
         if not (lo < t < hi):
             t = 0.5 * (lo + hi)
-        value = _sample_g(sm, n_groups, size, v, t, 2, &slope)
+        value = _sample_g(sm, n_groups, size, v, t, 1, &slope, NULL)
         if value > target:
             lo = t
         else:
@@ -1024,20 +1049,22 @@ cdef void _estimate_bracket(Sample* sm, Py_ssize_t n_groups, Py_ssize_t size,
                             double* hi) noexcept nogil:
     """A bracket [lo, hi] expected to hold t*, from the sample.
 
-    The estimate t of the whole sample, and t0, t1 of its two halves (one
-    Newton step from t each): the bracket spans SPREAD_FACTOR times their
-    spread on either side of t, at least MIN_SPAN of the sample's largest key.
+    The estimate t of the whole sample: the bracket spans SPREAD_FACTOR
+    standard errors of t on either side of it (the standard error of the
+    sample's g at t, ``_sample_g``, over its slope there), at least MIN_SPAN of
+    the sample's largest key.  (The two halves' estimates' difference, one
+    degree of freedom, gave brackets from far too narrow to far too wide: band
+    sizes, and times, varied with the draw.)  The error is taken over blocks
+    of neighbouring groups where there are at least MIN_UNITS of them, else
+    over groups.
     """
-    cdef double t, t0, t1, slope, value, half_width
+    cdef double t, slope, error = 0.0, half_width
+    cdef Py_ssize_t per_unit = sm.block if sm.m // sm.block >= MIN_UNITS else 1
     t = _sample_root(sm, n_groups, size, v, target)
-    if sm.m == n_groups:
-        t0 = t1 = t    # every group sampled: the estimate is exact
-    else:
-        value = _sample_g(sm, n_groups, size, v, t, 0, &slope)
-        t0 = t + (value - target) / -slope if slope < 0 else t
-        value = _sample_g(sm, n_groups, size, v, t, 1, &slope)
-        t1 = t + (value - target) / -slope if slope < 0 else t
-    half_width = SPREAD_FACTOR * fabs(t0 - t1) + MIN_SPAN * sm.t_max
+    half_width = MIN_SPAN * sm.t_max
+    if sm.m < n_groups:    # (every group sampled: the estimate is exact)
+        _sample_g(sm, n_groups, size, v, t, per_unit, &slope, &error)
+        half_width += SPREAD_FACTOR * error / -slope if slope < 0 else sm.t_max
     lo[0] = max(t - half_width, 0.0)
     hi[0] = t + half_width
 
@@ -1769,7 +1796,9 @@ cdef double _exact_g(Summaries* s, Band* band, Py_ssize_t n_groups, double t,
         V = above[SUM_V]
         N = above[SUM_P] + delta * V
         D2 = above[SUM_R] + 2 * delta * above[SUM_P] + delta * delta * V
-        for e in range(band.start[g], band.start[g + 1]):
+        # (At or above the band's upper end, every entry of the band is below
+        # t and adds zeros: no pass over it, e.g. for g at the bracket's end.)
+        for e in range(band.start[g], band.start[g + 1] if t < band.hi else band.start[g]):
             # Branch-free (whether an entry is above t is unpredictable); the
             # entries below add zeros, which leave the sums as they are.
             d = (band.keys[e] - t) * unit
@@ -2172,7 +2201,7 @@ cdef int _solve(const floating[:, :] y, Layout* layout, const double* w,
     cdef Sample sm
     cdef Stream st
     cdef double* above_sums = <double*> malloc(3 * n_groups * sizeof(double))
-    sm.m = _sample_size(layout, &block) if t_hint < 0 else 1
+    sm.m = _sample_size(layout, sizeof(floating), &block) if t_hint < 0 else 1
     sm.simd = _simd and layout.unit_weights
     sm.block = block if t_hint < 0 else 1
     sm.groups = <Py_ssize_t*> malloc(sm.m * sizeof(Py_ssize_t))
