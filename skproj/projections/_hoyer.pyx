@@ -425,9 +425,11 @@ cdef enum:
     N_POINTS = 8
     NARROW_FACTOR = 2
     # The sample: whole groups, about SAMPLE_TARGET keys, column groups in
-    # blocks of neighbours filling a cache line of SAMPLE_LINE bytes (8 float64,
-    # 16 float32), aligned to the lines of a row-major matrix: each sampled
-    # row of a block is one line read, whatever the dtype.
+    # blocks of neighbours as wide as a cache line of SAMPLE_LINE bytes (8
+    # float64, 16 float32) and starting at a multiple of that width: each
+    # sampled row of a block is one line read, or two, whatever the dtype.
+    # (Not aligned to the memory's own lines: the sample, and so the last
+    # bits of the result, must not depend on where the matrix lies.)
     # (262144 rather than 65536: a narrower band, and fewer misses on column
     # groups, e.g. 1000 x 10000 at s = 0.8 read once instead of twice; with
     # the sample's sums in AVX2 the larger sample costs less than it saves.)
@@ -909,11 +911,9 @@ cdef void _take_sample(const floating[:, :] y, Layout* layout, const double* w,
                        const double* inv_w, double w_min, Sample* sm) noexcept nogil:
     """Every key of some groups: one block of neighbouring groups drawn at random
     in each of m / block equal strata of the groups (a fixed seed), moved back to
-    the start of a cache line where the stratum allows (contiguous rows); their tops."""
+    a multiple of the block where the stratum allows; their tops."""
     cdef Py_ssize_t m = sm.m, r = layout.n_groups, n = layout.size, n_blocks = m // sm.block
     cdef Py_ssize_t j, c, k, i, i0, i1, low, high, first, arg, aligned
-    # Column of row 0's first entry within its cache line, in entries.
-    cdef Py_ssize_t phase = (<size_t> &y[0, 0] // sizeof(floating)) % sm.block
     cdef unsigned long long state = 0x9E3779B97F4A7C15ULL
     cdef const floating* row
     cdef double* keys
@@ -926,8 +926,8 @@ cdef void _take_sample(const floating[:, :] y, Layout* layout, const double* w,
             high = (j + 1) * r // n_blocks - sm.block
         state = state * 6364136223846793005ULL + 1442695040888963407ULL
         first = low + <Py_ssize_t> ((state >> 33) % <unsigned long long> (high - low + 1))
-        aligned = first - (phase + first) % sm.block
-        if y.strides[1] == sizeof(floating) and aligned >= low:
+        aligned = first - first % sm.block
+        if aligned >= low:
             first = aligned
         for c in range(sm.block):
             sm.groups[j * sm.block + c] = first + c
