@@ -39,17 +39,6 @@ def _run_matrix_kernel(kernel, y, out, eta, axis, torch_compute, extra=False):
     """Validate and run a bi-level-style kernel ``kernel(y, x, eta, rows, radii)``."""
     eta = check_radius(eta)
     axis = check_axis(axis)
-    memory = common_memory(y, out, ndim=2) if eta else None
-    if memory is not None:
-        # (C-contiguous: the kernels take the matrix as it is, see _oriented)
-        y_np, x_np, result = memory
-        radii = np.zeros(y_np.shape[1 - axis])
-        status = run_kernel(kernel, y_np, x_np, eta, axis == 1, radii)
-        if not extra:
-            return result, None
-        extras = (status[1], radii)
-        return result, (extras if result is x_np else _torch_backend.to_tensor_like(extras, y))
-
     def compute(y_np, x_np):
         y_view, x_view, groups_are_rows = _oriented(y_np, x_np, axis)
         radii = np.zeros(y_np.shape[1 - axis])
@@ -62,6 +51,13 @@ def _run_matrix_kernel(kernel, y, out, eta, axis, torch_compute, extra=False):
     def empty_result(y_any):
         return (0.0, np.zeros(y_any.shape[1 - axis])) if extra else None
 
+    memory = common_memory(y, out, ndim=2) if eta else None
+    if memory is not None:
+        y_np, x_np, result = memory
+        extras = compute(y_np, x_np)
+        if extras is not None and result is not x_np:   # (a tensor's extras are tensors)
+            extras = _torch_backend.to_tensor_like(extras, y)
+        return result, extras
     return run_projection(y, out, compute, lambda t: torch_compute(t, eta, axis),
                           ndim=2, empty_result=empty_result)
 
