@@ -25,8 +25,9 @@ FAST = dict(target_nonzeros=0.5, hidden_layer_sizes=(8,), n_epochs=8, n_finetune
             learning_rate=1e-2, batch_size=32, max_trials=3, tol=0.2, random_state=0)
 # Without early stopping (all the samples train, every fine-tuning epoch runs),
 # unless a test asks for it.
+# On the CPU whatever the machine (the default "auto" picks a GPU where one is present).
 TINY = dict(hidden_layer_sizes=(16,), n_epochs=25, n_finetune_epochs=10, learning_rate=1e-2,
-            batch_size=32, random_state=0, early_stopping=False)
+            batch_size=32, random_state=0, early_stopping=False, device="cpu")
 
 
 

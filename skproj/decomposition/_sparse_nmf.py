@@ -67,6 +67,14 @@ def _nndsvd(X, n_components, variant, random_state):
             scale = np.sqrt(S[j] * norm)
             W[:, j] = scale * u / np.linalg.norm(u)
             H[j] = scale * v / np.linalg.norm(v)
+    # Rounding leaves +-1e-17 where a singular vector is zero (a column of X that is
+    # all zero, say), and the sign of that noise would decide below which entries
+    # are filled: entries under a relative tolerance are zero (scikit-learn's
+    # NNDSVD uses an absolute 1e-6; a relative one keeps the start equivariant to
+    # the scale of X).
+    tiny = np.sqrt(np.finfo(np.float64).eps) * np.sqrt(S[0])
+    W[W < tiny] = 0
+    H[H < tiny] = 0
     mean = X.mean() if not sp.issparse(X) else X.sum() / np.prod(X.shape)
     if variant == "nndsvda":
         W[W == 0] = mean

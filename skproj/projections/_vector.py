@@ -17,12 +17,17 @@ def _as_2d(a):
         return a
     if a.ndim < 2:
         return a.reshape(1, -1)
-    view = a.view()
     try:
-        view.shape = (-1, a.shape[-1])
-    except AttributeError:
+        return a.reshape(-1, a.shape[-1], copy=False)
+    except ValueError:  # no view of this memory has that shape
         return None
-    return view
+    except TypeError:  # NumPy < 2.1 has no copy=; setting the shape never copies
+        view = a.view()
+        try:
+            view.shape = (-1, a.shape[-1])
+        except AttributeError:
+            return None
+        return view
 
 
 def _on_2d_views(kernel):
