@@ -517,7 +517,7 @@ def test_cuda_fit_predict_pickle():
     clone = pickle.loads(pickle.dumps(model))
     assert clone.device_ == "cuda"
     np.testing.assert_allclose(clone.predict_proba(X), proba, rtol=1e-6)
-    auto = SparseSupervisedAutoencoder(**TINY).fit(X, y)
+    auto = SparseSupervisedAutoencoder(**{**TINY, "device": "auto"}).fit(X, y)
     assert auto.device_ == "cuda"
 
 
