@@ -1,5 +1,7 @@
 """PyTorch tensors: CPU tensors share memory with the kernels, CUDA runs on device."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -142,3 +144,24 @@ def test_fast_path_gives_the_general_paths_results_and_errors(project, kind, dty
         assert fast[2:] == general[2:]
     else:
         assert fast == general
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("sparsity", [0.4, 0.7, 0.9])
+def test_torch_device_group_hoyer_matches_kernel(axis, sparsity):
+    """GSP's device code (``_torch_hoyer``: a search over the groups' tops, then Illinois
+    steps), exercised on CPU tensors, against the kernel; weights too."""
+    from skproj.projections import _torch_hoyer
+
+    rng = np.random.default_rng(7)
+    Y = rng.standard_normal((40, 30)) * np.logspace(-3, 3, 30)
+    Y[:, 3] = 0  # an empty group
+    Y[5] = np.round(Y[5])  # ties
+    size = Y.shape[axis]
+    for weights in (np.ones(size), np.linspace(1, 3, size)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            expected = P.project_group_hoyer(Y, sparsity, axis=axis, weights=weights)
+        x, _, reached = _torch_hoyer.group_hoyer(torch.from_numpy(Y), sparsity, axis, weights)
+        assert reached == (not caught)  # unreachable with the heavier weights at 0.9
+        np.testing.assert_allclose(x.numpy(), expected, rtol=1e-9, atol=1e-12 * np.abs(Y).max())
