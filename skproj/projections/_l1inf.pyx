@@ -168,7 +168,8 @@ mixed-norm ball using a Newton root search method", SIAM J. Imaging Sci. 12
 point onto the canonical simplex of R^n", JOTA 50 (1986).
 """
 
-from libc.math cimport fabs, INFINITY
+from libc.math cimport fabs, sqrt, INFINITY
+from libc.stdlib cimport qsort
 from libc.string cimport memset
 from libc.stdint cimport INT32_MAX, int32_t
 # Work memory kept for the next call (no page faults on it; ``_scratch_cache``).
@@ -1440,17 +1441,13 @@ cdef enum:
     _SMALL_GROUPS = 2       # every group is contiguous
 
 
-cdef int _small_layout(const floating[:, :] y, bint groups_are_rows,
-                       Py_ssize_t* stride) noexcept nogil:
-    """How the pass reads the groups (``_SMALL_*``), and the stride in bytes it steps by.
+cdef int _pass_layout(const floating[:, :] y, bint groups_are_rows,
+                      Py_ssize_t* stride) noexcept nogil:
+    """How the pass of the in-cache path reads the groups (``_SMALL_*``), and the stride in bytes.
 
-    0 when neither rows nor columns are contiguous, or the matrix is too
-    large (_SMALL_MAX_BYTES).
+    0 when neither rows nor columns are contiguous.
     """
     cdef Py_ssize_t item = sizeof(floating)
-    if (not _small_on or _force_dense
-            or y.shape[0] * y.shape[1] * item > _SMALL_MAX_BYTES):
-        return 0
     if y.strides[1] == item:
         stride[0] = y.strides[0]
         return _SMALL_GROUPS if groups_are_rows else _SMALL_LANES
@@ -1458,6 +1455,18 @@ cdef int _small_layout(const floating[:, :] y, bint groups_are_rows,
         stride[0] = y.strides[1]
         return _SMALL_LANES if groups_are_rows else _SMALL_GROUPS
     return 0
+
+
+cdef int _small_layout(const floating[:, :] y, bint groups_are_rows,
+                       Py_ssize_t* stride) noexcept nogil:
+    """``_pass_layout`` where the in-cache path runs, else 0.
+
+    0 also when the matrix is too large (_SMALL_MAX_BYTES).
+    """
+    if (not _small_on or _force_dense
+            or y.shape[0] * y.shape[1] * sizeof(floating) > _SMALL_MAX_BYTES):
+        return 0
+    return _pass_layout(y, groups_are_rows, stride)
 
 
 cdef inline void _small_pass(const floating[:, :] y, int layout, Py_ssize_t stride,
@@ -1665,6 +1674,619 @@ cdef int _small_project(const floating[:, :] y, floating[:, :] x, double eta,
     return STATUS_PROJECTED
 
 
+# ------------------------------------------------------------ sampled bracket path
+#
+# Many groups (``_bracket_project``): theta^* is estimated on a sample of the
+# groups, a bracket [theta_lo, theta_hi] is set around it, and one pass over
+# the matrix, a panel of groups at a time (in L2), finds every group's exact
+# level at both ends by Newton steps of the in-cache pass.  A group whose set
+# is the same at both ends contributes a linear term to F on the whole
+# bracket; the others contribute their few entries between the two levels,
+# each an event where the group's slope changes.  Newton on F over these
+# events (O(G + events) per step) gives theta^*, then one write.
+
+cdef enum:
+    # One unit (strip of the lanes layout, or group) in this many is sampled.
+    _SAMPLE_EVERY = 16
+    # Bytes of the matrix read together (a panel of units, in L2).
+    _PANEL_BYTES = 1 << 18
+    # Newton steps on a group's level (each one pass over it) before giving up.
+    _LEVEL_STEPS = 48
+    # Newton steps on theta over the sample.
+    _SAMPLE_STEPS = 40
+
+# The path takes matrices with at least this many groups (the sample must be
+# large enough for its estimate of theta^* to be tight) and not in cache.
+cdef Py_ssize_t _BRACKET_MIN_GROUPS = 4096
+cdef bint _bracket_on = _small_simd > 0
+# The half-width of the bracket, in standard errors of the sample's estimate.
+cdef double _BRACKET_SIGMAS = 4.0
+
+
+cdef struct Bracket:
+    # The pass of the in-cache path at each group's level: its count and sum
+    # above, and the interval of levels [below_max, above_min] with that set.
+    double* level
+    double* counts
+    double* sums
+    double* above_min
+    double* below_max
+    # The set at theta_lo (count, sum, the largest entry outside it) and at
+    # theta_hi (count, the smallest entry in it, the largest outside).
+    double* count_lo
+    double* sum_lo
+    double* outside_lo
+    double* above_lo
+    double* count_hi
+    double* inside_hi
+    double* outside_hi
+    double* sum_hi
+    # Per group: done (its level is exact), zero at theta_hi.
+    unsigned char* done
+    unsigned char* zero_hi
+    Py_ssize_t* units
+    Py_ssize_t* listed
+    # The events of each group: its entries between the two sets, largest
+    # first (``event_value[event_start[g]:event_start[g] + event_count[g]]``).
+    Py_ssize_t* event_start
+    Py_ssize_t* event_count
+    double* event_value
+    Py_ssize_t event_capacity
+    # The events of the solve: theta at which they happen, change of F's
+    # intercept and slope.
+    double* solve_theta
+    double* solve_intercept
+    double* solve_slope
+
+
+cdef bint _alloc_bracket(Bracket* b, Py_ssize_t n_groups) noexcept nogil:
+    cdef Py_ssize_t g = n_groups if n_groups > 0 else 1
+    b.level = <double*> malloc(g * sizeof(double))
+    b.counts = <double*> malloc(g * sizeof(double))
+    b.sums = <double*> malloc(g * sizeof(double))
+    b.above_min = <double*> malloc(g * sizeof(double))
+    b.below_max = <double*> malloc(g * sizeof(double))
+    b.count_lo = <double*> malloc(g * sizeof(double))
+    b.sum_lo = <double*> malloc(g * sizeof(double))
+    b.outside_lo = <double*> malloc(g * sizeof(double))
+    b.above_lo = <double*> malloc(g * sizeof(double))
+    b.count_hi = <double*> malloc(g * sizeof(double))
+    b.inside_hi = <double*> malloc(g * sizeof(double))
+    b.outside_hi = <double*> malloc(g * sizeof(double))
+    b.sum_hi = <double*> malloc(g * sizeof(double))
+    b.done = <unsigned char*> malloc(g)
+    b.zero_hi = <unsigned char*> malloc(g)
+    b.units = <Py_ssize_t*> malloc(g * sizeof(Py_ssize_t))
+    b.listed = <Py_ssize_t*> malloc(g * sizeof(Py_ssize_t))
+    b.event_start = <Py_ssize_t*> malloc(g * sizeof(Py_ssize_t))
+    b.event_count = <Py_ssize_t*> malloc(g * sizeof(Py_ssize_t))
+    b.event_value = NULL
+    b.event_capacity = 0
+    b.solve_theta = NULL
+    b.solve_intercept = NULL
+    b.solve_slope = NULL
+    return not (b.level == NULL or b.counts == NULL or b.sums == NULL or b.above_min == NULL
+                or b.below_max == NULL or b.count_lo == NULL or b.sum_lo == NULL
+                or b.outside_lo == NULL or b.above_lo == NULL or b.count_hi == NULL
+                or b.inside_hi == NULL or b.outside_hi == NULL or b.sum_hi == NULL
+                or b.done == NULL or b.zero_hi == NULL or b.units == NULL
+                or b.listed == NULL or b.event_start == NULL or b.event_count == NULL)
+
+
+cdef void _free_bracket(Bracket* b) noexcept nogil:
+    free(b.level)
+    free(b.counts)
+    free(b.sums)
+    free(b.above_min)
+    free(b.below_max)
+    free(b.count_lo)
+    free(b.sum_lo)
+    free(b.outside_lo)
+    free(b.above_lo)
+    free(b.count_hi)
+    free(b.inside_hi)
+    free(b.outside_hi)
+    free(b.sum_hi)
+    free(b.done)
+    free(b.zero_hi)
+    free(b.units)
+    free(b.listed)
+    free(b.event_start)
+    free(b.event_count)
+    free(b.event_value)
+    free(b.solve_theta)
+    free(b.solve_intercept)
+    free(b.solve_slope)
+
+
+cdef inline double _level_lower_bound(const GroupLists* lists, Py_ssize_t g,
+                                      double theta) noexcept nogil:
+    """max((S_g - theta) / n, M_g - theta, 0) <= mu_g(theta)."""
+    cdef double low = (lists.sums[g] - theta) / lists.group_size
+    cdef double by_max = lists.maxima[g] - theta
+    low = by_max if by_max > low else low
+    return low if low > 0.0 else 0.0
+
+
+cdef bint _exact_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
+                        Py_ssize_t n_groups, Py_ssize_t group_size, Bracket* b,
+                        const Py_ssize_t* units, Py_ssize_t n_units,
+                        double theta) noexcept nogil:
+    """mu_g(theta) for every group of ``units`` not done, from the lower bounds in b.level.
+
+    Newton from the left on h_g(mu) = theta, one pass of the in-cache path per
+    step over the units still moving (in cache when the units are).  On
+    return b.counts, b.sums, b.above_min and b.below_max hold the set at each
+    level; a level of 0 means mu_g(theta) = 0.  False when a group does not
+    settle in _LEVEL_STEPS steps.
+    """
+    cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == _SMALL_LANES else 1
+    cdef Py_ssize_t step, idx, g, end, n_listed
+    cdef double new, count
+    cdef bint moving
+    for step in range(_LEVEL_STEPS):
+        n_listed = 0
+        for idx in range(n_units):
+            g = units[idx]
+            end = g + width if g + width < n_groups else n_groups
+            moving = False
+            while g < end:
+                moving = moving or not b.done[g]
+                g += 1
+            b.listed[n_listed] = units[idx]
+            n_listed += moving
+        if n_listed == 0:
+            return True
+        _small_pass(y, layout, stride, n_groups, group_size, b.listed, n_listed, b.level,
+                    b.counts, b.sums, b.above_min, b.below_max)
+        for idx in range(n_listed):
+            g = b.listed[idx]
+            end = g + width if g + width < n_groups else n_groups
+            while g < end:
+                if not b.done[g]:
+                    count = b.counts[g]
+                    new = (b.sums[g] - theta) / count if count > 0.0 else 0.0
+                    if new <= 0.0:
+                        b.level[g] = 0.0
+                        b.done[g] = True
+                    else:
+                        b.done[g] = b.below_max[g] <= new <= b.above_min[g]
+                        # Newton from the left never goes down; rounding may.
+                        b.level[g] = new if new > b.level[g] else b.level[g]
+                g += 1
+    return False
+
+
+cdef bint _sample_theta(const floating[:, :] y, int layout, Py_ssize_t stride,
+                        GroupLists* lists, Bracket* b, double eta, double* theta_s,
+                        double* spread) noexcept nogil:
+    """Estimate theta^* on every _SAMPLE_EVERY-th unit, and its standard error.
+
+    The sample's problem has the radius eta times its share of sum_g M_g;
+    Newton from theta_0 on its F (exact levels at each step).  ``spread`` is
+    the standard error of the estimate of F(theta_s) from the sample,
+    divided by the slope of F there.
+    """
+    cdef Py_ssize_t n_groups = lists.n_groups, group_size = lists.group_size
+    cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == _SMALL_LANES else 1
+    cdef Py_ssize_t n_units = 0, n_sample = 0, u, g, end, it, idx
+    cdef double all_max = 0.0, sample_max = 0.0, eta_s, theta, new, p, q, level
+    cdef double mean, square, scale, low
+    for g in range(n_groups):
+        all_max += lists.maxima[g]
+    u = 0
+    while u < n_groups:
+        b.units[n_units] = u
+        n_units += 1
+        end = u + width if u + width < n_groups else n_groups
+        for g in range(u, end):
+            sample_max += lists.maxima[g]
+            n_sample += 1
+        u += width * _SAMPLE_EVERY
+    if sample_max <= 0.0 or n_sample < 2:
+        return False
+    eta_s = eta * sample_max / all_max
+    theta = initial_lower_bound(lists, eta)
+    for idx in range(n_units):
+        u = b.units[idx]
+        end = u + width if u + width < n_groups else n_groups
+        for g in range(u, end):
+            b.level[g] = _level_lower_bound(lists, g, theta)
+            b.done[g] = lists.sums[g] <= theta
+            if b.done[g]:
+                b.level[g] = 0.0
+    for it in range(_SAMPLE_STEPS):
+        if not _exact_levels(y, layout, stride, n_groups, group_size, b, b.units, n_units,
+                             theta):
+            return False
+        p = 0.0
+        q = 0.0
+        for idx in range(n_units):
+            u = b.units[idx]
+            end = u + width if u + width < n_groups else n_groups
+            for g in range(u, end):
+                if b.level[g] > 0.0:
+                    p += b.sums[g] / b.counts[g]
+                    q += 1.0 / b.counts[g]
+        if q <= 0.0:
+            return False
+        new = (p - eta_s) / q
+        if new == theta:
+            break
+        # mu_g is convex and decreasing: its tangent at theta bounds it below.
+        for idx in range(n_units):
+            u = b.units[idx]
+            end = u + width if u + width < n_groups else n_groups
+            for g in range(u, end):
+                low = _level_lower_bound(lists, g, new)
+                if b.level[g] > 0.0:
+                    level = b.level[g] - (new - theta if new > theta else 0.0) / b.counts[g]
+                    low = level if level > low else low
+                b.level[g] = low
+                b.done[g] = lists.sums[g] <= new
+                if b.done[g]:
+                    b.level[g] = 0.0
+        theta = new
+    # The standard error of F's estimate (N / n) sum mu_g over the sample, over
+    # the slope of F there.
+    mean = 0.0
+    for idx in range(n_units):
+        u = b.units[idx]
+        end = u + width if u + width < n_groups else n_groups
+        for g in range(u, end):
+            mean += b.level[g]
+    mean /= n_sample
+    square = 0.0
+    q = 0.0
+    for idx in range(n_units):
+        u = b.units[idx]
+        end = u + width if u + width < n_groups else n_groups
+        for g in range(u, end):
+            square += (b.level[g] - mean) * (b.level[g] - mean)
+            if b.level[g] > 0.0:
+                q += 1.0 / b.counts[g]
+    if q <= 0.0:
+        return False
+    scale = (<double> n_groups) / n_sample
+    theta_s[0] = theta
+    spread[0] = (scale * sqrt(square / (n_sample - 1)) * sqrt(n_sample)
+                 * sqrt(1.0 - 1.0 / scale)) / (scale * q)
+    return True
+
+
+cdef Py_ssize_t _band_entries(const floating[:, :] y, int layout, Py_ssize_t stride,
+                              Py_ssize_t g, Py_ssize_t length, double low, double high,
+                              double* out) noexcept nogil:
+    """Write the magnitudes of group g in (low, high] to ``out``; their number."""
+    cdef Py_ssize_t i, n = 0
+    cdef const floating* base = &y[0, 0]
+    cdef const floating* group
+    cdef double a
+    if layout == _SMALL_LANES:
+        for i in range(length):
+            a = fabs(row_at(base, stride, i)[g])
+            out[n] = a
+            n += (a > low) & (a <= high)
+    else:
+        group = row_at(base, stride, g)
+        for i in range(length):
+            a = fabs(group[i])
+            out[n] = a
+            n += (a > low) & (a <= high)
+    return n
+
+
+cdef int _descending(const void* a, const void* b) noexcept nogil:
+    cdef double x = (<const double*> a)[0], z = (<const double*> b)[0]
+    return (x < z) - (x > z)
+
+
+cdef inline void _sort_descending(double* values, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i, j
+    cdef double v
+    if n > 32:
+        qsort(values, n, sizeof(double), _descending)
+        return
+    for i in range(1, n):
+        v = values[i]
+        j = i
+        while j > 0 and values[j - 1] < v:
+            values[j] = values[j - 1]
+            j -= 1
+        values[j] = v
+
+
+cdef bint _group_events(const floating[:, :] y, int layout, Py_ssize_t stride,
+                        Py_ssize_t group_size, Bracket* b, Py_ssize_t g,
+                        Py_ssize_t* n_events) noexcept nogil:
+    """Append group g's entries between its sets at theta_lo and theta_hi, largest first.
+
+    One or two of them are the ends of those sets' intervals; more are read
+    from the group (in cache).  False when they do not add up (rounding at a
+    tie: the caller hands over to the general path) or memory runs out.
+    """
+    cdef Py_ssize_t k = <Py_ssize_t> (b.count_hi[g] - b.count_lo[g]), pos = n_events[0], n
+    cdef double low = 0.0 if b.zero_hi[g] else b.outside_hi[g]
+    b.event_start[g] = pos
+    b.event_count[g] = 0
+    if k < 0 or (k == 0 and not b.zero_hi[g]):
+        return k == 0
+    if not grow(<void**> &b.event_value, &b.event_capacity, pos + group_size,
+                sizeof(double)):
+        return False
+    if b.zero_hi[g] or k > 2:
+        n = _band_entries(y, layout, stride, g, group_size, low, b.outside_lo[g],
+                          &b.event_value[pos])
+        if n != k and not b.zero_hi[g]:
+            return False
+        _sort_descending(&b.event_value[pos], n)
+        k = n
+    elif k == 1:
+        if b.outside_lo[g] != b.inside_hi[g]:
+            return False
+        b.event_value[pos] = b.outside_lo[g]
+    else:
+        if not (b.outside_lo[g] >= b.inside_hi[g] > low):
+            return False
+        b.event_value[pos] = b.outside_lo[g]
+        b.event_value[pos + 1] = b.inside_hi[g]
+    b.event_count[g] = k
+    n_events[0] = pos + k
+    return True
+
+
+cdef bint _bracket_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
+                          GroupLists* lists, Bracket* b, double theta_lo, double theta_hi,
+                          Py_ssize_t* n_events) noexcept nogil:
+    """Every group's sets at theta_lo and theta_hi and the events between, a panel at a time.
+
+    A panel of units is read from memory once: its later passes find it in
+    cache.  Groups with S_g <= theta_lo are zero over the whole bracket
+    (count_lo = 0, no event).
+    """
+    cdef Py_ssize_t n_groups = lists.n_groups, group_size = lists.group_size
+    cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == _SMALL_LANES else 1
+    cdef Py_ssize_t per_panel = _PANEL_BYTES // (group_size * width * sizeof(floating))
+    cdef Py_ssize_t u0, u, g, end, n_units, idx
+    cdef bint candidate, any_candidate
+    per_panel = per_panel if per_panel > 1 else 1
+    n_events[0] = 0
+    u0 = 0
+    while u0 < n_groups:
+        n_units = 0
+        u = u0
+        while u < n_groups and n_units < per_panel:
+            end = u + width if u + width < n_groups else n_groups
+            any_candidate = False
+            for g in range(u, end):
+                candidate = lists.sums[g] > theta_lo
+                any_candidate = any_candidate or candidate
+                b.count_lo[g] = 0.0
+                b.event_count[g] = 0
+                b.zero_hi[g] = lists.sums[g] <= theta_hi
+                b.done[g] = b.zero_hi[g]
+                b.level[g] = 0.0 if b.zero_hi[g] else _level_lower_bound(lists, g, theta_hi)
+            b.units[n_units] = u
+            n_units += any_candidate
+            u = end
+        u0 = u
+        if n_units == 0:
+            continue
+        if not _exact_levels(y, layout, stride, n_groups, group_size, b, b.units, n_units,
+                             theta_hi):
+            return False
+        for idx in range(n_units):
+            u = b.units[idx]
+            end = u + width if u + width < n_groups else n_groups
+            for g in range(u, end):
+                b.zero_hi[g] = b.level[g] <= 0.0
+                b.count_hi[g] = b.counts[g]
+                b.sum_hi[g] = b.sums[g]
+                b.inside_hi[g] = b.above_min[g]
+                b.outside_hi[g] = b.below_max[g]
+                b.done[g] = lists.sums[g] <= theta_lo
+        if not _exact_levels(y, layout, stride, n_groups, group_size, b, b.units, n_units,
+                             theta_lo):
+            return False
+        for idx in range(n_units):
+            u = b.units[idx]
+            end = u + width if u + width < n_groups else n_groups
+            for g in range(u, end):
+                if lists.sums[g] <= theta_lo:
+                    continue
+                if b.level[g] <= 0.0:
+                    return False
+                b.count_lo[g] = b.counts[g]
+                b.sum_lo[g] = b.sums[g]
+                b.outside_lo[g] = b.below_max[g]
+                b.above_lo[g] = b.above_min[g]
+                if not _group_events(y, layout, stride, group_size, b, g, n_events):
+                    return False
+    return True
+
+
+cdef inline void _event_step(double* total, double* count, double value, double* theta,
+                             double* intercept, double* slope) noexcept nogil:
+    """An entry ``value`` joins a set (sum ``total``, ``count`` entries): when, and F's change.
+
+    mu_g = (total - theta) / count crosses ``value`` at theta = total -
+    count * value; beyond, the set has one more entry.
+    """
+    theta[0] = total[0] - count[0] * value
+    intercept[0] = -total[0] / count[0]
+    slope[0] = -1.0 / count[0]
+    total[0] += value
+    count[0] += 1.0
+    intercept[0] += total[0] / count[0]
+    slope[0] += 1.0 / count[0]
+
+
+cdef bint _bracket_solve(GroupLists* lists, Bracket* b, Py_ssize_t n_events, double eta,
+                         double theta_lo, double theta_hi, double* theta_out) noexcept nogil:
+    """theta^* from the events: Newton from theta_lo on F(theta) = P - theta Q.
+
+    F is convex and piecewise linear; each step crosses the events below its
+    iterate, which stays below theta^*.  False when theta^* is outside the
+    bracket (or memory runs out).
+    """
+    cdef Py_ssize_t g, j, n = 0, kept, n_live
+    cdef double p = 0.0, q = 0.0, total, count, new, theta = theta_lo
+    n_live = n_events + lists.n_groups
+    b.solve_theta = <double*> malloc(n_live * sizeof(double))
+    b.solve_intercept = <double*> malloc(n_live * sizeof(double))
+    b.solve_slope = <double*> malloc(n_live * sizeof(double))
+    if b.solve_theta == NULL or b.solve_intercept == NULL or b.solve_slope == NULL:
+        return False
+    for g in range(lists.n_groups):
+        if b.count_lo[g] <= 0.0:
+            continue
+        total = b.sum_lo[g]
+        count = b.count_lo[g]
+        p += total / count
+        q += 1.0 / count
+        for j in range(b.event_start[g], b.event_start[g] + b.event_count[g]):
+            _event_step(&total, &count, b.event_value[j], &b.solve_theta[n],
+                        &b.solve_intercept[n], &b.solve_slope[n])
+            n += 1
+        if b.zero_hi[g]:
+            # The group is zero from theta = total on.
+            b.solve_theta[n] = total
+            b.solve_intercept[n] = -total / count
+            b.solve_slope[n] = -1.0 / count
+            n += 1
+    if q <= 0.0 or p - theta_lo * q < eta:
+        return False
+    while True:
+        new = (p - eta) / q
+        if new > theta_hi:
+            return False
+        kept = 0
+        for j in range(n):
+            if b.solve_theta[j] <= new:
+                p += b.solve_intercept[j]
+                q += b.solve_slope[j]
+            else:
+                b.solve_theta[kept] = b.solve_theta[j]
+                b.solve_intercept[kept] = b.solve_intercept[j]
+                b.solve_slope[kept] = b.solve_slope[j]
+                kept += 1
+        if kept == n or q <= 0.0:
+            break
+        n = kept
+        theta = new
+    theta_out[0] = new
+    return q > 0.0
+
+
+cdef bint _bracket_sets(GroupLists* lists, Bracket* b, double eta, double* theta,
+                        Py_ssize_t* n_kept) noexcept nogil:
+    """Every group's set at theta, theta recomputed on them, and the check that each level fits.
+
+    b.sums and b.counts receive the sets of the kept groups (listed in
+    lists.active), b.level their levels.  False when a level falls outside
+    the interval of its set (rounding at a breakpoint).
+    """
+    cdef Py_ssize_t g, j, idx, n = 0, last
+    cdef double total, count, t, p = 0.0, q = 0.0, level
+    cdef double upper, lower
+    for g in range(lists.n_groups):
+        b.level[g] = 0.0
+        if b.count_lo[g] <= 0.0:
+            continue
+        total = b.sum_lo[g]
+        count = b.count_lo[g]
+        upper = b.above_lo[g]
+        last = b.event_start[g] + b.event_count[g]
+        j = b.event_start[g]
+        while j < last:
+            if total - count * b.event_value[j] > theta[0]:
+                break
+            total += b.event_value[j]
+            count += 1.0
+            upper = b.event_value[j]
+            j += 1
+        if j < last:
+            lower = b.event_value[j]
+        elif b.zero_hi[g]:
+            if total <= theta[0]:
+                continue
+            lower = 0.0
+        else:
+            lower = b.outside_hi[g]
+            if b.event_count[g] > 0:
+                total = b.sum_hi[g]     # the pass's sum of that set
+        b.sums[g] = total
+        b.counts[g] = count
+        b.above_min[g] = upper
+        b.below_max[g] = lower
+        lists.active[n] = g
+        n += 1
+    for idx in range(n):
+        g = lists.active[idx]
+        p += b.sums[g] / b.counts[g]
+        q += 1.0 / b.counts[g]
+    if q <= 0.0:
+        return False
+    t = (p - eta) / q
+    for idx in range(n):
+        g = lists.active[idx]
+        level = (b.sums[g] - t) / b.counts[g]
+        if not (level > 0.0 and b.below_max[g] <= level <= b.above_min[g]):
+            return False
+        b.level[g] = level
+    for g in range(lists.n_groups):
+        if b.count_lo[g] <= 0.0 and lists.sums[g] > t:
+            return False
+    theta[0] = t
+    n_kept[0] = n
+    return True
+
+
+cdef int _bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
+                          bint groups_are_rows, Work* w, double* mu, double* theta_out,
+                          int* rounds) noexcept nogil:
+    """Steps 2-5 for many groups, by a sampled bracket of theta^* (see above).
+
+    Returns the status, or _SMALL_DECLINED (nothing written) when the layout
+    does not suit or theta^* falls outside the bracket.
+    """
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t n_groups = lists.n_groups, n_events = 0, n_kept = 0, g, stride
+    cdef int layout = _pass_layout(y, groups_are_rows, &stride)
+    cdef int status = _SMALL_DECLINED
+    cdef double theta_s, spread, theta_lo, theta_hi, theta
+    cdef floating* levels = <floating*> w.clip_levels
+    cdef Bracket b
+    cdef double clock = _now()
+    if (layout == 0 or not _bracket_on or _force_dense or _narrow_bands
+            or n_groups < _BRACKET_MIN_GROUPS):
+        return _SMALL_DECLINED
+    if not _alloc_bracket(&b, n_groups):
+        _free_bracket(&b)
+        return STATUS_NOMEMORY
+    if _sample_theta(y, layout, stride, lists, &b, eta, &theta_s, &spread):
+        clock = _lap(_PHASE_GATHER, clock)
+        spread = _BRACKET_SIGMAS * spread + 1e-9 * fabs(theta_s)
+        theta_lo = theta_s - spread
+        theta_hi = theta_s + spread
+        theta_lo = theta_lo if theta_lo > 0.0 else 0.0
+        if _bracket_levels(y, layout, stride, lists, &b, theta_lo, theta_hi, &n_events):
+            clock = _lap(_PHASE_HISTOGRAMS, clock)
+            if (_bracket_solve(lists, &b, n_events, eta, theta_lo, theta_hi, &theta)
+                    and _bracket_sets(lists, &b, eta, &theta, &n_kept)):
+                rounds[0] = 1
+                for g in range(n_groups):
+                    mu[g] = b.level[g]
+                    levels[g] = <floating> b.level[g]
+                clock = _lap(_PHASE_SOLVE, clock)
+                _small_write(y, x, levels, lists.active, n_kept, groups_are_rows)
+                _lap(_PHASE_WRITE, clock)
+                theta_out[0] = theta
+                status = STATUS_PROJECTED
+    _free_bracket(&b)
+    return status
+
+
 # ------------------------------------------------------------ driver
 
 cdef inline double _lap(int phase, double since) noexcept nogil:
@@ -1762,6 +2384,10 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     status = _small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds)
     if status != _SMALL_DECLINED:
         return status
+    status = _bracket_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds)
+    if status != _SMALL_DECLINED:
+        return status
+    clock = _now()
 
     theta_0 = initial_lower_bound(lists, eta)
     for g in range(n_groups):
@@ -1867,7 +2493,8 @@ def l1inf_ball(const floating[:, :] y, floating[:, :] x, double eta,
 
 def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=False,
                  bint simd=True, bint avx512=True, small=None, small_simd=None,
-                 Py_ssize_t small_max_bytes=1 << 23, int small_passes=16):
+                 Py_ssize_t small_max_bytes=1 << 23, int small_passes=16, bracket=None,
+                 Py_ssize_t bracket_min_groups=4096, double bracket_sigmas=4.0):
     """Testing hook: exercise the safety nets on small problems.
 
     ``max_rounds`` caps the Newton rounds (0 sends every case to the sorted
@@ -1883,10 +2510,14 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     level of its pass (2: AVX-512, 1: AVX2, 0: plain C), ``small_max_bytes``
     sets the size of the largest matrix it takes (``_SMALL_MAX_BYTES``),
     ``small_passes`` the passes after which it gives way to the general
-    path.  Returns the level the in-cache pass runs at.
+    path.  ``bracket`` says whether matrices of at least
+    ``bracket_min_groups`` groups take the sampled-bracket path (by default
+    as ``small``), ``bracket_sigmas`` sets the half-width of its bracket in
+    standard errors (small values make theta^* miss it: the general path
+    takes over).  Returns the level the in-cache pass runs at.
     """
     global _force_dense, _narrow_bands, _avx2, _small_on, _small_simd, _SMALL_MAX_BYTES
-    global _SMALL_MAX_PASSES
+    global _SMALL_MAX_PASSES, _bracket_on, _BRACKET_MIN_GROUPS, _BRACKET_SIGMAS
     set_max_rounds(max_rounds)
     _force_dense = force_dense
     _narrow_bands = narrow_bands
@@ -1901,6 +2532,10 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
         _small_simd = small_simd
     _SMALL_MAX_BYTES = small_max_bytes
     _SMALL_MAX_PASSES = small_passes
+    _bracket_on = (max_rounds == 60 and not force_dense and not narrow_bands
+                   and skp_small_simd_level() > 0 if bracket is None else bool(bracket))
+    _BRACKET_MIN_GROUPS = bracket_min_groups
+    _BRACKET_SIGMAS = bracket_sigmas
     return _small_simd
 
 
