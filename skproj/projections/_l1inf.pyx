@@ -1688,8 +1688,8 @@ cdef int _small_project(const floating[:, :] y, floating[:, :] x, double eta,
 cdef enum:
     # One unit (strip of the lanes layout, or group) in this many is sampled.
     _SAMPLE_EVERY = 16
-    # Bytes of the matrix read together (a panel of units, in L2).
-    _PANEL_BYTES = 1 << 18
+    # ... and one in this many for a first, coarse estimate.
+    _COARSE_EVERY = 128
     # Newton steps on a group's level (each one pass over it) before giving up.
     _LEVEL_STEPS = 48
     # Newton steps on theta over the sample.
@@ -1698,9 +1698,19 @@ cdef enum:
 # The path takes matrices with at least this many groups (the sample must be
 # large enough for its estimate of theta^* to be tight) and not in cache.
 cdef Py_ssize_t _BRACKET_MIN_GROUPS = 4096
+# ... and groups of at most this many entries: longer ones have more entries
+# between their two sets, read one by one (1000 x 10000 column groups
+# measured 1.5 times slower than the general path).
+cdef Py_ssize_t _BRACKET_MAX_LENGTH = 256
 cdef bint _bracket_on = _small_simd > 0
 # The half-width of the bracket, in standard errors of the sample's estimate.
 cdef double _BRACKET_SIGMAS = 4.0
+# Bytes of the matrix read together (a panel of units, in cache).
+cdef Py_ssize_t _PANEL_BYTES = 1 << 16
+# Benchmark hook (``_bracket_stats``): the sample's Newton steps on theta, the
+# units read by its passes and by the panels' passes, the events, the solve's
+# Newton steps.
+cdef Py_ssize_t _stats[5]
 
 
 cdef struct Bracket:
@@ -1740,63 +1750,42 @@ cdef struct Bracket:
 
 
 cdef bint _alloc_bracket(Bracket* b, Py_ssize_t n_groups) noexcept nogil:
+    """Every per-group array in one block: one slot of the kept work memory."""
     cdef Py_ssize_t g = n_groups if n_groups > 0 else 1
-    b.level = <double*> malloc(g * sizeof(double))
-    b.counts = <double*> malloc(g * sizeof(double))
-    b.sums = <double*> malloc(g * sizeof(double))
-    b.above_min = <double*> malloc(g * sizeof(double))
-    b.below_max = <double*> malloc(g * sizeof(double))
-    b.count_lo = <double*> malloc(g * sizeof(double))
-    b.sum_lo = <double*> malloc(g * sizeof(double))
-    b.outside_lo = <double*> malloc(g * sizeof(double))
-    b.above_lo = <double*> malloc(g * sizeof(double))
-    b.count_hi = <double*> malloc(g * sizeof(double))
-    b.inside_hi = <double*> malloc(g * sizeof(double))
-    b.outside_hi = <double*> malloc(g * sizeof(double))
-    b.sum_hi = <double*> malloc(g * sizeof(double))
-    b.done = <unsigned char*> malloc(g)
-    b.zero_hi = <unsigned char*> malloc(g)
-    b.units = <Py_ssize_t*> malloc(g * sizeof(Py_ssize_t))
-    b.listed = <Py_ssize_t*> malloc(g * sizeof(Py_ssize_t))
-    b.event_start = <Py_ssize_t*> malloc(g * sizeof(Py_ssize_t))
-    b.event_count = <Py_ssize_t*> malloc(g * sizeof(Py_ssize_t))
+    cdef double* block = <double*> malloc(g * (13 * sizeof(double) + 4 * sizeof(Py_ssize_t) + 2))
+    cdef Py_ssize_t* indices
+    b.level = block
     b.event_value = NULL
     b.event_capacity = 0
     b.solve_theta = NULL
-    b.solve_intercept = NULL
-    b.solve_slope = NULL
-    return not (b.level == NULL or b.counts == NULL or b.sums == NULL or b.above_min == NULL
-                or b.below_max == NULL or b.count_lo == NULL or b.sum_lo == NULL
-                or b.outside_lo == NULL or b.above_lo == NULL or b.count_hi == NULL
-                or b.inside_hi == NULL or b.outside_hi == NULL or b.sum_hi == NULL
-                or b.done == NULL or b.zero_hi == NULL or b.units == NULL
-                or b.listed == NULL or b.event_start == NULL or b.event_count == NULL)
+    if block == NULL:
+        return False
+    b.counts = block + g
+    b.sums = block + 2 * g
+    b.above_min = block + 3 * g
+    b.below_max = block + 4 * g
+    b.count_lo = block + 5 * g
+    b.sum_lo = block + 6 * g
+    b.outside_lo = block + 7 * g
+    b.above_lo = block + 8 * g
+    b.count_hi = block + 9 * g
+    b.inside_hi = block + 10 * g
+    b.outside_hi = block + 11 * g
+    b.sum_hi = block + 12 * g
+    indices = <Py_ssize_t*> (block + 13 * g)
+    b.units = indices
+    b.listed = indices + g
+    b.event_start = indices + 2 * g
+    b.event_count = indices + 3 * g
+    b.done = <unsigned char*> (indices + 4 * g)
+    b.zero_hi = b.done + g
+    return True
 
 
 cdef void _free_bracket(Bracket* b) noexcept nogil:
     free(b.level)
-    free(b.counts)
-    free(b.sums)
-    free(b.above_min)
-    free(b.below_max)
-    free(b.count_lo)
-    free(b.sum_lo)
-    free(b.outside_lo)
-    free(b.above_lo)
-    free(b.count_hi)
-    free(b.inside_hi)
-    free(b.outside_hi)
-    free(b.sum_hi)
-    free(b.done)
-    free(b.zero_hi)
-    free(b.units)
-    free(b.listed)
-    free(b.event_start)
-    free(b.event_count)
     free(b.event_value)
     free(b.solve_theta)
-    free(b.solve_intercept)
-    free(b.solve_slope)
 
 
 cdef inline double _level_lower_bound(const GroupLists* lists, Py_ssize_t g,
@@ -1815,33 +1804,38 @@ cdef bint _exact_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
     """mu_g(theta) for every group of ``units`` not done, from the lower bounds in b.level.
 
     Newton from the left on h_g(mu) = theta, one pass of the in-cache path per
-    step over the units still moving (in cache when the units are).  On
+    step over the units still moving (in cache when the units are); a start
+    above mu_g(theta) (but below M_g) costs one more step.  On
     return b.counts, b.sums, b.above_min and b.below_max hold the set at each
     level; a level of 0 means mu_g(theta) = 0.  False when a group does not
     settle in _LEVEL_STEPS steps.
     """
     cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == _SMALL_LANES else 1
-    cdef Py_ssize_t step, idx, g, end, n_listed
+    cdef Py_ssize_t step, idx, g, end, n_listed = 0
     cdef double new, count
     cdef bint moving
+    for idx in range(n_units):
+        g = units[idx]
+        end = g + width if g + width < n_groups else n_groups
+        moving = False
+        while g < end:
+            moving = moving or not b.done[g]
+            g += 1
+        b.listed[n_listed] = units[idx]
+        n_listed += moving
     for step in range(_LEVEL_STEPS):
-        n_listed = 0
-        for idx in range(n_units):
-            g = units[idx]
-            end = g + width if g + width < n_groups else n_groups
-            moving = False
-            while g < end:
-                moving = moving or not b.done[g]
-                g += 1
-            b.listed[n_listed] = units[idx]
-            n_listed += moving
         if n_listed == 0:
             return True
+        _stats[1] += n_listed
         _small_pass(y, layout, stride, n_groups, group_size, b.listed, n_listed, b.level,
                     b.counts, b.sums, b.above_min, b.below_max)
-        for idx in range(n_listed):
+        # The units still moving stay listed, in order.
+        n_units = n_listed
+        n_listed = 0
+        for idx in range(n_units):
             g = b.listed[idx]
             end = g + width if g + width < n_groups else n_groups
+            moving = False
             while g < end:
                 if not b.done[g]:
                     count = b.counts[g]
@@ -1850,28 +1844,108 @@ cdef bint _exact_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
                         b.level[g] = 0.0
                         b.done[g] = True
                     else:
+                        # A certificate whichever side the level came from:
+                        # Newton from above lands below mu_g(theta) in one step.
                         b.done[g] = b.below_max[g] <= new <= b.above_min[g]
-                        # Newton from the left never goes down; rounding may.
-                        b.level[g] = new if new > b.level[g] else b.level[g]
+                        b.level[g] = new
+                        moving = moving or not b.done[g]
                 g += 1
-    return False
+            b.listed[n_listed] = b.listed[idx]
+            n_listed += moving
+    return n_listed == 0
+
+
+cdef void _fit_levels(const GroupLists* lists, const Bracket* b, int layout,
+                      Py_ssize_t n_units, double theta, double* fit) noexcept nogil:
+    """Least squares mu_g ~ fit[0] + fit[1] M_g + fit[2] S_g / n over the sampled groups kept.
+
+    fit[3]: the mean of 1 / c_g there; fit[4]: theta.  A fit that cannot be
+    made leaves fit[0] = -inf (the guesses are then the lower bounds).
+    """
+    cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == _SMALL_LANES else 1
+    cdef Py_ssize_t idx, u, g, end, i, j, k
+    cdef double m[3][4]
+    cdef double v[3]
+    cdef double n = 0.0, factor
+    memset(m, 0, sizeof(m))
+    fit[3] = 0.0
+    fit[4] = theta
+    for idx in range(n_units):
+        u = b.units[idx]
+        end = u + width if u + width < lists.n_groups else lists.n_groups
+        for g in range(u, end):
+            if b.level[g] <= 0.0:
+                continue
+            v[0] = 1.0
+            v[1] = lists.maxima[g]
+            v[2] = lists.sums[g] / lists.group_size
+            for i in range(3):
+                for j in range(3):
+                    m[i][j] += v[i] * v[j]
+                m[i][3] += v[i] * b.level[g]
+            fit[3] += 1.0 / b.counts[g]
+            n += 1.0
+    fit[0] = -INFINITY
+    if n < 8:
+        return
+    fit[3] /= n
+    # Gaussian elimination with partial pivoting on the normal equations.
+    for k in range(3):
+        i = k
+        for j in range(k + 1, 3):
+            if fabs(m[j][k]) > fabs(m[i][k]):
+                i = j
+        if m[i][k] == 0.0:
+            return
+        for j in range(4):
+            factor = m[k][j]
+            m[k][j] = m[i][j]
+            m[i][j] = factor
+        for i in range(k + 1, 3):
+            factor = m[i][k] / m[k][k]
+            for j in range(k, 4):
+                m[i][j] -= factor * m[k][j]
+    for k in range(2, -1, -1):
+        factor = m[k][3]
+        for j in range(k + 1, 3):
+            factor -= m[k][j] * fit[j]
+        fit[k] = factor / m[k][k]
+    if not (fit[0] - fit[0] == 0.0 and fit[1] - fit[1] == 0.0 and fit[2] - fit[2] == 0.0):
+        fit[0] = -INFINITY
+
+
+cdef inline double _level_guess(const GroupLists* lists, Py_ssize_t g, const double* fit,
+                                double theta) noexcept nogil:
+    """A start for mu_g(theta): the fit (``_fit_levels``) moved along its mean slope.
+
+    The lower bound when that is not in [lower bound, M_g) (a start at M_g or
+    above would count no entry).
+    """
+    cdef double low = _level_lower_bound(lists, g, theta)
+    cdef double guess = (fit[0] + fit[1] * lists.maxima[g]
+                         + fit[2] * lists.sums[g] / lists.group_size
+                         - (theta - fit[4]) * fit[3])
+    return guess if low < guess < lists.maxima[g] else low
 
 
 cdef bint _sample_theta(const floating[:, :] y, int layout, Py_ssize_t stride,
-                        GroupLists* lists, Bracket* b, double eta, double* theta_s,
-                        double* spread) noexcept nogil:
-    """Estimate theta^* on every _SAMPLE_EVERY-th unit, and its standard error.
+                        GroupLists* lists, Bracket* b, double eta, Py_ssize_t every,
+                        double* theta, double* spread, double* fit) noexcept nogil:
+    """Estimate theta^* on every ``every``-th unit, and its standard error.
 
     The sample's problem has the radius eta times its share of sum_g M_g;
-    Newton from theta_0 on its F (exact levels at each step).  ``spread`` is
-    the standard error of the estimate of F(theta_s) from the sample,
-    divided by the slope of F there.
+    Newton from ``theta`` on its F (exact levels at each step, started from
+    ``fit``, ``_level_guess``), stopped once its step is a small part of the
+    standard error: the estimate goes to ``theta``.  ``spread`` is that
+    standard error (of the estimate of F from the sample, divided by the
+    slope of F) plus twice the last step.  ``fit`` receives the fit at the
+    estimate (``_fit_levels``).  False when the sample has no kept group.
     """
     cdef Py_ssize_t n_groups = lists.n_groups, group_size = lists.group_size
     cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == _SMALL_LANES else 1
     cdef Py_ssize_t n_units = 0, n_sample = 0, u, g, end, it, idx
-    cdef double all_max = 0.0, sample_max = 0.0, eta_s, theta, new, p, q, level
-    cdef double mean, square, scale, low
+    cdef double all_max = 0.0, sample_max = 0.0, eta_s, t = theta[0], new = t, p, q, level
+    cdef double total, square, scale, low, error = INFINITY
     for g in range(n_groups):
         all_max += lists.maxima[g]
     u = 0
@@ -1882,75 +1956,61 @@ cdef bint _sample_theta(const floating[:, :] y, int layout, Py_ssize_t stride,
         for g in range(u, end):
             sample_max += lists.maxima[g]
             n_sample += 1
-        u += width * _SAMPLE_EVERY
+            b.level[g] = _level_guess(lists, g, fit, t)
+            b.done[g] = lists.sums[g] <= t
+            if b.done[g]:
+                b.level[g] = 0.0
+        u += width * every
     if sample_max <= 0.0 or n_sample < 2:
         return False
     eta_s = eta * sample_max / all_max
-    theta = initial_lower_bound(lists, eta)
-    for idx in range(n_units):
-        u = b.units[idx]
-        end = u + width if u + width < n_groups else n_groups
-        for g in range(u, end):
-            b.level[g] = _level_lower_bound(lists, g, theta)
-            b.done[g] = lists.sums[g] <= theta
-            if b.done[g]:
-                b.level[g] = 0.0
+    scale = (<double> n_groups) / n_sample
     for it in range(_SAMPLE_STEPS):
-        if not _exact_levels(y, layout, stride, n_groups, group_size, b, b.units, n_units,
-                             theta):
+        _stats[0] += 1
+        if not _exact_levels(y, layout, stride, n_groups, group_size, b, b.units, n_units, t):
             return False
         p = 0.0
         q = 0.0
+        total = 0.0
+        square = 0.0
         for idx in range(n_units):
             u = b.units[idx]
             end = u + width if u + width < n_groups else n_groups
             for g in range(u, end):
+                total += b.level[g]
+                square += b.level[g] * b.level[g]
                 if b.level[g] > 0.0:
                     p += b.sums[g] / b.counts[g]
                     q += 1.0 / b.counts[g]
         if q <= 0.0:
             return False
         new = (p - eta_s) / q
-        if new == theta:
+        # The standard error of F's estimate (N / n) sum mu_g over the sample,
+        # over the slope of F.
+        square = (square - total * total / n_sample) / (n_sample - 1)
+        error = (sqrt(square if square > 0.0 else 0.0) * sqrt(n_sample)
+                 * sqrt(1.0 - 1.0 / scale)) / q
+        if fabs(new - t) <= 0.25 * error:
             break
-        # mu_g is convex and decreasing: its tangent at theta bounds it below.
+        # mu_g is convex and decreasing: its tangent at t bounds it below.
         for idx in range(n_units):
             u = b.units[idx]
             end = u + width if u + width < n_groups else n_groups
             for g in range(u, end):
                 low = _level_lower_bound(lists, g, new)
                 if b.level[g] > 0.0:
-                    level = b.level[g] - (new - theta if new > theta else 0.0) / b.counts[g]
+                    level = b.level[g] - (new - t if new > t else 0.0) / b.counts[g]
                     low = level if level > low else low
                 b.level[g] = low
                 b.done[g] = lists.sums[g] <= new
                 if b.done[g]:
                     b.level[g] = 0.0
-        theta = new
-    # The standard error of F's estimate (N / n) sum mu_g over the sample, over
-    # the slope of F there.
-    mean = 0.0
-    for idx in range(n_units):
-        u = b.units[idx]
-        end = u + width if u + width < n_groups else n_groups
-        for g in range(u, end):
-            mean += b.level[g]
-    mean /= n_sample
-    square = 0.0
-    q = 0.0
-    for idx in range(n_units):
-        u = b.units[idx]
-        end = u + width if u + width < n_groups else n_groups
-        for g in range(u, end):
-            square += (b.level[g] - mean) * (b.level[g] - mean)
-            if b.level[g] > 0.0:
-                q += 1.0 / b.counts[g]
-    if q <= 0.0:
+        t = new
+    else:
         return False
-    scale = (<double> n_groups) / n_sample
-    theta_s[0] = theta
-    spread[0] = (scale * sqrt(square / (n_sample - 1)) * sqrt(n_sample)
-                 * sqrt(1.0 - 1.0 / scale)) / (scale * q)
+    _fit_levels(lists, b, layout, n_units, t, fit)
+    theta[0] = new
+    spread[0] = error + 2.0 * fabs(new - t)
     return True
 
 
@@ -2037,6 +2097,7 @@ cdef bint _group_events(const floating[:, :] y, int layout, Py_ssize_t stride,
 
 cdef bint _bracket_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
                           GroupLists* lists, Bracket* b, double theta_lo, double theta_hi,
+                          const double* fit,
                           Py_ssize_t* n_events) noexcept nogil:
     """Every group's sets at theta_lo and theta_hi and the events between, a panel at a time.
 
@@ -2049,6 +2110,7 @@ cdef bint _bracket_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
     cdef Py_ssize_t per_panel = _PANEL_BYTES // (group_size * width * sizeof(floating))
     cdef Py_ssize_t u0, u, g, end, n_units, idx
     cdef bint candidate, any_candidate
+    cdef double level
     per_panel = per_panel if per_panel > 1 else 1
     n_events[0] = 0
     u0 = 0
@@ -2065,7 +2127,8 @@ cdef bint _bracket_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
                 b.event_count[g] = 0
                 b.zero_hi[g] = lists.sums[g] <= theta_hi
                 b.done[g] = b.zero_hi[g]
-                b.level[g] = 0.0 if b.zero_hi[g] else _level_lower_bound(lists, g, theta_hi)
+                b.level[g] = (0.0 if b.zero_hi[g]
+                              else _level_guess(lists, g, fit, theta_hi))
             b.units[n_units] = u
             n_units += any_candidate
             u = end
@@ -2085,6 +2148,12 @@ cdef bint _bracket_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
                 b.inside_hi[g] = b.above_min[g]
                 b.outside_hi[g] = b.below_max[g]
                 b.done[g] = lists.sums[g] <= theta_lo
+                if not (b.done[g] or b.zero_hi[g]):
+                    # The Newton step for theta_lo from the set at mu_g(theta_hi),
+                    # without a pass: often already exact (no event between).
+                    level = (b.sums[g] - theta_lo) / b.counts[g]
+                    b.level[g] = level
+                    b.done[g] = b.below_max[g] <= level <= b.above_min[g]
         if not _exact_levels(y, layout, stride, n_groups, group_size, b, b.units, n_units,
                              theta_lo):
             return False
@@ -2105,20 +2174,24 @@ cdef bint _bracket_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
     return True
 
 
-cdef inline void _event_step(double* total, double* count, double value, double* theta,
-                             double* intercept, double* slope) noexcept nogil:
-    """An entry ``value`` joins a set (sum ``total``, ``count`` entries): when, and F's change.
+cdef inline void _event_step(double* total, double* count, double* inverse, double value,
+                             double* theta, double* intercept, double* slope) noexcept nogil:
+    """An entry ``value`` joins a set (sum ``total``, ``count`` entries, ``inverse`` = 1 / count).
 
     mu_g = (total - theta) / count crosses ``value`` at theta = total -
-    count * value; beyond, the set has one more entry.
+    count * value; beyond, the set has one more entry: F's intercept and
+    slope change by ``intercept`` and ``slope``.
     """
+    cdef double new_inverse
     theta[0] = total[0] - count[0] * value
-    intercept[0] = -total[0] / count[0]
-    slope[0] = -1.0 / count[0]
+    intercept[0] = -total[0] * inverse[0]
+    slope[0] = -inverse[0]
     total[0] += value
     count[0] += 1.0
-    intercept[0] += total[0] / count[0]
-    slope[0] += 1.0 / count[0]
+    new_inverse = 1.0 / count[0]
+    intercept[0] += total[0] * new_inverse
+    slope[0] += new_inverse
+    inverse[0] = new_inverse
 
 
 cdef bint _bracket_solve(GroupLists* lists, Bracket* b, Py_ssize_t n_events, double eta,
@@ -2130,33 +2203,36 @@ cdef bint _bracket_solve(GroupLists* lists, Bracket* b, Py_ssize_t n_events, dou
     bracket (or memory runs out).
     """
     cdef Py_ssize_t g, j, n = 0, kept, n_live
-    cdef double p = 0.0, q = 0.0, total, count, new, theta = theta_lo
+    cdef double p = 0.0, q = 0.0, total, count, inverse, new, theta = theta_lo
     n_live = n_events + lists.n_groups
-    b.solve_theta = <double*> malloc(n_live * sizeof(double))
-    b.solve_intercept = <double*> malloc(n_live * sizeof(double))
-    b.solve_slope = <double*> malloc(n_live * sizeof(double))
-    if b.solve_theta == NULL or b.solve_intercept == NULL or b.solve_slope == NULL:
+    b.solve_theta = <double*> malloc(3 * n_live * sizeof(double))
+    if b.solve_theta == NULL:
         return False
+    b.solve_intercept = b.solve_theta + n_live
+    b.solve_slope = b.solve_theta + 2 * n_live
     for g in range(lists.n_groups):
         if b.count_lo[g] <= 0.0:
             continue
         total = b.sum_lo[g]
         count = b.count_lo[g]
-        p += total / count
-        q += 1.0 / count
+        inverse = 1.0 / count
+        p += total * inverse
+        q += inverse
         for j in range(b.event_start[g], b.event_start[g] + b.event_count[g]):
-            _event_step(&total, &count, b.event_value[j], &b.solve_theta[n],
+            _event_step(&total, &count, &inverse, b.event_value[j], &b.solve_theta[n],
                         &b.solve_intercept[n], &b.solve_slope[n])
             n += 1
         if b.zero_hi[g]:
             # The group is zero from theta = total on.
             b.solve_theta[n] = total
-            b.solve_intercept[n] = -total / count
-            b.solve_slope[n] = -1.0 / count
+            b.solve_intercept[n] = -total * inverse
+            b.solve_slope[n] = -inverse
             n += 1
     if q <= 0.0 or p - theta_lo * q < eta:
         return False
+    _stats[3] = n
     while True:
+        _stats[4] += 1
         new = (p - eta) / q
         if new > theta_hi:
             return False
@@ -2223,14 +2299,16 @@ cdef bint _bracket_sets(GroupLists* lists, Bracket* b, double eta, double* theta
         n += 1
     for idx in range(n):
         g = lists.active[idx]
-        p += b.sums[g] / b.counts[g]
-        q += 1.0 / b.counts[g]
+        # 1 / c_g, kept for the levels.
+        b.level[g] = 1.0 / b.counts[g]
+        p += b.sums[g] * b.level[g]
+        q += b.level[g]
     if q <= 0.0:
         return False
     t = (p - eta) / q
     for idx in range(n):
         g = lists.active[idx]
-        level = (b.sums[g] - t) / b.counts[g]
+        level = (b.sums[g] - t) * b.level[g]
         if not (level > 0.0 and b.below_max[g] <= level <= b.above_min[g]):
             return False
         b.level[g] = level
@@ -2255,22 +2333,38 @@ cdef int _bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
     cdef int layout = _pass_layout(y, groups_are_rows, &stride)
     cdef int status = _SMALL_DECLINED
     cdef double theta_s, spread, theta_lo, theta_hi, theta
+    cdef double fit[5]
     cdef floating* levels = <floating*> w.clip_levels
     cdef Bracket b
     cdef double clock = _now()
     if (layout == 0 or not _bracket_on or _force_dense or _narrow_bands
-            or n_groups < _BRACKET_MIN_GROUPS):
+            or n_groups < _BRACKET_MIN_GROUPS or lists.group_size > _BRACKET_MAX_LENGTH):
         return _SMALL_DECLINED
     if not _alloc_bracket(&b, n_groups):
         _free_bracket(&b)
         return STATUS_NOMEMORY
-    if _sample_theta(y, layout, stride, lists, &b, eta, &theta_s, &spread):
+    for g in range(5):
+        _stats[g] = 0
+    # A coarse sample first where there are enough units for it: its estimate
+    # and fit start the finer one near its answer.
+    theta_s = initial_lower_bound(lists, eta)
+    fit[0] = -INFINITY
+    if ((n_groups // (SKP_SMALL_STRIP if layout == _SMALL_LANES else 1)
+            >= 64 * _COARSE_EVERY)
+            and not _sample_theta(y, layout, stride, lists, &b, eta, _COARSE_EVERY, &theta_s,
+                                  &spread, fit)):
+        theta_s = initial_lower_bound(lists, eta)
+        fit[0] = -INFINITY
+    if _sample_theta(y, layout, stride, lists, &b, eta, _SAMPLE_EVERY, &theta_s, &spread,
+                     fit):
+        _stats[2] = _stats[1]
         clock = _lap(_PHASE_GATHER, clock)
         spread = _BRACKET_SIGMAS * spread + 1e-9 * fabs(theta_s)
         theta_lo = theta_s - spread
         theta_hi = theta_s + spread
         theta_lo = theta_lo if theta_lo > 0.0 else 0.0
-        if _bracket_levels(y, layout, stride, lists, &b, theta_lo, theta_hi, &n_events):
+        if _bracket_levels(y, layout, stride, lists, &b, theta_lo, theta_hi, fit,
+                           &n_events):
             clock = _lap(_PHASE_HISTOGRAMS, clock)
             if (_bracket_solve(lists, &b, n_events, eta, theta_lo, theta_hi, &theta)
                     and _bracket_sets(lists, &b, eta, &theta, &n_kept)):
@@ -2494,7 +2588,9 @@ def l1inf_ball(const floating[:, :] y, floating[:, :] x, double eta,
 def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=False,
                  bint simd=True, bint avx512=True, small=None, small_simd=None,
                  Py_ssize_t small_max_bytes=1 << 23, int small_passes=16, bracket=None,
-                 Py_ssize_t bracket_min_groups=4096, double bracket_sigmas=4.0):
+                 Py_ssize_t bracket_min_groups=4096, Py_ssize_t bracket_max_length=256,
+                 double bracket_sigmas=4.0,
+                 Py_ssize_t bracket_panel_bytes=1 << 16):
     """Testing hook: exercise the safety nets on small problems.
 
     ``max_rounds`` caps the Newton rounds (0 sends every case to the sorted
@@ -2517,7 +2613,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     takes over).  Returns the level the in-cache pass runs at.
     """
     global _force_dense, _narrow_bands, _avx2, _small_on, _small_simd, _SMALL_MAX_BYTES
-    global _SMALL_MAX_PASSES, _bracket_on, _BRACKET_MIN_GROUPS, _BRACKET_SIGMAS
+    global _SMALL_MAX_PASSES, _bracket_on, _BRACKET_MIN_GROUPS, _BRACKET_SIGMAS, _PANEL_BYTES
+    global _BRACKET_MAX_LENGTH
     set_max_rounds(max_rounds)
     _force_dense = force_dense
     _narrow_bands = narrow_bands
@@ -2535,7 +2632,9 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     _bracket_on = (max_rounds == 60 and not force_dense and not narrow_bands
                    and skp_small_simd_level() > 0 if bracket is None else bool(bracket))
     _BRACKET_MIN_GROUPS = bracket_min_groups
+    _BRACKET_MAX_LENGTH = bracket_max_length
     _BRACKET_SIGMAS = bracket_sigmas
+    _PANEL_BYTES = bracket_panel_bytes
     return _small_simd
 
 
@@ -2543,6 +2642,11 @@ def _time_phases(bint on):
     """Benchmark hook: time the phases of the next calls (``_phase_times``) or stop."""
     global _timing
     _timing = on
+
+
+def _bracket_stats():
+    """Benchmark hook: counts of the last sampled-bracket call (see ``_stats``)."""
+    return [_stats[k] for k in range(5)]
 
 
 def _phase_times():
