@@ -1709,8 +1709,8 @@ cdef double _BRACKET_SIGMAS = 4.0
 cdef Py_ssize_t _PANEL_BYTES = 1 << 16
 # Benchmark hook (``_bracket_stats``): the sample's Newton steps on theta, the
 # units read by its passes and by the panels' passes, the events, the solve's
-# Newton steps.
-cdef Py_ssize_t _stats[5]
+# Newton steps, 1 if it gave the projection (0: it handed over).
+cdef Py_ssize_t _stats[6]
 
 
 cdef struct Bracket:
@@ -2069,7 +2069,9 @@ cdef bint _group_events(const floating[:, :] y, int layout, Py_ssize_t stride,
     cdef double low = 0.0 if b.zero_hi[g] else b.outside_hi[g]
     b.event_start[g] = pos
     b.event_count[g] = 0
-    if k < 0 or (k == 0 and not b.zero_hi[g]):
+    # (A group zero at theta_hi may not have been read there: its count_hi
+    # is not used.)
+    if not b.zero_hi[g] and k <= 0:
         return k == 0
     if not grow(<void**> &b.event_value, &b.event_capacity, pos + group_size,
                 sizeof(double)):
@@ -2337,14 +2339,14 @@ cdef int _bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
     cdef floating* levels = <floating*> w.clip_levels
     cdef Bracket b
     cdef double clock = _now()
+    for g in range(6):
+        _stats[g] = 0
     if (layout == 0 or not _bracket_on or _force_dense or _narrow_bands
             or n_groups < _BRACKET_MIN_GROUPS or lists.group_size > _BRACKET_MAX_LENGTH):
         return _SMALL_DECLINED
     if not _alloc_bracket(&b, n_groups):
         _free_bracket(&b)
         return STATUS_NOMEMORY
-    for g in range(5):
-        _stats[g] = 0
     # A coarse sample first where there are enough units for it: its estimate
     # and fit start the finer one near its answer.
     theta_s = initial_lower_bound(lists, eta)
@@ -2362,7 +2364,8 @@ cdef int _bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
         spread = _BRACKET_SIGMAS * spread + 1e-9 * fabs(theta_s)
         theta_lo = theta_s - spread
         theta_hi = theta_s + spread
-        theta_lo = theta_lo if theta_lo > 0.0 else 0.0
+        # theta_lo > 0: at 0 every level is M_g, with no entry above it.
+        theta_lo = theta_lo if theta_lo > 0.5 * theta_s else 0.5 * theta_s
         if _bracket_levels(y, layout, stride, lists, &b, theta_lo, theta_hi, fit,
                            &n_events):
             clock = _lap(_PHASE_HISTOGRAMS, clock)
@@ -2377,6 +2380,7 @@ cdef int _bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
                 _lap(_PHASE_WRITE, clock)
                 theta_out[0] = theta
                 status = STATUS_PROJECTED
+                _stats[5] = 1
     _free_bracket(&b)
     return status
 
@@ -2607,8 +2611,10 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     sets the size of the largest matrix it takes (``_SMALL_MAX_BYTES``),
     ``small_passes`` the passes after which it gives way to the general
     path.  ``bracket`` says whether matrices of at least
-    ``bracket_min_groups`` groups take the sampled-bracket path (by default
-    as ``small``), ``bracket_sigmas`` sets the half-width of its bracket in
+    ``bracket_min_groups`` groups of at most ``bracket_max_length`` entries
+    take the sampled-bracket path (by default as ``small``: ``small=False``
+    leaves the general path alone), ``bracket_panel_bytes`` sets the size of
+    its panels, ``bracket_sigmas`` sets the half-width of its bracket in
     standard errors (small values make theta^* miss it: the general path
     takes over).  Returns the level the in-cache pass runs at.
     """
@@ -2629,8 +2635,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
         _small_simd = small_simd
     _SMALL_MAX_BYTES = small_max_bytes
     _SMALL_MAX_PASSES = small_passes
-    _bracket_on = (max_rounds == 60 and not force_dense and not narrow_bands
-                   and skp_small_simd_level() > 0 if bracket is None else bool(bracket))
+    _bracket_on = _small_on if bracket is None else bool(bracket)
     _BRACKET_MIN_GROUPS = bracket_min_groups
     _BRACKET_MAX_LENGTH = bracket_max_length
     _BRACKET_SIGMAS = bracket_sigmas
@@ -2646,7 +2651,7 @@ def _time_phases(bint on):
 
 def _bracket_stats():
     """Benchmark hook: counts of the last sampled-bracket call (see ``_stats``)."""
-    return [_stats[k] for k in range(5)]
+    return [_stats[k] for k in range(6)]
 
 
 def _phase_times():
