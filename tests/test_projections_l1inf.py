@@ -624,7 +624,8 @@ def bracket_path():
     """The sampled-bracket path on every matrix it can take (no in-cache path, no
     minimum number of groups or maximum length)."""
     _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_groups=1,
-                        bracket_max_length=10 ** 6, bracket_panel_bytes=1 << 12)
+                        bracket_max_length=10 ** 6, bracket_min_kept=0.0,
+                        bracket_panel_bytes=1 << 12)
     yield
     _l1inf._set_testing()
 
@@ -658,12 +659,12 @@ def test_bracket_path_matches_reference(bracket_path, dtype, tol):
 @pytest.mark.parametrize("axis", [0, 1])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_bracket_path_on_many_groups(axis, dtype):
-    """Gaussian matrices of 5000 groups of 100 (the path's own regime, default
-    settings): the reference's levels, theta and projection, at every radius."""
+    """Gaussian matrices of 5000 groups of 100 (the path's own regime): the
+    reference's levels, theta and projection, at every radius."""
     rng = np.random.default_rng(42)
     shape = (100, 5000) if axis == 0 else (5000, 100)
     Y = rng.standard_normal(shape).astype(dtype)
-    _l1inf._set_testing(bracket=True, small_max_bytes=0)
+    _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_kept=0.0)
     try:
         for share in (0.001, 0.05, 0.1, 0.5, 0.9, 0.999):
             eta = share * l1inf_norm(Y, axis=axis)
@@ -683,7 +684,7 @@ def test_bracket_path_hands_over_when_theta_misses(bracket_path):
     general path takes over, the projection stays exact."""
     rng = np.random.default_rng(43)
     _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_groups=1,
-                        bracket_max_length=10 ** 6, bracket_sigmas=1e-6)
+                        bracket_max_length=10 ** 6, bracket_min_kept=0.0, bracket_sigmas=1e-6)
     handed_over = 0
     for case, Y, axis, eta in _bracket_cases(rng, 60):
         expected, _, _ = _bisection_projection(Y, eta, axis)
@@ -705,3 +706,20 @@ def test_bracket_path_non_finite(bracket_path, order):
             Y[7, 11] = bad
             with pytest.raises(ValueError, match="NaN or infinity"):
                 project_l1inf_ball(Y, 1.0, axis=axis)
+
+
+def test_bracket_path_only_where_most_groups_are_kept():
+    """By default the path hands over where its sample keeps few groups (the
+    general path gathers the candidate groups faster): still exact."""
+    rng = np.random.default_rng(44)
+    Y = rng.standard_normal((40, 5000))
+    _l1inf._set_testing(bracket=True, small_max_bytes=0)
+    try:
+        for share, taken in ((0.01, 0), (0.5, 1)):
+            eta = share * l1inf_norm(Y)
+            X = project_l1inf_ball(Y, eta)
+            assert _l1inf._bracket_stats()[5] == taken
+            expected, _, _ = _bisection_projection(Y, eta, 0)
+            np.testing.assert_allclose(X, expected, rtol=0, atol=1e-12)
+    finally:
+        _l1inf._set_testing()
