@@ -377,13 +377,13 @@ def test_one_group_and_groups_of_one(rng):
 
 # ----------------------------------------------------------------- in-cache path
 
-def _in_cache_cases(rng, n_cases):
-    """(Y, axis, eta): groups of length 1-40 and some long ones, every kind of
+def _in_cache_cases(rng, n_cases, min_groups=1, max_groups=90):
+    """(case, Y, axis, eta): groups of length 1-40 and some long ones, every kind of
     ``_random_matrix`` (ties, zero groups, heavy tails, wide scales), C order,
     Fortran order and strided views (those take the general path)."""
     for case in range(n_cases):
         length = int(rng.integers(1, 41)) if case % 4 else int(rng.integers(41, 300))
-        n_groups = int(rng.integers(1, 90))
+        n_groups = int(rng.integers(min_groups, max_groups))
         Y = _random_matrix(rng, case)
         Y = np.resize(Y, (length, n_groups)) * (1.0 + rng.random((length, n_groups)))
         if case % 6 == 1:  # ties within and across groups
@@ -394,6 +394,16 @@ def _in_cache_cases(rng, n_cases):
         Y = _layout(Y, case // 2)
         eta = [1e-4, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.999][case % 8] * l1inf_norm(Y, axis=axis)
         yield case, Y, axis, eta
+
+
+def _check_out_and_in_place(Y, eta, axis, X, case):
+    """Into ``out`` (C or F order) and in place: the same bits as ``X``."""
+    out = np.empty_like(Y, order="F" if case % 2 else "C")
+    assert project_l1inf_ball(Y, eta, axis=axis, out=out) is out
+    np.testing.assert_array_equal(out, X)
+    Z = Y.copy(order="K")
+    project_l1inf_ball(Z, eta, axis=axis, out=Z)
+    np.testing.assert_array_equal(Z, X)
 
 
 @pytest.fixture(params=[2, 1, 0], ids=["avx512", "avx2", "plain"])
@@ -420,12 +430,7 @@ def test_in_cache_path_matches_reference(small_simd, dtype, tol):
         assert X.dtype == dtype
         assert np.abs(X - expected).max() <= tol * scale, case
         if case % 3 == 0:
-            out = np.empty_like(Y, order="F" if case % 2 else "C")
-            assert project_l1inf_ball(Y, eta, axis=axis, out=out) is out
-            np.testing.assert_array_equal(out, X)
-            Z = Y.copy(order="K")
-            project_l1inf_ball(Z, eta, axis=axis, out=Z)
-            np.testing.assert_array_equal(Z, X)
+            _check_out_and_in_place(Y, eta, axis, X, case)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -600,25 +605,6 @@ def test_projection_properties(Y, share, axis, seed):
 
 # ----------------------------------------------------------------- sampled bracket path
 
-def _bracket_cases(rng, n_cases):
-    """(case, Y, axis, eta): many groups of length 1-40 and some of 41-300, every kind
-    of ``_random_matrix``, C and Fortran order and strided views (those take the
-    general path), radii from almost nothing to almost the norm."""
-    for case in range(n_cases):
-        length = int(rng.integers(1, 41)) if case % 4 else int(rng.integers(41, 300))
-        n_groups = int(rng.integers(20, 600))
-        Y = np.resize(_random_matrix(rng, case), (length, n_groups))
-        Y = Y * (1.0 + rng.random((length, n_groups)))
-        if case % 6 == 1:  # ties within and across groups
-            Y = np.round(Y, 1)
-        axis = case % 2
-        if axis == 1:
-            Y = Y.T
-        Y = _layout(Y, case // 2)
-        share = [1e-4, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.999][case % 8]
-        yield case, Y, axis, share * l1inf_norm(Y, axis=axis)
-
-
 @pytest.fixture
 def bracket_path():
     """The sampled-bracket path on every matrix it can take (no in-cache path, no
@@ -636,7 +622,7 @@ def test_bracket_path_matches_reference(bracket_path, dtype, tol):
     and in place; it gives most of the projections of contiguous matrices."""
     rng = np.random.default_rng(41)
     taken = contiguous = 0
-    for case, Y, axis, eta in _bracket_cases(rng, 160):
+    for case, Y, axis, eta in _in_cache_cases(rng, 160, 20, 600):
         Y = Y.astype(dtype)
         expected, theta, _ = _bisection_projection(Y, eta, axis)
         scale = max(float(np.abs(Y).max()), 1e-300)
@@ -647,12 +633,7 @@ def test_bracket_path_matches_reference(bracket_path, dtype, tol):
             contiguous += 1
             taken += _l1inf._bracket_stats()[5]
         if case % 3 == 0:
-            out = np.empty_like(Y, order="F" if case % 2 else "C")
-            assert project_l1inf_ball(Y, eta, axis=axis, out=out) is out
-            np.testing.assert_array_equal(out, X)
-            Z = Y.copy(order="K")
-            project_l1inf_ball(Z, eta, axis=axis, out=Z)
-            np.testing.assert_array_equal(Z, X)
+            _check_out_and_in_place(Y, eta, axis, X, case)
     assert taken >= 0.5 * contiguous
 
 
@@ -686,7 +667,7 @@ def test_bracket_path_hands_over_when_theta_misses(bracket_path):
     _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_groups=1,
                         bracket_max_length=10 ** 6, bracket_min_kept=0.0, bracket_sigmas=1e-6)
     handed_over = 0
-    for case, Y, axis, eta in _bracket_cases(rng, 60):
+    for case, Y, axis, eta in _in_cache_cases(rng, 60, 20, 600):
         expected, _, _ = _bisection_projection(Y, eta, axis)
         np.testing.assert_allclose(project_l1inf_ball(Y, eta, axis=axis), expected,
                                    rtol=0, atol=1e-9 * np.abs(Y).max())
