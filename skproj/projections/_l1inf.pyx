@@ -2396,21 +2396,22 @@ cdef int _bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
     if (layout == 0 or not _bracket_on or _force_dense or _narrow_bands
             or n_groups < _BRACKET_MIN_GROUPS or lists.group_size > _BRACKET_MAX_LENGTH):
         return _SMALL_DECLINED
+    # Free first, before any memory is taken (the general path's work memory
+    # is kept from call to call): the groups with S_g > theta_0 <= theta^*
+    # include the kept ones.
+    theta_s = initial_lower_bound(lists, eta)
+    kept_share = 0.0
+    for g in range(n_groups):
+        kept_share += lists.sums[g] > theta_s
+    if kept_share < _BRACKET_MIN_KEPT * n_groups:
+        return _SMALL_DECLINED
     if not _alloc_bracket(&b, n_groups):
         _free_bracket(&b)
         return STATUS_NOMEMORY
     # A coarse sample first where there are enough units for it: its estimate
     # and fit start the finer one near its answer.  Where it keeps few groups
     # the general path is faster (its gather of the candidate groups).
-    theta_s = initial_lower_bound(lists, eta)
     fit[0] = -INFINITY
-    # Free first: the groups with S_g > theta_0 <= theta^* include the kept ones.
-    kept_share = 0.0
-    for g in range(n_groups):
-        kept_share += lists.sums[g] > theta_s
-    if kept_share < _BRACKET_MIN_KEPT * n_groups:
-        _free_bracket(&b)
-        return _SMALL_DECLINED
     if (n_groups // (SKP_SMALL_STRIP if layout == _SMALL_LANES else 1)
             >= 64 * _COARSE_EVERY):
         if not _sample_theta(y, layout, stride, lists, &b, eta, _COARSE_EVERY, &theta_s,
