@@ -2374,8 +2374,8 @@ cdef bint _bracket_sets(GroupLists* lists, Bracket* b, double eta, double* theta
 
 
 cdef int _bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
-                          bint groups_are_rows, Work* w, double* mu, double* theta_out,
-                          int* rounds) noexcept nogil:
+                          bint groups_are_rows, Work* w, double theta_0, double* mu,
+                          double* theta_out, int* rounds) noexcept nogil:
     """Steps 2-5 for many groups, by a sampled bracket of theta^* (see above).
 
     Returns the status, or _SMALL_DECLINED (nothing written) when the layout
@@ -2389,7 +2389,7 @@ cdef int _bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
     cdef double fit[5]
     cdef double kept_share
     cdef floating* levels = <floating*> w.clip_levels
-    cdef Bracket b
+    cdef Bracket b, coarse
     cdef double clock = _now()
     for g in range(6):
         _stats[g] = 0
@@ -2398,29 +2398,37 @@ cdef int _bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
         return _SMALL_DECLINED
     # Free first, before any memory is taken (the general path's work memory
     # is kept from call to call): the groups with S_g > theta_0 <= theta^*
-    # include the kept ones.
-    theta_s = initial_lower_bound(lists, eta)
+    # include the kept ones (theta_0: ``initial_lower_bound``).
+    theta_s = theta_0
     kept_share = 0.0
     for g in range(n_groups):
         kept_share += lists.sums[g] > theta_s
     if kept_share < _BRACKET_MIN_KEPT * n_groups:
         return _SMALL_DECLINED
-    if not _alloc_bracket(&b, n_groups):
-        _free_bracket(&b)
-        return STATUS_NOMEMORY
     # A coarse sample first where there are enough units for it: its estimate
     # and fit start the finer one near its answer.  Where it keeps few groups
-    # the general path is faster (its gather of the candidate groups).
+    # the general path is faster (its gather of the candidate groups).  Its
+    # arrays are the general path's (scratch until its gathers).
     fit[0] = -INFINITY
     if (n_groups // (SKP_SMALL_STRIP if layout == _SMALL_LANES else 1)
             >= 64 * _COARSE_EVERY):
-        if not _sample_theta(y, layout, stride, lists, &b, eta, _COARSE_EVERY, &theta_s,
-                             &spread, fit, &kept_share):
-            theta_s = initial_lower_bound(lists, eta)
+        coarse.level = w.gather_level
+        coarse.counts = w.band_low
+        coarse.sums = w.band_high
+        coarse.above_min = w.histogram_low
+        coarse.below_max = w.histogram_high
+        coarse.units = w.subset
+        coarse.listed = w.bucket_cursor
+        coarse.done = <unsigned char*> w.edges_low
+        if not _sample_theta(y, layout, stride, lists, &coarse, eta, _COARSE_EVERY,
+                             &theta_s, &spread, fit, &kept_share):
+            theta_s = theta_0
             fit[0] = -INFINITY
         elif kept_share < _BRACKET_MIN_KEPT:
-            _free_bracket(&b)
             return _SMALL_DECLINED
+    if not _alloc_bracket(&b, n_groups):
+        _free_bracket(&b)
+        return STATUS_NOMEMORY
     if (_sample_theta(y, layout, stride, lists, &b, eta, _SAMPLE_EVERY, &theta_s, &spread,
                       fit, &kept_share)
             and kept_share >= _BRACKET_MIN_KEPT):
@@ -2547,12 +2555,12 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     status = _small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds)
     if status != _SMALL_DECLINED:
         return status
-    status = _bracket_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds)
+    theta_0 = initial_lower_bound(lists, eta)
+    status = _bracket_project(y, x, eta, groups_are_rows, w, theta_0, mu, theta_out, rounds)
     if status != _SMALL_DECLINED:
         return status
     clock = _now()
 
-    theta_0 = initial_lower_bound(lists, eta)
     for g in range(n_groups):
         if lists.sums[g] > theta_0:
             lists.active[lists.n_active] = g
