@@ -112,8 +112,9 @@ and 11.5-14 (float32) times on 10**5 column groups of 100, 1.9-2.3 times on
 10**5 row groups (CPU time, with the AVX2 loops, load 4-5 on 2 cores; the
 column-group figures with bilevel_l1inf at its ~15 ms mode).  On such short
 groups the fixed work per group (histogram tables, envelopes and their
-roots, the solve) is most of the cost; matrices in cache take another path
-(below).  The worst case is :math:`O(nm \log(nm))` (the
+roots, the solve) is most of the cost: where most of them are kept they now
+take the sampled-bracket path (below), as matrices in cache take the
+in-cache path.  The worst case is :math:`O(nm \log(nm))` (the
 sort-based finish).
 No sort and no heap is used otherwise.
 
