@@ -173,9 +173,14 @@ d. The write of step 5.
 Two reads and one write of the matrix, plus the sample (about a tenth of a
 read) and the passes in cache (3-4 over each panel on Gaussian data).
 Measured on 100 x 100000 column groups at 50-90 % of the groups kept and at
-10 % and 50 % of the norm, time / ``bilevel_l1inf`` (thread CPU time, load
-12-14 on 2 cores): float32 10-12 -> 4.0-5.6, float64 5.6-6.0 -> 2.9-3.1,
-row groups of 100 2.0 -> 0.9-1.1.
+10 % and 50 % of the norm, time / ``bilevel_l1inf`` (``bench_projections.py
+--l1inf --cpu``, the old and new builds alternated, load 6-9 on 2 cores):
+float64 5.5-5.8 -> 2.9-3.2; float32 9.7-11.2 -> 4.5-4.9, or 14-17 -> 6.3-6.8
+in a run where ``bilevel_l1inf`` ran at its faster mode (about 0.45 ns per
+entry).  Its phases there, in ns per entry: sums 0.4, sample 0.2-0.3,
+panels 1.4-1.6, solve 0.3, write 0.7-0.8.  Row groups of 100 (100000 x 100,
+not under the lock, load 12-14): 2.0 -> 0.9-1.1.  Radii keeping 1 % and 10 %
+of the groups take the general path (unchanged).
 
 Memory: O(G) work arrays (about 30 words per group, plus 40 doubles per
 candidate group in the dense regime -- its histogram, turned into its
