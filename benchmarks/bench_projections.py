@@ -161,7 +161,8 @@ def l1inf_phases(shapes, rng, dtypes=DTYPES):
     """
     from skproj.projections import _l1inf
 
-    print("Exact l1,inf ball per phase, ns per entry (CPU time, best of 7 calls):")
+    print("Exact l1,inf ball per phase, ns per entry (CPU time, best of 7 calls; where the")
+    print("sampled-bracket path runs, 'gather' is its sample and 'histograms' its panels):")
     header = (f"{'radius':<8}" + "".join(f"{name:>11}" for name in PHASES)
               + f"{'total':>8}{'passes':>8}")
     _l1inf._time_phases(True)

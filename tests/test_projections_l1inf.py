@@ -377,13 +377,13 @@ def test_one_group_and_groups_of_one(rng):
 
 # ----------------------------------------------------------------- in-cache path
 
-def _in_cache_cases(rng, n_cases):
-    """(Y, axis, eta): groups of length 1-40 and some long ones, every kind of
+def _in_cache_cases(rng, n_cases, min_groups=1, max_groups=90):
+    """(case, Y, axis, eta): groups of length 1-40 and some long ones, every kind of
     ``_random_matrix`` (ties, zero groups, heavy tails, wide scales), C order,
     Fortran order and strided views (those take the general path)."""
     for case in range(n_cases):
         length = int(rng.integers(1, 41)) if case % 4 else int(rng.integers(41, 300))
-        n_groups = int(rng.integers(1, 90))
+        n_groups = int(rng.integers(min_groups, max_groups))
         Y = _random_matrix(rng, case)
         Y = np.resize(Y, (length, n_groups)) * (1.0 + rng.random((length, n_groups)))
         if case % 6 == 1:  # ties within and across groups
@@ -394,6 +394,16 @@ def _in_cache_cases(rng, n_cases):
         Y = _layout(Y, case // 2)
         eta = [1e-4, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.999][case % 8] * l1inf_norm(Y, axis=axis)
         yield case, Y, axis, eta
+
+
+def _check_out_and_in_place(Y, eta, axis, X, case):
+    """Into ``out`` (C or F order) and in place: the same bits as ``X``."""
+    out = np.empty_like(Y, order="F" if case % 2 else "C")
+    assert project_l1inf_ball(Y, eta, axis=axis, out=out) is out
+    np.testing.assert_array_equal(out, X)
+    Z = Y.copy(order="K")
+    project_l1inf_ball(Z, eta, axis=axis, out=Z)
+    np.testing.assert_array_equal(Z, X)
 
 
 @pytest.fixture(params=[2, 1, 0], ids=["avx512", "avx2", "plain"])
@@ -420,12 +430,7 @@ def test_in_cache_path_matches_reference(small_simd, dtype, tol):
         assert X.dtype == dtype
         assert np.abs(X - expected).max() <= tol * scale, case
         if case % 3 == 0:
-            out = np.empty_like(Y, order="F" if case % 2 else "C")
-            assert project_l1inf_ball(Y, eta, axis=axis, out=out) is out
-            np.testing.assert_array_equal(out, X)
-            Z = Y.copy(order="K")
-            project_l1inf_ball(Z, eta, axis=axis, out=Z)
-            np.testing.assert_array_equal(Z, X)
+            _check_out_and_in_place(Y, eta, axis, X, case)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -596,3 +601,106 @@ def test_projection_properties(Y, share, axis, seed):
         z_norm = l1inf_norm(Z, axis=axis)
         Z *= eta / z_norm * rng.uniform(0, 1) if z_norm > 0 else 0.0
         assert np.sum((Y - X) * (Z - X)) <= 1e-9 * scale ** 2 * Y.size
+
+
+# ----------------------------------------------------------------- sampled bracket path
+
+@pytest.fixture
+def bracket_path():
+    """The sampled-bracket path on every matrix it can take (no in-cache path, no
+    minimum number of groups or maximum length)."""
+    _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_groups=1,
+                        bracket_max_length=10 ** 6, bracket_min_kept=0.0,
+                        bracket_panel_bytes=1 << 12)
+    yield
+    _l1inf._set_testing()
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-9), (np.float32, 3e-6)])
+def test_bracket_path_matches_reference(bracket_path, dtype, tol):
+    """The sampled-bracket path against the bisection reference, also into ``out``
+    and in place; it gives most of the projections of contiguous matrices."""
+    rng = np.random.default_rng(41)
+    taken = contiguous = 0
+    for case, Y, axis, eta in _in_cache_cases(rng, 160, 20, 600):
+        Y = Y.astype(dtype)
+        expected, theta, _ = _bisection_projection(Y, eta, axis)
+        scale = max(float(np.abs(Y).max()), 1e-300)
+        X = project_l1inf_ball(Y, eta, axis=axis)
+        assert X.dtype == dtype
+        assert np.abs(X - expected).max() <= tol * scale, case
+        if case // 2 % 3 != 2 and theta > 0:
+            contiguous += 1
+            taken += _l1inf._bracket_stats()[5]
+        if case % 3 == 0:
+            _check_out_and_in_place(Y, eta, axis, X, case)
+    assert taken >= 0.5 * contiguous
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bracket_path_on_many_groups(axis, dtype):
+    """Gaussian matrices of 5000 groups of 100 (the path's own regime): the
+    reference's levels, theta and projection, at every radius."""
+    rng = np.random.default_rng(42)
+    shape = (100, 5000) if axis == 0 else (5000, 100)
+    Y = rng.standard_normal(shape).astype(dtype)
+    _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_kept=0.0)
+    try:
+        for share in (0.001, 0.05, 0.1, 0.5, 0.9, 0.999):
+            eta = share * l1inf_norm(Y, axis=axis)
+            X, theta, mu = project_l1inf_ball(Y, eta, axis=axis, return_dual=True)
+            assert _l1inf._bracket_stats()[5] == 1
+            expected, theta_ref, mu_ref = _bisection_projection(Y, eta, axis)
+            np.testing.assert_allclose(X, expected, rtol=0, atol=3e-6 if dtype == np.float32
+                                       else 1e-12)
+            assert theta == pytest.approx(theta_ref, rel=1e-9)
+            np.testing.assert_allclose(mu, mu_ref, rtol=0, atol=1e-9)
+    finally:
+        _l1inf._set_testing()
+
+
+def test_bracket_path_hands_over_when_theta_misses(bracket_path):
+    """A bracket far too narrow for the sample's error: theta^* falls outside, the
+    general path takes over, the projection stays exact."""
+    rng = np.random.default_rng(43)
+    _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_groups=1,
+                        bracket_max_length=10 ** 6, bracket_min_kept=0.0, bracket_sigmas=1e-6)
+    handed_over = 0
+    for case, Y, axis, eta in _in_cache_cases(rng, 60, 20, 600):
+        expected, _, _ = _bisection_projection(Y, eta, axis)
+        np.testing.assert_allclose(project_l1inf_ball(Y, eta, axis=axis), expected,
+                                   rtol=0, atol=1e-9 * np.abs(Y).max())
+        stats = _l1inf._bracket_stats()
+        handed_over += stats[0] > 0 and stats[5] == 0
+    assert handed_over > 0
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_bracket_path_non_finite(bracket_path, order):
+    """NaN and inf are reported before the path runs."""
+    for axis in (0, 1):
+        for bad in (np.nan, np.inf):
+            Y = np.ones((40, 300), order=order)
+            if axis == 1:
+                Y = np.ascontiguousarray(Y.T) if order == "C" else np.asfortranarray(Y.T)
+            Y[7, 11] = bad
+            with pytest.raises(ValueError, match="NaN or infinity"):
+                project_l1inf_ball(Y, 1.0, axis=axis)
+
+
+def test_bracket_path_only_where_most_groups_are_kept():
+    """By default the path hands over where its sample keeps few groups (the
+    general path gathers the candidate groups faster): still exact."""
+    rng = np.random.default_rng(44)
+    Y = rng.standard_normal((40, 5000))
+    _l1inf._set_testing(bracket=True, small_max_bytes=0)
+    try:
+        for share, taken in ((0.01, 0), (0.5, 1)):
+            eta = share * l1inf_norm(Y)
+            X = project_l1inf_ball(Y, eta)
+            assert _l1inf._bracket_stats()[5] == taken
+            expected, _, _ = _bisection_projection(Y, eta, 0)
+            np.testing.assert_allclose(X, expected, rtol=0, atol=1e-12)
+    finally:
+        _l1inf._set_testing()

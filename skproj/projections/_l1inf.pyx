@@ -112,8 +112,9 @@ and 11.5-14 (float32) times on 10**5 column groups of 100, 1.9-2.3 times on
 10**5 row groups (CPU time, with the AVX2 loops, load 4-5 on 2 cores; the
 column-group figures with bilevel_l1inf at its ~15 ms mode).  On such short
 groups the fixed work per group (histogram tables, envelopes and their
-roots, the solve) is most of the cost; matrices in cache take another path
-(below).  The worst case is :math:`O(nm \log(nm))` (the
+roots, the solve) is most of the cost: where most of them are kept they now
+take the sampled-bracket path (below), as matrices in cache take the
+in-cache path.  The worst case is :math:`O(nm \log(nm))` (the
 sort-based finish).
 No sort and no heap is used otherwise.
 
@@ -135,6 +136,52 @@ about 2.5 times slower: still 2-3 times faster than the general path on
 column groups, but 1.2-1.4 times slower on 100 row groups of 1000 at 50 %
 of the norm.
 
+*Many short groups* (at least 4096 groups of at most 256 entries, the
+groups' entries contiguous or the groups the columns of contiguous rows)
+skip steps 2-4 for the sampled-bracket path (``_bracket_project``), where
+most groups are kept:
+
+a. :math:`\theta^*` is estimated on a sample of the groups (one strip of 8
+   groups in 16, after a coarse estimate on one in 128): Newton on the
+   sample's :math:`F` with the radius scaled by its share of
+   :math:`\sum_g M_g`, each group's level exact at every step (Newton steps
+   on :math:`h_g`, each one SIMD pass of the in-cache path over the groups
+   still moving).  The sample's spread of levels gives the standard error
+   of the estimate; the bracket :math:`[\theta_-, \theta_+]` is 4 of them
+   either side.  The path hands over to the general one (nothing written)
+   where the sample keeps fewer than 3/4 of its groups (measured slower there
+   than the gather of candidate groups).
+b. One read of the matrix, a panel of 64 KiB at a time (its later passes
+   in cache): every group's exact level, set (count, sum) and the interval of
+   levels with that set, at :math:`\theta_+` (Newton steps started from a
+   least-squares fit of the sample's levels on :math:`M_g` and
+   :math:`S_g/n`; a start above :math:`\mu_g` costs one more step) and at
+   :math:`\theta_-` (from the set at :math:`\theta_+`, usually already
+   exact).  The entries between the two sets are the only places where
+   :math:`\mu_g` bends inside the bracket: one or two of them are ends of
+   those intervals, more (a few per cent of the groups) are read from the
+   panel.  A group without such entries is linear over the whole bracket.
+c. Newton from :math:`\theta_-` on :math:`F(\theta) = P - \theta Q`, each
+   step crossing the events (an entry joining a set: a change of :math:`P`
+   and :math:`Q`) below its iterate: three steps measured.  Then every
+   group's set at :math:`\theta^*`, :math:`\theta^*` recomputed on them and
+   each level checked against its set's interval; if :math:`\theta^*` left
+   the bracket or a check fails (rounding at a tie) the general path takes
+   over.
+d. The write of step 5.
+
+Two reads and one write of the matrix, plus the sample (about a tenth of a
+read) and the passes in cache (3-4 over each panel on Gaussian data).
+Measured on 100 x 100000 column groups at 50-90 % of the groups kept and at
+10 % and 50 % of the norm, time / ``bilevel_l1inf`` (``bench_projections.py
+--l1inf --cpu``, the old and new builds alternated, load 6-9 on 2 cores):
+float64 5.5-5.8 -> 2.9-3.2; float32 9.7-11.2 -> 4.5-4.9, or 14-17 -> 6.3-6.8
+in a run where ``bilevel_l1inf`` ran at its faster mode (about 0.45 ns per
+entry).  Its phases there, in ns per entry: sums 0.4, sample 0.2-0.3,
+panels 1.4-1.6, solve 0.3, write 0.7-0.8.  Row groups of 100 (100000 x 100,
+not under the lock, load 12-14): 2.0 -> 0.9-1.1.  Radii keeping 1 % and 10 %
+of the groups take the general path (unchanged).
+
 Memory: O(G) work arrays (about 30 words per group, plus 40 doubles per
 candidate group in the dense regime -- its histogram, turned into its
 envelope in place -- and for column
@@ -151,7 +198,8 @@ Code layout
 This module reads and writes the matrix: the streaming passes (step 1 and
 the group norms come from ``_streaming.pxd``, shared with the bi-level
 kernels), the gathers of steps 3-3c, the write of step 5 and the in-cache
-path (its passes in ``_l1inf_small.h``); its ``Work``
+path (its passes in ``_l1inf_small.h``) and the sampled-bracket path (its
+``Bracket``, its solve on the events); its ``Work``
 holds the per-group parameters of those passes.  Everything that works on
 what they gathered -- the bounds of step 2, the envelopes of step 3b, the
 lists and the Newton rounds of step 4 -- is in ``_l1inf_lists`` (its
@@ -168,7 +216,8 @@ mixed-norm ball using a Newton root search method", SIAM J. Imaging Sci. 12
 point onto the canonical simplex of R^n", JOTA 50 (1986).
 """
 
-from libc.math cimport fabs, INFINITY
+from libc.math cimport fabs, sqrt, INFINITY
+from libc.stdlib cimport qsort
 from libc.string cimport memset
 from libc.stdint cimport INT32_MAX, int32_t
 # Work memory kept for the next call (no page faults on it; ``_scratch_cache``).
@@ -1440,17 +1489,13 @@ cdef enum:
     _SMALL_GROUPS = 2       # every group is contiguous
 
 
-cdef int _small_layout(const floating[:, :] y, bint groups_are_rows,
-                       Py_ssize_t* stride) noexcept nogil:
-    """How the pass reads the groups (``_SMALL_*``), and the stride in bytes it steps by.
+cdef int _pass_layout(const floating[:, :] y, bint groups_are_rows,
+                      Py_ssize_t* stride) noexcept nogil:
+    """How the pass of the in-cache path reads the groups (``_SMALL_*``), and the stride in bytes.
 
-    0 when neither rows nor columns are contiguous, or the matrix is too
-    large (_SMALL_MAX_BYTES).
+    0 when neither rows nor columns are contiguous.
     """
     cdef Py_ssize_t item = sizeof(floating)
-    if (not _small_on or _force_dense
-            or y.shape[0] * y.shape[1] * item > _SMALL_MAX_BYTES):
-        return 0
     if y.strides[1] == item:
         stride[0] = y.strides[0]
         return _SMALL_GROUPS if groups_are_rows else _SMALL_LANES
@@ -1458,6 +1503,18 @@ cdef int _small_layout(const floating[:, :] y, bint groups_are_rows,
         stride[0] = y.strides[1]
         return _SMALL_LANES if groups_are_rows else _SMALL_GROUPS
     return 0
+
+
+cdef int _small_layout(const floating[:, :] y, bint groups_are_rows,
+                       Py_ssize_t* stride) noexcept nogil:
+    """``_pass_layout`` where the in-cache path runs, else 0.
+
+    0 also when the matrix is too large (_SMALL_MAX_BYTES).
+    """
+    if (not _small_on or _force_dense
+            or y.shape[0] * y.shape[1] * sizeof(floating) > _SMALL_MAX_BYTES):
+        return 0
+    return _pass_layout(y, groups_are_rows, stride)
 
 
 cdef inline void _small_pass(const floating[:, :] y, int layout, Py_ssize_t stride,
@@ -1665,6 +1722,748 @@ cdef int _small_project(const floating[:, :] y, floating[:, :] x, double eta,
     return STATUS_PROJECTED
 
 
+# ------------------------------------------------------------ sampled bracket path
+#
+# Many groups (``_bracket_project``): theta^* is estimated on a sample of the
+# groups, a bracket [theta_lo, theta_hi] is set around it, and one pass over
+# the matrix, a panel of groups at a time (in L2), finds every group's exact
+# level at both ends by Newton steps of the in-cache pass.  A group whose set
+# is the same at both ends contributes a linear term to F on the whole
+# bracket; the others contribute their few entries between the two levels,
+# each an event where the group's slope changes.  Newton on F over these
+# events (O(G + events) per step) gives theta^*, then one write.
+
+cdef enum:
+    # One unit (strip of the lanes layout, or group) in this many is sampled.
+    _SAMPLE_EVERY = 16
+    # ... and one in this many for a first, coarse estimate.
+    _COARSE_EVERY = 128
+    # Newton steps on a group's level (each one pass over it) before giving up.
+    _LEVEL_STEPS = 48
+    # Newton steps on theta over the sample.
+    _SAMPLE_STEPS = 40
+
+# The path takes matrices with at least this many groups (the sample must be
+# large enough for its estimate of theta^* to be tight) and not in cache.
+cdef Py_ssize_t _BRACKET_MIN_GROUPS = 4096
+# ... and groups of at most this many entries: longer ones have more entries
+# between their two sets, read one by one (1000 x 10000 column groups
+# measured 1.5 times slower than the general path).
+cdef Py_ssize_t _BRACKET_MAX_LENGTH = 256
+# ... and where the sample keeps at least this share of the groups (100 x
+# 100000 keeping half of the groups: as fast as the general path; keeping 8 %:
+# 1.3 times slower).
+cdef double _BRACKET_MIN_KEPT = 0.75
+cdef bint _bracket_on = _small_simd > 0
+# The half-width of the bracket, in standard errors of the sample's estimate.
+cdef double _BRACKET_SIGMAS = 4.0
+# Bytes of the matrix read together (a panel of units, in cache).
+cdef Py_ssize_t _PANEL_BYTES = 1 << 16
+# Benchmark hook (``_bracket_stats``): the sample's Newton steps on theta, the
+# units read by its passes and by the panels' passes, the events, the solve's
+# Newton steps, 1 if it gave the projection (0: it handed over).
+cdef Py_ssize_t _stats[6]
+
+
+cdef struct Bracket:
+    # The pass of the in-cache path at each group's level: its count and sum
+    # above, and the interval of levels [below_max, above_min] with that set.
+    double* level
+    double* counts
+    double* sums
+    double* above_min
+    double* below_max
+    # The set at theta_lo (count, sum, the largest entry outside it) and at
+    # theta_hi (count, the smallest entry in it, the largest outside).
+    double* count_lo
+    double* sum_lo
+    double* outside_lo
+    double* above_lo
+    double* count_hi
+    double* inside_hi
+    double* outside_hi
+    double* sum_hi
+    # Per group: done (its level is exact), zero at theta_hi.
+    unsigned char* done
+    unsigned char* zero_hi
+    Py_ssize_t* units
+    Py_ssize_t* listed
+    # The events of each group: its entries between the two sets, largest
+    # first (``event_value[event_start[g]:event_start[g] + event_count[g]]``).
+    Py_ssize_t* event_start
+    Py_ssize_t* event_count
+    double* event_value
+    Py_ssize_t event_capacity
+    # The events of the solve: theta at which they happen, change of F's
+    # intercept and slope.
+    double* solve_theta
+    double* solve_intercept
+    double* solve_slope
+
+
+cdef bint _alloc_bracket(Bracket* b, Py_ssize_t n_groups) noexcept nogil:
+    """Every per-group array in one block: one slot of the kept work memory."""
+    cdef Py_ssize_t g = n_groups if n_groups > 0 else 1
+    cdef double* block = <double*> malloc(g * (13 * sizeof(double) + 4 * sizeof(Py_ssize_t) + 2))
+    cdef Py_ssize_t* indices
+    b.level = block
+    b.event_value = NULL
+    b.event_capacity = 0
+    b.solve_theta = NULL
+    if block == NULL:
+        return False
+    b.counts = block + g
+    b.sums = block + 2 * g
+    b.above_min = block + 3 * g
+    b.below_max = block + 4 * g
+    b.count_lo = block + 5 * g
+    b.sum_lo = block + 6 * g
+    b.outside_lo = block + 7 * g
+    b.above_lo = block + 8 * g
+    b.count_hi = block + 9 * g
+    b.inside_hi = block + 10 * g
+    b.outside_hi = block + 11 * g
+    b.sum_hi = block + 12 * g
+    indices = <Py_ssize_t*> (block + 13 * g)
+    b.units = indices
+    b.listed = indices + g
+    b.event_start = indices + 2 * g
+    b.event_count = indices + 3 * g
+    b.done = <unsigned char*> (indices + 4 * g)
+    b.zero_hi = b.done + g
+    return True
+
+
+cdef void _free_bracket(Bracket* b) noexcept nogil:
+    free(b.level)
+    free(b.event_value)
+    free(b.solve_theta)
+
+
+cdef inline double _level_lower_bound(const GroupLists* lists, Py_ssize_t g,
+                                      double theta) noexcept nogil:
+    """max((S_g - theta) / n, M_g - theta, 0) <= mu_g(theta)."""
+    cdef double low = (lists.sums[g] - theta) / lists.group_size
+    cdef double by_max = lists.maxima[g] - theta
+    low = by_max if by_max > low else low
+    return low if low > 0.0 else 0.0
+
+
+cdef bint _exact_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
+                        Py_ssize_t n_groups, Py_ssize_t group_size, Bracket* b,
+                        const Py_ssize_t* units, Py_ssize_t n_units,
+                        double theta) noexcept nogil:
+    """mu_g(theta) for every group of ``units`` not done, from the lower bounds in b.level.
+
+    Newton from the left on h_g(mu) = theta, one pass of the in-cache path per
+    step over the units still moving (in cache when the units are); a start
+    above mu_g(theta) (but below M_g) costs one more step.  On
+    return b.counts, b.sums, b.above_min and b.below_max hold the set at each
+    level; a level of 0 means mu_g(theta) = 0.  False when a group does not
+    settle in _LEVEL_STEPS steps.
+    """
+    cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == _SMALL_LANES else 1
+    cdef Py_ssize_t step, idx, g, end, n_listed = 0
+    cdef double new, count
+    cdef bint moving
+    for idx in range(n_units):
+        g = units[idx]
+        end = g + width if g + width < n_groups else n_groups
+        moving = False
+        while g < end:
+            moving = moving or not b.done[g]
+            g += 1
+        b.listed[n_listed] = units[idx]
+        n_listed += moving
+    for step in range(_LEVEL_STEPS):
+        if n_listed == 0:
+            return True
+        _stats[1] += n_listed
+        _small_pass(y, layout, stride, n_groups, group_size, b.listed, n_listed, b.level,
+                    b.counts, b.sums, b.above_min, b.below_max)
+        # The units still moving stay listed, in order.
+        n_units = n_listed
+        n_listed = 0
+        for idx in range(n_units):
+            g = b.listed[idx]
+            end = g + width if g + width < n_groups else n_groups
+            moving = False
+            while g < end:
+                if not b.done[g]:
+                    count = b.counts[g]
+                    new = (b.sums[g] - theta) / count if count > 0.0 else 0.0
+                    if new <= 0.0:
+                        b.level[g] = 0.0
+                        b.done[g] = True
+                    else:
+                        # A certificate whichever side the level came from:
+                        # Newton from above lands below mu_g(theta) in one step.
+                        b.done[g] = b.below_max[g] <= new <= b.above_min[g]
+                        b.level[g] = new
+                        moving = moving or not b.done[g]
+                g += 1
+            b.listed[n_listed] = b.listed[idx]
+            n_listed += moving
+    return n_listed == 0
+
+
+cdef void _fit_levels(const GroupLists* lists, const Bracket* b, int layout,
+                      Py_ssize_t n_units, double theta, double* fit) noexcept nogil:
+    """Least squares mu_g ~ fit[0] + fit[1] M_g + fit[2] S_g / n over the sampled groups kept.
+
+    fit[3]: the mean of 1 / c_g there; fit[4]: theta.  A fit that cannot be
+    made leaves fit[0] = -inf (the guesses are then the lower bounds).
+    """
+    cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == _SMALL_LANES else 1
+    cdef Py_ssize_t idx, u, g, end, i, j, k
+    cdef double m[3][4]
+    cdef double v[3]
+    cdef double n = 0.0, factor
+    memset(m, 0, sizeof(m))
+    fit[3] = 0.0
+    fit[4] = theta
+    for idx in range(n_units):
+        u = b.units[idx]
+        end = u + width if u + width < lists.n_groups else lists.n_groups
+        for g in range(u, end):
+            if b.level[g] <= 0.0:
+                continue
+            v[0] = 1.0
+            v[1] = lists.maxima[g]
+            v[2] = lists.sums[g] / lists.group_size
+            for i in range(3):
+                for j in range(3):
+                    m[i][j] += v[i] * v[j]
+                m[i][3] += v[i] * b.level[g]
+            fit[3] += 1.0 / b.counts[g]
+            n += 1.0
+    fit[0] = -INFINITY
+    if n < 8:
+        return
+    fit[3] /= n
+    # Gaussian elimination with partial pivoting on the normal equations.
+    for k in range(3):
+        i = k
+        for j in range(k + 1, 3):
+            if fabs(m[j][k]) > fabs(m[i][k]):
+                i = j
+        if m[i][k] == 0.0:
+            return
+        for j in range(4):
+            factor = m[k][j]
+            m[k][j] = m[i][j]
+            m[i][j] = factor
+        for i in range(k + 1, 3):
+            factor = m[i][k] / m[k][k]
+            for j in range(k, 4):
+                m[i][j] -= factor * m[k][j]
+    for k in range(2, -1, -1):
+        factor = m[k][3]
+        for j in range(k + 1, 3):
+            factor -= m[k][j] * fit[j]
+        fit[k] = factor / m[k][k]
+    if not (fit[0] - fit[0] == 0.0 and fit[1] - fit[1] == 0.0 and fit[2] - fit[2] == 0.0):
+        fit[0] = -INFINITY
+
+
+cdef inline double _level_guess(const GroupLists* lists, Py_ssize_t g, const double* fit,
+                                double theta) noexcept nogil:
+    """A start for mu_g(theta): the fit (``_fit_levels``) moved along its mean slope.
+
+    The lower bound when that is not in [lower bound, M_g) (a start at M_g or
+    above would count no entry).
+    """
+    cdef double low = _level_lower_bound(lists, g, theta)
+    cdef double guess = (fit[0] + fit[1] * lists.maxima[g]
+                         + fit[2] * lists.sums[g] / lists.group_size
+                         - (theta - fit[4]) * fit[3])
+    return guess if low < guess < lists.maxima[g] else low
+
+
+cdef bint _sample_theta(const floating[:, :] y, int layout, Py_ssize_t stride,
+                        GroupLists* lists, Bracket* b, double eta, Py_ssize_t every,
+                        double* theta, double* spread, double* fit,
+                        double* kept_share) noexcept nogil:
+    """Estimate theta^* on every ``every``-th unit, and its standard error.
+
+    The sample's problem has the radius eta times its share of sum_g M_g;
+    Newton from ``theta`` on its F (exact levels at each step, started from
+    ``fit``, ``_level_guess``), stopped once its step is a small part of the
+    standard error: the estimate goes to ``theta``.  ``spread`` is that
+    standard error (of the estimate of F from the sample, divided by the
+    slope of F) plus twice the last step.  ``fit`` receives the fit at the
+    estimate (``_fit_levels``), ``kept_share`` the share of the sampled
+    groups kept there.  False when the sample has no kept group.
+    """
+    cdef Py_ssize_t n_groups = lists.n_groups, group_size = lists.group_size
+    cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == _SMALL_LANES else 1
+    cdef Py_ssize_t n_units = 0, n_sample = 0, u, g, end, it, idx
+    cdef double all_max = 0.0, sample_max = 0.0, eta_s, t = theta[0], new = t, p, q, level
+    cdef double total, square, scale, low, error = INFINITY, kept = 0.0
+    for g in range(n_groups):
+        all_max += lists.maxima[g]
+    u = 0
+    while u < n_groups:
+        b.units[n_units] = u
+        n_units += 1
+        end = u + width if u + width < n_groups else n_groups
+        for g in range(u, end):
+            sample_max += lists.maxima[g]
+            n_sample += 1
+            b.level[g] = _level_guess(lists, g, fit, t)
+            b.done[g] = lists.sums[g] <= t
+            if b.done[g]:
+                b.level[g] = 0.0
+        u += width * every
+    if sample_max <= 0.0 or n_sample < 2:
+        return False
+    eta_s = eta * sample_max / all_max
+    scale = (<double> n_groups) / n_sample
+    for it in range(_SAMPLE_STEPS):
+        _stats[0] += 1
+        if not _exact_levels(y, layout, stride, n_groups, group_size, b, b.units, n_units, t):
+            return False
+        p = 0.0
+        q = 0.0
+        total = 0.0
+        square = 0.0
+        kept = 0.0
+        for idx in range(n_units):
+            u = b.units[idx]
+            end = u + width if u + width < n_groups else n_groups
+            for g in range(u, end):
+                total += b.level[g]
+                square += b.level[g] * b.level[g]
+                if b.level[g] > 0.0:
+                    p += b.sums[g] / b.counts[g]
+                    q += 1.0 / b.counts[g]
+                    kept += 1.0
+        if q <= 0.0:
+            return False
+        new = (p - eta_s) / q
+        # The standard error of F's estimate (N / n) sum mu_g over the sample,
+        # over the slope of F.
+        square = (square - total * total / n_sample) / (n_sample - 1)
+        error = (sqrt(square if square > 0.0 else 0.0) * sqrt(n_sample)
+                 * sqrt(1.0 - 1.0 / scale)) / q
+        if fabs(new - t) <= 0.25 * error:
+            break
+        # mu_g is convex and decreasing: its tangent at t bounds it below.
+        for idx in range(n_units):
+            u = b.units[idx]
+            end = u + width if u + width < n_groups else n_groups
+            for g in range(u, end):
+                low = _level_lower_bound(lists, g, new)
+                if b.level[g] > 0.0:
+                    level = b.level[g] - (new - t if new > t else 0.0) / b.counts[g]
+                    low = level if level > low else low
+                b.level[g] = low
+                b.done[g] = lists.sums[g] <= new
+                if b.done[g]:
+                    b.level[g] = 0.0
+        t = new
+    else:
+        return False
+    _fit_levels(lists, b, layout, n_units, t, fit)
+    theta[0] = new
+    spread[0] = error + 2.0 * fabs(new - t)
+    kept_share[0] = kept / n_sample
+    return True
+
+
+cdef Py_ssize_t _band_entries(const floating[:, :] y, int layout, Py_ssize_t stride,
+                              Py_ssize_t g, Py_ssize_t length, double low, double high,
+                              double* out) noexcept nogil:
+    """Write the magnitudes of group g in (low, high] to ``out``; their number."""
+    cdef Py_ssize_t i, n = 0
+    cdef const floating* base = &y[0, 0]
+    cdef const floating* group
+    cdef double a
+    if layout == _SMALL_LANES:
+        for i in range(length):
+            a = fabs(row_at(base, stride, i)[g])
+            out[n] = a
+            n += (a > low) & (a <= high)
+    else:
+        group = row_at(base, stride, g)
+        for i in range(length):
+            a = fabs(group[i])
+            out[n] = a
+            n += (a > low) & (a <= high)
+    return n
+
+
+cdef int _descending(const void* a, const void* b) noexcept nogil:
+    cdef double x = (<const double*> a)[0], z = (<const double*> b)[0]
+    return (x < z) - (x > z)
+
+
+cdef inline void _sort_descending(double* values, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i, j
+    cdef double v
+    if n > 32:
+        qsort(values, n, sizeof(double), _descending)
+        return
+    for i in range(1, n):
+        v = values[i]
+        j = i
+        while j > 0 and values[j - 1] < v:
+            values[j] = values[j - 1]
+            j -= 1
+        values[j] = v
+
+
+cdef bint _group_events(const floating[:, :] y, int layout, Py_ssize_t stride,
+                        Py_ssize_t group_size, Bracket* b, Py_ssize_t g,
+                        Py_ssize_t* n_events) noexcept nogil:
+    """Append group g's entries between its sets at theta_lo and theta_hi, largest first.
+
+    One or two of them are the ends of those sets' intervals; more are read
+    from the group (in cache).  False when they do not add up (rounding at a
+    tie: the caller hands over to the general path) or memory runs out.
+    """
+    cdef Py_ssize_t k = <Py_ssize_t> (b.count_hi[g] - b.count_lo[g]), pos = n_events[0], n
+    cdef double low = 0.0 if b.zero_hi[g] else b.outside_hi[g]
+    b.event_start[g] = pos
+    b.event_count[g] = 0
+    # (A group zero at theta_hi may not have been read there: its count_hi
+    # is not used.)
+    if not b.zero_hi[g] and k <= 0:
+        return k == 0
+    if not grow(<void**> &b.event_value, &b.event_capacity, pos + group_size,
+                sizeof(double)):
+        return False
+    if b.zero_hi[g] or k > 2:
+        n = _band_entries(y, layout, stride, g, group_size, low, b.outside_lo[g],
+                          &b.event_value[pos])
+        if n != k and not b.zero_hi[g]:
+            return False
+        _sort_descending(&b.event_value[pos], n)
+        k = n
+    elif k == 1:
+        if b.outside_lo[g] != b.inside_hi[g]:
+            return False
+        b.event_value[pos] = b.outside_lo[g]
+    else:
+        if not (b.outside_lo[g] >= b.inside_hi[g] > low):
+            return False
+        b.event_value[pos] = b.outside_lo[g]
+        b.event_value[pos + 1] = b.inside_hi[g]
+    b.event_count[g] = k
+    n_events[0] = pos + k
+    return True
+
+
+cdef bint _bracket_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
+                          GroupLists* lists, Bracket* b, double theta_lo, double theta_hi,
+                          const double* fit,
+                          Py_ssize_t* n_events) noexcept nogil:
+    """Every group's sets at theta_lo and theta_hi and the events between, a panel at a time.
+
+    A panel of units is read from memory once: its later passes find it in
+    cache.  Groups with S_g <= theta_lo are zero over the whole bracket
+    (count_lo = 0, no event).
+    """
+    cdef Py_ssize_t n_groups = lists.n_groups, group_size = lists.group_size
+    cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == _SMALL_LANES else 1
+    cdef Py_ssize_t per_panel = _PANEL_BYTES // (group_size * width * sizeof(floating))
+    cdef Py_ssize_t u0, u, g, end, n_units, idx
+    cdef bint candidate, any_candidate
+    cdef double level
+    per_panel = per_panel if per_panel > 1 else 1
+    n_events[0] = 0
+    u0 = 0
+    while u0 < n_groups:
+        n_units = 0
+        u = u0
+        while u < n_groups and n_units < per_panel:
+            end = u + width if u + width < n_groups else n_groups
+            any_candidate = False
+            for g in range(u, end):
+                candidate = lists.sums[g] > theta_lo
+                any_candidate = any_candidate or candidate
+                b.count_lo[g] = 0.0
+                b.event_count[g] = 0
+                b.zero_hi[g] = lists.sums[g] <= theta_hi
+                b.done[g] = b.zero_hi[g]
+                b.level[g] = (0.0 if b.zero_hi[g]
+                              else _level_guess(lists, g, fit, theta_hi))
+            b.units[n_units] = u
+            n_units += any_candidate
+            u = end
+        u0 = u
+        if n_units == 0:
+            continue
+        if not _exact_levels(y, layout, stride, n_groups, group_size, b, b.units, n_units,
+                             theta_hi):
+            return False
+        for idx in range(n_units):
+            u = b.units[idx]
+            end = u + width if u + width < n_groups else n_groups
+            for g in range(u, end):
+                b.zero_hi[g] = b.level[g] <= 0.0
+                b.count_hi[g] = b.counts[g]
+                b.sum_hi[g] = b.sums[g]
+                b.inside_hi[g] = b.above_min[g]
+                b.outside_hi[g] = b.below_max[g]
+                b.done[g] = lists.sums[g] <= theta_lo
+                if not (b.done[g] or b.zero_hi[g]):
+                    # The Newton step for theta_lo from the set at mu_g(theta_hi),
+                    # without a pass: often already exact (no event between).
+                    level = (b.sums[g] - theta_lo) / b.counts[g]
+                    b.level[g] = level
+                    b.done[g] = b.below_max[g] <= level <= b.above_min[g]
+        if not _exact_levels(y, layout, stride, n_groups, group_size, b, b.units, n_units,
+                             theta_lo):
+            return False
+        for idx in range(n_units):
+            u = b.units[idx]
+            end = u + width if u + width < n_groups else n_groups
+            for g in range(u, end):
+                if lists.sums[g] <= theta_lo:
+                    continue
+                if b.level[g] <= 0.0:
+                    return False
+                b.count_lo[g] = b.counts[g]
+                b.sum_lo[g] = b.sums[g]
+                b.outside_lo[g] = b.below_max[g]
+                b.above_lo[g] = b.above_min[g]
+                if not _group_events(y, layout, stride, group_size, b, g, n_events):
+                    return False
+    return True
+
+
+cdef inline void _event_step(double* total, double* count, double* inverse, double value,
+                             double* theta, double* intercept, double* slope) noexcept nogil:
+    """An entry ``value`` joins a set (sum ``total``, ``count`` entries, ``inverse`` = 1 / count).
+
+    mu_g = (total - theta) / count crosses ``value`` at theta = total -
+    count * value; beyond, the set has one more entry: F's intercept and
+    slope change by ``intercept`` and ``slope``.
+    """
+    cdef double new_inverse
+    theta[0] = total[0] - count[0] * value
+    intercept[0] = -total[0] * inverse[0]
+    slope[0] = -inverse[0]
+    total[0] += value
+    count[0] += 1.0
+    new_inverse = 1.0 / count[0]
+    intercept[0] += total[0] * new_inverse
+    slope[0] += new_inverse
+    inverse[0] = new_inverse
+
+
+cdef bint _bracket_solve(GroupLists* lists, Bracket* b, Py_ssize_t n_events, double eta,
+                         double theta_lo, double theta_hi, double* theta_out) noexcept nogil:
+    """theta^* from the events: Newton from theta_lo on F(theta) = P - theta Q.
+
+    F is convex and piecewise linear; each step crosses the events below its
+    iterate, which stays below theta^*.  False when theta^* is outside the
+    bracket (or memory runs out).
+    """
+    cdef Py_ssize_t g, j, n = 0, kept, n_live
+    cdef double p = 0.0, q = 0.0, total, count, inverse, new, theta = theta_lo
+    n_live = n_events + lists.n_groups
+    b.solve_theta = <double*> malloc(3 * n_live * sizeof(double))
+    if b.solve_theta == NULL:
+        return False
+    b.solve_intercept = b.solve_theta + n_live
+    b.solve_slope = b.solve_theta + 2 * n_live
+    for g in range(lists.n_groups):
+        if b.count_lo[g] <= 0.0:
+            continue
+        total = b.sum_lo[g]
+        count = b.count_lo[g]
+        inverse = 1.0 / count
+        p += total * inverse
+        q += inverse
+        for j in range(b.event_start[g], b.event_start[g] + b.event_count[g]):
+            _event_step(&total, &count, &inverse, b.event_value[j], &b.solve_theta[n],
+                        &b.solve_intercept[n], &b.solve_slope[n])
+            n += 1
+        if b.zero_hi[g]:
+            # The group is zero from theta = total on.
+            b.solve_theta[n] = total
+            b.solve_intercept[n] = -total * inverse
+            b.solve_slope[n] = -inverse
+            n += 1
+    if q <= 0.0 or p - theta_lo * q < eta:
+        return False
+    _stats[3] = n
+    while True:
+        _stats[4] += 1
+        new = (p - eta) / q
+        if new > theta_hi:
+            return False
+        kept = 0
+        for j in range(n):
+            if b.solve_theta[j] <= new:
+                p += b.solve_intercept[j]
+                q += b.solve_slope[j]
+            else:
+                b.solve_theta[kept] = b.solve_theta[j]
+                b.solve_intercept[kept] = b.solve_intercept[j]
+                b.solve_slope[kept] = b.solve_slope[j]
+                kept += 1
+        if kept == n or q <= 0.0:
+            break
+        n = kept
+        theta = new
+    theta_out[0] = new
+    return q > 0.0
+
+
+cdef bint _bracket_sets(GroupLists* lists, Bracket* b, double eta, double* theta,
+                        Py_ssize_t* n_kept) noexcept nogil:
+    """Every group's set at theta, theta recomputed on them, and the check that each level fits.
+
+    b.sums and b.counts receive the sets of the kept groups (listed in
+    lists.active), b.level their levels.  False when a level falls outside
+    the interval of its set (rounding at a breakpoint).
+    """
+    cdef Py_ssize_t g, j, idx, n = 0, last
+    cdef double total, count, t, p = 0.0, q = 0.0, level
+    cdef double upper, lower
+    for g in range(lists.n_groups):
+        b.level[g] = 0.0
+        if b.count_lo[g] <= 0.0:
+            continue
+        total = b.sum_lo[g]
+        count = b.count_lo[g]
+        upper = b.above_lo[g]
+        last = b.event_start[g] + b.event_count[g]
+        j = b.event_start[g]
+        while j < last:
+            if total - count * b.event_value[j] > theta[0]:
+                break
+            total += b.event_value[j]
+            count += 1.0
+            upper = b.event_value[j]
+            j += 1
+        if j < last:
+            lower = b.event_value[j]
+        elif b.zero_hi[g]:
+            if total <= theta[0]:
+                continue
+            lower = 0.0
+        else:
+            lower = b.outside_hi[g]
+            if b.event_count[g] > 0:
+                total = b.sum_hi[g]     # the pass's sum of that set
+        b.sums[g] = total
+        b.counts[g] = count
+        b.above_min[g] = upper
+        b.below_max[g] = lower
+        lists.active[n] = g
+        n += 1
+    for idx in range(n):
+        g = lists.active[idx]
+        # 1 / c_g, kept for the levels.
+        b.level[g] = 1.0 / b.counts[g]
+        p += b.sums[g] * b.level[g]
+        q += b.level[g]
+    if q <= 0.0:
+        return False
+    t = (p - eta) / q
+    for idx in range(n):
+        g = lists.active[idx]
+        level = (b.sums[g] - t) * b.level[g]
+        if not (level > 0.0 and b.below_max[g] <= level <= b.above_min[g]):
+            return False
+        b.level[g] = level
+    for g in range(lists.n_groups):
+        if b.count_lo[g] <= 0.0 and lists.sums[g] > t:
+            return False
+    theta[0] = t
+    n_kept[0] = n
+    return True
+
+
+cdef int _bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
+                          bint groups_are_rows, Work* w, double theta_0, double* mu,
+                          double* theta_out, int* rounds) noexcept nogil:
+    """Steps 2-5 for many groups, by a sampled bracket of theta^* (see above).
+
+    Returns the status, or _SMALL_DECLINED (nothing written) when the layout
+    does not suit or theta^* falls outside the bracket.
+    """
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t n_groups = lists.n_groups, n_events = 0, n_kept = 0, g, stride
+    cdef int layout = _pass_layout(y, groups_are_rows, &stride)
+    cdef int status = _SMALL_DECLINED
+    cdef double theta_s, spread, theta_lo, theta_hi, theta
+    cdef double fit[5]
+    cdef double kept_share
+    cdef floating* levels = <floating*> w.clip_levels
+    cdef Bracket b, coarse
+    cdef double clock = _now()
+    for g in range(6):
+        _stats[g] = 0
+    if (layout == 0 or not _bracket_on or _force_dense or _narrow_bands
+            or n_groups < _BRACKET_MIN_GROUPS or lists.group_size > _BRACKET_MAX_LENGTH):
+        return _SMALL_DECLINED
+    # Free first, before any memory is taken (the general path's work memory
+    # is kept from call to call): the groups with S_g > theta_0 <= theta^*
+    # include the kept ones (theta_0: ``initial_lower_bound``).
+    theta_s = theta_0
+    kept_share = 0.0
+    for g in range(n_groups):
+        kept_share += lists.sums[g] > theta_s
+    if kept_share < _BRACKET_MIN_KEPT * n_groups:
+        return _SMALL_DECLINED
+    # A coarse sample first where there are enough units for it: its estimate
+    # and fit start the finer one near its answer.  Where it keeps few groups
+    # the general path is faster (its gather of the candidate groups).  Its
+    # arrays are the general path's (scratch until its gathers).
+    fit[0] = -INFINITY
+    if (n_groups // (SKP_SMALL_STRIP if layout == _SMALL_LANES else 1)
+            >= 64 * _COARSE_EVERY):
+        coarse.level = w.gather_level
+        coarse.counts = w.band_low
+        coarse.sums = w.band_high
+        coarse.above_min = w.histogram_low
+        coarse.below_max = w.histogram_high
+        coarse.units = w.subset
+        coarse.listed = w.bucket_cursor
+        coarse.done = <unsigned char*> w.edges_low
+        if not _sample_theta(y, layout, stride, lists, &coarse, eta, _COARSE_EVERY,
+                             &theta_s, &spread, fit, &kept_share):
+            theta_s = theta_0
+            fit[0] = -INFINITY
+        elif kept_share < _BRACKET_MIN_KEPT:
+            return _SMALL_DECLINED
+    if not _alloc_bracket(&b, n_groups):
+        _free_bracket(&b)
+        return STATUS_NOMEMORY
+    if (_sample_theta(y, layout, stride, lists, &b, eta, _SAMPLE_EVERY, &theta_s, &spread,
+                      fit, &kept_share)
+            and kept_share >= _BRACKET_MIN_KEPT):
+        _stats[2] = _stats[1]
+        clock = _lap(_PHASE_GATHER, clock)
+        spread = _BRACKET_SIGMAS * spread + 1e-9 * fabs(theta_s)
+        theta_lo = theta_s - spread
+        theta_hi = theta_s + spread
+        # theta_lo > 0: at 0 every level is M_g, with no entry above it.
+        theta_lo = theta_lo if theta_lo > 0.5 * theta_s else 0.5 * theta_s
+        if _bracket_levels(y, layout, stride, lists, &b, theta_lo, theta_hi, fit,
+                           &n_events):
+            clock = _lap(_PHASE_HISTOGRAMS, clock)
+            if (_bracket_solve(lists, &b, n_events, eta, theta_lo, theta_hi, &theta)
+                    and _bracket_sets(lists, &b, eta, &theta, &n_kept)):
+                rounds[0] = 1
+                for g in range(n_groups):
+                    mu[g] = b.level[g]
+                    levels[g] = <floating> b.level[g]
+                clock = _lap(_PHASE_SOLVE, clock)
+                _small_write(y, x, levels, lists.active, n_kept, groups_are_rows)
+                _lap(_PHASE_WRITE, clock)
+                theta_out[0] = theta
+                status = STATUS_PROJECTED
+                _stats[5] = 1
+    _free_bracket(&b)
+    return status
+
+
 # ------------------------------------------------------------ driver
 
 cdef inline double _lap(int phase, double since) noexcept nogil:
@@ -1762,8 +2561,12 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     status = _small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds)
     if status != _SMALL_DECLINED:
         return status
-
     theta_0 = initial_lower_bound(lists, eta)
+    status = _bracket_project(y, x, eta, groups_are_rows, w, theta_0, mu, theta_out, rounds)
+    if status != _SMALL_DECLINED:
+        return status
+    clock = _now()
+
     for g in range(n_groups):
         if lists.sums[g] > theta_0:
             lists.active[lists.n_active] = g
@@ -1867,7 +2670,10 @@ def l1inf_ball(const floating[:, :] y, floating[:, :] x, double eta,
 
 def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=False,
                  bint simd=True, bint avx512=True, small=None, small_simd=None,
-                 Py_ssize_t small_max_bytes=1 << 23, int small_passes=16):
+                 Py_ssize_t small_max_bytes=1 << 23, int small_passes=16, bracket=None,
+                 Py_ssize_t bracket_min_groups=4096, Py_ssize_t bracket_max_length=256,
+                 double bracket_min_kept=0.75, double bracket_sigmas=4.0,
+                 Py_ssize_t bracket_panel_bytes=1 << 16):
     """Testing hook: exercise the safety nets on small problems.
 
     ``max_rounds`` caps the Newton rounds (0 sends every case to the sorted
@@ -1883,10 +2689,18 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     level of its pass (2: AVX-512, 1: AVX2, 0: plain C), ``small_max_bytes``
     sets the size of the largest matrix it takes (``_SMALL_MAX_BYTES``),
     ``small_passes`` the passes after which it gives way to the general
-    path.  Returns the level the in-cache pass runs at.
+    path.  ``bracket`` says whether matrices of at least
+    ``bracket_min_groups`` groups of at most ``bracket_max_length`` entries,
+    whose sample keeps at least ``bracket_min_kept`` of its groups, take the
+    sampled-bracket path (by default as ``small``: ``small=False``
+    leaves the general path alone), ``bracket_panel_bytes`` sets the size of
+    its panels, ``bracket_sigmas`` sets the half-width of its bracket in
+    standard errors (small values make theta^* miss it: the general path
+    takes over).  Returns the level the in-cache pass runs at.
     """
     global _force_dense, _narrow_bands, _avx2, _small_on, _small_simd, _SMALL_MAX_BYTES
-    global _SMALL_MAX_PASSES
+    global _SMALL_MAX_PASSES, _bracket_on, _BRACKET_MIN_GROUPS, _BRACKET_SIGMAS, _PANEL_BYTES
+    global _BRACKET_MAX_LENGTH, _BRACKET_MIN_KEPT
     set_max_rounds(max_rounds)
     _force_dense = force_dense
     _narrow_bands = narrow_bands
@@ -1901,6 +2715,12 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
         _small_simd = small_simd
     _SMALL_MAX_BYTES = small_max_bytes
     _SMALL_MAX_PASSES = small_passes
+    _bracket_on = _small_on if bracket is None else bool(bracket)
+    _BRACKET_MIN_GROUPS = bracket_min_groups
+    _BRACKET_MAX_LENGTH = bracket_max_length
+    _BRACKET_MIN_KEPT = bracket_min_kept
+    _BRACKET_SIGMAS = bracket_sigmas
+    _PANEL_BYTES = bracket_panel_bytes
     return _small_simd
 
 
@@ -1908,6 +2728,11 @@ def _time_phases(bint on):
     """Benchmark hook: time the phases of the next calls (``_phase_times``) or stop."""
     global _timing
     _timing = on
+
+
+def _bracket_stats():
+    """Benchmark hook: counts of the last sampled-bracket call (see ``_stats``)."""
+    return [_stats[k] for k in range(6)]
 
 
 def _phase_times():
