@@ -211,6 +211,7 @@ from skproj.nn import (
     copy_zeros_,
     count_nonzeros,
     freeze_zeros,
+    keep_largest_,
     l1_weights,
     run_epochs,
 )
@@ -299,19 +300,6 @@ class Trainer:
         return network, n_done
 
 
-def keep_largest_(network, n_keep):
-    """Zero all but the ``n_keep`` largest-magnitude weights (over all matrices)."""
-    weights = l1_weights(network)
-    magnitudes = torch.cat([w.detach().abs().flatten() for w in weights])
-    if int((magnitudes > 0).sum()) <= n_keep:
-        return network
-    threshold = magnitudes.kthvalue(magnitudes.numel() - n_keep).values
-    with torch.no_grad():
-        for w in weights:
-            w.mul_(w.abs() > threshold)
-    return network
-
-
 class ProjectWeights(Callback):
     """Project all the weight matrices, as one vector, onto the l1 ball after each step."""
 
@@ -397,7 +385,23 @@ OTHER_ROWS = (
     (f"l1 adaptive (gamma {gamma}), from dense D, trials of E/4, FT of the {start} start",
      {"dense_scale": 1, "trial_scale": 0.25, "reweighting_power": float(gamma),
       "finetune_start": start}, False)
-    for start, gammas in (("best", (2, 3, 4)), ("dense", (2, 3, 4, 8))) for gamma in gammas)
+    for start, gammas in (("best", (2, 3, 4)), ("dense", (2, 3, 4, 8))) for gamma in gammas) + (
+    # The levers of the equal-epoch gap that are left: a cosine decay of the learning
+    # rate in both fine-tunings (the l1 row's and pruning's at its epochs), and a cheaper
+    # search (trials of E/8) that leaves pruning fewer extra epochs.
+    ("l1 one alpha, cosine FT", {"finetune_lr_schedule": "cosine"}, False),
+    ("l1 one alpha, from dense D, trials of E/4, cosine FT",
+     {"dense_scale": 1, "trial_scale": 0.25, "finetune_lr_schedule": "cosine"}, False),
+    ("l1 adaptive (gamma 4), from dense D, trials of E/4, FT of the dense start, cosine FT",
+     {"dense_scale": 1, "trial_scale": 0.25, "reweighting_power": 4.0,
+      "finetune_start": "dense", "finetune_lr_schedule": "cosine"}, False),
+    ("l1 adaptive (gamma 4), from dense D, trials of E/8, FT of the dense start",
+     {"dense_scale": 1, "trial_scale": 0.125, "reweighting_power": 4.0,
+      "finetune_start": "dense"}, False),
+    ("l1 adaptive (gamma 4), from dense D, trials of E/8, FT of the dense start, cosine FT",
+     {"dense_scale": 1, "trial_scale": 0.125, "reweighting_power": 4.0,
+      "finetune_start": "dense", "finetune_lr_schedule": "cosine"}, False),
+)
 EQUAL = "magnitude pruning + FT, epochs of "
 MASK = "dense weights, mask of "
 
@@ -444,10 +448,20 @@ def run(dataset, seed, epochs, l1_rows, patience, dense_mask=False):
                                        n_finetune_epochs=n_finetune, **common, **params).fit(X, y)
         add(name, model, model.n_trials_, model.n_epochs_total_, model.target_reached_)
         rows[-1].update(
-            finetune=sum(entry["phase"] == "finetune" for entry in model.history_),
+            **{phase: sum(entry["phase"] == phase for entry in model.history_)
+               for phase in ("dense", "search", "finetune")},
             best_epoch=model.best_epoch_, start=model.finetune_start_)
-        # Pruning given at most as many epochs in all, stopped early as the l1 row is.
-        prune_and_finetune(EQUAL + name, stopping, max(model.n_epochs_total_ - D, 1))
+        # Pruning given at most as many epochs in all, on the same rows: the estimator's
+        # magnitude support (its training / validation split, its dense training of D
+        # epochs, its fine-tuning with the row's early stopping and schedule).
+        pruned = SparseMLPRegressor(
+            target, support="magnitude", n_dense_epochs=D,
+            n_finetune_epochs=max(model.n_epochs_total_ - D, 1),
+            **{key: params[key] for key in ("early_stopping", "n_iter_no_change",
+                                            "finetune_lr_schedule") if key in params},
+            **common).fit(X, y)
+        add(EQUAL + name, pruned, 1, pruned.n_epochs_total_)
+        rows[-1].update(finetune=pruned.n_epochs_total_ - D, best_epoch=pruned.best_epoch_)
         if dense_mask:
             # The mask the l1 search found, on the dense network's weights, fine-tuned
             # as the pruning row just above (same validation samples, same epochs).
