@@ -1,5 +1,6 @@
 """skproj.neural_network: sparse MLPs with a target number of non-zero weights; Mackey-Glass."""
 
+import math
 import pickle
 import warnings
 
@@ -217,6 +218,73 @@ def test_finetune_start_best_keeps_the_lower_validation_loss_and_counts_both():
             == n_finetune(fits["dense"]))
     again = SparseMLPRegressor(40, finetune_start="best", **params).fit(X, y)
     np.testing.assert_array_equal(best.predict(X), again.predict(X))
+
+
+def test_magnitude_support_prunes_the_same_dense_network_as_the_l1_search_starts_from():
+    X, y = _regression()
+    params = {**TINY, "n_dense_epochs": 7, "n_finetune_epochs": 0, "early_stopping": True}
+    rewound = SparseMLPRegressor(40, finetune_start="dense", **params).fit(X, y)
+    pruned = SparseMLPRegressor(40, support="magnitude", **params).fit(X, y)
+    assert pruned.target_reached_ and pruned.n_nonzeros_.sum() == 40
+    assert pruned.n_trials_ == 0 and pruned.finetune_start_ == "dense"
+    assert pruned.n_epochs_total_ == 7
+    np.testing.assert_array_equal(pruned.alpha_, 0)
+    # both hold the dense network trained on the same rows: equal where both kept a weight
+    both = [(a != 0) & (b != 0) for a, b in zip(pruned.coefs_, rewound.coefs_)]
+    assert sum(mask.sum() for mask in both) > 0
+    for a, b, mask in zip(pruned.coefs_, rewound.coefs_, both):
+        np.testing.assert_array_equal(a[mask], b[mask])
+    for a, b in zip(pruned.intercepts_, rewound.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    # the kept weights are the 40 largest of the dense network
+    kept = np.concatenate([np.abs(w).ravel() for w in pruned.coefs_])
+    assert kept[kept > 0].min() >= max(np.abs(w[(w != 0) & ~m]).max(initial=0)
+                                       for w, m in zip(rewound.coefs_, both))
+
+
+def test_magnitude_support_per_layer_fine_tuned_deterministically():
+    X, y = _regression()
+    params = {**TINY, "n_dense_epochs": 7, "n_finetune_epochs": 10}
+    model = SparseMLPRegressor([30, 5], support="magnitude", **params).fit(X, y)
+    np.testing.assert_array_equal(model.n_nonzeros_, [30, 5])
+    np.testing.assert_array_equal(model.target_nonzeros_, [30, 5])
+    assert model.target_reached_ and model.n_epochs_total_ == 17
+    again = SparseMLPRegressor([30, 5], support="magnitude", **params).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), again.predict(X))
+    assert model.score(X, y) > 0.5
+
+
+def test_cosine_finetuning_reaches_the_target_deterministically_and_decays_to_zero():
+    from skproj.neural_network._mlp import _CosineDecay
+
+    X, y = _regression()
+    params = {**TINY, "n_dense_epochs": 7, "n_finetune_epochs": 10}
+    constant = SparseMLPRegressor(40, **params).fit(X, y)
+    cosine = SparseMLPRegressor(40, finetune_lr_schedule="cosine", **params).fit(X, y)
+    again = SparseMLPRegressor(40, finetune_lr_schedule="cosine", **params).fit(X, y)
+    np.testing.assert_array_equal(cosine.predict(X), again.predict(X))
+    assert cosine.target_reached_ and abs(cosine.n_nonzeros_.sum() - 40) <= 2
+    # the same search, another fine-tuning
+    assert cosine.trials_[-1]["alpha"].tolist() == constant.trials_[-1]["alpha"].tolist()
+    assert not np.array_equal(cosine.predict(X), constant.predict(X))
+    optimizer = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.4)
+    decay = _CosineDecay(torch, optimizer, 10)
+    rates = []
+    for _ in range(10):
+        decay.on_step_end(None)
+        rates.append(optimizer.param_groups[0]["lr"])
+    np.testing.assert_allclose(rates, [0.2 * (1 + math.cos(math.pi * k / 10))
+                                       for k in range(1, 11)], atol=1e-12)
+
+
+def test_support_and_schedule_bad_values():
+    X, y = _regression()
+    with pytest.raises(ValueError, match="support='magnitude' needs n_dense_epochs > 0"):
+        SparseMLPRegressor(40, support="magnitude", **TINY).fit(X, y)
+    with pytest.raises(ValueError, match="support"):
+        SparseMLPRegressor(40, support="random", n_dense_epochs=5, **TINY).fit(X, y)
+    with pytest.raises(ValueError, match="finetune_lr_schedule"):
+        SparseMLPRegressor(40, finetune_lr_schedule="step", **TINY).fit(X, y)
 
 
 def test_finetune_start_bad_values():

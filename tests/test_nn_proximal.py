@@ -22,6 +22,7 @@ from skproj.nn import (  # noqa: E402
     count_nonzeros,
     fit_to_nonzeros,
     freeze_zeros,
+    keep_largest_,
     l1_weights,
     run_epochs,
     soft_threshold_,
@@ -615,6 +616,41 @@ def test_copy_zeros_puts_the_zeros_of_one_network_on_another():
     np.testing.assert_array_equal(count_nonzeros(dense), count_nonzeros(sparse))
     with pytest.raises(ValueError, match="same shapes"):
         copy_zeros_(dense, _mlp(sizes=(5, 8, 1)))
+
+
+@given(st.integers(1, 141), st.integers(0, 3))
+def test_keep_largest_keeps_the_largest_magnitudes_over_all_the_matrices(n_keep, seed):
+    network = _mlp(seed=seed)  # 5*8 + 8*6 + 6*1 = 94 weights
+    n_keep = min(n_keep, 94)
+    before = {name: p.detach().clone() for name, p in network.named_parameters()}
+    magnitudes = np.sort(np.concatenate([w.detach().abs().numpy().ravel()
+                                         for w in l1_weights(network)]))[::-1]
+    assert keep_largest_(network, n_keep) is network
+    assert count_nonzeros(network).sum() == n_keep
+    kept = np.concatenate([w.detach().abs().numpy().ravel() for w in l1_weights(network)])
+    np.testing.assert_array_equal(np.sort(kept[kept > 0])[::-1], magnitudes[:n_keep])
+    for name, p in network.named_parameters():
+        changed = p.detach() != before[name]
+        if name.endswith("weight"):  # only zeroed, never moved
+            assert torch.all(p.detach()[changed] == 0)
+        else:  # biases untouched
+            assert not torch.any(changed)
+
+
+def test_keep_largest_per_layer_and_bad_counts():
+    network = _mlp(seed=0)
+    reference = [np.sort(w.detach().abs().numpy().ravel())[::-1] for w in l1_weights(network)]
+    keep_largest_(network, [3, 10, 6])
+    np.testing.assert_array_equal(count_nonzeros(network), [3, 10, 6])
+    for w, magnitudes, n in zip(l1_weights(network), reference, [3, 10, 6]):
+        kept = w.detach().abs().numpy().ravel()
+        np.testing.assert_array_equal(np.sort(kept[kept > 0])[::-1], magnitudes[:n])
+    with pytest.raises(ValueError, match="n_keep must lie in"):
+        keep_largest_(network, 95)
+    with pytest.raises(ValueError, match="n_keep must be one int or 3 ints"):
+        keep_largest_(network, [3, 10])
+    with pytest.raises(ValueError, match="n_keep must be an int"):
+        keep_largest_(network, 2.5)
 
 
 def test_an_empty_layer_never_meets_a_target_and_alpha_falls_tenfold():

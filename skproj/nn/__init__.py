@@ -20,6 +20,7 @@ neurons or filters drop out:
   weights after every optimizer step, and :func:`fit_to_nonzeros` chooses its
   strength for a target number of non-zero weights, globally or per layer;
   :class:`ClosestToTarget` keeps a trial's epoch closest to the target;
+  :func:`keep_largest_` is magnitude pruning, the baseline;
   :func:`run_epochs` is a plain training loop that drives the callbacks, and
   :class:`BestWeights` stops it early on a validation loss.
 
@@ -48,6 +49,7 @@ from skproj.nn._proximal import (
     count_nonzeros,
     fit_to_nonzeros,
     freeze_zeros,
+    keep_largest_,
     l1_weights,
     soft_threshold_,
 )
@@ -77,6 +79,7 @@ __all__ = [
     "fit_to_nonzeros",
     "format_report",
     "freeze_zeros",
+    "keep_largest_",
     "l1_weights",
     "project_parameter_",
     "remove",

@@ -69,6 +69,7 @@ __all__ = [
     "count_nonzeros",
     "fit_to_nonzeros",
     "freeze_zeros",
+    "keep_largest_",
     "l1_weights",
     "soft_threshold_",
 ]
@@ -163,6 +164,55 @@ def copy_zeros_(module, source):
     with torch.no_grad():
         for weight, kept in zip(targets, sources):
             weight.mul_(kept.detach() != 0)
+    return module
+
+
+def keep_largest_(module, n_keep):
+    """Magnitude pruning: zero all but the ``n_keep`` largest :func:`l1_weights` entries.
+
+    The baseline the l1 penalty is measured against: the weights of largest
+    magnitude kept, over all the weight tensors at once (one int) or in every
+    tensor (one int per tensor, as ``target_nonzeros`` of
+    :func:`fit_to_nonzeros`).  Ties at the threshold are broken by position;
+    a tensor with fewer non-zeros than its count keeps them all.  Freeze the
+    zeros with :func:`freeze_zeros` to fine-tune.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Modified in place.
+    n_keep : int or sequence of int
+        Weights to keep: in the whole network, or one count per weight tensor.
+
+    Returns
+    -------
+    module : torch.nn.Module
+        The same network.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skproj.nn import keep_largest_
+    >>> layer = torch.nn.Linear(4, 1)
+    >>> with torch.no_grad():
+    ...     _ = layer.weight.copy_(torch.tensor([[0.5, -3.0, 1.0, -2.0]]))
+    >>> keep_largest_(layer, 2).weight.tolist()
+    [[0.0, -3.0, 0.0, -2.0]]
+    """
+    import torch
+
+    weights = l1_weights(module)
+    counts, groups = _resolve_target(n_keep, np.array([w.numel() for w in weights]), "n_keep")
+    with torch.no_grad():
+        for count, group in zip(counts, groups):
+            tensors = [weights[i] for i in group]
+            magnitudes = torch.cat([w.detach().abs().flatten() for w in tensors])
+            kept = torch.zeros_like(magnitudes, dtype=torch.bool)
+            kept[magnitudes.topk(int(count)).indices] = True
+            begin = 0
+            for w in tensors:
+                w.mul_(kept[begin:begin + w.numel()].view_as(w))
+                begin += w.numel()
     return module
 
 
@@ -758,21 +808,21 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
                           chosen["reached"], trials)
 
 
-def _resolve_target(target_nonzeros, sizes):
+def _resolve_target(target_nonzeros, sizes, name="target_nonzeros"):
     """The targets as an int64 vector and the weight tensors each one counts."""
     values = np.atleast_1d(np.asarray(target_nonzeros))
     if values.dtype.kind not in "iu" or values.ndim != 1:
-        raise ValueError("target_nonzeros must be an int or a sequence of ints; "
+        raise ValueError(f"{name} must be an int or a sequence of ints; "
                          f"got {target_nonzeros!r}.")
     if len(values) == 1 and np.ndim(target_nonzeros) == 0:
         groups, capacity = [np.arange(len(sizes))], np.array([sizes.sum()])
     elif len(values) == len(sizes):
         groups, capacity = [np.array([i]) for i in range(len(sizes))], sizes
     else:
-        raise ValueError(f"target_nonzeros must be one int or {len(sizes)} ints (one per "
+        raise ValueError(f"{name} must be one int or {len(sizes)} ints (one per "
                          f"weight tensor); got {len(values)}.")
     if np.any(values < 1) or np.any(values > capacity):
-        raise ValueError(f"target_nonzeros must lie in [1, {capacity.tolist()}] (the number "
+        raise ValueError(f"{name} must lie in [1, {capacity.tolist()}] (the number "
                          f"of weights); got {values.tolist()}.")
     return values.astype(np.int64), groups
 
