@@ -138,3 +138,30 @@ def test_vector_selection_of_the_sample(n, kind):
         if result is None:
             pytest.skip("the CPU has no AVX-512F")
         assert result == np.sort(values)[k]
+
+
+def _at_offset(y, offset):
+    """A copy of ``y`` whose data start ``offset`` bytes past a 64-byte line."""
+    buffer = np.empty(y.nbytes + 128, dtype=np.uint8)
+    start = (-buffer.ctypes.data) % 64 + offset
+    moved = buffer[start:start + y.nbytes].view(y.dtype).reshape(y.shape)
+    moved[...] = y
+    return moved
+
+
+@pytest.mark.parametrize("n", [40009, 100_000, 23])
+def test_in_cache_write_at_every_alignment(n):
+    """The AVX-512 write aligns its stores to the output's lines and its loads to the
+    input's: every pair of offsets (whole floats or not) gives the same bits."""
+    y = _vector("normal", n, 8, np.float32).reshape(1, -1)
+    for kernel, values in ((_l1.l1_ball, np.abs(y)), (_l1.simplex, y)):
+        radius = _radius_keeping(values.ravel(), 0.3)
+        expected = np.empty_like(y)
+        status, tau = kernel(y, expected, radius)
+        for in_offset in range(0, 64, 4):
+            for out_offset in (0, 4, 36, 2):
+                source = _at_offset(y, in_offset + (out_offset == 2))
+                out = _at_offset(np.zeros_like(y), out_offset)
+                assert kernel(source, out, radius) == (status, tau)
+                np.testing.assert_array_equal(out, expected,
+                                              err_msg=f"offsets {in_offset}, {out_offset}")

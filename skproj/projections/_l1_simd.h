@@ -894,9 +894,34 @@ SKP_AVX512 static inline int skp_shrink512_f32(const float* src, float* dst, ptr
         _mm512_mask_storeu_ps(dst, lanes, skp_shrink16_f32(
             _mm512_maskz_loadu_ps(lanes, src), hi_v, lo_v, magnitudes));
     }
-    for (j = head; j + 16 <= vectors_end; j += 16)
-        _mm512_storeu_ps(dst + j, skp_shrink16_f32(_mm512_loadu_ps(src + j), hi_v, lo_v,
-                                                   magnitudes));
+    j = head;
+    switch (((uintptr_t) (src + j) & 63) / sizeof(float)
+            + ((uintptr_t) (src + j) & (sizeof(float) - 1) ? 16 : 0)) {
+    /* Loads aligned as well, where src lies a whole number of floats off its
+     * line: two aligned lines make each vector (valignd), instead of a load
+     * split over two lines per vector. */
+#define SKP_SHIFTED(shift)                                                                \
+    case shift: {                                                                          \
+        const float* line = src + j - shift;                                              \
+        __m512 current = _mm512_load_ps(line), next;                                      \
+        for (; j + 16 <= vectors_end; j += 16, line += 16, current = next) {              \
+            next = _mm512_load_ps(line + 16);                                              \
+            _mm512_storeu_ps(dst + j, skp_shrink16_f32(_mm512_castsi512_ps(              \
+                _mm512_alignr_epi32(_mm512_castps_si512(next),                            \
+                                    _mm512_castps_si512(current), shift)),                \
+                hi_v, lo_v, magnitudes));                                                  \
+        }                                                                                  \
+        break;                                                                             \
+    }
+    SKP_SHIFTED(1) SKP_SHIFTED(2) SKP_SHIFTED(3) SKP_SHIFTED(4) SKP_SHIFTED(5)
+    SKP_SHIFTED(6) SKP_SHIFTED(7) SKP_SHIFTED(8) SKP_SHIFTED(9) SKP_SHIFTED(10)
+    SKP_SHIFTED(11) SKP_SHIFTED(12) SKP_SHIFTED(13) SKP_SHIFTED(14) SKP_SHIFTED(15)
+#undef SKP_SHIFTED
+    default:   /* (aligned, or not even to a float) */
+        for (; j + 16 <= vectors_end; j += 16)
+            _mm512_storeu_ps(dst + j, skp_shrink16_f32(_mm512_loadu_ps(src + j), hi_v, lo_v,
+                                                       magnitudes));
+    }
     if (j < vectors_end) {
         lanes = (__mmask16) ((1u << (vectors_end - j)) - 1);
         _mm512_mask_storeu_ps(dst + j, lanes, skp_shrink16_f32(
