@@ -165,3 +165,20 @@ def test_in_cache_write_at_every_alignment(n):
                 assert kernel(source, out, radius) == (status, tau)
                 np.testing.assert_array_equal(out, expected,
                                               err_msg=f"offsets {in_offset}, {out_offset}")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("share", [1e-4, 0.01, 0.5, 0.9, 0.999])
+def test_float_sample_of_an_array_in_cache(scan, kind, share):
+    """A 100 x 1000 float32 array: the sampled bracket is taken in float (AVX-512), or in
+    double (AVX2); both against the references, ties and tiny radii included."""
+    y = _vector(kind, 100_000, 12, np.float32)
+    check_l1_ball_and_simplex(y, share)
+    y = y.reshape(100, 1000)
+    largest = float(np.abs(y).max())
+    for radius in (1e-6 * largest, 1e-2 * largest):   # tiny: tau near the largest magnitude
+        np.testing.assert_allclose(project_l1_ball(y, radius), references.l1_ball(y, radius),
+                                   rtol=0, atol=_atol(y, radius, np.float32))
+    norm = float(np.abs(y.astype(np.float64)).sum())
+    for radius in (1.001 * norm, 2 * norm):   # inside: y unchanged
+        np.testing.assert_array_equal(project_l1_ball(y, radius), y)
