@@ -13,6 +13,7 @@ import pytest
 from skproj.projections import _l1, project_l1_ball, project_simplex
 
 import references
+from test_projections_api import _at_offset
 from test_projections_threshold import (KINDS, _atol, _radius_keeping, _vector,
                                         check_l1_ball_and_simplex)
 
@@ -138,15 +139,6 @@ def test_vector_selection_of_the_sample(n, kind):
         if result is None:
             pytest.skip("the CPU has no AVX-512F")
         assert result == np.sort(values)[k]
-
-
-def _at_offset(y, offset):
-    """A copy of ``y`` whose data start ``offset`` bytes past a 64-byte line."""
-    buffer = np.empty(y.nbytes + 128, dtype=np.uint8)
-    start = (-buffer.ctypes.data) % 64 + offset
-    moved = buffer[start:start + y.nbytes].view(y.dtype).reshape(y.shape)
-    moved[...] = y
-    return moved
 
 
 @pytest.mark.parametrize("n", [40009, 100_000, 23])
