@@ -13,6 +13,7 @@ import pytest
 from skproj.projections import _l1, project_l1_ball, project_simplex
 
 import references
+from test_projections_api import _at_offset
 from test_projections_threshold import (KINDS, _atol, _radius_keeping, _vector,
                                         check_l1_ball_and_simplex)
 
@@ -138,3 +139,38 @@ def test_vector_selection_of_the_sample(n, kind):
         if result is None:
             pytest.skip("the CPU has no AVX-512F")
         assert result == np.sort(values)[k]
+
+
+@pytest.mark.parametrize("n", [40009, 100_000, 23])
+def test_in_cache_write_at_every_alignment(n):
+    """The AVX-512 write aligns its stores to the output's lines and its loads to the
+    input's: every pair of offsets (whole floats or not) gives the same bits."""
+    y = _vector("normal", n, 8, np.float32).reshape(1, -1)
+    for kernel, values in ((_l1.l1_ball, np.abs(y)), (_l1.simplex, y)):
+        radius = _radius_keeping(values.ravel(), 0.3)
+        expected = np.empty_like(y)
+        status, tau = kernel(y, expected, radius)
+        for in_offset in range(0, 64, 4):
+            for out_offset in (0, 4, 36, 2):
+                source = _at_offset(y, in_offset + (out_offset == 2))
+                out = _at_offset(np.zeros_like(y), out_offset)
+                assert kernel(source, out, radius) == (status, tau)
+                np.testing.assert_array_equal(out, expected,
+                                              err_msg=f"offsets {in_offset}, {out_offset}")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("share", [1e-4, 0.01, 0.5, 0.9, 0.999])
+def test_float_sample_of_an_array_in_cache(scan, kind, share):
+    """A 100 x 1000 float32 array: the sampled bracket is taken in float (AVX-512), or in
+    double (AVX2); both against the references, ties and tiny radii included."""
+    y = _vector(kind, 100_000, 12, np.float32)
+    check_l1_ball_and_simplex(y, share)
+    y = y.reshape(100, 1000)
+    largest = float(np.abs(y).max())
+    for radius in (1e-6 * largest, 1e-2 * largest):   # tiny: tau near the largest magnitude
+        np.testing.assert_allclose(project_l1_ball(y, radius), references.l1_ball(y, radius),
+                                   rtol=0, atol=_atol(y, radius, np.float32))
+    norm = float(np.abs(y.astype(np.float64)).sum())
+    for radius in (1.001 * norm, 2 * norm):   # inside: y unchanged
+        np.testing.assert_array_equal(project_l1_ball(y, radius), y)

@@ -33,8 +33,9 @@ cdef extern from "_l1_simd.h" nogil:
     double skp_long_threshold_f32(const float* values, Py_ssize_t n, double total,
                                   double fixed_count, double fixed_sum, double radius,
                                   double* support)
-    int skp_sample_runs512_f32(const float* row, Py_ssize_t runs, Py_ssize_t gap, int magnitudes,
-                               double* sample, double* work)
+    int skp_sample_bracket512_f32(const float* row, Py_ssize_t runs, Py_ssize_t gap,
+                                  int magnitudes, double scaled, double sigmas, Py_ssize_t margin,
+                                  float* work, double* low, double* high)
     Py_ssize_t skp_keep_at_most512_f64(const double* src, Py_ssize_t n, double bound,
                                        double* dst)
     double skp_sum_and_excess_f32(const float* values, Py_ssize_t n, double low, double* excess)

@@ -136,7 +136,6 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
     cdef double* work = sample + size
     cdef double total = 0.0, scaled = radius * size / <double> n, tau, value, found
     cdef Bracket bracket
-    cdef bint sampled = False
     bracket.low = -DBL_MAX
     bracket.high = DBL_MAX
     if size == n:
@@ -150,10 +149,14 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
         size -= size % SAMPLE_RUN
         scaled = radius * size / <double> n
         if floating is float:
-            sampled = _simd and skp_sample_runs512_f32(
-                <const float*> base, size // SAMPLE_RUN, n // (size // SAMPLE_RUN), magnitudes,
-                sample, work)
-        for i in range(0 if sampled else size // SAMPLE_RUN):
+            # (float32 with AVX-512F: the same bracket from the same runs, all
+            # in float; ``sample`` holds the 4 * size floats it needs)
+            if _simd and skp_sample_bracket512_f32(
+                    <const float*> base, size // SAMPLE_RUN, n // (size // SAMPLE_RUN),
+                    magnitudes, scaled, BRACKET_SIGMAS, BRACKET_MARGIN, <float*> sample,
+                    &bracket.low, &bracket.high):
+                return bracket
+        for i in range(size // SAMPLE_RUN):
             run = (<const floating*> base) + i * (n // (size // SAMPLE_RUN))
             for j in range(i * SAMPLE_RUN, (i + 1) * SAMPLE_RUN):
                 sample[j] = _as_value(run[j - i * SAMPLE_RUN], magnitudes)
