@@ -254,6 +254,61 @@ def _set_testing(bint simd=True, bint avx512=True):
     _avx512 = _simd and skh_set_avx512(avx512)
     return bool(_avx512)
 
+
+cdef extern from "<time.h>" nogil:
+    cdef struct timespec:
+        long tv_sec
+        long tv_nsec
+    int clock_gettime(int clock, timespec* t)
+    enum: CLOCK_THREAD_CPUTIME_ID
+
+# Benchmark hook (``_time_phases``, ``_phase_times``): CPU seconds spent in
+# each phase of the last call of the sampled method.  Off by default: reading
+# the thread's CPU clock is a system call.
+cdef enum:
+    PHASE_SAMPLE = 0     # the sampled groups' keys
+    PHASE_ESTIMATE = 1   # the sample's root and bracket, the stream's room
+    PHASE_BAND = 2       # the band read(s) (with the tops)
+    PHASE_SORT = 3       # the band's entries sorted by group
+    PHASE_CHECK = 4      # g at the bracket's ends (and moved brackets' reads)
+    PHASE_NARROW = 5     # the narrowing passes over the band
+    PHASE_ROOT = 6       # the root search on the band
+    PHASE_WRITE = 7      # the groups' scales and the write
+    N_PHASES = 8
+
+PHASE_NAMES = ("sample", "estimate", "band read", "sort", "check", "narrow", "root", "write")
+
+cdef bint _timing = False
+cdef double _phase_seconds[N_PHASES]
+cdef Py_ssize_t _band_entries = 0     # entries gathered by the last band read
+
+
+cdef inline double _now() noexcept nogil:
+    cdef timespec t
+    if not _timing:
+        return 0.0
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return t.tv_sec + 1e-9 * t.tv_nsec
+
+
+cdef inline double _lap(int phase, double since) noexcept nogil:
+    """Add the time since ``since`` to a phase; the time now."""
+    cdef double now = _now()
+    _phase_seconds[phase] += now - since
+    return now
+
+
+def _time_phases(bint on):
+    """Benchmark hook: time the phases of the next calls (``_phase_times``) or stop."""
+    global _timing
+    _timing = on
+
+
+def _phase_times():
+    """Benchmark hook: ``{phase: CPU seconds}`` of the last call (``PHASE_NAMES``),
+    and the number of entries its last band read gathered."""
+    return {PHASE_NAMES[k]: _phase_seconds[k] for k in range(N_PHASES)}, _band_entries
+
 # The passes over the matrix, in C so that the compiler vectorizes them (SSE2,
 # no -march): contiguous loops with selects instead of branches, restrict
 # pointers, and four lanes of partial sums in a contiguous group (the order of
@@ -1432,6 +1487,7 @@ cdef int _exact_band(const floating[:, :] y, Layout* layout, const double* w,
     cdef double* above_r = above_sums + 2 * n_groups
     cdef int status
     cdef bint read = False
+    cdef double clock
     if with_tops:
         if not _read_band_tops(y, layout, s, band.lo, band.hi, st, above_v, above_p, above_r):
             return STATUS_NONFINITE
@@ -1455,6 +1511,8 @@ cdef int _exact_band(const floating[:, :] y, Layout* layout, const double* w,
             return STATUS_NOMEMORY
         _read_band(y, layout, inv_w, v, s, band.lo, band.hi, st, above_v, above_p, above_r)
         band.reads += 1
+    global _band_entries
+    _band_entries = st.count
     for g in range(n_groups):
         # The sums above are centred at hi; a group with nothing above ends at
         # its top (a centre far above a small group's top would overflow).
@@ -1466,7 +1524,13 @@ cdef int _exact_band(const floating[:, :] y, Layout* layout, const double* w,
             _set_range(s, g, band.lo, band.center[g])
         else:
             s.inv_width[g] = 0.0
-    return _band_from_stream(st, band, n_groups)
+    clock = _now()
+    status = _band_from_stream(st, band, n_groups)
+    # (The callers time the whole of this function as one phase.)
+    clock = _now() - clock
+    _phase_seconds[PHASE_SORT] += clock
+    _phase_seconds[PHASE_BAND] -= clock
+    return status
 
 
 # ---------------------------------------------------------------- bracket
@@ -2114,6 +2178,7 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
     """
     cdef Py_ssize_t n_groups = layout.n_groups, j, level, retry, in_band = 0
     cdef double slope, slope_lo, slope_hi, lo, hi, g_lo, g_hi, width
+    cdef double clock = _now()
     cdef int status
     if t_hint >= 0:
         t_hint = min(t_hint, t_max)
@@ -2130,6 +2195,7 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
             st.capacity = st.capacity // 8 + n_groups + 1024
     else:
         _take_sample(y, layout, w, inv_w, w_min, sm)
+        clock = _lap(PHASE_SAMPLE, clock)
         _estimate_bracket(sm, n_groups, layout.size, v, target, &lo, &hi)
         if with_tops and not (0 < hi < INFINITY):
             # No bracket to read the tops with (a zero sample, or NaN in it).
@@ -2146,6 +2212,7 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
         for j in range(sm.m * layout.size):
             in_band += (sm.keys[j] > lo) & (sm.keys[j] < hi)     # (no branch)
         st.capacity = 2 * in_band * (n_groups // sm.m + 1) + n_groups + 1024
+    clock = _lap(PHASE_ESTIMATE, clock)
     st.keys = <double*> malloc(st.capacity * sizeof(double))
     st.vals = <double*> malloc(st.capacity * sizeof(double))
     st.groups = <Py_ssize_t*> malloc(st.capacity * sizeof(Py_ssize_t))
@@ -2157,6 +2224,7 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
         status = _exact_band(y, layout, w, inv_w, v, w_min, s, band, st, above_sums,
                              with_tops, &t_max)
         with_tops = False
+        clock = _lap(PHASE_BAND, clock)
         if status != STATUS_PROJECTED:
             return status
         g_lo = _exact_g(s, band, n_groups, lo, &slope_lo, NULL)
@@ -2166,6 +2234,7 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
             t[0] = -2.0
             return STATUS_INSIDE
         g_hi = _exact_g(s, band, n_groups, hi, &slope_hi, NULL)
+        clock = _lap(PHASE_CHECK, clock)
         if g_lo > target >= g_hi:
             break
         # The guess or the sample misled the bracket: move it to t*'s side.
@@ -2178,6 +2247,7 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
             lo, hi = hi, hi + _reach(lo, hi, g_hi - target, slope_hi, t_max)
             hi = min(hi, t_max)
     _narrow(s, band, n_groups, target)
+    clock = _lap(PHASE_NARROW, clock)
     if (_exact_g(s, band, n_groups, band.lo, &slope, NULL) <= target
             or _exact_g(s, band, n_groups, band.hi, &slope, NULL) > target):
         # Rounding (the sums above re-centred) misled the narrowing: the whole band.
@@ -2187,7 +2257,9 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
                              &t_max)
         if status != STATUS_PROJECTED:
             return status
+    clock = _lap(PHASE_CHECK, clock)
     t[0] = _root(s, band, n_groups, target)
+    _lap(PHASE_ROOT, clock)
     return STATUS_PROJECTED if t[0] >= 0 else STATUS_NOMEMORY
 
 
@@ -2274,6 +2346,10 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
     cdef double* kept = work + 2 * size + n_groups
     cdef int status
     cdef bint with_tops
+    cdef double clock
+    for k in range(N_PHASES):
+        _phase_seconds[k] = 0.0
+    clock = _now()
     layout.unit_weights = True
     for k in range(size):
         layout.unit_weights &= w[k] == 1.0
@@ -2291,6 +2367,7 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
     if sampled and not with_tops:
         if not _tops(y, layout, inv_w, s):
             return STATUS_NONFINITE
+        _lap(PHASE_BAND, clock)
     elif not sampled:
         status = _summarize(y, layout, w, inv_w, v, w_min, s, band)
         if status != STATUS_PROJECTED:
@@ -2326,8 +2403,10 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
             return _copy_inside(y, x, t_out)
         if status != STATUS_PROJECTED:
             return status
+    clock = _now()
     _exact_g(s, band, n_groups, t, &slope, scales)
     _write_result(y, x, layout, w, t, s, scales, kept)
+    _lap(PHASE_WRITE, clock)
     t_out[0] = t
     return STATUS_PROJECTED
 
