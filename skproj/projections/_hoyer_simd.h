@@ -635,24 +635,31 @@ SKH_AVX512 static inline double skh_hsum8(__m512d x) {
 
 /* The band entries of 16 keys (mask ``inside``; low and high 8 as doubles) at
  * the cursor ``count``, with their groups first_group + lane where groups is
- * not NULL: whole vectors while they fit, one by one at the end. */
-SKH_AVX512 static ptrdiff_t skh_push16(double* keys, int64_t* groups, ptrdiff_t count,
-                                       ptrdiff_t capacity, __m512d low, __m512d high,
-                                       __mmask16 inside, int64_t first_group) {
+ * not NULL: both halves stored whole, without a branch on either (whether a
+ * half holds entries is unpredictable: a branch on each cost two
+ * mispredictions per vector with entries), while 16 fit; one by one at the
+ * end of the buffer. */
+SKH_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skh_push16(
+        double* keys, int64_t* groups, ptrdiff_t count, ptrdiff_t capacity, __m512d low,
+        __m512d high, __mmask16 inside, int64_t first_group) {
     __mmask8 parts[2] = {(__mmask8) inside, (__mmask8) (inside >> 8)};
     __m512d halves[2] = {low, high};
     int half, lane;
-    for (half = 0; half < 2; half++) {
-        if (!parts[half]) continue;
-        if (count + 8 <= capacity) {
-            _mm512_storeu_pd(keys + count, _mm512_maskz_compress_pd(parts[half], halves[half]));
-            if (groups != NULL)
-                _mm512_storeu_si512((void*) (groups + count), _mm512_maskz_compress_epi64(
-                    parts[half], _mm512_add_epi64(_mm512_set1_epi64(first_group + 8 * half),
-                                                  _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7))));
-            count += _mm_popcnt_u32((unsigned) parts[half]);
-            continue;
+    if (__builtin_expect(count + 16 <= capacity, 1)) {
+        ptrdiff_t middle = count + _mm_popcnt_u32((unsigned) parts[0]);
+        _mm512_storeu_pd(keys + count, _mm512_maskz_compress_pd(parts[0], low));
+        _mm512_storeu_pd(keys + middle, _mm512_maskz_compress_pd(parts[1], high));
+        if (groups != NULL) {
+            __m512i index = _mm512_add_epi64(_mm512_set1_epi64(first_group),
+                                             _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7));
+            _mm512_storeu_si512((void*) (groups + count),
+                                _mm512_maskz_compress_epi64(parts[0], index));
+            _mm512_storeu_si512((void*) (groups + middle), _mm512_maskz_compress_epi64(
+                parts[1], _mm512_add_epi64(index, _mm512_set1_epi64(8))));
         }
+        return middle + _mm_popcnt_u32((unsigned) parts[1]);
+    }
+    for (half = 0; half < 2; half++) {
         double lanes[8];
         _mm512_storeu_pd(lanes, halves[half]);
         for (lane = 0; lane < 8; lane++)
