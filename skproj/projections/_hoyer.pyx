@@ -233,6 +233,7 @@ cdef extern from "_hoyer_simd.h" nogil:
         double* keys, int64_t* groups, double* top, int* nan)
     void skh_write_f32_avx512(const float* src, float* dst, Py_ssize_t n, double t,
                               const double* scale, int scale_step)
+    Py_ssize_t skh_count_between_f32(const float* keys, Py_ssize_t n, double lo, double hi)
     void skh_g_at_8_points(Py_ssize_t n_groups, const double* ts, const double* top,
                            const double* inv_top, const double* rho_one, const double* above,
                            const double* center, const int64_t* start, const double* keys,
@@ -2261,8 +2262,7 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
             lo = min(lo, hi)
         # Room for the band: its sampled share, with a margin (read again if short).
         if sm.single:
-            for j in range(sm.m * layout.size):
-                in_band += (sm.keys32[j] > lo) & (sm.keys32[j] < hi)     # (no branch)
+            in_band = skh_count_between_f32(sm.keys32, sm.m * layout.size, lo, hi)
         for j in range(sm.m * layout.size if not sm.single else 0):
             in_band += (sm.keys[j] > lo) & (sm.keys[j] < hi)     # (no branch)
         st.capacity = 2 * in_band * (n_groups // sm.m + 1) + n_groups + 1024

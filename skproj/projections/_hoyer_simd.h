@@ -830,6 +830,22 @@ SKH_AVX512 static void skh_g_at_8_points(ptrdiff_t n_groups, const double* ts,
     _mm512_storeu_pd(totals, total);
 }
 
+/* The number of float keys with lo < key < hi (the sample's share of a band). */
+SKH_AVX512 static ptrdiff_t skh_count_between_f32(const float* keys, ptrdiff_t n, double lo,
+                                                  double hi) {
+    __m512 flo = _mm512_set1_ps(skh_float_at_or_below(lo));
+    __m512 fhi = _mm512_set1_ps(skh_float_at_or_above(hi));
+    ptrdiff_t k, count = 0;
+    for (k = 0; k + 16 <= n; k += 16) {
+        __m512 key = _mm512_loadu_ps(keys + k);
+        count += _mm_popcnt_u32((unsigned) _mm512_mask_cmp_ps_mask(
+            _mm512_cmp_ps_mask(key, flo, _CMP_GT_OQ), key, fhi, _CMP_LT_OQ));
+    }
+    for (; k < n; k++)
+        count += lo < keys[k] && keys[k] < hi;
+    return count;
+}
+
 /* skh_write_f32 with AVX-512: 8 floats a vector, computed in double. */
 SKH_AVX512 static void skh_write_f32_avx512(const float* src, float* dst, ptrdiff_t n,
                                             double t, const double* scale, int scale_step) {
@@ -871,6 +887,8 @@ static inline ptrdiff_t skh_columns_band_block_top_f32_avx512(const float* rows,
         ptrdiff_t capacity, double* keys, int64_t* groups, double* top, int* nan) { return 0; }
 static inline void skh_write_f32_avx512(const float* src, float* dst, ptrdiff_t n, double t,
                                         const double* scale, int scale_step) {}
+static inline ptrdiff_t skh_count_between_f32(const float* keys, ptrdiff_t n, double lo,
+                                              double hi) { return 0; }
 static inline void skh_g_at_8_points(ptrdiff_t n_groups, const double* ts, const double* top,
         const double* inv_top, const double* rho_one, const double* above,
         const double* center, const int64_t* start, const double* keys, const double* vals,
