@@ -49,13 +49,18 @@ small band per Newton step, one read and write to apply.
    sampled ones, each computed exactly (1-sparse at :math:`t` when their top
    is).  Its root, plus or minus ``SPREAD_FACTOR`` standard errors (from the
    spread of :math:`\rho_g` over the sampled blocks), gives a bracket
-   :math:`[t_L, t_U]` expected to hold :math:`t^*`.
+   :math:`[t_L, t_U]` expected to hold :math:`t^*`.  (float32 without weights,
+   AVX-512: the sampled keys stay floats and are summed by float32's band
+   read: the sample costs per key, the same in both dtypes, so twice as much
+   per byte in float32 when taken in doubles.)
 2. *Exact band.*  One read: the keys in :math:`(t_L, t_U)` are gathered (a
    branch taken for a few percent of the entries, on one unsigned comparison),
    those at or above :math:`t_U` are summed per group (:math:`\sum v`,
    :math:`\sum v d`, :math:`\sum v d^2` with :math:`d = \kappa - t_U \ge 0`:
    positive terms, no cancellation), those at or below :math:`t_L` are
-   inactive on the bracket.  The same read gives each group's largest key
+   inactive on the bracket; the gathered keys are then sorted by group (a
+   counting sort; its scatter asks for the cursors and the places they point
+   to ahead).  The same read gives each group's largest key
    (NaN/inf detected here) where the AVX2 passes run without weights: the sums
    are then taken in units of :math:`t_U` and converted to units of each
    group's top afterwards, and the first position of a top is looked for at
