@@ -155,7 +155,7 @@ from skproj.projections._scratch_cache cimport (
 from libc.string cimport memcpy, memset
 from cython cimport floating
 
-from skproj.projections._common cimport copy_matrix, prefetch
+from skproj.projections._common cimport copy_matrix, prefetch, thread_seconds
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
 )
@@ -261,13 +261,6 @@ def _set_testing(bint simd=True, bint avx512=True):
     return bool(_avx512)
 
 
-cdef extern from "<time.h>" nogil:
-    cdef struct timespec:
-        long tv_sec
-        long tv_nsec
-    int clock_gettime(int clock, timespec* t)
-    enum: CLOCK_THREAD_CPUTIME_ID
-
 # Benchmark hook (``_time_phases``, ``_phase_times``): CPU seconds spent in
 # each phase of the last call of the sampled method.  Off by default: reading
 # the thread's CPU clock is a system call.
@@ -290,11 +283,7 @@ cdef Py_ssize_t _band_entries = 0     # entries gathered by the last band read
 
 
 cdef inline double _now() noexcept nogil:
-    cdef timespec t
-    if not _timing:
-        return 0.0
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
-    return t.tv_sec + 1e-9 * t.tv_nsec
+    return thread_seconds() if _timing else 0.0
 
 
 cdef inline double _lap(int phase, double since) noexcept nogil:
