@@ -1,7 +1,8 @@
 """Speed of the group Hoyer sparse projection (GSP), as ratios to a memory copy.
 
 Run ``python benchmarks/bench_group_hoyer.py`` (``--quick`` for smaller
-matrices, ``--part``/``--shape`` for one piece); ``bench_projections.py``
+matrices, ``--part``/``--shape`` for one piece, ``--phases`` for the time of
+each stage of the kernel); ``bench_projections.py``
 prints the same table.  For Gaussian float64 and float32 matrices, both axes
 and target average sparsities 0.5, 0.8, 0.95:
 time of ``project_group_hoyer(Y, s, axis=axis, out=out)`` / time of
@@ -62,6 +63,46 @@ def group_hoyer_table(shapes=SHAPES, sparsities=SPARSITIES, rng=None,
     print()
 
 
+def group_hoyer_phases(shapes=SHAPES, sparsities=SPARSITIES, rng=None,
+                       dtypes=(np.float64, np.float32)):
+    """Where GSP spends its time, per stage of the sampled method (``_phase_times``).
+
+    CPU time of the calling thread, the call of least total of 7, in ns per
+    byte of Y (float32 meets its goal where its total is at most float64's), and
+    the share of the entries in the band (gathered by the last band read).
+    """
+    from skproj.projections import _hoyer
+
+    rng = np.random.default_rng(0) if rng is None else rng
+    names = _hoyer.PHASE_NAMES
+    print("GSP per stage, ns per byte of Y (CPU time, call of least total of 7):")
+    header = (f"{'shape':<14}{'dtype':<9}{'axis':<6}{'s':<6}"
+              + "".join(f"{name:>10}" for name in names) + f"{'total':>8}{'band %':>8}")
+    print(header)
+    print("-" * len(header))
+    _hoyer._time_phases(True)
+    try:
+        for shape in shapes:
+            for dtype in dtypes:
+                Y = rng.standard_normal(shape).astype(dtype)
+                out = np.empty_like(Y)
+                for axis in (0, 1):
+                    for sparsity in sparsities:
+                        best = None
+                        for _ in range(7):
+                            project_group_hoyer(Y, sparsity, axis=axis, out=out)
+                            seconds, entries = _hoyer._phase_times()
+                            if best is None or sum(seconds.values()) < sum(best.values()):
+                                best = seconds
+                        per_byte = [1e9 * best[name] / Y.nbytes for name in names]
+                        print(f"{str(shape):<14}{np.dtype(dtype).name:<9}{axis:<6}"
+                              f"{sparsity:<6}" + "".join(f"{t:>10.3f}" for t in per_byte)
+                              + f"{sum(per_byte):>8.3f}{100 * entries / Y.size:>8.2f}")
+    finally:
+        _hoyer._time_phases(False)
+    print()
+
+
 def newton_on_full_passes(Y, sparsity, max_iter=100):
     """The authors' scheme (columns are groups), one pass over Y per g(mu)."""
     A = np.abs(Y)
@@ -108,11 +149,16 @@ def main(argv=None):
     parser.add_argument("--part", choices=["ratios", "reference", "all"], default="all",
                         help="run one part (each fits in a few minutes on a busy machine)")
     parser.add_argument("--shape", default=None, help="one shape, e.g. 1000x10000")
+    parser.add_argument("--phases", action="store_true",
+                        help="the time of each stage of the kernel instead of the tables")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     shapes = [(300, 3000), (3000, 300)] if args.quick else SHAPES
     if args.shape:
         shapes = [tuple(int(n) for n in args.shape.split("x"))]
+    if args.phases:
+        group_hoyer_phases(shapes, rng=rng)
+        return
     if args.part in ("ratios", "all"):
         group_hoyer_table(shapes, rng=rng)
     if args.part in ("reference", "all"):

@@ -17,6 +17,21 @@ cdef extern from *:
     """
     void prefetch "SKPROJ_PREFETCH"(const void* address) noexcept nogil
 
+# The calling thread's CPU time in seconds, for the kernels' benchmark hooks
+# (their per-phase times; a system call: read only while a hook is on).
+cdef extern from "<time.h>" nogil:
+    cdef struct timespec:
+        long tv_sec
+        long tv_nsec
+    int clock_gettime(int clock, timespec* t)
+    enum: CLOCK_THREAD_CPUTIME_ID
+
+
+cdef inline double thread_seconds() noexcept nogil:
+    cdef timespec t
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return t.tv_sec + 1e-9 * t.tv_nsec
+
 # Below this share of non-zero groups (or entries), a kernel first zeroes the
 # whole output with one memset -- which streams past the caches on large
 # arrays, as memcpy does -- and then writes only the non-zero part, reading

@@ -49,13 +49,18 @@ small band per Newton step, one read and write to apply.
    sampled ones, each computed exactly (1-sparse at :math:`t` when their top
    is).  Its root, plus or minus ``SPREAD_FACTOR`` standard errors (from the
    spread of :math:`\rho_g` over the sampled blocks), gives a bracket
-   :math:`[t_L, t_U]` expected to hold :math:`t^*`.
+   :math:`[t_L, t_U]` expected to hold :math:`t^*`.  (float32 without weights,
+   AVX-512: the sampled keys stay floats and are summed by float32's band
+   read: the sample costs per key, the same in both dtypes, so twice as much
+   per byte in float32 when taken in doubles.)
 2. *Exact band.*  One read: the keys in :math:`(t_L, t_U)` are gathered (a
    branch taken for a few percent of the entries, on one unsigned comparison),
    those at or above :math:`t_U` are summed per group (:math:`\sum v`,
    :math:`\sum v d`, :math:`\sum v d^2` with :math:`d = \kappa - t_U \ge 0`:
    positive terms, no cancellation), those at or below :math:`t_L` are
-   inactive on the bracket.  The same read gives each group's largest key
+   inactive on the bracket; the gathered keys are then sorted by group (a
+   counting sort; its scatter asks for the cursors and the places they point
+   to ahead).  The same read gives each group's largest key
    (NaN/inf detected here) where the AVX2 passes run without weights: the sums
    are then taken in units of :math:`t_U` and converted to units of each
    group's top afterwards, and the first position of a top is looked for at
@@ -150,7 +155,7 @@ from skproj.projections._scratch_cache cimport (
 from libc.string cimport memcpy, memset
 from cython cimport floating
 
-from skproj.projections._common cimport copy_matrix, prefetch
+from skproj.projections._common cimport copy_matrix, prefetch, thread_seconds
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
 )
@@ -233,6 +238,7 @@ cdef extern from "_hoyer_simd.h" nogil:
         double* keys, int64_t* groups, double* top, int* nan)
     void skh_write_f32_avx512(const float* src, float* dst, Py_ssize_t n, double t,
                               const double* scale, int scale_step)
+    Py_ssize_t skh_count_between_f32(const float* keys, Py_ssize_t n, double lo, double hi)
     void skh_g_at_8_points(Py_ssize_t n_groups, const double* ts, const double* top,
                            const double* inv_top, const double* rho_one, const double* above,
                            const double* center, const int64_t* start, const double* keys,
@@ -253,6 +259,50 @@ def _set_testing(bint simd=True, bint avx512=True):
     _simd = simd and skh_have_avx2()
     _avx512 = _simd and skh_set_avx512(avx512)
     return bool(_avx512)
+
+
+# Benchmark hook (``_time_phases``, ``_phase_times``): CPU seconds spent in
+# each phase of the last call of the sampled method.  Off by default: reading
+# the thread's CPU clock is a system call.
+cdef enum:
+    PHASE_SAMPLE = 0     # the sampled groups' keys
+    PHASE_ESTIMATE = 1   # the sample's root and bracket, the stream's room
+    PHASE_BAND = 2       # the band read(s) (with the tops)
+    PHASE_SORT = 3       # the band's entries sorted by group
+    PHASE_CHECK = 4      # g at the bracket's ends (and moved brackets' reads)
+    PHASE_NARROW = 5     # the narrowing passes over the band
+    PHASE_ROOT = 6       # the root search on the band
+    PHASE_WRITE = 7      # the groups' scales and the write
+    N_PHASES = 8
+
+PHASE_NAMES = ("sample", "estimate", "band read", "sort", "check", "narrow", "root", "write")
+
+cdef bint _timing = False
+cdef double _phase_seconds[N_PHASES]
+cdef Py_ssize_t _band_entries = 0     # entries gathered by the last band read
+
+
+cdef inline double _now() noexcept nogil:
+    return thread_seconds() if _timing else 0.0
+
+
+cdef inline double _lap(int phase, double since) noexcept nogil:
+    """Add the time since ``since`` to a phase; the time now."""
+    cdef double now = _now()
+    _phase_seconds[phase] += now - since
+    return now
+
+
+def _time_phases(bint on):
+    """Benchmark hook: time the phases of the next calls (``_phase_times``) or stop."""
+    global _timing
+    _timing = on
+
+
+def _phase_times():
+    """Benchmark hook: ``{phase: CPU seconds}`` of the last call (``PHASE_NAMES``),
+    and the number of entries its last band read gathered."""
+    return {PHASE_NAMES[k]: _phase_seconds[k] for k in range(N_PHASES)}, _band_entries
 
 # The passes over the matrix, in C so that the compiler vectorizes them (SSE2,
 # no -march): contiguous loops with selects instead of branches, restrict
@@ -446,6 +496,7 @@ cdef enum:
     # second read of a tile (the histogram) comes from the L2 cache.
     TILE_BYTES = 262144
     N_COPIES = 4         # interleaved histograms of a contiguous group
+    SCATTER_AHEAD = 8    # entries ahead whose place the sort by group asks for
     COLUMN_BLOCK = 8     # rows whose column maxima are taken at once (AVX2)
     PREFETCH_ROWS = 8    # rows ahead in a column tile
 
@@ -892,6 +943,11 @@ cdef struct Sample:
     double* rho_one       # ... and its rho once 1-sparse (or zero)
     double t_max          # the largest of these keys
     bint simd             # unit weights and AVX2: each group's sums by a vector pass
+    # float32 input, unit weights and AVX-512: the keys kept as floats (|y|,
+    # exact), in the memory of ``keys``, and summed by float32's AVX-512 band
+    # read, at half the cost per key of the double passes.
+    bint single
+    float* keys32
 
 
 cdef Py_ssize_t _sample_size(Layout* layout, Py_ssize_t itemsize, Py_ssize_t* block) noexcept nogil:
@@ -905,6 +961,35 @@ cdef Py_ssize_t _sample_size(Layout* layout, Py_ssize_t itemsize, Py_ssize_t* bl
         block[0] = 1
         return layout.n_groups
     return m
+
+
+cdef void _take_sample_floats(const float[:, :] y, Layout* layout, Sample* sm) noexcept nogil:
+    """The sampled groups' keys |y| as floats (``sm.single``: unit weights,
+    contiguous groups or rows) and their tops."""
+    cdef Py_ssize_t m = sm.m, n = layout.size, j, i, i0, i1, arg
+    cdef float* keys
+    cdef double top
+    if layout.groups_are_rows:
+        for j in range(m):
+            memcpy(sm.keys32 + j * n, &y[sm.groups[j], 0], n * sizeof(float))
+    else:
+        i0 = 0
+        while i0 < n:      # (rows in blocks, as in _take_sample)
+            i1 = min(i0 + SAMPLE_ROWS, n)
+            for j in range(m):
+                keys = sm.keys32 + j * n
+                for i in range(i0, i1):
+                    keys[i] = y[i, sm.groups[j]]
+            i0 = i1
+    sm.t_max = 0.0
+    for j in range(m):
+        keys = sm.keys32 + j * n
+        for i in range(n):
+            keys[i] = fabs(keys[i])
+        skh_row_top_f32(keys, n, &top, &arg)
+        sm.top[j] = top
+        sm.rho_one[j] = 1.0     # (unit weights: w at the top, or w_min)
+        sm.t_max = max(sm.t_max, top)
 
 
 cdef void _take_sample(const floating[:, :] y, Layout* layout, const double* w,
@@ -931,6 +1016,9 @@ cdef void _take_sample(const floating[:, :] y, Layout* layout, const double* w,
             first = aligned
         for c in range(sm.block):
             sm.groups[j * sm.block + c] = first + c
+    if floating is float and sm.single:
+        _take_sample_floats(y, layout, sm)
+        return
     if layout.groups_are_rows:
         for j in range(m):
             row = &y[sm.groups[j], 0]
@@ -990,7 +1078,13 @@ cdef double _sample_g(Sample* sm, Py_ssize_t n_groups, Py_ssize_t size, const do
             unit = 1.0 / sm.top[j]
             keys = sm.keys + j * size
             N = D2 = V = 0.0
-            if sm.simd:
+            if sm.single:
+                skh_row_band_f32_avx512(sm.keys32 + j * size, size, t, t, unit, sums, 0, 0,
+                                        NULL, NULL, NULL)
+                V = sums[0]
+                N = sums[1]
+                D2 = sums[2]
+            elif sm.simd:
                 # The band read's sums above t, with an empty band (lo = hi).
                 skh_row_band_f64(keys, size, t, t, unit, sums, 0, 0, NULL, NULL, NULL)
                 V = sums[0]
@@ -1401,7 +1495,14 @@ cdef int _band_from_stream(Stream* st, Band* band, Py_ssize_t n_groups) noexcept
         # is the sort's cost); the values are all 1.
         for e in range(total):
             band.vals[e] = 1.0
+        # The cursors and the places they point to are asked for ahead: over
+        # 10^4 groups both miss the L1 cache, one of each per entry, and the
+        # scatter waited on them in turn.
         for e in range(st.count):
+            if e + 2 * SCATTER_AHEAD < st.count:
+                prefetch(&cursor[st.groups[e + 2 * SCATTER_AHEAD]])
+            if e + SCATTER_AHEAD < st.count:
+                prefetch(&band.keys[cursor[st.groups[e + SCATTER_AHEAD]]])
             g = st.groups[e]
             band.keys[cursor[g]] = st.keys[e]
             cursor[g] += 1
@@ -1432,6 +1533,7 @@ cdef int _exact_band(const floating[:, :] y, Layout* layout, const double* w,
     cdef double* above_r = above_sums + 2 * n_groups
     cdef int status
     cdef bint read = False
+    cdef double clock
     if with_tops:
         if not _read_band_tops(y, layout, s, band.lo, band.hi, st, above_v, above_p, above_r):
             return STATUS_NONFINITE
@@ -1455,6 +1557,8 @@ cdef int _exact_band(const floating[:, :] y, Layout* layout, const double* w,
             return STATUS_NOMEMORY
         _read_band(y, layout, inv_w, v, s, band.lo, band.hi, st, above_v, above_p, above_r)
         band.reads += 1
+    global _band_entries
+    _band_entries = st.count
     for g in range(n_groups):
         # The sums above are centred at hi; a group with nothing above ends at
         # its top (a centre far above a small group's top would overflow).
@@ -1466,7 +1570,13 @@ cdef int _exact_band(const floating[:, :] y, Layout* layout, const double* w,
             _set_range(s, g, band.lo, band.center[g])
         else:
             s.inv_width[g] = 0.0
-    return _band_from_stream(st, band, n_groups)
+    clock = _now()
+    status = _band_from_stream(st, band, n_groups)
+    # (The callers time the whole of this function as one phase.)
+    clock = _now() - clock
+    _phase_seconds[PHASE_SORT] += clock
+    _phase_seconds[PHASE_BAND] -= clock
+    return status
 
 
 # ---------------------------------------------------------------- bracket
@@ -2114,6 +2224,7 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
     """
     cdef Py_ssize_t n_groups = layout.n_groups, j, level, retry, in_band = 0
     cdef double slope, slope_lo, slope_hi, lo, hi, g_lo, g_hi, width
+    cdef double clock = _now()
     cdef int status
     if t_hint >= 0:
         t_hint = min(t_hint, t_max)
@@ -2130,6 +2241,7 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
             st.capacity = st.capacity // 8 + n_groups + 1024
     else:
         _take_sample(y, layout, w, inv_w, w_min, sm)
+        clock = _lap(PHASE_SAMPLE, clock)
         _estimate_bracket(sm, n_groups, layout.size, v, target, &lo, &hi)
         if with_tops and not (0 < hi < INFINITY):
             # No bracket to read the tops with (a zero sample, or NaN in it).
@@ -2143,9 +2255,12 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
             hi = min(hi, t_max)
             lo = min(lo, hi)
         # Room for the band: its sampled share, with a margin (read again if short).
-        for j in range(sm.m * layout.size):
+        if sm.single:
+            in_band = skh_count_between_f32(sm.keys32, sm.m * layout.size, lo, hi)
+        for j in range(sm.m * layout.size if not sm.single else 0):
             in_band += (sm.keys[j] > lo) & (sm.keys[j] < hi)     # (no branch)
         st.capacity = 2 * in_band * (n_groups // sm.m + 1) + n_groups + 1024
+    clock = _lap(PHASE_ESTIMATE, clock)
     st.keys = <double*> malloc(st.capacity * sizeof(double))
     st.vals = <double*> malloc(st.capacity * sizeof(double))
     st.groups = <Py_ssize_t*> malloc(st.capacity * sizeof(Py_ssize_t))
@@ -2157,6 +2272,7 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
         status = _exact_band(y, layout, w, inv_w, v, w_min, s, band, st, above_sums,
                              with_tops, &t_max)
         with_tops = False
+        clock = _lap(PHASE_BAND, clock)
         if status != STATUS_PROJECTED:
             return status
         g_lo = _exact_g(s, band, n_groups, lo, &slope_lo, NULL)
@@ -2166,6 +2282,7 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
             t[0] = -2.0
             return STATUS_INSIDE
         g_hi = _exact_g(s, band, n_groups, hi, &slope_hi, NULL)
+        clock = _lap(PHASE_CHECK, clock)
         if g_lo > target >= g_hi:
             break
         # The guess or the sample misled the bracket: move it to t*'s side.
@@ -2178,6 +2295,7 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
             lo, hi = hi, hi + _reach(lo, hi, g_hi - target, slope_hi, t_max)
             hi = min(hi, t_max)
     _narrow(s, band, n_groups, target)
+    clock = _lap(PHASE_NARROW, clock)
     if (_exact_g(s, band, n_groups, band.lo, &slope, NULL) <= target
             or _exact_g(s, band, n_groups, band.hi, &slope, NULL) > target):
         # Rounding (the sums above re-centred) misled the narrowing: the whole band.
@@ -2187,7 +2305,9 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
                              &t_max)
         if status != STATUS_PROJECTED:
             return status
+    clock = _lap(PHASE_CHECK, clock)
     t[0] = _root(s, band, n_groups, target)
+    _lap(PHASE_ROOT, clock)
     return STATUS_PROJECTED if t[0] >= 0 else STATUS_NOMEMORY
 
 
@@ -2203,9 +2323,11 @@ cdef int _solve(const floating[:, :] y, Layout* layout, const double* w,
     cdef double* above_sums = <double*> malloc(3 * n_groups * sizeof(double))
     sm.m = _sample_size(layout, sizeof(floating), &block) if t_hint < 0 else 1
     sm.simd = _simd and layout.unit_weights
+    sm.single = (floating is float and sm.simd and _avx512 and layout.step_y == 1)
     sm.block = block if t_hint < 0 else 1
     sm.groups = <Py_ssize_t*> malloc(sm.m * sizeof(Py_ssize_t))
     sm.keys = <double*> malloc(sm.m * layout.size * sizeof(double))
+    sm.keys32 = <float*> sm.keys
     sm.top = <double*> malloc(2 * sm.m * sizeof(double))
     sm.rho_one = sm.top + sm.m
     st.keys = st.vals = NULL
@@ -2274,6 +2396,10 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
     cdef double* kept = work + 2 * size + n_groups
     cdef int status
     cdef bint with_tops
+    cdef double clock
+    for k in range(N_PHASES):
+        _phase_seconds[k] = 0.0
+    clock = _now()
     layout.unit_weights = True
     for k in range(size):
         layout.unit_weights &= w[k] == 1.0
@@ -2291,6 +2417,7 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
     if sampled and not with_tops:
         if not _tops(y, layout, inv_w, s):
             return STATUS_NONFINITE
+        _lap(PHASE_BAND, clock)
     elif not sampled:
         status = _summarize(y, layout, w, inv_w, v, w_min, s, band)
         if status != STATUS_PROJECTED:
@@ -2326,8 +2453,10 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
             return _copy_inside(y, x, t_out)
         if status != STATUS_PROJECTED:
             return status
+    clock = _now()
     _exact_g(s, band, n_groups, t, &slope, scales)
     _write_result(y, x, layout, w, t, s, scales, kept)
+    _lap(PHASE_WRITE, clock)
     t_out[0] = t
     return STATUS_PROJECTED
 

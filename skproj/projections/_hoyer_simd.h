@@ -635,24 +635,31 @@ SKH_AVX512 static inline double skh_hsum8(__m512d x) {
 
 /* The band entries of 16 keys (mask ``inside``; low and high 8 as doubles) at
  * the cursor ``count``, with their groups first_group + lane where groups is
- * not NULL: whole vectors while they fit, one by one at the end. */
-SKH_AVX512 static ptrdiff_t skh_push16(double* keys, int64_t* groups, ptrdiff_t count,
-                                       ptrdiff_t capacity, __m512d low, __m512d high,
-                                       __mmask16 inside, int64_t first_group) {
+ * not NULL: both halves stored whole, without a branch on either (whether a
+ * half holds entries is unpredictable: a branch on each cost two
+ * mispredictions per vector with entries), while 16 fit; one by one at the
+ * end of the buffer. */
+SKH_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skh_push16(
+        double* keys, int64_t* groups, ptrdiff_t count, ptrdiff_t capacity, __m512d low,
+        __m512d high, __mmask16 inside, int64_t first_group) {
     __mmask8 parts[2] = {(__mmask8) inside, (__mmask8) (inside >> 8)};
     __m512d halves[2] = {low, high};
     int half, lane;
-    for (half = 0; half < 2; half++) {
-        if (!parts[half]) continue;
-        if (count + 8 <= capacity) {
-            _mm512_storeu_pd(keys + count, _mm512_maskz_compress_pd(parts[half], halves[half]));
-            if (groups != NULL)
-                _mm512_storeu_si512((void*) (groups + count), _mm512_maskz_compress_epi64(
-                    parts[half], _mm512_add_epi64(_mm512_set1_epi64(first_group + 8 * half),
-                                                  _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7))));
-            count += _mm_popcnt_u32((unsigned) parts[half]);
-            continue;
+    if (__builtin_expect(count + 16 <= capacity, 1)) {
+        ptrdiff_t middle = count + _mm_popcnt_u32((unsigned) parts[0]);
+        _mm512_storeu_pd(keys + count, _mm512_maskz_compress_pd(parts[0], low));
+        _mm512_storeu_pd(keys + middle, _mm512_maskz_compress_pd(parts[1], high));
+        if (groups != NULL) {
+            __m512i index = _mm512_add_epi64(_mm512_set1_epi64(first_group),
+                                             _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7));
+            _mm512_storeu_si512((void*) (groups + count),
+                                _mm512_maskz_compress_epi64(parts[0], index));
+            _mm512_storeu_si512((void*) (groups + middle), _mm512_maskz_compress_epi64(
+                parts[1], _mm512_add_epi64(index, _mm512_set1_epi64(8))));
         }
+        return middle + _mm_popcnt_u32((unsigned) parts[1]);
+    }
+    for (half = 0; half < 2; half++) {
         double lanes[8];
         _mm512_storeu_pd(lanes, halves[half]);
         for (lane = 0; lane < 8; lane++)
@@ -823,6 +830,22 @@ SKH_AVX512 static void skh_g_at_8_points(ptrdiff_t n_groups, const double* ts,
     _mm512_storeu_pd(totals, total);
 }
 
+/* The number of float keys with lo < key < hi (the sample's share of a band). */
+SKH_AVX512 static ptrdiff_t skh_count_between_f32(const float* keys, ptrdiff_t n, double lo,
+                                                  double hi) {
+    __m512 flo = _mm512_set1_ps(skh_float_at_or_below(lo));
+    __m512 fhi = _mm512_set1_ps(skh_float_at_or_above(hi));
+    ptrdiff_t k, count = 0;
+    for (k = 0; k + 16 <= n; k += 16) {
+        __m512 key = _mm512_loadu_ps(keys + k);
+        count += _mm_popcnt_u32((unsigned) _mm512_mask_cmp_ps_mask(
+            _mm512_cmp_ps_mask(key, flo, _CMP_GT_OQ), key, fhi, _CMP_LT_OQ));
+    }
+    for (; k < n; k++)
+        count += lo < keys[k] && keys[k] < hi;
+    return count;
+}
+
 /* skh_write_f32 with AVX-512: 8 floats a vector, computed in double. */
 SKH_AVX512 static void skh_write_f32_avx512(const float* src, float* dst, ptrdiff_t n,
                                             double t, const double* scale, int scale_step) {
@@ -864,6 +887,8 @@ static inline ptrdiff_t skh_columns_band_block_top_f32_avx512(const float* rows,
         ptrdiff_t capacity, double* keys, int64_t* groups, double* top, int* nan) { return 0; }
 static inline void skh_write_f32_avx512(const float* src, float* dst, ptrdiff_t n, double t,
                                         const double* scale, int scale_step) {}
+static inline ptrdiff_t skh_count_between_f32(const float* keys, ptrdiff_t n, double lo,
+                                              double hi) { return 0; }
 static inline void skh_g_at_8_points(ptrdiff_t n_groups, const double* ts, const double* top,
         const double* inv_top, const double* rho_one, const double* above,
         const double* center, const int64_t* start, const double* keys, const double* vals,
