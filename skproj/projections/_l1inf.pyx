@@ -224,7 +224,7 @@ from libc.stdint cimport INT32_MAX, int32_t
 from skproj.projections._scratch_cache cimport scratch_free as free, scratch_malloc as malloc
 from cython cimport floating
 from skproj.projections._common cimport (
-    SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, copy_matrix, prefetch,
+    SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, copy_matrix, prefetch, thread_seconds,
     zero_if_contiguous, zero_row,
 )
 from skproj.projections._streaming cimport element_step, row_at, stream_sums_and_maxima
@@ -329,13 +329,6 @@ cdef extern from "_l1inf_small.h" nogil:
                               double* counts, double* sums, double* above_min,
                               double* below_max, int simd)
 
-cdef extern from "<time.h>" nogil:
-    cdef struct timespec:
-        long tv_sec
-        long tv_nsec
-    int clock_gettime(int clock, timespec* t)
-    enum: CLOCK_THREAD_CPUTIME_ID
-
 # Benchmark hook (``_time_phases``, ``_phase_times``): CPU seconds spent in
 # each phase of the last call -- sums and maxima, candidate gather,
 # histogram passes, envelopes (their
@@ -347,11 +340,7 @@ cdef int _histogram_passes = 0
 
 
 cdef inline double _now() noexcept nogil:
-    cdef timespec t
-    if not _timing:
-        return 0.0
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
-    return t.tv_sec + 1e-9 * t.tv_nsec
+    return thread_seconds() if _timing else 0.0
 
 # Testing hooks (``_set_testing``): send every problem down the dense-regime
 # path, and make its bands too narrow for half of the groups.
