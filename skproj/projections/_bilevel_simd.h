@@ -50,6 +50,10 @@
  * where they lie this share of themselves above the floor (see
  * skp_panel_thresholds_f32). */
 #define SKP_GUESS_GAP 0.05
+/* Columns this short have their magnitudes packed, a group of 16 columns
+ * row after row, by the first pass over them; the next passes read those
+ * (see skp_panel_thresholds512_f32). */
+#define SKP_PACKED_ROWS 256
 
 /* float32's taus as two floats each (see skp_shrink_f32 in _l1_simd.h); an
  * infinite tau (a zeroed column) has a zero low part. */
@@ -373,12 +377,20 @@ static inline void skp_resum_overflowed(const char* columns, ptrdiff_t row_strid
 /* The same with AVX-512F: sixteen columns a group, the comparisons' masks
  * in mask registers (a row costs five instructions rather than eight for
  * half as many columns), and the float bounds by conversion rounding down
- * (the largest float at or below the iterate: skp_float_below's). */
+ * (the largest float at or below the iterate: skp_float_below's).  The
+ * float blocks take 32 rows (4 blocks of 8 values each) before they go to
+ * double: their reduction and conversion, every 8 rows, cost about a
+ * third of a pass over 100 rows (issue 14, perf); a block's rounding,
+ * 7 * 2^-24 of its sum, stays far below float32's tolerance.
+ * ``packed``: ``base`` holds the magnitudes, 16 a row (64 bytes apart, all
+ * lanes read); ``copy``: where to store the magnitudes read, so (if not
+ * NULL). */
 SKP_AVX512 static inline void skp_columns_above16_f32(const char* base, ptrdiff_t row_stride,
                                                       ptrdiff_t n_rows, __mmask16 lanes,
                                                       __m512 bound, __m512i* count,
                                                       __m512d* sum_low, __m512d* sum_high,
-                                                      __m512* least) {
+                                                      __m512* least, const int packed,
+                                                      float* copy) {
     const __m512 above_all = _mm512_set1_ps(INFINITY);
     const __m512i one = _mm512_set1_epi32(1);
     __m512i count0 = _mm512_setzero_si512(), count1 = _mm512_setzero_si512();
@@ -387,9 +399,12 @@ SKP_AVX512 static inline void skp_columns_above16_f32(const char* base, ptrdiff_
     ptrdiff_t i = 0, end;
 #define SKP_COLUMN_TAKE16(k, b, c, m)                                         \
     do {                                                                      \
-        const __m512 v_ = _mm512_abs_ps(_mm512_maskz_loadu_ps(                \
-            lanes, (const float*) (base + (k) * row_stride)));                \
+        const __m512 v_ = packed                                              \
+            ? _mm512_load_ps((const float*) base + 16 * (k))                  \
+            : _mm512_abs_ps(_mm512_maskz_loadu_ps(                            \
+                  lanes, (const float*) (base + (k) * row_stride)));          \
         const __mmask16 keep_ = _mm512_cmp_ps_mask(v_, bound, _CMP_GT_OQ);    \
+        if (copy) _mm512_store_ps(copy + 16 * (k), v_);                       \
         b = _mm512_mask_add_ps(b, keep_, b, v_);                              \
         c = _mm512_mask_add_epi32(c, keep_, c, one);                          \
         m = _mm512_mask_min_ps(m, keep_, m, v_);                              \
@@ -397,7 +412,7 @@ SKP_AVX512 static inline void skp_columns_above16_f32(const char* base, ptrdiff_
     while (i < n_rows) {
         __m512 block0 = _mm512_setzero_ps(), block1 = _mm512_setzero_ps();
         __m512 block2 = _mm512_setzero_ps(), block3 = _mm512_setzero_ps();
-        end = n_rows - i < 8 ? n_rows : i + 8;
+        end = n_rows - i < 32 ? n_rows : i + 32;   /* (32 rows a float block) */
         for (; i + 4 <= end; i += 4) {
             SKP_COLUMN_TAKE16(i, block0, count0, least0);
             SKP_COLUMN_TAKE16(i + 1, block1, count1, least1);
@@ -432,8 +447,11 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
     const __m512 no_bound = _mm512_set1_ps(INFINITY);
     double tau[16], sums[16];
     float bounds[16];
+    /* (the magnitudes of a group of short columns, packed by its first pass) */
+    float packed[16 * SKP_PACKED_ROWS] __attribute__((aligned(64)));
     ptrdiff_t g, c;
     for (g = 0; g < width; g += 16) {
+        int pass = 0;
         const int n_lanes = width - g < 16 ? (int) (width - g) : 16;
         const __mmask16 lanes = (__mmask16) ((1u << n_lanes) - 1);
         const char* columns = (const char*) (base + g);
@@ -458,8 +476,13 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
             __m512d sum_low, sum_high, next_low, next_high;
             __m512 least, next_bound;
             __mmask16 empty, settled, rising, done;
-            skp_columns_above16_f32(columns, row_stride, n_rows, lanes, bound, &count, &sum_low,
-                                    &sum_high, &least);
+            if (pass++ && n_rows <= SKP_PACKED_ROWS)
+                skp_columns_above16_f32((const char*) packed, 64, n_rows, lanes, bound, &count,
+                                        &sum_low, &sum_high, &least, 1, NULL);
+            else
+                skp_columns_above16_f32(columns, row_stride, n_rows, lanes, bound, &count,
+                                        &sum_low, &sum_high, &least, 0,
+                                        n_rows <= SKP_PACKED_ROWS ? packed : NULL);
             if (_mm512_cmp_pd_mask(sum_low, infinite, _CMP_EQ_OQ)
                     | _mm512_cmp_pd_mask(sum_high, infinite, _CMP_EQ_OQ)) {
                 /* a float block overflowed: the sums in double */
