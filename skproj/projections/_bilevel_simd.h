@@ -815,11 +815,20 @@ static inline ptrdiff_t skp_row_keep_above_f32(const float* src, ptrdiff_t n, do
 /* skp_shrink_panel_f32 with AVX-512F: 16 columns a vector, the last ones by
  * masked loads and stores; with ``stream``, rows starting on a cache line
  * (the caller's condition), whole lines by non-temporal stores. */
+/* ``r`` (>= +0) with the sign of ``v`` in the lanes of ``kept`` (+0 elsewhere:
+ * a zeroed column's lanes, whose r is 0, get no sign), in one instruction:
+ * r | (v & -0.0), a ternary logic op (0xF8: a | (b & c)) under a mask. */
+SKP_AVX512 static inline __m512 skp_with_sign16(__m512 r, __m512 v, __mmask16 kept) {
+    return _mm512_castsi512_ps(_mm512_mask_ternarylogic_epi32(
+        _mm512_castps_si512(r), kept, _mm512_castps_si512(v),
+        _mm512_set1_epi32((int) 0x80000000u), 0xF8));
+}
+
 SKP_AVX512 static void skp_shrink_panel512_f32(const float* src, ptrdiff_t src_stride,
                                                float* dst, ptrdiff_t dst_stride,
                                                ptrdiff_t n_rows, ptrdiff_t width,
                                                const float* hi, const float* lo, int stream) {
-    const __m512 sign = _mm512_set1_ps(-0.0f), zero = _mm512_setzero_ps();
+    const __m512 zero = _mm512_setzero_ps();
     const __m512 infinite = _mm512_set1_ps(INFINITY);
     const __mmask16 tail = (__mmask16) ((1u << (width % 16)) - 1);
     ptrdiff_t i, j;
@@ -832,10 +841,7 @@ SKP_AVX512 static void skp_shrink_panel512_f32(const float* src, ptrdiff_t src_s
         if (!kept_) { store(x + j, zero); continue; }                         \
         v_ = load(y + j);                                                     \
         r_ = _mm512_sub_ps(_mm512_sub_ps(_mm512_abs_ps(v_), h_), load(lo + j)); \
-        /* (integer logic: the float forms need AVX-512DQ) */                 \
-        store(x + j, _mm512_castsi512_ps(_mm512_or_si512(                     \
-            _mm512_castps_si512(_mm512_max_ps(r_, zero)), _mm512_maskz_and_epi32( \
-                kept_, _mm512_castps_si512(v_), _mm512_castps_si512(sign))))); \
+        store(x + j, skp_with_sign16(_mm512_max_ps(r_, zero), v_, kept_));    \
     } while (0)
 #define SKP_LOAD_ALL(p) _mm512_loadu_ps(p)
 #define SKP_STORE_ALL(p, v) _mm512_storeu_ps((p), (v))
