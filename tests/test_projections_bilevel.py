@@ -547,3 +547,29 @@ def test_bilevel_l11_rows_both_vector_widths(avx512, dtype, tol, length, rng):
                                            rtol=0, atol=tol * float(np.abs(Z).max()))
     finally:
         _bilevel._set_column_paths()
+
+
+@pytest.mark.parametrize("avx512", [True, False], ids=["avx512", "avx2"])
+@pytest.mark.parametrize("rows", [1, 7, 8, 9, 31, 32, 33, 100, 512, 513])
+def test_float64_gathered_column_thresholds_against_sort(avx512, rows, rng):
+    # float64 columns' taus from their gathered candidates: by passes counting
+    # in registers with AVX-512 (lists of up to 512 values, masked last
+    # vectors), else by michelot_above; lists around the vector and unroll
+    # edges, a zero column, flat columns, ties at tau, nearly the whole norm.
+    from skproj.projections import _bilevel
+
+    Y = rng.standard_normal((rows, 40)) * np.exp(rng.standard_normal(40))
+    Y[:, 5] = 0.0
+    Y[:, 6:10] = rng.choice([-1.0, 1.0], size=(rows, 4))
+    Y[:, 10:14] = rng.choice([-2.0, 0.0, 1.0, 3.0], size=(rows, 4))
+    _bilevel._set_column_paths(passes=False, avx512=avx512)
+    try:
+        for Z in (Y, Y[:, ::-1]):
+            norm = references.group_norm(Z, "l1", 0)
+            for fraction in (0.01, 0.3, 0.7, 0.9999, 1.0):
+                np.testing.assert_allclose(bilevel_l11(Z, fraction * norm, axis=0),
+                                           references.bilevel(Z, fraction * norm, "l1", 0),
+                                           rtol=0, atol=1e-12 * float(np.abs(Z).max()),
+                                           err_msg=str(fraction))
+    finally:
+        _bilevel._set_column_paths()

@@ -716,6 +716,72 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
     }
 }
 
+/* ------------------------------------------------------ float64 lists by passes
+ * The tau of a short float64 list (a column's gathered candidates) by
+ * Michelot's passes that count and sum in registers, as
+ * skp_short_threshold_by_f32 does for float32, instead of michelot_above's
+ * compaction at each pass (AVX2 permutations, a store a value): AVX-512F,
+ * eight values a vector, compared and summed in double (the iterate itself
+ * the bound). */
+
+/* Count, sum and least of the ``n`` values above ``bound``. */
+SKP_AVX512 static ptrdiff_t skp_count_above512_f64(const double* values, ptrdiff_t n,
+                                                   double bound, double* sum, double* least) {
+    const __m512d bound_v = _mm512_set1_pd(bound), above_all = _mm512_set1_pd(INFINITY);
+    const __m512i one = _mm512_set1_epi64(1);
+    __m512d sum0 = _mm512_setzero_pd(), sum1 = sum0, sum2 = sum0, sum3 = sum0;
+    __m512d least0 = above_all, least1 = above_all;
+    __m512i count0 = _mm512_setzero_si512(), count1 = count0;
+    ptrdiff_t j = 0;
+#define SKP_TAKE8(v, keep, s, c, m)                                           \
+    do {                                                                      \
+        s = _mm512_mask_add_pd(s, (keep), s, (v));                            \
+        c = _mm512_mask_add_epi64(c, (keep), c, one);                         \
+        m = _mm512_mask_min_pd(m, (keep), m, (v));                            \
+    } while (0)
+    for (; j + 32 <= n; j += 32) {
+        const __m512d v0 = _mm512_loadu_pd(values + j), v1 = _mm512_loadu_pd(values + j + 8);
+        const __m512d v2 = _mm512_loadu_pd(values + j + 16);
+        const __m512d v3 = _mm512_loadu_pd(values + j + 24);
+        SKP_TAKE8(v0, _mm512_cmp_pd_mask(v0, bound_v, _CMP_GT_OQ), sum0, count0, least0);
+        SKP_TAKE8(v1, _mm512_cmp_pd_mask(v1, bound_v, _CMP_GT_OQ), sum1, count1, least1);
+        SKP_TAKE8(v2, _mm512_cmp_pd_mask(v2, bound_v, _CMP_GT_OQ), sum2, count0, least0);
+        SKP_TAKE8(v3, _mm512_cmp_pd_mask(v3, bound_v, _CMP_GT_OQ), sum3, count1, least1);
+    }
+    for (; j < n; j += 8) {   /* the last (< 32) values: masked vectors */
+        const __mmask8 inside = (__mmask8) (n - j >= 8 ? 0xff : (1u << (n - j)) - 1);
+        const __m512d v = _mm512_maskz_loadu_pd(inside, values + j);
+        SKP_TAKE8(v, _mm512_mask_cmp_pd_mask(inside, v, bound_v, _CMP_GT_OQ), sum0, count0,
+                  least0);
+    }
+#undef SKP_TAKE8
+    *sum = _mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(sum0, sum1),
+                                              _mm512_add_pd(sum2, sum3)));
+    *least = _mm512_reduce_min_pd(_mm512_min_pd(least0, least1));
+    return (ptrdiff_t) _mm512_reduce_add_epi64(_mm512_add_epi64(count0, count1));
+}
+
+/* Michelot's tau of the ``n`` values (sum ``total``) for ``radius``, from
+ * (total - radius) / n, the steps and stops of skp_short_threshold_by_f32. */
+SKP_AVX512 static double skp_short_threshold512_f64(const double* values, ptrdiff_t n,
+                                                    double total, double radius) {
+    double rho, next, sum, least;
+    ptrdiff_t count, previous = n;
+    if (n == 0) return 0.0;
+    rho = (total - radius) / n;
+    for (;;) {
+        count = skp_count_above512_f64(values, n, rho, &sum, &least);
+        if (count == 0) return rho;   /* a radius below the rounding of the largest value */
+        next = (sum - radius) / count;
+        /* (rho rises in exact arithmetic, so the count only drops; one that
+         * does not is the fixed point up to rounding, and stops the passes) */
+        if (count >= previous) return next;
+        if (next >= rho && least > next) return next;   /* the next pass keeps the same */
+        previous = count;
+        rho = next;
+    }
+}
+
 /* ------------------------------------------------------ a row's candidates
  * skp_keep_above_f32/_f64 (magnitudes, a contiguous row) with AVX-512F: the
  * kept lanes compacted by vcompress, the sums by masked additions (float32:
@@ -958,6 +1024,10 @@ static inline ptrdiff_t skp_row_keep_above_f32(const float* src, ptrdiff_t n, do
     return 0;
 }
 
+static inline double skp_short_threshold512_f64(const double* values, ptrdiff_t n,
+                                                double total, double radius) {
+    return 0.0;   /* (never called: skp_avx512_enabled() is 0) */
+}
 static inline void skp_panel_candidates_f32(const float* base, ptrdiff_t row_stride,
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
                                             const double* radii, float* lists,
