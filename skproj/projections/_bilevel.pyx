@@ -565,6 +565,16 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     50-90 % of the groups kept); packing only the columns with a candidate
     in a block (its branches: 13-18 % slower); every value of a short column
     transposed, without a floor (1.4-1.5 times slower at 50-90 %).
+    Also set aside (issue 14, float32 1000 x 10000 at 90 % of the groups
+    kept, perf shares of the kernel): the gathered lists' taus four lists at
+    a time, their passes interleaved (the thresholds 0.77 -> 1.06 of the norm
+    pass: each lane's branches mispredict, and the passes run over the
+    longest list); the lists compacted to their floors every 128 or 256 rows
+    (lists of 130-220 values -> 30-100 and 3.5-4 passes -> 1.2-1.9, but the
+    compactions cost more than the passes they save: 0.77 -> 0.86-1.09);
+    the 8 x 8 transposition's lane-crossing stage done by 128-bit loads
+    (16 shuffles rather than 24: the gather 11 % slower, so not bound by
+    the shuffles); prefetching every other line of a row (no difference).
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], first = 0, width, c
     cdef Py_ssize_t panel = _panel_width(n_rows, sizeof(floating))
