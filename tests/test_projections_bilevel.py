@@ -547,3 +547,50 @@ def test_bilevel_l11_rows_both_vector_widths(avx512, dtype, tol, length, rng):
                                            rtol=0, atol=tol * float(np.abs(Z).max()))
     finally:
         _bilevel._set_column_paths()
+
+
+@pytest.mark.parametrize("avx512", [True, False], ids=["avx512", "avx2"])
+@pytest.mark.parametrize("rows", [1, 7, 8, 9, 31, 32, 33, 100, 512, 513])
+def test_float64_gathered_column_thresholds_against_sort(avx512, rows, rng):
+    # float64 columns' taus from their gathered candidates: by passes counting
+    # in registers with AVX-512 (lists of up to 512 values, masked last
+    # vectors), else by michelot_above; lists around the vector and unroll
+    # edges, a zero column, flat columns, ties at tau, nearly the whole norm.
+    from skproj.projections import _bilevel
+
+    Y = rng.standard_normal((rows, 40)) * np.exp(rng.standard_normal(40))
+    Y[:, 5] = 0.0
+    Y[:, 6:10] = rng.choice([-1.0, 1.0], size=(rows, 4))
+    Y[:, 10:14] = rng.choice([-2.0, 0.0, 1.0, 3.0], size=(rows, 4))
+    _bilevel._set_column_paths(passes=False, avx512=avx512)
+    try:
+        for Z in (Y, Y[:, ::-1]):
+            norm = references.group_norm(Z, "l1", 0)
+            for fraction in (0.01, 0.3, 0.7, 0.9999, 1.0):
+                np.testing.assert_allclose(bilevel_l11(Z, fraction * norm, axis=0),
+                                           references.bilevel(Z, fraction * norm, "l1", 0),
+                                           rtol=0, atol=1e-12 * float(np.abs(Z).max()),
+                                           err_msg=str(fraction))
+    finally:
+        _bilevel._set_column_paths()
+
+
+@pytest.mark.parametrize("rows", [31, 32, 33, 65, 255, 256, 257])
+def test_float32_column_passes_packed_and_in_place(column_path, rows, rng):
+    # Float32 columns by passes with AVX-512: groups of up to 256 rows are
+    # read packed (|y|, 16 columns a row) after their first pass, longer ones
+    # in place; float blocks of 32 rows; a last group of columns short of 16
+    # (packed zeros in its missing lanes), a zero column, flat columns, ties.
+    Y = rng.standard_normal((rows, 45)) * np.exp(rng.standard_normal(45))
+    Y[:, 3] = 0.0
+    Y[:, 40:45] = rng.choice([-1.0, 1.0], size=(rows, 5))
+    Y[:, 20:24] = rng.choice([-2.0, 0.0, 1.0, 3.0], size=(rows, 4))
+    Y = Y.astype(np.float32)
+    for Z in (Y, Y[::-1]):
+        norm = references.group_norm(Z, "l1", 0)
+        for fraction in (0.02, 0.3, 0.7, 0.9999):
+            expected = references.bilevel(Z, fraction * norm, "l1", 0)
+            X = bilevel_l11(Z, fraction * norm, axis=0)
+            np.testing.assert_allclose(X, expected, rtol=0,
+                                       atol=2e-5 * float(np.abs(Z).max()), err_msg=str(fraction))
+            assert not np.signbit(X[:, ~expected.any(axis=0)]).any(), "zeroed columns are +0"

@@ -316,6 +316,8 @@ cdef extern from "_bilevel_simd.h" nogil:
     double skp_short_threshold_by_f32(const float* values, Py_ssize_t n, double total,
                                       double fixed_count, double fixed_sum, double radius,
                                       double* support, int wide)
+    double skp_short_threshold512_f64(const double* values, Py_ssize_t n, double total,
+                                      double radius)
     Py_ssize_t skp_row_keep_above_f64(const double* src, Py_ssize_t n, double rho, double* dst,
                                       double* sum, int* done)
     Py_ssize_t skp_row_keep_above_f32(const float* src, Py_ssize_t n, double rho, float* dst,
@@ -382,7 +384,10 @@ def _set_column_paths(passes=None, bint avx512=True):
 
 cdef inline double _group_threshold(floating* values, Py_ssize_t n, double total,
                                    double radius) noexcept nogil:
-    """``group_threshold``, a short float32 group's passes by AVX-512 where this module runs it.
+    """``group_threshold``, a short group's passes by AVX-512 where this module runs it.
+
+    (float64: ``skp_short_threshold512_f64``, passes that count and sum in
+    registers rather than ``michelot_above``'s compaction at each pass.)
 
     (``skp_count_above512_f32``: 16 values a vector, masks in mask registers.
     The thresholds of the gathered 1000 x 10000 float32 columns at 90 % of the
@@ -390,9 +395,11 @@ cdef inline double _group_threshold(floating* values, Py_ssize_t n, double total
     these: the passes over a list of some hundred values wait on their sums.)
     """
     cdef double support
-    if floating is float:
-        if n <= SHORT_GROUP and skp_avx512_enabled():
+    if n <= SHORT_GROUP and skp_avx512_enabled():
+        if floating is float:
             return skp_short_threshold_by_f32(values, n, total, 0.0, 0.0, radius, &support, 1)
+        else:
+            return skp_short_threshold512_f64(values, n, total, radius)
     return group_threshold(values, n, total, radius, &support)
 
 
@@ -558,6 +565,16 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     50-90 % of the groups kept); packing only the columns with a candidate
     in a block (its branches: 13-18 % slower); every value of a short column
     transposed, without a floor (1.4-1.5 times slower at 50-90 %).
+    Also set aside (issue 14, float32 1000 x 10000 at 90 % of the groups
+    kept, perf shares of the kernel): the gathered lists' taus four lists at
+    a time, their passes interleaved (the thresholds 0.77 -> 1.06 of the norm
+    pass: each lane's branches mispredict, and the passes run over the
+    longest list); the lists compacted to their floors every 128 or 256 rows
+    (lists of 130-220 values -> 30-100 and 3.5-4 passes -> 1.2-1.9, but the
+    compactions cost more than the passes they save: 0.77 -> 0.86-1.09);
+    the 8 x 8 transposition's lane-crossing stage done by 128-bit loads
+    (16 shuffles rather than 24: the gather 11 % slower, so not bound by
+    the shuffles); prefetching every other line of a row (no difference).
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], first = 0, width, c
     cdef Py_ssize_t panel = _panel_width(n_rows, sizeof(floating))

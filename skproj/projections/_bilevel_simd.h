@@ -50,6 +50,10 @@
  * where they lie this share of themselves above the floor (see
  * skp_panel_thresholds_f32). */
 #define SKP_GUESS_GAP 0.05
+/* Columns this short have their magnitudes packed, a group of 16 columns
+ * row after row, by the first pass over them; the next passes read those
+ * (see skp_panel_thresholds512_f32). */
+#define SKP_PACKED_ROWS 256
 
 /* float32's taus as two floats each (see skp_shrink_f32 in _l1_simd.h); an
  * infinite tau (a zeroed column) has a zero low part. */
@@ -373,12 +377,20 @@ static inline void skp_resum_overflowed(const char* columns, ptrdiff_t row_strid
 /* The same with AVX-512F: sixteen columns a group, the comparisons' masks
  * in mask registers (a row costs five instructions rather than eight for
  * half as many columns), and the float bounds by conversion rounding down
- * (the largest float at or below the iterate: skp_float_below's). */
+ * (the largest float at or below the iterate: skp_float_below's).  The
+ * float blocks take 32 rows (4 blocks of 8 values each) before they go to
+ * double: their reduction and conversion, every 8 rows, cost about a
+ * third of a pass over 100 rows (issue 14, perf); a block's rounding,
+ * 7 * 2^-24 of its sum, stays far below float32's tolerance.
+ * ``packed``: ``base`` holds the magnitudes, 16 a row (64 bytes apart, all
+ * lanes read); ``copy``: where to store the magnitudes read, so (if not
+ * NULL). */
 SKP_AVX512 static inline void skp_columns_above16_f32(const char* base, ptrdiff_t row_stride,
                                                       ptrdiff_t n_rows, __mmask16 lanes,
                                                       __m512 bound, __m512i* count,
                                                       __m512d* sum_low, __m512d* sum_high,
-                                                      __m512* least) {
+                                                      __m512* least, const int packed,
+                                                      float* copy) {
     const __m512 above_all = _mm512_set1_ps(INFINITY);
     const __m512i one = _mm512_set1_epi32(1);
     __m512i count0 = _mm512_setzero_si512(), count1 = _mm512_setzero_si512();
@@ -387,9 +399,12 @@ SKP_AVX512 static inline void skp_columns_above16_f32(const char* base, ptrdiff_
     ptrdiff_t i = 0, end;
 #define SKP_COLUMN_TAKE16(k, b, c, m)                                         \
     do {                                                                      \
-        const __m512 v_ = _mm512_abs_ps(_mm512_maskz_loadu_ps(                \
-            lanes, (const float*) (base + (k) * row_stride)));                \
+        const __m512 v_ = packed                                              \
+            ? _mm512_load_ps((const float*) base + 16 * (k))                  \
+            : _mm512_abs_ps(_mm512_maskz_loadu_ps(                            \
+                  lanes, (const float*) (base + (k) * row_stride)));          \
         const __mmask16 keep_ = _mm512_cmp_ps_mask(v_, bound, _CMP_GT_OQ);    \
+        if (copy) _mm512_store_ps(copy + 16 * (k), v_);                       \
         b = _mm512_mask_add_ps(b, keep_, b, v_);                              \
         c = _mm512_mask_add_epi32(c, keep_, c, one);                          \
         m = _mm512_mask_min_ps(m, keep_, m, v_);                              \
@@ -397,7 +412,7 @@ SKP_AVX512 static inline void skp_columns_above16_f32(const char* base, ptrdiff_
     while (i < n_rows) {
         __m512 block0 = _mm512_setzero_ps(), block1 = _mm512_setzero_ps();
         __m512 block2 = _mm512_setzero_ps(), block3 = _mm512_setzero_ps();
-        end = n_rows - i < 8 ? n_rows : i + 8;
+        end = n_rows - i < 32 ? n_rows : i + 32;   /* (32 rows a float block) */
         for (; i + 4 <= end; i += 4) {
             SKP_COLUMN_TAKE16(i, block0, count0, least0);
             SKP_COLUMN_TAKE16(i + 1, block1, count1, least1);
@@ -432,8 +447,11 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
     const __m512 no_bound = _mm512_set1_ps(INFINITY);
     double tau[16], sums[16];
     float bounds[16];
+    /* (the magnitudes of a group of short columns, packed by its first pass) */
+    float packed[16 * SKP_PACKED_ROWS] __attribute__((aligned(64)));
     ptrdiff_t g, c;
     for (g = 0; g < width; g += 16) {
+        int pass = 0;
         const int n_lanes = width - g < 16 ? (int) (width - g) : 16;
         const __mmask16 lanes = (__mmask16) ((1u << n_lanes) - 1);
         const char* columns = (const char*) (base + g);
@@ -458,8 +476,13 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
             __m512d sum_low, sum_high, next_low, next_high;
             __m512 least, next_bound;
             __mmask16 empty, settled, rising, done;
-            skp_columns_above16_f32(columns, row_stride, n_rows, lanes, bound, &count, &sum_low,
-                                    &sum_high, &least);
+            if (pass++ && n_rows <= SKP_PACKED_ROWS)
+                skp_columns_above16_f32((const char*) packed, 64, n_rows, lanes, bound, &count,
+                                        &sum_low, &sum_high, &least, 1, NULL);
+            else
+                skp_columns_above16_f32(columns, row_stride, n_rows, lanes, bound, &count,
+                                        &sum_low, &sum_high, &least, 0,
+                                        n_rows <= SKP_PACKED_ROWS ? packed : NULL);
             if (_mm512_cmp_pd_mask(sum_low, infinite, _CMP_EQ_OQ)
                     | _mm512_cmp_pd_mask(sum_high, infinite, _CMP_EQ_OQ)) {
                 /* a float block overflowed: the sums in double */
@@ -693,6 +716,72 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
     }
 }
 
+/* ------------------------------------------------------ float64 lists by passes
+ * The tau of a short float64 list (a column's gathered candidates) by
+ * Michelot's passes that count and sum in registers, as
+ * skp_short_threshold_by_f32 does for float32, instead of michelot_above's
+ * compaction at each pass (AVX2 permutations, a store a value): AVX-512F,
+ * eight values a vector, compared and summed in double (the iterate itself
+ * the bound). */
+
+/* Count, sum and least of the ``n`` values above ``bound``. */
+SKP_AVX512 static ptrdiff_t skp_count_above512_f64(const double* values, ptrdiff_t n,
+                                                   double bound, double* sum, double* least) {
+    const __m512d bound_v = _mm512_set1_pd(bound), above_all = _mm512_set1_pd(INFINITY);
+    const __m512i one = _mm512_set1_epi64(1);
+    __m512d sum0 = _mm512_setzero_pd(), sum1 = sum0, sum2 = sum0, sum3 = sum0;
+    __m512d least0 = above_all, least1 = above_all;
+    __m512i count0 = _mm512_setzero_si512(), count1 = count0;
+    ptrdiff_t j = 0;
+#define SKP_TAKE8(v, keep, s, c, m)                                           \
+    do {                                                                      \
+        s = _mm512_mask_add_pd(s, (keep), s, (v));                            \
+        c = _mm512_mask_add_epi64(c, (keep), c, one);                         \
+        m = _mm512_mask_min_pd(m, (keep), m, (v));                            \
+    } while (0)
+    for (; j + 32 <= n; j += 32) {
+        const __m512d v0 = _mm512_loadu_pd(values + j), v1 = _mm512_loadu_pd(values + j + 8);
+        const __m512d v2 = _mm512_loadu_pd(values + j + 16);
+        const __m512d v3 = _mm512_loadu_pd(values + j + 24);
+        SKP_TAKE8(v0, _mm512_cmp_pd_mask(v0, bound_v, _CMP_GT_OQ), sum0, count0, least0);
+        SKP_TAKE8(v1, _mm512_cmp_pd_mask(v1, bound_v, _CMP_GT_OQ), sum1, count1, least1);
+        SKP_TAKE8(v2, _mm512_cmp_pd_mask(v2, bound_v, _CMP_GT_OQ), sum2, count0, least0);
+        SKP_TAKE8(v3, _mm512_cmp_pd_mask(v3, bound_v, _CMP_GT_OQ), sum3, count1, least1);
+    }
+    for (; j < n; j += 8) {   /* the last (< 32) values: masked vectors */
+        const __mmask8 inside = (__mmask8) (n - j >= 8 ? 0xff : (1u << (n - j)) - 1);
+        const __m512d v = _mm512_maskz_loadu_pd(inside, values + j);
+        SKP_TAKE8(v, _mm512_mask_cmp_pd_mask(inside, v, bound_v, _CMP_GT_OQ), sum0, count0,
+                  least0);
+    }
+#undef SKP_TAKE8
+    *sum = _mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(sum0, sum1),
+                                              _mm512_add_pd(sum2, sum3)));
+    *least = _mm512_reduce_min_pd(_mm512_min_pd(least0, least1));
+    return (ptrdiff_t) _mm512_reduce_add_epi64(_mm512_add_epi64(count0, count1));
+}
+
+/* Michelot's tau of the ``n`` values (sum ``total``) for ``radius``, from
+ * (total - radius) / n, the steps and stops of skp_short_threshold_by_f32. */
+SKP_AVX512 static double skp_short_threshold512_f64(const double* values, ptrdiff_t n,
+                                                    double total, double radius) {
+    double rho, next, sum, least;
+    ptrdiff_t count, previous = n;
+    if (n == 0) return 0.0;
+    rho = (total - radius) / n;
+    for (;;) {
+        count = skp_count_above512_f64(values, n, rho, &sum, &least);
+        if (count == 0) return rho;   /* a radius below the rounding of the largest value */
+        next = (sum - radius) / count;
+        /* (rho rises in exact arithmetic, so the count only drops; one that
+         * does not is the fixed point up to rounding, and stops the passes) */
+        if (count >= previous) return next;
+        if (next >= rho && least > next) return next;   /* the next pass keeps the same */
+        previous = count;
+        rho = next;
+    }
+}
+
 /* ------------------------------------------------------ a row's candidates
  * skp_keep_above_f32/_f64 (magnitudes, a contiguous row) with AVX-512F: the
  * kept lanes compacted by vcompress, the sums by masked additions (float32:
@@ -792,11 +881,20 @@ static inline ptrdiff_t skp_row_keep_above_f32(const float* src, ptrdiff_t n, do
 /* skp_shrink_panel_f32 with AVX-512F: 16 columns a vector, the last ones by
  * masked loads and stores; with ``stream``, rows starting on a cache line
  * (the caller's condition), whole lines by non-temporal stores. */
+/* ``r`` (>= +0) with the sign of ``v`` in the lanes of ``kept`` (+0 elsewhere:
+ * a zeroed column's lanes, whose r is 0, get no sign), in one instruction:
+ * r | (v & -0.0), a ternary logic op (0xF8: a | (b & c)) under a mask. */
+SKP_AVX512 static inline __m512 skp_with_sign16(__m512 r, __m512 v, __mmask16 kept) {
+    return _mm512_castsi512_ps(_mm512_mask_ternarylogic_epi32(
+        _mm512_castps_si512(r), kept, _mm512_castps_si512(v),
+        _mm512_set1_epi32((int) 0x80000000u), 0xF8));
+}
+
 SKP_AVX512 static void skp_shrink_panel512_f32(const float* src, ptrdiff_t src_stride,
                                                float* dst, ptrdiff_t dst_stride,
                                                ptrdiff_t n_rows, ptrdiff_t width,
                                                const float* hi, const float* lo, int stream) {
-    const __m512 sign = _mm512_set1_ps(-0.0f), zero = _mm512_setzero_ps();
+    const __m512 zero = _mm512_setzero_ps();
     const __m512 infinite = _mm512_set1_ps(INFINITY);
     const __mmask16 tail = (__mmask16) ((1u << (width % 16)) - 1);
     ptrdiff_t i, j;
@@ -809,10 +907,7 @@ SKP_AVX512 static void skp_shrink_panel512_f32(const float* src, ptrdiff_t src_s
         if (!kept_) { store(x + j, zero); continue; }                         \
         v_ = load(y + j);                                                     \
         r_ = _mm512_sub_ps(_mm512_sub_ps(_mm512_abs_ps(v_), h_), load(lo + j)); \
-        /* (integer logic: the float forms need AVX-512DQ) */                 \
-        store(x + j, _mm512_castsi512_ps(_mm512_or_si512(                     \
-            _mm512_castps_si512(_mm512_max_ps(r_, zero)), _mm512_maskz_and_epi32( \
-                kept_, _mm512_castps_si512(v_), _mm512_castps_si512(sign))))); \
+        store(x + j, skp_with_sign16(_mm512_max_ps(r_, zero), v_, kept_));    \
     } while (0)
 #define SKP_LOAD_ALL(p) _mm512_loadu_ps(p)
 #define SKP_STORE_ALL(p, v) _mm512_storeu_ps((p), (v))
@@ -929,6 +1024,10 @@ static inline ptrdiff_t skp_row_keep_above_f32(const float* src, ptrdiff_t n, do
     return 0;
 }
 
+static inline double skp_short_threshold512_f64(const double* values, ptrdiff_t n,
+                                                double total, double radius) {
+    return 0.0;   /* (never called: skp_avx512_enabled() is 0) */
+}
 static inline void skp_panel_candidates_f32(const float* base, ptrdiff_t row_stride,
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
                                             const double* radii, float* lists,
