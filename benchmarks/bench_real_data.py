@@ -27,6 +27,10 @@ name           model                                                       searc
 ``selector_lr``  ``ProjectionFeatureSelector`` (exactly ``round(share * n)`` features) + ``LogisticRegression``  the share (5-25 %) and ``C``
 ``selector_l2_lr``  the same, the selecting model's ridge searched too (``C`` = inf, 0.1, 0.01)  share (10, 20, 25 %), ridge, ``C``
 ``selector_mlp``  the same + ``MLPClassifier((100,))``                     the share (5-25 %) and ``alpha``
+``selector_svc``  the same + an RBF ``SVC`` (``gamma="scale"``)             the share (5-25 %) and ``C``
+``selector_knn``  the same + ``KNeighborsClassifier``                       the share (5-25 %) and ``n_neighbors``
+``selector_hgb``  the same + ``HistGradientBoostingClassifier``             the share (5-25 %) and ``learning_rate``
+``selector_any``  the same + the classifier the inner search chooses among the five above  the share, the classifier and its parameter
 ``sae``        ``SparseSupervisedAutoencoder`` (defaults)                  ``eta`` (few radii)
 ``sae_share``  ``SparseSupervisedAutoencoder(n_features_to_select=share)``, its own predictions  the share (5-25 %)
 ``sae_lr``     its features (``SelectFromModel``) + ``LogisticRegression``  the share (5-25 %) and ``C``
@@ -36,7 +40,7 @@ name           model                                                       searc
 =============  ==========================================================  ==============================
 
 In the select-then-refit pipelines (``selector_lr``, ``selector_l2_lr``,
-``selector_mlp``, ``sae_lr``, ``kbest_lr``, ``l1_lr``, ``stability_lr``) every selection keeps
+``selector_mlp``, ``selector_svc``, ``selector_knn``, ``selector_hgb``, ``selector_any``, ``sae_lr``, ``kbest_lr``, ``l1_lr``, ``stability_lr``) every selection keeps
 exactly ``round(share * n)`` features, so they compare selections at equal
 counts; the selection is cached (``Pipeline(memory=...)``), so it is fitted
 once per share and fold, not once per ``C``; ``max_features`` caps the count
@@ -687,13 +691,15 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_selection import SelectFromModel, SelectKBest, f_classif
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.multiclass import OneVsRestClassifier
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.svm import l1_min_c
+from sklearn.svm import SVC, l1_min_c
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _real_data  # noqa: E402
@@ -710,12 +716,30 @@ from skproj.projections import MATRIX_CONSTRAINTS, get_constraint  # noqa: E402
 DATASETS = ["breast_cancer", "wine", "gse7390", "pbmc68k", "acsf1", "reuters_r8"]
 MODELS = ["logreg", "kbest", "l1", "l1_saga", "mlp", "selector", "selector_cv", "selector_cv_1se",
           "selector_cv_l2", "selector_cv_l2_1se", "selector_share", "selector_lr",
-          "selector_l2_lr", "selector_mlp", "sae", "sae_share", "sae_lr", "kbest_lr", "l1_lr",
+          "selector_l2_lr", "selector_mlp", "selector_svc", "selector_knn", "selector_hgb",
+          "selector_any", "sae", "sae_share", "sae_lr", "kbest_lr", "l1_lr",
           "stability_lr"]
 # The top of [0.5, 1, 2] was chosen on pbmc68k, ACSF1 and Reuters; ACSF1 chose 4
 # on three folds of four when the grid went on to 8 (realdata2 branch).
 SAE_ETAS = [0.5, 1.0, 2.0, 4.0, 8.0]
 QUICK_SAE_ETAS = [0.5, 2.0]
+# The classifiers refitted on a selection: estimator, searched parameter, its
+# values in full and in quick mode (the SVC's gamma is "scale": 1 / n_kept for
+# standardized features).
+REFITS = {
+    "lr": (LogisticRegression(C=1.0, max_iter=1000), "C",
+           [0.003, 0.01, 0.1, 1.0, 10.0], [0.01, 0.1, 1.0]),
+    "svc": (SVC(), "C", [0.1, 1.0, 10.0, 100.0], [1.0, 10.0]),
+    "knn": (KNeighborsClassifier(), "n_neighbors", [1, 3, 5, 10, 20], [3, 10]),
+    "hgb": (HistGradientBoostingClassifier(random_state=0), "learning_rate", [0.03, 0.1, 0.3],
+            [0.1]),
+    "mlp": (MLPClassifier((100,), max_iter=200, random_state=0), "alpha",
+            [1e-4, 1e-2, 1.0], [1e-4, 1.0]),
+}
+# The selector followed by another classifier than a logistic regression
+# ("selector_any": the inner search chooses among all of REFITS).
+SELECTOR_REFIT_ROWS = {"selector_mlp": "mlp", "selector_svc": "svc", "selector_knn": "knn",
+                       "selector_hgb": "hgb", "selector_any": "any"}
 # The shares of the features the selector rows search (the goal allows <= 25 %).
 SHARES = [0.05, 0.1, 0.15, 0.2, 0.25]
 QUICK_SHARES = [0.05, 0.1, 0.25]
@@ -747,30 +771,45 @@ def ovr_coefficients(ovr):
     return np.vstack([estimator.coef_ for estimator in ovr.estimators_])
 
 
+def refit_grids(refit, quick):
+    """The classifiers refitted after a selection, each with its searched grid.
+
+    ``refit``: one of :data:`REFITS`, or ``"any"`` for all of them (the inner
+    search then chooses the classifier as well as its parameter).  Returns a
+    list of ``{"clf": [classifier], "clf__param": values}`` grids.
+    """
+    grids = []
+    for name in (REFITS if refit == "any" else [refit]):
+        clf, param, full, short = REFITS[name]
+        grids.append({"clf": [clf], f"clf__{param}": short if quick else full})
+    return grids
+
+
+def refit_name(value):
+    """A searched parameter's value, a classifier of :data:`REFITS` by its name there."""
+    names = {type(clf): name for name, (clf, *_) in REFITS.items()}
+    return names.get(type(value), value)
+
+
 def selection_and_refit(select, n_features, shares, quick, share_key=None,
-                        count_key="select__max_features", select_grid=None, mlp=False):
+                        count_key="select__max_features", select_grid=None, refit="lr"):
     """A selection step and a classifier refitted on its features, and their grid.
 
     The step keeps exactly ``round(share * n_features)`` features: its parameter
     ``share_key`` (if any) is set to the share, and ``count_key`` to the count
     (``max_features`` caps it where the step keeps more: ties, or the selector's
-    radius search stopped by ``max_iter``).  The classifier is a ``LogisticRegression``
-    (its ``C`` searched) or, with ``mlp``, an ``MLPClassifier((100,))`` (its
-    ``alpha``).  The selection is cached (``Pipeline(memory=...)``): fitted once
-    per share and fold, not once per classifier parameter.
+    radius search stopped by ``max_iter``).  The classifier is ``refit`` (see
+    :func:`refit_grids`; ``"lr"``: a ``LogisticRegression``, its ``C`` searched).
+    The selection is cached (``Pipeline(memory=...)``): fitted once per share and
+    fold, not once per classifier or classifier parameter.
     """
-    if mlp:
-        clf = MLPClassifier((100,), max_iter=200, random_state=0)
-        clf_grid = {"clf__alpha": [1e-4, 1.0] if quick else [1e-4, 1e-2, 1.0]}
-    else:
-        clf = LogisticRegression(C=1.0, max_iter=1000)
-        clf_grid = {"clf__C": [0.01, 0.1, 1.0] if quick else [0.003, 0.01, 0.1, 1.0, 10.0]}
-    model = Pipeline([("select", select), ("clf", clf)], memory=_SELECTION_CACHE)
+    model = Pipeline([("select", select), ("clf", REFITS["lr"][0])], memory=_SELECTION_CACHE)
     grid = []
     for share in shares or (QUICK_SHARES if quick else SHARES):
         n_kept = max(1, round(share * n_features))
         share_grid = {} if share_key is None else {share_key: [share]}
-        grid.append({**share_grid, count_key: [n_kept], **(select_grid or {}), **clf_grid})
+        for clf_grid in refit_grids(refit, quick):
+            grid.append({**share_grid, count_key: [n_kept], **(select_grid or {}), **clf_grid})
     return model, grid
 
 
@@ -818,7 +857,7 @@ def model_and_grid(name, X, y, quick, inner, sae_etas=None, shares=None,
         # the selector's own predictions at an exact share of the features
         model = ProjectionFeatureSelector(projection=projection)
         grid = {"n_features_to_select": shares or (QUICK_SHARES if quick else SHARES)}
-    elif name in ("selector_lr", "selector_l2_lr", "selector_mlp"):
+    elif name in ("selector_lr", "selector_l2_lr") or name in SELECTOR_REFIT_ROWS:
         # the selector as a step, the classifier refitted on its features; "_l2":
         # the selecting model's ridge searched too, that of LogisticRegression's
         # C = inf, 0.1, 0.01
@@ -831,7 +870,8 @@ def model_and_grid(name, X, y, quick, inner, sae_etas=None, shares=None,
             ProjectedLogisticRegression(max_iter=selector_max_iter), projection=projection)
         model, grid = selection_and_refit(select, n_features, shares, quick,
                                           "select__n_features_to_select",
-                                          select_grid=select_grid, mlp=name == "selector_mlp")
+                                          select_grid=select_grid,
+                                          refit=SELECTOR_REFIT_ROWS.get(name, "lr"))
     elif name == "sae_lr":
         # the autoencoder's features (its feature_importances_ are zero off them)
         select = SelectFromModel(SparseSupervisedAutoencoder(random_state=0), threshold=1e-12)
@@ -912,7 +952,7 @@ def nested_cv(name, X, y, quick, seed=0, **options):
         search_time = time.perf_counter() - start
         if grid:
             best, refit_time = search.best_estimator_, search.refit_time_
-            params = {k.rsplit("__", 1)[1]: v for k, v in search.best_params_.items()}
+            params = {k.rsplit("__", 1)[1]: refit_name(v) for k, v in search.best_params_.items()}
         else:  # a CV estimator (its fit is the search and the refit), or a fixed model
             best = pipe
             model = pipe.named_steps["model"]
@@ -1015,7 +1055,8 @@ def main(argv=None):
                              "the time)")
     parser.add_argument("--shares", nargs="+", type=float, default=None,
                         help="the shares of the features the selector_share, selector_lr, "
-                             "selector_l2_lr and selector_mlp rows search (default: 5-25 %%)")
+                             "selector_l2_lr, selector_mlp, selector_svc, selector_knn, "
+                             "selector_hgb and selector_any rows search (default: 5-25 %%)")
     parser.add_argument("--projection", default="bilevel_l1inf", choices=MATRIX_CONSTRAINTS,
                         help="the constraint of the selector rows' selecting model")
     parser.add_argument("--selector-max-iter", type=int, default=1000,
