@@ -863,6 +863,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_selection import SelectFromModel, SelectKBest, f_classif
+from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
@@ -953,7 +954,7 @@ def refit_grids(refit, quick):
     grids = []
     for name in (REFITS if refit == "any" else [refit]):
         clf, param, full, short = REFITS[name]
-        grids.append({"clf": [clf], f"clf__{param}": short if quick else full})
+        grids.append({"clf": [clone(clf)], f"clf__{param}": short if quick else full})
     return grids
 
 
@@ -975,7 +976,8 @@ def selection_and_refit(select, n_features, shares, quick, share_key=None,
     The selection is cached (``Pipeline(memory=...)``): fitted once per share and
     fold, not once per classifier or classifier parameter.
     """
-    model = Pipeline([("select", select), ("clf", REFITS["lr"][0])], memory=_SELECTION_CACHE)
+    model = Pipeline([("select", select), ("clf", clone(REFITS["lr"][0]))],
+                     memory=_SELECTION_CACHE)
     grid = []
     for share in shares or (QUICK_SHARES if quick else SHARES):
         n_kept = max(1, round(share * n_features))
