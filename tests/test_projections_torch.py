@@ -111,6 +111,16 @@ _TENSOR_OUTS = {
     "array out": lambda T: (T, np.empty(tuple(T.shape))),
     "half input": lambda T: (T.half(), None),
     "nan": lambda T: (T.index_fill(0, torch.tensor([1]), float("nan")), None),
+    "nan, out": lambda T: (T.index_fill(0, torch.tensor([1]), float("nan")), torch.empty_like(T)),
+    "nan, in place": (lambda T: (lambda Y: (Y, Y))(
+        T.index_fill(0, torch.tensor([1]), float("nan")))),
+    # (finite, but the sums overflow: the projection of the rescaled values)
+    "huge, out": lambda T: (T * torch.finfo(T.dtype).max / 2, torch.empty_like(T)),
+    "requires grad out": lambda T: (T, torch.empty_like(T).requires_grad_(True)),
+    "halves of one buffer": lambda T: (lambda both: (both[0], both[1]))(
+        torch.stack([T, torch.zeros_like(T)])),
+    "adjacent overlap": lambda T: (lambda flat: (flat[1:].view(T.shape), flat[:-1].view(T.shape)))(
+        torch.cat([T.reshape(-1), T.new_zeros(1)])),
 }
 
 
@@ -137,6 +147,7 @@ def test_fast_path_gives_the_general_paths_results_and_errors(project, kind, dty
     fast = _tensor_outcome(project, make, eta)
     monkeypatch.setattr(_vector, "common_memory", lambda *args, **kwargs: None)
     monkeypatch.setattr(_matrix, "common_memory", lambda *args, **kwargs: None)
+    monkeypatch.setattr(_vector, "tensor_out_addresses", lambda *args, **kwargs: None)
     general = _tensor_outcome(project, make, eta)
     assert len(fast) == len(general)
     if isinstance(fast[0], torch.Tensor):

@@ -684,19 +684,45 @@ cdef inline void _subtract_row(const floating* src, Py_ssize_t n, Py_ssize_t ste
         dst[j * step_x] = <floating> (value if value > 0 else 0.0)
 
 
+cdef int _l1_ball(const floating[:, :] y, floating[:, :] x, double radius,
+                  double* tau) noexcept nogil:
+    cdef double support = 0.0
+    cdef int status = _threshold(y, radius, True, tau, &support)
+    if status == STATUS_INSIDE:
+        copy_matrix(y, x)
+    elif status == STATUS_PROJECTED:
+        _write_shrunk(y, x, tau[0], support)
+    return status
+
+
+cdef int _simplex(const floating[:, :] y, floating[:, :] x, double radius,
+                  double* tau) noexcept nogil:
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i
+    cdef Py_ssize_t step_y = y.strides[1] // sizeof(floating)
+    cdef Py_ssize_t step_x = x.strides[1] // sizeof(floating)
+    cdef double support = 0.0
+    cdef int status = _threshold(y, radius, False, tau, &support)
+    if status == STATUS_INSIDE:
+        copy_matrix(y, x)
+    elif status == STATUS_PROJECTED:
+        for i in range(n_rows):
+            if step_y == 1 and step_x == 1:
+                _subtract_row(&y[i, 0], n_cols, 1, &x[i, 0], 1, tau[0],
+                              streams(n_rows * n_cols * sizeof(floating)))
+            else:
+                _subtract_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau[0], False)
+    return status
+
+
 def l1_ball(const floating[:, :] y, floating[:, :] x, double radius):
     """Project the 2-D view ``y`` (one vector) onto the l1 ball into ``x``.
 
     ``x`` may be ``y`` itself.  Returns ``(status, tau)``.
     """
-    cdef double tau = 0.0, support = 0.0
+    cdef double tau = 0.0
     cdef int status
     with nogil:
-        status = _threshold(y, radius, True, &tau, &support)
-        if status == STATUS_INSIDE:
-            copy_matrix(y, x)
-        elif status == STATUS_PROJECTED:
-            _write_shrunk(y, x, tau, support)
+        status = _l1_ball(y, x, radius, &tau)
     return status, tau
 
 
@@ -705,23 +731,57 @@ def simplex(const floating[:, :] y, floating[:, :] x, double radius):
 
     Returns ``(status, tau)``.
     """
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i
-    cdef Py_ssize_t step_y = y.strides[1] // sizeof(floating)
-    cdef Py_ssize_t step_x = x.strides[1] // sizeof(floating)
-    cdef double tau = 0.0, support = 0.0
+    cdef double tau = 0.0
     cdef int status
     with nogil:
-        status = _threshold(y, radius, False, &tau, &support)
-        if status == STATUS_INSIDE:
-            copy_matrix(y, x)
-        elif status == STATUS_PROJECTED:
-            for i in range(n_rows):
-                if step_y == 1 and step_x == 1:
-                    _subtract_row(&y[i, 0], n_cols, 1, &x[i, 0], 1, tau,
-                                  streams(n_rows * n_cols * sizeof(floating)))
-                else:
-                    _subtract_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau, False)
+        status = _simplex(y, x, radius, &tau)
     return status, tau
+
+
+# A memoryview slice over raw memory, with no Python object behind it
+# (``memview`` NULL, which Cython's reference counting skips): building the
+# slices from addresses spares a torch tensor's ``numpy()`` view and the
+# buffer requests, some 2 us a call, a fifth of a copy of 100 x 1000 floats.
+cdef extern from *:
+    """
+    #define SKP_ROW_SLICE(s, address, n, itemsize) do { \
+        (s).memview = NULL; (s).data = (char*) (address); \
+        (s).shape[0] = 1; (s).shape[1] = (n); \
+        (s).strides[0] = (n) * (itemsize); (s).strides[1] = (itemsize); \
+        (s).suboffsets[0] = -1; (s).suboffsets[1] = -1; } while (0)
+    """
+    void SKP_ROW_SLICE(...) nogil
+
+
+def at_addresses(bint simplex, size_t y_address, size_t x_address, Py_ssize_t n,
+                 bint single, double radius):
+    """``simplex`` (else ``l1_ball``) on ``n`` contiguous values at raw addresses.
+
+    For memory that is not an ndarray (a CPU tensor's): ``y`` and ``x`` are
+    float32 if ``single``, else float64, C-contiguous, ``n > 0``, and either
+    the same memory or apart (the caller checks).  Returns whether the
+    projection was written: not where ``y`` holds NaN or inf, or sums overflow,
+    or the work memory could not be allocated (nothing is written then).
+    """
+    # (None first: the macro then fills them, out of Cython's sight)
+    cdef const float[:, :] y32 = None
+    cdef float[:, :] x32 = None
+    cdef const double[:, :] y64 = None
+    cdef double[:, :] x64 = None
+    cdef double tau = 0.0
+    cdef int status
+    with nogil:
+        if single:
+            SKP_ROW_SLICE(y32, y_address, n, sizeof(float))
+            SKP_ROW_SLICE(x32, x_address, n, sizeof(float))
+            status = (_simplex(y32, x32, radius, &tau) if simplex
+                      else _l1_ball(y32, x32, radius, &tau))
+        else:
+            SKP_ROW_SLICE(y64, y_address, n, sizeof(double))
+            SKP_ROW_SLICE(x64, x_address, n, sizeof(double))
+            status = (_simplex(y64, x64, radius, &tau) if simplex
+                      else _l1_ball(y64, x64, radius, &tau))
+    return status == STATUS_PROJECTED or status == STATUS_INSIDE
 
 
 def _kth_smallest(double[::1] values, Py_ssize_t k):

@@ -249,6 +249,52 @@ def _common_tensor_memory(torch, y, out, ndim):
     return memory[0], memory[1], torch.from_numpy(memory[1]) if out is None else out
 
 
+def tensor_out_addresses(y, out):
+    """The memory of the common call on tensors with ``out=``, checked on the tensors; else None.
+
+    The common call: ``y`` and ``out`` float32 or float64 CPU tensors, not
+    requiring grad, of the same shape and dtype, C-contiguous, non-empty, and
+    either the same memory or apart.  Everything else gets None and goes the
+    general way, as in :func:`common_memory`.  The checks read the tensors'
+    attributes (a tenth of a microsecond each) instead of building NumPy
+    views (0.7 us each); a kernel entry taking addresses
+    (``_l1.at_addresses``) then spares the buffer requests too.
+
+    Returns
+    -------
+    y_address, x_address, n, single
+        The addresses of ``y``'s and ``out``'s first values, the number of
+        values, and whether they are float32.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None or not isinstance(y, torch.Tensor) or not isinstance(out, torch.Tensor):
+        return None
+    dtype = y.dtype
+    if not (dtype is torch.float32 or dtype is torch.float64):
+        return None
+    try:  # (data_ptr raises for the layouts without one: sparse, mkldnn)
+        if not (y.is_cpu and not y.requires_grad and y.is_contiguous() and not y.is_neg()):
+            return None
+        y_address = y.data_ptr()
+        n = y.numel()
+        if out is y:
+            return (y_address, y_address, n, dtype is torch.float32) if n else None
+        if not (out.dtype is dtype and out.is_cpu and not out.requires_grad
+                and out.is_contiguous() and not out.is_neg() and out.shape == y.shape):
+            return None
+        x_address = out.data_ptr()
+    except RuntimeError:
+        return None
+    single = dtype is torch.float32
+    n_bytes = n * (4 if single else 8)
+    # (contiguous and of one shape: the same first address is the same memory,
+    # else they share memory exactly when the address ranges meet)
+    if not n or x_address != y_address and (
+            y_address < x_address + n_bytes and x_address < y_address + n_bytes):
+        return None
+    return y_address, x_address, n, single
+
+
 def run_projection(y, out, compute, torch_compute, *, ndim=None, name="Y",
                    empty_result=None):
     """Check ``y`` and ``out`` and run a projection on NumPy memory or a device tensor.
