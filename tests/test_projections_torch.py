@@ -117,6 +117,8 @@ _TENSOR_OUTS = {
     # (finite, but the sums overflow: the projection of the rescaled values)
     "huge, out": lambda T: (T * torch.finfo(T.dtype).max / 2, torch.empty_like(T)),
     "requires grad out": lambda T: (T, torch.empty_like(T).requires_grad_(True)),
+    "requires grad, out": lambda T: (T.clone().requires_grad_(True), torch.empty_like(T)),
+    "parameter in place": lambda T: (lambda W: (W, W))(torch.nn.Parameter(T.clone())),
     "halves of one buffer": lambda T: (lambda both: (both[0], both[1]))(
         torch.stack([T, torch.zeros_like(T)])),
     "adjacent overlap": lambda T: (lambda flat: (flat[1:].view(T.shape), flat[:-1].view(T.shape)))(

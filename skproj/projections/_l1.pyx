@@ -684,8 +684,8 @@ cdef inline void _subtract_row(const floating* src, Py_ssize_t n, Py_ssize_t ste
         dst[j * step_x] = <floating> (value if value > 0 else 0.0)
 
 
-cdef int _l1_ball(const floating[:, :] y, floating[:, :] x, double radius,
-                  double* tau) noexcept nogil:
+cdef inline int _l1_ball(const floating[:, :] y, floating[:, :] x, double radius,
+                         double* tau) noexcept nogil:
     cdef double support = 0.0
     cdef int status = _threshold(y, radius, True, tau, &support)
     if status == STATUS_INSIDE:
@@ -695,8 +695,8 @@ cdef int _l1_ball(const floating[:, :] y, floating[:, :] x, double radius,
     return status
 
 
-cdef int _simplex(const floating[:, :] y, floating[:, :] x, double radius,
-                  double* tau) noexcept nogil:
+cdef inline int _simplex(const floating[:, :] y, floating[:, :] x, double radius,
+                         double* tau) noexcept nogil:
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i
     cdef Py_ssize_t step_y = y.strides[1] // sizeof(floating)
     cdef Py_ssize_t step_x = x.strides[1] // sizeof(floating)
