@@ -9,6 +9,10 @@ that decide nothing the general ones would not.  Measured on a 100 x 1000
 float32 array, whose copy takes 10 us: these checks cost 0.5 us with NumPy
 arrays and 2.5 us with tensors (whose ``numpy()`` views cost 0.7 us each),
 and a call's whole Python layer 1.6-2.5 us with NumPy instead of 2.8-4.5.
+The l1 ball and the simplex on tensors with ``out=`` take
+:func:`tensor_out_addresses` instead: the tensors' own attributes and a
+kernel entry taking addresses, about 2 us less than the NumPy views (the call
+went from 3.1 to 2.9 copies).
 """
 
 import math
