@@ -687,8 +687,9 @@ static inline ptrdiff_t skh_append_narrow(const double* from_keys, const int64_t
 }
 
 /* One vector of 16 keys of the band read: counts of keys >= hi (int32 lanes),
- * sums of d and d^2 in double (low and high 8), band entries pushed. */
-#define SKH_BAND16(KEY, WITH_TOP, GROUPS, FIRST)                                       \
+ * sums of d and d^2 in double (low and high 8), band entries pushed (without
+ * a branch on whether there are any where BRANCHLESS). */
+#define SKH_BAND16(KEY, WITH_TOP, GROUPS, FIRST, BRANCHLESS)                           \
     do {                                                                               \
         __mmask16 ge = _mm512_cmp_ps_mask(KEY, fhi, _CMP_NLT_UQ);                      \
         __mmask16 inside = _mm512_mask_cmp_ps_mask((__mmask16) ~ge, KEY, flo,          \
@@ -702,7 +703,8 @@ static inline ptrdiff_t skh_append_narrow(const double* from_keys, const int64_t
         sp1 = _mm512_add_pd(sp1, d_high);                                              \
         sr0 = _mm512_add_pd(sr0, _mm512_mul_pd(d_low, d_low));                         \
         sr1 = _mm512_add_pd(sr1, _mm512_mul_pd(d_high, d_high));                       \
-        count = skh_push16(keys, GROUPS, count, capacity, KEY, inside, FIRST);           \
+        if (BRANCHLESS || __builtin_expect(inside != 0, 0))                            \
+            count = skh_push16(keys, GROUPS, count, capacity, KEY, inside, FIRST);       \
     } while (0)
 
 /* skh_row_band(_top)_f32 with AVX-512 (same arguments and results). */
@@ -722,7 +724,7 @@ SKH_AVX512 static ptrdiff_t NAME(const float* row, ptrdiff_t n, double lo, doubl
     int tail_nan = 0, c;                                                               \
     for (k = 0; k + 16 <= n; k += 16) {                                                \
         __m512 key = skh_abs16(row + k);                                               \
-        SKH_BAND16(key, WITH_TOP, (int32_t*) NULL, 0);                                 \
+        SKH_BAND16(key, WITH_TOP, (int32_t*) NULL, 0, 1);                              \
     }                                                                                  \
     n_tail = skh_row_band_tail_float(row, k, n, lo, hi, 1.0, acc, &tail_nan, tail_keys, \
                                      0, 16);                                           \
@@ -744,14 +746,16 @@ SKH_AVX512 static ptrdiff_t NAME(const float* row, ptrdiff_t n, double lo, doubl
 SKH_ROW_BAND_512(skh_row_band_f32_avx512, 0)
 SKH_ROW_BAND_512(skh_row_band_top_f32_avx512, 1)
 
-/* skh_columns_band_block(_top)_f32 with AVX-512 (same arguments and results):
+/* skh_columns_band_block(_top)_f32 with AVX-512 (same arguments and results;
+ * ``branchless``: push every vector's band entries, without a branch on
+ * whether it holds any, the faster where many do; two compresses a vector):
  * 16 groups a vector, their sums over the block's rows in registers, then
  * added to sum_v, sum_p, sum_r (in units: times unit[g] and its square). */
 #define SKH_COLUMNS_BAND_BLOCK_512(NAME, AVX2_NAME, WITH_TOP)                          \
 SKH_AVX512 static ptrdiff_t NAME(const float* rows, ptrdiff_t stride, ptrdiff_t n_rows, \
         ptrdiff_t n, double lo, double hi, const double* unit, double* sum_v,          \
         double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,             \
-        float* keys, int32_t* groups, double* top, int* nan) {                         \
+        float* keys, int32_t* groups, double* top, int* nan, int branchless) {         \
     __m512 flo = _mm512_set1_ps(skh_float_at_or_below(lo));                            \
     __m512 fhi = _mm512_set1_ps(skh_float_at_or_above(hi));                            \
     __m512d vhi = _mm512_set1_pd(hi), zero = _mm512_setzero_pd();                      \
@@ -765,7 +769,7 @@ SKH_AVX512 static ptrdiff_t NAME(const float* rows, ptrdiff_t stride, ptrdiff_t 
         __m512d u0 = _mm512_loadu_pd(unit + g), u1 = _mm512_loadu_pd(unit + g + 8);    \
         for (r = 0; r < n_rows; r++) {                                                 \
             __m512 key = skh_abs16(rows + r * stride + g);                             \
-            SKH_BAND16(key, WITH_TOP, groups, g);                                      \
+            SKH_BAND16(key, WITH_TOP, groups, g, branchless);                          \
         }                                                                              \
         _mm512_storeu_pd(sum_v + g, _mm512_add_pd(_mm512_loadu_pd(sum_v + g),          \
             _mm512_cvtepi32_pd(_mm512_castsi512_si256(n_above))));                     \
@@ -894,11 +898,13 @@ static inline ptrdiff_t skh_row_band_top_f32_avx512(const float* row, ptrdiff_t 
 static inline ptrdiff_t skh_columns_band_block_f32_avx512(const float* rows, ptrdiff_t stride,
         ptrdiff_t n_rows, ptrdiff_t n, double lo, double hi, const double* unit,
         double* sum_v, double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,
-        float* keys, int32_t* groups, double* top, int* nan) { return 0; }
+        float* keys, int32_t* groups, double* top, int* nan,
+        int branchless) { return 0; }
 static inline ptrdiff_t skh_columns_band_block_top_f32_avx512(const float* rows,
         ptrdiff_t stride, ptrdiff_t n_rows, ptrdiff_t n, double lo, double hi,
         const double* unit, double* sum_v, double* sum_p, double* sum_r, ptrdiff_t count,
-        ptrdiff_t capacity, float* keys, int32_t* groups, double* top, int* nan) { return 0; }
+        ptrdiff_t capacity, float* keys, int32_t* groups, double* top, int* nan,
+        int branchless) { return 0; }
 static inline void skh_write_f32_avx512(const float* src, float* dst, ptrdiff_t n, double t,
                                         const double* scale, int scale_step) {}
 static inline ptrdiff_t skh_count_between_f32(const float* keys, ptrdiff_t n, double lo,
