@@ -126,8 +126,11 @@ AVX-512F, float32's band reads and write run with it (16 floats a vector for
 the comparisons, maxima and counts, against float bounds that order every
 float as the double bounds do; the arithmetic in double, 8 lanes a vector:
 the AVX2 loops convert every float and work on 4 lanes, as many instructions
-per entry as float64's, twice as many per byte); ``_set_testing(avx512=False)``
-runs the AVX2 ones.  All compute the same keys, bands and tops; the sums are
+per entry as float64's, twice as many per byte); their band entries are
+stored as float keys and int32 groups (one compress of each per vector, half
+the bytes), pushed without a branch on whether a vector holds any where the
+band is dense enough for that branch to be mispredicted (``DENSE_BAND``);
+``_set_testing(avx512=False)`` runs the AVX2 ones.  All compute the same keys, bands and tops; the sums are
 added in another order.
 
 Work memory (the band, the per-group tables, the sample) is kept from one
