@@ -126,8 +126,11 @@ AVX-512F, float32's band reads and write run with it (16 floats a vector for
 the comparisons, maxima and counts, against float bounds that order every
 float as the double bounds do; the arithmetic in double, 8 lanes a vector:
 the AVX2 loops convert every float and work on 4 lanes, as many instructions
-per entry as float64's, twice as many per byte); ``_set_testing(avx512=False)``
-runs the AVX2 ones.  All compute the same keys, bands and tops; the sums are
+per entry as float64's, twice as many per byte); their band entries are
+stored as float keys and int32 groups (one compress of each per vector, half
+the bytes), pushed without a branch on whether a vector holds any where the
+band is dense enough for that branch to be mispredicted (``DENSE_BAND``);
+``_set_testing(avx512=False)`` runs the AVX2 ones.  All compute the same keys, bands and tops; the sums are
 added in another order.
 
 Work memory (the band, the per-group tables, the sample) is kept from one
@@ -159,7 +162,7 @@ from skproj.projections._common cimport copy_matrix, prefetch, thread_seconds
 from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
 )
-from libc.stdint cimport int64_t
+from libc.stdint cimport INT32_MAX, int32_t, int64_t
 
 # The AVX2 passes (chosen at run time; see _hoyer_simd.h).
 cdef extern from "_hoyer_simd.h" nogil:
@@ -220,22 +223,23 @@ cdef extern from "_hoyer_simd.h" nogil:
                        const double* scale, int scale_step)
     # The float32 passes with AVX-512F (same arguments and results).
     int skh_set_avx512(int on)
+    # (Their band entries are float keys and int32 groups: a ``narrow`` Stream.)
     Py_ssize_t skh_row_band_f32_avx512(const float* row, Py_ssize_t n, double lo, double hi,
                                        double unit, double* sums, Py_ssize_t count,
-                                       Py_ssize_t capacity, double* keys, double* top,
+                                       Py_ssize_t capacity, float* keys, double* top,
                                        int* nan)
     Py_ssize_t skh_row_band_top_f32_avx512(const float* row, Py_ssize_t n, double lo,
                                            double hi, double unit, double* sums,
                                            Py_ssize_t count, Py_ssize_t capacity,
-                                           double* keys, double* top, int* nan)
+                                           float* keys, double* top, int* nan)
     Py_ssize_t skh_columns_band_block_f32_avx512(const float* rows, Py_ssize_t stride,
         Py_ssize_t n_rows, Py_ssize_t n, double lo, double hi, const double* unit,
         double* sum_v, double* sum_p, double* sum_r, Py_ssize_t count, Py_ssize_t capacity,
-        double* keys, int64_t* groups, double* top, int* nan)
+        float* keys, int32_t* groups, double* top, int* nan, int branchless)
     Py_ssize_t skh_columns_band_block_top_f32_avx512(const float* rows, Py_ssize_t stride,
         Py_ssize_t n_rows, Py_ssize_t n, double lo, double hi, const double* unit,
         double* sum_v, double* sum_p, double* sum_r, Py_ssize_t count, Py_ssize_t capacity,
-        double* keys, int64_t* groups, double* top, int* nan)
+        float* keys, int32_t* groups, double* top, int* nan, int branchless)
     void skh_write_f32_avx512(const float* src, float* dst, Py_ssize_t n, double t,
                               const double* scale, int scale_step)
     Py_ssize_t skh_count_between_f32(const float* keys, Py_ssize_t n, double lo, double hi)
@@ -501,6 +505,12 @@ cdef enum:
     PREFETCH_ROWS = 8    # rows ahead in a column tile
 
 cdef double INSIDE_SLACK = 1e-12
+# The share of the keys in the band from which the float32 AVX-512 column loops
+# push every vector's entries without a branch: a vector of 16 keys holds some
+# with probability 1 - (1 - share)^16, 6 % at 0.4 %, where the mispredicted
+# branch on it cost about what its two compresses cost (1000x10000 and
+# 10000x1000, axis 0: branchless faster at shares 0.55-1.2 %, slower at 0.13 %).
+cdef double DENSE_BAND = 4e-3
 cdef double SAFE_SMALLEST = 1e-140
 cdef double SAFE_LARGEST = 1e140
 # Narrowest bracket from the sample, relative to the largest key (2e-3 gave
@@ -1173,6 +1183,28 @@ cdef struct Stream:
     Py_ssize_t* groups
     bint unit_vals
     bint by_group         # read group after group (row groups): already sorted
+    # float32 read by the AVX-512 loops: keys as floats (exact, |y|) and groups
+    # as int32 in the same memory (half the bytes and compresses per entry).
+    bint narrow
+    # The band expected to hold at least DENSE_BAND of the keys: the AVX-512
+    # column loops then push every vector's entries without a branch.
+    bint dense
+
+
+cdef inline bint _narrow_stream(const floating* row, Py_ssize_t n_groups) noexcept nogil:
+    """Whether the unit-weight SIMD band read of this dtype stores narrow entries."""
+    return floating is float and _avx512 and n_groups <= INT32_MAX
+
+
+cdef inline void _set_groups(Stream* st, Py_ssize_t first, Py_ssize_t g) noexcept nogil:
+    """Group g for the stream's entries from ``first`` on (one group's band read)."""
+    cdef Py_ssize_t e
+    if st.narrow:
+        for e in range(first, min(st.count, st.capacity)):
+            (<int32_t*> st.groups)[e] = <int32_t> g
+    else:
+        for e in range(first, min(st.count, st.capacity)):
+            st.groups[e] = g
 
 
 cdef inline bint _tops_columns(const floating* row, Py_ssize_t n, double iw, Py_ssize_t i,
@@ -1220,12 +1252,12 @@ cdef inline Py_ssize_t _simd_row_band(const floating* row, Py_ssize_t n, double 
                                       int* nan) noexcept nogil:
     """The band read of a contiguous group; with ``top`` (not NULL), fused with its
     largest key (and ``nan`` set if it saw a NaN)."""
-    if floating is float and _avx512:
+    if floating is float and st.narrow:
         if top != NULL:
             return skh_row_band_top_f32_avx512(row, n, lo, hi, unit, sums, st.count,
-                                               st.capacity, st.keys, top, nan)
+                                               st.capacity, <float*> st.keys, top, nan)
         return skh_row_band_f32_avx512(row, n, lo, hi, unit, sums, st.count, st.capacity,
-                                       st.keys, NULL, NULL)
+                                       <float*> st.keys, NULL, NULL)
     elif floating is float:
         if top != NULL:
             return skh_row_band_top_f32(row, n, lo, hi, unit, sums, st.count, st.capacity,
@@ -1259,14 +1291,14 @@ cdef inline Py_ssize_t _simd_columns_band_block(const floating* rows, Py_ssize_t
                                                 double* top, int* nan) noexcept nogil:
     """The band read of a block of rows of column groups; with ``top`` (not NULL),
     fused with the groups' largest keys (and ``nan`` set if it saw a NaN)."""
-    if floating is float and _avx512:
+    if floating is float and st.narrow:
         if top != NULL:
             return skh_columns_band_block_top_f32_avx512(
                 rows, stride, n_rows, n, lo, hi, unit, sum_v, sum_p, sum_r, st.count,
-                st.capacity, st.keys, <int64_t*> st.groups, top, nan)
+                st.capacity, <float*> st.keys, <int32_t*> st.groups, top, nan, st.dense)
         return skh_columns_band_block_f32_avx512(
             rows, stride, n_rows, n, lo, hi, unit, sum_v, sum_p, sum_r, st.count, st.capacity,
-            st.keys, <int64_t*> st.groups, NULL, NULL)
+            <float*> st.keys, <int32_t*> st.groups, NULL, NULL, st.dense)
     elif floating is float:
         if top != NULL:
             return skh_columns_band_block_top_f32(rows, stride, n_rows, n, lo, hi, unit, sum_v,
@@ -1323,16 +1355,17 @@ cdef void _read_band(const floating[:, :] y, Layout* layout, const double* inv_w
     cdef double sums[3]
     st.count = 0
     st.unit_vals = False
+    st.narrow = False
     st.by_group = layout.groups_are_rows
     if layout.groups_are_rows and step == 1:
         st.unit_vals = _simd and layout.unit_weights
+        st.narrow = st.unit_vals and _narrow_stream(&y[0, 0], layout.n_groups)
         for g in range(layout.n_groups):
             row = &y[g, 0]
             if st.unit_vals:
                 first = st.count
                 st.count = _simd_row_band(row, n, lo, hi, s.inv_top[g], sums, st, NULL, NULL)
-                for e in range(first, min(st.count, st.capacity)):
-                    st.groups[e] = g
+                _set_groups(st, first, g)
             else:
                 st.count = _row(row, n, inv_w, v, lo, hi, s.inv_top[g], g, sums, st)
             above_v[g] = sums[0]
@@ -1345,6 +1378,7 @@ cdef void _read_band(const floating[:, :] y, Layout* layout, const double* inv_w
         if _simd and layout.unit_weights:
             # Blocks of rows: each group's sums stay in registers over a block.
             st.unit_vals = True
+            st.narrow = _narrow_stream(&y[0, 0], layout.n_groups)
             i = 0
             while i < layout.n_rows:
                 st.count = _simd_columns_band_block(
@@ -1417,6 +1451,7 @@ cdef bint _read_band_tops(const floating[:, :] y, Layout* layout, Summaries* s, 
     cdef int nan_found = 0
     st.count = 0
     st.unit_vals = True
+    st.narrow = _narrow_stream(&y[0, 0], layout.n_groups)
     st.by_group = layout.groups_are_rows
     for g in range(layout.n_groups):
         s.argtop[g] = -1
@@ -1425,8 +1460,7 @@ cdef bint _read_band_tops(const floating[:, :] y, Layout* layout, Summaries* s, 
             first = st.count
             st.count = _simd_row_band(&y[g, 0], n, lo, hi, unit, sums, st, &s.top[g],
                                       &nan_found)
-            for e in range(first, min(st.count, st.capacity)):
-                st.groups[e] = g
+            _set_groups(st, first, g)
             above_v[g] = sums[0]
             above_p[g] = sums[1]
             above_r[g] = sums[2]
@@ -1464,10 +1498,27 @@ cdef bint _units_of_top(Summaries* s, Py_ssize_t n_groups, double hi, double t_m
     return True
 
 
+cdef void _scatter_narrow(const float* keys, const int32_t* groups, Py_ssize_t count,
+                          Py_ssize_t* cursor, double* band_keys) noexcept nogil:
+    """The keys of a narrow stream to their groups' places (as the wide scatter
+    below: the cursors and their places asked for ahead)."""
+    cdef Py_ssize_t e, g
+    for e in range(count):
+        if e + 2 * SCATTER_AHEAD < count:
+            prefetch(&cursor[groups[e + 2 * SCATTER_AHEAD]])
+        if e + SCATTER_AHEAD < count:
+            prefetch(&band_keys[cursor[groups[e + SCATTER_AHEAD]]])
+        g = groups[e]
+        band_keys[cursor[g]] = keys[e]
+        cursor[g] += 1
+
+
 cdef int _band_from_stream(Stream* st, Band* band, Py_ssize_t n_groups) noexcept nogil:
     """Sort the stream's entries by group (counting sort) into the band."""
     cdef Py_ssize_t g, e, total = 0, count
     cdef Py_ssize_t* cursor
+    cdef const float* keys32 = <float*> st.keys
+    cdef const int32_t* groups32 = <int32_t*> st.groups
     free(band.keys)
     free(band.vals)
     band.keys = <double*> malloc(max(st.count, 1) * sizeof(double))
@@ -1476,15 +1527,23 @@ cdef int _band_from_stream(Stream* st, Band* band, Py_ssize_t n_groups) noexcept
     if band.keys == NULL or band.vals == NULL or cursor == NULL:
         free(cursor)
         return STATUS_NOMEMORY
-    for e in range(st.count):
-        cursor[st.groups[e]] += 1
+    if st.narrow:
+        for e in range(st.count):
+            cursor[groups32[e]] += 1
+    else:
+        for e in range(st.count):
+            cursor[st.groups[e]] += 1
     for g in range(n_groups):
         count = cursor[g]
         band.start[g] = cursor[g] = total
         total += count
     band.start[n_groups] = total
     if st.by_group:
-        memcpy(band.keys, st.keys, total * sizeof(double))
+        if st.narrow:
+            for e in range(total):
+                band.keys[e] = keys32[e]
+        else:
+            memcpy(band.keys, st.keys, total * sizeof(double))
         if st.unit_vals:
             for e in range(total):
                 band.vals[e] = 1.0
@@ -1498,14 +1557,17 @@ cdef int _band_from_stream(Stream* st, Band* band, Py_ssize_t n_groups) noexcept
         # The cursors and the places they point to are asked for ahead: over
         # 10^4 groups both miss the L1 cache, one of each per entry, and the
         # scatter waited on them in turn.
-        for e in range(st.count):
-            if e + 2 * SCATTER_AHEAD < st.count:
-                prefetch(&cursor[st.groups[e + 2 * SCATTER_AHEAD]])
-            if e + SCATTER_AHEAD < st.count:
-                prefetch(&band.keys[cursor[st.groups[e + SCATTER_AHEAD]]])
-            g = st.groups[e]
-            band.keys[cursor[g]] = st.keys[e]
-            cursor[g] += 1
+        if st.narrow:
+            _scatter_narrow(keys32, groups32, st.count, cursor, band.keys)
+        else:
+            for e in range(st.count):
+                if e + 2 * SCATTER_AHEAD < st.count:
+                    prefetch(&cursor[st.groups[e + 2 * SCATTER_AHEAD]])
+                if e + SCATTER_AHEAD < st.count:
+                    prefetch(&band.keys[cursor[st.groups[e + SCATTER_AHEAD]]])
+                g = st.groups[e]
+                band.keys[cursor[g]] = st.keys[e]
+                cursor[g] += 1
     else:
         for e in range(st.count):
             g = st.groups[e]
@@ -2260,6 +2322,7 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
         for j in range(sm.m * layout.size if not sm.single else 0):
             in_band += (sm.keys[j] > lo) & (sm.keys[j] < hi)     # (no branch)
         st.capacity = 2 * in_band * (n_groups // sm.m + 1) + n_groups + 1024
+        st.dense = in_band >= DENSE_BAND * sm.m * layout.size
     clock = _lap(PHASE_ESTIMATE, clock)
     st.keys = <double*> malloc(st.capacity * sizeof(double))
     st.vals = <double*> malloc(st.capacity * sizeof(double))
@@ -2332,6 +2395,8 @@ cdef int _solve(const floating[:, :] y, Layout* layout, const double* w,
     sm.rho_one = sm.top + sm.m
     st.keys = st.vals = NULL
     st.groups = NULL
+    st.narrow = False
+    st.dense = True
     if above_sums != NULL and sm.groups != NULL and sm.keys != NULL and sm.top != NULL:
         status = _solve_sampled(y, layout, w, inv_w, v, w_min, s, band, &sm, &st,
                                 above_sums, target, t_max, with_tops, t_hint, t)

@@ -444,6 +444,8 @@ SKH_AVX2 static ptrdiff_t skh_columns_band_##SUFFIX(const T* row, ptrdiff_t n,  
 SKH_COLUMNS_BAND(f64, double)
 SKH_COLUMNS_BAND(f32, float)
 
+#define SKH_MAX_BLOCK_ROWS 8  /* rows of a block of column groups (COLUMN_BLOCK) */
+
 /* The same for n_rows <= 8 rows ``stride`` apart at once, unit weights (the
  * caller sets the entries' v to 1): the sums of four groups stay in
  * registers over the rows (each group's terms are added in row order, as
@@ -633,40 +635,35 @@ SKH_AVX512 static inline double skh_hsum8(__m512d x) {
            + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
 }
 
-/* The band entries of 16 keys (mask ``inside``; low and high 8 as doubles) at
- * the cursor ``count``, with their groups first_group + lane where groups is
- * not NULL: both halves stored whole, without a branch on either (whether a
- * half holds entries is unpredictable: a branch on each cost two
- * mispredictions per vector with entries), while 16 fit; one by one at the
- * end of the buffer. */
+/* The band entries of 16 keys (mask ``inside``, often empty) at the cursor
+ * ``count``, as floats (exact: a key is |y|), with their groups
+ * first_group + lane as int32 where groups is not NULL: one compress of each,
+ * stored whole for every vector, without a branch on ``inside`` (at 0.5-1 % of
+ * the keys in the band, a sixth of the vectors hold entries, at random: the
+ * branch on it was mispredicted often enough to cost more than the compress),
+ * while 16 fit; one by one at the end of the buffer.  Half the bytes and
+ * compresses of double keys and int64 groups. */
 SKH_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skh_push16(
-        double* keys, int64_t* groups, ptrdiff_t count, ptrdiff_t capacity, __m512d low,
-        __m512d high, __mmask16 inside, int64_t first_group) {
-    __mmask8 parts[2] = {(__mmask8) inside, (__mmask8) (inside >> 8)};
-    __m512d halves[2] = {low, high};
-    int half, lane;
+        float* keys, int32_t* groups, ptrdiff_t count, ptrdiff_t capacity, __m512 key,
+        __mmask16 inside, ptrdiff_t first_group) {
+    int lane;
     if (__builtin_expect(count + 16 <= capacity, 1)) {
-        ptrdiff_t middle = count + _mm_popcnt_u32((unsigned) parts[0]);
-        _mm512_storeu_pd(keys + count, _mm512_maskz_compress_pd(parts[0], low));
-        _mm512_storeu_pd(keys + middle, _mm512_maskz_compress_pd(parts[1], high));
-        if (groups != NULL) {
-            __m512i index = _mm512_add_epi64(_mm512_set1_epi64(first_group),
-                                             _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7));
-            _mm512_storeu_si512((void*) (groups + count),
-                                _mm512_maskz_compress_epi64(parts[0], index));
-            _mm512_storeu_si512((void*) (groups + middle), _mm512_maskz_compress_epi64(
-                parts[1], _mm512_add_epi64(index, _mm512_set1_epi64(8))));
-        }
-        return middle + _mm_popcnt_u32((unsigned) parts[1]);
+        _mm512_storeu_ps(keys + count, _mm512_maskz_compress_ps(inside, key));
+        if (groups != NULL)
+            _mm512_storeu_si512((void*) (groups + count), _mm512_maskz_compress_epi32(
+                inside, _mm512_add_epi32(_mm512_set1_epi32((int32_t) first_group),
+                                         _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+                                                           10, 11, 12, 13, 14, 15))));
+        return count + _mm_popcnt_u32((unsigned) inside);
     }
-    for (half = 0; half < 2; half++) {
-        double lanes[8];
-        _mm512_storeu_pd(lanes, halves[half]);
-        for (lane = 0; lane < 8; lane++)
-            if (parts[half] & (1 << lane)) {
+    if (inside != 0) {
+        float lanes[16];
+        _mm512_storeu_ps(lanes, key);
+        for (lane = 0; lane < 16; lane++)
+            if (inside & (1 << lane)) {
                 if (count < capacity) {
                     keys[count] = lanes[lane];
-                    if (groups != NULL) groups[count] = first_group + 8 * half + lane;
+                    if (groups != NULL) groups[count] = (int32_t) (first_group + lane);
                 }
                 count++;
             }
@@ -674,9 +671,25 @@ SKH_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skh_push16(
     return count;
 }
 
+/* Band entries found as doubles (int64 groups, plus ``group_offset``) by an
+ * AVX2 or scalar tail, ``n`` of them, appended at ``count`` as floats (exact:
+ * they are floats' magnitudes) and int32 groups. */
+static inline ptrdiff_t skh_append_narrow(const double* from_keys, const int64_t* from_groups,
+        ptrdiff_t n, ptrdiff_t group_offset, float* keys, int32_t* groups, ptrdiff_t count,
+        ptrdiff_t capacity) {
+    ptrdiff_t e;
+    for (e = 0; e < n; e++, count++)
+        if (count < capacity) {
+            keys[count] = (float) from_keys[e];
+            if (groups != NULL) groups[count] = (int32_t) (from_groups[e] + group_offset);
+        }
+    return count;
+}
+
 /* One vector of 16 keys of the band read: counts of keys >= hi (int32 lanes),
- * sums of d and d^2 in double (low and high 8), band entries pushed. */
-#define SKH_BAND16(KEY, WITH_TOP, GROUPS, FIRST)                                       \
+ * sums of d and d^2 in double (low and high 8), band entries pushed (without
+ * a branch on whether there are any where BRANCHLESS). */
+#define SKH_BAND16(KEY, WITH_TOP, GROUPS, FIRST, BRANCHLESS)                           \
     do {                                                                               \
         __mmask16 ge = _mm512_cmp_ps_mask(KEY, fhi, _CMP_NLT_UQ);                      \
         __mmask16 inside = _mm512_mask_cmp_ps_mask((__mmask16) ~ge, KEY, flo,          \
@@ -690,14 +703,14 @@ SKH_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skh_push16(
         sp1 = _mm512_add_pd(sp1, d_high);                                              \
         sr0 = _mm512_add_pd(sr0, _mm512_mul_pd(d_low, d_low));                         \
         sr1 = _mm512_add_pd(sr1, _mm512_mul_pd(d_high, d_high));                       \
-        if (__builtin_expect(inside != 0, 0))                                          \
-            count = skh_push16(keys, GROUPS, count, capacity, low, high, inside, FIRST); \
+        if (BRANCHLESS || __builtin_expect(inside != 0, 0))                            \
+            count = skh_push16(keys, GROUPS, count, capacity, KEY, inside, FIRST);       \
     } while (0)
 
 /* skh_row_band(_top)_f32 with AVX-512 (same arguments and results). */
 #define SKH_ROW_BAND_512(NAME, WITH_TOP)                                               \
 SKH_AVX512 static ptrdiff_t NAME(const float* row, ptrdiff_t n, double lo, double hi,  \
-        double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity, double* keys,  \
+        double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity, float* keys,   \
         double* top, int* nan) {                                                       \
     __m512 flo = _mm512_set1_ps(skh_float_at_or_below(lo));                            \
     __m512 fhi = _mm512_set1_ps(skh_float_at_or_above(hi));                            \
@@ -706,15 +719,16 @@ SKH_AVX512 static ptrdiff_t NAME(const float* row, ptrdiff_t n, double lo, doubl
     __m512 m = _mm512_setzero_ps();                                                    \
     __m512i n_above = _mm512_setzero_si512(), minus_one = _mm512_set1_epi32(-1);       \
     int32_t counts[16];                                                                \
-    ptrdiff_t k;                                                                       \
-    double lv, lp, lr, best, acc[4] = {0.0, 0.0, 0.0, 0.0};                            \
+    ptrdiff_t k, n_tail;                                                               \
+    double lv, lp, lr, best, acc[4] = {0.0, 0.0, 0.0, 0.0}, tail_keys[16];             \
     int tail_nan = 0, c;                                                               \
     for (k = 0; k + 16 <= n; k += 16) {                                                \
         __m512 key = skh_abs16(row + k);                                               \
-        SKH_BAND16(key, WITH_TOP, (int64_t*) NULL, 0);                                 \
+        SKH_BAND16(key, WITH_TOP, (int32_t*) NULL, 0, 1);                              \
     }                                                                                  \
-    count = skh_row_band_tail_float(row, k, n, lo, hi, 1.0, acc, &tail_nan, keys, count, \
-                                       capacity);                                      \
+    n_tail = skh_row_band_tail_float(row, k, n, lo, hi, 1.0, acc, &tail_nan, tail_keys, \
+                                     0, 16);                                           \
+    count = skh_append_narrow(tail_keys, NULL, n_tail, 0, keys, NULL, count, capacity); \
     lv = acc[0]; lp = acc[1]; lr = acc[2]; best = acc[3];                             \
     _mm512_storeu_si512((void*) counts, n_above);                                      \
     for (c = 0; c < 16; c++) lv += (double) counts[c];                                 \
@@ -732,14 +746,16 @@ SKH_AVX512 static ptrdiff_t NAME(const float* row, ptrdiff_t n, double lo, doubl
 SKH_ROW_BAND_512(skh_row_band_f32_avx512, 0)
 SKH_ROW_BAND_512(skh_row_band_top_f32_avx512, 1)
 
-/* skh_columns_band_block(_top)_f32 with AVX-512 (same arguments and results):
+/* skh_columns_band_block(_top)_f32 with AVX-512 (same arguments and results;
+ * ``branchless``: push every vector's band entries, without a branch on
+ * whether it holds any, the faster where many do; two compresses a vector):
  * 16 groups a vector, their sums over the block's rows in registers, then
  * added to sum_v, sum_p, sum_r (in units: times unit[g] and its square). */
 #define SKH_COLUMNS_BAND_BLOCK_512(NAME, AVX2_NAME, WITH_TOP)                          \
 SKH_AVX512 static ptrdiff_t NAME(const float* rows, ptrdiff_t stride, ptrdiff_t n_rows, \
         ptrdiff_t n, double lo, double hi, const double* unit, double* sum_v,          \
         double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,             \
-        double* keys, int64_t* groups, double* top, int* nan) {                        \
+        float* keys, int32_t* groups, double* top, int* nan, int branchless) {         \
     __m512 flo = _mm512_set1_ps(skh_float_at_or_below(lo));                            \
     __m512 fhi = _mm512_set1_ps(skh_float_at_or_above(hi));                            \
     __m512d vhi = _mm512_set1_pd(hi), zero = _mm512_setzero_pd();                      \
@@ -753,7 +769,7 @@ SKH_AVX512 static ptrdiff_t NAME(const float* rows, ptrdiff_t stride, ptrdiff_t 
         __m512d u0 = _mm512_loadu_pd(unit + g), u1 = _mm512_loadu_pd(unit + g + 8);    \
         for (r = 0; r < n_rows; r++) {                                                 \
             __m512 key = skh_abs16(rows + r * stride + g);                             \
-            SKH_BAND16(key, WITH_TOP, groups, g);                                      \
+            SKH_BAND16(key, WITH_TOP, groups, g, branchless);                          \
         }                                                                              \
         _mm512_storeu_pd(sum_v + g, _mm512_add_pd(_mm512_loadu_pd(sum_v + g),          \
             _mm512_cvtepi32_pd(_mm512_castsi512_si256(n_above))));                     \
@@ -779,12 +795,14 @@ SKH_AVX512 static ptrdiff_t NAME(const float* rows, ptrdiff_t stride, ptrdiff_t 
     if (WITH_TOP)                                                                      \
         *nan |= bad != 0;                                                              \
     if (g < n) {  /* the last groups, fewer than 16: the AVX2 loop (groups from 0) */ \
-        ptrdiff_t first = count, e;                                                    \
-        count = AVX2_NAME(rows + g, stride, n_rows, n - g, lo, hi, unit + g, sum_v + g, \
-                          sum_p + g, sum_r + g, count, capacity, keys, groups,         \
-                          WITH_TOP ? top + g : NULL, nan);                             \
-        for (e = first; e < (count < capacity ? count : capacity); e++)                \
-            groups[e] += g;                                                            \
+        double tail_keys[16 * SKH_MAX_BLOCK_ROWS];                                     \
+        int64_t tail_groups[16 * SKH_MAX_BLOCK_ROWS];                                  \
+        ptrdiff_t n_tail = AVX2_NAME(rows + g, stride, n_rows, n - g, lo, hi, unit + g, \
+                                     sum_v + g, sum_p + g, sum_r + g, 0,               \
+                                     16 * SKH_MAX_BLOCK_ROWS, tail_keys, tail_groups,  \
+                                     WITH_TOP ? top + g : NULL, nan);                  \
+        count = skh_append_narrow(tail_keys, tail_groups, n_tail, g, keys, groups,     \
+                                  count, capacity);                                    \
     }                                                                                  \
     return count;                                                                      \
 }
@@ -873,18 +891,20 @@ SKH_AVX512 static void skh_write_f32_avx512(const float* src, float* dst, ptrdif
 static inline int skh_set_avx512(int on) { return 0; }
 static inline ptrdiff_t skh_row_band_f32_avx512(const float* row, ptrdiff_t n, double lo,
         double hi, double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity,
-        double* keys, double* top, int* nan) { return 0; }
+        float* keys, double* top, int* nan) { return 0; }
 static inline ptrdiff_t skh_row_band_top_f32_avx512(const float* row, ptrdiff_t n, double lo,
         double hi, double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity,
-        double* keys, double* top, int* nan) { return 0; }
+        float* keys, double* top, int* nan) { return 0; }
 static inline ptrdiff_t skh_columns_band_block_f32_avx512(const float* rows, ptrdiff_t stride,
         ptrdiff_t n_rows, ptrdiff_t n, double lo, double hi, const double* unit,
         double* sum_v, double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,
-        double* keys, int64_t* groups, double* top, int* nan) { return 0; }
+        float* keys, int32_t* groups, double* top, int* nan,
+        int branchless) { return 0; }
 static inline ptrdiff_t skh_columns_band_block_top_f32_avx512(const float* rows,
         ptrdiff_t stride, ptrdiff_t n_rows, ptrdiff_t n, double lo, double hi,
         const double* unit, double* sum_v, double* sum_p, double* sum_r, ptrdiff_t count,
-        ptrdiff_t capacity, double* keys, int64_t* groups, double* top, int* nan) { return 0; }
+        ptrdiff_t capacity, float* keys, int32_t* groups, double* top, int* nan,
+        int branchless) { return 0; }
 static inline void skh_write_f32_avx512(const float* src, float* dst, ptrdiff_t n, double t,
                                         const double* scale, int scale_step) {}
 static inline ptrdiff_t skh_count_between_f32(const float* keys, ptrdiff_t n, double lo,
