@@ -18,9 +18,10 @@ Either declines (``SMALL_DECLINED``, nothing written) where it does not suit
 or does not settle, and the general path of ``_l1inf`` takes over.  This
 module also holds what both halves share: step 5 (``write_clipped``), the
 phase clock of the benchmark hook (``now``, ``lap``) and the SIMD level of
-the passes (``small_norms`` gives step 1 with them).  ``_l1inf`` keeps the
-Python hooks (``_set_testing``, ``_time_phases``, ``_phase_times``,
-``_bracket_stats``).
+the passes (``small_norms`` gives step 1 with them).  The Python hooks are
+called on ``_l1inf`` (``_set_testing``, ``_time_phases``, ``_phase_times``,
+``_bracket_stats``): its ``_set_testing`` forwards the switches of these
+paths to this module's, and ``_bracket_stats`` is this module's, re-exported.
 """
 
 from libc.math cimport fabs, sqrt, INFINITY
