@@ -123,8 +123,9 @@ for the in-cache path: a semismooth Newton method on the optimality
 conditions whose every step is one SIMD pass (AVX-512 or AVX2; only where
 the CPU has one of them) over the groups whose clipped set may move -- no
 histogram, envelope or list.  It measured 1-9 steps, the equivalent of 1-8
-reads of the matrix, on the matrices tried (``_small_project``; the general
-path takes over if it does not settle in 16 steps).  Time / ``np.copyto``
+reads of the matrix, on the matrices tried (``small_project`` in
+``_l1inf_strips``; the general path takes over if it does not settle in 16
+steps).  Time / ``np.copyto``
 of the kernel at 10 %, 50 % and 90 % of the norm (wall time, AVX-512, load
 3 on 2 cores), before -> after: 100 x 1000 float32 column groups 43-46,
 57-60, 45-47 -> 9.0, 17.8, 9.5; row groups 20, 20, 18 -> 7.1, 14.3, 6.7;
@@ -138,7 +139,7 @@ of the norm.
 
 *Many short groups* (at least 4096 groups of at most 256 entries, the
 groups' entries contiguous or the groups the columns of contiguous rows)
-skip steps 2-4 for the sampled-bracket path (``_bracket_project``), where
+skip steps 2-4 for the sampled-bracket path (``bracket_project``), where
 most groups are kept:
 
 a. :math:`\theta^*` is estimated on a sample of the groups (one strip of 8
@@ -195,15 +196,20 @@ per page at every call.
 
 Code layout
 -----------
-This module reads and writes the matrix: the streaming passes (step 1 and
-the group norms come from ``_streaming.pxd``, shared with the bi-level
-kernels), the gathers of steps 3-3c, the write of step 5 and the in-cache
-path (its passes in ``_l1inf_small.h``) and the sampled-bracket path (its
-``Bracket``, its solve on the events); its ``Work``
-holds the per-group parameters of those passes.  Everything that works on
-what they gathered -- the bounds of step 2, the envelopes of step 3b, the
-lists and the Newton rounds of step 4 -- is in ``_l1inf_lists`` (its
-``GroupLists``).  Every buffer is allocated by ``_alloc_work`` and freed by
+This module is the general path and the driver: the streaming passes (step
+1 and the group norms come from ``_streaming.pxd``, shared with the
+bi-level kernels) and the gathers of steps 3-3c, which read the matrix; its
+``Work`` (declared in ``_l1inf_strips.pxd``) holds the per-group parameters
+of those passes.  The two paths that read the matrix in SIMD passes over
+strips of groups held in cache -- the in-cache path (``small_project``, its
+passes in ``_l1inf_small.h``) and the sampled-bracket path
+(``bracket_project``, its ``Bracket``, its solve on the events) -- are in
+``_l1inf_strips``, with what both halves share: the write of step 5
+(``write_clipped``) and the phase clock of the benchmark hook.  Everything
+that works on what was gathered -- the bounds of step 2, the envelopes of
+step 3b, the lists and the Newton rounds of step 4 -- is in
+``_l1inf_lists`` (its ``GroupLists``).  Every buffer of ``Work`` is
+allocated by ``_alloc_work`` and freed by
 ``_free_work``, once, in ``_project``; the steps only report failure.
 
 References
@@ -216,16 +222,14 @@ mixed-norm ball using a Newton root search method", SIAM J. Imaging Sci. 12
 point onto the canonical simplex of R^n", JOTA 50 (1986).
 """
 
-from libc.math cimport fabs, sqrt, INFINITY
-from libc.stdlib cimport qsort
+from libc.math cimport fabs, INFINITY
 from libc.string cimport memset
 from libc.stdint cimport INT32_MAX, int32_t
 # Work memory kept for the next call (no page faults on it; ``_scratch_cache``).
 from skproj.projections._scratch_cache cimport scratch_free as free, scratch_malloc as malloc
 from cython cimport floating
 from skproj.projections._common cimport (
-    SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, copy_matrix, prefetch, thread_seconds,
-    zero_if_contiguous, zero_row,
+    copy_matrix, prefetch,
 )
 from skproj.projections._streaming cimport element_step, row_at, stream_sums_and_maxima
 from skproj.projections._sums cimport TERM_VALUE, sum_terms
@@ -233,11 +237,18 @@ from skproj.projections._l1 cimport (
     STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
 )
 from skproj.projections._l1inf_lists cimport (
-    BINS, SLACK, SLOTS, Envelope, GroupLists, RootStart, alloc_lists, append_pairs, band_violations,
+    BINS, SLACK, SLOTS, Envelope, GroupLists, alloc_lists, append_pairs, band_violations,
     chord_upper_bound, envelope_above, envelope_bounds, envelope_roots, fill_envelope,
     free_lists, grow,
     initial_lower_bound, reserve, set_max_rounds, solve, start_roots,
 )
+from skproj.projections._l1inf_strips cimport (
+    N_PHASES, PHASE_BAND, PHASE_ENVELOPES, PHASE_GATHER, PHASE_HISTOGRAMS, PHASE_SOLVE,
+    PHASE_SUMS, PHASE_WRITE, SMALL_DECLINED, Work, bracket_project, lap, now, phase_seconds,
+    small_norms, small_project, time_phases, write_clipped,
+)
+from skproj.projections import _l1inf_strips
+from skproj.projections._l1inf_strips import _bracket_stats
 
 cdef enum:
     _MAX_HISTOGRAMS = 3
@@ -255,15 +266,6 @@ cdef enum:
     _PANEL = 64
     # Rows ahead whose panel segment is prefetched.
     _PREFETCH_ROWS = 8
-    # The phases timed by the benchmark hook (``_phase_times``).
-    _PHASE_SUMS = 0
-    _PHASE_GATHER = 1
-    _PHASE_HISTOGRAMS = 2
-    _PHASE_ENVELOPES = 3
-    _PHASE_BAND = 4
-    _PHASE_SOLVE = 5
-    _PHASE_WRITE = 6
-    _N_PHASES = 7
 
 cdef extern from "_l1inf_simd.h" nogil:
     int skp_l1inf_have_avx2()
@@ -293,54 +295,9 @@ cdef extern from "_l1inf_simd.h" nogil:
     double skp_l1inf_row_sum_max_f64(const double* row, Py_ssize_t n, double* maximum)
     double skp_l1inf_row_sum_max_f32(const float* row, Py_ssize_t n, double* maximum)
 
-cdef extern from "_l1inf_small.h" nogil:
-    enum: SKP_SMALL_STRIP
-    int skp_small_simd_level()
-    void skp_small_lanes_f64(const double* y, Py_ssize_t length, Py_ssize_t width,
-                             Py_ssize_t row_stride, const Py_ssize_t* strips,
-                             Py_ssize_t n_strips, const double* level, double* counts,
-                             double* sums, double* above_min, double* below_max, int simd)
-    void skp_small_lanes_f32(const float* y, Py_ssize_t length, Py_ssize_t width,
-                             Py_ssize_t row_stride, const Py_ssize_t* strips,
-                             Py_ssize_t n_strips, const double* level, double* counts,
-                             double* sums, double* above_min, double* below_max, int simd)
-    void skp_small_norms_f64(const double* y, Py_ssize_t length, Py_ssize_t width,
-                             Py_ssize_t row_stride, double* sums, double* maxima, int simd)
-    void skp_small_norms_f32(const float* y, Py_ssize_t length, Py_ssize_t width,
-                             Py_ssize_t row_stride, double* sums, double* maxima, int simd)
-    int skp_small_clip_f64(const double* y, double* x, Py_ssize_t n_lines,
-                           Py_ssize_t line_length, Py_ssize_t y_stride, Py_ssize_t x_stride,
-                           const double* levels, int per_entry, int simd)
-    int skp_small_clip_f32(const float* y, float* x, Py_ssize_t n_lines,
-                           Py_ssize_t line_length, Py_ssize_t y_stride, Py_ssize_t x_stride,
-                           const float* levels, int per_entry, int simd)
-    void skp_small_group_norms_f64(const double* y, Py_ssize_t n_groups, Py_ssize_t length,
-                                   Py_ssize_t group_stride, double* sums, double* maxima,
-                                   int simd)
-    void skp_small_group_norms_f32(const float* y, Py_ssize_t n_groups, Py_ssize_t length,
-                                   Py_ssize_t group_stride, double* sums, double* maxima,
-                                   int simd)
-    void skp_small_groups_f64(const double* y, const Py_ssize_t* groups, Py_ssize_t n_groups,
-                              Py_ssize_t length, Py_ssize_t group_stride, const double* level,
-                              double* counts, double* sums, double* above_min,
-                              double* below_max, int simd)
-    void skp_small_groups_f32(const float* y, const Py_ssize_t* groups, Py_ssize_t n_groups,
-                              Py_ssize_t length, Py_ssize_t group_stride, const double* level,
-                              double* counts, double* sums, double* above_min,
-                              double* below_max, int simd)
-
-# Benchmark hook (``_time_phases``, ``_phase_times``): CPU seconds spent in
-# each phase of the last call -- sums and maxima, candidate gather,
-# histogram passes, envelopes (their
-# roots and the bands), band gather, solve, write -- and the number of
-# histogram passes.  Off by default: reading the thread's CPU clock is a system call.
-cdef bint _timing = False
-cdef double _phase_seconds[_N_PHASES]
+# Benchmark hook (``_phase_times``): the number of histogram passes of the
+# last call (the phase clock is ``_l1inf_strips``'s).
 cdef int _histogram_passes = 0
-
-
-cdef inline double _now() noexcept nogil:
-    return thread_seconds() if _timing else 0.0
 
 # Testing hooks (``_set_testing``): send every problem down the dense-regime
 # path, and make its bands too narrow for half of the groups.
@@ -370,53 +327,6 @@ cdef double _DENSE_SHARE = 0.08
 cdef Py_ssize_t _DENSE_MIN_GROUP = 64
 # Bracketing histogram passes stop once the bands hold this share of entries.
 cdef double _BAND_SHARE = 0.12
-# The in-cache path (``_small_project``): matrices of at most this many bytes
-# (measured faster than the general path up to 1000 x 1000 float64, beyond
-# L2 but in L3, on either axis); at most this many passes before the general
-# path takes over; the SIMD level of its pass (2: AVX-512, 1: AVX2, 0: plain
-# C; ``_set_testing``).
-cdef Py_ssize_t _SMALL_MAX_BYTES = 1 << 23
-cdef int _SMALL_MAX_PASSES = 16
-# Only where the CPU has AVX2 or AVX-512: the plain C pass measured 2-10 times
-# slower than the general path.
-cdef int _small_simd = skp_small_simd_level()
-cdef bint _small_on = _small_simd > 0
-
-
-cdef struct Work:
-    # The lists, the bounds and the Newton rounds (``_l1inf_lists``).
-    GroupLists lists
-    # The gathers, one slot per group.
-    double* gather_level    # U_g: the entries below it are gathered (step 3)
-    double* band_low        # dense regime: the gathered band of each group,
-    double* band_high       # where mu_g^* must lie (checked after the solve)
-    double* histogram_low   # dense regime: the range [L_g, U_g] split into the
-    double* histogram_high  # bins of the last histogram
-    Py_ssize_t* edges_low   # dense regime: mu_g^* lies in the bins
-    Py_ssize_t* edges_high  # edges_low + 1 .. edges_high of that histogram
-    Py_ssize_t* subset      # the groups to gather again
-    Py_ssize_t* bucket_cursor   # scratch of the bucketing by group
-    # Column groups of a row-major matrix (candidate gathers): each row's
-    # entries are tested against their column's level (0 for the columns
-    # left out).
-    double* column_high
-    # The (entry, column) pairs gathered row by row, before bucketing.
-    double* pair_values
-    int32_t* pair_groups
-    Py_ssize_t pair_capacity
-    # Dense regime: the histogram of the rank-th live group, then the
-    # envelope of its mu_g, in envelopes[rank]; the envelope sums at the ends
-    # of the first bracket of theta^*, added up as they are filled.
-    Envelope* envelopes
-    RootStart root_start
-    # Dense regime, column groups of a row-major matrix: a block of
-    # consecutive columns copied column by column (``_group_entries``), its
-    # bytes per row, and the first column it holds (-1: none).
-    void* block
-    Py_ssize_t block_bytes
-    Py_ssize_t block_first
-    # The clipping levels in the input's precision (the write compares in it).
-    void* clip_levels
 
 
 # ------------------------------------------------------------ memory
@@ -1123,7 +1033,7 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
     cdef double* range_low = w.histogram_low
     cdef double* range_high = w.histogram_high
     global _histogram_passes
-    cdef double clock = _now()
+    cdef double clock = now()
     if not _alloc_histograms(w):
         return False
     # Rigorous start: theta_0 <= theta^* <= theta_high (chords from (0, M_g)).
@@ -1148,9 +1058,9 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
         _widen(&range_low[g], &range_high[g], lists.maxima[g])
     for n_pass in range(_MAX_HISTOGRAMS):
         start_roots(&w.root_start, theta_low[0], theta_high)
-        clock = _lap(_PHASE_ENVELOPES, clock)
+        clock = lap(PHASE_ENVELOPES, clock)
         _histograms(y, w, groups_are_rows)
-        clock = _lap(_PHASE_HISTOGRAMS, clock)
+        clock = lap(PHASE_HISTOGRAMS, clock)
         _histogram_passes += 1
         envelope_roots(w.envelopes, n, inv_size, eta, &w.root_start, &low, &theta_high)
         theta_low[0] = low * (1.0 - SLACK)
@@ -1193,7 +1103,7 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
         width = (range_high[g] - range_low[g]) / BINS
         w.band_low[g] = range_low[g] + w.edges_low[g] * width
         w.band_high[g] = range_low[g] + w.edges_high[g] * width
-    _lap(_PHASE_ENVELOPES, clock)
+    lap(PHASE_ENVELOPES, clock)
     return True
 
 
@@ -1388,1079 +1298,7 @@ cdef bint _gather_bins(const floating[:, :] y, Work* w, bint groups_are_rows) no
     lists.n_values = pos
     return True
 
-
-# ------------------------------------------------------------ step 5: write
-
-cdef void _write(const floating[:, :] y, floating[:, :] x, const floating* levels,
-                 const Py_ssize_t* kept, Py_ssize_t n_kept,
-                 bint groups_are_rows) noexcept nogil:
-    """x = clip(y, level of its group); zero groups are written, not read.
-
-    When few groups are kept and ``x`` is a contiguous array apart from ``y``,
-    ``x`` is zeroed with one memset and only the kept groups are written.
-    Kept columns are scattered over every row's cache lines, so for column
-    groups "few" means 8 times fewer.
-    """
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, k, g
-    cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols
-    cdef Py_ssize_t ys = element_step(y.strides[1], sizeof(floating))
-    cdef Py_ssize_t xs = element_step(x.strides[1], sizeof(floating))
-    cdef const floating* src
-    cdef floating* dst
-    cdef bint unit = ys == 1 and xs == 1
-    if (n_kept * SPARSE_WRITE_DIVISOR * (1 if groups_are_rows else 8) < n_groups
-            and <const void*> &x[0, 0] != <const void*> &y[0, 0]
-            and zero_if_contiguous(x)):
-        for k in range(n_kept):
-            g = kept[k]
-            if groups_are_rows:
-                clip_row(row_at(&y[0, 0], y.strides[0], g), &x[g, 0], n_cols, ys, 1,
-                          levels[g])
-        if not groups_are_rows:
-            for i in range(n_rows):
-                src = row_at(&y[0, 0], y.strides[0], i)
-                dst = &x[i, 0]
-                for k in range(n_kept):
-                    g = kept[k]
-                    dst[g] = clip(src[g * ys], levels[g])
-        return
-    for i in range(n_rows):
-        src = row_at(&y[0, 0], y.strides[0], i)
-        dst = &x[i, 0]
-        if groups_are_rows:
-            if levels[i] == 0:
-                if xs == 1:
-                    zero_row(dst, n_cols, 1)
-                else:
-                    zero_row(dst, n_cols, xs)
-            elif unit:
-                clip_row(src, dst, n_cols, 1, 1, levels[i])
-            else:
-                clip_row(src, dst, n_cols, ys, xs, levels[i])
-        elif unit:
-            clip_columns(src, dst, n_cols, 1, 1, levels)
-        else:
-            clip_columns(src, dst, n_cols, ys, xs, levels)
-
-
-# ------------------------------------------------------------ in-cache path
-
-# A matrix that fits in cache is read again at little cost, and there the
-# fixed work of the general path (histogram tables, envelopes and their
-# roots, gathered lists: ~6 ns per entry on 100 x 1000) dwarfs a read.  This
-# path reads the whole matrix at every step instead, with SIMD passes that
-# do no per-entry bookkeeping (``_l1inf_small.h``), a few passes in all.
-#
-# It is a semismooth Newton method on the optimality conditions.  A pass
-# gives, for every group at its level l_g, the count c_g and the sum s_g of
-# its entries above l_g, and the interval of levels [below_max, above_min)
-# over which that set stays the same; the model h_g(mu) ~ s_g - c_g mu of
-# each group then gives theta (sum_g mu_g = eta) and new levels
-# mu_g = (s_g - theta) / c_g, groups with s_g <= theta at 0.  Only the groups
-# whose new level leaves its interval are read again (the others keep their
-# set, hence their counts and sums).  When no group's level leaves its
-# interval, the sets at the new levels are those of the model: then
-# h_g(mu_g) = theta on every kept group, S_g <= theta on every zero one and
-# sum_g mu_g = eta, the optimality conditions, so the levels are exact.  The
-# iteration starts from the crude lower bounds of step 2 (other starts -- all
-# the entries, a solve on a sample of the rows -- and an over-relaxed theta
-# measured no better).  It is not
-# guaranteed to settle (measured on a NumPy model: 1-9 steps, the equivalent
-# of 1-8 whole-matrix reads with strips of 8 column groups, 1-5 of them at
-# most radii, on Gaussian, uniform, Cauchy, sparse, column-scaled and tied
-# matrices of 100 x 1000 to 1000 x 1000 at 1-99 % of the norm; 7 steps and
-# 5 reads on 100 x 1000 Gaussian at 50 %); after _SMALL_MAX_PASSES the
-# general path starts over.
-
-cdef enum:
-    _SMALL_DECLINED = -1
-    _SMALL_LANES = 1        # the groups are the columns of contiguous rows
-    _SMALL_GROUPS = 2       # every group is contiguous
-
-
-cdef int _pass_layout(const floating[:, :] y, bint groups_are_rows,
-                      Py_ssize_t* stride) noexcept nogil:
-    """How the pass of the in-cache path reads the groups (``_SMALL_*``), and the stride in bytes.
-
-    0 when neither rows nor columns are contiguous.
-    """
-    cdef Py_ssize_t item = sizeof(floating)
-    if y.strides[1] == item:
-        stride[0] = y.strides[0]
-        return _SMALL_GROUPS if groups_are_rows else _SMALL_LANES
-    if y.strides[0] == item:
-        stride[0] = y.strides[1]
-        return _SMALL_LANES if groups_are_rows else _SMALL_GROUPS
-    return 0
-
-
-cdef int _small_layout(const floating[:, :] y, bint groups_are_rows,
-                       Py_ssize_t* stride) noexcept nogil:
-    """``_pass_layout`` where the in-cache path runs, else 0.
-
-    0 also when the matrix is too large (_SMALL_MAX_BYTES).
-    """
-    if (not _small_on or _force_dense
-            or y.shape[0] * y.shape[1] * sizeof(floating) > _SMALL_MAX_BYTES):
-        return 0
-    return _pass_layout(y, groups_are_rows, stride)
-
-
-cdef inline void _small_pass(const floating[:, :] y, int layout, Py_ssize_t stride,
-                             Py_ssize_t n_groups, Py_ssize_t group_size,
-                             const Py_ssize_t* listed, Py_ssize_t n_listed,
-                             const double* level, double* counts, double* sums,
-                             double* above_min, double* below_max) noexcept nogil:
-    """Read the listed groups (strips of SKP_SMALL_STRIP groups for _SMALL_LANES) at their levels.
-
-    counts[g], sums[g]: the count and the sum of group g's magnitudes above
-    level[g]; [below_max[g], above_min[g]): the levels with the same set.
-    """
-    if layout == _SMALL_LANES:
-        if floating is double:
-            skp_small_lanes_f64(&y[0, 0], group_size, n_groups, stride, listed, n_listed,
-                                level, counts, sums, above_min, below_max, _small_simd)
-        else:
-            skp_small_lanes_f32(&y[0, 0], group_size, n_groups, stride, listed, n_listed,
-                                level, counts, sums, above_min, below_max, _small_simd)
-    elif floating is double:
-        skp_small_groups_f64(&y[0, 0], listed, n_listed, group_size, stride, level, counts,
-                             sums, above_min, below_max, _small_simd)
-    else:
-        skp_small_groups_f32(&y[0, 0], listed, n_listed, group_size, stride, level, counts,
-                             sums, above_min, below_max, _small_simd)
-
-
-cdef Py_ssize_t _small_moved(int layout, Py_ssize_t n_groups, const double* level,
-                             const double* above_min, const double* below_max,
-                             Py_ssize_t* listed) noexcept nogil:
-    """List what the next pass reads: the groups (or their strips) whose set moves at their level."""
-    cdef Py_ssize_t g0, g, end, n_listed = 0
-    cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == _SMALL_LANES else 1
-    cdef bint moved
-    g0 = 0
-    while g0 < n_groups:
-        end = g0 + width if g0 + width < n_groups else n_groups
-        moved = False
-        for g in range(g0, end):
-            moved = moved | ((below_max[g] > level[g]) | (level[g] >= above_min[g]))
-        listed[n_listed] = g0
-        n_listed += moved
-        g0 = end
-    return n_listed
-
-
-cdef void _small_inverses(int layout, const Py_ssize_t* listed, Py_ssize_t n_listed,
-                          Py_ssize_t n_groups, const double* counts,
-                          double* inv_count) noexcept nogil:
-    """inv_count[g] = 1 / c_g for the groups just read (1 for c_g = 0: unused).
-
-    Divisions cost: the others keep theirs.
-    """
-    cdef Py_ssize_t idx, g, end
-    for idx in range(n_listed):
-        g = listed[idx]
-        end = g + (SKP_SMALL_STRIP if layout == _SMALL_LANES else 1)
-        end = end if end < n_groups else n_groups
-        while g < end:
-            inv_count[g] = 1.0 / (counts[g] if counts[g] > 0.0 else 1.0)
-            g += 1
-
-
-cdef double _small_theta(const double* sums, const double* inv_count, const Py_ssize_t* kept,
-                         Py_ssize_t n, double eta) noexcept nogil:
-    """theta of the model: sum over the kept groups of (s_g - theta) / c_g = eta.
-
-    Four partial sums each, so that the additions do not wait on each other.
-    """
-    cdef Py_ssize_t idx, n4 = n - n % 4
-    cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-    cdef double d0 = 0.0, d1 = 0.0, d2 = 0.0, d3 = 0.0
-    for idx in range(0, n4, 4):
-        s0 += sums[kept[idx]] * inv_count[kept[idx]]
-        d0 += inv_count[kept[idx]]
-        s1 += sums[kept[idx + 1]] * inv_count[kept[idx + 1]]
-        d1 += inv_count[kept[idx + 1]]
-        s2 += sums[kept[idx + 2]] * inv_count[kept[idx + 2]]
-        d2 += inv_count[kept[idx + 2]]
-        s3 += sums[kept[idx + 3]] * inv_count[kept[idx + 3]]
-        d3 += inv_count[kept[idx + 3]]
-    for idx in range(n4, n):
-        s0 += sums[kept[idx]] * inv_count[kept[idx]]
-        d0 += inv_count[kept[idx]]
-    return (((s0 + s1) + (s2 + s3)) - eta) / ((d0 + d1) + (d2 + d3))
-
-
-cdef bint _small_update(const double* counts, const double* sums, Py_ssize_t n_groups,
-                        double eta, Py_ssize_t* kept, Py_ssize_t* n_kept, double* inv_count,
-                        double* level, double* theta) noexcept nogil:
-    """The model's theta and levels from one pass; False when no group is left.
-
-    ``inv_count`` holds 1 / c_g for the groups with c_g > 0 (``_small_inverses``).
-
-    Groups whose model level would not be positive (s_g <= theta) are set to
-    0 and theta recomputed without them (it rises), until none is left:
-    ``kept[:n_kept]`` lists the others.
-    """
-    cdef Py_ssize_t g, idx, n = 0, still
-    cdef double t = theta[0]
-    for g in range(n_groups):
-        level[g] = 0.0
-        kept[n] = g
-        n += counts[g] > 0.0
-    while n > 0:
-        t = _small_theta(sums, inv_count, kept, n, eta)
-        still = 0
-        for idx in range(n):
-            g = kept[idx]
-            kept[still] = g
-            still += sums[g] > t
-        if still == n:
-            break
-        n = still
-    n_kept[0] = n
-    for idx in range(n):
-        g = kept[idx]
-        level[g] = (sums[g] - t) * inv_count[g]
-    theta[0] = t
-    return n > 0
-
-
-cdef void _small_write(const floating[:, :] y, floating[:, :] x, const floating* levels,
-                       const Py_ssize_t* kept, Py_ssize_t n_kept,
-                       bint groups_are_rows) noexcept nogil:
-    """Step 5 (``_write``), by the AVX-512 loop where it runs and ``x`` has ``y``'s contiguous axis."""
-    cdef Py_ssize_t item = sizeof(floating), n_lines, length, y_stride, x_stride
-    cdef bint per_entry, done = False
-    if y.strides[1] == item and x.strides[1] == item:
-        # Lines are rows: the levels are per entry for column groups.
-        n_lines, length, y_stride, x_stride = y.shape[0], y.shape[1], y.strides[0], x.strides[0]
-        per_entry = not groups_are_rows
-    elif y.strides[0] == item and x.strides[0] == item:
-        n_lines, length, y_stride, x_stride = y.shape[1], y.shape[0], y.strides[1], x.strides[1]
-        per_entry = groups_are_rows
-    else:
-        n_lines = 0
-    if n_lines > 0:
-        if floating is double:
-            done = skp_small_clip_f64(&y[0, 0], &x[0, 0], n_lines, length, y_stride, x_stride,
-                                      levels, per_entry, _small_simd)
-        else:
-            done = skp_small_clip_f32(&y[0, 0], &x[0, 0], n_lines, length, y_stride, x_stride,
-                                      levels, per_entry, _small_simd)
-    if not done:
-        _write(y, x, levels, kept, n_kept, groups_are_rows)
-
-
-cdef int _small_project(const floating[:, :] y, floating[:, :] x, double eta,
-                        bint groups_are_rows, Work* w, double* mu, double* theta_out,
-                        int* rounds) noexcept nogil:
-    """Steps 2-5 for a matrix in cache, by SIMD passes over the groups (see above).
-
-    Needs the sums and maxima of step 1 (``y`` not inside the ball).
-    Returns the status, or _SMALL_DECLINED (nothing written) when the layout
-    or the size do not suit or the passes did not settle.
-    """
-    cdef GroupLists* lists = &w.lists
-    cdef Py_ssize_t n_groups = lists.n_groups, group_size = lists.group_size
-    cdef Py_ssize_t stride, g, n_kept = 0, n_listed = 0
-    cdef int layout = _small_layout(y, groups_are_rows, &stride), p
-    cdef double theta, low
-    # The per-group work arrays of the general path serve as scratch.
-    cdef double* level = w.gather_level
-    cdef double* counts = w.band_low
-    cdef double* sums = w.band_high
-    cdef double* above_min = w.histogram_low
-    cdef double* below_max = w.histogram_high
-    cdef Py_ssize_t* listed = w.subset
-    cdef floating* levels = <floating*> w.clip_levels
-    cdef double clock = _now()
-    if layout == 0:
-        return _SMALL_DECLINED
-    # Start: the crude lower bounds of mu_g(theta_0) (step 2); every group read.
-    theta = initial_lower_bound(lists, eta)
-    for g in range(n_groups):
-        low = (lists.sums[g] - theta) / group_size
-        low = lists.maxima[g] - theta if lists.maxima[g] - theta > low else low
-        level[g] = low if low > 0.0 else 0.0
-    g = 0
-    while g < n_groups:
-        listed[n_listed] = g
-        n_listed += 1
-        g += SKP_SMALL_STRIP if layout == _SMALL_LANES else 1
-    for p in range(_SMALL_MAX_PASSES):
-        _small_pass(y, layout, stride, n_groups, group_size, listed, n_listed, level, counts,
-                    sums, above_min, below_max)
-        rounds[0] = p + 1
-        _small_inverses(layout, listed, n_listed, n_groups, counts, w.column_high)
-        if not _small_update(counts, sums, n_groups, eta, lists.active, &n_kept,
-                             w.column_high, level, &theta):
-            return _SMALL_DECLINED
-        n_listed = _small_moved(layout, n_groups, level, above_min, below_max, listed)
-        if n_listed == 0:
-            break
-    else:
-        return _SMALL_DECLINED
-    for g in range(n_groups):
-        mu[g] = level[g]
-        levels[g] = <floating> level[g]
-    clock = _lap(_PHASE_SOLVE, clock)
-    _small_write(y, x, levels, lists.active, n_kept, groups_are_rows)
-    _lap(_PHASE_WRITE, clock)
-    theta_out[0] = theta
-    return STATUS_PROJECTED
-
-
-# ------------------------------------------------------------ sampled bracket path
-#
-# Many groups (``_bracket_project``): theta^* is estimated on a sample of the
-# groups, a bracket [theta_lo, theta_hi] is set around it, and one pass over
-# the matrix, a panel of groups at a time (in L2), finds every group's exact
-# level at both ends by Newton steps of the in-cache pass.  A group whose set
-# is the same at both ends contributes a linear term to F on the whole
-# bracket; the others contribute their few entries between the two levels,
-# each an event where the group's slope changes.  Newton on F over these
-# events (O(G + events) per step) gives theta^*, then one write.
-
-cdef enum:
-    # One unit (strip of the lanes layout, or group) in this many is sampled.
-    _SAMPLE_EVERY = 16
-    # ... and one in this many for a first, coarse estimate.
-    _COARSE_EVERY = 128
-    # Newton steps on a group's level (each one pass over it) before giving up.
-    _LEVEL_STEPS = 48
-    # Newton steps on theta over the sample.
-    _SAMPLE_STEPS = 40
-
-# The path takes matrices with at least this many groups (the sample must be
-# large enough for its estimate of theta^* to be tight) and not in cache.
-cdef Py_ssize_t _BRACKET_MIN_GROUPS = 4096
-# ... and groups of at most this many entries: longer ones have more entries
-# between their two sets, read one by one (1000 x 10000 column groups
-# measured 1.5 times slower than the general path).
-cdef Py_ssize_t _BRACKET_MAX_LENGTH = 256
-# ... and where the sample keeps at least this share of the groups (100 x
-# 100000 keeping half of the groups: as fast as the general path; keeping 8 %:
-# 1.3 times slower).
-cdef double _BRACKET_MIN_KEPT = 0.75
-cdef bint _bracket_on = _small_simd > 0
-# The half-width of the bracket, in standard errors of the sample's estimate.
-cdef double _BRACKET_SIGMAS = 4.0
-# Bytes of the matrix read together (a panel of units, in cache).
-cdef Py_ssize_t _PANEL_BYTES = 1 << 16
-# Benchmark hook (``_bracket_stats``): the sample's Newton steps on theta, the
-# units read by its passes and by the panels' passes, the events, the solve's
-# Newton steps, 1 if it gave the projection (0: it handed over).
-cdef Py_ssize_t _stats[6]
-
-
-cdef struct Bracket:
-    # The pass of the in-cache path at each group's level: its count and sum
-    # above, and the interval of levels [below_max, above_min] with that set.
-    double* level
-    double* counts
-    double* sums
-    double* above_min
-    double* below_max
-    # The set at theta_lo (count, sum, the largest entry outside it) and at
-    # theta_hi (count, the smallest entry in it, the largest outside).
-    double* count_lo
-    double* sum_lo
-    double* outside_lo
-    double* above_lo
-    double* count_hi
-    double* inside_hi
-    double* outside_hi
-    double* sum_hi
-    # Per group: done (its level is exact), zero at theta_hi.
-    unsigned char* done
-    unsigned char* zero_hi
-    Py_ssize_t* units
-    Py_ssize_t* listed
-    # The events of each group: its entries between the two sets, largest
-    # first (``event_value[event_start[g]:event_start[g] + event_count[g]]``).
-    Py_ssize_t* event_start
-    Py_ssize_t* event_count
-    double* event_value
-    Py_ssize_t event_capacity
-    # The events of the solve: theta at which they happen, change of F's
-    # intercept and slope.
-    double* solve_theta
-    double* solve_intercept
-    double* solve_slope
-
-
-cdef bint _alloc_bracket(Bracket* b, Py_ssize_t n_groups) noexcept nogil:
-    """Every per-group array in one block: one slot of the kept work memory."""
-    cdef Py_ssize_t g = n_groups if n_groups > 0 else 1
-    cdef double* block = <double*> malloc(g * (13 * sizeof(double) + 4 * sizeof(Py_ssize_t) + 2))
-    cdef Py_ssize_t* indices
-    b.level = block
-    b.event_value = NULL
-    b.event_capacity = 0
-    b.solve_theta = NULL
-    if block == NULL:
-        return False
-    b.counts = block + g
-    b.sums = block + 2 * g
-    b.above_min = block + 3 * g
-    b.below_max = block + 4 * g
-    b.count_lo = block + 5 * g
-    b.sum_lo = block + 6 * g
-    b.outside_lo = block + 7 * g
-    b.above_lo = block + 8 * g
-    b.count_hi = block + 9 * g
-    b.inside_hi = block + 10 * g
-    b.outside_hi = block + 11 * g
-    b.sum_hi = block + 12 * g
-    indices = <Py_ssize_t*> (block + 13 * g)
-    b.units = indices
-    b.listed = indices + g
-    b.event_start = indices + 2 * g
-    b.event_count = indices + 3 * g
-    b.done = <unsigned char*> (indices + 4 * g)
-    b.zero_hi = b.done + g
-    return True
-
-
-cdef void _free_bracket(Bracket* b) noexcept nogil:
-    free(b.level)
-    free(b.event_value)
-    free(b.solve_theta)
-
-
-cdef inline double _level_lower_bound(const GroupLists* lists, Py_ssize_t g,
-                                      double theta) noexcept nogil:
-    """max((S_g - theta) / n, M_g - theta, 0) <= mu_g(theta)."""
-    cdef double low = (lists.sums[g] - theta) / lists.group_size
-    cdef double by_max = lists.maxima[g] - theta
-    low = by_max if by_max > low else low
-    return low if low > 0.0 else 0.0
-
-
-cdef bint _exact_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
-                        Py_ssize_t n_groups, Py_ssize_t group_size, Bracket* b,
-                        const Py_ssize_t* units, Py_ssize_t n_units,
-                        double theta) noexcept nogil:
-    """mu_g(theta) for every group of ``units`` not done, from the lower bounds in b.level.
-
-    Newton from the left on h_g(mu) = theta, one pass of the in-cache path per
-    step over the units still moving (in cache when the units are); a start
-    above mu_g(theta) (but below M_g) costs one more step.  On
-    return b.counts, b.sums, b.above_min and b.below_max hold the set at each
-    level; a level of 0 means mu_g(theta) = 0.  False when a group does not
-    settle in _LEVEL_STEPS steps.
-    """
-    cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == _SMALL_LANES else 1
-    cdef Py_ssize_t step, idx, g, end, n_listed = 0
-    cdef double new, count
-    cdef bint moving
-    for idx in range(n_units):
-        g = units[idx]
-        end = g + width if g + width < n_groups else n_groups
-        moving = False
-        while g < end:
-            moving = moving or not b.done[g]
-            g += 1
-        b.listed[n_listed] = units[idx]
-        n_listed += moving
-    for step in range(_LEVEL_STEPS):
-        if n_listed == 0:
-            return True
-        _stats[1] += n_listed
-        _small_pass(y, layout, stride, n_groups, group_size, b.listed, n_listed, b.level,
-                    b.counts, b.sums, b.above_min, b.below_max)
-        # The units still moving stay listed, in order.
-        n_units = n_listed
-        n_listed = 0
-        for idx in range(n_units):
-            g = b.listed[idx]
-            end = g + width if g + width < n_groups else n_groups
-            moving = False
-            while g < end:
-                if not b.done[g]:
-                    count = b.counts[g]
-                    new = (b.sums[g] - theta) / count if count > 0.0 else 0.0
-                    if new <= 0.0:
-                        b.level[g] = 0.0
-                        b.done[g] = True
-                    else:
-                        # A certificate whichever side the level came from:
-                        # Newton from above lands below mu_g(theta) in one step.
-                        b.done[g] = b.below_max[g] <= new <= b.above_min[g]
-                        b.level[g] = new
-                        moving = moving or not b.done[g]
-                g += 1
-            b.listed[n_listed] = b.listed[idx]
-            n_listed += moving
-    return n_listed == 0
-
-
-cdef void _fit_levels(const GroupLists* lists, const Bracket* b, int layout,
-                      Py_ssize_t n_units, double theta, double* fit) noexcept nogil:
-    """Least squares mu_g ~ fit[0] + fit[1] M_g + fit[2] S_g / n over the sampled groups kept.
-
-    fit[3]: the mean of 1 / c_g there; fit[4]: theta.  A fit that cannot be
-    made leaves fit[0] = -inf (the guesses are then the lower bounds).
-    """
-    cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == _SMALL_LANES else 1
-    cdef Py_ssize_t idx, u, g, end, i, j, k
-    cdef double m[3][4]
-    cdef double v[3]
-    cdef double n = 0.0, factor
-    memset(m, 0, sizeof(m))
-    fit[3] = 0.0
-    fit[4] = theta
-    for idx in range(n_units):
-        u = b.units[idx]
-        end = u + width if u + width < lists.n_groups else lists.n_groups
-        for g in range(u, end):
-            if b.level[g] <= 0.0:
-                continue
-            v[0] = 1.0
-            v[1] = lists.maxima[g]
-            v[2] = lists.sums[g] / lists.group_size
-            for i in range(3):
-                for j in range(3):
-                    m[i][j] += v[i] * v[j]
-                m[i][3] += v[i] * b.level[g]
-            fit[3] += 1.0 / b.counts[g]
-            n += 1.0
-    fit[0] = -INFINITY
-    if n < 8:
-        return
-    fit[3] /= n
-    # Gaussian elimination with partial pivoting on the normal equations.
-    for k in range(3):
-        i = k
-        for j in range(k + 1, 3):
-            if fabs(m[j][k]) > fabs(m[i][k]):
-                i = j
-        if m[i][k] == 0.0:
-            return
-        for j in range(4):
-            factor = m[k][j]
-            m[k][j] = m[i][j]
-            m[i][j] = factor
-        for i in range(k + 1, 3):
-            factor = m[i][k] / m[k][k]
-            for j in range(k, 4):
-                m[i][j] -= factor * m[k][j]
-    for k in range(2, -1, -1):
-        factor = m[k][3]
-        for j in range(k + 1, 3):
-            factor -= m[k][j] * fit[j]
-        fit[k] = factor / m[k][k]
-    if not (fit[0] - fit[0] == 0.0 and fit[1] - fit[1] == 0.0 and fit[2] - fit[2] == 0.0):
-        fit[0] = -INFINITY
-
-
-cdef inline double _level_guess(const GroupLists* lists, Py_ssize_t g, const double* fit,
-                                double theta) noexcept nogil:
-    """A start for mu_g(theta): the fit (``_fit_levels``) moved along its mean slope.
-
-    The lower bound when that is not in [lower bound, M_g) (a start at M_g or
-    above would count no entry).
-    """
-    cdef double low = _level_lower_bound(lists, g, theta)
-    cdef double guess = (fit[0] + fit[1] * lists.maxima[g]
-                         + fit[2] * lists.sums[g] / lists.group_size
-                         - (theta - fit[4]) * fit[3])
-    return guess if low < guess < lists.maxima[g] else low
-
-
-cdef bint _sample_theta(const floating[:, :] y, int layout, Py_ssize_t stride,
-                        GroupLists* lists, Bracket* b, double eta, Py_ssize_t every,
-                        double* theta, double* spread, double* fit,
-                        double* kept_share) noexcept nogil:
-    """Estimate theta^* on every ``every``-th unit, and its standard error.
-
-    The sample's problem has the radius eta times its share of sum_g M_g;
-    Newton from ``theta`` on its F (exact levels at each step, started from
-    ``fit``, ``_level_guess``), stopped once its step is a small part of the
-    standard error: the estimate goes to ``theta``.  ``spread`` is that
-    standard error (of the estimate of F from the sample, divided by the
-    slope of F) plus twice the last step.  ``fit`` receives the fit at the
-    estimate (``_fit_levels``), ``kept_share`` the share of the sampled
-    groups kept there.  False when the sample has no kept group.
-    """
-    cdef Py_ssize_t n_groups = lists.n_groups, group_size = lists.group_size
-    cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == _SMALL_LANES else 1
-    cdef Py_ssize_t n_units = 0, n_sample = 0, u, g, end, it, idx
-    cdef double all_max = 0.0, sample_max = 0.0, eta_s, t = theta[0], new = t, p, q, level
-    cdef double total, square, scale, low, error = INFINITY, kept = 0.0
-    for g in range(n_groups):
-        all_max += lists.maxima[g]
-    u = 0
-    while u < n_groups:
-        b.units[n_units] = u
-        n_units += 1
-        end = u + width if u + width < n_groups else n_groups
-        for g in range(u, end):
-            sample_max += lists.maxima[g]
-            n_sample += 1
-            b.level[g] = _level_guess(lists, g, fit, t)
-            b.done[g] = lists.sums[g] <= t
-            if b.done[g]:
-                b.level[g] = 0.0
-        u += width * every
-    if sample_max <= 0.0 or n_sample < 2:
-        return False
-    eta_s = eta * sample_max / all_max
-    scale = (<double> n_groups) / n_sample
-    for it in range(_SAMPLE_STEPS):
-        _stats[0] += 1
-        if not _exact_levels(y, layout, stride, n_groups, group_size, b, b.units, n_units, t):
-            return False
-        p = 0.0
-        q = 0.0
-        total = 0.0
-        square = 0.0
-        kept = 0.0
-        for idx in range(n_units):
-            u = b.units[idx]
-            end = u + width if u + width < n_groups else n_groups
-            for g in range(u, end):
-                total += b.level[g]
-                square += b.level[g] * b.level[g]
-                if b.level[g] > 0.0:
-                    p += b.sums[g] / b.counts[g]
-                    q += 1.0 / b.counts[g]
-                    kept += 1.0
-        if q <= 0.0:
-            return False
-        new = (p - eta_s) / q
-        # The standard error of F's estimate (N / n) sum mu_g over the sample,
-        # over the slope of F.
-        square = (square - total * total / n_sample) / (n_sample - 1)
-        error = (sqrt(square if square > 0.0 else 0.0) * sqrt(n_sample)
-                 * sqrt(1.0 - 1.0 / scale)) / q
-        if fabs(new - t) <= 0.25 * error:
-            break
-        # mu_g is convex and decreasing: its tangent at t bounds it below.
-        for idx in range(n_units):
-            u = b.units[idx]
-            end = u + width if u + width < n_groups else n_groups
-            for g in range(u, end):
-                low = _level_lower_bound(lists, g, new)
-                if b.level[g] > 0.0:
-                    level = b.level[g] - (new - t if new > t else 0.0) / b.counts[g]
-                    low = level if level > low else low
-                b.level[g] = low
-                b.done[g] = lists.sums[g] <= new
-                if b.done[g]:
-                    b.level[g] = 0.0
-        t = new
-    else:
-        return False
-    _fit_levels(lists, b, layout, n_units, t, fit)
-    theta[0] = new
-    spread[0] = error + 2.0 * fabs(new - t)
-    kept_share[0] = kept / n_sample
-    return True
-
-
-cdef Py_ssize_t _band_entries(const floating[:, :] y, int layout, Py_ssize_t stride,
-                              Py_ssize_t g, Py_ssize_t length, double low, double high,
-                              double* out) noexcept nogil:
-    """Write the magnitudes of group g in (low, high] to ``out``; their number."""
-    cdef Py_ssize_t i, n = 0
-    cdef const floating* base = &y[0, 0]
-    cdef const floating* group
-    cdef double a
-    if layout == _SMALL_LANES:
-        for i in range(length):
-            a = fabs(row_at(base, stride, i)[g])
-            out[n] = a
-            n += (a > low) & (a <= high)
-    else:
-        group = row_at(base, stride, g)
-        for i in range(length):
-            a = fabs(group[i])
-            out[n] = a
-            n += (a > low) & (a <= high)
-    return n
-
-
-cdef int _descending(const void* a, const void* b) noexcept nogil:
-    cdef double x = (<const double*> a)[0], z = (<const double*> b)[0]
-    return (x < z) - (x > z)
-
-
-cdef inline void _sort_descending(double* values, Py_ssize_t n) noexcept nogil:
-    cdef Py_ssize_t i, j
-    cdef double v
-    if n > 32:
-        qsort(values, n, sizeof(double), _descending)
-        return
-    for i in range(1, n):
-        v = values[i]
-        j = i
-        while j > 0 and values[j - 1] < v:
-            values[j] = values[j - 1]
-            j -= 1
-        values[j] = v
-
-
-cdef bint _group_events(const floating[:, :] y, int layout, Py_ssize_t stride,
-                        Py_ssize_t group_size, Bracket* b, Py_ssize_t g,
-                        Py_ssize_t* n_events) noexcept nogil:
-    """Append group g's entries between its sets at theta_lo and theta_hi, largest first.
-
-    One or two of them are the ends of those sets' intervals; more are read
-    from the group (in cache).  False when they do not add up (rounding at a
-    tie: the caller hands over to the general path) or memory runs out.
-    """
-    cdef Py_ssize_t k = <Py_ssize_t> (b.count_hi[g] - b.count_lo[g]), pos = n_events[0], n
-    cdef double low = 0.0 if b.zero_hi[g] else b.outside_hi[g]
-    b.event_start[g] = pos
-    b.event_count[g] = 0
-    # (A group zero at theta_hi may not have been read there: its count_hi
-    # is not used.)
-    if not b.zero_hi[g] and k <= 0:
-        return k == 0
-    if not grow(<void**> &b.event_value, &b.event_capacity, pos + group_size,
-                sizeof(double)):
-        return False
-    if b.zero_hi[g] or k > 2:
-        n = _band_entries(y, layout, stride, g, group_size, low, b.outside_lo[g],
-                          &b.event_value[pos])
-        if n != k and not b.zero_hi[g]:
-            return False
-        _sort_descending(&b.event_value[pos], n)
-        k = n
-    elif k == 1:
-        if b.outside_lo[g] != b.inside_hi[g]:
-            return False
-        b.event_value[pos] = b.outside_lo[g]
-    else:
-        if not (b.outside_lo[g] >= b.inside_hi[g] > low):
-            return False
-        b.event_value[pos] = b.outside_lo[g]
-        b.event_value[pos + 1] = b.inside_hi[g]
-    b.event_count[g] = k
-    n_events[0] = pos + k
-    return True
-
-
-cdef bint _bracket_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
-                          GroupLists* lists, Bracket* b, double theta_lo, double theta_hi,
-                          const double* fit,
-                          Py_ssize_t* n_events) noexcept nogil:
-    """Every group's sets at theta_lo and theta_hi and the events between, a panel at a time.
-
-    A panel of units is read from memory once: its later passes find it in
-    cache.  Groups with S_g <= theta_lo are zero over the whole bracket
-    (count_lo = 0, no event).
-    """
-    cdef Py_ssize_t n_groups = lists.n_groups, group_size = lists.group_size
-    cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == _SMALL_LANES else 1
-    cdef Py_ssize_t per_panel = _PANEL_BYTES // (group_size * width * sizeof(floating))
-    cdef Py_ssize_t u0, u, g, end, n_units, idx
-    cdef bint candidate, any_candidate
-    cdef double level
-    per_panel = per_panel if per_panel > 1 else 1
-    n_events[0] = 0
-    u0 = 0
-    while u0 < n_groups:
-        n_units = 0
-        u = u0
-        while u < n_groups and n_units < per_panel:
-            end = u + width if u + width < n_groups else n_groups
-            any_candidate = False
-            for g in range(u, end):
-                candidate = lists.sums[g] > theta_lo
-                any_candidate = any_candidate or candidate
-                b.count_lo[g] = 0.0
-                b.event_count[g] = 0
-                b.zero_hi[g] = lists.sums[g] <= theta_hi
-                b.done[g] = b.zero_hi[g]
-                b.level[g] = (0.0 if b.zero_hi[g]
-                              else _level_guess(lists, g, fit, theta_hi))
-            b.units[n_units] = u
-            n_units += any_candidate
-            u = end
-        u0 = u
-        if n_units == 0:
-            continue
-        if not _exact_levels(y, layout, stride, n_groups, group_size, b, b.units, n_units,
-                             theta_hi):
-            return False
-        for idx in range(n_units):
-            u = b.units[idx]
-            end = u + width if u + width < n_groups else n_groups
-            for g in range(u, end):
-                b.zero_hi[g] = b.level[g] <= 0.0
-                b.count_hi[g] = b.counts[g]
-                b.sum_hi[g] = b.sums[g]
-                b.inside_hi[g] = b.above_min[g]
-                b.outside_hi[g] = b.below_max[g]
-                b.done[g] = lists.sums[g] <= theta_lo
-                if not (b.done[g] or b.zero_hi[g]):
-                    # The Newton step for theta_lo from the set at mu_g(theta_hi),
-                    # without a pass: often already exact (no event between).
-                    level = (b.sums[g] - theta_lo) / b.counts[g]
-                    b.level[g] = level
-                    b.done[g] = b.below_max[g] <= level <= b.above_min[g]
-        if not _exact_levels(y, layout, stride, n_groups, group_size, b, b.units, n_units,
-                             theta_lo):
-            return False
-        for idx in range(n_units):
-            u = b.units[idx]
-            end = u + width if u + width < n_groups else n_groups
-            for g in range(u, end):
-                if lists.sums[g] <= theta_lo:
-                    continue
-                if b.level[g] <= 0.0:
-                    return False
-                b.count_lo[g] = b.counts[g]
-                b.sum_lo[g] = b.sums[g]
-                b.outside_lo[g] = b.below_max[g]
-                b.above_lo[g] = b.above_min[g]
-                if not _group_events(y, layout, stride, group_size, b, g, n_events):
-                    return False
-    return True
-
-
-cdef inline void _event_step(double* total, double* count, double* inverse, double value,
-                             double* theta, double* intercept, double* slope) noexcept nogil:
-    """An entry ``value`` joins a set (sum ``total``, ``count`` entries, ``inverse`` = 1 / count).
-
-    mu_g = (total - theta) / count crosses ``value`` at theta = total -
-    count * value; beyond, the set has one more entry: F's intercept and
-    slope change by ``intercept`` and ``slope``.
-    """
-    cdef double new_inverse
-    theta[0] = total[0] - count[0] * value
-    intercept[0] = -total[0] * inverse[0]
-    slope[0] = -inverse[0]
-    total[0] += value
-    count[0] += 1.0
-    new_inverse = 1.0 / count[0]
-    intercept[0] += total[0] * new_inverse
-    slope[0] += new_inverse
-    inverse[0] = new_inverse
-
-
-cdef bint _bracket_solve(GroupLists* lists, Bracket* b, Py_ssize_t n_events, double eta,
-                         double theta_lo, double theta_hi, double* theta_out) noexcept nogil:
-    """theta^* from the events: Newton from theta_lo on F(theta) = P - theta Q.
-
-    F is convex and piecewise linear; each step crosses the events below its
-    iterate, which stays below theta^*.  False when theta^* is outside the
-    bracket (or memory runs out).
-    """
-    cdef Py_ssize_t g, j, n = 0, kept, n_live
-    cdef double p = 0.0, q = 0.0, total, count, inverse, new, theta = theta_lo
-    n_live = n_events + lists.n_groups
-    b.solve_theta = <double*> malloc(3 * n_live * sizeof(double))
-    if b.solve_theta == NULL:
-        return False
-    b.solve_intercept = b.solve_theta + n_live
-    b.solve_slope = b.solve_theta + 2 * n_live
-    for g in range(lists.n_groups):
-        if b.count_lo[g] <= 0.0:
-            continue
-        total = b.sum_lo[g]
-        count = b.count_lo[g]
-        inverse = 1.0 / count
-        p += total * inverse
-        q += inverse
-        for j in range(b.event_start[g], b.event_start[g] + b.event_count[g]):
-            _event_step(&total, &count, &inverse, b.event_value[j], &b.solve_theta[n],
-                        &b.solve_intercept[n], &b.solve_slope[n])
-            n += 1
-        if b.zero_hi[g]:
-            # The group is zero from theta = total on.
-            b.solve_theta[n] = total
-            b.solve_intercept[n] = -total * inverse
-            b.solve_slope[n] = -inverse
-            n += 1
-    if q <= 0.0 or p - theta_lo * q < eta:
-        return False
-    _stats[3] = n
-    while True:
-        _stats[4] += 1
-        new = (p - eta) / q
-        if new > theta_hi:
-            return False
-        kept = 0
-        for j in range(n):
-            if b.solve_theta[j] <= new:
-                p += b.solve_intercept[j]
-                q += b.solve_slope[j]
-            else:
-                b.solve_theta[kept] = b.solve_theta[j]
-                b.solve_intercept[kept] = b.solve_intercept[j]
-                b.solve_slope[kept] = b.solve_slope[j]
-                kept += 1
-        if kept == n or q <= 0.0:
-            break
-        n = kept
-        theta = new
-    theta_out[0] = new
-    return q > 0.0
-
-
-cdef bint _bracket_sets(GroupLists* lists, Bracket* b, double eta, double* theta,
-                        Py_ssize_t* n_kept) noexcept nogil:
-    """Every group's set at theta, theta recomputed on them, and the check that each level fits.
-
-    b.sums and b.counts receive the sets of the kept groups (listed in
-    lists.active), b.level their levels.  False when a level falls outside
-    the interval of its set (rounding at a breakpoint).
-    """
-    cdef Py_ssize_t g, j, idx, n = 0, last
-    cdef double total, count, t, p = 0.0, q = 0.0, level
-    cdef double upper, lower
-    for g in range(lists.n_groups):
-        b.level[g] = 0.0
-        if b.count_lo[g] <= 0.0:
-            continue
-        total = b.sum_lo[g]
-        count = b.count_lo[g]
-        upper = b.above_lo[g]
-        last = b.event_start[g] + b.event_count[g]
-        j = b.event_start[g]
-        while j < last:
-            if total - count * b.event_value[j] > theta[0]:
-                break
-            total += b.event_value[j]
-            count += 1.0
-            upper = b.event_value[j]
-            j += 1
-        if j < last:
-            lower = b.event_value[j]
-        elif b.zero_hi[g]:
-            if total <= theta[0]:
-                continue
-            lower = 0.0
-        else:
-            lower = b.outside_hi[g]
-            if b.event_count[g] > 0:
-                total = b.sum_hi[g]     # the pass's sum of that set
-        b.sums[g] = total
-        b.counts[g] = count
-        b.above_min[g] = upper
-        b.below_max[g] = lower
-        lists.active[n] = g
-        n += 1
-    for idx in range(n):
-        g = lists.active[idx]
-        # 1 / c_g, kept for the levels.
-        b.level[g] = 1.0 / b.counts[g]
-        p += b.sums[g] * b.level[g]
-        q += b.level[g]
-    if q <= 0.0:
-        return False
-    t = (p - eta) / q
-    for idx in range(n):
-        g = lists.active[idx]
-        level = (b.sums[g] - t) * b.level[g]
-        if not (level > 0.0 and b.below_max[g] <= level <= b.above_min[g]):
-            return False
-        b.level[g] = level
-    for g in range(lists.n_groups):
-        if b.count_lo[g] <= 0.0 and lists.sums[g] > t:
-            return False
-    theta[0] = t
-    n_kept[0] = n
-    return True
-
-
-cdef int _bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
-                          bint groups_are_rows, Work* w, double theta_0, double* mu,
-                          double* theta_out, int* rounds) noexcept nogil:
-    """Steps 2-5 for many groups, by a sampled bracket of theta^* (see above).
-
-    Returns the status, or _SMALL_DECLINED (nothing written) when the layout
-    does not suit or theta^* falls outside the bracket.
-    """
-    cdef GroupLists* lists = &w.lists
-    cdef Py_ssize_t n_groups = lists.n_groups, n_events = 0, n_kept = 0, g, stride
-    cdef int layout = _pass_layout(y, groups_are_rows, &stride)
-    cdef int status = _SMALL_DECLINED
-    cdef double theta_s, spread, theta_lo, theta_hi, theta
-    cdef double fit[5]
-    cdef double kept_share
-    cdef floating* levels = <floating*> w.clip_levels
-    cdef Bracket b, coarse
-    cdef double clock = _now()
-    for g in range(6):
-        _stats[g] = 0
-    if (layout == 0 or not _bracket_on or _force_dense or _narrow_bands
-            or n_groups < _BRACKET_MIN_GROUPS or lists.group_size > _BRACKET_MAX_LENGTH):
-        return _SMALL_DECLINED
-    # Free first, before any memory is taken (the general path's work memory
-    # is kept from call to call): the groups with S_g > theta_0 <= theta^*
-    # include the kept ones (theta_0: ``initial_lower_bound``).
-    theta_s = theta_0
-    kept_share = 0.0
-    for g in range(n_groups):
-        kept_share += lists.sums[g] > theta_s
-    if kept_share < _BRACKET_MIN_KEPT * n_groups:
-        return _SMALL_DECLINED
-    # A coarse sample first where there are enough units for it: its estimate
-    # and fit start the finer one near its answer.  Where it keeps few groups
-    # the general path is faster (its gather of the candidate groups).  Its
-    # arrays are the general path's (scratch until its gathers).
-    fit[0] = -INFINITY
-    if (n_groups // (SKP_SMALL_STRIP if layout == _SMALL_LANES else 1)
-            >= 64 * _COARSE_EVERY):
-        coarse.level = w.gather_level
-        coarse.counts = w.band_low
-        coarse.sums = w.band_high
-        coarse.above_min = w.histogram_low
-        coarse.below_max = w.histogram_high
-        coarse.units = w.subset
-        coarse.listed = w.bucket_cursor
-        coarse.done = <unsigned char*> w.edges_low
-        if not _sample_theta(y, layout, stride, lists, &coarse, eta, _COARSE_EVERY,
-                             &theta_s, &spread, fit, &kept_share):
-            theta_s = theta_0
-            fit[0] = -INFINITY
-        elif kept_share < _BRACKET_MIN_KEPT:
-            return _SMALL_DECLINED
-    if not _alloc_bracket(&b, n_groups):
-        _free_bracket(&b)
-        return STATUS_NOMEMORY
-    if (_sample_theta(y, layout, stride, lists, &b, eta, _SAMPLE_EVERY, &theta_s, &spread,
-                      fit, &kept_share)
-            and kept_share >= _BRACKET_MIN_KEPT):
-        _stats[2] = _stats[1]
-        clock = _lap(_PHASE_GATHER, clock)
-        spread = _BRACKET_SIGMAS * spread + 1e-9 * fabs(theta_s)
-        theta_lo = theta_s - spread
-        theta_hi = theta_s + spread
-        # theta_lo > 0: at 0 every level is M_g, with no entry above it.
-        theta_lo = theta_lo if theta_lo > 0.5 * theta_s else 0.5 * theta_s
-        if _bracket_levels(y, layout, stride, lists, &b, theta_lo, theta_hi, fit,
-                           &n_events):
-            clock = _lap(_PHASE_HISTOGRAMS, clock)
-            if (_bracket_solve(lists, &b, n_events, eta, theta_lo, theta_hi, &theta)
-                    and _bracket_sets(lists, &b, eta, &theta, &n_kept)):
-                rounds[0] = 1
-                for g in range(n_groups):
-                    mu[g] = b.level[g]
-                    levels[g] = <floating> b.level[g]
-                clock = _lap(_PHASE_SOLVE, clock)
-                _small_write(y, x, levels, lists.active, n_kept, groups_are_rows)
-                _lap(_PHASE_WRITE, clock)
-                theta_out[0] = theta
-                status = STATUS_PROJECTED
-                _stats[5] = 1
-    _free_bracket(&b)
-    return status
-
-
 # ------------------------------------------------------------ driver
-
-cdef inline double _lap(int phase, double since) noexcept nogil:
-    """Add the time since ``since`` to a phase; the time now."""
-    cdef double now = _now()
-    _phase_seconds[phase] += now - since
-    return now
-
 
 cdef int _project(const floating[:, :] y, floating[:, :] x, double eta,
                   bint groups_are_rows, double* mu, double* theta_out,
@@ -2486,24 +1324,9 @@ cdef void _sums_and_maxima(const floating[:, :] y, double* sums, double* maxima,
     build sums a float32 row about twice as slowly as it reads it.  Matrices
     for the in-cache path take its SIMD loops (``_l1inf_small.h``).
     """
-    cdef Py_ssize_t i, stride
-    cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
-    cdef Py_ssize_t length = y.shape[1] if groups_are_rows else y.shape[0]
-    cdef int layout = _small_layout(y, groups_are_rows, &stride)
+    cdef Py_ssize_t i
     # In cache: the SIMD loops of the in-cache path.
-    if layout == _SMALL_LANES:
-        if floating is double:
-            skp_small_norms_f64(&y[0, 0], length, n_groups, stride, sums, maxima, _small_simd)
-        else:
-            skp_small_norms_f32(&y[0, 0], length, n_groups, stride, sums, maxima, _small_simd)
-        return
-    if layout == _SMALL_GROUPS:
-        if floating is double:
-            skp_small_group_norms_f64(&y[0, 0], n_groups, length, stride, sums, maxima,
-                                      _small_simd)
-        else:
-            skp_small_group_norms_f32(&y[0, 0], n_groups, length, stride, sums, maxima,
-                                      _small_simd)
+    if small_norms(y, groups_are_rows, sums, maxima):
         return
     if not (groups_are_rows and _avx2 and y.strides[1] == sizeof(floating)):
         stream_sums_and_maxima(y, sums, maxima, groups_are_rows)
@@ -2528,14 +1351,15 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     cdef floating* levels = <floating*> w.clip_levels
     cdef bint finite = True, dense
     cdef int status
-    cdef double clock = _now()
+    cdef double clock = now()
+    cdef double* phase_clock = phase_seconds()
     global _histogram_passes
     _histogram_passes = 0
-    for idx in range(_N_PHASES):
-        _phase_seconds[idx] = 0.0
+    for idx in range(N_PHASES):
+        phase_clock[idx] = 0.0
 
     _sums_and_maxima(y, lists.sums, lists.maxima, groups_are_rows)
-    clock = _lap(_PHASE_SUMS, clock)
+    clock = lap(PHASE_SUMS, clock)
     for g in range(n_groups):
         finite = finite and (lists.sums[g] - lists.sums[g] == 0.0)
         total_max += lists.maxima[g]
@@ -2547,14 +1371,14 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     if total_max <= eta:
         copy_matrix(y, x)
         return STATUS_INSIDE
-    status = _small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds)
-    if status != _SMALL_DECLINED:
+    status = small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds)
+    if status != SMALL_DECLINED:
         return status
     theta_0 = initial_lower_bound(lists, eta)
-    status = _bracket_project(y, x, eta, groups_are_rows, w, theta_0, mu, theta_out, rounds)
-    if status != _SMALL_DECLINED:
+    status = bracket_project(y, x, eta, groups_are_rows, w, theta_0, mu, theta_out, rounds)
+    if status != SMALL_DECLINED:
         return status
-    clock = _now()
+    clock = now()
 
     for g in range(n_groups):
         if lists.sums[g] > theta_0:
@@ -2563,7 +1387,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
             lists.lower[g] = 0.0
 
     status = _gather_candidates(y, w, groups_are_rows, theta_0)
-    clock = _lap(_PHASE_GATHER, clock)
+    clock = lap(PHASE_GATHER, clock)
     if status == 0:
         return STATUS_NOMEMORY
     dense = status == 2
@@ -2572,10 +1396,10 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
         lists.n_values = 0
         if not _dense_bands(y, w, groups_are_rows, eta, theta_0, &theta):
             return STATUS_NOMEMORY
-        clock = _now()      # _dense_bands times its own two phases
+        clock = now()      # _dense_bands times its own two phases
         if not _gather_bins(y, w, groups_are_rows):
             return STATUS_NOMEMORY
-        clock = _lap(_PHASE_BAND, clock)
+        clock = lap(PHASE_BAND, clock)
         for idx in range(lists.n_active):
             g = lists.active[idx]
             # The lists hold the entries in the band: drop nothing else.
@@ -2618,7 +1442,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
             theta = solve(lists, eta, theta, rounds)
             n_failed = band_violations(lists, theta, w.band_low, w.band_high, w.subset)
 
-    clock = _lap(_PHASE_SOLVE, clock)
+    clock = lap(PHASE_SOLVE, clock)
     # The levels in the input's precision (the clip compares in it); the kept
     # groups listed in ``active``.
     for g in range(n_groups):
@@ -2633,8 +1457,8 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
             levels[g] = <floating> level
             lists.active[kept] = g
             kept += 1
-    _write(y, x, levels, lists.active, kept, groups_are_rows)
-    _lap(_PHASE_WRITE, clock)
+    write_clipped(y, x, levels, lists.active, kept, groups_are_rows)
+    lap(PHASE_WRITE, clock)
     theta_out[0] = theta
     return STATUS_PROJECTED
 
@@ -2687,41 +1511,24 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     standard errors (small values make theta^* miss it: the general path
     takes over).  Returns the level the in-cache pass runs at.
     """
-    global _force_dense, _narrow_bands, _avx2, _small_on, _small_simd, _SMALL_MAX_BYTES
-    global _SMALL_MAX_PASSES, _bracket_on, _BRACKET_MIN_GROUPS, _BRACKET_SIGMAS, _PANEL_BYTES
-    global _BRACKET_MAX_LENGTH, _BRACKET_MIN_KEPT
+    global _force_dense, _narrow_bands, _avx2
     set_max_rounds(max_rounds)
     _force_dense = force_dense
     _narrow_bands = narrow_bands
     _avx2 = simd and skp_l1inf_have_avx2()
     skp_l1inf_set_avx512(simd and avx512)
-    _small_on = (max_rounds == 60 and not force_dense and not narrow_bands
-                 and skp_small_simd_level() > 0 if small is None else bool(small))
-    _small_simd = skp_small_simd_level() if simd else 0
-    if not avx512:
-        _small_simd = min(_small_simd, 1)
-    if small_simd is not None and small_simd < _small_simd:
-        _small_simd = small_simd
-    _SMALL_MAX_BYTES = small_max_bytes
-    _SMALL_MAX_PASSES = small_passes
-    _bracket_on = _small_on if bracket is None else bool(bracket)
-    _BRACKET_MIN_GROUPS = bracket_min_groups
-    _BRACKET_MAX_LENGTH = bracket_max_length
-    _BRACKET_MIN_KEPT = bracket_min_kept
-    _BRACKET_SIGMAS = bracket_sigmas
-    _PANEL_BYTES = bracket_panel_bytes
-    return _small_simd
+    return _l1inf_strips._set_testing(
+        force_dense=force_dense, narrow_bands=narrow_bands, simd=simd, avx512=avx512,
+        default_on=max_rounds == 60 and not force_dense and not narrow_bands, small=small,
+        small_simd=small_simd, small_max_bytes=small_max_bytes, small_passes=small_passes,
+        bracket=bracket, bracket_min_groups=bracket_min_groups,
+        bracket_max_length=bracket_max_length, bracket_min_kept=bracket_min_kept,
+        bracket_sigmas=bracket_sigmas, bracket_panel_bytes=bracket_panel_bytes)
 
 
 def _time_phases(bint on):
     """Benchmark hook: time the phases of the next calls (``_phase_times``) or stop."""
-    global _timing
-    _timing = on
-
-
-def _bracket_stats():
-    """Benchmark hook: counts of the last sampled-bracket call (see ``_stats``)."""
-    return [_stats[k] for k in range(6)]
+    time_phases(on)
 
 
 def _phase_times():
@@ -2730,4 +1537,5 @@ def _phase_times():
     Phases: sums and maxima, candidate gather, histogram passes, envelopes
     (their roots and the bands), band gather, solve, write.
     """
-    return [_phase_seconds[k] for k in range(_N_PHASES)], _histogram_passes
+    cdef double* phase_clock = phase_seconds()
+    return [phase_clock[k] for k in range(N_PHASES)], _histogram_passes

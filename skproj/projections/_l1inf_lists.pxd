@@ -1,7 +1,8 @@
 # The half of the exact l1,inf kernel that works on gathered data: the O(G)
 # bounds on theta^*, the per-group lists of gathered entries, the envelopes of
 # the mu_g from bracketing histograms, and the Newton rounds on the lists.
-# Nothing here reads the matrix; ``_l1inf.pyx`` reads it and fills the lists.
+# Nothing here reads the matrix; ``_l1inf.pyx`` reads it and fills the lists
+# (``_l1inf_strips.pyx``, its passes over strips of groups, uses the bounds).
 
 from libc.stdint cimport int32_t
 from libc.string cimport memcpy

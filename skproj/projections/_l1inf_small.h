@@ -1,5 +1,5 @@
 /* The pass of the in-cache path of the exact l1,inf projection (see
- * ``_small_project`` in _l1inf.pyx): for every group g read and its level
+ * ``small_project`` in _l1inf_strips.pyx): for every group g read and its level
  * l_g, over its magnitudes a = |y_ig| (in double: float32 values convert
  * exactly),
  *
