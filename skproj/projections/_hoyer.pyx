@@ -247,6 +247,12 @@ cdef extern from "_hoyer_simd.h" nogil:
                            const double* inv_top, const double* rho_one, const double* above,
                            const double* center, const int64_t* start, const double* keys,
                            const double* vals, double* totals)
+    void skh_g_at_8_points_and_t0(Py_ssize_t n_groups, const double* ts, const double* top,
+                                  const double* inv_top, const double* rho_one,
+                                  const double* above, const double* center,
+                                  const int64_t* start, const double* keys,
+                                  const double* vals, double* totals, double t0, double* g0,
+                                  double* slope0)
 
 # Whether the AVX2 passes run (the CPU has AVX2; tests turn them off with
 # ``_set_testing`` to exercise the portable loops), and whether float32's run
@@ -1950,10 +1956,11 @@ cdef void _refine(Summaries* s, Band* band, Py_ssize_t n_groups, double target) 
 
 cdef double _exact_g(Summaries* s, Band* band, Py_ssize_t n_groups, double t,
                      double* slope, double* scales) noexcept nogil:
-    """g(t) for t in the bracket (exact to rounding), its slope, and each group's
+    """g(t) for t in the bracket (exact to rounding), its slope in ``slope``
+    (may be NULL: not computed, a division a group fewer) and each group's
     scale :math:`1 + tN/D^2` in ``scales`` (may be NULL; 0 for 1-sparse groups)."""
     cdef Py_ssize_t g, e
-    cdef double total = 0.0, total_slope = 0.0, delta, V, N, D2, d, rho, unit
+    cdef double total = 0.0, total_slope = 0.0, delta, V, N, D2, d, root, unit
     cdef const double* above
     for g in range(n_groups):
         if scales != NULL:
@@ -1982,12 +1989,14 @@ cdef double _exact_g(Summaries* s, Band* band, Py_ssize_t n_groups, double t,
             # t is within rounding of the top: the group is 1-sparse.
             total += s.rho_one[g]
             continue
-        rho = N / sqrt(D2)
-        total += rho
-        total_slope += (N * N - V * D2) / (D2 * sqrt(D2)) * unit
+        root = sqrt(D2)
+        total += N / root
+        if slope != NULL:
+            total_slope += (N * N - V * D2) / (D2 * root) * unit
         if scales != NULL:
             scales[g] = 1.0 + t * unit * N / D2
-    slope[0] = total_slope
+    if slope != NULL:
+        slope[0] = total_slope
     return total
 
 
@@ -2072,30 +2081,48 @@ cdef void _keep_between(Summaries* s, Band* band, Py_ssize_t n_groups, double lo
     band.hi = hi
 
 
-cdef void _narrow(Summaries* s, Band* band, Py_ssize_t n_groups, double target) noexcept nogil:
+cdef inline bint _narrows(Band* band, Py_ssize_t n_groups) noexcept nogil:
+    """Whether ``_narrow`` narrows this band (more than NARROW_FACTOR entries a group)."""
+    return band.start[n_groups] > NARROW_FACTOR * n_groups
+
+
+cdef inline void _narrow_points(double lo, double hi, double* ts) noexcept nogil:
+    """The N_POINTS evenly spaced points inside (lo, hi) where ``_narrow`` takes g."""
+    cdef Py_ssize_t k
+    for k in range(N_POINTS):
+        ts[k] = lo + (hi - lo) * (k + 1) / (N_POINTS + 1)
+
+
+cdef bint _narrow(Summaries* s, Band* band, Py_ssize_t n_groups, double target,
+                  const double* first_totals) noexcept nogil:
     """Narrow the bracket [lo, hi] (g(lo) > target >= g(hi)) and its band while
     the band holds more than NARROW_FACTOR entries per group (at most
     MAX_LEVELS times): g at N_POINTS evenly spaced points in one pass, the
     bracket to the two points around the target (the same test as the root
-    search's, on exact values of g), the band to it."""
+    search's, on exact values of g), the band to it.  ``first_totals`` (may be
+    NULL): g at the first level's points, computed by the caller (with the
+    check of the bracket, in the same pass).  Whether it narrowed."""
     cdef double ts[N_POINTS]
     cdef double totals[N_POINTS]
     cdef double lo, hi
     cdef Py_ssize_t k, level
     for level in range(MAX_LEVELS):
-        if band.start[n_groups] <= NARROW_FACTOR * n_groups:
-            return
+        if not _narrows(band, n_groups):
+            return level > 0
         lo = band.lo
         hi = band.hi
-        for k in range(N_POINTS):
-            ts[k] = lo + (hi - lo) * (k + 1) / (N_POINTS + 1)
-        _exact_g_at_points(s, band, n_groups, ts, totals)
+        _narrow_points(lo, hi, ts)
+        if level == 0 and first_totals != NULL:
+            memcpy(totals, first_totals, N_POINTS * sizeof(double))
+        else:
+            _exact_g_at_points(s, band, n_groups, ts, totals)
         for k in range(N_POINTS):
             if totals[k] <= target:
                 hi = ts[k]
                 break
             lo = ts[k]
         _keep_between(s, band, n_groups, lo, hi)
+    return True
 
 
 cdef int _compare_doubles(const void* a, const void* b) noexcept nogil:
@@ -2103,13 +2130,16 @@ cdef int _compare_doubles(const void* a, const void* b) noexcept nogil:
     return (x > y) - (x < y)
 
 
-cdef double _root(Summaries* s, Band* band, Py_ssize_t n_groups, double target) noexcept nogil:
-    """min {t in (lo, hi] : g(t) <= target}, given g(lo) > target >= g(hi).
+cdef double _root(Summaries* s, Band* band, Py_ssize_t n_groups, double target,
+                  double value_lo, double slope_lo) noexcept nogil:
+    """min {t in (lo, hi] : g(t) <= target}, given g(lo) > target >= g(hi) and
+    ``value_lo``, ``slope_lo``: g and its slope at lo (the callers' check
+    computed them: the same values, not a pass over the band again).
 
     -1 when the work buffer cannot be allocated.
     """
     cdef double lo = band.lo, hi = band.hi, t, value, slope, step_size, below
-    cdef double previous_excess, excess, value_lo, slope_lo, value_hi, deficit
+    cdef double previous_excess, excess, value_hi, deficit
     cdef double previous_deficit
     cdef Py_ssize_t g, n_jumps = 0, a, b, m
     cdef int step
@@ -2126,17 +2156,20 @@ cdef double _root(Summaries* s, Band* band, Py_ssize_t n_groups, double target) 
     b = n_jumps
     while a < b:
         m = (a + b) // 2
-        if _exact_g(s, band, n_groups, jumps[m], &slope, NULL) <= target:
+        value = _exact_g(s, band, n_groups, jumps[m], &slope, NULL)
+        if value <= target:
             hi = jumps[m]
             b = m
         else:
             lo = jumps[m]
+            value_lo = value
+            slope_lo = slope
             a = m + 1
     free(jumps)
     # g is continuous on (lo, hi); if it stays above the target up to the last
     # float below hi, the root is hi (g jumps there).
     below = nextafter(hi, 0.0)
-    if below <= lo or _exact_g(s, band, n_groups, below, &slope, NULL) > target:
+    if below <= lo or _exact_g(s, band, n_groups, below, NULL, NULL) > target:
         return hi
     # Newton from the left (from lo, whose g and slope are kept) until a step
     # lands on the feasible side, then secants between lo and hi (g is
@@ -2145,7 +2178,6 @@ cdef double _root(Summaries* s, Band* band, Py_ssize_t n_groups, double target) 
     # either end did not halve its distance to the target in g.  Once g at lo
     # is within rounding of the target, a step a little past Newton's lands
     # on the feasible side.
-    value_lo = _exact_g(s, band, n_groups, lo, &slope_lo, NULL)
     value_hi = target
     previous_excess = previous_deficit = deficit = INFINITY
     for step in range(MAX_ROOT_STEPS):
@@ -2285,7 +2317,10 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
     rounding: the root is found on another band).
     """
     cdef Py_ssize_t n_groups = layout.n_groups, j, level, retry, in_band = 0
-    cdef double slope, slope_lo, slope_hi, lo, hi, g_lo, g_hi, width
+    cdef double slope_lo, slope_hi, lo, hi, g_lo, g_hi, width
+    cdef double ts[N_POINTS]
+    cdef double first_totals[N_POINTS]
+    cdef bint with_points = False
     cdef double clock = _now()
     cdef int status
     if t_hint >= 0:
@@ -2338,13 +2373,23 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
         clock = _lap(PHASE_BAND, clock)
         if status != STATUS_PROJECTED:
             return status
-        g_lo = _exact_g(s, band, n_groups, lo, &slope_lo, NULL)
+        # A band that will be narrowed: g at lo comes from the pass over it
+        # that takes g at the first narrowing's points (AVX-512: a scalar
+        # beside the vector of points, the values _exact_g gives).
+        with_points = _avx512 and N_POINTS == 8 and lo < hi and _narrows(band, n_groups)
+        if with_points:
+            _narrow_points(lo, hi, ts)
+            skh_g_at_8_points_and_t0(n_groups, ts, s.top, s.inv_top, s.rho_one, band.above,
+                                     band.center, <const int64_t*> band.start, band.keys,
+                                     band.vals, first_totals, lo, &g_lo, &slope_lo)
+        else:
+            g_lo = _exact_g(s, band, n_groups, lo, &slope_lo, NULL)
         if lo == 0 and g_lo <= target * (1 + INSIDE_SLACK):
             # Within rounding of the target counts as meeting it, so that the
             # projection is idempotent despite rounding.
             t[0] = -2.0
             return STATUS_INSIDE
-        g_hi = _exact_g(s, band, n_groups, hi, &slope_hi, NULL)
+        g_hi = _exact_g(s, band, n_groups, hi, NULL, NULL)
         clock = _lap(PHASE_CHECK, clock)
         if g_lo > target >= g_hi:
             break
@@ -2355,21 +2400,26 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
             lo, hi = lo - _reach(lo, hi, g_lo - target, slope_lo, t_max), lo
             lo = max(lo, 0.0)
         else:
+            # (The slope at hi, needed here only: the check above skipped it.)
+            g_hi = _exact_g(s, band, n_groups, hi, &slope_hi, NULL)
             lo, hi = hi, hi + _reach(lo, hi, g_hi - target, slope_hi, t_max)
             hi = min(hi, t_max)
-    _narrow(s, band, n_groups, target)
-    clock = _lap(PHASE_NARROW, clock)
-    if (_exact_g(s, band, n_groups, band.lo, &slope, NULL) <= target
-            or _exact_g(s, band, n_groups, band.hi, &slope, NULL) > target):
-        # Rounding (the sums above re-centred) misled the narrowing: the whole band.
-        band.lo = lo
-        band.hi = hi
-        status = _exact_band(y, layout, w, inv_w, v, w_min, s, band, st, above_sums, False,
-                             &t_max)
-        if status != STATUS_PROJECTED:
-            return status
-    clock = _lap(PHASE_CHECK, clock)
-    t[0] = _root(s, band, n_groups, target)
+    # Not narrowed, the band and its bracket are the ones just checked: g_lo
+    # and slope_lo are g and its slope at band.lo.
+    if _narrow(s, band, n_groups, target, first_totals if with_points else NULL):
+        clock = _lap(PHASE_NARROW, clock)
+        g_lo = _exact_g(s, band, n_groups, band.lo, &slope_lo, NULL)
+        if g_lo <= target or _exact_g(s, band, n_groups, band.hi, NULL, NULL) > target:
+            # Rounding (the sums above re-centred) misled the narrowing: the whole band.
+            band.lo = lo
+            band.hi = hi
+            status = _exact_band(y, layout, w, inv_w, v, w_min, s, band, st, above_sums,
+                                 False, &t_max)
+            if status != STATUS_PROJECTED:
+                return status
+            g_lo = _exact_g(s, band, n_groups, band.lo, &slope_lo, NULL)
+        clock = _lap(PHASE_CHECK, clock)
+    t[0] = _root(s, band, n_groups, target, g_lo, slope_lo)
     _lap(PHASE_ROOT, clock)
     return STATUS_PROJECTED if t[0] >= 0 else STATUS_NOMEMORY
 
@@ -2415,7 +2465,7 @@ cdef int _solve_histograms(const floating[:, :] y, Layout* layout, const double*
                            double target, double t_max, double* t) noexcept nogil:
     """t* by the histogram method: bracket, gather, refine, check, root."""
     cdef Py_ssize_t n_groups = layout.n_groups, g, level
-    cdef double slope
+    cdef double g_lo, slope_lo
     cdef int status
     band.lo = 0.0
     band.hi = t_max
@@ -2427,8 +2477,8 @@ cdef int _solve_histograms(const floating[:, :] y, Layout* layout, const double*
         if band.start[n_groups] <= REFINE_FACTOR * n_groups:
             break
         _refine(s, band, n_groups, target)
-    if (_exact_g(s, band, n_groups, band.lo, &slope, NULL) <= target
-            or _exact_g(s, band, n_groups, band.hi, &slope, NULL) > target):
+    g_lo = _exact_g(s, band, n_groups, band.lo, &slope_lo, NULL)
+    if g_lo <= target or _exact_g(s, band, n_groups, band.hi, NULL, NULL) > target:
         # The rounded bounds misled the bracket: take every entry.
         band.lo = 0.0
         band.hi = t_max
@@ -2437,7 +2487,8 @@ cdef int _solve_histograms(const floating[:, :] y, Layout* layout, const double*
         status = _gather(y, layout, inv_w, v, v_min, s, band, True)
         if status != STATUS_PROJECTED:
             return status
-    t[0] = _root(s, band, n_groups, target)
+        g_lo = _exact_g(s, band, n_groups, band.lo, &slope_lo, NULL)
+    t[0] = _root(s, band, n_groups, target, g_lo, slope_lo)
     return STATUS_PROJECTED if t[0] >= 0 else STATUS_NOMEMORY
 
 
@@ -2454,7 +2505,7 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
     """Project by the sampled method or by the histograms (see the module's notes)."""
     cdef Py_ssize_t g, k, n_groups = layout.n_groups, size = layout.size
     cdef double w_min = w[0], w_norm = 0.0, target, g_zero = 0.0, g_min = 0.0
-    cdef double t_max = 0.0, t = 0.0, slope
+    cdef double t_max = 0.0, t = 0.0
     cdef double* inv_w = work
     cdef double* v = work + size
     cdef double* scales = work + 2 * size
@@ -2519,7 +2570,7 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, Layout* layout,
         if status != STATUS_PROJECTED:
             return status
     clock = _now()
-    _exact_g(s, band, n_groups, t, &slope, scales)
+    _exact_g(s, band, n_groups, t, NULL, scales)
     _write_result(y, x, layout, w, t, s, scales, kept)
     _lap(PHASE_WRITE, clock)
     t_out[0] = t

@@ -815,13 +815,17 @@ SKH_COLUMNS_BAND_BLOCK_512(skh_columns_band_block_top_f32_avx512,
  * _exact_g_at_points of _hoyer.pyx computes it (the same expressions in the
  * same order, no FMA): per group, the sums above re-centred at each t, the
  * band entries added, rho = N / sqrt(D2), or rho_one where t >= top or
- * D2 <= 0. */
-SKH_AVX512 static void skh_g_at_8_points(ptrdiff_t n_groups, const double* ts,
-        const double* top, const double* inv_top, const double* rho_one,
-        const double* above, const double* center, const int64_t* start,
-        const double* keys, const double* vals, double* totals) {
+ * D2 <= 0.  With WITH_T0, the same pass also gives g and its slope at t0 (the
+ * band's lower end) in scalars, as _exact_g computes them: the check of a
+ * bracket and the first narrowing read the band once. */
+SKH_AVX512 static inline __attribute__((always_inline)) void skh_g_at_points_body(
+        ptrdiff_t n_groups, const double* ts, const double* top, const double* inv_top,
+        const double* rho_one, const double* above, const double* center,
+        const int64_t* start, const double* keys, const double* vals, double* totals,
+        const int WITH_T0, double t0, double* g0, double* slope0) {
     __m512d vt = _mm512_loadu_pd(ts), zero = _mm512_setzero_pd(), two = _mm512_set1_pd(2.0);
     __m512d total = zero;
+    double total0 = 0.0, total_slope0 = 0.0;
     ptrdiff_t g, e;
     for (g = 0; g < n_groups; g++) {
         __m512d unit = _mm512_set1_pd(inv_top[g]);
@@ -832,6 +836,9 @@ SKH_AVX512 static void skh_g_at_8_points(ptrdiff_t n_groups, const double* ts,
         __m512d D2 = _mm512_add_pd(_mm512_add_pd(R, _mm512_mul_pd(_mm512_mul_pd(two, delta), P)),
                                    _mm512_mul_pd(_mm512_mul_pd(delta, delta), V));
         __mmask8 one_sparse;
+        double unit0 = inv_top[g], delta0 = (center[g] - t0) * unit0, V0 = above[3 * g];
+        double N0 = above[3 * g + 1] + delta0 * V0;
+        double D20 = above[3 * g + 2] + 2 * delta0 * above[3 * g + 1] + delta0 * delta0 * V0;
         for (e = start[g]; e < start[g + 1]; e++) {
             __m512d v = _mm512_set1_pd(vals[e]);
             __m512d d = _mm512_max_pd(_mm512_mul_pd(_mm512_sub_pd(_mm512_set1_pd(keys[e]), vt),
@@ -839,13 +846,50 @@ SKH_AVX512 static void skh_g_at_8_points(ptrdiff_t n_groups, const double* ts,
             __m512d vd = _mm512_mul_pd(v, d);
             N = _mm512_add_pd(N, vd);
             D2 = _mm512_add_pd(D2, _mm512_mul_pd(vd, d));
+            if (WITH_T0) {
+                double d0 = (keys[e] - t0) * unit0;
+                d0 = d0 > 0 ? d0 : 0.0;
+                N0 += vals[e] * d0;
+                D20 += vals[e] * d0 * d0;
+                V0 += d0 > 0 ? vals[e] : 0.0;
+            }
         }
         one_sparse = _mm512_cmp_pd_mask(vt, _mm512_set1_pd(top[g]), _CMP_GE_OQ)
                      | _mm512_cmp_pd_mask(D2, zero, _CMP_LE_OQ);
         total = _mm512_add_pd(total, _mm512_mask_blend_pd(
             one_sparse, _mm512_div_pd(N, _mm512_sqrt_pd(D2)), _mm512_set1_pd(rho_one[g])));
+        if (WITH_T0) {
+            if (t0 >= top[g] || D20 <= 0) {
+                total0 += rho_one[g];
+            } else {
+                double root = sqrt(D20);
+                total0 += N0 / root;
+                total_slope0 += (N0 * N0 - V0 * D20) / (D20 * root) * unit0;
+            }
+        }
     }
     _mm512_storeu_pd(totals, total);
+    if (WITH_T0) {
+        *g0 = total0;
+        *slope0 = total_slope0;
+    }
+}
+
+SKH_AVX512 static void skh_g_at_8_points(ptrdiff_t n_groups, const double* ts,
+        const double* top, const double* inv_top, const double* rho_one,
+        const double* above, const double* center, const int64_t* start,
+        const double* keys, const double* vals, double* totals) {
+    skh_g_at_points_body(n_groups, ts, top, inv_top, rho_one, above, center, start, keys,
+                         vals, totals, 0, 0.0, NULL, NULL);
+}
+
+SKH_AVX512 static void skh_g_at_8_points_and_t0(ptrdiff_t n_groups, const double* ts,
+        const double* top, const double* inv_top, const double* rho_one,
+        const double* above, const double* center, const int64_t* start,
+        const double* keys, const double* vals, double* totals, double t0, double* g0,
+        double* slope0) {
+    skh_g_at_points_body(n_groups, ts, top, inv_top, rho_one, above, center, start, keys,
+                         vals, totals, 1, t0, g0, slope0);
 }
 
 /* The number of float keys with lo < key < hi (the sample's share of a band). */
@@ -913,6 +957,10 @@ static inline void skh_g_at_8_points(ptrdiff_t n_groups, const double* ts, const
         const double* inv_top, const double* rho_one, const double* above,
         const double* center, const int64_t* start, const double* keys, const double* vals,
         double* totals) {}
+static inline void skh_g_at_8_points_and_t0(ptrdiff_t n_groups, const double* ts,
+        const double* top, const double* inv_top, const double* rho_one, const double* above,
+        const double* center, const int64_t* start, const double* keys, const double* vals,
+        double* totals, double t0, double* g0, double* slope0) {}
 
 static inline int skh_have_avx2(void) { return 0; }
 static inline int skh_row_top_f64(const double* row, ptrdiff_t n, double* top,
