@@ -246,13 +246,13 @@ cdef extern from "_hoyer_simd.h" nogil:
     void skh_g_at_8_points(Py_ssize_t n_groups, const double* ts, const double* top,
                            const double* inv_top, const double* rho_one, const double* above,
                            const double* center, const int64_t* start, const double* keys,
-                           const double* vals, double* totals)
+                           const double* vals, double* totals, bint unit_vals)
     void skh_g_at_8_points_and_t0(Py_ssize_t n_groups, const double* ts, const double* top,
                                   const double* inv_top, const double* rho_one,
                                   const double* above, const double* center,
                                   const int64_t* start, const double* keys,
                                   const double* vals, double* totals, double t0, double* g0,
-                                  double* slope0)
+                                  double* slope0, bint unit_vals)
 
 # Whether the AVX2 passes run (the CPU has AVX2; tests turn them off with
 # ``_set_testing`` to exercise the portable loops), and whether float32's run
@@ -585,6 +585,7 @@ cdef struct Band:
     Py_ssize_t* start    # group g's entries: [start[g], start[g + 1])
     double* keys
     double* vals
+    bint unit_vals       # every v is 1 (the sampled method without weights)
     double* above
     double* center
     Py_ssize_t reads     # reads of the matrix that gathered a band (diagnostics)
@@ -1544,6 +1545,7 @@ cdef int _band_from_stream(Stream* st, Band* band, Py_ssize_t n_groups) noexcept
         band.start[g] = cursor[g] = total
         total += count
     band.start[n_groups] = total
+    band.unit_vals = st.unit_vals
     if st.by_group:
         if st.narrow:
             for e in range(total):
@@ -2013,7 +2015,8 @@ cdef void _exact_g_at_points(Summaries* s, Band* band, Py_ssize_t n_groups, cons
     cdef const double* above
     if _avx512 and N_POINTS == 8:
         skh_g_at_8_points(n_groups, ts, s.top, s.inv_top, s.rho_one, band.above, band.center,
-                          <const int64_t*> band.start, band.keys, band.vals, totals)
+                          <const int64_t*> band.start, band.keys, band.vals, totals,
+                          band.unit_vals)
         return
     for k in range(N_POINTS):
         totals[k] = 0.0
@@ -2381,7 +2384,8 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
             _narrow_points(lo, hi, ts)
             skh_g_at_8_points_and_t0(n_groups, ts, s.top, s.inv_top, s.rho_one, band.above,
                                      band.center, <const int64_t*> band.start, band.keys,
-                                     band.vals, first_totals, lo, &g_lo, &slope_lo)
+                                     band.vals, first_totals, lo, &g_lo, &slope_lo,
+                                     band.unit_vals)
         else:
             g_lo = _exact_g(s, band, n_groups, lo, &slope_lo, NULL)
         if lo == 0 and g_lo <= target * (1 + INSIDE_SLACK):
@@ -2628,6 +2632,7 @@ def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
         band.center = <double*> malloc(n_groups * sizeof(double))
         band.keys = NULL
         band.vals = NULL
+        band.unit_vals = False
         band.reads = 0
         if (work != NULL and s.top != NULL and s.inv_top != NULL and s.argtop != NULL and s.rho_one != NULL
                 and s.base != NULL and s.width != NULL and s.inv_width != NULL

@@ -817,12 +817,13 @@ SKH_COLUMNS_BAND_BLOCK_512(skh_columns_band_block_top_f32_avx512,
  * band entries added, rho = N / sqrt(D2), or rho_one where t >= top or
  * D2 <= 0.  With WITH_T0, the same pass also gives g and its slope at t0 (the
  * band's lower end) in scalars, as _exact_g computes them: the check of a
- * bracket and the first narrowing read the band once. */
+ * bracket and the first narrowing read the band once.  With UNIT_VALS (every
+ * v is 1, no weights) the v are not read: v * d is d, the same bits. */
 SKH_AVX512 static inline __attribute__((always_inline)) void skh_g_at_points_body(
         ptrdiff_t n_groups, const double* ts, const double* top, const double* inv_top,
         const double* rho_one, const double* above, const double* center,
         const int64_t* start, const double* keys, const double* vals, double* totals,
-        const int WITH_T0, double t0, double* g0, double* slope0) {
+        const int WITH_T0, double t0, double* g0, double* slope0, const int UNIT_VALS) {
     __m512d vt = _mm512_loadu_pd(ts), zero = _mm512_setzero_pd(), two = _mm512_set1_pd(2.0);
     __m512d total = zero;
     double total0 = 0.0, total_slope0 = 0.0;
@@ -840,18 +841,19 @@ SKH_AVX512 static inline __attribute__((always_inline)) void skh_g_at_points_bod
         double N0 = above[3 * g + 1] + delta0 * V0;
         double D20 = above[3 * g + 2] + 2 * delta0 * above[3 * g + 1] + delta0 * delta0 * V0;
         for (e = start[g]; e < start[g + 1]; e++) {
-            __m512d v = _mm512_set1_pd(vals[e]);
+            double ve = UNIT_VALS ? 1.0 : vals[e];
             __m512d d = _mm512_max_pd(_mm512_mul_pd(_mm512_sub_pd(_mm512_set1_pd(keys[e]), vt),
                                                     unit), zero);
-            __m512d vd = _mm512_mul_pd(v, d);
+            __m512d vd = UNIT_VALS ? d : _mm512_mul_pd(_mm512_set1_pd(ve), d);
             N = _mm512_add_pd(N, vd);
             D2 = _mm512_add_pd(D2, _mm512_mul_pd(vd, d));
             if (WITH_T0) {
                 double d0 = (keys[e] - t0) * unit0;
                 d0 = d0 > 0 ? d0 : 0.0;
-                N0 += vals[e] * d0;
-                D20 += vals[e] * d0 * d0;
-                V0 += d0 > 0 ? vals[e] : 0.0;
+                double vd0 = UNIT_VALS ? d0 : ve * d0;
+                N0 += vd0;
+                D20 += vd0 * d0;
+                V0 += d0 > 0 ? ve : 0.0;
             }
         }
         one_sparse = _mm512_cmp_pd_mask(vt, _mm512_set1_pd(top[g]), _CMP_GE_OQ)
@@ -878,18 +880,26 @@ SKH_AVX512 static inline __attribute__((always_inline)) void skh_g_at_points_bod
 SKH_AVX512 static void skh_g_at_8_points(ptrdiff_t n_groups, const double* ts,
         const double* top, const double* inv_top, const double* rho_one,
         const double* above, const double* center, const int64_t* start,
-        const double* keys, const double* vals, double* totals) {
-    skh_g_at_points_body(n_groups, ts, top, inv_top, rho_one, above, center, start, keys,
-                         vals, totals, 0, 0.0, NULL, NULL);
+        const double* keys, const double* vals, double* totals, int unit_vals) {
+    if (unit_vals)
+        skh_g_at_points_body(n_groups, ts, top, inv_top, rho_one, above, center, start, keys,
+                             vals, totals, 0, 0.0, NULL, NULL, 1);
+    else
+        skh_g_at_points_body(n_groups, ts, top, inv_top, rho_one, above, center, start, keys,
+                             vals, totals, 0, 0.0, NULL, NULL, 0);
 }
 
 SKH_AVX512 static void skh_g_at_8_points_and_t0(ptrdiff_t n_groups, const double* ts,
         const double* top, const double* inv_top, const double* rho_one,
         const double* above, const double* center, const int64_t* start,
         const double* keys, const double* vals, double* totals, double t0, double* g0,
-        double* slope0) {
-    skh_g_at_points_body(n_groups, ts, top, inv_top, rho_one, above, center, start, keys,
-                         vals, totals, 1, t0, g0, slope0);
+        double* slope0, int unit_vals) {
+    if (unit_vals)
+        skh_g_at_points_body(n_groups, ts, top, inv_top, rho_one, above, center, start, keys,
+                             vals, totals, 1, t0, g0, slope0, 1);
+    else
+        skh_g_at_points_body(n_groups, ts, top, inv_top, rho_one, above, center, start, keys,
+                             vals, totals, 1, t0, g0, slope0, 0);
 }
 
 /* The number of float keys with lo < key < hi (the sample's share of a band). */
@@ -956,11 +966,11 @@ static inline ptrdiff_t skh_count_between_f32(const float* keys, ptrdiff_t n, do
 static inline void skh_g_at_8_points(ptrdiff_t n_groups, const double* ts, const double* top,
         const double* inv_top, const double* rho_one, const double* above,
         const double* center, const int64_t* start, const double* keys, const double* vals,
-        double* totals) {}
+        double* totals, int unit_vals) {}
 static inline void skh_g_at_8_points_and_t0(ptrdiff_t n_groups, const double* ts,
         const double* top, const double* inv_top, const double* rho_one, const double* above,
         const double* center, const int64_t* start, const double* keys, const double* vals,
-        double* totals, double t0, double* g0, double* slope0) {}
+        double* totals, double t0, double* g0, double* slope0, int unit_vals) {}
 
 static inline int skh_have_avx2(void) { return 0; }
 static inline int skh_row_top_f64(const double* row, ptrdiff_t n, double* top,
