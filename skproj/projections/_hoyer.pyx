@@ -76,8 +76,11 @@ small band per Newton step, one read and write to apply.
    CPU has AVX-512F; each value the one the root search would compute), the
    bracket becomes the two points around the target, and the band is cut to
    it (entries at or below its lower end leave; those at or above its upper
-   end join the sums above, re-centred: positive terms).  This replaced the
-   per-group histograms of the refinement below on this path: they cost 3-5 ms
+   end join the sums above, re-centred: positive terms).  The first of these
+   passes also gives g at the bracket's lower end for the check of step 2
+   (AVX-512: a scalar beside the vector of points), and the root search takes
+   g and its slope there from the last check: a pass over the band fewer
+   for each.  This replaced the per-group histograms of the refinement below on this path: they cost 3-5 ms
    a call on 10^4 groups and 1-2 ms on 10^3 (a 96-double table and 33 square
    roots a group, bracket steps over every group; Gaussian 10^7 entries, load
    10), more than the root search they shortened (0.03-0.8 ms).
@@ -279,7 +282,8 @@ cdef enum:
     PHASE_ESTIMATE = 1   # the sample's root and bracket, the stream's room
     PHASE_BAND = 2       # the band read(s) (with the tops)
     PHASE_SORT = 3       # the band's entries sorted by group
-    PHASE_CHECK = 4      # g at the bracket's ends (and moved brackets' reads)
+    PHASE_CHECK = 4      # g at the bracket's ends (and moved brackets' reads; with
+                         # AVX-512, the first narrowing's pass, which gives g at lo)
     PHASE_NARROW = 5     # the narrowing passes over the band
     PHASE_ROOT = 6       # the root search on the band
     PHASE_WRITE = 7      # the groups' scales and the write
