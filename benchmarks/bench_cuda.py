@@ -61,13 +61,13 @@ from skproj.autoencoder import SparseSupervisedAutoencoder
 from skproj.neural_network import SparseMLPClassifier
 
 PROJECTIONS = {
-    "project_l1_ball": (P.project_l1_ball, lambda Y: float(Y.abs().sum()), False),
-    "project_simplex": (P.project_simplex, lambda Y: float(Y.abs().sum()), False),
-    "bilevel_l1inf": (P.bilevel_l1inf, lambda Y: P.l1inf_norm(Y), True),
-    "bilevel_l11": (P.bilevel_l11, lambda Y: P.l11_norm(Y), True),
-    "bilevel_l12": (P.bilevel_l12, lambda Y: P.l12_norm(Y), True),
-    "project_l12_ball": (P.project_l12_ball, lambda Y: P.l12_norm(Y), True),
-    "project_l1inf_ball": (P.project_l1inf_ball, lambda Y: P.l1inf_norm(Y), True),
+    "project_l1_ball": (P.project_l1_ball, lambda Y: float(Y.abs().sum())),
+    "project_simplex": (P.project_simplex, lambda Y: float(Y.abs().sum())),
+    "bilevel_l1inf": (P.bilevel_l1inf, P.l1inf_norm),
+    "bilevel_l11": (P.bilevel_l11, P.l11_norm),
+    "bilevel_l12": (P.bilevel_l12, P.l12_norm),
+    "project_l12_ball": (P.project_l12_ball, P.l12_norm),
+    "project_l1inf_ball": (P.project_l1inf_ball, P.l1inf_norm),
 }
 
 
@@ -96,7 +96,7 @@ def projection_table(shapes):
             out = torch.empty_like(Y)
             repeats = 200 if Y.numel() <= 10**5 else 20
             copy = device_time(lambda: out.copy_(Y), repeats)
-            for name, (project, norm, matrix) in PROJECTIONS.items():
+            for name, (project, norm) in PROJECTIONS.items():
                 eta = 0.5 * float(norm(Y))
                 seconds = device_time(lambda: project(Y, eta, out=out), repeats)
                 label = "x".join(map(str, shape))
