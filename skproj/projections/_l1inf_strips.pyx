@@ -300,20 +300,27 @@ cdef Py_ssize_t _small_moved(int layout, Py_ssize_t n_groups, const double* leve
 
 
 cdef void _small_inverses(int layout, const Py_ssize_t* listed, Py_ssize_t n_listed,
-                          Py_ssize_t n_groups, const double* counts,
+                          Py_ssize_t n_groups, const double* counts, const double* reciprocal,
                           double* inv_count) noexcept nogil:
     """inv_count[g] = 1 / c_g for the groups just read (1 for c_g = 0: unused).
 
-    Divisions cost: the others keep theirs.
+    Divisions cost: the others keep theirs, and ``reciprocal`` (NULL: none)
+    holds 1 / k at k - 1 for every count k (the same bits as the division).
     """
     cdef Py_ssize_t idx, g, end
     for idx in range(n_listed):
         g = listed[idx]
         end = g + (SKP_SMALL_STRIP if layout == SMALL_LANES else 1)
         end = end if end < n_groups else n_groups
-        while g < end:
-            inv_count[g] = 1.0 / (counts[g] if counts[g] > 0.0 else 1.0)
-            g += 1
+        if reciprocal != NULL:
+            while g < end:
+                inv_count[g] = (reciprocal[<Py_ssize_t> counts[g] - 1] if counts[g] > 0.0
+                                else 1.0)
+                g += 1
+        else:
+            while g < end:
+                inv_count[g] = 1.0 / (counts[g] if counts[g] > 0.0 else 1.0)
+                g += 1
 
 
 cdef double _small_theta(const double* sums, const double* inv_count, const Py_ssize_t* kept,
@@ -375,8 +382,7 @@ cdef bint _small_update(const double* counts, const double* sums, Py_ssize_t n_g
     return n > 0
 
 
-cdef void _mean_shift_start(const GroupLists* lists, double eta, Py_ssize_t* kept,
-                            double* level) noexcept nogil:
+cdef void _mean_shift_start(const GroupLists* lists, double eta, double* level) noexcept nogil:
     """Start at the model of a pass at level 0 where it puts every level below its group's max.
 
     The sums of step 1 are those of a pass at level 0 with every entry
@@ -391,43 +397,34 @@ cdef void _mean_shift_start(const GroupLists* lists, double eta, Py_ssize_t* kep
     entry above it) and the iteration then cycles: the lower bounds
     (``level`` as given) are kept whenever one kept group's model level
     reaches its max.  Each level is also capped halfway from its lower bound
-    to M_g (measured fewer passes at 70 % of the norm).  ``kept`` is
-    scratch (one slot per group).
+    to M_g (measured fewer passes at 70 % of the norm).
     """
-    cdef Py_ssize_t n_groups = lists.n_groups, g, idx, n = 0, still
-    cdef double inv_n = 1.0 / lists.group_size, theta = 0.0, total, shifted, half
-    for g in range(n_groups):
-        kept[n] = g
-        n += lists.sums[g] > 0.0
-    while n > 0:
+    cdef Py_ssize_t n_groups = lists.n_groups, g, n, n_before = -1
+    cdef double inv_n = 1.0 / lists.group_size, theta = 0.0, floor = 0.0, total
+    cdef double shifted, half
+    cdef const double* sums = lists.sums
+    # theta rises as groups leave (S_g <= theta): repeat until none does.
+    while True:
         total = 0.0
-        for idx in range(n):
-            total += lists.sums[kept[idx]]
-        theta = (total - eta * lists.group_size) / n
-        still = 0
-        for idx in range(n):
-            g = kept[idx]
-            kept[still] = g
-            still += lists.sums[g] > theta
-        if still == n:
-            break
-        n = still
-    if n == 0:
-        return
-    for idx in range(n):
-        g = kept[idx]
-        if (lists.sums[g] - theta) * inv_n >= lists.maxima[g]:
+        n = 0
+        for g in range(n_groups):
+            total += sums[g] if sums[g] > floor else 0.0
+            n += sums[g] > floor
+        if n == 0:
             return
-    # ``kept`` lists its groups in increasing order.
-    idx = 0
+        theta = (total - eta * lists.group_size) / n
+        if n == n_before or theta <= floor:
+            break
+        n_before = n
+        floor = theta
     for g in range(n_groups):
-        if idx < n and kept[idx] == g:
-            shifted = (lists.sums[g] - theta) * inv_n
-            half = 0.5 * (level[g] + lists.maxima[g])
-            level[g] = shifted if shifted < half else half
-            idx += 1
-        else:
-            level[g] = 0.0
+        if sums[g] > floor and (sums[g] - theta) * inv_n >= lists.maxima[g]:
+            return
+    for g in range(n_groups):
+        shifted = (sums[g] - theta) * inv_n
+        half = 0.5 * (level[g] + lists.maxima[g])
+        shifted = shifted if shifted < half else half
+        level[g] = shifted if sums[g] > floor else 0.0
 
 
 cdef void _small_write(const floating[:, :] y, floating[:, :] x, const floating* levels,
@@ -478,6 +475,8 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
     cdef double* below_max = w.histogram_high
     cdef Py_ssize_t* listed = w.subset
     cdef floating* levels = <floating*> w.clip_levels
+    cdef const double* reciprocal = NULL
+    cdef double inv_size = 1.0 / group_size
     cdef double clock = now()
     if layout == 0:
         return SMALL_DECLINED
@@ -485,10 +484,16 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
     # mean-shift model where it suits (``_mean_shift_start``); every group read.
     theta = initial_lower_bound(lists, eta)
     for g in range(n_groups):
-        low = (lists.sums[g] - theta) / group_size
+        low = (lists.sums[g] - theta) * inv_size
         low = lists.maxima[g] - theta if lists.maxima[g] - theta > low else low
         level[g] = low if low > 0.0 else 0.0
-    _mean_shift_start(lists, eta, lists.active, level)
+    _mean_shift_start(lists, eta, level)
+    # Where there are more groups than counts, a table of the counts'
+    # reciprocals spares a division per group read (lists.scratch is free).
+    if group_size <= n_groups:
+        for g in range(group_size):
+            lists.scratch[g] = 1.0 / (g + 1)
+        reciprocal = lists.scratch
     g = 0
     while g < n_groups:
         listed[n_listed] = g
@@ -498,7 +503,7 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
         _small_pass(y, layout, stride, n_groups, group_size, listed, n_listed, level, counts,
                     sums, above_min, below_max)
         rounds[0] = p + 1
-        _small_inverses(layout, listed, n_listed, n_groups, counts, w.column_high)
+        _small_inverses(layout, listed, n_listed, n_groups, counts, reciprocal, w.column_high)
         if not _small_update(counts, sums, n_groups, eta, lists.active, &n_kept,
                              w.column_high, level, &theta):
             return SMALL_DECLINED
