@@ -197,6 +197,82 @@ SKP_AVX512 SKP_INLINE void skp_acc512_store(const skp_acc512* r, ptrdiff_t g, __
     _mm512_mask_storeu_pd(below_max + g, k, r->below_max);
 }
 
+/* float32, 32 consecutive groups g .. g + 31 (four whole strips): the
+ * tests, counts and bounds in float32, 16 groups per vector (exact: a > l
+ * exactly where a > the largest float32 <= l, and the counts and entries are
+ * float32 values), the sums in double as in skp_small_lanes512 (the same
+ * order, the same bits): a third fewer instructions per entry. */
+SKP_AVX512 SKP_INLINE __m512 skp_small_level_f32(const double* level) {
+    /* The largest float32 <= each level (>= 0): round, then step down where
+     * rounding went up. */
+    __m256 lo = _mm512_cvtpd_ps(_mm512_loadu_pd(level));
+    __m256 hi = _mm512_cvtpd_ps(_mm512_loadu_pd(level + 8));
+    __m512 l = _mm512_castpd_ps(_mm512_insertf64x4(
+        _mm512_castpd256_pd512(_mm256_castps_pd(lo)), _mm256_castps_pd(hi), 1));
+    __mmask8 up_lo = _mm512_cmp_pd_mask(_mm512_cvtps_pd(lo), _mm512_loadu_pd(level),
+                                        _CMP_GT_OQ);
+    __mmask8 up_hi = _mm512_cmp_pd_mask(_mm512_cvtps_pd(hi), _mm512_loadu_pd(level + 8),
+                                        _CMP_GT_OQ);
+    __mmask16 up = (__mmask16) ((unsigned) up_lo | ((unsigned) up_hi << 8));
+    return _mm512_castsi512_ps(_mm512_mask_sub_epi32(_mm512_castps_si512(l), up,
+                                                     _mm512_castps_si512(l),
+                                                     _mm512_set1_epi32(1)));
+}
+
+SKP_AVX512 SKP_INLINE void skp_small_quad512_f32(
+        const float* y, ptrdiff_t length, ptrdiff_t row_stride, ptrdiff_t g,
+        const double* level, double* counts, double* sums, double* above_min,
+        double* below_max) {
+    const __m512i magnitude = _mm512_set1_epi32(0x7fffffff);
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 l0 = skp_small_level_f32(level + g), l1 = skp_small_level_f32(level + g + 16);
+    __m512 c0 = _mm512_setzero_ps(), c1 = c0;
+    __m512 hi0 = _mm512_set1_ps(INFINITY), hi1 = hi0;
+    __m512 lo0 = _mm512_set1_ps(-INFINITY), lo1 = lo0;
+    __m512d s0 = _mm512_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+    ptrdiff_t i;
+    for (i = 0; i < length; i++) {
+        const float* row = (const float*) ((const char*) y + i * row_stride) + g;
+        __m512 a0 = _mm512_castsi512_ps(_mm512_and_si512(
+            _mm512_castps_si512(_mm512_loadu_ps(row)), magnitude));
+        __m512 a1 = _mm512_castsi512_ps(_mm512_and_si512(
+            _mm512_castps_si512(_mm512_loadu_ps(row + 16)), magnitude));
+        __mmask16 k0 = _mm512_cmp_ps_mask(a0, l0, _CMP_GT_OQ);
+        __mmask16 k1 = _mm512_cmp_ps_mask(a1, l1, _CMP_GT_OQ);
+        c0 = _mm512_mask_add_ps(c0, k0, c0, one);
+        c1 = _mm512_mask_add_ps(c1, k1, c1, one);
+        hi0 = _mm512_mask_min_ps(hi0, k0, hi0, a0);
+        hi1 = _mm512_mask_min_ps(hi1, k1, hi1, a1);
+        lo0 = _mm512_mask_max_ps(lo0, (__mmask16) ~k0, lo0, a0);
+        lo1 = _mm512_mask_max_ps(lo1, (__mmask16) ~k1, lo1, a1);
+        s0 = _mm512_mask_add_pd(s0, (__mmask8) k0, s0,
+                                _mm512_cvtps_pd(_mm512_castps512_ps256(a0)));
+        s1 = _mm512_mask_add_pd(s1, (__mmask8) (k0 >> 8), s1,
+                                _mm512_cvtps_pd(_mm256_castpd_ps(
+                                    _mm512_extractf64x4_pd(_mm512_castps_pd(a0), 1))));
+        s2 = _mm512_mask_add_pd(s2, (__mmask8) k1, s2,
+                                _mm512_cvtps_pd(_mm512_castps512_ps256(a1)));
+        s3 = _mm512_mask_add_pd(s3, (__mmask8) (k1 >> 8), s3,
+                                _mm512_cvtps_pd(_mm256_castpd_ps(
+                                    _mm512_extractf64x4_pd(_mm512_castps_pd(a1), 1))));
+    }
+    _mm512_storeu_pd(sums + g, s0);
+    _mm512_storeu_pd(sums + g + 8, s1);
+    _mm512_storeu_pd(sums + g + 16, s2);
+    _mm512_storeu_pd(sums + g + 24, s3);
+#define SKP_SMALL_STORE16(DST, V)                                                          \
+    _mm512_storeu_pd((DST), _mm512_cvtps_pd(_mm512_castps512_ps256(V)));                   \
+    _mm512_storeu_pd((DST) + 8, _mm512_cvtps_pd(_mm256_castpd_ps(                          \
+        _mm512_extractf64x4_pd(_mm512_castps_pd(V), 1))));
+    SKP_SMALL_STORE16(counts + g, c0)
+    SKP_SMALL_STORE16(counts + g + 16, c1)
+    SKP_SMALL_STORE16(above_min + g, hi0)
+    SKP_SMALL_STORE16(above_min + g + 16, hi1)
+    SKP_SMALL_STORE16(below_max + g, lo0)
+    SKP_SMALL_STORE16(below_max + g + 16, lo1)
+#undef SKP_SMALL_STORE16
+}
+
 SKP_AVX512 SKP_INLINE void skp_small_lanes512(
         const void* y, ptrdiff_t length, ptrdiff_t width, ptrdiff_t row_stride,
         const ptrdiff_t* strips, ptrdiff_t n_strips, const double* level, double* counts,
@@ -222,6 +298,13 @@ SKP_AVX512 SKP_INLINE void skp_small_lanes512(
                                                      + strips[t] * item, n, single), l[0], k);
             skp_acc512_store(&r[0], strips[t], k, counts, sums, above_min, below_max);
             t += 1;
+            continue;
+        }
+        if (single && strips[t + 1] == strips[t] + 8 && strips[t + 2] == strips[t] + 16
+                && strips[t + 3] == strips[t] + 24) {
+            skp_small_quad512_f32((const float*) y, length, row_stride, strips[t], level,
+                                  counts, sums, above_min, below_max);
+            t += 4;
             continue;
         }
         for (q = 0; q < 4; q++) {
