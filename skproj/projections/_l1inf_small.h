@@ -202,6 +202,18 @@ SKP_AVX512 SKP_INLINE void skp_acc512_store(const skp_acc512* r, ptrdiff_t g, __
  * exactly where a > the largest float32 <= l, and the counts and entries are
  * float32 values), the sums in double as in skp_small_lanes512 (the same
  * order, the same bits): a third fewer instructions per entry. */
+/* The largest float32 <= level (>= 0, finite or not). */
+static inline float skp_small_floor_f32(double level) {
+    float f = (float) level;
+    if ((double) f > level) {
+        unsigned bits;
+        memcpy(&bits, &f, sizeof(bits));
+        bits -= 1u;
+        memcpy(&f, &bits, sizeof(f));
+    }
+    return f;
+}
+
 SKP_AVX512 SKP_INLINE __m512 skp_small_level_f32(const double* level) {
     /* The largest float32 <= each level (>= 0): round, then step down where
      * rounding went up. */
@@ -364,6 +376,59 @@ SKP_AVX512 SKP_INLINE void skp_small_norms512(const void* y, ptrdiff_t length, p
     }
 }
 
+/* float32, the groups layout: the bulk of one group (32 entries at a time)
+ * into r[0..3] as skp_small_groups512 adds it (entries i + 8q .. i + 8q + 7
+ * to r[q], the sums in double in that order), the tests, counts and bounds
+ * in float32 (as skp_small_quad512_f32); returns the entries done. */
+SKP_AVX512 SKP_INLINE ptrdiff_t skp_small_bulk512_f32(const float* group, ptrdiff_t length,
+                                                     double level, skp_acc512* r) {
+    const __m512i magnitude = _mm512_set1_epi32(0x7fffffff);
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 l = _mm512_set1_ps(skp_small_floor_f32(level));
+    __m512 c0 = _mm512_setzero_ps(), c1 = c0;
+    __m512 hi0 = _mm512_set1_ps(INFINITY), hi1 = hi0;
+    __m512 lo0 = _mm512_set1_ps(-INFINITY), lo1 = lo0;
+    ptrdiff_t i;
+    for (i = 0; i + 32 <= length; i += 32) {
+        __m512 a0 = _mm512_castsi512_ps(_mm512_and_si512(
+            _mm512_castps_si512(_mm512_loadu_ps(group + i)), magnitude));
+        __m512 a1 = _mm512_castsi512_ps(_mm512_and_si512(
+            _mm512_castps_si512(_mm512_loadu_ps(group + i + 16)), magnitude));
+        __mmask16 k0 = _mm512_cmp_ps_mask(a0, l, _CMP_GT_OQ);
+        __mmask16 k1 = _mm512_cmp_ps_mask(a1, l, _CMP_GT_OQ);
+        c0 = _mm512_mask_add_ps(c0, k0, c0, one);
+        c1 = _mm512_mask_add_ps(c1, k1, c1, one);
+        hi0 = _mm512_mask_min_ps(hi0, k0, hi0, a0);
+        hi1 = _mm512_mask_min_ps(hi1, k1, hi1, a1);
+        lo0 = _mm512_mask_max_ps(lo0, (__mmask16) ~k0, lo0, a0);
+        lo1 = _mm512_mask_max_ps(lo1, (__mmask16) ~k1, lo1, a1);
+        r[0].sum = _mm512_mask_add_pd(r[0].sum, (__mmask8) k0, r[0].sum,
+                                      _mm512_cvtps_pd(_mm512_castps512_ps256(a0)));
+        r[1].sum = _mm512_mask_add_pd(r[1].sum, (__mmask8) (k0 >> 8), r[1].sum,
+                                      _mm512_cvtps_pd(_mm256_castpd_ps(
+                                          _mm512_extractf64x4_pd(_mm512_castps_pd(a0), 1))));
+        r[2].sum = _mm512_mask_add_pd(r[2].sum, (__mmask8) k1, r[2].sum,
+                                      _mm512_cvtps_pd(_mm512_castps512_ps256(a1)));
+        r[3].sum = _mm512_mask_add_pd(r[3].sum, (__mmask8) (k1 >> 8), r[3].sum,
+                                      _mm512_cvtps_pd(_mm256_castpd_ps(
+                                          _mm512_extractf64x4_pd(_mm512_castps_pd(a1), 1))));
+    }
+    /* Counts, bounds: any order gives the same (whole numbers, min, max). */
+    c0 = _mm512_add_ps(c0, c1);
+    hi0 = _mm512_min_ps(hi0, hi1);
+    lo0 = _mm512_max_ps(lo0, lo1);
+    r[0].count = _mm512_add_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(c0)),
+                               _mm512_cvtps_pd(_mm256_castpd_ps(
+                                   _mm512_extractf64x4_pd(_mm512_castps_pd(c0), 1))));
+    r[0].above_min = _mm512_min_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(hi0)),
+                                   _mm512_cvtps_pd(_mm256_castpd_ps(
+                                       _mm512_extractf64x4_pd(_mm512_castps_pd(hi0), 1))));
+    r[0].below_max = _mm512_max_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(lo0)),
+                                   _mm512_cvtps_pd(_mm256_castpd_ps(
+                                       _mm512_extractf64x4_pd(_mm512_castps_pd(lo0), 1))));
+    return i;
+}
+
 SKP_AVX512 SKP_INLINE void skp_small_groups512(
         const void* y, const ptrdiff_t* list, ptrdiff_t n_list, ptrdiff_t length,
         ptrdiff_t group_stride, const double* level, double* counts, double* sums,
@@ -380,7 +445,10 @@ SKP_AVX512 SKP_INLINE void skp_small_groups512(
         u = _mm512_set1_pd(level[g]);
         for (q = 0; q < 4; q++)
             skp_acc512_zero(&r[q]);
-        for (i = 0; i + 32 <= length; i += 32)
+        i = 0;
+        if (single)
+            i = skp_small_bulk512_f32((const float*) group, length, level[g], r);
+        for (; i + 32 <= length; i += 32)
             for (q = 0; q < 4; q++)
                 skp_acc512_add(&r[q], skp_small_abs8(group + (i + 8 * q) * item, 8, single), u,
                                0xff);
