@@ -545,6 +545,33 @@ SKP_AVX512 SKP_INLINE void skp_small_group_norms512(const void* y, ptrdiff_t n_g
     }
 }
 
+/* The list of the next pass (skp_small_moved), 8 groups per vector. */
+SKP_AVX512 static ptrdiff_t skp_small_moved512(ptrdiff_t n_groups, ptrdiff_t width,
+                                               const double* level, const double* above_min,
+                                               const double* below_max, ptrdiff_t* listed) {
+    ptrdiff_t g, n_listed = 0;
+    for (g = 0; g < n_groups; g += 8) {
+        ptrdiff_t n = n_groups - g < 8 ? n_groups - g : 8;
+        __mmask8 valid = n == 8 ? (__mmask8) 0xff : (__mmask8) ((1u << n) - 1u);
+        __m512d l = _mm512_maskz_loadu_pd(valid, level + g);
+        unsigned moved = (unsigned) (
+            _mm512_mask_cmp_pd_mask(valid, _mm512_maskz_loadu_pd(valid, below_max + g), l,
+                                    _CMP_GT_OQ)
+            | _mm512_mask_cmp_pd_mask(valid, l, _mm512_maskz_loadu_pd(valid, above_min + g),
+                                      _CMP_GE_OQ));
+        if (width == 8) {
+            listed[n_listed] = g;
+            n_listed += moved != 0;
+        } else {
+            while (moved) {
+                listed[n_listed++] = g + __builtin_ctz(moved);
+                moved &= moved - 1u;
+            }
+        }
+    }
+    return n_listed;
+}
+
 /* ------------------------------------------------------------ AVX2 */
 
 SKP_SMALL_AVX2 SKP_INLINE __m256d skp_small_abs4(const void* p, const int single) {
@@ -862,6 +889,32 @@ static inline int skp_small_clip_##SUFFIX(const T* y, T* x, ptrdiff_t n_lines,  
 #endif
 SKP_SMALL_CLIP_ENTRY(double, f64)
 SKP_SMALL_CLIP_ENTRY(float, f32)
+
+/* What the next pass reads: the groups whose set moves at their level,
+ * below_max[g] > level[g] or level[g] >= above_min[g] (``width`` 1), or the
+ * first group of each strip of 8 with one (``width`` 8, the lanes layout);
+ * their number. */
+static inline ptrdiff_t skp_small_moved(ptrdiff_t n_groups, ptrdiff_t width,
+                                        const double* level, const double* above_min,
+                                        const double* below_max, ptrdiff_t* listed,
+                                        int simd) {
+    ptrdiff_t g0, g, end, n_listed = 0;
+    int moved;
+#if SKP_SMALL_HAVE_SIMD
+    if (simd == 2)
+        return skp_small_moved512(n_groups, width, level, above_min, below_max, listed);
+#endif
+    (void) simd;
+    for (g0 = 0; g0 < n_groups; g0 = end) {
+        end = g0 + width < n_groups ? g0 + width : n_groups;
+        moved = 0;
+        for (g = g0; g < end; g++)
+            moved |= (below_max[g] > level[g]) | (level[g] >= above_min[g]);
+        listed[n_listed] = g0;
+        n_listed += moved;
+    }
+    return n_listed;
+}
 
 SKP_SMALL_ENTRY(double, f64, 0)
 SKP_SMALL_ENTRY(float, f32, 1)

@@ -49,6 +49,9 @@ cdef extern from "_l1inf_small.h" nogil:
                              Py_ssize_t row_stride, const Py_ssize_t* strips,
                              Py_ssize_t n_strips, const double* level, double* counts,
                              double* sums, double* above_min, double* below_max, int simd)
+    Py_ssize_t skp_small_moved(Py_ssize_t n_groups, Py_ssize_t width, const double* level,
+                               const double* above_min, const double* below_max,
+                               Py_ssize_t* listed, int simd)
     void skp_small_norms_f64(const double* y, Py_ssize_t length, Py_ssize_t width,
                              Py_ssize_t row_stride, double* sums, double* maxima, int simd)
     void skp_small_norms_f32(const float* y, Py_ssize_t length, Py_ssize_t width,
@@ -280,25 +283,6 @@ cdef inline void _small_pass(const floating[:, :] y, int layout, Py_ssize_t stri
                              sums, above_min, below_max, _small_simd)
 
 
-cdef Py_ssize_t _small_moved(int layout, Py_ssize_t n_groups, const double* level,
-                             const double* above_min, const double* below_max,
-                             Py_ssize_t* listed) noexcept nogil:
-    """List what the next pass reads: the groups (or their strips) whose set moves at their level."""
-    cdef Py_ssize_t g0, g, end, n_listed = 0
-    cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == SMALL_LANES else 1
-    cdef bint moved
-    g0 = 0
-    while g0 < n_groups:
-        end = g0 + width if g0 + width < n_groups else n_groups
-        moved = False
-        for g in range(g0, end):
-            moved = moved | ((below_max[g] > level[g]) | (level[g] >= above_min[g]))
-        listed[n_listed] = g0
-        n_listed += moved
-        g0 = end
-    return n_listed
-
-
 cdef void _small_inverses(int layout, const Py_ssize_t* listed, Py_ssize_t n_listed,
                           Py_ssize_t n_groups, const double* counts, const double* reciprocal,
                           double* inv_count) noexcept nogil:
@@ -507,7 +491,8 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
         if not _small_update(counts, sums, n_groups, eta, lists.active, &n_kept,
                              w.column_high, level, &theta):
             return SMALL_DECLINED
-        n_listed = _small_moved(layout, n_groups, level, above_min, below_max, listed)
+        n_listed = skp_small_moved(n_groups, SKP_SMALL_STRIP if layout == SMALL_LANES else 1,
+                                   level, above_min, below_max, listed, _small_simd)
         if n_listed == 0:
             break
     else:
