@@ -472,6 +472,59 @@ def test_in_cache_path_and_general_path_agree(axis, rng):
             np.testing.assert_allclose(mu, results[0][2], rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-9), (np.float32, 3e-6)])
+def test_in_cache_wide_dense_matrices(small_simd, dtype, tol):
+    """Wide matrices at the radii where most of each group is clipped: the start from
+    the model of the sums, the float32 passes over four strips (32 groups) at a time and
+    over the bulk of long groups; ties at levels that are not float32 values; against the
+    reference, into ``out`` and in place."""
+    rng = np.random.default_rng(34)
+    for case in range(12):
+        length = (1, 7, 33, 64, 100, 129)[case % 6]
+        n_groups = (32, 40, 97, 250)[case % 4]
+        Y = rng.standard_normal((length, n_groups)) * rng.uniform(0.1, 3.0, n_groups)
+        if case % 3 == 1:  # ties within and across groups
+            Y = np.round(Y, 1)
+        if case % 5 == 2:  # zero groups
+            Y[:, ::7] = 0.0
+        axis = case % 2
+        Y = np.ascontiguousarray(Y if axis == 0 else Y.T, dtype=dtype)
+        if case % 4 == 3:
+            Y = np.asfortranarray(Y)
+        norm = l1inf_norm(Y, axis=axis)
+        for share in (0.2, 0.3, 0.5, 0.7, 0.9):
+            eta = share * norm
+            expected, _, _ = _bisection_projection(Y, eta, axis)
+            X = project_l1inf_ball(Y, eta, axis=axis)
+            assert X.dtype == dtype
+            assert np.abs(X - expected).max() <= tol * np.abs(Y).max(), (case, share)
+            _check_out_and_in_place(Y, eta, axis, X, case)
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_in_cache_float32_level_between_float32_values(axis):
+    """A level half an ulp below a float32 entry: the float32 passes count that entry
+    above it (they compare with the largest float32 below the level), as the double ones do."""
+    level = 1.5 - 2.0 ** -26          # rounds to 1.5 in float32
+    column = np.array([2.0, 1.5, 0.5, -1.5, 0.25] * 8, dtype=np.float32)
+    Y = np.tile(column[:, None], (1, 64))
+    if axis == 1:
+        Y = np.ascontiguousarray(Y.T)
+    results = []
+    for simd in (2, 1, 0):
+        if _l1inf._set_testing(small_simd=simd) == simd:
+            try:
+                results.append(project_l1inf_ball(Y, 64 * level, axis=axis, return_dual=True))
+            finally:
+                _l1inf._set_testing()
+    assert results
+    for X, theta, mu in results:
+        # Every group's level is eta / 64; theta is h_g there, with the 1.5s above it.
+        np.testing.assert_allclose(mu, level, rtol=1e-15)
+        assert theta == pytest.approx(8 * (2.0 - level) + 16 * (1.5 - level), rel=1e-12)
+        np.testing.assert_array_equal(X, np.clip(Y, -np.float32(level), np.float32(level)))
+
+
 def test_in_cache_path_gives_way_when_unsettled():
     """Capped at 1-2 passes, the in-cache path hands over to the general path: still exact."""
     rng = np.random.default_rng(33)
