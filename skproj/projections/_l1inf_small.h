@@ -342,6 +342,37 @@ SKP_AVX512 SKP_INLINE void skp_small_norms512(const void* y, ptrdiff_t length, p
                                             const int single) {
     const ptrdiff_t item = single ? 4 : 8;
     ptrdiff_t g = 0, i, q, n;
+    /* float32: the maxima in float32 (exact), 16 groups per vector. */
+    for (; single && g + 32 <= width; g += 32) {
+        const __m512i magnitude = _mm512_set1_epi32(0x7fffffff);
+        __m512d s0 = _mm512_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+        __m512 m0 = _mm512_setzero_ps(), m1 = m0;
+        for (i = 0; i < length; i++) {
+            const float* row = (const float*) ((const char*) y + i * row_stride) + g;
+            __m512 a0 = _mm512_castsi512_ps(_mm512_and_si512(
+                _mm512_castps_si512(_mm512_loadu_ps(row)), magnitude));
+            __m512 a1 = _mm512_castsi512_ps(_mm512_and_si512(
+                _mm512_castps_si512(_mm512_loadu_ps(row + 16)), magnitude));
+            m0 = _mm512_max_ps(a0, m0);
+            m1 = _mm512_max_ps(a1, m1);
+            s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(_mm512_castps512_ps256(a0)));
+            s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(_mm256_castpd_ps(
+                _mm512_extractf64x4_pd(_mm512_castps_pd(a0), 1))));
+            s2 = _mm512_add_pd(s2, _mm512_cvtps_pd(_mm512_castps512_ps256(a1)));
+            s3 = _mm512_add_pd(s3, _mm512_cvtps_pd(_mm256_castpd_ps(
+                _mm512_extractf64x4_pd(_mm512_castps_pd(a1), 1))));
+        }
+        _mm512_storeu_pd(sums + g, s0);
+        _mm512_storeu_pd(sums + g + 8, s1);
+        _mm512_storeu_pd(sums + g + 16, s2);
+        _mm512_storeu_pd(sums + g + 24, s3);
+        _mm512_storeu_pd(maxima + g, _mm512_cvtps_pd(_mm512_castps512_ps256(m0)));
+        _mm512_storeu_pd(maxima + g + 8, _mm512_cvtps_pd(_mm256_castpd_ps(
+            _mm512_extractf64x4_pd(_mm512_castps_pd(m0), 1))));
+        _mm512_storeu_pd(maxima + g + 16, _mm512_cvtps_pd(_mm512_castps512_ps256(m1)));
+        _mm512_storeu_pd(maxima + g + 24, _mm512_cvtps_pd(_mm256_castpd_ps(
+            _mm512_extractf64x4_pd(_mm512_castps_pd(m1), 1))));
+    }
     for (; g + 32 <= width; g += 32) {
         __m512d s[4], m[4];
         for (q = 0; q < 4; q++) {
