@@ -389,44 +389,39 @@ cdef void _mean_shift_start(const GroupLists* lists, double eta, double* level) 
 
     The sums of step 1 are those of a pass at level 0 with every entry
     counted above it (c_g = n): its model's levels are the groups' mean
-    magnitudes shifted by one theta so that they add up to eta (groups with
-    S_g <= theta at 0), ``(S_g - theta) / n``.  Where the radius leaves most
-    of each group above its level (dense groups at 20-70 % of the norm) this
-    starts the Newton iteration at the shape of the solution and saves 2-4 of
-    its 5-8 passes (Gaussian, Laplace, sparse and uniform 100 x 1000 to
-    1000 x 1000); the lower bounds are as good where the levels are near
-    the maxima, and there this model may place a level at or above M_g (no
-    entry above it) and the iteration then cycles: the lower bounds
-    (``level`` as given) are kept whenever one kept group's model level
-    reaches its max.  Each level is also capped halfway from its lower bound
-    to M_g (measured fewer passes at 70 % of the norm).
+    magnitudes shifted by one theta so that they add up to eta,
+    ``(S_g - theta) / n``.  Where the radius leaves most of each group above
+    its level (dense groups at 20-70 % of the norm) this starts the Newton
+    iteration at the shape of the solution and saves 2-4 of its 5-8 passes
+    (Gaussian, Laplace, sparse and uniform 100 x 1000 to 1000 x 1000).  It is
+    taken only where theta <= 0 (no group is left out: a positive theta is
+    the lower bounds' regime, whose levels are then (S_g - theta) / n or
+    near) and every model level lies below its group's max M_g (else the
+    levels are near the maxima, where the lower bounds are as good and this
+    model may count no entry above a level: the iteration then cycles);
+    ``level`` (the lower bounds) is kept otherwise.  Each level is also
+    capped halfway from its lower bound to M_g (measured fewer passes at
+    70 % of the norm).
     """
-    cdef Py_ssize_t n_groups = lists.n_groups, g, n, n_before = -1
-    cdef double inv_n = 1.0 / lists.group_size, theta = 0.0, floor = 0.0, total
-    cdef double shifted, half
+    cdef Py_ssize_t n_groups = lists.n_groups, g, n = 0
+    cdef double inv_n = 1.0 / lists.group_size, theta, total = 0.0, shifted, half
     cdef const double* sums = lists.sums
-    # theta rises as groups leave (S_g <= theta): repeat until none does.
-    while True:
-        total = 0.0
-        n = 0
-        for g in range(n_groups):
-            total += sums[g] if sums[g] > floor else 0.0
-            n += sums[g] > floor
-        if n == 0:
-            return
-        theta = (total - eta * lists.group_size) / n
-        if n == n_before or theta <= floor:
-            break
-        n_before = n
-        floor = theta
     for g in range(n_groups):
-        if sums[g] > floor and (sums[g] - theta) * inv_n >= lists.maxima[g]:
+        total += sums[g]
+        n += sums[g] > 0.0
+    if n == 0:
+        return
+    theta = (total - eta * lists.group_size) / n
+    if theta > 0.0:
+        return
+    for g in range(n_groups):
+        if sums[g] > 0.0 and (sums[g] - theta) * inv_n >= lists.maxima[g]:
             return
     for g in range(n_groups):
         shifted = (sums[g] - theta) * inv_n
         half = 0.5 * (level[g] + lists.maxima[g])
         shifted = shifted if shifted < half else half
-        level[g] = shifted if sums[g] > floor else 0.0
+        level[g] = shifted if sums[g] > 0.0 else 0.0
 
 
 cdef void _small_write(const floating[:, :] y, floating[:, :] x, const floating* levels,
