@@ -384,8 +384,8 @@ cdef bint _small_update(const double* counts, const double* sums, Py_ssize_t n_g
     return n > 0
 
 
-cdef void _mean_shift_start(const GroupLists* lists, double eta, double* level) noexcept nogil:
-    """Start at the model of a pass at level 0 where it puts every level below its group's max.
+cdef bint _mean_shift_start(const GroupLists* lists, double eta, double* level) noexcept nogil:
+    """Start at the model of a pass at level 0 where it suits; whether it did (``level`` set).
 
     The sums of step 1 are those of a pass at level 0 with every entry
     counted above it (c_g = n): its model's levels are the groups' mean
@@ -395,33 +395,34 @@ cdef void _mean_shift_start(const GroupLists* lists, double eta, double* level) 
     iteration at the shape of the solution and saves 2-4 of its 5-8 passes
     (Gaussian, Laplace, sparse and uniform 100 x 1000 to 1000 x 1000).  It is
     taken only where theta <= 0 (no group is left out: a positive theta is
-    the lower bounds' regime, whose levels are then (S_g - theta) / n or
-    near) and every model level lies below its group's max M_g (else the
-    levels are near the maxima, where the lower bounds are as good and this
-    model may count no entry above a level: the iteration then cycles);
-    ``level`` (the lower bounds) is kept otherwise.  Each level is also
-    capped halfway from its lower bound to M_g (measured fewer passes at
-    70 % of the norm).
+    the regime of the lower bounds of step 2, whose levels are then
+    (S_g - theta) / n or near) and every model level lies below its group's
+    max M_g (else the levels are near the maxima, where the lower bounds are
+    as good and this model may count no entry above a level: the iteration
+    then cycles).  Each level is also capped at 0.8 M_g (measured fewer
+    passes at 60-80 % of the norm; as many as a cap halfway from the lower
+    bound to M_g, which would need the lower bounds).
     """
     cdef Py_ssize_t n_groups = lists.n_groups, g, n = 0
-    cdef double inv_n = 1.0 / lists.group_size, theta, total = 0.0, shifted, half
+    cdef double inv_n = 1.0 / lists.group_size, theta, total = 0.0, shifted, cap
     cdef const double* sums = lists.sums
     for g in range(n_groups):
         total += sums[g]
         n += sums[g] > 0.0
     if n == 0:
-        return
+        return False
     theta = (total - eta * lists.group_size) / n
     if theta > 0.0:
-        return
+        return False
     for g in range(n_groups):
         if sums[g] > 0.0 and (sums[g] - theta) * inv_n >= lists.maxima[g]:
-            return
+            return False
     for g in range(n_groups):
         shifted = (sums[g] - theta) * inv_n
-        half = 0.5 * (level[g] + lists.maxima[g])
-        shifted = shifted if shifted < half else half
+        cap = 0.8 * lists.maxima[g]
+        shifted = shifted if shifted < cap else cap
         level[g] = shifted if sums[g] > 0.0 else 0.0
+    return True
 
 
 cdef void _small_write(const floating[:, :] y, floating[:, :] x, const floating* levels,
@@ -477,14 +478,15 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
     cdef double clock = now()
     if layout == 0:
         return SMALL_DECLINED
-    # Start: the crude lower bounds of mu_g(theta_0) (step 2), or the
-    # mean-shift model where it suits (``_mean_shift_start``); every group read.
-    theta = initial_lower_bound(lists, eta)
-    for g in range(n_groups):
-        low = (lists.sums[g] - theta) * inv_size
-        low = lists.maxima[g] - theta if lists.maxima[g] - theta > low else low
-        level[g] = low if low > 0.0 else 0.0
-    _mean_shift_start(lists, eta, level)
+    # Start: the mean-shift model where it suits (``_mean_shift_start``), else
+    # the crude lower bounds of mu_g(theta_0) (step 2); every group read.
+    theta = 0.0
+    if not _mean_shift_start(lists, eta, level):
+        theta = initial_lower_bound(lists, eta)
+        for g in range(n_groups):
+            low = (lists.sums[g] - theta) * inv_size
+            low = lists.maxima[g] - theta if lists.maxima[g] - theta > low else low
+            level[g] = low if low > 0.0 else 0.0
     # Where there are more groups than counts, a table of the counts'
     # reciprocals spares a division per group read (lists.scratch is free).
     if group_size <= n_groups:
