@@ -231,58 +231,69 @@ SKP_AVX512 SKP_INLINE __m512 skp_small_level_f32(const double* level) {
                                                      _mm512_set1_epi32(1)));
 }
 
+/* |y| of 16 float32 values. */
+SKP_AVX512 SKP_INLINE __m512 skp_small_abs16(const float* p) {
+    return _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(_mm512_loadu_ps(p)),
+                                                _mm512_set1_epi32(0x7fffffff)));
+}
+
+/* Lanes 0-7 and 8-15 of a float32 vector in double (exact). */
+SKP_AVX512 SKP_INLINE __m512d skp_small_low8(__m512 v) {
+    return _mm512_cvtps_pd(_mm512_castps512_ps256(v));
+}
+
+SKP_AVX512 SKP_INLINE __m512d skp_small_high8(__m512 v) {
+    return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+}
+
+/* The accumulators of 16 groups (or of 16 partial sums of one group) in
+ * float32, their sums in double (lanes 0-7, 8-15). */
+typedef struct { __m512 count, above_min, below_max; __m512d sum_low, sum_high; } skp_acc16;
+
+SKP_AVX512 SKP_INLINE void skp_acc16_zero(skp_acc16* r) {
+    r->count = _mm512_setzero_ps();
+    r->above_min = _mm512_set1_ps(INFINITY);
+    r->below_max = _mm512_set1_ps(-INFINITY);
+    r->sum_low = _mm512_setzero_pd();
+    r->sum_high = r->sum_low;
+}
+
+/* Add magnitudes ``a`` at the float32 levels ``level`` (skp_small_level_f32). */
+SKP_AVX512 SKP_INLINE void skp_acc16_add(skp_acc16* r, __m512 a, __m512 level) {
+    __mmask16 k = _mm512_cmp_ps_mask(a, level, _CMP_GT_OQ);
+    r->count = _mm512_mask_add_ps(r->count, k, r->count, _mm512_set1_ps(1.0f));
+    r->above_min = _mm512_mask_min_ps(r->above_min, k, r->above_min, a);
+    r->below_max = _mm512_mask_max_ps(r->below_max, (__mmask16) ~k, r->below_max, a);
+    r->sum_low = _mm512_mask_add_pd(r->sum_low, (__mmask8) k, r->sum_low, skp_small_low8(a));
+    r->sum_high = _mm512_mask_add_pd(r->sum_high, (__mmask8) (k >> 8), r->sum_high,
+                                     skp_small_high8(a));
+}
+
 SKP_AVX512 SKP_INLINE void skp_small_quad512_f32(
         const float* y, ptrdiff_t length, ptrdiff_t row_stride, ptrdiff_t g,
         const double* level, double* counts, double* sums, double* above_min,
         double* below_max) {
-    const __m512i magnitude = _mm512_set1_epi32(0x7fffffff);
-    const __m512 one = _mm512_set1_ps(1.0f);
     __m512 l0 = skp_small_level_f32(level + g), l1 = skp_small_level_f32(level + g + 16);
-    __m512 c0 = _mm512_setzero_ps(), c1 = c0;
-    __m512 hi0 = _mm512_set1_ps(INFINITY), hi1 = hi0;
-    __m512 lo0 = _mm512_set1_ps(-INFINITY), lo1 = lo0;
-    __m512d s0 = _mm512_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
-    ptrdiff_t i;
+    skp_acc16 r[2];
+    ptrdiff_t i, q;
+    skp_acc16_zero(&r[0]);
+    skp_acc16_zero(&r[1]);
     for (i = 0; i < length; i++) {
         const float* row = (const float*) ((const char*) y + i * row_stride) + g;
-        __m512 a0 = _mm512_castsi512_ps(_mm512_and_si512(
-            _mm512_castps_si512(_mm512_loadu_ps(row)), magnitude));
-        __m512 a1 = _mm512_castsi512_ps(_mm512_and_si512(
-            _mm512_castps_si512(_mm512_loadu_ps(row + 16)), magnitude));
-        __mmask16 k0 = _mm512_cmp_ps_mask(a0, l0, _CMP_GT_OQ);
-        __mmask16 k1 = _mm512_cmp_ps_mask(a1, l1, _CMP_GT_OQ);
-        c0 = _mm512_mask_add_ps(c0, k0, c0, one);
-        c1 = _mm512_mask_add_ps(c1, k1, c1, one);
-        hi0 = _mm512_mask_min_ps(hi0, k0, hi0, a0);
-        hi1 = _mm512_mask_min_ps(hi1, k1, hi1, a1);
-        lo0 = _mm512_mask_max_ps(lo0, (__mmask16) ~k0, lo0, a0);
-        lo1 = _mm512_mask_max_ps(lo1, (__mmask16) ~k1, lo1, a1);
-        s0 = _mm512_mask_add_pd(s0, (__mmask8) k0, s0,
-                                _mm512_cvtps_pd(_mm512_castps512_ps256(a0)));
-        s1 = _mm512_mask_add_pd(s1, (__mmask8) (k0 >> 8), s1,
-                                _mm512_cvtps_pd(_mm256_castpd_ps(
-                                    _mm512_extractf64x4_pd(_mm512_castps_pd(a0), 1))));
-        s2 = _mm512_mask_add_pd(s2, (__mmask8) k1, s2,
-                                _mm512_cvtps_pd(_mm512_castps512_ps256(a1)));
-        s3 = _mm512_mask_add_pd(s3, (__mmask8) (k1 >> 8), s3,
-                                _mm512_cvtps_pd(_mm256_castpd_ps(
-                                    _mm512_extractf64x4_pd(_mm512_castps_pd(a1), 1))));
+        skp_acc16_add(&r[0], skp_small_abs16(row), l0);
+        skp_acc16_add(&r[1], skp_small_abs16(row + 16), l1);
     }
-    _mm512_storeu_pd(sums + g, s0);
-    _mm512_storeu_pd(sums + g + 8, s1);
-    _mm512_storeu_pd(sums + g + 16, s2);
-    _mm512_storeu_pd(sums + g + 24, s3);
-#define SKP_SMALL_STORE16(DST, V)                                                          \
-    _mm512_storeu_pd((DST), _mm512_cvtps_pd(_mm512_castps512_ps256(V)));                   \
-    _mm512_storeu_pd((DST) + 8, _mm512_cvtps_pd(_mm256_castpd_ps(                          \
-        _mm512_extractf64x4_pd(_mm512_castps_pd(V), 1))));
-    SKP_SMALL_STORE16(counts + g, c0)
-    SKP_SMALL_STORE16(counts + g + 16, c1)
-    SKP_SMALL_STORE16(above_min + g, hi0)
-    SKP_SMALL_STORE16(above_min + g + 16, hi1)
-    SKP_SMALL_STORE16(below_max + g, lo0)
-    SKP_SMALL_STORE16(below_max + g + 16, lo1)
-#undef SKP_SMALL_STORE16
+    for (q = 0; q < 2; q++) {
+        ptrdiff_t h = g + 16 * q;
+        _mm512_storeu_pd(sums + h, r[q].sum_low);
+        _mm512_storeu_pd(sums + h + 8, r[q].sum_high);
+        _mm512_storeu_pd(counts + h, skp_small_low8(r[q].count));
+        _mm512_storeu_pd(counts + h + 8, skp_small_high8(r[q].count));
+        _mm512_storeu_pd(above_min + h, skp_small_low8(r[q].above_min));
+        _mm512_storeu_pd(above_min + h + 8, skp_small_high8(r[q].above_min));
+        _mm512_storeu_pd(below_max + h, skp_small_low8(r[q].below_max));
+        _mm512_storeu_pd(below_max + h + 8, skp_small_high8(r[q].below_max));
+    }
 }
 
 SKP_AVX512 SKP_INLINE void skp_small_lanes512(
@@ -344,34 +355,26 @@ SKP_AVX512 SKP_INLINE void skp_small_norms512(const void* y, ptrdiff_t length, p
     ptrdiff_t g = 0, i, q, n;
     /* float32: the maxima in float32 (exact), 16 groups per vector. */
     for (; single && g + 32 <= width; g += 32) {
-        const __m512i magnitude = _mm512_set1_epi32(0x7fffffff);
         __m512d s0 = _mm512_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
         __m512 m0 = _mm512_setzero_ps(), m1 = m0;
         for (i = 0; i < length; i++) {
             const float* row = (const float*) ((const char*) y + i * row_stride) + g;
-            __m512 a0 = _mm512_castsi512_ps(_mm512_and_si512(
-                _mm512_castps_si512(_mm512_loadu_ps(row)), magnitude));
-            __m512 a1 = _mm512_castsi512_ps(_mm512_and_si512(
-                _mm512_castps_si512(_mm512_loadu_ps(row + 16)), magnitude));
+            __m512 a0 = skp_small_abs16(row), a1 = skp_small_abs16(row + 16);
             m0 = _mm512_max_ps(a0, m0);
             m1 = _mm512_max_ps(a1, m1);
-            s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(_mm512_castps512_ps256(a0)));
-            s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(_mm256_castpd_ps(
-                _mm512_extractf64x4_pd(_mm512_castps_pd(a0), 1))));
-            s2 = _mm512_add_pd(s2, _mm512_cvtps_pd(_mm512_castps512_ps256(a1)));
-            s3 = _mm512_add_pd(s3, _mm512_cvtps_pd(_mm256_castpd_ps(
-                _mm512_extractf64x4_pd(_mm512_castps_pd(a1), 1))));
+            s0 = _mm512_add_pd(s0, skp_small_low8(a0));
+            s1 = _mm512_add_pd(s1, skp_small_high8(a0));
+            s2 = _mm512_add_pd(s2, skp_small_low8(a1));
+            s3 = _mm512_add_pd(s3, skp_small_high8(a1));
         }
         _mm512_storeu_pd(sums + g, s0);
         _mm512_storeu_pd(sums + g + 8, s1);
         _mm512_storeu_pd(sums + g + 16, s2);
         _mm512_storeu_pd(sums + g + 24, s3);
-        _mm512_storeu_pd(maxima + g, _mm512_cvtps_pd(_mm512_castps512_ps256(m0)));
-        _mm512_storeu_pd(maxima + g + 8, _mm512_cvtps_pd(_mm256_castpd_ps(
-            _mm512_extractf64x4_pd(_mm512_castps_pd(m0), 1))));
-        _mm512_storeu_pd(maxima + g + 16, _mm512_cvtps_pd(_mm512_castps512_ps256(m1)));
-        _mm512_storeu_pd(maxima + g + 24, _mm512_cvtps_pd(_mm256_castpd_ps(
-            _mm512_extractf64x4_pd(_mm512_castps_pd(m1), 1))));
+        _mm512_storeu_pd(maxima + g, skp_small_low8(m0));
+        _mm512_storeu_pd(maxima + g + 8, skp_small_high8(m0));
+        _mm512_storeu_pd(maxima + g + 16, skp_small_low8(m1));
+        _mm512_storeu_pd(maxima + g + 24, skp_small_high8(m1));
     }
     for (; g + 32 <= width; g += 32) {
         __m512d s[4], m[4];
@@ -413,50 +416,28 @@ SKP_AVX512 SKP_INLINE void skp_small_norms512(const void* y, ptrdiff_t length, p
  * in float32 (as skp_small_quad512_f32); returns the entries done. */
 SKP_AVX512 SKP_INLINE ptrdiff_t skp_small_bulk512_f32(const float* group, ptrdiff_t length,
                                                      double level, skp_acc512* r) {
-    const __m512i magnitude = _mm512_set1_epi32(0x7fffffff);
-    const __m512 one = _mm512_set1_ps(1.0f);
     __m512 l = _mm512_set1_ps(skp_small_floor_f32(level));
-    __m512 c0 = _mm512_setzero_ps(), c1 = c0;
-    __m512 hi0 = _mm512_set1_ps(INFINITY), hi1 = hi0;
-    __m512 lo0 = _mm512_set1_ps(-INFINITY), lo1 = lo0;
+    skp_acc16 b[2];
     ptrdiff_t i;
+    skp_acc16_zero(&b[0]);
+    skp_acc16_zero(&b[1]);
     for (i = 0; i + 32 <= length; i += 32) {
-        __m512 a0 = _mm512_castsi512_ps(_mm512_and_si512(
-            _mm512_castps_si512(_mm512_loadu_ps(group + i)), magnitude));
-        __m512 a1 = _mm512_castsi512_ps(_mm512_and_si512(
-            _mm512_castps_si512(_mm512_loadu_ps(group + i + 16)), magnitude));
-        __mmask16 k0 = _mm512_cmp_ps_mask(a0, l, _CMP_GT_OQ);
-        __mmask16 k1 = _mm512_cmp_ps_mask(a1, l, _CMP_GT_OQ);
-        c0 = _mm512_mask_add_ps(c0, k0, c0, one);
-        c1 = _mm512_mask_add_ps(c1, k1, c1, one);
-        hi0 = _mm512_mask_min_ps(hi0, k0, hi0, a0);
-        hi1 = _mm512_mask_min_ps(hi1, k1, hi1, a1);
-        lo0 = _mm512_mask_max_ps(lo0, (__mmask16) ~k0, lo0, a0);
-        lo1 = _mm512_mask_max_ps(lo1, (__mmask16) ~k1, lo1, a1);
-        r[0].sum = _mm512_mask_add_pd(r[0].sum, (__mmask8) k0, r[0].sum,
-                                      _mm512_cvtps_pd(_mm512_castps512_ps256(a0)));
-        r[1].sum = _mm512_mask_add_pd(r[1].sum, (__mmask8) (k0 >> 8), r[1].sum,
-                                      _mm512_cvtps_pd(_mm256_castpd_ps(
-                                          _mm512_extractf64x4_pd(_mm512_castps_pd(a0), 1))));
-        r[2].sum = _mm512_mask_add_pd(r[2].sum, (__mmask8) k1, r[2].sum,
-                                      _mm512_cvtps_pd(_mm512_castps512_ps256(a1)));
-        r[3].sum = _mm512_mask_add_pd(r[3].sum, (__mmask8) (k1 >> 8), r[3].sum,
-                                      _mm512_cvtps_pd(_mm256_castpd_ps(
-                                          _mm512_extractf64x4_pd(_mm512_castps_pd(a1), 1))));
+        skp_acc16_add(&b[0], skp_small_abs16(group + i), l);
+        skp_acc16_add(&b[1], skp_small_abs16(group + i + 16), l);
     }
+    r[0].sum = b[0].sum_low;
+    r[1].sum = b[0].sum_high;
+    r[2].sum = b[1].sum_low;
+    r[3].sum = b[1].sum_high;
     /* Counts, bounds: any order gives the same (whole numbers, min, max). */
-    c0 = _mm512_add_ps(c0, c1);
-    hi0 = _mm512_min_ps(hi0, hi1);
-    lo0 = _mm512_max_ps(lo0, lo1);
-    r[0].count = _mm512_add_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(c0)),
-                               _mm512_cvtps_pd(_mm256_castpd_ps(
-                                   _mm512_extractf64x4_pd(_mm512_castps_pd(c0), 1))));
-    r[0].above_min = _mm512_min_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(hi0)),
-                                   _mm512_cvtps_pd(_mm256_castpd_ps(
-                                       _mm512_extractf64x4_pd(_mm512_castps_pd(hi0), 1))));
-    r[0].below_max = _mm512_max_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(lo0)),
-                                   _mm512_cvtps_pd(_mm256_castpd_ps(
-                                       _mm512_extractf64x4_pd(_mm512_castps_pd(lo0), 1))));
+    b[0].count = _mm512_add_ps(b[0].count, b[1].count);
+    b[0].above_min = _mm512_min_ps(b[0].above_min, b[1].above_min);
+    b[0].below_max = _mm512_max_ps(b[0].below_max, b[1].below_max);
+    r[0].count = _mm512_add_pd(skp_small_low8(b[0].count), skp_small_high8(b[0].count));
+    r[0].above_min = _mm512_min_pd(skp_small_low8(b[0].above_min),
+                                   skp_small_high8(b[0].above_min));
+    r[0].below_max = _mm512_max_pd(skp_small_low8(b[0].below_max),
+                                   skp_small_high8(b[0].below_max));
     return i;
 }
 
