@@ -19,9 +19,14 @@
  *   columns of an F-ordered one), one listed group at a time.
  *
  * Each group's sum is taken in one order on every path (SIMD or plain C),
- * so that the results agree bit for bit whatever the CPU.  The AVX-512 and
- * AVX2 loops are compiled with per-function target attributes and chosen at
- * run time (no -march); no FMA (nothing here multiplies).
+ * so that the results agree bit for bit whatever the CPU.  On float32 the
+ * AVX-512 loops test, count and bound 16 groups per vector in float32 (four
+ * whole strips at a time in the lanes layout, the bulk of each group in the
+ * groups layout) and only the sums in double: exact, since a > l exactly
+ * where a > the largest float32 <= l.  The AVX-512 and AVX2 loops are
+ * compiled with per-function target attributes and chosen at run time (no
+ * -march); no FMA (nothing here multiplies).  The list of the next pass
+ * (``skp_small_moved``) is here too.
  */
 #ifndef SKPROJ_L1INF_SMALL_H
 #define SKPROJ_L1INF_SMALL_H
