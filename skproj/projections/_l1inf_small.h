@@ -493,7 +493,7 @@ SKP_AVX512 SKP_INLINE void skp_small_groups512(
  * (``per_entry``: the lanes layout) or levels[i] (the groups layout).  The
  * clip is _common.pxd's, in the input's precision: v > l gives l, then
  * v < -l gives -l. */
-#define SKP_SMALL_CLIP512(T, SUFFIX, W, VEC, MASK, MASKZ_LOADU, SET1, CMP, MOV, MASK_STOREU,  \
+#define SKP_SMALL_CLIP512(T, SUFFIX, W, VEC, MASK, MASKZ_LOADU, SET1, MIN, MAX, MASK_STOREU,  \
                           SIGN, CAST_I, CAST_F)                                             \
 SKP_AVX512 static void skp_small_clip512_##SUFFIX(const T* y, T* x, ptrdiff_t n_lines,      \
         ptrdiff_t line_length, ptrdiff_t y_stride, ptrdiff_t x_stride, const T* levels,     \
@@ -511,20 +511,22 @@ SKP_AVX512 static void skp_small_clip512_##SUFFIX(const T* y, T* x, ptrdiff_t n_
             all = n == W ? (MASK) ~0 : (MASK) ((1u << n) - 1u);                             \
             v = MASKZ_LOADU(all, src + k);                                                  \
             l = per_entry ? MASKZ_LOADU(all, levels + k) : line_level;                      \
-            v = MOV(v, CMP(v, l, _CMP_GT_OQ), l);                                           \
             low = CAST_F(_mm512_xor_si512(CAST_I(l), sign));                                \
-            v = MOV(v, CMP(v, low, _CMP_LT_OQ), low);                                       \
+            /* min(l, max(-l, v)): on equal operands (zeros of either sign   */              \
+            /* included) min and max give their second one, v: the clip's    */              \
+            /* bits, in two instructions instead of four.                     */              \
+            v = MIN(l, MAX(low, v));                                                        \
             MASK_STOREU(dst + k, all, v);                                                   \
         }                                                                                   \
     }                                                                                       \
 }
 
 SKP_SMALL_CLIP512(double, f64, 8, __m512d, __mmask8, _mm512_maskz_loadu_pd, _mm512_set1_pd,
-                  _mm512_cmp_pd_mask, _mm512_mask_mov_pd, _mm512_mask_storeu_pd,
+                  _mm512_min_pd, _mm512_max_pd, _mm512_mask_storeu_pd,
                   _mm512_set1_epi64((long long) 1 << 63), _mm512_castpd_si512,
                   _mm512_castsi512_pd)
 SKP_SMALL_CLIP512(float, f32, 16, __m512, __mmask16, _mm512_maskz_loadu_ps, _mm512_set1_ps,
-                  _mm512_cmp_ps_mask, _mm512_mask_mov_ps, _mm512_mask_storeu_ps,
+                  _mm512_min_ps, _mm512_max_ps, _mm512_mask_storeu_ps,
                   _mm512_set1_epi32((int) 0x80000000u), _mm512_castps_si512,
                   _mm512_castsi512_ps)
 
