@@ -433,9 +433,10 @@ def test_column_panels_by_passes_against_sort(column_path, dtype, tol, rows, kin
 
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 def test_column_panels_by_passes_from_the_last_groups_taus(column_path, dtype, tol, rng):
-    # float32 with AVX-512: each group of 16 columns starts from the mean tau
-    # of the group before, a guess: below some columns' taus, above others'
-    # (a Newton step from above), above a column's largest value (the pass
+    # float32 with AVX-512: each column of a group of 16 starts from a guess
+    # made from the group before (its mean tau, radius and support, scaled
+    # to the column's norm): below some columns' taus, above others' (a
+    # Newton step from above), above a column's largest value (the pass
     # keeps nothing: from the floor).  Groups of similar columns, then of
     # scales alternating between groups and within them.  The taus do not
     # depend on the start: the groups permuted give the same columns.
@@ -575,11 +576,11 @@ def test_float64_gathered_column_thresholds_against_sort(avx512, rows, rng):
         _bilevel._set_column_paths()
 
 
-@pytest.mark.parametrize("rows", [31, 32, 33, 65, 255, 256, 257])
+@pytest.mark.parametrize("rows", [31, 32, 33, 65, 255, 256, 257, 1000, 1025])
 def test_float32_column_passes_packed_and_in_place(column_path, rows, rng):
-    # Float32 columns by passes with AVX-512: groups of up to 256 rows are
-    # read packed (|y|, 16 columns a row) after their first pass, longer ones
-    # in place; float blocks of 32 rows; a last group of columns short of 16
+    # Float32 columns by passes with AVX-512: a group's magnitudes are read
+    # packed (|y|, 16 columns a row) after its first pass, whatever the
+    # rows; float blocks of 32 rows; a last group of columns short of 16
     # (packed zeros in its missing lanes), a zero column, flat columns, ties.
     Y = rng.standard_normal((rows, 45)) * np.exp(rng.standard_normal(45))
     Y[:, 3] = 0.0
@@ -594,3 +595,26 @@ def test_float32_column_passes_packed_and_in_place(column_path, rows, rng):
             np.testing.assert_allclose(X, expected, rtol=0,
                                        atol=2e-5 * float(np.abs(Z).max()), err_msg=str(fraction))
             assert not np.signbit(X[:, ~expected.any(axis=0)]).any(), "zeroed columns are +0"
+
+
+@pytest.mark.parametrize("rows", [100, 300, 1000])
+def test_float32_column_passes_do_not_depend_on_the_guesses(column_path, rows, rng):
+    # Each column's first pass starts from a guess made from the group of 16
+    # columns before it, and groups start where the panels do, which follows
+    # the result's alignment: the same data at other addresses give other
+    # guesses, and must give the same bits (Michelot's fixed point, whatever
+    # the start).  Columns of scales alternating within and between groups,
+    # flat columns, a zero column.
+    from test_projections_api import _at_offset
+
+    Y = rng.standard_normal((rows, 300)) * np.exp(rng.standard_normal(300))
+    Y[:, 100:120] = rng.choice([-1.0, 1.0], size=(rows, 20))
+    Y[:, 7] = 0.0
+    Y = Y.astype(np.float32)
+    norm = references.group_norm(Y, "l1", 0)
+    for fraction in (0.01, 0.1, 0.5, 0.9):
+        results = [bilevel_l11(_at_offset(Y, offset), fraction * norm, axis=0,
+                               out=_at_offset(np.zeros_like(Y), offset))
+                   for offset in (0, 4, 20, 36, 60)]
+        for result in results[1:]:
+            np.testing.assert_array_equal(result, results[0], err_msg=str(fraction))

@@ -333,7 +333,7 @@ cdef extern from "_bilevel_simd.h" nogil:
                                   double* sums, double* floors, Py_ssize_t* lines)
     void skp_panel_thresholds_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                                   Py_ssize_t width, double floor, const double* radii,
-                                  double* taus, double* hint)
+                                  double* taus, double* hint, float* packed)
     void skp_panel_thresholds_f64(const double* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                                   Py_ssize_t width, double floor, const double* radii,
                                   double* taus)
@@ -367,7 +367,13 @@ cdef enum:
 # AVX-512 the passes win from a share of 0.04 on 100-256 rows and of
 # 0.06-0.08 on 500-1000 rows; with AVX2 alone from 0.17 (100 rows) to 0.45
 # (256 rows), about rows / 512 (float64 takes the passes with AVX-512 only).
-cdef Py_ssize_t _short_rows = 256
+# float32's AVX-512 passes read a group of columns packed after its first pass
+# and start each column from a guess (skp_guess8): measured against the
+# gather (issue 14, thread time, Gaussian, at 1-90 % of the groups kept) they
+# win at every share on 100-1000 rows (1000 x 10000 at 50 and 90 %: 2.8 and
+# 2.7 times a copy rather than 3.5 and 3.8), and lose from 10 % on 2000 and
+# 3000 rows (5-15 %): up to _packed_rows rows they run whatever the share.
+cdef Py_ssize_t _short_rows = 256, _packed_rows = 1024
 cdef double _short_share = 0.04, _long_share = 0.08
 cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
 
@@ -404,7 +410,7 @@ cdef inline double _group_threshold(floating* values, Py_ssize_t n, double total
 
 
 cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ssize_t n_rows,
-                                    double outer_tau) noexcept nogil:
+                                    double outer_tau, Py_ssize_t itemsize) noexcept nogil:
     """Whether the columns' taus are found by passes over their panels (see above).
 
     Decided once for the matrix, so that a column's result does not depend on
@@ -415,6 +421,8 @@ cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ss
     cdef Py_ssize_t c
     if _forced_path:
         return _forced_path > 0
+    if skp_avx512_enabled() and itemsize == sizeof(float) and n_rows <= _packed_rows:
+        return True
     for c in range(width):
         if radii[c] != 0.0:
             kept += radii[c]
@@ -478,16 +486,19 @@ cdef void _panel_candidates(const floating[:, :] y, Py_ssize_t first, Py_ssize_t
 
 cdef inline void _panel_thresholds(const floating[:, :] y, Py_ssize_t first, Py_ssize_t width,
                                    double floor, const double* radii, double* taus,
-                                   double* hint) noexcept nogil:
+                                   double* hint, float* packed) noexcept nogil:
     """The taus of columns ``first:first + width`` by passes over them (contiguous rows).
 
-    float32 with AVX-512: each group of columns' first pass starts from
-    ``hint``, the mean tau of the group before (updated here; 0 at first),
-    where it lies above ``floor``.
+    float32 with AVX-512: each column's first pass starts from a guess made
+    from ``hint`` (the mean tau, radius and support of the group of columns
+    before, updated here; zeros at first: no guess), where it lies above
+    ``floor``; the first pass over a group of 16 columns packs their
+    magnitudes in ``packed`` (16 * rows floats, 64-byte aligned), which the
+    next passes read.
     """
     if floating is float:
         skp_panel_thresholds_f32(&y[0, first], y.strides[0], y.shape[0], width, floor, radii,
-                                 taus, hint)
+                                 taus, hint, packed)
     else:
         skp_panel_thresholds_f64(&y[0, first], y.strides[0], y.shape[0], width, floor, radii,
                                  taus)
@@ -542,11 +553,15 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     a vector of columns at a time (``_panel_thresholds``): on short columns
     (100 x 1000 float32 at half the norm, thread time, issue 14: 11.8 times a
     copy with the gather, 5.8 with the AVX-512 passes).  With AVX-512 and
-    float32, a group's first pass starts from the mean tau of the group
-    before where it lies 5 % above the floor: a guess above a column's tau
-    gives a Newton step below it (the function is convex), so Michelot goes
-    on from there (3.0 -> 2.4 passes a group of 16 Gaussian columns of 100
-    rows at half the norm; kernel 5.8 -> 5.4 times a copy, issue 14).  The
+    float32, each column's first pass starts from a guess made from the
+    group of columns before (``skp_guess8``: the group's mean tau, moved
+    along a first-order model of the column's l1 function) where it lies 5 %
+    above the floor: a guess above a column's tau gives a Newton step below
+    it (the function is convex), so Michelot goes on from there (from the
+    floor, 3.0 passes a group of 16 Gaussian columns of 100 rows at half the
+    norm; from the last group's mean tau 2.4; from the guess 2.2), and a
+    group's magnitudes are packed by its first pass for the next ones; so
+    float32 columns of up to 1024 rows take the passes at any share.  The
     matrix is thus read once here (and once for the norms) and written once;
     the cache lines of zeroed columns are not read here.
 
@@ -583,29 +598,36 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     # (float64: the AVX-512 loops only)
     cdef bint by_passes = (y.strides[1] == sizeof(floating) and simd_enabled()
                            and (floating is float or skp_avx512_enabled())
-                           and _columns_by_passes(radii, n_cols, n_rows, floor * n_rows))
+                           and _columns_by_passes(radii, n_cols, n_rows, floor * n_rows,
+                                                  sizeof(floating)))
     # (room for a partial vector of columns after the panel: see _panel_candidates;
     # panel_radii: 16 for skp_panel_thresholds_f32)
     cdef floating* lists = <floating*> malloc((panel + 8) * capacity * sizeof(floating))
     cdef Py_ssize_t* counts = <Py_ssize_t*> malloc((panel + 8) * sizeof(Py_ssize_t))
     cdef double* sums = <double*> malloc((panel + 8) * sizeof(double))
     cdef double* panel_radii = <double*> calloc(panel + 16, sizeof(double))
-    cdef double hint = 0.0
+    cdef double hint[3]
+    # (float32 by passes: a group of 16 columns' magnitudes, on a cache line)
+    cdef float* packed = <float*> malloc((16 * n_rows + 16) * sizeof(float)
+                                         if floating is float and by_passes else 1)
     cdef floating* floors = <floating*> malloc((panel + 8) * sizeof(floating))
     cdef Py_ssize_t* lines = <Py_ssize_t*> malloc((panel + 2) * sizeof(Py_ssize_t))
     cdef double* taus = <double*> malloc(panel * sizeof(double))
     cdef float* halves = <float*> malloc(2 * panel * sizeof(float))
     cdef int status = STATUS_PROJECTED
     if (lists == NULL or counts == NULL or sums == NULL or panel_radii == NULL
-            or floors == NULL or lines == NULL or taus == NULL or halves == NULL):
+            or floors == NULL or lines == NULL or taus == NULL or halves == NULL
+            or packed == NULL):
         status = STATUS_NOMEMORY
     else:
+        hint[0] = hint[1] = hint[2] = 0.0
         width = min(_first_panel_width(&x[0, 0], panel, sizeof(floating)), n_cols)
         while first < n_cols:
             for c in range(panel + 16):
                 panel_radii[c] = radii[first + c] if c < width else 0.0
             if by_passes:
-                _panel_thresholds(y, first, width, floor, panel_radii, taus, &hint)
+                _panel_thresholds(y, first, width, floor, panel_radii, taus, hint,
+                                  <float*> ((<size_t> packed + 63) // 64 * 64))
             else:
                 _panel_candidates(y, first, width, floor, panel_radii, lists, capacity, counts,
                                   sums, floors, lines)
@@ -623,6 +645,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     free(lines)
     free(taus)
     free(halves)
+    free(packed)
     return status
 
 
@@ -730,3 +753,4 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
         elif status == STATUS_PROJECTED:
             status = _l11_column_panels(y, x, &radii[0], outer_tau / group_size)
     return status
+
