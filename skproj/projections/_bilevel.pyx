@@ -368,11 +368,11 @@ cdef enum:
 # 0.06-0.08 on 500-1000 rows; with AVX2 alone from 0.17 (100 rows) to 0.45
 # (256 rows), about rows / 512 (float64 takes the passes with AVX-512 only).
 # float32's AVX-512 passes read a group of columns packed after its first pass
-# and start each column from a guess (skp_guess8): measured against the
-# gather (issue 14, thread time, Gaussian, at 1-90 % of the groups kept) they
-# win at every share on 100-1000 rows (1000 x 10000 at 50 and 90 %: 2.8 and
-# 2.7 times a copy rather than 3.5 and 3.8), and lose from 10 % on 2000 and
-# 3000 rows (5-15 %): up to _packed_rows rows they run whatever the share.
+# (prefetched) and start each column from a guess (skp_guess8): measured
+# against the gather (issue 14, thread time, Gaussian, at 1-90 % of the groups
+# kept, interleaved) they take 0.75-0.97 of its time on 100-1000 rows (1000 x
+# 10000 at 50 and 90 %: 0.80 and 0.74), and 0.94-1.04 on 2000 and 3000 rows:
+# up to _packed_rows rows they run whatever the share.
 cdef Py_ssize_t _short_rows = 256, _packed_rows = 1024
 cdef double _short_share = 0.04, _long_share = 0.08
 cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
@@ -753,4 +753,5 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
         elif status == STATUS_PROJECTED:
             status = _l11_column_panels(y, x, &radii[0], outer_tau / group_size)
     return status
+
 
