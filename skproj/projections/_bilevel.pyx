@@ -590,6 +590,18 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     the 8 x 8 transposition's lane-crossing stage done by 128-bit loads
     (16 shuffles rather than 24: the gather 11 % slower, so not bound by
     the shuffles); prefetching every other line of a row (no difference).
+    Also set aside with the float32 passes (issue 14, thread time,
+    interleaved): the taus of a panel's vectors of columns held in
+    registers for every row of the write (100 x 1000 at half the norm 5.04
+    -> 5.00 times a copy, 1000 x 10000 at 50-90 % 1.95 -> 2.06: the write
+    waits on its stores, not its instructions); the next group's lines
+    prefetched by a group's first pass (no difference); the guesses'
+    means averaged over the last groups rather than taken from the last one
+    (passes within 1 %); the panel written through the caches rather than
+    streamed, on 1000 x 10000 (3.2 -> 6.0 times a copy at 50 %).  (Not
+    built: a first pass that also counts at one or two more iterates around
+    each guess, which a model of the passes on Gaussian columns put at
+    5-12 % fewer passes a group.)
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], first = 0, width, c
     cdef Py_ssize_t panel = _panel_width(n_rows, sizeof(floating))
@@ -703,6 +715,10 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
     gathered, its tau found there (``group_threshold``), and the row written
     while it is still in cache.  When few rows are kept, the result is zeroed
     in one pass (``_zero_matrix``) and only they are read and written.
+    (Set aside, issue 14: float32 rows' taus by Michelot's passes over their
+    magnitudes, packed by the first, from a guess made from the rows before
+    as the column panels' passes do: 5-13 % slower than the gather at 10-90 %
+    of the rows of 1000 x 10000 and 200 x 50000 kept, thread time.)
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, n_kept = 0, n_candidates
     cdef Py_ssize_t step_y = _step(y.strides[1], sizeof(floating))
