@@ -475,19 +475,22 @@ def test_float32_column_panels_by_passes_at_the_float_limits(column_path):
 
 
 @pytest.mark.parametrize("avx512", [True, False], ids=["avx512", "avx2"])
-def test_float32_streamed_column_panels_against_sort(avx512, rng):
+@pytest.mark.parametrize("passes", [False, True])
+def test_float32_streamed_column_panels_against_sort(avx512, passes, rng):
     # An 8 MiB float32 result is written by non-temporal stores (AVX-512: the
     # panels whose rows start on a cache line, the first one by the AVX2
     # loop; "offset": rows of the result 4 bytes past a line, every panel by
     # it), the taus of the gathered candidates by the AVX-512 passes or the
-    # AVX2 ones; ties and zero columns.
+    # AVX2 ones, or the taus by passes over the panels (AVX-512: the first
+    # pass over a group prefetching its rows ahead, the matrix out of
+    # cache); ties and zero columns.
     from skproj.projections import _bilevel
 
     Y = rng.standard_normal((1024, 2049)) * np.exp(rng.standard_normal(2049))
     Y[:, ::9] = np.round(Y[:, ::9])
     Y[:, 5::11] = 0
     Y = Y.astype(np.float32)
-    _bilevel._set_column_paths(passes=False, avx512=avx512)
+    _bilevel._set_column_paths(passes=passes, avx512=avx512)
     try:
         for layout, Z in {"C": Y[:, :2048], "offset": Y[:, 1:]}.items():
             norm = references.group_norm(Z, "l1", 0)

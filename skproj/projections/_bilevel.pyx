@@ -333,7 +333,7 @@ cdef extern from "_bilevel_simd.h" nogil:
                                   double* sums, double* floors, Py_ssize_t* lines)
     void skp_panel_thresholds_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                                   Py_ssize_t width, double floor, const double* radii,
-                                  double* taus, double* hint, float* packed)
+                                  double* taus, double* hint, float* packed, int prefetch)
     void skp_panel_thresholds_f64(const double* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                                   Py_ssize_t width, double floor, const double* radii,
                                   double* taus)
@@ -486,7 +486,7 @@ cdef void _panel_candidates(const floating[:, :] y, Py_ssize_t first, Py_ssize_t
 
 cdef inline void _panel_thresholds(const floating[:, :] y, Py_ssize_t first, Py_ssize_t width,
                                    double floor, const double* radii, double* taus,
-                                   double* hint, float* packed) noexcept nogil:
+                                   double* hint, float* packed, bint prefetch) noexcept nogil:
     """The taus of columns ``first:first + width`` by passes over them (contiguous rows).
 
     float32 with AVX-512: each column's first pass starts from a guess made
@@ -494,11 +494,12 @@ cdef inline void _panel_thresholds(const floating[:, :] y, Py_ssize_t first, Py_
     before, updated here; zeros at first: no guess), where it lies above
     ``floor``; the first pass over a group of 16 columns packs their
     magnitudes in ``packed`` (16 * rows floats, 64-byte aligned), which the
-    next passes read.
+    next passes read; it prefetches the rows ahead with ``prefetch`` (the
+    matrix is not in cache).
     """
     if floating is float:
         skp_panel_thresholds_f32(&y[0, first], y.strides[0], y.shape[0], width, floor, radii,
-                                 taus, hint, packed)
+                                 taus, hint, packed, prefetch)
     else:
         skp_panel_thresholds_f64(&y[0, first], y.strides[0], y.shape[0], width, floor, radii,
                                  taus)
@@ -639,7 +640,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
                 panel_radii[c] = radii[first + c] if c < width else 0.0
             if by_passes:
                 _panel_thresholds(y, first, width, floor, panel_radii, taus, hint,
-                                  <float*> ((<size_t> packed + 63) // 64 * 64))
+                                  <float*> ((<size_t> packed + 63) // 64 * 64), stream)
             else:
                 _panel_candidates(y, first, width, floor, panel_radii, lists, capacity, counts,
                                   sums, floors, lines)

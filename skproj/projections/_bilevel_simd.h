@@ -381,17 +381,18 @@ static inline void skp_resum_overflowed(const char* columns, ptrdiff_t row_strid
  * 7 * 2^-24 of its sum, stays far below float32's tolerance.
  * ``packed``: ``base`` holds the magnitudes, 16 a row (64 bytes apart, all
  * lanes read); ``copy``: where to store the magnitudes read, so (if not
- * NULL), the rows SKP_PANEL_PREFETCH_ROWS ahead prefetched then (a row a
- * page apart when rows are long, which the hardware does not follow:
- * 1000 x 10000 at 10-90 % of the groups kept, 2.4-2.9 -> 2.2-2.7 times a
- * copy; 16 to 64 rows ahead measured alike).  (Four minima chains: two
- * made the min's latency the longest chain of a pass.) */
+ * NULL), and with ``prefetch`` the rows SKP_PANEL_PREFETCH_ROWS ahead
+ * prefetched then (a row a page apart when rows are long, which the
+ * hardware does not follow: 1000 x 10000 at 10-90 % of the groups kept,
+ * 2.4-2.9 -> 2.2-2.7 times a copy; 16 to 64 rows ahead measured alike; but
+ * 100 x 1000 in cache 10 % slower).  (Four minima chains: two made the
+ * min's latency the longest chain of a pass.) */
 SKP_AVX512 static inline void skp_columns_above16_f32(const char* base, ptrdiff_t row_stride,
                                                       ptrdiff_t n_rows, __mmask16 lanes,
                                                       __m512 bound, __m512i* count,
                                                       __m512d* sum_low, __m512d* sum_high,
                                                       __m512* least, const int packed,
-                                                      float* copy) {
+                                                      float* copy, const int prefetch) {
     const __m512 above_all = _mm512_set1_ps(INFINITY);
     const __m512i one = _mm512_set1_epi32(1);
     __m512i count0 = _mm512_setzero_si512(), count1 = _mm512_setzero_si512();
@@ -407,8 +408,9 @@ SKP_AVX512 static inline void skp_columns_above16_f32(const char* base, ptrdiff_
         const __mmask16 keep_ = _mm512_cmp_ps_mask(v_, bound, _CMP_GT_OQ);    \
         if (copy) {                                                           \
             _mm512_store_ps(copy + 16 * (k), v_);                             \
-            _mm_prefetch(base + ((k) + SKP_PANEL_PREFETCH_ROWS) * row_stride, \
-                         _MM_HINT_T0);                                        \
+            if (prefetch)                                                     \
+                _mm_prefetch(base + ((k) + SKP_PANEL_PREFETCH_ROWS) * row_stride, \
+                             _MM_HINT_T0);                                    \
         }                                                                     \
         b = _mm512_mask_add_ps(b, keep_, b, v_);                              \
         c = _mm512_mask_add_epi32(c, keep_, c, one);                          \
@@ -460,12 +462,14 @@ SKP_AVX512 static inline __m512 skp_join16(__m256 low, __m256 high) {
  * the floor elsewhere. */
 SKP_AVX512 static inline __m512d skp_guess8(const double* hint, __m512d radius, __m512d floor,
                                             double norm_shift, __mmask8* guessed) {
-    const __m512d scale = _mm512_div_pd(_mm512_add_pd(radius, _mm512_set1_pd(norm_shift)),
-                                        _mm512_set1_pd(hint[1] + norm_shift));
-    const __m512d guess = _mm512_add_pd(
-        _mm512_mul_pd(scale, _mm512_set1_pd(hint[0])),
-        _mm512_div_pd(_mm512_fmsub_pd(scale, _mm512_set1_pd(hint[1]), radius),
-                      _mm512_set1_pd(hint[2])));
+    /* (by the reciprocals: a vector division costs 16 cycles or more, and a
+     * guess needs no exact rounding) */
+    const __m512d scale = _mm512_mul_pd(_mm512_add_pd(radius, _mm512_set1_pd(norm_shift)),
+                                        _mm512_set1_pd(1.0 / (hint[1] + norm_shift)));
+    const __m512d guess = _mm512_fmadd_pd(
+        scale, _mm512_set1_pd(hint[0]),
+        _mm512_mul_pd(_mm512_fmsub_pd(scale, _mm512_set1_pd(hint[1]), radius),
+                      _mm512_set1_pd(1.0 / hint[2])));
     *guessed = hint[2] > 0 ? _mm512_cmp_pd_mask(
         _mm512_sub_pd(guess, floor), _mm512_mul_pd(guess, _mm512_set1_pd(SKP_GUESS_GAP)),
         _CMP_GE_OQ) : 0;
@@ -475,7 +479,8 @@ SKP_AVX512 static inline __m512d skp_guess8(const double* hint, __m512d radius, 
 SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t row_stride,
                                                    ptrdiff_t n_rows, ptrdiff_t width,
                                                    double floor, const double* radii,
-                                                   double* taus, double* hint, float* packed) {
+                                                   double* taus, double* hint, float* packed,
+                                                   int prefetch) {
     const __m512d infinite = _mm512_set1_pd(INFINITY), zero = _mm512_setzero_pd();
     const __m512d floor_v = _mm512_set1_pd(floor);
     const __m512 no_bound = _mm512_set1_ps(INFINITY);
@@ -512,10 +517,13 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
             __mmask16 empty, settled, rising, done;
             if (pass++ && packed)
                 skp_columns_above16_f32((const char*) packed, 64, n_rows, lanes, bound, &count,
-                                        &sum_low, &sum_high, &least, 1, NULL);
+                                        &sum_low, &sum_high, &least, 1, NULL, 0);
+            else if (prefetch)   /* (each call inlined with its constant) */
+                skp_columns_above16_f32(columns, row_stride, n_rows, lanes, bound, &count,
+                                        &sum_low, &sum_high, &least, 0, packed, 1);
             else
                 skp_columns_above16_f32(columns, row_stride, n_rows, lanes, bound, &count,
-                                        &sum_low, &sum_high, &least, 0, packed);
+                                        &sum_low, &sum_high, &least, 0, packed, 0);
             if (_mm512_cmp_pd_mask(sum_low, infinite, _CMP_EQ_OQ)
                     | _mm512_cmp_pd_mask(sum_high, infinite, _CMP_EQ_OQ)) {
                 /* a float block overflowed: the sums in double */
@@ -677,7 +685,8 @@ static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_st
 SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_t row_stride,
                                                      ptrdiff_t n_rows, ptrdiff_t width,
                                                      double floor, const double* radii,
-                                                     double* taus, double* hint, float* packed) {
+                                                     double* taus, double* hint, float* packed,
+                                                     int prefetch) {
     const __m256d infinite = _mm256_set1_pd(INFINITY), zero = _mm256_setzero_pd();
     const __m256 no_bound = _mm256_set1_ps(INFINITY);
     const __m256 first_bound = _mm256_set1_ps(skp_float_below(floor));
@@ -686,7 +695,7 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
     ptrdiff_t g, c;
     if (skp_avx512) {
         skp_panel_thresholds512_f32(base, row_stride, n_rows, width, floor, radii, taus, hint,
-                                    packed);
+                                    packed, prefetch);
         return;
     }
     for (g = 0; g < width; g += 8) {
@@ -1089,7 +1098,7 @@ static inline void skp_panel_candidates_f64(const double* base, ptrdiff_t row_st
 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_t row_stride,
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
                                             const double* radii, double* taus,
-                                            double* hint, float* packed) {}
+                                            double* hint, float* packed, int prefetch) {}
 static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_stride,
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
                                             const double* radii, double* taus) {}
