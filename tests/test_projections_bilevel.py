@@ -579,12 +579,13 @@ def test_float64_gathered_column_thresholds_against_sort(avx512, rows, rng):
         _bilevel._set_column_paths()
 
 
-@pytest.mark.parametrize("rows", [31, 32, 33, 65, 255, 256, 257, 1000, 1025])
+@pytest.mark.parametrize("rows", [31, 32, 33, 65, 255, 256, 257, 1000, 1025, 16384, 16385])
 def test_float32_column_passes_packed_and_in_place(column_path, rows, rng):
     # Float32 columns by passes with AVX-512: a group's magnitudes are read
-    # packed (|y|, 16 columns a row) after its first pass, whatever the
-    # rows; float blocks of 32 rows; a last group of columns short of 16
-    # (packed zeros in its missing lanes), a zero column, flat columns, ties.
+    # packed (|y|, 16 columns a row) after its first pass up to 16384 rows,
+    # longer ones in place; float blocks of 32 rows; a last group of columns
+    # short of 16 (packed zeros in its missing lanes), a zero column, flat
+    # columns, ties.
     Y = rng.standard_normal((rows, 45)) * np.exp(rng.standard_normal(45))
     Y[:, 3] = 0.0
     Y[:, 40:45] = rng.choice([-1.0, 1.0], size=(rows, 5))

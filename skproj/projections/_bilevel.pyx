@@ -356,6 +356,10 @@ cdef enum:
     # 128 rather than 256 keeps a panel of 100 rows and its lists near L1,
     # 4-13 % faster at half the norm and above on 100 x 1000 and 200 x 2000).
     PANEL_COLUMNS = 128
+    # float32 columns by passes: a group of 16 columns' magnitudes is packed
+    # for the passes after its first up to this size (columns of 16384 rows;
+    # longer ones are read in place).
+    PACKED_BYTES = 1 << 20
 
 
 # Column panels may find their taus by Michelot's passes over the panel in
@@ -493,9 +497,9 @@ cdef inline void _panel_thresholds(const floating[:, :] y, Py_ssize_t first, Py_
     from ``hint`` (the mean tau, radius and support of the group of columns
     before, updated here; zeros at first: no guess), where it lies above
     ``floor``; the first pass over a group of 16 columns packs their
-    magnitudes in ``packed`` (16 * rows floats, 64-byte aligned), which the
-    next passes read; it prefetches the rows ahead with ``prefetch`` (the
-    matrix is not in cache).
+    magnitudes in ``packed`` (16 * rows floats, 64-byte aligned; or NULL:
+    every pass reads the panel), which the next passes read; it prefetches
+    the rows ahead with ``prefetch`` (the matrix is not in cache).
     """
     if floating is float:
         skp_panel_thresholds_f32(&y[0, first], y.strides[0], y.shape[0], width, floor, radii,
@@ -621,8 +625,8 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef double* panel_radii = <double*> calloc(panel + 16, sizeof(double))
     cdef double hint[3]
     # (float32 by passes: a group of 16 columns' magnitudes, on a cache line)
-    cdef float* packed = <float*> malloc((16 * n_rows + 16) * sizeof(float)
-                                         if floating is float and by_passes else 1)
+    cdef bint packs = floating is float and by_passes and 16 * n_rows * 4 <= PACKED_BYTES
+    cdef float* packed = <float*> malloc((16 * n_rows + 16) * sizeof(float)) if packs else NULL
     cdef floating* floors = <floating*> malloc((panel + 8) * sizeof(floating))
     cdef Py_ssize_t* lines = <Py_ssize_t*> malloc((panel + 2) * sizeof(Py_ssize_t))
     cdef double* taus = <double*> malloc(panel * sizeof(double))
@@ -630,7 +634,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef int status = STATUS_PROJECTED
     if (lists == NULL or counts == NULL or sums == NULL or panel_radii == NULL
             or floors == NULL or lines == NULL or taus == NULL or halves == NULL
-            or packed == NULL):
+            or (packs and packed == NULL)):
         status = STATUS_NOMEMORY
     else:
         hint[0] = hint[1] = hint[2] = 0.0
@@ -640,7 +644,8 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
                 panel_radii[c] = radii[first + c] if c < width else 0.0
             if by_passes:
                 _panel_thresholds(y, first, width, floor, panel_radii, taus, hint,
-                                  <float*> ((<size_t> packed + 63) // 64 * 64), stream)
+                                  <float*> ((<size_t> packed + 63) // 64 * 64) if packs
+                                  else NULL, stream)
             else:
                 _panel_candidates(y, first, width, floor, panel_radii, lists, capacity, counts,
                                   sums, floors, lines)
