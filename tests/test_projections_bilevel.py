@@ -433,9 +433,10 @@ def test_column_panels_by_passes_against_sort(column_path, dtype, tol, rows, kin
 
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 def test_column_panels_by_passes_from_the_last_groups_taus(column_path, dtype, tol, rng):
-    # float32 with AVX-512: each group of 16 columns starts from the mean tau
-    # of the group before, a guess: below some columns' taus, above others'
-    # (a Newton step from above), above a column's largest value (the pass
+    # float32 with AVX-512: each column of a group of 16 starts from a guess
+    # made from the group before (its mean tau, radius and support, scaled
+    # to the column's norm): below some columns' taus, above others' (a
+    # Newton step from above), above a column's largest value (the pass
     # keeps nothing: from the floor).  Groups of similar columns, then of
     # scales alternating between groups and within them.  The taus do not
     # depend on the start: the groups permuted give the same columns.
@@ -474,19 +475,22 @@ def test_float32_column_panels_by_passes_at_the_float_limits(column_path):
 
 
 @pytest.mark.parametrize("avx512", [True, False], ids=["avx512", "avx2"])
-def test_float32_streamed_column_panels_against_sort(avx512, rng):
+@pytest.mark.parametrize("passes", [False, True])
+def test_float32_streamed_column_panels_against_sort(avx512, passes, rng):
     # An 8 MiB float32 result is written by non-temporal stores (AVX-512: the
     # panels whose rows start on a cache line, the first one by the AVX2
     # loop; "offset": rows of the result 4 bytes past a line, every panel by
     # it), the taus of the gathered candidates by the AVX-512 passes or the
-    # AVX2 ones; ties and zero columns.
+    # AVX2 ones, or the taus by passes over the panels (AVX-512: the first
+    # pass over a group prefetching its rows ahead, the matrix out of
+    # cache); ties and zero columns.
     from skproj.projections import _bilevel
 
     Y = rng.standard_normal((1024, 2049)) * np.exp(rng.standard_normal(2049))
     Y[:, ::9] = np.round(Y[:, ::9])
     Y[:, 5::11] = 0
     Y = Y.astype(np.float32)
-    _bilevel._set_column_paths(passes=False, avx512=avx512)
+    _bilevel._set_column_paths(passes=passes, avx512=avx512)
     try:
         for layout, Z in {"C": Y[:, :2048], "offset": Y[:, 1:]}.items():
             norm = references.group_norm(Z, "l1", 0)
@@ -575,12 +579,13 @@ def test_float64_gathered_column_thresholds_against_sort(avx512, rows, rng):
         _bilevel._set_column_paths()
 
 
-@pytest.mark.parametrize("rows", [31, 32, 33, 65, 255, 256, 257])
+@pytest.mark.parametrize("rows", [31, 32, 33, 65, 255, 256, 257, 1000, 1025, 16384, 16385])
 def test_float32_column_passes_packed_and_in_place(column_path, rows, rng):
-    # Float32 columns by passes with AVX-512: groups of up to 256 rows are
-    # read packed (|y|, 16 columns a row) after their first pass, longer ones
-    # in place; float blocks of 32 rows; a last group of columns short of 16
-    # (packed zeros in its missing lanes), a zero column, flat columns, ties.
+    # Float32 columns by passes with AVX-512: a group's magnitudes are read
+    # packed (|y|, 16 columns a row) after its first pass up to 16384 rows,
+    # longer ones in place; float blocks of 32 rows; a last group of columns
+    # short of 16 (packed zeros in its missing lanes), a zero column, flat
+    # columns, ties.
     Y = rng.standard_normal((rows, 45)) * np.exp(rng.standard_normal(45))
     Y[:, 3] = 0.0
     Y[:, 40:45] = rng.choice([-1.0, 1.0], size=(rows, 5))
@@ -594,3 +599,26 @@ def test_float32_column_passes_packed_and_in_place(column_path, rows, rng):
             np.testing.assert_allclose(X, expected, rtol=0,
                                        atol=2e-5 * float(np.abs(Z).max()), err_msg=str(fraction))
             assert not np.signbit(X[:, ~expected.any(axis=0)]).any(), "zeroed columns are +0"
+
+
+@pytest.mark.parametrize("rows", [100, 300, 1000])
+def test_float32_column_passes_do_not_depend_on_the_guesses(column_path, rows, rng):
+    # Each column's first pass starts from a guess made from the group of 16
+    # columns before it, and groups start where the panels do, which follows
+    # the result's alignment: the same data at other addresses give other
+    # guesses, and must give the same bits (Michelot's fixed point, whatever
+    # the start).  Columns of scales alternating within and between groups,
+    # flat columns, a zero column.
+    from test_projections_api import _at_offset
+
+    Y = rng.standard_normal((rows, 300)) * np.exp(rng.standard_normal(300))
+    Y[:, 100:120] = rng.choice([-1.0, 1.0], size=(rows, 20))
+    Y[:, 7] = 0.0
+    Y = Y.astype(np.float32)
+    norm = references.group_norm(Y, "l1", 0)
+    for fraction in (0.01, 0.1, 0.5, 0.9):
+        results = [bilevel_l11(_at_offset(Y, offset), fraction * norm, axis=0,
+                               out=_at_offset(np.zeros_like(Y), offset))
+                   for offset in (0, 4, 20, 36, 60)]
+        for result in results[1:]:
+            np.testing.assert_array_equal(result, results[0], err_msg=str(fraction))

@@ -333,7 +333,7 @@ cdef extern from "_bilevel_simd.h" nogil:
                                   double* sums, double* floors, Py_ssize_t* lines)
     void skp_panel_thresholds_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                                   Py_ssize_t width, double floor, const double* radii,
-                                  double* taus, double* hint)
+                                  double* taus, double* hint, float* packed, int prefetch)
     void skp_panel_thresholds_f64(const double* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                                   Py_ssize_t width, double floor, const double* radii,
                                   double* taus)
@@ -356,6 +356,10 @@ cdef enum:
     # 128 rather than 256 keeps a panel of 100 rows and its lists near L1,
     # 4-13 % faster at half the norm and above on 100 x 1000 and 200 x 2000).
     PANEL_COLUMNS = 128
+    # float32 columns by passes: a group of 16 columns' magnitudes is packed
+    # for the passes after its first up to this size (columns of 16384 rows;
+    # longer ones are read in place).
+    PACKED_BYTES = 1 << 20
 
 
 # Column panels may find their taus by Michelot's passes over the panel in
@@ -367,7 +371,13 @@ cdef enum:
 # AVX-512 the passes win from a share of 0.04 on 100-256 rows and of
 # 0.06-0.08 on 500-1000 rows; with AVX2 alone from 0.17 (100 rows) to 0.45
 # (256 rows), about rows / 512 (float64 takes the passes with AVX-512 only).
-cdef Py_ssize_t _short_rows = 256
+# float32's AVX-512 passes read a group of columns packed after its first pass
+# (prefetched) and start each column from a guess (skp_guess8): measured
+# against the gather (issue 14, thread time, Gaussian, at 1-90 % of the groups
+# kept, interleaved) they take 0.75-0.97 of its time on 100-1000 rows (1000 x
+# 10000 at 50 and 90 %: 0.80 and 0.74), and 0.94-1.04 on 2000 and 3000 rows:
+# up to _packed_rows rows they run whatever the share.
+cdef Py_ssize_t _short_rows = 256, _packed_rows = 1024
 cdef double _short_share = 0.04, _long_share = 0.08
 cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
 
@@ -404,7 +414,7 @@ cdef inline double _group_threshold(floating* values, Py_ssize_t n, double total
 
 
 cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ssize_t n_rows,
-                                    double outer_tau) noexcept nogil:
+                                    double outer_tau, Py_ssize_t itemsize) noexcept nogil:
     """Whether the columns' taus are found by passes over their panels (see above).
 
     Decided once for the matrix, so that a column's result does not depend on
@@ -415,6 +425,8 @@ cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ss
     cdef Py_ssize_t c
     if _forced_path:
         return _forced_path > 0
+    if skp_avx512_enabled() and itemsize == sizeof(float) and n_rows <= _packed_rows:
+        return True
     for c in range(width):
         if radii[c] != 0.0:
             kept += radii[c]
@@ -478,16 +490,20 @@ cdef void _panel_candidates(const floating[:, :] y, Py_ssize_t first, Py_ssize_t
 
 cdef inline void _panel_thresholds(const floating[:, :] y, Py_ssize_t first, Py_ssize_t width,
                                    double floor, const double* radii, double* taus,
-                                   double* hint) noexcept nogil:
+                                   double* hint, float* packed, bint prefetch) noexcept nogil:
     """The taus of columns ``first:first + width`` by passes over them (contiguous rows).
 
-    float32 with AVX-512: each group of columns' first pass starts from
-    ``hint``, the mean tau of the group before (updated here; 0 at first),
-    where it lies above ``floor``.
+    float32 with AVX-512: each column's first pass starts from a guess made
+    from ``hint`` (the mean tau, radius and support of the group of columns
+    before, updated here; zeros at first: no guess), where it lies above
+    ``floor``; the first pass over a group of 16 columns packs their
+    magnitudes in ``packed`` (16 * rows floats, 64-byte aligned; or NULL:
+    every pass reads the panel), which the next passes read; it prefetches
+    the rows ahead with ``prefetch`` (the matrix is not in cache).
     """
     if floating is float:
         skp_panel_thresholds_f32(&y[0, first], y.strides[0], y.shape[0], width, floor, radii,
-                                 taus, hint)
+                                 taus, hint, packed, prefetch)
     else:
         skp_panel_thresholds_f64(&y[0, first], y.strides[0], y.shape[0], width, floor, radii,
                                  taus)
@@ -542,11 +558,15 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     a vector of columns at a time (``_panel_thresholds``): on short columns
     (100 x 1000 float32 at half the norm, thread time, issue 14: 11.8 times a
     copy with the gather, 5.8 with the AVX-512 passes).  With AVX-512 and
-    float32, a group's first pass starts from the mean tau of the group
-    before where it lies 5 % above the floor: a guess above a column's tau
-    gives a Newton step below it (the function is convex), so Michelot goes
-    on from there (3.0 -> 2.4 passes a group of 16 Gaussian columns of 100
-    rows at half the norm; kernel 5.8 -> 5.4 times a copy, issue 14).  The
+    float32, each column's first pass starts from a guess made from the
+    group of columns before (``skp_guess8``: the group's mean tau, moved
+    along a first-order model of the column's l1 function) where it lies 5 %
+    above the floor: a guess above a column's tau gives a Newton step below
+    it (the function is convex), so Michelot goes on from there (from the
+    floor, 3.0 passes a group of 16 Gaussian columns of 100 rows at half the
+    norm; from the last group's mean tau 2.4; from the guess 2.2), and a
+    group's magnitudes are packed by its first pass for the next ones; so
+    float32 columns of up to 1024 rows take the passes at any share.  The
     matrix is thus read once here (and once for the norms) and written once;
     the cache lines of zeroed columns are not read here.
 
@@ -575,6 +595,18 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     the 8 x 8 transposition's lane-crossing stage done by 128-bit loads
     (16 shuffles rather than 24: the gather 11 % slower, so not bound by
     the shuffles); prefetching every other line of a row (no difference).
+    Also set aside with the float32 passes (issue 14, thread time,
+    interleaved): the taus of a panel's vectors of columns held in
+    registers for every row of the write (100 x 1000 at half the norm 5.04
+    -> 5.00 times a copy, 1000 x 10000 at 50-90 % 1.95 -> 2.06: the write
+    waits on its stores, not its instructions); the next group's lines
+    prefetched by a group's first pass (no difference); the guesses'
+    means averaged over the last groups rather than taken from the last one
+    (passes within 1 %); the panel written through the caches rather than
+    streamed, on 1000 x 10000 (3.2 -> 6.0 times a copy at 50 %).  (Not
+    built: a first pass that also counts at one or two more iterates around
+    each guess, which a model of the passes on Gaussian columns put at
+    5-12 % fewer passes a group.)
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], first = 0, width, c
     cdef Py_ssize_t panel = _panel_width(n_rows, sizeof(floating))
@@ -583,29 +615,37 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     # (float64: the AVX-512 loops only)
     cdef bint by_passes = (y.strides[1] == sizeof(floating) and simd_enabled()
                            and (floating is float or skp_avx512_enabled())
-                           and _columns_by_passes(radii, n_cols, n_rows, floor * n_rows))
+                           and _columns_by_passes(radii, n_cols, n_rows, floor * n_rows,
+                                                  sizeof(floating)))
     # (room for a partial vector of columns after the panel: see _panel_candidates;
     # panel_radii: 16 for skp_panel_thresholds_f32)
     cdef floating* lists = <floating*> malloc((panel + 8) * capacity * sizeof(floating))
     cdef Py_ssize_t* counts = <Py_ssize_t*> malloc((panel + 8) * sizeof(Py_ssize_t))
     cdef double* sums = <double*> malloc((panel + 8) * sizeof(double))
     cdef double* panel_radii = <double*> calloc(panel + 16, sizeof(double))
-    cdef double hint = 0.0
+    cdef double hint[3]
+    # (float32 by passes: a group of 16 columns' magnitudes, on a cache line)
+    cdef bint packs = floating is float and by_passes and 16 * n_rows * 4 <= PACKED_BYTES
+    cdef float* packed = <float*> malloc((16 * n_rows + 16) * sizeof(float)) if packs else NULL
     cdef floating* floors = <floating*> malloc((panel + 8) * sizeof(floating))
     cdef Py_ssize_t* lines = <Py_ssize_t*> malloc((panel + 2) * sizeof(Py_ssize_t))
     cdef double* taus = <double*> malloc(panel * sizeof(double))
     cdef float* halves = <float*> malloc(2 * panel * sizeof(float))
     cdef int status = STATUS_PROJECTED
     if (lists == NULL or counts == NULL or sums == NULL or panel_radii == NULL
-            or floors == NULL or lines == NULL or taus == NULL or halves == NULL):
+            or floors == NULL or lines == NULL or taus == NULL or halves == NULL
+            or (packs and packed == NULL)):
         status = STATUS_NOMEMORY
     else:
+        hint[0] = hint[1] = hint[2] = 0.0
         width = min(_first_panel_width(&x[0, 0], panel, sizeof(floating)), n_cols)
         while first < n_cols:
             for c in range(panel + 16):
                 panel_radii[c] = radii[first + c] if c < width else 0.0
             if by_passes:
-                _panel_thresholds(y, first, width, floor, panel_radii, taus, &hint)
+                _panel_thresholds(y, first, width, floor, panel_radii, taus, hint,
+                                  <float*> ((<size_t> packed + 63) // 64 * 64) if packs
+                                  else NULL, stream)
             else:
                 _panel_candidates(y, first, width, floor, panel_radii, lists, capacity, counts,
                                   sums, floors, lines)
@@ -623,6 +663,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     free(lines)
     free(taus)
     free(halves)
+    free(packed)
     return status
 
 
@@ -680,6 +721,10 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
     gathered, its tau found there (``group_threshold``), and the row written
     while it is still in cache.  When few rows are kept, the result is zeroed
     in one pass (``_zero_matrix``) and only they are read and written.
+    (Set aside, issue 14: float32 rows' taus by Michelot's passes over their
+    magnitudes, packed by the first, from a guess made from the rows before
+    as the column panels' passes do: 5-13 % slower than the gather at 10-90 %
+    of the rows of 1000 x 10000 and 200 x 50000 kept, thread time.)
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, n_kept = 0, n_candidates
     cdef Py_ssize_t step_y = _step(y.strides[1], sizeof(floating))
@@ -730,3 +775,5 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
         elif status == STATUS_PROJECTED:
             status = _l11_column_panels(y, x, &radii[0], outer_tau / group_size)
     return status
+
+
