@@ -35,7 +35,9 @@ from skproj.projections._common cimport (
     zero_row,
 )
 from skproj.projections._streaming cimport element_step, row_at
-from skproj.projections._l1 cimport STATUS_NOMEMORY, STATUS_PROJECTED
+from skproj.projections._l1 cimport (
+    STATUS_NOMEMORY, STATUS_PROJECTED, skp_write_row_f32, skp_write_row_f64, streams,
+)
 from skproj.projections._l1inf_lists cimport GroupLists, grow, initial_lower_bound
 
 cdef extern from "_l1inf_small.h" nogil:
@@ -137,6 +139,12 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
     cdef const floating* src
     cdef floating* dst
     cdef bint unit = ys == 1 and xs == 1
+    # Contiguous rows where no level is 0 (every group kept, or row groups):
+    # the SIMD row write of the bi-level kernels, by non-temporal stores for
+    # a large result.  Its min/max clip has clip's bits at a level > 0 (at
+    # 0 it would write -0.0 for a positive entry).
+    cdef bint simd = unit and _small_simd > 0 and (groups_are_rows or n_kept == n_groups)
+    cdef bint stream = streams(n_rows * n_cols * sizeof(floating))
     if (n_kept * SPARSE_WRITE_DIVISOR * (1 if groups_are_rows else 8) < n_groups
             and <const void*> &x[0, 0] != <const void*> &y[0, 0]
             and zero_if_contiguous(x)):
@@ -156,7 +164,14 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
     for i in range(n_rows):
         src = row_at(&y[0, 0], y.strides[0], i)
         dst = &x[i, 0]
-        if groups_are_rows:
+        if simd and not (groups_are_rows and levels[i] == 0):
+            if floating is double:
+                skp_write_row_f64(src, dst, n_cols, False, levels[i] if groups_are_rows else 0,
+                                  NULL if groups_are_rows else levels, stream)
+            else:
+                skp_write_row_f32(src, dst, n_cols, False, levels[i] if groups_are_rows else 0,
+                                  NULL if groups_are_rows else levels, stream)
+        elif groups_are_rows:
             if levels[i] == 0:
                 if xs == 1:
                     zero_row(dst, n_cols, 1)
@@ -1192,7 +1207,13 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
                     mu[g] = b.level[g]
                     levels[g] = <floating> b.level[g]
                 clock = lap(PHASE_SOLVE, clock)
-                _small_write(y, x, levels, lists.active, n_kept, groups_are_rows)
+                if n_kept == n_groups and streams(y.shape[0] * y.shape[1] * sizeof(floating)):
+                    # A large result, every group kept: write_clipped's
+                    # non-temporal stores (with a zero level, its bits of
+                    # zero would not be _small_write's).
+                    write_clipped(y, x, levels, lists.active, n_kept, groups_are_rows)
+                else:
+                    _small_write(y, x, levels, lists.active, n_kept, groups_are_rows)
                 lap(PHASE_WRITE, clock)
                 theta_out[0] = theta
                 status = STATUS_PROJECTED
