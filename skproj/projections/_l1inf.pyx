@@ -69,9 +69,7 @@ Algorithm
    The column groups of a row-major matrix are read row by row, a panel of
    64 columns at a time (their histogram tables stay in L1, the next rows'
    segments are prefetched; the band gather keeps each entry's column and
-   buckets a panel's entries by column, with panels of 256 columns:
-   no tables there, and longer row segments measured 0.2 ns per entry
-   faster in float32).  Other groups are read
+   buckets the panel's entries by column).  Other groups are read
    contiguously: rows in place, and the columns of the repair gather below
    from a copy of a block of columns.  The band model is exact for levels
    inside the bands; after the solve, a group whose level left its band
@@ -268,11 +266,6 @@ cdef enum:
     _PANEL = 64
     # Rows ahead whose panel segment is prefetched.
     _PREFETCH_ROWS = 8
-    # Column groups whose band entries are gathered together
-    # (``_gather_bins_columns``): no tables to keep in L1, so longer row
-    # segments than _PANEL (fewer calls and prefetches per entry), their
-    # pairs still in L2 for the bucketing.
-    _BAND_PANEL = 256
 
 cdef extern from "_l1inf_simd.h" nogil:
     int skp_l1inf_have_avx2()
@@ -1214,8 +1207,7 @@ cdef inline Py_ssize_t _gather_bins_row(const floating* row, Py_ssize_t n, Py_ss
 cdef bint _gather_bins_columns(const floating[:, :] y, Work* w) noexcept nogil:
     """``_gather_bins`` for the column groups of a matrix with contiguous rows.
 
-    Row by row, a panel of _BAND_PANEL live columns at a time (as
-    ``_histogram_columns``, with wider panels):
+    Row by row, a panel of live columns at a time (as ``_histogram_columns``):
     the entries in their column's band bins are gathered with their column
     index, then bucketed by column, panel by panel (the pairs of one panel
     are still in cache).
@@ -1223,17 +1215,17 @@ cdef bint _gather_bins_columns(const floating[:, :] y, Work* w) noexcept nogil:
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t n = lists.n_active, n_rows = y.shape[0], s0 = y.strides[0]
     cdef Py_ssize_t p0 = 0, m, k, i, g, first, pos
-    cdef double low[_BAND_PANEL]
-    cdef double inv_width[_BAND_PANEL]
-    cdef double first_slot[_BAND_PANEL]
-    cdef double last_slot[_BAND_PANEL]
-    cdef double end_slot[_BAND_PANEL]
-    cdef int32_t column[_BAND_PANEL]
+    cdef double low[_PANEL]
+    cdef double inv_width[_PANEL]
+    cdef double first_slot[_PANEL]
+    cdef double last_slot[_PANEL]
+    cdef double end_slot[_PANEL]
+    cdef int32_t column[_PANEL]
     cdef const floating* row
     cdef double a
     cdef bint adjacent
     while p0 < n:
-        m = n - p0 if n - p0 < _BAND_PANEL else _BAND_PANEL
+        m = n - p0 if n - p0 < _PANEL else _PANEL
         pos = 0
         # 7 slots of room past the pairs for the vector stores.
         if not _reserve_pairs(w, m * n_rows + 7):
