@@ -35,10 +35,15 @@ from skproj.projections._common cimport (
     zero_row,
 )
 from skproj.projections._streaming cimport element_step, row_at
-from skproj.projections._l1 cimport (
-    STATUS_NOMEMORY, STATUS_PROJECTED, skp_write_row_f32, skp_write_row_f64, streams,
-)
+from skproj.projections._l1 cimport STATUS_NOMEMORY, STATUS_PROJECTED, streams
 from skproj.projections._l1inf_lists cimport GroupLists, grow, initial_lower_bound
+
+cdef extern from "_l1inf_simd.h" nogil:
+    void skp_l1inf_clip_row_f32(const float* src, float* dst, Py_ssize_t n, float level,
+                                const float* levels, int stream)
+    void skp_l1inf_clip_row_f64(const double* src, double* dst, Py_ssize_t n, double level,
+                                const double* levels, int stream)
+    void skp_l1inf_fence()
 
 cdef extern from "_l1inf_small.h" nogil:
     enum: SKP_SMALL_STRIP
@@ -124,7 +129,7 @@ cdef bint _small_on = _small_simd > 0
 
 # Rows at least this long (bytes) are written by non-temporal stores where
 # the result is large (``write_clipped``).
-cdef Py_ssize_t _STREAM_ROW_BYTES = 1 << 15
+cdef Py_ssize_t _STREAM_ROW_BYTES = 1 << 12
 
 
 cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating* levels,
@@ -144,13 +149,9 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
     cdef const floating* src
     cdef floating* dst
     cdef bint unit = ys == 1 and xs == 1
-    # A large result of long contiguous rows where no level is 0 (every
-    # group kept, or row groups): the row write of the bi-level kernels, by
-    # non-temporal stores.  It fences every row: measured 5 times slower
-    # than this loop on rows of 100 float32, a little slower on rows of 1000
-    # to 4000, 40 % faster on rows of 10000.  Its min/max clip has clip's
-    # bits at a level > 0 (at 0 it would write -0.0 for a positive entry).
-    cdef bint stream = (unit and _small_simd > 0 and (groups_are_rows or n_kept == n_groups)
+    # A large result of contiguous rows: the AVX2 clip by non-temporal stores
+    # (``skp_l1inf_clip_row``, the bits of ``clip``), one fence at the end.
+    cdef bint stream = (unit and _small_simd > 0
                         and streams(n_rows * n_cols * sizeof(floating))
                         and n_cols * sizeof(floating) >= _STREAM_ROW_BYTES)
     if (n_kept * SPARSE_WRITE_DIVISOR * (1 if groups_are_rows else 8) < n_groups
@@ -174,11 +175,11 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
         dst = &x[i, 0]
         if stream and not (groups_are_rows and levels[i] == 0):
             if floating is double:
-                skp_write_row_f64(src, dst, n_cols, False, levels[i] if groups_are_rows else 0,
-                                  NULL if groups_are_rows else levels, True)
+                skp_l1inf_clip_row_f64(src, dst, n_cols, levels[i] if groups_are_rows else 0,
+                                       NULL if groups_are_rows else levels, True)
             else:
-                skp_write_row_f32(src, dst, n_cols, False, levels[i] if groups_are_rows else 0,
-                                  NULL if groups_are_rows else levels, True)
+                skp_l1inf_clip_row_f32(src, dst, n_cols, levels[i] if groups_are_rows else 0,
+                                       NULL if groups_are_rows else levels, True)
         elif groups_are_rows:
             if levels[i] == 0:
                 if xs == 1:
@@ -193,6 +194,8 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
             clip_columns(src, dst, n_cols, 1, 1, levels)
         else:
             clip_columns(src, dst, n_cols, ys, xs, levels)
+    if stream:
+        skp_l1inf_fence()
 
 
 # ------------------------------------------------------------ in-cache path
