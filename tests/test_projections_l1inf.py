@@ -618,7 +618,8 @@ def test_large_result_is_the_clip_by_its_levels(axis, dtype):
     n = (8 << 20) // (256 * np.dtype(dtype).itemsize) + 3
     Y = rng.standard_normal((256, n)).astype(dtype)
     maxima = np.abs(Y).max(axis=axis)
-    for share in (0.1, 0.5, 0.003, 1e-4):
+    # (0.015: the sampled-bracket path on column groups keeps 87 % of them.)
+    for share in (0.1, 0.5, 0.015, 0.003, 1e-4):
         X, _, mu = project_l1inf_ball(Y, share * maxima.sum(), axis=axis, return_dual=True)
         level = np.expand_dims(mu.astype(dtype), axis)
         expected = np.clip(Y, -level, level)
@@ -626,8 +627,8 @@ def test_large_result_is_the_clip_by_its_levels(axis, dtype):
         assert np.array_equal(X[kept].view(np.uint8), expected[kept].view(np.uint8)), share
         zero = np.copysign(np.zeros_like(Y), Y) if axis == 0 else np.zeros_like(Y)
         assert np.array_equal(X[~kept].view(np.uint8), zero[~kept].view(np.uint8))
-        if share < 0.01:
-            assert not kept.all()
+        assert kept.all() == (share >= 0.1 or share == 0.015 and axis == 1), share
+        if share < 0.1:
             continue
         buffer = np.empty(Y.size + 1, dtype=dtype)
         out = buffer[1:].reshape(Y.shape)

@@ -1218,12 +1218,16 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
                     mu[g] = b.level[g]
                     levels[g] = <floating> b.level[g]
                 clock = lap(PHASE_SOLVE, clock)
-                if (n_kept == n_groups and y.strides[1] == x.strides[1] == sizeof(floating)
+                if (y.strides[1] == x.strides[1] == sizeof(floating)
                         and y.shape[1] * sizeof(floating) >= _STREAM_ROW_BYTES
-                        and streams(y.shape[0] * y.shape[1] * sizeof(floating))):
-                    # A large result of long rows, every group kept:
-                    # write_clipped's non-temporal stores (with a zero level,
-                    # its bits of zero would not be _small_write's).
+                        and streams(y.shape[0] * y.shape[1] * sizeof(floating))
+                        and (n_kept == n_groups
+                             or not groups_are_rows
+                             and n_kept * SPARSE_WRITE_DIVISOR * 8 >= n_groups)):
+                    # A large result of long rows: write_clipped's
+                    # non-temporal stores.  (Its zeroed rows, and its zeroed
+                    # columns where few are kept, are +0.0 where
+                    # _small_write's clip keeps the sign of each entry.)
                     write_clipped(y, x, levels, lists.active, n_kept, groups_are_rows)
                 else:
                     _small_write(y, x, levels, lists.active, n_kept, groups_are_rows)
