@@ -656,6 +656,42 @@ def test_projection_properties(Y, share, axis, seed):
         assert np.sum((Y - X) * (Z - X)) <= 1e-9 * scale ** 2 * Y.size
 
 
+# ----------------------------------------------------------------- the write
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("axis", [0, 1])
+def test_large_result_is_the_clip_by_its_levels(axis, dtype):
+    """A result of 8 MiB or more in rows of 4 KiB or more (written by
+    non-temporal stores; by the sampled-bracket path too on column groups where
+    every group is kept) is ``clip(Y, -mu, mu)`` bit for bit, with mu in Y's
+    precision; also in place and into an ``out`` whose rows start off a vector
+    boundary.  Zeroed column groups keep the sign of each entry (clip at a
+    zero level: +0.0 or -0.0), zeroed rows are +0.0, as the scalar write."""
+    rng = np.random.default_rng(41)
+    n = (8 << 20) // (256 * np.dtype(dtype).itemsize) + 3
+    Y = rng.standard_normal((256, n)).astype(dtype)
+    maxima = np.abs(Y).max(axis=axis)
+    # (0.015: the sampled-bracket path on column groups keeps 87 % of them.)
+    for share in (0.1, 0.5, 0.015, 0.003, 1e-4):
+        X, _, mu = project_l1inf_ball(Y, share * maxima.sum(), axis=axis, return_dual=True)
+        level = np.expand_dims(mu.astype(dtype), axis)
+        expected = np.clip(Y, -level, level)
+        kept = np.broadcast_to(level > 0, Y.shape)
+        assert np.array_equal(X[kept].view(np.uint8), expected[kept].view(np.uint8)), share
+        zero = np.copysign(np.zeros_like(Y), Y) if axis == 0 else np.zeros_like(Y)
+        assert np.array_equal(X[~kept].view(np.uint8), zero[~kept].view(np.uint8))
+        assert kept.all() == (share >= 0.1 or share == 0.015 and axis == 1), share
+        if share < 0.1:
+            continue
+        buffer = np.empty(Y.size + 1, dtype=dtype)
+        out = buffer[1:].reshape(Y.shape)
+        project_l1inf_ball(Y, share * maxima.sum(), axis=axis, out=out)
+        assert np.array_equal(out.view(np.uint8), X.view(np.uint8))
+        inplace = Y.copy()
+        project_l1inf_ball(inplace, share * maxima.sum(), axis=axis, out=inplace)
+        assert np.array_equal(inplace.view(np.uint8), X.view(np.uint8))
+
+
 # ----------------------------------------------------------------- sampled bracket path
 
 @pytest.fixture

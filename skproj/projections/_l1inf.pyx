@@ -91,7 +91,12 @@ Algorithm
    ``_max_rounds`` (60) rounds.
 5. One pass writes :math:`x = \operatorname{sign}(y)\min(|y|, \mu_g)`; zeroed
    groups are written without being read (with few kept groups, after one
-   memset of the output).
+   memset of the output).  A result of 8 MiB or more in contiguous rows of 4 KiB or
+   more is written by non-temporal stores (``skp_l1inf_clip_row``, AVX2,
+   with the scalar clip's bits, one fence after the last row): on 1000 x
+   10000, 0.55 -> 0.25-0.34 ns per entry in float32 and 1.2 -> 0.7 in
+   float64 (CPU time, load 1.3-2.7 on 2 cores), the whole projection in the
+   dense regime 8-15 % faster.
 
 Complexity
 ----------

@@ -35,8 +35,15 @@ from skproj.projections._common cimport (
     zero_row,
 )
 from skproj.projections._streaming cimport element_step, row_at
-from skproj.projections._l1 cimport STATUS_NOMEMORY, STATUS_PROJECTED
+from skproj.projections._l1 cimport STATUS_NOMEMORY, STATUS_PROJECTED, streams
 from skproj.projections._l1inf_lists cimport GroupLists, grow, initial_lower_bound
+
+cdef extern from "_l1inf_simd.h" nogil:
+    void skp_l1inf_clip_row_f32(const float* src, float* dst, Py_ssize_t n, float level,
+                                const float* levels, int stream)
+    void skp_l1inf_clip_row_f64(const double* src, double* dst, Py_ssize_t n, double level,
+                                const double* levels, int stream)
+    void skp_l1inf_fence()
 
 cdef extern from "_l1inf_small.h" nogil:
     enum: SKP_SMALL_STRIP
@@ -123,6 +130,11 @@ cdef bint _small_on = _small_simd > 0
 
 # ------------------------------------------------------------ step 5: write (both halves)
 
+# Rows at least this long (bytes) are written by non-temporal stores where
+# the result is large (``write_clipped``).
+cdef Py_ssize_t _STREAM_ROW_BYTES = 1 << 12
+
+
 cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating* levels,
                         const Py_ssize_t* kept, Py_ssize_t n_kept,
                         bint groups_are_rows) noexcept nogil:
@@ -140,6 +152,11 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
     cdef const floating* src
     cdef floating* dst
     cdef bint unit = ys == 1 and xs == 1
+    # A large result of contiguous rows: the AVX2 clip by non-temporal stores
+    # (``skp_l1inf_clip_row``, the bits of ``clip``), one fence at the end.
+    cdef bint stream = (unit and _small_simd > 0
+                        and streams(n_rows * n_cols * sizeof(floating))
+                        and n_cols * sizeof(floating) >= _STREAM_ROW_BYTES)
     if (n_kept * SPARSE_WRITE_DIVISOR * (1 if groups_are_rows else 8) < n_groups
             and <const void*> &x[0, 0] != <const void*> &y[0, 0]
             and zero_if_contiguous(x)):
@@ -159,7 +176,14 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
     for i in range(n_rows):
         src = row_at(&y[0, 0], y.strides[0], i)
         dst = &x[i, 0]
-        if groups_are_rows:
+        if stream and not (groups_are_rows and levels[i] == 0):
+            if floating is double:
+                skp_l1inf_clip_row_f64(src, dst, n_cols, levels[i] if groups_are_rows else 0,
+                                       NULL if groups_are_rows else levels, True)
+            else:
+                skp_l1inf_clip_row_f32(src, dst, n_cols, levels[i] if groups_are_rows else 0,
+                                       NULL if groups_are_rows else levels, True)
+        elif groups_are_rows:
             if levels[i] == 0:
                 if xs == 1:
                     zero_row(dst, n_cols, 1)
@@ -173,6 +197,8 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
             clip_columns(src, dst, n_cols, 1, 1, levels)
         else:
             clip_columns(src, dst, n_cols, ys, xs, levels)
+    if stream:
+        skp_l1inf_fence()
 
 
 # ------------------------------------------------------------ in-cache path
@@ -1255,7 +1281,19 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
                     mu[g] = b.level[g]
                     levels[g] = <floating> b.level[g]
                 clock = lap(PHASE_SOLVE, clock)
-                _small_write(y, x, levels, lists.active, n_kept, groups_are_rows)
+                if (y.strides[1] == x.strides[1] == sizeof(floating)
+                        and y.shape[1] * sizeof(floating) >= _STREAM_ROW_BYTES
+                        and streams(y.shape[0] * y.shape[1] * sizeof(floating))
+                        and (n_kept == n_groups
+                             or not groups_are_rows
+                             and n_kept * SPARSE_WRITE_DIVISOR * 8 >= n_groups)):
+                    # A large result of long rows: write_clipped's
+                    # non-temporal stores.  (Its zeroed rows, and its zeroed
+                    # columns where few are kept, are +0.0 where
+                    # _small_write's clip keeps the sign of each entry.)
+                    write_clipped(y, x, levels, lists.active, n_kept, groups_are_rows)
+                else:
+                    _small_write(y, x, levels, lists.active, n_kept, groups_are_rows)
                 lap(PHASE_WRITE, clock)
                 theta_out[0] = theta
                 status = STATUS_PROJECTED
