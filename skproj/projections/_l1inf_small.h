@@ -155,13 +155,13 @@ static inline void skp_small_group_norm_plain(const void* group, ptrdiff_t lengt
 
 /* ------------------------------------------------------------ AVX-512 */
 
-#define SKP_AVX512 __attribute__((target("avx512f")))
+#define SKP_SMALL_AVX512 __attribute__((target("avx512f")))
 #define SKP_SMALL_AVX2 __attribute__((target("avx2")))
 #define SKP_INLINE static inline __attribute__((always_inline))
 
 /* |y| of 8 values in double; only the first n (<= 8) are read, the others
  * are 0 (never above a level, which is >= 0). */
-SKP_AVX512 SKP_INLINE __m512d skp_small_abs8(const void* p, ptrdiff_t n, const int single) {
+SKP_SMALL_AVX512 SKP_INLINE __m512d skp_small_abs8(const void* p, ptrdiff_t n, const int single) {
     __mmask8 k = n >= 8 ? (__mmask8) 0xff : (__mmask8) ((1u << n) - 1u);
     __m512d v;
     if (single)
@@ -176,7 +176,7 @@ SKP_AVX512 SKP_INLINE __m512d skp_small_abs8(const void* p, ptrdiff_t n, const i
 /* The four accumulators of 8 groups (or of 8 partial sums of one group). */
 typedef struct { __m512d count, sum, above_min, below_max; } skp_acc512;
 
-SKP_AVX512 SKP_INLINE void skp_acc512_zero(skp_acc512* r) {
+SKP_SMALL_AVX512 SKP_INLINE void skp_acc512_zero(skp_acc512* r) {
     r->count = _mm512_setzero_pd();
     r->sum = r->count;
     r->above_min = _mm512_set1_pd(INFINITY);
@@ -184,7 +184,7 @@ SKP_AVX512 SKP_INLINE void skp_acc512_zero(skp_acc512* r) {
 }
 
 /* Add the lanes of ``valid`` (the others are past the end of a group). */
-SKP_AVX512 SKP_INLINE void skp_acc512_add(skp_acc512* r, __m512d a, __m512d level,
+SKP_SMALL_AVX512 SKP_INLINE void skp_acc512_add(skp_acc512* r, __m512d a, __m512d level,
                                           __mmask8 valid) {
     __mmask8 k = _mm512_mask_cmp_pd_mask(valid, a, level, _CMP_GT_OQ);
     r->count = _mm512_mask_add_pd(r->count, k, r->count, _mm512_set1_pd(1.0));
@@ -193,7 +193,7 @@ SKP_AVX512 SKP_INLINE void skp_acc512_add(skp_acc512* r, __m512d a, __m512d leve
     r->below_max = _mm512_mask_max_pd(r->below_max, (__mmask8) (valid & ~k), r->below_max, a);
 }
 
-SKP_AVX512 SKP_INLINE void skp_acc512_store(const skp_acc512* r, ptrdiff_t g, __mmask8 k,
+SKP_SMALL_AVX512 SKP_INLINE void skp_acc512_store(const skp_acc512* r, ptrdiff_t g, __mmask8 k,
                                             double* counts, double* sums, double* above_min,
                                             double* below_max) {
     _mm512_mask_storeu_pd(counts + g, k, r->count);
@@ -219,7 +219,7 @@ static inline float skp_small_floor_f32(double level) {
     return f;
 }
 
-SKP_AVX512 SKP_INLINE __m512 skp_small_level_f32(const double* level) {
+SKP_SMALL_AVX512 SKP_INLINE __m512 skp_small_level_f32(const double* level) {
     /* The largest float32 <= each level (>= 0): round, then step down where
      * rounding went up. */
     __m256 lo = _mm512_cvtpd_ps(_mm512_loadu_pd(level));
@@ -237,17 +237,17 @@ SKP_AVX512 SKP_INLINE __m512 skp_small_level_f32(const double* level) {
 }
 
 /* |y| of 16 float32 values. */
-SKP_AVX512 SKP_INLINE __m512 skp_small_abs16(const float* p) {
+SKP_SMALL_AVX512 SKP_INLINE __m512 skp_small_abs16(const float* p) {
     return _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(_mm512_loadu_ps(p)),
                                                 _mm512_set1_epi32(0x7fffffff)));
 }
 
 /* Lanes 0-7 and 8-15 of a float32 vector in double (exact). */
-SKP_AVX512 SKP_INLINE __m512d skp_small_low8(__m512 v) {
+SKP_SMALL_AVX512 SKP_INLINE __m512d skp_small_low8(__m512 v) {
     return _mm512_cvtps_pd(_mm512_castps512_ps256(v));
 }
 
-SKP_AVX512 SKP_INLINE __m512d skp_small_high8(__m512 v) {
+SKP_SMALL_AVX512 SKP_INLINE __m512d skp_small_high8(__m512 v) {
     return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
 }
 
@@ -255,7 +255,7 @@ SKP_AVX512 SKP_INLINE __m512d skp_small_high8(__m512 v) {
  * float32, their sums in double (lanes 0-7, 8-15). */
 typedef struct { __m512 count, above_min, below_max; __m512d sum_low, sum_high; } skp_acc16;
 
-SKP_AVX512 SKP_INLINE void skp_acc16_zero(skp_acc16* r) {
+SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_zero(skp_acc16* r) {
     r->count = _mm512_setzero_ps();
     r->above_min = _mm512_set1_ps(INFINITY);
     r->below_max = _mm512_set1_ps(-INFINITY);
@@ -264,7 +264,7 @@ SKP_AVX512 SKP_INLINE void skp_acc16_zero(skp_acc16* r) {
 }
 
 /* Add magnitudes ``a`` at the float32 levels ``level`` (skp_small_level_f32). */
-SKP_AVX512 SKP_INLINE void skp_acc16_add(skp_acc16* r, __m512 a, __m512 level) {
+SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_add(skp_acc16* r, __m512 a, __m512 level) {
     __mmask16 k = _mm512_cmp_ps_mask(a, level, _CMP_GT_OQ);
     r->count = _mm512_mask_add_ps(r->count, k, r->count, _mm512_set1_ps(1.0f));
     r->above_min = _mm512_mask_min_ps(r->above_min, k, r->above_min, a);
@@ -274,7 +274,7 @@ SKP_AVX512 SKP_INLINE void skp_acc16_add(skp_acc16* r, __m512 a, __m512 level) {
                                      skp_small_high8(a));
 }
 
-SKP_AVX512 SKP_INLINE void skp_small_quad512_f32(
+SKP_SMALL_AVX512 SKP_INLINE void skp_small_quad512_f32(
         const float* y, ptrdiff_t length, ptrdiff_t row_stride, ptrdiff_t g,
         const double* level, double* counts, double* sums, double* above_min,
         double* below_max) {
@@ -301,7 +301,7 @@ SKP_AVX512 SKP_INLINE void skp_small_quad512_f32(
     }
 }
 
-SKP_AVX512 SKP_INLINE void skp_small_lanes512(
+SKP_SMALL_AVX512 SKP_INLINE void skp_small_lanes512(
         const void* y, ptrdiff_t length, ptrdiff_t width, ptrdiff_t row_stride,
         const ptrdiff_t* strips, ptrdiff_t n_strips, const double* level, double* counts,
         double* sums, double* above_min, double* below_max, const int single) {
@@ -353,7 +353,7 @@ SKP_AVX512 SKP_INLINE void skp_small_lanes512(
     }
 }
 
-SKP_AVX512 SKP_INLINE void skp_small_norms512(const void* y, ptrdiff_t length, ptrdiff_t width,
+SKP_SMALL_AVX512 SKP_INLINE void skp_small_norms512(const void* y, ptrdiff_t length, ptrdiff_t width,
                                             ptrdiff_t row_stride, double* sums, double* maxima,
                                             const int single) {
     const ptrdiff_t item = single ? 4 : 8;
@@ -419,7 +419,7 @@ SKP_AVX512 SKP_INLINE void skp_small_norms512(const void* y, ptrdiff_t length, p
  * into r[0..3] as skp_small_groups512 adds it (entries i + 8q .. i + 8q + 7
  * to r[q], the sums in double in that order), the tests, counts and bounds
  * in float32 (as skp_small_quad512_f32); returns the entries done. */
-SKP_AVX512 SKP_INLINE ptrdiff_t skp_small_bulk512_f32(const float* group, ptrdiff_t length,
+SKP_SMALL_AVX512 SKP_INLINE ptrdiff_t skp_small_bulk512_f32(const float* group, ptrdiff_t length,
                                                      double level, skp_acc512* r) {
     __m512 l = _mm512_set1_ps(skp_small_floor_f32(level));
     skp_acc16 b[2];
@@ -446,7 +446,7 @@ SKP_AVX512 SKP_INLINE ptrdiff_t skp_small_bulk512_f32(const float* group, ptrdif
     return i;
 }
 
-SKP_AVX512 SKP_INLINE void skp_small_groups512(
+SKP_SMALL_AVX512 SKP_INLINE void skp_small_groups512(
         const void* y, const ptrdiff_t* list, ptrdiff_t n_list, ptrdiff_t length,
         ptrdiff_t group_stride, const double* level, double* counts, double* sums,
         double* above_min, double* below_max, const int single) {
@@ -495,7 +495,7 @@ SKP_AVX512 SKP_INLINE void skp_small_groups512(
  * v < -l gives -l. */
 #define SKP_SMALL_CLIP512(T, SUFFIX, W, VEC, MASK, MASKZ_LOADU, SET1, MIN, MAX, MASK_STOREU,  \
                           SIGN, CAST_I, CAST_F)                                             \
-SKP_AVX512 static void skp_small_clip512_##SUFFIX(const T* y, T* x, ptrdiff_t n_lines,      \
+SKP_SMALL_AVX512 static void skp_small_clip512_##SUFFIX(const T* y, T* x, ptrdiff_t n_lines,      \
         ptrdiff_t line_length, ptrdiff_t y_stride, ptrdiff_t x_stride, const T* levels,     \
         int per_entry) {                                                                    \
     ptrdiff_t i, k, n;                                                                      \
@@ -530,7 +530,7 @@ SKP_SMALL_CLIP512(float, f32, 16, __m512, __mmask16, _mm512_maskz_loadu_ps, _mm5
                   _mm512_set1_epi32((int) 0x80000000u), _mm512_castps_si512,
                   _mm512_castsi512_ps)
 
-SKP_AVX512 SKP_INLINE void skp_small_group_norms512(const void* y, ptrdiff_t n_groups,
+SKP_SMALL_AVX512 SKP_INLINE void skp_small_group_norms512(const void* y, ptrdiff_t n_groups,
                                                   ptrdiff_t length, ptrdiff_t group_stride,
                                                   double* sums, double* maxima,
                                                   const int single) {
@@ -565,7 +565,7 @@ SKP_AVX512 SKP_INLINE void skp_small_group_norms512(const void* y, ptrdiff_t n_g
 }
 
 /* The list of the next pass (skp_small_moved), 8 groups per vector. */
-SKP_AVX512 static ptrdiff_t skp_small_moved512(ptrdiff_t n_groups, ptrdiff_t width,
+SKP_SMALL_AVX512 static ptrdiff_t skp_small_moved512(ptrdiff_t n_groups, ptrdiff_t width,
                                                const double* level, const double* above_min,
                                                const double* below_max, ptrdiff_t* listed) {
     ptrdiff_t g, n_listed = 0;
@@ -841,14 +841,14 @@ static inline void skp_small_groups_##SUFFIX(const T* y, const ptrdiff_t* list, 
 
 #if SKP_SMALL_HAVE_SIMD
 #define SKP_SMALL_TARGETS(T, SUFFIX, SINGLE)                                                \
-SKP_AVX512 static void skp_small_lanes512_##SUFFIX(const T* y, ptrdiff_t length,            \
+SKP_SMALL_AVX512 static void skp_small_lanes512_##SUFFIX(const T* y, ptrdiff_t length,            \
         ptrdiff_t width, ptrdiff_t row_stride, const ptrdiff_t* strips, ptrdiff_t n_strips, \
         const double* level, double* counts, double* sums, double* above_min,               \
         double* below_max) {                                                                \
     skp_small_lanes512(y, length, width, row_stride, strips, n_strips, level, counts, sums, \
                        above_min, below_max, SINGLE);                                       \
 }                                                                                           \
-SKP_AVX512 static void skp_small_groups512_##SUFFIX(const T* y, const ptrdiff_t* list,      \
+SKP_SMALL_AVX512 static void skp_small_groups512_##SUFFIX(const T* y, const ptrdiff_t* list,      \
         ptrdiff_t n_list, ptrdiff_t length, ptrdiff_t group_stride, const double* level,    \
         double* counts, double* sums, double* above_min, double* below_max) {               \
     skp_small_groups512(y, list, n_list, length, group_stride, level, counts, sums,         \
@@ -861,7 +861,7 @@ SKP_SMALL_AVX2 static void skp_small_lanes256_##SUFFIX(const T* y, ptrdiff_t len
     skp_small_lanes256(y, length, width, row_stride, strips, n_strips, level, counts, sums, \
                        above_min, below_max, SINGLE);                                       \
 }                                                                                           \
-SKP_AVX512 static void skp_small_norms512_##SUFFIX(const T* y, ptrdiff_t length,            \
+SKP_SMALL_AVX512 static void skp_small_norms512_##SUFFIX(const T* y, ptrdiff_t length,            \
         ptrdiff_t width, ptrdiff_t row_stride, double* sums, double* maxima) {              \
     skp_small_norms512(y, length, width, row_stride, sums, maxima, SINGLE);                 \
 }                                                                                           \
@@ -869,7 +869,7 @@ SKP_SMALL_AVX2 static void skp_small_norms256_##SUFFIX(const T* y, ptrdiff_t len
         ptrdiff_t width, ptrdiff_t row_stride, double* sums, double* maxima) {              \
     skp_small_norms256(y, length, width, row_stride, sums, maxima, SINGLE);                 \
 }                                                                                           \
-SKP_AVX512 static void skp_small_group_norms512_##SUFFIX(const T* y, ptrdiff_t n_groups,     \
+SKP_SMALL_AVX512 static void skp_small_group_norms512_##SUFFIX(const T* y, ptrdiff_t n_groups,     \
         ptrdiff_t length, ptrdiff_t group_stride, double* sums, double* maxima) {           \
     skp_small_group_norms512(y, n_groups, length, group_stride, sums, maxima, SINGLE);      \
 }                                                                                           \
