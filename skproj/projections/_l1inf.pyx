@@ -91,12 +91,13 @@ Algorithm
    ``_max_rounds`` (60) rounds.
 5. One pass writes :math:`x = \operatorname{sign}(y)\min(|y|, \mu_g)`; zeroed
    groups are written without being read (with few kept groups, after one
-   memset of the output).  A result of 8 MiB or more in contiguous rows of 4 KiB or
-   more is written by non-temporal stores (``skp_l1inf_clip_row``, AVX2,
-   with the scalar clip's bits, one fence after the last row): on 1000 x
-   10000, 0.55 -> 0.25-0.34 ns per entry in float32 and 1.2 -> 0.7 in
-   float64 (CPU time, load 1.3-2.7 on 2 cores), the whole projection in the
-   dense regime 8-15 % faster.
+   memset of the output).  A result of 8 MiB or more in contiguous rows of
+   4 KiB or more is written by non-temporal stores (``skp_l1inf_clip_row``,
+   AVX2, with the scalar clip's bits, one fence after the last row): 0.25-0.34
+   ns per entry in float32 and 0.7 in float64 on 1000 x 10000 (CPU time,
+   load 1.3-2.7 on 2 cores), about half of the stores through the caches.
+   A fence per row, or streaming rows of 400 bytes, measured several times
+   slower.
 
 Complexity
 ----------
@@ -107,18 +108,19 @@ entries, and :math:`R` Newton rounds, each linear in the lists that are left.
 On Gaussian matrices :math:`L` is at most ~3 % of the entries, the lists
 shrink by orders of magnitude after the first round and :math:`R \le 6`.  On
 1000 x 10000 and 10000 x 1000 matrices keeping 1-90 % of the groups, the
-measured cost is 0.7-3.1 times that of ``bilevel_l1inf`` at the same radius
+measured cost is 0.7-5 times that of ``bilevel_l1inf`` at the same radius
 (0.7-2.1 times at the radius where the bi-level projection keeps as many
-groups); in the dense regime (every group kept, most clipped a little),
-on 1000 x 10000 at 10 % and 50 % of the norm, about 2.5-2.7 times on row
-groups and 3.3-3.5 times on column groups in float64, 6.7-7.6 and 8.6-9.1
-times in float32 (whose bi-level projection is SIMD), and 5.3-5.9 (float64)
-and 11.5-14 (float32) times on 10**5 column groups of 100, 1.9-2.3 times on
-10**5 row groups (CPU time, with the AVX2 loops, load 4-5 on 2 cores; the
-column-group figures with bilevel_l1inf at its ~15 ms mode).  On such short
-groups the fixed work per group (histogram tables, envelopes and their
-roots, the solve) is most of the cost: where most of them are kept they now
-take the sampled-bracket path (below), as matrices in cache take the
+groups).  In the dense regime (every group kept, most clipped a little), on
+1000 x 10000 at 10 % and 50 % of the norm, it is 3-5 times in float64 and
+5-9 times in float32, whose bi-level projection costs about 0.45 ns an
+entry; per entry, float32 column groups: sums 0.37 ns, histograms 1.25, band
+0.8-1.1, envelopes 0.15, solve 0.3, write 0.3 (CPU time, AVX-512, load 2-3
+on 2 cores; ``bench_projections.py --l1inf --phases``).  The two extra reads
+of the dense regime, each slowed by per-entry bookkeeping, are what stands
+between float32 and the 4 times of the bi-level projection.  On many short
+groups (10**5 groups of 100) the fixed work per group (histogram tables, envelopes and their
+roots, the solve) would be most of the cost: where most of them are kept
+they take the sampled-bracket path (below), as matrices in cache take the
 in-cache path.  The worst case is :math:`O(nm \log(nm))` (the
 sort-based finish).
 No sort and no heap is used otherwise.
@@ -130,17 +132,22 @@ the CPU has one of them) over the groups whose clipped set may move -- no
 histogram, envelope or list.  It measured 1-9 steps, the equivalent of 1-8
 reads of the matrix, on the matrices tried (``small_project`` in
 ``_l1inf_strips``; the general path takes over if it does not settle in 16
-steps).  Time / ``np.copyto``
-of the kernel at 10 %, 50 % and 90 % of the norm (wall time, AVX-512, load
-3 on 2 cores), before -> after: 100 x 1000 float32 column groups 43-46,
-57-60, 45-47 -> 9.0, 17.8, 9.5; row groups 20, 20, 18 -> 7.1, 14.3, 6.7;
-float64 columns 20, 23, 21 -> 4.6, 7.7, 4.6; rows 9.4, 9.4, 8.5 -> 3.5, 6.2,
-3.3.  1000 x 1000 float32 columns 10.9, 11.3, 8.8 -> 4.8, 10.8, 5.7; rows
-8.1, 8.5, 7.2 -> 3.2, 5.8, 3.0; float64 columns 5.9, 6.2, 5.5 -> 3.1, 6.8,
-3.7; rows 5.2, 5.6, 4.8 -> 2.6, 4.5, 2.5.  With AVX2 alone the pass is
-about 2.5 times slower: still 2-3 times faster than the general path on
-column groups, but 1.2-1.4 times slower on 100 row groups of 1000 at 50 %
-of the norm.
+steps).  It starts from each group's mean magnitude shifted by one common
+:math:`\theta` so that the levels add up to :math:`\eta` (each capped at
+0.8 :math:`M_g`) where that model gives :math:`\theta \le 0` and every level
+below its group's max, else from the lower bounds of step 2: 4 steps at
+half the norm on 100 x 1000 Gaussian matrices, against 7-8 from the bounds.
+In float32 with AVX-512 the comparisons, counts and bounds of a pass run in
+float32, 16 groups a vector (exact: :math:`a > l` iff :math:`a` exceeds the
+largest float32 :math:`\le l`), the sums in double in the same order.
+Measured on 100 x 1000 float32 at half the norm: about 9 times
+``np.copyto`` a call; at the benchmark's radii 1.7-2.1 times
+``bilevel_l1inf`` in float64 and 2.6-4.3 times in float32 (AVX-512, load
+1.5 on 2 cores).  Step 1 and the write are about two copies of it, each
+Newton step about 1.7 (three of them at half the norm).  With AVX2 alone
+the pass was measured about 2.5 times slower (before the float32 loops):
+still 2-3 times faster than the general path on column groups, but 1.2-1.4
+times slower on 100 row groups of 1000 at 50 % of the norm.
 
 *Many short groups* (at least 4096 groups of at most 256 entries, the
 groups' entries contiguous or the groups the columns of contiguous rows)
@@ -178,15 +185,12 @@ d. The write of step 5.
 
 Two reads and one write of the matrix, plus the sample (about a tenth of a
 read) and the passes in cache (3-4 over each panel on Gaussian data).
-Measured on 100 x 100000 column groups at 50-90 % of the groups kept and at
+Measured on 100 x 100000 column groups at 1-90 % of the groups kept and at
 10 % and 50 % of the norm, time / ``bilevel_l1inf`` (``bench_projections.py
---l1inf --cpu``, the old and new builds alternated, load 6-9 on 2 cores):
-float64 5.5-5.8 -> 2.9-3.2; float32 9.7-11.2 -> 4.5-4.9, or 14-17 -> 6.3-6.8
-in a run where ``bilevel_l1inf`` ran at its faster mode (about 0.45 ns per
-entry).  Its phases there, in ns per entry: sums 0.4, sample 0.2-0.3,
-panels 1.4-1.6, solve 0.3, write 0.7-0.8.  Row groups of 100 (100000 x 100,
-not under the lock, load 12-14): 2.0 -> 0.9-1.1.  Radii keeping 1 % and 10 %
-of the groups take the general path (unchanged).
+--l1inf --cpu``, load 2-3 on 2 cores): float64 2.3-3.6, float32 2.9-7.0.
+Its phases in float32, in ns per entry: sums 0.4, sample 0.2-0.3, panels
+1.4-1.6, solve 0.3, write 0.3.  Radii keeping 1 % and 10 % of the groups
+take the general path.
 
 Memory: O(G) work arrays (about 30 words per group, plus 40 doubles per
 candidate group in the dense regime -- its histogram, turned into its
