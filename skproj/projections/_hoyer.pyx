@@ -117,6 +117,11 @@ small band per Newton step, one read and write to apply.
    continuous; if :math:`g` just below its right end is still above ``K``, the
    root is that end (a jump).  Otherwise Newton steps safeguarded by bisection,
    each costing O(groups + gathered entries), reach :math:`t^*` to rounding.
+   (Where the CPU has AVX-512F, each evaluation of g on the band takes 8
+   groups a vector: the same terms, added in the same order, so the same
+   bits; one group at a time, mispredicted branches on the few entries of
+   each group's band, and a square root and divisions a group, cost about
+   three times as much.)
 5. *Write.*  One pass writes the shrunk and rescaled groups; the first largest
    entry of each 1-sparse group is then put back.
 
@@ -269,15 +274,18 @@ cdef extern from "_hoyer_simd.h" nogil:
 # with AVX-512F instead (the CPU has it; tests turn it off to exercise AVX2's).
 cdef bint _simd = skh_have_avx2()
 cdef bint _avx512 = skh_set_avx512(True)
+cdef bint _vector_g = _avx512       # g on the band 8 groups a vector (skh_exact_g)
 
 
-def _set_testing(bint simd=True, bint avx512=True):
+def _set_testing(bint simd=True, bint avx512=True, bint vector_g=True):
     """Testing hook: ``simd=False`` runs the portable loops instead of AVX2;
-    ``avx512=False`` runs float32's AVX2 passes instead of AVX-512's.  Returns
-    whether the AVX-512 passes run."""
-    global _simd, _avx512
+    ``avx512=False`` runs float32's AVX2 passes instead of AVX-512's;
+    ``vector_g=False`` evaluates g on the band one group at a time (with the
+    AVX-512 passes otherwise).  Returns whether the AVX-512 passes run."""
+    global _simd, _avx512, _vector_g
     _simd = simd and skh_have_avx2()
     _avx512 = _simd and skh_set_avx512(avx512)
+    _vector_g = _avx512 and vector_g
     return bool(_avx512)
 
 
@@ -548,6 +556,7 @@ cdef enum:
     SAMPLE_TARGET = 262144
     SAMPLE_LINE = 64
     SAMPLE_ROWS = 8      # rows of column groups gathered into the sample at once
+    SAMPLE_AHEAD = 2     # blocks of SAMPLE_ROWS rows ahead whose lines are asked for
     # Brackets moved before the whole range is taken, when the sample misled.
     MAX_RETRIES = 3
     MIN_UNITS = 8        # blocks of the sample needed to take its error over blocks
@@ -1032,6 +1041,21 @@ cdef Py_ssize_t _sample_size(Layout* layout, Py_ssize_t itemsize, Py_ssize_t* bl
     return m
 
 
+cdef inline void _prefetch_sample_rows(const floating[:, :] y, Sample* sm, Py_ssize_t i0,
+                                       Py_ssize_t i1) noexcept nogil:
+    """Ask for rows [i0, i1) of the sampled blocks of column groups (both ends of
+    each block: it may straddle two lines): a row's block is one line of a row
+    far from the last, which no hardware prefetcher foresees, and the
+    gathering waited on each."""
+    cdef Py_ssize_t i, b
+    for i in range(i0, i1):
+        b = 0
+        while b < sm.m:
+            prefetch(&y[i, sm.groups[b]])
+            prefetch(&y[i, sm.groups[b + sm.block - 1]])
+            b += sm.block
+
+
 cdef void _take_sample_floats(const float[:, :] y, Layout* layout, Sample* sm) noexcept nogil:
     """The sampled groups' keys |y| as floats (``sm.single``: unit weights,
     contiguous groups or rows) and their tops."""
@@ -1045,6 +1069,8 @@ cdef void _take_sample_floats(const float[:, :] y, Layout* layout, Sample* sm) n
         i0 = 0
         while i0 < n:      # (rows in blocks, as in _take_sample)
             i1 = min(i0 + SAMPLE_ROWS, n)
+            _prefetch_sample_rows(y, sm, min(i0 + SAMPLE_AHEAD * SAMPLE_ROWS, n),
+                                  min(i1 + SAMPLE_AHEAD * SAMPLE_ROWS, n))
             for j in range(m):
                 keys = sm.keys32 + j * n
                 for i in range(i0, i1):
@@ -1101,6 +1127,8 @@ cdef void _take_sample(const floating[:, :] y, Layout* layout, const double* w,
         i0 = 0
         while i0 < n:
             i1 = min(i0 + SAMPLE_ROWS, n)
+            _prefetch_sample_rows(y, sm, min(i0 + SAMPLE_AHEAD * SAMPLE_ROWS, n),
+                                  min(i1 + SAMPLE_AHEAD * SAMPLE_ROWS, n))
             for j in range(m):
                 keys = sm.keys + j * n
                 for i in range(i0, i1):
@@ -2041,7 +2069,7 @@ cdef double _exact_g(Summaries* s, Band* band, Py_ssize_t n_groups, double t,
     cdef Py_ssize_t g, e
     cdef double total = 0.0, total_slope = 0.0, delta, V, N, D2, d, root, unit, v
     cdef const double* above
-    if _avx512:
+    if _vector_g:
         return skh_exact_g(n_groups, t, band.hi, s.top, s.inv_top, s.rho_one, band.above,
                            band.center, <const int64_t*> band.start, band.keys, band.vals,
                            band.unit_vals, slope, scales)
