@@ -526,6 +526,7 @@ cdef extern from *:
                                   Py_ssize_t group_step, Py_ssize_t count,
                                   Py_ssize_t capacity, double* keys, double* vals,
                                   Py_ssize_t* groups) noexcept nogil
+    double skproj_positive(double d) noexcept nogil
     Py_ssize_t skproj_keep_between(double* keys, double* vals, bint unit_vals,
                                    Py_ssize_t begin, Py_ssize_t end, Py_ssize_t total,
                                    double lo, double center, double unit,
@@ -2055,6 +2056,29 @@ cdef void _refine(Summaries* s, Band* band, Py_ssize_t n_groups, double target) 
 
 # ---------------------------------------------------------------- exact g
 
+cdef inline void _add_entry(double key, double v, double t, double unit, double* N,
+                            double* D2, double* V) noexcept nogil:
+    """A band entry's terms of g at t.  Branch-free (whether an entry is above t
+    is unpredictable; ``skproj_positive``: gcc made a branch of d > 0 ? d : 0);
+    the entries below add zeros, which leave the sums as they are."""
+    cdef double d = skproj_positive((key - t) * unit)
+    N[0] += v * d
+    D2[0] += v * d * d
+    V[0] += v if d > 0 else 0.0
+
+
+cdef inline void _add_entry_at_points(double key, double v, const double* ts, double unit,
+                                      double* N, double* D2) noexcept nogil:
+    """A band entry's terms of g at the N_POINTS thresholds ``ts`` (branch-free,
+    as ``_add_entry``)."""
+    cdef Py_ssize_t k
+    cdef double d
+    for k in range(N_POINTS):
+        d = skproj_positive((key - ts[k]) * unit)
+        N[k] += v * d
+        D2[k] += v * d * d
+
+
 cdef double _exact_g(Summaries* s, Band* band, Py_ssize_t n_groups, double t,
                      double* slope, double* scales) noexcept nogil:
     """g(t) for t in the bracket (exact to rounding), its slope in ``slope``
@@ -2066,8 +2090,8 @@ cdef double _exact_g(Summaries* s, Band* band, Py_ssize_t n_groups, double t,
     took about 12 ns a group here, mostly mispredicted branches on the few
     entries of each group's band and a square root and divisions a group in
     turn."""
-    cdef Py_ssize_t g, e
-    cdef double total = 0.0, total_slope = 0.0, delta, V, N, D2, d, root, unit, v
+    cdef Py_ssize_t g, e, end
+    cdef double total = 0.0, total_slope = 0.0, delta, V, N, D2, root, unit
     cdef const double* above
     if _vector_g:
         return skh_exact_g(n_groups, t, band.hi, s.top, s.inv_top, s.rho_one, band.above,
@@ -2088,15 +2112,13 @@ cdef double _exact_g(Summaries* s, Band* band, Py_ssize_t n_groups, double t,
         D2 = above[SUM_R] + 2 * delta * above[SUM_P] + delta * delta * V
         # (At or above the band's upper end, every entry of the band is below
         # t and adds zeros: no pass over it, e.g. for g at the bracket's end.)
-        for e in range(band.start[g], band.start[g + 1] if t < band.hi else band.start[g]):
-            # Branch-free (whether an entry is above t is unpredictable); the
-            # entries below add zeros, which leave the sums as they are.
-            d = (band.keys[e] - t) * unit
-            d = d if d > 0 else 0.0
-            v = 1.0 if band.unit_vals else band.vals[e]
-            N += v * d
-            D2 += v * d * d
-            V += v if d > 0 else 0.0
+        end = band.start[g + 1] if t < band.hi else band.start[g]
+        if band.unit_vals:      # (v * d is d: the same bits, vals not read)
+            for e in range(band.start[g], end):
+                _add_entry(band.keys[e], 1.0, t, unit, &N, &D2, &V)
+        else:
+            for e in range(band.start[g], end):
+                _add_entry(band.keys[e], band.vals[e], t, unit, &N, &D2, &V)
         if D2 <= 0:
             # t is within rounding of the top: the group is 1-sparse.
             total += s.rho_one[g]
@@ -2119,7 +2141,7 @@ cdef void _exact_g_at_points(Summaries* s, Band* band, Py_ssize_t n_groups, cons
     same order), for the cost of about two of its calls (one lane a point of
     an AVX-512 vector where the CPU has AVX-512F)."""
     cdef Py_ssize_t g, e, k
-    cdef double unit, delta, d, key, v, P, R, V
+    cdef double unit, delta, P, R, V
     cdef double N[N_POINTS]
     cdef double D2[N_POINTS]
     cdef const double* above
@@ -2140,14 +2162,12 @@ cdef void _exact_g_at_points(Summaries* s, Band* band, Py_ssize_t n_groups, cons
             delta = (band.center[g] - ts[k]) * unit
             N[k] = P + delta * V
             D2[k] = R + 2 * delta * P + delta * delta * V
-        for e in range(band.start[g], band.start[g + 1]):
-            key = band.keys[e]
-            v = 1.0 if band.unit_vals else band.vals[e]
-            for k in range(N_POINTS):
-                d = (key - ts[k]) * unit
-                d = d if d > 0 else 0.0
-                N[k] += v * d
-                D2[k] += v * d * d
+        if band.unit_vals:      # (v * d is d: the same bits, vals not read)
+            for e in range(band.start[g], band.start[g + 1]):
+                _add_entry_at_points(band.keys[e], 1.0, ts, unit, N, D2)
+        else:
+            for e in range(band.start[g], band.start[g + 1]):
+                _add_entry_at_points(band.keys[e], band.vals[e], ts, unit, N, D2)
         for k in range(N_POINTS):
             if ts[k] >= s.top[g] or D2[k] <= 0:
                 totals[k] += s.rho_one[g]
