@@ -557,7 +557,6 @@ cdef enum:
     SAMPLE_TARGET = 262144
     SAMPLE_LINE = 64
     SAMPLE_ROWS = 8      # rows of column groups gathered into the sample at once
-    SAMPLE_AHEAD = 2     # blocks of SAMPLE_ROWS rows ahead whose lines are asked for
     # Brackets moved before the whole range is taken, when the sample misled.
     MAX_RETRIES = 3
     MIN_UNITS = 8        # blocks of the sample needed to take its error over blocks
@@ -1042,21 +1041,6 @@ cdef Py_ssize_t _sample_size(Layout* layout, Py_ssize_t itemsize, Py_ssize_t* bl
     return m
 
 
-cdef inline void _prefetch_sample_rows(const floating[:, :] y, Sample* sm, Py_ssize_t i0,
-                                       Py_ssize_t i1) noexcept nogil:
-    """Ask for rows [i0, i1) of the sampled blocks of column groups (both ends of
-    each block: it may straddle two lines): a row's block is one line of a row
-    far from the last, which no hardware prefetcher foresees, and the
-    gathering waited on each."""
-    cdef Py_ssize_t i, b
-    for i in range(i0, i1):
-        b = 0
-        while b < sm.m:
-            prefetch(&y[i, sm.groups[b]])
-            prefetch(&y[i, sm.groups[b + sm.block - 1]])
-            b += sm.block
-
-
 cdef void _take_sample_floats(const float[:, :] y, Layout* layout, Sample* sm) noexcept nogil:
     """The sampled groups' keys |y| as floats (``sm.single``: unit weights,
     contiguous groups or rows) and their tops."""
@@ -1070,8 +1054,6 @@ cdef void _take_sample_floats(const float[:, :] y, Layout* layout, Sample* sm) n
         i0 = 0
         while i0 < n:      # (rows in blocks, as in _take_sample)
             i1 = min(i0 + SAMPLE_ROWS, n)
-            _prefetch_sample_rows(y, sm, min(i0 + SAMPLE_AHEAD * SAMPLE_ROWS, n),
-                                  min(i1 + SAMPLE_AHEAD * SAMPLE_ROWS, n))
             for j in range(m):
                 keys = sm.keys32 + j * n
                 for i in range(i0, i1):
@@ -1128,8 +1110,6 @@ cdef void _take_sample(const floating[:, :] y, Layout* layout, const double* w,
         i0 = 0
         while i0 < n:
             i1 = min(i0 + SAMPLE_ROWS, n)
-            _prefetch_sample_rows(y, sm, min(i0 + SAMPLE_AHEAD * SAMPLE_ROWS, n),
-                                  min(i1 + SAMPLE_AHEAD * SAMPLE_ROWS, n))
             for j in range(m):
                 keys = sm.keys + j * n
                 for i in range(i0, i1):
