@@ -287,6 +287,40 @@ def test_sampled_path_where_one_group_is_not_zero(loops):
                          reference_gsp(Y, 0.9999, axis), rtol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_g_by_vectors_of_groups_gives_the_same_bits(dtype):
+    # With AVX-512F, g on the band is evaluated 8 groups a vector; one group at a
+    # time gives the same values (the same terms, added in the same order), so
+    # the same projection and multiplier, bit for bit: both methods (sizes),
+    # both axes, weights, long bands (heavy tails: more than 16 entries in some
+    # groups' bands), group counts not a multiple of 8, a guess of t*.
+    if not _hoyer._set_testing():
+        pytest.skip("the CPU has no AVX-512F")
+    rng = np.random.default_rng(41)
+    for shape in ((37, 53), (700, 1003), (1003, 700)):
+        Y = (rng.laplace(size=shape) ** 3).astype(dtype)
+        Y[::9, ::4] = 2.0                       # ties
+        for axis in (0, 1):
+            w = rng.uniform(0.5, 2.0, shape[axis])
+            for weights, s, guess in ((None, 0.5, None), (None, 0.9, None), (w, 0.7, None),
+                                      (None, 0.8, "near")):
+                results = []
+                for vector_g in (True, False):
+                    _hoyer._set_testing(vector_g=vector_g)
+                    try:
+                        kwargs = {}
+                        if guess is not None:
+                            _, mu = project_group_hoyer(Y, s, axis=axis, return_dual=True)
+                            kwargs["dual_init"] = mu * 1.01
+                        results.append(project_group_hoyer(Y, s, axis=axis, weights=weights,
+                                                           return_dual=True, **kwargs))
+                    finally:
+                        _hoyer._set_testing()
+                (X_vector, mu_vector), (X_scalar, mu_scalar) = results
+                np.testing.assert_array_equal(X_vector.view(np.uint8), X_scalar.view(np.uint8))
+                assert mu_vector == mu_scalar
+
+
 def test_sampled_path_with_a_group_far_above_the_threshold():
     # One group 1e110 times the others, whose threshold t* is of their size:
     # the sums in units of the band's upper end could overflow in the big

@@ -117,6 +117,11 @@ small band per Newton step, one read and write to apply.
    continuous; if :math:`g` just below its right end is still above ``K``, the
    root is that end (a jump).  Otherwise Newton steps safeguarded by bisection,
    each costing O(groups + gathered entries), reach :math:`t^*` to rounding.
+   (Where the CPU has AVX-512F, each evaluation of g on the band takes 8
+   groups a vector: the same terms, added in the same order, so the same
+   bits; one group at a time, mispredicted branches on the few entries of
+   each group's band, and a square root and divisions a group, cost about
+   three times as much.)
 5. *Write.*  One pass writes the shrunk and rescaled groups; the first largest
    entry of each 1-sparse group is then put back.
 
@@ -245,6 +250,9 @@ cdef extern from "_hoyer_simd.h" nogil:
         float* keys, int32_t* groups, double* top, int* nan, int branchless)
     void skh_write_f32_avx512(const float* src, float* dst, Py_ssize_t n, double t,
                               const double* scale, int scale_step)
+    void skh_write_columns_f32_avx512(const float* src, Py_ssize_t src_stride, float* dst,
+                                      Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t n,
+                                      const double* thresholds, const double* scale)
     Py_ssize_t skh_count_between_f32(const float* keys, Py_ssize_t n, double lo, double hi)
     void skh_g_at_8_points(Py_ssize_t n_groups, const double* ts, const double* top,
                            const double* inv_top, const double* rho_one, const double* above,
@@ -256,21 +264,28 @@ cdef extern from "_hoyer_simd.h" nogil:
                                   const int64_t* start, const double* keys,
                                   const double* vals, double* totals, double t0, double* g0,
                                   double* slope0, bint unit_vals)
+    double skh_exact_g(Py_ssize_t n_groups, double t, double band_hi, const double* top,
+                       const double* inv_top, const double* rho_one, const double* above,
+                       const double* center, const int64_t* start, const double* keys,
+                       const double* vals, bint unit_vals, double* slope, double* scales)
 
 # Whether the AVX2 passes run (the CPU has AVX2; tests turn them off with
 # ``_set_testing`` to exercise the portable loops), and whether float32's run
 # with AVX-512F instead (the CPU has it; tests turn it off to exercise AVX2's).
 cdef bint _simd = skh_have_avx2()
 cdef bint _avx512 = skh_set_avx512(True)
+cdef bint _vector_g = _avx512       # g on the band 8 groups a vector (skh_exact_g)
 
 
-def _set_testing(bint simd=True, bint avx512=True):
+def _set_testing(bint simd=True, bint avx512=True, bint vector_g=True):
     """Testing hook: ``simd=False`` runs the portable loops instead of AVX2;
-    ``avx512=False`` runs float32's AVX2 passes instead of AVX-512's.  Returns
-    whether the AVX-512 passes run."""
-    global _simd, _avx512
+    ``avx512=False`` runs float32's AVX2 passes instead of AVX-512's;
+    ``vector_g=False`` evaluates g on the band one group at a time (with the
+    AVX-512 passes otherwise).  Returns whether the AVX-512 passes run."""
+    global _simd, _avx512, _vector_g
     _simd = simd and skh_have_avx2()
     _avx512 = _simd and skh_set_avx512(avx512)
+    _vector_g = _avx512 and vector_g
     return bool(_avx512)
 
 
@@ -441,6 +456,43 @@ cdef extern from *:
     }
     SKPROJ_HOYER_PASSES(float)
     SKPROJ_HOYER_PASSES(double)
+    /* One group's band entries [begin, end) narrowed (_keep_between): those at  */
+    /* or above center added to sums (v, v d, v d^2, d = (key - center) unit),  */
+    /* those in (lo, center) moved to total, on; no branch on either test      */
+    /* (unpredictable): an entry below center adds v * 0 = +0 and 0, which     */
+    /* leave the sums' bits as they are (they are never -0: sums of +0 and     */
+    /* positive terms), and every key is stored at total, which only those     */
+    /* kept advance.  The new total.                                           */
+    /* max(d, 0) as d > 0 ? d : 0.0 gives it (0 for NaN and -0), without the  */
+    /* branch gcc makes of that expression (it may not assume no NaN).         */
+    #if defined(__SSE2__)
+    #include <emmintrin.h>
+    static inline double skproj_positive(double d) {
+        return _mm_cvtsd_f64(_mm_max_sd(_mm_set_sd(d), _mm_setzero_pd()));
+    }
+    #else
+    static inline double skproj_positive(double d) { return d > 0 ? d : 0.0; }
+    #endif
+    static Py_ssize_t skproj_keep_between(double* __restrict keys,
+            double* __restrict vals, int unit_vals, Py_ssize_t begin, Py_ssize_t end,
+            Py_ssize_t total, double lo, double center, double unit,
+            double* __restrict sums) {
+        double V = sums[0], P = sums[1], R = sums[2];
+        for (Py_ssize_t e = begin; e < end; e++) {
+            double key = keys[e], v = unit_vals ? 1.0 : vals[e];
+            double d = skproj_positive((key - center) * unit);
+            V += key >= center ? v : 0.0;
+            P += v * d;
+            R += v * d * d;
+            keys[total] = key;
+            if (!unit_vals) vals[total] = v;
+            total += (key < center) & (key > lo);
+        }
+        sums[0] = V;
+        sums[1] = P;
+        sums[2] = R;
+        return total;
+    }
     """
     bint skproj_tops_columns_float(const float* row, Py_ssize_t n, double iw, Py_ssize_t i,
                                    double* top, Py_ssize_t* arg) noexcept nogil
@@ -474,6 +526,11 @@ cdef extern from *:
                                   Py_ssize_t group_step, Py_ssize_t count,
                                   Py_ssize_t capacity, double* keys, double* vals,
                                   Py_ssize_t* groups) noexcept nogil
+    double skproj_positive(double d) noexcept nogil
+    Py_ssize_t skproj_keep_between(double* keys, double* vals, bint unit_vals,
+                                   Py_ssize_t begin, Py_ssize_t end, Py_ssize_t total,
+                                   double lo, double center, double unit,
+                                   double* sums) noexcept nogil
 
 
 cdef enum:
@@ -589,7 +646,7 @@ cdef struct Band:
     Py_ssize_t* start    # group g's entries: [start[g], start[g + 1])
     double* keys
     double* vals
-    bint unit_vals       # every v is 1 (the sampled method without weights)
+    bint unit_vals       # every v is 1 (the sampled method without weights): vals not written
     double* above
     double* center
     Py_ssize_t reads     # reads of the matrix that gathered a band (diagnostics)
@@ -1509,18 +1566,36 @@ cdef bint _units_of_top(Summaries* s, Py_ssize_t n_groups, double hi, double t_m
     return True
 
 
-cdef void _scatter_narrow(const float* keys, const int32_t* groups, Py_ssize_t count,
-                          Py_ssize_t* cursor, double* band_keys) noexcept nogil:
-    """The keys of a narrow stream to their groups' places (as the wide scatter
-    below: the cursors and their places asked for ahead)."""
-    cdef Py_ssize_t e, g
+ctypedef fused cursor_t:
+    int32_t
+    int64_t
+
+
+cdef void _sort_narrow(Stream* st, Band* band, Py_ssize_t n_groups,
+                       cursor_t* cursor) noexcept nogil:
+    """The keys of a narrow stream (read row after row) sorted by group into the
+    band (a counting sort; ``cursor``: n_groups + 1 zeros).  int32 cursors
+    where the stream holds fewer than 2^31 entries: 10^4 groups' cursors then
+    fit in the L1 cache (int64's took a miss an entry to count and to
+    scatter); the cursors and the places they point to asked for ahead."""
+    cdef Py_ssize_t e, g, count = st.count
+    cdef cursor_t total = 0, n
+    cdef const float* keys = <float*> st.keys
+    cdef const int32_t* groups = <int32_t*> st.groups
+    for e in range(count):
+        cursor[groups[e]] += 1
+    for g in range(n_groups):
+        n = cursor[g]
+        band.start[g] = cursor[g] = total
+        total += n
+    band.start[n_groups] = total
     for e in range(count):
         if e + 2 * SCATTER_AHEAD < count:
             prefetch(&cursor[groups[e + 2 * SCATTER_AHEAD]])
         if e + SCATTER_AHEAD < count:
-            prefetch(&band_keys[cursor[groups[e + SCATTER_AHEAD]]])
+            prefetch(&band.keys[cursor[groups[e + SCATTER_AHEAD]]])
         g = groups[e]
-        band_keys[cursor[g]] = keys[e]
+        band.keys[cursor[g]] = keys[e]
         cursor[g] += 1
 
 
@@ -1538,6 +1613,15 @@ cdef int _band_from_stream(Stream* st, Band* band, Py_ssize_t n_groups) noexcept
     if band.keys == NULL or band.vals == NULL or cursor == NULL:
         free(cursor)
         return STATUS_NOMEMORY
+    band.unit_vals = st.unit_vals
+    if st.narrow and not st.by_group:
+        # (Its values are all 1: not written, see below.)
+        if st.count <= INT32_MAX:
+            _sort_narrow(st, band, n_groups, <int32_t*> cursor)
+        else:
+            _sort_narrow(st, band, n_groups, <int64_t*> cursor)
+        free(cursor)
+        return STATUS_PROJECTED
     if st.narrow:
         for e in range(st.count):
             cursor[groups32[e]] += 1
@@ -1549,37 +1633,29 @@ cdef int _band_from_stream(Stream* st, Band* band, Py_ssize_t n_groups) noexcept
         band.start[g] = cursor[g] = total
         total += count
     band.start[n_groups] = total
-    band.unit_vals = st.unit_vals
     if st.by_group:
         if st.narrow:
             for e in range(total):
                 band.keys[e] = keys32[e]
         else:
             memcpy(band.keys, st.keys, total * sizeof(double))
-        if st.unit_vals:
-            for e in range(total):
-                band.vals[e] = 1.0
-        else:
+        if not st.unit_vals:
             memcpy(band.vals, st.vals, total * sizeof(double))
     elif st.unit_vals:
         # Only the keys are scattered (the scatter, a write stream per group,
-        # is the sort's cost); the values are all 1.
-        for e in range(total):
-            band.vals[e] = 1.0
+        # is the sort's cost); the values are all 1 (not written: every reader
+        # of a band with unit_vals takes 1).
         # The cursors and the places they point to are asked for ahead: over
         # 10^4 groups both miss the L1 cache, one of each per entry, and the
         # scatter waited on them in turn.
-        if st.narrow:
-            _scatter_narrow(keys32, groups32, st.count, cursor, band.keys)
-        else:
-            for e in range(st.count):
-                if e + 2 * SCATTER_AHEAD < st.count:
-                    prefetch(&cursor[st.groups[e + 2 * SCATTER_AHEAD]])
-                if e + SCATTER_AHEAD < st.count:
-                    prefetch(&band.keys[cursor[st.groups[e + SCATTER_AHEAD]]])
-                g = st.groups[e]
-                band.keys[cursor[g]] = st.keys[e]
-                cursor[g] += 1
+        for e in range(st.count):
+            if e + 2 * SCATTER_AHEAD < st.count:
+                prefetch(&cursor[st.groups[e + 2 * SCATTER_AHEAD]])
+            if e + SCATTER_AHEAD < st.count:
+                prefetch(&band.keys[cursor[st.groups[e + SCATTER_AHEAD]]])
+            g = st.groups[e]
+            band.keys[cursor[g]] = st.keys[e]
+            cursor[g] += 1
     else:
         for e in range(st.count):
             g = st.groups[e]
@@ -1960,14 +2036,47 @@ cdef void _refine(Summaries* s, Band* band, Py_ssize_t n_groups, double target) 
 
 # ---------------------------------------------------------------- exact g
 
+cdef inline void _add_entry(double key, double v, double t, double unit, double* N,
+                            double* D2, double* V) noexcept nogil:
+    """A band entry's terms of g at t.  Branch-free (whether an entry is above t
+    is unpredictable; ``skproj_positive``: gcc made a branch of d > 0 ? d : 0);
+    the entries below add zeros, which leave the sums as they are."""
+    cdef double d = skproj_positive((key - t) * unit)
+    N[0] += v * d
+    D2[0] += v * d * d
+    V[0] += v if d > 0 else 0.0
+
+
+cdef inline void _add_entry_at_points(double key, double v, const double* ts, double unit,
+                                      double* N, double* D2) noexcept nogil:
+    """A band entry's terms of g at the N_POINTS thresholds ``ts`` (branch-free,
+    as ``_add_entry``)."""
+    cdef Py_ssize_t k
+    cdef double d
+    for k in range(N_POINTS):
+        d = skproj_positive((key - ts[k]) * unit)
+        N[k] += v * d
+        D2[k] += v * d * d
+
+
 cdef double _exact_g(Summaries* s, Band* band, Py_ssize_t n_groups, double t,
                      double* slope, double* scales) noexcept nogil:
     """g(t) for t in the bracket (exact to rounding), its slope in ``slope``
     (may be NULL: not computed, a division a group fewer) and each group's
-    scale :math:`1 + tN/D^2` in ``scales`` (may be NULL; 0 for 1-sparse groups)."""
-    cdef Py_ssize_t g, e
-    cdef double total = 0.0, total_slope = 0.0, delta, V, N, D2, d, root, unit
+    scale :math:`1 + tN/D^2` in ``scales`` (may be NULL; 0 for 1-sparse groups).
+
+    Where the CPU has AVX-512F, 8 groups a vector (``skh_exact_g``: the same
+    values, the groups' terms added in the same order); a call on 10^4 groups
+    took about 12 ns a group here, mostly mispredicted branches on the few
+    entries of each group's band and a square root and divisions a group in
+    turn."""
+    cdef Py_ssize_t g, e, end
+    cdef double total = 0.0, total_slope = 0.0, delta, V, N, D2, root, unit
     cdef const double* above
+    if _vector_g:
+        return skh_exact_g(n_groups, t, band.hi, s.top, s.inv_top, s.rho_one, band.above,
+                           band.center, <const int64_t*> band.start, band.keys, band.vals,
+                           band.unit_vals, slope, scales)
     for g in range(n_groups):
         if scales != NULL:
             scales[g] = 0.0
@@ -1983,14 +2092,13 @@ cdef double _exact_g(Summaries* s, Band* band, Py_ssize_t n_groups, double t,
         D2 = above[SUM_R] + 2 * delta * above[SUM_P] + delta * delta * V
         # (At or above the band's upper end, every entry of the band is below
         # t and adds zeros: no pass over it, e.g. for g at the bracket's end.)
-        for e in range(band.start[g], band.start[g + 1] if t < band.hi else band.start[g]):
-            # Branch-free (whether an entry is above t is unpredictable); the
-            # entries below add zeros, which leave the sums as they are.
-            d = (band.keys[e] - t) * unit
-            d = d if d > 0 else 0.0
-            N += band.vals[e] * d
-            D2 += band.vals[e] * d * d
-            V += band.vals[e] if d > 0 else 0.0
+        end = band.start[g + 1] if t < band.hi else band.start[g]
+        if band.unit_vals:      # (v * d is d: the same bits, vals not read)
+            for e in range(band.start[g], end):
+                _add_entry(band.keys[e], 1.0, t, unit, &N, &D2, &V)
+        else:
+            for e in range(band.start[g], end):
+                _add_entry(band.keys[e], band.vals[e], t, unit, &N, &D2, &V)
         if D2 <= 0:
             # t is within rounding of the top: the group is 1-sparse.
             total += s.rho_one[g]
@@ -2013,7 +2121,7 @@ cdef void _exact_g_at_points(Summaries* s, Band* band, Py_ssize_t n_groups, cons
     same order), for the cost of about two of its calls (one lane a point of
     an AVX-512 vector where the CPU has AVX-512F)."""
     cdef Py_ssize_t g, e, k
-    cdef double unit, delta, d, key, v, P, R, V
+    cdef double unit, delta, P, R, V
     cdef double N[N_POINTS]
     cdef double D2[N_POINTS]
     cdef const double* above
@@ -2034,14 +2142,12 @@ cdef void _exact_g_at_points(Summaries* s, Band* band, Py_ssize_t n_groups, cons
             delta = (band.center[g] - ts[k]) * unit
             N[k] = P + delta * V
             D2[k] = R + 2 * delta * P + delta * delta * V
-        for e in range(band.start[g], band.start[g + 1]):
-            key = band.keys[e]
-            v = band.vals[e]
-            for k in range(N_POINTS):
-                d = (key - ts[k]) * unit
-                d = d if d > 0 else 0.0
-                N[k] += v * d
-                D2[k] += v * d * d
+        if band.unit_vals:      # (v * d is d: the same bits, vals not read)
+            for e in range(band.start[g], band.start[g + 1]):
+                _add_entry_at_points(band.keys[e], 1.0, ts, unit, N, D2)
+        else:
+            for e in range(band.start[g], band.start[g + 1]):
+                _add_entry_at_points(band.keys[e], band.vals[e], ts, unit, N, D2)
         for k in range(N_POINTS):
             if ts[k] >= s.top[g] or D2[k] <= 0:
                 totals[k] += s.rho_one[g]
@@ -2053,10 +2159,14 @@ cdef void _keep_between(Summaries* s, Band* band, Py_ssize_t n_groups, double lo
                         double hi) noexcept nogil:
     """Narrow the band to (lo, hi] inside it: the entries at or below lo leave
     (inactive on the new bracket), those at or above hi join ``above``,
-    re-centred at min(hi, top) (positive offsets: no cancellation)."""
-    cdef Py_ssize_t g, e, total = 0, begin
-    cdef double unit, center, shift, key, d, v, V, P, R
+    re-centred at min(hi, top) (positive offsets: no cancellation).
+
+    Without a branch on where an entry lies (``skproj_keep_between``: an
+    entry below adds +0 to sums that are never -0, the same bits)."""
+    cdef Py_ssize_t g, total = 0, begin
+    cdef double unit, center, shift, V, P, R
     cdef double* above
+    cdef double sums[3]
     for g in range(n_groups):
         begin = band.start[g]
         band.start[g] = total
@@ -2067,22 +2177,15 @@ cdef void _keep_between(Summaries* s, Band* band, Py_ssize_t n_groups, double lo
         V = above[SUM_V]
         P = above[SUM_P] + shift * V
         R = above[SUM_R] + 2 * shift * above[SUM_P] + shift * shift * V
-        for e in range(begin, band.start[g + 1]):
-            key = band.keys[e]
-            v = band.vals[e]
-            if key >= center:
-                d = (key - center) * unit
-                V += v
-                P += v * d
-                R += v * d * d
-            elif key > lo:
-                band.keys[total] = key
-                band.vals[total] = v
-                total += 1
+        sums[0] = V
+        sums[1] = P
+        sums[2] = R
+        total = skproj_keep_between(band.keys, band.vals, band.unit_vals, begin,
+                                    band.start[g + 1], total, lo, center, unit, sums)
         band.center[g] = center
-        above[SUM_V] = V
-        above[SUM_P] = P
-        above[SUM_R] = R
+        above[SUM_V] = sums[0]
+        above[SUM_P] = sums[1]
+        above[SUM_R] = sums[2]
     band.start[n_groups] = total
     band.lo = lo
     band.hi = hi
@@ -2222,7 +2325,8 @@ cdef double _root(Summaries* s, Band* band, Py_ssize_t n_groups, double target,
 cdef void _write(const floating[:, :] y, floating[:, :] x, Layout* layout, const double* w,
                  double t, const double* scales) noexcept nogil:
     """x = sign(y) * (|y| - t w)_+ * scale of the group."""
-    cdef Py_ssize_t g, k, i
+    cdef Py_ssize_t g, k, i, rows
+    cdef double thresholds[COLUMN_BLOCK]
     cdef const floating* src
     cdef floating* dst
     cdef double excess, scale, threshold
@@ -2239,6 +2343,18 @@ cdef void _write(const floating[:, :] y, floating[:, :] x, Layout* layout, const
                 excess = fabs(src[k * layout.step_y]) - t * w[k]
                 dst[k * layout.step_x] = <floating> copysign(
                     (excess if excess > 0 else 0.0) * scale, src[k * layout.step_y])
+        return
+    if floating is float and contiguous and _avx512:
+        # Blocks of rows: each vector of scales loaded once for the block.
+        i = 0
+        while i < layout.n_rows:
+            rows = min(<Py_ssize_t> COLUMN_BLOCK, layout.n_rows - i)
+            for k in range(rows):
+                thresholds[k] = t * w[i + k]
+            skh_write_columns_f32_avx512(&y[i, 0], y.strides[0] // sizeof(float), &x[i, 0],
+                                         x.strides[0] // sizeof(float), rows,
+                                         layout.n_groups, thresholds, scales)
+            i += COLUMN_BLOCK
         return
     for i in range(layout.n_rows):
         src = &y[i, 0]
