@@ -49,7 +49,8 @@ from skproj.projections._l1 cimport (
     SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
     skp_set_avx512,
-    skp_stream_zero, skp_write_row_f32, skp_write_row512_f32, skp_write_row_f64, streams,
+    skp_stream_fence, skp_stream_zero, skp_write_row_f32, skp_write_row512_f32,
+    skp_write_row_f64, streams,
 )
 
 # The permutation tables of _l1_simd.h are static: each module holds its own
@@ -181,6 +182,8 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
                 clip_columns(&y[i, 0], &x[i, 0], n_cols, 1, 1, factors)
             else:
                 clip_columns(&y[i, 0], &x[i, 0], n_cols, step_y, step_x, factors)
+    if stream:
+        skp_stream_fence()
 
 
 cdef inline bint _few_kept(Py_ssize_t n_kept, Py_ssize_t n_groups, bint groups_are_rows,
@@ -205,6 +208,7 @@ cdef inline bint _zero_matrix(floating[:, :] x, bint stream) noexcept nogil:
     if not (stream and simd_enabled() and c_contiguous(x)):
         return zero_if_contiguous(x)
     skp_stream_zero(<char*> &x[0, 0], x.shape[0] * x.shape[1] * sizeof(floating))
+    skp_stream_fence()
     return True
 
 
@@ -751,6 +755,8 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
             zero_row(&x[i, 0], n_cols, 1)
         else:
             zero_row(&x[i, 0], n_cols, step_x)
+    if stream:
+        skp_stream_fence()
     free(buffer)
     return STATUS_PROJECTED
 

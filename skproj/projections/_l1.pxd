@@ -62,6 +62,7 @@ cdef extern from "_l1_simd.h" nogil:
     int skp_row_maxima_f64(const double* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                            Py_ssize_t n_cols, double* norms)
     void skp_stream_zero(char* dst, Py_ssize_t n)
+    void skp_stream_fence()
     void skp_write_row_f32(const float* src, float* dst, Py_ssize_t n, int rescale, float level,
                            const float* levels, int stream)
     void skp_write_row_f64(const double* src, double* dst, Py_ssize_t n, int rescale,

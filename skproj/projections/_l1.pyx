@@ -592,7 +592,8 @@ cdef void shrink_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
                      floating* dst, Py_ssize_t step_x, double tau, bint stream) noexcept nogil:
     """``dst = sign(src) * max(|src| - tau, 0)`` along one row (steps in elements).
 
-    ``stream``: a large result, written past the caches (see ``_l1_simd.h``).
+    ``stream``: a large result, written past the caches (see ``_l1_simd.h``);
+    the caller fences after its last row (``skp_stream_fence``).
     """
     cdef Py_ssize_t j
     if step_y == 1 and step_x == 1:
@@ -648,6 +649,8 @@ cdef void _write_shrunk(const floating[:, :] y, floating[:, :] x, double tau,
         elif not _shrink_row_cached(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau, True,
                                     stream):
             shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau, stream)
+    if stream:
+        skp_stream_fence()
 
 
 cdef inline bint _shrink_row_cached(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
@@ -702,15 +705,15 @@ cdef inline int _simplex(const floating[:, :] y, floating[:, :] x, double radius
     cdef Py_ssize_t step_x = x.strides[1] // sizeof(floating)
     cdef double support = 0.0
     cdef int status = _threshold(y, radius, False, tau, &support)
+    cdef bint stream = (step_y == 1 and step_x == 1
+                        and streams(n_rows * n_cols * sizeof(floating)))
     if status == STATUS_INSIDE:
         copy_matrix(y, x)
     elif status == STATUS_PROJECTED:
         for i in range(n_rows):
-            if step_y == 1 and step_x == 1:
-                _subtract_row(&y[i, 0], n_cols, 1, &x[i, 0], 1, tau[0],
-                              streams(n_rows * n_cols * sizeof(floating)))
-            else:
-                _subtract_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau[0], False)
+            _subtract_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau[0], stream)
+        if stream:
+            skp_stream_fence()
     return status
 
 
