@@ -50,7 +50,7 @@ from skproj.projections._l1 cimport (
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
     skp_set_avx512,
     skp_stream_fence, skp_stream_zero, skp_write_row_f32, skp_write_row512_f32,
-    skp_write_row_f64, streams,
+    skp_write_row_f64, streams, streams_rows,
 )
 
 # The permutation tables of _l1_simd.h are static: each module holds its own
@@ -147,7 +147,7 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
     cdef Py_ssize_t step_y = _step(y.strides[1], sizeof(floating))
     cdef Py_ssize_t step_x = _step(x.strides[1], sizeof(floating))
     cdef bint unit = step_y == 1 and step_x == 1
-    cdef bint stream = streams(n_rows * n_cols * sizeof(floating))
+    cdef bint stream = streams_rows(n_rows, n_cols * sizeof(floating))
     for i in range(n_rows):
         if unit and simd_enabled() and not (groups_are_rows and factors[i] == 0):
             _write_row_simd(&y[i, 0], &x[i, 0], n_cols, rescale,
@@ -733,7 +733,7 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, n_kept = 0, n_candidates
     cdef Py_ssize_t step_y = _step(y.strides[1], sizeof(floating))
     cdef Py_ssize_t step_x = _step(x.strides[1], sizeof(floating))
-    cdef bint stream = streams(n_rows * n_cols * sizeof(floating)), zeroed
+    cdef bint stream = streams_rows(n_rows, n_cols * sizeof(floating)), zeroed
     cdef double total, tau
     cdef floating* buffer = <floating*> malloc(max(n_cols, 1) * sizeof(floating))
     if buffer == NULL:
@@ -742,7 +742,7 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
         n_kept += radii[i] != 0
     zeroed = (_few_kept(n_kept, n_rows, True, sizeof(floating))
               and <const void*> &x[0, 0] != <const void*> &y[0, 0]
-              and _zero_matrix(x, stream))
+              and _zero_matrix(x, streams(n_rows * n_cols * sizeof(floating))))
     for i in range(n_rows):
         if radii[i] != 0.0:
             n_candidates = _row_candidates(&y[i, 0], n_cols, step_y, floor, radii[i], buffer,

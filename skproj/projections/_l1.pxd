@@ -77,6 +77,7 @@ cdef bint simd_enabled() noexcept nogil
 
 cdef enum:
     STREAM_BYTES = 1 << 23    # results of 8 MiB and more are written past the caches
+    STREAM_ROW_BYTES = 1 << 10  # ... in rows of 1 KiB and more (``streams_rows``)
     SHORT_GROUP = 512         # groups up to this long: Michelot's passes without compaction
 
 
@@ -87,6 +88,11 @@ cdef inline bint streams(Py_ssize_t result_bytes) noexcept nogil:
     plain store first reads each line it writes.
     """
     return result_bytes >= STREAM_BYTES
+
+
+# Whether a result of ``n_rows`` rows of ``row_bytes`` each, written a row at a
+# time, is written with non-temporal stores (a large result of long rows).
+cdef bint streams_rows(Py_ssize_t n_rows, Py_ssize_t row_bytes) noexcept nogil
 
 
 cdef double michelot_above(floating* values, Py_ssize_t n, double total, double fixed_count,
