@@ -49,7 +49,8 @@ from skproj.projections._l1 cimport (
     SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
     skp_set_avx512,
-    skp_stream_zero, skp_write_row_f32, skp_write_row512_f32, skp_write_row_f64, streams,
+    skp_stream_fence, skp_stream_zero, skp_write_row_f32, skp_write_row512_f32,
+    skp_write_row_f64, streams, streams_rows,
 )
 
 # The permutation tables of _l1_simd.h are static: each module holds its own
@@ -146,7 +147,7 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
     cdef Py_ssize_t step_y = _step(y.strides[1], sizeof(floating))
     cdef Py_ssize_t step_x = _step(x.strides[1], sizeof(floating))
     cdef bint unit = step_y == 1 and step_x == 1
-    cdef bint stream = streams(n_rows * n_cols * sizeof(floating))
+    cdef bint stream = streams_rows(n_rows, n_cols * sizeof(floating))
     for i in range(n_rows):
         if unit and simd_enabled() and not (groups_are_rows and factors[i] == 0):
             _write_row_simd(&y[i, 0], &x[i, 0], n_cols, rescale,
@@ -181,6 +182,8 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
                 clip_columns(&y[i, 0], &x[i, 0], n_cols, 1, 1, factors)
             else:
                 clip_columns(&y[i, 0], &x[i, 0], n_cols, step_y, step_x, factors)
+    if stream:
+        skp_stream_fence()
 
 
 cdef inline bint _few_kept(Py_ssize_t n_kept, Py_ssize_t n_groups, bint groups_are_rows,
@@ -205,6 +208,7 @@ cdef inline bint _zero_matrix(floating[:, :] x, bint stream) noexcept nogil:
     if not (stream and simd_enabled() and c_contiguous(x)):
         return zero_if_contiguous(x)
     skp_stream_zero(<char*> &x[0, 0], x.shape[0] * x.shape[1] * sizeof(floating))
+    skp_stream_fence()
     return True
 
 
@@ -729,7 +733,7 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, n_kept = 0, n_candidates
     cdef Py_ssize_t step_y = _step(y.strides[1], sizeof(floating))
     cdef Py_ssize_t step_x = _step(x.strides[1], sizeof(floating))
-    cdef bint stream = streams(n_rows * n_cols * sizeof(floating)), zeroed
+    cdef bint stream = streams_rows(n_rows, n_cols * sizeof(floating)), zeroed
     cdef double total, tau
     cdef floating* buffer = <floating*> malloc(max(n_cols, 1) * sizeof(floating))
     if buffer == NULL:
@@ -738,7 +742,7 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
         n_kept += radii[i] != 0
     zeroed = (_few_kept(n_kept, n_rows, True, sizeof(floating))
               and <const void*> &x[0, 0] != <const void*> &y[0, 0]
-              and _zero_matrix(x, stream))
+              and _zero_matrix(x, streams(n_rows * n_cols * sizeof(floating))))
     for i in range(n_rows):
         if radii[i] != 0.0:
             n_candidates = _row_candidates(&y[i, 0], n_cols, step_y, floor, radii[i], buffer,
@@ -751,6 +755,8 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
             zero_row(&x[i, 0], n_cols, 1)
         else:
             zero_row(&x[i, 0], n_cols, step_x)
+    if stream:
+        skp_stream_fence()
     free(buffer)
     return STATUS_PROJECTED
 

@@ -62,6 +62,7 @@ cdef extern from "_l1_simd.h" nogil:
     int skp_row_maxima_f64(const double* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                            Py_ssize_t n_cols, double* norms)
     void skp_stream_zero(char* dst, Py_ssize_t n)
+    void skp_stream_fence()
     void skp_write_row_f32(const float* src, float* dst, Py_ssize_t n, int rescale, float level,
                            const float* levels, int stream)
     void skp_write_row_f64(const double* src, double* dst, Py_ssize_t n, int rescale,
@@ -76,6 +77,7 @@ cdef bint simd_enabled() noexcept nogil
 
 cdef enum:
     STREAM_BYTES = 1 << 23    # results of 8 MiB and more are written past the caches
+    STREAM_ROW_BYTES = 1 << 10  # ... in rows of 1 KiB and more (``streams_rows``)
     SHORT_GROUP = 512         # groups up to this long: Michelot's passes without compaction
 
 
@@ -86,6 +88,11 @@ cdef inline bint streams(Py_ssize_t result_bytes) noexcept nogil:
     plain store first reads each line it writes.
     """
     return result_bytes >= STREAM_BYTES
+
+
+# Whether a result of ``n_rows`` rows of ``row_bytes`` each, written a row at a
+# time, is written with non-temporal stores (a large result of long rows).
+cdef bint streams_rows(Py_ssize_t n_rows, Py_ssize_t row_bytes) noexcept nogil
 
 
 cdef double michelot_above(floating* values, Py_ssize_t n, double total, double fixed_count,

@@ -218,6 +218,24 @@ cdef bint simd_enabled() noexcept nogil:
     return _simd
 
 
+# Rows shorter than this are written through the caches even in a large
+# result (``streams_rows``); a benchmark may change it (``_set_stream_row_bytes``).
+cdef Py_ssize_t _stream_row_bytes = STREAM_ROW_BYTES
+
+
+cdef bint streams_rows(Py_ssize_t n_rows, Py_ssize_t row_bytes) noexcept nogil:
+    """Whether rows of ``row_bytes`` making a large result are streamed.
+
+    Short rows are not: each streamed row starts and ends on partial vectors
+    and partial cache lines (written by plain stores).  bilevel_l1inf and
+    bilevel_l12 on 8-16 MB results, times a copy, streamed / not: rows of
+    800 bytes 5.8 / 2.3 (float32), 3.7 / 2.4 (float64); 1600 bytes 1.0-1.8 /
+    2.2; 2000 bytes 1.6-2.0 / 2.2; 8000 bytes 0.8-1.0 / 1.7-2.0 (load 4-7).
+    The caller fences once after its last streamed row (``skp_stream_fence``).
+    """
+    return streams(n_rows * row_bytes) and row_bytes >= _stream_row_bytes
+
+
 cdef inline void _scan_block(const floating* row, Py_ssize_t n, Py_ssize_t step,
                              Bracket bracket, bint magnitudes, skp_scan* scan,
                              floating* buffer, Py_ssize_t capacity) noexcept nogil:
@@ -592,7 +610,8 @@ cdef void shrink_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
                      floating* dst, Py_ssize_t step_x, double tau, bint stream) noexcept nogil:
     """``dst = sign(src) * max(|src| - tau, 0)`` along one row (steps in elements).
 
-    ``stream``: a large result, written past the caches (see ``_l1_simd.h``).
+    ``stream``: a large result, written past the caches (see ``_l1_simd.h``);
+    the caller fences after its last row (``skp_stream_fence``).
     """
     cdef Py_ssize_t j
     if step_y == 1 and step_x == 1:
@@ -641,13 +660,15 @@ cdef void _write_shrunk(const floating[:, :] y, floating[:, :] x, double tau,
                         and support * SPARSE_WRITE_DIVISOR < <double> n_rows * n_cols
                         and <const void*> &x[0, 0] != <const void*> &y[0, 0]
                         and zero_if_contiguous(x))
-    cdef bint stream = streams(n_rows * n_cols * sizeof(floating))
+    cdef bint stream = streams_rows(n_rows, n_cols * sizeof(floating))
     for i in range(n_rows):
         if sparse:
             _shrink_row_sparse(&y[i, 0], n_cols, step_y, &x[i, 0], tau)
         elif not _shrink_row_cached(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau, True,
                                     stream):
             shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau, stream)
+    if stream:
+        skp_stream_fence()
 
 
 cdef inline bint _shrink_row_cached(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
@@ -702,15 +723,15 @@ cdef inline int _simplex(const floating[:, :] y, floating[:, :] x, double radius
     cdef Py_ssize_t step_x = x.strides[1] // sizeof(floating)
     cdef double support = 0.0
     cdef int status = _threshold(y, radius, False, tau, &support)
+    cdef bint stream = (step_y == 1 and step_x == 1
+                        and streams_rows(n_rows, n_cols * sizeof(floating)))
     if status == STATUS_INSIDE:
         copy_matrix(y, x)
     elif status == STATUS_PROJECTED:
         for i in range(n_rows):
-            if step_y == 1 and step_x == 1:
-                _subtract_row(&y[i, 0], n_cols, 1, &x[i, 0], 1, tau[0],
-                              streams(n_rows * n_cols * sizeof(floating)))
-            else:
-                _subtract_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau[0], False)
+            _subtract_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau[0], stream)
+        if stream:
+            skp_stream_fence()
     return status
 
 
@@ -794,6 +815,13 @@ def _kth_smallest(double[::1] values, Py_ssize_t k):
                                                      &result):
         return None
     return result
+
+
+def _set_stream_row_bytes(Py_ssize_t row_bytes):
+    """Benchmark hook: stream rows of at least ``row_bytes``; returns the old value."""
+    global _stream_row_bytes
+    old, _stream_row_bytes = _stream_row_bytes, row_bytes
+    return old
 
 
 def _set_testing(bint force_fallback=False, bint simd=True, bint avx512=True):
