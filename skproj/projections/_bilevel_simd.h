@@ -992,44 +992,63 @@ SKP_AVX512 static void skp_shrink_panel512_f32(const float* src, ptrdiff_t src_s
 #undef SKP_STORE_TAIL
 }
 
+/* The AVX2 panels' vector operations on 8 (float32) or 4 (float64) columns:
+ * sign(v) * max(|v| - tau, 0), +0 in a zeroed column (an infinite tau). */
+SKP_AVX2 static inline __m256 skp_panel_shrunk8_f32(__m256 v, __m256 h, __m256 lo) {
+    const __m256 sign = _mm256_set1_ps(-0.0f), zero = _mm256_setzero_ps();
+    __m256 r = _mm256_sub_ps(_mm256_sub_ps(_mm256_andnot_ps(sign, v), h), lo);
+    /* (no sign on a zeroed column's 0) */
+    return _mm256_or_ps(_mm256_max_ps(r, zero), _mm256_and_ps(
+        _mm256_and_ps(sign, v), _mm256_cmp_ps(h, _mm256_set1_ps(INFINITY), _CMP_NEQ_OQ)));
+}
+
+SKP_AVX2 static inline __m256d skp_panel_shrunk4_f64(__m256d v, __m256d t) {
+    const __m256d sign = _mm256_set1_pd(-0.0), zero = _mm256_setzero_pd();
+    __m256d r = _mm256_sub_pd(_mm256_andnot_pd(sign, v), t);
+    return _mm256_or_pd(_mm256_max_pd(r, zero), _mm256_and_pd(
+        _mm256_and_pd(sign, v), _mm256_cmp_pd(t, _mm256_set1_pd(INFINITY), _CMP_NEQ_OQ)));
+}
+
 SKP_AVX2 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src_stride,
                                                  float* dst, ptrdiff_t dst_stride,
                                                  ptrdiff_t n_rows, ptrdiff_t width,
                                                  const double* taus, const float* hi,
                                                  const float* lo, int stream) {
-    const __m256 sign = _mm256_set1_ps(-0.0f), zero = _mm256_setzero_ps();
-    const __m256 infinite = _mm256_set1_ps(INFINITY);
+    const __m256 zero = _mm256_setzero_ps(), infinite = _mm256_set1_ps(INFINITY);
+    const ptrdiff_t end = width - width % 8;
     ptrdiff_t i, j;
+    __m256i some;
     if (skp_avx512 && (!stream || ((uintptr_t) dst % 64 == 0 && dst_stride % 64 == 0))) {
         skp_shrink_panel512_f32(src, src_stride, dst, dst_stride, n_rows, width, hi, lo, stream);
         return;
     }
+#define SKP_MASKED8(at, k)                                                              \
+    do {                                                                                \
+        some = skp_first_lanes8(k);                                                     \
+        _mm256_maskstore_ps(x + (at), some, skp_panel_shrunk8_f32(                      \
+            _mm256_maskload_ps(y + (at), some), _mm256_maskload_ps(hi + (at), some),    \
+            _mm256_maskload_ps(lo + (at), some)));                                      \
+    } while (0)
     for (i = 0; i < n_rows; i++) {
         const float* y = (const float*) ((const char*) src + i * src_stride);
         float* x = (float*) ((char*) dst + i * dst_stride);
-        j = 0;
-        if (stream)
-            for (; j < width && ((uintptr_t) (x + j) & 31); j++)
-                x[j] = skp_shrink_two_floats(y[j], hi[j], lo[j]);
-        for (; j + 8 <= width; j += 8) {
-            __m256 v, r, h = _mm256_loadu_ps(hi + j);
-            if (_mm256_movemask_ps(_mm256_cmp_ps(h, infinite, _CMP_EQ_OQ)) == 0xff) {
-                if (stream) _mm256_stream_ps(x + j, zero);   /* zeroed columns: not read */
-                else _mm256_storeu_ps(x + j, zero);
-                continue;
-            }
-            v = _mm256_loadu_ps(y + j);
-            r = _mm256_sub_ps(_mm256_sub_ps(_mm256_andnot_ps(sign, v), h),
-                              _mm256_loadu_ps(lo + j));
-            /* (no sign on a zeroed column's 0) */
-            r = _mm256_or_ps(_mm256_max_ps(r, zero), _mm256_and_ps(
-                _mm256_and_ps(sign, v), _mm256_cmp_ps(h, infinite, _CMP_NEQ_OQ)));
-            if (stream) _mm256_stream_ps(x + j, r);
+        int stream_row = stream;
+        j = skp_stream_start(x, end, 8, sizeof(float), &stream_row);
+        if (j) SKP_MASKED8(0, j);   /* (see skp_stream_start) */
+        for (; j + 8 <= end; j += 8) {
+            __m256 r, h = _mm256_loadu_ps(hi + j);
+            if (_mm256_movemask_ps(_mm256_cmp_ps(h, infinite, _CMP_EQ_OQ)) == 0xff)
+                r = zero;   /* zeroed columns: not read */
+            else
+                r = skp_panel_shrunk8_f32(_mm256_loadu_ps(y + j), h, _mm256_loadu_ps(lo + j));
+            if (stream_row) _mm256_stream_ps(x + j, r);
             else _mm256_storeu_ps(x + j, r);
         }
-        for (; j < width; j++)
+        if (j < end) SKP_MASKED8(j, end - j);
+        for (j = end; j < width; j++)
             x[j] = skp_shrink_two_floats(y[j], hi[j], lo[j]);
     }
+#undef SKP_MASKED8
     if (stream) _mm_sfence();
 }
 
@@ -1037,33 +1056,36 @@ SKP_AVX2 static inline void skp_shrink_panel_f64(const double* src, ptrdiff_t sr
                                                  double* dst, ptrdiff_t dst_stride,
                                                  ptrdiff_t n_rows, ptrdiff_t width,
                                                  const double* taus, int stream) {
-    const __m256d sign = _mm256_set1_pd(-0.0), zero = _mm256_setzero_pd();
-    const __m256d infinite = _mm256_set1_pd(INFINITY);
+    const __m256d zero = _mm256_setzero_pd(), infinite = _mm256_set1_pd(INFINITY);
+    const ptrdiff_t end = width - width % 4;
     ptrdiff_t i, j;
+    __m256i some;
+#define SKP_MASKED4(at, k)                                                              \
+    do {                                                                                \
+        some = skp_first_lanes4(k);                                                     \
+        _mm256_maskstore_pd(x + (at), some, skp_panel_shrunk4_f64(                      \
+            _mm256_maskload_pd(y + (at), some), _mm256_maskload_pd(taus + (at), some))); \
+    } while (0)
     for (i = 0; i < n_rows; i++) {
         const double* y = (const double*) ((const char*) src + i * src_stride);
         double* x = (double*) ((char*) dst + i * dst_stride);
-        j = 0;
-        if (stream)
-            for (; j < width && ((uintptr_t) (x + j) & 31); j++)
-                x[j] = isinf(taus[j]) ? 0.0 : skp_shrink_value(y[j], taus[j], 1);
-        for (; j + 4 <= width; j += 4) {
-            __m256d v, r, t = _mm256_loadu_pd(taus + j);
-            if (_mm256_movemask_pd(_mm256_cmp_pd(t, infinite, _CMP_EQ_OQ)) == 0xf) {
-                if (stream) _mm256_stream_pd(x + j, zero);   /* zeroed columns: not read */
-                else _mm256_storeu_pd(x + j, zero);
-                continue;
-            }
-            v = _mm256_loadu_pd(y + j);
-            r = _mm256_sub_pd(_mm256_andnot_pd(sign, v), t);
-            r = _mm256_or_pd(_mm256_max_pd(r, zero), _mm256_and_pd(
-                _mm256_and_pd(sign, v), _mm256_cmp_pd(t, infinite, _CMP_NEQ_OQ)));
-            if (stream) _mm256_stream_pd(x + j, r);
+        int stream_row = stream;
+        j = skp_stream_start(x, end, 4, sizeof(double), &stream_row);
+        if (j) SKP_MASKED4(0, j);   /* (see skp_stream_start) */
+        for (; j + 4 <= end; j += 4) {
+            __m256d r, t = _mm256_loadu_pd(taus + j);
+            if (_mm256_movemask_pd(_mm256_cmp_pd(t, infinite, _CMP_EQ_OQ)) == 0xf)
+                r = zero;   /* zeroed columns: not read */
+            else
+                r = skp_panel_shrunk4_f64(_mm256_loadu_pd(y + j), t);
+            if (stream_row) _mm256_stream_pd(x + j, r);
             else _mm256_storeu_pd(x + j, r);
         }
-        for (; j < width; j++)
+        if (j < end) SKP_MASKED4(j, end - j);
+        for (j = end; j < width; j++)
             x[j] = isinf(taus[j]) ? 0.0 : skp_shrink_value(y[j], taus[j], 1);
     }
+#undef SKP_MASKED4
     if (stream) _mm_sfence();
 }
 

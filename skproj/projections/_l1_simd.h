@@ -801,6 +801,24 @@ SKP_AVX512 static ptrdiff_t skp_keep_at_most512_f64(const double* src, ptrdiff_t
     return k;
 }
 
+/* Where a streamed row's aligned stores start.  The vector loop covers the
+ * row's first ``end`` values (n rounded down to whole vectors, the rest is
+ * scalar); with ``stream`` the values before dst's first 32-byte boundary,
+ * and those after the last aligned vector, are computed by the same vector
+ * operations under a mask (masked loads and stores: nothing read twice, so
+ * in place too), so every value takes the same operations as without
+ * streaming, wherever dst lies (a scalar head made the result depend on the
+ * address).  Returns the first index the loop streams from (0 without
+ * ``stream``); clears *stream where nothing can be streamed (no whole vector,
+ * or dst not aligned to its items). */
+static inline ptrdiff_t skp_stream_start(const void* dst, ptrdiff_t end, ptrdiff_t lanes,
+                                         ptrdiff_t itemsize, int* stream) {
+    uintptr_t offset = (uintptr_t) dst & 31;
+    if (!*stream) return 0;
+    if (end < lanes || offset % (uintptr_t) itemsize) { *stream = 0; return 0; }
+    return (ptrdiff_t) (((32 - offset) & 31) / (uintptr_t) itemsize);
+}
+
 static inline double skp_shrink_value(double value, double tau, int magnitudes) {
     double shrunk = (magnitudes ? fabs(value) : value) - tau;
     shrunk = shrunk > 0 ? shrunk : 0.0;
@@ -816,6 +834,31 @@ static inline double skp_shrink_value(double value, double tau, int magnitudes) 
  * dst = sign(src) * max(|src| - tau, 0) with ``magnitudes``, else
  * max(src - tau, 0); contiguous rows; computed in double, rounded once. */
 
+/* The first k (0..8) lanes: the mask of the AVX2 masked loads and stores. */
+SKP_AVX2 static inline __m256i skp_first_lanes8(ptrdiff_t k) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int) k), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+SKP_AVX2 static inline __m256i skp_first_lanes4(ptrdiff_t k) {
+    return _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long) k), _mm256_setr_epi64x(0, 1, 2, 3));
+}
+
+/* skp_shrink_f32's vector operations on eight values. */
+SKP_AVX2 static inline __m256 skp_shrunk8_f32(__m256 y, __m256 hi_v, __m256 lo_v, __m256 sign,
+                                              __m256 zero, int magnitudes) {
+    __m256 v = magnitudes ? _mm256_andnot_ps(sign, y) : y;
+    __m256 x = _mm256_max_ps(_mm256_sub_ps(_mm256_sub_ps(v, hi_v), lo_v), zero);
+    return magnitudes ? _mm256_or_ps(x, _mm256_and_ps(sign, y)) : x;
+}
+
+/* skp_shrink_f64's vector operations on four values. */
+SKP_AVX2 static inline __m256d skp_shrunk4_f64(__m256d y, __m256d tau_v, __m256d sign,
+                                               __m256d zero, int magnitudes) {
+    __m256d v = magnitudes ? _mm256_andnot_pd(sign, y) : y;
+    __m256d x = _mm256_max_pd(_mm256_sub_pd(v, tau_v), zero);
+    return magnitudes ? _mm256_or_pd(x, _mm256_and_pd(sign, y)) : x;
+}
+
 SKP_AVX2 static inline void skp_shrink_f32(const float* src, float* dst, ptrdiff_t n, double tau,
                                     int magnitudes, int stream) {
     /* In float, with tau = tau_hi + tau_lo (two floats): (v - tau_hi) is exact
@@ -825,38 +868,50 @@ SKP_AVX2 static inline void skp_shrink_f32(const float* src, float* dst, ptrdiff
     const float tau_hi = (float) tau, tau_lo = (float) (tau - (double) tau_hi);
     const __m256 sign = _mm256_set1_ps(-0.0f), zero = _mm256_setzero_ps();
     const __m256 hi_v = _mm256_set1_ps(tau_hi), lo_v = _mm256_set1_ps(tau_lo);
-    ptrdiff_t j = 0;
-    if (stream)   /* aligned streaming stores from the first 32-byte boundary on */
-        for (; j < n && ((uintptr_t) (dst + j) & 31); j++)
-            dst[j] = skp_shrink_value(src[j], tau, magnitudes);
-    for (; j + 8 <= n; j += 8) {
-        __m256 y = _mm256_loadu_ps(src + j);
-        __m256 v = magnitudes ? _mm256_andnot_ps(sign, y) : y;
-        __m256 x = _mm256_max_ps(_mm256_sub_ps(_mm256_sub_ps(v, hi_v), lo_v), zero);
-        if (magnitudes) x = _mm256_or_ps(x, _mm256_and_ps(sign, y));
+    const ptrdiff_t end = n - n % 8;
+    ptrdiff_t j = skp_stream_start(dst, end, 8, sizeof(float), &stream);
+    __m256i some;
+#define SKP_SHRUNK8(y) skp_shrunk8_f32((y), hi_v, lo_v, sign, zero, magnitudes)
+    if (j) {
+        some = skp_first_lanes8(j);
+        _mm256_maskstore_ps(dst, some, SKP_SHRUNK8(_mm256_maskload_ps(src, some)));
+    }
+    for (; j + 8 <= end; j += 8) {
+        __m256 x = SKP_SHRUNK8(_mm256_loadu_ps(src + j));
         if (stream) _mm256_stream_ps(dst + j, x);
         else _mm256_storeu_ps(dst + j, x);
     }
-    for (; j < n; j++) dst[j] = (float) skp_shrink_value(src[j], tau, magnitudes);
+    if (j < end) {
+        some = skp_first_lanes8(end - j);
+        _mm256_maskstore_ps(dst + j, some, SKP_SHRUNK8(_mm256_maskload_ps(src + j, some)));
+    }
+#undef SKP_SHRUNK8
+    for (j = end; j < n; j++) dst[j] = (float) skp_shrink_value(src[j], tau, magnitudes);
 }
 
 SKP_AVX2 static inline void skp_shrink_f64(const double* src, double* dst, ptrdiff_t n, double tau,
                                     int magnitudes, int stream) {
     const __m256d sign = _mm256_set1_pd(-0.0);
     const __m256d tau_v = _mm256_set1_pd(tau), zero = _mm256_setzero_pd();
-    ptrdiff_t j = 0;
-    if (stream)
-        for (; j < n && ((uintptr_t) (dst + j) & 31); j++)
-            dst[j] = skp_shrink_value(src[j], tau, magnitudes);
-    for (; j + 4 <= n; j += 4) {
-        __m256d y = _mm256_loadu_pd(src + j);
-        __m256d v = magnitudes ? _mm256_andnot_pd(sign, y) : y;
-        __m256d x = _mm256_max_pd(_mm256_sub_pd(v, tau_v), zero);
-        if (magnitudes) x = _mm256_or_pd(x, _mm256_and_pd(sign, y));
+    const ptrdiff_t end = n - n % 4;
+    ptrdiff_t j = skp_stream_start(dst, end, 4, sizeof(double), &stream);
+    __m256i some;
+#define SKP_SHRUNK4(y) skp_shrunk4_f64((y), tau_v, sign, zero, magnitudes)
+    if (j) {
+        some = skp_first_lanes4(j);
+        _mm256_maskstore_pd(dst, some, SKP_SHRUNK4(_mm256_maskload_pd(src, some)));
+    }
+    for (; j + 4 <= end; j += 4) {
+        __m256d x = SKP_SHRUNK4(_mm256_loadu_pd(src + j));
         if (stream) _mm256_stream_pd(dst + j, x);
         else _mm256_storeu_pd(dst + j, x);
     }
-    for (; j < n; j++) dst[j] = skp_shrink_value(src[j], tau, magnitudes);
+    if (j < end) {
+        some = skp_first_lanes4(end - j);
+        _mm256_maskstore_pd(dst + j, some, SKP_SHRUNK4(_mm256_maskload_pd(src + j, some)));
+    }
+#undef SKP_SHRUNK4
+    for (j = end; j < n; j++) dst[j] = skp_shrink_value(src[j], tau, magnitudes);
 }
 
 /* The write pass of an array in cache with AVX-512F: skp_shrink_f32's loop,
@@ -1530,20 +1585,30 @@ SKP_AVX2 static inline void skp_write_row_f32(const float* src, float* dst, ptrd
                                               int rescale, float level, const float* levels,
                                               int stream) {
     const __m256 sign = _mm256_set1_ps(-0.0f);
+    const ptrdiff_t end = n - n % 8;
+    ptrdiff_t j = skp_stream_start(dst, end, 8, sizeof(float), &stream);
     __m256 l = _mm256_set1_ps(level), x;
-    ptrdiff_t j = 0;
-    if (stream)
-        for (; j < n && ((uintptr_t) (dst + j) & 31); j++)
-            dst[j] = (float) skp_clip_or_scale(src[j], levels ? levels[j] : level, rescale);
-    for (; j + 8 <= n; j += 8) {
-        __m256 v = _mm256_loadu_ps(src + j);
+    __m256i some;
+#define SKP_LEVELLED8(v, l) (rescale ? _mm256_mul_ps((v), (l))                          \
+                             : _mm256_max_ps(_mm256_min_ps((v), (l)), _mm256_xor_ps((l), sign)))
+    if (j) {   /* (see skp_stream_start) */
+        some = skp_first_lanes8(j);
+        if (levels) l = _mm256_maskload_ps(levels, some);
+        _mm256_maskstore_ps(dst, some, SKP_LEVELLED8(_mm256_maskload_ps(src, some), l));
+    }
+    for (; j + 8 <= end; j += 8) {
         if (levels) l = _mm256_loadu_ps(levels + j);
-        x = rescale ? _mm256_mul_ps(v, l)
-                    : _mm256_max_ps(_mm256_min_ps(v, l), _mm256_xor_ps(l, sign));
+        x = SKP_LEVELLED8(_mm256_loadu_ps(src + j), l);
         if (stream) _mm256_stream_ps(dst + j, x);
         else _mm256_storeu_ps(dst + j, x);
     }
-    for (; j < n; j++)
+    if (j < end) {
+        some = skp_first_lanes8(end - j);
+        if (levels) l = _mm256_maskload_ps(levels + j, some);
+        _mm256_maskstore_ps(dst + j, some, SKP_LEVELLED8(_mm256_maskload_ps(src + j, some), l));
+    }
+#undef SKP_LEVELLED8
+    for (j = end; j < n; j++)
         dst[j] = (float) skp_clip_or_scale(src[j], levels ? levels[j] : level, rescale);
 }
 
@@ -1583,20 +1648,30 @@ SKP_AVX2 static inline void skp_write_row_f64(const double* src, double* dst, pt
                                               int rescale, double level, const double* levels,
                                               int stream) {
     const __m256d sign = _mm256_set1_pd(-0.0);
+    const ptrdiff_t end = n - n % 4;
+    ptrdiff_t j = skp_stream_start(dst, end, 4, sizeof(double), &stream);
     __m256d l = _mm256_set1_pd(level), x;
-    ptrdiff_t j = 0;
-    if (stream)
-        for (; j < n && ((uintptr_t) (dst + j) & 31); j++)
-            dst[j] = skp_clip_or_scale(src[j], levels ? levels[j] : level, rescale);
-    for (; j + 4 <= n; j += 4) {
-        __m256d v = _mm256_loadu_pd(src + j);
+    __m256i some;
+#define SKP_LEVELLED4(v, l) (rescale ? _mm256_mul_pd((v), (l))                          \
+                             : _mm256_max_pd(_mm256_min_pd((v), (l)), _mm256_xor_pd((l), sign)))
+    if (j) {   /* (see skp_stream_start) */
+        some = skp_first_lanes4(j);
+        if (levels) l = _mm256_maskload_pd(levels, some);
+        _mm256_maskstore_pd(dst, some, SKP_LEVELLED4(_mm256_maskload_pd(src, some), l));
+    }
+    for (; j + 4 <= end; j += 4) {
         if (levels) l = _mm256_loadu_pd(levels + j);
-        x = rescale ? _mm256_mul_pd(v, l)
-                    : _mm256_max_pd(_mm256_min_pd(v, l), _mm256_xor_pd(l, sign));
+        x = SKP_LEVELLED4(_mm256_loadu_pd(src + j), l);
         if (stream) _mm256_stream_pd(dst + j, x);
         else _mm256_storeu_pd(dst + j, x);
     }
-    for (; j < n; j++)
+    if (j < end) {
+        some = skp_first_lanes4(end - j);
+        if (levels) l = _mm256_maskload_pd(levels + j, some);
+        _mm256_maskstore_pd(dst + j, some, SKP_LEVELLED4(_mm256_maskload_pd(src + j, some), l));
+    }
+#undef SKP_LEVELLED4
+    for (j = end; j < n; j++)
         dst[j] = skp_clip_or_scale(src[j], levels ? levels[j] : level, rescale);
 }
 
