@@ -340,7 +340,7 @@ cdef extern from "_bilevel_simd.h" nogil:
                                   double* taus, double* hint, float* packed, int prefetch)
     void skp_panel_thresholds_f64(const double* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                                   Py_ssize_t width, double floor, const double* radii,
-                                  double* taus)
+                                  double* taus, double* packed)
     void skp_shrink_panel_f32(const float* src, Py_ssize_t src_stride, float* dst,
                               Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t width,
                               const double* taus, const float* hi, const float* lo, int stream)
@@ -384,6 +384,18 @@ cdef enum:
 cdef Py_ssize_t _short_rows = 256, _packed_rows = 1024
 cdef double _short_share = 0.04, _long_share = 0.08
 cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
+cdef Py_ssize_t _panel_override = 0   # EXPERIMENT
+
+
+cdef Py_ssize_t _packed_bytes = 1 << 40   # EXPERIMENT
+cdef Py_ssize_t _packed_bytes64 = 1 << 40   # EXPERIMENT
+
+
+def _set_panel(Py_ssize_t width, Py_ssize_t packed_bytes=PACKED_BYTES, Py_ssize_t packed64=0):
+    global _panel_override, _packed_bytes, _packed_bytes64
+    _panel_override = width
+    _packed_bytes = packed_bytes
+    _packed_bytes64 = packed64
 
 
 def _set_column_paths(passes=None, bint avx512=True):
@@ -510,7 +522,7 @@ cdef inline void _panel_thresholds(const floating[:, :] y, Py_ssize_t first, Py_
                                  taus, hint, packed, prefetch)
     else:
         skp_panel_thresholds_f64(&y[0, first], y.strides[0], y.shape[0], width, floor, radii,
-                                 taus)
+                                 taus, <double*> packed)
 
 
 cdef inline void _shrink_columns(const floating* src, Py_ssize_t step_y, floating* dst,
@@ -613,7 +625,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     5-12 % fewer passes a group.)
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], first = 0, width, c
-    cdef Py_ssize_t panel = _panel_width(n_rows, sizeof(floating))
+    cdef Py_ssize_t panel = _panel_override if _panel_override else _panel_width(n_rows, sizeof(floating))
     cdef Py_ssize_t capacity = n_rows + 8
     cdef bint stream = streams(n_rows * n_cols * sizeof(floating))
     # (float64: the AVX-512 loops only)
@@ -629,7 +641,8 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef double* panel_radii = <double*> calloc(panel + 16, sizeof(double))
     cdef double hint[3]
     # (float32 by passes: a group of 16 columns' magnitudes, on a cache line)
-    cdef bint packs = floating is float and by_passes and 16 * n_rows * 4 <= PACKED_BYTES
+    cdef bint packs = by_passes and (16 * n_rows * 4 <= _packed_bytes if floating is float
+                                     else 8 * n_rows * 8 <= _packed_bytes64)
     cdef float* packed = <float*> malloc((16 * n_rows + 16) * sizeof(float)) if packs else NULL
     cdef floating* floors = <floating*> malloc((panel + 8) * sizeof(floating))
     cdef Py_ssize_t* lines = <Py_ssize_t*> malloc((panel + 2) * sizeof(Py_ssize_t))
