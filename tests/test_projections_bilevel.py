@@ -626,10 +626,11 @@ def test_float32_column_passes_do_not_depend_on_the_guesses(column_path, rows, r
 
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 @pytest.mark.parametrize("rows", [33, 1000, 16385, 40000])
-def test_long_column_passes_packed(column_path, dtype, tol, rows, rng):
-    # Columns by passes read a group's magnitudes packed (16 float32 or 8
-    # float64 columns a row) after its first pass, however long the columns
-    # (float64 too): a last group short of its lanes, a zero column, flat
+def test_long_column_panels(column_path, dtype, tol, rows, rng):
+    # Columns so long that a panel leaves L2 whatever its width are taken
+    # PANEL_COLUMNS at a time (here every column in one panel), and rows
+    # of 84 or 168 bytes do not start on cache lines (the write not
+    # streamed): a last group short of its lanes, a zero column, flat
     # columns and ties, lanes that stop at different passes; rows reversed.
     Y = rng.standard_normal((rows, 21)) * np.exp(rng.standard_normal(21))
     Y[:, 3] = 0.0

@@ -340,7 +340,7 @@ cdef extern from "_bilevel_simd.h" nogil:
                                   double* taus, double* hint, float* packed, int prefetch)
     void skp_panel_thresholds_f64(const double* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                                   Py_ssize_t width, double floor, const double* radii,
-                                  double* taus, double* packed)
+                                  double* taus)
     void skp_shrink_panel_f32(const float* src, Py_ssize_t src_stride, float* dst,
                               Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t width,
                               const double* taus, const float* hi, const float* lo, int stream)
@@ -384,18 +384,6 @@ cdef enum:
 cdef Py_ssize_t _short_rows = 256, _packed_rows = 1024
 cdef double _short_share = 0.04, _long_share = 0.08
 cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
-cdef Py_ssize_t _panel_override = 0   # EXPERIMENT
-
-
-cdef Py_ssize_t _packed_bytes = 1 << 40   # EXPERIMENT
-cdef Py_ssize_t _packed_bytes64 = 1 << 40   # EXPERIMENT
-
-
-def _set_panel(Py_ssize_t width, Py_ssize_t packed_bytes=PACKED_BYTES, Py_ssize_t packed64=0):
-    global _panel_override, _packed_bytes, _packed_bytes64
-    _panel_override = width
-    _packed_bytes = packed_bytes
-    _packed_bytes64 = packed64
 
 
 def _set_column_paths(passes=None, bint avx512=True):
@@ -454,11 +442,22 @@ cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ss
 
 
 cdef inline Py_ssize_t _panel_width(Py_ssize_t n_rows, Py_ssize_t itemsize) noexcept nogil:
-    """Columns in a panel: PANEL_BYTES of them or PANEL_COLUMNS, whole cache lines."""
+    """Columns in a panel: PANEL_BYTES of them or PANEL_COLUMNS, whole cache lines.
+
+    Columns so long that a cache line of them exceeds PANEL_BYTES do not stay
+    in L2 whatever the width: PANEL_COLUMNS of them then, each row read in
+    fewer, longer pieces (issue 14, thread time, after the stores were no
+    longer streamed there: 16 -> 128 columns took 100000 x 100 at 10-90 %
+    of the groups kept from 6.5-8.7 to 2.9-4.8 times a copy in float32 and
+    from 4.1-5.4 to 2.7-3.0 in float64; 20000 x 500 from 9.3-11.9 to
+    3.9-4.9 and from 3.6-5.2 to 2.8-3.3).
+    """
     cdef Py_ssize_t line = 64 // itemsize
     cdef Py_ssize_t width = min(PANEL_BYTES // max(n_rows * itemsize, 1),
                                 <Py_ssize_t> PANEL_COLUMNS)
-    return max(width - width % line, line)
+    if width < line:
+        return PANEL_COLUMNS
+    return width - width % line
 
 
 cdef inline Py_ssize_t _first_panel_width(const void* row, Py_ssize_t width,
@@ -522,7 +521,7 @@ cdef inline void _panel_thresholds(const floating[:, :] y, Py_ssize_t first, Py_
                                  taus, hint, packed, prefetch)
     else:
         skp_panel_thresholds_f64(&y[0, first], y.strides[0], y.shape[0], width, floor, radii,
-                                 taus, <double*> packed)
+                                 taus)
 
 
 cdef inline void _shrink_columns(const floating* src, Py_ssize_t step_y, floating* dst,
@@ -625,9 +624,17 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     5-12 % fewer passes a group.)
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], first = 0, width, c
-    cdef Py_ssize_t panel = _panel_override if _panel_override else _panel_width(n_rows, sizeof(floating))
+    # (no wider than the matrix, in whole lines: the lists below hold a panel)
+    cdef Py_ssize_t line = 64 // sizeof(floating)
+    cdef Py_ssize_t panel = min(_panel_width(n_rows, sizeof(floating)),
+                                (n_cols + line - 1) // line * line)
     cdef Py_ssize_t capacity = n_rows + 8
-    cdef bint stream = streams(n_rows * n_cols * sizeof(floating))
+    cdef bint large = streams(n_rows * n_cols * sizeof(floating))
+    # (streamed only where every row starts on a cache line: otherwise a
+    # panel's stores cover parts of lines, which non-temporal stores send to
+    # memory a part at a time; issue 14, thread time: 100000 x 100 at half
+    # the norm 32 -> 10 times a copy in float32, 9.3 -> 5.4 in float64)
+    cdef bint stream = large and (n_rows == 1 or x.strides[0] % 64 == 0)
     # (float64: the AVX-512 loops only)
     cdef bint by_passes = (y.strides[1] == sizeof(floating) and simd_enabled()
                            and (floating is float or skp_avx512_enabled())
@@ -641,8 +648,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef double* panel_radii = <double*> calloc(panel + 16, sizeof(double))
     cdef double hint[3]
     # (float32 by passes: a group of 16 columns' magnitudes, on a cache line)
-    cdef bint packs = by_passes and (16 * n_rows * 4 <= _packed_bytes if floating is float
-                                     else 8 * n_rows * 8 <= _packed_bytes64)
+    cdef bint packs = floating is float and by_passes and 16 * n_rows * 4 <= PACKED_BYTES
     cdef float* packed = <float*> malloc((16 * n_rows + 16) * sizeof(float)) if packs else NULL
     cdef floating* floors = <floating*> malloc((panel + 8) * sizeof(floating))
     cdef Py_ssize_t* lines = <Py_ssize_t*> malloc((panel + 2) * sizeof(Py_ssize_t))
@@ -662,7 +668,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
             if by_passes:
                 _panel_thresholds(y, first, width, floor, panel_radii, taus, hint,
                                   <float*> ((<size_t> packed + 63) // 64 * 64) if packs
-                                  else NULL, stream)
+                                  else NULL, large)
             else:
                 _panel_candidates(y, first, width, floor, panel_radii, lists, capacity, counts,
                                   sums, floors, lines)

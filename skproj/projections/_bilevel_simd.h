@@ -591,8 +591,7 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
 SKP_AVX512 static inline void skp_columns_above8_f64(const char* base, ptrdiff_t row_stride,
                                                      ptrdiff_t n_rows, __mmask8 lanes,
                                                      __m512d bound, __m512d* count,
-                                                     __m512d* sum, __m512d* least,
-                                                     const int packed, double* copy) {
+                                                     __m512d* sum, __m512d* least) {
     const __m512d above_all = _mm512_set1_pd(INFINITY), one = _mm512_set1_pd(1.0);
     __m512d count0 = _mm512_setzero_pd(), count1 = _mm512_setzero_pd();
     __m512d sum0 = _mm512_setzero_pd(), sum1 = _mm512_setzero_pd();
@@ -601,12 +600,9 @@ SKP_AVX512 static inline void skp_columns_above8_f64(const char* base, ptrdiff_t
     ptrdiff_t i = 0;
 #define SKP_COLUMN_TAKE8(k, b, c, m)                                          \
     do {                                                                      \
-        const __m512d v_ = packed                                             \
-            ? _mm512_load_pd((const double*) base + 8 * (k))                  \
-            : _mm512_abs_pd(_mm512_maskz_loadu_pd(                            \
-                  lanes, (const double*) (base + (k) * row_stride)));         \
+        const __m512d v_ = _mm512_abs_pd(_mm512_maskz_loadu_pd(               \
+            lanes, (const double*) (base + (k) * row_stride)));               \
         const __mmask8 keep_ = _mm512_cmp_pd_mask(v_, bound, _CMP_GT_OQ);     \
-        if (copy) _mm512_store_pd(copy + 8 * (k), v_);                        \
         b = _mm512_mask_add_pd(b, keep_, b, v_);                              \
         c = _mm512_mask_add_pd(c, keep_, c, one);                             \
         m = _mm512_mask_min_pd(m, keep_, m, v_);                              \
@@ -628,7 +624,7 @@ SKP_AVX512 static inline void skp_columns_above8_f64(const char* base, ptrdiff_t
 SKP_AVX512 static void skp_panel_thresholds512_f64(const double* base, ptrdiff_t row_stride,
                                                    ptrdiff_t n_rows, ptrdiff_t width,
                                                    double floor, const double* radii,
-                                                   double* taus, double* packed) {
+                                                   double* taus) {
     const __m512d infinite = _mm512_set1_pd(INFINITY), zero = _mm512_setzero_pd();
     double tau[8];
     ptrdiff_t g, c;
@@ -640,22 +636,11 @@ SKP_AVX512 static void skp_panel_thresholds512_f64(const double* base, ptrdiff_t
         __m512d rho = _mm512_set1_pd(floor), result = infinite;
         __m512d previous = infinite;
         __mmask8 active = (__mmask8) (lanes & _mm512_cmp_pd_mask(radius, zero, _CMP_NEQ_OQ));
-        int pass = 0;
         while (active) {
             __m512d count, sum, least, next;
             __mmask8 empty, done;
-            /* (packed: the lanes of a pass all kept by the first, which
-             * stores them; a lane stopped reads zeros no more, its
-             * results unused) */
-            if (pass++ && packed)
-                skp_columns_above8_f64((const char*) packed, 64, n_rows, active, rho, &count,
-                                       &sum, &least, 1, NULL);
-            else if (packed)
-                skp_columns_above8_f64(columns, row_stride, n_rows, active, rho, &count, &sum,
-                                       &least, 0, packed);
-            else
-                skp_columns_above8_f64(columns, row_stride, n_rows, active, rho, &count, &sum,
-                                       &least, 0, NULL);
+            skp_columns_above8_f64(columns, row_stride, n_rows, active, rho, &count, &sum,
+                                   &least);
             /* (as skp_panel_thresholds_f32, the iterate itself the bound) */
             next = _mm512_div_pd(_mm512_sub_pd(sum, radius), count);
             empty = _mm512_cmp_pd_mask(count, zero, _CMP_EQ_OQ);
@@ -674,9 +659,8 @@ SKP_AVX512 static void skp_panel_thresholds512_f64(const double* base, ptrdiff_t
 
 static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_stride,
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
-                                            const double* radii, double* taus,
-                                            double* packed) {
-    skp_panel_thresholds512_f64(base, row_stride, n_rows, width, floor, radii, taus, packed);
+                                            const double* radii, double* taus) {
+    skp_panel_thresholds512_f64(base, row_stride, n_rows, width, floor, radii, taus);
 }
 
 /* The tau of each of the ``width`` columns at ``base`` in ``taus``
@@ -1139,8 +1123,7 @@ static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_t row_str
                                             double* hint, float* packed, int prefetch) {}
 static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_stride,
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
-                                            const double* radii, double* taus,
-                                            double* packed) {}
+                                            const double* radii, double* taus) {}
 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src_stride, float* dst,
                                         ptrdiff_t dst_stride, ptrdiff_t n_rows, ptrdiff_t width,
                                         const double* taus, const float* hi, const float* lo,
