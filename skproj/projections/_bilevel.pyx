@@ -630,11 +630,14 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
                                 (n_cols + line - 1) // line * line)
     cdef Py_ssize_t capacity = n_rows + 8
     cdef bint large = streams(n_rows * n_cols * sizeof(floating))
-    # (streamed only where every row starts on a cache line: otherwise a
-    # panel's stores cover parts of lines, which non-temporal stores send to
-    # memory a part at a time; issue 14, thread time: 100000 x 100 at half
-    # the norm 32 -> 10 times a copy in float32, 9.3 -> 5.4 in float64)
-    cdef bint stream = large and (n_rows == 1 or x.strides[0] % 64 == 0)
+    # (streamed where every row starts on a cache line; otherwise a panel's
+    # stores cover parts of lines, which non-temporal stores send to memory
+    # a part at a time: issue 14, thread time, 100000 x 100 at half the norm
+    # 32 -> 10 times a copy in float32, 9.3 -> 5.4 in float64; float64
+    # panels that stay in L2 are still streamed: 2000 x 2500 at 10-90 % of
+    # the groups kept 4.3-5.2 times a copy streamed, 4.7-6.1 not)
+    cdef bint stream = large and (n_rows == 1 or x.strides[0] % 64 == 0
+                                  or (floating is double and n_rows * 64 <= PANEL_BYTES))
     # (float64: the AVX-512 loops only)
     cdef bint by_passes = (y.strides[1] == sizeof(floating) and simd_enabled()
                            and (floating is float or skp_avx512_enabled())
