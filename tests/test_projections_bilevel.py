@@ -622,3 +622,26 @@ def test_float32_column_passes_do_not_depend_on_the_guesses(column_path, rows, r
                    for offset in (0, 4, 20, 36, 60)]
         for result in results[1:]:
             np.testing.assert_array_equal(result, results[0], err_msg=str(fraction))
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+@pytest.mark.parametrize("rows", [33, 1000, 16385, 40000])
+def test_long_column_panels(column_path, dtype, tol, rows, rng):
+    # Columns so long that a panel leaves L2 whatever its width are taken
+    # PANEL_COLUMNS at a time (here every column in one panel), and rows
+    # of 84 or 168 bytes do not start on cache lines (the write not
+    # streamed): a last group short of its lanes, a zero column, flat
+    # columns and ties, lanes that stop at different passes; rows reversed.
+    Y = rng.standard_normal((rows, 21)) * np.exp(rng.standard_normal(21))
+    Y[:, 3] = 0.0
+    Y[:, 17:21] = rng.choice([-1.0, 1.0], size=(rows, 4))
+    Y[:, 9:12] = rng.choice([-2.0, 0.0, 1.0, 3.0], size=(rows, 3))
+    Y = Y.astype(dtype)
+    for Z in (Y, Y[::-1]):
+        norm = references.group_norm(Z, "l1", 0)
+        for fraction in (0.02, 0.5, 0.9999):
+            expected = references.bilevel(Z, fraction * norm, "l1", 0)
+            X = bilevel_l11(Z, fraction * norm, axis=0)
+            np.testing.assert_allclose(X, expected, rtol=0,
+                                       atol=tol * float(np.abs(Z).max()), err_msg=str(fraction))
+            assert not np.signbit(X[:, ~expected.any(axis=0)]).any(), "zeroed columns are +0"

@@ -442,11 +442,22 @@ cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ss
 
 
 cdef inline Py_ssize_t _panel_width(Py_ssize_t n_rows, Py_ssize_t itemsize) noexcept nogil:
-    """Columns in a panel: PANEL_BYTES of them or PANEL_COLUMNS, whole cache lines."""
+    """Columns in a panel: PANEL_BYTES of them or PANEL_COLUMNS, whole cache lines.
+
+    Columns so long that a cache line of them exceeds PANEL_BYTES do not stay
+    in L2 whatever the width: PANEL_COLUMNS of them then, each row read in
+    fewer, longer pieces (issue 14, thread time, after the stores were no
+    longer streamed there: 16 -> 128 columns took 100000 x 100 at 10-90 %
+    of the groups kept from 6.5-8.7 to 2.9-4.8 times a copy in float32 and
+    from 4.1-5.4 to 2.7-3.0 in float64; 20000 x 500 from 9.3-11.9 to
+    3.9-4.9 and from 3.6-5.2 to 2.8-3.3).
+    """
     cdef Py_ssize_t line = 64 // itemsize
     cdef Py_ssize_t width = min(PANEL_BYTES // max(n_rows * itemsize, 1),
                                 <Py_ssize_t> PANEL_COLUMNS)
-    return max(width - width % line, line)
+    if width < line:
+        return PANEL_COLUMNS
+    return width - width % line
 
 
 cdef inline Py_ssize_t _first_panel_width(const void* row, Py_ssize_t width,
@@ -613,9 +624,20 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     5-12 % fewer passes a group.)
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], first = 0, width, c
-    cdef Py_ssize_t panel = _panel_width(n_rows, sizeof(floating))
+    # (no wider than the matrix, in whole lines: the lists below hold a panel)
+    cdef Py_ssize_t line = 64 // sizeof(floating)
+    cdef Py_ssize_t panel = min(_panel_width(n_rows, sizeof(floating)),
+                                (n_cols + line - 1) // line * line)
     cdef Py_ssize_t capacity = n_rows + 8
-    cdef bint stream = streams(n_rows * n_cols * sizeof(floating))
+    cdef bint large = streams(n_rows * n_cols * sizeof(floating))
+    # (streamed where every row starts on a cache line; otherwise a panel's
+    # stores cover parts of lines, which non-temporal stores send to memory
+    # a part at a time: issue 14, thread time, 100000 x 100 at half the norm
+    # 32 -> 10 times a copy in float32, 9.3 -> 5.4 in float64; float64
+    # panels that stay in L2 are still streamed: 2000 x 2500 at 10-90 % of
+    # the groups kept 4.3-5.2 times a copy streamed, 4.7-6.1 not)
+    cdef bint stream = large and (n_rows == 1 or x.strides[0] % 64 == 0
+                                  or (floating is double and n_rows * 64 <= PANEL_BYTES))
     # (float64: the AVX-512 loops only)
     cdef bint by_passes = (y.strides[1] == sizeof(floating) and simd_enabled()
                            and (floating is float or skp_avx512_enabled())
@@ -649,7 +671,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
             if by_passes:
                 _panel_thresholds(y, first, width, floor, panel_radii, taus, hint,
                                   <float*> ((<size_t> packed + 63) // 64 * 64) if packs
-                                  else NULL, stream)
+                                  else NULL, large)
             else:
                 _panel_candidates(y, first, width, floor, panel_radii, lists, capacity, counts,
                                   sums, floors, lines)
