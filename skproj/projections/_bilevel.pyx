@@ -366,6 +366,14 @@ cdef enum:
     # for the passes after its first up to this size (columns of 16384 rows;
     # longer ones are read in place).
     PACKED_BYTES = 1 << 20
+    # A matrix of up to WHOLE_BYTES whose taus are found by passes is written
+    # once every tau is known, along its rows rather than a panel at a time,
+    # where the taus of a row (as two floats in float32) stay in L1 beside it
+    # (issue 14, thread time, at half the norm: 100 x 1000, 250 x 1000,
+    # 500 x 500, 1000 x 250, 128 x 2048 float32 and 100 x 1000 float64 3-15 %
+    # faster; 50 x 5000 and 64 x 4096 float32 9-12 % slower).
+    WHOLE_BYTES = 1 << 20
+    WHOLE_COLUMNS = 2560
 
 
 # Column panels may find their taus by Michelot's passes over the panel in
@@ -496,6 +504,7 @@ cdef enum:
     LIST_LIMIT = 1 << 26
 
 cdef Py_ssize_t _list_bytes = LIST_BYTES, _list_limit = LIST_LIMIT
+
 cdef Py_ssize_t _candidate_bytes = 0     # testing: see _candidate_scratch
 
 
@@ -629,6 +638,18 @@ cdef void _shrink_panel(const floating[:, :] y, floating[:, :] x, Py_ssize_t fir
     cdef Py_ssize_t n_rows = y.shape[0], i
     cdef Py_ssize_t step_y = _step(y.strides[1], sizeof(floating))
     cdef Py_ssize_t step_x = _step(x.strides[1], sizeof(floating))
+    # (streamed rows that start inside a cache line, as the first panel's
+    # where the result does not start on one: the columns up to the line's
+    # end through the cache, the others streamed from the line on; a
+    # non-temporal store of part of a line goes to memory a part at a time:
+    # issue 14, 1000 x 10000 float32 at half the norm, the first of 79 panels
+    # took a seventh of the write's time)
+    cdef Py_ssize_t head = (64 - (<size_t> &x[0, first]) % 64) // sizeof(floating)
+    if (stream and head < width and (<size_t> &x[0, first]) % 64
+            and (<size_t> &x[0, first]) % sizeof(floating) == 0 and x.strides[0] % 64 == 0):
+        _shrink_panel(y, x, first, head, taus, halves, False)
+        _shrink_panel(y, x, first + head, width - head, taus + head, halves, True)
+        return
     if step_y == 1 and step_x == 1 and simd_enabled():
         if floating is float:
             skp_split_taus(taus, width, halves, halves + width)
@@ -652,7 +673,9 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     For each panel: the magnitudes above ``floor`` (a lower bound of every
     column's tau) are gathered per column in one read of the panel, each
     column's tau found there (``group_threshold``), and the panel written
-    from the cache, row by row.  Where ``_columns_by_passes`` says so, the taus
+    from the cache, row by row (a matrix in cache whose taus are found by
+    passes: once all are known, along its rows, WHOLE_BYTES).  Where
+    ``_columns_by_passes`` says so, the taus
     are found instead by Michelot's passes over the panel, from ``floor``,
     a vector of columns at a time (``_panel_thresholds``): on short columns
     (100 x 1000 float32 at half the norm, thread time, issue 14: 11.8 times a
@@ -742,8 +765,12 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef float* packed = <float*> malloc((16 * n_rows + 16) * sizeof(float)) if packs else NULL
     cdef floating* floors = <floating*> malloc((panel + 8) * sizeof(floating))
     cdef Py_ssize_t* lines = <Py_ssize_t*> malloc((panel + 2) * sizeof(Py_ssize_t))
-    cdef double* taus = <double*> malloc(panel * sizeof(double))
-    cdef float* halves = <float*> malloc(2 * panel * sizeof(float))
+    # (a matrix in cache by passes: every tau first, then one write along the rows)
+    cdef bint whole = (by_passes and n_rows * n_cols * itemsize <= WHOLE_BYTES
+                       and n_cols <= WHOLE_COLUMNS)
+    cdef Py_ssize_t n_taus = n_cols if whole else panel
+    cdef double* taus = <double*> malloc(n_taus * sizeof(double))
+    cdef float* halves = <float*> malloc(2 * n_taus * sizeof(float))
     cdef int status = STATUS_PROJECTED
     global _candidate_bytes
     _candidate_bytes = 0
@@ -768,7 +795,8 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
             for c in range(panel + 16):
                 panel_radii[c] = radii[first + c] if c < width else 0.0
             if by_passes:
-                _panel_thresholds(y, first, width, floor, panel_radii, taus, hint,
+                _panel_thresholds(y, first, width, floor, panel_radii,
+                                  taus + first if whole else taus, hint,
                                   <float*> ((<size_t> packed + 63) // 64 * 64) if packs
                                   else NULL, large)
             else:
@@ -777,9 +805,12 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
                                         floors, lines, taus)
                 if status != STATUS_PROJECTED:
                     break
-            _shrink_panel(y, x, first, width, taus, halves, stream)
+            if not whole:
+                _shrink_panel(y, x, first, width, taus, halves, stream)
             first += width
             width = min(panel, n_cols - first)
+        if whole and status == STATUS_PROJECTED:
+            _shrink_panel(y, x, 0, n_cols, taus, halves, stream)
     free(lists.values)
     free(column)
     free(counts)
