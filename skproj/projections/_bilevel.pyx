@@ -36,8 +36,8 @@ networks", arXiv:2407.16293 (2024).
 """
 
 from libc.math cimport INFINITY
-from libc.stdlib cimport calloc, free, malloc
-from libc.string cimport memcpy
+from libc.stdlib cimport calloc, free, malloc, realloc
+from libc.string cimport memcpy, memmove
 from cython cimport floating
 
 from skproj.projections._common cimport (
@@ -327,14 +327,16 @@ cdef extern from "_bilevel_simd.h" nogil:
     Py_ssize_t skp_row_keep_above_f32(const float* src, Py_ssize_t n, double rho, float* dst,
                                       double* sum, int* done)
     void skp_split_taus(const double* taus, Py_ssize_t n, float* hi, float* lo)
-    void skp_panel_candidates_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
-                                  Py_ssize_t width, double floor, const double* radii,
-                                  float* lists, Py_ssize_t capacity, Py_ssize_t* counts,
-                                  double* sums, float* floors, Py_ssize_t* lines)
-    void skp_panel_candidates_f64(const double* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
-                                  Py_ssize_t width, double floor, const double* radii,
-                                  double* lists, Py_ssize_t capacity, Py_ssize_t* counts,
-                                  double* sums, double* floors, Py_ssize_t* lines)
+    Py_ssize_t skp_panel_candidates_f32(const float* base, Py_ssize_t row_stride,
+                                        Py_ssize_t n_rows, Py_ssize_t width, double floor,
+                                        const double* radii, float* lists, Py_ssize_t capacity,
+                                        Py_ssize_t* counts, double* sums, float* floors,
+                                        Py_ssize_t* lines, Py_ssize_t start, bint last)
+    Py_ssize_t skp_panel_candidates_f64(const double* base, Py_ssize_t row_stride,
+                                        Py_ssize_t n_rows, Py_ssize_t width, double floor,
+                                        const double* radii, double* lists, Py_ssize_t capacity,
+                                        Py_ssize_t* counts, double* sums, double* floors,
+                                        Py_ssize_t* lines, Py_ssize_t start, bint last)
     void skp_panel_thresholds_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                                   Py_ssize_t width, double floor, const double* radii,
                                   double* taus, double* hint, float* packed, int prefetch)
@@ -364,6 +366,14 @@ cdef enum:
     # for the passes after its first up to this size (columns of 16384 rows;
     # longer ones are read in place).
     PACKED_BYTES = 1 << 20
+    # A matrix of up to WHOLE_BYTES whose taus are found by passes is written
+    # once every tau is known, along its rows rather than a panel at a time,
+    # where the taus of a row (as two floats in float32) stay in L1 beside it
+    # (issue 14, thread time, at half the norm: 100 x 1000, 250 x 1000,
+    # 500 x 500, 1000 x 250, 128 x 2048 float32 and 100 x 1000 float64 3-15 %
+    # faster; 50 x 5000 and 64 x 4096 float32 9-12 % slower).
+    WHOLE_BYTES = 1 << 20
+    WHOLE_COLUMNS = 2560
 
 
 # Column panels may find their taus by Michelot's passes over the panel in
@@ -473,34 +483,117 @@ cdef inline Py_ssize_t _first_panel_width(const void* row, Py_ssize_t width,
     return width - misaligned // itemsize
 
 
-cdef void _panel_candidates(const floating[:, :] y, Py_ssize_t first, Py_ssize_t width,
-                            double floor, const double* radii, floating* lists,
-                            Py_ssize_t capacity, Py_ssize_t* counts, double* sums,
-                            floating* floors, Py_ssize_t* lines) noexcept nogil:
-    """``keep_above(floor)`` on the kept columns ``first:first + width`` of ``y``.
+cdef struct _Lists:
+    # ``n_lists`` lists of ``capacity`` values each, one after the other, that
+    # grow up to ``most`` values each
+    void* values
+    Py_ssize_t n_lists
+    Py_ssize_t capacity
+    Py_ssize_t most
 
-    Column ``c`` of the panel keeps ``counts[c]`` magnitudes, summing to
-    ``sums[c]``, at ``lists + c * capacity``, unless its radius ``radii[c]``
-    is zero.  With AVX2 and contiguous rows the panel is read row by row
-    (``_bilevel_simd.h``: each column's floor rises as it goes; the arrays
-    hold ``width + 8`` columns, ``radii`` padded with zeros; ``floors`` and
-    ``lines`` are scratch); otherwise the columns are gathered one by one,
-    the first bringing the panel's cache lines for the others.
-    """
+
+cdef enum:
+    # The candidate lists of a panel (_gathered_taus) hold whole columns
+    # where they fit in LIST_BYTES in all (columns of up to 8192 rows); those
+    # of taller columns start at that size and double as they fill, up to
+    # the larger of LIST_LIMIT and a quarter of the matrix: they held whole
+    # columns before (issue 14: 1.1 GB at 10**6 rows in float64, more than
+    # the matrix), where a few percent of the rows are candidates at most
+    # radii.
+    LIST_BYTES = 1 << 21
+    LIST_LIMIT = 1 << 26
+
+cdef Py_ssize_t _list_bytes = LIST_BYTES, _list_limit = LIST_LIMIT
+
+cdef Py_ssize_t _candidate_bytes = 0     # testing: see _candidate_scratch
+
+
+def _set_list_bytes(Py_ssize_t start=LIST_BYTES, Py_ssize_t limit=LIST_LIMIT):
+    """Testing hook: the candidate lists' first size and least limit in bytes."""
+    global _list_bytes, _list_limit
+    _list_bytes, _list_limit = start, limit
+
+
+def _candidate_scratch():
+    """Testing hook: bytes of candidates (lists and a column) that the last
+    column panels of this process reserved at most (not thread-safe)."""
+    return _candidate_bytes
+
+
+cdef bint _reserve_lists(_Lists* lists, Py_ssize_t capacity, Py_ssize_t itemsize,
+                         const Py_ssize_t* counts, Py_ssize_t n_kept) noexcept nogil:
+    """Lists of ``capacity`` values (``realloc``); the first ``n_kept`` keep their
+    ``counts`` values.  Return False, the lists as they were, if out of memory."""
+    global _candidate_bytes
+    cdef char* values = <char*> realloc(lists.values, lists.n_lists * capacity * itemsize)
     cdef Py_ssize_t c
+    if values == NULL:
+        return False
+    # (from the last list down: each moves up, past none of the others)
+    for c in range(n_kept - 1, 0, -1):
+        memmove(values + c * capacity * itemsize, values + c * lists.capacity * itemsize,
+                counts[c] * itemsize)
+    _candidate_bytes += (capacity - lists.capacity) * lists.n_lists * itemsize
+    lists.values = values
+    lists.capacity = capacity
+    return True
+
+
+cdef int _gathered_taus(const floating[:, :] y, Py_ssize_t first, Py_ssize_t width,
+                        double floor, const double* radii, _Lists* lists, floating** column,
+                        Py_ssize_t* counts, double* sums, floating* floors, Py_ssize_t* lines,
+                        double* taus) noexcept nogil:
+    """The taus of columns ``first:first + width`` from their magnitudes above ``floor``.
+
+    Each kept column's candidates (``keep_above(floor)``) are gathered in a
+    list, and its tau found there (``_group_threshold``); a zeroed column
+    (``radii[c]`` zero) gets an infinite tau.  With ``lists`` (AVX2 and
+    contiguous rows) the panel is read row by row (``_bilevel_simd.h``:
+    each column's floor rises as it goes; the arrays hold ``width + 8``
+    columns, ``radii`` padded with zeros; ``floors`` and ``lines`` are
+    scratch), into ``width + 8`` lists that grow (``_reserve_lists``) when
+    one fills up, up to ``lists.most`` values.  A column whose list would
+    outgrow that (its candidates' count at a row: its own values decide,
+    not the panel) and, without ``lists``, every column, are gathered one
+    at a time into ``column`` (room for a whole column, made at the first
+    need), the first bringing the panel's cache lines for the others.
+    """
+    global _candidate_bytes
+    cdef Py_ssize_t n_rows = y.shape[0], row = 0, c
     cdef Py_ssize_t step = _step(y.strides[0], sizeof(floating))
-    if y.strides[1] == sizeof(floating) and simd_enabled():
+    cdef floating* values
+    cdef bint last
+    while lists != NULL:
+        last = lists.capacity == lists.most
         if floating is float:
-            skp_panel_candidates_f32(&y[0, first], y.strides[0], y.shape[0], width, floor,
-                                     radii, lists, capacity, counts, sums, floors, lines)
+            row = skp_panel_candidates_f32(&y[0, first], y.strides[0], n_rows, width, floor,
+                                           radii, <float*> lists.values, lists.capacity,
+                                           counts, sums, floors, lines, row, last)
         else:
-            skp_panel_candidates_f64(&y[0, first], y.strides[0], y.shape[0], width, floor,
-                                     radii, lists, capacity, counts, sums, floors, lines)
-        return
+            row = skp_panel_candidates_f64(&y[0, first], y.strides[0], n_rows, width, floor,
+                                           radii, <double*> lists.values, lists.capacity,
+                                           counts, sums, floors, lines, row, last)
+        if row == n_rows:
+            break
+        if not _reserve_lists(lists, min(2 * lists.capacity, lists.most), sizeof(floating),
+                              counts, width):
+            return STATUS_NOMEMORY
     for c in range(width):
-        if radii[c] != 0.0:
-            counts[c] = keep_above(&y[0, first + c], y.shape[0], step, floor, True,
-                                   lists + c * capacity, &sums[c])
+        if radii[c] == 0.0:
+            taus[c] = INFINITY
+        elif lists != NULL and floors[c] != INFINITY:
+            values = <floating*> lists.values
+            taus[c] = _group_threshold(values + c * lists.capacity, counts[c], sums[c], radii[c])
+        else:
+            if column[0] == NULL:
+                column[0] = <floating*> malloc((n_rows + 8) * sizeof(floating))
+                if column[0] == NULL:
+                    return STATUS_NOMEMORY
+                _candidate_bytes += (n_rows + 8) * sizeof(floating)
+            counts[c] = keep_above(&y[0, first + c], n_rows, step, floor, True, column[0],
+                                   &sums[c])
+            taus[c] = _group_threshold(column[0], counts[c], sums[c], radii[c])
+    return STATUS_PROJECTED
 
 
 cdef inline void _panel_thresholds(const floating[:, :] y, Py_ssize_t first, Py_ssize_t width,
@@ -545,6 +638,18 @@ cdef void _shrink_panel(const floating[:, :] y, floating[:, :] x, Py_ssize_t fir
     cdef Py_ssize_t n_rows = y.shape[0], i
     cdef Py_ssize_t step_y = _step(y.strides[1], sizeof(floating))
     cdef Py_ssize_t step_x = _step(x.strides[1], sizeof(floating))
+    # (streamed rows that start inside a cache line, as the first panel's
+    # where the result does not start on one: the columns up to the line's
+    # end through the cache, the others streamed from the line on; a
+    # non-temporal store of part of a line goes to memory a part at a time:
+    # issue 14, 1000 x 10000 float32 at half the norm, the first of 79 panels
+    # took a seventh of the write's time)
+    cdef Py_ssize_t head = (64 - (<size_t> &x[0, first]) % 64) // sizeof(floating)
+    if (stream and head < width and (<size_t> &x[0, first]) % 64
+            and (<size_t> &x[0, first]) % sizeof(floating) == 0 and x.strides[0] % 64 == 0):
+        _shrink_panel(y, x, first, head, taus, halves, False)
+        _shrink_panel(y, x, first + head, width - head, taus + head, halves, True)
+        return
     if step_y == 1 and step_x == 1 and simd_enabled():
         if floating is float:
             skp_split_taus(taus, width, halves, halves + width)
@@ -568,7 +673,9 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     For each panel: the magnitudes above ``floor`` (a lower bound of every
     column's tau) are gathered per column in one read of the panel, each
     column's tau found there (``group_threshold``), and the panel written
-    from the cache, row by row.  Where ``_columns_by_passes`` says so, the taus
+    from the cache, row by row (a matrix in cache whose taus are found by
+    passes: once all are known, along its rows, WHOLE_BYTES).  Where
+    ``_columns_by_passes`` says so, the taus
     are found instead by Michelot's passes over the panel, from ``floor``,
     a vector of columns at a time (``_panel_thresholds``): on short columns
     (100 x 1000 float32 at half the norm, thread time, issue 14: 11.8 times a
@@ -623,12 +730,12 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     each guess, which a model of the passes on Gaussian columns put at
     5-12 % fewer passes a group.)
     """
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], first = 0, width, c
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], first = 0, width, c, capacity
+    cdef Py_ssize_t itemsize = sizeof(floating)
     # (no wider than the matrix, in whole lines: the lists below hold a panel)
     cdef Py_ssize_t line = 64 // sizeof(floating)
     cdef Py_ssize_t panel = min(_panel_width(n_rows, sizeof(floating)),
                                 (n_cols + line - 1) // line * line)
-    cdef Py_ssize_t capacity = n_rows + 8
     cdef bint large = streams(n_rows * n_cols * sizeof(floating))
     # (streamed where every row starts on a cache line; otherwise a panel's
     # stores cover parts of lines, which non-temporal stores send to memory
@@ -643,9 +750,12 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
                            and (floating is float or skp_avx512_enabled())
                            and _columns_by_passes(radii, n_cols, n_rows, floor * n_rows,
                                                   sizeof(floating)))
-    # (room for a partial vector of columns after the panel: see _panel_candidates;
-    # panel_radii: 16 for skp_panel_thresholds_f32)
-    cdef floating* lists = <floating*> malloc((panel + 8) * capacity * sizeof(floating))
+    # (the gather's lists: see _gathered_taus; room for a partial vector of
+    # columns after the panel; panel_radii: 16 for skp_panel_thresholds_f32)
+    cdef bint by_rows = (not by_passes and y.strides[1] == sizeof(floating)
+                         and simd_enabled())
+    cdef _Lists lists
+    cdef floating* column = NULL
     cdef Py_ssize_t* counts = <Py_ssize_t*> malloc((panel + 8) * sizeof(Py_ssize_t))
     cdef double* sums = <double*> malloc((panel + 8) * sizeof(double))
     cdef double* panel_radii = <double*> calloc(panel + 16, sizeof(double))
@@ -655,10 +765,26 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef float* packed = <float*> malloc((16 * n_rows + 16) * sizeof(float)) if packs else NULL
     cdef floating* floors = <floating*> malloc((panel + 8) * sizeof(floating))
     cdef Py_ssize_t* lines = <Py_ssize_t*> malloc((panel + 2) * sizeof(Py_ssize_t))
-    cdef double* taus = <double*> malloc(panel * sizeof(double))
-    cdef float* halves = <float*> malloc(2 * panel * sizeof(float))
+    # (a matrix in cache by passes: every tau first, then one write along the rows)
+    cdef bint whole = (by_passes and n_rows * n_cols * itemsize <= WHOLE_BYTES
+                       and n_cols <= WHOLE_COLUMNS)
+    cdef Py_ssize_t n_taus = n_cols if whole else panel
+    cdef double* taus = <double*> malloc(n_taus * sizeof(double))
+    cdef float* halves = <float*> malloc(2 * n_taus * sizeof(float))
     cdef int status = STATUS_PROJECTED
-    if (lists == NULL or counts == NULL or sums == NULL or panel_radii == NULL
+    global _candidate_bytes
+    _candidate_bytes = 0
+    # (each list a whole column, or _list_bytes in all to start with, growing
+    # up to the larger of _list_limit and a quarter of the matrix)
+    lists.values = NULL
+    lists.n_lists = panel + 8
+    lists.capacity = 0
+    lists.most = min(n_rows + 8, max(_list_limit, n_rows * n_cols * itemsize // 4)
+                     // (lists.n_lists * itemsize))
+    capacity = min(lists.most, max(_list_bytes // (lists.n_lists * itemsize), 64))
+    if by_rows and not _reserve_lists(&lists, capacity, sizeof(floating), NULL, 0):
+        status = STATUS_NOMEMORY
+    elif (counts == NULL or sums == NULL or panel_radii == NULL
             or floors == NULL or lines == NULL or taus == NULL or halves == NULL
             or (packs and packed == NULL)):
         status = STATUS_NOMEMORY
@@ -669,19 +795,24 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
             for c in range(panel + 16):
                 panel_radii[c] = radii[first + c] if c < width else 0.0
             if by_passes:
-                _panel_thresholds(y, first, width, floor, panel_radii, taus, hint,
+                _panel_thresholds(y, first, width, floor, panel_radii,
+                                  taus + first if whole else taus, hint,
                                   <float*> ((<size_t> packed + 63) // 64 * 64) if packs
                                   else NULL, large)
             else:
-                _panel_candidates(y, first, width, floor, panel_radii, lists, capacity, counts,
-                                  sums, floors, lines)
-                for c in range(width):
-                    taus[c] = INFINITY if panel_radii[c] == 0.0 else _group_threshold(
-                        lists + c * capacity, counts[c], sums[c], panel_radii[c])
-            _shrink_panel(y, x, first, width, taus, halves, stream)
+                status = _gathered_taus(y, first, width, floor, panel_radii,
+                                        &lists if by_rows else NULL, &column, counts, sums,
+                                        floors, lines, taus)
+                if status != STATUS_PROJECTED:
+                    break
+            if not whole:
+                _shrink_panel(y, x, first, width, taus, halves, stream)
             first += width
             width = min(panel, n_cols - first)
-    free(lists)
+        if whole and status == STATUS_PROJECTED:
+            _shrink_panel(y, x, 0, n_cols, taus, halves, stream)
+    free(lists.values)
+    free(column)
     free(counts)
     free(sums)
     free(panel_radii)

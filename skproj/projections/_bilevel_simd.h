@@ -3,10 +3,16 @@
  * A panel is ``width`` adjacent columns of a matrix with contiguous rows
  * (strides in bytes).  Its candidates are the magnitudes of each column above
  * a floor, gathered per column ("keep_above" on each column) into ``lists``
- * (column c at lists + c * capacity, capacity >= n_rows + 8), counted in
- * ``counts`` and summed in ``sums``.  The rows are read as they lie in
- * memory, a block of rows at a time: each column group of the block (8 float
- * or 4 double columns) is loaded as one vector per row, transposed so that a
+ * (column c at lists + c * capacity), counted in ``counts`` and summed in
+ * ``sums``.  Lists shorter than the columns are grown on demand: the gather
+ * returns the row it reached when one might fill up (skp_lists_room), and
+ * goes on from there (``start``: counts, sums and floors as it left them)
+ * once the caller has moved the lists apart; it returns n_rows when done.
+ * Lists that may grow no more (``last``) drop their columns instead
+ * (skp_drop_full_lists_float/_double), whose taus the caller finds without
+ * them.  The rows are read as they lie in memory, a block of rows at a
+ * time: each column group of the block (8 float or 4 double columns) is
+ * loaded as one vector per row, transposed so that a
  * vector holds one column, and left-packed into that column's list (the
  * permutation tables of _l1_simd.h).  Rows further on are prefetched: the
  * rows of a panel lie a row stride apart, which the hardware prefetchers do
@@ -143,33 +149,74 @@ SKP_AVX2 static inline __m256d skp_kept_bound4(const double* sums, const ptrdiff
     return _mm256_max_pd(floor, _mm256_and_pd(bound, usable));
 }
 
-SKP_AVX2 static inline void skp_panel_candidates_f32(const float* base, ptrdiff_t row_stride,
+/* The row up to which no list can fill up, from row ``row`` on: a row adds
+ * at most one value to a column's list, and the vector stores reach 8 values
+ * past its count (see skp_panel_candidates_f32). */
+static inline ptrdiff_t skp_lists_room(const ptrdiff_t* counts, ptrdiff_t n_columns,
+                                       ptrdiff_t capacity, ptrdiff_t row) {
+    ptrdiff_t most = 0, c;
+    for (c = 0; c < n_columns; c++)
+        if (counts[c] > most) most = counts[c];
+    return row + capacity - 8 - most;
+}
+
+/* Drop the columns whose lists, of their ``capacity`` at most, would fill up
+ * in the block of ``n_block`` rows from ``row``: their floors become infinite
+ * (they are read no more; the caller finds their taus otherwise) and their
+ * counts 0.  Whether a column is dropped depends on its own values only (its
+ * count at a row), not on the panel it lies in.  Returns skp_lists_room's. */
+#define SKP_DROP_FULL_LISTS(type)                                              \
+    static inline ptrdiff_t skp_drop_full_lists_##type(                        \
+        ptrdiff_t* counts, type* floors, ptrdiff_t n_columns, ptrdiff_t capacity, \
+        ptrdiff_t row, ptrdiff_t n_block) {                                   \
+        ptrdiff_t c;                                                          \
+        for (c = 0; c < n_columns; c++)                                       \
+            if (counts[c] + n_block + 8 > capacity) {                         \
+                floors[c] = INFINITY;                                         \
+                counts[c] = 0;                                                \
+            }                                                                 \
+        return skp_lists_room(counts, n_columns, capacity, row);              \
+    }
+SKP_DROP_FULL_LISTS(float)
+SKP_DROP_FULL_LISTS(double)
+#undef SKP_DROP_FULL_LISTS
+
+SKP_AVX2 static inline ptrdiff_t skp_panel_candidates_f32(const float* base, ptrdiff_t row_stride,
                                                      ptrdiff_t n_rows, ptrdiff_t width,
                                                      double floor, const double* radii,
                                                      float* lists, ptrdiff_t capacity,
                                                      ptrdiff_t* counts, double* sums,
-                                                     float* floors, ptrdiff_t* lines) {
+                                                     float* floors, ptrdiff_t* lines,
+                                                     ptrdiff_t start, int last) {
     const __m256 sign = _mm256_set1_ps(-0.0f), infinite = _mm256_set1_ps(INFINITY);
     const ptrdiff_t n_lines = skp_kept_lines(base, width, sizeof(float), radii, lines);
     __m256 r[8];
-    ptrdiff_t i = 0, g, c, k;
+    ptrdiff_t i = start, g, c, k, limit;
     int mask;
     const ptrdiff_t padded = (width + 7) / 8 * 8;
     const float first_floor = skp_float_below(floor);
     const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int) (width % 8)),
                                             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    for (c = 0; c < padded; c++) {
-        counts[c] = 0;
-        sums[c] = 0.0;
-        floors[c] = radii[c] == 0 ? INFINITY : first_floor;
-    }
-    skp_prefetch_rows((const char*) base, row_stride,
-                      n_rows < SKP_PANEL_PREFETCH_ROWS ? n_rows : SKP_PANEL_PREFETCH_ROWS, lines,
-                      n_lines);
+    if (start == 0)
+        for (c = 0; c < padded; c++) {
+            counts[c] = 0;
+            sums[c] = 0.0;
+            floors[c] = radii[c] == 0 ? INFINITY : first_floor;
+        }
+    limit = skp_lists_room(counts, padded, capacity, i);
+    skp_prefetch_rows((const char*) base + i * row_stride, row_stride,
+                      n_rows - i < SKP_PANEL_PREFETCH_ROWS ? n_rows - i : SKP_PANEL_PREFETCH_ROWS,
+                      lines, n_lines);
     for (; i < n_rows; i += 8) {
         const char* rows = (const char*) base + i * row_stride;
         /* (a last block of fewer rows is padded with zeros, never kept) */
         const ptrdiff_t n_block = n_rows - i < 8 ? n_rows - i : 8;
+        if (i + n_block > limit) {
+            limit = skp_lists_room(counts, padded, capacity, i);
+            if (i + n_block > limit && !last) return i;   /* grown, then resumed */
+            if (i + n_block > limit)
+                limit = skp_drop_full_lists_float(counts, floors, padded, capacity, i, n_block);
+        }
         if (i + SKP_PANEL_PREFETCH_ROWS + 8 <= n_rows)
             skp_prefetch_rows(rows + SKP_PANEL_PREFETCH_ROWS * row_stride, row_stride, 8, lines,
                               n_lines);
@@ -207,34 +254,44 @@ SKP_AVX2 static inline void skp_panel_candidates_f32(const float* base, ptrdiff_
     }
     for (c = 0; c < width; c++)
         if (isinf(sums[c])) sums[c] = skp_sum_f32(lists + c * capacity, counts[c]);
+    return n_rows;
 }
 
-SKP_AVX2 static inline void skp_panel_candidates_f64(const double* base, ptrdiff_t row_stride,
+SKP_AVX2 static inline ptrdiff_t skp_panel_candidates_f64(const double* base, ptrdiff_t row_stride,
                                                      ptrdiff_t n_rows, ptrdiff_t width,
                                                      double floor, const double* radii,
                                                      double* lists, ptrdiff_t capacity,
                                                      ptrdiff_t* counts, double* sums,
-                                                     double* floors, ptrdiff_t* lines) {
+                                                     double* floors, ptrdiff_t* lines,
+                                                     ptrdiff_t start, int last) {
     const __m256d sign = _mm256_set1_pd(-0.0), infinite = _mm256_set1_pd(INFINITY);
     const ptrdiff_t n_lines = skp_kept_lines(base, width, sizeof(double), radii, lines);
     __m256d r[4], t[4];
-    ptrdiff_t i = 0, g, c, k;
+    ptrdiff_t i = start, g, c, k, limit;
     int mask;
     const ptrdiff_t padded = (width + 3) / 4 * 4;
     const __m256i tail = _mm256_cmpgt_epi64(_mm256_set1_epi64x(width % 4),
                                             _mm256_setr_epi64x(0, 1, 2, 3));
-    for (c = 0; c < padded; c++) {
-        counts[c] = 0;
-        sums[c] = 0.0;
-        floors[c] = radii[c] == 0 ? INFINITY : floor;
-    }
-    skp_prefetch_rows((const char*) base, row_stride,
-                      n_rows < SKP_PANEL_PREFETCH_ROWS ? n_rows : SKP_PANEL_PREFETCH_ROWS, lines,
-                      n_lines);
+    if (start == 0)
+        for (c = 0; c < padded; c++) {
+            counts[c] = 0;
+            sums[c] = 0.0;
+            floors[c] = radii[c] == 0 ? INFINITY : floor;
+        }
+    limit = skp_lists_room(counts, padded, capacity, i);
+    skp_prefetch_rows((const char*) base + i * row_stride, row_stride,
+                      n_rows - i < SKP_PANEL_PREFETCH_ROWS ? n_rows - i : SKP_PANEL_PREFETCH_ROWS,
+                      lines, n_lines);
     for (; i < n_rows; i += 4) {
         const char* rows = (const char*) base + i * row_stride;
         /* (a last block of fewer rows is padded with zeros, never kept) */
         const ptrdiff_t n_block = n_rows - i < 4 ? n_rows - i : 4;
+        if (i + n_block > limit) {
+            limit = skp_lists_room(counts, padded, capacity, i);
+            if (i + n_block > limit && !last) return i;   /* grown, then resumed */
+            if (i + n_block > limit)
+                limit = skp_drop_full_lists_double(counts, floors, padded, capacity, i, n_block);
+        }
         if (i + SKP_PANEL_PREFETCH_ROWS + 4 <= n_rows)
             skp_prefetch_rows(rows + SKP_PANEL_PREFETCH_ROWS * row_stride, row_stride, 4, lines,
                               n_lines);
@@ -275,6 +332,7 @@ SKP_AVX2 static inline void skp_panel_candidates_f64(const double* base, ptrdiff
             }
         }
     }
+    return n_rows;
 }
 
 /* ------------------------------------------------------ short columns in place
@@ -1107,16 +1165,18 @@ static inline double skp_short_threshold512_f64(const double* values, ptrdiff_t 
                                                 double total, double radius) {
     return 0.0;   /* (never called: skp_avx512_enabled() is 0) */
 }
-static inline void skp_panel_candidates_f32(const float* base, ptrdiff_t row_stride,
-                                            ptrdiff_t n_rows, ptrdiff_t width, double floor,
-                                            const double* radii, float* lists,
-                                            ptrdiff_t capacity, ptrdiff_t* counts, double* sums,
-                                            float* floors, ptrdiff_t* lines) {}
-static inline void skp_panel_candidates_f64(const double* base, ptrdiff_t row_stride,
-                                            ptrdiff_t n_rows, ptrdiff_t width, double floor,
-                                            const double* radii, double* lists,
-                                            ptrdiff_t capacity, ptrdiff_t* counts, double* sums,
-                                            double* floors, ptrdiff_t* lines) {}
+static inline ptrdiff_t skp_panel_candidates_f32(const float* base, ptrdiff_t row_stride,
+                                                 ptrdiff_t n_rows, ptrdiff_t width, double floor,
+                                                 const double* radii, float* lists,
+                                                 ptrdiff_t capacity, ptrdiff_t* counts,
+                                                 double* sums, float* floors, ptrdiff_t* lines,
+                                                 ptrdiff_t start, int last) { return n_rows; }
+static inline ptrdiff_t skp_panel_candidates_f64(const double* base, ptrdiff_t row_stride,
+                                                 ptrdiff_t n_rows, ptrdiff_t width, double floor,
+                                                 const double* radii, double* lists,
+                                                 ptrdiff_t capacity, ptrdiff_t* counts,
+                                                 double* sums, double* floors, ptrdiff_t* lines,
+                                                 ptrdiff_t start, int last) { return n_rows; }
 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_t row_stride,
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
                                             const double* radii, double* taus,

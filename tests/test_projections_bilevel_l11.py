@@ -1,0 +1,111 @@
+"""bilevel_l11 on column groups of tall matrices: the candidate lists' scratch and its growth."""
+
+import numpy as np
+import pytest
+
+from skproj.projections import bilevel_l11
+
+import references
+
+
+@pytest.fixture(params=[(False, True), (False, False), (None, True)],
+                ids=["gathered", "gathered-avx2", "measured"])
+def gathered(request):
+    """Column panels by gathered candidate lists (AVX-512 or AVX2 loops), or as measured."""
+    from skproj.projections import _bilevel
+
+    passes, avx512 = request.param
+    _bilevel._set_column_paths(passes=passes, avx512=avx512)
+    yield request.param
+    _bilevel._set_column_paths()
+
+
+@pytest.fixture
+def small_lists():
+    """Candidate lists that start at 256 KiB and grow to 4 MiB at least (a
+    quarter of the matrix where that is more)."""
+    from skproj.projections import _bilevel
+
+    _bilevel._set_list_bytes(start=1 << 18, limit=1 << 22)
+    yield
+    _bilevel._set_list_bytes()
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+def test_tall_column_lists_are_bounded(gathered, small_lists, dtype, tol, rng):
+    # 300000 x 20: each panel of 24 (float32: 32) columns used to reserve lists
+    # of (panel + 8) x (rows + 8) values, more than the matrix itself.  They
+    # now grow as the candidates fill them, to a quarter of the matrix at
+    # most (here); columns with more candidates than that (most of them at
+    # 30 % of the norm, where about 60 % of each column's values are kept)
+    # are gathered again one at a time, into room for one column.
+    from skproj.projections import _bilevel
+
+    Y = rng.standard_normal((300000, 20)) * np.exp(rng.standard_normal(20))
+    Y = Y.astype(dtype)
+    bound = Y.nbytes // 4 + (Y.shape[0] + 8) * Y.itemsize
+    norm = references.group_norm(Y, "l1", 0)
+    for fraction in (0.3, 0.9, 0.999):
+        X = bilevel_l11(Y, fraction * norm, axis=0)
+        reserved = _bilevel._candidate_scratch()
+        assert reserved <= bound, (fraction, reserved)
+        assert reserved > 0 or gathered[0] is None
+        np.testing.assert_allclose(X, references.bilevel(Y, fraction * norm, "l1", 0), rtol=0,
+                                   atol=tol * float(np.abs(Y).max()), err_msg=str(fraction))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_tall_columns_past_their_lists_do_not_depend_on_the_address(gathered, small_lists,
+                                                                    dtype, rng):
+    # Whether a column is gathered again alone depends on its own values, not
+    # on the panel it lies in, whose first cut depends on where the result
+    # lies: the same bits at every offset of the result.
+    from test_projections_streamed_writes import _at_offset
+
+    Y = (rng.standard_normal((100000, 21)) * np.exp(rng.standard_normal(21))).astype(dtype)
+    Y[:, 4] = rng.choice([-1.0, 1.0], size=Y.shape[0])
+    norm = references.group_norm(Y, "l1", 0)
+    for fraction in (0.2, 0.95):
+        results = [bilevel_l11(Y, fraction * norm, axis=0, out=_at_offset(Y.shape, dtype, offset))
+                   for offset in (0, 1, 3, 5, 7)]
+        for result in results[1:]:
+            np.testing.assert_array_equal(result, results[0], err_msg=str(fraction))
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+def test_tall_column_lists_grown_to_whole_columns(gathered, dtype, tol, rng):
+    # Columns whose every value is a candidate (flat columns of +-1, ties of a
+    # few values) grow their lists by doubling up to whole columns, the
+    # gather resumed where it stopped each time; Gaussian columns of very
+    # different scales beside them; an odd number of rows (a last, partial
+    # block); rows reversed (negative strides); the result against the sort.
+    rows = 150001
+    Y = rng.standard_normal((rows, 13)) * np.exp(rng.standard_normal(13))
+    Y[:, 0] = rng.choice([-1.0, 1.0], size=rows)
+    Y[:, 5] = rng.choice([-2.0, 0.0, 1.0, 3.0], size=rows)
+    Y[:, 7] = 0.0
+    Y = Y.astype(dtype)
+    for Z in (Y, Y[::-1]):
+        norm = references.group_norm(Z, "l1", 0)
+        for fraction in (0.05, 0.6, 0.9999):
+            expected = references.bilevel(Z, fraction * norm, "l1", 0)
+            X = bilevel_l11(Z, fraction * norm, axis=0)
+            np.testing.assert_allclose(X, expected, rtol=0,
+                                       atol=tol * float(np.abs(Z).max()), err_msg=str(fraction))
+
+
+def test_tall_column_lists_without_the_vector_loops(rng):
+    # The Cython loops gather one column at a time into one list of a column.
+    from skproj.projections import _bilevel, _l1
+
+    Y = rng.standard_normal((60000, 9))
+    Y[:, 2] = rng.choice([-1.0, 1.0], size=60000)
+    norm = references.group_norm(Y, "l1", 0)
+    _l1._set_testing(simd=False)
+    try:
+        X = bilevel_l11(Y, 0.7 * norm, axis=0)
+        assert _bilevel._candidate_scratch() == (60000 + 8) * 8
+    finally:
+        _l1._set_testing()
+    np.testing.assert_allclose(X, references.bilevel(Y, 0.7 * norm, "l1", 0), rtol=0,
+                               atol=1e-12 * float(np.abs(Y).max()))
