@@ -74,6 +74,28 @@ Algorithm
    from a copy of a block of columns.  The band model is exact for levels
    inside the bands; after the solve, a group whose level left its band
    (rounding corner cases) is gathered whole and the solve resumes.
+
+   *Dense regime of matrices of 8 MiB or more* (``_sampled_bands``): no
+   histogram.  A sample of the groups (about 2 MiB, at least 32 groups;
+   blocks of 64 consecutive column groups) is copied and projected exactly
+   (by this kernel: the in-cache path) at the radius scaled by its share of
+   :math:`\sum_g M_g`; its levels are fitted on :math:`M_g` and
+   :math:`S_g/n` (least squares), every group's level is predicted by the
+   fit and the predictions shifted together to add up to :math:`\eta`.
+   Each band is 6 standard deviations of the fit's residuals either side
+   (0.4-10 % of the entries on Gaussian 1000 x 10000 matrices, against
+   45-90 % in the rigorous range of a first histogram); one read gathers it
+   and counts and sums the entries above it (rows by AVX-512/AVX2 compress,
+   column groups four rows at a time in panels of 1024 columns, the same
+   bits with either or with the Cython loop).  The solve starts from
+   :math:`\theta(V)` with :math:`V_g` the entries above the bands.  Nothing
+   is assumed of the prediction: if a level left its band, every band is
+   gathered again with the failed groups whole, and the solve starts over
+   (the rounds dropped entries for the wrong model).  Measured per entry on
+   1000 x 10000 (CPU time, load 2-3 on 2 cores): sample 0.1-0.2 ns, band
+   0.6-1.8 ns, solve 0.02-0.7 ns (the widest bands, at half of the norm on
+   columns, cost the most); about 1.8-2.4 times the old histogram path's
+   speed where the bands are narrow.
 4. Newton rounds on :math:`F`, from the left, on the gathered entries only.
    A round evaluates :math:`\mu_g(\theta_t)` exactly for every live group by a
    Michelot fixed point started from a lower bound (usually one pass over the
