@@ -793,3 +793,71 @@ def test_bracket_path_only_where_most_groups_are_kept():
             np.testing.assert_allclose(X, expected, rtol=0, atol=1e-12)
     finally:
         _l1inf._set_testing()
+
+
+# ------------------------------------------------- dense regime: bands predicted from a sample
+
+def _sampled_hooks(**hooks):
+    """Send dense problems of any size to the sampled bands (``_sampled_bands``):
+    no in-cache path for the whole matrix, a sample of a few KiB."""
+    return dict(small_max_bytes=0, sampled_min_bytes=1, sample_bytes=1 << 13, **hooks)
+
+
+def _sampled_projection(Y, eta, axis, **hooks):
+    """The projection with the sampled bands, and whether they were taken."""
+    _l1inf._set_testing(**_sampled_hooks(**hooks))
+    try:
+        X = project_l1inf_ball(Y, eta, axis=axis)
+        return X, _l1inf._sampled_stats()[0] > 0
+    finally:
+        _l1inf._set_testing()
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-9), (np.float32, 3e-6)])
+def test_dense_regime_sampled_bands_match_reference(axis, dtype, tol):
+    """Every layout and kind of data, bands of the fit's width, bands far too
+    narrow (``sample_sigmas``) and half of them emptied (``narrow_bands``):
+    the groups whose level leaves its band are gathered whole, exactly."""
+    rng = np.random.default_rng(61)
+    draws = [rng.standard_normal, rng.standard_cauchy, rng.random,
+             lambda shape: rng.integers(-3, 4, size=shape).astype(float)]
+    taken = 0
+    for case in range(30):
+        n_long, n_groups = int(rng.integers(64, 300)), int(rng.integers(70, 260))
+        shape = (n_long, n_groups) if axis == 0 else (n_groups, n_long)
+        Y = draws[case % 4](shape)
+        if case % 7 == 3:     # groups of very different scales
+            Y = Y * (10.0 ** rng.uniform(-2, 2, size=n_groups))[
+                None if axis == 0 else slice(None), slice(None) if axis == 0 else None]
+        Y = _layout(Y.astype(dtype), case)
+        eta = [0.05, 0.3, 0.6, 0.9, 0.999][case % 5] * l1inf_norm(Y, axis=axis)
+        hooks = [{}, dict(sample_sigmas=1e-3), dict(narrow_bands=True)][case % 3]
+        X, sampled = _sampled_projection(Y, eta, axis, **hooks)
+        taken += sampled
+        expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, axis)
+        np.testing.assert_allclose(X, expected, rtol=0, atol=tol * np.abs(Y).max())
+    assert taken >= 10
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_dense_regime_sampled_bands_simd_match_cython_loop(dtype):
+    """The AVX-512, AVX2 and Cython range gathers give the same bits (group
+    lengths and row widths not multiples of 8: the vector loops' tails)."""
+    rng = np.random.default_rng(62)
+    for case in range(12):
+        axis = case % 2
+        shape = (int(rng.integers(65, 203)), int(rng.integers(1100, 1300)))
+        shape = shape if axis == 0 else shape[::-1]
+        Y = _layout(rng.standard_normal(shape).astype(dtype), case // 2)
+        eta = [0.1, 0.5, 0.9][case % 3] * l1inf_norm(Y, axis=axis)
+        results = []
+        for simd, avx512 in ((True, True), (True, False), (False, False)):
+            X, sampled = _sampled_projection(Y, eta, axis, simd=simd, avx512=avx512)
+            assert sampled
+            results.append(X)
+        np.testing.assert_array_equal(results[0], results[1])
+        np.testing.assert_array_equal(results[1], results[2])
+        expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, axis)
+        np.testing.assert_allclose(results[0], expected, rtol=0,
+                                   atol=(1e-9 if dtype == np.float64 else 3e-6) * np.abs(Y).max())

@@ -382,6 +382,238 @@ SKP_L1INF_AVX2 static ptrdiff_t skp_l1inf_band_f32(const float* row, ptrdiff_t n
     return skp_band(row, n, lo, inv_width, first, last, values, pos, 1);
 }
 
+/* The range gather of the dense regime's predicted bands (``_sampled_bands``
+ * in _l1inf.pyx): the entries a = |row[j]| with lo < a < hi are appended to
+ * values[pos...] (compacted; ``values`` needs 7 slots of room past the
+ * entries it receives), those with a >= hi are counted and summed.  The
+ * sums of a row group go to eight lanes, entry j to lane j mod 8, in
+ * increasing j; the caller adds the lanes up ((0 + 1) + (2 + 3)) + ((4 + 5)
+ * + (6 + 7)), as the Cython loop does: the same bits with AVX-512, AVX2 or
+ * neither.  Returns the new cursor. */
+static inline ptrdiff_t skp_range_row_tail(const void* row, ptrdiff_t j, ptrdiff_t n,
+                                           double lo, double hi, double* values,
+                                           ptrdiff_t pos, double* lanes, ptrdiff_t* count,
+                                           const int single) {
+    for (; j < n; j++) {
+        double a = skp_magnitude1(row, j, single);
+        values[pos] = a;
+        pos += (a > lo) & (a < hi);
+        *count += a >= hi;
+        lanes[j % 8] += a >= hi ? a : 0.0;
+    }
+    return pos;
+}
+
+SKP_L1INF_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_range_row512(
+        const void* row, ptrdiff_t n, double lo, double hi, double* values, ptrdiff_t pos,
+        double* lanes, ptrdiff_t* count, const int single) {
+    const __m512d lo_v = _mm512_set1_pd(lo), hi_v = _mm512_set1_pd(hi);
+    __m512d sum = _mm512_loadu_pd(lanes);
+    ptrdiff_t j = 0, above = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m512d a = skp_magnitudes8(row, j, single);
+        __mmask8 inside = _mm512_cmp_pd_mask(a, lo_v, _CMP_GT_OQ)
+                          & _mm512_cmp_pd_mask(a, hi_v, _CMP_LT_OQ);
+        __mmask8 up = _mm512_cmp_pd_mask(a, hi_v, _CMP_GE_OQ);
+        _mm512_storeu_pd(values + pos, _mm512_maskz_compress_pd(inside, a));
+        pos += _mm_popcnt_u32((unsigned) inside);
+        above += _mm_popcnt_u32((unsigned) up);
+        sum = _mm512_mask_add_pd(sum, up, sum, a);
+    }
+    _mm512_storeu_pd(lanes, sum);
+    *count += above;
+    return skp_range_row_tail(row, j, n, lo, hi, values, pos, lanes, count, single);
+}
+
+SKP_L1INF_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_range4(
+        __m256d a, __m256d lo, __m256d hi, __m256d* sum, ptrdiff_t* above, double* values,
+        ptrdiff_t pos) {
+    __m256d inside = _mm256_and_pd(_mm256_cmp_pd(a, lo, _CMP_GT_OQ),
+                                   _mm256_cmp_pd(a, hi, _CMP_LT_OQ));
+    __m256d up = _mm256_cmp_pd(a, hi, _CMP_GE_OQ);
+    int mask = _mm256_movemask_pd(inside);
+    __m256i order = _mm256_loadu_si256((const __m256i*) skp_l1inf_pack4[mask]);
+    _mm256_storeu_pd(values + pos, _mm256_castps_pd(
+        _mm256_permutevar8x32_ps(_mm256_castpd_ps(a), order)));
+    *above += _mm_popcnt_u32((unsigned) _mm256_movemask_pd(up));
+    *sum = _mm256_add_pd(*sum, _mm256_and_pd(up, a));
+    return pos + _mm_popcnt_u32((unsigned) mask);
+}
+
+SKP_L1INF_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_range_row(
+        const void* row, ptrdiff_t n, double lo, double hi, double* values, ptrdiff_t pos,
+        double* lanes, ptrdiff_t* count, const int single) {
+    const __m256d lo_v = _mm256_set1_pd(lo), hi_v = _mm256_set1_pd(hi);
+    __m256d sum0 = _mm256_loadu_pd(lanes), sum1 = _mm256_loadu_pd(lanes + 4);
+    ptrdiff_t j = 0, above = 0;
+    for (; j + 8 <= n; j += 8) {
+        pos = skp_range4(skp_magnitudes4(row, j, single), lo_v, hi_v, &sum0, &above, values,
+                         pos);
+        pos = skp_range4(skp_magnitudes4(row, j + 4, single), lo_v, hi_v, &sum1, &above,
+                         values, pos);
+    }
+    _mm256_storeu_pd(lanes, sum0);
+    _mm256_storeu_pd(lanes + 4, sum1);
+    *count += above;
+    return skp_range_row_tail(row, j, n, lo, hi, values, pos, lanes, count, single);
+}
+
+SKP_L1INF_AVX512 static ptrdiff_t skp_range_row512_f64(const double* row, ptrdiff_t n,
+        double lo, double hi, double* values, ptrdiff_t pos, double* lanes, ptrdiff_t* count) {
+    return skp_range_row512(row, n, lo, hi, values, pos, lanes, count, 0);
+}
+
+SKP_L1INF_AVX512 static ptrdiff_t skp_range_row512_f32(const float* row, ptrdiff_t n,
+        double lo, double hi, double* values, ptrdiff_t pos, double* lanes, ptrdiff_t* count) {
+    return skp_range_row512(row, n, lo, hi, values, pos, lanes, count, 1);
+}
+
+SKP_L1INF_AVX2 static ptrdiff_t skp_l1inf_range_row_f64(const double* row, ptrdiff_t n,
+        double lo, double hi, double* values, ptrdiff_t pos, double* lanes, ptrdiff_t* count) {
+    if (skp_l1inf_avx512)
+        return skp_range_row512_f64(row, n, lo, hi, values, pos, lanes, count);
+    return skp_range_row(row, n, lo, hi, values, pos, lanes, count, 0);
+}
+
+SKP_L1INF_AVX2 static ptrdiff_t skp_l1inf_range_row_f32(const float* row, ptrdiff_t n,
+        double lo, double hi, double* values, ptrdiff_t pos, double* lanes, ptrdiff_t* count) {
+    if (skp_l1inf_avx512)
+        return skp_range_row512_f32(row, n, lo, hi, values, pos, lanes, count);
+    return skp_range_row(row, n, lo, hi, values, pos, lanes, count, 1);
+}
+
+/* The same for the column groups of ``rows`` consecutive rows (``row``,
+ * then every ``row_stride`` bytes, at most 8 rows): entry j of a row has
+ * its own lo[j] and hi[j] (infinite for a column left out), its pairs (|a|,
+ * j) are appended to (values, groups) and its count and sum above go to
+ * count[j] and total[j], in the order of the rows whatever the instruction
+ * set; column j of the row is group ``first + j``.  Eight (or four) columns at a time, all the rows for each: their
+ * bands and counters are read and written once for the rows.  Each
+ * column's pairs come in the order of the rows. */
+static inline ptrdiff_t skp_range_columns_tail(
+        const char* row, ptrdiff_t row_stride, ptrdiff_t rows, ptrdiff_t j, ptrdiff_t n,
+        ptrdiff_t first, const double* lo, const double* hi, double* count, double* total, double* values,
+        int32_t* groups, ptrdiff_t pos, const int single) {
+    for (; j < n; j++)
+        for (ptrdiff_t r = 0; r < rows; r++) {
+            double a = skp_magnitude1(row + r * row_stride, j, single);
+            values[pos] = a;
+            groups[pos] = (int32_t) (first + j);
+            pos += (a > lo[j]) & (a < hi[j]);
+            count[j] += a >= hi[j] ? 1.0 : 0.0;
+            total[j] += a >= hi[j] ? a : 0.0;
+        }
+    return pos;
+}
+
+SKP_L1INF_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_range_columns512(
+        const char* row, ptrdiff_t row_stride, ptrdiff_t rows, ptrdiff_t n, ptrdiff_t first,
+        const double* lo,
+        const double* hi, double* count, double* total, double* values, int32_t* groups,
+        ptrdiff_t pos, const int single) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m512d one = _mm512_set1_pd(1.0);
+    ptrdiff_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        const __m512d l = _mm512_loadu_pd(lo + j), h = _mm512_loadu_pd(hi + j);
+        const __m256i ids = _mm256_add_epi32(_mm256_set1_epi32((int32_t) (first + j)), lane);
+        __m512d c = _mm512_loadu_pd(count + j), t = _mm512_loadu_pd(total + j);
+        for (ptrdiff_t r = 0; r < rows; r++) {
+            __m512d a = skp_magnitudes8(row + r * row_stride, j, single);
+            __mmask8 inside = _mm512_cmp_pd_mask(a, l, _CMP_GT_OQ)
+                              & _mm512_cmp_pd_mask(a, h, _CMP_LT_OQ);
+            __mmask8 up = _mm512_cmp_pd_mask(a, h, _CMP_GE_OQ);
+            _mm512_storeu_pd(values + pos, _mm512_maskz_compress_pd(inside, a));
+            _mm256_storeu_si256((__m256i*) (groups + pos),
+                                _mm256_maskz_compress_epi32(inside, ids));
+            pos += _mm_popcnt_u32((unsigned) inside);
+            c = _mm512_mask_add_pd(c, up, c, one);
+            t = _mm512_mask_add_pd(t, up, t, a);
+        }
+        _mm512_storeu_pd(count + j, c);
+        _mm512_storeu_pd(total + j, t);
+    }
+    return skp_range_columns_tail(row, row_stride, rows, j, n, first, lo, hi, count, total, values,
+                                  groups, pos, single);
+}
+
+SKP_L1INF_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_range_columns(
+        const char* row, ptrdiff_t row_stride, ptrdiff_t rows, ptrdiff_t n, ptrdiff_t first,
+        const double* lo,
+        const double* hi, double* count, double* total, double* values, int32_t* groups,
+        ptrdiff_t pos, const int single) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 0, 0, 0, 0);
+    const __m256d one = _mm256_set1_pd(1.0);
+    ptrdiff_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        const __m256d l = _mm256_loadu_pd(lo + j), h = _mm256_loadu_pd(hi + j);
+        const __m256i ids = _mm256_add_epi32(_mm256_set1_epi32((int32_t) (first + j)), lane);
+        __m256d c = _mm256_loadu_pd(count + j), t = _mm256_loadu_pd(total + j);
+        for (ptrdiff_t r = 0; r < rows; r++) {
+            __m256d a = skp_magnitudes4(row + r * row_stride, j, single);
+            __m256d inside = _mm256_and_pd(_mm256_cmp_pd(a, l, _CMP_GT_OQ),
+                                           _mm256_cmp_pd(a, h, _CMP_LT_OQ));
+            __m256d up = _mm256_cmp_pd(a, h, _CMP_GE_OQ);
+            int mask = _mm256_movemask_pd(inside);
+            __m256i order = _mm256_loadu_si256((const __m256i*) skp_l1inf_pack4[mask]);
+            __m256i order32 = _mm256_loadu_si256((const __m256i*) skp_l1inf_pack4_32[mask]);
+            _mm256_storeu_pd(values + pos, _mm256_castps_pd(
+                _mm256_permutevar8x32_ps(_mm256_castpd_ps(a), order)));
+            _mm_storeu_si128((__m128i*) (groups + pos), _mm256_castsi256_si128(
+                _mm256_permutevar8x32_epi32(ids, order32)));
+            pos += _mm_popcnt_u32((unsigned) mask);
+            c = _mm256_add_pd(c, _mm256_and_pd(up, one));
+            t = _mm256_add_pd(t, _mm256_and_pd(up, a));
+        }
+        _mm256_storeu_pd(count + j, c);
+        _mm256_storeu_pd(total + j, t);
+    }
+    return skp_range_columns_tail(row, row_stride, rows, j, n, first, lo, hi, count, total, values,
+                                  groups, pos, single);
+}
+
+SKP_L1INF_AVX512 static ptrdiff_t skp_range_columns512_f64(
+        const double* row, ptrdiff_t row_stride, ptrdiff_t rows, ptrdiff_t n, ptrdiff_t first,
+        const double* lo,
+        const double* hi, double* count, double* total, double* values, int32_t* groups,
+        ptrdiff_t pos) {
+    return skp_range_columns512((const char*) row, row_stride, rows, n, first, lo, hi, count, total,
+                                values, groups, pos, 0);
+}
+
+SKP_L1INF_AVX512 static ptrdiff_t skp_range_columns512_f32(
+        const float* row, ptrdiff_t row_stride, ptrdiff_t rows, ptrdiff_t n, ptrdiff_t first,
+        const double* lo,
+        const double* hi, double* count, double* total, double* values, int32_t* groups,
+        ptrdiff_t pos) {
+    return skp_range_columns512((const char*) row, row_stride, rows, n, first, lo, hi, count, total,
+                                values, groups, pos, 1);
+}
+
+SKP_L1INF_AVX2 static ptrdiff_t skp_l1inf_range_columns_f64(
+        const double* row, ptrdiff_t row_stride, ptrdiff_t rows, ptrdiff_t n, ptrdiff_t first,
+        const double* lo,
+        const double* hi, double* count, double* total, double* values, int32_t* groups,
+        ptrdiff_t pos) {
+    if (skp_l1inf_avx512)
+        return skp_range_columns512_f64(row, row_stride, rows, n, first, lo, hi, count, total, values,
+                                        groups, pos);
+    return skp_range_columns((const char*) row, row_stride, rows, n, first, lo, hi, count, total,
+                             values, groups, pos, 0);
+}
+
+SKP_L1INF_AVX2 static ptrdiff_t skp_l1inf_range_columns_f32(
+        const float* row, ptrdiff_t row_stride, ptrdiff_t rows, ptrdiff_t n, ptrdiff_t first,
+        const double* lo,
+        const double* hi, double* count, double* total, double* values, int32_t* groups,
+        ptrdiff_t pos) {
+    if (skp_l1inf_avx512)
+        return skp_range_columns512_f32(row, row_stride, rows, n, first, lo, hi, count, total, values,
+                                        groups, pos);
+    return skp_range_columns((const char*) row, row_stride, rows, n, first, lo, hi, count, total,
+                             values, groups, pos, 1);
+}
+
 /* The l1 norm and the max of a contiguous row (step 1 of the kernel), bit
  * for bit as row_sum_max in _streaming.pxd computes them: lane k of the sum
  * accumulates the entries j = k mod 4 (its accumulator s_k), the tail goes
@@ -494,6 +726,20 @@ static inline void skp_l1inf_clip_row_f32(const float* src, float* dst, ptrdiff_
 static inline void skp_l1inf_clip_row_f64(const double* src, double* dst, ptrdiff_t n,
                                           double level, const double* levels, int stream) {}
 static inline void skp_l1inf_fence(void) {}
+static inline ptrdiff_t skp_l1inf_range_row_f64(const double* row, ptrdiff_t n, double lo,
+        double hi, double* values, ptrdiff_t pos, double* lanes, ptrdiff_t* count) { return pos; }
+static inline ptrdiff_t skp_l1inf_range_row_f32(const float* row, ptrdiff_t n, double lo,
+        double hi, double* values, ptrdiff_t pos, double* lanes, ptrdiff_t* count) { return pos; }
+static inline ptrdiff_t skp_l1inf_range_columns_f64(
+        const double* row, ptrdiff_t row_stride, ptrdiff_t rows, ptrdiff_t n, ptrdiff_t first,
+        const double* lo,
+        const double* hi, double* count, double* total, double* values, int32_t* groups,
+        ptrdiff_t pos) { return pos; }
+static inline ptrdiff_t skp_l1inf_range_columns_f32(
+        const float* row, ptrdiff_t row_stride, ptrdiff_t rows, ptrdiff_t n, ptrdiff_t first,
+        const double* lo,
+        const double* hi, double* count, double* total, double* values, int32_t* groups,
+        ptrdiff_t pos) { return pos; }
 
 static inline ptrdiff_t skp_l1inf_band_f64(const double* row, ptrdiff_t n, double lo,
                                            double inv_width, double first, double last,
