@@ -20,7 +20,7 @@ in CI, with the settings that reached the most paths.
 import numpy as np
 import pytest
 
-from skproj.projections import _l1, project_l1_ball
+from skproj.projections import _bilevel, _l1, bilevel_l1inf, bilevel_l11, bilevel_l12, project_l1_ball
 
 import references
 
@@ -74,3 +74,55 @@ def test_l1_ball_at_its_norm_grows_no_magnitude(l1_path, dtype):
             np.testing.assert_allclose(x, references.l1_ball(y, radius), rtol=0,
                                        atol=(2e-5 if dtype == np.float32 else 1e-10)
                                        * np.abs(y).max(initial=1e-300))
+
+
+# The settings of bilevel_l11's column panels (``_bilevel._set_column_paths``)
+# and of the Cython loops of the shared threshold (``_l1._set_testing``).
+BILEVEL_PATHS = {
+    "measured": ({}, {}), "passes": ({"passes": True}, {}), "gather": ({"passes": False}, {}),
+    "passes-avx2": ({"passes": True, "avx512": False}, {}),
+    "gather-avx2": ({"passes": False, "avx512": False}, {}),
+    "portable": ({"avx512": False}, {"simd": False, "avx512": False}),
+}
+
+
+@pytest.fixture(params=list(BILEVEL_PATHS))
+def bilevel_path(request):
+    columns, l1 = BILEVEL_PATHS[request.param]
+    _bilevel._set_column_paths(**columns)
+    _l1._set_testing(**l1)
+    try:
+        yield request.param
+    finally:
+        _bilevel._set_column_paths()
+        _l1._set_testing()
+
+
+def _matrix_at_the_norm(rng, case, dtype):
+    """Small matrices with zeros and ties, and long columns (the panels)."""
+    shape = [(int(rng.integers(1, 30)), int(rng.integers(1, 30))), (300, 20), (20, 300)][case % 3]
+    Y = rng.integers(-3, 4, shape) * 10.0 ** rng.integers(-4, 4)
+    if case % 2:
+        Y = rng.standard_normal(shape) * (rng.random(shape) < 0.7)
+    return Y.astype(dtype)
+
+
+@pytest.mark.parametrize("bilevel", [bilevel_l11, bilevel_l12, bilevel_l1inf])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bilevel_at_its_norm_grows_no_magnitude(bilevel_path, bilevel, dtype):
+    """Radii at the l1,1 / l1,2 / l1,inf norm up to rounding, and groups whose
+    new radius is their norm up to rounding: the outer tau, or a group's tau,
+    came out negative (l1,1, l1,2) and grew magnitudes, zeros included."""
+    inner = {bilevel_l11: "l1", bilevel_l12: "l2", bilevel_l1inf: "linf"}[bilevel]
+    rng = np.random.default_rng(7)
+    for case in range(60):
+        Y = _matrix_at_the_norm(rng, case, dtype)
+        for axis in (0, 1):
+            norm = references.group_norm(Y, inner, axis)
+            for radius in [norm, np.nextafter(norm, 0.0), norm * (1 - 1e-15),
+                           float(np.float32(norm)), norm * (1 - 1e-7)]:
+                X = bilevel(Y, radius, axis=axis)
+                assert_no_magnitude_grows(X, Y)
+                np.testing.assert_allclose(
+                    X, references.bilevel(Y, radius, inner, axis), rtol=0,
+                    atol=(2e-5 if dtype == np.float32 else 1e-10) * np.abs(Y).max(initial=1e-300))
