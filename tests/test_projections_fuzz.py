@@ -266,7 +266,8 @@ def check_on_every_path(name, Y, eta, axis):
     single = Y.dtype == np.float32
     tolerance = {"group_hoyer": 1e-4 if single else 1e-7}.get(name, 2e-5 if single else 1e-9)
     expected = reference(Y.astype(np.float64), eta, axis)
-    scale = max(np.abs(Y).max(initial=0.0), np.abs(expected).max(initial=0.0), 1e-300)
+    scale = max(float(np.abs(Y).max(initial=0.0)), float(np.abs(expected).max(initial=0.0)),
+                1e-300)
     before = Y.copy()
     results = _run_on_every_path(switches(), lambda: function(Y, eta, axis=axis))
     first = next(iter(results.values()))
