@@ -137,6 +137,29 @@ def test_bilevel_at_its_norm_grows_no_magnitude(bilevel_path, bilevel, dtype):
 
 
 
+@pytest.mark.parametrize("dense", [{"force_dense": True}, {"force_dense": True, "simd": False}])
+@pytest.mark.parametrize("group_length", [1, 2])
+def test_l1inf_dense_bands_on_short_groups_of_any_range(dense, group_length):
+    """The dense regime on groups of one or two entries spread over 1e-12..1e12:
+    a band bound far outside its histogram's range (or a NaN from a range of
+    zero width) cast to bins outside 0 .. BINS; the envelope was read out of
+    its arrays (a crash, or every entry zeroed at 0.999999 of the norm)."""
+    rng = np.random.default_rng(group_length)
+    _l1inf._set_testing(**dense)
+    try:
+        for case in range(60):
+            shape = (group_length, int(rng.integers(1, 30)))
+            Y = rng.standard_normal(shape) * 10.0 ** rng.uniform(-12, 12, shape)
+            for share in (0.5, 0.9, 0.999999, 1 - 1e-12):
+                eta = share * np.abs(Y).max(axis=0).sum()
+                X = project_l1inf_ball(Y, eta, axis=0)
+                assert_no_magnitude_grows(X, Y)
+                np.testing.assert_allclose(X, _bisection_projection(Y, eta, 0)[0], rtol=0,
+                                           atol=1e-9 * np.abs(Y).max())
+    finally:
+        _l1inf._set_testing()
+
+
 # ------------------------------------------------------------ every path at once
 # Each projection with the switch settings that reach its paths: a setting
 # is ``{module hook: keyword arguments}``; the first is the default.
