@@ -252,6 +252,14 @@ DATA = {
                                          * 10.0 ** rng.uniform(-3, 3, (1, shape[1]))),
     "wide-range": lambda rng, shape: (rng.standard_normal(shape)
                                       * 10.0 ** rng.uniform(-12, 12, shape)),
+    "huge-range": lambda rng, shape: (rng.standard_normal(shape)
+                                      * 10.0 ** rng.uniform(-30, 30, shape)),
+    "subnormal-in-float32": lambda rng, shape: (rng.standard_normal(shape) * np.where(
+        rng.random(shape) < 0.5, 1e-41, 1e-30)),
+    "powers-of-two": lambda rng, shape: rng.choice([-1, 1], shape) * 2.0 ** rng.integers(-3, 3,
+                                                                                       shape),
+    "group-ties": lambda rng, shape: (rng.integers(1, 4, (shape[0], 1)) * rng.integers(1, 3, shape[1])
+                                      * rng.choice([-1.0, 1.0], shape)),
 }
 # Shapes (and their transposes): small ones, rows just under and over 1 KiB
 # and 4 KiB (127-129 and 511-513 float64 values, 255-257 and 1023-1025
@@ -262,6 +270,7 @@ SHAPES = st.one_of(
                                                    1023, 1024, 1025])),
     st.tuples(st.sampled_from([8191, 8192, 8193]), st.integers(1, 2)),
     st.tuples(st.integers(100, 600), st.integers(16, 40)),
+    st.tuples(st.integers(4096, 4500), st.integers(2, 6)),   # many short groups (bracket)
 )
 RADII = [0.0, 1e-9, 1e-3, 0.05, 0.3, 0.7, 0.99, 1.0, 1.5]
 
