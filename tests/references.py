@@ -12,7 +12,9 @@ def simplex_threshold_sorted(values, radius):
     ordered = np.sort(np.asarray(values, dtype=np.float64).ravel())[::-1]
     cumulative = np.cumsum(ordered) - radius
     ranks = np.arange(1, ordered.size + 1)
-    support = np.nonzero(ordered * ranks > cumulative)[0][-1] + 1
+    # (the largest value is always in the support: where the radius is below
+    # its last bit, ordered[0] > ordered[0] - radius rounds to False)
+    support = max(np.nonzero(ordered * ranks > cumulative)[0][-1:], default=0) + 1
     return cumulative[support - 1] / support
 
 

@@ -88,7 +88,9 @@ cdef int _norms_and_threshold(const floating[:, :] y, double* norms, int kind,
     if buffer == NULL:
         return STATUS_NOMEMORY
     memcpy(buffer, norms, n_groups * sizeof(double))
-    tau[0] = michelot_above(buffer, n_groups, total, 0.0, 0.0, eta, &support)
+    # (>= 0: a radius at the norm up to rounding may give a negative one,
+    # which would grow the groups; as in _l1's threshold)
+    tau[0] = max(michelot_above(buffer, n_groups, total, 0.0, 0.0, eta, &support), 0.0)
     free(buffer)
     return STATUS_PROJECTED
 
@@ -418,13 +420,17 @@ cdef inline double _group_threshold(floating* values, Py_ssize_t n, double total
     groups kept took 0.41 of a copy's cycles with the AVX2 passes, 0.38 with
     these: the passes over a list of some hundred values wait on their sums.)
     """
-    cdef double support
+    cdef double support, tau
     if n <= SHORT_GROUP and skp_avx512_enabled():
         if floating is float:
-            return skp_short_threshold_by_f32(values, n, total, 0.0, 0.0, radius, &support, 1)
+            tau = skp_short_threshold_by_f32(values, n, total, 0.0, 0.0, radius, &support, 1)
         else:
-            return skp_short_threshold512_f64(values, n, total, radius)
-    return group_threshold(values, n, total, radius, &support)
+            tau = skp_short_threshold512_f64(values, n, total, radius)
+    else:
+        tau = group_threshold(values, n, total, radius, &support)
+    # (>= 0: a new radius at the group's norm up to rounding may give a
+    # negative tau, which would grow the group and fill its zeros)
+    return max(tau, 0.0)
 
 
 cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ssize_t n_rows,
@@ -609,12 +615,15 @@ cdef inline void _panel_thresholds(const floating[:, :] y, Py_ssize_t first, Py_
     every pass reads the panel), which the next passes read; it prefetches
     the rows ahead with ``prefetch`` (the matrix is not in cache).
     """
+    cdef Py_ssize_t c
     if floating is float:
         skp_panel_thresholds_f32(&y[0, first], y.strides[0], y.shape[0], width, floor, radii,
                                  taus, hint, packed, prefetch)
     else:
         skp_panel_thresholds_f64(&y[0, first], y.strides[0], y.shape[0], width, floor, radii,
                                  taus)
+    for c in range(width):      # (>= 0: see _group_threshold)
+        taus[c] = max(taus[c], 0.0)
 
 
 cdef inline void _shrink_columns(const floating* src, Py_ssize_t step_y, floating* dst,

@@ -601,6 +601,11 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
         else:
             tau[0] = _newton_threshold(y, (scan.total - radius) / n, radius, magnitudes,
                                        buffer, capacity, support)
+        if magnitudes and tau[0] < 0.0:
+            # A radius at the norm up to rounding: the scan's total is above it,
+            # the support's sum (another order) below.  The l1 ball's tau is
+            # >= 0; a negative one would grow every magnitude and fill the zeros.
+            tau[0] = 0.0
     PyMem_RawFree(sample)
     PyMem_RawFree(buffer)
     return status

@@ -1173,10 +1173,8 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
             envelope_bounds(&w.envelopes[idx], inv_size, theta_high, &low, &band)
             envelope_bounds(&w.envelopes[idx], inv_size, theta_low[0], &band, &high)
             width = (range_high[g] - range_low[g]) / BINS
-            k = <Py_ssize_t> ((low - range_low[g]) / width)
-            w.edges_low[g] = k if k > 0 else 0
-            k = <Py_ssize_t> ((high - range_low[g]) / width) + 1
-            w.edges_high[g] = k if k < BINS else BINS
+            w.edges_low[g] = _bin_below((low - range_low[g]) / width, 0)
+            w.edges_high[g] = _bin_below((high - range_low[g]) / width, BINS - 1) + 1
             # The entries in the bins edges_low + 1 .. edges_high; those above
             # (clipped for any level in the band) counted and summed.
             envelope_above(&w.envelopes[idx], w.edges_low[g], &count, &band)
@@ -1205,6 +1203,20 @@ cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, do
         w.band_high[g] = range_low[g] + w.edges_high[g] * width
     lap(PHASE_ENVELOPES, clock)
     return True
+
+
+cdef inline Py_ssize_t _bin_below(double position, Py_ssize_t if_nan) noexcept nogil:
+    """The bin 0 .. BINS - 1 of a position in bin widths, ``if_nan`` for a NaN.
+
+    Clamped before the cast: an envelope's bound far outside the range (or a
+    NaN from a range of zero width) cast to an integer gave edges outside
+    0 .. BINS, and the reads of the envelope at them left its arrays.
+    """
+    if position != position:
+        return if_nan
+    if position <= 0.0:
+        return 0
+    return <Py_ssize_t> position if position < BINS - 1 else BINS - 1
 
 
 cdef inline void _widen(double* lo, double* hi, double top) noexcept nogil:
