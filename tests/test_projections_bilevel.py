@@ -579,6 +579,20 @@ def test_float64_gathered_column_thresholds_against_sort(avx512, rows, rng):
         _bilevel._set_column_paths()
 
 
+def assert_column_groups_match_sort(Y, fractions, tol):
+    """``bilevel_l11`` on the column groups of ``Y`` and of ``Y`` with its rows
+    reversed (negative strides), against the sort, at ``fractions`` of the
+    norm; zeroed columns are +0."""
+    for Z in (Y, Y[::-1]):
+        norm = references.group_norm(Z, "l1", 0)
+        for fraction in fractions:
+            expected = references.bilevel(Z, fraction * norm, "l1", 0)
+            X = bilevel_l11(Z, fraction * norm, axis=0)
+            np.testing.assert_allclose(X, expected, rtol=0,
+                                       atol=tol * float(np.abs(Z).max()), err_msg=str(fraction))
+            assert not np.signbit(X[:, ~expected.any(axis=0)]).any(), "zeroed columns are +0"
+
+
 @pytest.mark.parametrize("rows", [31, 32, 33, 65, 255, 256, 257, 1000, 1025, 16384, 16385])
 def test_float32_column_passes_packed_and_in_place(column_path, rows, rng):
     # Float32 columns by passes with AVX-512: a group's magnitudes are read
@@ -590,15 +604,7 @@ def test_float32_column_passes_packed_and_in_place(column_path, rows, rng):
     Y[:, 3] = 0.0
     Y[:, 40:45] = rng.choice([-1.0, 1.0], size=(rows, 5))
     Y[:, 20:24] = rng.choice([-2.0, 0.0, 1.0, 3.0], size=(rows, 4))
-    Y = Y.astype(np.float32)
-    for Z in (Y, Y[::-1]):
-        norm = references.group_norm(Z, "l1", 0)
-        for fraction in (0.02, 0.3, 0.7, 0.9999):
-            expected = references.bilevel(Z, fraction * norm, "l1", 0)
-            X = bilevel_l11(Z, fraction * norm, axis=0)
-            np.testing.assert_allclose(X, expected, rtol=0,
-                                       atol=2e-5 * float(np.abs(Z).max()), err_msg=str(fraction))
-            assert not np.signbit(X[:, ~expected.any(axis=0)]).any(), "zeroed columns are +0"
+    assert_column_groups_match_sort(Y.astype(np.float32), (0.02, 0.3, 0.7, 0.9999), 2e-5)
 
 
 @pytest.mark.parametrize("rows", [100, 300, 1000])
@@ -636,12 +642,4 @@ def test_long_column_panels(column_path, dtype, tol, rows, rng):
     Y[:, 3] = 0.0
     Y[:, 17:21] = rng.choice([-1.0, 1.0], size=(rows, 4))
     Y[:, 9:12] = rng.choice([-2.0, 0.0, 1.0, 3.0], size=(rows, 3))
-    Y = Y.astype(dtype)
-    for Z in (Y, Y[::-1]):
-        norm = references.group_norm(Z, "l1", 0)
-        for fraction in (0.02, 0.5, 0.9999):
-            expected = references.bilevel(Z, fraction * norm, "l1", 0)
-            X = bilevel_l11(Z, fraction * norm, axis=0)
-            np.testing.assert_allclose(X, expected, rtol=0,
-                                       atol=tol * float(np.abs(Z).max()), err_msg=str(fraction))
-            assert not np.signbit(X[:, ~expected.any(axis=0)]).any(), "zeroed columns are +0"
+    assert_column_groups_match_sort(Y.astype(dtype), (0.02, 0.5, 0.9999), tol)
