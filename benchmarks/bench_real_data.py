@@ -67,7 +67,7 @@ table: the machine has 2 cores shared by several engineers, so times are
 comparable within a table only.
 
 The measurements, every run with the skproj revision, the load and what
-each table shows, are logged in ``benchmarks/results/real_data.rst``
+each table shows, are logged in ``benchmarks/real_data_log.rst``
 (newest at the end), so this module holds only the benchmark.
 """
 
