@@ -100,6 +100,14 @@ cdef inline bint grow(void** buffer, Py_ssize_t* capacity, Py_ssize_t needed,
     return True
 
 
+cdef inline double chord_level(const GroupLists* lists, Py_ssize_t g,
+                              double theta) noexcept nogil:
+    """Chord of mu_g between (0, M_g) and (S_g, 0) at theta, slightly raised: >= mu_g(theta)."""
+    cdef double top = lists.maxima[g]
+    cdef double upper = top * (1.0 - theta / lists.sums[g]) * (1.0 + 1e-9)
+    return upper if upper < top else top
+
+
 cdef bint alloc_lists(GroupLists* w, Py_ssize_t n_groups, Py_ssize_t group_size) noexcept nogil
 cdef void free_lists(GroupLists* w) noexcept nogil
 cdef bint reserve(GroupLists* w, Py_ssize_t needed) noexcept nogil

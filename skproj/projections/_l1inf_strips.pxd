@@ -1,12 +1,13 @@
 # The two l1,inf paths that read the matrix in passes over strips of groups in
 # cache (the in-cache and the sampled-bracket paths), and what they share with
-# the general path of ``_l1inf``: its work memory (``Work``, whose per-group
-# arrays they borrow as scratch), step 5 (``write_clipped``) and the phase
-# clock of the benchmark hook.
+# the general path of ``_l1inf``: step 5 (``write_clipped``) and the phase
+# clock of the benchmark hook.  Their scratch is the general path's work memory
+# (``_l1inf_work.Work``), whose per-group arrays they borrow under their own
+# names: the paths run one after the other in a call, never together.
 
 from cython cimport floating
 from libc.stdint cimport int32_t
-from skproj.projections._l1inf_lists cimport Envelope, GroupLists, RootStart
+from skproj.projections._l1inf_work cimport Work
 
 cdef enum:
     # What ``small_project`` and ``bracket_project`` return when they decline.
@@ -23,42 +24,6 @@ cdef enum:
     PHASE_SOLVE = 5
     PHASE_WRITE = 6
     N_PHASES = 7
-
-# The work memory of one call of the kernel (``_l1inf._alloc_work``).
-cdef struct Work:
-    # The lists, the bounds and the Newton rounds (``_l1inf_lists``).
-    GroupLists lists
-    # The gathers, one slot per group.
-    double* gather_level    # U_g: the entries below it are gathered (step 3)
-    double* band_low        # dense regime: the gathered band of each group,
-    double* band_high       # where mu_g^* must lie (checked after the solve)
-    double* histogram_low   # dense regime: the range [L_g, U_g] split into the
-    double* histogram_high  # bins of the last histogram
-    Py_ssize_t* edges_low   # dense regime: mu_g^* lies in the bins
-    Py_ssize_t* edges_high  # edges_low + 1 .. edges_high of that histogram
-    Py_ssize_t* subset      # the groups to gather again
-    Py_ssize_t* bucket_cursor   # scratch of the bucketing by group
-    # Column groups of a row-major matrix (candidate gathers): each row's
-    # entries are tested against their column's level (0 for the columns
-    # left out).
-    double* column_high
-    # The (entry, column) pairs gathered row by row, before bucketing.
-    double* pair_values
-    int32_t* pair_groups
-    Py_ssize_t pair_capacity
-    # Dense regime: the histogram of the rank-th live group, then the
-    # envelope of its mu_g, in envelopes[rank]; the envelope sums at the ends
-    # of the first bracket of theta^*, added up as they are filled.
-    Envelope* envelopes
-    RootStart root_start
-    # Dense regime, column groups of a row-major matrix: a block of
-    # consecutive columns copied column by column (``_group_entries``), its
-    # bytes per row, and the first column it holds (-1: none).
-    void* block
-    Py_ssize_t block_bytes
-    Py_ssize_t block_first
-    # The clipping levels in the input's precision (the write compares in it).
-    void* clip_levels
 
 # The phase clock: ``now`` is 0 unless the phases are timed (``time_phases``).
 cdef double now() noexcept nogil

@@ -1,0 +1,1123 @@
+# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+r"""The dense regime of the exact l1,inf kernel: bands around every mu_g^*.
+
+Where most groups survive and are clipped a little (large radii), the levels
+:math:`U_g` of the candidate gather (``_l1inf``, step 3) lie among the bulk
+of the entries and would gather most of the matrix.  This module brackets
+every :math:`\mu_g^*` in a *band* instead, gathers only the entries inside
+the bands (those above are counted and summed: clipped for any level in the
+band), and runs the Newton rounds of ``_l1inf_lists`` on them.  Its two ways
+of finding the bands read the matrix; everything it solves works on what
+was gathered.
+
+Bands from histograms (``histogram_bands``)
+-------------------------------------------
+The counts and sums of a group's entries in 16 bins of a range
+:math:`[L_g, U_g]` give :math:`h_g` exactly at the bin edges, so
+:math:`\mu_g(\theta)` lies between the chords and the tangents of those
+points; the roots of the two envelopes (searched together, Newton and secant
+steps, several points per sweep over the envelopes; on 4096 groups or more
+first on every 16th envelope, then on all of them either side of the sampled
+roots; each bracket only to a share of the gap between the two roots) bracket
+:math:`\theta^*`, and the envelopes there bracket each :math:`\mu_g^*` within
+a bin or two.  Each envelope is made from its histogram as soon as that is
+complete, while it is in cache.  One pass (two at most) leaves bands holding a
+few per cent of the entries (3-9 % measured on Gaussian matrices where most
+groups survive, so the band pass still reads every cache line of the
+matrix); only those are gathered (entries above the band are counted from
+the histogram, entries below it are never clipped).  The column groups of a
+row-major matrix are read row by row, a panel of 64 columns at a time (their
+histogram tables stay in L1, the next rows' segments are prefetched; the
+band gather keeps each entry's column and buckets the panel's entries by
+column).  Other groups are read contiguously: rows in place, and columns of
+a matrix with strided rows from a copy of a block of columns
+(``_group_entries``).
+
+Bands predicted from a sample (``predicted_bands``; matrices of 8 MiB or more)
+------------------------------------------------------------------------------
+No histogram.  A sample of the groups (about 2 MiB, at least 32 groups;
+blocks of 64 consecutive column groups: ``sample_ranks``) is projected
+exactly by the driver (``_l1inf._project_sample``: the in-cache path) at the
+radius scaled by its share of :math:`\sum_g M_g`; its levels are fitted on
+:math:`M_g` and :math:`S_g/n` (least squares), every group's level is
+predicted by the fit and the predictions shifted together to add up to
+:math:`\eta`.  Each band is 5 standard deviations of the fit's residuals
+either side (0.3-8 % of the entries on Gaussian 1000 x 10000 matrices,
+against 45-90 % in the rigorous range of a first histogram); one read
+gathers it and counts and sums the entries above it (rows by AVX-512/AVX2
+compress, column groups four rows at a time in panels of 1024 columns, the
+same bits with either or with the Cython loop: ``_gather_band_ranges``).
+The solve starts from :math:`\theta(V)` with :math:`V_g` the entries above
+the bands (``band_lower_bound``).  Measured per entry on 1000 x 10000 (CPU
+time, load 2-3 on 2 cores): sample 0.1-0.2 ns, band 0.6-1.8 ns, solve
+0.02-0.7 ns (the widest bands, at half of the norm on columns, cost the
+most); about 1.8-2.4 times the histogram path's speed where the bands are
+narrow.
+
+The solve and its check (``solve_on_bands``)
+--------------------------------------------
+The band model is exact for levels inside the bands.  Nothing is assumed of
+either way of finding them beyond that: after the solve, if a level left
+its band (a prediction off by more than its band, or rounding at the edge
+of a histogram's band), the rounds have dropped entries and raised bounds
+for the wrong model, so every band is gathered again -- the groups that
+failed whole -- and the solve starts over.  Whole groups are exact at any
+level and never fail again, so this ends.
+
+Memory: the envelopes (40 doubles per live group), a block of columns of at
+most 1 MiB, and two doubles per column for the range gather, allocated here
+on demand into the driver's ``Work`` (``_l1inf_work.pxd``) and freed with
+it.
+"""
+
+from libc.math cimport fabs, sqrt, INFINITY
+from libc.string cimport memset
+from libc.stdint cimport INT32_MAX, int32_t
+# Work memory kept for the next call (no page faults on it; ``_scratch_cache``).
+from skproj.projections._scratch_cache cimport scratch_malloc as malloc
+from cython cimport floating
+from skproj.projections._common cimport prefetch
+from skproj.projections._streaming cimport element_step, row_at
+from skproj.projections._l1inf_lists cimport (
+    BINS, SLACK, SLOTS, Envelope, GroupLists, append_pairs, band_violations,
+    chord_level, chord_upper_bound, envelope_above, envelope_bounds, envelope_roots,
+    fill_envelope, reserve, solve, start_roots,
+)
+from skproj.projections._l1inf_strips cimport (
+    PHASE_BAND, PHASE_ENVELOPES, PHASE_HISTOGRAMS, lap, now,
+)
+from skproj.projections._l1inf_work cimport Work, reserve_pairs
+
+cdef enum:
+    _MAX_HISTOGRAMS = 3
+    # Bytes of one row of a block of columns (``_group_entries``): 64 to 1024,
+    # as the block of all rows fits _BLOCK_BUDGET bytes (in L2).
+    _BLOCK_MIN_BYTES = 64
+    _BLOCK_MAX_BYTES = 1024
+    _BLOCK_BUDGET = 1 << 20
+    # Rows copied together: one cache line of a column of the block (float64).
+    _TILE_ROWS = 8
+    # Entries whose slots are computed together (``_histogram_row``).
+    _HISTOGRAM_CHUNK = 256
+    # Column groups whose histograms are taken together (``_histogram_columns``):
+    # their envelopes (320 bytes each) stay in L1.
+    _PANEL = 64
+    # Rows ahead whose panel segment is prefetched.
+    _PREFETCH_ROWS = 8
+
+cdef extern from "_l1inf_simd.h" nogil:
+    int skp_l1inf_have_avx2()
+    int skp_l1inf_set_avx512(int on)
+    void skp_l1inf_slots_f64(const double* row, Py_ssize_t n, double lo, double inv_width,
+                             double top, double* values, int32_t* slots)
+    void skp_l1inf_slots_f32(const float* row, Py_ssize_t n, double lo, double inv_width,
+                             double top, double* values, int32_t* slots)
+    void skp_l1inf_panel_slots_f64(const double* row, Py_ssize_t n, const double* lo,
+                                   const double* inv_width, double top, double* values,
+                                   int32_t* slots)
+    void skp_l1inf_panel_slots_f32(const float* row, Py_ssize_t n, const double* lo,
+                                   const double* inv_width, double top, double* values,
+                                   int32_t* slots)
+    Py_ssize_t skp_l1inf_panel_band_f64(const double* row, Py_ssize_t n, const double* lo,
+                                        const double* inv_width, const double* first,
+                                        const double* last, const int32_t* column,
+                                        double* values, int32_t* groups, Py_ssize_t pos)
+    Py_ssize_t skp_l1inf_panel_band_f32(const float* row, Py_ssize_t n, const double* lo,
+                                        const double* inv_width, const double* first,
+                                        const double* last, const int32_t* column,
+                                        double* values, int32_t* groups, Py_ssize_t pos)
+    Py_ssize_t skp_l1inf_band_f64(const double* row, Py_ssize_t n, double lo, double inv_width,
+                                  double first, double last, double* values, Py_ssize_t pos)
+    Py_ssize_t skp_l1inf_band_f32(const float* row, Py_ssize_t n, double lo, double inv_width,
+                                  double first, double last, double* values, Py_ssize_t pos)
+    Py_ssize_t skp_l1inf_range_row_f64(const double* row, Py_ssize_t n, double lo, double hi,
+                                       double* values, Py_ssize_t pos, double* lanes,
+                                       Py_ssize_t* count)
+    Py_ssize_t skp_l1inf_range_row_f32(const float* row, Py_ssize_t n, double lo, double hi,
+                                       double* values, Py_ssize_t pos, double* lanes,
+                                       Py_ssize_t* count)
+    Py_ssize_t skp_l1inf_range_columns_f64(const double* row, Py_ssize_t row_stride,
+                                           Py_ssize_t rows, Py_ssize_t n, Py_ssize_t first,
+                                           const double* lo,
+                                           const double* hi, double* count, double* total,
+                                           double* values, int32_t* groups, Py_ssize_t pos)
+    Py_ssize_t skp_l1inf_range_columns_f32(const float* row, Py_ssize_t row_stride,
+                                           Py_ssize_t rows, Py_ssize_t n, Py_ssize_t first,
+                                           const double* lo,
+                                           const double* hi, double* count, double* total,
+                                           double* values, int32_t* groups, Py_ssize_t pos)
+
+# Benchmark hook (``_phase_times``): the number of histogram passes of the
+
+# The AVX2 loops of _l1inf_simd.h (histogram slots, band gathers) run where
+# the CPU has AVX2 (``_set_testing`` may turn them off) ...
+cdef bint _avx2 = skp_l1inf_have_avx2()
+# ... and the band gathers with AVX-512 where the CPU has it (F and VL).
+skp_l1inf_set_avx512(True)
+# Testing hook (``_set_testing``): make the bands too narrow for half of the
+# groups (the check after the solve must then gather them again).
+cdef bint _narrow_bands = False
+# Bracketing histogram passes stop once the bands hold this share of entries.
+cdef double _BAND_SHARE = 0.12
+
+# Bands from a sample: matrices of at least _SAMPLED_MIN_BYTES take them (0:
+# never); the sample is about _SAMPLE_BYTES, at least _SAMPLE_MIN_GROUPS
+# groups, in blocks of _SAMPLE_BLOCK consecutive column groups (whole cache
+# lines of each row); each band is _SAMPLE_SIGMAS standard deviations of the
+# fit either side of its level.
+cdef Py_ssize_t _SAMPLED_MIN_BYTES = 1 << 23
+cdef Py_ssize_t _SAMPLE_BYTES = 1 << 21
+cdef Py_ssize_t _SAMPLE_MIN_GROUPS = 32
+cdef Py_ssize_t _SAMPLE_BLOCK = 64
+cdef double _SAMPLE_SIGMAS = 5.0
+# Rows of column groups gathered together, and the columns of a panel
+# (``_gather_ranges_columns``).
+cdef Py_ssize_t _RANGE_ROWS = 4
+cdef Py_ssize_t _RANGE_PANEL = 1024
+
+# Benchmark hooks (``_l1inf._phase_times``, ``_l1inf._sampled_stats``).
+cdef DenseStats _stats
+
+
+cdef DenseStats* dense_stats() noexcept nogil:
+    """The counters of the last call (the driver resets them, and keeps a
+    nested call's apart)."""
+    return &_stats
+
+
+# ------------------------------------------------------------ memory
+
+cdef bint _alloc_histograms(Work* w) noexcept nogil:
+    """The envelopes of the live groups, and the block of columns."""
+    cdef Py_ssize_t n = w.lists.n_active if w.lists.n_active > 0 else 1
+    w.envelopes = <Envelope*> malloc(n * sizeof(Envelope))
+    return _alloc_block(w) and w.envelopes != NULL
+
+
+cdef bint _alloc_block(Work* w) noexcept nogil:
+    """The block of columns of ``_group_entries`` (once per call)."""
+    if w.block != NULL:
+        return True
+    # A block of columns holds up to 1 KiB of each row within _BLOCK_BUDGET
+    # bytes, or every column when the whole matrix fits the budget: then one
+    # copy serves every pass (``_group_entries``).
+    w.block_bytes = _BLOCK_BUDGET // (w.lists.group_size if w.lists.group_size > 0 else 1)
+    if w.block_bytes >= w.lists.n_groups * sizeof(double):
+        w.block_bytes = w.lists.n_groups * sizeof(double)
+    else:
+        w.block_bytes = (w.block_bytes if w.block_bytes < _BLOCK_MAX_BYTES
+                         else _BLOCK_MAX_BYTES)
+        w.block_bytes -= w.block_bytes % _BLOCK_MIN_BYTES
+        w.block_bytes = (w.block_bytes if w.block_bytes > _BLOCK_MIN_BYTES
+                         else _BLOCK_MIN_BYTES)
+    w.block = malloc(w.block_bytes * w.lists.group_size)
+    return w.block != NULL
+
+
+cdef bint _alloc_column_sums(Work* w, Py_ssize_t n_columns) noexcept nogil:
+    """The per-column counts and sums of the range gather (once per call)."""
+    if w.column_count == NULL:
+        w.column_count = <double*> malloc(n_columns * sizeof(double))
+        w.column_total = <double*> malloc(n_columns * sizeof(double))
+    return w.column_count != NULL and w.column_total != NULL
+
+
+# ------------------------------------------------------------ group access
+
+cdef inline const floating* _group_entries(const floating[:, :] y, Work* w, Py_ssize_t g,
+                                           bint groups_are_rows,
+                                           Py_ssize_t* step) noexcept nogil:
+    """Where group g's entries lie, ``step[0]`` elements apart.
+
+    Rows, and the columns of a matrix whose rows are strided, are read in
+    place.  The columns of a matrix with contiguous rows lie a whole row
+    apart: read one by one, every entry costs a cache line and a page, and
+    the passes of the dense regime were 2-3 times slower on columns than on
+    rows.  So a block of consecutive columns (up to 1 KiB of each row, or
+    all of them in a small matrix: ``_alloc_histograms``) is
+    copied column by column into ``w.block`` (``_copy_columns``), and its
+    groups are read from the copy.  Visiting the groups in increasing order
+    copies each block once per pass.
+    """
+    cdef Py_ssize_t width = w.block_bytes // sizeof(floating), first, count
+    if groups_are_rows:
+        step[0] = element_step(y.strides[1], sizeof(floating))
+        return row_at(&y[0, 0], y.strides[0], g)
+    if y.strides[1] != sizeof(floating):
+        step[0] = element_step(y.strides[0], sizeof(floating))
+        return row_at(&y[0, 0], y.strides[1], g)
+    first = g - g % width
+    if w.block_first != first:
+        count = y.shape[1] - first if y.shape[1] - first < width else width
+        _copy_columns(y, first, count, <floating*> w.block)
+        w.block_first = first
+    step[0] = 1
+    return <const floating*> w.block + (g - first) * y.shape[0]
+
+
+cdef void _copy_columns(const floating[:, :] y, Py_ssize_t first, Py_ssize_t count,
+                        floating* block) noexcept nogil:
+    """block[c * n_rows + i] = y[i, first + c] for c < count (rows contiguous).
+
+    _TILE_ROWS rows at a time, so that every column of the block gets a whole
+    cache line of its copy at once.
+    """
+    cdef Py_ssize_t n_rows = y.shape[0], i0, i, c, tile
+    cdef const floating* rows[_TILE_ROWS]
+    cdef floating* dst
+    i0 = 0
+    while i0 < n_rows:
+        tile = n_rows - i0 if n_rows - i0 < _TILE_ROWS else _TILE_ROWS
+        for i in range(tile):
+            rows[i] = row_at(&y[0, 0], y.strides[0], i0 + i) + first
+        if tile == _TILE_ROWS:
+            for c in range(count):
+                dst = block + c * n_rows + i0
+                for i in range(_TILE_ROWS):
+                    dst[i] = rows[i][c]
+        else:
+            for c in range(count):
+                dst = block + c * n_rows + i0
+                for i in range(tile):
+                    dst[i] = rows[i][c]
+        i0 += _TILE_ROWS
+
+# ------------------------------------------------------------ bands from histograms
+
+# When mu_g is a sizeable fraction of the entries (large radii), the entries
+# below any usable U_g are most of the matrix.  Histogram passes over the
+# candidate groups then bracket every mu_g: with the counts and sums of the
+# entries in BINS bins of [L_g, U_g], h_g is known exactly at the bin edges,
+# mu_g(theta) lies between chords and tangents of those points, so theta^*
+# lies between the roots of the two envelopes, and mu_g^* between the
+# envelopes there -- a band a few bins wide.  Each pass narrows the bands by
+# about BINS; then only the entries inside the bands are gathered.
+
+cdef inline double _slot_position(double a, double lo, double inv_width) noexcept nogil:
+    """Where ``a`` lies among the slots: its slot is the integer part (``_slot``).
+
+    Slot 0 below lo, 1..BINS for the bins of [lo, hi), BINS + 1 above.  Every
+    pass and the gather classify with this same expression, so they agree
+    exactly; an edge lies within rounding of lo + k (hi - lo)/BINS.
+    """
+    return (a - lo) * inv_width + 1.0
+
+
+cdef inline int32_t _slot(double position) noexcept nogil:
+    """The slot of a position, clamped to 0..BINS + 1 before the conversion.
+
+    Branch-free and in floating point, so that the compiler vectorizes the
+    loops that call it (the slots of consecutive entries are unpredictable).
+    """
+    cdef double top_slot = BINS + 1
+    position = position if position > 0.0 else 0.0
+    position = position if position < top_slot else top_slot
+    return <int32_t> position
+
+
+cdef inline bint _in_slots(double a, double lo, double inv_width, double first,
+                           double last) noexcept nogil:
+    """Is the slot of ``a`` in first..last (1 <= first, last <= BINS)?
+
+    With first >= 1 this is first <= position < last + 1: compares in
+    floating point, no conversion.
+    """
+    cdef double position = _slot_position(a, lo, inv_width)
+    return (position >= first) & (position < last + 1.0)
+
+
+cdef inline double _inv_width(double lo, double hi) noexcept nogil:
+    return BINS / (hi - lo)
+
+
+cdef inline void _histogram_row(const floating* row, Py_ssize_t n, Py_ssize_t step,
+                                double lo, double hi, double* counts,
+                                double* sums) noexcept nogil:
+    """Counts and sums of one group's entries per slot, written to the tables.
+
+    _HISTOGRAM_CHUNK entries at a time: first their magnitudes and slots (a
+    loop the compiler vectorizes), then the table updates alone.
+    """
+    # Four tables: entries in the same slot do not wait on each other's update.
+    cdef double c[4][SLOTS]
+    cdef double t[4][SLOTS]
+    cdef double values[_HISTOGRAM_CHUNK]
+    cdef int32_t slots[_HISTOGRAM_CHUNK]
+    cdef double inv_width = _inv_width(lo, hi), a
+    cdef Py_ssize_t j, k, b, j0 = 0, m, m4
+    for k in range(4):
+        for b in range(SLOTS):
+            c[k][b] = 0.0
+            t[k][b] = 0.0
+    while j0 < n:
+        m = n - j0 if n - j0 < _HISTOGRAM_CHUNK else _HISTOGRAM_CHUNK
+        if step == 1 and _avx2:
+            if floating is double:
+                skp_l1inf_slots_f64(row + j0, m, lo, inv_width, BINS + 1, values, slots)
+            else:
+                skp_l1inf_slots_f32(row + j0, m, lo, inv_width, BINS + 1, values, slots)
+        else:
+            for j in range(m):
+                a = fabs(row[(j0 + j) * step])
+                values[j] = a
+                slots[j] = _slot(_slot_position(a, lo, inv_width))
+        m4 = m - m % 4
+        for j in range(0, m4, 4):
+            for k in range(4):
+                c[k][slots[j + k]] += 1.0
+                t[k][slots[j + k]] += values[j + k]
+        for j in range(m4, m):
+            c[0][slots[j]] += 1.0
+            t[0][slots[j]] += values[j]
+        j0 += m
+    for b in range(SLOTS):
+        counts[b] = (c[0][b] + c[1][b]) + (c[2][b] + c[3][b])
+        sums[b] = (t[0][b] + t[1][b]) + (t[2][b] + t[3][b])
+
+
+cdef inline void _prefetch_segment(const floating* row, const Py_ssize_t* columns,
+                                   Py_ssize_t m, bint adjacent) noexcept nogil:
+    """Ask for the cache lines of ``row`` holding the m ``columns``."""
+    cdef Py_ssize_t k = 0, line = 64 // sizeof(floating)
+    if adjacent:
+        while k < m:
+            prefetch(&row[columns[0] + k])
+            k += line
+        prefetch(&row[columns[0] + m - 1])
+    else:
+        for k in range(m):
+            prefetch(&row[columns[k]])
+
+
+cdef bint _panel_ranges(const Work* w, Py_ssize_t p0, Py_ssize_t m, double* low,
+                        double* inv_width) noexcept nogil:
+    """The histogram ranges of the live groups of ranks p0 .. p0 + m - 1 (a panel).
+
+    Returns whether the panel is a range of adjacent columns: the live groups
+    increase, so iff its ends are m - 1 apart.
+    """
+    cdef const GroupLists* lists = &w.lists
+    cdef Py_ssize_t k, g
+    for k in range(m):
+        g = lists.active[p0 + k]
+        low[k] = w.histogram_low[g]
+        inv_width[k] = _inv_width(w.histogram_low[g], w.histogram_high[g])
+    return lists.active[p0 + m - 1] - lists.active[p0] == m - 1
+
+
+cdef inline void _prefetch_ahead(const floating[:, :] y, Py_ssize_t i,
+                                 const Py_ssize_t* columns, Py_ssize_t m,
+                                 bint adjacent) noexcept nogil:
+    """Prefetch the panel's segment of row i + _PREFETCH_ROWS, if any: the
+    segments lie a row stride apart, beyond what the hardware prefetchers follow."""
+    if i + _PREFETCH_ROWS < y.shape[0]:
+        _prefetch_segment(row_at(&y[0, 0], y.strides[0], i + _PREFETCH_ROWS), columns, m,
+                          adjacent)
+
+
+cdef void _histogram_columns(const floating[:, :] y, Work* w) noexcept nogil:
+    """``_histograms`` for the column groups of a matrix with contiguous rows.
+
+    Row by row, for a panel of _PANEL live columns at a time: each entry goes
+    to its column's tables (in its envelope), and the panel's envelopes stay
+    in L1.  No copy of the columns (``_group_entries``), and consecutive
+    entries update different tables, so they do not wait on each other.
+    """
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t n = lists.n_active, n_rows = y.shape[0], s0 = y.strides[0]
+    cdef Py_ssize_t p0 = 0, m, k, i, first
+    cdef double low[_PANEL]
+    cdef double inv_width[_PANEL]
+    cdef double values[_PANEL]
+    cdef int32_t slots[_PANEL]
+    cdef const floating* row
+    cdef Envelope* panel
+    cdef bint adjacent
+    while p0 < n:
+        m = n - p0 if n - p0 < _PANEL else _PANEL
+        panel = &w.envelopes[p0]
+        adjacent = _panel_ranges(w, p0, m, low, inv_width)
+        # One memset for the panel's tables (a loop per envelope compiled to
+        # two short ``rep stos``, a third of the pass on groups of 100).
+        memset(panel, 0, m * sizeof(Envelope))
+        first = lists.active[p0]
+        for i in range(n_rows):
+            row = row_at(&y[0, 0], s0, i)
+            _prefetch_ahead(y, i, lists.active + p0, m, adjacent)
+            if adjacent and _avx2:
+                if floating is double:
+                    skp_l1inf_panel_slots_f64(row + first, m, low, inv_width, BINS + 1,
+                                              values, slots)
+                else:
+                    skp_l1inf_panel_slots_f32(row + first, m, low, inv_width, BINS + 1,
+                                              values, slots)
+            else:
+                for k in range(m):
+                    values[k] = fabs(row[lists.active[p0 + k]])
+                for k in range(m):
+                    slots[k] = _slot(_slot_position(values[k], low[k], inv_width[k]))
+            for k in range(m):
+                panel[k].inv_count[slots[k]] += 1.0
+                panel[k].h[slots[k]] += values[k]
+        for k in range(m):
+            _fill_envelope(w, p0 + k)
+        p0 += m
+
+
+cdef void _histograms(const floating[:, :] y, Work* w, bint groups_are_rows) noexcept nogil:
+    """Slot counts and sums of every live group in its range [histogram_low, histogram_high].
+
+    Written to the envelopes, by live rank (``Envelope``), and turned into
+    the envelopes there as soon as complete (``_fill_envelope``).  One group at a
+    time (``_group_entries``): one group's tables stay in L1; column groups
+    of a matrix with contiguous rows row by row (``_histogram_columns``).
+    """
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t idx, g, step
+    cdef const floating* group
+    cdef Envelope* e
+    if not groups_are_rows and y.strides[1] == sizeof(floating):
+        _histogram_columns(y, w)
+        return
+    for idx in range(lists.n_active):
+        g = lists.active[idx]
+        e = &w.envelopes[idx]
+        group = _group_entries(y, w, g, groups_are_rows, &step)
+        if step == 1:
+            _histogram_row(group, lists.group_size, 1, w.histogram_low[g],
+                           w.histogram_high[g], e.inv_count, e.h)
+        else:
+            _histogram_row(group, lists.group_size, step, w.histogram_low[g],
+                           w.histogram_high[g], e.inv_count, e.h)
+        _fill_envelope(w, idx)
+
+
+cdef inline void _fill_envelope(Work* w, Py_ssize_t rank) noexcept nogil:
+    """Turn the histogram of the live group of this rank into its envelope (in cache)."""
+    cdef Py_ssize_t g = w.lists.active[rank]
+    fill_envelope(&w.envelopes[rank], w.histogram_low[g], w.histogram_high[g],
+                  w.lists.sums[g], w.lists.maxima[g], 1.0 / w.lists.group_size,
+                  &w.root_start)
+
+
+cdef bint _dense_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double eta,
+                       double theta_0, double* theta_low) noexcept nogil:
+    """Bracket every mu_g^* by histogram passes.
+
+    On return the last histogram's range of group g is [histogram_low_g,
+    histogram_high_g] and mu_g^* lies in the bins edges_low[g] + 1 ..
+    edges_high[g] of it, between band_low[g] and band_high[g]; the entries
+    above (clipped for any level in the band) are counted and summed in
+    above_count/above_sum.  Writes a lower bound of theta^* in ``theta_low``.
+    Returns False when memory ran out.
+    """
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t idx, g, k, n = lists.n_active, n_pass, count
+    cdef double theta_high, low, high, band, lo, hi, width, listed
+    cdef double inv_size = 1.0 / lists.group_size
+    cdef double* range_low = w.histogram_low
+    cdef double* range_high = w.histogram_high
+    cdef double clock = now()
+    if not _alloc_histograms(w):
+        return False
+    # Rigorous start: theta_0 <= theta^* <= theta_high (chords from (0, M_g)).
+    for idx in range(n):
+        g = lists.active[idx]
+        lists.rate[g] = lists.maxima[g] / lists.sums[g]
+        range_high[g] = chord_level(lists, g, theta_0)
+    theta_high = chord_upper_bound(lists, eta, 0.0)
+    if theta_high == INFINITY:
+        theta_high = 0.0
+        for idx in range(n):
+            g = lists.active[idx]
+            theta_high = lists.sums[g] if lists.sums[g] > theta_high else theta_high
+    theta_low[0] = theta_0
+    for idx in range(n):
+        g = lists.active[idx]
+        low = (lists.sums[g] - theta_high) / lists.group_size
+        low = lists.maxima[g] - theta_high if lists.maxima[g] - theta_high > low else low
+        range_low[g] = low if low > 0.0 else 0.0
+    for idx in range(n):
+        g = lists.active[idx]
+        _widen(&range_low[g], &range_high[g], lists.maxima[g])
+    for n_pass in range(_MAX_HISTOGRAMS):
+        start_roots(&w.root_start, theta_low[0], theta_high)
+        clock = lap(PHASE_ENVELOPES, clock)
+        _histograms(y, w, groups_are_rows)
+        clock = lap(PHASE_HISTOGRAMS, clock)
+        _stats.histogram_passes += 1
+        envelope_roots(w.envelopes, n, inv_size, eta, &w.root_start, &low, &theta_high)
+        theta_low[0] = low * (1.0 - SLACK)
+        theta_high = theta_high * (1.0 + SLACK)
+        # New bands, snapped out to bin edges: [t_lo, t_hi] with
+        # t_k = low + k (high - low) / BINS; their entries are counted.
+        listed = 0.0
+        for idx in range(n):
+            g = lists.active[idx]
+            envelope_bounds(&w.envelopes[idx], inv_size, theta_high, &low, &band)
+            envelope_bounds(&w.envelopes[idx], inv_size, theta_low[0], &band, &high)
+            width = (range_high[g] - range_low[g]) / BINS
+            w.edges_low[g] = _bin_below((low - range_low[g]) / width, 0)
+            w.edges_high[g] = _bin_below((high - range_low[g]) / width, BINS - 1) + 1
+            # The entries in the bins edges_low + 1 .. edges_high; those above
+            # (clipped for any level in the band) counted and summed.
+            envelope_above(&w.envelopes[idx], w.edges_low[g], &count, &band)
+            envelope_above(&w.envelopes[idx], w.edges_high[g], &lists.above_count[g],
+                           &lists.above_sum[g])
+            listed += count - lists.above_count[g]
+        if listed <= _BAND_SHARE * n * lists.group_size or n_pass == _MAX_HISTOGRAMS - 1:
+            break
+        for idx in range(n):
+            g = lists.active[idx]
+            width = (range_high[g] - range_low[g]) / BINS
+            lo = range_low[g] + w.edges_low[g] * width
+            hi = range_low[g] + w.edges_high[g] * width
+            range_low[g] = lo
+            range_high[g] = hi
+            _widen(&range_low[g], &range_high[g], lists.maxima[g])
+    # The band values (the clipped sets were counted with the bands).
+    for idx in range(n):
+        g = lists.active[idx]
+        if _narrow_bands and idx % 2 == 0:
+            w.edges_high[g] = w.edges_low[g] + 1 if w.edges_low[g] < BINS else BINS
+            envelope_above(&w.envelopes[idx], w.edges_high[g], &lists.above_count[g],
+                           &lists.above_sum[g])
+        width = (range_high[g] - range_low[g]) / BINS
+        w.band_low[g] = range_low[g] + w.edges_low[g] * width
+        w.band_high[g] = range_low[g] + w.edges_high[g] * width
+    lap(PHASE_ENVELOPES, clock)
+    return True
+
+
+cdef inline Py_ssize_t _bin_below(double position, Py_ssize_t if_nan) noexcept nogil:
+    """The bin 0 .. BINS - 1 of a position in bin widths, ``if_nan`` for a NaN.
+
+    Clamped before the cast: an envelope's bound far outside the range (or a
+    NaN from a range of zero width) cast to an integer gave edges outside
+    0 .. BINS, and the reads of the envelope at them left its arrays.
+    """
+    if position != position:
+        return if_nan
+    if position <= 0.0:
+        return 0
+    return <Py_ssize_t> position if position < BINS - 1 else BINS - 1
+
+
+cdef inline void _widen(double* lo, double* hi, double top) noexcept nogil:
+    """Give a band a width of at least 1e-12 of the group's max, below the max.
+
+    Then (a - lo) / width stays far below 2**63 for every entry a <= top, and
+    the maxima land above the band: the clipped set is never empty.  (When
+    mu_g^* is within 1e-10 of M_g the band misses it, and the check after the
+    solve gathers the group whole.)
+    """
+    cdef double ceiling = top * (1.0 - 1e-10)
+    hi[0] = hi[0] if hi[0] < ceiling else ceiling
+    if hi[0] - lo[0] < 1e-12 * top:
+        lo[0] = hi[0] - 1e-12 * top
+
+
+# ------------------------------------------------------------ the gather of the histograms' bands
+
+cdef inline Py_ssize_t _gather_bins_row(const floating* row, Py_ssize_t n, Py_ssize_t step,
+                                        double lo, double inv_width, Py_ssize_t first,
+                                        Py_ssize_t last, double* values,
+                                        Py_ssize_t pos) noexcept nogil:
+    """Gather the entries whose slot lies in first..last (AVX2 where it runs)."""
+    cdef double low_slot = first, high_slot = last
+    cdef Py_ssize_t j
+    cdef double a
+    if step == 1 and _avx2:
+        if floating is double:
+            return skp_l1inf_band_f64(row, n, lo, inv_width, low_slot, high_slot + 1.0,
+                                      values, pos)
+        return skp_l1inf_band_f32(row, n, lo, inv_width, low_slot, high_slot + 1.0, values,
+                                  pos)
+    for j in range(n):
+        a = fabs(row[j * step])
+        values[pos] = a
+        pos += _in_slots(a, lo, inv_width, low_slot, high_slot)
+    return pos
+
+
+cdef bint _gather_bins_columns(const floating[:, :] y, Work* w) noexcept nogil:
+    """``_gather_bins`` for the column groups of a matrix with contiguous rows.
+
+    Row by row, a panel of live columns at a time (as ``_histogram_columns``):
+    the entries in their column's band bins are gathered with their column
+    index, then bucketed by column, panel by panel (the pairs of one panel
+    are still in cache).
+    """
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t n = lists.n_active, n_rows = y.shape[0], s0 = y.strides[0]
+    cdef Py_ssize_t p0 = 0, m, k, i, g, first, pos
+    cdef double low[_PANEL]
+    cdef double inv_width[_PANEL]
+    cdef double first_slot[_PANEL]
+    cdef double last_slot[_PANEL]
+    cdef double end_slot[_PANEL]
+    cdef int32_t column[_PANEL]
+    cdef const floating* row
+    cdef double a
+    cdef bint adjacent
+    while p0 < n:
+        m = n - p0 if n - p0 < _PANEL else _PANEL
+        pos = 0
+        # 7 slots of room past the pairs for the vector stores.
+        if not reserve_pairs(w, m * n_rows + 7):
+            return False
+        adjacent = _panel_ranges(w, p0, m, low, inv_width)
+        for k in range(m):
+            g = lists.active[p0 + k]
+            first_slot[k] = w.edges_low[g] + 1
+            last_slot[k] = w.edges_high[g]
+            end_slot[k] = last_slot[k] + 1.0
+            column[k] = <int32_t> g
+        first = lists.active[p0]
+        for i in range(n_rows):
+            row = row_at(&y[0, 0], s0, i)
+            _prefetch_ahead(y, i, lists.active + p0, m, adjacent)
+            if adjacent and _avx2:
+                # last_slot + 1: the AVX2 loop takes the end of the slots, excluded.
+                if floating is double:
+                    pos = skp_l1inf_panel_band_f64(row + first, m, low, inv_width, first_slot,
+                                                   end_slot, column, w.pair_values,
+                                                   w.pair_groups, pos)
+                else:
+                    pos = skp_l1inf_panel_band_f32(row + first, m, low, inv_width, first_slot,
+                                                   end_slot, column, w.pair_values,
+                                                   w.pair_groups, pos)
+            else:
+                for k in range(m):
+                    a = fabs(row[column[k]])
+                    w.pair_values[pos] = a
+                    w.pair_groups[pos] = column[k]
+                    pos += _in_slots(a, low[k], inv_width[k], first_slot[k], last_slot[k])
+        if not append_pairs(lists, w.pair_values, w.pair_groups, pos, lists.active + p0, m,
+                            w.bucket_cursor):
+            return False
+        p0 += m
+    return True
+
+
+cdef bint _gather_bins(const floating[:, :] y, Work* w, bint groups_are_rows) noexcept nogil:
+    """Gather the entries in the band bins of every live group.
+
+    The slots are those of the last histogram (same expression), so the
+    counts and sums above the band computed from it match the lists exactly.
+    Column groups of a matrix with contiguous rows are read row by row
+    (``_gather_bins_columns``) where their index fits the 32 bits of a pair.
+    """
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t idx, g, pos = lists.n_values, step
+    cdef const floating* group
+    cdef double* low = w.histogram_low
+    cdef double* high = w.histogram_high
+    if (not groups_are_rows and y.strides[1] == sizeof(floating)
+            and y.shape[1] <= INT32_MAX):
+        return _gather_bins_columns(y, w)
+    for idx in range(lists.n_active):
+        g = lists.active[idx]
+        if not reserve(lists, pos + lists.group_size):
+            return False
+        group = _group_entries(y, w, g, groups_are_rows, &step)
+        lists.start[g] = pos
+        if step == 1:
+            pos = _gather_bins_row(group, lists.group_size, 1, low[g],
+                                   _inv_width(low[g], high[g]), w.edges_low[g] + 1,
+                                   w.edges_high[g], lists.values, pos)
+        else:
+            pos = _gather_bins_row(group, lists.group_size, step, low[g],
+                                   _inv_width(low[g], high[g]), w.edges_low[g] + 1,
+                                   w.edges_high[g], lists.values, pos)
+        lists.length[g] = pos - lists.start[g]
+    lists.n_values = pos
+    return True
+
+cdef bint histogram_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double eta,
+                          double theta_0, double* theta_low) noexcept nogil:
+    """Bracket every mu_g^* by histogram passes and gather the entries in the bands.
+
+    Writes a lower bound of theta^* in ``theta_low`` (the start of
+    ``solve_on_bands``).  False when memory ran out.
+    """
+    cdef double clock
+    if not _dense_bands(y, w, groups_are_rows, eta, theta_0, theta_low):
+        return False
+    clock = now()      # _dense_bands times its own two phases
+    if not _gather_bins(y, w, groups_are_rows):
+        return False
+    lap(PHASE_BAND, clock)
+    return True
+
+
+# ------------------------------------------------------------ bands predicted from a sample
+
+# The band of a group is _SAMPLE_SIGMAS standard deviations of the fit's
+# residuals either side of its predicted level (see the module docstring): one
+# read gathers the bands (``_gather_band_ranges``) and counts the entries
+# above them.  The same read gathers every band again when the solve finds a
+# level outside its band, in either way of finding the bands.
+
+cdef inline Py_ssize_t _range_row(const floating* row, Py_ssize_t n, Py_ssize_t step, double lo,
+                                  double hi, double* values, Py_ssize_t pos,
+                                  Py_ssize_t* count_above, double* sum_above) noexcept nogil:
+    """Gather the entries in (lo, hi); count and sum those >= hi (``skp_l1inf_range_row``).
+
+    The sum goes to eight lanes (entry j to lane j mod 8), added up in the
+    order of the SIMD loops: the same bits with or without them.
+    """
+    cdef double lanes[8]
+    cdef Py_ssize_t j, count = 0
+    cdef double a
+    for j in range(8):
+        lanes[j] = 0.0
+    if step == 1 and _avx2:
+        if floating is double:
+            pos = skp_l1inf_range_row_f64(row, n, lo, hi, values, pos, lanes, &count)
+        else:
+            pos = skp_l1inf_range_row_f32(row, n, lo, hi, values, pos, lanes, &count)
+    else:
+        for j in range(n):
+            a = fabs(row[j * step])
+            values[pos] = a
+            pos += (a > lo) & (a < hi)
+            count += a >= hi
+            lanes[j % 8] += a if a >= hi else 0.0
+    count_above[0] = count
+    sum_above[0] = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + (
+        (lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
+    return pos
+
+
+cdef bint _gather_ranges_by_group(const floating[:, :] y, Work* w,
+                                  bint groups_are_rows) noexcept nogil:
+    """The lists of every live group: its entries in (band_low, band_high), one group at a time."""
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t idx, g, step, pos = lists.n_values
+    cdef const floating* group
+    for idx in range(lists.n_active):
+        g = lists.active[idx]
+        # 7 slots of room past the list for the vector stores.
+        if not reserve(lists, pos + lists.group_size + 7):
+            return False
+        group = _group_entries(y, w, g, groups_are_rows, &step)
+        lists.start[g] = pos
+        if step == 1:
+            pos = _range_row(group, lists.group_size, 1, w.band_low[g], w.band_high[g],
+                             lists.values, pos, &lists.above_count[g], &lists.above_sum[g])
+        else:
+            pos = _range_row(group, lists.group_size, step, w.band_low[g], w.band_high[g],
+                             lists.values, pos, &lists.above_count[g], &lists.above_sum[g])
+        lists.length[g] = pos - lists.start[g]
+    lists.n_values = pos
+    return True
+
+
+cdef bint _gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
+    """The same for the column groups of a matrix with contiguous rows.
+
+    A panel of _RANGE_PANEL columns at a time (their bands and counters stay
+    in L1), row by row (_RANGE_ROWS rows at a time with the SIMD loops); the
+    pairs (entry, column) of a panel are bucketed by column after it (the
+    buckets of a whole row of columns lie too far apart: that bucketing cost
+    more than the read).  The counts and sums above the bands add up in
+    ``column_count`` and ``column_total``, in the order of the rows.  The
+    columns left out get an empty band (+inf, +inf): nothing gathered, nothing
+    above it.
+    """
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], s0 = y.strides[0]
+    cdef Py_ssize_t i, j, idx, g, rows, m, p0 = 0, r0 = 0, r1, pos, next_live = 0
+    cdef double* low = w.band_low
+    cdef double* high = w.band_high
+    cdef double* count
+    cdef double* total
+    cdef const floating* row
+    cdef double a
+    if not _alloc_column_sums(w, n_cols):
+        return False
+    count = w.column_count
+    total = w.column_total
+    for idx in range(lists.n_active + 1):
+        # The columns between two live ones (``active`` increases).
+        g = lists.active[idx] if idx < lists.n_active else n_cols
+        for j in range(next_live, g):
+            low[j] = INFINITY
+            high[j] = INFINITY
+        next_live = g + 1
+    for j in range(n_cols):
+        count[j] = 0.0
+        total[j] = 0.0
+    while p0 < n_cols:
+        m = n_cols - p0 if n_cols - p0 < _RANGE_PANEL else _RANGE_PANEL
+        # The live groups of the panel: ranks r0 .. r1 - 1 (``active`` increases).
+        r1 = r0
+        while r1 < lists.n_active and lists.active[r1] < p0 + m:
+            r1 += 1
+        if r1 == r0:
+            p0 += m
+            continue
+        pos = 0
+        i = 0
+        while i < n_rows:
+            # 7 slots of room past the pairs for the vector stores.
+            if not reserve_pairs(w, pos + _RANGE_ROWS * m + 7):
+                return False
+            row = row_at(&y[0, 0], s0, i) + p0
+            rows = n_rows - i if n_rows - i < _RANGE_ROWS else _RANGE_ROWS
+            if _avx2:
+                if floating is double:
+                    pos = skp_l1inf_range_columns_f64(row, s0, rows, m, p0, low + p0,
+                                                      high + p0, count + p0, total + p0,
+                                                      w.pair_values, w.pair_groups, pos)
+                else:
+                    pos = skp_l1inf_range_columns_f32(row, s0, rows, m, p0, low + p0,
+                                                      high + p0, count + p0, total + p0,
+                                                      w.pair_values, w.pair_groups, pos)
+                i += rows
+                continue
+            for j in range(p0, p0 + m):
+                a = fabs(row[j - p0])
+                w.pair_values[pos] = a
+                w.pair_groups[pos] = <int32_t> j
+                pos += (a > low[j]) & (a < high[j])
+                count[j] += 1.0 if a >= high[j] else 0.0
+                total[j] += a if a >= high[j] else 0.0
+            i += 1
+        if not append_pairs(lists, w.pair_values, w.pair_groups, pos, lists.active + r0,
+                            r1 - r0, w.bucket_cursor):
+            return False
+        r0 = r1
+        p0 += m
+    for idx in range(lists.n_active):
+        g = lists.active[idx]
+        lists.above_count[g] = <Py_ssize_t> count[g]
+        lists.above_sum[g] = total[g]
+    return True
+
+
+cdef Py_ssize_t sample_ranks(const floating[:, :] y, const GroupLists* lists,
+                             bint groups_are_rows, Py_ssize_t* ranks) noexcept nogil:
+    """The ranks of the live groups in the sample (blocks of consecutive column groups).
+
+    0 where the bands are not predicted: a matrix of live groups under
+    _SAMPLED_MIN_BYTES (the histograms cost less there), a sample under
+    _SAMPLE_MIN_GROUPS groups, or column indices past the 32 bits of a pair.
+    """
+    cdef Py_ssize_t group_bytes = lists.group_size * sizeof(floating)
+    cdef Py_ssize_t block = 1 if groups_are_rows else _SAMPLE_BLOCK
+    cdef Py_ssize_t every = lists.n_active * group_bytes // _SAMPLE_BYTES + 1
+    cdef Py_ssize_t most = lists.n_active // _SAMPLE_MIN_GROUPS
+    cdef Py_ssize_t idx, n_sample = 0
+    if (_SAMPLED_MIN_BYTES == 0 or lists.n_active * group_bytes < _SAMPLED_MIN_BYTES
+            or (not groups_are_rows and y.shape[1] > INT32_MAX)):
+        return 0
+    # About _SAMPLE_BYTES, but at least _SAMPLE_MIN_GROUPS groups where they exist.
+    every = every if every < most else most
+    every = every if every > 2 else 2
+    for idx in range(lists.n_active):
+        if (idx // block) % every == 0:
+            ranks[n_sample] = idx
+            n_sample += 1
+    return n_sample if n_sample >= _SAMPLE_MIN_GROUPS else 0
+
+
+cdef void copy_sample(const floating[:, :] y, const GroupLists* lists, bint groups_are_rows,
+                       const Py_ssize_t* ranks, Py_ssize_t n_sample,
+                       floating* sample) noexcept nogil:
+    """The sample's groups, contiguous: rows of ``sample`` for rows, its columns for columns."""
+    cdef Py_ssize_t n = lists.group_size, i, k, g
+    if groups_are_rows:
+        for k in range(n_sample):
+            g = lists.active[ranks[k]]
+            for i in range(n):
+                sample[k * n + i] = y[g, i]
+    else:
+        for i in range(n):
+            for k in range(n_sample):
+                sample[i * n_sample + k] = y[i, lists.active[ranks[k]]]
+
+
+cdef bint _fit_levels(const GroupLists* lists, const Py_ssize_t* ranks, Py_ssize_t n_sample,
+                      const double* levels, double* fit) noexcept nogil:
+    """Least squares of the sample's levels on M_g and S_g / n (centred).
+
+    ``fit``: the intercept, the two slopes, the two centres and the standard
+    deviation of the residuals.  False where a sampled level is not positive
+    (a group that may be zeroed: the histogram path takes those problems).
+    """
+    cdef Py_ssize_t k, g
+    cdef double inv_n = 1.0 / lists.group_size, inv = 1.0 / n_sample
+    cdef double m1 = 0.0, m2 = 0.0, mean = 0.0, x1, x2, r, det
+    cdef double a11 = 0.0, a12 = 0.0, a22 = 0.0, b1 = 0.0, b2 = 0.0, residuals = 0.0
+    for k in range(n_sample):
+        if not levels[k] > 0.0:
+            return False
+        g = lists.active[ranks[k]]
+        m1 += lists.maxima[g]
+        m2 += lists.sums[g] * inv_n
+        mean += levels[k]
+    m1 *= inv
+    m2 *= inv
+    mean *= inv
+    for k in range(n_sample):
+        g = lists.active[ranks[k]]
+        x1 = lists.maxima[g] - m1
+        x2 = lists.sums[g] * inv_n - m2
+        a11 += x1 * x1
+        a12 += x1 * x2
+        a22 += x2 * x2
+        b1 += x1 * (levels[k] - mean)
+        b2 += x2 * (levels[k] - mean)
+    det = a11 * a22 - a12 * a12
+    fit[0] = mean
+    fit[1] = 0.0
+    fit[2] = 0.0
+    if det > 1e-9 * a11 * a22 and det > 0.0:
+        fit[1] = (a22 * b1 - a12 * b2) / det
+        fit[2] = (a11 * b2 - a12 * b1) / det
+    fit[3] = m1
+    fit[4] = m2
+    for k in range(n_sample):
+        g = lists.active[ranks[k]]
+        r = levels[k] - _predicted_level(lists, g, fit)
+        residuals += r * r
+    fit[5] = sqrt(residuals / (n_sample - 3 if n_sample > 3 else 1))
+    return True
+
+
+cdef inline double _predicted_level(const GroupLists* lists, Py_ssize_t g,
+                                   const double* fit) noexcept nogil:
+    return (fit[0] + fit[1] * (lists.maxima[g] - fit[3])
+            + fit[2] * (lists.sums[g] / lists.group_size - fit[4]))
+
+
+cdef int predicted_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double eta,
+                         const Py_ssize_t* ranks, Py_ssize_t n_sample,
+                         const double* levels) noexcept nogil:
+    """Gather every live group's band around its level predicted from the sample's.
+
+    ``levels``: the exact levels of the groups of ranks ``ranks`` at the
+    radius scaled by their share of sum M_g.  Returns 1 when the lists are
+    ready (the bands in band_low/band_high, the entries above counted and
+    summed), 2 when the problem is left to the histograms (a sampled group
+    zeroed), 0 when memory ran out.
+    """
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t idx, g
+    cdef double fit[6]
+    cdef double shift = 0.0, half, level
+    cdef double clock = now()
+    if not _fit_levels(lists, ranks, n_sample, levels, fit):
+        return 2
+    for idx in range(lists.n_active):
+        shift += _predicted_level(lists, lists.active[idx], fit)
+    shift = (eta - shift) / lists.n_active
+    half = _SAMPLE_SIGMAS * fit[5] + 0.5 * fabs(shift)
+    for idx in range(lists.n_active):
+        g = lists.active[idx]
+        level = _predicted_level(lists, g, fit) + shift
+        w.band_low[g] = level - half
+        w.band_high[g] = level + half
+        _widen(&w.band_low[g], &w.band_high[g], lists.maxima[g])
+        if w.band_low[g] < 0.0:
+            w.band_low[g] = 0.0
+        if _narrow_bands and idx % 2 == 0:
+            w.band_high[g] = w.band_low[g] + 1e-9 * (w.band_high[g] - w.band_low[g])
+    clock = lap(PHASE_ENVELOPES, clock)
+    # The block of columns of _group_entries (column groups of strided rows).
+    if not _alloc_block(w) or not _gather_band_ranges(y, w, groups_are_rows):
+        return 0
+    _stats.sampled_groups = n_sample
+    _stats.band_entries = lists.n_values
+    lap(PHASE_BAND, clock)
+    return 1
+
+
+cdef bint _gather_band_ranges(const floating[:, :] y, Work* w,
+                                bint groups_are_rows) noexcept nogil:
+    """Every live group's entries in (band_low, band_high), those above counted and summed."""
+    if not groups_are_rows and y.strides[1] == sizeof(floating):
+        return _gather_ranges_columns(y, w)
+    return _gather_ranges_by_group(y, w, groups_are_rows)
+
+
+cdef double band_lower_bound(GroupLists* lists, double eta, double theta_0) noexcept nogil:
+    """A lower bound of theta^* from the entries above the bands, at least theta_0.
+
+    theta(V) with V_g the entries above group g's band (see the module
+    docstring): the Newton step from the tops of the bands, close to theta^*
+    where the bands hold the levels, and a lower bound wherever they are.
+    (V_g grown by the entries of its list above the middle of the band gave
+    a closer start, but the rounds from there were slower.)
+    """
+    cdef Py_ssize_t idx, g
+    cdef double numerator = 0.0, denominator = 0.0, inv, theta
+    for idx in range(lists.n_active):
+        g = lists.active[idx]
+        inv = 1.0 / lists.above_count[g]
+        numerator += lists.above_sum[g] * inv
+        denominator += inv
+    theta = (numerator - eta) / denominator * (1.0 - SLACK)
+    return theta if theta > theta_0 else theta_0
+
+
+cdef void _start_band_lists(Work* w, double theta) noexcept nogil:
+    """Start the solve on the band lists from theta <= theta^*."""
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t idx, g
+    cdef double guess
+    for idx in range(lists.n_active):
+        g = lists.active[idx]
+        # The lists hold the entries in the band: drop nothing else.
+        lists.lower[g] = 0.0
+        guess = ((lists.above_sum[g] - theta) / lists.above_count[g]
+                 if lists.above_count[g] > 0 else 0.0)
+        lists.guess[g] = guess if guess > w.band_low[g] else w.band_low[g]
+
+
+cdef bint solve_on_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double eta,
+                         double theta_0, double* theta, int* rounds) noexcept nogil:
+    """Step 4 on the lists of the bands, from ``theta[0]`` <= theta^*; False when memory ran out.
+
+    The band model is exact for levels inside the bands.  Where a level left
+    its band, the rounds have dropped entries and raised bounds for the wrong
+    model: every band is gathered again (the groups that failed whole: their
+    entries in (-inf, M_g), those at M_g counted as clipped) and the solve
+    starts over from ``band_lower_bound`` (at least ``theta_0``, the lower
+    bound of step 2).  Whole groups are exact at any level and never fail
+    again, so this ends; the groups the rounds dropped have S_g <= theta^*
+    and stay zero.
+    """
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t idx, g, n_failed
+    while True:
+        _start_band_lists(w, theta[0])
+        theta[0] = solve(lists, eta, theta[0], rounds)
+        _stats.rounds += rounds[0]
+        n_failed = band_violations(lists, theta[0], w.band_low, w.band_high, w.subset)
+        _stats.regathered_groups += n_failed
+        if n_failed == 0:
+            return True
+        for idx in range(n_failed):
+            g = w.subset[idx]
+            w.band_low[g] = -INFINITY
+            w.band_high[g] = lists.maxima[g]
+        lists.n_values = 0
+        if not _gather_band_ranges(y, w, groups_are_rows):
+            return False
+        theta[0] = band_lower_bound(lists, eta, theta_0)
+
+
+def _set_testing(bint narrow_bands=False, bint simd=True, bint avx512=True,
+                 Py_ssize_t sampled_min_bytes=1 << 23, Py_ssize_t sample_bytes=1 << 21,
+                 double sample_sigmas=5.0):
+    """Testing hook, set through ``_l1inf._set_testing`` (see there)."""
+    global _narrow_bands, _avx2, _SAMPLED_MIN_BYTES, _SAMPLE_BYTES, _SAMPLE_SIGMAS
+    _narrow_bands = narrow_bands
+    _SAMPLED_MIN_BYTES = sampled_min_bytes
+    _SAMPLE_BYTES = sample_bytes
+    _SAMPLE_SIGMAS = sample_sigmas
+    _avx2 = simd and skp_l1inf_have_avx2()
+    skp_l1inf_set_avx512(simd and avx512)
