@@ -151,12 +151,6 @@ def selector_etas(X, y, n_etas, projection="bilevel_l1inf"):
     return np.geomspace(0.25, max(top, 1.0), n_etas)
 
 
-def stability_ranking(stability):
-    """A ``ProjectionStabilitySelector``'s scores, ties (frequent with few subsamples)
-    broken by the mean frequency over the radii."""
-    return stability.stability_scores_ + 1e-3 * stability.frequencies_.mean(axis=0)
-
-
 def ovr_coefficients(ovr):
     """The coefficients (classes x features) of a fitted ``OneVsRestClassifier``'s models."""
     return np.vstack([estimator.coef_ for estimator in ovr.estimators_])
@@ -281,13 +275,13 @@ def model_and_grid(name, X, y, quick, inner, sae_etas=None, shares=None,
     elif name == "stability_lr":
         # the features most often selected over subsamples (their frequency at any radius
         # of a grid topped where the path on all the training data keeps the share)
-        stability = ProjectionStabilitySelector(n_etas=5, n_resamples=10, projection=projection,
-                                                random_state=0)
-        select = SelectFromModel(stability, threshold=-np.inf, importance_getter=stability_ranking)
+        # (ranked by the selector itself: threshold 0 and max_features at the count)
+        stability = ProjectionStabilitySelector(n_etas=5, n_resamples=10, threshold=0.0,
+                                                projection=projection, random_state=0)
         grid = []
         for share in shares or (QUICK_SHARES if quick else SHARES):
-            top = {"select__estimator__n_features_max": [max(1, round(share * n_features))]}
-            model, share_grid = selection_and_refit(select, n_features, [share], quick,
+            top = {"select__n_features_max": [max(1, round(share * n_features))]}
+            model, share_grid = selection_and_refit(stability, n_features, [share], quick,
                                                     select_grid=top)
             grid += share_grid
     elif name.startswith("selector_cv"):

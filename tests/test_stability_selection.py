@@ -115,3 +115,44 @@ def test_sparse_input_equals_dense():
     X[np.abs(X) < 0.7] = 0
     assert_sparse_fit_equals_dense(ProjectionStabilitySelector(**FAST), X, y,
                                    attributes=("etas_", "frequencies_"))
+
+
+def _ranked_by_sorting(frequencies):
+    """The features, most stable first, by an independent full sort: score,
+    then mean frequency over the radii, then column order."""
+    scores, means = frequencies.max(axis=0), frequencies.mean(axis=0)
+    return sorted(range(frequencies.shape[1]), key=lambda j: (-scores[j], -means[j], j))
+
+
+@pytest.mark.parametrize("max_features", [0, 1, 5, 17, 30])
+def test_max_features_with_threshold_zero_selects_exactly_the_most_stable(max_features):
+    X, y = data()
+    selector = ProjectionStabilitySelector(threshold=0.0, max_features=max_features,
+                                           n_etas=4, n_resamples=3, random_state=0).fit(X, y)
+    assert selector.max_features_ == max_features
+    assert selector.get_support().sum() == max_features
+    expected = _ranked_by_sorting(selector.frequencies_)[:max_features]
+    np.testing.assert_array_equal(np.flatnonzero(selector.get_support()), sorted(expected))
+    # ties are common (frequencies are multiples of 1/6): the mean frequency decides
+    assert len(np.unique(selector.stability_scores_)) < X.shape[1]
+
+
+def test_max_features_keeps_only_features_that_reach_the_threshold():
+    X, y = data()
+    plain = ProjectionStabilitySelector(threshold=0.7, **FAST).fit(X, y)
+    reached = plain.get_support().sum()
+    capped = ProjectionStabilitySelector(threshold=0.7, max_features=reached + 5,
+                                         **FAST).fit(X, y)
+    np.testing.assert_array_equal(capped.get_support(), plain.get_support())
+    fewer = ProjectionStabilitySelector(threshold=0.7, max_features=lambda X: 1,
+                                        **FAST).fit(X, y)
+    assert fewer.max_features_ == 1 and fewer.get_support().sum() == min(1, reached)
+    assert (fewer.get_support() <= plain.get_support()).all()
+
+
+def test_max_features_beyond_the_features_is_refused():
+    X, y = data(n_features=12)
+    with pytest.raises(ValueError, match="max_features"):
+        ProjectionStabilitySelector(max_features=13, **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="max_features"):
+        ProjectionStabilitySelector(max_features=lambda X: -1, **FAST).fit(X, y)

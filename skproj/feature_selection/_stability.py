@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted, check_scalar
 
 from skproj._logistic import fit_n_features, fit_path
 from skproj.feature_selection._linear import validate_classes
@@ -85,7 +85,15 @@ class ProjectionStabilitySelector(SelectorMixin, BaseEstimator):
         Number of features kept at the top of the computed grid; ``"sqrt"``
         is :math:`\lceil\sqrt{0.8\, p}\,\rceil`.
     threshold : float, default=0.6
-        Selection frequency at which a feature is selected, in (0, 1].
+        Selection frequency at which a feature is selected, in [0, 1].
+    max_features : int, callable or None, default=None
+        The most features to select: those of the ``max_features`` highest
+        stability scores among the ones that reach ``threshold`` (as
+        :class:`~sklearn.feature_selection.SelectFromModel`'s), ties broken by
+        the mean frequency over the radii (the feature that enters the path
+        earlier first), then by column order.  A callable takes ``X`` and
+        returns the count.  With ``threshold=0`` exactly ``max_features``
+        features are selected, the most stable first.
     n_resamples : int, default=50
         Number of draws: pairs of complementary halves, or single subsamples.
     complementary_pairs : bool, default=True
@@ -124,7 +132,10 @@ class ProjectionStabilitySelector(SelectorMixin, BaseEstimator):
     stability_scores_ : ndarray of shape (n_features,)
         The largest frequency of every feature over the radii.
     support_ : ndarray of bool, shape (n_features,)
-        The features whose score reaches ``threshold``.
+        The features whose score reaches ``threshold`` (the ``max_features``
+        highest of them, if set).
+    max_features_ : int
+        The most features selected; only set if ``max_features`` is not None.
     expected_false_selections_ : float
         The bound :math:`q^2 / ((2\pi_{thr} - 1) p)` of [1]_ (infinite when
         ``threshold <= 0.5``).
@@ -176,7 +187,8 @@ class ProjectionStabilitySelector(SelectorMixin, BaseEstimator):
         "etas": ["array-like", None],
         "n_etas": [Interval(Integral, 1, None, closed="left")],
         "n_features_max": [Interval(Integral, 1, None, closed="left"), StrOptions({"sqrt"})],
-        "threshold": [Interval(Real, 0, 1, closed="right")],
+        "threshold": [Interval(Real, 0, 1, closed="both")],
+        "max_features": [Interval(Integral, 0, None, closed="left"), callable, None],
         "n_resamples": [Interval(Integral, 1, None, closed="left")],
         "complementary_pairs": ["boolean"],
         "sample_fraction": [Interval(RealNotInt, 0, 1, closed="right")],
@@ -192,13 +204,14 @@ class ProjectionStabilitySelector(SelectorMixin, BaseEstimator):
     }
 
     def __init__(self, etas=None, *, n_etas=10, n_features_max="sqrt", threshold=0.6,
-                 n_resamples=50, complementary_pairs=True, sample_fraction=0.5,
+                 max_features=None, n_resamples=50, complementary_pairs=True, sample_fraction=0.5,
                  projection="bilevel_l1inf", n_subclasses=1, alpha=0.0, fit_intercept=True,
                  tol=1e-4, max_iter=1000, n_jobs=None, random_state=None, verbose=0):
         self.etas = etas
         self.n_etas = n_etas
         self.n_features_max = n_features_max
         self.threshold = threshold
+        self.max_features = max_features
         self.n_resamples = n_resamples
         self.complementary_pairs = complementary_pairs
         self.sample_fraction = sample_fraction
@@ -262,12 +275,28 @@ class ProjectionStabilitySelector(SelectorMixin, BaseEstimator):
         self.n_subsamples_ = len(draws)
         self.frequencies_ = supports.mean(axis=0)
         self.stability_scores_ = self.frequencies_.max(axis=0)
-        self.support_ = self.stability_scores_ >= self.threshold
+        self.support_ = self._stable_features(X)
         selected_at_top = supports[:, -1, :].sum(axis=1).mean()
         self.expected_false_selections_ = (
             selected_at_top**2 / ((2 * self.threshold - 1) * X.shape[1])
             if self.threshold > 0.5 else np.inf)
         return self
+
+    def _stable_features(self, X):
+        """The features that reach ``threshold``, the ``max_features`` most stable of them."""
+        reached = self.stability_scores_ >= self.threshold
+        if self.max_features is None:
+            return reached
+        max_features = (self.max_features(X) if callable(self.max_features)
+                        else self.max_features)
+        check_scalar(max_features, "max_features", Integral, min_val=0, max_val=X.shape[1])
+        self.max_features_ = max_features
+        # Most stable first; lexsort is stable, so equal keys keep column order.
+        ranked = np.lexsort((-self.frequencies_.mean(axis=0), -self.stability_scores_))
+        kept = ranked[reached[ranked]][:max_features]
+        support = np.zeros_like(reached)
+        support[kept] = True
+        return support
 
     def _get_support_mask(self):
         check_is_fitted(self)
