@@ -207,6 +207,163 @@ def test_enforce_masks_for_hand_written_updates():
     assert torch.all(model[0].weight.detach()[~attached.mask] == 0)
 
 
+_OPTIMIZERS = pytest.mark.parametrize("optimizer", [
+    lambda p: torch.optim.Adam(p, lr=0.05),
+    lambda p: torch.optim.AdamW(p, lr=0.05, weight_decay=0.1),
+    lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, weight_decay=0.01, nesterov=True),
+    lambda p: torch.optim.RMSprop(p, lr=0.01, momentum=0.5),
+], ids=["adam", "adamw", "sgd-nesterov", "rmsprop"])
+
+
+def _bits(tensor):
+    return tensor.detach().cpu().view(torch.int64 if tensor.dtype == torch.float64 else torch.int32)
+
+
+class _Reference:
+    """A twin of a constrained model, masked after every step by the bool multiply by hand.
+
+    It shares nothing with the toolkit: its own parameters, optimizer and bool
+    mask (``self.mask``, to be edited as the toolkit's mask is), so that
+    :meth:`steps` checks that the toolkit's masking gives the same bits as
+    ``param * mask`` after every step.
+    """
+
+    def __init__(self, model, attached, optimizer, seed=0):
+        self.model, self.attached, self.make_optimizer = model, attached, optimizer
+        self.twin = _mlp(seed).to(model[0].weight.device)
+        self.twin.load_state_dict({k: v for k, v in model.state_dict().items()
+                                   if not k.endswith("_mask")})
+        self.mask = torch.ones_like(self.twin[0].weight, dtype=torch.bool)
+        self.new_optimizers()
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def new_optimizers(self):
+        self.optimizers = [self.make_optimizer(self.model.parameters()),
+                           self.make_optimizer(self.twin.parameters())]
+
+    def copy_weights(self):
+        self.twin[0].weight.detach().copy_(self.model[0].weight)
+
+    def steps(self, n_steps):
+        weight = self.model[0].weight
+        for _ in range(n_steps):
+            x = torch.randn(16, 30, generator=self.generator).to(weight.device, weight.dtype)
+            for net, optimizer in zip((self.model, self.twin), self.optimizers):
+                loss = net(x).pow(2).mean() - net(x)[:, 0].mean()
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            with torch.no_grad():
+                self.twin[0].weight.mul_(self.mask)
+            assert torch.equal(self.attached.mask, self.mask)
+            assert torch.equal(_bits(weight), _bits(self.twin[0].weight))
+        assert torch.all(weight.detach()[~self.mask] == 0)
+        assert torch.all(weight.detach()[self.mask] != 0)  # the rest trains
+
+
+@_OPTIMIZERS
+def test_mask_edits_are_honoured_bit_for_bit(optimizer):
+    model = _mlp()
+    attached = constrain(model[0], "weight", "bilevel_l1inf", eta=0.3)
+    reference = _Reference(model, attached, optimizer)
+    reference.steps(3)  # all True: no multiply, the same bits as a multiply by ones
+    attached.project().freeze()
+    reference.copy_weights()
+    reference.mask &= reference.twin[0].weight.detach() != 0
+    reference.steps(3)
+
+    row, column = map(int, torch.nonzero(reference.mask)[0])
+    attached.mask[row, column] = False  # in place, by the user
+    reference.mask[row, column] = False
+    reference.steps(3)
+
+    attached.reset_mask()
+    reference.mask.fill_(True)
+    reference.steps(3)
+
+    attached.freeze()  # nothing is zero now: a freeze that changes nothing
+    reference.steps(1)
+    attached.mask[:, :5] = False  # through a view
+    reference.mask[:, :5] = False
+    reference.steps(2)
+
+    state = model.state_dict()  # a state with another mask, loaded in place
+    state["0.weight_mask"] = torch.rand(state["0.weight_mask"].shape,
+                                        generator=torch.Generator().manual_seed(5)) < 0.5
+    model.load_state_dict(state)
+    reference.mask.copy_(state["0.weight_mask"])
+    reference.steps(3)
+
+    model[0].weight_mask = attached.mask.clone()  # the buffer replaced by another tensor
+    attached.mask[:, 7] = False
+    reference.mask[:, 7] = False
+    reference.steps(2)
+
+    other = reference.mask.clone()
+    other[3] = False
+    attached.mask.data = other.clone()  # new memory, the same version: torch counts no edit
+    reference.mask.copy_(other)
+    reference.steps(2)
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.cuda)])
+def test_mask_follows_dtype_and_device_changes_bit_for_bit(device):
+    model = _mlp()
+    attached = constrain(model[0], "weight", "bilevel_l12", eta=0.5)
+    attached.project().freeze()
+    reference = _Reference(model, attached, lambda p: torch.optim.Adam(p, lr=0.05))
+    reference.mask.copy_(reference.twin[0].weight.detach() != 0)
+    reference.steps(2)
+    for change in (lambda net: net.double(), lambda net: net.to(device),
+                   lambda net: net.to(torch.float32), lambda net: net.cpu()):
+        change(model)
+        change(reference.twin)
+        reference.mask = reference.mask.to(model[0].weight.device)
+        assert attached.mask.device == model[0].weight.device
+        reference.new_optimizers()  # their state has the old dtype
+        reference.steps(3)
+        factor = attached._mask_factor()  # the multiply stays in the parameter's own dtype
+        assert factor.dtype == model[0].weight.dtype and factor.device == model[0].weight.device
+
+
+def test_projection_keeps_the_mask_for_a_set_that_shifts_entries():
+    # The simplex's projection shifts every entry, masked ones too: project()
+    # masks again after it (the sets that keep zeros skip that multiply).
+    layer = nn.Linear(6, 4)
+    attached = constrain(layer, "weight", "simplex", eta=30.0)
+    attached.mask[1, 2] = False
+    attached.mask[3] = False
+    projected = P.project_simplex(layer.weight.detach() * attached.mask, 30.0)
+    assert torch.all(projected[~attached.mask] > 0)  # revived by the projection
+    attached.project()
+    assert torch.equal(layer.weight.detach(), projected * attached.mask)
+
+
+def test_masked_models_copy_and_pickle():
+    model = _mlp()
+    attached = constrain(model[0], "weight", "bilevel_l1inf", eta=0.3)
+    attached.project().freeze()
+    attached.apply_mask()  # the factor built and kept
+    before = attached.mask.clone()
+    copied = copy.deepcopy(model)
+    loaded = torch.load(io.BytesIO(_saved(model)), weights_only=False)
+    for other in (copied, loaded):
+        twin, = constraints_of(other)
+        with torch.no_grad():
+            other[0].weight.add_(1.0)
+        twin.mask[0, 0] = False
+        twin.apply_mask()
+        assert torch.equal(other[0].weight_mask, twin.mask)
+        assert torch.all(other[0].weight.detach()[~twin.mask] == 0)
+    assert torch.equal(attached.mask, before)  # the copies have masks of their own
+
+
+def _saved(model):
+    buffer = io.BytesIO()
+    torch.save(model, buffer)
+    return buffer.getvalue()
+
+
 # --- global budgets -------------------------------------------------------------------
 
 def test_global_number_of_groups_is_exact():

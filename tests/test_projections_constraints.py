@@ -65,6 +65,39 @@ def test_object_and_function_identical_on_torch(name):
     assert isinstance(support, torch.Tensor) and support.dtype == torch.bool
 
 
+def test_keeps_zeros_is_declared_by_the_sets_whose_projection_never_shifts():
+    assert [name for name, cls in P.CONSTRAINTS.items() if not cls.keeps_zeros] == ["simplex"]
+    assert not P.Constraint.keeps_zeros  # a set of one's own is not known to keep zeros
+    # why the simplex is not: its projection shifts every entry, zeros included
+    assert np.all(P.Simplex(eta=1.0).project(np.array([0.0, 0.2, 0.1])) > 0)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, cls in P.CONSTRAINTS.items() if cls.keeps_zeros))
+@pytest.mark.parametrize("kind", ["numpy", "torch"])
+def test_keeps_zeros_projections_map_zeros_to_zeros(name, kind):
+    # What skproj.nn relies on to skip the mask after a projection: every zero
+    # of Y, scattered, signed or a whole group, is zero in the projection.
+    rng = np.random.default_rng(3)
+    Y = _matrix(3)
+    Y[rng.random(Y.shape) < 0.3] = 0.0
+    Y[rng.random(Y.shape) < 0.1] = -0.0
+    Y[:, 4] = 0.0
+    Y[2, :] = 0.0
+    for axis in (0, 1):
+        constraint = P.get_constraint(name, axis=axis)
+        levels = ((0.3, 0.7, 0.95, 1.0) if constraint.level_name == "sparsity"
+                  else [share * constraint.norm(Y) for share in (0.01, 0.3, 0.9, 2.0)])
+        for level in levels:
+            ball = constraint.with_level(level)
+            if kind == "numpy":
+                X = ball.project(Y)
+            else:
+                torch = pytest.importorskip("torch")
+                X = ball.project(torch.tensor(Y, dtype=torch.float32)).numpy()
+            assert np.all(X[Y == 0] == 0), (axis, level)
+            assert np.any(X != 0)  # not the trivial answer
+
+
 @pytest.mark.parametrize("name,norm", [
     ("bilevel_l1inf", P.l1inf_norm), ("l1inf_ball", P.l1inf_norm),
     ("bilevel_l11", P.l11_norm), ("bilevel_l12", P.l12_norm), ("l12_ball", P.l12_norm)])

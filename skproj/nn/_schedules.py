@@ -182,7 +182,8 @@ class ShrinkingRounds(Callback):
         if before is not None:
             with torch.no_grad():
                 for member, values in zip(members, before):
-                    member.param.copy_(values * member.mask)
+                    member.param.copy_(values)
+                    member.apply_mask()
         return last
 
     def _project_round(self):

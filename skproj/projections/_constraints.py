@@ -81,6 +81,12 @@ class Constraint:
     is_matrix = False
     # Whether its projection zeroes whole groups (entries, for vector sets).
     zeroes_groups = False
+    # Whether its projection maps every zero entry of ``Y`` to a zero: true of
+    # the sets whose projection scales, clips or soft-thresholds each entry
+    # (or each group) without shifting it.  The pruning toolkit then needs no
+    # mask after projecting a masked parameter.  False by default (a set not
+    # known to), and for the simplex, whose projection shifts every entry.
+    keeps_zeros = False
 
     def __init__(self, eta=1.0):
         self.eta = eta
@@ -279,6 +285,7 @@ class L1Ball(_VectorBall):
     name = "l1_ball"
     inner = "l1"
     zeroes_groups = True
+    keeps_zeros = True
     function = staticmethod(project_l1_ball)
 
 
@@ -320,6 +327,7 @@ class L2Ball(_VectorBall):
 
     name = "l2_ball"
     inner = "l2"
+    keeps_zeros = True
     function = staticmethod(project_l2_ball)
 
     def norm(self, Y):
@@ -340,6 +348,7 @@ class LinfBall(_VectorBall):
 
     name = "linf_ball"
     inner = "linf"
+    keeps_zeros = True
     function = staticmethod(project_linf_ball)
 
     def norm(self, Y):
@@ -362,6 +371,9 @@ class _MatrixBall(Constraint):
     # The bi-level balls project the group norms onto the l1 ball: a group
     # survives iff its norm is above the l1 threshold.
     zeroes_groups = True
+    # Every projection onto these balls (bi-level or exact) clips, rescales or
+    # soft-thresholds each group: a zero entry stays zero.
+    keeps_zeros = True
 
     def project(self, Y, out=None):
         return type(self).function(Y, self.eta, axis=self.axis, out=out)
@@ -529,6 +541,9 @@ class GroupHoyer(Constraint):
     inner = "l2"
     level_name = "sparsity"
     is_matrix = True
+    # x_i = <z_i, |y_i|> sign(y_i) z_i with z_i proportional to (|y_i| - mu beta w)_+,
+    # mu >= 0: a zero entry of y_i is zero in z_i, so in x_i.
+    keeps_zeros = True
 
     def __init__(self, sparsity=0.5, *, axis=0, weights=None):
         self.sparsity = sparsity
