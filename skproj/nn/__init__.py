@@ -65,7 +65,6 @@ __all__ = [
     "GlobalConstraint",
     "L1TargetResult",
     "ParameterConstraint",
-    "ProximalL1",
     "ProjectEvery",
     "ProjectThenFreeze",
     "ProximalL1",
