@@ -2,6 +2,7 @@
 
 import copy
 import io
+import pickle
 
 import numpy as np
 import pytest
@@ -356,6 +357,32 @@ def test_masked_models_copy_and_pickle():
         assert torch.equal(other[0].weight_mask, twin.mask)
         assert torch.all(other[0].weight.detach()[~twin.mask] == 0)
     assert torch.equal(attached.mask, before)  # the copies have masks of their own
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle", "torch.save"])
+def test_copied_models_keep_their_masks_while_training(how):
+    """A copy's optimizer steps re-apply the copy's masks, as the original's do."""
+    torch.manual_seed(0)
+    model = _mlp()
+    attached = constrain(model[0], "weight", "bilevel_l1inf", eta=0.3)
+    attached.project().freeze()
+    before = attached.mask.clone()
+    copied = (copy.deepcopy(model) if how == "deepcopy"
+              else pickle.loads(pickle.dumps(model)) if how == "pickle"
+              else torch.load(io.BytesIO(_saved(model)), weights_only=False))
+    twin, = constraints_of(copied)
+    assert twin.module is copied[0] and not torch.all(twin.mask)
+    twin.mask[0, 0] = False       # the copy's own mask
+    optimizer = torch.optim.Adam(copied.parameters(), lr=0.1)
+    for _ in range(3):
+        optimizer.zero_grad()
+        copied(torch.randn(16, model[0].in_features)).sum().backward()
+        optimizer.step()
+    assert torch.all(copied[0].weight.detach()[~twin.mask] == 0)
+    assert copied[0].weight.detach()[twin.mask].abs().min() > 0
+    assert torch.equal(attached.mask, before)   # the original's mask untouched
+    twin.remove()                  # the copy's bookkeeping goes too
+    assert constraints_of(copied) == [] and len(constraints_of(model)) == 1
 
 
 def _saved(model):

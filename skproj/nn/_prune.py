@@ -49,6 +49,10 @@ GROUPINGS = ("inputs", "outputs")
 # when something is attached or removed: the hook runs after every step).
 _ATTACHED = weakref.WeakValueDictionary()
 _VERSION = [0]
+# Constraints of copied models (copy.deepcopy, pickle, torch.load) not yet in
+# _ATTACHED: their module is still being rebuilt when they are, so they are
+# registered at the next look-up (``_register_copies``).
+_COPIES = weakref.WeakSet()
 _PER_OPTIMIZER = weakref.WeakKeyDictionary()
 _OPTIMIZER_HOOK = None
 
@@ -59,12 +63,24 @@ def _torch():
     return torch
 
 
+def _register_copies():
+    """Put the constraints of copied models whose module is complete in _ATTACHED."""
+    for attached in list(_COPIES):
+        try:
+            param = attached.param
+        except AttributeError:  # its module is still being rebuilt
+            continue
+        _ATTACHED[id(param)] = attached
+        _COPIES.discard(attached)
+
+
 def _after_optimizer_step(optimizer, args, kwargs):
     """Re-apply the masks of the constrained parameters this optimizer updated."""
-    if not _ATTACHED:
+    if not _ATTACHED and not _COPIES:
         return
     version, found = _PER_OPTIMIZER.get(optimizer, (None, ()))
     if version != _VERSION[0]:
+        _register_copies()
         found = [attached for group in optimizer.param_groups for param in group["params"]
                  if (attached := _ATTACHED.get(id(param))) is not None
                  and attached.param is param]
@@ -138,6 +154,16 @@ class ParameterConstraint:
         state = self.__dict__.copy()
         state.pop("_factor", None)  # a weak reference does not pickle; rebuilt on first use
         return state
+
+    def __setstate__(self, state):
+        # A copied model's constraint (copy.deepcopy, pickle, torch.load): its
+        # masks must hold in the copy's training too, so it joins the optimizer
+        # hook (in this process, which may not have installed it yet) once its
+        # module is rebuilt.
+        self.__dict__.update(state)
+        _COPIES.add(self)
+        _VERSION[0] += 1
+        _install_optimizer_hook()
 
     def __repr__(self):
         return (f"ParameterConstraint({type(self.module).__name__}.{self.name}, "
@@ -295,6 +321,7 @@ class ParameterConstraint:
         del self.module._skproj_constraints[self.name]
         delattr(self.module, self.name + "_mask")
         _ATTACHED.pop(id(self.param), None)
+        _COPIES.discard(self)
         _VERSION[0] += 1
 
 
