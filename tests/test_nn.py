@@ -634,6 +634,22 @@ def test_mask_only_freezes_existing_zeros():
     mask.remove()
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_freeze_masks_exactly_the_zeros(dtype):
+    """freeze() ands the mask with ``param != 0``: signed zeros masked, NaN,
+    subnormals and entries already masked as the comparison says."""
+    layer = nn.Linear(5, 4).to(dtype)
+    attached = constrain(layer, "weight", None)
+    attached.mask[3, 4] = False
+    tiny = torch.finfo(dtype).tiny / 4     # a subnormal
+    with torch.no_grad():
+        layer.weight[0, :4] = torch.tensor([0.0, -0.0, float("nan"), tiny], dtype=dtype)
+    expected = attached.mask.clone() & (layer.weight.detach() != 0)
+    attached.freeze()
+    assert torch.equal(attached.mask, expected)
+    assert attached.mask[0, 2] and attached.mask[0, 3] and not attached.mask[0, :2].any()
+
+
 def test_shrinking_rounds_with_a_set_that_zeroes_no_group():
     model = _mlp()
     attached = constrain(model[0], "weight", "l2_ball", eta=0.5)
