@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 
 from skproj import projections as P
 
+from addresses import at_offset
+
 VECTOR = [P.project_l1_ball, P.project_simplex, P.project_l2_ball, P.project_linf_ball]
 MATRIX = [P.get_constraint(name).function for name in P.MATRIX_CONSTRAINTS]
 ALL = VECTOR + MATRIX
@@ -293,15 +295,6 @@ def test_fast_path_in_place_on_another_view_of_the_input(project, rng):
     np.testing.assert_array_equal(Y, expected)
 
 
-def _at_offset(Y, offset):
-    """A copy of ``Y`` whose data start ``offset`` bytes past a 64-byte line."""
-    buffer = np.empty(Y.nbytes + 128, dtype=np.uint8)
-    start = (-buffer.ctypes.data) % 64 + offset
-    moved = buffer[start:start + Y.nbytes].view(Y.dtype).reshape(Y.shape)
-    moved[...] = Y
-    return moved
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_results_do_not_depend_on_where_the_input_lies(dtype, rng):
     # The kernels choose vector loops, cache paths and samples; none of those
@@ -313,7 +306,7 @@ def test_results_do_not_depend_on_where_the_input_lies(dtype, rng):
                        (P.project_simplex, rng.standard_normal(2_000_003))]:
         y = y.astype(dtype)
         eta = 0.05 * np.abs(y).sum()
-        results = [project(_at_offset(y, offset), eta) for offset in offsets]
+        results = [project(at_offset(y, offset), eta) for offset in offsets]
         for result in results[1:]:
             np.testing.assert_array_equal(result, results[0], err_msg=project.__name__)
     for name in P.MATRIX_CONSTRAINTS:
@@ -322,7 +315,7 @@ def test_results_do_not_depend_on_where_the_input_lies(dtype, rng):
             for axis in (0, 1):
                 constraint = P.get_constraint(name).set_params(axis=axis)
                 eta = 0.3 * constraint.norm(Y)
-                results = [constraint.function(_at_offset(Y, offset), eta, axis=axis)
+                results = [constraint.function(at_offset(Y, offset), eta, axis=axis)
                            for offset in offsets]
                 for result in results[1:]:
                     np.testing.assert_array_equal(result, results[0],

@@ -6,6 +6,7 @@ import pytest
 from skproj.projections import bilevel_l11
 
 import references
+from addresses import at_offset
 from test_projections_bilevel import assert_column_groups_match_sort
 
 
@@ -61,13 +62,12 @@ def test_tall_columns_past_their_lists_do_not_depend_on_the_address(gathered, sm
     # Whether a column is gathered again alone depends on its own values, not
     # on the panel it lies in, whose first cut depends on where the result
     # lies: the same bits at every offset of the result.
-    from test_projections_streamed_writes import _at_offset
-
     Y = (rng.standard_normal((100000, 21)) * np.exp(rng.standard_normal(21))).astype(dtype)
     Y[:, 4] = rng.choice([-1.0, 1.0], size=Y.shape[0])
     norm = references.group_norm(Y, "l1", 0)
     for fraction in (0.2, 0.95):
-        results = [bilevel_l11(Y, fraction * norm, axis=0, out=_at_offset(Y.shape, dtype, offset))
+        results = [bilevel_l11(Y, fraction * norm, axis=0,
+                               out=at_offset(np.full_like(Y, np.nan), offset * Y.itemsize))
                    for offset in (0, 1, 3, 5, 7)]
         for result in results[1:]:
             np.testing.assert_array_equal(result, results[0], err_msg=str(fraction))
