@@ -81,6 +81,60 @@ def test_radius_zero(project, rng):
     np.testing.assert_array_equal(project(Y, 0.0), 0)
 
 
+def _bits(a):
+    return np.asarray(a).view(np.uint32 if a.dtype == np.float32 else np.uint64)
+
+
+@pytest.mark.parametrize("project", ALL, ids=ids)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_zeros_of_either_sign_lie_in_the_set_of_radius_zero(project, dtype, rng):
+    # The set of radius 0 is {0} (the simplex's too), and -0.0 is 0: a point
+    # made of zeros of either sign comes back bit for bit, as any point inside.
+    for Y in (np.full((6, 5), -0.0, dtype=dtype),
+              np.where(rng.random((6, 5)) < 0.5, -0.0, 0.0).astype(dtype)):
+        for layout, Y_layout in _layouts(Y):
+            np.testing.assert_array_equal(_bits(project(Y_layout, 0.0)), _bits(Y),
+                                          err_msg=layout)
+        out = np.full_like(Y, np.nan)
+        assert project(Y, 0.0, out=out) is out
+        np.testing.assert_array_equal(_bits(out), _bits(Y))
+        in_place = Y.copy()
+        project(in_place, 0.0, out=in_place)
+        np.testing.assert_array_equal(_bits(in_place), _bits(Y))
+
+
+@pytest.mark.parametrize("project", ALL, ids=ids)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_zeros_are_signed_as_documented(project, dtype, rng):
+    # doc/projections.rst, "Signs of zeros": the balls of a vector and the
+    # groups a matrix projection keeps give a zero its entry's sign; the
+    # simplex, bilevel_l11's zeroed groups and any zeroed group at radius 0
+    # give +0.0 (the other projections' zeroed groups: either sign).
+    Y = rng.standard_normal((40, 30)).astype(dtype)
+    Y[rng.random(Y.shape) < 0.2] = -0.0
+    Y[1] = -0.0
+    Y[:, 2] = -0.0
+    signed = np.copysign(np.zeros_like(Y), Y)
+    if project in VECTOR:
+        expected = np.zeros_like(Y) if project is P.project_simplex else signed
+        for eta in (0.0, 0.05 * np.abs(Y).sum(), 0.5 * np.abs(Y).max()):
+            X = project(Y, eta)
+            np.testing.assert_array_equal(_bits(X[X == 0]), _bits(expected[X == 0]))
+        return
+    np.testing.assert_array_equal(_bits(project(Y, 0.0)), _bits(np.zeros_like(Y)))
+    out = np.full_like(Y, np.nan)
+    project(Y, 0.0, out=out)
+    np.testing.assert_array_equal(_bits(out), _bits(np.zeros_like(Y)))
+    name = project.__name__.removeprefix("project_")
+    for axis in (0, 1):
+        X = project(Y, 0.3 * P.get_constraint(name, eta=1.0, axis=axis).norm(Y), axis=axis)
+        kept = np.broadcast_to(X.any(axis=axis, keepdims=True), X.shape)
+        zeros = (X == 0) & kept
+        np.testing.assert_array_equal(_bits(X[zeros]), _bits(signed[zeros]))
+        if project is P.bilevel_l11:
+            np.testing.assert_array_equal(_bits(X[~kept]), 0)
+
+
 @pytest.mark.parametrize("project", ALL, ids=ids)
 @pytest.mark.parametrize("shape", [(0, 3), (3, 0), (0, 0)])
 def test_empty_arrays_are_valid(project, shape):
