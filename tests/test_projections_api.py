@@ -144,12 +144,13 @@ def test_empty_arrays_are_valid(project, shape):
 
 @pytest.mark.parametrize("project", ALL, ids=ids)
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-def test_non_finite_values_raise(project, bad, rng):
+@pytest.mark.parametrize("eta", [1e-3, 0.0])
+def test_non_finite_values_raise(project, bad, eta, rng):
     Y = rng.standard_normal((4, 5))
     Y[2, 3] = bad
     out = np.zeros_like(Y)
     with pytest.raises(ValueError, match="NaN or infinity"):
-        project(Y, 1e-3, out=out)
+        project(Y, eta, out=out)
     np.testing.assert_array_equal(out, 0)  # nothing was written
 
 

@@ -72,7 +72,7 @@ def _soft_threshold_projection(y, eta, out, kernel, torch_function):
 
     def compute(y2d, x2d):
         if eta == 0:
-            radius_zero(y2d, x2d, signed=kernel is _l1.l1_ball)
+            radius_zero(y2d, x2d, signed=kernel is _l1.l1_ball, name="y")
         else:
             run_kernel(kernel, y2d, x2d, eta, name="y")
 
