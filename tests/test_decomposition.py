@@ -225,8 +225,28 @@ def test_hals_kernel_stops_once_a_sweep_moves_little(seed, shrink):
     np.testing.assert_allclose(W_fortran, expected, rtol=1e-10, atol=1e-13)
     if shrink == 0.0:
         assert len(changes) == 8
-    empty = np.zeros((0, 5), order="F")
-    assert hals_sweeps(empty, np.zeros((0, 5), order="F"), HHt, 3, shrink) == 1
+
+
+@pytest.mark.parametrize("shape", [(0, 5), (25, 0), (0, 0)])
+def test_hals_kernel_counts_an_empty_w_by_the_same_rule(shape):
+    """The sweeps of an empty W change nothing, as those of a W whose every
+    column is skipped (B_jj = 0): both stop by the rule, after a first sweep and
+    a second whose change (0) is at most ``shrink`` times the first's; never a
+    negative count (-1 means no memory, and the caller raises MemoryError)."""
+    rng = np.random.default_rng(0)
+    n, k = shape
+    H = np.abs(rng.standard_normal((k, 9)))
+    still = np.asfortranarray(np.abs(rng.standard_normal((25, 5))))
+    for n_sweeps in (-1, 0, 1, 2, 3, 8):
+        for shrink in (0.0, 0.3, 1.0):
+            expected = hals_sweeps(still, np.asfortranarray(np.ones((25, 5))),
+                                   np.zeros((5, 5)), n_sweeps, shrink)
+            assert expected == max(0, min(n_sweeps, 2))
+            empty = np.zeros(shape, order="F")
+            assert hals_sweeps(empty, np.zeros(shape, order="F"), H @ H.T, n_sweeps,
+                               shrink) == expected
+    W = np.zeros(shape)
+    assert _hals_update(W, np.zeros(shape), H @ H.T, -1, 0.1) is W
 
 
 def test_accelerated_sweeps_follow_gillis_glineur():

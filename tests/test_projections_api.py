@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 
 from skproj import projections as P
 
+from addresses import at_offset
+
 VECTOR = [P.project_l1_ball, P.project_simplex, P.project_l2_ball, P.project_linf_ball]
 MATRIX = [P.get_constraint(name).function for name in P.MATRIX_CONSTRAINTS]
 ALL = VECTOR + MATRIX
@@ -79,6 +81,60 @@ def test_radius_zero(project, rng):
     np.testing.assert_array_equal(project(Y, 0.0), 0)
 
 
+def _bits(a):
+    return np.asarray(a).view(np.uint32 if a.dtype == np.float32 else np.uint64)
+
+
+@pytest.mark.parametrize("project", ALL, ids=ids)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_zeros_of_either_sign_lie_in_the_set_of_radius_zero(project, dtype, rng):
+    # The set of radius 0 is {0} (the simplex's too), and -0.0 is 0: a point
+    # made of zeros of either sign comes back bit for bit, as any point inside.
+    for Y in (np.full((6, 5), -0.0, dtype=dtype),
+              np.where(rng.random((6, 5)) < 0.5, -0.0, 0.0).astype(dtype)):
+        for layout, Y_layout in _layouts(Y):
+            np.testing.assert_array_equal(_bits(project(Y_layout, 0.0)), _bits(Y),
+                                          err_msg=layout)
+        out = np.full_like(Y, np.nan)
+        assert project(Y, 0.0, out=out) is out
+        np.testing.assert_array_equal(_bits(out), _bits(Y))
+        in_place = Y.copy()
+        project(in_place, 0.0, out=in_place)
+        np.testing.assert_array_equal(_bits(in_place), _bits(Y))
+
+
+@pytest.mark.parametrize("project", ALL, ids=ids)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_zeros_are_signed_as_documented(project, dtype, rng):
+    # doc/projections.rst, "Signs of zeros": the balls of a vector and the
+    # groups a matrix projection keeps give a zero its entry's sign; the
+    # simplex, bilevel_l11's zeroed groups and any zeroed group at radius 0
+    # give +0.0 (the other projections' zeroed groups: either sign).
+    Y = rng.standard_normal((40, 30)).astype(dtype)
+    Y[rng.random(Y.shape) < 0.2] = -0.0
+    Y[1] = -0.0
+    Y[:, 2] = -0.0
+    signed = np.copysign(np.zeros_like(Y), Y)
+    if project in VECTOR:
+        expected = np.zeros_like(Y) if project is P.project_simplex else signed
+        for eta in (0.0, 0.05 * np.abs(Y).sum(), 0.5 * np.abs(Y).max()):
+            X = project(Y, eta)
+            np.testing.assert_array_equal(_bits(X[X == 0]), _bits(expected[X == 0]))
+        return
+    np.testing.assert_array_equal(_bits(project(Y, 0.0)), _bits(np.zeros_like(Y)))
+    out = np.full_like(Y, np.nan)
+    project(Y, 0.0, out=out)
+    np.testing.assert_array_equal(_bits(out), _bits(np.zeros_like(Y)))
+    name = project.__name__.removeprefix("project_")
+    for axis in (0, 1):
+        X = project(Y, 0.3 * P.get_constraint(name, eta=1.0, axis=axis).norm(Y), axis=axis)
+        kept = np.broadcast_to(X.any(axis=axis, keepdims=True), X.shape)
+        zeros = (X == 0) & kept
+        np.testing.assert_array_equal(_bits(X[zeros]), _bits(signed[zeros]))
+        if project is P.bilevel_l11:
+            np.testing.assert_array_equal(_bits(X[~kept]), 0)
+
+
 @pytest.mark.parametrize("project", ALL, ids=ids)
 @pytest.mark.parametrize("shape", [(0, 3), (3, 0), (0, 0)])
 def test_empty_arrays_are_valid(project, shape):
@@ -88,12 +144,13 @@ def test_empty_arrays_are_valid(project, shape):
 
 @pytest.mark.parametrize("project", ALL, ids=ids)
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-def test_non_finite_values_raise(project, bad, rng):
+@pytest.mark.parametrize("eta", [1e-3, 0.0])
+def test_non_finite_values_raise(project, bad, eta, rng):
     Y = rng.standard_normal((4, 5))
     Y[2, 3] = bad
     out = np.zeros_like(Y)
     with pytest.raises(ValueError, match="NaN or infinity"):
-        project(Y, 1e-3, out=out)
+        project(Y, eta, out=out)
     np.testing.assert_array_equal(out, 0)  # nothing was written
 
 
@@ -293,15 +350,6 @@ def test_fast_path_in_place_on_another_view_of_the_input(project, rng):
     np.testing.assert_array_equal(Y, expected)
 
 
-def _at_offset(Y, offset):
-    """A copy of ``Y`` whose data start ``offset`` bytes past a 64-byte line."""
-    buffer = np.empty(Y.nbytes + 128, dtype=np.uint8)
-    start = (-buffer.ctypes.data) % 64 + offset
-    moved = buffer[start:start + Y.nbytes].view(Y.dtype).reshape(Y.shape)
-    moved[...] = Y
-    return moved
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_results_do_not_depend_on_where_the_input_lies(dtype, rng):
     # The kernels choose vector loops, cache paths and samples; none of those
@@ -313,7 +361,7 @@ def test_results_do_not_depend_on_where_the_input_lies(dtype, rng):
                        (P.project_simplex, rng.standard_normal(2_000_003))]:
         y = y.astype(dtype)
         eta = 0.05 * np.abs(y).sum()
-        results = [project(_at_offset(y, offset), eta) for offset in offsets]
+        results = [project(at_offset(y, offset), eta) for offset in offsets]
         for result in results[1:]:
             np.testing.assert_array_equal(result, results[0], err_msg=project.__name__)
     for name in P.MATRIX_CONSTRAINTS:
@@ -322,7 +370,7 @@ def test_results_do_not_depend_on_where_the_input_lies(dtype, rng):
             for axis in (0, 1):
                 constraint = P.get_constraint(name).set_params(axis=axis)
                 eta = 0.3 * constraint.norm(Y)
-                results = [constraint.function(_at_offset(Y, offset), eta, axis=axis)
+                results = [constraint.function(at_offset(Y, offset), eta, axis=axis)
                            for offset in offsets]
                 for result in results[1:]:
                     np.testing.assert_array_equal(result, results[0],

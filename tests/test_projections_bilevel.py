@@ -12,6 +12,7 @@ from skproj.projections import (
 )
 
 import references
+from addresses import at_offset
 
 BILEVEL = {"linf": bilevel_l1inf, "l1": bilevel_l11, "l2": bilevel_l12}
 NORMS = {"linf": l1inf_norm, "l1": l11_norm, "l2": l12_norm}
@@ -615,16 +616,14 @@ def test_float32_column_passes_do_not_depend_on_the_guesses(column_path, rows, r
     # guesses, and must give the same bits (Michelot's fixed point, whatever
     # the start).  Columns of scales alternating within and between groups,
     # flat columns, a zero column.
-    from test_projections_api import _at_offset
-
     Y = rng.standard_normal((rows, 300)) * np.exp(rng.standard_normal(300))
     Y[:, 100:120] = rng.choice([-1.0, 1.0], size=(rows, 20))
     Y[:, 7] = 0.0
     Y = Y.astype(np.float32)
     norm = references.group_norm(Y, "l1", 0)
     for fraction in (0.01, 0.1, 0.5, 0.9):
-        results = [bilevel_l11(_at_offset(Y, offset), fraction * norm, axis=0,
-                               out=_at_offset(np.zeros_like(Y), offset))
+        results = [bilevel_l11(at_offset(Y, offset), fraction * norm, axis=0,
+                               out=at_offset(np.zeros_like(Y), offset))
                    for offset in (0, 4, 20, 36, 60)]
         for result in results[1:]:
             np.testing.assert_array_equal(result, results[0], err_msg=str(fraction))

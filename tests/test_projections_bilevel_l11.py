@@ -6,6 +6,7 @@ import pytest
 from skproj.projections import bilevel_l11
 
 import references
+from addresses import at_offset
 from test_projections_bilevel import assert_column_groups_match_sort
 
 
@@ -55,19 +56,39 @@ def test_tall_column_lists_are_bounded(gathered, small_lists, dtype, tol, rng):
                                    atol=tol * float(np.abs(Y).max()), err_msg=str(fraction))
 
 
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+@pytest.mark.parametrize("n_cols", [20, 5])
+def test_tall_column_lists_are_made_for_the_columns_only(gathered, dtype, tol, n_cols, rng):
+    # Only the lists a panel writes are made (its columns', up to a whole
+    # vector of them), not those of the panel's rounding to cache lines and
+    # 8 more: 300000 x 20 float64 at 90 % of the groups kept reserved 69.5 MB
+    # for its 48 MB, 300000 x 5 float32 28.8 MB for its 6 MB.
+    from skproj.projections import _bilevel
+
+    Y = rng.standard_normal((300000, n_cols)) * np.exp(rng.standard_normal(n_cols))
+    Y = Y.astype(dtype)
+    vector = 32 // Y.itemsize
+    whole_lists = (-(-n_cols // vector) * vector + 1) * (Y.shape[0] + 8) * Y.itemsize
+    norm = references.group_norm(Y, "l1", 0)
+    for fraction in (0.3, 0.9):
+        X = bilevel_l11(Y, fraction * norm, axis=0)
+        assert _bilevel._candidate_scratch() <= whole_lists, fraction
+        np.testing.assert_allclose(X, references.bilevel(Y, fraction * norm, "l1", 0), rtol=0,
+                                   atol=tol * float(np.abs(Y).max()), err_msg=str(fraction))
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_tall_columns_past_their_lists_do_not_depend_on_the_address(gathered, small_lists,
                                                                     dtype, rng):
     # Whether a column is gathered again alone depends on its own values, not
     # on the panel it lies in, whose first cut depends on where the result
     # lies: the same bits at every offset of the result.
-    from test_projections_streamed_writes import _at_offset
-
     Y = (rng.standard_normal((100000, 21)) * np.exp(rng.standard_normal(21))).astype(dtype)
     Y[:, 4] = rng.choice([-1.0, 1.0], size=Y.shape[0])
     norm = references.group_norm(Y, "l1", 0)
     for fraction in (0.2, 0.95):
-        results = [bilevel_l11(Y, fraction * norm, axis=0, out=_at_offset(Y.shape, dtype, offset))
+        results = [bilevel_l11(Y, fraction * norm, axis=0,
+                               out=at_offset(np.full_like(Y, np.nan), offset * Y.itemsize))
                    for offset in (0, 1, 3, 5, 7)]
         for result in results[1:]:
             np.testing.assert_array_equal(result, results[0], err_msg=str(fraction))

@@ -28,7 +28,7 @@ from skproj.projections import (
 )
 
 import references
-from test_projections_api import _at_offset
+from addresses import at_offset
 from test_projections_hoyer import reference_gsp
 from test_projections_l1inf import _bisection_projection
 
@@ -282,7 +282,7 @@ def _layout(Y, layout):
         return np.repeat(np.repeat(Y, 2, axis=0), 3, axis=1)[::2, ::3]
     if layout == "reversed":
         return np.ascontiguousarray(Y[::-1, ::-1])[::-1, ::-1]
-    return _at_offset(Y, 4)     # C order, off the cache lines and the vectors
+    return at_offset(Y, 4)     # C order, off the cache lines and the vectors
 
 
 def _norm(name, X, axis):
@@ -326,9 +326,9 @@ def check_out_and_in_place(name, Y, eta, axis, X, atol):
     """``out=`` off the cache lines (both orders) and in place give ``X``."""
     function = PROJECTIONS[name][0]
     for order in "CF":
-        out = _at_offset(np.zeros(Y.shape, dtype=Y.dtype, order=order), 4)
+        out = at_offset(np.zeros(Y.shape, dtype=Y.dtype, order=order), 4)
         if order == "F":
-            out = _at_offset(np.zeros(Y.shape[::-1], dtype=Y.dtype), 4).T
+            out = at_offset(np.zeros(Y.shape[::-1], dtype=Y.dtype), 4).T
         function(Y, eta, axis=axis, out=out)
         np.testing.assert_allclose(out, X, rtol=0, atol=atol)
     Z = Y.copy()

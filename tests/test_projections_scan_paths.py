@@ -13,7 +13,7 @@ import pytest
 from skproj.projections import _l1, project_l1_ball, project_simplex
 
 import references
-from test_projections_api import _at_offset
+from addresses import at_offset
 from test_projections_threshold import (KINDS, _atol, _radius_keeping, _vector,
                                         check_l1_ball_and_simplex)
 
@@ -152,8 +152,8 @@ def test_in_cache_write_at_every_alignment(n):
         status, tau = kernel(y, expected, radius)
         for in_offset in range(0, 64, 4):
             for out_offset in (0, 4, 36, 2):
-                source = _at_offset(y, in_offset + (out_offset == 2))
-                out = _at_offset(np.zeros_like(y), out_offset)
+                source = at_offset(y, in_offset + (out_offset == 2))
+                out = at_offset(np.zeros_like(y), out_offset)
                 assert kernel(source, out, radius) == (status, tau)
                 np.testing.assert_array_equal(out, expected,
                                               err_msg=f"offsets {in_offset}, {out_offset}")

@@ -11,6 +11,8 @@ from skproj.projections import (
     project_simplex,
 )
 
+from addresses import at_offset
+
 # (rows of 1003 values: whole vectors and a scalar tail, rows longer than the 1 KiB
 # below which rows are not streamed; just over 8 MiB, the streaming threshold)
 SHAPES = {np.float32: (2100, 1003), np.float64: (1050, 1003)}
@@ -26,15 +28,6 @@ PROJECTIONS = [
         y, s * l11_norm(y), out=out)),
     ("project_simplex", lambda y, out, axis, s: project_simplex(y, s * y.size, out=out)),
 ]
-
-
-def _at_offset(shape, dtype, offset):
-    """An empty C-ordered array whose first item lies ``offset`` items past a 64-byte line."""
-    itemsize = np.dtype(dtype).itemsize
-    size = int(np.prod(shape)) * itemsize
-    raw = np.empty(size + 192, dtype=np.uint8)
-    start = (-raw.ctypes.data) % 64 + offset * itemsize
-    return raw[start:start + size].view(dtype).reshape(shape)
 
 
 def _bits(a):
@@ -54,14 +47,15 @@ def test_streamed_result_does_not_depend_on_the_output_address(name, project, ax
     y[:, 5] = 0.0     # a zero group either way: signs of zeros compared too
     y[7] = 0.0
     share = 0.5
-    expected = _at_offset(y.shape, dtype, 0)
+    itemsize = np.dtype(dtype).itemsize
+    unwritten = np.full_like(y, np.nan)
+    expected = at_offset(unwritten, 0)
     project(y, expected, axis, share)
     assert np.count_nonzero(expected) > 0.1 * expected.size
     for offset in range(1, 8):
-        out = _at_offset(y.shape, dtype, offset)
+        out = at_offset(unwritten, offset * itemsize)
         project(y, out, axis, share)
         np.testing.assert_array_equal(_bits(out), _bits(expected), err_msg=f"offset {offset}")
-    in_place = _at_offset(y.shape, dtype, 3)
-    in_place[...] = y
+    in_place = at_offset(y, 3 * itemsize)
     project(in_place, in_place, axis, share)
     np.testing.assert_array_equal(_bits(in_place), _bits(expected), err_msg="in place")

@@ -56,26 +56,52 @@ def test_tensor_errors():
     assert P.project_l2_ball(torch.ones(2), torch.tensor(1.0)).shape == (2,)
 
 
+def _device_implementation(project, eta):
+    """The device (CUDA) code path of ``project``, which runs on CPU tensors too."""
+    from skproj.projections import _torch_backend as backend
+
+    return {
+        "project_l1_ball": lambda t: backend.l1_ball(t, eta),
+        "project_simplex": lambda t: backend.simplex(t, eta),
+        "project_l2_ball": lambda t: backend.l2_ball(t, eta),
+        "project_linf_ball": lambda t: backend.linf_ball(t, eta),
+        "bilevel_l1inf": lambda t: backend.bilevel_l1inf(t, eta, 0),
+        "bilevel_l11": lambda t: backend.bilevel_l11(t, eta, 0),
+        "bilevel_l12": lambda t: backend.bilevel_l12(t, eta, 0),
+        "project_l12_ball": lambda t: backend.bilevel_l12(t, eta, 0),
+        "project_l1inf_ball": lambda t: backend.l1inf_ball(t, eta, 0)[0],
+    }[project.__name__]
+
+
 @pytest.mark.parametrize("project", ALL, ids=ids)
 def test_torch_device_implementation_matches_kernels(project):
     """The device (CUDA) code path, exercised on CPU tensors through the backend."""
-    from skproj.projections import _torch_backend as backend
-
     T = torch.randn(30, 17, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
-    implementations = {
-        "project_l1_ball": lambda t: backend.l1_ball(t, 2.0),
-        "project_simplex": lambda t: backend.simplex(t, 2.0),
-        "project_l2_ball": lambda t: backend.l2_ball(t, 2.0),
-        "project_linf_ball": lambda t: backend.linf_ball(t, 2.0),
-        "bilevel_l1inf": lambda t: backend.bilevel_l1inf(t, 2.0, 0),
-        "bilevel_l11": lambda t: backend.bilevel_l11(t, 2.0, 0),
-        "bilevel_l12": lambda t: backend.bilevel_l12(t, 2.0, 0),
-        "project_l12_ball": lambda t: backend.bilevel_l12(t, 2.0, 0),
-        "project_l1inf_ball": lambda t: backend.l1inf_ball(t, 2.0, 0)[0],
-    }
     expected = project(T.numpy(), 2.0)
-    np.testing.assert_allclose(implementations[project.__name__](T).numpy(), expected,
+    np.testing.assert_allclose(_device_implementation(project, 2.0)(T).numpy(), expected,
                                atol=1e-9)
+
+
+@pytest.mark.parametrize("project", ALL, ids=ids)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_zeros_of_either_sign_lie_in_the_set_of_radius_zero(project, dtype):
+    """A tensor of zeros of either sign comes back bit for bit at radius 0: CPU
+    tensors (through the kernels' memory; ``out=`` and in place too) and the
+    device code path."""
+    T = torch.tensor([[-0.0, 0.0, -0.0], [-0.0, -0.0, 0.0]], dtype=dtype)
+    integers = torch.int32 if dtype == torch.float32 else torch.int64
+
+    def assert_bits_equal(result):
+        assert torch.equal(result.view(integers), T.view(integers))
+
+    assert_bits_equal(project(T, 0.0))
+    out = torch.full_like(T, float("nan"))
+    assert project(T, 0.0, out=out) is out
+    assert_bits_equal(out)
+    in_place = T.clone()
+    project(in_place, 0.0, out=in_place)
+    assert_bits_equal(in_place)
+    assert_bits_equal(_device_implementation(project, 0.0)(T))
 
 
 @pytest.mark.cuda

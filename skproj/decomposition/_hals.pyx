@@ -59,15 +59,16 @@ def hals_sweeps(double[::1, :] W, const double[::1, :] XHt, const double[:, :] H
     cdef int b_stride = HHt.strides[0] // <Py_ssize_t> sizeof(double)
     cdef Py_ssize_t done = 0, i, j
     cdef double diagonal, inverse, value, change, first_change = 0.0, minus_one = -1.0, plus_one = 1.0
-    if n == 0 or k == 0:
-        return min(n_sweeps, 1)
-    cdef double* residual = <double*> malloc(n * sizeof(double))
+    # An empty W's sweeps run over no column (dgemv takes no n == 0): each
+    # changes nothing, and they stop by the rule as any others (after two).
+    cdef int columns = k if n > 0 else 0
+    cdef double* residual = <double*> malloc(max(n, 1) * sizeof(double))
     if residual == NULL:
         return -1
     with nogil:
         while done < n_sweeps:
             change = 0.0
-            for j in range(k):
+            for j in range(columns):
                 diagonal = HHt[j, j]
                 if diagonal <= TINY:
                     continue

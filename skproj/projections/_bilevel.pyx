@@ -742,7 +742,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], first = 0, width, c, capacity
     cdef Py_ssize_t itemsize = sizeof(floating)
     # (no wider than the matrix, in whole lines: the lists below hold a panel)
-    cdef Py_ssize_t line = 64 // sizeof(floating)
+    cdef Py_ssize_t line = 64 // sizeof(floating), vector = 32 // sizeof(floating)
     cdef Py_ssize_t panel = min(_panel_width(n_rows, sizeof(floating)),
                                 (n_cols + line - 1) // line * line)
     cdef bint large = streams(n_rows * n_cols * sizeof(floating))
@@ -783,14 +783,21 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef int status = STATUS_PROJECTED
     global _candidate_bytes
     _candidate_bytes = 0
-    # (each list a whole column, or _list_bytes in all to start with, growing
-    # up to the larger of _list_limit and a quarter of the matrix)
+    # (each list a whole column, or its share of _list_bytes to start with,
+    # growing up to its share of the larger of _list_limit and a quarter of
+    # the matrix; the shares are those of panel + 8 lists, as they were
+    # sized, so that which columns outgrow their lists, and every result,
+    # stays as it was.  Only the lists a panel writes are made: its columns',
+    # up to a whole vector of them.  Those of the panel's rounding to cache
+    # lines and 8 more were made too and never written: 300000 x 20 float64
+    # at 90 % of the groups kept reserved 69.5 MB for its 48 MB, now 44.3;
+    # 200000 x 5 float32 19.2 MB for its 4 MB, now 6.4.)
     lists.values = NULL
-    lists.n_lists = panel + 8
+    lists.n_lists = (min(panel, n_cols) + vector - 1) // vector * vector
     lists.capacity = 0
     lists.most = min(n_rows + 8, max(_list_limit, n_rows * n_cols * itemsize // 4)
-                     // (lists.n_lists * itemsize))
-    capacity = min(lists.most, max(_list_bytes // (lists.n_lists * itemsize), 64))
+                     // ((panel + 8) * itemsize))
+    capacity = min(lists.most, max(_list_bytes // ((panel + 8) * itemsize), 64))
     if by_rows and not _reserve_lists(&lists, capacity, sizeof(floating), NULL, 0):
         status = STATUS_NOMEMORY
     elif (counts == NULL or sums == NULL or panel_radii == NULL

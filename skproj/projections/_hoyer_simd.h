@@ -37,34 +37,23 @@
 
 #include <immintrin.h>
 
+#include "_pack_simd.h"
+
 #define SKH_AVX2 __attribute__((target("avx2,popcnt")))
 /* Maxima of a contiguous group are taken block by block: the first block
  * holding the group's largest key is then scanned for its first position. */
 #define SKH_TOP_BLOCK 64
 
-/* Permutations moving the lanes of a 4-bit mask of doubles (or int64) to the
- * front, as pairs of int32 lanes. */
-static int32_t skh_pack4[16][8];
 static int skh_avx2 = -1;
 /* Whether the AVX-512 float32 passes run (the CPU has AVX-512F; tests may turn
  * them off with skh_set_avx512 to exercise the AVX2 ones). */
 static int skh_avx512 = 0;
 
 static inline int skh_have_avx2(void) {
-    int mask, lane, k;
     if (skh_avx2 < 0) {
         __builtin_cpu_init();
         skh_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
         skh_avx512 = skh_avx2 && __builtin_cpu_supports("avx512f");
-        for (mask = 0; mask < 16; mask++) {
-            k = 0;
-            for (lane = 0; lane < 4; lane++)
-                if (mask & (1 << lane)) {
-                    skh_pack4[mask][k++] = 2 * lane;
-                    skh_pack4[mask][k++] = 2 * lane + 1;
-                }
-            while (k < 8) skh_pack4[mask][k++] = 0;
-        }
     }
     return skh_avx2;
 }
@@ -116,12 +105,12 @@ SKH_AVX2 static inline __m256d skh_excess(__m256d key, __m256d hi, __m256d unit)
 
 /* Left-pack the lanes of ``mask`` of x (doubles or int64) to dst. */
 SKH_AVX2 static inline void skh_pack_store(double* dst, __m256d x, int mask) {
-    __m256i perm = _mm256_loadu_si256((const __m256i*) skh_pack4[mask]);
+    __m256i perm = _mm256_loadu_si256((const __m256i*) skp_pack4[mask]);
     _mm256_storeu_pd(dst, _mm256_castps_pd(
         _mm256_permutevar8x32_ps(_mm256_castpd_ps(x), perm)));
 }
 SKH_AVX2 static inline void skh_pack_store_i64(int64_t* dst, __m256i x, int mask) {
-    __m256i perm = _mm256_loadu_si256((const __m256i*) skh_pack4[mask]);
+    __m256i perm = _mm256_loadu_si256((const __m256i*) skp_pack4[mask]);
     _mm256_storeu_si256((__m256i*) dst, _mm256_permutevar8x32_epi32(x, perm));
 }
 

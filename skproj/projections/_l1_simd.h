@@ -45,12 +45,13 @@ typedef struct {
 
 #include <immintrin.h>
 
+#include "_pack_simd.h"
+
 #define SKP_AVX2 __attribute__((target("avx2,popcnt")))
 
-/* Permutations moving the lanes of an 8-bit mask to the front: 8 x int32. */
+/* Permutations moving the lanes of an 8-bit mask to the front: 8 x int32
+ * (four doubles: skp_pack4 of _pack_simd.h). */
 static int32_t skp_pack8[256][8];
-/* The same for 4 doubles (4-bit mask), as pairs of int32 lanes. */
-static int32_t skp_pack4[16][8];
 static int skp_avx2 = -1;
 /* Whether the AVX-512 scan runs (the CPU has AVX-512F; tests may turn it off
  * with skp_set_avx512 to exercise the AVX2 scan). */
@@ -63,15 +64,6 @@ static inline void skp_init_tables(void) {
         for (lane = 0; lane < 8; lane++)
             if (mask & (1 << lane)) skp_pack8[mask][k++] = lane;
         while (k < 8) skp_pack8[mask][k++] = 0;
-    }
-    for (mask = 0; mask < 16; mask++) {
-        k = 0;
-        for (lane = 0; lane < 4; lane++)
-            if (mask & (1 << lane)) {
-                skp_pack4[mask][k++] = 2 * lane;
-                skp_pack4[mask][k++] = 2 * lane + 1;
-            }
-        while (k < 8) skp_pack4[mask][k++] = 0;
     }
 }
 

@@ -29,6 +29,8 @@
 
 #include <immintrin.h>
 
+#include "_pack_simd.h"
+
 #define SKP_L1INF_AVX2 __attribute__((target("avx2,popcnt")))
 /* The band gathers with AVX-512 (F and VL: compress instead of permutation
  * tables).  AVX-512F has FMA: an empty asm between the multiply and the add
@@ -47,33 +49,9 @@ static inline int skp_l1inf_set_avx512(int on) {
     return skp_l1inf_avx512;
 }
 
-/* Permutations moving the lanes of a 4-bit mask to the front: 4 doubles as
- * pairs of int32 lanes (the compaction of the band gather). */
-static int32_t skp_l1inf_pack4[16][8];
-/* The same for 4 int32 lanes (the column indices of a panel's band gather). */
-static int32_t skp_l1inf_pack4_32[16][8];
-
 static inline int skp_l1inf_have_avx2(void) {
-    int mask, lane, k;
     __builtin_cpu_init();
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("popcnt")) return 0;
-    for (mask = 0; mask < 16; mask++) {
-        k = 0;
-        for (lane = 0; lane < 4; lane++)
-            if (mask & (1 << lane)) {
-                skp_l1inf_pack4[mask][2 * k] = 2 * lane;
-                skp_l1inf_pack4[mask][2 * k + 1] = 2 * lane + 1;
-                skp_l1inf_pack4_32[mask][k] = lane;
-                k++;
-            }
-        for (lane = k; lane < 8; lane++)
-            skp_l1inf_pack4_32[mask][lane] = 0;
-        for (; k < 4; k++) {
-            skp_l1inf_pack4[mask][2 * k] = 0;
-            skp_l1inf_pack4[mask][2 * k + 1] = 1;
-        }
-    }
-    return 1;
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
 }
 
 SKP_L1INF_AVX2 static inline void skp_slots4(__m256d a, __m256d lo, __m256d inv_width,
@@ -185,7 +163,7 @@ SKP_L1INF_AVX2 static inline ptrdiff_t skp_band4(__m256d a, __m256d lo, __m256d 
     __m256d inside = _mm256_and_pd(_mm256_cmp_pd(position, first, _CMP_GE_OQ),
                                    _mm256_cmp_pd(position, last, _CMP_LT_OQ));
     int mask = _mm256_movemask_pd(inside);
-    __m256i order = _mm256_loadu_si256((const __m256i*) skp_l1inf_pack4[mask]);
+    __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack4[mask]);
     _mm256_storeu_pd(values + pos, _mm256_castps_pd(
         _mm256_permutevar8x32_ps(_mm256_castpd_ps(a), order)));
     return pos + _mm_popcnt_u32((unsigned) mask);
@@ -247,8 +225,8 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_panel_
             _mm256_cmp_pd(position, _mm256_loadu_pd(first + j), _CMP_GE_OQ),
             _mm256_cmp_pd(position, _mm256_loadu_pd(last + j), _CMP_LT_OQ));
         int mask = _mm256_movemask_pd(inside);
-        __m256i order = _mm256_loadu_si256((const __m256i*) skp_l1inf_pack4[mask]);
-        __m256i order32 = _mm256_loadu_si256((const __m256i*) skp_l1inf_pack4_32[mask]);
+        __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack4[mask]);
+        __m256i order32 = _mm256_loadu_si256((const __m256i*) skp_pack4_32[mask]);
         __m256i ids = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i*) (column + j)));
         _mm256_storeu_pd(values + pos, _mm256_castps_pd(
             _mm256_permutevar8x32_ps(_mm256_castpd_ps(a), order)));
@@ -432,7 +410,7 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_range4
                                    _mm256_cmp_pd(a, hi, _CMP_LT_OQ));
     __m256d up = _mm256_cmp_pd(a, hi, _CMP_GE_OQ);
     int mask = _mm256_movemask_pd(inside);
-    __m256i order = _mm256_loadu_si256((const __m256i*) skp_l1inf_pack4[mask]);
+    __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack4[mask]);
     _mm256_storeu_pd(values + pos, _mm256_castps_pd(
         _mm256_permutevar8x32_ps(_mm256_castpd_ps(a), order)));
     *above += _mm_popcnt_u32((unsigned) _mm256_movemask_pd(up));
@@ -555,8 +533,8 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_range_
                                            _mm256_cmp_pd(a, h, _CMP_LT_OQ));
             __m256d up = _mm256_cmp_pd(a, h, _CMP_GE_OQ);
             int mask = _mm256_movemask_pd(inside);
-            __m256i order = _mm256_loadu_si256((const __m256i*) skp_l1inf_pack4[mask]);
-            __m256i order32 = _mm256_loadu_si256((const __m256i*) skp_l1inf_pack4_32[mask]);
+            __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack4[mask]);
+            __m256i order32 = _mm256_loadu_si256((const __m256i*) skp_pack4_32[mask]);
             _mm256_storeu_pd(values + pos, _mm256_castps_pd(
                 _mm256_permutevar8x32_ps(_mm256_castpd_ps(a), order)));
             _mm_storeu_si128((__m128i*) (groups + pos), _mm256_castsi256_si128(

@@ -5,8 +5,8 @@ import numpy as np
 from skproj.projections import _bilevel, _l1inf, _torch_backend
 from skproj.projections._l1 import Status
 from skproj.projections._validation import (
-    as_numpy_array, check_axis, check_radius, common_memory, raise_for_status, run_kernel,
-    run_projection,
+    as_numpy_array, check_axis, check_radius, common_memory, radius_zero, raise_for_status,
+    run_kernel, run_projection,
 )
 
 __all__ = [
@@ -43,7 +43,7 @@ def _run_matrix_kernel(kernel, y, out, eta, axis, torch_compute, extra=False):
         y_view, x_view, groups_are_rows = _oriented(y_np, x_np, axis)
         radii = np.zeros(y_np.shape[1 - axis])
         if eta == 0:
-            x_np[...] = 0
+            radius_zero(y_np, x_np)
             return (0.0, radii) if extra else None
         result = run_kernel(kernel, y_view, x_view, eta, groups_are_rows, radii)
         return (result[1], radii) if extra else None

@@ -154,6 +154,24 @@ def run_kernel(kernel, y, x, eta, *args, name="Y"):
     return result
 
 
+def radius_zero(y, x, *, signed=False, name="Y"):
+    """Project ``y`` onto a set of radius 0, {0}, into ``x`` (the kernels take eta > 0).
+
+    ``y`` comes back as it is when it is made of zeros, of either sign: it lies
+    in the set.  Otherwise every entry becomes a zero, signed as in ``y``
+    (``signed``: the l1 ball, as its kernel writes zeros) or +0.  NaN and inf
+    raise, as at any radius, with ``x`` unwritten.
+    """
+    if not np.isfinite(y).all():
+        raise_for_status(_NONFINITE, name)
+    if signed:
+        np.copysign(0, y, out=x)
+    elif y.any():
+        x[...] = 0
+    else:
+        np.copyto(x, y)
+
+
 # (kernel, dtype) -> the kernel's specialization: a dict hit costs a
 # third of the lookup through ``__signatures__``, and run_kernel looks it up
 # itself (a call of _specialization costs a tenth of a microsecond more).

@@ -5,7 +5,8 @@ import numpy as np
 from skproj.projections import _l1, _torch_backend
 from skproj.projections._matrix import group_norms
 from skproj.projections._validation import (
-    check_radius, common_memory, run_kernel, run_projection, tensor_out_addresses,
+    check_radius, common_memory, radius_zero, run_kernel, run_projection,
+    tensor_out_addresses,
 )
 
 __all__ = ["project_l1_ball", "project_simplex", "project_l2_ball", "project_linf_ball"]
@@ -71,7 +72,7 @@ def _soft_threshold_projection(y, eta, out, kernel, torch_function):
 
     def compute(y2d, x2d):
         if eta == 0:
-            x2d[...] = 0
+            radius_zero(y2d, x2d, signed=kernel is _l1.l1_ball, name="y")
         else:
             run_kernel(kernel, y2d, x2d, eta, name="y")
 

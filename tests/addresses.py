@@ -1,0 +1,17 @@
+"""Arrays placed at chosen addresses (shared by the tests).
+
+The kernels choose vector loops, panels and streamed stores by where the data
+lie; the tests that check results do not depend on it place the same values
+at several offsets from a cache line.
+"""
+
+import numpy as np
+
+
+def at_offset(Y, offset):
+    """A C-ordered copy of ``Y`` whose data start ``offset`` bytes past a 64-byte line."""
+    buffer = np.empty(Y.nbytes + 63 + offset, dtype=np.uint8)
+    start = (-buffer.ctypes.data) % 64 + offset
+    moved = buffer[start:start + Y.nbytes].view(Y.dtype).reshape(Y.shape)
+    moved[...] = Y
+    return moved
