@@ -11,6 +11,7 @@ with more than one thread).  :func:`conditions` says which clock and the
 machine's load, for the scripts to print beside their tables.
 """
 
+import argparse
 import os
 import time
 
@@ -22,6 +23,17 @@ def use_clock(name):
     if name not in _CLOCKS:
         raise ValueError(f"the clock must be one of {sorted(_CLOCKS)}, got {name!r}")
     os.environ["SKPROJ_BENCH_CLOCK"] = name
+
+
+def add_clock_option(parser):
+    """Give an ``argparse`` parser the ``--cpu`` option, which calls ``use_clock("thread")``."""
+    class _ThreadClock(argparse.Action):
+        def __call__(self, parser, namespace, values, option_string=None):
+            use_clock("thread")
+
+    parser.add_argument("--cpu", action=_ThreadClock, nargs=0,
+                        help="time by the CPU time of the thread instead of the wall clock "
+                             "(steadier on a loaded machine; as SKPROJ_BENCH_CLOCK=thread)")
 
 
 def clock_name():

@@ -329,13 +329,10 @@ def mlp_table(toolkits, rounds):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one round of measurements")
-    parser.add_argument("--cpu", action="store_true",
-                        help="time by the CPU time of the thread instead of the wall clock")
+    _timing.add_clock_option(parser)
     parser.add_argument("--baseline", metavar="REV",
                         help="also time skproj/nn/_prune.py of this git revision")
     args = parser.parse_args(argv)
-    if args.cpu:
-        _timing.use_clock("thread")
     torch.set_num_threads(1)
     rounds = 1 if args.quick else 3
     toolkits = [("current", _prune)]

@@ -259,9 +259,7 @@ def main(argv=None):
                         help="only the bi-level table (optionally --shape, --dtype)")
     parser.add_argument("--phases", action="store_true",
                         help="with --l1inf: also the time of each phase of the exact projection")
-    parser.add_argument("--cpu", action="store_true",
-                        help="time by the CPU time of the thread instead of the wall clock "
-                             "(steadier on a loaded machine; as SKPROJ_BENCH_CLOCK=thread)")
+    _timing.add_clock_option(parser)
     parser.add_argument("--shape", help="with --l1inf: one shape, e.g. 1000x10000")
     parser.add_argument("--axis", type=int, choices=(0, 1), help="with --l1inf: one axis")
     parser.add_argument("--small", action="store_true",
@@ -269,8 +267,6 @@ def main(argv=None):
     parser.add_argument("--dtype", choices=("float64", "float32"),
                         help="with --l1inf or --bilevel: one dtype")
     args = parser.parse_args(argv)
-    if args.cpu:
-        _timing.use_clock("thread")
     rng = np.random.default_rng(0)
     print(conditions())
     print()
