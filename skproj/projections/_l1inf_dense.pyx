@@ -759,13 +759,14 @@ cdef bint histogram_bands(const floating[:, :] y, Work* w, bint groups_are_rows,
 # above them.  The same read gathers every band again when the solve finds a
 # level outside its band, in either way of finding the bands.
 
-cdef inline Py_ssize_t _range_row(const floating* row, Py_ssize_t n, Py_ssize_t step, double lo,
+cdef Py_ssize_t range_row(const floating* row, Py_ssize_t n, Py_ssize_t step, double lo,
                                   double hi, double* values, Py_ssize_t pos,
                                   Py_ssize_t* count_above, double* sum_above) noexcept nogil:
     """Gather the entries in (lo, hi); count and sum those >= hi (``skp_l1inf_range_row``).
 
     The sum goes to eight lanes (entry j to lane j mod 8), added up in the
-    order of the SIMD loops: the same bits with or without them.
+    order of the SIMD loops: the same bits with or without them.  (Also the
+    candidate gather of contiguous rows in ``_l1inf``: lo = -1.)
     """
     cdef double lanes[8]
     cdef Py_ssize_t j, count = 0
@@ -804,10 +805,10 @@ cdef bint _gather_ranges_by_group(const floating[:, :] y, Work* w,
         group = _group_entries(y, w, g, groups_are_rows, &step)
         lists.start[g] = pos
         if step == 1:
-            pos = _range_row(group, lists.group_size, 1, w.band_low[g], w.band_high[g],
+            pos = range_row(group, lists.group_size, 1, w.band_low[g], w.band_high[g],
                              lists.values, pos, &lists.above_count[g], &lists.above_sum[g])
         else:
-            pos = _range_row(group, lists.group_size, step, w.band_low[g], w.band_high[g],
+            pos = range_row(group, lists.group_size, step, w.band_low[g], w.band_high[g],
                              lists.values, pos, &lists.above_count[g], &lists.above_sum[g])
         lists.length[g] = pos - lists.start[g]
     lists.n_values = pos

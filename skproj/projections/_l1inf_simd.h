@@ -1,5 +1,6 @@
 /* AVX2 versions of the slot loops of the l1,inf histograms and of the band
- * gather, and of the l1 norms and maxima of row groups (see _l1inf.pyx).
+ * gathers (see _l1inf_dense.pyx), and of the l1 norms and maxima of row groups (see
+ * _l1inf.pyx).
  *
  * The build may not assume any instruction set beyond the baseline (no
  * -march), where gcc vectorizes the loop two doubles at a time and clamps
@@ -360,9 +361,10 @@ SKP_L1INF_AVX2 static ptrdiff_t skp_l1inf_band_f32(const float* row, ptrdiff_t n
     return skp_band(row, n, lo, inv_width, first, last, values, pos, 1);
 }
 
-/* The range gather of the dense regime's predicted bands (``_sampled_bands``
- * in _l1inf.pyx): the entries a = |row[j]| with lo < a < hi are appended to
- * values[pos...] (compacted; ``values`` needs 7 slots of room past the
+/* The range gather of the dense regime's bands (``range_row`` in
+ * _l1inf_dense.pyx; also the candidate gather of contiguous rows in
+ * _l1inf.pyx, with lo = -1): the entries a = |row[j]| with lo < a < hi are
+ * appended to values[pos...] (compacted; ``values`` needs 7 slots of room past the
  * entries it receives), those with a >= hi are counted and summed.  The
  * sums of a row group go to eight lanes, entry j to lane j mod 8, in
  * increasing j; the caller adds the lanes up ((0 + 1) + (2 + 3)) + ((4 + 5)
