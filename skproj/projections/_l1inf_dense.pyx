@@ -815,6 +815,42 @@ cdef bint _gather_ranges_by_group(const floating[:, :] y, Work* w,
     return True
 
 
+cdef inline Py_ssize_t _range_columns(const floating* row, Py_ssize_t row_stride,
+                                      Py_ssize_t rows, Py_ssize_t n, Py_ssize_t first,
+                                      const double* low, const double* high, double* count,
+                                      double* total, double* values, int32_t* groups,
+                                      Py_ssize_t pos) noexcept nogil:
+    """``rows`` rows (``row_stride`` bytes apart) of the columns first .. first + n - 1.
+
+    Appends the pairs (entry, column) of the entries a in (low[j], high[j])
+    to ``values`` and ``groups`` (7 slots of room past them for the vector
+    stores), and counts and sums those >= high[j] into count[j] and
+    total[j] (``low``, ``high``, ``count`` and ``total`` start at column
+    ``first``).  AVX-512 or AVX2 where they run (``skp_l1inf_range_columns``),
+    else the Cython loop: the pairs of a column in the order of the rows and
+    the same counts and sums either way.
+    """
+    cdef Py_ssize_t r, j
+    cdef const floating* line
+    cdef double a
+    if _avx2:
+        if floating is double:
+            return skp_l1inf_range_columns_f64(row, row_stride, rows, n, first, low, high,
+                                               count, total, values, groups, pos)
+        return skp_l1inf_range_columns_f32(row, row_stride, rows, n, first, low, high, count,
+                                           total, values, groups, pos)
+    for r in range(rows):
+        line = row_at(row, row_stride, r)
+        for j in range(n):
+            a = fabs(line[j])
+            values[pos] = a
+            groups[pos] = <int32_t> (first + j)
+            pos += (a > low[j]) & (a < high[j])
+            count[j] += 1.0 if a >= high[j] else 0.0
+            total[j] += a if a >= high[j] else 0.0
+    return pos
+
+
 cdef bint _gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
     """The same for the column groups of a matrix with contiguous rows.
 
@@ -834,8 +870,6 @@ cdef bint _gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil
     cdef double* high = w.band_high
     cdef double* count
     cdef double* total
-    cdef const floating* row
-    cdef double a
     if not _alloc_column_sums(w, n_cols):
         return False
     count = w.column_count
@@ -865,27 +899,11 @@ cdef bint _gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil
             # 7 slots of room past the pairs for the vector stores.
             if not reserve_pairs(w, pos + _RANGE_ROWS * m + 7):
                 return False
-            row = row_at(&y[0, 0], s0, i) + p0
             rows = n_rows - i if n_rows - i < _RANGE_ROWS else _RANGE_ROWS
-            if _avx2:
-                if floating is double:
-                    pos = skp_l1inf_range_columns_f64(row, s0, rows, m, p0, low + p0,
-                                                      high + p0, count + p0, total + p0,
-                                                      w.pair_values, w.pair_groups, pos)
-                else:
-                    pos = skp_l1inf_range_columns_f32(row, s0, rows, m, p0, low + p0,
-                                                      high + p0, count + p0, total + p0,
-                                                      w.pair_values, w.pair_groups, pos)
-                i += rows
-                continue
-            for j in range(p0, p0 + m):
-                a = fabs(row[j - p0])
-                w.pair_values[pos] = a
-                w.pair_groups[pos] = <int32_t> j
-                pos += (a > low[j]) & (a < high[j])
-                count[j] += 1.0 if a >= high[j] else 0.0
-                total[j] += a if a >= high[j] else 0.0
-            i += 1
+            pos = _range_columns(row_at(&y[0, 0], s0, i) + p0, s0, rows, m, p0, low + p0,
+                                high + p0, count + p0, total + p0, w.pair_values,
+                                w.pair_groups, pos)
+            i += rows
         if not append_pairs(lists, w.pair_values, w.pair_groups, pos, lists.active + r0,
                             r1 - r0, w.bucket_cursor):
             return False
