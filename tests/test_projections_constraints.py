@@ -235,3 +235,27 @@ def test_params_clone_repr_and_level():
     assert ball.level == 0.7 and ball.with_level(0.2).eta == 0.2 and ball.eta == 0.7
     with pytest.raises(ValueError, match="has no parameter 'radius'"):
         ball.set_params(radius=1.0)
+
+
+def test_radius_for_groups_reads_the_breakpoints_once_and_honours_a_sets_radius_function():
+    """One look at Y gives both the radius function and the breakpoints
+    where the radius function is the default; a set's own radius_function
+    (the documented extension point) is still the one used."""
+    Y = np.random.default_rng(3).standard_normal((20, 30))
+    calls = []
+
+    class Counted(P.BilevelL1Inf):
+        def _breakpoints(self, Y):
+            calls.append(1)
+            return super()._breakpoints(Y)
+
+    expected = P.BilevelL1Inf(1.0).radius_for_groups(Y, 7)
+    assert Counted(1.0).radius_for_groups(Y, 7) == expected
+    assert len(calls) == 1
+
+    class Doubled(P.BilevelL1Inf):
+        def radius_function(self, Y):
+            radius = super().radius_function(Y)
+            return lambda threshold: 2.0 * radius(threshold)
+
+    assert Doubled(1.0).radius_for_groups(Y, 7) == 2.0 * expected

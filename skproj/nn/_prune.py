@@ -313,6 +313,12 @@ class ParameterConstraint:
         matrix, _, _ = self.matrix()
         return self._constraint()._breakpoints(matrix)
 
+    def _radius_function_and_breakpoints(self):
+        """Both of the above, from one look at the parameter (a global budget needs both)."""
+        matrix, _, _ = self.matrix()
+        function, breakpoints = self._constraint()._radius_function_and_breakpoints(matrix)
+        return function, np.asarray(breakpoints, dtype=np.float64)
+
     def radius_for_groups(self, k):
         """The radius whose projection keeps ``k`` groups (see ``Constraint.radius_for_groups``)."""
         matrix, _, _ = self.matrix()
@@ -473,9 +479,8 @@ class GlobalConstraint:
 
     def member_levels(self, level=None):
         """The radius of every member for the global budget (``None`` entries: no change)."""
-        functions = [member.radius_function() for member in self.members]
-        breakpoints = [np.asarray(member.breakpoints(), dtype=np.float64)
-                       for member in self.members]
+        functions, breakpoints = zip(*(member._radius_function_and_breakpoints()
+                                       for member in self.members))
         threshold = (self._threshold_for_groups(breakpoints, self.n_groups)
                      if self.n_groups is not None and level is None
                      else self._threshold_for_radius(functions, breakpoints,
@@ -530,8 +535,7 @@ class GlobalConstraint:
 
     def radius_for_groups(self, k):
         """The global radius that keeps ``k`` groups across the members."""
-        functions = [member.radius_function() for member in self.members]
-        breakpoints = [np.asarray(member.breakpoints(), dtype=np.float64)
-                       for member in self.members]
+        functions, breakpoints = zip(*(member._radius_function_and_breakpoints()
+                                       for member in self.members))
         threshold = self._threshold_for_groups(breakpoints, k)
         return sum(function(threshold) for function in functions)

@@ -182,11 +182,27 @@ class Constraint:
         the bi-level balls) it is :math:`\sum_j (b_j - \text{threshold})_+`.
         The work that depends on ``Y`` only (sorting) is done once, here.
         """
+        return self._summed_radius(Y)[0]
+
+    def _summed_radius(self, Y):
+        """The default radius function, sum_j (b_j - threshold)_+, and the breakpoints b."""
         if not self.zeroes_groups:
             raise ValueError(f"{type(self).__name__} never zeroes a group at a positive "
                              "radius, so no radius keeps a given number of groups.")
         breakpoints = self._breakpoints(Y)
-        return lambda threshold: float(np.maximum(breakpoints - threshold, 0).sum())
+        return (lambda threshold: float(np.maximum(breakpoints - threshold, 0).sum()),
+                breakpoints)
+
+    def _radius_function_and_breakpoints(self, Y):
+        """``(radius_function(Y), _breakpoints(Y))``.
+
+        The breakpoints are computed once where the radius function is the
+        default one (made from them); a set's own :meth:`radius_function` is
+        called as it is.
+        """
+        if type(self).radius_function is Constraint.radius_function:
+            return self._summed_radius(Y)
+        return self.radius_function(Y), self._breakpoints(Y)
 
     def radius_at(self, Y, threshold):
         """The radius whose projection zeroes exactly the groups with breakpoint <= ``threshold``."""
@@ -229,8 +245,9 @@ class Constraint:
             If ``k`` is out of range, or the set never zeroes a group
             (the l2 and linf balls).
         """
-        radius = self.radius_function(Y)  # raises for the sets that zero no group
-        breakpoints = np.sort(self._breakpoints(Y))[::-1]
+        # (raises for the sets that zero no group)
+        radius, breakpoints = self._radius_function_and_breakpoints(Y)
+        breakpoints = np.sort(breakpoints)[::-1]
         n_alive = int(np.count_nonzero(breakpoints > 0))
         if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
             raise TypeError(f"k must be an int, got {type(k).__name__}.")
