@@ -71,7 +71,6 @@ def best_time(function, *, repeat=5, min_time=0.05):
     return best
 
 
-
 def best_times(functions, *, rounds=3, repeat=3, min_time=0.02):
     """Best time of each of ``functions`` in seconds, their measurements interleaved.
 
