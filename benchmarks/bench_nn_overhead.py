@@ -70,9 +70,22 @@ us on 100 x 784; 9.4 -> 6.8 on 32 x 64, 390 -> 58 on 300 x 2000), and the
 global budget reads each member's group norms once
 (``GlobalConstraint.project()`` 135 -> 102 us, ``member_levels()`` 76 ->
 48 us).  ``ProximalL1.on_step_end``
-(Adam's metric) costs 0.3-1.1 of an Adam step of the layer alone (128 us on
+(Adam's metric) cost 0.3-1.1 of an Adam step of the layer alone (128 us on
 100 x 784, 22 % of the MLP's step), its soft threshold 5.5-9.5 copies:
 float passes and temporaries, not the bool arithmetic.
+
+Then (one pass of a compiled kernel, ``_l1.soft_threshold``, for contiguous
+CPU tensors; one run at load 0.7, ``--cpu``), microseconds, before -> after::
+
+    layer                    prox (Adam)     soft threshold
+    linear 32x64             22.4 -> 5.2     10.5 -> 2.9
+    linear 100x784            122 -> 27.3    43.7 -> 7.3
+    linear 300x2000           773 -> 177      269 -> 38.7
+    conv 64x32x3x3            42.7 -> 9.7    17.2 -> 3.9
+
+and on the MLP ``on_step_end`` 145 -> 32 us (20 % -> 4.6 % of the step).
+With Adam's metric the pass waits on its square roots and divisions
+(0.3 ns an entry); the plain soft threshold runs at 0.5-2 copies.
 """
 
 import argparse

@@ -147,6 +147,70 @@ def test_adam_threshold_is_per_coordinate_from_the_second_moment():
         np.testing.assert_allclose(after[name].numpy(), expected, rtol=1e-5, atol=1e-6)
 
 
+def _transposed_weights(network):
+    """The same network with every weight stored transposed (not contiguous)."""
+    for module in network.modules():
+        if isinstance(module, torch.nn.Linear):
+            data = module.weight.detach().t().contiguous().t()
+            module.weight = torch.nn.Parameter(data)
+    assert not all(w.is_contiguous() for w in l1_weights(network))
+    return network
+
+
+@pytest.mark.parametrize("optimizer_name", ["sgd", "adam"])
+@pytest.mark.parametrize("with_scale", [False, True])
+def test_one_pass_kernel_and_torch_operations_agree(optimizer_name, with_scale):
+    """Contiguous CPU weights take the one-pass kernel, the others torch's operations."""
+    results = []
+    for layout in (lambda n: n, _transposed_weights):
+        network = layout(_mlp())
+        optimizer = (torch.optim.SGD(network.parameters(), lr=0.05) if optimizer_name == "sgd"
+                     else torch.optim.Adam(network.parameters(), lr=0.05))
+        scales = _random_factors(l1_weights(network)) if with_scale else None
+        prox = ProximalL1(optimizer, 0.3, penalty_scale=scales)
+        prox.on_train_begin(network)
+        x = torch.randn(32, 5, generator=torch.Generator().manual_seed(1))
+        for _ in range(5):
+            optimizer.zero_grad()
+            torch.nn.functional.mse_loss(network(x), torch.ones(32, 1)).backward()
+            optimizer.step()
+            prox.on_step_end(network)
+        results.append([p.detach().clone() for p in network.parameters()])
+    for kernel, operations in zip(*results):
+        # (torch's CPU square root is not always correctly rounded: an ulp here and there)
+        torch.testing.assert_close(kernel, operations, rtol=1e-5, atol=1e-7)
+        assert torch.equal(kernel == 0, operations == 0)
+
+
+def test_soft_threshold_is_seen_by_autograd_as_an_in_place_change():
+    """The kernel writes through the tensor's memory; autograd is told (version counter)."""
+    layer = torch.nn.Linear(6, 3)
+    x = torch.randn(4, 6, requires_grad=True)
+    loss = (layer(x) ** 2).sum()  # saves the weight for x's gradient
+    version = layer.weight._version
+    soft_threshold_(layer.weight, 0.2)
+    assert layer.weight._version > version
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+
+
+def test_zero_learning_rate_leaves_the_weights_even_with_a_zero_metric():
+    """lr = 0 is no threshold, also where Adam's sqrt(v) + eps is 0 (eps = 0, v = 0)."""
+    network = _mlp()
+    optimizer = torch.optim.Adam(network.parameters(), lr=0.05)
+    prox = ProximalL1(optimizer, 0.3)
+    prox.on_train_begin(network)
+    torch.nn.functional.mse_loss(network(torch.randn(8, 5)), torch.ones(8, 1)).backward()
+    optimizer.step()
+    for group in optimizer.param_groups:
+        group["lr"], group["eps"] = 0.0, 0.0
+    for state in optimizer.state.values():
+        state["exp_avg_sq"].zero_()
+    before = [p.detach().clone() for p in network.parameters()]
+    prox.on_step_end(network)
+    assert all(torch.equal(a, b) for a, b in zip(before, network.parameters()))
+
+
 def _random_factors(weights):
     generator = torch.Generator().manual_seed(2)
     return [torch.rand(w.shape, generator=generator) * 3 for w in weights]
@@ -791,3 +855,16 @@ def test_a_plateau_of_the_count_is_crossed_by_an_expanding_search():
         if on_plateau[i - 1] and on_plateau[i]:
             assert steps[i] >= 2 * steps[i - 1] - 1e-12
     assert sum(on_plateau) >= 4  # the rule was exercised
+
+
+def test_soft_threshold_with_a_tensor_threshold_of_another_shape_broadcasts_or_raises():
+    """A threshold of the same size but another shape is not read entry by entry."""
+    w = torch.arange(-6.0, 6.0).reshape(3, 4)
+    row = torch.tensor([0.5, 1.0, 1.5, 2.0])
+    got = soft_threshold_(w.clone(), row)  # broadcast along the rows
+    np.testing.assert_allclose(got.numpy(), _soft_threshold_reference(w.numpy(), row.numpy()))
+    with pytest.raises(RuntimeError):
+        soft_threshold_(w.clone(), torch.ones(12))
+    same = torch.rand(3, 4, generator=torch.Generator().manual_seed(0))
+    np.testing.assert_allclose(soft_threshold_(w.clone(), same).numpy(),
+                               _soft_threshold_reference(w.numpy(), same.numpy()), rtol=1e-6)

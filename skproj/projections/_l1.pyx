@@ -764,6 +764,32 @@ def simplex(const floating[:, :] y, floating[:, :] x, double radius):
     return status, tau
 
 
+cdef extern from "_soft_threshold_simd.h" nogil:
+    void skp_soft_threshold_float(float* w, Py_ssize_t n, const float* v, const float* c,
+                                  double step, double metric, double eps, int simd)
+    void skp_soft_threshold_double(double* w, Py_ssize_t n, const double* v, const double* c,
+                                   double step, double metric, double eps, int simd)
+
+
+def soft_threshold(size_t w, size_t second, size_t scale, Py_ssize_t n, bint single,
+                   double step, double metric, double eps):
+    """In place, one pass: ``w_i <- sign(w_i) max(|w_i| - t_i, 0)`` (``_soft_threshold_simd.h``).
+
+    ``t_i = step c_i / (sqrt(v_i metric) + eps)`` with ``v = second``, or
+    ``t_i = step c_i`` where ``second`` is 0; ``c = scale``, or ones where
+    ``scale`` is 0.  Raw addresses (an ndarray's or a CPU tensor's memory)
+    of ``n`` contiguous values, float32 if ``single``, else float64 (the
+    caller checks; each of ``second`` and ``scale`` is ``w`` or apart from it).
+    """
+    with nogil:
+        if single:
+            skp_soft_threshold_float(<float*> w, n, <const float*> second,
+                                     <const float*> scale, step, metric, eps, _simd)
+        else:
+            skp_soft_threshold_double(<double*> w, n, <const double*> second,
+                                      <const double*> scale, step, metric, eps, _simd)
+
+
 # A memoryview slice over raw memory, with no Python object behind it
 # (``memview`` NULL, which Cython's reference counting skips): building the
 # slices from addresses spares a torch tensor's ``numpy()`` view and the

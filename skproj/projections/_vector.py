@@ -55,6 +55,67 @@ def _as_row(a):
     return a if a.ndim == 2 and a.shape[0] == 1 else a.reshape(1, -1)
 
 
+def soft_threshold_in_place(w, step, *, second=None, metric=1.0, eps=0.0, scale=None):
+    r"""The soft threshold of ``w`` in place, in one pass; False where the arrays do not suit.
+
+    .. math::
+
+        w_i \leftarrow \operatorname{sign}(w_i)\,(|w_i| - t_i)_+, \qquad
+        t_i = \frac{\text{step}\; c_i}{\sqrt{v_i \cdot \text{metric}} + \epsilon}
+
+    with :math:`v` = ``second`` (a second moment, as Adam keeps), or
+    :math:`t_i = \text{step}\; c_i` without it; :math:`c` = ``scale`` or ones.
+    A step of 0 leaves ``w`` as it is; a positive step over a zero
+    denominator is an infinite threshold (the entry is zeroed).  The kernel (``_l1.soft_threshold``) takes C-contiguous float32 or float64
+    NumPy arrays or CPU tensors, all of one kind, dtype and size (``w``
+    writable); for anything else nothing is done and False is returned (the
+    caller then computes it in its own way, e.g. with torch on a GPU).  Every
+    operation is rounded once in the arrays' dtype (IEEE's square root and
+    division), so the result is the formula's up to those roundings, the
+    same bits on every CPU.
+    """
+    memory = _threshold_memory(w, second, scale)
+    if memory is None:
+        return False
+    # (a step of 0 is no threshold, even where sqrt(v_i metric) + eps is 0,
+    # whose 0 / 0 would write NaN)
+    if memory[3] and step != 0:
+        _l1.soft_threshold(*memory, step, metric, eps)
+    return True
+
+
+def _threshold_memory(w, second, scale):
+    """(w, second, scale addresses (0: None), size, float32?) for the kernel; else None.
+
+    Reads the arrays' attributes rather than building views (a CPU tensor's
+    ``numpy()`` view costs a microsecond, as much as the kernel on a small
+    layer; see ``tensor_out_addresses``).
+    """
+    others = [a for a in (second, scale) if a is not None]
+    if type(w) is np.ndarray:
+        dtype, n = w.dtype, w.size
+        if (dtype not in (np.float32, np.float64) or not w.flags.writeable
+                or not all(type(a) is np.ndarray and a.dtype == dtype and a.size == n
+                           for a in others)
+                or not all(a.flags.c_contiguous for a in (w, *others))):
+            return None
+        addresses = [0 if a is None else a.ctypes.data for a in (w, second, scale)]
+        return (*addresses, n, dtype == np.float32)
+    if not _torch_backend.is_tensor(w):
+        return None
+    torch = _torch_backend.get_torch()
+    dtype, n = w.dtype, w.numel()
+    if not (dtype is torch.float32 or dtype is torch.float64):
+        return None
+    for a in (w, *others):
+        if not (isinstance(a, torch.Tensor) and a.dtype is dtype and a.is_cpu
+                and a.layout is torch.strided and a.is_contiguous() and not a.is_neg()
+                and a.numel() == n):
+            return None
+    addresses = [0 if a is None else a.data_ptr() for a in (w, second, scale)]
+    return (*addresses, n, dtype is torch.float32)
+
+
 def _soft_threshold_projection(y, eta, out, kernel, torch_function):
     """Run a soft-threshold kernel (l1 ball or simplex) on any input."""
     eta = check_radius(eta)
