@@ -19,7 +19,12 @@ extensions = [
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         # -O3 lets gcc/clang vectorize the streaming loops (some Pythons build
         # extensions with -O2).  Portable: no -march=native, no -ffast-math.
-        extra_compile_args=[] if os.name == "nt" else ["-O3"],
+        # -ffp-contract=off: a product and a sum are rounded as written, never
+        # fused into an FMA, which gcc does by default in the functions that
+        # target AVX-512 (it implies FMA) and not in their AVX2 twins, so the
+        # two loops would round differently (the kernels' explicit FMA
+        # intrinsics, where a fused rounding is the same or intended, stay).
+        extra_compile_args=[] if os.name == "nt" else ["-O3", "-ffp-contract=off"],
     )
     for name in KERNELS
 ]

@@ -6,11 +6,11 @@
  *     w_i <- sign(w_i) * max(|w_i| - t_i, 0),
  *
  * c_i = 1 where ``scale`` is NULL.  Every operation is IEEE's (a square root,
- * a division, products and differences, each rounded once in the type of w;
- * the product step * c_i is hidden from the compiler before |w_i| - t_i, which
- * gcc would otherwise fuse into one FMA under the AVX-512 target: one unit in
- * the last place off), so the AVX-512, AVX2 and plain C loops give the same
- * bits.  A NaN entry stays NaN (the max keeps
+ * a division, products and differences, each rounded once in the type of w:
+ * the build turns off the compiler's fusing of a product and a sum into an
+ * FMA, -ffp-contract=off in setup.py, which gcc does under the AVX-512 target
+ * and which put step * c_i - |w_i| one unit in the last place off), so the
+ * AVX-512, AVX2 and plain C loops give the same bits.  A NaN entry stays NaN (the max keeps
  * it), a zeroed negative entry is -0.0 (the sign is copied).  The loops run
  * where the CPU has the instructions (skp_have_avx2, skp_avx512 of
  * _l1_simd.h, included before this file).
@@ -61,8 +61,6 @@ SKP_SOFT_PLAIN(double)
         ptrdiff_t i;                                                                         \
         for (i = 0; i + LANES <= n; i += LANES) {                                            \
             VEC x = LOAD(w + i), t = c ? MUL(step_v, LOAD(c + i)) : step_v, r;              \
-            /* (opaque to the compiler: step * c_i is not fused into |w| - t) */          \
-            __asm__("" : "+v"(t));                                                           \
             if (v) t = DIV(t, ADD(SQRT(MUL(LOAD(v + i), metric_v)), eps_v));                \
             r = SUB(ANDNOT(sign, x), t);                                                     \
             r = ZERO_WHERE_LE(r);                                                            \
