@@ -6,16 +6,20 @@ from libc.string cimport memcpy, memset
 from cython cimport floating
 
 # A hint to bring the cache line of ``address`` in ahead of its use (nothing
-# where the compiler has no such builtin).
+# where the compiler has no such builtin); ``prefetch_l2`` into L2 only, for
+# lines wanted after those being read now (into L1 they would evict them).
 cdef extern from *:
     """
     #if defined(__GNUC__) || defined(__clang__)
     #define SKPROJ_PREFETCH(address) __builtin_prefetch(address)
+    #define SKPROJ_PREFETCH_L2(address) __builtin_prefetch(address, 0, 2)
     #else
     #define SKPROJ_PREFETCH(address) ((void) (address))
+    #define SKPROJ_PREFETCH_L2(address) ((void) (address))
     #endif
     """
     void prefetch "SKPROJ_PREFETCH"(const void* address) noexcept nogil
+    void prefetch_l2 "SKPROJ_PREFETCH_L2"(const void* address) noexcept nogil
 
 # The calling thread's CPU time in seconds, for the kernels' benchmark hooks
 # (their per-phase times; a system call: read only while a hook is on).

@@ -31,8 +31,8 @@ from libc.string cimport memset
 from skproj.projections._scratch_cache cimport scratch_free as free, scratch_malloc as malloc
 from cython cimport floating
 from skproj.projections._common cimport (
-    SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, thread_seconds, zero_if_contiguous,
-    zero_row,
+    SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, prefetch_l2, thread_seconds,
+    zero_if_contiguous, zero_row,
 )
 from skproj.projections._streaming cimport element_step, row_at
 from skproj.projections._l1 cimport STATUS_NOMEMORY, STATUS_PROJECTED, streams
@@ -980,6 +980,28 @@ cdef bint _group_events(const floating[:, :] y, int layout, Py_ssize_t stride,
     return True
 
 
+cdef void _prefetch_columns(const floating[:, :] y, Py_ssize_t stride, Py_ssize_t first,
+                            Py_ssize_t end, Py_ssize_t n_groups, Py_ssize_t n_rows) noexcept nogil:
+    """Prefetch the lines of columns ``first:end`` (the next panel) in every row.
+
+    The panels of column groups are a row stride apart, beyond what the
+    hardware prefetchers follow: asked for (into L2: the panel being read
+    stays in L1) while the panel before is read again in cache, they arrive
+    in time (issue 14, 100 x 100000 at 10 % and 50 % of the norm, thread
+    time, five alternations: 3-6 % faster in all, both dtypes; into L1, no
+    faster).
+    """
+    cdef const char* row
+    cdef Py_ssize_t i, offset
+    end = end if end < n_groups else n_groups
+    for i in range(n_rows if first < end else 0):
+        row = <const char*> row_at(&y[0, 0], stride, i)
+        offset = first * sizeof(floating) - (<size_t> (row + first * sizeof(floating))) % 64
+        while offset < end * <Py_ssize_t> sizeof(floating):
+            prefetch_l2(row + offset)
+            offset += 64
+
+
 cdef bint _bracket_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
                           GroupLists* lists, Bracket* b, double theta_lo, double theta_hi,
                           const double* fit,
@@ -1018,6 +1040,8 @@ cdef bint _bracket_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
             n_units += any_candidate
             u = end
         u0 = u
+        if layout == SMALL_LANES:
+            _prefetch_columns(y, stride, u0, u0 + per_panel * width, n_groups, group_size)
         if n_units == 0:
             continue
         if not _exact_levels(y, layout, stride, n_groups, group_size, b, b.units, n_units,
