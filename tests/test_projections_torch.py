@@ -176,6 +176,7 @@ def test_fast_path_gives_the_general_paths_results_and_errors(project, kind, dty
     monkeypatch.setattr(_vector, "common_memory", lambda *args, **kwargs: None)
     monkeypatch.setattr(_matrix, "common_memory", lambda *args, **kwargs: None)
     monkeypatch.setattr(_vector, "tensor_out_addresses", lambda *args, **kwargs: None)
+    monkeypatch.setattr(_matrix, "tensor_out_addresses", lambda *args, **kwargs: None)
     general = _tensor_outcome(project, make, eta)
     assert len(fast) == len(general)
     if isinstance(fast[0], torch.Tensor):
@@ -183,6 +184,43 @@ def test_fast_path_gives_the_general_paths_results_and_errors(project, kind, dty
         assert fast[2:] == general[2:]
     else:
         assert fast == general
+
+
+@pytest.mark.parametrize("name", P.MATRIX_CONSTRAINTS)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("in_place", [False, True])
+def test_matrix_kernels_at_a_tensors_addresses_give_numpys_bits(name, dtype, axis, in_place,
+                                                              monkeypatch):
+    """The matrix kernels' address entries (CPU tensors with ``out=``): NumPy's results."""
+    from skproj.projections import _matrix
+
+    constraint = P.get_constraint(name, axis=axis)
+    T = torch.randn(40, 70, dtype=dtype, generator=torch.Generator().manual_seed(1))
+    calls = []
+    real = _matrix._tensor_call
+    monkeypatch.setattr(_matrix, "_tensor_call",
+                        lambda *args: calls.append(real(*args)) or calls[-1])
+    for share in (0.05, 0.5, 2.0):  # (2.0: inside the ball, copied)
+        eta = share * float(constraint.norm(T.numpy()))
+        expected = constraint.function(T.numpy(), eta, axis=axis)
+        Y = T.clone()
+        out = Y if in_place else torch.empty_like(Y)
+        assert constraint.function(Y, eta, axis=axis, out=out) is out
+        np.testing.assert_array_equal(out.numpy(), expected)
+    # (the exact l1,2 ball is bilevel_l12's group soft threshold: its entry too)
+    assert len(calls) == 3 and None not in calls
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_exact_ball_duals_at_a_tensors_addresses(dtype):
+    T = torch.randn(30, 20, dtype=dtype, generator=torch.Generator().manual_seed(2))
+    eta = 0.3 * P.l1inf_norm(T)
+    X, theta, mu = P.project_l1inf_ball(T, eta, out=torch.empty_like(T), return_dual=True)
+    X_np, theta_np, mu_np = P.project_l1inf_ball(T.numpy(), eta, return_dual=True)
+    assert isinstance(mu, torch.Tensor) and theta == theta_np
+    np.testing.assert_array_equal(X.numpy(), X_np)
+    np.testing.assert_array_equal(mu.numpy(), mu_np)
 
 
 @pytest.mark.parametrize("axis", [0, 1])

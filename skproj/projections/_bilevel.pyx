@@ -41,8 +41,8 @@ from libc.string cimport memcpy, memmove
 from cython cimport floating
 
 from skproj.projections._common cimport (
-    SPARSE_WRITE_DIVISOR, c_contiguous, clip, clip_columns, clip_row, copy_matrix, shrink,
-    zero_if_contiguous, zero_row,
+    SPARSE_WRITE_DIVISOR, c_contiguous, clip, clip_columns, clip_row, copy_matrix,
+    matrix_slice, shrink, zero_if_contiguous, zero_row,
 )
 from skproj.projections._streaming cimport element_step as _step, stream_group_norms
 from skproj.projections._l1 cimport (
@@ -930,6 +930,19 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
     return STATUS_PROJECTED
 
 
+cdef int _bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
+                      bint groups_are_rows, double[::1] radii) noexcept nogil:
+    """``bilevel_l11``'s work (see there)."""
+    cdef Py_ssize_t group_size = y.shape[1] if groups_are_rows else y.shape[0]
+    cdef double outer_tau
+    cdef int status = _new_radii(y, x, NORM_L1, groups_are_rows, eta, &radii[0], &outer_tau)
+    if status == STATUS_PROJECTED and groups_are_rows:
+        status = _l11_rows(y, x, &radii[0], outer_tau / group_size)
+    elif status == STATUS_PROJECTED:
+        status = _l11_column_panels(y, x, &radii[0], outer_tau / group_size)
+    return status
+
+
 def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
                 bint groups_are_rows, double[::1] radii):
     """Project each group onto the l1 ball of its new radius (in ``radii``).
@@ -940,15 +953,47 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
     row groups one by one (``_l11_rows``), column groups a panel of adjacent
     columns at a time (``_l11_column_panels``).
     """
-    cdef Py_ssize_t group_size = y.shape[1] if groups_are_rows else y.shape[0]
-    cdef double outer_tau
     cdef int status
     with nogil:
-        status = _new_radii(y, x, NORM_L1, groups_are_rows, eta, &radii[0], &outer_tau)
-        if status == STATUS_PROJECTED and groups_are_rows:
-            status = _l11_rows(y, x, &radii[0], outer_tau / group_size)
-        elif status == STATUS_PROJECTED:
-            status = _l11_column_panels(y, x, &radii[0], outer_tau / group_size)
+        status = _bilevel_l11(y, x, eta, groups_are_rows, radii)
+    return status
+
+
+cdef inline int _bilevel_of_kind(int kind, const floating[:, :] y, floating[:, :] x,
+                                 double eta, bint groups_are_rows,
+                                 double[::1] radii) noexcept nogil:
+    if kind == NORM_L1:
+        return _bilevel_l11(y, x, eta, groups_are_rows, radii)
+    return _bilevel_clip_or_scale(y, x, eta, groups_are_rows, radii, kind == NORM_L2)
+
+
+def at_addresses(int kind, size_t y_address, size_t x_address, Py_ssize_t n_rows,
+                 Py_ssize_t n_cols, bint single, double eta, bint groups_are_rows,
+                 double[::1] radii):
+    """A bi-level projection of a C-contiguous matrix at raw addresses; its status.
+
+    ``bilevel_l1inf``, ``bilevel_l11`` or ``bilevel_l12`` as ``kind`` is
+    NORM_MAX, NORM_L1 or NORM_L2, on memory that is not an ndarray (a CPU
+    tensor's), as ``_l1.at_addresses``: ``n_rows`` x ``n_cols`` values,
+    float32 if ``single``, else float64, ``x`` the same memory as ``y`` or
+    apart (the caller checks).  Nothing is written where the status is
+    STATUS_NONFINITE (found by the norms, before any write).
+    """
+    # (None first: the macro then fills them, out of Cython's sight)
+    cdef const float[:, :] y32 = None
+    cdef float[:, :] x32 = None
+    cdef const double[:, :] y64 = None
+    cdef double[:, :] x64 = None
+    cdef int status
+    with nogil:
+        if single:
+            matrix_slice(y32, y_address, n_rows, n_cols, sizeof(float))
+            matrix_slice(x32, x_address, n_rows, n_cols, sizeof(float))
+            status = _bilevel_of_kind(kind, y32, x32, eta, groups_are_rows, radii)
+        else:
+            matrix_slice(y64, y_address, n_rows, n_cols, sizeof(double))
+            matrix_slice(x64, x_address, n_rows, n_cols, sizeof(double))
+            status = _bilevel_of_kind(kind, y64, x64, eta, groups_are_rows, radii)
     return status
 
 

@@ -21,6 +21,21 @@ cdef extern from *:
     void prefetch "SKPROJ_PREFETCH"(const void* address) noexcept nogil
     void prefetch_l2 "SKPROJ_PREFETCH_L2"(const void* address) noexcept nogil
 
+# A memoryview slice over raw memory (a C-contiguous matrix at ``address``),
+# with no Python object behind it (``memview`` NULL, which Cython's reference
+# counting skips): building the slices from addresses spares a torch tensor's
+# ``numpy()`` view and the buffer requests, some 2 us a call (the kernels'
+# ``at_addresses`` entries).  The slice must be declared first (``= None``).
+cdef extern from *:
+    """
+    #define SKP_MATRIX_SLICE(s, address, n_rows, n_cols, itemsize) do { \
+        (s).memview = NULL; (s).data = (char*) (address); \
+        (s).shape[0] = (n_rows); (s).shape[1] = (n_cols); \
+        (s).strides[0] = (n_cols) * (itemsize); (s).strides[1] = (itemsize); \
+        (s).suboffsets[0] = -1; (s).suboffsets[1] = -1; } while (0)
+    """
+    void matrix_slice "SKP_MATRIX_SLICE"(...) nogil
+
 # The calling thread's CPU time in seconds, for the kernels' benchmark hooks
 # (their per-phase times; a system call: read only while a hook is on).
 cdef extern from "<time.h>" nogil:

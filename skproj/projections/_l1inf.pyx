@@ -225,7 +225,7 @@ from libc.stdint cimport INT32_MAX, int32_t
 # Work memory kept for the next call (no page faults on it; ``_scratch_cache``).
 from skproj.projections._scratch_cache cimport scratch_free as free, scratch_malloc as malloc
 from cython cimport floating
-from skproj.projections._common cimport copy_matrix
+from skproj.projections._common cimport copy_matrix, matrix_slice
 from skproj.projections._streaming cimport element_step, row_at, stream_sums_and_maxima
 from skproj.projections._sums cimport TERM_VALUE, sum_terms
 from skproj.projections._l1 cimport (
@@ -930,6 +930,35 @@ def l1inf_ball(const floating[:, :] y, floating[:, :] x, double eta,
     cdef int status, rounds
     with nogil:
         status = _project(y, x, eta, groups_are_rows, &mu[0], &theta, &rounds, True)
+    return status, theta
+
+
+def at_addresses(size_t y_address, size_t x_address, Py_ssize_t n_rows, Py_ssize_t n_cols,
+                 bint single, double eta, bint groups_are_rows, double[::1] mu):
+    """``l1inf_ball`` on a C-contiguous matrix at raw addresses; ``(status, theta)``.
+
+    For memory that is not an ndarray (a CPU tensor's), as
+    ``_l1.at_addresses``: ``n_rows`` x ``n_cols`` values, float32 if
+    ``single``, else float64, ``x`` the same memory as ``y`` or apart (the
+    caller checks).  Nothing is written where the status is
+    STATUS_NONFINITE (found by step 1, before any write).
+    """
+    # (None first: the macro then fills them, out of Cython's sight)
+    cdef const float[:, :] y32 = None
+    cdef float[:, :] x32 = None
+    cdef const double[:, :] y64 = None
+    cdef double[:, :] x64 = None
+    cdef double theta = 0.0
+    cdef int status, rounds
+    with nogil:
+        if single:
+            matrix_slice(y32, y_address, n_rows, n_cols, sizeof(float))
+            matrix_slice(x32, x_address, n_rows, n_cols, sizeof(float))
+            status = _project(y32, x32, eta, groups_are_rows, &mu[0], &theta, &rounds, True)
+        else:
+            matrix_slice(y64, y_address, n_rows, n_cols, sizeof(double))
+            matrix_slice(x64, x_address, n_rows, n_cols, sizeof(double))
+            status = _project(y64, x64, eta, groups_are_rows, &mu[0], &theta, &rounds, True)
     return status, theta
 
 

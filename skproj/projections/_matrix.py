@@ -1,12 +1,14 @@
 """Projections of matrices whose groups are columns (``axis=0``) or rows (``axis=1``)."""
 
+import functools
+
 import numpy as np
 
 from skproj.projections import _bilevel, _l1inf, _torch_backend
 from skproj.projections._l1 import Status
 from skproj.projections._validation import (
     as_numpy_array, check_axis, check_radius, common_memory, radius_zero, raise_for_status,
-    run_kernel, run_projection,
+    run_kernel, run_projection, tensor_out_addresses,
 )
 
 __all__ = [
@@ -20,6 +22,10 @@ _NORM_KINDS = {
     "l1": _bilevel.NormKind.NORM_L1,
     "l2": _bilevel.NormKind.NORM_L2,
 }
+_NONFINITE = int(Status.STATUS_NONFINITE)
+# The bi-level kernels' entries for a CPU tensor's memory, by inner norm.
+_BILEVEL_AT = {norm: functools.partial(_bilevel.at_addresses, int(kind))
+               for norm, kind in _NORM_KINDS.items()}
 
 
 def _oriented(y, x, axis):
@@ -35,15 +41,22 @@ def _oriented(y, x, axis):
     return y, x, groups_are_rows
 
 
-def _run_matrix_kernel(kernel, y, out, eta, axis, torch_compute, extra=False, wanted=True):
+def _run_matrix_kernel(kernel, y, out, eta, axis, torch_compute, extra=False, wanted=True,
+                       at_addresses=None):
     """Validate and run a bi-level-style kernel ``kernel(y, x, eta, rows, radii)``.
 
     ``extra``: also return the kernel's extras (its threshold and the radii);
     ``wanted=False``: the caller drops them, so a tensor's are not made into
     tensors (2 us of a 10 us call on a 32 x 64 CPU tensor).
+    ``at_addresses(y_address, x_address, n_rows, n_cols, single, eta, rows,
+    radii)``: the kernel's entry for a CPU tensor's memory (``_tensor_call``).
     """
     eta = check_radius(eta)
     axis = check_axis(axis)
+    if at_addresses is not None and out is not None and eta and type(y) is not np.ndarray:
+        called = _tensor_call(at_addresses, y, out, eta, axis, extra, wanted)
+        if called is not None:
+            return out, called[0]
     def compute(y_np, x_np):
         y_view, x_view, groups_are_rows = _oriented(y_np, x_np, axis)
         radii = np.zeros(y_np.shape[1 - axis])
@@ -65,6 +78,34 @@ def _run_matrix_kernel(kernel, y, out, eta, axis, torch_compute, extra=False, wa
         return result, extras
     return run_projection(y, out, compute, lambda t: torch_compute(t, eta, axis),
                           ndim=2, empty_result=empty_result)
+
+
+def _tensor_call(at_addresses, y, out, eta, axis, extra, wanted):
+    """The common call on CPU tensors with ``out=``, on their memory; ``(extras,)`` or None.
+
+    ``tensor_out_addresses`` checks the tensors (2-D here) by their
+    attributes; the kernel's address entry then spares the two ``numpy()``
+    views and the buffer requests of the general way (100 x 1000 float32
+    with ``out=``: about 4 us a call, 2.6 -> 2.1 copies for
+    ``bilevel_l1inf``).  None where the tensors do not suit or the kernel
+    found NaN or inf (it wrote nothing then): the general way takes over,
+    and rescales or raises.
+    """
+    memory = tensor_out_addresses(y, out)
+    if memory is None or y.dim() != 2:
+        return None
+    y_address, x_address, _, single = memory
+    radii = np.zeros(y.shape[1 - axis])
+    result = at_addresses(y_address, x_address, y.shape[0], y.shape[1], single, eta,
+                          axis == 1, radii)
+    status = result[0] if type(result) is tuple else result
+    if status == _NONFINITE:
+        return None
+    raise_for_status(status, "Y")
+    if not extra:
+        return None,
+    return (_torch_backend.to_tensor_like((result[1], radii), y) if wanted
+            else (result[1], radii)),
 
 
 def group_norms(Y, norm="l2", *, axis=0):
@@ -246,7 +287,8 @@ def bilevel_l1inf(Y, eta, *, axis=0, out=None):
            [-1.,  0.]])
     """
     return _run_matrix_kernel(_bilevel.bilevel_l1inf, Y, out, eta, axis,
-                              lambda t, e, a: (_torch_backend.bilevel_l1inf(t, e, a), None))[0]
+                              lambda t, e, a: (_torch_backend.bilevel_l1inf(t, e, a), None),
+                              at_addresses=_BILEVEL_AT["linf"])[0]
 
 
 @_document
@@ -273,7 +315,8 @@ def bilevel_l11(Y, eta, *, axis=0, out=None):
            [-0.,  0.]])
     """
     return _run_matrix_kernel(_bilevel.bilevel_l11, Y, out, eta, axis,
-                              lambda t, e, a: (_torch_backend.bilevel_l11(t, e, a), None))[0]
+                              lambda t, e, a: (_torch_backend.bilevel_l11(t, e, a), None),
+                              at_addresses=_BILEVEL_AT["l1"])[0]
 
 
 @_document
@@ -300,7 +343,8 @@ def bilevel_l12(Y, eta, *, axis=0, out=None):
            [2.4, 0. ]])
     """
     return _run_matrix_kernel(_bilevel.bilevel_l12, Y, out, eta, axis,
-                              lambda t, e, a: (_torch_backend.bilevel_l12(t, e, a), None))[0]
+                              lambda t, e, a: (_torch_backend.bilevel_l12(t, e, a), None),
+                              at_addresses=_BILEVEL_AT["l2"])[0]
 
 
 @_document
@@ -390,5 +434,6 @@ def project_l1inf_ball(Y, eta, *, axis=0, out=None, return_dual=False):
     """
     X, (theta, mu) = _run_matrix_kernel(
         _l1inf.l1inf_ball, Y, out, eta, axis,
-        lambda t, e, a: _torch_backend.l1inf_ball(t, e, a), extra=True, wanted=return_dual)
+        lambda t, e, a: _torch_backend.l1inf_ball(t, e, a), extra=True, wanted=return_dual,
+        at_addresses=_l1inf.at_addresses)
     return (X, theta, mu) if return_dual else X
