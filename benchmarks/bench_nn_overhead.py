@@ -239,7 +239,9 @@ def proximal_table(rounds):
             lambda: np.copyto(copy_out, weight.numpy()),
             optimizer.step,
             lambda: prox.on_step_end(layer),
-            lambda: soft_threshold_(weight, 0.0),  # all its passes; the weight kept
+            # (a threshold below every weight's rounding: every pass, the weight
+            # kept; at 0 the call returns at once)
+            lambda: soft_threshold_(weight, float(torch.finfo(weight.dtype).tiny)),
         ], rounds=rounds)
         print(f"{label:<25}{1e6 * copy:>7.1f}{1e6 * step:>8.1f}{1e6 * proximal:>8.1f}"
               f"{1e6 * threshold:>11.1f}{proximal / step:>11.2f}{threshold / copy:>11.2f}")
