@@ -103,18 +103,27 @@ def test_is_the_prox_of_the_weighted_l1_norm(w, second, step, metric, eps):
 
 def test_arrays_it_does_not_take_are_left_alone():
     w = np.linspace(-1, 1, 12)
+    shared = np.linspace(-1, 1, 13)
     for target, arguments in [
         (w.astype(np.float16), {}),
         (w.reshape(3, 4)[:, ::2], {}),                    # strided
         (w.copy(), dict(second=np.ones(12, dtype=np.float32))),  # another dtype
         (w.copy(), dict(second=np.ones(11))),             # another size
         (w.copy(), dict(scale=np.ones(24)[::2])),         # a strided scale
+        (shared[1:], dict(scale=shared[:-1])),            # a scale overlapping w
         (np.array(w.tolist(), dtype=object), {}),
         (w.tolist(), {}),
     ]:
         before = np.array(target, dtype=float)
         assert not soft_threshold_in_place(target, 0.5, **arguments)
         np.testing.assert_array_equal(np.array(target, dtype=float), before)
+
+
+def test_the_same_memory_as_a_threshold_is_read_before_it_is_written():
+    w = np.linspace(-1, 1, 37)
+    expected = _reference(w, 0.5, None, 1.0, 0.0, w.copy())
+    assert soft_threshold_in_place(w, 0.5, scale=w)
+    assert _same_bits(w, expected)
 
 
 def test_a_read_only_array_is_not_written():

@@ -100,7 +100,7 @@ def _threshold_memory(w, second, scale):
                 or not all(a.flags.c_contiguous for a in (w, *others))):
             return None
         addresses = [0 if a is None else a.ctypes.data for a in (w, second, scale)]
-        return (*addresses, n, dtype == np.float32)
+        return _apart(addresses, n, dtype == np.float32)
     if not _torch_backend.is_tensor(w):
         return None
     torch = _torch_backend.get_torch()
@@ -113,7 +113,21 @@ def _threshold_memory(w, second, scale):
                 and a.numel() == n):
             return None
     addresses = [0 if a is None else a.data_ptr() for a in (w, second, scale)]
-    return (*addresses, n, dtype is torch.float32)
+    return _apart(addresses, n, dtype is torch.float32)
+
+
+def _apart(addresses, n, single):
+    """The kernel's arguments where ``second`` and ``scale`` are ``w``'s memory or apart.
+
+    (The kernel reads them as it writes ``w``, a vector at a time: a partial
+    overlap would read entries it has already written.)
+    """
+    n_bytes = n * (4 if single else 8)
+    w = addresses[0]
+    for other in addresses[1:]:
+        if other and other != w and other < w + n_bytes and w < other + n_bytes:
+            return None
+    return (*addresses, n, single)
 
 
 def _soft_threshold_projection(y, eta, out, kernel, torch_function):
