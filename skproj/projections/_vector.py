@@ -66,21 +66,24 @@ def soft_threshold_in_place(w, step, *, second=None, metric=1.0, eps=0.0, scale=
     with :math:`v` = ``second`` (a second moment, as Adam keeps), or
     :math:`t_i = \text{step}\; c_i` without it; :math:`c` = ``scale`` or ones.
     A step of 0 leaves ``w`` as it is; a positive step over a zero
-    denominator is an infinite threshold (the entry is zeroed).  The kernel (``_l1.soft_threshold``) takes C-contiguous float32 or float64
-    NumPy arrays or CPU tensors, all of one kind, dtype and size (``w``
-    writable); for anything else nothing is done and False is returned (the
-    caller then computes it in its own way, e.g. with torch on a GPU).  Every
-    operation is rounded once in the arrays' dtype (IEEE's square root and
-    division), so the result is the formula's up to those roundings, the
-    same bits on every CPU.
+    denominator is an infinite threshold (the entry is zeroed).  The kernel
+    (``_l1.soft_threshold``) takes C-contiguous float32 or float64 NumPy
+    arrays or CPU tensors, all of one kind, dtype and size (``w`` writable;
+    ``second`` and ``scale`` its memory or apart from it); for anything else
+    nothing is done and False is returned (the caller then computes it in its
+    own way, e.g. with torch on a GPU).  Every operation is rounded once in
+    the arrays' dtype (IEEE's square root and division), so the result is the
+    formula's up to those roundings, the same bits on every CPU.
     """
     memory = _threshold_memory(w, second, scale)
     if memory is None:
         return False
+    w_address, second_address, scale_address, n, single = memory
     # (a step of 0 is no threshold, even where sqrt(v_i metric) + eps is 0,
     # whose 0 / 0 would write NaN)
-    if memory[3] and step != 0:
-        _l1.soft_threshold(*memory, step, metric, eps)
+    if n and step != 0:
+        _l1.soft_threshold(w_address, second_address, scale_address, n, single, step, metric,
+                           eps)
     return True
 
 
