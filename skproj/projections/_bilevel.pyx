@@ -344,7 +344,7 @@ cdef extern from "_bilevel_simd.h" nogil:
                                   double* taus, double* hint, float* packed, int prefetch)
     void skp_panel_thresholds_f64(const double* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                                   Py_ssize_t width, double floor, const double* radii,
-                                  double* taus)
+                                  double* taus, double* hint)
     void skp_shrink_panel_f32(const float* src, Py_ssize_t src_stride, float* dst,
                               Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t width,
                               const double* taus, const float* hi, const float* lo, int stream)
@@ -392,7 +392,14 @@ cdef enum:
 # against the gather (issue 14, thread time, Gaussian, at 1-90 % of the groups
 # kept, interleaved) they take 0.75-0.97 of its time on 100-1000 rows (1000 x
 # 10000 at 50 and 90 %: 0.80 and 0.74), and 0.94-1.04 on 2000 and 3000 rows:
-# up to _packed_rows rows they run whatever the share.
+# up to _packed_rows rows they run whatever the share.  float64's AVX-512
+# passes start from the same guesses (not packed: 8 columns a line), and up
+# to _packed_rows rows also run whatever the share (issue 14, thread time,
+# medians of four alternations, passes / gather at 1, 10, 50, 90 % of the
+# groups kept: 1000 x 10000 0.90 0.90 0.87 0.80, 100 x 1000 0.82 0.86 0.74
+# 0.68, 300 x 3000 0.76 0.95 0.85 0.84, 200 x 20000 0.91 1.09 0.86 0.74;
+# 2000 x 5000 1.21 1.01 1.12 0.99 and 10000 x 1000 1.16-1.86: beyond, the
+# shares below decide as before).
 cdef Py_ssize_t _short_rows = 256, _packed_rows = 1024
 cdef double _short_share = 0.04, _long_share = 0.08
 cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
@@ -434,7 +441,7 @@ cdef inline double _group_threshold(floating* values, Py_ssize_t n, double total
 
 
 cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ssize_t n_rows,
-                                    double outer_tau, Py_ssize_t itemsize) noexcept nogil:
+                                    double outer_tau) noexcept nogil:
     """Whether the columns' taus are found by passes over their panels (see above).
 
     Decided once for the matrix, so that a column's result does not depend on
@@ -445,7 +452,7 @@ cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ss
     cdef Py_ssize_t c
     if _forced_path:
         return _forced_path > 0
-    if skp_avx512_enabled() and itemsize == sizeof(float) and n_rows <= _packed_rows:
+    if skp_avx512_enabled() and n_rows <= _packed_rows:
         return True
     for c in range(width):
         if radii[c] != 0.0:
@@ -607,13 +614,13 @@ cdef inline void _panel_thresholds(const floating[:, :] y, Py_ssize_t first, Py_
                                    double* hint, float* packed, bint prefetch) noexcept nogil:
     """The taus of columns ``first:first + width`` by passes over them (contiguous rows).
 
-    float32 with AVX-512: each column's first pass starts from a guess made
-    from ``hint`` (the mean tau, radius and support of the group of columns
-    before, updated here; zeros at first: no guess), where it lies above
-    ``floor``; the first pass over a group of 16 columns packs their
-    magnitudes in ``packed`` (16 * rows floats, 64-byte aligned; or NULL:
-    every pass reads the panel), which the next passes read; it prefetches
-    the rows ahead with ``prefetch`` (the matrix is not in cache).
+    With AVX-512 (both dtypes): each column's first pass starts from a guess
+    made from ``hint`` (the mean tau, radius and support of the group of
+    columns before, updated here; zeros at first: no guess), where it lies
+    above ``floor``.  float32: the first pass over a group of 16 columns
+    packs their magnitudes in ``packed`` (16 * rows floats, 64-byte aligned;
+    or NULL: every pass reads the panel), which the next passes read; it
+    prefetches the rows ahead with ``prefetch`` (the matrix is not in cache).
     """
     cdef Py_ssize_t c
     if floating is float:
@@ -621,7 +628,7 @@ cdef inline void _panel_thresholds(const floating[:, :] y, Py_ssize_t first, Py_
                                  taus, hint, packed, prefetch)
     else:
         skp_panel_thresholds_f64(&y[0, first], y.strides[0], y.shape[0], width, floor, radii,
-                                 taus)
+                                 taus, hint)
     for c in range(width):      # (>= 0: see _group_threshold)
         taus[c] = max(taus[c], 0.0)
 
@@ -697,7 +704,9 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     floor, 3.0 passes a group of 16 Gaussian columns of 100 rows at half the
     norm; from the last group's mean tau 2.4; from the guess 2.2), and a
     group's magnitudes are packed by its first pass for the next ones; so
-    float32 columns of up to 1024 rows take the passes at any share.  The
+    float32 columns of up to 1024 rows take the passes at any share, and
+    float64 ones too (their guesses the same, their groups of 8 columns one
+    line a row, not packed).  The
     matrix is thus read once here (and once for the norms) and written once;
     the cache lines of zeroed columns are not read here.
 
@@ -757,8 +766,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     # (float64: the AVX-512 loops only)
     cdef bint by_passes = (y.strides[1] == sizeof(floating) and simd_enabled()
                            and (floating is float or skp_avx512_enabled())
-                           and _columns_by_passes(radii, n_cols, n_rows, floor * n_rows,
-                                                  sizeof(floating)))
+                           and _columns_by_passes(radii, n_cols, n_rows, floor * n_rows))
     # (the gather's lists: see _gathered_taus; room for a partial vector of
     # columns after the panel; panel_radii: 16 for skp_panel_thresholds_f32)
     cdef bint by_rows = (not by_passes and y.strides[1] == sizeof(floating)

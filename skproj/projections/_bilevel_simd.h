@@ -682,8 +682,9 @@ SKP_AVX512 static inline void skp_columns_above8_f64(const char* base, ptrdiff_t
 SKP_AVX512 static void skp_panel_thresholds512_f64(const double* base, ptrdiff_t row_stride,
                                                    ptrdiff_t n_rows, ptrdiff_t width,
                                                    double floor, const double* radii,
-                                                   double* taus) {
+                                                   double* taus, double* hint) {
     const __m512d infinite = _mm512_set1_pd(INFINITY), zero = _mm512_setzero_pd();
+    const __m512d floor_v = _mm512_set1_pd(floor);
     double tau[8];
     ptrdiff_t g, c;
     for (g = 0; g < width; g += 8) {
@@ -691,34 +692,53 @@ SKP_AVX512 static void skp_panel_thresholds512_f64(const double* base, ptrdiff_t
         const __mmask8 lanes = (__mmask8) ((1u << n_lanes) - 1);
         const char* columns = (const char*) (base + g);
         const __m512d radius = _mm512_loadu_pd(radii + g);
-        __m512d rho = _mm512_set1_pd(floor), result = infinite;
-        __m512d previous = infinite;
+        /* each lane's first pass from its guess (as skp_panel_thresholds512_f32) */
+        __mmask8 guessed;
+        __m512d rho = skp_guess8(hint, radius, floor_v, floor * n_rows, &guessed);
+        __m512d result = infinite, previous = infinite, support = zero;
         __mmask8 active = (__mmask8) (lanes & _mm512_cmp_pd_mask(radius, zero, _CMP_NEQ_OQ));
+        const __mmask8 kept = active;
+        guessed &= active;
         while (active) {
             __m512d count, sum, least, next;
-            __mmask8 empty, done;
+            __mmask8 empty, rising, done;
             skp_columns_above8_f64(columns, row_stride, n_rows, active, rho, &count, &sum,
                                    &least);
-            /* (as skp_panel_thresholds_f32, the iterate itself the bound) */
+            /* (as skp_panel_thresholds_f32, the iterate itself the bound; a
+             * guessed lane goes on from below tau, from the floor if its
+             * pass kept nothing) */
             next = _mm512_div_pd(_mm512_sub_pd(sum, radius), count);
-            empty = _mm512_cmp_pd_mask(count, zero, _CMP_EQ_OQ);
+            next = _mm512_mask_max_pd(next, guessed, next, floor_v);
+            empty = (__mmask8) (_mm512_cmp_pd_mask(count, zero, _CMP_EQ_OQ) & ~guessed);
+            rising = _mm512_cmp_pd_mask(next, rho, _CMP_GE_OQ);
             done = (__mmask8) (active & (empty | _mm512_cmp_pd_mask(count, previous, _CMP_GE_OQ)
-                                         | (_mm512_cmp_pd_mask(next, rho, _CMP_GE_OQ)
-                                            & _mm512_cmp_pd_mask(least, next, _CMP_GT_OQ))));
+                                         | (rising & _mm512_cmp_pd_mask(least, next,
+                                                                        _CMP_GT_OQ))));
             result = _mm512_mask_mov_pd(result, done, _mm512_mask_mov_pd(next, empty, rho));
+            support = _mm512_mask_mov_pd(support, done, count);
             active = (__mmask8) (active & ~done);
-            previous = count;
+            /* (a lane that stepped down from its guess has no count to settle on) */
+            previous = _mm512_mask_mov_pd(count, (__mmask8) (guessed & ~rising), infinite);
+            guessed = 0;
             rho = _mm512_mask_mov_pd(rho, active, next);
         }
         _mm512_storeu_pd(tau, result);
         for (c = 0; c < n_lanes; c++) taus[g + c] = tau[c];
+        if (kept) {
+            /* the next group's guesses: these taus', radii's and supports' means */
+            const int n_kept = __builtin_popcount(kept);
+            const double total = _mm512_mask_reduce_add_pd(kept, support);
+            hint[0] = _mm512_mask_reduce_add_pd(kept, result) / n_kept;
+            hint[1] = _mm512_mask_reduce_add_pd(kept, radius) / n_kept;
+            hint[2] = total > 0 ? total / n_kept : 0.0;
+        }
     }
 }
 
 static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_stride,
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
-                                            const double* radii, double* taus) {
-    skp_panel_thresholds512_f64(base, row_stride, n_rows, width, floor, radii, taus);
+                                            const double* radii, double* taus, double* hint) {
+    skp_panel_thresholds512_f64(base, row_stride, n_rows, width, floor, radii, taus, hint);
 }
 
 /* The tau of each of the ``width`` columns at ``base`` in ``taus``
@@ -1183,7 +1203,8 @@ static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_t row_str
                                             double* hint, float* packed, int prefetch) {}
 static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_stride,
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
-                                            const double* radii, double* taus) {}
+                                            const double* radii, double* taus,
+                                            double* hint) {}
 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src_stride, float* dst,
                                         ptrdiff_t dst_stride, ptrdiff_t n_rows, ptrdiff_t width,
                                         const double* taus, const float* hi, const float* lo,
