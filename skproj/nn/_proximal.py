@@ -289,8 +289,8 @@ def _soft_threshold_on_cpu(weight, step, second=None, metric=1.0, eps=0.0, scale
     float32 or float64 CPU tensors of one dtype and size.  The weight's
     version counter is bumped, as torch's in-place operations do, so that
     autograd still sees the change.  Measured (``bench_nn_overhead.py``,
-    Adam's metric, torch 2.13 on 1 thread): 100 x 784, 122 -> 34 us;
-    300 x 2000, 773 -> 184 us (torch made nine passes; this one waits on
+    Adam's metric, torch 2.13 on 1 thread): 100 x 784, 122 -> 27 us;
+    300 x 2000, 773 -> 177 us (torch made nine passes; this one waits on
     its square roots and divisions).
     """
     import torch
