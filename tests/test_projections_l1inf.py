@@ -226,6 +226,54 @@ def _with_and_without_simd(Y, eta, axis, force_dense):
     np.testing.assert_array_equal(results[0], results[1])
     return results[1:]
 
+def _column_sums_in_blocks_of_four(Y):
+    """Column l1 norms in step 1's order: (a0 + a1) + (a2 + a3) per block of four rows."""
+    A = np.abs(Y.astype(np.float64))
+    sums = np.zeros(Y.shape[1])
+    n_blocks = Y.shape[0] // 4
+    for b in range(n_blocks):
+        a = A[4 * b:4 * b + 4]
+        sums += (a[0] + a[1]) + (a[2] + a[3])
+    for row in A[4 * n_blocks:]:
+        sums += row
+    return sums
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_column_sums_and_maxima_simd_match_cython_loop(dtype):
+    """Step 1 on the column groups of row-major matrices outside the in-cache path:
+    the AVX2 loop gives the Cython loop's bits, in its order of summation.
+
+    Row counts around multiples of 4 and 8 (its blocks of rows), widths not
+    multiples of 4 (its vector tail), a row stride wider than the rows, and
+    NaN / inf, which only have to make the sum non-finite."""
+    rng = np.random.default_rng(23)
+    for n_rows, n_cols in [(1, 5), (3, 9), (4, 4), (7, 33), (8, 17), (13, 1031), (64, 70)]:
+        full = rng.standard_cauchy((n_rows, n_cols + 3)).astype(dtype)
+        Y = full[:, 1:n_cols + 1]
+        results = []
+        for simd in (True, False):
+            _l1inf._set_testing(small=False, simd=simd)
+            try:
+                results.append(_l1inf._step_one(Y, False))
+            finally:
+                _l1inf._set_testing()
+        (sums, maxima), (cython_sums, cython_maxima) = results
+        np.testing.assert_array_equal(sums, cython_sums)
+        np.testing.assert_array_equal(maxima, cython_maxima)
+        np.testing.assert_array_equal(sums, _column_sums_in_blocks_of_four(Y))
+        np.testing.assert_array_equal(maxima, np.abs(Y).max(axis=0))
+    Y = rng.standard_normal((9, 11)).astype(dtype)
+    Y[5, 3], Y[8, 10] = np.nan, -np.inf
+    _l1inf._set_testing(small=False)
+    try:
+        sums, _ = _l1inf._step_one(Y, False)
+    finally:
+        _l1inf._set_testing()
+    assert np.isnan(sums[3]) and sums[10] == np.inf
+    assert np.isfinite(np.delete(sums, [3, 10])).all()
+
+
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dense_regime_simd_slots_match_cython_loop(dtype):
