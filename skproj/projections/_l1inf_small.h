@@ -935,6 +935,37 @@ static inline ptrdiff_t skp_small_moved(ptrdiff_t n_groups, ptrdiff_t width,
     return n_listed;
 }
 
+/* One Newton step of the levels of groups g0 .. end - 1 at ``theta`` from
+ * the pass's sets (``_exact_levels`` in _l1inf_strips.pyx): for each group
+ * not done, the new level (sum - theta) / count, 0 and done where that is
+ * <= 0 (or nothing is above its level), else done where the new level lies
+ * in [below_max, above_min] (the set there is the pass's: exact).  Without
+ * branches: whether a group settles is as good as random, and the
+ * mispredicted branches of the Cython loop cost more than its divisions
+ * (issue 14, 100 x 100000: a third of the sampled-bracket path's time was
+ * in its scalar loops).  Returns whether a group still moves. */
+static inline int skp_small_newton(ptrdiff_t g0, ptrdiff_t end, double theta,
+                                   const double* __restrict counts,
+                                   const double* __restrict sums,
+                                   const double* __restrict above_min,
+                                   const double* __restrict below_max,
+                                   double* __restrict level, unsigned char* __restrict done) {
+    ptrdiff_t g;
+    int moving = 0;
+    for (g = g0; g < end; g++) {
+        const double count = counts[g];
+        const double step = (sums[g] - theta) / (count > 0.0 ? count : 1.0);
+        const double next = count > 0.0 ? step : 0.0;
+        const int zero = !(next > 0.0);
+        const int exact = (below_max[g] <= next) & (next <= above_min[g]);
+        const int was_done = done[g] != 0;
+        level[g] = was_done ? level[g] : (zero ? 0.0 : next);
+        done[g] = (unsigned char) (was_done | zero | exact);
+        moving |= !(was_done | zero | exact);
+    }
+    return moving;
+}
+
 SKP_SMALL_ENTRY(double, f64, 0)
 SKP_SMALL_ENTRY(float, f32, 1)
 

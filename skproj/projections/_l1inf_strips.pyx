@@ -59,6 +59,9 @@ cdef extern from "_l1inf_small.h" nogil:
     Py_ssize_t skp_small_moved(Py_ssize_t n_groups, Py_ssize_t width, const double* level,
                                const double* above_min, const double* below_max,
                                Py_ssize_t* listed, int simd)
+    bint skp_small_newton(Py_ssize_t g0, Py_ssize_t end, double theta, const double* counts,
+                          const double* sums, const double* above_min,
+                          const double* below_max, double* level, unsigned char* done)
     void skp_small_norms_f64(const double* y, Py_ssize_t length, Py_ssize_t width,
                              Py_ssize_t row_stride, double* sums, double* maxima, int simd)
     void skp_small_norms_f32(const float* y, Py_ssize_t length, Py_ssize_t width,
@@ -690,7 +693,6 @@ cdef bint _exact_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
     """
     cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == SMALL_LANES else 1
     cdef Py_ssize_t step, idx, g, end, n_listed = 0
-    cdef double new, count
     cdef bint moving
     for idx in range(n_units):
         g = units[idx]
@@ -707,28 +709,17 @@ cdef bint _exact_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
         _stats[1] += n_listed
         _small_pass(y, layout, stride, n_groups, group_size, b.listed, n_listed, b.level,
                     b.counts, b.sums, b.above_min, b.below_max)
-        # The units still moving stay listed, in order.
+        # The units still moving stay listed, in order.  (The interval of
+        # the set is a certificate whichever side the level came from:
+        # Newton from above lands below mu_g(theta) in one step.)
         n_units = n_listed
         n_listed = 0
         for idx in range(n_units):
             g = b.listed[idx]
             end = g + width if g + width < n_groups else n_groups
-            moving = False
-            while g < end:
-                if not b.done[g]:
-                    count = b.counts[g]
-                    new = (b.sums[g] - theta) / count if count > 0.0 else 0.0
-                    if new <= 0.0:
-                        b.level[g] = 0.0
-                        b.done[g] = True
-                    else:
-                        # A certificate whichever side the level came from:
-                        # Newton from above lands below mu_g(theta) in one step.
-                        b.done[g] = b.below_max[g] <= new <= b.above_min[g]
-                        b.level[g] = new
-                        moving = moving or not b.done[g]
-                g += 1
-            b.listed[n_listed] = b.listed[idx]
+            moving = skp_small_newton(g, end, theta, b.counts, b.sums, b.above_min,
+                                      b.below_max, b.level, b.done)
+            b.listed[n_listed] = g
             n_listed += moving
     return n_listed == 0
 
