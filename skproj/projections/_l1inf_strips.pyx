@@ -588,6 +588,9 @@ cdef bint _bracket_on = _small_simd > 0
 cdef double _BRACKET_SIGMAS = 4.0
 # Bytes of the matrix read together (a panel of units, in cache).
 cdef Py_ssize_t _PANEL_BYTES = 1 << 16
+# Units read between two shares of the next panel's prefetches (four whole
+# strips: the float32 AVX-512 pass reads them together).
+cdef Py_ssize_t _PREFETCH_UNITS = 4
 # Benchmark hook (``_bracket_stats``): the sample's Newton steps on theta, the
 # units read by its passes and by the panels' passes, the events, the solve's
 # Newton steps, 1 if it gave the projection (0: it handed over).
@@ -693,7 +696,7 @@ cdef bint _exact_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
     NULL) are prefetched before each pass.
     """
     cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == SMALL_LANES else 1
-    cdef Py_ssize_t step, idx, g, end, n_listed = 0
+    cdef Py_ssize_t step, idx, g, end, n_listed = 0, per_chunk
     cdef bint moving
     for idx in range(n_units):
         g = units[idx]
@@ -708,10 +711,20 @@ cdef bint _exact_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
         if n_listed == 0:
             return True
         _stats[1] += n_listed
-        if next_panel != NULL:
-            _prefetch_rows(next_panel, (next_panel.n_rows + 2) // 3)
-        _small_pass(y, layout, stride, n_groups, group_size, b.listed, n_listed, b.level,
-                    b.counts, b.sums, b.above_min, b.below_max)
+        if next_panel == NULL:
+            _small_pass(y, layout, stride, n_groups, group_size, b.listed, n_listed, b.level,
+                        b.counts, b.sums, b.above_min, b.below_max)
+        else:
+            # A third of the rows of the next panel, a share after each
+            # _PREFETCH_UNITS units read.
+            per_chunk = ((next_panel.n_rows + 2) // 3 * _PREFETCH_UNITS + n_listed - 1) // n_listed
+            idx = 0
+            while idx < n_listed:
+                _small_pass(y, layout, stride, n_groups, group_size, b.listed + idx,
+                            min(n_listed - idx, _PREFETCH_UNITS), b.level, b.counts, b.sums,
+                            b.above_min, b.below_max)
+                _prefetch_rows(next_panel, per_chunk)
+                idx += _PREFETCH_UNITS
         # The units still moving stay listed, in order.  (The interval of
         # the set is a certificate whichever side the level came from:
         # Newton from above lands below mu_g(theta) in one step.)
@@ -996,11 +1009,13 @@ cdef void _next_panel(NextPanel* job, const floating[:, :] y, Py_ssize_t stride,
     stays in L1) while the panel before is read again in cache, they arrive
     in time (issue 14, 100 x 100000 at 10 % and 50 % of the norm, thread
     time, five alternations: 3-6 % faster in all, both dtypes; into L1, no
-    faster).  A third of the rows before each pass over the panel before
-    (``_prefetch_rows``), not all at once: a burst of a thousand prefetches
-    fills the queue of misses and stalls the pass behind it (four
-    alternations: the panels' phase 6-9 % faster than with the burst, the
-    call 3-8 %; prefetching two panels ahead instead, 3-6 % and 0-4 %).
+    faster).  Not all at once (``_prefetch_rows``): a burst of a thousand
+    prefetches fills the queue of misses and stalls the pass behind it.  A
+    third of the rows during each pass over the panel before, a share after
+    every _PREFETCH_UNITS units read: four alternations of old and new
+    builds, the panels' phase 0.79-0.85 of the burst's time, the call
+    0.87-0.95 (a third before each pass: 0.91-0.94; half or a quarter
+    during each pass, or two panels ahead, no better).
     """
     end = end if end < n_groups else n_groups
     job.base = <const char*> &y[0, 0]
