@@ -774,6 +774,32 @@ def test_bracket_path_matches_reference(bracket_path, dtype, tol):
     assert taken >= 0.5 * contiguous
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bracket_path_simd_levels_agree(dtype):
+    """The sampled-bracket path gives the same bits with its passes and Newton steps
+    in AVX-512, AVX2 and plain C (strips cut short by the width included)."""
+    rng = np.random.default_rng(45)
+    hooks = dict(bracket=True, small_max_bytes=0, bracket_min_groups=1,
+                 bracket_max_length=10 ** 6, bracket_min_kept=0.0, bracket_panel_bytes=1 << 12)
+    taken = 0
+    for case, Y, axis, eta in _in_cache_cases(rng, 24, 20, 600):
+        Y = Y.astype(dtype)
+        results = []
+        for level in (2, 1, 0):
+            if _l1inf._set_testing(small_simd=level, **hooks) == level:
+                try:
+                    results.append(project_l1inf_ball(Y, eta, axis=axis, return_dual=True))
+                    results[-1] += (_l1inf._bracket_stats()[5],)
+                finally:
+                    _l1inf._set_testing()
+        for X, theta, mu, by_bracket in results[1:]:
+            np.testing.assert_array_equal(X, results[0][0])
+            assert theta == results[0][1] and by_bracket == results[0][3]
+            np.testing.assert_array_equal(mu, results[0][2])
+        taken += results[0][3]
+    assert taken >= 8
+
+
 @pytest.mark.parametrize("axis", [0, 1])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_bracket_path_on_many_groups(axis, dtype):

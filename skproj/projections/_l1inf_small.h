@@ -591,6 +591,34 @@ SKP_SMALL_AVX512 static ptrdiff_t skp_small_moved512(ptrdiff_t n_groups, ptrdiff
     return n_listed;
 }
 
+/* skp_small_newton on one whole strip of 8 groups, 8 divisions a vector
+ * (IEEE, as the scalar loop's: the same bits). */
+SKP_SMALL_AVX512 static int skp_small_newton512(ptrdiff_t g0, double theta, const double* counts,
+                                               const double* sums, const double* above_min,
+                                               const double* below_max, double* level,
+                                               unsigned char* done) {
+    const __m512d zero = _mm512_setzero_pd();
+    const __m512d count = _mm512_loadu_pd(counts + g0);
+    const __mmask8 positive = _mm512_cmp_pd_mask(count, zero, _CMP_GT_OQ);
+    const __m512d step = _mm512_div_pd(
+        _mm512_sub_pd(_mm512_loadu_pd(sums + g0), _mm512_set1_pd(theta)),
+        _mm512_mask_mov_pd(_mm512_set1_pd(1.0), positive, count));
+    const __m512d next = _mm512_maskz_mov_pd(positive, step);
+    const __mmask8 not_positive = _mm512_cmp_pd_mask(next, zero, _CMP_NGT_UQ);
+    const __mmask8 exact = _mm512_cmp_pd_mask(_mm512_loadu_pd(below_max + g0), next, _CMP_LE_OQ)
+                           & _mm512_cmp_pd_mask(next, _mm512_loadu_pd(above_min + g0),
+                                                _CMP_LE_OQ);
+    const __mmask8 was_done = _mm512_cmpneq_epi64_mask(
+        _mm512_cvtepu8_epi64(_mm_loadl_epi64((const __m128i*) (done + g0))),
+        _mm512_setzero_si512());
+    const __mmask8 settled = (__mmask8) (was_done | not_positive | exact);
+    _mm512_mask_storeu_pd(level + g0, (__mmask8) ~was_done,
+                          _mm512_mask_mov_pd(next, not_positive, zero));
+    _mm_storel_epi64((__m128i*) (done + g0),
+                     _mm512_cvtepi64_epi8(_mm512_maskz_set1_epi64(settled, 1)));
+    return settled != 0xff;
+}
+
 /* ------------------------------------------------------------ AVX2 */
 
 SKP_SMALL_AVX2 SKP_INLINE __m256d skp_small_abs4(const void* p, const int single) {
@@ -943,15 +971,22 @@ static inline ptrdiff_t skp_small_moved(ptrdiff_t n_groups, ptrdiff_t width,
  * branches: whether a group settles is as good as random, and the
  * mispredicted branches of the Cython loop cost more than its divisions
  * (issue 14, 100 x 100000: a third of the sampled-bracket path's time was
- * in its scalar loops).  Returns whether a group still moves. */
+ * in its scalar loops).  A whole strip of 8 with AVX-512 (``simd`` 2).
+ * Returns whether a group still moves. */
 static inline int skp_small_newton(ptrdiff_t g0, ptrdiff_t end, double theta,
                                    const double* __restrict counts,
                                    const double* __restrict sums,
                                    const double* __restrict above_min,
                                    const double* __restrict below_max,
-                                   double* __restrict level, unsigned char* __restrict done) {
+                                   double* __restrict level, unsigned char* __restrict done,
+                                   int simd) {
     ptrdiff_t g;
     int moving = 0;
+#if SKP_SMALL_HAVE_SIMD
+    if (simd == 2 && end - g0 == 8)
+        return skp_small_newton512(g0, theta, counts, sums, above_min, below_max, level, done);
+#endif
+    (void) simd;
     for (g = g0; g < end; g++) {
         const double count = counts[g];
         const double step = (sums[g] - theta) / (count > 0.0 ? count : 1.0);

@@ -61,7 +61,8 @@ cdef extern from "_l1inf_small.h" nogil:
                                Py_ssize_t* listed, int simd)
     bint skp_small_newton(Py_ssize_t g0, Py_ssize_t end, double theta, const double* counts,
                           const double* sums, const double* above_min,
-                          const double* below_max, double* level, unsigned char* done)
+                          const double* below_max, double* level, unsigned char* done,
+                          int simd)
     void skp_small_norms_f64(const double* y, Py_ssize_t length, Py_ssize_t width,
                              Py_ssize_t row_stride, double* sums, double* maxima, int simd)
     void skp_small_norms_f32(const float* y, Py_ssize_t length, Py_ssize_t width,
@@ -761,7 +762,7 @@ cdef bint _exact_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
             g = b.listed[idx]
             end = g + width if g + width < n_groups else n_groups
             moving = skp_small_newton(g, end, theta, b.counts, b.sums, b.above_min,
-                                      b.below_max, b.level, b.done)
+                                      b.below_max, b.level, b.done, _small_simd)
             b.listed[n_listed] = g
             n_listed += moving
     return n_listed == 0
