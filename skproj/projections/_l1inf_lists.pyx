@@ -13,6 +13,10 @@ from libc.stdlib cimport qsort
 # Work memory kept for the next call (no page faults on it; ``_scratch_cache``).
 from skproj.projections._scratch_cache cimport scratch_free as free, scratch_malloc as malloc
 
+cdef extern from "_l1inf_bound.h" nogil:
+    void skp_lower_envelope(const double* sums, const double* maxima, Py_ssize_t n,
+                            double theta, double inv_n, double* total, double* slope)
+
 cdef enum:
     # Newton steps for the O(G) bounds (each one is a valid bound on its own).
     _MAX_BOUND_STEPS = 40
@@ -141,23 +145,11 @@ cdef double initial_lower_bound(GroupLists* w, double eta) noexcept nogil:
     envelope is convex piecewise linear, so every Newton iterate started at 0
     stays below its root, itself below theta^*.
     """
-    cdef Py_ssize_t g, it
-    cdef double theta = 0.0, total, slope, by_max, by_sum, term, rate
+    cdef Py_ssize_t it
+    cdef double theta = 0.0, total, slope
     cdef double inv_n = 1.0 / w.group_size
-    cdef bint alive, steep
     for it in range(_MAX_BOUND_STEPS):
-        total = 0.0
-        slope = 0.0
-        for g in range(w.n_groups):
-            # Branch-free: the tests are unpredictable from group to group.
-            alive = w.sums[g] > theta
-            by_max = w.maxima[g] - theta
-            by_sum = (w.sums[g] - theta) * inv_n
-            steep = by_max > by_sum
-            term = by_max if steep else by_sum
-            rate = 1.0 if steep else inv_n
-            total += term if alive else 0.0
-            slope += rate if alive else 0.0
+        skp_lower_envelope(w.sums, w.maxima, w.n_groups, theta, inv_n, &total, &slope)
         if total <= eta * (1.0 + SLACK) or slope == 0.0:
             break
         theta += (total - eta) / slope
