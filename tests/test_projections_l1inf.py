@@ -968,6 +968,35 @@ def test_candidate_gather_of_rows_simd_matches_cython_loop(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_candidate_gather_of_columns_simd_matches_cython_loop(dtype):
+    """The candidate gather of column groups: the range gather of column panels
+    (AVX-512, AVX2) and the Cython loops gather the same lists in the same order,
+    so the projections have the same bits (widths not multiples of 8, panels
+    cut short)."""
+    rng = np.random.default_rng(65)
+    for case in range(8):
+        shape = (int(rng.integers(40, 120)), int(rng.integers(1500, 2600)))
+        Y = rng.standard_normal(shape).astype(dtype)
+        norms = np.sort(np.abs(Y).max(axis=0))[::-1]
+        k = max(1, int([0.01, 0.05, 0.1, 0.2][case % 4] * shape[1]))
+        eta = float(np.sum(norms[:k] - norms[k]))
+        results = []
+        for simd, avx512 in ((True, True), (True, False), (False, False)):
+            _l1inf._set_testing(small=False, bracket=False, simd=simd, avx512=avx512)
+            try:
+                results.append(project_l1inf_ball(Y, eta, axis=0, return_dual=True))
+            finally:
+                _l1inf._set_testing()
+        for X, theta, mu in results[1:]:
+            np.testing.assert_array_equal(X, results[0][0])
+            assert theta == results[0][1]
+            np.testing.assert_array_equal(mu, results[0][2])
+        expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, 0)
+        tol = 1e-9 if dtype == np.float64 else 3e-6
+        np.testing.assert_allclose(results[0][0], expected, rtol=0, atol=tol * np.abs(Y).max())
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dense_regime_sampled_bands_simd_match_cython_loop(dtype):
     """The AVX-512, AVX2 and Cython range gathers give the same bits (group
     lengths and row widths not multiples of 8: the vector loops' tails)."""

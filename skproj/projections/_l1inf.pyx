@@ -243,8 +243,8 @@ from skproj.projections._l1inf_strips cimport (
     time_phases, write_clipped,
 )
 from skproj.projections._l1inf_dense cimport (
-    DenseStats, band_lower_bound, copy_sample, dense_stats, histogram_bands,
-    predicted_bands, range_row, sample_ranks, solve_on_bands,
+    DenseStats, band_lower_bound, copy_sample, dense_stats, gather_ranges_columns,
+    histogram_bands, predicted_bands, range_row, sample_ranks, solve_on_bands,
 )
 from skproj.projections._l1inf_work cimport Work, reserve_pairs
 from skproj.projections import _l1inf_dense, _l1inf_strips
@@ -583,12 +583,24 @@ cdef bint _gather_columns(const floating[:, :] y, Work* w, const Py_ssize_t* sub
     cdef bint sparse_visit = _SPARSE_VISIT * n_subset < n_cols
     cdef double* high = w.column_high
 
-    if not sparse_visit:
+    if (step == 1 and _avx2 and not sparse_visit and lists.n_values == 0
+            and subset == lists.active and n_subset == lists.n_active):
+        # The first gather of every candidate: the dense regime's range
+        # gather of column panels (AVX-512 or AVX2), every magnitude in
+        # (-1, U_g) or at or above U_g.  The same lists in the same order;
+        # the sums above U_g by difference, as below.
+        for idx in range(n_subset):
+            w.band_low[subset[idx]] = -1.0
+            w.band_high[subset[idx]] = w.gather_level[subset[idx]]
+        if not gather_ranges_columns(y, w):
+            return False
+        pos = -1
+    elif not sparse_visit:
         for j in range(n_cols):
             high[j] = 0.0   # nothing gathered outside the subset
         for idx in range(n_subset):
             high[subset[idx]] = w.gather_level[subset[idx]]
-    i = 0
+    i = 0 if pos == 0 else n_rows
     while i < n_rows:
         if not reserve_pairs(w, pos + 4 * (n_subset if sparse_visit else n_cols)):
             return False
@@ -629,8 +641,8 @@ cdef bint _gather_columns(const floating[:, :] y, Work* w, const Py_ssize_t* sub
 
     # Bucket by column (counting sort) after the lists already there; sum
     # each bucket for the clipped sums.
-    if not append_pairs(lists, w.pair_values, w.pair_groups, pos, subset, n_subset,
-                        w.bucket_cursor):
+    if pos >= 0 and not append_pairs(lists, w.pair_values, w.pair_groups, pos, subset,
+                                     n_subset, w.bucket_cursor):
         return False
     for idx in range(n_subset):
         g = subset[idx]

@@ -32,6 +32,7 @@ cdef int predicted_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
 cdef Py_ssize_t range_row(const floating* row, Py_ssize_t n, Py_ssize_t step, double lo,
                           double hi, double* values, Py_ssize_t pos,
                           Py_ssize_t* count_above, double* sum_above) noexcept nogil
+cdef bint gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil
 cdef double band_lower_bound(GroupLists* lists, double eta, double theta_0) noexcept nogil
 cdef bint solve_on_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double eta,
                          double theta_0, double* theta, int* rounds) noexcept nogil

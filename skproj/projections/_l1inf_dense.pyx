@@ -171,7 +171,7 @@ cdef Py_ssize_t _SAMPLE_MIN_GROUPS = 32
 cdef Py_ssize_t _SAMPLE_BLOCK = 64
 cdef double _SAMPLE_SIGMAS = 5.0
 # Rows of column groups gathered together, and the columns of a panel
-# (``_gather_ranges_columns``).
+# (``gather_ranges_columns``).
 cdef Py_ssize_t _RANGE_ROWS = 4
 cdef Py_ssize_t _RANGE_PANEL = 1024
 
@@ -851,7 +851,7 @@ cdef inline Py_ssize_t _range_columns(const floating* row, Py_ssize_t row_stride
     return pos
 
 
-cdef bint _gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
+cdef bint gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
     """The same for the column groups of a matrix with contiguous rows.
 
     A panel of _RANGE_PANEL columns at a time (their bands and counters stay
@@ -1058,7 +1058,7 @@ cdef bint _gather_band_ranges(const floating[:, :] y, Work* w,
                                 bint groups_are_rows) noexcept nogil:
     """Every live group's entries in (band_low, band_high), those above counted and summed."""
     if not groups_are_rows and y.strides[1] == sizeof(floating):
-        return _gather_ranges_columns(y, w)
+        return gather_ranges_columns(y, w)
     return _gather_ranges_by_group(y, w, groups_are_rows)
 
 

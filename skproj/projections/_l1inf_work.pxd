@@ -43,7 +43,7 @@ cdef struct Work:
     Py_ssize_t block_first
     # Dense regime, column groups of a row-major matrix: each column's count
     # and sum of the entries above its band, added up row by row by the range
-    # gather (``_gather_ranges_columns``).
+    # gather (``gather_ranges_columns``).
     double* column_count
     double* column_total
     # The clipping levels in the input's precision (the write compares in it).
