@@ -275,6 +275,27 @@ def test_column_sums_and_maxima_simd_match_cython_loop(dtype):
 
 
 
+def test_long_float32_rows_step_one_simd_levels_agree():
+    """Step 1 on long float32 rows of a matrix of any size takes the in-cache
+    path's loops: the same bits at every SIMD level (row lengths around its
+    blocks of 32 entries)."""
+    rng = np.random.default_rng(24)
+    for n_rows, n_cols in [(3, 256), (5, 257), (7, 1000), (2, 4099)]:
+        Y = rng.standard_cauchy((n_rows, n_cols)).astype(np.float32)
+        results = []
+        for level in (2, 1, 0):
+            if _l1inf._set_testing(small_simd=level, small_max_bytes=0) == level:
+                try:
+                    results.append(_l1inf._step_one(Y, True))
+                finally:
+                    _l1inf._set_testing()
+        for sums, maxima in results:
+            np.testing.assert_array_equal(sums, results[0][0])
+            np.testing.assert_array_equal(maxima, np.abs(Y).max(axis=1))
+            np.testing.assert_allclose(sums, np.abs(Y.astype(np.float64)).sum(axis=1),
+                                       rtol=1e-13)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dense_regime_simd_slots_match_cython_loop(dtype):
     """The AVX2 loops (histogram slots, band gather) classify as the Cython loops: bit for bit.
