@@ -266,9 +266,9 @@ cdef int small_layout(const floating[:, :] y, bint groups_are_rows,
 
 cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums,
                       double* maxima) noexcept nogil:
-    """Step 1 by the SIMD loops of the in-cache path, for a matrix it takes; False (nothing done) else.
+    """Step 1 by the SIMD loops of the in-cache path; False (nothing done) where they do not run.
 
-    It takes the matrices in cache, and long contiguous float32 groups.
+    They take the matrices in cache, and long contiguous float32 groups.
     """
     cdef Py_ssize_t stride
     cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
@@ -696,6 +696,58 @@ cdef inline double _level_lower_bound(const GroupLists* lists, Py_ssize_t g,
     return low if low > 0.0 else 0.0
 
 
+cdef struct NextPanel:
+    # The lines of columns [first, end) in rows [row, n_rows) of the matrix
+    # at ``base``, to prefetch (``_prefetch_rows``).
+    const char* base
+    Py_ssize_t stride
+    Py_ssize_t first
+    Py_ssize_t end
+    Py_ssize_t row
+    Py_ssize_t n_rows
+
+
+cdef void _next_panel(NextPanel* job, const floating[:, :] y, Py_ssize_t stride,
+                      Py_ssize_t first, Py_ssize_t end, Py_ssize_t n_groups,
+                      Py_ssize_t n_rows) noexcept nogil:
+    """Set ``job`` to the lines of columns ``first:end`` (the next panel) in every row.
+
+    The panels of column groups are a row stride apart, beyond what the
+    hardware prefetchers follow: asked for (into L2: the panel being read
+    stays in L1) while the panel before is read again in cache, they arrive
+    in time (issue 14, 100 x 100000 at 10 % and 50 % of the norm, thread
+    time, five alternations: 3-6 % faster in all, both dtypes; into L1, no
+    faster).  Not all at once (``_prefetch_rows``): a burst of a thousand
+    prefetches fills the queue of misses and stalls the pass behind it.  A
+    third of the rows during each pass over the panel before, a share after
+    every _PREFETCH_UNITS units read: four alternations of old and new
+    builds, the panels' phase 0.79-0.85 of the burst's time, the call
+    0.87-0.95 (a third before each pass: 0.91-0.94; half or a quarter
+    during each pass, or two panels ahead, no better).
+    """
+    end = end if end < n_groups else n_groups
+    job.base = <const char*> &y[0, 0]
+    job.stride = stride
+    job.first = first * sizeof(floating)
+    job.end = end * sizeof(floating)
+    job.row = 0
+    job.n_rows = n_rows if first < end else 0
+
+
+cdef void _prefetch_rows(NextPanel* job, Py_ssize_t n_rows) noexcept nogil:
+    """Prefetch the lines of the next ``n_rows`` rows of ``job`` into L2."""
+    cdef const char* row
+    cdef Py_ssize_t offset
+    while n_rows > 0 and job.row < job.n_rows:
+        row = job.base + job.row * job.stride
+        offset = job.first - (<size_t> (row + job.first)) % 64
+        while offset < job.end:
+            prefetch_l2(row + offset)
+            offset += 64
+        job.row += 1
+        n_rows -= 1
+
+
 cdef void _prefetch_strips(const floating[:, :] y, Py_ssize_t stride, const Py_ssize_t* strips,
                            Py_ssize_t n_strips, Py_ssize_t n_rows) noexcept nogil:
     """Prefetch the lines of ``n_strips`` strips (of the lanes layout) in every row, into L2."""
@@ -706,6 +758,38 @@ cdef void _prefetch_strips(const floating[:, :] y, Py_ssize_t stride, const Py_s
         for k in range(n_strips):
             prefetch_l2(row + strips[k] * sizeof(floating))
             prefetch_l2(row + (strips[k] + SKP_SMALL_STRIP) * sizeof(floating) - 1)
+
+
+cdef void _pass_listed(const floating[:, :] y, int layout, Py_ssize_t stride,
+                       Py_ssize_t n_groups, Py_ssize_t group_size, Bracket* b,
+                       Py_ssize_t n_listed, NextPanel* next_panel) noexcept nogil:
+    """One pass over the units of b.listed at their levels (``_small_pass``).
+
+    With ``next_panel``, a third of its rows prefetched, a share after every
+    _PREFETCH_UNITS units read.  Without, the units are the sample's, far
+    apart: in float64 each chunk's successor is prefetched while the chunk is
+    read (issue 14, 100 x 100000, four alternations: the sample's phase
+    0.59-0.69 of its time before; in float32, whose strips are half lines,
+    1.1-1.2).
+    """
+    cdef Py_ssize_t idx = 0, per_chunk, n_next
+    if next_panel == NULL and not (layout == SMALL_LANES and floating is double):
+        _small_pass(y, layout, stride, n_groups, group_size, b.listed, n_listed, b.level,
+                    b.counts, b.sums, b.above_min, b.below_max)
+        return
+    if next_panel != NULL:
+        per_chunk = ((next_panel.n_rows + 2) // 3 * _PREFETCH_UNITS + n_listed - 1) // n_listed
+    while idx < n_listed:
+        if next_panel == NULL:
+            n_next = min(n_listed - idx - _PREFETCH_UNITS, _PREFETCH_UNITS)
+            _prefetch_strips(y, stride, b.listed + idx + _PREFETCH_UNITS, max(n_next, 0),
+                             group_size)
+        _small_pass(y, layout, stride, n_groups, group_size, b.listed + idx,
+                    min(n_listed - idx, _PREFETCH_UNITS), b.level, b.counts, b.sums,
+                    b.above_min, b.below_max)
+        if next_panel != NULL:
+            _prefetch_rows(next_panel, per_chunk)
+        idx += _PREFETCH_UNITS
 
 
 cdef bint _exact_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
@@ -723,7 +807,7 @@ cdef bint _exact_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
     prefetched during each pass; NULL: the units are the sample's, far apart.
     """
     cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == SMALL_LANES else 1
-    cdef Py_ssize_t step, idx, g, end, n_listed = 0, per_chunk
+    cdef Py_ssize_t step, idx, g, end, n_listed = 0
     cdef bint moving
     for idx in range(n_units):
         g = units[idx]
@@ -738,35 +822,7 @@ cdef bint _exact_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
         if n_listed == 0:
             return True
         _stats[1] += n_listed
-        if next_panel == NULL and layout == SMALL_LANES and floating is double:
-            # Scattered units (the sample's): each chunk's successor
-            # prefetched while the chunk is read (issue 14, 100 x 100000,
-            # four alternations: the sample's phase 0.59-0.69 of its time
-            # before in float64, but 1.1-1.2 in float32, whose strips are
-            # half lines).
-            idx = 0
-            while idx < n_listed:
-                _prefetch_strips(y, stride, b.listed + idx + _PREFETCH_UNITS,
-                                 min(n_listed - idx - _PREFETCH_UNITS, _PREFETCH_UNITS),
-                                 group_size)
-                _small_pass(y, layout, stride, n_groups, group_size, b.listed + idx,
-                            min(n_listed - idx, _PREFETCH_UNITS), b.level, b.counts, b.sums,
-                            b.above_min, b.below_max)
-                idx += _PREFETCH_UNITS
-        elif next_panel == NULL:
-            _small_pass(y, layout, stride, n_groups, group_size, b.listed, n_listed, b.level,
-                        b.counts, b.sums, b.above_min, b.below_max)
-        else:
-            # A third of the rows of the next panel, a share after each
-            # _PREFETCH_UNITS units read.
-            per_chunk = ((next_panel.n_rows + 2) // 3 * _PREFETCH_UNITS + n_listed - 1) // n_listed
-            idx = 0
-            while idx < n_listed:
-                _small_pass(y, layout, stride, n_groups, group_size, b.listed + idx,
-                            min(n_listed - idx, _PREFETCH_UNITS), b.level, b.counts, b.sums,
-                            b.above_min, b.below_max)
-                _prefetch_rows(next_panel, per_chunk)
-                idx += _PREFETCH_UNITS
+        _pass_listed(y, layout, stride, n_groups, group_size, b, n_listed, next_panel)
         # The units still moving stay listed, in order.  (The interval of
         # the set is a certificate whichever side the level came from:
         # Newton from above lands below mu_g(theta) in one step.)
@@ -1030,60 +1086,6 @@ cdef bint _group_events(const floating[:, :] y, int layout, Py_ssize_t stride,
     return True
 
 
-cdef struct NextPanel:
-    # The lines of columns [first, end) in rows [row, n_rows) of the matrix
-    # at ``base``, to prefetch (``_prefetch_rows``).
-    const char* base
-    Py_ssize_t stride
-    Py_ssize_t first
-    Py_ssize_t end
-    Py_ssize_t row
-    Py_ssize_t n_rows
-
-
-cdef void _next_panel(NextPanel* job, const floating[:, :] y, Py_ssize_t stride,
-                      Py_ssize_t first, Py_ssize_t end, Py_ssize_t n_groups,
-                      Py_ssize_t n_rows) noexcept nogil:
-    """Set ``job`` to the lines of columns ``first:end`` (the next panel) in every row.
-
-    The panels of column groups are a row stride apart, beyond what the
-    hardware prefetchers follow: asked for (into L2: the panel being read
-    stays in L1) while the panel before is read again in cache, they arrive
-    in time (issue 14, 100 x 100000 at 10 % and 50 % of the norm, thread
-    time, five alternations: 3-6 % faster in all, both dtypes; into L1, no
-    faster).  Not all at once (``_prefetch_rows``): a burst of a thousand
-    prefetches fills the queue of misses and stalls the pass behind it.  A
-    third of the rows during each pass over the panel before, a share after
-    every _PREFETCH_UNITS units read: four alternations of old and new
-    builds, the panels' phase 0.79-0.85 of the burst's time, the call
-    0.87-0.95 (a third before each pass: 0.91-0.94; half or a quarter
-    during each pass, or two panels ahead, no better).
-    """
-    end = end if end < n_groups else n_groups
-    job.base = <const char*> &y[0, 0]
-    job.stride = stride
-    job.first = first * sizeof(floating)
-    job.end = end * sizeof(floating)
-    job.row = 0
-    job.n_rows = n_rows if first < end else 0
-
-
-cdef void _prefetch_rows(NextPanel* job, Py_ssize_t n_rows) noexcept nogil:
-    """Prefetch the lines of the next ``n_rows`` rows of ``job`` into L2."""
-    cdef const char* row
-    cdef Py_ssize_t offset
-    if job == NULL:
-        return
-    while n_rows > 0 and job.row < job.n_rows:
-        row = job.base + job.row * job.stride
-        offset = job.first - (<size_t> (row + job.first)) % 64
-        while offset < job.end:
-            prefetch_l2(row + offset)
-            offset += 64
-        job.row += 1
-        n_rows -= 1
-
-
 cdef bint _bracket_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
                           GroupLists* lists, Bracket* b, double theta_lo, double theta_hi,
                           const double* fit,
@@ -1100,8 +1102,8 @@ cdef bint _bracket_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
     cdef Py_ssize_t u0, u, g, end, n_units, idx
     cdef bint candidate, any_candidate
     cdef NextPanel next_panel
-    next_panel.n_rows = 0       # (no prefetch but in the lanes layout)
     cdef double level
+    next_panel.n_rows = 0       # (no prefetch but in the lanes layout)
     per_panel = per_panel if per_panel > 1 else 1
     n_events[0] = 0
     u0 = 0
