@@ -962,57 +962,33 @@ def test_dense_regime_histogram_bands_repair_gathers_every_band_again(axis, dtyp
     assert repaired >= 5
 
 
+@pytest.mark.parametrize("axis", [1, 0], ids=["rows", "columns"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_candidate_gather_of_rows_simd_matches_cython_loop(dtype):
-    """The candidate gather of contiguous rows: the range gather's compress
-    loops (AVX-512, AVX2) and the Cython loops gather the same lists, so the
-    projections have the same bits (row lengths not multiples of 8)."""
-    rng = np.random.default_rng(64)
+def test_candidate_gather_simd_matches_cython_loop(dtype, axis):
+    """The candidate gather of contiguous rows, and of the column groups of
+    contiguous rows (by column panels): the range gather's compress loops
+    (AVX-512, AVX2) and the Cython loops gather the same lists in the same
+    order, so the projections have the same bits (rows not multiples of 8
+    long, panels cut short)."""
+    rng = np.random.default_rng(64 if axis == 1 else 65)
     for case in range(8):
         shape = (int(rng.integers(40, 120)), int(rng.integers(1500, 2600)))
         Y = rng.standard_normal(shape).astype(dtype)
-        norms = np.sort(np.abs(Y).max(axis=1))[::-1]
-        k = max(1, int([0.01, 0.05, 0.1, 0.2][case % 4] * shape[0]))
+        norms = np.sort(np.abs(Y).max(axis=axis))[::-1]
+        k = max(1, int([0.01, 0.05, 0.1, 0.2][case % 4] * shape[1 - axis]))
         eta = float(np.sum(norms[:k] - norms[k]))
         results = []
         for simd, avx512 in ((True, True), (True, False), (False, False)):
             _l1inf._set_testing(small=False, bracket=False, simd=simd, avx512=avx512)
             try:
-                results.append(project_l1inf_ball(Y, eta, axis=1))
-            finally:
-                _l1inf._set_testing()
-        np.testing.assert_array_equal(results[0], results[1])
-        np.testing.assert_array_equal(results[1], results[2])
-        expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, 1)
-        tol = 1e-9 if dtype == np.float64 else 3e-6
-        np.testing.assert_allclose(results[0], expected, rtol=0, atol=tol * np.abs(Y).max())
-
-
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_candidate_gather_of_columns_simd_matches_cython_loop(dtype):
-    """The candidate gather of column groups: the range gather of column panels
-    (AVX-512, AVX2) and the Cython loops gather the same lists in the same order,
-    so the projections have the same bits (widths not multiples of 8, panels
-    cut short)."""
-    rng = np.random.default_rng(65)
-    for case in range(8):
-        shape = (int(rng.integers(40, 120)), int(rng.integers(1500, 2600)))
-        Y = rng.standard_normal(shape).astype(dtype)
-        norms = np.sort(np.abs(Y).max(axis=0))[::-1]
-        k = max(1, int([0.01, 0.05, 0.1, 0.2][case % 4] * shape[1]))
-        eta = float(np.sum(norms[:k] - norms[k]))
-        results = []
-        for simd, avx512 in ((True, True), (True, False), (False, False)):
-            _l1inf._set_testing(small=False, bracket=False, simd=simd, avx512=avx512)
-            try:
-                results.append(project_l1inf_ball(Y, eta, axis=0, return_dual=True))
+                results.append(project_l1inf_ball(Y, eta, axis=axis, return_dual=True))
             finally:
                 _l1inf._set_testing()
         for X, theta, mu in results[1:]:
             np.testing.assert_array_equal(X, results[0][0])
             assert theta == results[0][1]
             np.testing.assert_array_equal(mu, results[0][2])
-        expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, 0)
+        expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, axis)
         tol = 1e-9 if dtype == np.float64 else 3e-6
         np.testing.assert_allclose(results[0][0], expected, rtol=0, atol=tol * np.abs(Y).max())
 
