@@ -655,14 +655,6 @@ SKP_L1INF_AVX2 static double skp_l1inf_row_sum_max_f32(const float* row, ptrdiff
  * again (twice the time of the Cython loops). */
 #define SKP_COLUMN_PANEL 32768
 
-SKP_L1INF_AVX2 static inline __m256d skp_magnitudes4_at(const char* row, ptrdiff_t j,
-                                                        const int single) {
-    const __m256d sign = _mm256_set1_pd(-0.0);
-    __m256d a = single ? _mm256_cvtps_pd(_mm_loadu_ps((const float*) row + j))
-                       : _mm256_loadu_pd((const double*) row + j);
-    return _mm256_andnot_pd(sign, a);
-}
-
 SKP_L1INF_AVX2 static inline __attribute__((always_inline)) void skp_column_sums_max(
         const char* base, ptrdiff_t row_stride, ptrdiff_t n_rows, ptrdiff_t n_cols,
         double* sums, double* maxima, const int single) {
@@ -683,10 +675,10 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) void skp_column_sums
                 int b;
                 for (b = 0; b < blocks; b++) {
                     const char* r = r0 + 4 * b * row_stride;
-                    __m256d a0 = skp_magnitudes4_at(r, j, single);
-                    __m256d a1 = skp_magnitudes4_at(r + row_stride, j, single);
-                    __m256d a2 = skp_magnitudes4_at(r + 2 * row_stride, j, single);
-                    __m256d a3 = skp_magnitudes4_at(r + 3 * row_stride, j, single);
+                    __m256d a0 = skp_magnitudes4(r, j, single);
+                    __m256d a1 = skp_magnitudes4(r + row_stride, j, single);
+                    __m256d a2 = skp_magnitudes4(r + 2 * row_stride, j, single);
+                    __m256d a3 = skp_magnitudes4(r + 3 * row_stride, j, single);
                     s = _mm256_add_pd(s, _mm256_add_pd(_mm256_add_pd(a0, a1),
                                                        _mm256_add_pd(a2, a3)));
                     m = _mm256_max_pd(m, _mm256_max_pd(_mm256_max_pd(a0, a1),
