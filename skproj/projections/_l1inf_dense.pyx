@@ -71,7 +71,7 @@ it.
 """
 
 from libc.math cimport fabs, sqrt, INFINITY
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 from libc.stdint cimport INT32_MAX, int32_t
 # Work memory kept for the next call (no page faults on it; ``_scratch_cache``).
 from skproj.projections._scratch_cache cimport scratch_malloc as malloc
@@ -945,17 +945,38 @@ cdef Py_ssize_t sample_ranks(const floating[:, :] y, const GroupLists* lists,
 cdef void copy_sample(const floating[:, :] y, const GroupLists* lists, bint groups_are_rows,
                        const Py_ssize_t* ranks, Py_ssize_t n_sample,
                        floating* sample) noexcept nogil:
-    """The sample's groups, contiguous: rows of ``sample`` for rows, its columns for columns."""
-    cdef Py_ssize_t n = lists.group_size, i, k, g
+    """The sample's groups, contiguous: rows of ``sample`` for rows, its columns for columns.
+
+    Column groups are copied row by row, a block of up to _SAMPLE_BLOCK
+    sampled columns at a time: one ``memcpy`` where the block's columns are
+    adjacent (ranks and live groups both increase, so a block spanning as
+    many columns as it holds has no gap), else one entry at a time (issue
+    14: the copy one entry at a time took 5.7 % of 1000 x 10000 float32 at
+    half the norm).
+    """
+    cdef Py_ssize_t n = lists.group_size, step = element_step(y.strides[1], sizeof(floating))
+    cdef Py_ssize_t i, j, k, g, length
+    cdef const floating* row
+    cdef floating* dst
     if groups_are_rows:
         for k in range(n_sample):
             g = lists.active[ranks[k]]
             for i in range(n):
                 sample[k * n + i] = y[g, i]
-    else:
-        for i in range(n):
-            for k in range(n_sample):
-                sample[i * n_sample + k] = y[i, lists.active[ranks[k]]]
+        return
+    for i in range(n):
+        row = row_at(&y[0, 0], y.strides[0], i)
+        dst = sample + i * n_sample
+        k = 0
+        while k < n_sample:
+            length = min(_SAMPLE_BLOCK, n_sample - k)
+            g = lists.active[ranks[k]]
+            if step == 1 and lists.active[ranks[k + length - 1]] - g == length - 1:
+                memcpy(dst + k, row + g, length * sizeof(floating))
+            else:
+                for j in range(k, k + length):
+                    dst[j] = row[lists.active[ranks[j]] * step]
+            k += length
 
 
 cdef bint _fit_levels(const GroupLists* lists, const Py_ssize_t* ranks, Py_ssize_t n_sample,
