@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from skproj.projections import _l1inf, l1inf_norm, project_l1inf_ball
+from skproj.projections import _l1inf, _l1inf_lists, l1inf_norm, project_l1inf_ball
 
 
 @pytest.fixture(autouse=True, params=["in-cache", "general"])
@@ -314,6 +314,42 @@ def test_dense_regime_simd_slots_match_cython_loop(dtype):
         expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, axis)
         np.testing.assert_allclose(results[1], expected, rtol=0,
                                    atol=(1e-9 if dtype == np.float64 else 3e-6) * np.abs(Y).max())
+
+
+def _split_reference(values, mu, lower):
+    """One pass of Michelot's split in plain Python: the same chains as ``skp_split``."""
+    below = [a for a in values if lower < a <= mu]
+    above = [a for a in values if a > mu]
+    chains = [0.0] * 8
+    for i, a in enumerate(values):
+        if a > mu:
+            chains[i % 8] += a
+    total = ((chains[0] + chains[4]) + (chains[2] + chains[6])) + (
+        (chains[1] + chains[5]) + (chains[3] + chains[7]))
+    return below, above, total, min(above, default=np.inf), max(below + [0.0])
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=arrays(np.float64, st.integers(0, 70),
+                     elements=st.floats(0.0, 1e6, allow_subnormal=False)),
+       mu_share=st.floats(-0.1, 1.1), lower_share=st.floats(-0.1, 1.0))
+def test_list_split_simd_and_plain_c_match_python(values, mu_share, lower_share):
+    """The Newton rounds' split of a list (``skp_split``), by the AVX-512 loop
+    and by plain C: the same partition in order, and the same bits of the sum
+    of the entries above (eight chains), as a Python loop; every length (the
+    masked last vector)."""
+    top = float(values.max()) if values.size else 1.0
+    mu, lower = mu_share * top, min(lower_share, mu_share) * top
+    expected = _split_reference(list(values), mu, lower)
+    for avx512 in (False, True):
+        try:
+            below, above, total, smallest, largest = _l1inf_lists._split(
+                values, mu, lower, avx512)
+        except ValueError:      # no AVX-512 on this CPU: plain C only
+            assert avx512
+            continue
+        assert below.tolist() == expected[0] and above.tolist() == expected[1]
+        assert (total, smallest, largest) == expected[2:], avx512
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -63,7 +63,8 @@ Algorithm
 4. Newton rounds on :math:`F`, from the left, on the gathered entries only.
    A round evaluates :math:`\mu_g(\theta_t)` exactly for every live group by a
    Michelot fixed point started from a lower bound (usually one pass over the
-   group's list), moves the entries above it to the clipped set, then takes
+   group's list; each pass a split without branches, ``skp_split``, by
+   AVX-512 compresses where the CPU has them), moves the entries above it to the clipped set, then takes
    the Newton step :math:`\theta_{t+1} = \theta(V)` (never beyond
    :math:`\theta^*`).  If the linear model is consistent (every live group has
    :math:`\mu_g > 0` and no gathered entry above :math:`\mu_g`) it is the
@@ -239,7 +240,7 @@ from skproj.projections._l1 cimport (
 )
 from skproj.projections._l1inf_lists cimport (
     SLACK, GroupLists, alloc_lists, append_pairs, chord_level, free_lists,
-    initial_lower_bound, reserve, set_max_rounds, solve,
+    initial_lower_bound, reserve, set_max_rounds, set_split_simd, solve,
 )
 from skproj.projections._l1inf_strips cimport (
     N_PHASES, PHASE_GATHER, PHASE_HISTOGRAMS, PHASE_SOLVE, PHASE_SUMS, PHASE_WRITE,
@@ -1027,7 +1028,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     the Cython loops of the histograms and the band gather where the AVX2
     ones would run, and the plain C loops of the in-cache pass;
     ``avx512=False`` the AVX2 band gathers and in-cache pass where the
-    AVX-512 ones would.  ``small`` says whether matrices in cache take the
+    AVX-512 ones would (either switch off: the plain C splits of the Newton
+    rounds' lists, ``skp_split``).  ``small`` says whether matrices in cache take the
     in-cache path (by default, where the CPU has AVX2 or AVX-512 and no
     other hook asks for the general path); ``small_simd`` caps the SIMD
     level of its pass (2: AVX-512, 1: AVX2, 0: plain C), ``small_max_bytes``
@@ -1047,6 +1049,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     """
     global _force_dense, _avx2
     set_max_rounds(max_rounds)
+    set_split_simd(simd and avx512)
     _force_dense = force_dense
     _avx2 = simd and skp_l1inf_have_avx2()
     _l1inf_dense._set_testing(narrow_bands=narrow_bands, simd=simd, avx512=avx512,

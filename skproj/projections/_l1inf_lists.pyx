@@ -13,6 +13,13 @@ from libc.stdlib cimport qsort
 # Work memory kept for the next call (no page faults on it; ``_scratch_cache``).
 from skproj.projections._scratch_cache cimport scratch_free as free, scratch_malloc as malloc
 
+cdef extern from "_l1inf_split.h" nogil:
+    int skp_split_avx512
+    int skp_split_set_avx512(int on)
+    Py_ssize_t skp_split(const double* src, Py_ssize_t n, double mu, double lower,
+                         double* below, Py_ssize_t* n_below, double* above, double* total,
+                         double* smallest, double* largest)
+
 cdef extern from "_l1inf_bound.h" nogil:
     void skp_lower_envelope(const double* sums, const double* maxima, Py_ssize_t n,
                             double theta, double inv_n, double* total, double* slope)
@@ -39,6 +46,39 @@ cdef Py_ssize_t _SAMPLE_STRIDE = 16
 cdef Py_ssize_t _SAMPLE_MIN_GROUPS = 256
 cdef double _SAMPLE_MARGIN = 3.0
 cdef double _GAP_SHARE = 1.0 / 16
+
+
+# Michelot's splits of the lists by the AVX-512 loop where the CPU has it
+# (``set_split_simd``).
+skp_split_set_avx512(True)
+
+
+cdef void set_split_simd(bint avx512) noexcept nogil:
+    """Testing hook: the splits by the AVX-512 loop (where the CPU has it) or by plain C."""
+    skp_split_set_avx512(avx512)
+
+
+def _split(values, double mu, double lower, bint avx512):
+    """Testing hook: one ``skp_split`` of a copy of ``values``, by the AVX-512 loop or plain C.
+
+    Returns the entries in (lower, mu] and those above mu (each in order, as
+    arrays), the sum and the minimum of those above and the largest entry
+    kept (at least 0).  ValueError where the CPU has no AVX-512.
+    """
+    import numpy as np
+    cdef double[::1] src = np.array(values, dtype=np.float64)
+    cdef double[::1] above = np.empty(max(src.shape[0], 1))
+    cdef Py_ssize_t kept = 0, n_above
+    cdef double total = 0.0, smallest = 0.0, largest = 0.0
+    cdef int saved = skp_split_avx512
+    if not skp_split_set_avx512(avx512) and avx512:
+        skp_split_set_avx512(saved)
+        raise ValueError("the AVX-512 split needs a CPU with AVX-512F and VL")
+    n_above = skp_split(&src[0] if src.shape[0] else NULL, src.shape[0], mu, lower,
+                        &src[0] if src.shape[0] else NULL, &kept, &above[0], &total,
+                        &smallest, &largest)
+    skp_split_set_avx512(saved)
+    return (np.asarray(src[:kept]), np.asarray(above[:n_above]), total, smallest, largest)
 
 
 cdef void set_max_rounds(int max_rounds) noexcept nogil:
@@ -613,26 +653,6 @@ cdef Py_ssize_t band_violations(GroupLists* w, double theta, const double* band_
 
 # ------------------------------------------------------------ step 4: Newton rounds
 
-cdef inline void _sum_min(const double* v, Py_ssize_t n, double* total,
-                          double* smallest) noexcept nogil:
-    """Sum and minimum of v[0:n], with independent accumulators."""
-    cdef double s0 = 0.0, s1 = 0.0, m0 = INFINITY, m1 = INFINITY, c
-    cdef Py_ssize_t i, n2 = n - n % 2
-    for i in range(0, n2, 2):
-        c = v[i]
-        s0 += c
-        m0 = c if c < m0 else m0
-        c = v[i + 1]
-        s1 += c
-        m1 = c if c < m1 else m1
-    if n2 < n:
-        c = v[n2]
-        s0 += c
-        m0 = c if c < m0 else m0
-    total[0] = s0 + s1
-    smallest[0] = m1 if m1 < m0 else m0
-
-
 cdef inline double _max(const double* v, Py_ssize_t n) noexcept nogil:
     cdef double m0 = 0.0, m1 = 0.0, c
     cdef Py_ssize_t i, n2 = n - n % 2
@@ -654,30 +674,21 @@ cdef double _group_level(double* v, Py_ssize_t* length, double* above_sum,
     r"""mu_g(theta) for one group, from a lower bound ``mu``; updates its list.
 
     Michelot's fixed point mu <- (sum_{a > mu} a - theta) / #{a > mu} climbs to
-    mu_g(theta) from below.  Each pass splits the undecided entries: those at
-    or below mu stay in the list (front of ``v``), the others wait in
-    ``scratch``; a pass whose smallest waiting entry lies above the new level
-    is the last.  On return the list holds the entries in (lower, mu_g(theta)]
-    and the entries above mu_g(theta) have joined the clipped set.  The
-    splitting loops carry no floating-point chain (sums and minima are taken
-    afterwards on the contiguous waiting entries).
+    mu_g(theta) from below.  Each pass splits the undecided entries
+    (``skp_split``): those at or below mu stay in the list (front of ``v``),
+    the others wait in ``scratch``; a pass whose smallest waiting entry lies
+    above the new level is the last.  On return the list holds the entries
+    in (lower, mu_g(theta)] and the entries above mu_g(theta) have joined the
+    clipped set.
     """
-    cdef Py_ssize_t n = length[0], i, kept = 0, waiting = 0
+    cdef Py_ssize_t n = length[0], kept = 0, waiting
     cdef Py_ssize_t clipped = above_count[0]
-    cdef double clipped_sum = above_sum[0], c, total, smallest, new_mu
-    cdef bint up
+    cdef double clipped_sum = above_sum[0], total, smallest, new_mu, largest = 0.0
     if clipped == 0 and mu >= _max(v, n):
         # Nothing known to be clipped and nothing above the start (a start
         # pushed up by rounding): start from below everything instead.
         mu = -INFINITY
-    for i in range(n):
-        c = v[i]
-        up = c > mu
-        v[kept] = c
-        kept += (c > lower) & (not up)
-        scratch[waiting] = c
-        waiting += up
-    _sum_min(scratch, waiting, &total, &smallest)
+    waiting = skp_split(v, n, mu, lower, v, &kept, scratch, &total, &smallest, &largest)
     while True:
         if clipped + waiting == 0:
             new_mu = mu             # nothing above mu: h(mu) = 0 (theta = 0)
@@ -686,20 +697,12 @@ cdef double _group_level(double* v, Py_ssize_t* length, double* above_sum,
         if smallest > new_mu or not new_mu > mu:
             break
         mu = new_mu
-        n = waiting
-        waiting = 0
-        for i in range(n):
-            c = scratch[i]
-            up = c > mu
-            v[kept] = c
-            kept += not up
-            scratch[waiting] = c
-            waiting += up
-        _sum_min(scratch, waiting, &total, &smallest)
+        waiting = skp_split(scratch, waiting, mu, -INFINITY, v, &kept, scratch, &total,
+                            &smallest, &largest)
     above_sum[0] = clipped_sum + total
     above_count[0] = clipped + waiting
     length[0] = kept
-    list_max[0] = _max(v, kept)
+    list_max[0] = largest
     return new_mu
 
 
