@@ -579,6 +579,13 @@ cdef enum:
     _SAMPLE_EVERY = 16
     # ... and one in this many for a first, coarse estimate.
     _COARSE_EVERY = 128
+    # Units sampled together, adjacent: a run of four float32 strips reads
+    # two whole cache lines of each row where one strip reads half of one
+    # (issue 14, thread time, medians of alternations, runs / single units:
+    # 100 x 100000 float64 at 10 and 50 % of the norm 0.90-0.94 of the call,
+    # its sample 0.6; float32 0.95-0.97; 64 x 200000 float32 0.89-0.94;
+    # 150 x 60000 0.95-0.98; 200 x 50000 1.0-1.04).
+    _SAMPLE_RUN = 4
     # Newton steps on a group's level (each one pass over it) before giving up.
     _LEVEL_STEPS = 48
     # Newton steps on theta over the sample.
@@ -915,7 +922,7 @@ cdef bint _sample_theta(const floating[:, :] y, int layout, Py_ssize_t stride,
                         GroupLists* lists, Bracket* b, double eta, Py_ssize_t every,
                         double* theta, double* spread, double* fit,
                         double* kept_share) noexcept nogil:
-    """Estimate theta^* on every ``every``-th unit, and its standard error.
+    """Estimate theta^* on every ``every``-th run of _SAMPLE_RUN units, and its standard error.
 
     The sample's problem has the radius eta times its share of sum_g M_g;
     Newton from ``theta`` on its F (exact levels at each step, started from
@@ -935,17 +942,18 @@ cdef bint _sample_theta(const floating[:, :] y, int layout, Py_ssize_t stride,
         all_max += lists.maxima[g]
     u = 0
     while u < n_groups:
-        b.units[n_units] = u
-        n_units += 1
-        end = u + width if u + width < n_groups else n_groups
-        for g in range(u, end):
-            sample_max += lists.maxima[g]
-            n_sample += 1
-            b.level[g] = _level_guess(lists, g, fit, t)
-            b.done[g] = lists.sums[g] <= t
-            if b.done[g]:
-                b.level[g] = 0.0
-        u += width * every
+        if (u // width) // _SAMPLE_RUN % every == 0:
+            b.units[n_units] = u
+            n_units += 1
+            end = u + width if u + width < n_groups else n_groups
+            for g in range(u, end):
+                sample_max += lists.maxima[g]
+                n_sample += 1
+                b.level[g] = _level_guess(lists, g, fit, t)
+                b.done[g] = lists.sums[g] <= t
+                if b.done[g]:
+                    b.level[g] = 0.0
+        u += width
     if sample_max <= 0.0 or n_sample < 2:
         return False
     eta_s = eta * sample_max / all_max
