@@ -774,13 +774,14 @@ cdef void _pass_listed(const floating[:, :] y, int layout, Py_ssize_t stride,
 
     With ``next_panel``, a third of its rows prefetched, a share after every
     _PREFETCH_UNITS units read.  Without, the units are the sample's, far
-    apart: in float64 each chunk's successor is prefetched while the chunk is
-    read (issue 14, 100 x 100000, four alternations: the sample's phase
-    0.59-0.69 of its time before; in float32, whose strips are half lines,
-    1.1-1.2).
+    apart: each chunk's successor is prefetched while the chunk is read
+    (issue 14, four alternations: 100 x 100000 float64, the sample's phase
+    0.59-0.69 of its time before; float32, since the sample takes runs of
+    four strips, whole lines, 0.65-0.8 on 100 x 100000, 64 x 200000 and
+    200 x 50000, where single strips, half lines, took 1.1-1.2).
     """
     cdef Py_ssize_t idx = 0, per_chunk, n_next
-    if next_panel == NULL and not (layout == SMALL_LANES and floating is double):
+    if next_panel == NULL and layout != SMALL_LANES:
         _small_pass(y, layout, stride, n_groups, group_size, b.listed, n_listed, b.level,
                     b.counts, b.sums, b.above_min, b.below_max)
         return
