@@ -1267,14 +1267,20 @@ cdef bint _bracket_sets(GroupLists* lists, Bracket* b, double eta, double* theta
 
     b.sums and b.counts receive the sets of the kept groups (listed in
     lists.active), b.level their levels.  False when a level falls outside
-    the interval of its set (rounding at a breakpoint).
+    the interval of its set (rounding at a breakpoint) or a group zero at
+    theta_lo is not zero at theta.  One pass over every group (the sums of
+    the model taken in it, the largest S_g of the groups zero at theta_lo
+    kept for the check), then one over the kept groups.  (Most of its time,
+    about 1.2 ms on 10**5 groups, is the walk along each group's events,
+    whose length is as good as random: issue 14, 100 x 100000.)
     """
     cdef Py_ssize_t g, j, idx, n = 0, last
-    cdef double total, count, t, p = 0.0, q = 0.0, level
-    cdef double upper, lower
+    cdef double total, count, t, p = 0.0, q = 0.0, level, inverse
+    cdef double upper, lower, dropped = -INFINITY
     for g in range(lists.n_groups):
         b.level[g] = 0.0
         if b.count_lo[g] <= 0.0:
+            dropped = max(dropped, lists.sums[g])
             continue
         total = b.sum_lo[g]
         count = b.count_lo[g]
@@ -1302,14 +1308,13 @@ cdef bint _bracket_sets(GroupLists* lists, Bracket* b, double eta, double* theta
         b.counts[g] = count
         b.above_min[g] = upper
         b.below_max[g] = lower
+        # 1 / c_g, kept for the levels.
+        inverse = 1.0 / count
+        b.level[g] = inverse
+        p += total * inverse
+        q += inverse
         lists.active[n] = g
         n += 1
-    for idx in range(n):
-        g = lists.active[idx]
-        # 1 / c_g, kept for the levels.
-        b.level[g] = 1.0 / b.counts[g]
-        p += b.sums[g] * b.level[g]
-        q += b.level[g]
     if q <= 0.0:
         return False
     t = (p - eta) / q
@@ -1319,9 +1324,8 @@ cdef bint _bracket_sets(GroupLists* lists, Bracket* b, double eta, double* theta
         if not (level > 0.0 and b.below_max[g] <= level <= b.above_min[g]):
             return False
         b.level[g] = level
-    for g in range(lists.n_groups):
-        if b.count_lo[g] <= 0.0 and lists.sums[g] > t:
-            return False
+    if dropped > t:
+        return False
     theta[0] = t
     n_kept[0] = n
     return True
