@@ -98,14 +98,14 @@ shrink by orders of magnitude after the first round and :math:`R \le 6`.  On
 measured cost is 0.7-5 times that of ``bilevel_l1inf`` at the same radius
 (0.7-2.1 times at the radius where the bi-level projection keeps as many
 groups).  In the dense regime (every group kept, most clipped a little), on
-1000 x 10000 at 10 % and 50 % of the norm, it is 1.3-2.7 times in float64
-and 2.1-4.4 times in float32, whose bi-level projection costs about 0.45
-ns an entry; per entry, float32 column groups: sums 0.17 ns, the sample of
-the bands 0.26, band 0.7-0.9, solve 0.1-0.45, write 0.3 (CPU time,
-AVX-512, load under 1 on 2 cores; ``bench_projections.py --l1inf
---phases``).  The band's gather and bucketing, and at half the norm its
-solve (8 % of the entries in the bands), are what stands between float32
-column groups and the 4 times of the bi-level projection.  On many short
+1000 x 10000 at 10 % and 50 % of the norm, it is 1.6-2.5 times in float64
+and 2.1-3.8 times in float32, whose bi-level projection costs about 0.45
+ns an entry; per entry, float32 column groups: sums 0.15-0.17 ns, the
+sample of the bands 0.11-0.14, band 0.6-0.8, solve 0.06-0.20, write 0.3
+(CPU time, AVX-512, load under 1 on 2 cores; ``bench_projections.py
+--l1inf --phases``).  Most of what is left is the band's gather and its
+counting sort by column (8 % of the entries at half the norm, scattered
+to 1024 lists at a time, whose stores wait on the L2 cache).  On many short
 groups (10**5 groups of 100) the fixed work per group (histogram tables, envelopes and their
 roots, the solve) would be most of the cost: where most of them are kept
 they take the sampled-bracket path (below), as matrices in cache take the
@@ -173,15 +173,15 @@ d. The write of step 5.
 
 Two reads and one write of the matrix, plus the sample (about a tenth of a
 read) and the passes in cache (3-4 over each panel on Gaussian data; the
-next panel is prefetched a share at a time during them, and the sample's
-strips four at a time in float64).  Measured on 100 x 100000 column groups
-at 1-90 % of the groups kept and at 10 % and 50 % of the norm, time /
-``bilevel_l1inf`` (``bench_projections.py --l1inf --cpu``, load under 1 on
-2 cores): float64 2.8-4.2, float32 2.6-4.8.  Its phases in float32, in ns
-per entry: sums 0.18, sample 0.2-0.3, panels 1.0-1.1, solve 0.25, write
-0.3 (sums 0.5, panels 1.4-1.65 before step 1's column loop, the spread
-prefetches and the vector Newton steps of issue 14).  Radii keeping 1 % and
-10 % of the groups take the general path.
+next panel is prefetched a share at a time during them, and the sample,
+runs of four adjacent strips, a run ahead).  Measured on 100 x 100000
+column groups at 1-90 % of the groups kept and at 10 % and 50 % of the
+norm, time / ``bilevel_l1inf`` (``bench_projections.py --l1inf --cpu``,
+load under 1 on 2 cores): float64 3.0-3.5, float32 2.8-4.6.  Its phases
+in float32, in ns per entry: sums 0.18, sample 0.15-0.21, panels 0.85-1.0,
+solve 0.21-0.25, write 0.27 (sums 0.5, panels 1.4-1.65 before step 1's
+column loop, the spread prefetches and the vector Newton steps of issue
+14).  Radii keeping 1 % and 10 % of the groups take the general path.
 
 Memory: O(G) work arrays (about 30 words per group, plus 40 doubles per
 candidate group in the dense regime -- its histogram, turned into its
