@@ -246,7 +246,8 @@ def test_column_sums_and_maxima_simd_match_cython_loop(dtype):
 
     Row counts around multiples of 4 and 8 (its blocks of rows), widths not
     multiples of 4 (its vector tail), a row stride wider than the rows, and
-    NaN / inf, which only have to make the sum non-finite."""
+    NaN / inf, which only have to make the sum non-finite.  Both also take
+    the sums of squares (for the fits of the sampled paths), in one order."""
     rng = np.random.default_rng(23)
     for n_rows, n_cols in [(1, 5), (3, 9), (4, 4), (7, 33), (8, 17), (13, 1031), (64, 70)]:
         full = rng.standard_cauchy((n_rows, n_cols + 3)).astype(dtype)
@@ -258,7 +259,10 @@ def test_column_sums_and_maxima_simd_match_cython_loop(dtype):
                 results.append(_l1inf._step_one(Y, False))
             finally:
                 _l1inf._set_testing()
-        (sums, maxima), (cython_sums, cython_maxima) = results
+        (sums, maxima, squares), (cython_sums, cython_maxima, cython_squares) = results
+        np.testing.assert_array_equal(squares, cython_squares)
+        np.testing.assert_allclose(squares, (Y.astype(np.float64) ** 2).sum(axis=0),
+                                   rtol=1e-13)
         np.testing.assert_array_equal(sums, cython_sums)
         np.testing.assert_array_equal(maxima, cython_maxima)
         np.testing.assert_array_equal(sums, _column_sums_in_blocks_of_four(Y))
@@ -267,7 +271,7 @@ def test_column_sums_and_maxima_simd_match_cython_loop(dtype):
     Y[5, 3], Y[8, 10] = np.nan, -np.inf
     _l1inf._set_testing(small=False)
     try:
-        sums, _ = _l1inf._step_one(Y, False)
+        sums, _, _ = _l1inf._step_one(Y, False)
     finally:
         _l1inf._set_testing()
     assert np.isnan(sums[3]) and sums[10] == np.inf
@@ -289,7 +293,7 @@ def test_long_float32_rows_step_one_simd_levels_agree():
                     results.append(_l1inf._step_one(Y, True))
                 finally:
                     _l1inf._set_testing()
-        for sums, maxima in results:
+        for sums, maxima, _ in results:
             np.testing.assert_array_equal(sums, results[0][0])
             np.testing.assert_array_equal(maxima, np.abs(Y).max(axis=1))
             np.testing.assert_allclose(sums, np.abs(Y.astype(np.float64)).sum(axis=1),
@@ -998,7 +1002,7 @@ def test_dense_regime_sample_is_the_same_from_any_layout(dtype, zero_columns):
         expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, 0)
         np.testing.assert_allclose(X, expected, rtol=0, atol=3e-6 * np.abs(Y).max())
     (sampled, entries, regathered, _), strided_stats = stats
-    assert sampled >= 64 and regathered == 0
+    assert sampled >= 64 and regathered <= 0.01 * Y.shape[1]
     assert stats[0][:3] == strided_stats[:3]
     assert entries < 0.2 * Y.size
 

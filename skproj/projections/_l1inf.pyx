@@ -156,7 +156,8 @@ b. One read of the matrix, a panel of 64 KiB at a time (its later passes
    in cache): every group's exact level, set (count, sum) and the interval of
    levels with that set, at :math:`\theta_+` (Newton steps started from a
    least-squares fit of the sample's levels on :math:`M_g` and
-   :math:`S_g/n`; a start above :math:`\mu_g` costs one more step) and at
+   :math:`S_g/n`, ``group_features``; a start above :math:`\mu_g` costs one
+   more step) and at
    :math:`\theta_-` (from the set at :math:`\theta_+`, usually already
    exact).  The entries between the two sets are the only places where
    :math:`\mu_g` bends inside the bracket: one or two of them are ends of
@@ -240,12 +241,12 @@ from skproj.projections._l1 cimport (
 )
 from skproj.projections._l1inf_lists cimport (
     SLACK, GroupLists, alloc_lists, append_pairs, chord_level, free_lists,
-    initial_lower_bound, reserve, set_max_rounds, set_split_simd, solve,
+    initial_lower_bound, reserve, root_mean_squares, set_max_rounds, set_split_simd, solve,
 )
 from skproj.projections._l1inf_strips cimport (
     N_PHASES, PHASE_GATHER, PHASE_HISTOGRAMS, PHASE_SOLVE, PHASE_SUMS, PHASE_WRITE,
-    SMALL_DECLINED, bracket_project, lap, now, phase_seconds, small_norms, small_project,
-    time_phases, write_clipped,
+    SMALL_DECLINED, bracket_eligible, bracket_project, lap, now, phase_seconds, small_norms,
+    small_project, time_phases, write_clipped,
 )
 from skproj.projections._l1inf_dense cimport (
     DenseStats, band_lower_bound, copy_sample, dense_stats, gather_ranges_columns,
@@ -261,10 +262,10 @@ cdef extern from "_l1inf_simd.h" nogil:
     double skp_l1inf_row_sum_max_f32(const float* row, Py_ssize_t n, double* maximum)
     void skp_l1inf_column_sums_max_f64(const double* base, Py_ssize_t row_stride,
                                        Py_ssize_t n_rows, Py_ssize_t n_cols, double* sums,
-                                       double* maxima)
+                                       double* maxima, double* squares)
     void skp_l1inf_column_sums_max_f32(const float* base, Py_ssize_t row_stride,
                                        Py_ssize_t n_rows, Py_ssize_t n_cols, double* sums,
-                                       double* maxima)
+                                       double* maxima, double* squares)
 
 # Testing hook (``_set_testing``): send every problem down the dense regime.
 cdef bint _force_dense = False
@@ -829,9 +830,15 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, double eta,
     return status
 
 
-cdef void _sums_and_maxima(const floating[:, :] y, double* sums, double* maxima,
-                           bint groups_are_rows) noexcept nogil:
-    """Step 1: every group's l1 norm and max (``stream_sums_and_maxima``).
+cdef bint _sums_and_maxima(const floating[:, :] y, double* sums, double* maxima,
+                           double* squares, bint groups_are_rows) noexcept nogil:
+    """Step 1: every group's l1 norm and max (``stream_sums_and_maxima``); whether ``squares``.
+
+    Column groups outside the in-cache path also get their sums of squares
+    in ``squares`` (the AVX2 loop and the Cython loops sum them in one
+    order) unless it is NULL, for the fits of the sampled bands'
+    levels (``group_features``): True then.  (Matrices in cache never take
+    those paths; row groups go without.)
 
     Contiguous rows take the AVX2 loops where the CPU has it, with the
     Cython loops' order of summation (the same bits): row groups one row at
@@ -845,18 +852,18 @@ cdef void _sums_and_maxima(const floating[:, :] y, double* sums, double* maxima,
     cdef Py_ssize_t i
     # In cache: the SIMD loops of the in-cache path.
     if small_norms(y, groups_are_rows, sums, maxima):
-        return
+        return False
     if not (_avx2 and y.strides[1] == sizeof(floating)):
-        stream_sums_and_maxima(y, sums, maxima, groups_are_rows)
-        return
+        stream_sums_and_maxima(y, sums, maxima, squares, groups_are_rows)
+        return not groups_are_rows and squares != NULL
     if not groups_are_rows:
         if floating is double:
             skp_l1inf_column_sums_max_f64(&y[0, 0], y.strides[0], y.shape[0], y.shape[1],
-                                          sums, maxima)
+                                          sums, maxima, squares)
         else:
             skp_l1inf_column_sums_max_f32(&y[0, 0], y.strides[0], y.shape[0], y.shape[1],
-                                          sums, maxima)
-        return
+                                          sums, maxima, squares)
+        return squares != NULL
     for i in range(y.shape[0]):
         if floating is double:
             sums[i] = skp_l1inf_row_sum_max_f64(row_at(&y[0, 0], y.strides[0], i), y.shape[1],
@@ -864,6 +871,7 @@ cdef void _sums_and_maxima(const floating[:, :] y, double* sums, double* maxima,
         else:
             sums[i] = skp_l1inf_row_sum_max_f32(row_at(&y[0, 0], y.strides[0], i), y.shape[1],
                                                 &maxima[i])
+    return False
 
 
 cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
@@ -887,7 +895,13 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     for idx in range(N_PHASES):
         phase_clock[idx] = 0.0
 
-    _sums_and_maxima(y, lists.sums, lists.maxima, groups_are_rows)
+    # (the sums of squares for the sampled bands' fits, not where the
+    # sampled-bracket path will likely run: its panels' passes gain less
+    # from them than step 1 loses, 0.15 -> 0.30 ns an entry on 100 x 100000
+    # float32; 1000 x 10000 0.16 -> 0.18)
+    lists.has_rms = _sums_and_maxima(
+        y, lists.sums, lists.maxima,
+        NULL if bracket_eligible(n_groups, group_size) else lists.rms, groups_are_rows)
     clock = lap(PHASE_SUMS, clock)
     for g in range(n_groups):
         finite = finite and (lists.sums[g] - lists.sums[g] == 0.0)
@@ -903,6 +917,9 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     status = small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds)
     if status != SMALL_DECLINED:
         return status
+    if lists.has_rms:
+        # (for the sampled paths' fits; the in-cache path has none)
+        root_mean_squares(lists)
     theta_0 = initial_lower_bound(lists, eta)
     status = bracket_project(y, x, eta, groups_are_rows, w, theta_0, mu, theta_out, rounds)
     if status != SMALL_DECLINED:
@@ -1018,7 +1035,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  Py_ssize_t bracket_min_groups=4096, Py_ssize_t bracket_max_length=256,
                  double bracket_min_kept=0.75, double bracket_sigmas=4.0,
                  Py_ssize_t bracket_panel_bytes=1 << 16, Py_ssize_t sampled_min_bytes=1 << 23,
-                 Py_ssize_t sample_bytes=1 << 21, double sample_sigmas=5.0):
+                 Py_ssize_t sample_bytes=1 << 21, double sample_sigmas=6.0):
     """Testing hook: exercise the safety nets on small problems.
 
     ``max_rounds`` caps the Newton rounds (0 sends every case to the sorted
@@ -1065,15 +1082,21 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
 
 
 def _step_one(const floating[:, :] y, bint groups_are_rows):
-    """Testing hook: step 1 alone, every group's l1 norm and max (``_sums_and_maxima``)."""
+    """Testing hook: step 1 alone (``_sums_and_maxima``).
+
+    Every group's l1 norm and max, and its sum of squares where step 1 took
+    them (else None).
+    """
     cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
     sums = np.empty(n_groups)
     maxima = np.empty(n_groups)
-    cdef double[::1] s = sums, m = maxima
+    squares = np.empty(n_groups)
+    cdef double[::1] s = sums, m = maxima, q = squares
+    cdef bint taken = False
     if n_groups > 0 and y.shape[0] > 0 and y.shape[1] > 0:
         with nogil:
-            _sums_and_maxima(y, &s[0], &m[0], groups_are_rows)
-    return sums, maxima
+            taken = _sums_and_maxima(y, &s[0], &m[0], &q[0], groups_are_rows)
+    return sums, maxima, squares if taken else None
 
 
 def _time_phases(bint on):

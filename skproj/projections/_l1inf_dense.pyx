@@ -39,20 +39,26 @@ No histogram.  A sample of the groups (about 2 MiB, at least 32 groups;
 blocks of 64 consecutive column groups: ``sample_ranks``) is projected
 exactly by the driver (``_l1inf._project_sample``: the in-cache path) at the
 radius scaled by its share of :math:`\sum_g M_g`; its levels are fitted on
-:math:`M_g` and :math:`S_g/n` (least squares), every group's level is
-predicted by the fit and the predictions shifted together to add up to
-:math:`\eta`.  Each band is 5 standard deviations of the fit's residuals
-either side (0.3-8 % of the entries on Gaussian 1000 x 10000 matrices,
-against 45-90 % in the rigorous range of a first histogram); one read
+:math:`M_g`, :math:`S_g/n` and, for column groups, the root mean square
+magnitude :math:`\sqrt{Q_g/n}` (least squares; step 1 sums the squares
+:math:`Q_g` with the norms), every group's level is predicted by the fit
+and the predictions shifted together to add up to :math:`\eta`.  Each band
+is 6 standard deviations of the fit's residuals either side (0.5-8 % of the
+entries on Gaussian 1000 x 10000, 2000 x 10000 and 300 x 60000 matrices at
+10-90 % of the norm, against 45-90 % in the rigorous range of a first
+histogram; the third feature halves the residuals at half of the norm,
+and 6 rather than 5 standard deviations made levels outside their bands
+rarer: 6 runs of those 60 had any, against 12 with two features and 5);
+one read
 gathers it and counts and sums the entries above it (rows by AVX-512/AVX2
 compress, column groups four rows at a time in panels of 1024 columns, the
 same bits with either or with the Cython loop: ``_gather_band_ranges``).
 The solve starts from :math:`\theta(V)` with :math:`V_g` the entries above
-the bands (``band_lower_bound``).  Measured per entry on 1000 x 10000 (CPU
-time, load 2-3 on 2 cores): sample 0.1-0.2 ns, band 0.6-1.8 ns, solve
-0.02-0.7 ns (the widest bands, at half of the norm on columns, cost the
-most); about 1.8-2.4 times the histogram path's speed where the bands are
-narrow.
+the bands (``band_lower_bound``).  Measured per entry on 1000 x 10000
+float32 column groups (CPU time, load under 1 on 2 cores): sample 0.1-0.13
+ns, band 0.6-0.75 ns, solve 0.06-0.17 ns (the widest bands, at half of the
+norm, cost the most); about 1.8-2.4 times the histogram path's speed where
+the bands are narrow.
 
 The solve and its check (``solve_on_bands``)
 --------------------------------------------
@@ -79,9 +85,9 @@ from cython cimport floating
 from skproj.projections._common cimport prefetch
 from skproj.projections._streaming cimport element_step, row_at
 from skproj.projections._l1inf_lists cimport (
-    BINS, SLACK, SLOTS, Envelope, GroupLists, append_pairs, band_violations,
+    BINS, MAX_FEATURES, SLACK, SLOTS, Envelope, GroupLists, append_pairs, band_violations,
     chord_level, chord_upper_bound, envelope_above, envelope_bounds, envelope_roots,
-    fill_envelope, reserve, solve, start_roots,
+    feature_count, fill_envelope, group_features, reserve, solve, solve_linear, start_roots,
 )
 from skproj.projections._l1inf_strips cimport (
     PHASE_BAND, PHASE_ENVELOPES, PHASE_HISTOGRAMS, lap, now,
@@ -169,7 +175,7 @@ cdef Py_ssize_t _SAMPLED_MIN_BYTES = 1 << 23
 cdef Py_ssize_t _SAMPLE_BYTES = 1 << 21
 cdef Py_ssize_t _SAMPLE_MIN_GROUPS = 32
 cdef Py_ssize_t _SAMPLE_BLOCK = 64
-cdef double _SAMPLE_SIGMAS = 5.0
+cdef double _SAMPLE_SIGMAS = 6.0
 # Rows of column groups gathered together, and the columns of a panel
 # (``gather_ranges_columns``).
 cdef Py_ssize_t _RANGE_ROWS = 4
@@ -979,58 +985,69 @@ cdef void copy_sample(const floating[:, :] y, const GroupLists* lists, bint grou
             k += length
 
 
-cdef bint _fit_levels(const GroupLists* lists, const Py_ssize_t* ranks, Py_ssize_t n_sample,
-                      const double* levels, double* fit) noexcept nogil:
-    """Least squares of the sample's levels on M_g and S_g / n (centred).
+cdef struct LevelFit:
+    # The least squares of the sample's levels on the groups' centred
+    # features (``group_features``).
+    double mean             # of the sampled levels
+    double slope[MAX_FEATURES]
+    double centre[MAX_FEATURES]
+    double sigma            # the standard deviation of the residuals
+    Py_ssize_t n_features
 
-    ``fit``: the intercept, the two slopes, the two centres and the standard
-    deviation of the residuals.  False where a sampled level is not positive
-    (a group that may be zeroed: the histogram path takes those problems).
+
+cdef bint _fit_levels(const GroupLists* lists, const Py_ssize_t* ranks, Py_ssize_t n_sample,
+                      const double* levels, LevelFit* fit) noexcept nogil:
+    """Least squares of the sample's levels on the groups' features (centred).
+
+    False where a sampled level is not positive (a group that may be zeroed:
+    the histogram path takes those problems).  Singular features leave the
+    slopes at zero (every prediction the mean).
     """
-    cdef Py_ssize_t k, g
-    cdef double inv_n = 1.0 / lists.group_size, inv = 1.0 / n_sample
-    cdef double m1 = 0.0, m2 = 0.0, mean = 0.0, x1, x2, r, det
-    cdef double a11 = 0.0, a12 = 0.0, a22 = 0.0, b1 = 0.0, b2 = 0.0, residuals = 0.0
-    for k in range(n_sample):
-        if not levels[k] > 0.0:
+    cdef Py_ssize_t k = feature_count(lists), i, j, s, g
+    # (the normal equations, k rows of k + 1: the right-hand side last)
+    cdef double a[MAX_FEATURES * (MAX_FEATURES + 1)]
+    cdef double x[MAX_FEATURES]
+    cdef double inv = 1.0 / n_sample, r, residuals = 0.0
+    memset(a, 0, sizeof(a))
+    fit.n_features = k
+    fit.mean = 0.0
+    for i in range(k):
+        fit.centre[i] = 0.0
+        fit.slope[i] = 0.0
+    for s in range(n_sample):
+        if not levels[s] > 0.0:
             return False
-        g = lists.active[ranks[k]]
-        m1 += lists.maxima[g]
-        m2 += lists.sums[g] * inv_n
-        mean += levels[k]
-    m1 *= inv
-    m2 *= inv
-    mean *= inv
-    for k in range(n_sample):
-        g = lists.active[ranks[k]]
-        x1 = lists.maxima[g] - m1
-        x2 = lists.sums[g] * inv_n - m2
-        a11 += x1 * x1
-        a12 += x1 * x2
-        a22 += x2 * x2
-        b1 += x1 * (levels[k] - mean)
-        b2 += x2 * (levels[k] - mean)
-    det = a11 * a22 - a12 * a12
-    fit[0] = mean
-    fit[1] = 0.0
-    fit[2] = 0.0
-    if det > 1e-9 * a11 * a22 and det > 0.0:
-        fit[1] = (a22 * b1 - a12 * b2) / det
-        fit[2] = (a11 * b2 - a12 * b1) / det
-    fit[3] = m1
-    fit[4] = m2
-    for k in range(n_sample):
-        g = lists.active[ranks[k]]
-        r = levels[k] - _predicted_level(lists, g, fit)
+        group_features(lists, lists.active[ranks[s]], x)
+        for i in range(k):
+            fit.centre[i] += x[i] * inv
+        fit.mean += levels[s] * inv
+    for s in range(n_sample):
+        group_features(lists, lists.active[ranks[s]], x)
+        for i in range(k):
+            x[i] -= fit.centre[i]
+        for i in range(k):
+            for j in range(k):
+                a[i * (k + 1) + j] += x[i] * x[j]
+            a[i * (k + 1) + k] += x[i] * (levels[s] - fit.mean)
+    if solve_linear(a, k):
+        for i in range(k):
+            fit.slope[i] = a[i * (k + 1) + k]
+    for s in range(n_sample):
+        r = levels[s] - _predicted_level(lists, lists.active[ranks[s]], fit)
         residuals += r * r
-    fit[5] = sqrt(residuals / (n_sample - 3 if n_sample > 3 else 1))
+    fit.sigma = sqrt(residuals / (n_sample - k - 1 if n_sample > k + 1 else 1))
     return True
 
 
 cdef inline double _predicted_level(const GroupLists* lists, Py_ssize_t g,
-                                   const double* fit) noexcept nogil:
-    return (fit[0] + fit[1] * (lists.maxima[g] - fit[3])
-            + fit[2] * (lists.sums[g] / lists.group_size - fit[4]))
+                                   const LevelFit* fit) noexcept nogil:
+    cdef double x[MAX_FEATURES]
+    cdef double level = fit.mean
+    cdef Py_ssize_t i
+    group_features(lists, g, x)
+    for i in range(fit.n_features):
+        level += fit.slope[i] * (x[i] - fit.centre[i])
+    return level
 
 
 cdef int predicted_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double eta,
@@ -1046,18 +1063,21 @@ cdef int predicted_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t idx, g
-    cdef double fit[6]
+    cdef LevelFit fit
     cdef double shift = 0.0, half, level
     cdef double clock = now()
-    if not _fit_levels(lists, ranks, n_sample, levels, fit):
+    if not _fit_levels(lists, ranks, n_sample, levels, &fit):
         return 2
     for idx in range(lists.n_active):
-        shift += _predicted_level(lists, lists.active[idx], fit)
+        g = lists.active[idx]
+        # (kept in band_low until the shift is known)
+        w.band_low[g] = _predicted_level(lists, g, &fit)
+        shift += w.band_low[g]
     shift = (eta - shift) / lists.n_active
-    half = _SAMPLE_SIGMAS * fit[5] + 0.5 * fabs(shift)
+    half = _SAMPLE_SIGMAS * fit.sigma + 0.5 * fabs(shift)
     for idx in range(lists.n_active):
         g = lists.active[idx]
-        level = _predicted_level(lists, g, fit) + shift
+        level = w.band_low[g] + shift
         w.band_low[g] = level - half
         w.band_high[g] = level + half
         _widen(&w.band_low[g], &w.band_high[g], lists.maxima[g])
@@ -1152,7 +1172,7 @@ cdef bint solve_on_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
 
 def _set_testing(bint narrow_bands=False, bint simd=True, bint avx512=True,
                  Py_ssize_t sampled_min_bytes=1 << 23, Py_ssize_t sample_bytes=1 << 21,
-                 double sample_sigmas=5.0):
+                 double sample_sigmas=6.0):
     """Testing hook, set through ``_l1inf._set_testing`` (see there)."""
     global _narrow_bands, _avx2, _SAMPLED_MIN_BYTES, _SAMPLE_BYTES, _SAMPLE_SIGMAS
     _narrow_bands = narrow_bands

@@ -87,6 +87,49 @@ cdef void set_max_rounds(int max_rounds) noexcept nogil:
     _max_rounds = max_rounds
 
 
+# ------------------------------------------------------------ the fits of the levels
+
+cdef bint solve_linear(double* a, Py_ssize_t k) noexcept nogil:
+    """Solve the k x k system whose augmented matrix is ``a`` (k rows of k + 1), in place.
+
+    Gaussian elimination with partial pivoting; the solution in the last
+    column.  False when a pivot is zero or the solution is not finite.
+    """
+    cdef Py_ssize_t i, j, r, width = k + 1
+    cdef double factor
+    for r in range(k):
+        i = r
+        for j in range(r + 1, k):
+            if fabs(a[j * width + r]) > fabs(a[i * width + r]):
+                i = j
+        if a[i * width + r] == 0.0:
+            return False
+        for j in range(width):
+            factor = a[r * width + j]
+            a[r * width + j] = a[i * width + j]
+            a[i * width + j] = factor
+        for i in range(r + 1, k):
+            factor = a[i * width + r] / a[r * width + r]
+            for j in range(r, width):
+                a[i * width + j] -= factor * a[r * width + j]
+    for r in range(k - 1, -1, -1):
+        factor = a[r * width + k]
+        for j in range(r + 1, k):
+            factor -= a[r * width + j] * a[j * width + k]
+        a[r * width + k] = factor / a[r * width + r]
+        if not a[r * width + k] - a[r * width + k] == 0.0:
+            return False
+    return True
+
+
+cdef void root_mean_squares(GroupLists* w) noexcept nogil:
+    """Turn step 1's sums of squares into root mean squares, in place (``rms``)."""
+    cdef Py_ssize_t g
+    cdef double inv_n = 1.0 / w.group_size
+    for g in range(w.n_groups):
+        w.rms[g] = sqrt(w.rms[g] * inv_n)
+
+
 # ------------------------------------------------------------ memory
 
 cdef bint alloc_lists(GroupLists* w, Py_ssize_t n_groups, Py_ssize_t group_size) noexcept nogil:
@@ -103,6 +146,8 @@ cdef bint alloc_lists(GroupLists* w, Py_ssize_t n_groups, Py_ssize_t group_size)
     w.capacity = 0
     w.sums = <double*> malloc(g * sizeof(double))
     w.maxima = <double*> malloc(g * sizeof(double))
+    w.rms = <double*> malloc(g * sizeof(double))
+    w.has_rms = False
     w.active = <Py_ssize_t*> malloc(g * sizeof(Py_ssize_t))
     w.start = <Py_ssize_t*> malloc(g * sizeof(Py_ssize_t))
     w.length = <Py_ssize_t*> malloc(g * sizeof(Py_ssize_t))
@@ -116,7 +161,7 @@ cdef bint alloc_lists(GroupLists* w, Py_ssize_t n_groups, Py_ssize_t group_size)
     w.rate = <double*> malloc(g * sizeof(double))
     w.cursor = <Py_ssize_t*> malloc(g * sizeof(Py_ssize_t))
     w.scratch = <double*> malloc((group_size if group_size > 0 else 1) * sizeof(double))
-    return not (w.sums == NULL or w.maxima == NULL or w.active == NULL
+    return not (w.sums == NULL or w.maxima == NULL or w.rms == NULL or w.active == NULL
                 or w.start == NULL or w.length == NULL or w.list_max == NULL
                 or w.above_sum == NULL or w.above_count == NULL or w.level == NULL
                 or w.lower == NULL or w.guess == NULL or w.inv_count == NULL
@@ -126,6 +171,7 @@ cdef bint alloc_lists(GroupLists* w, Py_ssize_t n_groups, Py_ssize_t group_size)
 cdef void free_lists(GroupLists* w) noexcept nogil:
     free(w.sums)
     free(w.maxima)
+    free(w.rms)
     free(w.active)
     free(w.values)
     free(w.start)

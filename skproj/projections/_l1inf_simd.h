@@ -657,7 +657,8 @@ SKP_L1INF_AVX2 static double skp_l1inf_row_sum_max_f32(const float* row, ptrdiff
 
 SKP_L1INF_AVX2 static inline __attribute__((always_inline)) void skp_column_sums_max(
         const char* base, ptrdiff_t row_stride, ptrdiff_t n_rows, ptrdiff_t n_cols,
-        double* sums, double* maxima, const int single) {
+        double* sums, double* maxima, double* squares, const int single,
+        const int with_squares) {
     ptrdiff_t first, end, i, j;
     int blocks;
     for (first = 0; first < n_cols; first = end) {
@@ -665,6 +666,8 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) void skp_column_sums
         for (j = first; j < end; j++) {
             sums[j] = 0.0;
             maxima[j] = 0.0;
+            if (with_squares)
+                squares[j] = 0.0;
         }
         /* Two blocks of four rows per load and store of the sums (then one). */
         for (i = 0; i + 4 <= n_rows; i += 4 * blocks) {
@@ -672,6 +675,7 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) void skp_column_sums
             const char* r0 = base + i * row_stride;
             for (j = first; j + 4 <= end; j += 4) {
                 __m256d s = _mm256_loadu_pd(sums + j), m = _mm256_loadu_pd(maxima + j);
+                __m256d q = with_squares ? _mm256_loadu_pd(squares + j) : s;
                 int b;
                 for (b = 0; b < blocks; b++) {
                     const char* r = r0 + 4 * b * row_stride;
@@ -683,9 +687,15 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) void skp_column_sums
                                                        _mm256_add_pd(a2, a3)));
                     m = _mm256_max_pd(m, _mm256_max_pd(_mm256_max_pd(a0, a1),
                                                        _mm256_max_pd(a2, a3)));
+                    if (with_squares)
+                        q = _mm256_add_pd(q, _mm256_add_pd(
+                            _mm256_add_pd(_mm256_mul_pd(a0, a0), _mm256_mul_pd(a1, a1)),
+                            _mm256_add_pd(_mm256_mul_pd(a2, a2), _mm256_mul_pd(a3, a3))));
                 }
                 _mm256_storeu_pd(sums + j, s);
                 _mm256_storeu_pd(maxima + j, m);
+                if (with_squares)
+                    _mm256_storeu_pd(squares + j, q);
             }
             for (; j < end; j++) {
                 int b;
@@ -697,6 +707,8 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) void skp_column_sums
                     double a3 = skp_magnitude1(r + 3 * row_stride, j, single);
                     double top = a1 > a0 ? a1 : a0, top2 = a3 > a2 ? a3 : a2;
                     sums[j] += (a0 + a1) + (a2 + a3);
+                    if (with_squares)
+                        squares[j] += (a0 * a0 + a1 * a1) + (a2 * a2 + a3 * a3);
                     top = top2 > top ? top2 : top;
                     maxima[j] = top > maxima[j] ? top : maxima[j];
                 }
@@ -707,6 +719,8 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) void skp_column_sums
             for (j = first; j < end; j++) {
                 double a = skp_magnitude1(row, j, single);
                 sums[j] += a;
+                if (with_squares)
+                    squares[j] += a * a;
                 maxima[j] = a > maxima[j] ? a : maxima[j];
             }
         }
@@ -716,15 +730,25 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) void skp_column_sums
 SKP_L1INF_AVX2 static void skp_l1inf_column_sums_max_f64(const double* base,
                                                          ptrdiff_t row_stride, ptrdiff_t n_rows,
                                                          ptrdiff_t n_cols, double* sums,
-                                                         double* maxima) {
-    skp_column_sums_max((const char*) base, row_stride, n_rows, n_cols, sums, maxima, 0);
+                                                         double* maxima, double* squares) {
+    if (squares)
+        skp_column_sums_max((const char*) base, row_stride, n_rows, n_cols, sums, maxima,
+                            squares, 0, 1);
+    else
+        skp_column_sums_max((const char*) base, row_stride, n_rows, n_cols, sums, maxima,
+                            NULL, 0, 0);
 }
 
 SKP_L1INF_AVX2 static void skp_l1inf_column_sums_max_f32(const float* base,
                                                          ptrdiff_t row_stride, ptrdiff_t n_rows,
                                                          ptrdiff_t n_cols, double* sums,
-                                                         double* maxima) {
-    skp_column_sums_max((const char*) base, row_stride, n_rows, n_cols, sums, maxima, 1);
+                                                         double* maxima, double* squares) {
+    if (squares)
+        skp_column_sums_max((const char*) base, row_stride, n_rows, n_cols, sums, maxima,
+                            squares, 1, 1);
+    else
+        skp_column_sums_max((const char*) base, row_stride, n_rows, n_cols, sums, maxima,
+                            NULL, 1, 0);
 }
 
 /* Step 5 on one contiguous row: dst[j] = clip(src[j], level) (``levels``:
@@ -786,10 +810,12 @@ static inline double skp_l1inf_row_sum_max_f64(const double* row, ptrdiff_t n,
                                                double* maximum) { return 0.0; }
 static inline void skp_l1inf_column_sums_max_f64(const double* base, ptrdiff_t row_stride,
                                                  ptrdiff_t n_rows, ptrdiff_t n_cols,
-                                                 double* sums, double* maxima) {}
+                                                 double* sums, double* maxima,
+                                                 double* squares) {}
 static inline void skp_l1inf_column_sums_max_f32(const float* base, ptrdiff_t row_stride,
                                                  ptrdiff_t n_rows, ptrdiff_t n_cols,
-                                                 double* sums, double* maxima) {}
+                                                 double* sums, double* maxima,
+                                                 double* squares) {}
 static inline double skp_l1inf_row_sum_max_f32(const float* row, ptrdiff_t n,
                                                double* maximum) { return 0.0; }
 static inline void skp_l1inf_clip_row_f32(const float* src, float* dst, ptrdiff_t n,

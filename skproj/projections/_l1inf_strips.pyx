@@ -36,7 +36,10 @@ from skproj.projections._common cimport (
 )
 from skproj.projections._streaming cimport element_step, row_at
 from skproj.projections._l1 cimport STATUS_NOMEMORY, STATUS_PROJECTED, streams
-from skproj.projections._l1inf_lists cimport GroupLists, grow, initial_lower_bound
+from skproj.projections._l1inf_lists cimport (
+    MAX_FEATURES, GroupLists, feature_count, group_features, grow, initial_lower_bound,
+    solve_linear,
+)
 
 cdef extern from "_l1inf_simd.h" nogil:
     void skp_l1inf_clip_row_f32(const float* src, float* dst, Py_ssize_t n, float level,
@@ -848,61 +851,43 @@ cdef bint _exact_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
 
 cdef void _fit_levels(const GroupLists* lists, const Bracket* b, int layout,
                       Py_ssize_t n_units, double theta, double* fit) noexcept nogil:
-    """Least squares mu_g ~ fit[0] + fit[1] M_g + fit[2] S_g / n over the sampled groups kept.
+    """Least squares mu_g ~ fit[0] + the features' slopes fit[1:4] (``group_features``).
 
-    fit[3]: the mean of 1 / c_g there; fit[4]: theta.  A fit that cannot be
+    Over the sampled groups kept; a feature step 1 did not take has slope 0.
+    fit[4]: the mean of 1 / c_g there; fit[5]: theta.  A fit that cannot be
     made leaves fit[0] = -inf (the guesses are then the lower bounds).
     """
     cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == SMALL_LANES else 1
-    cdef Py_ssize_t idx, u, g, end, i, j, k
-    cdef double m[3][4]
-    cdef double v[3]
-    cdef double n = 0.0, factor
-    memset(m, 0, sizeof(m))
-    fit[3] = 0.0
-    fit[4] = theta
+    cdef Py_ssize_t k = 1 + feature_count(lists), idx, u, g, end, i, j
+    # (the normal equations, k rows of k + 1: the right-hand side last)
+    cdef double a[(MAX_FEATURES + 1) * (MAX_FEATURES + 2)]
+    cdef double v[MAX_FEATURES + 1]
+    cdef double n = 0.0
+    memset(a, 0, sizeof(a))
+    for j in range(1, 4):
+        fit[j] = 0.0
+    fit[4] = 0.0
+    fit[5] = theta
+    v[0] = 1.0
     for idx in range(n_units):
         u = b.units[idx]
         end = u + width if u + width < lists.n_groups else lists.n_groups
         for g in range(u, end):
             if b.level[g] <= 0.0:
                 continue
-            v[0] = 1.0
-            v[1] = lists.maxima[g]
-            v[2] = lists.sums[g] / lists.group_size
-            for i in range(3):
-                for j in range(3):
-                    m[i][j] += v[i] * v[j]
-                m[i][3] += v[i] * b.level[g]
-            fit[3] += 1.0 / b.counts[g]
+            group_features(lists, g, &v[1])
+            for i in range(k):
+                for j in range(k):
+                    a[i * (k + 1) + j] += v[i] * v[j]
+                a[i * (k + 1) + k] += v[i] * b.level[g]
+            fit[4] += 1.0 / b.counts[g]
             n += 1.0
     fit[0] = -INFINITY
-    if n < 8:
+    if n < 8 or not solve_linear(a, k):
         return
-    fit[3] /= n
-    # Gaussian elimination with partial pivoting on the normal equations.
-    for k in range(3):
-        i = k
-        for j in range(k + 1, 3):
-            if fabs(m[j][k]) > fabs(m[i][k]):
-                i = j
-        if m[i][k] == 0.0:
-            return
-        for j in range(4):
-            factor = m[k][j]
-            m[k][j] = m[i][j]
-            m[i][j] = factor
-        for i in range(k + 1, 3):
-            factor = m[i][k] / m[k][k]
-            for j in range(k, 4):
-                m[i][j] -= factor * m[k][j]
-    for k in range(2, -1, -1):
-        factor = m[k][3]
-        for j in range(k + 1, 3):
-            factor -= m[k][j] * fit[j]
-        fit[k] = factor / m[k][k]
-    if not (fit[0] - fit[0] == 0.0 and fit[1] - fit[1] == 0.0 and fit[2] - fit[2] == 0.0):
-        fit[0] = -INFINITY
+    fit[4] /= n
+    for i in range(k):
+        fit[i] = a[i * (k + 1) + k]
 
 
 cdef inline double _level_guess(const GroupLists* lists, Py_ssize_t g, const double* fit,
@@ -913,9 +898,11 @@ cdef inline double _level_guess(const GroupLists* lists, Py_ssize_t g, const dou
     above would count no entry).
     """
     cdef double low = _level_lower_bound(lists, g, theta)
-    cdef double guess = (fit[0] + fit[1] * lists.maxima[g]
-                         + fit[2] * lists.sums[g] / lists.group_size
-                         - (theta - fit[4]) * fit[3])
+    cdef double x[MAX_FEATURES]
+    cdef Py_ssize_t k, n_features = group_features(lists, g, x)
+    cdef double guess = fit[0] - (theta - fit[5]) * fit[4]
+    for k in range(n_features):
+        guess += fit[1 + k] * x[k]
     return guess if low < guess < lists.maxima[g] else low
 
 
@@ -1331,6 +1318,12 @@ cdef bint _bracket_sets(GroupLists* lists, Bracket* b, double eta, double* theta
     return True
 
 
+cdef bint bracket_eligible(Py_ssize_t n_groups, Py_ssize_t group_size) noexcept nogil:
+    """Whether groups of this number and length may take the sampled-bracket path."""
+    return (_bracket_on and n_groups >= _BRACKET_MIN_GROUPS
+            and group_size <= _BRACKET_MAX_LENGTH)
+
+
 cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
                          bint groups_are_rows, Work* w, double theta_0, double* mu,
                          double* theta_out, int* rounds) noexcept nogil:
@@ -1344,15 +1337,14 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
     cdef int layout = _pass_layout(y, groups_are_rows, &stride)
     cdef int status = SMALL_DECLINED
     cdef double theta_s, spread, theta_lo, theta_hi, theta
-    cdef double fit[5]
+    cdef double fit[6]
     cdef double kept_share
     cdef floating* levels = <floating*> w.clip_levels
     cdef Bracket b, coarse
     cdef double clock = now()
     for g in range(6):
         _stats[g] = 0
-    if (layout == 0 or not _bracket_on
-            or n_groups < _BRACKET_MIN_GROUPS or lists.group_size > _BRACKET_MAX_LENGTH):
+    if layout == 0 or not bracket_eligible(n_groups, lists.group_size):
         return SMALL_DECLINED
     # Free first, before any memory is taken (the general path's work memory
     # is kept from call to call): the groups with S_g > theta_0 <= theta^*

@@ -214,21 +214,24 @@ cdef inline double row_sum_max(const floating* row, Py_ssize_t n, Py_ssize_t ste
 
 
 cdef inline void fold_row_sum_max(const floating* row, Py_ssize_t n, Py_ssize_t step,
-                                  double* sums, double* maxima) noexcept nogil:
-    """Fold one row into the column l1 norms and maxima."""
+                                  double* sums, double* maxima, double* squares) noexcept nogil:
+    """Fold one row into the column l1 norms, maxima and sums of squares."""
     cdef Py_ssize_t j
     cdef double a
     for j in range(n):
         a = fabs(row[j * step])
         sums[j] += a
+        if squares != NULL:
+            squares[j] += a * a
         maxima[j] = a if a > maxima[j] else maxima[j]
 
 
 cdef inline void fold_four_rows_sum_max(const floating* r0, const floating* r1,
                                         const floating* r2, const floating* r3,
                                         Py_ssize_t n, Py_ssize_t step,
-                                        double* sums, double* maxima) noexcept nogil:
-    """Fold four rows into the column l1 norms and maxima."""
+                                        double* sums, double* maxima,
+                                        double* squares) noexcept nogil:
+    """Fold four rows into the column l1 norms, maxima and sums of squares."""
     cdef Py_ssize_t j
     cdef double a0, a1, a2, a3, m
     for j in range(n):
@@ -237,6 +240,8 @@ cdef inline void fold_four_rows_sum_max(const floating* r0, const floating* r1,
         a2 = fabs(r2[j * step])
         a3 = fabs(r3[j * step])
         sums[j] += (a0 + a1) + (a2 + a3)
+        if squares != NULL:
+            squares[j] += (a0 * a0 + a1 * a1) + (a2 * a2 + a3 * a3)
         a0 = a1 if a1 > a0 else a0
         a2 = a3 if a3 > a2 else a2
         a0 = a2 if a2 > a0 else a0
@@ -247,8 +252,14 @@ cdef inline void fold_four_rows_sum_max(const floating* r0, const floating* r1,
 @cython.boundscheck(False)
 @cython.wraparound(False)
 cdef inline void stream_sums_and_maxima(const floating[:, :] y, double* sums,
-                                        double* maxima, bint groups_are_rows) noexcept nogil:
-    """Every group's l1 norm and max in one pass (NaN/inf make the sum non-finite)."""
+                                        double* maxima, double* squares,
+                                        bint groups_are_rows) noexcept nogil:
+    """Every group's l1 norm and max in one pass (NaN/inf make the sum non-finite).
+
+    Column groups also get their sums of squares in ``squares`` unless it is
+    NULL (row groups leave it alone), as ``skp_l1inf_column_sums_max`` sums
+    them.
+    """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, j
     cdef Py_ssize_t step = element_step(y.strides[1], sizeof(floating))
     cdef const floating* base = &y[0, 0]
@@ -263,17 +274,19 @@ cdef inline void stream_sums_and_maxima(const floating[:, :] y, double* sums,
     for j in range(n_cols):
         sums[j] = 0.0
         maxima[j] = 0.0
+        if squares != NULL:
+            squares[j] = 0.0
     i = 0
     while i + 4 <= n_rows:
         if step == 1:
             fold_four_rows_sum_max(row_at(base, s0, i), row_at(base, s0, i + 1),
                                    row_at(base, s0, i + 2), row_at(base, s0, i + 3),
-                                   n_cols, 1, sums, maxima)
+                                   n_cols, 1, sums, maxima, squares)
         else:
             fold_four_rows_sum_max(row_at(base, s0, i), row_at(base, s0, i + 1),
                                    row_at(base, s0, i + 2), row_at(base, s0, i + 3),
-                                   n_cols, step, sums, maxima)
+                                   n_cols, step, sums, maxima, squares)
         i += 4
     while i < n_rows:
-        fold_row_sum_max(row_at(base, s0, i), n_cols, step, sums, maxima)
+        fold_row_sum_max(row_at(base, s0, i), n_cols, step, sums, maxima, squares)
         i += 1
