@@ -64,9 +64,10 @@ Algorithm
    A round evaluates :math:`\mu_g(\theta_t)` exactly for every live group by a
    Michelot fixed point started from a lower bound (usually one pass over the
    group's list; each pass a split without branches, ``skp_split``, by
-   AVX-512 compresses where the CPU has them), moves the entries above it to the clipped set, then takes
-   the Newton step :math:`\theta_{t+1} = \theta(V)` (never beyond
-   :math:`\theta^*`).  If the linear model is consistent (every live group has
+   AVX-512 compresses where the CPU has them), moves the entries above it
+   to the clipped set, then takes the Newton step
+   :math:`\theta_{t+1} = \theta(V)` (never beyond :math:`\theta^*`).  If
+   the linear model is consistent (every live group has
    :math:`\mu_g > 0` and no gathered entry above :math:`\mu_g`) it is the
    exact answer.  Otherwise the chords give an upper bound
    :math:`\theta^+ \ge \theta^*`, the tangents turn it into lower levels

@@ -49,10 +49,10 @@ entries on Gaussian 1000 x 10000, 2000 x 10000 and 300 x 60000 matrices at
 histogram; the third feature halves the residuals at half of the norm,
 and 6 rather than 5 standard deviations made levels outside their bands
 rarer: 6 runs of those 60 had any, against 12 with two features and 5);
-one read
-gathers it and counts and sums the entries above it (rows by AVX-512/AVX2
-compress, column groups four rows at a time in panels of 1024 columns, the
-same bits with either or with the Cython loop: ``_gather_band_ranges``).
+one read gathers it and counts and sums the entries above it (rows by
+AVX-512/AVX2 compress, column groups four rows at a time in panels of 1024
+columns, the same bits with either or with the Cython loop:
+``_gather_band_ranges``).
 The solve starts from :math:`\theta(V)` with :math:`V_g` the entries above
 the bands (``band_lower_bound``).  Measured per entry on 1000 x 10000
 float32 column groups (CPU time, load under 1 on 2 cores): sample 0.1-0.13
