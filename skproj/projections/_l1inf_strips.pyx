@@ -849,13 +849,22 @@ cdef bint _exact_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
     return n_listed == 0
 
 
+cdef enum:
+    # The guesses' fit (``_fit_levels``): the intercept at 0, the features'
+    # slopes after it, then these.
+    _FIT_INV_COUNT = MAX_FEATURES + 1   # the mean of 1 / c_g
+    _FIT_THETA = MAX_FEATURES + 2       # the theta it was made at
+    _FIT_SIZE = MAX_FEATURES + 3
+
+
 cdef void _fit_levels(const GroupLists* lists, const Bracket* b, int layout,
                       Py_ssize_t n_units, double theta, double* fit) noexcept nogil:
-    """Least squares mu_g ~ fit[0] + the features' slopes fit[1:4] (``group_features``).
+    """Least squares mu_g ~ fit[0] + the features' slopes (``group_features``).
 
     Over the sampled groups kept; a feature step 1 did not take has slope 0.
-    fit[4]: the mean of 1 / c_g there; fit[5]: theta.  A fit that cannot be
-    made leaves fit[0] = -inf (the guesses are then the lower bounds).
+    fit[_FIT_INV_COUNT]: the mean of 1 / c_g there; fit[_FIT_THETA]: theta.
+    A fit that cannot be made leaves fit[0] = -inf (the guesses are then the
+    lower bounds).
     """
     cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == SMALL_LANES else 1
     cdef Py_ssize_t k = 1 + feature_count(lists), idx, u, g, end, i, j
@@ -864,10 +873,10 @@ cdef void _fit_levels(const GroupLists* lists, const Bracket* b, int layout,
     cdef double v[MAX_FEATURES + 1]
     cdef double n = 0.0
     memset(a, 0, sizeof(a))
-    for j in range(1, 4):
+    for j in range(1, _FIT_INV_COUNT):
         fit[j] = 0.0
-    fit[4] = 0.0
-    fit[5] = theta
+    fit[_FIT_INV_COUNT] = 0.0
+    fit[_FIT_THETA] = theta
     v[0] = 1.0
     for idx in range(n_units):
         u = b.units[idx]
@@ -880,12 +889,12 @@ cdef void _fit_levels(const GroupLists* lists, const Bracket* b, int layout,
                 for j in range(k):
                     a[i * (k + 1) + j] += v[i] * v[j]
                 a[i * (k + 1) + k] += v[i] * b.level[g]
-            fit[4] += 1.0 / b.counts[g]
+            fit[_FIT_INV_COUNT] += 1.0 / b.counts[g]
             n += 1.0
     fit[0] = -INFINITY
     if n < 8 or not solve_linear(a, k):
         return
-    fit[4] /= n
+    fit[_FIT_INV_COUNT] /= n
     for i in range(k):
         fit[i] = a[i * (k + 1) + k]
 
@@ -900,7 +909,7 @@ cdef inline double _level_guess(const GroupLists* lists, Py_ssize_t g, const dou
     cdef double low = _level_lower_bound(lists, g, theta)
     cdef double x[MAX_FEATURES]
     cdef Py_ssize_t k, n_features = group_features(lists, g, x)
-    cdef double guess = fit[0] - (theta - fit[5]) * fit[4]
+    cdef double guess = fit[0] - (theta - fit[_FIT_THETA]) * fit[_FIT_INV_COUNT]
     for k in range(n_features):
         guess += fit[1 + k] * x[k]
     return guess if low < guess < lists.maxima[g] else low
@@ -1337,7 +1346,7 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
     cdef int layout = _pass_layout(y, groups_are_rows, &stride)
     cdef int status = SMALL_DECLINED
     cdef double theta_s, spread, theta_lo, theta_hi, theta
-    cdef double fit[6]
+    cdef double fit[_FIT_SIZE]
     cdef double kept_share
     cdef floating* levels = <floating*> w.clip_levels
     cdef Bracket b, coarse
