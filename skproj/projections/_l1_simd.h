@@ -240,7 +240,13 @@ SKP_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_scan_blocks_
 /* The same blocks with AVX-512F: 16 values a vector, and the compaction is
  * one instruction (vcompressps) instead of a table's permutation, which
  * makes the scan of data in cache about a third faster.  Blocks of 128
- * values: each lane sums its 8 values of a block in float, as above. */
+ * values: each lane sums its 8 values of a block in float, as above.
+ *
+ * A function of this target never tests skp_avx512 itself: gcc may place
+ * AVX-512 instructions (a broadcast of an argument, a zeroed register)
+ * before its first statement, which a CPU without AVX-512F traps on
+ * (SIGILL, seen on a Zen 3).  The test lives in a plain function of the
+ * public name that calls the ``_unguarded`` one. */
 #define SKP_AVX512 __attribute__((target("avx512f,avx2,popcnt")))
 
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_scan16_f32(
@@ -777,12 +783,11 @@ SKP_AVX2 static inline double skp_long_threshold_f32(const float* values, ptrdif
 /* Append the values of src[0:n] at or below ``bound`` to dst (in order);
  * returns how many, or -1 (nothing done) where AVX-512F does not run.  dst
  * must have room for 8 values past the last one appended. */
-SKP_AVX512 static ptrdiff_t skp_keep_at_most512_f64(const double* src, ptrdiff_t n, double bound,
-                                                    double* dst) {
+SKP_AVX512 static ptrdiff_t skp_keep_at_most512_f64_unguarded(
+        const double* src, ptrdiff_t n, double bound, double* dst) {
     const __m512d bound_v = _mm512_set1_pd(bound);
     ptrdiff_t j = 0, k = 0;
     __mmask8 keep, lanes;
-    if (!skp_avx512) return -1;
     for (; j < n; j += 8) {
         lanes = n - j >= 8 ? (__mmask8) 0xff : (__mmask8) ((1u << (n - j)) - 1);
         __m512d v = _mm512_maskz_loadu_pd(lanes, src + j);
@@ -791,6 +796,12 @@ SKP_AVX512 static ptrdiff_t skp_keep_at_most512_f64(const double* src, ptrdiff_t
         k += _mm_popcnt_u32((unsigned) keep);
     }
     return k;
+}
+
+static inline ptrdiff_t skp_keep_at_most512_f64(const double* src, ptrdiff_t n, double bound,
+                                                double* dst) {
+    if (!skp_avx512) return -1;
+    return skp_keep_at_most512_f64_unguarded(src, n, bound, dst);
 }
 
 /* Where a streamed row's aligned stores start.  The vector loop covers the
@@ -927,14 +938,13 @@ SKP_AVX512 static inline __m512 skp_shrink16_f32(__m512 y, __m512 hi_v, __m512 l
     return x;
 }
 
-SKP_AVX512 static inline int skp_shrink512_f32(const float* src, float* dst, ptrdiff_t n,
-                                               double tau, int magnitudes) {
+SKP_AVX512 static inline int skp_shrink512_f32_unguarded(const float* src, float* dst, ptrdiff_t n,
+                                                         double tau, int magnitudes) {
     const float tau_hi = (float) tau, tau_lo = (float) (tau - (double) tau_hi);
     const __m512 hi_v = _mm512_set1_ps(tau_hi), lo_v = _mm512_set1_ps(tau_lo);
     const ptrdiff_t vectors_end = n - n % 8;   /* (where skp_shrink_f32's vectors end) */
     ptrdiff_t j, head = (ptrdiff_t) ((-(uintptr_t) dst) & 63) / (ptrdiff_t) sizeof(float);
     __mmask16 lanes;
-    if (!skp_avx512) return 0;
     head = head < vectors_end ? head : vectors_end;
     if (head) {
         lanes = (__mmask16) ((1u << head) - 1);
@@ -978,6 +988,12 @@ SKP_AVX512 static inline int skp_shrink512_f32(const float* src, float* dst, ptr
     return 1;
 }
 
+static inline int skp_shrink512_f32(const float* src, float* dst, ptrdiff_t n, double tau,
+                                    int magnitudes) {
+    if (!skp_avx512) return 0;
+    return skp_shrink512_f32_unguarded(src, dst, n, tau, magnitudes);
+}
+
 /* ------------------------------------------------------ selection (AVX-512)
  * The k-th smallest (from 0) of values[0:n] (no NaN), for the sampled
  * bracket of _l1.pyx: a three-way quickselect whose partitions are vector
@@ -990,11 +1006,10 @@ static inline double skp_median3(double a, double b, double c) {
     return c <= a ? a : (c >= b ? b : c);
 }
 
-SKP_AVX512 static inline int skp_select512_f64(double* values, ptrdiff_t n, ptrdiff_t k,
-                                               double* scratch, double* result) {
+SKP_AVX512 static inline int skp_select512_f64_unguarded(double* values, ptrdiff_t n, ptrdiff_t k,
+                                                         double* scratch, double* result) {
     double *src = values, *dst = scratch, pivot, value;
     ptrdiff_t j, less, greater, i;
-    if (!skp_avx512) return 0;
     while (n > 16) {   /* src lies in one buffer, dst is the other */
         __m512d pivot_v;
         pivot = skp_median3(src[0], src[n / 2], src[n - 1]);
@@ -1038,6 +1053,12 @@ SKP_AVX512 static inline int skp_select512_f64(double* values, ptrdiff_t n, ptrd
     return 1;
 }
 
+static inline int skp_select512_f64(double* values, ptrdiff_t n, ptrdiff_t k, double* scratch,
+                                    double* result) {
+    if (!skp_avx512) return 0;
+    return skp_select512_f64_unguarded(values, n, k, scratch, result);
+}
+
 /* skp_sum_and_excess_f32 with AVX-512F, for the gathered values of a small
  * array (thousands, in cache): the sum as the scan takes its sums (each lane
  * adds 8 values of a block of 128 in float, the blocks add in double), and
@@ -1045,12 +1066,10 @@ SKP_AVX512 static inline int skp_select512_f64(double* values, ptrdiff_t n, ptrd
  * double, whose every term is exact: the excess only decides whether tau
  * lies in the bracket, and rounds here at the float sums' level, as the sums
  * above the bracket do.  Returns 0 (and nothing) where it does not run. */
-SKP_AVX512 static inline int skp_sum_and_excess512_f32(const float* values, ptrdiff_t n,
-                                                       double low, double* excess,
-                                                       double* total) {
+SKP_AVX512 static inline int skp_sum_and_excess512_f32_unguarded(
+        const float* values, ptrdiff_t n, double low, double* excess, double* total) {
     __m512d totals = _mm512_setzero_pd();
     ptrdiff_t j = 0;
-    if (!skp_avx512) return 0;
     while (j < n) {
         __m512 b0 = _mm512_setzero_ps(), b1 = b0, b2 = b0, b3 = b0;
         if (j + 128 <= n) {
@@ -1075,6 +1094,12 @@ SKP_AVX512 static inline int skp_sum_and_excess512_f32(const float* values, ptrd
     if (isinf(*total)) *total = skp_sum_f32(values, n);   /* (a float block overflowed) */
     if (low > -DBL_MAX) *excess = *total - (double) n * low;
     return 1;
+}
+
+static inline int skp_sum_and_excess512_f32(const float* values, ptrdiff_t n, double low,
+                                            double* excess, double* total) {
+    if (!skp_avx512) return 0;
+    return skp_sum_and_excess512_f32_unguarded(values, n, low, excess, total);
 }
 
 /* skp_select512_f64 on floats, sixteen a vector, for the sampled bracket of
@@ -1139,10 +1164,11 @@ SKP_AVX512 static inline float skp_select512_f32(float* values, ptrdiff_t n, ptr
  * Returns 0 (nothing done) where AVX-512F does not run; else sets *low and
  * *high (-DBL_MAX and DBL_MAX where there is no bound: a NaN or inf in the
  * sample, or a sample inside the ball). */
-SKP_AVX512 static int skp_sample_bracket512_f32(const float* row, ptrdiff_t runs, ptrdiff_t gap,
-                                                int magnitudes, double scaled, double sigmas,
-                                                ptrdiff_t margin, float* work, double* low,
-                                                double* high) {
+SKP_AVX512 static int skp_sample_bracket512_f32_unguarded(const float* row, ptrdiff_t runs,
+                                                          ptrdiff_t gap, int magnitudes,
+                                                          double scaled, double sigmas,
+                                                          ptrdiff_t margin, float* work,
+                                                          double* low, double* high) {
     const ptrdiff_t size = 16 * runs;
     /* (each with 16 floats to spare: full stores of compressed vectors) */
     float *sample = work, *support = work + size + 16, *rest = work + 2 * (size + 16);
@@ -1151,7 +1177,6 @@ SKP_AVX512 static int skp_sample_bracket512_f32(const float* row, ptrdiff_t runs
     __m512 bound_v;
     ptrdiff_t i, n_support = 0, n_rest = 0, spread;
     double total, tau, found;
-    if (!skp_avx512) return 0;
     *low = -DBL_MAX;
     *high = DBL_MAX;
     for (i = 0; i < runs; i++) {
@@ -1183,6 +1208,15 @@ SKP_AVX512 static int skp_sample_bracket512_f32(const float* row, ptrdiff_t runs
     if (n_rest >= spread)
         *low = skp_select512_f32(rest, n_rest, n_rest - spread, sample, scratch);
     return 1;
+}
+
+static inline int skp_sample_bracket512_f32(const float* row, ptrdiff_t runs, ptrdiff_t gap,
+                                            int magnitudes, double scaled, double sigmas,
+                                            ptrdiff_t margin, float* work, double* low,
+                                            double* high) {
+    if (!skp_avx512) return 0;
+    return skp_sample_bracket512_f32_unguarded(
+        row, runs, gap, magnitudes, scaled, sigmas, margin, work, low, high);
 }
 
 /* ------------------------------------------------- the scan of a small array
@@ -1257,15 +1291,22 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_
     return 1;
 }
 
-SKP_AVX512 static int skp_scan_cached_f32(const float* row, ptrdiff_t n, double low,
-                                          double high, int magnitudes, skp_scan* scan,
-                                          float* buffer, ptrdiff_t capacity) {
+SKP_AVX512 static int skp_scan_cached_f32_unguarded(const float* row, ptrdiff_t n, double low,
+                                                    double high, int magnitudes, skp_scan* scan,
+                                                    float* buffer, ptrdiff_t capacity) {
     const float low_f = low <= -DBL_MAX ? -INFINITY : skp_float_above(low);
     const float high_f = high >= DBL_MAX ? INFINITY : skp_float_above(high);
-    if (!skp_avx512) return 0;
     if (magnitudes)
         return skp_scan_cached_f32_(row, n, low_f, high_f, 1, scan, buffer, capacity);
     return skp_scan_cached_f32_(row, n, low_f, high_f, 0, scan, buffer, capacity);
+}
+
+static inline int skp_scan_cached_f32(const float* row, ptrdiff_t n, double low, double high,
+                                      int magnitudes, skp_scan* scan, float* buffer,
+                                      ptrdiff_t capacity) {
+    if (!skp_avx512) return 0;
+    return skp_scan_cached_f32_unguarded(row, n, low, high, magnitudes, scan, buffer,
+                                         capacity);
 }
 
 /* ------------------------------------------------------------- group norms
@@ -1609,13 +1650,13 @@ SKP_AVX2 static inline void skp_write_row_f32(const float* src, float* dst, ptrd
  * ones (a float product or clip rounds as the double one rounded to float),
  * so the same result.  Returns 0 (nothing written) where the CPU lacks
  * AVX-512F or a test turned it off. */
-SKP_AVX512 static int skp_write_row512_f32(const float* src, float* dst, ptrdiff_t n,
-                                           int rescale, float level, const float* levels) {
+SKP_AVX512 static int skp_write_row512_f32_unguarded(const float* src, float* dst, ptrdiff_t n,
+                                                     int rescale, float level,
+                                                     const float* levels) {
     const __m512i sign = _mm512_set1_epi32((int32_t) 0x80000000u);
     __m512 l = _mm512_set1_ps(level), v, x;
     __mmask16 last;
     ptrdiff_t j = 0;
-    if (!skp_avx512) return 0;
 #define SKP_LEVELLED(v, l)                                                               \
     (rescale ? _mm512_mul_ps((v), (l))                                                   \
              : _mm512_max_ps(_mm512_min_ps((v), (l)), _mm512_castsi512_ps(             \
@@ -1634,6 +1675,12 @@ SKP_AVX512 static int skp_write_row512_f32(const float* src, float* dst, ptrdiff
     }
 #undef SKP_LEVELLED
     return 1;
+}
+
+static inline int skp_write_row512_f32(const float* src, float* dst, ptrdiff_t n, int rescale,
+                                       float level, const float* levels) {
+    if (!skp_avx512) return 0;
+    return skp_write_row512_f32_unguarded(src, dst, n, rescale, level, levels);
 }
 
 SKP_AVX2 static inline void skp_write_row_f64(const double* src, double* dst, ptrdiff_t n,
