@@ -9,6 +9,8 @@ runs of contiguous input, strided input, a bracket missing tau).
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skproj.projections import _l1, project_l1_ball, project_simplex
 
@@ -131,14 +133,38 @@ def test_in_cache_torch_and_numpy_agree():
 
 @pytest.mark.parametrize("n", [1, 2, 16, 17, 100, 1001, 5000])
 @pytest.mark.parametrize("kind", ["normal", "ties", "all_equal", "sorted"])
-def test_vector_selection_of_the_sample(n, kind):
-    """The sample's AVX-512 quickselect gives the order statistics of a sort."""
+def test_vector_selection_of_the_sample(scan, n, kind):
+    """The sample's AVX-512 and AVX2 quickselects give the order statistics of a sort."""
     values = _vector(kind, n, n, np.float64)
     for k in sorted({0, n // 3, n // 2, n - 1}):
         result = _l1._kth_smallest(values.copy(), k)
         if result is None:
-            pytest.skip("the CPU has no AVX-512F")
+            pytest.skip("the CPU has no AVX2")
         assert result == np.sort(values)[k]
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.floats(allow_nan=False), min_size=1, max_size=300),
+       data=st.data())
+def test_vector_selections_on_any_values(values, data):
+    """Both quickselects, on any values (infinities, signed zeros, ties) and any rank."""
+    values = np.array(values)
+    k = data.draw(st.integers(0, values.size - 1), label="k")
+    try:
+        for avx512 in (True, False):
+            _l1._set_testing(avx512=avx512)
+            result = _l1._kth_smallest(values.copy(), k)
+            assert result is None or result == np.sort(values)[k]
+    finally:
+        _l1._set_testing()
+
+
+def test_no_vector_selection_without_the_vector_loops():
+    _l1._set_testing(simd=False)
+    try:
+        assert _l1._kth_smallest(np.arange(40.0), 3) is None
+    finally:
+        _l1._set_testing()
 
 
 @pytest.mark.parametrize("n", [40009, 100_000, 23])

@@ -36,8 +36,8 @@ cdef extern from "_l1_simd.h" nogil:
     int skp_sample_bracket512_f32(const float* row, Py_ssize_t runs, Py_ssize_t gap,
                                   int magnitudes, double scaled, double sigmas, Py_ssize_t margin,
                                   float* work, double* low, double* high)
-    Py_ssize_t skp_keep_at_most512_f64(const double* src, Py_ssize_t n, double bound,
-                                       double* dst)
+    Py_ssize_t skp_keep_at_most_f64(const double* src, Py_ssize_t n, double bound,
+                                    double* dst)
     double skp_sum_and_excess_f32(const float* values, Py_ssize_t n, double low, double* excess)
     double skp_sum_and_excess_f64(const double* values, Py_ssize_t n, double low, double* excess)
     Py_ssize_t skp_keep_above_f32(const float* src, Py_ssize_t n, Py_ssize_t step, double rho,
@@ -50,8 +50,8 @@ cdef extern from "_l1_simd.h" nogil:
                         int stream)
     int skp_shrink512_f32(const float* src, float* dst, Py_ssize_t n, double tau,
                           int magnitudes)
-    int skp_select512_f64(double* values, Py_ssize_t n, Py_ssize_t k, double* scratch,
-                          double* result)
+    int skp_select_f64(double* values, Py_ssize_t n, Py_ssize_t k, double* scratch,
+                       double* result)
     int skp_sum_and_excess512_f32(const float* values, Py_ssize_t n, double low,
                                   double* excess, double* total)
     int skp_scan_cached_f32(const float* row, Py_ssize_t n, double low, double high,

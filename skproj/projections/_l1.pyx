@@ -182,23 +182,24 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
     support = <Py_ssize_t> found
     spread = BRACKET_MARGIN + <Py_ssize_t> (
         BRACKET_SIGMAS * sqrt(support * (1.0 - support / <double> size)))
-    # (the selections: vector partitions where the CPU has AVX-512F, scratch
-    # after ``work``; else Hoare's)
-    if support > spread and not skp_select512_f64(work, support, spread, work + size + 1,
-                                                  &bracket.high):
+    # (the selections: vector partitions (AVX-512F or AVX2), scratch after
+    # ``work``; else Hoare's)
+    if support > spread and not (_simd and skp_select_f64(work, support, spread,
+                                                          work + size + 1, &bracket.high)):
         _select(work, support, spread)
         bracket.high = work[spread]
     # The other values, after the support (one spare slot at the end; the
-    # AVX-512 loop's full vectors land in the scratch after them).
-    n_rest = skp_keep_at_most512_f64(sample, size, tau, work + support) if _simd else -1
+    # vector loops' full vectors land in the scratch after them).
+    n_rest = skp_keep_at_most_f64(sample, size, tau, work + support) if _simd else -1
     if n_rest < 0:
         n_rest = 0
         for i in range(size):
             value = sample[i]
             work[support + n_rest] = value
             n_rest += value <= tau
-    if n_rest >= spread and not skp_select512_f64(work + support, n_rest, n_rest - spread,
-                                                  work + size + 1, &bracket.low):
+    if n_rest >= spread and not (_simd and skp_select_f64(work + support, n_rest,
+                                                          n_rest - spread, work + size + 1,
+                                                          &bracket.low)):
         _select(work + support, n_rest, n_rest - spread)
         bracket.low = work[support + n_rest - spread]
     return bracket
@@ -823,12 +824,13 @@ def at_addresses(bint simplex, size_t y_address, size_t x_address, Py_ssize_t n,
 
 def _kth_smallest(double[::1] values, Py_ssize_t k):
     """Testing hook: the k-th smallest of ``values`` (overwritten) by the sample's
-    vector selection, or None where it does not run (no AVX-512F)."""
+    vector selection (AVX-512F, or AVX2: see ``_set_testing``), or None where
+    neither runs."""
     cdef double result
     scratch = np.empty(values.shape[0])
     cdef double[::1] work = scratch
-    if values.shape[0] == 0 or not skp_select512_f64(&values[0], values.shape[0], k, &work[0],
-                                                     &result):
+    if values.shape[0] == 0 or not (_simd and skp_select_f64(&values[0], values.shape[0], k,
+                                                             &work[0], &result)):
         return None
     return result
 

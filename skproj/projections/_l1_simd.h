@@ -245,8 +245,9 @@ SKP_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_scan_blocks_
  * A function of this target never tests skp_avx512 itself: gcc may place
  * AVX-512 instructions (a broadcast of an argument, a zeroed register)
  * before its first statement, which a CPU without AVX-512F traps on
- * (SIGILL, seen on a Zen 3).  The test lives in a plain function of the
- * public name that calls the ``_unguarded`` one. */
+ * (SIGILL, seen on a Zen 3).  The test lives in a plain function that
+ * calls it (where the plain one keeps the public name, the AVX-512 one is
+ * ``_unguarded``). */
 #define SKP_AVX512 __attribute__((target("avx512f,avx2,popcnt")))
 
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_scan16_f32(
@@ -489,15 +490,20 @@ SKP_AVX2 static inline ptrdiff_t skp_keep8(__m256 v, __m256 rho_v, float* dst, p
     return k + _mm_popcnt_u32((unsigned) mask);
 }
 
-SKP_AVX2 static inline ptrdiff_t skp_keep4(__m256d v, __m256d rho_v, double* dst, ptrdiff_t k,
-                                           __m256d* sum) {
-    __m256d keep = _mm256_cmp_pd(v, rho_v, _CMP_GT_OQ);
-    int mask = _mm256_movemask_pd(keep);
+/* The lanes of ``v`` under a 4-bit ``mask`` appended at dst[k] in order (a
+ * whole vector stored, see _pack_simd.h); returns the cursor past them. */
+SKP_AVX2 static inline ptrdiff_t skp_pack_store4(__m256d v, int mask, double* dst, ptrdiff_t k) {
     __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack4[mask]);
-    *sum = _mm256_add_pd(*sum, _mm256_and_pd(v, keep));
     _mm256_storeu_pd(dst + k, _mm256_castps_pd(
         _mm256_permutevar8x32_ps(_mm256_castpd_ps(v), order)));
     return k + _mm_popcnt_u32((unsigned) mask);
+}
+
+SKP_AVX2 static inline ptrdiff_t skp_keep4(__m256d v, __m256d rho_v, double* dst, ptrdiff_t k,
+                                           __m256d* sum) {
+    __m256d keep = _mm256_cmp_pd(v, rho_v, _CMP_GT_OQ);
+    *sum = _mm256_add_pd(*sum, _mm256_and_pd(v, keep));
+    return skp_pack_store4(v, _mm256_movemask_pd(keep), dst, k);
 }
 
 /* The sum in double of values whose float blocks' sum overflowed (their
@@ -781,10 +787,10 @@ SKP_AVX2 static inline double skp_long_threshold_f32(const float* values, ptrdif
 }
 
 /* Append the values of src[0:n] at or below ``bound`` to dst (in order);
- * returns how many, or -1 (nothing done) where AVX-512F does not run.  dst
- * must have room for 8 values past the last one appended. */
-SKP_AVX512 static ptrdiff_t skp_keep_at_most512_f64_unguarded(
-        const double* src, ptrdiff_t n, double bound, double* dst) {
+ * returns how many, or -1 (nothing done) where neither AVX-512F nor AVX2
+ * runs.  dst must have room for 8 values past the last one appended. */
+SKP_AVX512 static ptrdiff_t skp_keep_at_most512_f64(const double* src, ptrdiff_t n, double bound,
+                                                    double* dst) {
     const __m512d bound_v = _mm512_set1_pd(bound);
     ptrdiff_t j = 0, k = 0;
     __mmask8 keep, lanes;
@@ -798,10 +804,27 @@ SKP_AVX512 static ptrdiff_t skp_keep_at_most512_f64_unguarded(
     return k;
 }
 
-static inline ptrdiff_t skp_keep_at_most512_f64(const double* src, ptrdiff_t n, double bound,
-                                                double* dst) {
-    if (!skp_avx512) return -1;
-    return skp_keep_at_most512_f64_unguarded(src, n, bound, dst);
+SKP_AVX2 static ptrdiff_t skp_keep_at_most256_f64(const double* src, ptrdiff_t n, double bound,
+                                                  double* dst) {
+    const __m256d bound_v = _mm256_set1_pd(bound);
+    ptrdiff_t j = 0, k = 0;
+    for (; j + 4 <= n; j += 4) {
+        __m256d v = _mm256_loadu_pd(src + j);
+        k = skp_pack_store4(v, _mm256_movemask_pd(_mm256_cmp_pd(v, bound_v, _CMP_LE_OQ)),
+                            dst, k);
+    }
+    for (; j < n; j++) {
+        dst[k] = src[j];
+        k += src[j] <= bound;
+    }
+    return k;
+}
+
+static inline ptrdiff_t skp_keep_at_most_f64(const double* src, ptrdiff_t n, double bound,
+                                             double* dst) {
+    if (skp_avx512) return skp_keep_at_most512_f64(src, n, bound, dst);
+    if (skp_avx2 > 0) return skp_keep_at_most256_f64(src, n, bound, dst);
+    return -1;
 }
 
 /* Where a streamed row's aligned stores start.  The vector loop covers the
@@ -994,22 +1017,36 @@ static inline int skp_shrink512_f32(const float* src, float* dst, ptrdiff_t n, d
     return skp_shrink512_f32_unguarded(src, dst, n, tau, magnitudes);
 }
 
-/* ------------------------------------------------------ selection (AVX-512)
+/* ---------------------------------------------------------------- selection
  * The k-th smallest (from 0) of values[0:n] (no NaN), for the sampled
  * bracket of _l1.pyx: a three-way quickselect whose partitions are vector
- * compares and compressed stores (Hoare's scalar selection there mispredicts
- * a branch every other value: most of the sample's cost on small arrays).
- * ``values`` is overwritten; ``scratch`` holds n doubles.  Returns 0 (and
- * nothing) where the CPU lacks AVX-512F or a test turned it off. */
+ * compares and compressed (AVX-512) or left-packed (AVX2) stores; Hoare's
+ * scalar selection there mispredicts a branch every other value, most of
+ * the sample's cost on small arrays (issue 14, 100 x 1000 float32 on a Zen 3
+ * without AVX-512: 16 % of project_l1_ball's time).  ``values`` is
+ * overwritten; ``scratch`` holds n doubles.  skp_select_f64 returns 0 (and
+ * nothing) where neither loop runs. */
 static inline double skp_median3(double a, double b, double c) {
     if (a > b) { double t = a; a = b; b = t; }
     return c <= a ? a : (c >= b ? b : c);
 }
 
-SKP_AVX512 static inline int skp_select512_f64_unguarded(double* values, ptrdiff_t n, ptrdiff_t k,
-                                                         double* scratch, double* result) {
+/* The k-th smallest of the last few values, by insertion sort. */
+static inline double skp_select_sorted_f64(double* values, ptrdiff_t n, ptrdiff_t k) {
+    ptrdiff_t i, j;
+    double value;
+    for (i = 1; i < n; i++) {
+        value = values[i];
+        for (j = i; j > 0 && values[j - 1] > value; j--) values[j] = values[j - 1];
+        values[j] = value;
+    }
+    return values[k];
+}
+
+SKP_AVX512 static inline int skp_select512_f64(double* values, ptrdiff_t n, ptrdiff_t k,
+                                               double* scratch, double* result) {
     double *src = values, *dst = scratch, pivot, value;
-    ptrdiff_t j, less, greater, i;
+    ptrdiff_t j, less, greater;
     while (n > 16) {   /* src lies in one buffer, dst is the other */
         __m512d pivot_v;
         pivot = skp_median3(src[0], src[n / 2], src[n - 1]);
@@ -1044,19 +1081,58 @@ SKP_AVX512 static inline int skp_select512_f64_unguarded(double* values, ptrdiff
         }
         dst = dst == scratch ? values : scratch;
     }
-    for (i = 1; i < n; i++) {   /* insertion sort of the last few */
-        value = src[i];
-        for (j = i; j > 0 && src[j - 1] > value; j--) src[j] = src[j - 1];
-        src[j] = value;
-    }
-    *result = src[k];
+    *result = skp_select_sorted_f64(src, n, k);
     return 1;
 }
 
-static inline int skp_select512_f64(double* values, ptrdiff_t n, ptrdiff_t k, double* scratch,
-                                    double* result) {
-    if (!skp_avx512) return 0;
-    return skp_select512_f64_unguarded(values, n, k, scratch, result);
+/* The same with AVX2, four doubles a vector.  The values below the pivot are
+ * packed to the front of src itself (a vector's whole store ends before the
+ * values not yet read: the cursor never passes the read position), those
+ * above to the front of the other buffer, which becomes src if the k-th
+ * lies there. */
+SKP_AVX2 static int skp_select256_f64(double* values, ptrdiff_t n, ptrdiff_t k,
+                                      double* scratch, double* result) {
+    double *src = values, *dst = scratch, *swap, pivot, value;
+    ptrdiff_t j, less, greater;
+    while (n > 16) {
+        __m256d pivot_v;
+        pivot = skp_median3(src[0], src[n / 2], src[n - 1]);
+        pivot_v = _mm256_set1_pd(pivot);
+        less = greater = 0;
+        for (j = 0; j + 4 <= n; j += 4) {
+            __m256d v = _mm256_loadu_pd(src + j);
+            less = skp_pack_store4(
+                v, _mm256_movemask_pd(_mm256_cmp_pd(v, pivot_v, _CMP_LT_OQ)), src, less);
+            greater = skp_pack_store4(
+                v, _mm256_movemask_pd(_mm256_cmp_pd(v, pivot_v, _CMP_GT_OQ)), dst, greater);
+        }
+        for (; j < n; j++) {
+            value = src[j];
+            if (value < pivot) src[less++] = value;
+            else if (value > pivot) dst[greater++] = value;
+        }
+        if (k < less) {
+            n = less;
+        } else if (k >= n - greater) {
+            k -= n - greater;
+            n = greater;
+            swap = src;
+            src = dst;
+            dst = swap;
+        } else {
+            *result = pivot;
+            return 1;
+        }
+    }
+    *result = skp_select_sorted_f64(src, n, k);
+    return 1;
+}
+
+static inline int skp_select_f64(double* values, ptrdiff_t n, ptrdiff_t k, double* scratch,
+                                 double* result) {
+    if (skp_avx512) return skp_select512_f64(values, n, k, scratch, result);
+    if (skp_avx2 > 0) return skp_select256_f64(values, n, k, scratch, result);
+    return 0;
 }
 
 /* skp_sum_and_excess_f32 with AVX-512F, for the gathered values of a small
@@ -1758,8 +1834,8 @@ static inline void skp_stream_zero(char* dst, ptrdiff_t n) {}
 static inline void skp_stream_fence(void) {}
 static inline int skp_sum_and_excess512_f32(const float* values, ptrdiff_t n, double low,
                                             double* excess, double* total) { return 0; }
-static inline int skp_select512_f64(double* values, ptrdiff_t n, ptrdiff_t k, double* scratch,
-                                    double* result) { return 0; }
+static inline int skp_select_f64(double* values, ptrdiff_t n, ptrdiff_t k, double* scratch,
+                                 double* result) { return 0; }
 static inline int skp_shrink512_f32(const float* src, float* dst, ptrdiff_t n, double tau,
                                     int magnitudes) { return 0; }
 static inline int skp_scan_cached_f32(const float* row, ptrdiff_t n, double low, double high,
@@ -1776,8 +1852,8 @@ static inline int skp_sample_bracket512_f32(const float* row, ptrdiff_t runs, pt
                                             int magnitudes, double scaled, double sigmas,
                                             ptrdiff_t margin, float* work, double* low,
                                             double* high) { return 0; }
-static inline ptrdiff_t skp_keep_at_most512_f64(const double* src, ptrdiff_t n, double bound,
-                                                double* dst) { return -1; }
+static inline ptrdiff_t skp_keep_at_most_f64(const double* src, ptrdiff_t n, double bound,
+                                             double* dst) { return -1; }
 
 #endif
 #endif
