@@ -614,13 +614,14 @@ cdef inline void _panel_thresholds(const floating[:, :] y, Py_ssize_t first, Py_
                                    double* hint, float* packed, bint prefetch) noexcept nogil:
     """The taus of columns ``first:first + width`` by passes over them (contiguous rows).
 
-    With AVX-512 (both dtypes): each column's first pass starts from a guess
-    made from ``hint`` (the mean tau, radius and support of the group of
-    columns before, updated here; zeros at first: no guess), where it lies
-    above ``floor``.  float32: the first pass over a group of 16 columns
-    packs their magnitudes in ``packed`` (16 * rows floats, 64-byte aligned;
-    or NULL: every pass reads the panel), which the next passes read; it
-    prefetches the rows ahead with ``prefetch`` (the matrix is not in cache).
+    With AVX-512 (both dtypes) and float32's AVX2 loop: each column's first
+    pass starts from a guess made from ``hint`` (the mean tau, radius and
+    support of the group of columns before, updated here; zeros at first: no
+    guess), where it lies above ``floor``.  float32 with AVX-512: the first
+    pass over a group of 16 columns packs their magnitudes in ``packed`` (16 *
+    rows floats, 64-byte aligned; or NULL: every pass reads the panel), which
+    the next passes read; it prefetches the rows ahead with ``prefetch`` (the
+    matrix is not in cache).
     """
     cdef Py_ssize_t c
     if floating is float:

@@ -36,9 +36,10 @@
  * where the rows start on a cache line).
  * Short or dense columns skip the gather: their taus are found by passes over
  * the panel in cache (skp_panel_thresholds_f32/_f64, AVX-512 where the CPU
- * has it: float64 only then; float32's AVX-512 loop starts each column from
- * a guess made from the group of columns before, skp_guess8, and reads a
- * group packed after its first pass, see skp_panel_thresholds512_f32).
+ * has it: float64 only then; float32's loops start each column from a guess
+ * made from the group of columns before, skp_guess8 and skp_guess4, and the
+ * AVX-512 one reads a group packed after its first pass, see
+ * skp_panel_thresholds512_f32).
  * Rows' candidates are compacted by AVX-512 where it runs
  * (skp_row_keep_above_f32/_f64).
  * Without AVX2 (skp_have_avx2() == 0) the Cython loops of _bilevel.pyx run.
@@ -745,8 +746,8 @@ static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_st
  * (INFINITY where ``radii`` is zero: ``radii`` holds ``width`` rounded up
  * to 16, zeros after ``width``).  The eight lanes of a group of columns are
  * stepped together, in vectors (halves of four doubles).
- * ``hint`` (AVX-512 only; in and out): the mean tau, radius and support of
- * the last group of columns, zeros at first.  Each column's first pass
+ * ``hint`` (in and out): the mean tau, radius and support of the last
+ * group of columns, zeros at first.  Each column's first pass
  * starts from the guess skp_guess8 makes of them where it lies
  * SKP_GUESS_GAP of itself above ``floor``: a guess, not a bound.  A
  * lane whose pass from the guess steps down (the guess was above its tau)
@@ -760,15 +761,37 @@ static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_st
  * rows lie a row stride apart, each on its own page when rows are long:
  * 1000 x 10000 at 50-90 % of the groups kept took 4.6 times a copy by
  * passes over the panel itself, 3.9 with them packed). */
+/* skp_guess8 on four lanes, for the AVX2 passes (no FMA there: the products
+ * and sums rounded apart; a guess needs no particular rounding). */
+SKP_AVX2 static inline __m256d skp_guess4(const double* hint, __m256d radius, __m256d floor,
+                                          double norm_shift, __m256d* guessed) {
+    const __m256d scale = _mm256_mul_pd(_mm256_add_pd(radius, _mm256_set1_pd(norm_shift)),
+                                        _mm256_set1_pd(1.0 / (hint[1] + norm_shift)));
+    const __m256d guess = _mm256_add_pd(
+        _mm256_mul_pd(scale, _mm256_set1_pd(hint[0])),
+        _mm256_mul_pd(_mm256_sub_pd(_mm256_mul_pd(scale, _mm256_set1_pd(hint[1])), radius),
+                      _mm256_set1_pd(1.0 / hint[2])));
+    *guessed = hint[2] > 0 ? _mm256_cmp_pd(
+        _mm256_sub_pd(guess, floor), _mm256_mul_pd(guess, _mm256_set1_pd(SKP_GUESS_GAP)),
+        _CMP_GE_OQ) : _mm256_setzero_pd();
+    return _mm256_blendv_pd(floor, guess, *guessed);
+}
+
+/* Two lane masks of four doubles as one of eight floats (low lanes first). */
+SKP_AVX2 static inline __m256 skp_join_masks(__m256d low, __m256d high) {
+    return _mm256_castsi256_ps(_mm256_set_m128i(skp_narrow_mask(high), skp_narrow_mask(low)));
+}
+
 SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_t row_stride,
                                                      ptrdiff_t n_rows, ptrdiff_t width,
                                                      double floor, const double* radii,
                                                      double* taus, double* hint, float* packed,
                                                      int prefetch) {
     const __m256d infinite = _mm256_set1_pd(INFINITY), zero = _mm256_setzero_pd();
+    const __m256d floor_v = _mm256_set1_pd(floor);
     const __m256 no_bound = _mm256_set1_ps(INFINITY);
-    const __m256 first_bound = _mm256_set1_ps(skp_float_below(floor));
-    double tau[8], sums[8];
+    double tau[8], sums[8], radius[8];
+    int32_t support_counts[8];
     float bounds[8];
     ptrdiff_t g, c;
     if (skp_avx512) {
@@ -783,13 +806,19 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
         const char* columns = (const char*) (base + g);
         const __m256d radius_low = _mm256_loadu_pd(radii + g);
         const __m256d radius_high = _mm256_loadu_pd(radii + g + 4);
-        __m256d rho_low = _mm256_set1_pd(floor), rho_high = rho_low;
+        /* each lane's first pass from its guess (as skp_panel_thresholds512_f32) */
+        __m256d guessed_low, guessed_high;
+        __m256d rho_low = skp_guess4(hint, radius_low, floor_v, floor * n_rows, &guessed_low);
+        __m256d rho_high = skp_guess4(hint, radius_high, floor_v, floor * n_rows, &guessed_high);
         __m256d tau_low = infinite, tau_high = infinite;
-        __m256i previous = _mm256_set1_epi32(INT32_MAX);
-        __m256 active = _mm256_castsi256_ps(_mm256_set_m128i(
-            skp_narrow_mask(_mm256_cmp_pd(radius_high, zero, _CMP_NEQ_OQ)),
-            skp_narrow_mask(_mm256_cmp_pd(radius_low, zero, _CMP_NEQ_OQ))));
-        __m256 bound = _mm256_blendv_ps(no_bound, first_bound, active);
+        __m256i previous = _mm256_set1_epi32(INT32_MAX), support = _mm256_setzero_si256();
+        __m256 active = skp_join_masks(_mm256_cmp_pd(radius_low, zero, _CMP_NEQ_OQ),
+                                       _mm256_cmp_pd(radius_high, zero, _CMP_NEQ_OQ));
+        __m256 bound = _mm256_blendv_ps(
+            no_bound, _mm256_set_m128(skp_float_below4(rho_high), skp_float_below4(rho_low)),
+            active);
+        __m256 guessed = _mm256_and_ps(active, skp_join_masks(guessed_low, guessed_high));
+        const int kept_mask = _mm256_movemask_ps(active);
         while (_mm256_movemask_ps(active)) {
             __m256i count, empty, settled;
             __m256d sum_low, sum_high, next_low, next_high;
@@ -814,13 +843,24 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
                                      _mm256_cvtepi32_pd(_mm256_castsi256_si128(count)));
             next_high = _mm256_div_pd(_mm256_sub_pd(sum_high, radius_high),
                                       _mm256_cvtepi32_pd(_mm256_extracti128_si256(count, 1)));
+            /* A pass from a guess above tau gives a Newton step below tau
+             * (f is convex), or nothing: from the floor then */
+            next_low = _mm256_blendv_pd(next_low, _mm256_max_pd(next_low, floor_v),
+                                        _mm256_castsi256_pd(_mm256_cvtepi32_epi64(
+                                            _mm256_castsi256_si128(_mm256_castps_si256(
+                                                guessed)))));
+            next_high = _mm256_blendv_pd(next_high, _mm256_max_pd(next_high, floor_v),
+                                         _mm256_castsi256_pd(_mm256_cvtepi32_epi64(
+                                             _mm256_extracti128_si256(_mm256_castps_si256(
+                                                 guessed), 1))));
             next_bound = _mm256_set_m128(skp_float_below4(next_high), skp_float_below4(next_low));
-            empty = _mm256_cmpeq_epi32(count, _mm256_setzero_si256());
+            /* (a guessed lane goes on, from below tau) */
+            empty = _mm256_andnot_si256(_mm256_castps_si256(guessed),
+                                        _mm256_cmpeq_epi32(count, _mm256_setzero_si256()));
             settled = _mm256_xor_si256(_mm256_cmpgt_epi32(previous, count),
                                        _mm256_set1_epi32(-1));
-            rising = _mm256_castsi256_ps(_mm256_set_m128i(
-                skp_narrow_mask(_mm256_cmp_pd(next_high, rho_high, _CMP_GE_OQ)),
-                skp_narrow_mask(_mm256_cmp_pd(next_low, rho_low, _CMP_GE_OQ))));
+            rising = skp_join_masks(_mm256_cmp_pd(next_low, rho_low, _CMP_GE_OQ),
+                                    _mm256_cmp_pd(next_high, rho_high, _CMP_GE_OQ));
             done = _mm256_and_ps(active, _mm256_or_ps(
                 _mm256_castsi256_ps(_mm256_or_si256(empty, settled)),
                 _mm256_and_ps(rising, _mm256_cmp_ps(least, next_bound, _CMP_GT_OQ))));
@@ -839,8 +879,14 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
                     next_high, rho_high, _mm256_castsi256_pd(empty64_high)),
                     _mm256_castsi256_pd(done64_high));
             }
+            support = _mm256_castps_si256(_mm256_blendv_ps(
+                _mm256_castsi256_ps(support), _mm256_castsi256_ps(count), done));
             active = _mm256_andnot_ps(done, active);
-            previous = count;
+            /* (a lane that stepped down from its guess has no count to settle on) */
+            previous = _mm256_castps_si256(_mm256_blendv_ps(
+                _mm256_castsi256_ps(count), _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX)),
+                _mm256_andnot_ps(rising, guessed)));
+            guessed = _mm256_setzero_ps();
             rho_low = next_low;
             rho_high = next_high;
             bound = _mm256_blendv_ps(no_bound, next_bound, active);
@@ -848,6 +894,23 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
         _mm256_storeu_pd(tau, tau_low);
         _mm256_storeu_pd(tau + 4, tau_high);
         for (c = 0; c < lanes; c++) taus[g + c] = tau[c];
+        if (kept_mask) {
+            /* the next group's guesses: these taus', radii's and supports' means */
+            double tau_sum = 0.0, radius_sum = 0.0, support_sum = 0.0;
+            const int n_kept = __builtin_popcount((unsigned) kept_mask);
+            _mm256_storeu_pd(radius, radius_low);
+            _mm256_storeu_pd(radius + 4, radius_high);
+            _mm256_storeu_si256((__m256i*) support_counts, support);
+            for (c = 0; c < 8; c++) {
+                if (!(kept_mask >> c & 1)) continue;
+                tau_sum += tau[c];
+                radius_sum += radius[c];
+                support_sum += support_counts[c];
+            }
+            hint[0] = tau_sum / n_kept;
+            hint[1] = radius_sum / n_kept;
+            hint[2] = support_sum / n_kept;
+        }
     }
 }
 
