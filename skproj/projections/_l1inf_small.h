@@ -22,8 +22,9 @@
  * so that the results agree bit for bit whatever the CPU.  On float32 the
  * AVX-512 loops test, count and bound 16 groups per vector in float32 (four
  * whole strips at a time in the lanes layout, the bulk of each group in the
- * groups layout) and only the sums in double: exact, since a > l exactly
- * where a > the largest float32 <= l.  The AVX-512 and AVX2 loops are
+ * groups layout), the AVX2 ones a strip of 8 per vector (lanes layout), and
+ * only the sums in double: exact, since a > l exactly where a > the largest
+ * float32 <= l.  The AVX-512 and AVX2 loops are
  * compiled with per-function target attributes and chosen at run time (no
  * -march); no FMA (nothing here multiplies).  The list of the next pass
  * (``skp_small_moved``) is here too.
@@ -654,6 +655,67 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_acc256_store(const skp_acc256* r, ptrdiff_t g
     _mm256_storeu_pd(below_max + g, r->below_max);
 }
 
+/* float32, one or two adjacent whole strips: as skp_small_quad512_f32, the
+ * tests, counts and bounds in float32 (a strip in one vector), only the sums
+ * in double, in the double loop's order (the same bits): 16 instructions
+ * for 8 entries where the double loop takes 24. */
+typedef struct { __m256 count, above_min, below_max; __m256d sum_low, sum_high; } skp_acc8;
+
+SKP_SMALL_AVX2 SKP_INLINE void skp_acc8_zero(skp_acc8* r) {
+    r->count = _mm256_setzero_ps();
+    r->above_min = _mm256_set1_ps(INFINITY);
+    r->below_max = _mm256_set1_ps(-INFINITY);
+    r->sum_low = _mm256_setzero_pd();
+    r->sum_high = r->sum_low;
+}
+
+/* Add magnitudes ``a`` at float32 levels (skp_small_floor_f32 of each). */
+SKP_SMALL_AVX2 SKP_INLINE void skp_acc8_add(skp_acc8* r, __m256 a, __m256 level) {
+    const __m256 k = _mm256_cmp_ps(a, level, _CMP_GT_OQ), kept = _mm256_and_ps(k, a);
+    r->count = _mm256_add_ps(r->count, _mm256_and_ps(k, _mm256_set1_ps(1.0f)));
+    r->above_min = _mm256_min_ps(r->above_min, _mm256_blendv_ps(r->above_min, a, k));
+    r->below_max = _mm256_max_ps(r->below_max, _mm256_blendv_ps(a, r->below_max, k));
+    r->sum_low = _mm256_add_pd(r->sum_low, _mm256_cvtps_pd(_mm256_castps256_ps128(kept)));
+    r->sum_high = _mm256_add_pd(r->sum_high, _mm256_cvtps_pd(_mm256_extractf128_ps(kept, 1)));
+}
+
+SKP_SMALL_AVX2 SKP_INLINE void skp_acc8_store(const skp_acc8* r, ptrdiff_t g, double* counts,
+                                              double* sums, double* above_min,
+                                              double* below_max) {
+    _mm256_storeu_pd(sums + g, r->sum_low);
+    _mm256_storeu_pd(sums + g + 4, r->sum_high);
+#define SKP_STORE8(dst, v)                                                                   \
+    _mm256_storeu_pd((dst) + g, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));                \
+    _mm256_storeu_pd((dst) + g + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)))
+    SKP_STORE8(counts, r->count);
+    SKP_STORE8(above_min, r->above_min);
+    SKP_STORE8(below_max, r->below_max);
+#undef SKP_STORE8
+}
+
+SKP_SMALL_AVX2 SKP_INLINE void skp_small_strips256_f32(
+        const float* y, ptrdiff_t length, ptrdiff_t row_stride, ptrdiff_t g, const int n,
+        const double* level, double* counts, double* sums, double* above_min,
+        double* below_max) {
+    const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    float floors[32];
+    __m256 l[4];
+    skp_acc8 r[4];
+    ptrdiff_t i, q;
+    for (q = 0; q < 8 * n; q++) floors[q] = skp_small_floor_f32(level[g + q]);
+    for (q = 0; q < n; q++) {
+        l[q] = _mm256_loadu_ps(floors + 8 * q);
+        skp_acc8_zero(&r[q]);
+    }
+    for (i = 0; i < length; i++) {
+        const float* row = (const float*) ((const char*) y + i * row_stride) + g;
+        for (q = 0; q < n; q++)
+            skp_acc8_add(&r[q], _mm256_and_ps(_mm256_loadu_ps(row + 8 * q), magnitude), l[q]);
+    }
+    for (q = 0; q < n; q++)
+        skp_acc8_store(&r[q], g + 8 * q, counts, sums, above_min, below_max);
+}
+
 SKP_SMALL_AVX2 SKP_INLINE void skp_small_lanes256(
         const void* y, ptrdiff_t length, ptrdiff_t width, ptrdiff_t row_stride,
         const ptrdiff_t* strips, ptrdiff_t n_strips, const double* level, double* counts,
@@ -672,6 +734,22 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_lanes256(
             continue;
         }
         n_vectors = t + 1 < n_strips && strips[t + 1] == g + 8 && g + 16 <= width ? 4 : 2;
+        if (single) {
+            /* (up to four adjacent whole strips at once) */
+            for (q = 1; q < 4 && t + q < n_strips && strips[t + q] == g + 8 * q
+                        && g + 8 * (q + 1) <= width; q++) ;
+            if (q == 4)
+                skp_small_strips256_f32((const float*) y, length, row_stride, g, 4, level,
+                                        counts, sums, above_min, below_max);
+            else if (q >= 2)
+                skp_small_strips256_f32((const float*) y, length, row_stride, g, 2, level,
+                                        counts, sums, above_min, below_max);
+            else
+                skp_small_strips256_f32((const float*) y, length, row_stride, g, 1, level,
+                                        counts, sums, above_min, below_max);
+            t += (q == 4 ? 4 : q >= 2 ? 2 : 1) - 1;
+            continue;
+        }
         for (q = 0; q < n_vectors; q++) {
             l[q] = _mm256_loadu_pd(level + g + 4 * q);
             skp_acc256_zero(&r[q]);
