@@ -385,8 +385,14 @@ cdef enum:
 # floor reach them; each pass costs more on longer columns).  Measured (issue
 # 14, float32, 100 to 1000 rows, thread time, passes against the gather): with
 # AVX-512 the passes win from a share of 0.04 on 100-256 rows and of
-# 0.06-0.08 on 500-1000 rows; with AVX2 alone from 0.17 (100 rows) to 0.45
-# (256 rows), about rows / 512 (float64 takes the passes with AVX-512 only).
+# 0.06-0.08 on 500-1000 rows; with AVX2 alone (float32 only: float64 takes
+# the passes with AVX-512 only) on columns of up to 256 rows at any share,
+# since its passes start from guesses too (issue 14, a Zen 3 without
+# AVX-512, interleaved, passes / gather at 1, 10, 50, 90 % of the groups
+# kept: 100 x 10000 0.87 0.84 0.72 0.56 and 0.98 0.69 0.69 0.56, 100 x 1000
+# 0.80 0.88 0.79 0.48, 256 x 4000 0.69-0.85 0.75-1.00 0.92-0.98 0.66-0.90;
+# 512 x 2000 0.76-1.17 and 1000 x 2000 0.97-1.08 keep the gather; from the
+# floor these passes had won from a share of about rows / 512 only).
 # float32's AVX-512 passes read a group of columns packed after its first pass
 # (prefetched) and start each column from a guess (skp_guess8): measured
 # against the gather (issue 14, thread time, Gaussian, at 1-90 % of the groups
@@ -452,16 +458,16 @@ cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ss
     cdef Py_ssize_t c
     if _forced_path:
         return _forced_path > 0
-    if skp_avx512_enabled() and n_rows <= _packed_rows:
+    if n_rows <= (_packed_rows if skp_avx512_enabled() else _short_rows):
         return True
+    if not skp_avx512_enabled():
+        return False
     for c in range(width):
         if radii[c] != 0.0:
             kept += radii[c]
             norms += radii[c] + outer_tau
     share = kept / norms if norms > 0 else 0.0
-    if skp_avx512_enabled():
-        return share >= (_short_share if n_rows <= _short_rows else _long_share)
-    return n_rows <= _short_rows and share >= max(0.15, n_rows / 512.0)
+    return share >= (_short_share if n_rows <= _short_rows else _long_share)
 
 
 cdef inline Py_ssize_t _panel_width(Py_ssize_t n_rows, Py_ssize_t itemsize) noexcept nogil:
