@@ -742,25 +742,6 @@ static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_st
     skp_panel_thresholds512_f64(base, row_stride, n_rows, width, floor, radii, taus, hint);
 }
 
-/* The tau of each of the ``width`` columns at ``base`` in ``taus``
- * (INFINITY where ``radii`` is zero: ``radii`` holds ``width`` rounded up
- * to 16, zeros after ``width``).  The eight lanes of a group of columns are
- * stepped together, in vectors (halves of four doubles).
- * ``hint`` (in and out): the mean tau, radius and support of the last
- * group of columns, zeros at first.  Each column's first pass
- * starts from the guess skp_guess8 makes of them where it lies
- * SKP_GUESS_GAP of itself above ``floor``: a guess, not a bound.  A
- * lane whose pass from the guess steps down (the guess was above its tau)
- * lands below tau all the same, f(rho) = sum (|y| - rho)+ - radius being
- * convex: Newton's step from either side ends at or below its root; it
- * goes on from there (from ``floor`` if the pass kept nothing), with no
- * count to settle on.  Any start ends on the same fixed point: tau from
- * the sum of the values it keeps.  ``packed`` (AVX-512 only; 16 * n_rows
- * floats on a cache line, or NULL): the magnitudes of a group of 16 columns,
- * stored by its first pass and read by the next ones, contiguous (a panel's
- * rows lie a row stride apart, each on its own page when rows are long:
- * 1000 x 10000 at 50-90 % of the groups kept took 4.6 times a copy by
- * passes over the panel itself, 3.9 with them packed). */
 /* skp_guess8 on four lanes, for the AVX2 passes (no FMA there: the products
  * and sums rounded apart; a guess needs no particular rounding). */
 SKP_AVX2 static inline __m256d skp_guess4(const double* hint, __m256d radius, __m256d floor,
@@ -782,6 +763,32 @@ SKP_AVX2 static inline __m256 skp_join_masks(__m256d low, __m256d high) {
     return _mm256_castsi256_ps(_mm256_set_m128i(skp_narrow_mask(high), skp_narrow_mask(low)));
 }
 
+/* Lanes 0-3 (``high``: 4-7) of a mask of eight floats as a mask of four doubles. */
+SKP_AVX2 static inline __m256d skp_widen_mask(__m256 mask, const int high) {
+    const __m256i lanes = _mm256_castps_si256(mask);
+    return _mm256_castsi256_pd(_mm256_cvtepi32_epi64(
+        high ? _mm256_extracti128_si256(lanes, 1) : _mm256_castsi256_si128(lanes)));
+}
+
+/* The tau of each of the ``width`` columns at ``base`` in ``taus``
+ * (INFINITY where ``radii`` is zero: ``radii`` holds ``width`` rounded up
+ * to 16, zeros after ``width``).  The eight lanes of a group of columns are
+ * stepped together, in vectors (halves of four doubles).
+ * ``hint`` (in and out): the mean tau, radius and support of the last
+ * group of columns, zeros at first.  Each column's first pass starts from
+ * the guess skp_guess8 (AVX2: skp_guess4) makes of them where it lies
+ * SKP_GUESS_GAP of itself above ``floor``: a guess, not a bound.  A
+ * lane whose pass from the guess steps down (the guess was above its tau)
+ * lands below tau all the same, f(rho) = sum (|y| - rho)+ - radius being
+ * convex: Newton's step from either side ends at or below its root; it
+ * goes on from there (from ``floor`` if the pass kept nothing), with no
+ * count to settle on.  Any start ends on the same fixed point: tau from
+ * the sum of the values it keeps.  ``packed`` (AVX-512 only; 16 * n_rows
+ * floats on a cache line, or NULL): the magnitudes of a group of 16 columns,
+ * stored by its first pass and read by the next ones, contiguous (a panel's
+ * rows lie a row stride apart, each on its own page when rows are long:
+ * 1000 x 10000 at 50-90 % of the groups kept took 4.6 times a copy by
+ * passes over the panel itself, 3.9 with them packed). */
 SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_t row_stride,
                                                      ptrdiff_t n_rows, ptrdiff_t width,
                                                      double floor, const double* radii,
@@ -846,13 +853,9 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
             /* A pass from a guess above tau gives a Newton step below tau
              * (f is convex), or nothing: from the floor then */
             next_low = _mm256_blendv_pd(next_low, _mm256_max_pd(next_low, floor_v),
-                                        _mm256_castsi256_pd(_mm256_cvtepi32_epi64(
-                                            _mm256_castsi256_si128(_mm256_castps_si256(
-                                                guessed)))));
+                                        skp_widen_mask(guessed, 0));
             next_high = _mm256_blendv_pd(next_high, _mm256_max_pd(next_high, floor_v),
-                                         _mm256_castsi256_pd(_mm256_cvtepi32_epi64(
-                                             _mm256_extracti128_si256(_mm256_castps_si256(
-                                                 guessed), 1))));
+                                         skp_widen_mask(guessed, 1));
             next_bound = _mm256_set_m128(skp_float_below4(next_high), skp_float_below4(next_low));
             /* (a guessed lane goes on, from below tau) */
             empty = _mm256_andnot_si256(_mm256_castps_si256(guessed),
@@ -864,21 +867,12 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
             done = _mm256_and_ps(active, _mm256_or_ps(
                 _mm256_castsi256_ps(_mm256_or_si256(empty, settled)),
                 _mm256_and_ps(rising, _mm256_cmp_ps(least, next_bound, _CMP_GT_OQ))));
-            {
-                const __m256i done64_low = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(
-                    _mm256_castps_si256(done)));
-                const __m256i done64_high = _mm256_cvtepi32_epi64(_mm256_extracti128_si256(
-                    _mm256_castps_si256(done), 1));
-                const __m256i empty64_low = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(empty));
-                const __m256i empty64_high = _mm256_cvtepi32_epi64(
-                    _mm256_extracti128_si256(empty, 1));
-                tau_low = _mm256_blendv_pd(tau_low, _mm256_blendv_pd(
-                    next_low, rho_low, _mm256_castsi256_pd(empty64_low)),
-                    _mm256_castsi256_pd(done64_low));
-                tau_high = _mm256_blendv_pd(tau_high, _mm256_blendv_pd(
-                    next_high, rho_high, _mm256_castsi256_pd(empty64_high)),
-                    _mm256_castsi256_pd(done64_high));
-            }
+            tau_low = _mm256_blendv_pd(tau_low, _mm256_blendv_pd(
+                next_low, rho_low, skp_widen_mask(_mm256_castsi256_ps(empty), 0)),
+                skp_widen_mask(done, 0));
+            tau_high = _mm256_blendv_pd(tau_high, _mm256_blendv_pd(
+                next_high, rho_high, skp_widen_mask(_mm256_castsi256_ps(empty), 1)),
+                skp_widen_mask(done, 1));
             support = _mm256_castps_si256(_mm256_blendv_ps(
                 _mm256_castsi256_ps(support), _mm256_castsi256_ps(count), done));
             active = _mm256_andnot_ps(done, active);
