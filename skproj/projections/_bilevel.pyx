@@ -407,7 +407,7 @@ cdef enum:
 # 2000 x 5000 1.21 1.01 1.12 0.99 and 10000 x 1000 1.16-1.86: beyond, the
 # shares below decide as before).
 cdef Py_ssize_t _short_rows = 256, _packed_rows = 1024
-cdef double _short_share = 0.04, _long_share = 0.08
+cdef double _long_share = 0.08
 cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
 
 
@@ -467,7 +467,7 @@ cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ss
             kept += radii[c]
             norms += radii[c] + outer_tau
     share = kept / norms if norms > 0 else 0.0
-    return share >= (_short_share if n_rows <= _short_rows else _long_share)
+    return share >= _long_share
 
 
 cdef inline Py_ssize_t _panel_width(Py_ssize_t n_rows, Py_ssize_t itemsize) noexcept nogil:
