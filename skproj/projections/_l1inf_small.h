@@ -655,7 +655,7 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_acc256_store(const skp_acc256* r, ptrdiff_t g
     _mm256_storeu_pd(below_max + g, r->below_max);
 }
 
-/* float32, one or two adjacent whole strips: as skp_small_quad512_f32, the
+/* float32, one, two or four adjacent whole strips: as skp_small_quad512_f32, the
  * tests, counts and bounds in float32 (a strip in one vector), only the sums
  * in double, in the double loop's order (the same bits): 16 instructions
  * for 8 entries where the double loop takes 24. */
@@ -733,7 +733,6 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_lanes256(
                                   above_min, below_max, single);
             continue;
         }
-        n_vectors = t + 1 < n_strips && strips[t + 1] == g + 8 && g + 16 <= width ? 4 : 2;
         if (single) {
             /* (up to four adjacent whole strips at once) */
             for (q = 1; q < 4 && t + q < n_strips && strips[t + q] == g + 8 * q
@@ -750,6 +749,7 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_lanes256(
             t += (q == 4 ? 4 : q >= 2 ? 2 : 1) - 1;
             continue;
         }
+        n_vectors = t + 1 < n_strips && strips[t + 1] == g + 8 && g + 16 <= width ? 4 : 2;
         for (q = 0; q < n_vectors; q++) {
             l[q] = _mm256_loadu_pd(level + g + 4 * q);
             skp_acc256_zero(&r[q]);
