@@ -205,7 +205,7 @@ def small_table(shape, rng):
     except ImportError:
         torch = None
     print(f"Per call on {shape[0]}x{shape[1]} float32 (in cache), at half of each norm:")
-    print("time / np.copyto(out, Y); 'kernel' is the Cython kernel called directly, so")
+    print("time / np.copyto(out, Y); 'kernel' is the kernel's address entry called directly, so")
     print("'numpy' - 'kernel' is the validation and dispatch; 'new out' allocates the result")
     Y = rng.standard_normal(shape).astype(np.float32)
     out = np.empty_like(Y)
@@ -237,19 +237,30 @@ def small_table(shape, rng):
 
 
 def _kernels(Y, out):
-    """The kernels behind each projection, called as the functional API calls them."""
+    """The kernels behind each projection, called as the functional API calls them.
+
+    Their entries taking addresses (``at_addresses``), which the API calls
+    on the common call's memory (``_validation.address_memory``).
+    """
     from skproj.projections import _bilevel, _l1, _l1inf
+    from skproj.projections._bilevel import NormKind
 
     radii = np.zeros(Y.shape[1])
-    # The whole-vector projections hand contiguous arrays over as one long row.
-    y_row, out_row = Y.reshape(1, -1), out.reshape(1, -1)
+    y, x = Y.ctypes.data, out.ctypes.data
+    shape, single = Y.shape, Y.dtype == np.float32
+
+    def bilevel(kind):
+        return lambda eta: _bilevel.at_addresses(int(kind), y, x, *shape, single, eta, False,
+                                                 radii)
+
     return {
-        "project_l1_ball": lambda eta: _l1.l1_ball(y_row, out_row, eta),
-        "project_simplex": lambda eta: _l1.simplex(y_row, out_row, eta),
-        "bilevel_l1inf": lambda eta: _bilevel.bilevel_l1inf(Y, out, eta, False, radii),
-        "bilevel_l11": lambda eta: _bilevel.bilevel_l11(Y, out, eta, False, radii),
-        "bilevel_l12": lambda eta: _bilevel.bilevel_l12(Y, out, eta, False, radii),
-        "project_l1inf_ball": lambda eta: _l1inf.l1inf_ball(Y, out, eta, False, radii),
+        "project_l1_ball": lambda eta: _l1.at_addresses(False, y, x, Y.size, single, eta),
+        "project_simplex": lambda eta: _l1.at_addresses(True, y, x, Y.size, single, eta),
+        "bilevel_l1inf": bilevel(NormKind.NORM_MAX),
+        "bilevel_l11": bilevel(NormKind.NORM_L1),
+        "bilevel_l12": bilevel(NormKind.NORM_L2),
+        "project_l1inf_ball": lambda eta: _l1inf.at_addresses(y, x, *shape, single, eta, False,
+                                                              radii),
     }
 
 

@@ -255,22 +255,37 @@ def test_entries_whose_sums_overflow_are_rescaled(project, rng):
 
 
 # ------------------------------------------- the common call's fast path
-# ``common_memory`` takes the common call (C-contiguous float arrays, ``out``
-# None, apart or the input itself) past the general checks.  With it turned
-# off every call takes the general path: both must give the same results
-# and the same errors, for every input and ``out``.
+# ``address_memory`` (checked in C for arrays) and ``common_memory`` take the
+# common call (C-contiguous float arrays, ``out`` None, apart or the input
+# itself) past the general checks.  With them turned off every call takes
+# the general path: both must give the same results and the same errors, for
+# every input and ``out``.
 
 FAST = [P.project_l1_ball, P.project_simplex] + MATRIX
 
 _OUTS = ("none", "new", "same", "view of y", "overlap", "fortran", "read-only",
-         "other dtype", "other shape", "list")
+         "other dtype", "other shape", "list", "big-endian", "unaligned", "subclass")
+
+
+class _Subclass(np.ndarray):
+    """An ndarray subclass: not the common call (the general path decides)."""
 
 
 def _general_path(monkeypatch):
     from skproj.projections import _matrix, _vector
 
-    monkeypatch.setattr(_vector, "common_memory", lambda *args, **kwargs: None)
-    monkeypatch.setattr(_matrix, "common_memory", lambda *args, **kwargs: None)
+    for module in (_vector, _matrix):
+        monkeypatch.setattr(module, "common_memory", lambda *args, **kwargs: None)
+        monkeypatch.setattr(module, "address_memory", lambda *args, **kwargs: None)
+
+
+def _unaligned(a):
+    """A C-contiguous copy of ``a`` whose first value lies one byte past an aligned address."""
+    raw = np.empty(a.nbytes + a.itemsize + 1, np.uint8)
+    start = (-raw.ctypes.data) % a.itemsize + 1
+    view = raw[start:start + a.nbytes].view(a.dtype).reshape(a.shape)
+    view[...] = a
+    return view
 
 
 def _case(layout, out_kind, dtype, shape, seed):
@@ -281,7 +296,10 @@ def _case(layout, out_kind, dtype, shape, seed):
          "F": np.asfortranarray(buffer[:shape[0], :shape[1]]),
          "strided": buffer[:shape[0], ::2],
          "view": buffer[1:shape[0] + 1, :shape[1]].copy()[:],
-         "int": buffer[:shape[0], :shape[1]].astype(np.int64)}[layout]
+         "int": buffer[:shape[0], :shape[1]].astype(np.int64),
+         "big-endian": buffer[:shape[0], :shape[1]].astype(np.dtype(dtype).newbyteorder(">")),
+         "unaligned": _unaligned(buffer[:shape[0], :shape[1]]),
+         "subclass": buffer[:shape[0], :shape[1]].copy().view(_Subclass)}[layout]
     out = {"none": lambda: None, "new": lambda: np.empty_like(Y, order="C"),
            "same": lambda: Y, "view of y": lambda: Y[...],
            "overlap": lambda: np.empty_like(Y),   # (replaced below)
@@ -289,7 +307,10 @@ def _case(layout, out_kind, dtype, shape, seed):
            "read-only": lambda: np.zeros_like(Y),
            "other dtype": lambda: np.empty(Y.shape, np.float16),
            "other shape": lambda: np.empty((shape[0] + 1, shape[1]), Y.dtype),
-           "list": lambda: [[0.0] * shape[1]] * shape[0]}[out_kind]()
+           "list": lambda: [[0.0] * shape[1]] * shape[0],
+           "big-endian": lambda: np.empty(Y.shape, Y.dtype.newbyteorder(">")),
+           "unaligned": lambda: _unaligned(np.empty(Y.shape, Y.dtype)),
+           "subclass": lambda: np.empty(Y.shape, Y.dtype).view(_Subclass)}[out_kind]()
     if out_kind == "read-only":
         out.flags.writeable = False
     if out_kind == "overlap" and Y.dtype.kind == "f":
@@ -313,7 +334,8 @@ def _outcome(project, case, eta):
 @pytest.mark.parametrize("project", FAST, ids=ids)
 @pytest.mark.parametrize("out_kind", _OUTS)
 @settings(max_examples=15)
-@given(layout=st.sampled_from(["C", "F", "strided", "view", "int"]),
+@given(layout=st.sampled_from(["C", "F", "strided", "view", "int", "big-endian", "unaligned",
+                               "subclass"]),
        dtype=st.sampled_from([np.float32, np.float64]),
        shape=st.tuples(st.integers(1, 9), st.integers(1, 40)), seed=st.integers(0, 2**16),
        share=st.sampled_from([0.0, 0.3, 0.9, 2.0]), poison=st.sampled_from([None, np.nan, np.inf]))
@@ -339,6 +361,47 @@ def test_fast_path_gives_the_general_paths_results_and_errors(
         assert fast[2:] == general[2:]
     else:
         assert fast == general
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_array_memory_takes_exactly_the_common_call(dtype):
+    from skproj.projections._arrays import array_memory
+
+    Y = np.arange(1.0, 13.0, dtype=dtype).reshape(3, 4)
+    out = np.empty_like(Y)
+    x, y_address, x_address, n, single = array_memory(Y, out)
+    assert x is out and (y_address, x_address) == (Y.ctypes.data, out.ctypes.data)
+    assert n == 12 and single == (dtype == np.float32)
+    assert array_memory(Y, Y)[0] is Y                      # in place
+    assert array_memory(Y, Y.reshape(3, 4))[2] == Y.ctypes.data   # the same memory
+    new = array_memory(Y, None)[0]
+    assert type(new) is np.ndarray and new.dtype == Y.dtype and new.shape == Y.shape
+    assert new.flags.c_contiguous and not np.shares_memory(new, Y)
+    assert array_memory(np.ones(5, dtype), None)[3] == 5   # any number of dimensions
+    buffer = np.zeros(20, dtype)
+    read_only = np.zeros_like(Y)
+    read_only.flags.writeable = False
+    for y, x in [(Y.T, None), (Y[:, ::2], None), (Y.astype(np.int64), None),
+                 (Y.astype(Y.dtype.newbyteorder(">")), None), (_unaligned(Y), None),
+                 (Y.view(_Subclass), None), (np.ones((0, 3), dtype), None), (Y.tolist(), None),
+                 (Y, np.empty((4, 3), dtype)), (Y, np.empty((3, 4), np.float16)),
+                 (Y, np.empty_like(Y, order="F")), (Y, read_only), (Y, _unaligned(Y)),
+                 (Y, out.view(_Subclass)), (Y, out.tolist()),
+                 (buffer[:12].reshape(3, 4), buffer[1:13].reshape(3, 4))]:
+        assert array_memory(y, x) is None
+
+
+@pytest.mark.parametrize("project", FAST, ids=ids)
+def test_common_arrays_skip_the_python_checks(project, rng, monkeypatch):
+    # (the kernels' address entries, without common_memory or a memoryview)
+    from skproj.projections import _matrix, _vector
+
+    for module in (_vector, _matrix):
+        monkeypatch.setattr(module, "common_memory", lambda *args, **kwargs: 1 / 0)
+    Y = rng.standard_normal((6, 9))
+    out = np.empty_like(Y)
+    assert project(Y, 1.0, out=out) is out
+    assert project(Y, 1.0).shape == Y.shape
 
 
 @pytest.mark.parametrize("project", FAST, ids=ids)

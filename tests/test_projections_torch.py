@@ -118,8 +118,8 @@ def test_cuda_tensor_stays_on_device(project, axis):
     assert project(T, 1.5, out=out, **kwargs) is out
 
 
-# The common call's fast path (``common_memory``) against the general path:
-# the same results, the same memory written, the same errors.
+# The common call's fast paths (``address_memory``, ``common_memory``) against the
+# general path: the same results, the same memory written, the same errors.
 FAST = [P.project_l1_ball, P.project_simplex] + MATRIX
 
 _TENSOR_OUTS = {
@@ -173,10 +173,9 @@ def test_fast_path_gives_the_general_paths_results_and_errors(project, kind, dty
 
     eta = 0.4 * float(make()[0].detach().float().nan_to_num().abs().sum())
     fast = _tensor_outcome(project, make, eta)
-    monkeypatch.setattr(_vector, "common_memory", lambda *args, **kwargs: None)
-    monkeypatch.setattr(_matrix, "common_memory", lambda *args, **kwargs: None)
-    monkeypatch.setattr(_vector, "tensor_out_addresses", lambda *args, **kwargs: None)
-    monkeypatch.setattr(_matrix, "tensor_out_addresses", lambda *args, **kwargs: None)
+    for module in (_vector, _matrix):
+        monkeypatch.setattr(module, "common_memory", lambda *args, **kwargs: None)
+        monkeypatch.setattr(module, "address_memory", lambda *args, **kwargs: None)
     general = _tensor_outcome(project, make, eta)
     assert len(fast) == len(general)
     if isinstance(fast[0], torch.Tensor):
@@ -198,9 +197,15 @@ def test_matrix_kernels_at_a_tensors_addresses_give_numpys_bits(name, dtype, axi
     constraint = P.get_constraint(name, axis=axis)
     T = torch.randn(40, 70, dtype=dtype, generator=torch.Generator().manual_seed(1))
     calls = []
-    real = _matrix._tensor_call
-    monkeypatch.setattr(_matrix, "_tensor_call",
-                        lambda *args: calls.append(real(*args)) or calls[-1])
+    real = _matrix._address_call
+
+    def address_call(at_addresses, y, *args):
+        result = real(at_addresses, y, *args)
+        if isinstance(y, torch.Tensor):  # (the NumPy references take it too)
+            calls.append(result)
+        return result
+
+    monkeypatch.setattr(_matrix, "_address_call", address_call)
     for share in (0.05, 0.5, 2.0):  # (2.0: inside the ball, copied)
         eta = share * float(constraint.norm(T.numpy()))
         expected = constraint.function(T.numpy(), eta, axis=axis)

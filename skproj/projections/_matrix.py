@@ -7,8 +7,8 @@ import numpy as np
 from skproj.projections import _bilevel, _l1inf, _torch_backend
 from skproj.projections._l1 import Status
 from skproj.projections._validation import (
-    as_numpy_array, check_axis, check_radius, common_memory, radius_zero, raise_for_status,
-    run_kernel, run_projection, tensor_out_addresses,
+    address_memory, as_numpy_array, check_axis, check_radius, common_memory, radius_zero,
+    raise_for_status, run_kernel, run_projection,
 )
 
 __all__ = [
@@ -49,14 +49,16 @@ def _run_matrix_kernel(kernel, y, out, eta, axis, torch_compute, extra=False, wa
     ``wanted=False``: the caller drops them, so a tensor's are not made into
     tensors (2 us of a 10 us call on a 32 x 64 CPU tensor).
     ``at_addresses(y_address, x_address, n_rows, n_cols, single, eta, rows,
-    radii)``: the kernel's entry for a CPU tensor's memory (``_tensor_call``).
+    radii)``: the kernel's entry for the memory of the common call
+    (``address_memory``, ``_address_call``).
     """
     eta = check_radius(eta)
     axis = check_axis(axis)
-    if at_addresses is not None and out is not None and eta and type(y) is not np.ndarray:
-        called = _tensor_call(at_addresses, y, out, eta, axis, extra, wanted)
+    memory = address_memory(y, out) if at_addresses is not None and eta else None
+    if memory is not None:
+        called = _address_call(at_addresses, y, memory, eta, axis, extra, wanted)
         if called is not None:
-            return out, called[0]
+            return memory[0], called[0]
     def compute(y_np, x_np):
         y_view, x_view, groups_are_rows = _oriented(y_np, x_np, axis)
         radii = np.zeros(y_np.shape[1 - axis])
@@ -80,21 +82,19 @@ def _run_matrix_kernel(kernel, y, out, eta, axis, torch_compute, extra=False, wa
                           ndim=2, empty_result=empty_result)
 
 
-def _tensor_call(at_addresses, y, out, eta, axis, extra, wanted):
-    """The common call on CPU tensors with ``out=``, on their memory; ``(extras,)`` or None.
+def _address_call(at_addresses, y, memory, eta, axis, extra, wanted):
+    """The common call on the memory of ``address_memory``; ``(extras,)`` or None.
 
-    ``tensor_out_addresses`` checks the tensors (2-D here) by their
-    attributes; the kernel's address entry then spares the two ``numpy()``
-    views and the buffer requests of the general way (100 x 1000 float32
+    The kernel's address entry spares the memoryviews' buffer requests and,
+    for tensors, their two ``numpy()`` views (100 x 1000 float32 tensors
     with ``out=``: about 4 us a call, 2.6 -> 2.1 copies for
-    ``bilevel_l1inf``).  None where the tensors do not suit or the kernel
+    ``bilevel_l1inf``).  None where ``y`` is not a matrix or the kernel
     found NaN or inf (it wrote nothing then): the general way takes over,
     and rescales or raises.
     """
-    memory = tensor_out_addresses(y, out)
-    if memory is None or y.dim() != 2:
+    if y.ndim != 2:
         return None
-    y_address, x_address, _, single = memory
+    _, y_address, x_address, _, single = memory
     radii = np.zeros(y.shape[1 - axis])
     result = at_addresses(y_address, x_address, y.shape[0], y.shape[1], single, eta,
                           axis == 1, radii)
@@ -104,8 +104,9 @@ def _tensor_call(at_addresses, y, out, eta, axis, extra, wanted):
     raise_for_status(status, "Y")
     if not extra:
         return None,
-    return (_torch_backend.to_tensor_like((result[1], radii), y) if wanted
-            else (result[1], radii)),
+    extras = result[1], radii
+    return (_torch_backend.to_tensor_like(extras, y) if wanted and type(y) is not np.ndarray
+            else extras),
 
 
 def group_norms(Y, norm="l2", *, axis=0):

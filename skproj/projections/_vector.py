@@ -5,8 +5,7 @@ import numpy as np
 from skproj.projections import _l1, _torch_backend
 from skproj.projections._matrix import group_norms
 from skproj.projections._validation import (
-    check_radius, common_memory, radius_zero, run_kernel, run_projection,
-    tensor_out_addresses,
+    address_memory, check_radius, common_memory, radius_zero, run_kernel, run_projection,
 )
 
 __all__ = ["project_l1_ball", "project_simplex", "project_l2_ball", "project_linf_ball"]
@@ -136,11 +135,10 @@ def _apart(addresses, n, single):
 def _soft_threshold_projection(y, eta, out, kernel, torch_function):
     """Run a soft-threshold kernel (l1 ball or simplex) on any input."""
     eta = check_radius(eta)
-    if out is not None and eta and type(y) is not np.ndarray:
-        addresses = tensor_out_addresses(y, out)
-        # (not written: NaN, inf or no memory; the general way tells which)
-        if addresses is not None and _l1.at_addresses(kernel is _l1.simplex, *addresses, eta):
-            return out
+    memory = address_memory(y, out) if eta else None
+    # (not written: NaN, inf or no memory; the general way tells which)
+    if memory is not None and _l1.at_addresses(kernel is _l1.simplex, *memory[1:], eta):
+        return memory[0]
     memory = common_memory(y, out) if eta else None
     if memory is not None:
         y_np, x_np, result = memory
