@@ -259,3 +259,31 @@ def test_radius_for_groups_reads_the_breakpoints_once_and_honours_a_sets_radius_
             return lambda threshold: 2.0 * radius(threshold)
 
     assert Doubled(1.0).radius_for_groups(Y, 7) == 2.0 * expected
+
+
+@pytest.mark.parametrize("name", sorted(P.CONSTRAINTS))
+def test_statistics_of_cpu_tensors_are_numpys(name):
+    # (norms and breakpoints of a CPU tensor are computed on its NumPy view:
+    # the same numbers as NumPy's, with or without grad, and the same errors)
+    torch = pytest.importorskip("torch")
+    constraint = P.get_constraint(name)
+    Y = _matrix(3).astype(np.float32)
+    T = torch.tensor(Y)
+    expected_norm = constraint.norm(Y)
+    for tensor in (T, T.clone().requires_grad_(True), torch.nn.Parameter(T.clone())):
+        assert constraint.norm(tensor) == expected_norm
+        if constraint.zeroes_groups:
+            np.testing.assert_array_equal(constraint._breakpoints(tensor),
+                                          constraint._breakpoints(Y))
+    with pytest.raises(TypeError):
+        constraint.norm(T.to(torch.bfloat16))
+
+
+def test_with_level_copies_and_sets_only_the_level():
+    constraint = P.BilevelL1Inf(eta=2.0, axis=1)
+    copied = constraint.with_level(0.5)
+    assert type(copied) is P.BilevelL1Inf and copied is not constraint
+    assert copied.get_params() == {"eta": 0.5, "axis": 1}
+    assert constraint.eta == 2.0
+    hoyer = P.GroupHoyer(sparsity=0.5, axis=1, weights=np.ones(3)).with_level(0.8)
+    assert hoyer.sparsity == 0.8 and hoyer.axis == 1 and hoyer.weights.tolist() == [1, 1, 1]
