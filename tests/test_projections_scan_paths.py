@@ -133,9 +133,11 @@ def test_in_cache_torch_and_numpy_agree():
 
 @pytest.mark.parametrize("n", [1, 2, 16, 17, 100, 1001, 5000])
 @pytest.mark.parametrize("kind", ["normal", "ties", "all_equal", "sorted"])
-def test_vector_selection_of_the_sample(scan, n, kind):
-    """The sample's AVX-512 and AVX2 quickselects give the order statistics of a sort."""
-    values = _vector(kind, n, n, np.float64)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_vector_selection_of_the_sample(scan, n, kind, dtype):
+    """The sample's AVX-512 and AVX2 quickselects give the order statistics of a sort
+    (float32: those of the sample taken in float)."""
+    values = _vector(kind, n, n, dtype)
     for k in sorted({0, n // 3, n // 2, n - 1}):
         result = _l1._kth_smallest(values.copy(), k)
         if result is None:
@@ -145,10 +147,11 @@ def test_vector_selection_of_the_sample(scan, n, kind):
 
 @settings(max_examples=200, deadline=None)
 @given(values=st.lists(st.floats(allow_nan=False), min_size=1, max_size=300),
-       data=st.data())
-def test_vector_selections_on_any_values(values, data):
+       dtype=st.sampled_from([np.float64, np.float32]), data=st.data())
+def test_vector_selections_on_any_values(values, dtype, data):
     """Both quickselects, on any values (infinities, signed zeros, ties) and any rank."""
-    values = np.array(values)
+    with np.errstate(over="ignore"):   # (float32: large doubles become infinities)
+        values = np.array(values).astype(dtype)
     k = data.draw(st.integers(0, values.size - 1), label="k")
     try:
         for avx512 in (True, False):
@@ -165,6 +168,31 @@ def test_no_vector_selection_without_the_vector_loops():
         assert _l1._kth_smallest(np.arange(40.0), 3) is None
     finally:
         _l1._set_testing()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("share", [0.01, 0.5, 0.9])
+@pytest.mark.parametrize("magnitudes", [True, False])
+def test_float_sample_brackets_tau_as_the_double_one(scan, kind, share, magnitudes):
+    """The bracket of a float32 row's sample taken in float (AVX-512 or AVX2 loops)
+    holds tau where the sample taken in double does (always on Gaussian values; heavy
+    tails may mislead both samples), with as few values inside: a wrong bracket would
+    only cost the Newton passes, which the results would not show."""
+    y = _vector(kind, 100_000, 5, np.float32).reshape(1, -1)
+    values = (np.abs(y) if magnitudes else y).astype(np.float64)   # (bounds may be +-DBL_MAX)
+    radius = _radius_keeping(values.ravel(), share)
+    float_bracket = _l1._sampled_bracket(y, radius, magnitudes)
+    _l1._set_testing(simd=False)
+    try:
+        double_bracket = _l1._sampled_bracket(y, radius, magnitudes)
+    finally:
+        _l1._set_testing(avx512=scan)
+    tau = references.simplex_threshold_sorted(values, radius)
+    holds = [low <= tau <= high for low, high in (float_bracket, double_bracket)]
+    assert holds[0] == holds[1] and (holds[0] or kind != "normal")
+    inside = [np.count_nonzero((values >= low) & (values < high))
+              for low, high in (float_bracket, double_bracket)]
+    assert inside[0] <= 1.05 * inside[1] + 16
 
 
 @pytest.mark.parametrize("n", [40009, 100_000, 23])
@@ -188,8 +216,8 @@ def test_in_cache_write_at_every_alignment(n):
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("share", [1e-4, 0.01, 0.5, 0.9, 0.999])
 def test_float_sample_of_an_array_in_cache(scan, kind, share):
-    """A 100 x 1000 float32 array: the sampled bracket is taken in float (AVX-512), or in
-    double (AVX2); both against the references, ties and tiny radii included."""
+    """A 100 x 1000 float32 array: the sampled bracket is taken in float (AVX-512 or
+    AVX2 loops); both against the references, ties and tiny radii included."""
     y = _vector(kind, 100_000, 12, np.float32)
     check_l1_ball_and_simplex(y, share)
     y = y.reshape(100, 1000)

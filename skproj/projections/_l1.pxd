@@ -33,9 +33,9 @@ cdef extern from "_l1_simd.h" nogil:
     double skp_long_threshold_f32(const float* values, Py_ssize_t n, double total,
                                   double fixed_count, double fixed_sum, double radius,
                                   double* support)
-    int skp_sample_bracket512_f32(const float* row, Py_ssize_t runs, Py_ssize_t gap,
-                                  int magnitudes, double scaled, double sigmas, Py_ssize_t margin,
-                                  float* work, double* low, double* high)
+    int skp_sample_bracket_f32(const float* row, Py_ssize_t runs, Py_ssize_t gap,
+                               int magnitudes, double scaled, double sigmas, Py_ssize_t margin,
+                               float* work, double* low, double* high)
     Py_ssize_t skp_keep_at_most_f64(const double* src, Py_ssize_t n, double bound,
                                     double* dst)
     double skp_sum_and_excess_f32(const float* values, Py_ssize_t n, double low, double* excess)
@@ -52,6 +52,8 @@ cdef extern from "_l1_simd.h" nogil:
                           int magnitudes)
     int skp_select_f64(double* values, Py_ssize_t n, Py_ssize_t k, double* scratch,
                        double* result)
+    float skp_select_f32(float* values, Py_ssize_t n, Py_ssize_t k, float* spare0,
+                         float* spare1)
     int skp_sum_and_excess512_f32(const float* values, Py_ssize_t n, double low,
                                   double* excess, double* total)
     int skp_scan_cached_f32(const float* row, Py_ssize_t n, double low, double high,

@@ -149,9 +149,9 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
         size -= size % SAMPLE_RUN
         scaled = radius * size / <double> n
         if floating is float:
-            # (float32 with AVX-512F: the same bracket from the same runs, all
-            # in float; ``sample`` holds the 4 * size floats it needs)
-            if _simd and skp_sample_bracket512_f32(
+            # (float32 with AVX-512F or AVX2: the same bracket from the same
+            # runs, all in float; ``sample`` holds the 4 * size floats it needs)
+            if _simd and skp_sample_bracket_f32(
                     <const float*> base, size // SAMPLE_RUN, n // (size // SAMPLE_RUN),
                     magnitudes, scaled, BRACKET_SIGMAS, BRACKET_MARGIN, <float*> sample,
                     &bracket.low, &bracket.high):
@@ -556,12 +556,17 @@ cdef double _sum_and_excess(const floating* values, Py_ssize_t n, double low,
     return total0 + total1
 
 
+cdef inline Py_ssize_t _sample_size(Py_ssize_t n) noexcept nogil:
+    """The number of values ``_sample_bracket`` samples from ``n``."""
+    return min(n, max(<Py_ssize_t> MIN_SAMPLE, min(<Py_ssize_t> SAMPLE_SIZE,
+                                                    n // SAMPLE_DIVISOR)))
+
+
 cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
                     double* tau, double* support) noexcept nogil:
     """Status of the projection of ``y`` and, when it moves, its threshold ``tau``."""
     cdef Py_ssize_t n = y.shape[0] * y.shape[1]
-    cdef Py_ssize_t size = min(n, max(<Py_ssize_t> MIN_SAMPLE,
-                                      min(<Py_ssize_t> SAMPLE_SIZE, n // SAMPLE_DIVISOR)))
+    cdef Py_ssize_t size = _sample_size(n)
     cdef Py_ssize_t capacity = min(n, max(<Py_ssize_t> MIN_CAPACITY, n // GATHER_DIVISOR))
     cdef double* sample = <double*> PyMem_RawMalloc((3 * size + 1) * sizeof(double))
     cdef floating* buffer = <floating*> PyMem_RawMalloc(capacity * sizeof(floating))
@@ -822,17 +827,36 @@ def at_addresses(bint simplex, size_t y_address, size_t x_address, Py_ssize_t n,
     return status == STATUS_PROJECTED or status == STATUS_INSIDE
 
 
-def _kth_smallest(double[::1] values, Py_ssize_t k):
+def _kth_smallest(floating[::1] values, Py_ssize_t k):
     """Testing hook: the k-th smallest of ``values`` (overwritten) by the sample's
     vector selection (AVX-512F, or AVX2: see ``_set_testing``), or None where
-    neither runs."""
+    neither runs.  float32: the selection of the sample taken in float
+    (``skp_select_f32``, its buffers padded as the bracket pads them)."""
+    cdef Py_ssize_t n = values.shape[0]
     cdef double result
-    scratch = np.empty(values.shape[0])
-    cdef double[::1] work = scratch
-    if values.shape[0] == 0 or not (_simd and skp_select_f64(&values[0], values.shape[0], k,
-                                                             &work[0], &result)):
+    cdef float[::1] padded
+    cdef double[::1] work
+    if n == 0 or not _simd:
+        return None
+    if floating is float:
+        padded = np.zeros(3 * (n + 16), np.float32)
+        padded[:n] = values
+        return skp_select_f32(&padded[0], n, k, &padded[n + 16], &padded[2 * (n + 16)])
+    work = np.empty(n)
+    if not skp_select_f64(&values[0], n, k, &work[0], &result):
         return None
     return result
+
+
+def _sampled_bracket(const floating[:, :] y, double radius, bint magnitudes=True):
+    """Testing hook: ``(low, high)``, the sampled bracket of tau for ``y`` (as
+    ``_threshold`` takes it, by the loops ``_set_testing`` leaves on)."""
+    cdef Py_ssize_t n = y.shape[0] * y.shape[1]
+    cdef Py_ssize_t size = _sample_size(n)
+    sample = np.empty(3 * size + 1)
+    cdef double[::1] work = sample
+    cdef Bracket bracket = _sample_bracket(y, radius, magnitudes, &work[0], size)
+    return bracket.low, bracket.high
 
 
 def _set_stream_row_bytes(Py_ssize_t row_bytes):

@@ -479,15 +479,20 @@ SKP_AVX2 static inline double skp_sum_and_excess_f64(const double* values, ptrdi
  * values are |values| (``dst`` may then be another buffer: the gather of a
  * group's magnitudes, ``src`` strided by ``step``).  ``dst`` holds n values. */
 
+/* The lanes of ``v`` under an 8-bit ``mask`` appended at dst[k] in order (a
+ * whole vector stored); returns the cursor past them. */
+SKP_AVX2 static inline ptrdiff_t skp_pack_store8(__m256 v, int mask, float* dst, ptrdiff_t k) {
+    __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack8[mask]);
+    _mm256_storeu_ps(dst + k, _mm256_permutevar8x32_ps(v, order));
+    return k + _mm_popcnt_u32((unsigned) mask);
+}
+
 /* One vector's step: append the lanes of v above rho at dst[k], add them to the sums. */
 SKP_AVX2 static inline ptrdiff_t skp_keep8(__m256 v, __m256 rho_v, float* dst, ptrdiff_t k,
                                            __m256* sum) {
     __m256 keep = _mm256_cmp_ps(v, rho_v, _CMP_GT_OQ);
-    int mask = _mm256_movemask_ps(keep);
-    __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack8[mask]);
     *sum = _mm256_add_ps(*sum, _mm256_and_ps(v, keep));
-    _mm256_storeu_ps(dst + k, _mm256_permutevar8x32_ps(v, order));
-    return k + _mm_popcnt_u32((unsigned) mask);
+    return skp_pack_store8(v, _mm256_movemask_ps(keep), dst, k);
 }
 
 /* The lanes of ``v`` under a 4-bit ``mask`` appended at dst[k] in order (a
@@ -1178,16 +1183,28 @@ static inline int skp_sum_and_excess512_f32(const float* values, ptrdiff_t n, do
     return skp_sum_and_excess512_f32_unguarded(values, n, low, excess, total);
 }
 
+/* The k-th smallest of the last few floats, by insertion sort. */
+static inline float skp_select_sorted_f32(float* values, ptrdiff_t n, ptrdiff_t k) {
+    ptrdiff_t i, j;
+    float value;
+    for (i = 1; i < n; i++) {
+        value = values[i];
+        for (j = i; j > 0 && values[j - 1] > value; j--) values[j] = values[j - 1];
+        values[j] = value;
+    }
+    return values[k];
+}
+
 /* skp_select512_f64 on floats, sixteen a vector, for the sampled bracket of
- * a float32 row (skp_sample_bracket512_f32): the values below and above the
+ * a float32 row (skp_sample_bracket_f32): the values below and above the
  * pivot go to two other buffers by compressions in registers and full
  * stores (a compressed store to memory costs several times more), so that
  * ``values``, ``spare0`` and ``spare1`` each hold n + 16 floats; all three
  * are overwritten. */
 SKP_AVX512 static inline float skp_select512_f32(float* values, ptrdiff_t n, ptrdiff_t k,
                                                  float* spare0, float* spare1) {
-    float *src = values, *below = spare0, *above = spare1, *free_buffer, pivot, value;
-    ptrdiff_t j, less, greater, i;
+    float *src = values, *below = spare0, *above = spare1, *free_buffer, pivot;
+    ptrdiff_t j, less, greater;
     while (n > 16) {
         __m512 pivot_v;
         pivot = (float) skp_median3(src[0], src[n / 2], src[n - 1]);
@@ -1217,12 +1234,72 @@ SKP_AVX512 static inline float skp_select512_f32(float* values, ptrdiff_t n, ptr
             n = greater;
         }
     }
-    for (i = 1; i < n; i++) {   /* insertion sort of the last few */
-        value = src[i];
-        for (j = i; j > 0 && src[j - 1] > value; j--) src[j] = src[j - 1];
-        src[j] = value;
+    return skp_select_sorted_f32(src, n, k);
+}
+
+/* skp_select256_f64 on floats (eight a vector), for the sample of a float32
+ * row without AVX-512F: the k-th smallest of values[0:n]; ``scratch`` holds
+ * n + 8 floats, and values[] 8 past n. */
+SKP_AVX2 static float skp_select256_f32(float* values, ptrdiff_t n, ptrdiff_t k,
+                                        float* scratch) {
+    float *src = values, *dst = scratch, *swap, pivot, value;
+    ptrdiff_t j, less, greater;
+    while (n > 16) {
+        __m256 pivot_v;
+        pivot = (float) skp_median3(src[0], src[n / 2], src[n - 1]);
+        pivot_v = _mm256_set1_ps(pivot);
+        less = greater = 0;
+        for (j = 0; j + 8 <= n; j += 8) {
+            __m256 v = _mm256_loadu_ps(src + j);
+            less = skp_pack_store8(
+                v, _mm256_movemask_ps(_mm256_cmp_ps(v, pivot_v, _CMP_LT_OQ)), src, less);
+            greater = skp_pack_store8(
+                v, _mm256_movemask_ps(_mm256_cmp_ps(v, pivot_v, _CMP_GT_OQ)), dst, greater);
+        }
+        for (; j < n; j++) {
+            value = src[j];
+            if (value < pivot) src[less++] = value;
+            else if (value > pivot) dst[greater++] = value;
+        }
+        if (k < less) {
+            n = less;
+        } else if (k >= n - greater) {
+            k -= n - greater;
+            n = greater;
+            swap = src;
+            src = dst;
+            dst = swap;
+        } else {
+            return pivot;
+        }
     }
-    return src[k];
+    return skp_select_sorted_f32(src, n, k);
+}
+
+/* The k-th smallest of values[0:n] by the AVX-512F or the AVX2 selection
+ * (``spare0`` and ``spare1`` hold n + 16 floats each, values[] 16 past n;
+ * the AVX2 one needs only spare0).  Called where AVX2 runs. */
+static inline float skp_select_f32(float* values, ptrdiff_t n, ptrdiff_t k, float* spare0,
+                                   float* spare1) {
+    if (skp_avx512) return skp_select512_f32(values, n, k, spare0, spare1);
+    return skp_select256_f32(values, n, k, spare0);
+}
+
+/* The ends of the sample's bracket from its support (the values above its
+ * threshold) and the rest: the ``spread``-th smallest of the support and the
+ * ``spread``-th largest of the rest, ``spread`` = margin + sigmas * the
+ * binomial standard deviation of the support's size. */
+static inline void skp_sample_bracket_ends_f32(float* support, ptrdiff_t n_support,
+                                               float* rest, ptrdiff_t n_rest, double sigmas,
+                                               ptrdiff_t margin, float* spare0, float* spare1,
+                                               double* low, double* high) {
+    const ptrdiff_t size = n_support + n_rest;
+    const ptrdiff_t spread = margin + (ptrdiff_t) (
+        sigmas * sqrt(n_support * (1.0 - n_support / (double) size)));
+    if (n_support > spread)
+        *high = skp_select_f32(support, n_support, spread, spare0, spare1);
+    if (n_rest >= spread)
+        *low = skp_select_f32(rest, n_rest, n_rest - spread, spare0, spare1);
 }
 
 /* The sampled bracket of _l1.pyx's _sample_bracket for one contiguous float32
@@ -1251,7 +1328,7 @@ SKP_AVX512 static int skp_sample_bracket512_f32_unguarded(const float* row, ptrd
     float *scratch = work + 3 * (size + 16), bound;
     __m512d totals = _mm512_setzero_pd();
     __m512 bound_v;
-    ptrdiff_t i, n_support = 0, n_rest = 0, spread;
+    ptrdiff_t i, n_support = 0, n_rest = 0;
     double total, tau, found;
     *low = -DBL_MAX;
     *high = DBL_MAX;
@@ -1277,22 +1354,68 @@ SKP_AVX512 static int skp_sample_bracket512_f32_unguarded(const float* row, ptrd
         n_support += _mm_popcnt_u32((unsigned) above);
         n_rest += 16 - _mm_popcnt_u32((unsigned) above);
     }
-    spread = margin + (ptrdiff_t) (
-        sigmas * sqrt(n_support * (1.0 - n_support / (double) size)));
-    if (n_support > spread)
-        *high = skp_select512_f32(support, n_support, spread, sample, scratch);
-    if (n_rest >= spread)
-        *low = skp_select512_f32(rest, n_rest, n_rest - spread, sample, scratch);
+    skp_sample_bracket_ends_f32(support, n_support, rest, n_rest, sigmas, margin, sample,
+                                scratch, low, high);
     return 1;
 }
 
-static inline int skp_sample_bracket512_f32(const float* row, ptrdiff_t runs, ptrdiff_t gap,
-                                            int magnitudes, double scaled, double sigmas,
-                                            ptrdiff_t margin, float* work, double* low,
-                                            double* high) {
-    if (!skp_avx512) return 0;
-    return skp_sample_bracket512_f32_unguarded(
-        row, runs, gap, magnitudes, scaled, sigmas, margin, work, low, high);
+/* The same bracket with AVX2: eight floats a vector, the parts packed by the
+ * permutation table, the selections skp_select256_f32's.  On a Zen 3, 100 x
+ * 1000 float32 at 10 % and 50 % of the norm (perf shares against the
+ * unchanged scan): the sample 0.21 -> 0.13 of the scan's time, the call
+ * 0.94 of its time with the sample's double version. */
+SKP_AVX2 static int skp_sample_bracket256_f32(const float* row, ptrdiff_t runs, ptrdiff_t gap,
+                                              int magnitudes, double scaled, double sigmas,
+                                              ptrdiff_t margin, float* work, double* low,
+                                              double* high) {
+    const ptrdiff_t size = 16 * runs;
+    float *sample = work, *support = work + size + 16, *rest = work + 2 * (size + 16);
+    const __m256 sign = _mm256_set1_ps(magnitudes ? -0.0f : 0.0f);
+    __m256d totals = _mm256_setzero_pd();
+    __m256 bound_v;
+    ptrdiff_t i, n_support = 0, n_rest = 0;
+    double total, tau, found;
+    int above;
+    *low = -DBL_MAX;
+    *high = DBL_MAX;
+    for (i = 0; i < runs; i++) {
+        __m256 v0 = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + i * gap));
+        __m256 v1 = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + i * gap + 8));
+        _mm256_storeu_ps(sample + 16 * i, v0);
+        _mm256_storeu_ps(sample + 16 * i + 8, v1);
+        totals = _mm256_add_pd(totals, _mm256_add_pd(
+            _mm256_add_pd(skp_low_pd(v0), skp_high_pd(v0)),
+            _mm256_add_pd(skp_low_pd(v1), skp_high_pd(v1))));
+    }
+    total = skp_hsum(totals);
+    if (total - total != 0.0 || (magnitudes && total <= scaled))
+        return 1;     /* NaN, or a sample inside the ball: no guess */
+    tau = skp_short_threshold_by_f32(sample, size, total, 0.0, 0.0, scaled, &found, 0);
+    bound_v = _mm256_set1_ps(skp_float_below(tau));
+    for (i = 0; i < size; i += 8) {
+        __m256 v = _mm256_loadu_ps(sample + i);
+        above = _mm256_movemask_ps(_mm256_cmp_ps(v, bound_v, _CMP_GT_OQ));
+        n_support = skp_pack_store8(v, above, support, n_support);
+        n_rest = skp_pack_store8(v, ~above & 0xff, rest, n_rest);
+    }
+    skp_sample_bracket_ends_f32(support, n_support, rest, n_rest, sigmas, margin, sample,
+                                NULL, low, high);
+    return 1;
+}
+
+/* The sampled bracket of one contiguous float32 row, in float (AVX-512F, or
+ * AVX2); returns 0 (nothing done) where neither runs. */
+static inline int skp_sample_bracket_f32(const float* row, ptrdiff_t runs, ptrdiff_t gap,
+                                         int magnitudes, double scaled, double sigmas,
+                                         ptrdiff_t margin, float* work, double* low,
+                                         double* high) {
+    if (skp_avx512)
+        return skp_sample_bracket512_f32_unguarded(
+            row, runs, gap, magnitudes, scaled, sigmas, margin, work, low, high);
+    if (skp_avx2 > 0)
+        return skp_sample_bracket256_f32(
+            row, runs, gap, magnitudes, scaled, sigmas, margin, work, low, high);
+    return 0;
 }
 
 /* ------------------------------------------------- the scan of a small array
@@ -1848,10 +1971,10 @@ static inline int skp_write_row512_f32(const float* src, float* dst, ptrdiff_t n
 static inline double skp_long_threshold_f32(const float* values, ptrdiff_t n, double total,
                                             double fixed_count, double fixed_sum,
                                             double radius, double* support) { return 0.0; }
-static inline int skp_sample_bracket512_f32(const float* row, ptrdiff_t runs, ptrdiff_t gap,
-                                            int magnitudes, double scaled, double sigmas,
-                                            ptrdiff_t margin, float* work, double* low,
-                                            double* high) { return 0; }
+static inline int skp_sample_bracket_f32(const float* row, ptrdiff_t runs, ptrdiff_t gap,
+                                         int magnitudes, double scaled, double sigmas,
+                                         ptrdiff_t margin, float* work, double* low,
+                                         double* high) { return 0; }
 static inline ptrdiff_t skp_keep_at_most_f64(const double* src, ptrdiff_t n, double bound,
                                              double* dst) { return -1; }
 
