@@ -75,6 +75,25 @@ def test_in_cache_scan_at_block_boundaries(scan, n, share):
     check_l1_ball_and_simplex(y, share)
 
 
+@pytest.mark.parametrize("n", [1100, 4096 + 129, 100_000])
+@pytest.mark.parametrize("magnitudes", [True, False])
+def test_in_cache_scan_counts_sums_and_gathers_as_the_full_scan(scan, n, magnitudes):
+    """The lean scan runs (AVX-512 or AVX2 loops) and gives the full scan's count and
+    values gathered, and its sum above the bracket (summed in the same blocks)."""
+    y = _vector("normal", n, 3, np.float32).reshape(1, -1)
+    if not magnitudes:
+        y = y + np.float32(10.0)   # (a bracket above 0: the lean scan applies)
+    values = np.abs(y) if magnitudes else y
+    ordered = np.sort(values, axis=None)
+    low, high = float(ordered[n // 3]), float(ordered[2 * n // 3])
+    lean, full = _l1._scans(y, low, high, magnitudes)
+    assert lean is not None
+    assert lean[0] == full[0] == np.count_nonzero(values >= high)
+    np.testing.assert_array_equal(lean[2], full[2])
+    assert lean[2].size == np.count_nonzero((values >= low) & (values < high))
+    assert lean[1] == pytest.approx(full[1], rel=1e-12)
+
+
 @pytest.mark.parametrize("position", [5, 40000 - 3, 40000 // 2])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("project", ["l1_ball", "simplex"])

@@ -49,8 +49,8 @@ from skproj.projections._common cimport (
 # 2. one read pass sums the values (the inside test, NaN/inf), counts and
 #    sums the values at or above the bracket, and gathers the values inside
 #    it into a buffer (in the input's dtype, at most 1/GATHER_DIVISOR of them);
-#    (float32 in cache, AVX-512F: a lean pass without the sum, where the bracket
-#    excludes 0; see ``_scan_cached``);
+#    (float32 in cache, AVX-512F or AVX2: a lean pass without the sum, where
+#    the bracket excludes 0; see ``_scan_cached``);
 # 3. whether tau lies in the bracket is decided exactly from those sums; if it
 #    does, Michelot's method on the gathered values, the values above the
 #    bracket counted as one block, gives tau exactly.  Otherwise (an
@@ -335,8 +335,8 @@ cdef bint _scan_cached(const floating[:, :] y, Bracket bracket, bint magnitudes,
     bracket excludes 0 (``low > 0``; or ``high < 0`` on the simplex) and turns
     out to hold tau, the projection moves ``y`` and the sums above the bracket
     show NaN and inf (``skp_scan_cached_f32``): the total is not needed.
-    Returns False where this scan does not apply or stopped (no AVX-512F, a
-    full buffer); the caller then runs ``_scan``, as it does when the bracket
+    Returns False where this scan does not apply or stopped (no AVX2, a full
+    buffer); the caller then runs ``_scan``, as it does when the bracket
     misses tau.
     """
     cdef Py_ssize_t i
@@ -857,6 +857,28 @@ def _sampled_bracket(const floating[:, :] y, double radius, bint magnitudes=True
     cdef double[::1] work = sample
     cdef Bracket bracket = _sample_bracket(y, radius, magnitudes, &work[0], size)
     return bracket.low, bracket.high
+
+
+def _scans(const float[:, :] y, double low, double high, bint magnitudes=True):
+    """Testing hook: the in-cache scan's and the full scan's results on ``y`` with
+    the bracket ``[low, high)``: for each, None where it did not run, else
+    ``(count_high, sum_high, gathered values)``."""
+    cdef Bracket bracket
+    cdef skp_scan scan
+    buffer = np.empty(y.shape[0] * y.shape[1] + 64, np.float32)
+    cdef float[::1] gathered = buffer
+    bracket.low = low
+    bracket.high = high
+    results = []
+    for lean in (True, False):
+        if lean and not _scan_cached(y, bracket, magnitudes, &scan, &gathered[0],
+                                     gathered.shape[0]):
+            results.append(None)
+            continue
+        if not lean:
+            _scan(y, bracket, magnitudes, &scan, &gathered[0], gathered.shape[0])
+        results.append((scan.count_high, scan.sum_high, buffer[:scan.n_gathered].copy()))
+    return results
 
 
 def _set_stream_row_bytes(Py_ssize_t row_bytes):
