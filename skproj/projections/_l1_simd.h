@@ -1090,53 +1090,56 @@ SKP_AVX512 static inline int skp_select512_f64(double* values, ptrdiff_t n, ptrd
     return 1;
 }
 
-/* The same with AVX2, four doubles a vector.  The values below the pivot are
- * packed to the front of src itself (a vector's whole store ends before the
- * values not yet read: the cursor never passes the read position), those
- * above to the front of the other buffer, which becomes src if the k-th
- * lies there. */
-SKP_AVX2 static int skp_select256_f64(double* values, ptrdiff_t n, ptrdiff_t k,
-                                      double* scratch, double* result) {
-    double *src = values, *dst = scratch, *swap, pivot, value;
-    ptrdiff_t j, less, greater;
-    while (n > 16) {
-        __m256d pivot_v;
-        pivot = skp_median3(src[0], src[n / 2], src[n - 1]);
-        pivot_v = _mm256_set1_pd(pivot);
-        less = greater = 0;
-        for (j = 0; j + 4 <= n; j += 4) {
-            __m256d v = _mm256_loadu_pd(src + j);
-            less = skp_pack_store4(
-                v, _mm256_movemask_pd(_mm256_cmp_pd(v, pivot_v, _CMP_LT_OQ)), src, less);
-            greater = skp_pack_store4(
-                v, _mm256_movemask_pd(_mm256_cmp_pd(v, pivot_v, _CMP_GT_OQ)), dst, greater);
-        }
-        for (; j < n; j++) {
-            value = src[j];
-            if (value < pivot) src[less++] = value;
-            else if (value > pivot) dst[greater++] = value;
-        }
-        if (k < less) {
-            n = less;
-        } else if (k >= n - greater) {
-            k -= n - greater;
-            n = greater;
-            swap = src;
-            src = dst;
-            dst = swap;
-        } else {
-            *result = pivot;
-            return 1;
-        }
-    }
-    *result = skp_select_sorted_f64(src, n, k);
-    return 1;
+/* The same with AVX2 (SKP_SELECT256: four doubles a vector, or eight floats
+ * for the float32 sample), returning the k-th smallest.  The values below the
+ * pivot are packed to the front of src itself (a vector's whole store ends
+ * before the values not yet read: the cursor never passes the read
+ * position), those above to the front of the other buffer (n + one vector of
+ * room), which becomes src if the k-th lies there. */
+#define SKP_SELECT256(NAME, T, VEC, LANES, LOADU, SET1, CMP, MOVEMASK, PACK_STORE, SORTED) \
+SKP_AVX2 static T NAME(T* values, ptrdiff_t n, ptrdiff_t k, T* scratch) {              \
+    T *src = values, *dst = scratch, *swap, pivot, value;                               \
+    ptrdiff_t j, less, greater;                                                        \
+    while (n > 16) {                                                                   \
+        VEC pivot_v;                                                                   \
+        pivot = (T) skp_median3(src[0], src[n / 2], src[n - 1]);                       \
+        pivot_v = SET1(pivot);                                                         \
+        less = greater = 0;                                                            \
+        for (j = 0; j + LANES <= n; j += LANES) {                                      \
+            VEC v = LOADU(src + j);                                                    \
+            less = PACK_STORE(v, MOVEMASK(CMP(v, pivot_v, _CMP_LT_OQ)), src, less);    \
+            greater = PACK_STORE(v, MOVEMASK(CMP(v, pivot_v, _CMP_GT_OQ)), dst, greater); \
+        }                                                                              \
+        for (; j < n; j++) {                                                           \
+            value = src[j];                                                            \
+            if (value < pivot) src[less++] = value;                                    \
+            else if (value > pivot) dst[greater++] = value;                            \
+        }                                                                              \
+        if (k < less) {                                                                \
+            n = less;                                                                  \
+        } else if (k >= n - greater) {                                                 \
+            k -= n - greater;                                                          \
+            n = greater;                                                               \
+            swap = src;                                                                \
+            src = dst;                                                                 \
+            dst = swap;                                                                \
+        } else {                                                                       \
+            return pivot;                                                              \
+        }                                                                              \
+    }                                                                                  \
+    return SORTED(src, n, k);                                                          \
 }
+
+SKP_SELECT256(skp_select256_f64, double, __m256d, 4, _mm256_loadu_pd, _mm256_set1_pd,
+              _mm256_cmp_pd, _mm256_movemask_pd, skp_pack_store4, skp_select_sorted_f64)
 
 static inline int skp_select_f64(double* values, ptrdiff_t n, ptrdiff_t k, double* scratch,
                                  double* result) {
     if (skp_avx512) return skp_select512_f64(values, n, k, scratch, result);
-    if (skp_avx2 > 0) return skp_select256_f64(values, n, k, scratch, result);
+    if (skp_avx2 > 0) {
+        *result = skp_select256_f64(values, n, k, scratch);
+        return 1;
+    }
     return 0;
 }
 
@@ -1237,44 +1240,10 @@ SKP_AVX512 static inline float skp_select512_f32(float* values, ptrdiff_t n, ptr
     return skp_select_sorted_f32(src, n, k);
 }
 
-/* skp_select256_f64 on floats (eight a vector), for the sample of a float32
- * row without AVX-512F: the k-th smallest of values[0:n]; ``scratch`` holds
- * n + 8 floats, and values[] 8 past n. */
-SKP_AVX2 static float skp_select256_f32(float* values, ptrdiff_t n, ptrdiff_t k,
-                                        float* scratch) {
-    float *src = values, *dst = scratch, *swap, pivot, value;
-    ptrdiff_t j, less, greater;
-    while (n > 16) {
-        __m256 pivot_v;
-        pivot = (float) skp_median3(src[0], src[n / 2], src[n - 1]);
-        pivot_v = _mm256_set1_ps(pivot);
-        less = greater = 0;
-        for (j = 0; j + 8 <= n; j += 8) {
-            __m256 v = _mm256_loadu_ps(src + j);
-            less = skp_pack_store8(
-                v, _mm256_movemask_ps(_mm256_cmp_ps(v, pivot_v, _CMP_LT_OQ)), src, less);
-            greater = skp_pack_store8(
-                v, _mm256_movemask_ps(_mm256_cmp_ps(v, pivot_v, _CMP_GT_OQ)), dst, greater);
-        }
-        for (; j < n; j++) {
-            value = src[j];
-            if (value < pivot) src[less++] = value;
-            else if (value > pivot) dst[greater++] = value;
-        }
-        if (k < less) {
-            n = less;
-        } else if (k >= n - greater) {
-            k -= n - greater;
-            n = greater;
-            swap = src;
-            src = dst;
-            dst = swap;
-        } else {
-            return pivot;
-        }
-    }
-    return skp_select_sorted_f32(src, n, k);
-}
+/* skp_select256_f64's twin on floats, for the sample of a float32 row
+ * without AVX-512F (``scratch`` holds n + 8 floats). */
+SKP_SELECT256(skp_select256_f32, float, __m256, 8, _mm256_loadu_ps, _mm256_set1_ps,
+              _mm256_cmp_ps, _mm256_movemask_ps, skp_pack_store8, skp_select_sorted_f32)
 
 /* The k-th smallest of values[0:n] by the AVX-512F or the AVX2 selection
  * (``spare0`` and ``spare1`` hold n + 16 floats each, values[] 16 past n;
