@@ -247,3 +247,36 @@ def test_torch_device_group_hoyer_matches_kernel(axis, sparsity):
         x, _, reached = _torch_hoyer.group_hoyer(torch.from_numpy(Y), sparsity, axis, weights)
         assert reached == (not caught)  # unreachable with the heavier weights at 0.9
         np.testing.assert_allclose(x.numpy(), expected, rtol=1e-9, atol=1e-12 * np.abs(Y).max())
+
+
+@pytest.mark.parametrize("project", FAST + [P.project_group_hoyer], ids=ids)
+@pytest.mark.parametrize("where", ["input", "out", "in place"])
+def test_negative_views_are_read_and_written_as_their_values(project, where):
+    # (a negative view's memory holds its values negated: NumPy cannot view it,
+    # so the input is read through a copy and the result written through torch)
+    T = torch.randn(6, 9, dtype=torch.float64, generator=torch.Generator().manual_seed(4))
+    level = 0.6 if project is P.project_group_hoyer else 0.4 * float(T.abs().sum())
+    expected = project(T.numpy(), level)
+    negative = torch._neg_view(-T)
+    assert negative.is_neg() and torch.equal(negative, T)
+    if where == "input":
+        X = project(negative, level)
+    elif where == "out":
+        out = torch._neg_view(torch.zeros_like(T))
+        X = project(T, level, out=out)
+        assert X is out
+    else:
+        X = project(negative, level, out=negative)
+        assert X is negative
+    np.testing.assert_array_equal(X.resolve_neg().numpy(), expected)
+    if where == "input":
+        assert torch.equal(negative, T)   # (the input unchanged)
+
+
+def test_statistics_of_negative_views():
+    T = torch.randn(6, 9, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
+    negative = torch._neg_view(-T)
+    torch.testing.assert_close(P.group_norms(negative, "linf"), P.group_norms(T, "linf"),
+                               rtol=0, atol=0)
+    assert P.BilevelL1Inf(1.0).norm(negative) == P.BilevelL1Inf(1.0).norm(T)
+    assert P.hoyer_sparsity(negative)[1] == P.hoyer_sparsity(T)[1]

@@ -53,7 +53,7 @@ __all__ = [
 def _as_numpy(values):
     """A float64 NumPy copy of ``values`` (an ndarray or a tensor on any device)."""
     if _torch_backend.is_tensor(values):
-        values = values.detach().cpu().numpy()
+        values = _torch_backend.numpy_values(values.cpu())
     return np.asarray(values, dtype=np.float64)
 
 
@@ -63,13 +63,13 @@ def _host_view(Y):
     The statistics that come back as NumPy (norms, breakpoints) are then
     computed on the view, without a round trip through a tensor (a global
     budget reads them after every step: 10 x 100 weight, about 5 us of
-    15).  Other tensors (on a device, of a dtype the kernels refuse, or
-    without a plain NumPy view) stay tensors, for the functions' own errors.
+    15).  Other tensors (on a device, or of a dtype NumPy lacks) stay
+    tensors, for the functions' own errors.
     """
     if _torch_backend.is_tensor(Y) and Y.device.type == "cpu" and Y.is_floating_point():
         try:
-            return Y.detach().numpy()
-        except (RuntimeError, TypeError):   # (conjugate or negative views)
+            return _torch_backend.numpy_values(Y)
+        except TypeError:   # (a dtype NumPy lacks)
             return Y
     return Y
 

@@ -32,7 +32,7 @@ def _check_weights(weights, group_size):
     if weights is None:
         return np.ones(group_size)
     if _torch_backend.is_tensor(weights):
-        weights = weights.detach().cpu().numpy()
+        weights = _torch_backend.numpy_values(weights.cpu())
     weights = np.asarray(weights)
     if weights.dtype.kind not in "fiu":
         raise TypeError(f"weights must hold real numbers, got dtype {weights.dtype}.")
@@ -305,7 +305,7 @@ def hoyer_sparsity(Y, axis=0, weights=None):
     axis = check_axis(axis)
     tensor = Y if _torch_backend.is_tensor(Y) else None
     if tensor is not None:
-        Y = tensor.detach().cpu().numpy()
+        Y = _torch_backend.numpy_values(tensor.cpu())
     Y = as_numpy_array(Y, "Y", ndim=2)
     if Y.size and not np.isfinite(Y).all():
         raise ValueError("Y contains NaN or infinity; the sparsity needs finite values.")

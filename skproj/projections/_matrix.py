@@ -143,7 +143,8 @@ def group_norms(Y, norm="l2", *, axis=0):
         run_projection(Y, None, None, lambda t: (None, None), ndim=2)  # validation only
         return _torch_backend.group_norms(Y.detach(), norm, axis)
     tensor = Y if _torch_backend.is_tensor(Y) else None
-    Y = as_numpy_array(Y.detach().numpy() if tensor is not None else Y, "Y", ndim=2)
+    Y = as_numpy_array(_torch_backend.numpy_values(Y) if tensor is not None else Y, "Y",
+                       ndim=2)
     norms = np.zeros(Y.shape[1 - axis])
     if Y.size:
         y_view, _, groups_are_rows = _oriented(Y, Y, axis)

@@ -26,6 +26,18 @@ def is_tensor(value):
     return torch is not None and isinstance(value, torch.Tensor)
 
 
+def numpy_values(tensor):
+    """A CPU tensor's values as a NumPy array: the view of its memory, or a copy
+    where the tensor is a negative view (``is_neg()``: its memory holds the
+    values negated, which NumPy cannot see).  ``detach`` only when needed: it
+    costs."""
+    if tensor.requires_grad:
+        tensor = tensor.detach()
+    if tensor.is_neg():
+        tensor = tensor.resolve_neg()
+    return tensor.numpy()
+
+
 def to_tensor_like(extra, like):
     """Turn the NumPy arrays in a kernel's extra results into tensors like ``like``."""
     if isinstance(extra, np.ndarray):

@@ -394,11 +394,6 @@ def _run_on_numpy(y, out, compute, empty_result, fresh=False):
     return out, compute(y, out)
 
 
-def _numpy_view(tensor):
-    """The NumPy view of a CPU tensor's memory (``detach`` only when needed: it costs)."""
-    return tensor.detach().numpy() if tensor.requires_grad else tensor.numpy()
-
-
 def _run_on_tensor(y, out, compute, torch_compute, ndim, name, empty_result):
     torch = _torch_backend.get_torch()
     dtype = y.dtype
@@ -421,14 +416,18 @@ def _run_on_tensor(y, out, compute, torch_compute, ndim, name, empty_result):
     if y.is_cpu:
         # Zero-copy: the kernels work on the tensors' own memory.  A new
         # result is allocated by NumPy (which asks for huge pages) and shared.
-        y_numpy = _numpy_view(y)
-        if out is None:
+        y_numpy = _torch_backend.numpy_values(y)
+        # (an ``out`` that is a negative view gets the result through torch,
+        # which writes it negated into its memory)
+        fresh = out is None or out.is_neg()
+        if fresh:
             out_numpy = np.empty_like(y_numpy)
             result = torch.from_numpy(out_numpy)
         else:
-            result, out_numpy = out, _numpy_view(out)
-        _, extra = _run_on_numpy(y_numpy, out_numpy, compute, empty_result,
-                                 fresh=out is None)
+            result, out_numpy = out, _torch_backend.numpy_values(out)
+        _, extra = _run_on_numpy(y_numpy, out_numpy, compute, empty_result, fresh=fresh)
+        if out is not None and result is not out:
+            result = out.copy_(result)
         return result, (None if extra is None else _torch_backend.to_tensor_like(extra, y))
     if y.numel() == 0:
         result = torch.empty_like(y) if out is None else out
