@@ -828,10 +828,11 @@ def at_addresses(bint simplex, size_t y_address, size_t x_address, Py_ssize_t n,
 
 
 def _kth_smallest(floating[::1] values, Py_ssize_t k):
-    """Testing hook: the k-th smallest of ``values`` (overwritten) by the sample's
-    vector selection (AVX-512F, or AVX2: see ``_set_testing``), or None where
-    neither runs.  float32: the selection of the sample taken in float
-    (``skp_select_f32``, its buffers padded as the bracket pads them)."""
+    """Testing hook: the k-th smallest of ``values`` by the sample's vector
+    selection (AVX-512F, or AVX2: see ``_set_testing``), or None where neither
+    runs.  float64: ``values`` is overwritten; float32: the selection of the
+    sample taken in float (``skp_select_f32``) works on a copy, its buffers
+    padded as the bracket pads them."""
     cdef Py_ssize_t n = values.shape[0]
     cdef double result
     cdef float[::1] padded
