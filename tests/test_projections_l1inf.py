@@ -801,6 +801,39 @@ def test_large_result_is_the_clip_by_its_levels(axis, dtype):
         assert np.array_equal(inplace.view(np.uint8), X.view(np.uint8))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("axis", [0, 1])
+def test_result_in_cache_is_the_clip_by_its_levels(axis, dtype):
+    """A result in cache (written through the caches, by the AVX2 clip where it
+    runs, rows with a tail shorter than a vector) is ``clip(Y, -mu, mu)`` bit
+    for bit, zeroed groups as the large result's, from a new array, into an
+    ``out`` off a vector boundary and in place."""
+    rng = np.random.default_rng(43)
+    Y = rng.standard_normal((37, 203)).astype(dtype)
+    Y[3, 5] = -0.0
+    maxima = np.abs(Y).max(axis=axis)
+    zeroed = set()
+    for share in (0.5, 0.1, 0.01):
+        eta = share * maxima.sum()
+        X, _, mu = project_l1inf_ball(Y, eta, axis=axis, return_dual=True)
+        level = np.expand_dims(mu.astype(dtype), axis)
+        expected = np.clip(Y, -level, level)
+        kept = np.broadcast_to(level > 0, Y.shape)
+        # (a zeroed column keeps each entry's sign, a zeroed row is +0.0)
+        zero = np.copysign(np.zeros_like(Y), Y) if axis == 0 else np.zeros_like(Y)
+        expected[~kept] = zero[~kept]
+        zeroed.add(not kept.all())
+        assert np.array_equal(X.view(np.uint8), expected.view(np.uint8)), share
+        buffer = np.empty(Y.size + 1, dtype=dtype)
+        out = buffer[1:].reshape(Y.shape)
+        project_l1inf_ball(Y, eta, axis=axis, out=out)
+        assert np.array_equal(out.view(np.uint8), X.view(np.uint8))
+        inplace = Y.copy()
+        project_l1inf_ball(inplace, eta, axis=axis, out=inplace)
+        assert np.array_equal(inplace.view(np.uint8), X.view(np.uint8))
+    assert zeroed == {False, True}
+
+
 # ----------------------------------------------------------------- sampled bracket path
 
 @pytest.fixture

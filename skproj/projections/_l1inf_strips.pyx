@@ -159,10 +159,12 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
     cdef const floating* src
     cdef floating* dst
     cdef bint unit = ys == 1 and xs == 1
-    # A large result of contiguous rows: the AVX2 clip by non-temporal stores
-    # (``skp_l1inf_clip_row``, the bits of ``clip``), one fence at the end.
-    cdef bint stream = (unit and _small_simd > 0
-                        and streams(n_rows * n_cols * sizeof(floating))
+    # Contiguous rows: the AVX2 clip (``skp_l1inf_clip_row``, the bits of
+    # ``clip``; gcc's loop of ``clip_columns`` takes four floats a vector, and
+    # wrote 100 x 1000 float32 column groups in 1.6 times a copy); a large
+    # result by non-temporal stores, one fence at the end.
+    cdef bint simd = unit and _small_simd > 0
+    cdef bint stream = (simd and streams(n_rows * n_cols * sizeof(floating))
                         and n_cols * sizeof(floating) >= _STREAM_ROW_BYTES)
     if (n_kept * SPARSE_WRITE_DIVISOR * (1 if groups_are_rows else 8) < n_groups
             and <const void*> &x[0, 0] != <const void*> &y[0, 0]
@@ -183,13 +185,13 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
     for i in range(n_rows):
         src = row_at(&y[0, 0], y.strides[0], i)
         dst = &x[i, 0]
-        if stream and not (groups_are_rows and levels[i] == 0):
+        if simd and not (groups_are_rows and levels[i] == 0):
             if floating is double:
                 skp_l1inf_clip_row_f64(src, dst, n_cols, levels[i] if groups_are_rows else 0,
-                                       NULL if groups_are_rows else levels, True)
+                                       NULL if groups_are_rows else levels, stream)
             else:
                 skp_l1inf_clip_row_f32(src, dst, n_cols, levels[i] if groups_are_rows else 0,
-                                       NULL if groups_are_rows else levels, True)
+                                       NULL if groups_are_rows else levels, stream)
         elif groups_are_rows:
             if levels[i] == 0:
                 if xs == 1:
