@@ -100,6 +100,15 @@ def loops(request):
     _hoyer._set_testing()
 
 
+@pytest.fixture(params=["histograms", "sampled"])
+def method(request):
+    """The histogram method (the kernel's default on at most 1024 entries) or
+    the sampled one (above), on every matrix."""
+    _hoyer._set_testing(histograms=request.param == "histograms")
+    yield request.param
+    _hoyer._set_testing()
+
+
 # ---------------------------------------------------------------- against the reference
 
 def _random_case(rng, trial):
@@ -115,7 +124,7 @@ def _random_case(rng, trial):
 
 
 @pytest.mark.parametrize("axis", [0, 1])
-def test_matches_reference_on_random_cases(axis, loops):
+def test_matches_reference_on_random_cases(axis, loops, method):
     rng = np.random.default_rng(axis)
     for trial in range(150):
         Y = _random_case(rng, trial)
@@ -124,7 +133,7 @@ def test_matches_reference_on_random_cases(axis, loops):
         assert_close(X, reference_gsp(Y, s, axis), rtol=1e-6)
 
 
-def test_matches_reference_with_weights():
+def test_matches_reference_with_weights(method):
     rng = np.random.default_rng(3)
     for trial in range(150):
         Y = _random_case(rng, trial)
@@ -139,15 +148,17 @@ def test_matches_reference_with_weights():
 
 @pytest.mark.parametrize("shape", [(400, 300), (60, 2000)])
 @pytest.mark.parametrize("s", [0.3, 0.7, 0.95])
-def test_matches_reference_on_larger_matrices(shape, s):
-    # Large enough for the histograms to be refined over several levels.
+def test_matches_reference_on_larger_matrices(shape, s, method):
+    # Large enough for the histograms to be refined over several levels, and
+    # for the sampled method's sample to be a sixteenth of the groups.
     Y = np.random.default_rng(4).standard_normal(shape) ** 3
     for axis in (0, 1):
         assert_close(project_group_hoyer(Y, s, axis=axis), reference_gsp(Y, s, axis))
 
 
-# Above the kernel's SMALL_SIZE (2 ** 19 entries) the bracket of t* comes from
-# a sample of the groups, checked exactly and moved when it misled.
+# Above the kernel's HISTOGRAM_SIZE (1024 entries) the bracket of t* comes from
+# a sample of the groups, checked exactly and moved when it misled; above
+# 2 ** 19 entries the sample's size is set by its number of keys.
 SAMPLED_SHAPES = [(1100, 480), (480, 1100)]
 
 

@@ -40,10 +40,11 @@ Algorithm
 A pass over the matrix per evaluation of :math:`g` (the reference code) would
 cost tens of passes.  Two methods, by size.
 
-*Sampled* (more than ``SMALL_SIZE`` entries): one read to set up, work on a
-small band per Newton step, one read and write to apply.
+*Sampled* (more than ``HISTOGRAM_SIZE`` entries): one read to set up, work on
+a small band per Newton step, one read and write to apply.
 
-1. *Estimate.*  A sample of whole groups (about ``SAMPLE_TARGET`` keys: blocks
+1. *Estimate.*  A sample of whole groups (about ``SAMPLE_TARGET`` keys, at most
+   a ``SAMPLE_SHARE``-th of the groups: blocks
    of neighbouring groups drawn in equal strata) gives an unbiased estimate of
    :math:`g`: the number of groups times the mean :math:`\rho_g(t)` of the
    sampled ones, each computed exactly (1-sparse at :math:`t` when their top
@@ -86,7 +87,7 @@ small band per Newton step, one read and write to apply.
    10), more than the root search they shortened (0.03-0.8 ms).
 4. The root is found as in step 4 below.
 
-*Histograms* (small matrices, where they cost less than the sample):
+*Histograms* (matrices of at most ``HISTOGRAM_SIZE`` entries):
 
 1. *Summaries.*  Groups are read in tiles that fit in the L2 cache (one row
    group, or a block of column groups of a row-major matrix).  A first read
@@ -169,6 +170,8 @@ R. Ohib, N. Gillis, N. Dalmasso, S. Shah, V. K. Potluru, S. Plis, "Explicit
 group sparse projection with applications to deep learning and NMF",
 Transactions on Machine Learning Research (2022), arXiv:1912.03896.
 """
+
+import sys
 
 from libc.math cimport INFINITY, copysign, fabs, sqrt
 
@@ -293,12 +296,16 @@ cdef bint _avx512 = skh_set_avx512(True)
 _set_g_passes(_avx512, _avx512)
 
 
-def _set_testing(bint simd=True, bint avx512=True, bint vector_g=True):
+def _set_testing(bint simd=True, bint avx512=True, bint vector_g=True, histograms=None):
     """Testing hook: ``simd=False`` runs the portable loops instead of AVX2;
     ``avx512=False`` runs float32's AVX2 passes instead of AVX-512's;
     ``vector_g=False`` evaluates g on the band one group at a time (with the
-    AVX-512 passes otherwise).  Returns whether the AVX-512 passes run."""
-    global _simd, _avx512
+    AVX-512 passes otherwise); ``histograms`` True or False takes the
+    histogram or the sampled method on every matrix (None: by size,
+    HISTOGRAM_SIZE).  Returns whether the AVX-512 passes run."""
+    global _simd, _avx512, _histogram_size
+    _histogram_size = (HISTOGRAM_SIZE if histograms is None
+                       else sys.maxsize if histograms else 0)
     _simd = simd and skh_have_avx2()
     _avx512 = _simd and skh_set_avx512(avx512)
     _set_g_passes(_avx512, _avx512 and vector_g)
@@ -523,9 +530,22 @@ cdef enum:
     # Brackets moved before the whole range is taken, when the sample misled.
     MAX_RETRIES = 3
     MIN_UNITS = 8        # blocks of the sample needed to take its error over blocks
-    # Matrices of at most SMALL_SIZE entries take the histogram method (no
+    # The sample is at most a SAMPLE_SHARE-th of the groups: on a matrix in
+    # cache the estimate's root search over a sample of every group (its
+    # passes exact) cost more than a wider band (100 x 1000 float32 at
+    # s = 0.8, thread time: 0.99 ms with every group, 0.28-0.43 with a
+    # sixteenth; 300 x 784: 1.3-1.9 ms, 0.6-0.9; 1000 x 1000: 9.9-21 copies
+    # of the matrix, 6-15; an eighth measured between the two).
+    SAMPLE_SHARE = 16
+    # Matrices of at most HISTOGRAM_SIZE entries take the histogram method (no
     # sample): tops and per-group histograms bracket t*, the band is gathered.
-    SMALL_SIZE = 524288
+    # (It was taken up to 2 ** 19 entries; with the sample's share above the
+    # sampled method is 1.5-7 times faster from 32 x 64 to 500 x 1000, both
+    # dtypes and axes, s = 0.5-0.95; the two are even on 10 x 100.)
+    HISTOGRAM_SIZE = 1024
+    # A band around a guess of t (t_hint) has room for every entry of a
+    # matrix of at most HINT_WHOLE_BAND entries.
+    HINT_WHOLE_BAND = 524288
     # Tiles of column groups span about this many bytes of the matrix, so the
     # second read of a tile (the histogram) comes from the L2 cache.
     TILE_BYTES = 262144
@@ -533,6 +553,9 @@ cdef enum:
     SCATTER_AHEAD = 8    # entries ahead whose place the sort by group asks for
     COLUMN_BLOCK = 8     # rows whose column maxima are taken at once (AVX2)
     PREFETCH_ROWS = 8    # rows ahead in a column tile
+
+# (the testing hook's: HISTOGRAM_SIZE by default)
+cdef Py_ssize_t _histogram_size = HISTOGRAM_SIZE
 
 cdef double INSIDE_SLACK = 1e-12
 # The share of the keys in the band from which the float32 AVX-512 column loops
@@ -888,10 +911,11 @@ cdef struct Sample:
 
 
 cdef Py_ssize_t _sample_size(Layout* layout, Py_ssize_t itemsize, Py_ssize_t* block) noexcept nogil:
-    """Number of groups in the sample: about SAMPLE_TARGET keys, at least two
-    blocks, in whole blocks (a cache line of column groups) in an even number;
-    every group when that is half of them or more."""
-    cdef Py_ssize_t m = SAMPLE_TARGET // layout.size
+    """Number of groups in the sample: about SAMPLE_TARGET keys and at most a
+    SAMPLE_SHARE-th of the groups, at least two blocks, in whole blocks (a
+    cache line of column groups) in an even number; every group when that is
+    half of them or more."""
+    cdef Py_ssize_t m = min(SAMPLE_TARGET // layout.size, layout.n_groups // SAMPLE_SHARE)
     block[0] = 1 if layout.groups_are_rows else SAMPLE_LINE // itemsize
     m = max((m + 2 * block[0] - 1) // (2 * block[0]), 1) * (2 * block[0])
     if 2 * m >= layout.n_groups:
@@ -1798,13 +1822,13 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
         width = min(HINT_SPAN * t_max, HINT_REL * t_hint)
         lo = max(t_hint - width, 0.0)
         hi = min(t_hint + width, t_max)
-        # Room for the band: every entry of a matrix of at most SMALL_SIZE
-        # (SparseNMF's factors: a band around a small t, the threshold of a
-        # factor with a wide range of magnitudes, can hold most of them, and
-        # a second read cost more than the memory); a guess above that (read
-        # again if short).
+        # Room for the band: every entry of a matrix of at most
+        # HINT_WHOLE_BAND (SparseNMF's factors: a band around a small t, the
+        # threshold of a factor with a wide range of magnitudes, can hold
+        # most of them, and a second read cost more than the memory); a
+        # guess above that (read again if short).
         st.capacity = n_groups * layout.size
-        if st.capacity > SMALL_SIZE:
+        if st.capacity > HINT_WHOLE_BAND:
             st.capacity = st.capacity // 8 + n_groups + 1024
     else:
         _take_sample(y, layout, w, inv_w, w_min, sm)
@@ -2089,7 +2113,7 @@ def group_hoyer(const floating[:, :] y, floating[:, :] x, double sparsity,
         s.inv_width = <double*> malloc(n_groups * sizeof(double))
         # Every group's bins: the histogram method only (refinement bins one
         # group at a time, in scratch).
-        sampled = n_groups * layout.size > SMALL_SIZE or t_hint >= 0
+        sampled = n_groups * layout.size > _histogram_size or t_hint >= 0
         s.sums = NULL if sampled else <double*> calloc(n_groups * N_BINS * N_SUMS,
                                                         sizeof(double))
         s.rho = <double*> malloc(n_groups * (N_BINS + 1) * sizeof(double))

@@ -65,6 +65,21 @@ static inline int skh_set_avx512(int on) {
     return skh_avx512;
 }
 
+/* The smallest float f with (key >= f) == (key >= bound) for every float key,
+ * and the largest with (key > f) == (key > bound). */
+static inline float skh_float_at_or_above(double bound) {
+    float f;
+    if (bound > (double) FLT_MAX) return INFINITY;
+    f = (float) bound;
+    return (double) f < bound ? nextafterf(f, INFINITY) : f;
+}
+static inline float skh_float_at_or_below(double bound) {
+    float f;
+    if (bound >= (double) FLT_MAX) return bound > (double) FLT_MAX ? INFINITY : FLT_MAX;
+    f = (float) bound;
+    return (double) f > bound ? nextafterf(f, -INFINITY) : f;
+}
+
 SKH_AVX2 static inline __m256d skh_abs_pd(__m256d x) {
     return _mm256_andnot_pd(_mm256_set1_pd(-0.0), x);
 }
@@ -297,9 +312,106 @@ SKH_AVX2 static ptrdiff_t NAME(const T* row, ptrdiff_t n, double lo, double hi, 
 }
 
 SKH_ROW_BAND(skh_row_band_f64, double, skh_keys_f64, 0)
-SKH_ROW_BAND(skh_row_band_f32, float, skh_keys_f32, 0)
 SKH_ROW_BAND(skh_row_band_top_f64, double, skh_keys_f64, 1)
-SKH_ROW_BAND(skh_row_band_top_f32, float, skh_keys_f32, 1)
+
+/* Keys of a float32 row gathered at or above hi before their excesses are
+ * summed (see SKH_ROW_BAND_F32). */
+#define SKH_ABOVE_BLOCK 128
+
+/* The excesses d = key - hi of ``n`` keys (floats, at or above hi) in
+ * double, added to sp (d) and sr (d^2), four a vector, alternately to the
+ * two accumulators of each; the last (< 4) masked. */
+SKH_AVX2 static inline void skh_add_excesses(const float* above, ptrdiff_t n, __m256d vhi,
+                                             __m256d* sp, __m256d* sr) {
+    ptrdiff_t e = 0;
+    for (; e + 8 <= n; e += 8) {
+        __m256d d0 = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(above + e)), vhi);
+        __m256d d1 = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(above + e + 4)), vhi);
+        sp[0] = _mm256_add_pd(sp[0], d0);
+        sp[1] = _mm256_add_pd(sp[1], d1);
+        sr[0] = _mm256_add_pd(sr[0], _mm256_mul_pd(d0, d0));
+        sr[1] = _mm256_add_pd(sr[1], _mm256_mul_pd(d1, d1));
+    }
+    for (; e < n; e += 4) {
+        __m256d in = _mm256_castsi256_pd(_mm256_cmpgt_epi64(
+            _mm256_set1_epi64x((long long) (n - e)), _mm256_setr_epi64x(0, 1, 2, 3)));
+        __m256d d = _mm256_and_pd(in, _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(above + e)),
+                                                    vhi));
+        sp[0] = _mm256_add_pd(sp[0], d);
+        sr[0] = _mm256_add_pd(sr[0], _mm256_mul_pd(d, d));
+    }
+}
+
+/* skh_row_band(_top)_f32 (the same arguments and results): the keys compared
+ * (lo < key < hi, key >= hi), counted and maximized in float, eight a vector,
+ * against the floats that order every float as lo and hi do
+ * (skh_float_at_or_below/above), as the AVX-512 loop does; the keys at or
+ * above hi (a NaN too, _CMP_NLT_UQ, which makes the sums NaN) left-packed
+ * into a block of SKH_ABOVE_BLOCK, whose excesses d = key - hi are then
+ * taken and summed in double (exact keys, the same terms), the unit applied
+ * to the row's sums.  Only the keys at or above hi cost double arithmetic:
+ * the loop that took every key in double did twice the float64 loop's work
+ * per byte. */
+#define SKH_ROW_BAND_F32(NAME, WITH_TOP)                                               \
+SKH_AVX2 static ptrdiff_t NAME(const float* row, ptrdiff_t n, double lo, double hi,    \
+        double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity, double* keys,  \
+        double* top, int* nan) {                                                       \
+    const __m256 flo = _mm256_set1_ps(skh_float_at_or_below(lo));                      \
+    const __m256 fhi = _mm256_set1_ps(skh_float_at_or_above(hi));                      \
+    const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));       \
+    const __m256d vhi = _mm256_set1_pd(hi);                                            \
+    __m256d sp[2] = {_mm256_setzero_pd(), _mm256_setzero_pd()};                        \
+    __m256d sr[2] = {_mm256_setzero_pd(), _mm256_setzero_pd()};                        \
+    __m256 m = _mm256_setzero_ps();                                                    \
+    float above[SKH_ABOVE_BLOCK + 8];                                                  \
+    const ptrdiff_t bulk = n - n % 8;                                                  \
+    ptrdiff_t k = 0, end, n_above = 0, a;                                              \
+    double acc[4] = {0.0, 0.0, 0.0, 0.0}, best;                                        \
+    int tail_nan = 0;                                                                  \
+    while (k < bulk) {                                                                 \
+        end = bulk - k < SKH_ABOVE_BLOCK ? bulk : k + SKH_ABOVE_BLOCK;                 \
+        for (a = 0; k < end; k += 8) {                                                 \
+            const __m256 key = _mm256_and_ps(_mm256_loadu_ps(row + k), magnitude);     \
+            const __m256 ge = _mm256_cmp_ps(key, fhi, _CMP_NLT_UQ);                     \
+            const int inside = _mm256_movemask_ps(                                     \
+                _mm256_andnot_ps(ge, _mm256_cmp_ps(key, flo, _CMP_GT_OQ)));            \
+            const int at_or_above = _mm256_movemask_ps(ge);                            \
+            if (WITH_TOP) m = _mm256_max_ps(m, key);                                   \
+            _mm256_storeu_ps(above + a, _mm256_permutevar8x32_ps(                      \
+                key, _mm256_loadu_si256((const __m256i*) skp_pack8[at_or_above])));     \
+            a += _mm_popcnt_u32((unsigned) at_or_above);                               \
+            if (__builtin_expect(inside != 0, 0)) {                                    \
+                count = skh_push_keys(keys, count, capacity,                           \
+                                      _mm256_cvtps_pd(_mm256_castps256_ps128(key)),    \
+                                      inside & 15);                                    \
+                count = skh_push_keys(keys, count, capacity,                           \
+                                      _mm256_cvtps_pd(_mm256_extractf128_ps(key, 1)),  \
+                                      inside >> 4);                                    \
+            }                                                                          \
+        }                                                                              \
+        skh_add_excesses(above, a, vhi, sp, sr);                                       \
+        n_above += a;                                                                  \
+    }                                                                                  \
+    count = skh_row_band_tail_float(row, bulk, n, lo, hi, 1.0, acc, &tail_nan, keys,   \
+                                    count, capacity);                                  \
+    best = acc[3];                                                                     \
+    sums[0] = (double) n_above + acc[0];                                               \
+    sums[1] = (skh_hsum_pd(_mm256_add_pd(sp[0], sp[1])) + acc[1]) * unit;              \
+    sums[2] = ((skh_hsum_pd(_mm256_add_pd(sr[0], sr[1])) + acc[2]) * unit) * unit;     \
+    if (WITH_TOP) {                                                                    \
+        __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1)); \
+        double vector_best;                                                            \
+        h = _mm_max_ps(h, _mm_movehl_ps(h, h));                                        \
+        vector_best = (double) _mm_cvtss_f32(_mm_max_ss(h, _mm_shuffle_ps(h, h, 1)));  \
+        *top = vector_best > best ? vector_best : best;                                \
+        /* A NaN key made the sum of excesses NaN. */                                 \
+        *nan |= tail_nan | (sums[1] != sums[1]);                                       \
+    }                                                                                  \
+    return count;                                                                      \
+}
+
+SKH_ROW_BAND_F32(skh_row_band_f32, 0)
+SKH_ROW_BAND_F32(skh_row_band_top_f32, 1)
 
 /* ------------------------------------------------------------ column groups */
 
@@ -587,21 +699,6 @@ SKH_AVX2 static void skh_write_f32(const float* src, float* dst, ptrdiff_t n, do
  * A NaN key counts as at or above hi (_CMP_NLT_UQ), so that it makes the sums
  * NaN, as in the AVX2 loops (the _top passes report it). */
 #define SKH_AVX512 __attribute__((target("avx512f,avx2,popcnt"), optimize("fp-contract=off")))
-
-/* The smallest float f with (key >= f) == (key >= bound) for every float key,
- * and the largest with (key > f) == (key > bound). */
-static inline float skh_float_at_or_above(double bound) {
-    float f;
-    if (bound > (double) FLT_MAX) return INFINITY;
-    f = (float) bound;
-    return (double) f < bound ? nextafterf(f, INFINITY) : f;
-}
-static inline float skh_float_at_or_below(double bound) {
-    float f;
-    if (bound >= (double) FLT_MAX) return bound > (double) FLT_MAX ? INFINITY : FLT_MAX;
-    f = (float) bound;
-    return (double) f > bound ? nextafterf(f, -INFINITY) : f;
-}
 
 SKH_AVX512 static inline __m512 skh_abs16(const float* p) {
     return _mm512_castsi512_ps(_mm512_and_si512(_mm512_loadu_si512((const void*) p),

@@ -49,30 +49,16 @@ typedef struct {
 
 #define SKP_AVX2 __attribute__((target("avx2,popcnt")))
 
-/* Permutations moving the lanes of an 8-bit mask to the front: 8 x int32
- * (four doubles: skp_pack4 of _pack_simd.h). */
-static int32_t skp_pack8[256][8];
 static int skp_avx2 = -1;
 /* Whether the AVX-512 scan runs (the CPU has AVX-512F; tests may turn it off
  * with skp_set_avx512 to exercise the AVX2 scan). */
 static int skp_avx512 = 0;
 
-static inline void skp_init_tables(void) {
-    int mask, lane, k;
-    for (mask = 0; mask < 256; mask++) {
-        k = 0;
-        for (lane = 0; lane < 8; lane++)
-            if (mask & (1 << lane)) skp_pack8[mask][k++] = lane;
-        while (k < 8) skp_pack8[mask][k++] = 0;
-    }
-}
-
-/* Whether the AVX2 loops may run (the tables are filled on the first call). */
+/* Whether the AVX2 loops may run. */
 static inline int skp_have_avx2(void) {
     if (skp_avx2 < 0) {
         __builtin_cpu_init();
         skp_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
-        if (skp_avx2) skp_init_tables();
         skp_avx512 = skp_avx2 && __builtin_cpu_supports("avx512f");
     }
     return skp_avx2;

@@ -54,4 +54,35 @@ static const int32_t skp_pack4_32[16][8] = {
     {0, 1, 2, 3, 0, 0, 0, 0},  /* 1111 */
 };
 
+/* Eight floats or int32 under an 8-bit mask, built by the preprocessor: slot
+ * k holds the kept lane with k kept lanes below it (lane 0 where none). */
+#define SKP_BIT(m, l) (((m) >> (l)) & 1)
+#define SKP_BELOW(m, l)                                                          \
+    (SKP_BIT(m, 0) * ((l) > 0) + SKP_BIT(m, 1) * ((l) > 1) + SKP_BIT(m, 2) * ((l) > 2) \
+     + SKP_BIT(m, 3) * ((l) > 3) + SKP_BIT(m, 4) * ((l) > 4) + SKP_BIT(m, 5) * ((l) > 5) \
+     + SKP_BIT(m, 6) * ((l) > 6))
+#define SKP_IF_AT(m, l, k) ((l) * (SKP_BIT(m, l) && SKP_BELOW(m, l) == (k)))
+#define SKP_LANE_AT(m, k)                                                        \
+    (SKP_IF_AT(m, 1, k) + SKP_IF_AT(m, 2, k) + SKP_IF_AT(m, 3, k) + SKP_IF_AT(m, 4, k) \
+     + SKP_IF_AT(m, 5, k) + SKP_IF_AT(m, 6, k) + SKP_IF_AT(m, 7, k))
+#define SKP_PACK8_ROW(m)                                                         \
+    {SKP_LANE_AT(m, 0), SKP_LANE_AT(m, 1), SKP_LANE_AT(m, 2), SKP_LANE_AT(m, 3),     \
+     SKP_LANE_AT(m, 4), SKP_LANE_AT(m, 5), SKP_LANE_AT(m, 6), SKP_LANE_AT(m, 7)}
+#define SKP_PACK8_4(m) SKP_PACK8_ROW(m), SKP_PACK8_ROW(m + 1), SKP_PACK8_ROW(m + 2),     \
+    SKP_PACK8_ROW(m + 3)
+#define SKP_PACK8_16(m) SKP_PACK8_4(m), SKP_PACK8_4(m + 4), SKP_PACK8_4(m + 8),          \
+    SKP_PACK8_4(m + 12)
+#define SKP_PACK8_64(m) SKP_PACK8_16(m), SKP_PACK8_16(m + 16), SKP_PACK8_16(m + 32),     \
+    SKP_PACK8_16(m + 48)
+static const int32_t skp_pack8[256][8] = {
+    SKP_PACK8_64(0), SKP_PACK8_64(64), SKP_PACK8_64(128), SKP_PACK8_64(192)};
+#undef SKP_PACK8_64
+#undef SKP_PACK8_16
+#undef SKP_PACK8_4
+#undef SKP_PACK8_ROW
+#undef SKP_LANE_AT
+#undef SKP_IF_AT
+#undef SKP_BELOW
+#undef SKP_BIT
+
 #endif
