@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from skproj.projections import _hoyer, hoyer_sparsity, project_group_hoyer
+from skproj.projections import _hoyer, _hoyer_band, hoyer_sparsity, project_group_hoyer
 from skproj.projections._group_hoyer import group_hoyer_projector
 
 torch = pytest.importorskip("torch")
@@ -330,6 +330,21 @@ def test_g_by_vectors_of_groups_gives_the_same_bits(dtype):
                 (X_vector, mu_vector), (X_scalar, mu_scalar) = results
                 np.testing.assert_array_equal(X_vector.view(np.uint8), X_scalar.view(np.uint8))
                 assert mu_vector == mu_scalar
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("s", [0.5, 0.95])
+def test_root_search_takes_few_evaluations_of_g(dtype, s, loops):
+    """Once g at the bracket's left end is within rounding of the target, the
+    root search steps a little past the secant's step (below half an ulp of
+    t there) instead of bisecting down to the last ulps: on 1000 float32
+    column groups of 100 at s = 0.95 the projection took 40 evaluations of g
+    at one point, and takes 14.  The result still matches the reference."""
+    Y = np.random.default_rng(0).standard_normal((100, 1000)).astype(dtype)
+    _hoyer_band._evaluations()
+    X = project_group_hoyer(Y, s, axis=0)
+    assert _hoyer_band._evaluations() <= 20
+    assert_close(X, reference_gsp(Y.astype(np.float64), s, 0), rtol=1e-6)
 
 
 def test_sampled_path_with_a_group_far_above_the_threshold():

@@ -95,6 +95,18 @@ cdef void _set_g_passes(bint avx512, bint vector_g) noexcept nogil:
     _vector_g = vector_g
 
 
+# Evaluations of g at one point (``_exact_g``) since the last call of
+# ``_evaluations``: a diagnostic for tests.
+cdef Py_ssize_t _g_evaluations = 0
+
+
+def _evaluations():
+    """Testing hook: the evaluations of g at one point since the last call."""
+    global _g_evaluations
+    count, _g_evaluations = _g_evaluations, 0
+    return count
+
+
 # ---------------------------------------------------------------- suffix sums
 
 cdef inline double _rho_of(double N, double D2, double fallback) noexcept nogil:
@@ -385,6 +397,8 @@ cdef double _exact_g(Summaries* s, Band* band, Py_ssize_t n_groups, double t,
     cdef Py_ssize_t g, e, end
     cdef double total = 0.0, total_slope = 0.0, delta, V, N, D2, root, unit
     cdef const double* above
+    global _g_evaluations
+    _g_evaluations += 1
     if _vector_g:
         return skh_exact_g(n_groups, t, band.hi, s.top, s.inv_top, s.rho_one, band.above,
                            band.center, <const int64_t*> band.start, band.keys, band.vals,
@@ -588,8 +602,10 @@ cdef double _root(Summaries* s, Band* band, Py_ssize_t n_groups, double target,
     # continuous there; a kink of g, at a key, can send Newton past the
     # root); bisection where a step leaves (lo, hi) or where the last move of
     # either end did not halve its distance to the target in g.  Once g at lo
-    # is within rounding of the target, a step a little past Newton's lands
-    # on the feasible side.
+    # is within rounding of the target, a step a little past Newton's or the
+    # secant's lands on the feasible side (the secant's own step, below half
+    # an ulp of lo, gave t = lo and bisection down to the last ulps: 1000
+    # float32 groups of 100 at s = 0.95 took 40 evaluations of g, not 14).
     value_hi = target
     previous_excess = previous_deficit = deficit = INFINITY
     for step in range(MAX_ROOT_STEPS):
@@ -597,12 +613,12 @@ cdef double _root(Summaries* s, Band* band, Py_ssize_t n_groups, double target,
             break
         excess = value_lo - target
         if deficit < INFINITY:
-            t = lo + excess * ((hi - lo) / (value_lo - value_hi))
+            step_size = excess * ((hi - lo) / (value_lo - value_hi))
         else:
             step_size = excess / -slope_lo if slope_lo < 0 else hi - lo
-            if excess <= 1e-13 * target:
-                step_size = 2 * step_size + 4e-16 * lo
-            t = lo + step_size
+        if excess <= 1e-13 * target:
+            step_size = 2 * step_size + 4e-16 * lo
+        t = lo + step_size
         if (not (lo < t < hi) or excess > 0.5 * previous_excess
                 or deficit > 0.5 * previous_deficit):
             t = 0.5 * (lo + hi)
