@@ -1,8 +1,9 @@
 """Speed of the group Hoyer sparse projection (GSP), as ratios to a memory copy.
 
 Run ``python benchmarks/bench_group_hoyer.py`` (``--quick`` for smaller
-matrices, ``--part``/``--shape`` for one piece, ``--phases`` for the time of
-each stage of the kernel); ``bench_projections.py``
+matrices, ``--small`` for matrices in cache, ``--part``/``--shape`` for one
+piece, ``--phases`` for the time of each stage of the kernel);
+``bench_projections.py``
 prints the same table.  For Gaussian float64 and float32 matrices, both axes
 and target average sparsities 0.5, 0.8, 0.95:
 time of ``project_group_hoyer(Y, s, axis=axis, out=out)`` / time of
@@ -25,6 +26,8 @@ from _timing import best_time, conditions  # noqa: E402
 from skproj.projections import project_group_hoyer  # noqa: E402
 
 SHAPES = [(1000, 10000), (10000, 1000)]
+# Matrices in cache: a layer's weight projected after every optimizer step.
+SMALL_SHAPES = [(100, 1000), (300, 784)]
 SPARSITIES = (0.5, 0.8, 0.95)
 
 
@@ -149,11 +152,15 @@ def main(argv=None):
     parser.add_argument("--part", choices=["ratios", "reference", "all"], default="all",
                         help="run one part (each fits in a few minutes on a busy machine)")
     parser.add_argument("--shape", default=None, help="one shape, e.g. 1000x10000")
+    parser.add_argument("--small", action="store_true",
+                        help="the ratios on matrices in cache (100x1000, 300x784)")
     parser.add_argument("--phases", action="store_true",
                         help="the time of each stage of the kernel instead of the tables")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     shapes = [(300, 3000), (3000, 300)] if args.quick else SHAPES
+    if args.small:
+        shapes = SMALL_SHAPES
     if args.shape:
         shapes = [tuple(int(n) for n in args.shape.split("x"))]
     if args.phases:

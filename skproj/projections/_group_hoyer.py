@@ -156,7 +156,7 @@ def project_group_hoyer(Y, sparsity, *, axis=0, weights=None, out=None, return_d
 
     The kernel never makes a pass over the matrix per evaluation of
     :math:`g`: a bracket of :math:`\mu^*` comes from a sample of the groups
-    (large matrices) or per-group histograms (small ones), the entries near it
+    (or per-group histograms, on at most 1024 entries), the entries near it
     are gathered in one read, and a safeguarded Newton method finds the root
     on them (see ``skproj.projections._hoyer``); on a large matrix, one read
     for the groups' maxima, one to gather, one read-and-write pass.
