@@ -53,6 +53,57 @@ def test_a_sparsity_target_is_not_a_radius():
         P.GroupHoyer(1.5).project(np.ones((3, 3)))
 
 
+def test_warm_start_from_a_multiplier():
+    """``dual_init`` and ``return_dual`` reach project_group_hoyer: from a nearby
+    matrix's multiplier, the same projection up to rounding, and its own."""
+    rng = np.random.default_rng(2)
+    Y = rng.standard_normal((40, 300))
+    target = P.GroupHoyer(0.8)
+    assert target.warm_starts and not P.L1Ball(1.0).warm_starts
+    _, mu = target.project(Y, return_dual=True)
+    Z = Y + 0.01 * rng.standard_normal(Y.shape)
+    cold, mu_cold = P.project_group_hoyer(Z, 0.8, return_dual=True)
+    warm, mu_warm = target.project(Z, dual_init=mu, return_dual=True)
+    assert mu > 0 and mu_warm != mu
+    np.testing.assert_allclose(mu_warm, mu_cold, rtol=1e-12)
+    np.testing.assert_allclose(warm, cold, rtol=0, atol=1e-12 * np.abs(cold).max())
+
+
+def test_the_toolkit_warm_starts_each_step_from_the_last(monkeypatch):
+    """A parameter's GSP projection starts from the multiplier of its last one
+    (none at first, nor after one that left the weight as it was): the
+    projections the optimizer's steps call are those a cold start makes, up
+    to rounding."""
+    from skproj.projections import _constraints
+
+    calls = []
+    project = _constraints.project_group_hoyer
+
+    def recording(*args, **kwargs):
+        calls.append(kwargs["dual_init"])
+        return project(*args, **kwargs)
+
+    monkeypatch.setattr(_constraints, "project_group_hoyer", recording)
+    layer = torch.nn.Linear(300, 40)
+    target = constrain(layer, "weight", "group_hoyer", eta=0.8, groups="outputs")
+    duals = []
+    for step in range(3):
+        with torch.no_grad():
+            layer.weight.add_(0.01 * torch.randn_like(layer.weight))
+        before = layer.weight.detach().double().numpy().copy()
+        target.project()
+        duals.append(target._dual)
+        expected = P.project_group_hoyer(before, 0.8, axis=1)
+        np.testing.assert_allclose(layer.weight.detach().numpy(), expected,
+                                   rtol=0, atol=1e-6 * np.abs(expected).max())
+    assert calls == [None] + duals[:-1] and all(dual > 0 for dual in duals)
+    target.constraint = P.GroupHoyer(0.0)   # inside the set: the multiplier 0
+    target.project()
+    target.constraint = P.GroupHoyer(0.8)
+    target.project()
+    assert calls[-2:] == [duals[-1], None]
+
+
 # ---------------------------------------------------------------- pruning
 
 def _data(n=256, seed=0):

