@@ -545,6 +545,32 @@ SKH_AVX2 static ptrdiff_t skh_columns_band_##SUFFIX(const T* row, ptrdiff_t n,  
 SKH_COLUMNS_BAND(f64, double)
 SKH_COLUMNS_BAND(f32, float)
 
+/* Four band entries (doubles; a float32 vector's low or high half, exactly)
+ * under ``mask``, groups first_group + lane, at the cursor ``count``: a whole
+ * vector stored while it fits, one by one at the end of the buffer. */
+SKH_AVX2 static inline ptrdiff_t skh_push_groups4(double* keys, int64_t* groups,
+                                                 ptrdiff_t count, ptrdiff_t capacity,
+                                                 __m256d key, int mask, ptrdiff_t first_group) {
+    double lanes[4];
+    int lane;
+    if (count + 4 <= capacity) {
+        skh_pack_store(keys + count, key, mask);
+        skh_pack_store_i64(groups + count, _mm256_add_epi64(
+            _mm256_setr_epi64x(0, 1, 2, 3), _mm256_set1_epi64x(first_group)), mask);
+        return count + _mm_popcnt_u32((unsigned) mask);
+    }
+    _mm256_storeu_pd(lanes, key);
+    for (lane = 0; lane < 4; lane++)
+        if (mask & (1 << lane)) {
+            if (count < capacity) {
+                keys[count] = lanes[lane];
+                groups[count] = first_group + lane;
+            }
+            count++;
+        }
+    return count;
+}
+
 #define SKH_MAX_BLOCK_ROWS 8  /* rows of a block of column groups (COLUMN_BLOCK) */
 
 /* The same for n_rows <= 8 rows ``stride`` apart at once, unit weights (the
@@ -562,7 +588,6 @@ SKH_AVX2 static ptrdiff_t NAME(const T* rows,                                   
         double* top, int* nan) {                                                       \
     __m256d vlo = _mm256_set1_pd(lo), vhi = _mm256_set1_pd(hi);                        \
     __m256d zero = _mm256_setzero_pd();                                                \
-    __m256i index = _mm256_setr_epi64x(0, 1, 2, 3);                                    \
     __m256d bad = zero;                                                                \
     ptrdiff_t g, r;                                                                    \
     for (g = 0; g + 4 <= n; g += 4) {                                                  \
@@ -581,23 +606,8 @@ SKH_AVX2 static ptrdiff_t NAME(const T* rows,                                   
             n_above = _mm256_sub_epi64(n_above, _mm256_castpd_si256(above));           \
             sp = _mm256_add_pd(sp, d);                                                 \
             sr = _mm256_add_pd(sr, _mm256_mul_pd(d, d));                               \
-            if (__builtin_expect(mask != 0, 0)) {                                      \
-                if (count + 4 <= capacity) {                                           \
-                    skh_pack_store(keys + count, key, mask);                           \
-                    skh_pack_store_i64(groups + count,                                 \
-                        _mm256_add_epi64(index, _mm256_set1_epi64x(g)), mask);         \
-                    count += _mm_popcnt_u32((unsigned) mask);                          \
-                } else {                                                               \
-                    for (int lane = 0; lane < 4; lane++)                               \
-                        if (mask & (1 << lane)) {                                      \
-                            if (count < capacity) {                                    \
-                                keys[count] = fabs((double) rows[r * stride + g + lane]); \
-                                groups[count] = g + lane;                              \
-                            }                                                          \
-                            count++;                                                   \
-                        }                                                              \
-                }                                                                      \
-            }                                                                          \
+            if (__builtin_expect(mask != 0, 0))                                        \
+                count = skh_push_groups4(keys, groups, count, capacity, key, mask, g);  \
         }                                                                              \
         _mm256_storeu_pd(sum_v + g, _mm256_add_pd(sv, skh_counts_pd(n_above)));        \
         _mm256_storeu_pd(sum_p + g, sp);                                               \
@@ -628,32 +638,6 @@ SKH_COLUMNS_BAND_BLOCK(skh_columns_band_block_f64, f64, double, 0)
 SKH_COLUMNS_BAND_BLOCK(skh_columns_band_block4_f32, f32, float, 0)
 SKH_COLUMNS_BAND_BLOCK(skh_columns_band_block_top_f64, f64, double, 1)
 SKH_COLUMNS_BAND_BLOCK(skh_columns_band_block_top4_f32, f32, float, 1)
-
-/* Four band entries of a float32 vector (its low or high half, as doubles:
- * exact) under ``mask``, groups first_group + lane, at the cursor ``count``:
- * a whole vector stored while it fits, one by one at the end of the buffer. */
-SKH_AVX2 static inline ptrdiff_t skh_push_groups4(double* keys, int64_t* groups,
-                                                 ptrdiff_t count, ptrdiff_t capacity,
-                                                 __m256d key, int mask, ptrdiff_t first_group) {
-    double lanes[4];
-    int lane;
-    if (count + 4 <= capacity) {
-        skh_pack_store(keys + count, key, mask);
-        skh_pack_store_i64(groups + count, _mm256_add_epi64(
-            _mm256_setr_epi64x(0, 1, 2, 3), _mm256_set1_epi64x(first_group)), mask);
-        return count + _mm_popcnt_u32((unsigned) mask);
-    }
-    _mm256_storeu_pd(lanes, key);
-    for (lane = 0; lane < 4; lane++)
-        if (mask & (1 << lane)) {
-            if (count < capacity) {
-                keys[count] = lanes[lane];
-                groups[count] = first_group + lane;
-            }
-            count++;
-        }
-    return count;
-}
 
 /* skh_columns_band_block(_top)_f32 (the same arguments and results): eight
  * groups a vector, their keys compared (lo < key < hi, key >= hi), counted
