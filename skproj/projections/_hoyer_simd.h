@@ -97,6 +97,12 @@ SKH_AVX2 static inline double skh_hmax_pd(__m256d x) {
     m = _mm_max_sd(m, _mm_unpackhi_pd(m, m));
     return _mm_cvtsd_f64(m);
 }
+/* The largest of eight floats (maxps: NaN lanes may drop out), as a double. */
+SKH_AVX2 static inline double skh_hmax_ps(__m256 x) {
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    return (double) _mm_cvtss_f32(_mm_max_ss(m, _mm_shuffle_ps(m, m, 1)));
+}
 SKH_AVX2 static inline double skh_hsum_pd(__m256d x) {
     /* (x0 + x1) + (x2 + x3): a fixed order. */
     double lanes[4];
@@ -210,7 +216,6 @@ SKH_AVX2 static inline double skh_block_max_f64(const double* row, int* nan) {
 SKH_AVX2 static inline double skh_block_max_f32(const float* row, int* nan) {
     __m256 sign = _mm256_set1_ps(-0.0f);
     __m256 m0 = _mm256_setzero_ps(), m1 = m0, bad = m0;
-    __m128 m;
     ptrdiff_t k;
     for (k = 0; k < SKH_TOP_BLOCK; k += 16) {
         __m256 a = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + k));
@@ -220,11 +225,7 @@ SKH_AVX2 static inline double skh_block_max_f32(const float* row, int* nan) {
         m1 = _mm256_max_ps(m1, b);
     }
     *nan |= _mm256_movemask_ps(bad) != 0;
-    m0 = _mm256_max_ps(m0, m1);
-    m = _mm_max_ps(_mm256_castps256_ps128(m0), _mm256_extractf128_ps(m0, 1));
-    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-    m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
-    return (double) _mm_cvtss_f32(m);
+    return skh_hmax_ps(_mm256_max_ps(m0, m1));
 }
 
 SKH_ROW_TOP(f64, double, skh_block_max_f64)
@@ -399,10 +400,7 @@ SKH_AVX2 static ptrdiff_t NAME(const float* row, ptrdiff_t n, double lo, double 
     sums[1] = (skh_hsum_pd(_mm256_add_pd(sp[0], sp[1])) + acc[1]) * unit;              \
     sums[2] = ((skh_hsum_pd(_mm256_add_pd(sr[0], sr[1])) + acc[2]) * unit) * unit;     \
     if (WITH_TOP) {                                                                    \
-        __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1)); \
-        double vector_best;                                                            \
-        h = _mm_max_ps(h, _mm_movehl_ps(h, h));                                        \
-        vector_best = (double) _mm_cvtss_f32(_mm_max_ss(h, _mm_shuffle_ps(h, h, 1)));  \
+        const double vector_best = skh_hmax_ps(m);                                     \
         *top = vector_best > best ? vector_best : best;                                \
         /* A NaN key made the sum of excesses NaN. */                                 \
         *nan |= tail_nan | (sums[1] != sums[1]);                                       \
