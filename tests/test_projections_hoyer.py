@@ -347,6 +347,27 @@ def test_root_search_takes_few_evaluations_of_g(dtype, s, loops):
     assert_close(X, reference_gsp(Y.astype(np.float64), s, 0), rtol=1e-6)
 
 
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("s", [0.8, 0.95])
+def test_root_search_on_tied_integer_data_runs_on_a_narrow_band(axis, s):
+    """Pixels (integers 0-16, half of them 0): the sample's g is flat, and its
+    bracket reached far past the largest key (3.6e7 for keys up to 16).  The
+    band read then clamps it to the largest key, so that the narrowing's
+    points fall among the keys: the root search ran on every non-zero entry
+    (48 192 of them, about 116 us an evaluation of g), and now runs on a band
+    of at most NARROW_FACTOR entries a group.  t* lies at or just below the
+    largest key, where g jumps."""
+    from sklearn.datasets import load_digits
+
+    Y = np.ascontiguousarray(load_digits().data.T)          # 64 x 1797
+    n_groups = Y.shape[1] if axis == 0 else Y.shape[0]
+    _hoyer_band._evaluations()
+    X = project_group_hoyer(Y, s, axis=axis)
+    assert _hoyer._root_band_entries() <= 2 * n_groups
+    assert _hoyer_band._evaluations() <= 12
+    assert_close(X, reference_gsp(Y, s, axis), rtol=1e-9)
+
+
 def test_sampled_path_with_a_group_far_above_the_threshold():
     # One group 1e110 times the others, whose threshold t* is of their size:
     # the sums in units of the band's upper end could overflow in the big

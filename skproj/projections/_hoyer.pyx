@@ -332,6 +332,7 @@ PHASE_NAMES = ("sample", "estimate", "band read", "sort", "check", "narrow", "ro
 cdef bint _timing = False
 cdef double _phase_seconds[N_PHASES]
 cdef Py_ssize_t _band_entries = 0     # entries gathered by the last band read
+cdef Py_ssize_t _root_entries = 0     # entries of the band the last root search ran on
 
 
 cdef inline double _now() noexcept nogil:
@@ -355,6 +356,12 @@ def _phase_times():
     """Benchmark hook: ``{phase: CPU seconds}`` of the last call (``PHASE_NAMES``),
     and the number of entries its last band read gathered."""
     return {PHASE_NAMES[k]: _phase_seconds[k] for k in range(N_PHASES)}, _band_entries
+
+
+def _root_band_entries():
+    """Testing hook: the entries of the band the last sampled root search ran
+    on (what each evaluation of g reads, beside the groups)."""
+    return _root_entries
 
 # The passes over the matrix, in C so that the compiler vectorizes them (SSE2,
 # no -march): contiguous loops with selects instead of branches, restrict
@@ -1575,6 +1582,14 @@ cdef int _exact_band(const floating[:, :] y, Layout* layout, const double* w,
         if status != STATUS_PROJECTED:
             return status
         read = _units_of_top(s, n_groups, band.hi, t_max[0], above_p, above_r)
+        if band.lo < t_max[0] < band.hi:
+            # The sample's bracket reached past every key (its g was flat:
+            # tied keys, e.g. integer pixels).  t* <= t_max and no key lies
+            # above it (the sums above are zero), so this band serves [lo,
+            # t_max]: its keys at t_max add nothing to g at or above them.
+            # (Left at hi, the narrowing's points fell past t_max, and the
+            # root search ran on every entry of the band.)
+            band.hi = t_max[0]
     if not read:
         _read_band(y, layout, inv_w, v, s, band.lo, band.hi, st, above_v, above_p, above_r)
         band.reads += 1
@@ -1863,6 +1878,7 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
         band.hi = hi
         status = _exact_band(y, layout, w, inv_w, v, w_min, s, band, st, above_sums,
                              with_tops, &t_max)
+        hi = band.hi      # (at most t_max once the tops are known)
         with_tops = False
         clock = _lap(PHASE_BAND, clock)
         if status != STATUS_PROJECTED:
@@ -1914,6 +1930,8 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
                 return status
             g_lo = _exact_g(s, band, n_groups, band.lo, &slope_lo, NULL)
         clock = _lap(PHASE_CHECK, clock)
+    global _root_entries
+    _root_entries = band.start[n_groups]
     t[0] = _root(s, band, n_groups, target, g_lo, slope_lo)
     _lap(PHASE_ROOT, clock)
     return STATUS_PROJECTED if t[0] >= 0 else STATUS_NOMEMORY

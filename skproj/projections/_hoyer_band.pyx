@@ -578,8 +578,14 @@ cdef double _root(Summaries* s, Band* band, Py_ssize_t n_groups, double target,
             jumps[n_jumps] = s.top[g]
             n_jumps += 1
     qsort(jumps, n_jumps, sizeof(double), _compare_doubles)
+    # Tied tops (integer data: counts, pixels) are one jump: g is evaluated
+    # once at each distinct top.
+    b = 0
+    for a in range(n_jumps):
+        if b == 0 or jumps[a] != jumps[b - 1]:
+            jumps[b] = jumps[a]
+            b += 1
     a = 0
-    b = n_jumps
     while a < b:
         m = (a + b) // 2
         value = _exact_g(s, band, n_groups, jumps[m], &slope, NULL)
