@@ -332,6 +332,39 @@ def test_g_by_vectors_of_groups_gives_the_same_bits(dtype):
                 assert mu_vector == mu_scalar
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_g_at_points_by_vectors_gives_the_same_bits(dtype):
+    # The narrowing takes g at 8 points a pass over the band, one point a lane
+    # (two AVX2 vectors, or one AVX-512 vector), and g at the band's lower end
+    # in the same pass; one point at a time gives the same values (the same
+    # terms, added in the same order), so the same narrowing, projection and
+    # multiplier, bit for bit: both axes, weights, ties, a band of integer
+    # keys.  (On a CPU without AVX2 both runs take the one-point loop.)
+    rng = np.random.default_rng(43)
+    narrowed = 0
+    for Y in ((rng.laplace(size=(700, 1003)) ** 3).astype(dtype),
+              rng.integers(0, 17, size=(1003, 700)).astype(dtype)):
+        Y[::9, ::4] = 2.0                       # ties
+        for axis in (0, 1):
+            w = rng.uniform(0.5, 2.0, Y.shape[axis])
+            for weights, s in ((None, 0.5), (None, 0.9), (w, 0.7)):
+                results = []
+                for vector_points in (True, False):
+                    _hoyer._set_testing(vector_points=vector_points)
+                    try:
+                        results.append(project_group_hoyer(Y, s, axis=axis, weights=weights,
+                                                           return_dual=True)
+                                       + (_hoyer_band._narrowing_values(),))
+                    finally:
+                        _hoyer._set_testing()
+                (X_vector, mu_vector, g_vector), (X_scalar, mu_scalar, g_scalar) = results
+                assert g_vector == g_scalar
+                narrowed += len(g_vector)
+                np.testing.assert_array_equal(X_vector.view(np.uint8), X_scalar.view(np.uint8))
+                assert mu_vector == mu_scalar
+    assert narrowed >= 12                       # (the narrowing ran)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("s", [0.5, 0.95])
 def test_root_search_takes_few_evaluations_of_g(dtype, s, loops):

@@ -292,23 +292,28 @@ cdef extern from "_hoyer_simd.h" nogil:
 # with AVX-512F instead (the CPU has it; tests turn it off to exercise AVX2's).
 cdef bint _simd = skh_have_avx2()
 cdef bint _avx512 = skh_set_avx512(True)
-# g on the band: at N_POINTS points in one vector, 8 groups a vector (_hoyer_band).
-_set_g_passes(_avx512, _avx512)
+# g on the band: at N_POINTS points in vectors (AVX2 or AVX-512), at one point
+# 8 groups a vector (AVX-512; _hoyer_band).
+cdef bint _vector_points = _simd
+_set_g_passes(_vector_points, _avx512)
 
 
-def _set_testing(bint simd=True, bint avx512=True, bint vector_g=True, histograms=None):
+def _set_testing(bint simd=True, bint avx512=True, bint vector_g=True, histograms=None,
+                 bint vector_points=True):
     """Testing hook: ``simd=False`` runs the portable loops instead of AVX2;
     ``avx512=False`` runs float32's AVX2 passes instead of AVX-512's;
-    ``vector_g=False`` evaluates g on the band one group at a time (with the
-    AVX-512 passes otherwise); ``histograms`` True or False takes the
+    ``vector_g=False`` evaluates g at one point on the band one group at a
+    time (with the AVX-512 passes otherwise); ``vector_points=False`` g at the
+    narrowing's points one point at a time (with AVX2 vectors otherwise); ``histograms`` True or False takes the
     histogram or the sampled method on every matrix (None: by size,
     HISTOGRAM_SIZE).  Returns whether the AVX-512 passes run."""
-    global _simd, _avx512, _histogram_size
+    global _simd, _avx512, _histogram_size, _vector_points
     _histogram_size = (HISTOGRAM_SIZE if histograms is None
                        else sys.maxsize if histograms else 0)
     _simd = simd and skh_have_avx2()
     _avx512 = _simd and skh_set_avx512(avx512)
-    _set_g_passes(_avx512, _avx512 and vector_g)
+    _vector_points = _simd and vector_points
+    _set_g_passes(_vector_points, _avx512 and vector_g)
     return bool(_avx512)
 
 
@@ -321,7 +326,7 @@ cdef enum:
     PHASE_BAND = 2       # the band read(s) (with the tops)
     PHASE_SORT = 3       # the band's entries sorted by group
     PHASE_CHECK = 4      # g at the bracket's ends (and moved brackets' reads; with
-                         # AVX-512, the first narrowing's pass, which gives g at lo)
+                         # AVX2, the first narrowing's pass, which gives g at lo)
     PHASE_NARROW = 5     # the narrowing passes over the band
     PHASE_ROOT = 6       # the root search on the band
     PHASE_WRITE = 7      # the groups' scales and the write
@@ -1884,9 +1889,9 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
         if status != STATUS_PROJECTED:
             return status
         # A band that will be narrowed: g at lo comes from the pass over it
-        # that takes g at the first narrowing's points (AVX-512: a scalar
-        # beside the vector of points, the values _exact_g gives).
-        with_points = _avx512 and N_POINTS == 8 and lo < hi and _narrows(band, n_groups)
+        # that takes g at the first narrowing's points (AVX2 or AVX-512: a
+        # scalar beside the vectors of points, the values _exact_g gives).
+        with_points = _vector_points and N_POINTS == 8 and lo < hi and _narrows(band, n_groups)
         if with_points:
             _narrow_points(lo, hi, ts)
             skh_g_at_8_points_and_t0(n_groups, ts, s.top, s.inv_top, s.rho_one, band.above,

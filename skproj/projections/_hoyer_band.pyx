@@ -82,22 +82,36 @@ cdef extern from *:
                                    double* sums) noexcept nogil
 
 
-# Whether g at N_POINTS points takes one AVX-512 vector (``skh_g_at_8_points``)
-# and g at one point 8 groups a vector (``skh_exact_g``); set by ``_hoyer``
-# (where the CPU has AVX-512F; ``_hoyer._set_testing`` turns them off).
-cdef bint _avx512 = False
+# Whether g at N_POINTS points takes vectors (``skh_g_at_8_points``: one
+# AVX-512 vector or two AVX2 ones) and g at one point 8 groups a vector
+# (``skh_exact_g``, AVX-512F); set by ``_hoyer`` (where the CPU has them;
+# ``_hoyer._set_testing`` turns them off).
+cdef bint _vector_points = False
 cdef bint _vector_g = False
 
 
-cdef void _set_g_passes(bint avx512, bint vector_g) noexcept nogil:
-    global _avx512, _vector_g
-    _avx512 = avx512
+cdef void _set_g_passes(bint vector_points, bint vector_g) noexcept nogil:
+    global _vector_points, _vector_g
+    _vector_points = vector_points
     _vector_g = vector_g
 
 
 # Evaluations of g at one point (``_exact_g``) since the last call of
 # ``_evaluations``: a diagnostic for tests.
 cdef Py_ssize_t _g_evaluations = 0
+
+
+# g at the points of every level of the last narrowing (``_narrowing_values``):
+# a diagnostic for tests.
+cdef double _narrowing_totals[MAX_LEVELS * N_POINTS]
+cdef Py_ssize_t _narrowing_levels = 0
+
+
+def _narrowing_values():
+    """Testing hook: g at the points of each level of the last narrowing, one
+    list of N_POINTS values a level."""
+    return [[_narrowing_totals[level * N_POINTS + k] for k in range(N_POINTS)]
+            for level in range(_narrowing_levels)]
 
 
 def _evaluations():
@@ -444,14 +458,14 @@ cdef void _exact_g_at_points(Summaries* s, Band* band, Py_ssize_t n_groups, cons
                              double* totals) noexcept nogil:
     """g at the N_POINTS thresholds ``ts`` (in the bracket) in one pass over the
     band: each value is the one ``_exact_g`` gives (the same terms added in the
-    same order), for the cost of about two of its calls (one lane a point of
-    an AVX-512 vector where the CPU has AVX-512F)."""
+    same order), for the cost of about two of its calls (one lane a point:
+    an AVX-512 vector, or two AVX2 vectors, where the CPU has them)."""
     cdef Py_ssize_t g, e, k
     cdef double unit, delta, P, R, V
     cdef double N[N_POINTS]
     cdef double D2[N_POINTS]
     cdef const double* above
-    if _avx512 and N_POINTS == 8:
+    if _vector_points and N_POINTS == 8:
         skh_g_at_8_points(n_groups, ts, s.top, s.inv_top, s.rho_one, band.above, band.center,
                           <const int64_t*> band.start, band.keys, band.vals, totals,
                           band.unit_vals)
@@ -532,6 +546,8 @@ cdef bint _narrow(Summaries* s, Band* band, Py_ssize_t n_groups, double target,
     cdef double totals[N_POINTS]
     cdef double lo, hi
     cdef Py_ssize_t k, level
+    global _narrowing_levels
+    _narrowing_levels = 0
     for level in range(MAX_LEVELS):
         if not _narrows(band, n_groups):
             return level > 0
@@ -542,6 +558,8 @@ cdef bint _narrow(Summaries* s, Band* band, Py_ssize_t n_groups, double target,
             memcpy(totals, first_totals, N_POINTS * sizeof(double))
         else:
             _exact_g_at_points(s, band, n_groups, ts, totals)
+        memcpy(_narrowing_totals + level * N_POINTS, totals, N_POINTS * sizeof(double))
+        _narrowing_levels = level + 1
         for k in range(N_POINTS):
             if totals[k] <= target:
                 hi = ts[k]

@@ -1008,6 +1008,62 @@ SKH_COLUMNS_BAND_BLOCK_512(skh_columns_band_block_f32_avx512, skh_columns_band_b
 SKH_COLUMNS_BAND_BLOCK_512(skh_columns_band_block_top_f32_avx512,
                            skh_columns_band_block_top_f32, 1)
 
+/* Eight doubles, one a threshold of g's narrowing: one AVX-512 vector (z8) or
+ * two AVX2 vectors (y8).  The same lane-wise operations at both widths, so
+ * that g at 8 points is one body (SKH_G_AT_POINTS) giving the same bits. */
+typedef struct { __m256d low, high; } skh_y8;
+#define SKH_Y8_OP(NAME, EXPR)                                                          \
+SKH_AVX2 static inline skh_y8 skh_y8_##NAME(skh_y8 a, skh_y8 b) {                      \
+    skh_y8 r = {EXPR(a.low, b.low), EXPR(a.high, b.high)};                             \
+    return r;                                                                          \
+}
+SKH_Y8_OP(add, _mm256_add_pd)
+SKH_Y8_OP(sub, _mm256_sub_pd)
+SKH_Y8_OP(mul, _mm256_mul_pd)
+SKH_Y8_OP(max, _mm256_max_pd)
+SKH_AVX2 static inline skh_y8 skh_y8_set1(double x) {
+    skh_y8 r = {_mm256_set1_pd(x), _mm256_set1_pd(x)};
+    return r;
+}
+SKH_AVX2 static inline skh_y8 skh_y8_loadu(const double* p) {
+    skh_y8 r = {_mm256_loadu_pd(p), _mm256_loadu_pd(p + 4)};
+    return r;
+}
+SKH_AVX2 static inline void skh_y8_storeu(double* p, skh_y8 a) {
+    _mm256_storeu_pd(p, a.low);
+    _mm256_storeu_pd(p + 4, a.high);
+}
+/* rho of a group at each t: N / sqrt(D2), or rho_one where t >= top or D2 <= 0. */
+SKH_AVX2 static inline __m256d skh_rho4(__m256d t, __m256d N, __m256d D2, double top,
+                                        double rho_one) {
+    __m256d one_sparse = _mm256_or_pd(_mm256_cmp_pd(t, _mm256_set1_pd(top), _CMP_GE_OQ),
+                                      _mm256_cmp_pd(D2, _mm256_setzero_pd(), _CMP_LE_OQ));
+    return _mm256_blendv_pd(_mm256_div_pd(N, _mm256_sqrt_pd(D2)), _mm256_set1_pd(rho_one),
+                            one_sparse);
+}
+SKH_AVX2 static inline skh_y8 skh_y8_rho(skh_y8 t, skh_y8 N, skh_y8 D2, double top,
+                                         double rho_one) {
+    skh_y8 r = {skh_rho4(t.low, N.low, D2.low, top, rho_one),
+                skh_rho4(t.high, N.high, D2.high, top, rho_one)};
+    return r;
+}
+
+typedef __m512d skh_z8;
+#define skh_z8_add _mm512_add_pd
+#define skh_z8_sub _mm512_sub_pd
+#define skh_z8_mul _mm512_mul_pd
+#define skh_z8_max _mm512_max_pd
+#define skh_z8_set1 _mm512_set1_pd
+#define skh_z8_loadu _mm512_loadu_pd
+#define skh_z8_storeu _mm512_storeu_pd
+SKH_AVX512 static inline __m512d skh_z8_rho(__m512d t, __m512d N, __m512d D2, double top,
+                                            double rho_one) {
+    __mmask8 one_sparse = _mm512_cmp_pd_mask(t, _mm512_set1_pd(top), _CMP_GE_OQ)
+                          | _mm512_cmp_pd_mask(D2, _mm512_setzero_pd(), _CMP_LE_OQ);
+    return _mm512_mask_blend_pd(one_sparse, _mm512_div_pd(N, _mm512_sqrt_pd(D2)),
+                                _mm512_set1_pd(rho_one));
+}
+
 /* g at 8 thresholds ts (one per lane) in one pass over a band, as
  * _exact_g_at_points of _hoyer.pyx computes it (the same expressions in the
  * same order, no FMA): per group, the sums above re-centred at each t, the
@@ -1015,88 +1071,112 @@ SKH_COLUMNS_BAND_BLOCK_512(skh_columns_band_block_top_f32_avx512,
  * D2 <= 0.  With WITH_T0, the same pass also gives g and its slope at t0 (the
  * band's lower end) in scalars, as _exact_g computes them: the check of a
  * bracket and the first narrowing read the band once.  With UNIT_VALS (every
- * v is 1, no weights) the v are not read: v * d is d, the same bits. */
-SKH_AVX512 static inline __attribute__((always_inline)) void skh_g_at_points_body(
-        ptrdiff_t n_groups, const double* ts, const double* top, const double* inv_top,
-        const double* rho_one, const double* above, const double* center,
-        const int64_t* start, const double* keys, const double* vals, double* totals,
-        const int WITH_T0, double t0, double* g0, double* slope0, const int UNIT_VALS) {
-    __m512d vt = _mm512_loadu_pd(ts), zero = _mm512_setzero_pd(), two = _mm512_set1_pd(2.0);
-    __m512d total = zero;
-    double total0 = 0.0, total_slope0 = 0.0;
-    ptrdiff_t g, e;
-    for (g = 0; g < n_groups; g++) {
-        __m512d unit = _mm512_set1_pd(inv_top[g]);
-        __m512d V = _mm512_set1_pd(above[3 * g]), P = _mm512_set1_pd(above[3 * g + 1]);
-        __m512d R = _mm512_set1_pd(above[3 * g + 2]);
-        __m512d delta = _mm512_mul_pd(_mm512_sub_pd(_mm512_set1_pd(center[g]), vt), unit);
-        __m512d N = _mm512_add_pd(P, _mm512_mul_pd(delta, V));
-        __m512d D2 = _mm512_add_pd(_mm512_add_pd(R, _mm512_mul_pd(_mm512_mul_pd(two, delta), P)),
-                                   _mm512_mul_pd(_mm512_mul_pd(delta, delta), V));
-        __mmask8 one_sparse;
-        double unit0 = inv_top[g], delta0 = (center[g] - t0) * unit0, V0 = above[3 * g];
-        double N0 = above[3 * g + 1] + delta0 * V0;
-        double D20 = above[3 * g + 2] + 2 * delta0 * above[3 * g + 1] + delta0 * delta0 * V0;
-        for (e = start[g]; e < start[g + 1]; e++) {
-            double ve = UNIT_VALS ? 1.0 : vals[e];
-            __m512d d = _mm512_max_pd(_mm512_mul_pd(_mm512_sub_pd(_mm512_set1_pd(keys[e]), vt),
-                                                    unit), zero);
-            __m512d vd = UNIT_VALS ? d : _mm512_mul_pd(_mm512_set1_pd(ve), d);
-            N = _mm512_add_pd(N, vd);
-            D2 = _mm512_add_pd(D2, _mm512_mul_pd(vd, d));
-            if (WITH_T0) {
-                double d0 = (keys[e] - t0) * unit0;
-                d0 = d0 > 0 ? d0 : 0.0;
-                double vd0 = UNIT_VALS ? d0 : ve * d0;
-                N0 += vd0;
-                D20 += vd0 * d0;
-                V0 += d0 > 0 ? ve : 0.0;
-            }
-        }
-        one_sparse = _mm512_cmp_pd_mask(vt, _mm512_set1_pd(top[g]), _CMP_GE_OQ)
-                     | _mm512_cmp_pd_mask(D2, zero, _CMP_LE_OQ);
-        total = _mm512_add_pd(total, _mm512_mask_blend_pd(
-            one_sparse, _mm512_div_pd(N, _mm512_sqrt_pd(D2)), _mm512_set1_pd(rho_one[g])));
-        if (WITH_T0) {
-            if (t0 >= top[g] || D20 <= 0) {
-                total0 += rho_one[g];
-            } else {
-                double root = sqrt(D20);
-                total0 += N0 / root;
-                total_slope0 += (N0 * N0 - V0 * D20) / (D20 * root) * unit0;
-            }
-        }
-    }
-    _mm512_storeu_pd(totals, total);
-    if (WITH_T0) {
-        *g0 = total0;
-        *slope0 = total_slope0;
-    }
+ * v is 1, no weights) the v are not read: v * d is d, the same bits.  V8 is
+ * the lanes' type (skh_y8 or skh_z8), ATTR its target. */
+#define SKH_G_AT_POINTS(SUFFIX, ATTR, V8)                                              \
+ATTR static inline __attribute__((always_inline)) void skh_g_at_points_##SUFFIX(       \
+        ptrdiff_t n_groups, const double* ts, const double* top, const double* inv_top, \
+        const double* rho_one, const double* above, const double* center,              \
+        const int64_t* start, const double* keys, const double* vals, double* totals,  \
+        const int WITH_T0, double t0, double* g0, double* slope0, const int UNIT_VALS) { \
+    V8 vt = V8##_loadu(ts), zero = V8##_set1(0.0), two = V8##_set1(2.0);               \
+    V8 total = zero;                                                                   \
+    double total0 = 0.0, total_slope0 = 0.0;                                           \
+    ptrdiff_t g, e;                                                                    \
+    for (g = 0; g < n_groups; g++) {                                                   \
+        V8 unit = V8##_set1(inv_top[g]);                                               \
+        V8 V = V8##_set1(above[3 * g]), P = V8##_set1(above[3 * g + 1]);               \
+        V8 R = V8##_set1(above[3 * g + 2]);                                            \
+        V8 delta = V8##_mul(V8##_sub(V8##_set1(center[g]), vt), unit);                 \
+        V8 N = V8##_add(P, V8##_mul(delta, V));                                        \
+        V8 D2 = V8##_add(V8##_add(R, V8##_mul(V8##_mul(two, delta), P)),               \
+                         V8##_mul(V8##_mul(delta, delta), V));                         \
+        double unit0 = inv_top[g], delta0 = (center[g] - t0) * unit0, V0 = above[3 * g]; \
+        double N0 = above[3 * g + 1] + delta0 * V0;                                    \
+        double D20 = above[3 * g + 2] + 2 * delta0 * above[3 * g + 1] + delta0 * delta0 * V0; \
+        for (e = start[g]; e < start[g + 1]; e++) {                                    \
+            double ve = UNIT_VALS ? 1.0 : vals[e];                                     \
+            V8 d = V8##_max(V8##_mul(V8##_sub(V8##_set1(keys[e]), vt), unit), zero);   \
+            V8 vd = UNIT_VALS ? d : V8##_mul(V8##_set1(ve), d);                        \
+            N = V8##_add(N, vd);                                                       \
+            D2 = V8##_add(D2, V8##_mul(vd, d));                                        \
+            if (WITH_T0) {                                                             \
+                double d0 = (keys[e] - t0) * unit0;                                    \
+                d0 = d0 > 0 ? d0 : 0.0;                                                \
+                double vd0 = UNIT_VALS ? d0 : ve * d0;                                 \
+                N0 += vd0;                                                             \
+                D20 += vd0 * d0;                                                       \
+                V0 += d0 > 0 ? ve : 0.0;                                               \
+            }                                                                          \
+        }                                                                              \
+        total = V8##_add(total, V8##_rho(vt, N, D2, top[g], rho_one[g]));              \
+        if (WITH_T0) {                                                                 \
+            if (t0 >= top[g] || D20 <= 0) {                                            \
+                total0 += rho_one[g];                                                  \
+            } else {                                                                   \
+                double root = sqrt(D20);                                               \
+                total0 += N0 / root;                                                   \
+                total_slope0 += (N0 * N0 - V0 * D20) / (D20 * root) * unit0;           \
+            }                                                                          \
+        }                                                                              \
+    }                                                                                  \
+    V8##_storeu(totals, total);                                                        \
+    if (WITH_T0) {                                                                     \
+        *g0 = total0;                                                                  \
+        *slope0 = total_slope0;                                                        \
+    }                                                                                  \
 }
 
-SKH_AVX512 static void skh_g_at_8_points(ptrdiff_t n_groups, const double* ts,
-        const double* top, const double* inv_top, const double* rho_one,
-        const double* above, const double* center, const int64_t* start,
-        const double* keys, const double* vals, double* totals, int unit_vals) {
-    if (unit_vals)
-        skh_g_at_points_body(n_groups, ts, top, inv_top, rho_one, above, center, start, keys,
-                             vals, totals, 0, 0.0, NULL, NULL, 1);
-    else
-        skh_g_at_points_body(n_groups, ts, top, inv_top, rho_one, above, center, start, keys,
-                             vals, totals, 0, 0.0, NULL, NULL, 0);
+/* The body's instances (unit v or not; with t0 or not) at one width. */
+#define SKH_G_AT_POINTS_ENTRIES(SUFFIX, ATTR)                                          \
+ATTR static void skh_g_at_8_points_and_t0_##SUFFIX(ptrdiff_t n_groups, const double* ts, \
+        const double* top, const double* inv_top, const double* rho_one,              \
+        const double* above, const double* center, const int64_t* start,              \
+        const double* keys, const double* vals, double* totals, double t0, double* g0, \
+        double* slope0, int unit_vals) {                                               \
+    if (unit_vals)                                                                     \
+        skh_g_at_points_##SUFFIX(n_groups, ts, top, inv_top, rho_one, above, center,   \
+                                 start, keys, vals, totals, 1, t0, g0, slope0, 1);     \
+    else                                                                               \
+        skh_g_at_points_##SUFFIX(n_groups, ts, top, inv_top, rho_one, above, center,   \
+                                 start, keys, vals, totals, 1, t0, g0, slope0, 0);     \
+}                                                                                      \
+ATTR static void skh_g_at_8_points_##SUFFIX(ptrdiff_t n_groups, const double* ts,      \
+        const double* top, const double* inv_top, const double* rho_one,              \
+        const double* above, const double* center, const int64_t* start,              \
+        const double* keys, const double* vals, double* totals, int unit_vals) {       \
+    if (unit_vals)                                                                     \
+        skh_g_at_points_##SUFFIX(n_groups, ts, top, inv_top, rho_one, above, center,   \
+                                 start, keys, vals, totals, 0, 0.0, NULL, NULL, 1);    \
+    else                                                                               \
+        skh_g_at_points_##SUFFIX(n_groups, ts, top, inv_top, rho_one, above, center,   \
+                                 start, keys, vals, totals, 0, 0.0, NULL, NULL, 0);    \
 }
 
-SKH_AVX512 static void skh_g_at_8_points_and_t0(ptrdiff_t n_groups, const double* ts,
+SKH_G_AT_POINTS(avx2, SKH_AVX2, skh_y8)
+SKH_G_AT_POINTS_ENTRIES(avx2, SKH_AVX2)
+SKH_G_AT_POINTS(avx512, SKH_AVX512, skh_z8)
+SKH_G_AT_POINTS_ENTRIES(avx512, SKH_AVX512)
+
+/* g at 8 points at the CPU's width: AVX-512 where the float32 passes run
+ * (skh_avx512), two AVX2 vectors otherwise. */
+static void skh_g_at_8_points_and_t0(ptrdiff_t n_groups, const double* ts,
         const double* top, const double* inv_top, const double* rho_one,
         const double* above, const double* center, const int64_t* start,
         const double* keys, const double* vals, double* totals, double t0, double* g0,
         double* slope0, int unit_vals) {
-    if (unit_vals)
-        skh_g_at_points_body(n_groups, ts, top, inv_top, rho_one, above, center, start, keys,
-                             vals, totals, 1, t0, g0, slope0, 1);
-    else
-        skh_g_at_points_body(n_groups, ts, top, inv_top, rho_one, above, center, start, keys,
-                             vals, totals, 1, t0, g0, slope0, 0);
+    (skh_avx512 ? skh_g_at_8_points_and_t0_avx512 : skh_g_at_8_points_and_t0_avx2)(
+        n_groups, ts, top, inv_top, rho_one, above, center, start, keys, vals, totals, t0,
+        g0, slope0, unit_vals);
+}
+
+static void skh_g_at_8_points(ptrdiff_t n_groups, const double* ts,
+        const double* top, const double* inv_top, const double* rho_one,
+        const double* above, const double* center, const int64_t* start,
+        const double* keys, const double* vals, double* totals, int unit_vals) {
+    (skh_avx512 ? skh_g_at_8_points_avx512 : skh_g_at_8_points_avx2)(
+        n_groups, ts, top, inv_top, rho_one, above, center, start, keys, vals, totals,
+        unit_vals);
 }
 
 /* g(t) as _exact_g of _hoyer.pyx computes it, 8 groups a vector: the same
