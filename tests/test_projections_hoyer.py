@@ -401,6 +401,38 @@ def test_root_search_on_tied_integer_data_runs_on_a_narrow_band(axis, s):
     assert_close(X, reference_gsp(Y, s, axis), rtol=1e-9)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_root_search_by_points_finds_the_bisection_s_top(dtype, loops):
+    # The root search takes g at 8 of the group tops inside the bracket a
+    # pass, then bisects; bisection alone evaluates g at the same tops (the
+    # same values), so the same interval, projection and multiplier, bit for
+    # bit.  Many tops inside the bracket at s = 0.95 (a band too small to
+    # narrow): fewer evaluations at one point.
+    rng = np.random.default_rng(47)
+    fewer = False
+    for Y in (rng.standard_normal((100, 1000)).astype(dtype),
+              rng.integers(0, 9, size=(300, 700)).astype(dtype),
+              (rng.laplace(size=(400, 300)) ** 3).astype(dtype)):
+        for axis in (0, 1):
+            for s in (0.5, 0.95, 0.99):
+                results, evaluations = [], []
+                for by_points in (True, False):
+                    _hoyer_band._set_root_points(by_points)
+                    _hoyer_band._evaluations()
+                    try:
+                        results.append(project_group_hoyer(Y, s, axis=axis, return_dual=True))
+                    finally:
+                        _hoyer_band._set_root_points(True)
+                    evaluations.append(_hoyer_band._evaluations())
+                (X_points, mu_points), (X_bisection, mu_bisection) = results
+                np.testing.assert_array_equal(X_points.view(np.uint8),
+                                              X_bisection.view(np.uint8))
+                assert mu_points == mu_bisection
+                assert evaluations[0] <= evaluations[1]
+                fewer |= evaluations[0] < evaluations[1] - 2
+    assert fewer
+
+
 def test_sampled_path_with_a_group_far_above_the_threshold():
     # One group 1e110 times the others, whose threshold t* is of their size:
     # the sums in units of the band's upper end could overflow in the big

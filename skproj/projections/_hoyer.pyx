@@ -65,7 +65,9 @@ a small band per Newton step, one read and write to apply.
    (NaN/inf detected here) where the AVX2 passes run without weights: the sums
    are then taken in units of :math:`t_U` and converted to units of each
    group's top afterwards, and the first position of a top is looked for at
-   the write, in the groups left 1-sparse only.  Elsewhere (weights, strided
+   the write, in the groups left 1-sparse only; a bracket past the largest
+   key (a flat sampled g: tied keys, integer pixels) then ends at that key,
+   which lies at or above :math:`t^*`.  Elsewhere (weights, strided
    groups, no AVX2, a guess of :math:`t^*`) a first read gives the tops and
    their first positions.  :math:`g(t_L) > K \ge g(t_U)` is then checked
    exactly; if the sample misled, the bracket moves to :math:`t^*`'s side
@@ -73,13 +75,14 @@ a small band per Newton step, one read and write to apply.
    :math:`t_L = 0` and :math:`g(0) \le K` the input is copied.
 3. *Narrow.*  While the band holds more than ``NARROW_FACTOR`` entries per
    group, g is evaluated exactly at ``N_POINTS`` evenly spaced points of the
-   bracket in one pass over the band (one AVX-512 vector of points where the
-   CPU has AVX-512F; each value the one the root search would compute), the
+   bracket in one pass over the band (one point a vector lane: two AVX2
+   vectors, or one AVX-512 vector where the CPU has AVX-512F; each value the
+   one the root search would compute), the
    bracket becomes the two points around the target, and the band is cut to
    it (entries at or below its lower end leave; those at or above its upper
    end join the sums above, re-centred: positive terms).  The first of these
    passes also gives g at the bracket's lower end for the check of step 2
-   (AVX-512: a scalar beside the vector of points), and the root search takes
+   (a scalar beside the vectors of points), and the root search takes
    g and its slope there from the last check: a pass over the band fewer
    for each.  This replaced the per-group histograms of the refinement below on this path: they cost 3-5 ms
    a call on 10^4 groups and 1-2 ms on 10^3 (a 96-double table and 33 square
@@ -114,15 +117,16 @@ a small band per Newton step, one read and write to apply.
    (at most ``MAX_LEVELS`` times): the entries left are those within a fine
    bin of the root.
 4. *Root.*  The group maxima inside the bracket (where :math:`g` may jump) are
-   sorted and a binary search on them leaves an interval on which :math:`g` is
-   continuous; if :math:`g` just below its right end is still above ``K``, the
-   root is that end (a jump).  Otherwise Newton steps safeguarded by bisection,
-   each costing O(groups + gathered entries), reach :math:`t^*` to rounding.
-   (Where the CPU has AVX-512F, each evaluation of g on the band takes 8
-   groups a vector: the same terms, added in the same order, so the same
-   bits; one group at a time, mispredicted branches on the few entries of
-   each group's band, and a square root and divisions a group, cost about
-   three times as much.)
+   sorted, ties made one, and a binary search on them leaves an interval on
+   which :math:`g` is continuous; if :math:`g` just below its right end is
+   still above ``K``, the root is that end (a jump).  Otherwise Newton steps
+   safeguarded by bisection, each costing O(groups + gathered entries),
+   reach :math:`t^*` to rounding.  (Where the CPU has AVX-512F, each
+   evaluation of g on the band takes 8 groups a vector: the same terms, added
+   in the same order, so the same bits; one group at a time, mispredicted
+   branches on the few entries of each group's band, and a square root and
+   divisions a group, cost about three times as much.  Four groups a vector
+   with AVX2 measured no faster than one at a time on Zen 3: not kept.)
 5. *Write.*  One pass writes the shrunk and rescaled groups; the first largest
    entry of each 1-sparse group is then put back.
 
