@@ -433,6 +433,24 @@ def test_root_search_by_points_finds_the_bisection_s_top(dtype, loops):
     assert fewer
 
 
+def test_unit_weights_are_one_shared_read_only_array():
+    # Calls without weights share one array of ones per group length (and its
+    # normalization): read-only, so that no caller can change another's, and
+    # the same projection and multiplier as explicit unit weights.
+    from skproj.projections._group_hoyer import _check_weights
+
+    ones = _check_weights(None, 7)
+    assert ones is _check_weights(None, 7)
+    assert not ones.flags.writeable
+    np.testing.assert_array_equal(ones, np.ones(7))
+    assert not group_hoyer_projector(7).weights.flags.writeable
+    Y = np.random.default_rng(5).standard_normal((7, 40))
+    X, mu = project_group_hoyer(Y, 0.7, return_dual=True)
+    X_explicit, mu_explicit = project_group_hoyer(Y, 0.7, weights=np.ones(7), return_dual=True)
+    np.testing.assert_array_equal(X, X_explicit)
+    assert mu == mu_explicit
+
+
 def test_sampled_path_with_a_group_far_above_the_threshold():
     # One group 1e110 times the others, whose threshold t* is of their size:
     # the sums in units of the band's upper end could overflow in the big

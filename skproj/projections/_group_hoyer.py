@@ -1,5 +1,6 @@
 """The group Hoyer sparse projection (GSP) and the Hoyer sparsity measure."""
 
+import functools
 import numbers
 import warnings
 
@@ -27,10 +28,21 @@ def check_sparsity(value, name="sparsity"):
     return value
 
 
+@functools.lru_cache(maxsize=64)
+def _unit_weights(group_size):
+    """Ones of length ``group_size``, read-only: one array for every call of that
+    length without weights (allocating it and its normalization cost a small
+    matrix's call several microseconds)."""
+    ones = np.ones(group_size)
+    ones.flags.writeable = False
+    return ones
+
+
 def _check_weights(weights, group_size):
-    """The weights as a contiguous float64 array of length ``group_size`` (ones if None)."""
+    """The weights as a contiguous float64 array of length ``group_size`` (ones
+    if None: read-only, shared)."""
     if weights is None:
-        return np.ones(group_size)
+        return _unit_weights(group_size)
     if _torch_backend.is_tensor(weights):
         weights = _torch_backend.numpy_values(weights.cpu())
     weights = np.asarray(weights)
@@ -49,7 +61,16 @@ def _check_weights(weights, group_size):
 
 def _normalization(weights):
     r""":math:`\|w\|_2 - \min w`, the weighted measure's denominator (the paper's 1/beta)."""
+    if weights is _unit_weights(weights.size):
+        return _unit_normalization(weights.size)
     return float(np.sqrt((weights ** 2).sum()) - weights.min())
+
+
+@functools.lru_cache(maxsize=64)
+def _unit_normalization(group_size):
+    r""":math:`\sqrt{n} - 1`, as :func:`_normalization` computes it for unit weights."""
+    ones = _unit_weights(group_size)
+    return float(np.sqrt((ones ** 2).sum()) - ones.min())
 
 
 class _NumpyProjector:

@@ -46,7 +46,8 @@ def group_hoyer(y, sparsity, axis, weights):
     """Return ``(x, t, reached)``; ``weights`` is a float64 NumPy array of the group length."""
     torch = get_torch()
     groups = _groups_first(y, axis).to(torch.float64)
-    w = torch.as_tensor(weights, device=y.device, dtype=torch.float64)
+    # (a copy: the unit weights are a shared, read-only array)
+    w = torch.tensor(weights, device=y.device, dtype=torch.float64)
     v = w * w
     magnitudes = groups.abs()
     keys = magnitudes / w
