@@ -1,8 +1,9 @@
 """Speed of the group Hoyer sparse projection (GSP), as ratios to a memory copy.
 
 Run ``python benchmarks/bench_group_hoyer.py`` (``--quick`` for smaller
-matrices, ``--small`` for matrices in cache, ``--part``/``--shape`` for one
-piece, ``--phases`` for the time of each stage of the kernel);
+matrices, ``--small`` for matrices in cache, ``--real`` for real data sets,
+``--part``/``--shape`` for one piece, ``--phases`` for the time of each stage
+of the kernel);
 ``bench_projections.py``
 prints the same table.  For Gaussian float64 and float32 matrices, both axes
 and target average sparsities 0.5, 0.8, 0.95:
@@ -23,7 +24,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 from _timing import best_time, conditions  # noqa: E402
 
-from skproj.projections import project_group_hoyer  # noqa: E402
+from skproj.projections import _hoyer, project_group_hoyer  # noqa: E402
 
 SHAPES = [(1000, 10000), (10000, 1000)]
 # Matrices in cache: a layer's weight projected after every optimizer step.
@@ -63,6 +64,66 @@ def group_hoyer_table(shapes=SHAPES, sparsities=SPARSITIES, rng=None,
                       + "".join(f"{r:>10.2f}" for r in ratios) + f"{copy * 1e3:>10.2f}"
                       + "".join(f"{t:>10.2f}" for t in per_entry)
                       + "".join(f"{t / Y.itemsize:>9.3f}" for t in per_entry))
+    print()
+
+
+def _real_matrices():
+    """(name, matrix) of real data: scikit-learn's, and those of ``_real_data`` installed.
+
+    Pixels and counts are tied, many-zero data, unlike the Gaussian tables':
+    the sample's g is flat there (``load_digits`` found a bracket past the
+    largest key, issue 14).
+    """
+    from sklearn import datasets
+
+    import _real_data
+
+    digits = datasets.load_digits().data
+    yield "digits", digits
+    yield "digits.T", np.ascontiguousarray(digits.T)
+    for name in _real_data.LOADERS:
+        try:
+            X = _real_data.load(name).X
+        except (ImportError, FileNotFoundError) as error:
+            print(f"  ({name}: {str(error).splitlines()[0]})")
+            continue
+        yield name, (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
+
+
+def real_data_table(sparsities=SPARSITIES, dtypes=(np.float64, np.float32)):
+    """Print time / np.copyto for GSP on real matrices, and the sampled method's
+    time over the histogram method's (forced on every matrix) at each target."""
+    print("Group Hoyer projection (GSP) on real data: time / np.copyto, then the "
+          f"default (sampled) method's time / the histogram method's ({conditions()}).")
+    print("digits: scikit-learn's 8x8 pixels (integers 0-16, half zeros) and its "
+          "transpose; the others standardized.")
+    header = (f"{'data':<15}{'shape':<13}{'dtype':<9}{'axis':<6}"
+              + "".join(f"{'s=' + str(s):>9}" for s in sparsities)
+              + "".join(f"{'/hist':>9}" for s in sparsities))
+    print(header)
+    print("-" * len(header))
+    for name, X in _real_matrices():
+        for dtype in dtypes:
+            Y = np.ascontiguousarray(X, dtype=dtype)
+            out = np.empty_like(Y)
+            for axis in (0, 1):
+                ratios, versus = [], []
+                for sparsity in sparsities:
+                    def project():
+                        project_group_hoyer(Y, sparsity, axis=axis, out=out)
+                    copy = best_time(lambda: np.copyto(out, Y))
+                    sampled = best_time(project)
+                    _hoyer._set_testing(histograms=True)
+                    try:
+                        histograms = best_time(project)
+                    finally:
+                        _hoyer._set_testing()
+                    ratios.append(sampled / copy)
+                    versus.append(sampled / histograms)
+                print(f"{name:<15}{'x'.join(map(str, Y.shape)):<13}"
+                      f"{np.dtype(dtype).name:<9}{axis:<6}"
+                      + "".join(f"{r:>9.1f}" for r in ratios)
+                      + "".join(f"{v:>9.2f}" for v in versus))
     print()
 
 
@@ -154,6 +215,8 @@ def main(argv=None):
     parser.add_argument("--shape", default=None, help="one shape, e.g. 1000x10000")
     parser.add_argument("--small", action="store_true",
                         help="the ratios on matrices in cache (100x1000, 300x784)")
+    parser.add_argument("--real", action="store_true",
+                        help="the ratios on real data sets (load_digits and those installed)")
     parser.add_argument("--phases", action="store_true",
                         help="the time of each stage of the kernel instead of the tables")
     args = parser.parse_args(argv)
@@ -165,6 +228,9 @@ def main(argv=None):
         shapes = [tuple(int(n) for n in args.shape.split("x"))]
     if args.phases:
         group_hoyer_phases(shapes, rng=rng)
+        return
+    if args.real:
+        real_data_table()
         return
     if args.part in ("ratios", "all"):
         group_hoyer_table(shapes, rng=rng)
