@@ -61,7 +61,7 @@ def _check_weights(weights, group_size):
 
 def _normalization(weights):
     r""":math:`\|w\|_2 - \min w`, the weighted measure's denominator (the paper's 1/beta)."""
-    if weights is _unit_weights(weights.size):
+    if not weights.flags.writeable and weights is _unit_weights(weights.size):
         return _unit_normalization(weights.size)
     return float(np.sqrt((weights ** 2).sum()) - weights.min())
 

@@ -308,9 +308,10 @@ def _set_testing(bint simd=True, bint avx512=True, bint vector_g=True, histogram
     ``avx512=False`` runs float32's AVX2 passes instead of AVX-512's;
     ``vector_g=False`` evaluates g at one point on the band one group at a
     time (with the AVX-512 passes otherwise); ``vector_points=False`` g at the
-    narrowing's points one point at a time (with AVX2 vectors otherwise); ``histograms`` True or False takes the
-    histogram or the sampled method on every matrix (None: by size,
-    HISTOGRAM_SIZE).  Returns whether the AVX-512 passes run."""
+    narrowing's points one point at a time (with AVX2 vectors otherwise);
+    ``histograms`` True or False takes the histogram or the sampled method on
+    every matrix (None: by size, HISTOGRAM_SIZE).  Returns whether the AVX-512
+    passes run."""
     global _simd, _avx512, _histogram_size, _vector_points
     _histogram_size = (HISTOGRAM_SIZE if histograms is None
                        else sys.maxsize if histograms else 0)

@@ -636,7 +636,6 @@ cdef double _root(Summaries* s, Band* band, Py_ssize_t n_groups, double target,
                 b = at[k]
                 break
             lo = ts[k]
-            value_lo = totals[k]
             slope_lo_known = False
             a = at[k] + 1
     while a < b:
@@ -657,7 +656,7 @@ cdef double _root(Summaries* s, Band* band, Py_ssize_t n_groups, double target,
     below = nextafter(hi, 0.0)
     if below <= lo or _exact_g(s, band, n_groups, below, NULL, NULL) > target:
         return hi
-    if not slope_lo_known:      # (lo from a pass at points: g there, not its slope)
+    if not slope_lo_known:      # (lo from a pass at points: g and its slope there)
         value_lo = _exact_g(s, band, n_groups, lo, &slope_lo, NULL)
     # Newton from the left (from lo, whose g and slope are kept) until a step
     # lands on the feasible side, then secants between lo and hi (g is
