@@ -1,6 +1,7 @@
 """The group Hoyer sparse projection (GSP) and the Hoyer sparsity measure."""
 
 import functools
+import math
 import numbers
 import warnings
 
@@ -62,15 +63,10 @@ def _check_weights(weights, group_size):
 def _normalization(weights):
     r""":math:`\|w\|_2 - \min w`, the weighted measure's denominator (the paper's 1/beta)."""
     if not weights.flags.writeable and weights is _unit_weights(weights.size):
-        return _unit_normalization(weights.size)
+        # sqrt(n) - 1: the same bits as below (n ones sum to n exactly, and
+        # both square roots are correctly rounded), without the reductions.
+        return math.sqrt(weights.size) - 1.0
     return float(np.sqrt((weights ** 2).sum()) - weights.min())
-
-
-@functools.lru_cache(maxsize=64)
-def _unit_normalization(group_size):
-    r""":math:`\sqrt{n} - 1`, as :func:`_normalization` computes it for unit weights."""
-    ones = _unit_weights(group_size)
-    return float(np.sqrt((ones ** 2).sum()) - ones.min())
 
 
 class _NumpyProjector:
