@@ -364,9 +364,9 @@ cdef enum:
     # 128 rather than 256 keeps a panel of 100 rows and its lists near L1,
     # 4-13 % faster at half the norm and above on 100 x 1000 and 200 x 2000).
     PANEL_COLUMNS = 128
-    # float32 columns by passes: a group of 16 columns' magnitudes is packed
-    # for the passes after its first up to this size (columns of 16384 rows;
-    # longer ones are read in place).
+    # float32 columns by passes: a group of 16 columns' magnitudes (8 with
+    # AVX2) is packed for the passes after its first up to this size (columns
+    # of 16384 rows; longer ones are read in place).
     PACKED_BYTES = 1 << 20
     # A matrix of up to WHOLE_BYTES whose taus are found by passes is written
     # once every tau is known, along its rows rather than a panel at a time,
@@ -623,11 +623,11 @@ cdef inline void _panel_thresholds(const floating[:, :] y, Py_ssize_t first, Py_
     With AVX-512 (both dtypes) and float32's AVX2 loop: each column's first
     pass starts from a guess made from ``hint`` (the mean tau, radius and
     support of the group of columns before, updated here; zeros at first: no
-    guess), where it lies above ``floor``.  float32 with AVX-512: the first
-    pass over a group of 16 columns packs their magnitudes in ``packed`` (16 *
-    rows floats, 64-byte aligned; or NULL: every pass reads the panel), which
-    the next passes read; it prefetches the rows ahead with ``prefetch`` (the
-    matrix is not in cache).
+    guess), where it lies above ``floor``.  float32: the first pass over a
+    group of 16 columns (AVX-512; AVX2: 8) packs their magnitudes in
+    ``packed`` (16 * rows floats, 64-byte aligned; or NULL: every pass reads
+    the panel), which the next passes read; with AVX-512 it prefetches the
+    rows ahead with ``prefetch`` (the matrix is not in cache).
     """
     cdef Py_ssize_t c
     if floating is float:

@@ -37,9 +37,8 @@
  * Short or dense columns skip the gather: their taus are found by passes over
  * the panel in cache (skp_panel_thresholds_f32/_f64, AVX-512 where the CPU
  * has it: float64 only then; float32's loops start each column from a guess
- * made from the group of columns before, skp_guess8 and skp_guess4, and the
- * AVX-512 one reads a group packed after its first pass, see
- * skp_panel_thresholds512_f32).
+ * made from the group of columns before, skp_guess8 and skp_guess4, and
+ * read a group packed after its first pass, see skp_panel_thresholds_f32).
  * Rows' candidates are compacted by AVX-512 where it runs
  * (skp_row_keep_above_f32/_f64).
  * Without AVX2 (skp_have_avx2() == 0) the Cython loops of _bilevel.pyx run.
@@ -350,11 +349,17 @@ SKP_AVX2 static inline ptrdiff_t skp_panel_candidates_f64(const double* base, pt
 
 /* Count, sum and least of the magnitudes above ``bound`` (per lane) in the
  * eight columns at ``base`` (``tail``: the lanes that exist).  Four rows at
- * a time, each its own accumulators: a pass is bound by their latency. */
+ * a time, each its own accumulators: a pass is bound by their latency.  The
+ * float blocks take 32 rows before they go to double, as the AVX-512 loop's
+ * (every 8 rows, their reduction and conversion cost a fifth of a pass over
+ * 100 rows).  ``packed``: ``base`` holds the magnitudes, 8 a row (32 bytes
+ * apart, all lanes read); ``copy``: where to store the magnitudes read, so
+ * (if not NULL), as skp_columns_above16_f32 does. */
 SKP_AVX2 static inline void skp_columns_above_f32(const char* base, ptrdiff_t row_stride,
                                                   ptrdiff_t n_rows, int full, __m256i tail,
                                                   __m256 bound, __m256i* count, __m256d* sum_low,
-                                                  __m256d* sum_high, __m256* least) {
+                                                  __m256d* sum_high, __m256* least,
+                                                  const int packed, float* copy) {
     const __m256 sign = _mm256_set1_ps(-0.0f), above_all = _mm256_set1_ps(INFINITY);
     __m256i count0 = _mm256_setzero_si256(), count1 = _mm256_setzero_si256();
     __m256 least0 = above_all, least1 = above_all;
@@ -362,10 +367,13 @@ SKP_AVX2 static inline void skp_columns_above_f32(const char* base, ptrdiff_t ro
     ptrdiff_t i = 0, end;
 #define SKP_COLUMN_TAKE(k, b, c, m)                                           \
     do {                                                                      \
-        const __m256 v_ = _mm256_andnot_ps(sign, full                         \
-            ? _mm256_loadu_ps((const float*) (base + (k) * row_stride))       \
-            : _mm256_maskload_ps((const float*) (base + (k) * row_stride), tail)); \
+        const __m256 v_ = packed                                              \
+            ? _mm256_load_ps((const float*) base + 8 * (k))                   \
+            : _mm256_andnot_ps(sign, full                                     \
+                ? _mm256_loadu_ps((const float*) (base + (k) * row_stride))   \
+                : _mm256_maskload_ps((const float*) (base + (k) * row_stride), tail)); \
         const __m256 keep_ = _mm256_cmp_ps(v_, bound, _CMP_GT_OQ);            \
+        if (copy) _mm256_store_ps(copy + 8 * (k), v_);                        \
         b = _mm256_add_ps(b, _mm256_and_ps(v_, keep_));                       \
         c = _mm256_sub_epi32(c, _mm256_castps_si256(keep_));                  \
         m = _mm256_min_ps(m, _mm256_blendv_ps(above_all, v_, keep_));         \
@@ -373,7 +381,7 @@ SKP_AVX2 static inline void skp_columns_above_f32(const char* base, ptrdiff_t ro
     while (i < n_rows) {
         __m256 block0 = _mm256_setzero_ps(), block1 = _mm256_setzero_ps();
         __m256 block2 = _mm256_setzero_ps(), block3 = _mm256_setzero_ps();
-        end = n_rows - i < 8 ? n_rows : i + 8;
+        end = n_rows - i < 32 ? n_rows : i + 32;   /* (32 rows a float block) */
         for (; i + 4 <= end; i += 4) {
             SKP_COLUMN_TAKE(i, block0, count0, least0);
             SKP_COLUMN_TAKE(i + 1, block1, count1, least1);
@@ -783,12 +791,17 @@ SKP_AVX2 static inline __m256d skp_widen_mask(__m256 mask, const int high) {
  * convex: Newton's step from either side ends at or below its root; it
  * goes on from there (from ``floor`` if the pass kept nothing), with no
  * count to settle on.  Any start ends on the same fixed point: tau from
- * the sum of the values it keeps.  ``packed`` (AVX-512 only; 16 * n_rows
- * floats on a cache line, or NULL): the magnitudes of a group of 16 columns,
- * stored by its first pass and read by the next ones, contiguous (a panel's
- * rows lie a row stride apart, each on its own page when rows are long:
- * 1000 x 10000 at 50-90 % of the groups kept took 4.6 times a copy by
- * passes over the panel itself, 3.9 with them packed). */
+ * the sum of the values it keeps.  ``packed`` (16 * n_rows floats on a
+ * cache line, or NULL): the magnitudes of a group of columns (16 with
+ * AVX-512, 8 with AVX2), stored by its first pass and read by the next ones,
+ * contiguous (a panel's rows lie a row stride apart, each on its own page
+ * when rows are long: AVX-512, 1000 x 10000 at 50-90 % of the groups kept
+ * took 4.6 times a copy by passes over the panel itself, 3.9 with them
+ * packed; AVX2 on a Zen 3, issue 14, single calls alternated in one
+ * process, tenth percentiles: 100 x 10000 at 10-90 % of the norm 0.95-0.97
+ * of the time unpacked, 100 x 1000 and 256 x 1000 0.95-1.01; with the float
+ * blocks of 32 rows rather than 8, see skp_columns_above_f32, 0.84-0.90 in
+ * all). */
 SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_t row_stride,
                                                      ptrdiff_t n_rows, ptrdiff_t width,
                                                      double floor, const double* radii,
@@ -807,6 +820,7 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
         return;
     }
     for (g = 0; g < width; g += 8) {
+        int pass = 0;
         const int lanes = width - g < 8 ? (int) (width - g) : 8;
         const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes),
                                                 _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
@@ -830,8 +844,15 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
             __m256i count, empty, settled;
             __m256d sum_low, sum_high, next_low, next_high;
             __m256 least, next_bound, rising, done;
-            skp_columns_above_f32(columns, row_stride, n_rows, lanes == 8, tail, bound, &count,
-                                  &sum_low, &sum_high, &least);
+            if (pass++ && packed)
+                skp_columns_above_f32((const char*) packed, 32, n_rows, 1, tail, bound, &count,
+                                      &sum_low, &sum_high, &least, 1, NULL);
+            else if (lanes == 8)   /* (each call inlined with its constants) */
+                skp_columns_above_f32(columns, row_stride, n_rows, 1, tail, bound, &count,
+                                      &sum_low, &sum_high, &least, 0, packed);
+            else
+                skp_columns_above_f32(columns, row_stride, n_rows, 0, tail, bound, &count,
+                                      &sum_low, &sum_high, &least, 0, packed);
             if (_mm256_movemask_pd(_mm256_cmp_pd(sum_low, infinite, _CMP_EQ_OQ))
                     | _mm256_movemask_pd(_mm256_cmp_pd(sum_high, infinite, _CMP_EQ_OQ))) {
                 /* a float block overflowed: the sums in double */
