@@ -84,3 +84,32 @@ def best_times(functions, *, rounds=3, repeat=3, min_time=0.02):
         for i, function in enumerate(functions):
             best[i] = min(best[i], best_time(function, repeat=repeat, min_time=min_time))
     return best
+
+
+def low_times(functions, *, rounds=1000, percentile=10):
+    """A low percentile of each of ``functions``' single-call times, in seconds.
+
+    Each round calls every function twice in a row, the second call timed
+    (the first brings its memory back into the caches, which the other
+    functions' may have evicted), one function after another (in reverse
+    order every other round), so that whatever the machine does over the run
+    (on the development machine, timings of the same build moved by up to 2
+    times between batches) falls on all of them alike; the
+    ``percentile``-th of each function's times then leaves out the calls an
+    interrupt or another process disturbed.  Less the time of reading the
+    clock (a call of an empty function, timed the same way).  For calls of
+    microseconds to a millisecond, whose ratios :func:`best_time`'s batches
+    measured to within 20-30 % only.  The clock is :func:`clock_name`'s.
+    """
+    clock = _CLOCKS[clock_name()]
+    functions = list(functions) + [lambda: None]
+    times = [[] for _ in functions]
+    order = list(enumerate(functions))
+    for round_ in range(rounds):
+        for i, function in (order if round_ % 2 else order[::-1]):
+            function()
+            start = clock()
+            function()
+            times[i].append(clock() - start)
+    lows = [sorted(each)[int(len(each) * percentile / 100)] for each in times]
+    return [max(low - lows[-1], 0.0) for low in lows[:-1]]

@@ -33,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 import _timing  # noqa: E402
-from _timing import best_time, best_times, conditions  # noqa: E402
+from _timing import best_time, best_times, conditions, low_times  # noqa: E402
 
 from bench_group_hoyer import group_hoyer_table  # noqa: E402
 
@@ -199,7 +199,7 @@ def _small_calls():
     ]
 
 
-def small_table(shape, rng):
+def small_table(shape, rng, rounds=600):
     try:
         import torch
     except ImportError:
@@ -207,32 +207,33 @@ def small_table(shape, rng):
     print(f"Per call on {shape[0]}x{shape[1]} float32 (in cache), at half of each norm:")
     print("time / np.copyto(out, Y); 'kernel' is the kernel's address entry called directly, so")
     print("'numpy' - 'kernel' is the validation and dispatch; 'new out' allocates the result")
+    print(f"(single calls of every column and the copy interleaved, {rounds} rounds, tenth")
+    print("percentiles: see _timing.low_times)")
     Y = rng.standard_normal(shape).astype(np.float32)
     out = np.empty_like(Y)
-    # Calls of some microseconds: many short batches, so that the best of them
-    # misses the other processes of a shared machine (five batches of 50 ms
-    # each met some).
-    timed = functools.partial(best_time, repeat=41, min_time=0.002)
-    reference = timed(lambda: np.copyto(out, Y))
     kernels = _kernels(Y, out)
     header = (f"{'projection':<20}{'kernel':>8}{'numpy':>8}{'new out':>9}"
               f"{'torch':>8}{'overhead us':>13}")
-    print(f"copy: {reference * 1e6:.2f} us")
-    print(header)
-    print("-" * len(header))
     if torch is not None:
         torch.set_num_threads(1)
         T = torch.from_numpy(Y.copy())
         T_out = torch.empty_like(T)
+    rows = []
     for name, project, radius_of in _small_calls():
         eta = radius_of(Y)
-        kernel = timed(lambda: kernels[name](eta))
-        numpy_time = timed(lambda: project(Y, eta, out=out))
-        fresh = timed(lambda: project(Y, eta))
-        tensor = (timed(lambda: project(T, eta, out=T_out)) / reference
-                  if torch is not None else float("nan"))
-        print(f"{name:<20}{kernel / reference:>8.2f}{numpy_time / reference:>8.2f}"
-              f"{fresh / reference:>9.2f}{tensor:>8.2f}{(numpy_time - kernel) * 1e6:>13.2f}")
+        calls = [lambda: np.copyto(out, Y), functools.partial(kernels[name], eta),
+                 lambda: project(Y, eta, out=out), lambda: project(Y, eta)]
+        if torch is not None:
+            calls.append(lambda: project(T, eta, out=T_out))
+        times = low_times(calls, rounds=rounds)
+        reference, kernel, numpy_time, fresh = times[:4]
+        tensor = times[4] / reference if torch is not None else float("nan")
+        rows.append(f"{name:<20}{kernel / reference:>8.2f}{numpy_time / reference:>8.2f}"
+                    f"{fresh / reference:>9.2f}{tensor:>8.2f}"
+                    f"{(numpy_time - kernel) * 1e6:>13.2f}  (copy {reference * 1e6:.1f} us)")
+    print(header)
+    print("-" * len(header))
+    print("\n".join(rows))
     print()
 
 

@@ -343,9 +343,9 @@ SKP_AVX2 static inline ptrdiff_t skp_panel_candidates_f64(const double* base, pt
  * Michelot's iterates then rise to tau) and stops as skp_short_threshold_f32
  * does: when a pass keeps no fewer values than the last, or when the next
  * iterate lies below the least value kept (the next pass would keep the same
- * values).  The kept values are summed in float over blocks of 8 rows (two
- * accumulators, even and odd rows), then in double; a sum that overflows is
- * taken again in double. */
+ * values).  The kept values are summed in float over blocks of 32 rows
+ * (four accumulators, a row each in turn), then in double; a sum that
+ * overflows is taken again in double. */
 
 /* Count, sum and least of the magnitudes above ``bound`` (per lane) in the
  * eight columns at ``base`` (``tail``: the lanes that exist).  Four rows at
