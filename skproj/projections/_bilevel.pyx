@@ -391,8 +391,15 @@ cdef enum:
 # AVX-512, interleaved, passes / gather at 1, 10, 50, 90 % of the groups
 # kept: 100 x 10000 0.87 0.84 0.72 0.56 and 0.98 0.69 0.69 0.56, 100 x 1000
 # 0.80 0.88 0.79 0.48, 256 x 4000 0.69-0.85 0.75-1.00 0.92-0.98 0.66-0.90;
-# 512 x 2000 0.76-1.17 and 1000 x 2000 0.97-1.08 keep the gather; from the
-# floor these passes had won from a share of about rows / 512 only).
+# from the floor these passes had won from a share of about rows / 512
+# only).  Since the AVX2 passes sum float blocks of 32 rows and pack a group
+# (as the AVX-512 ones), they also win up to _packed_rows rows at any share
+# (issue 14, the same Zen 3, single calls interleaved, tenth percentiles,
+# passes / gather at 1, 10, 50, 90 % of the groups kept: 300 x 784 0.75 0.72
+# 0.69 0.57; 512 x 1000 0.83 0.87 0.81 0.77; 1000 x 1000 0.88 0.86 0.85
+# 0.80; 1024 x 500 0.84-0.90; 800 x 3000 0.79-0.91; out of cache, 512 x
+# 20000 0.89 0.97 0.78 0.69 and 1000 x 10000 0.96 1.04 0.85 0.77; 2000 rows
+# are even: 2000 x 5000 0.92-1.08, so the gather keeps them).
 # float32's AVX-512 passes read a group of columns packed after its first pass
 # (prefetched) and start each column from a guess (skp_guess8): measured
 # against the gather (issue 14, thread time, Gaussian, at 1-90 % of the groups
@@ -406,7 +413,7 @@ cdef enum:
 # 0.68, 300 x 3000 0.76 0.95 0.85 0.84, 200 x 20000 0.91 1.09 0.86 0.74;
 # 2000 x 5000 1.21 1.01 1.12 0.99 and 10000 x 1000 1.16-1.86: beyond, the
 # shares below decide as before).
-cdef Py_ssize_t _short_rows = 256, _packed_rows = 1024
+cdef Py_ssize_t _packed_rows = 1024
 cdef double _long_share = 0.08
 cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
 
@@ -458,7 +465,7 @@ cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ss
     cdef Py_ssize_t c
     if _forced_path:
         return _forced_path > 0
-    if n_rows <= (_packed_rows if skp_avx512_enabled() else _short_rows):
+    if n_rows <= _packed_rows:
         return True
     if not skp_avx512_enabled():
         return False
