@@ -412,11 +412,10 @@ def _column_values(kind, shape, rng):
 @pytest.mark.parametrize("rows", [1, 3, 4, 5, 8, 9, 17, 100, 257])
 @pytest.mark.parametrize("kind", ["normal", "ties", "grid", "wide"])
 def test_column_panels_by_passes_against_sort(column_path, dtype, tol, rows, kind, rng):
-    # (float64 by passes with AVX-512 only: "passes-avx2" gathers it)
     # Each lane of a group of 8 or 16 columns stops on its own; groups cut at
     # the panel's end (203 columns; a first panel made shorter where the rows
-    # do not start on a cache line); rows not a multiple of the 4-row steps and
-    # 8-row float blocks; rows reversed or strided; out= given.
+    # do not start on a cache line); rows not a multiple of the 2- or 4-row
+    # steps and 32-row float blocks; rows reversed or strided; out= given.
     Y = _column_values(kind, (rows, 203), rng).astype(dtype)
     layouts = {"C": Y, "rows reversed": Y[::-1], "rows strided": np.repeat(Y, 2, axis=0)[::2],
                "offset": np.hstack([Y, Y[:, :3]])[:, 3:]}

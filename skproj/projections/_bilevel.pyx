@@ -399,7 +399,13 @@ cdef enum:
 # 0.69 0.57; 512 x 1000 0.83 0.87 0.81 0.77; 1000 x 1000 0.88 0.86 0.85
 # 0.80; 1024 x 500 0.84-0.90; 800 x 3000 0.79-0.91; out of cache, 512 x
 # 20000 0.89 0.97 0.78 0.69 and 1000 x 10000 0.96 1.04 0.85 0.77; 2000 rows
-# are even: 2000 x 5000 0.92-1.08, so the gather keeps them).
+# are even: 2000 x 5000 0.92-1.08, so the gather keeps them).  float64's
+# AVX2 passes (skp_panel_thresholds256_f64: as the AVX-512 ones, eight
+# columns a line, not packed) win up to _double_rows_avx2 rows (the same
+# measure: 100 x 1000 0.88 0.90 0.69 0.54; 256 x 1000 0.83 0.99 0.74 0.66;
+# 300 x 784 0.89 1.00 0.89 0.76; 512 x 1000 0.87 1.01 0.91 0.89; 100 x
+# 10000 1.02 1.05 0.83 0.64; 512 x 20000 0.92 1.14 0.87 0.78) and lose
+# beyond (1000 x 1000 0.88 1.10 1.14 1.05, 1000 x 10000 0.99-1.15).
 # float32's AVX-512 passes read a group of columns packed after its first pass
 # (prefetched) and start each column from a guess (skp_guess8): measured
 # against the gather (issue 14, thread time, Gaussian, at 1-90 % of the groups
@@ -413,16 +419,15 @@ cdef enum:
 # 0.68, 300 x 3000 0.76 0.95 0.85 0.84, 200 x 20000 0.91 1.09 0.86 0.74;
 # 2000 x 5000 1.21 1.01 1.12 0.99 and 10000 x 1000 1.16-1.86: beyond, the
 # shares below decide as before).
-cdef Py_ssize_t _packed_rows = 1024
+cdef Py_ssize_t _packed_rows = 1024, _double_rows_avx2 = 512
 cdef double _long_share = 0.08
 cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
 
 
 def _set_column_paths(passes=None, bint avx512=True):
-    """Testing hook: column panels by passes (``True``; float64 only with the
-    AVX-512 loops), by gathered candidates (``False``) or as measured
-    (``None``); this module's AVX-512 loops or not (each extension module
-    keeps its own switch)."""
+    """Testing hook: column panels by passes (``True``), by gathered
+    candidates (``False``) or as measured (``None``); this module's AVX-512
+    loops or not (each extension module keeps its own switch)."""
     global _forced_path
     _forced_path = 0 if passes is None else (1 if passes else -1)
     skp_set_avx512(avx512)
@@ -454,7 +459,7 @@ cdef inline double _group_threshold(floating* values, Py_ssize_t n, double total
 
 
 cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ssize_t n_rows,
-                                    double outer_tau) noexcept nogil:
+                                    Py_ssize_t itemsize, double outer_tau) noexcept nogil:
     """Whether the columns' taus are found by passes over their panels (see above).
 
     Decided once for the matrix, so that a column's result does not depend on
@@ -465,7 +470,8 @@ cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ss
     cdef Py_ssize_t c
     if _forced_path:
         return _forced_path > 0
-    if n_rows <= _packed_rows:
+    if n_rows <= (_double_rows_avx2 if itemsize == 8 and not skp_avx512_enabled()
+                  else _packed_rows):
         return True
     if not skp_avx512_enabled():
         return False
@@ -720,7 +726,8 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     group's magnitudes are packed by its first pass for the next ones; so
     float32 columns of up to 1024 rows take the passes at any share, and
     float64 ones too (their guesses the same, their groups of 8 columns one
-    line a row, not packed).  The
+    line a row, not packed; with AVX2 alone, both dtypes the same way,
+    float64 up to 512 rows: see _columns_by_passes).  The
     matrix is thus read once here (and once for the norms) and written once;
     the cache lines of zeroed columns are not read here.
 
@@ -777,10 +784,9 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     # the groups kept 4.3-5.2 times a copy streamed, 4.7-6.1 not)
     cdef bint stream = large and (n_rows == 1 or x.strides[0] % 64 == 0
                                   or (floating is double and n_rows * 64 <= PANEL_BYTES))
-    # (float64: the AVX-512 loops only)
     cdef bint by_passes = (y.strides[1] == sizeof(floating) and simd_enabled()
-                           and (floating is float or skp_avx512_enabled())
-                           and _columns_by_passes(radii, n_cols, n_rows, floor * n_rows))
+                           and _columns_by_passes(radii, n_cols, n_rows, sizeof(floating),
+                                                  floor * n_rows))
     # (the gather's lists: see _gathered_taus; room for a partial vector of
     # columns after the panel; panel_radii: 16 for skp_panel_thresholds_f32)
     cdef bint by_rows = (not by_passes and y.strides[1] == sizeof(floating)

@@ -744,12 +744,6 @@ SKP_AVX512 static void skp_panel_thresholds512_f64(const double* base, ptrdiff_t
     }
 }
 
-static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_stride,
-                                            ptrdiff_t n_rows, ptrdiff_t width, double floor,
-                                            const double* radii, double* taus, double* hint) {
-    skp_panel_thresholds512_f64(base, row_stride, n_rows, width, floor, radii, taus, hint);
-}
-
 /* skp_guess8 on four lanes, for the AVX2 passes (no FMA there: the products
  * and sums rounded apart; a guess needs no particular rounding). */
 SKP_AVX2 static inline __m256d skp_guess4(const double* hint, __m256d radius, __m256d floor,
@@ -764,6 +758,148 @@ SKP_AVX2 static inline __m256d skp_guess4(const double* hint, __m256d radius, __
         _mm256_sub_pd(guess, floor), _mm256_mul_pd(guess, _mm256_set1_pd(SKP_GUESS_GAP)),
         _CMP_GE_OQ) : _mm256_setzero_pd();
     return _mm256_blendv_pd(floor, guess, *guessed);
+}
+
+/* float64 with AVX2: eight columns a group (a cache line a row), two
+ * vectors of four, compared and summed in double as skp_columns_above8_f64
+ * does (the iterate itself is the bound; +inf in a lane that is done): each
+ * lane's count, sum and least kept value, lanes 0-3 in ``[0]``, 4-7 in
+ * ``[1]``.  The sums take even and odd rows apart (their additions' latency
+ * bounds a pass), the counts are integers until the end. */
+SKP_AVX2 static inline void skp_columns_above_f64(const char* base, ptrdiff_t row_stride,
+                                                  ptrdiff_t n_rows, const int full,
+                                                  const __m256i* tail, const __m256d* bound,
+                                                  __m256d* count, __m256d* sum,
+                                                  __m256d* least) {
+    const __m256d sign = _mm256_set1_pd(-0.0), above_all = _mm256_set1_pd(INFINITY);
+    /* (2^52 as a double: its low bits hold a count below 2^52 exactly) */
+    const __m256d shift = _mm256_set1_pd(4503599627370496.0);
+    __m256d even0 = _mm256_setzero_pd(), even1 = even0, odd0 = even0, odd1 = even0;
+    __m256d least0 = above_all, least1 = above_all;
+    __m256i count0 = _mm256_setzero_si256(), count1 = count0;
+    ptrdiff_t i = 0;
+#define SKP_COLUMN_TAKE4(k, h, b, c, m)                                       \
+    do {                                                                      \
+        const double* row_ = (const double*) (base + (k) * row_stride) + 4 * (h); \
+        const __m256d v_ = _mm256_andnot_pd(sign, full ? _mm256_loadu_pd(row_)  \
+                                            : _mm256_maskload_pd(row_, tail[h])); \
+        const __m256d keep_ = _mm256_cmp_pd(v_, bound[h], _CMP_GT_OQ);        \
+        b = _mm256_add_pd(b, _mm256_and_pd(v_, keep_));                       \
+        c = _mm256_sub_epi64(c, _mm256_castpd_si256(keep_));                  \
+        m = _mm256_min_pd(m, _mm256_blendv_pd(above_all, v_, keep_));         \
+    } while (0)
+    for (; i + 2 <= n_rows; i += 2) {
+        SKP_COLUMN_TAKE4(i, 0, even0, count0, least0);
+        SKP_COLUMN_TAKE4(i, 1, even1, count1, least1);
+        SKP_COLUMN_TAKE4(i + 1, 0, odd0, count0, least0);
+        SKP_COLUMN_TAKE4(i + 1, 1, odd1, count1, least1);
+    }
+    if (i < n_rows) {
+        SKP_COLUMN_TAKE4(i, 0, even0, count0, least0);
+        SKP_COLUMN_TAKE4(i, 1, even1, count1, least1);
+    }
+#undef SKP_COLUMN_TAKE4
+    sum[0] = _mm256_add_pd(even0, odd0);
+    sum[1] = _mm256_add_pd(even1, odd1);
+    count[0] = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(
+        count0, _mm256_castpd_si256(shift))), shift);
+    count[1] = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(
+        count1, _mm256_castpd_si256(shift))), shift);
+    least[0] = least0;
+    least[1] = least1;
+}
+
+/* skp_panel_thresholds512_f64 with AVX2: the same steps on each half of a
+ * group of eight columns (lanes 0-3 in [0], 4-7 in [1]). */
+SKP_AVX2 static void skp_panel_thresholds256_f64(const double* base, ptrdiff_t row_stride,
+                                                 ptrdiff_t n_rows, ptrdiff_t width,
+                                                 double floor, const double* radii,
+                                                 double* taus, double* hint) {
+    const __m256d infinite = _mm256_set1_pd(INFINITY), zero = _mm256_setzero_pd();
+    const __m256d floor_v = _mm256_set1_pd(floor);
+    double tau[8], radius_sum[8], support_sum[8];
+    ptrdiff_t g, c;
+    int h;
+    for (g = 0; g < width; g += 8) {
+        const int n_lanes = width - g < 8 ? (int) (width - g) : 8;
+        const char* columns = (const char*) (base + g);
+        __m256i tail[2];
+        __m256d radius[2], rho[2], guessed[2], result[2], previous[2], support[2], active[2];
+        int kept;
+        for (h = 0; h < 2; h++) {
+            tail[h] = _mm256_cmpgt_epi64(_mm256_set1_epi64x(n_lanes - 4 * h),
+                                         _mm256_setr_epi64x(0, 1, 2, 3));
+            radius[h] = _mm256_loadu_pd(radii + g + 4 * h);
+            rho[h] = skp_guess4(hint, radius[h], floor_v, floor * n_rows, &guessed[h]);
+            result[h] = infinite;
+            previous[h] = infinite;
+            support[h] = zero;
+            /* (radii is zero past width) */
+            active[h] = _mm256_cmp_pd(radius[h], zero, _CMP_NEQ_OQ);
+            guessed[h] = _mm256_and_pd(guessed[h], active[h]);
+        }
+        kept = _mm256_movemask_pd(active[0]) | _mm256_movemask_pd(active[1]) << 4;
+        while (_mm256_movemask_pd(active[0]) | _mm256_movemask_pd(active[1])) {
+            __m256d bound[2], count[2], sum[2], least[2];
+            for (h = 0; h < 2; h++)
+                bound[h] = _mm256_blendv_pd(infinite, rho[h], active[h]);
+            if (n_lanes == 8)   /* (each call inlined with its constant) */
+                skp_columns_above_f64(columns, row_stride, n_rows, 1, tail, bound, count, sum,
+                                      least);
+            else
+                skp_columns_above_f64(columns, row_stride, n_rows, 0, tail, bound, count, sum,
+                                      least);
+            for (h = 0; h < 2; h++) {
+                /* (as skp_panel_thresholds512_f64) */
+                __m256d next = _mm256_div_pd(_mm256_sub_pd(sum[h], radius[h]), count[h]);
+                __m256d empty, rising, done;
+                next = _mm256_blendv_pd(next, _mm256_max_pd(next, floor_v), guessed[h]);
+                empty = _mm256_andnot_pd(guessed[h], _mm256_cmp_pd(count[h], zero, _CMP_EQ_OQ));
+                rising = _mm256_cmp_pd(next, rho[h], _CMP_GE_OQ);
+                done = _mm256_and_pd(active[h], _mm256_or_pd(
+                    _mm256_or_pd(empty, _mm256_cmp_pd(count[h], previous[h], _CMP_GE_OQ)),
+                    _mm256_and_pd(rising, _mm256_cmp_pd(least[h], next, _CMP_GT_OQ))));
+                result[h] = _mm256_blendv_pd(result[h], _mm256_blendv_pd(next, rho[h], empty),
+                                             done);
+                support[h] = _mm256_blendv_pd(support[h], count[h], done);
+                active[h] = _mm256_andnot_pd(done, active[h]);
+                /* (a lane that stepped down from its guess has no count to settle on) */
+                previous[h] = _mm256_blendv_pd(count[h], infinite,
+                                               _mm256_andnot_pd(rising, guessed[h]));
+                guessed[h] = zero;
+                rho[h] = _mm256_blendv_pd(rho[h], next, active[h]);
+            }
+        }
+        for (h = 0; h < 2; h++) {
+            _mm256_storeu_pd(tau + 4 * h, result[h]);
+            _mm256_storeu_pd(radius_sum + 4 * h, radius[h]);
+            _mm256_storeu_pd(support_sum + 4 * h, support[h]);
+        }
+        for (c = 0; c < n_lanes; c++) taus[g + c] = tau[c];
+        if (kept) {
+            /* the next group's guesses: these taus', radii's and supports' means */
+            double tau_total = 0.0, radius_total = 0.0, support_total = 0.0;
+            const int n_kept = __builtin_popcount((unsigned) kept);
+            for (c = 0; c < 8; c++) {
+                if (!(kept >> c & 1)) continue;
+                tau_total += tau[c];
+                radius_total += radius_sum[c];
+                support_total += support_sum[c];
+            }
+            hint[0] = tau_total / n_kept;
+            hint[1] = radius_total / n_kept;
+            hint[2] = support_total > 0 ? support_total / n_kept : 0.0;
+        }
+    }
+}
+
+static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_stride,
+                                            ptrdiff_t n_rows, ptrdiff_t width, double floor,
+                                            const double* radii, double* taus, double* hint) {
+    if (skp_avx512)
+        skp_panel_thresholds512_f64(base, row_stride, n_rows, width, floor, radii, taus, hint);
+    else
+        skp_panel_thresholds256_f64(base, row_stride, n_rows, width, floor, radii, taus, hint);
 }
 
 /* Two lane masks of four doubles as one of eight floats (low lanes first). */
