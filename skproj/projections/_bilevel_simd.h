@@ -36,9 +36,9 @@
  * where the rows start on a cache line).
  * Short or dense columns skip the gather: their taus are found by passes over
  * the panel in cache (skp_panel_thresholds_f32/_f64, AVX-512 where the CPU
- * has it: float64 only then; float32's loops start each column from a guess
- * made from the group of columns before, skp_guess8 and skp_guess4, and
- * read a group packed after its first pass, see skp_panel_thresholds_f32).
+ * has it, else AVX2; each column starts from a guess made from the group of
+ * columns before, skp_guess8 and skp_guess4; float32's loops read a group
+ * packed after its first pass, see skp_panel_thresholds_f32).
  * Rows' candidates are compacted by AVX-512 where it runs
  * (skp_row_keep_above_f32/_f64).
  * Without AVX2 (skp_have_avx2() == 0) the Cython loops of _bilevel.pyx run.
