@@ -155,9 +155,11 @@ ORDS = {"linf": np.inf, "l1": 1, "l2": 2}
 
 @pytest.mark.parametrize("inner", ["linf", "l1", "l2"])
 @pytest.mark.parametrize("axis", [0, 1])
-@pytest.mark.parametrize("shape", [(37, 301), (301, 37), (8, 16), (1, 1)])
+@pytest.mark.parametrize("shape", [(37, 301), (301, 37), (8, 16), (5, 47), (3, 520), (1, 1)])
 def test_float32_group_norms_both_loop_families(loops, inner, axis, shape, rng):
-    # Odd shapes: every vector loop has a tail of rows and of values.  Magnitudes
+    # Odd shapes: every vector loop has a tail of rows and of values (rows of
+    # 301 = 256 + 32 + 8 + 5 values, 47 = 32 + 8 + 7, 520 = 2 * 256 + 8: the
+    # l1 row norms' blocks, their shorter last block, vectors of 8).  Magnitudes
     # from 1e-15 to 1e15: the float blocks neither underflow nor overflow.
     scales = 10.0 ** rng.integers(-15, 16, size=shape)
     Y = (rng.standard_normal(shape) * scales).astype(np.float32)
