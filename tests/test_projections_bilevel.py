@@ -555,6 +555,34 @@ def test_bilevel_l11_rows_both_vector_widths(avx512, dtype, tol, length, rng):
         _bilevel._set_column_paths()
 
 
+@pytest.mark.parametrize("lanes", [True, False], ids=["lanes", "gathered"])
+@pytest.mark.parametrize("shape", [(1, 1), (3, 5), (8, 8), (17, 100), (9, 257), (13, 512)])
+@pytest.mark.parametrize("kind", ["normal", "ties", "grid", "wide"])
+def test_float32_short_rows_by_lanes_against_sort(lanes, shape, kind, rng):
+    # Rows of up to LANE_ROW_LENGTH values find their taus eight at a time,
+    # a row a lane of the column passes (or by their gathered candidates):
+    # a last block of fewer rows, rows of values not a multiple of the 8 x 8
+    # transposition, zero rows, rows reversed (a negative stride), out= given.
+    from skproj.projections import _bilevel
+
+    Y = np.ascontiguousarray(_column_values(kind, shape[::-1], rng).T, dtype=np.float32)
+    Y[1::4] = 0.0
+    _bilevel._set_lane_rows(512 if lanes else 0)
+    try:
+        for Z in (Y, Y[::-1]):
+            norm = references.group_norm(Z, "l1", 1)
+            for fraction in (0.001, 0.05, 0.3, 0.9, 0.9999):
+                out = np.full_like(Z, np.nan)
+                assert bilevel_l11(Z, fraction * norm, axis=1, out=out) is out
+                expected = references.bilevel(Z, fraction * norm, "l1", 1)
+                np.testing.assert_allclose(out, expected, rtol=0,
+                                           atol=2e-5 * float(np.abs(Z).max()),
+                                           err_msg=str(fraction))
+                assert not np.signbit(out[~expected.any(axis=1)]).any()
+    finally:
+        _bilevel._set_lane_rows()
+
+
 @pytest.mark.parametrize("avx512", [True, False], ids=["avx512", "avx2"])
 @pytest.mark.parametrize("rows", [1, 7, 8, 9, 31, 32, 33, 100, 512, 513])
 def test_float64_gathered_column_thresholds_against_sort(avx512, rows, rng):

@@ -100,6 +100,29 @@ SKP_AVX2 static inline void skp_transpose8(__m256* r) {
     }
 }
 
+/* ``lanes`` (<= 8) rows of ``length`` floats from ``base`` (``row_stride``
+ * bytes apart) as ``length`` vectors of 8 lanes, on ``packed`` (32-byte
+ * aligned): packed[8 k + r] is value k of row r, 0 past ``lanes``; so that
+ * short rows take the column panels' passes, a row a lane. */
+SKP_AVX2 static void skp_pack_rows8_f32(const float* base, ptrdiff_t row_stride, int lanes,
+                                        ptrdiff_t length, float* packed) {
+    ptrdiff_t k = 0;
+    int r;
+    if (lanes == 8) {
+        for (; k + 8 <= length; k += 8) {
+            __m256 v[8];
+            for (r = 0; r < 8; r++)
+                v[r] = _mm256_loadu_ps((const float*) ((const char*) base + r * row_stride) + k);
+            skp_transpose8(v);
+            for (r = 0; r < 8; r++) _mm256_store_ps(packed + 8 * (k + r), v[r]);
+        }
+    }
+    for (; k < length; k++)
+        for (r = 0; r < 8; r++)
+            packed[8 * k + r] = r < lanes
+                ? ((const float*) ((const char*) base + r * row_stride))[k] : 0.0f;
+}
+
 /* Offsets from ``base`` of the cache lines holding a column whose radius is
  * not zero (the only ones read), in ``lines``; returns how many. */
 static inline ptrdiff_t skp_kept_lines(const void* base, ptrdiff_t width, ptrdiff_t itemsize,
@@ -1415,6 +1438,8 @@ static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_t row_str
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
                                             const double* radii, double* taus,
                                             double* hint, float* packed, int prefetch) {}
+static inline void skp_pack_rows8_f32(const float* base, ptrdiff_t row_stride, int lanes,
+                                      ptrdiff_t length, float* packed) {}
 static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_stride,
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
                                             const double* radii, double* taus,
