@@ -347,6 +347,8 @@ cdef extern from "_bilevel_simd.h" nogil:
                                   double* taus, double* hint)
     void skp_pack_rows8_f32(const float* base, Py_ssize_t row_stride, int lanes,
                             Py_ssize_t length, float* packed)
+    void skp_pack_rows8_f64(const double* base, Py_ssize_t row_stride, int lanes,
+                            Py_ssize_t length, double* packed)
     void skp_shrink_panel_f32(const float* src, Py_ssize_t src_stride, float* dst,
                               Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t width,
                               const double* taus, const float* hi, const float* lo, int stream)
@@ -378,9 +380,9 @@ cdef enum:
     # faster; 50 x 5000 and 64 x 4096 float32 9-12 % slower).
     WHOLE_BYTES = 1 << 20
     WHOLE_COLUMNS = 2560
-    # float32 rows of up to this many values find their taus eight at a time,
-    # a row a lane, by the column panels' passes (_row_taus_by_lanes; see
-    # _l11_rows).
+    # float32 rows of up to this many values (float64: a quarter of them, in a
+    # matrix that is not streamed) find their taus eight at a time, a row a
+    # lane, by the column panels' passes (_row_taus_by_lanes; see _l11_rows).
     LANE_ROW_LENGTH = 512
 
 
@@ -924,27 +926,32 @@ cdef Py_ssize_t _lane_row_length = LANE_ROW_LENGTH     # (testing: _set_lane_row
 
 
 def _set_lane_rows(Py_ssize_t length=LANE_ROW_LENGTH):
-    """Testing hook: float32 rows of up to ``length`` values take the lanes (0: none)."""
+    """Testing hook: float32 rows of up to ``length`` values take the lanes, float64
+    ones of up to a quarter of that (0: none)."""
     global _lane_row_length
     _lane_row_length = length
 
 
-cdef void _row_taus_by_lanes(const float[:, :] y, Py_ssize_t first, const double* radii,
-                             double floor, float* packed, double* lane_radii, double* taus,
+cdef void _row_taus_by_lanes(const floating[:, :] y, Py_ssize_t first, const double* radii,
+                             double floor, floating* packed, double* lane_radii, double* taus,
                              double* hint) noexcept nogil:
     """The taus of rows ``first:first + 8`` (fewer at the end) by the column passes.
 
-    The rows are packed a row a lane (``skp_pack_rows8_f32``: ``packed``
-    holds 8 * rows floats, 32-byte aligned), so that the passes of the column
-    panels (``skp_panel_thresholds_f32``, from ``hint``'s guesses) find the
-    eight taus together; ``lane_radii``: 24 doubles.
+    The rows are packed a row a lane (``skp_pack_rows8_f32``/``_f64``:
+    ``packed`` holds 8 * rows values, 64-byte aligned), so that the passes of
+    the column panels (``skp_panel_thresholds_f32``/``_f64``, from ``hint``'s
+    guesses) find the eight taus together; ``lane_radii``: 24 doubles.
     """
     cdef int lanes = <int> min(8, y.shape[0] - first), c
     for c in range(24):
         lane_radii[c] = radii[first + c] if c < lanes else 0.0
-    skp_pack_rows8_f32(&y[first, 0], y.strides[0], lanes, y.shape[1], packed)
-    skp_panel_thresholds_f32(packed, 32, y.shape[1], lanes, floor, lane_radii, taus, hint,
-                             NULL, 0)
+    if floating is float:
+        skp_pack_rows8_f32(&y[first, 0], y.strides[0], lanes, y.shape[1], packed)
+        skp_panel_thresholds_f32(packed, 32, y.shape[1], lanes, floor, lane_radii, taus, hint,
+                                 NULL, 0)
+    else:
+        skp_pack_rows8_f64(&y[first, 0], y.strides[0], lanes, y.shape[1], packed)
+        skp_panel_thresholds_f64(packed, 64, y.shape[1], lanes, floor, lane_radii, taus, hint)
     for c in range(lanes):      # (>= 0: see _group_threshold)
         taus[c] = max(taus[c], 0.0)
 
@@ -966,7 +973,11 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
     0.55 0.62; 10000 x 64 0.42-0.51; 1000 x 200 0.62-0.73; 3000 x 256
     0.66-0.81; 784 x 300 0.68-0.81; 1000 x 512 0.81-0.91; out of cache,
     100000 x 100 0.63-0.89, 20000 x 256 0.80-1.12, 10000 x 512 0.91-1.04;
-    longer rows lose at 10 %: 500 x 1000 1.05, 100 x 5000 1.17).
+    longer rows lose at 10 %: 500 x 1000 1.05, 100 x 5000 1.17).  float64
+    rows take them up to a quarter of that length, in a matrix not streamed
+    (1000 x 32 0.48-0.73; 1000 x 64 0.62-0.79; 1000 x 100 0.71-0.87; 1000 x
+    128 0.76-0.95; 2000 x 160 0.73-0.85; but 1000 x 256 0.92-1.20 and, out
+    of cache, 20000 x 100 0.99-1.27).
     (Set aside, issue 14: float32 rows' taus by Michelot's passes over their
     magnitudes, one row at a time, packed by the first, from a guess made
     from the rows before as the column panels' passes do: 5-13 % slower than
@@ -978,10 +989,12 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
     cdef Py_ssize_t step_x = _step(x.strides[1], sizeof(floating))
     cdef bint stream = streams_rows(n_rows, n_cols * sizeof(floating)), zeroed
     cdef double total, tau
-    cdef bint by_lanes = (floating is float and step_y == 1 and simd_enabled()
-                          and n_cols <= _lane_row_length)
+    cdef bint by_lanes = (step_y == 1 and simd_enabled() and (
+        n_cols <= _lane_row_length if floating is float
+        else n_cols <= _lane_row_length // 4 and not streams(n_rows * n_cols * sizeof(double))))
     cdef floating* buffer = <floating*> malloc(max(n_cols, 1) * sizeof(floating))
-    cdef float* packed = <float*> malloc((8 * n_cols + 8) * sizeof(float)) if by_lanes else NULL
+    cdef floating* packed = (<floating*> malloc((8 * n_cols + 16) * sizeof(floating))
+                             if by_lanes else NULL)
     cdef double lane_radii[24]
     cdef double lane_taus[8]
     cdef double hint[3]
@@ -997,10 +1010,9 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
               and _zero_matrix(x, streams(n_rows * n_cols * sizeof(floating))))
     for i in range(n_rows):
         if by_lanes and i % 8 == 0:
-            if floating is float:
-                _row_taus_by_lanes(y, i, radii, floor,
-                                   <float*> ((<size_t> packed + 31) // 32 * 32),
-                                   lane_radii, lane_taus, hint)
+            _row_taus_by_lanes(y, i, radii, floor,
+                               <floating*> ((<size_t> packed + 63) // 64 * 64),
+                               lane_radii, lane_taus, hint)
         if radii[i] != 0.0:
             if by_lanes:
                 tau = lane_taus[i % 8]

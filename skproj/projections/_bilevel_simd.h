@@ -123,6 +123,39 @@ SKP_AVX2 static void skp_pack_rows8_f32(const float* base, ptrdiff_t row_stride,
                 ? ((const float*) ((const char*) base + r * row_stride))[k] : 0.0f;
 }
 
+/* skp_pack_rows8_f32 for float64: eight doubles a value of the rows (a
+ * cache line), two 4 x 4 transpositions a block of four values. */
+SKP_AVX2 static void skp_pack_rows8_f64(const double* base, ptrdiff_t row_stride, int lanes,
+                                        ptrdiff_t length, double* packed) {
+    ptrdiff_t k = 0;
+    int r, h;
+    if (lanes == 8) {
+        for (; k + 4 <= length; k += 4) {
+            for (h = 0; h < 2; h++) {
+                __m256d v[4], t[4];
+                for (r = 0; r < 4; r++)
+                    v[r] = _mm256_loadu_pd(
+                        (const double*) ((const char*) base + (4 * h + r) * row_stride) + k);
+                t[0] = _mm256_unpacklo_pd(v[0], v[1]);
+                t[1] = _mm256_unpackhi_pd(v[0], v[1]);
+                t[2] = _mm256_unpacklo_pd(v[2], v[3]);
+                t[3] = _mm256_unpackhi_pd(v[2], v[3]);
+                _mm256_store_pd(packed + 8 * k + 4 * h, _mm256_permute2f128_pd(t[0], t[2], 0x20));
+                _mm256_store_pd(packed + 8 * (k + 1) + 4 * h,
+                                _mm256_permute2f128_pd(t[1], t[3], 0x20));
+                _mm256_store_pd(packed + 8 * (k + 2) + 4 * h,
+                                _mm256_permute2f128_pd(t[0], t[2], 0x31));
+                _mm256_store_pd(packed + 8 * (k + 3) + 4 * h,
+                                _mm256_permute2f128_pd(t[1], t[3], 0x31));
+            }
+        }
+    }
+    for (; k < length; k++)
+        for (r = 0; r < 8; r++)
+            packed[8 * k + r] = r < lanes
+                ? ((const double*) ((const char*) base + r * row_stride))[k] : 0.0;
+}
+
 /* Offsets from ``base`` of the cache lines holding a column whose radius is
  * not zero (the only ones read), in ``lines``; returns how many. */
 static inline ptrdiff_t skp_kept_lines(const void* base, ptrdiff_t width, ptrdiff_t itemsize,
@@ -1440,6 +1473,8 @@ static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_t row_str
                                             double* hint, float* packed, int prefetch) {}
 static inline void skp_pack_rows8_f32(const float* base, ptrdiff_t row_stride, int lanes,
                                       ptrdiff_t length, float* packed) {}
+static inline void skp_pack_rows8_f64(const double* base, ptrdiff_t row_stride, int lanes,
+                                      ptrdiff_t length, double* packed) {}
 static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_stride,
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
                                             const double* radii, double* taus,
