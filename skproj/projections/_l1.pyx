@@ -48,7 +48,8 @@ from skproj.projections._common cimport (
 #    the sample that bracket it by a few standard deviations of its rank;
 # 2. one read pass sums the values (the inside test, NaN/inf), counts and
 #    sums the values at or above the bracket, and gathers the values inside
-#    it into a buffer (in the input's dtype, at most 1/GATHER_DIVISOR of them);
+#    it into a buffer (in the input's dtype, room for half as many again as
+#    the widest bracket holds, ``_gather_capacity``);
 #    (float32 in cache, AVX-512F or AVX2: a lean pass without the sum, where
 #    the bracket excludes 0; see ``_scan_cached``);
 # 3. whether tau lies in the bracket is decided exactly from those sums; if it
@@ -58,9 +59,9 @@ from skproj.projections._common cimport (
 #    passes over the data from a lower bound of tau finish the search;
 # 4. one pass writes the result.
 #
-# Memory: the sample and its work space (3 * SAMPLE_SIZE doubles) and the gather buffer of
-# max(n / GATHER_DIVISOR, MIN_CAPACITY) values in the input's dtype (an eighth
-# of the input's bytes on large arrays): never a copy of the input.
+# Memory: the sample and its work space (3 * SAMPLE_SIZE doubles) and the
+# gather buffer (``_gather_capacity``: an eighth of the input's bytes on large
+# arrays, a fifth at most from 2**15 values on): never a copy of the input.
 
 cdef enum:
     SAMPLE_SIZE = 16384       # sampled values on large arrays
@@ -68,8 +69,8 @@ cdef enum:
     SAMPLE_DIVISOR = 64       # ... at most 1 / SAMPLE_DIVISOR of the values (its
                               # selections cost more than a wider bracket below that)
     SAMPLE_RUN = 16           # ... in runs of this many neighbours (contiguous input)
-    GATHER_DIVISOR = 8        # the gather buffer holds at most n / 8 values
-    MIN_CAPACITY = 4096       # ... or this many, on small arrays
+    GATHER_DIVISOR = 8        # the gather buffer holds at least n / 8 values
+    MIN_CAPACITY = 4096       # ... and this many (see _gather_capacity)
     SCAN_BLOCK = 64           # values counted before the gather scans them (small:
                               # blocks with nothing in the bracket are skipped)
     BRACKET_SIGMAS = 4        # half-width of the bracket, in rank deviations
@@ -562,12 +563,29 @@ cdef inline Py_ssize_t _sample_size(Py_ssize_t n) noexcept nogil:
                                                     n // SAMPLE_DIVISOR)))
 
 
+cdef inline Py_ssize_t _gather_capacity(Py_ssize_t n, Py_ssize_t size) noexcept nogil:
+    """Values the gather buffer holds: half as many again as the widest bracket.
+
+    ``_sample_bracket``'s bracket spans ``2 * spread`` of the ``size``
+    sampled ranks, ``spread`` at most BRACKET_MARGIN + BRACKET_SIGMAS *
+    sqrt(size) / 2 (half the sample in the support), so about ``n * 2 *
+    spread / size`` values; at least MIN_CAPACITY and n / GATHER_DIVISOR.
+    (n / GATHER_DIVISOR alone: from 2**15 to 2**16 values the sample holds
+    1024 of them, whose bracket at half the support spans 14 % of the
+    values; the gather overflowed, and Newton's passes over the data took
+    14-43 times a copy where 4 had done: issue 14.)
+    """
+    cdef double spread = BRACKET_MARGIN + BRACKET_SIGMAS * sqrt(<double> size) / 2.0
+    cdef Py_ssize_t room = <Py_ssize_t> (3.0 * spread * n / size) if size < n else n
+    return min(n, max(<Py_ssize_t> MIN_CAPACITY, n // GATHER_DIVISOR, room))
+
+
 cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
                     double* tau, double* support) noexcept nogil:
     """Status of the projection of ``y`` and, when it moves, its threshold ``tau``."""
     cdef Py_ssize_t n = y.shape[0] * y.shape[1]
     cdef Py_ssize_t size = _sample_size(n)
-    cdef Py_ssize_t capacity = min(n, max(<Py_ssize_t> MIN_CAPACITY, n // GATHER_DIVISOR))
+    cdef Py_ssize_t capacity = _gather_capacity(n, size)
     cdef double* sample = <double*> PyMem_RawMalloc((3 * size + 1) * sizeof(double))
     cdef floating* buffer = <floating*> PyMem_RawMalloc(capacity * sizeof(floating))
     cdef Bracket bracket
@@ -858,6 +876,11 @@ def _sampled_bracket(const floating[:, :] y, double radius, bint magnitudes=True
     cdef double[::1] work = sample
     cdef Bracket bracket = _sample_bracket(y, radius, magnitudes, &work[0], size)
     return bracket.low, bracket.high
+
+
+def _gather_room(Py_ssize_t n):
+    """Testing hook: the values ``_threshold``'s gather buffer holds for ``n`` values."""
+    return _gather_capacity(n, _sample_size(n))
 
 
 def _scans(const float[:, :] y, double low, double high, bint magnitudes=True):
