@@ -97,25 +97,6 @@ static inline void skp_small_strip_plain(const void* y, ptrdiff_t length, ptrdif
     }
 }
 
-static inline void skp_small_group_plain(const void* group, ptrdiff_t length, double u,
-                                         double* count, double* sum, double* above_min,
-                                         double* below_max, const int single) {
-    ptrdiff_t i, bulk = length - length % 32;
-    double partial[4][8], c = 0.0, hi = INFINITY, lo = -INFINITY;
-    memset(partial, 0, sizeof(partial));
-    for (i = 0; i < length; i++) {
-        const double a = skp_small_magnitude(group, i, single);
-        const int above = a > u;
-        double* slot = i < bulk ? &partial[(i / 8) % 4][i % 8] : &partial[0][(i - bulk) % 8];
-        c += above ? 1.0 : 0.0;
-        *slot += above ? a : 0.0;
-        /* (selections, not branches: ``above`` is a coin toss near the level) */
-        hi = above & (a < hi) ? a : hi;
-        lo = !above & (a > lo) ? a : lo;
-    }
-    *count = c; *sum = skp_small_total(partial); *above_min = hi; *below_max = lo;
-}
-
 /* ``yes`` if ``condition`` else ``no``, by bit masks: compilers branch on a
  * ternary of doubles, and near a level the condition is a coin toss. */
 static inline double skp_small_select(int condition, double yes, double no) {
@@ -125,6 +106,33 @@ static inline double skp_small_select(int condition, double yes, double no) {
     y = (y & mask) | (n & ~mask);
     memcpy(&yes, &y, sizeof(yes));
     return yes;
+}
+
+/* Entry ``a`` of a group read at level ``u``: into its count, its partial
+ * sum ``slot`` (+0.0 where not above), the least entry above and the largest
+ * one at or below, by selections. */
+static inline void skp_small_take(double a, double u, double* count, double* slot,
+                                  double* above_min, double* below_max) {
+    const int above = a > u;
+    const double up = skp_small_select(above, a, INFINITY);
+    const double down = skp_small_select(above, -INFINITY, a);
+    *count += skp_small_select(above, 1.0, 0.0);
+    *slot += skp_small_select(above, a, 0.0);
+    *above_min = up < *above_min ? up : *above_min;
+    *below_max = down > *below_max ? down : *below_max;
+}
+
+static inline void skp_small_group_plain(const void* group, ptrdiff_t length, double u,
+                                         double* count, double* sum, double* above_min,
+                                         double* below_max, const int single) {
+    ptrdiff_t i, bulk = length - length % 32;
+    double partial[4][8], c = 0.0, hi = INFINITY, lo = -INFINITY;
+    memset(partial, 0, sizeof(partial));
+    for (i = 0; i < length; i++)
+        skp_small_take(skp_small_magnitude(group, i, single), u, &c,
+                       i < bulk ? &partial[(i / 8) % 4][i % 8] : &partial[0][(i - bulk) % 8],
+                       &hi, &lo);
+    *count = c; *sum = skp_small_total(partial); *above_min = hi; *below_max = lo;
 }
 
 /* skp_small_group_plain on a group shorter than 32 entries (no bulk: entry i
@@ -137,16 +145,9 @@ static inline void skp_small_short_group(const void* group, ptrdiff_t length, do
     double p[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
     double c = 0.0, hi = INFINITY, lo = -INFINITY;
     size_t i;
-    for (i = 0; i < (size_t) length; i++) {
-        const double a = skp_small_magnitude(group, (ptrdiff_t) i, single);
-        const int above = a > u;
-        const double up = skp_small_select(above, a, INFINITY);
-        const double down = skp_small_select(above, -INFINITY, a);
-        c += skp_small_select(above, 1.0, 0.0);
-        p[i % 8] += skp_small_select(above, a, 0.0);
-        hi = up < hi ? up : hi;
-        lo = down > lo ? down : lo;
-    }
+    for (i = 0; i < (size_t) length; i++)
+        skp_small_take(skp_small_magnitude(group, (ptrdiff_t) i, single), u, &c, &p[i % 8],
+                       &hi, &lo);
     *count = c;
     *sum = skp_small_total8(p);   /* (skp_small_total's, the other partials zero) */
     *above_min = hi;
@@ -867,7 +868,7 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_groups256(
         double* above_min, double* below_max, const int single) {
     const ptrdiff_t item = single ? 4 : 8, bulk = length - length % 32;
     ptrdiff_t t, i, k, g;
-    double partial[4][8], lanes[4][4], c, hi, lo, a;
+    double partial[4][8], lanes[4][4], c, hi, lo;
     for (t = 0; t < n_list; t++) {
         const char* group;
         __m256d u;
@@ -898,17 +899,9 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_groups256(
             hi = lanes[1][k] < hi ? lanes[1][k] : hi;
             lo = lanes[2][k] > lo ? lanes[2][k] : lo;
         }
-        for (; i < length; i++) {
-            a = skp_small_magnitude(group, i, single);
-            if (a > level[g]) {
-                c += 1.0;
-                partial[0][(i - bulk) % 8] += a;
-                hi = a < hi ? a : hi;
-            } else {
-                partial[0][(i - bulk) % 8] += 0.0;
-                lo = a > lo ? a : lo;
-            }
-        }
+        for (; i < length; i++)   /* (by selections: see skp_small_take) */
+            skp_small_take(skp_small_magnitude(group, i, single), level[g], &c,
+                           &partial[0][(i - bulk) % 8], &hi, &lo);
         counts[g] = c;
         sums[g] = skp_small_total(partial);
         above_min[g] = hi;
