@@ -410,6 +410,20 @@ def _column_values(kind, shape, rng):
     return rng.standard_normal(shape) * 10.0 ** rng.integers(-12, 12, size=shape)
 
 
+def _check_l11_into_out_against_sort(Z, axis, tol, layout):
+    """``bilevel_l11`` of ``Z`` into ``out`` against the sort, from 0.1 % to nearly all
+    of the norm; zeroed groups are +0."""
+    norm = references.group_norm(Z, "l1", axis)
+    for fraction in (0.001, 0.05, 0.3, 0.9, 0.9999):
+        out = np.full_like(Z, np.nan)
+        assert bilevel_l11(Z, fraction * norm, axis=axis, out=out) is out
+        expected = references.bilevel(Z, fraction * norm, "l1", axis)
+        np.testing.assert_allclose(out, expected, rtol=0, atol=tol * float(np.abs(Z).max()),
+                                   err_msg=f"{layout} {fraction}")
+        zeroed = ~expected.any(axis=axis)
+        assert not np.signbit(out[:, zeroed] if axis == 0 else out[zeroed]).any()
+
+
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 @pytest.mark.parametrize("rows", [1, 3, 4, 5, 8, 9, 17, 100, 257])
 @pytest.mark.parametrize("kind", ["normal", "ties", "grid", "wide"])
@@ -422,15 +436,7 @@ def test_column_panels_by_passes_against_sort(column_path, dtype, tol, rows, kin
     layouts = {"C": Y, "rows reversed": Y[::-1], "rows strided": np.repeat(Y, 2, axis=0)[::2],
                "offset": np.hstack([Y, Y[:, :3]])[:, 3:]}
     for layout, Z in layouts.items():
-        norm = references.group_norm(Z, "l1", 0)
-        for fraction in (0.001, 0.05, 0.3, 0.9, 0.9999):
-            out = np.full_like(Z, np.nan)
-            assert bilevel_l11(Z, fraction * norm, axis=0, out=out) is out
-            expected = references.bilevel(Z, fraction * norm, "l1", 0)
-            np.testing.assert_allclose(out, expected, rtol=0,
-                                       atol=tol * float(np.abs(Z).max()),
-                                       err_msg=f"{layout} {fraction}")
-            assert not np.signbit(out[:, ~expected.any(axis=0)]).any(), "zeroed columns are +0"
+        _check_l11_into_out_against_sort(Z, 0, tol, layout)
 
 
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
@@ -571,16 +577,8 @@ def test_short_rows_by_lanes_against_sort(lanes, dtype, tol, shape, kind, rng):
     Y[1::4] = 0.0
     _bilevel._set_lane_rows(512 if lanes else 0)
     try:
-        for Z in (Y, Y[::-1]):
-            norm = references.group_norm(Z, "l1", 1)
-            for fraction in (0.001, 0.05, 0.3, 0.9, 0.9999):
-                out = np.full_like(Z, np.nan)
-                assert bilevel_l11(Z, fraction * norm, axis=1, out=out) is out
-                expected = references.bilevel(Z, fraction * norm, "l1", 1)
-                np.testing.assert_allclose(out, expected, rtol=0,
-                                           atol=tol * float(np.abs(Z).max()),
-                                           err_msg=str(fraction))
-                assert not np.signbit(out[~expected.any(axis=1)]).any()
+        for layout, Z in {"C": Y, "rows reversed": Y[::-1]}.items():
+            _check_l11_into_out_against_sort(Z, 1, tol, layout)
     finally:
         _bilevel._set_lane_rows()
 

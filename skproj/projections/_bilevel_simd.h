@@ -800,6 +800,24 @@ SKP_AVX512 static void skp_panel_thresholds512_f64(const double* base, ptrdiff_t
     }
 }
 
+/* The next group's guesses (``hint``, see skp_guess8) after a group of 8
+ * lanes: the means of the kept lanes' taus, radii and supports. */
+static inline void skp_next_hint8(const double* tau, const double* radius,
+                                  const double* support, int kept, double* hint) {
+    double tau_sum = 0.0, radius_sum = 0.0, support_sum = 0.0;
+    const int n_kept = __builtin_popcount((unsigned) kept);
+    int c;
+    for (c = 0; c < 8; c++) {
+        if (!(kept >> c & 1)) continue;
+        tau_sum += tau[c];
+        radius_sum += radius[c];
+        support_sum += support[c];
+    }
+    hint[0] = tau_sum / n_kept;
+    hint[1] = radius_sum / n_kept;
+    hint[2] = support_sum / n_kept;
+}
+
 /* skp_guess8 on four lanes, for the AVX2 passes (no FMA there: the products
  * and sums rounded apart; a guess needs no particular rounding). */
 SKP_AVX2 static inline __m256d skp_guess4(const double* hint, __m256d radius, __m256d floor,
@@ -873,7 +891,7 @@ SKP_AVX2 static void skp_panel_thresholds256_f64(const double* base, ptrdiff_t r
                                                  double* taus, double* hint) {
     const __m256d infinite = _mm256_set1_pd(INFINITY), zero = _mm256_setzero_pd();
     const __m256d floor_v = _mm256_set1_pd(floor);
-    double tau[8], radius_sum[8], support_sum[8];
+    double tau[8], lane_radii[8], lane_supports[8];
     ptrdiff_t g, c;
     int h;
     for (g = 0; g < width; g += 8) {
@@ -928,24 +946,11 @@ SKP_AVX2 static void skp_panel_thresholds256_f64(const double* base, ptrdiff_t r
         }
         for (h = 0; h < 2; h++) {
             _mm256_storeu_pd(tau + 4 * h, result[h]);
-            _mm256_storeu_pd(radius_sum + 4 * h, radius[h]);
-            _mm256_storeu_pd(support_sum + 4 * h, support[h]);
+            _mm256_storeu_pd(lane_radii + 4 * h, radius[h]);
+            _mm256_storeu_pd(lane_supports + 4 * h, support[h]);
         }
         for (c = 0; c < n_lanes; c++) taus[g + c] = tau[c];
-        if (kept) {
-            /* the next group's guesses: these taus', radii's and supports' means */
-            double tau_total = 0.0, radius_total = 0.0, support_total = 0.0;
-            const int n_kept = __builtin_popcount((unsigned) kept);
-            for (c = 0; c < 8; c++) {
-                if (!(kept >> c & 1)) continue;
-                tau_total += tau[c];
-                radius_total += radius_sum[c];
-                support_total += support_sum[c];
-            }
-            hint[0] = tau_total / n_kept;
-            hint[1] = radius_total / n_kept;
-            hint[2] = support_total > 0 ? support_total / n_kept : 0.0;
-        }
+        if (kept) skp_next_hint8(tau, lane_radii, lane_supports, kept, hint);
     }
 }
 
@@ -1002,8 +1007,7 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
     const __m256d infinite = _mm256_set1_pd(INFINITY), zero = _mm256_setzero_pd();
     const __m256d floor_v = _mm256_set1_pd(floor);
     const __m256 no_bound = _mm256_set1_ps(INFINITY);
-    double tau[8], sums[8], radius[8];
-    int32_t support_counts[8];
+    double tau[8], sums[8], radius[8], supports[8];
     float bounds[8];
     ptrdiff_t g, c;
     if (skp_avx512) {
@@ -1102,21 +1106,12 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
         _mm256_storeu_pd(tau + 4, tau_high);
         for (c = 0; c < lanes; c++) taus[g + c] = tau[c];
         if (kept_mask) {
-            /* the next group's guesses: these taus', radii's and supports' means */
-            double tau_sum = 0.0, radius_sum = 0.0, support_sum = 0.0;
-            const int n_kept = __builtin_popcount((unsigned) kept_mask);
             _mm256_storeu_pd(radius, radius_low);
             _mm256_storeu_pd(radius + 4, radius_high);
-            _mm256_storeu_si256((__m256i*) support_counts, support);
-            for (c = 0; c < 8; c++) {
-                if (!(kept_mask >> c & 1)) continue;
-                tau_sum += tau[c];
-                radius_sum += radius[c];
-                support_sum += support_counts[c];
-            }
-            hint[0] = tau_sum / n_kept;
-            hint[1] = radius_sum / n_kept;
-            hint[2] = support_sum / n_kept;
+            _mm256_storeu_pd(supports, _mm256_cvtepi32_pd(_mm256_castsi256_si128(support)));
+            _mm256_storeu_pd(supports + 4,
+                             _mm256_cvtepi32_pd(_mm256_extracti128_si256(support, 1)));
+            skp_next_hint8(tau, radius, supports, kept_mask, hint);
         }
     }
 }
