@@ -345,9 +345,9 @@ cdef extern from "_bilevel_simd.h" nogil:
     void skp_panel_thresholds_f64(const double* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                                   Py_ssize_t width, double floor, const double* radii,
                                   double* taus, double* hint)
-    void skp_pack_rows8_f32(const float* base, Py_ssize_t row_stride, int lanes,
+    void skp_pack_rows8_f32(const float* base, Py_ssize_t row_stride, unsigned rows,
                             Py_ssize_t length, float* packed)
-    void skp_pack_rows8_f64(const double* base, Py_ssize_t row_stride, int lanes,
+    void skp_pack_rows8_f64(const double* base, Py_ssize_t row_stride, unsigned rows,
                             Py_ssize_t length, double* packed)
     void skp_shrink_panel_f32(const float* src, Py_ssize_t src_stride, float* dst,
                               Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t width,
@@ -932,28 +932,40 @@ def _set_lane_rows(Py_ssize_t length=LANE_ROW_LENGTH):
     _lane_row_length = length
 
 
-cdef void _row_taus_by_lanes(const floating[:, :] y, Py_ssize_t first, const double* radii,
+cdef bint _row_taus_by_lanes(const floating[:, :] y, Py_ssize_t first, const double* radii,
                              double floor, floating* packed, double* lane_radii, double* taus,
                              double* hint) noexcept nogil:
     """The taus of rows ``first:first + 8`` (fewer at the end) by the column passes.
 
-    The rows are packed a row a lane (``skp_pack_rows8_f32``/``_f64``:
-    ``packed`` holds 8 * rows values, 64-byte aligned), so that the passes of
-    the column panels (``skp_panel_thresholds_f32``/``_f64``, from ``hint``'s
+    The rows kept (a radius not zero) are packed a row a lane
+    (``skp_pack_rows8_f32``/``_f64``: ``packed`` holds 8 * rows values,
+    64-byte aligned; the zeroed rows are not read), so that the passes of the
+    column panels (``skp_panel_thresholds_f32``/``_f64``, from ``hint``'s
     guesses) find the eight taus together; ``lane_radii``: 24 doubles.
+    False (nothing done) where fewer than three in four of the rows are
+    kept: the passes cost as much for one lane as for eight, and the gather
+    reads the kept rows alone (issue 14, 1000 x 100 float32 where 10 % of
+    the rows are kept: 1.4 times the gather's time by lanes).
     """
-    cdef int lanes = <int> min(8, y.shape[0] - first), c
+    cdef int lanes = <int> min(8, y.shape[0] - first), c, n_kept = 0
+    cdef unsigned kept = 0
+    for c in range(lanes):
+        kept |= (radii[first + c] != 0.0) << c
+        n_kept += radii[first + c] != 0.0
+    if 4 * n_kept < 3 * lanes:
+        return False
     for c in range(24):
         lane_radii[c] = radii[first + c] if c < lanes else 0.0
     if floating is float:
-        skp_pack_rows8_f32(&y[first, 0], y.strides[0], lanes, y.shape[1], packed)
+        skp_pack_rows8_f32(&y[first, 0], y.strides[0], kept, y.shape[1], packed)
         skp_panel_thresholds_f32(packed, 32, y.shape[1], lanes, floor, lane_radii, taus, hint,
                                  NULL, 0)
     else:
-        skp_pack_rows8_f64(&y[first, 0], y.strides[0], lanes, y.shape[1], packed)
+        skp_pack_rows8_f64(&y[first, 0], y.strides[0], kept, y.shape[1], packed)
         skp_panel_thresholds_f64(packed, 64, y.shape[1], lanes, floor, lane_radii, taus, hint)
     for c in range(lanes):      # (>= 0: see _group_threshold)
         taus[c] = max(taus[c], 0.0)
+    return True
 
 
 cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii,
@@ -966,7 +978,8 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
     in one pass (``_zero_matrix``) and only they are read and written.
     Contiguous float32 rows of up to LANE_ROW_LENGTH values find their taus
     eight rows at a time instead, a row a lane of the column panels' passes
-    (``_row_taus_by_lanes``), then are written: a row's gather and Michelot
+    (``_row_taus_by_lanes``, where most of the eight are kept), then are
+    written: a row's gather and Michelot
     cost a few hundred cycles whatever its length (issue 14, a Zen 3 with
     AVX2, single calls interleaved, tenth percentiles, lanes / gather at 10,
     50 and 90 % of the l1,1 norm: 1000 x 32 0.56 0.44 0.50; 1000 x 100 0.50
@@ -988,6 +1001,7 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
     cdef Py_ssize_t step_y = _step(y.strides[1], sizeof(floating))
     cdef Py_ssize_t step_x = _step(x.strides[1], sizeof(floating))
     cdef bint stream = streams_rows(n_rows, n_cols * sizeof(floating)), zeroed
+    cdef bint block_by_lanes = False
     cdef double total, tau
     cdef bint by_lanes = (step_y == 1 and simd_enabled() and (
         n_cols <= _lane_row_length if floating is float
@@ -1010,11 +1024,11 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
               and _zero_matrix(x, streams(n_rows * n_cols * sizeof(floating))))
     for i in range(n_rows):
         if by_lanes and i % 8 == 0:
-            _row_taus_by_lanes(y, i, radii, floor,
-                               <floating*> ((<size_t> packed + 63) // 64 * 64),
-                               lane_radii, lane_taus, hint)
+            block_by_lanes = _row_taus_by_lanes(
+                y, i, radii, floor, <floating*> ((<size_t> packed + 63) // 64 * 64),
+                lane_radii, lane_taus, hint)
         if radii[i] != 0.0:
-            if by_lanes:
+            if block_by_lanes:
                 tau = lane_taus[i % 8]
             else:
                 n_candidates = _row_candidates(&y[i, 0], n_cols, step_y, floor, radii[i],

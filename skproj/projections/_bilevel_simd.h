@@ -100,61 +100,60 @@ SKP_AVX2 static inline void skp_transpose8(__m256* r) {
     }
 }
 
-/* ``lanes`` (<= 8) rows of ``length`` floats from ``base`` (``row_stride``
- * bytes apart) as ``length`` vectors of 8 lanes, on ``packed`` (32-byte
- * aligned): packed[8 k + r] is value k of row r, 0 past ``lanes``; so that
- * short rows take the column panels' passes, a row a lane. */
-SKP_AVX2 static void skp_pack_rows8_f32(const float* base, ptrdiff_t row_stride, int lanes,
+/* Rows of ``length`` floats from ``base`` (``row_stride`` bytes apart), as
+ * ``length`` vectors of 8 lanes on ``packed`` (32-byte aligned):
+ * packed[8 k + r] is value k of row r where bit r of ``rows`` is set, else 0
+ * (a zeroed row, or past the matrix: not read); so that short rows take the
+ * column panels' passes, a row a lane. */
+#define SKP_PACKED_ROW(T, r) ((const T*) ((const char*) base + (r) * row_stride))
+SKP_AVX2 static void skp_pack_rows8_f32(const float* base, ptrdiff_t row_stride, unsigned rows,
                                         ptrdiff_t length, float* packed) {
     ptrdiff_t k = 0;
     int r;
-    if (lanes == 8) {
-        for (; k + 8 <= length; k += 8) {
-            __m256 v[8];
-            for (r = 0; r < 8; r++)
-                v[r] = _mm256_loadu_ps((const float*) ((const char*) base + r * row_stride) + k);
-            skp_transpose8(v);
-            for (r = 0; r < 8; r++) _mm256_store_ps(packed + 8 * (k + r), v[r]);
-        }
+    for (; k + 8 <= length; k += 8) {
+        __m256 v[8];
+        for (r = 0; r < 8; r++)
+            v[r] = rows >> r & 1 ? _mm256_loadu_ps(SKP_PACKED_ROW(float, r) + k)
+                                 : _mm256_setzero_ps();
+        skp_transpose8(v);
+        for (r = 0; r < 8; r++) _mm256_store_ps(packed + 8 * (k + r), v[r]);
     }
     for (; k < length; k++)
         for (r = 0; r < 8; r++)
-            packed[8 * k + r] = r < lanes
-                ? ((const float*) ((const char*) base + r * row_stride))[k] : 0.0f;
+            packed[8 * k + r] = rows >> r & 1 ? SKP_PACKED_ROW(float, r)[k] : 0.0f;
 }
 
 /* skp_pack_rows8_f32 for float64: eight doubles a value of the rows (a
  * cache line), two 4 x 4 transpositions a block of four values. */
-SKP_AVX2 static void skp_pack_rows8_f64(const double* base, ptrdiff_t row_stride, int lanes,
+SKP_AVX2 static void skp_pack_rows8_f64(const double* base, ptrdiff_t row_stride, unsigned rows,
                                         ptrdiff_t length, double* packed) {
     ptrdiff_t k = 0;
     int r, h;
-    if (lanes == 8) {
-        for (; k + 4 <= length; k += 4) {
-            for (h = 0; h < 2; h++) {
-                __m256d v[4], t[4];
-                for (r = 0; r < 4; r++)
-                    v[r] = _mm256_loadu_pd(
-                        (const double*) ((const char*) base + (4 * h + r) * row_stride) + k);
-                t[0] = _mm256_unpacklo_pd(v[0], v[1]);
-                t[1] = _mm256_unpackhi_pd(v[0], v[1]);
-                t[2] = _mm256_unpacklo_pd(v[2], v[3]);
-                t[3] = _mm256_unpackhi_pd(v[2], v[3]);
-                _mm256_store_pd(packed + 8 * k + 4 * h, _mm256_permute2f128_pd(t[0], t[2], 0x20));
-                _mm256_store_pd(packed + 8 * (k + 1) + 4 * h,
-                                _mm256_permute2f128_pd(t[1], t[3], 0x20));
-                _mm256_store_pd(packed + 8 * (k + 2) + 4 * h,
-                                _mm256_permute2f128_pd(t[0], t[2], 0x31));
-                _mm256_store_pd(packed + 8 * (k + 3) + 4 * h,
-                                _mm256_permute2f128_pd(t[1], t[3], 0x31));
-            }
+    for (; k + 4 <= length; k += 4) {
+        for (h = 0; h < 2; h++) {
+            __m256d v[4], t[4];
+            for (r = 0; r < 4; r++)
+                v[r] = rows >> (4 * h + r) & 1
+                    ? _mm256_loadu_pd(SKP_PACKED_ROW(double, 4 * h + r) + k)
+                    : _mm256_setzero_pd();
+            t[0] = _mm256_unpacklo_pd(v[0], v[1]);
+            t[1] = _mm256_unpackhi_pd(v[0], v[1]);
+            t[2] = _mm256_unpacklo_pd(v[2], v[3]);
+            t[3] = _mm256_unpackhi_pd(v[2], v[3]);
+            _mm256_store_pd(packed + 8 * k + 4 * h, _mm256_permute2f128_pd(t[0], t[2], 0x20));
+            _mm256_store_pd(packed + 8 * (k + 1) + 4 * h,
+                            _mm256_permute2f128_pd(t[1], t[3], 0x20));
+            _mm256_store_pd(packed + 8 * (k + 2) + 4 * h,
+                            _mm256_permute2f128_pd(t[0], t[2], 0x31));
+            _mm256_store_pd(packed + 8 * (k + 3) + 4 * h,
+                            _mm256_permute2f128_pd(t[1], t[3], 0x31));
         }
     }
     for (; k < length; k++)
         for (r = 0; r < 8; r++)
-            packed[8 * k + r] = r < lanes
-                ? ((const double*) ((const char*) base + r * row_stride))[k] : 0.0;
+            packed[8 * k + r] = rows >> r & 1 ? SKP_PACKED_ROW(double, r)[k] : 0.0;
 }
+#undef SKP_PACKED_ROW
 
 /* Offsets from ``base`` of the cache lines holding a column whose radius is
  * not zero (the only ones read), in ``lines``; returns how many. */
@@ -1466,9 +1465,9 @@ static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_t row_str
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
                                             const double* radii, double* taus,
                                             double* hint, float* packed, int prefetch) {}
-static inline void skp_pack_rows8_f32(const float* base, ptrdiff_t row_stride, int lanes,
+static inline void skp_pack_rows8_f32(const float* base, ptrdiff_t row_stride, unsigned rows,
                                       ptrdiff_t length, float* packed) {}
-static inline void skp_pack_rows8_f64(const double* base, ptrdiff_t row_stride, int lanes,
+static inline void skp_pack_rows8_f64(const double* base, ptrdiff_t row_stride, unsigned rows,
                                       ptrdiff_t length, double* packed) {}
 static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_stride,
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
