@@ -150,13 +150,15 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
     cdef Py_ssize_t step_x = _step(x.strides[1], sizeof(floating))
     cdef bint unit = step_y == 1 and step_x == 1
     cdef bint stream = streams_rows(n_rows, n_cols * sizeof(floating))
+    # (asked once: a call into _l1 a row was 4 % of 5000 x 10 row groups)
+    cdef bint simd = simd_enabled()
     for i in range(n_rows):
-        if unit and simd_enabled() and not (groups_are_rows and factors[i] == 0):
+        if unit and simd and not (groups_are_rows and factors[i] == 0):
             _write_row_simd(&y[i, 0], &x[i, 0], n_cols, rescale,
                             factors[i] if groups_are_rows else 0,
                             NULL if groups_are_rows else factors, stream)
         elif groups_are_rows and factors[i] == 0:
-            if step_x == 1 and stream and simd_enabled():
+            if step_x == 1 and stream and simd:
                 # (memset writes a row through the caches, reading it first:
                 # zeroed rows, most rows at small radii, cost twice a streamed row)
                 skp_stream_zero(<char*> &x[i, 0], n_cols * sizeof(floating))
@@ -772,7 +774,10 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     prefetched by a group's first pass (no difference); the guesses'
     means averaged over the last groups rather than taken from the last one
     (passes within 1 %); the panel written through the caches rather than
-    streamed, on 1000 x 10000 (3.2 -> 6.0 times a copy at 50 %).  (Not
+    streamed, on 1000 x 10000 (3.2 -> 6.0 times a copy at 50 %); with AVX2,
+    the write taking a value's sign by one "and" with a per-column sign
+    array rather than a compare, two "and"s and a branch (1.00-1.02 of the
+    time on 100 x 1000 to 100 x 10000: it waits on its stores).  (Not
     built: a first pass that also counts at one or two more iterates around
     each guess, which a model of the passes on Gaussian columns put at
     5-12 % fewer passes a group.)
