@@ -61,7 +61,8 @@ from skproj.projections._common cimport (
 #
 # Memory: the sample and its work space (3 * SAMPLE_SIZE doubles) and the
 # gather buffer (``_gather_capacity``: an eighth of the input's bytes on large
-# arrays, a fifth at most from 2**15 values on): never a copy of the input.
+# arrays, at most 21 % of them from 2**15 values on, all of them at 4096
+# values and fewer): never a copy of the input.
 
 cdef enum:
     SAMPLE_SIZE = 16384       # sampled values on large arrays
