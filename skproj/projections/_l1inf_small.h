@@ -564,6 +564,9 @@ SKP_SMALL_AVX512 static void skp_small_clip512_##SUFFIX(const T* y, T* x, ptrdif
         const T* src = (const T*) ((const char*) y + i * y_stride);                         \
         T* dst = (T*) ((char*) x + i * x_stride);                                           \
         VEC line_level = SET1(per_entry ? (T) 0 : levels[i]);                               \
+        /* A zeroed group that is a line is +0.0 throughout, as write_clipped's */         \
+        /* zero_row (the clip by a level of 0 would keep each entry's sign). */            \
+        const int zero_line = !per_entry && levels[i] == (T) 0;                             \
         for (k = 0; k < line_length; k += W) {                                              \
             MASK all;                                                                       \
             VEC v, l, low;                                                                  \
@@ -575,7 +578,7 @@ SKP_SMALL_AVX512 static void skp_small_clip512_##SUFFIX(const T* y, T* x, ptrdif
             /* min(l, max(-l, v)): on equal operands (zeros of either sign   */              \
             /* included) min and max give their second one, v: the clip's    */              \
             /* bits, in two instructions instead of four.                     */              \
-            v = MIN(l, MAX(low, v));                                                        \
+            v = zero_line ? CAST_F(_mm512_setzero_si512()) : MIN(l, MAX(low, v));           \
             MASK_STOREU(dst + k, all, v);                                                   \
         }                                                                                   \
     }                                                                                       \
