@@ -14,7 +14,10 @@ float64 and float32, the tables of issue 14:
 4. the group Hoyer projection (``bench_group_hoyer.py``): time / copy;
 5. the per-call time of every projection on 100 x 1000 float32 NumPy arrays
    and torch tensors / copy, and where the time of a call goes (kernel,
-   validation and dispatch, allocation of the result).
+   validation and dispatch, allocation of the result);
+6. with ``--avx512`` alone, on a CPU with AVX-512: every projection with an
+   AVX-512 loop, its time with those loops / with the AVX2 ones, in one
+   process (the modules' testing hooks switch them).
 
 Every projection writes into a preallocated ``out`` (as the copy does) unless
 a row says otherwise.  The machine's load (``os.getloadavg``) and the clock
@@ -237,6 +240,85 @@ def small_table(shape, rng, rounds=600):
     print()
 
 
+def _set_avx512(on):
+    """Every module's AVX-512 loops on or off (their testing hooks; else defaults)."""
+    from skproj.projections import _bilevel, _hoyer, _l1, _l1inf
+
+    _l1._set_testing(avx512=on)
+    _bilevel._set_column_paths(avx512=on)
+    _l1inf._set_testing(avx512=on)
+    _hoyer._set_testing(avx512=on)
+
+
+def avx512_table(rng, rounds=200):
+    """Each projection with this CPU's AVX-512 loops / with the AVX2 ones, in one process.
+
+    Single calls of both interleaved (``low_times``), the switch set before
+    each call (its cost, a call that only sets it, is taken off both).
+
+    Measured 2026-11-24 on an Intel Xeon with AVX-512 (the lent GPU machine),
+    at 10 / 50 / 90 %: the AVX-512 loops take 0.42-0.79 of the AVX2 ones'
+    time for the exact l1,inf ball, 0.53-0.88 for the float32 l1 ball,
+    0.57-0.89 for the float32 group Hoyer projection, 0.59-0.97 for
+    ``bilevel_l11`` but 1.16-1.32 on 1000 x 10000 float64 column groups
+    (there the AVX-512 passes against the gather: 1.26 1.27 1.35; in cache,
+    1000 x 1000, 1.07 1.04 0.93); float64's l1 ball and group Hoyer
+    projection have no AVX-512 loop (0.95-1.03).
+    """
+    from skproj.projections import _l1
+
+    if not _l1._set_testing(avx512=True):
+        print("This CPU has no AVX-512: nothing to compare.")
+        return
+    print("AVX-512 / AVX2 loops on the same CPU (time ratio; < 1: AVX-512 faster), at radii")
+    print("keeping 10 / 50 / 90 % of the groups (values for the l1 ball; average Hoyer sparsities")
+    print(f"0.1 / 0.5 / 0.9 for the group Hoyer projection), {rounds} rounds")
+    cases = [((100, 1000), 0), ((100, 1000), 1), ((1000, 1000), 0), ((1000, 1000), 1),
+             ((1000, 10000), 0), ((1000, 10000), 1)]
+    shares = (0.1, 0.5, 0.9)
+    header = f"{'projection':<20}{'shape':>12}{'axis':>5}{'dtype':>9}   " + "".join(
+        f"{int(100 * share):>7}%" for share in shares)
+    print(header)
+    print("-" * len(header))
+    for shape, axis in cases:
+        for dtype in DTYPES:
+            Y = rng.standard_normal(shape).astype(dtype)
+            out = np.empty_like(Y)
+            norms = {kind: P.group_norms(Y, kind, axis=axis) for kind in ("l1", "linf")}
+            projections = [
+                ("project_l1_ball", lambda eta: P.project_l1_ball(Y, eta, out=out),
+                 lambda share: radius_keeping(np.abs(Y).ravel(), share)),
+                ("bilevel_l11", lambda eta: P.bilevel_l11(Y, eta, axis=axis, out=out),
+                 lambda share: radius_keeping(norms["l1"], share)),
+                ("project_l1inf_ball",
+                 lambda eta: P.project_l1inf_ball(Y, eta, axis=axis, out=out),
+                 lambda share: share * norms["linf"].sum()),
+                ("project_group_hoyer",
+                 lambda sparsity: P.project_group_hoyer(Y, sparsity, axis=axis, out=out),
+                 lambda share: share),   # (the target average sparsity)
+            ]
+            if axis == 1:
+                projections = projections[1:]   # (the l1 ball has no axis)
+            for name, project, radius in projections:
+                ratios = []
+                for share in shares:
+                    eta = radius(share)
+
+                    def run(on, eta=eta, project=project):
+                        _set_avx512(on)
+                        project(eta)
+
+                    on, off, switch = low_times(
+                        [functools.partial(run, True), functools.partial(run, False),
+                         functools.partial(_set_avx512, False)],
+                        rounds=rounds if Y.size <= 10 ** 6 else rounds // 10)
+                    ratios.append((on - switch) / (off - switch))
+                print(f"{name:<20}{'%dx%d' % shape:>12}{axis:>5}{np.dtype(dtype).name:>9}   "
+                      + "".join(f"{ratio:>8.2f}" for ratio in ratios))
+    _set_avx512(True)
+    print()
+
+
 def _kernels(Y, out):
     """The kernels behind each projection, called as the functional API calls them.
 
@@ -281,6 +363,8 @@ def main(argv=None):
                         help="only the per-call table on 100 x 1000 float32 (small_table)")
     parser.add_argument("--dtype", choices=("float64", "float32"),
                         help="with --l1inf or --bilevel: one dtype")
+    parser.add_argument("--avx512", action="store_true",
+                        help="only the AVX-512 / AVX2 table (a CPU with AVX-512)")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     print(conditions())
@@ -289,6 +373,10 @@ def main(argv=None):
     if args.bilevel:
         shape = tuple(int(n) for n in (args.shape or "1000x10000").split("x"))
         bilevel_table(shape, rng, dtypes)
+        print(conditions())
+        return
+    if args.avx512:
+        avx512_table(rng, rounds=60 if args.quick else 200)
         print(conditions())
         return
     if args.small:
