@@ -46,6 +46,58 @@ def test_tensor_requiring_grad_and_parameters():
     assert not X.requires_grad
 
 
+@pytest.mark.parametrize("project", ALL, ids=ids)
+@pytest.mark.parametrize("where", ["apart", "in place", "strided"])
+def test_a_write_into_a_tensor_saved_for_backward_makes_backward_raise(project, where):
+    """The kernels write ``out``'s memory outside torch; its version counter is
+    bumped as by torch's in-place operations, so that a backward pass through a
+    graph that saved it raises torch's error instead of wrong gradients."""
+    generator = torch.Generator().manual_seed(0)
+    weight = torch.randn(6, 5, dtype=torch.float64, requires_grad=True, generator=generator)
+    saved = (torch.randn(5, 6, dtype=torch.float64, generator=generator).t() if where == "strided"
+             else torch.randn(6, 5, dtype=torch.float64, generator=generator))
+    loss = (weight * saved).sum()       # saves ``saved`` for weight's gradient
+    version = saved._version
+    source = saved if where == "in place" else 3 * torch.randn(6, 5, dtype=torch.float64,
+                                                               generator=generator)
+    expected = project(source.numpy().copy(), 0.7)
+    assert project(source, 0.7, out=saved) is saved
+    np.testing.assert_array_equal(saved.numpy(), expected)
+    assert saved._version > version
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+
+
+@pytest.mark.parametrize("project", ALL, ids=ids)
+@pytest.mark.parametrize("in_place", [False, True])
+def test_out_requiring_grad_is_refused_while_autograd_records(project, in_place):
+    """As torch refuses ``out=`` and in-place operations on a tensor requiring
+    grad; under ``torch.no_grad()`` (an optimizer's step) the write happens."""
+    weight = torch.nn.Parameter(torch.randn(6, 5, generator=torch.Generator().manual_seed(1)))
+    before = weight.detach().clone()
+    source = weight if in_place else before.clone()
+    with pytest.raises(ValueError, match="out requires grad.*torch.no_grad"):
+        project(source, 0.7, out=weight)
+    assert torch.equal(weight.detach(), before)
+    with torch.no_grad():
+        assert project(source, 0.7, out=weight) is weight
+    np.testing.assert_array_equal(weight.detach().numpy(), project(before.numpy(), 0.7))
+
+
+def test_soft_threshold_in_place_bumps_the_version_counter():
+    from skproj.projections._vector import soft_threshold_in_place
+
+    w = torch.tensor([1.0, -2.0, 0.5])
+    version = w._version
+    assert soft_threshold_in_place(w, 0.75)
+    assert w.tolist() == [0.25, -1.25, 0.0] and w._version > version
+    # (outside autograd, as skproj.nn.soft_threshold_ documents: a parameter too)
+    parameter = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
+    version = parameter._version
+    assert soft_threshold_in_place(parameter, 0.75)
+    assert parameter.tolist() == [0.25, -1.25] and parameter._version > version
+
+
 def test_tensor_errors():
     with pytest.raises(TypeError, match="float32 and float64"):
         P.project_l1_ball(torch.ones(3, dtype=torch.int64), 1.0)

@@ -58,7 +58,7 @@ def _run_matrix_kernel(kernel, y, out, eta, axis, torch_compute, extra=False, wa
     if memory is not None:
         called = _address_call(at_addresses, y, memory, eta, axis, extra, wanted)
         if called is not None:
-            return memory[0], called[0]
+            return _torch_backend.mark_written(memory[0]), called[0]
     def compute(y_np, x_np):
         y_view, x_view, groups_are_rows = _oriented(y_np, x_np, axis)
         radii = np.zeros(y_np.shape[1 - axis])
@@ -77,7 +77,7 @@ def _run_matrix_kernel(kernel, y, out, eta, axis, torch_compute, extra=False, wa
         extras = compute(y_np, x_np)
         if wanted and extras is not None and result is not x_np:  # (a tensor's: tensors)
             extras = _torch_backend.to_tensor_like(extras, y)
-        return result, extras
+        return _torch_backend.mark_written(result), extras
     return run_projection(y, out, compute, lambda t: torch_compute(t, eta, axis),
                           ndim=2, empty_result=empty_result)
 

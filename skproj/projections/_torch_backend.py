@@ -38,6 +38,36 @@ def numpy_values(tensor):
     return tensor.numpy()
 
 
+def check_writable(out):
+    """Refuse an ``out`` that requires grad while autograd records (torch's own rule).
+
+    The kernels write a CPU tensor's memory outside autograd, which would not
+    see the write: as torch refuses ``out=`` and in-place operations on such a
+    tensor, so do the projections.  Under ``torch.no_grad()`` (an optimizer's
+    step, ``skproj.nn``) the write is allowed.
+    """
+    if out.requires_grad and get_torch().is_grad_enabled():
+        raise ValueError(
+            "out requires grad: the projections write it outside autograd, which could "
+            "not record the write. Write it under torch.no_grad() (as an optimizer's step "
+            "does), or leave out unset for a new tensor."
+        )
+
+
+def mark_written(result):
+    """``result``, its version counter bumped where it is a tensor (see below).
+
+    The kernels write a CPU tensor's memory directly, which torch does not
+    see: a tensor saved for a backward pass, then written by a projection,
+    would give wrong gradients without a word.  With its version counter
+    bumped, as every in-place operation of torch bumps it, the backward pass
+    raises torch's error instead.  (0.35 us a call.)
+    """
+    if type(result) is not np.ndarray:
+        get_torch().autograd.graph.increment_version(result)
+    return result
+
+
 def to_tensor_like(extra, like):
     """Turn the NumPy arrays in a kernel's extra results into tensors like ``like``."""
     if isinstance(extra, np.ndarray):

@@ -303,9 +303,11 @@ def tensor_out_addresses(y, out):
 
     The common call: ``y`` and ``out`` float32 or float64 CPU tensors of the
     same shape and dtype, C-contiguous, non-empty, and either the same memory
-    or apart.  (Requiring grad or not: the general way works on their
-    detached memory all the same.)  Everything else gets None and goes the
-    general way, as in :func:`common_memory`.  The checks read the tensors'
+    or apart, ``out`` writable (``_torch_backend.check_writable``; ``y``
+    requiring grad or not: the general way works on its detached memory all
+    the same).  Everything else gets None and goes the general way, as in
+    :func:`common_memory`.  The caller bumps ``out``'s version counter after
+    the write (``_torch_backend.mark_written``).  The checks read the tensors'
     attributes (a tenth of a microsecond each) instead of building NumPy
     views (0.7 us each); a kernel entry taking addresses
     (``_l1.at_addresses``) then spares the buffer requests too.
@@ -327,6 +329,8 @@ def tensor_out_addresses(y, out):
             return None
         y_address = y.data_ptr()
         n = y.numel()
+        if out.requires_grad and torch.is_grad_enabled():
+            return None     # (the general way raises check_writable's error)
         if out is y:
             return (y_address, y_address, n, dtype is torch.float32) if n else None
         if not (out.dtype is dtype and out.is_cpu and out.is_contiguous()
@@ -413,6 +417,7 @@ def _run_on_tensor(y, out, compute, torch_compute, ndim, name, empty_result):
                 f"out must have the input's shape {tuple(y.shape)}, dtype {y.dtype} and "
                 f"device {y.device}, got {tuple(out.shape)}, {out.dtype}, {out.device}."
             )
+        _torch_backend.check_writable(out)
     if y.is_cpu:
         # Zero-copy: the kernels work on the tensors' own memory.  A new
         # result is allocated by NumPy (which asks for huge pages) and shared.
@@ -426,8 +431,8 @@ def _run_on_tensor(y, out, compute, torch_compute, ndim, name, empty_result):
         else:
             result, out_numpy = out, _torch_backend.numpy_values(out)
         _, extra = _run_on_numpy(y_numpy, out_numpy, compute, empty_result, fresh=fresh)
-        if out is not None and result is not out:
-            result = out.copy_(result)
+        if out is not None:
+            result = out.copy_(result) if result is not out else _torch_backend.mark_written(out)
         return result, (None if extra is None else _torch_backend.to_tensor_like(extra, y))
     if y.numel() == 0:
         result = torch.empty_like(y) if out is None else out

@@ -68,6 +68,8 @@ def soft_threshold_in_place(w, step, *, second=None, metric=1.0, eps=0.0, scale=
     denominator is an infinite threshold (the entry is zeroed).  The kernel
     (``_l1.soft_threshold``) takes C-contiguous float32 or float64 NumPy
     arrays or CPU tensors, all of one kind, dtype and size (``w`` writable;
+    a tensor is written outside autograd, requiring grad or not, as
+    ``skproj.nn.soft_threshold_`` documents, its version counter bumped;
     ``second`` and ``scale`` its memory or apart from it); for anything else
     nothing is done and False is returned (the caller then computes it in its
     own way, e.g. with torch on a GPU).  Every operation is rounded once in
@@ -83,6 +85,7 @@ def soft_threshold_in_place(w, step, *, second=None, metric=1.0, eps=0.0, scale=
     if n and step != 0:
         _l1.soft_threshold(w_address, second_address, scale_address, n, single, step, metric,
                            eps)
+        _torch_backend.mark_written(w)
     return True
 
 
@@ -138,13 +141,13 @@ def _soft_threshold_projection(y, eta, out, kernel, torch_function):
     memory = address_memory(y, out) if eta else None
     # (not written: NaN, inf or no memory; the general way tells which)
     if memory is not None and _l1.at_addresses(kernel is _l1.simplex, *memory[1:], eta):
-        return memory[0]
+        return _torch_backend.mark_written(memory[0])
     memory = common_memory(y, out) if eta else None
     if memory is not None:
         y_np, x_np, result = memory
         # (C-contiguous: one long row; reshape inline, a call of _as_row costs a third more)
         run_kernel(kernel, y_np.reshape(1, -1), x_np.reshape(1, -1), eta, name="y")
-        return result
+        return _torch_backend.mark_written(result)
 
     def compute(y2d, x2d):
         if eta == 0:
