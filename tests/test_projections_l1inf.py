@@ -356,6 +356,42 @@ def test_list_split_simd_and_plain_c_match_python(values, mu_share, lower_share)
         assert (total, smallest, largest) == expected[2:], avx512
 
 
+def _lower_envelope_reference(sums, maxima, theta, inv_n):
+    """Step 2's lower envelope and its slope in plain Python: group g in chain
+    g % 4 (those past the last multiple of 4 in chain 0), as the kernel."""
+    totals, slopes = [0.0] * 4, [0.0] * 4
+    n4 = len(sums) - len(sums) % 4
+    for g, (total, top) in enumerate(zip(sums, maxima)):
+        chain = g % 4 if g < n4 else 0
+        if total > theta:
+            by_max, by_sum = top - theta, (total - theta) * inv_n
+            totals[chain] += by_max if by_max > by_sum else by_sum
+            slopes[chain] += 1.0 if by_max > by_sum else inv_n
+    return ((totals[0] + totals[1]) + (totals[2] + totals[3]),
+            (slopes[0] + slopes[1]) + (slopes[2] + slopes[3]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(n_groups=st.integers(0, 40), length=st.integers(1, 12), seed=st.integers(0, 2**32 - 1),
+       theta_share=st.floats(-0.2, 1.2))
+def test_lower_envelope_simd_and_plain_c_match_python(n_groups, length, seed, theta_share):
+    """Step 2's lower envelope (``skp_lower_envelope``) by the AVX2 loop and by
+    plain C: the same bits as a Python loop of the same four chains, every
+    number of groups (the tail in chain 0), groups alive or not, either bound
+    the larger."""
+    A = np.abs(np.random.default_rng(seed).standard_normal((n_groups, length)))
+    sums, maxima = A.sum(axis=1), A.max(axis=1, initial=0.0)
+    theta = theta_share * (float(sums.max()) if n_groups else 1.0)
+    expected = _lower_envelope_reference(sums, maxima, theta, 1.0 / length)
+    for avx2 in (False, True):
+        try:
+            result = _l1inf_lists._lower_envelope(sums, maxima, theta, 1.0 / length, avx2)
+        except ValueError:      # no AVX2 on this CPU: plain C only
+            assert avx2
+            continue
+        assert result == expected, avx2
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_simd_row_norms_match_cython_loop(dtype):
     """The AVX2 l1 norms and maxima of row groups (step 1) equal the Cython loop's, bit for bit.

@@ -242,7 +242,8 @@ from skproj.projections._l1 cimport (
 )
 from skproj.projections._l1inf_lists cimport (
     SLACK, GroupLists, alloc_lists, append_pairs, chord_level, free_lists,
-    initial_lower_bound, reserve, root_mean_squares, set_max_rounds, set_split_simd, solve,
+    initial_lower_bound, reserve, root_mean_squares, set_bound_simd, set_max_rounds,
+    set_split_simd, solve,
 )
 from skproj.projections._l1inf_strips cimport (
     N_PHASES, PHASE_GATHER, PHASE_HISTOGRAMS, PHASE_SOLVE, PHASE_SUMS, PHASE_WRITE,
@@ -270,6 +271,8 @@ cdef extern from "_l1inf_simd.h" nogil:
 
 # Testing hook (``_set_testing``): send every problem down the dense regime.
 cdef bint _force_dense = False
+# Benchmark hook (``_last_rounds``): the passes or Newton rounds of the last call.
+cdef int _rounds_of_last_call = 0
 
 # Gathering tests blocks of entries first while fewer than 1 in this many
 # entries are gathered (measured on this kind of machine: ~1.5 %).
@@ -822,12 +825,15 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, double eta,
     cdef Py_ssize_t group_size = y.shape[1] if groups_are_rows else y.shape[0]
     cdef int status = STATUS_NOMEMORY
     cdef Work w
+    global _rounds_of_last_call
     theta_out[0] = 0.0
     rounds[0] = 0
     if _alloc_work(&w, n_groups, group_size):
         status = _project_into(y, x, eta, groups_are_rows, &w, mu, theta_out, rounds,
                                may_sample)
     _free_work(&w)
+    if may_sample:      # (the call's own, not a sample's)
+        _rounds_of_last_call = rounds[0]
     return status
 
 
@@ -1044,7 +1050,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     ``narrow_bands`` makes its bands too narrow for half of the groups (the
     check after the solve must then gather them whole); ``simd=False`` runs
     the Cython loops of the histograms and the band gather where the AVX2
-    ones would run, and the plain C loops of the in-cache pass;
+    ones would run, the plain C loops of the in-cache pass and of step 2's
+    lower envelope;
     ``avx512=False`` the AVX2 band gathers and in-cache pass where the
     AVX-512 ones would (either switch off: the plain C splits of the Newton
     rounds' lists, ``skp_split``).  ``small`` says whether matrices in cache take the
@@ -1068,6 +1075,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     global _force_dense, _avx2
     set_max_rounds(max_rounds)
     set_split_simd(simd and avx512)
+    set_bound_simd(simd)
     _force_dense = force_dense
     _avx2 = simd and skp_l1inf_have_avx2()
     _l1inf_dense._set_testing(narrow_bands=narrow_bands, simd=simd, avx512=avx512,
@@ -1113,6 +1121,13 @@ def _phase_times():
     """
     cdef double* phase_clock = phase_seconds()
     return [phase_clock[k] for k in range(N_PHASES)], dense_stats().histogram_passes
+
+
+def _last_rounds():
+    """Benchmark hook: the last call's passes over its groups (the in-cache and
+    sampled-bracket paths) or Newton rounds on its lists (the general path);
+    not thread-safe."""
+    return _rounds_of_last_call
 
 
 def _sampled_stats():

@@ -170,3 +170,4 @@ cdef Py_ssize_t band_violations(GroupLists* w, double theta, const double* band_
                                 const double* band_high, Py_ssize_t* failed) noexcept nogil
 cdef void set_max_rounds(int max_rounds) noexcept nogil
 cdef void set_split_simd(bint avx512) noexcept nogil
+cdef void set_bound_simd(bint avx2) noexcept nogil

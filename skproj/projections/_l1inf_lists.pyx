@@ -23,6 +23,8 @@ cdef extern from "_l1inf_split.h" nogil:
 cdef extern from "_l1inf_bound.h" nogil:
     void skp_lower_envelope(const double* sums, const double* maxima, Py_ssize_t n,
                             double theta, double inv_n, double* total, double* slope)
+    int skp_bound_simd
+    int skp_bound_set_simd(int on)
 
 cdef enum:
     # Newton steps for the O(G) bounds (each one is a valid bound on its own).
@@ -56,6 +58,39 @@ skp_split_set_avx512(True)
 cdef void set_split_simd(bint avx512) noexcept nogil:
     """Testing hook: the splits by the AVX-512 loop (where the CPU has it) or by plain C."""
     skp_split_set_avx512(avx512)
+
+
+# The lower envelope of step 2 by the AVX2 loop where the CPU has it (``set_bound_simd``).
+skp_bound_set_simd(True)
+
+
+cdef void set_bound_simd(bint avx2) noexcept nogil:
+    """Testing hook: step 2's lower envelope by the AVX2 loop (where the CPU has it) or plain C."""
+    skp_bound_set_simd(avx2)
+
+
+def _set_bound_simd(bint avx2):
+    """Benchmark hook: ``set_bound_simd`` alone; whether the AVX2 loop now runs."""
+    return bool(skp_bound_set_simd(avx2))
+
+
+def _lower_envelope(sums, maxima, double theta, double inv_n, bint avx2):
+    """Testing hook: ``skp_lower_envelope`` (total, slope) by the AVX2 loop or plain C.
+
+    ValueError where the CPU has no AVX2.
+    """
+    import numpy as np
+    cdef double[::1] s = np.ascontiguousarray(sums, dtype=np.float64)
+    cdef double[::1] m = np.ascontiguousarray(maxima, dtype=np.float64)
+    cdef double total = 0.0, slope = 0.0
+    cdef int saved = skp_bound_simd
+    if not skp_bound_set_simd(avx2) and avx2:
+        skp_bound_set_simd(saved)
+        raise ValueError("the AVX2 lower envelope needs a CPU with AVX2")
+    skp_lower_envelope(&s[0] if s.shape[0] else NULL, &m[0] if m.shape[0] else NULL,
+                       s.shape[0], theta, inv_n, &total, &slope)
+    skp_bound_set_simd(saved)
+    return total, slope
 
 
 def _split(values, double mu, double lower, bint avx512):
