@@ -946,6 +946,103 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_group_norms256(const void* y, ptrdiff_t
     }
 }
 
+/* ------------------------------------------------ AVX2: the passes' bookkeeping
+ * (skp_small_dense_update, skp_small_inverses8, skp_small_moved below): the
+ * plain loops' operations a lane each, in their order, so the same bits. */
+
+SKP_SMALL_AVX2 static int skp_small_dense_update256(const double* counts, const double* sums,
+                                                    const double* inv_count, ptrdiff_t n,
+                                                    double eta, double* level,
+                                                    double* theta) {
+    const ptrdiff_t n4 = n - n % 4;
+    const __m256d zero = _mm256_setzero_pd();
+    __m256d s = zero, d = zero, empty = zero, fall = zero, t;
+    double sl[4], dl[4], total, weight, theta_new;
+    ptrdiff_t g;
+    for (g = 0; g < n4; g += 4) {
+        const __m256d inv = _mm256_loadu_pd(inv_count + g);
+        empty = _mm256_or_pd(empty, _mm256_cmp_pd(_mm256_loadu_pd(counts + g), zero,
+                                                  _CMP_NGT_UQ));
+        s = _mm256_add_pd(s, _mm256_mul_pd(_mm256_loadu_pd(sums + g), inv));
+        d = _mm256_add_pd(d, inv);
+    }
+    if (_mm256_movemask_pd(empty)) return 0;
+    _mm256_storeu_pd(sl, s);
+    _mm256_storeu_pd(dl, d);
+    for (g = n4; g < n; g++) {
+        if (!(counts[g] > 0.0)) return 0;
+        sl[0] += sums[g] * inv_count[g];
+        dl[0] += inv_count[g];
+    }
+    total = (sl[0] + sl[1]) + (sl[2] + sl[3]);
+    weight = (dl[0] + dl[1]) + (dl[2] + dl[3]);
+    theta_new = (total - eta) / weight;
+    t = _mm256_set1_pd(theta_new);
+    for (g = 0; g < n4; g += 4) {
+        const __m256d sum = _mm256_loadu_pd(sums + g);
+        fall = _mm256_or_pd(fall, _mm256_cmp_pd(sum, t, _CMP_NGT_UQ));
+        _mm256_storeu_pd(level + g, _mm256_mul_pd(_mm256_sub_pd(sum, t),
+                                                  _mm256_loadu_pd(inv_count + g)));
+    }
+    if (_mm256_movemask_pd(fall)) return 0;
+    for (g = n4; g < n; g++) {
+        if (!(sums[g] > theta_new)) return 0;
+        level[g] = (sums[g] - theta_new) * inv_count[g];
+    }
+    *theta = theta_new;
+    return 1;
+}
+
+SKP_SMALL_AVX2 static void skp_small_inverses8_256(const double* counts, ptrdiff_t g,
+                                                   double* inv_count) {
+    const __m256d one = _mm256_set1_pd(1.0);
+    int k;
+    for (k = 0; k < 8; k += 4) {
+        const __m256d count = _mm256_loadu_pd(counts + g + k);
+        /* (1 / c, correctly rounded: the bits of the scalar division; 1 for 0) */
+        _mm256_storeu_pd(inv_count + g + k, _mm256_div_pd(
+            one, _mm256_blendv_pd(count, one, _mm256_cmp_pd(count, _mm256_setzero_pd(),
+                                                            _CMP_NGT_UQ))));
+    }
+}
+
+/* Whether each of the 4 groups at g moves at its level, as a 4-bit mask. */
+SKP_SMALL_AVX2 SKP_INLINE int skp_small_moves4(const double* level, const double* above_min,
+                                              const double* below_max, ptrdiff_t g) {
+    const __m256d at = _mm256_loadu_pd(level + g);
+    return _mm256_movemask_pd(_mm256_or_pd(
+        _mm256_cmp_pd(_mm256_loadu_pd(below_max + g), at, _CMP_GT_OQ),
+        _mm256_cmp_pd(at, _mm256_loadu_pd(above_min + g), _CMP_GE_OQ)));
+}
+
+/* skp_small_moved's lists up to the last whole vector (width 1) or strip
+ * (width 8); the caller lists the rest.  Returns the groups looked at. */
+SKP_SMALL_AVX2 static ptrdiff_t skp_small_moved256(ptrdiff_t n_groups, ptrdiff_t width,
+                                                   const double* level,
+                                                   const double* above_min,
+                                                   const double* below_max,
+                                                   ptrdiff_t* listed, ptrdiff_t* n_listed) {
+    ptrdiff_t g, n = *n_listed;
+    int mask, k;
+    if (width == 1) {
+        for (g = 0; g + 4 <= n_groups; g += 4) {
+            mask = skp_small_moves4(level, above_min, below_max, g);
+            for (k = 0; k < 4; k++) {
+                listed[n] = g + k;
+                n += (mask >> k) & 1;
+            }
+        }
+    } else {
+        for (g = 0; g + 8 <= n_groups; g += 8) {
+            listed[n] = g;
+            n += (skp_small_moves4(level, above_min, below_max, g)
+                  | skp_small_moves4(level, above_min, below_max, g + 4)) != 0;
+        }
+    }
+    *n_listed = n;
+    return g;
+}
+
 #else
 #define SKP_SMALL_HAVE_SIMD 0
 #endif  /* x86 */
@@ -1095,14 +1192,17 @@ static inline ptrdiff_t skp_small_moved(ptrdiff_t n_groups, ptrdiff_t width,
                                         const double* level, const double* above_min,
                                         const double* below_max, ptrdiff_t* listed,
                                         int simd) {
-    ptrdiff_t g0, g, end, n_listed = 0;
+    ptrdiff_t g0 = 0, g, end, n_listed = 0;
     int moved;
 #if SKP_SMALL_HAVE_SIMD
     if (simd == 2)
         return skp_small_moved512(n_groups, width, level, above_min, below_max, listed);
+    if (simd == 1 && (width == 1 || width == 8))
+        g0 = skp_small_moved256(n_groups, width, level, above_min, below_max, listed,
+                                &n_listed);
 #endif
     (void) simd;
-    for (g0 = 0; g0 < n_groups; g0 = end) {
+    for (; g0 < n_groups; g0 = end) {
         end = g0 + width < n_groups ? g0 + width : n_groups;
         moved = 0;
         for (g = g0; g < end; g++)
@@ -1111,6 +1211,54 @@ static inline ptrdiff_t skp_small_moved(ptrdiff_t n_groups, ptrdiff_t width,
         n_listed += moved;
     }
     return n_listed;
+}
+
+/* The model's update where every group counted entries above its level (the
+ * dense regime of ``_small_update`` in _l1inf_strips.pyx): theta of the
+ * model over all the groups, sum_g (s_g - theta) / c_g = eta, with
+ * inv_count[g] = 1 / c_g, summed in four chains (group g in chain g % 4,
+ * those past the last multiple of 4 in chain 0: ``_small_theta``'s order);
+ * then, where every s_g > theta, level[g] = (s_g - theta) / c_g and theta.
+ * Returns 1 if so, 0 where a group counted nothing or would be zeroed (the
+ * general update takes over: ``level`` may be written, ``theta`` is not).
+ * A loop of AVX2 (``simd`` >= 1) or plain C: the same bits. */
+static inline int skp_small_dense_update(const double* counts, const double* sums,
+                                         const double* inv_count, ptrdiff_t n, double eta,
+                                         double* level, double* theta, int simd) {
+    double sl[4] = {0.0, 0.0, 0.0, 0.0}, dl[4] = {0.0, 0.0, 0.0, 0.0}, t;
+    ptrdiff_t g, n4 = n - n % 4;
+#if SKP_SMALL_HAVE_SIMD
+    if (simd >= 1)
+        return skp_small_dense_update256(counts, sums, inv_count, n, eta, level, theta);
+#endif
+    (void) simd;
+    for (g = 0; g < n; g++) {
+        if (!(counts[g] > 0.0)) return 0;
+        sl[g < n4 ? g % 4 : 0] += sums[g] * inv_count[g];
+        dl[g < n4 ? g % 4 : 0] += inv_count[g];
+    }
+    t = (((sl[0] + sl[1]) + (sl[2] + sl[3])) - eta) / ((dl[0] + dl[1]) + (dl[2] + dl[3]));
+    for (g = 0; g < n; g++) {
+        if (!(sums[g] > t)) return 0;
+        level[g] = (sums[g] - t) * inv_count[g];
+    }
+    *theta = t;
+    return 1;
+}
+
+/* inv_count[g] = 1 / c_g (1 where c_g = 0) for the 8 groups of a whole strip
+ * at g, by AVX2 where ``simd`` >= 1 (the bits of the division); 0 (nothing
+ * done) elsewhere. */
+static inline int skp_small_inverses8(const double* counts, ptrdiff_t g, double* inv_count,
+                                      int simd) {
+#if SKP_SMALL_HAVE_SIMD
+    if (simd >= 1) {
+        skp_small_inverses8_256(counts, g, inv_count);
+        return 1;
+    }
+#endif
+    (void) counts; (void) g; (void) inv_count; (void) simd;
+    return 0;
 }
 
 /* One Newton step of the levels of groups g0 .. end - 1 at ``theta`` from

@@ -59,6 +59,10 @@ cdef extern from "_l1inf_small.h" nogil:
                              Py_ssize_t row_stride, const Py_ssize_t* strips,
                              Py_ssize_t n_strips, const double* level, double* counts,
                              double* sums, double* above_min, double* below_max, int simd)
+    int skp_small_dense_update(const double* counts, const double* sums,
+                               const double* inv_count, Py_ssize_t n, double eta,
+                               double* level, double* theta, int simd)
+    int skp_small_inverses8(const double* counts, Py_ssize_t g, double* inv_count, int simd)
     Py_ssize_t skp_small_moved(Py_ssize_t n_groups, Py_ssize_t width, const double* level,
                                const double* above_min, const double* below_max,
                                Py_ssize_t* listed, int simd)
@@ -342,6 +346,8 @@ cdef void _small_inverses(int layout, const Py_ssize_t* listed, Py_ssize_t n_lis
         g = listed[idx]
         end = g + (SKP_SMALL_STRIP if layout == SMALL_LANES else 1)
         end = end if end < n_groups else n_groups
+        if end - g == SKP_SMALL_STRIP and skp_small_inverses8(counts, g, inv_count, _small_simd):
+            continue
         if reciprocal != NULL:
             while g < end:
                 inv_count[g] = (reciprocal[<Py_ssize_t> counts[g] - 1] if counts[g] > 0.0
@@ -390,24 +396,14 @@ cdef bint _small_update(const double* counts, const double* sums, Py_ssize_t n_g
     """
     cdef Py_ssize_t g, idx, n = 0, still
     cdef double t = theta[0]
-    cdef bint every_group = True
-    # Where every group is kept (the dense regime, the slow one) the loops
-    # run without the list, and vectorize: the same theta (same order).
-    for g in range(n_groups):
-        every_group = every_group & (counts[g] > 0.0)
-    if every_group:
+    # Where every group is kept (the dense regime, the slow one) without the
+    # list, by AVX2 where it runs: the same theta (same order) and levels.
+    if skp_small_dense_update(counts, sums, inv_count, n_groups, eta, level, theta,
+                              _small_simd):
         for g in range(n_groups):
             kept[g] = g
-        t = _small_theta(sums, inv_count, kept, n_groups, eta)
-        still = 0
-        for g in range(n_groups):
-            still += sums[g] > t
-        if still == n_groups:
-            for g in range(n_groups):
-                level[g] = (sums[g] - t) * inv_count[g]
-            n_kept[0] = n_groups
-            theta[0] = t
-            return n_groups > 0
+        n_kept[0] = n_groups
+        return n_groups > 0
     for g in range(n_groups):
         level[g] = 0.0
         kept[n] = g
