@@ -947,7 +947,8 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_group_norms256(const void* y, ptrdiff_t
 }
 
 /* ------------------------------------------------ AVX2: the passes' bookkeeping
- * (skp_small_dense_update, skp_small_inverses8, skp_small_moved below): the
+ * (skp_small_dense_update, skp_small_update, skp_small_inverses8,
+ * skp_small_moved below): the
  * plain loops' operations a lane each, in their order, so the same bits. */
 
 SKP_SMALL_AVX2 static int skp_small_dense_update256(const double* counts, const double* sums,
@@ -991,6 +992,67 @@ SKP_SMALL_AVX2 static int skp_small_dense_update256(const double* counts, const 
     }
     *theta = theta_new;
     return 1;
+}
+
+/* skp_small_update's sums over the model (flags[g] != 0) of groups 0 to n4 - 1
+ * (a multiple of 4): chains a lane each, the groups out adding +0.0. */
+SKP_SMALL_AVX2 static void skp_small_model_sums256(const double* sums, const double* inv_count,
+                                                   const double* flags, ptrdiff_t n4,
+                                                   double chains[4], double weights[4]) {
+    const __m256d zero = _mm256_setzero_pd();
+    __m256d s = zero, d = zero;
+    ptrdiff_t g;
+    for (g = 0; g < n4; g += 4) {
+        const __m256d in = _mm256_cmp_pd(_mm256_loadu_pd(flags + g), zero, _CMP_NEQ_UQ);
+        const __m256d inv = _mm256_loadu_pd(inv_count + g);
+        s = _mm256_add_pd(s, _mm256_and_pd(in, _mm256_mul_pd(_mm256_loadu_pd(sums + g), inv)));
+        d = _mm256_add_pd(d, _mm256_and_pd(in, inv));
+    }
+    _mm256_storeu_pd(chains, s);
+    _mm256_storeu_pd(weights, d);
+}
+
+/* The model's first flags of groups 0 to n4 - 1, 1 where c_g > 0, and their number. */
+SKP_SMALL_AVX2 static ptrdiff_t skp_small_model_flags256(const double* counts, double* flags,
+                                                         ptrdiff_t n4) {
+    const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
+    ptrdiff_t g, n_in = 0;
+    for (g = 0; g < n4; g += 4) {
+        const __m256d in = _mm256_cmp_pd(_mm256_loadu_pd(counts + g), zero, _CMP_GT_OQ);
+        _mm256_storeu_pd(flags + g, _mm256_and_pd(in, one));
+        n_in += __builtin_popcount((unsigned) _mm256_movemask_pd(in));
+    }
+    return n_in;
+}
+
+/* The groups of the model among 0 to n4 - 1 that stay (s_g > theta): their
+ * flags kept, the others' set to 0; how many stay. */
+SKP_SMALL_AVX2 static ptrdiff_t skp_small_model_keep256(const double* sums, double* flags,
+                                                        ptrdiff_t n4, double theta) {
+    const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
+    const __m256d at = _mm256_set1_pd(theta);
+    ptrdiff_t g, still = 0;
+    for (g = 0; g < n4; g += 4) {
+        const __m256d stays = _mm256_and_pd(
+            _mm256_cmp_pd(_mm256_loadu_pd(flags + g), zero, _CMP_NEQ_UQ),
+            _mm256_cmp_pd(_mm256_loadu_pd(sums + g), at, _CMP_GT_OQ));
+        _mm256_storeu_pd(flags + g, _mm256_and_pd(stays, one));
+        still += __builtin_popcount((unsigned) _mm256_movemask_pd(stays));
+    }
+    return still;
+}
+
+/* The model's levels of groups 0 to n4 - 1, (s_g - theta) / c_g, 0 out of it. */
+SKP_SMALL_AVX2 static void skp_small_model_levels256(const double* sums,
+                                                     const double* inv_count, double* flags,
+                                                     ptrdiff_t n4, double theta) {
+    const __m256d zero = _mm256_setzero_pd(), at = _mm256_set1_pd(theta);
+    ptrdiff_t g;
+    for (g = 0; g < n4; g += 4) {
+        const __m256d in = _mm256_cmp_pd(_mm256_loadu_pd(flags + g), zero, _CMP_NEQ_UQ);
+        _mm256_storeu_pd(flags + g, _mm256_and_pd(in, _mm256_mul_pd(
+            _mm256_sub_pd(_mm256_loadu_pd(sums + g), at), _mm256_loadu_pd(inv_count + g))));
+    }
 }
 
 SKP_SMALL_AVX2 static void skp_small_inverses8_256(const double* counts, ptrdiff_t g,
@@ -1244,6 +1306,77 @@ static inline int skp_small_dense_update(const double* counts, const double* sum
     }
     *theta = t;
     return 1;
+}
+
+/* The model's theta and levels from one pass (``_small_update`` in
+ * _l1inf_strips.pyx).  The groups that counted entries above their level
+ * are in the model; theta solves sum over the model of (s_g - theta) / c_g
+ * = eta (inv_count[g] = 1 / c_g), summed in four chains (group g in chain
+ * g % 4, those past the last multiple of 4 in chain 0; the groups out add
+ * +0.0); the groups with s_g <= theta leave it and theta is taken again (it
+ * rises), until none leaves.  Then level[g] = (s_g - theta) / c_g in the
+ * model, 0 out of it, and kept[:n] lists the model's groups in order;
+ * returns n, and theta (unchanged where no group counted anything).
+ * ``level`` holds the model's flags meanwhile (1 in, 0 out).  The bulk by
+ * AVX2 where ``simd`` >= 1, else plain C: the same bits.  (It was a list
+ * of the model's groups, chains by their place in it.)  Where every group
+ * counted something and stays, skp_small_dense_update's theta and levels:
+ * the same bits, without the flags (the dense regime, the slow one). */
+static inline ptrdiff_t skp_small_update(const double* counts, const double* sums,
+                                         const double* inv_count, ptrdiff_t n, double eta,
+                                         double* level, double* theta, ptrdiff_t* kept,
+                                         int simd) {
+    const ptrdiff_t n4 = n - n % 4;
+    ptrdiff_t g, n_in = 0, still;
+    double t = *theta;
+    int avx2 = 0;
+#if SKP_SMALL_HAVE_SIMD
+    avx2 = simd >= 1;
+#endif
+    (void) simd;
+#if SKP_SMALL_HAVE_SIMD
+    if (avx2) n_in = skp_small_model_flags256(counts, level, n4);
+#endif
+    for (g = avx2 ? n4 : 0; g < n; g++) {
+        level[g] = counts[g] > 0.0 ? 1.0 : 0.0;
+        n_in += counts[g] > 0.0;
+    }
+    while (n_in > 0) {
+        double chains[4] = {0.0, 0.0, 0.0, 0.0}, weights[4] = {0.0, 0.0, 0.0, 0.0};
+#if SKP_SMALL_HAVE_SIMD
+        if (avx2) skp_small_model_sums256(sums, inv_count, level, n4, chains, weights);
+#endif
+        for (g = avx2 ? n4 : 0; g < n; g++) {
+            const int in = level[g] != 0.0;
+            chains[g < n4 ? g % 4 : 0] += in ? sums[g] * inv_count[g] : 0.0;
+            weights[g < n4 ? g % 4 : 0] += in ? inv_count[g] : 0.0;
+        }
+        t = (((chains[0] + chains[1]) + (chains[2] + chains[3])) - eta)
+            / ((weights[0] + weights[1]) + (weights[2] + weights[3]));
+        still = 0;
+#if SKP_SMALL_HAVE_SIMD
+        if (avx2) still = skp_small_model_keep256(sums, level, n4, t);
+#endif
+        for (g = avx2 ? n4 : 0; g < n; g++) {
+            const int stays = (level[g] != 0.0) & (sums[g] > t);
+            level[g] = stays ? 1.0 : 0.0;
+            still += stays;
+        }
+        if (still == n_in) break;
+        n_in = still;
+    }
+    n_in = 0;
+    for (g = 0; g < n; g++) {
+        kept[n_in] = g;
+        n_in += level[g] != 0.0;
+    }
+#if SKP_SMALL_HAVE_SIMD
+    if (avx2) skp_small_model_levels256(sums, inv_count, level, n4, t);
+#endif
+    for (g = avx2 ? n4 : 0; g < n; g++)
+        level[g] = level[g] != 0.0 ? (sums[g] - t) * inv_count[g] : 0.0;
+    *theta = t;
+    return n_in;
 }
 
 /* inv_count[g] = 1 / c_g (1 where c_g = 0) for the 8 groups of a whole strip

@@ -62,6 +62,9 @@ cdef extern from "_l1inf_small.h" nogil:
     int skp_small_dense_update(const double* counts, const double* sums,
                                const double* inv_count, Py_ssize_t n, double eta,
                                double* level, double* theta, int simd)
+    Py_ssize_t skp_small_update(const double* counts, const double* sums,
+                                const double* inv_count, Py_ssize_t n, double eta,
+                                double* level, double* theta, Py_ssize_t* kept, int simd)
     int skp_small_inverses8(const double* counts, Py_ssize_t g, double* inv_count, int simd)
     Py_ssize_t skp_small_moved(Py_ssize_t n_groups, Py_ssize_t width, const double* level,
                                const double* above_min, const double* below_max,
@@ -359,71 +362,29 @@ cdef void _small_inverses(int layout, const Py_ssize_t* listed, Py_ssize_t n_lis
                 g += 1
 
 
-cdef double _small_theta(const double* sums, const double* inv_count, const Py_ssize_t* kept,
-                         Py_ssize_t n, double eta) noexcept nogil:
-    """theta of the model: sum over the kept groups of (s_g - theta) / c_g = eta.
-
-    Four partial sums each, so that the additions do not wait on each other.
-    """
-    cdef Py_ssize_t idx, n4 = n - n % 4
-    cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-    cdef double d0 = 0.0, d1 = 0.0, d2 = 0.0, d3 = 0.0
-    for idx in range(0, n4, 4):
-        s0 += sums[kept[idx]] * inv_count[kept[idx]]
-        d0 += inv_count[kept[idx]]
-        s1 += sums[kept[idx + 1]] * inv_count[kept[idx + 1]]
-        d1 += inv_count[kept[idx + 1]]
-        s2 += sums[kept[idx + 2]] * inv_count[kept[idx + 2]]
-        d2 += inv_count[kept[idx + 2]]
-        s3 += sums[kept[idx + 3]] * inv_count[kept[idx + 3]]
-        d3 += inv_count[kept[idx + 3]]
-    for idx in range(n4, n):
-        s0 += sums[kept[idx]] * inv_count[kept[idx]]
-        d0 += inv_count[kept[idx]]
-    return (((s0 + s1) + (s2 + s3)) - eta) / ((d0 + d1) + (d2 + d3))
-
-
-cdef bint _small_update(const double* counts, const double* sums, Py_ssize_t n_groups,
-                        double eta, Py_ssize_t* kept, Py_ssize_t* n_kept, double* inv_count,
-                        double* level, double* theta) noexcept nogil:
+cdef inline bint _small_update(const double* counts, const double* sums, Py_ssize_t n_groups,
+                               double eta, Py_ssize_t* kept, Py_ssize_t* n_kept,
+                               double* inv_count, double* level, double* theta) noexcept nogil:
     """The model's theta and levels from one pass; False when no group is left.
 
     ``inv_count`` holds 1 / c_g for the groups with c_g > 0 (``_small_inverses``).
 
     Groups whose model level would not be positive (s_g <= theta) are set to
     0 and theta recomputed without them (it rises), until none is left:
-    ``kept[:n_kept]`` lists the others.
+    ``kept[:n_kept]`` lists the others (``skp_small_update``).
     """
-    cdef Py_ssize_t g, idx, n = 0, still
-    cdef double t = theta[0]
+    cdef Py_ssize_t g
     # Where every group is kept (the dense regime, the slow one) without the
-    # list, by AVX2 where it runs: the same theta (same order) and levels.
+    # flags of the general update: the same theta (same order) and levels.
     if skp_small_dense_update(counts, sums, inv_count, n_groups, eta, level, theta,
                               _small_simd):
         for g in range(n_groups):
             kept[g] = g
         n_kept[0] = n_groups
         return n_groups > 0
-    for g in range(n_groups):
-        level[g] = 0.0
-        kept[n] = g
-        n += counts[g] > 0.0
-    while n > 0:
-        t = _small_theta(sums, inv_count, kept, n, eta)
-        still = 0
-        for idx in range(n):
-            g = kept[idx]
-            kept[still] = g
-            still += sums[g] > t
-        if still == n:
-            break
-        n = still
-    n_kept[0] = n
-    for idx in range(n):
-        g = kept[idx]
-        level[g] = (sums[g] - t) * inv_count[g]
-    theta[0] = t
-    return n > 0
+    n_kept[0] = skp_small_update(counts, sums, inv_count, n_groups, eta, level, theta, kept,
+                                 _small_simd)
+    return n_kept[0] > 0
 
 
 cdef bint _mean_shift_start(const GroupLists* lists, double eta, double* level) noexcept nogil:
