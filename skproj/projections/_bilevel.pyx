@@ -428,7 +428,12 @@ cdef enum:
 # groups kept: 1000 x 10000 0.90 0.90 0.87 0.80, 100 x 1000 0.82 0.86 0.74
 # 0.68, 300 x 3000 0.76 0.95 0.85 0.84, 200 x 20000 0.91 1.09 0.86 0.74;
 # 2000 x 5000 1.21 1.01 1.12 0.99 and 10000 x 1000 1.16-1.86: beyond, the
-# shares below decide as before).
+# shares below decide as before).  An Intel Xeon (the lent GPU machine,
+# 2026-11-24, single calls interleaved, tenth percentiles, at 10, 50, 90 % of
+# the groups kept) disagrees for float64 out of cache: passes / gather
+# 1.08-1.35 from 256 to 2000 rows (10**7 values; 1000 x 10000 1.26 1.27
+# 1.35), 0.85-1.07 in cache (x 1000); float32 0.41-0.90 in cache, 0.86-1.10
+# out of it.  Two machines, two answers: the rule stays as measured first.
 cdef Py_ssize_t _packed_rows = 1024, _double_rows_avx2 = 512
 cdef double _long_share = 0.08
 cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
