@@ -59,6 +59,11 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from skproj.nn._callbacks import Callback, copy_weights
+# The soft threshold of contiguous float32 or float64 CPU tensors in one pass of
+# a kernel, the weight's version counter bumped as torch's in-place operations
+# bump it; False where the tensors do not suit (``bench_nn_overhead.py``, Adam's
+# metric, torch 2.13 on 1 thread: 100 x 784, 122 -> 27 us; 300 x 2000, 773 ->
+# 177 us: torch made nine passes, this one waits on its square roots and divisions).
 from skproj.projections._vector import soft_threshold_in_place
 
 __all__ = [
@@ -267,10 +272,10 @@ def soft_threshold_(param, threshold):
     import torch
 
     if isinstance(threshold, (int, float)):
-        if _soft_threshold_on_cpu(param, threshold):
+        if soft_threshold_in_place(param, threshold):
             return param
     elif (getattr(threshold, "shape", None) == param.shape  # (not a broadcast)
-            and _soft_threshold_on_cpu(param, 1.0, scale=threshold)):  # (1 t_i = t_i exactly)
+            and soft_threshold_in_place(param, 1.0, scale=threshold)):  # (1 t_i = t_i exactly)
         return param
     with torch.no_grad():
         data = param.detach()
@@ -281,26 +286,10 @@ def soft_threshold_(param, threshold):
     return param
 
 
-def _soft_threshold_on_cpu(weight, step, second=None, metric=1.0, eps=0.0, scale=None):
-    """``soft_threshold_in_place`` on CPU tensors, in one pass; False where they do not suit.
-
-    The threshold of entry i is ``step * c_i / (sqrt(v_i * metric) + eps)``
-    with ``second`` = v, else ``step * c_i``; the tensors must be contiguous
-    float32 or float64 CPU tensors of one dtype and size.  The weight's
-    version counter is bumped (by ``soft_threshold_in_place``), as torch's
-    in-place operations do, so that autograd still sees the change.  Measured (``bench_nn_overhead.py``,
-    Adam's metric, torch 2.13 on 1 thread): 100 x 784, 122 -> 27 us;
-    300 x 2000, 773 -> 177 us (torch made nine passes; this one waits on
-    its square roots and divisions).
-    """
-    return soft_threshold_in_place(weight, step, second=second, metric=metric, eps=eps,
-                                   scale=scale)
-
-
 def _metric_threshold(step, second, metric, eps, scale):
     """``step * c / (sqrt(second * metric) + eps)`` by torch operations (a new tensor).
 
-    The kernel's order of operations (``_soft_threshold_on_cpu``), for the
+    The kernel's order of operations (``soft_threshold_in_place``), for the
     tensors it does not take (another device, dtype or layout); torch's
     square root on the CPU is not always correctly rounded (a sixth of
     float32 entries one unit in the last place away from IEEE's), so the two
@@ -424,11 +413,11 @@ class ProximalL1(Callback):
                 second, metric = self._adam_second_moment(weight, group)
                 if second is None:  # no step taken yet
                     continue
-                if not _soft_threshold_on_cpu(weight, step, second=second, metric=metric,
-                                              eps=group["eps"], scale=scale):
+                if not soft_threshold_in_place(weight, step, second=second, metric=metric,
+                                               eps=group["eps"], scale=scale):
                     soft_threshold_(weight, _metric_threshold(step, second, metric,
                                                               group["eps"], scale))
-            elif scale is None or not _soft_threshold_on_cpu(weight, step, scale=scale):
+            elif scale is None or not soft_threshold_in_place(weight, step, scale=scale):
                 soft_threshold_(weight, step if scale is None else scale * step)
 
     def _adam_second_moment(self, weight, group):

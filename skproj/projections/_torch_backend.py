@@ -61,7 +61,7 @@ def mark_written(result):
     see: a tensor saved for a backward pass, then written by a projection,
     would give wrong gradients without a word.  With its version counter
     bumped, as every in-place operation of torch bumps it, the backward pass
-    raises torch's error instead.  (0.35 us a call.)
+    raises torch's error instead.  (Under a microsecond a call.)
     """
     if type(result) is not np.ndarray:
         get_torch().autograd.graph.increment_version(result)
