@@ -28,6 +28,13 @@ float64)::
     project_group_hoyer     8141 (1150) 8767 (749)    20268 (614) 20229 (339)
       (bisection, before)  15739 (1404) 13645 (1925)  37316 (1119) 36398 (609)
 
+Again on 2026-11-24 (one H100, torch 2.11.0+cu130; ``--quick``), after the
+finiteness check became two kernels and CUDA tensors stopped trying
+``numpy()``: 100 x 1000 float32 / float64, us a call, l1 ball 322-354 /
+350-406, bilevel_l1inf 303-376 / 304-335, bilevel_l11 598 / 507, the exact
+l1,inf ball 2087-2198 / 2212-2652, the group Hoyer projection 4411-5316 /
+4377-5440 (the host's timings moved by up to 2 times between runs).
+
 On 100 x 1000 every call is bound by the host, not the device: the profiler
 counts about 30 kernel launches for the l1 ball (0.13 ms of device time, 0.5 ms
 on the host) and 220 for the exact l1,inf ball (0.5 ms of device time, 6 ms on the
