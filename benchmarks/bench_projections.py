@@ -163,14 +163,16 @@ def l1inf_phases(shapes, rng, dtypes=DTYPES):
 
     CPU time of the calling thread (less disturbed by a loaded machine than
     wall time), the best of 7 calls, in ns per entry, at 10 % and 50 % of
-    ||Y||_1,inf (the dense regime).
+    ||Y||_1,inf (the dense regime); 'passes' are the histograms', 'rounds'
+    the last call's passes over its groups (in cache, sampled bracket) or
+    Newton rounds on its lists (``_l1inf._last_rounds``).
     """
     from skproj.projections import _l1inf
 
     print("Exact l1,inf ball per phase, ns per entry (CPU time, best of 7 calls; where the")
     print("sampled-bracket path runs, 'gather' is its sample and 'histograms' its panels):")
     header = (f"{'radius':<8}" + "".join(f"{name:>11}" for name in PHASES)
-              + f"{'total':>8}{'passes':>8}")
+              + f"{'total':>8}{'passes':>8}{'rounds':>8}")
     _l1inf._time_phases(True)
     try:
         for Y, out, axis, label in _l1inf_cases(shapes, rng, dtypes, header):
@@ -184,7 +186,7 @@ def l1inf_phases(shapes, rng, dtypes=DTYPES):
                     best = seconds if best is None or sum(seconds) < sum(best) else best
                 per_entry = [1e9 * t / Y.size for t in best]
                 print(f"{label}{share:<8.0%}" + "".join(f"{t:>11.2f}" for t in per_entry)
-                      + f"{sum(per_entry):>8.2f}{passes:>8}")
+                      + f"{sum(per_entry):>8.2f}{passes:>8}{_l1inf._last_rounds():>8}")
     finally:
         _l1inf._time_phases(False)
     print()

@@ -69,11 +69,6 @@ cdef void set_bound_simd(bint avx2) noexcept nogil:
     skp_bound_set_simd(avx2)
 
 
-def _set_bound_simd(bint avx2):
-    """Benchmark hook: ``set_bound_simd`` alone; whether the AVX2 loop now runs."""
-    return bool(skp_bound_set_simd(avx2))
-
-
 def _lower_envelope(sums, maxima, double theta, double inv_n, bint avx2):
     """Testing hook: ``skp_lower_envelope`` (total, slope) by the AVX2 loop or plain C.
 

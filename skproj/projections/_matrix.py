@@ -77,7 +77,7 @@ def _run_matrix_kernel(kernel, y, out, eta, axis, torch_compute, extra=False, wa
         extras = compute(y_np, x_np)
         if wanted and extras is not None and result is not x_np:  # (a tensor's: tensors)
             extras = _torch_backend.to_tensor_like(extras, y)
-        return _torch_backend.mark_written(result), extras
+        return (result if out is None else _torch_backend.mark_written(result)), extras
     return run_projection(y, out, compute, lambda t: torch_compute(t, eta, axis),
                           ndim=2, empty_result=empty_result)
 

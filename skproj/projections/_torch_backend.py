@@ -38,6 +38,11 @@ def numpy_values(tensor):
     return tensor.numpy()
 
 
+def is_writable(out):
+    """Whether the projections may write the tensor ``out`` (see :func:`check_writable`)."""
+    return not out.requires_grad or not get_torch().is_grad_enabled()
+
+
 def check_writable(out):
     """Refuse an ``out`` that requires grad while autograd records (torch's own rule).
 
@@ -46,7 +51,7 @@ def check_writable(out):
     tensor, so do the projections.  Under ``torch.no_grad()`` (an optimizer's
     step, ``skproj.nn``) the write is allowed.
     """
-    if out.requires_grad and get_torch().is_grad_enabled():
+    if not is_writable(out):
         raise ValueError(
             "out requires grad: the projections write it outside autograd, which could "
             "not record the write. Write it under torch.no_grad() (as an optimizer's step "

@@ -306,7 +306,7 @@ def tensor_out_addresses(y, out):
 
     The common call: ``y`` and ``out`` float32 or float64 CPU tensors of the
     same shape and dtype, C-contiguous, non-empty, and either the same memory
-    or apart, ``out`` writable (``_torch_backend.check_writable``; ``y``
+    or apart, ``out`` writable (``_torch_backend.is_writable``; ``y``
     requiring grad or not: the general way works on its detached memory all
     the same).  Everything else gets None and goes the general way, as in
     :func:`common_memory`.  The caller bumps ``out``'s version counter after
@@ -332,7 +332,7 @@ def tensor_out_addresses(y, out):
             return None
         y_address = y.data_ptr()
         n = y.numel()
-        if out.requires_grad and torch.is_grad_enabled():
+        if not _torch_backend.is_writable(out):
             return None     # (the general way raises check_writable's error)
         if out is y:
             return (y_address, y_address, n, dtype is torch.float32) if n else None

@@ -147,7 +147,7 @@ def _soft_threshold_projection(y, eta, out, kernel, torch_function):
         y_np, x_np, result = memory
         # (C-contiguous: one long row; reshape inline, a call of _as_row costs a third more)
         run_kernel(kernel, y_np.reshape(1, -1), x_np.reshape(1, -1), eta, name="y")
-        return _torch_backend.mark_written(result)
+        return result if out is None else _torch_backend.mark_written(result)
 
     def compute(y2d, x2d):
         if eta == 0:
