@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from skproj.projections import _l1inf, _l1inf_lists, l1inf_norm, project_l1inf_ball
+from skproj.projections import _l1inf, _l1inf_lists, _l1inf_strips, l1inf_norm, project_l1inf_ball
 
 
 @pytest.fixture(autouse=True, params=["in-cache", "general"])
@@ -576,6 +576,63 @@ def test_in_cache_path_matches_reference(small_simd, dtype, tol):
         assert np.abs(X - expected).max() <= tol * scale, case
         if case % 3 == 0:
             _check_out_and_in_place(Y, eta, axis, X, case)
+
+
+def _reference_sets(A, level, lanes):
+    """The in-cache pass's sets of each group of magnitudes ``A`` (a row each), in Python.
+
+    The sums in the order ``_l1inf_small.h`` documents: a column group (lanes
+    layout) row by row; a row group (groups layout) entry i of the first
+    bulk = n - n % 32 into partial[(i // 8) % 4][i % 8], the rest into
+    partial[0][(i - bulk) % 8], then skp_small_total's sums.
+    """
+    counts, sums, above_min, below_max = [], [], [], []
+    for a, u in zip(A.tolist(), level.tolist()):
+        kept = [v for v in a if v > u]
+        counts.append(float(len(kept)))
+        above_min.append(min(kept, default=np.inf))
+        below_max.append(max((v for v in a if v <= u), default=-np.inf))
+        if lanes:
+            total = 0.0
+            for v in a:
+                total += v if v > u else 0.0
+        else:
+            bulk = len(a) - len(a) % 32
+            partial = [[0.0] * 8 for _ in range(4)]
+            for i, v in enumerate(a):
+                row, lane = ((i // 8) % 4, i % 8) if i < bulk else (0, (i - bulk) % 8)
+                partial[row][lane] += v if v > u else 0.0
+            p = [(partial[0][j] + partial[1][j]) + (partial[2][j] + partial[3][j])
+                 for j in range(8)]
+            total = ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]))
+        sums.append(total)
+    return [np.array(x) for x in (counts, sums, above_min, below_max)]
+
+
+@pytest.mark.parametrize("lanes", [False, True], ids=["groups", "lanes"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_pass_sets_match_their_order_at_every_simd_level(dtype, lanes):
+    """One pass of the in-cache path gives every group's count, sum (in its
+    documented order, bit for bit), least entry above its level and largest
+    at or below, with AVX-512, AVX2 and plain C: groups of 1-300 entries (the
+    vector loops' bulk and tails), levels at entries (ties), between, at 0
+    (every entry above) and above the largest (none)."""
+    rng = np.random.default_rng(46)
+    for length in (1, 5, 8, 31, 32, 33, 40, 63, 64, 100, 101, 127, 255, 300):
+        n_groups = int(rng.integers(1, 40))
+        Y = (rng.standard_normal((n_groups, length)) * rng.uniform(0.1, 10.0)).astype(dtype)
+        if length % 2:
+            Y = np.round(Y, 1)      # ties within a group
+        A = np.abs(Y.astype(np.float64))
+        level = np.array([rng.choice([0.0, a.max(), 2 * a.max() + 1, rng.choice(a),
+                                      rng.uniform(0, a.max())]) for a in A])
+        expected = _reference_sets(A, level, lanes)
+        Y_pass = np.ascontiguousarray(Y.T) if lanes else Y
+        for simd in (2, 1, 0):
+            *sets, _ = _l1inf_strips._pass_sets(Y_pass, level, lanes, simd)
+            for name, got, want in zip(("counts", "sums", "above_min", "below_max"),
+                                       sets, expected):
+                np.testing.assert_array_equal(got, want, err_msg=f"{name}, {length=}, {simd=}")
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -41,6 +41,8 @@ from skproj.projections._l1inf_lists cimport (
     solve_linear,
 )
 
+import numpy as np
+
 cdef extern from "_l1inf_simd.h" nogil:
     void skp_l1inf_clip_row_f32(const float* src, float* dst, Py_ssize_t n, float level,
                                 const float* levels, int stream)
@@ -1426,3 +1428,32 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
 def _bracket_stats():
     """Benchmark hook: counts of the last sampled-bracket call (see ``_stats``)."""
     return [_stats[k] for k in range(6)]
+
+
+def _pass_sets(const floating[:, :] y, const double[::1] level, bint lanes, int simd):
+    """Testing hook: one pass of the in-cache path over every group of ``y`` at ``level``.
+
+    ``lanes``: the groups are the columns of ``y`` (contiguous rows: the
+    lanes layout, strips of SKP_SMALL_STRIP), else its rows (contiguous: the
+    groups layout).  ``simd`` caps the SIMD level of the pass (as
+    ``_l1inf._set_testing``'s ``small_simd``).  Returns the arrays
+    ``counts, sums, above_min, below_max`` of ``_small_pass``, one entry a
+    group, and the level the pass ran at.
+    """
+    global _small_simd
+    cdef Py_ssize_t n_groups = y.shape[1] if lanes else y.shape[0]
+    cdef Py_ssize_t group_size = y.shape[0] if lanes else y.shape[1]
+    cdef Py_ssize_t width = SKP_SMALL_STRIP if lanes else 1
+    cdef Py_ssize_t[::1] listed = np.arange(0, n_groups, width, dtype=np.intp)
+    cdef double[:, ::1] sets = np.empty((4, n_groups))
+    cdef int saved = _small_simd
+    if y.strides[1] != sizeof(floating) or level.shape[0] != n_groups:
+        raise ValueError("y must have contiguous rows and level one entry a group")
+    _small_simd = min(simd, skp_small_simd_level())
+    try:
+        _small_pass(y, SMALL_LANES if lanes else SMALL_GROUPS, y.strides[0], n_groups,
+                    group_size, &listed[0], listed.shape[0], &level[0], &sets[0, 0],
+                    &sets[1, 0], &sets[2, 0], &sets[3, 0])
+        return tuple(np.asarray(sets)) + (_small_simd,)
+    finally:
+        _small_simd = saved
