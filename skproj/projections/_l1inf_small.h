@@ -13,8 +13,9 @@
  * - ``lanes``: the groups are the columns of contiguous rows (the column
  *   groups of a C-ordered matrix, the row groups of an F-ordered one), read
  *   in strips of 8 groups (strips[k] is the first group of one; the last
- *   strip may be shorter), one group per SIMD lane, row by row, several
- *   strips at once with the accumulators in registers;
+ *   strip may be shorter), one group per SIMD lane, row by row, with the
+ *   accumulators in registers (AVX-512: several strips at once; AVX2: one
+ *   float32 strip or two float64 ones);
  * - ``groups``: every group is contiguous (rows of a C-ordered matrix,
  *   columns of an F-ordered one), one listed group at a time.
  *
@@ -717,65 +718,46 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_acc256_store(const skp_acc256* r, ptrdiff_t g
     _mm256_storeu_pd(below_max + g, r->below_max);
 }
 
-/* float32, one, two or four adjacent whole strips: as skp_small_quad512_f32, the
- * tests, counts and bounds in float32 (a strip in one vector), only the sums
- * in double, in the double loop's order (the same bits): 16 instructions
- * for 8 entries where the double loop takes 24. */
-typedef struct { __m256 count, above_min, below_max; __m256d sum_low, sum_high; } skp_acc8;
-
-SKP_SMALL_AVX2 SKP_INLINE void skp_acc8_zero(skp_acc8* r) {
-    r->count = _mm256_setzero_ps();
-    r->above_min = _mm256_set1_ps(INFINITY);
-    r->below_max = _mm256_set1_ps(-INFINITY);
-    r->sum_low = _mm256_setzero_pd();
-    r->sum_high = r->sum_low;
-}
-
-/* Add magnitudes ``a`` at float32 levels (skp_small_floor_f32 of each). */
-SKP_SMALL_AVX2 SKP_INLINE void skp_acc8_add(skp_acc8* r, __m256 a, __m256 level) {
-    const __m256 k = _mm256_cmp_ps(a, level, _CMP_GT_OQ), kept = _mm256_and_ps(k, a);
-    r->count = _mm256_add_ps(r->count, _mm256_and_ps(k, _mm256_set1_ps(1.0f)));
-    r->above_min = _mm256_min_ps(r->above_min, _mm256_blendv_ps(r->above_min, a, k));
-    r->below_max = _mm256_max_ps(r->below_max, _mm256_blendv_ps(a, r->below_max, k));
-    r->sum_low = _mm256_add_pd(r->sum_low, _mm256_cvtps_pd(_mm256_castps256_ps128(kept)));
-    r->sum_high = _mm256_add_pd(r->sum_high, _mm256_cvtps_pd(_mm256_extractf128_ps(kept, 1)));
-}
-
-SKP_SMALL_AVX2 SKP_INLINE void skp_acc8_store(const skp_acc8* r, ptrdiff_t g, double* counts,
-                                              double* sums, double* above_min,
-                                              double* below_max) {
-    _mm256_storeu_pd(sums + g, r->sum_low);
-    _mm256_storeu_pd(sums + g + 4, r->sum_high);
-#define SKP_STORE8(dst, v)                                                                   \
-    _mm256_storeu_pd((dst) + g, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));                \
-    _mm256_storeu_pd((dst) + g + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)))
-    SKP_STORE8(counts, r->count);
-    SKP_STORE8(above_min, r->above_min);
-    SKP_STORE8(below_max, r->below_max);
-#undef SKP_STORE8
-}
-
-SKP_SMALL_AVX2 SKP_INLINE void skp_small_strips256_f32(
-        const float* y, ptrdiff_t length, ptrdiff_t row_stride, ptrdiff_t g, const int n,
+/* float32, one whole strip (8 groups, one vector): as skp_small_quad512_f32,
+ * the tests, counts and bounds in float32, only the sums in double, in the
+ * double loop's order (the same bits): 15 instructions for 8 entries where
+ * the double loop takes 22.  One strip at a time: two or four adjacent ones
+ * (as the AVX-512 loop takes them) need 10 or 20 vectors of accumulators,
+ * which spill out of AVX2's 16 registers (issue 14, a C harness of the pass
+ * over panels of 80-320 columns of 100 rows in cache: one strip at a time
+ * 0.70-0.74 of the time of up to four). */
+SKP_SMALL_AVX2 SKP_INLINE void skp_small_strip256_f32(
+        const float* y, ptrdiff_t length, ptrdiff_t row_stride, ptrdiff_t g,
         const double* level, double* counts, double* sums, double* above_min,
         double* below_max) {
     const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-    float floors[32];
-    __m256 l[4];
-    skp_acc8 r[4];
+    const __m256 one = _mm256_set1_ps(1.0f);
+    __m256 l, count = _mm256_setzero_ps();
+    __m256 least = _mm256_set1_ps(INFINITY), largest = _mm256_set1_ps(-INFINITY);
+    __m256d low = _mm256_setzero_pd(), high = low;
+    float floors[8];
     ptrdiff_t i, q;
-    for (q = 0; q < 8 * n; q++) floors[q] = skp_small_floor_f32(level[g + q]);
-    for (q = 0; q < n; q++) {
-        l[q] = _mm256_loadu_ps(floors + 8 * q);
-        skp_acc8_zero(&r[q]);
-    }
+    for (q = 0; q < 8; q++) floors[q] = skp_small_floor_f32(level[g + q]);
+    l = _mm256_loadu_ps(floors);
     for (i = 0; i < length; i++) {
-        const float* row = (const float*) ((const char*) y + i * row_stride) + g;
-        for (q = 0; q < n; q++)
-            skp_acc8_add(&r[q], _mm256_and_ps(_mm256_loadu_ps(row + 8 * q), magnitude), l[q]);
+        const __m256 a = _mm256_and_ps(
+            _mm256_loadu_ps((const float*) ((const char*) y + i * row_stride) + g), magnitude);
+        const __m256 k = _mm256_cmp_ps(a, l, _CMP_GT_OQ), kept = _mm256_and_ps(k, a);
+        count = _mm256_add_ps(count, _mm256_and_ps(k, one));
+        least = _mm256_min_ps(least, _mm256_blendv_ps(least, a, k));
+        largest = _mm256_max_ps(largest, _mm256_blendv_ps(a, largest, k));
+        low = _mm256_add_pd(low, _mm256_cvtps_pd(_mm256_castps256_ps128(kept)));
+        high = _mm256_add_pd(high, _mm256_cvtps_pd(_mm256_extractf128_ps(kept, 1)));
     }
-    for (q = 0; q < n; q++)
-        skp_acc8_store(&r[q], g + 8 * q, counts, sums, above_min, below_max);
+    _mm256_storeu_pd(sums + g, low);
+    _mm256_storeu_pd(sums + g + 4, high);
+#define SKP_STORE8(dst, v)                                                                   \
+    _mm256_storeu_pd((dst) + g, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));                \
+    _mm256_storeu_pd((dst) + g + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)))
+    SKP_STORE8(counts, count);
+    SKP_STORE8(above_min, least);
+    SKP_STORE8(below_max, largest);
+#undef SKP_STORE8
 }
 
 SKP_SMALL_AVX2 SKP_INLINE void skp_small_lanes256(
@@ -796,19 +778,8 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_lanes256(
             continue;
         }
         if (single) {
-            /* (up to four adjacent whole strips at once) */
-            for (q = 1; q < 4 && t + q < n_strips && strips[t + q] == g + 8 * q
-                        && g + 8 * (q + 1) <= width; q++) ;
-            if (q == 4)
-                skp_small_strips256_f32((const float*) y, length, row_stride, g, 4, level,
-                                        counts, sums, above_min, below_max);
-            else if (q >= 2)
-                skp_small_strips256_f32((const float*) y, length, row_stride, g, 2, level,
-                                        counts, sums, above_min, below_max);
-            else
-                skp_small_strips256_f32((const float*) y, length, row_stride, g, 1, level,
-                                        counts, sums, above_min, below_max);
-            t += (q == 4 ? 4 : q >= 2 ? 2 : 1) - 1;
+            skp_small_strip256_f32((const float*) y, length, row_stride, g, level, counts, sums,
+                                   above_min, below_max);
             continue;
         }
         n_vectors = t + 1 < n_strips && strips[t + 1] == g + 8 && g + 16 <= width ? 4 : 2;
@@ -938,7 +909,7 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_group256_f64(const double* group, ptrdi
 
 /* skp_small_group256_f64 on a float32 group, the same bits: the tests,
  * counts and bounds in float32, 8 entries a vector (at the largest float32
- * <= u, as skp_small_strips256_f32), only the sums in double (bulk entries
+ * <= u, as skp_small_strip256_f32), only the sums in double (bulk entries
  * i + 8q .. i + 8q + 7 to partial[q], their halves converted apart; the
  * entries after the bulk 8 at a time): 14 instructions for 8 entries where
  * the double loop takes 22. */
@@ -950,7 +921,7 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_group256_f32(const float* group, ptrdif
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const ptrdiff_t bulk = length - length % 32;
     /* (one count and one pair of bounds for the whole group, whose order
-     * does not matter, rather than skp_acc8's four: 20 vectors of
+     * does not matter, rather than one for each partial: 20 vectors of
      * accumulators do not fit in 16 registers) */
     __m256d low[4], high[4], v, w;
     __m256i counted = _mm256_setzero_si256();
