@@ -425,6 +425,39 @@ def _check_l11_into_out_against_sort(Z, axis, tol, layout):
 
 
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+@pytest.mark.parametrize("rows", [1, 2, 3, 7, 8, 10, 11])
+@pytest.mark.parametrize("kind", ["normal", "ties", "grid", "wide"])
+def test_short_columns_against_sort_and_passes(dtype, tol, rows, kind, rng):
+    # Columns of up to 10 rows (a few classes' coefficients) take their taus
+    # from magnitudes sorted in vector lanes, eight float32 or four float64
+    # columns a vector (``_short_columns``): against the sort, with the last
+    # vector partial (7 and 35 columns), rows reversed or strided, out= given
+    # and in place, and against the panels' passes and gathered candidates
+    # (forced, which skips it); 11 rows take the panels.
+    from skproj.projections import _bilevel
+
+    for n_cols in (7, 35):
+        Y = _column_values(kind, (rows, n_cols), rng).astype(dtype)
+        layouts = {"C": Y, "rows reversed": Y[::-1], "rows strided": np.repeat(Y, 2, axis=0)[::2],
+                   "offset": np.hstack([Y, Y[:, :3]])[:, 3:]}
+        for layout, Z in layouts.items():
+            _check_l11_into_out_against_sort(Z, 0, tol, layout)
+        norm = l11_norm(Y)
+        for fraction in (1e-9, 0.01, 0.5, 0.99):
+            X = bilevel_l11(Y, fraction * norm)
+            Z = Y.copy()
+            assert bilevel_l11(Z, fraction * norm, out=Z) is Z
+            np.testing.assert_array_equal(Z, X)
+            try:
+                for passes in (True, False):
+                    _bilevel._set_column_paths(passes=passes)
+                    np.testing.assert_allclose(bilevel_l11(Y, fraction * norm), X, rtol=0,
+                                               atol=tol * float(np.abs(Y).max()))
+            finally:
+                _bilevel._set_column_paths()
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 @pytest.mark.parametrize("rows", [1, 3, 4, 5, 8, 9, 17, 100, 257])
 @pytest.mark.parametrize("kind", ["normal", "ties", "grid", "wide"])
 def test_column_panels_by_passes_against_sort(column_path, dtype, tol, rows, kind, rng):

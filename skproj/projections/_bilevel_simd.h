@@ -1431,9 +1431,166 @@ SKP_AVX2 static inline void skp_shrink_panel_f64(const double* src, ptrdiff_t sr
     if (stream) _mm_sfence();
 }
 
+/* ------------------------------------------------------ short columns in lanes
+ * Columns of at most SKP_SHORT_COLUMN_ROWS rows (the coefficient matrices of
+ * a few classes, where a panel's passes spent their time on the bookkeeping
+ * between passes over a few rows): a vector of columns at a time, one
+ * vector a row, as the rows lie (no transposition), each column's
+ * magnitudes in double sorted across the rows' vectors (insertion by
+ * compare-exchanges, lane by lane), its tau from the sorted values, then
+ * its rows written: one read of the columns and one write.  (Issue 14, 10000
+ * columns at half the norm, single calls interleaved, times a copy, this /
+ * the passes: 2 rows float32 17.6 / 83.9, float64 8.6 / 29.2; 5 rows 10.9 /
+ * 33.9 and 4.1 / 11.0; 8 rows 14.3 / 19.0 and 6.4 / 7.7; 10 rows 12.4 / 13.9
+ * and 6.6 / 6.6; 12 rows 13.1 / 12.0 and 7.1 / 6.1: the insertion's
+ * compare-exchanges grow as the rows squared.) */
+#define SKP_SHORT_COLUMN_ROWS 10
+
+/* Four columns' taus from their magnitudes s[0 .. n - 1] (one vector a row,
+ * sorted here, largest first) and their radii: Michelot's fixed point
+ * tau = (s_1 + ... + s_k - r) / k for the largest k with s_k above it
+ * (k s_k > s_1 + ... + s_k - r: one division, at the end; vdivpd was the
+ * loop's bound), +inf where the radius is 0 (a zeroed column), at least 0.
+ * (Inlined with ``n`` a constant: the vectors stay in registers.) */
+SKP_AVX2 static inline __attribute__((always_inline)) __m256d skp_sorted_taus4(
+        __m256d* s, const ptrdiff_t n, __m256d radius) {
+    __m256d total, excess, count = _mm256_set1_pd(1.0);
+    ptrdiff_t i, j;
+    for (i = 1; i < n; i++)
+        for (j = i; j > 0; j--) {
+            const __m256d larger = _mm256_max_pd(s[j - 1], s[j]);
+            s[j] = _mm256_min_pd(s[j - 1], s[j]);
+            s[j - 1] = larger;
+        }
+    total = s[0];
+    excess = _mm256_sub_pd(total, radius);
+    for (i = 1; i < n; i++) {
+        const __m256d k = _mm256_set1_pd((double) (i + 1));
+        __m256d above, next;
+        total = _mm256_add_pd(total, s[i]);
+        next = _mm256_sub_pd(total, radius);
+        above = _mm256_cmp_pd(_mm256_mul_pd(s[i], k), next, _CMP_GT_OQ);
+        excess = _mm256_blendv_pd(excess, next, above);
+        count = _mm256_blendv_pd(count, k, above);
+    }
+    return _mm256_max_pd(_mm256_blendv_pd(_mm256_div_pd(excess, count),
+                                          _mm256_set1_pd(INFINITY),
+                                          _mm256_cmp_pd(radius, _mm256_setzero_pd(), _CMP_EQ_OQ)),
+                         _mm256_setzero_pd());
+}
+
+/* skp_split_taus on eight taus in two vectors. */
+SKP_AVX2 static inline void skp_split_taus8(__m256d low, __m256d high, __m256* hi, __m256* lo) {
+    const __m128 hi_low = _mm256_cvtpd_ps(low), hi_high = _mm256_cvtpd_ps(high);
+    const __m256 rest = _mm256_set_m128(
+        _mm256_cvtpd_ps(_mm256_sub_pd(high, _mm256_cvtps_pd(hi_high))),
+        _mm256_cvtpd_ps(_mm256_sub_pd(low, _mm256_cvtps_pd(hi_low))));
+    *hi = _mm256_set_m128(hi_high, hi_low);
+    /* (an infinite tau's low part 0, not inf - inf) */
+    *lo = _mm256_andnot_ps(_mm256_cmp_ps(*hi, _mm256_set1_ps(INFINITY), _CMP_EQ_OQ), rest);
+}
+
+/* Eight float32 columns c .. c + 7 of n rows (``lanes`` of them: a
+ * partial vector by masked moves; whole ones without: AMD's masked stores
+ * cost several times a store), as skp_short_columns_f32 takes them. */
+#define SKP_SHORT_LOAD8(p) (lanes == 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps((p), some))
+#define SKP_SHORT_LOAD4(p) (lanes == 4 ? _mm256_loadu_pd(p) : _mm256_maskload_pd((p), some))
+SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_block_f32(
+        const float* y, ptrdiff_t y_stride, float* x, ptrdiff_t x_stride, const ptrdiff_t n,
+        ptrdiff_t c, ptrdiff_t lanes, const double* radii) {
+    const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    const __m256i some = skp_first_lanes8(lanes);
+    __m256d s[SKP_SHORT_COLUMN_ROWS], taus[2];
+    __m256 h, l;
+    ptrdiff_t i;
+    int half;
+    for (half = 0; half < 2; half++) {   /* (columns c .. c + 3, then c + 4 .. c + 7) */
+        for (i = 0; i < n; i++) {
+            const __m256 a = _mm256_and_ps(
+                SKP_SHORT_LOAD8((const float*) ((const char*) y + i * y_stride) + c),
+                magnitude);
+            s[i] = _mm256_cvtps_pd(half ? _mm256_extractf128_ps(a, 1)
+                                        : _mm256_castps256_ps128(a));
+        }
+        taus[half] = skp_sorted_taus4(
+            s, n, lanes == 8 ? _mm256_loadu_pd(radii + c + 4 * half)
+                             : _mm256_maskload_pd(radii + c + 4 * half,
+                                                  skp_first_lanes4(lanes - 4 * half)));
+    }
+    skp_split_taus8(taus[0], taus[1], &h, &l);
+    for (i = 0; i < n; i++) {
+        const float* src = (const float*) ((const char*) y + i * y_stride) + c;
+        const __m256 r = skp_panel_shrunk8_f32(SKP_SHORT_LOAD8(src), h, l);
+        if (lanes == 8) _mm256_storeu_ps((float*) ((char*) x + i * x_stride) + c, r);
+        else _mm256_maskstore_ps((float*) ((char*) x + i * x_stride) + c, some, r);
+    }
+}
+
+/* Four float64 columns c .. c + 3 of n rows. */
+SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_block_f64(
+        const double* y, ptrdiff_t y_stride, double* x, ptrdiff_t x_stride, const ptrdiff_t n,
+        ptrdiff_t c, ptrdiff_t lanes, const double* radii) {
+    const __m256d magnitude = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
+    const __m256i some = skp_first_lanes4(lanes);
+    __m256d s[SKP_SHORT_COLUMN_ROWS], tau;
+    ptrdiff_t i;
+    for (i = 0; i < n; i++)
+        s[i] = _mm256_and_pd(
+            SKP_SHORT_LOAD4((const double*) ((const char*) y + i * y_stride) + c), magnitude);
+    tau = skp_sorted_taus4(s, n, SKP_SHORT_LOAD4(radii + c));
+    for (i = 0; i < n; i++) {
+        const double* src = (const double*) ((const char*) y + i * y_stride) + c;
+        const __m256d r = skp_panel_shrunk4_f64(SKP_SHORT_LOAD4(src), tau);
+        if (lanes == 4) _mm256_storeu_pd((double*) ((char*) x + i * x_stride) + c, r);
+        else _mm256_maskstore_pd((double*) ((char*) x + i * x_stride) + c, some, r);
+    }
+}
+
+/* Project each column of ``y`` (``n_rows`` <= SKP_SHORT_COLUMN_ROWS rows,
+ * contiguous, strides in bytes) onto the l1 ball of its radius into ``x``
+ * (which may be ``y``), eight float32 or four float64 columns a vector (the
+ * last ones masked), written as skp_shrink_panel_f32/_f64 write them
+ * (float32's taus as two floats).  One loop for each number of rows. */
+#define SKP_SHORT_COLUMNS(T, SUFFIX, W)                                                     \
+SKP_AVX2 static void skp_short_columns_##SUFFIX(const T* y, ptrdiff_t y_stride, T* x,       \
+                                                ptrdiff_t x_stride, ptrdiff_t n_rows,       \
+                                                ptrdiff_t n_cols, const double* radii) {    \
+    ptrdiff_t c;                                                                            \
+    switch (n_rows) {                                                                       \
+    case 1: SKP_SHORT_LOOP(SUFFIX, W, 1); break;                                            \
+    case 2: SKP_SHORT_LOOP(SUFFIX, W, 2); break;                                            \
+    case 3: SKP_SHORT_LOOP(SUFFIX, W, 3); break;                                            \
+    case 4: SKP_SHORT_LOOP(SUFFIX, W, 4); break;                                            \
+    case 5: SKP_SHORT_LOOP(SUFFIX, W, 5); break;                                            \
+    case 6: SKP_SHORT_LOOP(SUFFIX, W, 6); break;                                            \
+    case 7: SKP_SHORT_LOOP(SUFFIX, W, 7); break;                                            \
+    case 8: SKP_SHORT_LOOP(SUFFIX, W, 8); break;                                            \
+    case 9: SKP_SHORT_LOOP(SUFFIX, W, 9); break;                                            \
+    default: SKP_SHORT_LOOP(SUFFIX, W, 10); break;                                          \
+    }                                                                                       \
+}
+#define SKP_SHORT_LOOP(SUFFIX, W, N)                                                        \
+    for (c = 0; c + W <= n_cols; c += W)   /* (whole vectors: no masked moves) */          \
+        skp_short_block_##SUFFIX(y, y_stride, x, x_stride, N, c, W, radii);                 \
+    if (c < n_cols)                                                                         \
+        skp_short_block_##SUFFIX(y, y_stride, x, x_stride, N, c, n_cols - c, radii)
+SKP_SHORT_COLUMNS(float, f32, 8)
+SKP_SHORT_COLUMNS(double, f64, 4)
+#undef SKP_SHORT_COLUMNS
+#undef SKP_SHORT_LOOP
+#undef SKP_SHORT_LOAD8
+#undef SKP_SHORT_LOAD4
+
 #else  /* no AVX2 loops: the Cython loops run */
 
 static inline int skp_avx512_enabled(void) { return 0; }
+#define SKP_SHORT_COLUMN_ROWS 10
+static inline void skp_short_columns_f32(const float* y, ptrdiff_t y_stride, float* x,
+                                         ptrdiff_t x_stride, ptrdiff_t n_rows,
+                                         ptrdiff_t n_cols, const double* radii) {}
+static inline void skp_short_columns_f64(const double* y, ptrdiff_t y_stride, double* x,
+                                         ptrdiff_t x_stride, ptrdiff_t n_rows,
+                                         ptrdiff_t n_cols, const double* radii) {}
 static inline ptrdiff_t skp_row_keep_above_f64(const double* src, ptrdiff_t n, double rho,
                                                double* dst, double* sum, int* done) {
     *done = 0;
