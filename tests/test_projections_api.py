@@ -53,6 +53,24 @@ def test_out_and_in_place(project, rng):
 
 
 @pytest.mark.parametrize("project", ALL, ids=ids)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_every_out_layout_gets_the_same_bits(project, dtype, rng):
+    # A strided or Fortran-ordered out is written with the arithmetic of the
+    # vector loops that write a contiguous one (float32's soft threshold by
+    # tau as two floats differed from the strided loops' double in the last
+    # bit): shapes with short and long groups, radii from sparse to dense.
+    for shape in ((3, 50), (9, 11), (40, 23), (1, 1001), (301, 1)):
+        Y = (rng.standard_normal(shape) * 10.0 ** rng.integers(-3, 3, size=shape)).astype(dtype)
+        A = np.abs(Y.astype(np.float64))
+        for eta in np.outer((0.1, 0.5, 0.9), (A.sum(), np.sqrt((A ** 2).sum()), A.max())).ravel():
+            expected = project(Y, eta)
+            for out in (np.empty_like(Y, order="F"),
+                        np.empty((shape[0], 2 * shape[1]), dtype)[:, ::-2]):
+                assert project(Y, eta, out=out) is out
+                np.testing.assert_array_equal(out, expected, err_msg=f"{shape} {eta}")
+
+
+@pytest.mark.parametrize("project", ALL, ids=ids)
 def test_partially_overlapping_out(project, rng):
     buffer = rng.standard_normal((10, 6))
     Y = buffer[:8]

@@ -432,7 +432,7 @@ def test_short_columns_against_sort_and_passes(dtype, tol, rows, kind, rng):
     # from magnitudes sorted in vector lanes, eight float32 or four float64
     # columns a vector (``_short_columns``): against the sort, with the last
     # vector partial (7 and 35 columns), rows reversed or strided, out= given
-    # and in place, and against the panels' passes and gathered candidates
+    # (C, Fortran order, reversed strided columns: the same bits) and in place, and against the panels' passes and gathered candidates
     # (forced, which skips it); 11 rows take the panels.
     from skproj.projections import _bilevel
 
@@ -448,6 +448,9 @@ def test_short_columns_against_sort_and_passes(dtype, tol, rows, kind, rng):
             Z = Y.copy()
             assert bilevel_l11(Z, fraction * norm, out=Z) is Z
             np.testing.assert_array_equal(Z, X)
+            for out in (np.empty_like(Y, order="F"), np.empty((rows, 2 * n_cols), dtype)[:, ::-2]):
+                assert bilevel_l11(Y, fraction * norm, out=out) is out
+                np.testing.assert_array_equal(out, X)
             try:
                 for passes in (True, False):
                     _bilevel._set_column_paths(passes=passes)

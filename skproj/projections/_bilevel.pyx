@@ -331,6 +331,7 @@ cdef extern from "_bilevel_simd.h" nogil:
     Py_ssize_t skp_row_keep_above_f32(const float* src, Py_ssize_t n, double rho, float* dst,
                                       double* sum, int* done)
     void skp_split_taus(const double* taus, Py_ssize_t n, float* hi, float* lo)
+    float skp_shrink_two_floats(float value, float hi, float lo)
     Py_ssize_t skp_panel_candidates_f32(const float* base, Py_ssize_t row_stride,
                                         Py_ssize_t n_rows, Py_ssize_t width, double floor,
                                         const double* radii, float* lists, Py_ssize_t capacity,
@@ -359,11 +360,11 @@ cdef extern from "_bilevel_simd.h" nogil:
                               const double* taus, int stream)
     enum: SKP_SHORT_COLUMN_ROWS
     void skp_short_columns_f32(const float* y, Py_ssize_t y_stride, float* x,
-                               Py_ssize_t x_stride, Py_ssize_t n_rows, Py_ssize_t n_cols,
-                               const double* radii)
+                               Py_ssize_t x_stride, Py_ssize_t x_step, Py_ssize_t n_rows,
+                               Py_ssize_t n_cols, const double* radii)
     void skp_short_columns_f64(const double* y, Py_ssize_t y_stride, double* x,
-                               Py_ssize_t x_stride, Py_ssize_t n_rows, Py_ssize_t n_cols,
-                               const double* radii)
+                               Py_ssize_t x_stride, Py_ssize_t x_step, Py_ssize_t n_rows,
+                               Py_ssize_t n_cols, const double* radii)
 
 
 cdef enum:
@@ -694,7 +695,7 @@ cdef void _shrink_panel(const floating[:, :] y, floating[:, :] x, Py_ssize_t fir
     them).  ``halves``: room for ``2 * width`` floats (float32's taus as two
     floats).
     """
-    cdef Py_ssize_t n_rows = y.shape[0], i
+    cdef Py_ssize_t n_rows = y.shape[0], i, j
     cdef Py_ssize_t step_y = _step(y.strides[1], sizeof(floating))
     cdef Py_ssize_t step_x = _step(x.strides[1], sizeof(floating))
     # (streamed rows that start inside a cache line, as the first panel's
@@ -717,6 +718,15 @@ cdef void _shrink_panel(const floating[:, :] y, floating[:, :] x, Py_ssize_t fir
         else:
             skp_shrink_panel_f64(&y[0, first], y.strides[0], &x[0, first], x.strides[0], n_rows,
                                  width, taus, stream)
+    elif floating is float and step_y == 1 and simd_enabled():
+        # (a strided result: the AVX2 loop's arithmetic a value at a time, so
+        # that every ``out`` gets the same bits; the shrink in double differed
+        # in the last bit from it, 136 of 300 random float32 matrices)
+        skp_split_taus(taus, width, halves, halves + width)
+        for i in range(n_rows):
+            for j in range(width):
+                x[i, first + j] = skp_shrink_two_floats(y[i, first + j], halves[j],
+                                                        halves[width + j])
     elif step_y == 1 and step_x == 1:
         for i in range(n_rows):
             _shrink_columns(&y[i, first], 1, &x[i, first], 1, width, taus)
@@ -738,17 +748,19 @@ cdef inline bint _short_columns(const floating[:, :] y, floating[:, :] x,
     norms are now most), float64 22-24 -> 6-7; 3 x 20000 float32 55-62 ->
     13-14, float64 15-17 -> 5; up to 10 rows faster than the passes (see
     _bilevel_simd.h).  False (nothing written) where the columns are longer,
-    a row not contiguous, the CPU without AVX2, or a test forces a panel path.
+    a row of ``y`` not contiguous, the CPU without AVX2, or a test forces a
+    panel path (never for ``x``'s layout: the same bits into any ``out``).
     """
+    cdef Py_ssize_t x_step = _step(x.strides[1], sizeof(floating))
     if (y.shape[0] > SKP_SHORT_COLUMN_ROWS or _forced_path or not simd_enabled()
-            or y.strides[1] != sizeof(floating) or x.strides[1] != sizeof(floating)):
+            or y.strides[1] != sizeof(floating)):
         return False
     if floating is float:
-        skp_short_columns_f32(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0], y.shape[0],
-                              y.shape[1], radii)
+        skp_short_columns_f32(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0], x_step,
+                              y.shape[0], y.shape[1], radii)
     else:
-        skp_short_columns_f64(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0], y.shape[0],
-                              y.shape[1], radii)
+        skp_short_columns_f64(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0], x_step,
+                              y.shape[0], y.shape[1], radii)
     return True
 
 

@@ -62,9 +62,7 @@
  * infinite tau (a zeroed column) has a zero low part. */
 /* One value shrunk as the vector loop does it (0 for a zeroed column). */
 static inline float skp_shrink_two_floats(float value, float hi, float lo) {
-    float shrunk = (fabsf(value) - hi) - lo;
-    if (isinf(hi)) return 0.0f;
-    return copysignf(shrunk > 0 ? shrunk : 0.0f, value);
+    return isinf(hi) ? 0.0f : skp_shrink_by_two_floats(value, hi, lo, 1);
 }
 
 static inline void skp_split_taus(const double* taus, ptrdiff_t n, float* hi, float* lo) {
@@ -1496,8 +1494,8 @@ SKP_AVX2 static inline void skp_split_taus8(__m256d low, __m256d high, __m256* h
 #define SKP_SHORT_LOAD8(p) (lanes == 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps((p), some))
 #define SKP_SHORT_LOAD4(p) (lanes == 4 ? _mm256_loadu_pd(p) : _mm256_maskload_pd((p), some))
 SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_block_f32(
-        const float* y, ptrdiff_t y_stride, float* x, ptrdiff_t x_stride, const ptrdiff_t n,
-        ptrdiff_t c, ptrdiff_t lanes, const double* radii) {
+        const float* y, ptrdiff_t y_stride, float* x, ptrdiff_t x_stride, ptrdiff_t x_step,
+        const ptrdiff_t n, ptrdiff_t c, ptrdiff_t lanes, const double* radii) {
     const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
     const __m256i some = skp_first_lanes8(lanes);
     __m256d s[SKP_SHORT_COLUMN_ROWS], taus[2];
@@ -1520,16 +1518,25 @@ SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_block_f32(
     skp_split_taus8(taus[0], taus[1], &h, &l);
     for (i = 0; i < n; i++) {
         const float* src = (const float*) ((const char*) y + i * y_stride) + c;
+        float* dst = (float*) ((char*) x + i * x_stride) + c * x_step;
         const __m256 r = skp_panel_shrunk8_f32(SKP_SHORT_LOAD8(src), h, l);
-        if (lanes == 8) _mm256_storeu_ps((float*) ((char*) x + i * x_stride) + c, r);
-        else _mm256_maskstore_ps((float*) ((char*) x + i * x_stride) + c, some, r);
+        if (x_step != 1) {
+            float lane[8];
+            ptrdiff_t j;
+            _mm256_storeu_ps(lane, r);
+            for (j = 0; j < lanes; j++) dst[j * x_step] = lane[j];
+        } else if (lanes == 8) {
+            _mm256_storeu_ps(dst, r);
+        } else {
+            _mm256_maskstore_ps(dst, some, r);
+        }
     }
 }
 
 /* Four float64 columns c .. c + 3 of n rows. */
 SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_block_f64(
-        const double* y, ptrdiff_t y_stride, double* x, ptrdiff_t x_stride, const ptrdiff_t n,
-        ptrdiff_t c, ptrdiff_t lanes, const double* radii) {
+        const double* y, ptrdiff_t y_stride, double* x, ptrdiff_t x_stride, ptrdiff_t x_step,
+        const ptrdiff_t n, ptrdiff_t c, ptrdiff_t lanes, const double* radii) {
     const __m256d magnitude = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
     const __m256i some = skp_first_lanes4(lanes);
     __m256d s[SKP_SHORT_COLUMN_ROWS], tau;
@@ -1540,21 +1547,33 @@ SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_block_f64(
     tau = skp_sorted_taus4(s, n, SKP_SHORT_LOAD4(radii + c));
     for (i = 0; i < n; i++) {
         const double* src = (const double*) ((const char*) y + i * y_stride) + c;
+        double* dst = (double*) ((char*) x + i * x_stride) + c * x_step;
         const __m256d r = skp_panel_shrunk4_f64(SKP_SHORT_LOAD4(src), tau);
-        if (lanes == 4) _mm256_storeu_pd((double*) ((char*) x + i * x_stride) + c, r);
-        else _mm256_maskstore_pd((double*) ((char*) x + i * x_stride) + c, some, r);
+        if (x_step != 1) {
+            double lane[4];
+            ptrdiff_t j;
+            _mm256_storeu_pd(lane, r);
+            for (j = 0; j < lanes; j++) dst[j * x_step] = lane[j];
+        } else if (lanes == 4) {
+            _mm256_storeu_pd(dst, r);
+        } else {
+            _mm256_maskstore_pd(dst, some, r);
+        }
     }
 }
 
 /* Project each column of ``y`` (``n_rows`` <= SKP_SHORT_COLUMN_ROWS rows,
- * contiguous, strides in bytes) onto the l1 ball of its radius into ``x``
- * (which may be ``y``), eight float32 or four float64 columns a vector (the
- * last ones masked), written as skp_shrink_panel_f32/_f64 write them
- * (float32's taus as two floats).  One loop for each number of rows. */
+ * contiguous, ``y_stride`` bytes apart) onto the l1 ball of its radius into
+ * ``x`` (rows ``x_stride`` bytes apart, columns ``x_step`` entries; ``x`` may
+ * be ``y``), eight float32 or four float64 columns a vector (the last ones
+ * masked), written as skp_shrink_panel_f32/_f64 write them (float32's taus
+ * as two floats): the same bits into any ``out``.  One loop for each number
+ * of rows. */
 #define SKP_SHORT_COLUMNS(T, SUFFIX, W)                                                     \
 SKP_AVX2 static void skp_short_columns_##SUFFIX(const T* y, ptrdiff_t y_stride, T* x,       \
-                                                ptrdiff_t x_stride, ptrdiff_t n_rows,       \
-                                                ptrdiff_t n_cols, const double* radii) {    \
+                                                ptrdiff_t x_stride, ptrdiff_t x_step,       \
+                                                ptrdiff_t n_rows, ptrdiff_t n_cols,         \
+                                                const double* radii) {                      \
     ptrdiff_t c;                                                                            \
     switch (n_rows) {                                                                       \
     case 1: SKP_SHORT_LOOP(SUFFIX, W, 1); break;                                            \
@@ -1571,9 +1590,9 @@ SKP_AVX2 static void skp_short_columns_##SUFFIX(const T* y, ptrdiff_t y_stride, 
 }
 #define SKP_SHORT_LOOP(SUFFIX, W, N)                                                        \
     for (c = 0; c + W <= n_cols; c += W)   /* (whole vectors: no masked moves) */          \
-        skp_short_block_##SUFFIX(y, y_stride, x, x_stride, N, c, W, radii);                 \
+        skp_short_block_##SUFFIX(y, y_stride, x, x_stride, x_step, N, c, W, radii);         \
     if (c < n_cols)                                                                         \
-        skp_short_block_##SUFFIX(y, y_stride, x, x_stride, N, c, n_cols - c, radii)
+        skp_short_block_##SUFFIX(y, y_stride, x, x_stride, x_step, N, c, n_cols - c, radii)
 SKP_SHORT_COLUMNS(float, f32, 8)
 SKP_SHORT_COLUMNS(double, f64, 4)
 #undef SKP_SHORT_COLUMNS
@@ -1586,10 +1605,10 @@ SKP_SHORT_COLUMNS(double, f64, 4)
 static inline int skp_avx512_enabled(void) { return 0; }
 #define SKP_SHORT_COLUMN_ROWS 10
 static inline void skp_short_columns_f32(const float* y, ptrdiff_t y_stride, float* x,
-                                         ptrdiff_t x_stride, ptrdiff_t n_rows,
+                                         ptrdiff_t x_stride, ptrdiff_t x_step, ptrdiff_t n_rows,
                                          ptrdiff_t n_cols, const double* radii) {}
 static inline void skp_short_columns_f64(const double* y, ptrdiff_t y_stride, double* x,
-                                         ptrdiff_t x_stride, ptrdiff_t n_rows,
+                                         ptrdiff_t x_stride, ptrdiff_t x_step, ptrdiff_t n_rows,
                                          ptrdiff_t n_cols, const double* radii) {}
 static inline ptrdiff_t skp_row_keep_above_f64(const double* src, ptrdiff_t n, double rho,
                                                double* dst, double* sum, int* done) {

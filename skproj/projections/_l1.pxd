@@ -46,6 +46,7 @@ cdef extern from "_l1_simd.h" nogil:
                                   int magnitudes, double* dst, double* sum)
     void skp_shrink_f32(const float* src, float* dst, Py_ssize_t n, double tau, int magnitudes,
                         int stream)
+    float skp_shrink_by_two_floats(float value, float hi, float lo, int magnitudes)
     void skp_shrink_f64(const double* src, double* dst, Py_ssize_t n, double tau, int magnitudes,
                         int stream)
     int skp_shrink512_f32(const float* src, float* dst, Py_ssize_t n, double tau,

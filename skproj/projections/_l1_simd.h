@@ -41,6 +41,15 @@ typedef struct {
     int overflow;          /* set when they did not fit */
 } skp_scan;
 
+/* skp_shrink_f32's arithmetic (tau as the two floats hi + lo, see there) on
+ * one value: the loops over strided rows take it where the AVX2 loops run,
+ * so that a strided result gets the bits of a contiguous one. */
+static inline float skp_shrink_by_two_floats(float value, float hi, float lo, int magnitudes) {
+    const float shrunk = ((magnitudes ? fabsf(value) : value) - hi) - lo;
+    const float kept = shrunk > 0 ? shrunk : 0.0f;
+    return magnitudes ? copysignf(kept, value) : kept;
+}
+
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 
 #include <immintrin.h>

@@ -34,8 +34,16 @@ def _on_2d_views(kernel):
     """Run ``kernel(y2d, x2d)`` on 2-D views, through a copy when none exists."""
 
     def compute(y, x):
-        if y.flags.c_contiguous and x.flags.c_contiguous:
-            return kernel(_as_row(y), _as_row(x))
+        if y.flags.c_contiguous:
+            if x.flags.c_contiguous:
+                return kernel(_as_row(y), _as_row(x))
+            # (the kernel reads y as the same row whatever ``out`` is, so that
+            # every out gets the same bits: a view of y shaped by out changed
+            # the order of the sums of the l2 ball's norm)
+            result = np.empty_like(y, order="C")
+            status = kernel(_as_row(y), _as_row(result))
+            np.copyto(x, result)
+            return status
         y2d, x2d = _as_2d(y), _as_2d(x)
         if y2d is None:
             y2d = _as_2d(np.ascontiguousarray(y))
