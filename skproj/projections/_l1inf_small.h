@@ -23,8 +23,8 @@
  * so that the results agree bit for bit whatever the CPU.  On float32 the
  * AVX-512 loops test, count and bound 16 groups per vector in float32 (four
  * whole strips at a time in the lanes layout, the bulk of each group in the
- * groups layout), the AVX2 ones a strip of 8 per vector (lanes layout), and
- * only the sums in double: exact, since a > l exactly where a > the largest
+ * groups layout), the AVX2 ones a strip of 8 per vector (lanes layout) or 8
+ * entries of a group (groups layout), and only the sums in double: exact, since a > l exactly where a > the largest
  * float32 <= l.  The AVX-512 and AVX2 loops are
  * compiled with per-function target attributes and chosen at run time (no
  * -march); no FMA (nothing here multiplies).  The list of the next pass
