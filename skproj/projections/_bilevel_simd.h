@@ -1488,6 +1488,27 @@ SKP_AVX2 static inline void skp_split_taus8(__m256d low, __m256d high, __m256* h
     *lo = _mm256_andnot_ps(_mm256_cmp_ps(*hi, _mm256_set1_ps(INFINITY), _CMP_EQ_OQ), rest);
 }
 
+/* A row's ``lanes`` results ``r`` into ``dst``, entries ``x_step`` apart: by
+ * a plain store where they are a whole vector of contiguous entries, a
+ * masked one where fewer, one at a time where strided. */
+#define SKP_SHORT_STORE(T, SUFFIX, VEC, W, STOREU, MASKSTORE)                               \
+SKP_AVX2 static inline void skp_short_store_##SUFFIX(T* dst, ptrdiff_t x_step,              \
+                                                     ptrdiff_t lanes, __m256i some, VEC r) { \
+    T lane[W];                                                                              \
+    ptrdiff_t j;                                                                            \
+    if (x_step == 1 && lanes == W) {                                                        \
+        STOREU(dst, r);                                                                     \
+    } else if (x_step == 1) {                                                               \
+        MASKSTORE(dst, some, r);                                                            \
+    } else {                                                                                \
+        STOREU(lane, r);                                                                    \
+        for (j = 0; j < lanes; j++) dst[j * x_step] = lane[j];                              \
+    }                                                                                       \
+}
+SKP_SHORT_STORE(float, f32, __m256, 8, _mm256_storeu_ps, _mm256_maskstore_ps)
+SKP_SHORT_STORE(double, f64, __m256d, 4, _mm256_storeu_pd, _mm256_maskstore_pd)
+#undef SKP_SHORT_STORE
+
 /* Eight float32 columns c .. c + 7 of n rows (``lanes`` of them: a
  * partial vector by masked moves; whole ones without: AMD's masked stores
  * cost several times a store), as skp_short_columns_f32 takes them. */
@@ -1519,17 +1540,8 @@ SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_block_f32(
     for (i = 0; i < n; i++) {
         const float* src = (const float*) ((const char*) y + i * y_stride) + c;
         float* dst = (float*) ((char*) x + i * x_stride) + c * x_step;
-        const __m256 r = skp_panel_shrunk8_f32(SKP_SHORT_LOAD8(src), h, l);
-        if (x_step != 1) {
-            float lane[8];
-            ptrdiff_t j;
-            _mm256_storeu_ps(lane, r);
-            for (j = 0; j < lanes; j++) dst[j * x_step] = lane[j];
-        } else if (lanes == 8) {
-            _mm256_storeu_ps(dst, r);
-        } else {
-            _mm256_maskstore_ps(dst, some, r);
-        }
+        skp_short_store_f32(dst, x_step, lanes, some,
+                            skp_panel_shrunk8_f32(SKP_SHORT_LOAD8(src), h, l));
     }
 }
 
@@ -1548,17 +1560,8 @@ SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_block_f64(
     for (i = 0; i < n; i++) {
         const double* src = (const double*) ((const char*) y + i * y_stride) + c;
         double* dst = (double*) ((char*) x + i * x_stride) + c * x_step;
-        const __m256d r = skp_panel_shrunk4_f64(SKP_SHORT_LOAD4(src), tau);
-        if (x_step != 1) {
-            double lane[4];
-            ptrdiff_t j;
-            _mm256_storeu_pd(lane, r);
-            for (j = 0; j < lanes; j++) dst[j * x_step] = lane[j];
-        } else if (lanes == 4) {
-            _mm256_storeu_pd(dst, r);
-        } else {
-            _mm256_maskstore_pd(dst, some, r);
-        }
+        skp_short_store_f64(dst, x_step, lanes, some,
+                            skp_panel_shrunk4_f64(SKP_SHORT_LOAD4(src), tau));
     }
 }
 
