@@ -425,15 +425,15 @@ def _check_l11_into_out_against_sort(Z, axis, tol, layout):
 
 
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
-@pytest.mark.parametrize("rows", [1, 2, 3, 7, 8, 10, 11])
+@pytest.mark.parametrize("rows", [1, 2, 3, 7, 8, 10, 16, 17])
 @pytest.mark.parametrize("kind", ["normal", "ties", "grid", "wide"])
 def test_short_columns_against_sort_and_passes(dtype, tol, rows, kind, rng):
-    # Columns of up to 10 rows (a few classes' coefficients) take their taus
+    # Columns of up to 16 rows (a few classes' coefficients) take their taus
     # from magnitudes sorted in vector lanes, eight float32 or four float64
     # columns a vector (``_short_columns``): against the sort, with the last
     # vector partial (7 and 35 columns), rows reversed or strided, out= given
     # (C, Fortran order, reversed strided columns: the same bits) and in place, and against the panels' passes and gathered candidates
-    # (forced, which skips it); 11 rows take the panels.
+    # (forced, which skips it); 17 rows take the panels.
     from skproj.projections import _bilevel
 
     for n_cols in (7, 35):

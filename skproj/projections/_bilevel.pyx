@@ -746,7 +746,7 @@ cdef inline bint _short_columns(const floating[:, :] y, floating[:, :] x,
     of the norm: 2 x 20000 float32 78-99 times a copy before, 18-20 now
     (80-90 us, of which the group norms and the l1 projection of the 20000
     norms are now most), float64 22-24 -> 6-7; 3 x 20000 float32 55-62 ->
-    13-14, float64 15-17 -> 5; up to 10 rows faster than the passes (see
+    13-14, float64 15-17 -> 5; up to 16 rows faster than the passes (see
     _bilevel_simd.h).  False (nothing written) where the columns are longer,
     a row of ``y`` not contiguous, the CPU without AVX2, or a test forces a
     panel path (never for ``x``'s layout: the same bits into any ``out``).

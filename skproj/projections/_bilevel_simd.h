@@ -1438,11 +1438,11 @@ SKP_AVX2 static inline void skp_shrink_panel_f64(const double* src, ptrdiff_t sr
  * compare-exchanges, lane by lane), its tau from the sorted values, then
  * its rows written: one read of the columns and one write.  (Issue 14, 10000
  * columns at half the norm, single calls interleaved, times a copy, this /
- * the passes: 2 rows float32 17.6 / 83.9, float64 8.6 / 29.2; 5 rows 10.9 /
- * 33.9 and 4.1 / 11.0; 8 rows 14.3 / 19.0 and 6.4 / 7.7; 10 rows 12.4 / 13.9
- * and 6.6 / 6.6; 12 rows 13.1 / 12.0 and 7.1 / 6.1: the insertion's
- * compare-exchanges grow as the rows squared.) */
-#define SKP_SHORT_COLUMN_ROWS 10
+ * the panels' passes, float32 then float64: 2 rows 17.8 / 95.1 and 8.6 /
+ * 28.7; 5 rows 11.0 / 34.6 and 4.1 / 11.1; 8 rows 8.5 / 18.2 and 4.5 / 8.4;
+ * 12 rows 8.2 / 12.2 and 5.0 / 6.6; 16 rows 9.7 / 10.5 and 5.8 / 6.1: the
+ * insertion's compare-exchanges grow as the rows squared.) */
+#define SKP_SHORT_COLUMN_ROWS 16
 
 /* Four columns' taus from their magnitudes s[0 .. n - 1] (one vector a row,
  * sorted here, largest first) and their radii: Michelot's fixed point
@@ -1454,7 +1454,11 @@ SKP_AVX2 static inline __attribute__((always_inline)) __m256d skp_sorted_taus4(
         __m256d* s, const ptrdiff_t n, __m256d radius) {
     __m256d total, excess, count = _mm256_set1_pd(1.0);
     ptrdiff_t i, j;
+    /* (unrolled whole: GCC kept the insertion a loop over a stack array from
+     * 10 rows on) */
+#pragma GCC unroll 16
     for (i = 1; i < n; i++)
+#pragma GCC unroll 16
         for (j = i; j > 0; j--) {
             const __m256d larger = _mm256_max_pd(s[j - 1], s[j]);
             s[j] = _mm256_min_pd(s[j - 1], s[j]);
@@ -1462,6 +1466,7 @@ SKP_AVX2 static inline __attribute__((always_inline)) __m256d skp_sorted_taus4(
         }
     total = s[0];
     excess = _mm256_sub_pd(total, radius);
+#pragma GCC unroll 16
     for (i = 1; i < n; i++) {
         const __m256d k = _mm256_set1_pd((double) (i + 1));
         __m256d above, next;
@@ -1588,7 +1593,13 @@ SKP_AVX2 static void skp_short_columns_##SUFFIX(const T* y, ptrdiff_t y_stride, 
     case 7: SKP_SHORT_LOOP(SUFFIX, W, 7); break;                                            \
     case 8: SKP_SHORT_LOOP(SUFFIX, W, 8); break;                                            \
     case 9: SKP_SHORT_LOOP(SUFFIX, W, 9); break;                                            \
-    default: SKP_SHORT_LOOP(SUFFIX, W, 10); break;                                          \
+    case 10: SKP_SHORT_LOOP(SUFFIX, W, 10); break;                                          \
+    case 11: SKP_SHORT_LOOP(SUFFIX, W, 11); break;                                          \
+    case 12: SKP_SHORT_LOOP(SUFFIX, W, 12); break;                                          \
+    case 13: SKP_SHORT_LOOP(SUFFIX, W, 13); break;                                          \
+    case 14: SKP_SHORT_LOOP(SUFFIX, W, 14); break;                                          \
+    case 15: SKP_SHORT_LOOP(SUFFIX, W, 15); break;                                          \
+    default: SKP_SHORT_LOOP(SUFFIX, W, 16); break;                                          \
     }                                                                                       \
 }
 #define SKP_SHORT_LOOP(SUFFIX, W, N)                                                        \
@@ -1606,7 +1617,7 @@ SKP_SHORT_COLUMNS(double, f64, 4)
 #else  /* no AVX2 loops: the Cython loops run */
 
 static inline int skp_avx512_enabled(void) { return 0; }
-#define SKP_SHORT_COLUMN_ROWS 10
+#define SKP_SHORT_COLUMN_ROWS 16
 static inline void skp_short_columns_f32(const float* y, ptrdiff_t y_stride, float* x,
                                          ptrdiff_t x_stride, ptrdiff_t x_step, ptrdiff_t n_rows,
                                          ptrdiff_t n_cols, const double* radii) {}
