@@ -718,6 +718,29 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_acc256_store(const skp_acc256* r, ptrdiff_t g
     _mm256_storeu_pd(below_max + g, r->below_max);
 }
 
+/* Eight float32 magnitudes ``a`` read at the float32 levels ``level`` (the
+ * largest float32 <= each level: a > it exactly where a > the level): their
+ * count (less the masks, so minus the count), the least above and the
+ * largest at or below, and the kept ones' sums in double, lanes 0-3 into
+ * ``low`` and 4-7 into ``high`` (the double loop's order). */
+SKP_SMALL_AVX2 SKP_INLINE void skp_take8_f32(__m256 a, __m256 level, __m256i* uncounted,
+                                             __m256* least, __m256* largest, __m256d* low,
+                                             __m256d* high) {
+    const __m256 k = _mm256_cmp_ps(a, level, _CMP_GT_OQ), kept = _mm256_and_ps(k, a);
+    *uncounted = _mm256_add_epi32(*uncounted, _mm256_castps_si256(k));
+    *least = _mm256_min_ps(*least, _mm256_blendv_ps(*least, a, k));
+    *largest = _mm256_max_ps(*largest, _mm256_blendv_ps(a, *largest, k));
+    *low = _mm256_add_pd(*low, _mm256_cvtps_pd(_mm256_castps256_ps128(kept)));
+    *high = _mm256_add_pd(*high, _mm256_cvtps_pd(_mm256_extractf128_ps(kept, 1)));
+}
+
+/* Eight counts less their masks (skp_take8_f32's) as doubles: lanes 0-3, 4-7. */
+SKP_SMALL_AVX2 SKP_INLINE __m256d skp_counts4(__m256i uncounted, const int high) {
+    const __m256i counts = _mm256_sub_epi32(_mm256_setzero_si256(), uncounted);
+    return _mm256_cvtepi32_pd(high ? _mm256_extracti128_si256(counts, 1)
+                                   : _mm256_castsi256_si128(counts));
+}
+
 /* float32, one whole strip (8 groups, one vector): as skp_small_quad512_f32,
  * the tests, counts and bounds in float32, only the sums in double, in the
  * double loop's order (the same bits): 15 instructions for 8 entries where
@@ -731,30 +754,24 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_strip256_f32(
         const double* level, double* counts, double* sums, double* above_min,
         double* below_max) {
     const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-    const __m256 one = _mm256_set1_ps(1.0f);
-    __m256 l, count = _mm256_setzero_ps();
-    __m256 least = _mm256_set1_ps(INFINITY), largest = _mm256_set1_ps(-INFINITY);
+    __m256i uncounted = _mm256_setzero_si256();
+    __m256 l, least = _mm256_set1_ps(INFINITY), largest = _mm256_set1_ps(-INFINITY);
     __m256d low = _mm256_setzero_pd(), high = low;
     float floors[8];
     ptrdiff_t i, q;
     for (q = 0; q < 8; q++) floors[q] = skp_small_floor_f32(level[g + q]);
     l = _mm256_loadu_ps(floors);
-    for (i = 0; i < length; i++) {
-        const __m256 a = _mm256_and_ps(
-            _mm256_loadu_ps((const float*) ((const char*) y + i * row_stride) + g), magnitude);
-        const __m256 k = _mm256_cmp_ps(a, l, _CMP_GT_OQ), kept = _mm256_and_ps(k, a);
-        count = _mm256_add_ps(count, _mm256_and_ps(k, one));
-        least = _mm256_min_ps(least, _mm256_blendv_ps(least, a, k));
-        largest = _mm256_max_ps(largest, _mm256_blendv_ps(a, largest, k));
-        low = _mm256_add_pd(low, _mm256_cvtps_pd(_mm256_castps256_ps128(kept)));
-        high = _mm256_add_pd(high, _mm256_cvtps_pd(_mm256_extractf128_ps(kept, 1)));
-    }
+    for (i = 0; i < length; i++)
+        skp_take8_f32(_mm256_and_ps(_mm256_loadu_ps(
+                          (const float*) ((const char*) y + i * row_stride) + g), magnitude),
+                      l, &uncounted, &least, &largest, &low, &high);
     _mm256_storeu_pd(sums + g, low);
     _mm256_storeu_pd(sums + g + 4, high);
+    _mm256_storeu_pd(counts + g, skp_counts4(uncounted, 0));
+    _mm256_storeu_pd(counts + g + 4, skp_counts4(uncounted, 1));
 #define SKP_STORE8(dst, v)                                                                   \
     _mm256_storeu_pd((dst) + g, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));                \
     _mm256_storeu_pd((dst) + g + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)))
-    SKP_STORE8(counts, count);
     SKP_STORE8(above_min, least);
     SKP_STORE8(below_max, largest);
 #undef SKP_STORE8
@@ -924,40 +941,28 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_group256_f32(const float* group, ptrdif
      * does not matter, rather than one for each partial: 20 vectors of
      * accumulators do not fit in 16 registers) */
     __m256d low[4], high[4], v, w;
-    __m256i counted = _mm256_setzero_si256();
+    __m256i uncounted = _mm256_setzero_si256();
     __m256 least = _mm256_set1_ps(INFINITY), largest = _mm256_set1_ps(-INFINITY);
     __m128d x;
     ptrdiff_t i, q;
-#define SKP_GROUP_TAKE8(a, q)                                                           \
-    do {                                                                                \
-        const __m256 k_ = _mm256_cmp_ps((a), level, _CMP_GT_OQ), kept_ = _mm256_and_ps(k_, (a)); \
-        counted = _mm256_sub_epi32(counted, _mm256_castps_si256(k_));                    \
-        least = _mm256_min_ps(least, _mm256_blendv_ps(least, (a), k_));                  \
-        largest = _mm256_max_ps(largest, _mm256_blendv_ps((a), largest, k_));            \
-        low[q] = _mm256_add_pd(low[q], _mm256_cvtps_pd(_mm256_castps256_ps128(kept_)));  \
-        high[q] = _mm256_add_pd(high[q], _mm256_cvtps_pd(_mm256_extractf128_ps(kept_, 1))); \
-    } while (0)
     for (q = 0; q < 4; q++) {
         low[q] = _mm256_setzero_pd();
         high[q] = low[q];
     }
     for (i = 0; i < bulk; i += 32)
-        for (q = 0; q < 4; q++) {
-            const __m256 a = _mm256_and_ps(_mm256_loadu_ps(group + i + 8 * q), magnitude);
-            SKP_GROUP_TAKE8(a, q);
-        }
+        for (q = 0; q < 4; q++)
+            skp_take8_f32(_mm256_and_ps(_mm256_loadu_ps(group + i + 8 * q), magnitude), level,
+                          &uncounted, &least, &largest, &low[q], &high[q]);
     for (; i < length; i += 8) {
         const __m256i present = _mm256_cmpgt_epi32(_mm256_set1_epi32((int) (length - i)), lane);
         const __m256 a = _mm256_blendv_ps(
             _mm256_set1_ps(-INFINITY),
             _mm256_and_ps(_mm256_maskload_ps(group + i, present), magnitude),
             _mm256_castsi256_ps(present));
-        SKP_GROUP_TAKE8(a, 0);
+        skp_take8_f32(a, level, &uncounted, &least, &largest, &low[0], &high[0]);
     }
-#undef SKP_GROUP_TAKE8
     skp_small_reduce4(
-        _mm256_cvtepi32_pd(_mm_add_epi32(_mm256_castsi256_si128(counted),
-                                         _mm256_extracti128_si256(counted, 1))),
+        _mm256_add_pd(skp_counts4(uncounted, 0), skp_counts4(uncounted, 1)),
         _mm256_min_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(least)),
                       _mm256_cvtps_pd(_mm256_extractf128_ps(least, 1))),
         _mm256_max_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(largest)),
