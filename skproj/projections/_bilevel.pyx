@@ -743,10 +743,10 @@ cdef inline bint _short_columns(const floating[:, :] y, floating[:, :] x,
     tau from them, then its rows written (``skp_short_columns_f32/_f64``):
     one read and one write, where a panel's passes over a few rows spent
     their time between passes.  Issue 14, single calls interleaved, at 10-90 %
-    of the norm: 2 x 20000 float32 78-99 times a copy before, 18-20 now
-    (80-90 us, of which the group norms and the l1 projection of the 20000
-    norms are now most), float64 22-24 -> 6-7; 3 x 20000 float32 55-62 ->
-    13-14, float64 15-17 -> 5; up to 16 rows faster than the passes (see
+    of the norm: 2 x 20000 float32 78-99 times a copy before, 16-18 now
+    (69-77 us, of which the group norms and the l1 projection of the 20000
+    norms are now most), float64 22-24 -> 6.6-6.9; 3 x 20000 float32 55-62
+    -> 12-13, float64 15-17 -> 5; up to 16 rows faster than the passes (see
     _bilevel_simd.h).  False (nothing written) where the columns are longer,
     a row of ``y`` not contiguous, the CPU without AVX2, or a test forces a
     panel path (never for ``x``'s layout: the same bits into any ``out``).
