@@ -338,22 +338,22 @@ def _split_reference(values, mu, lower):
                      elements=st.floats(0.0, 1e6, allow_subnormal=False)),
        mu_share=st.floats(-0.1, 1.1), lower_share=st.floats(-0.1, 1.0))
 def test_list_split_simd_and_plain_c_match_python(values, mu_share, lower_share):
-    """The Newton rounds' split of a list (``skp_split``), by the AVX-512 loop
-    and by plain C: the same partition in order, and the same bits of the sum
-    of the entries above (eight chains), as a Python loop; every length (the
-    masked last vector)."""
+    """The Newton rounds' split of a list (``skp_split``), by the AVX-512 loop,
+    the AVX2 one and plain C: the same partition in order, and the same bits
+    of the sum of the entries above (eight chains), as a Python loop; every
+    length (the masked last vector), mu and lower below every entry too."""
     top = float(values.max()) if values.size else 1.0
     mu, lower = mu_share * top, min(lower_share, mu_share) * top
     expected = _split_reference(list(values), mu, lower)
-    for avx512 in (False, True):
+    for simd in (0, 1, 2):
         try:
             below, above, total, smallest, largest = _l1inf_lists._split(
-                values, mu, lower, avx512)
-        except ValueError:      # no AVX-512 on this CPU: plain C only
-            assert avx512
+                values, mu, lower, simd)
+        except ValueError:      # the CPU lacks that loop's instructions
+            assert simd > 0
             continue
-        assert below.tolist() == expected[0] and above.tolist() == expected[1]
-        assert (total, smallest, largest) == expected[2:], avx512
+        assert below.tolist() == expected[0] and above.tolist() == expected[1], simd
+        assert (total, smallest, largest) == expected[2:], simd
 
 
 def _lower_envelope_reference(sums, maxima, theta, inv_n):

@@ -64,7 +64,8 @@ Algorithm
    A round evaluates :math:`\mu_g(\theta_t)` exactly for every live group by a
    Michelot fixed point started from a lower bound (usually one pass over the
    group's list; each pass a split without branches, ``skp_split``, by
-   AVX-512 compresses where the CPU has them), moves the entries above it
+   AVX-512 compresses where the CPU has them, else by AVX2 permutations),
+   moves the entries above it
    to the clipped set, then takes the Newton step
    :math:`\theta_{t+1} = \theta(V)` (never beyond :math:`\theta^*`).  If
    the linear model is consistent (every live group has
@@ -1050,11 +1051,11 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     ``narrow_bands`` makes its bands too narrow for half of the groups (the
     check after the solve must then gather them whole); ``simd=False`` runs
     the Cython loops of the histograms and the band gather where the AVX2
-    ones would run, the plain C loops of the in-cache pass and of step 2's
-    lower envelope;
-    ``avx512=False`` the AVX2 band gathers and in-cache pass where the
-    AVX-512 ones would (either switch off: the plain C splits of the Newton
-    rounds' lists, ``skp_split``).  ``small`` says whether matrices in cache take the
+    ones would run, the plain C loops of the in-cache pass, of step 2's
+    lower envelope and of the splits of the Newton rounds' lists
+    (``skp_split``);
+    ``avx512=False`` the AVX2 band gathers, in-cache pass and splits where the
+    AVX-512 ones would.  ``small`` says whether matrices in cache take the
     in-cache path (by default, where the CPU has AVX2 or AVX-512 and no
     other hook asks for the general path); ``small_simd`` caps the SIMD
     level of its pass (2: AVX-512, 1: AVX2, 0: plain C), ``small_max_bytes``
@@ -1074,7 +1075,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     """
     global _force_dense, _avx2
     set_max_rounds(max_rounds)
-    set_split_simd(simd and avx512)
+    set_split_simd(0 if not simd else 2 if avx512 else 1)
     set_bound_simd(simd)
     _force_dense = force_dense
     _avx2 = simd and skp_l1inf_have_avx2()

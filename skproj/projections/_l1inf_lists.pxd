@@ -169,5 +169,5 @@ cdef double solve(GroupLists* w, double eta, double theta_t, int* rounds) noexce
 cdef Py_ssize_t band_violations(GroupLists* w, double theta, const double* band_low,
                                 const double* band_high, Py_ssize_t* failed) noexcept nogil
 cdef void set_max_rounds(int max_rounds) noexcept nogil
-cdef void set_split_simd(bint avx512) noexcept nogil
+cdef void set_split_simd(int level) noexcept nogil
 cdef void set_bound_simd(bint avx2) noexcept nogil

@@ -14,8 +14,8 @@ from libc.stdlib cimport qsort
 from skproj.projections._scratch_cache cimport scratch_free as free, scratch_malloc as malloc
 
 cdef extern from "_l1inf_split.h" nogil:
-    int skp_split_avx512
-    int skp_split_set_avx512(int on)
+    int skp_split_simd
+    int skp_split_set_simd(int level)
     Py_ssize_t skp_split(const double* src, Py_ssize_t n, double mu, double lower,
                          double* below, Py_ssize_t* n_below, double* above, double* total,
                          double* smallest, double* largest)
@@ -50,14 +50,15 @@ cdef double _SAMPLE_MARGIN = 3.0
 cdef double _GAP_SHARE = 1.0 / 16
 
 
-# Michelot's splits of the lists by the AVX-512 loop where the CPU has it
-# (``set_split_simd``).
-skp_split_set_avx512(True)
+# Michelot's splits of the lists by the AVX-512 loop where the CPU has it,
+# else by the AVX2 one (``set_split_simd``).
+skp_split_set_simd(2)
 
 
-cdef void set_split_simd(bint avx512) noexcept nogil:
-    """Testing hook: the splits by the AVX-512 loop (where the CPU has it) or by plain C."""
-    skp_split_set_avx512(avx512)
+cdef void set_split_simd(int level) noexcept nogil:
+    """Testing hook: the splits by the AVX-512 loop (``level`` 2), the AVX2 one
+    (1) or plain C (0), or the best below ``level`` that the CPU has."""
+    skp_split_set_simd(level)
 
 
 # The lower envelope of step 2 by the AVX2 loop where the CPU has it (``set_bound_simd``).
@@ -88,26 +89,27 @@ def _lower_envelope(sums, maxima, double theta, double inv_n, bint avx2):
     return total, slope
 
 
-def _split(values, double mu, double lower, bint avx512):
-    """Testing hook: one ``skp_split`` of a copy of ``values``, by the AVX-512 loop or plain C.
+def _split(values, double mu, double lower, int simd):
+    """Testing hook: one ``skp_split`` of a copy of ``values``, by the AVX-512
+    loop (``simd`` 2), the AVX2 one (1) or plain C (0).
 
     Returns the entries in (lower, mu] and those above mu (each in order, as
     arrays), the sum and the minimum of those above and the largest entry
-    kept (at least 0).  ValueError where the CPU has no AVX-512.
+    kept (at least 0).  ValueError where the CPU lacks the loop's instructions.
     """
     import numpy as np
     cdef double[::1] src = np.array(values, dtype=np.float64)
     cdef double[::1] above = np.empty(max(src.shape[0], 1))
     cdef Py_ssize_t kept = 0, n_above
     cdef double total = 0.0, smallest = 0.0, largest = 0.0
-    cdef int saved = skp_split_avx512
-    if not skp_split_set_avx512(avx512) and avx512:
-        skp_split_set_avx512(saved)
-        raise ValueError("the AVX-512 split needs a CPU with AVX-512F and VL")
+    cdef int saved = skp_split_simd
+    if skp_split_set_simd(simd) != simd:
+        skp_split_set_simd(saved)
+        raise ValueError(f"the CPU lacks the instructions of the split's loop {simd}")
     n_above = skp_split(&src[0] if src.shape[0] else NULL, src.shape[0], mu, lower,
                         &src[0] if src.shape[0] else NULL, &kept, &above[0], &total,
                         &smallest, &largest)
-    skp_split_set_avx512(saved)
+    skp_split_set_simd(saved)
     return (np.asarray(src[:kept]), np.asarray(above[:n_above]), total, smallest, largest)
 
 
