@@ -568,7 +568,12 @@ cdef enum:
     TILE_BYTES = 262144
     N_COPIES = 4         # interleaved histograms of a contiguous group
     SCATTER_AHEAD = 8    # entries ahead whose place the sort by group asks for
-    COLUMN_BLOCK = 8     # rows whose column maxima are taken at once (AVX2)
+    # Rows of column groups whose maxima and band sums are taken at once
+    # (AVX2, AVX-512): 2, 4, 16 and 32 measured slower (issue 14, single
+    # calls interleaved, 10000 x 1000 and 1000 x 10000, axis 0, float32 at
+    # s = 0.5-0.95: 2.8-3.3 times a copy with 8 rows, 3.2-3.8 with 16, 3.3-4.0
+    # with 32, 3.3-4.2 with 2; float64 alike).
+    COLUMN_BLOCK = 8
     PREFETCH_ROWS = 8    # rows ahead in a column tile
 
 # (the testing hook's: HISTOGRAM_SIZE by default)
@@ -588,7 +593,12 @@ cdef double SAFE_LARGEST = 1e140
 cdef double MIN_SPAN = 5e-4
 # Half-width of that bracket in standard errors of the sample's estimate
 # (4: a normal error misses it 6 draws in 100000; Student's t with MIN_UNITS - 1
-# degrees of freedom 5 in 1000).
+# degrees of freedom 5 in 1000).  Narrower brackets (3, 2.5, 2) took Gaussian
+# matrices in cache 0.6-0.95 of the time, but real ones up to 1.3-1.9 times
+# it where the bracket missed and the band was read again (issue 14, single
+# calls interleaved: pbmc68k float32 axis 0 at s = 0.5-0.95 1.73-1.90, digits.T
+# float32 axis 1 at 0.95 1.99 at 2, breast_cancer axis 1 at 0.8 1.33 at 2;
+# pbmc68k float64 axis 0 0.39-0.48): kept at 4.
 cdef double SPREAD_FACTOR = 4.0
 # Half-width of the bracket around a caller's guess of t*: at most a share of t_max
 # (SparseNMF on bench_nmf: 5e-4 and 1e-4 equally fast, 2e-3 25-35 % slower, 1e-2

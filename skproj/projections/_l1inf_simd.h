@@ -469,7 +469,10 @@ SKP_L1INF_AVX2 static ptrdiff_t skp_l1inf_range_row_f32(const float* row, ptrdif
  * count[j] and total[j], in the order of the rows whatever the instruction
  * set; column j of the row is group ``first + j``.  Eight (or four) columns at a time, all the rows for each: their
  * bands and counters are read and written once for the rows.  Each
- * column's pairs come in the order of the rows. */
+ * column's pairs come in the order of the rows.  (float32 eight columns a
+ * vector with AVX2, compared in float against float bounds, only the sums
+ * and the pairs in double: the same bits, but 1.1-1.2 times the time of the
+ * whole projection on 1000 x 10000 and 2000 x 5000 float32; issue 14.) */
 static inline ptrdiff_t skp_range_columns_tail(
         const char* row, ptrdiff_t row_stride, ptrdiff_t rows, ptrdiff_t j, ptrdiff_t n,
         ptrdiff_t first, const double* lo, const double* hi, double* count, double* total, double* values,

@@ -1060,7 +1060,11 @@ cdef bint _bracket_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
 
     A panel of units is read from memory once: its later passes find it in
     cache.  Groups with S_g <= theta_lo are zero over the whole bracket
-    (count_lo = 0, no event).
+    (count_lo = 0, no event).  (Each group moving on to theta_lo as soon as
+    it had found mu_g(theta_hi), in the same passes as the groups still
+    looking, rather than after the whole panel: the same bits, 4-11 % fewer
+    strips read on 100 x 100000 and 64 x 200000, but no faster, its steps
+    taken group by group in Cython; issue 14, single calls interleaved.)
     """
     cdef Py_ssize_t n_groups = lists.n_groups, group_size = lists.group_size
     cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == SMALL_LANES else 1
