@@ -378,9 +378,7 @@ SKP_AVX2 static inline ptrdiff_t skp_panel_candidates_f64(const double* base, pt
                 mask = _mm256_movemask_pd(_mm256_cmp_pd(
                     r[c], _mm256_broadcast_sd(floors + g + c), _CMP_GT_OQ));
                 k = counts[g + c];
-                _mm256_storeu_pd(lists + (g + c) * capacity + k, _mm256_castps_pd(
-                    _mm256_permutevar8x32_ps(_mm256_castpd_ps(r[c]), _mm256_loadu_si256(
-                        (const __m256i*) skp_pack4[mask]))));
+                _mm256_storeu_pd(lists + (g + c) * capacity + k, skp_packed4(r[c], mask));
                 counts[g + c] = k + _mm_popcnt_u32((unsigned) mask);
             }
         }

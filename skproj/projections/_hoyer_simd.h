@@ -126,9 +126,7 @@ SKH_AVX2 static inline __m256d skh_excess(__m256d key, __m256d hi, __m256d unit)
 
 /* Left-pack the lanes of ``mask`` of x (doubles or int64) to dst. */
 SKH_AVX2 static inline void skh_pack_store(double* dst, __m256d x, int mask) {
-    __m256i perm = _mm256_loadu_si256((const __m256i*) skp_pack4[mask]);
-    _mm256_storeu_pd(dst, _mm256_castps_pd(
-        _mm256_permutevar8x32_ps(_mm256_castpd_ps(x), perm)));
+    _mm256_storeu_pd(dst, skp_packed4(x, mask));
 }
 SKH_AVX2 static inline void skh_pack_store_i64(int64_t* dst, __m256i x, int mask) {
     __m256i perm = _mm256_loadu_si256((const __m256i*) skp_pack4[mask]);

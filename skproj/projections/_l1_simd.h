@@ -389,9 +389,7 @@ SKP_AVX2 static inline void skp_scan_f64(const double* row, ptrdiff_t n, double 
                     if (_mm256_movemask_pd(inside)) { gather = 0; scan->overflow = 1; }
                 } else {
                     int mask = _mm256_movemask_pd(inside);
-                    __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack4[mask]);
-                    _mm256_storeu_pd(buffer + k, _mm256_castps_pd(
-                        _mm256_permutevar8x32_ps(_mm256_castpd_ps(v), order)));
+                    _mm256_storeu_pd(buffer + k, skp_packed4(v, mask));
                     k += _mm_popcnt_u32((unsigned) mask);
                 }
             }
@@ -493,9 +491,7 @@ SKP_AVX2 static inline ptrdiff_t skp_keep8(__m256 v, __m256 rho_v, float* dst, p
 /* The lanes of ``v`` under a 4-bit ``mask`` appended at dst[k] in order (a
  * whole vector stored, see _pack_simd.h); returns the cursor past them. */
 SKP_AVX2 static inline ptrdiff_t skp_pack_store4(__m256d v, int mask, double* dst, ptrdiff_t k) {
-    __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack4[mask]);
-    _mm256_storeu_pd(dst + k, _mm256_castps_pd(
-        _mm256_permutevar8x32_ps(_mm256_castpd_ps(v), order)));
+    _mm256_storeu_pd(dst + k, skp_packed4(v, mask));
     return k + _mm_popcnt_u32((unsigned) mask);
 }
 

@@ -164,9 +164,7 @@ SKP_L1INF_AVX2 static inline ptrdiff_t skp_band4(__m256d a, __m256d lo, __m256d 
     __m256d inside = _mm256_and_pd(_mm256_cmp_pd(position, first, _CMP_GE_OQ),
                                    _mm256_cmp_pd(position, last, _CMP_LT_OQ));
     int mask = _mm256_movemask_pd(inside);
-    __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack4[mask]);
-    _mm256_storeu_pd(values + pos, _mm256_castps_pd(
-        _mm256_permutevar8x32_ps(_mm256_castpd_ps(a), order)));
+    _mm256_storeu_pd(values + pos, skp_packed4(a, mask));
     return pos + _mm_popcnt_u32((unsigned) mask);
 }
 
@@ -226,11 +224,9 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_panel_
             _mm256_cmp_pd(position, _mm256_loadu_pd(first + j), _CMP_GE_OQ),
             _mm256_cmp_pd(position, _mm256_loadu_pd(last + j), _CMP_LT_OQ));
         int mask = _mm256_movemask_pd(inside);
-        __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack4[mask]);
         __m256i order32 = _mm256_loadu_si256((const __m256i*) skp_pack4_32[mask]);
         __m256i ids = _mm256_castsi128_si256(_mm_loadu_si128((const __m128i*) (column + j)));
-        _mm256_storeu_pd(values + pos, _mm256_castps_pd(
-            _mm256_permutevar8x32_ps(_mm256_castpd_ps(a), order)));
+        _mm256_storeu_pd(values + pos, skp_packed4(a, mask));
         _mm_storeu_si128((__m128i*) (groups + pos), _mm256_castsi256_si128(
             _mm256_permutevar8x32_epi32(ids, order32)));
         pos += _mm_popcnt_u32((unsigned) mask);
@@ -412,9 +408,7 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_range4
                                    _mm256_cmp_pd(a, hi, _CMP_LT_OQ));
     __m256d up = _mm256_cmp_pd(a, hi, _CMP_GE_OQ);
     int mask = _mm256_movemask_pd(inside);
-    __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack4[mask]);
-    _mm256_storeu_pd(values + pos, _mm256_castps_pd(
-        _mm256_permutevar8x32_ps(_mm256_castpd_ps(a), order)));
+    _mm256_storeu_pd(values + pos, skp_packed4(a, mask));
     *above += _mm_popcnt_u32((unsigned) _mm256_movemask_pd(up));
     *sum = _mm256_add_pd(*sum, _mm256_and_pd(up, a));
     return pos + _mm_popcnt_u32((unsigned) mask);
@@ -538,10 +532,8 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_range_
                                            _mm256_cmp_pd(a, h, _CMP_LT_OQ));
             __m256d up = _mm256_cmp_pd(a, h, _CMP_GE_OQ);
             int mask = _mm256_movemask_pd(inside);
-            __m256i order = _mm256_loadu_si256((const __m256i*) skp_pack4[mask]);
             __m256i order32 = _mm256_loadu_si256((const __m256i*) skp_pack4_32[mask]);
-            _mm256_storeu_pd(values + pos, _mm256_castps_pd(
-                _mm256_permutevar8x32_ps(_mm256_castpd_ps(a), order)));
+            _mm256_storeu_pd(values + pos, skp_packed4(a, mask));
             _mm_storeu_si128((__m128i*) (groups + pos), _mm256_castsi256_si128(
                 _mm256_permutevar8x32_epi32(ids, order32)));
             pos += _mm_popcnt_u32((unsigned) mask);

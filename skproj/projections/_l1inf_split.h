@@ -12,11 +12,13 @@
  * The sum of the entries above is taken in eight chains, entry i of src in
  * chain i % 8, added as ((c0 + c4) + (c2 + c6)) + ((c1 + c5) + (c3 + c7)):
  * the AVX-512 loop (compress in registers, no branch), the AVX2 one (four
- * entries a vector, chains 0-3 and 4-7 in turn, packed by the permutation
- * table of _pack_simd.h) and the plain C one give the same bits.  The scalar Cython loop it replaces carried the count
- * of the entries above from entry to entry, about four cycles an entry (issue
- * 14: the solve was 0.40 ns an entry of 1000 x 10000 float32 at half the
- * norm, 21 % of the call).
+ * entries a vector, chains 0-3 and 4-7 in turn, packed by skp_packed4) and
+ * the plain C one give the same bits.  The scalar Cython loop it replaces
+ * carried the count of the entries above from entry to entry, about four
+ * cycles an entry (issue 14: the solve was 0.40 ns an entry of 1000 x 10000
+ * float32 at half the norm, 21 % of the call); the plain C loop, in turn, a
+ * fifth of the exact ball's call there on a CPU without AVX-512 (its AVX2
+ * loop a twentieth).
  *
  * Full-width stores inside the list: while a whole vector of src is left,
  * the entries still in src and those written below never outnumber the
@@ -105,10 +107,8 @@ SKP_SPLIT_AVX2 static inline void skp_split_vector4(__m256d a, __m256d live, __m
     const int up_mask = _mm256_movemask_pd(up), keep_mask = _mm256_movemask_pd(keep);
     const int n_up = _mm_popcnt_u32((unsigned) up_mask);
     const int n_keep = _mm_popcnt_u32((unsigned) keep_mask);
-    const __m256d packed_up = _mm256_castps_pd(_mm256_permutevar8x32_ps(
-        _mm256_castpd_ps(a), _mm256_loadu_si256((const __m256i*) skp_pack4[up_mask])));
-    const __m256d packed_keep = _mm256_castps_pd(_mm256_permutevar8x32_ps(
-        _mm256_castpd_ps(a), _mm256_loadu_si256((const __m256i*) skp_pack4[keep_mask])));
+    const __m256d packed_up = skp_packed4(a, up_mask);
+    const __m256d packed_keep = skp_packed4(a, keep_mask);
     const __m256i lanes = _mm256_setr_epi64x(0, 1, 2, 3);
     *chain = _mm256_add_pd(*chain, _mm256_and_pd(up, a));
     *least = _mm256_min_pd(*least, _mm256_blendv_pd(_mm256_set1_pd(INFINITY), a, up));

@@ -85,4 +85,16 @@ static const int32_t skp_pack8[256][8] = {
 #undef SKP_BELOW
 #undef SKP_BIT
 
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+
+/* The lanes of four doubles under a 4-bit mask moved to the front (the
+ * others repeat lane 0), for a whole vector stored at a cursor.  AVX2; every
+ * kernel's AVX2 and AVX-512 functions may inline it. */
+__attribute__((target("avx2"))) static inline __m256d skp_packed4(__m256d x, int mask) {
+    return _mm256_castps_pd(_mm256_permutevar8x32_ps(
+        _mm256_castpd_ps(x), _mm256_loadu_si256((const __m256i*) skp_pack4[mask])));
+}
+#endif
+
 #endif
