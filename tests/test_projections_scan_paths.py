@@ -264,3 +264,64 @@ def test_gather_holds_the_sampled_bracket(scan, n, dtype, rng):
     for share in (0.1, 0.3, 0.5, 0.7, 0.9):
         low, high = _l1._sampled_bracket(y, _radius_keeping(values, share))
         assert np.count_nonzero((values >= low) & (values < high)) <= room, share
+
+
+_FLOAT32_EDGES = np.array([0.0, -0.0, np.inf, -np.inf, np.float32(np.finfo(np.float32).max),
+                           -np.float32(np.finfo(np.float32).max),
+                           np.float32(np.finfo(np.float32).smallest_subnormal),
+                           -np.float32(np.finfo(np.float32).smallest_subnormal), 1.0, -1.0])
+
+
+def _float_bounds_cases(bounds):
+    """Bounds and, for each, float32 values around it: the edges of float32,
+    and the float nearest the bound with its neighbours."""
+    bounds = np.asarray(bounds, dtype=np.float64)
+    with np.errstate(over="ignore"):    # (beyond FLT_MAX: +-inf, as meant)
+        nearest = bounds.astype(np.float32)
+        around = [nearest]
+        for direction in (np.inf, -np.inf):
+            step = nearest
+            for _ in range(2):
+                step = np.nextafter(step, np.float32(direction))
+                around.append(step)
+    return bounds, np.concatenate([np.stack(around, axis=1),
+                                   np.broadcast_to(_FLOAT32_EDGES.astype(np.float32),
+                                                   (bounds.size, _FLOAT32_EDGES.size))], axis=1)
+
+
+@np.errstate(over="ignore")     # (nextafter from FLT_MAX to inf)
+def _check_float_bounds(bounds):
+    bounds, values = _float_bounds_cases(bounds)
+    below, above = _l1._float_bounds(bounds)
+    for b, low, high, a in zip(bounds, below, above, values):
+        if np.isnan(b):
+            assert np.isnan(low) and np.isnan(high)
+            continue
+        a = a.astype(np.float64)
+        # the same answer as the double bound for every float32 value
+        np.testing.assert_array_equal(a > np.float64(low), a > b, err_msg=f"below {b!r}")
+        np.testing.assert_array_equal(a >= np.float64(high), a >= b, err_msg=f"above {b!r}")
+        # and the extreme such float: the bound lies between it and its neighbour
+        assert np.float64(low) <= b and (b == np.inf or b < np.nextafter(low, np.float32(np.inf)))
+        assert b <= np.float64(high) and (b == -np.inf
+                                          or np.nextafter(high, np.float32(-np.inf)) < b)
+
+
+def test_float_bounds_order_every_float_as_the_double_bound():
+    """``skp_float_below`` / ``skp_float_above`` (``_float_bounds.h``), which
+    the float32 loops compare against: for every float32 a, a > below(b)
+    exactly where a > b, a >= above(b) exactly where a >= b, and each is the
+    extreme float with that property -- at float32's edges too: bounds
+    beyond FLT_MAX but finite (below: FLT_MAX, not +inf), beyond -FLT_MAX
+    (above: -FLT_MAX, not -inf), infinite, zero, subnormal, NaN."""
+    big = float(np.finfo(np.float32).max)
+    tiny = float(np.finfo(np.float32).smallest_subnormal)
+    _check_float_bounds([0.0, -0.0, 1e-300, -1e-300, tiny, -tiny, tiny / 2, -tiny / 2,
+                         1.0, -1.0, 0.1, -0.1, 1.0 + 2.0 ** -40, big, -big, big * 1.0000001,
+                         -big * 1.0000001, 1e300, -1e300, np.inf, -np.inf, np.nan])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=20))
+def test_float_bounds_property(bounds):
+    _check_float_bounds(bounds)

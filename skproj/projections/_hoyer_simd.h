@@ -37,6 +37,7 @@
 
 #include <immintrin.h>
 
+#include "_float_bounds.h"
 #include "_pack_simd.h"
 
 #define SKH_AVX2 __attribute__((target("avx2,popcnt")))
@@ -63,21 +64,6 @@ static inline int skh_have_avx2(void) {
 static inline int skh_set_avx512(int on) {
     skh_avx512 = on && skh_have_avx2() && __builtin_cpu_supports("avx512f");
     return skh_avx512;
-}
-
-/* The smallest float f with (key >= f) == (key >= bound) for every float key,
- * and the largest with (key > f) == (key > bound). */
-static inline float skh_float_at_or_above(double bound) {
-    float f;
-    if (bound > (double) FLT_MAX) return INFINITY;
-    f = (float) bound;
-    return (double) f < bound ? nextafterf(f, INFINITY) : f;
-}
-static inline float skh_float_at_or_below(double bound) {
-    float f;
-    if (bound >= (double) FLT_MAX) return bound > (double) FLT_MAX ? INFINITY : FLT_MAX;
-    f = (float) bound;
-    return (double) f > bound ? nextafterf(f, -INFINITY) : f;
 }
 
 SKH_AVX2 static inline __m256d skh_abs_pd(__m256d x) {
@@ -344,7 +330,7 @@ SKH_AVX2 static inline void skh_add_excesses(const float* above, ptrdiff_t n, __
 /* skh_row_band(_top)_f32 (the same arguments and results): the keys compared
  * (lo < key < hi, key >= hi), counted and maximized in float, eight a vector,
  * against the floats that order every float as lo and hi do
- * (skh_float_at_or_below/above), as the AVX-512 loop does; the keys at or
+ * (skp_float_below/above, _float_bounds.h), as the AVX-512 loop does; the keys at or
  * above hi (a NaN too, _CMP_NLT_UQ, which makes the sums NaN) left-packed
  * into a block of SKH_ABOVE_BLOCK, whose excesses d = key - hi are then
  * taken and summed in double (exact keys, the same terms), the unit applied
@@ -355,8 +341,8 @@ SKH_AVX2 static inline void skh_add_excesses(const float* above, ptrdiff_t n, __
 SKH_AVX2 static ptrdiff_t NAME(const float* row, ptrdiff_t n, double lo, double hi,    \
         double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity, double* keys,  \
         double* top, int* nan) {                                                       \
-    const __m256 flo = _mm256_set1_ps(skh_float_at_or_below(lo));                      \
-    const __m256 fhi = _mm256_set1_ps(skh_float_at_or_above(hi));                      \
+    const __m256 flo = _mm256_set1_ps(skp_float_below(lo));                      \
+    const __m256 fhi = _mm256_set1_ps(skp_float_above(hi));                      \
     const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));       \
     const __m256d vhi = _mm256_set1_pd(hi);                                            \
     __m256d sp[2] = {_mm256_setzero_pd(), _mm256_setzero_pd()};                        \
@@ -638,7 +624,7 @@ SKH_COLUMNS_BAND_BLOCK(skh_columns_band_block_top4_f32, f32, float, 1)
 /* skh_columns_band_block(_top)_f32 (the same arguments and results): eight
  * groups a vector, their keys compared (lo < key < hi, key >= hi), counted
  * and maximized in float against the floats that order every float as lo and
- * hi do (skh_float_at_or_below/above), as the AVX-512 loop does; the
+ * hi do (skp_float_below/above, _float_bounds.h), as the AVX-512 loop does; the
  * excesses d = (key - hi)+ in double (exact keys; a NaN key makes them NaN),
  * each group's d and d^2 summed over the block's rows in registers, then
  * added to sum_p, sum_r times unit[g] and its square; the last groups (fewer
@@ -657,8 +643,8 @@ SKH_AVX2 static ptrdiff_t NAME(const float* rows, ptrdiff_t stride, ptrdiff_t n_
         ptrdiff_t n, double lo, double hi, const double* unit, double* sum_v,          \
         double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,             \
         double* keys, int64_t* groups, double* top, int* nan) {                        \
-    const __m256 flo = _mm256_set1_ps(skh_float_at_or_below(lo));                      \
-    const __m256 fhi = _mm256_set1_ps(skh_float_at_or_above(hi));                      \
+    const __m256 flo = _mm256_set1_ps(skp_float_below(lo));                      \
+    const __m256 fhi = _mm256_set1_ps(skp_float_above(hi));                      \
     const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));       \
     const __m256d vhi = _mm256_set1_pd(hi), zero = _mm256_setzero_pd();                \
     __m256d bad = zero;                                                                \
@@ -793,7 +779,7 @@ SKH_AVX2 static void skh_write_f32(const float* src, float* dst, ptrdiff_t n, do
  * instructions per byte of the float64 loops.  They compute what the AVX2
  * loops compute:
  *  - lo < key < hi and key >= hi on floats against the floats that order
- *    every float as lo and hi do (skh_float_at_or_below/above): the band and
+ *    every float as lo and hi do (skp_float_below/above, _float_bounds.h): the band and
  *    the counts are identical;
  *  - the maxima in float (which orders as double);
  *  - d = key - hi in double (exact: key converted exactly), summed (d and d^2)
@@ -903,8 +889,8 @@ static inline ptrdiff_t skh_append_narrow(const double* from_keys, const int64_t
 SKH_AVX512 static ptrdiff_t NAME(const float* row, ptrdiff_t n, double lo, double hi,  \
         double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity, float* keys,   \
         double* top, int* nan) {                                                       \
-    __m512 flo = _mm512_set1_ps(skh_float_at_or_below(lo));                            \
-    __m512 fhi = _mm512_set1_ps(skh_float_at_or_above(hi));                            \
+    __m512 flo = _mm512_set1_ps(skp_float_below(lo));                            \
+    __m512 fhi = _mm512_set1_ps(skp_float_above(hi));                            \
     __m512d vhi = _mm512_set1_pd(hi), zero = _mm512_setzero_pd();                      \
     __m512d sp0 = zero, sp1 = zero, sr0 = zero, sr1 = zero;                            \
     __m512 m = _mm512_setzero_ps();                                                    \
@@ -953,8 +939,8 @@ SKH_AVX512 static ptrdiff_t NAME(const float* rows, ptrdiff_t stride, ptrdiff_t 
         ptrdiff_t n, double lo, double hi, const double* unit, double* sum_v,          \
         double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,             \
         float* keys, int32_t* groups, double* top, int* nan, int branchless) {         \
-    __m512 flo = _mm512_set1_ps(skh_float_at_or_below(lo));                            \
-    __m512 fhi = _mm512_set1_ps(skh_float_at_or_above(hi));                            \
+    __m512 flo = _mm512_set1_ps(skp_float_below(lo));                            \
+    __m512 fhi = _mm512_set1_ps(skp_float_above(hi));                            \
     __m512d vhi = _mm512_set1_pd(hi), zero = _mm512_setzero_pd();                      \
     __m512i minus_one = _mm512_set1_epi32(-1);                                         \
     __mmask8 bad = 0;                                                                  \
@@ -1332,8 +1318,8 @@ SKH_AVX512 static double skh_exact_g(ptrdiff_t n_groups, double t, double band_h
 /* The number of float keys with lo < key < hi (the sample's share of a band). */
 SKH_AVX512 static ptrdiff_t skh_count_between_f32(const float* keys, ptrdiff_t n, double lo,
                                                   double hi) {
-    __m512 flo = _mm512_set1_ps(skh_float_at_or_below(lo));
-    __m512 fhi = _mm512_set1_ps(skh_float_at_or_above(hi));
+    __m512 flo = _mm512_set1_ps(skp_float_below(lo));
+    __m512 fhi = _mm512_set1_ps(skp_float_above(hi));
     ptrdiff_t k, count = 0;
     for (k = 0; k + 16 <= n; k += 16) {
         __m512 key = _mm512_loadu_ps(keys + k);

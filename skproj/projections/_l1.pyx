@@ -875,6 +875,26 @@ def at_addresses(bint simplex, size_t y_address, size_t x_address, Py_ssize_t n,
     return status == STATUS_PROJECTED or status == STATUS_INSIDE
 
 
+cdef extern from "_float_bounds.h" nogil:
+    float skp_float_below(double bound)
+    float skp_float_above(double bound)
+
+
+def _float_bounds(const double[::1] bounds):
+    """Testing hook: ``(below, above)``, the float32 arrays of
+    ``skp_float_below`` and ``skp_float_above`` of each bound (the floats that
+    order every float32 as the double bound does, ``_float_bounds.h``)."""
+    import numpy as np
+    below = np.empty(bounds.shape[0], dtype=np.float32)
+    above = np.empty(bounds.shape[0], dtype=np.float32)
+    cdef float[::1] low = below, high = above
+    cdef Py_ssize_t i
+    for i in range(bounds.shape[0]):
+        low[i] = skp_float_below(bounds[i])
+        high[i] = skp_float_above(bounds[i])
+    return below, above
+
+
 def _kth_smallest(floating[::1] values, Py_ssize_t k):
     """Testing hook: the k-th smallest of ``values`` by the sample's vector
     selection (AVX-512F, or AVX2: see ``_set_testing``), or None where neither

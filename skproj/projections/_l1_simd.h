@@ -54,6 +54,7 @@ static inline float skp_shrink_by_two_floats(float value, float hi, float lo, in
 
 #include <immintrin.h>
 
+#include "_float_bounds.h"
 #include "_pack_simd.h"
 
 #define SKP_AVX2 __attribute__((target("avx2,popcnt")))
@@ -77,26 +78,6 @@ static inline int skp_have_avx2(void) {
 static inline int skp_set_avx512(int on) {
     skp_avx512 = on && skp_have_avx2() && __builtin_cpu_supports("avx512f");
     return skp_avx512;
-}
-
-/* The largest float f with (value > f) == (value > bound) for every float value. */
-static inline float skp_float_below(double bound) {
-    float f;
-    if (bound >= (double) FLT_MAX) return bound > (double) FLT_MAX ? INFINITY : FLT_MAX;
-    if (bound <= -(double) FLT_MAX) return bound < -(double) FLT_MAX ? -INFINITY : -FLT_MAX;
-    f = (float) bound;
-    if ((double) f > bound) f = nextafterf(f, -INFINITY);
-    return f;
-}
-
-/* The smallest float f with (value >= f) == (value >= bound) for every float value. */
-static inline float skp_float_above(double bound) {
-    float f;
-    if (bound >= (double) FLT_MAX) return bound > (double) FLT_MAX ? INFINITY : FLT_MAX;
-    if (bound <= -(double) FLT_MAX) return bound < -(double) FLT_MAX ? -INFINITY : -FLT_MAX;
-    f = (float) bound;
-    if ((double) f < bound) f = nextafterf(f, INFINITY);
-    return f;
 }
 
 SKP_AVX2 static inline __m256d skp_low_pd(__m256 v) {

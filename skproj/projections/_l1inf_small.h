@@ -38,6 +38,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "_float_bounds.h"
+
 #define SKP_SMALL_STRIP 8
 
 /* 2: AVX-512F, 1: AVX2, 0: plain C. */
@@ -267,18 +269,8 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_acc512_store(const skp_acc512* r, ptrdiff_t
  * tests, counts and bounds in float32, 16 groups per vector (exact: a > l
  * exactly where a > the largest float32 <= l, and the counts and entries are
  * float32 values), the sums in double as in skp_small_lanes512 (the same
- * order, the same bits): a third fewer instructions per entry. */
-/* The largest float32 <= level (>= 0, finite or not). */
-static inline float skp_small_floor_f32(double level) {
-    float f = (float) level;
-    if ((double) f > level) {
-        unsigned bits;
-        memcpy(&bits, &f, sizeof(bits));
-        bits -= 1u;
-        memcpy(&f, &bits, sizeof(f));
-    }
-    return f;
-}
+ * order, the same bits): a third fewer instructions per entry.  The
+ * largest float32 <= each level is skp_float_below's (_float_bounds.h). */
 
 SKP_SMALL_AVX512 SKP_INLINE __m512 skp_small_level_f32(const double* level) {
     /* The largest float32 <= each level (>= 0): round, then step down where
@@ -482,7 +474,7 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_norms512(const void* y, ptrdiff_t len
  * in float32 (as skp_small_quad512_f32); returns the entries done. */
 SKP_SMALL_AVX512 SKP_INLINE ptrdiff_t skp_small_bulk512_f32(const float* group, ptrdiff_t length,
                                                      double level, skp_acc512* r) {
-    __m512 l = _mm512_set1_ps(skp_small_floor_f32(level));
+    __m512 l = _mm512_set1_ps(skp_float_below(level));
     skp_acc16 b[2];
     ptrdiff_t i;
     skp_acc16_zero(&b[0]);
@@ -759,7 +751,7 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_strip256_f32(
     __m256d low = _mm256_setzero_pd(), high = low;
     float floors[8];
     ptrdiff_t i, q;
-    for (q = 0; q < 8; q++) floors[q] = skp_small_floor_f32(level[g + q]);
+    for (q = 0; q < 8; q++) floors[q] = skp_float_below(level[g + q]);
     l = _mm256_loadu_ps(floors);
     for (i = 0; i < length; i++)
         skp_take8_f32(_mm256_and_ps(_mm256_loadu_ps(
@@ -934,7 +926,7 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_group256_f32(const float* group, ptrdif
                                                       double u, double* count, double* sum,
                                                       double* above_min, double* below_max) {
     const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-    const __m256 level = _mm256_set1_ps(skp_small_floor_f32(u));
+    const __m256 level = _mm256_set1_ps(skp_float_below(u));
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const ptrdiff_t bulk = length - length % 32;
     /* (one count and one pair of bounds for the whole group, whose order
