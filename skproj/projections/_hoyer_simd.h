@@ -330,19 +330,19 @@ SKH_AVX2 static inline void skh_add_excesses(const float* above, ptrdiff_t n, __
 /* skh_row_band(_top)_f32 (the same arguments and results): the keys compared
  * (lo < key < hi, key >= hi), counted and maximized in float, eight a vector,
  * against the floats that order every float as lo and hi do
- * (skp_float_below/above, _float_bounds.h), as the AVX-512 loop does; the keys at or
- * above hi (a NaN too, _CMP_NLT_UQ, which makes the sums NaN) left-packed
- * into a block of SKH_ABOVE_BLOCK, whose excesses d = key - hi are then
- * taken and summed in double (exact keys, the same terms), the unit applied
- * to the row's sums.  Only the keys at or above hi cost double arithmetic:
+ * (skp_float_below/above, _float_bounds.h), as the AVX-512 loop does; the
+ * keys at or above hi (a NaN too, _CMP_NLT_UQ, which makes the sums NaN)
+ * left-packed into a block of SKH_ABOVE_BLOCK, whose excesses d = key - hi
+ * are then taken and summed in double (exact keys, the same terms), the unit
+ * applied to the row's sums.  Only the keys at or above hi cost double arithmetic:
  * the loop that took every key in double did twice the float64 loop's work
  * per byte. */
 #define SKH_ROW_BAND_F32(NAME, WITH_TOP)                                               \
 SKH_AVX2 static ptrdiff_t NAME(const float* row, ptrdiff_t n, double lo, double hi,    \
         double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity, double* keys,  \
         double* top, int* nan) {                                                       \
-    const __m256 flo = _mm256_set1_ps(skp_float_below(lo));                      \
-    const __m256 fhi = _mm256_set1_ps(skp_float_above(hi));                      \
+    const __m256 flo = _mm256_set1_ps(skp_float_below(lo));                            \
+    const __m256 fhi = _mm256_set1_ps(skp_float_above(hi));                            \
     const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));       \
     const __m256d vhi = _mm256_set1_pd(hi);                                            \
     __m256d sp[2] = {_mm256_setzero_pd(), _mm256_setzero_pd()};                        \
@@ -622,29 +622,29 @@ SKH_COLUMNS_BAND_BLOCK(skh_columns_band_block_top_f64, f64, double, 1)
 SKH_COLUMNS_BAND_BLOCK(skh_columns_band_block_top4_f32, f32, float, 1)
 
 /* skh_columns_band_block(_top)_f32 (the same arguments and results): eight
- * groups a vector, their keys compared (lo < key < hi, key >= hi), counted
- * and maximized in float against the floats that order every float as lo and
- * hi do (skp_float_below/above, _float_bounds.h), as the AVX-512 loop does; the
+ * groups a vector, their keys compared (lo < key < hi, key >= hi), counted and
+ * maximized in float against the floats that order every float as lo and hi do
+ * (skp_float_below/above, _float_bounds.h), as the AVX-512 loop does; the
  * excesses d = (key - hi)+ in double (exact keys; a NaN key makes them NaN),
- * each group's d and d^2 summed over the block's rows in registers, then
- * added to sum_p, sum_r times unit[g] and its square; the last groups (fewer
- * than eight) by the four-group loop.  The four-group loop takes every key in
+ * each group's d and d^2 summed over the block's rows in registers, then added
+ * to sum_p, sum_r times unit[g] and its square; the last groups (fewer than
+ * eight) by the four-group loop.  The four-group loop takes every key in
  * double: per byte, twice the float64 loop's work.  (Pushing every vector's
  * band entries without a branch, as the AVX-512 loop does where the band is
- * dense: 300 x 784 at s = 0.5 / 0.8 / 0.95, perf shares of the band read
- * over the write's, 2.7-3.0 / 2.0-2.2 / 1.4-1.5 with the branch, 2.5-2.8 /
- * 2.5-2.8 / 2.5-2.9 without; the four-group loop 3.0-3.1 / 2.3-2.4 / 1.7-1.8.)
- * This loop is bound by its instructions, not by memory: in cache it takes
- * as long per entry as the float64 one, twice as long per byte (a C harness,
- * 0.41 ns an entry on 100 x 1000 and 300 x 784 for both).  Summing d^2 by
- * FMA saved 6 % of it (and needs the FMA extension): not done. */
+ * dense: 300 x 784 at s = 0.5 / 0.8 / 0.95, perf shares of the band read over
+ * the write's, 2.7-3.0 / 2.0-2.2 / 1.4-1.5 with the branch, 2.5-2.8 /
+ * 2.5-2.8 / 2.5-2.9 without; the four-group loop 3.0-3.1 / 2.3-2.4 /
+ * 1.7-1.8.)  This loop is bound by its instructions, not by memory: in cache
+ * it takes as long per entry as the float64 one, twice as long per byte (a C
+ * harness, 0.41 ns an entry on 100 x 1000 and 300 x 784 for both).  Summing
+ * d^2 by FMA saved 6 % of it (and needs the FMA extension): not done. */
 #define SKH_COLUMNS_BAND_BLOCK_F32(NAME, FOUR_NAME, WITH_TOP)                          \
 SKH_AVX2 static ptrdiff_t NAME(const float* rows, ptrdiff_t stride, ptrdiff_t n_rows,  \
         ptrdiff_t n, double lo, double hi, const double* unit, double* sum_v,          \
         double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,             \
         double* keys, int64_t* groups, double* top, int* nan) {                        \
-    const __m256 flo = _mm256_set1_ps(skp_float_below(lo));                      \
-    const __m256 fhi = _mm256_set1_ps(skp_float_above(hi));                      \
+    const __m256 flo = _mm256_set1_ps(skp_float_below(lo));                            \
+    const __m256 fhi = _mm256_set1_ps(skp_float_above(hi));                            \
     const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));       \
     const __m256d vhi = _mm256_set1_pd(hi), zero = _mm256_setzero_pd();                \
     __m256d bad = zero;                                                                \
@@ -779,8 +779,8 @@ SKH_AVX2 static void skh_write_f32(const float* src, float* dst, ptrdiff_t n, do
  * instructions per byte of the float64 loops.  They compute what the AVX2
  * loops compute:
  *  - lo < key < hi and key >= hi on floats against the floats that order
- *    every float as lo and hi do (skp_float_below/above, _float_bounds.h): the band and
- *    the counts are identical;
+ *    every float as lo and hi do (skp_float_below/above, _float_bounds.h):
+ *    the band and the counts are identical;
  *  - the maxima in float (which orders as double);
  *  - d = key - hi in double (exact: key converted exactly), summed (d and d^2)
  *    in double, each lane a group's (columns) or a share of the row's terms;
@@ -889,8 +889,8 @@ static inline ptrdiff_t skh_append_narrow(const double* from_keys, const int64_t
 SKH_AVX512 static ptrdiff_t NAME(const float* row, ptrdiff_t n, double lo, double hi,  \
         double unit, double* sums, ptrdiff_t count, ptrdiff_t capacity, float* keys,   \
         double* top, int* nan) {                                                       \
-    __m512 flo = _mm512_set1_ps(skp_float_below(lo));                            \
-    __m512 fhi = _mm512_set1_ps(skp_float_above(hi));                            \
+    __m512 flo = _mm512_set1_ps(skp_float_below(lo));                                  \
+    __m512 fhi = _mm512_set1_ps(skp_float_above(hi));                                  \
     __m512d vhi = _mm512_set1_pd(hi), zero = _mm512_setzero_pd();                      \
     __m512d sp0 = zero, sp1 = zero, sr0 = zero, sr1 = zero;                            \
     __m512 m = _mm512_setzero_ps();                                                    \
@@ -939,8 +939,8 @@ SKH_AVX512 static ptrdiff_t NAME(const float* rows, ptrdiff_t stride, ptrdiff_t 
         ptrdiff_t n, double lo, double hi, const double* unit, double* sum_v,          \
         double* sum_p, double* sum_r, ptrdiff_t count, ptrdiff_t capacity,             \
         float* keys, int32_t* groups, double* top, int* nan, int branchless) {         \
-    __m512 flo = _mm512_set1_ps(skp_float_below(lo));                            \
-    __m512 fhi = _mm512_set1_ps(skp_float_above(hi));                            \
+    __m512 flo = _mm512_set1_ps(skp_float_below(lo));                                  \
+    __m512 fhi = _mm512_set1_ps(skp_float_above(hi));                                  \
     __m512d vhi = _mm512_set1_pd(hi), zero = _mm512_setzero_pd();                      \
     __m512i minus_one = _mm512_set1_epi32(-1);                                         \
     __mmask8 bad = 0;                                                                  \

@@ -269,8 +269,9 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_acc512_store(const skp_acc512* r, ptrdiff_t
  * tests, counts and bounds in float32, 16 groups per vector (exact: a > l
  * exactly where a > the largest float32 <= l, and the counts and entries are
  * float32 values), the sums in double as in skp_small_lanes512 (the same
- * order, the same bits): a third fewer instructions per entry.  The
- * largest float32 <= each level is skp_float_below's (_float_bounds.h). */
+ * order, the same bits): a third fewer instructions per entry.  Each
+ * level's float32 floor: skp_small_level_f32's for sixteen, skp_float_below's
+ * (_float_bounds.h) for one. */
 
 SKP_SMALL_AVX512 SKP_INLINE __m512 skp_small_level_f32(const double* level) {
     /* The largest float32 <= each level (>= 0): round, then step down where
