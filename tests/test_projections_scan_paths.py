@@ -292,7 +292,9 @@ def _float_bounds_cases(bounds):
 @np.errstate(over="ignore")     # (nextafter from FLT_MAX to inf)
 def _check_float_bounds(bounds):
     bounds, values = _float_bounds_cases(bounds)
-    below, above = _l1._float_bounds(bounds)
+    below, above, below4 = _l1._float_bounds(bounds)
+    if below4 is not None:  # (the AVX2 twin: the same floats, NaN for NaN)
+        np.testing.assert_array_equal(below4.view(np.int32), below.view(np.int32))
     for b, low, high, a in zip(bounds, below, above, values):
         if np.isnan(b):
             assert np.isnan(low) and np.isnan(high)
@@ -309,7 +311,8 @@ def _check_float_bounds(bounds):
 
 def test_float_bounds_order_every_float_as_the_double_bound():
     """``skp_float_below`` / ``skp_float_above`` (``_float_bounds.h``), which
-    the float32 loops compare against: for every float32 a, a > below(b)
+    the float32 loops compare against, and ``skp_float_below4`` (four at a
+    time with AVX2, the same bits as ``skp_float_below``): for every float32 a, a > below(b)
     exactly where a > b, a >= above(b) exactly where a >= b, and each is the
     extreme float with that property -- at float32's edges too: bounds
     beyond FLT_MAX but finite (below: FLT_MAX, not +inf), beyond -FLT_MAX

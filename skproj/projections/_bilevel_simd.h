@@ -458,20 +458,6 @@ SKP_AVX2 static inline __m128i skp_narrow_mask(__m256d mask) {
         _mm256_castpd_si256(mask), _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6)));
 }
 
-/* skp_float_below on four doubles (``bound`` > -FLT_MAX; NaN where it is NaN). */
-SKP_AVX2 static inline __m128 skp_float_below4(__m256d bound) {
-    const __m128 f = _mm256_cvtpd_ps(bound);
-    const __m128i bits = _mm_castps_si128(f);
-    /* a float rounded above the bound steps one unit towards -inf: its bits
-     * drop by one if it is positive, rise by one if negative (or -0) */
-    const __m128i too_high = skp_narrow_mask(_mm256_cmp_pd(_mm256_cvtps_pd(f), bound,
-                                                           _CMP_GT_OQ));
-    const __m128i step = _mm_xor_si128(_mm_add_epi32(_mm_srai_epi32(bits, 31),
-                                                     _mm_srai_epi32(bits, 31)),
-                                       _mm_set1_epi32(-1));
-    return _mm_castsi128_ps(_mm_add_epi32(bits, _mm_and_si128(step, too_high)));
-}
-
 /* The sums of the columns whose float blocks overflowed (infinite in
  * ``sums``), taken again in double: the magnitudes above ``bounds``. */
 static inline void skp_resum_overflowed(const char* columns, ptrdiff_t row_stride,

@@ -878,21 +878,30 @@ def at_addresses(bint simplex, size_t y_address, size_t x_address, Py_ssize_t n,
 cdef extern from "_float_bounds.h" nogil:
     float skp_float_below(double bound)
     float skp_float_above(double bound)
+    void skp_floats_below4(const double* bounds, Py_ssize_t n, float* below)
 
 
 def _float_bounds(const double[::1] bounds):
-    """Testing hook: ``(below, above)``, the float32 arrays of
+    """Testing hook: ``(below, above, below4)``, the float32 arrays of
     ``skp_float_below`` and ``skp_float_above`` of each bound (the floats that
-    order every float32 as the double bound does, ``_float_bounds.h``)."""
+    order every float32 as the double bound does, ``_float_bounds.h``), and
+    ``skp_float_below4``'s (its AVX2 twin; None without AVX2)."""
     import numpy as np
-    below = np.empty(bounds.shape[0], dtype=np.float32)
-    above = np.empty(bounds.shape[0], dtype=np.float32)
-    cdef float[::1] low = below, high = above
-    cdef Py_ssize_t i
-    for i in range(bounds.shape[0]):
+    cdef Py_ssize_t i, n = bounds.shape[0]
+    below = np.empty(n, dtype=np.float32)
+    above = np.empty(n, dtype=np.float32)
+    cdef float[::1] low = below, high = above, vector
+    cdef double[::1] padded = np.zeros((n + 3) // 4 * 4)
+    for i in range(n):
         low[i] = skp_float_below(bounds[i])
         high[i] = skp_float_above(bounds[i])
-    return below, above
+        padded[i] = bounds[i]
+    if not skp_have_avx2():
+        return below, above, None
+    below4 = np.empty(padded.shape[0], dtype=np.float32)
+    vector = below4
+    skp_floats_below4(&padded[0], padded.shape[0], &vector[0])
+    return below, above, below4[:n]
 
 
 def _kth_smallest(floating[::1] values, Py_ssize_t k):

@@ -741,7 +741,11 @@ SKP_SMALL_AVX2 SKP_INLINE __m256d skp_counts4(__m256i uncounted, const int high)
  * (as the AVX-512 loop takes them) need 10 or 20 vectors of accumulators,
  * which spill out of AVX2's 16 registers (issue 14, a C harness of the pass
  * over panels of 80-320 columns of 100 rows in cache: one strip at a time
- * 0.70-0.74 of the time of up to four). */
+ * 0.70-0.74 of the time of up to four).  The eight floats of the levels by
+ * skp_float_below4, where eight calls of skp_float_below, each with its
+ * branches, had taken a sixth of the pass over 100 rows (issue 14, a Zen 3,
+ * single calls interleaved: the exact ball on 100 x 1000 float32 0.85-0.87
+ * of the time, 300 x 784 0.93-0.94, 100 x 100000 0.88-0.93). */
 SKP_SMALL_AVX2 SKP_INLINE void skp_small_strip256_f32(
         const float* y, ptrdiff_t length, ptrdiff_t row_stride, ptrdiff_t g,
         const double* level, double* counts, double* sums, double* above_min,
@@ -750,10 +754,9 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_strip256_f32(
     __m256i uncounted = _mm256_setzero_si256();
     __m256 l, least = _mm256_set1_ps(INFINITY), largest = _mm256_set1_ps(-INFINITY);
     __m256d low = _mm256_setzero_pd(), high = low;
-    float floors[8];
-    ptrdiff_t i, q;
-    for (q = 0; q < 8; q++) floors[q] = skp_float_below(level[g + q]);
-    l = _mm256_loadu_ps(floors);
+    ptrdiff_t i;
+    l = _mm256_set_m128(skp_float_below4(_mm256_loadu_pd(level + g + 4)),
+                        skp_float_below4(_mm256_loadu_pd(level + g)));
     for (i = 0; i < length; i++)
         skp_take8_f32(_mm256_and_ps(_mm256_loadu_ps(
                           (const float*) ((const char*) y + i * row_stride) + g), magnitude),
