@@ -773,17 +773,21 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_strip256_f32(
 #undef SKP_STORE8
 }
 
+/* One strip at a time: float64 in two vectors of 4 groups, 8 vectors of
+ * accumulators.  Two adjacent strips together (four vectors, as the AVX-512
+ * loop takes them) spilled their accumulators to the stack, each row's sums
+ * waiting on a store and a load (issue 14, a Zen 3, single calls of the
+ * exact ball interleaved, one strip / two: 100 x 1000 0.95-0.97 of the time,
+ * 300 x 784 and 1000 x 1000 0.88-0.91, 100 x 100000 and 64 x 200000
+ * 0.83-0.89, the same bits). */
 SKP_SMALL_AVX2 SKP_INLINE void skp_small_lanes256(
         const void* y, ptrdiff_t length, ptrdiff_t width, ptrdiff_t row_stride,
         const ptrdiff_t* strips, ptrdiff_t n_strips, const double* level, double* counts,
         double* sums, double* above_min, double* below_max, const int single) {
-    const ptrdiff_t item = single ? 4 : 8;
     ptrdiff_t t, i, q, g;
-    /* One strip (two vectors of 4 groups) at a time, two when they follow. */
     for (t = 0; t < n_strips; t++) {
-        __m256d l[4];
-        skp_acc256 r[4];
-        ptrdiff_t n_vectors;
+        __m256d l[2];
+        skp_acc256 r[2];
         g = strips[t];
         if (g + 8 > width) {
             skp_small_strip_plain(y, length, row_stride, g, width - g, level, counts, sums,
@@ -795,28 +799,16 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_lanes256(
                                    above_min, below_max);
             continue;
         }
-        n_vectors = t + 1 < n_strips && strips[t + 1] == g + 8 && g + 16 <= width ? 4 : 2;
-        for (q = 0; q < n_vectors; q++) {
+        for (q = 0; q < 2; q++) {
             l[q] = _mm256_loadu_pd(level + g + 4 * q);
             skp_acc256_zero(&r[q]);
         }
-        if (n_vectors == 4) {
-            for (i = 0; i < length; i++) {
-                const char* row = (const char*) y + i * row_stride + g * item;
-                skp_acc256_add(&r[0], skp_small_abs4(row, single), l[0]);
-                skp_acc256_add(&r[1], skp_small_abs4(row + 4 * item, single), l[1]);
-                skp_acc256_add(&r[2], skp_small_abs4(row + 8 * item, single), l[2]);
-                skp_acc256_add(&r[3], skp_small_abs4(row + 12 * item, single), l[3]);
-            }
-            t += 1;
-        } else {
-            for (i = 0; i < length; i++) {
-                const char* row = (const char*) y + i * row_stride + g * item;
-                skp_acc256_add(&r[0], skp_small_abs4(row, single), l[0]);
-                skp_acc256_add(&r[1], skp_small_abs4(row + 4 * item, single), l[1]);
-            }
+        for (i = 0; i < length; i++) {
+            const char* row = (const char*) y + i * row_stride + g * 8;
+            skp_acc256_add(&r[0], skp_small_abs4(row, 0), l[0]);
+            skp_acc256_add(&r[1], skp_small_abs4(row + 32, 0), l[1]);
         }
-        for (q = 0; q < n_vectors; q++)
+        for (q = 0; q < 2; q++)
             skp_acc256_store(&r[q], g + 4 * q, counts, sums, above_min, below_max);
     }
 }
