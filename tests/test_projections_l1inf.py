@@ -987,6 +987,32 @@ def test_bracket_path_simd_levels_agree(dtype):
     assert taken >= 8
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bracket_path_sample_copy_gives_the_same_bits(dtype):
+    """The sample of the lanes layout read from its copy (``_pack_sample``) and
+    in place: the same bits, theta and levels.  32771 column groups: the last
+    strip, cut short, is in the sample (strip 4096 starts sampled run 1024);
+    C order (the groups are columns) and F order (rows)."""
+    rng = np.random.default_rng(47)
+    Y = rng.standard_normal((40, 32771)).astype(dtype)
+    for M, axis in ((Y, 0), (np.asfortranarray(Y.T), 1)):
+        for share in (0.05, 0.5, 0.95):
+            eta = share * l1inf_norm(M, axis=axis)
+            results = []
+            for copy in (True, False):
+                _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_groups=1,
+                                    bracket_min_kept=0.0, bracket_copy_sample=copy)
+                try:
+                    results.append(project_l1inf_ball(M, eta, axis=axis, return_dual=True))
+                    assert _l1inf._bracket_stats()[5] == 1
+                finally:
+                    _l1inf._set_testing()
+            (X, theta, mu), (X_in_place, theta_in_place, mu_in_place) = results
+            assert X.tobytes() == X_in_place.tobytes()
+            assert theta == theta_in_place
+            np.testing.assert_array_equal(mu, mu_in_place)
+
+
 @pytest.mark.parametrize("axis", [0, 1])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_bracket_path_on_many_groups(axis, dtype):

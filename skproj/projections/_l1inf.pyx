@@ -1042,7 +1042,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  Py_ssize_t small_max_bytes=1 << 23, int small_passes=16, bracket=None,
                  Py_ssize_t bracket_min_groups=4096, Py_ssize_t bracket_max_length=256,
                  double bracket_min_kept=0.75, double bracket_sigmas=4.0,
-                 Py_ssize_t bracket_panel_bytes=1 << 16, Py_ssize_t sampled_min_bytes=1 << 23,
+                 Py_ssize_t bracket_panel_bytes=1 << 16, bint bracket_copy_sample=True,
+                 Py_ssize_t sampled_min_bytes=1 << 23,
                  Py_ssize_t sample_bytes=1 << 21, double sample_sigmas=6.0):
     """Testing hook: exercise the safety nets on small problems.
 
@@ -1068,7 +1069,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     leaves the general path alone), ``bracket_panel_bytes`` sets the size of
     its panels, ``bracket_sigmas`` sets the half-width of its bracket in
     standard errors (small values make theta^* miss it: the general path
-    takes over).  Dense problems of at least ``sampled_min_bytes`` (0:
+    takes over), ``bracket_copy_sample=False`` has its sample read in
+    place rather than from a copy (``_pack_sample``).  Dense problems of at least ``sampled_min_bytes`` (0:
     none) take their bands from a sample of about ``sample_bytes``
     (``_sampled_bands``; ``narrow_bands`` narrows half of those too).
     Returns the level the in-cache pass runs at.
@@ -1088,7 +1090,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
         small_simd=small_simd, small_max_bytes=small_max_bytes, small_passes=small_passes,
         bracket=bracket, bracket_min_groups=bracket_min_groups,
         bracket_max_length=bracket_max_length, bracket_min_kept=bracket_min_kept,
-        bracket_sigmas=bracket_sigmas, bracket_panel_bytes=bracket_panel_bytes)
+        bracket_sigmas=bracket_sigmas, bracket_panel_bytes=bracket_panel_bytes,
+        bracket_copy_sample=bracket_copy_sample)
 
 
 def _step_one(const floating[:, :] y, bint groups_are_rows):
