@@ -1598,4 +1598,3 @@ def _pass_sets(const floating[:, :] y, const double[::1] level, bint lanes, int 
         return tuple(np.asarray(sets)) + (_small_simd,)
     finally:
         _small_simd = saved
-
