@@ -950,6 +950,31 @@ cdef void _pack_sample(const floating[:, :] y, Py_ssize_t stride, Py_ssize_t n_g
                    (run_end - u) * item)
 
 
+cdef inline void _copy_set(Bracket* dst, Py_ssize_t i, const Bracket* src,
+                           Py_ssize_t j) noexcept nogil:
+    """A group's level, flag and set at that level from src's entry j to dst's entry i."""
+    dst.level[i] = src.level[j]
+    dst.done[i] = src.done[j]
+    dst.counts[i] = src.counts[j]
+    dst.sums[i] = src.sums[j]
+    dst.above_min[i] = src.above_min[j]
+    dst.below_max[i] = src.below_max[j]
+
+
+cdef void _move_sets(Bracket* b, PackedSample* packed, Py_ssize_t n_units, Py_ssize_t n_groups,
+                     bint into_copy) noexcept nogil:
+    """Each sampled group's level and set from ``b`` to the copy (``into_copy``), or back."""
+    cdef Py_ssize_t idx, g, q
+    for idx in range(n_units):
+        q = packed.levels.units[idx]
+        for g in range(b.units[idx], min(b.units[idx] + SKP_SMALL_STRIP, n_groups)):
+            if into_copy:
+                _copy_set(&packed.levels, q, b, g)
+            else:
+                _copy_set(b, g, &packed.levels, q)
+            q += 1
+
+
 cdef bint _sample_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
                          Py_ssize_t n_groups, Py_ssize_t group_size, Bracket* b,
                          PackedSample* packed, Py_ssize_t n_units,
@@ -959,36 +984,15 @@ cdef bint _sample_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
     The copy's passes take the same entries in the same order: the same
     sets, sums and levels, copied back into ``b`` by group.
     """
-    cdef Bracket* s = &packed.levels
-    cdef Py_ssize_t idx, g, q, end
     cdef bint settled
     if packed.values == NULL:
         return _exact_levels(&y[0, 0], layout, stride, n_groups, group_size, b, b.units,
                              n_units, theta, NULL)
-    for idx in range(n_units):
-        end = min(b.units[idx] + SKP_SMALL_STRIP, n_groups)
-        q = s.units[idx]
-        for g in range(b.units[idx], end):
-            s.level[q] = b.level[g]
-            s.done[q] = b.done[g]
-            s.counts[q] = b.counts[g]
-            s.sums[q] = b.sums[g]
-            s.above_min[q] = b.above_min[g]
-            s.below_max[q] = b.below_max[g]
-            q += 1
+    _move_sets(b, packed, n_units, n_groups, True)
     settled = _exact_levels(<const floating*> packed.values, SMALL_LANES, packed.stride,
-                            packed.n_columns, group_size, s, s.units, n_units, theta, NULL)
-    for idx in range(n_units):
-        end = min(b.units[idx] + SKP_SMALL_STRIP, n_groups)
-        q = s.units[idx]
-        for g in range(b.units[idx], end):
-            b.level[g] = s.level[q]
-            b.done[g] = s.done[q]
-            b.counts[g] = s.counts[q]
-            b.sums[g] = s.sums[q]
-            b.above_min[g] = s.above_min[q]
-            b.below_max[g] = s.below_max[q]
-            q += 1
+                            packed.n_columns, group_size, &packed.levels,
+                            packed.levels.units, n_units, theta, NULL)
+    _move_sets(b, packed, n_units, n_groups, False)
     return settled
 
 
