@@ -312,11 +312,11 @@ def _check_float_bounds(bounds):
 def test_float_bounds_order_every_float_as_the_double_bound():
     """``skp_float_below`` / ``skp_float_above`` (``_float_bounds.h``), which
     the float32 loops compare against, and ``skp_float_below4`` (four at a
-    time with AVX2, the same bits as ``skp_float_below``): for every float32 a, a > below(b)
-    exactly where a > b, a >= above(b) exactly where a >= b, and each is the
-    extreme float with that property -- at float32's edges too: bounds
-    beyond FLT_MAX but finite (below: FLT_MAX, not +inf), beyond -FLT_MAX
-    (above: -FLT_MAX, not -inf), infinite, zero, subnormal, NaN."""
+    time with AVX2, the same bits as ``skp_float_below``): for every float32
+    a, a > below(b) exactly where a > b, a >= above(b) exactly where a >= b,
+    and each is the extreme float with that property -- at float32's edges
+    too: bounds beyond FLT_MAX but finite (below: FLT_MAX, not +inf), beyond
+    -FLT_MAX (above: -FLT_MAX, not -inf), infinite, zero, subnormal, NaN."""
     big = float(np.finfo(np.float32).max)
     tiny = float(np.finfo(np.float32).smallest_subnormal)
     _check_float_bounds([0.0, -0.0, 1e-300, -1e-300, tiny, -tiny, tiny / 2, -tiny / 2,

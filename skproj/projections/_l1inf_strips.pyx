@@ -883,8 +883,8 @@ cdef struct PackedSample:
     # The sampled strips of the lanes layout copied side by side, in order: a
     # matrix of group_size rows, n_columns columns and ``stride`` bytes a row
     # (``values``, NULL where not copied).  ``levels`` holds their passes'
-    # arrays, indexed by column of the copy, and its units' starts there; the
-    # rest of one block with ``values``.
+    # arrays, indexed by column of the copy, and the units' starts there (its
+    # arrays lie in the block that ``values`` starts: one free).
     void* values
     Py_ssize_t n_columns
     Py_ssize_t stride
@@ -916,7 +916,7 @@ cdef void _pack_sample(const floating[:, :] y, Py_ssize_t stride, Py_ssize_t n_g
         n_columns += min(units[idx] + SKP_SMALL_STRIP, n_groups) - units[idx]
     values_bytes = (group_size * n_columns * item + 63) // 64 * 64
     block = <char*> malloc(values_bytes + n_columns * (5 * sizeof(double) + 1)
-                           + 2 * n_units * sizeof(Py_ssize_t) + 64)
+                           + 2 * n_units * sizeof(Py_ssize_t))
     packed.values = block
     if block == NULL:
         return
