@@ -854,12 +854,13 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_lanes256(
     }
 }
 
-/* Step 1 of the lanes layout, sixteen groups a block.  Bound by its sums'
- * chains (a row's addition waits on the last), not its instructions: float32
- * maxima taken in float32, eight entries an instruction, measured 1.00-1.05
- * of the time (issue 14, a Zen 3, the exact ball on 100 x 1000 to 1000 x
- * 1000 float32, single calls alternated); the sums keep the double loop's
- * order, for its bits. */
+/* Step 1 of the lanes layout, sixteen groups a block.  float32 maxima taken
+ * in float32, eight entries an instruction, measured 1.00-1.05 of the time
+ * (issue 14, a Zen 3, the exact ball on 100 x 1000 to 1000 x 1000 float32,
+ * single calls alternated): the sums, in the double loop's order for its
+ * bits, still take each entry to double, and a load with its conversion is
+ * one instruction where a float load, its halves' extraction and conversion
+ * are more. */
 SKP_SMALL_AVX2 SKP_INLINE void skp_small_norms256(const void* y, ptrdiff_t length,
                                                 ptrdiff_t width, ptrdiff_t row_stride,
                                                 double* sums, double* maxima,
