@@ -442,7 +442,19 @@ cdef enum:
 # 1.08-1.35 from 256 to 2000 rows (10**7 values; 1000 x 10000 1.26 1.27
 # 1.35), 0.85-1.07 in cache (x 1000); float32 0.41-0.90 in cache, 0.86-1.10
 # out of it.  Two machines, two answers: the rule stays as measured first.
-cdef Py_ssize_t _packed_rows = 1024, _double_rows_avx2 = 512
+# A third, an AMD Zen 5 with AVX-512 (2026-11-24, the same measure, passes /
+# gather at 10, 50, 90 %), sides with the Xeon for float64 out of cache
+# (results of STREAM_BYTES and more): 1000 x 10000 1.42 1.19 1.09, 512 x
+# 20000 1.36 1.04 0.99, 256 x 40000 1.37 0.98 0.98, 100 x 100000 1.35 1.15
+# 1.15, 512 x 4000 1.29 1.22 1.19, 64 x 150000 1.28 1.04 1.01; only
+# columns of up to _double_rows_streamed rows gain, where they keep a large
+# share of their norm (48 x 200000 1.24 0.95 0.94, 32 x 300000 1.10 0.83
+# 0.80; shares 0.05 0.08 0.16 and 0.06 0.10 0.19).  In cache the passes
+# still win there (256 x 1000 0.93 0.86 0.74, 1000 x 1000 1.04 1.00 0.89),
+# and float32's win out of cache too (1000 x 10000 1.00 0.86 0.80, 256 x
+# 40000 0.87 0.74 0.61).  So float64 with AVX-512 on a large matrix takes the
+# passes only on columns of up to _double_rows_streamed rows, by the share.
+cdef Py_ssize_t _packed_rows = 1024, _double_rows_avx2 = 512, _double_rows_streamed = 48
 cdef double _long_share = 0.08
 cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
 
@@ -483,21 +495,25 @@ cdef inline double _group_threshold(floating* values, Py_ssize_t n, double total
 
 
 cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ssize_t n_rows,
-                                    Py_ssize_t itemsize, double outer_tau) noexcept nogil:
+                                    Py_ssize_t itemsize, double outer_tau,
+                                    bint large) noexcept nogil:
     """Whether the columns' taus are found by passes over their panels (see above).
 
     Decided once for the matrix, so that a column's result does not depend on
     where the panels are cut.  A kept column's l1 norm is its radius plus
-    ``outer_tau``.
+    ``outer_tau``; ``large``: the matrix is STREAM_BYTES or more.
     """
     cdef double kept = 0.0, norms = 0.0, share
     cdef Py_ssize_t c
+    cdef bint avx512 = skp_avx512_enabled()
     if _forced_path:
         return _forced_path > 0
-    if n_rows <= (_double_rows_avx2 if itemsize == 8 and not skp_avx512_enabled()
-                  else _packed_rows):
+    if itemsize == 8 and avx512 and large:
+        if n_rows > _double_rows_streamed:
+            return False
+    elif n_rows <= (_double_rows_avx2 if itemsize == 8 and not avx512 else _packed_rows):
         return True
-    if not skp_avx512_enabled():
+    elif not avx512:
         return False
     for c in range(width):
         if radii[c] != 0.0:
@@ -789,7 +805,8 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     float32 columns of up to 1024 rows take the passes at any share, and
     float64 ones too (their guesses the same, their groups of 8 columns one
     line a row, not packed; with AVX2 alone, both dtypes the same way,
-    float64 up to 512 rows: see _columns_by_passes).  The
+    float64 up to 512 rows; a large float64 matrix with AVX-512 only on
+    columns of up to 48 rows, by the share: see _columns_by_passes).  The
     matrix is thus read once here (and once for the norms) and written once;
     the cache lines of zeroed columns are not read here.
 
@@ -854,7 +871,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
                                   or (floating is double and n_rows * 64 <= PANEL_BYTES))
     cdef bint by_passes = (y.strides[1] == sizeof(floating) and simd_enabled()
                            and _columns_by_passes(radii, n_cols, n_rows, sizeof(floating),
-                                                  floor * n_rows))
+                                                  floor * n_rows, large))
     # (the gather's lists: see _gathered_taus; room for a partial vector of
     # columns after the panel; panel_radii: 16 for skp_panel_thresholds_f32)
     cdef bint by_rows = (not by_passes and y.strides[1] == sizeof(floating)
