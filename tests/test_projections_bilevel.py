@@ -707,3 +707,51 @@ def test_long_column_panels(column_path, dtype, tol, rows, rng):
     Y[:, 17:21] = rng.choice([-1.0, 1.0], size=(rows, 4))
     Y[:, 9:12] = rng.choice([-2.0, 0.0, 1.0, 3.0], size=(rows, 3))
     assert_column_groups_match_sort(Y.astype(dtype), (0.02, 0.5, 0.9999), tol)
+
+
+def _bits(a):
+    return a.view(np.uint32 if a.dtype == np.float32 else np.uint64)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("length", [1, 3, 4, 8, 15, 16, 17, 33, 100])
+def test_clip_and_rescale_bits_do_not_depend_on_the_write_loop(dtype, axis, length):
+    # bilevel_l1inf clips each row (one level, or one a column) and
+    # bilevel_l12 rescales it: by the AVX-512 loop (whole vectors and a masked
+    # tail), the AVX2 one (whole vectors and a scalar tail) or the Cython one.
+    # Zeroed columns are clipped to a zero level: each entry keeps its sign
+    # there, signed zeros included, whichever loop writes it (zeroed rows are
+    # written as +0.0, not read).  Small integers: every l1,inf level is exact
+    # in any order of the sums, so the loops are compared on the same levels;
+    # the l1,2 levels (square roots) are the same with AVX-512 and AVX2, not
+    # with the Cython sums.
+    from skproj.projections import _bilevel, _l1
+
+    rng = np.random.default_rng(length)
+    Y = rng.integers(-8, 9, size=(12, length)).astype(dtype)
+    Y[::3, ::2] = -0.0
+    Y[1::3, ::2] = 0.0
+    results = {}
+    try:
+        for loop, (simd, avx512) in {"avx512": (True, True), "avx2": (True, False),
+                                     "cython": (False, False)}.items():
+            _l1._set_testing(simd=simd)
+            _bilevel._set_column_paths(avx512=avx512)
+            results[loop] = {(project.__name__, share): project(Y, share * norm(Y, axis=axis),
+                                                                axis=axis)
+                             for project, norm in ((bilevel_l1inf, l1inf_norm),
+                                                   (bilevel_l12, l12_norm))
+                             for share in (0.3, 0.8)}
+    finally:
+        _l1._set_testing()
+        _bilevel._set_column_paths()
+    clipped = results["cython"]["bilevel_l1inf", 0.3]
+    zeroed = clipped == 0
+    assert zeroed.any() and (clipped != 0).any()
+    if axis == 0:
+        np.testing.assert_array_equal(np.signbit(clipped[zeroed]), np.signbit(Y[zeroed]))
+    for (name, share), expected in results["avx2"].items():
+        for loop in ("avx512", "cython") if name == "bilevel_l1inf" else ("avx512",):
+            np.testing.assert_array_equal(_bits(results[loop][name, share]), _bits(expected),
+                                          err_msg=f"{name} at {share}, {loop} / avx2")

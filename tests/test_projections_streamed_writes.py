@@ -1,7 +1,8 @@
-"""Results of 8 MiB or more are written by non-temporal (streamed) stores, aligned
-to the output's 32-byte boundaries: the values before the first boundary and after
-the last aligned vector take the same vector operations under a mask, so the bits
-do not depend on where the output lies, nor on whether it is written in place."""
+"""Results of 8 MiB or more are written by non-temporal (streamed) stores of whole
+cache lines: the values before a row's first line and after its last take the same
+vector operations on masked loads and are stored by plain stores, so the bits do not
+depend on where the output lies, nor on whether it is written in place, nor on the
+loop (AVX-512 or AVX2, streamed or not) that writes them."""
 
 import numpy as np
 import pytest
@@ -59,3 +60,40 @@ def test_streamed_result_does_not_depend_on_the_output_address(name, project, ax
     in_place = at_offset(y, 3 * itemsize)
     project(in_place, in_place, axis, share)
     np.testing.assert_array_equal(_bits(in_place), _bits(expected), err_msg="in place")
+
+
+WRITE_CASES = [case for case in CASES if case[0] in ("bilevel_l1inf", "bilevel_l12")]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name, project, axis", WRITE_CASES,
+                         ids=[f"{c[0]}-{c[2]}" for c in WRITE_CASES])
+def test_clipped_and_rescaled_rows_take_the_same_bits_from_every_write_loop(
+        name, project, axis, dtype):
+    # A row of bilevel_l1inf (clip) or bilevel_l12 (rescale) is written by the
+    # AVX-512 loop where the CPU has it, streamed or not, else by the AVX2 one,
+    # streamed or not; each output offset moves the rows' first cache line.
+    from skproj.projections import _bilevel, _l1
+
+    rng = np.random.default_rng(11)
+    y = rng.standard_normal(SHAPES[dtype]).astype(dtype)
+    y[:, 5] = 0.0
+    unwritten = np.full_like(y, np.nan)
+    itemsize = np.dtype(dtype).itemsize
+    expected = at_offset(unwritten, 0)
+    project(y, expected, axis, 0.5)
+    loops = {"avx512 streamed": (True, 1024), "avx2 streamed": (False, 1024),
+             "avx512 in cache": (True, 1 << 40), "avx2 in cache": (False, 1 << 40)}
+    row_bytes_before = _l1._set_stream_row_bytes(1024)
+    try:
+        for loop, (avx512, row_bytes) in loops.items():
+            _bilevel._set_column_paths(avx512=avx512)
+            _l1._set_stream_row_bytes(row_bytes)
+            for offset in range(8):
+                out = at_offset(unwritten, offset * itemsize)
+                project(y, out, axis, 0.5)
+                np.testing.assert_array_equal(_bits(out), _bits(expected),
+                                              err_msg=f"{loop}, offset {offset}")
+    finally:
+        _bilevel._set_column_paths()
+        _l1._set_stream_row_bytes(row_bytes_before)

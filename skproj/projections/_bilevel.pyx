@@ -48,9 +48,8 @@ from skproj.projections._streaming cimport element_step as _step, stream_group_n
 from skproj.projections._l1 cimport (
     SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
-    skp_set_avx512,
-    skp_stream_fence, skp_stream_zero, skp_write_row_f32, skp_write_row512_f32,
-    skp_write_row_f64, streams, streams_rows,
+    skp_set_avx512, skp_stream_fence, skp_stream_zero, skp_write_row_f32, skp_write_row512_f32,
+    skp_write_row512_f64, skp_write_row_f64, streams, streams_rows,
 )
 
 # The permutation tables of _l1_simd.h are static: each module holds its own
@@ -131,15 +130,17 @@ cdef inline void _scale_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y
 cdef inline void _write_row_simd(const floating* src, floating* dst, Py_ssize_t n,
                                  bint rescale, floating level, const floating* levels,
                                  bint stream) noexcept nogil:
-    """One contiguous row by the AVX2 loop of ``_l1_simd.h`` (``levels``: per column).
+    """One contiguous row by the loops of ``_l1_simd.h`` (``levels``: per column).
 
-    (A float32 row written in cache: the AVX-512 loop where the CPU has it.)
+    The AVX-512 loop where the CPU has it (streamed too: whole lines; see
+    ``skp_write_row512_f32``), else the AVX2 one.
     """
     if floating is float:
-        if stream or not skp_write_row512_f32(src, dst, n, rescale, level, levels):
+        if not skp_write_row512_f32(src, dst, n, rescale, level, levels, stream):
             skp_write_row_f32(src, dst, n, rescale, level, levels, stream)
     else:
-        skp_write_row_f64(src, dst, n, rescale, level, levels, stream)
+        if not skp_write_row512_f64(src, dst, n, rescale, level, levels, stream):
+            skp_write_row_f64(src, dst, n, rescale, level, levels, stream)
 
 
 cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_are_rows,

@@ -1340,7 +1340,7 @@ SKP_AVX2 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src
                                                  const float* lo, int stream) {
     const __m256 zero = _mm256_setzero_ps(), infinite = _mm256_set1_ps(INFINITY);
     const ptrdiff_t end = width - width % 8;
-    ptrdiff_t i, j;
+    ptrdiff_t i, j, h, stop;
     __m256i some;
     if (skp_avx512 && (!stream || ((uintptr_t) dst % 64 == 0 && dst_stride % 64 == 0))) {
         skp_shrink_panel512_f32(src, src_stride, dst, dst_stride, n_rows, width, hi, lo, stream);
@@ -1349,23 +1349,24 @@ SKP_AVX2 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src
 #define SKP_MASKED8(at, k)                                                              \
     do {                                                                                \
         some = skp_first_lanes8(k);                                                     \
-        _mm256_maskstore_ps(x + (at), some, skp_panel_shrunk8_f32(                      \
+        skp_store_first8(x + (at), skp_panel_shrunk8_f32(                               \
             _mm256_maskload_ps(y + (at), some), _mm256_maskload_ps(hi + (at), some),    \
-            _mm256_maskload_ps(lo + (at), some)));                                      \
+            _mm256_maskload_ps(lo + (at), some)), (k));                                 \
     } while (0)
     for (i = 0; i < n_rows; i++) {
         const float* y = (const float*) ((const char*) src + i * src_stride);
         float* x = (float*) ((char*) dst + i * dst_stride);
         int stream_row = stream;
         j = skp_stream_start(x, end, 8, sizeof(float), &stream_row);
-        if (j) SKP_MASKED8(0, j);   /* (see skp_stream_start) */
+        stop = skp_stream_stop(x, end, sizeof(float), stream_row);
+        for (h = 0; h < j; h += 8) SKP_MASKED8(h, j - h);   /* (see skp_stream_start) */
         for (; j + 8 <= end; j += 8) {
             __m256 r, h = _mm256_loadu_ps(hi + j);
             if (_mm256_movemask_ps(_mm256_cmp_ps(h, infinite, _CMP_EQ_OQ)) == 0xff)
                 r = zero;   /* zeroed columns: not read */
             else
                 r = skp_panel_shrunk8_f32(_mm256_loadu_ps(y + j), h, _mm256_loadu_ps(lo + j));
-            if (stream_row) _mm256_stream_ps(x + j, r);
+            if (j + 8 <= stop) _mm256_stream_ps(x + j, r);
             else _mm256_storeu_ps(x + j, r);
         }
         if (j < end) SKP_MASKED8(j, end - j);
@@ -1382,27 +1383,29 @@ SKP_AVX2 static inline void skp_shrink_panel_f64(const double* src, ptrdiff_t sr
                                                  const double* taus, int stream) {
     const __m256d zero = _mm256_setzero_pd(), infinite = _mm256_set1_pd(INFINITY);
     const ptrdiff_t end = width - width % 4;
-    ptrdiff_t i, j;
+    ptrdiff_t i, j, h, stop;
     __m256i some;
 #define SKP_MASKED4(at, k)                                                              \
     do {                                                                                \
         some = skp_first_lanes4(k);                                                     \
-        _mm256_maskstore_pd(x + (at), some, skp_panel_shrunk4_f64(                      \
-            _mm256_maskload_pd(y + (at), some), _mm256_maskload_pd(taus + (at), some))); \
+        skp_store_first4(x + (at), skp_panel_shrunk4_f64(                               \
+            _mm256_maskload_pd(y + (at), some), _mm256_maskload_pd(taus + (at), some)),  \
+            (k));                                                                       \
     } while (0)
     for (i = 0; i < n_rows; i++) {
         const double* y = (const double*) ((const char*) src + i * src_stride);
         double* x = (double*) ((char*) dst + i * dst_stride);
         int stream_row = stream;
         j = skp_stream_start(x, end, 4, sizeof(double), &stream_row);
-        if (j) SKP_MASKED4(0, j);   /* (see skp_stream_start) */
+        stop = skp_stream_stop(x, end, sizeof(double), stream_row);
+        for (h = 0; h < j; h += 4) SKP_MASKED4(h, j - h);   /* (see skp_stream_start) */
         for (; j + 4 <= end; j += 4) {
             __m256d r, t = _mm256_loadu_pd(taus + j);
             if (_mm256_movemask_pd(_mm256_cmp_pd(t, infinite, _CMP_EQ_OQ)) == 0xf)
                 r = zero;   /* zeroed columns: not read */
             else
                 r = skp_panel_shrunk4_f64(_mm256_loadu_pd(y + j), t);
-            if (stream_row) _mm256_stream_pd(x + j, r);
+            if (j + 4 <= stop) _mm256_stream_pd(x + j, r);
             else _mm256_storeu_pd(x + j, r);
         }
         if (j < end) SKP_MASKED4(j, end - j);

@@ -71,7 +71,9 @@ cdef extern from "_l1_simd.h" nogil:
     void skp_write_row_f64(const double* src, double* dst, Py_ssize_t n, int rescale,
                            double level, const double* levels, int stream)
     int skp_write_row512_f32(const float* src, float* dst, Py_ssize_t n, int rescale,
-                             float level, const float* levels)
+                             float level, const float* levels, int stream)
+    int skp_write_row512_f64(const double* src, double* dst, Py_ssize_t n, int rescale,
+                             double level, const double* levels, int stream)
 
 
 # Whether those loops run (the CPU has AVX2 and no test turned them off).

@@ -804,22 +804,37 @@ static inline ptrdiff_t skp_keep_at_most_f64(const double* src, ptrdiff_t n, dou
     return -1;
 }
 
-/* Where a streamed row's aligned stores start.  The vector loop covers the
- * row's first ``end`` values (n rounded down to whole vectors, the rest is
- * scalar); with ``stream`` the values before dst's first 32-byte boundary,
- * and those after the last aligned vector, are computed by the same vector
- * operations under a mask (masked loads and stores: nothing read twice, so
- * in place too), so every value takes the same operations as without
- * streaming, wherever dst lies (a scalar head made the result depend on the
- * address).  Returns the first index the loop streams from (0 without
- * ``stream``); clears *stream where nothing can be streamed (no whole vector,
- * or dst not aligned to its items). */
+/* Where a streamed row's non-temporal stores start: dst's first cache line.
+ * The vector loop covers the row's first ``end`` values (n rounded down to
+ * whole vectors, the rest is scalar); with ``stream``, only whole lines are
+ * streamed (from here to skp_stream_stop), and the values before and after
+ * them are computed by the same vector operations on masked loads and stored
+ * by plain stores (skp_store_first8, nothing read twice, so in place too), so
+ * every value takes the same operations as without streaming, wherever dst
+ * lies (a scalar head made the result depend on the address).  A line
+ * written partly by streamed stores and partly by plain ones (the row before
+ * or after it in the next line) costs about a trip to memory: on an AMD Zen
+ * 5, rows of 1000 floats streamed by 32-byte vectors from their first
+ * 32-byte boundary took 1.47 times a memcpy, by whole lines 0.84, plain
+ * stores 1.00; rows of 4000 floats 0.89-0.94, 0.85-0.88 and 1.01-1.03
+ * (issue 14).  Returns the first index streamed (0 without ``stream``);
+ * clears *stream where nothing can be streamed (no whole vector, dst not
+ * aligned to its items, or a row ending before its first line). */
 static inline ptrdiff_t skp_stream_start(const void* dst, ptrdiff_t end, ptrdiff_t lanes,
                                          ptrdiff_t itemsize, int* stream) {
-    uintptr_t offset = (uintptr_t) dst & 31;
+    uintptr_t offset = (uintptr_t) dst & 63;
+    ptrdiff_t head = (ptrdiff_t) (((64 - offset) & 63) / (uintptr_t) itemsize);
     if (!*stream) return 0;
-    if (end < lanes || offset % (uintptr_t) itemsize) { *stream = 0; return 0; }
-    return (ptrdiff_t) (((32 - offset) & 31) / (uintptr_t) itemsize);
+    if (end < lanes || offset % (uintptr_t) itemsize || head > end) { *stream = 0; return 0; }
+    return head;
+}
+
+/* Where a streamed row's non-temporal stores stop: the end of its last whole
+ * cache line within dst[0:end] (0 without ``stream``). */
+static inline ptrdiff_t skp_stream_stop(const void* dst, ptrdiff_t end, ptrdiff_t itemsize,
+                                        int stream) {
+    uintptr_t last = ((uintptr_t) dst + (uintptr_t) (end * itemsize)) & ~(uintptr_t) 63;
+    return stream ? (ptrdiff_t) ((last - (uintptr_t) dst) / (uintptr_t) itemsize) : 0;
 }
 
 static inline double skp_shrink_value(double value, double tau, int magnitudes) {
@@ -844,6 +859,28 @@ SKP_AVX2 static inline __m256i skp_first_lanes8(ptrdiff_t k) {
 
 SKP_AVX2 static inline __m256i skp_first_lanes4(ptrdiff_t k) {
     return _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long) k), _mm256_setr_epi64x(0, 1, 2, 3));
+}
+
+/* The first k lanes of v (all of them for k >= 8) stored at dst one by one:
+ * the head and the tail of a streamed row (see skp_stream_start), where the
+ * masked stores (vmaskmovps/pd) that wrote them were slow: on an AMD Zen 5,
+ * bilevel_l1inf on 10000 x 1000 float32 rows took 2.1-2.2 times a copy
+ * streamed where the rows started 16 bytes off a 32-byte boundary, 1.5
+ * where they did not, and 1.5-1.8 with these stores (issue 14; whole lines
+ * streamed then brought every address to 1.5).  The lanes hold what the
+ * masked store wrote, so the result is the same. */
+SKP_AVX2 static inline void skp_store_first8(float* dst, __m256 v, ptrdiff_t k) {
+    float lanes[8];
+    ptrdiff_t i;
+    _mm256_storeu_ps(lanes, v);
+    for (i = 0; i < k && i < 8; i++) dst[i] = lanes[i];
+}
+
+SKP_AVX2 static inline void skp_store_first4(double* dst, __m256d v, ptrdiff_t k) {
+    double lanes[4];
+    ptrdiff_t i;
+    _mm256_storeu_pd(lanes, v);
+    for (i = 0; i < k && i < 4; i++) dst[i] = lanes[i];
 }
 
 /* skp_shrink_f32's vector operations on eight values. */
@@ -873,20 +910,22 @@ SKP_AVX2 static inline void skp_shrink_f32(const float* src, float* dst, ptrdiff
     const __m256 hi_v = _mm256_set1_ps(tau_hi), lo_v = _mm256_set1_ps(tau_lo);
     const ptrdiff_t end = n - n % 8;
     ptrdiff_t j = skp_stream_start(dst, end, 8, sizeof(float), &stream);
+    const ptrdiff_t stop = skp_stream_stop(dst, end, sizeof(float), stream);
+    ptrdiff_t k;
     __m256i some;
 #define SKP_SHRUNK8(y) skp_shrunk8_f32((y), hi_v, lo_v, sign, zero, magnitudes)
-    if (j) {
-        some = skp_first_lanes8(j);
-        _mm256_maskstore_ps(dst, some, SKP_SHRUNK8(_mm256_maskload_ps(src, some)));
+    for (k = 0; k < j; k += 8) {   /* (see skp_stream_start) */
+        some = skp_first_lanes8(j - k);
+        skp_store_first8(dst + k, SKP_SHRUNK8(_mm256_maskload_ps(src + k, some)), j - k);
     }
     for (; j + 8 <= end; j += 8) {
         __m256 x = SKP_SHRUNK8(_mm256_loadu_ps(src + j));
-        if (stream) _mm256_stream_ps(dst + j, x);
+        if (j + 8 <= stop) _mm256_stream_ps(dst + j, x);
         else _mm256_storeu_ps(dst + j, x);
     }
     if (j < end) {
         some = skp_first_lanes8(end - j);
-        _mm256_maskstore_ps(dst + j, some, SKP_SHRUNK8(_mm256_maskload_ps(src + j, some)));
+        skp_store_first8(dst + j, SKP_SHRUNK8(_mm256_maskload_ps(src + j, some)), end - j);
     }
 #undef SKP_SHRUNK8
     for (j = end; j < n; j++) dst[j] = (float) skp_shrink_value(src[j], tau, magnitudes);
@@ -898,20 +937,22 @@ SKP_AVX2 static inline void skp_shrink_f64(const double* src, double* dst, ptrdi
     const __m256d tau_v = _mm256_set1_pd(tau), zero = _mm256_setzero_pd();
     const ptrdiff_t end = n - n % 4;
     ptrdiff_t j = skp_stream_start(dst, end, 4, sizeof(double), &stream);
+    const ptrdiff_t stop = skp_stream_stop(dst, end, sizeof(double), stream);
+    ptrdiff_t k;
     __m256i some;
 #define SKP_SHRUNK4(y) skp_shrunk4_f64((y), tau_v, sign, zero, magnitudes)
-    if (j) {
-        some = skp_first_lanes4(j);
-        _mm256_maskstore_pd(dst, some, SKP_SHRUNK4(_mm256_maskload_pd(src, some)));
+    for (k = 0; k < j; k += 4) {   /* (see skp_stream_start) */
+        some = skp_first_lanes4(j - k);
+        skp_store_first4(dst + k, SKP_SHRUNK4(_mm256_maskload_pd(src + k, some)), j - k);
     }
     for (; j + 4 <= end; j += 4) {
         __m256d x = SKP_SHRUNK4(_mm256_loadu_pd(src + j));
-        if (stream) _mm256_stream_pd(dst + j, x);
+        if (j + 4 <= stop) _mm256_stream_pd(dst + j, x);
         else _mm256_storeu_pd(dst + j, x);
     }
     if (j < end) {
         some = skp_first_lanes4(end - j);
-        _mm256_maskstore_pd(dst + j, some, SKP_SHRUNK4(_mm256_maskload_pd(src + j, some)));
+        skp_store_first4(dst + j, SKP_SHRUNK4(_mm256_maskload_pd(src + j, some)), end - j);
     }
 #undef SKP_SHRUNK4
     for (j = end; j < n; j++) dst[j] = skp_shrink_value(src[j], tau, magnitudes);
@@ -1811,15 +1852,19 @@ SKP_AVX2 static inline int skp_row_maxima_f64(const double* base, ptrdiff_t row_
     return !_mm256_movemask_pd(nan);
 }
 
-/* Zero ``n`` bytes at ``dst`` with non-temporal stores (aligned to 32 bytes
- * first): a zeroed row is not read into the caches before it is written, as
- * memset does below its own (much larger) streaming threshold.  Not fenced:
- * the caller calls skp_stream_fence (see the write pass). */
+/* Zero ``n`` bytes at ``dst`` with non-temporal stores of whole cache lines
+ * (the bytes before the first and after the last by plain ones: see
+ * skp_stream_start): a zeroed row is not read into the caches before it is
+ * written, as memset does below its own (much larger) streaming threshold.
+ * Not fenced: the caller calls skp_stream_fence (see the write pass). */
 SKP_AVX2 static inline void skp_stream_zero(char* dst, ptrdiff_t n) {
     const __m256i zero = _mm256_setzero_si256();
     ptrdiff_t j = 0;
-    for (; j < n && ((uintptr_t) (dst + j) & 31); j++) dst[j] = 0;
-    for (; j + 32 <= n; j += 32) _mm256_stream_si256((__m256i*) (dst + j), zero);
+    for (; j < n && ((uintptr_t) (dst + j) & 63); j++) dst[j] = 0;
+    for (; j + 64 <= n; j += 64) {
+        _mm256_stream_si256((__m256i*) (dst + j), zero);
+        _mm256_stream_si256((__m256i*) (dst + j + 32), zero);
+    }
     for (; j < n; j++) dst[j] = 0;
 }
 
@@ -1841,7 +1886,11 @@ SKP_AVX2 static inline void skp_sqrt_all(double* norms, ptrdiff_t n) {
  * [-level, level]) or, with ``rescale``, src * level; the level is ``level``
  * for the whole row, or levels[j] per column when ``levels`` is not NULL.
  * The Cython loops' results exactly (min/max and one product); with
- * ``stream``, non-temporal stores (see the write pass above). */
+ * ``stream``, non-temporal stores (see the write pass above).  The clip is
+ * max(-level, min(level, v)) in that operand order, as the Cython clip: at a
+ * zero level v keeps its sign, and a NaN stays NaN (a min or max of two zeros
+ * or of a NaN gives its second operand; max(min(v, l), -l) gave -0.0 for
+ * every v at a zero level where a row's scalar last values kept their sign). */
 
 static inline double skp_clip_or_scale(double value, double level, int rescale) {
     if (rescale) return value * level;
@@ -1855,68 +1904,100 @@ SKP_AVX2 static inline void skp_write_row_f32(const float* src, float* dst, ptrd
     const __m256 sign = _mm256_set1_ps(-0.0f);
     const ptrdiff_t end = n - n % 8;
     ptrdiff_t j = skp_stream_start(dst, end, 8, sizeof(float), &stream);
+    const ptrdiff_t stop = skp_stream_stop(dst, end, sizeof(float), stream);
+    ptrdiff_t k;
     __m256 l = _mm256_set1_ps(level), x;
     __m256i some;
 #define SKP_LEVELLED8(v, l) (rescale ? _mm256_mul_ps((v), (l))                          \
-                             : _mm256_max_ps(_mm256_min_ps((v), (l)), _mm256_xor_ps((l), sign)))
-    if (j) {   /* (see skp_stream_start) */
-        some = skp_first_lanes8(j);
-        if (levels) l = _mm256_maskload_ps(levels, some);
-        _mm256_maskstore_ps(dst, some, SKP_LEVELLED8(_mm256_maskload_ps(src, some), l));
+                             : _mm256_max_ps(_mm256_xor_ps((l), sign), _mm256_min_ps((l), (v))))
+    for (k = 0; k < j; k += 8) {   /* (see skp_stream_start) */
+        some = skp_first_lanes8(j - k);
+        if (levels) l = _mm256_maskload_ps(levels + k, some);
+        skp_store_first8(dst + k, SKP_LEVELLED8(_mm256_maskload_ps(src + k, some), l), j - k);
     }
     for (; j + 8 <= end; j += 8) {
         if (levels) l = _mm256_loadu_ps(levels + j);
         x = SKP_LEVELLED8(_mm256_loadu_ps(src + j), l);
-        if (stream) _mm256_stream_ps(dst + j, x);
+        if (j + 8 <= stop) _mm256_stream_ps(dst + j, x);
         else _mm256_storeu_ps(dst + j, x);
     }
     if (j < end) {
         some = skp_first_lanes8(end - j);
         if (levels) l = _mm256_maskload_ps(levels + j, some);
-        _mm256_maskstore_ps(dst + j, some, SKP_LEVELLED8(_mm256_maskload_ps(src + j, some), l));
+        skp_store_first8(dst + j, SKP_LEVELLED8(_mm256_maskload_ps(src + j, some), l), end - j);
     }
 #undef SKP_LEVELLED8
     for (j = end; j < n; j++)
         dst[j] = (float) skp_clip_or_scale(src[j], levels ? levels[j] : level, rescale);
 }
 
-/* skp_write_row_f32 with AVX-512F for a row written in cache (plain stores):
- * the same operations, sixteen values a vector, and the last few by masked
- * ones (a float product or clip rounds as the double one rounded to float),
- * so the same result.  Returns 0 (nothing written) where the CPU lacks
- * AVX-512F or a test turned it off. */
-SKP_AVX512 static int skp_write_row512_f32_unguarded(const float* src, float* dst, ptrdiff_t n,
-                                                     int rescale, float level,
-                                                     const float* levels) {
-    const __m512i sign = _mm512_set1_epi32((int32_t) 0x80000000u);
-    __m512 l = _mm512_set1_ps(level), v, x;
-    __mmask16 last;
-    ptrdiff_t j = 0;
-#define SKP_LEVELLED(v, l)                                                               \
-    (rescale ? _mm512_mul_ps((v), (l))                                                   \
-             : _mm512_max_ps(_mm512_min_ps((v), (l)), _mm512_castsi512_ps(             \
-                   _mm512_xor_si512(_mm512_castps_si512(l), sign))))
-    for (; j + 16 <= n; j += 16) {
-        v = _mm512_loadu_ps(src + j);
-        if (levels) l = _mm512_loadu_ps(levels + j);
-        _mm512_storeu_ps(dst + j, SKP_LEVELLED(v, l));
-    }
-    if (j < n) {
-        last = (__mmask16) ((1u << (n - j)) - 1);
-        v = _mm512_maskz_loadu_ps(last, src + j);
-        if (levels) l = _mm512_maskz_loadu_ps(last, levels + j);
-        x = SKP_LEVELLED(v, l);
-        _mm512_mask_storeu_ps(dst + j, last, x);
-    }
-#undef SKP_LEVELLED
-    return 1;
+/* skp_write_row_f32 and _f64 with AVX-512F: the same operations, a cache
+ * line of values a vector, and the first and last few by masked ones (a
+ * float product or clip rounds as the double one rounded to float), so the
+ * same result.  With ``stream``, every vector from dst's first cache line on
+ * is a whole line, written by a non-temporal store, and only the head before
+ * it and the tail after the last whole line by masked plain stores (see
+ * skp_stream_start).  Issue 14, an AMD Zen 5, bilevel_l1inf and bilevel_l12
+ * at half the norm, single calls interleaved, times a copy, the AVX2 loop
+ * streamed / this one streamed / this one not: float32 column groups of
+ * 1000 x 10000 2.10-2.15 / 1.86-1.89 / 1.94-1.98 and 1.97-2.01 / 1.77-1.81
+ * / 1.85-1.89, of 10000 x 1000 1.73-1.82 / 1.66-1.73 / 2.04-2.07; row
+ * groups of 1000 x 10000 1.41-1.55 / 1.36-1.50 / 1.56-1.71; float64 column
+ * groups of 1000 x 10000 1.95 / 1.72 / 1.94 and 1.83 / 1.66 / 1.89.  (A
+ * loop taking the head, the vectors and the tail in one, with a branch
+ * for each, lost these gains.)  Returns 0 (nothing written) where the CPU
+ * lacks AVX-512F or a test turned it off. */
+#define SKP_WRITE_ROW512(SUFFIX, T, VEC, MASK, LANES, PS, SIGN)                          \
+SKP_AVX512 static inline VEC skp_levelled512_##SUFFIX(VEC v, VEC l, int rescale) {       \
+    const __m512i sign = SIGN;                                                           \
+    return rescale ? _mm512_mul_##PS(v, l)                                               \
+                   : _mm512_max_##PS(_mm512_castsi512_##PS(_mm512_xor_si512(            \
+                         _mm512_cast##PS##_si512(l), sign)), _mm512_min_##PS(l, v));     \
+}                                                                                        \
+                                                                                         \
+/* the first ``count`` (< LANES) entries, by masked loads and a masked store */         \
+SKP_AVX512 static inline void skp_levelled_some512_##SUFFIX(                             \
+        const T* src, T* dst, ptrdiff_t count, int rescale, VEC l, const T* levels) {    \
+    const MASK some = (MASK) ((1u << count) - 1u);                                       \
+    if (levels) l = _mm512_maskz_loadu_##PS(some, levels);                               \
+    _mm512_mask_storeu_##PS(dst, some, skp_levelled512_##SUFFIX(                         \
+        _mm512_maskz_loadu_##PS(some, src), l, rescale));                                \
+}                                                                                        \
+                                                                                         \
+SKP_AVX512 static int skp_write_row512_##SUFFIX##_unguarded(                             \
+        const T* src, T* dst, ptrdiff_t n, int rescale, T level, const T* levels,       \
+        int stream) {                                                                    \
+    const ptrdiff_t head = (ptrdiff_t) (((64 - ((uintptr_t) dst & 63)) & 63) / sizeof(T)); \
+    VEC l = _mm512_set1_##PS(level), x;                                                  \
+    ptrdiff_t j = 0;                                                                     \
+    stream = stream && (uintptr_t) dst % sizeof(T) == 0 && head + LANES <= n;           \
+    if (stream && head) {   /* up to the first line */                                  \
+        skp_levelled_some512_##SUFFIX(src, dst, head, rescale, l, levels);               \
+        j = head;                                                                        \
+    }                                                                                    \
+    for (; j + LANES <= n; j += LANES) {                                                 \
+        if (levels) l = _mm512_loadu_##PS(levels + j);                                   \
+        x = skp_levelled512_##SUFFIX(_mm512_loadu_##PS(src + j), l, rescale);            \
+        if (stream) _mm512_stream_##PS(dst + j, x);                                      \
+        else _mm512_storeu_##PS(dst + j, x);                                             \
+    }                                                                                    \
+    if (j < n)                                                                           \
+        skp_levelled_some512_##SUFFIX(src + j, dst + j, n - j, rescale, l,               \
+                                      levels ? levels + j : NULL);                       \
+    return 1;                                                                            \
+}                                                                                        \
+                                                                                         \
+static inline int skp_write_row512_##SUFFIX(const T* src, T* dst, ptrdiff_t n,           \
+                                            int rescale, T level, const T* levels,      \
+                                            int stream) {                                \
+    if (!skp_avx512) return 0;                                                           \
+    return skp_write_row512_##SUFFIX##_unguarded(src, dst, n, rescale, level, levels,   \
+                                                 stream);                                \
 }
-
-static inline int skp_write_row512_f32(const float* src, float* dst, ptrdiff_t n, int rescale,
-                                       float level, const float* levels) {
-    if (!skp_avx512) return 0;
-    return skp_write_row512_f32_unguarded(src, dst, n, rescale, level, levels);
-}
+SKP_WRITE_ROW512(f32, float, __m512, __mmask16, 16, ps, _mm512_set1_epi32((int32_t) 0x80000000u))
+SKP_WRITE_ROW512(f64, double, __m512d, __mmask8, 8, pd,
+                 _mm512_set1_epi64((long long) 0x8000000000000000ull))
+#undef SKP_WRITE_ROW512
 
 SKP_AVX2 static inline void skp_write_row_f64(const double* src, double* dst, ptrdiff_t n,
                                               int rescale, double level, const double* levels,
@@ -1924,25 +2005,27 @@ SKP_AVX2 static inline void skp_write_row_f64(const double* src, double* dst, pt
     const __m256d sign = _mm256_set1_pd(-0.0);
     const ptrdiff_t end = n - n % 4;
     ptrdiff_t j = skp_stream_start(dst, end, 4, sizeof(double), &stream);
+    const ptrdiff_t stop = skp_stream_stop(dst, end, sizeof(double), stream);
+    ptrdiff_t k;
     __m256d l = _mm256_set1_pd(level), x;
     __m256i some;
 #define SKP_LEVELLED4(v, l) (rescale ? _mm256_mul_pd((v), (l))                          \
-                             : _mm256_max_pd(_mm256_min_pd((v), (l)), _mm256_xor_pd((l), sign)))
-    if (j) {   /* (see skp_stream_start) */
-        some = skp_first_lanes4(j);
-        if (levels) l = _mm256_maskload_pd(levels, some);
-        _mm256_maskstore_pd(dst, some, SKP_LEVELLED4(_mm256_maskload_pd(src, some), l));
+                             : _mm256_max_pd(_mm256_xor_pd((l), sign), _mm256_min_pd((l), (v))))
+    for (k = 0; k < j; k += 4) {   /* (see skp_stream_start) */
+        some = skp_first_lanes4(j - k);
+        if (levels) l = _mm256_maskload_pd(levels + k, some);
+        skp_store_first4(dst + k, SKP_LEVELLED4(_mm256_maskload_pd(src + k, some), l), j - k);
     }
     for (; j + 4 <= end; j += 4) {
         if (levels) l = _mm256_loadu_pd(levels + j);
         x = SKP_LEVELLED4(_mm256_loadu_pd(src + j), l);
-        if (stream) _mm256_stream_pd(dst + j, x);
+        if (j + 4 <= stop) _mm256_stream_pd(dst + j, x);
         else _mm256_storeu_pd(dst + j, x);
     }
     if (j < end) {
         some = skp_first_lanes4(end - j);
         if (levels) l = _mm256_maskload_pd(levels + j, some);
-        _mm256_maskstore_pd(dst + j, some, SKP_LEVELLED4(_mm256_maskload_pd(src + j, some), l));
+        skp_store_first4(dst + j, SKP_LEVELLED4(_mm256_maskload_pd(src + j, some), l), end - j);
     }
 #undef SKP_LEVELLED4
     for (j = end; j < n; j++)
@@ -2003,7 +2086,14 @@ static inline int skp_scan_cached_f32(const float* row, ptrdiff_t n, double low,
 static inline void skp_write_row_f64(const double* src, double* dst, ptrdiff_t n, int rescale,
                                      double level, const double* levels, int stream) {}
 static inline int skp_write_row512_f32(const float* src, float* dst, ptrdiff_t n, int rescale,
-                                       float level, const float* levels) { return 0; }
+                                       float level, const float* levels, int stream) {
+    return 0;
+}
+static inline int skp_write_row512_f64(const double* src, double* dst, ptrdiff_t n,
+                                       int rescale, double level, const double* levels,
+                                       int stream) {
+    return 0;
+}
 static inline double skp_long_threshold_f32(const float* values, ptrdiff_t n, double total,
                                             double fixed_count, double fixed_sum,
                                             double radius, double* support) { return 0.0; }

@@ -756,7 +756,10 @@ SKP_L1INF_AVX2 static void skp_l1inf_column_sums_max_f32(const float* base,
 /* Step 5 on one contiguous row: dst[j] = clip(src[j], level) (``levels``:
  * level j for entry j, column groups), by non-temporal stores with
  * ``stream`` (the caller fences once, after the last row: skp_l1inf_fence;
- * a fence per row made rows of 100 float32 five times slower).  The clip
+ * a fence per row made rows of 100 float32 five times slower), of whole
+ * cache lines only, the entries before the first and after the last by
+ * plain stores (a line written partly by each costs about a trip to
+ * memory: see skp_stream_start in _l1_simd.h).  The clip
  * is the Cython one's, min(level, v) then max(-level, .) in that operand
  * order, so the same bits at every level: at a zero level v keeps its
  * sign (+0.0 or -0.0), where max(min(v, l), -l) would give -0.0 for a
@@ -765,15 +768,18 @@ SKP_L1INF_AVX2 static void skp_l1inf_column_sums_max_f32(const float* base,
     do {                                                                        \
         const vec sign_ = sign;                                                 \
         vec l_ = set1(level);                                                   \
-        ptrdiff_t j = 0;                                                        \
-        if (stream)                                                             \
-            for (; j < n && ((uintptr_t) (dst + j) & 31); j++)                  \
+        ptrdiff_t j = 0, stop_ = 0;                                             \
+        if (stream) {                                                           \
+            for (; j < n && ((uintptr_t) (dst + j) & 63); j++)                  \
                 dst[j] = skp_clip1(src[j], levels ? levels[j] : level);         \
+            stop_ = j + (n - j) / (64 / (ptrdiff_t) sizeof(*dst))               \
+                        * (64 / (ptrdiff_t) sizeof(*dst));                      \
+        }                                                                       \
         for (; j + lanes <= n; j += lanes) {                                    \
             vec x_;                                                             \
             if (levels) l_ = load(levels + j);                                  \
             x_ = max(xor(l_, sign_), min(l_, load(src + j)));                   \
-            if (stream) stream_store(dst + j, x_);                              \
+            if (j + lanes <= stop_) stream_store(dst + j, x_);                  \
             else store(dst + j, x_);                                            \
         }                                                                       \
         for (; j < n; j++)                                                      \
