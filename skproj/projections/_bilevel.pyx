@@ -874,9 +874,18 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     # a part at a time: issue 14, thread time, 100000 x 100 at half the norm
     # 32 -> 10 times a copy in float32, 9.3 -> 5.4 in float64; float64
     # panels that stay in L2 are still streamed: 2000 x 2500 at 10-90 % of
-    # the groups kept 4.3-5.2 times a copy streamed, 4.7-6.1 not)
+    # the groups kept 4.3-5.2 times a copy streamed, 4.7-6.1 not.  Since the
+    # streamed stores cover whole lines only (skp_stream_start), float32
+    # panels of up to 4096 rows are streamed too: an AMD Zen 5, single calls
+    # interleaved, at 10, 50, 90 % of the groups kept, times a copy,
+    # streamed / not: 2000 x 5000 3.66 / 4.54, 3.98 / 5.31, 4.27 / 5.59;
+    # 3000 x 3000 4.58 / 5.19, 4.74 / 8.23, 5.04 / 8.64; 1500 x 7000 3.47 /
+    # 4.33, 3.86 / 5.29, 4.28 / 5.55; 4000 x 2500 6.96 / 5.74, 7.59 / 9.25,
+    # 7.81 / 9.40; but 7000 x 1500 8.37 / 5.32, 6.41 / 6.25, 6.57 / 6.39
+    # and 20000 x 500 5.43-5.78 / 5.37-5.82)
+    # (float64 up to 8192 rows, float32 up to 4096)
     cdef bint stream = large and (n_rows == 1 or x.strides[0] % 64 == 0
-                                  or (floating is double and n_rows * 64 <= PANEL_BYTES))
+                                  or n_rows * (512 // sizeof(floating)) <= PANEL_BYTES)
     cdef bint by_passes = (y.strides[1] == sizeof(floating) and simd_enabled()
                            and _columns_by_passes(radii, n_cols, n_rows, sizeof(floating),
                                                   floor * n_rows, large))
