@@ -265,7 +265,11 @@ def avx512_table(rng, rounds=200):
     ``bilevel_l11`` but 1.16-1.32 on 1000 x 10000 float64 column groups
     (there the AVX-512 passes against the gather: 1.26 1.27 1.35; in cache,
     1000 x 1000, 1.07 1.04 0.93); float64's l1 ball and group Hoyer
-    projection have no AVX-512 loop (0.95-1.03).
+    projection have no AVX-512 loop (0.95-1.03).  An AMD Zen 5 (the same
+    day) agreed: 0.44-0.70 for the exact ball in cache, 0.60-0.93 for the
+    float32 l1 ball, 0.47-0.78 for float32's group Hoyer projection,
+    0.66-1.01 for ``bilevel_l11`` but 0.96-1.45 on 1000 x 10000 float64
+    column groups, which now take the gather there (see _bilevel.pyx).
     """
     from skproj.projections import _l1
 
