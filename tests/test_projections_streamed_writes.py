@@ -97,3 +97,41 @@ def test_clipped_and_rescaled_rows_take_the_same_bits_from_every_write_loop(
     finally:
         _bilevel._set_column_paths()
         _l1._set_stream_row_bytes(row_bytes_before)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("simplex", [False, True], ids=["l1_ball", "simplex"])
+def test_soft_thresholds_take_the_same_bits_from_every_write_loop(simplex, dtype):
+    # The l1 ball's and the simplex's write: by the AVX-512 loop where the CPU
+    # has it (float32), streamed or not (whole lines), else by the AVX2 one or
+    # the Cython one.  Small integers and a radius whose tau is 3: every loop
+    # finds the same tau, exactly, so the writes alone are compared.
+    from skproj.projections import _l1
+
+    rng = np.random.default_rng(5)
+    y = rng.integers(-9, 10, size=SHAPES[dtype]).astype(dtype)
+    if simplex:
+        radius = float(np.maximum(y - 3, 0).sum())
+        project = project_simplex
+    else:
+        radius = float(np.maximum(np.abs(y) - 3, 0).sum())
+        project = project_l1_ball
+    unwritten = np.full_like(y, np.nan)
+    itemsize = np.dtype(dtype).itemsize
+    expected = project(y, radius, out=at_offset(unwritten, 0))
+    assert 0 < np.count_nonzero(expected) < expected.size
+    loops = {"avx512 streamed": (True, True, 1024), "avx512 in cache": (True, True, 1 << 40),
+             "avx2 streamed": (True, False, 1024), "avx2 in cache": (True, False, 1 << 40),
+             "cython": (False, False, 1024)}
+    row_bytes_before = _l1._set_stream_row_bytes(1024)
+    try:
+        for loop, (simd, avx512, row_bytes) in loops.items():
+            _l1._set_testing(simd=simd, avx512=avx512)
+            _l1._set_stream_row_bytes(row_bytes)
+            for offset in (0, 3, 5):
+                out = project(y, radius, out=at_offset(unwritten, offset * itemsize))
+                np.testing.assert_array_equal(_bits(out), _bits(expected),
+                                              err_msg=f"{loop}, offset {offset}")
+    finally:
+        _l1._set_testing()
+        _l1._set_stream_row_bytes(row_bytes_before)

@@ -50,7 +50,7 @@ cdef extern from "_l1_simd.h" nogil:
     void skp_shrink_f64(const double* src, double* dst, Py_ssize_t n, double tau, int magnitudes,
                         int stream)
     int skp_shrink512_f32(const float* src, float* dst, Py_ssize_t n, double tau,
-                          int magnitudes)
+                          int magnitudes, int stream)
     int skp_select_f64(double* values, Py_ssize_t n, Py_ssize_t k, double* scratch,
                        double* result)
     float skp_select_f32(float* values, Py_ssize_t n, Py_ssize_t k, float* spare0,

@@ -730,15 +730,16 @@ cdef void _write_shrunk(const floating[:, :] y, floating[:, :] x, double tau,
 cdef inline bint _shrink_row_cached(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
                                     floating* dst, Py_ssize_t step_x, double tau,
                                     bint magnitudes, bint stream) noexcept nogil:
-    """A contiguous float32 row written in cache by the AVX-512 loop; False if not.
+    """A contiguous float32 row written by the AVX-512 loop; False if not.
 
     The same operations as the AVX2 loop's (``skp_shrink512_f32``), so the
     same result; ``magnitudes``: the l1 ball's soft threshold, else the
-    simplex's ``max(y - tau, 0)``.
+    simplex's ``max(y - tau, 0)``; ``stream``: whole lines by non-temporal
+    stores.
     """
     if floating is float:
-        return (_simd and not stream and step_y == 1 and step_x == 1
-                and skp_shrink512_f32(src, dst, n, tau, magnitudes))
+        return (_simd and step_y == 1 and step_x == 1
+                and skp_shrink512_f32(src, dst, n, tau, magnitudes, stream))
     else:
         return False
 

@@ -958,12 +958,15 @@ SKP_AVX2 static inline void skp_shrink_f64(const double* src, double* dst, ptrdi
     for (j = end; j < n; j++) dst[j] = skp_shrink_value(src[j], tau, magnitudes);
 }
 
-/* The write pass of an array in cache with AVX-512F: skp_shrink_f32's loop,
- * 16 values a vector (the same operations, so the same result); plain stores
- * (the result stays in cache).  Half the instructions of the AVX2 loop.  The
- * stores are aligned to the output's cache lines (a first, masked vector up
- * to the first line): a store split over two lines, which NumPy's 16-byte
- * alignment makes the common case otherwise, costs two.  The last n % 8
+/* The write pass with AVX-512F: skp_shrink_f32's loop, 16 values a vector
+ * (the same operations, so the same result).  Half the instructions of the
+ * AVX2 loop.  The stores are aligned to the output's cache lines (a first,
+ * masked vector up to the first line): a store split over two lines, which
+ * NumPy's 16-byte alignment makes the common case otherwise, costs two.
+ * With ``stream`` each of those whole lines is a non-temporal store (see
+ * skp_stream_start; issue 14, an AMD Zen 5, single calls interleaved, the l1
+ * ball on 10**7 float32 values at 0.1-90 % kept 1.72-1.78 copies, 1.75-1.82
+ * by the AVX2 loop, the simplex 1.54 and 1.61-1.62).  The last n % 8
  * values are computed in double, as skp_shrink_f32 does, whatever the
  * alignment: the same values take the same operations wherever the arrays
  * lie.  Returns 0 (nothing written) where the CPU lacks AVX-512F or a test
@@ -980,13 +983,20 @@ SKP_AVX512 static inline __m512 skp_shrink16_f32(__m512 y, __m512 hi_v, __m512 l
 }
 
 SKP_AVX512 static inline int skp_shrink512_f32_unguarded(const float* src, float* dst, ptrdiff_t n,
-                                                         double tau, int magnitudes) {
+                                                         double tau, int magnitudes,
+                                                         int stream) {
     const float tau_hi = (float) tau, tau_lo = (float) (tau - (double) tau_hi);
     const __m512 hi_v = _mm512_set1_ps(tau_hi), lo_v = _mm512_set1_ps(tau_lo);
     const ptrdiff_t vectors_end = n - n % 8;   /* (where skp_shrink_f32's vectors end) */
     ptrdiff_t j, head = (ptrdiff_t) ((-(uintptr_t) dst) & 63) / (ptrdiff_t) sizeof(float);
     __mmask16 lanes;
     head = head < vectors_end ? head : vectors_end;
+    stream = stream && (uintptr_t) dst % sizeof(float) == 0;
+#define SKP_STORE16(at, x)                                                                \
+    do {                                                                                   \
+        if (stream) _mm512_stream_ps((at), (x));                                          \
+        else _mm512_storeu_ps((at), (x));                                                 \
+    } while (0)
     if (head) {
         lanes = (__mmask16) ((1u << head) - 1);
         _mm512_mask_storeu_ps(dst, lanes, skp_shrink16_f32(
@@ -1004,7 +1014,7 @@ SKP_AVX512 static inline int skp_shrink512_f32_unguarded(const float* src, float
         __m512 current = _mm512_load_ps(line), next;                                      \
         for (; j + 16 <= vectors_end; j += 16, line += 16, current = next) {              \
             next = _mm512_load_ps(line + 16);                                              \
-            _mm512_storeu_ps(dst + j, skp_shrink16_f32(_mm512_castsi512_ps(              \
+            SKP_STORE16(dst + j, skp_shrink16_f32(_mm512_castsi512_ps(                   \
                 _mm512_alignr_epi32(_mm512_castps_si512(next),                            \
                                     _mm512_castps_si512(current), shift)),                \
                 hi_v, lo_v, magnitudes));                                                  \
@@ -1017,9 +1027,10 @@ SKP_AVX512 static inline int skp_shrink512_f32_unguarded(const float* src, float
 #undef SKP_SHIFTED
     default:   /* (aligned, or not even to a float) */
         for (; j + 16 <= vectors_end; j += 16)
-            _mm512_storeu_ps(dst + j, skp_shrink16_f32(_mm512_loadu_ps(src + j), hi_v, lo_v,
-                                                       magnitudes));
+            SKP_STORE16(dst + j, skp_shrink16_f32(_mm512_loadu_ps(src + j), hi_v, lo_v,
+                                                  magnitudes));
     }
+#undef SKP_STORE16
     if (j < vectors_end) {
         lanes = (__mmask16) ((1u << (vectors_end - j)) - 1);
         _mm512_mask_storeu_ps(dst + j, lanes, skp_shrink16_f32(
@@ -1030,9 +1041,9 @@ SKP_AVX512 static inline int skp_shrink512_f32_unguarded(const float* src, float
 }
 
 static inline int skp_shrink512_f32(const float* src, float* dst, ptrdiff_t n, double tau,
-                                    int magnitudes) {
+                                    int magnitudes, int stream) {
     if (!skp_avx512) return 0;
-    return skp_shrink512_f32_unguarded(src, dst, n, tau, magnitudes);
+    return skp_shrink512_f32_unguarded(src, dst, n, tau, magnitudes, stream);
 }
 
 /* ---------------------------------------------------------------- selection
@@ -2079,7 +2090,7 @@ static inline int skp_sum_and_excess512_f32(const float* values, ptrdiff_t n, do
 static inline int skp_select_f64(double* values, ptrdiff_t n, ptrdiff_t k, double* scratch,
                                  double* result) { return 0; }
 static inline int skp_shrink512_f32(const float* src, float* dst, ptrdiff_t n, double tau,
-                                    int magnitudes) { return 0; }
+                                    int magnitudes, int stream) { return 0; }
 static inline int skp_scan_cached_f32(const float* row, ptrdiff_t n, double low, double high,
                                       int magnitudes, skp_scan* scan, float* buffer,
                                       ptrdiff_t capacity) { return 0; }
