@@ -518,7 +518,7 @@ cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ss
         return _forced_path > 0
     if itemsize == 8 and avx512 and large:
         if n_rows > _double_rows_streamed:
-            return False
+            return False     # (shorter columns: the share decides, below)
     elif n_rows <= (_double_rows_avx2 if itemsize == 8 and not avx512 else _packed_rows):
         return True
     elif not avx512:

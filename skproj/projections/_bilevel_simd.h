@@ -1340,7 +1340,7 @@ SKP_AVX2 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src
                                                  const float* lo, int stream) {
     const __m256 zero = _mm256_setzero_ps(), infinite = _mm256_set1_ps(INFINITY);
     const ptrdiff_t end = width - width % 8;
-    ptrdiff_t i, j, h, stop;
+    ptrdiff_t i, j, head, stop;
     __m256i some;
     if (skp_avx512 && (!stream || ((uintptr_t) dst % 64 == 0 && dst_stride % 64 == 0))) {
         skp_shrink_panel512_f32(src, src_stride, dst, dst_stride, n_rows, width, hi, lo, stream);
@@ -1359,7 +1359,8 @@ SKP_AVX2 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src
         int stream_row = stream;
         j = skp_stream_start(x, end, 8, sizeof(float), &stream_row);
         stop = skp_stream_stop(x, end, sizeof(float), stream_row);
-        for (h = 0; h < j; h += 8) SKP_MASKED8(h, j - h);   /* (see skp_stream_start) */
+        for (head = 0; head < j; head += 8)   /* (see skp_stream_start) */
+            SKP_MASKED8(head, j - head);
         for (; j + 8 <= end; j += 8) {
             __m256 r, h = _mm256_loadu_ps(hi + j);
             if (_mm256_movemask_ps(_mm256_cmp_ps(h, infinite, _CMP_EQ_OQ)) == 0xff)
@@ -1383,7 +1384,7 @@ SKP_AVX2 static inline void skp_shrink_panel_f64(const double* src, ptrdiff_t sr
                                                  const double* taus, int stream) {
     const __m256d zero = _mm256_setzero_pd(), infinite = _mm256_set1_pd(INFINITY);
     const ptrdiff_t end = width - width % 4;
-    ptrdiff_t i, j, h, stop;
+    ptrdiff_t i, j, head, stop;
     __m256i some;
 #define SKP_MASKED4(at, k)                                                              \
     do {                                                                                \
@@ -1398,7 +1399,8 @@ SKP_AVX2 static inline void skp_shrink_panel_f64(const double* src, ptrdiff_t sr
         int stream_row = stream;
         j = skp_stream_start(x, end, 4, sizeof(double), &stream_row);
         stop = skp_stream_stop(x, end, sizeof(double), stream_row);
-        for (h = 0; h < j; h += 4) SKP_MASKED4(h, j - h);   /* (see skp_stream_start) */
+        for (head = 0; head < j; head += 4)   /* (see skp_stream_start) */
+            SKP_MASKED4(head, j - head);
         for (; j + 4 <= end; j += 4) {
             __m256d r, t = _mm256_loadu_pd(taus + j);
             if (_mm256_movemask_pd(_mm256_cmp_pd(t, infinite, _CMP_EQ_OQ)) == 0xf)
