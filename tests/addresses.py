@@ -1,4 +1,4 @@
-"""Arrays placed at chosen addresses (shared by the tests).
+"""Arrays placed at chosen addresses, and their bits (shared by the tests).
 
 The kernels choose vector loops, panels and streamed stores by where the data
 lie; the tests that check results do not depend on it place the same values
@@ -15,3 +15,12 @@ def at_offset(Y, offset):
     moved = buffer[start:start + Y.nbytes].view(Y.dtype).reshape(Y.shape)
     moved[...] = Y
     return moved
+
+
+def bits(a):
+    """The bits of a float32 or float64 array, as unsigned integers of its width.
+
+    ``assert_array_equal`` on them tells -0.0 from +0.0 and compares NaNs by
+    payload, where it takes floats as equal by value.
+    """
+    return np.asarray(a).view(np.uint32 if a.dtype == np.float32 else np.uint64)

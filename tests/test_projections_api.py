@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from skproj import projections as P
 
-from addresses import at_offset
+from addresses import at_offset, bits
 
 VECTOR = [P.project_l1_ball, P.project_simplex, P.project_l2_ball, P.project_linf_ball]
 MATRIX = [P.get_constraint(name).function for name in P.MATRIX_CONSTRAINTS]
@@ -99,10 +99,6 @@ def test_radius_zero(project, rng):
     np.testing.assert_array_equal(project(Y, 0.0), 0)
 
 
-def _bits(a):
-    return np.asarray(a).view(np.uint32 if a.dtype == np.float32 else np.uint64)
-
-
 @pytest.mark.parametrize("project", ALL, ids=ids)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_zeros_of_either_sign_lie_in_the_set_of_radius_zero(project, dtype, rng):
@@ -111,14 +107,14 @@ def test_zeros_of_either_sign_lie_in_the_set_of_radius_zero(project, dtype, rng)
     for Y in (np.full((6, 5), -0.0, dtype=dtype),
               np.where(rng.random((6, 5)) < 0.5, -0.0, 0.0).astype(dtype)):
         for layout, Y_layout in _layouts(Y):
-            np.testing.assert_array_equal(_bits(project(Y_layout, 0.0)), _bits(Y),
+            np.testing.assert_array_equal(bits(project(Y_layout, 0.0)), bits(Y),
                                           err_msg=layout)
         out = np.full_like(Y, np.nan)
         assert project(Y, 0.0, out=out) is out
-        np.testing.assert_array_equal(_bits(out), _bits(Y))
+        np.testing.assert_array_equal(bits(out), bits(Y))
         in_place = Y.copy()
         project(in_place, 0.0, out=in_place)
-        np.testing.assert_array_equal(_bits(in_place), _bits(Y))
+        np.testing.assert_array_equal(bits(in_place), bits(Y))
 
 
 @pytest.mark.parametrize("project", ALL, ids=ids)
@@ -137,20 +133,20 @@ def test_zeros_are_signed_as_documented(project, dtype, rng):
         expected = np.zeros_like(Y) if project is P.project_simplex else signed
         for eta in (0.0, 0.05 * np.abs(Y).sum(), 0.5 * np.abs(Y).max()):
             X = project(Y, eta)
-            np.testing.assert_array_equal(_bits(X[X == 0]), _bits(expected[X == 0]))
+            np.testing.assert_array_equal(bits(X[X == 0]), bits(expected[X == 0]))
         return
-    np.testing.assert_array_equal(_bits(project(Y, 0.0)), _bits(np.zeros_like(Y)))
+    np.testing.assert_array_equal(bits(project(Y, 0.0)), bits(np.zeros_like(Y)))
     out = np.full_like(Y, np.nan)
     project(Y, 0.0, out=out)
-    np.testing.assert_array_equal(_bits(out), _bits(np.zeros_like(Y)))
+    np.testing.assert_array_equal(bits(out), bits(np.zeros_like(Y)))
     name = project.__name__.removeprefix("project_")
     for axis in (0, 1):
         X = project(Y, 0.3 * P.get_constraint(name, eta=1.0, axis=axis).norm(Y), axis=axis)
         kept = np.broadcast_to(X.any(axis=axis, keepdims=True), X.shape)
         zeros = (X == 0) & kept
-        np.testing.assert_array_equal(_bits(X[zeros]), _bits(signed[zeros]))
+        np.testing.assert_array_equal(bits(X[zeros]), bits(signed[zeros]))
         if project is P.bilevel_l11:
-            np.testing.assert_array_equal(_bits(X[~kept]), 0)
+            np.testing.assert_array_equal(bits(X[~kept]), 0)
 
 
 @pytest.mark.parametrize("project", ALL, ids=ids)

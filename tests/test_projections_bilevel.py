@@ -12,7 +12,7 @@ from skproj.projections import (
 )
 
 import references
-from addresses import at_offset
+from addresses import at_offset, bits
 
 BILEVEL = {"linf": bilevel_l1inf, "l1": bilevel_l11, "l2": bilevel_l12}
 NORMS = {"linf": l1inf_norm, "l1": l11_norm, "l2": l12_norm}
@@ -709,10 +709,6 @@ def test_long_column_panels(column_path, dtype, tol, rows, rng):
     assert_column_groups_match_sort(Y.astype(dtype), (0.02, 0.5, 0.9999), tol)
 
 
-def _bits(a):
-    return a.view(np.uint32 if a.dtype == np.float32 else np.uint64)
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("axis", [0, 1])
 @pytest.mark.parametrize("length", [1, 3, 4, 8, 15, 16, 17, 33, 100])
@@ -753,5 +749,5 @@ def test_clip_and_rescale_bits_do_not_depend_on_the_write_loop(dtype, axis, leng
         np.testing.assert_array_equal(np.signbit(clipped[zeroed]), np.signbit(Y[zeroed]))
     for (name, share), expected in results["avx2"].items():
         for loop in ("avx512", "cython") if name == "bilevel_l1inf" else ("avx512",):
-            np.testing.assert_array_equal(_bits(results[loop][name, share]), _bits(expected),
+            np.testing.assert_array_equal(bits(results[loop][name, share]), bits(expected),
                                           err_msg=f"{name} at {share}, {loop} / avx2")

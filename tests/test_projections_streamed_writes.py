@@ -12,7 +12,7 @@ from skproj.projections import (
     project_simplex,
 )
 
-from addresses import at_offset
+from addresses import at_offset, bits
 
 # (rows of 1003 values: whole vectors and a scalar tail, rows longer than the 1 KiB
 # below which rows are not streamed; just over 8 MiB, the streaming threshold)
@@ -29,10 +29,6 @@ PROJECTIONS = [
         y, s * l11_norm(y), out=out)),
     ("project_simplex", lambda y, out, axis, s: project_simplex(y, s * y.size, out=out)),
 ]
-
-
-def _bits(a):
-    return a.view(np.uint32 if a.dtype == np.float32 else np.uint64)
 
 
 # (the whole-array projections have no axis: once each)
@@ -56,10 +52,10 @@ def test_streamed_result_does_not_depend_on_the_output_address(name, project, ax
     for offset in range(1, 8):
         out = at_offset(unwritten, offset * itemsize)
         project(y, out, axis, share)
-        np.testing.assert_array_equal(_bits(out), _bits(expected), err_msg=f"offset {offset}")
+        np.testing.assert_array_equal(bits(out), bits(expected), err_msg=f"offset {offset}")
     in_place = at_offset(y, 3 * itemsize)
     project(in_place, in_place, axis, share)
-    np.testing.assert_array_equal(_bits(in_place), _bits(expected), err_msg="in place")
+    np.testing.assert_array_equal(bits(in_place), bits(expected), err_msg="in place")
 
 
 WRITE_CASES = [case for case in CASES if case[0] in ("bilevel_l1inf", "bilevel_l12")]
@@ -92,7 +88,7 @@ def test_clipped_and_rescaled_rows_take_the_same_bits_from_every_write_loop(
             for offset in range(8):
                 out = at_offset(unwritten, offset * itemsize)
                 project(y, out, axis, 0.5)
-                np.testing.assert_array_equal(_bits(out), _bits(expected),
+                np.testing.assert_array_equal(bits(out), bits(expected),
                                               err_msg=f"{loop}, offset {offset}")
     finally:
         _bilevel._set_column_paths()
@@ -130,7 +126,7 @@ def test_soft_thresholds_take_the_same_bits_from_every_write_loop(simplex, dtype
             _l1._set_stream_row_bytes(row_bytes)
             for offset in (0, 3, 5):
                 out = project(y, radius, out=at_offset(unwritten, offset * itemsize))
-                np.testing.assert_array_equal(_bits(out), _bits(expected),
+                np.testing.assert_array_equal(bits(out), bits(expected),
                                               err_msg=f"{loop}, offset {offset}")
     finally:
         _l1._set_testing()
