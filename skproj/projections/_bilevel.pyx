@@ -44,7 +44,9 @@ from skproj.projections._common cimport (
     SPARSE_WRITE_DIVISOR, c_contiguous, clip, clip_columns, clip_row, copy_matrix,
     matrix_slice, shrink, zero_if_contiguous, zero_row,
 )
-from skproj.projections._streaming cimport element_step as _step, stream_group_norms
+from skproj.projections._streaming cimport (
+    NextPanel, element_step as _step, stream_group_norms,
+)
 from skproj.projections._l1 cimport (
     SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
@@ -353,12 +355,15 @@ cdef extern from "_bilevel_simd.h" nogil:
                             Py_ssize_t length, float* packed)
     void skp_pack_rows8_f64(const double* base, Py_ssize_t row_stride, unsigned rows,
                             Py_ssize_t length, double* packed)
+    Py_ssize_t skp_kept_lines(const void* base, Py_ssize_t width, Py_ssize_t itemsize,
+                              const double* radii, Py_ssize_t* lines)
     void skp_shrink_panel_f32(const float* src, Py_ssize_t src_stride, float* dst,
                               Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t width,
-                              const double* taus, const float* hi, const float* lo, int stream)
+                              const double* taus, const float* hi, const float* lo, int stream,
+                              NextPanel* next)
     void skp_shrink_panel_f64(const double* src, Py_ssize_t src_stride, double* dst,
                               Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t width,
-                              const double* taus, int stream)
+                              const double* taus, int stream, NextPanel* next)
     enum: SKP_SHORT_COLUMN_ROWS
     void skp_short_columns_f32(const float* y, Py_ssize_t y_stride, float* x,
                                Py_ssize_t x_stride, Py_ssize_t x_step, Py_ssize_t n_rows,
@@ -710,14 +715,54 @@ cdef inline void _shrink_columns(const floating* src, Py_ssize_t step_y, floatin
         dst[j * step_x] = shrink(src[j * step_y], taus[j]) if taus[j] < INFINITY else 0
 
 
+cdef void _next_panel(NextPanel* job, const floating[:, :] y, Py_ssize_t first,
+                      Py_ssize_t width, const double* radii, Py_ssize_t* lines) noexcept nogil:
+    """Set ``job`` to the lines of the kept columns among ``first:first + width`` (the
+    next panel; ``radii`` its columns'; ``lines`` room for ``width + 2``), every row.
+
+    Prefetched as the panel before is written (``_shrink_panel``), they are
+    in L2 when the next panel's first pass reads them, where that pass
+    waited on memory while the write left it half used.  The lines of
+    zeroed columns, which no pass reads, are left out.  Done where the taus
+    are found by passes over columns of up to _packed_rows rows, on a matrix
+    out of cache (``prefetches`` in _l11_column_panels).  Issue 14, an AMD
+    Zen 5, single calls interleaved, times a copy at 10, 50, 90 % of the
+    groups kept, without / with: float32 1000 x 10000 2.53 / 2.45, 3.05 /
+    2.90, 3.01 / 2.71 (another run 2.75 / 2.53, 3.10 / 2.81, 3.08 / 2.82);
+    500 x 20000 2.61 / 2.18, 3.06 / 2.63, 3.10 / 2.57; 256 x 40000 2.58 /
+    2.08, 3.14 / 2.63, 3.14 / 2.50; 100 x 100000 3.54 / 2.75, 4.40 / 3.62,
+    4.11 / 3.13; float64 32 x 300000 3.96 / 3.94, 5.05 / 4.59, 4.63 /
+    3.97; with AVX2 alone, float32 1000 x 10000 2.88 / 2.68, 3.58 / 3.55,
+    3.54 / 3.48.  Measured and left out: float32 passes over longer columns
+    (3000 x 3000 at 50 and 90 % 5.44 / 6.09 and 5.53 / 6.27; 2000 x 5000
+    4.24 / 4.45, 4.43 / 4.67); float64's gather, which prefetches its own
+    lines 16 rows ahead (1000 x 10000 and 500 x 20000 4-8 % slower at 10-50
+    %, faster at 90 %; 3000 x 3000 15-20 % faster); matrices in L3 (1000 x
+    1000, 300 x 3000: 2-7 % slower); into L2 only (1.0-1.2 times the time
+    into L1 too); the prefetches made by the next panel's passes instead,
+    during each group's first pass (1000 x 10000 float32 at 10 % 2.85 ->
+    3.69: a miss a row fills the queue of misses the pass's loads wait in).
+    """
+    job.base = <const char*> &y[0, 0]
+    job.stride = y.strides[0]
+    job.first = first * sizeof(floating)
+    job.end = (first + width) * sizeof(floating)
+    job.row = 0
+    job.lines = lines
+    job.n_lines = skp_kept_lines(&y[0, first], width, sizeof(floating), radii + first, lines)
+    job.n_rows = y.shape[0] if job.n_lines else 0
+    job.into_l1 = True
+
+
 cdef void _shrink_panel(const floating[:, :] y, floating[:, :] x, Py_ssize_t first,
                         Py_ssize_t width, const double* taus, float* halves,
-                        bint stream) noexcept nogil:
+                        bint stream, NextPanel* next) noexcept nogil:
     """Soft-threshold the columns ``first:first + width``, each by its tau, row by row.
 
     Columns whose tau is infinite are zeroed (the AVX2 loop does not read
     them).  ``halves``: room for ``2 * width`` floats (float32's taus as two
-    floats).
+    floats).  ``next``: the next panel's lines, prefetched a row as a row is
+    written (the vector loops; ``_next_panel``), or NULL.
     """
     cdef Py_ssize_t n_rows = y.shape[0], i, j
     cdef Py_ssize_t step_y = _step(y.strides[1], sizeof(floating))
@@ -731,17 +776,17 @@ cdef void _shrink_panel(const floating[:, :] y, floating[:, :] x, Py_ssize_t fir
     cdef Py_ssize_t head = (64 - (<size_t> &x[0, first]) % 64) // sizeof(floating)
     if (stream and head < width and (<size_t> &x[0, first]) % 64
             and (<size_t> &x[0, first]) % sizeof(floating) == 0 and x.strides[0] % 64 == 0):
-        _shrink_panel(y, x, first, head, taus, halves, False)
-        _shrink_panel(y, x, first + head, width - head, taus + head, halves, True)
+        _shrink_panel(y, x, first, head, taus, halves, False, NULL)
+        _shrink_panel(y, x, first + head, width - head, taus + head, halves, True, next)
         return
     if step_y == 1 and step_x == 1 and simd_enabled():
         if floating is float:
             skp_split_taus(taus, width, halves, halves + width)
             skp_shrink_panel_f32(&y[0, first], y.strides[0], &x[0, first], x.strides[0], n_rows,
-                                 width, taus, halves, halves + width, stream)
+                                 width, taus, halves, halves + width, stream, next)
         else:
             skp_shrink_panel_f64(&y[0, first], y.strides[0], &x[0, first], x.strides[0], n_rows,
-                                 width, taus, stream)
+                                 width, taus, stream, next)
     elif floating is float and step_y == 1 and simd_enabled():
         # (a strided result: the AVX2 loop's arithmetic a value at a time, so
         # that every ``out`` gets the same bits; the shrink in double differed
@@ -904,6 +949,11 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef float* packed = <float*> malloc((16 * n_rows + 16) * sizeof(float)) if packs else NULL
     cdef floating* floors = <floating*> malloc((panel + 8) * sizeof(floating))
     cdef Py_ssize_t* lines = <Py_ssize_t*> malloc((panel + 2) * sizeof(Py_ssize_t))
+    cdef Py_ssize_t* next_lines = <Py_ssize_t*> malloc((panel + 2) * sizeof(Py_ssize_t))
+    cdef NextPanel next
+    # (see _next_panel)
+    cdef bint prefetches = large and by_passes and n_rows <= _packed_rows
+    cdef bint ahead
     # (a matrix in cache by passes: every tau first, then one write along the rows)
     cdef bint whole = (by_passes and n_rows * n_cols * itemsize <= WHOLE_BYTES
                        and n_cols <= WHOLE_COLUMNS)
@@ -931,8 +981,8 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     if by_rows and not _reserve_lists(&lists, capacity, sizeof(floating), NULL, 0):
         status = STATUS_NOMEMORY
     elif (counts == NULL or sums == NULL or panel_radii == NULL
-            or floors == NULL or lines == NULL or taus == NULL or halves == NULL
-            or (packs and packed == NULL)):
+            or floors == NULL or lines == NULL or next_lines == NULL or taus == NULL
+            or halves == NULL or (packs and packed == NULL)):
         status = STATUS_NOMEMORY
     else:
         hint[0] = hint[1] = hint[2] = 0.0
@@ -952,11 +1002,15 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
                 if status != STATUS_PROJECTED:
                     break
             if not whole:
-                _shrink_panel(y, x, first, width, taus, halves, stream)
+                ahead = prefetches and first + width < n_cols
+                if ahead:
+                    _next_panel(&next, y, first + width, min(panel, n_cols - first - width),
+                                radii, next_lines)
+                _shrink_panel(y, x, first, width, taus, halves, stream, &next if ahead else NULL)
             first += width
             width = min(panel, n_cols - first)
         if whole and status == STATUS_PROJECTED:
-            _shrink_panel(y, x, 0, n_cols, taus, halves, stream)
+            _shrink_panel(y, x, 0, n_cols, taus, halves, stream, NULL)
     free(lists.values)
     free(column)
     free(counts)
@@ -964,6 +1018,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     free(panel_radii)
     free(floors)
     free(lines)
+    free(next_lines)
     free(taus)
     free(halves)
     free(packed)

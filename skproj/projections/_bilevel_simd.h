@@ -47,6 +47,7 @@
 #define SKPROJ_BILEVEL_SIMD_H
 
 #include "_l1_simd.h"
+#include "_prefetch.h"
 
 /* Rows prefetched ahead of the block being gathered. */
 #define SKP_PANEL_PREFETCH_ROWS 16
@@ -71,6 +72,20 @@ static inline void skp_split_taus(const double* taus, ptrdiff_t n, float* hi, fl
         hi[j] = (float) taus[j];
         lo[j] = isinf(hi[j]) ? 0.0f : (float) (taus[j] - (double) hi[j]);
     }
+}
+
+/* Offsets from ``base`` of the cache lines holding a column whose radius is
+ * not zero (the only ones read), in ``lines``; returns how many. */
+static inline ptrdiff_t skp_kept_lines(const void* base, ptrdiff_t width, ptrdiff_t itemsize,
+                                       const double* radii, ptrdiff_t* lines) {
+    const ptrdiff_t start = (ptrdiff_t) ((uintptr_t) base % 64);
+    ptrdiff_t n = 0, c, line;
+    for (c = 0; c < width; c++)
+        if (radii[c] != 0) {
+            line = (start + c * itemsize) / 64 * 64 - start;
+            if (n == 0 || lines[n - 1] != line) lines[n++] = line;
+        }
+    return n;
 }
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
@@ -152,20 +167,6 @@ SKP_AVX2 static void skp_pack_rows8_f64(const double* base, ptrdiff_t row_stride
             packed[8 * k + r] = rows >> r & 1 ? SKP_PACKED_ROW(double, r)[k] : 0.0;
 }
 #undef SKP_PACKED_ROW
-
-/* Offsets from ``base`` of the cache lines holding a column whose radius is
- * not zero (the only ones read), in ``lines``; returns how many. */
-static inline ptrdiff_t skp_kept_lines(const void* base, ptrdiff_t width, ptrdiff_t itemsize,
-                                       const double* radii, ptrdiff_t* lines) {
-    const ptrdiff_t start = (ptrdiff_t) ((uintptr_t) base % 64);
-    ptrdiff_t n = 0, c, line;
-    for (c = 0; c < width; c++)
-        if (radii[c] != 0) {
-            line = (start + c * itemsize) / 64 * 64 - start;
-            if (n == 0 || lines[n - 1] != line) lines[n++] = line;
-        }
-    return n;
-}
 
 /* Prefetch the given lines of ``n`` rows from ``row`` on (into L2: they are
  * read within the next few blocks). */
@@ -1279,7 +1280,8 @@ SKP_AVX512 static inline __m512 skp_with_sign16(__m512 r, __m512 v, __mmask16 ke
 SKP_AVX512 static void skp_shrink_panel512_f32(const float* src, ptrdiff_t src_stride,
                                                float* dst, ptrdiff_t dst_stride,
                                                ptrdiff_t n_rows, ptrdiff_t width,
-                                               const float* hi, const float* lo, int stream) {
+                                               const float* hi, const float* lo, int stream,
+                                               skp_next_panel* next) {
     const __m512 zero = _mm512_setzero_ps();
     const __m512 infinite = _mm512_set1_ps(INFINITY);
     const __mmask16 tail = (__mmask16) ((1u << (width % 16)) - 1);
@@ -1303,6 +1305,7 @@ SKP_AVX512 static void skp_shrink_panel512_f32(const float* src, ptrdiff_t src_s
     for (i = 0; i < n_rows; i++) {
         const float* y = (const float*) ((const char*) src + i * src_stride);
         float* x = (float*) ((char*) dst + i * dst_stride);
+        if (next) skp_prefetch_next_rows(next, 1);
         if (stream)
             for (j = 0; j + 16 <= width; j += 16)
                 SKP_SHRINK16(SKP_LOAD_ALL, SKP_STREAM_ALL);
@@ -1342,13 +1345,15 @@ SKP_AVX2 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src
                                                  float* dst, ptrdiff_t dst_stride,
                                                  ptrdiff_t n_rows, ptrdiff_t width,
                                                  const double* taus, const float* hi,
-                                                 const float* lo, int stream) {
+                                                 const float* lo, int stream,
+                                                 skp_next_panel* next) {
     const __m256 zero = _mm256_setzero_ps(), infinite = _mm256_set1_ps(INFINITY);
     const ptrdiff_t end = width - width % 8;
     ptrdiff_t i, j, head, stop;
     __m256i some;
     if (skp_avx512 && (!stream || ((uintptr_t) dst % 64 == 0 && dst_stride % 64 == 0))) {
-        skp_shrink_panel512_f32(src, src_stride, dst, dst_stride, n_rows, width, hi, lo, stream);
+        skp_shrink_panel512_f32(src, src_stride, dst, dst_stride, n_rows, width, hi, lo, stream,
+                                next);
         return;
     }
 #define SKP_MASKED8(at, k)                                                              \
@@ -1362,6 +1367,7 @@ SKP_AVX2 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src
         const float* y = (const float*) ((const char*) src + i * src_stride);
         float* x = (float*) ((char*) dst + i * dst_stride);
         int stream_row = stream;
+        if (next) skp_prefetch_next_rows(next, 1);
         j = skp_stream_start(x, end, 8, sizeof(float), &stream_row);
         stop = skp_stream_stop(x, end, sizeof(float), stream_row);
         for (head = 0; head < j; head += 8)   /* (see skp_stream_start) */
@@ -1386,7 +1392,8 @@ SKP_AVX2 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src
 SKP_AVX2 static inline void skp_shrink_panel_f64(const double* src, ptrdiff_t src_stride,
                                                  double* dst, ptrdiff_t dst_stride,
                                                  ptrdiff_t n_rows, ptrdiff_t width,
-                                                 const double* taus, int stream) {
+                                                 const double* taus, int stream,
+                                                 skp_next_panel* next) {
     const __m256d zero = _mm256_setzero_pd(), infinite = _mm256_set1_pd(INFINITY);
     const ptrdiff_t end = width - width % 4;
     ptrdiff_t i, j, head, stop;
@@ -1402,6 +1409,7 @@ SKP_AVX2 static inline void skp_shrink_panel_f64(const double* src, ptrdiff_t sr
         const double* y = (const double*) ((const char*) src + i * src_stride);
         double* x = (double*) ((char*) dst + i * dst_stride);
         int stream_row = stream;
+        if (next) skp_prefetch_next_rows(next, 1);
         j = skp_stream_start(x, end, 4, sizeof(double), &stream_row);
         stop = skp_stream_stop(x, end, sizeof(double), stream_row);
         for (head = 0; head < j; head += 4)   /* (see skp_stream_start) */
@@ -1660,10 +1668,11 @@ static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_st
 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src_stride, float* dst,
                                         ptrdiff_t dst_stride, ptrdiff_t n_rows, ptrdiff_t width,
                                         const double* taus, const float* hi, const float* lo,
-                                        int stream) {}
+                                        int stream, skp_next_panel* next) {}
 static inline void skp_shrink_panel_f64(const double* src, ptrdiff_t src_stride, double* dst,
                                         ptrdiff_t dst_stride, ptrdiff_t n_rows, ptrdiff_t width,
-                                        const double* taus, int stream) {}
+                                        const double* taus, int stream,
+                                        skp_next_panel* next) {}
 
 #endif
 #endif

@@ -34,7 +34,7 @@ from skproj.projections._common cimport (
     SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, prefetch_l2, thread_seconds,
     zero_if_contiguous, zero_row,
 )
-from skproj.projections._streaming cimport element_step, row_at
+from skproj.projections._streaming cimport NextPanel, element_step, prefetch_rows, row_at
 from skproj.projections._l1 cimport STATUS_NOMEMORY, STATUS_PROJECTED, streams
 from skproj.projections._l1inf_lists cimport (
     MAX_FEATURES, GroupLists, feature_count, group_features, grow, initial_lower_bound,
@@ -670,17 +670,6 @@ cdef inline double _level_lower_bound(const GroupLists* lists, Py_ssize_t g,
     return low if low > 0.0 else 0.0
 
 
-cdef struct NextPanel:
-    # The lines of columns [first, end) in rows [row, n_rows) of the matrix
-    # at ``base``, to prefetch (``_prefetch_rows``).
-    const char* base
-    Py_ssize_t stride
-    Py_ssize_t first
-    Py_ssize_t end
-    Py_ssize_t row
-    Py_ssize_t n_rows
-
-
 cdef void _next_panel(NextPanel* job, const floating[:, :] y, Py_ssize_t stride,
                       Py_ssize_t first, Py_ssize_t end, Py_ssize_t n_groups,
                       Py_ssize_t n_rows) noexcept nogil:
@@ -691,7 +680,7 @@ cdef void _next_panel(NextPanel* job, const floating[:, :] y, Py_ssize_t stride,
     stays in L1) while the panel before is read again in cache, they arrive
     in time (issue 14, 100 x 100000 at 10 % and 50 % of the norm, thread
     time, five alternations: 3-6 % faster in all, both dtypes; into L1, no
-    faster).  Not all at once (``_prefetch_rows``): a burst of a thousand
+    faster).  Not all at once (``prefetch_rows``, ``_prefetch.h``): a burst of a thousand
     prefetches fills the queue of misses and stalls the pass behind it.  A
     third of the rows during each pass over the panel before, a share after
     every _PREFETCH_UNITS units read: four alternations of old and new
@@ -706,20 +695,8 @@ cdef void _next_panel(NextPanel* job, const floating[:, :] y, Py_ssize_t stride,
     job.end = end * sizeof(floating)
     job.row = 0
     job.n_rows = n_rows if first < end else 0
-
-
-cdef void _prefetch_rows(NextPanel* job, Py_ssize_t n_rows) noexcept nogil:
-    """Prefetch the lines of the next ``n_rows`` rows of ``job`` into L2."""
-    cdef const char* row
-    cdef Py_ssize_t offset
-    while n_rows > 0 and job.row < job.n_rows:
-        row = job.base + job.row * job.stride
-        offset = job.first - (<size_t> (row + job.first)) % 64
-        while offset < job.end:
-            prefetch_l2(row + offset)
-            offset += 64
-        job.row += 1
-        n_rows -= 1
+    job.lines = NULL
+    job.into_l1 = False
 
 
 cdef void _prefetch_strips(const floating* y, Py_ssize_t stride, const Py_ssize_t* strips,
@@ -763,7 +740,7 @@ cdef void _pass_listed(const floating* y, int layout, Py_ssize_t stride,
                     min(n_listed - idx, _PREFETCH_UNITS), b.level, b.counts, b.sums,
                     b.above_min, b.below_max)
         if next_panel != NULL:
-            _prefetch_rows(next_panel, per_chunk)
+            prefetch_rows(next_panel, per_chunk)
         idx += _PREFETCH_UNITS
 
 
@@ -1239,7 +1216,7 @@ cdef bint _bracket_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
             _next_panel(&next_panel, y, stride, u0, u0 + per_panel * width, n_groups,
                         group_size)
         if n_units == 0:
-            _prefetch_rows(&next_panel, group_size)
+            prefetch_rows(&next_panel, group_size)
             continue
         if not _exact_levels(&y[0, 0], layout, stride, n_groups, group_size, b, b.units,
                              n_units, theta_hi, &next_panel):
@@ -1277,7 +1254,7 @@ cdef bint _bracket_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
                 b.above_lo[g] = b.above_min[g]
                 if not _group_events(y, layout, stride, group_size, b, g, n_events):
                     return False
-        _prefetch_rows(&next_panel, group_size)     # (the rows left, if any)
+        prefetch_rows(&next_panel, group_size)     # (the rows left, if any)
     return True
 
 

@@ -23,6 +23,21 @@ from skproj.projections._l1 cimport (
 )
 from skproj.projections._sums cimport TERM_MAGNITUDE, TERM_SQUARE, TERM_VALUE, sum_terms
 
+# The next panel of a matrix prefetched a few rows at a time while the panel
+# before is worked on (``_prefetch.h``).
+cdef extern from "_prefetch.h" nogil:
+    ctypedef struct NextPanel "skp_next_panel":
+        const char* base
+        Py_ssize_t stride
+        Py_ssize_t first
+        Py_ssize_t end
+        Py_ssize_t row
+        Py_ssize_t n_rows
+        const Py_ssize_t* lines
+        Py_ssize_t n_lines
+        bint into_l1
+    void prefetch_rows "skp_prefetch_next_rows"(NextPanel* job, Py_ssize_t n_rows)
+
 
 cdef inline Py_ssize_t element_step(Py_ssize_t stride_in_bytes,
                                     Py_ssize_t itemsize) noexcept nogil:

@@ -1,0 +1,66 @@
+/* The next panel of a matrix brought into L2 while the panel before is
+ * worked on (the exact l1,inf ball's strips, bilevel_l11's column panels).
+ *
+ * A panel is a block of columns in every row; its rows lie a row stride
+ * apart, beyond what the hardware prefetchers follow, so its first pass
+ * would wait on memory.  Asked for a few rows at a time while the panel
+ * before is read or written from the cache, its lines arrive in time.  Not
+ * all at once: a burst of a thousand prefetches fills the queue of misses
+ * and stalls the loop behind it.  Into L2, or into L1 too (``into_l1``,
+ * below).  Where the compiler has no prefetch builtin, nothing is done.
+ */
+#ifndef SKPROJ_PREFETCH_H
+#define SKPROJ_PREFETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The lines of bytes [first, end) in rows [row, n_rows) of the matrix at
+ * ``base``, rows ``stride`` bytes apart: the rows from ``row`` on are still
+ * to be prefetched.  ``lines``: NULL (every line of the bytes), or the
+ * offsets from a row's byte ``first`` of the ``n_lines`` lines wanted (the
+ * lines of the columns to be read: bilevel_l11 reads no zeroed column).
+ * ``into_l1``: into L1 too (the write of bilevel_l11's panels, which reads
+ * no more than a row of the panel before: there L2 alone took 1.0-1.2
+ * times as long; the exact ball's strips read their panel again and again
+ * from L1, so there into L2 only). */
+typedef struct {
+    const char* base;
+    ptrdiff_t stride;
+    ptrdiff_t first;
+    ptrdiff_t end;
+    ptrdiff_t row;
+    ptrdiff_t n_rows;
+    const ptrdiff_t* lines;
+    ptrdiff_t n_lines;
+    int into_l1;
+} skp_next_panel;
+
+static inline void skp_prefetch_line(const char* address, int into_l1) {
+#if defined(__GNUC__) || defined(__clang__)
+    if (into_l1) __builtin_prefetch(address, 0, 3);
+    else __builtin_prefetch(address, 0, 2);
+#else
+    (void) address;
+    (void) into_l1;
+#endif
+}
+
+/* The next ``n_rows`` rows of ``job`` prefetched (nothing once all are: a
+ * job with n_rows 0 prefetches nothing). */
+static inline void skp_prefetch_next_rows(skp_next_panel* job, ptrdiff_t n_rows) {
+    for (; n_rows > 0 && job->row < job->n_rows; n_rows--, job->row++) {
+        const char* start = job->base + job->row * job->stride + job->first;
+        ptrdiff_t offset, k;
+        if (job->lines != NULL) {
+            for (k = 0; k < job->n_lines; k++)
+                skp_prefetch_line(start + job->lines[k], job->into_l1);
+            continue;
+        }
+        for (offset = -(ptrdiff_t) ((uintptr_t) start % 64); offset < job->end - job->first;
+             offset += 64)
+            skp_prefetch_line(start + offset, job->into_l1);
+    }
+}
+
+#endif
