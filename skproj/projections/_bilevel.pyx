@@ -733,7 +733,10 @@ cdef void _next_panel(NextPanel* job, const floating[:, :] y, Py_ssize_t first,
     2.08, 3.14 / 2.63, 3.14 / 2.50; 100 x 100000 3.54 / 2.75, 4.40 / 3.62,
     4.11 / 3.13; float64 32 x 300000 3.96 / 3.94, 5.05 / 4.59, 4.63 /
     3.97; with AVX2 alone, float32 1000 x 10000 2.88 / 2.68, 3.58 / 3.55,
-    3.54 / 3.48.  Measured and left out: float32 passes over longer columns
+    3.54 / 3.48.  (A later run, against the build before in one process:
+    1000 x 10000 float32 at those radii 0.97-0.98 of the time; at radii of
+    10-90 % of the l1,1 norm, every group kept, 0.95; 500 x 20000 0.77,
+    100 x 100000 0.66-0.72.)  Measured and left out: float32 passes over longer columns
     (3000 x 3000 at 50 and 90 % 5.44 / 6.09 and 5.53 / 6.27; 2000 x 5000
     4.24 / 4.45, 4.43 / 4.67); float64's gather, which prefetches its own
     lines 16 rows ahead (1000 x 10000 and 500 x 20000 4-8 % slower at 10-50
