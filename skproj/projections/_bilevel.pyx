@@ -740,7 +740,8 @@ cdef void _next_panel(NextPanel* job, const floating[:, :] y, Py_ssize_t first,
     (3000 x 3000 at 50 and 90 % 5.44 / 6.09 and 5.53 / 6.27; 2000 x 5000
     4.24 / 4.45, 4.43 / 4.67); float64's gather, which prefetches its own
     lines 16 rows ahead (1000 x 10000 and 500 x 20000 4-8 % slower at 10-50
-    %, faster at 90 %; 3000 x 3000 15-20 % faster); matrices in L3 (1000 x
+    %, faster at 90 %; 3000 x 3000 10-18 % faster, but 2000 x 5000 even,
+    7000 x 1500 and 1100 x 8000 3-7 % slower: no rule by the rows); matrices in L3 (1000 x
     1000, 300 x 3000: 2-7 % slower); into L2 only (1.0-1.2 times the time
     into L1 too); the prefetches made by the next panel's passes instead,
     during each group's first pass (1000 x 10000 float32 at 10 % 2.85 ->
