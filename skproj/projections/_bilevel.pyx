@@ -715,8 +715,9 @@ cdef inline void _shrink_columns(const floating* src, Py_ssize_t step_y, floatin
         dst[j * step_x] = shrink(src[j * step_y], taus[j]) if taus[j] < INFINITY else 0
 
 
-cdef void _next_panel(NextPanel* job, const floating[:, :] y, Py_ssize_t first,
-                      Py_ssize_t width, const double* radii, Py_ssize_t* lines) noexcept nogil:
+cdef void _kept_lines_ahead(NextPanel* job, const floating[:, :] y, Py_ssize_t first,
+                            Py_ssize_t width, const double* radii,
+                            Py_ssize_t* lines) noexcept nogil:
     """Set ``job`` to the lines of the kept columns among ``first:first + width`` (the
     next panel; ``radii`` its columns'; ``lines`` room for ``width + 2``), every row.
 
@@ -766,7 +767,7 @@ cdef void _shrink_panel(const floating[:, :] y, floating[:, :] x, Py_ssize_t fir
     Columns whose tau is infinite are zeroed (the AVX2 loop does not read
     them).  ``halves``: room for ``2 * width`` floats (float32's taus as two
     floats).  ``next``: the next panel's lines, prefetched a row as a row is
-    written (the vector loops; ``_next_panel``), or NULL.
+    written (the vector loops; ``_kept_lines_ahead``), or NULL.
     """
     cdef Py_ssize_t n_rows = y.shape[0], i, j
     cdef Py_ssize_t step_y = _step(y.strides[1], sizeof(floating))
@@ -955,7 +956,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef Py_ssize_t* lines = <Py_ssize_t*> malloc((panel + 2) * sizeof(Py_ssize_t))
     cdef Py_ssize_t* next_lines = <Py_ssize_t*> malloc((panel + 2) * sizeof(Py_ssize_t))
     cdef NextPanel next
-    # (see _next_panel)
+    # (see _kept_lines_ahead)
     cdef bint prefetches = large and by_passes and n_rows <= _packed_rows
     cdef bint ahead
     # (a matrix in cache by passes: every tau first, then one write along the rows)
@@ -1008,8 +1009,8 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
             if not whole:
                 ahead = prefetches and first + width < n_cols
                 if ahead:
-                    _next_panel(&next, y, first + width, min(panel, n_cols - first - width),
-                                radii, next_lines)
+                    _kept_lines_ahead(&next, y, first + width,
+                                      min(panel, n_cols - first - width), radii, next_lines)
                 _shrink_panel(y, x, first, width, taus, halves, stream, &next if ahead else NULL)
             first += width
             width = min(panel, n_cols - first)

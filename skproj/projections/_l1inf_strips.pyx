@@ -680,11 +680,11 @@ cdef void _next_panel(NextPanel* job, const floating[:, :] y, Py_ssize_t stride,
     stays in L1) while the panel before is read again in cache, they arrive
     in time (issue 14, 100 x 100000 at 10 % and 50 % of the norm, thread
     time, five alternations: 3-6 % faster in all, both dtypes; into L1, no
-    faster).  Not all at once (``prefetch_rows``, ``_prefetch.h``): a burst of a thousand
-    prefetches fills the queue of misses and stalls the pass behind it.  A
-    third of the rows during each pass over the panel before, a share after
-    every _PREFETCH_UNITS units read: four alternations of old and new
-    builds, the panels' phase 0.79-0.85 of the burst's time, the call
+    faster).  Not all at once (``prefetch_rows``, ``_prefetch.h``): a burst
+    of a thousand prefetches fills the queue of misses and stalls the pass
+    behind it.  A third of the rows during each pass over the panel before,
+    a share after every _PREFETCH_UNITS units read: four alternations of old
+    and new builds, the panels' phase 0.79-0.85 of the burst's time, the call
     0.87-0.95 (a third before each pass: 0.91-0.94; half or a quarter
     during each pass, or two panels ahead, no better).
     """
