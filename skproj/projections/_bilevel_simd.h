@@ -168,16 +168,6 @@ SKP_AVX2 static void skp_pack_rows8_f64(const double* base, ptrdiff_t row_stride
 }
 #undef SKP_PACKED_ROW
 
-/* Prefetch the given lines of ``n`` rows from ``row`` on (into L2: they are
- * read within the next few blocks). */
-static inline void skp_prefetch_rows(const char* row, ptrdiff_t row_stride, ptrdiff_t n,
-                                     const ptrdiff_t* lines, ptrdiff_t n_lines) {
-    ptrdiff_t r, line;
-    for (r = 0; r < n; r++)
-        for (line = 0; line < n_lines; line++)
-            _mm_prefetch(row + r * row_stride + lines[line], _MM_HINT_T1);
-}
-
 /* Raise the floors of columns g..g+3 to a lower bound of their tau: for any
  * set L of a column's magnitudes, tau >= (sum(L) - radius) / |L| (the set's
  * own Michelot step), so the values kept so far give one.  Their sum is
@@ -258,9 +248,9 @@ SKP_AVX2 static inline ptrdiff_t skp_panel_candidates_f32(const float* base, ptr
             floors[c] = radii[c] == 0 ? INFINITY : first_floor;
         }
     limit = skp_lists_room(counts, padded, capacity, i);
-    skp_prefetch_rows((const char*) base + i * row_stride, row_stride,
-                      n_rows - i < SKP_PANEL_PREFETCH_ROWS ? n_rows - i : SKP_PANEL_PREFETCH_ROWS,
-                      lines, n_lines);
+    skp_prefetch_lines((const char*) base + i * row_stride, row_stride,
+                       n_rows - i < SKP_PANEL_PREFETCH_ROWS ? n_rows - i : SKP_PANEL_PREFETCH_ROWS,
+                       lines, n_lines, 0);
     for (; i < n_rows; i += 8) {
         const char* rows = (const char*) base + i * row_stride;
         /* (a last block of fewer rows is padded with zeros, never kept) */
@@ -272,8 +262,8 @@ SKP_AVX2 static inline ptrdiff_t skp_panel_candidates_f32(const float* base, ptr
                 limit = skp_drop_full_lists_float(counts, floors, padded, capacity, i, n_block);
         }
         if (i + SKP_PANEL_PREFETCH_ROWS + 8 <= n_rows)
-            skp_prefetch_rows(rows + SKP_PANEL_PREFETCH_ROWS * row_stride, row_stride, 8, lines,
-                              n_lines);
+            skp_prefetch_lines(rows + SKP_PANEL_PREFETCH_ROWS * row_stride, row_stride, 8, lines,
+                               n_lines, 0);
         if (i % SKP_BOUND_ROWS == 0 && i > 0)
             for (g = 0; g < padded; g += 4)
                 _mm_storeu_ps(floors + g, _mm256_cvtpd_ps(skp_kept_bound4(
@@ -333,9 +323,9 @@ SKP_AVX2 static inline ptrdiff_t skp_panel_candidates_f64(const double* base, pt
             floors[c] = radii[c] == 0 ? INFINITY : floor;
         }
     limit = skp_lists_room(counts, padded, capacity, i);
-    skp_prefetch_rows((const char*) base + i * row_stride, row_stride,
-                      n_rows - i < SKP_PANEL_PREFETCH_ROWS ? n_rows - i : SKP_PANEL_PREFETCH_ROWS,
-                      lines, n_lines);
+    skp_prefetch_lines((const char*) base + i * row_stride, row_stride,
+                       n_rows - i < SKP_PANEL_PREFETCH_ROWS ? n_rows - i : SKP_PANEL_PREFETCH_ROWS,
+                       lines, n_lines, 0);
     for (; i < n_rows; i += 4) {
         const char* rows = (const char*) base + i * row_stride;
         /* (a last block of fewer rows is padded with zeros, never kept) */
@@ -347,8 +337,8 @@ SKP_AVX2 static inline ptrdiff_t skp_panel_candidates_f64(const double* base, pt
                 limit = skp_drop_full_lists_double(counts, floors, padded, capacity, i, n_block);
         }
         if (i + SKP_PANEL_PREFETCH_ROWS + 4 <= n_rows)
-            skp_prefetch_rows(rows + SKP_PANEL_PREFETCH_ROWS * row_stride, row_stride, 4, lines,
-                              n_lines);
+            skp_prefetch_lines(rows + SKP_PANEL_PREFETCH_ROWS * row_stride, row_stride, 4, lines,
+                               n_lines, 0);
         if (i % SKP_BOUND_ROWS == 0 && i > 0)
             for (g = 0; g < padded; g += 4)
                 _mm256_storeu_pd(floors + g, skp_kept_bound4(sums + g, counts + g, radii + g,

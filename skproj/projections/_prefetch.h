@@ -52,6 +52,17 @@ static inline void skp_prefetch_line(const char* address, int into_l1) {
 #endif
 }
 
+/* The lines at offsets ``lines[0:n_lines]`` of ``n`` rows from ``row`` on
+ * (rows ``row_stride`` bytes apart) prefetched (also the candidate gather's
+ * rows ahead of its block, _bilevel_simd.h). */
+static inline void skp_prefetch_lines(const char* row, ptrdiff_t row_stride, ptrdiff_t n,
+                                      const ptrdiff_t* lines, ptrdiff_t n_lines, int into_l1) {
+    ptrdiff_t r, k;
+    for (r = 0; r < n; r++)
+        for (k = 0; k < n_lines; k++)
+            skp_prefetch_line(row + r * row_stride + lines[k], into_l1);
+}
+
 /* The next ``n_rows`` rows of ``job`` prefetched (nothing once all are: a
  * job with n_rows 0 prefetches nothing).  Out of line: inlined in
  * bilevel_l11's write loop, whose rows call it, it took the registers the
@@ -61,10 +72,9 @@ static inline void skp_prefetch_line(const char* address, int into_l1) {
 SKP_PREFETCH_OUT_OF_LINE void skp_prefetch_next_rows(skp_next_panel* job, ptrdiff_t n_rows) {
     for (; n_rows > 0 && job->row < job->n_rows; n_rows--, job->row++) {
         const char* start = job->base + job->row * job->stride + job->first;
-        ptrdiff_t offset, k;
+        ptrdiff_t offset;
         if (job->lines != NULL) {
-            for (k = 0; k < job->n_lines; k++)
-                skp_prefetch_line(start + job->lines[k], job->into_l1);
+            skp_prefetch_lines(start, 0, 1, job->lines, job->n_lines, job->into_l1);
             continue;
         }
         for (offset = -(ptrdiff_t) ((uintptr_t) start % 64); offset < job->end - job->first;
