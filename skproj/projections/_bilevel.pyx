@@ -897,7 +897,9 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     interleaved): the taus of a panel's vectors of columns held in
     registers for every row of the write (100 x 1000 at half the norm 5.04
     -> 5.00 times a copy, 1000 x 10000 at 50-90 % 1.95 -> 2.06: the write
-    waits on its stores, not its instructions); the next group's lines
+    waits on its stores, not its instructions; since taken in cache with
+    AVX-512, where a Zen 5 measured 0.90-0.96 of the call's time,
+    ``skp_shrink_strips512_f32``); the next group's lines
     prefetched by a group's first pass (no difference); with AVX2, the rows
     16 ahead prefetched by a group's first pass, as the AVX-512 loop does
     (1000 x 10000, 2000 x 5000 and 500 x 20000 at 10-90 % of the groups
