@@ -737,16 +737,17 @@ cdef void _kept_lines_ahead(NextPanel* job, const floating[:, :] y, Py_ssize_t f
     3.54 / 3.48.  (A later run, against the build before in one process:
     1000 x 10000 float32 at those radii 0.97-0.98 of the time; at radii of
     10-90 % of the l1,1 norm, every group kept, 0.95; 500 x 20000 0.77,
-    100 x 100000 0.66-0.72.)  Measured and left out: float32 passes over longer columns
-    (3000 x 3000 at 50 and 90 % 5.44 / 6.09 and 5.53 / 6.27; 2000 x 5000
-    4.24 / 4.45, 4.43 / 4.67); float64's gather, which prefetches its own
-    lines 16 rows ahead (1000 x 10000 and 500 x 20000 4-8 % slower at 10-50
-    %, faster at 90 %; 3000 x 3000 10-18 % faster, but 2000 x 5000 even,
-    7000 x 1500 and 1100 x 8000 3-7 % slower: no rule by the rows); matrices in L3 (1000 x
-    1000, 300 x 3000: 2-7 % slower); into L2 only (1.0-1.2 times the time
-    into L1 too); the prefetches made by the next panel's passes instead,
-    during each group's first pass (1000 x 10000 float32 at 10 % 2.85 ->
-    3.69: a miss a row fills the queue of misses the pass's loads wait in).
+    100 x 100000 0.66-0.72.)  Measured and left out: float32 passes over
+    longer columns (3000 x 3000 at 50 and 90 % 5.44 / 6.09 and 5.53 /
+    6.27; 2000 x 5000 4.24 / 4.45, 4.43 / 4.67); float64's gather, which
+    prefetches its own lines 16 rows ahead (1000 x 10000 and 500 x 20000
+    4-8 % slower at 10-50 %, faster at 90 %; 3000 x 3000 10-18 % faster,
+    but 2000 x 5000 even, 7000 x 1500 and 1100 x 8000 3-7 % slower: no rule
+    by the rows); matrices in L3 (1000 x 1000, 300 x 3000: 2-7 % slower);
+    into L2 only (1.0-1.2 times the time into L1 too); the prefetches made
+    by the next panel's passes instead, during each group's first pass
+    (1000 x 10000 float32 at 10 % 2.85 -> 3.69: a miss a row fills the
+    queue of misses the pass's loads wait in).
     """
     job.base = <const char*> &y[0, 0]
     job.stride = y.strides[0]
@@ -955,8 +956,8 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef bint packs = floating is float and by_passes and 16 * n_rows * 4 <= PACKED_BYTES
     cdef float* packed = <float*> malloc((16 * n_rows + 16) * sizeof(float)) if packs else NULL
     cdef floating* floors = <floating*> malloc((panel + 8) * sizeof(floating))
+    # (the gather's scratch; with the passes, the next panel's kept lines)
     cdef Py_ssize_t* lines = <Py_ssize_t*> malloc((panel + 2) * sizeof(Py_ssize_t))
-    cdef Py_ssize_t* next_lines = <Py_ssize_t*> malloc((panel + 2) * sizeof(Py_ssize_t))
     cdef NextPanel next
     # (see _kept_lines_ahead)
     cdef bint prefetches = large and by_passes and n_rows <= _packed_rows
@@ -988,8 +989,8 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     if by_rows and not _reserve_lists(&lists, capacity, sizeof(floating), NULL, 0):
         status = STATUS_NOMEMORY
     elif (counts == NULL or sums == NULL or panel_radii == NULL
-            or floors == NULL or lines == NULL or next_lines == NULL or taus == NULL
-            or halves == NULL or (packs and packed == NULL)):
+            or floors == NULL or lines == NULL or taus == NULL or halves == NULL
+            or (packs and packed == NULL)):
         status = STATUS_NOMEMORY
     else:
         hint[0] = hint[1] = hint[2] = 0.0
@@ -1012,7 +1013,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
                 ahead = prefetches and first + width < n_cols
                 if ahead:
                     _kept_lines_ahead(&next, y, first + width,
-                                      min(panel, n_cols - first - width), radii, next_lines)
+                                      min(panel, n_cols - first - width), radii, lines)
                 _shrink_panel(y, x, first, width, taus, halves, stream, &next if ahead else NULL)
             first += width
             width = min(panel, n_cols - first)
@@ -1025,7 +1026,6 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     free(panel_radii)
     free(floors)
     free(lines)
-    free(next_lines)
     free(taus)
     free(halves)
     free(packed)

@@ -15,6 +15,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* (see skp_prefetch_next_rows) */
+#if defined(__GNUC__) || defined(__clang__)
+#define SKP_PREFETCH_OUT_OF_LINE static __attribute__((noinline, unused))
+#else
+#define SKP_PREFETCH_OUT_OF_LINE static
+#endif
+
 /* The lines of bytes [first, end) in rows [row, n_rows) of the matrix at
  * ``base``, rows ``stride`` bytes apart: the rows from ``row`` on are still
  * to be prefetched.  ``lines``: NULL (every line of the bytes), or the
@@ -24,12 +31,6 @@
  * no more than a row of the panel before: there L2 alone took 1.0-1.2
  * times as long; the exact ball's strips read their panel again and again
  * from L1, so there into L2 only). */
-#if defined(__GNUC__) || defined(__clang__)
-#define SKP_PREFETCH_OUT_OF_LINE static __attribute__((noinline, unused))
-#else
-#define SKP_PREFETCH_OUT_OF_LINE static
-#endif
-
 typedef struct {
     const char* base;
     ptrdiff_t stride;
