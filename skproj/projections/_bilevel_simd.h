@@ -1267,6 +1267,14 @@ SKP_AVX512 static inline __m512 skp_with_sign16(__m512 r, __m512 v, __mmask16 ke
         _mm512_set1_epi32((int) 0x80000000u), 0xF8));
 }
 
+/* sign(v) * max((|v| - hi) - lo, 0) in the lanes of ``kept``, +0 elsewhere:
+ * both AVX-512 panel writes' operations on 16 columns. */
+SKP_AVX512 static inline __m512 skp_shrunk16_f32(__m512 v, __m512 hi, __m512 lo,
+                                                 __mmask16 kept) {
+    const __m512 r = _mm512_sub_ps(_mm512_sub_ps(_mm512_abs_ps(v), hi), lo);
+    return skp_with_sign16(_mm512_max_ps(r, _mm512_setzero_ps()), v, kept);
+}
+
 /* skp_shrink_panel512_f32 on a block in cache, written a strip of up to 64
  * columns at a time: the strip's taus (hi, lo) and masks stay in registers
  * down its rows, where the row loop loaded both halves of a tau beside each
@@ -1283,7 +1291,7 @@ SKP_AVX512 static void skp_shrink_strips512_f32(const float* src, ptrdiff_t src_
                                                 float* dst, ptrdiff_t dst_stride,
                                                 ptrdiff_t n_rows, ptrdiff_t width,
                                                 const float* hi, const float* lo) {
-    const __m512 zero = _mm512_setzero_ps(), infinite = _mm512_set1_ps(INFINITY);
+    const __m512 infinite = _mm512_set1_ps(INFINITY);
     ptrdiff_t j, i;
     int k, n_vectors;
     for (j = 0; j < width; j += 16 * n_vectors) {
@@ -1301,12 +1309,9 @@ SKP_AVX512 static void skp_shrink_strips512_f32(const float* src, ptrdiff_t src_
         for (i = 0; i < n_rows; i++) {
             const float* y = (const float*) ((const char*) src + i * src_stride) + j;
             float* x = (float*) ((char*) dst + i * dst_stride) + j;
-            for (k = 0; k < n_vectors; k++) {
-                const __m512 v = _mm512_maskz_loadu_ps(kept[k], y + 16 * k);
-                const __m512 r = _mm512_sub_ps(_mm512_sub_ps(_mm512_abs_ps(v), h[k]), l[k]);
-                _mm512_mask_storeu_ps(x + 16 * k, lanes[k],
-                                      skp_with_sign16(_mm512_max_ps(r, zero), v, kept[k]));
-            }
+            for (k = 0; k < n_vectors; k++)
+                _mm512_mask_storeu_ps(x + 16 * k, lanes[k], skp_shrunk16_f32(
+                    _mm512_maskz_loadu_ps(kept[k], y + 16 * k), h[k], l[k], kept[k]));
         }
     }
 }
@@ -1325,11 +1330,8 @@ SKP_AVX512 static void skp_shrink_panel512_f32(const float* src, ptrdiff_t src_s
         const __m512 h_ = load(hi + j);                                       \
         /* (zeroed columns are not read, and get no sign) */                  \
         const __mmask16 kept_ = _mm512_cmp_ps_mask(h_, infinite, _CMP_NEQ_OQ); \
-        __m512 v_, r_;                                                        \
         if (!kept_) { store(x + j, zero); continue; }                         \
-        v_ = load(y + j);                                                     \
-        r_ = _mm512_sub_ps(_mm512_sub_ps(_mm512_abs_ps(v_), h_), load(lo + j)); \
-        store(x + j, skp_with_sign16(_mm512_max_ps(r_, zero), v_, kept_));    \
+        store(x + j, skp_shrunk16_f32(load(y + j), h_, load(lo + j), kept_)); \
     } while (0)
 #define SKP_LOAD_ALL(p) _mm512_loadu_ps(p)
 #define SKP_STORE_ALL(p, v) _mm512_storeu_ps((p), (v))
