@@ -50,8 +50,9 @@ histogram; the third feature halves the residuals at half of the norm,
 and 6 rather than 5 standard deviations made levels outside their bands
 rarer: 6 runs of those 60 had any, against 12 with two features and 5);
 one read gathers it and counts and sums the entries above it (rows by
-AVX-512/AVX2 compress, column groups four rows at a time in panels of 1024
-columns, the same bits with either or with the Cython loop:
+AVX-512/AVX2 compress, column groups four rows at a time in panels of 64
+columns, prefetched 16 rows ahead; the same bits with either or with the
+Cython loop:
 ``_gather_band_ranges``).
 The solve starts from :math:`\theta(V)` with :math:`V_g` the entries above
 the bands (``band_lower_bound``).  Measured per entry on 1000 x 10000
@@ -83,7 +84,7 @@ from libc.stdint cimport INT32_MAX, int32_t
 from skproj.projections._scratch_cache cimport scratch_malloc as malloc
 from cython cimport floating
 from skproj.projections._common cimport prefetch
-from skproj.projections._streaming cimport element_step, row_at
+from skproj.projections._streaming cimport NextPanel, element_step, prefetch_rows, row_at
 from skproj.projections._l1inf_lists cimport (
     BINS, MAX_FEATURES, SLACK, SLOTS, Envelope, GroupLists, append_pairs, band_violations,
     chord_level, chord_upper_bound, envelope_above, envelope_bounds, envelope_roots,
@@ -176,10 +177,26 @@ cdef Py_ssize_t _SAMPLE_BYTES = 1 << 21
 cdef Py_ssize_t _SAMPLE_MIN_GROUPS = 32
 cdef Py_ssize_t _SAMPLE_BLOCK = 64
 cdef double _SAMPLE_SIGMAS = 6.0
-# Rows of column groups gathered together, and the columns of a panel
-# (``gather_ranges_columns``).
+# Rows of column groups gathered together, the columns of a panel and the
+# rows ahead whose segment of the panel is prefetched, into L1
+# (``gather_ranges_columns``).  Issue 14, an AMD Zen 5, single calls
+# interleaved, the exact ball at 10 % and 50 % of ||Y||_1,inf, times a
+# copy, panels of 1024 columns without a prefetch -> 64 columns, 16 rows
+# ahead: 1000 x 10000 float32 8.42 -> 5.81, 9.24 -> 6.68; float64 4.98 ->
+# 3.60, 5.33 -> 4.03; 10000 x 1000 float32 6.82 -> 5.01, 6.69 -> 5.30;
+# float64 4.42 -> 3.02, 4.55 -> 3.14; 2000 x 5000 float32 8.24 -> 5.73,
+# 7.94 -> 5.98; float64 5.25 -> 3.47, 5.50 -> 3.73; 300 x 30000 float32
+# 9.81 -> 7.53, 11.97 -> 9.13; float64 9.75 -> 6.23, 7.00 -> 5.25.  The
+# read had waited on memory (perf: half the gather's samples on its loads):
+# a row's segment of 1024 float32 columns is 64 lines, which the hardware
+# prefetchers take up again at every row.  The prefetch alone, on panels of
+# 1024 columns, gained 7-13 %; narrower panels the rest (128 columns 0.6-7 %
+# slower than 64; 32 about the same), where the panel's pairs, bucketed
+# after it, stay in L1.  Into L2 only: 1.0-1.15 times the time; 8 or 24
+# rows ahead: within 1-7 % of 16.
 cdef Py_ssize_t _RANGE_ROWS = 4
-cdef Py_ssize_t _RANGE_PANEL = 1024
+cdef Py_ssize_t _RANGE_PANEL = 64
+cdef Py_ssize_t _RANGE_AHEAD = 16
 
 # Benchmark hooks (``_l1inf._phase_times``, ``_l1inf._sampled_stats``).
 cdef DenseStats _stats
@@ -860,9 +877,12 @@ cdef inline Py_ssize_t _range_columns(const floating* row, Py_ssize_t row_stride
 cdef bint gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
     """The same for the column groups of a matrix with contiguous rows.
 
-    A panel of _RANGE_PANEL columns at a time (their bands and counters stay
-    in L1), row by row (_RANGE_ROWS rows at a time with the SIMD loops); the
-    pairs (entry, column) of a panel are bucketed by column after it (the
+    A panel of _RANGE_PANEL columns at a time (their bands and counters, and
+    the panel's pairs, stay in L1), row by row (_RANGE_ROWS rows at a time
+    with the SIMD loops), the panel's segment of the row _RANGE_AHEAD rows
+    ahead prefetched (see there: the hardware prefetchers do not follow a
+    row stride); the pairs (entry, column) of a panel are bucketed by column
+    after it (the
     buckets of a whole row of columns lie too far apart: that bucketing cost
     more than the read).  The counts and sums above the bands add up in
     ``column_count`` and ``column_total``, in the order of the rows.  The
@@ -876,6 +896,13 @@ cdef bint gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
     cdef double* high = w.band_high
     cdef double* count
     cdef double* total
+    cdef NextPanel ahead
+    ahead.base = <const char*> &y[0, 0]
+    ahead.stride = s0
+    ahead.lines = NULL
+    ahead.n_lines = 0
+    ahead.into_l1 = True
+    ahead.n_rows = n_rows
     if not _alloc_column_sums(w, n_cols):
         return False
     count = w.column_count
@@ -901,11 +928,16 @@ cdef bint gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
             continue
         pos = 0
         i = 0
+        ahead.first = p0 * sizeof(floating)
+        ahead.end = (p0 + m) * sizeof(floating)
+        ahead.row = 0
+        prefetch_rows(&ahead, _RANGE_AHEAD)
         while i < n_rows:
             # 7 slots of room past the pairs for the vector stores.
             if not reserve_pairs(w, pos + _RANGE_ROWS * m + 7):
                 return False
             rows = n_rows - i if n_rows - i < _RANGE_ROWS else _RANGE_ROWS
+            prefetch_rows(&ahead, rows)
             pos = _range_columns(row_at(&y[0, 0], s0, i) + p0, s0, rows, m, p0, low + p0,
                                 high + p0, count + p0, total + p0, w.pair_values,
                                 w.pair_groups, pos)
