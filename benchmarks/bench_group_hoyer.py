@@ -22,7 +22,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import best_time, conditions  # noqa: E402
+from _timing import best_time, conditions, empty_aligned_like  # noqa: E402
 
 from skproj.projections import _hoyer, project_group_hoyer  # noqa: E402
 
@@ -51,7 +51,7 @@ def group_hoyer_table(shapes=SHAPES, sparsities=SPARSITIES, rng=None,
     for shape in shapes:
         for dtype in dtypes:
             Y = rng.standard_normal(shape).astype(dtype)
-            out = np.empty_like(Y)
+            out = empty_aligned_like(Y)
             for axis in (0, 1):
                 ratios, per_entry = [], []
                 for sparsity in sparsities:
@@ -105,7 +105,7 @@ def real_data_table(sparsities=SPARSITIES, dtypes=(np.float64, np.float32)):
     for name, X in _real_matrices():
         for dtype in dtypes:
             Y = np.ascontiguousarray(X, dtype=dtype)
-            out = np.empty_like(Y)
+            out = empty_aligned_like(Y)
             for axis in (0, 1):
                 ratios, versus = [], []
                 for sparsity in sparsities:
@@ -149,7 +149,7 @@ def group_hoyer_phases(shapes=SHAPES, sparsities=SPARSITIES, rng=None,
         for shape in shapes:
             for dtype in dtypes:
                 Y = rng.standard_normal(shape).astype(dtype)
-                out = np.empty_like(Y)
+                out = empty_aligned_like(Y)
                 for axis in (0, 1):
                     for sparsity in sparsities:
                         best = None

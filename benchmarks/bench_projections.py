@@ -36,7 +36,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 import _timing  # noqa: E402
-from _timing import best_time, best_times, conditions, low_times  # noqa: E402
+from _timing import best_time, best_times, conditions, empty_aligned_like, low_times  # noqa: E402
 
 from bench_group_hoyer import group_hoyer_table  # noqa: E402
 
@@ -51,7 +51,7 @@ BILEVEL = {"bilevel_l11": "l1", "bilevel_l1inf": "linf", "bilevel_l12": "l2"}
 
 
 def copy_time(y):
-    out = np.empty_like(y)
+    out = empty_aligned_like(y)
     return best_time(lambda: np.copyto(out, y))
 
 
@@ -73,7 +73,7 @@ def l1_table(n, rng):
     print(f"{'dtype':<9}{'copy ms':>9}" + "".join(f"{share:>9.1%}" for share in VALUE_SHARES))
     for dtype in DTYPES:
         y = rng.standard_normal(n).astype(dtype)
-        out = np.empty_like(y)
+        out = empty_aligned_like(y)
         reference = copy_time(y)
         row = f"{np.dtype(dtype).name:<9}{reference * 1e3:>9.2f}"
         magnitudes = np.abs(y)
@@ -99,7 +99,7 @@ def bilevel_table(shape, rng, dtypes=DTYPES):
     print("-" * len(header))
     for dtype in dtypes:
         Y = rng.standard_normal(shape).astype(dtype)
-        out = np.empty_like(Y)
+        out = empty_aligned_like(Y)
         reference = float("inf")
         rows = []
         for name, norm in BILEVEL.items():
@@ -128,7 +128,7 @@ def _l1inf_cases(shapes, rng, dtypes, header):
     print("-" * len(header))
     for (shape, axes), dtype in ((case, dtype) for case in shapes for dtype in dtypes):
         Y = rng.standard_normal(shape).astype(dtype)
-        out = np.empty_like(Y)
+        out = empty_aligned_like(Y)
         for axis in axes:
             yield Y, out, axis, f"{str(shape):<14}{np.dtype(dtype).name:<9}{axis:<6}"
 
@@ -215,14 +215,16 @@ def small_table(shape, rng, rounds=600):
     print(f"(single calls of every column and the copy interleaved, {rounds} rounds, tenth")
     print("percentiles: see _timing.low_times)")
     Y = rng.standard_normal(shape).astype(np.float32)
-    out = np.empty_like(Y)
+    out = empty_aligned_like(Y)
     kernels = _kernels(Y, out)
     header = (f"{'projection':<20}{'kernel':>8}{'numpy':>8}{'new out':>9}"
               f"{'torch':>8}{'overhead us':>13}")
     if torch is not None:
         torch.set_num_threads(1)
-        T = torch.from_numpy(Y.copy())
-        T_out = torch.empty_like(T)
+        # (both at Y's offset in a cache line, as ``out``: see empty_aligned_like)
+        T = torch.from_numpy(empty_aligned_like(Y))
+        T.copy_(torch.from_numpy(Y))
+        T_out = torch.from_numpy(empty_aligned_like(Y))
     rows = []
     for name, project, radius_of in _small_calls():
         eta = radius_of(Y)
@@ -289,7 +291,7 @@ def avx512_table(rng, rounds=200):
     for shape, axis in cases:
         for dtype in DTYPES:
             Y = rng.standard_normal(shape).astype(dtype)
-            out = np.empty_like(Y)
+            out = empty_aligned_like(Y)
             norms = {kind: P.group_norms(Y, kind, axis=axis) for kind in ("l1", "linf")}
             projections = [
                 ("project_l1_ball", lambda eta: P.project_l1_ball(Y, eta, out=out),
