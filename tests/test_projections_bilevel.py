@@ -520,34 +520,69 @@ def test_float32_column_panels_by_passes_at_the_float_limits(column_path):
 
 @pytest.mark.parametrize("avx512", [True, False], ids=["avx512", "avx2"])
 @pytest.mark.parametrize("passes", [False, True])
-def test_float32_streamed_column_panels_against_sort(avx512, passes, rng):
-    # An 8 MiB float32 result is written by non-temporal stores (AVX-512: the
-    # panels whose rows start on a cache line, the first one by the AVX2
-    # loop; "offset": rows of the result 4 bytes past a line, every panel by
-    # it), the taus of the gathered candidates by the AVX-512 passes or the
-    # AVX2 ones, or the taus by passes over the panels (AVX-512: the first
-    # pass over a group prefetching its rows ahead, the matrix out of
+@pytest.mark.parametrize("dtype,tol", [(np.float32, 2e-5), (np.float64, 1e-12)])
+def test_streamed_column_panels_against_sort(avx512, passes, dtype, tol, rng):
+    # A result of 8 MiB or more is written by non-temporal stores (AVX-512:
+    # the panels whose rows start on a cache line, the first one by the AVX2
+    # loop; "offset": rows of the result an element past a line, every panel
+    # by it; float64 with AVX-512 by whole lines where no next panel is
+    # prefetched), the taus of the gathered candidates by the AVX-512 passes
+    # or the AVX2 ones, or the taus by passes over the panels (AVX-512: the
+    # first pass over a group prefetching its rows ahead, the matrix out of
     # cache); ties and zero columns.
     from skproj.projections import _bilevel
 
     Y = rng.standard_normal((1024, 2049)) * np.exp(rng.standard_normal(2049))
     Y[:, ::9] = np.round(Y[:, ::9])
     Y[:, 5::11] = 0
-    Y = Y.astype(np.float32)
+    Y = Y.astype(dtype)
     _bilevel._set_column_paths(passes=passes, avx512=avx512)
     try:
         for layout, Z in {"C": Y[:, :2048], "offset": Y[:, 1:]}.items():
             norm = references.group_norm(Z, "l1", 0)
             for fraction in (0.01, 0.5, 0.95):
-                out = np.full((1024, 2048), np.nan, dtype=np.float32)
+                out = np.full((1024, 2048), np.nan, dtype=dtype)
                 if layout == "offset":
-                    out = np.full((1024, 2049), np.nan, dtype=np.float32)[:, 1:]
+                    out = np.full((1024, 2049), np.nan, dtype=dtype)[:, 1:]
                 assert bilevel_l11(Z, fraction * norm, axis=0, out=out) is out
                 expected = references.bilevel(Z, fraction * norm, "l1", 0)
                 np.testing.assert_allclose(out, expected, rtol=0,
-                                           atol=2e-5 * float(np.abs(Z).max()),
+                                           atol=tol * float(np.abs(Z).max()),
                                            err_msg=f"{layout} {fraction}")
                 assert not np.signbit(out[:, ~expected.any(axis=0)]).any()
+    finally:
+        _bilevel._set_column_paths()
+
+
+@pytest.mark.parametrize("avx512", [True, False], ids=["avx512", "avx2"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(37, 203), (300, 1029), (2050, 1030)])
+def test_column_panel_writes_same_bits_into_any_out(avx512, dtype, shape, rng):
+    # Where a result's rows start in a cache line moves the panels' edges
+    # (the first panel ends on a line) and, where the result is streamed (the
+    # last shape, 8 MiB in float32), which loop writes them (AVX-512 whole
+    # lines, float64 too since issue 14, or AVX2): the same operations on
+    # every value, so the same bits into any ``out``; ties, zero columns and
+    # negative zeros.
+    from skproj.projections import _bilevel
+
+    Y = rng.standard_normal(shape) * np.exp(rng.standard_normal(shape[1]))
+    Y[:, ::7] = np.round(Y[:, ::7])
+    Y[:, 3::13] = 0
+    Y[1::5, 2::9] = -0.0
+    Y = Y.astype(dtype)
+    norm = l11_norm(Y)
+    _bilevel._set_column_paths(avx512=avx512)
+    try:
+        for fraction in (0.01, 0.5, 0.95):
+            results = []
+            for offset in (0, 1, 3):
+                out = np.empty((shape[0], shape[1] + 3), dtype=dtype)
+                out = out[:, offset:offset + shape[1]]
+                results.append(bilevel_l11(Y, fraction * norm, axis=0, out=out).copy())
+            for X in results[1:]:
+                np.testing.assert_array_equal(X.view(np.uint8), results[0].view(np.uint8),
+                                              err_msg=str(fraction))
     finally:
         _bilevel._set_column_paths()
 
