@@ -481,7 +481,12 @@ static inline void skp_resum_overflowed(const char* columns, ptrdiff_t row_strid
  * hardware does not follow: 1000 x 10000 at 10-90 % of the groups kept,
  * 2.4-2.9 -> 2.2-2.7 times a copy; 16 to 64 rows ahead measured alike; but
  * 100 x 1000 in cache 10 % slower).  (Four minima chains: two made the
- * min's latency the longest chain of a pass.) */
+ * min's latency the longest chain of a pass.)  A whole group's first pass
+ * reads its rows by plain loads where it does not prefetch (issue 14, an
+ * AMD Zen 5, single calls interleaved, at 10, 50, 90 % of the groups kept,
+ * against masked loads: 100 x 1000, 300 x 3000, 30 x 1000 and 100 x 333
+ * 0.95-0.97 of the time; with the prefetch, 1000 x 10000 1.01-1.03; float64
+ * passes alike within 1-3 %, so left masked). */
 SKP_AVX512 static inline void skp_columns_above16_f32(const char* base, ptrdiff_t row_stride,
                                                       ptrdiff_t n_rows, __mmask16 lanes,
                                                       __m512 bound, __m512i* count,
@@ -498,8 +503,10 @@ SKP_AVX512 static inline void skp_columns_above16_f32(const char* base, ptrdiff_
     do {                                                                      \
         const __m512 v_ = packed                                              \
             ? _mm512_load_ps((const float*) base + 16 * (k))                  \
-            : _mm512_abs_ps(_mm512_maskz_loadu_ps(                            \
-                  lanes, (const float*) (base + (k) * row_stride)));          \
+            : _mm512_abs_ps(!prefetch && lanes == 0xffff                      \
+                  ? _mm512_loadu_ps((const float*) (base + (k) * row_stride))  \
+                  : _mm512_maskz_loadu_ps(                                    \
+                      lanes, (const float*) (base + (k) * row_stride)));      \
         const __mmask16 keep_ = _mm512_cmp_ps_mask(v_, bound, _CMP_GT_OQ);    \
         if (copy) {                                                           \
             _mm512_store_ps(copy + 16 * (k), v_);                             \
