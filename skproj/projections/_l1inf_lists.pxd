@@ -124,9 +124,9 @@ cdef inline Py_ssize_t feature_count(const GroupLists* lists) noexcept nogil:
     return 3 if lists.has_rms else 2
 
 
-cdef inline Py_ssize_t group_features(const GroupLists* lists, Py_ssize_t g,
-                                      double* x) noexcept nogil:
-    """Group g's features for the fits of its level; how many.
+cdef inline double group_feature(const GroupLists* lists, Py_ssize_t g,
+                                 Py_ssize_t k) noexcept nogil:
+    """Feature k of group g for the fits of its level (``feature_count`` of them).
 
     M_g, S_g / n and, where step 1 took the sums of squares, the root mean
     square magnitude sqrt(Q_g / n): on 1000 x 10000 Gaussian column groups
@@ -135,10 +135,19 @@ cdef inline Py_ssize_t group_features(const GroupLists* lists, Py_ssize_t g,
     sampled-bracket path's shapes, 0.081 and 0.030, 15 % fewer passes; but
     the squares doubled step 1's time there, so it goes without.)
     """
-    x[0] = lists.maxima[g]
-    x[1] = lists.sums[g] / lists.group_size
-    if lists.has_rms:
-        x[2] = lists.rms[g]
+    if k == 0:
+        return lists.maxima[g]
+    if k == 1:
+        return lists.sums[g] / lists.group_size
+    return lists.rms[g]
+
+
+cdef inline Py_ssize_t group_features(const GroupLists* lists, Py_ssize_t g,
+                                      double* x) noexcept nogil:
+    """Group g's features (``group_feature``) in ``x``; how many."""
+    cdef Py_ssize_t k
+    for k in range(feature_count(lists)):
+        x[k] = group_feature(lists, g, k)
     return feature_count(lists)
 
 

@@ -37,8 +37,8 @@ from skproj.projections._common cimport (
 from skproj.projections._streaming cimport NextPanel, element_step, prefetch_rows, row_at
 from skproj.projections._l1 cimport STATUS_NOMEMORY, STATUS_PROJECTED, streams
 from skproj.projections._l1inf_lists cimport (
-    MAX_FEATURES, GroupLists, feature_count, group_features, grow, initial_lower_bound,
-    solve_linear,
+    MAX_FEATURES, GroupLists, feature_count, group_feature, group_features, grow,
+    initial_lower_bound, solve_linear,
 )
 
 import numpy as np
@@ -848,11 +848,13 @@ cdef inline double _level_guess(const GroupLists* lists, Py_ssize_t g, const dou
     above would count no entry).
     """
     cdef double low = _level_lower_bound(lists, g, theta)
-    cdef double x[MAX_FEATURES]
-    cdef Py_ssize_t k, n_features = group_features(lists, g, x)
     cdef double guess = fit[0] - (theta - fit[_FIT_THETA]) * fit[_FIT_INV_COUNT]
-    for k in range(n_features):
-        guess += fit[1 + k] * x[k]
+    cdef Py_ssize_t k
+    # (each feature as it is read: through an array, the compiler loaded two
+    # stored features as one vector, a store-forwarding stall that held a
+    # fifth of bracket_project's own samples; issue 14, perf)
+    for k in range(feature_count(lists)):
+        guess += fit[1 + k] * group_feature(lists, g, k)
     return guess if low < guess < lists.maxima[g] else low
 
 
