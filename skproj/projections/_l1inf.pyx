@@ -1042,7 +1042,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  Py_ssize_t small_max_bytes=1 << 23, int small_passes=16, bracket=None,
                  Py_ssize_t bracket_min_groups=4096, Py_ssize_t bracket_max_length=256,
                  double bracket_min_kept=0.75, double bracket_sigmas=4.0,
-                 Py_ssize_t bracket_panel_bytes=1 << 16, bint bracket_copy_sample=True,
+                 Py_ssize_t bracket_panel_bytes=1 << 15, bint bracket_copy_sample=True,
                  Py_ssize_t sampled_min_bytes=1 << 23,
                  Py_ssize_t sample_bytes=1 << 21, double sample_sigmas=6.0):
     """Testing hook: exercise the safety nets on small problems.

@@ -573,8 +573,9 @@ cdef double _BRACKET_SIGMAS = 4.0
 # Step 1 of float32 contiguous groups of at least this many entries takes the
 # in-cache path's loops on any matrix (``small_norms``).
 cdef Py_ssize_t _GROUP_NORMS_MIN_LENGTH = 256
-# Bytes of the matrix read together (a panel of units, in cache).
-cdef Py_ssize_t _PANEL_BYTES = 1 << 16
+# Bytes of the matrix read together (a panel of units, in L1 with the next
+# one's lines: see ``_next_panel``).
+cdef Py_ssize_t _PANEL_BYTES = 1 << 15
 # Whether the sample of the lanes layout is read from a copy (``_pack_sample``).
 cdef bint _copy_sample = True
 # Units read between two shares of the next panel's prefetches (four whole
@@ -676,11 +677,15 @@ cdef void _next_panel(NextPanel* job, const floating[:, :] y, Py_ssize_t stride,
     """Set ``job`` to the lines of columns ``first:end`` (the next panel) in every row.
 
     The panels of column groups are a row stride apart, beyond what the
-    hardware prefetchers follow: asked for (into L2: the panel being read
-    stays in L1) while the panel before is read again in cache, they arrive
-    in time (issue 14, 100 x 100000 at 10 % and 50 % of the norm, thread
-    time, five alternations: 3-6 % faster in all, both dtypes; into L1, no
-    faster).  Not all at once (``prefetch_rows``, ``_prefetch.h``): a burst
+    hardware prefetchers follow: asked for while the panel before is read
+    again in cache, they arrive in time (issue 14, 100 x 100000 at 10 % and
+    50 % of the norm, thread time, five alternations: 3-6 % faster in all,
+    both dtypes).  Into L1, with panels of 32 KiB rather than 64 (an AMD Zen
+    5, whose L1 holds 48 KiB, two alternations of old and new builds, at 10
+    % and 50 % of the norm: float32 100 x 100000, 64 x 200000 and 200 x
+    50000 0.94-0.98 of the time; float64 0.92-1.02; into L2 with 64 KiB
+    panels, as measured first on a Zen 3, or into L1 with 64 KiB, slower).
+    Not all at once (``prefetch_rows``, ``_prefetch.h``): a burst
     of a thousand prefetches fills the queue of misses and stalls the pass
     behind it.  A third of the rows during each pass over the panel before,
     a share after every _PREFETCH_UNITS units read: four alternations of old
@@ -696,7 +701,7 @@ cdef void _next_panel(NextPanel* job, const floating[:, :] y, Py_ssize_t stride,
     job.row = 0
     job.n_rows = n_rows if first < end else 0
     job.lines = NULL
-    job.into_l1 = False
+    job.into_l1 = True
 
 
 cdef void _prefetch_strips(const floating* y, Py_ssize_t stride, const Py_ssize_t* strips,

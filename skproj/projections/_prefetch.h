@@ -1,5 +1,7 @@
 /* The next panel of a matrix brought into L2 while the panel before is
- * worked on (the exact l1,inf ball's strips, bilevel_l11's column panels).
+ * worked on (the exact l1,inf ball's strips and band gather of column
+ * groups, bilevel_l11's column panels; the band gather asks for the rows a
+ * few ahead of its own, in the same panel).
  *
  * A panel is a block of columns in every row; its rows lie a row stride
  * apart, beyond what the hardware prefetchers follow, so its first pass
@@ -29,8 +31,8 @@
  * lines of the columns to be read: bilevel_l11 reads no zeroed column).
  * ``into_l1``: into L1 too (the write of bilevel_l11's panels, which reads
  * no more than a row of the panel before: there L2 alone took 1.0-1.2
- * times as long; the exact ball's strips read their panel again and again
- * from L1, so there into L2 only). */
+ * times as long; the exact ball's strips too, with panels small enough
+ * that the one read again and again and the next fit L1 together). */
 typedef struct {
     const char* base;
     ptrdiff_t stride;
