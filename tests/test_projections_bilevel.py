@@ -750,7 +750,9 @@ def test_long_column_panels(column_path, dtype, tol, rows, rng):
 def test_clip_and_rescale_bits_do_not_depend_on_the_write_loop(dtype, axis, length):
     # bilevel_l1inf clips each row (one level, or one a column) and
     # bilevel_l12 rescales it: by the AVX-512 loop (whole vectors and a masked
-    # tail), the AVX2 one (whole vectors and a scalar tail) or the Cython one.
+    # tail; column groups in cache by strips of 64 float32 or 32 float64
+    # columns, down the rows), the AVX2 one (whole vectors and a scalar tail)
+    # or the Cython one.
     # Zeroed columns are clipped to a zero level: each entry keeps its sign
     # there, signed zeros included, whichever loop writes it (zeroed rows are
     # written as +0.0, not read).  Small integers: every l1,inf level is exact

@@ -1292,7 +1292,8 @@ SKP_AVX512 static inline __m512 skp_shrunk16_f32(__m512 v, __m512 hi, __m512 lo,
  * branch 1.35-1.60, these strips 1.26-1.41; a negation 0.94-1.09.) */
 #define SKP_STRIP_VECTORS 4
 /* Blocks written by strips: at most this many bytes (in L2 with their source,
- * so that a strip's rows, far apart, cost no trip to memory). */
+ * so that a strip's rows, far apart, cost no trip to memory); also the
+ * column groups of bilevel_l1inf and bilevel_l12 (_write_groups). */
 #define SKP_STRIP_BYTES (1 << 20)
 SKP_AVX512 static void skp_shrink_strips512_f32(const float* src, ptrdiff_t src_stride,
                                                 float* dst, ptrdiff_t dst_stride,

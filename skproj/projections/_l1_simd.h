@@ -1958,6 +1958,12 @@ SKP_AVX2 static inline void skp_write_row_f32(const float* src, float* dst, ptrd
  * loop taking the head, the vectors and the tail in one, with a branch
  * for each, lost these gains.)  Returns 0 (nothing written) where the CPU
  * lacks AVX-512F or a test turned it off. */
+/* A block in cache of column groups (a level per column), written a strip of
+ * SKP_WRITE_STRIP_VECTORS vectors of columns at a time, their levels held in
+ * registers down the rows (skp_write_strips512_f32/_f64): one load a store,
+ * where the row loop loaded a level beside each value; the same operations,
+ * so the same result.  Returns 0 (nothing written) as the row loop does. */
+#define SKP_WRITE_STRIP_VECTORS 4
 #define SKP_WRITE_ROW512(SUFFIX, T, VEC, MASK, LANES, PS, SIGN)                          \
 SKP_AVX512 static inline VEC skp_levelled512_##SUFFIX(VEC v, VEC l, int rescale) {       \
     const __m512i sign = SIGN;                                                           \
@@ -2004,6 +2010,51 @@ static inline int skp_write_row512_##SUFFIX(const T* src, T* dst, ptrdiff_t n,  
     if (!skp_avx512) return 0;                                                           \
     return skp_write_row512_##SUFFIX##_unguarded(src, dst, n, rescale, level, levels,   \
                                                  stream);                                \
+}                                                                                        \
+                                                                                         \
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_write_strips512_##SUFFIX##_( \
+        const T* src, ptrdiff_t src_stride, T* dst, ptrdiff_t dst_stride,               \
+        ptrdiff_t n_rows, ptrdiff_t n, const int rescale, const T* levels) {            \
+    ptrdiff_t i, j;                                                                      \
+    int k, n_vectors;                                                                    \
+    for (j = 0; j < n; j += LANES * n_vectors) {                                         \
+        VEC l[SKP_WRITE_STRIP_VECTORS];                                                  \
+        MASK lanes[SKP_WRITE_STRIP_VECTORS];                                             \
+        n_vectors = (int) ((n - j + LANES - 1) / LANES);                                 \
+        n_vectors = n_vectors < SKP_WRITE_STRIP_VECTORS ? n_vectors                      \
+                                                        : SKP_WRITE_STRIP_VECTORS;       \
+        for (k = 0; k < n_vectors; k++) {                                                \
+            const ptrdiff_t left = n - j - LANES * k;                                    \
+            lanes[k] = left >= LANES ? (MASK) -1 : (MASK) ((1u << left) - 1u);           \
+            l[k] = _mm512_maskz_loadu_##PS(lanes[k], levels + j + LANES * k);            \
+        }                                                                                \
+        for (i = 0; i < n_rows; i++) {                                                   \
+            const T* y = (const T*) ((const char*) src + i * src_stride) + j;            \
+            T* x = (T*) ((char*) dst + i * dst_stride) + j;                              \
+            for (k = 0; k < n_vectors; k++)                                              \
+                _mm512_mask_storeu_##PS(x + LANES * k, lanes[k], skp_levelled512_##SUFFIX( \
+                    _mm512_maskz_loadu_##PS(lanes[k], y + LANES * k), l[k], rescale));   \
+        }                                                                                \
+    }                                                                                    \
+}                                                                                        \
+                                                                                         \
+SKP_AVX512 static void skp_write_strips512_##SUFFIX##_unguarded(                        \
+        const T* src, ptrdiff_t src_stride, T* dst, ptrdiff_t dst_stride,               \
+        ptrdiff_t n_rows, ptrdiff_t n, int rescale, const T* levels) {                  \
+    if (rescale)                                                                         \
+        skp_write_strips512_##SUFFIX##_(src, src_stride, dst, dst_stride, n_rows, n, 1, levels); \
+    else                                                                                 \
+        skp_write_strips512_##SUFFIX##_(src, src_stride, dst, dst_stride, n_rows, n, 0, levels); \
+}                                                                                        \
+                                                                                         \
+static inline int skp_write_strips512_##SUFFIX(const T* src, ptrdiff_t src_stride, T* dst, \
+                                               ptrdiff_t dst_stride, ptrdiff_t n_rows,   \
+                                               ptrdiff_t n, int rescale,                \
+                                               const T* levels) {                        \
+    if (!skp_avx512) return 0;                                                           \
+    skp_write_strips512_##SUFFIX##_unguarded(src, src_stride, dst, dst_stride, n_rows, n, \
+                                             rescale, levels);                           \
+    return 1;                                                                            \
 }
 SKP_WRITE_ROW512(f32, float, __m512, __mmask16, 16, ps, _mm512_set1_epi32((int32_t) 0x80000000u))
 SKP_WRITE_ROW512(f64, double, __m512d, __mmask8, 8, pd,
@@ -2103,6 +2154,16 @@ static inline int skp_write_row512_f32(const float* src, float* dst, ptrdiff_t n
 static inline int skp_write_row512_f64(const double* src, double* dst, ptrdiff_t n,
                                        int rescale, double level, const double* levels,
                                        int stream) {
+    return 0;
+}
+static inline int skp_write_strips512_f32(const float* src, ptrdiff_t src_stride, float* dst,
+                                          ptrdiff_t dst_stride, ptrdiff_t n_rows, ptrdiff_t n,
+                                          int rescale, const float* levels) {
+    return 0;
+}
+static inline int skp_write_strips512_f64(const double* src, ptrdiff_t src_stride,
+                                          double* dst, ptrdiff_t dst_stride, ptrdiff_t n_rows,
+                                          ptrdiff_t n, int rescale, const double* levels) {
     return 0;
 }
 static inline double skp_long_threshold_f32(const float* values, ptrdiff_t n, double total,
