@@ -560,10 +560,11 @@ def test_streamed_column_panels_against_sort(avx512, passes, dtype, tol, rng):
 def test_column_panel_writes_same_bits_into_any_out(avx512, dtype, shape, rng):
     # Where a result's rows start in a cache line moves the panels' edges
     # (the first panel ends on a line) and, where the result is streamed (the
-    # last shape, 8 MiB in float32), which loop writes them (AVX-512 whole
-    # lines, float64 too since issue 14, or AVX2): the same operations on
-    # every value, so the same bits into any ``out``; ties, zero columns and
-    # negative zeros.
+    # last shape, 8 MiB in float32, whose columns of 2050 rows take panels of
+    # 1 MiB), which loop writes them (AVX-512 whole lines, float64 too since
+    # issue 14, or AVX2): the same operations on every value, so the same
+    # bits into any ``out``, and the projection of the sort; ties, zero
+    # columns and negative zeros.
     from skproj.projections import _bilevel
 
     Y = rng.standard_normal(shape) * np.exp(rng.standard_normal(shape[1]))
@@ -583,6 +584,9 @@ def test_column_panel_writes_same_bits_into_any_out(avx512, dtype, shape, rng):
             for X in results[1:]:
                 np.testing.assert_array_equal(X.view(np.uint8), results[0].view(np.uint8),
                                               err_msg=str(fraction))
+            np.testing.assert_allclose(
+                results[0], references.bilevel(Y, fraction * norm, "l1", 0), rtol=0,
+                atol=(2e-5 if dtype == np.float32 else 1e-12) * float(np.abs(Y).max()))
     finally:
         _bilevel._set_column_paths()
 

@@ -398,6 +398,18 @@ cdef enum:
     # from the cache, so it must stay in L2 with its candidate lists
     # (rows of 512 bytes and more also read faster than shorter ones) ...
     PANEL_BYTES = 1 << 19
+    # ... or this many where a float32 result is streamed: its columns of
+    # over 1024 rows (the candidate gather's) went from 32-64 to 64-128 a
+    # panel (issue 14, an AMD Zen 5, single calls interleaved, times a copy
+    # at 10, 50, 90 % of the groups kept, 512 KiB / 1 MiB: 4000 x 2500 6.52
+    # / 4.51, 7.98 / 4.53, 8.24 / 4.71; 5000 x 2000 4.75 / 3.35, 5.52 /
+    # 3.77, 5.67 / 3.82; 3000 x 3000 4.27 / 3.71, 5.07 / 4.27, 5.07 / 4.34;
+    # 8000 x 1200 5.08 / 4.34, 5.87 / 4.92, 5.93 / 5.14; 2000 x 5000 0.91-
+    # 0.96 of the time; 1100 x 8000 1.05, 0.99, 0.97).  Not where the result
+    # is not streamed: 7000 x 1500 and 6000 x 1700, whose rows are not whole
+    # lines, streamed with such panels took 1.2-1.3 times as long at some
+    # radii; 2000 x 500, in cache, 1.00-1.02 with them.
+    FLOAT32_PANEL_BYTES = 1 << 20
     # ... and at most this many columns, whose lists are appended to at once:
     # the cache lines being written in them must stay in L1 (short columns:
     # 128 rather than 256 keeps a panel of 100 rows and its lists near L1,
@@ -555,8 +567,10 @@ cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ss
     return share >= _long_share
 
 
-cdef inline Py_ssize_t _panel_width(Py_ssize_t n_rows, Py_ssize_t itemsize) noexcept nogil:
-    """Columns in a panel: PANEL_BYTES of them or PANEL_COLUMNS, whole cache lines.
+cdef inline Py_ssize_t _panel_width(Py_ssize_t n_rows, Py_ssize_t itemsize,
+                                    bint streamed) noexcept nogil:
+    """Columns in a panel: PANEL_BYTES of them (FLOAT32_PANEL_BYTES of a
+    streamed float32 result) or PANEL_COLUMNS, whole cache lines.
 
     Columns so long that a cache line of them exceeds PANEL_BYTES do not stay
     in L2 whatever the width: PANEL_COLUMNS of them then, each row read in
@@ -566,11 +580,12 @@ cdef inline Py_ssize_t _panel_width(Py_ssize_t n_rows, Py_ssize_t itemsize) noex
     from 4.1-5.4 to 2.7-3.0 in float64; 20000 x 500 from 9.3-11.9 to
     3.9-4.9 and from 3.6-5.2 to 2.8-3.3).
     """
-    cdef Py_ssize_t line = 64 // itemsize
-    cdef Py_ssize_t width = min(PANEL_BYTES // max(n_rows * itemsize, 1),
-                                <Py_ssize_t> PANEL_COLUMNS)
-    if width < line:
+    cdef Py_ssize_t line = 64 // itemsize, column_bytes = max(n_rows * itemsize, 1)
+    cdef Py_ssize_t width
+    if PANEL_BYTES // column_bytes < line:
         return PANEL_COLUMNS
+    width = min((FLOAT32_PANEL_BYTES if streamed and itemsize == 4 else PANEL_BYTES)
+                // column_bytes, <Py_ssize_t> PANEL_COLUMNS)
     return width - width % line
 
 
@@ -938,8 +953,6 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef Py_ssize_t itemsize = sizeof(floating)
     # (no wider than the matrix, in whole lines: the lists below hold a panel)
     cdef Py_ssize_t line = 64 // sizeof(floating), vector = 32 // sizeof(floating)
-    cdef Py_ssize_t panel = min(_panel_width(n_rows, sizeof(floating)),
-                                (n_cols + line - 1) // line * line)
     cdef bint large = streams(n_rows * n_cols * sizeof(floating))
     # (streamed where every row starts on a cache line; otherwise a panel's
     # stores cover parts of lines, which non-temporal stores send to memory
@@ -958,6 +971,8 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     # (float64 up to 8192 rows, float32 up to 4096)
     cdef bint stream = large and (n_rows == 1 or x.strides[0] % 64 == 0
                                   or n_rows * (512 // sizeof(floating)) <= PANEL_BYTES)
+    cdef Py_ssize_t panel = min(_panel_width(n_rows, sizeof(floating), stream),
+                                (n_cols + line - 1) // line * line)
     cdef bint by_passes = (y.strides[1] == sizeof(floating) and simd_enabled()
                            and _columns_by_passes(radii, n_cols, n_rows, sizeof(floating),
                                                   floor * n_rows, large))
