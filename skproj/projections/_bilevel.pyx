@@ -791,7 +791,6 @@ cdef void _kept_lines_ahead(NextPanel* job, const floating[:, :] y, Py_ssize_t f
     job.lines = lines
     job.n_lines = skp_kept_lines(&y[0, first], width, sizeof(floating), radii + first, lines)
     job.n_rows = y.shape[0] if job.n_lines else 0
-    job.into_l1 = True
 
 
 cdef void _shrink_panel(const floating[:, :] y, floating[:, :] x, Py_ssize_t first,

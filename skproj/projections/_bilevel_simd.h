@@ -1390,8 +1390,7 @@ SKP_AVX512 static void skp_shrink_panel512_f32(const float* src, ptrdiff_t src_s
 SKP_AVX512 static void skp_shrink_panel512_f64(const double* src, ptrdiff_t src_stride,
                                                double* dst, ptrdiff_t dst_stride,
                                                ptrdiff_t n_rows, ptrdiff_t width,
-                                               const double* taus, int stream,
-                                               skp_next_panel* next) {
+                                               const double* taus, int stream) {
     const __m512d zero = _mm512_setzero_pd(), infinite = _mm512_set1_pd(INFINITY);
     const __m512i sign = _mm512_set1_epi64(INT64_MIN);
     ptrdiff_t i, j;
@@ -1414,7 +1413,6 @@ SKP_AVX512 static void skp_shrink_panel512_f64(const double* src, ptrdiff_t src_
     for (i = 0; i < n_rows; i++) {
         const double* y = (const double*) ((const char*) src + i * src_stride);
         double* x = (double*) ((char*) dst + i * dst_stride);
-        if (next) skp_prefetch_next_rows(next, 1);
         if (stream)
             for (j = 0; j + 8 <= width; j += 8)
                 SKP_SHRINK8(SKP_STREAM_ALL);
@@ -1509,8 +1507,7 @@ SKP_AVX2 static inline void skp_shrink_panel_f64(const double* src, ptrdiff_t sr
     __m256i some;
     if (skp_avx512 && next == NULL
             && (!stream || ((uintptr_t) dst % 64 == 0 && dst_stride % 64 == 0))) {
-        skp_shrink_panel512_f64(src, src_stride, dst, dst_stride, n_rows, width, taus, stream,
-                                next);
+        skp_shrink_panel512_f64(src, src_stride, dst, dst_stride, n_rows, width, taus, stream);
         return;
     }
 #define SKP_MASKED4(at, k)                                                              \

@@ -1942,6 +1942,13 @@ SKP_AVX2 static inline void skp_write_row_f32(const float* src, float* dst, ptrd
         dst[j] = (float) skp_clip_or_scale(src[j], levels ? levels[j] : level, rescale);
 }
 
+/* A block in cache of column groups (a level per column), written a strip of
+ * SKP_WRITE_STRIP_VECTORS vectors of columns at a time, their levels held in
+ * registers down the rows (skp_write_strips512_f32/_f64): one load a store,
+ * where the row loop loaded a level beside each value; the same operations,
+ * so the same result.  Returns 0 (nothing written) as the row loop does. */
+#define SKP_WRITE_STRIP_VECTORS 4
+
 /* skp_write_row_f32 and _f64 with AVX-512F: the same operations, a cache
  * line of values a vector, and the first and last few by masked ones (a
  * float product or clip rounds as the double one rounded to float), so the
@@ -1958,12 +1965,6 @@ SKP_AVX2 static inline void skp_write_row_f32(const float* src, float* dst, ptrd
  * loop taking the head, the vectors and the tail in one, with a branch
  * for each, lost these gains.)  Returns 0 (nothing written) where the CPU
  * lacks AVX-512F or a test turned it off. */
-/* A block in cache of column groups (a level per column), written a strip of
- * SKP_WRITE_STRIP_VECTORS vectors of columns at a time, their levels held in
- * registers down the rows (skp_write_strips512_f32/_f64): one load a store,
- * where the row loop loaded a level beside each value; the same operations,
- * so the same result.  Returns 0 (nothing written) as the row loop does. */
-#define SKP_WRITE_STRIP_VECTORS 4
 #define SKP_WRITE_ROW512(SUFFIX, T, VEC, MASK, LANES, PS, SIGN)                          \
 SKP_AVX512 static inline VEC skp_levelled512_##SUFFIX(VEC v, VEC l, int rescale) {       \
     const __m512i sign = SIGN;                                                           \

@@ -882,9 +882,8 @@ cdef bint gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
     with the SIMD loops), the panel's segment of the row _RANGE_AHEAD rows
     ahead prefetched (see there: the hardware prefetchers do not follow a
     row stride); the pairs (entry, column) of a panel are bucketed by column
-    after it (the
-    buckets of a whole row of columns lie too far apart: that bucketing cost
-    more than the read).  The counts and sums above the bands add up in
+    after it (the buckets of a whole row of columns lie too far apart: that
+    bucketing cost more than the read).  The counts and sums above the bands add up in
     ``column_count`` and ``column_total``, in the order of the rows.  The
     columns left out get an empty band (+inf, +inf): nothing gathered, nothing
     above it.
@@ -901,7 +900,6 @@ cdef bint gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
     ahead.stride = s0
     ahead.lines = NULL
     ahead.n_lines = 0
-    ahead.into_l1 = True
     ahead.n_rows = n_rows
     if not _alloc_column_sums(w, n_cols):
         return False

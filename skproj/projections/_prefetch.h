@@ -1,5 +1,5 @@
-/* The next panel of a matrix brought into L2 while the panel before is
- * worked on (the exact l1,inf ball's strips and band gather of column
+/* The next panel of a matrix brought into the cache while the panel before
+ * is worked on (the exact l1,inf ball's strips and band gather of column
  * groups, bilevel_l11's column panels; the band gather asks for the rows a
  * few ahead of its own, in the same panel).
  *
@@ -8,8 +8,13 @@
  * would wait on memory.  Asked for a few rows at a time while the panel
  * before is read or written from the cache, its lines arrive in time.  Not
  * all at once: a burst of a thousand prefetches fills the queue of misses
- * and stalls the loop behind it.  Into L2, or into L1 too (``into_l1``,
- * below).  Where the compiler has no prefetch builtin, nothing is done.
+ * and stalls the loop behind it.  Into L1 (and L2): the write of
+ * bilevel_l11's panels, which reads no more than a row of the panel before,
+ * took 1.0-1.2 times as long with L2 alone, the exact ball's band gather
+ * 1.0-1.15; its strips, with panels small enough that the one read again
+ * and again and the next fit L1 together, gained too (see their
+ * ``_next_panel``).  Where the compiler has no prefetch builtin, nothing is
+ * done.
  */
 #ifndef SKPROJ_PREFETCH_H
 #define SKPROJ_PREFETCH_H
@@ -28,11 +33,7 @@
  * ``base``, rows ``stride`` bytes apart: the rows from ``row`` on are still
  * to be prefetched.  ``lines``: NULL (every line of the bytes), or the
  * offsets from a row's byte ``first`` of the ``n_lines`` lines wanted (the
- * lines of the columns to be read: bilevel_l11 reads no zeroed column).
- * ``into_l1``: into L1 too (the write of bilevel_l11's panels, which reads
- * no more than a row of the panel before: there L2 alone took 1.0-1.2
- * times as long; the exact ball's strips too, with panels small enough
- * that the one read again and again and the next fit L1 together). */
+ * lines of the columns to be read: bilevel_l11 reads no zeroed column). */
 typedef struct {
     const char* base;
     ptrdiff_t stride;
@@ -42,7 +43,6 @@ typedef struct {
     ptrdiff_t n_rows;
     const ptrdiff_t* lines;
     ptrdiff_t n_lines;
-    int into_l1;
 } skp_next_panel;
 
 static inline void skp_prefetch_line(const char* address, int into_l1) {
@@ -77,12 +77,12 @@ SKP_PREFETCH_OUT_OF_LINE void skp_prefetch_next_rows(skp_next_panel* job, ptrdif
         const char* start = job->base + job->row * job->stride + job->first;
         ptrdiff_t offset;
         if (job->lines != NULL) {
-            skp_prefetch_lines(start, 0, 1, job->lines, job->n_lines, job->into_l1);
+            skp_prefetch_lines(start, 0, 1, job->lines, job->n_lines, 1);
             continue;
         }
         for (offset = -(ptrdiff_t) ((uintptr_t) start % 64); offset < job->end - job->first;
              offset += 64)
-            skp_prefetch_line(start + offset, job->into_l1);
+            skp_prefetch_line(start + offset, 1);
     }
 }
 
