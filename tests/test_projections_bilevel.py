@@ -561,7 +561,7 @@ def test_column_panel_writes_same_bits_into_any_out(avx512, dtype, shape, rng):
     # Where a result's rows start in a cache line moves the panels' edges
     # (the first panel ends on a line) and, where the result is streamed (the
     # last shape, 8 MiB in float32, whose columns of 2050 rows take panels of
-    # 1 MiB), which loop writes them (AVX-512 whole lines, float64 too since
+    # 1 MiB in both dtypes), which loop writes them (AVX-512 whole lines, float64 too since
     # issue 14, or AVX2): the same operations on every value, so the same
     # bits into any ``out``, and the projection of the sort; ties, zero
     # columns and negative zeros.

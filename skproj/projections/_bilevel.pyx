@@ -398,18 +398,24 @@ cdef enum:
     # from the cache, so it must stay in L2 with its candidate lists
     # (rows of 512 bytes and more also read faster than shorter ones) ...
     PANEL_BYTES = 1 << 19
-    # ... or this many where a float32 result is streamed: its columns of
-    # over 1024 rows (the candidate gather's) went from 32-64 to 64-128 a
-    # panel (issue 14, an AMD Zen 5, single calls interleaved, times a copy
-    # at 10, 50, 90 % of the groups kept, 512 KiB / 1 MiB: 4000 x 2500 6.52
-    # / 4.51, 7.98 / 4.53, 8.24 / 4.71; 5000 x 2000 4.75 / 3.35, 5.52 /
-    # 3.77, 5.67 / 3.82; 3000 x 3000 4.27 / 3.71, 5.07 / 4.27, 5.07 / 4.34;
-    # 8000 x 1200 5.08 / 4.34, 5.87 / 4.92, 5.93 / 5.14; 2000 x 5000 0.91-
-    # 0.96 of the time; 1100 x 8000 1.05, 0.99, 0.97).  Not where the result
-    # is not streamed: 7000 x 1500 and 6000 x 1700, whose rows are not whole
-    # lines, streamed with such panels took 1.2-1.3 times as long at some
-    # radii; 2000 x 500, in cache, 1.00-1.02 with them.
-    FLOAT32_PANEL_BYTES = 1 << 20
+    # ... or WIDE_PANEL_BYTES where the result is streamed and a panel of
+    # PANEL_BYTES would be NARROW_PANEL_ROW_BYTES a row or narrower (columns
+    # of some 2000 to 8192 rows, the candidate gather's): 32-64 columns a
+    # panel became 64-128 (issue 14, an AMD Zen 5, single calls interleaved,
+    # times a copy at 10, 50, 90 % of the groups kept, narrow / wide:
+    # float32 4000 x 2500 6.52 / 4.51, 7.98 / 4.53, 8.24 / 4.71; 5000 x 2000
+    # 4.75 / 3.35, 5.52 / 3.77, 5.67 / 3.82; 3000 x 3000 and 8000 x 1200
+    # 0.84-0.87 of the time; 2000 x 5000 0.91-0.96; float64 3000 x 3000
+    # 2.69 / 2.53, 4.01 / 2.93, 4.01 / 2.98; 5000 x 2000 3.69 / 2.79, 4.98 /
+    # 3.49, 5.19 / 3.55; 8000 x 1200 0.79-0.95; 2000 x 5000 0.92-0.97).  Not
+    # on wider panels: float64 1500 x 7000 and 1300 x 8000 (320 and 384
+    # bytes a row) took 1.08-1.09 times as long at 10 % with 1 MiB; float32
+    # 1100 x 8000 1.05, 0.99, 0.97.  Not where the result is not streamed:
+    # float32 7000 x 1500 and 6000 x 1700, whose rows are not whole lines,
+    # streamed with such panels took 1.2-1.3 times as long at some radii;
+    # 2000 x 500, in cache, 1.00-1.02.
+    WIDE_PANEL_BYTES = 1 << 20
+    NARROW_PANEL_ROW_BYTES = 256
     # ... and at most this many columns, whose lists are appended to at once:
     # the cache lines being written in them must stay in L1 (short columns:
     # 128 rather than 256 keeps a panel of 100 rows and its lists near L1,
@@ -569,8 +575,8 @@ cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ss
 
 cdef inline Py_ssize_t _panel_width(Py_ssize_t n_rows, Py_ssize_t itemsize,
                                     bint streamed) noexcept nogil:
-    """Columns in a panel: PANEL_BYTES of them (FLOAT32_PANEL_BYTES of a
-    streamed float32 result) or PANEL_COLUMNS, whole cache lines.
+    """Columns in a panel: PANEL_BYTES of them (WIDE_PANEL_BYTES of narrow
+    panels of a streamed result) or PANEL_COLUMNS, whole cache lines.
 
     Columns so long that a cache line of them exceeds PANEL_BYTES do not stay
     in L2 whatever the width: PANEL_COLUMNS of them then, each row read in
@@ -581,11 +587,12 @@ cdef inline Py_ssize_t _panel_width(Py_ssize_t n_rows, Py_ssize_t itemsize,
     3.9-4.9 and from 3.6-5.2 to 2.8-3.3).
     """
     cdef Py_ssize_t line = 64 // itemsize, column_bytes = max(n_rows * itemsize, 1)
-    cdef Py_ssize_t width
-    if PANEL_BYTES // column_bytes < line:
+    cdef Py_ssize_t width = PANEL_BYTES // column_bytes
+    if width < line:
         return PANEL_COLUMNS
-    width = min((FLOAT32_PANEL_BYTES if streamed and itemsize == 4 else PANEL_BYTES)
-                // column_bytes, <Py_ssize_t> PANEL_COLUMNS)
+    if streamed and (width - width % line) * itemsize <= NARROW_PANEL_ROW_BYTES:
+        width = WIDE_PANEL_BYTES // column_bytes
+    width = min(width, <Py_ssize_t> PANEL_COLUMNS)
     return width - width % line
 
 
