@@ -242,40 +242,51 @@ def _column_sums_in_blocks_of_four(Y):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_column_sums_and_maxima_simd_match_cython_loop(dtype):
     """Step 1 on the column groups of row-major matrices outside the in-cache path:
-    the AVX2 loop gives the Cython loop's bits, in its order of summation.
+    the AVX-512 and AVX2 loops give the Cython loop's bits, in its order of
+    summation.
 
     Row counts around multiples of 4 and 8 (its blocks of rows), widths not
-    multiples of 4 (its vector tail), a row stride wider than the rows, and
-    NaN / inf, which only have to make the sum non-finite.  Both also take
-    the sums of squares (for the fits of the sampled paths), in one order."""
+    multiples of 4 or 8 (the vector tails), a row stride wider than the rows,
+    and NaN / inf, which only have to make the sum non-finite.  All also take
+    the sums of squares (for the fits of the sampled paths), in one order;
+    the AVX-512 loop runs only without them (the dense paths' step 1)."""
     rng = np.random.default_rng(23)
-    for n_rows, n_cols in [(1, 5), (3, 9), (4, 4), (7, 33), (8, 17), (13, 1031), (64, 70)]:
+    levels = ((True, True), (True, False), (False, False))
+    for n_rows, n_cols in [(1, 5), (3, 9), (4, 4), (7, 33), (8, 17), (13, 1031), (64, 70),
+                           (12, 8), (9, 23)]:
         full = rng.standard_cauchy((n_rows, n_cols + 3)).astype(dtype)
         Y = full[:, 1:n_cols + 1]
-        results = []
-        for simd in (True, False):
-            _l1inf._set_testing(small=False, simd=simd)
-            try:
-                results.append(_l1inf._step_one(Y, False))
-            finally:
-                _l1inf._set_testing()
-        (sums, maxima, squares), (cython_sums, cython_maxima, cython_squares) = results
-        np.testing.assert_array_equal(squares, cython_squares)
-        np.testing.assert_allclose(squares, (Y.astype(np.float64) ** 2).sum(axis=0),
-                                   rtol=1e-13)
-        np.testing.assert_array_equal(sums, cython_sums)
-        np.testing.assert_array_equal(maxima, cython_maxima)
-        np.testing.assert_array_equal(sums, _column_sums_in_blocks_of_four(Y))
-        np.testing.assert_array_equal(maxima, np.abs(Y).max(axis=0))
+        for with_squares in (True, False):
+            results = []
+            for simd, avx512 in levels:
+                _l1inf._set_testing(small=False, simd=simd, avx512=avx512)
+                try:
+                    results.append(_l1inf._step_one(Y, False, with_squares))
+                finally:
+                    _l1inf._set_testing()
+            sums, maxima, squares = results[-1]
+            if with_squares:
+                np.testing.assert_allclose(squares, (Y.astype(np.float64) ** 2).sum(axis=0),
+                                           rtol=1e-13)
+            else:
+                assert squares is None
+            for simd_sums, simd_maxima, simd_squares in results[:-1]:
+                np.testing.assert_array_equal(simd_sums, sums)
+                np.testing.assert_array_equal(simd_maxima, maxima)
+                if with_squares:
+                    np.testing.assert_array_equal(simd_squares, squares)
+            np.testing.assert_array_equal(sums, _column_sums_in_blocks_of_four(Y))
+            np.testing.assert_array_equal(maxima, np.abs(Y).max(axis=0))
     Y = rng.standard_normal((9, 11)).astype(dtype)
     Y[5, 3], Y[8, 10] = np.nan, -np.inf
     _l1inf._set_testing(small=False)
     try:
-        sums, _, _ = _l1inf._step_one(Y, False)
+        for with_squares in (True, False):
+            sums, _, _ = _l1inf._step_one(Y, False, with_squares)
+            assert np.isnan(sums[3]) and sums[10] == np.inf
+            assert np.isfinite(np.delete(sums, [3, 10])).all()
     finally:
         _l1inf._set_testing()
-    assert np.isnan(sums[3]) and sums[10] == np.inf
-    assert np.isfinite(np.delete(sums, [3, 10])).all()
 
 
 

@@ -261,6 +261,7 @@ from skproj.projections._l1inf_strips import _bracket_stats
 
 cdef extern from "_l1inf_simd.h" nogil:
     int skp_l1inf_have_avx2()
+    int skp_l1inf_set_avx512(int on)
     double skp_l1inf_row_sum_max_f64(const double* row, Py_ssize_t n, double* maximum)
     double skp_l1inf_row_sum_max_f32(const float* row, Py_ssize_t n, double* maximum)
     void skp_l1inf_column_sums_max_f64(const double* base, Py_ssize_t row_stride,
@@ -281,6 +282,9 @@ cdef Py_ssize_t _GATHER_BLOCK_RATE = 64
 # The AVX2 loop of the row sums runs where the CPU has AVX2 (``_set_testing``
 # may turn it off).
 cdef bint _avx2 = skp_l1inf_have_avx2()
+# ... and the column sums' AVX-512 loop where it has AVX-512F and VL (this
+# module's copy of the header's switch; _l1inf_dense sets its own).
+skp_l1inf_set_avx512(True)
 # Column groups of a row-major matrix: blocks of 8 entries are tested first
 # only when the per-column levels stay in L1 (wider rows are faster four at
 # a time, without blocks).
@@ -1081,6 +1085,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     set_bound_simd(simd)
     _force_dense = force_dense
     _avx2 = simd and skp_l1inf_have_avx2()
+    skp_l1inf_set_avx512(simd and avx512)
     _l1inf_dense._set_testing(narrow_bands=narrow_bands, simd=simd, avx512=avx512,
                               sampled_min_bytes=sampled_min_bytes, sample_bytes=sample_bytes,
                               sample_sigmas=sample_sigmas)
@@ -1094,11 +1099,11 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
         bracket_copy_sample=bracket_copy_sample)
 
 
-def _step_one(const floating[:, :] y, bint groups_are_rows):
+def _step_one(const floating[:, :] y, bint groups_are_rows, bint with_squares=True):
     """Testing hook: step 1 alone (``_sums_and_maxima``).
 
     Every group's l1 norm and max, and its sum of squares where step 1 took
-    them (else None).
+    them (else None; never without ``with_squares``, as the dense paths ask).
     """
     cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
     sums = np.empty(n_groups)
@@ -1108,7 +1113,8 @@ def _step_one(const floating[:, :] y, bint groups_are_rows):
     cdef bint taken = False
     if n_groups > 0 and y.shape[0] > 0 and y.shape[1] > 0:
         with nogil:
-            taken = _sums_and_maxima(y, &s[0], &m[0], &q[0], groups_are_rows)
+            taken = _sums_and_maxima(y, &s[0], &m[0], &q[0] if with_squares else NULL,
+                                     groups_are_rows)
     return sums, maxima, squares if taken else None
 
 
