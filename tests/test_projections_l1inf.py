@@ -647,6 +647,34 @@ def test_pass_sets_match_their_order_at_every_simd_level(dtype, lanes):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_pass_sets_of_listed_strips_at_every_simd_level(dtype):
+    """A pass over some strips of the lanes layout, as the later Newton steps
+    of a panel list them: runs of one to nine strips, adjacent or apart (the
+    float32 AVX-512 pass takes four adjacent strips as whole vectors, others
+    two a vector), with and without the short last strip.  The listed groups
+    get their sets bit for bit; the others are left alone."""
+    rng = np.random.default_rng(47)
+    for case in range(40):
+        length, n_groups = int(rng.integers(1, 70)), int(rng.integers(8, 120))
+        Y = (rng.standard_normal((n_groups, length)) * rng.uniform(0.1, 10.0)).astype(dtype)
+        A = np.abs(Y.astype(np.float64))
+        level = np.array([rng.choice([0.0, a.max(), rng.choice(a), rng.uniform(0, a.max())])
+                          for a in A])
+        strips = np.arange(0, n_groups, 8)
+        n_listed = int(rng.integers(1, min(len(strips), 9) + 1))
+        units = np.sort(rng.choice(strips, n_listed, replace=False))
+        passed = np.concatenate([np.arange(u, min(u + 8, n_groups)) for u in units])
+        expected = _reference_sets(A[passed], level[passed], True)
+        for simd in (2, 1, 0):
+            *sets, _ = _l1inf_strips._pass_sets(np.ascontiguousarray(Y.T), level, True, simd,
+                                                units)
+            for name, got, want in zip(("counts", "sums", "above_min", "below_max"),
+                                       sets, expected):
+                np.testing.assert_array_equal(got[passed], want, err_msg=f"{name}, {simd=}")
+                assert np.isnan(np.delete(got, passed)).all(), name
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_in_cache_simd_levels_agree(dtype):
     """The AVX-512, AVX2 and plain C passes and writes give the same bits (one summation order)."""
     rng = np.random.default_rng(32)

@@ -273,16 +273,17 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_acc512_store(const skp_acc512* r, ptrdiff_t
  * level's float32 floor: skp_small_level_f32's for sixteen, skp_float_below's
  * (_float_bounds.h) for one. */
 
-SKP_SMALL_AVX512 SKP_INLINE __m512 skp_small_level_f32(const double* level) {
-    /* The largest float32 <= each level (>= 0): round, then step down where
-     * rounding went up. */
-    __m256 lo = _mm512_cvtpd_ps(_mm512_loadu_pd(level));
-    __m256 hi = _mm512_cvtpd_ps(_mm512_loadu_pd(level + 8));
+SKP_SMALL_AVX512 SKP_INLINE __m512 skp_small_pair_level_f32(const double* low,
+                                                          const double* high) {
+    /* The largest float32 <= each level (>= 0), low[0:8] in lanes 0-7 and
+     * high[0:8] in lanes 8-15: round, then step down where rounding went up. */
+    __m256 lo = _mm512_cvtpd_ps(_mm512_loadu_pd(low));
+    __m256 hi = _mm512_cvtpd_ps(_mm512_loadu_pd(high));
     __m512 l = _mm512_castpd_ps(_mm512_insertf64x4(
         _mm512_castpd256_pd512(_mm256_castps_pd(lo)), _mm256_castps_pd(hi), 1));
-    __mmask8 up_lo = _mm512_cmp_pd_mask(_mm512_cvtps_pd(lo), _mm512_loadu_pd(level),
+    __mmask8 up_lo = _mm512_cmp_pd_mask(_mm512_cvtps_pd(lo), _mm512_loadu_pd(low),
                                         _CMP_GT_OQ);
-    __mmask8 up_hi = _mm512_cmp_pd_mask(_mm512_cvtps_pd(hi), _mm512_loadu_pd(level + 8),
+    __mmask8 up_hi = _mm512_cmp_pd_mask(_mm512_cvtps_pd(hi), _mm512_loadu_pd(high),
                                         _CMP_GT_OQ);
     __mmask16 up = (__mmask16) ((unsigned) up_lo | ((unsigned) up_hi << 8));
     return _mm512_castsi512_ps(_mm512_mask_sub_epi32(_mm512_castps_si512(l), up,
@@ -290,9 +291,21 @@ SKP_SMALL_AVX512 SKP_INLINE __m512 skp_small_level_f32(const double* level) {
                                                      _mm512_set1_epi32(1)));
 }
 
+SKP_SMALL_AVX512 SKP_INLINE __m512 skp_small_level_f32(const double* level) {
+    return skp_small_pair_level_f32(level, level + 8);
+}
+
 /* |y| of 16 float32 values. */
 SKP_SMALL_AVX512 SKP_INLINE __m512 skp_small_abs16(const float* p) {
     return _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(_mm512_loadu_ps(p)),
+                                                _mm512_set1_epi32(0x7fffffff)));
+}
+
+/* |y| of 8 float32 values at ``low`` (lanes 0-7) and 8 at ``high`` (8-15). */
+SKP_SMALL_AVX512 SKP_INLINE __m512 skp_small_pair_abs16(const float* low, const float* high) {
+    __m512d v = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd((const double*) low)),
+                                   _mm256_loadu_pd((const double*) high), 1);
+    return _mm512_castsi512_ps(_mm512_and_si512(_mm512_castpd_si512(v),
                                                 _mm512_set1_epi32(0x7fffffff)));
 }
 
@@ -328,6 +341,20 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_add(skp_acc16* r, __m512 a, __m512 le
                                      skp_small_high8(a));
 }
 
+/* The sets of lanes 0-7 to groups low .. low + 7, of lanes 8-15 to high .. high + 7. */
+SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_store(const skp_acc16* r, ptrdiff_t low,
+                                                 ptrdiff_t high, double* counts, double* sums,
+                                                 double* above_min, double* below_max) {
+    _mm512_storeu_pd(sums + low, r->sum_low);
+    _mm512_storeu_pd(sums + high, r->sum_high);
+    _mm512_storeu_pd(counts + low, skp_small_low8(r->count));
+    _mm512_storeu_pd(counts + high, skp_small_high8(r->count));
+    _mm512_storeu_pd(above_min + low, skp_small_low8(r->above_min));
+    _mm512_storeu_pd(above_min + high, skp_small_high8(r->above_min));
+    _mm512_storeu_pd(below_max + low, skp_small_low8(r->below_max));
+    _mm512_storeu_pd(below_max + high, skp_small_high8(r->below_max));
+}
+
 SKP_SMALL_AVX512 SKP_INLINE void skp_small_quad512_f32(
         const float* y, ptrdiff_t length, ptrdiff_t row_stride, ptrdiff_t g,
         const double* level, double* counts, double* sums, double* above_min,
@@ -342,17 +369,53 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_quad512_f32(
         skp_acc16_add(&r[0], skp_small_abs16(row), l0);
         skp_acc16_add(&r[1], skp_small_abs16(row + 16), l1);
     }
-    for (q = 0; q < 2; q++) {
-        ptrdiff_t h = g + 16 * q;
-        _mm512_storeu_pd(sums + h, r[q].sum_low);
-        _mm512_storeu_pd(sums + h + 8, r[q].sum_high);
-        _mm512_storeu_pd(counts + h, skp_small_low8(r[q].count));
-        _mm512_storeu_pd(counts + h + 8, skp_small_high8(r[q].count));
-        _mm512_storeu_pd(above_min + h, skp_small_low8(r[q].above_min));
-        _mm512_storeu_pd(above_min + h + 8, skp_small_high8(r[q].above_min));
-        _mm512_storeu_pd(below_max + h, skp_small_low8(r[q].below_max));
-        _mm512_storeu_pd(below_max + h + 8, skp_small_high8(r[q].below_max));
+    for (q = 0; q < 2; q++)
+        skp_acc16_store(&r[q], g + 16 * q, g + 16 * q + 8, counts, sums, above_min, below_max);
+}
+
+/* float32, whole strips anywhere in the rows: strips[0:n] (1 <= n <= 4), two
+ * a vector, as skp_small_quad512_f32 takes four adjacent ones (the same
+ * operations on each group, the same bits).  With an odd n the last strip
+ * fills both halves of its vector, and its sets are stored twice (the same
+ * values).  In place of one strip at a time in double, whose four chains of
+ * additions wait on one another row after row (issue 14: the units still
+ * moving in a panel's later passes are rarely four adjacent strips). */
+SKP_SMALL_AVX512 SKP_INLINE void skp_small_pairs512_f32_(
+        const float* y, ptrdiff_t length, ptrdiff_t row_stride, const ptrdiff_t* g,
+        const double* level, double* counts, double* sums, double* above_min,
+        double* below_max, const int two) {
+    __m512 l0 = skp_small_pair_level_f32(level + g[0], level + g[1]);
+    __m512 l1 = two ? skp_small_pair_level_f32(level + g[2], level + g[3]) : l0;
+    skp_acc16 r[2];
+    ptrdiff_t i;
+    skp_acc16_zero(&r[0]);
+    skp_acc16_zero(&r[1]);
+    for (i = 0; i < length; i++) {
+        const float* row = (const float*) ((const char*) y + i * row_stride);
+        skp_acc16_add(&r[0], skp_small_pair_abs16(row + g[0], row + g[1]), l0);
+        if (two)
+            skp_acc16_add(&r[1], skp_small_pair_abs16(row + g[2], row + g[3]), l1);
     }
+    skp_acc16_store(&r[0], g[0], g[1], counts, sums, above_min, below_max);
+    if (two)
+        skp_acc16_store(&r[1], g[2], g[3], counts, sums, above_min, below_max);
+}
+
+SKP_SMALL_AVX512 SKP_INLINE void skp_small_pairs512_f32(
+        const float* y, ptrdiff_t length, ptrdiff_t row_stride, const ptrdiff_t* strips,
+        ptrdiff_t n, const double* level, double* counts, double* sums, double* above_min,
+        double* below_max) {
+    ptrdiff_t g[4];
+    g[0] = strips[0];
+    g[1] = strips[n > 1 ? 1 : 0];
+    g[2] = strips[n > 2 ? 2 : 0];
+    g[3] = strips[n - 1];
+    if (n > 2)
+        skp_small_pairs512_f32_(y, length, row_stride, g, level, counts, sums, above_min,
+                                below_max, 1);
+    else
+        skp_small_pairs512_f32_(y, length, row_stride, g, level, counts, sums, above_min,
+                                below_max, 0);
 }
 
 SKP_SMALL_AVX512 SKP_INLINE void skp_small_lanes512(
@@ -367,9 +430,21 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_lanes512(
         __m512d l[4];
         skp_acc512 r[4];
         for (q = 0; q < 4 && t + q < n_strips && strips[t + q] + 8 <= width; q++) ;
+        if (single && q > 0) {
+            /* float32: four adjacent strips as two whole vectors, else pairs */
+            if (q == 4 && strips[t + 1] == strips[t] + 8 && strips[t + 2] == strips[t] + 16
+                    && strips[t + 3] == strips[t] + 24)
+                skp_small_quad512_f32((const float*) y, length, row_stride, strips[t], level,
+                                      counts, sums, above_min, below_max);
+            else
+                skp_small_pairs512_f32((const float*) y, length, row_stride, strips + t, q,
+                                       level, counts, sums, above_min, below_max);
+            t += q;
+            continue;
+        }
         if (q < 4) {
             /* Fewer than four whole strips left before a short one, or the
-             * short one itself: one strip, masked. */
+             * short one itself (float32: only that one): one strip, masked. */
             __mmask8 k;
             n = width - strips[t] < 8 ? width - strips[t] : 8;
             k = (__mmask8) ((1u << n) - 1u);
@@ -380,13 +455,6 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_lanes512(
                                                      + strips[t] * item, n, single), l[0], k);
             skp_acc512_store(&r[0], strips[t], k, counts, sums, above_min, below_max);
             t += 1;
-            continue;
-        }
-        if (single && strips[t + 1] == strips[t] + 8 && strips[t + 2] == strips[t] + 16
-                && strips[t + 3] == strips[t] + 24) {
-            skp_small_quad512_f32((const float*) y, length, row_stride, strips[t], level,
-                                  counts, sums, above_min, below_max);
-            t += 4;
             continue;
         }
         for (q = 0; q < 4; q++) {

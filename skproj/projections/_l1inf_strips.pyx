@@ -1558,25 +1558,31 @@ def _bracket_stats():
     return [_stats[k] for k in range(6)]
 
 
-def _pass_sets(const floating[:, :] y, const double[::1] level, bint lanes, int simd):
-    """Testing hook: one pass of the in-cache path over every group of ``y`` at ``level``.
+def _pass_sets(const floating[:, :] y, const double[::1] level, bint lanes, int simd,
+               units=None):
+    """Testing hook: one pass of the in-cache path over the groups of ``y`` at ``level``.
 
     ``lanes``: the groups are the columns of ``y`` (contiguous rows: the
     lanes layout, strips of SKP_SMALL_STRIP), else its rows (contiguous: the
     groups layout).  ``simd`` caps the SIMD level of the pass (as
-    ``_l1inf._set_testing``'s ``small_simd``).  Returns the arrays
-    ``counts, sums, above_min, below_max`` of ``_small_pass``, one entry a
-    group, and the level the pass ran at.
+    ``_l1inf._set_testing``'s ``small_simd``).  ``units``: the first group
+    of each unit (strip, or group) to pass over, in increasing order (every
+    one by default).  Returns the arrays ``counts, sums, above_min,
+    below_max`` of ``_small_pass``, one entry a group (NaN where not
+    passed over), and the level the pass ran at.
     """
     global _small_simd
     cdef Py_ssize_t n_groups = y.shape[1] if lanes else y.shape[0]
     cdef Py_ssize_t group_size = y.shape[0] if lanes else y.shape[1]
     cdef Py_ssize_t width = SKP_SMALL_STRIP if lanes else 1
-    cdef Py_ssize_t[::1] listed = np.arange(0, n_groups, width, dtype=np.intp)
-    cdef double[:, ::1] sets = np.empty((4, n_groups))
+    cdef Py_ssize_t[::1] listed = (np.arange(0, n_groups, width, dtype=np.intp) if units is None
+                                   else np.array(units, dtype=np.intp))
+    cdef double[:, ::1] sets = np.full((4, n_groups), np.nan)
     cdef int saved = _small_simd
     if y.strides[1] != sizeof(floating) or level.shape[0] != n_groups:
         raise ValueError("y must have contiguous rows and level one entry a group")
+    if listed.shape[0] == 0 or not all(0 <= u < n_groups and u % width == 0 for u in listed):
+        raise ValueError(f"units must start units of {width} groups within the {n_groups}")
     _small_simd = min(simd, skp_small_simd_level())
     try:
         _small_pass(&y[0, 0], SMALL_LANES if lanes else SMALL_GROUPS, y.strides[0], n_groups,
