@@ -193,7 +193,12 @@ cdef double _SAMPLE_SIGMAS = 6.0
 # 1024 columns, gained 7-13 %; narrower panels the rest (128 columns 0.6-7 %
 # slower than 64; 32 about the same), where the panel's pairs, bucketed
 # after it, stay in L1.  Into L2 only: 1.0-1.15 times the time; 8 or 24
-# rows ahead: within 1-7 % of 16.
+# rows ahead: within 1-7 % of 16.  The job runs on from a panel's last rows
+# into the next live panel's first, whose rows would otherwise all wait on
+# memory at once (100 x 100000 at radii keeping 10 % of bilevel_l1inf's
+# groups, thread time, alternations of builds: the gather phase 0.94-0.96
+# of its time in float32, 0.82-0.87 in float64; 1000 x 10000 even; 32 rows
+# ahead no better).
 cdef Py_ssize_t _RANGE_ROWS = 4
 cdef Py_ssize_t _RANGE_PANEL = 64
 cdef Py_ssize_t _RANGE_AHEAD = 16
@@ -874,14 +879,22 @@ cdef inline Py_ssize_t _range_columns(const floating* row, Py_ssize_t row_stride
     return pos
 
 
+cdef inline void _aim_ahead(NextPanel* ahead, Py_ssize_t p0, Py_ssize_t m,
+                            Py_ssize_t itemsize) noexcept nogil:
+    """Point the band gather's prefetch job at the first row of columns p0 .. p0 + m - 1."""
+    ahead.first = p0 * itemsize
+    ahead.end = (p0 + m) * itemsize
+    ahead.row = 0
+
+
 cdef bint gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
     """The same for the column groups of a matrix with contiguous rows.
 
     A panel of _RANGE_PANEL columns at a time (their bands and counters, and
     the panel's pairs, stay in L1), row by row (_RANGE_ROWS rows at a time
     with the SIMD loops), the panel's segment of the row _RANGE_AHEAD rows
-    ahead prefetched (see there: the hardware prefetchers do not follow a
-    row stride); the pairs (entry, column) of a panel are bucketed by column
+    ahead prefetched, on into the next panel with a live column (see there:
+    the hardware prefetchers do not follow a row stride); the pairs (entry, column) of a panel are bucketed by column
     after it (the buckets of a whole row of columns lie too far apart: that
     bucketing cost more than the read).  The counts and sums above the bands add up in
     ``column_count`` and ``column_total``, in the order of the rows.  The
@@ -890,7 +903,8 @@ cdef bint gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], s0 = y.strides[0]
-    cdef Py_ssize_t i, j, idx, g, rows, m, p0 = 0, r0 = 0, r1, pos, next_live = 0
+    cdef Py_ssize_t i, j, idx, g, rows, m, p0, r0 = 0, r1, pos, next_live = 0
+    cdef Py_ssize_t rows_left, next_p0
     cdef double* low = w.band_low
     cdef double* high = w.band_high
     cdef double* count
@@ -915,27 +929,37 @@ cdef bint gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
     for j in range(n_cols):
         count[j] = 0.0
         total[j] = 0.0
-    while p0 < n_cols:
+    ahead.first = -1      # (aimed at no panel yet)
+    ahead.end = ahead.row = 0
+    while r0 < lists.n_active:
+        # The next panel holding a live group (``active`` increases; the
+        # panels start at multiples of _RANGE_PANEL): ranks r0 .. r1 - 1.
+        p0 = lists.active[r0] - lists.active[r0] % _RANGE_PANEL
         m = n_cols - p0 if n_cols - p0 < _RANGE_PANEL else _RANGE_PANEL
-        # The live groups of the panel: ranks r0 .. r1 - 1 (``active`` increases).
         r1 = r0
         while r1 < lists.n_active and lists.active[r1] < p0 + m:
             r1 += 1
-        if r1 == r0:
-            p0 += m
-            continue
+        # The first rows of the panel, unless the panel before asked for them.
+        if ahead.first != p0 * <Py_ssize_t> sizeof(floating):
+            _aim_ahead(&ahead, p0, m, sizeof(floating))
+        prefetch_rows(&ahead, _RANGE_AHEAD - ahead.row if ahead.row < _RANGE_AHEAD else 0)
         pos = 0
         i = 0
-        ahead.first = p0 * sizeof(floating)
-        ahead.end = (p0 + m) * sizeof(floating)
-        ahead.row = 0
-        prefetch_rows(&ahead, _RANGE_AHEAD)
         while i < n_rows:
             # 7 slots of room past the pairs for the vector stores.
             if not reserve_pairs(w, pos + _RANGE_ROWS * m + 7):
                 return False
             rows = n_rows - i if n_rows - i < _RANGE_ROWS else _RANGE_ROWS
-            prefetch_rows(&ahead, rows)
+            if ahead.row + rows > n_rows and r1 < lists.n_active:
+                # Past this panel's last row: on into the next live panel's rows.
+                rows_left = n_rows - ahead.row
+                prefetch_rows(&ahead, rows_left)
+                next_p0 = lists.active[r1] - lists.active[r1] % _RANGE_PANEL
+                _aim_ahead(&ahead, next_p0, min(n_cols - next_p0, _RANGE_PANEL),
+                           sizeof(floating))
+                prefetch_rows(&ahead, rows - rows_left)
+            else:
+                prefetch_rows(&ahead, rows)
             pos = _range_columns(row_at(&y[0, 0], s0, i) + p0, s0, rows, m, p0, low + p0,
                                 high + p0, count + p0, total + p0, w.pair_values,
                                 w.pair_groups, pos)
@@ -944,7 +968,6 @@ cdef bint gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
                             r1 - r0, w.bucket_cursor):
             return False
         r0 = r1
-        p0 += m
     for idx in range(lists.n_active):
         g = lists.active[idx]
         lists.above_count[g] = <Py_ssize_t> count[g]
