@@ -35,7 +35,10 @@ from skproj.projections._common cimport (
     zero_if_contiguous, zero_row,
 )
 from skproj.projections._streaming cimport NextPanel, element_step, prefetch_rows, row_at
-from skproj.projections._l1 cimport STATUS_NOMEMORY, STATUS_PROJECTED, streams
+from skproj.projections._l1 cimport (
+    STATUS_NOMEMORY, STATUS_PROJECTED, skp_have_avx2, skp_set_avx512, skp_write_row512_f32,
+    skp_write_row512_f64, streams,
+)
 from skproj.projections._l1inf_lists cimport (
     MAX_FEATURES, GroupLists, feature_count, group_feature, group_features, grow,
     initial_lower_bound, solve_linear,
@@ -142,6 +145,9 @@ cdef int _SMALL_MAX_PASSES = 16
 # slower than the general path.
 cdef int _small_simd = skp_small_simd_level()
 cdef bint _small_on = _small_simd > 0
+# (_l1_simd.h's AVX-512 switch in this module, for ``write_clipped``'s rows:
+# on where the in-cache path's AVX-512 loops run)
+skp_set_avx512(_small_simd >= 2)
 
 
 # ------------------------------------------------------------ step 5: write (both halves)
@@ -167,11 +173,18 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
     cdef Py_ssize_t xs = element_step(x.strides[1], sizeof(floating))
     cdef const floating* src
     cdef floating* dst
+    cdef const floating* row_levels
+    cdef floating level
     cdef bint unit = ys == 1 and xs == 1
-    # Contiguous rows: the AVX2 clip (``skp_l1inf_clip_row``, the bits of
-    # ``clip``; gcc's loop of ``clip_columns`` takes four floats a vector, and
-    # wrote 100 x 1000 float32 column groups in 1.6 times a copy); a large
-    # result by non-temporal stores, one fence at the end.
+    # Contiguous rows: the row write of the bi-level projections with
+    # AVX-512 (``skp_write_row512_f32``, the same clip, a line a vector, its
+    # streamed stores whole lines: issue 14, an AMD Zen 5, thread time of the
+    # write, ns an entry, 100 x 100000 float32 0.20-0.22 -> 0.16-0.18,
+    # 1000 x 10000 float32 0.19-0.20 -> 0.15-0.16, float64 0.39 -> 0.31-0.33), else
+    # the AVX2 clip (``skp_l1inf_clip_row``; both the bits of ``clip``; gcc's
+    # loop of ``clip_columns`` takes four floats a vector, and wrote 100 x
+    # 1000 float32 column groups in 1.6 times a copy); a large result by
+    # non-temporal stores, one fence at the end.
     cdef bint simd = unit and _small_simd > 0
     cdef bint stream = (simd and streams(n_rows * n_cols * sizeof(floating))
                         and n_cols * sizeof(floating) >= _STREAM_ROW_BYTES)
@@ -195,12 +208,14 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
         src = row_at(&y[0, 0], y.strides[0], i)
         dst = &x[i, 0]
         if simd and not (groups_are_rows and levels[i] == 0):
+            level = levels[i] if groups_are_rows else 0
+            row_levels = NULL if groups_are_rows else levels
             if floating is double:
-                skp_l1inf_clip_row_f64(src, dst, n_cols, levels[i] if groups_are_rows else 0,
-                                       NULL if groups_are_rows else levels, stream)
+                if not skp_write_row512_f64(src, dst, n_cols, False, level, row_levels, stream):
+                    skp_l1inf_clip_row_f64(src, dst, n_cols, level, row_levels, stream)
             else:
-                skp_l1inf_clip_row_f32(src, dst, n_cols, levels[i] if groups_are_rows else 0,
-                                       NULL if groups_are_rows else levels, stream)
+                if not skp_write_row512_f32(src, dst, n_cols, False, level, row_levels, stream):
+                    skp_l1inf_clip_row_f32(src, dst, n_cols, level, row_levels, stream)
         elif groups_are_rows:
             if levels[i] == 0:
                 if xs == 1:
@@ -1540,6 +1555,7 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
         _small_simd = min(_small_simd, 1)
     if small_simd is not None and small_simd < _small_simd:
         _small_simd = small_simd
+    skp_set_avx512(_small_simd >= 2)
     _SMALL_MAX_BYTES = small_max_bytes
     _SMALL_MAX_PASSES = small_passes
     _bracket_on = ((small_on if bracket is None else bool(bracket))
