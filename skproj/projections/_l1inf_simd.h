@@ -840,62 +840,7 @@ SKP_L1INF_AVX2 static void skp_l1inf_column_sums_max_f32(const float* base,
                             squares, 1);
 }
 
-/* Step 5 on one contiguous row: dst[j] = clip(src[j], level) (``levels``:
- * level j for entry j, column groups), by non-temporal stores with
- * ``stream`` (the caller fences once, after the last row: skp_l1inf_fence;
- * a fence per row made rows of 100 float32 five times slower), of whole
- * cache lines only, the entries before the first and after the last by
- * plain stores (a line written partly by each costs about a trip to
- * memory: see skp_stream_start in _l1_simd.h).  The clip
- * is the Cython one's, min(level, v) then max(-level, .) in that operand
- * order, so the same bits at every level: at a zero level v keeps its
- * sign (+0.0 or -0.0), where max(min(v, l), -l) would give -0.0 for a
- * positive v. */
-#define SKP_L1INF_CLIP_ROW(vec, load, store, stream_store, set1, min, max, xor, sign, lanes) \
-    do {                                                                        \
-        const vec sign_ = sign;                                                 \
-        vec l_ = set1(level);                                                   \
-        ptrdiff_t j = 0, stop_ = 0;                                             \
-        if (stream) {                                                           \
-            for (; j < n && ((uintptr_t) (dst + j) & 63); j++)                  \
-                dst[j] = skp_clip1(src[j], levels ? levels[j] : level);         \
-            stop_ = j + (n - j) / (64 / (ptrdiff_t) sizeof(*dst))               \
-                        * (64 / (ptrdiff_t) sizeof(*dst));                      \
-        }                                                                       \
-        for (; j + lanes <= n; j += lanes) {                                    \
-            vec x_;                                                             \
-            if (levels) l_ = load(levels + j);                                  \
-            x_ = max(xor(l_, sign_), min(l_, load(src + j)));                   \
-            if (j + lanes <= stop_) stream_store(dst + j, x_);                  \
-            else store(dst + j, x_);                                            \
-        }                                                                       \
-        for (; j < n; j++)                                                      \
-            dst[j] = skp_clip1(src[j], levels ? levels[j] : level);             \
-    } while (0)
 
-static inline double skp_clip1(double value, double level) {
-    value = value > level ? level : value;
-    return value < -level ? -level : value;
-}
-
-SKP_L1INF_AVX2 static void skp_l1inf_clip_row_f32(const float* src, float* dst, ptrdiff_t n,
-                                                  float level, const float* levels,
-                                                  int stream) {
-    SKP_L1INF_CLIP_ROW(__m256, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_stream_ps,
-                       _mm256_set1_ps, _mm256_min_ps, _mm256_max_ps, _mm256_xor_ps,
-                       _mm256_set1_ps(-0.0f), 8);
-}
-
-SKP_L1INF_AVX2 static void skp_l1inf_clip_row_f64(const double* src, double* dst, ptrdiff_t n,
-                                                  double level, const double* levels,
-                                                  int stream) {
-    SKP_L1INF_CLIP_ROW(__m256d, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_stream_pd,
-                       _mm256_set1_pd, _mm256_min_pd, _mm256_max_pd, _mm256_xor_pd,
-                       _mm256_set1_pd(-0.0), 4);
-}
-#undef SKP_L1INF_CLIP_ROW
-
-static inline void skp_l1inf_fence(void) { _mm_sfence(); }
 
 #else
 
@@ -913,11 +858,6 @@ static inline void skp_l1inf_column_sums_max_f32(const float* base, ptrdiff_t ro
                                                  double* squares) {}
 static inline double skp_l1inf_row_sum_max_f32(const float* row, ptrdiff_t n,
                                                double* maximum) { return 0.0; }
-static inline void skp_l1inf_clip_row_f32(const float* src, float* dst, ptrdiff_t n,
-                                          float level, const float* levels, int stream) {}
-static inline void skp_l1inf_clip_row_f64(const double* src, double* dst, ptrdiff_t n,
-                                          double level, const double* levels, int stream) {}
-static inline void skp_l1inf_fence(void) {}
 static inline ptrdiff_t skp_l1inf_range_row_f64(const double* row, ptrdiff_t n, double lo,
         double hi, double* values, ptrdiff_t pos, double* lanes, ptrdiff_t* count) { return pos; }
 static inline ptrdiff_t skp_l1inf_range_row_f32(const float* row, ptrdiff_t n, double lo,

@@ -36,8 +36,8 @@ from skproj.projections._common cimport (
 )
 from skproj.projections._streaming cimport NextPanel, element_step, prefetch_rows, row_at
 from skproj.projections._l1 cimport (
-    STATUS_NOMEMORY, STATUS_PROJECTED, skp_have_avx2, skp_set_avx512, skp_write_row512_f32,
-    skp_write_row512_f64, streams,
+    STATUS_NOMEMORY, STATUS_PROJECTED, skp_set_avx512, skp_stream_fence, skp_write_row_f32,
+    skp_write_row_f64, skp_write_row512_f32, skp_write_row512_f64, streams,
 )
 from skproj.projections._l1inf_lists cimport (
     MAX_FEATURES, GroupLists, feature_count, group_feature, group_features, grow,
@@ -45,13 +45,6 @@ from skproj.projections._l1inf_lists cimport (
 )
 
 import numpy as np
-
-cdef extern from "_l1inf_simd.h" nogil:
-    void skp_l1inf_clip_row_f32(const float* src, float* dst, Py_ssize_t n, float level,
-                                const float* levels, int stream)
-    void skp_l1inf_clip_row_f64(const double* src, double* dst, Py_ssize_t n, double level,
-                                const double* levels, int stream)
-    void skp_l1inf_fence()
 
 cdef extern from "_l1inf_small.h" nogil:
     enum: SKP_SMALL_STRIP
@@ -146,7 +139,8 @@ cdef int _SMALL_MAX_PASSES = 16
 cdef int _small_simd = skp_small_simd_level()
 cdef bint _small_on = _small_simd > 0
 # (_l1_simd.h's AVX-512 switch in this module, for ``write_clipped``'s rows:
-# on where the in-cache path's AVX-512 loops run)
+# on where the in-cache path's AVX-512 loops run; it fills the AVX2 loops'
+# tables too)
 skp_set_avx512(_small_simd >= 2)
 
 
@@ -176,14 +170,14 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
     cdef const floating* row_levels
     cdef floating level
     cdef bint unit = ys == 1 and xs == 1
-    # Contiguous rows: the row write of the bi-level projections with
-    # AVX-512 (``skp_write_row512_f32``, the same clip, a line a vector, its
-    # streamed stores whole lines: issue 14, an AMD Zen 5, thread time of the
-    # write, ns an entry, 100 x 100000 float32 0.20-0.22 -> 0.16-0.18,
-    # 1000 x 10000 float32 0.19-0.20 -> 0.15-0.16, float64 0.39 -> 0.31-0.33), else
-    # the AVX2 clip (``skp_l1inf_clip_row``; both the bits of ``clip``; gcc's
-    # loop of ``clip_columns`` takes four floats a vector, and wrote 100 x
-    # 1000 float32 column groups in 1.6 times a copy); a large result by
+    # Contiguous rows: the row write of the bi-level projections, the bits of
+    # ``clip`` (gcc's loop of ``clip_columns`` takes four floats a vector,
+    # and wrote 100 x 1000 float32 column groups in 1.6 times a copy), with
+    # AVX-512 where it runs (``skp_write_row512_f32``, a line a vector, its
+    # streamed stores whole lines; issue 14, an AMD Zen 5, thread time of the
+    # write, ns an entry, the l1,inf module's own AVX2 clip -> this: 100 x
+    # 100000 float32 0.20-0.22 -> 0.16-0.18, 1000 x 10000 float32 0.19-0.20
+    # -> 0.15-0.16, float64 0.39 -> 0.31-0.33), else AVX2; a large result by
     # non-temporal stores, one fence at the end.
     cdef bint simd = unit and _small_simd > 0
     cdef bint stream = (simd and streams(n_rows * n_cols * sizeof(floating))
@@ -212,10 +206,10 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
             row_levels = NULL if groups_are_rows else levels
             if floating is double:
                 if not skp_write_row512_f64(src, dst, n_cols, False, level, row_levels, stream):
-                    skp_l1inf_clip_row_f64(src, dst, n_cols, level, row_levels, stream)
+                    skp_write_row_f64(src, dst, n_cols, False, level, row_levels, stream)
             else:
                 if not skp_write_row512_f32(src, dst, n_cols, False, level, row_levels, stream):
-                    skp_l1inf_clip_row_f32(src, dst, n_cols, level, row_levels, stream)
+                    skp_write_row_f32(src, dst, n_cols, False, level, row_levels, stream)
         elif groups_are_rows:
             if levels[i] == 0:
                 if xs == 1:
@@ -231,7 +225,7 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
         else:
             clip_columns(src, dst, n_cols, ys, xs, levels)
     if stream:
-        skp_l1inf_fence()
+        skp_stream_fence()
 
 
 # ------------------------------------------------------------ in-cache path
