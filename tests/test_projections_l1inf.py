@@ -1121,6 +1121,32 @@ def test_bracket_path_only_where_most_groups_are_kept():
         _l1inf._set_testing()
 
 
+
+def test_bracket_path_where_the_general_path_would_go_dense():
+    """Where the sample keeps too few groups for the path but the general path
+    would take its dense regime (histograms, many times slower on many short
+    groups), the path runs at any share kept; where it declines, the dense
+    regime starts from the candidates again.  Both exact."""
+    rng = np.random.default_rng(45)
+    Y = rng.standard_normal((64, 6000))
+    norms = np.sort(np.abs(Y).max(axis=0))[::-1]
+    eta = float(np.sum(norms[:600] - norms[600]))     # about half of the groups kept
+    expected, _, _ = _bisection_projection(Y, eta, 0)
+    for hooks, histogram_passes, taken in (
+            (dict(bracket=False), 1, 0),                 # the dense regime alone
+            (dict(bracket=True), 0, 1),                  # the path instead
+            (dict(bracket=True, bracket_sigmas=0.0), 1, 0)):   # it declines: dense again
+        _l1inf._set_testing(small_max_bytes=0, **hooks)
+        try:
+            X = project_l1inf_ball(Y, eta)
+            assert _l1inf._phase_times()[1] >= histogram_passes
+            assert (_l1inf._phase_times()[1] > 0) == bool(histogram_passes)
+            assert _l1inf._bracket_stats()[5] == taken
+        finally:
+            _l1inf._set_testing()
+        np.testing.assert_allclose(X, expected, rtol=0, atol=1e-12)
+
+
 # ------------------------------------------------- dense regime: bands predicted from a sample
 
 def _sampled_hooks(**hooks):

@@ -44,4 +44,4 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
 cdef bint bracket_eligible(Py_ssize_t n_groups, Py_ssize_t group_size) noexcept nogil
 cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
                          bint groups_are_rows, Work* w, double theta_0, double* mu,
-                         double* theta_out, int* rounds) noexcept nogil
+                         double* theta_out, int* rounds, bint any_share) noexcept nogil
