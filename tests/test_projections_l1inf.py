@@ -1165,6 +1165,21 @@ def _sampled_projection(Y, eta, axis, **hooks):
         _l1inf._set_testing()
 
 
+@pytest.mark.parametrize("shape,axis", [((300, 400), 0), ((400, 300), 1), ((256, 2000), 0)])
+def test_sampled_bands_with_zeroed_sampled_groups(shape, axis):
+    """A radius where some groups are zeroed (about 7 %), some of them in the
+    sample: the bands are still predicted from the sample's kept groups (the
+    zeroed ones left out of the fit), and the projection is exact."""
+    rng = np.random.default_rng(46)
+    Y = rng.standard_normal(shape)
+    eta = 0.02 * l1inf_norm(Y, axis=axis)
+    expected, _, levels = _bisection_projection(Y, eta, axis)
+    assert 0.9 < np.mean(levels > 0) < 0.99
+    X, sampled = _sampled_projection(Y, eta, axis)
+    assert sampled
+    np.testing.assert_allclose(X, expected, rtol=0, atol=1e-9 * np.abs(Y).max())
+
+
 @pytest.mark.parametrize("axis", [0, 1])
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-9), (np.float32, 3e-6)])
 def test_dense_regime_sampled_bands_match_reference(axis, dtype, tol):

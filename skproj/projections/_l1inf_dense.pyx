@@ -177,6 +177,9 @@ cdef Py_ssize_t _SAMPLE_BYTES = 1 << 21
 cdef Py_ssize_t _SAMPLE_MIN_GROUPS = 32
 cdef Py_ssize_t _SAMPLE_BLOCK = 64
 cdef double _SAMPLE_SIGMAS = 6.0
+# The sampled bands are predicted where at most 1 / _SAMPLE_MAX_ZEROED of the
+# sample is zeroed (``_fit_levels``).
+cdef Py_ssize_t _SAMPLE_MAX_ZEROED = 4
 # Rows of column groups gathered together, the columns of a panel and the
 # rows ahead whose segment of the panel is prefetched, into L1
 # (``gather_ranges_columns``).  Issue 14, an AMD Zen 5, single calls
@@ -1050,17 +1053,20 @@ cdef struct LevelFit:
 
 cdef bint _fit_levels(const GroupLists* lists, const Py_ssize_t* ranks, Py_ssize_t n_sample,
                       const double* levels, LevelFit* fit) noexcept nogil:
-    """Least squares of the sample's levels on the groups' features (centred).
+    """Least squares of the sample's positive levels on the groups' features (centred).
 
-    False where a sampled level is not positive (a group that may be zeroed:
-    the histogram path takes those problems).  Singular features leave the
-    slopes at zero (every prediction the mean).
+    The sampled groups zeroed are left out (their levels are no line of the
+    features; the groups like them get bands that miss their level 0, and
+    the solve's check gathers them whole).  False where more than
+    1 / _SAMPLE_MAX_ZEROED of the sample is zeroed, or fewer than k + 2
+    groups are left (the histogram path takes those problems).  Singular
+    features leave the slopes at zero (every prediction the mean).
     """
-    cdef Py_ssize_t k = feature_count(lists), i, j, s, g
+    cdef Py_ssize_t k = feature_count(lists), i, j, s, g, n_positive = 0
     # (the normal equations, k rows of k + 1: the right-hand side last)
     cdef double a[MAX_FEATURES * (MAX_FEATURES + 1)]
     cdef double x[MAX_FEATURES]
-    cdef double inv = 1.0 / n_sample, r, residuals = 0.0
+    cdef double inv, r, residuals = 0.0
     memset(a, 0, sizeof(a))
     fit.n_features = k
     fit.mean = 0.0
@@ -1068,13 +1074,20 @@ cdef bint _fit_levels(const GroupLists* lists, const Py_ssize_t* ranks, Py_ssize
         fit.centre[i] = 0.0
         fit.slope[i] = 0.0
     for s in range(n_sample):
+        n_positive += levels[s] > 0.0
+    if (n_sample - n_positive) * _SAMPLE_MAX_ZEROED > n_sample or n_positive < k + 2:
+        return False
+    inv = 1.0 / n_positive
+    for s in range(n_sample):
         if not levels[s] > 0.0:
-            return False
+            continue
         group_features(lists, lists.active[ranks[s]], x)
         for i in range(k):
             fit.centre[i] += x[i] * inv
         fit.mean += levels[s] * inv
     for s in range(n_sample):
+        if not levels[s] > 0.0:
+            continue
         group_features(lists, lists.active[ranks[s]], x)
         for i in range(k):
             x[i] -= fit.centre[i]
@@ -1086,9 +1099,10 @@ cdef bint _fit_levels(const GroupLists* lists, const Py_ssize_t* ranks, Py_ssize
         for i in range(k):
             fit.slope[i] = a[i * (k + 1) + k]
     for s in range(n_sample):
-        r = levels[s] - _predicted_level(lists, lists.active[ranks[s]], fit)
-        residuals += r * r
-    fit.sigma = sqrt(residuals / (n_sample - k - 1 if n_sample > k + 1 else 1))
+        if levels[s] > 0.0:
+            r = levels[s] - _predicted_level(lists, lists.active[ranks[s]], fit)
+            residuals += r * r
+    fit.sigma = sqrt(residuals / (n_positive - k - 1))
     return True
 
 
