@@ -1165,6 +1165,29 @@ def _sampled_projection(Y, eta, axis, **hooks):
         _l1inf._set_testing()
 
 
+@pytest.mark.parametrize("axis", [0, 1])
+def test_dense_regime_regathers_only_the_groups_that_left_their_bands(axis):
+    """Half of the sampled bands emptied (``narrow_bands``): those groups leave
+    them and are gathered whole, once; the others go back to their lists as
+    gathered, with their bands, and do not fail in turn.  Exact."""
+    rng = np.random.default_rng(62)
+    for case in range(6):
+        n_long, n_groups = int(rng.integers(64, 300)), int(rng.integers(70, 260))
+        Y = _layout(rng.standard_normal((n_long, n_groups) if axis == 0
+                                        else (n_groups, n_long)), case)
+        eta = [0.3, 0.6, 0.9][case % 3] * l1inf_norm(Y, axis=axis)
+        _l1inf._set_testing(**_sampled_hooks(narrow_bands=True))
+        try:
+            X = project_l1inf_ball(Y, eta, axis=axis)
+            sampled, _, regathered, _ = _l1inf._sampled_stats()
+        finally:
+            _l1inf._set_testing()
+        assert sampled > 0
+        assert n_groups // 2 <= regathered <= 0.6 * n_groups
+        expected, _, _ = _bisection_projection(Y, eta, axis)
+        np.testing.assert_allclose(X, expected, rtol=0, atol=1e-9 * np.abs(Y).max())
+
+
 @pytest.mark.parametrize("shape,axis", [((300, 400), 0), ((400, 300), 1), ((256, 2000), 0)])
 def test_sampled_bands_with_zeroed_sampled_groups(shape, axis):
     """A radius where some groups are zeroed (about 7 %), some of them in the

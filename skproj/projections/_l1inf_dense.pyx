@@ -81,7 +81,7 @@ from libc.math cimport fabs, sqrt, INFINITY
 from libc.string cimport memcpy, memset
 from libc.stdint cimport INT32_MAX, int32_t
 # Work memory kept for the next call (no page faults on it; ``_scratch_cache``).
-from skproj.projections._scratch_cache cimport scratch_malloc as malloc
+from skproj.projections._scratch_cache cimport scratch_free as free, scratch_malloc as malloc
 from cython cimport floating
 from skproj.projections._common cimport prefetch
 from skproj.projections._streaming cimport NextPanel, element_step, prefetch_rows, row_at
@@ -1207,37 +1207,134 @@ cdef void _start_band_lists(Work* w, double theta) noexcept nogil:
         lists.guess[g] = guess if guess > w.band_low[g] else w.band_low[g]
 
 
+cdef struct _Gathered:
+    # The band lists as gathered, kept through the solve's rounds (which
+    # drop entries and groups from them): the values, and per group (by
+    # index g) where its list starts, its length, the count and sum of its
+    # entries above the band, and the band.
+    double* values
+    Py_ssize_t n_values
+    Py_ssize_t* start
+    Py_ssize_t* length
+    Py_ssize_t* above_count
+    double* above_sum
+    double* band_low
+    double* band_high
+
+
+cdef bint _keep_gathered(Work* w, _Gathered* kept) noexcept nogil:
+    """Copy the live groups' lists and bands into ``kept`` (allocated here); False when out of memory."""
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t n = lists.n_groups, idx, g
+    cdef char* block
+    free(kept.values)
+    kept.values = <double*> malloc((lists.n_values + 1) * sizeof(double))
+    if kept.start == NULL:
+        block = <char*> malloc(n * (3 * sizeof(Py_ssize_t) + 3 * sizeof(double)))
+        if block == NULL:
+            return False
+        kept.start = <Py_ssize_t*> block
+        kept.length = kept.start + n
+        kept.above_count = kept.length + n
+        kept.above_sum = <double*> (kept.above_count + n)
+        kept.band_low = kept.above_sum + n
+        kept.band_high = kept.band_low + n
+    if kept.values == NULL:
+        return False
+    memcpy(kept.values, lists.values, lists.n_values * sizeof(double))
+    kept.n_values = lists.n_values
+    for idx in range(lists.n_active):
+        g = lists.active[idx]
+        kept.start[g] = lists.start[g]
+        kept.length[g] = lists.length[g]
+        kept.above_count[g] = lists.above_count[g]
+        kept.above_sum[g] = lists.above_sum[g]
+        kept.band_low[g] = w.band_low[g]
+        kept.band_high[g] = w.band_high[g]
+    return True
+
+
+cdef bint _regather_failed(const floating[:, :] y, Work* w, bint groups_are_rows,
+                           const _Gathered* kept, Py_ssize_t n_failed) noexcept nogil:
+    """The live groups' lists as gathered, and the ``n_failed`` groups of w.subset gathered whole.
+
+    The others' lists are what a new gather of their bands would give (the
+    same entries in the same order), so only the failed groups are read
+    again: their entries below M_g, after the lists (those at M_g counted as
+    clipped).  w.subset holds them in increasing order, as ``active``.
+    """
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t n_active = lists.n_active, idx, g
+    cdef Py_ssize_t* live = lists.active
+    cdef bint done
+    memcpy(lists.values, kept.values, kept.n_values * sizeof(double))
+    lists.n_values = kept.n_values
+    for idx in range(n_active):
+        g = live[idx]
+        lists.start[g] = kept.start[g]
+        lists.length[g] = kept.length[g]
+        lists.above_count[g] = kept.above_count[g]
+        lists.above_sum[g] = kept.above_sum[g]
+    for idx in range(n_failed):
+        g = w.subset[idx]
+        w.band_low[g] = -INFINITY
+        w.band_high[g] = lists.maxima[g]
+    lists.active = w.subset
+    lists.n_active = n_failed
+    done = _gather_band_ranges(y, w, groups_are_rows)
+    lists.active = live
+    lists.n_active = n_active
+    # (the column gather gave the columns it did not read empty bands)
+    for idx in range(n_active):
+        g = live[idx]
+        w.band_low[g] = kept.band_low[g]
+        w.band_high[g] = kept.band_high[g]
+    for idx in range(n_failed):
+        g = w.subset[idx]
+        w.band_low[g] = -INFINITY
+        w.band_high[g] = lists.maxima[g]
+    return done
+
+
 cdef bint solve_on_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double eta,
                          double theta_0, double* theta, int* rounds) noexcept nogil:
     """Step 4 on the lists of the bands, from ``theta[0]`` <= theta^*; False when memory ran out.
 
     The band model is exact for levels inside the bands.  Where a level left
     its band, the rounds have dropped entries and raised bounds for the wrong
-    model: every band is gathered again (the groups that failed whole: their
-    entries in (-inf, M_g), those at M_g counted as clipped) and the solve
-    starts over from ``band_lower_bound`` (at least ``theta_0``, the lower
-    bound of step 2).  Whole groups are exact at any level and never fail
-    again, so this ends; the groups the rounds dropped have S_g <= theta^*
-    and stay zero.
+    model: the lists go back to the bands as gathered (kept aside), the
+    groups that failed are gathered whole (their entries in (-inf, M_g),
+    those at M_g counted as clipped), and the solve starts over from
+    ``band_lower_bound`` (at least ``theta_0``, the lower bound of step 2).
+    Whole groups are exact at any level and never fail again, so this ends;
+    the groups the rounds dropped have S_g <= theta^* and stay zero.  (Every
+    band was gathered again before, a second read of the matrix for a few
+    groups: issue 14, thread time, the solve at radii keeping 97.5 % of the
+    groups, 6-34 of them regathered, ns an entry, float32 512 x 8000 0.51 ->
+    0.16, 300 x 30000 0.60 -> 0.27; float64 0.53 -> 0.16, 0.62 -> 0.28;
+    the same bits.)
     """
     cdef GroupLists* lists = &w.lists
-    cdef Py_ssize_t idx, g, n_failed
-    while True:
+    cdef Py_ssize_t n_failed
+    cdef _Gathered kept
+    cdef bint done = False
+    kept.values = NULL
+    kept.start = NULL
+    while _keep_gathered(w, &kept):
         _start_band_lists(w, theta[0])
         theta[0] = solve(lists, eta, theta[0], rounds)
         _stats.rounds += rounds[0]
         n_failed = band_violations(lists, theta[0], w.band_low, w.band_high, w.subset)
         _stats.regathered_groups += n_failed
         if n_failed == 0:
-            return True
-        for idx in range(n_failed):
-            g = w.subset[idx]
-            w.band_low[g] = -INFINITY
-            w.band_high[g] = lists.maxima[g]
-        lists.n_values = 0
-        if not _gather_band_ranges(y, w, groups_are_rows):
-            return False
+            done = True
+            break
+        if not _regather_failed(y, w, groups_are_rows, &kept, n_failed):
+            break
         theta[0] = band_lower_bound(lists, eta, theta_0)
+    free(kept.values)
+    free(kept.start)
+    return done
 
 
 def _set_testing(bint narrow_bands=False, bint simd=True, bint avx512=True,
