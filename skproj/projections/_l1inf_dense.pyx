@@ -1254,6 +1254,15 @@ cdef bint _keep_gathered(Work* w, _Gathered* kept) noexcept nogil:
     return True
 
 
+cdef inline void _whole_bands(Work* w, Py_ssize_t n) noexcept nogil:
+    """The bands of the n groups of w.subset: (-inf, M_g), their whole groups."""
+    cdef Py_ssize_t idx, g
+    for idx in range(n):
+        g = w.subset[idx]
+        w.band_low[g] = -INFINITY
+        w.band_high[g] = w.lists.maxima[g]
+
+
 cdef bint _regather_failed(const floating[:, :] y, Work* w, bint groups_are_rows,
                            const _Gathered* kept, Py_ssize_t n_failed) noexcept nogil:
     """The live groups' lists as gathered, and the ``n_failed`` groups of w.subset gathered whole.
@@ -1275,10 +1284,7 @@ cdef bint _regather_failed(const floating[:, :] y, Work* w, bint groups_are_rows
         lists.length[g] = kept.length[g]
         lists.above_count[g] = kept.above_count[g]
         lists.above_sum[g] = kept.above_sum[g]
-    for idx in range(n_failed):
-        g = w.subset[idx]
-        w.band_low[g] = -INFINITY
-        w.band_high[g] = lists.maxima[g]
+    _whole_bands(w, n_failed)
     lists.active = w.subset
     lists.n_active = n_failed
     done = _gather_band_ranges(y, w, groups_are_rows)
@@ -1289,10 +1295,7 @@ cdef bint _regather_failed(const floating[:, :] y, Work* w, bint groups_are_rows
         g = live[idx]
         w.band_low[g] = kept.band_low[g]
         w.band_high[g] = kept.band_high[g]
-    for idx in range(n_failed):
-        g = w.subset[idx]
-        w.band_low[g] = -INFINITY
-        w.band_high[g] = lists.maxima[g]
+    _whole_bands(w, n_failed)
     return done
 
 
