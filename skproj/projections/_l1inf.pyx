@@ -250,9 +250,9 @@ from skproj.projections._l1inf_lists cimport (
     set_split_simd, solve,
 )
 from skproj.projections._l1inf_strips cimport (
-    N_PHASES, PHASE_GATHER, PHASE_HISTOGRAMS, PHASE_SOLVE, PHASE_SUMS, PHASE_WRITE,
-    SMALL_DECLINED, bracket_eligible, bracket_project, lap, now, phase_seconds, small_norms,
-    small_project, time_phases, write_clipped,
+    BRACKET_FEW_KEPT, N_PHASES, PHASE_GATHER, PHASE_HISTOGRAMS, PHASE_SOLVE, PHASE_SUMS,
+    PHASE_WRITE, SMALL_DECLINED, bracket_eligible, bracket_project, lap, now, phase_seconds,
+    small_norms, small_project, time_phases, write_clipped,
 )
 from skproj.projections._l1inf_dense cimport (
     DenseStats, band_lower_bound, copy_sample, dense_stats, gather_ranges_columns,
@@ -909,7 +909,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     cdef Py_ssize_t g, idx, kept
     cdef double total_max = 0.0, theta_0, theta, guess, level
     cdef floating* levels = <floating*> w.clip_levels
-    cdef bint finite = True
+    cdef bint finite = True, few_kept
     cdef int status
     cdef double clock = now()
     cdef double* phase_clock = phase_seconds()
@@ -949,8 +949,9 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     theta_0 = initial_lower_bound(lists, eta)
     status = bracket_project(y, x, eta, groups_are_rows, w, theta_0, mu, theta_out, rounds,
                              False)
-    if status != SMALL_DECLINED:
+    if status != SMALL_DECLINED and status != BRACKET_FEW_KEPT:
         return status
+    few_kept = status == BRACKET_FEW_KEPT
     clock = now()
 
     _list_candidates(lists, theta_0)
@@ -958,9 +959,10 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     clock = lap(PHASE_GATHER, clock)
     if status == 0:
         return STATUS_NOMEMORY
-    if status == 2 and may_sample and not _force_dense:
+    if status == 2 and few_kept and may_sample and not _force_dense:
         # Rather than the dense regime, the sampled-bracket path at any share
-        # of groups kept, where it runs (see its _BRACKET_MIN_KEPT).
+        # of groups kept, where it declined for its share alone (see its
+        # _BRACKET_MIN_KEPT).
         status = bracket_project(y, x, eta, groups_are_rows, w, theta_0, mu, theta_out,
                                  rounds, True)
         if status != SMALL_DECLINED:
@@ -1065,7 +1067,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  bint simd=True, bint avx512=True, small=None, small_simd=None,
                  Py_ssize_t small_max_bytes=1 << 23, int small_passes=16, bracket=None,
                  Py_ssize_t bracket_min_groups=4096, Py_ssize_t bracket_max_length=256,
-                 double bracket_min_kept=0.75, double bracket_sigmas=4.0,
+                 double bracket_min_kept=0.75, double bracket_sigmas=3.0,
                  Py_ssize_t bracket_panel_bytes=1 << 15, bint bracket_copy_sample=True,
                  Py_ssize_t sampled_min_bytes=1 << 23,
                  Py_ssize_t sample_bytes=1 << 21, double sample_sigmas=6.0):

@@ -10,8 +10,10 @@ from libc.stdint cimport int32_t
 from skproj.projections._l1inf_work cimport Work
 
 cdef enum:
-    # What ``small_project`` and ``bracket_project`` return when they decline.
+    # What ``small_project`` and ``bracket_project`` return when they decline
+    # (``bracket_project``: the second where its sample keeps too few groups).
     SMALL_DECLINED = -1
+    BRACKET_FEW_KEPT = -2
     # How a pass reads the groups (``small_layout``).
     SMALL_LANES = 1         # the groups are the columns of contiguous rows
     SMALL_GROUPS = 2        # every group is contiguous

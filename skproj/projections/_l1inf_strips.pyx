@@ -581,8 +581,15 @@ cdef Py_ssize_t _BRACKET_MAX_LENGTH = 256
 # 9.0 and 9.2).
 cdef double _BRACKET_MIN_KEPT = 0.75
 cdef bint _bracket_on = _small_simd > 0
-# The half-width of the bracket, in standard errors of the sample's estimate.
-cdef double _BRACKET_SIGMAS = 4.0
+# The half-width of the bracket, in standard errors of the sample's estimate:
+# fewer entries between its ends to read and sort, against a theta^* outside
+# it now and then (the general path then).  Issue 14, an AMD Zen 5, float32
+# 100 x 100000, 64 x 200000 and 200 x 50000 at 50 % of the groups kept and
+# 10 and 50 % of the norm, single calls interleaved, 4 -> 3: 0.92-0.97 of
+# the time (2: 0.88-0.93); on 240 matrices of 4200-16000 groups of 16-160
+# (Gaussian, Cauchy, uniform, sparse, scaled, integer; radii of 2-95 % of
+# the norm) it handed over on 29 at 4, 30 at 3, 30 at 2.5.
+cdef double _BRACKET_SIGMAS = 3.0
 # Step 1 of float32 contiguous groups of at least this many entries takes the
 # in-cache path's loops on any matrix (``small_norms``).
 cdef Py_ssize_t _GROUP_NORMS_MIN_LENGTH = 256
@@ -1438,10 +1445,11 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
                          double* theta_out, int* rounds, bint any_share) noexcept nogil:
     """Steps 2-5 for many groups, by a sampled bracket of theta^* (see above).
 
-    Returns the status, or SMALL_DECLINED (nothing written) when the layout
-    does not suit, the sample keeps less than _BRACKET_MIN_KEPT of the groups
-    (unless ``any_share``: the general path would take its dense regime) or
-    theta^* falls outside the bracket.
+    Returns the status, or (nothing written) BRACKET_FEW_KEPT where the
+    sample keeps less than _BRACKET_MIN_KEPT of the groups (unless
+    ``any_share``: the general path would take its dense regime), else
+    SMALL_DECLINED where the layout does not suit or theta^* falls outside
+    the bracket.
     """
     cdef double min_kept = 0.0 if any_share else _BRACKET_MIN_KEPT
     cdef GroupLists* lists = &w.lists
@@ -1454,6 +1462,7 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
     cdef floating* levels = <floating*> w.clip_levels
     cdef Bracket b, coarse
     cdef double clock = now()
+    cdef bint settled
     for g in range(6):
         _stats[g] = 0
     if layout == 0 or not bracket_eligible(n_groups, lists.group_size):
@@ -1466,7 +1475,7 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
     for g in range(n_groups):
         kept_share += lists.sums[g] > theta_s
     if kept_share < min_kept * n_groups:
-        return SMALL_DECLINED
+        return BRACKET_FEW_KEPT
     # A coarse sample first where there are enough units for it: its estimate
     # and fit start the finer one near its answer.  Where it keeps few groups
     # the general path is faster (its gather of the candidate groups).  Its
@@ -1487,13 +1496,15 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
             theta_s = theta_0
             fit[0] = -INFINITY
         elif kept_share < min_kept:
-            return SMALL_DECLINED
+            return BRACKET_FEW_KEPT
     if not _alloc_bracket(&b, n_groups):
         _free_bracket(&b)
         return STATUS_NOMEMORY
-    if (_sample_theta(y, layout, stride, lists, &b, eta, _SAMPLE_EVERY, &theta_s, &spread,
-                      fit, &kept_share)
-            and kept_share >= min_kept):
+    settled = _sample_theta(y, layout, stride, lists, &b, eta, _SAMPLE_EVERY, &theta_s,
+                            &spread, fit, &kept_share)
+    if settled and kept_share < min_kept:
+        status = BRACKET_FEW_KEPT
+    elif settled:
         _stats[2] = _stats[1]
         clock = lap(PHASE_GATHER, clock)
         spread = _BRACKET_SIGMAS * spread + 1e-9 * fabs(theta_s)
