@@ -14,8 +14,10 @@ with that same set.
   is estimated on a sample of the groups, and one pass, a panel of groups at
   a time, finds every group's level at both ends of a bracket around it.
 
-Either declines (``SMALL_DECLINED``, nothing written) where it does not suit
-or does not settle, and the general path of ``_l1inf`` takes over.  This
+Either declines (``SMALL_DECLINED``, nothing written; the sampled-bracket
+path ``BRACKET_FEW_KEPT`` where its sample keeps too few groups) where it
+does not suit or does not settle, and the general path of ``_l1inf`` takes
+over.  This
 module also holds what both halves share: step 5 (``write_clipped``), the
 phase clock of the benchmark hook (``now``, ``lap``) and the SIMD level of
 the passes (``small_norms`` gives step 1 with them).  The Python hooks are
