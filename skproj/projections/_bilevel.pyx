@@ -50,9 +50,8 @@ from skproj.projections._streaming cimport (
 from skproj.projections._l1 cimport (
     SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
-    skp_set_avx512, skp_stream_fence, skp_stream_zero, skp_write_row_f32, skp_write_row512_f32,
-    skp_write_row512_f64, skp_write_row_f64, skp_write_strips512_f32, skp_write_strips512_f64,
-    streams, streams_rows,
+    skp_set_avx512, skp_stream_fence, skp_stream_zero, skp_write_strips512_f32,
+    skp_write_strips512_f64, streams, streams_rows, write_row_simd,
 )
 
 # The permutation tables of _l1_simd.h are static: each module holds its own
@@ -130,22 +129,6 @@ cdef inline void _scale_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y
         dst[j * step_x] = src[j * step_y] * scale
 
 
-cdef inline void _write_row_simd(const floating* src, floating* dst, Py_ssize_t n,
-                                 bint rescale, floating level, const floating* levels,
-                                 bint stream) noexcept nogil:
-    """One contiguous row by the loops of ``_l1_simd.h`` (``levels``: per column).
-
-    The AVX-512 loop where the CPU has it (streamed too: whole lines; see
-    ``skp_write_row512_f32``), else the AVX2 one.
-    """
-    if floating is float:
-        if not skp_write_row512_f32(src, dst, n, rescale, level, levels, stream):
-            skp_write_row_f32(src, dst, n, rescale, level, levels, stream)
-    else:
-        if not skp_write_row512_f64(src, dst, n, rescale, level, levels, stream):
-            skp_write_row_f64(src, dst, n, rescale, level, levels, stream)
-
-
 cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_are_rows,
                         const floating* factors, bint rescale) noexcept nogil:
     """Clip (or rescale) every group by its factor; zero groups are not read."""
@@ -175,7 +158,7 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
                 return
     for i in range(n_rows):
         if unit and simd and not (groups_are_rows and factors[i] == 0):
-            _write_row_simd(&y[i, 0], &x[i, 0], n_cols, rescale,
+            write_row_simd(&y[i, 0], &x[i, 0], n_cols, rescale,
                             factors[i] if groups_are_rows else 0,
                             NULL if groups_are_rows else factors, stream)
         elif groups_are_rows and factors[i] == 0:

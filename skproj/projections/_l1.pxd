@@ -106,6 +106,26 @@ cdef inline bint streams(Py_ssize_t result_bytes) noexcept nogil:
 cdef bint streams_rows(Py_ssize_t n_rows, Py_ssize_t row_bytes) noexcept nogil
 
 
+cdef inline void write_row_simd(const floating* src, floating* dst, Py_ssize_t n,
+                                bint rescale, floating level, const floating* levels,
+                                bint stream) noexcept nogil:
+    """One contiguous row clipped (or rescaled) by the loops of ``_l1_simd.h``.
+
+    ``levels``: one per column, else ``level`` for the row.  The AVX-512 loop
+    where the CPU has it (streamed too: whole lines; see
+    ``skp_write_row512_f32``), else the AVX2 one: the caller checks that
+    AVX2 runs (``simd_enabled``, or its own switch), and that this module's
+    copy of the header's AVX-512 switch is set (``skp_set_avx512``).  The
+    bi-level kernels' and the exact l1,inf ball's row write.
+    """
+    if floating is float:
+        if not skp_write_row512_f32(src, dst, n, rescale, level, levels, stream):
+            skp_write_row_f32(src, dst, n, rescale, level, levels, stream)
+    else:
+        if not skp_write_row512_f64(src, dst, n, rescale, level, levels, stream):
+            skp_write_row_f64(src, dst, n, rescale, level, levels, stream)
+
+
 cdef double michelot_above(floating* values, Py_ssize_t n, double total, double fixed_count,
                            double fixed_sum, double radius, double* support) noexcept nogil
 cdef double group_threshold(floating* values, Py_ssize_t n, double total, double radius,

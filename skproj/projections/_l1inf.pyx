@@ -82,11 +82,12 @@ Algorithm
    groups are written without being read (with few kept groups, after one
    memset of the output).  A result of 8 MiB or more in contiguous rows of
    4 KiB or more is written by non-temporal stores (the bi-level
-   projections' row write, ``skp_write_row512_f32`` with AVX-512, else AVX2,
-   with the scalar clip's bits, one fence after the last row): 0.15-0.16 ns
-   per entry in float32 and 0.31-0.33 in float64 on 1000 x 10000 (CPU time,
-   an AMD Zen 5), about half of the stores through the caches.  A fence per
-   row, or streaming rows of 400 bytes, measured several times slower.
+   projections' row write, ``write_row_simd`` in ``_l1.pxd``: AVX-512, else
+   AVX2, with the scalar clip's bits, one fence after the last row):
+   0.15-0.16 ns per entry in float32 and 0.31-0.33 in float64 on 1000 x
+   10000 (CPU time, an AMD Zen 5), about half of the stores through the
+   caches.  A fence per row, or streaming rows of 400 bytes, measured several
+   times slower.
 
 Complexity
 ----------

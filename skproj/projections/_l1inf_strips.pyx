@@ -17,13 +17,13 @@ with that same set.
 Either declines (``SMALL_DECLINED``, nothing written; the sampled-bracket
 path ``BRACKET_FEW_KEPT`` where its sample keeps too few groups) where it
 does not suit or does not settle, and the general path of ``_l1inf`` takes
-over.  This
-module also holds what both halves share: step 5 (``write_clipped``), the
-phase clock of the benchmark hook (``now``, ``lap``) and the SIMD level of
-the passes (``small_norms`` gives step 1 with them).  The Python hooks are
-called on ``_l1inf`` (``_set_testing``, ``_time_phases``, ``_phase_times``,
-``_bracket_stats``): its ``_set_testing`` forwards the switches of these
-paths to this module's, and ``_bracket_stats`` is this module's, re-exported.
+over.  This module also holds what both halves share: step 5
+(``write_clipped``), the phase clock of the benchmark hook (``now``,
+``lap``) and the SIMD level of the passes (``small_norms`` gives step 1
+with them).  The Python hooks are called on ``_l1inf`` (``_set_testing``,
+``_time_phases``, ``_phase_times``, ``_bracket_stats``): its
+``_set_testing`` forwards the switches of these paths to this module's,
+and ``_bracket_stats`` is this module's, re-exported.
 """
 
 from libc.math cimport fabs, sqrt, INFINITY
@@ -38,8 +38,8 @@ from skproj.projections._common cimport (
 )
 from skproj.projections._streaming cimport NextPanel, element_step, prefetch_rows, row_at
 from skproj.projections._l1 cimport (
-    STATUS_NOMEMORY, STATUS_PROJECTED, skp_set_avx512, skp_stream_fence, skp_write_row_f32,
-    skp_write_row_f64, skp_write_row512_f32, skp_write_row512_f64, streams,
+    STATUS_NOMEMORY, STATUS_PROJECTED, skp_set_avx512, skp_stream_fence, streams,
+    write_row_simd,
 )
 from skproj.projections._l1inf_lists cimport (
     MAX_FEATURES, GroupLists, feature_count, group_feature, group_features, grow,
@@ -169,13 +169,11 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
     cdef Py_ssize_t xs = element_step(x.strides[1], sizeof(floating))
     cdef const floating* src
     cdef floating* dst
-    cdef const floating* row_levels
-    cdef floating level
     cdef bint unit = ys == 1 and xs == 1
     # Contiguous rows: the row write of the bi-level projections, the bits of
     # ``clip`` (gcc's loop of ``clip_columns`` takes four floats a vector,
     # and wrote 100 x 1000 float32 column groups in 1.6 times a copy), with
-    # AVX-512 where it runs (``skp_write_row512_f32``, a line a vector, its
+    # AVX-512 where it runs (``write_row_simd``: a line a vector, its
     # streamed stores whole lines; issue 14, an AMD Zen 5, thread time of the
     # write, ns an entry, the l1,inf module's own AVX2 clip -> this: 100 x
     # 100000 float32 0.20-0.22 -> 0.16-0.18, 1000 x 10000 float32 0.19-0.20
@@ -204,14 +202,8 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
         src = row_at(&y[0, 0], y.strides[0], i)
         dst = &x[i, 0]
         if simd and not (groups_are_rows and levels[i] == 0):
-            level = levels[i] if groups_are_rows else 0
-            row_levels = NULL if groups_are_rows else levels
-            if floating is double:
-                if not skp_write_row512_f64(src, dst, n_cols, False, level, row_levels, stream):
-                    skp_write_row_f64(src, dst, n_cols, False, level, row_levels, stream)
-            else:
-                if not skp_write_row512_f32(src, dst, n_cols, False, level, row_levels, stream):
-                    skp_write_row_f32(src, dst, n_cols, False, level, row_levels, stream)
+            write_row_simd(src, dst, n_cols, False, levels[i] if groups_are_rows else 0,
+                           NULL if groups_are_rows else levels, stream)
         elif groups_are_rows:
             if levels[i] == 0:
                 if xs == 1:
