@@ -331,6 +331,99 @@ def test_dense_regime_simd_slots_match_cython_loop(dtype):
                                    atol=(1e-9 if dtype == np.float64 else 3e-6) * np.abs(Y).max())
 
 
+def _band_pairs_reference(Y, low, high):
+    """Each column's entries in (low, high) in the order of the rows, and the
+    count and the sum (in the order of the rows, in double) of those >= high."""
+    A = np.abs(Y.astype(np.float64))
+    inside = (A > low) & (A < high)
+    above = A >= high
+    lists = [A[inside[:, j], j] for j in range(Y.shape[1])]
+    totals = np.array([np.cumsum(A[above[:, j], j])[-1] if above[:, j].any() else 0.0
+                       for j in range(Y.shape[1])])
+    return lists, above.sum(axis=0).astype(np.float64), totals
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_band_gather_of_column_groups_at_every_simd_level(dtype):
+    """The dense regime's band gather of column groups (``_range_columns``):
+    float32 sixteen columns a vector with AVX-512, compared in float against
+    the bands' ends rounded outwards; float64, and float32 with AVX2 or the
+    Cython loop, eight or four columns a vector in double.  Each column's
+    pairs in the order of the rows, its count and sum above its band, the same
+    at every level and as the reference: ends on entries, ends a double's ulp
+    either side of an entry (no float32 between them and it), zero, infinite
+    ends (a column left out: nothing gathered, nothing above), rows where more
+    than half of sixteen columns fall in their bands, widths around the
+    vectors (16 then 8 then the scalar tail)."""
+    from skproj.projections import _l1inf_dense
+
+    rng = np.random.default_rng(37)
+    for n_rows, n_cols in [(1, 16), (4, 17), (5, 31), (9, 33), (16, 47), (13, 64), (7, 100)]:
+        Y = rng.integers(-5, 6, size=(n_rows, n_cols)).astype(dtype) * dtype(0.75)
+        Y[:, n_cols // 2:] = rng.standard_normal((n_rows, n_cols - n_cols // 2))
+        entries = np.abs(Y.astype(np.float64))
+        pick = entries[rng.integers(0, n_rows, size=n_cols), np.arange(n_cols)]
+        low = pick * rng.choice([0.0, 0.5, 1.0], size=n_cols)
+        high = pick + rng.choice([0.0, 1.0, 2.0], size=n_cols)
+        nudge = rng.integers(-1, 2, size=(2, n_cols))
+        low = np.where(nudge[0] > 0, np.nextafter(low, np.inf),
+                       np.where(nudge[0] < 0, np.nextafter(low, -np.inf), low))
+        high = np.where(nudge[1] > 0, np.nextafter(high, np.inf),
+                        np.where(nudge[1] < 0, np.nextafter(high, -np.inf), high))
+        low[:8] = -1.0      # (a row of 8 or more in their bands, where high is above)
+        left_out = rng.random(n_cols) < 0.15
+        low[left_out] = high[left_out] = np.inf
+        lists, counts, totals = _band_pairs_reference(Y, low, high)
+        for simd, avx512 in ((True, True), (True, False), (False, False)):
+            _l1inf._set_testing(simd=simd, avx512=avx512)
+            try:
+                values, groups, count, total = _l1inf_dense._band_pairs(Y, low, high)
+            finally:
+                _l1inf._set_testing()
+            order = np.argsort(groups, kind="stable")
+            values, groups = values[order], groups[order]
+            for j in range(n_cols):
+                np.testing.assert_array_equal(values[groups == j], lists[j],
+                                              err_msg=f"{simd} {avx512} column {j}")
+            np.testing.assert_array_equal(count, counts)
+            np.testing.assert_array_equal(total, totals)
+
+
+@pytest.mark.parametrize("kind", ["ties", "normal"])
+def test_float32_band_gather_sixteen_columns_a_vector(kind):
+    """Float32 column groups: the AVX-512 band gather takes sixteen columns a
+    vector, compared in float against the bands' ends rounded outwards, and
+    must gather the pairs and count and sum above the bands as the eight-column
+    loops of AVX2 and the Cython loop do, bit for bit.
+
+    Widths around 16 (the vector, then the eight-column loop and the scalar
+    tail on what is left of a panel of 64), row counts around the blocks of 4
+    rows; small integers put entries on the bands' ends and make ties; the
+    bands are the histograms' (forced dense regime) and, half of them too
+    narrow, must be gathered again."""
+    rng = np.random.default_rng(31)
+    for n_rows, n_cols in [(61, 16), (62, 17), (63, 31), (64, 33), (65, 48), (70, 64),
+                           (71, 79), (90, 100)]:
+        Y = (rng.integers(-6, 7, size=(n_rows, n_cols)) if kind == "ties"
+             else rng.standard_normal((n_rows, n_cols))).astype(np.float32)
+        for fraction in (0.1, 0.5, 0.9):
+            eta = fraction * l1inf_norm(Y)
+            for narrow in (False, True):
+                results = []
+                for simd, avx512 in ((True, True), (True, False), (False, False)):
+                    _l1inf._set_testing(force_dense=True, narrow_bands=narrow, simd=simd,
+                                        avx512=avx512)
+                    try:
+                        results.append(project_l1inf_ball(Y, eta))
+                    finally:
+                        _l1inf._set_testing()
+                for result in results[:2]:
+                    np.testing.assert_array_equal(result, results[2])
+                expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, 0)
+                np.testing.assert_allclose(results[0], expected, rtol=0,
+                                           atol=3e-6 * np.abs(Y).max())
+
+
 def _split_reference(values, mu, lower):
     """One pass of Michelot's split in plain Python: the same chains as ``skp_split``."""
     below = [a for a in values if lower < a <= mu]

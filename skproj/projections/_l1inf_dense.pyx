@@ -95,6 +95,8 @@ from skproj.projections._l1inf_strips cimport (
 )
 from skproj.projections._l1inf_work cimport Work, reserve_pairs
 
+import numpy as np
+
 cdef enum:
     _MAX_HISTOGRAMS = 3
     # Bytes of one row of a block of columns (``_group_entries``): 64 to 1024,
@@ -856,7 +858,7 @@ cdef inline Py_ssize_t _range_columns(const floating* row, Py_ssize_t row_stride
     """``rows`` rows (``row_stride`` bytes apart) of the columns first .. first + n - 1.
 
     Appends the pairs (entry, column) of the entries a in (low[j], high[j])
-    to ``values`` and ``groups`` (7 slots of room past them for the vector
+    to ``values`` and ``groups`` (15 slots of room past them for the vector
     stores), and counts and sums those >= high[j] into count[j] and
     total[j] (``low``, ``high``, ``count`` and ``total`` start at column
     ``first``).  AVX-512 or AVX2 where they run (``skp_l1inf_range_columns``),
@@ -952,8 +954,8 @@ cdef bint gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
         pos = 0
         i = 0
         while i < n_rows:
-            # 7 slots of room past the pairs for the vector stores.
-            if not reserve_pairs(w, pos + _RANGE_ROWS * m + 7):
+            # 15 slots of room past the pairs for the vector stores.
+            if not reserve_pairs(w, pos + _RANGE_ROWS * m + 15):
                 return False
             rows = n_rows - i if n_rows - i < _RANGE_ROWS else _RANGE_ROWS
             if ahead.row + rows > n_rows and r1 < lists.n_active:
@@ -1351,3 +1353,27 @@ def _set_testing(bint narrow_bands=False, bint simd=True, bint avx512=True,
     _SAMPLE_SIGMAS = sample_sigmas
     _avx2 = simd and skp_l1inf_have_avx2()
     skp_l1inf_set_avx512(simd and avx512)
+
+
+def _band_pairs(const floating[:, :] y, const double[::1] low, const double[::1] high):
+    """Testing hook: the band gather of column groups over a whole matrix (contiguous rows).
+
+    ``_range_columns`` on _RANGE_ROWS rows at a time, every column one panel,
+    at the SIMD level ``_set_testing`` left.  Returns the pairs' values and
+    columns, in the order gathered, and each column's count and sum above its
+    band.
+    """
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i = 0, pos = 0, rows
+    cdef double[::1] values = np.empty(n_rows * n_cols + 15)
+    cdef int32_t[::1] groups = np.empty(n_rows * n_cols + 15, dtype=np.int32)
+    cdef double[::1] count = np.zeros(n_cols), total = np.zeros(n_cols)
+    if y.strides[1] != sizeof(floating) or low.shape[0] != n_cols or high.shape[0] != n_cols:
+        raise ValueError("y must have contiguous rows, low and high one entry a column")
+    while i < n_rows:
+        rows = min(_RANGE_ROWS, n_rows - i)
+        pos = _range_columns(row_at(&y[0, 0], y.strides[0], i), y.strides[0], rows, n_cols, 0,
+                             &low[0], &high[0], &count[0], &total[0], &values[0], &groups[0],
+                             pos)
+        i += rows
+    return (np.asarray(values)[:pos].copy(), np.asarray(groups)[:pos].copy(), np.asarray(count),
+            np.asarray(total))

@@ -461,12 +461,14 @@ SKP_L1INF_AVX2 static ptrdiff_t skp_l1inf_range_row_f32(const float* row, ptrdif
  * its own lo[j] and hi[j] (infinite for a column left out), its pairs (|a|,
  * j) are appended to (values, groups) and its count and sum above go to
  * count[j] and total[j], in the order of the rows whatever the instruction
- * set; column j of the row is group ``first + j``.  Eight (or four) columns at a time, all the rows for each: their
- * bands and counters are read and written once for the rows.  Each
- * column's pairs come in the order of the rows.  (float32 eight columns a
- * vector with AVX2, compared in float against float bounds, only the sums
- * and the pairs in double: the same bits, but 1.1-1.2 times the time of the
- * whole projection on 1000 x 10000 and 2000 x 5000 float32; issue 14.) */
+ * set; column j of the row is group ``first + j``.  Eight (or four)
+ * columns at a time, all the rows for each (float32 with AVX-512: sixteen,
+ * skp_range_columns16_f32): their bands and counters are read and written
+ * once for the rows.  Each column's pairs come in the order of the rows.
+ * (float32 eight columns a vector with AVX2, compared in float against
+ * float bounds, only the sums and the pairs in double: the same bits, but
+ * 1.1-1.2 times the time of the whole projection on 1000 x 10000 and 2000 x
+ * 5000 float32; issue 14.) */
 static inline ptrdiff_t skp_range_columns_tail(
         const char* row, ptrdiff_t row_stride, ptrdiff_t rows, ptrdiff_t j, ptrdiff_t n,
         ptrdiff_t first, const double* lo, const double* hi, double* count, double* total, double* values,
@@ -483,6 +485,75 @@ static inline ptrdiff_t skp_range_columns_tail(
     return pos;
 }
 
+/* A band's ends as float32 bounds of float32 magnitudes, 16 columns (the
+ * doubles at p[0:8] and p[8:16]): a > lo exactly where a > the largest
+ * float <= lo (rounding toward -inf), a < hi exactly where a < the smallest
+ * float >= hi (toward +inf; an infinite end stays infinite). */
+SKP_L1INF_AVX512 static inline __m512 skp_band_ends16(const double* p, const int rounding) {
+    __m256 low = rounding == _MM_FROUND_TO_NEG_INF
+        ? _mm512_cvt_roundpd_ps(_mm512_loadu_pd(p), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)
+        : _mm512_cvt_roundpd_ps(_mm512_loadu_pd(p), _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
+    __m256 high = rounding == _MM_FROUND_TO_NEG_INF
+        ? _mm512_cvt_roundpd_ps(_mm512_loadu_pd(p + 8), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)
+        : _mm512_cvt_roundpd_ps(_mm512_loadu_pd(p + 8), _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
+    return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(low)),
+                                               _mm256_castps_pd(high), 1));
+}
+
+/* float32, sixteen columns a vector from j on (while 16 are left): compared
+ * in float (skp_band_ends16), each compressed once with its column's index;
+ * the pairs' values, the sums above and the counts in double, in the same
+ * order as the eight-column loop below: the same pairs, counts and sums.
+ * The eight-column loop converted every entry to double and compressed two
+ * vectors for eight entries, and its compressions bound it (perf: over half
+ * of its samples on the instructions after them).  Issue 14, an AMD Zen 5,
+ * the band gather's phase (thread time, alternations of builds) on float32
+ * 512 x 8000 at radii keeping 50 and 90 % of bilevel_l1inf's groups and at
+ * 10 and 50 % of the norm: 0.35-0.44 -> 0.26-0.35 ns an entry; the exact
+ * ball 0.85-0.95 of its time there, on 1000 x 10000 and 2000 x 2000.
+ * ``values`` and ``groups`` need 15 slots of room past the pairs. */
+SKP_L1INF_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_range_columns16_f32(
+        const char* row, ptrdiff_t row_stride, ptrdiff_t rows, ptrdiff_t n, ptrdiff_t first,
+        const double* lo, const double* hi, double* count, double* total, double* values,
+        int32_t* groups, ptrdiff_t* pos_, ptrdiff_t j) {
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i one = _mm512_set1_epi32(1);
+    ptrdiff_t pos = *pos_;
+    for (; j + 16 <= n; j += 16) {
+        const __m512 l = skp_band_ends16(lo + j, _MM_FROUND_TO_NEG_INF);
+        const __m512 h = skp_band_ends16(hi + j, _MM_FROUND_TO_POS_INF);
+        const __m512i ids = _mm512_add_epi32(_mm512_set1_epi32((int32_t) (first + j)), lane);
+        __m512d t_low = _mm512_loadu_pd(total + j), t_high = _mm512_loadu_pd(total + j + 8);
+        __m512i c = _mm512_setzero_si512();
+        for (ptrdiff_t r = 0; r < rows; r++) {
+            const __m512 a = _mm512_abs_ps(_mm512_loadu_ps((const float*) (row + r * row_stride) + j));
+            const __mmask16 inside = _mm512_cmp_ps_mask(a, l, _CMP_GT_OQ)
+                                     & _mm512_cmp_ps_mask(a, h, _CMP_LT_OQ);
+            const __mmask16 up = _mm512_cmp_ps_mask(a, h, _CMP_GE_OQ);
+            const __m512 packed = _mm512_maskz_compress_ps(inside, a);
+            _mm512_storeu_pd(values + pos, _mm512_cvtps_pd(_mm512_castps512_ps256(packed)));
+            _mm512_storeu_pd(values + pos + 8, _mm512_cvtps_pd(_mm256_castpd_ps(
+                _mm512_extractf64x4_pd(_mm512_castps_pd(packed), 1))));
+            _mm512_storeu_si512((void*) (groups + pos), _mm512_maskz_compress_epi32(inside, ids));
+            pos += _mm_popcnt_u32((unsigned) inside);
+            c = _mm512_mask_add_epi32(c, up, c, one);
+            t_low = _mm512_mask_add_pd(t_low, (__mmask8) up, t_low,
+                                       _mm512_cvtps_pd(_mm512_castps512_ps256(a)));
+            t_high = _mm512_mask_add_pd(t_high, (__mmask8) (up >> 8), t_high, _mm512_cvtps_pd(
+                _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1))));
+        }
+        /* (the counts are whole numbers: the same in any order) */
+        _mm512_storeu_pd(count + j, _mm512_add_pd(
+            _mm512_loadu_pd(count + j), _mm512_cvtepi32_pd(_mm512_castsi512_si256(c))));
+        _mm512_storeu_pd(count + j + 8, _mm512_add_pd(
+            _mm512_loadu_pd(count + j + 8), _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(c, 1))));
+        _mm512_storeu_pd(total + j, t_low);
+        _mm512_storeu_pd(total + j + 8, t_high);
+    }
+    *pos_ = pos;
+    return j;
+}
+
 SKP_L1INF_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_range_columns512(
         const char* row, ptrdiff_t row_stride, ptrdiff_t rows, ptrdiff_t n, ptrdiff_t first,
         const double* lo,
@@ -491,6 +562,9 @@ SKP_L1INF_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_rang
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m512d one = _mm512_set1_pd(1.0);
     ptrdiff_t j = 0;
+    if (single)
+        j = skp_range_columns16_f32(row, row_stride, rows, n, first, lo, hi, count, total, values,
+                                    groups, &pos, 0);
     for (; j + 8 <= n; j += 8) {
         const __m512d l = _mm512_loadu_pd(lo + j), h = _mm512_loadu_pd(hi + j);
         const __m256i ids = _mm256_add_epi32(_mm256_set1_epi32((int32_t) (first + j)), lane);
