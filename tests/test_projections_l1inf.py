@@ -389,6 +389,47 @@ def test_band_gather_of_column_groups_at_every_simd_level(dtype):
             np.testing.assert_array_equal(total, totals)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_band_gather_of_a_row_group_at_every_simd_level(dtype):
+    """The band gather of a contiguous group (``range_row``; with lo = -1 also
+    the general path's candidate gather of rows): float32 sixteen entries a
+    vector with AVX-512, compared in float against the band's ends rounded
+    outwards, else eight or four in double.  Its entries in (lo, hi) in
+    order, and the count and the sum, entry j to lane j mod 8, of those >= hi,
+    the same at every level and as the reference: ends on entries, a
+    double's ulp either side of one, -1, zero, infinite; lengths around the
+    vectors."""
+    from skproj.projections import _l1inf_dense
+
+    rng = np.random.default_rng(41)
+    for n in (1, 7, 15, 16, 17, 31, 33, 100, 1003):
+        row = (rng.integers(-9, 10, size=n) * 0.5).astype(dtype)
+        row[n // 2:] = rng.standard_normal(n - n // 2)
+        entries = np.abs(row.astype(np.float64))
+        picks = entries[rng.integers(0, n, size=4)]
+        ends = [(-1.0, picks[0]), (0.0, np.inf), (picks[1], picks[1] + 1.0),
+                (np.nextafter(picks[2], -np.inf), np.nextafter(picks[2] + 1.5, np.inf)),
+                (np.nextafter(picks[3], np.inf), np.nextafter(picks[3] + 0.5, -np.inf)),
+                (np.inf, np.inf)]
+        for low, high in ends:
+            lanes = np.zeros(8)
+            for j, a in enumerate(entries):
+                lanes[j % 8] += a if a >= high else 0.0
+            expected_sum = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + (
+                (lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
+            for simd, avx512 in ((True, True), (True, False), (False, False)):
+                _l1inf._set_testing(simd=simd, avx512=avx512)
+                try:
+                    values, count, total = _l1inf_dense._band_row(row, low, high)
+                finally:
+                    _l1inf._set_testing()
+                where = f"n={n} ({low}, {high}) simd={simd} avx512={avx512}"
+                np.testing.assert_array_equal(values, entries[(entries > low) & (entries < high)],
+                                              err_msg=where)
+                assert count == np.count_nonzero(entries >= high), where
+                assert total == expected_sum, where
+
+
 @pytest.mark.parametrize("kind", ["ties", "normal"])
 def test_float32_band_gather_sixteen_columns_a_vector(kind):
     """Float32 column groups: the AVX-512 band gather takes sixteen columns a

@@ -470,8 +470,8 @@ cdef bint _gather_by_group(const floating[:, :] y, Work* w, bint groups_are_rows
     cdef double listed, unused_sum
     for idx in range(n_subset):
         g = subset[idx]
-        # 7 slots of room past the list for the vector stores of range_row.
-        if not reserve(lists, pos + n_cols + 7):
+        # 15 slots of room past the list for the vector stores of range_row.
+        if not reserve(lists, pos + n_cols + 15):
             return False
         row = row_at(&y[0, 0], group_stride, g)
         lists.start[g] = pos

@@ -834,8 +834,8 @@ cdef bint _gather_ranges_by_group(const floating[:, :] y, Work* w,
     cdef const floating* group
     for idx in range(lists.n_active):
         g = lists.active[idx]
-        # 7 slots of room past the list for the vector stores.
-        if not reserve(lists, pos + lists.group_size + 7):
+        # 15 slots of room past the list for the vector stores.
+        if not reserve(lists, pos + lists.group_size + 15):
             return False
         group = _group_entries(y, w, g, groups_are_rows, &step)
         lists.start[g] = pos
@@ -1377,3 +1377,14 @@ def _band_pairs(const floating[:, :] y, const double[::1] low, const double[::1]
         i += rows
     return (np.asarray(values)[:pos].copy(), np.asarray(groups)[:pos].copy(), np.asarray(count),
             np.asarray(total))
+
+
+def _band_row(const floating[::1] row, double low, double high):
+    """Testing hook: ``range_row`` on one contiguous group, at the SIMD level
+    ``_set_testing`` left.  Returns its entries in (low, high) in order, and
+    the count and sum of those >= high."""
+    cdef Py_ssize_t count = 0, n = row.shape[0], pos
+    cdef double total = 0.0
+    cdef double[::1] values = np.empty(n + 15)
+    pos = range_row(&row[0], n, 1, low, high, &values[0], 0, &count, &total)
+    return np.asarray(values)[:pos].copy(), count, total
