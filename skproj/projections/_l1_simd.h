@@ -1863,6 +1863,91 @@ SKP_AVX2 static inline int skp_row_maxima_f64(const double* base, ptrdiff_t row_
     return !_mm256_movemask_pd(nan);
 }
 
+/* |v| (kind 1) or v * v (kind 2) of four doubles: the terms of the l1 and
+ * squared l2 norms (a product and a sum rounded apart, never fused). */
+SKP_AVX2 static inline __m256d skp_norm_terms4(__m256d v, int kind) {
+    return kind == 1 ? _mm256_andnot_pd(_mm256_set1_pd(-0.0), v) : _mm256_mul_pd(v, v);
+}
+
+/* The l1 norm (kind 1) or squared l2 norm (kind 2) of a contiguous float64
+ * row: sixteen accumulators, four vectors of four, then the vectors of four
+ * and the values left.  The portable loop (``sum_terms``) keeps four, one
+ * chain of additions a lane pair in SSE2, which waits on the additions'
+ * latency: about a value a cycle, as long as a read of the matrix from
+ * memory takes.  Exact to rounding as that loop is, in another order: the
+ * result depends only on the row's length.  NaN and inf propagate into the
+ * sum (a square overflows to inf), for the caller's check of the total. */
+SKP_AVX2 static inline double skp_row_norm_f64(const double* row, ptrdiff_t n, int kind) {
+    __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+    ptrdiff_t j = 0;
+    double result;
+    for (; j + 16 <= n; j += 16) {
+        s0 = _mm256_add_pd(s0, skp_norm_terms4(_mm256_loadu_pd(row + j), kind));
+        s1 = _mm256_add_pd(s1, skp_norm_terms4(_mm256_loadu_pd(row + j + 4), kind));
+        s2 = _mm256_add_pd(s2, skp_norm_terms4(_mm256_loadu_pd(row + j + 8), kind));
+        s3 = _mm256_add_pd(s3, skp_norm_terms4(_mm256_loadu_pd(row + j + 12), kind));
+    }
+    for (; j + 4 <= n; j += 4)
+        s0 = _mm256_add_pd(s0, skp_norm_terms4(_mm256_loadu_pd(row + j), kind));
+    s0 = _mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3));
+    s0 = _mm256_add_pd(s0, _mm256_permute4x64_pd(s0, 0x4e));
+    result = _mm256_cvtsd_f64(_mm256_add_pd(s0, _mm256_permute_pd(s0, 0x5)));
+    for (; j < n; j++) result += kind == 1 ? fabs(row[j]) : row[j] * row[j];
+    return result;
+}
+
+/* Four rows folded into the column norms, ``norms[j] += (t0 + t1) + (t2 +
+ * t3)`` with t the rows' terms, four columns a vector: the portable loop's
+ * (``fold_four_rows``) operations in its order, hence its norms exactly,
+ * where gcc's SSE2 took two columns a vector. */
+SKP_AVX2 static inline void skp_fold_four_rows_f64(const double* r0, const double* r1,
+                                                   const double* r2, const double* r3,
+                                                   ptrdiff_t n, double* norms, int kind) {
+    ptrdiff_t j;
+    for (j = 0; j + 4 <= n; j += 4) {
+        const __m256d low = _mm256_add_pd(skp_norm_terms4(_mm256_loadu_pd(r0 + j), kind),
+                                          skp_norm_terms4(_mm256_loadu_pd(r1 + j), kind));
+        const __m256d high = _mm256_add_pd(skp_norm_terms4(_mm256_loadu_pd(r2 + j), kind),
+                                           skp_norm_terms4(_mm256_loadu_pd(r3 + j), kind));
+        _mm256_storeu_pd(norms + j, _mm256_add_pd(_mm256_loadu_pd(norms + j),
+                                                  _mm256_add_pd(low, high)));
+    }
+    for (; j < n; j++)
+        norms[j] += kind == 1 ? (fabs(r0[j]) + fabs(r1[j])) + (fabs(r2[j]) + fabs(r3[j]))
+                              : (r0[j] * r0[j] + r1[j] * r1[j]) + (r2[j] * r2[j] + r3[j] * r3[j]);
+}
+
+/* Every group's l1 norm (kind 1) or squared l2 norm (kind 2) of a float64
+ * matrix with contiguous rows (``row_stride`` in bytes), groups its rows or
+ * its columns; returns 0 for the maxima (kind 0), which it leaves to
+ * skp_row_maxima_f64 and the portable loops.  Columns: four rows at a time,
+ * then one (as ``fold_row``), in the portable loops' order. */
+SKP_AVX2 static inline int skp_group_norms_f64(const double* base, ptrdiff_t row_stride,
+                                               ptrdiff_t n_rows, ptrdiff_t n_cols,
+                                               double* norms, int kind, int groups_are_rows) {
+#define SKP_ROW_F64(i) ((const double*) ((const char*) base + (i) * row_stride))
+    ptrdiff_t i, j;
+    if (kind != 1 && kind != 2) return 0;
+    if (groups_are_rows) {
+        for (i = 0; i < n_rows; i++) norms[i] = skp_row_norm_f64(SKP_ROW_F64(i), n_cols, kind);
+        return 1;
+    }
+    for (j = 0; j < n_cols; j++) norms[j] = 0.0;
+    for (i = 0; i + 4 <= n_rows; i += 4)
+        skp_fold_four_rows_f64(SKP_ROW_F64(i), SKP_ROW_F64(i + 1), SKP_ROW_F64(i + 2),
+                               SKP_ROW_F64(i + 3), n_cols, norms, kind);
+    for (; i < n_rows; i++) {
+        const double* row = SKP_ROW_F64(i);
+        for (j = 0; j + 4 <= n_cols; j += 4)
+            _mm256_storeu_pd(norms + j, _mm256_add_pd(_mm256_loadu_pd(norms + j),
+                                                      skp_norm_terms4(_mm256_loadu_pd(row + j),
+                                                                      kind)));
+        for (; j < n_cols; j++) norms[j] += kind == 1 ? fabs(row[j]) : row[j] * row[j];
+    }
+    return 1;
+#undef SKP_ROW_F64
+}
+
 /* Zero ``n`` bytes at ``dst`` with non-temporal stores of whole cache lines
  * (the bytes before the first and after the last by plain ones: see
  * skp_stream_start): a zeroed row is not read into the caches before it is
@@ -2135,6 +2220,9 @@ static inline void skp_sqrt_all(double* norms, ptrdiff_t n) {}
 static inline int skp_row_maxima_f64(const double* base, ptrdiff_t row_stride,
                                      ptrdiff_t n_rows, ptrdiff_t n_cols,
                                      double* norms) { return 0; }
+static inline int skp_group_norms_f64(const double* base, ptrdiff_t row_stride,
+                                      ptrdiff_t n_rows, ptrdiff_t n_cols, double* norms,
+                                      int kind, int groups_are_rows) { return 0; }
 static inline void skp_stream_zero(char* dst, ptrdiff_t n) {}
 static inline void skp_stream_fence(void) {}
 static inline int skp_sum_and_excess512_f32(const float* values, ptrdiff_t n, double low,
