@@ -138,6 +138,69 @@ def test_in_cache_write_is_the_avx2_loops_result(kind, share):
                                    atol=_atol(y, radius, np.float32))
 
 
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("n", [8, 15, 40009, 100003])
+@pytest.mark.parametrize("share", [1e-3, 0.5, 0.9])
+def test_float64_scans_give_the_same_bits(kind, n, share):
+    """float64's AVX-512 scan sums and gathers as the AVX2 scan: the same tau and result.
+
+    Its vectors hold the AVX2 loop's two accumulators side by side, and near
+    a full buffer it gathers or refuses each half of a block as the AVX2
+    loop does (ties and equal values fill the buffer: the Newton passes
+    then take over, after the same scan).
+    """
+    if not _l1._set_testing(avx512=True):
+        _l1._set_testing()
+        pytest.skip("the CPU has no AVX-512F")
+    y = _vector(kind, n, 6, np.float64).reshape(1, -1)
+    try:
+        for kernel, values in ((_l1.l1_ball, np.abs(y)), (_l1.simplex, y)):
+            radius = _radius_keeping(values.ravel(), share)
+            results = []
+            for avx512 in (True, False):
+                _l1._set_testing(avx512=avx512)
+                out = np.empty_like(y)
+                results.append((kernel(y, out, radius), out))
+            assert results[0][0] == results[1][0]
+            np.testing.assert_array_equal(results[0][1].view(np.uint64),
+                                          results[1][1].view(np.uint64))
+    finally:
+        _l1._set_testing()
+
+
+@pytest.mark.parametrize("magnitudes", [True, False])
+@pytest.mark.parametrize("n", [64, 1003])
+def test_float64_scans_fill_the_buffer_alike(n, magnitudes, rng):
+    """Buffers that fill within a block: the same values gathered, the same overflow.
+
+    Capacities from well below to above the values inside the bracket, so
+    that the last blocks meet a buffer with fewer than eight places left.
+    """
+    if not _l1._set_testing(avx512=True):
+        _l1._set_testing()
+        pytest.skip("the CPU has no AVX-512F")
+    y = rng.standard_normal((1, n))
+    low, high = 0.3, 1.2
+    values = np.abs(y) if magnitudes else y
+    inside = int(((values >= low) & (values < high)).sum())
+    try:
+        for capacity in range(max(inside - 24, 1), inside + 9):
+            results = []
+            for avx512 in (True, False):
+                _l1._set_testing(avx512=avx512)
+                results.append(_l1._full_scan(y, low, high, capacity, magnitudes))
+            (*sums, gathered), (*sums_avx2, gathered_avx2) = results
+            assert sums == sums_avx2, capacity
+            np.testing.assert_array_equal(gathered, gathered_avx2)
+            # (an overflow where the values cannot fit; the AVX2 rule may also
+            # refuse a block with up to three places left; else all are there)
+            overflow = sums[3]
+            assert overflow or capacity >= inside
+            assert overflow or gathered.size == inside
+    finally:
+        _l1._set_testing()
+
+
 def test_in_cache_torch_and_numpy_agree():
     torch = pytest.importorskip("torch")
     y = _vector("normal", 100_000, 6, np.float32).reshape(100, 1000)

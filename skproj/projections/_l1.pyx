@@ -965,6 +965,22 @@ def _scans(const float[:, :] y, double low, double high, bint magnitudes=True):
     return results
 
 
+def _full_scan(const floating[:, :] y, double low, double high, Py_ssize_t capacity,
+               bint magnitudes=True):
+    """Testing hook: the full scan of ``y`` with the bracket ``[low, high)`` and a
+    gather buffer of ``capacity`` values: ``(total, count_high, sum_high,
+    overflow, gathered values)``."""
+    cdef Bracket bracket
+    cdef skp_scan scan
+    buffer = np.empty(max(capacity, 1), np.float32 if floating is float else np.float64)
+    cdef floating[::1] gathered = buffer
+    bracket.low = low
+    bracket.high = high
+    _scan(y, bracket, magnitudes, &scan, &gathered[0], capacity)
+    return (scan.total, scan.count_high, scan.sum_high, bool(scan.overflow),
+            buffer[:scan.n_gathered].copy())
+
+
 def _set_stream_row_bytes(Py_ssize_t row_bytes):
     """Benchmark hook: stream rows of at least ``row_bytes``; returns the old value."""
     global _stream_row_bytes
