@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from skproj.projections import _l1, project_l1_ball, project_simplex
 
 import references
-from addresses import at_offset
+from addresses import at_offset, bits
 from test_projections_threshold import (KINDS, _atol, _radius_keeping, _vector,
                                         check_l1_ball_and_simplex)
 
@@ -197,6 +197,37 @@ def test_float64_scans_fill_the_buffer_alike(n, magnitudes, rng):
             overflow = sums[3]
             assert overflow or capacity >= inside
             assert overflow or gathered.size == inside
+    finally:
+        _l1._set_testing()
+
+
+@pytest.mark.parametrize("n", [1, 3, 4, 5, 13, 64, 1003, 40009, (1 << 20) + 13])
+def test_float64_writes_at_every_alignment_give_the_same_bits(n):
+    """float64's AVX-512 write (``skp_shrink512_f64``): its stores start on the
+    output's cache lines, a masked vector before; the bits of the AVX2 loop's
+    result wherever the output lies (signed zeros included), also streamed
+    (8 MiB and more)."""
+    if not _l1._set_testing(avx512=True):
+        _l1._set_testing()
+        pytest.skip("the CPU has no AVX-512F")
+    y = _vector("ties", n, 8, np.float64).reshape(1, -1)
+    y[0, ::7] = -0.0
+    # (the input too: each shift of its aligned loads, and none where it lies
+    # an odd number of bytes off)
+    offsets = ([(0, o) for o in range(0, 64, 8)] + [(o, 16) for o in (8, 24, 40, 56, 3)]
+               if n < 1 << 20 else [(0, 0), (16, 8), (0, 56)])
+    try:
+        for kernel, values in ((_l1.l1_ball, np.abs(y)), (_l1.simplex, y)):
+            radius = 0.5 * float(np.abs(values).sum()) + 0.5
+            for y_offset, out_offset in offsets:
+                moved = at_offset(y, y_offset)
+                results = []
+                for avx512 in (True, False):
+                    _l1._set_testing(avx512=avx512)
+                    out = at_offset(np.zeros_like(y), out_offset)
+                    results.append((kernel(moved, out, radius), out))
+                assert results[0][0] == results[1][0]
+                np.testing.assert_array_equal(bits(results[0][1]), bits(results[1][1]))
     finally:
         _l1._set_testing()
 

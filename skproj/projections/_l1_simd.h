@@ -1014,15 +1014,91 @@ SKP_AVX2 static inline void skp_shrink_f32(const float* src, float* dst, ptrdiff
     for (j = end; j < n; j++) dst[j] = (float) skp_shrink_value(src[j], tau, magnitudes);
 }
 
+/* skp_shrink_f64's loop with AVX-512F, eight values a vector: the same
+ * operations on every value (the vectors end where the AVX2 loop's do, the
+ * values after them computed one by one as there), so the same result.  The
+ * stores are aligned to the output's cache lines (a first, masked vector up
+ * to the first line), and with ``stream`` each whole line is a non-temporal
+ * store, as skp_shrink512_f32 does.  (An Intel Xeon, perf: the AVX2 loop
+ * took a quarter of project_l1_ball on 100 x 1000 float64 in cache and a
+ * fifth of bilevel_l11 on 1000 x 10000 row groups.) */
+SKP_AVX512 static inline __m512d skp_shrink8_f64(__m512d y, __m512d tau_v, int magnitudes) {
+    const __m512i sign = _mm512_set1_epi64((int64_t) 0x8000000000000000ull);
+    __m512d x = _mm512_max_pd(_mm512_sub_pd(magnitudes ? _mm512_abs_pd(y) : y, tau_v),
+                              _mm512_setzero_pd());
+    if (magnitudes)   /* (the sign put back: integer ops, AVX-512F has no orpd) */
+        x = _mm512_castsi512_pd(_mm512_or_si512(
+            _mm512_castpd_si512(x), _mm512_and_si512(_mm512_castpd_si512(y), sign)));
+    return x;
+}
+
+SKP_AVX512 static void skp_shrink512_f64(const double* src, double* dst, ptrdiff_t n,
+                                         double tau, int magnitudes, int stream) {
+    const __m512d tau_v = _mm512_set1_pd(tau);
+    const ptrdiff_t vectors_end = n - n % 4;   /* (where skp_shrink_f64's vectors end) */
+    ptrdiff_t j, head = (ptrdiff_t) ((-(uintptr_t) dst) & 63) / (ptrdiff_t) sizeof(double);
+    __mmask8 lanes;
+    if ((uintptr_t) dst % sizeof(double)) head = 0;   /* (no line is whole: plain stores) */
+    head = head < vectors_end ? head : vectors_end;
+    stream = stream && (uintptr_t) dst % sizeof(double) == 0;
+    if (head) {
+        lanes = (__mmask8) ((1u << head) - 1);
+        _mm512_mask_storeu_pd(dst, lanes, skp_shrink8_f64(_mm512_maskz_loadu_pd(lanes, src),
+                                                          tau_v, magnitudes));
+    }
+    j = head;
+#define SKP_STORE8(at, x)                                                                 \
+    do {                                                                                   \
+        if (stream) _mm512_stream_pd((at), (x));                                          \
+        else _mm512_storeu_pd((at), (x));                                                 \
+    } while (0)
+    switch (((uintptr_t) (src + j) & 63) / sizeof(double)
+            + ((uintptr_t) (src + j) & (sizeof(double) - 1) ? 8 : 0)) {
+    /* Loads aligned as well, where src lies a whole number of doubles off its
+     * line (NumPy's large arrays lie 16 bytes off): two aligned lines make
+     * each vector (valignq), instead of a load split over two lines per
+     * vector, as skp_shrink512_f32 does. */
+#define SKP_SHIFTED(shift)                                                                \
+    case shift: {                                                                          \
+        const double* line = src + j - shift;                                             \
+        __m512d current = _mm512_load_pd(line), next;                                     \
+        for (; j + 8 <= vectors_end; j += 8, line += 8, current = next) {                 \
+            next = _mm512_load_pd(line + 8);                                               \
+            SKP_STORE8(dst + j, skp_shrink8_f64(_mm512_castsi512_pd(_mm512_alignr_epi64(  \
+                _mm512_castpd_si512(next), _mm512_castpd_si512(current), shift)),          \
+                tau_v, magnitudes));                                                       \
+        }                                                                                  \
+        break;                                                                             \
+    }
+    SKP_SHIFTED(1) SKP_SHIFTED(2) SKP_SHIFTED(3) SKP_SHIFTED(4) SKP_SHIFTED(5)
+    SKP_SHIFTED(6) SKP_SHIFTED(7)
+#undef SKP_SHIFTED
+    default:   /* (aligned, or not even to a double) */
+        for (; j + 8 <= vectors_end; j += 8)
+            SKP_STORE8(dst + j, skp_shrink8_f64(_mm512_loadu_pd(src + j), tau_v, magnitudes));
+    }
+#undef SKP_STORE8
+    if (j < vectors_end) {
+        lanes = (__mmask8) ((1u << (vectors_end - j)) - 1);
+        _mm512_mask_storeu_pd(dst + j, lanes, skp_shrink8_f64(
+            _mm512_maskz_loadu_pd(lanes, src + j), tau_v, magnitudes));
+    }
+    for (j = vectors_end; j < n; j++) dst[j] = skp_shrink_value(src[j], tau, magnitudes);
+}
+
 SKP_AVX2 static inline void skp_shrink_f64(const double* src, double* dst, ptrdiff_t n, double tau,
                                     int magnitudes, int stream) {
     const __m256d sign = _mm256_set1_pd(-0.0);
     const __m256d tau_v = _mm256_set1_pd(tau), zero = _mm256_setzero_pd();
     const ptrdiff_t end = n - n % 4;
-    ptrdiff_t j = skp_stream_start(dst, end, 4, sizeof(double), &stream);
-    const ptrdiff_t stop = skp_stream_stop(dst, end, sizeof(double), stream);
-    ptrdiff_t k;
+    ptrdiff_t j, k;
     __m256i some;
+    if (skp_avx512) {
+        skp_shrink512_f64(src, dst, n, tau, magnitudes, stream);
+        return;
+    }
+    j = skp_stream_start(dst, end, 4, sizeof(double), &stream);
+    const ptrdiff_t stop = skp_stream_stop(dst, end, sizeof(double), stream);
 #define SKP_SHRUNK4(y) skp_shrunk4_f64((y), tau_v, sign, zero, magnitudes)
     for (k = 0; k < j; k += 4) {   /* (see skp_stream_start) */
         some = skp_first_lanes4(j - k);
