@@ -1014,6 +1014,24 @@ SKP_AVX2 static inline void skp_shrink_f32(const float* src, float* dst, ptrdiff
     for (j = end; j < n; j++) dst[j] = (float) skp_shrink_value(src[j], tau, magnitudes);
 }
 
+/* One case of the AVX-512 writes' loop from ``j`` to ``vectors_end`` over
+ * loads aligned to ``src``'s cache lines, where ``src + j`` lies ``shift``
+ * values of type T off its line: each vector (WIDTH values) is joined from
+ * two aligned lines by JOIN(next, current, shift) -- valignd/valignq --
+ * instead of a load split over two lines, and written as STORE(at,
+ * VALUE(vector)).  The writes list the cases 1 .. WIDTH - 1 of a switch on
+ * the shift; its default takes unaligned loads. */
+#define SKP_ALIGNED_LOADS_CASE(shift, T, VEC, WIDTH, LOAD, JOIN, VALUE, STORE)               \
+    case shift: {                                                                          \
+        const T* line = src + j - (shift);                                                \
+        VEC current = LOAD(line), next;                                                    \
+        for (; j + (WIDTH) <= vectors_end; j += (WIDTH), line += (WIDTH), current = next) { \
+            next = LOAD(line + (WIDTH));                                                   \
+            STORE(dst + j, VALUE(JOIN(next, current, shift)));                             \
+        }                                                                                  \
+        break;                                                                             \
+    }
+
 /* skp_shrink_f64's loop with AVX-512F, eight values a vector: the same
  * operations on every value (the vectors end where the AVX2 loop's do, the
  * values after them computed one by one as there), so the same result.  The
@@ -1054,29 +1072,21 @@ SKP_AVX512 static void skp_shrink512_f64(const double* src, double* dst, ptrdiff
     } while (0)
     switch (((uintptr_t) (src + j) & 63) / sizeof(double)
             + ((uintptr_t) (src + j) & (sizeof(double) - 1) ? 8 : 0)) {
-    /* Loads aligned as well, where src lies a whole number of doubles off its
-     * line (NumPy's large arrays lie 16 bytes off): two aligned lines make
-     * each vector (valignq), instead of a load split over two lines per
-     * vector, as skp_shrink512_f32 does. */
-#define SKP_SHIFTED(shift)                                                                \
-    case shift: {                                                                          \
-        const double* line = src + j - shift;                                             \
-        __m512d current = _mm512_load_pd(line), next;                                     \
-        for (; j + 8 <= vectors_end; j += 8, line += 8, current = next) {                 \
-            next = _mm512_load_pd(line + 8);                                               \
-            SKP_STORE8(dst + j, skp_shrink8_f64(_mm512_castsi512_pd(_mm512_alignr_epi64(  \
-                _mm512_castpd_si512(next), _mm512_castpd_si512(current), shift)),          \
-                tau_v, magnitudes));                                                       \
-        }                                                                                  \
-        break;                                                                             \
-    }
-    SKP_SHIFTED(1) SKP_SHIFTED(2) SKP_SHIFTED(3) SKP_SHIFTED(4) SKP_SHIFTED(5)
-    SKP_SHIFTED(6) SKP_SHIFTED(7)
-#undef SKP_SHIFTED
+    /* (NumPy's large arrays lie 16 bytes off a line: loads split over two
+     * lines made this loop slower out of cache than the AVX2 one) */
+#define SKP_JOIN8(next, current, shift) _mm512_castsi512_pd(_mm512_alignr_epi64(             \
+    _mm512_castpd_si512(next), _mm512_castpd_si512(current), shift))
+#define SKP_SHRUNK8(v) skp_shrink8_f64((v), tau_v, magnitudes)
+#define SKP_CASE8(shift) SKP_ALIGNED_LOADS_CASE(shift, double, __m512d, 8, _mm512_load_pd,   \
+                                                SKP_JOIN8, SKP_SHRUNK8, SKP_STORE8)
+    SKP_CASE8(1) SKP_CASE8(2) SKP_CASE8(3) SKP_CASE8(4) SKP_CASE8(5) SKP_CASE8(6) SKP_CASE8(7)
     default:   /* (aligned, or not even to a double) */
         for (; j + 8 <= vectors_end; j += 8)
-            SKP_STORE8(dst + j, skp_shrink8_f64(_mm512_loadu_pd(src + j), tau_v, magnitudes));
+            SKP_STORE8(dst + j, SKP_SHRUNK8(_mm512_loadu_pd(src + j)));
     }
+#undef SKP_CASE8
+#undef SKP_SHRUNK8
+#undef SKP_JOIN8
 #undef SKP_STORE8
     if (j < vectors_end) {
         lanes = (__mmask8) ((1u << (vectors_end - j)) - 1);
@@ -1164,31 +1174,21 @@ SKP_AVX512 static inline int skp_shrink512_f32_unguarded(const float* src, float
     j = head;
     switch (((uintptr_t) (src + j) & 63) / sizeof(float)
             + ((uintptr_t) (src + j) & (sizeof(float) - 1) ? 16 : 0)) {
-    /* Loads aligned as well, where src lies a whole number of floats off its
-     * line: two aligned lines make each vector (valignd), instead of a load
-     * split over two lines per vector. */
-#define SKP_SHIFTED(shift)                                                                \
-    case shift: {                                                                          \
-        const float* line = src + j - shift;                                              \
-        __m512 current = _mm512_load_ps(line), next;                                      \
-        for (; j + 16 <= vectors_end; j += 16, line += 16, current = next) {              \
-            next = _mm512_load_ps(line + 16);                                              \
-            SKP_STORE16(dst + j, skp_shrink16_f32(_mm512_castsi512_ps(                   \
-                _mm512_alignr_epi32(_mm512_castps_si512(next),                            \
-                                    _mm512_castps_si512(current), shift)),                \
-                hi_v, lo_v, magnitudes));                                                  \
-        }                                                                                  \
-        break;                                                                             \
-    }
-    SKP_SHIFTED(1) SKP_SHIFTED(2) SKP_SHIFTED(3) SKP_SHIFTED(4) SKP_SHIFTED(5)
-    SKP_SHIFTED(6) SKP_SHIFTED(7) SKP_SHIFTED(8) SKP_SHIFTED(9) SKP_SHIFTED(10)
-    SKP_SHIFTED(11) SKP_SHIFTED(12) SKP_SHIFTED(13) SKP_SHIFTED(14) SKP_SHIFTED(15)
-#undef SKP_SHIFTED
+#define SKP_JOIN16(next, current, shift) _mm512_castsi512_ps(_mm512_alignr_epi32(            \
+    _mm512_castps_si512(next), _mm512_castps_si512(current), shift))
+#define SKP_SHRUNK16(v) skp_shrink16_f32((v), hi_v, lo_v, magnitudes)
+#define SKP_CASE16(shift) SKP_ALIGNED_LOADS_CASE(shift, float, __m512, 16, _mm512_load_ps,    \
+                                                 SKP_JOIN16, SKP_SHRUNK16, SKP_STORE16)
+    SKP_CASE16(1) SKP_CASE16(2) SKP_CASE16(3) SKP_CASE16(4) SKP_CASE16(5) SKP_CASE16(6)
+    SKP_CASE16(7) SKP_CASE16(8) SKP_CASE16(9) SKP_CASE16(10) SKP_CASE16(11) SKP_CASE16(12)
+    SKP_CASE16(13) SKP_CASE16(14) SKP_CASE16(15)
     default:   /* (aligned, or not even to a float) */
         for (; j + 16 <= vectors_end; j += 16)
-            SKP_STORE16(dst + j, skp_shrink16_f32(_mm512_loadu_ps(src + j), hi_v, lo_v,
-                                                  magnitudes));
+            SKP_STORE16(dst + j, SKP_SHRUNK16(_mm512_loadu_ps(src + j)));
     }
+#undef SKP_CASE16
+#undef SKP_SHRUNK16
+#undef SKP_JOIN16
 #undef SKP_STORE16
     if (j < vectors_end) {
         lanes = (__mmask16) ((1u << (vectors_end - j)) - 1);
