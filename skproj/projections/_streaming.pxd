@@ -166,9 +166,11 @@ cdef inline double stream_group_norms(const floating[:, :] y, double* norms, int
     """Write each group's norm in ``norms`` and return their sum.
 
     The sum is NaN or inf when ``y`` holds NaN or inf (or when a sum overflows).
-    float32 with contiguous rows goes through the AVX2 loops of ``_l1_simd.h``
-    (baseline SSE2 converts floats two at a time); they hand NaN and overflow
-    back to the Cython loops.
+    Contiguous rows go through the AVX2 loops of ``_l1_simd.h``: float32's
+    (baseline SSE2 converts floats two at a time) hand NaN and overflow back
+    to the Cython loops; float64's l1 and squared l2 sums
+    (``skp_group_norms_f64``) let them propagate into the sum, as the Cython
+    loops do; float64's column maxima stay in the Cython loops.
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], j
     cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols
