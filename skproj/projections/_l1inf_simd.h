@@ -380,6 +380,22 @@ static inline ptrdiff_t skp_range_row_tail(const void* row, ptrdiff_t j, ptrdiff
     return pos;
 }
 
+/* The float32 band gathers' step on sixteen magnitudes ``a``: those inside
+ * the band (lo_v, hi_v) compressed, widened to double and stored at
+ * ``values + pos`` (sixteen doubles written); returns their mask, ``up``
+ * the mask of those at or above hi_v. */
+SKP_L1INF_AVX512 static inline __attribute__((always_inline)) __mmask16 skp_band_split16(
+        __m512 a, __m512 lo_v, __m512 hi_v, double* values, ptrdiff_t pos, __mmask16* up) {
+    const __mmask16 inside = _mm512_cmp_ps_mask(a, lo_v, _CMP_GT_OQ)
+                             & _mm512_cmp_ps_mask(a, hi_v, _CMP_LT_OQ);
+    const __m512 packed = _mm512_maskz_compress_ps(inside, a);
+    *up = _mm512_cmp_ps_mask(a, hi_v, _CMP_GE_OQ);
+    _mm512_storeu_pd(values + pos, _mm512_cvtps_pd(_mm512_castps512_ps256(packed)));
+    _mm512_storeu_pd(values + pos + 8, _mm512_cvtps_pd(_mm256_castpd_ps(
+        _mm512_extractf64x4_pd(_mm512_castps_pd(packed), 1))));
+    return inside;
+}
+
 /* float32, sixteen entries a vector: compared in float against the band's
  * ends rounded outwards (a > lo exactly where a > the largest float <= lo, a
  * < hi where a < the smallest float >= hi), compressed once, then widened to
@@ -400,14 +416,8 @@ SKP_L1INF_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_rang
     ptrdiff_t j = 0, pos = *pos_, above = 0;
     for (; j + 16 <= n; j += 16) {
         const __m512 a = _mm512_abs_ps(_mm512_loadu_ps(row + j));
-        const __mmask16 inside = _mm512_cmp_ps_mask(a, lo_v, _CMP_GT_OQ)
-                                 & _mm512_cmp_ps_mask(a, hi_v, _CMP_LT_OQ);
-        const __mmask16 up = _mm512_cmp_ps_mask(a, hi_v, _CMP_GE_OQ);
-        const __m512 packed = _mm512_maskz_compress_ps(inside, a);
-        _mm512_storeu_pd(values + pos, _mm512_cvtps_pd(_mm512_castps512_ps256(packed)));
-        _mm512_storeu_pd(values + pos + 8, _mm512_cvtps_pd(_mm256_castpd_ps(
-            _mm512_extractf64x4_pd(_mm512_castps_pd(packed), 1))));
-        pos += _mm_popcnt_u32((unsigned) inside);
+        __mmask16 up;
+        pos += _mm_popcnt_u32((unsigned) skp_band_split16(a, lo_v, hi_v, values, pos, &up));
         above += _mm_popcnt_u32((unsigned) up);
         sum = _mm512_mask_add_pd(sum, (__mmask8) up, sum,
                                  _mm512_cvtps_pd(_mm512_castps512_ps256(a)));
@@ -569,13 +579,8 @@ SKP_L1INF_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_rang
         __m512i c = _mm512_setzero_si512();
         for (ptrdiff_t r = 0; r < rows; r++) {
             const __m512 a = _mm512_abs_ps(_mm512_loadu_ps((const float*) (row + r * row_stride) + j));
-            const __mmask16 inside = _mm512_cmp_ps_mask(a, l, _CMP_GT_OQ)
-                                     & _mm512_cmp_ps_mask(a, h, _CMP_LT_OQ);
-            const __mmask16 up = _mm512_cmp_ps_mask(a, h, _CMP_GE_OQ);
-            const __m512 packed = _mm512_maskz_compress_ps(inside, a);
-            _mm512_storeu_pd(values + pos, _mm512_cvtps_pd(_mm512_castps512_ps256(packed)));
-            _mm512_storeu_pd(values + pos + 8, _mm512_cvtps_pd(_mm256_castpd_ps(
-                _mm512_extractf64x4_pd(_mm512_castps_pd(packed), 1))));
+            __mmask16 up;
+            const __mmask16 inside = skp_band_split16(a, l, h, values, pos, &up);
             _mm512_storeu_si512((void*) (groups + pos), _mm512_maskz_compress_epi32(inside, ids));
             pos += _mm_popcnt_u32((unsigned) inside);
             c = _mm512_mask_add_epi32(c, up, c, one);
