@@ -2028,6 +2028,11 @@ SKP_AVX2 static inline __m256d skp_norm_terms4(__m256d v, int kind) {
     return kind == 1 ? _mm256_andnot_pd(_mm256_set1_pd(-0.0), v) : _mm256_mul_pd(v, v);
 }
 
+/* The same term of one double (the loops' values left over). */
+static inline double skp_norm_term(double v, int kind) {
+    return kind == 1 ? fabs(v) : v * v;
+}
+
 /* The l1 norm (kind 1) or squared l2 norm (kind 2) of a contiguous float64
  * row: sixteen accumulators, four vectors of four, then the vectors of four
  * and the values left.  The portable loop (``sum_terms``) keeps four, one
@@ -2051,7 +2056,7 @@ SKP_AVX2 static inline double skp_row_norm_f64(const double* row, ptrdiff_t n, i
     s0 = _mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3));
     s0 = _mm256_add_pd(s0, _mm256_permute4x64_pd(s0, 0x4e));
     result = _mm256_cvtsd_f64(_mm256_add_pd(s0, _mm256_permute_pd(s0, 0x5)));
-    for (; j < n; j++) result += kind == 1 ? fabs(row[j]) : row[j] * row[j];
+    for (; j < n; j++) result += skp_norm_term(row[j], kind);
     return result;
 }
 
@@ -2072,8 +2077,8 @@ SKP_AVX2 static inline void skp_fold_four_rows_f64(const double* r0, const doubl
                                                   _mm256_add_pd(low, high)));
     }
     for (; j < n; j++)
-        norms[j] += kind == 1 ? (fabs(r0[j]) + fabs(r1[j])) + (fabs(r2[j]) + fabs(r3[j]))
-                              : (r0[j] * r0[j] + r1[j] * r1[j]) + (r2[j] * r2[j] + r3[j] * r3[j]);
+        norms[j] += (skp_norm_term(r0[j], kind) + skp_norm_term(r1[j], kind))
+                    + (skp_norm_term(r2[j], kind) + skp_norm_term(r3[j], kind));
 }
 
 /* Every group's l1 norm (kind 1) or squared l2 norm (kind 2) of a float64
@@ -2101,7 +2106,7 @@ SKP_AVX2 static inline int skp_group_norms_f64(const double* base, ptrdiff_t row
             _mm256_storeu_pd(norms + j, _mm256_add_pd(_mm256_loadu_pd(norms + j),
                                                       skp_norm_terms4(_mm256_loadu_pd(row + j),
                                                                       kind)));
-        for (; j < n_cols; j++) norms[j] += kind == 1 ? fabs(row[j]) : row[j] * row[j];
+        for (; j < n_cols; j++) norms[j] += skp_norm_term(row[j], kind);
     }
     return 1;
 #undef SKP_ROW_F64

@@ -264,6 +264,8 @@ from skproj.projections import _l1inf_dense, _l1inf_strips
 from skproj.projections._l1inf_strips import _bracket_stats
 
 cdef extern from "_l1inf_simd.h" nogil:
+    enum:
+        SKP_RANGE_ROOM
     int skp_l1inf_have_avx2()
     int skp_l1inf_set_avx512(int on)
     double skp_l1inf_row_sum_max_f64(const double* row, Py_ssize_t n, double* maximum)
@@ -470,8 +472,8 @@ cdef bint _gather_by_group(const floating[:, :] y, Work* w, bint groups_are_rows
     cdef double listed, unused_sum
     for idx in range(n_subset):
         g = subset[idx]
-        # 15 slots of room past the list for the vector stores of range_row.
-        if not reserve(lists, pos + n_cols + 15):
+        # (room past the list for the vector stores of range_row)
+        if not reserve(lists, pos + n_cols + SKP_RANGE_ROOM):
             return False
         row = row_at(&y[0, 0], group_stride, g)
         lists.start[g] = pos

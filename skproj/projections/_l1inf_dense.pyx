@@ -115,6 +115,9 @@ cdef enum:
     _PREFETCH_ROWS = 8
 
 cdef extern from "_l1inf_simd.h" nogil:
+    enum:
+        SKP_RANGE_ROOM
+        SKP_SLOT_BAND_ROOM
     int skp_l1inf_have_avx2()
     int skp_l1inf_set_avx512(int on)
     void skp_l1inf_slots_f64(const double* row, Py_ssize_t n, double lo, double inv_width,
@@ -698,8 +701,8 @@ cdef bint _gather_bins_columns(const floating[:, :] y, Work* w) noexcept nogil:
     while p0 < n:
         m = n - p0 if n - p0 < _PANEL else _PANEL
         pos = 0
-        # 7 slots of room past the pairs for the vector stores.
-        if not reserve_pairs(w, m * n_rows + 7):
+        # (room past the pairs for the vector stores)
+        if not reserve_pairs(w, m * n_rows + SKP_SLOT_BAND_ROOM):
             return False
         adjacent = _panel_ranges(w, p0, m, low, inv_width)
         for k in range(m):
@@ -834,8 +837,8 @@ cdef bint _gather_ranges_by_group(const floating[:, :] y, Work* w,
     cdef const floating* group
     for idx in range(lists.n_active):
         g = lists.active[idx]
-        # 15 slots of room past the list for the vector stores.
-        if not reserve(lists, pos + lists.group_size + 15):
+        # (room past the list for the vector stores)
+        if not reserve(lists, pos + lists.group_size + SKP_RANGE_ROOM):
             return False
         group = _group_entries(y, w, g, groups_are_rows, &step)
         lists.start[g] = pos
@@ -858,8 +861,8 @@ cdef inline Py_ssize_t _range_columns(const floating* row, Py_ssize_t row_stride
     """``rows`` rows (``row_stride`` bytes apart) of the columns first .. first + n - 1.
 
     Appends the pairs (entry, column) of the entries a in (low[j], high[j])
-    to ``values`` and ``groups`` (15 slots of room past them for the vector
-    stores), and counts and sums those >= high[j] into count[j] and
+    to ``values`` and ``groups`` (SKP_RANGE_ROOM slots of room past them for
+    the vector stores), and counts and sums those >= high[j] into count[j] and
     total[j] (``low``, ``high``, ``count`` and ``total`` start at column
     ``first``).  AVX-512 or AVX2 where they run (``skp_l1inf_range_columns``),
     else the Cython loop: the pairs of a column in the order of the rows and
@@ -954,8 +957,8 @@ cdef bint gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
         pos = 0
         i = 0
         while i < n_rows:
-            # 15 slots of room past the pairs for the vector stores.
-            if not reserve_pairs(w, pos + _RANGE_ROWS * m + 15):
+            # (room past the pairs for the vector stores)
+            if not reserve_pairs(w, pos + _RANGE_ROWS * m + SKP_RANGE_ROOM):
                 return False
             rows = n_rows - i if n_rows - i < _RANGE_ROWS else _RANGE_ROWS
             if ahead.row + rows > n_rows and r1 < lists.n_active:
@@ -1364,8 +1367,8 @@ def _band_pairs(const floating[:, :] y, const double[::1] low, const double[::1]
     band.
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i = 0, pos = 0, rows
-    cdef double[::1] values = np.empty(n_rows * n_cols + 15)
-    cdef int32_t[::1] groups = np.empty(n_rows * n_cols + 15, dtype=np.int32)
+    cdef double[::1] values = np.empty(n_rows * n_cols + SKP_RANGE_ROOM)
+    cdef int32_t[::1] groups = np.empty(n_rows * n_cols + SKP_RANGE_ROOM, dtype=np.int32)
     cdef double[::1] count = np.zeros(n_cols), total = np.zeros(n_cols)
     if y.strides[1] != sizeof(floating) or low.shape[0] != n_cols or high.shape[0] != n_cols:
         raise ValueError("y must have contiguous rows, low and high one entry a column")
@@ -1385,6 +1388,6 @@ def _band_row(const floating[::1] row, double low, double high):
     the count and sum of those >= high."""
     cdef Py_ssize_t count = 0, n = row.shape[0], pos
     cdef double total = 0.0
-    cdef double[::1] values = np.empty(n + 15)
+    cdef double[::1] values = np.empty(n + SKP_RANGE_ROOM)
     pos = range_row(&row[0], n, 1, low, high, &values[0], 0, &count, &total)
     return np.asarray(values)[:pos].copy(), count, total

@@ -26,6 +26,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Room the gathers' vector stores need in their buffers, past the last value
+ * they append (every build declares it: the Cython callers reserve it).  The
+ * range gathers of the dense regime's bands and of the candidates
+ * (skp_l1inf_range_row_*, skp_l1inf_range_columns_*) store up to sixteen
+ * float32 entries a vector; the gathers of histogram slots
+ * (skp_l1inf_panel_band_*), eight. */
+enum { SKP_RANGE_ROOM = 15, SKP_SLOT_BAND_ROOM = 7 };
+
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 
 #include <immintrin.h>
@@ -255,7 +263,7 @@ SKP_L1INF_AVX512 static inline __attribute__((always_inline)) __mmask8 skp_in_ba
 }
 
 /* skp_panel_band eight entries at a time, compacted by compress (both
- * buffers need 7 slots of room past the pairs they receive). */
+ * buffers need SKP_SLOT_BAND_ROOM slots of room past the pairs they receive). */
 SKP_L1INF_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_panel_band512(
         const void* row, ptrdiff_t n, const double* lo, const double* inv_width,
         const double* first, const double* last, const int32_t* column, double* values,
@@ -274,7 +282,7 @@ SKP_L1INF_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_pane
                                pos, single);
 }
 
-/* skp_band eight entries at a time (``values`` needs 7 slots of room). */
+/* skp_band eight entries at a time (``values`` needs SKP_SLOT_BAND_ROOM slots of room). */
 SKP_L1INF_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_band512(
         const void* row, ptrdiff_t n, double lo, double inv_width, double first, double last,
         double* values, ptrdiff_t pos, const int single) {
@@ -360,8 +368,8 @@ SKP_L1INF_AVX2 static ptrdiff_t skp_l1inf_band_f32(const float* row, ptrdiff_t n
 /* The range gather of the dense regime's bands (``range_row`` in
  * _l1inf_dense.pyx; also the candidate gather of contiguous rows in
  * _l1inf.pyx, with lo = -1): the entries a = |row[j]| with lo < a < hi are
- * appended to values[pos...] (compacted; ``values`` needs 15 slots of room
- * past the entries it receives), those with a >= hi are counted and summed.  The
+ * appended to values[pos...] (compacted; ``values`` needs SKP_RANGE_ROOM
+ * slots of room past the entries it receives), those with a >= hi are counted and summed.  The
  * sums of a row group go to eight lanes, entry j to lane j mod 8, in
  * increasing j; the caller adds the lanes up ((0 + 1) + (2 + 3)) + ((4 + 5)
  * + (6 + 7)), as the Cython loop does: the same bits with AVX-512, AVX2 or
@@ -563,7 +571,7 @@ SKP_L1INF_AVX512 static inline __m512 skp_band_ends16(const double* p, const int
  * 512 x 8000 at radii keeping 50 and 90 % of bilevel_l1inf's groups and at
  * 10 and 50 % of the norm: 0.35-0.44 -> 0.26-0.35 ns an entry; the exact
  * ball 0.85-0.95 of its time there, on 1000 x 10000 and 2000 x 2000.
- * ``values`` and ``groups`` need 15 slots of room past the pairs. */
+ * ``values`` and ``groups`` need SKP_RANGE_ROOM slots of room past the pairs. */
 SKP_L1INF_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_range_columns16_f32(
         const char* row, ptrdiff_t row_stride, ptrdiff_t rows, ptrdiff_t n, ptrdiff_t first,
         const double* lo, const double* hi, double* count, double* total, double* values,
