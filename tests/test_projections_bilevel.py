@@ -606,7 +606,9 @@ def test_column_panel_writes_same_bits_into_any_out(avx512, dtype, shape, rng):
     # 1 MiB in both dtypes), which loop writes them (AVX-512 whole lines, float64 too since
     # issue 14, or AVX2): the same operations on every value, so the same
     # bits into any ``out``, and the projection of the sort; ties, zero
-    # columns and negative zeros.
+    # columns and negative zeros.  A block in cache (the first shape) is
+    # written down strips of columns or along its rows, as the CPU prefers:
+    # both forced here, the same bits.
     from skproj.projections import _bilevel
 
     Y = rng.standard_normal(shape) * np.exp(rng.standard_normal(shape[1]))
@@ -619,10 +621,12 @@ def test_column_panel_writes_same_bits_into_any_out(avx512, dtype, shape, rng):
     try:
         for fraction in (0.01, 0.5, 0.95):
             results = []
-            for offset in (0, 1, 3):
-                out = np.empty((shape[0], shape[1] + 3), dtype=dtype)
-                out = out[:, offset:offset + shape[1]]
-                results.append(bilevel_l11(Y, fraction * norm, axis=0, out=out).copy())
+            for strips in (True, False):
+                _bilevel._set_column_paths(avx512=avx512, strips=strips)
+                for offset in (0, 1, 3):
+                    out = np.empty((shape[0], shape[1] + 3), dtype=dtype)
+                    out = out[:, offset:offset + shape[1]]
+                    results.append(bilevel_l11(Y, fraction * norm, axis=0, out=out).copy())
             for X in results[1:]:
                 np.testing.assert_array_equal(X.view(np.uint8), results[0].view(np.uint8),
                                               err_msg=str(fraction))
@@ -797,8 +801,9 @@ def test_clip_and_rescale_bits_do_not_depend_on_the_write_loop(dtype, axis, leng
     # bilevel_l1inf clips each row (one level, or one a column) and
     # bilevel_l12 rescales it: by the AVX-512 loop (whole vectors and a masked
     # tail; column groups in cache by strips of 64 float32 or 32 float64
-    # columns, down the rows), the AVX2 one (whole vectors and a scalar tail)
-    # or the Cython one.
+    # columns, down the rows, or along the rows, as the CPU prefers: both
+    # forced here), the AVX2 one (whole vectors and a scalar tail) or the
+    # Cython one.
     # Zeroed columns are clipped to a zero level: each entry keeps its sign
     # there, signed zeros included, whichever loop writes it (zeroed rows are
     # written as +0.0, not read).  Small integers: every l1,inf level is exact
@@ -813,10 +818,11 @@ def test_clip_and_rescale_bits_do_not_depend_on_the_write_loop(dtype, axis, leng
     Y[1::3, ::2] = 0.0
     results = {}
     try:
-        for loop, (simd, avx512) in {"avx512": (True, True), "avx2": (True, False),
-                                     "cython": (False, False)}.items():
+        for loop, (simd, avx512, strips) in {
+                "avx512": (True, True, True), "avx512 rows": (True, True, False),
+                "avx2": (True, False, None), "cython": (False, False, None)}.items():
             _l1._set_testing(simd=simd)
-            _bilevel._set_column_paths(avx512=avx512)
+            _bilevel._set_column_paths(avx512=avx512, strips=strips)
             results[loop] = {(project.__name__, share): project(Y, share * norm(Y, axis=axis),
                                                                 axis=axis)
                              for project, norm in ((bilevel_l1inf, l1inf_norm),
@@ -831,6 +837,7 @@ def test_clip_and_rescale_bits_do_not_depend_on_the_write_loop(dtype, axis, leng
     if axis == 0:
         np.testing.assert_array_equal(np.signbit(clipped[zeroed]), np.signbit(Y[zeroed]))
     for (name, share), expected in results["avx2"].items():
-        for loop in ("avx512", "cython") if name == "bilevel_l1inf" else ("avx512",):
+        for loop in (("avx512", "avx512 rows", "cython") if name == "bilevel_l1inf"
+                     else ("avx512", "avx512 rows")):
             np.testing.assert_array_equal(bits(results[loop][name, share]), bits(expected),
                                           err_msg=f"{name} at {share}, {loop} / avx2")

@@ -50,7 +50,7 @@ from skproj.projections._streaming cimport (
 from skproj.projections._l1 cimport (
     SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
-    skp_set_avx512, skp_stream_fence, skp_stream_zero, skp_write_strips512_f32,
+    skp_set_avx512, skp_set_strips, skp_stream_fence, skp_stream_zero, skp_write_strips512_f32,
     skp_write_strips512_f64, streams, streams_rows, write_row_simd,
 )
 
@@ -139,13 +139,17 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
     cdef bint stream = streams_rows(n_rows, n_cols * sizeof(floating))
     # (asked once: a call into _l1 a row was 4 % of 5000 x 10 row groups)
     cdef bint simd = simd_enabled()
-    # Column groups of a block in cache: by strips with AVX-512, their levels
-    # in registers down the rows (``skp_write_strips512_f32``, same bits;
-    # issue 14, an AMD Zen 5, single calls interleaved, at half the norm,
-    # times a copy, float32 bilevel_l1inf / bilevel_l12, the row loop ->
-    # strips: 100 x 1000 2.63 -> 2.32 and 2.95 -> 2.69, 1000 x 100 3.40 ->
-    # 3.05 and 3.40 -> 3.11, 30 x 1000 and 100 x 333 0.94-0.96 of the time;
-    # float64 0.96-1.02).
+    # Column groups of a block in cache: by strips with AVX-512 on AMD CPUs,
+    # their levels in registers down the rows (``skp_write_strips512_f32``,
+    # same bits; issue 14, an AMD Zen 5, single calls interleaved, at half
+    # the norm, times a copy, float32 bilevel_l1inf / bilevel_l12, the row
+    # loop -> strips: 100 x 1000 2.63 -> 2.32 and 2.95 -> 2.69, 1000 x 100
+    # 3.40 -> 3.05 and 3.40 -> 3.11, 30 x 1000 and 100 x 333 0.94-0.96 of
+    # the time; float64 0.96-1.02).  Elsewhere along the rows (skp_strips:
+    # an Intel Xeon, the same measure, strips -> rows: 100 x 1000 2.58 ->
+    # 2.07 and 2.84 -> 2.45, 500 x 500 2.58 -> 2.04 and 2.75 -> 2.26,
+    # 30 x 1000 3.27 -> 2.71 and 3.95 -> 3.56, but 1000 x 100 2.50 -> 2.57
+    # and 2.84 -> 2.95; float64 100 x 1000 2.76 -> 2.21 and 2.22 -> 1.79).
     if (not groups_are_rows and unit and simd and not stream
             and n_rows * n_cols * <Py_ssize_t> sizeof(floating) <= SKP_STRIP_BYTES):
         if floating is float:
@@ -485,14 +489,17 @@ cdef double _long_share = 0.08
 cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
 
 
-def _set_column_paths(passes=None, bint avx512=True):
+def _set_column_paths(passes=None, bint avx512=True, strips=None):
     """Testing hook: column panels by passes (``True``), by gathered
     candidates (``False``) or as measured (``None``: short columns then take
     ``_short_columns``); this module's AVX-512 loops or not (each extension
-    module keeps its own switch)."""
+    module keeps its own switch); blocks in cache written by strips of columns
+    (``True``), along their rows (``False``) or as the CPU prefers (``None``:
+    ``skp_strips`` in _l1_simd.h)."""
     global _forced_path
     _forced_path = 0 if passes is None else (1 if passes else -1)
     skp_set_avx512(avx512)
+    skp_set_strips(-1 if strips is None else (1 if strips else 0))
 
 
 cdef inline double _group_threshold(floating* values, Py_ssize_t n, double total,

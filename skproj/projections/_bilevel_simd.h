@@ -1289,7 +1289,8 @@ SKP_AVX512 static inline __m512 skp_shrunk16_f32(__m512 v, __m512 hi, __m512 lo,
  * value, so the same bits; zeroed columns are masked out of the loads (not
  * read), not branched on.  (Issue 14, an AMD Zen 5, a C harness on 100 x
  * 1000 float32 in L2, times a memcpy: the row loop 1.60-1.75, without its
- * branch 1.35-1.60, these strips 1.26-1.41; a negation 0.94-1.09.) */
+ * branch 1.35-1.60, these strips 1.26-1.41; a negation 0.94-1.09.  An Intel
+ * Xeon prefers the rows: see skp_strips and skp_shrink_rows512_f32.) */
 #define SKP_STRIP_VECTORS 4
 /* Blocks written by strips: at most this many bytes (in L2 with their source,
  * so that a strip's rows, far apart, cost no trip to memory); also the
@@ -1324,6 +1325,32 @@ SKP_AVX512 static void skp_shrink_strips512_f32(const float* src, ptrdiff_t src_
     }
 }
 
+/* The same block along its rows, as CPUs other than AMD's prefer
+ * (skp_strips): each vector's taus and mask loaded beside its values, and,
+ * as in the strips, zeroed columns masked out of the loads, not branched on
+ * (the row loop below branches: 1.14-1.47 times a memcpy on an Intel Xeon
+ * where this takes 1.03-1.28, see skp_strips). */
+SKP_AVX512 static void skp_shrink_rows512_f32(const float* src, ptrdiff_t src_stride,
+                                              float* dst, ptrdiff_t dst_stride,
+                                              ptrdiff_t n_rows, ptrdiff_t width,
+                                              const float* hi, const float* lo) {
+    const __m512 infinite = _mm512_set1_ps(INFINITY);
+    const __mmask16 tail = (__mmask16) ((1u << (width % 16)) - 1);
+    ptrdiff_t i, j;
+    for (i = 0; i < n_rows; i++) {
+        const float* y = (const float*) ((const char*) src + i * src_stride);
+        float* x = (float*) ((char*) dst + i * dst_stride);
+        for (j = 0; j < width; j += 16) {
+            const __mmask16 lanes = width - j >= 16 ? (__mmask16) 0xffff : tail;
+            const __m512 h = _mm512_maskz_loadu_ps(lanes, hi + j);
+            const __mmask16 kept = _mm512_mask_cmp_ps_mask(lanes, h, infinite, _CMP_NEQ_OQ);
+            _mm512_mask_storeu_ps(x + j, lanes, skp_shrunk16_f32(
+                _mm512_maskz_loadu_ps(kept, y + j), h, _mm512_maskz_loadu_ps(lanes, lo + j),
+                kept));
+        }
+    }
+}
+
 SKP_AVX512 static void skp_shrink_panel512_f32(const float* src, ptrdiff_t src_stride,
                                                float* dst, ptrdiff_t dst_stride,
                                                ptrdiff_t n_rows, ptrdiff_t width,
@@ -1347,7 +1374,10 @@ SKP_AVX512 static void skp_shrink_panel512_f32(const float* src, ptrdiff_t src_s
 #define SKP_LOAD_TAIL(p) _mm512_maskz_loadu_ps(tail, (p))
 #define SKP_STORE_TAIL(p, v) _mm512_mask_storeu_ps((p), tail, (v))
     if (!stream && next == NULL && n_rows * width * (ptrdiff_t) sizeof(float) <= SKP_STRIP_BYTES) {
-        skp_shrink_strips512_f32(src, src_stride, dst, dst_stride, n_rows, width, hi, lo);
+        if (skp_strips)
+            skp_shrink_strips512_f32(src, src_stride, dst, dst_stride, n_rows, width, hi, lo);
+        else
+            skp_shrink_rows512_f32(src, src_stride, dst, dst_stride, n_rows, width, hi, lo);
         return;
     }
     for (i = 0; i < n_rows; i++) {

@@ -63,6 +63,17 @@ static int skp_avx2 = -1;
 /* Whether the AVX-512 scan runs (the CPU has AVX-512F; tests may turn it off
  * with skp_set_avx512 to exercise the AVX2 scan). */
 static int skp_avx512 = 0;
+/* Whether the AVX-512 writes of a block in cache whose columns each have
+ * their own factor go down strips of columns, the strip's factors held in
+ * registers (skp_write_strips512_f32/_f64, skp_shrink_strips512_f32), or
+ * along its rows, loading the factors beside the values: strips on AMD CPUs,
+ * the rows elsewhere.  Issue 14, C harnesses on 100 x 1000 float32 in L2,
+ * the soft-threshold write, times a memcpy: an AMD Zen 5, strips 1.26-1.41,
+ * rows 1.35-1.60; an Intel Xeon (Sapphire Rapids class), strips 1.35-1.85,
+ * rows 1.03-1.31, at any offset of the result from the input (so not 4K
+ * aliasing; tiles of 4-32 rows of a strip, wider strips and rows two or four
+ * at a time were slower still).  skp_set_strips switches it for the tests. */
+static int skp_strips = 0;
 
 /* Whether the AVX2 loops may run. */
 static inline int skp_have_avx2(void) {
@@ -70,8 +81,16 @@ static inline int skp_have_avx2(void) {
         __builtin_cpu_init();
         skp_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
         skp_avx512 = skp_avx2 && __builtin_cpu_supports("avx512f");
+        skp_strips = __builtin_cpu_is("amd");
     }
     return skp_avx2;
+}
+
+/* Testing hook: blocks in cache written by strips (1) or along the rows (0),
+ * whatever the CPU; -1: as the CPU prefers (skp_strips). */
+static inline void skp_set_strips(int on) {
+    skp_have_avx2();
+    skp_strips = on < 0 ? __builtin_cpu_is("amd") : on;
 }
 
 /* Turn the AVX-512 scan on (where the CPU has it) or off; returns whether it runs. */
@@ -2195,7 +2214,8 @@ SKP_AVX2 static inline void skp_write_row_f32(const float* src, float* dst, ptrd
  * SKP_WRITE_STRIP_VECTORS vectors of columns at a time, their levels held in
  * registers down the rows (skp_write_strips512_f32/_f64): one load a store,
  * where the row loop loaded a level beside each value; the same operations,
- * so the same result.  Returns 0 (nothing written) as the row loop does. */
+ * so the same result.  Returns 0 (nothing written) as the row loop does, and
+ * where the CPU prefers the rows (skp_strips). */
 #define SKP_WRITE_STRIP_VECTORS 4
 
 /* skp_write_row_f32 and _f64 with AVX-512F: the same operations, a cache
@@ -2301,7 +2321,7 @@ static inline int skp_write_strips512_##SUFFIX(const T* src, ptrdiff_t src_strid
                                                ptrdiff_t dst_stride, ptrdiff_t n_rows,   \
                                                ptrdiff_t n, int rescale,                \
                                                const T* levels) {                        \
-    if (!skp_avx512) return 0;                                                           \
+    if (!skp_avx512 || !skp_strips) return 0;                                            \
     skp_write_strips512_##SUFFIX##_unguarded(src, src_stride, dst, dst_stride, n_rows, n, \
                                              rescale, levels);                           \
     return 1;                                                                            \
@@ -2348,6 +2368,7 @@ SKP_AVX2 static inline void skp_write_row_f64(const double* src, double* dst, pt
 
 static inline int skp_have_avx2(void) { return 0; }
 static inline int skp_set_avx512(int on) { return 0; }
+static inline void skp_set_strips(int on) {}
 static inline double skp_short_threshold_f32(const float* values, ptrdiff_t n, double total,
                                              double fixed_count, double fixed_sum,
                                              double radius, double* support) { return 0.0; }
