@@ -50,7 +50,7 @@ from skproj.projections._streaming cimport (
 from skproj.projections._l1 cimport (
     SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
-    skp_set_avx512, skp_set_strips, skp_stream_fence, skp_stream_zero, skp_write_strips512_f32,
+    skp_panels_into_l1, skp_set_avx512, skp_set_cpu_choices, skp_stream_fence, skp_stream_zero, skp_write_strips512_f32,
     skp_write_strips512_f64, streams, streams_rows, write_row_simd,
 )
 
@@ -489,17 +489,19 @@ cdef double _long_share = 0.08
 cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
 
 
-def _set_column_paths(passes=None, bint avx512=True, strips=None):
+def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1=None):
     """Testing hook: column panels by passes (``True``), by gathered
     candidates (``False``) or as measured (``None``: short columns then take
     ``_short_columns``); this module's AVX-512 loops or not (each extension
     module keeps its own switch); blocks in cache written by strips of columns
-    (``True``), along their rows (``False``) or as the CPU prefers (``None``:
-    ``skp_strips`` in _l1_simd.h)."""
+    (``True``) or along their rows (``False``), the next panel prefetched into
+    L1 (``True``) or L2 only (``False``), each ``None``: as the CPU prefers
+    (``skp_strips``, ``skp_panels_into_l1`` in _l1_simd.h)."""
     global _forced_path
     _forced_path = 0 if passes is None else (1 if passes else -1)
     skp_set_avx512(avx512)
-    skp_set_strips(-1 if strips is None else (1 if strips else 0))
+    skp_set_cpu_choices(-1 if strips is None else int(bool(strips)),
+                        -1 if panels_into_l1 is None else int(bool(panels_into_l1)))
 
 
 cdef inline double _group_threshold(floating* values, Py_ssize_t n, double total,
@@ -752,8 +754,9 @@ cdef void _kept_lines_ahead(NextPanel* job, const floating[:, :] y, Py_ssize_t f
     """Set ``job`` to the lines of the kept columns among ``first:first + width`` (the
     next panel; ``radii`` its columns'; ``lines`` room for ``width + 2``), every row.
 
-    Prefetched as the panel before is written (``_shrink_panel``), they are
-    in L2 when the next panel's first pass reads them, where that pass
+    Prefetched as the panel before is written (``_shrink_panel``; into L1
+    or L2 only as the CPU prefers, ``skp_panels_into_l1``), they are
+    in cache when the next panel's first pass reads them, where that pass
     waited on memory while the write left it half used.  The lines of
     zeroed columns, which no pass reads, are left out.  Done where the taus
     are found by passes over columns of up to _packed_rows rows, on a matrix
@@ -775,7 +778,8 @@ cdef void _kept_lines_ahead(NextPanel* job, const floating[:, :] y, Py_ssize_t f
     4-8 % slower at 10-50 %, faster at 90 %; 3000 x 3000 10-18 % faster,
     but 2000 x 5000 even, 7000 x 1500 and 1100 x 8000 3-7 % slower: no rule
     by the rows); matrices in L3 (1000 x 1000, 300 x 3000: 2-7 % slower);
-    into L2 only (1.0-1.2 times the time into L1 too); the prefetches made
+    into L2 only (1.0-1.2 times the time into L1 too on the Zen 5; since
+    taken elsewhere, an Intel Xeon 0.92-0.99: ``skp_panels_into_l1``); the prefetches made
     by the next panel's passes instead, during each group's first pass
     (1000 x 10000 float32 at 10 % 2.85 -> 3.69: a miss a row fills the
     queue of misses the pass's loads wait in).
@@ -788,6 +792,7 @@ cdef void _kept_lines_ahead(NextPanel* job, const floating[:, :] y, Py_ssize_t f
     job.lines = lines
     job.n_lines = skp_kept_lines(&y[0, first], width, sizeof(floating), radii + first, lines)
     job.n_rows = y.shape[0] if job.n_lines else 0
+    job.into_l1 = skp_panels_into_l1
 
 
 cdef void _shrink_panel(const floating[:, :] y, floating[:, :] x, Py_ssize_t first,

@@ -23,7 +23,8 @@ cdef extern from "_l1_simd.h" nogil:
         int overflow
     int skp_have_avx2()
     int skp_set_avx512(int on)
-    void skp_set_strips(int on)
+    void skp_set_cpu_choices(int strips, int panels_into_l1)
+    int skp_panels_into_l1
     void skp_scan_f32(const float* row, Py_ssize_t n, double low, double high,
                       int magnitudes, skp_scan* scan, float* buffer, Py_ssize_t capacity)
     void skp_scan_f64(const double* row, Py_ssize_t n, double low, double high,

@@ -63,17 +63,37 @@ static int skp_avx2 = -1;
 /* Whether the AVX-512 scan runs (the CPU has AVX-512F; tests may turn it off
  * with skp_set_avx512 to exercise the AVX2 scan). */
 static int skp_avx512 = 0;
-/* Whether the AVX-512 writes of a block in cache whose columns each have
- * their own factor go down strips of columns, the strip's factors held in
- * registers (skp_write_strips512_f32/_f64, skp_shrink_strips512_f32), or
- * along its rows, loading the factors beside the values: strips on AMD CPUs,
- * the rows elsewhere.  Issue 14, C harnesses on 100 x 1000 float32 in L2,
- * the soft-threshold write, times a memcpy: an AMD Zen 5, strips 1.26-1.41,
- * rows 1.35-1.60; an Intel Xeon (Sapphire Rapids class), strips 1.35-1.85,
+/* Choices that measured differently on an AMD Zen 5 and an Intel Xeon
+ * (Sapphire Rapids class), made as the CPU's maker prefers when the loops
+ * are first asked for (skp_have_avx2), switched by skp_set_cpu_choices for
+ * the tests and benchmarks.  Neither changes a result.
+ *
+ * skp_strips: whether the AVX-512 writes of a block in cache whose columns
+ * each have their own factor go down strips of columns, the strip's
+ * factors held in registers (skp_write_strips512_f32/_f64,
+ * skp_shrink_strips512_f32), or along its rows, loading the factors beside
+ * the values: strips on AMD CPUs, the rows elsewhere.  Issue 14, C harnesses
+ * on 100 x 1000 float32 in L2, the soft-threshold write, times a memcpy:
+ * the Zen 5, strips 1.26-1.41, rows 1.35-1.60; the Xeon, strips 1.35-1.85,
  * rows 1.03-1.31, at any offset of the result from the input (so not 4K
- * aliasing; tiles of 4-32 rows of a strip, wider strips and rows two or four
- * at a time were slower still).  skp_set_strips switches it for the tests. */
+ * aliasing; tiles of 4-32 rows of a strip, wider strips and rows two or
+ * four at a time were slower still).
+ *
+ * skp_panels_into_l1: whether bilevel_l11's column passes prefetch the next
+ * panel's lines into L1 (and L2) or into L2 only (_kept_lines_ahead in
+ * _bilevel.pyx): L1 on AMD CPUs, L2 elsewhere.  Issue 14, single calls
+ * interleaved in one process, float32 at 10, 50, 90 % of the groups kept,
+ * L2 / L1: the Xeon, 1000 x 10000 0.92-0.94 of the time, 500 x 20000
+ * 0.95-0.97, 256 x 40000 0.97-0.99, 2000 x 5000 0.99-1.02, float64 32 x
+ * 300000 0.96-0.99; the Zen 5 took 1.0-1.2 times as long. */
 static int skp_strips = 0;
+static int skp_panels_into_l1 = 1;
+
+static inline void skp_prefer_for_cpu(int strips, int panels_into_l1) {
+    const int amd = __builtin_cpu_is("amd");
+    skp_strips = strips < 0 ? amd : strips;
+    skp_panels_into_l1 = panels_into_l1 < 0 ? amd : panels_into_l1;
+}
 
 /* Whether the AVX2 loops may run. */
 static inline int skp_have_avx2(void) {
@@ -81,16 +101,15 @@ static inline int skp_have_avx2(void) {
         __builtin_cpu_init();
         skp_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
         skp_avx512 = skp_avx2 && __builtin_cpu_supports("avx512f");
-        skp_strips = __builtin_cpu_is("amd");
+        skp_prefer_for_cpu(-1, -1);
     }
     return skp_avx2;
 }
 
-/* Testing hook: blocks in cache written by strips (1) or along the rows (0),
- * whatever the CPU; -1: as the CPU prefers (skp_strips). */
-static inline void skp_set_strips(int on) {
+/* Testing hook: each choice above forced (0 or 1) or as the CPU prefers (-1). */
+static inline void skp_set_cpu_choices(int strips, int panels_into_l1) {
     skp_have_avx2();
-    skp_strips = on < 0 ? __builtin_cpu_is("amd") : on;
+    skp_prefer_for_cpu(strips, panels_into_l1);
 }
 
 /* Turn the AVX-512 scan on (where the CPU has it) or off; returns whether it runs. */
@@ -2368,7 +2387,8 @@ SKP_AVX2 static inline void skp_write_row_f64(const double* src, double* dst, pt
 
 static inline int skp_have_avx2(void) { return 0; }
 static inline int skp_set_avx512(int on) { return 0; }
-static inline void skp_set_strips(int on) {}
+static int skp_panels_into_l1 = 1;
+static inline void skp_set_cpu_choices(int strips, int panels_into_l1) {}
 static inline double skp_short_threshold_f32(const float* values, ptrdiff_t n, double total,
                                              double fixed_count, double fixed_sum,
                                              double radius, double* support) { return 0.0; }

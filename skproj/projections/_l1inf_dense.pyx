@@ -925,6 +925,7 @@ cdef bint gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
     ahead.stride = s0
     ahead.lines = NULL
     ahead.n_lines = 0
+    ahead.into_l1 = True
     ahead.n_rows = n_rows
     if not _alloc_column_sums(w, n_cols):
         return False

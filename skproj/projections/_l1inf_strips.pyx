@@ -715,6 +715,7 @@ cdef void _next_panel(NextPanel* job, const floating[:, :] y, Py_ssize_t stride,
     job.row = 0
     job.n_rows = n_rows if first < end else 0
     job.lines = NULL
+    job.into_l1 = True
 
 
 cdef void _prefetch_strips(const floating* y, Py_ssize_t stride, const Py_ssize_t* strips,

@@ -8,13 +8,15 @@
  * would wait on memory.  Asked for a few rows at a time while the panel
  * before is read or written from the cache, its lines arrive in time.  Not
  * all at once: a burst of a thousand prefetches fills the queue of misses
- * and stalls the loop behind it.  Into L1 (and L2): the write of
- * bilevel_l11's panels, which reads no more than a row of the panel before,
- * took 1.0-1.2 times as long with L2 alone, the exact ball's band gather
- * 1.0-1.15; its strips, with panels small enough that the one read again
- * and again and the next fit L1 together, gained too (see their
- * ``_next_panel``).  Where the compiler has no prefetch builtin, nothing is
- * done.
+ * and stalls the loop behind it.  Into L1 (and L2) where the job asks
+ * (``into_l1``), as the exact ball's jobs do: its band gather took 1.0-1.15
+ * times as long with L2 alone; its strips, with panels small enough that
+ * the one read again and again and the next fit L1 together, gained too
+ * (see their ``_next_panel``).  The write of bilevel_l11's panels, which
+ * reads no more than a row of the panel before, asks as the CPU prefers
+ * (skp_panels_into_l1 in _l1_simd.h: an AMD Zen 5 took 1.0-1.2 times as long
+ * with L2 alone, an Intel Xeon 0.92-0.99).  Where the compiler has no
+ * prefetch builtin, nothing is done.
  */
 #ifndef SKPROJ_PREFETCH_H
 #define SKPROJ_PREFETCH_H
@@ -43,6 +45,7 @@ typedef struct {
     ptrdiff_t n_rows;
     const ptrdiff_t* lines;
     ptrdiff_t n_lines;
+    int into_l1;    /* into L1 and L2, else into L2 only */
 } skp_next_panel;
 
 static inline void skp_prefetch_line(const char* address, int into_l1) {
@@ -77,12 +80,12 @@ SKP_PREFETCH_OUT_OF_LINE void skp_prefetch_next_rows(skp_next_panel* job, ptrdif
         const char* start = job->base + job->row * job->stride + job->first;
         ptrdiff_t offset;
         if (job->lines != NULL) {
-            skp_prefetch_lines(start, 0, 1, job->lines, job->n_lines, 1);
+            skp_prefetch_lines(start, 0, 1, job->lines, job->n_lines, job->into_l1);
             continue;
         }
         for (offset = -(ptrdiff_t) ((uintptr_t) start % 64); offset < job->end - job->first;
              offset += 64)
-            skp_prefetch_line(start + offset, 1);
+            skp_prefetch_line(start + offset, job->into_l1);
     }
 }
 

@@ -35,6 +35,7 @@ cdef extern from "_prefetch.h" nogil:
         Py_ssize_t n_rows
         const Py_ssize_t* lines
         Py_ssize_t n_lines
+        int into_l1
     void prefetch_rows "skp_prefetch_next_rows"(NextPanel* job, Py_ssize_t n_rows)
 
 
