@@ -1326,26 +1326,40 @@ SKP_AVX512 static void skp_shrink_strips512_f32(const float* src, ptrdiff_t src_
 }
 
 /* The same block along its rows, as CPUs other than AMD's prefer
- * (skp_strips): each vector's taus and mask loaded beside its values, and,
- * as in the strips, zeroed columns masked out of the loads, not branched on
- * (the row loop below branches: 1.14-1.47 times a memcpy on an Intel Xeon
- * where this takes 1.03-1.28, see skp_strips). */
+ * (skp_strips): each vector's taus loaded beside its values, a zeroed
+ * column's lanes set to +0 by its mask (its tau is infinite: r is 0 there
+ * whatever the value), not branched on (the row loop below branches:
+ * 1.14-1.47 times a memcpy on an Intel Xeon where this takes 1.03-1.28, see
+ * skp_strips).  Whole vectors by plain loads and stores, the last columns
+ * masked: in cache, reading a zeroed column's values costs nothing, and the
+ * masks of every load and store did (issue 14, an Intel Xeon, a C harness on
+ * 100 x 1000 float32 in L2, times a memcpy: masked 1.34-1.57, plain
+ * 1.22-1.42; bilevel_l11 at half the norm, single calls interleaved in one
+ * process, times a copy, masked / plain: 100 x 1000 4.85-4.99 / 4.74-4.87,
+ * 250 x 1000 3.44-3.50 / 3.38-3.42, 500 x 500 3.77-3.83 / 3.73-3.79,
+ * 1000 x 250 even). */
 SKP_AVX512 static void skp_shrink_rows512_f32(const float* src, ptrdiff_t src_stride,
                                               float* dst, ptrdiff_t dst_stride,
                                               ptrdiff_t n_rows, ptrdiff_t width,
                                               const float* hi, const float* lo) {
     const __m512 infinite = _mm512_set1_ps(INFINITY);
     const __mmask16 tail = (__mmask16) ((1u << (width % 16)) - 1);
+    const ptrdiff_t whole = width - width % 16;
     ptrdiff_t i, j;
     for (i = 0; i < n_rows; i++) {
         const float* y = (const float*) ((const char*) src + i * src_stride);
         float* x = (float*) ((char*) dst + i * dst_stride);
-        for (j = 0; j < width; j += 16) {
-            const __mmask16 lanes = width - j >= 16 ? (__mmask16) 0xffff : tail;
-            const __m512 h = _mm512_maskz_loadu_ps(lanes, hi + j);
-            const __mmask16 kept = _mm512_mask_cmp_ps_mask(lanes, h, infinite, _CMP_NEQ_OQ);
-            _mm512_mask_storeu_ps(x + j, lanes, skp_shrunk16_f32(
-                _mm512_maskz_loadu_ps(kept, y + j), h, _mm512_maskz_loadu_ps(lanes, lo + j),
+        for (j = 0; j < whole; j += 16) {
+            const __m512 h = _mm512_loadu_ps(hi + j);
+            const __mmask16 kept = _mm512_cmp_ps_mask(h, infinite, _CMP_NEQ_OQ);
+            _mm512_storeu_ps(x + j, skp_shrunk16_f32(_mm512_loadu_ps(y + j), h,
+                                                     _mm512_loadu_ps(lo + j), kept));
+        }
+        if (tail) {
+            const __m512 h = _mm512_maskz_loadu_ps(tail, hi + j);
+            const __mmask16 kept = _mm512_mask_cmp_ps_mask(tail, h, infinite, _CMP_NEQ_OQ);
+            _mm512_mask_storeu_ps(x + j, tail, skp_shrunk16_f32(
+                _mm512_maskz_loadu_ps(kept, y + j), h, _mm512_maskz_loadu_ps(tail, lo + j),
                 kept));
         }
     }
