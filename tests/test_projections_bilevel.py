@@ -779,6 +779,36 @@ def test_float32_column_passes_do_not_depend_on_the_guesses(column_path, rows, r
             np.testing.assert_array_equal(result, results[0], err_msg=str(fraction))
 
 
+@pytest.mark.parametrize("rows", [17, 33, 100, 128, 129])
+@pytest.mark.parametrize("n_cols", [16, 17, 32, 47, 203, 1000])
+def test_float32_column_passes_in_pairs_of_groups(rows, n_cols, rng):
+    # Columns of up to PAIR_ROWS rows (AVX-512): two groups of 16 columns at
+    # a time, their passes alternated, both from the guesses of the pair
+    # before; a last pair of one group, a last group short of its lanes,
+    # lanes that stop at different passes in either group, a zero column, a
+    # group of flat columns.  The same bits as one group at a time (129
+    # rows: one group at a time either way), and the sort's projection.
+    from skproj.projections import _bilevel
+
+    Y = rng.standard_normal((rows, n_cols)) * np.exp(rng.standard_normal(n_cols))
+    Y[:, n_cols // 2] = 0.0
+    Y[:, 16:32] = rng.choice([-1.0, 1.0], size=Y[:, 16:32].shape)
+    Y = Y.astype(np.float32)
+    norm = references.group_norm(Y, "l1", 0)
+    try:
+        for fraction in (0.02, 0.5, 0.95):
+            results = []
+            for pairs in (True, False):
+                _bilevel._set_column_paths(passes=True, pairs=pairs)
+                results.append(bilevel_l11(Y, fraction * norm, axis=0))
+            np.testing.assert_array_equal(bits(results[0]), bits(results[1]),
+                                          err_msg=str(fraction))
+            np.testing.assert_allclose(results[0], references.bilevel(Y, fraction * norm, "l1", 0),
+                                       rtol=0, atol=2e-5 * float(np.abs(Y).max()))
+    finally:
+        _bilevel._set_column_paths()
+
+
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 @pytest.mark.parametrize("rows", [33, 1000, 16385, 40000])
 def test_long_column_panels(column_path, dtype, tol, rows, rng):

@@ -353,7 +353,8 @@ cdef extern from "_bilevel_simd.h" nogil:
                                         Py_ssize_t* lines, Py_ssize_t start, bint last)
     void skp_panel_thresholds_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                                   Py_ssize_t width, double floor, const double* radii,
-                                  double* taus, double* hint, float* packed, int prefetch)
+                                  double* taus, double* hint, float* packed, int pairs,
+                                  int prefetch)
     void skp_panel_thresholds_f64(const double* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                                   Py_ssize_t width, double floor, const double* radii,
                                   double* taus, double* hint)
@@ -420,6 +421,18 @@ cdef enum:
     # faster; 50 x 5000 and 64 x 4096 float32 9-12 % slower).
     WHOLE_BYTES = 1 << 20
     WHOLE_COLUMNS = 2560
+    # float32 columns of up to PAIR_ROWS rows find their taus two groups of 16
+    # columns at a time with AVX-512, their passes alternated (see
+    # skp_panel_thresholds512_f32), the two groups' magnitudes packed in 16
+    # KiB.  Issue 14, an Intel Xeon, single calls interleaved in one process,
+    # at half the norm, times a copy, one group / two: 30 x 1000 6.36-6.43 /
+    # 5.56-5.66, 64 x 1000 5.29-5.61 / 4.97-5.27, 100 x 1000 4.73-4.84 /
+    # 4.48-4.57, 128 x 2000 3.18-3.21 / 3.07-3.11; out of L2, in each order
+    # of the calls (the second of two took 1.05-1.1 times as long there),
+    # 100 x 10000 2.39-2.54 / 2.32-2.51, 64 x 20000 2.87-2.93 /
+    # 2.79-2.88, 100 x 100000 2.34-2.38 / 2.29-2.35; but 200 x 1000, 300 x
+    # 784 and 500 x 500 even, 250 x 1000 3.22-3.28 / 3.35-3.40.
+    PAIR_ROWS = 128
     # float32 rows of up to this many values (float64: a quarter of them, in a
     # matrix that is not streamed) find their taus eight at a time, a row a
     # lane, by the column panels' passes (_row_taus_by_lanes; see _l11_rows).
@@ -487,18 +500,22 @@ cdef enum:
 cdef Py_ssize_t _packed_rows = 1024, _double_rows_avx2 = 512, _double_rows_streamed = 48
 cdef double _long_share = 0.08
 cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
+cdef bint _pairs = True       # testing: float32 passes two groups at a time where they fit
 
 
-def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1=None):
+def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1=None,
+                      bint pairs=True):
     """Testing hook: column panels by passes (``True``), by gathered
     candidates (``False``) or as measured (``None``: short columns then take
     ``_short_columns``); this module's AVX-512 loops or not (each extension
     module keeps its own switch); blocks in cache written by strips of columns
     (``True``) or along their rows (``False``), the next panel prefetched into
     L1 (``True``) or L2 only (``False``), each ``None``: as the CPU prefers
-    (``skp_strips``, ``skp_panels_into_l1`` in _l1_simd.h)."""
-    global _forced_path
+    (``skp_strips``, ``skp_panels_into_l1`` in _l1_simd.h); float32's
+    AVX-512 passes two groups of columns at a time (``pairs``) or one."""
+    global _forced_path, _pairs
     _forced_path = 0 if passes is None else (1 if passes else -1)
+    _pairs = pairs
     skp_set_avx512(avx512)
     skp_set_cpu_choices(-1 if strips is None else int(bool(strips)),
                         -1 if panels_into_l1 is None else int(bool(panels_into_l1)))
@@ -716,7 +733,8 @@ cdef int _gathered_taus(const floating[:, :] y, Py_ssize_t first, Py_ssize_t wid
 
 cdef inline void _panel_thresholds(const floating[:, :] y, Py_ssize_t first, Py_ssize_t width,
                                    double floor, const double* radii, double* taus,
-                                   double* hint, float* packed, bint prefetch) noexcept nogil:
+                                   double* hint, float* packed, bint pairs,
+                                   bint prefetch) noexcept nogil:
     """The taus of columns ``first:first + width`` by passes over them (contiguous rows).
 
     With AVX-512 (both dtypes) and float32's AVX2 loop: each column's first
@@ -726,12 +744,14 @@ cdef inline void _panel_thresholds(const floating[:, :] y, Py_ssize_t first, Py_
     group of 16 columns (AVX-512; AVX2: 8) packs their magnitudes in
     ``packed`` (16 * rows floats, 64-byte aligned; or NULL: every pass reads
     the panel), which the next passes read; with AVX-512 it prefetches the
-    rows ahead with ``prefetch`` (the matrix is not in cache).
+    rows ahead with ``prefetch`` (the matrix is not in cache), and with
+    ``pairs`` (``packed`` has room for 32 * rows) takes two groups at a time,
+    their passes alternated.
     """
     cdef Py_ssize_t c
     if floating is float:
         skp_panel_thresholds_f32(&y[0, first], y.strides[0], y.shape[0], width, floor, radii,
-                                 taus, hint, packed, prefetch)
+                                 taus, hint, packed, pairs, prefetch)
     else:
         skp_panel_thresholds_f64(&y[0, first], y.strides[0], y.shape[0], width, floor, radii,
                                  taus, hint)
@@ -989,7 +1009,6 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef double hint[3]
     # (float32 by passes: a group of 16 columns' magnitudes, on a cache line)
     cdef bint packs = floating is float and by_passes and 16 * n_rows * 4 <= PACKED_BYTES
-    cdef float* packed = <float*> malloc((16 * n_rows + 16) * sizeof(float)) if packs else NULL
     cdef floating* floors = <floating*> malloc((panel + 8) * sizeof(floating))
     # (the gather's scratch; with the passes, the next panel's kept lines)
     cdef Py_ssize_t* lines = <Py_ssize_t*> malloc((panel + 2) * sizeof(Py_ssize_t))
@@ -1000,6 +1019,10 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     # (a matrix in cache by passes: every tau first, then one write along the rows)
     cdef bint whole = (by_passes and n_rows * n_cols * itemsize <= WHOLE_BYTES
                        and n_cols <= WHOLE_COLUMNS)
+    # (two groups' magnitudes packed, for the pairs of PAIR_ROWS)
+    cdef bint pairs = packs and n_rows <= PAIR_ROWS and _pairs
+    cdef float* packed = (<float*> malloc(((32 if pairs else 16) * n_rows + 16) * sizeof(float))
+                          if packs else NULL)
     cdef Py_ssize_t n_taus = n_cols if whole else panel
     cdef double* taus = <double*> malloc(n_taus * sizeof(double))
     cdef float* halves = <float*> malloc(2 * n_taus * sizeof(float))
@@ -1037,7 +1060,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
                 _panel_thresholds(y, first, width, floor, panel_radii,
                                   taus + first if whole else taus, hint,
                                   <float*> ((<size_t> packed + 63) // 64 * 64) if packs
-                                  else NULL, large)
+                                  else NULL, pairs, large)
             else:
                 status = _gathered_taus(y, first, width, floor, panel_radii,
                                         &lists if by_rows else NULL, &column, counts, sums,
@@ -1150,7 +1173,7 @@ cdef bint _row_taus_by_lanes(const floating[:, :] y, Py_ssize_t first, const dou
     if floating is float:
         skp_pack_rows8_f32(&y[first, 0], y.strides[0], kept, y.shape[1], packed)
         skp_panel_thresholds_f32(packed, 32, y.shape[1], lanes, floor, lane_radii, taus, hint,
-                                 NULL, 0)
+                                 NULL, False, False)
     else:
         skp_pack_rows8_f64(&y[first, 0], y.strides[0], kept, y.shape[1], packed)
         skp_panel_thresholds_f64(packed, 64, y.shape[1], lanes, floor, lane_radii, taus, hint)

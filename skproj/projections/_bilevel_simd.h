@@ -578,112 +578,169 @@ SKP_AVX512 static inline __m512d skp_guess8(const double* hint, __m512d radius, 
     return _mm512_mask_mov_pd(floor, *guessed, guess);
 }
 
+/* One group of 16 columns on its way through Michelot's passes
+ * (skp_panel_thresholds512_f32): each lane's iterate (rho), the tau of the
+ * lanes done, the count of the pass before, and the lanes still going. */
+typedef struct {
+    const char* columns;
+    float* packed;
+    __m512d radius_low, radius_high, rho_low, rho_high, tau_low, tau_high;
+    __m512i previous, support;
+    __m512 bound;
+    __mmask16 lanes, active, guessed, kept;
+    int n_lanes, pass;
+} skp_group16_f32;
+
+/* The group of columns g..g + 15 (fewer at the panel's end) ready for its
+ * first pass, each lane from its guess (skp_guess8: a guess, not a bound;
+ * see skp_panel_thresholds_f32). */
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_start(
+        skp_group16_f32* s, const float* base, ptrdiff_t g, ptrdiff_t width, ptrdiff_t n_rows,
+        double floor, const double* radii, const double* hint, float* packed) {
+    const __m512d zero = _mm512_setzero_pd(), floor_v = _mm512_set1_pd(floor);
+    __mmask8 guessed_low, guessed_high;
+    s->n_lanes = width - g < 16 ? (int) (width - g) : 16;
+    s->lanes = (__mmask16) ((1u << s->n_lanes) - 1);
+    s->columns = (const char*) (base + g);
+    s->packed = packed;
+    s->pass = 0;
+    s->radius_low = _mm512_loadu_pd(radii + g);
+    s->radius_high = _mm512_loadu_pd(radii + g + 8);
+    s->rho_low = skp_guess8(hint, s->radius_low, floor_v, floor * n_rows, &guessed_low);
+    s->rho_high = skp_guess8(hint, s->radius_high, floor_v, floor * n_rows, &guessed_high);
+    s->tau_low = s->tau_high = _mm512_set1_pd(INFINITY);
+    s->previous = _mm512_set1_epi32(INT32_MAX);
+    s->support = _mm512_setzero_si512();
+    s->active = (__mmask16) (s->lanes & (
+        _mm512_cmp_pd_mask(s->radius_low, zero, _CMP_NEQ_OQ)
+        | (_mm512_cmp_pd_mask(s->radius_high, zero, _CMP_NEQ_OQ) << 8)));
+    s->bound = _mm512_mask_mov_ps(_mm512_set1_ps(INFINITY), s->active, skp_join16(
+        _mm512_cvt_roundpd_ps(s->rho_low, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC),
+        _mm512_cvt_roundpd_ps(s->rho_high, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)));
+    s->kept = s->active;
+    s->guessed = (__mmask16) ((guessed_low | (guessed_high << 8)) & s->active);
+}
+
+/* One pass over the group (packed after its first, where ``packed`` is
+ * given), and each lane's Newton step from it; the lanes that settle leave
+ * ``active``. */
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_pass(
+        skp_group16_f32* s, ptrdiff_t row_stride, ptrdiff_t n_rows, double floor,
+        int prefetch) {
+    const __m512d infinite = _mm512_set1_pd(INFINITY), floor_v = _mm512_set1_pd(floor);
+    double sums[16];
+    float bounds[16];
+    __m512i count;
+    __m512d sum_low, sum_high, next_low, next_high;
+    __m512 least, next_bound;
+    __mmask16 empty, settled, rising, done;
+    if (s->pass++ && s->packed)
+        skp_columns_above16_f32((const char*) s->packed, 64, n_rows, s->lanes, s->bound,
+                                &count, &sum_low, &sum_high, &least, 1, NULL, 0);
+    else if (prefetch)   /* (each call inlined with its constant) */
+        skp_columns_above16_f32(s->columns, row_stride, n_rows, s->lanes, s->bound, &count,
+                                &sum_low, &sum_high, &least, 0, s->packed, 1);
+    else
+        skp_columns_above16_f32(s->columns, row_stride, n_rows, s->lanes, s->bound, &count,
+                                &sum_low, &sum_high, &least, 0, s->packed, 0);
+    if (_mm512_cmp_pd_mask(sum_low, infinite, _CMP_EQ_OQ)
+            | _mm512_cmp_pd_mask(sum_high, infinite, _CMP_EQ_OQ)) {
+        /* a float block overflowed: the sums in double */
+        _mm512_storeu_ps(bounds, s->bound);
+        _mm512_storeu_pd(sums, sum_low);
+        _mm512_storeu_pd(sums + 8, sum_high);
+        skp_resum_overflowed(s->columns, row_stride, n_rows, s->n_lanes, bounds, sums);
+        sum_low = _mm512_loadu_pd(sums);
+        sum_high = _mm512_loadu_pd(sums + 8);
+    }
+    /* (as skp_panel_thresholds_f32) */
+    next_low = _mm512_div_pd(_mm512_sub_pd(sum_low, s->radius_low),
+                             _mm512_cvtepi32_pd(_mm512_castsi512_si256(count)));
+    next_high = _mm512_div_pd(_mm512_sub_pd(sum_high, s->radius_high),
+                              _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(count, 1)));
+    /* A pass from a guess above tau gives a Newton step below tau (f is
+     * convex), or nothing: from the floor then */
+    next_low = _mm512_mask_max_pd(next_low, (__mmask8) s->guessed, next_low, floor_v);
+    next_high = _mm512_mask_max_pd(next_high, (__mmask8) (s->guessed >> 8), next_high, floor_v);
+    next_bound = skp_join16(
+        _mm512_cvt_roundpd_ps(next_low, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC),
+        _mm512_cvt_roundpd_ps(next_high, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
+    /* (a guessed lane goes on, from below tau) */
+    empty = (__mmask16) (_mm512_cmpeq_epi32_mask(count, _mm512_setzero_si512()) & ~s->guessed);
+    settled = _mm512_cmpge_epi32_mask(count, s->previous);
+    rising = (__mmask16) (_mm512_cmp_pd_mask(next_low, s->rho_low, _CMP_GE_OQ)
+                          | (_mm512_cmp_pd_mask(next_high, s->rho_high, _CMP_GE_OQ) << 8));
+    done = (__mmask16) (s->active & (empty | settled | (rising & _mm512_cmp_ps_mask(
+        least, next_bound, _CMP_GT_OQ))));
+    s->tau_low = _mm512_mask_mov_pd(s->tau_low, (__mmask8) done, _mm512_mask_mov_pd(
+        next_low, (__mmask8) empty, s->rho_low));
+    s->tau_high = _mm512_mask_mov_pd(s->tau_high, (__mmask8) (done >> 8), _mm512_mask_mov_pd(
+        next_high, (__mmask8) (empty >> 8), s->rho_high));
+    s->support = _mm512_mask_mov_epi32(s->support, done, count);
+    s->active = (__mmask16) (s->active & ~done);
+    /* (a lane that stepped down from its guess has no count to settle on) */
+    s->previous = _mm512_mask_mov_epi32(count, (__mmask16) (s->guessed & ~rising),
+                                        _mm512_set1_epi32(INT32_MAX));
+    s->guessed = 0;
+    s->rho_low = next_low;
+    s->rho_high = next_high;
+    s->bound = _mm512_mask_mov_ps(_mm512_set1_ps(INFINITY), s->active, next_bound);
+}
+
+/* The group's taus into taus[0:n_lanes]; where it kept a column, the next
+ * guesses' ``hint``: these taus', radii's and supports' means. */
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_finish(
+        const skp_group16_f32* s, double* taus, double* hint) {
+    double tau[16];
+    int c;
+    _mm512_storeu_pd(tau, s->tau_low);
+    _mm512_storeu_pd(tau + 8, s->tau_high);
+    for (c = 0; c < s->n_lanes; c++) taus[c] = tau[c];
+    if (s->kept) {
+        const __mmask16 kept = s->kept;
+        const int n_kept = __builtin_popcount(kept);
+        const int total = _mm512_mask_reduce_add_epi32(kept, s->support);
+        hint[0] = (_mm512_mask_reduce_add_pd((__mmask8) kept, s->tau_low)
+                   + _mm512_mask_reduce_add_pd((__mmask8) (kept >> 8), s->tau_high)) / n_kept;
+        hint[1] = (_mm512_mask_reduce_add_pd((__mmask8) kept, s->radius_low)
+                   + _mm512_mask_reduce_add_pd((__mmask8) (kept >> 8), s->radius_high))
+            / n_kept;
+        hint[2] = total > 0 ? (double) total / n_kept : 0.0;
+    }
+}
+
+/* Two groups at a time where ``packed`` has room for both (``pairs``: 32 *
+ * n_rows floats), their passes alternated: a pass's Newton step (two
+ * divisions, conversions, compares) waits on the sums of the pass, and the
+ * next pass's compares on it, so a group alone left the vector units idle
+ * between passes, where the other group's pass now runs.  Both groups of a
+ * pair start from the guesses of the pair before (a group's taus do not
+ * depend on its start: Michelot's fixed point).  (Issue 14, an Intel Xeon,
+ * perf: on 100 x 1000 float32 at half the norm, some 40 % of the passes'
+ * samples fell outside their row loops; the pairs took bilevel_l11 there
+ * from 4.73-4.84 to 4.48-4.57 times a copy: PAIR_ROWS in _bilevel.pyx.) */
 SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t row_stride,
                                                    ptrdiff_t n_rows, ptrdiff_t width,
                                                    double floor, const double* radii,
                                                    double* taus, double* hint, float* packed,
-                                                   int prefetch) {
-    const __m512d infinite = _mm512_set1_pd(INFINITY), zero = _mm512_setzero_pd();
-    const __m512d floor_v = _mm512_set1_pd(floor);
-    const __m512 no_bound = _mm512_set1_ps(INFINITY);
-    double tau[16], sums[16];
-    float bounds[16];
-    ptrdiff_t g, c;
+                                                   int pairs, int prefetch) {
+    ptrdiff_t g;
+    skp_group16_f32 a, b;
     for (g = 0; g < width; g += 16) {
-        int pass = 0;
-        const int n_lanes = width - g < 16 ? (int) (width - g) : 16;
-        const __mmask16 lanes = (__mmask16) ((1u << n_lanes) - 1);
-        const char* columns = (const char*) (base + g);
-        const __m512d radius_low = _mm512_loadu_pd(radii + g);
-        const __m512d radius_high = _mm512_loadu_pd(radii + g + 8);
-        /* each lane's first pass from its guess (skp_guess8: a guess, not
-         * a bound; see skp_panel_thresholds_f32) */
-        __mmask8 guessed_low, guessed_high;
-        __m512d rho_low = skp_guess8(hint, radius_low, floor_v, floor * n_rows, &guessed_low);
-        __m512d rho_high = skp_guess8(hint, radius_high, floor_v, floor * n_rows, &guessed_high);
-        __mmask16 guessed = (__mmask16) (guessed_low | (guessed_high << 8));
-        __m512d tau_low = infinite, tau_high = infinite;
-        __m512i previous = _mm512_set1_epi32(INT32_MAX), support = _mm512_setzero_si512();
-        __mmask16 active = (__mmask16) (lanes & (
-            _mm512_cmp_pd_mask(radius_low, zero, _CMP_NEQ_OQ)
-            | (_mm512_cmp_pd_mask(radius_high, zero, _CMP_NEQ_OQ) << 8)));
-        __m512 bound = _mm512_mask_mov_ps(no_bound, active, skp_join16(
-            _mm512_cvt_roundpd_ps(rho_low, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC),
-            _mm512_cvt_roundpd_ps(rho_high, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)));
-        const __mmask16 kept = active;
-        guessed &= active;
-        while (active) {
-            __m512i count;
-            __m512d sum_low, sum_high, next_low, next_high;
-            __m512 least, next_bound;
-            __mmask16 empty, settled, rising, done;
-            if (pass++ && packed)
-                skp_columns_above16_f32((const char*) packed, 64, n_rows, lanes, bound, &count,
-                                        &sum_low, &sum_high, &least, 1, NULL, 0);
-            else if (prefetch)   /* (each call inlined with its constant) */
-                skp_columns_above16_f32(columns, row_stride, n_rows, lanes, bound, &count,
-                                        &sum_low, &sum_high, &least, 0, packed, 1);
-            else
-                skp_columns_above16_f32(columns, row_stride, n_rows, lanes, bound, &count,
-                                        &sum_low, &sum_high, &least, 0, packed, 0);
-            if (_mm512_cmp_pd_mask(sum_low, infinite, _CMP_EQ_OQ)
-                    | _mm512_cmp_pd_mask(sum_high, infinite, _CMP_EQ_OQ)) {
-                /* a float block overflowed: the sums in double */
-                _mm512_storeu_ps(bounds, bound);
-                _mm512_storeu_pd(sums, sum_low);
-                _mm512_storeu_pd(sums + 8, sum_high);
-                skp_resum_overflowed(columns, row_stride, n_rows, n_lanes, bounds, sums);
-                sum_low = _mm512_loadu_pd(sums);
-                sum_high = _mm512_loadu_pd(sums + 8);
+        skp_group16_start(&a, base, g, width, n_rows, floor, radii, hint, packed);
+        if (pairs && g + 16 < width) {
+            skp_group16_start(&b, base, g + 16, width, n_rows, floor, radii, hint,
+                              packed + 16 * n_rows);
+            while (a.active | b.active) {
+                if (a.active) skp_group16_pass(&a, row_stride, n_rows, floor, prefetch);
+                if (b.active) skp_group16_pass(&b, row_stride, n_rows, floor, prefetch);
             }
-            /* (as skp_panel_thresholds_f32) */
-            next_low = _mm512_div_pd(_mm512_sub_pd(sum_low, radius_low),
-                                     _mm512_cvtepi32_pd(_mm512_castsi512_si256(count)));
-            next_high = _mm512_div_pd(_mm512_sub_pd(sum_high, radius_high),
-                                      _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(count, 1)));
-            /* A pass from a guess above tau gives a Newton step below tau
-             * (f is convex), or nothing: from the floor then */
-            next_low = _mm512_mask_max_pd(next_low, (__mmask8) guessed, next_low, floor_v);
-            next_high = _mm512_mask_max_pd(next_high, (__mmask8) (guessed >> 8), next_high,
-                                           floor_v);
-            next_bound = skp_join16(
-                _mm512_cvt_roundpd_ps(next_low, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC),
-                _mm512_cvt_roundpd_ps(next_high, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
-            /* (a guessed lane goes on, from below tau) */
-            empty = (__mmask16) (_mm512_cmpeq_epi32_mask(count, _mm512_setzero_si512())
-                                 & ~guessed);
-            settled = _mm512_cmpge_epi32_mask(count, previous);
-            rising = (__mmask16) (_mm512_cmp_pd_mask(next_low, rho_low, _CMP_GE_OQ)
-                                  | (_mm512_cmp_pd_mask(next_high, rho_high, _CMP_GE_OQ) << 8));
-            done = (__mmask16) (active & (empty | settled | (rising & _mm512_cmp_ps_mask(
-                least, next_bound, _CMP_GT_OQ))));
-            tau_low = _mm512_mask_mov_pd(tau_low, (__mmask8) done, _mm512_mask_mov_pd(
-                next_low, (__mmask8) empty, rho_low));
-            tau_high = _mm512_mask_mov_pd(tau_high, (__mmask8) (done >> 8), _mm512_mask_mov_pd(
-                next_high, (__mmask8) (empty >> 8), rho_high));
-            support = _mm512_mask_mov_epi32(support, done, count);
-            active = (__mmask16) (active & ~done);
-            /* (a lane that stepped down from its guess has no count to settle on) */
-            previous = _mm512_mask_mov_epi32(count, (__mmask16) (guessed & ~rising),
-                                             _mm512_set1_epi32(INT32_MAX));
-            guessed = 0;
-            rho_low = next_low;
-            rho_high = next_high;
-            bound = _mm512_mask_mov_ps(no_bound, active, next_bound);
-        }
-        _mm512_storeu_pd(tau, tau_low);
-        _mm512_storeu_pd(tau + 8, tau_high);
-        for (c = 0; c < n_lanes; c++) taus[g + c] = tau[c];
-        if (kept) {
-            /* the next group's guesses: these taus', radii's and supports' means */
-            const int n_kept = __builtin_popcount(kept);
-            const int total = _mm512_mask_reduce_add_epi32(kept, support);
-            hint[0] = (_mm512_mask_reduce_add_pd((__mmask8) kept, tau_low)
-                       + _mm512_mask_reduce_add_pd((__mmask8) (kept >> 8), tau_high)) / n_kept;
-            hint[1] = (_mm512_mask_reduce_add_pd((__mmask8) kept, radius_low)
-                       + _mm512_mask_reduce_add_pd((__mmask8) (kept >> 8), radius_high))
-                / n_kept;
-            hint[2] = total > 0 ? (double) total / n_kept : 0.0;
+            skp_group16_finish(&a, taus + g, hint);
+            skp_group16_finish(&b, taus + g + 16, hint);
+            g += 16;
+        } else {
+            while (a.active) skp_group16_pass(&a, row_stride, n_rows, floor, prefetch);
+            skp_group16_finish(&a, taus + g, hint);
         }
     }
 }
@@ -982,7 +1039,7 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
                                                      ptrdiff_t n_rows, ptrdiff_t width,
                                                      double floor, const double* radii,
                                                      double* taus, double* hint, float* packed,
-                                                     int prefetch) {
+                                                     int pairs, int prefetch) {
     const __m256d infinite = _mm256_set1_pd(INFINITY), zero = _mm256_setzero_pd();
     const __m256d floor_v = _mm256_set1_pd(floor);
     const __m256 no_bound = _mm256_set1_ps(INFINITY);
@@ -991,7 +1048,7 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
     ptrdiff_t g, c;
     if (skp_avx512) {
         skp_panel_thresholds512_f32(base, row_stride, n_rows, width, floor, radii, taus, hint,
-                                    packed, prefetch);
+                                    packed, pairs, prefetch);
         return;
     }
     for (g = 0; g < width; g += 8) {
@@ -1812,7 +1869,8 @@ static inline ptrdiff_t skp_panel_candidates_f64(const double* base, ptrdiff_t r
 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_t row_stride,
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
                                             const double* radii, double* taus,
-                                            double* hint, float* packed, int prefetch) {}
+                                            double* hint, float* packed, int pairs,
+                                            int prefetch) {}
 static inline void skp_pack_rows8_f32(const float* base, ptrdiff_t row_stride, unsigned rows,
                                       ptrdiff_t length, float* packed) {}
 static inline void skp_pack_rows8_f64(const double* base, ptrdiff_t row_stride, unsigned rows,
