@@ -12,8 +12,8 @@ and a call's whole Python layer 1.6-2.5 us with NumPy instead of 2.8-4.5.
 The kernels with an entry taking addresses (the l1 ball, the simplex, the
 bi-level and exact l1,inf projections) take :func:`address_memory` first
 instead: NumPy arrays checked in C, tensors with ``out=`` by their own
-attributes (:func:`tensor_out_addresses`, about 2 us less than the NumPy
-views), and no memoryviews; the others' memoryviews cost about a microsecond
+attributes, read in C too (``_arrays.tensor_memory``, about 2 us less than
+the NumPy views), and no memoryviews; the others' memoryviews cost about a microsecond
 a call.
 """
 
@@ -24,7 +24,7 @@ import sys
 import numpy as np
 
 from skproj.projections import _torch_backend
-from skproj.projections._arrays import array_memory
+from skproj.projections._arrays import array_memory, tensor_memory
 from skproj.projections._l1 import Status
 
 SUPPORTED_DTYPES = (np.float32, np.float64)
@@ -283,7 +283,7 @@ def address_memory(y, out):
     NumPy arrays (``out`` None or an array) are checked in C
     (``_arrays.array_memory``: 0.1 us, against 1.5-2.5 us for
     :func:`common_memory` and the kernels' memoryviews on a 4 x 8 array);
-    tensors with ``out=`` by :func:`tensor_out_addresses`.  Every other call
+    tensors with ``out=`` by ``_arrays.tensor_memory``.  Every other call
     gets None and goes the general way, as in :func:`common_memory`.
 
     Returns
@@ -295,61 +295,7 @@ def address_memory(y, out):
     """
     if type(y) is np.ndarray:
         return array_memory(y, out)
-    if out is None:
-        return None
-    memory = tensor_out_addresses(y, out)
-    return None if memory is None else (out, *memory)
-
-
-def tensor_out_addresses(y, out):
-    """The memory of the common call on tensors with ``out=``, checked on the tensors; else None.
-
-    The common call: ``y`` and ``out`` float32 or float64 CPU tensors of the
-    same shape and dtype, C-contiguous, non-empty, and either the same memory
-    or apart, ``out`` writable (``_torch_backend.is_writable``; ``y``
-    requiring grad or not: the general way works on its detached memory all
-    the same).  Everything else gets None and goes the general way, as in
-    :func:`common_memory`.  The caller bumps ``out``'s version counter after
-    the write (``_torch_backend.mark_written``).  The checks read the tensors'
-    attributes (a tenth of a microsecond each) instead of building NumPy
-    views (0.7 us each); a kernel entry taking addresses
-    (``_l1.at_addresses``) then spares the buffer requests too.
-
-    Returns
-    -------
-    y_address, x_address, n, single
-        The addresses of ``y``'s and ``out``'s first values, the number of
-        values, and whether they are float32.
-    """
-    torch = sys.modules.get("torch")
-    if torch is None or not isinstance(y, torch.Tensor) or not isinstance(out, torch.Tensor):
-        return None
-    dtype = y.dtype
-    if not (dtype is torch.float32 or dtype is torch.float64):
-        return None
-    try:  # (data_ptr raises for the layouts without one: sparse, mkldnn)
-        if not (y.is_cpu and y.is_contiguous() and not y.is_neg()):
-            return None
-        y_address = y.data_ptr()
-        n = y.numel()
-        if not _torch_backend.is_writable(out):
-            return None     # (the general way raises check_writable's error)
-        if out is y:
-            return (y_address, y_address, n, dtype is torch.float32) if n else None
-        if not (out.dtype is dtype and out.is_cpu and out.is_contiguous()
-                and not out.is_neg() and out.shape == y.shape):
-            return None
-        x_address = out.data_ptr()
-    except RuntimeError:
-        return None
-    single = dtype is torch.float32
-    n_bytes = n * (4 if single else 8)
-    # (contiguous and of one shape: the same first address is the same memory,
-    # else they share memory exactly when the address ranges meet)
-    if not n or x_address != y_address and (
-            y_address < x_address + n_bytes and x_address < y_address + n_bytes):
-        return None
-    return y_address, x_address, n, single
+    return None if out is None else tensor_memory(y, out)
 
 
 def run_projection(y, out, compute, torch_compute, *, ndim=None, name="Y",

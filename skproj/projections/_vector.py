@@ -102,7 +102,7 @@ def _threshold_memory(w, second, scale):
 
     Reads the arrays' attributes rather than building views (a CPU tensor's
     ``numpy()`` view costs a microsecond, as much as the kernel on a small
-    layer; see ``tensor_out_addresses``).
+    layer; see ``_arrays.tensor_memory``).
     """
     others = [a for a in (second, scale) if a is not None]
     if type(w) is np.ndarray:
