@@ -13,8 +13,8 @@ The kernels with an entry taking addresses (the l1 ball, the simplex, the
 bi-level and exact l1,inf projections) take :func:`address_memory` first
 instead: NumPy arrays checked in C, tensors with ``out=`` by their own
 attributes, read in C too (``_arrays.tensor_memory``, about 2 us less than
-the NumPy views), and no memoryviews; the others' memoryviews cost about a microsecond
-a call.
+the NumPy views), and no memoryviews; the others' memoryviews cost about a
+microsecond a call.
 """
 
 import math
