@@ -499,8 +499,8 @@ cdef enum:
 # passes only on columns of up to _double_rows_streamed rows, by the share.
 cdef Py_ssize_t _packed_rows = 1024, _double_rows_avx2 = 512, _double_rows_streamed = 48
 # Where the next panel is prefetched into L2 only (skp_panels_into_l1: CPUs
-# other than AMD's), panels of at most this many rows are prefetched at all
-# (_kept_lines_ahead).
+# other than AMD's) and written by the AVX-512 loops, panels of at most this
+# many rows are prefetched at all (_kept_lines_ahead).
 cdef Py_ssize_t _ahead_rows_l2 = 640
 cdef double _long_share = 0.08
 cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
@@ -809,8 +809,8 @@ cdef void _kept_lines_ahead(NextPanel* job, const floating[:, :] y, Py_ssize_t f
     queue of misses the pass's loads wait in).
 
     The Intel Xeon (into L2 only) gains on panels of a few rows and loses
-    on panels of many rows whose result is streamed a whole line at a time
-    (rows that start on cache lines), so panels of more than
+    on panels of many rows whose result the AVX-512 write streams a whole
+    line at a time (rows that start on cache lines), so panels of more than
     _ahead_rows_l2 rows are not prefetched there (issue 14, single calls
     in one process, each order of the calls, float32 at 10, 50, 90 % of
     the groups kept, with / without: 100 x 100000 2.18 / 2.40, 2.31 /
@@ -820,7 +820,11 @@ cdef void _kept_lines_ahead(NextPanel* job, const floating[:, :] y, Py_ssize_t f
     1.91, 2.21 / 2.07; 900 x 11104 2.34 / 1.96, 2.72 / 2.24, 2.86 / 2.33;
     1000 x 10000 2.80 / 2.22, 3.22 / 2.53, 3.18 / 2.50; 1000 x 10016 2.10
     / 1.84, 3.00 / 2.34, 3.32 / 2.64; rows not on lines even: 1000 x 10001
-    2.99 / 2.91, 3.27 / 3.29, 3.47 / 3.52, 1024 x 9766 within 1 %).
+    2.99 / 2.91, 3.27 / 3.29, 3.47 / 3.52, 1024 x 9766 within 1 %).  With
+    the AVX2 loops (half lines streamed) the prefetch still gains there:
+    1000 x 10000 2.84 / 2.77, 3.55 / 3.70, 3.66 / 3.79; 768 x 13008 2.78 /
+    2.74, 3.74 / 3.98, 3.66 / 4.01; 256 x 40000 2.33 / 2.80, 2.72 / 3.53,
+    2.44 / 3.25.
     """
     job.base = <const char*> &y[0, 0]
     job.stride = y.strides[0]
@@ -1033,7 +1037,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef NextPanel next
     # (see _kept_lines_ahead)
     cdef bint prefetches = large and by_passes and n_rows <= (
-        _packed_rows if skp_panels_into_l1 else _ahead_rows_l2)
+        _ahead_rows_l2 if skp_avx512_enabled() and not skp_panels_into_l1 else _packed_rows)
     cdef bint ahead
     # (a matrix in cache by passes: every tau first, then one write along the rows)
     cdef bint whole = (by_passes and n_rows * n_cols * itemsize <= WHOLE_BYTES
@@ -1346,6 +1350,3 @@ def at_addresses(int kind, size_t y_address, size_t x_address, Py_ssize_t n_rows
             matrix_slice(x64, x_address, n_rows, n_cols, sizeof(double))
             status = _bilevel_of_kind(kind, y64, x64, eta, groups_are_rows, radii)
     return status
-
-
-
