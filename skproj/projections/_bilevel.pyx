@@ -50,8 +50,8 @@ from skproj.projections._streaming cimport (
 from skproj.projections._l1 cimport (
     SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
-    skp_panels_into_l1, skp_set_avx512, skp_set_cpu_choices, skp_stream_fence, skp_stream_zero, skp_write_strips512_f32,
-    skp_write_strips512_f64, streams, streams_rows, write_row_simd,
+    skp_panels_into_l1, skp_set_avx512, skp_set_cpu_choices, skp_stream_fence, skp_stream_zero,
+    skp_write_strips512_f32, skp_write_strips512_f64, streams, streams_rows, write_row_simd,
 )
 
 # The permutation tables of _l1_simd.h are static: each module holds its own
@@ -1042,8 +1042,8 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     # (a matrix in cache by passes: every tau first, then one write along the rows)
     cdef bint whole = (by_passes and n_rows * n_cols * itemsize <= WHOLE_BYTES
                        and n_cols <= WHOLE_COLUMNS)
-    # (two groups' magnitudes packed, for the pairs of PAIR_ROWS)
-    cdef bint pairs = packs and n_rows <= PAIR_ROWS and _pairs
+    # (two groups' magnitudes packed, for the pairs of PAIR_ROWS: AVX-512 alone)
+    cdef bint pairs = packs and n_rows <= PAIR_ROWS and _pairs and skp_avx512_enabled()
     cdef float* packed = (<float*> malloc(((32 if pairs else 16) * n_rows + 16) * sizeof(float))
                           if packs else NULL)
     cdef Py_ssize_t n_taus = n_cols if whole else panel
