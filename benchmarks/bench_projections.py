@@ -331,18 +331,17 @@ def _kernels(Y, out):
     """The kernels behind each projection, called as the functional API calls them.
 
     Their entries taking addresses (``at_addresses``), which the API calls
-    on the common call's memory (``_validation.address_memory``).
+    on the common call's memory (``_validation.address_memory``,
+    ``_arrays.matrix_call``), the per-group results in their scratch.
     """
     from skproj.projections import _bilevel, _l1, _l1inf
     from skproj.projections._bilevel import NormKind
 
-    radii = np.zeros(Y.shape[1])
     y, x = Y.ctypes.data, out.ctypes.data
     shape, single = Y.shape, Y.dtype == np.float32
 
     def bilevel(kind):
-        return lambda eta: _bilevel.at_addresses(int(kind), y, x, *shape, single, eta, False,
-                                                 radii)
+        return lambda eta: _bilevel.at_addresses(int(kind), y, x, *shape, single, eta, False)
 
     return {
         "project_l1_ball": lambda eta: _l1.at_addresses(False, y, x, Y.size, single, eta),
@@ -350,8 +349,7 @@ def _kernels(Y, out):
         "bilevel_l1inf": bilevel(NormKind.NORM_MAX),
         "bilevel_l11": bilevel(NormKind.NORM_L1),
         "bilevel_l12": bilevel(NormKind.NORM_L2),
-        "project_l1inf_ball": lambda eta: _l1inf.at_addresses(y, x, *shape, single, eta, False,
-                                                              radii),
+        "project_l1inf_ball": lambda eta: _l1inf.at_addresses(y, x, *shape, single, eta, False),
     }
 
 

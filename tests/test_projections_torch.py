@@ -170,8 +170,9 @@ def test_cuda_tensor_stays_on_device(project, axis):
     assert project(T, 1.5, out=out, **kwargs) is out
 
 
-# The common call's fast paths (``address_memory``, ``common_memory``) against the
-# general path: the same results, the same memory written, the same errors.
+# The common call's fast paths (``address_memory``, ``matrix_call``,
+# ``common_memory``) against the general path: the same results, the same
+# memory written, the same errors.
 FAST = [P.project_l1_ball, P.project_simplex] + MATRIX
 
 _TENSOR_OUTS = {
@@ -225,9 +226,9 @@ def test_fast_path_gives_the_general_paths_results_and_errors(project, kind, dty
 
     eta = 0.4 * float(make()[0].detach().float().nan_to_num().abs().sum())
     fast = _tensor_outcome(project, make, eta)
-    for module in (_vector, _matrix):
+    for module, entry in ((_vector, "address_memory"), (_matrix, "matrix_call")):
         monkeypatch.setattr(module, "common_memory", lambda *args, **kwargs: None)
-        monkeypatch.setattr(module, "address_memory", lambda *args, **kwargs: None)
+        monkeypatch.setattr(module, entry, lambda *args, **kwargs: None)
     general = _tensor_outcome(project, make, eta)
     assert len(fast) == len(general)
     if isinstance(fast[0], torch.Tensor):
@@ -249,15 +250,15 @@ def test_matrix_kernels_at_a_tensors_addresses_give_numpys_bits(name, dtype, axi
     constraint = P.get_constraint(name, axis=axis)
     T = torch.randn(40, 70, dtype=dtype, generator=torch.Generator().manual_seed(1))
     calls = []
-    real = _matrix._address_call
+    real = _matrix.matrix_call
 
-    def address_call(at_addresses, y, *args):
+    def matrix_call(at_addresses, y, *args):
         result = real(at_addresses, y, *args)
         if isinstance(y, torch.Tensor):  # (the NumPy references take it too)
             calls.append(result)
         return result
 
-    monkeypatch.setattr(_matrix, "_address_call", address_call)
+    monkeypatch.setattr(_matrix, "matrix_call", matrix_call)
     for share in (0.05, 0.5, 2.0):  # (2.0: inside the ball, copied)
         eta = share * float(constraint.norm(T.numpy()))
         expected = constraint.function(T.numpy(), eta, axis=axis)

@@ -276,13 +276,13 @@ cdef bint _write_sparse_groups(const floating[:, :] y, floating[:, :] x,
 
 
 cdef int _bilevel_clip_or_scale(const floating[:, :] y, floating[:, :] x, double eta,
-                                bint groups_are_rows, double[::1] radii,
+                                bint groups_are_rows, double* radii,
                                 bint rescale) noexcept nogil:
-    cdef Py_ssize_t n_groups = radii.shape[0], j
+    cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1], j
     cdef int kind = NORM_L2 if rescale else NORM_MAX
     cdef double tau = 0.0, kept
     cdef floating* factors
-    cdef int status = _norms_and_threshold(y, &radii[0], kind, groups_are_rows, eta, &tau)
+    cdef int status = _norms_and_threshold(y, radii, kind, groups_are_rows, eta, &tau)
     if status == STATUS_INSIDE:
         copy_matrix(y, x)
     if status != STATUS_PROJECTED:
@@ -311,7 +311,7 @@ def bilevel_l1inf(const floating[:, :] y, floating[:, :] x, double eta,
     """Clip each group to its new infinity-norm radius (written in ``radii``)."""
     cdef int status
     with nogil:
-        status = _bilevel_clip_or_scale(y, x, eta, groups_are_rows, radii, False)
+        status = _bilevel_clip_or_scale(y, x, eta, groups_are_rows, &radii[0], False)
     return status
 
 
@@ -320,7 +320,7 @@ def bilevel_l12(const floating[:, :] y, floating[:, :] x, double eta,
     """Rescale each group to its new l2-norm radius (written in ``radii``)."""
     cdef int status
     with nogil:
-        status = _bilevel_clip_or_scale(y, x, eta, groups_are_rows, radii, True)
+        status = _bilevel_clip_or_scale(y, x, eta, groups_are_rows, &radii[0], True)
     return status
 
 
@@ -1286,15 +1286,15 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
 
 
 cdef int _bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
-                      bint groups_are_rows, double[::1] radii) noexcept nogil:
+                      bint groups_are_rows, double* radii) noexcept nogil:
     """``bilevel_l11``'s work (see there)."""
     cdef Py_ssize_t group_size = y.shape[1] if groups_are_rows else y.shape[0]
     cdef double outer_tau
-    cdef int status = _new_radii(y, x, NORM_L1, groups_are_rows, eta, &radii[0], &outer_tau)
+    cdef int status = _new_radii(y, x, NORM_L1, groups_are_rows, eta, radii, &outer_tau)
     if status == STATUS_PROJECTED and groups_are_rows:
-        status = _l11_rows(y, x, &radii[0], outer_tau / group_size)
-    elif status == STATUS_PROJECTED and not _short_columns(y, x, &radii[0]):
-        status = _l11_column_panels(y, x, &radii[0], outer_tau / group_size)
+        status = _l11_rows(y, x, radii, outer_tau / group_size)
+    elif status == STATUS_PROJECTED and not _short_columns(y, x, radii):
+        status = _l11_column_panels(y, x, radii, outer_tau / group_size)
     return status
 
 
@@ -1310,13 +1310,13 @@ def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
     """
     cdef int status
     with nogil:
-        status = _bilevel_l11(y, x, eta, groups_are_rows, radii)
+        status = _bilevel_l11(y, x, eta, groups_are_rows, &radii[0])
     return status
 
 
 cdef inline int _bilevel_of_kind(int kind, const floating[:, :] y, floating[:, :] x,
                                  double eta, bint groups_are_rows,
-                                 double[::1] radii) noexcept nogil:
+                                 double* radii) noexcept nogil:
     if kind == NORM_L1:
         return _bilevel_l11(y, x, eta, groups_are_rows, radii)
     return _bilevel_clip_or_scale(y, x, eta, groups_are_rows, radii, kind == NORM_L2)
@@ -1324,7 +1324,7 @@ cdef inline int _bilevel_of_kind(int kind, const floating[:, :] y, floating[:, :
 
 def at_addresses(int kind, size_t y_address, size_t x_address, Py_ssize_t n_rows,
                  Py_ssize_t n_cols, bint single, double eta, bint groups_are_rows,
-                 double[::1] radii):
+                 double[::1] radii=None):
     """A bi-level projection of a C-contiguous matrix at raw addresses; its status.
 
     ``bilevel_l1inf``, ``bilevel_l11`` or ``bilevel_l12`` as ``kind`` is
@@ -1332,21 +1332,34 @@ def at_addresses(int kind, size_t y_address, size_t x_address, Py_ssize_t n_rows
     tensor's), as ``_l1.at_addresses``: ``n_rows`` x ``n_cols`` values,
     float32 if ``single``, else float64, ``x`` the same memory as ``y`` or
     apart (the caller checks).  Nothing is written where the status is
-    STATUS_NONFINITE (found by the norms, before any write).
+    STATUS_NONFINITE (found by the norms, before any write).  ``radii``
+    receives the groups' new radii; None: scratch (nobody wants them, and a
+    NumPy array and its buffer cost some 0.3 us of a call on a small matrix).
     """
     # (None first: the macro then fills them, out of Cython's sight)
     cdef const float[:, :] y32 = None
     cdef float[:, :] x32 = None
     cdef const double[:, :] y64 = None
     cdef double[:, :] x64 = None
-    cdef int status
+    cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols
+    cdef double* scratch = NULL
+    cdef double* per_group
+    cdef int status = STATUS_NOMEMORY
+    if radii is None:
+        scratch = <double*> malloc(max(n_groups, 1) * sizeof(double))
+        per_group = scratch
+    else:
+        per_group = &radii[0]
     with nogil:
-        if single:
+        if per_group == NULL:
+            pass
+        elif single:
             matrix_slice(y32, y_address, n_rows, n_cols, sizeof(float))
             matrix_slice(x32, x_address, n_rows, n_cols, sizeof(float))
-            status = _bilevel_of_kind(kind, y32, x32, eta, groups_are_rows, radii)
+            status = _bilevel_of_kind(kind, y32, x32, eta, groups_are_rows, per_group)
         else:
             matrix_slice(y64, y_address, n_rows, n_cols, sizeof(double))
             matrix_slice(x64, x_address, n_rows, n_cols, sizeof(double))
-            status = _bilevel_of_kind(kind, y64, x64, eta, groups_are_rows, radii)
+            status = _bilevel_of_kind(kind, y64, x64, eta, groups_are_rows, per_group)
+    free(scratch)
     return status

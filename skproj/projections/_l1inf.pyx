@@ -1043,14 +1043,15 @@ def l1inf_ball(const floating[:, :] y, floating[:, :] x, double eta,
 
 
 def at_addresses(size_t y_address, size_t x_address, Py_ssize_t n_rows, Py_ssize_t n_cols,
-                 bint single, double eta, bint groups_are_rows, double[::1] mu):
+                 bint single, double eta, bint groups_are_rows, double[::1] mu=None):
     """``l1inf_ball`` on a C-contiguous matrix at raw addresses; ``(status, theta)``.
 
     For memory that is not an ndarray (a CPU tensor's), as
     ``_l1.at_addresses``: ``n_rows`` x ``n_cols`` values, float32 if
     ``single``, else float64, ``x`` the same memory as ``y`` or apart (the
     caller checks).  Nothing is written where the status is
-    STATUS_NONFINITE (found by step 1, before any write).
+    STATUS_NONFINITE (found by step 1, before any write).  ``mu`` receives
+    the groups' levels; None: scratch (as ``_bilevel.at_addresses``'s radii).
     """
     # (None first: the macro then fills them, out of Cython's sight)
     cdef const float[:, :] y32 = None
@@ -1058,16 +1059,27 @@ def at_addresses(size_t y_address, size_t x_address, Py_ssize_t n_rows, Py_ssize
     cdef const double[:, :] y64 = None
     cdef double[:, :] x64 = None
     cdef double theta = 0.0
-    cdef int status, rounds
+    cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols
+    cdef double* scratch = NULL
+    cdef double* levels
+    cdef int status = STATUS_NOMEMORY, rounds
+    if mu is None:
+        scratch = <double*> malloc(max(n_groups, 1) * sizeof(double))
+        levels = scratch
+    else:
+        levels = &mu[0]
     with nogil:
-        if single:
+        if levels == NULL:
+            pass
+        elif single:
             matrix_slice(y32, y_address, n_rows, n_cols, sizeof(float))
             matrix_slice(x32, x_address, n_rows, n_cols, sizeof(float))
-            status = _project(y32, x32, eta, groups_are_rows, &mu[0], &theta, &rounds, True)
+            status = _project(y32, x32, eta, groups_are_rows, levels, &theta, &rounds, True)
         else:
             matrix_slice(y64, y_address, n_rows, n_cols, sizeof(double))
             matrix_slice(x64, x_address, n_rows, n_cols, sizeof(double))
-            status = _project(y64, x64, eta, groups_are_rows, &mu[0], &theta, &rounds, True)
+            status = _project(y64, x64, eta, groups_are_rows, levels, &theta, &rounds, True)
+    free(scratch)
     return status, theta
 
 

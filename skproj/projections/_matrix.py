@@ -5,9 +5,10 @@ import functools
 import numpy as np
 
 from skproj.projections import _bilevel, _l1inf, _torch_backend
+from skproj.projections._arrays import matrix_call
 from skproj.projections._l1 import Status
 from skproj.projections._validation import (
-    address_memory, as_numpy_array, check_axis, check_radius, common_memory, radius_zero,
+    as_numpy_array, check_axis, check_radius, common_memory, radius_zero,
     raise_for_status, run_kernel, run_projection,
 )
 
@@ -22,7 +23,6 @@ _NORM_KINDS = {
     "l1": _bilevel.NormKind.NORM_L1,
     "l2": _bilevel.NormKind.NORM_L2,
 }
-_NONFINITE = int(Status.STATUS_NONFINITE)
 # The bi-level kernels' entries for a CPU tensor's memory, by inner norm.
 _BILEVEL_AT = {norm: functools.partial(_bilevel.at_addresses, int(kind))
                for norm, kind in _NORM_KINDS.items()}
@@ -49,16 +49,21 @@ def _run_matrix_kernel(kernel, y, out, eta, axis, torch_compute, extra=False, wa
     ``wanted=False``: the caller drops them, so a tensor's are not made into
     tensors (2 us of a 10 us call on a 32 x 64 CPU tensor).
     ``at_addresses(y_address, x_address, n_rows, n_cols, single, eta, rows,
-    radii)``: the kernel's entry for the memory of the common call
-    (``address_memory``, ``_address_call``).
+    radii)``: the kernel's entry for the memory of the common call, which
+    ``_arrays.matrix_call`` checks and runs in C.
     """
+    if at_addresses is not None:
+        called = matrix_call(at_addresses, y, out, eta, axis, extra and wanted)
+        if called is not None:
+            result, returned, per_group = called
+            if not extra:
+                return result, None
+            extras = returned[1], per_group
+            return result, (_torch_backend.to_tensor_like(extras, y)
+                            if wanted and type(y) is not np.ndarray else extras)
     eta = check_radius(eta)
     axis = check_axis(axis)
-    memory = address_memory(y, out) if at_addresses is not None and eta else None
-    if memory is not None:
-        called = _address_call(at_addresses, y, memory, eta, axis, extra, wanted)
-        if called is not None:
-            return _torch_backend.mark_written(memory[0]), called[0]
+
     def compute(y_np, x_np):
         y_view, x_view, groups_are_rows = _oriented(y_np, x_np, axis)
         radii = np.zeros(y_np.shape[1 - axis])
@@ -80,33 +85,6 @@ def _run_matrix_kernel(kernel, y, out, eta, axis, torch_compute, extra=False, wa
         return (result if out is None else _torch_backend.mark_written(result)), extras
     return run_projection(y, out, compute, lambda t: torch_compute(t, eta, axis),
                           ndim=2, empty_result=empty_result)
-
-
-def _address_call(at_addresses, y, memory, eta, axis, extra, wanted):
-    """The common call on the memory of ``address_memory``; ``(extras,)`` or None.
-
-    The kernel's address entry spares the memoryviews' buffer requests and,
-    for tensors, their two ``numpy()`` views (100 x 1000 float32 tensors
-    with ``out=``: about 4 us a call, 2.6 -> 2.1 copies for
-    ``bilevel_l1inf``).  None where ``y`` is not a matrix or the kernel
-    found NaN or inf (it wrote nothing then): the general way takes over,
-    and rescales or raises.
-    """
-    if y.ndim != 2:
-        return None
-    _, y_address, x_address, _, single = memory
-    radii = np.zeros(y.shape[1 - axis])
-    result = at_addresses(y_address, x_address, y.shape[0], y.shape[1], single, eta,
-                          axis == 1, radii)
-    status = result[0] if type(result) is tuple else result
-    if status == _NONFINITE:
-        return None
-    raise_for_status(status, "Y")
-    if not extra:
-        return None,
-    extras = result[1], radii
-    return (_torch_backend.to_tensor_like(extras, y) if wanted and type(y) is not np.ndarray
-            else extras),
 
 
 def group_norms(Y, norm="l2", *, axis=0):

@@ -11,7 +11,8 @@ arrays and 2.5 us with tensors (whose ``numpy()`` views cost 0.7 us each),
 and a call's whole Python layer 1.6-2.5 us with NumPy instead of 2.8-4.5.
 The kernels with an entry taking addresses (the l1 ball, the simplex, the
 bi-level and exact l1,inf projections) take :func:`address_memory` first
-instead: NumPy arrays checked in C, tensors with ``out=`` by their own
+instead (the matrix projections ``_arrays.matrix_call``, which also runs the
+kernel): NumPy arrays checked in C, tensors with ``out=`` by their own
 attributes, read in C too (``_arrays.tensor_memory``, about 2 us less than
 the NumPy views), and no memoryviews; the others' memoryviews cost about a
 microsecond a call.
