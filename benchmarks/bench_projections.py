@@ -331,7 +331,7 @@ def _kernels(Y, out):
     """The kernels behind each projection, called as the functional API calls them.
 
     Their entries taking addresses (``at_addresses``), which the API calls
-    on the common call's memory (``_validation.address_memory``,
+    on the common call's memory (``_arrays.vector_call``,
     ``_arrays.matrix_call``), the per-group results in their scratch.
     """
     from skproj.projections import _bilevel, _l1, _l1inf

@@ -269,7 +269,7 @@ def test_entries_whose_sums_overflow_are_rescaled(project, rng):
 
 
 # ------------------------------------------- the common call's fast path
-# ``address_memory`` and ``matrix_call`` (checked in C) and ``common_memory`` take the
+# ``vector_call`` and ``matrix_call`` (checked in C) and ``common_memory`` take the
 # common call (C-contiguous float arrays, ``out`` None, apart or the input
 # itself) past the general checks.  With them turned off every call takes
 # the general path: both must give the same results and the same errors, for
@@ -288,7 +288,7 @@ class _Subclass(np.ndarray):
 def _general_path(monkeypatch):
     from skproj.projections import _matrix, _vector
 
-    for module, fast in ((_vector, "address_memory"), (_matrix, "matrix_call")):
+    for module, fast in ((_vector, "vector_call"), (_matrix, "matrix_call")):
         monkeypatch.setattr(module, "common_memory", lambda *args, **kwargs: None)
         monkeypatch.setattr(module, fast, lambda *args, **kwargs: None)
 
@@ -377,20 +377,31 @@ def test_fast_path_gives_the_general_paths_results_and_errors(
         assert fast == general
 
 
-@pytest.mark.parametrize("project", MATRIX, ids=ids)
-@pytest.mark.parametrize("eta", [2, 2.5, np.float64(2.5), np.float32(2.5), True, 0, 0.0, -1.0,
-                                 np.nan, np.inf, 1e300, "2"], ids=repr)
-@pytest.mark.parametrize("axis", [0, 1, -1, -2, np.int64(1), True, 2, 0.0], ids=repr)
+_RADII = [2, 2.5, np.float64(2.5), np.float32(2.5), True, 0, 0.0, -1.0, np.nan, np.inf, 1e300,
+          "2"]
+
+
+# (the vector projections take no axis)
+_PROJECTION_AXES = ([(project, None) for project in FAST if project not in MATRIX]
+                    + [(project, axis) for project in MATRIX
+                       for axis in (0, 1, -1, -2, np.int64(1), True, 2, 0.0)])
+
+
+@pytest.mark.parametrize("project,axis", _PROJECTION_AXES,
+                         ids=[f"{p.__name__}-{a!r}" for p, a in _PROJECTION_AXES])
+@pytest.mark.parametrize("eta", _RADII, ids=repr)
 @pytest.mark.parametrize("shape", [(6, 9), (9,), (2, 3, 4)])
-def test_fast_path_takes_radii_axes_and_shapes_as_the_general_path(project, eta, axis, shape):
-    """The matrix projections' fast path (``_arrays.matrix_call``) takes float
-    and int radii above 0, the ints 0 and 1 and matrices; every other radius,
-    axis and shape, valid or not, gets the general path's result or error."""
+def test_fast_path_takes_radii_axes_and_shapes_as_the_general_path(project, axis, eta, shape):
+    """The fast paths (``_arrays.vector_call``, ``matrix_call``) take float
+    and int radii above 0, and the matrix projections the ints 0 and 1 as
+    axes and matrices; every other radius, axis and shape, valid or not,
+    gets the general path's result or error."""
     Y = np.random.default_rng(5).standard_normal(shape)
+    kwargs = {} if axis is None else {"axis": axis}
 
     def outcome():
         try:
-            return project(Y, eta, axis=axis)
+            return project(Y, eta, **kwargs)
         except (TypeError, ValueError) as error:
             return type(error), str(error)
 

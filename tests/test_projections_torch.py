@@ -170,7 +170,7 @@ def test_cuda_tensor_stays_on_device(project, axis):
     assert project(T, 1.5, out=out, **kwargs) is out
 
 
-# The common call's fast paths (``address_memory``, ``matrix_call``,
+# The common call's fast paths (``vector_call``, ``matrix_call``,
 # ``common_memory``) against the general path: the same results, the same
 # memory written, the same errors.
 FAST = [P.project_l1_ball, P.project_simplex] + MATRIX
@@ -226,7 +226,7 @@ def test_fast_path_gives_the_general_paths_results_and_errors(project, kind, dty
 
     eta = 0.4 * float(make()[0].detach().float().nan_to_num().abs().sum())
     fast = _tensor_outcome(project, make, eta)
-    for module, entry in ((_vector, "address_memory"), (_matrix, "matrix_call")):
+    for module, entry in ((_vector, "vector_call"), (_matrix, "matrix_call")):
         monkeypatch.setattr(module, "common_memory", lambda *args, **kwargs: None)
         monkeypatch.setattr(module, entry, lambda *args, **kwargs: None)
     general = _tensor_outcome(project, make, eta)

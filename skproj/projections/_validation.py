@@ -10,11 +10,11 @@ float32 array, whose copy takes 10 us: these checks cost 0.5 us with NumPy
 arrays and 2.5 us with tensors (whose ``numpy()`` views cost 0.7 us each),
 and a call's whole Python layer 1.6-2.5 us with NumPy instead of 2.8-4.5.
 The kernels with an entry taking addresses (the l1 ball, the simplex, the
-bi-level and exact l1,inf projections) take :func:`address_memory` first
-instead (the matrix projections ``_arrays.matrix_call``, which also runs the
-kernel): NumPy arrays checked in C, tensors with ``out=`` by their own
-attributes, read in C too (``_arrays.tensor_memory``, about 2 us less than
-the NumPy views), and no memoryviews; the others' memoryviews cost about a
+bi-level and exact l1,inf projections) take ``_arrays.vector_call`` or
+``_arrays.matrix_call`` first instead, which check the common call and run
+the kernel in C: NumPy arrays from their C struct, tensors with ``out=`` by
+their own attributes (``_arrays._tensor_memory``, about 2 us less than the
+NumPy views), and no memoryviews; the others' memoryviews cost about a
 microsecond a call.
 """
 
@@ -25,7 +25,6 @@ import sys
 import numpy as np
 
 from skproj.projections import _torch_backend
-from skproj.projections._arrays import array_memory, tensor_memory
 from skproj.projections._l1 import Status
 
 SUPPORTED_DTYPES = (np.float32, np.float64)
@@ -276,27 +275,6 @@ def _common_tensor_memory(torch, y, out, ndim):
     if memory is None:
         return None
     return memory[0], memory[1], torch.from_numpy(memory[1]) if out is None else out
-
-
-def address_memory(y, out):
-    """The common call's memory as addresses, for the kernels' ``at_addresses``; else None.
-
-    NumPy arrays (``out`` None or an array) are checked in C
-    (``_arrays.array_memory``: 0.1 us, against 1.5-2.5 us for
-    :func:`common_memory` and the kernels' memoryviews on a 4 x 8 array);
-    tensors with ``out=`` by ``_arrays.tensor_memory``.  Every other call
-    gets None and goes the general way, as in :func:`common_memory`.
-
-    Returns
-    -------
-    result, y_address, x_address, n, single
-        What the projection returns (``out``, or a new array), the addresses
-        of ``y``'s and the result's first values, the number of values, and
-        whether they are float32.
-    """
-    if type(y) is np.ndarray:
-        return array_memory(y, out)
-    return None if out is None else tensor_memory(y, out)
 
 
 def run_projection(y, out, compute, torch_compute, *, ndim=None, name="Y",

@@ -3,9 +3,10 @@
 import numpy as np
 
 from skproj.projections import _l1, _torch_backend
+from skproj.projections._arrays import vector_call
 from skproj.projections._matrix import group_norms
 from skproj.projections._validation import (
-    address_memory, check_radius, common_memory, radius_zero, run_kernel, run_projection,
+    check_radius, common_memory, radius_zero, run_kernel, run_projection,
 )
 
 __all__ = ["project_l1_ball", "project_simplex", "project_l2_ball", "project_linf_ball"]
@@ -102,7 +103,7 @@ def _threshold_memory(w, second, scale):
 
     Reads the arrays' attributes rather than building views (a CPU tensor's
     ``numpy()`` view costs a microsecond, as much as the kernel on a small
-    layer; see ``_arrays.tensor_memory``).
+    layer; see ``_arrays._tensor_memory``).
     """
     others = [a for a in (second, scale) if a is not None]
     if type(w) is np.ndarray:
@@ -145,11 +146,12 @@ def _apart(addresses, n, single):
 
 def _soft_threshold_projection(y, eta, out, kernel, torch_function):
     """Run a soft-threshold kernel (l1 ball or simplex) on any input."""
+    # (None: not the common call, or not written (NaN, inf or no memory): the
+    # general way tells which)
+    result = vector_call(_l1.at_addresses, kernel is _l1.simplex, y, out, eta)
+    if result is not None:
+        return result
     eta = check_radius(eta)
-    memory = address_memory(y, out) if eta else None
-    # (not written: NaN, inf or no memory; the general way tells which)
-    if memory is not None and _l1.at_addresses(kernel is _l1.simplex, *memory[1:], eta):
-        return _torch_backend.mark_written(memory[0])
     memory = common_memory(y, out) if eta else None
     if memory is not None:
         y_np, x_np, result = memory
