@@ -84,6 +84,20 @@ def test_out_requiring_grad_is_refused_while_autograd_records(project, in_place)
     np.testing.assert_array_equal(weight.detach().numpy(), project(before.numpy(), 0.7))
 
 
+def test_version_bump_falls_back_on_the_public_function(monkeypatch):
+    """``_torch_backend.version_bump`` takes ``torch._C._increment_version``
+    (private) where this torch has it, else the public function: both bump the
+    counters of a tuple of tensors."""
+    from skproj.projections._torch_backend import version_bump
+
+    T = torch.zeros(3)
+    version = T._version
+    version_bump()((T,))
+    assert T._version > version
+    monkeypatch.delattr(torch._C, "_increment_version")
+    assert version_bump() is torch.autograd.graph.increment_version
+
+
 def test_soft_threshold_in_place_bumps_the_version_counter():
     from skproj.projections._vector import soft_threshold_in_place
 

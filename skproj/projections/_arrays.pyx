@@ -19,7 +19,7 @@ import sys
 import numpy as np
 
 from skproj.projections._l1 cimport STATUS_INSIDE, STATUS_PROJECTED
-from skproj.projections._torch_backend import is_writable, mark_written
+from skproj.projections._torch_backend import is_writable, version_bump
 
 cnp.import_array()
 
@@ -89,17 +89,19 @@ cdef object _array_memory(object y, object out):
     return out, y_address, x_address, n, type_num == cnp.NPY_FLOAT32
 
 
-cdef object _torch = None, _Tensor = None, _float32 = None, _float64 = None
+cdef object _torch = None, _Tensor = None, _float32 = None, _float64 = None, _bump = None
 
 
 cdef bint _with_torch():
-    """Whether torch was imported (its tensor type and float dtypes then kept here)."""
-    global _torch, _Tensor, _float32, _float64
+    """Whether torch was imported (its tensor type, float dtypes and version
+    bump then kept here)."""
+    global _torch, _Tensor, _float32, _float64, _bump
     torch = _modules.get("torch")
     if torch is None:
         return False
     if torch is not _torch:
         _Tensor, _float32, _float64 = torch.Tensor, torch.float32, torch.float64
+        _bump = version_bump()
         _torch = torch
     return True
 
@@ -172,9 +174,11 @@ cdef object _common_memory(object y, object out):
 
 
 cdef object _written(object result):
-    """``result``, its version counter bumped where it is a tensor (``mark_written``)."""
+    """``result``, its version counter bumped where it is a tensor (as
+    ``_torch_backend.mark_written``; a tensor came through ``_tensor_memory``,
+    which kept torch's bump)."""
     if type(result) is not _ndarray:
-        mark_written(result)
+        _bump((result,))
     return result
 
 
