@@ -169,7 +169,8 @@ def test_non_finite_values_raise(project, bad, eta, rng):
 
 
 @pytest.mark.parametrize("project", ALL, ids=ids)
-@pytest.mark.parametrize("eta", [-1.0, np.nan, np.inf])
+@pytest.mark.parametrize("eta", [-1.0, np.nan, np.inf, 10 ** 400],
+                         ids=["negative", "nan", "inf", "int beyond float"])
 def test_bad_radius_raises(project, eta):
     with pytest.raises(ValueError, match="eta"):
         project(np.ones((2, 2)), eta)
@@ -378,7 +379,7 @@ def test_fast_path_gives_the_general_paths_results_and_errors(
 
 
 _RADII = [2, 2.5, np.float64(2.5), np.float32(2.5), True, 0, 0.0, -1.0, np.nan, np.inf, 1e300,
-          "2"]
+          2 ** 53 + 1, 10 ** 400, "2"]
 
 
 # (the vector projections take no axis)
@@ -389,7 +390,7 @@ _PROJECTION_AXES = ([(project, None) for project in FAST if project not in MATRI
 
 @pytest.mark.parametrize("project,axis", _PROJECTION_AXES,
                          ids=[f"{p.__name__}-{a!r}" for p, a in _PROJECTION_AXES])
-@pytest.mark.parametrize("eta", _RADII, ids=repr)
+@pytest.mark.parametrize("eta", _RADII, ids=lambda value: repr(value)[:24])
 @pytest.mark.parametrize("shape", [(6, 9), (9,), (2, 3, 4)])
 def test_fast_path_takes_radii_axes_and_shapes_as_the_general_path(project, axis, eta, shape):
     """The fast paths (``_arrays.vector_call``, ``matrix_call``) take float

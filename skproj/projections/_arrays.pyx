@@ -24,6 +24,7 @@ from skproj.projections._torch_backend import is_writable, version_bump
 cnp.import_array()
 
 cdef object _ndarray = np.ndarray
+cdef object _LARGEST_INT = 2 ** 53
 cdef dict _modules = sys.modules
 
 
@@ -156,13 +157,17 @@ cdef object _tensor_memory(object y, object out):
     return out, y_address, x_address, n, single
 
 
-cdef double _common_radius(object eta) noexcept:
-    """``eta`` as a double where the common call takes it (a float or an int,
-    above 0 and finite; 0: the general way writes the zeros); else -1."""
+cdef double _common_radius(object eta):
+    """``eta`` as a double where the common call takes it (a float, or an int
+    of at most 2**53, above 0 and finite; 0: the general way writes the
+    zeros); else -1."""
     cdef double radius
-    if not (isinstance(eta, float) or type(eta) is int):
+    if isinstance(eta, float):
+        radius = eta
+    elif type(eta) is int and eta <= _LARGEST_INT:   # (no overflow to handle here)
+        radius = eta
+    else:
         return -1.0
-    radius = eta
     return radius if 0.0 < radius < INFINITY else -1.0
 
 

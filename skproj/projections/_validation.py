@@ -50,7 +50,11 @@ def check_radius(value, name="eta"):
             raise TypeError(
                 f"{name} must be a real number >= 0, got {type(value).__name__}."
             )
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:
+        raise ValueError(f"{name} must be a finite number >= 0, got an int too large "
+                         "for a float.") from None
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}.")
     return value
