@@ -169,8 +169,9 @@ def test_non_finite_values_raise(project, bad, eta, rng):
 
 
 @pytest.mark.parametrize("project", ALL, ids=ids)
-@pytest.mark.parametrize("eta", [-1.0, np.nan, np.inf, 10 ** 400],
-                         ids=["negative", "nan", "inf", "int beyond float"])
+@pytest.mark.parametrize("eta", [-1.0, np.nan, np.inf, 10 ** 400, -10 ** 400],
+                         ids=["negative", "nan", "inf", "int beyond float",
+                              "negative int beyond float"])
 def test_bad_radius_raises(project, eta):
     with pytest.raises(ValueError, match="eta"):
         project(np.ones((2, 2)), eta)
@@ -379,7 +380,7 @@ def test_fast_path_gives_the_general_paths_results_and_errors(
 
 
 _RADII = [2, 2.5, np.float64(2.5), np.float32(2.5), True, 0, 0.0, -1.0, np.nan, np.inf, 1e300,
-          2 ** 53 + 1, 10 ** 400, "2"]
+          2 ** 53 + 1, 10 ** 400, -10 ** 400, "2"]
 
 
 # (the vector projections take no axis)

@@ -159,12 +159,12 @@ cdef object _tensor_memory(object y, object out):
 
 cdef double _common_radius(object eta):
     """``eta`` as a double where the common call takes it (a float, or an int
-    of at most 2**53, above 0 and finite; 0: the general way writes the
-    zeros); else -1."""
+    of at most 2**53 in magnitude, above 0 and finite; 0: the general way
+    writes the zeros); else -1."""
     cdef double radius
     if isinstance(eta, float):
         radius = eta
-    elif type(eta) is int and eta <= _LARGEST_INT:   # (no overflow to handle here)
+    elif type(eta) is int and -_LARGEST_INT <= eta <= _LARGEST_INT:   # (never overflows)
         radius = eta
     else:
         return -1.0
