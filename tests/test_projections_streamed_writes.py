@@ -9,7 +9,7 @@ import pytest
 
 from skproj.projections import (
     bilevel_l1inf, bilevel_l11, bilevel_l12, l1inf_norm, l11_norm, l12_norm, project_l1_ball,
-    project_simplex,
+    project_l1inf_ball, project_simplex,
 )
 
 from addresses import at_offset, bits
@@ -25,6 +25,8 @@ PROJECTIONS = [
         y, s * l11_norm(y, axis=axis), axis=axis, out=out)),
     ("bilevel_l12", lambda y, out, axis, s: bilevel_l12(
         y, s * l12_norm(y, axis=axis), axis=axis, out=out)),
+    ("project_l1inf_ball", lambda y, out, axis, s: project_l1inf_ball(
+        y, s * l1inf_norm(y, axis=axis), axis=axis, out=out)),
     ("project_l1_ball", lambda y, out, axis, s: project_l1_ball(
         y, s * l11_norm(y), out=out)),
     ("project_simplex", lambda y, out, axis, s: project_simplex(y, s * y.size, out=out)),
@@ -32,8 +34,9 @@ PROJECTIONS = [
 
 
 # (the whole-array projections have no axis: once each)
+WHOLE_ARRAY = ("project_l1_ball", "project_simplex")
 CASES = [(name, project, axis) for name, project in PROJECTIONS
-         for axis in ((0,) if name.startswith("project_") else (0, 1))]
+         for axis in ((0,) if name in WHOLE_ARRAY else (0, 1))]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -42,7 +42,7 @@ from cython cimport floating
 
 from skproj.projections._common cimport (
     SPARSE_WRITE_DIVISOR, c_contiguous, clip, clip_columns, clip_row, copy_matrix,
-    matrix_slice, shrink, zero_if_contiguous, zero_row,
+    matrix_slice, shrink, zero_if_contiguous,
 )
 from skproj.projections._streaming cimport (
     NextPanel, element_step as _step, stream_group_norms,
@@ -52,6 +52,7 @@ from skproj.projections._l1 cimport (
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
     skp_panels_into_l1, skp_set_avx512, skp_set_cpu_choices, skp_stream_fence, skp_stream_zero,
     skp_write_strips512_f32, skp_write_strips512_f64, streams, streams_rows, write_row_simd,
+    zero_result_row,
 )
 
 # The permutation tables of _l1_simd.h are static: each module holds its own
@@ -166,14 +167,7 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
                             factors[i] if groups_are_rows else 0,
                             NULL if groups_are_rows else factors, stream)
         elif groups_are_rows and factors[i] == 0:
-            if step_x == 1 and stream and simd:
-                # (memset writes a row through the caches, reading it first:
-                # zeroed rows, most rows at small radii, cost twice a streamed row)
-                skp_stream_zero(<char*> &x[i, 0], n_cols * sizeof(floating))
-            elif unit:
-                zero_row(&x[i, 0], n_cols, 1)
-            else:
-                zero_row(&x[i, 0], n_cols, step_x)
+            zero_result_row(&x[i, 0], n_cols, step_x, stream)
         elif groups_are_rows and rescale:
             if unit:
                 _scale_row(&y[i, 0], n_cols, 1, &x[i, 0], 1, factors[i])
@@ -1272,12 +1266,8 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
                                                buffer, &total)
                 tau = _group_threshold(buffer, n_candidates, total, radii[i])
             shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau, stream)
-        elif zeroed:
-            pass
-        elif step_x == 1:
-            zero_row(&x[i, 0], n_cols, 1)
-        else:
-            zero_row(&x[i, 0], n_cols, step_x)
+        elif not zeroed:
+            zero_result_row(&x[i, 0], n_cols, step_x, stream)
     if stream:
         skp_stream_fence()
     free(buffer)

@@ -34,12 +34,12 @@ from skproj.projections._scratch_cache cimport scratch_free as free, scratch_mal
 from cython cimport floating
 from skproj.projections._common cimport (
     SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, prefetch_l2, thread_seconds,
-    zero_if_contiguous, zero_row,
+    zero_if_contiguous,
 )
 from skproj.projections._streaming cimport NextPanel, element_step, prefetch_rows, row_at
 from skproj.projections._l1 cimport (
     STATUS_NOMEMORY, STATUS_PROJECTED, skp_set_avx512, skp_stream_fence, streams,
-    write_row_simd,
+    write_row_simd, zero_result_row,
 )
 from skproj.projections._l1inf_lists cimport (
     MAX_FEATURES, GroupLists, feature_count, group_feature, group_features, grow,
@@ -206,10 +206,7 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
                            NULL if groups_are_rows else levels, stream)
         elif groups_are_rows:
             if levels[i] == 0:
-                if xs == 1:
-                    zero_row(dst, n_cols, 1)
-                else:
-                    zero_row(dst, n_cols, xs)
+                zero_result_row(dst, n_cols, xs, stream)
             elif unit:
                 clip_row(src, dst, n_cols, 1, 1, levels[i])
             else:
