@@ -41,8 +41,7 @@ from libc.string cimport memcpy, memmove
 from cython cimport floating
 
 from skproj.projections._common cimport (
-    SPARSE_WRITE_DIVISOR, c_contiguous, clip, clip_columns, clip_row, copy_matrix,
-    matrix_slice, shrink, zero_if_contiguous,
+    SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, copy_matrix, matrix_slice, shrink,
 )
 from skproj.projections._streaming cimport (
     NextPanel, element_step as _step, stream_group_norms,
@@ -50,9 +49,9 @@ from skproj.projections._streaming cimport (
 from skproj.projections._l1 cimport (
     SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
-    skp_panels_into_l1, skp_set_avx512, skp_set_cpu_choices, skp_stream_fence, skp_stream_zero,
+    skp_panels_into_l1, skp_set_avx512, skp_set_cpu_choices, skp_stream_fence,
     skp_write_strips512_f32, skp_write_strips512_f64, streams, streams_rows, write_row_simd,
-    zero_result_row,
+    zero_result, zero_result_row,
 )
 
 # The permutation tables of _l1_simd.h are static: each module holds its own
@@ -205,23 +204,10 @@ cdef inline bint _few_kept(Py_ssize_t n_kept, Py_ssize_t n_groups, bint groups_a
     return n_kept * SPARSE_WRITE_DIVISOR < n_groups
 
 
-cdef inline bint _zero_matrix(floating[:, :] x, bint stream) noexcept nogil:
-    """Zero ``x`` if it is C-contiguous (return whether it was), streamed with ``stream``.
-
-    glibc's memset writes 80 MB through the caches, reading every line first:
-    about 0.8 of a copy, where non-temporal stores cost about 0.4.
-    """
-    if not (stream and simd_enabled() and c_contiguous(x)):
-        return zero_if_contiguous(x)
-    skp_stream_zero(<char*> &x[0, 0], x.shape[0] * x.shape[1] * sizeof(floating))
-    skp_stream_fence()
-    return True
-
-
 cdef bint _write_sparse_groups(const floating[:, :] y, floating[:, :] x,
                                bint groups_are_rows, const floating* factors,
                                bint rescale) noexcept nogil:
-    """Zero ``x`` in one pass (``_zero_matrix``), then write only the non-zero groups.
+    """Zero ``x`` in one pass (``zero_result``), then write only the non-zero groups.
 
     Returns False (writing nothing) unless few groups are non-zero and ``x``
     is a contiguous array apart from ``y``.  Columns are then gathered by
@@ -239,7 +225,7 @@ cdef bint _write_sparse_groups(const floating[:, :] y, floating[:, :] x,
             or <const void*> &x[0, 0] == <const void*> &y[0, 0]):
         return False
     kept = <Py_ssize_t*> malloc(max(n_kept, 1) * sizeof(Py_ssize_t))
-    if kept == NULL or not _zero_matrix(
+    if kept == NULL or not zero_result(
             x, streams(x.shape[0] * x.shape[1] * sizeof(floating))):
         free(kept)
         return False
@@ -1206,7 +1192,7 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
     A row's magnitudes above ``floor`` (a lower bound of its tau) are
     gathered, its tau found there (``group_threshold``), and the row written
     while it is still in cache.  When few rows are kept, the result is zeroed
-    in one pass (``_zero_matrix``) and only they are read and written.
+    in one pass (``zero_result``) and only they are read and written.
     Contiguous float32 rows of up to LANE_ROW_LENGTH values find their taus
     eight rows at a time instead, a row a lane of the column panels' passes
     (``_row_taus_by_lanes``, where most of the eight are kept), then are
@@ -1252,7 +1238,7 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
         n_kept += radii[i] != 0
     zeroed = (_few_kept(n_kept, n_rows, True, sizeof(floating))
               and <const void*> &x[0, 0] != <const void*> &y[0, 0]
-              and _zero_matrix(x, streams(n_rows * n_cols * sizeof(floating))))
+              and zero_result(x, streams(n_rows * n_cols * sizeof(floating))))
     for i in range(n_rows):
         if by_lanes and i % 8 == 0:
             block_by_lanes = _row_taus_by_lanes(

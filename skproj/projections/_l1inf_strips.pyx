@@ -34,12 +34,11 @@ from skproj.projections._scratch_cache cimport scratch_free as free, scratch_mal
 from cython cimport floating
 from skproj.projections._common cimport (
     SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, prefetch_l2, thread_seconds,
-    zero_if_contiguous,
 )
 from skproj.projections._streaming cimport NextPanel, element_step, prefetch_rows, row_at
 from skproj.projections._l1 cimport (
     STATUS_NOMEMORY, STATUS_PROJECTED, skp_set_avx512, skp_stream_fence, streams,
-    write_row_simd, zero_result_row,
+    write_row_simd, zero_result, zero_result_row,
 )
 from skproj.projections._l1inf_lists cimport (
     MAX_FEATURES, GroupLists, feature_count, group_feature, group_features, grow,
@@ -184,7 +183,7 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
                         and n_cols * sizeof(floating) >= _STREAM_ROW_BYTES)
     if (n_kept * SPARSE_WRITE_DIVISOR * (1 if groups_are_rows else 8) < n_groups
             and <const void*> &x[0, 0] != <const void*> &y[0, 0]
-            and zero_if_contiguous(x)):
+            and zero_result(x, streams(n_rows * n_cols * sizeof(floating)))):
         for k in range(n_kept):
             g = kept[k]
             if groups_are_rows:
