@@ -1659,6 +1659,23 @@ SKP_AVX2 static inline void skp_shrink_panel_f64(const double* src, ptrdiff_t sr
  * insertion's compare-exchanges grow as the rows squared.) */
 #define SKP_SHORT_COLUMN_ROWS 16
 
+/* Sort the ``n`` vectors ``s`` lane by lane, largest first, by insertion:
+ * compare-exchanges (MAX and MIN of two vectors), unrolled whole with ``n`` a
+ * constant (GCC kept the insertion a loop over a stack array from 10 rows on
+ * without the pragmas). */
+#define SKP_SORT_DESCENDING(s, n, MAX, MIN)                                   \
+    do {                                                                      \
+        ptrdiff_t i_, j_;                                                     \
+        _Pragma("GCC unroll 16")                                              \
+        for (i_ = 1; i_ < (n); i_++)                                          \
+            _Pragma("GCC unroll 16")                                          \
+            for (j_ = i_; j_ > 0; j_--) {                                     \
+                const __typeof__((s)[0]) larger_ = MAX((s)[j_ - 1], (s)[j_]); \
+                (s)[j_] = MIN((s)[j_ - 1], (s)[j_]);                          \
+                (s)[j_ - 1] = larger_;                                        \
+            }                                                                 \
+    } while (0)
+
 /* Four columns' taus from their magnitudes s[0 .. n - 1] (one vector a row,
  * sorted here, largest first) and their radii: Michelot's fixed point
  * tau = (s_1 + ... + s_k - r) / k for the largest k with s_k above it
@@ -1668,17 +1685,8 @@ SKP_AVX2 static inline void skp_shrink_panel_f64(const double* src, ptrdiff_t sr
 SKP_AVX2 static inline __attribute__((always_inline)) __m256d skp_sorted_taus4(
         __m256d* s, const ptrdiff_t n, __m256d radius) {
     __m256d total, excess, count = _mm256_set1_pd(1.0);
-    ptrdiff_t i, j;
-    /* (unrolled whole: GCC kept the insertion a loop over a stack array from
-     * 10 rows on) */
-#pragma GCC unroll 16
-    for (i = 1; i < n; i++)
-#pragma GCC unroll 16
-        for (j = i; j > 0; j--) {
-            const __m256d larger = _mm256_max_pd(s[j - 1], s[j]);
-            s[j] = _mm256_min_pd(s[j - 1], s[j]);
-            s[j - 1] = larger;
-        }
+    ptrdiff_t i;
+    SKP_SORT_DESCENDING(s, n, _mm256_max_pd, _mm256_min_pd);
     total = s[0];
     excess = _mm256_sub_pd(total, radius);
 #pragma GCC unroll 16
@@ -1785,47 +1793,187 @@ SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_block_f64(
     }
 }
 
+/* The same blocks with AVX-512F: sixteen float32 columns a block (their
+ * magnitudes sorted in float, 16 lanes a compare-exchange, exact: the
+ * conversion to double keeps the order), eight float64 ones; each half of
+ * eight lanes takes skp_sorted_taus4's scan in double, the same operations
+ * in the same order, and the rows are written with skp_shrunk16_f32's and
+ * skp_shrink_panel512_f64's operations, which are the AVX2 loops': the same
+ * taus and the same bits. */
+/* skp_sorted_taus4's scan on eight lanes of magnitudes already sorted. */
+SKP_AVX512 static inline __attribute__((always_inline)) __m512d skp_sorted_scan8(
+        const __m512d* s, const ptrdiff_t n, __m512d radius) {
+    __m512d total = s[0], excess = _mm512_sub_pd(s[0], radius);
+    __m512d count = _mm512_set1_pd(1.0);
+    ptrdiff_t i;
+#pragma GCC unroll 16
+    for (i = 1; i < n; i++) {
+        const __m512d k = _mm512_set1_pd((double) (i + 1));
+        __m512d next;
+        __mmask8 above;
+        total = _mm512_add_pd(total, s[i]);
+        next = _mm512_sub_pd(total, radius);
+        above = _mm512_cmp_pd_mask(_mm512_mul_pd(s[i], k), next, _CMP_GT_OQ);
+        excess = _mm512_mask_mov_pd(excess, above, next);
+        count = _mm512_mask_mov_pd(count, above, k);
+    }
+    return _mm512_max_pd(_mm512_mask_mov_pd(
+        _mm512_div_pd(excess, count), _mm512_cmp_pd_mask(radius, _mm512_setzero_pd(), _CMP_EQ_OQ),
+        _mm512_set1_pd(INFINITY)), _mm512_setzero_pd());
+}
+
+/* A row's ``lanes`` results into ``dst`` (entries ``x_step`` apart), as
+ * skp_short_store_f32/_f64 store them. */
+#define SKP_SHORT_STORE512(T, SUFFIX, VEC, W, MASK, STOREU, MASKSTORE)                      \
+SKP_AVX512 static inline void skp_short_store512_##SUFFIX(T* dst, ptrdiff_t x_step,         \
+                                                          ptrdiff_t lanes, MASK some,       \
+                                                          VEC r) {                          \
+    T lane[W];                                                                              \
+    ptrdiff_t j;                                                                            \
+    if (x_step == 1 && lanes == W) {                                                        \
+        STOREU(dst, r);                                                                     \
+    } else if (x_step == 1) {                                                               \
+        MASKSTORE(dst, some, r);                                                            \
+    } else {                                                                                \
+        STOREU(lane, r);                                                                    \
+        for (j = 0; j < lanes; j++) dst[j * x_step] = lane[j];                              \
+    }                                                                                       \
+}
+SKP_SHORT_STORE512(float, f32, __m512, 16, __mmask16, _mm512_storeu_ps, _mm512_mask_storeu_ps)
+SKP_SHORT_STORE512(double, f64, __m512d, 8, __mmask8, _mm512_storeu_pd, _mm512_mask_storeu_pd)
+#undef SKP_SHORT_STORE512
+
+/* (whole vectors by plain loads: see SKP_SHORT_LOAD8) */
+#define SKP_SHORT_LOAD16(p) (lanes == 16 ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(some, (p)))
+#define SKP_SHORT_LOAD8D(p) (lanes == 8 ? _mm512_loadu_pd(p) : _mm512_maskz_loadu_pd(some, (p)))
+
+/* Sixteen float32 columns c .. c + 15 of n rows (``lanes`` of them). */
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_block512_f32(
+        const float* y, ptrdiff_t y_stride, float* x, ptrdiff_t x_stride, ptrdiff_t x_step,
+        const ptrdiff_t n, ptrdiff_t c, ptrdiff_t lanes, const double* radii) {
+    const __mmask16 some = (__mmask16) (lanes >= 16 ? 0xffff : (1u << lanes) - 1);
+    __m512 f[SKP_SHORT_COLUMN_ROWS], h;
+    __m512d d[SKP_SHORT_COLUMN_ROWS], tau[2];
+    __m256 high[2], low[2];
+    __mmask16 kept;
+    ptrdiff_t i;
+    int half;
+    for (i = 0; i < n; i++)
+        f[i] = _mm512_abs_ps(SKP_SHORT_LOAD16((const float*) ((const char*) y + i * y_stride) + c));
+    SKP_SORT_DESCENDING(f, n, _mm512_max_ps, _mm512_min_ps);
+    for (half = 0; half < 2; half++) {   /* (columns c .. c + 7, then c + 8 .. c + 15) */
+        for (i = 0; i < n; i++)
+            d[i] = _mm512_cvtps_pd(half ? _mm256_castpd_ps(_mm512_extractf64x4_pd(
+                                              _mm512_castps_pd(f[i]), 1))
+                                        : _mm512_castps512_ps256(f[i]));
+        tau[half] = skp_sorted_scan8(d, n, _mm512_maskz_loadu_pd((__mmask8) (some >> 8 * half),
+                                                                  radii + c + 8 * half));
+        /* (skp_split_taus8's halves; an infinite tau's low part 0) */
+        high[half] = _mm512_cvtpd_ps(tau[half]);
+        low[half] = _mm512_cvtpd_ps(_mm512_sub_pd(tau[half], _mm512_cvtps_pd(high[half])));
+    }
+    h = skp_join16(high[0], high[1]);
+    kept = _mm512_cmp_ps_mask(h, _mm512_set1_ps(INFINITY), _CMP_NEQ_OQ);
+    for (i = 0; i < n; i++) {
+        const float* src = (const float*) ((const char*) y + i * y_stride) + c;
+        float* dst = (float*) ((char*) x + i * x_stride) + c * x_step;
+        skp_short_store512_f32(dst, x_step, lanes, some, skp_shrunk16_f32(
+            SKP_SHORT_LOAD16(src), h, _mm512_maskz_mov_ps(kept, skp_join16(low[0], low[1])),
+            kept));
+    }
+}
+
+/* Eight float64 columns c .. c + 7 of n rows. */
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_block512_f64(
+        const double* y, ptrdiff_t y_stride, double* x, ptrdiff_t x_stride, ptrdiff_t x_step,
+        const ptrdiff_t n, ptrdiff_t c, ptrdiff_t lanes, const double* radii) {
+    const __mmask8 some = (__mmask8) (lanes >= 8 ? 0xff : (1u << lanes) - 1);
+    const __m512i sign = _mm512_set1_epi64(INT64_MIN);
+    __m512d s[SKP_SHORT_COLUMN_ROWS], tau;
+    __mmask8 kept;
+    ptrdiff_t i;
+    for (i = 0; i < n; i++)
+        s[i] = _mm512_abs_pd(SKP_SHORT_LOAD8D((const double*) ((const char*) y + i * y_stride)
+                                              + c));
+    SKP_SORT_DESCENDING(s, n, _mm512_max_pd, _mm512_min_pd);
+    tau = skp_sorted_scan8(s, n, _mm512_maskz_loadu_pd(some, radii + c));
+    kept = _mm512_cmp_pd_mask(tau, _mm512_set1_pd(INFINITY), _CMP_NEQ_OQ);
+    for (i = 0; i < n; i++) {
+        const double* src = (const double*) ((const char*) y + i * y_stride) + c;
+        double* dst = (double*) ((char*) x + i * x_stride) + c * x_step;
+        const __m512d v = SKP_SHORT_LOAD8D(src);
+        const __m512d r = _mm512_max_pd(_mm512_sub_pd(_mm512_abs_pd(v), tau),
+                                        _mm512_setzero_pd());
+        skp_short_store512_f64(dst, x_step, lanes, some, _mm512_castsi512_pd(
+            _mm512_mask_ternarylogic_epi64(_mm512_castpd_si512(r), kept,
+                                           _mm512_castpd_si512(v), sign, 0xF8)));
+    }
+}
+#undef SKP_SHORT_LOAD16
+#undef SKP_SHORT_LOAD8D
+
 /* Project each column of ``y`` (``n_rows`` <= SKP_SHORT_COLUMN_ROWS rows,
  * contiguous, ``y_stride`` bytes apart) onto the l1 ball of its radius into
  * ``x`` (rows ``x_stride`` bytes apart, columns ``x_step`` entries; ``x`` may
- * be ``y``), eight float32 or four float64 columns a vector (the last ones
- * masked), written as skp_shrink_panel_f32/_f64 write them (float32's taus
- * as two floats): the same bits into any ``out``.  One loop for each number
- * of rows. */
-#define SKP_SHORT_COLUMNS(T, SUFFIX, W)                                                     \
-SKP_AVX2 static void skp_short_columns_##SUFFIX(const T* y, ptrdiff_t y_stride, T* x,       \
-                                                ptrdiff_t x_stride, ptrdiff_t x_step,       \
-                                                ptrdiff_t n_rows, ptrdiff_t n_cols,         \
-                                                const double* radii) {                      \
+ * be ``y``), a block of columns at a time (AVX2: eight float32 or four
+ * float64 columns; AVX-512: sixteen or eight; the last ones masked), written
+ * as skp_shrink_panel_f32/_f64 write them (float32's taus as two floats):
+ * the same bits into any ``out``, with either loop.  One loop for each
+ * number of rows. */
+#define SKP_SHORT_COLUMNS(TARGET, NAME, BLOCK, T, W)                                        \
+TARGET static void NAME(const T* y, ptrdiff_t y_stride, T* x, ptrdiff_t x_stride,           \
+                        ptrdiff_t x_step, ptrdiff_t n_rows, ptrdiff_t n_cols,               \
+                        const double* radii) {                                              \
     ptrdiff_t c;                                                                            \
     switch (n_rows) {                                                                       \
-    case 1: SKP_SHORT_LOOP(SUFFIX, W, 1); break;                                            \
-    case 2: SKP_SHORT_LOOP(SUFFIX, W, 2); break;                                            \
-    case 3: SKP_SHORT_LOOP(SUFFIX, W, 3); break;                                            \
-    case 4: SKP_SHORT_LOOP(SUFFIX, W, 4); break;                                            \
-    case 5: SKP_SHORT_LOOP(SUFFIX, W, 5); break;                                            \
-    case 6: SKP_SHORT_LOOP(SUFFIX, W, 6); break;                                            \
-    case 7: SKP_SHORT_LOOP(SUFFIX, W, 7); break;                                            \
-    case 8: SKP_SHORT_LOOP(SUFFIX, W, 8); break;                                            \
-    case 9: SKP_SHORT_LOOP(SUFFIX, W, 9); break;                                            \
-    case 10: SKP_SHORT_LOOP(SUFFIX, W, 10); break;                                          \
-    case 11: SKP_SHORT_LOOP(SUFFIX, W, 11); break;                                          \
-    case 12: SKP_SHORT_LOOP(SUFFIX, W, 12); break;                                          \
-    case 13: SKP_SHORT_LOOP(SUFFIX, W, 13); break;                                          \
-    case 14: SKP_SHORT_LOOP(SUFFIX, W, 14); break;                                          \
-    case 15: SKP_SHORT_LOOP(SUFFIX, W, 15); break;                                          \
-    default: SKP_SHORT_LOOP(SUFFIX, W, 16); break;                                          \
+    case 1: SKP_SHORT_LOOP(BLOCK, W, 1); break;                                             \
+    case 2: SKP_SHORT_LOOP(BLOCK, W, 2); break;                                             \
+    case 3: SKP_SHORT_LOOP(BLOCK, W, 3); break;                                             \
+    case 4: SKP_SHORT_LOOP(BLOCK, W, 4); break;                                             \
+    case 5: SKP_SHORT_LOOP(BLOCK, W, 5); break;                                             \
+    case 6: SKP_SHORT_LOOP(BLOCK, W, 6); break;                                             \
+    case 7: SKP_SHORT_LOOP(BLOCK, W, 7); break;                                             \
+    case 8: SKP_SHORT_LOOP(BLOCK, W, 8); break;                                             \
+    case 9: SKP_SHORT_LOOP(BLOCK, W, 9); break;                                             \
+    case 10: SKP_SHORT_LOOP(BLOCK, W, 10); break;                                           \
+    case 11: SKP_SHORT_LOOP(BLOCK, W, 11); break;                                           \
+    case 12: SKP_SHORT_LOOP(BLOCK, W, 12); break;                                           \
+    case 13: SKP_SHORT_LOOP(BLOCK, W, 13); break;                                           \
+    case 14: SKP_SHORT_LOOP(BLOCK, W, 14); break;                                           \
+    case 15: SKP_SHORT_LOOP(BLOCK, W, 15); break;                                           \
+    default: SKP_SHORT_LOOP(BLOCK, W, 16); break;                                           \
     }                                                                                       \
 }
-#define SKP_SHORT_LOOP(SUFFIX, W, N)                                                        \
+#define SKP_SHORT_LOOP(BLOCK, W, N)                                                         \
     for (c = 0; c + W <= n_cols; c += W)   /* (whole vectors: no masked moves) */          \
-        skp_short_block_##SUFFIX(y, y_stride, x, x_stride, x_step, N, c, W, radii);         \
+        BLOCK(y, y_stride, x, x_stride, x_step, N, c, W, radii);                            \
     if (c < n_cols)                                                                         \
-        skp_short_block_##SUFFIX(y, y_stride, x, x_stride, x_step, N, c, n_cols - c, radii)
-SKP_SHORT_COLUMNS(float, f32, 8)
-SKP_SHORT_COLUMNS(double, f64, 4)
+        BLOCK(y, y_stride, x, x_stride, x_step, N, c, n_cols - c, radii)
+SKP_SHORT_COLUMNS(SKP_AVX2, skp_short_columns256_f32, skp_short_block_f32, float, 8)
+SKP_SHORT_COLUMNS(SKP_AVX2, skp_short_columns256_f64, skp_short_block_f64, double, 4)
+SKP_SHORT_COLUMNS(SKP_AVX512, skp_short_columns512_f32, skp_short_block512_f32, float, 16)
+SKP_SHORT_COLUMNS(SKP_AVX512, skp_short_columns512_f64, skp_short_block512_f64, double, 8)
 #undef SKP_SHORT_COLUMNS
 #undef SKP_SHORT_LOOP
+#undef SKP_SORT_DESCENDING
+
+static inline void skp_short_columns_f32(const float* y, ptrdiff_t y_stride, float* x,
+                                         ptrdiff_t x_stride, ptrdiff_t x_step, ptrdiff_t n_rows,
+                                         ptrdiff_t n_cols, const double* radii) {
+    if (skp_avx512)
+        skp_short_columns512_f32(y, y_stride, x, x_stride, x_step, n_rows, n_cols, radii);
+    else
+        skp_short_columns256_f32(y, y_stride, x, x_stride, x_step, n_rows, n_cols, radii);
+}
+
+static inline void skp_short_columns_f64(const double* y, ptrdiff_t y_stride, double* x,
+                                         ptrdiff_t x_stride, ptrdiff_t x_step, ptrdiff_t n_rows,
+                                         ptrdiff_t n_cols, const double* radii) {
+    if (skp_avx512)
+        skp_short_columns512_f64(y, y_stride, x, x_stride, x_step, n_rows, n_cols, radii);
+    else
+        skp_short_columns256_f64(y, y_stride, x, x_stride, x_step, n_rows, n_cols, radii);
+}
 #undef SKP_SHORT_LOAD8
 #undef SKP_SHORT_LOAD4
 
