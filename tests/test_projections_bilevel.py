@@ -466,6 +466,41 @@ def _check_l11_into_out_against_sort(Z, axis, tol, layout):
         assert not np.signbit(out[:, zeroed] if axis == 0 else out[zeroed]).any()
 
 
+def _sorting_network():
+    """``skp_sort_sizes`` and ``skp_sort_pairs`` as _bilevel_simd.h holds them."""
+    import re
+    from pathlib import Path
+
+    import skproj.projections
+
+    header = (Path(skproj.projections.__file__).parent / "_bilevel_simd.h").read_text()
+    sizes = re.search(r"skp_sort_sizes\[17\] = \{([^}]*)\}", header).group(1)
+    table = re.search(r"skp_sort_pairs\[17\]\[63\]\[2\] = \{(.*?)\n\};", header, re.S).group(1)
+    rows = re.findall(r"\{((?:\{\d+, \d+\},?\s*)+)\}", table)
+    pairs = [[tuple(map(int, pair)) for pair in re.findall(r"\{(\d+), (\d+)\}", row)]
+             for row in rows]
+    return [int(size) for size in sizes.split(",")], pairs
+
+
+def test_short_columns_sorting_network_sorts_every_input():
+    # The short columns sort each column's magnitudes by a network
+    # (skp_sort_pairs): for every number of rows, every input of zeros and
+    # ones comes out sorted, largest first (the 0-1 principle: then every
+    # input does), by pairs within the rows.
+    sizes, pairs = _sorting_network()
+    assert len(sizes) == len(pairs) == 17
+    for n in range(17):
+        network = pairs[n][:sizes[n]]
+        assert len(network) == sizes[n]
+        assert all(0 <= a < b < n for a, b in network)
+        values = (np.arange(2 ** n)[:, None] >> np.arange(n)) & 1
+        for a, b in network:
+            larger = np.maximum(values[:, a], values[:, b])
+            values[:, b] = np.minimum(values[:, a], values[:, b])
+            values[:, a] = larger
+        assert (np.diff(values, axis=1) <= 0).all(), n
+
+
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 @pytest.mark.parametrize("rows", [1, 2, 3, 7, 8, 10, 16, 17])
 @pytest.mark.parametrize("kind", ["normal", "ties", "grid", "wide"])

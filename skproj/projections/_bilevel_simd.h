@@ -1649,31 +1649,97 @@ SKP_AVX2 static inline void skp_shrink_panel_f64(const double* src, ptrdiff_t sr
  * a few classes, where a panel's passes spent their time on the bookkeeping
  * between passes over a few rows): a vector of columns at a time, one
  * vector a row, as the rows lie (no transposition), each column's
- * magnitudes in double sorted across the rows' vectors (insertion by
- * compare-exchanges, lane by lane), its tau from the sorted values, then
- * its rows written: one read of the columns and one write.  (Issue 14, 10000
- * columns at half the norm, single calls interleaved, times a copy, this /
- * the panels' passes, float32 then float64: 2 rows 17.8 / 95.1 and 8.6 /
- * 28.7; 5 rows 11.0 / 34.6 and 4.1 / 11.1; 8 rows 8.5 / 18.2 and 4.5 / 8.4;
- * 12 rows 8.2 / 12.2 and 5.0 / 6.6; 16 rows 9.7 / 10.5 and 5.8 / 6.1: the
- * insertion's compare-exchanges grow as the rows squared.) */
+ * magnitudes sorted across the rows' vectors (compare-exchanges lane by
+ * lane: a sorting network, skp_sort_pairs), its tau from the sorted values
+ * in double, then its rows written: one read of the columns and one write.
+ * (Issue 14, 10000 columns at half the norm, single calls interleaved,
+ * times a copy, this / the panels' passes, float32 then float64: 2 rows
+ * 17.8 / 95.1 and 8.6 / 28.7; 5 rows 11.0 / 34.6 and 4.1 / 11.1; 8 rows
+ * 8.5 / 18.2 and 4.5 / 8.4; 12 rows 8.2 / 12.2 and 5.0 / 6.6; 16 rows 9.7 /
+ * 10.5 and 5.8 / 6.1, sorted by insertion, whose compare-exchanges grow as
+ * the rows squared.  The network took an Intel Xeon's AVX2 loop on 16 x
+ * 10000 from 15.4-16.4 to 11.7 copies in float32 and from 3.9-4.7 to 3.2
+ * in float64, 12 x 10000 from 15.2 to 11.1 and 6.0 to 4.3; 2-5 rows even;
+ * its AVX-512 loop on 16 x 10000 from 7.0-7.5 to 5.8-6.4 and 2.4 to
+ * 1.9-2.1.) */
 #define SKP_SHORT_COLUMN_ROWS 16
 
-/* Sort the ``n`` vectors ``s`` lane by lane, largest first, by insertion:
- * compare-exchanges (MAX and MIN of two vectors), unrolled whole with ``n`` a
- * constant (GCC kept the insertion a loop over a stack array from 10 rows on
- * without the pragmas). */
+/* The compare-exchanges of a sorting network for n <= SKP_SHORT_COLUMN_ROWS
+ * inputs (row n: skp_sort_sizes[n] pairs, the larger value to the first
+ * index): Batcher's odd-even merge sort, its network for the power of two
+ * at or above n less the pairs that reach past n (inputs of -inf there
+ * would never move; Knuth, TAOCP vol. 3, 5.3.4, algorithm M), each row
+ * checked on every input of zeros and ones (the 0-1 principle).  16 inputs
+ * take 63 pairs where insertion took 120, 10 inputs 32 rather than 45. */
+static const unsigned char skp_sort_sizes[17] = {
+    0, 0, 1, 3, 5, 9, 12, 16, 19, 28, 32, 38, 42, 48, 53, 59, 63};
+static const unsigned char skp_sort_pairs[17][63][2] = {
+    {{0, 0}},
+    {{0, 0}},
+    {{0, 1}},
+    {{0, 1}, {0, 2}, {1, 2}},
+    {{0, 1}, {2, 3}, {0, 2}, {1, 3}, {1, 2}},
+    {{0, 1}, {2, 3}, {0, 2}, {1, 3}, {1, 2}, {0, 4}, {2, 4}, {1, 2}, {3, 4}},
+    {{0, 1}, {2, 3}, {4, 5}, {0, 2}, {1, 3}, {1, 2}, {0, 4}, {1, 5}, {2, 4}, {3, 5}, {1, 2},
+     {3, 4}},
+    {{0, 1}, {2, 3}, {4, 5}, {0, 2}, {1, 3}, {4, 6}, {1, 2}, {5, 6}, {0, 4}, {1, 5}, {2, 6},
+     {2, 4}, {3, 5}, {1, 2}, {3, 4}, {5, 6}},
+    {{0, 1}, {2, 3}, {4, 5}, {6, 7}, {0, 2}, {1, 3}, {4, 6}, {5, 7}, {1, 2}, {5, 6}, {0, 4},
+     {1, 5}, {2, 6}, {3, 7}, {2, 4}, {3, 5}, {1, 2}, {3, 4}, {5, 6}},
+    {{0, 1}, {2, 3}, {4, 5}, {6, 7}, {0, 2}, {1, 3}, {4, 6}, {5, 7}, {1, 2}, {5, 6}, {0, 4},
+     {1, 5}, {2, 6}, {3, 7}, {2, 4}, {3, 5}, {1, 2}, {3, 4}, {5, 6}, {0, 8}, {4, 8}, {2, 4},
+     {3, 5}, {6, 8}, {1, 2}, {3, 4}, {5, 6}, {7, 8}},
+    {{0, 1}, {2, 3}, {4, 5}, {6, 7}, {8, 9}, {0, 2}, {1, 3}, {4, 6}, {5, 7}, {1, 2}, {5, 6},
+     {0, 4}, {1, 5}, {2, 6}, {3, 7}, {2, 4}, {3, 5}, {1, 2}, {3, 4}, {5, 6}, {0, 8}, {1, 9},
+     {4, 8}, {5, 9}, {2, 4}, {3, 5}, {6, 8}, {7, 9}, {1, 2}, {3, 4}, {5, 6}, {7, 8}},
+    {{0, 1}, {2, 3}, {4, 5}, {6, 7}, {8, 9}, {0, 2}, {1, 3}, {4, 6}, {5, 7}, {8, 10}, {1, 2},
+     {5, 6}, {9, 10}, {0, 4}, {1, 5}, {2, 6}, {3, 7}, {2, 4}, {3, 5}, {1, 2}, {3, 4}, {5, 6},
+     {9, 10}, {0, 8}, {1, 9}, {2, 10}, {4, 8}, {5, 9}, {6, 10}, {2, 4}, {3, 5}, {6, 8}, {7, 9},
+     {1, 2}, {3, 4}, {5, 6}, {7, 8}, {9, 10}},
+    {{0, 1}, {2, 3}, {4, 5}, {6, 7}, {8, 9}, {10, 11}, {0, 2}, {1, 3}, {4, 6}, {5, 7}, {8, 10},
+     {9, 11}, {1, 2}, {5, 6}, {9, 10}, {0, 4}, {1, 5}, {2, 6}, {3, 7}, {2, 4}, {3, 5}, {1, 2},
+     {3, 4}, {5, 6}, {9, 10}, {0, 8}, {1, 9}, {2, 10}, {3, 11}, {4, 8}, {5, 9}, {6, 10},
+     {7, 11}, {2, 4}, {3, 5}, {6, 8}, {7, 9}, {1, 2}, {3, 4}, {5, 6}, {7, 8}, {9, 10}},
+    {{0, 1}, {2, 3}, {4, 5}, {6, 7}, {8, 9}, {10, 11}, {0, 2}, {1, 3}, {4, 6}, {5, 7}, {8, 10},
+     {9, 11}, {1, 2}, {5, 6}, {9, 10}, {0, 4}, {1, 5}, {2, 6}, {3, 7}, {8, 12}, {2, 4}, {3, 5},
+     {10, 12}, {1, 2}, {3, 4}, {5, 6}, {9, 10}, {11, 12}, {0, 8}, {1, 9}, {2, 10}, {3, 11},
+     {4, 12}, {4, 8}, {5, 9}, {6, 10}, {7, 11}, {2, 4}, {3, 5}, {6, 8}, {7, 9}, {10, 12},
+     {1, 2}, {3, 4}, {5, 6}, {7, 8}, {9, 10}, {11, 12}},
+    {{0, 1}, {2, 3}, {4, 5}, {6, 7}, {8, 9}, {10, 11}, {12, 13}, {0, 2}, {1, 3}, {4, 6},
+     {5, 7}, {8, 10}, {9, 11}, {1, 2}, {5, 6}, {9, 10}, {0, 4}, {1, 5}, {2, 6}, {3, 7},
+     {8, 12}, {9, 13}, {2, 4}, {3, 5}, {10, 12}, {11, 13}, {1, 2}, {3, 4}, {5, 6}, {9, 10},
+     {11, 12}, {0, 8}, {1, 9}, {2, 10}, {3, 11}, {4, 12}, {5, 13}, {4, 8}, {5, 9}, {6, 10},
+     {7, 11}, {2, 4}, {3, 5}, {6, 8}, {7, 9}, {10, 12}, {11, 13}, {1, 2}, {3, 4}, {5, 6},
+     {7, 8}, {9, 10}, {11, 12}},
+    {{0, 1}, {2, 3}, {4, 5}, {6, 7}, {8, 9}, {10, 11}, {12, 13}, {0, 2}, {1, 3}, {4, 6},
+     {5, 7}, {8, 10}, {9, 11}, {12, 14}, {1, 2}, {5, 6}, {9, 10}, {13, 14}, {0, 4}, {1, 5},
+     {2, 6}, {3, 7}, {8, 12}, {9, 13}, {10, 14}, {2, 4}, {3, 5}, {10, 12}, {11, 13}, {1, 2},
+     {3, 4}, {5, 6}, {9, 10}, {11, 12}, {13, 14}, {0, 8}, {1, 9}, {2, 10}, {3, 11}, {4, 12},
+     {5, 13}, {6, 14}, {4, 8}, {5, 9}, {6, 10}, {7, 11}, {2, 4}, {3, 5}, {6, 8}, {7, 9},
+     {10, 12}, {11, 13}, {1, 2}, {3, 4}, {5, 6}, {7, 8}, {9, 10}, {11, 12}, {13, 14}},
+    {{0, 1}, {2, 3}, {4, 5}, {6, 7}, {8, 9}, {10, 11}, {12, 13}, {14, 15}, {0, 2}, {1, 3},
+     {4, 6}, {5, 7}, {8, 10}, {9, 11}, {12, 14}, {13, 15}, {1, 2}, {5, 6}, {9, 10}, {13, 14},
+     {0, 4}, {1, 5}, {2, 6}, {3, 7}, {8, 12}, {9, 13}, {10, 14}, {11, 15}, {2, 4}, {3, 5},
+     {10, 12}, {11, 13}, {1, 2}, {3, 4}, {5, 6}, {9, 10}, {11, 12}, {13, 14}, {0, 8}, {1, 9},
+     {2, 10}, {3, 11}, {4, 12}, {5, 13}, {6, 14}, {7, 15}, {4, 8}, {5, 9}, {6, 10}, {7, 11},
+     {2, 4}, {3, 5}, {6, 8}, {7, 9}, {10, 12}, {11, 13}, {1, 2}, {3, 4}, {5, 6}, {7, 8},
+     {9, 10}, {11, 12}, {13, 14}},
+};
+
+/* Sort the ``n`` vectors ``s`` lane by lane, largest first, by the network
+ * above: compare-exchanges (MAX and MIN of two vectors), unrolled whole with
+ * ``n`` a constant, so that the vectors stay in registers (GCC kept an
+ * insertion a loop over a stack array from 10 rows on without the pragma). */
 #define SKP_SORT_DESCENDING(s, n, MAX, MIN)                                   \
     do {                                                                      \
-        ptrdiff_t i_, j_;                                                     \
-        _Pragma("GCC unroll 16")                                              \
-        for (i_ = 1; i_ < (n); i_++)                                          \
-            _Pragma("GCC unroll 16")                                          \
-            for (j_ = i_; j_ > 0; j_--) {                                     \
-                const __typeof__((s)[0]) larger_ = MAX((s)[j_ - 1], (s)[j_]); \
-                (s)[j_] = MIN((s)[j_ - 1], (s)[j_]);                          \
-                (s)[j_ - 1] = larger_;                                        \
-            }                                                                 \
+        int p_;                                                               \
+        _Pragma("GCC unroll 64")                                              \
+        for (p_ = 0; p_ < skp_sort_sizes[n]; p_++) {                          \
+            const int a_ = skp_sort_pairs[n][p_][0], b_ = skp_sort_pairs[n][p_][1]; \
+            const __typeof__((s)[0]) larger_ = MAX((s)[a_], (s)[b_]);         \
+            (s)[b_] = MIN((s)[a_], (s)[b_]);                                  \
+            (s)[a_] = larger_;                                                \
+        }                                                                     \
     } while (0)
 
 /* Four columns' taus from their magnitudes s[0 .. n - 1] (one vector a row,
