@@ -880,11 +880,13 @@ def test_clip_and_rescale_bits_do_not_depend_on_the_write_loop(dtype, axis, leng
     # written as +0.0, not read).  Small integers: every l1,inf level is exact
     # in any order of the sums, so the loops are compared on the same levels;
     # the l1,2 levels (square roots) are the same with AVX-512 and AVX2, not
-    # with the Cython sums.
+    # with the Cython sums.  Rows of up to a vector of values are written as
+    # one block with AVX-512, their levels spread by a permutation: 40 rows
+    # make whole blocks of 16 (float32) or 8 (float64) rows and a partial one.
     from skproj.projections import _bilevel, _l1
 
     rng = np.random.default_rng(length)
-    Y = rng.integers(-8, 9, size=(12, length)).astype(dtype)
+    Y = rng.integers(-8, 9, size=(40, length)).astype(dtype)
     Y[::3, ::2] = -0.0
     Y[1::3, ::2] = 0.0
     results = {}
