@@ -544,6 +544,42 @@ def test_short_columns_against_sort_and_passes(dtype, tol, rows, kind, rng):
 
 
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+@pytest.mark.parametrize("length", [1, 2, 7, 8, 9, 15, 16, 17])
+@pytest.mark.parametrize("kind", ["normal", "ties", "grid", "wide"])
+def test_short_rows_in_lanes_against_sort(dtype, tol, length, kind, rng):
+    # Rows of up to a vector of values (16 float32, 8 float64) lying one after
+    # the other take their taus from a block of rows gathered a row a lane,
+    # sorted and scanned (``_short_rows``), and are written a vector at a
+    # time: against the sort, whole blocks and a partial one (15, 16, 17 and
+    # 40 rows), a zeroed row +0, out= given (Fortran order, strided: the same
+    # bits) and in place, and against the gathered candidates (the lanes
+    # turned off: another order of the sums, so within the tolerance).
+    from skproj.projections import _bilevel
+
+    for n_rows in (1, 15, 16, 17, 40):
+        Y = _column_values(kind, (length, n_rows), rng).T.astype(dtype, order="C")
+        Y[n_rows // 2] = 0.0
+        norm = l11_norm(Y, axis=1)
+        for fraction in (0.001, 0.05, 0.5, 0.9999):
+            X = bilevel_l11(Y, fraction * norm, axis=1)
+            expected = references.bilevel(Y, fraction * norm, "l1", 1)
+            np.testing.assert_allclose(X, expected, rtol=0, atol=tol * float(np.abs(Y).max()))
+            assert not np.signbit(X[~expected.any(axis=1)]).any()
+            for out in (np.empty_like(Y, order="F"), np.empty((n_rows, 2 * length), dtype)[:, ::2]):
+                assert bilevel_l11(Y, fraction * norm, axis=1, out=out) is out
+                np.testing.assert_array_equal(bits(np.ascontiguousarray(out)), bits(X))
+            Z = Y.copy()
+            assert bilevel_l11(Z, fraction * norm, axis=1, out=Z) is Z
+            np.testing.assert_array_equal(bits(Z), bits(X))
+            try:
+                _bilevel._set_lane_rows(0)
+                np.testing.assert_allclose(bilevel_l11(Y, fraction * norm, axis=1), X, rtol=0,
+                                           atol=tol * float(np.abs(Y).max()))
+            finally:
+                _bilevel._set_lane_rows()
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 @pytest.mark.parametrize("rows", [1, 3, 4, 5, 8, 9, 17, 100, 257])
 @pytest.mark.parametrize("kind", ["normal", "ties", "grid", "wide"])
 def test_column_panels_by_passes_against_sort(column_path, dtype, tol, rows, kind, rng):

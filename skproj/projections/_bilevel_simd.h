@@ -2021,6 +2021,164 @@ SKP_SHORT_COLUMNS(SKP_AVX512, skp_short_columns512_f32, skp_short_block512_f32, 
 SKP_SHORT_COLUMNS(SKP_AVX512, skp_short_columns512_f64, skp_short_block512_f64, double, 8)
 #undef SKP_SHORT_COLUMNS
 #undef SKP_SHORT_LOOP
+
+/* ------------------------------------------------------ short rows in lanes
+ * bilevel_l11's rows of at most 16 float32 (8 float64) values lying one
+ * after the other (a contiguous block), sixteen (eight) rows at a time: each
+ * column of the block gathered into a vector, a row a lane, the lanes sorted
+ * by the network and scanned as the short columns' (skp_sorted_scan8), the
+ * taus into ``taus`` (+inf where the radius is 0, at least 0); then written,
+ * a vector of values at a time, the rows' taus spread to their values by a
+ * permutation (skp_short_rows_shrink512_f32/_f64, as skp_shrunk16_f32 and
+ * skp_shrink_panel512_f64 shrink).  Where the panels' passes took eight
+ * rows a lane at a time and spent their time between passes, and each row
+ * was written by a call of its own. */
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_row_taus512_f32_(
+        const float* y, ptrdiff_t n_rows, const ptrdiff_t n, const double* radii,
+        double* taus) {
+    const __m512i first = _mm512_mullo_epi32(
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+        _mm512_set1_epi32((int) n));
+    __m512 f[SKP_SHORT_COLUMN_ROWS];
+    __m512d d[SKP_SHORT_COLUMN_ROWS];
+    ptrdiff_t r, j;
+    int half;
+    for (r = 0; r < n_rows; r += 16) {
+        const __mmask16 some = (__mmask16) (n_rows - r >= 16 ? 0xffff
+                                            : (1u << (n_rows - r)) - 1);
+        for (j = 0; j < n; j++)
+            f[j] = _mm512_abs_ps(_mm512_mask_i32gather_ps(
+                _mm512_setzero_ps(), some, _mm512_add_epi32(first, _mm512_set1_epi32((int) j)),
+                y + r * n, 4));
+        SKP_SORT_DESCENDING(f, n, _mm512_max_ps, _mm512_min_ps);
+        for (half = 0; half < 2; half++) {   /* (rows r .. r + 7, then r + 8 .. r + 15) */
+            const __mmask8 lanes = (__mmask8) (some >> 8 * half);
+            for (j = 0; j < n; j++)
+                d[j] = _mm512_cvtps_pd(half ? _mm256_castpd_ps(_mm512_extractf64x4_pd(
+                                                  _mm512_castps_pd(f[j]), 1))
+                                            : _mm512_castps512_ps256(f[j]));
+            _mm512_mask_storeu_pd(taus + r + 8 * half, lanes, skp_sorted_scan8(
+                d, n, _mm512_maskz_loadu_pd(lanes, radii + r + 8 * half)));
+        }
+    }
+}
+
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_row_taus512_f64_(
+        const double* y, ptrdiff_t n_rows, const ptrdiff_t n, const double* radii,
+        double* taus) {
+    const __m256i first = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                             _mm256_set1_epi32((int) n));
+    __m512d s[SKP_SHORT_COLUMN_ROWS];
+    ptrdiff_t r, j;
+    for (r = 0; r < n_rows; r += 8) {
+        const __mmask8 some = (__mmask8) (n_rows - r >= 8 ? 0xff : (1u << (n_rows - r)) - 1);
+        for (j = 0; j < n; j++)
+            s[j] = _mm512_abs_pd(_mm512_mask_i32gather_pd(
+                _mm512_setzero_pd(), some, _mm256_add_epi32(first, _mm256_set1_epi32((int) j)),
+                y + r * n, 8));
+        SKP_SORT_DESCENDING(s, n, _mm512_max_pd, _mm512_min_pd);
+        _mm512_mask_storeu_pd(taus + r, some, skp_sorted_scan8(
+            s, n, _mm512_maskz_loadu_pd(some, radii + r)));
+    }
+}
+
+#define SKP_ROW_LENGTHS(CALL, MOST)                                                         \
+    switch (n) {                                                                            \
+    case 1: CALL(1); break;                                                                 \
+    case 2: CALL(2); break;                                                                 \
+    case 3: CALL(3); break;                                                                 \
+    case 4: CALL(4); break;                                                                 \
+    case 5: CALL(5); break;                                                                 \
+    case 6: CALL(6); break;                                                                 \
+    case 7: CALL(7); break;                                                                 \
+    case 8: CALL(8); break;                                                                 \
+    case 9: CALL(9 < MOST ? 9 : MOST); break;                                               \
+    case 10: CALL(10 < MOST ? 10 : MOST); break;                                            \
+    case 11: CALL(11 < MOST ? 11 : MOST); break;                                            \
+    case 12: CALL(12 < MOST ? 12 : MOST); break;                                            \
+    case 13: CALL(13 < MOST ? 13 : MOST); break;                                            \
+    case 14: CALL(14 < MOST ? 14 : MOST); break;                                            \
+    case 15: CALL(15 < MOST ? 15 : MOST); break;                                            \
+    default: CALL(MOST); break;                                                             \
+    }
+#define SKP_TAUS_F32(N) skp_short_row_taus512_f32_(y, n_rows, N, radii, taus)
+#define SKP_TAUS_F64(N) skp_short_row_taus512_f64_(y, n_rows, N, radii, taus)
+SKP_AVX512 static void skp_short_row_taus512_f32(const float* y, ptrdiff_t n_rows, ptrdiff_t n,
+                                                 const double* radii, double* taus) {
+    SKP_ROW_LENGTHS(SKP_TAUS_F32, 16)
+}
+
+SKP_AVX512 static void skp_short_row_taus512_f64(const double* y, ptrdiff_t n_rows,
+                                                 ptrdiff_t n, const double* radii,
+                                                 double* taus) {
+    SKP_ROW_LENGTHS(SKP_TAUS_F64, 8)
+}
+#undef SKP_TAUS_F32
+#undef SKP_TAUS_F64
+#undef SKP_ROW_LENGTHS
+
+/* The shrunk rows (their taus ``taus``) into ``x``, a contiguous block too:
+ * a vector of values at a time, the taus of a vector of rows spread by a
+ * permutation (lane l of the q-th vector of a block of rows takes row
+ * (16 q + l) / n's, as skp_write_short_rows512 spreads its levels). */
+SKP_AVX512 static void skp_short_rows_shrink512_f32(const float* y, float* x, ptrdiff_t n_rows,
+                                                    ptrdiff_t n, const double* taus) {
+    const __m512 infinite = _mm512_set1_ps(INFINITY);
+    __m512i spread[16];
+    int32_t lane_rows[16];
+    ptrdiff_t r, q, lane, left;
+    for (q = 0; q < n; q++) {
+        for (lane = 0; lane < 16; lane++) lane_rows[lane] = (int32_t) ((16 * q + lane) / n);
+        spread[q] = _mm512_loadu_si512(lane_rows);
+    }
+    for (r = 0; r < n_rows; r += 16) {
+        const __mmask16 rows = (__mmask16) (n_rows - r >= 16 ? 0xffff
+                                            : (1u << (n_rows - r)) - 1);
+        const __m512d low = _mm512_maskz_loadu_pd((__mmask8) rows, taus + r);
+        const __m512d high = _mm512_maskz_loadu_pd((__mmask8) (rows >> 8), taus + r + 8);
+        const __m256 hi_low = _mm512_cvtpd_ps(low), hi_high = _mm512_cvtpd_ps(high);
+        /* (skp_split_taus's halves; an infinite tau's low part is masked off below) */
+        const __m512 hi = skp_join16(hi_low, hi_high);
+        const __m512 lo = skp_join16(_mm512_cvtpd_ps(_mm512_sub_pd(low, _mm512_cvtps_pd(hi_low))),
+                                     _mm512_cvtpd_ps(_mm512_sub_pd(high,
+                                                                   _mm512_cvtps_pd(hi_high))));
+        for (q = 0; (left = (n_rows - r < 16 ? n_rows - r : 16) * n - 16 * q) > 0; q++) {
+            const __mmask16 some = (__mmask16) (left >= 16 ? 0xffff : (1u << left) - 1);
+            const __m512 h = _mm512_permutexvar_ps(spread[q], hi);
+            const __mmask16 kept = _mm512_cmp_ps_mask(h, infinite, _CMP_NEQ_OQ);
+            _mm512_mask_storeu_ps(x + r * n + 16 * q, some, skp_shrunk16_f32(
+                _mm512_maskz_loadu_ps(some, y + r * n + 16 * q), h,
+                _mm512_maskz_mov_ps(kept, _mm512_permutexvar_ps(spread[q], lo)), kept));
+        }
+    }
+}
+
+SKP_AVX512 static void skp_short_rows_shrink512_f64(const double* y, double* x, ptrdiff_t n_rows,
+                                                    ptrdiff_t n, const double* taus) {
+    const __m512d infinite = _mm512_set1_pd(INFINITY), zero = _mm512_setzero_pd();
+    const __m512i sign = _mm512_set1_epi64(INT64_MIN);
+    __m512i spread[8];
+    int64_t lane_rows[8];
+    ptrdiff_t r, q, lane, left;
+    for (q = 0; q < n; q++) {
+        for (lane = 0; lane < 8; lane++) lane_rows[lane] = (int64_t) ((8 * q + lane) / n);
+        spread[q] = _mm512_loadu_si512(lane_rows);
+    }
+    for (r = 0; r < n_rows; r += 8) {
+        const __mmask8 rows = (__mmask8) (n_rows - r >= 8 ? 0xff : (1u << (n_rows - r)) - 1);
+        const __m512d tau = _mm512_maskz_loadu_pd(rows, taus + r);
+        for (q = 0; (left = (n_rows - r < 8 ? n_rows - r : 8) * n - 8 * q) > 0; q++) {
+            const __mmask8 some = (__mmask8) (left >= 8 ? 0xff : (1u << left) - 1);
+            const __m512d t = _mm512_permutexvar_pd(spread[q], tau);
+            const __mmask8 kept = _mm512_cmp_pd_mask(t, infinite, _CMP_NEQ_OQ);
+            const __m512d v = _mm512_maskz_loadu_pd(some, y + r * n + 8 * q);
+            const __m512d shrunk = _mm512_max_pd(_mm512_sub_pd(_mm512_abs_pd(v), t), zero);
+            _mm512_mask_storeu_pd(x + r * n + 8 * q, some, _mm512_castsi512_pd(
+                _mm512_mask_ternarylogic_epi64(_mm512_castpd_si512(shrunk), kept,
+                                               _mm512_castpd_si512(v), sign, 0xF8)));
+        }
+    }
+}
 #undef SKP_SORT_DESCENDING
 
 static inline void skp_short_columns_f32(const float* y, ptrdiff_t y_stride, float* x,
@@ -2053,6 +2211,14 @@ static inline void skp_short_columns_f32(const float* y, ptrdiff_t y_stride, flo
 static inline void skp_short_columns_f64(const double* y, ptrdiff_t y_stride, double* x,
                                          ptrdiff_t x_stride, ptrdiff_t x_step, ptrdiff_t n_rows,
                                          ptrdiff_t n_cols, const double* radii) {}
+static inline void skp_short_row_taus512_f32(const float* y, ptrdiff_t n_rows, ptrdiff_t n,
+                                             const double* radii, double* taus) {}
+static inline void skp_short_row_taus512_f64(const double* y, ptrdiff_t n_rows, ptrdiff_t n,
+                                             const double* radii, double* taus) {}
+static inline void skp_short_rows_shrink512_f32(const float* y, float* x, ptrdiff_t n_rows,
+                                                ptrdiff_t n, const double* taus) {}
+static inline void skp_short_rows_shrink512_f64(const double* y, double* x, ptrdiff_t n_rows,
+                                                ptrdiff_t n, const double* taus) {}
 static inline ptrdiff_t skp_row_keep_above_f64(const double* src, ptrdiff_t n, double rho,
                                                double* dst, double* sum, int* done) {
     *done = 0;
