@@ -2002,6 +2002,67 @@ SKP_AVX512 static ptrdiff_t skp_fold_squares512_f32(const float* const* rows, in
     return n - n % 16;
 }
 
+/* The l1 (kind 1) or squared l2 (kind 2) norms of rows of n < 16 float32
+ * values lying one after the other, sixteen rows at a time with AVX-512F, a
+ * row a lane (its values gathered), each in skp_row_norm_f32's order, so
+ * the same norms: kind 2 the squares in double added one after the other;
+ * kind 1 the magnitudes after the first eight added one after the other,
+ * plus, where there are eight, their double sums v_k + v_(k+4) added as
+ * skp_hsum adds (the first block's float sums are the magnitudes
+ * themselves).  A row at a time, the loop's overhead was most of the time
+ * on rows of a few values.  Returns 0 (the caller recomputes by the
+ * portable loops) where a norm is not finite. */
+SKP_AVX512 static int skp_short_row_norms512_f32(const float* base, ptrdiff_t n_rows,
+                                                 ptrdiff_t n, int kind, double* norms) {
+    const __m512i first = _mm512_mullo_epi32(
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+        _mm512_set1_epi32((int) n));
+    __m512 column[16];
+    __mmask8 finite = 0xff;
+    ptrdiff_t r, j;
+    int half;
+    for (r = 0; r < n_rows; r += 16) {
+        const __mmask16 some = (__mmask16) (n_rows - r >= 16 ? 0xffff
+                                            : (1u << (n_rows - r)) - 1);
+        for (j = 0; j < n; j++)
+            column[j] = _mm512_mask_i32gather_ps(
+                _mm512_setzero_ps(), some, _mm512_add_epi32(first, _mm512_set1_epi32((int) j)),
+                base + r * n, 4);
+        for (half = 0; half < 2; half++) {
+            __m512d value[16], total = _mm512_setzero_pd();
+            const __mmask8 rows = (__mmask8) (some >> 8 * half);
+            for (j = 0; j < n; j++)
+                value[j] = _mm512_cvtps_pd(half ? _mm256_castpd_ps(_mm512_extractf64x4_pd(
+                                                      _mm512_castps_pd(column[j]), 1))
+                                                : _mm512_castps512_ps256(column[j]));
+            if (kind == 2) {
+                for (j = 0; j < n; j++)
+                    total = _mm512_add_pd(total, _mm512_mul_pd(value[j], value[j]));
+                total = _mm512_add_pd(total, _mm512_setzero_pd());
+            } else {
+                __m512d pairs[4];
+                int k;
+                for (j = 8; j < n; j++) total = _mm512_add_pd(total, _mm512_abs_pd(value[j]));
+                if (n >= 8) {
+                    for (k = 0; k < 4; k++)
+                        pairs[k] = _mm512_add_pd(_mm512_abs_pd(value[k]),
+                                                 _mm512_abs_pd(value[k + 4]));
+                    total = _mm512_add_pd(total, _mm512_add_pd(
+                        _mm512_add_pd(pairs[0], pairs[2]), _mm512_add_pd(pairs[1], pairs[3])));
+                } else {
+                    for (j = 0; j < n; j++)
+                        total = _mm512_add_pd(total, _mm512_abs_pd(value[j]));
+                    total = _mm512_add_pd(total, _mm512_setzero_pd());
+                }
+            }
+            finite &= _mm512_cmp_pd_mask(_mm512_sub_pd(total, total), _mm512_setzero_pd(),
+                                         _CMP_EQ_OQ) | (__mmask8) ~rows;
+            _mm512_mask_storeu_pd(norms + r + 8 * half, rows, total);
+        }
+    }
+    return finite == 0xff;
+}
+
 /* Every group's norm (squared for l2) of a float32 matrix with contiguous
  * rows (``row_stride`` in bytes), groups its rows or its columns; returns 0
  * (see above) when the portable loops must recompute them. */
@@ -2013,6 +2074,9 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
     ptrdiff_t i, j;
     int r, count, clean = 1;
     if (groups_are_rows) {
+        if (skp_avx512 && kind != 0 && n_cols < 16 && n_cols > 0
+                && row_stride == n_cols * (ptrdiff_t) sizeof(float))
+            return skp_short_row_norms512_f32(base, n_rows, n_cols, kind, norms);
         for (i = 0; i < n_rows; i++)
             norms[i] = skp_row_norm_f32(
                 (const float*) ((const char*) base + i * row_stride), n_cols, kind, &clean);
