@@ -1784,10 +1784,10 @@ SKP_AVX2 static inline void skp_split_taus8(__m256d low, __m256d high, __m256* h
 
 /* A row's ``lanes`` results ``r`` into ``dst``, entries ``x_step`` apart: by
  * a plain store where they are a whole vector of contiguous entries, a
- * masked one where fewer, one at a time where strided. */
-#define SKP_SHORT_STORE(T, SUFFIX, VEC, W, STOREU, MASKSTORE)                               \
-SKP_AVX2 static inline void skp_short_store_##SUFFIX(T* dst, ptrdiff_t x_step,              \
-                                                     ptrdiff_t lanes, __m256i some, VEC r) { \
+ * masked one where fewer, one at a time where strided (``some``: the
+ * lanes' mask, a vector with AVX2, a mask register with AVX-512). */
+#define SKP_SHORT_STORE(TARGET, NAME, T, VEC, W, MASK, STOREU, MASKSTORE)                   \
+TARGET static inline void NAME(T* dst, ptrdiff_t x_step, ptrdiff_t lanes, MASK some, VEC r) { \
     T lane[W];                                                                              \
     ptrdiff_t j;                                                                            \
     if (x_step == 1 && lanes == W) {                                                        \
@@ -1799,9 +1799,10 @@ SKP_AVX2 static inline void skp_short_store_##SUFFIX(T* dst, ptrdiff_t x_step,  
         for (j = 0; j < lanes; j++) dst[j * x_step] = lane[j];                              \
     }                                                                                       \
 }
-SKP_SHORT_STORE(float, f32, __m256, 8, _mm256_storeu_ps, _mm256_maskstore_ps)
-SKP_SHORT_STORE(double, f64, __m256d, 4, _mm256_storeu_pd, _mm256_maskstore_pd)
-#undef SKP_SHORT_STORE
+SKP_SHORT_STORE(SKP_AVX2, skp_short_store_f32, float, __m256, 8, __m256i, _mm256_storeu_ps,
+                _mm256_maskstore_ps)
+SKP_SHORT_STORE(SKP_AVX2, skp_short_store_f64, double, __m256d, 4, __m256i, _mm256_storeu_pd,
+                _mm256_maskstore_pd)
 
 /* Eight float32 columns c .. c + 7 of n rows (``lanes`` of them: a
  * partial vector by masked moves; whole ones without: AMD's masked stores
@@ -1888,26 +1889,11 @@ SKP_AVX512 static inline __attribute__((always_inline)) __m512d skp_sorted_scan8
         _mm512_set1_pd(INFINITY)), _mm512_setzero_pd());
 }
 
-/* A row's ``lanes`` results into ``dst`` (entries ``x_step`` apart), as
- * skp_short_store_f32/_f64 store them. */
-#define SKP_SHORT_STORE512(T, SUFFIX, VEC, W, MASK, STOREU, MASKSTORE)                      \
-SKP_AVX512 static inline void skp_short_store512_##SUFFIX(T* dst, ptrdiff_t x_step,         \
-                                                          ptrdiff_t lanes, MASK some,       \
-                                                          VEC r) {                          \
-    T lane[W];                                                                              \
-    ptrdiff_t j;                                                                            \
-    if (x_step == 1 && lanes == W) {                                                        \
-        STOREU(dst, r);                                                                     \
-    } else if (x_step == 1) {                                                               \
-        MASKSTORE(dst, some, r);                                                            \
-    } else {                                                                                \
-        STOREU(lane, r);                                                                    \
-        for (j = 0; j < lanes; j++) dst[j * x_step] = lane[j];                              \
-    }                                                                                       \
-}
-SKP_SHORT_STORE512(float, f32, __m512, 16, __mmask16, _mm512_storeu_ps, _mm512_mask_storeu_ps)
-SKP_SHORT_STORE512(double, f64, __m512d, 8, __mmask8, _mm512_storeu_pd, _mm512_mask_storeu_pd)
-#undef SKP_SHORT_STORE512
+SKP_SHORT_STORE(SKP_AVX512, skp_short_store512_f32, float, __m512, 16, __mmask16,
+                _mm512_storeu_ps, _mm512_mask_storeu_ps)
+SKP_SHORT_STORE(SKP_AVX512, skp_short_store512_f64, double, __m512d, 8, __mmask8,
+                _mm512_storeu_pd, _mm512_mask_storeu_pd)
+#undef SKP_SHORT_STORE
 
 /* (whole vectors by plain loads: see SKP_SHORT_LOAD8) */
 #define SKP_SHORT_LOAD16(p) (lanes == 16 ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(some, (p)))
@@ -2036,20 +2022,13 @@ SKP_SHORT_COLUMNS(SKP_AVX512, skp_short_columns512_f64, skp_short_block512_f64, 
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_row_taus512_f32_(
         const float* y, ptrdiff_t n_rows, const ptrdiff_t n, const double* radii,
         double* taus) {
-    const __m512i first = _mm512_mullo_epi32(
-        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-        _mm512_set1_epi32((int) n));
     __m512 f[SKP_SHORT_COLUMN_ROWS];
     __m512d d[SKP_SHORT_COLUMN_ROWS];
     ptrdiff_t r, j;
     int half;
     for (r = 0; r < n_rows; r += 16) {
-        const __mmask16 some = (__mmask16) (n_rows - r >= 16 ? 0xffff
-                                            : (1u << (n_rows - r)) - 1);
-        for (j = 0; j < n; j++)
-            f[j] = _mm512_abs_ps(_mm512_mask_i32gather_ps(
-                _mm512_setzero_ps(), some, _mm512_add_epi32(first, _mm512_set1_epi32((int) j)),
-                y + r * n, 4));
+        const __mmask16 some = skp_block_rows16(n_rows, r);
+        for (j = 0; j < n; j++) f[j] = _mm512_abs_ps(skp_row_lanes16_f32(y + r * n, n, j, some));
         SKP_SORT_DESCENDING(f, n, _mm512_max_ps, _mm512_min_ps);
         for (half = 0; half < 2; half++) {   /* (rows r .. r + 7, then r + 8 .. r + 15) */
             const __mmask8 lanes = (__mmask8) (some >> 8 * half);
@@ -2119,21 +2098,16 @@ SKP_AVX512 static void skp_short_row_taus512_f64(const double* y, ptrdiff_t n_ro
 
 /* The shrunk rows (their taus ``taus``) into ``x``, a contiguous block too:
  * a vector of values at a time, the taus of a vector of rows spread by a
- * permutation (lane l of the q-th vector of a block of rows takes row
- * (16 q + l) / n's, as skp_write_short_rows512 spreads its levels). */
+ * permutation (skp_row_spreads16 and 8, as skp_write_short_rows512
+ * spreads its levels). */
 SKP_AVX512 static void skp_short_rows_shrink512_f32(const float* y, float* x, ptrdiff_t n_rows,
                                                     ptrdiff_t n, const double* taus) {
     const __m512 infinite = _mm512_set1_ps(INFINITY);
     __m512i spread[16];
-    int32_t lane_rows[16];
-    ptrdiff_t r, q, lane, left;
-    for (q = 0; q < n; q++) {
-        for (lane = 0; lane < 16; lane++) lane_rows[lane] = (int32_t) ((16 * q + lane) / n);
-        spread[q] = _mm512_loadu_si512(lane_rows);
-    }
+    ptrdiff_t r, q, left;
+    skp_row_spreads16(n, spread);
     for (r = 0; r < n_rows; r += 16) {
-        const __mmask16 rows = (__mmask16) (n_rows - r >= 16 ? 0xffff
-                                            : (1u << (n_rows - r)) - 1);
+        const __mmask16 rows = skp_block_rows16(n_rows, r);
         const __m512d low = _mm512_maskz_loadu_pd((__mmask8) rows, taus + r);
         const __m512d high = _mm512_maskz_loadu_pd((__mmask8) (rows >> 8), taus + r + 8);
         const __m256 hi_low = _mm512_cvtpd_ps(low), hi_high = _mm512_cvtpd_ps(high);
@@ -2158,12 +2132,8 @@ SKP_AVX512 static void skp_short_rows_shrink512_f64(const double* y, double* x, 
     const __m512d infinite = _mm512_set1_pd(INFINITY), zero = _mm512_setzero_pd();
     const __m512i sign = _mm512_set1_epi64(INT64_MIN);
     __m512i spread[8];
-    int64_t lane_rows[8];
-    ptrdiff_t r, q, lane, left;
-    for (q = 0; q < n; q++) {
-        for (lane = 0; lane < 8; lane++) lane_rows[lane] = (int64_t) ((8 * q + lane) / n);
-        spread[q] = _mm512_loadu_si512(lane_rows);
-    }
+    ptrdiff_t r, q, left;
+    skp_row_spreads8(n, spread);
     for (r = 0; r < n_rows; r += 8) {
         const __mmask8 rows = (__mmask8) (n_rows - r >= 8 ? 0xff : (1u << (n_rows - r)) - 1);
         const __m512d tau = _mm512_maskz_loadu_pd(rows, taus + r);

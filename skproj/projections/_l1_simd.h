@@ -2002,6 +2002,24 @@ SKP_AVX512 static ptrdiff_t skp_fold_squares512_f32(const float* const* rows, in
     return n - n % 16;
 }
 
+/* The rows of a block of sixteen from row ``r`` of ``n_rows``, as a mask. */
+static inline __mmask16 skp_block_rows16(ptrdiff_t n_rows, ptrdiff_t r) {
+    return (__mmask16) (n_rows - r >= 16 ? 0xffff : (1u << (n_rows - r)) - 1);
+}
+
+/* Value j of each of sixteen rows of n float32 values lying one after the
+ * other at ``block``, a row a lane (the rows of ``rows``; 0 in the others):
+ * the short rows' loops (skp_short_row_norms512_f32, _bilevel_simd.h). */
+SKP_AVX512 static inline __m512 skp_row_lanes16_f32(const float* block, ptrdiff_t n,
+                                                    ptrdiff_t j, __mmask16 rows) {
+    const __m512i first = _mm512_mullo_epi32(
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+        _mm512_set1_epi32((int) n));
+    return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), rows,
+                                    _mm512_add_epi32(first, _mm512_set1_epi32((int) j)),
+                                    block, 4);
+}
+
 /* The l1 (kind 1) or squared l2 (kind 2) norms of rows of n < 16 float32
  * values lying one after the other, sixteen rows at a time with AVX-512F, a
  * row a lane (its values gathered), each in skp_row_norm_f32's order, so
@@ -2014,20 +2032,13 @@ SKP_AVX512 static ptrdiff_t skp_fold_squares512_f32(const float* const* rows, in
  * portable loops) where a norm is not finite. */
 SKP_AVX512 static int skp_short_row_norms512_f32(const float* base, ptrdiff_t n_rows,
                                                  ptrdiff_t n, int kind, double* norms) {
-    const __m512i first = _mm512_mullo_epi32(
-        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-        _mm512_set1_epi32((int) n));
     __m512 column[16];
     __mmask8 finite = 0xff;
     ptrdiff_t r, j;
     int half;
     for (r = 0; r < n_rows; r += 16) {
-        const __mmask16 some = (__mmask16) (n_rows - r >= 16 ? 0xffff
-                                            : (1u << (n_rows - r)) - 1);
-        for (j = 0; j < n; j++)
-            column[j] = _mm512_mask_i32gather_ps(
-                _mm512_setzero_ps(), some, _mm512_add_epi32(first, _mm512_set1_epi32((int) j)),
-                base + r * n, 4);
+        const __mmask16 some = skp_block_rows16(n_rows, r);
+        for (j = 0; j < n; j++) column[j] = skp_row_lanes16_f32(base + r * n, n, j, some);
         for (half = 0; half < 2; half++) {
             __m512d value[16], total = _mm512_setzero_pd();
             const __mmask8 rows = (__mmask8) (some >> 8 * half);
@@ -2445,6 +2456,28 @@ SKP_WRITE_ROW512(f64, double, __m512d, __mmask8, 8, pd,
                  _mm512_set1_epi64((long long) 0x8000000000000000ull))
 #undef SKP_WRITE_ROW512
 
+/* The permutations that spread a vector of the levels (or taus) of LANES
+ * rows of n values lying one after the other to their values: lane l of the
+ * q-th vector of a block of LANES rows takes row (LANES q + l) / n's
+ * (``spread[0:n]``; the short rows' block writes). */
+SKP_AVX512 static inline void skp_row_spreads16(ptrdiff_t n, __m512i* spread) {
+    int32_t lane_rows[16];
+    ptrdiff_t q, lane;
+    for (q = 0; q < n; q++) {
+        for (lane = 0; lane < 16; lane++) lane_rows[lane] = (int32_t) ((16 * q + lane) / n);
+        spread[q] = _mm512_loadu_si512(lane_rows);
+    }
+}
+
+SKP_AVX512 static inline void skp_row_spreads8(ptrdiff_t n, __m512i* spread) {
+    int64_t lane_rows[8];
+    ptrdiff_t q, lane;
+    for (q = 0; q < n; q++) {
+        for (lane = 0; lane < 8; lane++) lane_rows[lane] = (int64_t) ((8 * q + lane) / n);
+        spread[q] = _mm512_loadu_si512(lane_rows);
+    }
+}
+
 /* Short rows (at most a vector of values each) lying one after the other, a
  * contiguous block, each clipped or rescaled by its own level as the row loop
  * does (skp_levelled512: the same operations, so the same result), and a row
@@ -2454,7 +2487,7 @@ SKP_WRITE_ROW512(f64, double, __m512d, __mmask8, 8, pd,
  * of values a store, where the row loop spent a call on each row (issue 14,
  * bilevel_l1inf by rows of 8 float32 values: half its time).  Returns 0
  * (nothing written) where the CPU lacks AVX-512F or a test turned it off. */
-#define SKP_WRITE_SHORT_ROWS512(SUFFIX, T, VEC, MASK, LANES, PS, IDX)                    \
+#define SKP_WRITE_SHORT_ROWS512(SUFFIX, T, VEC, MASK, LANES, PS)                    \
 SKP_AVX512 static inline void skp_spread512_##SUFFIX(const T* src, T* dst, MASK some,    \
                                                      __m512i spread, VEC l, int rescale) { \
     const VEC level = _mm512_permutexvar_##PS(spread, l);                                \
@@ -2467,12 +2500,8 @@ SKP_AVX512 static void skp_write_short_rows512_##SUFFIX##_unguarded(            
         const T* src, T* dst, ptrdiff_t n_rows, ptrdiff_t n, int rescale,                \
         const T* levels) {                                                               \
     __m512i spread[LANES];                                                               \
-    IDX lane_rows[LANES];                                                                \
-    ptrdiff_t r = 0, q, lane, left;                                                      \
-    for (q = 0; q < n; q++) {                                                            \
-        for (lane = 0; lane < LANES; lane++) lane_rows[lane] = (IDX) ((LANES * q + lane) / n); \
-        spread[q] = _mm512_loadu_si512(lane_rows);                                       \
-    }                                                                                    \
+    ptrdiff_t r = 0, q, left;                                                            \
+    skp_row_spreads##LANES(n, spread);                                                   \
     for (; r + LANES <= n_rows; r += LANES) {                                            \
         const VEC l = _mm512_loadu_##PS(levels + r);                                     \
         for (q = 0; q < n; q++)                                                          \
@@ -2495,8 +2524,8 @@ static inline int skp_write_short_rows512_##SUFFIX(const T* src, T* dst, ptrdiff
     skp_write_short_rows512_##SUFFIX##_unguarded(src, dst, n_rows, n, rescale, levels);  \
     return 1;                                                                            \
 }
-SKP_WRITE_SHORT_ROWS512(f32, float, __m512, __mmask16, 16, ps, int32_t)
-SKP_WRITE_SHORT_ROWS512(f64, double, __m512d, __mmask8, 8, pd, int64_t)
+SKP_WRITE_SHORT_ROWS512(f32, float, __m512, __mmask16, 16, ps)
+SKP_WRITE_SHORT_ROWS512(f64, double, __m512d, __mmask8, 8, pd)
 #undef SKP_WRITE_SHORT_ROWS512
 
 SKP_AVX2 static inline void skp_write_row_f64(const double* src, double* dst, ptrdiff_t n,
