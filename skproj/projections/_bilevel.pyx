@@ -1237,11 +1237,11 @@ cdef bint _short_rows(const floating[:, :] y, floating[:, :] x,
     cdef Py_ssize_t item = sizeof(floating)
     cdef double* taus
     cdef float hi, lo
-    if (n_cols == 0 or n_cols * item > 64 or y.strides[1] != item
+    if (n_rows == 0 or n_cols == 0 or n_cols * item > 64 or y.strides[1] != item
             or (n_rows > 1 and y.strides[0] != n_cols * item)
             or not simd_enabled() or not skp_avx512_enabled() or _lane_row_length == 0):
         return False
-    taus = <double*> malloc(max(n_rows, 1) * sizeof(double))
+    taus = <double*> malloc(n_rows * sizeof(double))
     if taus == NULL:
         return False
     if floating is float:
