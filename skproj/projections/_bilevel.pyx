@@ -1216,8 +1216,8 @@ cdef bint _row_taus_by_lanes(const floating[:, :] y, Py_ssize_t first, const dou
 
 cdef bint _short_rows(const floating[:, :] y, floating[:, :] x,
                       const double* radii) noexcept nogil:
-    """Rows of at most a vector of values (16 float32, 8 float64) lying one
-    after the other, a block of them at a time with AVX-512.
+    """Rows of at most 16 values lying one after the other, a block of them
+    (16 float32 or 8 float64 rows) at a time with AVX-512.
 
     Each block's columns gathered a row a lane, the lanes sorted and their
     taus found as the short columns' (``skp_short_row_taus512_f32/_f64``),
@@ -1237,7 +1237,7 @@ cdef bint _short_rows(const floating[:, :] y, floating[:, :] x,
     cdef Py_ssize_t item = sizeof(floating)
     cdef double* taus
     cdef float hi, lo
-    if (n_rows == 0 or n_cols == 0 or n_cols * item > 64 or y.strides[1] != item
+    if (n_rows == 0 or n_cols == 0 or n_cols > 16 or y.strides[1] != item
             or (n_rows > 1 and y.strides[0] != n_cols * item)
             or not simd_enabled() or not skp_avx512_enabled() or _lane_row_length == 0):
         return False

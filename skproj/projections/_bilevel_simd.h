@@ -2009,8 +2009,8 @@ SKP_SHORT_COLUMNS(SKP_AVX512, skp_short_columns512_f64, skp_short_block512_f64, 
 #undef SKP_SHORT_LOOP
 
 /* ------------------------------------------------------ short rows in lanes
- * bilevel_l11's rows of at most 16 float32 (8 float64) values lying one
- * after the other (a contiguous block), sixteen (eight) rows at a time: each
+ * bilevel_l11's rows of at most 16 values lying one after the other (a
+ * contiguous block), sixteen float32 (eight float64) rows at a time: each
  * column of the block gathered into a vector, a row a lane, the lanes sorted
  * by the network and scanned as the short columns' (skp_sorted_scan8), the
  * taus into ``taus`` (+inf where the radius is 0, at least 0); then written,
@@ -2090,7 +2090,7 @@ SKP_AVX512 static void skp_short_row_taus512_f32(const float* y, ptrdiff_t n_row
 SKP_AVX512 static void skp_short_row_taus512_f64(const double* y, ptrdiff_t n_rows,
                                                  ptrdiff_t n, const double* radii,
                                                  double* taus) {
-    SKP_ROW_LENGTHS(SKP_TAUS_F64, 8)
+    SKP_ROW_LENGTHS(SKP_TAUS_F64, 16)
 }
 #undef SKP_TAUS_F32
 #undef SKP_TAUS_F64
@@ -2131,7 +2131,7 @@ SKP_AVX512 static void skp_short_rows_shrink512_f64(const double* y, double* x, 
                                                     ptrdiff_t n, const double* taus) {
     const __m512d infinite = _mm512_set1_pd(INFINITY), zero = _mm512_setzero_pd();
     const __m512i sign = _mm512_set1_epi64(INT64_MIN);
-    __m512i spread[8];
+    __m512i spread[16];
     ptrdiff_t r, q, left;
     skp_row_spreads8(n, spread);
     for (r = 0; r < n_rows; r += 8) {

@@ -2459,7 +2459,7 @@ SKP_WRITE_ROW512(f64, double, __m512d, __mmask8, 8, pd,
 /* The permutations that spread a vector of the levels (or taus) of LANES
  * rows of n values lying one after the other to their values: lane l of the
  * q-th vector of a block of LANES rows takes row (LANES q + l) / n's
- * (``spread[0:n]``; the short rows' block writes). */
+ * (``spread[0:n]``, n <= 16; the short rows' block writes). */
 SKP_AVX512 static inline void skp_row_spreads16(ptrdiff_t n, __m512i* spread) {
     int32_t lane_rows[16];
     ptrdiff_t q, lane;
@@ -2478,7 +2478,7 @@ SKP_AVX512 static inline void skp_row_spreads8(ptrdiff_t n, __m512i* spread) {
     }
 }
 
-/* Short rows (at most a vector of values each) lying one after the other, a
+/* Short rows (at most 16 values each) lying one after the other, a
  * contiguous block, each clipped or rescaled by its own level as the row loop
  * does (skp_levelled512: the same operations, so the same result), and a row
  * whose level is 0 zeroed to +0, as the row loop zeroes it: a vector of LANES
@@ -2499,7 +2499,7 @@ SKP_AVX512 static inline void skp_spread512_##SUFFIX(const T* src, T* dst, MASK 
 SKP_AVX512 static void skp_write_short_rows512_##SUFFIX##_unguarded(                     \
         const T* src, T* dst, ptrdiff_t n_rows, ptrdiff_t n, int rescale,                \
         const T* levels) {                                                               \
-    __m512i spread[LANES];                                                               \
+    __m512i spread[16];                                                                  \
     ptrdiff_t r = 0, q, left;                                                            \
     skp_row_spreads##LANES(n, spread);                                                   \
     for (; r + LANES <= n_rows; r += LANES) {                                            \
@@ -2520,7 +2520,7 @@ SKP_AVX512 static void skp_write_short_rows512_##SUFFIX##_unguarded(            
 static inline int skp_write_short_rows512_##SUFFIX(const T* src, T* dst, ptrdiff_t n_rows, \
                                                    ptrdiff_t n, int rescale,            \
                                                    const T* levels) {                    \
-    if (!skp_avx512 || n < 1 || n > LANES) return 0;                                     \
+    if (!skp_avx512 || n < 1 || n > 16) return 0;                                        \
     skp_write_short_rows512_##SUFFIX##_unguarded(src, dst, n_rows, n, rescale, levels);  \
     return 1;                                                                            \
 }
