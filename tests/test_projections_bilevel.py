@@ -578,7 +578,7 @@ def test_short_row_norms_take_the_row_loops_bits(length, rng):
 @pytest.mark.parametrize("length", [1, 2, 7, 8, 9, 15, 16, 17])
 @pytest.mark.parametrize("kind", ["normal", "ties", "grid", "wide"])
 def test_short_rows_in_lanes_against_sort(dtype, tol, length, kind, rng):
-    # Rows of up to a vector of values (16 float32, 8 float64) lying one after
+    # Rows of up to 16 values lying one after
     # the other take their taus from a block of rows gathered a row a lane,
     # sorted and scanned (``_short_rows``), and are written a vector at a
     # time: against the sort, whole blocks and a partial one (15, 16, 17 and
@@ -947,9 +947,9 @@ def test_clip_and_rescale_bits_do_not_depend_on_the_write_loop(dtype, axis, leng
     # written as +0.0, not read).  Small integers: every l1,inf level is exact
     # in any order of the sums, so the loops are compared on the same levels;
     # the l1,2 levels (square roots) are the same with AVX-512 and AVX2, not
-    # with the Cython sums.  Rows of up to a vector of values are written as
-    # one block with AVX-512, their levels spread by a permutation: 40 rows
-    # make whole blocks of 16 (float32) or 8 (float64) rows and a partial one.
+    # with the Cython sums.  Rows of up to 16 values are written as one block
+    # with AVX-512, their levels spread by a permutation: 40 rows make whole
+    # blocks of 16 (float32) or 8 (float64) rows and a partial one.
     from skproj.projections import _bilevel, _l1
 
     rng = np.random.default_rng(length)
