@@ -1256,8 +1256,7 @@ cdef bint _short_rows(const floating[:, :] y, floating[:, :] x,
     else:
         for i in range(n_rows):
             if floating is float:
-                hi = <float> taus[i]
-                lo = 0.0 if hi == INFINITY else <float> (taus[i] - <double> hi)
+                skp_split_taus(&taus[i], 1, &hi, &lo)
                 for j in range(n_cols):
                     x[i, j] = skp_shrink_two_floats(y[i, j], hi, lo)
             else:

@@ -1964,6 +1964,30 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_block512_
 #undef SKP_SHORT_LOAD16
 #undef SKP_SHORT_LOAD8D
 
+/* CALL(A, B, N) with N the constant equal to ``n`` (1 to SKP_SHORT_COLUMN_ROWS,
+ * the last case for any larger): the short columns' and rows' loops, each
+ * inlined with its length a constant so that their vectors stay in
+ * registers. */
+#define SKP_FOR_LENGTH(n, CALL, A, B)                                                      \
+    switch (n) {                                                                            \
+    case 1: CALL(A, B, 1); break;                                                           \
+    case 2: CALL(A, B, 2); break;                                                           \
+    case 3: CALL(A, B, 3); break;                                                           \
+    case 4: CALL(A, B, 4); break;                                                           \
+    case 5: CALL(A, B, 5); break;                                                           \
+    case 6: CALL(A, B, 6); break;                                                           \
+    case 7: CALL(A, B, 7); break;                                                           \
+    case 8: CALL(A, B, 8); break;                                                           \
+    case 9: CALL(A, B, 9); break;                                                           \
+    case 10: CALL(A, B, 10); break;                                                         \
+    case 11: CALL(A, B, 11); break;                                                         \
+    case 12: CALL(A, B, 12); break;                                                         \
+    case 13: CALL(A, B, 13); break;                                                         \
+    case 14: CALL(A, B, 14); break;                                                         \
+    case 15: CALL(A, B, 15); break;                                                         \
+    default: CALL(A, B, 16); break;                                                         \
+    }
+
 /* Project each column of ``y`` (``n_rows`` <= SKP_SHORT_COLUMN_ROWS rows,
  * contiguous, ``y_stride`` bytes apart) onto the l1 ball of its radius into
  * ``x`` (rows ``x_stride`` bytes apart, columns ``x_step`` entries; ``x`` may
@@ -1977,24 +2001,7 @@ TARGET static void NAME(const T* y, ptrdiff_t y_stride, T* x, ptrdiff_t x_stride
                         ptrdiff_t x_step, ptrdiff_t n_rows, ptrdiff_t n_cols,               \
                         const double* radii) {                                              \
     ptrdiff_t c;                                                                            \
-    switch (n_rows) {                                                                       \
-    case 1: SKP_SHORT_LOOP(BLOCK, W, 1); break;                                             \
-    case 2: SKP_SHORT_LOOP(BLOCK, W, 2); break;                                             \
-    case 3: SKP_SHORT_LOOP(BLOCK, W, 3); break;                                             \
-    case 4: SKP_SHORT_LOOP(BLOCK, W, 4); break;                                             \
-    case 5: SKP_SHORT_LOOP(BLOCK, W, 5); break;                                             \
-    case 6: SKP_SHORT_LOOP(BLOCK, W, 6); break;                                             \
-    case 7: SKP_SHORT_LOOP(BLOCK, W, 7); break;                                             \
-    case 8: SKP_SHORT_LOOP(BLOCK, W, 8); break;                                             \
-    case 9: SKP_SHORT_LOOP(BLOCK, W, 9); break;                                             \
-    case 10: SKP_SHORT_LOOP(BLOCK, W, 10); break;                                           \
-    case 11: SKP_SHORT_LOOP(BLOCK, W, 11); break;                                           \
-    case 12: SKP_SHORT_LOOP(BLOCK, W, 12); break;                                           \
-    case 13: SKP_SHORT_LOOP(BLOCK, W, 13); break;                                           \
-    case 14: SKP_SHORT_LOOP(BLOCK, W, 14); break;                                           \
-    case 15: SKP_SHORT_LOOP(BLOCK, W, 15); break;                                           \
-    default: SKP_SHORT_LOOP(BLOCK, W, 16); break;                                           \
-    }                                                                                       \
+    SKP_FOR_LENGTH(n_rows, SKP_SHORT_LOOP, BLOCK, W)                                        \
 }
 #define SKP_SHORT_LOOP(BLOCK, W, N)                                                         \
     for (c = 0; c + W <= n_cols; c += W)   /* (whole vectors: no masked moves) */          \
@@ -2061,40 +2068,19 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_row_taus5
     }
 }
 
-#define SKP_ROW_LENGTHS(CALL, MOST)                                                         \
-    switch (n) {                                                                            \
-    case 1: CALL(1); break;                                                                 \
-    case 2: CALL(2); break;                                                                 \
-    case 3: CALL(3); break;                                                                 \
-    case 4: CALL(4); break;                                                                 \
-    case 5: CALL(5); break;                                                                 \
-    case 6: CALL(6); break;                                                                 \
-    case 7: CALL(7); break;                                                                 \
-    case 8: CALL(8); break;                                                                 \
-    case 9: CALL(9 < MOST ? 9 : MOST); break;                                               \
-    case 10: CALL(10 < MOST ? 10 : MOST); break;                                            \
-    case 11: CALL(11 < MOST ? 11 : MOST); break;                                            \
-    case 12: CALL(12 < MOST ? 12 : MOST); break;                                            \
-    case 13: CALL(13 < MOST ? 13 : MOST); break;                                            \
-    case 14: CALL(14 < MOST ? 14 : MOST); break;                                            \
-    case 15: CALL(15 < MOST ? 15 : MOST); break;                                            \
-    default: CALL(MOST); break;                                                             \
-    }
-#define SKP_TAUS_F32(N) skp_short_row_taus512_f32_(y, n_rows, N, radii, taus)
-#define SKP_TAUS_F64(N) skp_short_row_taus512_f64_(y, n_rows, N, radii, taus)
+#define SKP_ROW_TAUS(SUFFIX, UNUSED, N) skp_short_row_taus512_##SUFFIX##_(y, n_rows, N, radii, taus)
 SKP_AVX512 static void skp_short_row_taus512_f32(const float* y, ptrdiff_t n_rows, ptrdiff_t n,
                                                  const double* radii, double* taus) {
-    SKP_ROW_LENGTHS(SKP_TAUS_F32, 16)
+    SKP_FOR_LENGTH(n, SKP_ROW_TAUS, f32, _)
 }
 
 SKP_AVX512 static void skp_short_row_taus512_f64(const double* y, ptrdiff_t n_rows,
                                                  ptrdiff_t n, const double* radii,
                                                  double* taus) {
-    SKP_ROW_LENGTHS(SKP_TAUS_F64, 16)
+    SKP_FOR_LENGTH(n, SKP_ROW_TAUS, f64, _)
 }
-#undef SKP_TAUS_F32
-#undef SKP_TAUS_F64
-#undef SKP_ROW_LENGTHS
+#undef SKP_ROW_TAUS
+#undef SKP_FOR_LENGTH
 
 /* The shrunk rows (their taus ``taus``) into ``x``, a contiguous block too:
  * a vector of values at a time, the taus of a vector of rows spread by a
