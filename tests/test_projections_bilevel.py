@@ -715,8 +715,10 @@ def test_column_panel_writes_same_bits_into_any_out(avx512, dtype, shape, rng):
     # issue 14, or AVX2): the same operations on every value, so the same
     # bits into any ``out``, and the projection of the sort; ties, zero
     # columns and negative zeros.  A block in cache (the first shape) is
-    # written down strips of columns or along its rows, as the CPU prefers:
-    # both forced here, the same bits.
+    # written down strips of columns or along its rows, as the CPU prefers,
+    # or (float32 with AVX-512, columns passed in pairs) each pair of groups
+    # of columns as soon as its taus are known: all three forced here, the
+    # same bits.
     from skproj.projections import _bilevel
 
     Y = rng.standard_normal(shape) * np.exp(rng.standard_normal(shape[1]))
@@ -729,8 +731,8 @@ def test_column_panel_writes_same_bits_into_any_out(avx512, dtype, shape, rng):
     try:
         for fraction in (0.01, 0.5, 0.95):
             results = []
-            for strips in (True, False):
-                _bilevel._set_column_paths(avx512=avx512, strips=strips)
+            for strips, fused in ((True, False), (False, False), (False, True)):
+                _bilevel._set_column_paths(avx512=avx512, strips=strips, fused=fused)
                 for offset in (0, 1, 3):
                     out = np.empty((shape[0], shape[1] + 3), dtype=dtype)
                     out = out[:, offset:offset + shape[1]]

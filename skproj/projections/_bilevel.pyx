@@ -350,6 +350,10 @@ cdef extern from "_bilevel_simd.h" nogil:
                                   Py_ssize_t width, double floor, const double* radii,
                                   double* taus, double* hint, float* packed, int pairs,
                                   int prefetch)
+    void skp_panel_project_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
+                               Py_ssize_t width, double floor, const double* radii,
+                               double* taus, double* hint, float* packed, float* dst,
+                               Py_ssize_t dst_stride)
     void skp_panel_thresholds_f64(const double* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                                   Py_ssize_t width, double floor, const double* radii,
                                   double* taus, double* hint)
@@ -421,7 +425,19 @@ cdef enum:
     # where the taus of a row (as two floats in float32) stay in L1 beside it
     # (issue 14, thread time, at half the norm: 100 x 1000, 250 x 1000,
     # 500 x 500, 1000 x 250, 128 x 2048 float32 and 100 x 1000 float64 3-15 %
-    # faster; 50 x 5000 and 64 x 4096 float32 9-12 % slower).
+    # faster; 50 x 5000 and 64 x 4096 float32 9-12 % slower).  A float32
+    # matrix of up to WHOLE_BYTES whose groups of columns are passed in pairs
+    # (PAIR_ROWS, AVX-512) writes each pair instead as soon as its taus are
+    # known, from L1 where its passes left its rows (skp_panel_project_f32):
+    # issue 14, an Intel Xeon, single calls interleaved, at 10, 50, 90 % of
+    # the norm, times a copy, written whole / by pairs: 100 x 1000 6.11 /
+    # 5.53, 5.13 / 4.50, 4.52 / 4.15; 30 x 1000 7.33 / 6.40, 6.01 / 5.17,
+    # 5.68 / 4.81; 50 x 5000 (by panels before) 4.65 / 4.02, 4.25 / 3.63,
+    # 3.99 / 3.40; 128 x 2000 4.04 / 4.05, 3.55 / 3.09, 3.12 / 2.78; 64 x
+    # 4096 even.  Not where the matrix is out of L2 (100 x 10000, 128 x 8000,
+    # 100 x 5000: 1.0-1.35 times as long, the pair's stores missing L2) nor
+    # for a group alone, whose rows do not stay in L1 (250 x 1000 and 500 x
+    # 500 by groups of 16: 1.2-1.5 times as long).
     WHOLE_BYTES = 1 << 20
     WHOLE_COLUMNS = 2560
     # float32 columns of up to PAIR_ROWS rows find their taus two groups of 16
@@ -508,10 +524,11 @@ cdef Py_ssize_t _ahead_rows_l2 = 640
 cdef double _long_share = 0.08
 cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
 cdef bint _pairs = True       # testing: float32 passes two groups at a time where they fit
+cdef bint _fused = True       # testing: ... and writes a pair as soon as its taus are known
 
 
 def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1=None,
-                      bint pairs=True):
+                      bint pairs=True, bint fused=True):
     """Testing hook: column panels by passes (``True``), by gathered
     candidates (``False``) or as measured (``None``: short columns then take
     ``_short_columns``); this module's AVX-512 loops or not (each extension
@@ -519,10 +536,13 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     (``True``) or along their rows (``False``), the next panel prefetched into
     L1 (``True``) or L2 only (``False``), each ``None``: as the CPU prefers
     (``skp_strips``, ``skp_panels_into_l1`` in _l1_simd.h); float32's
-    AVX-512 passes two groups of columns at a time (``pairs``) or one."""
-    global _forced_path, _pairs
+    AVX-512 passes two groups of columns at a time (``pairs``) or one, and
+    on a matrix in L2 writes each pair as its taus are known (``fused``) or
+    once all are."""
+    global _forced_path, _pairs, _fused
     _forced_path = 0 if passes is None else (1 if passes else -1)
     _pairs = pairs
+    _fused = fused
     skp_set_avx512(avx512)
     skp_set_cpu_choices(-1 if strips is None else int(bool(strips)),
                         -1 if panels_into_l1 is None else int(bool(panels_into_l1)))
@@ -741,7 +761,7 @@ cdef int _gathered_taus(const floating[:, :] y, Py_ssize_t first, Py_ssize_t wid
 cdef inline void _panel_thresholds(const floating[:, :] y, Py_ssize_t first, Py_ssize_t width,
                                    double floor, const double* radii, double* taus,
                                    double* hint, float* packed, bint pairs,
-                                   bint prefetch) noexcept nogil:
+                                   bint prefetch, floating[:, :] x, bint write) noexcept nogil:
     """The taus of columns ``first:first + width`` by passes over them (contiguous rows).
 
     With AVX-512 (both dtypes) and float32's AVX2 loop: each column's first
@@ -753,10 +773,15 @@ cdef inline void _panel_thresholds(const floating[:, :] y, Py_ssize_t first, Py_
     the panel), which the next passes read; with AVX-512 it prefetches the
     rows ahead with ``prefetch`` (the matrix is not in cache), and with
     ``pairs`` (``packed`` has room for 32 * rows) takes two groups at a time,
-    their passes alternated.
+    their passes alternated; with ``write`` too (float32 pairs, contiguous
+    rows of ``x``), it writes the pair's columns of ``x`` as soon as their
+    taus are known (``skp_panel_project_f32``).
     """
     cdef Py_ssize_t c
-    if floating is float:
+    if floating is float and write:
+        skp_panel_project_f32(&y[0, first], y.strides[0], y.shape[0], width, floor, radii,
+                              taus, hint, packed, &x[0, first], x.strides[0])
+    elif floating is float:
         skp_panel_thresholds_f32(&y[0, first], y.strides[0], y.shape[0], width, floor, radii,
                                  taus, hint, packed, pairs, prefetch)
     else:
@@ -933,7 +958,8 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     column's tau) are gathered per column in one read of the panel, each
     column's tau found there (``group_threshold``), and the panel written
     from the cache, row by row (a matrix in cache whose taus are found by
-    passes: once all are known, along its rows, WHOLE_BYTES).  Where
+    passes: once all are known, along its rows, or in float32 pairs of
+    groups of columns as each pair's are known, WHOLE_BYTES).  Where
     ``_columns_by_passes`` says so, the taus
     are found instead by Michelot's passes over the panel, from ``floor``,
     a vector of columns at a time (``_panel_thresholds``): on short columns
@@ -1048,11 +1074,14 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef bint prefetches = large and by_passes and n_rows <= (
         _ahead_rows_l2 if skp_avx512_enabled() and not skp_panels_into_l1 else _packed_rows)
     cdef bint ahead
-    # (a matrix in cache by passes: every tau first, then one write along the rows)
-    cdef bint whole = (by_passes and n_rows * n_cols * itemsize <= WHOLE_BYTES
-                       and n_cols <= WHOLE_COLUMNS)
     # (two groups' magnitudes packed, for the pairs of PAIR_ROWS: AVX-512 alone)
     cdef bint pairs = packs and n_rows <= PAIR_ROWS and _pairs and skp_avx512_enabled()
+    # (a matrix in L2 by pairs: each pair written from L1 as its taus are known)
+    cdef bint fused = (pairs and _fused and x.strides[1] == sizeof(floating)
+                       and n_rows * n_cols * itemsize <= WHOLE_BYTES)
+    # (a matrix in cache by passes: every tau first, then one write along the rows)
+    cdef bint whole = (by_passes and not fused and n_rows * n_cols * itemsize <= WHOLE_BYTES
+                       and n_cols <= WHOLE_COLUMNS)
     cdef float* packed = (<float*> malloc(((32 if pairs else 16) * n_rows + 16) * sizeof(float))
                           if packs else NULL)
     cdef Py_ssize_t n_taus = n_cols if whole else panel
@@ -1092,14 +1121,14 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
                 _panel_thresholds(y, first, width, floor, panel_radii,
                                   taus + first if whole else taus, hint,
                                   <float*> ((<size_t> packed + 63) // 64 * 64) if packs
-                                  else NULL, pairs, large)
+                                  else NULL, pairs, large, x, fused)
             else:
                 status = _gathered_taus(y, first, width, floor, panel_radii,
                                         &lists if by_rows else NULL, &column, counts, sums,
                                         floors, lines, taus)
                 if status != STATUS_PROJECTED:
                     break
-            if not whole:
+            if not whole and not fused:
                 ahead = prefetches and first + width < n_cols
                 if ahead:
                     _kept_lines_ahead(&next, y, first + width,

@@ -709,6 +709,23 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_finish(
     }
 }
 
+/* ``r`` (>= +0) with the sign of ``v`` in the lanes of ``kept`` (+0 elsewhere:
+ * a zeroed column's lanes, whose r is 0, get no sign), in one instruction:
+ * r | (v & -0.0), a ternary logic op (0xF8: a | (b & c)) under a mask. */
+SKP_AVX512 static inline __m512 skp_with_sign16(__m512 r, __m512 v, __mmask16 kept) {
+    return _mm512_castsi512_ps(_mm512_mask_ternarylogic_epi32(
+        _mm512_castps_si512(r), kept, _mm512_castps_si512(v),
+        _mm512_set1_epi32((int) 0x80000000u), 0xF8));
+}
+
+/* sign(v) * max((|v| - hi) - lo, 0) in the lanes of ``kept``, +0 elsewhere:
+ * the AVX-512 panel writes' operations on 16 columns. */
+SKP_AVX512 static inline __m512 skp_shrunk16_f32(__m512 v, __m512 hi, __m512 lo,
+                                                 __mmask16 kept) {
+    const __m512 r = _mm512_sub_ps(_mm512_sub_ps(_mm512_abs_ps(v), hi), lo);
+    return skp_with_sign16(_mm512_max_ps(r, _mm512_setzero_ps()), v, kept);
+}
+
 /* Two groups at a time where ``packed`` has room for both (``pairs``: 32 *
  * n_rows floats), their passes alternated: a pass's Newton step (two
  * divisions, conversions, compares) waits on the sums of the pass, and the
@@ -718,12 +735,69 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_finish(
  * depend on its start: Michelot's fixed point).  (Issue 14, an Intel Xeon,
  * perf: on 100 x 1000 float32 at half the norm, some 40 % of the passes'
  * samples fell outside their row loops; the pairs took bilevel_l11 there
- * from 4.73-4.84 to 4.48-4.57 times a copy: PAIR_ROWS in _bilevel.pyx.) */
+ * from 4.73-4.84 to 4.48-4.57 times a copy: PAIR_ROWS in _bilevel.pyx.)
+ * With ``dst`` (not NULL; ``pairs``), each pair is written there as soon as
+ * its taus are known (skp_panel_project_f32). */
+/* The taus[0:16] in ``lanes`` as two floats each, as skp_split_taus splits
+ * them: hi the tau rounded to float, lo the rest (tau - hi in double,
+ * rounded to float; NaN where the tau is infinite, for the caller to mask). */
+SKP_AVX512 static inline void skp_split_taus16(const double* taus, __mmask16 lanes, __m512* hi,
+                                               __m512* lo) {
+    const __m512d low = _mm512_maskz_loadu_pd((__mmask8) lanes, taus);
+    const __m512d high = _mm512_maskz_loadu_pd((__mmask8) (lanes >> 8), taus + 8);
+    const __m256 hi_low = _mm512_cvtpd_ps(low), hi_high = _mm512_cvtpd_ps(high);
+    *hi = skp_join16(hi_low, hi_high);
+    *lo = skp_join16(_mm512_cvtpd_ps(_mm512_sub_pd(low, _mm512_cvtps_pd(hi_low))),
+                     _mm512_cvtpd_ps(_mm512_sub_pd(high, _mm512_cvtps_pd(hi_high))));
+}
+
+/* Columns of a group (and of ``next``, the columns after it, if not NULL)
+ * written into ``dst`` (a row ``dst_stride`` bytes apart) from their taus
+ * (taus[0:32], >= 0), a row at a time, with the operations of
+ * skp_shrink_rows512_f32, so the same bits; zeroed columns (infinite taus)
+ * are not read. */
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_write(
+        const skp_group16_f32* s, const skp_group16_f32* next, ptrdiff_t row_stride,
+        ptrdiff_t n_rows, const double* taus, float* dst, ptrdiff_t dst_stride) {
+    const __m512 infinite = _mm512_set1_ps(INFINITY);
+    const __mmask16 lanes = s->lanes, next_lanes = next ? next->lanes : 0;
+    __m512 h, l, next_h, next_l;
+    __mmask16 kept, next_kept;
+    ptrdiff_t i;
+    skp_split_taus16(taus, lanes, &h, &l);
+    skp_split_taus16(taus + 16, next_lanes, &next_h, &next_l);
+    kept = (__mmask16) (lanes & _mm512_cmp_ps_mask(h, infinite, _CMP_NEQ_OQ));
+    next_kept = (__mmask16) (next_lanes & _mm512_cmp_ps_mask(next_h, infinite, _CMP_NEQ_OQ));
+    l = _mm512_maskz_mov_ps(kept, l);
+    next_l = _mm512_maskz_mov_ps(next_kept, next_l);
+    for (i = 0; i < n_rows; i++) {
+        const float* y = (const float*) (s->columns + i * row_stride);
+        float* x = (float*) ((char*) dst + i * dst_stride);
+        _mm512_mask_storeu_ps(x, lanes, skp_shrunk16_f32(_mm512_maskz_loadu_ps(kept, y), h, l,
+                                                         kept));
+        if (next)
+            _mm512_mask_storeu_ps(x + 16, next_lanes, skp_shrunk16_f32(
+                _mm512_maskz_loadu_ps(next_kept, y + 16), next_h, next_l, next_kept));
+    }
+}
+
+/* The taus[0:n] of a group or pair written (skp_group16_write) after they
+ * are clamped to >= 0 as _panel_thresholds clamps them (see _group_threshold
+ * in _bilevel.pyx). */
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_groups_write(
+        const skp_group16_f32* s, const skp_group16_f32* next, ptrdiff_t row_stride,
+        ptrdiff_t n_rows, double* taus, ptrdiff_t n, float* dst, ptrdiff_t dst_stride) {
+    ptrdiff_t c;
+    for (c = 0; c < n; c++) taus[c] = taus[c] < 0.0 ? 0.0 : taus[c];
+    skp_group16_write(s, next, row_stride, n_rows, taus, dst, dst_stride);
+}
+
 SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t row_stride,
                                                    ptrdiff_t n_rows, ptrdiff_t width,
                                                    double floor, const double* radii,
                                                    double* taus, double* hint, float* packed,
-                                                   int pairs, int prefetch) {
+                                                   int pairs, int prefetch, float* dst,
+                                                   ptrdiff_t dst_stride) {
     ptrdiff_t g;
     skp_group16_f32 a, b;
     for (g = 0; g < width; g += 16) {
@@ -737,10 +811,16 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
             }
             skp_group16_finish(&a, taus + g, hint);
             skp_group16_finish(&b, taus + g + 16, hint);
+            if (dst)
+                skp_groups_write(&a, &b, row_stride, n_rows, taus + g, 16 + b.n_lanes, dst + g,
+                                 dst_stride);
             g += 16;
         } else {
             while (a.active) skp_group16_pass(&a, row_stride, n_rows, floor, prefetch);
             skp_group16_finish(&a, taus + g, hint);
+            if (dst)
+                skp_groups_write(&a, NULL, row_stride, n_rows, taus + g, a.n_lanes, dst + g,
+                                 dst_stride);
         }
     }
 }
@@ -1048,7 +1128,7 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
     ptrdiff_t g, c;
     if (skp_avx512) {
         skp_panel_thresholds512_f32(base, row_stride, n_rows, width, floor, radii, taus, hint,
-                                    packed, pairs, prefetch);
+                                    packed, pairs, prefetch, NULL, 0);
         return;
     }
     for (g = 0; g < width; g += 8) {
@@ -1150,6 +1230,19 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
             skp_next_hint8(tau, radius, supports, kept_mask, hint);
         }
     }
+}
+
+/* skp_panel_thresholds512_f32 with ``pairs`` that also writes each pair of
+ * groups of columns into ``dst`` (a row ``dst_stride`` bytes apart) as soon
+ * as its taus are known, while its rows are in L1 (skp_group16_write): for
+ * a matrix in L2 (see _l11_column_panels); AVX-512 alone, the caller's
+ * condition. */
+static inline void skp_panel_project_f32(const float* base, ptrdiff_t row_stride,
+                                         ptrdiff_t n_rows, ptrdiff_t width, double floor,
+                                         const double* radii, double* taus, double* hint,
+                                         float* packed, float* dst, ptrdiff_t dst_stride) {
+    skp_panel_thresholds512_f32(base, row_stride, n_rows, width, floor, radii, taus, hint,
+                                packed, 1, 0, dst, dst_stride);
 }
 
 /* ------------------------------------------------------ float64 lists by passes
@@ -1322,23 +1415,6 @@ static inline ptrdiff_t skp_row_keep_above_f32(const float* src, ptrdiff_t n, do
  * 50, 90 % of the groups kept 5.95, 8.62, 8.69 times a copy, where the AVX2
  * loop, which stores such heads lane by lane, took 4.55, 4.91, 4.91;
  * 2000 x 5000 4.27-5.35 against 3.81-4.39.) */
-/* ``r`` (>= +0) with the sign of ``v`` in the lanes of ``kept`` (+0 elsewhere:
- * a zeroed column's lanes, whose r is 0, get no sign), in one instruction:
- * r | (v & -0.0), a ternary logic op (0xF8: a | (b & c)) under a mask. */
-SKP_AVX512 static inline __m512 skp_with_sign16(__m512 r, __m512 v, __mmask16 kept) {
-    return _mm512_castsi512_ps(_mm512_mask_ternarylogic_epi32(
-        _mm512_castps_si512(r), kept, _mm512_castps_si512(v),
-        _mm512_set1_epi32((int) 0x80000000u), 0xF8));
-}
-
-/* sign(v) * max((|v| - hi) - lo, 0) in the lanes of ``kept``, +0 elsewhere:
- * both AVX-512 panel writes' operations on 16 columns. */
-SKP_AVX512 static inline __m512 skp_shrunk16_f32(__m512 v, __m512 hi, __m512 lo,
-                                                 __mmask16 kept) {
-    const __m512 r = _mm512_sub_ps(_mm512_sub_ps(_mm512_abs_ps(v), hi), lo);
-    return skp_with_sign16(_mm512_max_ps(r, _mm512_setzero_ps()), v, kept);
-}
-
 /* skp_shrink_panel512_f32 on a block in cache, written a strip of up to 64
  * columns at a time: the strip's taus (hi, lo) and masks stay in registers
  * down its rows, where the row loop loaded both halves of a tau beside each
@@ -2094,14 +2170,8 @@ SKP_AVX512 static void skp_short_rows_shrink512_f32(const float* y, float* x, pt
     skp_row_spreads16(n, spread);
     for (r = 0; r < n_rows; r += 16) {
         const __mmask16 rows = skp_block_rows16(n_rows, r);
-        const __m512d low = _mm512_maskz_loadu_pd((__mmask8) rows, taus + r);
-        const __m512d high = _mm512_maskz_loadu_pd((__mmask8) (rows >> 8), taus + r + 8);
-        const __m256 hi_low = _mm512_cvtpd_ps(low), hi_high = _mm512_cvtpd_ps(high);
-        /* (skp_split_taus's halves; an infinite tau's low part is masked off below) */
-        const __m512 hi = skp_join16(hi_low, hi_high);
-        const __m512 lo = skp_join16(_mm512_cvtpd_ps(_mm512_sub_pd(low, _mm512_cvtps_pd(hi_low))),
-                                     _mm512_cvtpd_ps(_mm512_sub_pd(high,
-                                                                   _mm512_cvtps_pd(hi_high))));
+        __m512 hi, lo;   /* (an infinite tau's low part is masked off below) */
+        skp_split_taus16(taus + r, rows, &hi, &lo);
         for (q = 0; (left = (n_rows - r < 16 ? n_rows - r : 16) * n - 16 * q) > 0; q++) {
             const __mmask16 some = (__mmask16) (left >= 16 ? 0xffff : (1u << left) - 1);
             const __m512 h = _mm512_permutexvar_ps(spread[q], hi);
@@ -2207,6 +2277,10 @@ static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_t row_str
                                             const double* radii, double* taus,
                                             double* hint, float* packed, int pairs,
                                             int prefetch) {}
+static inline void skp_panel_project_f32(const float* base, ptrdiff_t row_stride,
+                                         ptrdiff_t n_rows, ptrdiff_t width, double floor,
+                                         const double* radii, double* taus, double* hint,
+                                         float* packed, float* dst, ptrdiff_t dst_stride) {}
 static inline void skp_pack_rows8_f32(const float* base, ptrdiff_t row_stride, unsigned rows,
                                       ptrdiff_t length, float* packed) {}
 static inline void skp_pack_rows8_f64(const double* base, ptrdiff_t row_stride, unsigned rows,
