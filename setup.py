@@ -7,7 +7,7 @@ from setuptools import Extension, setup
 
 KERNELS = ["projections/_scratch_cache", "projections/_arrays", "projections/_l1",
            "projections/_bilevel", "projections/_l1inf_lists", "projections/_l1inf_strips",
-           "projections/_l1inf_dense", "projections/_l1inf",
+           "projections/_l1inf_short", "projections/_l1inf_dense", "projections/_l1inf",
            "projections/_hoyer_band", "projections/_hoyer",
            "decomposition/_hals"]
 

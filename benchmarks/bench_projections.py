@@ -10,7 +10,8 @@ float64 and float32, the tables of issue 14:
 2. ``bilevel_l11``, ``bilevel_l1inf`` and ``bilevel_l12`` on 1000 x 10000, both
    axes, at radii keeping 1, 10, 50 and 90 % of the groups: time / copy;
 3. ``project_l1inf_ball`` / ``bilevel_l1inf`` at those radii and at 10 % and
-   50 % of the l1,inf norm, on 1000 x 10000 and on 10**5 groups of length 100;
+   50 % of the l1,inf norm, on 1000 x 10000, on 10**5 groups of length 100
+   and on short groups (10000 rows of 8, 10000 columns of 8 rows);
 4. the group Hoyer projection (``bench_group_hoyer.py``): time / copy;
 5. the per-call time of every projection on 100 x 1000 float32 NumPy arrays
    and torch tensors / copy, and where the time of a call goes (kernel,
@@ -401,7 +402,8 @@ def main(argv=None):
     l1_table(10 ** 5 if args.quick else 10 ** 7, rng)
     bilevel_table((200, 2000) if args.quick else (1000, 10000), rng)
     l1inf_table([((200, 2000), (0, 1)), ((100, 10 ** 4), (0,))] if args.quick
-                else [((1000, 10000), (0, 1)), ((100, 10 ** 5), (0,))], rng)
+                else [((1000, 10000), (0, 1)), ((100, 10 ** 5), (0,)), ((10000, 8), (1,)),
+                      ((8, 10000), (0,))], rng)
     group_hoyer_table([(300, 3000), (3000, 300)] if args.quick
                       else [(1000, 10000), (10000, 1000)], rng=rng)
     print(conditions())

@@ -467,13 +467,13 @@ def _check_l11_into_out_against_sort(Z, axis, tol, layout):
 
 
 def _sorting_network():
-    """``skp_sort_sizes`` and ``skp_sort_pairs`` as _bilevel_simd.h holds them."""
+    """``skp_sort_sizes`` and ``skp_sort_pairs`` as _sort_network.h holds them."""
     import re
     from pathlib import Path
 
     import skproj.projections
 
-    header = (Path(skproj.projections.__file__).parent / "_bilevel_simd.h").read_text()
+    header = (Path(skproj.projections.__file__).parent / "_sort_network.h").read_text()
     sizes = re.search(r"skp_sort_sizes\[17\] = \{([^}]*)\}", header).group(1)
     table = re.search(r"skp_sort_pairs\[17\]\[63\]\[2\] = \{(.*?)\n\};", header, re.S).group(1)
     rows = re.findall(r"\{((?:\{\d+, \d+\},?\s*)+)\}", table)

@@ -18,12 +18,15 @@ from hypothesis.extra.numpy import arrays
 from skproj.projections import _l1inf, _l1inf_lists, _l1inf_strips, l1inf_norm, project_l1inf_ball
 
 
-@pytest.fixture(autouse=True, params=["in-cache", "general"])
+@pytest.fixture(autouse=True, params=["short", "in-cache", "general"])
 def kernel_path(request):
-    """Every test twice: with the in-cache path where it applies (the default),
-    then with the general path alone (histograms, envelopes, lists), which the
-    matrices here would otherwise not reach.  Hooks a test sets itself win."""
-    _l1inf._set_testing(small=request.param == "in-cache")
+    """Every test three times: with the short groups' path where it applies
+    and the in-cache path elsewhere (the default, on a CPU with AVX-512),
+    with the in-cache path alone where it applies, then with the general
+    path alone (histograms, envelopes, lists), which the matrices here would
+    otherwise not reach.  Hooks a test sets itself win."""
+    _l1inf._set_testing(small=request.param != "general",
+                        short_groups=request.param == "short")
     yield request.param
     _l1inf._set_testing()
 
@@ -218,7 +221,8 @@ def _with_and_without_simd(Y, eta, axis, force_dense):
     """
     results = []
     for simd, avx512 in ((True, True), (True, False), (False, False)):
-        _l1inf._set_testing(force_dense=force_dense, simd=simd, avx512=avx512)
+        _l1inf._set_testing(force_dense=force_dense, simd=simd, avx512=avx512,
+                            short_groups=False)
         try:
             results.append(project_l1inf_ball(Y, eta, axis=axis))
         finally:
@@ -937,6 +941,87 @@ def test_in_cache_non_finite_and_huge_values(order, dtype):
         expected, _, _ = _bisection_projection(Y.astype(np.float64) / big, eta / big, axis)
         np.testing.assert_allclose(X.astype(np.float64) / big, expected, rtol=0,
                                    atol=1e-9 if dtype == np.float64 else 3e-6)
+
+
+def _short_group_matrices(rng, dtype):
+    """(Y, axis) with groups of 1-16 entries: rows of a C-ordered block, columns
+    of up to 8 rows and at least 256 of them; block edges (sixteen float32
+    groups, eight float64), samples (512 groups and more), ties, zero groups,
+    heavy tails, scales far apart."""
+    for n in range(1, 17):
+        for axis, n_groups in ((1, 37), (1, 700), (0, 256), (0, 1029)):
+            if axis == 0 and n > 8:
+                continue
+            shape = (n_groups, n) if axis == 1 else (n, n_groups)
+            kind = (n + n_groups) % 4
+            if kind == 0:
+                Y = rng.standard_normal(shape)
+            elif kind == 1:    # ties within and across groups, zero groups
+                Y = rng.choice([-2.0, -1.0, 0.0, 1.0, 2.0], size=shape)
+                if axis == 1:
+                    Y[::5] = 0
+                else:
+                    Y[:, ::5] = 0
+            elif kind == 2:
+                Y = rng.standard_cauchy(shape)
+            else:
+                scales = 10.0 ** rng.uniform(-3, 3, n_groups)
+                Y = rng.standard_normal(shape) * (scales[:, None] if axis == 1 else scales)
+            yield np.ascontiguousarray(Y.astype(dtype)), axis
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-9), (np.float32, 3e-6)])
+def test_short_groups_match_reference(dtype, tol, rng):
+    """Groups of at most 16 entries by their sorted breakpoints (AVX-512): the
+    projection, theta and the levels of the bisection reference, at radii
+    from almost nothing to the whole norm; every call answered by that path."""
+    from skproj.projections import _l1inf_short
+
+    if not _l1inf._set_testing(short_groups=True) >= 2:
+        pytest.skip("the short groups' path needs AVX-512F, which this CPU lacks")
+    _l1inf_short._answered(reset=True)
+    calls = 0
+    try:
+        for Y, axis in _short_group_matrices(rng, dtype):
+            norm = l1inf_norm(Y, axis=axis)
+            for share in (1e-4, 0.05, 0.5, 0.95, 0.9999):
+                X, theta, mu = project_l1inf_ball(Y, share * norm, axis=axis,
+                                                  return_dual=True)
+                calls += 1
+                expected, expected_theta, expected_mu = _bisection_projection(
+                    Y, share * norm, axis)
+                scale = float(np.abs(Y).max())
+                np.testing.assert_allclose(X, expected, rtol=0, atol=tol * scale,
+                                           err_msg=f"{Y.shape} {axis} {share}")
+                np.testing.assert_allclose(mu, expected_mu, rtol=0, atol=tol * scale)
+                assert abs(theta - expected_theta) <= tol * max(expected_theta, scale)
+        assert _l1inf_short._answered() == calls
+    finally:
+        _l1inf._set_testing()
+
+
+def test_short_groups_path_declines_cleanly(rng):
+    """Where Newton's steps do not settle (none allowed here) the path writes
+    nothing and the other paths answer; inside the ball it copies."""
+    from skproj.projections import _l1inf_short
+
+    Y = rng.standard_normal((300, 8))
+    expected = project_l1inf_ball(Y, 0.4 * l1inf_norm(Y, axis=1), axis=1)
+    _l1inf._set_testing(short_groups=True)
+    _l1inf_short._set_max_steps(0)
+    _l1inf_short._answered(reset=True)
+    try:
+        X = project_l1inf_ball(Y, 0.4 * l1inf_norm(Y, axis=1), axis=1)
+        assert _l1inf_short._answered() == 0
+    finally:
+        _l1inf_short._set_max_steps()
+        _l1inf._set_testing()
+    np.testing.assert_allclose(X, expected, rtol=0, atol=1e-12)
+    X, theta, mu = project_l1inf_ball(Y, 2 * l1inf_norm(Y, axis=1), axis=1,
+                                      return_dual=True)
+    np.testing.assert_array_equal(X, Y)
+    assert theta == 0.0
+    np.testing.assert_array_equal(mu, np.abs(Y).max(axis=1))
 
 
 # ----------------------------------------------------------------- contract

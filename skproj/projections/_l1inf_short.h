@@ -1,0 +1,287 @@
+/* The exact l1,inf projection of short groups (at most SKP_SHORT_COLUMN_ROWS
+ * entries: a weight of a few inputs grouped by rows, the columns of a few
+ * classes' coefficients), with AVX-512F (see _l1inf_short.pyx).
+ *
+ * Each group's magnitudes are sorted in a SIMD lane, largest first (a
+ * sorting network, _sort_network.h): a_1 >= ... >= a_n, a_(n+1) = 0, with
+ * prefix sums S_k = a_1 + ... + a_k (in double; float32 converts exactly).
+ * The group's level mu_g(theta) is then known in closed form: the group
+ * keeps k entries clipped, mu = (S_k - theta) / k, for theta in
+ * [t_(k-1), t_k], where t_k = S_k - k a_(k+1) (t_0 = 0, t_n = S_n: the group
+ * is zero from there).  The sorted magnitudes are stored (``sorted``, a
+ * block of 16 float32 or 8 float64 groups at a time, row k of a block one
+ * vector, a group a lane: as much memory as the matrix); the sums and
+ * breakpoints are recomputed from them at each pass, in the same order, so
+ * every pass sees the same (skp_short_segment8).
+ *
+ * A pass at theta counts each group's breakpoints at or below it, c_g (the
+ * group keeps c_g + 1 entries, or is zero where c_g = n), and sums
+ * P = sum S_(c+1) / (c + 1) and Q = sum 1 / (c + 1) over the groups not zero,
+ * so that F(theta) = sum_g mu_g(theta) = P - theta Q on the segment holding
+ * theta, whose root theta' = (P - eta) / Q is Newton's step on the convex,
+ * decreasing F: never above theta^* (see _l1inf_short.pyx). */
+#ifndef SKPROJ_L1INF_SHORT_H
+#define SKPROJ_L1INF_SHORT_H
+
+#include "_l1_simd.h"
+#include "_sort_network.h"
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+
+/* Whether the short groups' loops run: AVX-512F, and no test turned them off. */
+static inline int skp_short_enabled(void) { return skp_have_avx2() && skp_avx512; }
+
+/* Magnitudes NaN or infinite, lane by lane (unordered compares true). */
+SKP_AVX512 static inline __mmask16 skp_short_nonfinite16(__m512 a) {
+    return _mm512_cmp_ps_mask(a, _mm512_set1_ps(INFINITY), _CMP_NLT_UQ);
+}
+
+SKP_AVX512 static inline __mmask8 skp_short_nonfinite8(__m512d a) {
+    return _mm512_cmp_pd_mask(a, _mm512_set1_pd(INFINITY), _CMP_NLT_UQ);
+}
+
+/* Half ``half`` (lanes 0-7 or 8-15) of sixteen floats, in double. */
+SKP_AVX512 static inline __m512d skp_short_half(__m512 f, int half) {
+    return _mm512_cvtps_pd(half ? _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(f), 1))
+                                : _mm512_castps512_ps256(f));
+}
+
+/* A block's sorted magnitudes a[0..n-1] (eight groups a vector, in double)
+ * at theta: each group's count c of breakpoints t_k = S_k - k a_(k+1) at or
+ * below theta (their running maximum: rounding never makes them fall), its
+ * sum S_(c+1) (``kept``) and S_n (``total``); returns the groups that are not
+ * zero (c < n).  The passes, the levels and step 1 take the sums from here,
+ * so all see the same. */
+SKP_AVX512 static inline __attribute__((always_inline)) __mmask8 skp_short_segment8(
+        const __m512d* a, const ptrdiff_t n, __m512d theta, __m512i* count, __m512d* kept,
+        __m512d* total) {
+    __m512i c = _mm512_setzero_si512();
+    __m512d sum = _mm512_setzero_pd(), least = _mm512_setzero_pd(), chosen = a[0];
+    __mmask8 below = 0;
+    ptrdiff_t k;
+#pragma GCC unroll 16
+    for (k = 0; k < n; k++) {
+        const __m512d next = k + 1 < n ? a[k + 1] : _mm512_setzero_pd();
+        sum = _mm512_add_pd(sum, a[k]);
+        least = _mm512_max_pd(least, _mm512_sub_pd(
+            sum, _mm512_mul_pd(_mm512_set1_pd((double) (k + 1)), next)));
+        below = _mm512_cmp_pd_mask(least, theta, _CMP_LE_OQ);
+        c = _mm512_mask_add_epi64(c, below, c, _mm512_set1_epi64(1));
+        if (k + 1 < n) chosen = _mm512_mask_add_pd(chosen, below, sum, next);
+    }
+    *count = c;
+    *kept = chosen;
+    *total = sum;
+    return (__mmask8) ~below;   /* (the last breakpoint, S_n, above theta) */
+}
+
+/* The sorted magnitudes of float32 groups of n entries, sixteen groups a
+ * block (``sorted``: block b's row k at (b n + k) 16, a group a lane; lanes
+ * past the last group are zero groups): rows lying one after the other at
+ * ``y`` (``rows``) or the columns of n rows ``y_stride`` bytes apart; each
+ * group's max and l1 norm into maxima and sums.  Returns whether an entry is
+ * NaN or infinite (then unfinished). */
+SKP_AVX512 static inline __attribute__((always_inline)) int skp_short_sort_f32_(
+        const float* y, ptrdiff_t y_stride, ptrdiff_t n_groups, const ptrdiff_t n, int rows,
+        float* sorted, double* maxima, double* sums) {
+    __m512 f[SKP_SHORT_COLUMN_ROWS];
+    __m512d d[SKP_SHORT_COLUMN_ROWS], kept, total;
+    __m512i c;
+    __mmask16 bad = 0;
+    ptrdiff_t g, k;
+    int half;
+    for (g = 0; g < n_groups; g += 16) {
+        const __mmask16 some = skp_block_rows16(n_groups, g);
+        for (k = 0; k < n; k++) {
+            f[k] = _mm512_abs_ps(rows ? skp_row_lanes16_f32(y + g * n, n, k, some)
+                                      : _mm512_maskz_loadu_ps(some, (const float*) (
+                                            (const char*) y + k * y_stride) + g));
+            bad |= skp_short_nonfinite16(f[k]);
+        }
+        if (bad) return 1;
+        SKP_SORT_DESCENDING(f, n, _mm512_max_ps, _mm512_min_ps);
+        for (k = 0; k < n; k++) _mm512_storeu_ps(sorted + (g * n + 16 * k), f[k]);
+        for (half = 0; half < 2; half++) {
+            const __mmask8 lanes = (__mmask8) (some >> 8 * half);
+            for (k = 0; k < n; k++) d[k] = skp_short_half(f[k], half);
+            skp_short_segment8(d, n, _mm512_setzero_pd(), &c, &kept, &total);
+            _mm512_mask_storeu_pd(maxima + g + 8 * half, lanes, d[0]);
+            _mm512_mask_storeu_pd(sums + g + 8 * half, lanes, total);
+        }
+    }
+    return 0;
+}
+
+/* float64: eight groups a block (rows gathered a row a lane). */
+SKP_AVX512 static inline __attribute__((always_inline)) int skp_short_sort_f64_(
+        const double* y, ptrdiff_t y_stride, ptrdiff_t n_groups, const ptrdiff_t n, int rows,
+        double* sorted, double* maxima, double* sums) {
+    const __m256i first = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                             _mm256_set1_epi32((int) n));
+    __m512d s[SKP_SHORT_COLUMN_ROWS], kept, total;
+    __m512i c;
+    __mmask8 bad = 0;
+    ptrdiff_t g, k;
+    for (g = 0; g < n_groups; g += 8) {
+        const __mmask8 some = (__mmask8) (n_groups - g >= 8 ? 0xff : (1u << (n_groups - g)) - 1);
+        for (k = 0; k < n; k++) {
+            s[k] = _mm512_abs_pd(rows ? _mm512_mask_i32gather_pd(
+                                            _mm512_setzero_pd(), some,
+                                            _mm256_add_epi32(first, _mm256_set1_epi32((int) k)),
+                                            y + g * n, 8)
+                                      : _mm512_maskz_loadu_pd(some, (const double*) (
+                                            (const char*) y + k * y_stride) + g));
+            bad |= skp_short_nonfinite8(s[k]);
+        }
+        if (bad) return 1;
+        SKP_SORT_DESCENDING(s, n, _mm512_max_pd, _mm512_min_pd);
+        for (k = 0; k < n; k++) _mm512_storeu_pd(sorted + (g * n + 8 * k), s[k]);
+        skp_short_segment8(s, n, _mm512_setzero_pd(), &c, &kept, &total);
+        _mm512_mask_storeu_pd(maxima + g, some, s[0]);
+        _mm512_mask_storeu_pd(sums + g, some, total);
+    }
+    return 0;
+}
+
+/* What a pass adds up over the blocks it reads: the counts, P and Q (two
+ * chains each). */
+typedef struct {
+    __m512i counts;
+    __m512d p[2], q[2];
+} skp_short_sums;
+
+/* One octet of a pass at theta: 1 / (c + 1) from a table (a division an
+ * octet would bound the pass: four copies of 10000 x 8 float32 a pass), S_(c+1)
+ * times it into P, it into Q; with ``levels`` (the levels pass), each group's
+ * level (S_(c+1) - theta) / (c + 1), by the same reciprocal, 0 for a zero
+ * group, stored for the ``lanes``. */
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_octet(
+        const __m512d* a, const ptrdiff_t n, __m512d theta, skp_short_sums* t, int chain,
+        double* levels, __mmask8 lanes) {
+    const __m512d low = _mm512_setr_pd(1.0, 1.0 / 2, 1.0 / 3, 1.0 / 4, 1.0 / 5, 1.0 / 6,
+                                       1.0 / 7, 1.0 / 8);
+    const __m512d high = _mm512_setr_pd(1.0 / 9, 1.0 / 10, 1.0 / 11, 1.0 / 12, 1.0 / 13,
+                                        1.0 / 14, 1.0 / 15, 1.0 / 16);
+    __m512i c;
+    __m512d kept, total, r;
+    const __mmask8 live = skp_short_segment8(a, n, theta, &c, &kept, &total);
+    t->counts = _mm512_add_epi64(t->counts, c);
+    r = _mm512_permutex2var_pd(low, c, high);
+    if (levels) {
+        _mm512_mask_storeu_pd(levels, lanes, _mm512_maskz_mul_pd(
+            live, _mm512_sub_pd(kept, theta), r));
+        return;
+    }
+    t->p[chain] = _mm512_mask_add_pd(t->p[chain], live, t->p[chain], _mm512_mul_pd(kept, r));
+    t->q[chain] = _mm512_mask_add_pd(t->q[chain], live, t->q[chain], r);
+}
+
+/* A pass at theta over groups first .. first + n_groups of ``sorted`` (first
+ * a multiple of 16 in float32, 8 in float64), every ``every``-th block (a
+ * sample; 1: all of them): returns the sum of the counts, P and Q into p and
+ * q; with ``levels`` (every = 1), the levels pass: the groups' levels there
+ * (levels[0] is group first's), not P and Q. */
+SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass_f32_(
+        const float* sorted, ptrdiff_t n_groups, const ptrdiff_t n, ptrdiff_t every,
+        double theta, double* levels, double* p, double* q) {
+    const __m512d at = _mm512_set1_pd(theta);
+    __m512d a[SKP_SHORT_COLUMN_ROWS];
+    skp_short_sums t;
+    ptrdiff_t g, k;
+    int half;
+    t.counts = _mm512_setzero_si512();
+    t.p[0] = t.p[1] = t.q[0] = t.q[1] = _mm512_setzero_pd();
+    for (g = 0; g < n_groups; g += 16 * every) {
+        const __mmask16 some = skp_block_rows16(n_groups, g);
+        for (half = 0; half < 2; half++) {
+            for (k = 0; k < n; k++)
+                a[k] = skp_short_half(_mm512_loadu_ps(sorted + (g * n + 16 * k)), half);
+            skp_short_octet(a, n, at, &t, half, levels ? levels + g + 8 * half : NULL,
+                            (__mmask8) (some >> 8 * half));
+        }
+    }
+    *p = _mm512_reduce_add_pd(_mm512_add_pd(t.p[0], t.p[1]));
+    *q = _mm512_reduce_add_pd(_mm512_add_pd(t.q[0], t.q[1]));
+    return (ptrdiff_t) _mm512_reduce_add_epi64(t.counts);
+}
+
+SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass_f64_(
+        const double* sorted, ptrdiff_t n_groups, const ptrdiff_t n, ptrdiff_t every,
+        double theta, double* levels, double* p, double* q) {
+    const __m512d at = _mm512_set1_pd(theta);
+    __m512d a[SKP_SHORT_COLUMN_ROWS];
+    skp_short_sums t;
+    ptrdiff_t g, k;
+    t.counts = _mm512_setzero_si512();
+    t.p[0] = t.p[1] = t.q[0] = t.q[1] = _mm512_setzero_pd();
+    for (g = 0; g < n_groups; g += 8 * every) {
+        const __mmask8 some = (__mmask8) (n_groups - g >= 8 ? 0xff : (1u << (n_groups - g)) - 1);
+        for (k = 0; k < n; k++) a[k] = _mm512_loadu_pd(sorted + (g * n + 8 * k));
+        skp_short_octet(a, n, at, &t, (int) ((g / 8) & 1), levels ? levels + g : NULL, some);
+    }
+    *p = _mm512_reduce_add_pd(_mm512_add_pd(t.p[0], t.p[1]));
+    *q = _mm512_reduce_add_pd(_mm512_add_pd(t.q[0], t.q[1]));
+    return (ptrdiff_t) _mm512_reduce_add_epi64(t.counts);
+}
+
+/* Each entry point with its length ``n`` a constant (SKP_FOR_LENGTH). */
+#define SKP_SHORT_SORT(SUFFIX, UNUSED, N) \
+    return skp_short_sort_##SUFFIX##_(y, y_stride, n_groups, N, rows, sorted, maxima, sums)
+#define SKP_SHORT_PASS(SUFFIX, UNUSED, N) \
+    return skp_short_pass_##SUFFIX##_(sorted, n_groups, N, every, theta, levels, p, q)
+SKP_AVX512 static int skp_short_sort_f32(const float* y, ptrdiff_t y_stride, ptrdiff_t n_groups,
+                                         ptrdiff_t n, int rows, float* sorted, double* maxima,
+                                         double* sums) {
+    SKP_FOR_LENGTH(n, SKP_SHORT_SORT, f32, _)
+    return 0;
+}
+
+SKP_AVX512 static int skp_short_sort_f64(const double* y, ptrdiff_t y_stride,
+                                         ptrdiff_t n_groups, ptrdiff_t n, int rows,
+                                         double* sorted, double* maxima, double* sums) {
+    SKP_FOR_LENGTH(n, SKP_SHORT_SORT, f64, _)
+    return 0;
+}
+
+SKP_AVX512 static ptrdiff_t skp_short_pass_f32(const float* sorted, ptrdiff_t n_groups,
+                                               ptrdiff_t n, ptrdiff_t every, double theta,
+                                               double* levels, double* p, double* q) {
+    SKP_FOR_LENGTH(n, SKP_SHORT_PASS, f32, _)
+    return 0;
+}
+
+SKP_AVX512 static ptrdiff_t skp_short_pass_f64(const double* sorted, ptrdiff_t n_groups,
+                                               ptrdiff_t n, ptrdiff_t every, double theta,
+                                               double* levels, double* p, double* q) {
+    SKP_FOR_LENGTH(n, SKP_SHORT_PASS, f64, _)
+    return 0;
+}
+#undef SKP_SHORT_SORT
+#undef SKP_SHORT_PASS
+
+#else
+
+static inline int skp_short_enabled(void) { return 0; }
+static inline int skp_short_sort_f32(const float* y, ptrdiff_t y_stride, ptrdiff_t n_groups,
+                                     ptrdiff_t n, int rows, float* sorted, double* maxima,
+                                     double* sums) {
+    return 0;
+}
+static inline int skp_short_sort_f64(const double* y, ptrdiff_t y_stride, ptrdiff_t n_groups,
+                                     ptrdiff_t n, int rows, double* sorted, double* maxima,
+                                     double* sums) {
+    return 0;
+}
+static inline ptrdiff_t skp_short_pass_f32(const float* sorted, ptrdiff_t n_groups, ptrdiff_t n,
+                                           ptrdiff_t every, double theta, double* levels,
+                                           double* p, double* q) {
+    return 0;
+}
+static inline ptrdiff_t skp_short_pass_f64(const double* sorted, ptrdiff_t n_groups,
+                                           ptrdiff_t n, ptrdiff_t every, double theta,
+                                           double* levels, double* p, double* q) {
+    return 0;
+}
+
+#endif
+#endif

@@ -1,0 +1,262 @@
+# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+r"""The exact l1,inf projection of short groups, by their sorted breakpoints.
+
+Groups of at most 16 entries (a weight of a few inputs grouped by rows, the
+columns of a few classes' coefficients) cost the other paths their fixed
+work per group: the in-cache path's passes take such rows one at a time,
+and spend their time between passes on columns of a few rows (issue 14, an
+Intel Xeon, float32 10000 x 8 by rows 50-88 times a copy, 8 x 10000 by
+columns 18-35).  Here each group's magnitudes are sorted once, in SIMD
+lanes (a sorting network, sixteen float32 groups or eight float64 ones at
+a time), which gives its level in closed form at every threshold:
+with :math:`a_1 \ge \dots \ge a_n` and :math:`S_k = a_1 + \dots + a_k`,
+
+.. math::
+
+    \mu_g(\theta) = (S_k - \theta) / k \quad \text{for} \quad
+    t_{k-1} \le \theta \le t_k, \qquad t_k = S_k - k\, a_{k+1}
+
+(:math:`t_0 = 0`, :math:`a_{n+1} = 0`, so :math:`t_n = S_n` and the group
+is zero from there).  :math:`F(\theta) = \sum_g \mu_g(\theta)` is convex,
+decreasing and piecewise linear; on the segment holding :math:`\theta` it
+is :math:`P - \theta Q` with :math:`P = \sum_g S_{k_g}/k_g` and
+:math:`Q = \sum_g 1/k_g` over the groups not zero.  Newton's method steps
+to :math:`(P - \eta)/Q`: from below :math:`\theta^*` never past it (a
+convex function lies above its tangents), from above it to below it, each
+step one SIMD pass over the sorted groups that recomputes their sums and
+breakpoints and counts, for every group, those at or below the iterate.
+It starts from Newton's answer on a sample (one block of groups in 16, the
+radius scaled by the sample's share of :math:`\sum_g \max_i |y_{ig}|`),
+or from :math:`\theta = 0` (:math:`F(0) > \eta`).  Where a step from
+below leaves every count as it was, the segments are those of
+:math:`\theta^*` and the step is exact (the counts only grow with
+:math:`\theta`, so equal totals mean equal counts).  The levels are then
+:math:`(S_{k_g} - \theta^*)/k_g`, the write that of every path
+(``write_clipped``).  Newton on a
+piecewise-linear convex function crosses a breakpoint a step and stops
+finitely; after ``_MAX_STEPS`` steps (none measured) the path declines and
+the other paths start over.
+
+Memory: the sorted magnitudes, as much as the matrix (the breakpoints and
+sums stored too, four times a float32 matrix, left L2 and took twice as
+long on 16 x 10000).  The path takes matrices in cache (``_MAX_BYTES``),
+with AVX-512F only: elsewhere the other paths run.  Measured (issue 14, an
+Intel Xeon, single calls interleaved, times a copy at 10, 50, 90 % of the
+norm, the other paths -> this one): float32 by rows 10000 x 2 131 -> 21,
+113 -> 21, 100 -> 20; 10000 x 8 65 -> 19, 80 -> 15, 42 -> 15; 10000 x 16
+38 -> 19, 43 -> 15, 31 -> 16; 300 x 4 33 -> 14; float32 by columns 2 x
+10000 57 -> 24, 50 -> 21, 44 -> 21; 8 x 10000 30 -> 18, 39 -> 16, 18 ->
+16; float64 10000 x 8 40 -> 12, 49 -> 13, 32 -> 12.  Of a call on 10000 x
+8 float32 (phase clock): the sort 2.6-3.2 copies, the solve 9.6-12 (5-8
+steps with the sample's; a pass over every group about 2 copies, its
+arithmetic on the sums and breakpoints the bound), the write of the short
+rows 2.4-3.5 (a row a call, 6-10: see ``write_clipped``).
+"""
+
+from cython cimport floating
+from libc.math cimport INFINITY
+from skproj.projections._scratch_cache cimport scratch_free as free, scratch_malloc as malloc
+from skproj.projections._common cimport copy_matrix
+from skproj.projections._l1 cimport STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED
+from skproj.projections._l1inf_strips cimport (
+    PHASE_SOLVE, PHASE_SUMS, PHASE_WRITE, SMALL_DECLINED, lap, now, write_clipped,
+)
+
+cdef extern from "_l1inf_short.h" nogil:
+    enum: SKP_SHORT_COLUMN_ROWS
+    bint skp_short_enabled()
+    int skp_short_sort_f32(const float* y, Py_ssize_t y_stride, Py_ssize_t n_groups,
+                           Py_ssize_t n, int rows, float* sorted, double* maxima,
+                           double* sums)
+    int skp_short_sort_f64(const double* y, Py_ssize_t y_stride, Py_ssize_t n_groups,
+                           Py_ssize_t n, int rows, double* sorted, double* maxima,
+                           double* sums)
+    Py_ssize_t skp_short_pass_f32(const float* sorted, Py_ssize_t n_groups, Py_ssize_t n,
+                                  Py_ssize_t every, double theta, double* levels, double* p,
+                                  double* q)
+    Py_ssize_t skp_short_pass_f64(const double* sorted, Py_ssize_t n_groups, Py_ssize_t n,
+                                  Py_ssize_t every, double theta, double* levels, double* p,
+                                  double* q)
+
+# Matrices of at most this many bytes (in cache).
+cdef Py_ssize_t _MAX_BYTES = 1 << 23
+# Newton steps before the path declines.
+cdef int _MAX_STEPS = 64
+# The first iterate: Newton on a sample of one block of groups in
+# _SAMPLE_EVERY (where there are _SAMPLE_MIN_BLOCKS blocks or more), its
+# radius scaled by its share of the maxima's sum (a NumPy model on Gaussian
+# 10000 x 8, 784 x 10, 1000 x 3 and 10000 x 16 at 1-99 % of the norm: 3-6
+# passes over every group, where from theta = 0 it took 3-10).
+cdef Py_ssize_t _SAMPLE_EVERY = 16
+cdef Py_ssize_t _SAMPLE_MIN_BLOCKS = 32
+# Column groups (of contiguous rows) of at most _COLUMN_ROWS entries, at
+# least _COLUMN_MIN_GROUPS of them: the in-cache path's passes take a vector
+# of such columns at a time, and were as fast or faster on longer ones (issue
+# 14, an Intel Xeon, single calls interleaved, times a copy at 10, 50, 90 %
+# of the norm, that path -> this one: float32 8 x 10000 29.8 -> 17.9, 38.6
+# -> 16.2, 17.7 -> 16.4; 12 x 10000 26.7 -> 18.7, 24.1 -> 20.0, 17.5 ->
+# 18.7; 16 x 10000 19.7 -> 19.0, 17.6 -> 19.2, 13.4 -> 17.6; 16 x 64 9.6 ->
+# 12.2 at 10 %; float64 16 x 10000 5.8 -> 5.5, 5.3 -> 5.5, 4.1 -> 5.2).  Row
+# groups of up to 16 entries, which it takes one at a time, always.
+cdef Py_ssize_t _COLUMN_ROWS = 8
+cdef Py_ssize_t _COLUMN_MIN_GROUPS = 256
+cdef bint _short_on = True     # (testing: set_short)
+cdef Py_ssize_t _answers = 0    # (testing: _answered)
+
+
+cdef void set_short(bint on) noexcept nogil:
+    """Testing hook: whether short groups take this path (where it suits)."""
+    global _short_on
+    _short_on = on
+
+
+def _set_max_steps(int steps=64):
+    """Testing hook: Newton's steps before the path declines (0: at once)."""
+    global _MAX_STEPS
+    _MAX_STEPS = steps
+
+
+def _answered(bint reset=False):
+    """Testing hook: the calls this path answered (did not decline) since the
+    last reset, which ``reset`` does after reading them; not thread-safe."""
+    global _answers
+    answers = _answers
+    if reset:
+        _answers = 0
+    return answers
+
+
+cdef inline Py_ssize_t _layout(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
+    """The groups' length where this path takes them, else 0.
+
+    Row groups of a contiguous block (the rows one after the other) of at
+    most SKP_SHORT_COLUMN_ROWS entries, or column groups of contiguous rows
+    as above, in a matrix of at most _MAX_BYTES.
+    """
+    cdef Py_ssize_t item = sizeof(floating)
+    cdef Py_ssize_t n = y.shape[1] if groups_are_rows else y.shape[0]
+    if (not _short_on or not skp_short_enabled() or n > SKP_SHORT_COLUMN_ROWS
+            or y.shape[0] * y.shape[1] * item > _MAX_BYTES or y.strides[1] != item
+            or (groups_are_rows and y.strides[0] != n * item)
+            or (not groups_are_rows and (n > _COLUMN_ROWS or y.shape[1] < _COLUMN_MIN_GROUPS))):
+        return 0
+    return n
+
+
+cdef inline Py_ssize_t _pass(const floating* sorted, Py_ssize_t n_groups, Py_ssize_t n,
+                             Py_ssize_t every, double theta, double* levels, double* p,
+                             double* q) noexcept nogil:
+    if floating is float:
+        return skp_short_pass_f32(sorted, n_groups, n, every, theta, levels, p, q)
+    else:
+        return skp_short_pass_f64(sorted, n_groups, n, every, theta, levels, p, q)
+
+
+cdef bint _newton(const floating* sorted, Py_ssize_t n_groups, Py_ssize_t n, Py_ssize_t every,
+                  double eta, double* theta, int* steps) noexcept nogil:
+    """Newton's steps from ``theta`` until the counts settle (see above); False if not.
+
+    A start above theta^* steps below it (the tangent of a convex function
+    lies under it), then on from the left; a start where every group is
+    zero starts over from 0.  ``every``: over one block in that many.
+    """
+    cdef double p, q, next_p, next_q, step
+    cdef Py_ssize_t count, next_count
+    cdef int s
+    count = _pass(sorted, n_groups, n, every, theta[0], NULL, &p, &q)
+    if q == 0.0:
+        theta[0] = 0.0
+        count = _pass(sorted, n_groups, n, every, 0.0, NULL, &p, &q)
+    for s in range(_MAX_STEPS):
+        steps[0] += 1
+        step = (p - eta) / q      # (q > 0: below theta^*, some group is not zero)
+        next_count = _pass(sorted, n_groups, n, every, step, NULL, &next_p, &next_q)
+        if next_count == count and step >= theta[0]:
+            theta[0] = step
+            return True
+        theta[0], count, p, q = step, next_count, next_p, next_q
+    return False
+
+
+cdef int short_project(const floating[:, :] y, floating[:, :] x, double eta,
+                       bint groups_are_rows, Work* w, double* mu, double* theta_out,
+                       int* rounds) noexcept nogil:
+    """Steps 1-5 for short groups (see above), before step 1 of the other paths.
+
+    Returns the status (STATUS_NONFINITE for a NaN, an infinity or a group
+    sum that overflows, nothing written; STATUS_INSIDE with ``mu`` the
+    maxima and ``y`` copied), or SMALL_DECLINED (nothing written) where the
+    layout does not suit or the steps do not settle.  Scratch from ``w``:
+    step 1's sums and maxima, the levels in the input's precision, the list
+    of kept groups.
+    """
+    cdef Py_ssize_t n = _layout(y, groups_are_rows)
+    cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
+    cdef Py_ssize_t block = 16 if floating is float else 8
+    cdef floating* sorted
+    cdef int status
+    cdef double clock = now()
+    if n == 0:
+        return SMALL_DECLINED
+    sorted = <floating*> malloc((n_groups + block - 1) // block * block * n * sizeof(floating))
+    if sorted == NULL:
+        return STATUS_NOMEMORY
+    if floating is float:
+        status = skp_short_sort_f32(&y[0, 0], y.strides[0], n_groups, n, groups_are_rows,
+                                    sorted, w.lists.maxima, w.lists.sums)
+    else:
+        status = skp_short_sort_f64(&y[0, 0], y.strides[0], n_groups, n, groups_are_rows,
+                                    sorted, w.lists.maxima, w.lists.sums)
+    clock = lap(PHASE_SUMS, clock)
+    status = (STATUS_NONFINITE if status
+              else _solve(y, x, eta, groups_are_rows, w, sorted, n, mu, theta_out, rounds))
+    free(sorted)
+    global _answers
+    _answers += status != SMALL_DECLINED
+    return status
+
+
+cdef int _solve(const floating[:, :] y, floating[:, :] x, double eta, bint groups_are_rows,
+                Work* w, const floating* sorted, Py_ssize_t n, double* mu, double* theta_out,
+                int* rounds) noexcept nogil:
+    """From the sorted groups: the inside test, Newton's steps, the levels, the write."""
+    cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
+    cdef Py_ssize_t block = 16 if floating is float else 8
+    cdef Py_ssize_t g, h, n_kept = 0
+    cdef double total_max = 0.0, sample_max = 0.0, theta = 0.0, p, q
+    cdef double* maxima = w.lists.maxima
+    cdef floating* levels = <floating*> w.clip_levels
+    cdef Py_ssize_t* kept = w.lists.active
+    cdef double clock = now()
+    for g in range(n_groups):
+        mu[g] = maxima[g]
+        total_max += maxima[g]
+        if not (w.lists.sums[g] < INFINITY):
+            return STATUS_NONFINITE     # (a sum that overflows: rescaled by the caller)
+    if total_max <= eta:
+        copy_matrix(y, x)
+        return STATUS_INSIDE
+    rounds[0] = 0
+    if n_groups >= _SAMPLE_MIN_BLOCKS * block:
+        g = 0
+        while g < n_groups:     # (the blocks the sample's passes read)
+            for h in range(g, min(g + block, n_groups)):
+                sample_max += maxima[h]
+            g += _SAMPLE_EVERY * block
+        if not _newton(sorted, n_groups, n, _SAMPLE_EVERY, eta * (sample_max / total_max),
+                       &theta, rounds):
+            theta = 0.0
+    if not _newton(sorted, n_groups, n, 1, eta, &theta, rounds):
+        return SMALL_DECLINED
+    _pass(sorted, n_groups, n, 1, theta, mu, &p, &q)
+    clock = lap(PHASE_SOLVE, clock)
+    for g in range(n_groups):
+        # (without a branch: about half of the groups may be kept)
+        mu[g] = mu[g] if mu[g] > 0.0 else 0.0
+        levels[g] = <floating> mu[g]
+        kept[n_kept] = g
+        n_kept += mu[g] > 0.0
+    write_clipped(y, x, levels, kept, n_kept, groups_are_rows)
+    lap(PHASE_WRITE, clock)
+    theta_out[0] = theta
+    return STATUS_PROJECTED
