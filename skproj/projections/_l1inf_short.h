@@ -152,9 +152,9 @@ typedef struct {
 
 /* One octet of a pass at theta: 1 / (c + 1) from a table (a division an
  * octet would bound the pass: four copies of 10000 x 8 float32 a pass), S_(c+1)
- * times it into P, it into Q; with ``levels`` (the levels pass), each group's
- * level (S_(c+1) - theta) / (c + 1), by the same reciprocal, 0 for a zero
- * group, stored for the ``lanes``. */
+ * times it into P, it into Q; with ``levels``, each group's level at theta,
+ * (S_(c+1) - theta) / (c + 1) by the same reciprocal, 0 for a zero group,
+ * stored for the ``lanes``. */
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_octet(
         const __m512d* a, const ptrdiff_t n, __m512d theta, skp_short_sums* t, int chain,
         double* levels, __mmask8 lanes) {
@@ -167,11 +167,9 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_octet(
     const __mmask8 live = skp_short_segment8(a, n, theta, &c, &kept, &total);
     t->counts = _mm512_add_epi64(t->counts, c);
     r = _mm512_permutex2var_pd(low, c, high);
-    if (levels) {
+    if (levels)
         _mm512_mask_storeu_pd(levels, lanes, _mm512_maskz_mul_pd(
             live, _mm512_sub_pd(kept, theta), r));
-        return;
-    }
     t->p[chain] = _mm512_mask_add_pd(t->p[chain], live, t->p[chain], _mm512_mul_pd(kept, r));
     t->q[chain] = _mm512_mask_add_pd(t->q[chain], live, t->q[chain], r);
 }
@@ -179,8 +177,8 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_octet(
 /* A pass at theta over groups first .. first + n_groups of ``sorted`` (first
  * a multiple of 16 in float32, 8 in float64), every ``every``-th block (a
  * sample; 1: all of them): returns the sum of the counts, P and Q into p and
- * q; with ``levels`` (every = 1), the levels pass: the groups' levels there
- * (levels[0] is group first's), not P and Q. */
+ * q; with ``levels`` (every = 1), the groups' levels there too (levels[0] is
+ * group first's). */
 SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass_f32_(
         const float* sorted, ptrdiff_t n_groups, const ptrdiff_t n, ptrdiff_t every,
         double theta, double* levels, double* p, double* q) {

@@ -43,11 +43,13 @@ rather than recompute: 1.5-2.3 times as long on 10000 x 8, 8 x 10000,
 10000 x 16 and 20000 x 4 in both dtypes, even on 784 x 10.)  The path takes matrices in cache (``_MAX_BYTES``),
 with AVX-512F only: elsewhere the other paths run.  Measured (issue 14, an
 Intel Xeon, single calls interleaved, times a copy at 10, 50, 90 % of the
-norm, the other paths -> this one): float32 by rows 10000 x 2 131 -> 21,
-113 -> 21, 100 -> 20; 10000 x 8 65 -> 19, 80 -> 15, 42 -> 15; 10000 x 16
-38 -> 19, 43 -> 15, 31 -> 16; 300 x 4 33 -> 14; float32 by columns 2 x
-10000 57 -> 24, 50 -> 21, 44 -> 21; 8 x 10000 30 -> 18, 39 -> 16, 18 ->
-16; float64 10000 x 8 40 -> 12, 49 -> 13, 32 -> 12.  Of a call on 10000 x
+norm, the other paths -> this one): float32 by rows 10000 x 2 128 -> 21,
+111 -> 20, 99 -> 20; 10000 x 8 64 -> 16, 78 -> 16, 45 -> 13; 10000 x 16
+44 -> 16, 49 -> 18, 33 -> 16; 300 x 4 34 -> 15, 34 -> 13, 28 -> 13;
+float32 by columns 2 x 10000 62 -> 27, 54 -> 23, 47 -> 21; 8 x 10000 31
+-> 14, 27 -> 15, 18 -> 15; float64 10000 x 8 37 -> 10, 45 -> 11, 28 ->
+10; 8 x 10000 16 -> 10, 15 -> 9, 11 -> 10.  (The levels written by every
+pass, so that the last needs no pass more: 0.8-0.9 of the time.)  Of a call on 10000 x
 8 float32 (phase clock): the sort 2.6-3.2 copies, the solve 9.6-12 (5-8
 steps with the sample's; a pass over every group about 2 copies, its
 arithmetic on the sums and breakpoints the bound), the write of the short
@@ -154,12 +156,15 @@ cdef inline Py_ssize_t _pass(const floating* sorted, Py_ssize_t n_groups, Py_ssi
 
 
 cdef bint _newton(const floating* sorted, Py_ssize_t n_groups, Py_ssize_t n, Py_ssize_t every,
-                  double eta, double* theta, int* steps) noexcept nogil:
+                  double eta, double* theta, double* levels, int* steps) noexcept nogil:
     """Newton's steps from ``theta`` until the counts settle (see above); False if not.
 
     A start above theta^* steps below it (the tangent of a convex function
     lies under it), then on from the left; a start where every group is
-    zero starts over from 0.  ``every``: over one block in that many.
+    zero starts over from 0.  ``every``: over one block in that many.  With
+    ``levels`` (every = 1), each step's pass also writes the groups' levels
+    at the step, so that the pass that finds the counts settled leaves
+    those of theta^* (no pass more for them).
     """
     cdef double p, q, next_p, next_q, step
     cdef Py_ssize_t count, next_count
@@ -171,7 +176,7 @@ cdef bint _newton(const floating* sorted, Py_ssize_t n_groups, Py_ssize_t n, Py_
     for s in range(_MAX_STEPS):
         steps[0] += 1
         step = (p - eta) / q      # (q > 0: below theta^*, some group is not zero)
-        next_count = _pass(sorted, n_groups, n, every, step, NULL, &next_p, &next_q)
+        next_count = _pass(sorted, n_groups, n, every, step, levels, &next_p, &next_q)
         if next_count == count and step >= theta[0]:
             theta[0] = step
             return True
@@ -224,7 +229,7 @@ cdef int _solve(const floating[:, :] y, floating[:, :] x, double eta, bint group
     cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
     cdef Py_ssize_t block = 16 if floating is float else 8
     cdef Py_ssize_t g, h, n_kept = 0
-    cdef double total_max = 0.0, sample_max = 0.0, theta = 0.0, p, q
+    cdef double total_max = 0.0, sample_max = 0.0, theta = 0.0
     cdef double* maxima = w.lists.maxima
     cdef floating* levels = <floating*> w.clip_levels
     cdef Py_ssize_t* kept = w.lists.active
@@ -245,11 +250,10 @@ cdef int _solve(const floating[:, :] y, floating[:, :] x, double eta, bint group
                 sample_max += maxima[h]
             g += _SAMPLE_EVERY * block
         if not _newton(sorted, n_groups, n, _SAMPLE_EVERY, eta * (sample_max / total_max),
-                       &theta, rounds):
+                       &theta, NULL, rounds):
             theta = 0.0
-    if not _newton(sorted, n_groups, n, 1, eta, &theta, rounds):
+    if not _newton(sorted, n_groups, n, 1, eta, &theta, mu, rounds):
         return SMALL_DECLINED
-    _pass(sorted, n_groups, n, 1, theta, mu, &p, &q)
     clock = lap(PHASE_SOLVE, clock)
     for g in range(n_groups):
         # (without a branch: about half of the groups may be kept)
