@@ -792,21 +792,22 @@ def test_bilevel_l11_rows_both_vector_widths(avx512, dtype, tol, length, rng):
         _bilevel._set_column_paths()
 
 
-@pytest.mark.parametrize("lanes", [True, False], ids=["lanes", "gathered"])
+@pytest.mark.parametrize("lanes", ["lanes16", "lanes8", "gathered"])
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
-@pytest.mark.parametrize("shape", [(1, 1), (3, 5), (8, 8), (17, 100), (9, 127), (13, 512)])
+@pytest.mark.parametrize("shape", [(1, 1), (3, 5), (8, 8), (17, 100), (9, 127), (13, 512),
+                                   (35, 300)])
 @pytest.mark.parametrize("kind", ["normal", "ties", "grid", "wide"])
 def test_short_rows_by_lanes_against_sort(lanes, dtype, tol, shape, kind, rng):
     # Rows of up to LANE_ROW_LENGTH values (float64: a quarter) find their
-    # taus eight at a time, a row a lane of the column passes (or by their
-    # gathered candidates): a last block of fewer rows, rows of values not a
-    # multiple of the 8 x 8 or 4 x 4 transpositions, zero rows, rows reversed
-    # (a negative stride), out= given.
+    # taus eight at a time (sixteen float32 ones with AVX-512), a row a lane
+    # of the column passes (or by their gathered candidates): a last block of
+    # fewer rows, rows of values not a multiple of the 8 x 8 or 4 x 4
+    # transpositions, zero rows, rows reversed (a negative stride), out= given.
     from skproj.projections import _bilevel
 
     Y = np.ascontiguousarray(_column_values(kind, shape[::-1], rng).T, dtype=dtype)
     Y[1::4] = 0.0
-    _bilevel._set_lane_rows(512 if lanes else 0)
+    _bilevel._set_lane_rows(0 if lanes == "gathered" else 512, wide=lanes == "lanes16")
     try:
         for layout, Z in {"C": Y, "rows reversed": Y[::-1]}.items():
             _check_l11_into_out_against_sort(Z, 1, tol, layout)

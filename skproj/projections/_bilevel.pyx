@@ -357,6 +357,8 @@ cdef extern from "_bilevel_simd.h" nogil:
     void skp_panel_thresholds_f64(const double* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                                   Py_ssize_t width, double floor, const double* radii,
                                   double* taus, double* hint)
+    void skp_pack_rows16_f32(const float* base, Py_ssize_t row_stride, unsigned rows,
+                             Py_ssize_t length, float* packed)
     void skp_pack_rows8_f32(const float* base, Py_ssize_t row_stride, unsigned rows,
                             Py_ssize_t length, float* packed)
     void skp_pack_rows8_f64(const double* base, Py_ssize_t row_stride, unsigned rows,
@@ -1198,40 +1200,62 @@ cdef Py_ssize_t _row_candidates(const floating* row, Py_ssize_t n, Py_ssize_t st
 
 
 cdef Py_ssize_t _lane_row_length = LANE_ROW_LENGTH     # (testing: _set_lane_rows)
+cdef bint _wide_lanes = True                            # (testing: _set_lane_rows)
 
 
-def _set_lane_rows(Py_ssize_t length=LANE_ROW_LENGTH):
+def _set_lane_rows(Py_ssize_t length=LANE_ROW_LENGTH, bint wide=True):
     """Testing hook: float32 rows of up to ``length`` values take the lanes, float64
-    ones of up to a quarter of that (0: none)."""
-    global _lane_row_length
+    ones of up to a quarter of that (0: none); sixteen float32 rows a block
+    with AVX-512 (``wide``) or eight."""
+    global _lane_row_length, _wide_lanes
     _lane_row_length = length
+    _wide_lanes = wide
+
+
+cdef inline int _lane_rows(bint single) noexcept nogil:
+    """Rows a block of ``_row_taus_by_lanes``: sixteen float32 ones with
+    AVX-512 (its passes take sixteen columns a group), else eight."""
+    return 16 if single and _wide_lanes and skp_avx512_enabled() else 8
 
 
 cdef bint _row_taus_by_lanes(const floating[:, :] y, Py_ssize_t first, const double* radii,
                              double floor, floating* packed, double* lane_radii, double* taus,
                              double* hint) noexcept nogil:
-    """The taus of rows ``first:first + 8`` (fewer at the end) by the column passes.
+    """The taus of rows ``first:first + _lane_rows`` (fewer at the end) by the column passes.
 
     The rows kept (a radius not zero) are packed a row a lane
-    (``skp_pack_rows8_f32``/``_f64``: ``packed`` holds 8 * rows values,
-    64-byte aligned; the zeroed rows are not read), so that the passes of the
-    column panels (``skp_panel_thresholds_f32``/``_f64``, from ``hint``'s
-    guesses) find the eight taus together; ``lane_radii``: 24 doubles.
-    False (nothing done) where fewer than three in four of the rows are
-    kept: the passes cost as much for one lane as for eight, and the gather
-    reads the kept rows alone (issue 14, 1000 x 100 float32 where 10 % of
-    the rows are kept: 1.4 times the gather's time by lanes).
+    (``skp_pack_rows16_f32``, ``skp_pack_rows8_f32``/``_f64``: ``packed``
+    holds 16 * rows values, 64-byte aligned; the zeroed rows are not read),
+    so that the passes of the column panels (``skp_panel_thresholds_f32``/
+    ``_f64``, from ``hint``'s guesses) find their taus together;
+    ``lane_radii``: 32 doubles.  False (nothing done) where fewer than three
+    in four of the rows are kept: the passes cost as much for one lane as
+    for all, and the gather reads the kept rows alone (issue 14, 1000 x 100
+    float32 where 10 % of the rows are kept: 1.4 times the gather's time by
+    lanes).  Sixteen float32 rows a block with AVX-512, where eight left
+    half of each vector of its passes empty (issue 14, an Intel Xeon,
+    single calls interleaved, times a copy at 10, 50, 90 % of the norm,
+    eight -> sixteen: 784 x 300 8.27 -> 5.40, 6.96 -> 4.86, 6.88 -> 4.73;
+    1000 x 100 12.6 -> 7.8, 10.4 -> 7.0, 9.7 -> 6.6; 1000 x 32 17.8 ->
+    15.5, 13.8 -> 10.3, 12.6 -> 9.6; 1000 x 512 3.16 -> 2.24, 2.69 -> 2.05,
+    2.65 -> 2.03; 10000 x 64 4.69 -> 3.42, 3.60 -> 2.73, 3.33 -> 2.63; 200
+    x 784, whose rows take the gather, even).
     """
-    cdef int lanes = <int> min(8, y.shape[0] - first), c, n_kept = 0
+    cdef int lanes = <int> min(_lane_rows(floating is float), y.shape[0] - first), c
+    cdef int n_kept = 0
     cdef unsigned kept = 0
     for c in range(lanes):
         kept |= (radii[first + c] != 0.0) << c
         n_kept += radii[first + c] != 0.0
     if 4 * n_kept < 3 * lanes:
         return False
-    for c in range(24):
+    for c in range(32):
         lane_radii[c] = radii[first + c] if c < lanes else 0.0
-    if floating is float:
+    if floating is float and _lane_rows(True) == 16:
+        skp_pack_rows16_f32(&y[first, 0], y.strides[0], kept, y.shape[1], packed)
+        skp_panel_thresholds_f32(packed, 64, y.shape[1], lanes, floor, lane_radii, taus, hint,
+                                 NULL, False, False)
+    elif floating is float:
         skp_pack_rows8_f32(&y[first, 0], y.strides[0], kept, y.shape[1], packed)
         skp_panel_thresholds_f32(packed, 32, y.shape[1], lanes, floor, lane_radii, taus, hint,
                                  NULL, False, False)
@@ -1304,9 +1328,9 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
     while it is still in cache.  When few rows are kept, the result is zeroed
     in one pass (``zero_result``) and only they are read and written.
     Contiguous float32 rows of up to LANE_ROW_LENGTH values find their taus
-    eight rows at a time instead, a row a lane of the column panels' passes
-    (``_row_taus_by_lanes``, where most of the eight are kept), then are
-    written: a row's gather and Michelot
+    eight rows (sixteen with AVX-512) at a time instead, a row a lane of the
+    column panels' passes (``_row_taus_by_lanes``, where most of the block's
+    rows are kept), then are written: a row's gather and Michelot
     cost a few hundred cycles whatever its length (issue 14, a Zen 3 with
     AVX2, single calls interleaved, tenth percentiles, lanes / gather at 10,
     50 and 90 % of the l1,1 norm: 1000 x 32 0.56 0.44 0.50; 1000 x 100 0.50
@@ -1334,10 +1358,11 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
         n_cols <= _lane_row_length if floating is float
         else n_cols <= _lane_row_length // 4 and not streams(n_rows * n_cols * sizeof(double))))
     cdef floating* buffer = <floating*> malloc(max(n_cols, 1) * sizeof(floating))
-    cdef floating* packed = (<floating*> malloc((8 * n_cols + 16) * sizeof(floating))
+    cdef floating* packed = (<floating*> malloc((16 * n_cols + 16) * sizeof(floating))
                              if by_lanes else NULL)
-    cdef double lane_radii[24]
-    cdef double lane_taus[8]
+    cdef int lane_rows = _lane_rows(floating is float)
+    cdef double lane_radii[32]
+    cdef double lane_taus[16]
     cdef double hint[3]
     hint[0] = hint[1] = hint[2] = 0.0
     if buffer == NULL or (by_lanes and packed == NULL):
@@ -1350,13 +1375,13 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
               and <const void*> &x[0, 0] != <const void*> &y[0, 0]
               and zero_result(x, streams(n_rows * n_cols * sizeof(floating))))
     for i in range(n_rows):
-        if by_lanes and i % 8 == 0:
+        if by_lanes and i % lane_rows == 0:
             block_by_lanes = _row_taus_by_lanes(
                 y, i, radii, floor, <floating*> ((<size_t> packed + 63) // 64 * 64),
                 lane_radii, lane_taus, hint)
         if radii[i] != 0.0:
             if block_by_lanes:
-                tau = lane_taus[i % 8]
+                tau = lane_taus[i % lane_rows]
             else:
                 n_candidates = _row_candidates(&y[i, 0], n_cols, step_y, floor, radii[i],
                                                buffer, &total)

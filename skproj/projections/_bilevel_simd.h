@@ -137,6 +137,29 @@ SKP_AVX2 static void skp_pack_rows8_f32(const float* base, ptrdiff_t row_stride,
             packed[8 * k + r] = rows >> r & 1 ? SKP_PACKED_ROW(float, r)[k] : 0.0f;
 }
 
+/* skp_pack_rows8_f32 on sixteen rows (bits 0-15 of ``rows``), sixteen lanes
+ * a value (a cache line; ``packed`` 64-byte aligned), for the AVX-512
+ * passes, whose groups are sixteen columns wide: each half of the rows
+ * transposed as skp_pack_rows8_f32 does, the halves side by side. */
+SKP_AVX2 static void skp_pack_rows16_f32(const float* base, ptrdiff_t row_stride,
+                                         unsigned rows, ptrdiff_t length, float* packed) {
+    ptrdiff_t k = 0;
+    int r, h;
+    for (; k + 8 <= length; k += 8)
+        for (h = 0; h < 2; h++) {
+            __m256 v[8];
+            for (r = 0; r < 8; r++)
+                v[r] = rows >> (8 * h + r) & 1
+                    ? _mm256_loadu_ps(SKP_PACKED_ROW(float, 8 * h + r) + k)
+                    : _mm256_setzero_ps();
+            skp_transpose8(v);
+            for (r = 0; r < 8; r++) _mm256_store_ps(packed + 16 * (k + r) + 8 * h, v[r]);
+        }
+    for (; k < length; k++)
+        for (r = 0; r < 16; r++)
+            packed[16 * k + r] = rows >> r & 1 ? SKP_PACKED_ROW(float, r)[k] : 0.0f;
+}
+
 /* skp_pack_rows8_f32 for float64: eight doubles a value of the rows (a
  * cache line), two 4 x 4 transpositions a block of four values. */
 SKP_AVX2 static void skp_pack_rows8_f64(const double* base, ptrdiff_t row_stride, unsigned rows,
@@ -2178,6 +2201,8 @@ static inline void skp_panel_project_f32(const float* base, ptrdiff_t row_stride
                                          float* packed, float* dst, ptrdiff_t dst_stride) {}
 static inline void skp_pack_rows8_f32(const float* base, ptrdiff_t row_stride, unsigned rows,
                                       ptrdiff_t length, float* packed) {}
+static inline void skp_pack_rows16_f32(const float* base, ptrdiff_t row_stride, unsigned rows,
+                                       ptrdiff_t length, float* packed) {}
 static inline void skp_pack_rows8_f64(const double* base, ptrdiff_t row_stride, unsigned rows,
                                       ptrdiff_t length, double* packed) {}
 static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_stride,
