@@ -227,33 +227,24 @@ SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass
     return skp_short_sort_##SUFFIX##_(y, y_stride, n_groups, N, rows, sorted, maxima, sums)
 #define SKP_SHORT_PASS(SUFFIX, UNUSED, N) \
     return skp_short_pass_##SUFFIX##_(sorted, n_groups, N, every, theta, levels, p, q)
-SKP_AVX512 static int skp_short_sort_f32(const float* y, ptrdiff_t y_stride, ptrdiff_t n_groups,
-                                         ptrdiff_t n, int rows, float* sorted, double* maxima,
-                                         double* sums) {
-    SKP_FOR_LENGTH(n, SKP_SHORT_SORT, f32, _)
-    return 0;
+#define SKP_SHORT_ENTRIES(SUFFIX, T)                                                      \
+SKP_AVX512 static int skp_short_sort_##SUFFIX(const T* y, ptrdiff_t y_stride,              \
+                                              ptrdiff_t n_groups, ptrdiff_t n, int rows,   \
+                                              T* sorted, double* maxima, double* sums) {   \
+    SKP_FOR_LENGTH(n, SKP_SHORT_SORT, SUFFIX, _)                                          \
+    return 0;                                                                             \
+}                                                                                         \
+                                                                                          \
+SKP_AVX512 static ptrdiff_t skp_short_pass_##SUFFIX(const T* sorted, ptrdiff_t n_groups,   \
+                                                    ptrdiff_t n, ptrdiff_t every,          \
+                                                    double theta, double* levels,          \
+                                                    double* p, double* q) {                \
+    SKP_FOR_LENGTH(n, SKP_SHORT_PASS, SUFFIX, _)                                          \
+    return 0;                                                                             \
 }
-
-SKP_AVX512 static int skp_short_sort_f64(const double* y, ptrdiff_t y_stride,
-                                         ptrdiff_t n_groups, ptrdiff_t n, int rows,
-                                         double* sorted, double* maxima, double* sums) {
-    SKP_FOR_LENGTH(n, SKP_SHORT_SORT, f64, _)
-    return 0;
-}
-
-SKP_AVX512 static ptrdiff_t skp_short_pass_f32(const float* sorted, ptrdiff_t n_groups,
-                                               ptrdiff_t n, ptrdiff_t every, double theta,
-                                               double* levels, double* p, double* q) {
-    SKP_FOR_LENGTH(n, SKP_SHORT_PASS, f32, _)
-    return 0;
-}
-
-SKP_AVX512 static ptrdiff_t skp_short_pass_f64(const double* sorted, ptrdiff_t n_groups,
-                                               ptrdiff_t n, ptrdiff_t every, double theta,
-                                               double* levels, double* p, double* q) {
-    SKP_FOR_LENGTH(n, SKP_SHORT_PASS, f64, _)
-    return 0;
-}
+SKP_SHORT_ENTRIES(f32, float)
+SKP_SHORT_ENTRIES(f64, double)
+#undef SKP_SHORT_ENTRIES
 #undef SKP_SHORT_SORT
 #undef SKP_SHORT_PASS
 
