@@ -116,15 +116,15 @@ in-cache path.  The worst case is :math:`O(nm \log(nm))` (the
 sort-based finish).
 No sort and no heap is used otherwise.
 
-*Short groups* (at most 16 entries: rows of a contiguous block, or columns
-of at most 8 contiguous rows, at least 256 of them; at most 8 MiB, with
+*Short groups* (at most 16 entries: rows of a contiguous block, or the
+columns of contiguous rows, at least 256 of them; at most 8 MiB, with
 AVX-512F) take their own path before step 1 (``short_project`` in
 ``_l1inf_short``): each group sorted once in SIMD lanes gives its level in
 closed form at every threshold, and Newton's steps on :math:`F` are
 SIMD passes over the sorted groups, from a sample's estimate; then the
 write of step 5.  The other paths pay a fixed cost per group there (issue
-14, an Intel Xeon, float32 10000 x 8 by rows 42-80 times a copy, now
-15-19; 8 x 10000 by columns 18-39, now 16-18).
+14, an Intel Xeon, float32 10000 x 8 by rows 48-88 times a copy, now
+10-20; 8 x 10000 by columns 18-34, now 10-15).
 
 *Matrices in cache* (at most 8 MiB: 1000 x 1000 float64) skip steps 2-4
 for the in-cache path: a semismooth Newton method on the optimality

@@ -46,32 +46,50 @@ SKP_AVX512 static inline __m512d skp_short_half(__m512 f, int half) {
                                 : _mm512_castps512_ps256(f));
 }
 
-/* A block's sorted magnitudes a[0..n-1] (eight groups a vector, in double)
- * at theta: each group's count c of breakpoints t_k = S_k - k a_(k+1) at or
- * below theta (their running maximum: rounding never makes them fall), its
- * sum S_(c+1) (``kept``) and S_n (``total``); returns the groups that are not
- * zero (c < n).  The passes, the levels and step 1 take the sums from here,
- * so all see the same. */
+/* Row k of an octet's sorted magnitudes, in double: ``half`` -1 for float64
+ * rows (``at`` the octet's first, rows 8 apart), else that half of sixteen
+ * float32 groups (rows 16 apart). */
+SKP_AVX512 static inline __attribute__((always_inline)) __m512d skp_short_row8(
+        const void* at, ptrdiff_t k, const int half) {
+    return half < 0 ? _mm512_loadu_pd((const double*) at + 8 * k)
+                    : skp_short_half(_mm512_loadu_ps((const float*) at + 16 * k), half);
+}
+
+/* An octet's sorted magnitudes a_1..a_n (rows of skp_short_row8, eight
+ * groups a vector, in double) at theta: each group's count c of breakpoints
+ * t_k = S_k - k a_(k+1) at or below theta (their running maximum: rounding
+ * never makes them fall) and its sum S_(c+1) (``kept``); returns the groups
+ * that are not zero (c < n).  It stops at the first breakpoint above theta
+ * in every lane: the later ones are above it too, so the counts, sums and
+ * groups are the same (issue 14, an Intel Xeon, single calls interleaved,
+ * times a copy at 10, 50, 90 % of the norm, every row -> up to the first
+ * above: float32 8 x 10000 14.1 -> 15.0, 14.7 -> 12.3, 14.6 -> 10.0; 10000
+ * x 16 15.5 -> 14.3, 17.7 -> 11.2, 15.7 -> 7.8; float64 10000 x 8 10.3 ->
+ * 11.2, 10.8 -> 9.3, 9.6 -> 7.2: a group keeps fewer entries where the
+ * radius is larger).  The passes and the levels take the sums from here, so
+ * both see the same. */
 SKP_AVX512 static inline __attribute__((always_inline)) __mmask8 skp_short_segment8(
-        const __m512d* a, const ptrdiff_t n, __m512d theta, __m512i* count, __m512d* kept,
-        __m512d* total) {
+        const void* at, const int half, const ptrdiff_t n, __m512d theta, __m512i* count,
+        __m512d* kept) {
     __m512i c = _mm512_setzero_si512();
-    __m512d sum = _mm512_setzero_pd(), least = _mm512_setzero_pd(), chosen = a[0];
+    __m512d a = skp_short_row8(at, 0, half);
+    __m512d sum = _mm512_setzero_pd(), least = _mm512_setzero_pd(), chosen = a;
     __mmask8 below = 0;
     ptrdiff_t k;
 #pragma GCC unroll 16
     for (k = 0; k < n; k++) {
-        const __m512d next = k + 1 < n ? a[k + 1] : _mm512_setzero_pd();
-        sum = _mm512_add_pd(sum, a[k]);
+        const __m512d next = k + 1 < n ? skp_short_row8(at, k + 1, half) : _mm512_setzero_pd();
+        sum = _mm512_add_pd(sum, a);
         least = _mm512_max_pd(least, _mm512_sub_pd(
             sum, _mm512_mul_pd(_mm512_set1_pd((double) (k + 1)), next)));
         below = _mm512_cmp_pd_mask(least, theta, _CMP_LE_OQ);
         c = _mm512_mask_add_epi64(c, below, c, _mm512_set1_epi64(1));
         if (k + 1 < n) chosen = _mm512_mask_add_pd(chosen, below, sum, next);
+        if (!below) break;
+        a = next;
     }
     *count = c;
     *kept = chosen;
-    *total = sum;
     return (__mmask8) ~below;   /* (the last breakpoint, S_n, above theta) */
 }
 
@@ -79,14 +97,13 @@ SKP_AVX512 static inline __attribute__((always_inline)) __mmask8 skp_short_segme
  * block (``sorted``: block b's row k at (b n + k) 16, a group a lane; lanes
  * past the last group are zero groups): rows lying one after the other at
  * ``y`` (``rows``) or the columns of n rows ``y_stride`` bytes apart; each
- * group's max and l1 norm into maxima and sums.  Returns whether an entry is
+ * group's max and l1 norm (in double, added in order as skp_short_segment8
+ * adds them) into maxima and sums.  Returns whether an entry is
  * NaN or infinite (then unfinished). */
 SKP_AVX512 static inline __attribute__((always_inline)) int skp_short_sort_f32_(
         const float* y, ptrdiff_t y_stride, ptrdiff_t n_groups, const ptrdiff_t n, int rows,
         float* sorted, double* maxima, double* sums) {
     __m512 f[SKP_SHORT_COLUMN_ROWS];
-    __m512d d[SKP_SHORT_COLUMN_ROWS], kept, total;
-    __m512i c;
     __mmask16 bad = 0;
     ptrdiff_t g, k;
     int half;
@@ -103,9 +120,9 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_short_sort_f32_(
         for (k = 0; k < n; k++) _mm512_storeu_ps(sorted + (g * n + 16 * k), f[k]);
         for (half = 0; half < 2; half++) {
             const __mmask8 lanes = (__mmask8) (some >> 8 * half);
-            for (k = 0; k < n; k++) d[k] = skp_short_half(f[k], half);
-            skp_short_segment8(d, n, _mm512_setzero_pd(), &c, &kept, &total);
-            _mm512_mask_storeu_pd(maxima + g + 8 * half, lanes, d[0]);
+            __m512d total = _mm512_setzero_pd();
+            for (k = 0; k < n; k++) total = _mm512_add_pd(total, skp_short_half(f[k], half));
+            _mm512_mask_storeu_pd(maxima + g + 8 * half, lanes, skp_short_half(f[0], half));
             _mm512_mask_storeu_pd(sums + g + 8 * half, lanes, total);
         }
     }
@@ -118,8 +135,7 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_short_sort_f64_(
         double* sorted, double* maxima, double* sums) {
     const __m256i first = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
                                              _mm256_set1_epi32((int) n));
-    __m512d s[SKP_SHORT_COLUMN_ROWS], kept, total;
-    __m512i c;
+    __m512d s[SKP_SHORT_COLUMN_ROWS], total;
     __mmask8 bad = 0;
     ptrdiff_t g, k;
     for (g = 0; g < n_groups; g += 8) {
@@ -136,7 +152,7 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_short_sort_f64_(
         if (bad) return 1;
         SKP_SORT_DESCENDING(s, n, _mm512_max_pd, _mm512_min_pd);
         for (k = 0; k < n; k++) _mm512_storeu_pd(sorted + (g * n + 8 * k), s[k]);
-        skp_short_segment8(s, n, _mm512_setzero_pd(), &c, &kept, &total);
+        for (k = 0, total = _mm512_setzero_pd(); k < n; k++) total = _mm512_add_pd(total, s[k]);
         _mm512_mask_storeu_pd(maxima + g, some, s[0]);
         _mm512_mask_storeu_pd(sums + g, some, total);
     }
@@ -156,15 +172,15 @@ typedef struct {
  * (S_(c+1) - theta) / (c + 1) by the same reciprocal, 0 for a zero group,
  * stored for the ``lanes``. */
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_octet(
-        const __m512d* a, const ptrdiff_t n, __m512d theta, skp_short_sums* t, int chain,
-        double* levels, __mmask8 lanes) {
+        const void* at, const int half, const ptrdiff_t n, __m512d theta, skp_short_sums* t,
+        int chain, double* levels, __mmask8 lanes) {
     const __m512d low = _mm512_setr_pd(1.0, 1.0 / 2, 1.0 / 3, 1.0 / 4, 1.0 / 5, 1.0 / 6,
                                        1.0 / 7, 1.0 / 8);
     const __m512d high = _mm512_setr_pd(1.0 / 9, 1.0 / 10, 1.0 / 11, 1.0 / 12, 1.0 / 13,
                                         1.0 / 14, 1.0 / 15, 1.0 / 16);
     __m512i c;
-    __m512d kept, total, r;
-    const __mmask8 live = skp_short_segment8(a, n, theta, &c, &kept, &total);
+    __m512d kept, r;
+    const __mmask8 live = skp_short_segment8(at, half, n, theta, &c, &kept);
     t->counts = _mm512_add_epi64(t->counts, c);
     r = _mm512_permutex2var_pd(low, c, high);
     if (levels)
@@ -183,20 +199,16 @@ SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass
         const float* sorted, ptrdiff_t n_groups, const ptrdiff_t n, ptrdiff_t every,
         double theta, double* levels, double* p, double* q) {
     const __m512d at = _mm512_set1_pd(theta);
-    __m512d a[SKP_SHORT_COLUMN_ROWS];
     skp_short_sums t;
-    ptrdiff_t g, k;
-    int half;
+    ptrdiff_t g;
     t.counts = _mm512_setzero_si512();
     t.p[0] = t.p[1] = t.q[0] = t.q[1] = _mm512_setzero_pd();
     for (g = 0; g < n_groups; g += 16 * every) {
         const __mmask16 some = skp_block_rows16(n_groups, g);
-        for (half = 0; half < 2; half++) {
-            for (k = 0; k < n; k++)
-                a[k] = skp_short_half(_mm512_loadu_ps(sorted + (g * n + 16 * k)), half);
-            skp_short_octet(a, n, at, &t, half, levels ? levels + g + 8 * half : NULL,
-                            (__mmask8) (some >> 8 * half));
-        }
+        skp_short_octet(sorted + g * n, 0, n, at, &t, 0, levels ? levels + g : NULL,
+                        (__mmask8) some);
+        skp_short_octet(sorted + g * n, 1, n, at, &t, 1, levels ? levels + g + 8 : NULL,
+                        (__mmask8) (some >> 8));
     }
     *p = _mm512_reduce_add_pd(_mm512_add_pd(t.p[0], t.p[1]));
     *q = _mm512_reduce_add_pd(_mm512_add_pd(t.q[0], t.q[1]));
@@ -207,15 +219,14 @@ SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass
         const double* sorted, ptrdiff_t n_groups, const ptrdiff_t n, ptrdiff_t every,
         double theta, double* levels, double* p, double* q) {
     const __m512d at = _mm512_set1_pd(theta);
-    __m512d a[SKP_SHORT_COLUMN_ROWS];
     skp_short_sums t;
-    ptrdiff_t g, k;
+    ptrdiff_t g;
     t.counts = _mm512_setzero_si512();
     t.p[0] = t.p[1] = t.q[0] = t.q[1] = _mm512_setzero_pd();
     for (g = 0; g < n_groups; g += 8 * every) {
         const __mmask8 some = (__mmask8) (n_groups - g >= 8 ? 0xff : (1u << (n_groups - g)) - 1);
-        for (k = 0; k < n; k++) a[k] = _mm512_loadu_pd(sorted + (g * n + 8 * k));
-        skp_short_octet(a, n, at, &t, (int) ((g / 8) & 1), levels ? levels + g : NULL, some);
+        skp_short_octet(sorted + g * n, -1, n, at, &t, (int) ((g / 8) & 1),
+                        levels ? levels + g : NULL, some);
     }
     *p = _mm512_reduce_add_pd(_mm512_add_pd(t.p[0], t.p[1]));
     *q = _mm512_reduce_add_pd(_mm512_add_pd(t.q[0], t.q[1]));

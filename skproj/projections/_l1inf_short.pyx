@@ -43,13 +43,13 @@ rather than recompute: 1.5-2.3 times as long on 10000 x 8, 8 x 10000,
 10000 x 16 and 20000 x 4 in both dtypes, even on 784 x 10.)  The path takes matrices in cache (``_MAX_BYTES``),
 with AVX-512F only: elsewhere the other paths run.  Measured (issue 14, an
 Intel Xeon, single calls interleaved, times a copy at 10, 50, 90 % of the
-norm, the other paths -> this one): float32 by rows 10000 x 2 128 -> 21,
-111 -> 20, 99 -> 20; 10000 x 8 64 -> 16, 78 -> 16, 45 -> 13; 10000 x 16
-44 -> 16, 49 -> 18, 33 -> 16; 300 x 4 34 -> 15, 34 -> 13, 28 -> 13;
-float32 by columns 2 x 10000 62 -> 27, 54 -> 23, 47 -> 21; 8 x 10000 31
--> 14, 27 -> 15, 18 -> 15; float64 10000 x 8 37 -> 10, 45 -> 11, 28 ->
-10; 8 x 10000 16 -> 10, 15 -> 9, 11 -> 10.  (The levels written by every
-pass, so that the last needs no pass more: 0.8-0.9 of the time.)  Of a call on 10000 x
+norm, the other paths -> this one): float32 by rows 10000 x 2 134 -> 22,
+116 -> 20, 104 -> 19; 10000 x 8 70 -> 20, 89 -> 16, 48 -> 11; 10000 x 16
+41 -> 14, 45 -> 11, 32 -> 8; 300 x 4 33 -> 14, 34 -> 13, 27 -> 12;
+float32 by columns 2 x 10000 55 -> 28, 48 -> 24, 44 -> 20; 8 x 10000 32
+-> 15, 26 -> 12, 19 -> 10; float64 10000 x 8 38 -> 11, 45 -> 9, 27 -> 7;
+8 x 10000 17 -> 10, 15 -> 9, 11 -> 7.  (The levels written by every pass,
+so that the last needs no pass more: 0.8-0.9 of the time.)  Of a call on 10000 x
 8 float32 (phase clock): the sort 2.6-3.2 copies, the solve 9.6-12 (5-8
 steps with the sample's; a pass over every group about 2 copies, its
 arithmetic on the sums and breakpoints the bound), the write of the short
@@ -92,16 +92,17 @@ cdef int _MAX_STEPS = 64
 # passes over every group, where from theta = 0 it took 3-10).
 cdef Py_ssize_t _SAMPLE_EVERY = 16
 cdef Py_ssize_t _SAMPLE_MIN_BLOCKS = 32
-# Column groups (of contiguous rows) of at most _COLUMN_ROWS entries, at
-# least _COLUMN_MIN_GROUPS of them: the in-cache path's passes take a vector
-# of such columns at a time, and were as fast or faster on longer ones (issue
-# 14, an Intel Xeon, single calls interleaved, times a copy at 10, 50, 90 %
-# of the norm, that path -> this one: float32 8 x 10000 29.8 -> 17.9, 38.6
-# -> 16.2, 17.7 -> 16.4; 12 x 10000 26.7 -> 18.7, 24.1 -> 20.0, 17.5 ->
-# 18.7; 16 x 10000 19.7 -> 19.0, 17.6 -> 19.2, 13.4 -> 17.6; 16 x 64 9.6 ->
-# 12.2 at 10 %; float64 16 x 10000 5.8 -> 5.5, 5.3 -> 5.5, 4.1 -> 5.2).  Row
-# groups of up to 16 entries, which it takes one at a time, always.
-cdef Py_ssize_t _COLUMN_ROWS = 8
+# Column groups (of contiguous rows) where there are at least
+# _COLUMN_MIN_GROUPS of them: the in-cache path's passes take a vector of
+# such columns at a time, and fewer columns cost it less (issue 14, an Intel
+# Xeon, single calls interleaved, times a copy at 10, 50, 90 % of the norm,
+# that path -> this one: float32 16 x 64 9.6 -> 12.2 at 10 %; 16 x 300 16.2
+# -> 17.7, 14.1 -> 12.5, 10.8 -> 9.4; 16 x 1000 14.4 -> 12.2, 13.5 -> 9.9,
+# 9.5 -> 6.2; 16 x 10000 18.5 -> 12.7, 18.5 -> 9.9, 11.7 -> 7.4; 10 x 784
+# 16.6 -> 11.5, 15.7 -> 10.7, 11.2 -> 7.8; 8 x 10000 28.5 -> 17.1, 33.7 ->
+# 12.2, 15.2 -> 9.4; float64 16 x 10000 5.3 -> 4.8, 5.1 -> 4.3, 3.7 -> 3.7;
+# 10 x 784 11.2 -> 7.1, 9.5 -> 6.8, 7.2 -> 5.1).  Row groups, which that
+# path takes one at a time, always.
 cdef Py_ssize_t _COLUMN_MIN_GROUPS = 256
 cdef bint _short_on = True     # (testing: set_short)
 cdef Py_ssize_t _answers = 0    # (testing: _answered)
@@ -132,16 +133,17 @@ def _answered(bint reset=False):
 cdef inline Py_ssize_t _layout(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
     """The groups' length where this path takes them, else 0.
 
-    Row groups of a contiguous block (the rows one after the other) of at
-    most SKP_SHORT_COLUMN_ROWS entries, or column groups of contiguous rows
-    as above, in a matrix of at most _MAX_BYTES.
+    Row groups of a contiguous block (the rows one after the other), or
+    column groups of contiguous rows (_COLUMN_MIN_GROUPS of them at least),
+    of at most SKP_SHORT_COLUMN_ROWS entries, in a matrix of at most
+    _MAX_BYTES.
     """
     cdef Py_ssize_t item = sizeof(floating)
     cdef Py_ssize_t n = y.shape[1] if groups_are_rows else y.shape[0]
     if (not _short_on or not skp_short_enabled() or n > SKP_SHORT_COLUMN_ROWS
             or y.shape[0] * y.shape[1] * item > _MAX_BYTES or y.strides[1] != item
             or (groups_are_rows and y.strides[0] != n * item)
-            or (not groups_are_rows and (n > _COLUMN_ROWS or y.shape[1] < _COLUMN_MIN_GROUPS))):
+            or (not groups_are_rows and y.shape[1] < _COLUMN_MIN_GROUPS)):
         return 0
     return n
 
