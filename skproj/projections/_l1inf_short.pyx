@@ -74,12 +74,12 @@ cdef extern from "_l1inf_short.h" nogil:
     int skp_short_sort_f64(const double* y, Py_ssize_t y_stride, Py_ssize_t n_groups,
                            Py_ssize_t n, int rows, double* sorted, double* maxima,
                            double* sums)
-    Py_ssize_t skp_short_pass_f32(const float* sorted, Py_ssize_t n_groups, Py_ssize_t n,
-                                  Py_ssize_t every, double theta, double* levels, double* p,
-                                  double* q)
-    Py_ssize_t skp_short_pass_f64(const double* sorted, Py_ssize_t n_groups, Py_ssize_t n,
-                                  Py_ssize_t every, double theta, double* levels, double* p,
-                                  double* q)
+    Py_ssize_t skp_short_pass_f32(const float* sorted, const double* sums,
+                                  Py_ssize_t n_groups, Py_ssize_t n, Py_ssize_t every,
+                                  double theta, double* levels, double* p, double* q)
+    Py_ssize_t skp_short_pass_f64(const double* sorted, const double* sums,
+                                  Py_ssize_t n_groups, Py_ssize_t n, Py_ssize_t every,
+                                  double theta, double* levels, double* p, double* q)
 
 # Matrices of at most this many bytes (in cache).
 cdef Py_ssize_t _MAX_BYTES = 1 << 23
@@ -148,17 +148,18 @@ cdef inline Py_ssize_t _layout(const floating[:, :] y, bint groups_are_rows) noe
     return n
 
 
-cdef inline Py_ssize_t _pass(const floating* sorted, Py_ssize_t n_groups, Py_ssize_t n,
-                             Py_ssize_t every, double theta, double* levels, double* p,
-                             double* q) noexcept nogil:
+cdef inline Py_ssize_t _pass(const floating* sorted, const double* sums, Py_ssize_t n_groups,
+                             Py_ssize_t n, Py_ssize_t every, double theta, double* levels,
+                             double* p, double* q) noexcept nogil:
     if floating is float:
-        return skp_short_pass_f32(sorted, n_groups, n, every, theta, levels, p, q)
+        return skp_short_pass_f32(sorted, sums, n_groups, n, every, theta, levels, p, q)
     else:
-        return skp_short_pass_f64(sorted, n_groups, n, every, theta, levels, p, q)
+        return skp_short_pass_f64(sorted, sums, n_groups, n, every, theta, levels, p, q)
 
 
-cdef bint _newton(const floating* sorted, Py_ssize_t n_groups, Py_ssize_t n, Py_ssize_t every,
-                  double eta, double* theta, double* levels, int* steps) noexcept nogil:
+cdef bint _newton(const floating* sorted, const double* sums, Py_ssize_t n_groups, Py_ssize_t n,
+                  Py_ssize_t every, double eta, double* theta, double* levels,
+                  int* steps) noexcept nogil:
     """Newton's steps from ``theta`` until the counts settle (see above); False if not.
 
     A start above theta^* steps below it (the tangent of a convex function
@@ -171,14 +172,14 @@ cdef bint _newton(const floating* sorted, Py_ssize_t n_groups, Py_ssize_t n, Py_
     cdef double p, q, next_p, next_q, step
     cdef Py_ssize_t count, next_count
     cdef int s
-    count = _pass(sorted, n_groups, n, every, theta[0], NULL, &p, &q)
+    count = _pass(sorted, sums, n_groups, n, every, theta[0], NULL, &p, &q)
     if q == 0.0:
         theta[0] = 0.0
-        count = _pass(sorted, n_groups, n, every, 0.0, NULL, &p, &q)
+        count = _pass(sorted, sums, n_groups, n, every, 0.0, NULL, &p, &q)
     for s in range(_MAX_STEPS):
         steps[0] += 1
         step = (p - eta) / q      # (q > 0: below theta^*, some group is not zero)
-        next_count = _pass(sorted, n_groups, n, every, step, levels, &next_p, &next_q)
+        next_count = _pass(sorted, sums, n_groups, n, every, step, levels, &next_p, &next_q)
         if next_count == count and step >= theta[0]:
             theta[0] = step
             return True
@@ -251,10 +252,11 @@ cdef int _solve(const floating[:, :] y, floating[:, :] x, double eta, bint group
             for h in range(g, min(g + block, n_groups)):
                 sample_max += maxima[h]
             g += _SAMPLE_EVERY * block
-        if not _newton(sorted, n_groups, n, _SAMPLE_EVERY, eta * (sample_max / total_max),
+        if not _newton(sorted, w.lists.sums, n_groups, n, _SAMPLE_EVERY,
+                       eta * (sample_max / total_max),
                        &theta, NULL, rounds):
             theta = 0.0
-    if not _newton(sorted, n_groups, n, 1, eta, &theta, mu, rounds):
+    if not _newton(sorted, w.lists.sums, n_groups, n, 1, eta, &theta, mu, rounds):
         return SMALL_DECLINED
     clock = lap(PHASE_SOLVE, clock)
     for g in range(n_groups):
