@@ -80,6 +80,10 @@ cdef extern from "_l1inf_short.h" nogil:
     Py_ssize_t skp_short_pass_f64(const double* sorted, const double* sums,
                                   Py_ssize_t n_groups, Py_ssize_t n, Py_ssize_t every,
                                   double theta, double* levels, double* p, double* q)
+    Py_ssize_t skp_short_levels_f32(const double* mu, Py_ssize_t n_groups, float* levels,
+                                    Py_ssize_t* kept)
+    Py_ssize_t skp_short_levels_f64(const double* mu, Py_ssize_t n_groups, double* levels,
+                                    Py_ssize_t* kept)
 
 # Matrices of at most this many bytes (in cache).
 cdef Py_ssize_t _MAX_BYTES = 1 << 23
@@ -259,12 +263,12 @@ cdef int _solve(const floating[:, :] y, floating[:, :] x, double eta, bint group
     if not _newton(sorted, w.lists.sums, n_groups, n, 1, eta, &theta, mu, rounds):
         return SMALL_DECLINED
     clock = lap(PHASE_SOLVE, clock)
-    for g in range(n_groups):
-        # (without a branch: about half of the groups may be kept)
-        mu[g] = mu[g] if mu[g] > 0.0 else 0.0
-        levels[g] = <floating> mu[g]
-        kept[n_kept] = g
-        n_kept += mu[g] > 0.0
+    # (the levels are at least 0: a group not zero has theta below its last
+    # breakpoint, S_(c+1) - theta >= (c + 1) a_(c+2) >= 0)
+    if floating is float:
+        n_kept = skp_short_levels_f32(mu, n_groups, levels, kept)
+    else:
+        n_kept = skp_short_levels_f64(mu, n_groups, levels, kept)
     write_clipped(y, x, levels, kept, n_kept, groups_are_rows)
     lap(PHASE_WRITE, clock)
     theta_out[0] = theta
