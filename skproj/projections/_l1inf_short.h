@@ -251,8 +251,8 @@ SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass
  * above 0) listed in ``kept``; returns how many.  Eight groups a vector,
  * the list by a compressing store: the loop of one group at a time cost
  * 1-1.5 copies of 10000 x 8 float32. */
-SKP_AVX512 static ptrdiff_t skp_short_levels_f32(const double* mu, ptrdiff_t n_groups,
-                                                 float* levels, ptrdiff_t* kept) {
+SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_short_levels_(
+        const double* mu, ptrdiff_t n_groups, void* levels, ptrdiff_t* kept, const int single) {
     const __m512i step = _mm512_set1_epi64(8);
     __m512i index = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
     ptrdiff_t g, n_kept = 0;
@@ -260,8 +260,11 @@ SKP_AVX512 static ptrdiff_t skp_short_levels_f32(const double* mu, ptrdiff_t n_g
         const __mmask8 some = (__mmask8) (n_groups - g >= 8 ? 0xff : (1u << (n_groups - g)) - 1);
         const __m512d m = _mm512_maskz_loadu_pd(some, mu + g);
         const __mmask8 above = _mm512_cmp_pd_mask(m, _mm512_setzero_pd(), _CMP_GT_OQ);
-        _mm512_mask_storeu_ps(levels + g, (__mmask16) some,
-                              _mm512_castps256_ps512(_mm512_cvtpd_ps(m)));
+        if (single)
+            _mm512_mask_storeu_ps((float*) levels + g, (__mmask16) some,
+                                  _mm512_castps256_ps512(_mm512_cvtpd_ps(m)));
+        else
+            _mm512_mask_storeu_pd((double*) levels + g, some, m);
         _mm512_mask_compressstoreu_epi64(kept + n_kept, above, index);
         n_kept += __builtin_popcount(above);
         index = _mm512_add_epi64(index, step);
@@ -269,21 +272,14 @@ SKP_AVX512 static ptrdiff_t skp_short_levels_f32(const double* mu, ptrdiff_t n_g
     return n_kept;
 }
 
+SKP_AVX512 static ptrdiff_t skp_short_levels_f32(const double* mu, ptrdiff_t n_groups,
+                                                 float* levels, ptrdiff_t* kept) {
+    return skp_short_levels_(mu, n_groups, levels, kept, 1);
+}
+
 SKP_AVX512 static ptrdiff_t skp_short_levels_f64(const double* mu, ptrdiff_t n_groups,
                                                  double* levels, ptrdiff_t* kept) {
-    const __m512i step = _mm512_set1_epi64(8);
-    __m512i index = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
-    ptrdiff_t g, n_kept = 0;
-    for (g = 0; g < n_groups; g += 8) {
-        const __mmask8 some = (__mmask8) (n_groups - g >= 8 ? 0xff : (1u << (n_groups - g)) - 1);
-        const __m512d m = _mm512_maskz_loadu_pd(some, mu + g);
-        _mm512_mask_storeu_pd(levels + g, some, m);
-        _mm512_mask_compressstoreu_epi64(
-            kept + n_kept, _mm512_cmp_pd_mask(m, _mm512_setzero_pd(), _CMP_GT_OQ), index);
-        n_kept += __builtin_popcount(_mm512_cmp_pd_mask(m, _mm512_setzero_pd(), _CMP_GT_OQ));
-        index = _mm512_add_epi64(index, step);
-    }
-    return n_kept;
+    return skp_short_levels_(mu, n_groups, levels, kept, 0);
 }
 
 /* Each entry point with its length ``n`` a constant (SKP_FOR_LENGTH). */
