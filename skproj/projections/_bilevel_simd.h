@@ -2124,7 +2124,6 @@ SKP_AVX512 static void skp_short_rows_shrink512_f64(const double* y, double* x, 
         }
     }
 }
-#undef SKP_SORT_DESCENDING
 
 static inline void skp_short_columns_f32(const float* y, ptrdiff_t y_stride, float* x,
                                          ptrdiff_t x_stride, ptrdiff_t x_step, ptrdiff_t n_rows,
