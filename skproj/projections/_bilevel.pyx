@@ -49,7 +49,7 @@ from skproj.projections._streaming cimport (
 from skproj.projections._l1 cimport (
     SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
-    skp_panels_into_l1, skp_set_avx512, skp_set_cpu_choices, skp_stream_fence,
+    skp_kept_factors, skp_panels_into_l1, skp_set_avx512, skp_set_cpu_choices, skp_stream_fence,
     skp_write_short_rows512_f32, skp_write_short_rows512_f64, skp_write_strips512_f32,
     skp_write_strips512_f64, streams, streams_rows, write_row_simd, zero_result, zero_result_row,
 )
@@ -285,16 +285,23 @@ cdef int _bilevel_clip_or_scale(const floating[:, :] y, floating[:, :] x, double
     factors = <floating*> malloc(n_groups * sizeof(floating))
     if factors == NULL:
         return STATUS_NOMEMORY
-    for j in range(n_groups):
-        kept = max(radii[j] - tau, 0.0)
-        if rescale:
-            # radii[j] is the l2 norm t_j; the factor is u_j / t_j, 0 for a
-            # zeroed group by a division that does not branch (about half the
-            # groups survive: a branch on it mispredicted every other group).
-            factors[j] = <floating> (kept / (radii[j] if radii[j] > 0 else 1.0))
+    if simd_enabled():
+        # (the loop below, four groups a vector: skp_kept_factors)
+        if floating is float:
+            skp_kept_factors(radii, n_groups, tau, rescale, factors, NULL)
         else:
-            factors[j] = <floating> kept
-        radii[j] = kept
+            skp_kept_factors(radii, n_groups, tau, rescale, NULL, factors)
+    else:
+        for j in range(n_groups):
+            kept = max(radii[j] - tau, 0.0)
+            if rescale:
+                # radii[j] is the l2 norm t_j; the factor is u_j / t_j, 0 for a
+                # zeroed group by a division that does not branch (about half the
+                # groups survive: a branch on it mispredicted every other group).
+                factors[j] = <floating> (kept / (radii[j] if radii[j] > 0 else 1.0))
+            else:
+                factors[j] = <floating> kept
+            radii[j] = kept
     if not _write_sparse_groups(y, x, groups_are_rows, factors, rescale):
         _write_groups(y, x, groups_are_rows, factors, rescale)
     free(factors)

@@ -66,6 +66,8 @@ cdef extern from "_l1_simd.h" nogil:
     int skp_group_norms_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                             Py_ssize_t n_cols, double* norms, int kind, int groups_are_rows)
     void skp_sqrt_all(double* norms, Py_ssize_t n)
+    void skp_kept_factors(double* radii, Py_ssize_t n, double tau, int rescale,
+                          float* factors32, double* factors64)
     int skp_group_norms_f64(const double* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                             Py_ssize_t n_cols, double* norms, int kind, int groups_are_rows)
     int skp_row_maxima_f64(const double* base, Py_ssize_t row_stride, Py_ssize_t n_rows,

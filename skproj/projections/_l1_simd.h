@@ -2285,6 +2285,42 @@ SKP_AVX2 static inline void skp_sqrt_all(double* norms, ptrdiff_t n) {
     for (; j < n; j++) norms[j] = sqrt(norms[j]);
 }
 
+/* The bi-level groups' new radii and the write's factors, four groups a
+ * vector, as the Cython loop computes them (_bilevel_clip_or_scale):
+ * kept = max(radii[j] - tau, 0) in that operand order (Cython's max: maxpd
+ * with 0 first), the factor kept itself or, with ``rescale``, kept / radii[j]
+ * (kept / 1 for a zero norm), rounded to float32 in ``factors32`` (else
+ * stored in ``factors64``); radii[j] = kept: the same operations, so the
+ * same factors.  The loop of one group at a time cost bilevel_l12 about 1.8
+ * copies of 10000 x 8 float32 (issue 14, an Intel Xeon, alternating
+ * processes, single calls interleaved, at half the norm, times a copy, that
+ * loop -> this: bilevel_l12 10000 x 8 8.9-9.2 -> 7.8-8.0, 8 x 10000 7.3 ->
+ * 6.4; 100 x 1000, 1000 x 100 and bilevel_l1inf, which has no division,
+ * even). */
+SKP_AVX2 static inline void skp_kept_factors(double* radii, ptrdiff_t n, double tau, int rescale,
+                                             float* factors32, double* factors64) {
+    const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
+    const __m256d at = _mm256_set1_pd(tau);
+    ptrdiff_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        const __m256d r = _mm256_loadu_pd(radii + j);
+        const __m256d k = _mm256_max_pd(zero, _mm256_sub_pd(r, at));
+        const __m256d f = rescale ? _mm256_div_pd(k, _mm256_blendv_pd(
+                                        one, r, _mm256_cmp_pd(r, zero, _CMP_GT_OQ)))
+                                  : k;
+        if (factors32) _mm_storeu_ps(factors32 + j, _mm256_cvtpd_ps(f));
+        else _mm256_storeu_pd(factors64 + j, f);
+        _mm256_storeu_pd(radii + j, k);
+    }
+    for (; j < n; j++) {
+        const double k = 0.0 > radii[j] - tau ? 0.0 : radii[j] - tau;
+        const double f = rescale ? k / (radii[j] > 0 ? radii[j] : 1.0) : k;
+        if (factors32) factors32[j] = (float) f;
+        else factors64[j] = f;
+        radii[j] = k;
+    }
+}
+
 /* ------------------------------------------------- the bi-level write pass
  * One contiguous row of a bi-level result: dst = clip(src, level) (to
  * [-level, level]) or, with ``rescale``, src * level; the level is ``level``
@@ -2600,6 +2636,8 @@ static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_stride,
 static inline void skp_write_row_f32(const float* src, float* dst, ptrdiff_t n, int rescale,
                                      float level, const float* levels, int stream) {}
 static inline void skp_sqrt_all(double* norms, ptrdiff_t n) {}
+static inline void skp_kept_factors(double* radii, ptrdiff_t n, double tau, int rescale,
+                                    float* factors32, double* factors64) {}
 static inline int skp_row_maxima_f64(const double* base, ptrdiff_t row_stride,
                                      ptrdiff_t n_rows, ptrdiff_t n_cols,
                                      double* norms) { return 0; }
