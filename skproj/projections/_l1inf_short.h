@@ -202,44 +202,33 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_octet(
     t->q[chain] = _mm512_mask_add_pd(t->q[chain], live, t->q[chain], r);
 }
 
-/* A pass at theta over groups first .. first + n_groups of ``sorted`` (first
- * a multiple of 16 in float32, 8 in float64; ``sums`` their l1 norms),
- * every ``every``-th block (a
- * sample; 1: all of them): returns the sum of the counts, P and Q into p and
- * q; with ``levels`` (every = 1), the groups' levels there too (levels[0] is
- * group first's). */
-SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass_f32_(
-        const float* sorted, const double* sums, ptrdiff_t n_groups, const ptrdiff_t n,
-        ptrdiff_t every, double theta, double* levels, double* p, double* q) {
+/* A pass at theta over the n_groups groups of ``sorted`` (float32 where
+ * ``single``: sixteen groups a block, two octets; else float64, eight) and
+ * their l1 norms ``sums``, over every ``every``-th block (a sample; 1: all of
+ * them): returns the sum of the counts, P and Q into p and q; with
+ * ``levels`` (every = 1), the groups' levels there too. */
+SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass_(
+        const void* sorted, const double* sums, ptrdiff_t n_groups, const ptrdiff_t n,
+        ptrdiff_t every, double theta, double* levels, double* p, double* q, const int single) {
     const __m512d at = _mm512_set1_pd(theta);
+    const ptrdiff_t block = single ? 16 : 8;
     skp_short_sums t;
     ptrdiff_t g;
     t.counts = _mm512_setzero_si512();
     t.p[0] = t.p[1] = t.q[0] = t.q[1] = _mm512_setzero_pd();
-    for (g = 0; g < n_groups; g += 16 * every) {
+    for (g = 0; g < n_groups; g += block * every) {
+        /* (its low eight bits are float64's block of eight) */
         const __mmask16 some = skp_block_rows16(n_groups, g);
-        skp_short_octet(sorted + g * n, 0, n, at, &t, 0, levels ? levels + g : NULL,
-                        (__mmask8) some, sums + g);
-        skp_short_octet(sorted + g * n, 1, n, at, &t, 1, levels ? levels + g + 8 : NULL,
-                        (__mmask8) (some >> 8), sums + g + 8);
-    }
-    *p = _mm512_reduce_add_pd(_mm512_add_pd(t.p[0], t.p[1]));
-    *q = _mm512_reduce_add_pd(_mm512_add_pd(t.q[0], t.q[1]));
-    return (ptrdiff_t) _mm512_reduce_add_epi64(t.counts);
-}
-
-SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass_f64_(
-        const double* sorted, const double* sums, ptrdiff_t n_groups, const ptrdiff_t n,
-        ptrdiff_t every, double theta, double* levels, double* p, double* q) {
-    const __m512d at = _mm512_set1_pd(theta);
-    skp_short_sums t;
-    ptrdiff_t g;
-    t.counts = _mm512_setzero_si512();
-    t.p[0] = t.p[1] = t.q[0] = t.q[1] = _mm512_setzero_pd();
-    for (g = 0; g < n_groups; g += 8 * every) {
-        const __mmask8 some = (__mmask8) (n_groups - g >= 8 ? 0xff : (1u << (n_groups - g)) - 1);
-        skp_short_octet(sorted + g * n, -1, n, at, &t, (int) ((g / 8) & 1),
-                        levels ? levels + g : NULL, some, sums + g);
+        if (single) {
+            const float* at_block = (const float*) sorted + g * n;
+            skp_short_octet(at_block, 0, n, at, &t, 0, levels ? levels + g : NULL,
+                            (__mmask8) some, sums + g);
+            skp_short_octet(at_block, 1, n, at, &t, 1, levels ? levels + g + 8 : NULL,
+                            (__mmask8) (some >> 8), sums + g + 8);
+        } else {
+            skp_short_octet((const double*) sorted + g * n, -1, n, at, &t, (int) ((g / 8) & 1),
+                            levels ? levels + g : NULL, (__mmask8) some, sums + g);
+        }
     }
     *p = _mm512_reduce_add_pd(_mm512_add_pd(t.p[0], t.p[1]));
     *q = _mm512_reduce_add_pd(_mm512_add_pd(t.q[0], t.q[1]));
@@ -285,8 +274,8 @@ SKP_AVX512 static ptrdiff_t skp_short_levels_f64(const double* mu, ptrdiff_t n_g
 /* Each entry point with its length ``n`` a constant (SKP_FOR_LENGTH). */
 #define SKP_SHORT_SORT(SUFFIX, UNUSED, N) \
     return skp_short_sort_##SUFFIX##_(y, y_stride, n_groups, N, rows, sorted, maxima, sums)
-#define SKP_SHORT_PASS(SUFFIX, UNUSED, N) \
-    return skp_short_pass_##SUFFIX##_(sorted, sums, n_groups, N, every, theta, levels, p, q)
+#define SKP_SHORT_PASS(SUFFIX, SINGLE, N) \
+    return skp_short_pass_(sorted, sums, n_groups, N, every, theta, levels, p, q, SINGLE)
 #define SKP_SHORT_ENTRIES(SUFFIX, T)                                                      \
 SKP_AVX512 static int skp_short_sort_##SUFFIX(const T* y, ptrdiff_t y_stride,              \
                                               ptrdiff_t n_groups, ptrdiff_t n, int rows,   \
@@ -300,7 +289,7 @@ SKP_AVX512 static ptrdiff_t skp_short_pass_##SUFFIX(const T* sorted, const doubl
                                                     ptrdiff_t every, double theta,         \
                                                     double* levels, double* p,             \
                                                     double* q) {                           \
-    SKP_FOR_LENGTH(n, SKP_SHORT_PASS, SUFFIX, _)                                          \
+    SKP_FOR_LENGTH(n, SKP_SHORT_PASS, SUFFIX, sizeof(T) == 4)                              \
     return 0;                                                                             \
 }
 SKP_SHORT_ENTRIES(f32, float)
