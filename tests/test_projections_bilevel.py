@@ -545,19 +545,21 @@ def test_short_columns_against_sort_and_passes(dtype, tol, rows, kind, rng):
 
 @pytest.mark.parametrize("length", [1, 2, 7, 8, 9, 15, 16, 17])
 def test_short_row_norms_take_the_row_loops_bits(length, rng):
-    # float32 rows of fewer than 16 values have their l1 and l2 norms (the
-    # squares) summed sixteen rows at a time with AVX-512, a row a lane, in the
+    # float32 rows of fewer than 16 values have their max, l1 and l2 norms (the
+    # squares) taken sixteen rows at a time with AVX-512, a row a lane, in the
     # row loop's order (``skp_short_row_norms512_f32``): the same bits as the
     # AVX2 row loop, for every norm, on values of very different scales and
-    # zeros, whole blocks of 16 rows and a partial one; a NaN found by both.
+    # zeros (of either sign), whole blocks of 16 rows and a partial one; a
+    # NaN found by both, an inf handed back by both or by neither.
     from skproj.projections import _bilevel
 
     for n_rows in (1, 17, 40):
         Y = (rng.standard_normal((n_rows, length))
              * 10.0 ** rng.integers(-20, 20, size=(n_rows, length))).astype(np.float32)
         Y[:, ::3] = 0.0
+        Y[:, 1::5] = -0.0
         for kind in (0, 1, 2):
-            norms = {}
+            norms, kept_inf = {}, {}
             try:
                 for avx512 in (True, False):
                     _bilevel._set_column_paths(avx512=avx512)
@@ -566,9 +568,12 @@ def test_short_row_norms_take_the_row_loops_bits(length, rng):
                     Z = Y.copy()
                     Z[n_rows // 2, length - 1] = np.nan
                     assert not _bilevel.group_norms(Z, np.empty(n_rows), kind, True)
+                    Z[n_rows // 2, length - 1] = -np.inf
+                    kept_inf[avx512] = _bilevel.group_norms(Z, np.empty(n_rows), kind, True)
             finally:
                 _bilevel._set_column_paths()
             np.testing.assert_array_equal(bits(norms[True]), bits(norms[False]))
+            assert kept_inf[True] == kept_inf[False]
             expected = {0: np.abs(Y).max(axis=1), 1: np.abs(Y.astype(np.float64)).sum(axis=1),
                         2: np.sqrt((Y.astype(np.float64) ** 2).sum(axis=1))}[kind]
             np.testing.assert_allclose(norms[True], expected, rtol=1e-6)

@@ -56,6 +56,7 @@ static inline float skp_shrink_by_two_floats(float value, float hi, float lo, in
 
 #include "_float_bounds.h"
 #include "_pack_simd.h"
+#include "_sort_network.h"
 
 #define SKP_AVX2 __attribute__((target("avx2,popcnt")))
 
@@ -2020,18 +2021,22 @@ SKP_AVX512 static inline __m512 skp_row_lanes16_f32(const float* block, ptrdiff_
                                     block, 4);
 }
 
-/* The l1 (kind 1) or squared l2 (kind 2) norms of rows of n < 16 float32
- * values lying one after the other, sixteen rows at a time with AVX-512F, a
- * row a lane (its values gathered), each in skp_row_norm_f32's order, so
- * the same norms: kind 2 the squares in double added one after the other;
- * kind 1 the magnitudes after the first eight added one after the other,
- * plus, where there are eight, their double sums v_k + v_(k+4) added as
- * skp_hsum adds (the first block's float sums are the magnitudes
- * themselves).  A row at a time, the loop's overhead was most of the time
- * on rows of a few values.  Returns 0 (the caller recomputes by the
- * portable loops) where a norm is not finite. */
-SKP_AVX512 static int skp_short_row_norms512_f32(const float* base, ptrdiff_t n_rows,
-                                                 ptrdiff_t n, int kind, double* norms) {
+/* The max (kind 0), l1 (kind 1) or squared l2 (kind 2) norms of rows of
+ * n < 16 float32 values lying one after the other, sixteen rows at a time
+ * with AVX-512F, a row a lane (its values gathered), each in
+ * skp_row_norm_f32's order, so the same norms: kind 0 the maxima of the
+ * magnitudes' bit patterns (exact; NaN the largest); kind 2 the squares in
+ * double added one after the other; kind 1 the magnitudes after the first
+ * eight added one after the other, plus, where there are eight, their
+ * double sums v_k + v_(k+4) added as skp_hsum adds (the first block's float
+ * sums are the magnitudes themselves).  A row at a time, the loop's
+ * overhead was most of the time on rows of a few values (issue 14, an
+ * Intel Xeon: bilevel_l1inf on float32 20000 x 3 by rows 15 times a copy,
+ * 8.2-8.6 with the maxima here; 10000 x 8 6.8-7.1 -> 5.2-5.3).  Returns 0
+ * (the caller recomputes by the portable loops) where a norm is not
+ * finite, or for kind 0 (as the row loop) NaN. */
+SKP_AVX512 static inline __attribute__((always_inline)) __mmask8 skp_short_row_norms512_f32_(
+        const float* base, ptrdiff_t n_rows, const ptrdiff_t n, const int kind, double* norms) {
     __m512 column[16];
     __mmask8 finite = 0xff;
     ptrdiff_t r, j;
@@ -2039,14 +2044,23 @@ SKP_AVX512 static int skp_short_row_norms512_f32(const float* base, ptrdiff_t n_
     for (r = 0; r < n_rows; r += 16) {
         const __mmask16 some = skp_block_rows16(n_rows, r);
         for (j = 0; j < n; j++) column[j] = skp_row_lanes16_f32(base + r * n, n, j, some);
+        if (kind == 0) {   /* the maxima of the magnitudes' bit patterns (NaN's the largest) */
+            __m512i maximum = _mm512_setzero_si512();
+            for (j = 0; j < n; j++)
+                maximum = _mm512_max_epi32(maximum, _mm512_and_si512(
+                    _mm512_castps_si512(column[j]), _mm512_set1_epi32(0x7fffffff)));
+            column[0] = _mm512_castsi512_ps(maximum);
+        }
         for (half = 0; half < 2; half++) {
             __m512d value[16], total = _mm512_setzero_pd();
             const __mmask8 rows = (__mmask8) (some >> 8 * half);
-            for (j = 0; j < n; j++)
+            for (j = 0; j < (kind == 0 ? 1 : n); j++)
                 value[j] = _mm512_cvtps_pd(half ? _mm256_castpd_ps(_mm512_extractf64x4_pd(
                                                       _mm512_castps_pd(column[j]), 1))
                                                 : _mm512_castps512_ps256(column[j]));
-            if (kind == 2) {
+            if (kind == 0) {
+                total = value[0];
+            } else if (kind == 2) {
                 for (j = 0; j < n; j++)
                     total = _mm512_add_pd(total, _mm512_mul_pd(value[j], value[j]));
                 total = _mm512_add_pd(total, _mm512_setzero_pd());
@@ -2066,13 +2080,33 @@ SKP_AVX512 static int skp_short_row_norms512_f32(const float* base, ptrdiff_t n_
                     total = _mm512_add_pd(total, _mm512_setzero_pd());
                 }
             }
-            finite &= _mm512_cmp_pd_mask(_mm512_sub_pd(total, total), _mm512_setzero_pd(),
-                                         _CMP_EQ_OQ) | (__mmask8) ~rows;
+            finite &= (kind == 0 ? _mm512_cmp_pd_mask(total, total, _CMP_ORD_Q)
+                                 : _mm512_cmp_pd_mask(_mm512_sub_pd(total, total),
+                                                      _mm512_setzero_pd(), _CMP_EQ_OQ))
+                | (__mmask8) ~rows;
             _mm512_mask_storeu_pd(norms + r + 8 * half, rows, total);
         }
     }
+    return finite;
+}
+
+/* (the loop above inlined with its row length and kind constants: with n
+ * a variable its vectors lived on the stack) */
+#define SKP_ROW_NORMS(KIND, UNUSED, N) \
+    finite = skp_short_row_norms512_f32_(base, n_rows, N, KIND, norms)
+SKP_AVX512 static int skp_short_row_norms512_f32(const float* base, ptrdiff_t n_rows,
+                                                 ptrdiff_t n, int kind, double* norms) {
+    __mmask8 finite;
+    if (kind == 0) {
+        SKP_FOR_LENGTH(n, SKP_ROW_NORMS, 0, _)
+    } else if (kind == 2) {
+        SKP_FOR_LENGTH(n, SKP_ROW_NORMS, 2, _)
+    } else {
+        SKP_FOR_LENGTH(n, SKP_ROW_NORMS, 1, _)
+    }
     return finite == 0xff;
 }
+#undef SKP_ROW_NORMS
 
 /* Every group's norm (squared for l2) of a float32 matrix with contiguous
  * rows (``row_stride`` in bytes), groups its rows or its columns; returns 0
@@ -2085,7 +2119,7 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
     ptrdiff_t i, j;
     int r, count, clean = 1;
     if (groups_are_rows) {
-        if (skp_avx512 && kind != 0 && n_cols < 16 && n_cols > 0
+        if (skp_avx512 && n_cols < 16 && n_cols > 0
                 && row_stride == n_cols * (ptrdiff_t) sizeof(float))
             return skp_short_row_norms512_f32(base, n_rows, n_cols, kind, norms);
         for (i = 0; i < n_rows; i++)
