@@ -386,14 +386,10 @@ cdef extern from "_bilevel_simd.h" nogil:
     void skp_short_columns_f64(const double* y, Py_ssize_t y_stride, double* x,
                                Py_ssize_t x_stride, Py_ssize_t x_step, Py_ssize_t n_rows,
                                Py_ssize_t n_cols, const double* radii)
-    void skp_short_row_taus512_f32(const float* y, Py_ssize_t n_rows, Py_ssize_t n,
-                                   const double* radii, double* taus)
-    void skp_short_row_taus512_f64(const double* y, Py_ssize_t n_rows, Py_ssize_t n,
-                                   const double* radii, double* taus)
-    void skp_short_rows_shrink512_f32(const float* y, float* x, Py_ssize_t n_rows,
-                                      Py_ssize_t n, const double* taus)
-    void skp_short_rows_shrink512_f64(const double* y, double* x, Py_ssize_t n_rows,
-                                      Py_ssize_t n, const double* taus)
+    void skp_short_rows512_f32(const float* y, float* x, Py_ssize_t n_rows, Py_ssize_t n,
+                               const double* radii, double* taus)
+    void skp_short_rows512_f64(const double* y, double* x, Py_ssize_t n_rows, Py_ssize_t n,
+                               const double* radii, double* taus)
 
 
 cdef enum:
@@ -1280,10 +1276,11 @@ cdef bint _short_rows(const floating[:, :] y, floating[:, :] x,
     (16 float32 or 8 float64 rows) at a time with AVX-512.
 
     Each block's columns gathered a row a lane, the lanes sorted and their
-    taus found as the short columns' (``skp_short_row_taus512_f32/_f64``),
-    then written a vector of values at a time where ``x`` is a contiguous
-    block too (``skp_short_rows_shrink512_f32/_f64``), else row by row with
-    the same operations (the same bits into any ``out``).  The panels'
+    taus found as the short columns', and the block written at once, a
+    vector of values at a time, where ``x`` is a contiguous block too
+    (``skp_short_rows512_f32/_f64``), else the rows written after all the
+    taus, row by row with the same operations (the same bits into any
+    ``out``).  The panels'
     passes took eight rows a lane at a time, and each row was written by a
     call of its own (issue 14, an Intel Xeon, single calls interleaved, times
     a copy at 10, 50, 90 % of the norm, before / now: float32 10000 x 8
@@ -1304,16 +1301,16 @@ cdef bint _short_rows(const floating[:, :] y, floating[:, :] x,
     taus = <double*> malloc(n_rows * sizeof(double))
     if taus == NULL:
         return False
-    if floating is float:
-        skp_short_row_taus512_f32(&y[0, 0], n_rows, n_cols, radii, taus)
-    else:
-        skp_short_row_taus512_f64(&y[0, 0], n_rows, n_cols, radii, taus)
     if x.strides[1] == item and (n_rows == 1 or x.strides[0] == n_cols * item):
         if floating is float:
-            skp_short_rows_shrink512_f32(&y[0, 0], &x[0, 0], n_rows, n_cols, taus)
+            skp_short_rows512_f32(&y[0, 0], &x[0, 0], n_rows, n_cols, radii, taus)
         else:
-            skp_short_rows_shrink512_f64(&y[0, 0], &x[0, 0], n_rows, n_cols, taus)
+            skp_short_rows512_f64(&y[0, 0], &x[0, 0], n_rows, n_cols, radii, taus)
     else:
+        if floating is float:
+            skp_short_rows512_f32(&y[0, 0], NULL, n_rows, n_cols, radii, taus)
+        else:
+            skp_short_rows512_f64(&y[0, 0], NULL, n_rows, n_cols, radii, taus)
         for i in range(n_rows):
             if floating is float:
                 skp_split_taus(&taus[i], 1, &hi, &lo)

@@ -2016,114 +2016,165 @@ SKP_SHORT_COLUMNS(SKP_AVX512, skp_short_columns512_f64, skp_short_block512_f64, 
  * contiguous block), sixteen float32 (eight float64) rows at a time: each
  * column of the block gathered into a vector, a row a lane, the lanes sorted
  * by the network and scanned as the short columns' (skp_sorted_scan8), the
- * taus into ``taus`` (+inf where the radius is 0, at least 0); then written,
- * a vector of values at a time, the rows' taus spread to their values by a
- * permutation (skp_short_rows_shrink512_f32/_f64, as skp_shrunk16_f32 and
- * skp_shrink_panel512_f64 shrink).  Where the panels' passes took eight
- * rows a lane at a time and spent their time between passes, and each row
- * was written by a call of its own. */
-SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_row_taus512_f32_(
-        const float* y, ptrdiff_t n_rows, const ptrdiff_t n, const double* radii,
-        double* taus) {
+ * taus into ``taus`` (+inf where the radius is 0, at least 0); then, where
+ * ``x`` is given (a contiguous block too), the block written at once, a
+ * vector of values at a time, the rows' taus spread to their values by a
+ * permutation (as skp_shrunk16_f32 and skp_shrink_panel512_f64 shrink;
+ * skp_row_spreads16 and 8, as skp_write_short_rows512 spreads its levels).
+ * Where the panels' passes took eight rows a lane at a time and spent their
+ * time between passes, and each row was written by a call of its own; and a
+ * pass of its own for the write read the rows again (issue 14, an Intel
+ * Xeon, float32 at half the norm, single calls interleaved: 10000 x 8
+ * 10.6 -> 9.5 times a copy, 20000 x 3 12.5 -> 10.6). */
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_row_block_taus512_f32(
+        const float* block, __mmask16 some, const ptrdiff_t n, const double* radii,
+        double* taus, __m512d* tau) {
     __m512 f[SKP_SHORT_COLUMN_ROWS];
     __m512d d[SKP_SHORT_COLUMN_ROWS];
-    ptrdiff_t r, j;
+    ptrdiff_t j;
     int half;
-    for (r = 0; r < n_rows; r += 16) {
-        const __mmask16 some = skp_block_rows16(n_rows, r);
-        for (j = 0; j < n; j++) f[j] = _mm512_abs_ps(skp_row_lanes16_f32(y + r * n, n, j, some));
-        SKP_SORT_DESCENDING(f, n, _mm512_max_ps, _mm512_min_ps);
-        for (half = 0; half < 2; half++) {   /* (rows r .. r + 7, then r + 8 .. r + 15) */
-            const __mmask8 lanes = (__mmask8) (some >> 8 * half);
-            for (j = 0; j < n; j++)
-                d[j] = _mm512_cvtps_pd(half ? _mm256_castpd_ps(_mm512_extractf64x4_pd(
-                                                  _mm512_castps_pd(f[j]), 1))
-                                            : _mm512_castps512_ps256(f[j]));
-            _mm512_mask_storeu_pd(taus + r + 8 * half, lanes, skp_sorted_scan8(
-                d, n, _mm512_maskz_loadu_pd(lanes, radii + r + 8 * half)));
-        }
+    for (j = 0; j < n; j++) f[j] = _mm512_abs_ps(skp_row_lanes16_f32(block, n, j, some));
+    SKP_SORT_DESCENDING(f, n, _mm512_max_ps, _mm512_min_ps);
+    for (half = 0; half < 2; half++) {   /* (rows 0 .. 7 of the block, then 8 .. 15) */
+        const __mmask8 lanes = (__mmask8) (some >> 8 * half);
+        for (j = 0; j < n; j++)
+            d[j] = _mm512_cvtps_pd(half ? _mm256_castpd_ps(_mm512_extractf64x4_pd(
+                                              _mm512_castps_pd(f[j]), 1))
+                                        : _mm512_castps512_ps256(f[j]));
+        tau[half] = skp_sorted_scan8(d, n, _mm512_maskz_loadu_pd(lanes, radii + 8 * half));
+        _mm512_mask_storeu_pd(taus + 8 * half, lanes, tau[half]);
     }
 }
 
-SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_row_taus512_f64_(
-        const double* y, ptrdiff_t n_rows, const ptrdiff_t n, const double* radii,
+/* The block's rows (``some``) shrunk by their taus (``tau``, in registers:
+ * read back from the masked stores they would wait for them) into ``x``. */
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_row_block_shrink512_f32(
+        const float* y, float* x, __mmask16 some, const ptrdiff_t n, const __m512d* tau,
+        const __m512i* spread) {
+    const __m512 infinite = _mm512_set1_ps(INFINITY);
+    const ptrdiff_t values = __builtin_popcount(some) * n;
+    /* (skp_split_taus16's halves; an infinite tau's low part is masked off below) */
+    const __m256 hi_low = _mm512_cvtpd_ps(tau[0]), hi_high = _mm512_cvtpd_ps(tau[1]);
+    const __m512 hi = skp_join16(hi_low, hi_high);
+    const __m512 lo = skp_join16(_mm512_cvtpd_ps(_mm512_sub_pd(tau[0], _mm512_cvtps_pd(hi_low))),
+                                 _mm512_cvtpd_ps(_mm512_sub_pd(tau[1], _mm512_cvtps_pd(hi_high))));
+    ptrdiff_t q;
+    for (q = 0; 16 * q < values; q++) {
+        const ptrdiff_t left = values - 16 * q;
+        const __mmask16 inside = (__mmask16) (left >= 16 ? 0xffff : (1u << left) - 1);
+        const __m512 h = _mm512_permutexvar_ps(spread[q], hi);
+        const __mmask16 kept = _mm512_cmp_ps_mask(h, infinite, _CMP_NEQ_OQ);
+        _mm512_mask_storeu_ps(x + 16 * q, inside, skp_shrunk16_f32(
+            _mm512_maskz_loadu_ps(inside, y + 16 * q), h,
+            _mm512_maskz_mov_ps(kept, _mm512_permutexvar_ps(spread[q], lo)), kept));
+    }
+}
+
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_rows512_f32_(
+        const float* y, float* x, ptrdiff_t n_rows, const ptrdiff_t n, const double* radii,
+        double* taus) {
+    __m512i spread[16];
+    __m512d tau[2], next[2];
+    ptrdiff_t r;
+    if (!x) {
+        for (r = 0; r < n_rows; r += 16)
+            skp_short_row_block_taus512_f32(y + r * n, skp_block_rows16(n_rows, r), n,
+                                            radii + r, taus + r, tau);
+        return;
+    }
+    skp_row_spreads16(n, spread);
+    /* (each block written after the next one's taus are found: the chain of
+     * a block's taus and write, one after the other, left the next block's
+     * gathers waiting, 20000 x 3 slower than by two loops) */
+    skp_short_row_block_taus512_f32(y, skp_block_rows16(n_rows, 0), n, radii, taus, tau);
+    for (r = 16; r < n_rows; r += 16) {
+        skp_short_row_block_taus512_f32(y + r * n, skp_block_rows16(n_rows, r), n, radii + r,
+                                        taus + r, next);
+        skp_short_row_block_shrink512_f32(y + (r - 16) * n, x + (r - 16) * n, 0xffff, n, tau,
+                                          spread);
+        tau[0] = next[0];
+        tau[1] = next[1];
+    }
+    skp_short_row_block_shrink512_f32(y + (r - 16) * n, x + (r - 16) * n,
+                                      skp_block_rows16(n_rows, r - 16), n, tau, spread);
+}
+
+/* Eight float64 rows from ``block`` (``some``), as the float32 loops. */
+SKP_AVX512 static inline __attribute__((always_inline)) __m512d skp_short_row_block_taus512_f64(
+        const double* block, __mmask8 some, const ptrdiff_t n, const double* radii,
         double* taus) {
     const __m256i first = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
                                              _mm256_set1_epi32((int) n));
-    __m512d s[SKP_SHORT_COLUMN_ROWS];
-    ptrdiff_t r, j;
-    for (r = 0; r < n_rows; r += 8) {
-        const __mmask8 some = (__mmask8) (n_rows - r >= 8 ? 0xff : (1u << (n_rows - r)) - 1);
-        for (j = 0; j < n; j++)
-            s[j] = _mm512_abs_pd(_mm512_mask_i32gather_pd(
-                _mm512_setzero_pd(), some, _mm256_add_epi32(first, _mm256_set1_epi32((int) j)),
-                y + r * n, 8));
-        SKP_SORT_DESCENDING(s, n, _mm512_max_pd, _mm512_min_pd);
-        _mm512_mask_storeu_pd(taus + r, some, skp_sorted_scan8(
-            s, n, _mm512_maskz_loadu_pd(some, radii + r)));
-    }
+    __m512d s[SKP_SHORT_COLUMN_ROWS], tau;
+    ptrdiff_t j;
+    for (j = 0; j < n; j++)
+        s[j] = _mm512_abs_pd(_mm512_mask_i32gather_pd(
+            _mm512_setzero_pd(), some, _mm256_add_epi32(first, _mm256_set1_epi32((int) j)),
+            block, 8));
+    SKP_SORT_DESCENDING(s, n, _mm512_max_pd, _mm512_min_pd);
+    tau = skp_sorted_scan8(s, n, _mm512_maskz_loadu_pd(some, radii));
+    _mm512_mask_storeu_pd(taus, some, tau);
+    return tau;
 }
 
-#define SKP_ROW_TAUS(SUFFIX, UNUSED, N) skp_short_row_taus512_##SUFFIX##_(y, n_rows, N, radii, taus)
-SKP_AVX512 static void skp_short_row_taus512_f32(const float* y, ptrdiff_t n_rows, ptrdiff_t n,
-                                                 const double* radii, double* taus) {
-    SKP_FOR_LENGTH(n, SKP_ROW_TAUS, f32, _)
-}
-
-SKP_AVX512 static void skp_short_row_taus512_f64(const double* y, ptrdiff_t n_rows,
-                                                 ptrdiff_t n, const double* radii,
-                                                 double* taus) {
-    SKP_FOR_LENGTH(n, SKP_ROW_TAUS, f64, _)
-}
-#undef SKP_ROW_TAUS
-
-/* The shrunk rows (their taus ``taus``) into ``x``, a contiguous block too:
- * a vector of values at a time, the taus of a vector of rows spread by a
- * permutation (skp_row_spreads16 and 8, as skp_write_short_rows512
- * spreads its levels). */
-SKP_AVX512 static void skp_short_rows_shrink512_f32(const float* y, float* x, ptrdiff_t n_rows,
-                                                    ptrdiff_t n, const double* taus) {
-    const __m512 infinite = _mm512_set1_ps(INFINITY);
-    __m512i spread[16];
-    ptrdiff_t r, q, left;
-    skp_row_spreads16(n, spread);
-    for (r = 0; r < n_rows; r += 16) {
-        const __mmask16 rows = skp_block_rows16(n_rows, r);
-        __m512 hi, lo;   /* (an infinite tau's low part is masked off below) */
-        skp_split_taus16(taus + r, rows, &hi, &lo);
-        for (q = 0; (left = (n_rows - r < 16 ? n_rows - r : 16) * n - 16 * q) > 0; q++) {
-            const __mmask16 some = (__mmask16) (left >= 16 ? 0xffff : (1u << left) - 1);
-            const __m512 h = _mm512_permutexvar_ps(spread[q], hi);
-            const __mmask16 kept = _mm512_cmp_ps_mask(h, infinite, _CMP_NEQ_OQ);
-            _mm512_mask_storeu_ps(x + r * n + 16 * q, some, skp_shrunk16_f32(
-                _mm512_maskz_loadu_ps(some, y + r * n + 16 * q), h,
-                _mm512_maskz_mov_ps(kept, _mm512_permutexvar_ps(spread[q], lo)), kept));
-        }
-    }
-}
-
-SKP_AVX512 static void skp_short_rows_shrink512_f64(const double* y, double* x, ptrdiff_t n_rows,
-                                                    ptrdiff_t n, const double* taus) {
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_row_block_shrink512_f64(
+        const double* y, double* x, __mmask8 some, const ptrdiff_t n, __m512d tau,
+        const __m512i* spread) {
     const __m512d infinite = _mm512_set1_pd(INFINITY), zero = _mm512_setzero_pd();
     const __m512i sign = _mm512_set1_epi64(INT64_MIN);
-    __m512i spread[16];
-    ptrdiff_t r, q, left;
-    skp_row_spreads8(n, spread);
-    for (r = 0; r < n_rows; r += 8) {
-        const __mmask8 rows = (__mmask8) (n_rows - r >= 8 ? 0xff : (1u << (n_rows - r)) - 1);
-        const __m512d tau = _mm512_maskz_loadu_pd(rows, taus + r);
-        for (q = 0; (left = (n_rows - r < 8 ? n_rows - r : 8) * n - 8 * q) > 0; q++) {
-            const __mmask8 some = (__mmask8) (left >= 8 ? 0xff : (1u << left) - 1);
-            const __m512d t = _mm512_permutexvar_pd(spread[q], tau);
-            const __mmask8 kept = _mm512_cmp_pd_mask(t, infinite, _CMP_NEQ_OQ);
-            const __m512d v = _mm512_maskz_loadu_pd(some, y + r * n + 8 * q);
-            const __m512d shrunk = _mm512_max_pd(_mm512_sub_pd(_mm512_abs_pd(v), t), zero);
-            _mm512_mask_storeu_pd(x + r * n + 8 * q, some, _mm512_castsi512_pd(
-                _mm512_mask_ternarylogic_epi64(_mm512_castpd_si512(shrunk), kept,
-                                               _mm512_castpd_si512(v), sign, 0xF8)));
-        }
+    const ptrdiff_t values = __builtin_popcount(some) * n;
+    ptrdiff_t q;
+    for (q = 0; 8 * q < values; q++) {
+        const ptrdiff_t left = values - 8 * q;
+        const __mmask8 inside = (__mmask8) (left >= 8 ? 0xff : (1u << left) - 1);
+        const __m512d t = _mm512_permutexvar_pd(spread[q], tau);
+        const __mmask8 kept = _mm512_cmp_pd_mask(t, infinite, _CMP_NEQ_OQ);
+        const __m512d v = _mm512_maskz_loadu_pd(inside, y + 8 * q);
+        const __m512d shrunk = _mm512_max_pd(_mm512_sub_pd(_mm512_abs_pd(v), t), zero);
+        _mm512_mask_storeu_pd(x + 8 * q, inside, _mm512_castsi512_pd(
+            _mm512_mask_ternarylogic_epi64(_mm512_castpd_si512(shrunk), kept,
+                                           _mm512_castpd_si512(v), sign, 0xF8)));
     }
 }
+
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_rows512_f64_(
+        const double* y, double* x, ptrdiff_t n_rows, const ptrdiff_t n, const double* radii,
+        double* taus) {
+    __m512i spread[16];
+    __m512d tau, next;
+    ptrdiff_t r;
+#define SKP_ROWS8(r) ((__mmask8) (n_rows - (r) >= 8 ? 0xff : (1u << (n_rows - (r))) - 1))
+    if (!x) {
+        for (r = 0; r < n_rows; r += 8)
+            skp_short_row_block_taus512_f64(y + r * n, SKP_ROWS8(r), n, radii + r, taus + r);
+        return;
+    }
+    skp_row_spreads8(n, spread);
+    /* (as the float32 loop, a block written after the next one's taus) */
+    tau = skp_short_row_block_taus512_f64(y, SKP_ROWS8(0), n, radii, taus);
+    for (r = 8; r < n_rows; r += 8) {
+        next = skp_short_row_block_taus512_f64(y + r * n, SKP_ROWS8(r), n, radii + r, taus + r);
+        skp_short_row_block_shrink512_f64(y + (r - 8) * n, x + (r - 8) * n, 0xff, n, tau, spread);
+        tau = next;
+    }
+    skp_short_row_block_shrink512_f64(y + (r - 8) * n, x + (r - 8) * n, SKP_ROWS8(r - 8), n, tau,
+                                      spread);
+#undef SKP_ROWS8
+}
+
+/* Every row's tau into ``taus``, and the rows written into ``x`` unless it
+ * is NULL (see above). */
+#define SKP_SHORT_ROWS(SUFFIX, UNUSED, N) skp_short_rows512_##SUFFIX##_(y, x, n_rows, N, radii, taus)
+SKP_AVX512 static void skp_short_rows512_f32(const float* y, float* x, ptrdiff_t n_rows,
+                                             ptrdiff_t n, const double* radii, double* taus) {
+    SKP_FOR_LENGTH(n, SKP_SHORT_ROWS, f32, _)
+}
+
+SKP_AVX512 static void skp_short_rows512_f64(const double* y, double* x, ptrdiff_t n_rows,
+                                             ptrdiff_t n, const double* radii, double* taus) {
+    SKP_FOR_LENGTH(n, SKP_SHORT_ROWS, f64, _)
+}
+#undef SKP_SHORT_ROWS
 
 static inline void skp_short_columns_f32(const float* y, ptrdiff_t y_stride, float* x,
                                          ptrdiff_t x_stride, ptrdiff_t x_step, ptrdiff_t n_rows,
@@ -2154,14 +2205,10 @@ static inline void skp_short_columns_f32(const float* y, ptrdiff_t y_stride, flo
 static inline void skp_short_columns_f64(const double* y, ptrdiff_t y_stride, double* x,
                                          ptrdiff_t x_stride, ptrdiff_t x_step, ptrdiff_t n_rows,
                                          ptrdiff_t n_cols, const double* radii) {}
-static inline void skp_short_row_taus512_f32(const float* y, ptrdiff_t n_rows, ptrdiff_t n,
-                                             const double* radii, double* taus) {}
-static inline void skp_short_row_taus512_f64(const double* y, ptrdiff_t n_rows, ptrdiff_t n,
-                                             const double* radii, double* taus) {}
-static inline void skp_short_rows_shrink512_f32(const float* y, float* x, ptrdiff_t n_rows,
-                                                ptrdiff_t n, const double* taus) {}
-static inline void skp_short_rows_shrink512_f64(const double* y, double* x, ptrdiff_t n_rows,
-                                                ptrdiff_t n, const double* taus) {}
+static inline void skp_short_rows512_f32(const float* y, float* x, ptrdiff_t n_rows,
+                                         ptrdiff_t n, const double* radii, double* taus) {}
+static inline void skp_short_rows512_f64(const double* y, double* x, ptrdiff_t n_rows,
+                                         ptrdiff_t n, const double* radii, double* taus) {}
 static inline ptrdiff_t skp_row_keep_above_f64(const double* src, ptrdiff_t n, double rho,
                                                double* dst, double* sum, int* done) {
     *done = 0;
