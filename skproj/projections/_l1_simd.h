@@ -2032,9 +2032,10 @@ SKP_AVX512 static inline __m512 skp_row_lanes16_f32(const float* block, ptrdiff_
  * sums are the magnitudes themselves).  A row at a time, the loop's
  * overhead was most of the time on rows of a few values (issue 14, an
  * Intel Xeon: bilevel_l1inf on float32 20000 x 3 by rows 15 times a copy,
- * 8.2-8.6 with the maxima here; 10000 x 8 6.8-7.1 -> 5.2-5.3).  Returns 0
- * (the caller recomputes by the portable loops) where a norm is not
- * finite, or for kind 0 (as the row loop) NaN. */
+ * 8.2-8.6 with the maxima here; 10000 x 8 6.8-7.1 -> 5.2-5.3).  Kind 2's
+ * norms are stored rooted (the l2 norms), and 2 returned for it; 0 (the
+ * caller recomputes by the portable loops) where a norm is not finite, or
+ * for kind 0 (as the row loop) NaN; else 1. */
 SKP_AVX512 static inline __attribute__((always_inline)) __mmask8 skp_short_row_norms512_f32_(
         const float* base, ptrdiff_t n_rows, const ptrdiff_t n, const int kind, double* norms) {
     __m512 column[16];
@@ -2084,7 +2085,11 @@ SKP_AVX512 static inline __attribute__((always_inline)) __mmask8 skp_short_row_n
                                  : _mm512_cmp_pd_mask(_mm512_sub_pd(total, total),
                                                       _mm512_setzero_pd(), _CMP_EQ_OQ))
                 | (__mmask8) ~rows;
-            _mm512_mask_storeu_pd(norms + r + 8 * half, rows, total);
+            /* (kind 2 rooted here, where the divider's work overlaps the
+             * gathers: skp_sqrt_all's after the loop cost half as much as the
+             * loop on 10000 x 8; the same rounding) */
+            _mm512_mask_storeu_pd(norms + r + 8 * half, rows,
+                                  kind == 2 ? _mm512_sqrt_pd(total) : total);
         }
     }
     return finite;
@@ -2104,13 +2109,14 @@ SKP_AVX512 static int skp_short_row_norms512_f32(const float* base, ptrdiff_t n_
     } else {
         SKP_FOR_LENGTH(n, SKP_ROW_NORMS, 1, _)
     }
-    return finite == 0xff;
+    return finite != 0xff ? 0 : kind == 2 ? 2 : 1;
 }
 #undef SKP_ROW_NORMS
 
 /* Every group's norm (squared for l2) of a float32 matrix with contiguous
  * rows (``row_stride`` in bytes), groups its rows or its columns; returns 0
- * (see above) when the portable loops must recompute them. */
+ * (see above) when the portable loops must recompute them, 2 where the l2
+ * norms are stored rooted (short rows: skp_short_row_norms512_f32), else 1. */
 SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_stride,
                                                ptrdiff_t n_rows, ptrdiff_t n_cols,
                                                double* norms, int kind, int groups_are_rows) {

@@ -177,9 +177,14 @@ cdef inline double stream_group_norms(const floating[:, :] y, double* norms, int
     cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols
     cdef bint by_simd = (n_rows > 0 and n_cols > 0 and y.strides[1] == sizeof(floating)
                            and simd_enabled())
+    cdef bint rooted = False
+    cdef int found
     if floating is float:
-        by_simd = by_simd and skp_group_norms_f32(
-            <const float*> &y[0, 0], y.strides[0], n_rows, n_cols, norms, kind, groups_are_rows)
+        if by_simd:
+            found = skp_group_norms_f32(<const float*> &y[0, 0], y.strides[0], n_rows, n_cols,
+                                        norms, kind, groups_are_rows)
+            by_simd = found != 0
+            rooted = found == 2     # (short rows' l2 norms, rooted in their loop)
     else:
         # (float64 column maxima vectorize in the Cython loops; row maxima,
         # one chain of scalar maxima per row, cost as much as a copy there;
@@ -193,7 +198,7 @@ cdef inline double stream_group_norms(const floating[:, :] y, double* norms, int
                 groups_are_rows)
     if not by_simd:
         portable_group_norms(y, norms, kind, groups_are_rows)
-    if kind == NORM_L2:
+    if kind == NORM_L2 and not rooted:
         if simd_enabled():
             skp_sqrt_all(norms, n_groups)
         else:
