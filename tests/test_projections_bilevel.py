@@ -579,6 +579,31 @@ def test_short_row_norms_take_the_row_loops_bits(length, rng):
             np.testing.assert_allclose(norms[True], expected, rtol=1e-6)
 
 
+@pytest.mark.parametrize("shape", [(1, 16), (8, 35), (9, 301), (37, 48), (3, 7)])
+def test_float32_column_l2_norms_rooted_in_the_fold_take_the_loops_bits(shape, rng):
+    # With AVX-512, float32 column groups' squares are summed sixteen columns
+    # a vector and the last fold of rows stores their square roots
+    # (``skp_fold_squares512_f32``), the columns past the last multiple of 16
+    # by the AVX2 loop, then rooted: the same bits as the AVX2 sums rooted
+    # after the loop, whatever the number of row folds (8 rows each) and of
+    # leftover columns; values of very different scales.
+    from skproj.projections import _bilevel
+
+    Y = (rng.standard_normal(shape)
+         * 10.0 ** rng.integers(-15, 15, size=shape)).astype(np.float32)
+    norms = {}
+    try:
+        for avx512 in (True, False):
+            _bilevel._set_column_paths(avx512=avx512)
+            norms[avx512] = np.empty(shape[1])
+            assert _bilevel.group_norms(Y, norms[avx512], 2, False)
+    finally:
+        _bilevel._set_column_paths()
+    np.testing.assert_array_equal(bits(norms[True]), bits(norms[False]))
+    np.testing.assert_allclose(norms[True], np.sqrt((Y.astype(np.float64) ** 2).sum(axis=0)),
+                               rtol=1e-12)
+
+
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 @pytest.mark.parametrize("length", [1, 2, 7, 8, 9, 15, 16, 17])
 @pytest.mark.parametrize("kind", ["normal", "ties", "grid", "wide"])

@@ -1979,7 +1979,7 @@ SKP_AVX2 static void skp_fold_rows_f32(const float* const* rows, int count, ptrd
  * no faster with AVX-512.)  Not inlined in the AVX2 caller, whose target
  * lacks AVX-512. */
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_fold_squares512_f32_(
-        const float* const* rows, const int count, ptrdiff_t n, double* norms) {
+        const float* const* rows, const int count, ptrdiff_t n, double* norms, const int root) {
     ptrdiff_t j;
     int r;
     for (j = 0; j + 16 <= n; j += 16) {
@@ -1991,15 +1991,21 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_fold_squares512
             lo = _mm512_fmadd_pd(u, u, lo);
             hi = _mm512_fmadd_pd(v, v, hi);
         }
-        _mm512_storeu_pd(norms + j, _mm512_add_pd(_mm512_loadu_pd(norms + j), lo));
-        _mm512_storeu_pd(norms + j + 8, _mm512_add_pd(_mm512_loadu_pd(norms + j + 8), hi));
+        lo = _mm512_add_pd(_mm512_loadu_pd(norms + j), lo);
+        hi = _mm512_add_pd(_mm512_loadu_pd(norms + j + 8), hi);
+        _mm512_storeu_pd(norms + j, root ? _mm512_sqrt_pd(lo) : lo);
+        _mm512_storeu_pd(norms + j + 8, root ? _mm512_sqrt_pd(hi) : hi);
     }
 }
 
+/* With ``root`` (the last rows), the sums stored rooted: the l2 norms (the
+ * square roots overlap the loads and additions; skp_sqrt_all's after the
+ * loop cost more than the loop on 8 x 10000, issue 14). */
 SKP_AVX512 static ptrdiff_t skp_fold_squares512_f32(const float* const* rows, int count,
-                                                    ptrdiff_t n, double* norms) {
-    if (count == 8) skp_fold_squares512_f32_(rows, 8, n, norms);
-    else skp_fold_squares512_f32_(rows, count, n, norms);
+                                                    ptrdiff_t n, double* norms, int root) {
+    if (root) skp_fold_squares512_f32_(rows, count, n, norms, 1);
+    else if (count == 8) skp_fold_squares512_f32_(rows, 8, n, norms, 0);
+    else skp_fold_squares512_f32_(rows, count, n, norms, 0);
     return n - n % 16;
 }
 
@@ -2113,15 +2119,26 @@ SKP_AVX512 static int skp_short_row_norms512_f32(const float* base, ptrdiff_t n_
 }
 #undef SKP_ROW_NORMS
 
+/* norms[j] = sqrt(norms[j]), four at a time (sqrtpd rounds as sqrt() does; the
+ * C library's sqrt, which may set errno, is not vectorized). */
+SKP_AVX2 static inline void skp_sqrt_all(double* norms, ptrdiff_t n) {
+    ptrdiff_t j = 0;
+    for (; j + 4 <= n; j += 4)
+        _mm256_storeu_pd(norms + j, _mm256_sqrt_pd(_mm256_loadu_pd(norms + j)));
+    for (; j < n; j++) norms[j] = sqrt(norms[j]);
+}
+
 /* Every group's norm (squared for l2) of a float32 matrix with contiguous
  * rows (``row_stride`` in bytes), groups its rows or its columns; returns 0
  * (see above) when the portable loops must recompute them, 2 where the l2
- * norms are stored rooted (short rows: skp_short_row_norms512_f32), else 1. */
+ * norms are stored rooted (with AVX-512: short rows, see
+ * skp_short_row_norms512_f32, and columns, skp_fold_squares512_f32), else 1. */
 SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_stride,
                                                ptrdiff_t n_rows, ptrdiff_t n_cols,
                                                double* norms, int kind, int groups_are_rows) {
     const float* rows[8];
     __m256 nan = _mm256_setzero_ps();
+    const int rooted = skp_avx512 && kind == 2;
     ptrdiff_t i, j;
     int r, count, clean = 1;
     if (groups_are_rows) {
@@ -2138,12 +2155,15 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
         count = n_rows - i < 8 ? (int) (n_rows - i) : 8;
         for (r = 0; r < count; r++)
             rows[r] = (const float*) ((const char*) base + (i + r) * row_stride);
-        j = skp_avx512 && kind == 2 ? skp_fold_squares512_f32(rows, count, n_cols, norms) : 0;
+        j = rooted ? skp_fold_squares512_f32(rows, count, n_cols, norms, i + count >= n_rows)
+                   : 0;
         if (j < n_cols) {   /* (the columns left, the same sums by the AVX2 loop) */
             for (r = 0; r < count; r++) rows[r] += j;
             skp_fold_rows_f32(rows, count, n_cols - j, norms + j, kind, &nan);
         }
     }
+    if (rooted)   /* (the AVX2 loop's columns) */
+        skp_sqrt_all(norms + (n_cols - n_cols % 16), n_cols % 16);
     if (_mm256_movemask_ps(nan)) return 0;
     if (kind != 0) {
         /* (an overflowed sum, inf, leaves inf - inf = NaN: four at a time,
@@ -2157,7 +2177,7 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
         for (; j < n_cols; j++)
             if (norms[j] - norms[j] != 0.0) return 0;
     }
-    return 1;
+    return rooted ? 2 : 1;
 }
 
 /* The maximum magnitude of each contiguous float64 row (``row_stride`` in
@@ -2315,15 +2335,6 @@ SKP_AVX2 static inline void skp_stream_zero(char* dst, ptrdiff_t n) {
 /* Order the non-temporal stores before what follows (another thread's
  * reads of the result): once per call, after its last streamed store. */
 static inline void skp_stream_fence(void) { _mm_sfence(); }
-
-/* norms[j] = sqrt(norms[j]), four at a time (sqrtpd rounds as sqrt() does; the
- * C library's sqrt, which may set errno, is not vectorized). */
-SKP_AVX2 static inline void skp_sqrt_all(double* norms, ptrdiff_t n) {
-    ptrdiff_t j = 0;
-    for (; j + 4 <= n; j += 4)
-        _mm256_storeu_pd(norms + j, _mm256_sqrt_pd(_mm256_loadu_pd(norms + j)));
-    for (; j < n; j++) norms[j] = sqrt(norms[j]);
-}
 
 /* The bi-level groups' new radii and the write's factors, four groups a
  * vector, as the Cython loop computes them (_bilevel_clip_or_scale):
