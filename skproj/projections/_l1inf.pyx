@@ -318,6 +318,9 @@ cdef double _GUESS_FACTOR = 1.25
 # gathered whole.
 cdef double _DENSE_SHARE = 0.08
 cdef Py_ssize_t _DENSE_MIN_GROUP = 64
+# The per-group arrays of a Work in its slab (``_alloc_work``).
+cdef enum:
+    _WORK_ARRAYS = 11
 
 
 # ------------------------------------------------------------ memory
@@ -325,22 +328,15 @@ cdef Py_ssize_t _DENSE_MIN_GROUP = 64
 cdef bint _alloc_work(Work* w, Py_ssize_t n_groups, Py_ssize_t group_size) noexcept nogil:
     """Allocate what every path needs; False if out of memory.
 
-    The dense regime allocates its buffers on demand (``_l1inf_dense``);
-    ``_free_work`` frees everything, also after a failure.
+    The per-group arrays lie in one block (``slab``, as the lists' in
+    ``alloc_lists``: a malloc and a free an array cost about a microsecond
+    a call).  The dense regime allocates its buffers on demand
+    (``_l1inf_dense``); ``_free_work`` frees everything, also after a failure.
     """
     cdef Py_ssize_t g = n_groups if n_groups > 0 else 1
     cdef bint ok = alloc_lists(&w.lists, n_groups, group_size)
-    w.gather_level = <double*> malloc(g * sizeof(double))
-    w.band_low = <double*> malloc(g * sizeof(double))
-    w.band_high = <double*> malloc(g * sizeof(double))
-    w.histogram_low = <double*> malloc(g * sizeof(double))
-    w.histogram_high = <double*> malloc(g * sizeof(double))
-    w.edges_low = <Py_ssize_t*> malloc(g * sizeof(Py_ssize_t))
-    w.edges_high = <Py_ssize_t*> malloc(g * sizeof(Py_ssize_t))
-    w.subset = <Py_ssize_t*> malloc(g * sizeof(Py_ssize_t))
-    w.bucket_cursor = <Py_ssize_t*> malloc(g * sizeof(Py_ssize_t))
-    w.column_high = <double*> malloc(g * sizeof(double))
-    w.clip_levels = malloc(g * sizeof(double))
+    cdef double* slab = <double*> malloc(_WORK_ARRAYS * g * sizeof(double))
+    w.slab = slab
     w.pair_values = NULL
     w.pair_groups = NULL
     w.pair_capacity = 0
@@ -349,26 +345,25 @@ cdef bint _alloc_work(Work* w, Py_ssize_t n_groups, Py_ssize_t group_size) noexc
     w.block_first = -1
     w.column_count = NULL
     w.column_total = NULL
-    return not (not ok or w.gather_level == NULL or w.band_low == NULL
-                or w.band_high == NULL or w.histogram_low == NULL
-                or w.histogram_high == NULL or w.edges_low == NULL
-                or w.edges_high == NULL or w.subset == NULL or w.bucket_cursor == NULL
-                or w.column_high == NULL or w.clip_levels == NULL)
+    if slab == NULL:
+        return False
+    w.gather_level = slab
+    w.band_low = slab + g
+    w.band_high = slab + 2 * g
+    w.histogram_low = slab + 3 * g
+    w.histogram_high = slab + 4 * g
+    w.edges_low = <Py_ssize_t*> (slab + 5 * g)
+    w.edges_high = <Py_ssize_t*> (slab + 6 * g)
+    w.subset = <Py_ssize_t*> (slab + 7 * g)
+    w.bucket_cursor = <Py_ssize_t*> (slab + 8 * g)
+    w.column_high = slab + 9 * g
+    w.clip_levels = slab + 10 * g
+    return ok
 
 
 cdef void _free_work(Work* w) noexcept nogil:
     free_lists(&w.lists)
-    free(w.gather_level)
-    free(w.band_low)
-    free(w.band_high)
-    free(w.histogram_low)
-    free(w.histogram_high)
-    free(w.edges_low)
-    free(w.edges_high)
-    free(w.subset)
-    free(w.bucket_cursor)
-    free(w.column_high)
-    free(w.clip_levels)
+    free(w.slab)
     free(w.pair_values)
     free(w.pair_groups)
     free(w.envelopes)

@@ -54,6 +54,8 @@ cdef struct GroupLists:
     double* rate            # slope of the chord of mu_g beyond theta_t
     Py_ssize_t* cursor      # sorted finish: clipped prefix of each sorted list
     double* scratch         # group_size doubles
+    # The block that holds every array above but ``values`` (``alloc_lists``).
+    double* slab
 
 
 cdef struct Envelope:

@@ -48,6 +48,9 @@ cdef struct Work:
     double* column_total
     # The clipping levels in the input's precision (the write compares in it).
     void* clip_levels
+    # The block that holds the per-group arrays above, from gather_level to
+    # clip_levels (``_alloc_work``).
+    double* slab
 
 
 cdef inline bint reserve_pairs(Work* w, Py_ssize_t needed) noexcept nogil:
