@@ -2023,9 +2023,10 @@ SKP_SHORT_COLUMNS(SKP_AVX512, skp_short_columns512_f64, skp_short_block512_f64, 
  * skp_row_spreads16 and 8, as skp_write_short_rows512 spreads its levels).
  * Where the panels' passes took eight rows a lane at a time and spent their
  * time between passes, and each row was written by a call of its own; and a
- * pass of its own for the write read the rows again (issue 14, an Intel
- * Xeon, float32 at half the norm, single calls interleaved: 10000 x 8
- * 10.6 -> 9.5 times a copy, 20000 x 3 12.5 -> 10.6). */
+ * loop of its own for the write read the rows again (issue 14, an Intel
+ * Xeon, float32 at half the norm, alternating processes, single calls
+ * interleaved, times a copy: 5000 x 15 9.3-9.4 -> 8.7, 784 x 10 6.8-6.9 ->
+ * 6.7, 10000 x 8 10.6-10.7 -> 10.5-10.6, 20000 x 3 even, 12.2-12.7). */
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_row_block_taus512_f32(
         const float* block, __mmask16 some, const ptrdiff_t n, const double* radii,
         double* taus, __m512d* tau) {
@@ -2046,8 +2047,9 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_row_block
     }
 }
 
-/* The block's rows (``some``) shrunk by their taus (``tau``, in registers:
- * read back from the masked stores they would wait for them) into ``x``. */
+/* The block's rows (``some``) shrunk by their taus into ``x``: ``tau`` in
+ * registers (loaded back from their masked stores, they would wait on the
+ * stores: 20000 x 3 12.5 -> 13.8 times a copy). */
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_row_block_shrink512_f32(
         const float* y, float* x, __mmask16 some, const ptrdiff_t n, const __m512d* tau,
         const __m512i* spread) {
