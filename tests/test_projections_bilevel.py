@@ -543,19 +543,22 @@ def test_short_columns_against_sort_and_passes(dtype, tol, rows, kind, rng):
                 _bilevel._set_column_paths()
 
 
-@pytest.mark.parametrize("length", [1, 2, 7, 8, 9, 15, 16, 17])
-def test_short_row_norms_take_the_row_loops_bits(length, rng):
-    # float32 rows of fewer than 16 values have their max, l1 and l2 norms (the
-    # squares) taken sixteen rows at a time with AVX-512, a row a lane, in the
-    # row loop's order (``skp_short_row_norms512_f32``): the same bits as the
-    # AVX2 row loop, for every norm, on values of very different scales and
-    # zeros (of either sign), whole blocks of 16 rows and a partial one; a
-    # NaN found by both, an inf handed back by both or by neither.
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("length", [1, 2, 3, 4, 5, 7, 8, 9, 12, 13, 15, 16, 17])
+def test_short_row_norms_take_the_row_loops_bits(dtype, length, rng):
+    # Rows of fewer than 16 values have their norms taken a row a lane with
+    # AVX-512, in the row loop's order: float32's max, l1 and l2 norms
+    # sixteen rows at a time (``skp_short_row_norms512_f32``), float64's
+    # eight (``_f64``), the l2 norms rooted in the loop: the
+    # same bits as the AVX2 row loop, for every norm, on values of very
+    # different scales and zeros (of either sign), whole blocks of rows and
+    # a partial one, lengths with 0-3 values past the blocks of four; a NaN
+    # found by both, an inf handed back by both or by neither.
     from skproj.projections import _bilevel
 
     for n_rows in (1, 17, 40):
         Y = (rng.standard_normal((n_rows, length))
-             * 10.0 ** rng.integers(-20, 20, size=(n_rows, length))).astype(np.float32)
+             * 10.0 ** rng.integers(-20, 20, size=(n_rows, length))).astype(dtype)
         Y[:, ::3] = 0.0
         Y[:, 1::5] = -0.0
         for kind in (0, 1, 2):

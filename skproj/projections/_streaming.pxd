@@ -192,10 +192,11 @@ cdef inline double stream_group_norms(const floating[:, :] y, double* norms, int
         if kind == NORM_MAX:
             by_simd = by_simd and groups_are_rows and skp_row_maxima_f64(
                 <const double*> &y[0, 0], y.strides[0], n_rows, n_cols, norms)
-        else:
-            by_simd = by_simd and skp_group_norms_f64(
-                <const double*> &y[0, 0], y.strides[0], n_rows, n_cols, norms, kind,
-                groups_are_rows)
+        elif by_simd:
+            found = skp_group_norms_f64(<const double*> &y[0, 0], y.strides[0], n_rows, n_cols,
+                                        norms, kind, groups_are_rows)
+            by_simd = found != 0
+            rooted = found == 2     # (short rows' l2 norms, rooted in their loop)
     if not by_simd:
         portable_group_norms(y, norms, kind, groups_are_rows)
     if kind == NORM_L2 and not rooted:
