@@ -173,12 +173,14 @@ def test_float32_group_norms_both_loop_families(loops, inner, axis, shape, rng):
 
 @pytest.mark.parametrize("inner", ["l1", "l2"])
 @pytest.mark.parametrize("axis", [0, 1])
-@pytest.mark.parametrize("shape", [(37, 301), (301, 37), (7, 16), (5, 19), (3, 35), (1, 1)])
+@pytest.mark.parametrize("shape", [(37, 301), (301, 37), (7, 16), (5, 19), (3, 35), (1, 1),
+                                   (8, 21), (4, 4)])
 def test_float64_group_norms_both_loop_families(loops, inner, axis, shape, rng):
     # The AVX2 float64 sums (skp_group_norms_f64): rows in steps of 16 values,
     # then 4, then one (301 = 18 * 16 + 3 * 4 + 1, 35 = 2 * 16 + 3, 19 = 16 +
     # 3); columns four rows at a time, then one (37, 7, 5, 3 rows), four
-    # columns a vector and the rest one by one.
+    # columns a vector and the rest one by one (8 and 4 rows: four at a time
+    # alone).
     scales = 10.0 ** rng.integers(-100, 101, size=shape)
     Y = rng.standard_normal(shape) * scales
     expected = np.linalg.norm(Y, ord=ORDS[inner], axis=axis)
