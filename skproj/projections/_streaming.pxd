@@ -171,7 +171,9 @@ cdef inline double stream_group_norms(const floating[:, :] y, double* norms, int
     (baseline SSE2 converts floats two at a time) hand NaN and overflow back
     to the Cython loops; float64's l1 and squared l2 sums
     (``skp_group_norms_f64``) let them propagate into the sum, as the Cython
-    loops do; float64's column maxima stay in the Cython loops.
+    loops do; float64's column maxima stay in the Cython loops.  Where those
+    loops took the square roots of the l2 norms themselves (they return 2:
+    short rows, and float32 columns with AVX-512), none is taken after them.
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], j
     cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols
@@ -184,7 +186,7 @@ cdef inline double stream_group_norms(const floating[:, :] y, double* norms, int
             found = skp_group_norms_f32(<const float*> &y[0, 0], y.strides[0], n_rows, n_cols,
                                         norms, kind, groups_are_rows)
             by_simd = found != 0
-            rooted = found == 2     # (short rows' l2 norms, rooted in their loop)
+            rooted = found == 2     # (the l2 norms rooted in the loops that sum them)
     else:
         # (float64 column maxima vectorize in the Cython loops; row maxima,
         # one chain of scalar maxima per row, cost as much as a copy there;
@@ -196,7 +198,7 @@ cdef inline double stream_group_norms(const floating[:, :] y, double* norms, int
             found = skp_group_norms_f64(<const double*> &y[0, 0], y.strides[0], n_rows, n_cols,
                                         norms, kind, groups_are_rows)
             by_simd = found != 0
-            rooted = found == 2     # (short rows' l2 norms, rooted in their loop)
+            rooted = found == 2     # (short rows' l2 norms, rooted in their lanes)
     if not by_simd:
         portable_group_norms(y, norms, kind, groups_are_rows)
     if kind == NORM_L2 and not rooted:
