@@ -2108,13 +2108,7 @@ SKP_AVX512 static inline __attribute__((always_inline)) __mmask8 skp_short_row_n
 SKP_AVX512 static int skp_short_row_norms512_f32(const float* base, ptrdiff_t n_rows,
                                                  ptrdiff_t n, int kind, double* norms) {
     __mmask8 finite;
-    if (kind == 0) {
-        SKP_FOR_LENGTH(n, SKP_ROW_NORMS, 0, _)
-    } else if (kind == 2) {
-        SKP_FOR_LENGTH(n, SKP_ROW_NORMS, 2, _)
-    } else {
-        SKP_FOR_LENGTH(n, SKP_ROW_NORMS, 1, _)
-    }
+    SKP_FOR_KIND_AND_LENGTH(kind, n, SKP_ROW_NORMS)
     return finite != 0xff ? 0 : kind == 2 ? 2 : 1;
 }
 #undef SKP_ROW_NORMS
@@ -2238,13 +2232,7 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_short_row_norms5
 SKP_AVX512 static int skp_short_row_norms512_f64(const double* base, ptrdiff_t n_rows,
                                                  ptrdiff_t n, int kind, double* norms) {
     int ordered;
-    if (kind == 0) {
-        SKP_FOR_LENGTH(n, SKP_ROW_NORMS, 0, _)
-    } else if (kind == 2) {
-        SKP_FOR_LENGTH(n, SKP_ROW_NORMS, 2, _)
-    } else {
-        SKP_FOR_LENGTH(n, SKP_ROW_NORMS, 1, _)
-    }
+    SKP_FOR_KIND_AND_LENGTH(kind, n, SKP_ROW_NORMS)
     return ordered;
 }
 #undef SKP_ROW_NORMS

@@ -1,9 +1,10 @@
 /* Short groups sorted in SIMD lanes: a sorting network for up to
  * SKP_SHORT_COLUMN_ROWS values a lane, and a switch that inlines a loop
- * with its group length a constant.  Shared by bilevel_l11's short columns
- * and rows (_bilevel_simd.h) and the exact l1,inf ball's short groups
- * (_l1inf_short.h).  Plain C: the callers' target attributes apply to the
- * compare-exchanges they pass in. */
+ * with its group length a constant (and one with a norm's kind too).
+ * Shared by bilevel_l11's short columns and rows (_bilevel_simd.h), the
+ * exact l1,inf ball's short groups (_l1inf_short.h) and the short rows'
+ * norms (_l1_simd.h).  Plain C: the callers' target attributes apply to
+ * the compare-exchanges they pass in. */
 #ifndef SKPROJ_SORT_NETWORK_H
 #define SKPROJ_SORT_NETWORK_H
 
@@ -110,6 +111,15 @@ static const unsigned char skp_sort_pairs[17][63][2] = {
     case 14: CALL(A, B, 14); break;                                                         \
     case 15: CALL(A, B, 15); break;                                                         \
     default: CALL(A, B, 16); break;                                                         \
+    }
+
+/* The same for a norm's kind too (0: max, 2: l2, any other: l1), the call
+ * CALL(KIND, _, N) inlined with both constants (the short rows' norms). */
+#define SKP_FOR_KIND_AND_LENGTH(kind, n, CALL)                                              \
+    switch (kind) {                                                                         \
+    case 0: SKP_FOR_LENGTH(n, CALL, 0, _) break;                                            \
+    case 2: SKP_FOR_LENGTH(n, CALL, 2, _) break;                                            \
+    default: SKP_FOR_LENGTH(n, CALL, 1, _) break;                                           \
     }
 
 #endif
