@@ -727,13 +727,14 @@ def test_in_cache_path_matches_reference(small_simd, dtype, tol):
             _check_out_and_in_place(Y, eta, axis, X, case)
 
 
-def _reference_sets(A, level, lanes):
+def _reference_sets(A, level, lanes, blocks=False):
     """The in-cache pass's sets of each group of magnitudes ``A`` (a row each), in Python.
 
     The sums in the order ``_l1inf_small.h`` documents: a column group (lanes
-    layout) row by row; a row group (groups layout) entry i of the first
-    bulk = n - n % 32 into partial[(i // 8) % 4][i % 8], the rest into
-    partial[0][(i - bulk) % 8], then skp_small_total's sums.
+    layout) row by row, or (float32 ``blocks``) in blocks of 16 rows summed
+    in float32, the blocks' sums in double; a row group (groups layout)
+    entry i of the first bulk = n - n % 32 into partial[(i // 8) % 4][i % 8],
+    the rest into partial[0][(i - bulk) % 8], then skp_small_total's sums.
     """
     counts, sums, above_min, below_max = [], [], [], []
     for a, u in zip(A.tolist(), level.tolist()):
@@ -741,7 +742,14 @@ def _reference_sets(A, level, lanes):
         counts.append(float(len(kept)))
         above_min.append(min(kept, default=np.inf))
         below_max.append(max((v for v in a if v <= u), default=-np.inf))
-        if lanes:
+        if lanes and blocks:
+            total = 0.0
+            for start in range(0, len(a), 16):
+                block = np.float32(0.0)
+                for v in a[start:start + 16]:
+                    block = np.float32(block + np.float32(v if v > u else 0.0))
+                total += float(block)
+        elif lanes:
             total = 0.0
             for v in a:
                 total += v if v > u else 0.0
@@ -758,14 +766,17 @@ def _reference_sets(A, level, lanes):
     return [np.array(x) for x in (counts, sums, above_min, below_max)]
 
 
+@pytest.mark.parametrize("blocks", [False, True], ids=["double", "blocks"])
 @pytest.mark.parametrize("lanes", [False, True], ids=["groups", "lanes"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_pass_sets_match_their_order_at_every_simd_level(dtype, lanes):
+def test_pass_sets_match_their_order_at_every_simd_level(dtype, lanes, blocks):
     """One pass of the in-cache path gives every group's count, sum (in its
     documented order, bit for bit), least entry above its level and largest
     at or below, with AVX-512, AVX2 and plain C: groups of 1-300 entries (the
-    vector loops' bulk and tails), levels at entries (ties), between, at 0
-    (every entry above) and above the largest (none)."""
+    vector loops' bulk and tails, float32's blocks of rows and their last
+    partial one), levels at entries (ties), between, at 0 (every entry
+    above) and above the largest (none).  ``blocks`` changes float32's lanes
+    layout alone."""
     rng = np.random.default_rng(46)
     for length in (1, 5, 8, 31, 32, 33, 40, 63, 64, 100, 101, 127, 255, 300):
         n_groups = int(rng.integers(1, 40))
@@ -775,17 +786,18 @@ def test_pass_sets_match_their_order_at_every_simd_level(dtype, lanes):
         A = np.abs(Y.astype(np.float64))
         level = np.array([rng.choice([0.0, a.max(), 2 * a.max() + 1, rng.choice(a),
                                       rng.uniform(0, a.max())]) for a in A])
-        expected = _reference_sets(A, level, lanes)
+        expected = _reference_sets(A, level, lanes, blocks and dtype == np.float32)
         Y_pass = np.ascontiguousarray(Y.T) if lanes else Y
         for simd in (2, 1, 0):
-            *sets, _ = _l1inf_strips._pass_sets(Y_pass, level, lanes, simd)
+            *sets, _ = _l1inf_strips._pass_sets(Y_pass, level, lanes, simd, blocks=blocks)
             for name, got, want in zip(("counts", "sums", "above_min", "below_max"),
                                        sets, expected):
                 np.testing.assert_array_equal(got, want, err_msg=f"{name}, {length=}, {simd=}")
 
 
+@pytest.mark.parametrize("blocks", [False, True], ids=["double", "blocks"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_pass_sets_of_listed_strips_at_every_simd_level(dtype):
+def test_pass_sets_of_listed_strips_at_every_simd_level(dtype, blocks):
     """A pass over some strips of the lanes layout, as the later Newton steps
     of a panel list them: runs of one to nine strips, adjacent or apart (the
     float32 AVX-512 pass takes four adjacent strips as whole vectors, others
@@ -802,10 +814,11 @@ def test_pass_sets_of_listed_strips_at_every_simd_level(dtype):
         n_listed = int(rng.integers(1, min(len(strips), 9) + 1))
         units = np.sort(rng.choice(strips, n_listed, replace=False))
         passed = np.concatenate([np.arange(u, min(u + 8, n_groups)) for u in units])
-        expected = _reference_sets(A[passed], level[passed], True)
+        expected = _reference_sets(A[passed], level[passed], True,
+                                   blocks and dtype == np.float32)
         for simd in (2, 1, 0):
             *sets, _ = _l1inf_strips._pass_sets(np.ascontiguousarray(Y.T), level, True, simd,
-                                                units)
+                                                units, blocks=blocks)
             for name, got, want in zip(("counts", "sums", "above_min", "below_max"),
                                        sets, expected):
                 np.testing.assert_array_equal(got[passed], want, err_msg=f"{name}, {simd=}")

@@ -24,8 +24,17 @@
  * AVX-512 loops test, count and bound 16 groups per vector in float32 (four
  * whole strips at a time in the lanes layout, the bulk of each group in the
  * groups layout), the AVX2 ones a strip of 8 per vector (lanes layout) or 8
- * entries of a group (groups layout), and only the sums in double: exact, since a > l exactly where a > the largest
- * float32 <= l.  The AVX-512 and AVX2 loops are
+ * entries of a group (groups layout): exact, since a > l exactly where a > the
+ * largest float32 <= l.  Their sums: in double in the groups layout; in the
+ * lanes layout, in blocks of SKP_SMALL_BLOCK rows, each block's kept
+ * magnitudes summed in float32 row after row, the blocks' sums added in
+ * double block after block.  The conversions to double and their additions,
+ * at every entry, had been half of the pass's operations (issue 14, the exact
+ * ball on 100 x 1000 float32 in cache: 0.8 of the time of the sums in double
+ * at every row).  A block's rounding, at most 15 * 2^-24 of its sum, stays
+ * far below float32's own; no block overflows where every magnitude is at
+ * most SKP_SMALL_BLOCK_MAX, which the callers check (they decline above it).
+ * The AVX-512 and AVX2 loops are
  * compiled with per-function target attributes and chosen at run time (no
  * -march); no FMA (nothing here multiplies).  The list of the next pass
  * (``skp_small_moved``) is here too.
@@ -41,6 +50,13 @@
 #include "_float_bounds.h"
 
 #define SKP_SMALL_STRIP 8
+/* float32's blocks of rows in the lanes layout, and the largest magnitude
+ * whose blocks cannot overflow (half FLT_MAX over the block's length). */
+#define SKP_SMALL_BLOCK 16
+#define SKP_SMALL_BLOCK_MAX (3.4028234663852886e38 / (2 * SKP_SMALL_BLOCK))
+/* The loops' ``single``: 0 float64, 1 float32, SKP_SMALL_BLOCKS float32 whose
+ * sums go by blocks (the lanes layout, where the caller asks for them). */
+#define SKP_SMALL_BLOCKS 2
 
 /* 2: AVX-512F, 1: AVX2, 0: plain C. */
 static int skp_small_simd_level(void) {
@@ -80,8 +96,9 @@ static inline void skp_small_strip_plain(const void* y, ptrdiff_t length, ptrdif
                                          double* below_max, const int single) {
     ptrdiff_t i, j;
     double c[SKP_SMALL_STRIP], s[SKP_SMALL_STRIP], lo[SKP_SMALL_STRIP], hi[SKP_SMALL_STRIP];
+    float block[SKP_SMALL_STRIP];
     for (j = 0; j < n; j++) {
-        c[j] = 0.0; s[j] = 0.0; hi[j] = INFINITY; lo[j] = -INFINITY;
+        c[j] = 0.0; s[j] = 0.0; hi[j] = INFINITY; lo[j] = -INFINITY; block[j] = 0.0f;
     }
     for (i = 0; i < length; i++) {
         const char* row = (const char*) y + i * row_stride;
@@ -89,10 +106,18 @@ static inline void skp_small_strip_plain(const void* y, ptrdiff_t length, ptrdif
             double a = skp_small_magnitude(row, g + j, single);
             int above = a > level[g + j];
             c[j] += above ? 1.0 : 0.0;
-            s[j] += above ? a : 0.0;
+            if (single == SKP_SMALL_BLOCKS)
+                block[j] += above ? (float) a : 0.0f;
+            else
+                s[j] += above ? a : 0.0;
             if (above) hi[j] = a < hi[j] ? a : hi[j];
             else lo[j] = a > lo[j] ? a : lo[j];
         }
+        if (single == SKP_SMALL_BLOCKS && ((i + 1) % SKP_SMALL_BLOCK == 0 || i + 1 == length))
+            for (j = 0; j < n; j++) {
+                s[j] += (double) block[j];
+                block[j] = 0.0f;
+            }
     }
     for (j = 0; j < n; j++) {
         counts[g + j] = c[j]; sums[g + j] = s[j];
@@ -268,8 +293,9 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_acc512_store(const skp_acc512* r, ptrdiff_t
 /* float32, 32 consecutive groups g .. g + 31 (four whole strips): the
  * tests, counts and bounds in float32, 16 groups per vector (exact: a > l
  * exactly where a > the largest float32 <= l, and the counts and entries are
- * float32 values), the sums in double as in skp_small_lanes512 (the same
- * order, the same bits): a third fewer instructions per entry.  Each
+ * float32 values), the sums by blocks (``blocks``: the header's) or in
+ * double as in skp_small_lanes512 (the same order, the same bits): a third
+ * fewer instructions per entry, half with the blocks.  Each
  * level's float32 floor: skp_small_level_f32's for sixteen, skp_float_below's
  * (_float_bounds.h) for one. */
 
@@ -319,26 +345,54 @@ SKP_SMALL_AVX512 SKP_INLINE __m512d skp_small_high8(__m512 v) {
 }
 
 /* The accumulators of 16 groups (or of 16 partial sums of one group) in
- * float32, their sums in double (lanes 0-7, 8-15). */
-typedef struct { __m512 count, above_min, below_max; __m512d sum_low, sum_high; } skp_acc16;
+ * float32, their sums in double (lanes 0-7, 8-15), and in the lanes layout
+ * the float32 sums of the current block of rows. */
+typedef struct { __m512 count, above_min, below_max, block; __m512d sum_low, sum_high; } skp_acc16;
 
 SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_zero(skp_acc16* r) {
     r->count = _mm512_setzero_ps();
     r->above_min = _mm512_set1_ps(INFINITY);
     r->below_max = _mm512_set1_ps(-INFINITY);
+    r->block = _mm512_setzero_ps();
     r->sum_low = _mm512_setzero_pd();
     r->sum_high = r->sum_low;
 }
 
-/* Add magnitudes ``a`` at the float32 levels ``level`` (skp_small_level_f32). */
-SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_add(skp_acc16* r, __m512 a, __m512 level) {
+/* Count and bound magnitudes ``a`` at the float32 levels ``level``
+ * (skp_small_level_f32); the mask of those above. */
+SKP_SMALL_AVX512 SKP_INLINE __mmask16 skp_acc16_bound(skp_acc16* r, __m512 a, __m512 level) {
     __mmask16 k = _mm512_cmp_ps_mask(a, level, _CMP_GT_OQ);
     r->count = _mm512_mask_add_ps(r->count, k, r->count, _mm512_set1_ps(1.0f));
     r->above_min = _mm512_mask_min_ps(r->above_min, k, r->above_min, a);
     r->below_max = _mm512_mask_max_ps(r->below_max, (__mmask16) ~k, r->below_max, a);
+    return k;
+}
+
+/* The same, and those above summed in double (the groups layout). */
+SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_add(skp_acc16* r, __m512 a, __m512 level) {
+    __mmask16 k = skp_acc16_bound(r, a, level);
     r->sum_low = _mm512_mask_add_pd(r->sum_low, (__mmask8) k, r->sum_low, skp_small_low8(a));
     r->sum_high = _mm512_mask_add_pd(r->sum_high, (__mmask8) (k >> 8), r->sum_high,
                                      skp_small_high8(a));
+}
+
+/* The same, those above summed in float32 into the block (the lanes layout). */
+SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_add_block(skp_acc16* r, __m512 a, __m512 level) {
+    __mmask16 k = skp_acc16_bound(r, a, level);
+    r->block = _mm512_mask_add_ps(r->block, k, r->block, a);
+}
+
+/* The block's sums into the sums in double, and a new block. */
+SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_flush(skp_acc16* r) {
+    r->sum_low = _mm512_add_pd(r->sum_low, skp_small_low8(r->block));
+    r->sum_high = _mm512_add_pd(r->sum_high, skp_small_high8(r->block));
+    r->block = _mm512_setzero_ps();
+}
+
+/* Rows i .. the end of i's block (SKP_SMALL_BLOCK rows from row 0 on). */
+static inline ptrdiff_t skp_small_block_end(ptrdiff_t i, ptrdiff_t length) {
+    const ptrdiff_t end = i - i % SKP_SMALL_BLOCK + SKP_SMALL_BLOCK;
+    return end < length ? end : length;
 }
 
 /* The sets of lanes 0-7 to groups low .. low + 7, of lanes 8-15 to high .. high + 7. */
@@ -355,19 +409,37 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_store(const skp_acc16* r, ptrdiff_t l
     _mm512_storeu_pd(below_max + high, skp_small_high8(r->below_max));
 }
 
+/* Add magnitudes ``a`` to ``r``: into its block (``blocks``) or its sums. */
+SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_take(skp_acc16* r, __m512 a, __m512 level,
+                                                const int blocks) {
+    if (blocks)
+        skp_acc16_add_block(r, a, level);
+    else
+        skp_acc16_add(r, a, level);
+}
+
+/* Rows i .. the end of i's block, or of the group without ``blocks``. */
+static inline ptrdiff_t skp_small_run_end(ptrdiff_t i, ptrdiff_t length, const int blocks) {
+    return blocks ? skp_small_block_end(i, length) : length;
+}
+
 SKP_SMALL_AVX512 SKP_INLINE void skp_small_quad512_f32(
         const float* y, ptrdiff_t length, ptrdiff_t row_stride, ptrdiff_t g,
         const double* level, double* counts, double* sums, double* above_min,
-        double* below_max) {
+        double* below_max, const int blocks) {
     __m512 l0 = skp_small_level_f32(level + g), l1 = skp_small_level_f32(level + g + 16);
     skp_acc16 r[2];
     ptrdiff_t i, q;
     skp_acc16_zero(&r[0]);
     skp_acc16_zero(&r[1]);
-    for (i = 0; i < length; i++) {
-        const float* row = (const float*) ((const char*) y + i * row_stride) + g;
-        skp_acc16_add(&r[0], skp_small_abs16(row), l0);
-        skp_acc16_add(&r[1], skp_small_abs16(row + 16), l1);
+    for (i = 0; i < length; ) {
+        for (const ptrdiff_t end = skp_small_run_end(i, length, blocks); i < end; i++) {
+            const float* row = (const float*) ((const char*) y + i * row_stride) + g;
+            skp_acc16_take(&r[0], skp_small_abs16(row), l0, blocks);
+            skp_acc16_take(&r[1], skp_small_abs16(row + 16), l1, blocks);
+        }
+        skp_acc16_flush(&r[0]);     /* (a block of zeros without ``blocks``) */
+        skp_acc16_flush(&r[1]);
     }
     for (q = 0; q < 2; q++)
         skp_acc16_store(&r[q], g + 16 * q, g + 16 * q + 8, counts, sums, above_min, below_max);
@@ -383,18 +455,23 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_quad512_f32(
 SKP_SMALL_AVX512 SKP_INLINE void skp_small_pairs512_f32_(
         const float* y, ptrdiff_t length, ptrdiff_t row_stride, const ptrdiff_t* g,
         const double* level, double* counts, double* sums, double* above_min,
-        double* below_max, const int two) {
+        double* below_max, const int two, const int blocks) {
     __m512 l0 = skp_small_pair_level_f32(level + g[0], level + g[1]);
     __m512 l1 = two ? skp_small_pair_level_f32(level + g[2], level + g[3]) : l0;
     skp_acc16 r[2];
     ptrdiff_t i;
     skp_acc16_zero(&r[0]);
     skp_acc16_zero(&r[1]);
-    for (i = 0; i < length; i++) {
-        const float* row = (const float*) ((const char*) y + i * row_stride);
-        skp_acc16_add(&r[0], skp_small_pair_abs16(row + g[0], row + g[1]), l0);
-        if (two)
-            skp_acc16_add(&r[1], skp_small_pair_abs16(row + g[2], row + g[3]), l1);
+    for (i = 0; i < length; ) {
+        for (const ptrdiff_t end = skp_small_run_end(i, length, blocks); i < end; i++) {
+            const float* row = (const float*) ((const char*) y + i * row_stride);
+            skp_acc16_take(&r[0], skp_small_pair_abs16(row + g[0], row + g[1]), l0, blocks);
+            if (two)
+                skp_acc16_take(&r[1], skp_small_pair_abs16(row + g[2], row + g[3]), l1,
+                               blocks);
+        }
+        skp_acc16_flush(&r[0]);
+        skp_acc16_flush(&r[1]);
     }
     skp_acc16_store(&r[0], g[0], g[1], counts, sums, above_min, below_max);
     if (two)
@@ -404,7 +481,7 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_pairs512_f32_(
 SKP_SMALL_AVX512 SKP_INLINE void skp_small_pairs512_f32(
         const float* y, ptrdiff_t length, ptrdiff_t row_stride, const ptrdiff_t* strips,
         ptrdiff_t n, const double* level, double* counts, double* sums, double* above_min,
-        double* below_max) {
+        double* below_max, const int blocks) {
     ptrdiff_t g[4];
     g[0] = strips[0];
     g[1] = strips[n > 1 ? 1 : 0];
@@ -412,10 +489,10 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_pairs512_f32(
     g[3] = strips[n - 1];
     if (n > 2)
         skp_small_pairs512_f32_(y, length, row_stride, g, level, counts, sums, above_min,
-                                below_max, 1);
+                                below_max, 1, blocks);
     else
         skp_small_pairs512_f32_(y, length, row_stride, g, level, counts, sums, above_min,
-                                below_max, 0);
+                                below_max, 0, blocks);
 }
 
 SKP_SMALL_AVX512 SKP_INLINE void skp_small_lanes512(
@@ -435,11 +512,20 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_lanes512(
             if (q == 4 && strips[t + 1] == strips[t] + 8 && strips[t + 2] == strips[t] + 16
                     && strips[t + 3] == strips[t] + 24)
                 skp_small_quad512_f32((const float*) y, length, row_stride, strips[t], level,
-                                      counts, sums, above_min, below_max);
+                                      counts, sums, above_min, below_max,
+                                      single == SKP_SMALL_BLOCKS);
             else
                 skp_small_pairs512_f32((const float*) y, length, row_stride, strips + t, q,
-                                       level, counts, sums, above_min, below_max);
+                                       level, counts, sums, above_min, below_max,
+                                       single == SKP_SMALL_BLOCKS);
             t += q;
+            continue;
+        }
+        if (single == SKP_SMALL_BLOCKS) {
+            /* the short last strip's blocks as the plain loop takes them */
+            skp_small_strip_plain(y, length, row_stride, strips[t], width - strips[t], level,
+                                  counts, sums, above_min, below_max, SKP_SMALL_BLOCKS);
+            t += 1;
             continue;
         }
         if (q < 4) {
@@ -825,13 +911,19 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_acc256_store(const skp_acc256* r, ptrdiff_t g
  * count (less the masks, so minus the count), the least above and the
  * largest at or below, and the kept ones' sums in double, lanes 0-3 into
  * ``low`` and 4-7 into ``high`` (the double loop's order). */
-SKP_SMALL_AVX2 SKP_INLINE void skp_take8_f32(__m256 a, __m256 level, __m256i* uncounted,
-                                             __m256* least, __m256* largest, __m256d* low,
-                                             __m256d* high) {
-    const __m256 k = _mm256_cmp_ps(a, level, _CMP_GT_OQ), kept = _mm256_and_ps(k, a);
+SKP_SMALL_AVX2 SKP_INLINE __m256 skp_bound8_f32(__m256 a, __m256 level, __m256i* uncounted,
+                                               __m256* least, __m256* largest) {
+    const __m256 k = _mm256_cmp_ps(a, level, _CMP_GT_OQ);
     *uncounted = _mm256_add_epi32(*uncounted, _mm256_castps_si256(k));
     *least = _mm256_min_ps(*least, _mm256_blendv_ps(*least, a, k));
     *largest = _mm256_max_ps(*largest, _mm256_blendv_ps(a, *largest, k));
+    return _mm256_and_ps(k, a);
+}
+
+SKP_SMALL_AVX2 SKP_INLINE void skp_take8_f32(__m256 a, __m256 level, __m256i* uncounted,
+                                             __m256* least, __m256* largest, __m256d* low,
+                                             __m256d* high) {
+    const __m256 kept = skp_bound8_f32(a, level, uncounted, least, largest);
     *low = _mm256_add_pd(*low, _mm256_cvtps_pd(_mm256_castps256_ps128(kept)));
     *high = _mm256_add_pd(*high, _mm256_cvtps_pd(_mm256_extractf128_ps(kept, 1)));
 }
@@ -844,9 +936,9 @@ SKP_SMALL_AVX2 SKP_INLINE __m256d skp_counts4(__m256i uncounted, const int high)
 }
 
 /* float32, one whole strip (8 groups, one vector): as skp_small_quad512_f32,
- * the tests, counts and bounds in float32, only the sums in double, in the
- * double loop's order (the same bits): 15 instructions for 8 entries where
- * the double loop takes 22.  One strip at a time: two or four adjacent ones
+ * the tests, counts and bounds in float32, the sums by blocks (``blocks``)
+ * or in double in the double loop's order (the same bits): 15 instructions
+ * for 8 entries where the double loop takes 22.  One strip at a time: two or four adjacent ones
  * (as the AVX-512 loop takes them) need 10 or 20 vectors of accumulators,
  * which spill out of AVX2's 16 registers (issue 14, a C harness of the pass
  * over panels of 80-320 columns of 100 rows in cache: one strip at a time
@@ -858,7 +950,7 @@ SKP_SMALL_AVX2 SKP_INLINE __m256d skp_counts4(__m256i uncounted, const int high)
 SKP_SMALL_AVX2 SKP_INLINE void skp_small_strip256_f32(
         const float* y, ptrdiff_t length, ptrdiff_t row_stride, ptrdiff_t g,
         const double* level, double* counts, double* sums, double* above_min,
-        double* below_max) {
+        double* below_max, const int blocks) {
     const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
     __m256i uncounted = _mm256_setzero_si256();
     __m256 l, least = _mm256_set1_ps(INFINITY), largest = _mm256_set1_ps(-INFINITY);
@@ -866,7 +958,16 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_strip256_f32(
     ptrdiff_t i;
     l = _mm256_set_m128(skp_float_below4(_mm256_loadu_pd(level + g + 4)),
                         skp_float_below4(_mm256_loadu_pd(level + g)));
-    for (i = 0; i < length; i++)
+    for (i = 0; blocks && i < length; ) {
+        __m256 block = _mm256_setzero_ps();     /* (the header's blocks) */
+        for (const ptrdiff_t end = skp_small_block_end(i, length); i < end; i++)
+            block = _mm256_add_ps(block, skp_bound8_f32(_mm256_and_ps(_mm256_loadu_ps(
+                (const float*) ((const char*) y + i * row_stride) + g), magnitude), l,
+                &uncounted, &least, &largest));
+        low = _mm256_add_pd(low, _mm256_cvtps_pd(_mm256_castps256_ps128(block)));
+        high = _mm256_add_pd(high, _mm256_cvtps_pd(_mm256_extractf128_ps(block, 1)));
+    }
+    for (i = 0; !blocks && i < length; i++)
         skp_take8_f32(_mm256_and_ps(_mm256_loadu_ps(
                           (const float*) ((const char*) y + i * row_stride) + g), magnitude),
                       l, &uncounted, &least, &largest, &low, &high);
@@ -905,7 +1006,7 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_lanes256(
         }
         if (single) {
             skp_small_strip256_f32((const float*) y, length, row_stride, g, level, counts, sums,
-                                   above_min, below_max);
+                                   above_min, below_max, single == SKP_SMALL_BLOCKS);
             continue;
         }
         for (q = 0; q < 2; q++) {
@@ -1302,17 +1403,20 @@ SKP_SMALL_AVX2 static ptrdiff_t skp_small_moved256(ptrdiff_t n_groups, ptrdiff_t
 SKP_SMALL_TARGETS(T, SUFFIX, SINGLE)                                                        \
 /* The pass over the listed strips of groups of the lanes layout: ``length``     */         \
 /* rows ``row_stride`` bytes apart, of ``width`` groups.                         */         \
+/* ``blocks``: float32's sums by blocks of rows (see the header).           */         \
 static inline void skp_small_lanes_##SUFFIX(const T* y, ptrdiff_t length, ptrdiff_t width,  \
         ptrdiff_t row_stride, const ptrdiff_t* strips, ptrdiff_t n_strips,                  \
         const double* level, double* counts, double* sums, double* above_min,               \
-        double* below_max, int simd) {                                                      \
+        double* below_max, int blocks, int simd) {                                          \
     ptrdiff_t t;                                                                            \
     SKP_SMALL_CALL(simd, lanes, SUFFIX, (y, length, width, row_stride, strips, n_strips,    \
-                                         level, counts, sums, above_min, below_max))        \
+                                         level, counts, sums, above_min, below_max,         \
+                                         blocks))                                           \
     for (t = 0; t < n_strips; t++)                                                          \
         skp_small_strip_plain(y, length, row_stride, strips[t],                             \
                               width - strips[t] < 8 ? width - strips[t] : 8, level,         \
-                              counts, sums, above_min, below_max, SINGLE);                  \
+                              counts, sums, above_min, below_max,                           \
+                              blocks ? SKP_SMALL_BLOCKS * SINGLE : SINGLE);                 \
 }                                                                                           \
 /* Step 1 for the lanes layout: the groups' l1 norms and maxima.                 */         \
 static inline void skp_small_norms_##SUFFIX(const T* y, ptrdiff_t length, ptrdiff_t width,  \
@@ -1376,9 +1480,13 @@ static inline void skp_small_groups_##SUFFIX(const T* y, const ptrdiff_t* list, 
 SKP_SMALL_AVX512 static void skp_small_lanes512_##SUFFIX(const T* y, ptrdiff_t length,            \
         ptrdiff_t width, ptrdiff_t row_stride, const ptrdiff_t* strips, ptrdiff_t n_strips, \
         const double* level, double* counts, double* sums, double* above_min,               \
-        double* below_max) {                                                                \
-    skp_small_lanes512(y, length, width, row_stride, strips, n_strips, level, counts, sums, \
-                       above_min, below_max, SINGLE);                                       \
+        double* below_max, int blocks) {                                                    \
+    if (blocks && SINGLE)                                                                   \
+        skp_small_lanes512(y, length, width, row_stride, strips, n_strips, level, counts,   \
+                           sums, above_min, below_max, SKP_SMALL_BLOCKS);                   \
+    else                                                                                    \
+        skp_small_lanes512(y, length, width, row_stride, strips, n_strips, level, counts,   \
+                           sums, above_min, below_max, SINGLE);                             \
 }                                                                                           \
 SKP_SMALL_AVX512 static void skp_small_groups512_##SUFFIX(const T* y, const ptrdiff_t* list,      \
         ptrdiff_t n_list, ptrdiff_t length, ptrdiff_t group_stride, const double* level,    \
@@ -1389,9 +1497,13 @@ SKP_SMALL_AVX512 static void skp_small_groups512_##SUFFIX(const T* y, const ptrd
 SKP_SMALL_AVX2 static void skp_small_lanes256_##SUFFIX(const T* y, ptrdiff_t length,        \
         ptrdiff_t width, ptrdiff_t row_stride, const ptrdiff_t* strips, ptrdiff_t n_strips, \
         const double* level, double* counts, double* sums, double* above_min,               \
-        double* below_max) {                                                                \
-    skp_small_lanes256(y, length, width, row_stride, strips, n_strips, level, counts, sums, \
-                       above_min, below_max, SINGLE);                                       \
+        double* below_max, int blocks) {                                                    \
+    if (blocks && SINGLE)                                                                   \
+        skp_small_lanes256(y, length, width, row_stride, strips, n_strips, level, counts,   \
+                           sums, above_min, below_max, SKP_SMALL_BLOCKS);                   \
+    else                                                                                    \
+        skp_small_lanes256(y, length, width, row_stride, strips, n_strips, level, counts,   \
+                           sums, above_min, below_max, SINGLE);                             \
 }                                                                                           \
 SKP_SMALL_AVX512 static void skp_small_norms512_##SUFFIX(const T* y, ptrdiff_t length,            \
         ptrdiff_t width, ptrdiff_t row_stride, double* sums, double* maxima) {              \

@@ -50,15 +50,18 @@ import numpy as np
 
 cdef extern from "_l1inf_small.h" nogil:
     enum: SKP_SMALL_STRIP
+    double SKP_SMALL_BLOCK_MAX
     int skp_small_simd_level()
     void skp_small_lanes_f64(const double* y, Py_ssize_t length, Py_ssize_t width,
                              Py_ssize_t row_stride, const Py_ssize_t* strips,
                              Py_ssize_t n_strips, const double* level, double* counts,
-                             double* sums, double* above_min, double* below_max, int simd)
+                             double* sums, double* above_min, double* below_max, int blocks,
+                             int simd)
     void skp_small_lanes_f32(const float* y, Py_ssize_t length, Py_ssize_t width,
                              Py_ssize_t row_stride, const Py_ssize_t* strips,
                              Py_ssize_t n_strips, const double* level, double* counts,
-                             double* sums, double* above_min, double* below_max, int simd)
+                             double* sums, double* above_min, double* below_max, int blocks,
+                             int simd)
     int skp_small_dense_update(const double* counts, const double* sums,
                                const double* inv_count, Py_ssize_t n, double eta,
                                double* level, double* theta, int simd)
@@ -327,23 +330,44 @@ cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums
     return False
 
 
+cdef bint _blocks_fit(const GroupLists* lists, int layout, bint single) noexcept nogil:
+    """Whether the in-cache path's float32 sums by blocks cannot overflow.
+
+    They go by blocks of rows summed in float32 (``_l1inf_small.h``) in the
+    lanes layout: safe where every magnitude (``lists.maxima``, step 1) is
+    at most SKP_SMALL_BLOCK_MAX; the path declines above it.
+    """
+    cdef Py_ssize_t g
+    if not single or layout != SMALL_LANES:
+        return True
+    for g in range(lists.n_groups):
+        if lists.maxima[g] > SKP_SMALL_BLOCK_MAX:
+            return False
+    return True
+
+
 cdef inline void _small_pass(const floating* y, int layout, Py_ssize_t stride,
                              Py_ssize_t n_groups, Py_ssize_t group_size,
                              const Py_ssize_t* listed, Py_ssize_t n_listed,
                              const double* level, double* counts, double* sums,
-                             double* above_min, double* below_max) noexcept nogil:
+                             double* above_min, double* below_max,
+                             bint blocks=False) noexcept nogil:
     """Read the listed groups (strips of SKP_SMALL_STRIP groups for SMALL_LANES) at their levels.
 
     counts[g], sums[g]: the count and the sum of group g's magnitudes above
     level[g]; [below_max[g], above_min[g]): the levels with the same set.
+    ``blocks``: float32's sums in the lanes layout by blocks of rows
+    (``_l1inf_small.h``; every magnitude at most SKP_SMALL_BLOCK_MAX), else
+    in double at every entry.
     """
     if layout == SMALL_LANES:
         if floating is double:
             skp_small_lanes_f64(y, group_size, n_groups, stride, listed, n_listed,
-                                level, counts, sums, above_min, below_max, _small_simd)
+                                level, counts, sums, above_min, below_max, False, _small_simd)
         else:
             skp_small_lanes_f32(y, group_size, n_groups, stride, listed, n_listed,
-                                level, counts, sums, above_min, below_max, _small_simd)
+                                level, counts, sums, above_min, below_max, blocks,
+                                _small_simd)
     elif floating is double:
         skp_small_groups_f64(y, listed, n_listed, group_size, stride, level, counts,
                              sums, above_min, below_max, _small_simd)
@@ -495,7 +519,7 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
     cdef const double* reciprocal = NULL
     cdef double inv_size = 1.0 / group_size
     cdef double clock = now()
-    if layout == 0:
+    if layout == 0 or not _blocks_fit(lists, layout, floating is float):
         return SMALL_DECLINED
     # Start: the mean-shift model where it suits (``_mean_shift_start``), else
     # the crude lower bounds of mu_g(theta_0) (step 2); every group read.
@@ -519,7 +543,7 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
         g += SKP_SMALL_STRIP if layout == SMALL_LANES else 1
     for p in range(_SMALL_MAX_PASSES):
         _small_pass(&y[0, 0], layout, stride, n_groups, group_size, listed, n_listed, level,
-                    counts, sums, above_min, below_max)
+                    counts, sums, above_min, below_max, True)
         rounds[0] = p + 1
         _small_inverses(layout, listed, n_listed, n_groups, counts, reciprocal, w.column_high)
         if not _small_update(counts, sums, n_groups, eta, lists.active, &n_kept,
@@ -1593,7 +1617,7 @@ def _bracket_stats():
 
 
 def _pass_sets(const floating[:, :] y, const double[::1] level, bint lanes, int simd,
-               units=None):
+               units=None, bint blocks=False):
     """Testing hook: one pass of the in-cache path over the groups of ``y`` at ``level``.
 
     ``lanes``: the groups are the columns of ``y`` (contiguous rows: the
@@ -1603,7 +1627,8 @@ def _pass_sets(const floating[:, :] y, const double[::1] level, bint lanes, int 
     of each unit (strip, or group) to pass over, in increasing order (every
     one by default).  Returns the arrays ``counts, sums, above_min,
     below_max`` of ``_small_pass``, one entry a group (NaN where not
-    passed over), and the level the pass ran at.
+    passed over), and the level the pass ran at.  ``blocks``: float32's sums
+    in the lanes layout by blocks, as the in-cache path takes them.
     """
     global _small_simd
     cdef Py_ssize_t n_groups = y.shape[1] if lanes else y.shape[0]
@@ -1621,7 +1646,7 @@ def _pass_sets(const floating[:, :] y, const double[::1] level, bint lanes, int 
     try:
         _small_pass(&y[0, 0], SMALL_LANES if lanes else SMALL_GROUPS, y.strides[0], n_groups,
                     group_size, &listed[0], listed.shape[0], &level[0], &sets[0, 0],
-                    &sets[1, 0], &sets[2, 0], &sets[3, 0])
+                    &sets[1, 0], &sets[2, 0], &sets[3, 0], blocks)
         return tuple(np.asarray(sets)) + (_small_simd,)
     finally:
         _small_simd = saved
