@@ -931,6 +931,44 @@ def test_in_cache_path_gives_way_when_unsettled():
             _l1inf._set_testing()
 
 
+def test_in_cache_float32_hands_over_with_its_sums_in_double():
+    """Float32 column groups in cache sum step 1 by the passes' float32 blocks;
+    where the in-cache path gives way, the general path takes step 1 again in
+    double: the same bits, theta and levels as the general path alone."""
+    rng = np.random.default_rng(34)
+    for shape in ((100, 300), (37, 64), (300, 40)):
+        Y = (rng.standard_normal(shape) * rng.uniform(0.5, 5.0, shape[1])).astype(np.float32)
+        for share in (0.05, 0.5, 0.95):
+            eta = share * l1inf_norm(Y, axis=0)
+            results = []
+            for hook in ({"small_passes": 1}, {"small": False}):
+                _l1inf._set_testing(**hook)
+                try:
+                    results.append(project_l1inf_ball(Y, eta, axis=0, return_dual=True))
+                finally:
+                    _l1inf._set_testing()
+            (X, theta, mu), (X_general, theta_general, mu_general) = results
+            np.testing.assert_array_equal(X, X_general)
+            assert theta == theta_general
+            np.testing.assert_array_equal(mu, mu_general)
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_in_cache_float32_entries_whose_blocks_overflow(axis):
+    """Float32 entries so large that 16 of them overflow a float32 sum (the
+    in-cache path's blocks), though not a double one: projected exactly."""
+    rng = np.random.default_rng(35)
+    big = float(np.finfo(np.float32).max) / 3
+    Y = (rng.uniform(0.2, 1.0, (48, 40)) * np.where(rng.random((48, 40)) < 0.5, -1, 1)
+         * big).astype(np.float32)
+    for share in (0.1, 0.5, 0.9):
+        eta = share * float(l1inf_norm(Y.astype(np.float64) / big, axis=axis)) * big
+        X = project_l1inf_ball(Y, eta, axis=axis)
+        assert np.isfinite(X).all()
+        expected, _, _ = _bisection_projection(Y.astype(np.float64) / big, eta / big, axis)
+        np.testing.assert_allclose(X.astype(np.float64) / big, expected, rtol=0, atol=3e-6)
+
+
 @pytest.mark.parametrize("order", ["C", "F"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_in_cache_non_finite_and_huge_values(order, dtype):

@@ -264,7 +264,7 @@ from skproj.projections._l1inf_lists cimport (
 from skproj.projections._l1inf_strips cimport (
     BRACKET_FEW_KEPT, N_PHASES, PHASE_GATHER, PHASE_HISTOGRAMS, PHASE_SOLVE, PHASE_SUMS,
     PHASE_WRITE, SMALL_DECLINED, bracket_eligible, bracket_project, lap, now, phase_seconds,
-    small_norms, small_project, time_phases, write_clipped,
+    small_norms, small_project, sums_by_blocks, time_phases, write_clipped,
 )
 from skproj.projections._l1inf_short cimport set_short, short_project
 from skproj.projections._l1inf_dense cimport (
@@ -856,7 +856,8 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, double eta,
 
 
 cdef bint _sums_and_maxima(const floating[:, :] y, double* sums, double* maxima,
-                           double* squares, bint groups_are_rows) noexcept nogil:
+                           double* squares, bint groups_are_rows,
+                           bint in_cache=True) noexcept nogil:
     """Step 1: every group's l1 norm and max (``stream_sums_and_maxima``); whether ``squares``.
 
     Column groups outside the in-cache path also get their sums of squares
@@ -875,8 +876,10 @@ cdef bint _sums_and_maxima(const floating[:, :] y, double* sums, double* maxima,
     Matrices for the in-cache path take its SIMD loops (``_l1inf_small.h``).
     """
     cdef Py_ssize_t i
-    # In cache: the SIMD loops of the in-cache path.
-    if small_norms(y, groups_are_rows, sums, maxima):
+    # In cache: the SIMD loops of the in-cache path (not ``in_cache``: the
+    # sums in double where they would sum by blocks, ``sums_by_blocks``).
+    if (in_cache or not sums_by_blocks(y, groups_are_rows)) and small_norms(
+            y, groups_are_rows, sums, maxima):
         return False
     if not (_avx2 and y.strides[1] == sizeof(floating)):
         stream_sums_and_maxima(y, sums, maxima, squares, groups_are_rows)
@@ -961,6 +964,9 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     status = small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds)
     if status != SMALL_DECLINED:
         return status
+    if sums_by_blocks(y, groups_are_rows):
+        # (the paths below take the sums in double)
+        _sums_and_maxima(y, lists.sums, lists.maxima, NULL, groups_are_rows, False)
     if lists.has_rms:
         # (for the sampled paths' fits; the in-cache path has none)
         root_mean_squares(lists)

@@ -58,6 +58,12 @@
  * sums go by blocks (the lanes layout, where the caller asks for them). */
 #define SKP_SMALL_BLOCKS 2
 
+/* Rows i .. the end of i's block (SKP_SMALL_BLOCK rows from row 0 on). */
+static inline ptrdiff_t skp_small_block_end(ptrdiff_t i, ptrdiff_t length) {
+    const ptrdiff_t end = i - i % SKP_SMALL_BLOCK + SKP_SMALL_BLOCK;
+    return end < length ? end : length;
+}
+
 /* 2: AVX-512F, 1: AVX2, 0: plain C. */
 static int skp_small_simd_level(void) {
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
@@ -188,6 +194,25 @@ static inline void skp_small_norms_plain(const void* y, ptrdiff_t length, ptrdif
                                          ptrdiff_t row_stride, ptrdiff_t g0, double* sums,
                                          double* maxima, const int single) {
     ptrdiff_t i, g;
+    if (single) {
+        /* float32: the sums by the pass's blocks of rows (a pass at level 0) */
+        for (g = g0; g < width; g++) {
+            double sum = 0.0, m = 0.0;
+            for (i = 0; i < length; ) {
+                float block = 0.0f;
+                for (const ptrdiff_t end = skp_small_block_end(i, length); i < end; i++) {
+                    const float a = fabsf(((const float*) ((const char*) y
+                                                           + i * row_stride))[g]);
+                    block += a;
+                    m = a > m ? a : m;
+                }
+                sum += (double) block;
+            }
+            sums[g] = sum;
+            maxima[g] = m;
+        }
+        return;
+    }
     for (g = g0; g < width; g++) {
         sums[g] = 0.0;
         maxima[g] = 0.0;
@@ -389,11 +414,6 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_flush(skp_acc16* r) {
     r->block = _mm512_setzero_ps();
 }
 
-/* Rows i .. the end of i's block (SKP_SMALL_BLOCK rows from row 0 on). */
-static inline ptrdiff_t skp_small_block_end(ptrdiff_t i, ptrdiff_t length) {
-    const ptrdiff_t end = i - i % SKP_SMALL_BLOCK + SKP_SMALL_BLOCK;
-    return end < length ? end : length;
-}
 
 /* The sets of lanes 0-7 to groups low .. low + 7, of lanes 8-15 to high .. high + 7. */
 SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_store(const skp_acc16* r, ptrdiff_t low,
@@ -566,19 +586,25 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_norms512(const void* y, ptrdiff_t len
                                             const int single) {
     const ptrdiff_t item = single ? 4 : 8;
     ptrdiff_t g = 0, i, q, n;
-    /* float32: the maxima in float32 (exact), 16 groups per vector. */
+    /* float32: the maxima in float32 (exact), 16 groups per vector, the sums
+     * by the pass's blocks of rows (a pass at level 0). */
     for (; single && g + 32 <= width; g += 32) {
         __m512d s0 = _mm512_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
         __m512 m0 = _mm512_setzero_ps(), m1 = m0;
-        for (i = 0; i < length; i++) {
-            const float* row = (const float*) ((const char*) y + i * row_stride) + g;
-            __m512 a0 = skp_small_abs16(row), a1 = skp_small_abs16(row + 16);
-            m0 = _mm512_max_ps(a0, m0);
-            m1 = _mm512_max_ps(a1, m1);
-            s0 = _mm512_add_pd(s0, skp_small_low8(a0));
-            s1 = _mm512_add_pd(s1, skp_small_high8(a0));
-            s2 = _mm512_add_pd(s2, skp_small_low8(a1));
-            s3 = _mm512_add_pd(s3, skp_small_high8(a1));
+        for (i = 0; i < length; ) {
+            __m512 b0 = _mm512_setzero_ps(), b1 = b0;
+            for (const ptrdiff_t end = skp_small_block_end(i, length); i < end; i++) {
+                const float* row = (const float*) ((const char*) y + i * row_stride) + g;
+                __m512 a0 = skp_small_abs16(row), a1 = skp_small_abs16(row + 16);
+                m0 = _mm512_max_ps(a0, m0);
+                m1 = _mm512_max_ps(a1, m1);
+                b0 = _mm512_add_ps(b0, a0);
+                b1 = _mm512_add_ps(b1, a1);
+            }
+            s0 = _mm512_add_pd(s0, skp_small_low8(b0));
+            s1 = _mm512_add_pd(s1, skp_small_high8(b0));
+            s2 = _mm512_add_pd(s2, skp_small_low8(b1));
+            s3 = _mm512_add_pd(s3, skp_small_high8(b1));
         }
         _mm512_storeu_pd(sums + g, s0);
         _mm512_storeu_pd(sums + g + 8, s1);
@@ -588,6 +614,10 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_norms512(const void* y, ptrdiff_t len
         _mm512_storeu_pd(maxima + g + 8, skp_small_high8(m0));
         _mm512_storeu_pd(maxima + g + 16, skp_small_low8(m1));
         _mm512_storeu_pd(maxima + g + 24, skp_small_high8(m1));
+    }
+    if (single) {
+        skp_small_norms_plain(y, length, width, row_stride, g, sums, maxima, single);
+        return;
     }
     for (; g + 32 <= width; g += 32) {
         __m512d s[4], m[4];
@@ -1036,7 +1066,37 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_norms256(const void* y, ptrdiff_t lengt
                                                 const int single) {
     const ptrdiff_t item = single ? 4 : 8;
     ptrdiff_t g = 0, i, q;
-    for (; g + 16 <= width; g += 16) {
+    /* float32: the sums by the pass's blocks of rows (a pass at level 0) */
+    for (; single && g + 16 <= width; g += 16) {
+        const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+        __m256d s[4];
+        __m256 m0 = _mm256_setzero_ps(), m1 = m0;
+        for (q = 0; q < 4; q++)
+            s[q] = _mm256_setzero_pd();
+        for (i = 0; i < length; ) {
+            __m256 b0 = _mm256_setzero_ps(), b1 = b0;
+            for (const ptrdiff_t end = skp_small_block_end(i, length); i < end; i++) {
+                const float* row = (const float*) ((const char*) y + i * row_stride) + g;
+                __m256 a0 = _mm256_and_ps(_mm256_loadu_ps(row), magnitude);
+                __m256 a1 = _mm256_and_ps(_mm256_loadu_ps(row + 8), magnitude);
+                m0 = _mm256_max_ps(a0, m0);
+                m1 = _mm256_max_ps(a1, m1);
+                b0 = _mm256_add_ps(b0, a0);
+                b1 = _mm256_add_ps(b1, a1);
+            }
+            s[0] = _mm256_add_pd(s[0], _mm256_cvtps_pd(_mm256_castps256_ps128(b0)));
+            s[1] = _mm256_add_pd(s[1], _mm256_cvtps_pd(_mm256_extractf128_ps(b0, 1)));
+            s[2] = _mm256_add_pd(s[2], _mm256_cvtps_pd(_mm256_castps256_ps128(b1)));
+            s[3] = _mm256_add_pd(s[3], _mm256_cvtps_pd(_mm256_extractf128_ps(b1, 1)));
+        }
+        for (q = 0; q < 4; q++)
+            _mm256_storeu_pd(sums + g + 4 * q, s[q]);
+        _mm256_storeu_pd(maxima + g, _mm256_cvtps_pd(_mm256_castps256_ps128(m0)));
+        _mm256_storeu_pd(maxima + g + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(m0, 1)));
+        _mm256_storeu_pd(maxima + g + 8, _mm256_cvtps_pd(_mm256_castps256_ps128(m1)));
+        _mm256_storeu_pd(maxima + g + 12, _mm256_cvtps_pd(_mm256_extractf128_ps(m1, 1)));
+    }
+    for (; !single && g + 16 <= width; g += 16) {
         __m256d s[4], m[4];
         for (q = 0; q < 4; q++) {
             s[q] = _mm256_setzero_pd();
