@@ -953,6 +953,43 @@ def test_in_cache_float32_hands_over_with_its_sums_in_double():
             np.testing.assert_array_equal(mu, mu_general)
 
 
+def test_in_cache_float32_short_row_groups_read_transposed():
+    """Float32 groups of at most 255 contiguous entries in cache (rows of a
+    C-ordered matrix, columns of an F-ordered one) are copied into column
+    groups as step 1 reads them: the same bits, theta and levels as the
+    column groups of the transposed matrix, at every SIMD level of the pass
+    (whole and partial sets of 8 groups and 8 x 8 blocks, blocks of 16
+    entries and their last partial one), and the reference's projection."""
+    rng = np.random.default_rng(36)
+    cases = [((203, 37), 0.5), ((64, 100), 0.1), ((9, 250), 0.9), ((40, 17), 0.5),
+             ((1000, 100), 0.5), ((16, 8), 0.3)]
+    for (n_groups, length), share in cases:
+        Y = (rng.standard_normal((n_groups, length))
+             * rng.uniform(0.5, 3.0, (n_groups, 1))).astype(np.float32)
+        if length % 2:
+            Y = np.round(Y, 1)      # ties
+        eta = share * l1inf_norm(Y, axis=1)
+        expected, _, _ = _bisection_projection(Y, eta, 1)
+        columns = np.ascontiguousarray(Y.T)
+        for level in (2, 1, 0):
+            if _l1inf._set_testing(small_simd=level) != level:
+                _l1inf._set_testing()
+                continue
+            try:
+                X, theta, mu = project_l1inf_ball(Y, eta, axis=1, return_dual=True)
+                X_f, theta_f, mu_f = project_l1inf_ball(np.asfortranarray(Y.T), eta, axis=0,
+                                                        return_dual=True)
+                X_t, theta_t, mu_t = project_l1inf_ball(columns, eta, axis=0, return_dual=True)
+            finally:
+                _l1inf._set_testing()
+            np.testing.assert_array_equal(X, X_t.T)
+            np.testing.assert_array_equal(X_f, X_t)
+            assert theta == theta_t == theta_f
+            np.testing.assert_array_equal(mu, mu_t)
+            np.testing.assert_array_equal(mu_f, mu_t)
+            np.testing.assert_allclose(X, expected, rtol=0, atol=3e-6 * np.abs(Y).max())
+
+
 @pytest.mark.parametrize("axis", [0, 1])
 def test_in_cache_float32_entries_whose_blocks_overflow(axis):
     """Float32 entries so large that 16 of them overflow a float32 sum (the

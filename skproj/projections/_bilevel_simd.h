@@ -49,6 +49,7 @@
 #include "_l1_simd.h"
 #include "_prefetch.h"
 #include "_sort_network.h"
+#include "_transpose_simd.h"
 
 /* Rows prefetched ahead of the block being gathered. */
 #define SKP_PANEL_PREFETCH_ROWS 16
@@ -93,26 +94,6 @@ static inline ptrdiff_t skp_kept_lines(const void* base, ptrdiff_t width, ptrdif
 
 /* Whether this module's AVX-512 loops run (skp_avx512 is per module). */
 static inline int skp_avx512_enabled(void) { return skp_have_avx2() && skp_avx512; }
-
-/* An 8 x 8 block of floats transposed in registers: r[c] becomes column c. */
-SKP_AVX2 static inline void skp_transpose8(__m256* r) {
-    __m256 t[8], u[8];
-    int i;
-    for (i = 0; i < 8; i += 2) {
-        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (i = 0; i < 8; i += 4) {
-        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-    }
-    for (i = 0; i < 4; i++) {
-        r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
-        r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
-    }
-}
 
 /* Rows of ``length`` floats from ``base`` (``row_stride`` bytes apart), as
  * ``length`` vectors of 8 lanes on ``packed`` (32-byte aligned):

@@ -264,7 +264,7 @@ from skproj.projections._l1inf_lists cimport (
 from skproj.projections._l1inf_strips cimport (
     BRACKET_FEW_KEPT, N_PHASES, PHASE_GATHER, PHASE_HISTOGRAMS, PHASE_SOLVE, PHASE_SUMS,
     PHASE_WRITE, SMALL_DECLINED, bracket_eligible, bracket_project, lap, now, phase_seconds,
-    small_norms, small_project, sums_by_blocks, time_phases, write_clipped,
+    small_norms, small_project, small_transposed, sums_by_blocks, time_phases, write_clipped,
 )
 from skproj.projections._l1inf_short cimport set_short, short_project
 from skproj.projections._l1inf_dense cimport (
@@ -345,6 +345,7 @@ cdef bint _alloc_work(Work* w, Py_ssize_t n_groups, Py_ssize_t group_size) noexc
     w.block_first = -1
     w.column_count = NULL
     w.column_total = NULL
+    w.transposed = NULL
     if slab == NULL:
         return False
     w.gather_level = slab
@@ -370,6 +371,7 @@ cdef void _free_work(Work* w) noexcept nogil:
     free(w.block)
     free(w.column_count)
     free(w.column_total)
+    free(w.transposed)
 
 
 # ------------------------------------------------------------ step 3: gather
@@ -856,8 +858,8 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, double eta,
 
 
 cdef bint _sums_and_maxima(const floating[:, :] y, double* sums, double* maxima,
-                           double* squares, bint groups_are_rows,
-                           bint in_cache=True) noexcept nogil:
+                           double* squares, bint groups_are_rows, bint in_cache=True,
+                           float* transposed=NULL) noexcept nogil:
     """Step 1: every group's l1 norm and max (``stream_sums_and_maxima``); whether ``squares``.
 
     Column groups outside the in-cache path also get their sums of squares
@@ -876,10 +878,11 @@ cdef bint _sums_and_maxima(const floating[:, :] y, double* sums, double* maxima,
     Matrices for the in-cache path take its SIMD loops (``_l1inf_small.h``).
     """
     cdef Py_ssize_t i
-    # In cache: the SIMD loops of the in-cache path (not ``in_cache``: the
-    # sums in double where they would sum by blocks, ``sums_by_blocks``).
-    if (in_cache or not sums_by_blocks(y, groups_are_rows)) and small_norms(
-            y, groups_are_rows, sums, maxima):
+    # In cache: the SIMD loops of the in-cache path, on ``transposed`` where
+    # given (not ``in_cache``: the sums in double where they would sum by
+    # blocks, ``sums_by_blocks``).
+    if (in_cache or not sums_by_blocks(y, groups_are_rows, transposed)) and small_norms(
+            y, groups_are_rows, sums, maxima, transposed):
         return False
     if not (_avx2 and y.strides[1] == sizeof(floating)):
         stream_sums_and_maxima(y, sums, maxima, squares, groups_are_rows)
@@ -946,9 +949,11 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     # sampled-bracket path will likely run: its panels' passes gain less
     # from them than step 1 loses, 0.15 -> 0.30 ns an entry on 100 x 100000
     # float32; 1000 x 10000 0.16 -> 0.18)
+    w.transposed = small_transposed(y, groups_are_rows)
     lists.has_rms = _sums_and_maxima(
         y, lists.sums, lists.maxima,
-        NULL if bracket_eligible(n_groups, group_size) else lists.rms, groups_are_rows)
+        NULL if bracket_eligible(n_groups, group_size) else lists.rms, groups_are_rows, True,
+        w.transposed)
     clock = lap(PHASE_SUMS, clock)
     for g in range(n_groups):
         finite = finite and (lists.sums[g] - lists.sums[g] == 0.0)
@@ -964,7 +969,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     status = small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds)
     if status != SMALL_DECLINED:
         return status
-    if sums_by_blocks(y, groups_are_rows):
+    if sums_by_blocks(y, groups_are_rows, w.transposed):
         # (the paths below take the sums in double)
         _sums_and_maxima(y, lists.sums, lists.maxima, NULL, groups_are_rows, False)
     if lists.has_rms:

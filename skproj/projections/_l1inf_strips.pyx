@@ -76,6 +76,9 @@ cdef extern from "_l1inf_small.h" nogil:
                           const double* sums, const double* above_min,
                           const double* below_max, double* level, unsigned char* done,
                           int simd)
+    void skp_small_transpose_norms_f32(const float* y, Py_ssize_t n_groups, Py_ssize_t length,
+                                       Py_ssize_t group_stride, float* t, double* sums,
+                                       double* maxima, int simd)
     void skp_small_norms_f64(const double* y, Py_ssize_t length, Py_ssize_t width,
                              Py_ssize_t row_stride, double* sums, double* maxima, int simd)
     void skp_small_norms_f32(const float* y, Py_ssize_t length, Py_ssize_t width,
@@ -295,11 +298,40 @@ cdef int small_layout(const floating[:, :] y, bint groups_are_rows,
     return _pass_layout(y, groups_are_rows, stride)
 
 
+# Float32 groups of the groups layout in cache of at most this many entries
+# are read transposed by the in-cache path (``small_transposed``).
+cdef Py_ssize_t _TRANSPOSED_MAX_LENGTH = 255
+
+
+cdef float* small_transposed(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
+    """Room for float32 short groups of the groups layout in cache in the lanes layout; else NULL.
+
+    ``malloc``'d (the caller frees it), for a copy with entry i of group g at
+    ``i * n_groups + g`` that step 1 (``small_norms``) makes as it reads
+    ``y``, and that the passes of the in-cache path (``small_project``) read
+    as column groups.  The groups layout's pass takes one group at a time, whose
+    bookkeeping (four horizontal reductions, the sums in double) outweighs
+    the reads of a group of 100 (issue 14, 1000 x 100 float32 row groups at
+    half the norm: step 1 22 us and the solve 76 us where 100 x 1000 column
+    groups take 7 and 31).  The same at every SIMD level (so the same bits);
+    NULL too where memory runs out (the groups layout then).
+    """
+    cdef Py_ssize_t stride
+    cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
+    cdef Py_ssize_t length = y.shape[1] if groups_are_rows else y.shape[0]
+    if (floating is double or small_layout(y, groups_are_rows, &stride) != SMALL_GROUPS
+            or length > _TRANSPOSED_MAX_LENGTH or n_groups < SKP_SMALL_STRIP):
+        return NULL
+    return <float*> malloc(n_groups * length * sizeof(float))
+
+
 cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums,
-                      double* maxima) noexcept nogil:
+                      double* maxima, float* transposed) noexcept nogil:
     """Step 1 by the SIMD loops of the in-cache path; False (nothing done) where they do not run.
 
-    They take the matrices in cache, and long contiguous float32 groups.
+    They take the matrices in cache (float32 groups of the groups layout
+    into ``transposed``, ``small_transposed``, where it is not NULL), and
+    long contiguous float32 groups.
     Float32 column groups in cache are summed as the in-cache path's passes
     sum them, by blocks of rows (``sums_by_blocks``).
     """
@@ -307,6 +339,10 @@ cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums
     cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
     cdef Py_ssize_t length = y.shape[1] if groups_are_rows else y.shape[0]
     cdef int layout = small_layout(y, groups_are_rows, &stride)
+    if transposed != NULL:
+        skp_small_transpose_norms_f32(<const float*> &y[0, 0], n_groups, length, stride,
+                                      transposed, sums, maxima, _small_simd)
+        return True
     if (layout == 0 and _small_on and floating is float and length >= _GROUP_NORMS_MIN_LENGTH
             and _pass_layout(y, groups_are_rows, &stride) == SMALL_GROUPS):
         # Contiguous float32 groups of any matrix, read in order: the pass's
@@ -348,17 +384,20 @@ cdef bint _blocks_fit(const GroupLists* lists, int layout, bint single) noexcept
     return True
 
 
-cdef bint sums_by_blocks(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
+cdef bint sums_by_blocks(const floating[:, :] y, bint groups_are_rows,
+                         const float* transposed) noexcept nogil:
     """Whether ``small_norms`` sums the groups by float32 blocks of rows (``_l1inf_small.h``).
 
-    Float32 column groups of contiguous rows in cache: step 1 is then a
+    Float32 column groups of contiguous rows in cache, or groups
+    ``transposed`` into them (not NULL): step 1 is then a
     pass at level 0 of the in-cache path, and as fast as a read (the sums'
     conversions to double at every entry had taken twice the time: issue
     14, 100 x 1000 float32 8.8 -> ~5 us).  The other paths, where the
     in-cache one declines, take step 1 again in double.
     """
     cdef Py_ssize_t stride
-    return floating is float and small_layout(y, groups_are_rows, &stride) == SMALL_LANES
+    return floating is float and (transposed != NULL
+                                  or small_layout(y, groups_are_rows, &stride) == SMALL_LANES)
 
 
 cdef inline void _small_pass(const floating* y, int layout, Py_ssize_t stride,
@@ -514,7 +553,9 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
                        int* rounds) noexcept nogil:
     """Steps 2-5 for a matrix in cache, by SIMD passes over the groups (see above).
 
-    Needs the sums and maxima of step 1 (``y`` not inside the ball).
+    Needs the sums and maxima of step 1 (``y`` not inside the ball).  The
+    passes read ``w.transposed`` in the lanes layout where it is not NULL
+    (``small_transposed``).
     Returns the status, or SMALL_DECLINED (nothing written) when the layout
     or the size do not suit or the passes did not settle.
     """
@@ -522,6 +563,7 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
     cdef Py_ssize_t n_groups = lists.n_groups, group_size = lists.group_size
     cdef Py_ssize_t stride, g, n_kept = 0, n_listed = 0
     cdef int layout = small_layout(y, groups_are_rows, &stride), p
+    cdef const floating* source = &y[0, 0] if layout else NULL
     cdef double theta, low
     # The per-group work arrays of the general path serve as scratch.
     cdef double* level = w.gather_level
@@ -534,6 +576,8 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
     cdef const double* reciprocal = NULL
     cdef double inv_size = 1.0 / group_size
     cdef double clock = now()
+    if w.transposed != NULL:
+        layout, stride, source = SMALL_LANES, n_groups * sizeof(float), <const floating*> w.transposed
     if layout == 0 or not _blocks_fit(lists, layout, floating is float):
         return SMALL_DECLINED
     # Start: the mean-shift model where it suits (``_mean_shift_start``), else
@@ -557,7 +601,7 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
         n_listed += 1
         g += SKP_SMALL_STRIP if layout == SMALL_LANES else 1
     for p in range(_SMALL_MAX_PASSES):
-        _small_pass(&y[0, 0], layout, stride, n_groups, group_size, listed, n_listed, level,
+        _small_pass(source, layout, stride, n_groups, group_size, listed, n_listed, level,
                     counts, sums, above_min, below_max, True)
         rounds[0] = p + 1
         _small_inverses(layout, listed, n_listed, n_groups, counts, reciprocal, w.column_high)

@@ -48,6 +48,9 @@ cdef struct Work:
     double* column_total
     # The clipping levels in the input's precision (the write compares in it).
     void* clip_levels
+    # In cache, float32 short groups of the groups layout in the lanes layout
+    # (``_l1inf_strips.small_transposed``), or NULL.
+    float* transposed
     # The block that holds the per-group arrays above, from gather_level to
     # clip_levels (``_alloc_work``).
     double* slab

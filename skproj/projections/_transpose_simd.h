@@ -1,0 +1,62 @@
+/* An 8 x 8 block of floats transposed in AVX2 registers, defined once for
+ * the kernels that read rows as columns (_bilevel_simd.h's packed short rows,
+ * _l1inf_small.h's transposed short groups).  Compiled with a per-function
+ * target attribute (no -march); the callers run it only where the CPU has
+ * AVX2.
+ */
+#ifndef SKPROJ_TRANSPOSE_SIMD_H
+#define SKPROJ_TRANSPOSE_SIMD_H
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#include <stddef.h>
+
+/* r[c] becomes column c of the rows r[0..7]. */
+__attribute__((target("avx2"))) static inline void skp_transpose8(__m256* r) {
+    __m256 t[8], u[8];
+    int i;
+    for (i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (i = 0; i < 4; i++) {
+        r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+        r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+    }
+}
+
+/* c[k] = entry k of the eight rows of 8 floats at ``base`` (``row_stride``
+ * bytes apart): skp_transpose8 of the rows loaded, its last stage done by
+ * the loads (each vector the halves of rows r and r + 4), so 16 shuffles
+ * rather than 24 (they all run on one port). */
+__attribute__((target("avx2"))) static inline void skp_load_transposed8(
+        const float* base, ptrdiff_t row_stride, __m256* c) {
+    __m256 t[8], u[8];
+    int r, h;
+#define SKP_ROW(r) ((const float*) ((const char*) base + (r) * row_stride))
+    for (h = 0; h < 2; h++)
+        for (r = 0; r < 4; r++)
+            t[4 * h + r] = _mm256_insertf128_ps(
+                _mm256_castps128_ps256(_mm_loadu_ps(SKP_ROW(r) + 4 * h)),
+                _mm_loadu_ps(SKP_ROW(r + 4) + 4 * h), 1);
+#undef SKP_ROW
+    for (h = 0; h < 8; h += 4) {
+        u[h] = _mm256_unpacklo_ps(t[h], t[h + 1]);
+        u[h + 1] = _mm256_unpackhi_ps(t[h], t[h + 1]);
+        u[h + 2] = _mm256_unpacklo_ps(t[h + 2], t[h + 3]);
+        u[h + 3] = _mm256_unpackhi_ps(t[h + 2], t[h + 3]);
+        c[h] = _mm256_shuffle_ps(u[h], u[h + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        c[h + 1] = _mm256_shuffle_ps(u[h], u[h + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        c[h + 2] = _mm256_shuffle_ps(u[h + 1], u[h + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        c[h + 3] = _mm256_shuffle_ps(u[h + 1], u[h + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+}
+#endif
+
+#endif  /* SKPROJ_TRANSPOSE_SIMD_H */
