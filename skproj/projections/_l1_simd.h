@@ -1045,13 +1045,23 @@ SKP_AVX2 static inline __m256d skp_shrunk4_f64(__m256d y, __m256d tau_v, __m256d
     return magnitudes ? _mm256_or_pd(x, _mm256_and_pd(sign, y)) : x;
 }
 
+SKP_AVX512 static inline int skp_shrink512_f32_unguarded(const float* src, float* dst, ptrdiff_t n,
+                                                         double tau, int magnitudes,
+                                                         int stream);
+
 SKP_AVX2 static inline void skp_shrink_f32(const float* src, float* dst, ptrdiff_t n, double tau,
                                     int magnitudes, int stream) {
     /* In float, with tau = tau_hi + tau_lo (two floats): (v - tau_hi) is exact
      * for the values near tau (Sterbenz), so the result is the double
      * computation's rounding but for rare ties (at most one unit in the last
-     * place), at a third of the instructions. */
+     * place), at a third of the instructions.  With AVX-512, its loop (the
+     * same operations), as skp_shrink_f64 takes its own: bilevel_l11's rows
+     * were written by this loop, their l1 ball's by that one. */
     const float tau_hi = (float) tau, tau_lo = (float) (tau - (double) tau_hi);
+    if (skp_avx512) {
+        skp_shrink512_f32_unguarded(src, dst, n, tau, magnitudes, stream);
+        return;
+    }
     const __m256 sign = _mm256_set1_ps(-0.0f), zero = _mm256_setzero_ps();
     const __m256 hi_v = _mm256_set1_ps(tau_hi), lo_v = _mm256_set1_ps(tau_lo);
     const ptrdiff_t end = n - n % 8;
