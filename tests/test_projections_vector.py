@@ -140,3 +140,44 @@ def test_l1_ball_all_regimes_on_long_vectors(distribution, rng):
         x = project_l1_ball(y, fraction * total)
         np.testing.assert_allclose(x, references.l1_ball(y, fraction * total),
                                    rtol=0, atol=1e-9 * np.abs(y).max())
+
+
+
+def test_float32_writes_take_the_avx2_loops_bits_with_avx512():
+    """The float32 soft threshold (the l1 ball's write, bilevel_l11's rows') and
+    subtraction (the simplex's) by the AVX-512 loop give the AVX2 loop's bits:
+    the last n % 8 values of a row in double (there one by one, here a lane
+    each), the others by tau as two floats; every residue of the length, taus
+    at entries (ties), between and beyond them, -0.0 and signed zeros."""
+    from skproj.projections import _l1
+
+    if not _l1._set_testing(avx512=True):
+        _l1._set_testing()
+        pytest.skip("the CPU lacks AVX-512F")
+    rng = np.random.default_rng(48)
+    try:
+        for n in list(range(1, 41)) + [100, 255]:
+            Y = rng.choice([-2.0, -1.0, -0.0, 0.0, 0.5, 1.0, 3.0], (12, n))
+            Y = np.where(rng.random((12, n)) < 0.5, Y, rng.standard_normal((12, n)) * 3)
+            Y = Y.astype(np.float32)
+            taus = np.concatenate([rng.choice(np.abs(Y[:6]).ravel(), 6),
+                                   rng.uniform(0, 3, 4), [0.0, 10.0]])
+            for magnitudes in (True, False):
+                results = []
+                for avx512 in (True, False):
+                    _l1._set_testing(avx512=avx512)
+                    X = np.empty_like(Y)
+                    _l1._shrink_rows(Y, X, taus, magnitudes)
+                    results.append(X)
+                np.testing.assert_array_equal(results[0].view(np.int32),
+                                              results[1].view(np.int32),
+                                              err_msg=f"{n=} {magnitudes=}")
+                tail = slice(n - n % 8, n)
+                A = Y[:, tail].astype(np.float64)
+                shrunk = (np.abs(A) if magnitudes else A) - taus[:, None]
+                shrunk = np.where(shrunk > 0, shrunk, 0.0)
+                expected = (np.copysign(shrunk, A) if magnitudes else shrunk).astype(np.float32)
+                np.testing.assert_array_equal(results[0][:, tail].view(np.int32),
+                                              expected.view(np.int32))
+    finally:
+        _l1._set_testing()

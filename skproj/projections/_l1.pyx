@@ -981,6 +981,24 @@ def _full_scan(const floating[:, :] y, double low, double high, Py_ssize_t capac
             buffer[:scan.n_gathered].copy())
 
 
+def _shrink_rows(const floating[:, ::1] y, floating[:, ::1] x, const double[::1] taus,
+                 bint magnitudes=True):
+    """Testing hook: row i of ``x`` written from row i of ``y`` by ``taus[i]``.
+
+    The l1 ball's write (``shrink_row``: ``sign(y) * max(|y| - tau, 0)``), or
+    without ``magnitudes`` the simplex's (``max(y - tau, 0)``), by the loops
+    that ``_set_testing`` leaves on.
+    """
+    cdef Py_ssize_t i
+    if x.shape[0] != y.shape[0] or x.shape[1] != y.shape[1] or taus.shape[0] != y.shape[0]:
+        raise ValueError("x must have y's shape and taus one entry a row")
+    for i in range(y.shape[0]):
+        if magnitudes:
+            shrink_row(&y[i, 0], y.shape[1], 1, &x[i, 0], 1, taus[i], False)
+        else:
+            _subtract_row(&y[i, 0], y.shape[1], 1, &x[i, 0], 1, taus[i], False)
+
+
 def _set_stream_row_bytes(Py_ssize_t row_bytes):
     """Benchmark hook: stream rows of at least ``row_bytes``; returns the old value."""
     global _stream_row_bytes
