@@ -988,6 +988,14 @@ def test_in_cache_float32_short_row_groups_read_transposed():
             np.testing.assert_array_equal(mu, mu_t)
             np.testing.assert_array_equal(mu_f, mu_t)
             np.testing.assert_allclose(X, expected, rtol=0, atol=3e-6 * np.abs(Y).max())
+    # rows of a wider matrix (a row stride past the group's end), into ``out``
+    wide = rng.standard_normal((120, 70)).astype(np.float32)
+    Y, out = wide[:, 3:53], np.full((120, 50), np.nan, dtype=np.float32)
+    eta = 0.4 * l1inf_norm(Y, axis=1)
+    X = project_l1inf_ball(Y, eta, axis=1, out=out)
+    assert X is out
+    np.testing.assert_array_equal(
+        X, project_l1inf_ball(np.ascontiguousarray(Y.T), eta, axis=0).T)
 
 
 @pytest.mark.parametrize("axis", [0, 1])
