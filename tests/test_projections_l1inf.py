@@ -954,14 +954,14 @@ def test_in_cache_float32_hands_over_with_its_sums_in_double():
 
 
 def test_in_cache_float32_short_row_groups_read_transposed():
-    """Float32 groups of at most 255 contiguous entries in cache (rows of a
+    """Float32 groups of at most 256 contiguous entries in cache (rows of a
     C-ordered matrix, columns of an F-ordered one) are copied into column
     groups as step 1 reads them: the same bits, theta and levels as the
     column groups of the transposed matrix, at every SIMD level of the pass
     (whole and partial sets of 8 groups and 8 x 8 blocks, blocks of 16
     entries and their last partial one), and the reference's projection."""
     rng = np.random.default_rng(36)
-    cases = [((203, 37), 0.5), ((64, 100), 0.1), ((9, 250), 0.9), ((40, 17), 0.5),
+    cases = [((203, 37), 0.5), ((64, 100), 0.1), ((9, 256), 0.9), ((40, 17), 0.5),
              ((1000, 100), 0.5), ((16, 8), 0.3)]
     for (n_groups, length), share in cases:
         Y = (rng.standard_normal((n_groups, length))

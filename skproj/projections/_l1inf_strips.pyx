@@ -299,8 +299,12 @@ cdef int small_layout(const floating[:, :] y, bint groups_are_rows,
 
 
 # Float32 groups of the groups layout in cache of at most this many entries
-# are read transposed by the in-cache path (``small_transposed``).
-cdef Py_ssize_t _TRANSPOSED_MAX_LENGTH = 255
+# are read transposed by the in-cache path (``small_transposed``).  Issue 14,
+# an Intel Xeon, times a copy at 10/50/90 % of the norm, float32 row groups:
+# 200 x 256 7.8/8.5/6.9 -> 5.8-7.3/6.3-7.6/5.9-7.0, but longer ones lose
+# (784 x 300 6.8/7.6/5.7 -> 9.9-10.9/8.5-11.7/8.2-11.1, 300 x 784 5.1/5.7/4.4
+# -> 6.3-7.8/7.1-9.2/6.7-9.2, 100 x 1000 6.2/7.5/6.1 -> 7.9-8.7/9.7/8.5-9.1).
+cdef Py_ssize_t _TRANSPOSED_MAX_LENGTH = 256
 
 
 cdef float* small_transposed(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
