@@ -1611,35 +1611,29 @@ static inline void skp_small_groups_##SUFFIX(const T* y, const ptrdiff_t* list, 
 }
 
 #if SKP_SMALL_HAVE_SIMD
-#define SKP_SMALL_TARGETS(T, SUFFIX, SINGLE)                                                \
-SKP_SMALL_AVX512 static void skp_small_lanes512_##SUFFIX(const T* y, ptrdiff_t length,            \
+/* The lanes layout's pass at one SIMD level (KIND: lanes512, lanes256), with
+ * float32's blocks (``blocks``, see the header) as a constant of its loops. */
+#define SKP_SMALL_LANES_TARGET(TARGET, KIND, T, SUFFIX, SINGLE)                             \
+TARGET static void skp_small_##KIND##_##SUFFIX(const T* y, ptrdiff_t length,                \
         ptrdiff_t width, ptrdiff_t row_stride, const ptrdiff_t* strips, ptrdiff_t n_strips, \
         const double* level, double* counts, double* sums, double* above_min,               \
         double* below_max, int blocks) {                                                    \
     if (blocks && SINGLE)                                                                   \
-        skp_small_lanes512(y, length, width, row_stride, strips, n_strips, level, counts,   \
-                           sums, above_min, below_max, SKP_SMALL_BLOCKS);                   \
+        skp_small_##KIND(y, length, width, row_stride, strips, n_strips, level, counts,     \
+                         sums, above_min, below_max, SKP_SMALL_BLOCKS);                     \
     else                                                                                    \
-        skp_small_lanes512(y, length, width, row_stride, strips, n_strips, level, counts,   \
-                           sums, above_min, below_max, SINGLE);                             \
-}                                                                                           \
+        skp_small_##KIND(y, length, width, row_stride, strips, n_strips, level, counts,     \
+                         sums, above_min, below_max, SINGLE);                               \
+}
+#define SKP_SMALL_TARGETS(T, SUFFIX, SINGLE)                                                \
+SKP_SMALL_LANES_TARGET(SKP_SMALL_AVX512, lanes512, T, SUFFIX, SINGLE)                      \
 SKP_SMALL_AVX512 static void skp_small_groups512_##SUFFIX(const T* y, const ptrdiff_t* list,      \
         ptrdiff_t n_list, ptrdiff_t length, ptrdiff_t group_stride, const double* level,    \
         double* counts, double* sums, double* above_min, double* below_max) {               \
     skp_small_groups512(y, list, n_list, length, group_stride, level, counts, sums,         \
                         above_min, below_max, SINGLE);                                      \
 }                                                                                           \
-SKP_SMALL_AVX2 static void skp_small_lanes256_##SUFFIX(const T* y, ptrdiff_t length,        \
-        ptrdiff_t width, ptrdiff_t row_stride, const ptrdiff_t* strips, ptrdiff_t n_strips, \
-        const double* level, double* counts, double* sums, double* above_min,               \
-        double* below_max, int blocks) {                                                    \
-    if (blocks && SINGLE)                                                                   \
-        skp_small_lanes256(y, length, width, row_stride, strips, n_strips, level, counts,   \
-                           sums, above_min, below_max, SKP_SMALL_BLOCKS);                   \
-    else                                                                                    \
-        skp_small_lanes256(y, length, width, row_stride, strips, n_strips, level, counts,   \
-                           sums, above_min, below_max, SINGLE);                             \
-}                                                                                           \
+SKP_SMALL_LANES_TARGET(SKP_SMALL_AVX2, lanes256, T, SUFFIX, SINGLE)                        \
 SKP_SMALL_AVX512 static void skp_small_norms512_##SUFFIX(const T* y, ptrdiff_t length,            \
         ptrdiff_t width, ptrdiff_t row_stride, double* sums, double* maxima) {              \
     skp_small_norms512(y, length, width, row_stride, sums, maxima, SINGLE);                 \
