@@ -581,7 +581,8 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
     cdef double inv_size = 1.0 / group_size
     cdef double clock = now()
     if w.transposed != NULL:
-        layout, stride, source = SMALL_LANES, n_groups * sizeof(float), <const floating*> w.transposed
+        layout, stride = SMALL_LANES, n_groups * sizeof(float)
+        source = <const floating*> w.transposed
     if layout == 0 or not _blocks_fit(lists, layout, floating is float):
         return SMALL_DECLINED
     # Start: the mean-shift model where it suits (``_mean_shift_start``), else
