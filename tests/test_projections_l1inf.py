@@ -954,9 +954,9 @@ def test_in_cache_float32_hands_over_with_its_sums_in_double():
 
 
 def test_in_cache_float32_short_row_groups_read_transposed():
-    """Float32 groups of at most 256 contiguous entries in cache (rows of a
-    C-ordered matrix, columns of an F-ordered one) are copied into column
-    groups as step 1 reads them: the same bits, theta and levels as the
+    """Float32 groups of at most 256 contiguous entries in a matrix of at most
+    1 MiB (rows of a C-ordered matrix, columns of an F-ordered one) are
+    copied into column groups as step 1 reads them: the same bits, theta and levels as the
     column groups of the transposed matrix, at every SIMD level of the pass
     (whole and partial sets of 8 groups and 8 x 8 blocks, blocks of 16
     entries and their last partial one), and the reference's projection."""

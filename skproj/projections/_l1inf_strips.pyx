@@ -298,13 +298,19 @@ cdef int small_layout(const floating[:, :] y, bint groups_are_rows,
     return _pass_layout(y, groups_are_rows, stride)
 
 
-# Float32 groups of the groups layout in cache of at most this many entries
-# are read transposed by the in-cache path (``small_transposed``).  Issue 14,
-# an Intel Xeon, times a copy at 10/50/90 % of the norm, float32 row groups:
-# 200 x 256 7.8/8.5/6.9 -> 5.8-7.3/6.3-7.6/5.9-7.0, but longer ones lose
-# (784 x 300 6.8/7.6/5.7 -> 9.9-10.9/8.5-11.7/8.2-11.1, 300 x 784 5.1/5.7/4.4
-# -> 6.3-7.8/7.1-9.2/6.7-9.2, 100 x 1000 6.2/7.5/6.1 -> 7.9-8.7/9.7/8.5-9.1).
+# Float32 groups of the groups layout in cache of at most this many entries,
+# in a matrix of at most this many bytes, are read transposed by the in-cache
+# path (``small_transposed``).  Issue 14, an Intel Xeon, times a copy at
+# 10/50/90 % of the norm, float32 row groups: 200 x 256 7.8/8.5/6.9 ->
+# 5.8-7.3/6.3-7.6/5.9-7.0, 4000 x 64 (1 MB) 11.7-12.9/12.9-14.4/9.2-10.6 ->
+# 7.6-8.5/7.7-8.5/6.8-7.5; but longer groups lose (784 x 300 6.8/7.6/5.7 ->
+# 9.9-10.9/8.5-11.7/8.2-11.1, 300 x 784 5.1/5.7/4.4 -> 6.3-7.8/7.1-9.2/6.7-9.2)
+# and so do larger matrices, whose copy leaves L2 with the matrix (3000 x 100
+# 6.3-6.4/7.5-7.7/5.7-5.8 -> 7.0-7.1/7.5/7.1, 2000 x 256 3.0-3.1/3.4-3.5/
+# 2.7-2.8 -> 3.8/4.3/4.0, 8000 x 256 3.3/3.8-3.9/3.0-3.1 -> 4.9-5.4/5.6-5.9/
+# 5.4-5.5).
 cdef Py_ssize_t _TRANSPOSED_MAX_LENGTH = 256
+cdef Py_ssize_t _TRANSPOSED_MAX_BYTES = 1 << 20
 
 
 cdef float* small_transposed(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
@@ -324,7 +330,8 @@ cdef float* small_transposed(const floating[:, :] y, bint groups_are_rows) noexc
     cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
     cdef Py_ssize_t length = y.shape[1] if groups_are_rows else y.shape[0]
     if (floating is double or small_layout(y, groups_are_rows, &stride) != SMALL_GROUPS
-            or length > _TRANSPOSED_MAX_LENGTH or n_groups < SKP_SMALL_STRIP):
+            or length > _TRANSPOSED_MAX_LENGTH or n_groups < SKP_SMALL_STRIP
+            or n_groups * length * sizeof(float) > _TRANSPOSED_MAX_BYTES):
         return NULL
     return <float*> malloc(n_groups * length * sizeof(float))
 
