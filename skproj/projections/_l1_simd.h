@@ -1055,13 +1055,13 @@ SKP_AVX2 static inline void skp_shrink_f32(const float* src, float* dst, ptrdiff
      * for the values near tau (Sterbenz), so the result is the double
      * computation's rounding but for rare ties (at most one unit in the last
      * place), at a third of the instructions.  With AVX-512, its loop (the
-     * same operations), as skp_shrink_f64 takes its own: bilevel_l11's rows
-     * were written by this loop, their l1 ball's by that one. */
-    const float tau_hi = (float) tau, tau_lo = (float) (tau - (double) tau_hi);
+     * same operations), as skp_shrink_f64 takes its own (bilevel_l11's rows
+     * had been written by this loop where project_l1_ball took that one). */
     if (skp_avx512) {
         skp_shrink512_f32_unguarded(src, dst, n, tau, magnitudes, stream);
         return;
     }
+    const float tau_hi = (float) tau, tau_lo = (float) (tau - (double) tau_hi);
     const __m256 sign = _mm256_set1_ps(-0.0f), zero = _mm256_setzero_ps();
     const __m256 hi_v = _mm256_set1_ps(tau_hi), lo_v = _mm256_set1_ps(tau_lo);
     const ptrdiff_t end = n - n % 8;

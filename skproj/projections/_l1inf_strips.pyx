@@ -403,7 +403,7 @@ cdef bint sums_by_blocks(const floating[:, :] y, bint groups_are_rows,
     ``transposed`` into them (not NULL): step 1 is then a
     pass at level 0 of the in-cache path, and as fast as a read (the sums'
     conversions to double at every entry had taken twice the time: issue
-    14, 100 x 1000 float32 8.8 -> ~5 us).  The other paths, where the
+    14, 100 x 1000 float32 8.8 -> 6.5-6.8 us).  The other paths, where the
     in-cache one declines, take step 1 again in double.
     """
     cdef Py_ssize_t stride
