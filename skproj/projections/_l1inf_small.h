@@ -54,7 +54,7 @@
 /* float32's blocks of rows in the lanes layout, and the largest magnitude
  * whose blocks cannot overflow (half FLT_MAX over the block's length). */
 #define SKP_SMALL_BLOCK 16
-#define SKP_SMALL_BLOCK_MAX (3.4028234663852886e38 / (2 * SKP_SMALL_BLOCK))
+#define SKP_SMALL_BLOCK_MAX ((double) FLT_MAX / (2 * SKP_SMALL_BLOCK))
 /* The loops' ``single``: 0 float64, 1 float32, SKP_SMALL_BLOCKS float32 whose
  * sums go by blocks (the lanes layout, where the caller asks for them). */
 #define SKP_SMALL_BLOCKS 2
@@ -459,8 +459,10 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_quad512_f32(
             skp_acc16_take(&r[0], skp_small_abs16(row), l0, blocks);
             skp_acc16_take(&r[1], skp_small_abs16(row + 16), l1, blocks);
         }
-        skp_acc16_flush(&r[0]);     /* (a block of zeros without ``blocks``) */
-        skp_acc16_flush(&r[1]);
+        if (blocks) {
+            skp_acc16_flush(&r[0]);
+            skp_acc16_flush(&r[1]);
+        }
     }
     for (q = 0; q < 2; q++)
         skp_acc16_store(&r[q], g + 16 * q, g + 16 * q + 8, counts, sums, above_min, below_max);
@@ -491,8 +493,10 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_pairs512_f32_(
                 skp_acc16_take(&r[1], skp_small_pair_abs16(row + g[2], row + g[3]), l1,
                                blocks);
         }
-        skp_acc16_flush(&r[0]);
-        skp_acc16_flush(&r[1]);
+        if (blocks) {
+            skp_acc16_flush(&r[0]);
+            skp_acc16_flush(&r[1]);
+        }
     }
     skp_acc16_store(&r[0], g[0], g[1], counts, sums, above_min, below_max);
     if (two)
@@ -989,19 +993,22 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_strip256_f32(
     ptrdiff_t i;
     l = _mm256_set_m128(skp_float_below4(_mm256_loadu_pd(level + g + 4)),
                         skp_float_below4(_mm256_loadu_pd(level + g)));
-    for (i = 0; blocks && i < length; ) {
-        __m256 block = _mm256_setzero_ps();     /* (the header's blocks) */
-        for (const ptrdiff_t end = skp_small_block_end(i, length); i < end; i++)
-            block = _mm256_add_ps(block, skp_bound8_f32(_mm256_and_ps(_mm256_loadu_ps(
-                (const float*) ((const char*) y + i * row_stride) + g), magnitude), l,
-                &uncounted, &least, &largest));
-        low = _mm256_add_pd(low, _mm256_cvtps_pd(_mm256_castps256_ps128(block)));
-        high = _mm256_add_pd(high, _mm256_cvtps_pd(_mm256_extractf128_ps(block, 1)));
-    }
-    for (i = 0; !blocks && i < length; i++)
-        skp_take8_f32(_mm256_and_ps(_mm256_loadu_ps(
-                          (const float*) ((const char*) y + i * row_stride) + g), magnitude),
-                      l, &uncounted, &least, &largest, &low, &high);
+#define SKP_STRIP_ROW(i) \
+    _mm256_and_ps(_mm256_loadu_ps((const float*) ((const char*) y + (i) * row_stride) + g), \
+                  magnitude)
+    if (blocks)
+        for (i = 0; i < length; ) {
+            __m256 block = _mm256_setzero_ps();     /* (the header's blocks) */
+            for (const ptrdiff_t end = skp_small_block_end(i, length); i < end; i++)
+                block = _mm256_add_ps(block, skp_bound8_f32(SKP_STRIP_ROW(i), l, &uncounted,
+                                                            &least, &largest));
+            low = _mm256_add_pd(low, _mm256_cvtps_pd(_mm256_castps256_ps128(block)));
+            high = _mm256_add_pd(high, _mm256_cvtps_pd(_mm256_extractf128_ps(block, 1)));
+        }
+    else
+        for (i = 0; i < length; i++)
+            skp_take8_f32(SKP_STRIP_ROW(i), l, &uncounted, &least, &largest, &low, &high);
+#undef SKP_STRIP_ROW
     _mm256_storeu_pd(sums + g, low);
     _mm256_storeu_pd(sums + g + 4, high);
     _mm256_storeu_pd(counts + g, skp_counts4(uncounted, 0));

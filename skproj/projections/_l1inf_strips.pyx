@@ -400,10 +400,10 @@ cdef bint sums_by_blocks(const floating[:, :] y, bint groups_are_rows,
     """Whether ``small_norms`` sums the groups by float32 blocks of rows (``_l1inf_small.h``).
 
     Float32 column groups of contiguous rows in cache, or groups
-    ``transposed`` into them (not NULL): step 1 is then a
-    pass at level 0 of the in-cache path, and as fast as a read (the sums'
-    conversions to double at every entry had taken twice the time: issue
-    14, 100 x 1000 float32 8.8 -> 6.5-6.8 us).  The other paths, where the
+    ``transposed`` into them (not NULL): step 1 is then a pass at level 0 of
+    the in-cache path, at about a read's speed (with the sums' conversions
+    to double at every entry it took a third longer: issue 14, 100 x 1000
+    float32 8.8 -> 6.5-6.8 us, a copy 7.5).  The other paths, where the
     in-cache one declines, take step 1 again in double.
     """
     cdef Py_ssize_t stride
