@@ -284,6 +284,34 @@ def test_matrix_kernels_at_a_tensors_addresses_give_numpys_bits(name, dtype, axi
     assert len(calls) == 3 and None not in calls
 
 
+@pytest.mark.parametrize("project", FAST, ids=ids)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("grad", [False, True])
+def test_new_results_of_tensors_come_from_the_address_entries(project, dtype, grad,
+                                                              monkeypatch):
+    """CPU tensors without ``out=`` take the common call too (a new tensor on
+    NumPy's memory, as the general way makes it): NumPy's bits, the input
+    untouched, the result a new tensor outside autograd."""
+    from skproj.projections import _matrix, _vector
+
+    calls = []
+    for module, entry in ((_vector, "vector_call"), (_matrix, "matrix_call")):
+        def recorded(*args, real=getattr(module, entry), **kwargs):
+            result = real(*args, **kwargs)
+            calls.append(result)
+            return result
+        monkeypatch.setattr(module, entry, recorded)
+    T = torch.randn(40, 70, dtype=dtype, generator=torch.Generator().manual_seed(5))
+    Y = torch.nn.Parameter(T.clone()) if grad else T.clone()
+    eta = 1.0 if project is P.project_simplex else 0.3 * float(T.abs().sum())
+    X = project(Y, eta)
+    assert len(calls) == 1 and calls[0] is not None
+    assert type(X) is torch.Tensor and X.dtype == dtype and not X.requires_grad
+    assert X.data_ptr() != Y.data_ptr() and X.is_contiguous() and X.shape == Y.shape
+    assert torch.equal(Y.detach(), T)
+    np.testing.assert_array_equal(X.numpy(), project(T.numpy(), eta))
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_exact_ball_duals_at_a_tensors_addresses(dtype):
     T = torch.randn(30, 20, dtype=dtype, generator=torch.Generator().manual_seed(2))
