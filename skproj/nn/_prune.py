@@ -174,7 +174,12 @@ class ParameterConstraint:
 
     @property
     def param(self):
-        return getattr(self.module, self.name)
+        # (the module's dict of parameters first: a module's attribute lookup,
+        # nn.Module.__getattr__, costs half a microsecond, and the optimizer
+        # hook reads the parameter and its mask after every step; any other
+        # kind of attribute, e.g. a parametrization's, by the lookup)
+        param = self.module._parameters.get(self.name)
+        return param if param is not None else getattr(self.module, self.name)
 
     @property
     def mask(self):
@@ -186,7 +191,9 @@ class ParameterConstraint:
         through ``mask.data`` or a NumPy view of the mask, is seen only after
         the next counted one.
         """
-        return getattr(self.module, self.name + "_mask")
+        name = self.name + "_mask"
+        mask = self.module._buffers.get(name)  # (as ``param``)
+        return mask if mask is not None else getattr(self.module, name)
 
     def _mask_factor(self):
         """The mask in the parameter's dtype and device, or None when it keeps every entry.
