@@ -212,14 +212,15 @@ def small_table(shape, rng, rounds=600):
         torch = None
     print(f"Per call on {shape[0]}x{shape[1]} float32 (in cache), at half of each norm:")
     print("time / np.copyto(out, Y); 'kernel' is the kernel's address entry called directly, so")
-    print("'numpy' - 'kernel' is the validation and dispatch; 'new out' allocates the result")
+    print("'numpy' - 'kernel' is the validation and dispatch; 'new out' allocates the result;")
+    print("'torch' a CPU tensor with out=, 'torch new' without")
     print(f"(single calls of every column and the copy interleaved, {rounds} rounds, tenth")
     print("percentiles: see _timing.low_times)")
     Y = rng.standard_normal(shape).astype(np.float32)
     out = empty_aligned_like(Y)
     kernels = _kernels(Y, out)
     header = (f"{'projection':<20}{'kernel':>8}{'numpy':>8}{'new out':>9}"
-              f"{'torch':>8}{'overhead us':>13}")
+              f"{'torch':>8}{'torch new':>11}{'overhead us':>13}")
     if torch is not None:
         torch.set_num_threads(1)
         # (both at Y's offset in a cache line, as ``out``: see empty_aligned_like)
@@ -232,12 +233,13 @@ def small_table(shape, rng, rounds=600):
         calls = [lambda: np.copyto(out, Y), functools.partial(kernels[name], eta),
                  lambda: project(Y, eta, out=out), lambda: project(Y, eta)]
         if torch is not None:
-            calls.append(lambda: project(T, eta, out=T_out))
+            calls += [lambda: project(T, eta, out=T_out), lambda: project(T, eta)]
         times = low_times(calls, rounds=rounds)
         reference, kernel, numpy_time, fresh = times[:4]
-        tensor = times[4] / reference if torch is not None else float("nan")
+        tensor, fresh_tensor = ((times[4] / reference, times[5] / reference)
+                                if torch is not None else (float("nan"), float("nan")))
         rows.append(f"{name:<20}{kernel / reference:>8.2f}{numpy_time / reference:>8.2f}"
-                    f"{fresh / reference:>9.2f}{tensor:>8.2f}"
+                    f"{fresh / reference:>9.2f}{tensor:>8.2f}{fresh_tensor:>11.2f}"
                     f"{(numpy_time - kernel) * 1e6:>13.2f}  (copy {reference * 1e6:.1f} us)")
     print(header)
     print("-" * len(header))
