@@ -312,6 +312,22 @@ def test_new_results_of_tensors_come_from_the_address_entries(project, dtype, gr
     np.testing.assert_array_equal(X.numpy(), project(T.numpy(), eta))
 
 
+@pytest.mark.parametrize("project", [P.project_l1_ball, P.project_simplex], ids=ids)
+@pytest.mark.parametrize("shape", [(), (5,), (2, 3, 4)], ids=str)
+def test_new_results_of_tensors_of_any_shape(project, shape, monkeypatch):
+    """The vector sets' new tensors keep the input's shape (0-d and 3-d included)."""
+    from skproj.projections import _vector
+
+    calls = []
+    real = _vector.vector_call
+    monkeypatch.setattr(_vector, "vector_call",
+                        lambda *args: calls.append(real(*args)) or calls[-1])
+    T = 3 * torch.randn(shape, dtype=torch.float64, generator=torch.Generator().manual_seed(6))
+    X = project(T, 1.0)
+    assert calls[0] is not None and X.shape == T.shape and X.dtype == T.dtype
+    np.testing.assert_array_equal(X.numpy(), project(T.numpy(), 1.0))
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_exact_ball_duals_at_a_tensors_addresses(dtype):
     T = torch.randn(30, 20, dtype=dtype, generator=torch.Generator().manual_seed(2))
