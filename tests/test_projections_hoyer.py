@@ -660,6 +660,26 @@ def test_unreachable_weighted_target_warns():
     assert ((X != 0).sum(axis=0) == 1).all()
 
 
+@pytest.mark.parametrize("way", ["array", "array out", "projector", "list", "tensor"])
+def test_unreachable_warning_names_the_callers_line(way):
+    """Whatever the way into the kernel, the warning points at the caller's own line."""
+    Y = np.array([[1.0, 1.0], [0.1, 0.1]])
+    w = np.array([1.0, 0.1])
+    if way == "tensor":
+        torch = pytest.importorskip("torch")
+        Y = torch.from_numpy(Y)
+    project = {
+        "array": lambda: project_group_hoyer(Y, 1.0, weights=w),
+        "array out": lambda: project_group_hoyer(Y, 1.0, weights=w, out=np.empty_like(Y)),
+        "projector": lambda: group_hoyer_projector(2, weights=w)(Y, np.empty_like(Y), 1.0),
+        "list": lambda: project_group_hoyer(Y.tolist(), 1.0, weights=w),
+        "tensor": lambda: project_group_hoyer(Y, 1.0, weights=w),
+    }[way]
+    with pytest.warns(UserWarning, match="cannot be reached") as caught:
+        project()
+    assert [record.filename for record in caught] == [__file__]
+
+
 # ---------------------------------------------------------------- properties
 
 matrices = arrays(np.float64, st.tuples(st.integers(2, 12), st.integers(1, 12)),

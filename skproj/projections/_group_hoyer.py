@@ -3,6 +3,8 @@
 import functools
 import math
 import numbers
+import os
+import sys
 import warnings
 
 import numpy as np
@@ -11,7 +13,7 @@ from skproj.projections import _hoyer, _torch_backend, _torch_hoyer
 from skproj.projections._l1 import Status
 from skproj.projections._matrix import _oriented
 from skproj.projections._validation import (
-    as_numpy_array, check_axis, raise_for_status, run_projection,
+    as_numpy_array, check_axis, common_memory, raise_for_status, run_projection,
 )
 
 __all__ = ["check_sparsity", "hoyer_sparsity", "project_group_hoyer"]
@@ -109,7 +111,7 @@ class _NumpyProjector:
             t *= scale
         raise_for_status(status, "Y")
         if not reached:
-            _warn_unreachable(sparsity, stacklevel=5)
+            _warn_unreachable(sparsity)
         return t * self.normalization
 
 
@@ -272,12 +274,32 @@ def project_group_hoyer(Y, sparsity, *, axis=0, weights=None, out=None, return_d
             _warn_unreachable(sparsity)
         return x, t * _normalization(w)
 
-    X, mu = run_projection(Y, out, compute, torch_compute, ndim=2,
-                           empty_result=lambda y: 0.0)
+    # (the common call, NumPy arrays or CPU tensors, skips run_projection's
+    # checks and views: on 32 x 64 float32, an Intel Xeon, 22.6 -> 20.7 us a
+    # call with NumPy arrays, 31.0 -> 22.0 us with tensors and out=)
+    memory = common_memory(Y, out, ndim=2)
+    if memory is not None:
+        y_np, x_np, X = memory
+        mu = compute(y_np, x_np)
+        if out is not None:
+            X = _torch_backend.mark_written(X)
+    else:
+        X, mu = run_projection(Y, out, compute, torch_compute, ndim=2,
+                               empty_result=lambda y: 0.0)
     return (X, float(mu)) if return_dual else X
 
 
-def _warn_unreachable(sparsity, stacklevel=4):
+# skproj's own folder: a warning names the first line outside it (the user's)
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _warn_unreachable(sparsity):
+    # (the depth of skproj's frames depends on the way in: a projector, NumPy
+    # arrays or tensors through the checks, an estimator's fit; a fixed
+    # stacklevel named a line of _validation.py for every one of them)
+    frame, stacklevel = sys._getframe(), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, stacklevel = frame.f_back, stacklevel + 1
     warnings.warn(
         f"sparsity={sparsity} cannot be reached with these weights: every group was made "
         "1-sparse, which is the sparsest they can be.", UserWarning, stacklevel=stacklevel)
