@@ -112,6 +112,7 @@ LAYERS = [
     ("linear 300x2000", lambda: nn.Linear(2000, 300), "inputs"),
     ("conv 64x32x3x3 filters", lambda: nn.Conv2d(32, 64, 3), "outputs"),
     ("conv 64x32x3x3 channels", lambda: nn.Conv2d(32, 64, 3), "inputs"),
+    ("conv 64x32x1x1 channels", lambda: nn.Conv2d(32, 64, 1), "inputs"),
 ]
 
 

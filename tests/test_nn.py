@@ -59,7 +59,8 @@ def test_linear_groups_match_the_functional_projection(name, groups, axis):
     assert attached.support().shape == ((30,) if groups == "inputs" else (16,))
 
 
-@pytest.mark.parametrize("conv,shape", [(nn.Conv1d, (5, 4, 3)), (nn.Conv2d, (5, 4, 3, 3))])
+@pytest.mark.parametrize("conv,shape", [(nn.Conv1d, (5, 4, 3)), (nn.Conv2d, (5, 4, 3, 3)),
+                                        (nn.Conv2d, (5, 4, 1, 1)), (nn.Conv1d, (5, 4, 1))])
 def test_convolution_groups_are_filters_or_input_channels(conv, shape):
     torch.manual_seed(0)
     layer = conv(shape[1], shape[0], shape[2])
@@ -85,6 +86,30 @@ def test_convolution_groups_are_filters_or_input_channels(conv, shape):
     assert 0 < kept.sum() < shape[1]
     np.testing.assert_array_equal(
         (layer2.weight.detach() != 0).transpose(0, 1).reshape(shape[1], -1).any(1).numpy(), kept)
+
+
+@pytest.mark.parametrize("attached_axis", [None, 1])
+def test_one_by_one_kernels_input_channels_are_the_weights_columns(attached_axis):
+    """A 1 x 1 convolution's input channels are the columns of its (out, in)
+    weight, projected in place with no copy; a set attached with the channels
+    as rows (axis 1, as before) keeps that layout, with the same groups."""
+    torch.manual_seed(0)
+    layer = nn.Conv2d(6, 9, 1)
+    with torch.no_grad():
+        layer.weight[:, 2] *= 0.1
+    weight = layer.weight.detach().clone()
+    attached = constrain(layer, "weight", "bilevel_l1inf", eta=0.3, groups="inputs")
+    assert attached.constraint.axis == 0
+    if attached_axis is not None:
+        attached.constraint = attached.constraint.with_params(axis=attached_axis)
+    matrix, axis, _ = attached.matrix()
+    assert axis == attached.constraint.axis and matrix.shape == ((9, 6) if axis == 0 else (6, 9))
+    if axis == 0:  # (the weight's own memory: nothing to copy back)
+        assert matrix.data_ptr() == layer.weight.data_ptr() and matrix.is_contiguous()
+    attached.project()
+    expected = P.bilevel_l1inf(weight.reshape(9, 6).numpy(), 0.3, axis=0)
+    np.testing.assert_allclose(layer.weight.detach().reshape(9, 6).numpy(), expected, rtol=1e-6)
+    assert attached.support().numpy().tolist() == (np.abs(expected).sum(0) > 0).tolist()
 
 
 def test_vector_sets_see_the_whole_parameter():
