@@ -288,10 +288,10 @@ class _Subclass(np.ndarray):
 
 
 def _general_path(monkeypatch):
-    from skproj.projections import _matrix, _vector
+    from skproj.projections import _matrix, _validation, _vector
 
+    monkeypatch.setattr(_validation, "common_memory", lambda *args, **kwargs: None)
     for module, fast in ((_vector, "vector_call"), (_matrix, "matrix_call")):
-        monkeypatch.setattr(module, "common_memory", lambda *args, **kwargs: None)
         monkeypatch.setattr(module, fast, lambda *args, **kwargs: None)
 
 
@@ -448,10 +448,9 @@ def test_array_memory_takes_exactly_the_common_call(dtype):
 @pytest.mark.parametrize("project", FAST, ids=ids)
 def test_common_arrays_skip_the_python_checks(project, rng, monkeypatch):
     # (the kernels' address entries, without common_memory or a memoryview)
-    from skproj.projections import _matrix, _vector
+    from skproj.projections import _validation
 
-    for module in (_vector, _matrix):
-        monkeypatch.setattr(module, "common_memory", lambda *args, **kwargs: 1 / 0)
+    monkeypatch.setattr(_validation, "common_memory", lambda *args, **kwargs: 1 / 0)
     Y = rng.standard_normal((6, 9))
     out = np.empty_like(Y)
     assert project(Y, 1.0, out=out) is out

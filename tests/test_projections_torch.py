@@ -232,7 +232,7 @@ def _tensor_outcome(project, make, eta):
 @pytest.mark.parametrize("kind", list(_TENSOR_OUTS))
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_fast_path_gives_the_general_paths_results_and_errors(project, kind, dtype, monkeypatch):
-    from skproj.projections import _matrix, _vector
+    from skproj.projections import _matrix, _validation, _vector
 
     def make():
         T = torch.randn(7, 9, dtype=dtype, generator=torch.Generator().manual_seed(3))
@@ -240,8 +240,8 @@ def test_fast_path_gives_the_general_paths_results_and_errors(project, kind, dty
 
     eta = 0.4 * float(make()[0].detach().float().nan_to_num().abs().sum())
     fast = _tensor_outcome(project, make, eta)
+    monkeypatch.setattr(_validation, "common_memory", lambda *args, **kwargs: None)
     for module, entry in ((_vector, "vector_call"), (_matrix, "matrix_call")):
-        monkeypatch.setattr(module, "common_memory", lambda *args, **kwargs: None)
         monkeypatch.setattr(module, entry, lambda *args, **kwargs: None)
     general = _tensor_outcome(project, make, eta)
     assert len(fast) == len(general)

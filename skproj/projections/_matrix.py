@@ -8,8 +8,8 @@ from skproj.projections import _bilevel, _l1inf, _torch_backend
 from skproj.projections._arrays import matrix_call
 from skproj.projections._l1 import Status
 from skproj.projections._validation import (
-    as_numpy_array, check_axis, check_radius, common_memory, radius_zero,
-    raise_for_status, run_kernel, run_projection,
+    as_numpy_array, check_axis, check_radius, radius_zero, raise_for_status, run_kernel,
+    run_projection,
 )
 
 __all__ = [
@@ -41,26 +41,26 @@ def _oriented(y, x, axis):
     return y, x, groups_are_rows
 
 
-def _run_matrix_kernel(kernel, y, out, eta, axis, torch_compute, extra=False, wanted=True,
+def _run_matrix_kernel(kernel, y, out, eta, axis, torch_compute, extra=False,
                        at_addresses=None):
     """Validate and run a bi-level-style kernel ``kernel(y, x, eta, rows, radii)``.
 
-    ``extra``: also return the kernel's extras (its threshold and the radii);
-    ``wanted=False``: the caller drops them, so a tensor's are not made into
-    tensors (2 us of a 10 us call on a 32 x 64 CPU tensor).
+    ``extra``: also return the kernel's extras (its threshold and the radii;
+    a tensor's as tensors, 2 us of a 10 us call on a 32 x 64 CPU tensor, so
+    only for a caller that wants them); else None in their place.
     ``at_addresses(y_address, x_address, n_rows, n_cols, single, eta, rows,
     radii)``: the kernel's entry for the memory of the common call, which
     ``_arrays.matrix_call`` checks and runs in C.
     """
     if at_addresses is not None:
-        called = matrix_call(at_addresses, y, out, eta, axis, extra and wanted)
+        called = matrix_call(at_addresses, y, out, eta, axis, extra)
         if called is not None:
             result, returned, per_group = called
             if not extra:
                 return result, None
             extras = returned[1], per_group
             return result, (_torch_backend.to_tensor_like(extras, y)
-                            if wanted and type(y) is not np.ndarray else extras)
+                            if type(y) is not np.ndarray else extras)
     eta = check_radius(eta)
     axis = check_axis(axis)
 
@@ -76,13 +76,6 @@ def _run_matrix_kernel(kernel, y, out, eta, axis, torch_compute, extra=False, wa
     def empty_result(y_any):
         return (0.0, np.zeros(y_any.shape[1 - axis])) if extra else None
 
-    memory = common_memory(y, out, ndim=2) if eta else None
-    if memory is not None:
-        y_np, x_np, result = memory
-        extras = compute(y_np, x_np)
-        if wanted and extras is not None and result is not x_np:  # (a tensor's: tensors)
-            extras = _torch_backend.to_tensor_like(extras, y)
-        return (result if out is None else _torch_backend.mark_written(result)), extras
     return run_projection(y, out, compute, lambda t: torch_compute(t, eta, axis),
                           ndim=2, empty_result=empty_result)
 
@@ -412,8 +405,8 @@ def project_l1inf_ball(Y, eta, *, axis=0, out=None, return_dual=False):
     array([[ 1.,  0.],
            [-1.,  0.]])
     """
-    X, (theta, mu) = _run_matrix_kernel(
+    X, duals = _run_matrix_kernel(
         _l1inf.l1inf_ball, Y, out, eta, axis,
-        lambda t, e, a: _torch_backend.l1inf_ball(t, e, a), extra=True, wanted=return_dual,
+        lambda t, e, a: _torch_backend.l1inf_ball(t, e, a), extra=return_dual,
         at_addresses=_l1inf.at_addresses)
-    return (X, theta, mu) if return_dual else X
+    return (X, *duals) if return_dual else X

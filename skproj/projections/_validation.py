@@ -4,7 +4,7 @@ Every public projection goes through :func:`run_projection`, so that the
 contract of ``skproj.projections`` (accepted inputs, errors, ``out=``, no
 mutation of the input, torch tensors in and out) lives in one place.  The
 common call (a C-contiguous float array or CPU tensor, ``out`` None, apart or
-the input itself) may first take :func:`common_memory`, a few cheap checks
+the input itself) takes :func:`common_memory` first, there, a few cheap checks
 that decide nothing the general ones would not.  Measured on a 100 x 1000
 float32 array, whose copy takes 10 us: these checks cost 0.5 us with NumPy
 arrays and 2.5 us with tensors (whose ``numpy()`` views cost 0.7 us each),
@@ -306,7 +306,24 @@ def run_projection(y, out, compute, torch_compute, *, ndim=None, name="Y",
     -------
     x, extra
         The projection (same kind, dtype and device as ``y``) and the extras.
+
+    Notes
+    -----
+    The common call (:func:`common_memory`) goes straight to ``compute``
+    with the memory's NumPy views, past the general checks and views, for
+    every projection (the l1 ball's and the matrix kernels' own entries in C
+    come before; this is their way for the rest, e.g. a radius given as a
+    NumPy scalar): ``project_group_hoyer`` on 32 x 64 float32, an Intel
+    Xeon, 21.2 -> 20.9 us a call with NumPy arrays, 30.3 -> 27.9 with CPU
+    tensors and ``out=``.
     """
+    memory = common_memory(y, out, ndim)
+    if memory is not None:
+        y_np, x_np, result = memory
+        extra = compute(y_np, x_np)
+        if extra is not None and result is not x_np:  # (a tensor's: as tensors)
+            extra = _torch_backend.to_tensor_like(extra, y)
+        return (result if out is None else _torch_backend.mark_written(result)), extra
     if _torch_backend.is_tensor(y):
         return _run_on_tensor(y, out, compute, torch_compute, ndim, name, empty_result)
     y = as_numpy_array(y, name, ndim)

@@ -6,7 +6,7 @@ from skproj.projections import _l1, _torch_backend
 from skproj.projections._arrays import vector_call
 from skproj.projections._matrix import group_norms
 from skproj.projections._validation import (
-    check_radius, common_memory, radius_zero, run_kernel, run_projection,
+    check_radius, radius_zero, run_kernel, run_projection,
 )
 
 __all__ = ["project_l1_ball", "project_simplex", "project_l2_ball", "project_linf_ball"]
@@ -152,12 +152,6 @@ def _soft_threshold_projection(y, eta, out, kernel, torch_function):
     if result is not None:
         return result
     eta = check_radius(eta)
-    memory = common_memory(y, out) if eta else None
-    if memory is not None:
-        y_np, x_np, result = memory
-        # (C-contiguous: one long row; reshape inline, a call of _as_row costs a third more)
-        run_kernel(kernel, y_np.reshape(1, -1), x_np.reshape(1, -1), eta, name="y")
-        return result if out is None else _torch_backend.mark_written(result)
 
     def compute(y2d, x2d):
         if eta == 0:
