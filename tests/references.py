@@ -68,3 +68,11 @@ def group_norm(Y, inner, axis):
     if inner == "l1":
         return np.abs(G).sum()
     return np.sqrt((G ** 2).sum(axis=1)).sum()
+
+
+def vector_norm(values, kind):
+    """The ``"l1"``, ``"l2"`` or ``"linf"`` norm of a whole array, in float64."""
+    magnitudes = np.abs(np.asarray(values, dtype=np.float64)).ravel()
+    if kind == "linf":
+        return float(magnitudes.max(initial=0.0))
+    return float(np.sqrt(np.sum(magnitudes ** 2)) if kind == "l2" else magnitudes.sum())

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from skproj import projections as P
 
 from addresses import at_offset, bits
+from references import vector_norm
 
 VECTOR = [P.project_l1_ball, P.project_simplex, P.project_l2_ball, P.project_linf_ball]
 MATRIX = [P.get_constraint(name).function for name in P.MATRIX_CONSTRAINTS]
@@ -277,7 +278,10 @@ def test_entries_whose_sums_overflow_are_rescaled(project, rng):
 # the general path: both must give the same results and the same errors, for
 # every input and ``out``.
 
-FAST = [P.project_l1_ball, P.project_simplex] + MATRIX
+FAST = VECTOR + MATRIX
+# The norm a radius is a share of: the l1 norm, but the l2 and linf balls' own
+# (a share of the l1 norm would hold most arrays inside those balls, copied).
+NORM_OF = {P.project_l2_ball: "l2", P.project_linf_ball: "linf"}
 
 _OUTS = ("none", "new", "same", "view of y", "overlap", "fortran", "read-only",
          "other dtype", "other shape", "list", "big-endian", "unaligned", "subclass")
@@ -365,7 +369,7 @@ def test_fast_path_gives_the_general_paths_results_and_errors(
 
     Y = case()[0]
     finite = Y[np.isfinite(Y)] if Y.dtype.kind == "f" else Y
-    eta = share * float(np.abs(finite).sum())
+    eta = share * vector_norm(finite, NORM_OF.get(project, "l1"))
     fast = _outcome(project, case, eta)
     with pytest.MonkeyPatch.context() as monkeypatch:
         _general_path(monkeypatch)

@@ -7,6 +7,8 @@ import pytest
 
 from skproj import projections as P
 
+from references import vector_norm
+
 torch = pytest.importorskip("torch")
 
 VECTOR = [P.project_l1_ball, P.project_simplex, P.project_l2_ball, P.project_linf_ball]
@@ -187,7 +189,16 @@ def test_cuda_tensor_stays_on_device(project, axis):
 # The common call's fast paths (``vector_call``, ``matrix_call``,
 # ``common_memory``) against the general path: the same results, the same
 # memory written, the same errors.
-FAST = [P.project_l1_ball, P.project_simplex] + MATRIX
+FAST = VECTOR + MATRIX
+# The norm a radius is a share of: the l1 norm, but the l2 and linf balls' own
+# (a share of the l1 norm would hold most tensors inside those balls, copied).
+NORM_OF = {P.project_l2_ball: "l2", P.project_linf_ball: "linf"}
+
+
+def _share_of_norm(project, T, share):
+    values = T.detach().float().nan_to_num().numpy()
+    return share * vector_norm(values, NORM_OF.get(project, "l1"))
+
 
 _TENSOR_OUTS = {
     "none": lambda T: (T, None),
@@ -238,7 +249,7 @@ def test_fast_path_gives_the_general_paths_results_and_errors(project, kind, dty
         T = torch.randn(7, 9, dtype=dtype, generator=torch.Generator().manual_seed(3))
         return _TENSOR_OUTS[kind](T)
 
-    eta = 0.4 * float(make()[0].detach().float().nan_to_num().abs().sum())
+    eta = _share_of_norm(project, make()[0], 0.4)
     fast = _tensor_outcome(project, make, eta)
     monkeypatch.setattr(_validation, "common_memory", lambda *args, **kwargs: None)
     for module, entry in ((_vector, "vector_call"), (_matrix, "matrix_call")):
@@ -303,7 +314,7 @@ def test_new_results_of_tensors_come_from_the_address_entries(project, dtype, gr
         monkeypatch.setattr(module, entry, recorded)
     T = torch.randn(40, 70, dtype=dtype, generator=torch.Generator().manual_seed(5))
     Y = torch.nn.Parameter(T.clone()) if grad else T.clone()
-    eta = 1.0 if project is P.project_simplex else 0.3 * float(T.abs().sum())
+    eta = 1.0 if project is P.project_simplex else _share_of_norm(project, T, 0.3)
     X = project(Y, eta)
     assert len(calls) == 1 and calls[0] is not None
     assert type(X) is torch.Tensor and X.dtype == dtype and not X.requires_grad
@@ -312,7 +323,7 @@ def test_new_results_of_tensors_come_from_the_address_entries(project, dtype, gr
     np.testing.assert_array_equal(X.numpy(), project(T.numpy(), eta))
 
 
-@pytest.mark.parametrize("project", [P.project_l1_ball, P.project_simplex], ids=ids)
+@pytest.mark.parametrize("project", VECTOR, ids=ids)
 @pytest.mark.parametrize("shape", [(), (5,), (2, 3, 4)], ids=str)
 def test_new_results_of_tensors_of_any_shape(project, shape, monkeypatch):
     """The vector sets' new tensors keep the input's shape (0-d and 3-d included)."""
@@ -366,7 +377,7 @@ def test_negative_views_are_read_and_written_as_their_values(project, where):
     # (a negative view's memory holds its values negated: NumPy cannot view it,
     # so the input is read through a copy and the result written through torch)
     T = torch.randn(6, 9, dtype=torch.float64, generator=torch.Generator().manual_seed(4))
-    level = 0.6 if project is P.project_group_hoyer else 0.4 * float(T.abs().sum())
+    level = 0.6 if project is P.project_group_hoyer else _share_of_norm(project, T, 0.4)
     expected = project(T.numpy(), level)
     negative = torch._neg_view(-T)
     assert negative.is_neg() and torch.equal(negative, T)

@@ -211,25 +211,27 @@ cdef object _written(object result, object out):
     return result
 
 
-def vector_call(object at_addresses, bint simplex, object y, object out, object eta):
-    """The l1 ball's or the simplex's common call, checked and run here; else None.
+def vector_call(object at_addresses, int variant, object y, object out, object eta):
+    """A whole-array projection's common call, checked and run here; else None.
 
     The common call: ``eta`` as :func:`matrix_call` takes it, ``y`` and
     ``out`` as :func:`array_memory` or ``_tensor_memory`` take them.  The
-    kernel's entry ``at_addresses(simplex, y_address, x_address, n, single,
-    eta)`` (``_l1.at_addresses``) runs on their memory.  Returns what the
-    projection returns (a tensor's version counter bumped), or None where
-    the call is not the common one or the kernel wrote nothing (NaN or inf,
-    sums that overflow, no memory): the general way then checks, raises or
-    rescales.  (Issue 14, an Intel Xeon: ``project_l1_ball`` on a 4 x 16
-    float32 array with ``out=`` 0.93 -> 0.6 us a call.)
+    kernel's entry ``at_addresses(variant, y_address, x_address, n, single,
+    eta)`` runs on their memory: ``_l1.at_addresses`` (``variant`` 1 the
+    simplex, 0 the l1 ball) or ``_bilevel.ball_at_addresses`` (the l2 or
+    linf ball, its norm's kind).  Returns what the projection returns (a
+    tensor's version counter bumped), or None where the call is not the
+    common one or the kernel wrote nothing (NaN or inf, sums that overflow,
+    no memory): the general way then checks, raises or rescales.  (Issue 14,
+    an Intel Xeon: ``project_l1_ball`` on a 4 x 16 float32 array with
+    ``out=`` 0.93 -> 0.6 us a call.)
     """
     cdef double radius = _common_radius(eta)
     cdef object memory
     if radius < 0:
         return None
     memory = _common_memory(y, out)
-    if memory is None or not at_addresses(simplex, memory[1], memory[2], memory[3],
+    if memory is None or not at_addresses(variant, memory[1], memory[2], memory[3],
                                           memory[4], radius):
         return None
     return _written(memory[0], out)

@@ -9,13 +9,13 @@ that decide nothing the general ones would not.  Measured on a 100 x 1000
 float32 array, whose copy takes 10 us: these checks cost 0.5 us with NumPy
 arrays and 2.5 us with tensors (whose ``numpy()`` views cost 0.7 us each),
 and a call's whole Python layer 1.6-2.5 us with NumPy instead of 2.8-4.5.
-The kernels with an entry taking addresses (the l1 ball, the simplex, the
-bi-level and exact l1,inf projections) take ``_arrays.vector_call`` or
-``_arrays.matrix_call`` first instead, which check the common call and run
-the kernel in C: NumPy arrays from their C struct, CPU tensors by
-their own attributes (``_arrays._tensor_memory``, about 2 us less than the
-NumPy views), and no memoryviews; the others' memoryviews cost about a
-microsecond a call.
+The kernels with an entry taking addresses (the l1, l2 and linf balls, the
+simplex, the bi-level and exact l1,inf projections) take
+``_arrays.vector_call`` or ``_arrays.matrix_call`` first instead, which check
+the common call and run the kernel in C: NumPy arrays from their C struct,
+CPU tensors by their own attributes (``_arrays._tensor_memory``, about 2 us
+less than the NumPy views), and no memoryviews; the others' memoryviews cost
+about a microsecond a call.
 """
 
 import math

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from skproj.projections import _l1, _torch_backend
+from skproj.projections import _bilevel, _l1, _torch_backend
 from skproj.projections._arrays import vector_call
 from skproj.projections._matrix import group_norms
 from skproj.projections._validation import (
@@ -10,6 +10,11 @@ from skproj.projections._validation import (
 )
 
 __all__ = ["project_l1_ball", "project_simplex", "project_l2_ball", "project_linf_ball"]
+
+# The l2 and linf balls' kinds for ``_bilevel.ball_at_addresses`` (plain ints:
+# an enum member costs a conversion a call)
+_L2_KIND = int(_bilevel.NormKind.NORM_L2)
+_LINF_KIND = int(_bilevel.NormKind.NORM_MAX)
 
 
 def _as_2d(a):
@@ -313,6 +318,9 @@ def project_l2_ball(y, eta, *, out=None):
     >>> project_l2_ball(np.array([3.0, 4.0]), 1.0)
     array([0.6, 0.8])
     """
+    result = vector_call(_bilevel.ball_at_addresses, _L2_KIND, y, out, eta)
+    if result is not None:  # (as _soft_threshold_projection's)
+        return result
     eta = check_radius(eta)
 
     def kernel(y2d, x2d):
@@ -354,6 +362,9 @@ def project_linf_ball(y, eta, *, out=None):
     >>> project_linf_ball(np.array([3.0, -0.5, -2.0]), 1.0)
     array([ 1. , -0.5, -1. ])
     """
+    result = vector_call(_bilevel.ball_at_addresses, _LINF_KIND, y, out, eta)
+    if result is not None:  # (as _soft_threshold_projection's)
+        return result
     eta = check_radius(eta)
 
     def kernel(y2d, x2d):
