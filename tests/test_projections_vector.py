@@ -7,10 +7,11 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from skproj.projections import (
-    project_l1_ball, project_l2_ball, project_linf_ball, project_simplex,
+    group_norms, project_l1_ball, project_l2_ball, project_linf_ball, project_simplex,
 )
 
 import references
+from addresses import bits
 
 
 def _random_vector(rng, case):
@@ -77,6 +78,32 @@ def test_l2_and_linf_closed_forms(rng):
     np.testing.assert_allclose(project_linf_ball(y, 0.5), np.clip(y, -0.5, 0.5))
     huge = np.array([3e200, 4e200])
     np.testing.assert_allclose(project_l2_ball(huge, 1.0), [0.6, 0.8])
+
+
+@pytest.mark.parametrize("length", [1, 7, 8, 9, 15, 16, 17, 33, 1000, 4099])
+def test_float32_l2_ball_scales_in_double_by_every_loop(length, rng):
+    """The l2 ball of a float32 array outside it: every product in double,
+    rounded once to float32 (NumPy's float32 array times a float64 scalar,
+    the general way's bits), by the AVX-512, AVX2 and plain C loops alike,
+    every residue of a vector's length, in place and apart."""
+    from skproj.projections import _bilevel, _l1
+
+    y = (rng.standard_normal(length) * 10.0 ** rng.integers(-3, 3, length)).astype(np.float32)
+    radius = 0.37 * float(np.linalg.norm(y.astype(np.float64)))
+    try:
+        for simd, avx512 in ((True, True), (True, False), (False, False)):
+            _l1._set_testing(simd=simd)
+            _bilevel._set_column_paths(avx512=avx512)
+            # (the kernel's own norm: the loops sum the squares in their orders)
+            norm = group_norms(y.reshape(1, -1), "l2", axis=1)[0]
+            expected = (y.astype(np.float64) * (radius / norm)).astype(np.float32)
+            np.testing.assert_array_equal(bits(project_l2_ball(y, radius)), bits(expected))
+            z = y.copy()
+            assert project_l2_ball(z, radius, out=z) is z
+            np.testing.assert_array_equal(bits(z), bits(expected))
+    finally:
+        _l1._set_testing()
+        _bilevel._set_column_paths()
 
 
 finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)

@@ -332,6 +332,8 @@ cdef extern from "_bilevel_simd.h" nogil:
     enum: SKP_STRIP_BYTES
     const double SKP_BOUND_MARGIN
     int skp_avx512_enabled()
+    void skp_scale_row_f32(const float* src, float* dst, Py_ssize_t n, double factor,
+                           int simd)
     double skp_short_threshold_by_f32(const float* values, Py_ssize_t n, double total,
                                       double fixed_count, double fixed_sum, double radius,
                                       double* support, int wide)
@@ -1505,8 +1507,11 @@ cdef bint _ball(int kind, const floating[:, :] y, floating[:, :] x,
         copy_matrix(y, x)
     elif kind == NORM_L2:
         factor = radius / norm
-        for j in range(n):
-            x[0, j] = <floating> (y[0, j] * factor)
+        if floating is float:
+            skp_scale_row_f32(&y[0, 0], &x[0, 0], n, factor, simd_enabled())
+        else:
+            for j in range(n):
+                x[0, j] = y[0, j] * factor
     else:
         clip_row(&y[0, 0], &x[0, 0], n, 1, 1, <floating> radius)
     return True
