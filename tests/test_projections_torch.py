@@ -263,6 +263,73 @@ def test_fast_path_gives_the_general_paths_results_and_errors(project, kind, dty
         assert fast == general
 
 
+# The projections without an address entry for a call (the group Hoyer
+# projection; a radius that is a NumPy scalar) take ``run_projection``'s
+# common path, ``common_memory`` (``_arrays.common_views``: NumPy arrays on
+# the tensors' addresses).
+_VIEWS_CALLS = {
+    "project_group_hoyer": lambda Y, out: P.project_group_hoyer(Y, 0.6, out=out),
+    "bilevel_l11, NumPy radius": lambda Y, out: P.bilevel_l11(Y, np.float32(2.5), out=out),
+    "l1 ball, NumPy radius": lambda Y, out: P.project_l1_ball(Y, np.float32(4.0), out=out),
+}
+# (the kinds whose input and out the common path takes; a leaf that requires
+# grad is no out: the general path raises)
+_COMMON_KINDS = {"none", "new", "same", "same memory", "requires grad", "halves of one buffer",
+                 "requires grad, out"}
+
+
+@pytest.mark.parametrize("call", list(_VIEWS_CALLS))
+@pytest.mark.parametrize("kind", list(_TENSOR_OUTS))
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_common_views_give_the_general_paths_results_and_errors(call, kind, dtype,
+                                                                monkeypatch):
+    """``common_memory``'s views of CPU tensors: the general path's results,
+    input, output object and errors; and taken for the common kinds."""
+    from skproj.projections import _validation
+
+    project = _VIEWS_CALLS[call]
+    taken = []
+    real = _validation.common_memory
+    monkeypatch.setattr(_validation, "common_memory",
+                        lambda *args: taken.append(real(*args)) or taken[-1])
+
+    def make():
+        T = torch.randn(7, 9, dtype=dtype, generator=torch.Generator().manual_seed(8))
+        return _TENSOR_OUTS[kind](T)
+
+    fast = _tensor_outcome(lambda Y, _, out: project(Y, out), make, None)
+    if kind in _COMMON_KINDS:
+        assert taken and taken[0] is not None
+    monkeypatch.setattr(_validation, "common_memory", lambda *args, **kwargs: None)
+    general = _tensor_outcome(lambda Y, _, out: project(Y, out), make, None)
+    assert len(fast) == len(general)
+    if isinstance(fast[0], torch.Tensor):
+        assert torch.equal(fast[0], general[0]) and torch.equal(fast[1], general[1])
+        assert fast[2:] == general[2:]
+    else:
+        assert fast == general
+
+
+def test_common_views_share_the_tensors_memory():
+    """The views are the tensors' memory, kept alive by the views alone."""
+    from skproj.projections._arrays import common_views
+
+    T = torch.randn(5, 6)
+    out = torch.empty_like(T)
+    y_np, x_np, result = common_views(T, out, 2)
+    assert result is out and y_np.ctypes.data == T.data_ptr()
+    assert x_np.ctypes.data == out.data_ptr() and x_np.shape == (5, 6)
+    x_np[0, 0] = 7.0
+    assert out[0, 0] == 7.0
+    y_np, x_np, result = common_views(T, T, None)
+    assert x_np is y_np and result is T
+    assert common_views(T, None, 3) is None and common_views(T.t(), None, None) is None
+    y_np, x_np, result = common_views(torch.ones(3, 4, dtype=torch.float64), None, None)
+    del result
+    np.testing.assert_array_equal(y_np, 1.0)   # (the input, alive through its view)
+    assert x_np.shape == (3, 4) and x_np.dtype == np.float64
+
+
 @pytest.mark.parametrize("name", P.MATRIX_CONSTRAINTS)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("axis", [0, 1])
