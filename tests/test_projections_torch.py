@@ -239,6 +239,16 @@ def _tensor_outcome(project, make, eta):
     return X.detach().clone(), Y.detach().clone(), X is Y, X is out, X.dtype, X.requires_grad
 
 
+def _assert_same_outcome(fast, general):
+    """Two ``_tensor_outcome`` results: the same values, input, objects and errors."""
+    assert len(fast) == len(general)
+    if isinstance(fast[0], torch.Tensor):
+        assert torch.equal(fast[0], general[0]) and torch.equal(fast[1], general[1])
+        assert fast[2:] == general[2:]
+    else:
+        assert fast == general
+
+
 @pytest.mark.parametrize("project", FAST, ids=ids)
 @pytest.mark.parametrize("kind", list(_TENSOR_OUTS))
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
@@ -255,12 +265,7 @@ def test_fast_path_gives_the_general_paths_results_and_errors(project, kind, dty
     for module, entry in ((_vector, "vector_call"), (_matrix, "matrix_call")):
         monkeypatch.setattr(module, entry, lambda *args, **kwargs: None)
     general = _tensor_outcome(project, make, eta)
-    assert len(fast) == len(general)
-    if isinstance(fast[0], torch.Tensor):
-        assert torch.equal(fast[0], general[0]) and torch.equal(fast[1], general[1])
-        assert fast[2:] == general[2:]
-    else:
-        assert fast == general
+    _assert_same_outcome(fast, general)
 
 
 # The projections without an address entry for a call (the group Hoyer
@@ -302,12 +307,7 @@ def test_common_views_give_the_general_paths_results_and_errors(call, kind, dtyp
         assert taken and taken[0] is not None
     monkeypatch.setattr(_validation, "common_memory", lambda *args, **kwargs: None)
     general = _tensor_outcome(lambda Y, _, out: project(Y, out), make, None)
-    assert len(fast) == len(general)
-    if isinstance(fast[0], torch.Tensor):
-        assert torch.equal(fast[0], general[0]) and torch.equal(fast[1], general[1])
-        assert fast[2:] == general[2:]
-    else:
-        assert fast == general
+    _assert_same_outcome(fast, general)
 
 
 def test_common_views_share_the_tensors_memory():
