@@ -198,6 +198,8 @@ def _small_calls():
     return [
         ("project_l1_ball", P.project_l1_ball, lambda Y: 0.5 * P.l11_norm(Y)),
         ("project_simplex", P.project_simplex, lambda Y: 1.0),
+        ("project_l2_ball", P.project_l2_ball, lambda Y: 0.5 * float(np.linalg.norm(Y))),
+        ("project_linf_ball", P.project_linf_ball, lambda Y: 0.5 * float(np.abs(Y).max())),
         ("bilevel_l1inf", P.bilevel_l1inf, lambda Y: 0.5 * P.l1inf_norm(Y)),
         ("bilevel_l11", P.bilevel_l11, lambda Y: 0.5 * P.l11_norm(Y)),
         ("bilevel_l12", P.bilevel_l12, lambda Y: 0.5 * P.l12_norm(Y)),
@@ -349,6 +351,10 @@ def _kernels(Y, out):
     return {
         "project_l1_ball": lambda eta: _l1.at_addresses(False, y, x, Y.size, single, eta),
         "project_simplex": lambda eta: _l1.at_addresses(True, y, x, Y.size, single, eta),
+        "project_l2_ball": lambda eta: _bilevel.ball_at_addresses(int(NormKind.NORM_L2), y, x,
+                                                                  Y.size, single, eta),
+        "project_linf_ball": lambda eta: _bilevel.ball_at_addresses(int(NormKind.NORM_MAX), y,
+                                                                    x, Y.size, single, eta),
         "bilevel_l1inf": bilevel(NormKind.NORM_MAX),
         "bilevel_l11": bilevel(NormKind.NORM_L1),
         "bilevel_l12": bilevel(NormKind.NORM_L2),
