@@ -170,13 +170,10 @@ cdef object _new_tensor_like(object y, size_t y_address, Py_ssize_t n, bint sing
     float32 (``project_l1_ball`` 5.0 us, ``project_l1inf_ball`` 6.3), its
     NumPy views and checks; this allocation costs 0.8 us."""
     cdef cnp.npy_intp dims[32]
-    cdef int ndim, axis
-    cdef object shape = y.shape, x
-    ndim = len(shape)
-    if ndim > 32:
+    cdef int ndim = _dims_of(y.shape, dims)
+    cdef object x
+    if ndim < 0:
         return None
-    for axis in range(ndim):
-        dims[axis] = shape[axis]
     x = cnp.PyArray_EMPTY(ndim, dims, cnp.NPY_FLOAT32 if single else cnp.NPY_FLOAT64, 0)
     return _torch.from_numpy(x), y_address, <size_t> cnp.PyArray_DATA(x), n, single
 
@@ -194,7 +191,9 @@ def common_views(object y, object out, object ndim=None):
     with ``out=`` (issue 14, an Intel Xeon, 32 x 64 float32; now 1.3, and
     0.7 in place; an ndarray's 0.4 -> 0.15).
     """
-    cdef object memory, shape, result, y_np
+    cdef object memory, result, y_np
+    cdef cnp.npy_intp dims[32]
+    cdef int n_dims
     cdef bint single
     if type(y) is _ndarray:
         if ndim is not None and cnp.PyArray_NDIM(<cnp.ndarray> y) != ndim:
@@ -204,26 +203,31 @@ def common_views(object y, object out, object ndim=None):
     memory = _tensor_memory(y, out)
     if memory is None:
         return None
-    shape = y.shape
-    if len(shape) > 32 or ndim is not None and len(shape) != ndim:
+    n_dims = _dims_of(y.shape, dims)
+    if n_dims < 0 or ndim is not None and n_dims != ndim:
         return None
     result, single = memory[0], memory[4]
-    y_np = _ndarray_at(memory[1], shape, single, y)
+    y_np = _ndarray_at(memory[1], n_dims, dims, single, y)
     return y_np, (y_np if memory[2] == memory[1]
-                  else _ndarray_at(memory[2], shape, single, result)), result
+                  else _ndarray_at(memory[2], n_dims, dims, single, result)), result
 
 
-cdef object _ndarray_at(size_t address, object shape, bint single, object owner):
-    """A C-ordered float32 (``single``) or float64 array of ``shape`` on the
-    memory at ``address``, which ``owner`` holds (kept alive as its base)."""
-    cdef cnp.npy_intp dims[32]
+cdef int _dims_of(object shape, cnp.npy_intp* dims):
+    """``shape`` into ``dims`` (room for 32); its length, or -1 if longer."""
     cdef int ndim = len(shape), axis
-    cdef cnp.ndarray array
+    if ndim > 32:
+        return -1
     for axis in range(ndim):
         dims[axis] = shape[axis]
-    array = cnp.PyArray_SimpleNewFromData(ndim, dims,
-                                          cnp.NPY_FLOAT32 if single else cnp.NPY_FLOAT64,
-                                          <void*> address)
+    return ndim
+
+
+cdef object _ndarray_at(size_t address, int ndim, cnp.npy_intp* dims, bint single,
+                        object owner):
+    """A C-ordered float32 (``single``) or float64 array of shape ``dims[:ndim]``
+    on the memory at ``address``, which ``owner`` holds (kept alive as its base)."""
+    cdef cnp.ndarray array = cnp.PyArray_SimpleNewFromData(
+        ndim, dims, cnp.NPY_FLOAT32 if single else cnp.NPY_FLOAT64, <void*> address)
     cnp.set_array_base(array, owner)
     return array
 

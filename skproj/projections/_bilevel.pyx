@@ -1499,19 +1499,17 @@ cdef bint _ball(int kind, const floating[:, :] y, floating[:, :] x,
     rounded to the row's dtype (the same bits as clipping in double): the
     bits of the general way's ``np.multiply`` and ``np.clip`` (``_vector.py``).
     """
-    cdef Py_ssize_t n = y.shape[1], j
-    cdef double norm = 0.0, factor
+    cdef Py_ssize_t n = y.shape[1]
+    cdef double norm = 0.0
     if stream_group_norms(y, &norm, kind, True) - norm != 0.0:   # (NaN or inf)
         return False
     if norm <= radius:
         copy_matrix(y, x)
     elif kind == NORM_L2:
-        factor = radius / norm
         if floating is float:
-            skp_scale_row_f32(&y[0, 0], &x[0, 0], n, factor, simd_enabled())
+            skp_scale_row_f32(&y[0, 0], &x[0, 0], n, radius / norm, simd_enabled())
         else:
-            for j in range(n):
-                x[0, j] = y[0, j] * factor
+            _scale_row(&y[0, 0], n, 1, &x[0, 0], 1, radius / norm)
     else:
         clip_row(&y[0, 0], &x[0, 0], n, 1, 1, <floating> radius)
     return True
