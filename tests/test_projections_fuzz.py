@@ -174,7 +174,7 @@ def _bilevel_switches():
 
 
 _BRACKET = {"bracket": True, "small_max_bytes": 0, "bracket_min_groups": 1,
-            "bracket_min_kept": 0.0}
+            "bracket_min_kept": 0.0, "bracket_event_share": 0.0}
 L1INF_PATHS = {
     "measured": {}, "general": {"small": False},
     "general-avx2": {"small": False, "avx512": False},

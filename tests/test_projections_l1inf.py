@@ -1284,10 +1284,10 @@ def test_result_in_cache_is_the_clip_by_its_levels(axis, dtype):
 @pytest.fixture
 def bracket_path():
     """The sampled-bracket path on every matrix it can take (no in-cache path, no
-    minimum number of groups or maximum length)."""
+    minimum number of groups or maximum length, no budget of events)."""
     _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_groups=1,
                         bracket_max_length=10 ** 6, bracket_min_kept=0.0,
-                        bracket_panel_bytes=1 << 12)
+                        bracket_panel_bytes=1 << 12, bracket_event_share=0.0)
     yield
     _l1inf._set_testing()
 
@@ -1319,7 +1319,8 @@ def test_bracket_path_simd_levels_agree(dtype):
     in AVX-512, AVX2 and plain C (strips cut short by the width included)."""
     rng = np.random.default_rng(45)
     hooks = dict(bracket=True, small_max_bytes=0, bracket_min_groups=1,
-                 bracket_max_length=10 ** 6, bracket_min_kept=0.0, bracket_panel_bytes=1 << 12)
+                 bracket_max_length=10 ** 6, bracket_min_kept=0.0, bracket_panel_bytes=1 << 12,
+                 bracket_event_share=0.0)
     taken = 0
     for case, Y, axis, eta in _in_cache_cases(rng, 24, 20, 600):
         Y = Y.astype(dtype)
@@ -1433,6 +1434,58 @@ def test_bracket_path_only_where_most_groups_are_kept():
     finally:
         _l1inf._set_testing()
 
+
+
+def _cauchy_keeping_half(seed, shape):
+    """Cauchy entries (heavy tails) and the radius where bilevel_l1inf keeps half
+    of the column groups, with the bisection reference's projection."""
+    Y = np.random.default_rng(seed).standard_cauchy(shape)
+    maxima = np.sort(np.abs(Y).max(axis=0))[::-1]
+    half = Y.shape[1] // 2
+    eta = float(np.sum(maxima[:half] - maxima[half]))
+    return Y, eta, _bisection_projection(Y, eta, 0)[0]
+
+
+@pytest.mark.parametrize("seed", [61, 62])
+def test_heavy_tails_take_the_passes_where_the_bands_would_be_wide(seed):
+    """Cauchy entries: the sample's fit follows the groups' extremes, and its
+    bands would hold about half of the entries; the in-cache path's passes
+    over the whole matrix project instead (no band gathered), exactly, and
+    with the share's check off the wide bands give the same projection."""
+    Y, eta, expected = _cauchy_keeping_half(seed, (200, 3000))
+    gathered = []
+    for share in (0.25, 0.0):
+        _l1inf._set_testing(small_max_bytes=0, sampled_min_bytes=1 << 16,
+                            sample_bytes=1 << 16, wide_band_share=share)
+        try:
+            X = project_l1inf_ball(Y, eta)
+            sampled, entries = _l1inf._sampled_stats()[:2]
+        finally:
+            _l1inf._set_testing()
+        assert sampled > 0
+        gathered.append(entries)
+        np.testing.assert_allclose(X, expected, rtol=0, atol=1e-12 * np.abs(Y).max())
+    assert gathered[0] == 0 and gathered[1] > 0.25 * Y.size
+
+
+@pytest.mark.parametrize("seed", [61, 62])
+def test_bracket_path_hands_over_past_its_budget_of_events(seed):
+    """Cauchy entries widen the sample's bracket until most entries lie between
+    each group's two sets: past its budget of events the path hands over
+    and the general path projects; without the budget it runs on.  Both exact."""
+    Y, eta, expected = _cauchy_keeping_half(seed, (64, 6000))
+    for share, taken in ((0.05, 0), (0.0, 1)):
+        _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_kept=0.0,
+                            bracket_event_share=share)
+        try:
+            X = project_l1inf_ball(Y, eta)
+            stats = _l1inf._bracket_stats()
+        finally:
+            _l1inf._set_testing()
+        assert stats[0] > 0 and stats[5] == taken   # (sampled, then ran or handed over)
+        assert taken or stats[3] == 0
+        assert not taken or stats[3] > 0.05 * Y.size
+        np.testing.assert_allclose(X, expected, rtol=0, atol=1e-12 * np.abs(Y).max())
 
 
 def test_bracket_path_where_the_general_path_would_go_dense():

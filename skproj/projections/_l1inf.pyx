@@ -808,12 +808,13 @@ cdef int _project_sample(const floating[:, :] y, Work* w, bint groups_are_rows, 
 
 
 cdef int _sampled_bands(const floating[:, :] y, Work* w, bint groups_are_rows,
-                        double eta) noexcept nogil:
+                        double eta, bint wide) noexcept nogil:
     """The bands of a dense problem predicted from a projected sample (``_l1inf_dense``).
 
     Returns 1 when the lists are ready, 2 when the problem is left to the
-    histograms (too small a matrix or sample, a sampled group zeroed), 0 when
-    memory ran out.
+    histograms (too small a matrix or sample, a sampled group zeroed), 3
+    when the bands would hold most of the entries and ``wide`` is False
+    (nothing gathered: ``predicted_bands``), 0 when memory ran out.
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t n_sample
@@ -828,7 +829,7 @@ cdef int _sampled_bands(const floating[:, :] y, Work* w, bint groups_are_rows,
     lap(PHASE_HISTOGRAMS, clock)
     if status != 1:
         return status
-    return predicted_bands(y, w, groups_are_rows, eta, w.subset, n_sample, lists.guess)
+    return predicted_bands(y, w, groups_are_rows, eta, w.subset, n_sample, lists.guess, wide)
 
 
 # ------------------------------------------------------------ driver
@@ -966,7 +967,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     if total_max <= eta:
         copy_matrix(y, x)
         return STATUS_INSIDE
-    status = small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds)
+    status = small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds, False)
     if status != SMALL_DECLINED:
         return status
     if sums_by_blocks(y, groups_are_rows, w.transposed):
@@ -1003,7 +1004,19 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
         # The dense regime: bands predicted from a sample where the matrix is
         # large, else from histograms; the solve on their lists.
         lists.n_values = 0
-        status = _sampled_bands(y, w, groups_are_rows, eta) if may_sample else 2
+        status = _sampled_bands(y, w, groups_are_rows, eta, False) if may_sample else 2
+        if status == 3:
+            # Bands that would hold most of the entries (heavy tails): the
+            # in-cache path's passes over the whole matrix instead, a read
+            # each; where they decline (having used the bands' arrays as
+            # their scratch), the bands again, gathered however wide.
+            status = small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds, True)
+            if status != SMALL_DECLINED:
+                return status
+            _list_candidates(lists, theta_0)
+            lists.n_values = 0
+            status = _sampled_bands(y, w, groups_are_rows, eta, True)
+            clock = now()
         if status == 0:
             return STATUS_NOMEMORY
         if status == 1:
@@ -1112,7 +1125,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  double bracket_min_kept=0.75, double bracket_sigmas=3.0,
                  Py_ssize_t bracket_panel_bytes=1 << 15, bint bracket_copy_sample=True,
                  Py_ssize_t sampled_min_bytes=1 << 23,
-                 Py_ssize_t sample_bytes=1 << 21, double sample_sigmas=6.0, short_groups=None):
+                 Py_ssize_t sample_bytes=1 << 21, double sample_sigmas=6.0, short_groups=None,
+                 double wide_band_share=0.25, double bracket_event_share=0.05):
     """Testing hook: exercise the safety nets on small problems.
 
     ``max_rounds`` caps the Newton rounds (0 sends every case to the sorted
@@ -1140,7 +1154,11 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     takes over), ``bracket_copy_sample=False`` has its sample read in
     place rather than from a copy (``_pack_sample``).  Dense problems of at least ``sampled_min_bytes`` (0:
     none) take their bands from a sample of about ``sample_bytes``
-    (``_sampled_bands``; ``narrow_bands`` narrows half of those too).
+    (``_sampled_bands``; ``narrow_bands`` narrows half of those too); those
+    whose bands would hold more than ``wide_band_share`` of the entries (0:
+    never) take the in-cache path's passes over the whole matrix first, and
+    the sampled-bracket path hands over once its events pass
+    ``bracket_event_share`` of the entries (0: never).
     ``short_groups`` says whether groups of at most 16 entries take their own path
     (``_l1inf_short``; by default where no other hook is given and the CPU
     has AVX-512).
@@ -1159,7 +1177,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
         and small_max_bytes == 1 << 23 and small_passes == 16))
     _l1inf_dense._set_testing(narrow_bands=narrow_bands, simd=simd, avx512=avx512,
                               sampled_min_bytes=sampled_min_bytes, sample_bytes=sample_bytes,
-                              sample_sigmas=sample_sigmas)
+                              sample_sigmas=sample_sigmas, wide_band_share=wide_band_share)
     return _l1inf_strips._set_testing(
         force_dense=force_dense, narrow_bands=narrow_bands, simd=simd, avx512=avx512,
         default_on=max_rounds == 60 and not force_dense and not narrow_bands, small=small,
@@ -1167,7 +1185,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
         bracket=bracket, bracket_min_groups=bracket_min_groups,
         bracket_max_length=bracket_max_length, bracket_min_kept=bracket_min_kept,
         bracket_sigmas=bracket_sigmas, bracket_panel_bytes=bracket_panel_bytes,
-        bracket_copy_sample=bracket_copy_sample)
+        bracket_copy_sample=bracket_copy_sample, bracket_event_share=bracket_event_share)
 
 
 def _step_one(const floating[:, :] y, bint groups_are_rows, bint with_squares=True):

@@ -28,7 +28,9 @@ cdef void copy_sample(const floating[:, :] y, const GroupLists* lists, bint grou
                       floating* sample) noexcept nogil
 cdef int predicted_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double eta,
                          const Py_ssize_t* ranks, Py_ssize_t n_sample,
-                         const double* levels) noexcept nogil
+                         const double* levels, bint wide) noexcept nogil
+cdef int gather_predicted_bands(const floating[:, :] y, Work* w,
+                                bint groups_are_rows) noexcept nogil
 cdef Py_ssize_t range_row(const floating* row, Py_ssize_t n, Py_ssize_t step, double lo,
                           double hi, double* values, Py_ssize_t pos,
                           Py_ssize_t* count_above, double* sum_above) noexcept nogil

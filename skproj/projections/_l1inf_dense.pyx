@@ -187,6 +187,19 @@ cdef double _SAMPLE_SIGMAS = 6.0
 # 8000 keeping 97.5 % of the groups left the histograms at 3.14 ns an entry
 # for the sampled bands' 1.27 (issue 14, an AMD Zen 5, thread time).
 cdef Py_ssize_t _SAMPLE_MAX_ZEROED = 4
+# Predicted bands estimated to hold more than this share of the entries (on
+# about _SHARE_ENTRIES entries of the sample, before the gather) are not
+# gathered where the passes of the in-cache path can take the whole matrix
+# instead (``predicted_bands``; 0: always gathered).  Heavy tails make them
+# so: the fit's residuals follow the extremes of the groups, and a band of
+# six of them held most of each group (issue 14, an Intel Xeon, Cauchy
+# 1000 x 10000 float32 at radii where bilevel_l1inf keeps half of the
+# groups: 41 times bilevel_l1inf's time, 100 ms in the gather and 121 in
+# the rounds on its lists; the passes 3.5-5.3 times).  Gaussian bands hold
+# 0.5-8 %.
+cdef double _WIDE_BAND_SHARE = 0.25
+cdef Py_ssize_t _SHARE_ENTRIES = 1 << 14
+cdef Py_ssize_t _SHARE_GROUPS = 64
 # Rows of column groups gathered together, the columns of a panel and the
 # rows ahead whose segment of the panel is prefetched, into L1
 # (``gather_ranges_columns``).  Issue 14, an AMD Zen 5, single calls
@@ -1126,16 +1139,44 @@ cdef inline double _predicted_level(const GroupLists* lists, Py_ssize_t g,
     return level
 
 
+cdef double _band_share(const floating[:, :] y, const Work* w, bint groups_are_rows,
+                        const Py_ssize_t* ranks, Py_ssize_t n_sample) noexcept nogil:
+    """The share of the entries inside their bands, over some of the sampled groups.
+
+    About _SHARE_ENTRIES entries: evenly spaced ones of the first
+    _SHARE_GROUPS sampled groups (for column groups some of the rows of the
+    first block of the sample, adjacent columns).  Heavy tails make the bands
+    of some groups far wider than others': an estimate from one long group
+    (rows of 10000 read whole) missed bands holding 72 % of the entries.
+    """
+    cdef const GroupLists* lists = &w.lists
+    cdef Py_ssize_t n = lists.group_size, k, g, i, j, inside = 0
+    cdef Py_ssize_t n_read = n_sample if n_sample < _SHARE_GROUPS else _SHARE_GROUPS
+    cdef Py_ssize_t n_entries = max(min(_SHARE_ENTRIES // max(n_read, 1), n), 1)
+    cdef Py_ssize_t spacing = n // n_entries
+    cdef double a
+    for j in range(n_entries):
+        i = j * spacing
+        for k in range(n_read):
+            g = lists.active[ranks[k]]
+            a = fabs(y[g, i] if groups_are_rows else y[i, g])
+            inside += (a > w.band_low[g]) & (a < w.band_high[g])
+    return inside / <double> (n_entries * n_read) if n_read else 0.0
+
+
 cdef int predicted_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double eta,
                          const Py_ssize_t* ranks, Py_ssize_t n_sample,
-                         const double* levels) noexcept nogil:
-    """Gather every live group's band around its level predicted from the sample's.
+                         const double* levels, bint wide) noexcept nogil:
+    """Every live group's band around its level predicted from the sample's.
 
     ``levels``: the exact levels of the groups of ranks ``ranks`` at the
     radius scaled by their share of sum M_g.  Returns 1 when the lists are
-    ready (the bands in band_low/band_high, the entries above counted and
-    summed), 2 when the problem is left to the histograms (a sampled group
-    zeroed), 0 when memory ran out.
+    ready (the bands in band_low/band_high, the entries inside gathered, those
+    above counted and summed: ``gather_predicted_bands``), 2 when the problem
+    is left to the histograms (a sampled group zeroed), 3 when the bands are
+    set but not gathered, as they would hold more than _WIDE_BAND_SHARE of
+    the entries and ``wide`` is False (the caller then tries the passes over
+    the whole matrix first), 0 when memory ran out.
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t idx, g
@@ -1161,12 +1202,23 @@ cdef int predicted_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
             w.band_low[g] = 0.0
         if _narrow_bands and idx % 2 == 0:
             w.band_high[g] = w.band_low[g] + 1e-9 * (w.band_high[g] - w.band_low[g])
-    clock = lap(PHASE_ENVELOPES, clock)
+    _stats.sampled_groups = n_sample
+    if (not wide and _WIDE_BAND_SHARE > 0
+            and _band_share(y, w, groups_are_rows, ranks, n_sample) > _WIDE_BAND_SHARE):
+        lap(PHASE_ENVELOPES, clock)
+        return 3
+    lap(PHASE_ENVELOPES, clock)
+    return gather_predicted_bands(y, w, groups_are_rows)
+
+
+cdef int gather_predicted_bands(const floating[:, :] y, Work* w,
+                                bint groups_are_rows) noexcept nogil:
+    """Gather the bands ``predicted_bands`` set; 1, or 0 when memory ran out."""
+    cdef double clock = now()
     # The block of columns of _group_entries (column groups of strided rows).
     if not _alloc_block(w) or not _gather_band_ranges(y, w, groups_are_rows):
         return 0
-    _stats.sampled_groups = n_sample
-    _stats.band_entries = lists.n_values
+    _stats.band_entries = w.lists.n_values
     lap(PHASE_BAND, clock)
     return 1
 
@@ -1348,13 +1400,15 @@ cdef bint solve_on_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
 
 def _set_testing(bint narrow_bands=False, bint simd=True, bint avx512=True,
                  Py_ssize_t sampled_min_bytes=1 << 23, Py_ssize_t sample_bytes=1 << 21,
-                 double sample_sigmas=6.0):
+                 double sample_sigmas=6.0, double wide_band_share=0.25):
     """Testing hook, set through ``_l1inf._set_testing`` (see there)."""
     global _narrow_bands, _avx2, _SAMPLED_MIN_BYTES, _SAMPLE_BYTES, _SAMPLE_SIGMAS
+    global _WIDE_BAND_SHARE
     _narrow_bands = narrow_bands
     _SAMPLED_MIN_BYTES = sampled_min_bytes
     _SAMPLE_BYTES = sample_bytes
     _SAMPLE_SIGMAS = sample_sigmas
+    _WIDE_BAND_SHARE = wide_band_share
     _avx2 = simd and skp_l1inf_have_avx2()
     skp_l1inf_set_avx512(simd and avx512)
 
