@@ -11,7 +11,9 @@ float64 and float32, the tables of issue 14:
    axes, at radii keeping 1, 10, 50 and 90 % of the groups: time / copy;
 3. ``project_l1inf_ball`` / ``bilevel_l1inf`` at those radii and at 10 % and
    50 % of the l1,inf norm, on 1000 x 10000, on 10**5 groups of length 100
-   and on short groups (10000 rows of 8, 10000 columns of 8 rows);
+   and on short groups (10000 rows of 8, 10000 columns of 8 rows); then on
+   1000 x 10000 heavy-tailed matrices (Student's t with 3 degrees of freedom,
+   Cauchy);
 4. the group Hoyer projection (``bench_group_hoyer.py``): time / copy;
 5. the per-call time of every projection on 100 x 1000 float32 NumPy arrays
    and torch tensors / copy, and where the time of a call goes (kernel,
@@ -119,29 +121,37 @@ def bilevel_table(shape, rng, dtypes=DTYPES):
     print()
 
 
-def _l1inf_cases(shapes, rng, dtypes, header):
+# The heavy-tailed entries of the exact ball's second table: Student's t with
+# three degrees of freedom (finite variance, the tails of many measured
+# features) and Cauchy's.
+HEAVY_TAILS = {"Student t(3)": lambda rng, shape: rng.standard_t(3, shape),
+               "Cauchy": lambda rng, shape: rng.standard_cauchy(shape)}
+
+
+def _l1inf_cases(shapes, rng, dtypes, header, draw=None):
     """Print ``header`` after the row label's columns; yield (Y, out, axis, row label).
 
-    ``shapes`` lists (shape, axes); one Gaussian matrix per shape and dtype.
+    ``shapes`` lists (shape, axes); one matrix per shape and dtype, Gaussian
+    or ``draw(rng, shape)``.
     """
     header = f"{'shape':<14}{'dtype':<9}{'axis':<6}" + header
     print(header)
     print("-" * len(header))
     for (shape, axes), dtype in ((case, dtype) for case in shapes for dtype in dtypes):
-        Y = rng.standard_normal(shape).astype(dtype)
+        Y = (rng.standard_normal(shape) if draw is None else draw(rng, shape)).astype(dtype)
         out = empty_aligned_like(Y)
         for axis in axes:
             yield Y, out, axis, f"{str(shape):<14}{np.dtype(dtype).name:<9}{axis:<6}"
 
 
-def l1inf_table(shapes, rng, dtypes=DTYPES):
-    print("Exact l1,inf ball / bilevel_l1inf at the same radius (Gaussian, both axes):")
+def l1inf_table(shapes, rng, dtypes=DTYPES, entries="Gaussian", draw=None):
+    print(f"Exact l1,inf ball / bilevel_l1inf at the same radius ({entries}, both axes):")
     print("radii where bilevel_l1inf keeps 1-90 % of the groups, then 10 % and 50 % of")
     print("||Y||_1,inf (where the exact projection keeps every group)")
     columns = [f"{share:.0%} kept" for share in GROUP_SHARES] + [
         f"{share:.0%} norm" for share in NORM_SHARES]
     header = "".join(f"{c:>10}" for c in columns)
-    for Y, out, axis, row in _l1inf_cases(shapes, rng, dtypes, header):
+    for Y, out, axis, row in _l1inf_cases(shapes, rng, dtypes, header, draw):
         maxima = P.group_norms(Y, "linf", axis=axis)
         radii = [radius_keeping(maxima, share) for share in GROUP_SHARES] + [
             share * maxima.sum() for share in NORM_SHARES]
@@ -365,6 +375,9 @@ def _kernels(Y, out):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
+    parser.add_argument("--tails", action="store_true",
+                        help="only the l1,inf tables on heavy-tailed matrices (optionally "
+                             "--dtype)")
     parser.add_argument("--l1inf", action="store_true",
                         help="only the l1,inf table (optionally --shape ROWSxCOLS --axis A)")
     parser.add_argument("--bilevel", action="store_true",
@@ -398,6 +411,12 @@ def main(argv=None):
         small_table((100, 1000), rng)
         print(conditions())
         return
+    if args.tails:
+        for entries, draw in HEAVY_TAILS.items():
+            l1inf_table([((200, 2000) if args.quick else (1000, 10000), (0, 1))], rng,
+                        dtypes, entries=entries, draw=draw)
+        print(conditions())
+        return
     if args.l1inf:
         shape = tuple(int(n) for n in (args.shape or "1000x10000").split("x"))
         axes = (args.axis,) if args.axis is not None else (0, 1)
@@ -412,6 +431,9 @@ def main(argv=None):
     l1inf_table([((200, 2000), (0, 1)), ((100, 10 ** 4), (0,))] if args.quick
                 else [((1000, 10000), (0, 1)), ((100, 10 ** 5), (0,)), ((10000, 8), (1,)),
                       ((8, 10000), (0,))], rng)
+    for entries, draw in HEAVY_TAILS.items():
+        l1inf_table([((200, 2000) if args.quick else (1000, 10000), (0, 1))], rng,
+                    entries=entries, draw=draw)
     group_hoyer_table([(300, 3000), (3000, 300)] if args.quick
                       else [(1000, 10000), (10000, 1000)], rng=rng)
     print(conditions())
