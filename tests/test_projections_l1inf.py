@@ -1450,13 +1450,15 @@ def _cauchy_keeping_half(seed, shape):
 def test_heavy_tails_take_the_passes_where_the_bands_would_be_wide(seed):
     """Cauchy entries: the sample's fit follows the groups' extremes, and its
     bands would hold about half of the entries; the in-cache path's passes
-    over the whole matrix project instead (no band gathered), exactly, and
-    with the share's check off the wide bands give the same projection."""
+    over the whole matrix project instead (no band gathered), exactly, with
+    or without prefetching their strips, and with the share's check off the
+    wide bands give the same projection."""
     Y, eta, expected = _cauchy_keeping_half(seed, (200, 3000))
-    gathered = []
-    for share in (0.25, 0.0):
+    gathered, results = [], []
+    for share, prefetch in ((0.25, True), (0.25, False), (0.0, True)):
         _l1inf._set_testing(small_max_bytes=0, sampled_min_bytes=1 << 16,
-                            sample_bytes=1 << 16, wide_band_share=share)
+                            sample_bytes=1 << 16, wide_band_share=share,
+                            prefetch_passes=prefetch)
         try:
             X = project_l1inf_ball(Y, eta)
             sampled, entries = _l1inf._sampled_stats()[:2]
@@ -1464,8 +1466,10 @@ def test_heavy_tails_take_the_passes_where_the_bands_would_be_wide(seed):
             _l1inf._set_testing()
         assert sampled > 0
         gathered.append(entries)
+        results.append(X)
         np.testing.assert_allclose(X, expected, rtol=0, atol=1e-12 * np.abs(Y).max())
-    assert gathered[0] == 0 and gathered[1] > 0.25 * Y.size
+    assert gathered[0] == gathered[1] == 0 and gathered[2] > 0.25 * Y.size
+    np.testing.assert_array_equal(results[0], results[1])   # (the prefetches change no bit)
 
 
 @pytest.mark.parametrize("seed", [61, 62])

@@ -1126,7 +1126,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  Py_ssize_t bracket_panel_bytes=1 << 15, bint bracket_copy_sample=True,
                  Py_ssize_t sampled_min_bytes=1 << 23,
                  Py_ssize_t sample_bytes=1 << 21, double sample_sigmas=6.0, short_groups=None,
-                 double wide_band_share=0.25, double bracket_event_share=0.05):
+                 double wide_band_share=0.1, double bracket_event_share=0.05,
+                 bint prefetch_passes=True):
     """Testing hook: exercise the safety nets on small problems.
 
     ``max_rounds`` caps the Newton rounds (0 sends every case to the sorted
@@ -1156,8 +1157,9 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     none) take their bands from a sample of about ``sample_bytes``
     (``_sampled_bands``; ``narrow_bands`` narrows half of those too); those
     whose bands would hold more than ``wide_band_share`` of the entries (0:
-    never) take the in-cache path's passes over the whole matrix first, and
-    the sampled-bracket path hands over once its events pass
+    never) take the in-cache path's passes over the whole matrix first
+    (``prefetch_passes=False``: without prefetching each chunk's successor),
+    and the sampled-bracket path hands over once its events pass
     ``bracket_event_share`` of the entries (0: never).
     ``short_groups`` says whether groups of at most 16 entries take their own path
     (``_l1inf_short``; by default where no other hook is given and the CPU
@@ -1185,7 +1187,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
         bracket=bracket, bracket_min_groups=bracket_min_groups,
         bracket_max_length=bracket_max_length, bracket_min_kept=bracket_min_kept,
         bracket_sigmas=bracket_sigmas, bracket_panel_bytes=bracket_panel_bytes,
-        bracket_copy_sample=bracket_copy_sample, bracket_event_share=bracket_event_share)
+        bracket_copy_sample=bracket_copy_sample, bracket_event_share=bracket_event_share,
+        prefetch_passes=prefetch_passes)
 
 
 def _step_one(const floating[:, :] y, bint groups_are_rows, bint with_squares=True):
