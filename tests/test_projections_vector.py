@@ -106,6 +106,34 @@ def test_float32_l2_ball_scales_in_double_by_every_loop(length, rng):
         _bilevel._set_column_paths()
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_heavy_tails_take_the_bracket_again_with_the_scans_sum(dtype, seed):
+    """Cauchy magnitudes: a sample's share of the l1 norm is far from its share
+    of the values, its bracket misses tau, and the bracket is taken again with
+    the scan's sum (``_sample_bracket``'s ``known_total``) rather than by
+    Newton's passes; tau exact either way (the sort-based reference)."""
+    from skproj.projections import _l1
+
+    y = np.random.default_rng(seed).standard_cauchy(200000).astype(dtype)
+    magnitudes = np.sort(np.abs(y.astype(np.float64)))[::-1]
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for share in (0.5, 0.9):
+        k = int(share * y.size)
+        eta = float(np.sum(magnitudes[:k] - magnitudes[k]))
+        expected = references.l1_ball(y, eta)
+        x = project_l1_ball(y, eta)
+        assert _l1._last_threshold_way() == 1
+        np.testing.assert_allclose(x, expected, rtol=0, atol=tol * magnitudes[0])
+        try:
+            _l1._set_testing(force_fallback=True)
+            newton = project_l1_ball(y, eta)
+            assert _l1._last_threshold_way() == 2
+        finally:
+            _l1._set_testing()
+        np.testing.assert_allclose(newton, expected, rtol=0, atol=tol * magnitudes[0])
+
+
 finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 vectors = arrays(np.float64, st.integers(1, 40), elements=finite)
 radii = st.floats(0, 1e3)

@@ -31,7 +31,7 @@ import numpy as np
 
 from cpython.mem cimport PyMem_RawFree, PyMem_RawMalloc
 from libc.float cimport DBL_MAX
-from libc.math cimport fabs, sqrt, INFINITY
+from libc.math cimport fabs, sqrt, INFINITY, NAN
 from cython cimport floating
 
 from skproj.projections._sums cimport TERM_VALUE, sum_terms
@@ -81,6 +81,10 @@ cdef enum:
 # Testing hook (``_set_testing``): a bracket that misses tau, so that tests
 # exercise the Newton passes on every problem.
 cdef bint _force_fallback = False
+# Testing hook (``_last_threshold_way``): how the last threshold was found,
+# 0 in the sample's bracket, 1 in the bracket taken again with the scan's sum
+# S (``_sample_bracket``'s ``known_total``), 2 by Newton's passes.
+cdef int _threshold_way = 0
 
 
 cdef inline double _as_value(double value, bint magnitudes) noexcept nogil:
@@ -121,7 +125,8 @@ cdef struct Bracket:
 
 
 cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitudes,
-                             double* sample, Py_ssize_t size) noexcept nogil:
+                             double* sample, Py_ssize_t size,
+                             double known_total=NAN) noexcept nogil:
     """A bracket of tau from ``size`` values spread over ``y`` (``sample``: 3 * size + 1 doubles).
 
     The sample's own threshold at the radius scaled to its size has a
@@ -129,6 +134,17 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
     ``k + d`` to that of rank ``k - d`` (from the top), ``d`` a few binomial
     standard deviations of ``k``: the ``d``-th smallest of the support and the
     ``d``-th largest of the rest, each selected in its own part.
+
+    ``known_total``: the sum S of all the values (a scan's), where a first
+    bracket missed.  The radius is then scaled through the identity
+    ``sum((v - t)_+) = S - sum(min(v, t))``: the sample's radius is its own
+    sum less ``(S - radius) * size / n``, whose terms ``min(v, t)`` are
+    bounded by ``t``, where the plain scaling ``radius * size / n`` leans on
+    the sample's sum standing for S's share.  Under heavy tails it does not:
+    a few extremes carry most of the l1 norm, the sample misses them and its
+    threshold misses tau, far (issue 14, an Intel Xeon, 10**7 Cauchy or
+    Student t(3) values, radii keeping 50-90 % of them: 19-37 times a copy,
+    Newton's passes over the whole array after the miss).
     """
     cdef Py_ssize_t n = y.shape[0] * y.shape[1], n_cols = y.shape[1], i, j, support, spread
     cdef Py_ssize_t n_rest = 0, row = 0, col = 0, carry = 0
@@ -150,7 +166,7 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
         # would read value by value (size < n leaves room for every run).
         size -= size % SAMPLE_RUN
         scaled = radius * size / <double> n
-        if floating is float:
+        if floating is float and known_total != known_total:   # (NaN: not known)
             # (float32 with AVX-512F or AVX2: the same bracket from the same
             # runs, all in float; ``sample`` holds the 4 * size floats it needs)
             if _simd and skp_sample_bracket_f32(
@@ -176,6 +192,10 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
                 col -= n_cols
                 row += 1
     total = sum_terms(sample, size, 1, TERM_VALUE)   # (four chains of additions)
+    if known_total == known_total:
+        scaled = total - (known_total - radius) * (size / <double> n)
+        if not scaled > 0.0:
+            return bracket     # the sample holds too little of S: no guess
     if total - total != 0.0 or magnitudes and total <= scaled:
         return bracket     # NaN, or a sample inside the ball: no guess
     # (Michelot's method also finds the simplex's tau, negative or not.)
@@ -584,6 +604,7 @@ cdef inline Py_ssize_t _gather_capacity(Py_ssize_t n, Py_ssize_t size) noexcept 
 cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
                     double* tau, double* support) noexcept nogil:
     """Status of the projection of ``y`` and, when it moves, its threshold ``tau``."""
+    global _threshold_way
     cdef Py_ssize_t n = y.shape[0] * y.shape[1]
     cdef Py_ssize_t size = _sample_size(n)
     cdef Py_ssize_t capacity = _gather_capacity(n, size)
@@ -593,7 +614,7 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
     cdef skp_scan scan
     cdef double at_low, at_high, gathered_total
     cdef int status = STATUS_PROJECTED
-    cdef bint lean, holds
+    cdef bint lean, holds, retried
     if sample == NULL or buffer == NULL:
         status = STATUS_NOMEMORY
     else:
@@ -601,14 +622,27 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
         if _force_fallback:
             bracket.low = bracket.high = DBL_MAX
         lean = _scan_cached(y, bracket, magnitudes, &scan, buffer, capacity)
+        retried = False
         while True:
             if not lean:
                 _scan(y, bracket, magnitudes, &scan, buffer, capacity)
             gathered_total = _bracket_ends(bracket, &scan, buffer, &at_low, &at_high)
             holds = not scan.overflow and at_low >= radius and at_high <= radius
-            if holds or not lean:
+            if holds or lean:
+                if holds:
+                    break
+                lean = False    # (the sample misled, or NaN/inf: the full scan tells)
+                continue
+            if (retried or _force_fallback or size == n or scan.total - scan.total != 0.0
+                    or (scan.total <= radius if magnitudes
+                        else scan.total == radius or scan.minimum < 0)):
                 break
-            lean = False    # (the sample misled, or NaN/inf: the full scan tells)
+            # A miss with S known: the sample's bracket again, its radius
+            # scaled through S (``_sample_bracket``; its terms min(v, t) are
+            # bounded where no value is negative: the l1 ball's magnitudes, a
+            # simplex of non-negative values), and one more scan.
+            retried = True
+            bracket = _sample_bracket(y, radius, magnitudes, sample, size, scan.total)
         # (after the lean scan, y moves: see _scan_cached)
         if not lean and scan.total - scan.total != 0.0:
             status = STATUS_NONFINITE
@@ -616,6 +650,7 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
                            else scan.minimum >= 0 and scan.total == radius):
             status = STATUS_INSIDE
         elif holds:
+            _threshold_way = retried
             if floating is float and _simd and scan.n_gathered <= IN_CACHE_GATHER:
                 # (passes that do not compact: cheaper while the values stay in cache)
                 tau[0] = skp_long_threshold_f32(buffer, scan.n_gathered, gathered_total,
@@ -624,6 +659,7 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
                 tau[0] = michelot_above(buffer, scan.n_gathered, gathered_total, scan.count_high,
                                         scan.sum_high, radius, support)
         else:
+            _threshold_way = 2
             tau[0] = _newton_threshold(y, (scan.total - radius) / n, radius, magnitudes,
                                        buffer, capacity, support)
         if magnitudes and tau[0] < 0.0:
@@ -997,6 +1033,13 @@ def _shrink_rows(const floating[:, ::1] y, floating[:, ::1] x, const double[::1]
             shrink_row(&y[i, 0], y.shape[1], 1, &x[i, 0], 1, taus[i], False)
         else:
             _subtract_row(&y[i, 0], y.shape[1], 1, &x[i, 0], 1, taus[i], False)
+
+
+def _last_threshold_way():
+    """Testing hook: how the last threshold of ``l1_ball`` or ``simplex`` was found
+    (0: the sample's bracket, 1: the bracket again with the scan's sum, 2:
+    Newton's passes)."""
+    return _threshold_way
 
 
 def _set_stream_row_bytes(Py_ssize_t row_bytes):
