@@ -6,7 +6,8 @@ shared machine).  Prints, for
 float64 and float32, the tables of issue 14:
 
 1. ``project_l1_ball`` on 10**7 values at radii keeping 0.1 %, 1 %, 10 %,
-   50 % and 90 % of the values: time / ``np.copyto(out, y)``;
+   50 % and 90 % of the values: time / ``np.copyto(out, y)``, Gaussian, then
+   heavy-tailed (Student's t with 3 degrees of freedom, Cauchy);
 2. ``bilevel_l11``, ``bilevel_l1inf`` and ``bilevel_l12`` on 1000 x 10000, both
    axes, at radii keeping 1, 10, 50 and 90 % of the groups: time / copy;
 3. ``project_l1inf_ball`` / ``bilevel_l1inf`` at those radii and at 10 % and
@@ -71,11 +72,11 @@ def radius_keeping(values, share):
     return float((parted[n - k:] - parted[n - k - 1]).sum())
 
 
-def l1_table(n, rng):
-    print(f"project_l1_ball on {n:.0e} Gaussian values: time / np.copyto")
+def l1_table(n, rng, dtypes=DTYPES, entries="Gaussian", draw=None):
+    print(f"project_l1_ball on {n:.0e} {entries} values: time / np.copyto")
     print(f"{'dtype':<9}{'copy ms':>9}" + "".join(f"{share:>9.1%}" for share in VALUE_SHARES))
-    for dtype in DTYPES:
-        y = rng.standard_normal(n).astype(dtype)
+    for dtype in dtypes:
+        y = (rng.standard_normal(n) if draw is None else draw(rng, n)).astype(dtype)
         out = empty_aligned_like(y)
         reference = copy_time(y)
         row = f"{np.dtype(dtype).name:<9}{reference * 1e3:>9.2f}"
@@ -121,9 +122,9 @@ def bilevel_table(shape, rng, dtypes=DTYPES):
     print()
 
 
-# The heavy-tailed entries of the exact ball's second table: Student's t with
-# three degrees of freedom (finite variance, the tails of many measured
-# features) and Cauchy's.
+# The heavy-tailed entries of the l1 ball's and the exact ball's second
+# tables: Student's t with three degrees of freedom (finite variance, the
+# tails of many measured features) and Cauchy's.
 HEAVY_TAILS = {"Student t(3)": lambda rng, shape: rng.standard_t(3, shape),
                "Cauchy": lambda rng, shape: rng.standard_cauchy(shape)}
 
@@ -376,8 +377,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
     parser.add_argument("--tails", action="store_true",
-                        help="only the l1,inf tables on heavy-tailed matrices (optionally "
-                             "--dtype)")
+                        help="only the l1 and l1,inf tables on heavy-tailed values "
+                             "(optionally --dtype)")
     parser.add_argument("--l1inf", action="store_true",
                         help="only the l1,inf table (optionally --shape ROWSxCOLS --axis A)")
     parser.add_argument("--bilevel", action="store_true",
@@ -413,6 +414,8 @@ def main(argv=None):
         return
     if args.tails:
         for entries, draw in HEAVY_TAILS.items():
+            l1_table(10 ** 5 if args.quick else 10 ** 7, rng, dtypes, entries, draw)
+        for entries, draw in HEAVY_TAILS.items():
             l1inf_table([((200, 2000) if args.quick else (1000, 10000), (0, 1))], rng,
                         dtypes, entries=entries, draw=draw)
         print(conditions())
@@ -427,6 +430,8 @@ def main(argv=None):
         return
     small_table((100, 1000), rng)
     l1_table(10 ** 5 if args.quick else 10 ** 7, rng)
+    for entries, draw in HEAVY_TAILS.items():
+        l1_table(10 ** 5 if args.quick else 10 ** 7, rng, entries=entries, draw=draw)
     bilevel_table((200, 2000) if args.quick else (1000, 10000), rng)
     l1inf_table([((200, 2000), (0, 1)), ((100, 10 ** 4), (0,))] if args.quick
                 else [((1000, 10000), (0, 1)), ((100, 10 ** 5), (0,)), ((10000, 8), (1,)),
