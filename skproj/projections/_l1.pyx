@@ -55,8 +55,12 @@ from skproj.projections._common cimport (
 # 3. whether tau lies in the bracket is decided exactly from those sums; if it
 #    does, Michelot's method on the gathered values, the values above the
 #    bracket counted as one block, gives tau exactly.  Otherwise (an
-#    unrepresentative sample, or a bracket holding too many values) Newton
-#    passes over the data from a lower bound of tau finish the search;
+#    unrepresentative sample: heavy tails, whose few extremes carry most of
+#    the l1 norm) the bracket is taken again from the sample with the scan's
+#    sum of all the values, and scanned once more (``_sample_bracket``'s
+#    ``known_total``: non-negative values); where that misses too, or holds
+#    too many values, Newton passes over the data from a lower bound of tau
+#    finish the search;
 # 4. one pass writes the result.
 #
 # Memory: the sample and its work space (3 * SAMPLE_SIZE doubles) and the

@@ -59,7 +59,11 @@ Algorithm
    those above them counted and summed.  The band model is exact for levels
    inside the bands; a level found outside its band after the solve makes
    every band be gathered again (that group's whole) and the solve start
-   over.
+   over.  Where the predicted bands would hold more than a tenth of the
+   entries (heavy tails: the fit follows the groups' extremes), the passes
+   of the in-cache path (a read of the matrix each) project the whole
+   matrix instead (``_l1inf_dense.predicted_bands``); the sampled-bracket
+   path hands over past a budget of events, for the same reason.
 4. Newton rounds on :math:`F`, from the left, on the gathered entries only.
    A round evaluates :math:`\mu_g(\theta_t)` exactly for every live group by a
    Michelot fixed point started from a lower bound (usually one pass over the
