@@ -817,7 +817,7 @@ cdef int _sampled_bands(const floating[:, :] y, Work* w, bint groups_are_rows,
 
     Returns 1 when the lists are ready, 2 when the problem is left to the
     histograms (too small a matrix or sample, a sampled group zeroed), 3
-    when the bands would hold most of the entries and ``wide`` is False
+    when the bands would hold too many of the entries and ``wide`` is False
     (nothing gathered: ``predicted_bands``), 0 when memory ran out.
     """
     cdef GroupLists* lists = &w.lists
@@ -1010,10 +1010,11 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
         lists.n_values = 0
         status = _sampled_bands(y, w, groups_are_rows, eta, False) if may_sample else 2
         if status == 3:
-            # Bands that would hold most of the entries (heavy tails): the
-            # in-cache path's passes over the whole matrix instead, a read
-            # each; where they decline (having used the bands' arrays as
-            # their scratch), the bands again, gathered however wide.
+            # Bands that would hold many of the entries (heavy tails: see
+            # _l1inf_dense's _WIDE_BAND_SHARE): the in-cache path's passes
+            # over the whole matrix instead, a read each; where they decline
+            # (having used the bands' arrays as their scratch), the bands
+            # again, gathered however wide.
             status = small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds, True)
             if status != SMALL_DECLINED:
                 return status
