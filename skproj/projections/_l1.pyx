@@ -605,6 +605,27 @@ cdef inline Py_ssize_t _gather_capacity(Py_ssize_t n, Py_ssize_t size) noexcept 
     return min(n, max(<Py_ssize_t> MIN_CAPACITY, n // GATHER_DIVISOR, room))
 
 
+cdef extern from "<float.h>":
+    const double DBL_TRUE_MIN     # (C11: the smallest positive double)
+
+
+cdef inline Bracket _zeros_below(Bracket bracket, bint magnitudes) noexcept nogil:
+    """``bracket`` with zero magnitudes below it, where it started at or below 0.
+
+    The l1 ball moves only with tau > 0, where zeros lie below tau and count
+    for nothing: a bracket that gathered them, as a sample of mostly zeros
+    gives (tied at its low end), filled the buffer with them and missed,
+    Newton's passes over the array then finishing (issue 14, an Intel Xeon,
+    reuters_r8's 751 x 8790 word counts, 1 % of them non-zero, as one
+    float64 vector at radii keeping 1 and 5 % of the values: 4.4 and 4.7
+    times a copy).  The smallest positive double as its low end leaves them
+    out of the gather and of the sums at that end alike.
+    """
+    if magnitudes and -DBL_MAX < bracket.low <= 0.0:
+        bracket.low = DBL_TRUE_MIN
+    return bracket
+
+
 cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
                     double* tau, double* support) noexcept nogil:
     """Status of the projection of ``y`` and, when it moves, its threshold ``tau``."""
@@ -622,7 +643,8 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
     if sample == NULL or buffer == NULL:
         status = STATUS_NOMEMORY
     else:
-        bracket = _sample_bracket(y, radius, magnitudes, sample, size)
+        bracket = _zeros_below(_sample_bracket(y, radius, magnitudes, sample, size),
+                               magnitudes)
         if _force_fallback:
             bracket.low = bracket.high = DBL_MAX
         lean = _scan_cached(y, bracket, magnitudes, &scan, buffer, capacity)
@@ -646,7 +668,8 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
             # bounded where no value is negative: the l1 ball's magnitudes, a
             # simplex of non-negative values), and one more scan.
             retried = True
-            bracket = _sample_bracket(y, radius, magnitudes, sample, size, scan.total)
+            bracket = _zeros_below(
+                _sample_bracket(y, radius, magnitudes, sample, size, scan.total), magnitudes)
         # (after the lean scan, y moves: see _scan_cached)
         if not lean and scan.total - scan.total != 0.0:
             status = STATUS_NONFINITE
