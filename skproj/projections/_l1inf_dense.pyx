@@ -187,7 +187,8 @@ cdef double _SAMPLE_SIGMAS = 6.0
 # 8000 keeping 97.5 % of the groups left the histograms at 3.14 ns an entry
 # for the sampled bands' 1.27 (issue 14, an AMD Zen 5, thread time).
 cdef Py_ssize_t _SAMPLE_MAX_ZEROED = 4
-# Predicted bands estimated to hold more than this share of the entries (on
+# Predicted bands estimated to hold more than this share of the entries
+# (float32's; float64's is twice it, see below; on
 # about _SHARE_ENTRIES entries of the sample, before the gather) are not
 # gathered where the passes of the in-cache path can take the whole matrix
 # instead (``predicted_bands``; 0: always gathered).  Heavy tails make them
@@ -196,12 +197,23 @@ cdef Py_ssize_t _SAMPLE_MAX_ZEROED = 4
 # 1000 x 10000 float32 at radii where bilevel_l1inf keeps half of the
 # groups: 41 times bilevel_l1inf's time, 100 ms in the gather and 121 in
 # the rounds on its lists; the passes 3.5-5.3 times).  Gaussian bands hold
-# 0.5-8 %.  (A tenth rather than a quarter: Student t(3) float32 1000 x
-# 10000, column groups, 7.2-9.1 -> 5.5-5.8 times bilevel_l1inf where the
-# bands held 11 %; Gaussian, Laplace, t(5) alike.)
+# 0.5-8 %.  The share is float32's, twice as much in float64: a pass costs
+# by the byte, a band by the entry.  (A tenth rather than a quarter: Student
+# t(3) float32 1000 x 10000, column groups, 7.2-9.1 -> 5.5-5.8 times
+# bilevel_l1inf where the bands held 11 %; Gaussian, Laplace, t(5) alike;
+# but in float64 the passes took 61 ms where bands of 10-15 % took 46.)
 cdef double _WIDE_BAND_SHARE = 0.1
 cdef Py_ssize_t _SHARE_ENTRIES = 1 << 14
 cdef Py_ssize_t _SHARE_GROUPS = 64
+# Where the sample's levels cannot be fitted (a share of its groups zeroed),
+# a matrix whose sampled entries are more than this share zeros takes the
+# passes too, rather than the histograms: reuters_r8's word counts (751 x
+# 8790, 1 % non-zero) took 3 histogram passes and bands of their first bins,
+# 8-38 times bilevel_l1inf's time, the passes 1.9-3.5 (issue 14, an Intel
+# Xeon, in one process: 0.07-0.40 of the time where the histograms ran,
+# Gaussian matrices unchanged; Student t(3) matrices, without zeros, lost
+# up to 46 % where the passes took them in place of the histograms).
+cdef double _ZERO_SHARE = 0.5
 # Rows of column groups gathered together, the columns of a panel and the
 # rows ahead whose segment of the panel is prefetched, into L1
 # (``gather_ranges_columns``).  Issue 14, an AMD Zen 5, single calls
@@ -1141,9 +1153,11 @@ cdef inline double _predicted_level(const GroupLists* lists, Py_ssize_t g,
     return level
 
 
-cdef double _band_share(const floating[:, :] y, const Work* w, bint groups_are_rows,
-                        const Py_ssize_t* ranks, Py_ssize_t n_sample) noexcept nogil:
-    """The share of the entries inside their bands, over some of the sampled groups.
+cdef double _sampled_share(const floating[:, :] y, const Work* w, bint groups_are_rows,
+                           const Py_ssize_t* ranks, Py_ssize_t n_sample,
+                           bint zeros) noexcept nogil:
+    """The share of the entries inside their bands (``zeros``: of the zero
+    entries), over some of the sampled groups.
 
     About _SHARE_ENTRIES entries: evenly spaced ones of the first
     _SHARE_GROUPS sampled groups (for column groups some of the rows of the
@@ -1162,7 +1176,7 @@ cdef double _band_share(const floating[:, :] y, const Work* w, bint groups_are_r
         for k in range(n_read):
             g = lists.active[ranks[k]]
             a = fabs(y[g, i] if groups_are_rows else y[i, g])
-            inside += (a > w.band_low[g]) & (a < w.band_high[g])
+            inside += (a == 0.0) if zeros else (a > w.band_low[g]) & (a < w.band_high[g])
     return inside / <double> (n_entries * n_read) if n_read else 0.0
 
 
@@ -1186,6 +1200,13 @@ cdef int predicted_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
     cdef double shift = 0.0, half, level
     cdef double clock = now()
     if not _fit_levels(lists, ranks, n_sample, levels, &fit):
+        # No bands to predict: the histograms, or first the passes on a
+        # matrix of mostly zeros, whose histograms' bins over [0, M_g] hold
+        # them in their first (see _ZERO_SHARE).
+        if (not wide and _WIDE_BAND_SHARE > 0
+                and _sampled_share(y, w, groups_are_rows, ranks, n_sample, True)
+                > _ZERO_SHARE):
+            return 3
         return 2
     for idx in range(lists.n_active):
         g = lists.active[idx]
@@ -1206,7 +1227,8 @@ cdef int predicted_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
             w.band_high[g] = w.band_low[g] + 1e-9 * (w.band_high[g] - w.band_low[g])
     _stats.sampled_groups = n_sample
     if (not wide and _WIDE_BAND_SHARE > 0
-            and _band_share(y, w, groups_are_rows, ranks, n_sample) > _WIDE_BAND_SHARE):
+            and _sampled_share(y, w, groups_are_rows, ranks, n_sample, False)
+            > _WIDE_BAND_SHARE * sizeof(floating) / 4):
         lap(PHASE_ENVELOPES, clock)
         return 3
     lap(PHASE_ENVELOPES, clock)
