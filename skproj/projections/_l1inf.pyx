@@ -1011,7 +1011,8 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
         status = _sampled_bands(y, w, groups_are_rows, eta, False) if may_sample else 2
         if status == 3:
             # Bands that would hold many of the entries (heavy tails: see
-            # _l1inf_dense's _WIDE_BAND_SHARE): the in-cache path's passes
+            # _l1inf_dense's _WIDE_BAND_SHARE), or none predicted on mostly
+            # zeros (_ZERO_SHARE there): the in-cache path's passes
             # over the whole matrix instead, a read each; where they decline
             # (having used the bands' arrays as their scratch), the bands
             # again, gathered however wide.

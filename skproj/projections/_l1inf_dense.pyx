@@ -188,8 +188,8 @@ cdef double _SAMPLE_SIGMAS = 6.0
 # for the sampled bands' 1.27 (issue 14, an AMD Zen 5, thread time).
 cdef Py_ssize_t _SAMPLE_MAX_ZEROED = 4
 # Predicted bands estimated to hold more than this share of the entries
-# (float32's; float64's is twice it, see below; on
-# about _SHARE_ENTRIES entries of the sample, before the gather) are not
+# (float32's; float64's is twice it, see below; estimated on about
+# _SHARE_ENTRIES entries of the sample, before the gather) are not
 # gathered where the passes of the in-cache path can take the whole matrix
 # instead (``predicted_bands``; 0: always gathered).  Heavy tails make them
 # so: the fit's residuals follow the extremes of the groups, and a band of
@@ -1189,10 +1189,11 @@ cdef int predicted_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
     radius scaled by their share of sum M_g.  Returns 1 when the lists are
     ready (the bands in band_low/band_high, the entries inside gathered, those
     above counted and summed: ``gather_predicted_bands``), 2 when the problem
-    is left to the histograms (a sampled group zeroed), 3 when the bands are
-    set but not gathered, as they would hold more than _WIDE_BAND_SHARE of
-    the entries and ``wide`` is False (the caller then tries the passes over
-    the whole matrix first), 0 when memory ran out.
+    is left to the histograms (a sampled group zeroed), 3 where ``wide`` is
+    False and the passes over the whole matrix should be tried first (the
+    caller's fallback): bands set but not gathered, as they would hold more
+    than _WIDE_BAND_SHARE of the entries, or none predicted on a matrix of
+    mostly zeros (_ZERO_SHARE); 0 when memory ran out.
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t idx, g

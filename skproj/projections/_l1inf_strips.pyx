@@ -450,9 +450,11 @@ cdef bint _prefetch_passes = True
 cdef void _small_pass_ahead(const floating* y, Py_ssize_t stride, Py_ssize_t n_groups,
                             Py_ssize_t group_size, const Py_ssize_t* listed, Py_ssize_t n_listed,
                             const double* level, double* counts, double* sums,
-                            double* above_min, double* below_max) noexcept nogil:
-    """``_small_pass`` of the lanes layout out of cache: each chunk of
-    _PREFETCH_UNITS strips read while the next one's lines are prefetched.
+                            double* above_min, double* below_max, bint blocks) noexcept nogil:
+    """``_small_pass`` of the lanes layout out of cache (``blocks`` as there):
+    each chunk of _PREFETCH_UNITS strips read while the next one's lines are
+    prefetched.  (The sampled-bracket path's sample reads its strips so too,
+    ``_pass_listed``.)
 
     The strips' rows lie a row stride apart, which the hardware prefetchers
     do not follow across a thousand rows (issue 14, an Intel Xeon, the exact
@@ -467,7 +469,7 @@ cdef void _small_pass_ahead(const floating* y, Py_ssize_t stride, Py_ssize_t n_g
         _prefetch_strips(y, stride, listed + idx + _PREFETCH_UNITS, max(n_next, 0), group_size)
         _small_pass(y, SMALL_LANES, stride, n_groups, group_size, listed + idx,
                     min(n_listed - idx, _PREFETCH_UNITS), level, counts, sums, above_min,
-                    below_max, True)
+                    below_max, blocks)
         idx += _PREFETCH_UNITS
 
 
@@ -598,7 +600,8 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
     passes read ``w.transposed`` in the lanes layout where it is not NULL
     (``small_transposed``).  ``any_size``: a matrix out of cache too, each
     pass then a read of it from memory (the dense regime's fallback where
-    its bands would hold most of the entries: ``_l1inf._project_into``).
+    its bands would be wide, or a matrix of mostly zeros has none:
+    ``_l1inf._project_into``).
     Returns the status, or SMALL_DECLINED (nothing written) when the layout
     or the size do not suit or the passes did not settle.
     """
@@ -649,7 +652,7 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
     for p in range(_SMALL_MAX_PASSES):
         if any_size and _prefetch_passes and layout == SMALL_LANES and w.transposed == NULL:
             _small_pass_ahead(source, stride, n_groups, group_size, listed, n_listed, level,
-                              counts, sums, above_min, below_max)
+                              counts, sums, above_min, below_max, True)
         else:
             _small_pass(source, layout, stride, n_groups, group_size, listed, n_listed, level,
                         counts, sums, above_min, below_max, True)
@@ -894,23 +897,21 @@ cdef void _pass_listed(const floating* y, int layout, Py_ssize_t stride,
     four strips, whole lines, 0.65-0.8 on 100 x 100000, 64 x 200000 and
     200 x 50000, where single strips, half lines, took 1.1-1.2).
     """
-    cdef Py_ssize_t idx = 0, per_chunk, n_next
-    if next_panel == NULL and layout != SMALL_LANES:
-        _small_pass(y, layout, stride, n_groups, group_size, b.listed, n_listed, b.level,
-                    b.counts, b.sums, b.above_min, b.below_max)
+    cdef Py_ssize_t idx = 0, per_chunk
+    if next_panel == NULL:
+        if layout == SMALL_LANES:
+            _small_pass_ahead(y, stride, n_groups, group_size, b.listed, n_listed, b.level,
+                              b.counts, b.sums, b.above_min, b.below_max, False)
+        else:
+            _small_pass(y, layout, stride, n_groups, group_size, b.listed, n_listed, b.level,
+                        b.counts, b.sums, b.above_min, b.below_max)
         return
-    if next_panel != NULL:
-        per_chunk = ((next_panel.n_rows + 2) // 3 * _PREFETCH_UNITS + n_listed - 1) // n_listed
+    per_chunk = ((next_panel.n_rows + 2) // 3 * _PREFETCH_UNITS + n_listed - 1) // n_listed
     while idx < n_listed:
-        if next_panel == NULL:
-            n_next = min(n_listed - idx - _PREFETCH_UNITS, _PREFETCH_UNITS)
-            _prefetch_strips(y, stride, b.listed + idx + _PREFETCH_UNITS, max(n_next, 0),
-                             group_size)
         _small_pass(y, layout, stride, n_groups, group_size, b.listed + idx,
                     min(n_listed - idx, _PREFETCH_UNITS), b.level, b.counts, b.sums,
                     b.above_min, b.below_max)
-        if next_panel != NULL:
-            prefetch_rows(next_panel, per_chunk)
+        prefetch_rows(next_panel, per_chunk)
         idx += _PREFETCH_UNITS
 
 
