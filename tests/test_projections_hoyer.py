@@ -343,7 +343,10 @@ def test_g_at_points_by_vectors_gives_the_same_bits(dtype):
     # in the same pass; one point at a time gives the same values (the same
     # terms, added in the same order), so the same narrowing, projection and
     # multiplier, bit for bit: both axes, weights, ties, a band of integer
-    # keys.  (On a CPU without AVX2 both runs take the one-point loop.)
+    # keys.  (On a CPU without AVX2 both runs take the one-point loop.)  The
+    # cubed Laplace keys are heavy-tailed: passes over the matrix would narrow
+    # the sample's bracket before the band is read; they are off here, so that
+    # the band's narrowing runs.
     rng = np.random.default_rng(43)
     narrowed = 0
     for Y in ((rng.laplace(size=(700, 1003)) ** 3).astype(dtype),
@@ -354,7 +357,7 @@ def test_g_at_points_by_vectors_gives_the_same_bits(dtype):
             for weights, s in ((None, 0.5), (None, 0.9), (w, 0.7)):
                 results = []
                 for vector_points in (True, False):
-                    _hoyer._set_testing(vector_points=vector_points)
+                    _hoyer._set_testing(vector_points=vector_points, passes=False)
                     try:
                         results.append(project_group_hoyer(Y, s, axis=axis, weights=weights,
                                                            return_dual=True)
@@ -384,24 +387,35 @@ def test_root_search_takes_few_evaluations_of_g(dtype, s, loops):
     assert_close(X, reference_gsp(Y.astype(np.float64), s, 0), rtol=1e-6)
 
 
+@pytest.mark.parametrize("passes", [True, False])
 @pytest.mark.parametrize("axis", [0, 1])
 @pytest.mark.parametrize("s", [0.8, 0.95])
-def test_root_search_on_tied_integer_data_runs_on_a_narrow_band(axis, s):
+def test_root_search_on_tied_integer_data_runs_on_a_narrow_band(axis, s, passes):
     """Pixels (integers 0-16, half of them 0): the sample's g is flat, and its
     bracket reached far past the largest key (3.6e7 for keys up to 16).  The
     band read then clamps it to the largest key, so that the narrowing's
     points fall among the keys: the root search ran on every non-zero entry
     (48 192 of them, about 116 us an evaluation of g), and now runs on a band
     of at most NARROW_FACTOR entries a group.  t* lies at or just below the
-    largest key, where g jumps."""
+    largest key, where g jumps.  Half the pixels are 0 and the rest are
+    spread over 16 values: the sample puts most keys in its bracket, and
+    passes over the matrix narrow it first (``passes``); the root search's
+    band is then empty, and its evaluations of g read the groups' sums only
+    (4-17 of them here, against 4-10 from the band read alone)."""
     from sklearn.datasets import load_digits
 
     Y = np.ascontiguousarray(load_digits().data.T)          # 64 x 1797
     n_groups = Y.shape[1] if axis == 0 else Y.shape[0]
-    _hoyer_band._evaluations()
-    X = project_group_hoyer(Y, s, axis=axis)
-    assert _hoyer._root_band_entries() <= 2 * n_groups
-    assert _hoyer_band._evaluations() <= 12
+    _hoyer._set_testing(passes=passes)
+    try:
+        _hoyer_band._evaluations()
+        X = project_group_hoyer(Y, s, axis=axis)
+        assert _hoyer._root_band_entries() <= 2 * n_groups
+        assert (_hoyer._narrowing_passes() > 0) == passes
+        assert _hoyer_band._evaluations() <= (12 if not passes or _hoyer._root_band_entries()
+                                              else 20)
+    finally:
+        _hoyer._set_testing()
     assert_close(X, reference_gsp(Y, s, axis), rtol=1e-9)
 
 
@@ -453,6 +467,128 @@ def test_unit_weights_are_one_shared_read_only_array():
     X_explicit, mu_explicit = project_group_hoyer(Y, 0.7, weights=np.ones(7), return_dual=True)
     np.testing.assert_array_equal(X, X_explicit)
     assert mu == mu_explicit
+
+
+# ---------------------------------------------------------------- narrowing by passes
+# Where the sample's bracket holds many keys (heavy tails: the sample's
+# estimate of g is loose), passes over the matrix take g at 8 points each and
+# narrow it before the band is read.
+
+def _direct_g(G, t):
+    """g(t) of unit-weight row groups G (non-negative keys), summed directly."""
+    U = np.maximum(G - t, 0.0)
+    N = U.sum(axis=1)
+    D2 = np.einsum("ij,ij->i", U, U)
+    return np.where(D2 > 0, N / np.sqrt(np.where(D2 > 0, D2, 1.0)), 1.0).sum()
+
+
+def _heavy_tailed(rng, shape, kind, dtype=np.float64):
+    Y = rng.standard_cauchy(shape) if kind == "cauchy" else rng.lognormal(0.0, 2.0, shape)
+    return Y.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(37, 1001), (1001, 37), (5, 16), (16, 5)])
+@pytest.mark.parametrize("kind", ["cauchy", "lognormal"])
+def test_g_at_points_pass_matches_a_direct_sum(kind, shape, dtype):
+    # Rows and columns (groups of unit weights, rows contiguous), lengths that
+    # leave partial vectors (8 doubles or 16 floats) and partial chunks of
+    # columns; points from 0 to past the largest key.  float32 is summed in
+    # floats: within the relative margin the driver allows it (64 roundings
+    # times the square root of a lane's terms; 1e-4 covers these sizes).
+    Y = _heavy_tailed(np.random.default_rng(51), shape, kind, dtype)
+    A = np.abs(Y.astype(np.float64))
+    for groups_are_rows in (True, False):
+        G = A if groups_are_rows else A.T
+        ts = np.quantile(G, [0.0, 0.3, 0.5, 0.7, 0.9, 0.99, 1.0, 1.0])
+        ts[0], ts[-1] = 0.0, 2 * G.max()
+        got = _hoyer._g_at_points(Y, groups_are_rows, ts, 1.0 / ts[-2])
+        expected = [_direct_g(G, t) for t in ts]
+        np.testing.assert_allclose(got, expected, rtol=1e-4 if dtype == np.float32 else 1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_g_at_points_pass_gives_the_same_bits_at_both_widths(dtype):
+    # AVX-512 and AVX2 take the same lane-wise operations and sum the lanes in
+    # the same order: the same bracket, so the same projection, on any CPU.
+    if not _use_loops("avx512"):
+        _hoyer._set_testing()
+        pytest.skip("the CPU has no AVX-512F")
+    Y = _heavy_tailed(np.random.default_rng(52), (203, 1003), "cauchy", dtype)
+    ts = np.array([0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0])
+    try:
+        by_width = []
+        for width in ("avx512", "avx2"):
+            _use_loops(width)
+            by_width.append([_hoyer._g_at_points(Y, rows, ts, 1 / 13.0) for rows in (True, False)])
+    finally:
+        _hoyer._set_testing()
+    assert by_width[0] == by_width[1]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_g_at_points_pass_reports_non_finite_sums(dtype, bad):
+    Y = np.ones((20, 40), dtype=dtype)
+    Y[3, 7] = bad
+    ts = np.linspace(0.0, 0.9, 8)
+    assert _hoyer._g_at_points(Y, True, ts, 1.0) is None
+    assert _hoyer._g_at_points(Y, False, ts, 1.0) is None
+    Y[3, 7] = 1.0
+    assert _hoyer._g_at_points(Y, True, ts, 1.0) == pytest.approx([20 * np.sqrt(40)] * 8)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kind", ["cauchy", "lognormal"])
+def test_heavy_tailed_matrices_take_passes_and_stay_exact(kind, dtype, loops):
+    # The sample's bracket held 80-100 % of such keys (1000 x 10000: 15-150
+    # copies of the matrix); the passes narrow it.  The projection is the one
+    # the band read alone gives (to rounding: the root is found on another
+    # band) and the reference's.
+    rng = np.random.default_rng(53)
+    Y = _heavy_tailed(rng, (150, 2400), kind, dtype)
+    for axis, s in ((0, 0.5), (1, 0.5), (0, 0.8), (1, 0.8), (0, 0.97), (1, 0.97)):
+        X = project_group_hoyer(Y, s, axis=axis)
+        if s <= 0.8:
+            assert (_hoyer._narrowing_passes() > 0) == (loops != "portable")
+        _hoyer._set_testing(passes=False, simd=loops != "portable", avx512=loops == "avx512")
+        try:
+            X_band = project_group_hoyer(Y, s, axis=axis)
+        finally:
+            _use_loops(loops)
+        assert_close(X, X_band, rtol=1e-6 if dtype == np.float32 else 1e-12)
+        if s == 0.8 and dtype == np.float64 and loops == "avx2":
+            assert_close(X, reference_gsp(Y, s, axis), rtol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("axis", [0, 1])
+def test_targets_near_g_at_zero_are_decided_exactly(axis, dtype):
+    # Cauchy groups are sparse already (g(0) is far below sqrt(n) per group):
+    # the first pass, from t = 0, finds the matrix inside and it is copied.
+    # Targets 1e-7 of g(0) on either side of it (inside the float32 passes'
+    # margin, whose g(0) was 1e-9-1e-7 off here) are decided by the band's
+    # exact check: just below, projected, as the reference projects it; just
+    # above, inside.
+    Y = _heavy_tailed(np.random.default_rng(54), (120, 3000), "cauchy", dtype)
+    G = np.abs(Y.astype(np.float64))
+    G = G.T if axis == 0 else G
+    n_groups, size = G.shape
+    g_zero = _direct_g(G, 0.0)
+
+    def sparsity_for(target):
+        return 1.0 - (target / n_groups - 1.0) / (np.sqrt(size) - 1.0)
+
+    X = project_group_hoyer(Y, sparsity_for(2 * g_zero), axis=axis)
+    assert _hoyer._narrowing_passes() == 1
+    np.testing.assert_array_equal(X, Y)
+    X = project_group_hoyer(Y, sparsity_for(g_zero * (1 + 1e-7)), axis=axis)
+    np.testing.assert_array_equal(X, Y)
+    s = sparsity_for(g_zero * (1 - 1e-7))
+    X = project_group_hoyer(Y, s, axis=axis)
+    assert not np.array_equal(X, Y)
+    if dtype == np.float64:
+        assert_close(X, reference_gsp(Y, s, axis), rtol=1e-9)
 
 
 def test_sampled_path_with_a_group_far_above_the_threshold():

@@ -54,6 +54,22 @@ a small band per Newton step, one read and write to apply.
    AVX-512: the sampled keys stay floats and are summed by float32's band
    read: the sample costs per key, the same in both dtypes, so twice as much
    per byte in float32 when taken in doubles.)
+   *Narrowing by passes.*  Where the sample puts more than ``PASS_SHARE``
+   of its keys in the bracket (heavy tails: a few groups' extremes make the
+   spread of :math:`\rho_g`, and so the bracket, wide; or a matrix the
+   sample finds within its target), g is evaluated at ``N_POINTS`` points of
+   the bracket in a pass over the matrix, and the bracket becomes the two
+   points around the target (at most ``MAX_PASSES`` passes).  The points lie
+   at equal shares of the sample's keys in the bracket (at :math:`t_L` itself
+   when it is 0: a pass that finds :math:`g(0) \le K` ends the call with a
+   copy), so that each pass leaves about a ninth of the band.  Contiguous
+   groups of unit weights, AVX-512 or AVX2 with FMA (``_hoyer_passes.h``):
+   a lane a group (columns) or a share of a group (rows), float32 summed in
+   floats, at 0.35-0.5 ns a key (0.75-0.8 in float64).  Points whose g lies
+   within the passes' rounding margin of the target stay inside the bracket;
+   the band read still checks its ends exactly.  Before these passes,
+   1000 x 10000 Cauchy matrices took 18-150 copies of the matrix, lognormal
+   ones (sigma 2) 15-50, Student t(3) ones up to 16.
 2. *Exact band.*  One read: the keys in :math:`(t_L, t_U)` are gathered (a
    branch taken for a few percent of the entries, on one unsigned comparison),
    those at or above :math:`t_U` are summed per group (:math:`\sum v`,
@@ -184,6 +200,7 @@ from libc.math cimport INFINITY, copysign, fabs, sqrt
 from skproj.projections._scratch_cache cimport (
     scratch_calloc as calloc, scratch_free as free, scratch_malloc as malloc,
 )
+from libc.stdlib cimport qsort
 from libc.string cimport memcpy, memset
 from cython cimport floating
 
@@ -198,7 +215,8 @@ from libc.stdint cimport INT32_MAX, int32_t, int64_t
 from skproj.projections._hoyer_band cimport (
     MAX_LEVELS, MAX_ROOT_STEPS, N_BINS, N_POINTS, N_SUMS, REFINE_FACTOR, SUM_P, SUM_R, SUM_V, Band, Layout, Summaries, _add_to_bin,
     _allocate_entries, _band_bins, _bin, _bracket, _compact, _exact_g, _free_band,
-    _narrow, _narrow_points, _narrow_range, _narrows, _refine, _root, _set_g_passes,
+    _compare_doubles, _narrow, _narrow_points, _narrow_range, _narrows, _refine, _root,
+    _set_g_passes,
     _set_range, _suffix_sums,
 )
 
@@ -291,6 +309,21 @@ cdef extern from "_hoyer_simd.h" nogil:
                                   const double* vals, double* totals, double t0, double* g0,
                                   double* slope0, bint unit_vals)
 
+# g at 8 points in one pass over the matrix (see "Narrowing by passes").
+cdef extern from "_hoyer_passes.h" nogil:
+    bint skh_rows_g_at_points_f64(const double* y, Py_ssize_t stride, Py_ssize_t n_groups,
+                                  Py_ssize_t n, const double* ts, double unit, double* sums,
+                                  double* totals)
+    bint skh_rows_g_at_points_f32(const float* y, Py_ssize_t stride, Py_ssize_t n_groups,
+                                  Py_ssize_t n, const double* ts, double unit, double* sums,
+                                  double* totals)
+    bint skh_columns_g_at_points_f64(const double* y, Py_ssize_t stride, Py_ssize_t n_rows,
+                                     Py_ssize_t n_groups, const double* ts, double unit,
+                                     double* sums, double* totals)
+    bint skh_columns_g_at_points_f32(const float* y, Py_ssize_t stride, Py_ssize_t n_rows,
+                                     Py_ssize_t n_groups, const double* ts, double unit,
+                                     double* sums, double* totals)
+
 # Whether the AVX2 passes run (the CPU has AVX2; tests turn them off with
 # ``_set_testing`` to exercise the portable loops), and whether float32's run
 # with AVX-512F instead (the CPU has it; tests turn it off to exercise AVX2's).
@@ -303,21 +336,26 @@ _set_g_passes(_vector_points, _avx512)
 
 
 def _set_testing(bint simd=True, bint avx512=True, bint vector_g=True, histograms=None,
-                 bint vector_points=True):
+                 bint vector_points=True, bint passes=True, double pass_share=-1.0):
     """Testing hook: ``simd=False`` runs the portable loops instead of AVX2;
     ``avx512=False`` runs float32's AVX2 passes instead of AVX-512's;
     ``vector_g=False`` evaluates g at one point on the band one group at a
     time (with the AVX-512 passes otherwise); ``vector_points=False`` g at the
     narrowing's points one point at a time (with AVX2 vectors otherwise);
     ``histograms`` True or False takes the histogram or the sampled method on
-    every matrix (None: by size, HISTOGRAM_SIZE).  Returns whether the AVX-512
-    passes run."""
-    global _simd, _avx512, _histogram_size, _vector_points
+    every matrix (None: by size, HISTOGRAM_SIZE); ``passes=False`` leaves
+    the sample's bracket as it is however many keys it holds (no narrowing by
+    passes over the matrix), ``pass_share`` >= 0 sets the share of the
+    sample's keys in its bracket above which they narrow it (default
+    PASS_SHARE).  Returns whether the AVX-512 passes run."""
+    global _simd, _avx512, _histogram_size, _vector_points, _pass_narrowing, _pass_share
     _histogram_size = (HISTOGRAM_SIZE if histograms is None
                        else sys.maxsize if histograms else 0)
     _simd = simd and skh_have_avx2()
     _avx512 = _simd and skh_set_avx512(avx512)
     _vector_points = _simd and vector_points
+    _pass_narrowing = passes
+    _pass_share = PASS_SHARE if pass_share < 0 else pass_share
     _set_g_passes(_vector_points, _avx512 and vector_g)
     return bool(_avx512)
 
@@ -335,14 +373,17 @@ cdef enum:
     PHASE_NARROW = 5     # the narrowing passes over the band
     PHASE_ROOT = 6       # the root search on the band
     PHASE_WRITE = 7      # the groups' scales and the write
-    N_PHASES = 8
+    PHASE_PASSES = 8     # the sample's bracket narrowed by passes over the matrix
+    N_PHASES = 9
 
-PHASE_NAMES = ("sample", "estimate", "band read", "sort", "check", "narrow", "root", "write")
+PHASE_NAMES = ("sample", "estimate", "band read", "sort", "check", "narrow", "root", "write",
+               "passes")
 
 cdef bint _timing = False
 cdef double _phase_seconds[N_PHASES]
 cdef Py_ssize_t _band_entries = 0     # entries gathered by the last band read
 cdef Py_ssize_t _root_entries = 0     # entries of the band the last root search ran on
+cdef int _passes = 0                  # passes over the matrix of the last narrowing by passes
 
 
 cdef inline double _now() noexcept nogil:
@@ -366,6 +407,12 @@ def _phase_times():
     """Benchmark hook: ``{phase: CPU seconds}`` of the last call (``PHASE_NAMES``),
     and the number of entries its last band read gathered."""
     return {PHASE_NAMES[k]: _phase_seconds[k] for k in range(N_PHASES)}, _band_entries
+
+
+def _narrowing_passes():
+    """Testing hook: the passes over the matrix that narrowed the last sampled
+    call's bracket (``_narrow_by_passes``; 0 where the sample's was kept)."""
+    return _passes
 
 
 def _root_band_entries():
@@ -620,6 +667,25 @@ cdef double NEWTON_REACH = 2.0
 # hi by more than this (the squares stay below 1e200 a term); beyond, the band
 # is read again in units of the tops.
 cdef double MAX_TOP_OVER_HI = 1e100
+
+# The sample's bracket is narrowed by passes over the matrix (g at N_POINTS
+# points each: "Narrowing by passes") while the sample puts more than
+# PASS_SHARE of its keys in it, at most MAX_PASSES times.  Heavy-tailed
+# matrices put most keys there (issue 14).  A pass costs about 1.2-1.8
+# copies of a float32 matrix and 0.7 of a float64 one; a band about 30 copies
+# of a float64 matrix per unit of its share, 65 of a float32 one (gathered,
+# sorted by group, narrowed).  1000 x 10000, Gaussian, t(3) and lognormal, s
+# = 0.5-0.95, shares 0.01 / 0.02 / 0.04 / 0.08: 0.01 made Gaussian matrices
+# take a pass (2.0 -> 3.0 copies), 0.08 left t(3) float32 at s = 0.8 at 6.2
+# instead of 5.6; 0.02 and 0.04 within noise of each other.
+cdef double PASS_SHARE = 0.04
+cdef bint _pass_narrowing = True
+cdef double _pass_share = PASS_SHARE     # (the testing hook's)
+cdef enum:
+    MAX_PASSES = 3
+    # The points of a pass are placed at equal shares of (at most about
+    # QUANTILE_KEYS of) the sample's keys in the bracket.
+    QUANTILE_KEYS = 2048
 
 # ---------------------------------------------------------------- AVX2 passes
 
@@ -1149,6 +1215,153 @@ cdef void _estimate_bracket(Sample* sm, Py_ssize_t n_groups, Py_ssize_t size,
         half_width += SPREAD_FACTOR * error / -slope if slope < 0 else sm.t_max
     lo[0] = max(t - half_width, 0.0)
     hi[0] = t + half_width
+
+
+# ---------------------------------------------------------------- narrowing by passes
+
+cdef Py_ssize_t _sampled_in_band(Sample* sm, Py_ssize_t n_keys, double lo,
+                                 double hi) noexcept nogil:
+    """How many of the sample's keys lie in (lo, hi)."""
+    cdef Py_ssize_t j, in_band = 0
+    if sm.single:
+        return skh_count_between_f32(sm.keys32, n_keys, lo, hi)
+    for j in range(n_keys):
+        in_band += (sm.keys[j] > lo) & (sm.keys[j] < hi)     # (no branch)
+    return in_band
+
+
+cdef void _quantile_points(Sample* sm, Py_ssize_t n_keys, double lo, double hi,
+                           Py_ssize_t in_band, bint from_lo, double* ts) noexcept nogil:
+    """N_POINTS points in [lo, hi): lo itself first when ``from_lo``, the others
+    at equal shares of the sample's ``in_band`` keys in (lo, hi) (of every
+    stride-th of them, about QUANTILE_KEYS), so that the band between two
+    neighbours holds about the same share of the keys wherever t* falls, the
+    tails' spread or not; evenly spaced where the sample has too few."""
+    cdef Py_ssize_t stride = in_band // QUANTILE_KEYS + 1, j, k, seen = 0, count = 0
+    cdef Py_ssize_t first = 1 if from_lo else 0
+    cdef double key
+    cdef double* keys = NULL
+    if in_band >= 4 * N_POINTS:
+        keys = <double*> malloc((in_band // stride + 1) * sizeof(double))
+    if keys == NULL:
+        _narrow_points(lo, hi, ts)
+        if from_lo:
+            ts[0] = lo
+        return
+    for j in range(n_keys):
+        key = sm.keys32[j] if sm.single else sm.keys[j]
+        if lo < key < hi:
+            if seen % stride == 0 and count <= in_band // stride:
+                keys[count] = key
+                count += 1
+            seen += 1
+    qsort(keys, count, sizeof(double), _compare_doubles)
+    ts[0] = lo
+    for k in range(first, N_POINTS):
+        ts[k] = keys[(k + 1 - first) * count // (N_POINTS + 1 - first)]
+    free(keys)
+
+
+cdef inline double _pass_margin(Layout* layout, Py_ssize_t itemsize) noexcept nogil:
+    """The relative error allowed the passes' g: 64 units of rounding times the
+    square root of the terms a lane adds up (a random walk of roundings; the
+    worst error measured was a tenth of this: float32, groups of 10000 and
+    1000, Cauchy, Gaussian and t(3) keys).  float32 is summed in floats."""
+    cdef double unit_roundoff = 2.0 ** -24 if itemsize == 4 else 2.0 ** -53
+    cdef Py_ssize_t lanes = 64 // itemsize
+    cdef double terms = (<double> layout.size / lanes if layout.groups_are_rows
+                         else <double> layout.size)
+    return 64 * unit_roundoff * sqrt(max(terms, 1.0))
+
+
+cdef bint _g_at_points_pass(const floating[:, :] y, Layout* layout, const double* ts,
+                            double unit, double* sums, double* totals) noexcept nogil:
+    """g at the N_POINTS points ``ts`` in one pass over y (contiguous groups of
+    unit weights; see _hoyer_passes.h); False where a sum was not finite."""
+    cdef Py_ssize_t stride = y.strides[0] // sizeof(floating)
+    if floating is float:
+        if layout.groups_are_rows:
+            return skh_rows_g_at_points_f32(&y[0, 0], stride, layout.n_groups, layout.size,
+                                            ts, unit, sums, totals)
+        return skh_columns_g_at_points_f32(&y[0, 0], stride, layout.n_rows, layout.n_groups,
+                                           ts, unit, sums, totals)
+    else:
+        if layout.groups_are_rows:
+            return skh_rows_g_at_points_f64(&y[0, 0], stride, layout.n_groups, layout.size,
+                                            ts, unit, sums, totals)
+        return skh_columns_g_at_points_f64(&y[0, 0], stride, layout.n_rows, layout.n_groups,
+                                           ts, unit, sums, totals)
+
+
+def _g_at_points(const floating[:, :] y, bint groups_are_rows, const double[::1] ts,
+                 double unit):
+    """Testing hook: g at the N_POINTS thresholds ``ts`` by one pass over ``y``
+    (``_g_at_points_pass``: unit weights, rows contiguous), or None where a sum
+    was not finite."""
+    cdef Layout layout
+    cdef double totals[N_POINTS]
+    cdef double* sums = <double*> malloc(((y.shape[1] + 7) // 8 * 128 + 1) * sizeof(double))
+    cdef bint finite
+    layout.groups_are_rows = groups_are_rows
+    layout.n_rows = y.shape[0]
+    layout.n_groups = y.shape[0] if groups_are_rows else y.shape[1]
+    layout.size = y.shape[1] if groups_are_rows else y.shape[0]
+    finite = _g_at_points_pass(y, &layout, &ts[0], unit, sums, totals)
+    free(sums)
+    return [totals[k] for k in range(N_POINTS)] if finite else None
+
+
+cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, Sample* sm,
+                           double target, double* lo, double* hi) noexcept nogil:
+    """Narrow the sample's bracket [lo, hi] while it holds more than PASS_SHARE
+    of the sampled keys: g at N_POINTS points of it (``_quantile_points``) in a
+    pass over y (at most MAX_PASSES), the bracket then the two points around
+    the target.  STATUS_INSIDE where lo = 0 was a point and g(0) meets the
+    target (within rounding, as the band's check counts it); else
+    STATUS_PROJECTED, the bracket narrowed or kept (a pass that met NaN, inf
+    or squares past the doubles' range leaves it: the band read reports them).
+
+    The points' g are sums of the same terms as the band's exact g, in another
+    order; the band read still checks the bracket's ends exactly.
+    """
+    cdef Py_ssize_t n_keys = sm.m * layout.size, in_band, k_lo, k_hi
+    cdef double ts[N_POINTS]
+    cdef double totals[N_POINTS]
+    cdef double* sums = NULL
+    cdef double margin = _pass_margin(layout, sizeof(floating)) * target
+    cdef bint from_lo
+    global _passes
+    in_band = _sampled_in_band(sm, n_keys, lo[0], hi[0])
+    if in_band <= _pass_share * n_keys or not (0 < hi[0] < INFINITY):
+        return STATUS_PROJECTED
+    if not layout.groups_are_rows:
+        sums = <double*> malloc((layout.n_groups + 7) // 8 * 128 * sizeof(double))
+        if sums == NULL:
+            return STATUS_NOMEMORY
+    while _passes < MAX_PASSES and in_band > _pass_share * n_keys:
+        from_lo = lo[0] == 0
+        _quantile_points(sm, n_keys, lo[0], hi[0], in_band, from_lo, ts)
+        if not _g_at_points_pass(y, layout, ts, 1.0 / hi[0], sums, totals):
+            break
+        _passes += 1
+        if from_lo and totals[0] <= target - margin:
+            free(sums)
+            return STATUS_INSIDE
+        # The points whose g is within the margin of the target stay inside
+        # the bracket (g is non-increasing: k_lo <= k_hi).
+        k_lo = 0
+        while k_lo < N_POINTS and totals[k_lo] > target + margin:
+            k_lo += 1
+        k_hi = 0
+        while k_hi < N_POINTS and totals[k_hi] > target - margin:
+            k_hi += 1
+        if k_lo > 0:
+            lo[0] = ts[k_lo - 1]
+        if k_hi < N_POINTS:
+            hi[0] = ts[k_hi]
+        in_band = _sampled_in_band(sm, n_keys, lo[0], hi[0])
+    free(sums)
+    return STATUS_PROJECTED
 
 
 # ---------------------------------------------------------------- exact band (read 2)
@@ -1852,6 +2065,8 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
     cdef bint with_points = False
     cdef double clock = _now()
     cdef int status
+    global _passes
+    _passes = 0
     if t_hint >= 0:
         t_hint = min(t_hint, t_max)
         width = min(HINT_SPAN * t_max, HINT_REL * t_hint)
@@ -1880,11 +2095,15 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
         if not with_tops:
             hi = min(hi, t_max)
             lo = min(lo, hi)
+        clock = _lap(PHASE_ESTIMATE, clock)
+        if _pass_narrowing and layout.unit_weights and layout.step_y == 1 and _simd:
+            status = _narrow_by_passes(y, layout, sm, target, &lo, &hi)
+            clock = _lap(PHASE_PASSES, clock)
+            if status != STATUS_PROJECTED:
+                t[0] = -2.0
+                return status
         # Room for the band: its sampled share, with a margin (read again if short).
-        if sm.single:
-            in_band = skh_count_between_f32(sm.keys32, sm.m * layout.size, lo, hi)
-        for j in range(sm.m * layout.size if not sm.single else 0):
-            in_band += (sm.keys[j] > lo) & (sm.keys[j] < hi)     # (no branch)
+        in_band = _sampled_in_band(sm, sm.m * layout.size, lo, hi)
         st.capacity = 2 * in_band * (n_groups // sm.m + 1) + n_groups + 1024
         st.dense = in_band >= DENSE_BAND * sm.m * layout.size
     clock = _lap(PHASE_ESTIMATE, clock)

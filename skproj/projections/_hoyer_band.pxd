@@ -123,6 +123,7 @@ cdef inline void _narrow_points(double lo, double hi, double* ts) noexcept nogil
 # The vector passes of g on the band (``_hoyer._set_testing`` sets them).
 cdef void _set_g_passes(bint vector_points, bint vector_g) noexcept nogil
 
+cdef int _compare_doubles(const void* a, const void* b) noexcept nogil
 cdef void _suffix_sums(Summaries* s, Band* band, Py_ssize_t g, double* sums) noexcept nogil
 cdef void _bracket(Summaries* s, Py_ssize_t n_groups, double target,
                    Band* band) noexcept nogil

@@ -1,0 +1,287 @@
+/* g of the group Hoyer projection at 8 thresholds in one pass over the matrix
+ * (see _hoyer.pyx, "Narrowing by passes"): contiguous groups of unit weights,
+ * rows or the columns of a row-major matrix, AVX-512 or AVX2 (chosen as the
+ * band's passes are, by skh_avx512).
+ *
+ * These values only place a bracket: the band read checks g exactly at the
+ * bracket's ends afterwards, so they need not be the bits _exact_g gives.  They
+ * are the same bits at both widths all the same (the same lane-wise operations
+ * on the skh_y8 and skh_z8 types of _hoyer_simd.h, no FMA, lanes summed in a
+ * fixed order), so that the bracket, and with it the last bits of the result,
+ * do not depend on the CPU.
+ *
+ * Each key x = |y| / hi (``unit`` = 1 / hi, keys near 1 whatever the scale of y)
+ * adds d = max(x - t_p, 0) and d^2 to its group's sums N_p and D2_p for each of
+ * the 8 points t_p (also in units of hi); a group counts rho = N / sqrt(D2),
+ * or 1 where D2 is 0 (an all-zero or 1-sparse group of unit weights).  The
+ * functions return 0 where a sum is not finite (NaN or inf in y, or squares
+ * past the range of doubles: keys 1e154 times hi): the caller then keeps its
+ * bracket, and the band read reports NaN and inf. */
+#ifndef SKPROJ_HOYER_PASSES_H
+#define SKPROJ_HOYER_PASSES_H
+
+#include "_hoyer_simd.h"
+
+#if defined(__GNUC__) && defined(__x86_64__)
+
+#include <string.h>
+
+/* Rows of column groups read at once: each chunk of columns' 16 vectors of
+ * sums are loaded and stored once a block, the block's rows read as 8 streams
+ * (4 and 32 rows measured slower, 16 even). */
+#define SKH_PASS_ROWS 8
+/* Bytes ahead of a row group's reads asked for: the hardware prefetchers alone
+ * left the pass waiting on memory (1000 x 10000 float64, AVX-512: 3.5 ns a key
+ * without, 1.7 at 512 bytes ahead, 1.0-1.1 at 2048 or 4096). */
+#define SKH_PASS_AHEAD 2048
+/* ... and ahead of each row of a block of column groups (10000 x 1000 and
+ * 1000 x 10000: 1.1 and 0.7 ns a key in float64 and float32 without, 0.8 and
+ * 0.4-0.5 at 128-256 bytes, slower again at 1024). */
+#define SKH_PASS_COLUMNS_AHEAD 256
+
+/* The AVX2 passes take FMA too (the squares' sums: an operation a point and
+ * vector fewer, a fifth of them; FMA at both widths, so the same bits).  A
+ * CPU with AVX2 but no FMA keeps the sample's bracket (skh_pass_fma). */
+#define SKH_PASS_AVX2 __attribute__((target("avx2,fma,popcnt")))
+static int skh_pass_fma = -1;
+static inline int skh_have_fma(void) {
+    if (skh_pass_fma < 0) {
+        __builtin_cpu_init();
+        skh_pass_fma = __builtin_cpu_supports("fma");
+    }
+    return skh_pass_fma;
+}
+SKH_PASS_AVX2 static inline skh_y8 skh_y8_fmadd(skh_y8 a, skh_y8 b, skh_y8 c) {
+    skh_y8 r = {_mm256_fmadd_pd(a.low, b.low, c.low), _mm256_fmadd_pd(a.high, b.high, c.high)};
+    return r;
+}
+#define skh_z8_fmadd _mm512_fmadd_pd
+
+/* Sixteen floats, at both widths (as skh_y8 for eight doubles). */
+typedef struct { __m256 low, high; } skh_y16;
+#define SKH_Y16_OP(NAME, EXPR)                                                         \
+SKH_AVX2 static inline skh_y16 skh_y16_##NAME(skh_y16 a, skh_y16 b) {                  \
+    skh_y16 r = {EXPR(a.low, b.low), EXPR(a.high, b.high)};                            \
+    return r;                                                                          \
+}
+SKH_Y16_OP(add, _mm256_add_ps)
+SKH_Y16_OP(sub, _mm256_sub_ps)
+SKH_Y16_OP(mul, _mm256_mul_ps)
+SKH_Y16_OP(max, _mm256_max_ps)
+SKH_AVX2 static inline skh_y16 skh_y16_set1(double x) {
+    skh_y16 r = {_mm256_set1_ps((float) x), _mm256_set1_ps((float) x)};
+    return r;
+}
+SKH_AVX2 static inline skh_y16 skh_y16_loadu(const float* p) {
+    skh_y16 r = {_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8)};
+    return r;
+}
+SKH_AVX2 static inline void skh_y16_storeu(float* p, skh_y16 a) {
+    _mm256_storeu_ps(p, a.low);
+    _mm256_storeu_ps(p + 8, a.high);
+}
+SKH_PASS_AVX2 static inline skh_y16 skh_y16_fmadd(skh_y16 a, skh_y16 b, skh_y16 c) {
+    skh_y16 r = {_mm256_fmadd_ps(a.low, b.low, c.low), _mm256_fmadd_ps(a.high, b.high, c.high)};
+    return r;
+}
+typedef __m512 skh_z16;
+#define skh_z16_add _mm512_add_ps
+#define skh_z16_sub _mm512_sub_ps
+#define skh_z16_mul _mm512_mul_ps
+#define skh_z16_max _mm512_max_ps
+#define skh_z16_set1(x) _mm512_set1_ps((float) (x))
+#define skh_z16_loadu _mm512_loadu_ps
+#define skh_z16_storeu _mm512_storeu_ps
+#define skh_z16_fmadd _mm512_fmadd_ps
+
+/* A vector of keys |y|: 8 doubles, or 16 floats (float32 in its own
+ * precision: half the operations a key, see _hoyer.pyx for the margin this
+ * asks of the bracket). */
+SKH_AVX2 static inline skh_y8 skh_y8_keys(const double* p) {
+    skh_y8 r = {skh_abs_pd(_mm256_loadu_pd(p)), skh_abs_pd(_mm256_loadu_pd(p + 4))};
+    return r;
+}
+SKH_AVX2 static inline skh_y16 skh_y16_keys(const float* p) {
+    const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    skh_y16 r = {_mm256_and_ps(_mm256_loadu_ps(p), magnitude),
+                 _mm256_and_ps(_mm256_loadu_ps(p + 8), magnitude)};
+    return r;
+}
+SKH_AVX512 static inline __m512d skh_z8_keys(const double* p) {
+    return _mm512_abs_pd(_mm512_loadu_pd(p));
+}
+SKH_AVX512 static inline __m512 skh_z16_keys(const float* p) {
+    return skh_abs16(p);
+}
+
+/* The sums of one vector x of scaled keys at the 8 points vt (N[p], D2[p] are
+ * vectors: a lane a group's sums, or a share of one group's). */
+#define SKH_ADD_AT_POINTS(V, x, vt, zero, N, D2)                                       \
+    do {                                                                               \
+        int p_;                                                                        \
+        _Pragma("GCC unroll 8")                                                        \
+        for (p_ = 0; p_ < 8; p_++) {                                                   \
+            V d_ = V##_max(zero, V##_sub(x, vt[p_]));  /* (NaN kept) */             \
+            N[p_] = V##_add(N[p_], d_);                                                \
+            D2[p_] = V##_fmadd(d_, d_, D2[p_]);                                        \
+        }                                                                              \
+    } while (0)
+
+/* A group's rho from its sums (1 in *bad where D2 is not finite). */
+static inline double skh_pass_rho(double N, double D2, int* bad) {
+    if (!(D2 < INFINITY))
+        *bad = 1;
+    return D2 > 0 ? N / sqrt(D2) : 1.0;
+}
+
+/* A vector's lanes stored in memory, summed in double in a fixed order. */
+static inline double skh_lanes_sum_double(const double* lanes) {
+    return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
+           + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+}
+static inline double skh_lanes_sum_float(const float* lanes) {
+    double half[2];
+    int h;
+    for (h = 0; h < 2; h++) {
+        const float* l = lanes + 8 * h;
+        half[h] = (((double) l[0] + l[1]) + ((double) l[2] + l[3]))
+                  + (((double) l[4] + l[5]) + ((double) l[6] + l[7]));
+    }
+    return half[0] + half[1];
+}
+
+/* Row groups: n_groups rows of n keys, ``stride`` elements apart, T the
+ * dtype, V its vector of L lanes.  The last keys of a row (n % L) are read
+ * from a copy padded with zeros, which add nothing at any t >= 0. */
+#define SKH_ROWS_G_AT_POINTS(NAME, ATTR, V, T, L)                                      \
+ATTR static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_groups, ptrdiff_t n,    \
+                     const double* ts, double unit, double* totals) {                  \
+    V vt[8], N[8], D2[8], zero = V##_set1(0.0), vu = V##_set1(unit);                    \
+    T lanes_n[L], lanes_d2[L], pad[L];                                                 \
+    double total[8] = {0.0};                                                           \
+    ptrdiff_t g, k;                                                                    \
+    int p, bad = 0;                                                                    \
+    _Pragma("GCC unroll 8")                                                            \
+    for (p = 0; p < 8; p++)                                                            \
+        vt[p] = V##_set1(ts[p] * unit);                                                \
+    for (g = 0; g < n_groups; g++) {                                                   \
+        const T* row = y + g * stride;                                                 \
+        _Pragma("GCC unroll 8")                                                        \
+        for (p = 0; p < 8; p++)                                                        \
+            N[p] = D2[p] = zero;                                                       \
+        for (k = 0; k + L <= n; k += L) {                                              \
+            _mm_prefetch((const char*) (row + k) + SKH_PASS_AHEAD, _MM_HINT_T0);       \
+            V x = V##_mul(V##_keys(row + k), vu);                                      \
+            SKH_ADD_AT_POINTS(V, x, vt, zero, N, D2);                                  \
+        }                                                                              \
+        if (k < n) {                                                                   \
+            memset(pad, 0, sizeof(pad));                                               \
+            memcpy(pad, row + k, (n - k) * sizeof(T));                                 \
+            V x = V##_mul(V##_keys(pad), vu);                                          \
+            SKH_ADD_AT_POINTS(V, x, vt, zero, N, D2);                                  \
+        }                                                                              \
+        _Pragma("GCC unroll 8")                                                        \
+        for (p = 0; p < 8; p++) {                                                      \
+            V##_storeu(lanes_n, N[p]);                                                 \
+            V##_storeu(lanes_d2, D2[p]);                                               \
+            total[p] += skh_pass_rho(skh_lanes_sum_##T(lanes_n),                       \
+                                     skh_lanes_sum_##T(lanes_d2), &bad);               \
+        }                                                                              \
+    }                                                                                  \
+    memcpy(totals, total, sizeof(total));                                              \
+    return !bad;                                                                       \
+}
+
+/* Column groups: n_groups columns of a row-major matrix of n_rows rows,
+ * ``stride`` elements apart; ``sums`` has room for 16 L values of T per L
+ * columns (N then D2 at each point, a lane a column: 128 doubles per 8
+ * columns in either dtype).  The last columns (n_groups % L) are read from
+ * rows copied into a padded block. */
+#define SKH_COLUMNS_G_AT_POINTS(NAME, ATTR, V, T, L)                                   \
+ATTR static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_rows, ptrdiff_t n_groups, \
+                     const double* ts, double unit, double* sums_memory, double* totals) { \
+    V vt[8], N[8], D2[8], zero = V##_set1(0.0), vu = V##_set1(unit);                    \
+    T* sums = (T*) sums_memory;                                                        \
+    T pad[L * SKH_PASS_ROWS];                                                          \
+    double total[8] = {0.0};                                                           \
+    ptrdiff_t n_chunks = (n_groups + L - 1) / L, full = n_groups / L, c, g, i, i0, i1;  \
+    int p, bad = 0;                                                                    \
+    _Pragma("GCC unroll 8")                                                            \
+    for (p = 0; p < 8; p++)                                                            \
+        vt[p] = V##_set1(ts[p] * unit);                                                \
+    memset(sums, 0, n_chunks * 16 * L * sizeof(T));                                    \
+    for (i0 = 0; i0 < n_rows; i0 = i1) {                                               \
+        i1 = i0 + SKH_PASS_ROWS < n_rows ? i0 + SKH_PASS_ROWS : n_rows;                \
+        if (full < n_chunks) {                                                         \
+            memset(pad, 0, sizeof(pad));                                               \
+            for (i = i0; i < i1; i++)                                                  \
+                memcpy(pad + L * (i - i0), y + i * stride + L * full,                  \
+                       (n_groups - L * full) * sizeof(T));                             \
+        }                                                                              \
+        for (c = 0; c < n_chunks; c++) {                                               \
+            T* chunk = sums + 16 * L * c;                                              \
+            _Pragma("GCC unroll 8")                                                    \
+            for (p = 0; p < 8; p++) {                                                  \
+                N[p] = V##_loadu(chunk + L * p);                                       \
+                D2[p] = V##_loadu(chunk + 8 * L + L * p);                              \
+            }                                                                          \
+            for (i = i0; i < i1; i++) {                                                \
+                const T* keys = c < full ? y + i * stride + L * c : pad + L * (i - i0); \
+                _mm_prefetch((const char*) keys + SKH_PASS_COLUMNS_AHEAD, _MM_HINT_T0);  \
+                V x = V##_mul(V##_keys(keys), vu);                                     \
+                SKH_ADD_AT_POINTS(V, x, vt, zero, N, D2);                              \
+            }                                                                          \
+            _Pragma("GCC unroll 8")                                                    \
+            for (p = 0; p < 8; p++) {                                                  \
+                V##_storeu(chunk + L * p, N[p]);                                       \
+                V##_storeu(chunk + 8 * L + L * p, D2[p]);                              \
+            }                                                                          \
+        }                                                                              \
+    }                                                                                  \
+    for (g = 0; g < n_groups; g++) {                                                   \
+        const T* chunk = sums + 16 * L * (g / L) + g % L;                              \
+        for (p = 0; p < 8; p++)                                                        \
+            total[p] += skh_pass_rho(chunk[L * p], chunk[8 * L + L * p], &bad);        \
+    }                                                                                  \
+    memcpy(totals, total, sizeof(total));                                              \
+    return !bad;                                                                       \
+}
+
+SKH_ROWS_G_AT_POINTS(skh_rows_g_at_points_f64_avx2, SKH_PASS_AVX2, skh_y8, double, 8)
+SKH_ROWS_G_AT_POINTS(skh_rows_g_at_points_f32_avx2, SKH_PASS_AVX2, skh_y16, float, 16)
+SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f64_avx2, SKH_PASS_AVX2, skh_y8, double, 8)
+SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f32_avx2, SKH_PASS_AVX2, skh_y16, float, 16)
+SKH_ROWS_G_AT_POINTS(skh_rows_g_at_points_f64_avx512, SKH_AVX512, skh_z8, double, 8)
+SKH_ROWS_G_AT_POINTS(skh_rows_g_at_points_f32_avx512, SKH_AVX512, skh_z16, float, 16)
+SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f64_avx512, SKH_AVX512, skh_z8, double, 8)
+SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f32_avx512, SKH_AVX512, skh_z16, float, 16)
+
+/* The passes at the CPU's width (AVX-512 where the float32 band passes run). */
+#define SKH_PASS_DISPATCH(NAME, T, SHAPE)                                              \
+static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_outer, ptrdiff_t n_inner,    \
+                const double* ts, double unit, double* sums, double* totals) {         \
+    if (skh_avx512)                                                                    \
+        return SHAPE(NAME##_avx512);                                                   \
+    return skh_have_fma() && SHAPE(NAME##_avx2);                                       \
+}
+#define SKH_ROWS_CALL(F) (F)(y, stride, n_outer, n_inner, ts, unit, totals)
+#define SKH_COLUMNS_CALL(F) (F)(y, stride, n_outer, n_inner, ts, unit, sums, totals)
+SKH_PASS_DISPATCH(skh_rows_g_at_points_f64, double, SKH_ROWS_CALL)
+SKH_PASS_DISPATCH(skh_rows_g_at_points_f32, float, SKH_ROWS_CALL)
+SKH_PASS_DISPATCH(skh_columns_g_at_points_f64, double, SKH_COLUMNS_CALL)
+SKH_PASS_DISPATCH(skh_columns_g_at_points_f32, float, SKH_COLUMNS_CALL)
+
+#else  /* no vector passes (_simd is 0): the caller keeps the sample's bracket */
+
+#define SKH_PASS_STUB(NAME, T)                                                         \
+static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_outer, ptrdiff_t n_inner,    \
+                const double* ts, double unit, double* sums, double* totals) {         \
+    return 0;                                                                          \
+}
+SKH_PASS_STUB(skh_rows_g_at_points_f64, double)
+SKH_PASS_STUB(skh_rows_g_at_points_f32, float)
+SKH_PASS_STUB(skh_columns_g_at_points_f64, double)
+SKH_PASS_STUB(skh_columns_g_at_points_f32, float)
+
+#endif  /* __GNUC__ && __x86_64__ */
+#endif  /* SKPROJ_HOYER_PASSES_H */
