@@ -526,6 +526,34 @@ def test_g_at_points_pass_gives_the_same_bits_at_both_widths(dtype):
     assert by_width[0] == by_width[1]
 
 
+@given(arrays(np.float64, st.integers(1, 300),
+              elements=st.sampled_from([0.0, 1.0, 2.0, 2.5, 7.0, -3.0]) | st.floats(-1e6, 1e6)),
+       st.data())
+def test_select_ranks_against_a_sort(values, data):
+    # The passes' points: order statistics of the sample's keys, by a
+    # quickselect for several ranks at once (ties in one step).
+    ranks = sorted(data.draw(st.lists(st.integers(0, len(values) - 1), min_size=1, max_size=8,
+                                      unique=True)))
+    assert _hoyer._select(values, ranks) == list(np.sort(values)[ranks])
+
+
+def test_passes_skip_the_smallest_matrices():
+    # A pass costs the same per key in cache or not (its sums bound it), a
+    # band less in cache: the smallest matrices take none (60 x 250), a larger
+    # one does; any does where the share is set to 0.
+    rng = np.random.default_rng(55)
+    for shape, passes in (((60, 250), 0), ((150, 2400), 1)):
+        Y = _heavy_tailed(rng, shape, "cauchy")
+        project_group_hoyer(Y, 0.8, axis=1)
+        assert (_hoyer._narrowing_passes() > 0) == passes
+        _hoyer._set_testing(pass_share=0.0)
+        try:
+            project_group_hoyer(Y, 0.8, axis=1)
+            assert _hoyer._narrowing_passes() > 0
+        finally:
+            _hoyer._set_testing()
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 def test_g_at_points_pass_reports_non_finite_sums(dtype, bad):

@@ -193,6 +193,8 @@ Transactions on Machine Learning Research (2022), arXiv:1912.03896.
 
 import sys
 
+import numpy as np
+
 from libc.math cimport INFINITY, copysign, fabs, sqrt
 
 # Work memory: malloc/calloc/free that keep large blocks for the next call
@@ -346,8 +348,9 @@ def _set_testing(bint simd=True, bint avx512=True, bint vector_g=True, histogram
     every matrix (None: by size, HISTOGRAM_SIZE); ``passes=False`` leaves
     the sample's bracket as it is however many keys it holds (no narrowing by
     passes over the matrix), ``pass_share`` >= 0 sets the share of the
-    sample's keys in its bracket above which they narrow it (default
-    PASS_SHARE).  Returns whether the AVX-512 passes run."""
+    sample's keys in its bracket above which they narrow it, on a matrix of
+    any size (by default PASS_SHARE, or PASS_SHARE_IN_CACHE, or none: by the
+    matrix's size).  Returns whether the AVX-512 passes run."""
     global _simd, _avx512, _histogram_size, _vector_points, _pass_narrowing, _pass_share
     _histogram_size = (HISTOGRAM_SIZE if histograms is None
                        else sys.maxsize if histograms else 0)
@@ -355,7 +358,7 @@ def _set_testing(bint simd=True, bint avx512=True, bint vector_g=True, histogram
     _avx512 = _simd and skh_set_avx512(avx512)
     _vector_points = _simd and vector_points
     _pass_narrowing = passes
-    _pass_share = PASS_SHARE if pass_share < 0 else pass_share
+    _pass_share = pass_share
     _set_g_passes(_vector_points, _avx512 and vector_g)
     return bool(_avx512)
 
@@ -678,10 +681,20 @@ cdef double MAX_TOP_OVER_HI = 1e100
 # = 0.5-0.95, shares 0.01 / 0.02 / 0.04 / 0.08: 0.01 made Gaussian matrices
 # take a pass (2.0 -> 3.0 copies), 0.08 left t(3) float32 at s = 0.8 at 6.2
 # instead of 5.6; 0.02 and 0.04 within noise of each other.
+#   A matrix in cache (at most PASS_CACHE_BYTES) gathers its band for less,
+# while a pass still costs as much per key (its sums bound it, not memory):
+# there the share is PASS_SHARE_IN_CACHE (digits, 1797 x 64, float32 at s =
+# 0.8: 86 copies at 0.04, 66 at 0.1 or without passes; digits.T float64 at s
+# = 0.8-0.95 axis 1: 12-14 at 0.1-0.2, 20-22 without), and matrices of at most
+# PASS_MIN_ENTRIES take none (wine, 178 x 13: 62-127 copies with a pass,
+# 52-104 without; a copy there takes 0.3 us).
 cdef double PASS_SHARE = 0.04
+cdef double PASS_SHARE_IN_CACHE = 0.1
 cdef bint _pass_narrowing = True
-cdef double _pass_share = PASS_SHARE     # (the testing hook's)
+cdef double _pass_share = -1.0           # (the testing hook's: -1 for the above)
 cdef enum:
+    PASS_CACHE_BYTES = 2097152
+    PASS_MIN_ENTRIES = 16384
     MAX_PASSES = 3
     # The points of a pass are placed at equal shares of (at most about
     # QUANTILE_KEYS of) the sample's keys in the bracket.
@@ -1230,6 +1243,60 @@ cdef Py_ssize_t _sampled_in_band(Sample* sm, Py_ssize_t n_keys, double lo,
     return in_band
 
 
+cdef void _select_ranks(double* a, Py_ssize_t lo, Py_ssize_t hi, const Py_ssize_t* ranks,
+                       Py_ssize_t r0, Py_ssize_t r1) noexcept nogil:
+    """Reorder a[lo:hi] so that a[ranks[r]] holds the value of that rank in it,
+    for r in [r0, r1) (ranks increasing, in [lo, hi)): quickselect for all of
+    them at once, a three-way partition (ties, e.g. counts, in one step)
+    about the median of three, recursing on the lower side.  About 3 n
+    comparisons for 8 ranks, against n log n for a sort (qsort of 2048 keys
+    took 0.1-0.2 ms a pass, the pass itself 0.3 ns a key)."""
+    cdef Py_ssize_t i, below, above, split
+    cdef double pivot, x, first, middle, last
+    while r1 > r0 and hi - lo > 1:
+        first = a[lo]
+        middle = a[lo + (hi - lo) // 2]
+        last = a[hi - 1]
+        pivot = max(min(first, middle), min(max(first, middle), last))
+        # a[lo:below] < pivot, a[below:i] == pivot, a[above:hi] > pivot.
+        below = lo
+        i = lo
+        above = hi
+        while i < above:
+            x = a[i]
+            if x < pivot:
+                a[i] = a[below]
+                a[below] = x
+                below += 1
+                i += 1
+            elif x > pivot:
+                above -= 1
+                a[i] = a[above]
+                a[above] = x
+            else:
+                i += 1
+        split = r0
+        while split < r1 and ranks[split] < below:
+            split += 1
+        _select_ranks(a, lo, below, ranks, r0, split)
+        while split < r1 and ranks[split] < above:
+            split += 1      # (ranks among the pivot's ties: a[rank] is the pivot)
+        r0 = split
+        lo = above
+
+
+def _select(values, ranks):
+    """Testing hook: the values of the given increasing ranks in ``values``
+    (``_select_ranks``; at most N_POINTS ranks)."""
+    cdef double[::1] a = np.array(values, dtype=np.float64)
+    cdef Py_ssize_t r[N_POINTS]
+    cdef Py_ssize_t k, n_ranks = len(ranks)
+    for k in range(n_ranks):
+        r[k] = ranks[k]
+    _select_ranks(&a[0], 0, a.shape[0], r, 0, n_ranks)
+    return [a[r[k]] for k in range(n_ranks)]
+
+
 cdef void _quantile_points(Sample* sm, Py_ssize_t n_keys, double lo, double hi,
                            Py_ssize_t in_band, bint from_lo, double* ts) noexcept nogil:
     """N_POINTS points in [lo, hi): lo itself first when ``from_lo``, the others
@@ -1237,12 +1304,14 @@ cdef void _quantile_points(Sample* sm, Py_ssize_t n_keys, double lo, double hi,
     stride-th of them, about QUANTILE_KEYS), so that the band between two
     neighbours holds about the same share of the keys wherever t* falls, the
     tails' spread or not; evenly spaced where the sample has too few."""
-    cdef Py_ssize_t stride = in_band // QUANTILE_KEYS + 1, j, k, seen = 0, count = 0
+    cdef Py_ssize_t stride = in_band // QUANTILE_KEYS + 1, room = in_band // stride + 1
+    cdef Py_ssize_t j, k, seen = 0, taken = 0, count = 0
     cdef Py_ssize_t first = 1 if from_lo else 0
+    cdef Py_ssize_t ranks[N_POINTS]
     cdef double key
     cdef double* keys = NULL
     if in_band >= 4 * N_POINTS:
-        keys = <double*> malloc((in_band // stride + 1) * sizeof(double))
+        keys = <double*> malloc(room * sizeof(double))
     if keys == NULL:
         _narrow_points(lo, hi, ts)
         if from_lo:
@@ -1251,14 +1320,17 @@ cdef void _quantile_points(Sample* sm, Py_ssize_t n_keys, double lo, double hi,
     for j in range(n_keys):
         key = sm.keys32[j] if sm.single else sm.keys[j]
         if lo < key < hi:
-            if seen % stride == 0 and count <= in_band // stride:
+            if seen == taken and count < room:
                 keys[count] = key
                 count += 1
+                taken += stride
             seen += 1
-    qsort(keys, count, sizeof(double), _compare_doubles)
+    for k in range(first, N_POINTS):
+        ranks[k] = (k + 1 - first) * count // (N_POINTS + 1 - first)
+    _select_ranks(keys, 0, count, ranks, first, N_POINTS)
     ts[0] = lo
     for k in range(first, N_POINTS):
-        ts[k] = keys[(k + 1 - first) * count // (N_POINTS + 1 - first)]
+        ts[k] = keys[ranks[k]]
     free(keys)
 
 
@@ -1311,10 +1383,23 @@ def _g_at_points(const floating[:, :] y, bint groups_are_rows, const double[::1]
     return [totals[k] for k in range(N_POINTS)] if finite else None
 
 
+cdef double _pass_share_of(Layout* layout, Py_ssize_t itemsize) noexcept nogil:
+    """The share of the sample's keys in its bracket above which passes narrow
+    it (above 1: none)."""
+    cdef Py_ssize_t entries = layout.n_groups * layout.size
+    if _pass_share >= 0:
+        return _pass_share
+    if entries <= PASS_MIN_ENTRIES:
+        return 2.0
+    return PASS_SHARE_IN_CACHE if entries * itemsize <= PASS_CACHE_BYTES else PASS_SHARE
+
+
 cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, Sample* sm,
-                           double target, double* lo, double* hi) noexcept nogil:
-    """Narrow the sample's bracket [lo, hi] while it holds more than PASS_SHARE
-    of the sampled keys: g at N_POINTS points of it (``_quantile_points``) in a
+                           double target, double* lo, double* hi,
+                           Py_ssize_t* in_band) noexcept nogil:
+    """Narrow the sample's bracket [lo, hi] while it holds more than a share
+    (``_pass_share_of``) of the sampled keys (``in_band`` of them, updated):
+    g at N_POINTS points of it (``_quantile_points``) in a
     pass over y (at most MAX_PASSES), the bracket then the two points around
     the target.  STATUS_INSIDE where lo = 0 was a point and g(0) meets the
     target (within rounding, as the band's check counts it); else
@@ -1324,23 +1409,23 @@ cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, Sample* sm,
     The points' g are sums of the same terms as the band's exact g, in another
     order; the band read still checks the bracket's ends exactly.
     """
-    cdef Py_ssize_t n_keys = sm.m * layout.size, in_band, k_lo, k_hi
+    cdef Py_ssize_t n_keys = sm.m * layout.size, k_lo, k_hi
     cdef double ts[N_POINTS]
     cdef double totals[N_POINTS]
     cdef double* sums = NULL
+    cdef double most = _pass_share_of(layout, sizeof(floating)) * n_keys
     cdef double margin = _pass_margin(layout, sizeof(floating)) * target
     cdef bint from_lo
     global _passes
-    in_band = _sampled_in_band(sm, n_keys, lo[0], hi[0])
-    if in_band <= _pass_share * n_keys or not (0 < hi[0] < INFINITY):
+    if in_band[0] <= most or not (0 < hi[0] < INFINITY):
         return STATUS_PROJECTED
     if not layout.groups_are_rows:
         sums = <double*> malloc((layout.n_groups + 7) // 8 * 128 * sizeof(double))
         if sums == NULL:
             return STATUS_NOMEMORY
-    while _passes < MAX_PASSES and in_band > _pass_share * n_keys:
+    while _passes < MAX_PASSES and in_band[0] > most:
         from_lo = lo[0] == 0
-        _quantile_points(sm, n_keys, lo[0], hi[0], in_band, from_lo, ts)
+        _quantile_points(sm, n_keys, lo[0], hi[0], in_band[0], from_lo, ts)
         if not _g_at_points_pass(y, layout, ts, 1.0 / hi[0], sums, totals):
             break
         _passes += 1
@@ -1359,7 +1444,7 @@ cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, Sample* sm,
             lo[0] = ts[k_lo - 1]
         if k_hi < N_POINTS:
             hi[0] = ts[k_hi]
-        in_band = _sampled_in_band(sm, n_keys, lo[0], hi[0])
+        in_band[0] = _sampled_in_band(sm, n_keys, lo[0], hi[0])
     free(sums)
     return STATUS_PROJECTED
 
@@ -2095,15 +2180,15 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
         if not with_tops:
             hi = min(hi, t_max)
             lo = min(lo, hi)
+        in_band = _sampled_in_band(sm, sm.m * layout.size, lo, hi)
         clock = _lap(PHASE_ESTIMATE, clock)
         if _pass_narrowing and layout.unit_weights and layout.step_y == 1 and _simd:
-            status = _narrow_by_passes(y, layout, sm, target, &lo, &hi)
+            status = _narrow_by_passes(y, layout, sm, target, &lo, &hi, &in_band)
             clock = _lap(PHASE_PASSES, clock)
             if status != STATUS_PROJECTED:
                 t[0] = -2.0
                 return status
         # Room for the band: its sampled share, with a margin (read again if short).
-        in_band = _sampled_in_band(sm, sm.m * layout.size, lo, hi)
         st.capacity = 2 * in_band * (n_groups // sm.m + 1) + n_groups + 1024
         st.dense = in_band >= DENSE_BAND * sm.m * layout.size
     clock = _lap(PHASE_ESTIMATE, clock)

@@ -121,33 +121,57 @@ SKH_AVX512 static inline __m512 skh_z16_keys(const float* p) {
         int p_;                                                                        \
         _Pragma("GCC unroll 8")                                                        \
         for (p_ = 0; p_ < 8; p_++) {                                                   \
-            V d_ = V##_max(zero, V##_sub(x, vt[p_]));  /* (NaN kept) */             \
+            V d_ = V##_max(zero, V##_sub(x, vt[p_]));  /* (NaN kept) */                \
             N[p_] = V##_add(N[p_], d_);                                                \
             D2[p_] = V##_fmadd(d_, d_, D2[p_]);                                        \
         }                                                                              \
     } while (0)
+
+/* A vector of sums (8 doubles or 16 floats) folded to 4 doubles, the same
+ * lanes added in the same order at both widths: (l0 + l4, l1 + l5, ...) for 8
+ * doubles; for 16 floats, their four quarters q0..q3 (lanes 4i..4i+3) as
+ * doubles, (q0 + q2) + (q1 + q3). */
+SKH_AVX2 static inline __m256d skh_y8_fold(skh_y8 v) {
+    return _mm256_add_pd(v.low, v.high);
+}
+SKH_AVX512 static inline __m256d skh_z8_fold(__m512d v) {
+    return _mm256_add_pd(_mm512_castpd512_pd256(v), _mm512_extractf64x4_pd(v, 1));
+}
+SKH_AVX2 static inline __m256d skh_quarters_fold(__m128 q0, __m128 q1, __m128 q2, __m128 q3) {
+    return _mm256_add_pd(_mm256_add_pd(_mm256_cvtps_pd(q0), _mm256_cvtps_pd(q2)),
+                         _mm256_add_pd(_mm256_cvtps_pd(q1), _mm256_cvtps_pd(q3)));
+}
+SKH_AVX2 static inline __m256d skh_y16_fold(skh_y16 v) {
+    return skh_quarters_fold(_mm256_castps256_ps128(v.low), _mm256_extractf128_ps(v.low, 1),
+                             _mm256_castps256_ps128(v.high), _mm256_extractf128_ps(v.high, 1));
+}
+SKH_AVX512 static inline __m256d skh_z16_fold(__m512 v) {
+    return skh_quarters_fold(_mm512_extractf32x4_ps(v, 0), _mm512_extractf32x4_ps(v, 1),
+                             _mm512_extractf32x4_ps(v, 2), _mm512_extractf32x4_ps(v, 3));
+}
+
+/* The sums of four folded vectors, a lane each: ((a0 + a1) + (a2 + a3)). */
+SKH_AVX2 static inline __m256d skh_sum4x4(__m256d a0, __m256d a1, __m256d a2, __m256d a3) {
+    __m256d h01 = _mm256_hadd_pd(a0, a1), h23 = _mm256_hadd_pd(a2, a3);
+    return _mm256_add_pd(_mm256_permute2f128_pd(h01, h23, 0x20),
+                         _mm256_permute2f128_pd(h01, h23, 0x31));
+}
+
+/* Four groups' or points' rho from their sums: N / sqrt(D2), or 1 where D2 is
+ * 0 (an all-zero or 1-sparse group of unit weights); *bad set where a D2 is
+ * not finite. */
+SKH_AVX2 static inline __m256d skh_pass_rho4(__m256d N, __m256d D2, int* bad) {
+    __m256d zero = _mm256_setzero_pd();
+    *bad |= _mm256_movemask_pd(_mm256_cmp_pd(D2, _mm256_set1_pd(INFINITY), _CMP_NLT_UQ));
+    return _mm256_blendv_pd(_mm256_div_pd(N, _mm256_sqrt_pd(D2)), _mm256_set1_pd(1.0),
+                            _mm256_cmp_pd(D2, zero, _CMP_LE_OQ));
+}
 
 /* A group's rho from its sums (1 in *bad where D2 is not finite). */
 static inline double skh_pass_rho(double N, double D2, int* bad) {
     if (!(D2 < INFINITY))
         *bad = 1;
     return D2 > 0 ? N / sqrt(D2) : 1.0;
-}
-
-/* A vector's lanes stored in memory, summed in double in a fixed order. */
-static inline double skh_lanes_sum_double(const double* lanes) {
-    return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
-           + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
-}
-static inline double skh_lanes_sum_float(const float* lanes) {
-    double half[2];
-    int h;
-    for (h = 0; h < 2; h++) {
-        const float* l = lanes + 8 * h;
-        half[h] = (((double) l[0] + l[1]) + ((double) l[2] + l[3]))
-                  + (((double) l[4] + l[5]) + ((double) l[6] + l[7]));
-    }
-    return half[0] + half[1];
 }
 
 /* Row groups: n_groups rows of n keys, ``stride`` elements apart, T the
@@ -157,8 +181,8 @@ static inline double skh_lanes_sum_float(const float* lanes) {
 ATTR static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_groups, ptrdiff_t n,    \
                      const double* ts, double unit, double* totals) {                  \
     V vt[8], N[8], D2[8], zero = V##_set1(0.0), vu = V##_set1(unit);                    \
-    T lanes_n[L], lanes_d2[L], pad[L];                                                 \
-    double total[8] = {0.0};                                                           \
+    T pad[L];                                                                          \
+    __m256d total_low = _mm256_setzero_pd(), total_high = _mm256_setzero_pd();         \
     ptrdiff_t g, k;                                                                    \
     int p, bad = 0;                                                                    \
     _Pragma("GCC unroll 8")                                                            \
@@ -180,15 +204,19 @@ ATTR static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_groups, ptrdiff_t
             V x = V##_mul(V##_keys(pad), vu);                                          \
             SKH_ADD_AT_POINTS(V, x, vt, zero, N, D2);                                  \
         }                                                                              \
-        _Pragma("GCC unroll 8")                                                        \
-        for (p = 0; p < 8; p++) {                                                      \
-            V##_storeu(lanes_n, N[p]);                                                 \
-            V##_storeu(lanes_d2, D2[p]);                                               \
-            total[p] += skh_pass_rho(skh_lanes_sum_##T(lanes_n),                       \
-                                     skh_lanes_sum_##T(lanes_d2), &bad);               \
-        }                                                                              \
+        /* The 8 points' sums folded and added across lanes in vectors (a       */   \
+        /* short row spent most of its time in scalar sums, 13 keys of wine).  */    \
+        total_low = _mm256_add_pd(total_low, skh_pass_rho4(                            \
+            skh_sum4x4(V##_fold(N[0]), V##_fold(N[1]), V##_fold(N[2]), V##_fold(N[3])), \
+            skh_sum4x4(V##_fold(D2[0]), V##_fold(D2[1]), V##_fold(D2[2]), V##_fold(D2[3])), \
+            &bad));                                                                    \
+        total_high = _mm256_add_pd(total_high, skh_pass_rho4(                          \
+            skh_sum4x4(V##_fold(N[4]), V##_fold(N[5]), V##_fold(N[6]), V##_fold(N[7])), \
+            skh_sum4x4(V##_fold(D2[4]), V##_fold(D2[5]), V##_fold(D2[6]), V##_fold(D2[7])), \
+            &bad));                                                                    \
     }                                                                                  \
-    memcpy(totals, total, sizeof(total));                                              \
+    _mm256_storeu_pd(totals, total_low);                                               \
+    _mm256_storeu_pd(totals + 4, total_high);                                          \
     return !bad;                                                                       \
 }
 
