@@ -2,8 +2,8 @@
 
 Run ``python benchmarks/bench_group_hoyer.py`` (``--quick`` for smaller
 matrices, ``--small`` for matrices in cache, ``--real`` for real data sets,
-``--part``/``--shape`` for one piece, ``--phases`` for the time of each stage
-of the kernel);
+``--tails`` for heavy-tailed ones, ``--part``/``--shape`` for one piece,
+``--phases`` for the time of each stage of the kernel);
 ``bench_projections.py``
 prints the same table.  For Gaussian float64 and float32 matrices, both axes
 and target average sparsities 0.5, 0.8, 0.95:
@@ -22,6 +22,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
+from _draws import HEAVY_TAILS  # noqa: E402
 from _timing import best_time, conditions, empty_aligned_like  # noqa: E402
 
 from skproj.projections import _hoyer, project_group_hoyer  # noqa: E402
@@ -33,11 +34,13 @@ SPARSITIES = (0.5, 0.8, 0.95)
 
 
 def group_hoyer_table(shapes=SHAPES, sparsities=SPARSITIES, rng=None,
-                      dtypes=(np.float64, np.float32)):
-    """Print time / np.copyto for GSP on each shape, dtype, axis and target sparsity."""
+                      dtypes=(np.float64, np.float32), entries="Gaussian", draw=None):
+    """Print time / np.copyto for GSP on each shape, dtype, axis and target sparsity
+    (Gaussian matrices, or ``draw(rng, shape)``'s, named ``entries``)."""
     rng = np.random.default_rng(0) if rng is None else rng
+    draw = (lambda rng, shape: rng.standard_normal(shape)) if draw is None else draw
     print("Group Hoyer projection (GSP): time / np.copyto of the same array "
-          f"(Gaussian, preallocated out; {conditions()}).")
+          f"({entries}, preallocated out; {conditions()}).")
     print("ns/entry and ns/byte: GSP's time per entry and per byte of Y, to compare "
           "float32 with float64 (a float32 copy is more than twice as fast as a "
           "float64 one where Y fits in the last-level cache, so the ratios to the "
@@ -50,7 +53,7 @@ def group_hoyer_table(shapes=SHAPES, sparsities=SPARSITIES, rng=None,
     print("-" * len(header))
     for shape in shapes:
         for dtype in dtypes:
-            Y = rng.standard_normal(shape).astype(dtype)
+            Y = draw(rng, shape).astype(dtype)
             out = empty_aligned_like(Y)
             for axis in (0, 1):
                 ratios, per_entry = [], []
@@ -217,6 +220,8 @@ def main(argv=None):
                         help="the ratios on matrices in cache (100x1000, 300x784)")
     parser.add_argument("--real", action="store_true",
                         help="the ratios on real data sets (load_digits and those installed)")
+    parser.add_argument("--tails", action="store_true",
+                        help="the ratios on heavy-tailed matrices (Student t(3), Cauchy)")
     parser.add_argument("--phases", action="store_true",
                         help="the time of each stage of the kernel instead of the tables")
     args = parser.parse_args(argv)
@@ -231,6 +236,10 @@ def main(argv=None):
         return
     if args.real:
         real_data_table()
+        return
+    if args.tails:
+        for entries, draw in HEAVY_TAILS.items():
+            group_hoyer_table(shapes, rng=rng, entries=entries, draw=draw)
         return
     if args.part in ("ratios", "all"):
         group_hoyer_table(shapes, rng=rng)

@@ -15,7 +15,8 @@ float64 and float32, the tables of issue 14:
    and on short groups (10000 rows of 8, 10000 columns of 8 rows); then on
    1000 x 10000 heavy-tailed matrices (Student's t with 3 degrees of freedom,
    Cauchy);
-4. the group Hoyer projection (``bench_group_hoyer.py``): time / copy;
+4. the group Hoyer projection (``bench_group_hoyer.py``): time / copy, on
+   Gaussian matrices, then on 1000 x 10000 heavy-tailed ones;
 5. the per-call time of every projection on 100 x 1000 float32 NumPy arrays
    and torch tensors / copy, and where the time of a call goes (kernel,
    validation and dispatch, allocation of the result);
@@ -40,6 +41,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 import _timing  # noqa: E402
+from _draws import HEAVY_TAILS  # noqa: E402
 from _timing import best_time, best_times, conditions, empty_aligned_like, low_times  # noqa: E402
 
 from bench_group_hoyer import group_hoyer_table  # noqa: E402
@@ -120,13 +122,6 @@ def bilevel_table(shape, rng, dtypes=DTYPES):
             print(f"{name:<16}{np.dtype(dtype).name:<9}{axis:<6}{reference * 1e3:>9.2f}"
                   + "".join(f"{time / reference:>8.2f}" for time in times))
     print()
-
-
-# The heavy-tailed entries of the l1 ball's and the exact ball's second
-# tables: Student's t with three degrees of freedom (finite variance, the
-# tails of many measured features) and Cauchy's.
-HEAVY_TAILS = {"Student t(3)": lambda rng, shape: rng.standard_t(3, shape),
-               "Cauchy": lambda rng, shape: rng.standard_cauchy(shape)}
 
 
 def _l1inf_cases(shapes, rng, dtypes, header, draw=None):
@@ -377,8 +372,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
     parser.add_argument("--tails", action="store_true",
-                        help="only the l1 and l1,inf tables on heavy-tailed values "
-                             "(optionally --dtype)")
+                        help="only the l1, l1,inf and group Hoyer tables on heavy-tailed "
+                             "values (optionally --dtype)")
     parser.add_argument("--l1inf", action="store_true",
                         help="only the l1,inf table (optionally --shape ROWSxCOLS --axis A)")
     parser.add_argument("--bilevel", action="store_true",
@@ -418,6 +413,9 @@ def main(argv=None):
         for entries, draw in HEAVY_TAILS.items():
             l1inf_table([((200, 2000) if args.quick else (1000, 10000), (0, 1))], rng,
                         dtypes, entries=entries, draw=draw)
+        for entries, draw in HEAVY_TAILS.items():
+            group_hoyer_table([(300, 3000) if args.quick else (1000, 10000)], rng=rng,
+                              dtypes=dtypes, entries=entries, draw=draw)
         print(conditions())
         return
     if args.l1inf:
@@ -441,6 +439,9 @@ def main(argv=None):
                     entries=entries, draw=draw)
     group_hoyer_table([(300, 3000), (3000, 300)] if args.quick
                       else [(1000, 10000), (10000, 1000)], rng=rng)
+    for entries, draw in HEAVY_TAILS.items():
+        group_hoyer_table([(300, 3000) if args.quick else (1000, 10000)], rng=rng,
+                          entries=entries, draw=draw)
     print(conditions())
 
 
