@@ -134,6 +134,28 @@ def test_heavy_tails_take_the_bracket_again_with_the_scans_sum(dtype, seed):
         np.testing.assert_allclose(newton, expected, rtol=0, atol=tol * magnitudes[0])
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_signed_heavy_tails_take_the_bracket_again_with_the_positive_parts(dtype, seed):
+    """The simplex of signed Cauchy values: where tau > 0 (less than half the
+    values kept), the bracket is taken again with the sum of the values'
+    positive parts (one more read) instead of Newton's passes; where tau < 0
+    (90 % kept), Newton's passes finish.  Exact against the sort-based
+    reference either way."""
+    from skproj.projections import _l1
+
+    y = np.random.default_rng(seed).standard_cauchy(10 ** 6).astype(dtype)
+    values = np.sort(y.astype(np.float64))[::-1]
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for share, way in ((0.001, 1), (0.05, 1), (0.4, 1), (0.9, 2)):
+        k = int(share * y.size)
+        radius = float(np.sum(values[:k] - values[k]))
+        x = project_simplex(y, radius)
+        assert _l1._last_threshold_way() == way
+        np.testing.assert_allclose(x, references.simplex(y, radius), rtol=0,
+                                   atol=tol * values[0])
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_mostly_zero_vectors_keep_their_zeros_out_of_the_bracket(seed):
     """Word counts (1 % non-zero, tied log counts, as reuters_r8's): the sample is

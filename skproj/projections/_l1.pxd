@@ -44,6 +44,8 @@ cdef extern from "_l1_simd.h" nogil:
                                     double* dst)
     double skp_sum_and_excess_f32(const float* values, Py_ssize_t n, double low, double* excess)
     double skp_sum_and_excess_f64(const double* values, Py_ssize_t n, double low, double* excess)
+    double skp_positive_sum_f32(const float* values, Py_ssize_t n)
+    double skp_positive_sum_f64(const double* values, Py_ssize_t n)
     Py_ssize_t skp_keep_above_f32(const float* src, Py_ssize_t n, Py_ssize_t step, double rho,
                                   int magnitudes, float* dst, double* sum)
     Py_ssize_t skp_keep_above_f64(const double* src, Py_ssize_t n, Py_ssize_t step, double rho,

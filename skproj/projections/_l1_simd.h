@@ -593,6 +593,26 @@ SKP_AVX2 static inline double skp_sum_and_excess_f64(const double* values, ptrdi
     return total;
 }
 
+/* sum(max(values, 0)) in double, eight lanes (a simplex of signed values,
+ * whose tau is positive where this exceeds the radius: _l1.pyx's retry). */
+#define SKP_POSITIVE_SUM(SUFFIX, T, LOAD4)                                             \
+SKP_AVX2 static inline double skp_positive_sum_##SUFFIX(const T* values, ptrdiff_t n) { \
+    const __m256d zero = _mm256_setzero_pd();                                          \
+    __m256d total0 = zero, total1 = zero;                                              \
+    double rest = 0.0;                                                                 \
+    ptrdiff_t j = 0;                                                                   \
+    for (; j + 8 <= n; j += 8) {                                                       \
+        total0 = _mm256_add_pd(total0, _mm256_max_pd(LOAD4(values + j), zero));        \
+        total1 = _mm256_add_pd(total1, _mm256_max_pd(LOAD4(values + j + 4), zero));    \
+    }                                                                                  \
+    for (; j < n; j++)                                                                 \
+        rest += values[j] > 0 ? values[j] : 0.0;                                       \
+    return skp_hsum(_mm256_add_pd(total0, total1)) + rest;                             \
+}
+#define SKP_LOAD4_F32(p) _mm256_cvtps_pd(_mm_loadu_ps(p))
+SKP_POSITIVE_SUM(f32, float, SKP_LOAD4_F32)
+SKP_POSITIVE_SUM(f64, double, _mm256_loadu_pd)
+
 /* --------------------------------------------------------------- compaction
  * Keep (in place, in order) the values of ``values[0:n]`` above ``rho``;
  * return how many, and their sum in ``*sum``.  With ``magnitudes`` the kept
@@ -2765,6 +2785,8 @@ static inline double skp_sum_and_excess_f32(const float* values, ptrdiff_t n, do
                                             double* excess) { return 0.0; }
 static inline double skp_sum_and_excess_f64(const double* values, ptrdiff_t n, double low,
                                             double* excess) { return 0.0; }
+static inline double skp_positive_sum_f32(const float* values, ptrdiff_t n) { return 0.0; }
+static inline double skp_positive_sum_f64(const double* values, ptrdiff_t n) { return 0.0; }
 
 static inline void skp_scan_f32(const float* row, ptrdiff_t n, double low, double high,
                          int magnitudes, skp_scan* scan, float* buffer, ptrdiff_t capacity) {}

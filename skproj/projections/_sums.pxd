@@ -13,6 +13,7 @@ cdef enum Term:
     TERM_VALUE = 0        # sum(v)
     TERM_MAGNITUDE = 1    # sum(|v|)
     TERM_SQUARE = 2       # sum(v * v)
+    TERM_POSITIVE = 3     # sum(max(v, 0))
 
 
 cdef inline double _term(double value, int term) noexcept nogil:
@@ -20,6 +21,8 @@ cdef inline double _term(double value, int term) noexcept nogil:
         return fabs(value)
     if term == TERM_SQUARE:
         return value * value
+    if term == TERM_POSITIVE:
+        return value if value > 0 else 0.0
     return value
 
 
