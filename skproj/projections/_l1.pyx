@@ -58,9 +58,10 @@ from skproj.projections._common cimport (
 #    unrepresentative sample: heavy tails, whose few extremes carry most of
 #    the l1 norm) the bracket is taken again from the sample with the scan's
 #    sum of all the values, and scanned once more (``_sample_bracket``'s
-#    ``known_total``: non-negative values); where that misses too, or holds
-#    too many values, Newton passes over the data from a lower bound of tau
-#    finish the search;
+#    ``known_total``: non-negative values; a simplex of signed values takes
+#    the sum of their positive parts, one more read, where it shows tau > 0);
+#    where that misses too, or holds too many values, Newton passes over the
+#    data from a lower bound of tau finish the search;
 # 4. one pass writes the result.
 #
 # Memory: the sample and its work space (3 * SAMPLE_SIZE doubles) and the
