@@ -526,6 +526,32 @@ def test_g_at_points_pass_gives_the_same_bits_at_both_widths(dtype):
     assert by_width[0] == by_width[1]
 
 
+def test_passes_count_groups_far_below_the_bracket_as_one_sparse():
+    # Forty Gaussian rows 1e-30 of the Cauchy others (float32): their keys'
+    # squares flush to zero in a pass's float sums, which count each such
+    # group rho = 1, far below its own (about 28): a pass's g(0) is low by
+    # their difference.  Hence a pass that finds the target met leaves the
+    # decision to the band read's exact check at 0 (with the target between
+    # the two g(0), the projection is the band read's alone).
+    rng = np.random.default_rng(56)
+    Y = _heavy_tailed(rng, (600, 1200), "cauchy", np.float32)
+    Y[::15] = rng.standard_normal((40, 1200)) * 1e-30
+    G = np.abs(Y.astype(np.float64))
+    rho = G.sum(axis=1) / np.sqrt((G * G).sum(axis=1))
+    assert _hoyer._g_at_points(Y, True, np.zeros(8), 1.0)[0] == pytest.approx(
+        rho.sum() - (rho[::15] - 1).sum(), rel=1e-5)
+    target = rho.sum() - 0.5 * (rho[::15] - 1).sum()
+    s = 1.0 - (target / len(G) - 1.0) / (np.sqrt(G.shape[1]) - 1.0)
+    X = project_group_hoyer(Y, s, axis=1)
+    _hoyer._set_testing(passes=False)
+    try:
+        X_band = project_group_hoyer(Y, s, axis=1)
+    finally:
+        _hoyer._set_testing()
+    assert not np.array_equal(X, Y)
+    assert_close(X, X_band, rtol=1e-6)
+
+
 @given(arrays(np.float64, st.integers(1, 300),
               elements=st.sampled_from([0.0, 1.0, 2.0, 2.5, 7.0, -3.0]) | st.floats(-1e6, 1e6)),
        st.data())

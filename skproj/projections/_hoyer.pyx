@@ -705,6 +705,9 @@ cdef enum:
     # The points of a pass are placed at equal shares of (at most about
     # QUANTILE_KEYS of) the sample's keys in the bracket.
     QUANTILE_KEYS = 2048
+# A pass that finds y within the target leaves the bracket [0, EMPTY_BAND
+# times its first point above 0] to the band read's exact check.
+cdef double EMPTY_BAND = 2.0 ** -20
 
 # ---------------------------------------------------------------- AVX2 passes
 
@@ -1407,10 +1410,11 @@ cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, Sample* sm,
     (``_pass_share_of``) of the sampled keys (``in_band`` of them, updated):
     g at N_POINTS points of it (``_quantile_points``) in a
     pass over y (at most MAX_PASSES), the bracket then the two points around
-    the target.  STATUS_INSIDE where lo = 0 was a point and g(0) meets the
-    target (within rounding, as the band's check counts it); else
-    STATUS_PROJECTED, the bracket narrowed or kept (a pass that met NaN, inf
-    or squares past the doubles' range leaves it: the band read reports them).
+    the target.  Where lo = 0 was a point and a pass finds g(0) meeting the
+    target, the bracket becomes [0, a sliver above 0], whose band read
+    checks g(0) exactly (the copy follows).  STATUS_PROJECTED, the bracket
+    narrowed or kept (a pass that met NaN, inf or squares past the doubles'
+    range leaves it: the band read reports them), or STATUS_NOMEMORY.
 
     The points' g are sums of the same terms as the band's exact g, in another
     order; the band read still checks the bracket's ends exactly.
@@ -1436,8 +1440,13 @@ cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, Sample* sm,
             break
         _passes += 1
         if from_lo and totals[0] <= target - margin:
-            free(sums)
-            return STATUS_INSIDE
+            # y meets the target, by this pass: the band read's exact check at
+            # 0 decides (a group whose keys lie far below the bracket counts
+            # rho = 1 here, its squares flushed to zero), over a band that
+            # holds only the keys just above 0.
+            hi[0] = ts[1] * EMPTY_BAND
+            in_band[0] = _sampled_in_band(sm, n_keys, lo[0], hi[0])
+            break
         # The points whose g is within the margin of the target stay inside
         # the bracket (g is non-increasing: k_lo <= k_hi).
         k_lo = 0
