@@ -58,28 +58,7 @@ SKH_PASS_AVX2 static inline skh_y8 skh_y8_fmadd(skh_y8 a, skh_y8 b, skh_y8 c) {
 #define skh_z8_fmadd _mm512_fmadd_pd
 
 /* Sixteen floats, at both widths (as skh_y8 for eight doubles). */
-typedef struct { __m256 low, high; } skh_y16;
-#define SKH_Y16_OP(NAME, EXPR)                                                         \
-SKH_AVX2 static inline skh_y16 skh_y16_##NAME(skh_y16 a, skh_y16 b) {                  \
-    skh_y16 r = {EXPR(a.low, b.low), EXPR(a.high, b.high)};                            \
-    return r;                                                                          \
-}
-SKH_Y16_OP(add, _mm256_add_ps)
-SKH_Y16_OP(sub, _mm256_sub_ps)
-SKH_Y16_OP(mul, _mm256_mul_ps)
-SKH_Y16_OP(max, _mm256_max_ps)
-SKH_AVX2 static inline skh_y16 skh_y16_set1(double x) {
-    skh_y16 r = {_mm256_set1_ps((float) x), _mm256_set1_ps((float) x)};
-    return r;
-}
-SKH_AVX2 static inline skh_y16 skh_y16_loadu(const float* p) {
-    skh_y16 r = {_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8)};
-    return r;
-}
-SKH_AVX2 static inline void skh_y16_storeu(float* p, skh_y16 a) {
-    _mm256_storeu_ps(p, a.low);
-    _mm256_storeu_ps(p + 8, a.high);
-}
+SKH_VECTOR_PAIR(skh_y16, __m256, float, ps)
 SKH_PASS_AVX2 static inline skh_y16 skh_y16_fmadd(skh_y16 a, skh_y16 b, skh_y16 c) {
     skh_y16 r = {_mm256_fmadd_ps(a.low, b.low, c.low), _mm256_fmadd_ps(a.high, b.high, c.high)};
     return r;

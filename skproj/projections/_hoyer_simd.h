@@ -996,31 +996,37 @@ SKH_COLUMNS_BAND_BLOCK_512(skh_columns_band_block_f32_avx512, skh_columns_band_b
 SKH_COLUMNS_BAND_BLOCK_512(skh_columns_band_block_top_f32_avx512,
                            skh_columns_band_block_top_f32, 1)
 
+/* A pair of AVX2 vectors as one of twice the lanes (NAME: its type and the
+ * prefix of its operations; HALF the AVX2 type, T its lanes' type, X the
+ * intrinsics' suffix, pd or ps): lane-wise add, sub, mul, max, a broadcast,
+ * unaligned loads and stores. */
+#define SKH_PAIR_OP(NAME, OP, X)                                                       \
+SKH_AVX2 static inline NAME NAME##_##OP(NAME a, NAME b) {                              \
+    NAME r = {_mm256_##OP##_##X(a.low, b.low), _mm256_##OP##_##X(a.high, b.high)};     \
+    return r;                                                                          \
+}
+#define SKH_VECTOR_PAIR(NAME, HALF, T, X)                                              \
+typedef struct { HALF low, high; } NAME;                                               \
+SKH_PAIR_OP(NAME, add, X)                                                              \
+SKH_PAIR_OP(NAME, sub, X)                                                              \
+SKH_PAIR_OP(NAME, mul, X)                                                              \
+SKH_PAIR_OP(NAME, max, X)                                                              \
+SKH_AVX2 static inline NAME NAME##_set1(double x) {                                    \
+    NAME r = {_mm256_set1_##X((T) x), _mm256_set1_##X((T) x)};                         \
+    return r;                                                                          \
+}                                                                                      \
+SKH_AVX2 static inline NAME NAME##_loadu(const T* p) {                                 \
+    NAME r = {_mm256_loadu_##X(p), _mm256_loadu_##X(p + 32 / sizeof(T))};             \
+    return r;                                                                          \
+}                                                                                      \
+SKH_AVX2 static inline void NAME##_storeu(T* p, NAME a) {                              \
+    _mm256_storeu_##X(p, a.low);                                                       \
+    _mm256_storeu_##X(p + 32 / sizeof(T), a.high);                                     \
+}
 /* Eight doubles, one a threshold of g's narrowing: one AVX-512 vector (z8) or
  * two AVX2 vectors (y8).  The same lane-wise operations at both widths, so
  * that g at 8 points is one body (SKH_G_AT_POINTS) giving the same bits. */
-typedef struct { __m256d low, high; } skh_y8;
-#define SKH_Y8_OP(NAME, EXPR)                                                          \
-SKH_AVX2 static inline skh_y8 skh_y8_##NAME(skh_y8 a, skh_y8 b) {                      \
-    skh_y8 r = {EXPR(a.low, b.low), EXPR(a.high, b.high)};                             \
-    return r;                                                                          \
-}
-SKH_Y8_OP(add, _mm256_add_pd)
-SKH_Y8_OP(sub, _mm256_sub_pd)
-SKH_Y8_OP(mul, _mm256_mul_pd)
-SKH_Y8_OP(max, _mm256_max_pd)
-SKH_AVX2 static inline skh_y8 skh_y8_set1(double x) {
-    skh_y8 r = {_mm256_set1_pd(x), _mm256_set1_pd(x)};
-    return r;
-}
-SKH_AVX2 static inline skh_y8 skh_y8_loadu(const double* p) {
-    skh_y8 r = {_mm256_loadu_pd(p), _mm256_loadu_pd(p + 4)};
-    return r;
-}
-SKH_AVX2 static inline void skh_y8_storeu(double* p, skh_y8 a) {
-    _mm256_storeu_pd(p, a.low);
-    _mm256_storeu_pd(p + 4, a.high);
-}
+SKH_VECTOR_PAIR(skh_y8, __m256d, double, pd)
 /* rho of a group at each t: N / sqrt(D2), or rho_one where t >= top or D2 <= 0. */
 SKH_AVX2 static inline __m256d skh_rho4(__m256d t, __m256d N, __m256d D2, double top,
                                         double rho_one) {
