@@ -508,6 +508,27 @@ def test_g_at_points_pass_matches_a_direct_sum(kind, shape, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(37, 1001), (1001, 37), (5, 16), (16, 5)])
+def test_g_at_zero_pass_matches_a_direct_sum(shape, dtype):
+    # The check of a pass that finds the target met: g(0) in double, exact to
+    # rounding (float32's keys and squares are exact in double), a group far
+    # below the others counted at its own rho; float64's squares past the
+    # doubles' range are reported (None), and the band read then checks.
+    rng = np.random.default_rng(57)
+    Y = _heavy_tailed(rng, shape, "cauchy", dtype)
+    Y[1] *= dtype(1e-30)
+    for groups_are_rows in (True, False):
+        G = np.abs(Y.astype(np.float64))
+        G = G if groups_are_rows else G.T
+        rho = G.sum(axis=1) / np.sqrt((G * G).sum(axis=1))
+        assert _hoyer._g_at_zero(Y, groups_are_rows) == pytest.approx(rho.sum(), rel=1e-13)
+    if dtype == np.float64:
+        Y[2, 3] = 1e200
+        assert _hoyer._g_at_zero(Y, True) is None
+        assert _hoyer._g_at_zero(Y, False) is None
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_g_at_points_pass_gives_the_same_bits_at_both_widths(dtype):
     # AVX-512 and AVX2 take the same lane-wise operations and sum the lanes in
     # the same order: the same bracket, so the same projection, on any CPU.

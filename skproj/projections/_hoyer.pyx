@@ -325,6 +325,14 @@ cdef extern from "_hoyer_passes.h" nogil:
     bint skh_columns_g_at_points_f32(const float* y, Py_ssize_t stride, Py_ssize_t n_rows,
                                      Py_ssize_t n_groups, const double* ts, double unit,
                                      double* sums, double* totals)
+    bint skh_rows_g_at_zero_f64(const double* y, Py_ssize_t stride, Py_ssize_t n_groups,
+                                Py_ssize_t n, double* sums, double* g_zero)
+    bint skh_rows_g_at_zero_f32(const float* y, Py_ssize_t stride, Py_ssize_t n_groups,
+                                Py_ssize_t n, double* sums, double* g_zero)
+    bint skh_columns_g_at_zero_f64(const double* y, Py_ssize_t stride, Py_ssize_t n_rows,
+                                   Py_ssize_t n_groups, double* sums, double* g_zero)
+    bint skh_columns_g_at_zero_f32(const float* y, Py_ssize_t stride, Py_ssize_t n_rows,
+                                   Py_ssize_t n_groups, double* sums, double* g_zero)
 
 # Whether the AVX2 passes run (the CPU has AVX2; tests turn them off with
 # ``_set_testing`` to exercise the portable loops), and whether float32's run
@@ -1374,22 +1382,61 @@ cdef bint _g_at_points_pass(const floating[:, :] y, Layout* layout, const double
                                            ts, unit, sums, totals)
 
 
+cdef bint _g_at_zero_pass(const floating[:, :] y, Layout* layout, double* sums,
+                         double* g_zero) noexcept nogil:
+    """g(0) in double in one pass over y (contiguous groups of unit weights;
+    ``sums``: 16 doubles per 8 column groups); False where float64's squares
+    left the doubles' range (see _hoyer_passes.h)."""
+    cdef Py_ssize_t stride = y.strides[0] // sizeof(floating)
+    if floating is float:
+        if layout.groups_are_rows:
+            return skh_rows_g_at_zero_f32(&y[0, 0], stride, layout.n_groups, layout.size,
+                                          sums, g_zero)
+        return skh_columns_g_at_zero_f32(&y[0, 0], stride, layout.n_rows, layout.n_groups,
+                                         sums, g_zero)
+    else:
+        if layout.groups_are_rows:
+            return skh_rows_g_at_zero_f64(&y[0, 0], stride, layout.n_groups, layout.size,
+                                          sums, g_zero)
+        return skh_columns_g_at_zero_f64(&y[0, 0], stride, layout.n_rows, layout.n_groups,
+                                         sums, g_zero)
+
+
+cdef Layout _hook_layout(Py_ssize_t n_rows, Py_ssize_t n_cols, bint groups_are_rows):
+    """The testing hooks' layout: unit weights, rows contiguous."""
+    cdef Layout layout
+    layout.groups_are_rows = groups_are_rows
+    layout.n_rows = n_rows
+    layout.n_cols = n_cols
+    layout.n_groups = n_rows if groups_are_rows else n_cols
+    layout.size = n_cols if groups_are_rows else n_rows
+    layout.step_y = layout.step_x = 1
+    layout.unit_weights = True
+    return layout
+
+
 def _g_at_points(const floating[:, :] y, bint groups_are_rows, const double[::1] ts,
                  double unit):
     """Testing hook: g at the N_POINTS thresholds ``ts`` by one pass over ``y``
     (``_g_at_points_pass``: unit weights, rows contiguous), or None where a sum
     was not finite."""
-    cdef Layout layout
+    cdef Layout layout = _hook_layout(y.shape[0], y.shape[1], groups_are_rows)
     cdef double totals[N_POINTS]
     cdef double* sums = <double*> malloc(((y.shape[1] + 7) // 8 * 128 + 1) * sizeof(double))
-    cdef bint finite
-    layout.groups_are_rows = groups_are_rows
-    layout.n_rows = y.shape[0]
-    layout.n_groups = y.shape[0] if groups_are_rows else y.shape[1]
-    layout.size = y.shape[1] if groups_are_rows else y.shape[0]
-    finite = _g_at_points_pass(y, &layout, &ts[0], unit, sums, totals)
+    cdef bint finite = _g_at_points_pass(y, &layout, &ts[0], unit, sums, totals)
     free(sums)
     return [totals[k] for k in range(N_POINTS)] if finite else None
+
+
+def _g_at_zero(const floating[:, :] y, bint groups_are_rows):
+    """Testing hook: g(0) in double by one pass over ``y`` (``_g_at_zero_pass``),
+    or None where float64's squares left the doubles' range."""
+    cdef Layout layout = _hook_layout(y.shape[0], y.shape[1], groups_are_rows)
+    cdef double g_zero
+    cdef double* sums = <double*> malloc(((y.shape[1] + 7) // 8 * 16 + 1) * sizeof(double))
+    cdef bint finite = _g_at_zero_pass(y, &layout, sums, &g_zero)
+    free(sums)
+    return g_zero if finite else None
 
 
 cdef double _pass_share_of(Layout* layout, Py_ssize_t itemsize) noexcept nogil:
@@ -1411,10 +1458,12 @@ cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, Sample* sm,
     g at N_POINTS points of it (``_quantile_points``) in a
     pass over y (at most MAX_PASSES), the bracket then the two points around
     the target.  Where lo = 0 was a point and a pass finds g(0) meeting the
-    target, the bracket becomes [0, a sliver above 0], whose band read
-    checks g(0) exactly (the copy follows).  STATUS_PROJECTED, the bracket
-    narrowed or kept (a pass that met NaN, inf or squares past the doubles'
-    range leaves it: the band read reports them), or STATUS_NOMEMORY.
+    target, g(0) in double (``_g_at_zero_pass``) decides: STATUS_INSIDE, or
+    the bracket as it was; where it cannot, the bracket becomes [0, a sliver
+    above 0], whose band read checks g(0).  Else STATUS_PROJECTED, the
+    bracket narrowed or kept (a pass that met NaN, inf or squares past the
+    doubles' range leaves it: the band read reports them), or
+    STATUS_NOMEMORY.
 
     The points' g are sums of the same terms as the band's exact g, in another
     order; the band read still checks the bracket's ends exactly.
@@ -1425,6 +1474,7 @@ cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, Sample* sm,
     cdef double* sums = NULL
     cdef double most = _pass_share_of(layout, sizeof(floating)) * n_keys
     cdef double margin = _pass_margin(layout, sizeof(floating)) * target
+    cdef double g_zero
     cdef bint from_lo
     global _passes
     if in_band[0] <= most or not (0 < hi[0] < INFINITY):
@@ -1440,10 +1490,17 @@ cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, Sample* sm,
             break
         _passes += 1
         if from_lo and totals[0] <= target - margin:
-            # y meets the target, by this pass: the band read's exact check at
-            # 0 decides (a group whose keys lie far below the bracket counts
-            # rho = 1 here, its squares flushed to zero), over a band that
-            # holds only the keys just above 0.
+            # y meets the target, by this pass, whose float sums count a
+            # group far below the bracket rho = 1 (its squares flushed to
+            # zero): g(0) in double decides, as the band read's check would
+            # (within rounding of the target counts as meeting it), or where
+            # float64's squares leave the doubles' range, that check, over a
+            # band of the keys just above 0.
+            if _g_at_zero_pass(y, layout, sums, &g_zero):
+                if g_zero <= target * (1 + INSIDE_SLACK):
+                    free(sums)
+                    return STATUS_INSIDE
+                break
             hi[0] = ts[1] * EMPTY_BAND
             in_band[0] = _sampled_in_band(sm, n_keys, lo[0], hi[0])
             break

@@ -92,6 +92,15 @@ SKH_AVX512 static inline __m512d skh_z8_keys(const double* p) {
 SKH_AVX512 static inline __m512 skh_z16_keys(const float* p) {
     return skh_abs16(p);
 }
+/* Eight float32 keys as doubles (exact), for g(0) in double. */
+SKH_AVX2 static inline skh_y8 skh_y8_keys_f32(const float* p) {
+    skh_y8 r = {skh_abs_pd(_mm256_cvtps_pd(_mm_loadu_ps(p))),
+                skh_abs_pd(_mm256_cvtps_pd(_mm_loadu_ps(p + 4)))};
+    return r;
+}
+SKH_AVX512 static inline __m512d skh_z8_keys_f32(const float* p) {
+    return _mm512_abs_pd(_mm512_cvtps_pd(_mm256_loadu_ps(p)));
+}
 
 /* The sums of one vector x of scaled keys at the 8 points vt (N[p], D2[p] are
  * vectors: a lane a group's sums, or a share of one group's). */
@@ -263,6 +272,109 @@ SKH_ROWS_G_AT_POINTS(skh_rows_g_at_points_f32_avx512, SKH_AVX512, skh_z16, float
 SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f64_avx512, SKH_AVX512, skh_z8, double, 8)
 SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f32_avx512, SKH_AVX512, skh_z16, float, 16)
 
+/* g(0) = sum of |y_g|_1 / |y_g|_2 over the groups, in double: the check of a
+ * pass that finds the target met (whose float sums count a group far below
+ * the bracket rho = 1).  float32's keys and squares are exact in double;
+ * float64's squares may leave its range (keys beyond 1e154 or, for a whole
+ * group, below 1e-140): 0 is returned there, and the band read checks. */
+static inline double skh_lanes_sum(const double* lanes) {
+    return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
+           + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+}
+static inline double skh_exact_rho(double N, double D2, int* bad) {
+    if (!(D2 < INFINITY) || (N > 0 && !(D2 >= 1e-280)))
+        *bad = 1;
+    return D2 > 0 ? N / sqrt(D2) : 1.0;
+}
+#define SKH_ROWS_G_AT_ZERO(NAME, ATTR, V, T, KEYS)                                     \
+ATTR static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_groups, ptrdiff_t n,    \
+                     double* sums, double* g_zero) {                                   \
+    V zero = V##_set1(0.0);                                                            \
+    double lanes_n[8], lanes_d2[8], total = 0.0;                                       \
+    T pad[8];                                                                          \
+    ptrdiff_t g, k;                                                                    \
+    int bad = 0;                                                                       \
+    (void) sums;                                                                       \
+    for (g = 0; g < n_groups; g++) {                                                   \
+        const T* row = y + g * stride;                                                 \
+        V N = zero, D2 = zero, N1 = zero, D21 = zero, x, x1;                            \
+        /* (two chains of additions: one waited on the last, 4 cycles a vector) */     \
+        for (k = 0; k + 16 <= n; k += 16) {                                            \
+            _mm_prefetch((const char*) (row + k) + SKH_PASS_AHEAD, _MM_HINT_T0);       \
+            x = KEYS(row + k);                                                         \
+            x1 = KEYS(row + k + 8);                                                    \
+            N = V##_add(N, x);                                                         \
+            D2 = V##_fmadd(x, x, D2);                                                  \
+            N1 = V##_add(N1, x1);                                                      \
+            D21 = V##_fmadd(x1, x1, D21);                                              \
+        }                                                                              \
+        N = V##_add(N, N1);                                                            \
+        D2 = V##_add(D2, D21);                                                         \
+        for (; k + 8 <= n; k += 8) {                                                   \
+            x = KEYS(row + k);                                                         \
+            N = V##_add(N, x);                                                         \
+            D2 = V##_fmadd(x, x, D2);                                                  \
+        }                                                                              \
+        if (k < n) {                                                                   \
+            memset(pad, 0, sizeof(pad));                                               \
+            memcpy(pad, row + k, (n - k) * sizeof(T));                                 \
+            x = KEYS(pad);                                                             \
+            N = V##_add(N, x);                                                         \
+            D2 = V##_fmadd(x, x, D2);                                                  \
+        }                                                                              \
+        V##_storeu(lanes_n, N);                                                        \
+        V##_storeu(lanes_d2, D2);                                                      \
+        total += skh_exact_rho(skh_lanes_sum(lanes_n), skh_lanes_sum(lanes_d2), &bad);  \
+    }                                                                                  \
+    *g_zero = total;                                                                   \
+    return !bad;                                                                       \
+}
+#define SKH_COLUMNS_G_AT_ZERO(NAME, ATTR, V, T, KEYS)                                  \
+ATTR static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_rows, ptrdiff_t n_groups, \
+                     double* sums, double* g_zero) {                                   \
+    T pad[8 * SKH_PASS_ROWS];                                                          \
+    ptrdiff_t n_chunks = (n_groups + 7) / 8, full = n_groups / 8, c, g, i, i0, i1;      \
+    double total = 0.0;                                                                \
+    int bad = 0;                                                                       \
+    memset(sums, 0, n_chunks * 16 * sizeof(double));                                   \
+    for (i0 = 0; i0 < n_rows; i0 = i1) {                                               \
+        i1 = i0 + SKH_PASS_ROWS < n_rows ? i0 + SKH_PASS_ROWS : n_rows;                \
+        if (full < n_chunks) {                                                         \
+            memset(pad, 0, sizeof(pad));                                               \
+            for (i = i0; i < i1; i++)                                                  \
+                memcpy(pad + 8 * (i - i0), y + i * stride + 8 * full,                  \
+                       (n_groups - 8 * full) * sizeof(T));                             \
+        }                                                                              \
+        for (c = 0; c < n_chunks; c++) {                                               \
+            V N = V##_loadu(sums + 16 * c), D2 = V##_loadu(sums + 16 * c + 8), x;       \
+            for (i = i0; i < i1; i++) {                                                \
+                const T* keys = c < full ? y + i * stride + 8 * c : pad + 8 * (i - i0); \
+                _mm_prefetch((const char*) keys + SKH_PASS_COLUMNS_AHEAD, _MM_HINT_T0);  \
+                x = KEYS(keys);                                                        \
+                N = V##_add(N, x);                                                     \
+                D2 = V##_fmadd(x, x, D2);                                              \
+            }                                                                          \
+            V##_storeu(sums + 16 * c, N);                                              \
+            V##_storeu(sums + 16 * c + 8, D2);                                         \
+        }                                                                              \
+    }                                                                                  \
+    for (g = 0; g < n_groups; g++)                                                     \
+        total += skh_exact_rho(sums[16 * (g / 8) + g % 8], sums[16 * (g / 8) + 8 + g % 8], \
+                               &bad);                                                  \
+    *g_zero = total;                                                                   \
+    return !bad;                                                                       \
+}
+SKH_ROWS_G_AT_ZERO(skh_rows_g_at_zero_f64_avx2, SKH_PASS_AVX2, skh_y8, double, skh_y8_keys)
+SKH_ROWS_G_AT_ZERO(skh_rows_g_at_zero_f32_avx2, SKH_PASS_AVX2, skh_y8, float, skh_y8_keys_f32)
+SKH_COLUMNS_G_AT_ZERO(skh_columns_g_at_zero_f64_avx2, SKH_PASS_AVX2, skh_y8, double, skh_y8_keys)
+SKH_COLUMNS_G_AT_ZERO(skh_columns_g_at_zero_f32_avx2, SKH_PASS_AVX2, skh_y8, float,
+                      skh_y8_keys_f32)
+SKH_ROWS_G_AT_ZERO(skh_rows_g_at_zero_f64_avx512, SKH_AVX512, skh_z8, double, skh_z8_keys)
+SKH_ROWS_G_AT_ZERO(skh_rows_g_at_zero_f32_avx512, SKH_AVX512, skh_z8, float, skh_z8_keys_f32)
+SKH_COLUMNS_G_AT_ZERO(skh_columns_g_at_zero_f64_avx512, SKH_AVX512, skh_z8, double, skh_z8_keys)
+SKH_COLUMNS_G_AT_ZERO(skh_columns_g_at_zero_f32_avx512, SKH_AVX512, skh_z8, float,
+                      skh_z8_keys_f32)
+
 /* The passes at the CPU's width (AVX-512 where the float32 band passes run),
  * with results below the normal range flushed to zero (squares of keys far
  * below the bracket, e.g. 1e-25 of it in float32, took 3-4 times as long);
@@ -288,6 +400,19 @@ SKH_PASS_DISPATCH(skh_rows_g_at_points_f32, float, SKH_ROWS_CALL)
 SKH_PASS_DISPATCH(skh_columns_g_at_points_f64, double, SKH_COLUMNS_CALL)
 SKH_PASS_DISPATCH(skh_columns_g_at_points_f32, float, SKH_COLUMNS_CALL)
 
+/* g(0) at the CPU's width (no flush to zero: these sums decide). */
+#define SKH_ZERO_DISPATCH(NAME, T)                                                     \
+static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_outer, ptrdiff_t n_inner,    \
+                double* sums, double* g_zero) {                                        \
+    if (skh_avx512)                                                                    \
+        return NAME##_avx512(y, stride, n_outer, n_inner, sums, g_zero);               \
+    return skh_have_fma() && NAME##_avx2(y, stride, n_outer, n_inner, sums, g_zero);   \
+}
+SKH_ZERO_DISPATCH(skh_rows_g_at_zero_f64, double)
+SKH_ZERO_DISPATCH(skh_rows_g_at_zero_f32, float)
+SKH_ZERO_DISPATCH(skh_columns_g_at_zero_f64, double)
+SKH_ZERO_DISPATCH(skh_columns_g_at_zero_f32, float)
+
 #else  /* no vector passes (_simd is 0): the caller keeps the sample's bracket */
 
 #define SKH_PASS_STUB(NAME, T)                                                         \
@@ -299,6 +424,15 @@ SKH_PASS_STUB(skh_rows_g_at_points_f64, double)
 SKH_PASS_STUB(skh_rows_g_at_points_f32, float)
 SKH_PASS_STUB(skh_columns_g_at_points_f64, double)
 SKH_PASS_STUB(skh_columns_g_at_points_f32, float)
+#define SKH_ZERO_STUB(NAME, T)                                                         \
+static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_outer, ptrdiff_t n_inner,    \
+                double* sums, double* g_zero) {                                        \
+    return 0;                                                                          \
+}
+SKH_ZERO_STUB(skh_rows_g_at_zero_f64, double)
+SKH_ZERO_STUB(skh_rows_g_at_zero_f32, float)
+SKH_ZERO_STUB(skh_columns_g_at_zero_f64, double)
+SKH_ZERO_STUB(skh_columns_g_at_zero_f32, float)
 
 #endif  /* __GNUC__ && __x86_64__ */
 #endif  /* SKPROJ_HOYER_PASSES_H */
