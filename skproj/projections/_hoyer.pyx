@@ -61,8 +61,11 @@ a small band per Newton step, one read and write to apply.
    the bracket in a pass over the matrix, and the bracket becomes the two
    points around the target (at most ``MAX_PASSES`` passes).  The points lie
    at equal shares of the sample's keys in the bracket (at :math:`t_L` itself
-   when it is 0: a pass that finds :math:`g(0) \le K` ends the call with a
-   copy), so that each pass leaves about a ninth of the band.  Contiguous
+   when it is 0), so that each pass leaves about a ninth of the band.  Where
+   the sample, or a pass from 0, finds :math:`g(0) \le K`, :math:`g(0)` is
+   read in double (exact to rounding: the passes' float sums count a group
+   far below the bracket :math:`\rho = 1`), and a matrix that meets the
+   target is copied.  Contiguous
    groups of unit weights, AVX-512 or AVX2 with FMA (``_hoyer_passes.h``):
    a lane a group (columns) or a share of a group (rows), float32 summed in
    floats, at 0.35-0.5 ns a key (0.75-0.8 in float64).  Points whose g lies
