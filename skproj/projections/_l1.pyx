@@ -59,7 +59,8 @@ from skproj.projections._common cimport (
 #    the l1 norm) the bracket is taken again from the sample with the scan's
 #    sum of all the values, and scanned once more (``_sample_bracket``'s
 #    ``known_total``: non-negative values; a simplex of signed values takes
-#    the sum of their positive parts, one more read, where it shows tau > 0);
+#    the sum of their positive parts, one more read, and the sample's positive
+#    or negative parts by the sign of tau that sum shows);
 #    where that misses too, or holds too many values, Newton passes over the
 #    data from a lower bound of tau finish the search;
 # 4. one pass writes the result.
@@ -131,7 +132,7 @@ cdef struct Bracket:
 
 cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitudes,
                              double* sample, Py_ssize_t size,
-                             double known_total=NAN, bint positive_parts=False) noexcept nogil:
+                             double known_total=NAN, int parts=0) noexcept nogil:
     """A bracket of tau from ``size`` values spread over ``y`` (``sample``: 3 * size + 1 doubles).
 
     The sample's own threshold at the radius scaled to its size has a
@@ -151,10 +152,15 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
     Student t(3) values, radii keeping 50-90 % of them: 19-37 times a copy,
     Newton's passes over the whole array after the miss).
 
-    ``positive_parts`` (a simplex of signed values whose tau is known to be
-    positive, ``known_total`` the sum of their positive parts): the sampled
-    values' positive parts stand for them, as the values above tau do (the
-    terms min(v, t) are bounded only where no value is negative).
+    ``parts`` (a simplex of signed values): 1 where tau is known to be
+    positive, ``known_total`` the sum S+ of the values' positive parts: the
+    sampled values' positive parts stand for them, as only the values above
+    tau count (the terms min(v, t) are bounded only where no value is
+    negative).  -1 where tau is known to be negative, ``radius`` then less
+    S+: the sampled values' negative parts min(v, 0) stand for them, as
+    ``(v - t)_+ = (min(v, 0) - t)_+ + max(v, 0)`` for t < 0, and their terms
+    ``(min(v, 0) - t)_+`` are bounded by -t, so the plain scaling holds
+    whatever the tails.
     """
     cdef Py_ssize_t n = y.shape[0] * y.shape[1], n_cols = y.shape[1], i, j, support, spread
     cdef Py_ssize_t n_rest = 0, row = 0, col = 0, carry = 0
@@ -176,7 +182,8 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
         # would read value by value (size < n leaves room for every run).
         size -= size % SAMPLE_RUN
         scaled = radius * size / <double> n
-        if floating is float and known_total != known_total:   # (NaN: not known)
+        if floating is float and known_total != known_total and parts == 0:
+            # (NaN: not known; the values themselves)
             # (float32 with AVX-512F or AVX2: the same bracket from the same
             # runs, all in float; ``sample`` holds the 4 * size floats it needs)
             if _simd and skp_sample_bracket_f32(
@@ -201,9 +208,9 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
             if col >= n_cols:
                 col -= n_cols
                 row += 1
-    if positive_parts:
+    if parts != 0:
         for i in range(size):
-            sample[i] = max(sample[i], 0.0)
+            sample[i] = max(sample[i], 0.0) if parts > 0 else min(sample[i], 0.0)
             work[i] = sample[i]
     total = sum_terms(sample, size, 1, TERM_VALUE)   # (four chains of additions)
     if known_total == known_total:
@@ -665,8 +672,8 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
     cdef skp_scan scan
     cdef double at_low, at_high, gathered_total
     cdef int status = STATUS_PROJECTED
-    cdef bint lean, holds, retried, positive
-    cdef double known_total
+    cdef bint lean, holds, retried
+    cdef double positive_total
     if sample == NULL or buffer == NULL:
         status = STATUS_NOMEMORY
     else:
@@ -693,19 +700,23 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
             # scaled through S (``_sample_bracket``; its terms min(v, t) are
             # bounded where no value is negative: the l1 ball's magnitudes, a
             # simplex of non-negative values), and one more scan.  A simplex
-            # of signed values takes the sum of their positive parts instead
-            # (one more read), where it exceeds the radius: tau > 0 there, and
-            # only the positive parts count (10**7 Cauchy values at 1-50 %
-            # kept: 11-64 copies by Newton's passes).  Its tau <= 0 is left
-            # to them.
-            positive = not magnitudes and scan.minimum < 0
-            known_total = _positive_total(y) if positive else scan.total
-            if positive and not known_total > radius:
-                break
+            # of signed values takes the sum S+ of their positive parts
+            # instead (one more read): where it exceeds the radius, tau > 0
+            # and the positive parts stand for the values; else tau <= 0 and
+            # the negative parts do, with the radius less S+ (10**7 Cauchy
+            # values at 1-90 % kept: 11-64 copies by Newton's passes).
             retried = True
-            bracket = _zeros_below(
-                _sample_bracket(y, radius, magnitudes, sample, size, known_total, positive),
-                magnitudes or positive)
+            if not magnitudes and scan.minimum < 0:
+                positive_total = _positive_total(y)
+                if positive_total > radius:
+                    bracket = _zeros_below(_sample_bracket(
+                        y, radius, magnitudes, sample, size, positive_total, 1), True)
+                else:
+                    bracket = _sample_bracket(y, radius - positive_total, magnitudes, sample,
+                                              size, NAN, -1)
+            else:
+                bracket = _zeros_below(
+                    _sample_bracket(y, radius, magnitudes, sample, size, scan.total), magnitudes)
         # (after the lean scan, y moves: see _scan_cached)
         if not lean and scan.total - scan.total != 0.0:
             status = STATUS_NONFINITE
