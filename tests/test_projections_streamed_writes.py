@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from skproj.projections import (
-    bilevel_l1inf, bilevel_l11, bilevel_l12, l1inf_norm, l11_norm, l12_norm, project_l1_ball,
-    project_l1inf_ball, project_simplex,
+    bilevel_l1inf, bilevel_l11, bilevel_l12, l1inf_norm, l11_norm, l12_norm, project_group_hoyer,
+    project_l1_ball, project_l1inf_ball, project_simplex,
 )
 
 from addresses import at_offset, bits
@@ -30,6 +30,9 @@ PROJECTIONS = [
     ("project_l1_ball", lambda y, out, axis, s: project_l1_ball(
         y, s * l11_norm(y), out=out)),
     ("project_simplex", lambda y, out, axis, s: project_simplex(y, s * y.size, out=out)),
+    # (streamed where the groups are rows, float32 with AVX-512)
+    ("project_group_hoyer", lambda y, out, axis, s: project_group_hoyer(
+        y, 0.4 + 0.5 * s, axis=axis, out=out)),
 ]
 
 
@@ -133,4 +136,23 @@ def test_soft_thresholds_take_the_same_bits_from_every_write_loop(simplex, dtype
                                               err_msg=f"{loop}, offset {offset}")
     finally:
         _l1._set_testing()
+        _l1._set_stream_row_bytes(row_bytes_before)
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_group_hoyer_writes_the_same_bits_streamed_or_not(axis):
+    # float32 row groups with AVX-512: a large result's whole lines streamed,
+    # the values around them by plain stores of the same expression; column
+    # groups are not streamed (the same bits either way, trivially).
+    from skproj.projections import _l1
+
+    y = np.random.default_rng(13).standard_normal(SHAPES[np.float32]).astype(np.float32)
+    unwritten = np.full_like(y, np.nan)
+    expected = project_group_hoyer(y, 0.8, axis=axis, out=at_offset(unwritten, 0))
+    row_bytes_before = _l1._set_stream_row_bytes(1 << 40)
+    try:
+        for offset in range(8):
+            out = project_group_hoyer(y, 0.8, axis=axis, out=at_offset(unwritten, 4 * offset))
+            np.testing.assert_array_equal(bits(out), bits(expected), err_msg=f"offset {offset}")
+    finally:
         _l1._set_stream_row_bytes(row_bytes_before)

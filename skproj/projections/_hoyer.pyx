@@ -211,7 +211,7 @@ from cython cimport floating
 
 from skproj.projections._common cimport copy_matrix, prefetch, thread_seconds
 from skproj.projections._l1 cimport (
-    STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
+    STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED, streams_rows,
 )
 from libc.stdint cimport INT32_MAX, int32_t, int64_t
 
@@ -302,7 +302,8 @@ cdef extern from "_hoyer_simd.h" nogil:
         double* sum_v, double* sum_p, double* sum_r, Py_ssize_t count, Py_ssize_t capacity,
         float* keys, int32_t* groups, double* top, int* nan, int branchless)
     void skh_write_f32_avx512(const float* src, float* dst, Py_ssize_t n, double t,
-                              const double* scale, int scale_step)
+                              const double* scale, int scale_step, bint stream)
+    void skh_stream_fence()
     void skh_write_columns_f32_avx512(const float* src, Py_ssize_t src_stride, float* dst,
                                       Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t n,
                                       const double* thresholds, const double* scale)
@@ -747,10 +748,11 @@ cdef inline bint _simd_columns_max(const floating* rows, Py_ssize_t stride, Py_s
 
 
 cdef inline void _simd_write(const floating* src, floating* dst, Py_ssize_t n, double t,
-                             const double* scale, int scale_step) noexcept nogil:
+                             const double* scale, int scale_step,
+                             bint stream=False) noexcept nogil:
     if floating is float:
         if _avx512:
-            skh_write_f32_avx512(src, dst, n, t, scale, scale_step)
+            skh_write_f32_avx512(src, dst, n, t, scale, scale_step, stream)
         else:
             skh_write_f32(src, dst, n, t, scale, scale_step)
     else:
@@ -2123,18 +2125,27 @@ cdef void _write(const floating[:, :] y, floating[:, :] x, Layout* layout, const
     cdef floating* dst
     cdef double excess, scale, threshold
     cdef bint contiguous = _simd and layout.step_y == 1 and layout.step_x == 1
+    # (float32 row groups with AVX-512: a large result's whole lines by
+    # non-temporal stores, as the l1 kernels' writes; see skh_write_f32_avx512.
+    # 1000 x 10000 and 10000 x 1000 Gaussian at s = 0.5-0.95: the write
+    # 1.7-1.8 copies of the matrix -> 1.1-1.4.)
+    cdef bint stream = (floating is float and contiguous and _avx512
+                        and layout.groups_are_rows
+                        and streams_rows(layout.n_rows, layout.n_cols * sizeof(floating)))
     if layout.groups_are_rows:
         for g in range(layout.n_groups):
             src = &y[g, 0]
             dst = &x[g, 0]
             scale = scales[g]
             if contiguous and layout.unit_weights:
-                _simd_write(src, dst, layout.size, t, &scales[g], 0)
+                _simd_write(src, dst, layout.size, t, &scales[g], 0, stream)
                 continue
             for k in range(layout.size):
                 excess = fabs(src[k * layout.step_y]) - t * w[k]
                 dst[k * layout.step_x] = <floating> copysign(
                     (excess if excess > 0 else 0.0) * scale, src[k * layout.step_y])
+        if stream:
+            skh_stream_fence()
         return
     if floating is float and contiguous and _avx512:
         # Blocks of rows: each vector of scales loaded once for the block.
