@@ -573,17 +573,6 @@ def test_passes_count_groups_far_below_the_bracket_as_one_sparse():
     assert_close(X, X_band, rtol=1e-6)
 
 
-@given(arrays(np.float64, st.integers(1, 300),
-              elements=st.sampled_from([0.0, 1.0, 2.0, 2.5, 7.0, -3.0]) | st.floats(-1e6, 1e6)),
-       st.data())
-def test_select_ranks_against_a_sort(values, data):
-    # The passes' points: order statistics of the sample's keys, by a
-    # quickselect for several ranks at once (ties in one step).
-    ranks = sorted(data.draw(st.lists(st.integers(0, len(values) - 1), min_size=1, max_size=8,
-                                      unique=True)))
-    assert _hoyer._select(values, ranks) == list(np.sort(values)[ranks])
-
-
 def test_passes_skip_the_smallest_matrices():
     # A pass costs the same per key in cache or not (its sums bound it), a
     # band less in cache: the smallest matrices take none (60 x 250), a larger

@@ -106,6 +106,11 @@ cdef enum:
     SHORT_GROUP = 512         # groups up to this long: Michelot's passes without compaction
 
 
+# Reorder ``values`` so that ``values[k]`` is its k-th smallest, those before
+# it at most and those after it at least it (Hoare's selection).
+cdef void _select(double* values, Py_ssize_t n, Py_ssize_t k) noexcept nogil
+
+
 cdef inline bint streams(Py_ssize_t result_bytes) noexcept nogil:
     """Whether a result this large is written with non-temporal stores.
 
