@@ -2071,13 +2071,19 @@ cdef void _write(const floating[:, :] y, floating[:, :] x, Layout* layout, const
     cdef floating* dst
     cdef double excess, scale, threshold
     cdef bint contiguous = _simd and layout.step_y == 1 and layout.step_x == 1
-    # (float32 row groups with AVX-512: a large result's whole lines by
-    # non-temporal stores, as the l1 kernels' writes; see skh_write_f32_avx512.
-    # 1000 x 10000 and 10000 x 1000 Gaussian at s = 0.5-0.95: the write
+    # (float32 with AVX-512: a large result's whole lines by non-temporal
+    # stores, as the l1 kernels' writes; see skh_write_f32_avx512.  Row groups
+    # of 1000 x 10000 and 10000 x 1000 Gaussian at s = 0.5-0.95: the write
     # 1.7-1.8 copies of the matrix -> 1.1-1.4.)
+    # Column groups streamed row by row (the block of rows below, a vector of
+    # each row in turn, left its lines partial in the write-combining buffers:
+    # slower streamed); their scales read again for each row.  Gaussian at s =
+    # 0.5-0.95, the call in copies: 10000 x 1000 3.2-3.3 -> 2.7-2.9, 1000 x
+    # 10000 (a row's scales 80 kB) within 3 %.
     cdef bint stream = (floating is float and contiguous and _avx512
-                        and layout.groups_are_rows
                         and streams_rows(layout.n_rows, layout.n_cols * sizeof(floating)))
+    cdef bint stream_columns = stream and not layout.groups_are_rows
+    stream = stream and layout.groups_are_rows
     if layout.groups_are_rows:
         for g in range(layout.n_groups):
             src = &y[g, 0]
@@ -2093,7 +2099,7 @@ cdef void _write(const floating[:, :] y, floating[:, :] x, Layout* layout, const
         if stream:
             skh_stream_fence()
         return
-    if floating is float and contiguous and _avx512:
+    if floating is float and contiguous and _avx512 and not stream_columns:
         # Blocks of rows: each vector of scales loaded once for the block.
         i = 0
         while i < layout.n_rows:
@@ -2110,12 +2116,14 @@ cdef void _write(const floating[:, :] y, floating[:, :] x, Layout* layout, const
         dst = &x[i, 0]
         threshold = t * w[i]
         if contiguous:
-            _simd_write(src, dst, layout.n_groups, threshold, scales, 1)
+            _simd_write(src, dst, layout.n_groups, threshold, scales, 1, stream_columns)
             continue
         for g in range(layout.n_groups):
             excess = fabs(src[g * layout.step_y]) - threshold
             dst[g * layout.step_x] = <floating> copysign(
                 (excess if excess > 0 else 0.0) * scales[g], src[g * layout.step_y])
+    if stream_columns:
+        skh_stream_fence()
 
 
 cdef Py_ssize_t _first_top(const floating[:, :] y, Layout* layout, double top,

@@ -1354,23 +1354,24 @@ static inline float skh_write1_f32(float value, double t, double scale) {
     return (float) copysign((excess > 0 ? excess : 0.0) * scale, (double) value);
 }
 
-/* With ``stream`` (a large result, a row's scale one number): the row's whole
- * cache lines written by non-temporal stores, the values before and after
- * them by plain ones, each by the same expression (so the same bits); the
- * caller fences after its last row (skh_stream_fence). */
+/* With ``stream`` (a large result): the row's whole cache lines written by
+ * non-temporal stores, the values before and after them by plain ones, each
+ * by the same expression (so the same bits); the caller fences after its
+ * last row (skh_stream_fence). */
 SKH_AVX512 static void skh_write_f32_avx512(const float* src, float* dst, ptrdiff_t n,
                                             double t, const double* scale, int scale_step,
                                             int stream) {
     __m512d vt = _mm512_set1_pd(t), vs = _mm512_set1_pd(scale[0]);
     ptrdiff_t k = 0, head, stop;
-    if (stream && !scale_step && ((uintptr_t) dst & 3) == 0) {
+    if (stream && ((uintptr_t) dst & 3) == 0) {
         head = (ptrdiff_t) (((64 - ((uintptr_t) dst & 63)) & 63) / 4);
         if (head < n) {
             stop = head + (n - head) / 16 * 16;
             for (; k < head; k++)
-                dst[k] = skh_write1_f32(src[k], t, scale[0]);
+                dst[k] = skh_write1_f32(src[k], t, scale[k * scale_step]);
             for (; k < stop; k += 8)
-                _mm256_stream_ps(dst + k, skh_write8_f32(src + k, vt, vs));
+                _mm256_stream_ps(dst + k, skh_write8_f32(
+                    src + k, vt, scale_step ? _mm512_loadu_pd(scale + k) : vs));
         }
     }
     for (; k + 8 <= n; k += 8)
@@ -1391,9 +1392,10 @@ SKH_AVX512 static void skh_write_columns_f32_avx512(const float* src, ptrdiff_t 
         float* dst, ptrdiff_t dst_stride, ptrdiff_t n_rows, ptrdiff_t n,
         const double* thresholds, const double* scale) {
     ptrdiff_t k, r;
-    /* (not streamed: the block's 8 rows written a vector each in turn left
-     * their lines partial in the write-combining buffers, 10000 x 1000 at
-     * s = 0.5: the write 1.8 copies of the matrix, 1.9 streamed) */
+    /* (a result too small to stream: streamed, the block's 8 rows written a
+     * vector each in turn left their lines partial in the write-combining
+     * buffers, 10000 x 1000 at s = 0.5: the write 1.8 -> 1.9 copies of the
+     * matrix; _hoyer.pyx streams large results a row at a time instead) */
     for (k = 0; k + 8 <= n; k += 8) {
         __m512d vs = _mm512_loadu_pd(scale + k);
         for (r = 0; r < n_rows; r++)
