@@ -1428,6 +1428,7 @@ cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, Sample* sm,
     cdef double most = _pass_share_of(layout, sizeof(floating)) * n_keys
     cdef double margin = _pass_margin(layout, sizeof(floating)) * target
     cdef double g_zero
+    cdef int zero_read = 0      # g(0) in double: 1 read, -1 past float64's range, 0 not read
     cdef bint from_lo
     global _passes
     if in_band[0] <= most or not (0 < hi[0] < INFINITY):
@@ -1436,7 +1437,9 @@ cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, Sample* sm,
         sums = <double*> malloc((layout.n_groups + 7) // 8 * 128 * sizeof(double))
         if sums == NULL:
             return STATUS_NOMEMORY
-    if sample_inside and _g_at_zero_pass(y, layout, sums, &g_zero):
+    if sample_inside:
+        zero_read = 1 if _g_at_zero_pass(y, layout, sums, &g_zero) else -1
+    if zero_read == 1:
         # The sample meets the target: g(0) in double first (a read without
         # the points' sums, half a pass), the copy follows where y does too
         # (Cauchy and lognormal 1000 x 10000 at s = 0.5-0.8, times a copy:
@@ -1459,8 +1462,10 @@ cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, Sample* sm,
             # zero): g(0) in double decides, as the band read's check would
             # (within rounding of the target counts as meeting it), or where
             # float64's squares leave the doubles' range, that check, over a
-            # band of the keys just above 0.
-            if _g_at_zero_pass(y, layout, sums, &g_zero):
+            # band of the keys just above 0.  (Read once a call.)
+            if zero_read == 0:
+                zero_read = 1 if _g_at_zero_pass(y, layout, sums, &g_zero) else -1
+            if zero_read == 1:
                 if g_zero <= target * (1 + INSIDE_SLACK):
                     free(sums)
                     return STATUS_INSIDE

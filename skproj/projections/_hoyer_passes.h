@@ -277,14 +277,10 @@ SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f32_avx512, SKH_AVX512, skh_z16,
  * the bracket rho = 1).  float32's keys and squares are exact in double;
  * float64's squares may leave its range (keys beyond 1e154 or, for a whole
  * group, below 1e-140): 0 is returned there, and the band read checks. */
-static inline double skh_lanes_sum(const double* lanes) {
-    return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
-           + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
-}
 static inline double skh_exact_rho(double N, double D2, int* bad) {
-    if (!(D2 < INFINITY) || (N > 0 && !(D2 >= 1e-280)))
+    if (N > 0 && !(D2 >= 1e-280))
         *bad = 1;
-    return D2 > 0 ? N / sqrt(D2) : 1.0;
+    return skh_pass_rho(N, D2, bad);
 }
 #define SKH_ROWS_G_AT_ZERO(NAME, ATTR, V, T, KEYS)                                     \
 ATTR static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_groups, ptrdiff_t n,    \

@@ -804,12 +804,17 @@ SKH_AVX512 static inline __m512d skh_high8(__m512 key) {
     return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(key), 1)));
 }
 
-/* (x0 + x1) + (x2 + x3) ... of 8 lanes, in a fixed order. */
+/* (x0 + x1) + (x2 + x3) ... of 8 lanes stored in memory, in a fixed order. */
+static inline double skh_lanes_sum(const double* lanes) {
+    return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
+           + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+}
+
+/* ... of an AVX-512 vector's 8 lanes. */
 SKH_AVX512 static inline double skh_hsum8(__m512d x) {
     double lanes[8];
     _mm512_storeu_pd(lanes, x);
-    return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
-           + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+    return skh_lanes_sum(lanes);
 }
 
 /* The band entries of 16 keys (mask ``inside``, often empty) at the cursor
