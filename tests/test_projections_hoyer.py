@@ -490,7 +490,8 @@ def _heavy_tailed(rng, shape, kind, dtype=np.float64):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("shape", [(37, 1001), (1001, 37), (5, 16), (16, 5)])
 @pytest.mark.parametrize("kind", ["cauchy", "lognormal"])
-def test_g_at_points_pass_matches_a_direct_sum(kind, shape, dtype):
+@pytest.mark.parametrize("n_points", [4, 8])
+def test_g_at_points_pass_matches_a_direct_sum(n_points, kind, shape, dtype):
     # Rows and columns (groups of unit weights, rows contiguous), lengths that
     # leave partial vectors (8 doubles or 16 floats) and partial chunks of
     # columns; points from 0 to past the largest key.  float32 is summed in
@@ -498,9 +499,11 @@ def test_g_at_points_pass_matches_a_direct_sum(kind, shape, dtype):
     # times the square root of a lane's terms; 1e-4 covers these sizes).
     Y = _heavy_tailed(np.random.default_rng(51), shape, kind, dtype)
     A = np.abs(Y.astype(np.float64))
+    shares = ([0.0, 0.5, 1.0, 1.0] if n_points == 4
+              else [0.0, 0.3, 0.5, 0.7, 0.9, 0.99, 1.0, 1.0])
     for groups_are_rows in (True, False):
         G = A if groups_are_rows else A.T
-        ts = np.quantile(G, [0.0, 0.3, 0.5, 0.7, 0.9, 0.99, 1.0, 1.0])
+        ts = np.quantile(G, shares)
         ts[0], ts[-1] = 0.0, 2 * G.max()
         got = _hoyer._g_at_points(Y, groups_are_rows, ts, 1.0 / ts[-2])
         expected = [_direct_g(G, t) for t in ts]
@@ -541,7 +544,8 @@ def test_g_at_points_pass_gives_the_same_bits_at_both_widths(dtype):
         by_width = []
         for width in ("avx512", "avx2"):
             _use_loops(width)
-            by_width.append([_hoyer._g_at_points(Y, rows, ts, 1 / 13.0) for rows in (True, False)])
+            by_width.append([_hoyer._g_at_points(Y, rows, points, 1 / 13.0)
+                             for rows in (True, False) for points in (ts, ts[1::2].copy())])
     finally:
         _hoyer._set_testing()
     assert by_width[0] == by_width[1]
@@ -595,32 +599,43 @@ def test_passes_skip_the_smallest_matrices():
 def test_g_at_points_pass_reports_non_finite_sums(dtype, bad):
     Y = np.ones((20, 40), dtype=dtype)
     Y[3, 7] = bad
-    ts = np.linspace(0.0, 0.9, 8)
-    assert _hoyer._g_at_points(Y, True, ts, 1.0) is None
-    assert _hoyer._g_at_points(Y, False, ts, 1.0) is None
-    Y[3, 7] = 1.0
-    assert _hoyer._g_at_points(Y, True, ts, 1.0) == pytest.approx([20 * np.sqrt(40)] * 8)
+    for ts in (np.linspace(0.0, 0.9, 8), np.linspace(0.0, 0.9, 4)):
+        Y[3, 7] = bad
+        assert _hoyer._g_at_points(Y, True, ts, 1.0) is None
+        assert _hoyer._g_at_points(Y, False, ts, 1.0) is None
+        Y[3, 7] = 1.0
+        assert _hoyer._g_at_points(Y, True, ts, 1.0) == pytest.approx(
+            [20 * np.sqrt(40)] * len(ts))
+    with pytest.raises(ValueError, match="4 or 8 points"):
+        _hoyer._g_at_points(Y, True, np.zeros(5), 1.0)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("kind", ["cauchy", "lognormal"])
 def test_heavy_tailed_matrices_take_passes_and_stay_exact(kind, dtype, loops):
     # The sample's bracket held 80-100 % of such keys (1000 x 10000: 15-150
-    # copies of the matrix); the passes narrow it.  The projection is the one
-    # the band read alone gives (to rounding: the root is found on another
-    # band) and the reference's.
+    # copies of the matrix); the passes narrow it, at 4 points each (8 in
+    # cache: the float32 matrix here) or either where a test sets it.
+    # The projection is the one the band read alone gives (to rounding: the
+    # root is found on another band) and the reference's.
     rng = np.random.default_rng(53)
     Y = _heavy_tailed(rng, (150, 2400), kind, dtype)
     for axis, s in ((0, 0.5), (1, 0.5), (0, 0.8), (1, 0.8), (0, 0.97), (1, 0.97)):
         X = project_group_hoyer(Y, s, axis=axis)
         if s <= 0.8:
             assert (_hoyer._narrowing_passes() > 0) == (loops != "portable")
-        _hoyer._set_testing(passes=False, simd=loops != "portable", avx512=loops == "avx512")
+        simd = dict(simd=loops != "portable", avx512=loops == "avx512")
         try:
+            _hoyer._set_testing(passes=False, **simd)
             X_band = project_group_hoyer(Y, s, axis=axis)
+            X_by_points = []
+            for points in (4, 8):
+                _hoyer._set_testing(pass_points=points, **simd)
+                X_by_points.append(project_group_hoyer(Y, s, axis=axis))
         finally:
             _use_loops(loops)
-        assert_close(X, X_band, rtol=1e-6 if dtype == np.float32 else 1e-12)
+        for X_points in [X] + X_by_points:
+            assert_close(X_points, X_band, rtol=1e-6 if dtype == np.float32 else 1e-12)
         if s == 0.8 and dtype == np.float64 and loops == "avx2":
             assert_close(X, reference_gsp(Y, s, axis), rtol=1e-9)
 

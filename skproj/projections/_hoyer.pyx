@@ -57,22 +57,23 @@ a small band per Newton step, one read and write to apply.
    *Narrowing by passes.*  Where the sample puts more than ``PASS_SHARE``
    of its keys in the bracket (heavy tails: a few groups' extremes make the
    spread of :math:`\rho_g`, and so the bracket, wide; or a matrix the
-   sample finds within its target), g is evaluated at ``N_POINTS`` points of
-   the bracket in a pass over the matrix, and the bracket becomes the two
-   points around the target (at most ``MAX_PASSES`` passes).  The points lie
-   at equal shares of the sample's keys in the bracket (at :math:`t_L` itself
-   when it is 0), so that each pass leaves about a ninth of the band.  Where
-   the sample, or a pass from 0, finds :math:`g(0) \le K`, :math:`g(0)` is
-   read in double (exact to rounding: the passes' float sums count a group
-   far below the bracket :math:`\rho = 1`), and a matrix that meets the
-   target is copied.  Contiguous
-   groups of unit weights, AVX-512 or AVX2 with FMA (``_hoyer_passes.h``):
-   a lane a group (columns) or a share of a group (rows), float32 summed in
-   floats, at 0.35-0.5 ns a key (0.75-0.8 in float64).  Points whose g lies
-   within the passes' rounding margin of the target stay inside the bracket;
-   the band read still checks its ends exactly.  Before these passes,
-   1000 x 10000 Cauchy matrices took 18-150 copies of the matrix, lognormal
-   ones (sigma 2) 15-50, Student t(3) ones up to 16.
+   sample finds within its target), g is evaluated at ``PASS_POINTS`` (4)
+   points of the bracket in a pass over the matrix (8 on a matrix in cache),
+   and the bracket becomes the two points around the target (at most
+   ``MAX_PASSES`` passes).  The points lie at equal shares of the sample's
+   keys in the bracket (at :math:`t_L` itself when it is 0 and :math:`g(0)`
+   is not known yet), so that each pass leaves about a fifth (a ninth) of the
+   band.  Where the sample, or a pass from 0, finds :math:`g(0) \le K`,
+   :math:`g(0)` is read in double (exact to rounding: the passes' float sums
+   count a group far below the bracket :math:`\rho = 1`), and a matrix that
+   meets the target is copied.  Contiguous groups of unit weights, AVX-512
+   or AVX2 with FMA (``_hoyer_passes.h``): a lane a group (columns) or a
+   share of a group (rows), float32 summed in floats, at 0.16-0.2 ns a key
+   at 4 points (0.35-0.4 in float64).  Points whose g lies within the
+   passes' rounding margin of the target stay inside the bracket; the band
+   read still checks its ends exactly.  Before these passes, 1000 x 10000
+   Cauchy matrices took 18-150 copies of the matrix, lognormal ones (sigma
+   2) 15-50, Student t(3) ones up to 16.
 2. *Exact band.*  One read: the keys in :math:`(t_L, t_U)` are gathered (a
    branch taken for a few percent of the entries, on one unsigned comparison),
    those at or above :math:`t_U` are summed per group (:math:`\sum v`,
@@ -313,20 +314,20 @@ cdef extern from "_hoyer_simd.h" nogil:
                                   const double* vals, double* totals, double t0, double* g0,
                                   double* slope0, bint unit_vals)
 
-# g at 8 points in one pass over the matrix (see "Narrowing by passes").
+# g at 4 or 8 points in one pass over the matrix (see "Narrowing by passes").
 cdef extern from "_hoyer_passes.h" nogil:
     bint skh_rows_g_at_points_f64(const double* y, Py_ssize_t stride, Py_ssize_t n_groups,
-                                  Py_ssize_t n, const double* ts, double unit, double* sums,
-                                  double* totals)
+                                  Py_ssize_t n, const double* ts, int n_points, double unit,
+                                  double* sums, double* totals)
     bint skh_rows_g_at_points_f32(const float* y, Py_ssize_t stride, Py_ssize_t n_groups,
-                                  Py_ssize_t n, const double* ts, double unit, double* sums,
-                                  double* totals)
+                                  Py_ssize_t n, const double* ts, int n_points, double unit,
+                                  double* sums, double* totals)
     bint skh_columns_g_at_points_f64(const double* y, Py_ssize_t stride, Py_ssize_t n_rows,
-                                     Py_ssize_t n_groups, const double* ts, double unit,
-                                     double* sums, double* totals)
+                                     Py_ssize_t n_groups, const double* ts, int n_points,
+                                     double unit, double* sums, double* totals)
     bint skh_columns_g_at_points_f32(const float* y, Py_ssize_t stride, Py_ssize_t n_rows,
-                                     Py_ssize_t n_groups, const double* ts, double unit,
-                                     double* sums, double* totals)
+                                     Py_ssize_t n_groups, const double* ts, int n_points,
+                                     double unit, double* sums, double* totals)
     bint skh_rows_g_at_zero_f64(const double* y, Py_ssize_t stride, Py_ssize_t n_groups,
                                 Py_ssize_t n, double* sums, double* g_zero)
     bint skh_rows_g_at_zero_f32(const float* y, Py_ssize_t stride, Py_ssize_t n_groups,
@@ -348,7 +349,8 @@ _set_g_passes(_vector_points, _avx512)
 
 
 def _set_testing(bint simd=True, bint avx512=True, bint vector_g=True, histograms=None,
-                 bint vector_points=True, bint passes=True, double pass_share=-1.0):
+                 bint vector_points=True, bint passes=True, double pass_share=-1.0,
+                 int pass_points=0):
     """Testing hook: ``simd=False`` runs the portable loops instead of AVX2;
     ``avx512=False`` runs float32's AVX2 passes instead of AVX-512's;
     ``vector_g=False`` evaluates g at one point on the band one group at a
@@ -360,8 +362,14 @@ def _set_testing(bint simd=True, bint avx512=True, bint vector_g=True, histogram
     passes over the matrix), ``pass_share`` >= 0 sets the share of the
     sample's keys in its bracket above which they narrow it, on a matrix of
     any size (by default PASS_SHARE, or PASS_SHARE_IN_CACHE, or none: by the
-    matrix's size).  Returns whether the AVX-512 passes run."""
+    matrix's size), ``pass_points`` the points of each pass, 4 or 8 (0: by
+    the matrix's size, PASS_POINTS or PASS_POINTS_IN_CACHE).  Returns whether
+    the AVX-512 passes run."""
     global _simd, _avx512, _histogram_size, _vector_points, _pass_narrowing, _pass_share
+    global _pass_points
+    if pass_points not in (0, 4, 8):
+        raise ValueError(f"pass_points must be 0, 4 or 8, got {pass_points}")
+    _pass_points = pass_points
     _histogram_size = (HISTOGRAM_SIZE if histograms is None
                        else sys.maxsize if histograms else 0)
     _simd = simd and skh_have_avx2()
@@ -687,8 +695,9 @@ cdef double NEWTON_REACH = 2.0
 # is read again in units of the tops.
 cdef double MAX_TOP_OVER_HI = 1e100
 
-# The sample's bracket is narrowed by passes over the matrix (g at N_POINTS
-# points each: "Narrowing by passes") while the sample puts more than
+# The sample's bracket is narrowed by passes over the matrix (g at
+# PASS_POINTS points each, PASS_POINTS_IN_CACHE in cache: "Narrowing by
+# passes") while the sample puts more than
 # PASS_SHARE of its keys in it, at most MAX_PASSES times.  Heavy-tailed
 # matrices put most keys there (issue 14).  A pass costs about 1.2-1.8
 # copies of a float32 matrix and 0.7 of a float64 one; a band about 30 copies
@@ -704,14 +713,28 @@ cdef double MAX_TOP_OVER_HI = 1e100
 # = 0.8-0.95 axis 1: 12-14 at 0.1-0.2, 20-22 without), and matrices of at most
 # PASS_MIN_ENTRIES take none (wine, 178 x 13: 62-127 copies with a pass,
 # 52-104 without; a copy there takes 0.3 us).
+#   A pass's sums bound it (4 operations a key and point): at 4 points it
+# takes 0.60-0.73 copies of a float32 matrix where 8 took 1.15-1.34 (float64
+# 0.43-0.47 and 0.73-0.82; its read alone is 0.5), and leaves a fifth of the
+# band rather than a ninth, which the band read gathers for less than the
+# second half of the points cost (issue 14, an Intel Xeon, 1000 x 10000 and
+# 10000 x 1000, both axes, s = 0.5-0.95, 8 -> 4 points in one process:
+# Student t(3) float32 3.7-4.4 -> 3.3-4.0 copies, Cauchy float32 at s = 0.95
+# 4.1-5.8 -> 3.5-5.2, reuters_r8 standardized at s = 0.95 4.7-7.1 -> 4.1-5.7;
+# Gaussian matrices take no pass).  In cache the band costs more for what it
+# holds (digits' tied pixels: float64 at s = 0.5 15.8 copies at 8 points, 20.2
+# at 4), so a pass there keeps 8.
 cdef double PASS_SHARE = 0.04
 cdef double PASS_SHARE_IN_CACHE = 0.1
 cdef bint _pass_narrowing = True
 cdef double _pass_share = -1.0           # (the testing hook's: -1 for the above)
+cdef int _pass_points = 0               # (the testing hook's: 4 or 8; 0 by size)
 cdef enum:
     PASS_CACHE_BYTES = 2097152
     PASS_MIN_ENTRIES = 16384
     MAX_PASSES = 3
+    PASS_POINTS = 4
+    PASS_POINTS_IN_CACHE = 8
     # The points of a pass are placed at equal shares of (at most about
     # QUANTILE_KEYS of) the sample's keys in the bracket.
     QUANTILE_KEYS = 2048
@@ -1266,11 +1289,12 @@ cdef Py_ssize_t _sampled_in_band(Sample* sm, Py_ssize_t n_keys, double lo,
 
 
 cdef void _quantile_points(Sample* sm, Py_ssize_t n_keys, double lo, double hi,
-                           Py_ssize_t in_band, bint from_lo, double* ts) noexcept nogil:
-    """N_POINTS points in [lo, hi): lo itself first when ``from_lo``, the others
-    at equal shares of the sample's ``in_band`` keys in (lo, hi), so that the
-    band between two neighbours holds about the same share of the keys
-    wherever t* falls, the tails' spread or not; evenly spaced where the
+                           Py_ssize_t in_band, bint from_lo, int n_points,
+                           double* ts) noexcept nogil:
+    """``n_points`` points in [lo, hi): lo itself first when ``from_lo``, the
+    others at equal shares of the sample's ``in_band`` keys in (lo, hi), so
+    that the band between two neighbours holds about the same share of the
+    keys wherever t* falls, the tails' spread or not; evenly spaced where the
     sample has too few.  The shares are those of the keys in (lo, hi) among
     every stride-th of the sample's (about QUANTILE_KEYS of them: a scan of
     every key, a branch on each, had cost a fifth of a pass)."""
@@ -1279,25 +1303,24 @@ cdef void _quantile_points(Sample* sm, Py_ssize_t n_keys, double lo, double hi,
     cdef Py_ssize_t first = 1 if from_lo else 0
     cdef double key
     cdef double* keys = NULL
-    if in_band >= 4 * N_POINTS:
+    ts[0] = lo
+    if in_band >= 4 * n_points:
         keys = <double*> malloc(room * sizeof(double))
     if keys != NULL:
         for j in range(0, (n_keys + stride - 1) // stride):
             key = sm.keys32[j * stride] if sm.single else sm.keys[j * stride]
             keys[count] = key
             count += (lo < key) & (key < hi)      # (no branch)
-    if count < 4 * N_POINTS:
+    if count < 4 * n_points:
         free(keys)
-        _narrow_points(lo, hi, ts)
-        if from_lo:
-            ts[0] = lo
+        for k in range(first, n_points):
+            ts[k] = lo + (hi - lo) * (k + 1 - first) / (n_points + 1 - first)
         return
     # Each rank's key by a selection on what lies above the last one (all of
     # it at or above that key): a few passes over at most ~2 QUANTILE_KEYS
     # keys, where a sort (qsort) had taken 0.1-0.2 ms a pass.
-    ts[0] = lo
-    for k in range(first, N_POINTS):
-        rank = (k + 1 - first) * count // (N_POINTS + 1 - first)
+    for k in range(first, n_points):
+        rank = (k + 1 - first) * count // (n_points + 1 - first)
         _select(keys + done, count - done, rank - done)
         ts[k] = keys[rank]
         done = rank
@@ -1317,22 +1340,24 @@ cdef inline double _pass_margin(Layout* layout, Py_ssize_t itemsize) noexcept no
 
 
 cdef bint _g_at_points_pass(const floating[:, :] y, Layout* layout, const double* ts,
-                            double unit, double* sums, double* totals) noexcept nogil:
-    """g at the N_POINTS points ``ts`` in one pass over y (contiguous groups of
-    unit weights; see _hoyer_passes.h); False where a sum was not finite."""
+                            int n_points, double unit, double* sums,
+                            double* totals) noexcept nogil:
+    """g at the ``n_points`` points ``ts`` (4 or 8) in one pass over y
+    (contiguous groups of unit weights; see _hoyer_passes.h); False where a
+    sum was not finite."""
     cdef Py_ssize_t stride = y.strides[0] // sizeof(floating)
     if floating is float:
         if layout.groups_are_rows:
             return skh_rows_g_at_points_f32(&y[0, 0], stride, layout.n_groups, layout.size,
-                                            ts, unit, sums, totals)
+                                            ts, n_points, unit, sums, totals)
         return skh_columns_g_at_points_f32(&y[0, 0], stride, layout.n_rows, layout.n_groups,
-                                           ts, unit, sums, totals)
+                                           ts, n_points, unit, sums, totals)
     else:
         if layout.groups_are_rows:
             return skh_rows_g_at_points_f64(&y[0, 0], stride, layout.n_groups, layout.size,
-                                            ts, unit, sums, totals)
+                                            ts, n_points, unit, sums, totals)
         return skh_columns_g_at_points_f64(&y[0, 0], stride, layout.n_rows, layout.n_groups,
-                                           ts, unit, sums, totals)
+                                           ts, n_points, unit, sums, totals)
 
 
 cdef bint _g_at_zero_pass(const floating[:, :] y, Layout* layout, double* sums,
@@ -1370,15 +1395,20 @@ cdef Layout _hook_layout(Py_ssize_t n_rows, Py_ssize_t n_cols, bint groups_are_r
 
 def _g_at_points(const floating[:, :] y, bint groups_are_rows, const double[::1] ts,
                  double unit):
-    """Testing hook: g at the N_POINTS thresholds ``ts`` by one pass over ``y``
-    (``_g_at_points_pass``: unit weights, rows contiguous), or None where a sum
-    was not finite."""
+    """Testing hook: g at the thresholds ``ts`` (4 or 8 of them) by one pass
+    over ``y`` (``_g_at_points_pass``: unit weights, rows contiguous), or None
+    where a sum was not finite."""
     cdef Layout layout = _hook_layout(y.shape[0], y.shape[1], groups_are_rows)
-    cdef double totals[N_POINTS]
-    cdef double* sums = <double*> malloc(((y.shape[1] + 7) // 8 * 128 + 1) * sizeof(double))
-    cdef bint finite = _g_at_points_pass(y, &layout, &ts[0], unit, sums, totals)
+    cdef double totals[8]
+    cdef int n_points = ts.shape[0]
+    cdef double* sums
+    cdef bint finite
+    if n_points != 4 and n_points != 8:
+        raise ValueError(f"ts must hold 4 or 8 points, got {n_points}")
+    sums = <double*> malloc(((y.shape[1] + 7) // 8 * 128 + 1) * sizeof(double))
+    finite = _g_at_points_pass(y, &layout, &ts[0], n_points, unit, sums, totals)
     free(sums)
-    return [totals[k] for k in range(N_POINTS)] if finite else None
+    return [totals[k] for k in range(n_points)] if finite else None
 
 
 def _g_at_zero(const floating[:, :] y, bint groups_are_rows):
@@ -1403,12 +1433,22 @@ cdef double _pass_share_of(Layout* layout, Py_ssize_t itemsize) noexcept nogil:
     return PASS_SHARE_IN_CACHE if entries * itemsize <= PASS_CACHE_BYTES else PASS_SHARE
 
 
+cdef int _pass_points_of(Layout* layout, Py_ssize_t itemsize) noexcept nogil:
+    """The points of each pass: PASS_POINTS, or PASS_POINTS_IN_CACHE on a
+    matrix in cache (``_pass_points`` where a test sets it)."""
+    if _pass_points > 0:
+        return _pass_points
+    if layout.n_groups * layout.size * itemsize <= PASS_CACHE_BYTES:
+        return PASS_POINTS_IN_CACHE
+    return PASS_POINTS
+
+
 cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, Sample* sm,
                            double target, bint sample_inside, double* lo, double* hi,
                            Py_ssize_t* in_band) noexcept nogil:
     """Narrow the sample's bracket [lo, hi] while it holds more than a share
     (``_pass_share_of``) of the sampled keys (``in_band`` of them, updated):
-    g at N_POINTS points of it (``_quantile_points``) in a
+    g at ``_pass_points`` points of it (``_quantile_points``) in a
     pass over y (at most MAX_PASSES), the bracket then the two points around
     the target.  Where lo = 0 was a point and a pass finds g(0) meeting the
     target, g(0) in double (``_g_at_zero_pass``) decides: STATUS_INSIDE, or
@@ -1422,8 +1462,9 @@ cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, Sample* sm,
     order; the band read still checks the bracket's ends exactly.
     """
     cdef Py_ssize_t n_keys = sm.m * layout.size, k_lo, k_hi
-    cdef double ts[N_POINTS]
-    cdef double totals[N_POINTS]
+    cdef double ts[8]
+    cdef double totals[8]
+    cdef int n_points = _pass_points_of(layout, sizeof(floating))
     cdef double* sums = NULL
     cdef double most = _pass_share_of(layout, sizeof(floating)) * n_keys
     cdef double margin = _pass_margin(layout, sizeof(floating)) * target
@@ -1451,9 +1492,10 @@ cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, Sample* sm,
             free(sums)
             return STATUS_INSIDE
     while _passes < MAX_PASSES and in_band[0] > most:
-        from_lo = lo[0] == 0
-        _quantile_points(sm, n_keys, lo[0], hi[0], in_band[0], from_lo, ts)
-        if not _g_at_points_pass(y, layout, ts, 1.0 / hi[0], sums, totals):
+        # (lo = 0 a point where g(0) is not known yet: its test of "target met")
+        from_lo = lo[0] == 0 and zero_read == 0
+        _quantile_points(sm, n_keys, lo[0], hi[0], in_band[0], from_lo, n_points, ts)
+        if not _g_at_points_pass(y, layout, ts, n_points, 1.0 / hi[0], sums, totals):
             break
         _passes += 1
         if from_lo and totals[0] <= target - margin:
@@ -1476,14 +1518,14 @@ cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, Sample* sm,
         # The points whose g is within the margin of the target stay inside
         # the bracket (g is non-increasing: k_lo <= k_hi).
         k_lo = 0
-        while k_lo < N_POINTS and totals[k_lo] > target + margin:
+        while k_lo < n_points and totals[k_lo] > target + margin:
             k_lo += 1
         k_hi = 0
-        while k_hi < N_POINTS and totals[k_hi] > target - margin:
+        while k_hi < n_points and totals[k_hi] > target - margin:
             k_hi += 1
         if k_lo > 0:
             lo[0] = ts[k_lo - 1]
-        if k_hi < N_POINTS:
+        if k_hi < n_points:
             hi[0] = ts[k_hi]
         in_band[0] = _sampled_in_band(sm, n_keys, lo[0], hi[0])
     free(sums)

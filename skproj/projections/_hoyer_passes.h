@@ -1,4 +1,4 @@
-/* g of the group Hoyer projection at 8 thresholds in one pass over the matrix
+/* g of the group Hoyer projection at 4 or 8 thresholds in one pass over the matrix
  * (see _hoyer.pyx, "Narrowing by passes"): contiguous groups of unit weights,
  * rows or the columns of a row-major matrix, AVX-512 or AVX2 (chosen as the
  * band's passes are, by skh_avx512).
@@ -12,7 +12,8 @@
  *
  * Each key x = |y| / hi (``unit`` = 1 / hi, keys near 1 whatever the scale of y)
  * adds d = max(x - t_p, 0) and d^2 to its group's sums N_p and D2_p for each of
- * the 8 points t_p (also in units of hi); a group counts rho = N / sqrt(D2),
+ * the P points t_p (also in units of hi; SKH_PASSES_OF(P) defines a pass's
+ * functions at P points, the dispatch takes 4 or 8); a group counts rho = N / sqrt(D2),
  * or 1 where D2 is 0 (an all-zero or 1-sparse group of unit weights).  The
  * functions return 0 where a sum is not finite (NaN or inf in y, or squares
  * past the range of doubles: keys 1e154 times hi): the caller then keeps its
@@ -102,13 +103,13 @@ SKH_AVX512 static inline __m512d skh_z8_keys_f32(const float* p) {
     return _mm512_abs_pd(_mm512_cvtps_pd(_mm256_loadu_ps(p)));
 }
 
-/* The sums of one vector x of scaled keys at the 8 points vt (N[p], D2[p] are
+/* The sums of one vector x of scaled keys at the P points vt (N[p], D2[p] are
  * vectors: a lane a group's sums, or a share of one group's). */
-#define SKH_ADD_AT_POINTS(V, x, vt, zero, N, D2)                                       \
+#define SKH_ADD_AT_POINTS(V, P, x, vt, zero, N, D2)                                    \
     do {                                                                               \
         int p_;                                                                        \
         _Pragma("GCC unroll 8")                                                        \
-        for (p_ = 0; p_ < 8; p_++) {                                                   \
+        for (p_ = 0; p_ < (P); p_++) {                                                 \
             V d_ = V##_max(zero, V##_sub(x, vt[p_]));  /* (NaN kept) */                \
             N[p_] = V##_add(N[p_], d_);                                                \
             D2[p_] = V##_fmadd(d_, d_, D2[p_]);                                        \
@@ -163,69 +164,72 @@ static inline double skh_pass_rho(double N, double D2, int* bad) {
 }
 
 /* Row groups: n_groups rows of n keys, ``stride`` elements apart, T the
- * dtype, V its vector of L lanes.  The last keys of a row (n % L) are read
- * from a copy padded with zeros, which add nothing at any t >= 0. */
-#define SKH_ROWS_G_AT_POINTS(NAME, ATTR, V, T, L)                                      \
+ * dtype, V its vector of L lanes, P points (a multiple of 4).  The last keys
+ * of a row (n % L) are read from a copy padded with zeros, which add nothing
+ * at any t >= 0. */
+#define SKH_ROWS_G_AT_POINTS(NAME, ATTR, V, T, L, P)                                   \
 ATTR static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_groups, ptrdiff_t n,    \
                      const double* ts, double unit, double* totals) {                  \
-    V vt[8], N[8], D2[8], zero = V##_set1(0.0), vu = V##_set1(unit);                    \
+    V vt[P], N[P], D2[P], zero = V##_set1(0.0), vu = V##_set1(unit);                    \
     T pad[L];                                                                          \
-    __m256d total_low = _mm256_setzero_pd(), total_high = _mm256_setzero_pd();         \
+    __m256d total[P / 4];                                                              \
     ptrdiff_t g, k;                                                                    \
-    int p, bad = 0;                                                                    \
+    int p, q, bad = 0;                                                                 \
     _Pragma("GCC unroll 8")                                                            \
-    for (p = 0; p < 8; p++)                                                            \
+    for (p = 0; p < P; p++)                                                            \
         vt[p] = V##_set1(ts[p] * unit);                                                \
+    for (q = 0; q < P / 4; q++)                                                        \
+        total[q] = _mm256_setzero_pd();                                                \
     for (g = 0; g < n_groups; g++) {                                                   \
         const T* row = y + g * stride;                                                 \
         _Pragma("GCC unroll 8")                                                        \
-        for (p = 0; p < 8; p++)                                                        \
+        for (p = 0; p < P; p++)                                                        \
             N[p] = D2[p] = zero;                                                       \
         for (k = 0; k + L <= n; k += L) {                                              \
             _mm_prefetch((const char*) (row + k) + SKH_PASS_AHEAD, _MM_HINT_T0);       \
             V x = V##_mul(V##_keys(row + k), vu);                                      \
-            SKH_ADD_AT_POINTS(V, x, vt, zero, N, D2);                                  \
+            SKH_ADD_AT_POINTS(V, P, x, vt, zero, N, D2);                               \
         }                                                                              \
         if (k < n) {                                                                   \
             memset(pad, 0, sizeof(pad));                                               \
             memcpy(pad, row + k, (n - k) * sizeof(T));                                 \
             V x = V##_mul(V##_keys(pad), vu);                                          \
-            SKH_ADD_AT_POINTS(V, x, vt, zero, N, D2);                                  \
+            SKH_ADD_AT_POINTS(V, P, x, vt, zero, N, D2);                               \
         }                                                                              \
-        /* The 8 points' sums folded and added across lanes in vectors (a       */   \
-        /* short row spent most of its time in scalar sums, 13 keys of wine).  */    \
-        total_low = _mm256_add_pd(total_low, skh_pass_rho4(                            \
-            skh_sum4x4(V##_fold(N[0]), V##_fold(N[1]), V##_fold(N[2]), V##_fold(N[3])), \
-            skh_sum4x4(V##_fold(D2[0]), V##_fold(D2[1]), V##_fold(D2[2]), V##_fold(D2[3])), \
-            &bad));                                                                    \
-        total_high = _mm256_add_pd(total_high, skh_pass_rho4(                          \
-            skh_sum4x4(V##_fold(N[4]), V##_fold(N[5]), V##_fold(N[6]), V##_fold(N[7])), \
-            skh_sum4x4(V##_fold(D2[4]), V##_fold(D2[5]), V##_fold(D2[6]), V##_fold(D2[7])), \
-            &bad));                                                                    \
+        /* The points' sums folded and added across lanes in vectors, four     */    \
+        /* points a vector (a short row spent most of its time in scalar sums, */    \
+        /* 13 keys of wine).                                                   */    \
+        _Pragma("GCC unroll 2")                                                        \
+        for (q = 0; q < P / 4; q++)                                                    \
+            total[q] = _mm256_add_pd(total[q], skh_pass_rho4(                          \
+                skh_sum4x4(V##_fold(N[4 * q]), V##_fold(N[4 * q + 1]),                 \
+                           V##_fold(N[4 * q + 2]), V##_fold(N[4 * q + 3])),            \
+                skh_sum4x4(V##_fold(D2[4 * q]), V##_fold(D2[4 * q + 1]),               \
+                           V##_fold(D2[4 * q + 2]), V##_fold(D2[4 * q + 3])), &bad));  \
     }                                                                                  \
-    _mm256_storeu_pd(totals, total_low);                                               \
-    _mm256_storeu_pd(totals + 4, total_high);                                          \
+    for (q = 0; q < P / 4; q++)                                                        \
+        _mm256_storeu_pd(totals + 4 * q, total[q]);                                    \
     return !bad;                                                                       \
 }
 
 /* Column groups: n_groups columns of a row-major matrix of n_rows rows,
- * ``stride`` elements apart; ``sums`` has room for 16 L values of T per L
- * columns (N then D2 at each point, a lane a column: 128 doubles per 8
- * columns in either dtype).  The last columns (n_groups % L) are read from
+ * ``stride`` elements apart; ``sums`` has room for 2 P L values of T per L
+ * columns (N then D2 at each point, a lane a column: at most 128 doubles per
+ * 8 columns in either dtype).  The last columns (n_groups % L) are read from
  * rows copied into a padded block. */
-#define SKH_COLUMNS_G_AT_POINTS(NAME, ATTR, V, T, L)                                   \
+#define SKH_COLUMNS_G_AT_POINTS(NAME, ATTR, V, T, L, P)                                \
 ATTR static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_rows, ptrdiff_t n_groups, \
                      const double* ts, double unit, double* sums_memory, double* totals) { \
-    V vt[8], N[8], D2[8], zero = V##_set1(0.0), vu = V##_set1(unit);                    \
+    V vt[P], N[P], D2[P], zero = V##_set1(0.0), vu = V##_set1(unit);                    \
     T* sums = (T*) sums_memory;                                                        \
     T pad[L * SKH_PASS_ROWS];                                                          \
-    double total[8] = {0.0};                                                           \
+    double total[P] = {0.0};                                                           \
     ptrdiff_t n_chunks = (n_groups + L - 1) / L, full = n_groups / L, c, g, i, i0, i1;  \
     int p, bad = 0;                                                                    \
     _Pragma("GCC unroll 8")                                                            \
-    for (p = 0; p < 8; p++)                                                            \
+    for (p = 0; p < P; p++)                                                            \
         vt[p] = V##_set1(ts[p] * unit);                                                \
-    memset(sums, 0, n_chunks * 16 * L * sizeof(T));                                    \
+    memset(sums, 0, n_chunks * 2 * P * L * sizeof(T));                                 \
     for (i0 = 0; i0 < n_rows; i0 = i1) {                                               \
         i1 = i0 + SKH_PASS_ROWS < n_rows ? i0 + SKH_PASS_ROWS : n_rows;                \
         if (full < n_chunks) {                                                         \
@@ -235,42 +239,49 @@ ATTR static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_rows, ptrdiff_t n
                        (n_groups - L * full) * sizeof(T));                             \
         }                                                                              \
         for (c = 0; c < n_chunks; c++) {                                               \
-            T* chunk = sums + 16 * L * c;                                              \
+            T* chunk = sums + 2 * P * L * c;                                           \
             _Pragma("GCC unroll 8")                                                    \
-            for (p = 0; p < 8; p++) {                                                  \
+            for (p = 0; p < P; p++) {                                                  \
                 N[p] = V##_loadu(chunk + L * p);                                       \
-                D2[p] = V##_loadu(chunk + 8 * L + L * p);                              \
+                D2[p] = V##_loadu(chunk + P * L + L * p);                              \
             }                                                                          \
             for (i = i0; i < i1; i++) {                                                \
                 const T* keys = c < full ? y + i * stride + L * c : pad + L * (i - i0); \
                 _mm_prefetch((const char*) keys + SKH_PASS_COLUMNS_AHEAD, _MM_HINT_T0);  \
                 V x = V##_mul(V##_keys(keys), vu);                                     \
-                SKH_ADD_AT_POINTS(V, x, vt, zero, N, D2);                              \
+                SKH_ADD_AT_POINTS(V, P, x, vt, zero, N, D2);                           \
             }                                                                          \
             _Pragma("GCC unroll 8")                                                    \
-            for (p = 0; p < 8; p++) {                                                  \
+            for (p = 0; p < P; p++) {                                                  \
                 V##_storeu(chunk + L * p, N[p]);                                       \
-                V##_storeu(chunk + 8 * L + L * p, D2[p]);                              \
+                V##_storeu(chunk + P * L + L * p, D2[p]);                              \
             }                                                                          \
         }                                                                              \
     }                                                                                  \
     for (g = 0; g < n_groups; g++) {                                                   \
-        const T* chunk = sums + 16 * L * (g / L) + g % L;                              \
-        for (p = 0; p < 8; p++)                                                        \
-            total[p] += skh_pass_rho(chunk[L * p], chunk[8 * L + L * p], &bad);        \
+        const T* chunk = sums + 2 * P * L * (g / L) + g % L;                           \
+        for (p = 0; p < P; p++)                                                        \
+            total[p] += skh_pass_rho(chunk[L * p], chunk[P * L + L * p], &bad);        \
     }                                                                                  \
     memcpy(totals, total, sizeof(total));                                              \
     return !bad;                                                                       \
 }
 
-SKH_ROWS_G_AT_POINTS(skh_rows_g_at_points_f64_avx2, SKH_PASS_AVX2, skh_y8, double, 8)
-SKH_ROWS_G_AT_POINTS(skh_rows_g_at_points_f32_avx2, SKH_PASS_AVX2, skh_y16, float, 16)
-SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f64_avx2, SKH_PASS_AVX2, skh_y8, double, 8)
-SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f32_avx2, SKH_PASS_AVX2, skh_y16, float, 16)
-SKH_ROWS_G_AT_POINTS(skh_rows_g_at_points_f64_avx512, SKH_AVX512, skh_z8, double, 8)
-SKH_ROWS_G_AT_POINTS(skh_rows_g_at_points_f32_avx512, SKH_AVX512, skh_z16, float, 16)
-SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f64_avx512, SKH_AVX512, skh_z8, double, 8)
-SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f32_avx512, SKH_AVX512, skh_z16, float, 16)
+#define SKH_PASSES_OF(P)                                                               \
+SKH_ROWS_G_AT_POINTS(skh_rows_g_at_points_f64_avx2_##P, SKH_PASS_AVX2, skh_y8, double, 8, P) \
+SKH_ROWS_G_AT_POINTS(skh_rows_g_at_points_f32_avx2_##P, SKH_PASS_AVX2, skh_y16, float, 16, P) \
+SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f64_avx2_##P, SKH_PASS_AVX2, skh_y8, double, \
+                        8, P)                                                          \
+SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f32_avx2_##P, SKH_PASS_AVX2, skh_y16, float, \
+                        16, P)                                                         \
+SKH_ROWS_G_AT_POINTS(skh_rows_g_at_points_f64_avx512_##P, SKH_AVX512, skh_z8, double, 8, P) \
+SKH_ROWS_G_AT_POINTS(skh_rows_g_at_points_f32_avx512_##P, SKH_AVX512, skh_z16, float, 16, P) \
+SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f64_avx512_##P, SKH_AVX512, skh_z8, double, \
+                        8, P)                                                          \
+SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f32_avx512_##P, SKH_AVX512, skh_z16, float, \
+                        16, P)
+SKH_PASSES_OF(4)
+SKH_PASSES_OF(8)
 
 /* g(0) = sum of |y_g|_1 / |y_g|_2 over the groups, in double: the check of a
  * pass that finds the target met (whose float sums count a group far below
@@ -378,14 +389,16 @@ SKH_COLUMNS_G_AT_ZERO(skh_columns_g_at_zero_f32_avx512, SKH_AVX512, skh_z8, floa
 #define SKH_FLUSH_TO_ZERO 0x8000u
 #define SKH_PASS_DISPATCH(NAME, T, SHAPE)                                              \
 static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_outer, ptrdiff_t n_inner,    \
-                const double* ts, double unit, double* sums, double* totals) {         \
+                const double* ts, int n_points, double unit, double* sums,             \
+                double* totals) {                                                      \
     unsigned int control = _mm_getcsr();                                               \
     int finite;                                                                        \
     _mm_setcsr(control | SKH_FLUSH_TO_ZERO);                                           \
     if (skh_avx512)                                                                    \
-        finite = SHAPE(NAME##_avx512);                                                 \
+        finite = n_points == 4 ? SHAPE(NAME##_avx512_4) : SHAPE(NAME##_avx512_8);      \
     else                                                                               \
-        finite = skh_have_fma() && SHAPE(NAME##_avx2);                                 \
+        finite = skh_have_fma() && (n_points == 4 ? SHAPE(NAME##_avx2_4)               \
+                                                  : SHAPE(NAME##_avx2_8));             \
     _mm_setcsr(control);                                                               \
     return finite;                                                                     \
 }
@@ -413,7 +426,8 @@ SKH_ZERO_DISPATCH(skh_columns_g_at_zero_f32, float)
 
 #define SKH_PASS_STUB(NAME, T)                                                         \
 static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_outer, ptrdiff_t n_inner,    \
-                const double* ts, double unit, double* sums, double* totals) {         \
+                const double* ts, int n_points, double unit, double* sums,             \
+                double* totals) {                                                      \
     return 0;                                                                          \
 }
 SKH_PASS_STUB(skh_rows_g_at_points_f64, double)
