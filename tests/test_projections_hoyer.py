@@ -192,6 +192,73 @@ def test_matches_reference_above_the_sampling_size(shape, kind, loops):
                      rtol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_weighted_row_groups_written_by_vectors_take_the_portable_bits(dtype, loops):
+    # Row groups with weights: each position's threshold t w[k] computed once
+    # for the vector write (AVX-512, AVX2), which gives the bits of the
+    # portable loop that a strided output takes; a large float32 result
+    # (AVX-512) is streamed.  Column groups and unit weights alike.
+    rng = np.random.default_rng(23)
+    Y = (rng.standard_normal((300, 2049)) * rng.lognormal(0.0, 1.0, 2049)).astype(dtype)
+    for axis in (1, 0):
+        w = rng.uniform(0.2, 2.0, Y.shape[axis])
+        for weights in (w, None):
+            X = project_group_hoyer(Y, 0.7, axis=axis, weights=weights)
+            strided = np.full((Y.shape[0], 2 * Y.shape[1]), np.nan, dtype=dtype)[:, ::2]
+            project_group_hoyer(Y, 0.7, axis=axis, weights=weights, out=strided)
+            np.testing.assert_array_equal(X.view(np.uint8), np.ascontiguousarray(
+                strided).view(np.uint8))
+            if weights is not None and dtype == np.float64 and loops == "avx2":
+                assert_close(X, reference_gsp(Y, 0.7, axis, w), rtol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n, seed", [(1, 0), (3, 0), (4, 0), (511, 0), (512, 0), (513, 0),
+                                     (1030, 0), (2049, 0)] + [(7, seed) for seed in range(8)])
+def test_weighted_row_band_and_top_by_vectors_take_the_portable_results(n, seed, dtype):
+    # A weighted contiguous group's band read and top with AVX2 take the
+    # portable loops' operations in the same order: the same sums, band
+    # entries, top and first position, bit for bit (chunks of 512 keys, lanes
+    # of four, tails, ties at the top, a NaN reported; a tail's sum added in
+    # another lane changes the last bits of some of the 7-key groups).
+    rng = np.random.default_rng(seed)
+    y = rng.standard_cauchy((1, n)).astype(dtype)
+    y[0, 1::7] = 40.0
+    w = rng.uniform(0.9, 1.1, n)
+    iw, v = 1.0 / w, w * w
+    keys = np.abs(y[0].astype(np.float64)) * iw
+    # (a band in the middle; one low, most keys summed above it)
+    bands = [np.quantile(keys, [0.3, 0.6]), np.quantile(keys, [0.01, 0.05])]
+    for (lo, hi), bad in zip(bands + bands[:1], (None, None, np.nan)):
+        if bad is not None:
+            y[0, n // 2] = bad
+        try:
+            by_vectors = _hoyer._weighted_row(y, iw, v, lo, hi, 0.7, True)
+        except RuntimeError:
+            pytest.skip("the CPU has no AVX2")
+        portable = _hoyer._weighted_row(y, iw, v, lo, hi, 0.7, False)
+        assert by_vectors[5] == portable[5] == (bad is not None)
+        if bad is None:
+            assert by_vectors == portable
+            assert by_vectors[3] == keys.max() and by_vectors[4] == np.argmax(keys)
+            assert sorted(by_vectors[1]) == sorted(keys[(keys > lo) & (keys < hi)])
+
+
+def test_weighted_row_band_sums_a_tail_in_the_portable_lane():
+    # Seven keys above the band, v = [1e16, 1, ..., 1]: the last three (a tail
+    # after the vector of four) are added to lane 0, after 1e16, where each
+    # rounds away; in another lane they would count (1e16 + 6, not + 2).
+    w = np.array([1e8, 1, 1, 1, 1, 1, 1.0])
+    y = 3.0 * w[None, :]
+    try:
+        by_vectors = _hoyer._weighted_row(y, 1 / w, w * w, 0.5, 1.0, 1.0, True)
+    except RuntimeError:
+        pytest.skip("the CPU has no AVX2")
+    portable = _hoyer._weighted_row(y, 1 / w, w * w, 0.5, 1.0, 1.0, False)
+    assert by_vectors[0][0] == portable[0][0] == 1e16 + 2
+    assert by_vectors == portable
+
+
 def test_sampled_path_with_weights_and_float32(loops):
     rng = np.random.default_rng(21)
     Y = rng.standard_normal((1100, 480))
