@@ -2,7 +2,8 @@
 
 Run ``python benchmarks/bench_group_hoyer.py`` (``--quick`` for smaller
 matrices, ``--small`` for matrices in cache, ``--real`` for real data sets,
-``--tails`` for heavy-tailed ones, ``--part``/``--shape`` for one piece,
+``--tails`` for heavy-tailed ones, ``--weights`` with weights,
+``--part``/``--shape`` for one piece,
 ``--phases`` for the time of each stage of the kernel);
 ``bench_projections.py``
 prints the same table.  For Gaussian float64 and float32 matrices, both axes
@@ -34,13 +35,16 @@ SPARSITIES = (0.5, 0.8, 0.95)
 
 
 def group_hoyer_table(shapes=SHAPES, sparsities=SPARSITIES, rng=None,
-                      dtypes=(np.float64, np.float32), entries="Gaussian", draw=None):
+                      dtypes=(np.float64, np.float32), entries="Gaussian", draw=None,
+                      weighted=False):
     """Print time / np.copyto for GSP on each shape, dtype, axis and target sparsity
-    (Gaussian matrices, or ``draw(rng, shape)``'s, named ``entries``)."""
+    (Gaussian matrices, or ``draw(rng, shape)``'s, named ``entries``; with
+    ``weighted``, weights drawn uniform in [0.5, 2] for each axis)."""
     rng = np.random.default_rng(0) if rng is None else rng
     draw = (lambda rng, shape: rng.standard_normal(shape)) if draw is None else draw
     print("Group Hoyer projection (GSP): time / np.copyto of the same array "
-          f"({entries}, preallocated out; {conditions()}).")
+          f"({entries}{', weights uniform in [0.5, 2]' if weighted else ''}, "
+          f"preallocated out; {conditions()}).")
     print("ns/entry and ns/byte: GSP's time per entry and per byte of Y, to compare "
           "float32 with float64 (a float32 copy is more than twice as fast as a "
           "float64 one where Y fits in the last-level cache, so the ratios to the "
@@ -57,9 +61,11 @@ def group_hoyer_table(shapes=SHAPES, sparsities=SPARSITIES, rng=None,
             out = empty_aligned_like(Y)
             for axis in (0, 1):
                 ratios, per_entry = [], []
+                weights = rng.uniform(0.5, 2.0, Y.shape[axis]) if weighted else None
                 for sparsity in sparsities:
                     copy = best_time(lambda: np.copyto(out, Y))
-                    gsp = best_time(lambda: project_group_hoyer(Y, sparsity, axis=axis, out=out))
+                    gsp = best_time(lambda: project_group_hoyer(Y, sparsity, axis=axis,
+                                                                weights=weights, out=out))
                     copy = min(copy, best_time(lambda: np.copyto(out, Y)))
                     ratios.append(gsp / copy)
                     per_entry.append(gsp / Y.size * 1e9)
@@ -222,6 +228,9 @@ def main(argv=None):
                         help="the ratios on real data sets (load_digits and those installed)")
     parser.add_argument("--tails", action="store_true",
                         help="the ratios on heavy-tailed matrices (Student t(3), Cauchy)")
+    parser.add_argument("--weights", action="store_true",
+                        help="the ratios with weights (uniform in [0.5, 2]), Gaussian and "
+                             "Cauchy matrices")
     parser.add_argument("--phases", action="store_true",
                         help="the time of each stage of the kernel instead of the tables")
     args = parser.parse_args(argv)
@@ -236,6 +245,11 @@ def main(argv=None):
         return
     if args.real:
         real_data_table()
+        return
+    if args.weights:
+        group_hoyer_table(shapes, rng=rng, weighted=True)
+        group_hoyer_table(shapes, rng=rng, entries="Cauchy", draw=HEAVY_TAILS["Cauchy"],
+                          weighted=True)
         return
     if args.tails:
         for entries, draw in HEAVY_TAILS.items():
