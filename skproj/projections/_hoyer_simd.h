@@ -188,44 +188,83 @@ SKH_AVX2 static int skh_row_top_##SUFFIX(const T* row, ptrdiff_t n, double* top,
  * of the matrix, float64 5.1 -> 2.1; the call, with the vector write, 15-18
  * -> 9-11 and 6.4-7.0 -> 3.1-3.7). */
 
-/* Largest key and its first position (a NaN key reported, as _tops does). */
+/* Bytes ahead of the weighted loops' reads asked for (as the passes', whose
+ * reads the hardware prefetchers alone left waiting on memory). */
+#define SKH_WEIGHTED_AHEAD 2048
+
+/* Largest key and its first position (a NaN key reported, as _tops does):
+ * the maxima of blocks of SKH_TOP_BLOCK keys, then the first position in the
+ * first block that holds the largest (the maximum is exact). */
 #define SKH_ROW_TOP_WEIGHTED(SUFFIX, T)                                                \
 SKH_AVX2 static int skh_row_top_weighted_##SUFFIX(const T* row, ptrdiff_t n,           \
                                                   const double* iw, double* top,       \
                                                   ptrdiff_t* arg) {                    \
-    __m256d best = _mm256_setzero_pd(), bad = best;                                    \
-    double lanes[4], value = 0.0;                                                      \
-    ptrdiff_t k, first = 0;                                                            \
+    __m256d bad = _mm256_setzero_pd();                                                 \
+    double best = 0.0, lanes[4], block_top;                                            \
+    ptrdiff_t start, k, best_start = -1, end;                                          \
     int lane;                                                                          \
-    for (k = 0; k + 4 <= n; k += 4) {                                                  \
-        __m256d key = _mm256_mul_pd(skh_keys_##SUFFIX(row, k), _mm256_loadu_pd(iw + k)); \
-        bad = _mm256_or_pd(bad, _mm256_cmp_pd(key, key, _CMP_UNORD_Q));               \
-        best = _mm256_max_pd(best, key);                                               \
+    for (start = 0; start + SKH_TOP_BLOCK <= n; start += SKH_TOP_BLOCK) {              \
+        __m256d m0 = _mm256_setzero_pd(), m1 = m0;                                     \
+        for (k = start; k < start + SKH_TOP_BLOCK; k += 8) {                           \
+            __m256d a;                                                                 \
+            _mm_prefetch((const char*) (row + k) + SKH_WEIGHTED_AHEAD, _MM_HINT_T0);   \
+            a = _mm256_mul_pd(skh_keys_##SUFFIX(row, k), _mm256_loadu_pd(iw + k));     \
+            __m256d b = _mm256_mul_pd(skh_keys_##SUFFIX(row, k + 4),                   \
+                                      _mm256_loadu_pd(iw + k + 4));                    \
+            bad = _mm256_or_pd(bad, _mm256_cmp_pd(a, b, _CMP_UNORD_Q));                \
+            m0 = _mm256_max_pd(m0, a);                                                 \
+            m1 = _mm256_max_pd(m1, b);                                                 \
+        }                                                                              \
+        _mm256_storeu_pd(lanes, _mm256_max_pd(m0, m1));                                \
+        block_top = 0.0;                                                               \
+        for (lane = 0; lane < 4; lane++)                                               \
+            block_top = lanes[lane] > block_top ? lanes[lane] : block_top;             \
+        if (block_top > best) {                                                        \
+            best = block_top;                                                          \
+            best_start = start;                                                        \
+        }                                                                              \
     }                                                                                  \
-    _mm256_storeu_pd(lanes, best);                                                     \
-    for (lane = 0; lane < 4; lane++)                                                   \
-        value = lanes[lane] > value ? lanes[lane] : value;                             \
-    for (; k < n; k++) {                                                               \
+    for (k = start; k < n; k++) {   /* (a tail shorter than a block) */              \
         double key = fabs((double) row[k]) * iw[k];                                    \
         if (key != key) bad = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));             \
-        value = key > value ? key : value;                                             \
+        if (key > best) {                                                              \
+            best = key;                                                                \
+            best_start = k;                                                            \
+        }                                                                              \
     }                                                                                  \
-    /* (the first position of the largest key: the maximum is exact) */             \
-    if (value > 0)                                                                     \
-        for (first = 0; first < n && fabs((double) row[first]) * iw[first] != value; first++) \
-            ;                                                                          \
-    *top = value;                                                                      \
-    *arg = first < n ? first : 0;                                                      \
+    *top = best;                                                                       \
+    *arg = 0;                                                                          \
+    if (best_start >= 0) {                                                             \
+        end = best_start + SKH_TOP_BLOCK < n ? best_start + SKH_TOP_BLOCK : n;         \
+        for (k = best_start; k < end; k++)                                             \
+            if (fabs((double) row[k]) * iw[k] == best) {                               \
+                *arg = k;                                                              \
+                break;                                                                 \
+            }                                                                          \
+    }                                                                                  \
     return _mm256_movemask_pd(bad) != 0;                                               \
 }
 SKH_ROW_TOP_WEIGHTED(f64, double)
 SKH_ROW_TOP_WEIGHTED(f32, float)
 
-/* The band read of a weighted contiguous group (skproj_row_T's): its keys a
+/* The band read of a weighted contiguous group (skproj_row_T's; ``iw`` NULL:
+ * the keys themselves, the sample's, whose sums at t it also gives): its keys a
  * chunk of SKH_WEIGHTED_CHUNK at a time into a buffer of doubles, the sums at
  * or above hi in four lanes (position k of a chunk in lane k % 4, the chunk's
  * last k % 4 in lane 0), its band entries (lo < key < hi, by the unsigned
  * comparison of bit patterns) to the stream. */
+/* The lanes of four keys with lo < key < hi as the portable loops test it:
+ * key_bits - lo_bits - 1 < span, unsigned, on the bit patterns (compared
+ * signed after both sides are shifted by 2^63). */
+SKH_AVX2 static inline int skh_band_mask(__m256d key, uint64_t lo_bits, uint64_t span) {
+    const __m256i flip = _mm256_set1_epi64x((long long) 0x8000000000000000ULL);
+    __m256i offset = _mm256_sub_epi64(_mm256_castpd_si256(key),
+                                      _mm256_set1_epi64x((long long) (lo_bits + 1)));
+    return _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(
+        _mm256_set1_epi64x((long long) (span ^ 0x8000000000000000ULL)),
+        _mm256_xor_si256(offset, flip))));
+}
+
 #define SKH_WEIGHTED_CHUNK 512
 #define SKH_ROW_BAND_WEIGHTED(SUFFIX, T)                                               \
 SKH_AVX2 static ptrdiff_t skh_row_band_weighted_##SUFFIX(const T* row, ptrdiff_t n,    \
@@ -247,8 +286,10 @@ SKH_AVX2 static ptrdiff_t skh_row_band_weighted_##SUFFIX(const T* row, ptrdiff_t
         __m256d sr = _mm256_loadu_pd(lr);                                              \
         length = n - start < SKH_WEIGHTED_CHUNK ? n - start : SKH_WEIGHTED_CHUNK;      \
         for (j = 0; j + 4 <= length; j += 4) {                                         \
-            __m256d key = _mm256_mul_pd(skh_keys_##SUFFIX(row + start, j),             \
-                                        _mm256_loadu_pd(iw + start + j));              \
+            __m256d key;                                                               \
+            _mm_prefetch((const char*) (row + start + j) + SKH_WEIGHTED_AHEAD, _MM_HINT_T0); \
+            key = skh_keys_##SUFFIX(row + start, j);                                   \
+            if (iw) key = _mm256_mul_pd(key, _mm256_loadu_pd(iw + start + j));         \
             __m256d vj = _mm256_loadu_pd(vc + j);                                      \
             /* (d > 0 ? d : 0) * unit: maxpd's first operand where it is greater */   \
             __m256d d = _mm256_mul_pd(_mm256_max_pd(_mm256_sub_pd(key, vhi), zero), vunit); \
@@ -262,14 +303,27 @@ SKH_AVX2 static ptrdiff_t skh_row_band_weighted_##SUFFIX(const T* row, ptrdiff_t
         _mm256_storeu_pd(lp, sp);                                                      \
         _mm256_storeu_pd(lr, sr);                                                      \
         for (; j < length; j++) {                                                      \
-            double key = fabs((double) row[start + j]) * iw[start + j], d = key - hi;  \
+            double key = fabs((double) row[start + j]) * (iw ? iw[start + j] : 1.0);   \
+            double d = key - hi;                                                       \
             d = (d > 0 ? d : 0.0) * unit;                                              \
             buffer[j] = key;                                                           \
             lv[0] += key >= hi ? vc[j] : 0.0;                                          \
             lp[0] += vc[j] * d;                                                        \
             lr[0] += vc[j] * d * d;                                                    \
         }                                                                              \
-        for (j = 0; j < length; j++) {                                                \
+        /* The band entries four at a time, packed, while a whole vector       */ \
+        /* fits (as the unit loops push them); one by one near the end.        */ \
+        for (j = 0; j + 4 <= length && count + 4 <= capacity; j += 4) {                \
+            __m256d key = _mm256_loadu_pd(buffer + j);                                 \
+            int mask = skh_band_mask(key, lo_bits, span);                              \
+            if (__builtin_expect(mask == 0, 1))                                        \
+                continue;                                                              \
+            skh_pack_store(keys + count, key, mask);                                   \
+            skh_pack_store(vals + count, _mm256_loadu_pd(vc + j), mask);               \
+            _mm256_storeu_si256((__m256i*) (groups + count), _mm256_set1_epi64x(group)); \
+            count += _mm_popcnt_u32((unsigned) mask);                                  \
+        }                                                                              \
+        for (; j < length; j++) {                                                      \
             memcpy(&key_bits, &buffer[j], 8);                                          \
             if (key_bits - lo_bits - 1 < span) {                                       \
                 if (count < capacity) {                                                \
