@@ -259,6 +259,32 @@ def test_weighted_row_band_sums_a_tail_in_the_portable_lane():
     assert by_vectors == portable
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(17, 13), (40, 1003), (9, 4), (8, 3), (3, 21)])
+def test_weighted_column_blocks_take_the_row_loops_results(shape, dtype):
+    # Weighted column groups read a block of rows at a time, each group's sums,
+    # top and position in registers from the sums before the block: the row
+    # loop's results bit for bit (sums in row order, the first position of a
+    # tied top, the band's entries in the same order within each group),
+    # groups past the last vector of four and blocks of fewer rows included.
+    rng = np.random.default_rng(sum(shape))
+    y = rng.standard_cauchy(shape).astype(dtype)
+    y[::5, ::3] = 3.0
+    w = rng.uniform(0.5, 2.0, shape[0])
+    unit = rng.uniform(0.5, 2.0, shape[1])
+    keys = np.abs(y.astype(np.float64)) * (1 / w)[:, None]
+    lo, hi = np.quantile(keys, [0.3, 0.6])
+    try:
+        blocks = _hoyer._weighted_columns(y, 1 / w, w * w, lo, hi, unit, True)
+    except RuntimeError:
+        pytest.skip("the CPU has no AVX2")
+    rows = _hoyer._weighted_columns(y, 1 / w, w * w, lo, hi, unit, False)
+    assert blocks == rows
+    assert len(blocks[4]) == np.count_nonzero((keys > lo) & (keys < hi))
+    np.testing.assert_array_equal(blocks[1], keys.max(axis=0))
+    np.testing.assert_array_equal(blocks[2], keys.argmax(axis=0))
+
+
 def test_sampled_path_with_weights_and_float32(loops):
     rng = np.random.default_rng(21)
     Y = rng.standard_normal((1100, 480))

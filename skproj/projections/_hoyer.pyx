@@ -196,6 +196,7 @@ Transactions on Machine Learning Research (2022), arXiv:1912.03896.
 """
 
 import sys
+from array import array
 
 from libc.math cimport INFINITY, copysign, fabs, sqrt
 
@@ -277,6 +278,22 @@ cdef extern from "_hoyer_simd.h" nogil:
         Py_ssize_t n, double lo, double hi, const double* unit, double* sum_v, double* sum_p,
         double* sum_r, Py_ssize_t count, Py_ssize_t capacity, double* keys, int64_t* groups,
         double* top, int* nan)
+    bint skh_columns_top_weighted_f64(const double* rows, Py_ssize_t stride, Py_ssize_t n_rows,
+                                      Py_ssize_t n, const double* iw, Py_ssize_t first_row,
+                                      double* top, int64_t* arg)
+    bint skh_columns_top_weighted_f32(const float* rows, Py_ssize_t stride, Py_ssize_t n_rows,
+                                      Py_ssize_t n, const double* iw, Py_ssize_t first_row,
+                                      double* top, int64_t* arg)
+    Py_ssize_t skh_columns_band_weighted_f64(
+        const double* rows, Py_ssize_t stride, Py_ssize_t n_rows, Py_ssize_t n,
+        const double* iw, const double* v, double lo, double hi, const double* unit,
+        double* sum_v, double* sum_p, double* sum_r, Py_ssize_t count, Py_ssize_t capacity,
+        double* keys, double* vals, int64_t* groups)
+    Py_ssize_t skh_columns_band_weighted_f32(
+        const float* rows, Py_ssize_t stride, Py_ssize_t n_rows, Py_ssize_t n,
+        const double* iw, const double* v, double lo, double hi, const double* unit,
+        double* sum_v, double* sum_p, double* sum_r, Py_ssize_t count, Py_ssize_t capacity,
+        double* keys, double* vals, int64_t* groups)
     bint skh_row_top_weighted_f64(const double* row, Py_ssize_t n, const double* iw,
                                   double* top, Py_ssize_t* arg)
     bint skh_row_top_weighted_f32(const float* row, Py_ssize_t n, const double* iw,
@@ -968,7 +985,7 @@ cdef bint _tops(const floating[:, :] y, Layout* layout, const double* inv_w,
     updated row by row, a loop over the groups that the compiler vectorizes.
     """
     cdef Py_ssize_t g, k, i, c, n = layout.size, step = layout.step_y
-    cdef Py_ssize_t end = n - n % 4, arg
+    cdef Py_ssize_t end = n - n % 4, arg, rows
     cdef double key, top
     cdef double lane_top[4]
     cdef Py_ssize_t lane_arg[4]
@@ -1028,11 +1045,22 @@ cdef bint _tops(const floating[:, :] y, Layout* layout, const double* inv_w,
         for g in range(layout.n_groups):
             tops[g] = 0.0
             argtop[g] = 0
-        for i in range(layout.n_rows):
+        if step == 1 and _simd:
+            # Blocks of rows: each group's top and position stay in registers.
+            i = 0
+            while i < layout.n_rows:
+                rows = min(<Py_ssize_t> COLUMN_BLOCK, layout.n_rows - i)
+                if floating is float:
+                    nan_found |= skh_columns_top_weighted_f32(
+                        &y[i, 0], y.strides[0] // sizeof(float), rows, layout.n_groups,
+                        &inv_w[i], i, tops, <int64_t*> argtop)
+                else:
+                    nan_found |= skh_columns_top_weighted_f64(
+                        &y[i, 0], y.strides[0] // sizeof(double), rows, layout.n_groups,
+                        &inv_w[i], i, tops, <int64_t*> argtop)
+                i += COLUMN_BLOCK
+        for i in range(layout.n_rows if not (step == 1 and _simd) else 0):
             row = &y[i, 0]
-            if step == 1 and _simd:
-                nan_found |= _simd_columns_top(row, layout.n_groups, inv_w[i], i, tops, argtop)
-                continue
             if step == 1:
                 nan_found |= _tops_columns(row, layout.n_groups, inv_w[i], i, tops, argtop)
                 continue
@@ -1480,6 +1508,65 @@ def _weighted_row(const floating[:, :] y, const double[::1] iw, const double[::1
     return result
 
 
+def _weighted_columns(const floating[:, :] y, const double[::1] iw, const double[::1] v,
+                      double lo, double hi, const double[::1] unit, bint blocks):
+    """Testing hook (AVX2): the band read and tops of weighted column groups (rows
+    contiguous), by blocks of COLUMN_BLOCK rows (``blocks``) or a row at a time;
+    returns the groups' sums (v, p, r), tops and positions, and the band's
+    (group, key, v) entries in the stream's order sorted stably by group."""
+    cdef Py_ssize_t n_rows = y.shape[0], n = y.shape[1], stride = y.strides[0] // sizeof(floating)
+    cdef Py_ssize_t i, g, e, first, rows, count = 0, capacity = n_rows * n
+    cdef Stream st
+    cdef bint nan = False
+    cdef double[::1] sum_v = array("d", [0.0]) * n, sum_p = array("d", [0.0]) * n
+    cdef double[::1] sum_r = array("d", [0.0]) * n, top = array("d", [0.0]) * n
+    cdef int64_t[::1] arg = array("q", [0]) * n
+    if not _simd:
+        raise RuntimeError("the CPU has no AVX2")
+    st.keys = <double*> malloc((capacity + 1) * sizeof(double))
+    st.vals = <double*> malloc((capacity + 1) * sizeof(double))
+    st.groups = <Py_ssize_t*> malloc((capacity + 1) * sizeof(Py_ssize_t))
+    st.count = 0
+    st.capacity = capacity
+    try:
+        i = 0
+        while i < n_rows:
+            rows = min(<Py_ssize_t> COLUMN_BLOCK, n_rows - i)
+            if blocks:
+                if floating is float:
+                    st.count = skh_columns_band_weighted_f32(
+                        &y[i, 0], stride, rows, n, &iw[i], &v[i], lo, hi, &unit[0],
+                        &sum_v[0], &sum_p[0], &sum_r[0], st.count, capacity, st.keys,
+                        st.vals, <int64_t*> st.groups)
+                    nan |= skh_columns_top_weighted_f32(&y[i, 0], stride, rows, n, &iw[i], i,
+                                                       &top[0], &arg[0])
+                else:
+                    st.count = skh_columns_band_weighted_f64(
+                        &y[i, 0], stride, rows, n, &iw[i], &v[i], lo, hi, &unit[0],
+                        &sum_v[0], &sum_p[0], &sum_r[0], st.count, capacity, st.keys,
+                        st.vals, <int64_t*> st.groups)
+                    nan |= skh_columns_top_weighted_f64(&y[i, 0], stride, rows, n, &iw[i], i,
+                                                       &top[0], &arg[0])
+            else:
+                for e in range(i, i + rows):
+                    first = st.count
+                    st.count = _simd_columns_band(&y[e, 0], n, iw[e], v[e], lo, hi, &unit[0],
+                                                  &sum_v[0], &sum_p[0], &sum_r[0], &st)
+                    for g in range(first, min(st.count, capacity)):
+                        st.vals[g] = v[e]
+                    nan |= _simd_columns_top(&y[e, 0], n, iw[e], e, &top[0],
+                                             <Py_ssize_t*> &arg[0])
+            i += COLUMN_BLOCK
+        band = sorted([(st.groups[e], k, st.keys[e], st.vals[e])
+                       for k, e in enumerate(range(min(st.count, capacity)))])
+    finally:
+        free(st.keys)
+        free(st.vals)
+        free(st.groups)
+    return ((list(sum_v), list(sum_p), list(sum_r)), list(top), list(arg), bool(nan),
+            [(b[0], b[2], b[3]) for b in band])
+
+
 def _g_at_zero(const floating[:, :] y, bint groups_are_rows):
     """Testing hook: g(0) in double by one pass over ``y`` (``_g_at_zero_pass``),
     or None where float64's squares left the doubles' range."""
@@ -1782,7 +1869,7 @@ cdef void _read_band(const floating[:, :] y, Layout* layout, const double* inv_w
     above hi are summed (v, v d, v d^2 with d = (key - hi) / top: positive
     terms, no cancellation).  Keys at or below lo are inactive on [lo, hi]."""
     cdef Py_ssize_t g, k, i, c, n = layout.size, step = layout.step_y, end = n - n % 4
-    cdef Py_ssize_t first, e
+    cdef Py_ssize_t first, e, rows
     cdef double key, d, vi, unit
     cdef double lane_v[4]
     cdef double lane_p[4]
@@ -1823,15 +1910,25 @@ cdef void _read_band(const floating[:, :] y, Layout* layout, const double* inv_w
                     lo, hi, s.inv_top, above_v, above_p, above_r, st, NULL, NULL)
                 i += COLUMN_BLOCK
             return
+        if _simd:
+            # Blocks of rows: each group's sums stay in registers over a block.
+            i = 0
+            while i < layout.n_rows:
+                rows = min(<Py_ssize_t> COLUMN_BLOCK, layout.n_rows - i)
+                if floating is float:
+                    st.count = skh_columns_band_weighted_f32(
+                        &y[i, 0], y.strides[0] // sizeof(float), rows, layout.n_groups,
+                        &inv_w[i], &v[i], lo, hi, s.inv_top, above_v, above_p, above_r,
+                        st.count, st.capacity, st.keys, st.vals, <int64_t*> st.groups)
+                else:
+                    st.count = skh_columns_band_weighted_f64(
+                        &y[i, 0], y.strides[0] // sizeof(double), rows, layout.n_groups,
+                        &inv_w[i], &v[i], lo, hi, s.inv_top, above_v, above_p, above_r,
+                        st.count, st.capacity, st.keys, st.vals, <int64_t*> st.groups)
+                i += COLUMN_BLOCK
+            return
         for i in range(layout.n_rows):
             row = &y[i, 0]
-            if _simd:
-                first = st.count
-                st.count = _simd_columns_band(row, layout.n_groups, inv_w[i], v[i], lo, hi,
-                                              s.inv_top, above_v, above_p, above_r, st)
-                for e in range(first, min(st.count, st.capacity)):
-                    st.vals[e] = v[i]
-                continue
             _above_columns(row, layout.n_groups, inv_w[i], v[i], hi, s.inv_top, above_v,
                            above_p, above_r)
             st.count = _band(row, layout.n_groups, &inv_w[i], 0, &v[i], 0, lo, hi, 0, 1, st)
