@@ -605,6 +605,34 @@ def test_g_at_points_pass_matches_a_direct_sum(n_points, kind, shape, dtype):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("shape", [(37, 1001), (1001, 37), (5, 16), (16, 5)])
+@pytest.mark.parametrize("n_points", [4, 8])
+def test_weighted_g_at_points_pass_matches_a_direct_sum(n_points, shape, dtype):
+    # With weights w (per position: along the rows, or a row's for column
+    # groups): e = (|y| - t w)+, rho = sum(w e) / |e|_2, and a group whose
+    # keys all lie at or below t counts its rho_one (its top's weight);
+    # float32 takes its weights in float.
+    rng = np.random.default_rng(58)
+    Y = _heavy_tailed(rng, shape, "cauchy", dtype)
+    for groups_are_rows in (True, False):
+        G = np.abs(Y.astype(np.float64)) if groups_are_rows else np.abs(Y.astype(np.float64)).T
+        w = rng.uniform(0.5, 2.0, G.shape[1])
+        rho_one = rng.uniform(0.5, 2.0, G.shape[0])
+        w_used = w.astype(dtype).astype(np.float64)
+        ts = np.quantile(G / w_used, np.linspace(0.0, 1.0, n_points))
+        ts[0], ts[-1] = 0.0, 2 * ts[-1]
+        got = _hoyer._g_at_points(Y, groups_are_rows, ts, 1.0 / ts[-2], weights=w,
+                                  rho_one=rho_one)
+        expected = []
+        for t in ts:
+            E = np.maximum(G - t * w_used, 0.0)
+            N, D2 = (E * w_used).sum(axis=1), (E * E).sum(axis=1)
+            expected.append(np.where(D2 > 0, N / np.sqrt(np.where(D2 > 0, D2, 1.0)),
+                                     rho_one).sum())
+        np.testing.assert_allclose(got, expected, rtol=1e-4 if dtype == np.float32 else 1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(37, 1001), (1001, 37), (5, 16), (16, 5)])
 def test_g_at_zero_pass_matches_a_direct_sum(shape, dtype):
     # The check of a pass that finds the target met: g(0) in double, exact to
     # rounding (float32's keys and squares are exact in double), a group far
@@ -631,14 +659,18 @@ def test_g_at_points_pass_gives_the_same_bits_at_both_widths(dtype):
     if not _use_loops("avx512"):
         _hoyer._set_testing()
         pytest.skip("the CPU has no AVX-512F")
-    Y = _heavy_tailed(np.random.default_rng(52), (203, 1003), "cauchy", dtype)
+    rng = np.random.default_rng(52)
+    Y = _heavy_tailed(rng, (203, 1003), "cauchy", dtype)
     ts = np.array([0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0])
+    w = {True: rng.uniform(0.5, 2.0, 1003), False: rng.uniform(0.5, 2.0, 203)}
+    one = {True: rng.uniform(0.5, 2.0, 203), False: rng.uniform(0.5, 2.0, 1003)}
     try:
         by_width = []
         for width in ("avx512", "avx2"):
             _use_loops(width)
-            by_width.append([_hoyer._g_at_points(Y, rows, points, 1 / 13.0)
-                             for rows in (True, False) for points in (ts, ts[1::2].copy())])
+            by_width.append([_hoyer._g_at_points(Y, rows, points, 1 / 13.0, **weights)
+                             for rows in (True, False) for points in (ts, ts[1::2].copy())
+                             for weights in ({}, dict(weights=w[rows], rho_one=one[rows]))])
     finally:
         _hoyer._set_testing()
     assert by_width[0] == by_width[1]
@@ -708,29 +740,32 @@ def test_g_at_points_pass_reports_non_finite_sums(dtype, bad):
 def test_heavy_tailed_matrices_take_passes_and_stay_exact(kind, dtype, loops):
     # The sample's bracket held 80-100 % of such keys (1000 x 10000: 15-150
     # copies of the matrix); the passes narrow it, at 4 points each (8 in
-    # cache: the float32 matrix here) or either where a test sets it.
+    # cache: the float32 matrix here) or either where a test sets it, with
+    # weights too.
     # The projection is the one the band read alone gives (to rounding: the
     # root is found on another band) and the reference's.
     rng = np.random.default_rng(53)
     Y = _heavy_tailed(rng, (150, 2400), kind, dtype)
-    for axis, s in ((0, 0.5), (1, 0.5), (0, 0.8), (1, 0.8), (0, 0.97), (1, 0.97)):
-        X = project_group_hoyer(Y, s, axis=axis)
+    cases = [(axis, s, None) for s in (0.5, 0.8, 0.97) for axis in (0, 1)]
+    cases += [(axis, 0.8, rng.uniform(0.5, 2.0, Y.shape[axis])) for axis in (0, 1)]
+    for axis, s, weights in cases:
+        X = project_group_hoyer(Y, s, axis=axis, weights=weights)
         if s <= 0.8:
             assert (_hoyer._narrowing_passes() > 0) == (loops != "portable")
         simd = dict(simd=loops != "portable", avx512=loops == "avx512")
         try:
             _hoyer._set_testing(passes=False, **simd)
-            X_band = project_group_hoyer(Y, s, axis=axis)
+            X_band = project_group_hoyer(Y, s, axis=axis, weights=weights)
             X_by_points = []
             for points in (4, 8):
                 _hoyer._set_testing(pass_points=points, **simd)
-                X_by_points.append(project_group_hoyer(Y, s, axis=axis))
+                X_by_points.append(project_group_hoyer(Y, s, axis=axis, weights=weights))
         finally:
             _use_loops(loops)
         for X_points in [X] + X_by_points:
             assert_close(X_points, X_band, rtol=1e-6 if dtype == np.float32 else 1e-12)
         if s == 0.8 and dtype == np.float64 and loops == "avx2":
-            assert_close(X, reference_gsp(Y, s, axis), rtol=1e-9)
+            assert_close(X, reference_gsp(Y, s, axis, weights), rtol=1e-9)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -66,10 +66,12 @@ a small band per Newton step, one read and write to apply.
    band.  Where the sample, or a pass from 0, finds :math:`g(0) \le K`,
    :math:`g(0)` is read in double (exact to rounding: the passes' float sums
    count a group far below the bracket :math:`\rho = 1`), and a matrix that
-   meets the target is copied.  Contiguous groups of unit weights, AVX-512
-   or AVX2 with FMA (``_hoyer_passes.h``): a lane a group (columns) or a
-   share of a group (rows), float32 summed in floats, at 0.16-0.2 ns a key
-   at 4 points (0.35-0.4 in float64).  Points whose g lies within the
+   meets the target is copied (unit weights; with weights the band read's
+   exact check decides at 0).  Contiguous groups, AVX-512 or AVX2 with FMA
+   (``_hoyer_passes.h``): a lane a group (columns) or a share of a group
+   (rows), float32 summed in floats, at 0.16-0.2 ns a key at 4 points
+   (0.35-0.4 in float64); weights (in y's dtype) enter each point's excess
+   :math:`(|y| - t w)_+` by one FMA.  Points whose g lies within the
    passes' rounding margin of the target stay inside the bracket; the band
    read still checks its ends exactly.  Before these passes, 1000 x 10000
    Cauchy matrices took 18-150 copies of the matrix, lognormal ones (sigma
@@ -197,6 +199,8 @@ Transactions on Machine Learning Research (2022), arXiv:1912.03896.
 
 import sys
 from array import array
+
+import numpy as np
 
 from libc.math cimport INFINITY, copysign, fabs, sqrt
 
@@ -349,16 +353,20 @@ cdef extern from "_hoyer_simd.h" nogil:
 cdef extern from "_hoyer_passes.h" nogil:
     bint skh_rows_g_at_points_f64(const double* y, Py_ssize_t stride, Py_ssize_t n_groups,
                                   Py_ssize_t n, const double* ts, int n_points, double unit,
-                                  double* sums, double* totals)
+                                  const double* wts, const double* rho_one, double* sums,
+                                  double* totals)
     bint skh_rows_g_at_points_f32(const float* y, Py_ssize_t stride, Py_ssize_t n_groups,
                                   Py_ssize_t n, const double* ts, int n_points, double unit,
-                                  double* sums, double* totals)
+                                  const float* wts, const double* rho_one, double* sums,
+                                  double* totals)
     bint skh_columns_g_at_points_f64(const double* y, Py_ssize_t stride, Py_ssize_t n_rows,
                                      Py_ssize_t n_groups, const double* ts, int n_points,
-                                     double unit, double* sums, double* totals)
+                                     double unit, const double* wts, const double* rho_one,
+                                     double* sums, double* totals)
     bint skh_columns_g_at_points_f32(const float* y, Py_ssize_t stride, Py_ssize_t n_rows,
                                      Py_ssize_t n_groups, const double* ts, int n_points,
-                                     double unit, double* sums, double* totals)
+                                     double unit, const float* wts, const double* rho_one,
+                                     double* sums, double* totals)
     bint skh_rows_g_at_zero_f64(const double* y, Py_ssize_t stride, Py_ssize_t n_groups,
                                 Py_ssize_t n, double* sums, double* g_zero)
     bint skh_rows_g_at_zero_f32(const float* y, Py_ssize_t stride, Py_ssize_t n_groups,
@@ -1399,24 +1407,25 @@ cdef inline double _pass_margin(Layout* layout, Py_ssize_t itemsize) noexcept no
 
 
 cdef bint _g_at_points_pass(const floating[:, :] y, Layout* layout, const double* ts,
-                            int n_points, double unit, double* sums,
-                            double* totals) noexcept nogil:
+                            int n_points, double unit, const floating* wts,
+                            const double* rho_one, double* sums, double* totals) noexcept nogil:
     """g at the ``n_points`` points ``ts`` (4 or 8) in one pass over y
-    (contiguous groups of unit weights; see _hoyer_passes.h); False where a
-    sum was not finite."""
+    (contiguous groups; see _hoyer_passes.h), with weights ``wts`` in y's dtype
+    and each group's rho once 1-sparse ``rho_one`` (NULL, NULL: unit weights);
+    False where a sum was not finite."""
     cdef Py_ssize_t stride = y.strides[0] // sizeof(floating)
     if floating is float:
         if layout.groups_are_rows:
             return skh_rows_g_at_points_f32(&y[0, 0], stride, layout.n_groups, layout.size,
-                                            ts, n_points, unit, sums, totals)
+                                            ts, n_points, unit, wts, rho_one, sums, totals)
         return skh_columns_g_at_points_f32(&y[0, 0], stride, layout.n_rows, layout.n_groups,
-                                           ts, n_points, unit, sums, totals)
+                                           ts, n_points, unit, wts, rho_one, sums, totals)
     else:
         if layout.groups_are_rows:
             return skh_rows_g_at_points_f64(&y[0, 0], stride, layout.n_groups, layout.size,
-                                            ts, n_points, unit, sums, totals)
+                                            ts, n_points, unit, wts, rho_one, sums, totals)
         return skh_columns_g_at_points_f64(&y[0, 0], stride, layout.n_rows, layout.n_groups,
-                                           ts, n_points, unit, sums, totals)
+                                           ts, n_points, unit, wts, rho_one, sums, totals)
 
 
 cdef bint _g_at_zero_pass(const floating[:, :] y, Layout* layout, double* sums,
@@ -1453,19 +1462,27 @@ cdef Layout _hook_layout(Py_ssize_t n_rows, Py_ssize_t n_cols, bint groups_are_r
 
 
 def _g_at_points(const floating[:, :] y, bint groups_are_rows, const double[::1] ts,
-                 double unit):
+                 double unit, weights=None, rho_one=None):
     """Testing hook: g at the thresholds ``ts`` (4 or 8 of them) by one pass
-    over ``y`` (``_g_at_points_pass``: unit weights, rows contiguous), or None
-    where a sum was not finite."""
+    over ``y`` (``_g_at_points_pass``: rows contiguous; ``weights`` with each
+    group's ``rho_one``, or unit weights), or None where a sum was not finite."""
     cdef Layout layout = _hook_layout(y.shape[0], y.shape[1], groups_are_rows)
     cdef double totals[8]
     cdef int n_points = ts.shape[0]
     cdef double* sums
     cdef bint finite
+    cdef floating[::1] wts
+    cdef double[::1] ones
     if n_points != 4 and n_points != 8:
         raise ValueError(f"ts must hold 4 or 8 points, got {n_points}")
+    if weights is not None:
+        wts = np.ascontiguousarray(weights, dtype=np.float32 if floating is float
+                                   else np.float64)
+        ones = np.ascontiguousarray(rho_one, dtype=np.float64)
     sums = <double*> malloc(((y.shape[1] + 7) // 8 * 128 + 1) * sizeof(double))
-    finite = _g_at_points_pass(y, &layout, &ts[0], n_points, unit, sums, totals)
+    finite = _g_at_points_pass(y, &layout, &ts[0], n_points, unit,
+                               &wts[0] if weights is not None else NULL,
+                               &ones[0] if weights is not None else NULL, sums, totals)
     free(sums)
     return [totals[k] for k in range(n_points)] if finite else None
 
@@ -1599,9 +1616,9 @@ cdef int _pass_points_of(Layout* layout, Py_ssize_t itemsize) noexcept nogil:
     return PASS_POINTS
 
 
-cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, Sample* sm,
-                           double target, bint sample_inside, double* lo, double* hi,
-                           Py_ssize_t* in_band) noexcept nogil:
+cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, const double* w,
+                           Summaries* s, Sample* sm, double target, bint sample_inside,
+                           double* lo, double* hi, Py_ssize_t* in_band) noexcept nogil:
     """Narrow the sample's bracket [lo, hi] while it holds more than a share
     (``_pass_share_of``) of the sampled keys (``in_band`` of them, updated):
     g at ``_pass_points`` points of it (``_quantile_points``) in a
@@ -1622,6 +1639,9 @@ cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, Sample* sm,
     cdef double totals[8]
     cdef int n_points = _pass_points_of(layout, sizeof(floating))
     cdef double* sums = NULL
+    cdef floating* wts = NULL      # (weights in y's dtype; NULL: unit weights)
+    cdef const double* rho_one = NULL if layout.unit_weights else s.rho_one
+    cdef Py_ssize_t k
     cdef double most = _pass_share_of(layout, sizeof(floating)) * n_keys
     cdef double margin = _pass_margin(layout, sizeof(floating)) * target
     cdef double g_zero
@@ -1634,7 +1654,17 @@ cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, Sample* sm,
         sums = <double*> malloc((layout.n_groups + 7) // 8 * 128 * sizeof(double))
         if sums == NULL:
             return STATUS_NOMEMORY
-    if sample_inside:
+    if not layout.unit_weights:
+        wts = <floating*> malloc(layout.size * sizeof(floating))
+        if wts == NULL:
+            free(sums)
+            return STATUS_NOMEMORY
+        for k in range(layout.size):
+            wts[k] = <floating> w[k]
+        # (g(0) in double is read for unit weights alone: with weights, the
+        # band read's exact check decides at 0)
+        zero_read = -1
+    elif sample_inside:
         zero_read = 1 if _g_at_zero_pass(y, layout, sums, &g_zero) else -1
     if zero_read == 1:
         # The sample meets the target: g(0) in double first (a read without
@@ -1651,7 +1681,8 @@ cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, Sample* sm,
         # (lo = 0 a point where g(0) is not known yet: its test of "target met")
         from_lo = lo[0] == 0 and zero_read == 0
         _quantile_points(sm, n_keys, lo[0], hi[0], in_band[0], from_lo, n_points, ts)
-        if not _g_at_points_pass(y, layout, ts, n_points, 1.0 / hi[0], sums, totals):
+        if not _g_at_points_pass(y, layout, ts, n_points, 1.0 / hi[0], wts, rho_one, sums,
+                                 totals):
             break
         _passes += 1
         if from_lo and totals[0] <= target - margin:
@@ -1666,6 +1697,7 @@ cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, Sample* sm,
             if zero_read == 1:
                 if g_zero <= target * (1 + INSIDE_SLACK):
                     free(sums)
+                    free(wts)
                     return STATUS_INSIDE
                 break
             hi[0] = ts[1] * EMPTY_BAND
@@ -1685,6 +1717,7 @@ cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, Sample* sm,
             hi[0] = ts[k_hi]
         in_band[0] = _sampled_in_band(sm, n_keys, lo[0], hi[0])
     free(sums)
+    free(wts)
     return STATUS_PROJECTED
 
 
@@ -2470,8 +2503,8 @@ cdef int _solve_sampled(const floating[:, :] y, Layout* layout, const double* w,
             lo = min(lo, hi)
         in_band = _sampled_in_band(sm, sm.m * layout.size, lo, hi)
         clock = _lap(PHASE_ESTIMATE, clock)
-        if _pass_narrowing and layout.unit_weights and layout.step_y == 1 and _simd:
-            status = _narrow_by_passes(y, layout, sm, target, estimate == 0, &lo, &hi,
+        if _pass_narrowing and layout.step_y == 1 and _simd:
+            status = _narrow_by_passes(y, layout, w, s, sm, target, estimate == 0, &lo, &hi,
                                        &in_band)
             clock = _lap(PHASE_PASSES, clock)
             if status != STATUS_PROJECTED:

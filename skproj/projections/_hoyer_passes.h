@@ -1,20 +1,24 @@
 /* g of the group Hoyer projection at 4 or 8 thresholds in one pass over the matrix
- * (see _hoyer.pyx, "Narrowing by passes"): contiguous groups of unit weights,
- * rows or the columns of a row-major matrix, AVX-512 or AVX2 (chosen as the
- * band's passes are, by skh_avx512).
+ * (see _hoyer.pyx, "Narrowing by passes"): contiguous groups, of unit weights
+ * or weighted, rows or the columns of a row-major matrix, AVX-512 or AVX2
+ * (chosen as the band's passes are, by skh_avx512).
  *
  * These values only place a bracket: the band read checks g exactly at the
  * bracket's ends afterwards, so they need not be the bits _exact_g gives.  They
  * are the same bits at both widths all the same (the same lane-wise operations
- * on the skh_y8 and skh_z8 types of _hoyer_simd.h, no FMA, lanes summed in a
+ * on the skh_y8 and skh_z8 types of _hoyer_simd.h, FMA at both, lanes summed in a
  * fixed order), so that the bracket, and with it the last bits of the result,
  * do not depend on the CPU.
  *
  * Each key x = |y| / hi (``unit`` = 1 / hi, keys near 1 whatever the scale of y)
  * adds d = max(x - t_p, 0) and d^2 to its group's sums N_p and D2_p for each of
- * the P points t_p (also in units of hi; SKH_PASSES_OF(P) defines a pass's
- * functions at P points, the dispatch takes 4 or 8); a group counts rho = N / sqrt(D2),
- * or 1 where D2 is 0 (an all-zero or 1-sparse group of unit weights).  The
+ * the P points t_p (also in units of hi; SKH_PASSES_OF(P, W, S) defines a
+ * pass's functions at P points, with weights where W; the dispatch takes 4 or
+ * 8); a group counts rho = N / sqrt(D2), or 1 where D2 is 0 (an all-zero or
+ * 1-sparse group of unit weights).  With weights w (``wts``, in y's dtype: a
+ * row's along it, or each row's for column groups) a key adds e = (x - t_p w)+
+ * as w e to N_p and e^2 to D2_p, and a group whose D2 is 0 counts rho_one[g]
+ * (its top's weight).  The
  * functions return 0 where a sum is not finite (NaN or inf in y, or squares
  * past the range of doubles: keys 1e154 times hi): the caller then keeps its
  * bracket, and the band read reports NaN and inf. */
@@ -57,6 +61,11 @@ SKH_PASS_AVX2 static inline skh_y8 skh_y8_fmadd(skh_y8 a, skh_y8 b, skh_y8 c) {
     return r;
 }
 #define skh_z8_fmadd _mm512_fmadd_pd
+SKH_PASS_AVX2 static inline skh_y8 skh_y8_fnmadd(skh_y8 a, skh_y8 b, skh_y8 c) {
+    skh_y8 r = {_mm256_fnmadd_pd(a.low, b.low, c.low), _mm256_fnmadd_pd(a.high, b.high, c.high)};
+    return r;
+}
+#define skh_z8_fnmadd _mm512_fnmadd_pd
 
 /* Sixteen floats, at both widths (as skh_y8 for eight doubles). */
 SKH_VECTOR_PAIR(skh_y16, __m256, float, ps)
@@ -73,6 +82,11 @@ typedef __m512 skh_z16;
 #define skh_z16_loadu _mm512_loadu_ps
 #define skh_z16_storeu _mm512_storeu_ps
 #define skh_z16_fmadd _mm512_fmadd_ps
+#define skh_z16_fnmadd _mm512_fnmadd_ps
+SKH_PASS_AVX2 static inline skh_y16 skh_y16_fnmadd(skh_y16 a, skh_y16 b, skh_y16 c) {
+    skh_y16 r = {_mm256_fnmadd_ps(a.low, b.low, c.low), _mm256_fnmadd_ps(a.high, b.high, c.high)};
+    return r;
+}
 
 /* A vector of keys |y|: 8 doubles, or 16 floats (float32 in its own
  * precision: half the operations a key, see _hoyer.pyx for the margin this
@@ -104,15 +118,22 @@ SKH_AVX512 static inline __m512d skh_z8_keys_f32(const float* p) {
 }
 
 /* The sums of one vector x of scaled keys at the P points vt (N[p], D2[p] are
- * vectors: a lane a group's sums, or a share of one group's). */
-#define SKH_ADD_AT_POINTS(V, P, x, vt, zero, N, D2)                                    \
+ * vectors: a lane a group's sums, or a share of one group's); with weights
+ * (W), each key's weight in w: e = (x - t w)+ adds w e to N and e^2 to D2. */
+#define SKH_ADD_AT_POINTS(V, P, W, x, w, vt, zero, N, D2)                              \
     do {                                                                               \
         int p_;                                                                        \
         _Pragma("GCC unroll 8")                                                        \
         for (p_ = 0; p_ < (P); p_++) {                                                 \
-            V d_ = V##_max(zero, V##_sub(x, vt[p_]));  /* (NaN kept) */                \
-            N[p_] = V##_add(N[p_], d_);                                                \
-            D2[p_] = V##_fmadd(d_, d_, D2[p_]);                                        \
+            if (W) {                                                                   \
+                V e_ = V##_max(zero, V##_fnmadd(vt[p_], w, x));                        \
+                N[p_] = V##_fmadd(w, e_, N[p_]);                                       \
+                D2[p_] = V##_fmadd(e_, e_, D2[p_]);                                    \
+            } else {                                                                   \
+                V d_ = V##_max(zero, V##_sub(x, vt[p_]));  /* (NaN kept) */            \
+                N[p_] = V##_add(N[p_], d_);                                            \
+                D2[p_] = V##_fmadd(d_, d_, D2[p_]);                                    \
+            }                                                                          \
         }                                                                              \
     } while (0)
 
@@ -149,10 +170,10 @@ SKH_AVX2 static inline __m256d skh_sum4x4(__m256d a0, __m256d a1, __m256d a2, __
 /* Four groups' or points' rho from their sums: N / sqrt(D2), or 1 where D2 is
  * 0 (an all-zero or 1-sparse group of unit weights); *bad set where a D2 is
  * not finite. */
-SKH_AVX2 static inline __m256d skh_pass_rho4(__m256d N, __m256d D2, int* bad) {
+SKH_AVX2 static inline __m256d skh_pass_rho4(__m256d N, __m256d D2, double one, int* bad) {
     __m256d zero = _mm256_setzero_pd();
     *bad |= _mm256_movemask_pd(_mm256_cmp_pd(D2, _mm256_set1_pd(INFINITY), _CMP_NLT_UQ));
-    return _mm256_blendv_pd(_mm256_div_pd(N, _mm256_sqrt_pd(D2)), _mm256_set1_pd(1.0),
+    return _mm256_blendv_pd(_mm256_div_pd(N, _mm256_sqrt_pd(D2)), _mm256_set1_pd(one),
                             _mm256_cmp_pd(D2, zero, _CMP_LE_OQ));
 }
 
@@ -162,16 +183,22 @@ static inline double skh_pass_rho(double N, double D2, int* bad) {
         *bad = 1;
     return D2 > 0 ? N / sqrt(D2) : 1.0;
 }
+/* ... or, where D2 is 0, ``one`` (a group of weights: the weight of its top). */
+static inline double skh_pass_rho_or(double N, double D2, double one, int* bad) {
+    double rho = skh_pass_rho(N, D2, bad);
+    return D2 > 0 ? rho : one;
+}
 
 /* Row groups: n_groups rows of n keys, ``stride`` elements apart, T the
  * dtype, V its vector of L lanes, P points (a multiple of 4).  The last keys
  * of a row (n % L) are read from a copy padded with zeros, which add nothing
  * at any t >= 0. */
-#define SKH_ROWS_G_AT_POINTS(NAME, ATTR, V, T, L, P)                                   \
+#define SKH_ROWS_G_AT_POINTS(NAME, ATTR, V, T, L, P, W)                                \
 ATTR static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_groups, ptrdiff_t n,    \
-                     const double* ts, double unit, double* totals) {                  \
-    V vt[P], N[P], D2[P], zero = V##_set1(0.0), vu = V##_set1(unit);                    \
-    T pad[L];                                                                          \
+                     const double* ts, double unit, const T* wts, const double* rho_one, \
+                     double* totals) {                                                 \
+    V vt[P], N[P], D2[P], zero = V##_set1(0.0), vu = V##_set1(unit), w = zero;          \
+    T pad[L], pad_w[L];                                                                \
     __m256d total[P / 4];                                                              \
     ptrdiff_t g, k;                                                                    \
     int p, q, bad = 0;                                                                 \
@@ -188,13 +215,19 @@ ATTR static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_groups, ptrdiff_t
         for (k = 0; k + L <= n; k += L) {                                              \
             _mm_prefetch((const char*) (row + k) + SKH_PASS_AHEAD, _MM_HINT_T0);       \
             V x = V##_mul(V##_keys(row + k), vu);                                      \
-            SKH_ADD_AT_POINTS(V, P, x, vt, zero, N, D2);                               \
+            if (W) w = V##_loadu(wts + k);                                             \
+            SKH_ADD_AT_POINTS(V, P, W, x, w, vt, zero, N, D2);                         \
         }                                                                              \
         if (k < n) {                                                                   \
             memset(pad, 0, sizeof(pad));                                               \
             memcpy(pad, row + k, (n - k) * sizeof(T));                                 \
             V x = V##_mul(V##_keys(pad), vu);                                          \
-            SKH_ADD_AT_POINTS(V, P, x, vt, zero, N, D2);                               \
+            if (W) {                                                                   \
+                memset(pad_w, 0, sizeof(pad_w));                                       \
+                memcpy(pad_w, wts + k, (n - k) * sizeof(T));                           \
+                w = V##_loadu(pad_w);                                                  \
+            }                                                                          \
+            SKH_ADD_AT_POINTS(V, P, W, x, w, vt, zero, N, D2);                         \
         }                                                                              \
         /* The points' sums folded and added across lanes in vectors, four     */    \
         /* points a vector (a short row spent most of its time in scalar sums, */    \
@@ -205,7 +238,8 @@ ATTR static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_groups, ptrdiff_t
                 skh_sum4x4(V##_fold(N[4 * q]), V##_fold(N[4 * q + 1]),                 \
                            V##_fold(N[4 * q + 2]), V##_fold(N[4 * q + 3])),            \
                 skh_sum4x4(V##_fold(D2[4 * q]), V##_fold(D2[4 * q + 1]),               \
-                           V##_fold(D2[4 * q + 2]), V##_fold(D2[4 * q + 3])), &bad));  \
+                           V##_fold(D2[4 * q + 2]), V##_fold(D2[4 * q + 3])),          \
+                W ? rho_one[g] : 1.0, &bad));                                          \
     }                                                                                  \
     for (q = 0; q < P / 4; q++)                                                        \
         _mm256_storeu_pd(totals + 4 * q, total[q]);                                    \
@@ -217,10 +251,11 @@ ATTR static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_groups, ptrdiff_t
  * columns (N then D2 at each point, a lane a column: at most 128 doubles per
  * 8 columns in either dtype).  The last columns (n_groups % L) are read from
  * rows copied into a padded block. */
-#define SKH_COLUMNS_G_AT_POINTS(NAME, ATTR, V, T, L, P)                                \
+#define SKH_COLUMNS_G_AT_POINTS(NAME, ATTR, V, T, L, P, W)                             \
 ATTR static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_rows, ptrdiff_t n_groups, \
-                     const double* ts, double unit, double* sums_memory, double* totals) { \
-    V vt[P], N[P], D2[P], zero = V##_set1(0.0), vu = V##_set1(unit);                    \
+                     const double* ts, double unit, const T* wts, const double* rho_one, \
+                     double* sums_memory, double* totals) {                            \
+    V vt[P], N[P], D2[P], zero = V##_set1(0.0), vu = V##_set1(unit), w = zero;          \
     T* sums = (T*) sums_memory;                                                        \
     T pad[L * SKH_PASS_ROWS];                                                          \
     double total[P] = {0.0};                                                           \
@@ -249,7 +284,8 @@ ATTR static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_rows, ptrdiff_t n
                 const T* keys = c < full ? y + i * stride + L * c : pad + L * (i - i0); \
                 _mm_prefetch((const char*) keys + SKH_PASS_COLUMNS_AHEAD, _MM_HINT_T0);  \
                 V x = V##_mul(V##_keys(keys), vu);                                     \
-                SKH_ADD_AT_POINTS(V, P, x, vt, zero, N, D2);                           \
+                if (W) w = V##_set1(wts[i]);                                           \
+                SKH_ADD_AT_POINTS(V, P, W, x, w, vt, zero, N, D2);                     \
             }                                                                          \
             _Pragma("GCC unroll 8")                                                    \
             for (p = 0; p < P; p++) {                                                  \
@@ -261,27 +297,32 @@ ATTR static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_rows, ptrdiff_t n
     for (g = 0; g < n_groups; g++) {                                                   \
         const T* chunk = sums + 2 * P * L * (g / L) + g % L;                           \
         for (p = 0; p < P; p++)                                                        \
-            total[p] += skh_pass_rho(chunk[L * p], chunk[P * L + L * p], &bad);        \
+            total[p] += skh_pass_rho_or(chunk[L * p], chunk[P * L + L * p],            \
+                                        W ? rho_one[g] : 1.0, &bad);                   \
     }                                                                                  \
     memcpy(totals, total, sizeof(total));                                              \
     return !bad;                                                                       \
 }
 
-#define SKH_PASSES_OF(P)                                                               \
-SKH_ROWS_G_AT_POINTS(skh_rows_g_at_points_f64_avx2_##P, SKH_PASS_AVX2, skh_y8, double, 8, P) \
-SKH_ROWS_G_AT_POINTS(skh_rows_g_at_points_f32_avx2_##P, SKH_PASS_AVX2, skh_y16, float, 16, P) \
-SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f64_avx2_##P, SKH_PASS_AVX2, skh_y8, double, \
-                        8, P)                                                          \
-SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f32_avx2_##P, SKH_PASS_AVX2, skh_y16, float, \
-                        16, P)                                                         \
-SKH_ROWS_G_AT_POINTS(skh_rows_g_at_points_f64_avx512_##P, SKH_AVX512, skh_z8, double, 8, P) \
-SKH_ROWS_G_AT_POINTS(skh_rows_g_at_points_f32_avx512_##P, SKH_AVX512, skh_z16, float, 16, P) \
-SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f64_avx512_##P, SKH_AVX512, skh_z8, double, \
-                        8, P)                                                          \
-SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f32_avx512_##P, SKH_AVX512, skh_z16, float, \
-                        16, P)
-SKH_PASSES_OF(4)
-SKH_PASSES_OF(8)
+#define SKH_PASSES_OF(P, W, S)                                                         \
+SKH_ROWS_G_AT_POINTS(skh_rows_g_at_points_f64_avx2_##S, SKH_PASS_AVX2, skh_y8, double, 8, P, W) \
+SKH_ROWS_G_AT_POINTS(skh_rows_g_at_points_f32_avx2_##S, SKH_PASS_AVX2, skh_y16, float, 16, P, \
+                     W)                                                                \
+SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f64_avx2_##S, SKH_PASS_AVX2, skh_y8, double, \
+                        8, P, W)                                                       \
+SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f32_avx2_##S, SKH_PASS_AVX2, skh_y16, float, \
+                        16, P, W)                                                      \
+SKH_ROWS_G_AT_POINTS(skh_rows_g_at_points_f64_avx512_##S, SKH_AVX512, skh_z8, double, 8, P, W) \
+SKH_ROWS_G_AT_POINTS(skh_rows_g_at_points_f32_avx512_##S, SKH_AVX512, skh_z16, float, 16, P, \
+                     W)                                                                \
+SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f64_avx512_##S, SKH_AVX512, skh_z8, double, \
+                        8, P, W)                                                       \
+SKH_COLUMNS_G_AT_POINTS(skh_columns_g_at_points_f32_avx512_##S, SKH_AVX512, skh_z16, float, \
+                        16, P, W)
+SKH_PASSES_OF(4, 0, 4)
+SKH_PASSES_OF(8, 0, 8)
+SKH_PASSES_OF(4, 1, 4w)
+SKH_PASSES_OF(8, 1, 8w)
 
 /* g(0) = sum of |y_g|_1 / |y_g|_2 over the groups, in double: the check of a
  * pass that finds the target met (whose float sums count a group far below
@@ -389,21 +430,24 @@ SKH_COLUMNS_G_AT_ZERO(skh_columns_g_at_zero_f32_avx512, SKH_AVX512, skh_z8, floa
 #define SKH_FLUSH_TO_ZERO 0x8000u
 #define SKH_PASS_DISPATCH(NAME, T, SHAPE)                                              \
 static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_outer, ptrdiff_t n_inner,    \
-                const double* ts, int n_points, double unit, double* sums,             \
-                double* totals) {                                                      \
+                const double* ts, int n_points, double unit, const T* wts,             \
+                const double* rho_one, double* sums, double* totals) {                 \
     unsigned int control = _mm_getcsr();                                               \
     int finite;                                                                        \
     _mm_setcsr(control | SKH_FLUSH_TO_ZERO);                                           \
     if (skh_avx512)                                                                    \
-        finite = n_points == 4 ? SHAPE(NAME##_avx512_4) : SHAPE(NAME##_avx512_8);      \
+        finite = wts ? (n_points == 4 ? SHAPE(NAME##_avx512_4w) : SHAPE(NAME##_avx512_8w)) \
+                     : (n_points == 4 ? SHAPE(NAME##_avx512_4) : SHAPE(NAME##_avx512_8)); \
     else                                                                               \
-        finite = skh_have_fma() && (n_points == 4 ? SHAPE(NAME##_avx2_4)               \
-                                                  : SHAPE(NAME##_avx2_8));             \
+        finite = skh_have_fma() && (                                                   \
+            wts ? (n_points == 4 ? SHAPE(NAME##_avx2_4w) : SHAPE(NAME##_avx2_8w))      \
+                : (n_points == 4 ? SHAPE(NAME##_avx2_4) : SHAPE(NAME##_avx2_8)));      \
     _mm_setcsr(control);                                                               \
     return finite;                                                                     \
 }
-#define SKH_ROWS_CALL(F) (F)(y, stride, n_outer, n_inner, ts, unit, totals)
-#define SKH_COLUMNS_CALL(F) (F)(y, stride, n_outer, n_inner, ts, unit, sums, totals)
+#define SKH_ROWS_CALL(F) (F)(y, stride, n_outer, n_inner, ts, unit, wts, rho_one, totals)
+#define SKH_COLUMNS_CALL(F) (F)(y, stride, n_outer, n_inner, ts, unit, wts, rho_one, sums, \
+                                totals)
 SKH_PASS_DISPATCH(skh_rows_g_at_points_f64, double, SKH_ROWS_CALL)
 SKH_PASS_DISPATCH(skh_rows_g_at_points_f32, float, SKH_ROWS_CALL)
 SKH_PASS_DISPATCH(skh_columns_g_at_points_f64, double, SKH_COLUMNS_CALL)
@@ -426,8 +470,8 @@ SKH_ZERO_DISPATCH(skh_columns_g_at_zero_f32, float)
 
 #define SKH_PASS_STUB(NAME, T)                                                         \
 static int NAME(const T* y, ptrdiff_t stride, ptrdiff_t n_outer, ptrdiff_t n_inner,    \
-                const double* ts, int n_points, double unit, double* sums,             \
-                double* totals) {                                                      \
+                const double* ts, int n_points, double unit, const T* wts,             \
+                const double* rho_one, double* sums, double* totals) {                 \
     return 0;                                                                          \
 }
 SKH_PASS_STUB(skh_rows_g_at_points_f64, double)
