@@ -261,12 +261,13 @@ def test_weighted_row_band_sums_a_tail_in_the_portable_lane():
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("shape", [(17, 13), (40, 1003), (9, 4), (8, 3), (3, 21)])
-def test_weighted_column_blocks_take_the_row_loops_results(shape, dtype):
+def test_weighted_column_blocks_take_the_row_loops_results(shape, dtype, loops):
     # Weighted column groups read a block of rows at a time, each group's sums,
     # top and position in registers from the sums before the block: the row
     # loop's results bit for bit (sums in row order, the first position of a
     # tied top, the band's entries in the same order within each group),
-    # groups past the last vector of four and blocks of fewer rows included.
+    # groups past the last vector (four, or eight with AVX-512) and blocks of
+    # fewer rows included.
     rng = np.random.default_rng(sum(shape))
     y = rng.standard_cauchy(shape).astype(dtype)
     y[::5, ::3] = 3.0

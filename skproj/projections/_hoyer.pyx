@@ -292,8 +292,24 @@ cdef extern from "_hoyer_simd.h" nogil:
         const double* rows, Py_ssize_t stride, Py_ssize_t n_rows, Py_ssize_t n,
         const double* iw, const double* v, double lo, double hi, const double* unit,
         double* sum_v, double* sum_p, double* sum_r, Py_ssize_t count, Py_ssize_t capacity,
-        double* keys, double* vals, int64_t* groups)
+        double* keys, double* vals, int64_t* groups, Py_ssize_t first_group)
     Py_ssize_t skh_columns_band_weighted_f32(
+        const float* rows, Py_ssize_t stride, Py_ssize_t n_rows, Py_ssize_t n,
+        const double* iw, const double* v, double lo, double hi, const double* unit,
+        double* sum_v, double* sum_p, double* sum_r, Py_ssize_t count, Py_ssize_t capacity,
+        double* keys, double* vals, int64_t* groups, Py_ssize_t first_group)
+    bint skh_columns_top_weighted512_f64(const double* rows, Py_ssize_t stride,
+                                         Py_ssize_t n_rows, Py_ssize_t n, const double* iw,
+                                         Py_ssize_t first_row, double* top, int64_t* arg)
+    bint skh_columns_top_weighted512_f32(const float* rows, Py_ssize_t stride,
+                                         Py_ssize_t n_rows, Py_ssize_t n, const double* iw,
+                                         Py_ssize_t first_row, double* top, int64_t* arg)
+    Py_ssize_t skh_columns_band_weighted512_f64(
+        const double* rows, Py_ssize_t stride, Py_ssize_t n_rows, Py_ssize_t n,
+        const double* iw, const double* v, double lo, double hi, const double* unit,
+        double* sum_v, double* sum_p, double* sum_r, Py_ssize_t count, Py_ssize_t capacity,
+        double* keys, double* vals, int64_t* groups)
+    Py_ssize_t skh_columns_band_weighted512_f32(
         const float* rows, Py_ssize_t stride, Py_ssize_t n_rows, Py_ssize_t n,
         const double* iw, const double* v, double lo, double hi, const double* unit,
         double* sum_v, double* sum_p, double* sum_r, Py_ssize_t count, Py_ssize_t capacity,
@@ -1058,14 +1074,7 @@ cdef bint _tops(const floating[:, :] y, Layout* layout, const double* inv_w,
             i = 0
             while i < layout.n_rows:
                 rows = min(<Py_ssize_t> COLUMN_BLOCK, layout.n_rows - i)
-                if floating is float:
-                    nan_found |= skh_columns_top_weighted_f32(
-                        &y[i, 0], y.strides[0] // sizeof(float), rows, layout.n_groups,
-                        &inv_w[i], i, tops, <int64_t*> argtop)
-                else:
-                    nan_found |= skh_columns_top_weighted_f64(
-                        &y[i, 0], y.strides[0] // sizeof(double), rows, layout.n_groups,
-                        &inv_w[i], i, tops, <int64_t*> argtop)
+                nan_found |= _weighted_columns_top(y, i, rows, &inv_w[i], tops, argtop)
                 i += COLUMN_BLOCK
         for i in range(layout.n_rows if not (step == 1 and _simd) else 0):
             row = &y[i, 0]
@@ -1527,8 +1536,9 @@ def _weighted_row(const floating[:, :] y, const double[::1] iw, const double[::1
 
 def _weighted_columns(const floating[:, :] y, const double[::1] iw, const double[::1] v,
                       double lo, double hi, const double[::1] unit, bint blocks):
-    """Testing hook (AVX2): the band read and tops of weighted column groups (rows
-    contiguous), by blocks of COLUMN_BLOCK rows (``blocks``) or a row at a time;
+    """Testing hook: the band read and tops of weighted column groups (rows
+    contiguous), by blocks of COLUMN_BLOCK rows (``blocks``: AVX-512 where
+    the float32 passes run, else AVX2) or a row at a time (AVX2);
     returns the groups' sums (v, p, r), tops and positions, and the band's
     (group, key, v) entries in the stream's order sorted stably by group."""
     cdef Py_ssize_t n_rows = y.shape[0], n = y.shape[1], stride = y.strides[0] // sizeof(floating)
@@ -1550,20 +1560,11 @@ def _weighted_columns(const floating[:, :] y, const double[::1] iw, const double
         while i < n_rows:
             rows = min(<Py_ssize_t> COLUMN_BLOCK, n_rows - i)
             if blocks:
-                if floating is float:
-                    st.count = skh_columns_band_weighted_f32(
-                        &y[i, 0], stride, rows, n, &iw[i], &v[i], lo, hi, &unit[0],
-                        &sum_v[0], &sum_p[0], &sum_r[0], st.count, capacity, st.keys,
-                        st.vals, <int64_t*> st.groups)
-                    nan |= skh_columns_top_weighted_f32(&y[i, 0], stride, rows, n, &iw[i], i,
-                                                       &top[0], &arg[0])
-                else:
-                    st.count = skh_columns_band_weighted_f64(
-                        &y[i, 0], stride, rows, n, &iw[i], &v[i], lo, hi, &unit[0],
-                        &sum_v[0], &sum_p[0], &sum_r[0], st.count, capacity, st.keys,
-                        st.vals, <int64_t*> st.groups)
-                    nan |= skh_columns_top_weighted_f64(&y[i, 0], stride, rows, n, &iw[i], i,
-                                                       &top[0], &arg[0])
+                st.count = _weighted_columns_band(y, i, rows, &iw[i], &v[i], lo, hi,
+                                                  &unit[0], &sum_v[0], &sum_p[0], &sum_r[0],
+                                                  &st)
+                nan |= _weighted_columns_top(y, i, rows, &iw[i], &top[0],
+                                             <Py_ssize_t*> &arg[0])
             else:
                 for e in range(i, i + rows):
                     first = st.count
@@ -1828,6 +1829,54 @@ cdef inline Py_ssize_t _simd_row_band(const floating* row, Py_ssize_t n, double 
                                 NULL, NULL)
 
 
+cdef inline Py_ssize_t _weighted_columns_band(const floating[:, :] y, Py_ssize_t i,
+                                              Py_ssize_t rows, const double* iw,
+                                              const double* v, double lo, double hi,
+                                              const double* unit, double* sum_v,
+                                              double* sum_p, double* sum_r,
+                                              Stream* st) noexcept nogil:
+    """The band read of rows i..i + rows of weighted column groups (AVX-512
+    where its float32 passes run, else AVX2: the same results)."""
+    cdef Py_ssize_t stride = y.strides[0] // sizeof(floating), n = y.shape[1]
+    if floating is float:
+        if _avx512:
+            return skh_columns_band_weighted512_f32(
+                &y[i, 0], stride, rows, n, iw, v, lo, hi, unit, sum_v, sum_p, sum_r,
+                st.count, st.capacity, st.keys, st.vals, <int64_t*> st.groups)
+        return skh_columns_band_weighted_f32(
+            &y[i, 0], stride, rows, n, iw, v, lo, hi, unit, sum_v, sum_p, sum_r, st.count,
+            st.capacity, st.keys, st.vals, <int64_t*> st.groups, 0)
+    else:
+        if _avx512:
+            return skh_columns_band_weighted512_f64(
+                &y[i, 0], stride, rows, n, iw, v, lo, hi, unit, sum_v, sum_p, sum_r,
+                st.count, st.capacity, st.keys, st.vals, <int64_t*> st.groups)
+        return skh_columns_band_weighted_f64(
+            &y[i, 0], stride, rows, n, iw, v, lo, hi, unit, sum_v, sum_p, sum_r, st.count,
+            st.capacity, st.keys, st.vals, <int64_t*> st.groups, 0)
+
+
+cdef inline bint _weighted_columns_top(const floating[:, :] y, Py_ssize_t i, Py_ssize_t rows,
+                                       const double* iw, double* top,
+                                       Py_ssize_t* arg) noexcept nogil:
+    """The tops and first positions over rows i..i + rows of weighted column
+    groups (AVX-512 where its float32 passes run, else AVX2); whether a NaN was
+    seen."""
+    cdef Py_ssize_t stride = y.strides[0] // sizeof(floating), n = y.shape[1]
+    if floating is float:
+        if _avx512:
+            return skh_columns_top_weighted512_f32(&y[i, 0], stride, rows, n, iw, i, top,
+                                                   <int64_t*> arg)
+        return skh_columns_top_weighted_f32(&y[i, 0], stride, rows, n, iw, i, top,
+                                            <int64_t*> arg)
+    else:
+        if _avx512:
+            return skh_columns_top_weighted512_f64(&y[i, 0], stride, rows, n, iw, i, top,
+                                                   <int64_t*> arg)
+        return skh_columns_top_weighted_f64(&y[i, 0], stride, rows, n, iw, i, top,
+                                            <int64_t*> arg)
+
+
 cdef inline Py_ssize_t _simd_columns_band(const floating* row, Py_ssize_t n, double iw,
                                           double vi, double lo, double hi,
                                           const double* unit, double* sum_v, double* sum_p,
@@ -1948,16 +1997,8 @@ cdef void _read_band(const floating[:, :] y, Layout* layout, const double* inv_w
             i = 0
             while i < layout.n_rows:
                 rows = min(<Py_ssize_t> COLUMN_BLOCK, layout.n_rows - i)
-                if floating is float:
-                    st.count = skh_columns_band_weighted_f32(
-                        &y[i, 0], y.strides[0] // sizeof(float), rows, layout.n_groups,
-                        &inv_w[i], &v[i], lo, hi, s.inv_top, above_v, above_p, above_r,
-                        st.count, st.capacity, st.keys, st.vals, <int64_t*> st.groups)
-                else:
-                    st.count = skh_columns_band_weighted_f64(
-                        &y[i, 0], y.strides[0] // sizeof(double), rows, layout.n_groups,
-                        &inv_w[i], &v[i], lo, hi, s.inv_top, above_v, above_p, above_r,
-                        st.count, st.capacity, st.keys, st.vals, <int64_t*> st.groups)
+                st.count = _weighted_columns_band(y, i, rows, &inv_w[i], &v[i], lo, hi,
+                                                  s.inv_top, above_v, above_p, above_r, st)
                 i += COLUMN_BLOCK
             return
         for i in range(layout.n_rows):
