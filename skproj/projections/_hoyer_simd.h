@@ -143,13 +143,44 @@ SKH_AVX2 static inline ptrdiff_t skh_push_keys(double* keys, ptrdiff_t count,
 
 /* ------------------------------------------------------------ contiguous groups */
 
+/* The end of a contiguous group's top: its keys |row[k]| iw[k] (iw NULL: unit
+ * weights) from ``start`` (a tail shorter than a block) against the blocks'
+ * best and its block, then the first position holding the top, looked for in
+ * that block (the maximum is exact); *nan set by a NaN key of the tail. */
+#define SKH_TOP_FINISH(SUFFIX, T)                                                      \
+static inline void skh_top_finish_##SUFFIX(const T* row, ptrdiff_t n, const double* iw, \
+        ptrdiff_t start, double best, ptrdiff_t best_start, double* top, ptrdiff_t* arg, \
+        int* nan) {                                                                    \
+    ptrdiff_t k, end;                                                                  \
+    for (k = start; k < n; k++) {                                                      \
+        double key = fabs((double) row[k]) * (iw ? iw[k] : 1.0);                       \
+        *nan |= key != key;                                                            \
+        if (key > best) {                                                              \
+            best = key;                                                                \
+            best_start = k;                                                            \
+        }                                                                              \
+    }                                                                                  \
+    *top = best;                                                                       \
+    *arg = 0;                                                                          \
+    if (best_start >= 0) {                                                             \
+        end = best_start + SKH_TOP_BLOCK < n ? best_start + SKH_TOP_BLOCK : n;         \
+        for (k = best_start; k < end; k++)                                             \
+            if (fabs((double) row[k]) * (iw ? iw[k] : 1.0) == best) {                  \
+                *arg = k;                                                              \
+                break;                                                                 \
+            }                                                                          \
+    }                                                                                  \
+}
+SKH_TOP_FINISH(f64, double)
+SKH_TOP_FINISH(f32, float)
+
 /* Largest key |row[k]| of a contiguous group (unit weights) and the first
  * position holding it; returns whether a NaN was seen (inf shows as the top). */
 #define SKH_ROW_TOP(SUFFIX, T, BLOCK_MAX)                                              \
 SKH_AVX2 static int skh_row_top_##SUFFIX(const T* row, ptrdiff_t n, double* top,     \
                                          ptrdiff_t* arg) {                           \
     double best = 0.0, block_top;                                                    \
-    ptrdiff_t start, end, best_start = -1, k;                                        \
+    ptrdiff_t start, best_start = -1;                                                \
     int nan = 0;                                                                     \
     for (start = 0; start + SKH_TOP_BLOCK <= n; start += SKH_TOP_BLOCK) {            \
         block_top = BLOCK_MAX(row + start, &nan);                                    \
@@ -158,25 +189,7 @@ SKH_AVX2 static int skh_row_top_##SUFFIX(const T* row, ptrdiff_t n, double* top,
             best_start = start;                                                      \
         }                                                                            \
     }                                                                                \
-    for (k = start; k < n; k++) {                                                    \
-        double key = fabs((double) row[k]);                                          \
-        nan |= key != key;                                                           \
-        if (key > best) {                                                            \
-            best = key;                                                              \
-            best_start = k;                                                          \
-        }                                                                            \
-    }                                                                                \
-    /* (The tail is shorter than a block: scalar.) */                                \
-    *top = best;                                                                     \
-    *arg = 0;                                                                        \
-    if (best_start >= 0) {                                                           \
-        end = best_start + SKH_TOP_BLOCK < n ? best_start + SKH_TOP_BLOCK : n;       \
-        for (k = best_start; k < end; k++)                                           \
-            if (fabs((double) row[k]) == best) {                                     \
-                *arg = k;                                                            \
-                break;                                                               \
-            }                                                                        \
-    }                                                                                \
+    skh_top_finish_##SUFFIX(row, n, NULL, start, best, best_start, top, arg, &nan);  \
     return nan;                                                                      \
 }
 
@@ -201,16 +214,15 @@ SKH_AVX2 static int skh_row_top_weighted_##SUFFIX(const T* row, ptrdiff_t n,    
                                                   ptrdiff_t* arg) {                    \
     __m256d bad = _mm256_setzero_pd();                                                 \
     double best = 0.0, lanes[4], block_top;                                            \
-    ptrdiff_t start, k, best_start = -1, end;                                          \
-    int lane;                                                                          \
+    ptrdiff_t start, k, best_start = -1;                                               \
+    int lane, nan = 0;                                                                 \
     for (start = 0; start + SKH_TOP_BLOCK <= n; start += SKH_TOP_BLOCK) {              \
         __m256d m0 = _mm256_setzero_pd(), m1 = m0;                                     \
         for (k = start; k < start + SKH_TOP_BLOCK; k += 8) {                           \
-            __m256d a;                                                                 \
+            __m256d a, b;                                                              \
             _mm_prefetch((const char*) (row + k) + SKH_WEIGHTED_AHEAD, _MM_HINT_T0);   \
             a = _mm256_mul_pd(skh_keys_##SUFFIX(row, k), _mm256_loadu_pd(iw + k));     \
-            __m256d b = _mm256_mul_pd(skh_keys_##SUFFIX(row, k + 4),                   \
-                                      _mm256_loadu_pd(iw + k + 4));                    \
+            b = _mm256_mul_pd(skh_keys_##SUFFIX(row, k + 4), _mm256_loadu_pd(iw + k + 4)); \
             bad = _mm256_or_pd(bad, _mm256_cmp_pd(a, b, _CMP_UNORD_Q));                \
             m0 = _mm256_max_pd(m0, a);                                                 \
             m1 = _mm256_max_pd(m1, b);                                                 \
@@ -224,25 +236,8 @@ SKH_AVX2 static int skh_row_top_weighted_##SUFFIX(const T* row, ptrdiff_t n,    
             best_start = start;                                                        \
         }                                                                              \
     }                                                                                  \
-    for (k = start; k < n; k++) {   /* (a tail shorter than a block) */              \
-        double key = fabs((double) row[k]) * iw[k];                                    \
-        if (key != key) bad = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));             \
-        if (key > best) {                                                              \
-            best = key;                                                                \
-            best_start = k;                                                            \
-        }                                                                              \
-    }                                                                                  \
-    *top = best;                                                                       \
-    *arg = 0;                                                                          \
-    if (best_start >= 0) {                                                             \
-        end = best_start + SKH_TOP_BLOCK < n ? best_start + SKH_TOP_BLOCK : n;         \
-        for (k = best_start; k < end; k++)                                             \
-            if (fabs((double) row[k]) * iw[k] == best) {                               \
-                *arg = k;                                                              \
-                break;                                                                 \
-            }                                                                          \
-    }                                                                                  \
-    return _mm256_movemask_pd(bad) != 0;                                               \
+    skh_top_finish_##SUFFIX(row, n, iw, start, best, best_start, top, arg, &nan);      \
+    return nan | (_mm256_movemask_pd(bad) != 0);                                       \
 }
 SKH_ROW_TOP_WEIGHTED(f64, double)
 SKH_ROW_TOP_WEIGHTED(f32, float)
@@ -690,6 +685,27 @@ SKH_AVX2 static ptrdiff_t skh_columns_band_##SUFFIX(const T* row, ptrdiff_t n,  
 SKH_COLUMNS_BAND(f64, double)
 SKH_COLUMNS_BAND(f32, float)
 
+/* The band entries of ``lanes`` adjacent column groups of one row (``mask``)
+ * one by one at the end of the buffer (counting beyond capacity), their key
+ * |row[lane]| iw, weight v and group first_group + lane. */
+#define SKH_PUSH_WEIGHTED_LANES(SUFFIX, T)                                             \
+static inline ptrdiff_t skh_push_weighted_lanes_##SUFFIX(const T* row, int lanes, int mask, \
+        double iw, double v, ptrdiff_t first_group, ptrdiff_t count, ptrdiff_t capacity, \
+        double* keys, double* vals, int64_t* groups) {                                 \
+    for (int lane = 0; lane < lanes; lane++)                                           \
+        if (mask & (1 << lane)) {                                                      \
+            if (count < capacity) {                                                    \
+                keys[count] = fabs((double) row[lane]) * iw;                           \
+                vals[count] = v;                                                       \
+                groups[count] = first_group + lane;                                    \
+            }                                                                          \
+            count++;                                                                   \
+        }                                                                              \
+    return count;                                                                      \
+}
+SKH_PUSH_WEIGHTED_LANES(f64, double)
+SKH_PUSH_WEIGHTED_LANES(f32, float)
+
 /* Weighted column groups, n_rows <= 8 rows ``stride`` apart at once (row r's
  * keys |rows[r][g]| iw[r], weight v[r]): the results of skh_columns_top and
  * skh_columns_band on each row in turn, each group's top, position and sums
@@ -763,15 +779,9 @@ SKH_AVX2 static ptrdiff_t skh_columns_band_weighted_##SUFFIX(const T* rows,     
                                        _mm256_add_epi64(index, _mm256_set1_epi64x(g)), mask); \
                     count += _mm_popcnt_u32((unsigned) mask);                          \
                 } else {                                                               \
-                    for (int lane = 0; lane < 4; lane++)                               \
-                        if (mask & (1 << lane)) {                                      \
-                            if (count < capacity) {                                    \
-                                keys[count] = fabs((double) rows[r * stride + g + lane]) * iw[r]; \
-                                vals[count] = v[r];                                    \
-                                groups[count] = first_group + g + lane;                \
-                            }                                                          \
-                            count++;                                                   \
-                        }                                                              \
+                    count = skh_push_weighted_lanes_##SUFFIX(                          \
+                        rows + r * stride + g, 4, mask, iw[r], v[r], first_group + g,  \
+                        count, capacity, keys, vals, groups);                          \
                 }                                                                      \
             }                                                                          \
         }                                                                              \
@@ -1138,15 +1148,9 @@ SKH_AVX512 static ptrdiff_t skh_columns_band_weighted512_##SUFFIX(const T* rows,
                         groups + count, mask, _mm512_add_epi64(index, _mm512_set1_epi64(g))); \
                     count += _mm_popcnt_u32((unsigned) mask);                          \
                 } else {                                                               \
-                    for (int lane = 0; lane < 8; lane++)                               \
-                        if (mask & (1 << lane)) {                                      \
-                            if (count < capacity) {                                    \
-                                keys[count] = fabs((double) rows[r * stride + g + lane]) * iw[r]; \
-                                vals[count] = v[r];                                    \
-                                groups[count] = g + lane;                              \
-                            }                                                          \
-                            count++;                                                   \
-                        }                                                              \
+                    count = skh_push_weighted_lanes_##SUFFIX(                          \
+                        rows + r * stride + g, 8, mask, iw[r], v[r], g, count, capacity, \
+                        keys, vals, groups);                                           \
                 }                                                                      \
             }                                                                          \
         }                                                                              \
