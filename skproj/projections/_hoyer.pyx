@@ -1069,14 +1069,14 @@ cdef bint _tops(const floating[:, :] y, Layout* layout, const double* inv_w,
         for g in range(layout.n_groups):
             tops[g] = 0.0
             argtop[g] = 0
-        if step == 1 and _simd:
-            # Blocks of rows: each group's top and position stay in registers.
-            i = 0
-            while i < layout.n_rows:
-                rows = min(<Py_ssize_t> COLUMN_BLOCK, layout.n_rows - i)
-                nan_found |= _weighted_columns_top(y, i, rows, &inv_w[i], tops, argtop)
-                i += COLUMN_BLOCK
-        for i in range(layout.n_rows if not (step == 1 and _simd) else 0):
+        # (blocks of rows where the vector loops run: each group's top and
+        # position stay in registers; else a row at a time)
+        i = 0
+        while step == 1 and _simd and i < layout.n_rows:
+            rows = min(<Py_ssize_t> COLUMN_BLOCK, layout.n_rows - i)
+            nan_found |= _weighted_columns_top(y, i, rows, &inv_w[i], tops, argtop)
+            i += COLUMN_BLOCK
+        for i in range(i, layout.n_rows):
             row = &y[i, 0]
             if step == 1:
                 nan_found |= _tops_columns(row, layout.n_groups, inv_w[i], i, tops, argtop)
