@@ -754,8 +754,9 @@ cdef double MAX_TOP_OVER_HI = 1e100
 # PASS_POINTS points each, PASS_POINTS_IN_CACHE in cache: "Narrowing by
 # passes") while the sample puts more than
 # PASS_SHARE of its keys in it, at most MAX_PASSES times.  Heavy-tailed
-# matrices put most keys there (issue 14).  A pass costs about 1.2-1.8
-# copies of a float32 matrix and 0.7 of a float64 one; a band about 30 copies
+# matrices put most keys there (issue 14).  A pass at 8 points costs about
+# 1.2-1.8 copies of a float32 matrix and 0.7 of a float64 one (at 4: below);
+# a band about 30 copies
 # of a float64 matrix per unit of its share, 65 of a float32 one (gathered,
 # sorted by group, narrowed).  1000 x 10000, Gaussian, t(3) and lognormal, s
 # = 0.5-0.95, shares 0.01 / 0.02 / 0.04 / 0.08: 0.01 made Gaussian matrices
@@ -790,6 +791,7 @@ cdef enum:
     MAX_PASSES = 3
     PASS_POINTS = 4
     PASS_POINTS_IN_CACHE = 8
+    MAX_PASS_POINTS = 8       # (room for the points of either)
     # The points of a pass are placed at equal shares of (at most about
     # QUANTILE_KEYS of) the sample's keys in the bracket.
     QUANTILE_KEYS = 2048
@@ -1476,7 +1478,7 @@ def _g_at_points(const floating[:, :] y, bint groups_are_rows, const double[::1]
     over ``y`` (``_g_at_points_pass``: rows contiguous; ``weights`` with each
     group's ``rho_one``, or unit weights), or None where a sum was not finite."""
     cdef Layout layout = _hook_layout(y.shape[0], y.shape[1], groups_are_rows)
-    cdef double totals[8]
+    cdef double totals[MAX_PASS_POINTS]
     cdef int n_points = ts.shape[0]
     cdef double* sums
     cdef bint finite
@@ -1541,8 +1543,8 @@ def _weighted_columns(const floating[:, :] y, const double[::1] iw, const double
     the float32 passes run, else AVX2) or a row at a time (AVX2);
     returns the groups' sums (v, p, r), tops and positions, and the band's
     (group, key, v) entries in the stream's order sorted stably by group."""
-    cdef Py_ssize_t n_rows = y.shape[0], n = y.shape[1], stride = y.strides[0] // sizeof(floating)
-    cdef Py_ssize_t i, g, e, first, rows, count = 0, capacity = n_rows * n
+    cdef Py_ssize_t n_rows = y.shape[0], n = y.shape[1]
+    cdef Py_ssize_t i, g, e, first, rows, capacity = n_rows * n
     cdef Stream st
     cdef bint nan = False
     cdef double[::1] sum_v = array("d", [0.0]) * n, sum_p = array("d", [0.0]) * n
@@ -1622,7 +1624,7 @@ cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, const double*
                            double* lo, double* hi, Py_ssize_t* in_band) noexcept nogil:
     """Narrow the sample's bracket [lo, hi] while it holds more than a share
     (``_pass_share_of``) of the sampled keys (``in_band`` of them, updated):
-    g at ``_pass_points`` points of it (``_quantile_points``) in a
+    g at ``_pass_points_of`` points of it (``_quantile_points``) in a
     pass over y (at most MAX_PASSES), the bracket then the two points around
     the target.  Where lo = 0 was a point and a pass finds g(0) meeting the
     target, g(0) in double (``_g_at_zero_pass``) decides: STATUS_INSIDE, or
@@ -1630,14 +1632,16 @@ cdef int _narrow_by_passes(const floating[:, :] y, Layout* layout, const double*
     above 0], whose band read checks g(0).  Else STATUS_PROJECTED, the
     bracket narrowed or kept (a pass that met NaN, inf or squares past the
     doubles' range leaves it: the band read reports them), or
-    STATUS_NOMEMORY.
+    STATUS_NOMEMORY.  With weights (``w``, and ``s.rho_one`` for the groups
+    past their tops) the passes take them, and g(0) is not read in double:
+    the band read's exact check decides at 0.
 
     The points' g are sums of the same terms as the band's exact g, in another
     order; the band read still checks the bracket's ends exactly.
     """
     cdef Py_ssize_t n_keys = sm.m * layout.size, k_lo, k_hi
-    cdef double ts[8]
-    cdef double totals[8]
+    cdef double ts[MAX_PASS_POINTS]
+    cdef double totals[MAX_PASS_POINTS]
     cdef int n_points = _pass_points_of(layout, sizeof(floating))
     cdef double* sums = NULL
     cdef floating* wts = NULL      # (weights in y's dtype; NULL: unit weights)
