@@ -531,11 +531,12 @@ cdef Py_ssize_t _ahead_rows_l2 = 640
 cdef double _long_share = 0.08
 cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
 cdef bint _pairs = True       # testing: float32 passes two groups at a time where they fit
+cdef bint _first_pairs = True  # testing
 cdef bint _fused = True       # testing: ... and writes a pair as soon as its taus are known
 
 
 def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1=None,
-                      bint pairs=True, bint fused=True):
+                      bint pairs=True, bint fused=True, bint first_pairs=True):
     """Testing hook: column panels by passes (``True``), by gathered
     candidates (``False``) or as measured (``None``: short columns then take
     ``_short_columns``); this module's AVX-512 loops or not (each extension
@@ -545,11 +546,13 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     (``skp_strips``, ``skp_panels_into_l1`` in _l1_simd.h); float32's
     AVX-512 passes two groups of columns at a time (``pairs``) or one, and
     on a matrix in L2 writes each pair as its taus are known (``fused``) or
-    once all are."""
-    global _forced_path, _pairs, _fused
+    once all are; on a matrix out of cache, pairs of groups of longer columns
+    too, their first passes in one sweep (``first_pairs``), or not."""
+    global _forced_path, _pairs, _fused, _first_pairs
     _forced_path = 0 if passes is None else (1 if passes else -1)
     _pairs = pairs
     _fused = fused
+    _first_pairs = first_pairs
     skp_set_avx512(avx512)
     skp_set_cpu_choices(-1 if strips is None else int(bool(strips)),
                         -1 if panels_into_l1 is None else int(bool(panels_into_l1)))
@@ -782,7 +785,8 @@ cdef inline void _panel_thresholds(const floating[:, :] y, Py_ssize_t first, Py_
     ``pairs`` (``packed`` has room for 32 * rows) takes two groups at a time,
     their passes alternated; with ``write`` too (float32 pairs, contiguous
     rows of ``x``), it writes the pair's columns of ``x`` as soon as their
-    taus are known (``skp_panel_project_f32``).
+    taus are known (``skp_panel_project_f32``); with ``prefetch`` and
+    ``pairs``, a pair's first passes read its rows together.
     """
     cdef Py_ssize_t c
     if floating is float and write:
@@ -1081,8 +1085,17 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef bint prefetches = large and by_passes and n_rows <= (
         _ahead_rows_l2 if skp_avx512_enabled() and not skp_panels_into_l1 else _packed_rows)
     cdef bint ahead
-    # (two groups' magnitudes packed, for the pairs of PAIR_ROWS: AVX-512 alone)
-    cdef bint pairs = packs and n_rows <= PAIR_ROWS and _pairs and skp_avx512_enabled()
+    # (two groups' magnitudes packed, for the pairs of PAIR_ROWS: AVX-512 alone;
+    # also on longer columns out of cache whose next panel is not prefetched,
+    # where a pair's first passes sweep the rows together, two adjacent lines
+    # a row (skp_group16_first_pair): issue 14, an Intel Xeon, single calls
+    # interleaved in one process, float32 at 10, 50, 90 % of the groups kept,
+    # pairs / one group at a time: 1000 x 10000 0.97-1.00, 0.90-0.97,
+    # 0.94-0.99; 900 x 11104 0.92, 0.87, 0.87; 768 x 13008 1.00, 0.93, 0.92;
+    # 1024 x 9766 0.93-0.98, 0.86-0.96, 0.89-0.96; but where the next panel
+    # is prefetched, 500 x 20000 and 640 x 15616, 1.01-1.04)
+    cdef bint pairs = (packs and _pairs and skp_avx512_enabled() and (
+        n_rows <= PAIR_ROWS or (large and not prefetches and _first_pairs)))
     # (a matrix in L2 by pairs: each pair written from L1 as its taus are known)
     cdef bint fused = (pairs and _fused and x.strides[1] == sizeof(floating)
                        and n_rows * n_cols * itemsize <= WHOLE_BYTES)

@@ -640,28 +640,19 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_start(
     s->guessed = (__mmask16) ((guessed_low | (guessed_high << 8)) & s->active);
 }
 
-/* One pass over the group (packed after its first, where ``packed`` is
- * given), and each lane's Newton step from it; the lanes that settle leave
+/* Each lane's Newton step from a pass over the group (its count, sums and
+ * least value above the lane's bound); the lanes that settle leave
  * ``active``. */
-SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_pass(
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_step(
         skp_group16_f32* s, ptrdiff_t row_stride, ptrdiff_t n_rows, double floor,
-        int prefetch) {
+        __m512i count, __m512d sum_low, __m512d sum_high, __m512 least) {
     const __m512d infinite = _mm512_set1_pd(INFINITY), floor_v = _mm512_set1_pd(floor);
     double sums[16];
     float bounds[16];
-    __m512i count;
-    __m512d sum_low, sum_high, next_low, next_high;
-    __m512 least, next_bound;
+    __m512d next_low, next_high;
+    __m512 next_bound;
     __mmask16 empty, settled, rising, done;
-    if (s->pass++ && s->packed)
-        skp_columns_above16_f32((const char*) s->packed, 64, n_rows, s->lanes, s->bound,
-                                &count, &sum_low, &sum_high, &least, 1, NULL, 0);
-    else if (prefetch)   /* (each call inlined with its constant) */
-        skp_columns_above16_f32(s->columns, row_stride, n_rows, s->lanes, s->bound, &count,
-                                &sum_low, &sum_high, &least, 0, s->packed, 1);
-    else
-        skp_columns_above16_f32(s->columns, row_stride, n_rows, s->lanes, s->bound, &count,
-                                &sum_low, &sum_high, &least, 0, s->packed, 0);
+    s->pass++;
     if (_mm512_cmp_pd_mask(sum_low, infinite, _CMP_EQ_OQ)
             | _mm512_cmp_pd_mask(sum_high, infinite, _CMP_EQ_OQ)) {
         /* a float block overflowed: the sums in double */
@@ -704,6 +695,99 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_pass(
     s->rho_low = next_low;
     s->rho_high = next_high;
     s->bound = _mm512_mask_mov_ps(_mm512_set1_ps(INFINITY), s->active, next_bound);
+}
+
+/* One pass over the group (packed after its first, where ``packed`` is
+ * given), and each lane's Newton step from it (skp_group16_step). */
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_pass(
+        skp_group16_f32* s, ptrdiff_t row_stride, ptrdiff_t n_rows, double floor,
+        int prefetch) {
+    __m512i count;
+    __m512d sum_low, sum_high;
+    __m512 least;
+    if (s->pass && s->packed)
+        skp_columns_above16_f32((const char*) s->packed, 64, n_rows, s->lanes, s->bound,
+                                &count, &sum_low, &sum_high, &least, 1, NULL, 0);
+    else if (prefetch)   /* (each call inlined with its constant) */
+        skp_columns_above16_f32(s->columns, row_stride, n_rows, s->lanes, s->bound, &count,
+                                &sum_low, &sum_high, &least, 0, s->packed, 1);
+    else
+        skp_columns_above16_f32(s->columns, row_stride, n_rows, s->lanes, s->bound, &count,
+                                &sum_low, &sum_high, &least, 0, s->packed, 0);
+    skp_group16_step(s, row_stride, n_rows, floor, count, sum_low, sum_high, least);
+}
+
+/* The first passes of two adjacent groups (``b`` the 16 columns after
+ * ``a``'s, all of ``a``'s lanes read) in one sweep down the rows, each
+ * packing its magnitudes, the rows SKP_PANEL_PREFETCH_ROWS ahead
+ * prefetched, and each group's Newton step from its pass.  A row then
+ * reads two adjacent lines rather than one: on a matrix out of cache, whose
+ * rows are a page or more apart, the lines of a group alone wait on memory
+ * one by one (the hardware prefetches nothing across pages). */
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_first_pair(
+        skp_group16_f32* a, skp_group16_f32* b, ptrdiff_t row_stride, ptrdiff_t n_rows,
+        double floor) {
+    const __m512 above_all = _mm512_set1_ps(INFINITY);
+    const __m512i one = _mm512_set1_epi32(1);
+    const __m512 bound_a = a->bound, bound_b = b->bound;
+    const __mmask16 lanes_b = b->lanes;
+    float* const copy_a = a->packed;
+    float* const copy_b = b->packed;
+    const char* const base = a->columns;
+    __m512i count_a = _mm512_setzero_si512(), count_b = _mm512_setzero_si512();
+    __m512 least_a0 = above_all, least_a1 = above_all, least_b0 = above_all;
+    __m512 least_b1 = above_all;
+    __m512d low_a = _mm512_setzero_pd(), high_a = low_a, low_b = low_a, high_b = low_a;
+    ptrdiff_t i = 0, end;
+#define SKP_PAIR_TAKE(k, ba, bb, ma, mb)                                       \
+    do {                                                                      \
+        const char* row_ = base + (k) * row_stride;                           \
+        const __m512 va = _mm512_abs_ps(_mm512_loadu_ps((const float*) row_)); \
+        const __m512 vb = _mm512_abs_ps(                                      \
+            _mm512_maskz_loadu_ps(lanes_b, (const float*) (row_ + 64)));      \
+        const __mmask16 keep_a_ = _mm512_cmp_ps_mask(va, bound_a, _CMP_GT_OQ); \
+        const __mmask16 keep_b_ = _mm512_cmp_ps_mask(vb, bound_b, _CMP_GT_OQ); \
+        _mm512_store_ps(copy_a + 16 * (k), va);                               \
+        _mm512_store_ps(copy_b + 16 * (k), vb);                               \
+        _mm_prefetch(row_ + SKP_PANEL_PREFETCH_ROWS * row_stride, _MM_HINT_T0); \
+        _mm_prefetch(row_ + SKP_PANEL_PREFETCH_ROWS * row_stride + 64, _MM_HINT_T0); \
+        ba = _mm512_mask_add_ps(ba, keep_a_, ba, va);                         \
+        bb = _mm512_mask_add_ps(bb, keep_b_, bb, vb);                         \
+        count_a = _mm512_mask_add_epi32(count_a, keep_a_, count_a, one);      \
+        count_b = _mm512_mask_add_epi32(count_b, keep_b_, count_b, one);      \
+        ma = _mm512_mask_min_ps(ma, keep_a_, ma, va);                         \
+        mb = _mm512_mask_min_ps(mb, keep_b_, mb, vb);                         \
+    } while (0)
+    while (i < n_rows) {
+        /* (the float blocks of skp_columns_above16_f32, row for row: the same sums) */
+        __m512 block_a0 = _mm512_setzero_ps(), block_a1 = block_a0, block_a2 = block_a0;
+        __m512 block_a3 = block_a0, block_b0 = block_a0, block_b1 = block_a0;
+        __m512 block_b2 = block_a0, block_b3 = block_a0;
+        end = n_rows - i < 32 ? n_rows : i + 32;
+        for (; i + 4 <= end; i += 4) {
+            SKP_PAIR_TAKE(i, block_a0, block_b0, least_a0, least_b0);
+            SKP_PAIR_TAKE(i + 1, block_a1, block_b1, least_a1, least_b1);
+            SKP_PAIR_TAKE(i + 2, block_a2, block_b2, least_a0, least_b0);
+            SKP_PAIR_TAKE(i + 3, block_a3, block_b3, least_a1, least_b1);
+        }
+        for (; i < end; i++)
+            SKP_PAIR_TAKE(i, block_a0, block_b0, least_a0, least_b0);
+        block_a0 = _mm512_add_ps(_mm512_add_ps(block_a0, block_a1),
+                                 _mm512_add_ps(block_a2, block_a3));
+        block_b0 = _mm512_add_ps(_mm512_add_ps(block_b0, block_b1),
+                                 _mm512_add_ps(block_b2, block_b3));
+        low_a = _mm512_add_pd(low_a, _mm512_cvtps_pd(_mm512_castps512_ps256(block_a0)));
+        high_a = _mm512_add_pd(high_a, _mm512_cvtps_pd(_mm256_castpd_ps(
+            _mm512_extractf64x4_pd(_mm512_castps_pd(block_a0), 1))));
+        low_b = _mm512_add_pd(low_b, _mm512_cvtps_pd(_mm512_castps512_ps256(block_b0)));
+        high_b = _mm512_add_pd(high_b, _mm512_cvtps_pd(_mm256_castpd_ps(
+            _mm512_extractf64x4_pd(_mm512_castps_pd(block_b0), 1))));
+    }
+#undef SKP_PAIR_TAKE
+    skp_group16_step(a, row_stride, n_rows, floor, count_a, low_a, high_a,
+                     _mm512_min_ps(least_a0, least_a1));
+    skp_group16_step(b, row_stride, n_rows, floor, count_b, low_b, high_b,
+                     _mm512_min_ps(least_b0, least_b1));
 }
 
 /* The group's taus into taus[0:n_lanes]; where it kept a column, the next
@@ -824,6 +908,8 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
         if (pairs && g + 16 < width) {
             skp_group16_start(&b, base, g + 16, width, n_rows, floor, radii, hint,
                               packed + 16 * n_rows);
+            if (prefetch && a.active && b.active)
+                skp_group16_first_pair(&a, &b, row_stride, n_rows, floor);
             while (a.active | b.active) {
                 if (a.active) skp_group16_pass(&a, row_stride, n_rows, floor, prefetch);
                 if (b.active) skp_group16_pass(&b, row_stride, n_rows, floor, prefetch);
