@@ -2,6 +2,7 @@
 
 import copy
 import io
+import itertools
 import pickle
 
 import numpy as np
@@ -86,6 +87,58 @@ def test_convolution_groups_are_filters_or_input_channels(conv, shape):
     assert 0 < kept.sum() < shape[1]
     np.testing.assert_array_equal(
         (layer2.weight.detach() != 0).transpose(0, 1).reshape(shape[1], -1).any(1).numpy(), kept)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_input_channel_rows_are_copied_there_and_back_exactly(dtype):
+    """A contiguous CPU weight's input channels are copied into rows (and back)
+    by the C copy (``leading_axes_swapped``): torch's transposition bit for
+    bit, for kernels of the sizes it unrolls and others, and numbers of
+    filters on and around its blocks of 16; the write-back bumps the
+    weight's version (a graph that saved it then refuses to run backward).
+    Weights it does not take (channels-last, half precision, matrices) get
+    None, and the projection goes through torch as before: the same result."""
+    from skproj.projections._torch_backend import leading_axes_swapped
+
+    generator = torch.Generator().manual_seed(0)
+    for n_out, n_in, kernel in itertools.product(
+            (1, 15, 16, 17, 40), (1, 3), [(1,), (2,), (3,), (2, 2), (5,), (2, 3), (7,), (3, 3),
+                                          (11,), (5, 5), (7, 7), (4, 4, 2)]):
+        weight = torch.randn((n_out, n_in) + kernel, generator=generator, dtype=dtype)
+        copy, write_back = leading_axes_swapped(weight)
+        expected = weight.transpose(0, 1).reshape(n_in, -1).clone()
+        assert copy.shape == expected.shape and copy.is_contiguous()
+        assert torch.equal(copy, expected)
+        copy.mul_(-2.0)
+        before = weight._version
+        write_back(copy)
+        assert torch.equal(weight, -2.0 * expected.reshape((n_in, n_out) + kernel).transpose(0, 1))
+        assert weight._version > before
+
+    leaf = torch.randn(4, 3, 3, 3, requires_grad=True)
+    with torch.no_grad():
+        saved = leaf * 1.0
+    saved.requires_grad_(True)
+    loss = (saved * saved).sum()     # (saves ``saved`` for backward)
+    copy, write_back = leading_axes_swapped(saved.detach())
+    write_back(copy)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+
+    assert leading_axes_swapped(torch.randn(4, 3, 3, 3).to(memory_format=torch.channels_last)) is None
+    assert leading_axes_swapped(torch.randn(4, 3, 3, 3, dtype=torch.float16)) is None
+    assert leading_axes_swapped(torch.randn(4, 3)) is None
+    torch.manual_seed(0)
+    layers = [nn.Conv2d(6, 8, 3).to(dtype) for _ in range(2)]
+    with torch.no_grad():
+        layers[0].weight[:, 0] *= 0.1  # (an input channel the projection drops)
+    layers[1].load_state_dict(layers[0].state_dict())
+    layers[1].to(memory_format=torch.channels_last)
+    assert not layers[1].weight.is_contiguous()
+    for layer in layers:
+        constrain(layer, "weight", "bilevel_l1inf", eta=0.05, groups="inputs").project()
+    assert torch.equal(layers[0].weight, layers[1].weight.contiguous())
+    assert 0 < int((layers[0].weight != 0).any(0).any(-1).any(-1).sum()) < 6
 
 
 @pytest.mark.parametrize("attached_axis", [None, 1])
