@@ -502,6 +502,32 @@ def test_global_radius_equals_the_projection_of_the_concatenation(name):
     np.testing.assert_allclose(result, expected, rtol=1e-7, atol=1e-10)
 
 
+@pytest.mark.parametrize("name", ["bilevel_l1inf", "bilevel_l11", "l1inf_ball"])
+def test_global_radius_threshold_in_closed_form_or_by_bisection(name):
+    # The bi-level balls' radius functions are their breakpoints' summed
+    # excesses: the global threshold is the l1 ball's of all of them, exact,
+    # where the exact l1,inf ball's (its own radius function) is bisected;
+    # the closed form agrees with the bisection, and both say when the
+    # members are inside the budget (None).
+    torch.manual_seed(2)
+    members = [constrain(nn.Linear(30, 8), "weight", name),
+               constrain(nn.Linear(8, 3), "weight", name)]
+    functions, breakpoints = zip(*(m._radius_function_and_breakpoints() for m in members))
+    summed = all(m.constraint._radius_is_summed() for m in members)
+    assert summed == (name != "l1inf_ball")
+    total = sum(function(0.0) for function in functions)
+    for eta in (0.01 * total, 0.3 * total, 0.97 * total, total, 2 * total):
+        bisected = GlobalConstraint._threshold_for_radius(functions, breakpoints, eta)
+        if eta >= total:
+            assert bisected is None
+        if summed:
+            exact = GlobalConstraint._threshold_for_radius(functions, breakpoints, eta, True)
+            assert (exact is None) == (bisected is None)
+            if exact is not None:
+                np.testing.assert_allclose(exact, bisected, rtol=1e-12)
+                np.testing.assert_allclose(sum(f(exact) for f in functions), eta, rtol=1e-12)
+
+
 def test_global_constraint_errors():
     a = constrain(nn.Linear(4, 3), "weight", "bilevel_l1inf")
     b = constrain(nn.Linear(4, 3), "weight", "bilevel_l12")

@@ -33,6 +33,7 @@ import numpy as np
 
 from skproj.projections import get_constraint
 from skproj.projections._torch_backend import leading_axes_swapped
+from skproj.projections._vector import l1_threshold
 
 __all__ = [
     "GROUPINGS",
@@ -529,10 +530,12 @@ class GlobalConstraint:
         """The radius of every member for the global budget (``None`` entries: no change)."""
         functions, breakpoints = zip(*(member._radius_function_and_breakpoints()
                                        for member in self.members))
+        summed = all(member._constraint()._radius_is_summed() for member in self.members)
         threshold = (self._threshold_for_groups(breakpoints, self.n_groups)
                      if self.n_groups is not None and level is None
                      else self._threshold_for_radius(functions, breakpoints,
-                                                     self.eta if level is None else level))
+                                                     self.eta if level is None else level,
+                                                     summed))
         if threshold is None:
             return [None] * len(self.members)
         return [function(threshold) for function in functions]
@@ -552,7 +555,16 @@ class GlobalConstraint:
         return 0.5 * (ordered[k - 1] + below)
 
     @staticmethod
-    def _threshold_for_radius(functions, breakpoints, eta):
+    def _threshold_for_radius(functions, breakpoints, eta, summed=False):
+        """The threshold at which the members' radii add up to ``eta`` (None: inside).
+
+        Where every radius function is the sum of its breakpoints' excesses
+        (``summed``: the bi-level balls, the l1 ball, the simplex), that is
+        the l1 ball's threshold of all the breakpoints together, exact
+        (``l1_threshold``); otherwise a bisection on the sum of the functions.
+        """
+        if summed:
+            return l1_threshold(np.concatenate(breakpoints), eta)
         total = lambda threshold: sum(function(threshold) for function in functions)  # noqa: E731
         if total(0.0) <= eta:
             return None  # inside the ball: nothing to do

@@ -218,6 +218,10 @@ class Constraint:
         return (lambda threshold: float(np.maximum(breakpoints - threshold, 0).sum()),
                 breakpoints)
 
+    def _radius_is_summed(self):
+        """Whether :meth:`radius_function` is the default sum_j (b_j - threshold)_+ of the breakpoints."""
+        return type(self).radius_function is Constraint.radius_function
+
     def _radius_function_and_breakpoints(self, Y):
         """``(radius_function(Y), _breakpoints(Y))``.
 
@@ -225,7 +229,7 @@ class Constraint:
         default one (made from them); a set's own :meth:`radius_function` is
         called as it is.
         """
-        if type(self).radius_function is Constraint.radius_function:
+        if self._radius_is_summed():
             return self._summed_radius(Y)
         return self.radius_function(Y), self._breakpoints(Y)
 

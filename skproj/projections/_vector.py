@@ -6,7 +6,7 @@ from skproj.projections import _bilevel, _l1, _torch_backend
 from skproj.projections._arrays import vector_call
 from skproj.projections._matrix import group_norms
 from skproj.projections._validation import (
-    check_radius, radius_zero, run_kernel, run_projection,
+    _INSIDE, _PROJECTED, check_radius, radius_zero, run_kernel, run_projection,
 )
 
 __all__ = ["project_l1_ball", "project_simplex", "project_l2_ball", "project_linf_ball"]
@@ -166,6 +166,26 @@ def _soft_threshold_projection(y, eta, out, kernel, torch_function):
 
     return run_projection(y, out, _on_2d_views(compute),
                           lambda t: (torch_function(t, eta), None), name="y")[0]
+
+
+def l1_threshold(values, eta):
+    r"""The threshold :math:`\tau > 0` with :math:`\sum_i (|v_i| - \tau)_+ = \eta`, or None.
+
+    The l1 ball's, by its kernel (as :func:`project_l1_ball` finds it; the
+    projection is written into scratch): None where :math:`\|v\|_1 \le
+    \eta` (nothing moves).  ``values``: finite numbers, any shape (one
+    vector, in float64); ``eta >= 0``.  ``skproj.nn``'s global radius over
+    several layers is this threshold of their groups' breakpoints, where a
+    bisection on it took 60 evaluations of their radius functions (320 us
+    for a 784-100-10 MLP's two weights).
+    """
+    row = np.ascontiguousarray(values, dtype=np.float64).reshape(1, -1)
+    status, tau = _l1.l1_ball(row, np.empty_like(row), float(eta))
+    if status == _INSIDE:
+        return None
+    if status != _PROJECTED:
+        raise ValueError("values must be finite numbers.")
+    return tau
 
 
 def project_l1_ball(y, eta, *, out=None):
