@@ -117,7 +117,7 @@ def leading_axes_swapped(tensor):
     shape = tensor.shape
     n_out, n_in, single = shape[0], shape[1], dtype is torch.float32
     size = tensor.numel() // (n_out * n_in) if n_out and n_in else 0
-    copy = torch.empty((n_in, n_out * size), dtype=dtype)
+    copy = torch.empty((n_in, n_out * size), dtype=dtype, device="cpu")
     swap_leading_axes(tensor.data_ptr(), copy.data_ptr(), n_out, n_in, size, single)
 
     def write_back(result):
