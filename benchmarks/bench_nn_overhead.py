@@ -36,7 +36,8 @@ Adam's metric, run after every step) and its soft threshold
 a batch of 64 (whole training steps: forward, backward, Adam), with a mask on
 the first layer: the hook and ``project()`` after a step against the whole
 step (the proximal step too); and a :class:`skproj.nn.GlobalConstraint` over
-its two weights against the projections of its members alone.
+its two weights against the projections of its members alone, with a global
+number of groups, then with a global radius (the same radii).
 
 Measured on the 2-core development machine shared with another build (load
 average 2.3-2.7, ``--cpu --baseline 30f4000``: the bool-mask toolkit before
@@ -86,6 +87,16 @@ CPU tensors; one run at load 0.7, ``--cpu``), microseconds, before -> after::
 and on the MLP ``on_step_end`` 145 -> 32 us (20 % -> 4.6 % of the step).
 With Adam's metric the pass waits on its square roots and divisions
 (0.3 ns an entry); the plain soft threshold runs at 0.5-2 copies.
+
+Then (issue 14, 2026-11-26, one run at load 0.5-0.7, ``--baseline
+bcc8015``): a convolution's input channels copied into rows and back in C
+(``_torch_backend.leading_axes_swapped``), where torch's strided copies
+took 1.3-3 times as long: ``conv 64x32x3x3 channels`` ``project()`` 31.6
+-> 23.0 us (project() / bare 7.0 -> 5.2; 38.7 -> 25.3 in another run); and
+a global radius over layers (``GlobalConstraint(eta=...)``, the MLP's
+line added then) found as the l1 ball's threshold of every member's group
+norms at once, where a bisection evaluated their radius functions some 60
+times: ``project()`` 387 -> 83 us, ``member_levels()`` 342 -> 37.
 """
 
 import argparse
@@ -320,9 +331,24 @@ def mlp_table(toolkits, rounds):
                 matrix.copy_(start)
                 constraint.project(matrix, out=matrix)
 
+        # (the same budget as a global radius: its threshold by the l1 ball's
+        # kernel where the members' radii sum their breakpoints' excesses)
+        radius_budget = toolkit.GlobalConstraint(
+            members, eta=float(sum(constraint.level for constraint in bare_constraints)))
+
+        def radius_project(restore=restore_members, budget=radius_budget):
+            restore()
+            budget.project()
+
+        # (the levels from the weights as they were before the projection,
+        # restored first: on projected weights the radius is already met)
         functions.update({(name, "restore members"): restore_members,
                           (name, "global"): global_project,
-                          (name, "levels"): budget.member_levels,
+                          (name, "levels"): lambda restore=restore_members, budget=budget: (
+                              restore(), budget.member_levels()),
+                          (name, "global radius"): radius_project,
+                          (name, "radius levels"): lambda restore=restore_members,
+                          budget=radius_budget: (restore(), budget.member_levels()),
                           (name, "bare members"): bare_members})
     times = dict(zip(functions, (1e6 * t for t in best_times(list(functions.values()),
                                                              rounds=rounds))))
@@ -337,13 +363,17 @@ def mlp_table(toolkits, rounds):
         print(f"  {name:<10} hook {hook:.1f} ({hook / plain:.1%} of the step), project() "
               f"after a step {project:.1f} ({project / plain:.1%}); the whole step with the "
               f"mask {times[name, 'step']:.1f}")
-    print("GlobalConstraint(n_groups=442) over the MLP's two weights, microseconds")
-    for name, _ in toolkits:
-        projected = times[name, "global"] - times[name, "restore members"]
-        bare = times[name, "bare members"] - times[name, "restore members"]
-        print(f"  {name:<10} project() {projected:.1f}, of which member_levels() "
-              f"{times[name, 'levels']:.1f}; the members' bare projections {bare:.1f}; "
-              f"ratio {projected / bare:.2f}")
+    for label, global_key, levels_key in (("n_groups=442", "global", "levels"),
+                                          ("eta=, the same radii", "global radius",
+                                           "radius levels")):
+        print(f"GlobalConstraint({label}) over the MLP's two weights, microseconds")
+        for name, _ in toolkits:
+            projected = times[name, global_key] - times[name, "restore members"]
+            bare = times[name, "bare members"] - times[name, "restore members"]
+            levels = times[name, levels_key] - times[name, "restore members"]
+            print(f"  {name:<10} project() {projected:.1f}, of which member_levels() "
+                  f"{levels:.1f}; the members' bare projections {bare:.1f}; "
+                  f"ratio {projected / bare:.2f}")
     print()
 
 
