@@ -129,7 +129,8 @@ def test_input_channel_rows_are_copied_there_and_back_exactly(dtype):
     with torch.device("meta"):     # (another default device: the copy is still the CPU's)
         copy, _ = leading_axes_swapped(weight)
     assert copy.device.type == "cpu" and torch.equal(copy, weight.transpose(0, 1).reshape(3, -1))
-    assert leading_axes_swapped(torch.randn(4, 3, 3, 3).to(memory_format=torch.channels_last)) is None
+    channels_last = torch.randn(4, 3, 3, 3).to(memory_format=torch.channels_last)
+    assert leading_axes_swapped(channels_last) is None
     assert leading_axes_swapped(torch.randn(4, 3, 3, 3, dtype=torch.float16)) is None
     assert leading_axes_swapped(torch.randn(4, 3)) is None
     torch.manual_seed(0)

@@ -793,26 +793,26 @@ def test_long_float32_columns_out_of_cache_take_the_same_bits_in_pairs(n_cols, r
     # a group alone takes them, so the same bits as groups one by one,
     # whatever the lanes of the second group (a partial last group, groups
     # whose columns are all zeroed, which are then not read) and where a
-    # float block overflows (values of up to 3e38: summed again in double); and the
-    # projection of the sort.
+    # float block overflows (values of up to 3e38: summed again in double);
+    # and the projection of the sort.
     from skproj.projections import _bilevel
 
     Y = rng.standard_normal((700, n_cols)) * np.exp(rng.standard_normal(n_cols))
     Y[:, 32:48] *= 1e-3          # (a whole group of 16 columns zeroed at most radii)
     Y[::3, 7::11] = np.round(Y[::3, 7::11])
     try:
-        for Y, fraction in itertools.product(
-                (Y.astype(np.float32), (np.clip(Y, -100, 100) * 3e36).astype(np.float32)), (0.02, 0.5, 0.97)):
-            norm = l11_norm(Y)
+        large = (np.clip(Y, -100, 100) * 3e36).astype(np.float32)
+        for Z, fraction in itertools.product((Y.astype(np.float32), large), (0.02, 0.5, 0.97)):
+            norm = l11_norm(Z)
             results = []
             for first_pairs in (True, False):
                 _bilevel._set_column_paths(first_pairs=first_pairs)
-                results.append(bilevel_l11(Y, fraction * norm, axis=0))
+                results.append(bilevel_l11(Z, fraction * norm, axis=0))
             np.testing.assert_array_equal(results[0].view(np.uint32),
                                           results[1].view(np.uint32), err_msg=str(fraction))
             np.testing.assert_allclose(
-                results[0], references.bilevel(Y, fraction * norm, "l1", 0), rtol=0,
-                atol=2e-5 * float(np.abs(Y).max()))
+                results[0], references.bilevel(Z, fraction * norm, "l1", 0), rtol=0,
+                atol=2e-5 * float(np.abs(Z).max()))
     finally:
         _bilevel._set_column_paths()
 

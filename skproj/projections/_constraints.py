@@ -219,7 +219,7 @@ class Constraint:
                 breakpoints)
 
     def _radius_is_summed(self):
-        """Whether :meth:`radius_function` is the default sum_j (b_j - threshold)_+ of the breakpoints."""
+        """Whether :meth:`radius_function` is the default: sum_j (b_j - threshold)_+."""
         return type(self).radius_function is Constraint.radius_function
 
     def _radius_function_and_breakpoints(self, Y):
