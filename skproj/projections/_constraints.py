@@ -234,7 +234,7 @@ class Constraint:
         return self.radius_function(Y), self._breakpoints(Y)
 
     def radius_at(self, Y, threshold):
-        """The radius whose projection zeroes exactly the groups with breakpoint <= ``threshold``."""
+        """The radius whose projection zeroes exactly the groups with breakpoint <= threshold."""
         return self.radius_function(Y)(threshold)
 
     def radius_for_groups(self, Y, k):
