@@ -531,6 +531,10 @@ def test_global_radius_threshold_in_closed_form_or_by_bisection(name):
             if exact is not None:
                 np.testing.assert_allclose(exact, bisected, rtol=1e-12)
                 np.testing.assert_allclose(sum(f(exact) for f in functions), eta, rtol=1e-12)
+    with torch.no_grad():
+        members[1].param[0, 0] = float("nan")
+    with pytest.raises(ValueError, match="NaN or infinity"):     # (from the group norms)
+        GlobalConstraint(members, eta=0.1).project()
 
 
 def test_global_constraint_errors():
