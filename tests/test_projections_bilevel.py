@@ -784,20 +784,21 @@ def test_column_panel_writes_same_bits_into_any_out(avx512, dtype, shape, rng):
         _bilevel._set_column_paths()
 
 
-@pytest.mark.parametrize("n_cols", [3003, 3040])
-def test_long_float32_columns_out_of_cache_take_the_same_bits_in_pairs(n_cols, rng):
+@pytest.mark.parametrize("shape", [(700, 3003), (703, 3040)])
+def test_long_float32_columns_out_of_cache_take_the_same_bits_in_pairs(shape, rng):
     # float32 columns of 641-1024 rows in a matrix of 8 MiB and more, whose
     # next panel is not prefetched, are passed two groups of 16 at a time
     # with AVX-512, both groups' first passes in one sweep down the rows
     # (``skp_group16_first_pair``): the float blocks of each group's sums as
     # a group alone takes them, so the same bits as groups one by one,
-    # whatever the lanes of the second group (a partial last group, groups
-    # whose columns are all zeroed, which are then not read) and where a
-    # float block overflows (values of up to 3e38: summed again in double);
-    # and the projection of the sort.
+    # whatever the rows past the last block of four and the lanes of the
+    # second group (a partial last group, groups whose columns are all
+    # zeroed, which are then not read) and where a float block overflows
+    # (values of up to 3e38: summed again in double); and the projection of
+    # the sort.
     from skproj.projections import _bilevel
 
-    Y = rng.standard_normal((700, n_cols)) * np.exp(rng.standard_normal(n_cols))
+    Y = rng.standard_normal(shape) * np.exp(rng.standard_normal(shape[1]))
     Y[:, 32:48] *= 1e-3          # (a whole group of 16 columns zeroed at most radii)
     Y[::3, 7::11] = np.round(Y[::3, 7::11])
     try:
