@@ -353,71 +353,16 @@ def matrix_call(object at_addresses, object y, object out, object eta, object ax
 
 # ------------------------------------------------------------ axes swapped
 
-ctypedef fused real:
-    float
-    double
-
-
-cdef enum:
-    # Rows of src copied together: each row of dst then gets whole lines, and
-    # src is read as this many sequential streams (a row at a time, the rows
-    # of a large weight a few kB apart fell into a handful of L1 sets).
-    SWAP_BLOCK = 16
-
-
-cdef inline void _swap_runs(const real* src, real* dst, Py_ssize_t a, Py_ssize_t b,
-                            Py_ssize_t k) noexcept nogil:
-    """dst[j, i, :] = src[i, j, :] for a (a, b, k) src and a (b, a, k) dst, both contiguous.
-
-    Inlined where ``k`` is a constant (the callers' common kernel sizes), a
-    run of k values is a few fixed moves rather than a loop or a call of
-    ``memcpy``.
-    """
-    cdef Py_ssize_t i0, i, j, t, end
-    cdef const real* s
-    cdef real* d
-    i0 = 0
-    while i0 < a:
-        end = min(i0 + <Py_ssize_t> SWAP_BLOCK, a)
-        for j in range(b):
-            d = dst + (j * a + i0) * k
-            s = src + (i0 * b + j) * k
-            for i in range(i0, end):
-                for t in range(k):
-                    d[t] = s[t]
-                d += k
-                s += b * k
-        i0 = end
-
-
-cdef void _swap(const real* src, real* dst, Py_ssize_t a, Py_ssize_t b,
-                Py_ssize_t k) noexcept nogil:
-    # (kernels of 1, 2, 3, 5, 7 entries a side, 1-D or square, and 2 x 2)
-    if k == 1:
-        _swap_runs(src, dst, a, b, 1)
-    elif k == 2:
-        _swap_runs(src, dst, a, b, 2)
-    elif k == 3:
-        _swap_runs(src, dst, a, b, 3)
-    elif k == 4:
-        _swap_runs(src, dst, a, b, 4)
-    elif k == 5:
-        _swap_runs(src, dst, a, b, 5)
-    elif k == 7:
-        _swap_runs(src, dst, a, b, 7)
-    elif k == 9:
-        _swap_runs(src, dst, a, b, 9)
-    elif k == 25:
-        _swap_runs(src, dst, a, b, 25)
-    elif k == 49:
-        _swap_runs(src, dst, a, b, 49)
-    else:
-        _swap_runs(src, dst, a, b, k)
+cdef extern from "_swap_axes.h" nogil:
+    void skp_swap_leading_axes_f32(const float* src, float* dst, Py_ssize_t a, Py_ssize_t b,
+                                   Py_ssize_t k)
+    void skp_swap_leading_axes_f64(const double* src, double* dst, Py_ssize_t a,
+                                   Py_ssize_t b, Py_ssize_t k)
 
 
 def swap_leading_axes(size_t src_address, size_t dst_address, Py_ssize_t a, Py_ssize_t b,
                       Py_ssize_t k, bint single):
-    """``dst[j, i, :] = src[i, j, :]``: a contiguous (a, b, k) array into a contiguous (b, a, k) one.
+    """``dst[j, i, :] = src[i, j, :]``: a contiguous (a, b, k) array into a (b, a, k) one.
 
     The copy ``skproj.nn`` makes of a convolution's weight (out, in, kh, kw)
     whose groups are its input channels, rows of the matrix (in, out * kh *
@@ -432,6 +377,7 @@ def swap_leading_axes(size_t src_address, size_t dst_address, Py_ssize_t a, Py_s
         return
     with nogil:
         if single:
-            _swap(<const float*> src_address, <float*> dst_address, a, b, k)
+            skp_swap_leading_axes_f32(<const float*> src_address, <float*> dst_address, a, b, k)
         else:
-            _swap(<const double*> src_address, <double*> dst_address, a, b, k)
+            skp_swap_leading_axes_f64(<const double*> src_address, <double*> dst_address, a, b,
+                                      k)
