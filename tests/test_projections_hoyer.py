@@ -769,6 +769,38 @@ def test_heavy_tailed_matrices_take_passes_and_stay_exact(kind, dtype, loops):
             assert_close(X, reference_gsp(Y, s, axis, weights), rtol=1e-9)
 
 
+@pytest.mark.parametrize("shape", [(100, 1000), (7, 1003), (257, 650)])
+def test_float32_column_sample_in_lanes_gives_the_projection(shape):
+    # float32 column groups with AVX-512 keep their sample a block of 16
+    # neighbouring groups at a time, row by row, and sum it a group a lane
+    # (``Sample.lanes``): the sample's estimate of t* is the one of the
+    # sample a group at a time (its sums in another order), and since the
+    # sample only brackets t*, the projection is too (to rounding: another
+    # bracket may leave another band), the reference's, and meets the
+    # target; all-zero groups (a lane whose top is 0) and ties included.
+    if not _use_loops("avx512"):
+        pytest.skip("needs AVX-512F: the sample in lanes runs with its passes only")
+    rng = np.random.default_rng(61)
+    Y = rng.standard_normal(shape) * np.exp(rng.standard_normal(shape[1]))
+    Y[:, 16:33] = 0.0
+    Y[::4, 40:60] = np.round(Y[::4, 40:60])
+    Y = Y.astype(np.float32)
+    try:
+        for s in (0.5, 0.8, 0.95):
+            X = project_group_hoyer(Y, s, axis=0)
+            estimate = _hoyer._sample_estimate()
+            _hoyer._set_testing(sample_lanes=False)
+            X_groups = project_group_hoyer(Y, s, axis=0)
+            _use_loops("avx512")
+            assert estimate > 0
+            np.testing.assert_allclose(estimate, _hoyer._sample_estimate(), rtol=1e-9)
+            assert_close(X, X_groups, rtol=1e-6)
+            assert_close(X, reference_gsp(Y.astype(np.float64), s, 0), rtol=1e-5)
+            assert hoyer_sparsity(X, axis=0)[1] >= s - 1e-5
+    finally:
+        _hoyer._set_testing()
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("axis", [0, 1])
 def test_targets_near_g_at_zero_are_decided_exactly(axis, dtype):
