@@ -875,26 +875,16 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_write(
     next_l = _mm512_maskz_mov_ps(next_kept, next_l);
     if (kept == 0xffff && (!next || next_kept == 0xffff)) {
         /* (every column kept, the most common case: the same operations
-         * without masks, where reloading the four masks into the one mask
-         * register the compiler gave them took three of the row's thirteen
-         * operations on the two ports that run 512-bit ones) */
-        const __m512 zero = _mm512_setzero_ps();
-        const __m512i sign = _mm512_set1_epi32((int) 0x80000000u);
+         * with constant masks, where reloading the four masks into the one
+         * mask register the compiler gave them took three of the row's
+         * thirteen operations on the two ports that run 512-bit ones) */
         for (i = 0; i < n_rows; i++) {
             const float* y = (const float*) (s->columns + i * row_stride);
             float* x = (float*) ((char*) dst + i * dst_stride);
-            __m512 v = _mm512_loadu_ps(y);
-            _mm512_storeu_ps(x, _mm512_castsi512_ps(_mm512_ternarylogic_epi32(
-                _mm512_castps_si512(_mm512_max_ps(
-                    _mm512_sub_ps(_mm512_sub_ps(_mm512_abs_ps(v), h), l), zero)),
-                _mm512_castps_si512(v), sign, 0xF8)));
-            if (next) {
-                v = _mm512_loadu_ps(y + 16);
-                _mm512_storeu_ps(x + 16, _mm512_castsi512_ps(_mm512_ternarylogic_epi32(
-                    _mm512_castps_si512(_mm512_max_ps(
-                        _mm512_sub_ps(_mm512_sub_ps(_mm512_abs_ps(v), next_h), next_l), zero)),
-                    _mm512_castps_si512(v), sign, 0xF8)));
-            }
+            _mm512_storeu_ps(x, skp_shrunk16_f32(_mm512_loadu_ps(y), h, l, 0xffff));
+            if (next)
+                _mm512_storeu_ps(x + 16, skp_shrunk16_f32(_mm512_loadu_ps(y + 16), next_h,
+                                                          next_l, 0xffff));
         }
         return;
     }
