@@ -506,6 +506,17 @@ static inline void skp_resum_overflowed(const char* columns, ptrdiff_t row_strid
  * against masked loads: 100 x 1000, 300 x 3000, 30 x 1000 and 100 x 333
  * 0.95-0.97 of the time; with the prefetch, 1000 x 10000 1.01-1.03; float64
  * passes alike within 1-3 %, so left masked). */
+/* One row of a pass over sixteen columns: the magnitudes ``v`` above
+ * ``bound`` added to the float ``block``, counted, and the least of them
+ * kept (skp_columns_above16_f32, skp_group16_first_pair). */
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_take16(
+        __m512 v, __m512 bound, __m512* block, __m512i* count, __m512* least) {
+    const __mmask16 keep = _mm512_cmp_ps_mask(v, bound, _CMP_GT_OQ);
+    *block = _mm512_mask_add_ps(*block, keep, *block, v);
+    *count = _mm512_mask_add_epi32(*count, keep, *count, _mm512_set1_epi32(1));
+    *least = _mm512_mask_min_ps(*least, keep, *least, v);
+}
+
 SKP_AVX512 static inline void skp_columns_above16_f32(const char* base, ptrdiff_t row_stride,
                                                       ptrdiff_t n_rows, __mmask16 lanes,
                                                       __m512 bound, __m512i* count,
@@ -513,7 +524,6 @@ SKP_AVX512 static inline void skp_columns_above16_f32(const char* base, ptrdiff_
                                                       __m512* least, const int packed,
                                                       float* copy, const int prefetch) {
     const __m512 above_all = _mm512_set1_ps(INFINITY);
-    const __m512i one = _mm512_set1_epi32(1);
     __m512i count0 = _mm512_setzero_si512(), count1 = _mm512_setzero_si512();
     __m512 least0 = above_all, least1 = above_all, least2 = above_all, least3 = above_all;
     __m512d low = _mm512_setzero_pd(), high = _mm512_setzero_pd();
@@ -526,16 +536,13 @@ SKP_AVX512 static inline void skp_columns_above16_f32(const char* base, ptrdiff_
                   ? _mm512_loadu_ps((const float*) (base + (k) * row_stride))  \
                   : _mm512_maskz_loadu_ps(                                    \
                       lanes, (const float*) (base + (k) * row_stride)));      \
-        const __mmask16 keep_ = _mm512_cmp_ps_mask(v_, bound, _CMP_GT_OQ);    \
         if (copy) {                                                           \
             _mm512_store_ps(copy + 16 * (k), v_);                             \
             if (prefetch)                                                     \
                 _mm_prefetch(base + ((k) + SKP_PANEL_PREFETCH_ROWS) * row_stride, \
                              _MM_HINT_T0);                                    \
         }                                                                     \
-        b = _mm512_mask_add_ps(b, keep_, b, v_);                              \
-        c = _mm512_mask_add_epi32(c, keep_, c, one);                          \
-        m = _mm512_mask_min_ps(m, keep_, m, v_);                              \
+        skp_take16(v_, bound, &b, &c, &m);                                    \
     } while (0)
     while (i < n_rows) {
         __m512 block0 = _mm512_setzero_ps(), block1 = _mm512_setzero_ps();
@@ -728,7 +735,6 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_first_p
         skp_group16_f32* a, skp_group16_f32* b, ptrdiff_t row_stride, ptrdiff_t n_rows,
         double floor) {
     const __m512 above_all = _mm512_set1_ps(INFINITY);
-    const __m512i one = _mm512_set1_epi32(1);
     const __m512 bound_a = a->bound, bound_b = b->bound;
     const __mmask16 lanes_b = b->lanes;
     float* const copy_a = a->packed;
@@ -745,18 +751,12 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_first_p
         const __m512 va = _mm512_abs_ps(_mm512_loadu_ps((const float*) row_)); \
         const __m512 vb = _mm512_abs_ps(                                      \
             _mm512_maskz_loadu_ps(lanes_b, (const float*) (row_ + 64)));      \
-        const __mmask16 keep_a_ = _mm512_cmp_ps_mask(va, bound_a, _CMP_GT_OQ); \
-        const __mmask16 keep_b_ = _mm512_cmp_ps_mask(vb, bound_b, _CMP_GT_OQ); \
         _mm512_store_ps(copy_a + 16 * (k), va);                               \
         _mm512_store_ps(copy_b + 16 * (k), vb);                               \
         _mm_prefetch(row_ + SKP_PANEL_PREFETCH_ROWS * row_stride, _MM_HINT_T0); \
         _mm_prefetch(row_ + SKP_PANEL_PREFETCH_ROWS * row_stride + 64, _MM_HINT_T0); \
-        ba = _mm512_mask_add_ps(ba, keep_a_, ba, va);                         \
-        bb = _mm512_mask_add_ps(bb, keep_b_, bb, vb);                         \
-        count_a = _mm512_mask_add_epi32(count_a, keep_a_, count_a, one);      \
-        count_b = _mm512_mask_add_epi32(count_b, keep_b_, count_b, one);      \
-        ma = _mm512_mask_min_ps(ma, keep_a_, ma, va);                         \
-        mb = _mm512_mask_min_ps(mb, keep_b_, mb, vb);                         \
+        skp_take16(va, bound_a, &ba, &count_a, &ma);                          \
+        skp_take16(vb, bound_b, &bb, &count_b, &mb);                          \
     } while (0)
     while (i < n_rows) {
         /* (the float blocks of skp_columns_above16_f32, row for row: the same sums) */
