@@ -107,7 +107,7 @@ def leading_axes_swapped(tensor):
     the tensor is on another device, of another dtype, not contiguous or a
     negative view: the caller's torch operations then.
     """
-    from skproj.projections._arrays import swap_leading_axes
+    from skproj.projections._arrays import swap_leading_axes  # (here: _arrays imports us)
 
     torch = get_torch()
     dtype = tensor.dtype
