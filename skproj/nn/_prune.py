@@ -374,7 +374,7 @@ class ParameterConstraint:
         return self._constraint().radius_for_groups(matrix, k)
 
     def remove(self):
-        """Make the pruning permanent and drop the bookkeeping (as ``torch.nn.utils.prune.remove``)."""
+        """Make the pruning permanent, drop the bookkeeping (``torch.nn.utils.prune.remove``)."""
         self.apply_mask()
         del self.module._skproj_constraints[self.name]
         delattr(self.module, self.name + "_mask")

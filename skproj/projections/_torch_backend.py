@@ -226,7 +226,8 @@ def bilevel_l12(y, eta, axis):
     radii = _new_radii(norms, eta)
     if radii is None:
         return y.clone()
-    scale = get_torch().where(norms > 0, radii / norms.clamp(min=get_torch().finfo(y.dtype).tiny), 0)
+    torch = get_torch()
+    scale = torch.where(norms > 0, radii / norms.clamp(min=torch.finfo(y.dtype).tiny), 0)
     return y * scale.unsqueeze(axis)
 
 
