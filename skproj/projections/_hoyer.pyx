@@ -1615,7 +1615,8 @@ def _weighted_columns(const floating[:, :] y, const double[::1] iw, const double
     cdef double[::1] sum_r = array("d", [0.0]) * n, top = array("d", [0.0]) * n
     cdef int64_t[::1] arg = array("q", [0]) * n
     if not _simd:
-        raise RuntimeError("the CPU has no AVX2")
+        raise RuntimeError("the vector loops are off: the CPU has no AVX2, or "
+                           "_set_testing(simd=False) chose the portable ones")
     st.keys = <double*> malloc((capacity + 1) * sizeof(double))
     st.vals = <double*> malloc((capacity + 1) * sizeof(double))
     st.groups = <Py_ssize_t*> malloc((capacity + 1) * sizeof(Py_ssize_t))
