@@ -1472,6 +1472,28 @@ def test_heavy_tails_take_the_passes_where_the_bands_would_be_wide(seed):
     np.testing.assert_array_equal(results[0], results[1])   # (the prefetches change no bit)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_heavy_tails_past_the_caches_take_the_passes_and_stream_the_result(dtype,
+                                                                          kernel_path):
+    """A heavy-tailed matrix of 8 MiB or more (its result streamed past the
+    caches by write_clipped) projected by the in-cache path's passes (by the
+    bands without them): the bisection reference's projection, each entry
+    clipped at its column's level exactly, and the same bits in place."""
+    Y, eta, expected = _cauchy_keeping_half(65, (1000, 2100 if dtype == np.float32 else 1050))
+    Y = Y.astype(dtype)
+    assert Y.nbytes >= 1 << 23 and Y.strides[0] >= 1 << 12   # (long rows: streamed)
+    X, theta, mu = project_l1inf_ball(Y, eta, return_dual=True)
+    sampled, entries = _l1inf._sampled_stats()[:2]
+    assert sampled > 0 and (entries == 0) == (kernel_path != "general")  # the passes: no band
+    levels = mu.astype(dtype)
+    np.testing.assert_array_equal(X, np.clip(Y, -levels, levels))
+    tol = 1e-12 if dtype == np.float64 else 3e-6
+    np.testing.assert_allclose(X, expected, rtol=0, atol=tol * np.abs(Y).max())
+    in_place = Y.copy()
+    assert project_l1inf_ball(in_place, eta, out=in_place) is in_place
+    np.testing.assert_array_equal(in_place, X)
+
+
 @pytest.mark.parametrize("seed", [63, 64])
 def test_mostly_zero_matrices_take_the_passes_where_no_band_is_predicted(seed):
     """Word counts (1 % non-zero, tied log counts): at radii that zero many
