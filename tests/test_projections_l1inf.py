@@ -1473,25 +1473,44 @@ def test_heavy_tails_take_the_passes_where_the_bands_would_be_wide(seed):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_heavy_tails_past_the_caches_take_the_passes_and_stream_the_result(dtype,
-                                                                          kernel_path):
-    """A heavy-tailed matrix of 8 MiB or more (its result streamed past the
-    caches by write_clipped) projected by the in-cache path's passes (by the
-    bands without them): the bisection reference's projection, each entry
-    clipped at its column's level exactly, and the same bits in place."""
-    Y, eta, expected = _cauchy_keeping_half(65, (1000, 2100 if dtype == np.float32 else 1050))
-    Y = Y.astype(dtype)
+@pytest.mark.parametrize("axis", [0, 1])
+def test_passes_past_the_caches_stream_the_result(axis, dtype, kernel_path):
+    """A heavy-tailed matrix of 8 MiB or more in long rows (its result streamed
+    past the caches by write_clipped) projected by the in-cache path's passes
+    (as large heavy-tailed matrices whose predicted bands would be wide are;
+    the general path on the "general" run): at radii where bilevel_l1inf
+    keeps half and a tenth of the groups (every group, then about a third,
+    kept), the bisection reference's projection, each entry clipped at its
+    group's level bit for bit (zeroed rows +0.0, zeroed columns keeping each
+    entry's sign, as every write), and the same bits in place."""
+    rng = np.random.default_rng(65 + axis)
+    Y = rng.standard_cauchy((1000, 2100 if dtype == np.float32 else 1050)).astype(dtype)
     assert Y.nbytes >= 1 << 23 and Y.strides[0] >= 1 << 12   # (long rows: streamed)
-    X, theta, mu = project_l1inf_ball(Y, eta, return_dual=True)
-    sampled, entries = _l1inf._sampled_stats()[:2]
-    assert sampled > 0 and (entries == 0) == (kernel_path != "general")  # the passes: no band
-    levels = mu.astype(dtype)
-    np.testing.assert_array_equal(X, np.clip(Y, -levels, levels))
+    maxima = np.sort(np.abs(Y.astype(np.float64)).max(axis=axis))[::-1]
     tol = 1e-12 if dtype == np.float64 else 3e-6
-    np.testing.assert_allclose(X, expected, rtol=0, atol=tol * np.abs(Y).max())
-    in_place = Y.copy()
-    assert project_l1inf_ball(in_place, eta, out=in_place) is in_place
-    np.testing.assert_array_equal(in_place, X)
+    zero = np.copysign(np.zeros_like(Y), Y) if axis == 0 else np.zeros_like(Y)
+    kept_shares = []
+    _l1inf._set_testing(small=kernel_path != "general", short_groups=kernel_path == "short",
+                        small_max_bytes=1 << 30)
+    try:
+        for share in (0.5, 0.1):
+            k = int(share * maxima.size)
+            eta = float(np.sum(maxima[:k] - maxima[k]))
+            X, _, mu = project_l1inf_ball(Y, eta, axis=axis, return_dual=True)
+            level = np.expand_dims(mu.astype(dtype), axis)
+            kept = np.broadcast_to(level > 0, Y.shape)
+            kept_shares.append(kept.mean())
+            expected = np.clip(Y, -level, level)
+            expected[~kept] = zero[~kept]
+            assert np.array_equal(X.view(np.uint8), expected.view(np.uint8)), share
+            np.testing.assert_allclose(X, _bisection_projection(Y, eta, axis)[0], rtol=0,
+                                       atol=tol * np.abs(Y).max())
+            in_place = Y.copy()
+            assert project_l1inf_ball(in_place, eta, axis=axis, out=in_place) is in_place
+            assert np.array_equal(in_place.view(np.uint8), X.view(np.uint8)), share
+    finally:
+        _l1inf._set_testing()
+    assert kept_shares[0] == 1.0 and 0.1 < kept_shares[1] < 0.6
 
 
 @pytest.mark.parametrize("seed", [63, 64])

@@ -571,10 +571,11 @@ cdef void _small_write(const floating[:, :] y, floating[:, :] x, const floating*
     """Step 5 of both halves (``write_clipped``).
 
     A large result of long rows by ``write_clipped``'s non-temporal stores
-    (wherever that writes what the clip below would: its zeroed rows, and
-    its zeroed columns where few are kept, are +0.0 where the clip keeps
-    the sign of each entry); else by the AVX-512 loop where it runs and
-    ``x`` has ``y``'s contiguous axis.  (The in-cache path's passes also
+    wherever that writes what the clip below would (both write zeroed row
+    groups as +0.0 and keep each entry's sign in zeroed column groups, but
+    for ``write_clipped``'s few kept columns, written into a zeroed result);
+    else by the AVX-512 loop where it runs and ``x`` has ``y``'s contiguous
+    axis.  (The in-cache path's passes also
     take large heavy-tailed matrices whose predicted bands are too wide,
     ``any_size``: their results written by the clip's plain stores took
     2.3 copies, Student t(3) and Cauchy 1000 x 10000 float32 at 10-90 % of
@@ -586,8 +587,7 @@ cdef void _small_write(const floating[:, :] y, floating[:, :] x, const floating*
     if (y.strides[1] == x.strides[1] == item
             and y.shape[1] * item >= _STREAM_ROW_BYTES
             and streams(y.shape[0] * y.shape[1] * item)
-            and (n_kept == n_groups
-                 or not groups_are_rows and n_kept * SPARSE_WRITE_DIVISOR * 8 >= n_groups)):
+            and (groups_are_rows or n_kept * SPARSE_WRITE_DIVISOR * 8 >= n_groups)):
         write_clipped(y, x, levels, kept, n_kept, groups_are_rows)
         return
     if y.strides[1] == item and x.strides[1] == item:
