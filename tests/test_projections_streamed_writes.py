@@ -30,7 +30,8 @@ PROJECTIONS = [
     ("project_l1_ball", lambda y, out, axis, s: project_l1_ball(
         y, s * l11_norm(y), out=out)),
     ("project_simplex", lambda y, out, axis, s: project_simplex(y, s * y.size, out=out)),
-    # (streamed where the groups are rows, float32 with AVX-512)
+    # (streamed with AVX-512 where the groups are rows, and column groups of
+    # float64, whose rows are written one by one)
     ("project_group_hoyer", lambda y, out, axis, s: project_group_hoyer(
         y, 0.4 + 0.5 * s, axis=axis, out=out)),
 ]
@@ -139,20 +140,24 @@ def test_soft_thresholds_take_the_same_bits_from_every_write_loop(simplex, dtype
         _l1._set_stream_row_bytes(row_bytes_before)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("axis", [0, 1])
-def test_group_hoyer_writes_the_same_bits_streamed_or_not(axis):
-    # float32 row groups with AVX-512: a large result's whole lines streamed,
-    # the values around them by plain stores of the same expression; column
-    # groups are not streamed (the same bits either way, trivially).
+def test_group_hoyer_writes_the_same_bits_streamed_or_not(axis, dtype):
+    # With AVX-512, row groups (and float64's column groups, a row at a time):
+    # a large result's whole lines streamed, the values around them by plain
+    # stores of the same expression; float32's column groups are not streamed
+    # (the same bits either way, trivially).
     from skproj.projections import _l1
 
-    y = np.random.default_rng(13).standard_normal(SHAPES[np.float32]).astype(np.float32)
+    y = np.random.default_rng(13).standard_normal(SHAPES[dtype]).astype(dtype)
+    itemsize = np.dtype(dtype).itemsize
     unwritten = np.full_like(y, np.nan)
     expected = project_group_hoyer(y, 0.8, axis=axis, out=at_offset(unwritten, 0))
     row_bytes_before = _l1._set_stream_row_bytes(1 << 40)
     try:
         for offset in range(8):
-            out = project_group_hoyer(y, 0.8, axis=axis, out=at_offset(unwritten, 4 * offset))
+            out = project_group_hoyer(y, 0.8, axis=axis,
+                                      out=at_offset(unwritten, itemsize * offset))
             np.testing.assert_array_equal(bits(out), bits(expected), err_msg=f"offset {offset}")
     finally:
         _l1._set_stream_row_bytes(row_bytes_before)

@@ -353,6 +353,8 @@ cdef extern from "_hoyer_simd.h" nogil:
         float* keys, int32_t* groups, double* top, int* nan, int branchless)
     void skh_write_f32_avx512(const float* src, float* dst, Py_ssize_t n, const double* t,
                               int t_step, const double* scale, int scale_step, bint stream)
+    void skh_write_f64_avx512(const double* src, double* dst, Py_ssize_t n, const double* t,
+                              int t_step, const double* scale, int scale_step, bint stream)
     void skh_stream_fence()
     void skh_write_columns_f32_avx512(const float* src, Py_ssize_t src_stride, float* dst,
                                       Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t n,
@@ -846,6 +848,8 @@ cdef inline void _simd_write(const floating* src, floating* dst, Py_ssize_t n,
             skh_write_f32_avx512(src, dst, n, t, t_step, scale, scale_step, stream)
         else:
             skh_write_f32(src, dst, n, t, t_step, scale, scale_step)
+    elif _avx512:
+        skh_write_f64_avx512(src, dst, n, t, t_step, scale, scale_step, stream)
     else:
         skh_write_f64(src, dst, n, t, t_step, scale, scale_step)
 
@@ -2436,16 +2440,17 @@ cdef void _write(const floating[:, :] y, floating[:, :] x, Layout* layout, const
     cdef floating* dst
     cdef double excess, scale, threshold
     cdef bint contiguous = _simd and layout.step_y == 1 and layout.step_x == 1
-    # (float32 with AVX-512: a large result's whole lines by non-temporal
-    # stores, as the l1 kernels' writes; see skh_write_f32_avx512.  Row groups
-    # of 1000 x 10000 and 10000 x 1000 Gaussian at s = 0.5-0.95: the write
-    # 1.7-1.8 copies of the matrix -> 1.1-1.4.)
+    # (With AVX-512: a large result's whole lines by non-temporal stores, as
+    # the l1 kernels' writes; see skh_write_f32_avx512.  Row groups of 1000 x
+    # 10000 and 10000 x 1000 Gaussian at s = 0.5-0.95: the float32 write
+    # 1.7-1.8 copies of the matrix -> 1.1-1.4; float64's, since
+    # skh_write_f64_avx512, see there.)
     # Column groups streamed row by row (the block of rows below, a vector of
     # each row in turn, left its lines partial in the write-combining buffers:
     # slower streamed); their scales read again for each row.  Gaussian at s =
     # 0.5-0.95, the call in copies: 10000 x 1000 3.2-3.3 -> 2.7-2.9, 1000 x
     # 10000 (a row's scales 80 kB) within 3 %.
-    cdef bint stream = (floating is float and contiguous and _avx512
+    cdef bint stream = (contiguous and _avx512
                         and streams_rows(layout.n_rows, layout.n_cols * sizeof(floating)))
     cdef bint stream_columns = stream and not layout.groups_are_rows
     stream = stream and layout.groups_are_rows
