@@ -329,6 +329,33 @@ def test_avx2_and_portable_loops_agree(dtype, order):
                 assert mu_simd == pytest.approx(mu_portable, rel=1e-10)
 
 
+@pytest.mark.parametrize("shape", [(300, 1001), (1100, 203)])
+def test_float64_row_groups_take_the_same_bits_with_avx512_and_avx2(shape):
+    # float64 row groups' band read with AVX-512 (skh_row_band(_top)_f64_avx512)
+    # keeps the AVX2 loop's lanes, its order of additions and of the band's
+    # keys: the projection and its threshold are the same bits either way;
+    # rows with a tail shorter than a vector, zeros, tied maxima, heavy tails.
+    if not _use_loops("avx512"):
+        _hoyer._set_testing()
+        pytest.skip("the CPU has no AVX-512F")
+    rng = np.random.default_rng(71)
+    Y = rng.standard_normal(shape) * np.exp(rng.standard_normal((shape[0], 1)))
+    Y[rng.uniform(size=shape) < 0.2] = 0.0
+    Y[::5, ::9] = 2.0
+    Y[3] = rng.standard_cauchy(shape[1])
+    try:
+        for s in (0.3, 0.6, 0.9, 0.99):
+            results = []
+            for name in ("avx512", "avx2"):
+                _use_loops(name)
+                results.append(project_group_hoyer(Y, s, axis=1, return_dual=True))
+            (X, mu), (X_avx2, mu_avx2) = results
+            assert np.array_equal(X.view(np.uint8), X_avx2.view(np.uint8)), s
+            assert mu == mu_avx2
+    finally:
+        _hoyer._set_testing()
+
+
 _FLOAT32_REFERENCES = {}
 
 

@@ -353,6 +353,14 @@ cdef extern from "_hoyer_simd.h" nogil:
         float* keys, int32_t* groups, double* top, int* nan, int branchless)
     void skh_write_f32_avx512(const float* src, float* dst, Py_ssize_t n, const double* t,
                               int t_step, const double* scale, int scale_step, bint stream)
+    Py_ssize_t skh_row_band_f64_avx512(const double* row, Py_ssize_t n, double lo, double hi,
+                                       double unit, double* sums, Py_ssize_t count,
+                                       Py_ssize_t capacity, double* keys, double* top,
+                                       int* nan)
+    Py_ssize_t skh_row_band_top_f64_avx512(const double* row, Py_ssize_t n, double lo,
+                                           double hi, double unit, double* sums,
+                                           Py_ssize_t count, Py_ssize_t capacity,
+                                           double* keys, double* top, int* nan)
     void skh_write_f64_avx512(const double* src, double* dst, Py_ssize_t n, const double* t,
                               int t_step, const double* scale, int scale_step, bint stream)
     void skh_stream_fence()
@@ -1894,6 +1902,12 @@ cdef inline Py_ssize_t _simd_row_band(const floating* row, Py_ssize_t n, double 
                                         st.keys, top, nan)
         return skh_row_band_f32(row, n, lo, hi, unit, sums, st.count, st.capacity, st.keys,
                                 NULL, NULL)
+    elif _avx512:
+        if top != NULL:
+            return skh_row_band_top_f64_avx512(row, n, lo, hi, unit, sums, st.count,
+                                               st.capacity, st.keys, top, nan)
+        return skh_row_band_f64_avx512(row, n, lo, hi, unit, sums, st.count, st.capacity,
+                                       st.keys, NULL, NULL)
     else:
         if top != NULL:
             return skh_row_band_top_f64(row, n, lo, hi, unit, sums, st.count, st.capacity,
