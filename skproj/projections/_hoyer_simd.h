@@ -119,12 +119,24 @@ SKH_AVX2 static inline void skh_pack_store_i64(int64_t* dst, __m256i x, int mask
     _mm256_storeu_si256((__m256i*) dst, _mm256_permutevar8x32_epi32(x, perm));
 }
 
+/* The lanes of ``mask`` among lanes[0:n] pushed one by one at the cursor
+ * ``count`` of a buffer of ``capacity`` keys (counting beyond it). */
+static inline ptrdiff_t skh_push_lanes(double* keys, ptrdiff_t count, ptrdiff_t capacity,
+                                       const double* lanes, int n, int mask) {
+    int lane;
+    for (lane = 0; lane < n; lane++)
+        if (mask & (1 << lane)) {
+            if (count < capacity) keys[count] = lanes[lane];
+            count++;
+        }
+    return count;
+}
+
 /* One vector's band entries (lo < key < hi, ``mask``) at the cursor ``count``:
  * a whole vector stored while it fits, one by one at the end of the buffer.
  * The band is narrow: most vectors hold none (a branch predicted taken). */
 SKH_AVX2 static inline ptrdiff_t skh_push_keys(double* keys, ptrdiff_t count,
                                               ptrdiff_t capacity, __m256d key, int mask) {
-    int lane;
     double lanes[4];
     if (__builtin_expect(mask == 0, 1))
         return count;
@@ -133,12 +145,7 @@ SKH_AVX2 static inline ptrdiff_t skh_push_keys(double* keys, ptrdiff_t count,
         return count + _mm_popcnt_u32((unsigned) mask);
     }
     _mm256_storeu_pd(lanes, key);
-    for (lane = 0; lane < 4; lane++)
-        if (mask & (1 << lane)) {
-            if (count < capacity) keys[count] = lanes[lane];
-            count++;
-        }
-    return count;
+    return skh_push_lanes(keys, count, capacity, lanes, 4, mask);
 }
 
 /* ------------------------------------------------------------ contiguous groups */
@@ -1304,18 +1311,12 @@ SKH_AVX512 static inline ptrdiff_t skh_push8_f64(double* keys, ptrdiff_t count,
                                                  ptrdiff_t capacity, __m512d key,
                                                  __mmask8 mask) {
     double lanes[8];
-    int lane;
     if (count + 8 <= capacity) {
         _mm512_storeu_pd(keys + count, _mm512_maskz_compress_pd(mask, key));
         return count + _mm_popcnt_u32((unsigned) mask);
     }
     _mm512_storeu_pd(lanes, key);
-    for (lane = 0; lane < 8; lane++)
-        if (mask & (1 << lane)) {
-            if (count < capacity) keys[count] = lanes[lane];
-            count++;
-        }
-    return count;
+    return skh_push_lanes(keys, count, capacity, lanes, 8, mask);
 }
 
 /* skh_row_band(_top)_f64 with AVX-512F (the same arguments): the AVX2 loop's
