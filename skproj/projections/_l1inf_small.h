@@ -769,7 +769,7 @@ SKP_SMALL_AVX512 static void skp_small_clip512_##SUFFIX(const T* y, T* x, ptrdif
 
 SKP_SMALL_CLIP512(double, f64, 8, __m512d, __mmask8, _mm512_maskz_loadu_pd, _mm512_set1_pd,
                   _mm512_min_pd, _mm512_max_pd, _mm512_mask_storeu_pd,
-                  _mm512_set1_epi64((long long) 1 << 63), _mm512_castpd_si512,
+                  _mm512_set1_epi64(INT64_MIN), _mm512_castpd_si512,
                   _mm512_castsi512_pd)
 SKP_SMALL_CLIP512(float, f32, 16, __m512, __mmask16, _mm512_maskz_loadu_ps, _mm512_set1_ps,
                   _mm512_min_ps, _mm512_max_ps, _mm512_mask_storeu_ps,
