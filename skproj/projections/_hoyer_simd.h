@@ -1017,6 +1017,12 @@ SKH_AVX2 static inline __m256d skh_shrink(__m256d y, __m256d t, __m256d scale) {
     return _mm256_or_pd(magnitude, _mm256_and_pd(sign, y));
 }
 
+/* The same on one value (the loops' ends, and the portable loop's expression). */
+static inline double skh_write1_f64(double value, double t, double scale) {
+    double excess = fabs(value) - t;
+    return copysign((excess > 0 ? excess : 0.0) * scale, value);
+}
+
 SKH_AVX2 static void skh_write_f64(const double* src, double* dst, ptrdiff_t n,
                                    const double* t, int t_step, const double* scale,
                                    int scale_step) {
@@ -1026,10 +1032,8 @@ SKH_AVX2 static void skh_write_f64(const double* src, double* dst, ptrdiff_t n,
         _mm256_storeu_pd(dst + k, skh_shrink(_mm256_loadu_pd(src + k),
                                              t_step ? _mm256_loadu_pd(t + k) : vt,
                                              scale_step ? _mm256_loadu_pd(scale + k) : vs));
-    for (; k < n; k++) {
-        double excess = fabs(src[k]) - t[k * t_step];
-        dst[k] = copysign((excess > 0 ? excess : 0.0) * scale[k * scale_step], src[k]);
-    }
+    for (; k < n; k++)
+        dst[k] = skh_write1_f64(src[k], t[k * t_step], scale[k * scale_step]);
 }
 
 SKH_AVX2 static void skh_write_f32(const float* src, float* dst, ptrdiff_t n,
@@ -1048,11 +1052,8 @@ SKH_AVX2 static void skh_write_f32(const float* src, float* dst, ptrdiff_t n,
         _mm256_storeu_ps(dst + k, _mm256_set_m128(_mm256_cvtpd_ps(high),
                                                   _mm256_cvtpd_ps(low)));
     }
-    for (; k < n; k++) {
-        double excess = fabs((double) src[k]) - t[k * t_step];
-        dst[k] = (float) copysign((excess > 0 ? excess : 0.0) * scale[k * scale_step],
-                                  (double) src[k]);
-    }
+    for (; k < n; k++)
+        dst[k] = (float) skh_write1_f64((double) src[k], t[k * t_step], scale[k * scale_step]);
 }
 
 /* ------------------------------------------------------------ AVX-512, float32 */
@@ -1791,20 +1792,23 @@ SKH_AVX512 static ptrdiff_t skh_count_between_f32(const float* keys, ptrdiff_t n
 }
 
 /* skh_write_f32 with AVX-512: 8 floats a vector, computed in double. */
-/* The write's expression on 8 values (in double, rounded once). */
+/* The write's expression on 8 doubles (skh_shrink's, 8 lanes). */
+SKH_AVX512 static inline __m512d skh_shrink8(__m512d y, __m512d t, __m512d scale) {
+    const __m512i sign = _mm512_set1_epi64((int64_t) 0x8000000000000000ULL);
+    __m512d magnitude = _mm512_castsi512_pd(_mm512_andnot_si512(sign, _mm512_castpd_si512(y)));
+    __m512d shrunk = _mm512_mul_pd(_mm512_max_pd(_mm512_sub_pd(magnitude, t),
+                                                 _mm512_setzero_pd()), scale);
+    return _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(shrunk),
+                                               _mm512_and_si512(sign, _mm512_castpd_si512(y))));
+}
+
+/* ... on 8 floats (in double, rounded once). */
 SKH_AVX512 static inline __m256 skh_write8_f32(const float* src, __m512d vt, __m512d vs) {
-    __m512i sign = _mm512_set1_epi64((int64_t) 0x8000000000000000ULL);
-    __m512i y = _mm512_castpd_si512(_mm512_cvtps_pd(_mm256_loadu_ps(src)));
-    __m512d magnitude = _mm512_castsi512_pd(_mm512_andnot_si512(sign, y));
-    __m512d shrunk = _mm512_mul_pd(_mm512_max_pd(_mm512_sub_pd(magnitude, vt),
-                                                 _mm512_setzero_pd()), vs);
-    return _mm512_cvtpd_ps(_mm512_castsi512_pd(_mm512_or_si512(
-        _mm512_castpd_si512(shrunk), _mm512_and_si512(sign, y))));
+    return _mm512_cvtpd_ps(skh_shrink8(_mm512_cvtps_pd(_mm256_loadu_ps(src)), vt, vs));
 }
 
 static inline float skh_write1_f32(float value, double t, double scale) {
-    double excess = fabs((double) value) - t;
-    return (float) copysign((excess > 0 ? excess : 0.0) * scale, (double) value);
+    return (float) skh_write1_f64((double) value, t, scale);
 }
 
 /* With ``stream`` (a large result): the row's whole cache lines written by
@@ -1841,20 +1845,6 @@ SKH_AVX512 static void skh_write_f32_avx512(const float* src, float* dst, ptrdif
  * Intel Xeon: float64 rows of 1000 x 10000 written through the caches cost
  * 0.15-0.16 ns a byte, about 1.3 copies of the matrix, where float32's
  * streamed rows cost 0.064.) */
-SKH_AVX512 static inline __m512d skh_shrink8(__m512d y, __m512d t, __m512d scale) {
-    const __m512i sign = _mm512_set1_epi64((int64_t) 0x8000000000000000ULL);
-    __m512d magnitude = _mm512_castsi512_pd(_mm512_andnot_si512(sign, _mm512_castpd_si512(y)));
-    __m512d shrunk = _mm512_mul_pd(_mm512_max_pd(_mm512_sub_pd(magnitude, t),
-                                                 _mm512_setzero_pd()), scale);
-    return _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(shrunk),
-                                               _mm512_and_si512(sign, _mm512_castpd_si512(y))));
-}
-
-static inline double skh_write1_f64(double value, double t, double scale) {
-    double excess = fabs(value) - t;
-    return copysign((excess > 0 ? excess : 0.0) * scale, value);
-}
-
 SKH_AVX512 static void skh_write_f64_avx512(const double* src, double* dst, ptrdiff_t n,
                                             const double* t, int t_step, const double* scale,
                                             int scale_step, int stream) {
