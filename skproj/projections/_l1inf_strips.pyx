@@ -35,7 +35,8 @@ from cython cimport floating
 from skproj.projections._common cimport (
     SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, prefetch_l2, thread_seconds,
 )
-from skproj.projections._streaming cimport NextPanel, element_step, prefetch_rows, row_at
+from skproj.projections._streaming cimport (
+    NextPanel, element_step, no_next_panel, prefetch_rows, row_at)
 from skproj.projections._l1 cimport (
     STATUS_NOMEMORY, STATUS_PROJECTED, skp_set_avx512, skp_stream_fence,
     skp_write_short_rows512_f32, skp_write_short_rows512_f64, streams, write_row_simd,
@@ -988,6 +989,17 @@ cdef enum:
     _FIT_SIZE = MAX_FEATURES + 3
 
 
+cdef inline void _no_fit(double* fit) noexcept nogil:
+    """No fit: fit[0] = -inf (every guess is then its lower bound), the rest 0.
+
+    (Every entry set: ``_level_guess`` reads them all, and a stale one from
+    the stack read as NaN or inf would still give the lower bound, but
+    valgrind rightly flags the branch on it.)
+    """
+    memset(fit, 0, _FIT_SIZE * sizeof(double))
+    fit[0] = -INFINITY
+
+
 cdef void _fit_levels(const GroupLists* lists, const Bracket* b, int layout,
                       Py_ssize_t n_units, double theta, double* fit) noexcept nogil:
     """Least squares mu_g ~ fit[0] + the features' slopes (``group_features``).
@@ -1004,9 +1016,7 @@ cdef void _fit_levels(const GroupLists* lists, const Bracket* b, int layout,
     cdef double v[MAX_FEATURES + 1]
     cdef double n = 0.0
     memset(a, 0, sizeof(a))
-    for j in range(1, _FIT_INV_COUNT):
-        fit[j] = 0.0
-    fit[_FIT_INV_COUNT] = 0.0
+    _no_fit(fit)        # (until the fit is made)
     fit[_FIT_THETA] = theta
     v[0] = 1.0
     for idx in range(n_units):
@@ -1022,7 +1032,6 @@ cdef void _fit_levels(const GroupLists* lists, const Bracket* b, int layout,
                 a[i * (k + 1) + k] += v[i] * b.level[g]
             fit[_FIT_INV_COUNT] += 1.0 / b.counts[g]
             n += 1.0
-    fit[0] = -INFINITY
     if n < 8 or not solve_linear(a, k):
         return
     fit[_FIT_INV_COUNT] /= n
@@ -1328,21 +1337,23 @@ cdef bint _group_events(const floating[:, :] y, int layout, Py_ssize_t stride,
     from the group (in cache).  False when they do not add up (rounding at a
     tie: the caller hands over to the general path) or memory runs out.
     """
-    cdef Py_ssize_t k = <Py_ssize_t> (b.count_hi[g] - b.count_lo[g]), pos = n_events[0], n
-    cdef double low = 0.0 if b.zero_hi[g] else b.outside_hi[g]
+    # (A group zero at theta_hi may not have been read there: its count_hi
+    # and outside_hi are not read.)
+    cdef bint zero_hi = b.zero_hi[g]
+    cdef Py_ssize_t k = 0 if zero_hi else <Py_ssize_t> (b.count_hi[g] - b.count_lo[g])
+    cdef Py_ssize_t pos = n_events[0], n
+    cdef double low = 0.0 if zero_hi else b.outside_hi[g]
     b.event_start[g] = pos
     b.event_count[g] = 0
-    # (A group zero at theta_hi may not have been read there: its count_hi
-    # is not used.)
-    if not b.zero_hi[g] and k <= 0:
+    if not zero_hi and k <= 0:
         return k == 0
     if not grow(<void**> &b.event_value, &b.event_capacity, pos + group_size,
                 sizeof(double)):
         return False
-    if b.zero_hi[g] or k > 2:
+    if zero_hi or k > 2:
         n = _band_entries(y, layout, stride, g, group_size, low, b.outside_lo[g],
                           &b.event_value[pos])
-        if n != k and not b.zero_hi[g]:
+        if not zero_hi and n != k:
             return False
         _sort_descending(&b.event_value[pos], n)
         k = n
@@ -1382,7 +1393,7 @@ cdef bint _bracket_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
     cdef bint candidate, any_candidate
     cdef NextPanel next_panel
     cdef double level
-    next_panel.n_rows = 0       # (no prefetch but in the lanes layout)
+    no_next_panel(&next_panel)      # (no prefetch but in the lanes layout)
     per_panel = per_panel if per_panel > 1 else 1
     n_events[0] = 0
     u0 = 0
@@ -1649,7 +1660,7 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
     # and fit start the finer one near its answer.  Where it keeps few groups
     # the general path is faster (its gather of the candidate groups).  Its
     # arrays are the general path's (scratch until its gathers).
-    fit[0] = -INFINITY
+    _no_fit(fit)
     if (n_groups // (SKP_SMALL_STRIP if layout == SMALL_LANES else 1)
             >= 64 * _COARSE_EVERY):
         coarse.level = w.gather_level
@@ -1663,7 +1674,7 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
         if not _sample_theta(y, layout, stride, lists, &coarse, eta, _COARSE_EVERY,
                              &theta_s, &spread, fit, &kept_share):
             theta_s = theta_0
-            fit[0] = -INFINITY
+            _no_fit(fit)
         elif kept_share < min_kept:
             return BRACKET_FEW_KEPT
     if not _alloc_bracket(&b, n_groups):

@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* (see skp_prefetch_next_rows) */
 #if defined(__GNUC__) || defined(__clang__)
@@ -67,6 +68,15 @@ static inline void skp_prefetch_lines(const char* row, ptrdiff_t row_stride, ptr
     for (r = 0; r < n; r++)
         for (k = 0; k < n_lines; k++)
             skp_prefetch_line(row + r * row_stride + lines[k], into_l1);
+}
+
+/* A job that prefetches nothing, every field set.  (skp_prefetch_next_rows
+ * reads ``row`` before ``n_rows``: the exact ball's sampled-bracket path
+ * once set n_rows alone, and where the stack left a negative ``row`` and a
+ * stale ``lines`` there, it read ``lines`` at an unmapped address, a crash
+ * of some hosts that valgrind's memcheck found.) */
+static inline void skp_no_next_panel(skp_next_panel* job) {
+    memset(job, 0, sizeof(*job));
 }
 
 /* The next ``n_rows`` rows of ``job`` prefetched (nothing once all are: a

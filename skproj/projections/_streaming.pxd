@@ -37,6 +37,7 @@ cdef extern from "_prefetch.h" nogil:
         Py_ssize_t n_lines
         int into_l1
     void prefetch_rows "skp_prefetch_next_rows"(NextPanel* job, Py_ssize_t n_rows)
+    void no_next_panel "skp_no_next_panel"(NextPanel* job)
 
 
 cdef inline Py_ssize_t element_step(Py_ssize_t stride_in_bytes,
