@@ -10,14 +10,24 @@ on a Zen 3 (issue 14: ``skp_keep_at_most512_f64`` broadcast its bound and
 then read the flag).  The tests of this suite cannot see it on a CPU that has
 AVX-512, so this one reads the headers as shipped with the package and
 checks the rule: no function of an AVX-512 target reads a dispatch flag.
+
+The tests at the end run the package in a fresh process with
+SKPROJ_DISABLE_CPU_FEATURES set (``_cpu.h``): the loops it names stay off,
+and those left give the same projections.
 """
 
+import os
 import re
+import subprocess
+import sys
+import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import skproj.projections
+from skproj.projections import _cpu
 
 HEADERS = sorted(Path(skproj.projections.__file__).parent.glob("*.h"))
 
@@ -67,3 +77,77 @@ def test_no_avx512_function_tests_whether_it_may_run(header):
     assert not offenders, (
         f"{header.name}: {offenders} read a dispatch flag inside an AVX-512 function; test it "
         "in a plain caller that calls an `_unguarded` AVX-512 function")
+
+
+# ---------------------------------------------- SKPROJ_DISABLE_CPU_FEATURES
+
+_LEVELS = """
+from skproj.projections import _hoyer, _l1, _l1inf
+print(_l1inf._set_testing(), int(_l1._set_testing()), int(_hoyer._set_testing()))
+"""
+
+_PROJECTIONS = """
+import sys
+import numpy as np
+from skproj.projections import (bilevel_l11, l1inf_norm, project_group_hoyer,
+                                project_l1_ball, project_l1inf_ball)
+rng = np.random.default_rng(3)
+Y = rng.standard_normal((300, 700))
+Z = Y.astype(np.float32)
+np.savez(sys.argv[1],
+         l1=project_l1_ball(Z, 0.3 * np.abs(Z).sum()),
+         l11=bilevel_l11(Y, 0.5 * np.abs(Y).sum()),
+         l1inf=project_l1inf_ball(Y, 0.3 * l1inf_norm(Y)),
+         l1inf_rows=project_l1inf_ball(Z, 0.3 * l1inf_norm(Z, axis=1), axis=1),
+         hoyer=project_group_hoyer(Z, 0.8))
+"""
+
+
+def _run(code, disabled, *args):
+    env = dict(os.environ)
+    env.pop(_cpu.ENVIRONMENT_VARIABLE, None)
+    if disabled is not None:
+        env[_cpu.ENVIRONMENT_VARIABLE] = disabled
+    done = subprocess.run([sys.executable, "-c", code, *map(str, args)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def _host_levels():
+    """(in-cache pass level, AVX-512 l1 scan, AVX-512 GSP passes) with nothing turned off."""
+    return tuple(int(word) for word in _run(_LEVELS, None).stdout.split())
+
+
+@pytest.mark.parametrize("disabled", ["avx512f", "AVX512F", "avx512vl, fma", "avx2"])
+def test_disabled_cpu_features_turn_their_loops_off(disabled):
+    """The variable turns the AVX-512 loops off (and the AVX2 ones with avx2), in any case."""
+    level, l1_avx512, hoyer_avx512 = _host_levels()
+    turned_off = tuple(int(word) for word in _run(_LEVELS, disabled).stdout.split())
+    assert turned_off == (min(level, 0 if disabled == "avx2" else 1), 0, 0)
+    if level == 2:
+        assert l1_avx512 and hoyer_avx512     # (the check above is not vacuous there)
+
+
+@pytest.mark.parametrize("disabled", ["avx512f", "avx2"])
+def test_disabled_cpu_features_give_the_same_projections(tmp_path, disabled):
+    """The loops left compute the same projections (to rounding)."""
+    _run(_PROJECTIONS, None, tmp_path / "all.npz")
+    _run(_PROJECTIONS, disabled, tmp_path / "some.npz")
+    with np.load(tmp_path / "all.npz") as every_loop, np.load(tmp_path / "some.npz") as fewer:
+        for name in every_loop.files:
+            scale = np.abs(every_loop[name]).max()
+            np.testing.assert_allclose(fewer[name], every_loop[name], rtol=0,
+                                       atol=1e-6 * scale, err_msg=name)
+
+
+def test_disabled_cpu_features_warn_about_unknown_names():
+    environ = {_cpu.ENVIRONMENT_VARIABLE: " AVX512F,avx2  sse9, fma\tpopcnt,"}
+    with pytest.warns(RuntimeWarning, match=r"SKPROJ_DISABLE_CPU_FEATURES names sse9,"):
+        names = _cpu.disabled_cpu_features(environ)
+    assert names == ["avx512f", "avx2", "sse9", "fma", "popcnt"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _cpu.disabled_cpu_features({}) == []
+        assert _cpu.disabled_cpu_features(
+            {_cpu.ENVIRONMENT_VARIABLE: "avx512bw avx512vl"}) == ["avx512bw", "avx512vl"]

@@ -31,6 +31,7 @@ with its parameters and give its projection, norm, group norms, support and
 accept them, or their names, which :func:`get_constraint` resolves.
 """
 
+from skproj.projections import _cpu
 from skproj.projections._group_hoyer import hoyer_sparsity, project_group_hoyer
 from skproj.projections._matrix import (
     bilevel_l1inf,
@@ -66,6 +67,9 @@ from skproj.projections._vector import (
     project_linf_ball,
     project_simplex,
 )
+
+
+_cpu.disabled_cpu_features()     # (warns about names the kernels pass over)
 
 __all__ = [
     "CONSTRAINTS",

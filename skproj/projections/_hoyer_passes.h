@@ -52,7 +52,7 @@ static int skh_pass_fma = -1;
 static inline int skh_have_fma(void) {
     if (skh_pass_fma < 0) {
         __builtin_cpu_init();
-        skh_pass_fma = __builtin_cpu_supports("fma");
+        skh_pass_fma = SKP_CPU_HAS("fma");
     }
     return skh_pass_fma;
 }

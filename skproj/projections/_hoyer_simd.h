@@ -33,6 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "_cpu.h"
+
 #if defined(__GNUC__) && defined(__x86_64__)   /* Py_ssize_t is int64_t there */
 
 #include <immintrin.h>
@@ -53,8 +55,8 @@ static int skh_avx512 = 0;
 static inline int skh_have_avx2(void) {
     if (skh_avx2 < 0) {
         __builtin_cpu_init();
-        skh_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
-        skh_avx512 = skh_avx2 && __builtin_cpu_supports("avx512f");
+        skh_avx2 = SKP_CPU_HAS("avx2") && SKP_CPU_HAS("popcnt");
+        skh_avx512 = skh_avx2 && SKP_CPU_HAS("avx512f");
     }
     return skh_avx2;
 }
@@ -62,7 +64,7 @@ static inline int skh_have_avx2(void) {
 /* Turn the AVX-512 float32 passes on (where the CPU has them) or off; returns
  * whether they run. */
 static inline int skh_set_avx512(int on) {
-    skh_avx512 = on && skh_have_avx2() && __builtin_cpu_supports("avx512f");
+    skh_avx512 = on && skh_have_avx2() && SKP_CPU_HAS("avx512f");
     return skh_avx512;
 }
 

@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "_cpu.h"
+
 /* The scan of _l1.pyx (struct Scan there): sums, counts, gathered values. */
 typedef struct {
     double total;          /* sum of the values (NaN/inf show here) */
@@ -100,8 +102,8 @@ static inline void skp_prefer_for_cpu(int strips, int panels_into_l1) {
 static inline int skp_have_avx2(void) {
     if (skp_avx2 < 0) {
         __builtin_cpu_init();
-        skp_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
-        skp_avx512 = skp_avx2 && __builtin_cpu_supports("avx512f");
+        skp_avx2 = SKP_CPU_HAS("avx2") && SKP_CPU_HAS("popcnt");
+        skp_avx512 = skp_avx2 && SKP_CPU_HAS("avx512f");
         skp_prefer_for_cpu(-1, -1);
     }
     return skp_avx2;
@@ -115,7 +117,7 @@ static inline void skp_set_cpu_choices(int strips, int panels_into_l1) {
 
 /* Turn the AVX-512 scan on (where the CPU has it) or off; returns whether it runs. */
 static inline int skp_set_avx512(int on) {
-    skp_avx512 = on && skp_have_avx2() && __builtin_cpu_supports("avx512f");
+    skp_avx512 = on && skp_have_avx2() && SKP_CPU_HAS("avx512f");
     return skp_avx512;
 }
 

@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "_cpu.h"
 #include <string.h>
 
 /* ``when`` (0 or 1) ? a : b, on the bits. */
@@ -87,7 +89,7 @@ static int skp_bound_simd = 0;
 static inline int skp_bound_set_simd(int on) {
 #if SKP_BOUND_HAVE_AVX2
     __builtin_cpu_init();
-    skp_bound_simd = on && __builtin_cpu_supports("avx2");
+    skp_bound_simd = on && SKP_CPU_HAS("avx2");
 #else
     (void) on;
 #endif

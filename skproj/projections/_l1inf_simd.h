@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "_cpu.h"
+
 /* Room the gathers' vector stores need in their buffers, past the last value
  * they append (every build declares it: the Cython callers reserve it).  The
  * range gathers of the dense regime's bands and of the candidates
@@ -52,15 +54,15 @@ static int skp_l1inf_avx512 = 0;
 /* Turn the AVX-512 band gathers on where the CPU has them (or off); whether they run. */
 static inline int skp_l1inf_set_avx512(int on) {
     __builtin_cpu_init();
-    skp_l1inf_avx512 = on && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt")
-                       && __builtin_cpu_supports("avx512f")
-                       && __builtin_cpu_supports("avx512vl");
+    skp_l1inf_avx512 = on && SKP_CPU_HAS("avx2") && SKP_CPU_HAS("popcnt")
+                       && SKP_CPU_HAS("avx512f")
+                       && SKP_CPU_HAS("avx512vl");
     return skp_l1inf_avx512;
 }
 
 static inline int skp_l1inf_have_avx2(void) {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+    return SKP_CPU_HAS("avx2") && SKP_CPU_HAS("popcnt");
 }
 
 SKP_L1INF_AVX2 static inline void skp_slots4(__m256d a, __m256d lo, __m256d inv_width,

@@ -45,6 +45,8 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "_cpu.h"
 #include <string.h>
 
 #include "_float_bounds.h"
@@ -69,8 +71,8 @@ static inline ptrdiff_t skp_small_block_end(ptrdiff_t i, ptrdiff_t length) {
 static int skp_small_simd_level(void) {
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return 2;
-    if (__builtin_cpu_supports("avx2")) return 1;
+    if (SKP_CPU_HAS("avx512f")) return 2;
+    if (SKP_CPU_HAS("avx2")) return 1;
 #endif
     return 0;
 }

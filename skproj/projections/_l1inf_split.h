@@ -32,6 +32,8 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "_cpu.h"
+
 static inline double skp_split_total(const double chains[8]) {
     return ((chains[0] + chains[4]) + (chains[2] + chains[6]))
            + ((chains[1] + chains[5]) + (chains[3] + chains[7]));
@@ -79,10 +81,10 @@ static int skp_split_simd = 0;
  * that the CPU has; the level that now runs. */
 static inline int skp_split_set_simd(int level) {
     __builtin_cpu_init();
-    if (level >= 2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
-            && __builtin_cpu_supports("popcnt"))
+    if (level >= 2 && SKP_CPU_HAS("avx512f") && SKP_CPU_HAS("avx512vl")
+            && SKP_CPU_HAS("popcnt"))
         skp_split_simd = 2;
-    else if (level >= 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
+    else if (level >= 1 && SKP_CPU_HAS("avx2") && SKP_CPU_HAS("popcnt"))
         skp_split_simd = 1;
     else
         skp_split_simd = 0;

@@ -1,0 +1,34 @@
+"""The environment variable that turns vector loops off (``_cpu.h``).
+
+``SKPROJ_DISABLE_CPU_FEATURES`` lists, separated by commas or spaces and in
+any case, the CPU features whose loops the kernels must not run: ``avx512f``
+(any ``avx512...`` name: every AVX-512 loop), ``avx2`` (the AVX2 loops and
+the AVX-512 ones built on them), ``fma``, ``popcnt``.  The kernels read it
+once, at import; this module warns about the names they would pass over.
+"""
+
+import os
+import re
+import warnings
+
+ENVIRONMENT_VARIABLE = "SKPROJ_DISABLE_CPU_FEATURES"
+
+# (as _cpu.h splits and matches the names)
+_SEPARATORS = re.compile(r"[, \t]+")
+_KNOWN = re.compile(r"avx512.*|avx2|fma|popcnt")
+
+
+def disabled_cpu_features(environ=None):
+    """The names listed in ``SKPROJ_DISABLE_CPU_FEATURES``, lower case.
+
+    Warns (``RuntimeWarning``) about names the kernels do not read.
+    """
+    value = (os.environ if environ is None else environ).get(ENVIRONMENT_VARIABLE, "")
+    names = [name.lower() for name in _SEPARATORS.split(value) if name]
+    unknown = [name for name in names if not _KNOWN.fullmatch(name)]
+    if unknown:
+        warnings.warn(
+            f"{ENVIRONMENT_VARIABLE} names {', '.join(unknown)}, which skproj does not "
+            "read; it reads avx512f (or any avx512... name), avx2, fma and popcnt, "
+            "separated by commas or spaces", RuntimeWarning, stacklevel=2)
+    return names
