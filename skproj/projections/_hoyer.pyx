@@ -2717,7 +2717,7 @@ cdef int _solve(const floating[:, :] y, Layout* layout, const double* w,
                 Band* band, double target, double t_max, bint with_tops, double t_hint,
                 double* t) noexcept nogil:
     """Allocate the sample (none with a hint) and the stream for _solve_sampled."""
-    cdef Py_ssize_t n_groups = layout.n_groups, block
+    cdef Py_ssize_t n_groups = layout.n_groups, block = 1
     cdef int status = STATUS_NOMEMORY
     cdef Sample sm
     cdef Stream st
@@ -2725,7 +2725,7 @@ cdef int _solve(const floating[:, :] y, Layout* layout, const double* w,
     sm.m = _sample_size(layout, sizeof(floating), &block) if t_hint < 0 else 1
     sm.simd = _simd and layout.unit_weights
     sm.single = (floating is float and sm.simd and _avx512 and layout.step_y == 1)
-    sm.block = block if t_hint < 0 else 1
+    sm.block = block
     sm.lanes = (sm.single and not layout.groups_are_rows and sm.block == SAMPLE_LANES
                 and _sample_lanes)
     sm.groups = <Py_ssize_t*> malloc(sm.m * sizeof(Py_ssize_t))

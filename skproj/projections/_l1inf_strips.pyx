@@ -284,6 +284,7 @@ cdef int _pass_layout(const floating[:, :] y, bint groups_are_rows,
     if y.strides[0] == item:
         stride[0] = y.strides[1]
         return SMALL_LANES if groups_are_rows else SMALL_GROUPS
+    stride[0] = 0
     return 0
 
 
@@ -295,6 +296,7 @@ cdef int small_layout(const floating[:, :] y, bint groups_are_rows,
     """
     if (not _small_on
             or y.shape[0] * y.shape[1] * sizeof(floating) > _SMALL_MAX_BYTES):
+        stride[0] = 0
         return 0
     return _pass_layout(y, groups_are_rows, stride)
 
