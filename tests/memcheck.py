@@ -1,0 +1,137 @@
+"""Every kernel path on a spread of inputs, for a memory checker (not a test module).
+
+valgrind's memcheck finds what the tests cannot see: a kernel that reads
+memory it never wrote (a struct set in part, a buffer read past what was
+filled) gets right answers wherever that memory happens to hold harmless
+values, and crashes elsewhere.  The tests are too slow to run under it whole
+(their references are Python loops), so this script calls the projections
+alone, on every path the testing hooks can force, and checks nothing
+itself: memcheck reports.  valgrind does not model AVX-512, so the AVX2
+loops run (SKPROJ_DISABLE_CPU_FEATURES; the AVX-512 loops compute the same
+results and read the same buffers)::
+
+    SKPROJ_DISABLE_CPU_FEATURES=avx512f PYTHONMALLOC=malloc \\
+        valgrind --track-origins=yes --log-file=memcheck.log python tests/memcheck.py
+
+and look for frames of skproj's modules in the log (Python's own reports,
+without suppressions, are many).  About 15 minutes under valgrind on one
+core; ``--quick`` takes a third of the inputs.
+"""
+
+import argparse
+import itertools
+
+import numpy as np
+
+from skproj.projections import (
+    _bilevel,
+    _hoyer,
+    _l1,
+    _l1inf,
+    bilevel_l1inf,
+    bilevel_l11,
+    bilevel_l12,
+    l1inf_norm,
+    project_group_hoyer,
+    project_l1_ball,
+    project_l1inf_ball,
+    project_l12_ball,
+    project_simplex,
+)
+
+SHAPES = [(1, 1), (3, 5), (17, 33), (40, 600), (300, 70), (2, 5000), (5000, 3), (120, 900)]
+SHARES = [0.01, 0.3, 0.9]
+
+# (module's hook, keyword arguments): each forces a path of the kernels; {} the defaults
+L1INF_PATHS = [
+    {},
+    dict(bracket=True, small_max_bytes=0, bracket_min_groups=1, bracket_max_length=10 ** 6,
+         bracket_min_kept=0.0, bracket_panel_bytes=1 << 12, bracket_event_share=0.0),
+    dict(bracket=True, small_max_bytes=0, bracket_min_groups=1, bracket_max_length=10 ** 6,
+         bracket_min_kept=0.0, bracket_sigmas=1e-6),
+    dict(force_dense=True),
+    dict(force_dense=True, narrow_bands=True),
+    dict(small=False),
+    dict(max_rounds=0),
+    dict(simd=False),
+]
+HOYER_PATHS = [{}, dict(histograms=True), dict(histograms=False), dict(passes=False),
+               dict(pass_share=0.0), dict(simd=False)]
+
+
+def matrices(rng, quick):
+    """(name, Y): each shape in C order, Fortran order and as a strided view, some
+    with ties, zero groups and heavy tails."""
+    for index, shape in enumerate(SHAPES[::3] if quick else SHAPES):
+        base = rng.standard_normal((shape[0], 2 * shape[1]))
+        if index % 3 == 1:
+            base = np.round(base, 1)                 # ties
+        if index % 3 == 2:
+            base = rng.standard_cauchy(base.shape)   # heavy tails
+            base[:, ::7] = 0.0                       # zero groups
+        for dtype in (np.float64, np.float32):
+            Y = base.astype(dtype)
+            yield f"{shape} {np.dtype(dtype).name} C", np.ascontiguousarray(Y[:, :shape[1]])
+            yield f"{shape} {np.dtype(dtype).name} F", np.asfortranarray(Y[:, :shape[1]])
+            yield f"{shape} {np.dtype(dtype).name} strided", Y[:, ::2]
+
+
+def run_matrix_projections(Y, quick):
+    for axis, share in itertools.product((0, 1), SHARES[1:2] if quick else SHARES):
+        norm = l1inf_norm(Y, axis=axis)
+        for hook in L1INF_PATHS:
+            _l1inf._set_testing(**hook)
+            try:
+                project_l1inf_ball(Y, share * norm, axis=axis)
+            finally:
+                _l1inf._set_testing()
+        out = np.empty_like(Y, order="F")
+        project_l1inf_ball(Y, share * norm, axis=axis, out=out)
+        for passes in (None, True, False):
+            _bilevel._set_column_paths(passes=passes)
+            try:
+                bilevel_l11(Y, share * np.abs(Y).sum(), axis=axis)
+            finally:
+                _bilevel._set_column_paths()
+        bilevel_l1inf(Y, share * norm, axis=axis)
+        bilevel_l12(Y, share * np.sqrt((Y.astype(np.float64) ** 2).sum(axis=axis)).sum(),
+                    axis=axis)
+        project_l12_ball(Y, share * np.sqrt((Y.astype(np.float64) ** 2).sum(axis=axis)).sum(),
+                         axis=axis)
+        for hook in HOYER_PATHS:
+            _hoyer._set_testing(**hook)
+            try:
+                project_group_hoyer(Y, share, axis=axis)
+            finally:
+                _hoyer._set_testing()
+        weights = np.linspace(0.5, 2.0, Y.shape[axis])
+        project_group_hoyer(Y, share, axis=axis, weights=weights)
+
+
+def run_vector_projections(Y):
+    y = Y.ravel(order="K")      # (a view of a contiguous matrix, else a copy)
+    total = float(np.abs(y.astype(np.float64)).sum())
+    for share, fallback in itertools.product(SHARES, (False, True)):
+        _l1._set_testing(force_fallback=fallback)
+        try:
+            project_l1_ball(y, share * total)
+            project_simplex(y, share * total)
+        finally:
+            _l1._set_testing()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a third of the inputs")
+    quick = parser.parse_args().quick
+    rng = np.random.default_rng(0)
+    count = 0
+    for count, (name, Y) in enumerate(matrices(rng, quick), 1):
+        print(f"{count:3d} {name}", flush=True)
+        run_matrix_projections(Y, quick)
+        run_vector_projections(Y)
+    print(f"done: {count} inputs")
+
+
+if __name__ == "__main__":
+    main()
