@@ -14,7 +14,7 @@ results and read the same buffers)::
         valgrind --track-origins=yes --log-file=memcheck.log python tests/memcheck.py
 
 and look for frames of skproj's modules in the log (Python's own reports,
-without suppressions, are many).  About 15 minutes under valgrind on one
+without suppressions, are many).  About 10 minutes under valgrind on one
 core; ``--quick`` takes a third of the inputs.
 """
 
@@ -39,7 +39,8 @@ from skproj.projections import (
     project_simplex,
 )
 
-SHAPES = [(1, 1), (3, 5), (17, 33), (40, 600), (300, 70), (2, 5000), (5000, 3), (120, 900)]
+SHAPES = [(1, 1), (3, 5), (17, 33), (40, 600), (300, 70), (2, 5000), (5000, 3), (120, 900),
+          (1024, 2100)]    # (the last past the caches: streamed writes, sampled bands)
 SHARES = [0.01, 0.3, 0.9]
 
 # (module's hook, keyword arguments): each forces a path of the kernels; {} the defaults
@@ -51,6 +52,9 @@ L1INF_PATHS = [
          bracket_min_kept=0.0, bracket_sigmas=1e-6),
     dict(force_dense=True),
     dict(force_dense=True, narrow_bands=True),
+    dict(force_dense=True, sampled_min_bytes=1 << 16, sample_bytes=1 << 14),
+    dict(force_dense=True, sampled_min_bytes=1 << 16, sample_bytes=1 << 14,
+         wide_band_share=1e-9),
     dict(small=False),
     dict(max_rounds=0),
     dict(simd=False),
@@ -60,8 +64,8 @@ HOYER_PATHS = [{}, dict(histograms=True), dict(histograms=False), dict(passes=Fa
 
 
 def matrices(rng, quick):
-    """(name, Y): each shape in C order, Fortran order and as a strided view, some
-    with ties, zero groups and heavy tails."""
+    """(name, Y): each shape in C order, Fortran order and as a strided view (the
+    large one in C order), some with ties, zero groups and heavy tails."""
     for index, shape in enumerate(SHAPES[::3] if quick else SHAPES):
         base = rng.standard_normal((shape[0], 2 * shape[1]))
         if index % 3 == 1:
@@ -72,6 +76,8 @@ def matrices(rng, quick):
         for dtype in (np.float64, np.float32):
             Y = base.astype(dtype)
             yield f"{shape} {np.dtype(dtype).name} C", np.ascontiguousarray(Y[:, :shape[1]])
+            if Y.size > 10 ** 6:
+                continue    # (the large one in C order alone: the others take minutes)
             yield f"{shape} {np.dtype(dtype).name} F", np.asfortranarray(Y[:, :shape[1]])
             yield f"{shape} {np.dtype(dtype).name} strided", Y[:, ::2]
 
