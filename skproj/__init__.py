@@ -11,7 +11,28 @@ PyTorch is optional: the autoencoder imports it when it is used.
 
 __version__ = "0.1.0.dev0"
 
-from skproj.autoencoder import SparseSupervisedAutoencoder  # noqa: E402
-from skproj.feature_selection import ProjectionFeatureSelector  # noqa: E402
+import importlib
+
+# The estimators are imported when first asked for (PEP 562), as NumPy and
+# SciPy load their submodules: they bring in scikit-learn, SciPy and pandas,
+# about two seconds of ``import skproj.projections`` or ``import skproj.nn``
+# that the functional API and the pruning toolkit never use.
+_ESTIMATORS = {
+    "ProjectionFeatureSelector": "skproj.feature_selection",
+    "SparseSupervisedAutoencoder": "skproj.autoencoder",
+}
 
 __all__ = ["ProjectionFeatureSelector", "SparseSupervisedAutoencoder", "__version__"]
+
+
+def __getattr__(name):
+    module = _ESTIMATORS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'skproj' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value     # (later lookups do not come here)
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_ESTIMATORS))

@@ -56,7 +56,6 @@ import math
 import warnings
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from skproj.nn._callbacks import Callback, copy_weights
 # The soft threshold of contiguous float32 or float64 CPU tensors in one pass of
@@ -838,6 +837,9 @@ def fit_to_nonzeros(network, train, loss, target_nonzeros, *, tol=0.05, max_tria
         not trials[i]["reached"], bool(np.any(history[i][1] == 0)), trials[i]["error"]))
     chosen = trials[best]
     if not chosen["reached"]:
+        # (imported here: scikit-learn is no import of skproj.nn's)
+        from sklearn.exceptions import ConvergenceWarning
+
         warnings.warn(
             f"fit_to_nonzeros: no trial of {len(trials)} met the target {target.tolist()} "
             f"within tol={tol}; returning the closest network, trial {best} with "
