@@ -784,3 +784,55 @@ def test_shrinking_rounds_debias_keeps_the_survivors_values():
     # the ten survivors are the ten columns of largest l2 norm (the bi-level ranking)
     assert set(torch.argsort(before.norm(dim=0))[-10:].tolist()) == set(
         torch.nonzero(kept).flatten().tolist())
+
+
+def test_materialize_gives_a_meta_network_uninitialized_memory_of_its_shapes():
+    from skproj.nn._modules import materialize, mlp
+
+    network = mlp([5, 4, 3], "relu")
+    network.add_module("norm", torch.nn.BatchNorm1d(3, device="meta"))
+    network[2].bias.requires_grad_(False)
+    assert materialize(network) is network
+    for name, tensor in itertools.chain(network.named_parameters(), network.named_buffers()):
+        assert tensor.device.type == "cpu", name
+    assert [tuple(p.shape) for p in network.parameters()] == [(4, 5), (4,), (3, 4), (3,),
+                                                               (3,), (3,)]
+    assert all(isinstance(p, torch.nn.Parameter) for p in network.parameters())
+    assert not network[2].bias.requires_grad and network[0].bias.requires_grad
+    assert network.norm.num_batches_tracked.dtype == torch.int64
+    assert {"norm.running_mean", "norm.num_batches_tracked"} <= set(network.state_dict())
+    with torch.no_grad():
+        network.norm.reset_running_stats()
+    assert network(torch.ones(2, 5)).shape == (2, 3)
+
+
+def test_unpickled_estimator_in_a_fresh_process_imports_no_sympy(tmp_path):
+    """Loading a fitted estimator to predict builds its network without
+    ``Module.to_empty``, whose first call imports torch's symbolic shapes and
+    SymPy (0.6 s; see ``materialize``)."""
+    import subprocess
+    import sys
+    import warnings
+
+    from skproj.neural_network import SparseMLPClassifier
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((40, 6)), np.arange(40) % 2
+    path = tmp_path / "model.pkl"
+    model = SparseMLPClassifier(10, hidden_layer_sizes=(4,), n_epochs=2, n_finetune_epochs=2,
+                                max_trials=1, early_stopping=False, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # (two epochs meet no target)
+        model.fit(X, y)
+    path.write_bytes(pickle.dumps(model))
+    code = ("import pickle, sys, torch\n"
+            "before = 'sympy' in sys.modules\n"
+            f"model = pickle.loads(open({str(path)!r}, 'rb').read())\n"
+            "print(before, 'sympy' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    before, after = done.stdout.split()
+    if before == "True":
+        pytest.skip("this torch imports SymPy with torch itself")
+    assert after == "False"

@@ -6,8 +6,8 @@ imports without torch.
 
 from torch import nn
 
+from skproj.nn._modules import materialize, reinitialize
 from skproj.nn._modules import mlp as _mlp
-from skproj.nn._modules import reinitialize
 
 
 class SupervisedAutoencoder(nn.Module):
@@ -42,6 +42,6 @@ def build_network(config, device, generator):
     default, drawn from ``generator``) so that the result depends on
     ``random_state`` only.
     """
-    network = SupervisedAutoencoder(**config).to_empty(device="cpu")
+    network = materialize(SupervisedAutoencoder(**config))
     reinitialize(network, generator)
     return network.to(device)

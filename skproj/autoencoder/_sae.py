@@ -692,9 +692,10 @@ class SparseSupervisedAutoencoder(ClassNamePrefixFeaturesOutMixin, ClassifierMix
         if saved is not None:
             torch = _import_torch()
             from skproj.autoencoder._network import SupervisedAutoencoder
+            from skproj.nn._modules import materialize
 
             config, payload = saved
-            network = SupervisedAutoencoder(**config).to_empty(device="cpu")
+            network = materialize(SupervisedAutoencoder(**config))
             state["network_"], state["device_"] = load_state_dict(
                 torch, network, payload, state.get("device_", "cpu"),
                 "SparseSupervisedAutoencoder")

@@ -545,9 +545,9 @@ class _BaseSparseMLP(BaseEstimator):
         return self
 
     def _build(self, torch, layer_sizes, generator):
-        from skproj.nn._modules import mlp, reinitialize
+        from skproj.nn._modules import materialize, mlp, reinitialize
 
-        network = mlp(layer_sizes, self.activation).to_empty(device="cpu")
+        network = materialize(mlp(layer_sizes, self.activation))
         reinitialize(network, generator)
         return network.to(self.device_)
 
@@ -799,9 +799,9 @@ class _BaseSparseMLP(BaseEstimator):
         payload = state.pop("_network_state", None)
         if payload is not None:
             torch = import_torch(type(self).__name__)
-            from skproj.nn._modules import mlp
+            from skproj.nn._modules import materialize, mlp
 
-            network = mlp(state["_layer_sizes"], state["activation"]).to_empty(device="cpu")
+            network = materialize(mlp(state["_layer_sizes"], state["activation"]))
             state["network_"], state["device_"] = load_state_dict(
                 torch, network, payload, state.get("device_", "cpu"), type(self).__name__)
         super().__setstate__(state)
