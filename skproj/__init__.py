@@ -12,6 +12,11 @@ PyTorch is optional: the autoencoder imports it when it is used.
 __version__ = "0.1.0.dev0"
 
 import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # (the names for static analysis; at run time, __getattr__ below)
+    from skproj.autoencoder import SparseSupervisedAutoencoder
+    from skproj.feature_selection import ProjectionFeatureSelector
 
 # The estimators are imported when first asked for (PEP 562), as NumPy and
 # SciPy load their submodules: they bring in scikit-learn, SciPy and pandas,
