@@ -219,6 +219,31 @@ def test_simplex_properties(y, radius):
     assert np.dot(y - x, z - x) <= 1e-7 * scale ** 2 * y.size
 
 
+def test_float32_simplex_of_a_sum_beyond_float32_is_refused():
+    """Its projection sums to eta: beyond float32's range its largest entries
+    were written as inf.  float64 projects it; the l1 ball only shrinks."""
+    y = np.array([3e38, -3e38, 1e38, 2e38, 0.0, -3.3e38], dtype=np.float32)
+    largest = float(np.finfo(np.float32).max)
+    out = np.full_like(y, 7.0)
+    inputs = [y, y.reshape(2, 3).T]
+    torch = pytest.importorskip("torch")
+    inputs.append(torch.from_numpy(y.copy()))
+    for value in inputs:
+        with pytest.raises(ValueError, match=r"eta must be at most 3\.4028235e\+38"):
+            project_simplex(value, 1.2e39)
+    with pytest.raises(ValueError, match="float64 copy"):
+        project_simplex(y, np.nextafter(largest, np.inf), out=out)
+    assert (out == 7.0).all()
+    x = project_simplex(y.astype(np.float64), 1.2e39)
+    assert np.isfinite(x).all() and x.max() > largest
+    assert np.isclose(x.sum(), 1.2e39, rtol=1e-12)
+    x = project_simplex(y, largest)
+    assert np.isfinite(x).all() and np.isclose(x.sum(dtype=np.float64), largest, rtol=1e-6)
+    np.testing.assert_array_equal(project_l1_ball(y, 1.3e39), y)     # (its norm 1.23e39)
+    x = project_l1_ball(y, 1.2e39)
+    assert np.isfinite(x).all() and np.abs(x, dtype=np.float64).sum() <= 1.2e39 * (1 + 1e-6)
+
+
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_l1_ball_scan_starting_late_in_a_matrix(order, rng):
     # The scan starts once the running sum exceeds the radius: radii near the

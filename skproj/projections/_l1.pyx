@@ -30,7 +30,7 @@ the canonical simplex of R^n", J. Optim. Theory Appl. 50 (1986), 195-200.
 import numpy as np
 
 from cpython.mem cimport PyMem_RawFree, PyMem_RawMalloc
-from libc.float cimport DBL_MAX
+from libc.float cimport DBL_MAX, FLT_MAX
 from libc.math cimport fabs, sqrt, INFINITY, NAN
 from cython cimport floating
 
@@ -963,7 +963,9 @@ def at_addresses(bint simplex, size_t y_address, size_t x_address, Py_ssize_t n,
     float32 if ``single``, else float64, C-contiguous, ``n > 0``, and either
     the same memory or apart (the caller checks).  Returns whether the
     projection was written: not where ``y`` holds NaN or inf, or sums overflow,
-    or the work memory could not be allocated (nothing is written then).
+    or the work memory could not be allocated, or a float32 simplex's radius
+    is beyond float32's range (nothing is written then: the caller's general
+    way raises).
     """
     # (None first: the macro then fills them, out of Cython's sight)
     cdef const float[:, :] y32 = None
@@ -972,6 +974,8 @@ def at_addresses(bint simplex, size_t y_address, size_t x_address, Py_ssize_t n,
     cdef double[:, :] x64 = None
     cdef double tau = 0.0
     cdef int status
+    if simplex and single and radius > FLT_MAX:
+        return False
     with nogil:
         if single:
             matrix_slice(y32, y_address, 1, n, sizeof(float))

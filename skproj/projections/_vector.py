@@ -157,15 +157,39 @@ def _soft_threshold_projection(y, eta, out, kernel, torch_function):
     if result is not None:
         return result
     eta = check_radius(eta)
+    simplex = kernel is _l1.simplex
 
     def compute(y2d, x2d):
         if eta == 0:
-            radius_zero(y2d, x2d, signed=kernel is _l1.l1_ball, name="y")
+            radius_zero(y2d, x2d, signed=not simplex, name="y")
         else:
+            if simplex:
+                _check_simplex_sum(eta, y2d.dtype == np.float32)
             run_kernel(kernel, y2d, x2d, eta, name="y")
 
-    return run_projection(y, out, _on_2d_views(compute),
-                          lambda t: (torch_function(t, eta), None), name="y")[0]
+    def on_device(t):
+        if simplex:
+            _check_simplex_sum(eta, t.dtype == _torch_backend.get_torch().float32)
+        return torch_function(t, eta), None
+
+    return run_projection(y, out, _on_2d_views(compute), on_device, name="y")[0]
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _check_simplex_sum(eta, single):
+    """Refuse a float32 simplex whose sum ``eta`` float32 cannot hold.
+
+    Its projection sums to ``eta``: beyond float32's largest value, its
+    largest entries would be written as inf (the l1 ball only shrinks
+    magnitudes, whatever its radius).
+    """
+    if single and eta > _FLOAT32_MAX:
+        raise ValueError(
+            f"eta must be at most {_FLOAT32_MAX:.8g}, the largest float32, for a float32 y "
+            f"(got {eta!r}): the projection onto the simplex sums to eta. Project a float64 "
+            "copy of y.")
 
 
 def l1_threshold(values, eta):
