@@ -322,7 +322,8 @@ def check_on_every_path(name, Y, eta, axis):
             # (the rounding of a sum of the support's n values, n eps ||y||: a
             # radius far below the norm leaves x at the last bits of y; each
             # value's rounding to the grid near zero)
-            slack = np.count_nonzero(X) * (np.finfo(Y.dtype).eps * _norm(name, Y, axis) + floor)
+            slack = np.count_nonzero(X) * (float(np.finfo(Y.dtype).eps) * _norm(name, Y, axis)
+                                           + floor)
             assert _norm(name, X, axis) <= eta * (1 + tolerance) + slack, path
     return first, atol / 8
 
@@ -339,6 +340,18 @@ def check_out_and_in_place(name, Y, eta, axis, X, atol):
     Z = Y.copy()
     function(Z, eta, axis=axis, out=Z)
     np.testing.assert_allclose(Z, X, rtol=0, atol=atol)
+
+
+@pytest.mark.parametrize("name", sorted(NORMS))
+def test_every_path_where_a_float32_norm_exceeds_float32(name):
+    """Values near float32's largest, whose norm only float64 holds: every path
+    still projects them (found by a randomized run, where the check's own
+    slack overflowed in float32 at radius 0; the simplex, whose result would
+    overflow, refuses such radii: see test_projections_vector)."""
+    Y = np.array([[3e38, -3e38, 1e38], [2e38, 0.0, -3.3e38]], dtype=np.float32)
+    for axis in (0, 1):
+        for share in (0.0, 0.3, 0.99):
+            check_on_every_path(name, Y, share * _norm(name, np.abs(Y), axis), axis)
 
 
 @pytest.mark.parametrize("name", list(PROJECTIONS))
@@ -367,5 +380,9 @@ def test_every_path_projects(name, seed, kind, shape, dtype, layout, axis, share
         eta = share * max(float(np.abs(Y).sum(dtype=np.float64)), 1.0) or 1.0
     else:
         eta = share * _norm(name, np.abs(Y), axis)
+    if name == "simplex" and dtype == np.float32 and eta > np.finfo(np.float32).max:
+        with pytest.raises(ValueError, match="largest float32"):   # (sums to eta)
+            project_simplex(Y, eta)
+        return
     X, atol = check_on_every_path(name, Y, eta, axis)
     check_out_and_in_place(name, Y, eta, axis, X, 8 * atol)
