@@ -300,7 +300,8 @@ def project_simplex(y, eta=1.0, *, out=None):
     y : array-like or torch.Tensor of float32 or float64
         The point to project (signed values allowed), of any shape.
     eta : float, default=1.0
-        Sum of the result, ``eta >= 0``.
+        Sum of the result, ``eta >= 0``; for a float32 ``y``, at most the
+        largest float32 (``ValueError`` beyond: project a float64 copy).
     out : ndarray or torch.Tensor, optional
         Where to write the result (may be ``y``).
 
