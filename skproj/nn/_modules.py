@@ -35,8 +35,9 @@ def materialize(network, device="cpu"):
 
     ``to_empty`` allocates by ``torch.empty_like`` of the meta tensors, whose
     first call in a process goes through torch's Python references and
-    imports its symbolic shapes and SymPy: 0.6 s of the first fit of every
-    estimator in a process (torch 2.13), for nothing these networks use.
+    imports its symbolic shapes and SymPy (0.6 s, torch 2.13): most of the
+    time of unpickling a fitted estimator in a fresh process to predict.
+    (A fit imports them anyway: the first optimizer imports torch._dynamo.)
     """
     for module in network.modules():
         for name, param in list(module.named_parameters(recurse=False)):
