@@ -810,9 +810,9 @@ def test_unpickled_estimator_in_a_fresh_process_imports_no_sympy(tmp_path):
     """Loading a fitted estimator to predict builds its network without
     ``Module.to_empty``, whose first call imports torch's symbolic shapes and
     SymPy (0.6 s; see ``materialize``)."""
-    import subprocess
-    import sys
     import warnings
+
+    from fresh_python import run_python
 
     from skproj.neural_network import SparseMLPClassifier
 
@@ -829,10 +829,7 @@ def test_unpickled_estimator_in_a_fresh_process_imports_no_sympy(tmp_path):
             "before = 'sympy' in sys.modules\n"
             f"model = pickle.loads(open({str(path)!r}, 'rb').read())\n"
             "print(before, 'sympy' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr
-    before, after = done.stdout.split()
+    before, after = run_python(["-c", code]).stdout.split()
     if before == "True":
         pytest.skip("this torch imports SymPy with torch itself")
     assert after == "False"

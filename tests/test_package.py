@@ -1,36 +1,22 @@
 """The package's top level: what importing it costs, and its lazy estimators."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 import skproj
 
+from fresh_python import run_python
+
 # Imported by the estimators, not by the functional API or the pruning toolkit.
 HEAVY = ["sklearn", "scipy", "pandas", "torch", "matplotlib"]
-
-
-def _fresh_python(code):
-    """Run ``code`` in a new interpreter that imports this skproj; its stdout."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(Path(skproj.__file__).parents[1]), env.get("PYTHONPATH", "")])
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 @pytest.mark.parametrize("module", ["skproj", "skproj.projections", "skproj.nn"])
 def test_importing_the_functional_api_loads_no_estimator_dependency(module):
     """``import skproj.projections`` (or ``skproj.nn``) leaves scikit-learn,
     SciPy, pandas and torch unloaded: they cost seconds at start-up."""
-    loaded = _fresh_python(
-        f"import sys, {module}\n"
-        f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))").split()
+    loaded = run_python(["-c", f"import sys, {module}\n"
+                               f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"]
+                        ).stdout.split()
     assert loaded == []
 
 

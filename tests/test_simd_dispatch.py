@@ -18,8 +18,6 @@ and those left give the same projections.
 
 import os
 import re
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
@@ -28,6 +26,8 @@ import pytest
 
 import skproj.projections
 from skproj.projections import _cpu
+
+from fresh_python import run_python
 
 HEADERS = sorted(Path(skproj.projections.__file__).parent.glob("*.h"))
 
@@ -108,10 +108,7 @@ def _run(code, disabled, *args):
     env.pop(_cpu.ENVIRONMENT_VARIABLE, None)
     if disabled is not None:
         env[_cpu.ENVIRONMENT_VARIABLE] = disabled
-    done = subprocess.run([sys.executable, "-c", code, *map(str, args)], env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    return done
+    return run_python(["-c", code, *args], env)
 
 
 def _host_levels():
@@ -158,9 +155,5 @@ def test_the_memcheck_driver_runs_every_path():
     still runs: its hooks and arguments are the kernels' own."""
     driver = Path(__file__).parent / "memcheck.py"
     env = dict(os.environ, **{_cpu.ENVIRONMENT_VARIABLE: "avx512f"})
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(Path(skproj.projections.__file__).parents[2]), env.get("PYTHONPATH", "")])
-    done = subprocess.run([sys.executable, str(driver), "--quick"], env=env,
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
+    done = run_python([driver, "--quick"], env, timeout=600)
     assert done.stdout.endswith("done: 18 inputs\n")     # 3 shapes, 2 dtypes, 3 layouts
