@@ -258,7 +258,8 @@ DATA = {
         rng.random(shape) < 0.5, 1e-41, 1e-30)),
     "powers-of-two": lambda rng, shape: rng.choice([-1, 1], shape) * 2.0 ** rng.integers(-3, 3,
                                                                                        shape),
-    "group-ties": lambda rng, shape: (rng.integers(1, 4, (shape[0], 1)) * rng.integers(1, 3, shape[1])
+    "group-ties": lambda rng, shape: (rng.integers(1, 4, (shape[0], 1))
+                                      * rng.integers(1, 3, shape[1])
                                       * rng.choice([-1.0, 1.0], shape)),
 }
 # Shapes (and their transposes): small ones, rows just under and over 1 KiB
