@@ -11,14 +11,16 @@ import skproj
 def run_python(args, env=None, timeout=300):
     """``python *args`` in a new process; the finished process, its exit status checked.
 
-    ``env``: its environment (this one's by default), with the directory of
-    the skproj being tested first on its PYTHONPATH, so that a checkout's
-    tests and an installed wheel's run the same package in the child.
+    ``env``: its environment (this one's by default).  The child runs in the
+    directory that holds the skproj being tested, which is also first on its
+    PYTHONPATH (for a script run by its path), so that a checkout's tests
+    and an installed wheel's import the same package in the child: ``-c``
+    code puts its working directory first, a checkout's in the wheel's test.
     """
+    home = str(Path(skproj.__file__).parents[1])
     environ = dict(os.environ if env is None else env)
-    environ["PYTHONPATH"] = os.pathsep.join(
-        [str(Path(skproj.__file__).parents[1]), environ.get("PYTHONPATH", "")])
-    done = subprocess.run([sys.executable, *map(str, args)], env=environ, capture_output=True,
-                          text=True, timeout=timeout)
+    environ["PYTHONPATH"] = os.pathsep.join([home, environ.get("PYTHONPATH", "")])
+    done = subprocess.run([sys.executable, *map(str, args)], env=environ, cwd=home,
+                          capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, done.stderr
     return done
