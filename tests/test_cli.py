@@ -5,32 +5,27 @@ files the tests write; the rest calls ``main`` in the process (faster).
 """
 
 import csv
-import os
 import pickle
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-import skproj
 from skproj._cli import main
 from skproj._cli._arguments import build_parser
 from skproj._cli._report import edge_warning, plural, ranking_lines, write_h5ad
 from skproj._cli._search import ChosenRadius, SearchResult, _RadiusSearch
 from skproj.projections import MATRIX_CONSTRAINTS
 
+from fresh_python import run_python
+
 pytest.importorskip("pandas")  # the CLI reads tables with pandas (the "cli" extra)
 
-# The subprocess imports the same skproj as this process (a checkout or a wheel).
-_ENV = {**os.environ, "PYTHONPATH": str(Path(skproj.__file__).resolve().parent.parent)}
 FAST = ["--etas", "0.5", "2", "--cv", "3", "-q"]
 
 
 def run_cli(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "skproj", *map(str, args)], cwd=cwd,
-                          env=_ENV, capture_output=True, text=True, timeout=120)
+    """``python -m skproj *args`` in ``cwd``, on the same skproj as this process."""
+    return run_python(["-m", "skproj", *args], timeout=120, cwd=cwd, check=False)
 
 
 def _table(n_samples=90, n_features=12, seed=0):
