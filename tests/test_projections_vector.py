@@ -134,6 +134,73 @@ def test_heavy_tails_take_the_bracket_again_with_the_scans_sum(dtype, seed):
         np.testing.assert_allclose(newton, expected, rtol=0, atol=tol * magnitudes[0])
 
 
+@pytest.mark.parametrize("dtype, n, seed, shares", [
+    (np.float32, 10 ** 6, 30, (0.01, 0.1, 0.5)),
+    (np.float64, 3 * 10 ** 5, 6, (0.01, 0.1)),
+])
+def test_student_t_tails_widen_the_first_bracket(dtype, n, seed, shares):
+    """Student t(3) values beyond the cache: a few large values carry the
+    sample's sum, which misleads more than its ranks, and the binomial bracket
+    missed tau (then a second scan with the scan's sum, or Newton's passes);
+    widened by the standard deviation of the sample's tau (``_tail_cap``), it
+    holds tau at the first scan.  Exact against the sort-based reference
+    either way."""
+    from skproj.projections import _l1
+
+    y = np.random.default_rng(seed).standard_t(3, n).astype(dtype)
+    magnitudes = np.sort(np.abs(y.astype(np.float64)))[::-1]
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for share in shares:
+        k = int(share * n)
+        eta = float(np.sum(magnitudes[:k] - magnitudes[k]))
+        expected = references.l1_ball(y, eta)
+        ways = []
+        try:
+            for widened in (False, True):
+                _l1._set_testing(tail_spreads=widened)
+                x = project_l1_ball(y, eta)
+                ways.append(_l1._last_threshold_way())
+                np.testing.assert_allclose(x, expected, rtol=0, atol=tol * magnitudes[0])
+        finally:
+            _l1._set_testing()
+        assert ways[0] > 0 and ways[1] == 0, (share, ways)
+
+
+@pytest.mark.parametrize("kind", ["student_t", "lognormal", "cauchy", "normal"])
+@pytest.mark.parametrize("magnitudes", [True, False])
+def test_widened_bracket_fits_the_gather_and_matches_in_float(kind, magnitudes):
+    """Beyond the cache, where the sampled bracket widens for heavy tails: the
+    values inside it fit the gather buffer at every radius (about half of it at most),
+    and the float32 row's sample taken in float (AVX-512 or AVX2 loops) gives
+    the bracket of the sample taken in double, as in cache."""
+    from skproj.projections import _l1
+
+    rng = np.random.default_rng(3)
+    n = 10 ** 6
+    draw = {"student_t": lambda: rng.standard_t(3, n),
+            "lognormal": lambda: rng.lognormal(0.0, 1.5, n),
+            "cauchy": lambda: rng.standard_cauchy(n),
+            "normal": lambda: rng.standard_normal(n)}[kind]
+    y = draw().astype(np.float32).reshape(1, -1)
+    values = (np.abs(y) if magnitudes else y).astype(np.float64).ravel()
+    ordered = np.sort(values)[::-1]
+    for share in (0.001, 0.01, 0.1, 0.5, 0.9):
+        k = int(share * n)
+        radius = float(np.sum(ordered[:k] - ordered[k]))
+        in_float = _l1._sampled_bracket(y, radius, magnitudes)
+        _l1._set_testing(simd=False)
+        try:
+            in_double = _l1._sampled_bracket(y, radius, magnitudes)
+        finally:
+            _l1._set_testing()
+        inside = [np.count_nonzero((values >= low) & (values < high))
+                  for low, high in (in_float, in_double)]
+        largest = np.finfo(np.float64).max
+        if in_float != (-largest, largest):   # (no guess: a sample inside the ball)
+            assert inside[0] <= 0.6 * _l1._gather_room(n), share
+        assert abs(inside[0] - inside[1]) <= 0.05 * inside[1] + 16, share
+
+
 @pytest.mark.parametrize("simd", [True, False])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("seed", [0, 1])

@@ -52,6 +52,54 @@ static inline float skp_shrink_by_two_floats(float value, float hi, float lo, in
     return magnitudes ? copysignf(kept, value) : kept;
 }
 
+/* The ranks of the sampled bracket's ends below and above the sample's
+ * threshold ``tau`` (see _sample_bracket in _l1.pyx; ``support`` the sampled
+ * values above tau, ``rest`` the others, ``scaled`` the sample's radius):
+ * ``margin`` + ``sigmas`` binomial standard deviations of the support's size,
+ * each side widened, where the sample's sum is noisier than its ranks, to
+ * the values within ``sigmas`` standard deviations of tau's estimate, at
+ * most ``cap`` ranks a side (0: no widening).  The sample's tau solves
+ * mean((v - t)+) = scaled / size; to first order its error is that mean's
+ * sampling error over the mean's slope, the support's share: sd(tau) =
+ * sd((v - tau)+) / sqrt(size) / (n_support / size).  The binomial deviation
+ * counts which values the sample drew above tau, not how far above they
+ * lie: under heavy tails (Student t, log-normal) a few large values carry
+ * the sum, and the binomial bracket missed tau, then a second read of the
+ * whole array found it.  The squares summed in double, four chains. */
+#define SKP_BRACKET_SPREADS(SUFFIX, T)                                                    \
+static inline void skp_bracket_spreads_##SUFFIX(                                          \
+        const T* support, ptrdiff_t n_support, const T* rest, ptrdiff_t n_rest,           \
+        double tau, double scaled, double sigmas, ptrdiff_t margin, ptrdiff_t cap,        \
+        ptrdiff_t* low_spread, ptrdiff_t* high_spread) {                                  \
+    const ptrdiff_t size = n_support + n_rest, bulk = n_support - n_support % 4;        \
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, mean, variance, half, e;             \
+    ptrdiff_t i, above = 0, below = 0;                                                  \
+    *low_spread = *high_spread = margin + (ptrdiff_t) (                                 \
+        sigmas * sqrt(n_support * (1.0 - n_support / (double) size)));                  \
+    if (cap <= 0 || n_support == 0) return;                                             \
+    for (i = 0; i < bulk; i += 4) {                                                     \
+        e = support[i] - tau;     s0 += e * e;                                          \
+        e = support[i + 1] - tau; s1 += e * e;                                          \
+        e = support[i + 2] - tau; s2 += e * e;                                          \
+        e = support[i + 3] - tau; s3 += e * e;                                          \
+    }                                                                                   \
+    for (; i < n_support; i++) {                                                        \
+        e = support[i] - tau;                                                           \
+        s0 += e * e;                                                                    \
+    }                                                                                   \
+    mean = scaled / size;                                                               \
+    variance = ((s0 + s1) + (s2 + s3)) / size - mean * mean;                            \
+    if (!(variance > 0.0)) return;   /* (NaN: no widening) */                           \
+    half = sigmas * sqrt(variance * size) / n_support;                                  \
+    for (i = 0; i < n_support; i++) above += support[i] <= tau + half;                  \
+    for (i = 0; i < n_rest; i++) below += rest[i] >= tau - half;                        \
+    if (above > *high_spread) *high_spread = above < cap ? above : cap;                 \
+    if (below > *low_spread) *low_spread = below < cap ? below : cap;                   \
+}
+SKP_BRACKET_SPREADS(f32, float)
+SKP_BRACKET_SPREADS(f64, double)
+#undef SKP_BRACKET_SPREADS
+
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 
 #include <immintrin.h>
@@ -1553,20 +1601,21 @@ static inline float skp_select_f32(float* values, ptrdiff_t n, ptrdiff_t k, floa
 }
 
 /* The ends of the sample's bracket from its support (the values above its
- * threshold) and the rest: the ``spread``-th smallest of the support and the
- * ``spread``-th largest of the rest, ``spread`` = margin + sigmas * the
- * binomial standard deviation of the support's size. */
+ * threshold ``tau``) and the rest: the ``spread``-th smallest of the support
+ * and the ``spread``-th largest of the rest, each side's ``spread`` from
+ * skp_bracket_spreads_f32. */
 static inline void skp_sample_bracket_ends_f32(float* support, ptrdiff_t n_support,
-                                               float* rest, ptrdiff_t n_rest, double sigmas,
-                                               ptrdiff_t margin, float* spare0, float* spare1,
+                                               float* rest, ptrdiff_t n_rest, double tau,
+                                               double scaled, double sigmas, ptrdiff_t margin,
+                                               ptrdiff_t cap, float* spare0, float* spare1,
                                                double* low, double* high) {
-    const ptrdiff_t size = n_support + n_rest;
-    const ptrdiff_t spread = margin + (ptrdiff_t) (
-        sigmas * sqrt(n_support * (1.0 - n_support / (double) size)));
-    if (n_support > spread)
-        *high = skp_select_f32(support, n_support, spread, spare0, spare1);
-    if (n_rest >= spread)
-        *low = skp_select_f32(rest, n_rest, n_rest - spread, spare0, spare1);
+    ptrdiff_t low_spread, high_spread;
+    skp_bracket_spreads_f32(support, n_support, rest, n_rest, tau, scaled, sigmas, margin, cap,
+                            &low_spread, &high_spread);
+    if (n_support > high_spread)
+        *high = skp_select_f32(support, n_support, high_spread, spare0, spare1);
+    if (n_rest >= low_spread)
+        *low = skp_select_f32(rest, n_rest, n_rest - low_spread, spare0, spare1);
 }
 
 /* The sampled bracket of _l1.pyx's _sample_bracket for one contiguous float32
@@ -1587,8 +1636,9 @@ static inline void skp_sample_bracket_ends_f32(float* support, ptrdiff_t n_suppo
 SKP_AVX512 static int skp_sample_bracket512_f32_unguarded(const float* row, ptrdiff_t runs,
                                                           ptrdiff_t gap, int magnitudes,
                                                           double scaled, double sigmas,
-                                                          ptrdiff_t margin, float* work,
-                                                          double* low, double* high) {
+                                                          ptrdiff_t margin, ptrdiff_t cap,
+                                                          float* work, double* low,
+                                                          double* high) {
     const ptrdiff_t size = 16 * runs;
     /* (each with 16 floats to spare: full stores of compressed vectors) */
     float *sample = work, *support = work + size + 16, *rest = work + 2 * (size + 16);
@@ -1621,8 +1671,8 @@ SKP_AVX512 static int skp_sample_bracket512_f32_unguarded(const float* row, ptrd
         n_support += _mm_popcnt_u32((unsigned) above);
         n_rest += 16 - _mm_popcnt_u32((unsigned) above);
     }
-    skp_sample_bracket_ends_f32(support, n_support, rest, n_rest, sigmas, margin, sample,
-                                scratch, low, high);
+    skp_sample_bracket_ends_f32(support, n_support, rest, n_rest, tau, scaled, sigmas,
+                                margin, cap, sample, scratch, low, high);
     return 1;
 }
 
@@ -1633,8 +1683,8 @@ SKP_AVX512 static int skp_sample_bracket512_f32_unguarded(const float* row, ptrd
  * 0.94 of its time with the sample's double version. */
 SKP_AVX2 static int skp_sample_bracket256_f32(const float* row, ptrdiff_t runs, ptrdiff_t gap,
                                               int magnitudes, double scaled, double sigmas,
-                                              ptrdiff_t margin, float* work, double* low,
-                                              double* high) {
+                                              ptrdiff_t margin, ptrdiff_t cap, float* work,
+                                              double* low, double* high) {
     const ptrdiff_t size = 16 * runs;
     float *sample = work, *support = work + size + 16, *rest = work + 2 * (size + 16);
     const __m256 sign = _mm256_set1_ps(magnitudes ? -0.0f : 0.0f);
@@ -1665,7 +1715,8 @@ SKP_AVX2 static int skp_sample_bracket256_f32(const float* row, ptrdiff_t runs, 
         n_support = skp_pack_store8(v, above, support, n_support);
         n_rest = skp_pack_store8(v, ~above & 0xff, rest, n_rest);
     }
-    skp_sample_bracket_ends_f32(support, n_support, rest, n_rest, sigmas, margin, sample,
+    skp_sample_bracket_ends_f32(support, n_support, rest, n_rest, tau, scaled, sigmas,
+                                margin, cap, sample,
                                 NULL, low, high);
     return 1;
 }
@@ -1674,14 +1725,14 @@ SKP_AVX2 static int skp_sample_bracket256_f32(const float* row, ptrdiff_t runs, 
  * AVX2); returns 0 (nothing done) where neither runs. */
 static inline int skp_sample_bracket_f32(const float* row, ptrdiff_t runs, ptrdiff_t gap,
                                          int magnitudes, double scaled, double sigmas,
-                                         ptrdiff_t margin, float* work, double* low,
-                                         double* high) {
+                                         ptrdiff_t margin, ptrdiff_t cap, float* work,
+                                         double* low, double* high) {
     if (skp_avx512)
         return skp_sample_bracket512_f32_unguarded(
-            row, runs, gap, magnitudes, scaled, sigmas, margin, work, low, high);
+            row, runs, gap, magnitudes, scaled, sigmas, margin, cap, work, low, high);
     if (skp_avx2 > 0)
         return skp_sample_bracket256_f32(
-            row, runs, gap, magnitudes, scaled, sigmas, margin, work, low, high);
+            row, runs, gap, magnitudes, scaled, sigmas, margin, cap, work, low, high);
     return 0;
 }
 
@@ -2863,8 +2914,8 @@ static inline double skp_long_threshold_f32(const float* values, ptrdiff_t n, do
                                             double radius, double* support) { return 0.0; }
 static inline int skp_sample_bracket_f32(const float* row, ptrdiff_t runs, ptrdiff_t gap,
                                          int magnitudes, double scaled, double sigmas,
-                                         ptrdiff_t margin, float* work, double* low,
-                                         double* high) { return 0; }
+                                         ptrdiff_t margin, ptrdiff_t cap, float* work,
+                                         double* low, double* high) { return 0; }
 static inline ptrdiff_t skp_keep_at_most_f64(const double* src, ptrdiff_t n, double bound,
                                              double* dst) { return -1; }
 
