@@ -166,6 +166,34 @@ def test_student_t_tails_widen_the_first_bracket(dtype, n, seed, shares):
         assert ways[0] > 0 and ways[1] == 0, (share, ways)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kind", ["six_values", "rounded"])
+def test_ties_at_the_bracket_low_end_stay_out_of_the_gather(dtype, kind):
+    """Few distinct values (as quantized weights or rounded data have): the
+    sampled bracket's low end is a value tied many times, whose copies
+    count for nothing at or above it.  Left out of the gather, they no longer
+    fill it (it overflowed, and Newton's passes over the data finished): tau
+    at the first scan, exact against the sort-based reference, at radii
+    putting tau between two values.  (A tau on a tied value that is also the
+    bracket's end can still miss it by the rounding of the ends' sums.)"""
+    from skproj.projections import _l1
+
+    rng = np.random.default_rng(0)
+    n = 10 ** 6
+    y = (rng.choice([-3.0, -1.0, 0.0, 0.5, 1.0, 2.0], n) if kind == "six_values"
+         else np.round(rng.standard_normal(n), 1)).astype(dtype)
+    magnitudes = np.sort(np.abs(y.astype(np.float64)))[::-1]
+    tol = 1e-5 if dtype == np.float32 else 1e-10   # (tau's sums: some 10**5 terms)
+    for share in (0.3, 0.5, 0.7):
+        k = int(share * n)
+        on_a_value = float(np.sum(magnitudes[:k] - magnitudes[k]))
+        for eta in (0.99 * on_a_value, 1.01 * on_a_value):
+            x = project_l1_ball(y, eta)
+            assert _l1._last_threshold_way() == 0, (share, eta)
+            np.testing.assert_allclose(x, references.l1_ball(y, eta), rtol=0,
+                                       atol=tol * magnitudes[0])
+
+
 @pytest.mark.parametrize("kind", ["student_t", "lognormal", "cauchy", "normal"])
 @pytest.mark.parametrize("magnitudes", [True, False])
 def test_widened_bracket_fits_the_gather_and_matches_in_float(kind, magnitudes):

@@ -31,7 +31,7 @@ import numpy as np
 
 from cpython.mem cimport PyMem_RawFree, PyMem_RawMalloc
 from libc.float cimport DBL_MAX, FLT_MAX
-from libc.math cimport fabs, sqrt, INFINITY, NAN
+from libc.math cimport fabs, nextafter, sqrt, INFINITY, NAN
 from cython cimport floating
 
 from skproj.projections._sums cimport TERM_POSITIVE, TERM_VALUE, sum_terms
@@ -681,6 +681,23 @@ cdef inline Bracket _zeros_below(Bracket bracket, bint tau_positive) noexcept no
     return bracket
 
 
+cdef inline Bracket _gathered_part(Bracket bracket) noexcept nogil:
+    """The part of ``bracket`` whose values the scan gathers: above its low end.
+
+    The values at the low end count for nothing in ``f(t) = sum((v - t)_+)``
+    at the bracket's ends and in the support of any tau inside it, so the
+    ends' test (``_bracket_ends``, at ``bracket`` itself) and Michelot's
+    method need only the values above it.  Tied there, as many are in
+    quantized or rounded data, they filled the gather buffer, and Newton's
+    passes over the data finished (issue 14, an Intel Xeon, 10**7 values
+    drawn from six, or Gaussian values rounded to 0.1, at radii keeping
+    10-50 % of them: 5.5-16 times a copy).
+    """
+    if bracket.low > -DBL_MAX:
+        bracket.low = nextafter(bracket.low, DBL_MAX)
+    return bracket
+
+
 cdef double _positive_total(const floating[:, :] y) noexcept nogil:
     """The sum of the positive parts of ``y``'s values (a read of ``y``)."""
     cdef Py_ssize_t i, step = y.strides[1] // sizeof(floating)
@@ -718,11 +735,11 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
                                magnitudes)
         if _force_fallback:
             bracket.low = bracket.high = DBL_MAX
-        lean = _scan_cached(y, bracket, magnitudes, &scan, buffer, capacity)
+        lean = _scan_cached(y, _gathered_part(bracket), magnitudes, &scan, buffer, capacity)
         retried = False
         while True:
             if not lean:
-                _scan(y, bracket, magnitudes, &scan, buffer, capacity)
+                _scan(y, _gathered_part(bracket), magnitudes, &scan, buffer, capacity)
             gathered_total = _bracket_ends(bracket, &scan, buffer, &at_low, &at_high)
             holds = not scan.overflow and at_low >= radius and at_high <= radius
             if holds or lean:
