@@ -659,28 +659,6 @@ cdef inline Py_ssize_t _tail_cap(Py_ssize_t n, Py_ssize_t itemsize) noexcept nog
     return <Py_ssize_t> (_gather_capacity(n, size) * <double> size / (4.0 * n))
 
 
-cdef extern from "<float.h>":
-    const double DBL_TRUE_MIN     # (C11: the smallest positive double)
-
-
-cdef inline Bracket _zeros_below(Bracket bracket, bint tau_positive) noexcept nogil:
-    """``bracket`` with zero magnitudes below it, where it started at or below 0
-    and tau is known to be positive.
-
-    The l1 ball moves only with tau > 0, where zeros lie below tau and count
-    for nothing: a bracket that gathered them, as a sample of mostly zeros
-    gives (tied at its low end), filled the buffer with them and missed,
-    Newton's passes over the array then finishing (issue 14, an Intel Xeon,
-    reuters_r8's 751 x 8790 word counts, 1 % of them non-zero, as one
-    float64 vector at radii keeping 1 and 5 % of the values: 4.4 and 4.7
-    times a copy).  The smallest positive double as its low end leaves them
-    out of the gather and of the sums at that end alike.
-    """
-    if tau_positive and -DBL_MAX < bracket.low <= 0.0:
-        bracket.low = DBL_TRUE_MIN
-    return bracket
-
-
 cdef inline Bracket _gathered_part(Bracket bracket) noexcept nogil:
     """The part of ``bracket`` whose values the scan gathers: above its low end.
 
@@ -691,7 +669,13 @@ cdef inline Bracket _gathered_part(Bracket bracket) noexcept nogil:
     quantized or rounded data, they filled the gather buffer, and Newton's
     passes over the data finished (issue 14, an Intel Xeon, 10**7 values
     drawn from six, or Gaussian values rounded to 0.1, at radii keeping
-    10-50 % of them: 5.5-16 times a copy).
+    10-50 % of them: 5.5-16 times a copy).  The zeros of sparse magnitudes,
+    which a sample of mostly zeros puts at its low end, are such ties
+    (reuters_r8's 751 x 8790 word counts, 1 % of them non-zero, as one
+    float64 vector at radii keeping 1 and 5 % of the values: 4.4 and 4.7
+    times a copy, where they were gathered), and so are the zeros of the
+    positive parts that stand for a simplex's signed values; a bracket at 0
+    also lets the in-cache scan run (``_scan_cached``: it gathers no zero).
     """
     if bracket.low > -DBL_MAX:
         bracket.low = nextafter(bracket.low, DBL_MAX)
@@ -731,8 +715,7 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
     if sample == NULL or buffer == NULL:
         status = STATUS_NOMEMORY
     else:
-        bracket = _zeros_below(_sample_bracket(y, radius, magnitudes, sample, size),
-                               magnitudes)
+        bracket = _sample_bracket(y, radius, magnitudes, sample, size)
         if _force_fallback:
             bracket.low = bracket.high = DBL_MAX
         lean = _scan_cached(y, _gathered_part(bracket), magnitudes, &scan, buffer, capacity)
@@ -763,14 +746,13 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
             if not magnitudes and scan.minimum < 0:
                 positive_total = _positive_total(y)
                 if positive_total > radius:
-                    bracket = _zeros_below(_sample_bracket(
-                        y, radius, magnitudes, sample, size, positive_total, 1), True)
+                    bracket = _sample_bracket(y, radius, magnitudes, sample, size,
+                                              positive_total, 1)
                 else:
                     bracket = _sample_bracket(y, radius - positive_total, magnitudes, sample,
                                               size, NAN, -1)
             else:
-                bracket = _zeros_below(
-                    _sample_bracket(y, radius, magnitudes, sample, size, scan.total), magnitudes)
+                bracket = _sample_bracket(y, radius, magnitudes, sample, size, scan.total)
         # (after the lean scan, y moves: see _scan_cached)
         if not lean and scan.total - scan.total != 0.0:
             status = STATUS_NONFINITE
