@@ -185,7 +185,7 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
     cdef Py_ssize_t n = y.shape[0] * y.shape[1], n_cols = y.shape[1], i, j, support
     cdef Py_ssize_t n_rest = 0, row = 0, col = 0, carry = 0, low_spread, high_spread
     # (the plain scaling, where the sample's sum stands for S's share)
-    cdef Py_ssize_t cap = (_tail_cap(n, sizeof(floating)) if known_total != known_total
+    cdef Py_ssize_t cap = (_tail_cap(n, size, sizeof(floating)) if known_total != known_total
                            and parts == 0 else 0)
     # The i-th sampled index is (i * n) // size, stepped without a division.
     cdef Py_ssize_t step = n // size, extra = n % size
@@ -645,16 +645,17 @@ cdef inline Py_ssize_t _gather_capacity(Py_ssize_t n, Py_ssize_t size) noexcept 
     return min(n, max(<Py_ssize_t> MIN_CAPACITY, n // GATHER_DIVISOR, room))
 
 
-cdef inline Py_ssize_t _tail_cap(Py_ssize_t n, Py_ssize_t itemsize) noexcept nogil:
-    """Ranks a side by which ``_sample_bracket`` may widen its bracket for heavy tails.
+cdef inline Py_ssize_t _tail_cap(Py_ssize_t n, Py_ssize_t size,
+                                 Py_ssize_t itemsize) noexcept nogil:
+    """Ranks a side by which ``_sample_bracket`` may widen its bracket of ``n``
+    values, sampled ``size`` of them, for heavy tails.
 
     0 (none) on an array in cache (CACHED_BYTES), which a second scan reads
     again at little cost; beyond, the two sides together span about half
     the gather buffer (``_gather_capacity``) at most, so that the widened
     bracket's values still fit it.
     """
-    cdef Py_ssize_t size = _sample_size(n)
-    if n * itemsize <= CACHED_BYTES or size == n or not _tail_spreads:
+    if n * itemsize <= CACHED_BYTES or size >= n or not _tail_spreads:
         return 0
     return <Py_ssize_t> (_gather_capacity(n, size) * <double> size / (4.0 * n))
 
