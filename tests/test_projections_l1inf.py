@@ -1538,6 +1538,34 @@ def test_mostly_zero_matrices_take_the_passes_where_no_band_is_predicted(seed):
             np.testing.assert_allclose(X, expected, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("seed,shape", [(61, (300, 2000)), (62, (400, 1500))])
+def test_heavy_tails_take_the_passes_where_no_band_is_predicted(seed, shape):
+    """Cauchy row groups at a radius that zeroes most of them: the sample's
+    levels cannot be fitted (too many sampled groups zeroed), and the
+    histograms' ranges span the extremes (three histogram passes); the
+    passes of the in-cache path project instead, exactly, as the histograms
+    do where the hook sends them there."""
+    Y = np.random.default_rng(seed).standard_cauchy(shape)
+    maxima = np.sort(np.abs(Y).max(axis=1))[::-1]
+    k = maxima.size // 10
+    eta = float(np.sum(maxima[:k] - maxima[k]))
+    expected = _bisection_projection(Y, eta, 1)[0]
+    results = []
+    for failed_fit_passes, histogram_passes in ((True, 0), (False, 3)):
+        _l1inf._set_testing(small_max_bytes=0, sampled_min_bytes=1 << 16,
+                            sample_bytes=1 << 16, failed_fit_passes=failed_fit_passes)
+        try:
+            X = project_l1inf_ball(Y, eta, axis=1)
+            assert _l1inf._phase_times()[1] == histogram_passes
+            assert _l1inf._sampled_stats()[0] == 0          # (no band predicted)
+            assert _l1inf._last_rounds() > 2 or not failed_fit_passes   # (the passes')
+        finally:
+            _l1inf._set_testing()
+        np.testing.assert_allclose(X, expected, rtol=0, atol=1e-12 * np.abs(Y).max())
+        results.append(X)
+    np.testing.assert_allclose(results[0], results[1], rtol=0, atol=1e-12 * np.abs(Y).max())
+
+
 @pytest.mark.parametrize("seed", [61, 62])
 def test_bracket_path_hands_over_past_its_budget_of_events(seed):
     """Cauchy entries widen the sample's bracket until most entries lie between

@@ -816,9 +816,10 @@ cdef int _sampled_bands(const floating[:, :] y, Work* w, bint groups_are_rows,
     """The bands of a dense problem predicted from a projected sample (``_l1inf_dense``).
 
     Returns 1 when the lists are ready, 2 when the problem is left to the
-    histograms (too small a matrix or sample, a sampled group zeroed), 3
-    when the bands would hold too many of the entries and ``wide`` is False
-    (nothing gathered: ``predicted_bands``), 0 when memory ran out.
+    histograms (too small a matrix or sample, too many sampled groups zeroed
+    where ``wide``), 3 when the bands would hold too many of the entries or
+    none can be predicted, and ``wide`` is False (nothing gathered:
+    ``predicted_bands``), 0 when memory ran out.
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t n_sample
@@ -1011,8 +1012,9 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
         status = _sampled_bands(y, w, groups_are_rows, eta, False) if may_sample else 2
         if status == 3:
             # Bands that would hold many of the entries (heavy tails: see
-            # _l1inf_dense's _WIDE_BAND_SHARE), or none predicted on mostly
-            # zeros (_ZERO_SHARE there): the in-cache path's passes
+            # _l1inf_dense's _WIDE_BAND_SHARE), or none predicted (too many
+            # sampled groups zeroed: _FAILED_FIT_PASSES and _ZERO_SHARE
+            # there): the in-cache path's passes
             # over the whole matrix instead, a read each; where they decline
             # (having used the bands' arrays as their scratch), the bands
             # again, gathered however wide.
@@ -1133,7 +1135,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  Py_ssize_t sampled_min_bytes=1 << 23,
                  Py_ssize_t sample_bytes=1 << 21, double sample_sigmas=6.0, short_groups=None,
                  double wide_band_share=0.1, double bracket_event_share=0.05,
-                 bint prefetch_passes=True):
+                 bint prefetch_passes=True, bint failed_fit_passes=True):
     """Testing hook: exercise the safety nets on small problems.
 
     ``max_rounds`` caps the Newton rounds (0 sends every case to the sorted
@@ -1165,6 +1167,9 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     whose bands would hold more than ``wide_band_share`` of the entries (0:
     never) take the in-cache path's passes over the whole matrix first
     (``prefetch_passes=False``: without prefetching each chunk's successor),
+    as do those whose sample's levels cannot be fitted (a share of its
+    groups zeroed) unless ``failed_fit_passes`` is False (then only where
+    the sample is mostly zeros: the histograms otherwise),
     and the sampled-bracket path hands over once its events pass
     ``bracket_event_share`` of the entries (0: never).
     ``short_groups`` says whether groups of at most 16 entries take their own path
@@ -1185,7 +1190,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
         and small_max_bytes == 1 << 23 and small_passes == 16))
     _l1inf_dense._set_testing(narrow_bands=narrow_bands, simd=simd, avx512=avx512,
                               sampled_min_bytes=sampled_min_bytes, sample_bytes=sample_bytes,
-                              sample_sigmas=sample_sigmas, wide_band_share=wide_band_share)
+                              sample_sigmas=sample_sigmas, wide_band_share=wide_band_share,
+                              failed_fit_passes=failed_fit_passes)
     return _l1inf_strips._set_testing(
         force_dense=force_dense, narrow_bands=narrow_bands, simd=simd, avx512=avx512,
         default_on=max_rounds == 60 and not force_dense and not narrow_bands, small=small,

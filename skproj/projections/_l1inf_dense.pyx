@@ -214,6 +214,20 @@ cdef Py_ssize_t _SHARE_GROUPS = 64
 # Gaussian matrices unchanged; Student t(3) matrices, without zeros, lost
 # up to 46 % where the passes took them in place of the histograms).
 cdef double _ZERO_SHARE = 0.5
+# ... and where _FAILED_FIT_PASSES, every matrix whose sample's levels cannot
+# be fitted: row groups of Cauchy entries at radii keeping a tenth to half of
+# the groups, whose histograms' ranges [L_g, U_g] span the extremes, took 2
+# or 3 histogram passes of about 1.5 ns an entry each and wide bands (issue
+# 14, an Intel Xeon, single calls interleaved in one process, times
+# bilevel_l1inf, histograms -> passes: float32 1000 x 10000 at 10 % of the
+# groups kept 6.71 -> 3.00, at half of ||Y||_1,inf 4.38 -> 2.72, another
+# seed at half of the groups kept 5.24 -> 3.20; float64 at half of the
+# groups kept 4.72 -> 2.44; float32 512 x 8000 7.17 -> 3.78, 300 x 30000
+# at half of the norm 13.89 -> 5.18).  No Gaussian, Laplace, uniform or
+# Student t(3) matrix of 8-80 MB measured (10 shapes, both axes, 1-90 % of
+# the groups kept and 10 and 50 % of the norm) took this branch, nor Cauchy
+# column groups; those that did not were unchanged.
+cdef bint _FAILED_FIT_PASSES = True
 # Rows of column groups gathered together, the columns of a panel and the
 # rows ahead whose segment of the panel is prefetched, into L1
 # (``gather_ranges_columns``).  Issue 14, an AMD Zen 5, single calls
@@ -1189,11 +1203,12 @@ cdef int predicted_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
     radius scaled by their share of sum M_g.  Returns 1 when the lists are
     ready (the bands in band_low/band_high, the entries inside gathered, those
     above counted and summed: ``gather_predicted_bands``), 2 when the problem
-    is left to the histograms (a sampled group zeroed), 3 where ``wide`` is
-    False and the passes over the whole matrix should be tried first (the
-    caller's fallback): bands set but not gathered, as they would hold more
-    than _WIDE_BAND_SHARE of the entries, or none predicted on a matrix of
-    mostly zeros (_ZERO_SHARE); 0 when memory ran out.
+    is left to the histograms (too many sampled groups zeroed, and ``wide``
+    or the passes not asked for there), 3 where ``wide`` is False and the
+    passes over the whole matrix should be tried first (the caller's
+    fallback): bands set but not gathered, as they would hold more than
+    _WIDE_BAND_SHARE of the entries, or none predicted (too many sampled
+    groups zeroed: _FAILED_FIT_PASSES, _ZERO_SHARE); 0 when memory ran out.
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t idx, g
@@ -1201,12 +1216,12 @@ cdef int predicted_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
     cdef double shift = 0.0, half, level
     cdef double clock = now()
     if not _fit_levels(lists, ranks, n_sample, levels, &fit):
-        # No bands to predict: the histograms, or first the passes on a
-        # matrix of mostly zeros, whose histograms' bins over [0, M_g] hold
-        # them in their first (see _ZERO_SHARE).
+        # No bands to predict: the passes first (see _FAILED_FIT_PASSES), or
+        # on a matrix of mostly zeros, whose histograms' bins over [0, M_g]
+        # hold them in their first (see _ZERO_SHARE); else the histograms.
         if (not wide and _WIDE_BAND_SHARE > 0
-                and _sampled_share(y, w, groups_are_rows, ranks, n_sample, True)
-                > _ZERO_SHARE):
+                and (_FAILED_FIT_PASSES or _sampled_share(y, w, groups_are_rows, ranks,
+                                                          n_sample, True) > _ZERO_SHARE)):
             return 3
         return 2
     for idx in range(lists.n_active):
@@ -1425,11 +1440,13 @@ cdef bint solve_on_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
 
 def _set_testing(bint narrow_bands=False, bint simd=True, bint avx512=True,
                  Py_ssize_t sampled_min_bytes=1 << 23, Py_ssize_t sample_bytes=1 << 21,
-                 double sample_sigmas=6.0, double wide_band_share=0.1):
+                 double sample_sigmas=6.0, double wide_band_share=0.1,
+                 bint failed_fit_passes=True):
     """Testing hook, set through ``_l1inf._set_testing`` (see there)."""
     global _narrow_bands, _avx2, _SAMPLED_MIN_BYTES, _SAMPLE_BYTES, _SAMPLE_SIGMAS
-    global _WIDE_BAND_SHARE
+    global _WIDE_BAND_SHARE, _FAILED_FIT_PASSES
     _narrow_bands = narrow_bands
+    _FAILED_FIT_PASSES = failed_fit_passes
     _SAMPLED_MIN_BYTES = sampled_min_bytes
     _SAMPLE_BYTES = sample_bytes
     _SAMPLE_SIGMAS = sample_sigmas
@@ -1471,3 +1488,4 @@ def _band_row(const floating[::1] row, double low, double high):
     cdef double[::1] values = np.empty(n + SKP_RANGE_ROOM)
     pos = range_row(&row[0], n, 1, low, high, &values[0], 0, &count, &total)
     return np.asarray(values)[:pos].copy(), count, total
+
