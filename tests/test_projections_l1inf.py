@@ -801,8 +801,11 @@ def test_pass_sets_of_listed_strips_at_every_simd_level(dtype, blocks):
     """A pass over some strips of the lanes layout, as the later Newton steps
     of a panel list them: runs of one to nine strips, adjacent or apart (the
     float32 AVX-512 pass takes four adjacent strips as whole vectors, others
-    two a vector), with and without the short last strip.  The listed groups
-    get their sets bit for bit; the others are left alone."""
+    two a vector), with and without the short last strip, and with each
+    row's strips prefetched a few rows ahead (as passes over long groups
+    out of cache read them; the AVX-512 loops'), near the last row and past
+    it.  The listed groups get their sets bit for bit; the others are left
+    alone."""
     rng = np.random.default_rng(47)
     for case in range(40):
         length, n_groups = int(rng.integers(1, 70)), int(rng.integers(8, 120))
@@ -816,12 +819,13 @@ def test_pass_sets_of_listed_strips_at_every_simd_level(dtype, blocks):
         passed = np.concatenate([np.arange(u, min(u + 8, n_groups)) for u in units])
         expected = _reference_sets(A[passed], level[passed], True,
                                    blocks and dtype == np.float32)
-        for simd in (2, 1, 0):
+        for simd, ahead in ((2, 0), (2, 3), (2, 64), (1, 0), (1, 3), (0, 0)):
             *sets, _ = _l1inf_strips._pass_sets(np.ascontiguousarray(Y.T), level, True, simd,
-                                                units, blocks=blocks)
+                                                units, blocks=blocks, ahead=ahead)
             for name, got, want in zip(("counts", "sums", "above_min", "below_max"),
                                        sets, expected):
-                np.testing.assert_array_equal(got[passed], want, err_msg=f"{name}, {simd=}")
+                np.testing.assert_array_equal(got[passed], want,
+                                              err_msg=f"{name}, {simd=}, {ahead=}")
                 assert np.isnan(np.delete(got, passed)).all(), name
 
 
@@ -1470,6 +1474,32 @@ def test_heavy_tails_take_the_passes_where_the_bands_would_be_wide(seed):
         np.testing.assert_allclose(X, expected, rtol=0, atol=1e-12 * np.abs(Y).max())
     assert gathered[0] == gathered[1] == 0 and gathered[2] > 0.25 * Y.size
     np.testing.assert_array_equal(results[0], results[1])   # (the prefetches change no bit)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_passes_over_long_column_groups_prefetch_rows_ahead(dtype):
+    """Cauchy column groups of 300 rows whose predicted bands would be wide:
+    the in-cache path's passes over the whole matrix read each strip's rows
+    while those a few rows ahead are prefetched (AVX-512), rather than each
+    chunk of strips while the next chunk is; the same bits either way and
+    without any prefetch, the bisection reference's projection."""
+    Y = np.random.default_rng(66).standard_cauchy((300, 2000)).astype(dtype)
+    maxima = np.sort(np.abs(Y.astype(np.float64)).max(axis=0))[::-1]
+    eta = float(np.sum(maxima[:1000] - maxima[1000]))
+    results = []
+    for hooks in (dict(), dict(ahead_rows=0), dict(prefetch_passes=False)):
+        _l1inf._set_testing(small_max_bytes=0, sampled_min_bytes=1 << 16,
+                            sample_bytes=1 << 16, **hooks)
+        try:
+            results.append(project_l1inf_ball(Y, eta))
+            assert _l1inf._sampled_stats()[0] > 0 and _l1inf._last_rounds() > 2   # (passes)
+        finally:
+            _l1inf._set_testing()
+    for X in results[1:]:
+        np.testing.assert_array_equal(X.view(np.uint8), results[0].view(np.uint8))
+    tol = 1e-12 if dtype == np.float64 else 3e-6
+    np.testing.assert_allclose(results[0], _bisection_projection(Y, eta, 0)[0], rtol=0,
+                               atol=tol * float(np.abs(Y).max()))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -446,11 +446,19 @@ static inline ptrdiff_t skp_small_run_end(ptrdiff_t i, ptrdiff_t length, const i
     return blocks ? skp_small_block_end(i, length) : length;
 }
 
+/* Prefetch the ``n`` bytes at ``p`` (at most two cache lines: a strip of
+ * the lanes layout, or two adjacent float32 ones) into L1. */
+static inline void skp_small_prefetch_span(const char* p, ptrdiff_t n) {
+    __builtin_prefetch(p, 0, 3);
+    __builtin_prefetch(p + n - 1, 0, 3);
+}
+
 SKP_SMALL_AVX512 SKP_INLINE void skp_small_quad512_f32(
         const float* y, ptrdiff_t length, ptrdiff_t row_stride, ptrdiff_t g,
         const double* level, double* counts, double* sums, double* above_min,
-        double* below_max, const int blocks) {
+        double* below_max, const int blocks, ptrdiff_t ahead) {
     __m512 l0 = skp_small_level_f32(level + g), l1 = skp_small_level_f32(level + g + 16);
+    const ptrdiff_t stop = length - ahead;
     skp_acc16 r[2];
     ptrdiff_t i, q;
     skp_acc16_zero(&r[0]);
@@ -458,6 +466,8 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_quad512_f32(
     for (i = 0; i < length; ) {
         for (const ptrdiff_t end = skp_small_run_end(i, length, blocks); i < end; i++) {
             const float* row = (const float*) ((const char*) y + i * row_stride) + g;
+            if (ahead && i < stop)
+                skp_small_prefetch_span((const char*) row + ahead * row_stride, 128);
             skp_acc16_take(&r[0], skp_small_abs16(row), l0, blocks);
             skp_acc16_take(&r[1], skp_small_abs16(row + 16), l1, blocks);
         }
@@ -480,16 +490,21 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_quad512_f32(
 SKP_SMALL_AVX512 SKP_INLINE void skp_small_pairs512_f32_(
         const float* y, ptrdiff_t length, ptrdiff_t row_stride, const ptrdiff_t* g,
         const double* level, double* counts, double* sums, double* above_min,
-        double* below_max, const int two, const int blocks) {
+        double* below_max, const int two, const int blocks, ptrdiff_t ahead) {
     __m512 l0 = skp_small_pair_level_f32(level + g[0], level + g[1]);
     __m512 l1 = two ? skp_small_pair_level_f32(level + g[2], level + g[3]) : l0;
+    const ptrdiff_t stop = length - ahead;
     skp_acc16 r[2];
-    ptrdiff_t i;
+    ptrdiff_t i, k;
     skp_acc16_zero(&r[0]);
     skp_acc16_zero(&r[1]);
     for (i = 0; i < length; ) {
         for (const ptrdiff_t end = skp_small_run_end(i, length, blocks); i < end; i++) {
             const float* row = (const float*) ((const char*) y + i * row_stride);
+            if (ahead && i < stop)
+                for (k = 0; k < (two ? 4 : 2); k++)
+                    skp_small_prefetch_span((const char*) (row + g[k]) + ahead * row_stride,
+                                            32);
             skp_acc16_take(&r[0], skp_small_pair_abs16(row + g[0], row + g[1]), l0, blocks);
             if (two)
                 skp_acc16_take(&r[1], skp_small_pair_abs16(row + g[2], row + g[3]), l1,
@@ -508,7 +523,7 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_pairs512_f32_(
 SKP_SMALL_AVX512 SKP_INLINE void skp_small_pairs512_f32(
         const float* y, ptrdiff_t length, ptrdiff_t row_stride, const ptrdiff_t* strips,
         ptrdiff_t n, const double* level, double* counts, double* sums, double* above_min,
-        double* below_max, const int blocks) {
+        double* below_max, const int blocks, ptrdiff_t ahead) {
     ptrdiff_t g[4];
     g[0] = strips[0];
     g[1] = strips[n > 1 ? 1 : 0];
@@ -516,17 +531,18 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_pairs512_f32(
     g[3] = strips[n - 1];
     if (n > 2)
         skp_small_pairs512_f32_(y, length, row_stride, g, level, counts, sums, above_min,
-                                below_max, 1, blocks);
+                                below_max, 1, blocks, ahead);
     else
         skp_small_pairs512_f32_(y, length, row_stride, g, level, counts, sums, above_min,
-                                below_max, 0, blocks);
+                                below_max, 0, blocks, ahead);
 }
 
 SKP_SMALL_AVX512 SKP_INLINE void skp_small_lanes512(
         const void* y, ptrdiff_t length, ptrdiff_t width, ptrdiff_t row_stride,
         const ptrdiff_t* strips, ptrdiff_t n_strips, const double* level, double* counts,
-        double* sums, double* above_min, double* below_max, const int single) {
-    const ptrdiff_t item = single ? 4 : 8;
+        double* sums, double* above_min, double* below_max, const int single,
+        ptrdiff_t ahead) {
+    const ptrdiff_t item = single ? 4 : 8, stop = length - ahead;
     ptrdiff_t t = 0, i, q, n;
     /* Four whole strips at a time: the accumulators stay in registers. */
     while (t < n_strips) {
@@ -540,11 +556,11 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_lanes512(
                     && strips[t + 3] == strips[t] + 24)
                 skp_small_quad512_f32((const float*) y, length, row_stride, strips[t], level,
                                       counts, sums, above_min, below_max,
-                                      single == SKP_SMALL_BLOCKS);
+                                      single == SKP_SMALL_BLOCKS, ahead);
             else
                 skp_small_pairs512_f32((const float*) y, length, row_stride, strips + t, q,
                                        level, counts, sums, above_min, below_max,
-                                       single == SKP_SMALL_BLOCKS);
+                                       single == SKP_SMALL_BLOCKS, ahead);
             t += q;
             continue;
         }
@@ -577,6 +593,9 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_lanes512(
         }
         for (i = 0; i < length; i++) {
             const char* row = (const char*) y + i * row_stride;
+            if (ahead && i < stop)
+                for (q = 0; q < 4; q++)
+                    skp_small_prefetch_span(row + ahead * row_stride + g[q] * item, 8 * item);
             skp_acc512_add(&r[0], skp_small_abs8(row + g[0] * item, 8, single), l[0], 0xff);
             skp_acc512_add(&r[1], skp_small_abs8(row + g[1] * item, 8, single), l[1], 0xff);
             skp_acc512_add(&r[2], skp_small_abs8(row + g[2] * item, 8, single), l[2], 0xff);
@@ -1033,8 +1052,10 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_strip256_f32(
 SKP_SMALL_AVX2 SKP_INLINE void skp_small_lanes256(
         const void* y, ptrdiff_t length, ptrdiff_t width, ptrdiff_t row_stride,
         const ptrdiff_t* strips, ptrdiff_t n_strips, const double* level, double* counts,
-        double* sums, double* above_min, double* below_max, const int single) {
+        double* sums, double* above_min, double* below_max, const int single,
+        ptrdiff_t ahead) {
     ptrdiff_t t, i, q, g;
+    (void) ahead;   /* (the AVX-512 loops' alone: see skp_small_lanes_*) */
     for (t = 0; t < n_strips; t++) {
         __m256d l[2];
         skp_acc256 r[2];
@@ -1548,14 +1569,16 @@ SKP_SMALL_TARGETS(T, SUFFIX, SINGLE)                                            
 /* The pass over the listed strips of groups of the lanes layout: ``length``     */         \
 /* rows ``row_stride`` bytes apart, of ``width`` groups.                         */         \
 /* ``blocks``: float32's sums by blocks of rows (see the header).           */         \
+/* ``ahead``: the AVX-512 loops (``simd`` 2) prefetch each row's strips that  */           \
+/* many rows ahead (0: none); the other loops do not.                         */           \
 static inline void skp_small_lanes_##SUFFIX(const T* y, ptrdiff_t length, ptrdiff_t width,  \
         ptrdiff_t row_stride, const ptrdiff_t* strips, ptrdiff_t n_strips,                  \
         const double* level, double* counts, double* sums, double* above_min,               \
-        double* below_max, int blocks, int simd) {                                          \
+        double* below_max, int blocks, int simd, ptrdiff_t ahead) {                         \
     ptrdiff_t t;                                                                            \
     SKP_SMALL_CALL(simd, lanes, SUFFIX, (y, length, width, row_stride, strips, n_strips,    \
                                          level, counts, sums, above_min, below_max,         \
-                                         blocks))                                           \
+                                         blocks, ahead))                                    \
     for (t = 0; t < n_strips; t++)                                                          \
         skp_small_strip_plain(y, length, row_stride, strips[t],                             \
                               width - strips[t] < 8 ? width - strips[t] : 8, level,         \
@@ -1626,13 +1649,13 @@ static inline void skp_small_groups_##SUFFIX(const T* y, const ptrdiff_t* list, 
 TARGET static void skp_small_##KIND##_##SUFFIX(const T* y, ptrdiff_t length,                \
         ptrdiff_t width, ptrdiff_t row_stride, const ptrdiff_t* strips, ptrdiff_t n_strips, \
         const double* level, double* counts, double* sums, double* above_min,               \
-        double* below_max, int blocks) {                                                    \
+        double* below_max, int blocks, ptrdiff_t ahead) {                                   \
     if (blocks && SINGLE)                                                                   \
         skp_small_##KIND(y, length, width, row_stride, strips, n_strips, level, counts,     \
-                         sums, above_min, below_max, SKP_SMALL_BLOCKS);                     \
+                         sums, above_min, below_max, SKP_SMALL_BLOCKS, ahead);              \
     else                                                                                    \
         skp_small_##KIND(y, length, width, row_stride, strips, n_strips, level, counts,     \
-                         sums, above_min, below_max, SINGLE);                               \
+                         sums, above_min, below_max, SINGLE, ahead);                        \
 }
 #define SKP_SMALL_TARGETS(T, SUFFIX, SINGLE)                                                \
 SKP_SMALL_LANES_TARGET(SKP_SMALL_AVX512, lanes512, T, SUFFIX, SINGLE)                      \

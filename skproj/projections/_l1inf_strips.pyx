@@ -57,12 +57,12 @@ cdef extern from "_l1inf_small.h" nogil:
                              Py_ssize_t row_stride, const Py_ssize_t* strips,
                              Py_ssize_t n_strips, const double* level, double* counts,
                              double* sums, double* above_min, double* below_max, int blocks,
-                             int simd)
+                             int simd, Py_ssize_t ahead)
     void skp_small_lanes_f32(const float* y, Py_ssize_t length, Py_ssize_t width,
                              Py_ssize_t row_stride, const Py_ssize_t* strips,
                              Py_ssize_t n_strips, const double* level, double* counts,
                              double* sums, double* above_min, double* below_max, int blocks,
-                             int simd)
+                             int simd, Py_ssize_t ahead)
     int skp_small_dense_update(const double* counts, const double* sums,
                                const double* inv_count, Py_ssize_t n, double eta,
                                double* level, double* theta, int simd)
@@ -419,23 +419,25 @@ cdef inline void _small_pass(const floating* y, int layout, Py_ssize_t stride,
                              const Py_ssize_t* listed, Py_ssize_t n_listed,
                              const double* level, double* counts, double* sums,
                              double* above_min, double* below_max,
-                             bint blocks=False) noexcept nogil:
+                             bint blocks=False, Py_ssize_t ahead=0) noexcept nogil:
     """Read the listed groups (strips of SKP_SMALL_STRIP groups for SMALL_LANES) at their levels.
 
     counts[g], sums[g]: the count and the sum of group g's magnitudes above
     level[g]; [below_max[g], above_min[g]): the levels with the same set.
     ``blocks``: float32's sums in the lanes layout by blocks of rows
     (``_l1inf_small.h``; every magnitude at most SKP_SMALL_BLOCK_MAX), else
-    in double at every entry.
+    in double at every entry.  ``ahead``: the AVX-512 loops of the lanes
+    layout prefetch each row's strips that many rows ahead (0: none).
     """
     if layout == SMALL_LANES:
         if floating is double:
             skp_small_lanes_f64(y, group_size, n_groups, stride, listed, n_listed,
-                                level, counts, sums, above_min, below_max, False, _small_simd)
+                                level, counts, sums, above_min, below_max, False, _small_simd,
+                                ahead)
         else:
             skp_small_lanes_f32(y, group_size, n_groups, stride, listed, n_listed,
                                 level, counts, sums, above_min, below_max, blocks,
-                                _small_simd)
+                                _small_simd, ahead)
     elif floating is double:
         skp_small_groups_f64(y, listed, n_listed, group_size, stride, level, counts,
                              sums, above_min, below_max, _small_simd)
@@ -448,6 +450,10 @@ cdef inline void _small_pass(const floating* y, int layout, Py_ssize_t stride,
 # ``any_size``) prefetch each chunk's successor (``_small_pass_ahead``; a
 # testing switch, ``_set_testing``).
 cdef bint _prefetch_passes = True
+# ... or, with the AVX-512 loops, on groups of at least _AHEAD_MIN_ROWS rows,
+# the rows _AHEAD_ROWS ahead as each row is read (``_small_pass_ahead``; 0:
+# the chunks, a testing switch).
+cdef Py_ssize_t _AHEAD_ROWS = 16, _AHEAD_MIN_ROWS = 256
 
 
 cdef void _small_pass_ahead(const floating* y, Py_ssize_t stride, Py_ssize_t n_groups,
@@ -456,6 +462,8 @@ cdef void _small_pass_ahead(const floating* y, Py_ssize_t stride, Py_ssize_t n_g
                             double* above_min, double* below_max, bint blocks) noexcept nogil:
     """``_small_pass`` of the lanes layout out of cache (``blocks`` as there):
     each chunk of _PREFETCH_UNITS strips read while the next one's lines are
+    prefetched, or with the AVX-512 loops on groups of _AHEAD_MIN_ROWS rows
+    or more, each row's strips read while those _AHEAD_ROWS rows ahead are
     prefetched.  (The sampled-bracket path's sample reads its strips so too,
     ``_pass_listed``.)
 
@@ -465,8 +473,26 @@ cdef void _small_pass_ahead(const floating* y, Py_ssize_t stride, Py_ssize_t n_g
     passes at radii keeping half of the groups and at half of the norm:
     Student t(3) 1000 x 10000 float64 0.65-0.74 of the time, float32 even;
     Cauchy 64 x 200000 float32 0.90-0.99, 100 x 100000 float64 0.83-1.01).
+    On long groups a chunk's successor, thousands of lines asked for at
+    once, waited on the few lines in flight the cache allows, while the
+    rows ahead stream beside the pass (the same Xeon, single calls
+    interleaved in one process, times bilevel_l1inf, chunks -> rows ahead,
+    column groups, at 10, 50, 90 % of the groups kept and 10 and 50 % of
+    the norm where the passes ran: Student t(3) 1000 x 10000 float32 5.85
+    -> 4.94, 5.22 -> 4.36, 5.94 -> 5.23, 5.79 -> 4.97, 6.18 -> 5.01;
+    float64 5.18 -> 3.65, 5.87 -> 4.37, 5.76 -> 4.15; Cauchy float32 5.34
+    -> 4.50, 5.38 -> 4.50, 4.93 -> 4.07; float64 5.11 -> 3.66, 5.20 ->
+    3.85, 5.05 -> 3.67; t(3) 300 x 30000 float32 0.85-0.89 of the time,
+    4000 x 300 float64 0.72; Cauchy 2000 x 5000 float32 0.62-0.70; 8 to 64
+    rows ahead alike.  Groups of 100 rows lose: Cauchy 100 x 100000 float32
+    1.09-1.32 times as long in the first measure, a chunk's first rows
+    waiting; 200 rows even).
     """
     cdef Py_ssize_t idx = 0, n_next
+    if _small_simd == 2 and group_size >= _AHEAD_MIN_ROWS and _AHEAD_ROWS > 0:
+        _small_pass(y, SMALL_LANES, stride, n_groups, group_size, listed, n_listed, level,
+                    counts, sums, above_min, below_max, blocks, _AHEAD_ROWS)
+        return
     while idx < n_listed:
         n_next = min(n_listed - idx - _PREFETCH_UNITS, _PREFETCH_UNITS)
         _prefetch_strips(y, stride, listed + idx + _PREFETCH_UNITS, max(n_next, 0), group_size)
@@ -1720,7 +1746,7 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
                  Py_ssize_t bracket_min_groups, Py_ssize_t bracket_max_length,
                  double bracket_min_kept, double bracket_sigmas, Py_ssize_t bracket_panel_bytes,
                  bint bracket_copy_sample, double bracket_event_share,
-                 bint prefetch_passes):
+                 bint prefetch_passes, Py_ssize_t ahead_rows):
     """The switches of both paths (``_l1inf._set_testing`` documents them); the level of the pass.
 
     ``default_on``: whether the paths run when ``small`` is None (no switch
@@ -1729,7 +1755,7 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
     """
     global _small_on, _small_simd, _SMALL_MAX_BYTES, _SMALL_MAX_PASSES, _bracket_on
     global _BRACKET_MIN_GROUPS, _BRACKET_MAX_LENGTH, _BRACKET_MIN_KEPT, _BRACKET_SIGMAS
-    global _PANEL_BYTES, _copy_sample, _BRACKET_EVENT_SHARE, _prefetch_passes
+    global _PANEL_BYTES, _copy_sample, _BRACKET_EVENT_SHARE, _prefetch_passes, _AHEAD_ROWS
     cdef bint small_on = (default_on and skp_small_simd_level() > 0 if small is None
                           else bool(small))
     _small_on = small_on and not force_dense
@@ -1751,6 +1777,7 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
     _copy_sample = bracket_copy_sample
     _BRACKET_EVENT_SHARE = bracket_event_share
     _prefetch_passes = prefetch_passes
+    _AHEAD_ROWS = ahead_rows
     return _small_simd
 
 
@@ -1760,7 +1787,7 @@ def _bracket_stats():
 
 
 def _pass_sets(const floating[:, :] y, const double[::1] level, bint lanes, int simd,
-               units=None, bint blocks=False):
+               units=None, bint blocks=False, Py_ssize_t ahead=0):
     """Testing hook: one pass of the in-cache path over the groups of ``y`` at ``level``.
 
     ``lanes``: the groups are the columns of ``y`` (contiguous rows: the
@@ -1771,7 +1798,8 @@ def _pass_sets(const floating[:, :] y, const double[::1] level, bint lanes, int 
     one by default).  Returns the arrays ``counts, sums, above_min,
     below_max`` of ``_small_pass``, one entry a group (NaN where not
     passed over), and the level the pass ran at.  ``blocks``: float32's sums
-    in the lanes layout by blocks, as the in-cache path takes them.
+    in the lanes layout by blocks, as the in-cache path takes them;
+    ``ahead``: the rows the AVX-512 loops prefetch ahead (``_small_pass``).
     """
     global _small_simd
     cdef Py_ssize_t n_groups = y.shape[1] if lanes else y.shape[0]
@@ -1789,7 +1817,7 @@ def _pass_sets(const floating[:, :] y, const double[::1] level, bint lanes, int 
     try:
         _small_pass(&y[0, 0], SMALL_LANES if lanes else SMALL_GROUPS, y.strides[0], n_groups,
                     group_size, &listed[0], listed.shape[0], &level[0], &sets[0, 0],
-                    &sets[1, 0], &sets[2, 0], &sets[3, 0], blocks)
+                    &sets[1, 0], &sets[2, 0], &sets[3, 0], blocks, max(ahead, 0))
         return tuple(np.asarray(sets)) + (_small_simd,)
     finally:
         _small_simd = saved
