@@ -42,7 +42,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 import _timing  # noqa: E402
 from _draws import HEAVY_TAILS  # noqa: E402
-from _timing import best_time, best_times, conditions, empty_aligned_like, low_times  # noqa: E402
+from _timing import best_times, conditions, empty_aligned_like, low_times  # noqa: E402
 
 from bench_group_hoyer import group_hoyer_table  # noqa: E402
 
@@ -54,11 +54,6 @@ GROUP_SHARES = (0.01, 0.1, 0.5, 0.9)
 NORM_SHARES = (0.1, 0.5)
 BILEVEL = {"bilevel_l11": "l1", "bilevel_l1inf": "linf", "bilevel_l12": "l2"}
 
-
-
-def copy_time(y):
-    out = empty_aligned_like(y)
-    return best_time(lambda: np.copyto(out, y))
 
 
 def radius_keeping(values, share):
@@ -75,28 +70,41 @@ def radius_keeping(values, share):
 
 
 def l1_table(n, rng, dtypes=DTYPES, entries="Gaussian", draw=None):
+    """Print time / np.copyto of ``project_l1_ball``, each radius timed
+    interleaved with a copy of the same array (``interleaved_ratio``); the
+    copy column is the fastest of those copies."""
     print(f"project_l1_ball on {n:.0e} {entries} values: time / np.copyto")
     print(f"{'dtype':<9}{'copy ms':>9}" + "".join(f"{share:>9.1%}" for share in VALUE_SHARES))
     for dtype in dtypes:
         y = (rng.standard_normal(n) if draw is None else draw(rng, n)).astype(dtype)
         out = empty_aligned_like(y)
-        reference = copy_time(y)
-        row = f"{np.dtype(dtype).name:<9}{reference * 1e3:>9.2f}"
         magnitudes = np.abs(y)
+        ratios, copies = [], []
         for share in VALUE_SHARES:
             eta = radius_keeping(magnitudes, share)
-            row += f"{best_time(lambda: P.project_l1_ball(y, eta, out=out)) / reference:>9.2f}"
-        print(row)
+            ratio, copy = interleaved_ratio(lambda: P.project_l1_ball(y, eta, out=out), y, out)
+            ratios.append(ratio)
+            copies.append(copy)
+        print(f"{np.dtype(dtype).name:<9}{min(copies) * 1e3:>9.2f}"
+              + "".join(f"{ratio:>9.2f}" for ratio in ratios))
     print()
 
 
-def bilevel_table(shape, rng, dtypes=DTYPES):
-    """Print time / np.copyto of the bi-level projections.
+def interleaved_ratio(function, y, out):
+    """(time of ``function`` / time of ``np.copyto(out, y)``, the copy's time):
+    both timed in turn, three rounds (``best_times``), so that a spell of the
+    machine falls on both.  (The copy of 40 MB moved by up to 2 times between
+    runs of the same table on the development machine, where one copy timed
+    for a whole table had set every ratio of it.)"""
+    copy, time = best_times([lambda: np.copyto(out, y), function], rounds=3, repeat=3,
+                            min_time=0.05)
+    return time / copy, copy
 
-    The copy is timed again before every row and the table divides by the
-    fastest copy of the dtype: one copy timed while the machine is busy
-    would shift a whole dtype's ratios.
-    """
+
+def bilevel_table(shape, rng, dtypes=DTYPES):
+    """Print time / np.copyto of the bi-level projections, each cell timed
+    interleaved with a copy of the same matrix (``interleaved_ratio``); the
+    copy column is the fastest of a row's copies."""
     print(f"Bi-level projections on {shape[0]}x{shape[1]} Gaussian matrices: time / np.copyto,")
     print("at radii keeping the share of groups in the header")
     header = f"{'projection':<16}{'dtype':<9}{'axis':<6}{'copy ms':>9}" + "".join(
@@ -106,21 +114,19 @@ def bilevel_table(shape, rng, dtypes=DTYPES):
     for dtype in dtypes:
         Y = rng.standard_normal(shape).astype(dtype)
         out = empty_aligned_like(Y)
-        reference = float("inf")
-        rows = []
         for name, norm in BILEVEL.items():
             project = getattr(P, name)
             for axis in (0, 1):
-                reference = min(reference, copy_time(Y))
                 norms = P.group_norms(Y, norm, axis=axis)
-                times = []
+                ratios, copies = [], []
                 for share in GROUP_SHARES:
                     eta = radius_keeping(norms, share)
-                    times.append(best_time(lambda: project(Y, eta, axis=axis, out=out)))
-                rows.append((name, axis, times))
-        for name, axis, times in rows:
-            print(f"{name:<16}{np.dtype(dtype).name:<9}{axis:<6}{reference * 1e3:>9.2f}"
-                  + "".join(f"{time / reference:>8.2f}" for time in times))
+                    ratio, copy = interleaved_ratio(
+                        lambda: project(Y, eta, axis=axis, out=out), Y, out)
+                    ratios.append(ratio)
+                    copies.append(copy)
+                print(f"{name:<16}{np.dtype(dtype).name:<9}{axis:<6}{min(copies) * 1e3:>9.2f}"
+                      + "".join(f"{ratio:>8.2f}" for ratio in ratios))
     print()
 
 
