@@ -390,6 +390,59 @@ def test_bilevel_l11_column_panels_last_block_of_rows(loops, dtype, tol, rows, r
                                        err_msg=f"{layout} {fraction}")
 
 
+def _rows_of_kind(kind, shape, rng):
+    """float32 rows whose taus the guessed floors find (Gaussian, tied, Student
+    t(3)) or miss (Cauchy's few largest values set tau; Gaussian rows
+    alternating with uniform ones carrying a few large values)."""
+    if kind == "normal":
+        Y = rng.standard_normal(shape)
+    elif kind == "ties":
+        Y = np.round(2 * rng.standard_normal(shape)) / 2
+    elif kind == "t3":
+        Y = rng.standard_t(3, shape)
+    elif kind == "cauchy":
+        Y = rng.standard_cauchy(shape)
+    else:
+        Y = rng.standard_normal(shape)
+        odd = Y[1::2].shape
+        Y[1::2] = rng.uniform(-1, 1, odd) * np.where(rng.random(odd) < 0.02, 50.0, 1.0)
+    return Y.astype(np.float32)
+
+
+@pytest.mark.parametrize("shape", [(60, 3000), (200, 1000)])
+def test_float32_rows_from_guessed_floors_against_sort(shape, rng):
+    # A float32 row's magnitudes are gathered first above a floor guessed
+    # from the row before (``_row_threshold``), kept where the values above
+    # it show it lies below tau, else gathered again above the bound of
+    # every row's tau: the sort's projection either way, and the gathers'
+    # (the same taus up to the rounding of their sums); the floors are
+    # tried on rows keeping a small share of their norm, and some miss.
+    from skproj.projections import _bilevel
+
+    tried = held = 0
+    for kind in ("normal", "ties", "t3", "cauchy", "alternating"):
+        Y = _rows_of_kind(kind, shape, rng)
+        norm = references.group_norm(Y, "l1", 1)
+        scale = float(np.abs(Y).max())
+        for fraction in (0.003, 0.01, 0.3, 0.9999):
+            _bilevel._guessed_floor_stats()
+            X = bilevel_l11(Y, fraction * norm, axis=1)
+            counts = _bilevel._guessed_floor_stats()
+            tried, held = tried + counts[0], held + counts[1]
+            if kind == "normal" and fraction < 0.3:
+                assert counts[0] >= 10 and counts[1] == counts[0], fraction
+            np.testing.assert_allclose(X, references.bilevel(Y, fraction * norm, "l1", 1),
+                                       rtol=0, atol=2e-5 * scale, err_msg=f"{kind} {fraction}")
+            try:
+                _bilevel._set_column_paths(guessed_floors=False)
+                gathered = bilevel_l11(Y, fraction * norm, axis=1)
+                assert _bilevel._guessed_floor_stats() == (0, 0)
+            finally:
+                _bilevel._set_column_paths()
+            np.testing.assert_allclose(X, gathered, rtol=0, atol=1e-6 * scale)
+    assert 0 < held < tried
+
+
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 def test_bilevel_l11_long_rows(loops, dtype, tol, rng):
     # A long row is gathered in chunks, its floor rising after each one.
