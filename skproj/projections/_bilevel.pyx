@@ -1431,6 +1431,8 @@ cdef double _row_threshold(const floating* row, Py_ssize_t n, Py_ssize_t step, d
             _floor_stats[1] += held
             hint.misses = 0.875 * hint.misses + (0.0 if held else 0.125)
             if hint.misses >= 0.25:
+                # (back from the rest halfway to the limit: two misses in
+                # the first tries send it back)
                 hint.misses = 0.125
                 hint.resting = 32
     if not held:
@@ -1474,12 +1476,12 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
     the gather at 10-90 % of the rows of 1000 x 10000 and 200 x 50000 kept,
     thread time.)
     """
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, n_kept = 0, n_candidates
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, n_kept = 0
     cdef Py_ssize_t step_y = _step(y.strides[1], sizeof(floating))
     cdef Py_ssize_t step_x = _step(x.strides[1], sizeof(floating))
     cdef bint stream = streams_rows(n_rows, n_cols * sizeof(floating)), zeroed
     cdef bint block_by_lanes = False
-    cdef double total, tau
+    cdef double tau
     cdef bint by_lanes = (step_y == 1 and simd_enabled() and (
         n_cols <= _lane_row_length if floating is float
         else n_cols <= _lane_row_length // 4 and not streams(n_rows * n_cols * sizeof(double))))
