@@ -603,6 +603,47 @@ def test_dense_regime_column_panels_match_reference(dtype):
                                    atol=(1e-9 if dtype == np.float64 else 3e-6) * np.abs(Y).max())
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_band_gather_along_row_blocks_matches_the_panels(dtype):
+    """The band gather of column groups along whole rows, a block of rows at
+    a time (``row_blocks``), and down panels of columns give the same lists,
+    hence the same bits: histogram bands, sampled bands, and sampled bands
+    half emptied (gathered again); row counts not multiples of a block,
+    panels without a live column (a run of tiny columns, zeroed for sure)
+    and scattered dead columns, rows a stride apart."""
+    rng = np.random.default_rng(71)
+    hooks = [dict(force_dense=True, sampled_min_bytes=0), _sampled_hooks(),
+             _sampled_hooks(narrow_bands=True)]
+    sampled = regathered = 0
+    for case in range(9):
+        shape = (int(rng.integers(17, 250)), int(rng.integers(65, 400)))
+        Y = rng.standard_normal(shape)
+        if case % 3 == 1:
+            Y[:, 64:128] *= 1e-6
+        elif case % 3 == 2:
+            Y[:, rng.random(shape[1]) < 0.3] *= 1e-6
+        Y = Y.astype(dtype)
+        if case % 2:
+            Y = np.repeat(Y, 2, axis=0)[::2]      # (rows twice their stride apart)
+        eta = [0.1, 0.5, 0.9][case % 3] * l1inf_norm(Y, axis=0)
+        results, stats = [], []
+        for row_blocks in (True, False):
+            _l1inf._set_testing(row_blocks=row_blocks, **hooks[case % 3])
+            try:
+                results.append(project_l1inf_ball(Y, eta, axis=0))
+                stats.append(_l1inf._sampled_stats())
+            finally:
+                _l1inf._set_testing()
+        np.testing.assert_array_equal(results[0], results[1])
+        assert stats[0] == stats[1]
+        sampled += stats[0][0] > 0
+        regathered += stats[0][2] > 0
+        expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, 0)
+        np.testing.assert_allclose(results[0], expected, rtol=0,
+                                   atol=(1e-9 if dtype == np.float64 else 3e-6) * np.abs(Y).max())
+    assert sampled >= 3 and regathered >= 1
+
+
 @pytest.mark.parametrize("shape", [(300, 2000), (2000, 300), (40, 5000)])
 @pytest.mark.parametrize("kind", ["gaussian", "sparse", "heavy"])
 def test_optimality_conditions_on_large_matrices(shape, kind):

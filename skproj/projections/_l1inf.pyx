@@ -486,7 +486,7 @@ cdef bint _gather_by_group(const floating[:, :] y, Work* w, bint groups_are_rows
     for idx in range(n_subset):
         g = subset[idx]
         # (room past the list for the vector stores of range_row)
-        if not reserve(lists, pos + n_cols + SKP_RANGE_ROOM):
+        if not reserve(lists, pos + n_cols + SKP_RANGE_ROOM, pos):
             return False
         row = row_at(&y[0, 0], group_stride, g)
         lists.start[g] = pos
@@ -656,7 +656,7 @@ cdef bint _gather_columns_by_rows(const floating[:, :] y, Work* w, const Py_ssiz
             high[subset[idx]] = w.gather_level[subset[idx]]
     i = 0
     while i < n_rows:
-        if not reserve_pairs(w, pos + 4 * (n_subset if sparse_visit else n_cols)):
+        if not reserve_pairs(w, pos + 4 * (n_subset if sparse_visit else n_cols), pos):
             return False
         row = row_at(base, s0, i)
         if sparse_visit:
@@ -1136,7 +1136,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  Py_ssize_t sample_bytes=1 << 21, double sample_sigmas=6.0, short_groups=None,
                  double wide_band_share=0.1, double bracket_event_share=0.05,
                  bint prefetch_passes=True, bint failed_fit_passes=True,
-                 Py_ssize_t ahead_rows=16):
+                 Py_ssize_t ahead_rows=16, bint row_blocks=True):
     """Testing hook: exercise the safety nets on small problems.
 
     ``max_rounds`` caps the Newton rounds (0 sends every case to the sorted
@@ -1173,6 +1173,9 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     as do those whose sample's levels cannot be fitted (a share of its
     groups zeroed) unless ``failed_fit_passes`` is False (then only where
     the sample is mostly zeros: the histograms otherwise),
+    the band gathers of column groups of up to 16384 columns read whole rows
+    a block at a time unless ``row_blocks`` is False (then panels of columns
+    down the rows, as wider matrices are read; ``_l1inf_dense``),
     and the sampled-bracket path hands over once its events pass
     ``bracket_event_share`` of the entries (0: never).
     ``short_groups`` says whether groups of at most 16 entries take their own path
@@ -1194,7 +1197,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     _l1inf_dense._set_testing(narrow_bands=narrow_bands, simd=simd, avx512=avx512,
                               sampled_min_bytes=sampled_min_bytes, sample_bytes=sample_bytes,
                               sample_sigmas=sample_sigmas, wide_band_share=wide_band_share,
-                              failed_fit_passes=failed_fit_passes)
+                              failed_fit_passes=failed_fit_passes, row_blocks=row_blocks)
     return _l1inf_strips._set_testing(
         force_dense=force_dense, narrow_bands=narrow_bands, simd=simd, avx512=avx512,
         default_on=max_rounds == 60 and not force_dense and not narrow_bands, small=small,

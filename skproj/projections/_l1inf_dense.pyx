@@ -50,9 +50,10 @@ histogram; the third feature halves the residuals at half of the norm,
 and 6 rather than 5 standard deviations made levels outside their bands
 rarer: 6 runs of those 60 had any, against 12 with two features and 5);
 one read gathers it and counts and sums the entries above it (rows by
-AVX-512/AVX2 compress, column groups four rows at a time in panels of 64
-columns, prefetched 16 rows ahead; the same bits with either or with the
-Cython loop:
+AVX-512/AVX2 compress; column groups along whole rows, 16 rows at a time,
+each panel of 64 columns' pairs bucketed by column after the last row, or
+on wider matrices four rows at a time in panels of 64 columns, prefetched
+16 rows ahead; the same bits either way and with the Cython loop:
 ``_gather_band_ranges``).
 The solve starts from :math:`\theta(V)` with :math:`V_g` the entries above
 the bands (``band_lower_bound``).  Measured per entry on 1000 x 10000
@@ -86,9 +87,10 @@ from cython cimport floating
 from skproj.projections._common cimport prefetch
 from skproj.projections._streaming cimport NextPanel, element_step, prefetch_rows, row_at
 from skproj.projections._l1inf_lists cimport (
-    BINS, MAX_FEATURES, SLACK, SLOTS, Envelope, GroupLists, append_pairs, band_violations,
-    chord_level, chord_upper_bound, envelope_above, envelope_bounds, envelope_roots,
-    feature_count, fill_envelope, group_features, reserve, solve, solve_linear, start_roots,
+    BINS, MAX_FEATURES, SLACK, SLOTS, Envelope, GroupLists, append_pairs, append_segments,
+    band_violations, chord_level, chord_upper_bound, envelope_above, envelope_bounds,
+    envelope_roots, feature_count, fill_envelope, group_features, reserve, solve, solve_linear,
+    start_roots,
 )
 from skproj.projections._l1inf_strips cimport (
     PHASE_BAND, PHASE_ENVELOPES, PHASE_HISTOGRAMS, lap, now,
@@ -253,6 +255,12 @@ cdef bint _FAILED_FIT_PASSES = True
 cdef Py_ssize_t _RANGE_ROWS = 4
 cdef Py_ssize_t _RANGE_PANEL = 64
 cdef Py_ssize_t _RANGE_AHEAD = 16
+# Matrices of up to _ROW_BLOCK_COLUMNS columns are read along whole rows
+# instead, _BLOCK_ROWS rows at a time (``_range_row_blocks``): their bands
+# and counters, 32 bytes a column, stay in L2.  (testing: _set_testing)
+cdef bint _ROW_BLOCKS = True
+cdef Py_ssize_t _ROW_BLOCK_COLUMNS = 16384
+cdef Py_ssize_t _BLOCK_ROWS = 16
 
 # Benchmark hooks (``_l1inf._phase_times``, ``_l1inf._sampled_stats``).
 cdef DenseStats _stats
@@ -743,7 +751,7 @@ cdef bint _gather_bins_columns(const floating[:, :] y, Work* w) noexcept nogil:
         m = n - p0 if n - p0 < _PANEL else _PANEL
         pos = 0
         # (room past the pairs for the vector stores)
-        if not reserve_pairs(w, m * n_rows + SKP_SLOT_BAND_ROOM):
+        if not reserve_pairs(w, m * n_rows + SKP_SLOT_BAND_ROOM, 0):
             return False
         adjacent = _panel_ranges(w, p0, m, low, inv_width)
         for k in range(m):
@@ -797,7 +805,7 @@ cdef bint _gather_bins(const floating[:, :] y, Work* w, bint groups_are_rows) no
         return _gather_bins_columns(y, w)
     for idx in range(lists.n_active):
         g = lists.active[idx]
-        if not reserve(lists, pos + lists.group_size):
+        if not reserve(lists, pos + lists.group_size, pos):
             return False
         group = _group_entries(y, w, g, groups_are_rows, &step)
         lists.start[g] = pos
@@ -879,7 +887,7 @@ cdef bint _gather_ranges_by_group(const floating[:, :] y, Work* w,
     for idx in range(lists.n_active):
         g = lists.active[idx]
         # (room past the list for the vector stores)
-        if not reserve(lists, pos + lists.group_size + SKP_RANGE_ROOM):
+        if not reserve(lists, pos + lists.group_size + SKP_RANGE_ROOM, pos):
             return False
         group = _group_entries(y, w, g, groups_are_rows, &step)
         lists.start[g] = pos
@@ -948,10 +956,13 @@ cdef bint gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
     the next live panel (see there: the hardware prefetchers do not follow a
     row stride); the pairs (entry, column) of a panel are bucketed by column
     after it (the buckets of a whole row of columns lie too far apart: that
-    bucketing cost more than the read).  The counts and sums above the bands
-    add up in ``column_count`` and ``column_total``, in the order of the
-    rows.  The columns left out get an empty band (+inf, +inf): nothing
-    gathered, nothing above it.
+    bucketing cost more than the read).  Matrices of up to
+    _ROW_BLOCK_COLUMNS columns are read along whole rows instead, each
+    panel's pairs kept apart until the last row (``_range_row_blocks``): the
+    same lists.  The counts and sums above the bands add up in
+    ``column_count`` and ``column_total``, in the order of the rows.  The
+    columns left out get an empty band (+inf, +inf): nothing gathered,
+    nothing above it.
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], s0 = y.strides[0]
@@ -982,6 +993,8 @@ cdef bint gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
     for j in range(n_cols):
         count[j] = 0.0
         total[j] = 0.0
+    if _ROW_BLOCKS and n_cols <= _ROW_BLOCK_COLUMNS:
+        return _range_row_blocks(y, w, count, total)
     ahead.first = -1      # (aimed at no panel yet)
     ahead.end = ahead.row = 0
     while r0 < lists.n_active:
@@ -1000,7 +1013,7 @@ cdef bint gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
         i = 0
         while i < n_rows:
             # (room past the pairs for the vector stores)
-            if not reserve_pairs(w, pos + _RANGE_ROWS * m + SKP_RANGE_ROOM):
+            if not reserve_pairs(w, pos + _RANGE_ROWS * m + SKP_RANGE_ROOM, pos):
                 return False
             rows = n_rows - i if n_rows - i < _RANGE_ROWS else _RANGE_ROWS
             if ahead.row + rows > n_rows and r1 < lists.n_active:
@@ -1021,11 +1034,118 @@ cdef bint gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
                             r1 - r0, w.bucket_cursor):
             return False
         r0 = r1
+    _set_above(lists, count, total)
+    return True
+
+
+cdef inline void _set_above(GroupLists* lists, const double* count,
+                            const double* total) noexcept nogil:
+    """Each live column's count and sum above its band, from the range gather's tables."""
+    cdef Py_ssize_t idx, g
     for idx in range(lists.n_active):
         g = lists.active[idx]
         lists.above_count[g] = <Py_ssize_t> count[g]
         lists.above_sum[g] = total[g]
+
+
+cdef struct _Panels:
+    # The live panels of _RANGE_PANEL columns (those holding a live column)
+    # of the column gather along whole rows (``_range_row_blocks``): panel k
+    # holds the columns first[k] .. first[k] + width[k] - 1, the live ones
+    # of ranks rank[k] .. rank[k + 1] - 1.
+    Py_ssize_t n
+    Py_ssize_t columns      # their columns, all panels together
+    Py_ssize_t* first
+    Py_ssize_t* width
+    Py_ssize_t* rank
+
+
+cdef bint _live_panels(_Panels* p, const GroupLists* lists, Py_ssize_t n_cols) noexcept nogil:
+    """The panels holding a live column (``p.first`` allocated here; False when out of memory)."""
+    cdef Py_ssize_t most = (n_cols + _RANGE_PANEL - 1) // _RANGE_PANEL, r = 0, p0
+    p.n = 0
+    p.columns = 0
+    p.first = <Py_ssize_t*> malloc((3 * most + 1) * sizeof(Py_ssize_t))
+    if p.first == NULL:
+        return False
+    p.width = p.first + most
+    p.rank = p.width + most
+    while r < lists.n_active:
+        # (``active`` increases; the panels start at multiples of _RANGE_PANEL)
+        p0 = lists.active[r] - lists.active[r] % _RANGE_PANEL
+        p.first[p.n] = p0
+        p.width[p.n] = min(n_cols - p0, _RANGE_PANEL)
+        p.rank[p.n] = r
+        p.columns += p.width[p.n]
+        while r < lists.n_active and lists.active[r] < p0 + _RANGE_PANEL:
+            r += 1
+        p.n += 1
+    p.rank[p.n] = r
     return True
+
+
+cdef bint _range_row_blocks(const floating[:, :] y, Work* w, double* count,
+                            double* total) noexcept nogil:
+    """``gather_ranges_columns`` along whole rows, _BLOCK_ROWS rows at a time.
+
+    Each row block appends the pairs of each live panel in turn to one
+    stream (a segment per block and panel, ``starts``); after the last
+    block, each panel's segments are bucketed by column (``append_segments``):
+    the same lists, counts and sums, in the same order, as the panels'
+    gather.  The rows are read as the hardware prefetchers follow them (a
+    stream per row of the block), where a panel's rows, a row stride apart,
+    waited on the prefetches asked for (perf: a quarter of the exact ball's
+    time in the gather and its prefetches on float32 1000 x 10000 at half
+    the norm).  The bands and counters stay in L2 (_ROW_BLOCK_COLUMNS).
+    Issue 14, an Intel Xeon, single calls interleaved, the exact ball at
+    radii keeping 10-90 % of bilevel_l1inf's groups and at 10 and 50 % of
+    the norm, rows / panels: float32 1000 x 10000 0.89-0.92, float64
+    0.91-0.94, float32 2000 x 5000 0.86-0.90, 4000 x 2500 0.78-0.91,
+    10000 x 1000 0.82-0.99; even at 1 % kept (few live panels).  Blocks of
+    8 or 32 rows took longer than 16; a bucket of its own for each panel
+    (grown as it fills) as long as this (its allocations and copies).
+    """
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t n_rows = y.shape[0], s0 = y.strides[0], i = 0, k, rows, p0, pos = 0
+    cdef Py_ssize_t n_blocks = (n_rows + _BLOCK_ROWS - 1) // _BLOCK_ROWS, block = 0, expected
+    cdef const char* base = <const char*> &y[0, 0]
+    cdef Py_ssize_t* starts = NULL
+    cdef _Panels panels
+    cdef bint done = _live_panels(&panels, lists, y.shape[1])
+    if done:
+        starts = <Py_ssize_t*> malloc((n_blocks * panels.n + 1) * sizeof(Py_ssize_t))
+        done = starts != NULL
+    while done and i < n_rows:
+        rows = min(_BLOCK_ROWS, n_rows - i)
+        # (room past the pairs for the vector stores; after the first block,
+        # for as many pairs a block as it gathered, and a quarter more)
+        expected = rows * panels.columns + SKP_RANGE_ROOM
+        expected += pos * n_blocks + pos * n_blocks // 4 if block == 1 else pos
+        if not reserve_pairs(w, expected, pos):
+            done = False
+            break
+        for k in range(panels.n):
+            p0 = panels.first[k]
+            starts[block * panels.n + k] = pos
+            pos = _range_columns(<const floating*> (base + i * s0) + p0, s0, rows,
+                                 panels.width[k], p0, w.band_low + p0, w.band_high + p0,
+                                 count + p0, total + p0, w.pair_values, w.pair_groups, pos)
+        i += rows
+        block += 1
+    if done:
+        starts[n_blocks * panels.n] = pos
+        done = reserve(lists, lists.n_values + pos, lists.n_values)
+    k = 0
+    while done and k < panels.n:
+        done = append_segments(lists, w.pair_values, w.pair_groups, starts + k, panels.n,
+                               n_blocks, lists.active + panels.rank[k],
+                               panels.rank[k + 1] - panels.rank[k], w.bucket_cursor)
+        k += 1
+    free(starts)
+    free(panels.first)
+    if done:
+        _set_above(lists, count, total)
+    return done
 
 
 cdef Py_ssize_t sample_ranks(const floating[:, :] y, const GroupLists* lists,
@@ -1441,11 +1561,12 @@ cdef bint solve_on_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
 def _set_testing(bint narrow_bands=False, bint simd=True, bint avx512=True,
                  Py_ssize_t sampled_min_bytes=1 << 23, Py_ssize_t sample_bytes=1 << 21,
                  double sample_sigmas=6.0, double wide_band_share=0.1,
-                 bint failed_fit_passes=True):
+                 bint failed_fit_passes=True, bint row_blocks=True):
     """Testing hook, set through ``_l1inf._set_testing`` (see there)."""
     global _narrow_bands, _avx2, _SAMPLED_MIN_BYTES, _SAMPLE_BYTES, _SAMPLE_SIGMAS
-    global _WIDE_BAND_SHARE, _FAILED_FIT_PASSES
+    global _WIDE_BAND_SHARE, _FAILED_FIT_PASSES, _ROW_BLOCKS
     _narrow_bands = narrow_bands
+    _ROW_BLOCKS = row_blocks
     _FAILED_FIT_PASSES = failed_fit_passes
     _SAMPLED_MIN_BYTES = sampled_min_bytes
     _SAMPLE_BYTES = sample_bytes
@@ -1488,4 +1609,5 @@ def _band_row(const floating[::1] row, double low, double high):
     cdef double[::1] values = np.empty(n + SKP_RANGE_ROOM)
     pos = range_row(&row[0], n, 1, low, high, &values[0], 0, &count, &total)
     return np.asarray(values)[:pos].copy(), count, total
+
 

@@ -211,9 +211,10 @@ cdef void free_lists(GroupLists* w) noexcept nogil:
     free(w.values)
 
 
-cdef bint reserve(GroupLists* w, Py_ssize_t needed) noexcept nogil:
-    """Grow ``values`` to hold ``needed`` entries (doubling); False if out of memory."""
-    return grow(<void**> &w.values, &w.capacity, needed, sizeof(double))
+cdef bint reserve(GroupLists* w, Py_ssize_t needed, Py_ssize_t used) noexcept nogil:
+    """Grow ``values`` to hold ``needed`` entries (doubling), the first ``used`` kept;
+    False if out of memory."""
+    return grow(<void**> &w.values, &w.capacity, needed, sizeof(double), used)
 
 
 cdef bint append_pairs(GroupLists* w, const double* values, const int32_t* groups,
@@ -225,22 +226,46 @@ cdef bint append_pairs(GroupLists* w, const double* values, const int32_t* group
     ``values[start[g]:start[g] + length[g]]``, after the lists already there.
     ``cursor`` is scratch of one slot per group.  False if out of memory.
     """
-    cdef Py_ssize_t i, idx, g, total = w.n_values
-    if not reserve(w, w.n_values + n_pairs):
+    cdef Py_ssize_t bounds[2]
+    bounds[0] = 0
+    bounds[1] = n_pairs
+    return append_segments(w, values, groups, bounds, 1, 1, subset, n_subset, cursor)
+
+
+cdef bint append_segments(GroupLists* w, const double* values, const int32_t* groups,
+                          const Py_ssize_t* starts, Py_ssize_t stride, Py_ssize_t n_segments,
+                          const Py_ssize_t* subset, Py_ssize_t n_subset,
+                          Py_ssize_t* cursor) noexcept nogil:
+    """``append_pairs`` on the pairs of ``n_segments`` segments, in their order.
+
+    Segment s holds the pairs ``starts[s * stride]`` to ``starts[s * stride
+    + 1] - 1`` (a table of segments ``stride`` apart, each ending where the
+    next in the table starts: the row blocks of the column gather,
+    ``_l1inf_dense._range_row_blocks``).  Each group's pairs keep their
+    order, segment after segment.
+    """
+    cdef Py_ssize_t i, s, idx, g, end, total = w.n_values, n_pairs = 0
+    for s in range(n_segments):
+        n_pairs += starts[s * stride + 1] - starts[s * stride]
+    if not reserve(w, w.n_values + n_pairs, w.n_values):
         return False
     for idx in range(n_subset):
         w.length[subset[idx]] = 0
-    for i in range(n_pairs):
-        w.length[groups[i]] += 1
+    for s in range(n_segments):
+        end = starts[s * stride + 1]
+        for i in range(starts[s * stride], end):
+            w.length[groups[i]] += 1
     for idx in range(n_subset):
         g = subset[idx]
         w.start[g] = total
         total += w.length[g]
         cursor[g] = w.start[g]
-    for i in range(n_pairs):
-        g = groups[i]
-        w.values[cursor[g]] = values[i]
-        cursor[g] += 1
+    for s in range(n_segments):
+        end = starts[s * stride + 1]
+        for i in range(starts[s * stride], end):
+            g = groups[i]
+            w.values[cursor[g]] = values[i]
+            cursor[g] += 1
     w.n_values = total
     return True
 
@@ -895,4 +920,3 @@ cdef double solve(GroupLists* w, double eta, double theta_t, int* rounds) noexce
         theta_t = theta_next
     rounds[0] = -rounds[0]
     return _sorted_finish(w, eta, theta_t)
-

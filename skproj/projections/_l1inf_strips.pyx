@@ -1376,7 +1376,7 @@ cdef bint _group_events(const floating[:, :] y, int layout, Py_ssize_t stride,
     if not zero_hi and k <= 0:
         return k == 0
     if not grow(<void**> &b.event_value, &b.event_capacity, pos + group_size,
-                sizeof(double)):
+                sizeof(double), pos):
         return False
     if zero_hi or k > 2:
         n = _band_entries(y, layout, stride, g, group_size, low, b.outside_lo[g],

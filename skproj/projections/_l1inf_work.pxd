@@ -56,9 +56,11 @@ cdef struct Work:
     double* slab
 
 
-cdef inline bint reserve_pairs(Work* w, Py_ssize_t needed) noexcept nogil:
-    """Grow the (entry, column) pair buffers to hold ``needed`` pairs (doubling)."""
+cdef inline bint reserve_pairs(Work* w, Py_ssize_t needed, Py_ssize_t used) noexcept nogil:
+    """Grow the (entry, column) pair buffers to hold ``needed`` pairs (doubling), the
+    first ``used`` kept."""
     cdef Py_ssize_t values_capacity = w.pair_capacity
     # pair_capacity counts what both buffers hold: it follows the second.
-    return (grow(<void**> &w.pair_values, &values_capacity, needed, sizeof(double))
-            and grow(<void**> &w.pair_groups, &w.pair_capacity, needed, sizeof(int32_t)))
+    return (grow(<void**> &w.pair_values, &values_capacity, needed, sizeof(double), used)
+            and grow(<void**> &w.pair_groups, &w.pair_capacity, needed, sizeof(int32_t),
+                     used))
