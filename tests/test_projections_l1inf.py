@@ -252,8 +252,8 @@ def test_column_sums_and_maxima_simd_match_cython_loop(dtype):
     Row counts around multiples of 4 and 8 (its blocks of rows), widths not
     multiples of 4 or 8 (the vector tails), a row stride wider than the rows,
     and NaN / inf, which only have to make the sum non-finite.  All also take
-    the sums of squares (for the fits of the sampled paths), in one order;
-    the AVX-512 loop runs only without them (the dense paths' step 1)."""
+    the sums of squares (for the fits of the sampled paths), in one order,
+    no product contracted into an FMA by the AVX-512 loop."""
     rng = np.random.default_rng(23)
     levels = ((True, True), (True, False), (False, False))
     for n_rows, n_cols in [(1, 5), (3, 9), (4, 4), (7, 33), (8, 17), (13, 1031), (64, 70),

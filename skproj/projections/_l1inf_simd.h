@@ -808,8 +808,12 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) void skp_column_bloc
             double a3 = skp_magnitude1(r + 3 * row_stride, j, single);
             double top = a1 > a0 ? a1 : a0, top2 = a3 > a2 ? a3 : a2;
             sums[j] += (a0 + a1) + (a2 + a3);
-            if (with_squares)
-                squares[j] += (a0 * a0 + a1 * a1) + (a2 * a2 + a3 * a3);
+            if (with_squares) {
+                double p0 = a0 * a0, p1 = a1 * a1, p2 = a2 * a2, p3 = a3 * a3;
+                /* (inlined into the AVX-512 panels too: no FMA contraction) */
+                __asm__("" : "+x"(p0), "+x"(p1), "+x"(p2), "+x"(p3));
+                squares[j] += (p0 + p1) + (p2 + p3);
+            }
             top = top2 > top ? top2 : top;
             maxima[j] = top > maxima[j] ? top : maxima[j];
         }
@@ -840,8 +844,11 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) void skp_column_rows
         for (j = first; j < end; j++) {
             double a = skp_magnitude1(row, j, single);
             sums[j] += a;
-            if (with_squares)
-                squares[j] += a * a;
+            if (with_squares) {
+                double square = a * a;
+                __asm__("" : "+x"(square));     /* (as in skp_column_blocks_left) */
+                squares[j] += square;
+            }
             maxima[j] = a > maxima[j] ? a : maxima[j];
         }
     }
@@ -900,21 +907,23 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) void skp_column_pane
     });
 }
 
-/* The same panels without the sums of squares, with AVX-512F, eight columns
- * a vector: the same operations in the same order (the same bits), half the
- * instructions.  (Not the squares: AVX-512F has FMA, which gcc would
- * contract the squares' products and sums into, in the columns left one at
- * a time too.)  Issue 14, an AMD Zen 5, thread time of the exact ball's step
- * 1, ten alternations: 100 x 100000 float32 0.93 of the time, float64 0.83;
- * 1000 x 10000 and 10000 x 1000 0.94-0.99 (read from memory, the sums
- * stored in L2, no faster). */
+/* The same panels with AVX-512F, eight columns a vector: the same
+ * operations in the same order (the same bits), half the instructions.
+ * Issue 14, an AMD Zen 5, thread time of the exact ball's step 1, ten
+ * alternations: 100 x 100000 float32 0.93 of the time, float64 0.83; 1000
+ * x 10000 and 10000 x 1000 0.94-0.99 (read from memory, the sums stored in
+ * L2, no faster).  The squares too, their products kept from the sums by an
+ * empty asm (AVX-512F has FMA, which gcc would contract them into; so in
+ * the columns left one at a time, inlined here): an Intel Xeon, single
+ * calls interleaved, step 1 of float32 1000 x 10000 with the squares (the
+ * dense regime's) 0.88 of the AVX2 loop's time, float64 even. */
 SKP_L1INF_AVX512 static inline __attribute__((always_inline)) void skp_column_panels512(
         const char* base, ptrdiff_t row_stride, ptrdiff_t n_rows, ptrdiff_t n_cols,
-        double* sums, double* maxima, const int single) {
-    double* const squares = NULL;
-    const int with_squares = 0;
+        double* sums, double* maxima, double* squares, const int single,
+        const int with_squares) {
     SKP_COLUMN_PANELS(8, {
         __m512d s = _mm512_loadu_pd(sums + j), m = _mm512_loadu_pd(maxima + j);
+        __m512d q = with_squares ? _mm512_loadu_pd(squares + j) : s;
         int b;
         for (b = 0; b < blocks; b++) {
             const char* r = r0 + 4 * b * row_stride;
@@ -924,9 +933,19 @@ SKP_L1INF_AVX512 static inline __attribute__((always_inline)) void skp_column_pa
             __m512d a3 = skp_magnitudes8(r + 3 * row_stride, j, single);
             s = _mm512_add_pd(s, _mm512_add_pd(_mm512_add_pd(a0, a1), _mm512_add_pd(a2, a3)));
             m = _mm512_max_pd(m, _mm512_max_pd(_mm512_max_pd(a0, a1), _mm512_max_pd(a2, a3)));
+            if (with_squares) {
+                __m512d p0 = _mm512_mul_pd(a0, a0), p1 = _mm512_mul_pd(a1, a1);
+                __m512d p2 = _mm512_mul_pd(a2, a2), p3 = _mm512_mul_pd(a3, a3);
+                /* no contraction into an FMA: the AVX2 loop's roundings */
+                __asm__("" : "+v"(p0), "+v"(p1), "+v"(p2), "+v"(p3));
+                q = _mm512_add_pd(q, _mm512_add_pd(_mm512_add_pd(p0, p1),
+                                                   _mm512_add_pd(p2, p3)));
+            }
         }
         _mm512_storeu_pd(sums + j, s);
         _mm512_storeu_pd(maxima + j, m);
+        if (with_squares)
+            _mm512_storeu_pd(squares + j, q);
     });
 }
 #undef SKP_COLUMN_PANELS
@@ -944,22 +963,32 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) void skp_column_sums
 
 SKP_L1INF_AVX512 static void skp_column_sums_max512_f64(
         const double* base, ptrdiff_t row_stride, ptrdiff_t n_rows, ptrdiff_t n_cols,
-        double* sums, double* maxima) {
-    skp_column_panels512((const char*) base, row_stride, n_rows, n_cols, sums, maxima, 0);
+        double* sums, double* maxima, double* squares) {
+    if (squares)
+        skp_column_panels512((const char*) base, row_stride, n_rows, n_cols, sums, maxima,
+                             squares, 0, 1);
+    else
+        skp_column_panels512((const char*) base, row_stride, n_rows, n_cols, sums, maxima,
+                             NULL, 0, 0);
 }
 
 SKP_L1INF_AVX512 static void skp_column_sums_max512_f32(
         const float* base, ptrdiff_t row_stride, ptrdiff_t n_rows, ptrdiff_t n_cols,
-        double* sums, double* maxima) {
-    skp_column_panels512((const char*) base, row_stride, n_rows, n_cols, sums, maxima, 1);
+        double* sums, double* maxima, double* squares) {
+    if (squares)
+        skp_column_panels512((const char*) base, row_stride, n_rows, n_cols, sums, maxima,
+                             squares, 1, 1);
+    else
+        skp_column_panels512((const char*) base, row_stride, n_rows, n_cols, sums, maxima,
+                             NULL, 1, 0);
 }
 
 SKP_L1INF_AVX2 static void skp_l1inf_column_sums_max_f64(const double* base,
                                                          ptrdiff_t row_stride, ptrdiff_t n_rows,
                                                          ptrdiff_t n_cols, double* sums,
                                                          double* maxima, double* squares) {
-    if (skp_l1inf_avx512 && !squares)
-        skp_column_sums_max512_f64(base, row_stride, n_rows, n_cols, sums, maxima);
+    if (skp_l1inf_avx512)
+        skp_column_sums_max512_f64(base, row_stride, n_rows, n_cols, sums, maxima, squares);
     else
         skp_column_sums_max((const char*) base, row_stride, n_rows, n_cols, sums, maxima,
                             squares, 0);
@@ -969,8 +998,8 @@ SKP_L1INF_AVX2 static void skp_l1inf_column_sums_max_f32(const float* base,
                                                          ptrdiff_t row_stride, ptrdiff_t n_rows,
                                                          ptrdiff_t n_cols, double* sums,
                                                          double* maxima, double* squares) {
-    if (skp_l1inf_avx512 && !squares)
-        skp_column_sums_max512_f32(base, row_stride, n_rows, n_cols, sums, maxima);
+    if (skp_l1inf_avx512)
+        skp_column_sums_max512_f32(base, row_stride, n_rows, n_cols, sums, maxima, squares);
     else
         skp_column_sums_max((const char*) base, row_stride, n_rows, n_cols, sums, maxima,
                             squares, 1);
