@@ -1173,7 +1173,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     as do those whose sample's levels cannot be fitted (a share of its
     groups zeroed) unless ``failed_fit_passes`` is False (then only where
     the sample is mostly zeros: the histograms otherwise),
-    the band gathers of column groups of up to 16384 columns read whole rows
+    the band gathers of column groups of up to 32768 columns read whole rows
     a block at a time unless ``row_blocks`` is False (then panels of columns
     down the rows, as wider matrices are read; ``_l1inf_dense``),
     and the sampled-bracket path hands over once its events pass

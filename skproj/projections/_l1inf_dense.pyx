@@ -257,9 +257,10 @@ cdef Py_ssize_t _RANGE_PANEL = 64
 cdef Py_ssize_t _RANGE_AHEAD = 16
 # Matrices of up to _ROW_BLOCK_COLUMNS columns are read along whole rows
 # instead, _BLOCK_ROWS rows at a time (``_range_row_blocks``): their bands
-# and counters, 32 bytes a column, stay in L2.  (testing: _set_testing)
+# and counters, 32 bytes a column, stay in L2 (1 MiB; 300 x 30000 float32
+# 0.86-0.94 of the panels' time, float64 0.87-1.09).  (testing: _set_testing)
 cdef bint _ROW_BLOCKS = True
-cdef Py_ssize_t _ROW_BLOCK_COLUMNS = 16384
+cdef Py_ssize_t _ROW_BLOCK_COLUMNS = 1 << 15
 cdef Py_ssize_t _BLOCK_ROWS = 16
 
 # Benchmark hooks (``_l1inf._phase_times``, ``_l1inf._sampled_stats``).
@@ -1101,7 +1102,8 @@ cdef bint _range_row_blocks(const floating[:, :] y, Work* w, double* count,
     radii keeping 10-90 % of bilevel_l1inf's groups and at 10 and 50 % of
     the norm, rows / panels: float32 1000 x 10000 0.89-0.92, float64
     0.91-0.94, float32 2000 x 5000 0.86-0.90, 4000 x 2500 0.78-0.91,
-    10000 x 1000 0.82-0.99; even at 1 % kept (few live panels).  Blocks of
+    10000 x 1000 0.82-0.99, 300 x 30000 0.86-0.94; at 1 % kept (few live
+    panels) 0.89-1.08.  Blocks of
     8 or 32 rows took longer than 16; a bucket of its own for each panel
     (grown as it fills) as long as this (its allocations and copies).
     """
