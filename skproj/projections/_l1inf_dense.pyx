@@ -994,7 +994,10 @@ cdef bint gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
     for j in range(n_cols):
         count[j] = 0.0
         total[j] = 0.0
-    if _ROW_BLOCKS and n_cols <= _ROW_BLOCK_COLUMNS:
+    # (not the failed groups gathered whole, ``_regather_failed``: every
+    # entry a pair, held until the last row, 12 bytes each)
+    if (_ROW_BLOCKS and n_cols <= _ROW_BLOCK_COLUMNS and lists.n_active > 0
+            and low[lists.active[0]] != -INFINITY):
         return _range_row_blocks(y, w, count, total)
     ahead.first = -1      # (aimed at no panel yet)
     ahead.end = ahead.row = 0
@@ -1106,6 +1109,10 @@ cdef bint _range_row_blocks(const floating[:, :] y, Work* w, double* count,
     panels) 0.89-1.08.  Blocks of
     8 or 32 rows took longer than 16; a bucket of its own for each panel
     (grown as it fills) as long as this (its allocations and copies).
+    The pairs of the whole gather are held at once (12 bytes each), where
+    the panels held one panel's: bands hold a few per cent of the entries
+    (wider ones go to the passes, _WIDE_BAND_SHARE), and the groups gathered
+    whole after a failed solve take the panels.
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t n_rows = y.shape[0], s0 = y.strides[0], i = 0, k, rows, p0, pos = 0
