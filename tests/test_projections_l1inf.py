@@ -1518,17 +1518,21 @@ def test_heavy_tails_take_the_passes_where_the_bands_would_be_wide(seed):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_passes_over_long_column_groups_prefetch_rows_ahead(dtype):
-    """Cauchy column groups of 300 rows whose predicted bands would be wide:
-    the in-cache path's passes over the whole matrix read each strip's rows
-    while those a few rows ahead are prefetched (AVX-512), rather than each
-    chunk of strips while the next chunk is; the same bits either way and
-    without any prefetch, the bisection reference's projection."""
-    Y = np.random.default_rng(66).standard_cauchy((300, 2000)).astype(dtype)
+@pytest.mark.parametrize("shape", [(300, 2000), (261, 1997)])
+def test_passes_over_long_column_groups_prefetch_rows_ahead(dtype, shape):
+    """Cauchy column groups of 256 rows or more whose predicted bands would be
+    wide: the in-cache path's passes over the whole matrix read float32's
+    strips along whole rows, a block of rows at a time, or each strip's rows
+    while those a few rows ahead are prefetched (AVX-512), or each chunk of
+    strips while the next chunk is; the same bits every way and without any
+    prefetch (a short last strip, a short last block of rows), the bisection
+    reference's projection."""
+    Y = np.random.default_rng(66).standard_cauchy(shape).astype(dtype)
     maxima = np.sort(np.abs(Y.astype(np.float64)).max(axis=0))[::-1]
     eta = float(np.sum(maxima[:1000] - maxima[1000]))
     results = []
-    for hooks in (dict(), dict(ahead_rows=0), dict(prefetch_passes=False)):
+    for hooks in (dict(), dict(row_block_passes=False), dict(ahead_rows=0),
+                  dict(prefetch_passes=False)):
         _l1inf._set_testing(small_max_bytes=0, sampled_min_bytes=1 << 16,
                             sample_bytes=1 << 16, **hooks)
         try:

@@ -1136,7 +1136,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  Py_ssize_t sample_bytes=1 << 21, double sample_sigmas=6.0, short_groups=None,
                  double wide_band_share=0.1, double bracket_event_share=0.05,
                  bint prefetch_passes=True, bint failed_fit_passes=True,
-                 Py_ssize_t ahead_rows=16, bint row_blocks=True):
+                 Py_ssize_t ahead_rows=16, bint row_blocks=True, bint row_block_passes=True):
     """Testing hook: exercise the safety nets on small problems.
 
     ``max_rounds`` caps the Newton rounds (0 sends every case to the sorted
@@ -1169,7 +1169,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     never) take the in-cache path's passes over the whole matrix first
     (``prefetch_passes=False``: without prefetching each chunk's successor or,
     on long groups, the rows ``ahead_rows`` ahead; ``ahead_rows=0``: the
-    chunks' successors there too),
+    chunks' successors there too; float32's passes over long groups read
+    whole rows a block at a time unless ``row_block_passes`` is False),
     as do those whose sample's levels cannot be fitted (a share of its
     groups zeroed) unless ``failed_fit_passes`` is False (then only where
     the sample is mostly zeros: the histograms otherwise),
@@ -1206,7 +1207,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
         bracket_max_length=bracket_max_length, bracket_min_kept=bracket_min_kept,
         bracket_sigmas=bracket_sigmas, bracket_panel_bytes=bracket_panel_bytes,
         bracket_copy_sample=bracket_copy_sample, bracket_event_share=bracket_event_share,
-        prefetch_passes=prefetch_passes, ahead_rows=ahead_rows)
+        prefetch_passes=prefetch_passes, ahead_rows=ahead_rows,
+        row_block_passes=row_block_passes)
 
 
 def _step_one(const floating[:, :] y, bint groups_are_rows, bint with_squares=True):

@@ -537,6 +537,48 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_pairs512_f32(
                                 below_max, 0, blocks, ahead);
 }
 
+/* float32 with the sums by blocks (SKP_SMALL_BLOCKS), whole strips: the
+ * sets of strips[0:n] read along the rows rather than strip by strip down
+ * them, SKP_SMALL_BLOCK rows at a time (a stream per row, which the
+ * hardware prefetchers follow, where a strip's rows lie a row stride
+ * apart), two strips a vector as skp_small_pairs512_f32 takes them: the
+ * same operations in the same order on each group, the same bits (a block
+ * of rows here is a block of the sums there).  Each vector's accumulators
+ * and float32 levels wait in ``state`` (SKP_SMALL_ROW_STATE bytes a vector,
+ * 64 more for the alignment) between blocks. */
+#define SKP_SMALL_ROW_STATE ((ptrdiff_t) (sizeof(skp_acc16) + sizeof(__m512)))
+SKP_SMALL_AVX512 static void skp_small_row_blocks512_f32(
+        const float* y, ptrdiff_t length, ptrdiff_t row_stride, const ptrdiff_t* strips,
+        ptrdiff_t n, const double* level, double* counts, double* sums, double* above_min,
+        double* below_max, void* state) {
+    const ptrdiff_t n_vectors = (n + 1) / 2;
+    skp_acc16* acc = (skp_acc16*) (((uintptr_t) state + 63) / 64 * 64);
+    __m512* levels = (__m512*) (acc + n_vectors);
+    ptrdiff_t v, i0, i;
+    for (v = 0; v < n_vectors; v++) {
+        const ptrdiff_t g0 = strips[2 * v], g1 = strips[2 * v + 1 < n ? 2 * v + 1 : 2 * v];
+        skp_acc16_zero(&acc[v]);
+        levels[v] = skp_small_pair_level_f32(level + g0, level + g1);
+    }
+    for (i0 = 0; i0 < length; i0 += SKP_SMALL_BLOCK) {
+        const ptrdiff_t end = skp_small_block_end(i0, length);
+        for (v = 0; v < n_vectors; v++) {
+            const ptrdiff_t g0 = strips[2 * v], g1 = strips[2 * v + 1 < n ? 2 * v + 1 : 2 * v];
+            const __m512 l = levels[v];
+            skp_acc16 r = acc[v];
+            for (i = i0; i < end; i++) {
+                const float* row = (const float*) ((const char*) y + i * row_stride);
+                skp_acc16_add_block(&r, skp_small_pair_abs16(row + g0, row + g1), l);
+            }
+            skp_acc16_flush(&r);
+            acc[v] = r;
+        }
+    }
+    for (v = 0; v < n_vectors; v++)
+        skp_acc16_store(&acc[v], strips[2 * v], strips[2 * v + 1 < n ? 2 * v + 1 : 2 * v],
+                        counts, sums, above_min, below_max);
+}
+
 SKP_SMALL_AVX512 SKP_INLINE void skp_small_lanes512(
         const void* y, ptrdiff_t length, ptrdiff_t width, ptrdiff_t row_stride,
         const ptrdiff_t* strips, ptrdiff_t n_strips, const double* level, double* counts,
@@ -1560,6 +1602,47 @@ static inline void skp_small_transpose_norms_f32(const float* y, ptrdiff_t n_gro
             t[i * n_groups + k] = ((const float*) ((const char*) y + k * group_stride))[i];
     skp_small_norms_plain(t, length, n_groups, n_groups * (ptrdiff_t) sizeof(float), g, sums,
                           maxima, 1);
+}
+
+/* The pass over the listed strips of float32's lanes layout (as
+ * skp_small_lanes_f32 with ``blocks``) along the rows, a block of rows at a
+ * time (skp_small_row_blocks512_f32; a short last strip down its rows), with
+ * ``state`` of skp_small_row_state_bytes(n_strips) bytes; 0 (nothing done)
+ * without AVX-512. */
+static inline ptrdiff_t skp_small_row_state_bytes(ptrdiff_t n_strips) {
+#if SKP_SMALL_HAVE_SIMD
+    return (n_strips + 1) / 2 * SKP_SMALL_ROW_STATE + 64;
+#else
+    (void) n_strips;
+    return 64;
+#endif
+}
+
+static inline int skp_small_row_blocks_f32(const float* y, ptrdiff_t length, ptrdiff_t width,
+                                           ptrdiff_t row_stride, const ptrdiff_t* strips,
+                                           ptrdiff_t n_strips, const double* level,
+                                           double* counts, double* sums, double* above_min,
+                                           double* below_max, void* state, int simd) {
+#if SKP_SMALL_HAVE_SIMD
+    ptrdiff_t n_whole = n_strips;
+    if (simd < 2)
+        return 0;
+    /* (the listed strips increase: only the last may be short) */
+    if (n_whole > 0 && strips[n_whole - 1] + SKP_SMALL_STRIP > width) {
+        n_whole--;
+        skp_small_strip_plain(y, length, row_stride, strips[n_whole], width - strips[n_whole],
+                              level, counts, sums, above_min, below_max, SKP_SMALL_BLOCKS);
+    }
+    if (n_whole > 0)
+        skp_small_row_blocks512_f32(y, length, row_stride, strips, n_whole, level, counts,
+                                    sums, above_min, below_max, state);
+    return 1;
+#else
+    (void) y; (void) length; (void) width; (void) row_stride; (void) strips;
+    (void) n_strips; (void) level; (void) counts; (void) sums; (void) above_min;
+    (void) below_max; (void) state; (void) simd;
+    return 0;
+#endif
 }
 
 /* ------------------------------------------------------------ entry points */
