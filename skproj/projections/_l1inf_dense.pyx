@@ -1127,9 +1127,13 @@ cdef bint _range_row_blocks(const floating[:, :] y, Work* w, double* count,
     while done and i < n_rows:
         rows = min(_BLOCK_ROWS, n_rows - i)
         # (room past the pairs for the vector stores; after the first block,
-        # for as many pairs a block as it gathered, and a quarter more)
+        # for as many pairs a block as it gathered, and a quarter more, but
+        # never more than every entry left)
         expected = rows * panels.columns + SKP_RANGE_ROOM
-        expected += pos * n_blocks + pos * n_blocks // 4 if block == 1 else pos
+        if block == 1:
+            expected += min(pos * n_blocks + pos * n_blocks // 4, n_rows * panels.columns)
+        else:
+            expected += pos
         if not reserve_pairs(w, expected, pos):
             done = False
             break

@@ -961,26 +961,28 @@ SKP_L1INF_AVX2 static inline __attribute__((always_inline)) void skp_column_sums
         skp_column_panels(base, row_stride, n_rows, n_cols, sums, maxima, NULL, single, 0);
 }
 
+/* (the same with AVX-512) */
+SKP_L1INF_AVX512 static inline __attribute__((always_inline)) void skp_column_sums_max512(
+        const char* base, ptrdiff_t row_stride, ptrdiff_t n_rows, ptrdiff_t n_cols,
+        double* sums, double* maxima, double* squares, const int single) {
+    if (squares)
+        skp_column_panels512(base, row_stride, n_rows, n_cols, sums, maxima, squares, single, 1);
+    else
+        skp_column_panels512(base, row_stride, n_rows, n_cols, sums, maxima, NULL, single, 0);
+}
+
 SKP_L1INF_AVX512 static void skp_column_sums_max512_f64(
         const double* base, ptrdiff_t row_stride, ptrdiff_t n_rows, ptrdiff_t n_cols,
         double* sums, double* maxima, double* squares) {
-    if (squares)
-        skp_column_panels512((const char*) base, row_stride, n_rows, n_cols, sums, maxima,
-                             squares, 0, 1);
-    else
-        skp_column_panels512((const char*) base, row_stride, n_rows, n_cols, sums, maxima,
-                             NULL, 0, 0);
+    skp_column_sums_max512((const char*) base, row_stride, n_rows, n_cols, sums, maxima,
+                           squares, 0);
 }
 
 SKP_L1INF_AVX512 static void skp_column_sums_max512_f32(
         const float* base, ptrdiff_t row_stride, ptrdiff_t n_rows, ptrdiff_t n_cols,
         double* sums, double* maxima, double* squares) {
-    if (squares)
-        skp_column_panels512((const char*) base, row_stride, n_rows, n_cols, sums, maxima,
-                             squares, 1, 1);
-    else
-        skp_column_panels512((const char*) base, row_stride, n_rows, n_cols, sums, maxima,
-                             NULL, 1, 0);
+    skp_column_sums_max512((const char*) base, row_stride, n_rows, n_cols, sums, maxima,
+                           squares, 1);
 }
 
 SKP_L1INF_AVX2 static void skp_l1inf_column_sums_max_f64(const double* base,
