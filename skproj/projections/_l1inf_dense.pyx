@@ -966,24 +966,13 @@ cdef bint gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
     nothing above it.
     """
     cdef GroupLists* lists = &w.lists
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], s0 = y.strides[0]
-    cdef Py_ssize_t i, j, idx, g, rows, m, p0, r0 = 0, r1, pos, next_live = 0
-    cdef Py_ssize_t rows_left, next_p0
+    cdef Py_ssize_t n_cols = y.shape[1], j, idx, g, next_live = 0
     cdef double* low = w.band_low
     cdef double* high = w.band_high
-    cdef double* count
-    cdef double* total
-    cdef NextPanel ahead
-    ahead.base = <const char*> &y[0, 0]
-    ahead.stride = s0
-    ahead.lines = NULL
-    ahead.n_lines = 0
-    ahead.into_l1 = True
-    ahead.n_rows = n_rows
+    cdef _Panels panels
+    cdef bint done
     if not _alloc_column_sums(w, n_cols):
         return False
-    count = w.column_count
-    total = w.column_total
     for idx in range(lists.n_active + 1):
         # The columns between two live ones (``active`` increases).
         g = lists.active[idx] if idx < lists.n_active else n_cols
@@ -992,64 +981,24 @@ cdef bint gather_ranges_columns(const floating[:, :] y, Work* w) noexcept nogil:
             high[j] = INFINITY
         next_live = g + 1
     for j in range(n_cols):
-        count[j] = 0.0
-        total[j] = 0.0
+        w.column_count[j] = 0.0
+        w.column_total[j] = 0.0
+    if not _live_panels(&panels, lists, n_cols):
+        return False
     # (not the failed groups gathered whole, ``_regather_failed``: every
     # entry a pair, held until the last row, 12 bytes each)
     if (_ROW_BLOCKS and n_cols <= _ROW_BLOCK_COLUMNS and lists.n_active > 0
             and low[lists.active[0]] != -INFINITY):
-        return _range_row_blocks(y, w, count, total)
-    ahead.first = -1      # (aimed at no panel yet)
-    ahead.end = ahead.row = 0
-    while r0 < lists.n_active:
-        # The next panel holding a live group (``active`` increases; the
-        # panels start at multiples of _RANGE_PANEL): ranks r0 .. r1 - 1.
-        p0 = lists.active[r0] - lists.active[r0] % _RANGE_PANEL
-        m = n_cols - p0 if n_cols - p0 < _RANGE_PANEL else _RANGE_PANEL
-        r1 = r0
-        while r1 < lists.n_active and lists.active[r1] < p0 + m:
-            r1 += 1
-        # The first rows of the panel, unless the panel before asked for them.
-        if ahead.first != p0 * <Py_ssize_t> sizeof(floating):
-            _aim_ahead(&ahead, p0, m, sizeof(floating))
-        prefetch_rows(&ahead, _RANGE_AHEAD - ahead.row if ahead.row < _RANGE_AHEAD else 0)
-        pos = 0
-        i = 0
-        while i < n_rows:
-            # (room past the pairs for the vector stores)
-            if not reserve_pairs(w, pos + _RANGE_ROWS * m + SKP_RANGE_ROOM, pos):
-                return False
-            rows = n_rows - i if n_rows - i < _RANGE_ROWS else _RANGE_ROWS
-            if ahead.row + rows > n_rows and r1 < lists.n_active:
-                # Past this panel's last row: on into the next live panel's rows.
-                rows_left = n_rows - ahead.row
-                prefetch_rows(&ahead, rows_left)
-                next_p0 = lists.active[r1] - lists.active[r1] % _RANGE_PANEL
-                _aim_ahead(&ahead, next_p0, min(n_cols - next_p0, _RANGE_PANEL),
-                           sizeof(floating))
-                prefetch_rows(&ahead, rows - rows_left)
-            else:
-                prefetch_rows(&ahead, rows)
-            pos = _range_columns(row_at(&y[0, 0], s0, i) + p0, s0, rows, m, p0, low + p0,
-                                high + p0, count + p0, total + p0, w.pair_values,
-                                w.pair_groups, pos)
-            i += rows
-        if not append_pairs(lists, w.pair_values, w.pair_groups, pos, lists.active + r0,
-                            r1 - r0, w.bucket_cursor):
-            return False
-        r0 = r1
-    _set_above(lists, count, total)
-    return True
-
-
-cdef inline void _set_above(GroupLists* lists, const double* count,
-                            const double* total) noexcept nogil:
-    """Each live column's count and sum above its band, from the range gather's tables."""
-    cdef Py_ssize_t idx, g
-    for idx in range(lists.n_active):
-        g = lists.active[idx]
-        lists.above_count[g] = <Py_ssize_t> count[g]
-        lists.above_sum[g] = total[g]
+        done = _range_row_blocks(y, w, &panels)
+    else:
+        done = _range_panels(y, w, &panels)
+    free(panels.first)
+    if done:
+        for idx in range(lists.n_active):
+            g = lists.active[idx]
+            lists.above_count[g] = <Py_ssize_t> w.column_count[g]
+            lists.above_sum[g] = w.column_total[g]
+    return done
 
 
 cdef struct _Panels:
@@ -1088,8 +1037,55 @@ cdef bint _live_panels(_Panels* p, const GroupLists* lists, Py_ssize_t n_cols) n
     return True
 
 
-cdef bint _range_row_blocks(const floating[:, :] y, Work* w, double* count,
-                            double* total) noexcept nogil:
+cdef bint _range_panels(const floating[:, :] y, Work* w, const _Panels* panels) noexcept nogil:
+    """``gather_ranges_columns`` a panel at a time, down its rows."""
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], s0 = y.strides[0]
+    cdef Py_ssize_t i, k, rows, m, p0, pos, rows_left, next_p0
+    cdef NextPanel ahead
+    ahead.base = <const char*> &y[0, 0]
+    ahead.stride = s0
+    ahead.lines = NULL
+    ahead.n_lines = 0
+    ahead.into_l1 = True
+    ahead.n_rows = n_rows
+    ahead.first = -1      # (aimed at no panel yet)
+    ahead.end = ahead.row = 0
+    for k in range(panels.n):
+        p0 = panels.first[k]
+        m = panels.width[k]
+        # The first rows of the panel, unless the panel before asked for them.
+        if ahead.first != p0 * <Py_ssize_t> sizeof(floating):
+            _aim_ahead(&ahead, p0, m, sizeof(floating))
+        prefetch_rows(&ahead, _RANGE_AHEAD - ahead.row if ahead.row < _RANGE_AHEAD else 0)
+        pos = 0
+        i = 0
+        while i < n_rows:
+            # (room past the pairs for the vector stores)
+            if not reserve_pairs(w, pos + _RANGE_ROWS * m + SKP_RANGE_ROOM, pos):
+                return False
+            rows = n_rows - i if n_rows - i < _RANGE_ROWS else _RANGE_ROWS
+            if ahead.row + rows > n_rows and k + 1 < panels.n:
+                # Past this panel's last row: on into the next live panel's rows.
+                rows_left = n_rows - ahead.row
+                prefetch_rows(&ahead, rows_left)
+                next_p0 = panels.first[k + 1]
+                _aim_ahead(&ahead, next_p0, panels.width[k + 1], sizeof(floating))
+                prefetch_rows(&ahead, rows - rows_left)
+            else:
+                prefetch_rows(&ahead, rows)
+            pos = _range_columns(row_at(&y[0, 0], s0, i) + p0, s0, rows, m, p0,
+                                 w.band_low + p0, w.band_high + p0, w.column_count + p0,
+                                 w.column_total + p0, w.pair_values, w.pair_groups, pos)
+            i += rows
+        if not append_pairs(lists, w.pair_values, w.pair_groups, pos,
+                            lists.active + panels.rank[k], panels.rank[k + 1] - panels.rank[k],
+                            w.bucket_cursor):
+            return False
+    return True
+
+
+cdef bint _range_row_blocks(const floating[:, :] y, Work* w, const _Panels* panels) noexcept nogil:
     """``gather_ranges_columns`` along whole rows, _BLOCK_ROWS rows at a time.
 
     Each row block appends the pairs of each live panel in turn to one
@@ -1106,9 +1102,9 @@ cdef bint _range_row_blocks(const floating[:, :] y, Work* w, double* count,
     the norm, rows / panels: float32 1000 x 10000 0.89-0.92, float64
     0.91-0.94, float32 2000 x 5000 0.86-0.90, 4000 x 2500 0.78-0.91,
     10000 x 1000 0.82-0.99, 300 x 30000 0.86-0.94; at 1 % kept (few live
-    panels) 0.89-1.08.  Blocks of
-    8 or 32 rows took longer than 16; a bucket of its own for each panel
-    (grown as it fills) as long as this (its allocations and copies).
+    panels) 0.89-1.08.  Blocks of 8 or 32 rows took longer than 16; a
+    bucket of its own for each panel (grown as it fills) as long as this
+    (its allocations and copies).
     The pairs of the whole gather are held at once (12 bytes each), where
     the panels held one panel's: bands hold a few per cent of the entries
     (wider ones go to the passes, _WIDE_BAND_SHARE), and the groups gathered
@@ -1118,12 +1114,9 @@ cdef bint _range_row_blocks(const floating[:, :] y, Work* w, double* count,
     cdef Py_ssize_t n_rows = y.shape[0], s0 = y.strides[0], i = 0, k, rows, p0, pos = 0
     cdef Py_ssize_t n_blocks = (n_rows + _BLOCK_ROWS - 1) // _BLOCK_ROWS, block = 0, expected
     cdef const char* base = <const char*> &y[0, 0]
-    cdef Py_ssize_t* starts = NULL
-    cdef _Panels panels
-    cdef bint done = _live_panels(&panels, lists, y.shape[1])
-    if done:
-        starts = <Py_ssize_t*> malloc((n_blocks * panels.n + 1) * sizeof(Py_ssize_t))
-        done = starts != NULL
+    cdef Py_ssize_t* starts = <Py_ssize_t*> malloc((n_blocks * panels.n + 1)
+                                                   * sizeof(Py_ssize_t))
+    cdef bint done = starts != NULL
     while done and i < n_rows:
         rows = min(_BLOCK_ROWS, n_rows - i)
         # (room past the pairs for the vector stores; after the first block,
@@ -1142,7 +1135,8 @@ cdef bint _range_row_blocks(const floating[:, :] y, Work* w, double* count,
             starts[block * panels.n + k] = pos
             pos = _range_columns(<const floating*> (base + i * s0) + p0, s0, rows,
                                  panels.width[k], p0, w.band_low + p0, w.band_high + p0,
-                                 count + p0, total + p0, w.pair_values, w.pair_groups, pos)
+                                 w.column_count + p0, w.column_total + p0, w.pair_values,
+                                 w.pair_groups, pos)
         i += rows
         block += 1
     if done:
@@ -1155,9 +1149,6 @@ cdef bint _range_row_blocks(const floating[:, :] y, Work* w, double* count,
                                panels.rank[k + 1] - panels.rank[k], w.bucket_cursor)
         k += 1
     free(starts)
-    free(panels.first)
-    if done:
-        _set_above(lists, count, total)
     return done
 
 
@@ -1454,7 +1445,10 @@ cdef struct _Gathered:
 
 
 cdef bint _keep_gathered(Work* w, _Gathered* kept) noexcept nogil:
-    """Copy the live groups' lists and bands into ``kept`` (allocated here); False when out of memory."""
+    """Copy the live groups' lists and bands into ``kept`` (allocated here).
+
+    False when out of memory.
+    """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t n = lists.n_groups, idx, g
     cdef char* block
@@ -1622,5 +1616,3 @@ def _band_row(const floating[::1] row, double low, double high):
     cdef double[::1] values = np.empty(n + SKP_RANGE_ROOM)
     pos = range_row(&row[0], n, 1, low, high, &values[0], 0, &count, &total)
     return np.asarray(values)[:pos].copy(), count, total
-
-
