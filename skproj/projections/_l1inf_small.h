@@ -547,6 +547,13 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_pairs512_f32(
  * and float32 levels wait in ``state`` (SKP_SMALL_ROW_STATE bytes a vector,
  * 64 more for the alignment) between blocks. */
 #define SKP_SMALL_ROW_STATE ((ptrdiff_t) (sizeof(skp_acc16) + sizeof(__m512)))
+
+/* The second strip of vector v: strips[2v + 1], or the first again past the end. */
+static inline ptrdiff_t skp_small_second_strip(const ptrdiff_t* strips, ptrdiff_t n,
+                                               ptrdiff_t v) {
+    return strips[2 * v + 1 < n ? 2 * v + 1 : 2 * v];
+}
+
 SKP_SMALL_AVX512 static void skp_small_row_blocks512_f32(
         const float* y, ptrdiff_t length, ptrdiff_t row_stride, const ptrdiff_t* strips,
         ptrdiff_t n, const double* level, double* counts, double* sums, double* above_min,
@@ -556,14 +563,14 @@ SKP_SMALL_AVX512 static void skp_small_row_blocks512_f32(
     __m512* levels = (__m512*) (acc + n_vectors);
     ptrdiff_t v, i0, i;
     for (v = 0; v < n_vectors; v++) {
-        const ptrdiff_t g0 = strips[2 * v], g1 = strips[2 * v + 1 < n ? 2 * v + 1 : 2 * v];
         skp_acc16_zero(&acc[v]);
-        levels[v] = skp_small_pair_level_f32(level + g0, level + g1);
+        levels[v] = skp_small_pair_level_f32(level + strips[2 * v],
+                                             level + skp_small_second_strip(strips, n, v));
     }
     for (i0 = 0; i0 < length; i0 += SKP_SMALL_BLOCK) {
         const ptrdiff_t end = skp_small_block_end(i0, length);
         for (v = 0; v < n_vectors; v++) {
-            const ptrdiff_t g0 = strips[2 * v], g1 = strips[2 * v + 1 < n ? 2 * v + 1 : 2 * v];
+            const ptrdiff_t g0 = strips[2 * v], g1 = skp_small_second_strip(strips, n, v);
             const __m512 l = levels[v];
             skp_acc16 r = acc[v];
             for (i = i0; i < end; i++) {
@@ -575,8 +582,8 @@ SKP_SMALL_AVX512 static void skp_small_row_blocks512_f32(
         }
     }
     for (v = 0; v < n_vectors; v++)
-        skp_acc16_store(&acc[v], strips[2 * v], strips[2 * v + 1 < n ? 2 * v + 1 : 2 * v],
-                        counts, sums, above_min, below_max);
+        skp_acc16_store(&acc[v], strips[2 * v], skp_small_second_strip(strips, n, v), counts,
+                        sums, above_min, below_max);
 }
 
 SKP_SMALL_AVX512 SKP_INLINE void skp_small_lanes512(
