@@ -1136,7 +1136,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  Py_ssize_t sample_bytes=1 << 21, double sample_sigmas=6.0, short_groups=None,
                  double wide_band_share=0.1, double bracket_event_share=0.05,
                  bint prefetch_passes=True, bint failed_fit_passes=True,
-                 Py_ssize_t ahead_rows=16, bint row_blocks=True, bint row_block_passes=True):
+                 Py_ssize_t ahead_rows=16, bint row_blocks=True, bint row_block_passes=True,
+                 bint bracket_blocks=True):
     """Testing hook: exercise the safety nets on small problems.
 
     ``max_rounds`` caps the Newton rounds (0 sends every case to the sorted
@@ -1208,7 +1209,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
         bracket_sigmas=bracket_sigmas, bracket_panel_bytes=bracket_panel_bytes,
         bracket_copy_sample=bracket_copy_sample, bracket_event_share=bracket_event_share,
         prefetch_passes=prefetch_passes, ahead_rows=ahead_rows,
-        row_block_passes=row_block_passes)
+        row_block_passes=row_block_passes, bracket_blocks=bracket_blocks)
 
 
 def _step_one(const floating[:, :] y, bint groups_are_rows, bint with_squares=True):

@@ -835,6 +835,16 @@ cdef Py_ssize_t _GROUP_NORMS_MIN_LENGTH = 256
 cdef Py_ssize_t _PANEL_BYTES = 1 << 15
 # Whether the sample of the lanes layout is read from a copy (``_pack_sample``).
 cdef bint _copy_sample = True
+# Whether float32's passes in the lanes layout sum by blocks of rows, as the
+# in-cache path's do, where they cannot overflow (``Bracket.blocks``; a
+# testing switch, ``_set_testing``): a row's sums were two conversions to
+# double, an extraction and two additions where a block's are one addition
+# (issue 14, an Intel Xeon, single calls interleaved in one process, Gaussian
+# float32 at 10 and 50 % of the norm, blocks / double: 100 x 100000
+# 0.84-0.87 of the time, 64 x 200000 0.87-0.88, 200 x 50000 0.83-0.87,
+# 150 x 60000 0.86; Student t(3) 100 x 100000 at 50 % 0.88).  theta and the
+# levels are then as exact as float32's sums, as the in-cache path's.
+cdef bint _bracket_blocks = True
 # Units read between two shares of the next panel's prefetches (four whole
 # strips: the float32 AVX-512 pass reads them together).
 cdef Py_ssize_t _PREFETCH_UNITS = 4
@@ -878,6 +888,9 @@ cdef struct Bracket:
     double* solve_theta
     double* solve_intercept
     double* solve_slope
+    # Whether float32's passes in the lanes layout sum by blocks of rows
+    # (``_small_pass``; bracket_project sets it where they cannot overflow).
+    bint blocks
 
 
 cdef bint _alloc_bracket(Bracket* b, Py_ssize_t n_groups) noexcept nogil:
@@ -886,6 +899,7 @@ cdef bint _alloc_bracket(Bracket* b, Py_ssize_t n_groups) noexcept nogil:
     cdef double* block = <double*> malloc(g * (13 * sizeof(double) + 4 * sizeof(Py_ssize_t) + 2))
     cdef Py_ssize_t* indices
     b.level = block
+    b.blocks = False
     b.event_value = NULL
     b.event_capacity = 0
     b.solve_theta = NULL
@@ -990,7 +1004,7 @@ cdef void _pass_listed(const floating* y, int layout, Py_ssize_t stride,
     if next_panel == NULL:
         if layout == SMALL_LANES:
             _small_pass_ahead(y, stride, n_groups, group_size, b.listed, n_listed, b.level,
-                              b.counts, b.sums, b.above_min, b.below_max, False)
+                              b.counts, b.sums, b.above_min, b.below_max, b.blocks)
         else:
             _small_pass(y, layout, stride, n_groups, group_size, b.listed, n_listed, b.level,
                         b.counts, b.sums, b.above_min, b.below_max)
@@ -999,7 +1013,7 @@ cdef void _pass_listed(const floating* y, int layout, Py_ssize_t stride,
     while idx < n_listed:
         _small_pass(y, layout, stride, n_groups, group_size, b.listed + idx,
                     min(n_listed - idx, _PREFETCH_UNITS), b.level, b.counts, b.sums,
-                    b.above_min, b.below_max)
+                    b.above_min, b.below_max, b.blocks)
         prefetch_rows(next_panel, per_chunk)
         idx += _PREFETCH_UNITS
 
@@ -1236,6 +1250,7 @@ cdef bint _sample_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
         return _exact_levels(&y[0, 0], layout, stride, n_groups, group_size, b, b.units,
                              n_units, theta, NULL)
     _move_sets(b, packed, n_units, n_groups, True)
+    packed.levels.blocks = b.blocks
     settled = _exact_levels(<const floating*> packed.values, SMALL_LANES, packed.stride,
                             packed.n_columns, group_size, &packed.levels,
                             packed.levels.units, n_units, theta, NULL)
@@ -1711,7 +1726,7 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
     cdef floating* levels = <floating*> w.clip_levels
     cdef Bracket b, coarse
     cdef double clock = now()
-    cdef bint settled
+    cdef bint settled, blocks
     for g in range(6):
         _stats[g] = 0
     if layout == 0 or not bracket_eligible(n_groups, lists.group_size):
@@ -1725,6 +1740,8 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
         kept_share += lists.sums[g] > theta_s
     if kept_share < min_kept * n_groups:
         return BRACKET_FEW_KEPT
+    blocks = (floating is float and layout == SMALL_LANES and _bracket_blocks
+              and _blocks_fit(lists, layout, True))
     # A coarse sample first where there are enough units for it: its estimate
     # and fit start the finer one near its answer.  Where it keeps few groups
     # the general path is faster (its gather of the candidate groups).  Its
@@ -1740,6 +1757,7 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
         coarse.units = w.subset
         coarse.listed = w.bucket_cursor
         coarse.done = <unsigned char*> w.edges_low
+        coarse.blocks = blocks
         if not _sample_theta(y, layout, stride, lists, &coarse, eta, _COARSE_EVERY,
                              &theta_s, &spread, fit, &kept_share):
             theta_s = theta_0
@@ -1749,6 +1767,7 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
     if not _alloc_bracket(&b, n_groups):
         _free_bracket(&b)
         return STATUS_NOMEMORY
+    b.blocks = blocks
     settled = _sample_theta(y, layout, stride, lists, &b, eta, _SAMPLE_EVERY, &theta_s,
                             &spread, fit, &kept_share)
     if settled and kept_share < min_kept:
@@ -1787,7 +1806,8 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
                  Py_ssize_t bracket_min_groups, Py_ssize_t bracket_max_length,
                  double bracket_min_kept, double bracket_sigmas, Py_ssize_t bracket_panel_bytes,
                  bint bracket_copy_sample, double bracket_event_share,
-                 bint prefetch_passes, Py_ssize_t ahead_rows, bint row_block_passes=True):
+                 bint prefetch_passes, Py_ssize_t ahead_rows, bint row_block_passes=True,
+                 bint bracket_blocks=True):
     """The switches of both paths (``_l1inf._set_testing`` documents them); the level of the pass.
 
     ``default_on``: whether the paths run when ``small`` is None (no switch
@@ -1797,7 +1817,7 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
     global _small_on, _small_simd, _SMALL_MAX_BYTES, _SMALL_MAX_PASSES, _bracket_on
     global _BRACKET_MIN_GROUPS, _BRACKET_MAX_LENGTH, _BRACKET_MIN_KEPT, _BRACKET_SIGMAS
     global _PANEL_BYTES, _copy_sample, _BRACKET_EVENT_SHARE, _prefetch_passes, _AHEAD_ROWS
-    global _row_block_passes
+    global _row_block_passes, _bracket_blocks
     cdef bint small_on = (default_on and skp_small_simd_level() > 0 if small is None
                           else bool(small))
     _small_on = small_on and not force_dense
@@ -1821,6 +1841,7 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
     _prefetch_passes = prefetch_passes
     _AHEAD_ROWS = ahead_rows
     _row_block_passes = row_block_passes
+    _bracket_blocks = bracket_blocks
     return _small_simd
 
 

@@ -379,7 +379,10 @@ def project_l1inf_ball(Y, eta, *, axis=0, out=None, return_dual=False):
         inside the ball).
     mu : ndarray or torch.Tensor of shape (n_groups,)
         Only with ``return_dual=True``: the clipping level of each group (the
-        group maxima when ``Y`` is inside the ball).
+        group maxima when ``Y`` is inside the ball).  ``X`` is ``Y`` clipped
+        at these levels rounded to ``Y``'s dtype.  For a float32 ``Y``,
+        ``theta`` and ``mu`` are as exact as float32 sums (most of the
+        float32 paths add the magnitudes in float32 blocks of 16).
 {raises}
 
     See Also
