@@ -19,7 +19,8 @@ float64 and float32, the tables of issue 14:
    Gaussian matrices, then on 1000 x 10000 heavy-tailed ones;
 5. the per-call time of every projection on 100 x 1000 float32 NumPy arrays
    and torch tensors / copy, and where the time of a call goes (kernel,
-   validation and dispatch, allocation of the result);
+   validation and dispatch, allocation of the result); then the exact ball
+   after an optimizer's step, cold and warm-started (``warm_table``);
 6. with ``--avx512`` alone, on a CPU with AVX-512: every projection with an
    AVX-512 loop, its time with those loops / with the AVX2 ones, in one
    process (the modules' testing hooks switch them).
@@ -261,6 +262,46 @@ def small_table(shape, rng, rounds=600):
     print()
 
 
+def warm_table(rng, rounds=300):
+    """The exact ball after an optimizer's step, cold and from the last levels.
+
+    As ``skproj.nn`` projects a constrained weight after each step: ``Y`` is
+    projected at a radius (half of its l1,inf norm, then a tenth), a step of
+    Gaussian noise ``step`` times its largest entry is added, and the result
+    projected again, from scratch and with ``dual_init`` the levels before
+    the step.  Time / np.copyto, single calls interleaved (``low_times``),
+    and the passes of the in-cache path (``_l1inf._last_rounds``).
+    """
+    from skproj.projections import _l1inf
+
+    print("project_l1inf_ball after a step, float32: time / np.copyto and passes,")
+    print("cold / warm (dual_init: the levels of the projection before the step)")
+    header = f"{'shape':<14}{'axis':<6}{'radius':>8}{'step':>8}{'cold':>8}{'warm':>8}{'passes':>10}"
+    print(header)
+    print("-" * len(header))
+    for shape, axis in (((100, 1000), 0), ((300, 784), 1), ((1000, 1000), 0)):
+        Y = rng.standard_normal(shape).astype(np.float32)
+        out = empty_aligned_like(Y)
+        for share in (0.5, 0.1):
+            eta = share * P.l1inf_norm(Y, axis=axis)
+            X, _, levels = P.project_l1inf_ball(Y, eta, axis=axis, return_dual=True)
+            for step in (1e-3, 1e-2):
+                Z = (X + step * float(np.abs(X).max())
+                     * rng.standard_normal(shape)).astype(np.float32)
+                P.project_l1inf_ball(Z, eta, axis=axis, out=out)
+                cold_passes = _l1inf._last_rounds()
+                P.project_l1inf_ball(Z, eta, axis=axis, out=out, dual_init=levels)
+                warm_passes = _l1inf._last_rounds()
+                copy, cold, warm = low_times(
+                    [lambda: np.copyto(out, Z),
+                     lambda: P.project_l1inf_ball(Z, eta, axis=axis, out=out),
+                     lambda: P.project_l1inf_ball(Z, eta, axis=axis, out=out,
+                                                  dual_init=levels)], rounds=rounds)
+                print(f"{str(shape):<14}{axis:<6}{share:>8.0%}{step:>8.0e}{cold / copy:>8.2f}"
+                      f"{warm / copy:>8.2f}{cold_passes:>5} /{warm_passes:>2}")
+    print()
+
+
 def _set_avx512(on):
     """Every module's AVX-512 loops on or off (their testing hooks; else defaults)."""
     from skproj.projections import _bilevel, _hoyer, _l1, _l1inf
@@ -411,6 +452,7 @@ def main(argv=None):
         return
     if args.small:
         small_table((100, 1000), rng)
+        warm_table(rng, rounds=100 if args.quick else 300)
         print(conditions())
         return
     if args.tails:
@@ -433,6 +475,7 @@ def main(argv=None):
         print(conditions())
         return
     small_table((100, 1000), rng)
+    warm_table(rng, rounds=100 if args.quick else 300)
     l1_table(10 ** 5 if args.quick else 10 ** 7, rng)
     for entries, draw in HEAVY_TAILS.items():
         l1_table(10 ** 5 if args.quick else 10 ** 7, rng, entries=entries, draw=draw)

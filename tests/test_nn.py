@@ -208,6 +208,38 @@ def test_project_parameter_one_shot():
     torch.testing.assert_close(base.t(), expected)
 
 
+@pytest.mark.parametrize("groups,axis", [("inputs", 0), ("outputs", 1)])
+def test_l1inf_ball_warm_starts_each_step_from_the_last_levels(monkeypatch, groups, axis):
+    """The exact l1,inf ball's projections after the first start from the levels
+    of the last one (``Constraint.warm_starts``): the same bits as a cold start."""
+    from skproj.projections import _constraints
+
+    calls = []
+    project = _constraints.project_l1inf_ball
+
+    def recording(*args, **kwargs):
+        calls.append(kwargs["dual_init"])
+        return project(*args, **kwargs)
+
+    monkeypatch.setattr(_constraints, "project_l1inf_ball", recording)
+    assert P.L1InfBall(1.0).warm_starts
+    torch.manual_seed(3)
+    layer = nn.Linear(120, 40)
+    target = constrain(layer, "weight", "l1inf_ball", eta=2.0, groups=groups)
+    levels = []
+    for step in range(3):
+        with torch.no_grad():
+            layer.weight.add_(0.003 * torch.randn_like(layer.weight))
+        before = layer.weight.detach().numpy().copy()
+        target.project()
+        levels.append(target._dual)
+        assert levels[-1].shape == (before.shape[1 - axis],)
+        expected = P.project_l1inf_ball(before, 2.0, axis=axis)
+        np.testing.assert_array_equal(layer.weight.detach().numpy(), expected)
+    assert calls[0] is None
+    assert all(call is level for call, level in zip(calls[1:], levels[:-1]))
+
+
 # --- masks --------------------------------------------------------------------------
 
 def _train_steps(model, optimizer, n_steps, seed=1):

@@ -1222,6 +1222,92 @@ def test_cuda_matches_cpu():
         np.testing.assert_allclose(X.cpu().numpy(), expected.numpy(), rtol=0, atol=1e-9)
 
 
+# ----------------------------------------------------------------- warm start
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_warm_start_from_the_levels_of_a_nearby_matrix(kernel_path, dtype):
+    """``dual_init``: the levels of the projection before an optimizer's step.
+    The same bits, theta and levels as a cold start (NumPy arrays of either
+    order, a CPU tensor), in fewer passes where the in-cache path runs."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(51)
+    cold_passes = warm_passes = 0
+    for shape, axis, order in (((100, 300), 0, "C"), ((300, 100), 1, "C"),
+                               ((200, 150), 0, "F"), ((64, 500), 1, "C")):
+        Y = np.asarray(rng.standard_normal(shape), dtype=dtype, order=order)
+        for share in (0.1, 0.5, 0.9):
+            eta = share * l1inf_norm(Y, axis=axis)
+            X, _, mu = project_l1inf_ball(Y, eta, axis=axis, return_dual=True)
+            step = 1e-3 * rng.standard_normal(shape)
+            Z = np.asarray(X + step, dtype=dtype, order=order)
+            cold = project_l1inf_ball(Z, eta, axis=axis, return_dual=True)
+            cold_passes += _l1inf._last_rounds()
+            warm = project_l1inf_ball(Z, eta, axis=axis, return_dual=True, dual_init=mu)
+            warm_passes += _l1inf._last_rounds()
+            np.testing.assert_array_equal(warm[0], cold[0])
+            assert warm[1] == cold[1]
+            np.testing.assert_array_equal(warm[2], cold[2])
+            if order == "C":
+                tensor = project_l1inf_ball(torch.from_numpy(Z), eta, axis=axis,
+                                            return_dual=True, dual_init=torch.from_numpy(mu))
+                np.testing.assert_array_equal(tensor[0].numpy(), cold[0])
+                np.testing.assert_array_equal(tensor[2].numpy(), cold[2])
+    if kernel_path != "general":
+        assert warm_passes < cold_passes
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-9), (np.float32, 3e-6)])
+def test_warm_start_from_any_levels(dtype, tol):
+    """Any finite levels >= 0 are a start, however far: zeros, levels above the
+    groups' maxima (as ``return_dual`` gives inside the ball), random ones;
+    the projection is the reference's.  ``dual_init`` is only read."""
+    rng = np.random.default_rng(52)
+    Y = rng.standard_normal((80, 120)).astype(dtype)
+    for axis in (0, 1):
+        n_groups = Y.shape[1 - axis]
+        maxima = np.abs(Y).max(axis=axis).astype(np.float64)
+        starts = (np.zeros(n_groups), 10 * maxima, maxima, rng.uniform(0, 3, n_groups),
+                  np.where(rng.random(n_groups) < 0.5, 0.0, 0.5 * maxima))
+        for share in (0.05, 0.5, 0.95):
+            eta = share * l1inf_norm(Y, axis=axis)
+            expected, _, mu_ref = _bisection_projection(Y, eta, axis)
+            for start in starts:
+                kept = start.copy()
+                X, _, mu = project_l1inf_ball(Y, eta, axis=axis, return_dual=True,
+                                              dual_init=start)
+                np.testing.assert_array_equal(start, kept)
+                np.testing.assert_allclose(X, expected, rtol=0, atol=tol * np.abs(Y).max())
+                np.testing.assert_allclose(mu, mu_ref, rtol=0, atol=tol * np.abs(Y).max())
+
+
+def test_warm_start_rejects_levels_that_do_not_fit():
+    """dual_init of the wrong shape, negative or not finite: a ValueError naming it."""
+    Y = np.ones((5, 4))
+    for bad in (np.ones(5), np.ones((1, 4)), [1.0, -1.0, 0.0, 0.0], [0.0, np.nan, 0.0, 0.0],
+                [np.inf] * 4, "levels"):
+        with pytest.raises(ValueError, match="dual_init"):
+            project_l1inf_ball(Y, 1.0, dual_init=bad)
+    with pytest.raises(ValueError, match="dual_init"):
+        project_l1inf_ball(Y, 1.0, axis=1, dual_init=np.ones(4))
+    # Y's own faults are reported as Y's
+    with pytest.raises(ValueError, match="2-D|dimension"):
+        project_l1inf_ball(np.ones(4), 1.0, dual_init=np.ones(4))
+
+
+@pytest.mark.cuda
+def test_warm_start_on_cuda_is_checked_and_left_to_the_cpu_kernels():
+    """On a CUDA tensor ``dual_init`` is checked for its shape (not copied to the
+    host): the device's projection, the same as without it."""
+    torch = pytest.importorskip("torch")
+    Y = torch.randn(200, 300, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    _, _, mu = project_l1inf_ball(Y, 2.0, return_dual=True)
+    cold = project_l1inf_ball(Y.cuda(), 2.0)
+    warm = project_l1inf_ball(Y.cuda(), 2.0, dual_init=mu.cuda())
+    torch.testing.assert_close(warm, cold, rtol=0, atol=0)
+    with pytest.raises(ValueError, match="dual_init"):
+        project_l1inf_ball(Y.cuda(), 2.0, dual_init=mu[:-1].cuda())
+
+
 # ----------------------------------------------------------------- properties
 
 finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)

@@ -108,6 +108,18 @@ def _writer(target):
     return write_back
 
 
+def _warm_start(dual):
+    """The ``dual_init`` of a projection from the last one's multiplier ``dual``.
+
+    None where there is none to start from: no projection yet, or a scalar
+    multiplier of 0 (the weight was then inside the set).  Levels (the exact
+    l1,inf ball's, one per group) as they are.
+    """
+    if dual is None or (getattr(dual, "ndim", 0) == 0 and dual == 0):
+        return None
+    return dual
+
+
 def _group_matrix(tensor, groups, is_matrix, axis=None):
     """A 2-D view of ``tensor`` whose groups run along ``axis``, and a write-back.
 
@@ -307,7 +319,7 @@ class ParameterConstraint:
             # (from the last step's multiplier; none to start from when it was
             # 0, the weight then already inside the set)
             projected, self._dual = constraint.project(
-                matrix, out=matrix, dual_init=self._dual or None, return_dual=True)
+                matrix, out=matrix, dual_init=_warm_start(self._dual), return_dual=True)
             write_back(projected)
         else:
             write_back(constraint.project(matrix, out=matrix))

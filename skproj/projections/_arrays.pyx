@@ -351,6 +351,22 @@ def matrix_call(object at_addresses, object y, object out, object eta, object ax
     return _written(memory[0], out), returned, per_group
 
 
+def finite_and_non_negative(const double[::1] values):
+    """Whether every value is finite and >= 0, in one loop.
+
+    The check of a warm start's levels (``project_l1inf_ball``'s
+    ``dual_init``) on every call of a pruning schedule's projection:
+    NumPy's ``isfinite(...).all()`` and ``(... >= 0).all()`` took 3-4 us
+    each on 1000 values (an Intel Xeon), most of a small matrix's call.
+    """
+    cdef Py_ssize_t i
+    cdef bint fits = True
+    for i in range(values.shape[0]):
+        # (NaN fails both comparisons)
+        fits &= (values[i] >= 0.0) & (values[i] < INFINITY)
+    return fits
+
+
 # ------------------------------------------------------------ axes swapped
 
 cdef extern from "_swap_axes.h" nogil:

@@ -523,6 +523,20 @@ class L1InfBall(_MatrixBall):
     name = "l1inf_ball"
     inner = "linf"
     function = staticmethod(project_l1inf_ball)
+    # (the projection of a weight one optimizer step on, from the last step's
+    # levels: see project)
+    warm_starts = True
+
+    def project(self, Y, out=None, *, dual_init=None, return_dual=False):
+        """The projection of ``Y`` (:func:`project_l1inf_ball`).
+
+        ``dual_init``, the levels :math:`\\mu` that ``return_dual=True``
+        returned (``(X, mu)``) for a nearby ``Y``, makes it faster when close,
+        the result the same up to rounding.
+        """
+        result = project_l1inf_ball(Y, self.eta, axis=self.axis, out=out,
+                                    dual_init=dual_init, return_dual=return_dual)
+        return (result[0], result[2]) if return_dual else result
 
     def _breakpoints(self, Y):
         return _as_numpy(group_norms(_host_view(Y), "l1", axis=self.axis))

@@ -841,11 +841,13 @@ cdef int _sampled_bands(const floating[:, :] y, Work* w, bint groups_are_rows,
 
 cdef int _project(const floating[:, :] y, floating[:, :] x, double eta,
                   bint groups_are_rows, double* mu, double* theta_out,
-                  int* rounds, bint may_sample) noexcept nogil:
+                  int* rounds, bint may_sample, const double* start=NULL) noexcept nogil:
     """The projection, with every buffer allocated and freed here (and only here).
 
     ``may_sample``: a dense problem may take its bands from a sample
-    (``_sampled_bands``; not the sample's own projection).
+    (``_sampled_bands``; not the sample's own projection).  ``start`` (NULL:
+    none): levels of a nearby problem, one per group, >= 0, where the
+    in-cache path's passes start (``small_project``).
     """
     cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
     cdef Py_ssize_t group_size = y.shape[1] if groups_are_rows else y.shape[0]
@@ -856,7 +858,7 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, double eta,
     rounds[0] = 0
     if _alloc_work(&w, n_groups, group_size):
         status = _project_into(y, x, eta, groups_are_rows, &w, mu, theta_out, rounds,
-                               may_sample)
+                               may_sample, start)
     _free_work(&w)
     if may_sample:      # (the call's own, not a sample's)
         _rounds_of_last_call = rounds[0]
@@ -928,7 +930,7 @@ cdef void _list_candidates(GroupLists* lists, double theta_0) noexcept nogil:
 
 cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
                        bint groups_are_rows, Work* w, double* mu, double* theta_out,
-                       int* rounds, bint may_sample) noexcept nogil:
+                       int* rounds, bint may_sample, const double* start) noexcept nogil:
     """Steps 1-5 in ``w``; returns the status (STATUS_NOMEMORY on any failure)."""
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t n_groups = lists.n_groups, group_size = lists.group_size
@@ -972,7 +974,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     if total_max <= eta:
         copy_matrix(y, x)
         return STATUS_INSIDE
-    status = small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds, False)
+    status = small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds, False, start)
     if status != SMALL_DECLINED:
         return status
     if sums_by_blocks(y, groups_are_rows, w.transposed):
@@ -1018,7 +1020,8 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
             # over the whole matrix instead, a read each; where they decline
             # (having used the bands' arrays as their scratch), the bands
             # again, gathered however wide.
-            status = small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds, True)
+            status = small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds, True,
+                                   start)
             if status != SMALL_DECLINED:
                 return status
             _list_candidates(lists, theta_0)
@@ -1068,25 +1071,30 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
 
 
 def l1inf_ball(const floating[:, :] y, floating[:, :] x, double eta,
-               bint groups_are_rows, double[::1] mu):
+               bint groups_are_rows, double[::1] mu, const double[::1] start=None):
     """Project ``y`` onto {sum_g max_i |x_ig| <= eta} into ``x``.
 
     Group g is ``y[g, :]`` when ``groups_are_rows`` else ``y[:, g]``.  ``x``
     may share ``y``'s memory.  ``mu`` (one slot per group) receives the
     clipping levels (the group maxima when ``y`` is inside the ball).  The
-    caller guarantees ``eta > 0`` and a non-empty ``y``.
+    caller guarantees ``eta > 0`` and a non-empty ``y``, and that ``start``
+    (None: no warm start) holds one finite level >= 0 per group, apart from
+    ``mu``: the levels of a nearby problem, where the in-cache path's passes
+    start (the result the same up to rounding).
 
     Returns ``(status, theta)``.
     """
     cdef double theta = 0.0
     cdef int status, rounds
+    cdef const double* levels = &start[0] if start is not None else NULL
     with nogil:
-        status = _project(y, x, eta, groups_are_rows, &mu[0], &theta, &rounds, True)
+        status = _project(y, x, eta, groups_are_rows, &mu[0], &theta, &rounds, True, levels)
     return status, theta
 
 
 def at_addresses(size_t y_address, size_t x_address, Py_ssize_t n_rows, Py_ssize_t n_cols,
-                 bint single, double eta, bint groups_are_rows, double[::1] mu=None):
+                 bint single, double eta, bint groups_are_rows, double[::1] mu=None,
+                 const double[::1] start=None):
     """``l1inf_ball`` on a C-contiguous matrix at raw addresses; ``(status, theta)``.
 
     For memory that is not an ndarray (a CPU tensor's), as
@@ -1095,6 +1103,7 @@ def at_addresses(size_t y_address, size_t x_address, Py_ssize_t n_rows, Py_ssize
     caller checks).  Nothing is written where the status is
     STATUS_NONFINITE (found by step 1, before any write).  ``mu`` receives
     the groups' levels; None: scratch (as ``_bilevel.at_addresses``'s radii).
+    ``start``: as ``l1inf_ball``'s.
     """
     # (None first: the macro then fills them, out of Cython's sight)
     cdef const float[:, :] y32 = None
@@ -1105,6 +1114,7 @@ def at_addresses(size_t y_address, size_t x_address, Py_ssize_t n_rows, Py_ssize
     cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols
     cdef double* scratch = NULL
     cdef double* levels
+    cdef const double* start_levels = &start[0] if start is not None else NULL
     cdef int status = STATUS_NOMEMORY, rounds
     if mu is None:
         scratch = <double*> malloc(max(n_groups, 1) * sizeof(double))
@@ -1117,11 +1127,13 @@ def at_addresses(size_t y_address, size_t x_address, Py_ssize_t n_rows, Py_ssize
         elif single:
             matrix_slice(y32, y_address, n_rows, n_cols, sizeof(float))
             matrix_slice(x32, x_address, n_rows, n_cols, sizeof(float))
-            status = _project(y32, x32, eta, groups_are_rows, levels, &theta, &rounds, True)
+            status = _project(y32, x32, eta, groups_are_rows, levels, &theta, &rounds, True,
+                              start_levels)
         else:
             matrix_slice(y64, y_address, n_rows, n_cols, sizeof(double))
             matrix_slice(x64, x_address, n_rows, n_cols, sizeof(double))
-            status = _project(y64, x64, eta, groups_are_rows, levels, &theta, &rounds, True)
+            status = _project(y64, x64, eta, groups_are_rows, levels, &theta, &rounds, True,
+                              start_levels)
     free(scratch)
     return status, theta
 

@@ -45,7 +45,7 @@ cdef bint sums_by_blocks(const floating[:, :] y, bint groups_are_rows,
                          const float* transposed) noexcept nogil
 cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
                        bint groups_are_rows, Work* w, double* mu, double* theta_out,
-                       int* rounds, bint any_size) noexcept nogil
+                       int* rounds, bint any_size, const double* start) noexcept nogil
 cdef bint bracket_eligible(Py_ssize_t n_groups, Py_ssize_t group_size) noexcept nogil
 cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
                          bint groups_are_rows, Work* w, double theta_0, double* mu,

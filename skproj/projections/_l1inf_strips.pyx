@@ -26,7 +26,7 @@ with them).  The Python hooks are called on ``_l1inf`` (``_set_testing``,
 and ``_bracket_stats`` is this module's, re-exported.
 """
 
-from libc.math cimport fabs, sqrt, INFINITY
+from libc.math cimport fabs, nextafter, sqrt, INFINITY
 from libc.stdlib cimport qsort
 from libc.string cimport memcpy, memset
 # Work memory kept for the next call (no page faults on it; ``_scratch_cache``).
@@ -635,6 +635,25 @@ cdef bint _mean_shift_start(const GroupLists* lists, double eta, double* level) 
     return True
 
 
+cdef void _warm_start(const GroupLists* lists, const double* start,
+                      double* level) noexcept nogil:
+    """Start at the levels ``start`` of a nearby problem (>= 0), each below its group's max.
+
+    The projection of a weight after an optimizer step, from the levels of
+    the projection before it: most groups keep the same entries above their
+    levels, so the first pass finds the sets and the Newton step from it
+    the levels, which the pass's intervals certify (a second pass where a
+    few sets changed).  A level at or above its group's max M_g would count
+    no entry there (the iteration then cycles, as ``_mean_shift_start``
+    says): such a group starts just below M_g, where its max counts.
+    """
+    cdef Py_ssize_t g
+    cdef double cap
+    for g in range(lists.n_groups):
+        cap = nextafter(lists.maxima[g], 0.0)
+        level[g] = start[g] if start[g] < cap else cap
+
+
 cdef void _small_write(const floating[:, :] y, floating[:, :] x, const floating* levels,
                        const Py_ssize_t* kept, Py_ssize_t n_kept,
                        bint groups_are_rows) noexcept nogil:
@@ -682,7 +701,7 @@ cdef void _small_write(const floating[:, :] y, floating[:, :] x, const floating*
 
 cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
                        bint groups_are_rows, Work* w, double* mu, double* theta_out,
-                       int* rounds, bint any_size) noexcept nogil:
+                       int* rounds, bint any_size, const double* start) noexcept nogil:
     """Steps 2-5 for a matrix in cache, by SIMD passes over the groups (see above).
 
     Needs the sums and maxima of step 1 (``y`` not inside the ball).  The
@@ -690,7 +709,8 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
     (``small_transposed``).  ``any_size``: a matrix out of cache too, each
     pass then a read of it from memory (the dense regime's fallback where
     its bands would be wide, or a matrix of mostly zeros has none:
-    ``_l1inf._project_into``).
+    ``_l1inf._project_into``).  ``start`` (NULL: none): a nearby problem's
+    levels, the first pass's (``_warm_start``).
     Returns the status, or SMALL_DECLINED (nothing written) when the layout
     or the size do not suit or the passes did not settle.
     """
@@ -721,7 +741,9 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
     # Start: the mean-shift model where it suits (``_mean_shift_start``), else
     # the crude lower bounds of mu_g(theta_0) (step 2); every group read.
     theta = 0.0
-    if not _mean_shift_start(lists, eta, level):
+    if start != NULL:
+        _warm_start(lists, start, level)
+    elif not _mean_shift_start(lists, eta, level):
         theta = initial_lower_bound(lists, eta)
         for g in range(n_groups):
             low = (lists.sums[g] - theta) * inv_size

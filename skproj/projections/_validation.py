@@ -135,18 +135,20 @@ def _same_memory(a, b):
             and a.strides == b.strides)
 
 
-def run_kernel(kernel, y, x, eta, *args, name="Y"):
-    """Run ``kernel(y, x, eta, *args)``, whose result starts with a status code.
+def run_kernel(kernel, y, x, eta, *args, name="Y", **hints):
+    """Run ``kernel(y, x, eta, *args, **hints)``, whose result starts with a status code.
 
     The kernels detect NaN and inf through sums that become non-finite, which
     also happens when finite entries are so large that a sum overflows.  Then
     the projection is recomputed on ``y / s`` with radius ``eta / s`` and scaled
-    back: every projection here is positively homogeneous.
+    back: every projection here is positively homogeneous.  ``hints``
+    (keywords that change the kernel's speed, not its result, such as a warm
+    start) are left out of that second call: they are in ``y``'s scale.
     """
     specialized = _SPECIALIZATIONS.get((kernel, y.dtype))
     if specialized is None:
         specialized = _specialization(kernel, y.dtype)
-    result = specialized(y, x, eta, *args)
+    result = specialized(y, x, eta, *args, **hints)
     status = result[0] if type(result) is tuple else result
     if status <= _INSIDE:   # (_PROJECTED or _INSIDE)
         return result
