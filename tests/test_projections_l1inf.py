@@ -1554,6 +1554,33 @@ def test_bracket_path_float32_entries_whose_blocks_overflow(bracket_path, axis):
         np.testing.assert_allclose(mu / big, mu_ref, rtol=0, atol=1e-9)
 
 
+@pytest.mark.parametrize("seed,share", [(51, 0.1), (77, 0.1), (84, 0.5), (193, 0.5)])
+def test_bracket_path_float32_blocks_settle_at_ties(seed, share):
+    """Matrices on which a level lies at an entry within the rounding of the
+    float32 block sums: without settling there (``bracket_ties=False``) a
+    group goes back and forth between the sets with and without that entry
+    and the path hands over; with it, the path gives the reference's
+    projection (levels and theta as exact as float32's sums)."""
+    Y = np.random.default_rng(seed).standard_normal((64, 8192)).astype(np.float32)
+    eta = share * l1inf_norm(Y, axis=0)
+    hooks = dict(bracket=True, small_max_bytes=0, bracket_min_groups=1, bracket_min_kept=0.0)
+    try:
+        _l1inf._set_testing(bracket_ties=False, **hooks)
+        project_l1inf_ball(Y, eta, axis=0)
+        assert _l1inf._bracket_stats()[5] == 0
+        _l1inf._set_testing(**hooks)
+        X, theta, mu = project_l1inf_ball(Y, eta, axis=0, return_dual=True)
+        assert _l1inf._bracket_stats()[5] == 1
+    finally:
+        _l1inf._set_testing()
+    expected, theta_ref, mu_ref = _bisection_projection(Y, eta, 0)
+    scale = float(np.abs(Y).max())
+    np.testing.assert_allclose(X, expected, rtol=0, atol=3e-6 * scale)
+    assert theta == pytest.approx(theta_ref, rel=1e-7)
+    np.testing.assert_allclose(mu, mu_ref, rtol=0, atol=2 * np.finfo(np.float32).eps * scale)
+    np.testing.assert_array_equal(X, np.sign(Y) * np.minimum(np.abs(Y), mu.astype(np.float32)))
+
+
 def test_bracket_path_hands_over_when_theta_misses(bracket_path):
     """A bracket far too narrow for the sample's error: theta^* falls outside, the
     general path takes over, the projection stays exact."""

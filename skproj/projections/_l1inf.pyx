@@ -1149,7 +1149,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  double wide_band_share=0.1, double bracket_event_share=0.05,
                  bint prefetch_passes=True, bint failed_fit_passes=True,
                  Py_ssize_t ahead_rows=16, bint row_blocks=True, bint row_block_passes=True,
-                 bint bracket_blocks=True):
+                 bint bracket_blocks=True, bint bracket_ties=True):
     """Testing hook: exercise the safety nets on small problems.
 
     ``max_rounds`` caps the Newton rounds (0 sends every case to the sorted
@@ -1175,8 +1175,11 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     its panels, ``bracket_sigmas`` sets the half-width of its bracket in
     standard errors (small values make theta^* miss it: the general path
     takes over), ``bracket_copy_sample=False`` has its sample read in
-    place rather than from a copy (``_pack_sample``).  Dense problems of at least ``sampled_min_bytes`` (0:
-    none) take their bands from a sample of about ``sample_bytes``
+    place rather than from a copy (``_pack_sample``), ``bracket_blocks=False``
+    its float32 passes sum in double at every entry rather than by blocks of
+    rows, and ``bracket_ties=False`` its levels within those blocks' rounding
+    of a tie do not settle there (``_at_tie``).  Dense problems of at least
+    ``sampled_min_bytes`` (0: none) take their bands from a sample of about ``sample_bytes``
     (``_sampled_bands``; ``narrow_bands`` narrows half of those too); those
     whose bands would hold more than ``wide_band_share`` of the entries (0:
     never) take the in-cache path's passes over the whole matrix first
@@ -1221,7 +1224,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
         bracket_sigmas=bracket_sigmas, bracket_panel_bytes=bracket_panel_bytes,
         bracket_copy_sample=bracket_copy_sample, bracket_event_share=bracket_event_share,
         prefetch_passes=prefetch_passes, ahead_rows=ahead_rows,
-        row_block_passes=row_block_passes, bracket_blocks=bracket_blocks)
+        row_block_passes=row_block_passes, bracket_blocks=bracket_blocks,
+        bracket_ties=bracket_ties)
 
 
 def _step_one(const floating[:, :] y, bint groups_are_rows, bint with_squares=True):

@@ -814,6 +814,9 @@ cdef enum:
     _SAMPLE_RUN = 4
     # Newton steps on a group's level (each one pass over it) before giving up.
     _LEVEL_STEPS = 48
+    # ... and after which a step that lands at a tie settles (``_at_tie``):
+    # a Newton step from below settles in 2-5 (Gaussian groups of 100).
+    _TIE_STEPS = 6
     # Newton steps on theta over the sample.
     _SAMPLE_STEPS = 40
 
@@ -833,6 +836,10 @@ cdef Py_ssize_t _BRACKET_MAX_LENGTH = 256
 # 9.0 and 9.2).
 cdef double _BRACKET_MIN_KEPT = 0.75
 cdef bint _bracket_on = _small_simd > 0
+# A tie (``_at_tie``) lies within this share of a set's mean magnitude of its
+# interval: the rounding of float32's sums by blocks, at most 15 additions of
+# 2**-24 of a block's sum each.
+cdef double _TIE_SHARE = 2.0 ** -20
 # The half-width of the bracket, in standard errors of the sample's estimate:
 # fewer entries between its ends to read and sort, against a theta^* outside
 # it now and then (the general path then).  Issue 14, an AMD Zen 5, float32
@@ -863,9 +870,10 @@ cdef bint _copy_sample = True
 # double, an extraction and two additions where a block's are one addition
 # (issue 14, an Intel Xeon, single calls interleaved in one process, Gaussian
 # float32 at 10 and 50 % of the norm, blocks / double: 100 x 100000
-# 0.84-0.87 of the time, 64 x 200000 0.87-0.88, 200 x 50000 0.83-0.87,
-# 150 x 60000 0.86; Student t(3) 100 x 100000 at 50 % 0.88).  theta and the
-# levels are then as exact as float32's sums, as the in-cache path's.
+# 0.88-0.94 of the time, 64 x 200000 0.87-0.93, 200 x 50000 0.80, 150 x
+# 60000 0.88; Student t(3) 100 x 100000 at 50 % 0.94).  theta and the
+# levels are then as exact as float32's sums, as the in-cache path's, and a
+# level within their rounding of an entry settles there (``_at_tie``).
 cdef bint _bracket_blocks = True
 # Units read between two shares of the next panel's prefetches (four whole
 # strips: the float32 AVX-512 pass reads them together).
@@ -893,7 +901,6 @@ cdef struct Bracket:
     double* count_hi
     double* inside_hi
     double* outside_hi
-    double* sum_hi
     # Per group: done (its level is exact), zero at theta_hi.
     unsigned char* done
     unsigned char* zero_hi
@@ -911,14 +918,15 @@ cdef struct Bracket:
     double* solve_intercept
     double* solve_slope
     # Whether float32's passes in the lanes layout sum by blocks of rows
-    # (``_small_pass``; bracket_project sets it where they cannot overflow).
+    # (``_small_pass``; bracket_project sets it where they cannot overflow):
+    # a level within their rounding of a tie then settles there (``_at_tie``).
     bint blocks
 
 
 cdef bint _alloc_bracket(Bracket* b, Py_ssize_t n_groups) noexcept nogil:
     """Every per-group array in one block: one slot of the kept work memory."""
     cdef Py_ssize_t g = n_groups if n_groups > 0 else 1
-    cdef double* block = <double*> malloc(g * (13 * sizeof(double) + 4 * sizeof(Py_ssize_t) + 2))
+    cdef double* block = <double*> malloc(g * (12 * sizeof(double) + 4 * sizeof(Py_ssize_t) + 2))
     cdef Py_ssize_t* indices
     b.level = block
     b.blocks = False
@@ -938,8 +946,7 @@ cdef bint _alloc_bracket(Bracket* b, Py_ssize_t n_groups) noexcept nogil:
     b.count_hi = block + 9 * g
     b.inside_hi = block + 10 * g
     b.outside_hi = block + 11 * g
-    b.sum_hi = block + 12 * g
-    indices = <Py_ssize_t*> (block + 13 * g)
+    indices = <Py_ssize_t*> (block + 12 * g)
     b.units = indices
     b.listed = indices + g
     b.event_start = indices + 2 * g
@@ -1081,9 +1088,44 @@ cdef bint _exact_levels(const floating* y, int layout, Py_ssize_t stride,
             end = g + width if g + width < n_groups else n_groups
             moving = skp_small_newton(g, end, theta, b.counts, b.sums, b.above_min,
                                       b.below_max, b.level, b.done, _small_simd)
+            if moving and b.blocks and step >= _TIE_STEPS:
+                moving = _settle_ties(b, g, end)
             b.listed[n_listed] = g
             n_listed += moving
     return n_listed == 0
+
+
+cdef inline bint _at_tie(const Bracket* b, Py_ssize_t g, double* level) noexcept nogil:
+    """Whether ``level`` lies within the rounding of float32's block sums of the
+    interval of group g's set (``_TIE_SHARE``); if so it is moved into it.
+
+    A level at an entry (a breakpoint) is that entry whichever side holds it,
+    but with sums exact only to float32's rounding, the Newton step from the
+    set with the entry can land just above it and the step from the set
+    without just below: the group goes back and forth between the two sets.
+    (Issue 14, an Intel Xeon: on 100 x 100000 float32 Gaussian matrices, about
+    one call in six at 10 and 50 % of the norm handed over to the general
+    path, twice as slow, before.)  The projection is the same within that
+    rounding with either set: the level goes to the interval's end.
+    """
+    cdef double tie = _TIE_SHARE * b.sums[g] / b.counts[g]
+    if not (b.counts[g] > 0.0 and b.below_max[g] - tie <= level[0] <= b.above_min[g] + tie):
+        return False
+    level[0] = (b.below_max[g] if level[0] < b.below_max[g]
+                else b.above_min[g] if level[0] > b.above_min[g] else level[0])
+    return True
+
+
+cdef bint _settle_ties(Bracket* b, Py_ssize_t g0, Py_ssize_t end) noexcept nogil:
+    """The groups g0:end not done whose Newton step lies at a tie (``_at_tie``)
+    settle on their pass's set; whether any is still moving."""
+    cdef Py_ssize_t g
+    cdef bint moving = False
+    for g in range(g0, end):
+        if not b.done[g]:
+            b.done[g] = b.level[g] > 0.0 and _at_tie(b, g, &b.level[g])
+            moving = moving or not b.done[g]
+    return moving
 
 
 cdef enum:
@@ -1537,7 +1579,6 @@ cdef bint _bracket_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
             for g in range(u, end):
                 b.zero_hi[g] = b.level[g] <= 0.0
                 b.count_hi[g] = b.counts[g]
-                b.sum_hi[g] = b.sums[g]
                 b.inside_hi[g] = b.above_min[g]
                 b.outside_hi[g] = b.below_max[g]
                 b.done[g] = lists.sums[g] <= theta_lo
@@ -1655,9 +1696,12 @@ cdef bint _bracket_sets(GroupLists* lists, Bracket* b, double eta, double* theta
     """Every group's set at theta, theta recomputed on them, and the check that each level fits.
 
     b.sums and b.counts receive the sets of the kept groups (listed in
-    lists.active), b.level their levels.  False when a level falls outside
-    the interval of its set (rounding at a breakpoint) or a group zero at
-    theta_lo is not zero at theta.  One pass over every group (the sums of
+    lists.active), b.level their levels.  Each set's sum is its sum at
+    theta_lo plus its events, as the solve took it (not the passes' sum at
+    theta_hi, which float32's blocks round otherwise).  False when a level
+    falls outside the interval of its set (rounding at a breakpoint, but for
+    float32's blocks within their rounding of it: ``_at_tie``) or a group
+    zero at theta_lo is not zero at theta.  One pass over every group (the sums of
     the model taken in it, the largest S_g of the groups zero at theta_lo
     kept for the check), then one over the kept groups.  (Most of its time,
     about 1.2 ms on 10**5 groups, is the walk along each group's events,
@@ -1691,8 +1735,6 @@ cdef bint _bracket_sets(GroupLists* lists, Bracket* b, double eta, double* theta
             lower = 0.0
         else:
             lower = b.outside_hi[g]
-            if b.event_count[g] > 0:
-                total = b.sum_hi[g]     # the pass's sum of that set
         b.sums[g] = total
         b.counts[g] = count
         b.above_min[g] = upper
@@ -1710,7 +1752,8 @@ cdef bint _bracket_sets(GroupLists* lists, Bracket* b, double eta, double* theta
     for idx in range(n):
         g = lists.active[idx]
         level = (b.sums[g] - t) * b.level[g]
-        if not (level > 0.0 and b.below_max[g] <= level <= b.above_min[g]):
+        if not (level > 0.0 and (b.below_max[g] <= level <= b.above_min[g]
+                                 or b.blocks and _at_tie(b, g, &level))):
             return False
         b.level[g] = level
     if dropped > t:
@@ -1829,7 +1872,7 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
                  double bracket_min_kept, double bracket_sigmas, Py_ssize_t bracket_panel_bytes,
                  bint bracket_copy_sample, double bracket_event_share,
                  bint prefetch_passes, Py_ssize_t ahead_rows, bint row_block_passes=True,
-                 bint bracket_blocks=True):
+                 bint bracket_blocks=True, bint bracket_ties=True):
     """The switches of both paths (``_l1inf._set_testing`` documents them); the level of the pass.
 
     ``default_on``: whether the paths run when ``small`` is None (no switch
@@ -1839,7 +1882,7 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
     global _small_on, _small_simd, _SMALL_MAX_BYTES, _SMALL_MAX_PASSES, _bracket_on
     global _BRACKET_MIN_GROUPS, _BRACKET_MAX_LENGTH, _BRACKET_MIN_KEPT, _BRACKET_SIGMAS
     global _PANEL_BYTES, _copy_sample, _BRACKET_EVENT_SHARE, _prefetch_passes, _AHEAD_ROWS
-    global _row_block_passes, _bracket_blocks
+    global _row_block_passes, _bracket_blocks, _TIE_SHARE
     cdef bint small_on = (default_on and skp_small_simd_level() > 0 if small is None
                           else bool(small))
     _small_on = small_on and not force_dense
@@ -1864,6 +1907,7 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
     _AHEAD_ROWS = ahead_rows
     _row_block_passes = row_block_passes
     _bracket_blocks = bracket_blocks
+    _TIE_SHARE = 2.0 ** -20 if bracket_ties else 0.0
     return _small_simd
 
 
