@@ -1581,6 +1581,28 @@ def test_bracket_path_float32_blocks_settle_at_ties(seed, share):
     np.testing.assert_array_equal(X, np.sign(Y) * np.minimum(np.abs(Y), mu.astype(np.float32)))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bracket_path_with_a_coarse_sample(dtype):
+    """65536 column groups (8192 strips): a coarse sample of one strip in 128
+    starts the finer one, in the general path's arrays (``_lent_sets``); the
+    reference's projection and levels."""
+    rng = np.random.default_rng(53)
+    Y = rng.standard_normal((20, 65536)).astype(dtype)
+    tol = 1e-9 if dtype == np.float64 else 3e-6
+    _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_kept=0.0,
+                        short_groups=False)
+    try:
+        for share in (0.1, 0.5):
+            eta = share * l1inf_norm(Y, axis=0)
+            X, theta, mu = project_l1inf_ball(Y, eta, axis=0, return_dual=True)
+            assert _l1inf._bracket_stats()[5] == 1
+            expected, _, mu_ref = _bisection_projection(Y, eta, 0)
+            np.testing.assert_allclose(X, expected, rtol=0, atol=tol * np.abs(Y).max())
+            np.testing.assert_allclose(mu, mu_ref, rtol=0, atol=tol * np.abs(Y).max())
+    finally:
+        _l1inf._set_testing()
+
+
 def test_bracket_path_hands_over_when_theta_misses(bracket_path):
     """A bracket far too narrow for the sample's error: theta^* falls outside, the
     general path takes over, the projection stays exact."""

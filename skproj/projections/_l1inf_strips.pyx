@@ -722,13 +722,16 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
     cdef int p
     cdef const floating* source = &y[0, 0] if layout else NULL
     cdef double theta, low
-    # The per-group work arrays of the general path serve as scratch.
-    cdef double* level = w.gather_level
-    cdef double* counts = w.band_low
-    cdef double* sums = w.band_high
-    cdef double* above_min = w.histogram_low
-    cdef double* below_max = w.histogram_high
-    cdef Py_ssize_t* listed = w.subset
+    cdef Bracket sets
+    _lent_sets(w, &sets, False)
+    cdef double* level = sets.level
+    cdef double* counts = sets.counts
+    cdef double* sums = sets.sums
+    cdef double* above_min = sets.above_min
+    cdef double* below_max = sets.below_max
+    cdef Py_ssize_t* listed = sets.listed
+    # (lent too, for 1 / c_g: see _lent_sets)
+    cdef double* inv_count = w.column_high
     cdef floating* levels = <floating*> w.clip_levels
     cdef const double* reciprocal = NULL
     cdef double inv_size = 1.0 / group_size
@@ -768,9 +771,9 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
             _small_pass(source, layout, stride, n_groups, group_size, listed, n_listed, level,
                         counts, sums, above_min, below_max, True)
         rounds[0] = p + 1
-        _small_inverses(layout, listed, n_listed, n_groups, counts, reciprocal, w.column_high)
+        _small_inverses(layout, listed, n_listed, n_groups, counts, reciprocal, inv_count)
         if not _small_update(counts, sums, n_groups, eta, lists.active, &n_kept,
-                             w.column_high, level, &theta):
+                             inv_count, level, &theta):
             return SMALL_DECLINED
         n_listed = skp_small_moved(n_groups, SKP_SMALL_STRIP if layout == SMALL_LANES else 1,
                                    level, above_min, below_max, listed, _small_simd)
@@ -921,6 +924,31 @@ cdef struct Bracket:
     # (``_small_pass``; bracket_project sets it where they cannot overflow):
     # a level within their rounding of a tie then settles there (``_at_tie``).
     bint blocks
+
+
+cdef void _lent_sets(Work* w, Bracket* sets, bint blocks) noexcept nogil:
+    """The general path's per-group arrays as the passes' sets: ``sets``' level,
+    counts, sums, above_min, below_max, units, listed and done (no arrays of
+    its own, nothing else of a Bracket).
+
+    Both halves of this module run before the general path gathers anything,
+    or instead of it: its arrays of one slot per group, free until then, are
+    their scratch, each in one role, named here once -- level in
+    ``gather_level``, counts in ``band_low``, sums in ``band_high``,
+    above_min in ``histogram_low``, below_max in ``histogram_high``, units in
+    ``bucket_cursor``, listed in ``subset``, done in ``edges_low`` (and the
+    in-cache path's 1 / c_g in ``column_high``).
+    """
+    memset(sets, 0, sizeof(Bracket))
+    sets.level = w.gather_level
+    sets.counts = w.band_low
+    sets.sums = w.band_high
+    sets.above_min = w.histogram_low
+    sets.below_max = w.histogram_high
+    sets.units = w.bucket_cursor
+    sets.listed = w.subset
+    sets.done = <unsigned char*> w.edges_low
+    sets.blocks = blocks
 
 
 cdef bint _alloc_bracket(Bracket* b, Py_ssize_t n_groups) noexcept nogil:
@@ -1810,19 +1838,11 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
     # A coarse sample first where there are enough units for it: its estimate
     # and fit start the finer one near its answer.  Where it keeps few groups
     # the general path is faster (its gather of the candidate groups).  Its
-    # arrays are the general path's (scratch until its gathers).
+    # arrays are the general path's (``_lent_sets``).
     _no_fit(fit)
     if (n_groups // (SKP_SMALL_STRIP if layout == SMALL_LANES else 1)
             >= 64 * _COARSE_EVERY):
-        coarse.level = w.gather_level
-        coarse.counts = w.band_low
-        coarse.sums = w.band_high
-        coarse.above_min = w.histogram_low
-        coarse.below_max = w.histogram_high
-        coarse.units = w.subset
-        coarse.listed = w.bucket_cursor
-        coarse.done = <unsigned char*> w.edges_low
-        coarse.blocks = blocks
+        _lent_sets(w, &coarse, blocks)
         if not _sample_theta(y, layout, stride, lists, &coarse, eta, _COARSE_EVERY,
                              &theta_s, &spread, fit, &kept_share):
             theta_s = theta_0
