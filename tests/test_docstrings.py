@@ -33,3 +33,14 @@ def test_docstring_examples(name):
     # Solver output is compared up to ellipses, as scikit-learn's doctests do.
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("name", ["skproj.projections._matrix", "skproj.projections._constraints"])
+def test_shared_docstring_sections_are_filled_in(name):
+    """The functions whose docstrings share their parameters, returns and
+    raises (``{parameters}`` and the like, filled in by a decorator) show no
+    placeholder left: a function defined without its decorator would."""
+    module = importlib.import_module(name)
+    for public in module.__all__:
+        doc = getattr(module, public).__doc__
+        assert "{parameters" not in doc and "{raises}" not in doc, public

@@ -350,7 +350,6 @@ def project_l12_ball(Y, eta, *, axis=0, out=None):
     return bilevel_l12(Y, eta, axis=axis, out=out)
 
 
-@_document
 def _level_start(dual_init, Y, axis):
     """``dual_init`` as the kernel's ``start``: float64, contiguous, one level per group.
 
@@ -384,6 +383,7 @@ def _level_start(dual_init, Y, axis):
     return start
 
 
+@_document
 def project_l1inf_ball(Y, eta, *, axis=0, out=None, return_dual=False, dual_init=None):
     r"""Exact Euclidean projection onto the l1,inf ball.
 
