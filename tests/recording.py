@@ -1,4 +1,5 @@
-"""A callback that records which hooks a training loop called (shared by the tests)."""
+"""Recorders shared by the tests: the hooks a training loop called, the starts a
+projection was given."""
 
 from skproj.nn import Callback
 
@@ -20,3 +21,20 @@ class RecordingCallback(Callback):
 
     def on_train_end(self, module):
         self.calls.append("end")
+
+
+def record_dual_inits(monkeypatch, name):
+    """Wrap ``skproj.projections._constraints.<name>`` (the projection a
+    warm-starting constraint calls) to record each call's ``dual_init``; the
+    list of them, filled as the constraint projects."""
+    from skproj.projections import _constraints
+
+    calls = []
+    project = getattr(_constraints, name)
+
+    def recording(*args, **kwargs):
+        calls.append(kwargs["dual_init"])
+        return project(*args, **kwargs)
+
+    monkeypatch.setattr(_constraints, name, recording)
+    return calls

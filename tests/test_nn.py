@@ -7,7 +7,7 @@ import pickle
 
 import numpy as np
 import pytest
-from recording import RecordingCallback
+from recording import RecordingCallback, record_dual_inits
 
 from skproj import projections as P
 
@@ -212,16 +212,7 @@ def test_project_parameter_one_shot():
 def test_l1inf_ball_warm_starts_each_step_from_the_last_levels(monkeypatch, groups, axis):
     """The exact l1,inf ball's projections after the first start from the levels
     of the last one (``Constraint.warm_starts``): the same bits as a cold start."""
-    from skproj.projections import _constraints
-
-    calls = []
-    project = _constraints.project_l1inf_ball
-
-    def recording(*args, **kwargs):
-        calls.append(kwargs["dual_init"])
-        return project(*args, **kwargs)
-
-    monkeypatch.setattr(_constraints, "project_l1inf_ball", recording)
+    calls = record_dual_inits(monkeypatch, "project_l1inf_ball")
     assert P.L1InfBall(1.0).warm_starts
     torch.manual_seed(3)
     layer = nn.Linear(120, 40)

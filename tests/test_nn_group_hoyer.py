@@ -7,6 +7,7 @@ from sklearn.base import clone
 from skproj import projections as P
 
 torch = pytest.importorskip("torch")
+from recording import record_dual_inits  # noqa: E402
 from skproj.nn import ProjectEvery, ProjectThenFreeze, constrain  # noqa: E402
 
 
@@ -74,16 +75,7 @@ def test_the_toolkit_warm_starts_each_step_from_the_last(monkeypatch):
     (none at first, nor after one that left the weight as it was): the
     projections the optimizer's steps call are those a cold start makes, up
     to rounding."""
-    from skproj.projections import _constraints
-
-    calls = []
-    project = _constraints.project_group_hoyer
-
-    def recording(*args, **kwargs):
-        calls.append(kwargs["dual_init"])
-        return project(*args, **kwargs)
-
-    monkeypatch.setattr(_constraints, "project_group_hoyer", recording)
+    calls = record_dual_inits(monkeypatch, "project_group_hoyer")
     layer = torch.nn.Linear(300, 40)
     target = constrain(layer, "weight", "group_hoyer", eta=0.8, groups="outputs")
     duals = []
