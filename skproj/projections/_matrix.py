@@ -408,9 +408,12 @@ def project_l1inf_ball(Y, eta, *, axis=0, out=None, return_dual=False, dual_init
         A warm start: the levels :math:`\mu` that ``return_dual=True`` gave
         for a nearby ``Y`` (the weight before an optimizer step, as
         :mod:`skproj.nn` keeps them), finite and non-negative.  The result
-        is the same up to rounding (measured: the same bits); where most
-        groups keep the entries above their levels, it takes fewer passes
-        over ``Y``.  Used by the CPU kernels (NumPy arrays and CPU tensors).
+        is the same up to rounding (measured: the same bits).  The passes
+        over a matrix in cache (up to 8 MB, the size of a layer's weight)
+        start at these levels, fewer of them where most groups keep the
+        entries above their levels; the other ways of the CPU kernels
+        (larger matrices, groups of up to 16 entries) and a tensor on a
+        GPU take no start, only its check.
 
     Returns
     -------
