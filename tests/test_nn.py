@@ -231,6 +231,28 @@ def test_l1inf_ball_warm_starts_each_step_from_the_last_levels(monkeypatch, grou
     assert all(call is level for call, level in zip(calls[1:], levels[:-1]))
 
 
+def test_a_multiplier_of_another_set_or_axis_is_no_warm_start(monkeypatch):
+    """A parameter given another kind of set (GSP's multiplier is a number, the
+    l1,inf ball's levels one per group), or groups along the other axis,
+    projects from scratch once, then from its own last levels."""
+    calls = record_dual_inits(monkeypatch, "project_l1inf_ball")
+    torch.manual_seed(4)
+    layer = nn.Linear(60, 20)
+    target = constrain(layer, "weight", "group_hoyer", eta=0.8)
+    target.project()
+    assert np.ndim(target._dual) == 0
+    target.constraint = P.L1InfBall(2.0, axis=0)
+    target.project()
+    target.project()
+    target.constraint = P.L1InfBall(2.0, axis=1)
+    target.project()
+    target.project()
+    assert calls[0] is None and calls[2] is None
+    assert calls[1].shape == (60,) and calls[3].shape == (20,)
+    expected = P.project_l1inf_ball(layer.weight.detach().numpy(), 2.0, axis=1)
+    np.testing.assert_array_equal(layer.weight.detach().numpy(), expected)
+
+
 # --- masks --------------------------------------------------------------------------
 
 def _train_steps(model, optimizer, n_steps, seed=1):

@@ -108,16 +108,20 @@ def _writer(target):
     return write_back
 
 
-def _warm_start(dual):
-    """The ``dual_init`` of a projection from the last one's multiplier ``dual``.
+def _warm_start(dual, matrix, constraint):
+    """The ``dual_init`` of ``constraint``'s projection of ``matrix`` from the
+    last projection's multiplier ``dual`` (the same class of set's).
 
-    None where there is none to start from: no projection yet, or a scalar
-    multiplier of 0 (the weight was then inside the set).  Levels (the exact
-    l1,inf ball's, one per group) as they are.
+    None where there is nothing to start from: no projection yet, a scalar
+    multiplier of 0 (the weight was then inside the set), or levels (the
+    exact l1,inf ball's, one per group) of other groups than ``matrix``'s
+    along the set's axis (the set's axis changed).
     """
-    if dual is None or (getattr(dual, "ndim", 0) == 0 and dual == 0):
+    if dual is None:
         return None
-    return dual
+    if getattr(dual, "ndim", 0) == 0:
+        return None if dual == 0 else dual
+    return dual if tuple(dual.shape) == (matrix.shape[1 - constraint.axis],) else None
 
 
 def _group_matrix(tensor, groups, is_matrix, axis=None):
@@ -174,8 +178,10 @@ class ParameterConstraint:
     # (weak reference to the mask, key, factor): see _mask_factor.
     _factor = None
     # The multiplier of the last projection, where the constraint warm-starts
-    # (``Constraint.warm_starts``): the next step's guess.
+    # (``Constraint.warm_starts``): the next step's guess; and the class of
+    # the set it was found for (another set's is no guess: _warm_start).
     _dual = None
+    _dual_of = None
 
     def __init__(self, module, name, constraint, groups):
         self.module = module
@@ -316,10 +322,11 @@ class ParameterConstraint:
         self._mask_weight(param)
         matrix, _, write_back = self._matrix_of(param.detach())
         if constraint.warm_starts:
-            # (from the last step's multiplier; none to start from when it was
-            # 0, the weight then already inside the set)
+            start = (_warm_start(self._dual, matrix, constraint)
+                     if self._dual_of is type(constraint) else None)
             projected, self._dual = constraint.project(
-                matrix, out=matrix, dual_init=_warm_start(self._dual), return_dual=True)
+                matrix, out=matrix, dual_init=start, return_dual=True)
+            self._dual_of = type(constraint)
             write_back(projected)
         else:
             write_back(constraint.project(matrix, out=matrix))
