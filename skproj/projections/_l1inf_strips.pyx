@@ -839,9 +839,10 @@ cdef Py_ssize_t _BRACKET_MAX_LENGTH = 256
 # 9.0 and 9.2).
 cdef double _BRACKET_MIN_KEPT = 0.75
 cdef bint _bracket_on = _small_simd > 0
-# A tie (``_at_tie``) lies within this share of a set's mean magnitude of its
-# interval: the rounding of float32's sums by blocks, at most 15 additions of
-# 2**-24 of a block's sum each.
+# A level is at a tie (``_at_tie``) where it lies outside its set's interval
+# by at most this share of the set's mean magnitude: the rounding of
+# float32's sums by blocks, at most 15 additions of 2**-24 of a block's sum
+# each.
 cdef double _TIE_SHARE = 2.0 ** -20
 # The half-width of the bracket, in standard errors of the sample's estimate:
 # fewer entries between its ends to read and sort, against a theta^* outside
@@ -1136,8 +1137,11 @@ cdef inline bint _at_tie(const Bracket* b, Py_ssize_t g, double* level) noexcept
     path, twice as slow, before.)  The projection is the same within that
     rounding with either set: the level goes to the interval's end.
     """
-    cdef double tie = _TIE_SHARE * b.sums[g] / b.counts[g]
-    if not (b.counts[g] > 0.0 and b.below_max[g] - tie <= level[0] <= b.above_min[g] + tie):
+    cdef double tie
+    if not b.counts[g] > 0.0:
+        return False
+    tie = _TIE_SHARE * b.sums[g] / b.counts[g]
+    if not (b.below_max[g] - tie <= level[0] <= b.above_min[g] + tie):
         return False
     level[0] = (b.below_max[g] if level[0] < b.below_max[g]
                 else b.above_min[g] if level[0] > b.above_min[g] else level[0])
