@@ -359,8 +359,9 @@ def _level_start(dual_init, Y, axis):
     # (each step of a pruning schedule pays this: NumPy's shape and checks
     # of 1000 levels took 9 us, now about 2)
     is_array = type(Y) is np.ndarray
-    on_cpu = is_array or not _torch_backend.is_tensor(Y) or Y.device.type == "cpu"
-    shape = Y.shape if is_array or not on_cpu or _torch_backend.is_tensor(Y) else np.shape(Y)
+    is_tensor = not is_array and _torch_backend.is_tensor(Y)
+    on_cpu = not is_tensor or Y.device.type == "cpu"
+    shape = Y.shape if is_array or is_tensor else np.shape(Y)
     if len(shape) != 2 or not (type(axis) is int and axis in (0, 1)):
         return None
     if type(dual_init) is not np.ndarray and _torch_backend.is_tensor(dual_init):
