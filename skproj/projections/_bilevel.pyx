@@ -332,6 +332,7 @@ cdef extern from "_bilevel_simd.h" nogil:
     enum: SKP_STRIP_BYTES
     const double SKP_BOUND_MARGIN
     int skp_avx512_enabled()
+    int skp_rows_ahead
     void skp_scale_row_f32(const float* src, float* dst, Py_ssize_t n, double factor,
                            int simd)
     double skp_short_threshold_by_f32(const float* values, Py_ssize_t n, double total,
@@ -554,7 +555,7 @@ def _guessed_floor_stats():
 
 def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1=None,
                       bint pairs=True, bint fused=True, bint first_pairs=True,
-                      bint guessed_floors=True):
+                      bint guessed_floors=True, bint rows_ahead=True):
     """Testing hook: column panels by passes (``True``), by gathered
     candidates (``False``) or as measured (``None``: short columns then take
     ``_short_columns``); this module's AVX-512 loops or not (each extension
@@ -567,13 +568,17 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     once all are; on a matrix out of cache, pairs of groups of longer columns
     too, their first passes in one sweep (``first_pairs``), or not; rows'
     magnitudes gathered first above a guessed floor (``guessed_floors``, see
-    ``_row_threshold``) or above the bound of every row's tau alone."""
-    global _forced_path, _pairs, _fused, _first_pairs, _guessed_floors
+    ``_row_threshold``) or above the bound of every row's tau alone; the
+    AVX-512 writes down a panel's rows (or a pair of groups') prefetching the
+    rows ahead for writing (``rows_ahead``, ``skp_prefetch_rows_for_write``)
+    or not."""
+    global _forced_path, _pairs, _fused, _first_pairs, _guessed_floors, skp_rows_ahead
     _forced_path = 0 if passes is None else (1 if passes else -1)
     _pairs = pairs
     _fused = fused
     _first_pairs = first_pairs
     _guessed_floors = guessed_floors
+    skp_rows_ahead = rows_ahead
     skp_set_avx512(avx512)
     skp_set_cpu_choices(-1 if strips is None else int(bool(strips)),
                         -1 if panels_into_l1 is None else int(bool(panels_into_l1)))

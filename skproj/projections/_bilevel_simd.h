@@ -53,6 +53,9 @@
 
 /* Rows prefetched ahead of the block being gathered. */
 #define SKP_PANEL_PREFETCH_ROWS 16
+/* Whether the writes down a panel's rows prefetch the rows ahead for writing
+ * (skp_prefetch_rows_for_write); a testing switch (_set_column_paths). */
+static int skp_rows_ahead = 1;
 /* Rows between two raises of the columns' floors, and the share of the kept
  * sum given up to its rounding (see skp_kept_bound4). */
 #define SKP_BOUND_ROWS 16
@@ -864,6 +867,9 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_write(
         ptrdiff_t n_rows, const double* taus, float* dst, ptrdiff_t dst_stride) {
     const __m512 infinite = _mm512_set1_ps(INFINITY);
     const __mmask16 lanes = s->lanes, next_lanes = next ? next->lanes : 0;
+    /* (the rows ahead prefetched for writing where they lie apart) */
+    const ptrdiff_t bytes = next ? 128 : 64;
+    const ptrdiff_t ahead = skp_rows_ahead && dst_stride != bytes ? n_rows - SKP_WRITE_ROWS_AHEAD : 0;
     __m512 h, l, next_h, next_l;
     __mmask16 kept, next_kept;
     ptrdiff_t i;
@@ -881,6 +887,7 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_write(
         for (i = 0; i < n_rows; i++) {
             const float* y = (const float*) (s->columns + i * row_stride);
             float* x = (float*) ((char*) dst + i * dst_stride);
+            if (i < ahead) skp_prefetch_rows_for_write(x, bytes, dst_stride);
             _mm512_storeu_ps(x, skp_shrunk16_f32(_mm512_loadu_ps(y), h, l, 0xffff));
             if (next)
                 _mm512_storeu_ps(x + 16, skp_shrunk16_f32(_mm512_loadu_ps(y + 16), next_h,
@@ -891,6 +898,7 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_write(
     for (i = 0; i < n_rows; i++) {
         const float* y = (const float*) (s->columns + i * row_stride);
         float* x = (float*) ((char*) dst + i * dst_stride);
+        if (i < ahead) skp_prefetch_rows_for_write(x, bytes, dst_stride);
         _mm512_mask_storeu_ps(x, lanes, skp_shrunk16_f32(_mm512_maskz_loadu_ps(kept, y), h, l,
                                                          kept));
         if (next)
@@ -1597,11 +1605,14 @@ SKP_AVX512 static void skp_shrink_rows512_f32(const float* src, ptrdiff_t src_st
                                               const float* hi, const float* lo) {
     const __m512 infinite = _mm512_set1_ps(INFINITY);
     const __mmask16 tail = (__mmask16) ((1u << (width % 16)) - 1);
-    const ptrdiff_t whole = width - width % 16;
+    const ptrdiff_t whole = width - width % 16, bytes = width * (ptrdiff_t) sizeof(float);
+    /* (the rows ahead prefetched for writing where they lie apart: a panel's) */
+    const ptrdiff_t ahead = skp_rows_ahead && dst_stride != bytes ? n_rows - SKP_WRITE_ROWS_AHEAD : 0;
     ptrdiff_t i, j;
     for (i = 0; i < n_rows; i++) {
         const float* y = (const float*) ((const char*) src + i * src_stride);
         float* x = (float*) ((char*) dst + i * dst_stride);
+        if (i < ahead) skp_prefetch_rows_for_write(x, bytes, dst_stride);
         for (j = 0; j < whole; j += 16) {
             const __m512 h = _mm512_loadu_ps(hi + j);
             const __mmask16 kept = _mm512_cmp_ps_mask(h, infinite, _CMP_NEQ_OQ);
@@ -1690,6 +1701,9 @@ SKP_AVX512 static void skp_shrink_panel512_f64(const double* src, ptrdiff_t src_
                                                const double* taus, int stream) {
     const __m512d zero = _mm512_setzero_pd(), infinite = _mm512_set1_pd(INFINITY);
     const __m512i sign = _mm512_set1_epi64(INT64_MIN);
+    const ptrdiff_t bytes = width * (ptrdiff_t) sizeof(double);
+    /* (in cache, the rows ahead prefetched for writing where they lie apart) */
+    const ptrdiff_t ahead = !stream && skp_rows_ahead && dst_stride != bytes ? n_rows - SKP_WRITE_ROWS_AHEAD : 0;
     ptrdiff_t i, j;
 #define SKP_SHRINK8(store)                                                    \
     do {                                                                      \
@@ -1713,9 +1727,11 @@ SKP_AVX512 static void skp_shrink_panel512_f64(const double* src, ptrdiff_t src_
         if (stream)
             for (j = 0; j + 8 <= width; j += 8)
                 SKP_SHRINK8(SKP_STREAM_ALL);
-        else
+        else {
+            if (i < ahead) skp_prefetch_rows_for_write(x, bytes, dst_stride);
             for (j = 0; j + 8 <= width; j += 8)
                 SKP_SHRINK8(SKP_STORE_ALL);
+        }
         /* (the columns left one at a time, as skp_shrink_panel_f64: masked
          * loads that miss the cache took 1.3 times as long, on a last panel
          * of two columns down 100000 rows) */
