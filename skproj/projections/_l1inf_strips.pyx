@@ -53,6 +53,7 @@ cdef extern from "_l1inf_small.h" nogil:
     enum: SKP_SMALL_STRIP
     double SKP_SMALL_BLOCK_MAX
     int skp_small_simd_level()
+    int skp_small_rows_ahead
     void skp_small_lanes_f64(const double* y, Py_ssize_t length, Py_ssize_t width,
                              Py_ssize_t row_stride, const Py_ssize_t* strips,
                              Py_ssize_t n_strips, const double* level, double* counts,
@@ -1896,7 +1897,7 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
                  double bracket_min_kept, double bracket_sigmas, Py_ssize_t bracket_panel_bytes,
                  bint bracket_copy_sample, double bracket_event_share,
                  bint prefetch_passes, Py_ssize_t ahead_rows, bint row_block_passes=True,
-                 bint bracket_blocks=True, bint bracket_ties=True):
+                 bint bracket_blocks=True, bint bracket_ties=True, bint transpose_ahead=True):
     """The switches of both paths (``_l1inf._set_testing`` documents them); the level of the pass.
 
     ``default_on``: whether the paths run when ``small`` is None (no switch
@@ -1906,7 +1907,7 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
     global _small_on, _small_simd, _SMALL_MAX_BYTES, _SMALL_MAX_PASSES, _bracket_on
     global _BRACKET_MIN_GROUPS, _BRACKET_MAX_LENGTH, _BRACKET_MIN_KEPT, _BRACKET_SIGMAS
     global _PANEL_BYTES, _copy_sample, _BRACKET_EVENT_SHARE, _prefetch_passes, _AHEAD_ROWS
-    global _row_block_passes, _bracket_blocks, _TIE_SHARE
+    global _row_block_passes, _bracket_blocks, _TIE_SHARE, skp_small_rows_ahead
     cdef bint small_on = (default_on and skp_small_simd_level() > 0 if small is None
                           else bool(small))
     _small_on = small_on and not force_dense
@@ -1932,6 +1933,7 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
     _row_block_passes = row_block_passes
     _bracket_blocks = bracket_blocks
     _TIE_SHARE = 2.0 ** -20 if bracket_ties else 0.0
+    skp_small_rows_ahead = transpose_ahead
     return _small_simd
 
 
