@@ -810,7 +810,13 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_groups512(
  * (rows or columns): the level of entry k of line i is levels[k]
  * (``per_entry``: the lanes layout) or levels[i] (the groups layout).  The
  * clip is _common.pxd's, in the input's precision: v > l gives l, then
- * v < -l gives -l. */
+ * v < -l gives -l.  Each store brings the line SKP_WRITE_AHEAD bytes on
+ * into L1 for writing (skp_prefetch_for_write; issue 14, an Intel Xeon,
+ * project_l1inf_ball at 10, 50, 90 % of the norm, single calls interleaved
+ * in one process, times a copy, without / with: float32 100 x 1000 column
+ * groups 6.26 / 6.15, 7.45 / 7.31, 6.39 / 6.26; 1000 x 100 row groups and
+ * 300 x 784 1-2.5 % faster; float64 100 x 1000 4.08 / 3.74, 4.68 / 4.40,
+ * 4.18 / 3.82; 300 x 300 and 500 x 1000 1-4 % faster). */
 #define SKP_SMALL_CLIP512(T, SUFFIX, W, VEC, MASK, MASKZ_LOADU, SET1, MIN, MAX, MASK_STOREU,  \
                           SIGN, CAST_I, CAST_F)                                             \
 SKP_SMALL_AVX512 static void skp_small_clip512_##SUFFIX(const T* y, T* x, ptrdiff_t n_lines,      \
@@ -837,6 +843,7 @@ SKP_SMALL_AVX512 static void skp_small_clip512_##SUFFIX(const T* y, T* x, ptrdif
             /* included) min and max give their second one, v: the clip's    */              \
             /* bits, in two instructions instead of four.                     */              \
             v = zero_line ? CAST_F(_mm512_setzero_si512()) : MIN(l, MAX(low, v));           \
+            skp_prefetch_for_write(dst + k);                                                \
             MASK_STOREU(dst + k, all, v);                                                   \
         }                                                                                   \
     }                                                                                       \

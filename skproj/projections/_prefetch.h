@@ -41,7 +41,8 @@
 /* The line SKP_WRITE_AHEAD bytes past ``at`` brought into L1 for writing
  * (PREFETCHW, which every CPU with AVX-512F has), by the AVX-512 loops that
  * write a contiguous run of an output with plain stores (the l1 ball's and
- * the simplex's write, skp_write_row512's rows): each line of an output in
+ * the simplex's write, skp_write_row512's rows, the exact ball's write in
+ * cache, skp_small_clip512 in _l1inf_small.h): each line of an output in
  * L2 otherwise reached L1 by a read for ownership that the stores waited
  * on.  Issue 14, an Intel Xeon, single calls interleaved, with / without,
  * at half the norm: project_l1_ball on 100 x 1000, 300 x 784 and 64 x 100
@@ -121,7 +122,8 @@ static inline void skp_prefetch_line(const char* address, int into_l1) {
 /* The line SKP_WRITE_AHEAD bytes past ``at`` brought into L1 for writing
  * (PREFETCHW, which every CPU with AVX-512F has), by the AVX-512 loops that
  * write a contiguous run of an output with plain stores (the l1 ball's and
- * the simplex's write, skp_write_row512's rows): each line of an output in
+ * the simplex's write, skp_write_row512's rows, the exact ball's write in
+ * cache, skp_small_clip512 in _l1inf_small.h): each line of an output in
  * L2 otherwise reached L1 by a read for ownership that the stores waited
  * on.  Issue 14, an Intel Xeon, single calls interleaved, with / without,
  * at half the norm: project_l1_ball on 100 x 1000, 300 x 784 and 64 x 100
@@ -218,7 +220,8 @@ SKP_PREFETCH_OUT_OF_LINE void skp_prefetch_next_rows(skp_next_panel* job, ptrdif
 /* The line SKP_WRITE_AHEAD bytes past ``at`` brought into L1 for writing
  * (PREFETCHW, which every CPU with AVX-512F has), by the AVX-512 loops that
  * write a contiguous run of an output with plain stores (the l1 ball's and
- * the simplex's write, skp_write_row512's rows): each line of an output in
+ * the simplex's write, skp_write_row512's rows, the exact ball's write in
+ * cache, skp_small_clip512 in _l1inf_small.h): each line of an output in
  * L2 otherwise reached L1 by a read for ownership that the stores waited
  * on.  Issue 14, an Intel Xeon, single calls interleaved, with / without,
  * at half the norm: project_l1_ball on 100 x 1000, 300 x 784 and 64 x 100
