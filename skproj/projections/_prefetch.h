@@ -38,61 +38,6 @@
 #else
 #define SKP_PREFETCH_OUT_OF_LINE static
 #define SKP_PREFETCH_INLINE
-/* The line SKP_WRITE_AHEAD bytes past ``at`` brought into L1 for writing
- * (PREFETCHW, which every CPU with AVX-512F has), by the AVX-512 loops that
- * write a contiguous run of an output with plain stores (the l1 ball's and
- * the simplex's write, skp_write_row512's rows, the exact ball's write in
- * cache, skp_small_clip512 in _l1inf_small.h): each line of an output in
- * L2 otherwise reached L1 by a read for ownership that the stores waited
- * on.  Issue 14, an Intel Xeon, single calls interleaved, with / without,
- * at half the norm: project_l1_ball on 100 x 1000, 300 x 784 and 64 x 100
- * float32 0.95-0.98 of the time (float64 0.96-1.0), bilevel_l1inf and
- * bilevel_l12 on their column groups 0.91-0.94 (float64 0.91-0.99);
- * beyond L2 (1000 x 1000, 1900 x 1000) and the exact ball 0.98-1.0.  Not
- * in the column panels' writes of bilevel_l11: a panel's rows are 512
- * bytes, so the line ahead is the next panel's, and 1000 x 1000 took 1.12
- * and 1.17 times as long (its in-cache rows, 0.99-1.02, are left as they
- * were too).  Inline assembly: the intrinsic needs -mprfchw to be more than
- * a plain prefetch. */
-#define SKP_WRITE_AHEAD 512
-static inline SKP_PREFETCH_INLINE void skp_prefetchw(const char* at) {
-#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
-    __asm__ volatile("prefetchw %0" : : "m"(*at));
-#else
-    (void) at;
-#endif
-}
-
-static inline SKP_PREFETCH_INLINE void skp_prefetch_for_write(const void* at) {
-    skp_prefetchw((const char*) at + SKP_WRITE_AHEAD);
-}
-
-/* The lines of the ``bytes`` at ``at`` (a part of a row about to be written)
- * SKP_WRITE_ROWS_AHEAD rows further on (``stride`` bytes a row) brought into
- * L1 for writing, by the AVX-512 loops that write a part of each row, down
- * the rows: a panel of column groups, a pair of groups of columns
- * (_bilevel_simd.h).  Where a row's part ends far from the next row's, the
- * hardware prefetchers do not follow the stores, and each line waited on its
- * read for ownership.  Issue 14, an Intel Xeon, bilevel_l11, single calls
- * interleaved in one process, at 10, 50, 90 % of the l1,1 norm, times a copy,
- * without / with: float32 1000 x 1000 (panels of 128 columns) 2.80 / 2.33,
- * 2.66 / 2.20, 2.63 / 2.16; 500 x 2000 2.67 / 2.23, 2.69 / 2.35, 2.40 /
- * 1.93; 100 x 1000 (pairs of groups) 4.66 / 4.52, 3.95 / 3.71, 3.84 / 3.60;
- * 128 x 2000 3.43 / 3.17, 3.00 / 2.61, 3.23 / 2.78; float64 500 x 1000
- * 2.76 / 2.71, 2.39 / 2.22, 2.31 / 2.16; 1000 x 500 3.19 / 3.16, 2.59 /
- * 2.22, 3.07 / 2.92; 2, 4 or 8 rows ahead alike.  Not where the rows written
- * are whole and follow one another, which the hardware follows: float32 300
- * x 784 and 250 x 1000, float64 100 x 1000, written whole, 1.05-1.11 times
- * as long. */
-#define SKP_WRITE_ROWS_AHEAD 4
-static inline SKP_PREFETCH_INLINE void skp_prefetch_rows_for_write(
-        const void* at, ptrdiff_t bytes, ptrdiff_t stride) {
-    const uintptr_t first = (uintptr_t) at + SKP_WRITE_ROWS_AHEAD * stride;
-    uintptr_t line;
-    for (line = first & ~(uintptr_t) 63; line < first + bytes; line += 64)
-        skp_prefetchw((const char*) line);
-}
-
 #endif
 
 /* The lines of bytes [first, end) in rows [row, n_rows) of the matrix at
@@ -119,61 +64,6 @@ static inline void skp_prefetch_line(const char* address, int into_l1) {
 #else
     (void) address;
     (void) into_l1;
-/* The line SKP_WRITE_AHEAD bytes past ``at`` brought into L1 for writing
- * (PREFETCHW, which every CPU with AVX-512F has), by the AVX-512 loops that
- * write a contiguous run of an output with plain stores (the l1 ball's and
- * the simplex's write, skp_write_row512's rows, the exact ball's write in
- * cache, skp_small_clip512 in _l1inf_small.h): each line of an output in
- * L2 otherwise reached L1 by a read for ownership that the stores waited
- * on.  Issue 14, an Intel Xeon, single calls interleaved, with / without,
- * at half the norm: project_l1_ball on 100 x 1000, 300 x 784 and 64 x 100
- * float32 0.95-0.98 of the time (float64 0.96-1.0), bilevel_l1inf and
- * bilevel_l12 on their column groups 0.91-0.94 (float64 0.91-0.99);
- * beyond L2 (1000 x 1000, 1900 x 1000) and the exact ball 0.98-1.0.  Not
- * in the column panels' writes of bilevel_l11: a panel's rows are 512
- * bytes, so the line ahead is the next panel's, and 1000 x 1000 took 1.12
- * and 1.17 times as long (its in-cache rows, 0.99-1.02, are left as they
- * were too).  Inline assembly: the intrinsic needs -mprfchw to be more than
- * a plain prefetch. */
-#define SKP_WRITE_AHEAD 512
-static inline SKP_PREFETCH_INLINE void skp_prefetchw(const char* at) {
-#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
-    __asm__ volatile("prefetchw %0" : : "m"(*at));
-#else
-    (void) at;
-#endif
-}
-
-static inline SKP_PREFETCH_INLINE void skp_prefetch_for_write(const void* at) {
-    skp_prefetchw((const char*) at + SKP_WRITE_AHEAD);
-}
-
-/* The lines of the ``bytes`` at ``at`` (a part of a row about to be written)
- * SKP_WRITE_ROWS_AHEAD rows further on (``stride`` bytes a row) brought into
- * L1 for writing, by the AVX-512 loops that write a part of each row, down
- * the rows: a panel of column groups, a pair of groups of columns
- * (_bilevel_simd.h).  Where a row's part ends far from the next row's, the
- * hardware prefetchers do not follow the stores, and each line waited on its
- * read for ownership.  Issue 14, an Intel Xeon, bilevel_l11, single calls
- * interleaved in one process, at 10, 50, 90 % of the l1,1 norm, times a copy,
- * without / with: float32 1000 x 1000 (panels of 128 columns) 2.80 / 2.33,
- * 2.66 / 2.20, 2.63 / 2.16; 500 x 2000 2.67 / 2.23, 2.69 / 2.35, 2.40 /
- * 1.93; 100 x 1000 (pairs of groups) 4.66 / 4.52, 3.95 / 3.71, 3.84 / 3.60;
- * 128 x 2000 3.43 / 3.17, 3.00 / 2.61, 3.23 / 2.78; float64 500 x 1000
- * 2.76 / 2.71, 2.39 / 2.22, 2.31 / 2.16; 1000 x 500 3.19 / 3.16, 2.59 /
- * 2.22, 3.07 / 2.92; 2, 4 or 8 rows ahead alike.  Not where the rows written
- * are whole and follow one another, which the hardware follows: float32 300
- * x 784 and 250 x 1000, float64 100 x 1000, written whole, 1.05-1.11 times
- * as long. */
-#define SKP_WRITE_ROWS_AHEAD 4
-static inline SKP_PREFETCH_INLINE void skp_prefetch_rows_for_write(
-        const void* at, ptrdiff_t bytes, ptrdiff_t stride) {
-    const uintptr_t first = (uintptr_t) at + SKP_WRITE_ROWS_AHEAD * stride;
-    uintptr_t line;
-    for (line = first & ~(uintptr_t) 63; line < first + bytes; line += 64)
-        skp_prefetchw((const char*) line);
-}
-
 #endif
 }
 
