@@ -1149,7 +1149,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  double wide_band_share=0.1, double bracket_event_share=0.05,
                  bint prefetch_passes=True, bint failed_fit_passes=True,
                  Py_ssize_t ahead_rows=16, bint row_blocks=True, bint row_block_passes=True,
-                 bint bracket_blocks=True, bint bracket_ties=True, bint transpose_ahead=True):
+                 bint bracket_blocks=True, bint bracket_ties=True, bint transpose_ahead=True,
+                 Py_ssize_t cached_ahead_rows=8):
     """Testing hook: exercise the safety nets on small problems.
 
     ``max_rounds`` caps the Newton rounds (0 sends every case to the sorted
@@ -1199,7 +1200,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     (``_l1inf_short``; by default where no other hook is given and the CPU
     has AVX-512).  ``transpose_ahead=False``: the in-cache path's copy of
     short row groups into the lanes layout does not prefetch its rows ahead
-    for writing (``skp_small_transpose_norms256_f32``).
+    for writing (``skp_small_transpose_norms256_f32``); its passes prefetch
+    the rows ``cached_ahead_rows`` ahead (0: none; ``_CACHED_AHEAD_ROWS``).
     Returns the level the in-cache pass runs at.
     """
     global _force_dense, _avx2
@@ -1227,7 +1229,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
         bracket_copy_sample=bracket_copy_sample, bracket_event_share=bracket_event_share,
         prefetch_passes=prefetch_passes, ahead_rows=ahead_rows,
         row_block_passes=row_block_passes, bracket_blocks=bracket_blocks,
-        bracket_ties=bracket_ties, transpose_ahead=transpose_ahead)
+        bracket_ties=bracket_ties, transpose_ahead=transpose_ahead,
+        cached_ahead_rows=cached_ahead_rows)
 
 
 def _step_one(const floating[:, :] y, bint groups_are_rows, bint with_squares=True):
