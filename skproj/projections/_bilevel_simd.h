@@ -56,6 +56,15 @@
 /* Whether the writes down a panel's rows prefetch the rows ahead for writing
  * (skp_prefetch_rows_for_write); a testing switch (_set_column_paths). */
 static int skp_rows_ahead = 1;
+
+/* The rows of a write down ``n_rows`` rows (``bytes`` written a row, rows
+ * ``stride`` bytes apart) that prefetch the rows ahead for writing: those
+ * before the last SKP_WRITE_ROWS_AHEAD, or none where the rows written follow
+ * one another (whole rows, which the hardware prefetchers follow). */
+static inline ptrdiff_t skp_rows_prefetched(ptrdiff_t n_rows, ptrdiff_t stride,
+                                            ptrdiff_t bytes) {
+    return skp_rows_ahead && stride != bytes ? n_rows - SKP_WRITE_ROWS_AHEAD : 0;
+}
 /* Rows between two raises of the columns' floors, and the share of the kept
  * sum given up to its rounding (see skp_kept_bound4). */
 #define SKP_BOUND_ROWS 16
@@ -867,9 +876,8 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_write(
         ptrdiff_t n_rows, const double* taus, float* dst, ptrdiff_t dst_stride) {
     const __m512 infinite = _mm512_set1_ps(INFINITY);
     const __mmask16 lanes = s->lanes, next_lanes = next ? next->lanes : 0;
-    /* (the rows ahead prefetched for writing where they lie apart) */
     const ptrdiff_t bytes = next ? 128 : 64;
-    const ptrdiff_t ahead = skp_rows_ahead && dst_stride != bytes ? n_rows - SKP_WRITE_ROWS_AHEAD : 0;
+    const ptrdiff_t ahead = skp_rows_prefetched(n_rows, dst_stride, bytes);
     __m512 h, l, next_h, next_l;
     __mmask16 kept, next_kept;
     ptrdiff_t i;
@@ -1606,8 +1614,7 @@ SKP_AVX512 static void skp_shrink_rows512_f32(const float* src, ptrdiff_t src_st
     const __m512 infinite = _mm512_set1_ps(INFINITY);
     const __mmask16 tail = (__mmask16) ((1u << (width % 16)) - 1);
     const ptrdiff_t whole = width - width % 16, bytes = width * (ptrdiff_t) sizeof(float);
-    /* (the rows ahead prefetched for writing where they lie apart: a panel's) */
-    const ptrdiff_t ahead = skp_rows_ahead && dst_stride != bytes ? n_rows - SKP_WRITE_ROWS_AHEAD : 0;
+    const ptrdiff_t ahead = skp_rows_prefetched(n_rows, dst_stride, bytes);
     ptrdiff_t i, j;
     for (i = 0; i < n_rows; i++) {
         const float* y = (const float*) ((const char*) src + i * src_stride);
@@ -1701,9 +1708,9 @@ SKP_AVX512 static void skp_shrink_panel512_f64(const double* src, ptrdiff_t src_
                                                const double* taus, int stream) {
     const __m512d zero = _mm512_setzero_pd(), infinite = _mm512_set1_pd(INFINITY);
     const __m512i sign = _mm512_set1_epi64(INT64_MIN);
-    const ptrdiff_t bytes = width * (ptrdiff_t) sizeof(double);
-    /* (in cache, the rows ahead prefetched for writing where they lie apart) */
-    const ptrdiff_t ahead = !stream && skp_rows_ahead && dst_stride != bytes ? n_rows - SKP_WRITE_ROWS_AHEAD : 0;
+    /* (in cache: streamed stores read nothing) */
+    const ptrdiff_t ahead = stream ? 0 : skp_rows_prefetched(
+        n_rows, dst_stride, width * (ptrdiff_t) sizeof(double));
     ptrdiff_t i, j;
 #define SKP_SHRINK8(store)                                                    \
     do {                                                                      \
@@ -1728,7 +1735,8 @@ SKP_AVX512 static void skp_shrink_panel512_f64(const double* src, ptrdiff_t src_
             for (j = 0; j + 8 <= width; j += 8)
                 SKP_SHRINK8(SKP_STREAM_ALL);
         else {
-            if (i < ahead) skp_prefetch_rows_for_write(x, bytes, dst_stride);
+            if (i < ahead)
+                skp_prefetch_rows_for_write(x, width * (ptrdiff_t) sizeof(double), dst_stride);
             for (j = 0; j + 8 <= width; j += 8)
                 SKP_SHRINK8(SKP_STORE_ALL);
         }

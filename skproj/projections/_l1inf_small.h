@@ -1551,11 +1551,11 @@ SKP_SMALL_AVX2 static ptrdiff_t skp_small_moved256(ptrdiff_t n_groups, ptrdiff_t
  * With ``prefetch`` (the CPU has AVX-512F, so PREFETCHW), the next block's
  * rows of ``t`` are brought into L1 for writing as a block is written: each
  * row of ``t`` is n_groups floats long, and its stores, 32 bytes a row down
- * the rows, waited on a read for ownership (issue 14,
- * an Intel Xeon, project_l1inf_ball at half the norm, single calls
- * interleaved in one process, times a copy, without / with: 1000 x 100
- * float32 row groups 9.98-10.41 / 9.16-9.40 in one run, 6.99-8.02 /
- * 6.17-7.17 in another, 1000 x 64 8.49-9.93 / 7.63-9.01).
+ * the rows, waited on a read for ownership (issue 14, an Intel Xeon,
+ * project_l1inf_ball at half the norm, single calls interleaved in one
+ * process, times a copy, without / with: 1000 x 100 float32 row groups
+ * 9.98-10.41 / 9.16-9.40 in one run, 6.99-8.02 / 6.17-7.17 in another,
+ * 1000 x 64 8.49-9.93 / 7.63-9.01).
  * (Measured and left out, on 1000 x 100 float32 row groups, where this
  * takes 20-22 us and the copy 8: the blocks of four sets of groups
  * alternated, against the latency of each set's chain of additions, 21 us
