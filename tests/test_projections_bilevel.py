@@ -664,6 +664,42 @@ def test_float32_column_l2_norms_rooted_in_the_fold_take_the_loops_bits(shape, r
                                rtol=1e-12)
 
 
+@pytest.mark.parametrize("offset", [0, 4, 16, 60])
+@pytest.mark.parametrize("shape", [(8, 16), (9, 31), (17, 47), (3, 301), (24, 7), (1, 100)])
+def test_float32_column_max_and_l1_folds_take_the_avx2_bits(offset, shape, rng):
+    # With AVX-512, float32 column groups' maxima and l1 sums are folded 16
+    # or 32 columns at a time from the first row's next line boundary (the
+    # columns before it under a mask, ``skp_fold_rows512_f32``), the last
+    # n % 8 columns one by one by the AVX2 caller: the same bits as the AVX2
+    # loop, wherever the matrix starts in a line; -0.0, subnormals and
+    # values of very different scales; a NaN refused by both, in the masked
+    # columns, the whole vectors or the last ones.
+    from skproj.projections import _bilevel
+
+    Y = (rng.standard_normal(shape)
+         * 10.0 ** rng.integers(-15, 15, size=shape)).astype(np.float32)
+    Y[0, 0] = -0.0
+    Y[-1, -1] = np.float32(-1e-40)
+    Y = at_offset(Y, offset)
+    for kind in (0, 1):
+        norms = {}
+        try:
+            for avx512 in (True, False):
+                _bilevel._set_column_paths(fold512=avx512)
+                norms[avx512] = np.empty(shape[1])
+                assert _bilevel.group_norms(Y, norms[avx512], kind, False)
+                for column in sorted({0, 3, shape[1] // 2, shape[1] - 1}):
+                    Z = at_offset(Y, offset)
+                    Z[shape[0] // 2, column] = np.nan
+                    assert not _bilevel.group_norms(Z, np.empty(shape[1]), kind, False)
+        finally:
+            _bilevel._set_column_paths()
+        np.testing.assert_array_equal(bits(norms[True]), bits(norms[False]))
+        expected = (np.abs(Y).max(axis=0) if kind == 0
+                    else np.abs(Y.astype(np.float64)).sum(axis=0))
+        np.testing.assert_allclose(norms[True], expected, rtol=1e-6)
+
+
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 @pytest.mark.parametrize("length", [1, 2, 7, 8, 9, 15, 16, 17])
 @pytest.mark.parametrize("kind", ["normal", "ties", "grid", "wide"])

@@ -49,7 +49,7 @@ from skproj.projections._streaming cimport (
 from skproj.projections._l1 cimport (
     SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
-    skp_kept_factors, skp_panels_into_l1, skp_set_avx512, skp_set_cpu_choices, skp_stream_fence,
+    skp_fold512, skp_kept_factors, skp_panels_into_l1, skp_set_avx512, skp_set_cpu_choices, skp_stream_fence,
     skp_write_short_rows512_f32, skp_write_short_rows512_f64, skp_write_strips512_f32,
     skp_write_strips512_f64, streams, streams_rows, write_row_simd, zero_result, zero_result_row,
 )
@@ -555,7 +555,7 @@ def _guessed_floor_stats():
 
 def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1=None,
                       bint pairs=True, bint fused=True, bint first_pairs=True,
-                      bint guessed_floors=True, bint rows_ahead=True):
+                      bint guessed_floors=True, bint rows_ahead=True, bint fold512=True):
     """Testing hook: column panels by passes (``True``), by gathered
     candidates (``False``) or as measured (``None``: short columns then take
     ``_short_columns``); this module's AVX-512 loops or not (each extension
@@ -571,14 +571,17 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     ``_row_threshold``) or above the bound of every row's tau alone; the
     AVX-512 writes down a panel's rows (or a pair of groups') prefetching the
     rows ahead for writing (``rows_ahead``, ``skp_prefetch_rows_for_write``)
-    or not."""
+    or not; float32's column maxima and l1 norms folded with AVX-512
+    (``fold512``, ``skp_fold_rows512_f32``) or with AVX2."""
     global _forced_path, _pairs, _fused, _first_pairs, _guessed_floors, skp_rows_ahead
+    global skp_fold512
     _forced_path = 0 if passes is None else (1 if passes else -1)
     _pairs = pairs
     _fused = fused
     _first_pairs = first_pairs
     _guessed_floors = guessed_floors
     skp_rows_ahead = rows_ahead
+    skp_fold512 = fold512
     skp_set_avx512(avx512)
     skp_set_cpu_choices(-1 if strips is None else int(bool(strips)),
                         -1 if panels_into_l1 is None else int(bool(panels_into_l1)))

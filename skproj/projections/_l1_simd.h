@@ -140,6 +140,10 @@ static int skp_avx512 = 0;
  * 300000 0.96-0.99; the Zen 5 took 1.0-1.2 times as long. */
 static int skp_strips = 0;
 static int skp_panels_into_l1 = 1;
+/* Whether the column maxima and l1 norms of float32 fold with AVX-512
+ * (skp_fold_rows512_f32) where skp_avx512 allows; a testing switch (the same
+ * norms either way). */
+static int skp_fold512 = 1;
 
 static inline void skp_prefer_for_cpu(int strips, int panels_into_l1) {
     const int amd = __builtin_cpu_is("amd");
@@ -2055,8 +2059,8 @@ SKP_AVX2 static void skp_fold_rows_f32(const float* const* rows, int count, ptrd
  * of a float is exact in double, so the fused multiply-add rounds as the
  * product and the sum do), hence the same norms, sixteen columns a vector
  * in half the instructions.  Returns where its columns end (a multiple of
- * 16); the AVX2 loop does the rest.  (The maxima and the l1 norms measured
- * no faster with AVX-512.)  Not inlined in the AVX2 caller, whose target
+ * 16); the AVX2 loop does the rest (the maxima and l1 norms: see
+ * skp_fold_rows512_f32).  Not inlined in the AVX2 caller, whose target
  * lacks AVX-512. */
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_fold_squares512_f32_(
         const float* const* rows, const int count, ptrdiff_t n, double* norms, const int root) {
@@ -2087,6 +2091,104 @@ SKP_AVX512 static ptrdiff_t skp_fold_squares512_f32(const float* const* rows, in
     else if (count == 8) skp_fold_squares512_f32_(rows, 8, n, norms, 0);
     else skp_fold_squares512_f32_(rows, count, n, norms, 0);
     return n - n % 16;
+}
+
+/* The max (kind 0) and l1 (kind 1) folds of skp_fold_rows_f32_ with
+ * AVX-512F where the CPU has it (skp_avx512): each column's rows combined in
+ * the same order (the l1 terms added one row after the other in float, that
+ * sum added to the column's norm in double; the maxima on the magnitudes'
+ * bit patterns), hence the same norms, over the columns the AVX2 loop takes
+ * eight at a time (all but the last n % 8, which it adds one by one in
+ * double).  The first columns up to the first row's next 64-byte boundary
+ * (under a mask), then 32 columns an iteration as two independent chains of
+ * 16, the loads of that row whole lines (NumPy's arrays start 16 bytes past
+ * one).  Returns where its columns end; the AVX2 loop does the rest.  A NaN
+ * sets ``*nan`` (all bits), as the AVX2 loop's test does.  Issue 14, an
+ * Intel Xeon, a C harness on float32 in L2, 8 rows a fold, the AVX2 loop ->
+ * this, rows starting on a line / 16 bytes past one: 96 x 1000 5.6 -> 4.7 /
+ * 6.7 -> 5.4 us, 304 x 784 13.7 -> 8.9 / 15.6 -> 10.4, 128 x 2000 16.5 ->
+ * 11.2 / 18.5 -> 12.5, 96 x 1024 6.0 -> 4.0 / 7.0 -> 4.2 (without the
+ * first columns apart, 16 bytes past a line: 5.9, 13.7, 16.0, 6.0; with a
+ * single chain of 16 columns, on a line: 5.5, 9.7, 11.7, 4.4). */
+SKP_AVX512 static inline __m512 skp_fold_column16_f32(const float* const* rows, const int count,
+                                                      ptrdiff_t j, __mmask16 lanes,
+                                                      const int kind) {
+    const __m512i magnitude = _mm512_set1_epi32(0x7fffffff);
+    __m512i bits;
+    __m512 f;
+    int r;
+    if (kind == 0) {
+        bits = _mm512_and_si512(magnitude, _mm512_maskz_loadu_epi32(lanes, rows[0] + j));
+#pragma GCC unroll 8
+        for (r = 1; r < count; r++)
+            bits = _mm512_max_epi32(bits, _mm512_and_si512(
+                magnitude, _mm512_maskz_loadu_epi32(lanes, rows[r] + j)));
+        return _mm512_castsi512_ps(bits);
+    }
+    f = _mm512_abs_ps(_mm512_maskz_loadu_ps(lanes, rows[0] + j));
+#pragma GCC unroll 8
+    for (r = 1; r < count; r++)
+        f = _mm512_add_ps(f, _mm512_abs_ps(_mm512_maskz_loadu_ps(lanes, rows[r] + j)));
+    return f;
+}
+
+/* norms[j:j + 16] (those of ``lanes``) combined with the fold f of their
+ * rows (a maximum or a sum in double); NaN lanes of a maximum into
+ * ``nan_lanes``. */
+SKP_AVX512 static inline void skp_fold_into16(double* norms, __m512 f, __mmask16 lanes,
+                                              const int kind, __mmask16* nan_lanes) {
+    const __mmask8 low_lanes = (__mmask8) lanes, high_lanes = (__mmask8) (lanes >> 8);
+    const __m512d low = _mm512_cvtps_pd(_mm512_castps512_ps256(f));
+    const __m512d high = _mm512_cvtps_pd(_mm256_castpd_ps(
+        _mm512_extractf64x4_pd(_mm512_castps_pd(f), 1)));
+    const __m512d old_low = _mm512_maskz_loadu_pd(low_lanes, norms);
+    const __m512d old_high = _mm512_maskz_loadu_pd(high_lanes, norms + 8);
+    if (kind == 0) {
+        *nan_lanes |= _mm512_mask_cmp_ps_mask(lanes, f, f, _CMP_UNORD_Q);
+        _mm512_mask_storeu_pd(norms, low_lanes, _mm512_max_pd(old_low, low));
+        _mm512_mask_storeu_pd(norms + 8, high_lanes, _mm512_max_pd(old_high, high));
+    } else {
+        _mm512_mask_storeu_pd(norms, low_lanes, _mm512_add_pd(old_low, low));
+        _mm512_mask_storeu_pd(norms + 8, high_lanes, _mm512_add_pd(old_high, high));
+    }
+}
+
+SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_fold_rows512_f32_(
+        const float* const* rows, const int count, ptrdiff_t n, double* norms, const int kind,
+        __m256* nan) {
+    const ptrdiff_t end = n - n % 8;
+    __mmask16 nan_lanes = 0;
+    ptrdiff_t j = (ptrdiff_t) ((64 - ((uintptr_t) rows[0] & 63)) & 63) / (ptrdiff_t) sizeof(float);
+    if (j > end) j = end;
+    if (j > 0) {
+        const __mmask16 head = (__mmask16) ((1u << j) - 1);
+        skp_fold_into16(norms, skp_fold_column16_f32(rows, count, 0, head, kind), head, kind,
+                        &nan_lanes);
+    }
+    for (; j + 32 <= end; j += 32) {
+        const __m512 f = skp_fold_column16_f32(rows, count, j, 0xffff, kind);
+        const __m512 g = skp_fold_column16_f32(rows, count, j + 16, 0xffff, kind);
+        skp_fold_into16(norms + j, f, 0xffff, kind, &nan_lanes);
+        skp_fold_into16(norms + j + 16, g, 0xffff, kind, &nan_lanes);
+    }
+    for (; j < end; j += 16) {
+        const __mmask16 lanes = (__mmask16) (end - j >= 16 ? 0xffff : (1u << (end - j)) - 1);
+        skp_fold_into16(norms + j, skp_fold_column16_f32(rows, count, j, lanes, kind), lanes,
+                        kind, &nan_lanes);
+    }
+    if (nan_lanes) *nan = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+    return end;
+}
+
+/* (eight rows, the common case, and each kind inlined with its constants) */
+SKP_AVX512 static ptrdiff_t skp_fold_rows512_f32(const float* const* rows, int count,
+                                                 ptrdiff_t n, double* norms, int kind,
+                                                 __m256* nan) {
+    if (count == 8)
+        return kind == 0 ? skp_fold_rows512_f32_(rows, 8, n, norms, 0, nan)
+                         : skp_fold_rows512_f32_(rows, 8, n, norms, 1, nan);
+    return kind == 0 ? skp_fold_rows512_f32_(rows, count, n, norms, 0, nan)
+                     : skp_fold_rows512_f32_(rows, count, n, norms, 1, nan);
 }
 
 /* The rows of a block of sixteen from row ``r`` of ``n_rows``, as a mask. */
@@ -2230,7 +2332,9 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
         for (r = 0; r < count; r++)
             rows[r] = (const float*) ((const char*) base + (i + r) * row_stride);
         j = rooted ? skp_fold_squares512_f32(rows, count, n_cols, norms, i + count >= n_rows)
-                   : 0;
+            : skp_avx512 && skp_fold512 && kind != 2 ? skp_fold_rows512_f32(rows, count, n_cols, norms, kind,
+                                                             &nan)
+            : 0;
         if (j < n_cols) {   /* (the columns left, the same sums by the AVX2 loop) */
             for (r = 0; r < count; r++) rows[r] += j;
             skp_fold_rows_f32(rows, count, n_cols - j, norms + j, kind, &nan);
