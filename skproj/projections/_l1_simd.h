@@ -2686,10 +2686,17 @@ SKP_AVX2 static inline void skp_write_row_f32(const float* src, float* dst, ptrd
 /* skp_write_row_f32 and _f64 with AVX-512F: the same operations, a cache
  * line of values a vector, and the first and last few by masked ones (a
  * float product or clip rounds as the double one rounded to float), so the
- * same result.  With ``stream``, every vector from dst's first cache line on
- * is a whole line, written by a non-temporal store, and only the head before
- * it and the tail after the last whole line by masked plain stores (see
- * skp_stream_start).  Issue 14, an AMD Zen 5, bilevel_l1inf and bilevel_l12
+ * same result.  Every vector from dst's first cache line on is a whole
+ * line, and only the head before it and the tail after the last whole line
+ * are masked stores (see skp_stream_start); with ``stream`` the lines are
+ * written by non-temporal stores.  (Stores across two lines cost two:
+ * issue 14, an Intel Xeon, single calls interleaved, float32 column groups
+ * 16 bytes past a line, as NumPy's arrays start, at half the norm, times a
+ * copy, from dst's first element -> from its first line: bilevel_l1inf 100
+ * x 1000 2.10-2.16 -> 1.77-1.86, 300 x 784 1.61-1.70 -> 1.43-1.51, 64 x 784
+ * 2.02-2.07 -> 1.70-1.71; bilevel_l12 2.40-2.60 -> 2.05-2.28, 1.87-2.05 ->
+ * 1.75-1.89, 2.43-2.44 -> 2.19-2.21; on a line, 100 x 1000, whose odd rows
+ * start half a line past one, 1.87 -> 1.69 and 2.19 -> 2.01.)  Issue 14, an AMD Zen 5, bilevel_l1inf and bilevel_l12
  * at half the norm, single calls interleaved, times a copy, the AVX2 loop
  * streamed / this one streamed / this one not: float32 column groups of
  * 1000 x 10000 2.10-2.15 / 1.86-1.89 / 1.94-1.98 and 1.97-2.01 / 1.77-1.81
@@ -2720,10 +2727,11 @@ SKP_AVX512 static int skp_write_row512_##SUFFIX##_unguarded(                    
         const T* src, T* dst, ptrdiff_t n, int rescale, T level, const T* levels,       \
         int stream) {                                                                    \
     const ptrdiff_t head = (ptrdiff_t) (((64 - ((uintptr_t) dst & 63)) & 63) / sizeof(T)); \
+    const int whole = (uintptr_t) dst % sizeof(T) == 0 && head + LANES <= n;            \
     VEC l = _mm512_set1_##PS(level), x;                                                  \
     ptrdiff_t j = 0;                                                                     \
-    stream = stream && (uintptr_t) dst % sizeof(T) == 0 && head + LANES <= n;           \
-    if (stream && head) {   /* up to the first line */                                  \
+    stream = stream && whole;                                                            \
+    if (whole && head) {   /* up to the first line */                                   \
         skp_levelled_some512_##SUFFIX(src, dst, head, rescale, l, levels);               \
         j = head;                                                                        \
     }                                                                                    \
