@@ -241,6 +241,34 @@ def test_float32_max_norms_exact_with_nan_or_inf_anywhere(loops, axis, shape, rn
                     bilevel_l1inf(Z, 1.0, axis=axis)
 
 
+@pytest.mark.parametrize("shape", [(8, 40), (17, 67), (5, 15), (3, 16), (1, 3)])
+def test_float64_column_maxima_exact_with_nan_or_inf_anywhere(loops, shape, rng):
+    # The AVX2 column maxima of float64 fold four rows at a time (a shorter
+    # last fold, 17 and 5 rows), four columns a vector, then the columns
+    # left one by one: exact (-0.0 and subnormals included); a NaN (of
+    # either sign) or inf anywhere is refused.  Finite values whose four-row
+    # sum overflows are handed back by the kernel in both loop families
+    # (the portable loops' NaN poison), and their maxima then taken exactly.
+    Y = rng.standard_normal(shape) * 10.0 ** rng.integers(-300, 300, size=shape)
+    Y[0, 0] = -0.0
+    Y[-1, -1] = -1e-310
+    np.testing.assert_array_equal(group_norms(Y, "linf", axis=0), np.abs(Y).max(axis=0))
+    for i in sorted({0, 3, 4, shape[0] - 1} & set(range(shape[0]))):
+        for j in sorted({0, 3, 4, shape[1] - 1} & set(range(shape[1]))):
+            for bad in (np.nan, -np.nan, np.inf, -np.inf):
+                Z = Y.copy()
+                Z[i, j] = bad
+                with pytest.raises(ValueError, match="NaN or infinity"):
+                    group_norms(Z, "linf", axis=0)
+                with pytest.raises(ValueError, match="NaN or infinity"):
+                    bilevel_l1inf(Z, 1.0, axis=0)
+    from skproj.projections import _bilevel
+
+    Z = np.full((4, shape[1]), 0.6e308)
+    assert not _bilevel.group_norms(Z, np.empty(shape[1]), 0, False)
+    np.testing.assert_array_equal(group_norms(Z, "linf", axis=0), np.full(shape[1], 0.6e308))
+
+
 @pytest.mark.parametrize("shape", [(8, 40), (17, 67), (5, 15), (3, 16)])
 def test_float64_row_maxima_exact_with_nan_or_inf_anywhere(loops, shape, rng):
     # The AVX2 row maxima of float64 take 16 values a step, then a scalar

@@ -80,6 +80,8 @@ cdef extern from "_l1_simd.h" nogil:
                             Py_ssize_t n_cols, double* norms, int kind, int groups_are_rows)
     int skp_row_maxima_f64(const double* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                            Py_ssize_t n_cols, double* norms)
+    int skp_column_maxima_f64(const double* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
+                              Py_ssize_t n_cols, double* norms)
     void skp_stream_zero(char* dst, Py_ssize_t n)
     void skp_stream_fence()
     void skp_write_row_f32(const float* src, float* dst, Py_ssize_t n, int rescale, float level,

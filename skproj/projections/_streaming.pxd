@@ -19,7 +19,8 @@ from cython cimport floating
 
 from skproj.projections._bilevel cimport NORM_L1, NORM_L2, NORM_MAX
 from skproj.projections._l1 cimport (
-    simd_enabled, skp_group_norms_f32, skp_group_norms_f64, skp_row_maxima_f64, skp_sqrt_all,
+    simd_enabled, skp_column_maxima_f64, skp_group_norms_f32, skp_group_norms_f64,
+    skp_row_maxima_f64, skp_sqrt_all,
 )
 from skproj.projections._sums cimport TERM_MAGNITUDE, TERM_SQUARE, TERM_VALUE, sum_terms
 
@@ -189,12 +190,15 @@ cdef inline double stream_group_norms(const floating[:, :] y, double* norms, int
             by_simd = found != 0
             rooted = found == 2     # (the l2 norms rooted in the loops that sum them)
     else:
-        # (float64 column maxima vectorize in the Cython loops; row maxima,
-        # one chain of scalar maxima per row, cost as much as a copy there;
-        # the sums: see skp_group_norms_f64)
-        if kind == NORM_MAX:
-            by_simd = by_simd and groups_are_rows and skp_row_maxima_f64(
-                <const double*> &y[0, 0], y.strides[0], n_rows, n_cols, norms)
+        # (the Cython loops' row maxima, one chain of scalar maxima per row,
+        # cost as much as a copy; the sums: see skp_group_norms_f64)
+        if kind == NORM_MAX and by_simd:
+            if groups_are_rows:
+                by_simd = skp_row_maxima_f64(<const double*> &y[0, 0], y.strides[0], n_rows,
+                                             n_cols, norms)
+            else:
+                by_simd = skp_column_maxima_f64(<const double*> &y[0, 0], y.strides[0],
+                                                n_rows, n_cols, norms)
         elif by_simd:
             found = skp_group_norms_f64(<const double*> &y[0, 0], y.strides[0], n_rows, n_cols,
                                         norms, kind, groups_are_rows)
