@@ -173,7 +173,8 @@ cdef inline double stream_group_norms(const floating[:, :] y, double* norms, int
     (baseline SSE2 converts floats two at a time) hand NaN and overflow back
     to the Cython loops; float64's l1 and squared l2 sums
     (``skp_group_norms_f64``) let them propagate into the sum, as the Cython
-    loops do; float64's column maxima stay in the Cython loops.  Where those
+    loops do; float64's maxima (``skp_row_maxima_f64``,
+    ``skp_column_maxima_f64``) hand them back.  Where those
     loops took the square roots of the l2 norms themselves (they return 2:
     short rows, and float32 columns with AVX-512), none is taken after them.
     """
