@@ -693,6 +693,38 @@ def test_float32_column_l2_norms_rooted_in_the_fold_take_the_loops_bits(shape, r
 
 
 @pytest.mark.parametrize("offset", [0, 4, 16, 60])
+@pytest.mark.parametrize("length", [16, 17, 63, 64, 65, 200, 1000])
+def test_float32_row_maxima_with_avx512_take_the_avx2_maxima(offset, length, rng):
+    # With AVX-512, a float32 row of 16 values or more has its largest
+    # magnitude taken from its first line boundary, the values before it and
+    # after its last whole vector under masks (``skp_row_max512_f32``): the
+    # AVX2 loop's maxima wherever the row starts in a line, -0.0 and
+    # subnormals included; a NaN in the masked head, the vectors or the
+    # tail refused by both.
+    from skproj.projections import _bilevel
+
+    Y = (rng.standard_normal((3, length))
+         * 10.0 ** rng.integers(-30, 30, size=(3, length))).astype(np.float32)
+    Y[0, :] = -0.0
+    Y[1, -1] = np.float32(-1e-40)
+    Y = at_offset(Y, offset)
+    norms = {}
+    try:
+        for avx512 in (True, False):
+            _bilevel._set_column_paths(avx512=avx512)
+            norms[avx512] = np.empty(3)
+            assert _bilevel.group_norms(Y, norms[avx512], 0, True)
+            for column in sorted({0, 1, 15, 16, length // 2, length - 1} & set(range(length))):
+                Z = at_offset(Y, offset)
+                Z[2, column] = np.nan
+                assert not _bilevel.group_norms(Z, np.empty(3), 0, True)
+    finally:
+        _bilevel._set_column_paths()
+    np.testing.assert_array_equal(bits(norms[True]), bits(norms[False]))
+    np.testing.assert_array_equal(norms[True], np.abs(Y).max(axis=1).astype(np.float64))
+
+
+@pytest.mark.parametrize("offset", [0, 4, 16, 60])
 @pytest.mark.parametrize("shape", [(8, 16), (9, 31), (17, 47), (3, 301), (24, 7), (1, 100)])
 def test_float32_column_max_and_l1_folds_take_the_avx2_bits(offset, shape, rng):
     # With AVX-512, float32 column groups' maxima and l1 sums are folded 16

@@ -49,7 +49,8 @@ from skproj.projections._streaming cimport (
 from skproj.projections._l1 cimport (
     SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
-    skp_fold512, skp_kept_factors, skp_panels_into_l1, skp_set_avx512, skp_set_cpu_choices, skp_stream_fence,
+    skp_fold512, skp_kept_factors, skp_panels_into_l1, skp_set_avx512, skp_set_cpu_choices,
+    skp_stream_fence,
     skp_write_short_rows512_f32, skp_write_short_rows512_f64, skp_write_strips512_f32,
     skp_write_strips512_f64, streams, streams_rows, write_row_simd, zero_result, zero_result_row,
 )
@@ -572,7 +573,8 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     AVX-512 writes down a panel's rows (or a pair of groups') prefetching the
     rows ahead for writing (``rows_ahead``, ``skp_prefetch_rows_for_write``)
     or not; float32's column maxima and l1 norms folded with AVX-512
-    (``fold512``, ``skp_fold_rows512_f32``) or with AVX2."""
+    (``fold512``, ``skp_fold_rows512_f32``), and long rows' maxima taken
+    with it (``skp_row_max512_f32``), or with AVX2."""
     global _forced_path, _pairs, _fused, _first_pairs, _guessed_floors, skp_rows_ahead
     global skp_fold512
     _forced_path = 0 if passes is None else (1 if passes else -1)

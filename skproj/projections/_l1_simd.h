@@ -141,7 +141,8 @@ static int skp_avx512 = 0;
 static int skp_strips = 0;
 static int skp_panels_into_l1 = 1;
 /* Whether the column maxima and l1 norms of float32 fold with AVX-512
- * (skp_fold_rows512_f32) where skp_avx512 allows; a testing switch (the same
+ * (skp_fold_rows512_f32), and long rows' maxima are taken with it
+ * (skp_row_max512_f32), where skp_avx512 allows; a testing switch (the same
  * norms either way). */
 static int skp_fold512 = 1;
 
@@ -1907,6 +1908,47 @@ SKP_AVX2 static inline __m256i skp_magnitude_max8(__m256i maximum, const float* 
         magnitude, _mm256_loadu_si256((const __m256i*) values)));
 }
 
+/* The largest magnitude of a contiguous row of n >= 16 floats with AVX-512F
+ * (skp_row_norm_f32's kind 0 where skp_avx512 and skp_fold512, on rows of
+ * at least SKP_ROW_MAX512_LEAST values): the maxima of the magnitudes' bit
+ * patterns (a NaN's the largest: ``*clean`` = 0 then), as the AVX2 loop
+ * takes them, hence its maximum, four chains of 16 from the row's first
+ * line boundary, the values before it and after the last whole vector
+ * under masks, so that no load spans two lines (NumPy's arrays start 16
+ * bytes past one).  Issue 14, an Intel Xeon, single calls interleaved,
+ * times a copy, the row maxima of float32 AVX2 -> this: 300 x 784 0.46 ->
+ * 0.26, 100 x 1000 0.66 -> 0.38, 10 x 10000 0.64 -> 0.36, 1000 x 256 0.43
+ * -> 0.31 (bilevel_l1inf by rows at half the norm 0.83-0.95 of the time;
+ * project_linf_ball, one row, 100 x 1000 2.76 -> 2.51, 300 x 784 1.93 ->
+ * 1.75); but rows of 128-192 values 1.03-1.37 times as long (the head's
+ * and the reduction's fixed cost: 224 values 0.82), hence the least. */
+#define SKP_ROW_MAX512_LEAST 256
+SKP_AVX512 static double skp_row_max512_f32(const float* row, ptrdiff_t n, int* clean) {
+    const __m512i magnitude = _mm512_set1_epi32(0x7fffffff);
+    __m512i m0 = _mm512_setzero_si512(), m1 = m0, m2 = m0, m3 = m0;
+    ptrdiff_t j = (ptrdiff_t) ((64 - ((uintptr_t) row & 63)) & 63) / (ptrdiff_t) sizeof(float);
+    __m512 top;
+    if (j > n) j = n;
+    if (j > 0)
+        m0 = _mm512_and_si512(magnitude, _mm512_maskz_loadu_epi32((__mmask16) ((1u << j) - 1),
+                                                                  row));
+    for (; j + 64 <= n; j += 64) {
+        m0 = _mm512_max_epu32(m0, _mm512_and_si512(magnitude, _mm512_loadu_si512(row + j)));
+        m1 = _mm512_max_epu32(m1, _mm512_and_si512(magnitude, _mm512_loadu_si512(row + j + 16)));
+        m2 = _mm512_max_epu32(m2, _mm512_and_si512(magnitude, _mm512_loadu_si512(row + j + 32)));
+        m3 = _mm512_max_epu32(m3, _mm512_and_si512(magnitude, _mm512_loadu_si512(row + j + 48)));
+    }
+    for (; j < n; j += 16) {
+        const __mmask16 lanes = (__mmask16) (n - j >= 16 ? 0xffff : (1u << (n - j)) - 1);
+        m1 = _mm512_max_epu32(m1, _mm512_and_si512(magnitude,
+                                                   _mm512_maskz_loadu_epi32(lanes, row + j)));
+    }
+    top = _mm512_castsi512_ps(_mm512_max_epu32(_mm512_max_epu32(m0, m1),
+                                               _mm512_max_epu32(m2, m3)));
+    if (_mm512_cmp_ps_mask(top, top, _CMP_UNORD_Q)) *clean = 0;
+    return (double) _mm512_reduce_max_ps(top);
+}
+
 /* The norm of one contiguous row of n floats. */
 SKP_AVX2 static inline double skp_row_norm_f32(const float* row, ptrdiff_t n, int kind,
                                                int* clean) {
@@ -1916,6 +1958,8 @@ SKP_AVX2 static inline double skp_row_norm_f32(const float* row, ptrdiff_t n, in
     ptrdiff_t j = 0, block_end;
     double result = 0.0;
     float maximum;
+    if (kind == 0 && skp_avx512 && skp_fold512 && n >= SKP_ROW_MAX512_LEAST)
+        return skp_row_max512_f32(row, n, clean);
     if (kind == 0) {
         /* four chains of maxima (and of sums below): one vector op in flight each;
          * the maxima of the magnitudes' bit patterns (see skp_magnitude_max8) */
@@ -2332,8 +2376,8 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
         for (r = 0; r < count; r++)
             rows[r] = (const float*) ((const char*) base + (i + r) * row_stride);
         j = rooted ? skp_fold_squares512_f32(rows, count, n_cols, norms, i + count >= n_rows)
-            : skp_avx512 && skp_fold512 && kind != 2 ? skp_fold_rows512_f32(rows, count, n_cols, norms, kind,
-                                                             &nan)
+            : skp_avx512 && skp_fold512 && kind != 2
+            ? skp_fold_rows512_f32(rows, count, n_cols, norms, kind, &nan)
             : 0;
         if (j < n_cols) {   /* (the columns left, the same sums by the AVX2 loop) */
             for (r = 0; r < count; r++) rows[r] += j;
@@ -2747,16 +2791,16 @@ SKP_AVX2 static inline void skp_write_row_f32(const float* src, float* dst, ptrd
  * x 1000 2.10-2.16 -> 1.77-1.86, 300 x 784 1.61-1.70 -> 1.43-1.51, 64 x 784
  * 2.02-2.07 -> 1.70-1.71; bilevel_l12 2.40-2.60 -> 2.05-2.28, 1.87-2.05 ->
  * 1.75-1.89, 2.43-2.44 -> 2.19-2.21; on a line, 100 x 1000, whose odd rows
- * start half a line past one, 1.87 -> 1.69 and 2.19 -> 2.01.)  Issue 14, an AMD Zen 5, bilevel_l1inf and bilevel_l12
- * at half the norm, single calls interleaved, times a copy, the AVX2 loop
- * streamed / this one streamed / this one not: float32 column groups of
- * 1000 x 10000 2.10-2.15 / 1.86-1.89 / 1.94-1.98 and 1.97-2.01 / 1.77-1.81
- * / 1.85-1.89, of 10000 x 1000 1.73-1.82 / 1.66-1.73 / 2.04-2.07; row
- * groups of 1000 x 10000 1.41-1.55 / 1.36-1.50 / 1.56-1.71; float64 column
- * groups of 1000 x 10000 1.95 / 1.72 / 1.94 and 1.83 / 1.66 / 1.89.  (A
- * loop taking the head, the vectors and the tail in one, with a branch
- * for each, lost these gains.)  Returns 0 (nothing written) where the CPU
- * lacks AVX-512F or a test turned it off. */
+ * start half a line past one, 1.87 -> 1.69 and 2.19 -> 2.01.)  Issue 14, an
+ * AMD Zen 5, bilevel_l1inf and bilevel_l12 at half the norm, single calls
+ * interleaved, times a copy, the AVX2 loop streamed / this one streamed /
+ * this one not: float32 column groups of 1000 x 10000 2.10-2.15 / 1.86-1.89
+ * / 1.94-1.98 and 1.97-2.01 / 1.77-1.81 / 1.85-1.89, of 10000 x 1000
+ * 1.73-1.82 / 1.66-1.73 / 2.04-2.07; row groups of 1000 x 10000 1.41-1.55 /
+ * 1.36-1.50 / 1.56-1.71; float64 column groups of 1000 x 10000 1.95 / 1.72 /
+ * 1.94 and 1.83 / 1.66 / 1.89.  (A loop taking the head, the vectors and the
+ * tail in one, with a branch for each, lost these gains.)  Returns 0
+ * (nothing written) where the CPU lacks AVX-512F or a test turned it off. */
 #define SKP_WRITE_ROW512(SUFFIX, T, VEC, MASK, LANES, PS, SIGN)                          \
 SKP_AVX512 static inline VEC skp_levelled512_##SUFFIX(VEC v, VEC l, int rescale) {       \
     const __m512i sign = SIGN;                                                           \
