@@ -692,21 +692,23 @@ def test_float32_column_l2_norms_rooted_in_the_fold_take_the_loops_bits(shape, r
                                rtol=1e-12)
 
 
-@pytest.mark.parametrize("offset", [0, 4, 16, 60])
-@pytest.mark.parametrize("length", [16, 17, 63, 64, 65, 200, 1000])
-def test_float32_row_maxima_with_avx512_take_the_avx2_maxima(offset, length, rng):
-    # With AVX-512, a float32 row of 16 values or more has its largest
-    # magnitude taken from its first line boundary, the values before it and
-    # after its last whole vector under masks (``skp_row_max512_f32``): the
-    # AVX2 loop's maxima wherever the row starts in a line, -0.0 and
-    # subnormals included; a NaN in the masked head, the vectors or the
-    # tail refused by both.
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("offset", [0, 8, 16, 56])
+@pytest.mark.parametrize("length", [16, 17, 47, 48, 65, 255, 256, 257, 1000])
+def test_row_maxima_with_avx512_take_the_avx2_maxima(dtype, offset, length, rng):
+    # With AVX-512, a row of 256 float32 or 48 float64 values or more has
+    # its largest magnitude taken from its first line boundary, the values
+    # before it and after its last whole vector under masks
+    # (``skp_row_max512_f32``, ``_f64``): the AVX2 loop's maxima wherever
+    # the row starts in a line, -0.0 and subnormals included; a NaN in the
+    # masked head, the vectors or the tail refused by both.
     from skproj.projections import _bilevel
 
+    tiny = np.finfo(dtype).smallest_subnormal
     Y = (rng.standard_normal((3, length))
-         * 10.0 ** rng.integers(-30, 30, size=(3, length))).astype(np.float32)
+         * 10.0 ** rng.integers(-30, 30, size=(3, length))).astype(dtype)
     Y[0, :] = -0.0
-    Y[1, -1] = np.float32(-1e-40)
+    Y[1, -1] = -tiny
     Y = at_offset(Y, offset)
     norms = {}
     try:

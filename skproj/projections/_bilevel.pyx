@@ -573,8 +573,9 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     AVX-512 writes down a panel's rows (or a pair of groups') prefetching the
     rows ahead for writing (``rows_ahead``, ``skp_prefetch_rows_for_write``)
     or not; float32's column maxima and l1 norms folded with AVX-512
-    (``fold512``, ``skp_fold_rows512_f32``), and long rows' maxima taken
-    with it (``skp_row_max512_f32``), or with AVX2."""
+    (``fold512``, ``skp_fold_rows512_f32``), and long rows' maxima of
+    float32 and float64 taken with it (``skp_row_max512_f32``, ``_f64``), or
+    with AVX2."""
     global _forced_path, _pairs, _fused, _first_pairs, _guessed_floors, skp_rows_ahead
     global skp_fold512
     _forced_path = 0 if passes is None else (1 if passes else -1)
