@@ -217,6 +217,20 @@ def test_float64_sum_norms_refuse_nan_or_inf_anywhere(loops, inner, axis, rng):
                 BILEVEL[inner](Z, 1.0, axis=axis)
 
 
+def _assert_max_norms_refuse(Y, axis, rows, columns):
+    """A NaN (of either sign) or inf at any (i, j) of ``rows`` x ``columns``
+    (indices within ``Y``) is refused by the max norms and ``bilevel_l1inf``."""
+    for i in rows:
+        for j in columns:
+            for bad in (np.nan, -np.nan, np.inf, -np.inf):
+                Z = Y.copy()
+                Z[i, j] = bad
+                with pytest.raises(ValueError, match="NaN or infinity"):
+                    group_norms(Z, "linf", axis=axis)
+                with pytest.raises(ValueError, match="NaN or infinity"):
+                    bilevel_l1inf(Z, 1.0, axis=axis)
+
+
 @pytest.mark.parametrize("axis", [0, 1])
 @pytest.mark.parametrize("shape", [(8, 40), (17, 67), (67, 9)])
 def test_float32_max_norms_exact_with_nan_or_inf_anywhere(loops, axis, shape, rng):
@@ -228,17 +242,8 @@ def test_float32_max_norms_exact_with_nan_or_inf_anywhere(loops, axis, shape, rn
     Y[-1, -1] = np.float32(-1e-40)
     np.testing.assert_array_equal(group_norms(Y, "linf", axis=axis),
                                   np.abs(Y).max(axis=axis).astype(np.float64))
-    rows = sorted({0, 7, 8, shape[0] - 1})
-    columns = sorted({0, 31, 32, shape[1] - 1})
-    for i in rows:
-        for j in columns:
-            for bad in (np.nan, -np.nan, np.inf, -np.inf):
-                Z = Y.copy()
-                Z[min(i, shape[0] - 1), min(j, shape[1] - 1)] = bad
-                with pytest.raises(ValueError, match="NaN or infinity"):
-                    group_norms(Z, "linf", axis=axis)
-                with pytest.raises(ValueError, match="NaN or infinity"):
-                    bilevel_l1inf(Z, 1.0, axis=axis)
+    _assert_max_norms_refuse(Y, axis, sorted({0, 7, 8, shape[0] - 1} & set(range(shape[0]))),
+                             sorted({0, 31, 32, shape[1] - 1} & set(range(shape[1]))))
 
 
 @pytest.mark.parametrize("shape", [(8, 40), (17, 67), (5, 15), (3, 16), (1, 3)])
@@ -253,15 +258,8 @@ def test_float64_column_maxima_exact_with_nan_or_inf_anywhere(loops, shape, rng)
     Y[0, 0] = -0.0
     Y[-1, -1] = -1e-310
     np.testing.assert_array_equal(group_norms(Y, "linf", axis=0), np.abs(Y).max(axis=0))
-    for i in sorted({0, 3, 4, shape[0] - 1} & set(range(shape[0]))):
-        for j in sorted({0, 3, 4, shape[1] - 1} & set(range(shape[1]))):
-            for bad in (np.nan, -np.nan, np.inf, -np.inf):
-                Z = Y.copy()
-                Z[i, j] = bad
-                with pytest.raises(ValueError, match="NaN or infinity"):
-                    group_norms(Z, "linf", axis=0)
-                with pytest.raises(ValueError, match="NaN or infinity"):
-                    bilevel_l1inf(Z, 1.0, axis=0)
+    _assert_max_norms_refuse(Y, 0, sorted({0, 3, 4, shape[0] - 1} & set(range(shape[0]))),
+                             sorted({0, 3, 4, shape[1] - 1} & set(range(shape[1]))))
     from skproj.projections import _bilevel
 
     Z = np.full((4, shape[1]), 0.6e308)
@@ -280,15 +278,8 @@ def test_float64_row_maxima_exact_with_nan_or_inf_anywhere(loops, shape, rng):
     np.testing.assert_array_equal(group_norms(Y, "linf", axis=1), np.abs(Y).max(axis=1))
     np.testing.assert_array_equal(group_norms(Y[:, ::-1], "linf", axis=1),
                                   np.abs(Y).max(axis=1))
-    for i in sorted({0, shape[0] - 1}):
-        for j in sorted({0, 15, 16, shape[1] - 1} & set(range(shape[1]))):
-            for bad in (np.nan, -np.nan, np.inf, -np.inf):
-                Z = Y.copy()
-                Z[i, j] = bad
-                with pytest.raises(ValueError, match="NaN or infinity"):
-                    group_norms(Z, "linf", axis=1)
-                with pytest.raises(ValueError, match="NaN or infinity"):
-                    bilevel_l1inf(Z, 1.0, axis=1)
+    _assert_max_norms_refuse(Y, 1, sorted({0, shape[0] - 1}),
+                             sorted({0, 15, 16, shape[1] - 1} & set(range(shape[1]))))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

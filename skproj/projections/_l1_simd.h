@@ -1908,10 +1908,12 @@ SKP_AVX2 static inline __m256i skp_magnitude_max8(__m256i maximum, const float* 
         magnitude, _mm256_loadu_si256((const __m256i*) values)));
 }
 
-/* The largest magnitude of a contiguous row of n >= 16 floats with AVX-512F
- * (skp_row_norm_f32's kind 0 where skp_avx512 and skp_fold512, on rows of
- * at least SKP_ROW_MAX512_LEAST values): the maxima of the magnitudes' bit
- * patterns (a NaN's the largest: ``*clean`` = 0 then), as the AVX2 loop
+/* The largest magnitude of a contiguous row of n float32 (float64) values
+ * with AVX-512F, skp_row_max512_f32 (_f64): skp_row_norm_f32's kind 0
+ * where skp_avx512 and skp_fold512, on rows of at least
+ * SKP_ROW_MAX512_LEAST values (skp_row_maxima_f64's, from
+ * SKP_ROW_MAX512_LEAST_F64 on).  The maxima of the magnitudes' bit
+ * patterns (a NaN's the largest: ``*nan`` = 1 then), as the AVX2 loop
  * takes them, hence its maximum, four chains of 16 from the row's first
  * line boundary, the values before it and after the last whole vector
  * under masks, so that no load spans two lines (NumPy's arrays start 16
@@ -1923,31 +1925,40 @@ SKP_AVX2 static inline __m256i skp_magnitude_max8(__m256i maximum, const float* 
  * 1.75); but rows of 128-192 values 1.03-1.37 times as long (the head's
  * and the reduction's fixed cost: 224 values 0.82), hence the least. */
 #define SKP_ROW_MAX512_LEAST 256
-SKP_AVX512 static double skp_row_max512_f32(const float* row, ptrdiff_t n, int* clean) {
-    const __m512i magnitude = _mm512_set1_epi32(0x7fffffff);
-    __m512i m0 = _mm512_setzero_si512(), m1 = m0, m2 = m0, m3 = m0;
-    ptrdiff_t j = (ptrdiff_t) ((64 - ((uintptr_t) row & 63)) & 63) / (ptrdiff_t) sizeof(float);
-    __m512 top;
-    if (j > n) j = n;
-    if (j > 0)
-        m0 = _mm512_and_si512(magnitude, _mm512_maskz_loadu_epi32((__mmask16) ((1u << j) - 1),
-                                                                  row));
-    for (; j + 64 <= n; j += 64) {
-        m0 = _mm512_max_epu32(m0, _mm512_and_si512(magnitude, _mm512_loadu_si512(row + j)));
-        m1 = _mm512_max_epu32(m1, _mm512_and_si512(magnitude, _mm512_loadu_si512(row + j + 16)));
-        m2 = _mm512_max_epu32(m2, _mm512_and_si512(magnitude, _mm512_loadu_si512(row + j + 32)));
-        m3 = _mm512_max_epu32(m3, _mm512_and_si512(magnitude, _mm512_loadu_si512(row + j + 48)));
-    }
-    for (; j < n; j += 16) {
-        const __mmask16 lanes = (__mmask16) (n - j >= 16 ? 0xffff : (1u << (n - j)) - 1);
-        m1 = _mm512_max_epu32(m1, _mm512_and_si512(magnitude,
-                                                   _mm512_maskz_loadu_epi32(lanes, row + j)));
-    }
-    top = _mm512_castsi512_ps(_mm512_max_epu32(_mm512_max_epu32(m0, m1),
-                                               _mm512_max_epu32(m2, m3)));
-    if (_mm512_cmp_ps_mask(top, top, _CMP_UNORD_Q)) *clean = 0;
-    return (double) _mm512_reduce_max_ps(top);
+#define SKP_ROW_MAX512(SUFFIX, T, VEC, LANES, MASK, EPI, EPU, MAGNITUDE, PS)            \
+SKP_AVX512 static double skp_row_max512_##SUFFIX(const T* row, ptrdiff_t n, int* nan) {   \
+    const __m512i magnitude = MAGNITUDE;                                                 \
+    __m512i m0 = _mm512_setzero_si512(), m1 = m0, m2 = m0, m3 = m0;                      \
+    ptrdiff_t j = (ptrdiff_t) ((64 - ((uintptr_t) row & 63)) & 63) / (ptrdiff_t) sizeof(T); \
+    VEC top;                                                                             \
+    if (j > n) j = n;                                                                    \
+    if (j > 0)                                                                           \
+        m0 = _mm512_and_si512(magnitude,                                                 \
+                              _mm512_maskz_loadu_##EPI((MASK) ((1u << j) - 1), row));    \
+    for (; j + 4 * LANES <= n; j += 4 * LANES) {                                         \
+        m0 = _mm512_max_##EPU(m0, _mm512_and_si512(magnitude, _mm512_loadu_si512(row + j))); \
+        m1 = _mm512_max_##EPU(m1, _mm512_and_si512(magnitude,                            \
+                                                   _mm512_loadu_si512(row + j + LANES))); \
+        m2 = _mm512_max_##EPU(m2, _mm512_and_si512(                                      \
+            magnitude, _mm512_loadu_si512(row + j + 2 * LANES)));                        \
+        m3 = _mm512_max_##EPU(m3, _mm512_and_si512(                                      \
+            magnitude, _mm512_loadu_si512(row + j + 3 * LANES)));                        \
+    }                                                                                    \
+    for (; j < n; j += LANES) {                                                          \
+        const MASK lanes = (MASK) (n - j >= LANES ? (MASK) ~0 : (1u << (n - j)) - 1);    \
+        m1 = _mm512_max_##EPU(m1, _mm512_and_si512(magnitude,                            \
+                                                   _mm512_maskz_loadu_##EPI(lanes, row + j))); \
+    }                                                                                    \
+    top = _mm512_castsi512##PS(_mm512_max_##EPU(_mm512_max_##EPU(m0, m1),                \
+                                                _mm512_max_##EPU(m2, m3)));              \
+    if (_mm512_cmp##PS##_mask(top, top, _CMP_UNORD_Q)) *nan = 1;                         \
+    return (double) _mm512_reduce_max##PS(top);                                          \
 }
+SKP_ROW_MAX512(f32, float, __m512, 16, __mmask16, epi32, epu32, _mm512_set1_epi32(0x7fffffff),
+               _ps)
+SKP_ROW_MAX512(f64, double, __m512d, 8, __mmask8, epi64, epu64, _mm512_set1_epi64(INT64_MAX),
+               _pd)
+#undef SKP_ROW_MAX512
 
 /* The norm of one contiguous row of n floats. */
 SKP_AVX2 static inline double skp_row_norm_f32(const float* row, ptrdiff_t n, int kind,
@@ -1958,8 +1969,12 @@ SKP_AVX2 static inline double skp_row_norm_f32(const float* row, ptrdiff_t n, in
     ptrdiff_t j = 0, block_end;
     double result = 0.0;
     float maximum;
-    if (kind == 0 && skp_avx512 && skp_fold512 && n >= SKP_ROW_MAX512_LEAST)
-        return skp_row_max512_f32(row, n, clean);
+    if (kind == 0 && skp_avx512 && skp_fold512 && n >= SKP_ROW_MAX512_LEAST) {
+        int nan = 0;
+        const double top = skp_row_max512_f32(row, n, &nan);
+        if (nan) *clean = 0;
+        return top;
+    }
     if (kind == 0) {
         /* four chains of maxima (and of sums below): one vector op in flight each;
          * the maxima of the magnitudes' bit patterns (see skp_magnitude_max8) */
@@ -2465,43 +2480,17 @@ SKP_AVX512 static int skp_short_row_norms512_f64(const double* base, ptrdiff_t n
 }
 #undef SKP_ROW_NORMS
 
-/* skp_row_max512_f32's loop for a row of n >= 8 float64 values (the maxima
- * of the magnitudes' bit patterns, a NaN's the largest: ``*nan`` = 1 then;
- * inf stays inf, as maxpd keeps it), on rows of at least
- * SKP_ROW_MAX512_LEAST_F64 values: the maximum of skp_row_maxima_f64's
- * loop.  Issue 14, an Intel Xeon, single calls interleaved, times a copy,
- * the row maxima of float64, AVX2 -> this: 100 x 1000 0.63 -> 0.29, 10 x
- * 10000 0.62 -> 0.31, 300 x 784 0.29 -> 0.20, 1000 x 128 0.46 -> 0.29,
- * 1000 x 100 0.63 -> 0.43, 1000 x 48 0.83 -> 0.76 (bilevel_l1inf by rows
- * at half the norm 0.83-0.91 of the time on 100 x 1000, 10 x 10000, 1000
- * x 128 and 1000 x 100); rows of 16-32 values 1.36-1.68 times as long, 40
- * even: hence the least. */
+/* float64 rows of SKP_ROW_MAX512_LEAST_F64 values or more take
+ * skp_row_max512_f64 (SKP_ROW_MAX512 above: a NaN sets ``*nan``; inf stays
+ * inf, as maxpd keeps it), the maximum of the AVX2 loop below.  Issue 14,
+ * an Intel Xeon, single calls interleaved, times a copy, the row maxima of
+ * float64, AVX2 -> AVX-512: 100 x 1000 0.63 -> 0.29, 10 x 10000 0.62 ->
+ * 0.31, 300 x 784 0.29 -> 0.20, 1000 x 128 0.46 -> 0.29, 1000 x 100 0.63 ->
+ * 0.43, 1000 x 48 0.83 -> 0.76 (bilevel_l1inf by rows at half the norm
+ * 0.83-0.91 of the time on 100 x 1000, 10 x 10000, 1000 x 128 and 1000 x
+ * 100); rows of 16-32 values 1.36-1.68 times as long, 40 even: hence the
+ * least. */
 #define SKP_ROW_MAX512_LEAST_F64 48
-SKP_AVX512 static double skp_row_max512_f64(const double* row, ptrdiff_t n, int* nan) {
-    const __m512i magnitude = _mm512_set1_epi64(INT64_MAX);
-    __m512i m0 = _mm512_setzero_si512(), m1 = m0, m2 = m0, m3 = m0;
-    ptrdiff_t j = (ptrdiff_t) ((64 - ((uintptr_t) row & 63)) & 63) / (ptrdiff_t) sizeof(double);
-    __m512d top;
-    if (j > n) j = n;
-    if (j > 0)
-        m0 = _mm512_and_si512(magnitude, _mm512_maskz_loadu_epi64((__mmask8) ((1u << j) - 1),
-                                                                  row));
-    for (; j + 32 <= n; j += 32) {
-        m0 = _mm512_max_epu64(m0, _mm512_and_si512(magnitude, _mm512_loadu_si512(row + j)));
-        m1 = _mm512_max_epu64(m1, _mm512_and_si512(magnitude, _mm512_loadu_si512(row + j + 8)));
-        m2 = _mm512_max_epu64(m2, _mm512_and_si512(magnitude, _mm512_loadu_si512(row + j + 16)));
-        m3 = _mm512_max_epu64(m3, _mm512_and_si512(magnitude, _mm512_loadu_si512(row + j + 24)));
-    }
-    for (; j < n; j += 8) {
-        const __mmask8 lanes = (__mmask8) (n - j >= 8 ? 0xff : (1u << (n - j)) - 1);
-        m1 = _mm512_max_epu64(m1, _mm512_and_si512(magnitude,
-                                                   _mm512_maskz_loadu_epi64(lanes, row + j)));
-    }
-    top = _mm512_castsi512_pd(_mm512_max_epu64(_mm512_max_epu64(m0, m1),
-                                               _mm512_max_epu64(m2, m3)));
-    if (_mm512_cmp_pd_mask(top, top, _CMP_UNORD_Q)) *nan = 1;
-    return _mm512_reduce_max_pd(top);
-}
 
 /* The maximum magnitude of each contiguous float64 row (``row_stride`` in
  * bytes), four chains of vector maxima (rows of fewer than 16 values one
