@@ -1002,6 +1002,13 @@ static inline ptrdiff_t skp_keep_at_most_f64(const double* src, ptrdiff_t n, dou
     return -1;
 }
 
+/* The items of ``itemsize`` bytes from ``p`` to the first 64-byte line
+ * boundary at or after it (0 where p is on one): the head a loop takes
+ * apart, under a mask, so that its vectors load or store whole lines. */
+static inline ptrdiff_t skp_line_head(const void* p, ptrdiff_t itemsize) {
+    return (ptrdiff_t) (((64 - ((uintptr_t) p & 63)) & 63) / (uintptr_t) itemsize);
+}
+
 /* Where a streamed row's non-temporal stores start: dst's first cache line.
  * The vector loop covers the row's first ``end`` values (n rounded down to
  * whole vectors, the rest is scalar); with ``stream``, only whole lines are
@@ -1020,10 +1027,12 @@ static inline ptrdiff_t skp_keep_at_most_f64(const double* src, ptrdiff_t n, dou
  * aligned to its items, or a row ending before its first line). */
 static inline ptrdiff_t skp_stream_start(const void* dst, ptrdiff_t end, ptrdiff_t lanes,
                                          ptrdiff_t itemsize, int* stream) {
-    uintptr_t offset = (uintptr_t) dst & 63;
-    ptrdiff_t head = (ptrdiff_t) (((64 - offset) & 63) / (uintptr_t) itemsize);
+    const ptrdiff_t head = skp_line_head(dst, itemsize);
     if (!*stream) return 0;
-    if (end < lanes || offset % (uintptr_t) itemsize || head > end) { *stream = 0; return 0; }
+    if (end < lanes || (uintptr_t) dst % (uintptr_t) itemsize || head > end) {
+        *stream = 0;
+        return 0;
+    }
     return head;
 }
 
@@ -1929,7 +1938,7 @@ SKP_AVX2 static inline __m256i skp_magnitude_max8(__m256i maximum, const float* 
 SKP_AVX512 static double skp_row_max512_##SUFFIX(const T* row, ptrdiff_t n, int* nan) {   \
     const __m512i magnitude = MAGNITUDE;                                                 \
     __m512i m0 = _mm512_setzero_si512(), m1 = m0, m2 = m0, m3 = m0;                      \
-    ptrdiff_t j = (ptrdiff_t) ((64 - ((uintptr_t) row & 63)) & 63) / (ptrdiff_t) sizeof(T); \
+    ptrdiff_t j = skp_line_head(row, sizeof(T));                                         \
     VEC top;                                                                             \
     if (j > n) j = n;                                                                    \
     if (j > 0)                                                                           \
@@ -2217,7 +2226,7 @@ SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_fold_rows5
         __m256* nan) {
     const ptrdiff_t end = n - n % 8;
     __mmask16 nan_lanes = 0;
-    ptrdiff_t j = (ptrdiff_t) ((64 - ((uintptr_t) rows[0] & 63)) & 63) / (ptrdiff_t) sizeof(float);
+    ptrdiff_t j = skp_line_head(rows[0], sizeof(float));
     if (j > end) j = end;
     if (j > 0) {
         const __mmask16 head = (__mmask16) ((1u << j) - 1);
@@ -2855,7 +2864,7 @@ SKP_AVX512 static inline void skp_levelled_some512_##SUFFIX(                    
 SKP_AVX512 static int skp_write_row512_##SUFFIX##_unguarded(                             \
         const T* src, T* dst, ptrdiff_t n, int rescale, T level, const T* levels,       \
         int stream) {                                                                    \
-    const ptrdiff_t head = (ptrdiff_t) (((64 - ((uintptr_t) dst & 63)) & 63) / sizeof(T)); \
+    const ptrdiff_t head = skp_line_head(dst, sizeof(T));                                \
     const int whole = (uintptr_t) dst % sizeof(T) == 0 && head + LANES <= n;            \
     VEC l = _mm512_set1_##PS(level), x;                                                  \
     ptrdiff_t j = 0;                                                                     \
