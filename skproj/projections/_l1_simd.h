@@ -1929,7 +1929,7 @@ SKP_AVX2 static inline __m256i skp_magnitude_max8(__m256i maximum, const float* 
  * bytes past one).  Issue 14, an Intel Xeon, single calls interleaved,
  * times a copy, the row maxima of float32 AVX2 -> this: 300 x 784 0.46 ->
  * 0.26, 100 x 1000 0.66 -> 0.38, 10 x 10000 0.64 -> 0.36, 1000 x 256 0.43
- * -> 0.31 (bilevel_l1inf by rows at half the norm 0.83-0.95 of the time;
+ * -> 0.31 (bilevel_l1inf by rows at half the norm 0.83-0.96 of the time;
  * project_linf_ball, one row, 100 x 1000 2.76 -> 2.51, 300 x 784 1.93 ->
  * 1.75); but rows of 128-192 values 1.03-1.37 times as long (the head's
  * and the reduction's fixed cost: 224 values 0.82), hence the least. */
@@ -2496,7 +2496,7 @@ SKP_AVX512 static int skp_short_row_norms512_f64(const double* base, ptrdiff_t n
  * float64, AVX2 -> AVX-512: 100 x 1000 0.63 -> 0.29, 10 x 10000 0.62 ->
  * 0.31, 300 x 784 0.29 -> 0.20, 1000 x 128 0.46 -> 0.29, 1000 x 100 0.63 ->
  * 0.43, 1000 x 48 0.83 -> 0.76 (bilevel_l1inf by rows at half the norm
- * 0.83-0.91 of the time on 100 x 1000, 10 x 10000, 1000 x 128 and 1000 x
+ * 0.81-0.91 of the time on 100 x 1000, 10 x 10000, 1000 x 128 and 1000 x
  * 100); rows of 16-32 values 1.36-1.68 times as long, 40 even: hence the
  * least. */
 #define SKP_ROW_MAX512_LEAST_F64 48
