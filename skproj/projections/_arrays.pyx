@@ -43,7 +43,8 @@ def array_memory(object y, object out):
 
     The common call: ``y`` an ndarray (exactly, not a subclass) of float32 or
     float64 in native byte order, C-contiguous, aligned and not empty, and
-    ``out`` None (``x`` is then a new C-ordered array like ``y``) or an
+    ``out`` None (``x`` is then a new C-ordered array like ``y``, starting
+    where ``y`` does in a cache line: ``_empty_in_line_with``) or an
     ndarray of the same dtype and shape, C-contiguous, aligned, writable and
     either the same memory as ``y`` or apart from it.  Everything else gets
     None and goes the general way (``_validation.run_projection``), which
@@ -70,7 +71,8 @@ cdef object _array_memory(object y, object out):
     if n == 0:
         return None
     if out is None:
-        out = cnp.PyArray_EMPTY(cnp.PyArray_NDIM(a), cnp.PyArray_DIMS(a), type_num, 0)
+        out = _empty_in_line_with(<size_t> cnp.PyArray_DATA(a), cnp.PyArray_NDIM(a),
+                                  cnp.PyArray_DIMS(a), type_num == cnp.NPY_FLOAT32)
     elif type(out) is not _ndarray:
         return None
     b = <cnp.ndarray> out
@@ -165,9 +167,10 @@ cdef object _tensor_memory(object y, object out):
 
 cdef object _new_tensor_like(object y, size_t y_address, Py_ssize_t n, bint single):
     """``_tensor_memory``'s tuple for ``out=None``: a new C-ordered tensor of
-    ``y``'s shape and dtype on a new ndarray's memory (the general way's
+    ``y``'s shape and dtype on a new ndarray's memory (as the general way's
     result, ``_validation._run_on_tensor``, NumPy asking for huge pages on
-    large ones).  Issue 14, an Intel Xeon: tensors without ``out=`` took
+    large ones; here at ``y``'s offset in a cache line, which torch puts
+    on a line: ``_empty_in_line_with``).  Issue 14, an Intel Xeon: tensors without ``out=`` took
     the general way, 3.2-3.8 us a call more than NumPy arrays on 32 x 64
     float32 (``project_l1_ball`` 5.0 us, ``project_l1inf_ball`` 6.3), its
     NumPy views and checks; this allocation costs 0.8 us."""
@@ -176,7 +179,7 @@ cdef object _new_tensor_like(object y, size_t y_address, Py_ssize_t n, bint sing
     cdef object x
     if ndim < 0:
         return None
-    x = cnp.PyArray_EMPTY(ndim, dims, cnp.NPY_FLOAT32 if single else cnp.NPY_FLOAT64, 0)
+    x = _empty_in_line_with(y_address, ndim, dims, single)
     return _torch.from_numpy(x), y_address, <size_t> cnp.PyArray_DATA(x), n, single
 
 
@@ -222,6 +225,41 @@ cdef int _dims_of(object shape, cnp.npy_intp* dims):
     for axis in range(ndim):
         dims[axis] = shape[axis]
     return ndim
+
+
+cdef enum:
+    # Results of at least this many bytes start where their input does in a
+    # cache line (_empty_in_line_with).
+    IN_LINE_BYTES = 4096
+
+
+cdef object _empty_in_line_with(size_t y_address, int ndim, cnp.npy_intp* dims, bint single):
+    """A new C-ordered float32 (``single``) or float64 array of shape
+    ``dims[:ndim]`` whose first value lies where the value at ``y_address``
+    does in its 64-byte cache line (on a buffer 64 bytes longer, its base).
+
+    The kernels' loads and stores of 64 bytes then cross lines together or
+    not at all: NumPy gives arrays 16 bytes past a line or on one, and torch
+    on one, and a result at another offset than its input had each 64-byte
+    load or each store span two lines (issue 14, an Intel Xeon, single calls
+    interleaved, 100 x 1000 float32 at 16 bytes past a line, ``out=`` at 16
+    / at 0, 32 or 48 bytes: ``bilevel_l1inf`` 1.61 / 1.99-2.03 times a copy,
+    ``bilevel_l11`` 3.29 / 3.34-3.44; the l1, l2 and linf balls, the exact
+    l1,inf ball and ``bilevel_l12`` within 2 %).  Smaller results (few rows
+    of few lines) are NumPy's own: two arrays cost some 0.1 us more.
+    """
+    cdef int type_num = cnp.NPY_FLOAT32 if single else cnp.NPY_FLOAT64
+    cdef cnp.npy_intp n_bytes = 4 if single else 8, axis
+    cdef cnp.ndarray buffer
+    cdef size_t start
+    for axis in range(ndim):
+        n_bytes *= dims[axis]
+    if n_bytes < IN_LINE_BYTES:
+        return cnp.PyArray_EMPTY(ndim, dims, type_num, 0)
+    n_bytes += 64
+    buffer = cnp.PyArray_EMPTY(1, &n_bytes, cnp.NPY_UINT8, 0)
+    start = <size_t> cnp.PyArray_DATA(buffer)
+    return _ndarray_at(start + (y_address - start) % 64, ndim, dims, single, buffer)
 
 
 cdef object _ndarray_at(size_t address, int ndim, cnp.npy_intp* dims, bint single,
