@@ -452,7 +452,7 @@ def test_array_memory_takes_exactly_the_common_call(dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("offset", [0, 8, 16, 40])
 def test_new_results_start_where_their_input_does_in_a_cache_line(dtype, offset, rng):
-    # A result of 4096 bytes or more that the common call allocates starts at
+    # A result of 64 kB or more that the common call allocates starts at
     # its input's offset in a 64-byte line (the kernels' vector loads and
     # stores then cross lines together), on a buffer it keeps alive; smaller
     # ones are NumPy's own arrays.  Either is an ordinary writable C-ordered
@@ -460,12 +460,12 @@ def test_new_results_start_where_their_input_does_in_a_cache_line(dtype, offset,
     # same bits as into any ``out``.
     from skproj.projections._arrays import array_memory
 
-    Y = at_offset(rng.standard_normal((40, 30)).astype(dtype), offset)
+    Y = at_offset(rng.standard_normal((100, 200)).astype(dtype), offset)
     new = array_memory(Y, None)[0]
     assert new.ctypes.data % 64 == offset and new.nbytes == Y.nbytes
     assert new.flags.c_contiguous and new.flags.writeable and new.flags.aligned
     assert not np.shares_memory(new, Y)
-    small = at_offset(np.ones((3, 4), dtype), offset)
+    small = at_offset(np.ones((64, 64), dtype), offset)
     assert array_memory(small, None)[0].flags.owndata
     X = P.bilevel_l1inf(Y, 0.5 * P.l1inf_norm(Y))
     assert X.ctypes.data % 64 == offset
@@ -475,7 +475,7 @@ def test_new_results_start_where_their_input_does_in_a_cache_line(dtype, offset,
     X[...] = 1.0                               # (its buffer outlives the input)
     assert X.sum() == X.size
     torch = pytest.importorskip("torch")
-    T = torch.from_numpy(rng.standard_normal((40, 30)).astype(dtype))
+    T = torch.from_numpy(rng.standard_normal((100, 200)).astype(dtype))
     result = P.bilevel_l1inf(T, 1.0)
     assert result.data_ptr() % 64 == T.data_ptr() % 64 and result.is_contiguous()
     assert result.dtype == T.dtype and result.shape == T.shape

@@ -230,7 +230,7 @@ cdef int _dims_of(object shape, cnp.npy_intp* dims):
 cdef enum:
     # Results of at least this many bytes start where their input does in a
     # cache line (_empty_in_line_with).
-    IN_LINE_BYTES = 4096
+    IN_LINE_BYTES = 1 << 16
 
 
 cdef object _empty_in_line_with(size_t y_address, int ndim, cnp.npy_intp* dims, bint single):
@@ -246,7 +246,10 @@ cdef object _empty_in_line_with(size_t y_address, int ndim, cnp.npy_intp* dims, 
     / at 0, 32 or 48 bytes: ``bilevel_l1inf`` 1.61 / 1.99-2.03 times a copy,
     ``bilevel_l11`` 3.29 / 3.34-3.44; the l1, l2 and linf balls, the exact
     l1,inf ball and ``bilevel_l12`` within 2 %).  Smaller results (few rows
-    of few lines) are NumPy's own: two arrays cost some 0.1 us more.
+    or few rows) are NumPy's own: there the buffer and its view cost more
+    than the lines save (64 x 64 float32, 16 kB: ``bilevel_l1inf`` 0.1-0.7
+    us more a call, the allocation of 16 kB alone 0.4-0.7 us; 64 x 256, 64
+    kB: 4.7-4.8 -> 4.3-4.4 us).
     """
     cdef int type_num = cnp.NPY_FLOAT32 if single else cnp.NPY_FLOAT64
     cdef cnp.npy_intp n_bytes = 4 if single else 8, axis
