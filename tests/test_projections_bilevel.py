@@ -717,6 +717,42 @@ def test_row_maxima_with_avx512_take_the_avx2_maxima(dtype, offset, length, rng)
     np.testing.assert_array_equal(norms[True], np.abs(Y).max(axis=1).astype(np.float64))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_cols", [9, 15, 16, 17, 31, 33, 47, 48, 49, 100, 1003])
+def test_row_writes_realigned_from_whole_lines_take_the_same_bits(dtype, n_cols, rng):
+    # Where a row of the input and the same row of the result start at
+    # different offsets in a cache line, the AVX-512 row write (the clip of
+    # bilevel_l1inf, the rescale of bilevel_l12, both axes) reads the input's
+    # whole lines, aligned, and shifts each vector into place
+    # (skp_write_realigned512), rather than loading across lines: the same
+    # values, so the same bits, for every pair of offsets and with the loads
+    # across lines; rows shorter than a vector and its line head, a first
+    # line that would start before the input, the last vectors of a row.
+    from skproj.projections import _bilevel
+
+    Y = rng.standard_normal((9, n_cols)).astype(dtype)
+    Y[:, 2] = 0.0
+    Y[4, ::3] = -0.0
+    itemsize = Y.itemsize
+    try:
+        for project, norm in ((bilevel_l1inf, l1inf_norm), (bilevel_l12, l12_norm)):
+            for axis in (0, 1):
+                radius = 0.5 * norm(Y, axis=axis)
+                expected = project(Y, radius, axis=axis)
+                for y_offset in (0, 1, 5):
+                    Z = at_offset(Y, y_offset * itemsize)
+                    for x_offset in range(64 // itemsize):
+                        for realign in (True, False):
+                            _bilevel._set_column_paths(realign=realign)
+                            out = at_offset(np.full_like(Y, np.nan), x_offset * itemsize)
+                            project(Z, radius, axis=axis, out=out)
+                            np.testing.assert_array_equal(
+                                bits(out), bits(expected),
+                                err_msg=f"{project.__name__} {axis} {y_offset} {x_offset}")
+    finally:
+        _bilevel._set_column_paths()
+
+
 @pytest.mark.parametrize("offset", [0, 4, 16, 60])
 @pytest.mark.parametrize("shape", [(8, 16), (9, 31), (17, 47), (3, 301), (24, 7), (1, 100)])
 def test_float32_column_max_and_l1_folds_take_the_avx2_bits(offset, shape, rng):

@@ -49,8 +49,8 @@ from skproj.projections._streaming cimport (
 from skproj.projections._l1 cimport (
     SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
-    skp_fold512, skp_kept_factors, skp_panels_into_l1, skp_set_avx512, skp_set_cpu_choices,
-    skp_stream_fence,
+    skp_fold512, skp_kept_factors, skp_panels_into_l1, skp_realign, skp_set_avx512,
+    skp_set_cpu_choices, skp_stream_fence,
     skp_write_short_rows512_f32, skp_write_short_rows512_f64, skp_write_strips512_f32,
     skp_write_strips512_f64, streams, streams_rows, write_row_simd, zero_result, zero_result_row,
 )
@@ -556,7 +556,8 @@ def _guessed_floor_stats():
 
 def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1=None,
                       bint pairs=True, bint fused=True, bint first_pairs=True,
-                      bint guessed_floors=True, bint rows_ahead=True, bint fold512=True):
+                      bint guessed_floors=True, bint rows_ahead=True, bint fold512=True,
+                      bint realign=True):
     """Testing hook: column panels by passes (``True``), by gathered
     candidates (``False``) or as measured (``None``: short columns then take
     ``_short_columns``); this module's AVX-512 loops or not (each extension
@@ -575,9 +576,12 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     or not; float32's column maxima and l1 norms folded with AVX-512
     (``fold512``, ``skp_fold_rows512_f32``), and long rows' maxima of
     float32 and float64 taken with it (``skp_row_max512_f32``, ``_f64``), or
-    with AVX2."""
+    with AVX2; the AVX-512 row writes of a result at another offset in a
+    cache line than its input reading the input's whole lines and shifting
+    them into place (``realign``, ``skp_write_realigned512_f32``, ``_f64``)
+    or loading across lines."""
     global _forced_path, _pairs, _fused, _first_pairs, _guessed_floors, skp_rows_ahead
-    global skp_fold512
+    global skp_fold512, skp_realign
     _forced_path = 0 if passes is None else (1 if passes else -1)
     _pairs = pairs
     _fused = fused
@@ -585,6 +589,7 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     _guessed_floors = guessed_floors
     skp_rows_ahead = rows_ahead
     skp_fold512 = fold512
+    skp_realign = realign
     skp_set_avx512(avx512)
     skp_set_cpu_choices(-1 if strips is None else int(bool(strips)),
                         -1 if panels_into_l1 is None else int(bool(panels_into_l1)))

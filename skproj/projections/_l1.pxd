@@ -28,6 +28,7 @@ cdef extern from "_l1_simd.h" nogil:
     void skp_set_cpu_choices(int strips, int panels_into_l1)
     int skp_panels_into_l1
     int skp_fold512
+    int skp_realign
     void skp_scan_f32(const float* row, Py_ssize_t n, double low, double high,
                       int magnitudes, skp_scan* scan, float* buffer, Py_ssize_t capacity)
     void skp_scan_f64(const double* row, Py_ssize_t n, double low, double high,

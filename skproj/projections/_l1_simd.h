@@ -145,6 +145,10 @@ static int skp_panels_into_l1 = 1;
  * (skp_row_max512_f32, _f64), where skp_avx512 allows; a testing switch
  * (the same norms either way). */
 static int skp_fold512 = 1;
+/* Whether the AVX-512 row writes realign a misaligned input from its whole
+ * lines (skp_write_realigned512_f32, _f64); a testing switch (the same bits
+ * either way). */
+static int skp_realign = 1;
 
 static inline void skp_prefer_for_cpu(int strips, int panels_into_l1) {
     const int amd = __builtin_cpu_is("amd");
@@ -2844,7 +2848,7 @@ SKP_AVX2 static inline void skp_write_row_f32(const float* src, float* dst, ptrd
  * 1.94 and 1.83 / 1.66 / 1.89.  (A loop taking the head, the vectors and the
  * tail in one, with a branch for each, lost these gains.)  Returns 0
  * (nothing written) where the CPU lacks AVX-512F or a test turned it off. */
-#define SKP_WRITE_ROW512(SUFFIX, T, VEC, MASK, LANES, PS, SIGN)                          \
+#define SKP_WRITE_ROW512(SUFFIX, T, VEC, MASK, LANES, PS, SIGN, EPI, IOTA)               \
 SKP_AVX512 static inline VEC skp_levelled512_##SUFFIX(VEC v, VEC l, int rescale) {       \
     const __m512i sign = SIGN;                                                           \
     return rescale ? _mm512_mul_##PS(v, l)                                               \
@@ -2861,6 +2865,35 @@ SKP_AVX512 static inline void skp_levelled_some512_##SUFFIX(                    
         _mm512_maskz_loadu_##PS(some, src), l, rescale));                                \
 }                                                                                        \
                                                                                          \
+/* The vectors of dst[j:] (dst + j on a line; src + j not on one, and its                \
+ * line's start not before src) from whole lines of src, each read once, aligned, and    \
+ * shifted into place between two (VPERMT2PS/PD), where an unaligned load of src + j     \
+ * spans two lines: a result at another offset in its line than its input (an out=       \
+ * allocated apart; issue 14, an Intel Xeon, single calls interleaved, 100 x 1000 at     \
+ * half the norm, out 32 bytes further into its line than the input, times a copy,       \
+ * loads across lines / realigned / out at the input's offset: float32 column groups,    \
+ * bilevel_l1inf 2.00 / 1.68 / 1.67, bilevel_l12 2.45 / 2.07 / 2.06; float64 1.94 /      \
+ * 1.74 / 1.73, 2.03 / 1.82 / 1.81; row groups and 1000 x 10000 even).  Stops where      \
+ * the next line would pass src[n - 1]; returns that j.  (skp_realign: a testing         \
+ * switch, _bilevel._set_column_paths(realign=False).) */                                \
+SKP_AVX512 static inline ptrdiff_t skp_write_realigned512_##SUFFIX(                       \
+        const T* src, T* dst, ptrdiff_t j, ptrdiff_t n, int rescale, VEC l,             \
+        const T* levels, int stream) {                                                   \
+    const ptrdiff_t shift = LANES - skp_line_head(src + j, sizeof(T));                   \
+    const T* line = src + j - shift;                                                     \
+    const __m512i index = _mm512_add_##EPI(IOTA, _mm512_set1_##EPI(shift));             \
+    VEC low = _mm512_load_##PS(line), high, x;                                           \
+    for (; j - shift + 2 * LANES <= n; j += LANES, line += LANES, low = high) {          \
+        high = _mm512_load_##PS(line + LANES);                                           \
+        if (levels) l = _mm512_loadu_##PS(levels + j);                                   \
+        x = skp_levelled512_##SUFFIX(_mm512_permutex2var_##PS(low, index, high), l,     \
+                                     rescale);                                           \
+        if (stream) _mm512_stream_##PS(dst + j, x);                                      \
+        else { skp_prefetch_for_write(dst + j); _mm512_storeu_##PS(dst + j, x); }        \
+    }                                                                                    \
+    return j;                                                                            \
+}                                                                                        \
+                                                                                         \
 SKP_AVX512 static int skp_write_row512_##SUFFIX##_unguarded(                             \
         const T* src, T* dst, ptrdiff_t n, int rescale, T level, const T* levels,       \
         int stream) {                                                                    \
@@ -2872,6 +2905,17 @@ SKP_AVX512 static int skp_write_row512_##SUFFIX##_unguarded(                    
     if (whole && head) {   /* up to the first line */                                   \
         skp_levelled_some512_##SUFFIX(src, dst, head, rescale, l, levels);               \
         j = head;                                                                        \
+    }                                                                                    \
+    if (whole && skp_realign && j + LANES <= n && (uintptr_t) src % sizeof(T) == 0       \
+            && skp_line_head(src + j, sizeof(T)) != 0) {                                 \
+        if (j < LANES - skp_line_head(src + j, sizeof(T))) { /* (no line before src) */  \
+            if (levels) l = _mm512_loadu_##PS(levels + j);                               \
+            x = skp_levelled512_##SUFFIX(_mm512_loadu_##PS(src + j), l, rescale);        \
+            if (stream) _mm512_stream_##PS(dst + j, x);                                  \
+            else { skp_prefetch_for_write(dst + j); _mm512_storeu_##PS(dst + j, x); }    \
+            j += LANES;                                                                  \
+        }                                                                                \
+        j = skp_write_realigned512_##SUFFIX(src, dst, j, n, rescale, l, levels, stream);  \
     }                                                                                    \
     for (; j + LANES <= n; j += LANES) {                                                 \
         if (levels) l = _mm512_loadu_##PS(levels + j);                                   \
@@ -2937,9 +2981,11 @@ static inline int skp_write_strips512_##SUFFIX(const T* src, ptrdiff_t src_strid
                                              rescale, levels);                           \
     return 1;                                                                            \
 }
-SKP_WRITE_ROW512(f32, float, __m512, __mmask16, 16, ps, _mm512_set1_epi32((int32_t) 0x80000000u))
+SKP_WRITE_ROW512(f32, float, __m512, __mmask16, 16, ps, _mm512_set1_epi32((int32_t) 0x80000000u),
+                 epi32, _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0))
 SKP_WRITE_ROW512(f64, double, __m512d, __mmask8, 8, pd,
-                 _mm512_set1_epi64((long long) 0x8000000000000000ull))
+                 _mm512_set1_epi64((long long) 0x8000000000000000ull),
+                 epi64, _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0))
 #undef SKP_WRITE_ROW512
 
 /* The permutations that spread a vector of the levels (or taus) of LANES
