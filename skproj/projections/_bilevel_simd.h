@@ -1622,33 +1622,53 @@ SKP_AVX512 static void skp_shrink_strips512_f32(const float* src, ptrdiff_t src_
  * 1.22-1.42; bilevel_l11 at half the norm, single calls interleaved in one
  * process, times a copy, masked / plain: 100 x 1000 4.85-4.99 / 4.74-4.87,
  * 250 x 1000 3.44-3.50 / 3.38-3.42, 500 x 500 3.77-3.83 / 3.73-3.79,
- * 1000 x 250 even). */
+ * 1000 x 250 even).  Rows of SKP_SHRINK_LINES_LEAST columns or more store
+ * whole lines from the destination's first line boundary, the columns
+ * before it masked (a store across two lines costs two; NumPy's arrays
+ * start 16 bytes past a line): issue 14, an Intel Xeon, alternating
+ * processes, lowest three of five, bilevel_l11 at half the norm, times a
+ * copy, the result at the input's offset / 32 bytes further: 250 x 1000
+ * 2.70-2.87 / 2.66-2.86 -> 2.50-2.54 / 2.59-2.63, 300 x 784 2.86-2.90 /
+ * 3.01-3.13 -> 2.71-2.83 / 2.92-3.17; shorter rows, whose masked head
+ * and tail are a larger share, took 0.95-1.05 of the time (500 x 500, 1000
+ * x 250: within the spread of the processes). */
+/* Columns c < n (n <= 16) of a row of the block: masked loads, one masked
+ * store (skp_shrink_rows512_f32's first and last columns). */
+SKP_AVX512 static inline void skp_shrunk_some16_f32(const float* y, float* x, const float* hi,
+                                                    const float* lo, ptrdiff_t n) {
+    const __mmask16 some = (__mmask16) ((1u << n) - 1);
+    const __m512 h = _mm512_maskz_loadu_ps(some, hi);
+    const __mmask16 kept = _mm512_mask_cmp_ps_mask(some, h, _mm512_set1_ps(INFINITY),
+                                                   _CMP_NEQ_OQ);
+    _mm512_mask_storeu_ps(x, some, skp_shrunk16_f32(_mm512_maskz_loadu_ps(kept, y), h,
+                                                    _mm512_maskz_loadu_ps(some, lo), kept));
+}
+
+/* Rows of at least this many columns are written in whole lines of the
+ * destination, from its first line boundary (skp_shrink_rows512_f32). */
+#define SKP_SHRINK_LINES_LEAST 512
 SKP_AVX512 static void skp_shrink_rows512_f32(const float* src, ptrdiff_t src_stride,
                                               float* dst, ptrdiff_t dst_stride,
                                               ptrdiff_t n_rows, ptrdiff_t width,
                                               const float* hi, const float* lo) {
     const __m512 infinite = _mm512_set1_ps(INFINITY);
-    const __mmask16 tail = (__mmask16) ((1u << (width % 16)) - 1);
-    const ptrdiff_t whole = width - width % 16, bytes = width * (ptrdiff_t) sizeof(float);
+    const ptrdiff_t bytes = width * (ptrdiff_t) sizeof(float);
     const ptrdiff_t ahead = skp_rows_prefetched(n_rows, dst_stride, bytes);
     ptrdiff_t i, j;
     for (i = 0; i < n_rows; i++) {
         const float* y = (const float*) ((const char*) src + i * src_stride);
         float* x = (float*) ((char*) dst + i * dst_stride);
+        ptrdiff_t head = width < SKP_SHRINK_LINES_LEAST || (uintptr_t) x % sizeof(float) ? 0
+                         : skp_line_head(x, sizeof(float));
         if (i < ahead) skp_prefetch_rows_for_write(x, bytes, dst_stride);
-        for (j = 0; j < whole; j += 16) {
+        if (head) skp_shrunk_some16_f32(y, x, hi, lo, head);
+        for (j = head; j + 16 <= width; j += 16) {
             const __m512 h = _mm512_loadu_ps(hi + j);
             const __mmask16 kept = _mm512_cmp_ps_mask(h, infinite, _CMP_NEQ_OQ);
             _mm512_storeu_ps(x + j, skp_shrunk16_f32(_mm512_loadu_ps(y + j), h,
                                                      _mm512_loadu_ps(lo + j), kept));
         }
-        if (tail) {
-            const __m512 h = _mm512_maskz_loadu_ps(tail, hi + j);
-            const __mmask16 kept = _mm512_mask_cmp_ps_mask(tail, h, infinite, _CMP_NEQ_OQ);
-            _mm512_mask_storeu_ps(x + j, tail, skp_shrunk16_f32(
-                _mm512_maskz_loadu_ps(kept, y + j), h, _mm512_maskz_loadu_ps(tail, lo + j),
-                kept));
-        }
+        if (j < width) skp_shrunk_some16_f32(y + j, x + j, hi + j, lo + j, width - j);
     }
 }
 
