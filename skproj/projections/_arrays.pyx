@@ -245,8 +245,8 @@ cdef object _empty_in_line_with(size_t y_address, int ndim, cnp.npy_intp* dims, 
     interleaved, 100 x 1000 float32 at 16 bytes past a line, ``out=`` at 16
     / at 0, 32 or 48 bytes: ``bilevel_l1inf`` 1.61 / 1.99-2.03 times a copy,
     ``bilevel_l11`` 3.29 / 3.34-3.44; the l1, l2 and linf balls, the exact
-    l1,inf ball and ``bilevel_l12`` within 2 %).  Smaller results (few rows
-    or few rows) are NumPy's own: there the buffer and its view cost more
+    l1,inf ball and ``bilevel_l12`` within 2 %).  Smaller results (under
+    IN_LINE_BYTES) are NumPy's own: there the buffer and its view cost more
     than the lines save (64 x 64 float32, 16 kB: ``bilevel_l1inf`` 0.1-0.7
     us more a call, the allocation of 16 kB alone 0.4-0.7 us; 64 x 256, 64
     kB: 4.7-4.8 -> 4.3-4.4 us).

@@ -833,15 +833,15 @@ SKP_AVX512 static inline __m512 skp_with_sign16(__m512 r, __m512 v, __mmask16 ke
         _mm512_set1_epi32((int) 0x80000000u), 0xF8));
 }
 
-/* sign(v) * max((|v| - hi) - lo, 0) in the lanes of ``kept``, +0 elsewhere:
- * the AVX-512 panel writes' operations on 16 columns. */
-/* (skp_shrunk16_f32 with |v| given: a packed group's magnitudes) */
+/* skp_shrunk16_f32 with the magnitudes |v| given (a packed group's). */
 SKP_AVX512 static inline __m512 skp_shrunk16_abs_f32(__m512 magnitude, __m512 v, __m512 hi,
                                                      __m512 lo, __mmask16 kept) {
     const __m512 r = _mm512_sub_ps(_mm512_sub_ps(magnitude, hi), lo);
     return skp_with_sign16(_mm512_max_ps(r, _mm512_setzero_ps()), v, kept);
 }
 
+/* sign(v) * max((|v| - hi) - lo, 0) in the lanes of ``kept``, +0 elsewhere:
+ * the AVX-512 panel writes' operations on 16 columns. */
 SKP_AVX512 static inline __m512 skp_shrunk16_f32(__m512 v, __m512 hi, __m512 lo,
                                                  __mmask16 kept) {
     return skp_shrunk16_abs_f32(_mm512_abs_ps(v), v, hi, lo, kept);
@@ -1610,6 +1610,22 @@ SKP_AVX512 static void skp_shrink_strips512_f32(const float* src, ptrdiff_t src_
     }
 }
 
+/* Columns c < n (n <= 16) of a row of the block: masked loads, one masked
+ * store (skp_shrink_rows512_f32's first and last columns). */
+SKP_AVX512 static inline void skp_shrunk_some16_f32(const float* y, float* x, const float* hi,
+                                                    const float* lo, ptrdiff_t n) {
+    const __mmask16 some = (__mmask16) ((1u << n) - 1);
+    const __m512 h = _mm512_maskz_loadu_ps(some, hi);
+    const __mmask16 kept = _mm512_mask_cmp_ps_mask(some, h, _mm512_set1_ps(INFINITY),
+                                                   _CMP_NEQ_OQ);
+    _mm512_mask_storeu_ps(x, some, skp_shrunk16_f32(_mm512_maskz_loadu_ps(kept, y), h,
+                                                    _mm512_maskz_loadu_ps(some, lo), kept));
+}
+
+/* Rows of at least this many columns are written in whole lines of the
+ * destination, from its first line boundary (skp_shrink_rows512_f32). */
+#define SKP_SHRINK_LINES_LEAST 512
+
 /* The same block along its rows, as CPUs other than AMD's prefer
  * (skp_strips): each vector's taus loaded beside its values, a zeroed
  * column's lanes set to +0 by its mask (its tau is infinite: r is 0 there
@@ -1632,21 +1648,6 @@ SKP_AVX512 static void skp_shrink_strips512_f32(const float* src, ptrdiff_t src_
  * 3.01-3.13 -> 2.71-2.83 / 2.92-3.17; shorter rows, whose masked head
  * and tail are a larger share, took 0.95-1.05 of the time (500 x 500, 1000
  * x 250: within the spread of the processes). */
-/* Columns c < n (n <= 16) of a row of the block: masked loads, one masked
- * store (skp_shrink_rows512_f32's first and last columns). */
-SKP_AVX512 static inline void skp_shrunk_some16_f32(const float* y, float* x, const float* hi,
-                                                    const float* lo, ptrdiff_t n) {
-    const __mmask16 some = (__mmask16) ((1u << n) - 1);
-    const __m512 h = _mm512_maskz_loadu_ps(some, hi);
-    const __mmask16 kept = _mm512_mask_cmp_ps_mask(some, h, _mm512_set1_ps(INFINITY),
-                                                   _CMP_NEQ_OQ);
-    _mm512_mask_storeu_ps(x, some, skp_shrunk16_f32(_mm512_maskz_loadu_ps(kept, y), h,
-                                                    _mm512_maskz_loadu_ps(some, lo), kept));
-}
-
-/* Rows of at least this many columns are written in whole lines of the
- * destination, from its first line boundary (skp_shrink_rows512_f32). */
-#define SKP_SHRINK_LINES_LEAST 512
 SKP_AVX512 static void skp_shrink_rows512_f32(const float* src, ptrdiff_t src_stride,
                                               float* dst, ptrdiff_t dst_stride,
                                               ptrdiff_t n_rows, ptrdiff_t width,

@@ -2865,6 +2865,15 @@ SKP_AVX512 static inline void skp_levelled_some512_##SUFFIX(                    
         _mm512_maskz_loadu_##PS(some, src), l, rescale));                                \
 }                                                                                        \
                                                                                          \
+/* A vector of values ``v`` levelled into dst (on a line): streamed, or stored after the  \
+ * line's prefetch for writing. */                                                       \
+SKP_AVX512 static inline void skp_levelled_put512_##SUFFIX(T* dst, VEC v, VEC l,         \
+                                                         int rescale, int stream) {      \
+    const VEC x = skp_levelled512_##SUFFIX(v, l, rescale);                               \
+    if (stream) _mm512_stream_##PS(dst, x);                                              \
+    else { skp_prefetch_for_write(dst); _mm512_storeu_##PS(dst, x); }                    \
+}                                                                                        \
+                                                                                         \
 /* The vectors of dst[j:] (dst + j on a line; src + j not on one, and its                \
  * line's start not before src) from whole lines of src, each read once, aligned, and    \
  * shifted into place between two (VPERMT2PS/PD), where an unaligned load of src + j     \
@@ -2882,14 +2891,12 @@ SKP_AVX512 static inline ptrdiff_t skp_write_realigned512_##SUFFIX(             
     const ptrdiff_t shift = LANES - skp_line_head(src + j, sizeof(T));                   \
     const T* line = src + j - shift;                                                     \
     const __m512i index = _mm512_add_##EPI(IOTA, _mm512_set1_##EPI(shift));             \
-    VEC low = _mm512_load_##PS(line), high, x;                                           \
+    VEC low = _mm512_load_##PS(line), high;                                              \
     for (; j - shift + 2 * LANES <= n; j += LANES, line += LANES, low = high) {          \
         high = _mm512_load_##PS(line + LANES);                                           \
         if (levels) l = _mm512_loadu_##PS(levels + j);                                   \
-        x = skp_levelled512_##SUFFIX(_mm512_permutex2var_##PS(low, index, high), l,     \
-                                     rescale);                                           \
-        if (stream) _mm512_stream_##PS(dst + j, x);                                      \
-        else { skp_prefetch_for_write(dst + j); _mm512_storeu_##PS(dst + j, x); }        \
+        skp_levelled_put512_##SUFFIX(dst + j, _mm512_permutex2var_##PS(low, index, high), \
+                                     l, rescale, stream);                                \
     }                                                                                    \
     return j;                                                                            \
 }                                                                                        \
@@ -2899,7 +2906,7 @@ SKP_AVX512 static int skp_write_row512_##SUFFIX##_unguarded(                    
         int stream) {                                                                    \
     const ptrdiff_t head = skp_line_head(dst, sizeof(T));                                \
     const int whole = (uintptr_t) dst % sizeof(T) == 0 && head + LANES <= n;            \
-    VEC l = _mm512_set1_##PS(level), x;                                                  \
+    VEC l = _mm512_set1_##PS(level);                                                     \
     ptrdiff_t j = 0;                                                                     \
     stream = stream && whole;                                                            \
     if (whole && head) {   /* up to the first line */                                   \
@@ -2910,18 +2917,16 @@ SKP_AVX512 static int skp_write_row512_##SUFFIX##_unguarded(                    
             && skp_line_head(src + j, sizeof(T)) != 0) {                                 \
         if (j < LANES - skp_line_head(src + j, sizeof(T))) { /* (no line before src) */  \
             if (levels) l = _mm512_loadu_##PS(levels + j);                               \
-            x = skp_levelled512_##SUFFIX(_mm512_loadu_##PS(src + j), l, rescale);        \
-            if (stream) _mm512_stream_##PS(dst + j, x);                                  \
-            else { skp_prefetch_for_write(dst + j); _mm512_storeu_##PS(dst + j, x); }    \
+            skp_levelled_put512_##SUFFIX(dst + j, _mm512_loadu_##PS(src + j), l, rescale, \
+                                         stream);                                        \
             j += LANES;                                                                  \
         }                                                                                \
         j = skp_write_realigned512_##SUFFIX(src, dst, j, n, rescale, l, levels, stream);  \
     }                                                                                    \
     for (; j + LANES <= n; j += LANES) {                                                 \
         if (levels) l = _mm512_loadu_##PS(levels + j);                                   \
-        x = skp_levelled512_##SUFFIX(_mm512_loadu_##PS(src + j), l, rescale);            \
-        if (stream) _mm512_stream_##PS(dst + j, x);                                      \
-        else { skp_prefetch_for_write(dst + j); _mm512_storeu_##PS(dst + j, x); }        \
+        skp_levelled_put512_##SUFFIX(dst + j, _mm512_loadu_##PS(src + j), l, rescale,    \
+                                     stream);                                            \
     }                                                                                    \
     if (j < n)                                                                           \
         skp_levelled_some512_##SUFFIX(src + j, dst + j, n - j, rescale, l,               \
