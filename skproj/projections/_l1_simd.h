@@ -2874,24 +2874,32 @@ SKP_AVX512 static inline void skp_levelled_put512_##SUFFIX(T* dst, VEC v, VEC l,
     else { skp_prefetch_for_write(dst); _mm512_storeu_##PS(dst, x); }                    \
 }                                                                                        \
                                                                                          \
-/* The vectors of dst[j:] (dst + j on a line; src + j not on one, and its                \
- * line's start not before src) from whole lines of src, each read once, aligned, and    \
- * shifted into place between two (VPERMT2PS/PD), where an unaligned load of src + j     \
- * spans two lines: a result at another offset in its line than its input (an out=       \
- * allocated apart; issue 14, an Intel Xeon, single calls interleaved, 100 x 1000 at     \
- * half the norm, out 32 bytes further into its line than the input, times a copy,       \
- * loads across lines / realigned / out at the input's offset: float32 column groups,    \
- * bilevel_l1inf 2.00 / 1.68 / 1.67, bilevel_l12 2.45 / 2.07 / 2.06; float64 1.94 /      \
- * 1.74 / 1.73, 2.03 / 1.82 / 1.81; row groups and 1000 x 10000 even).  Stops where      \
- * the next line would pass src[n - 1]; returns that j.  (skp_realign: a testing         \
- * switch, _bilevel._set_column_paths(realign=False).) */                                \
+/* The vectors of dst[j:] (dst + j on a line, src + j not on one; the first by an        \
+ * unaligned load where src + j's line would start before src) from whole lines of src,  \
+ * each read once, aligned, and shifted into place between two (VPERMT2PS/PD), where an  \
+ * unaligned load of src + j spans two lines: a result at another offset in its line     \
+ * than its input (an out= allocated apart; issue 14, an Intel Xeon, single calls        \
+ * interleaved, 100 x 1000 at half the norm, out 32 bytes further into its line than     \
+ * the input, times a copy, loads across lines / realigned / out at the input's offset:  \
+ * float32 column groups, bilevel_l1inf 2.00 / 1.68 / 1.67, bilevel_l12 2.45 / 2.07 /    \
+ * 2.06; float64 1.94 / 1.74 / 1.73, 2.03 / 1.82 / 1.81; row groups and 1000 x 10000     \
+ * even).  Stops where the next line would pass src[n - 1]; returns that j.              \
+ * (skp_realign: a testing switch, _bilevel._set_column_paths(realign=False).) */        \
 SKP_AVX512 static inline ptrdiff_t skp_write_realigned512_##SUFFIX(                       \
         const T* src, T* dst, ptrdiff_t j, ptrdiff_t n, int rescale, VEC l,             \
         const T* levels, int stream) {                                                   \
     const ptrdiff_t shift = LANES - skp_line_head(src + j, sizeof(T));                   \
-    const T* line = src + j - shift;                                                     \
     const __m512i index = _mm512_add_##EPI(IOTA, _mm512_set1_##EPI(shift));             \
-    VEC low = _mm512_load_##PS(line), high;                                              \
+    const T* line;                                                                       \
+    VEC low, high;                                                                       \
+    if (j < shift) {   /* (no line before src) */                                        \
+        if (levels) l = _mm512_loadu_##PS(levels + j);                                   \
+        skp_levelled_put512_##SUFFIX(dst + j, _mm512_loadu_##PS(src + j), l, rescale,    \
+                                     stream);                                            \
+        j += LANES;                                                                      \
+    }                                                                                    \
+    line = src + j - shift;                                                              \
+    low = _mm512_load_##PS(line);                                                        \
     for (; j - shift + 2 * LANES <= n; j += LANES, line += LANES, low = high) {          \
         high = _mm512_load_##PS(line + LANES);                                           \
         if (levels) l = _mm512_loadu_##PS(levels + j);                                   \
@@ -2913,16 +2921,9 @@ SKP_AVX512 static int skp_write_row512_##SUFFIX##_unguarded(                    
         skp_levelled_some512_##SUFFIX(src, dst, head, rescale, l, levels);               \
         j = head;                                                                        \
     }                                                                                    \
-    if (whole && skp_realign && j + LANES <= n && (uintptr_t) src % sizeof(T) == 0       \
-            && skp_line_head(src + j, sizeof(T)) != 0) {                                 \
-        if (j < LANES - skp_line_head(src + j, sizeof(T))) { /* (no line before src) */  \
-            if (levels) l = _mm512_loadu_##PS(levels + j);                               \
-            skp_levelled_put512_##SUFFIX(dst + j, _mm512_loadu_##PS(src + j), l, rescale, \
-                                         stream);                                        \
-            j += LANES;                                                                  \
-        }                                                                                \
+    if (whole && skp_realign && j + 2 * LANES <= n && (uintptr_t) src % sizeof(T) == 0   \
+            && skp_line_head(src + j, sizeof(T)) != 0)                                   \
         j = skp_write_realigned512_##SUFFIX(src, dst, j, n, rescale, l, levels, stream);  \
-    }                                                                                    \
     for (; j + LANES <= n; j += LANES) {                                                 \
         if (levels) l = _mm512_loadu_##PS(levels + j);                                   \
         skp_levelled_put512_##SUFFIX(dst + j, _mm512_loadu_##PS(src + j), l, rescale,    \
