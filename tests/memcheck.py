@@ -56,6 +56,7 @@ L1INF_PATHS = [
     dict(force_dense=True, sampled_min_bytes=1 << 16, sample_bytes=1 << 14,
          wide_band_share=1e-9),
     dict(small=False),
+    dict(short_groups=True),
     dict(max_rounds=0),
     dict(simd=False),
 ]

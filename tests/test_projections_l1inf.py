@@ -9,6 +9,8 @@ Two references, neither sharing code with skproj:
 On large matrices the optimality conditions are checked directly.
 """
 
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -1109,18 +1111,39 @@ def _short_group_matrices(rng, dtype):
             yield np.ascontiguousarray(Y.astype(dtype)), axis
 
 
-@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-9), (np.float32, 3e-6)])
-def test_short_groups_match_reference(dtype, tol, rng):
-    """Groups of at most 16 entries by their sorted breakpoints (AVX-512): the
-    projection, theta and the levels of the bisection reference, at radii
-    from almost nothing to the whole norm; every call answered by that path."""
+@contextmanager
+def _short_group_loops(loops):
+    """The short groups' path on, with its AVX-512F loops or its AVX2 ones
+    (those on every column length), or skip where the CPU lacks them."""
     from skproj.projections import _l1inf_short
 
-    if not _l1inf._set_testing(short_groups=True) >= 2:
-        pytest.skip("the short groups' path needs AVX-512F, which this CPU lacks")
-    _l1inf_short._answered(reset=True)
-    calls = 0
+    if not _l1inf._set_testing(short_groups=True) >= 1:
+        _l1inf._set_testing()
+        pytest.skip("the short groups' path needs AVX2, which this CPU lacks")
+    if _l1inf_short._set_avx512(loops == "avx512") != (loops == "avx512"):
+        _l1inf._set_testing()
+        pytest.skip("the CPU lacks AVX-512F")
+    _l1inf_short._set_avx2_column_rows(16)
     try:
+        yield
+    finally:
+        _l1inf_short._set_avx2_column_rows()
+        _l1inf_short._set_avx512(True)
+        _l1inf._set_testing()
+
+
+@pytest.mark.parametrize("loops", ["avx512", "avx2"])
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-9), (np.float32, 3e-6)])
+def test_short_groups_match_reference(loops, dtype, tol, rng):
+    """Groups of at most 16 entries by their sorted breakpoints (AVX-512F or
+    AVX2 loops): the projection, theta and the levels of the bisection
+    reference, at radii from almost nothing to the whole norm; every call
+    answered by that path."""
+    from skproj.projections import _l1inf_short
+
+    calls = 0
+    with _short_group_loops(loops):
+        _l1inf_short._answered(reset=True)
         for Y, axis in _short_group_matrices(rng, dtype):
             norm = l1inf_norm(Y, axis=axis)
             for share in (1e-4, 0.05, 0.5, 0.95, 0.9999):
@@ -1135,8 +1158,25 @@ def test_short_groups_match_reference(dtype, tol, rng):
                 np.testing.assert_allclose(mu, expected_mu, rtol=0, atol=tol * scale)
                 assert abs(theta - expected_theta) <= tol * max(expected_theta, scale)
         assert _l1inf_short._answered() == calls
-    finally:
-        _l1inf._set_testing()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_short_groups_same_bits_with_avx512_and_avx2(dtype, rng):
+    """The AVX2 loops of the short groups' path give the AVX-512F loops'
+    bits: the same sorted rows, sums and counts lane for lane, P and Q in
+    the same chains and lanes, added up in the same order."""
+    results = []
+    for loops in ("avx512", "avx2"):
+        with _short_group_loops(loops):
+            results.append([
+                project_l1inf_ball(Y, share * l1inf_norm(Y, axis=axis), axis=axis,
+                                   return_dual=True)
+                for Y, axis in _short_group_matrices(np.random.default_rng(5), dtype)
+                for share in (0.05, 0.5, 0.95)])
+    for (X, theta, mu), (X2, theta2, mu2) in zip(*results):
+        np.testing.assert_array_equal(X2, X)
+        assert theta2 == theta
+        np.testing.assert_array_equal(mu2, mu)
 
 
 def test_short_groups_path_declines_cleanly(rng):

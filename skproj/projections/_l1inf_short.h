@@ -1,6 +1,6 @@
 /* The exact l1,inf projection of short groups (at most SKP_SHORT_COLUMN_ROWS
  * entries: a weight of a few inputs grouped by rows, the columns of a few
- * classes' coefficients), with AVX-512F (see _l1inf_short.pyx).
+ * classes' coefficients), with AVX-512F or AVX2 (see _l1inf_short.pyx).
  *
  * Each group's magnitudes are sorted in a SIMD lane, largest first (a
  * sorting network, _sort_network.h): a_1 >= ... >= a_n, a_(n+1) = 0, with
@@ -25,11 +25,16 @@
 
 #include "_l1_simd.h"
 #include "_sort_network.h"
+#include "_transpose_simd.h"
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 
-/* Whether the short groups' loops run: AVX-512F, and no test turned them off. */
-static inline int skp_short_enabled(void) { return skp_have_avx2() && skp_avx512; }
+/* Whether the short groups' loops run: AVX2 (the AVX-512F loops where the
+ * CPU has it and no test turned them off, skp_avx512). */
+static inline int skp_short_enabled(void) { return skp_have_avx2(); }
+
+/* Whether they are the AVX-512F ones. */
+static inline int skp_short_avx512(void) { return skp_have_avx2() && skp_avx512; }
 
 /* Magnitudes NaN or infinite, lane by lane (unordered compares true). */
 SKP_AVX512 static inline __mmask16 skp_short_nonfinite16(__m512 a) {
@@ -261,46 +266,346 @@ SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_short_leve
     return n_kept;
 }
 
-SKP_AVX512 static ptrdiff_t skp_short_levels_f32(const double* mu, ptrdiff_t n_groups,
-                                                 float* levels, ptrdiff_t* kept) {
+SKP_AVX512 static ptrdiff_t skp_short_levels512_f32(const double* mu, ptrdiff_t n_groups,
+                                                    float* levels, ptrdiff_t* kept) {
     return skp_short_levels_(mu, n_groups, levels, kept, 1);
 }
 
-SKP_AVX512 static ptrdiff_t skp_short_levels_f64(const double* mu, ptrdiff_t n_groups,
-                                                 double* levels, ptrdiff_t* kept) {
+SKP_AVX512 static ptrdiff_t skp_short_levels512_f64(const double* mu, ptrdiff_t n_groups,
+                                                    double* levels, ptrdiff_t* kept) {
     return skp_short_levels_(mu, n_groups, levels, kept, 0);
 }
 
-/* Each entry point with its length ``n`` a constant (SKP_FOR_LENGTH). */
-#define SKP_SHORT_SORT(SUFFIX, UNUSED, N) \
-    return skp_short_sort_##SUFFIX##_(y, y_stride, n_groups, N, rows, sorted, maxima, sums)
-#define SKP_SHORT_PASS(SUFFIX, SINGLE, N) \
-    return skp_short_pass_(sorted, sums, n_groups, N, every, theta, levels, p, q, SINGLE)
-#define SKP_SHORT_ENTRIES(SUFFIX, T)                                                      \
-SKP_AVX512 static int skp_short_sort_##SUFFIX(const T* y, ptrdiff_t y_stride,              \
-                                              ptrdiff_t n_groups, ptrdiff_t n, int rows,   \
-                                              T* sorted, double* maxima, double* sums) {   \
-    SKP_FOR_LENGTH(n, SKP_SHORT_SORT, SUFFIX, _)                                          \
+/* ------------------------------------------------------ the same with AVX2
+ * The same layout (blocks of 16 float32 or 8 float64 groups, row k of a
+ * block one after the other), each block in lanes of four groups in double
+ * (quartets): every group's sums, breakpoints, counts and levels are those
+ * of the AVX-512 loops, lane for lane, and P and Q go to the same eight
+ * lanes of the same two chains (four lanes a vector, two vectors a chain),
+ * added up as _mm512_reduce_add_pd adds, so the same bits whichever loops
+ * run.  The sort takes eight float32 or four float64 groups a vector. */
+
+/* Lanes 0 .. count - 1 of eight floats (``count`` clamped to 0 .. 8). */
+SKP_AVX2 static inline __m256i skp_short_lanes8(ptrdiff_t count) {
+    const int c = count < 0 ? 0 : count > 8 ? 8 : (int) count;
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(c), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* Lanes 0 .. count - 1 of four doubles (``count`` clamped to 0 .. 4). */
+SKP_AVX2 static inline __m256i skp_short_lanes4(ptrdiff_t count) {
+    const long long c = count < 0 ? 0 : count > 4 ? 4 : (long long) count;
+    return _mm256_cmpgt_epi64(_mm256_set1_epi64x(c), _mm256_setr_epi64x(0, 1, 2, 3));
+}
+
+/* Row k of a quartet's sorted magnitudes in double: float32 (``single``,
+ * rows 16 floats apart) or float64 (rows 8 doubles apart). */
+SKP_AVX2 static inline __attribute__((always_inline)) __m256d skp_short_row4(
+        const void* at, ptrdiff_t k, const int single) {
+    return single ? _mm256_cvtps_pd(_mm_loadu_ps((const float*) at + 16 * k))
+                  : _mm256_loadu_pd((const double*) at + 8 * k);
+}
+
+/* skp_short_segment8 on a quartet: the same counts, sums and live groups. */
+SKP_AVX2 static inline __attribute__((always_inline)) __m256d skp_short_segment4(
+        const void* at, const int single, const ptrdiff_t n, __m256d theta, __m256i* count,
+        __m256d* kept) {
+    __m256i c = _mm256_setzero_si256();
+    __m256d a = skp_short_row4(at, 0, single);
+    __m256d sum = _mm256_setzero_pd(), least = _mm256_setzero_pd(), chosen = a;
+    __m256d below = _mm256_setzero_pd();
+    ptrdiff_t k;
+#pragma GCC unroll 16
+    for (k = 0; k < n; k++) {
+        const __m256d next = k + 1 < n ? skp_short_row4(at, k + 1, single) : _mm256_setzero_pd();
+        sum = _mm256_add_pd(sum, a);
+        least = _mm256_max_pd(least, _mm256_sub_pd(
+            sum, _mm256_mul_pd(_mm256_set1_pd((double) (k + 1)), next)));
+        below = _mm256_cmp_pd(least, theta, _CMP_LE_OQ);
+        c = _mm256_sub_epi64(c, _mm256_castpd_si256(below));
+        if (k + 1 < n) chosen = _mm256_blendv_pd(chosen, _mm256_add_pd(sum, next), below);
+        if (!_mm256_movemask_pd(below)) break;
+        a = next;
+    }
+    *count = c;
+    *kept = chosen;
+    return _mm256_xor_pd(below, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)));
+}
+
+/* 1 / (c + 1) at entry c, for a group's count c of breakpoints; 17 entries,
+ * so that a zero group of 16 (c = 16, not added up) reads inside the table. */
+static const double skp_short_inverses[17] = {
+    1.0, 1.0 / 2, 1.0 / 3, 1.0 / 4, 1.0 / 5, 1.0 / 6, 1.0 / 7, 1.0 / 8, 1.0 / 9, 1.0 / 10,
+    1.0 / 11, 1.0 / 12, 1.0 / 13, 1.0 / 14, 1.0 / 15, 1.0 / 16, 1.0 / 17};
+
+/* skp_short_octet on a quartet (``lanes``: its groups that exist, as a mask
+ * of four doubles); P and Q into ``p`` and ``q``, its lanes of a chain. */
+SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_quartet(
+        const void* at, const int single, const ptrdiff_t n, __m256d theta, __m256i* counts,
+        __m256d* p, __m256d* q, double* levels, __m256i lanes, const double* sums) {
+    __m256i c;
+    __m256d kept, r, live;
+    if (_mm256_movemask_pd(_mm256_cmp_pd(_mm256_maskload_pd(sums, lanes), theta,
+                                         _CMP_LE_OQ)) == 0xf) {
+        *counts = _mm256_add_epi64(*counts, _mm256_set1_epi64x((long long) n));
+        if (levels) _mm256_maskstore_pd(levels, lanes, _mm256_setzero_pd());
+        return;
+    }
+    live = skp_short_segment4(at, single, n, theta, &c, &kept);
+    *counts = _mm256_add_epi64(*counts, c);
+    r = _mm256_i64gather_pd(skp_short_inverses, c, 8);
+    if (levels)
+        _mm256_maskstore_pd(levels, lanes, _mm256_and_pd(
+            live, _mm256_mul_pd(_mm256_sub_pd(kept, theta), r)));
+    /* (+0 in the lanes not live: a sum of non-negative terms stays as it was) */
+    *p = _mm256_add_pd(*p, _mm256_and_pd(live, _mm256_mul_pd(kept, r)));
+    *q = _mm256_add_pd(*q, _mm256_and_pd(live, r));
+}
+
+/* _mm512_reduce_add_pd of the eight lanes (low, high) as GCC adds them. */
+SKP_AVX2 static inline double skp_short_reduce8(__m256d low, __m256d high) {
+    const __m256d fours = _mm256_add_pd(high, low);
+    const __m128d twos = _mm_add_pd(_mm256_extractf128_pd(fours, 1),
+                                    _mm256_castpd256_pd128(fours));
+    return _mm_cvtsd_f64(twos) + _mm_cvtsd_f64(_mm_unpackhi_pd(twos, twos));
+}
+
+/* skp_short_pass_ with AVX2: each octet of a block as two quartets, chain
+ * by chain as there (p[chain][0] lanes 0-3 of the octet, p[chain][1] 4-7). */
+SKP_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass256_(
+        const void* sorted, const double* sums, ptrdiff_t n_groups, const ptrdiff_t n,
+        ptrdiff_t every, double theta, double* levels, double* p, double* q, const int single) {
+    const __m256d at = _mm256_set1_pd(theta);
+    const ptrdiff_t block = single ? 16 : 8;
+    __m256d sum_p[2][2], sum_q[2][2];
+    __m256i counts = _mm256_setzero_si256();
+    ptrdiff_t g, c;
+    int chain, h;
+    for (chain = 0; chain < 2; chain++)
+        for (h = 0; h < 2; h++)
+            sum_p[chain][h] = sum_q[chain][h] = _mm256_setzero_pd();
+    for (g = 0; g < n_groups; g += block * every)
+        for (c = 0; c < block; c += 4) {
+            /* (float32: octet c / 8 is the chain; float64: the block's parity) */
+            chain = single ? (int) (c / 8) : (int) ((g / 8) & 1);
+            h = (int) ((c / 4) & 1);
+            skp_short_quartet(single ? (const void*) ((const float*) sorted + g * n + c)
+                                     : (const void*) ((const double*) sorted + g * n + c),
+                              single, n, at, &counts, &sum_p[chain][h], &sum_q[chain][h],
+                              levels ? levels + g + c : NULL,
+                              skp_short_lanes4(n_groups - g - c), sums + g + c);
+        }
+    *p = skp_short_reduce8(_mm256_add_pd(sum_p[0][0], sum_p[1][0]),
+                           _mm256_add_pd(sum_p[0][1], sum_p[1][1]));
+    *q = skp_short_reduce8(_mm256_add_pd(sum_q[0][0], sum_q[1][0]),
+                           _mm256_add_pd(sum_q[0][1], sum_q[1][1]));
+    return (ptrdiff_t) (_mm256_extract_epi64(counts, 0) + _mm256_extract_epi64(counts, 1)
+                        + _mm256_extract_epi64(counts, 2) + _mm256_extract_epi64(counts, 3));
+}
+
+/* skp_short_sort_f32_ with AVX2: each block of sixteen groups in two halves
+ * of eight, a group a lane, the same sorted rows, maxima and sums (each
+ * group's in double, in the order of its rows).  Row groups: eight rows
+ * loaded whole and transposed (skp_load_transposed8) where those loads stay
+ * inside the matrix, else gathered (gathering every block, float32 10000 x
+ * 16 by rows took 1.10 times the other paths' time on a Zen 3, 0.92 so). */
+SKP_AVX2 static inline __attribute__((always_inline)) int skp_short_sort256_f32_(
+        const float* y, ptrdiff_t y_stride, ptrdiff_t n_groups, const ptrdiff_t n, int rows,
+        float* sorted, double* maxima, double* sums) {
+    const __m256 sign = _mm256_set1_ps(-0.0f), infinite = _mm256_set1_ps(INFINITY);
+    const __m256i first = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                             _mm256_set1_epi32((int) n));
+    __m256 f[SKP_SHORT_COLUMN_ROWS];
+    int bad = 0;
+    ptrdiff_t g, k, half, quarter;
+    for (g = 0; g < n_groups; g += 16)
+        for (half = 0; half < 16; half += 8) {
+            const ptrdiff_t at = g + half;
+            const __m256i some = skp_short_lanes8(n_groups - at);
+            /* (rows: eight whole ones transposed where the loads of 8 or 16
+             * entries a row stay inside the matrix, else gathered) */
+            if (rows && (at + 7) * n + (n > 8 ? 16 : 8) <= n_groups * n) {
+                skp_load_transposed8(y + at * n, n * (ptrdiff_t) sizeof(float), f);
+                if (n > 8)
+                    skp_load_transposed8(y + at * n + 8, n * (ptrdiff_t) sizeof(float), f + 8);
+            } else {
+                for (k = 0; k < n; k++)
+                    f[k] = rows ? _mm256_mask_i32gather_ps(
+                                      _mm256_setzero_ps(), y + at * n,
+                                      _mm256_add_epi32(first, _mm256_set1_epi32((int) k)),
+                                      _mm256_castsi256_ps(some), 4)
+                                : _mm256_maskload_ps(
+                                      (const float*) ((const char*) y + k * y_stride) + at, some);
+            }
+            for (k = 0; k < n; k++) {
+                f[k] = _mm256_andnot_ps(sign, f[k]);
+                bad |= _mm256_movemask_ps(_mm256_cmp_ps(f[k], infinite, _CMP_NLT_UQ));
+            }
+            if (bad) return 1;
+            SKP_SORT_DESCENDING(f, n, _mm256_max_ps, _mm256_min_ps);
+            for (k = 0; k < n; k++) _mm256_storeu_ps(sorted + (g * n + 16 * k + half), f[k]);
+            for (quarter = 0; quarter < 8; quarter += 4) {
+                const __m256i lanes = skp_short_lanes4(n_groups - at - quarter);
+                __m256d total = _mm256_setzero_pd();
+                for (k = 0; k < n; k++)
+                    total = _mm256_add_pd(total, _mm256_cvtps_pd(
+                        quarter ? _mm256_extractf128_ps(f[k], 1) : _mm256_castps256_ps128(f[k])));
+                _mm256_maskstore_pd(maxima + at + quarter, lanes, _mm256_cvtps_pd(
+                    quarter ? _mm256_extractf128_ps(f[0], 1) : _mm256_castps256_ps128(f[0])));
+                _mm256_maskstore_pd(sums + at + quarter, lanes, total);
+            }
+        }
+    return 0;
+}
+
+/* float64: each block of eight groups in two halves of four (row groups
+ * gathered). */
+SKP_AVX2 static inline __attribute__((always_inline)) int skp_short_sort256_f64_(
+        const double* y, ptrdiff_t y_stride, ptrdiff_t n_groups, const ptrdiff_t n, int rows,
+        double* sorted, double* maxima, double* sums) {
+    const __m256d sign = _mm256_set1_pd(-0.0), infinite = _mm256_set1_pd(INFINITY);
+    const __m128i first = _mm_mullo_epi32(_mm_setr_epi32(0, 1, 2, 3), _mm_set1_epi32((int) n));
+    __m256d s[SKP_SHORT_COLUMN_ROWS], total;
+    int bad = 0;
+    ptrdiff_t g, k, half;
+    for (g = 0; g < n_groups; g += 8)
+        for (half = 0; half < 8; half += 4) {
+            const ptrdiff_t at = g + half;
+            const __m256i some = skp_short_lanes4(n_groups - at);
+            for (k = 0; k < n; k++) {
+                s[k] = _mm256_andnot_pd(sign, rows
+                    ? _mm256_mask_i32gather_pd(_mm256_setzero_pd(), y + at * n,
+                                               _mm_add_epi32(first, _mm_set1_epi32((int) k)),
+                                               _mm256_castsi256_pd(some), 8)
+                    : _mm256_maskload_pd((const double*) ((const char*) y + k * y_stride) + at,
+                                         some));
+                bad |= _mm256_movemask_pd(_mm256_cmp_pd(s[k], infinite, _CMP_NLT_UQ));
+            }
+            if (bad) return 1;
+            SKP_SORT_DESCENDING(s, n, _mm256_max_pd, _mm256_min_pd);
+            for (k = 0; k < n; k++) _mm256_storeu_pd(sorted + (g * n + 8 * k + half), s[k]);
+            for (k = 0, total = _mm256_setzero_pd(); k < n; k++) total = _mm256_add_pd(total, s[k]);
+            _mm256_maskstore_pd(maxima + at, some, s[0]);
+            _mm256_maskstore_pd(sums + at, some, total);
+        }
+    return 0;
+}
+
+/* skp_short_levels_ with AVX2, four groups a vector (the kept ones listed
+ * without a branch: each group's index written, the count moved past it
+ * where it is kept). */
+SKP_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_short_levels256_(
+        const double* mu, ptrdiff_t n_groups, void* levels, ptrdiff_t* kept, const int single) {
+    ptrdiff_t g, n_kept = 0;
+    int i, above;
+    for (g = 0; g < n_groups; g += 4) {
+        const __m256i some = skp_short_lanes4(n_groups - g);
+        const __m256d m = _mm256_maskload_pd(mu + g, some);
+        if (single)
+            _mm_maskstore_ps((float*) levels + g, _mm256_castsi256_si128(
+                                 _mm256_permutevar8x32_epi32(some, _mm256_setr_epi32(
+                                     0, 2, 4, 6, 0, 2, 4, 6))),
+                             _mm256_cvtpd_ps(m));
+        else
+            _mm256_maskstore_pd((double*) levels + g, some, m);
+        above = _mm256_movemask_pd(_mm256_and_pd(
+            _mm256_castsi256_pd(some), _mm256_cmp_pd(m, _mm256_setzero_pd(), _CMP_GT_OQ)));
+        for (i = 0; i < 4 && g + i < n_groups; i++) {
+            kept[n_kept] = g + i;   /* (n_kept <= g + i < n_groups: inside the list) */
+            n_kept += (above >> i) & 1;
+        }
+    }
+    return n_kept;
+}
+
+/* Each entry point of an instruction set (TARGET: skp_short_sort512_f32,
+ * ..., skp_short_pass256_f64) calls its loop (SORT, PASS) with its length
+ * ``n`` a constant (SKP_FOR_LENGTH). */
+#define SKP_SHORT_SORT(LOOP, UNUSED, N) \
+    return LOOP(y, y_stride, n_groups, N, rows, sorted, maxima, sums)
+#define SKP_SHORT_PASS(LOOP, SINGLE, N) \
+    return LOOP(sorted, sums, n_groups, N, every, theta, levels, p, q, SINGLE)
+#define SKP_SHORT_ENTRIES(TARGET, WIDTH, SORT, PASS, SUFFIX, T)                          \
+TARGET static int skp_short_sort##WIDTH##_##SUFFIX(const T* y, ptrdiff_t y_stride,        \
+                                                   ptrdiff_t n_groups, ptrdiff_t n,        \
+                                                   int rows, T* sorted, double* maxima,    \
+                                                   double* sums) {                         \
+    SKP_FOR_LENGTH(n, SKP_SHORT_SORT, SORT, _)                                            \
     return 0;                                                                             \
 }                                                                                         \
                                                                                           \
-SKP_AVX512 static ptrdiff_t skp_short_pass_##SUFFIX(const T* sorted, const double* sums,  \
-                                                    ptrdiff_t n_groups, ptrdiff_t n,       \
-                                                    ptrdiff_t every, double theta,         \
-                                                    double* levels, double* p,             \
-                                                    double* q) {                           \
-    SKP_FOR_LENGTH(n, SKP_SHORT_PASS, SUFFIX, sizeof(T) == 4)                              \
+TARGET static ptrdiff_t skp_short_pass##WIDTH##_##SUFFIX(const T* sorted,                 \
+                                                         const double* sums,              \
+                                                         ptrdiff_t n_groups, ptrdiff_t n,  \
+                                                         ptrdiff_t every, double theta,    \
+                                                         double* levels, double* p,        \
+                                                         double* q) {                      \
+    SKP_FOR_LENGTH(n, SKP_SHORT_PASS, PASS, sizeof(T) == 4)                                \
     return 0;                                                                             \
 }
-SKP_SHORT_ENTRIES(f32, float)
-SKP_SHORT_ENTRIES(f64, double)
+SKP_SHORT_ENTRIES(SKP_AVX512, 512, skp_short_sort_f32_, skp_short_pass_, f32, float)
+SKP_SHORT_ENTRIES(SKP_AVX512, 512, skp_short_sort_f64_, skp_short_pass_, f64, double)
+SKP_SHORT_ENTRIES(SKP_AVX2, 256, skp_short_sort256_f32_, skp_short_pass256_, f32, float)
+SKP_SHORT_ENTRIES(SKP_AVX2, 256, skp_short_sort256_f64_, skp_short_pass256_, f64, double)
 #undef SKP_SHORT_ENTRIES
 #undef SKP_SHORT_SORT
 #undef SKP_SHORT_PASS
 
+/* The entries the Cython module calls: the AVX-512F loops where they run
+ * (skp_avx512), else the AVX2 ones (called where skp_short_enabled). */
+static inline int skp_short_sort_f32(const float* y, ptrdiff_t y_stride, ptrdiff_t n_groups,
+                                     ptrdiff_t n, int rows, float* sorted, double* maxima,
+                                     double* sums) {
+    return (skp_avx512 ? skp_short_sort512_f32 : skp_short_sort256_f32)(
+        y, y_stride, n_groups, n, rows, sorted, maxima, sums);
+}
+
+static inline int skp_short_sort_f64(const double* y, ptrdiff_t y_stride, ptrdiff_t n_groups,
+                                     ptrdiff_t n, int rows, double* sorted, double* maxima,
+                                     double* sums) {
+    return (skp_avx512 ? skp_short_sort512_f64 : skp_short_sort256_f64)(
+        y, y_stride, n_groups, n, rows, sorted, maxima, sums);
+}
+
+static inline ptrdiff_t skp_short_pass_f32(const float* sorted, const double* sums,
+                                           ptrdiff_t n_groups, ptrdiff_t n, ptrdiff_t every,
+                                           double theta, double* levels, double* p, double* q) {
+    return (skp_avx512 ? skp_short_pass512_f32 : skp_short_pass256_f32)(
+        sorted, sums, n_groups, n, every, theta, levels, p, q);
+}
+
+static inline ptrdiff_t skp_short_pass_f64(const double* sorted, const double* sums,
+                                           ptrdiff_t n_groups, ptrdiff_t n, ptrdiff_t every,
+                                           double theta, double* levels, double* p, double* q) {
+    return (skp_avx512 ? skp_short_pass512_f64 : skp_short_pass256_f64)(
+        sorted, sums, n_groups, n, every, theta, levels, p, q);
+}
+
+SKP_AVX2 static ptrdiff_t skp_short_levels256_f32(const double* mu, ptrdiff_t n_groups,
+                                                 float* levels, ptrdiff_t* kept) {
+    return skp_short_levels256_(mu, n_groups, levels, kept, 1);
+}
+
+SKP_AVX2 static ptrdiff_t skp_short_levels256_f64(const double* mu, ptrdiff_t n_groups,
+                                                 double* levels, ptrdiff_t* kept) {
+    return skp_short_levels256_(mu, n_groups, levels, kept, 0);
+}
+
+static inline ptrdiff_t skp_short_levels_f32(const double* mu, ptrdiff_t n_groups,
+                                             float* levels, ptrdiff_t* kept) {
+    return (skp_avx512 ? skp_short_levels512_f32 : skp_short_levels256_f32)(
+        mu, n_groups, levels, kept);
+}
+
+static inline ptrdiff_t skp_short_levels_f64(const double* mu, ptrdiff_t n_groups,
+                                             double* levels, ptrdiff_t* kept) {
+    return (skp_avx512 ? skp_short_levels512_f64 : skp_short_levels256_f64)(
+        mu, n_groups, levels, kept);
+}
+
 #else
 
 static inline int skp_short_enabled(void) { return 0; }
+static inline int skp_short_avx512(void) { return 0; }
 static inline int skp_short_sort_f32(const float* y, ptrdiff_t y_stride, ptrdiff_t n_groups,
                                      ptrdiff_t n, int rows, float* sorted, double* maxima,
                                      double* sums) {

@@ -40,9 +40,10 @@ the other paths start over.
 Memory: the sorted magnitudes, as much as the matrix.  (The breakpoints
 and sums stored by the sort, sixteen bytes an entry, for the passes to load
 rather than recompute: 1.5-2.3 times as long on 10000 x 8, 8 x 10000,
-10000 x 16 and 20000 x 4 in both dtypes, even on 784 x 10.)  The path takes matrices in cache (``_MAX_BYTES``),
-with AVX-512F only: elsewhere the other paths run.  Measured (issue 14, an
-Intel Xeon, single calls interleaved, times a copy at 10, 50, 90 % of the
+10000 x 16 and 20000 x 4 in both dtypes, even on 784 x 10.)  The path
+takes matrices in cache (``_MAX_BYTES``), with AVX-512F or AVX2 (the same
+bits: see _l1inf_short.h; elsewhere the other paths run).  Measured with
+AVX-512F (issue 14, an Intel Xeon, single calls interleaved, times a copy at 10, 50, 90 % of the
 norm, the other paths -> this one): float32 by rows 10000 x 2 134 -> 22,
 116 -> 20, 104 -> 19; 10000 x 8 70 -> 20, 89 -> 16, 48 -> 11; 10000 x 16
 41 -> 14, 45 -> 11, 32 -> 8; 300 x 4 33 -> 14, 34 -> 13, 27 -> 12;
@@ -68,6 +69,8 @@ from skproj.projections._l1inf_strips cimport (
 cdef extern from "_l1inf_short.h" nogil:
     enum: SKP_SHORT_COLUMN_ROWS
     bint skp_short_enabled()
+    bint skp_short_avx512()
+    int skp_set_avx512(int on)
     int skp_short_sort_f32(const float* y, Py_ssize_t y_stride, Py_ssize_t n_groups,
                            Py_ssize_t n, int rows, float* sorted, double* maxima,
                            double* sums)
@@ -108,6 +111,18 @@ cdef Py_ssize_t _SAMPLE_MIN_BLOCKS = 32
 # 10 x 784 11.2 -> 7.1, 9.5 -> 6.8, 7.2 -> 5.1).  Row groups, which that
 # path takes one at a time, always.
 cdef Py_ssize_t _COLUMN_MIN_GROUPS = 256
+# ... and with the AVX2 loops, column groups of at most _AVX2_COLUMN_ROWS
+# rows: the in-cache path's float32 passes take eight columns a vector
+# there, and longer columns' sorts spill AVX2's sixteen registers (issue 14,
+# an AMD Zen 3, single calls interleaved, times a copy at 10 or 50 % of the
+# norm, that path -> this one: float32 8 x 10000 24.2 -> 18.6, 22.7 ->
+# 17.6; 4 x 10000 48.5 -> 28.7 at 10 %; 8 x 1000 19.6 -> 17.7; float64 8 x
+# 10000 10.5 -> 9.4; but float32 9 x 3000 and 10 x 5000 at 10 % 0.98-1.05
+# of the time, 12 x 1000 and 16 x 1000 1.18-1.19, 16 x 10000 1.53,
+# float64 16 x 1000 1.39).  Row groups of up to 16 entries gain with AVX2
+# too (float32 10000 x 8 31.9 -> 20.0, 10000 x 16 14.3 -> 13.1, 20000 x 3
+# 110.8 -> 88.9; float64 10000 x 8 32.0 -> 12.4, 5000 x 15 26.3 -> 9.7).
+cdef Py_ssize_t _AVX2_COLUMN_ROWS = 8
 cdef bint _short_on = True     # (testing: set_short)
 cdef Py_ssize_t _answers = 0    # (testing: _answered)
 
@@ -116,6 +131,19 @@ cdef void set_short(bint on) noexcept nogil:
     """Testing hook: whether short groups take this path (where it suits)."""
     global _short_on
     _short_on = on
+
+
+def _set_avx512(bint on=True):
+    """Testing hook: the AVX-512F loops where the CPU has them (``on``), else
+    the AVX2 ones; returns whether the AVX-512F loops run."""
+    return bool(skp_set_avx512(on))
+
+
+def _set_avx2_column_rows(Py_ssize_t rows=8):
+    """Testing hook: the longest column groups the AVX2 loops take
+    (``_AVX2_COLUMN_ROWS``; 16 for every length)."""
+    global _AVX2_COLUMN_ROWS
+    _AVX2_COLUMN_ROWS = rows
 
 
 def _set_max_steps(int steps=64):
@@ -138,16 +166,17 @@ cdef inline Py_ssize_t _layout(const floating[:, :] y, bint groups_are_rows) noe
     """The groups' length where this path takes them, else 0.
 
     Row groups of a contiguous block (the rows one after the other), or
-    column groups of contiguous rows (_COLUMN_MIN_GROUPS of them at least),
-    of at most SKP_SHORT_COLUMN_ROWS entries, in a matrix of at most
-    _MAX_BYTES.
+    column groups of contiguous rows (_COLUMN_MIN_GROUPS of them at least;
+    of at most _AVX2_COLUMN_ROWS rows with the AVX2 loops), of at most
+    SKP_SHORT_COLUMN_ROWS entries, in a matrix of at most _MAX_BYTES.
     """
     cdef Py_ssize_t item = sizeof(floating)
     cdef Py_ssize_t n = y.shape[1] if groups_are_rows else y.shape[0]
     if (not _short_on or not skp_short_enabled() or n > SKP_SHORT_COLUMN_ROWS
             or y.shape[0] * y.shape[1] * item > _MAX_BYTES or y.strides[1] != item
             or (groups_are_rows and y.strides[0] != n * item)
-            or (not groups_are_rows and y.shape[1] < _COLUMN_MIN_GROUPS)):
+            or (not groups_are_rows and (y.shape[1] < _COLUMN_MIN_GROUPS
+                                         or (n > _AVX2_COLUMN_ROWS and not skp_short_avx512())))):
         return 0
     return n
 
