@@ -285,18 +285,6 @@ SKP_AVX512 static ptrdiff_t skp_short_levels512_f64(const double* mu, ptrdiff_t 
  * added up as _mm512_reduce_add_pd adds, so the same bits whichever loops
  * run.  The sort takes eight float32 or four float64 groups a vector. */
 
-/* Lanes 0 .. count - 1 of eight floats (``count`` clamped to 0 .. 8). */
-SKP_AVX2 static inline __m256i skp_short_lanes8(ptrdiff_t count) {
-    const int c = count < 0 ? 0 : count > 8 ? 8 : (int) count;
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(c), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
-/* Lanes 0 .. count - 1 of four doubles (``count`` clamped to 0 .. 4). */
-SKP_AVX2 static inline __m256i skp_short_lanes4(ptrdiff_t count) {
-    const long long c = count < 0 ? 0 : count > 4 ? 4 : (long long) count;
-    return _mm256_cmpgt_epi64(_mm256_set1_epi64x(c), _mm256_setr_epi64x(0, 1, 2, 3));
-}
-
 /* Row k of a quartet's sorted magnitudes in double: float32 (``single``,
  * rows 16 floats apart) or float64 (rows 8 doubles apart). */
 SKP_AVX2 static inline __attribute__((always_inline)) __m256d skp_short_row4(
@@ -392,7 +380,7 @@ SKP_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass25
                                      : (const void*) ((const double*) sorted + g * n + c),
                               single, n, at, &counts, &sum_p[chain][h], &sum_q[chain][h],
                               levels ? levels + g + c : NULL,
-                              skp_short_lanes4(n_groups - g - c), sums + g + c);
+                              skp_first_lanes4(n_groups - g - c), sums + g + c);
         }
     *p = skp_short_reduce8(_mm256_add_pd(sum_p[0][0], sum_p[1][0]),
                            _mm256_add_pd(sum_p[0][1], sum_p[1][1]));
@@ -420,7 +408,7 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_short_sort256_f32_
     for (g = 0; g < n_groups; g += 16)
         for (half = 0; half < 16; half += 8) {
             const ptrdiff_t at = g + half;
-            const __m256i some = skp_short_lanes8(n_groups - at);
+            const __m256i some = skp_first_lanes8(n_groups - at);
             /* (rows: eight whole ones transposed where the loads of 8 or 16
              * entries a row stay inside the matrix, else gathered) */
             if (rows && (at + 7) * n + (n > 8 ? 16 : 8) <= n_groups * n) {
@@ -444,7 +432,7 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_short_sort256_f32_
             SKP_SORT_DESCENDING(f, n, _mm256_max_ps, _mm256_min_ps);
             for (k = 0; k < n; k++) _mm256_storeu_ps(sorted + (g * n + 16 * k + half), f[k]);
             for (quarter = 0; quarter < 8; quarter += 4) {
-                const __m256i lanes = skp_short_lanes4(n_groups - at - quarter);
+                const __m256i lanes = skp_first_lanes4(n_groups - at - quarter);
                 __m256d total = _mm256_setzero_pd();
                 for (k = 0; k < n; k++)
                     total = _mm256_add_pd(total, _mm256_cvtps_pd(
@@ -470,7 +458,7 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_short_sort256_f64_
     for (g = 0; g < n_groups; g += 8)
         for (half = 0; half < 8; half += 4) {
             const ptrdiff_t at = g + half;
-            const __m256i some = skp_short_lanes4(n_groups - at);
+            const __m256i some = skp_first_lanes4(n_groups - at);
             for (k = 0; k < n; k++) {
                 s[k] = _mm256_andnot_pd(sign, rows
                     ? _mm256_mask_i32gather_pd(_mm256_setzero_pd(), y + at * n,
@@ -498,7 +486,7 @@ SKP_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_short_levels
     ptrdiff_t g, n_kept = 0;
     int i, above;
     for (g = 0; g < n_groups; g += 4) {
-        const __m256i some = skp_short_lanes4(n_groups - g);
+        const __m256i some = skp_first_lanes4(n_groups - g);
         const __m256d m = _mm256_maskload_pd(mu + g, some);
         if (single)
             _mm_maskstore_ps((float*) levels + g, _mm256_castsi256_si128(
