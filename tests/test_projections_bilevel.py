@@ -789,17 +789,53 @@ def test_float32_column_max_and_l1_folds_take_the_avx2_bits(offset, shape, rng):
         np.testing.assert_allclose(norms[True], expected, rtol=1e-6)
 
 
+@pytest.mark.parametrize("loops", ["default", "avx2"])
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 @pytest.mark.parametrize("length", [1, 2, 7, 8, 9, 15, 16, 17])
 @pytest.mark.parametrize("kind", ["normal", "ties", "grid", "wide"])
-def test_short_rows_in_lanes_against_sort(dtype, tol, length, kind, rng):
+def test_short_rows_in_lanes_against_sort(loops, dtype, tol, length, kind, rng):
     # Rows of up to 16 values lying one after
     # the other take their taus from a block of rows gathered a row a lane,
-    # sorted and scanned (``_short_rows``), and are written a vector at a
+    # sorted and scanned (``_short_rows``; AVX-512's loops where the CPU has
+    # them, or AVX2's: float32 rows loaded whole and transposed, the last
+    # blocks gathered), and are written a vector at a
     # time: against the sort, whole blocks and a partial one (15, 16, 17 and
     # 40 rows), a zeroed row +0, out= given (Fortran order, strided: the same
     # bits) and in place, and against the gathered candidates (the lanes
     # turned off: another order of the sums, so within the tolerance).
+    from skproj.projections import _bilevel
+
+    if loops == "avx2":
+        _bilevel._set_column_paths(avx512=False)
+    try:
+        _check_short_rows_in_lanes(dtype, tol, length, kind, rng)
+    finally:
+        _bilevel._set_column_paths()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_short_rows_same_bits_with_avx512_and_avx2(dtype, rng):
+    # The AVX2 short rows give the AVX-512 loops' taus and bits (the same
+    # sort and scan, the same write), on every length and partial blocks.
+    from skproj.projections import _bilevel
+
+    if not _bilevel._set_column_paths():
+        pytest.skip("the CPU lacks AVX-512F")
+    for length in range(1, 17):
+        for n_rows in (1, 9, 17, 40):
+            Y = rng.standard_normal((n_rows, length)).astype(dtype)
+            Y[n_rows // 2] = 0.0
+            eta = 0.4 * l11_norm(Y, axis=1)
+            X = bilevel_l11(Y, eta, axis=1)
+            _bilevel._set_column_paths(avx512=False)
+            try:
+                np.testing.assert_array_equal(bits(bilevel_l11(Y, eta, axis=1)), bits(X),
+                                              err_msg=f"{n_rows} x {length}")
+            finally:
+                _bilevel._set_column_paths()
+
+
+def _check_short_rows_in_lanes(dtype, tol, length, kind, rng):
     from skproj.projections import _bilevel
 
     for n_rows in (1, 15, 16, 17, 40):

@@ -390,10 +390,10 @@ cdef extern from "_bilevel_simd.h" nogil:
     void skp_short_columns_f64(const double* y, Py_ssize_t y_stride, double* x,
                                Py_ssize_t x_stride, Py_ssize_t x_step, Py_ssize_t n_rows,
                                Py_ssize_t n_cols, const double* radii)
-    void skp_short_rows512_f32(const float* y, float* x, Py_ssize_t n_rows, Py_ssize_t n,
-                               const double* radii, double* taus)
-    void skp_short_rows512_f64(const double* y, double* x, Py_ssize_t n_rows, Py_ssize_t n,
-                               const double* radii, double* taus)
+    void skp_short_rows_f32(const float* y, float* x, Py_ssize_t n_rows, Py_ssize_t n,
+                            const double* radii, double* taus)
+    void skp_short_rows_f64(const double* y, double* x, Py_ssize_t n_rows, Py_ssize_t n,
+                            const double* radii, double* taus)
 
 
 cdef enum:
@@ -579,7 +579,8 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     with AVX2; the AVX-512 row writes of a result at another offset in a
     cache line than its input reading the input's whole lines and shifting
     them into place (``realign``, ``skp_write_realigned512_f32``, ``_f64``)
-    or loading across lines."""
+    or loading across lines.  Returns whether this module's AVX-512 loops
+    run."""
     global _forced_path, _pairs, _fused, _first_pairs, _guessed_floors, skp_rows_ahead
     global skp_fold512, skp_realign
     _forced_path = 0 if passes is None else (1 if passes else -1)
@@ -593,6 +594,7 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     skp_set_avx512(avx512)
     skp_set_cpu_choices(-1 if strips is None else int(bool(strips)),
                         -1 if panels_into_l1 is None else int(bool(panels_into_l1)))
+    return bool(skp_avx512_enabled())
 
 
 cdef inline double _group_threshold(floating* values, Py_ssize_t n, double total,
@@ -1327,7 +1329,7 @@ cdef bint _row_taus_by_lanes(const floating[:, :] y, Py_ssize_t first, const dou
 cdef bint _short_rows(const floating[:, :] y, floating[:, :] x,
                       const double* radii) noexcept nogil:
     """Rows of at most 16 values lying one after the other, a block of them
-    (16 float32 or 8 float64 rows) at a time with AVX-512.
+    (16 float32 or 8 float64 rows with AVX-512, 8 or 4 with AVX2) at a time.
 
     Each block's columns gathered a row a lane, the lanes sorted and their
     taus found as the short columns', and the block written at once, a
@@ -1341,8 +1343,16 @@ cdef bint _short_rows(const floating[:, :] y, floating[:, :] x,
     64 / 12, 39 / 12, 38 / 11; 784 x 10 28 / 8, 23 / 8; 1000 x 3 59 / 15,
     77 / 15; 10000 x 16 36-41 / 8.5, 20-22 / 8.5; 100 x 16 10-11 / 7.4;
     float64 10000 x 8 20-22 / 6, 17-19 / 6; 1000 x 3 21 / 6.5, 33 / 6.5).
+    With AVX2, eight float32 or four float64 rows a block
+    (``skp_short_rows256_f32/_f64``; the same taus and bits as AVX-512's),
+    where the panels' passes ran before (issue 14, an AMD Zen 3, single
+    calls interleaved, times a copy at half the norm, before / now: float32
+    10000 x 8 58.6 / 12.0, at 10 and 90 % 44.4 / 13.0 and 43.2 / 10.8;
+    20000 x 3 150.6 / 22.2; 784 x 10 43.2 / 13.1; 5000 x 15 54.8 / 16.6;
+    10000 x 16 33.6 / 12.6; 100 x 16 10.1 / 6.3; float64 10000 x 8 21.1 /
+    7.1; 1000 x 3 46.2 / 12.5; 10000 x 16 15.8 / 9.0).
     False (nothing written) where the rows are longer or not one block, the
-    CPU without AVX-512, or a test turns the lanes off (``_set_lane_rows``).
+    CPU without AVX2, or a test turns the lanes off (``_set_lane_rows``).
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, j
     cdef Py_ssize_t item = sizeof(floating)
@@ -1350,21 +1360,21 @@ cdef bint _short_rows(const floating[:, :] y, floating[:, :] x,
     cdef float hi, lo
     if (n_rows == 0 or n_cols == 0 or n_cols > 16 or y.strides[1] != item
             or (n_rows > 1 and y.strides[0] != n_cols * item)
-            or not simd_enabled() or not skp_avx512_enabled() or _lane_row_length == 0):
+            or not simd_enabled() or _lane_row_length == 0):
         return False
     taus = <double*> malloc(n_rows * sizeof(double))
     if taus == NULL:
         return False
     if x.strides[1] == item and (n_rows == 1 or x.strides[0] == n_cols * item):
         if floating is float:
-            skp_short_rows512_f32(&y[0, 0], &x[0, 0], n_rows, n_cols, radii, taus)
+            skp_short_rows_f32(&y[0, 0], &x[0, 0], n_rows, n_cols, radii, taus)
         else:
-            skp_short_rows512_f64(&y[0, 0], &x[0, 0], n_rows, n_cols, radii, taus)
+            skp_short_rows_f64(&y[0, 0], &x[0, 0], n_rows, n_cols, radii, taus)
     else:
         if floating is float:
-            skp_short_rows512_f32(&y[0, 0], NULL, n_rows, n_cols, radii, taus)
+            skp_short_rows_f32(&y[0, 0], NULL, n_rows, n_cols, radii, taus)
         else:
-            skp_short_rows512_f64(&y[0, 0], NULL, n_rows, n_cols, radii, taus)
+            skp_short_rows_f64(&y[0, 0], NULL, n_rows, n_cols, radii, taus)
         for i in range(n_rows):
             if floating is float:
                 skp_split_taus(&taus[i], 1, &hi, &lo)

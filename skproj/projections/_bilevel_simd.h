@@ -2335,6 +2335,126 @@ SKP_AVX512 static void skp_short_rows512_f64(const double* y, double* x, ptrdiff
 }
 #undef SKP_SHORT_ROWS
 
+/* The short rows with AVX2: eight float32 rows (four float64 ones) a block,
+ * entry j of each row a lane (float32: eight rows loaded whole and
+ * transposed where those loads stay inside the matrix, else gathered;
+ * float64 gathered), each half of four rows' taus by skp_sorted_taus4 (the
+ * AVX-512 loops' sort and scan: the same taus), the block written a vector
+ * of its values at a time, each value's row's tau moved into its lane
+ * (skp_row_spreads8's indices), with skp_panel_shrunk8_f32's and
+ * skp_panel_shrunk4_f64's operations (the AVX-512 loops' bits). */
+SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_rows256_f32_(
+        const float* y, float* x, ptrdiff_t n_rows, const ptrdiff_t n, const double* radii,
+        double* taus) {
+    const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    const __m256i first = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                             _mm256_set1_epi32((int) n));
+    __m256 f[SKP_SHORT_COLUMN_ROWS], h, l;
+    __m256d s[SKP_SHORT_COLUMN_ROWS], tau[2];
+    ptrdiff_t r, j, q;
+    int half;
+    for (r = 0; r < n_rows; r += 8) {
+        const ptrdiff_t rows = n_rows - r < 8 ? n_rows - r : 8;
+        const __m256i some = skp_first_lanes8(rows);
+        const float* block = y + r * n;
+        if ((r + 7) * n + (n > 8 ? 16 : 8) <= n_rows * n) {
+            skp_load_transposed8(block, n * (ptrdiff_t) sizeof(float), f);
+            if (n > 8) skp_load_transposed8(block + 8, n * (ptrdiff_t) sizeof(float), f + 8);
+        } else {
+            for (j = 0; j < n; j++)
+                f[j] = _mm256_mask_i32gather_ps(
+                    _mm256_setzero_ps(), block, _mm256_add_epi32(first, _mm256_set1_epi32((int) j)),
+                    _mm256_castsi256_ps(some), 4);
+        }
+        for (half = 0; half < 2; half++) {   /* (rows 0 .. 3 of the block, then 4 .. 7) */
+            for (j = 0; j < n; j++) {
+                const __m256 a = _mm256_and_ps(f[j], magnitude);
+                s[j] = _mm256_cvtps_pd(half ? _mm256_extractf128_ps(a, 1)
+                                            : _mm256_castps256_ps128(a));
+            }
+            tau[half] = skp_sorted_taus4(s, n, _mm256_maskload_pd(
+                radii + r + 4 * half, skp_first_lanes4(rows - 4 * half)));
+            _mm256_maskstore_pd(taus + r + 4 * half, skp_first_lanes4(rows - 4 * half),
+                                tau[half]);
+        }
+        if (!x) continue;
+        skp_split_taus8(tau[0], tau[1], &h, &l);
+        for (q = 0; 8 * q < rows * n; q++) {
+            const __m256i spread = _mm256_setr_epi32(
+                (int) ((8 * q) / n), (int) ((8 * q + 1) / n), (int) ((8 * q + 2) / n),
+                (int) ((8 * q + 3) / n), (int) ((8 * q + 4) / n), (int) ((8 * q + 5) / n),
+                (int) ((8 * q + 6) / n), (int) ((8 * q + 7) / n));
+            const __m256i inside = skp_first_lanes8(rows * n - 8 * q);
+            _mm256_maskstore_ps(x + r * n + 8 * q, inside, skp_panel_shrunk8_f32(
+                _mm256_maskload_ps(block + 8 * q, inside), _mm256_permutevar8x32_ps(h, spread),
+                _mm256_permutevar8x32_ps(l, spread)));
+        }
+    }
+}
+
+SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_rows256_f64_(
+        const double* y, double* x, ptrdiff_t n_rows, const ptrdiff_t n, const double* radii,
+        double* taus) {
+    const __m256d magnitude = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
+    const __m128i first = _mm_mullo_epi32(_mm_setr_epi32(0, 1, 2, 3), _mm_set1_epi32((int) n));
+    __m256d s[SKP_SHORT_COLUMN_ROWS], tau;
+    ptrdiff_t r, j, q;
+    for (r = 0; r < n_rows; r += 4) {
+        const ptrdiff_t rows = n_rows - r < 4 ? n_rows - r : 4;
+        const __m256i some = skp_first_lanes4(rows);
+        const double* block = y + r * n;
+        for (j = 0; j < n; j++)
+            s[j] = _mm256_and_pd(magnitude, _mm256_mask_i32gather_pd(
+                _mm256_setzero_pd(), block, _mm_add_epi32(first, _mm_set1_epi32((int) j)),
+                _mm256_castsi256_pd(some), 8));
+        tau = skp_sorted_taus4(s, n, _mm256_maskload_pd(radii + r, some));
+        _mm256_maskstore_pd(taus + r, some, tau);
+        if (!x) continue;
+        for (q = 0; 4 * q < rows * n; q++) {
+            /* (each double's row as the pair of floats that hold it) */
+            const int r0 = (int) ((4 * q) / n), r1 = (int) ((4 * q + 1) / n);
+            const int r2 = (int) ((4 * q + 2) / n), r3 = (int) ((4 * q + 3) / n);
+            const __m256i spread = _mm256_setr_epi32(2 * r0, 2 * r0 + 1, 2 * r1, 2 * r1 + 1,
+                                                     2 * r2, 2 * r2 + 1, 2 * r3, 2 * r3 + 1);
+            const __m256i inside = skp_first_lanes4(rows * n - 4 * q);
+            _mm256_maskstore_pd(x + r * n + 4 * q, inside, skp_panel_shrunk4_f64(
+                _mm256_maskload_pd(block + 4 * q, inside), _mm256_castps_pd(
+                    _mm256_permutevar8x32_ps(_mm256_castpd_ps(tau), spread))));
+        }
+    }
+}
+
+#define SKP_SHORT_ROWS256(SUFFIX, UNUSED, N) \
+    skp_short_rows256_##SUFFIX##_(y, x, n_rows, N, radii, taus)
+SKP_AVX2 static void skp_short_rows256_f32(const float* y, float* x, ptrdiff_t n_rows,
+                                           ptrdiff_t n, const double* radii, double* taus) {
+    SKP_FOR_LENGTH(n, SKP_SHORT_ROWS256, f32, _)
+}
+
+SKP_AVX2 static void skp_short_rows256_f64(const double* y, double* x, ptrdiff_t n_rows,
+                                           ptrdiff_t n, const double* radii, double* taus) {
+    SKP_FOR_LENGTH(n, SKP_SHORT_ROWS256, f64, _)
+}
+#undef SKP_SHORT_ROWS256
+
+/* Every short row's tau into ``taus``, and the rows written into ``x``
+ * unless it is NULL: the AVX-512F loops where they run, else AVX2's. */
+static inline void skp_short_rows_f32(const float* y, float* x, ptrdiff_t n_rows, ptrdiff_t n,
+                                      const double* radii, double* taus) {
+    if (skp_avx512)
+        skp_short_rows512_f32(y, x, n_rows, n, radii, taus);
+    else
+        skp_short_rows256_f32(y, x, n_rows, n, radii, taus);
+}
+
+static inline void skp_short_rows_f64(const double* y, double* x, ptrdiff_t n_rows, ptrdiff_t n,
+                                      const double* radii, double* taus) {
+    if (skp_avx512)
+        skp_short_rows512_f64(y, x, n_rows, n, radii, taus);
+    else
+        skp_short_rows256_f64(y, x, n_rows, n, radii, taus);
+}
+
 static inline void skp_short_columns_f32(const float* y, ptrdiff_t y_stride, float* x,
                                          ptrdiff_t x_stride, ptrdiff_t x_step, ptrdiff_t n_rows,
                                          ptrdiff_t n_cols, const double* radii) {
@@ -2380,10 +2500,10 @@ static inline void skp_short_columns_f32(const float* y, ptrdiff_t y_stride, flo
 static inline void skp_short_columns_f64(const double* y, ptrdiff_t y_stride, double* x,
                                          ptrdiff_t x_stride, ptrdiff_t x_step, ptrdiff_t n_rows,
                                          ptrdiff_t n_cols, const double* radii) {}
-static inline void skp_short_rows512_f32(const float* y, float* x, ptrdiff_t n_rows,
-                                         ptrdiff_t n, const double* radii, double* taus) {}
-static inline void skp_short_rows512_f64(const double* y, double* x, ptrdiff_t n_rows,
-                                         ptrdiff_t n, const double* radii, double* taus) {}
+static inline void skp_short_rows_f32(const float* y, float* x, ptrdiff_t n_rows,
+                                      ptrdiff_t n, const double* radii, double* taus) {}
+static inline void skp_short_rows_f64(const double* y, double* x, ptrdiff_t n_rows,
+                                      ptrdiff_t n, const double* radii, double* taus) {}
 static inline ptrdiff_t skp_row_keep_above_f64(const double* src, ptrdiff_t n, double rho,
                                                double* dst, double* sum, int* done) {
     *done = 0;
