@@ -2336,9 +2336,8 @@ SKP_AVX512 static void skp_short_rows512_f64(const double* y, double* x, ptrdiff
 #undef SKP_SHORT_ROWS
 
 /* The short rows with AVX2: eight float32 rows (four float64 ones) a block,
- * entry j of each row a lane (float32: eight rows loaded whole and
- * transposed where those loads stay inside the matrix, else gathered;
- * float64 gathered), each half of four rows' taus by skp_sorted_taus4 (the
+ * entry j of each row a lane (the block's rows loaded whole and transposed
+ * where those loads stay inside the matrix, else gathered), each half of four rows' taus by skp_sorted_taus4 (the
  * AVX-512 loops' sort and scan: the same taus), the block written a vector
  * of its values at a time, each value's row's tau moved into its lane
  * (skp_row_spreads8's indices), with skp_panel_shrunk8_f32's and
@@ -2403,10 +2402,16 @@ SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_rows256_f64
         const ptrdiff_t rows = n_rows - r < 4 ? n_rows - r : 4;
         const __m256i some = skp_first_lanes4(rows);
         const double* block = y + r * n;
-        for (j = 0; j < n; j++)
-            s[j] = _mm256_and_pd(magnitude, _mm256_mask_i32gather_pd(
-                _mm256_setzero_pd(), block, _mm_add_epi32(first, _mm_set1_epi32((int) j)),
-                _mm256_castsi256_pd(some), 8));
+        if ((r + 3) * n + (n + 3) / 4 * 4 <= n_rows * n) {
+            for (j = 0; j < n; j += 4)
+                skp_load_transposed4_f64(block + j, n * (ptrdiff_t) sizeof(double), s + j);
+        } else {
+            for (j = 0; j < n; j++)
+                s[j] = _mm256_mask_i32gather_pd(
+                    _mm256_setzero_pd(), block, _mm_add_epi32(first, _mm_set1_epi32((int) j)),
+                    _mm256_castsi256_pd(some), 8);
+        }
+        for (j = 0; j < n; j++) s[j] = _mm256_and_pd(magnitude, s[j]);
         tau = skp_sorted_taus4(s, n, _mm256_maskload_pd(radii + r, some));
         _mm256_maskstore_pd(taus + r, some, tau);
         if (!x) continue;

@@ -446,7 +446,7 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_short_sort256_f32_
 }
 
 /* float64: each block of eight groups in two halves of four (row groups
- * gathered). */
+ * loaded four rows at a time and transposed, or gathered, as float32's). */
 SKP_AVX2 static inline __attribute__((always_inline)) int skp_short_sort256_f64_(
         const double* y, ptrdiff_t y_stride, ptrdiff_t n_groups, const ptrdiff_t n, int rows,
         double* sorted, double* maxima, double* sums) {
@@ -459,13 +459,23 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_short_sort256_f64_
         for (half = 0; half < 8; half += 4) {
             const ptrdiff_t at = g + half;
             const __m256i some = skp_first_lanes4(n_groups - at);
+            /* (as the float32 rows, four at a time) */
+            if (rows && (at + 3) * n + (n + 3) / 4 * 4 <= n_groups * n) {
+                for (k = 0; k < n; k += 4)
+                    skp_load_transposed4_f64(y + at * n + k, n * (ptrdiff_t) sizeof(double),
+                                             s + k);
+            } else {
+                for (k = 0; k < n; k++)
+                    s[k] = rows ? _mm256_mask_i32gather_pd(
+                                      _mm256_setzero_pd(), y + at * n,
+                                      _mm_add_epi32(first, _mm_set1_epi32((int) k)),
+                                      _mm256_castsi256_pd(some), 8)
+                                : _mm256_maskload_pd(
+                                      (const double*) ((const char*) y + k * y_stride) + at,
+                                      some);
+            }
             for (k = 0; k < n; k++) {
-                s[k] = _mm256_andnot_pd(sign, rows
-                    ? _mm256_mask_i32gather_pd(_mm256_setzero_pd(), y + at * n,
-                                               _mm_add_epi32(first, _mm_set1_epi32((int) k)),
-                                               _mm256_castsi256_pd(some), 8)
-                    : _mm256_maskload_pd((const double*) ((const char*) y + k * y_stride) + at,
-                                         some));
+                s[k] = _mm256_andnot_pd(sign, s[k]);
                 bad |= _mm256_movemask_pd(_mm256_cmp_pd(s[k], infinite, _CMP_NLT_UQ));
             }
             if (bad) return 1;

@@ -1,8 +1,9 @@
-/* An 8 x 8 block of floats transposed in AVX2 registers, defined once for
- * the kernels that read rows as columns (_bilevel_simd.h's packed short rows,
- * _l1inf_small.h's transposed short groups).  Compiled with a per-function
- * target attribute (no -march); the callers run it only where the CPU has
- * AVX2.
+/* An 8 x 8 block of floats (and a 4 x 4 one of doubles) transposed in AVX2
+ * registers, defined once for the kernels that read rows as columns
+ * (_bilevel_simd.h's packed and short rows, _l1inf_small.h's transposed
+ * short groups, _l1inf_short.h's short row groups).  Compiled with a
+ * per-function target attribute (no -march); the callers run it only where
+ * the CPU has AVX2.
  */
 #ifndef SKPROJ_TRANSPOSE_SIMD_H
 #define SKPROJ_TRANSPOSE_SIMD_H
@@ -55,6 +56,28 @@ __attribute__((target("avx2"))) static inline void skp_load_transposed8(
         c[h + 1] = _mm256_shuffle_ps(u[h], u[h + 2], _MM_SHUFFLE(3, 2, 3, 2));
         c[h + 2] = _mm256_shuffle_ps(u[h + 1], u[h + 3], _MM_SHUFFLE(1, 0, 1, 0));
         c[h + 3] = _mm256_shuffle_ps(u[h + 1], u[h + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+}
+
+/* c[k] = entry k of the four rows of 4 doubles at ``base`` (``row_stride``
+ * bytes apart): each vector the halves of rows r and r + 2, then one
+ * unpack a pair. */
+__attribute__((target("avx2"))) static inline void skp_load_transposed4_f64(
+        const double* base, ptrdiff_t row_stride, __m256d* c) {
+    __m256d t[4];
+    int h;
+#define SKP_ROW(r) ((const double*) ((const char*) base + (r) * row_stride))
+    for (h = 0; h < 2; h++) {
+        t[2 * h] = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(SKP_ROW(0) + 2 * h)),
+                                        _mm_loadu_pd(SKP_ROW(2) + 2 * h), 1);
+        t[2 * h + 1] = _mm256_insertf128_pd(
+            _mm256_castpd128_pd256(_mm_loadu_pd(SKP_ROW(1) + 2 * h)),
+            _mm_loadu_pd(SKP_ROW(3) + 2 * h), 1);
+    }
+#undef SKP_ROW
+    for (h = 0; h < 2; h++) {
+        c[2 * h] = _mm256_unpacklo_pd(t[2 * h], t[2 * h + 1]);
+        c[2 * h + 1] = _mm256_unpackhi_pd(t[2 * h], t[2 * h + 1]);
     }
 }
 #endif
