@@ -2322,18 +2322,17 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_rows512_f
 }
 
 /* Every row's tau into ``taus``, and the rows written into ``x`` unless it
- * is NULL (see above). */
-#define SKP_SHORT_ROWS(SUFFIX, UNUSED, N) skp_short_rows512_##SUFFIX##_(y, x, n_rows, N, radii, taus)
-SKP_AVX512 static void skp_short_rows512_f32(const float* y, float* x, ptrdiff_t n_rows,
-                                             ptrdiff_t n, const double* radii, double* taus) {
-    SKP_FOR_LENGTH(n, SKP_SHORT_ROWS, f32, _)
+ * is NULL (see above): each entry (skp_short_rows512_f32, ...,
+ * skp_short_rows256_f64) calls its loop with the row length ``n`` a
+ * constant. */
+#define SKP_SHORT_ROWS(LOOP, UNUSED, N) LOOP(y, x, n_rows, N, radii, taus)
+#define SKP_SHORT_ROWS_ENTRY(TARGET, NAME, T)                                                 \
+TARGET static void NAME(const T* y, T* x, ptrdiff_t n_rows, ptrdiff_t n, const double* radii, \
+                        double* taus) {                                                       \
+    SKP_FOR_LENGTH(n, SKP_SHORT_ROWS, NAME##_, _)                                             \
 }
-
-SKP_AVX512 static void skp_short_rows512_f64(const double* y, double* x, ptrdiff_t n_rows,
-                                             ptrdiff_t n, const double* radii, double* taus) {
-    SKP_FOR_LENGTH(n, SKP_SHORT_ROWS, f64, _)
-}
-#undef SKP_SHORT_ROWS
+SKP_SHORT_ROWS_ENTRY(SKP_AVX512, skp_short_rows512_f32, float)
+SKP_SHORT_ROWS_ENTRY(SKP_AVX512, skp_short_rows512_f64, double)
 
 /* The short rows with AVX2: eight float32 rows (four float64 ones) a block,
  * entry j of each row a lane (the block's rows loaded whole and transposed
@@ -2429,18 +2428,10 @@ SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_rows256_f64
     }
 }
 
-#define SKP_SHORT_ROWS256(SUFFIX, UNUSED, N) \
-    skp_short_rows256_##SUFFIX##_(y, x, n_rows, N, radii, taus)
-SKP_AVX2 static void skp_short_rows256_f32(const float* y, float* x, ptrdiff_t n_rows,
-                                           ptrdiff_t n, const double* radii, double* taus) {
-    SKP_FOR_LENGTH(n, SKP_SHORT_ROWS256, f32, _)
-}
-
-SKP_AVX2 static void skp_short_rows256_f64(const double* y, double* x, ptrdiff_t n_rows,
-                                           ptrdiff_t n, const double* radii, double* taus) {
-    SKP_FOR_LENGTH(n, SKP_SHORT_ROWS256, f64, _)
-}
-#undef SKP_SHORT_ROWS256
+SKP_SHORT_ROWS_ENTRY(SKP_AVX2, skp_short_rows256_f32, float)
+SKP_SHORT_ROWS_ENTRY(SKP_AVX2, skp_short_rows256_f64, double)
+#undef SKP_SHORT_ROWS_ENTRY
+#undef SKP_SHORT_ROWS
 
 /* Every short row's tau into ``taus``, and the rows written into ``x``
  * unless it is NULL: the AVX-512F loops where they run, else AVX2's. */
