@@ -1161,7 +1161,7 @@ def test_short_groups_match_reference(loops, dtype, tol, rng):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_short_groups_same_bits_with_avx512_and_avx2(dtype, rng):
+def test_short_groups_same_bits_with_avx512_and_avx2(dtype):
     """The AVX2 loops of the short groups' path give the AVX-512F loops'
     bits: the same sorted rows, sums and counts lane for lane, P and Q in
     the same chains and lanes, added up in the same order."""
