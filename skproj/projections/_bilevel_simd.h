@@ -2336,11 +2336,12 @@ SKP_SHORT_ROWS_ENTRY(SKP_AVX512, skp_short_rows512_f64, double)
 
 /* The short rows with AVX2: eight float32 rows (four float64 ones) a block,
  * entry j of each row a lane (the block's rows loaded whole and transposed
- * where those loads stay inside the matrix, else gathered), each half of four rows' taus by skp_sorted_taus4 (the
- * AVX-512 loops' sort and scan: the same taus), the block written a vector
- * of its values at a time, each value's row's tau moved into its lane
- * (skp_row_spreads8's indices), with skp_panel_shrunk8_f32's and
- * skp_panel_shrunk4_f64's operations (the AVX-512 loops' bits). */
+ * where those loads stay inside the matrix, else gathered), each half of
+ * four rows' taus by skp_sorted_taus4 (the AVX-512 loops' sort and scan:
+ * the same taus), the block written a vector of its values at a time, each
+ * value's row's tau moved into its lane (skp_row_spreads256's indices, made
+ * once a call), with skp_panel_shrunk8_f32's and skp_panel_shrunk4_f64's
+ * operations (the AVX-512 loops' bits). */
 SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_rows256_f32_(
         const float* y, float* x, ptrdiff_t n_rows, const ptrdiff_t n, const double* radii,
         double* taus) {
@@ -2349,8 +2350,10 @@ SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_rows256_f32
                                              _mm256_set1_epi32((int) n));
     __m256 f[SKP_SHORT_COLUMN_ROWS], h, l;
     __m256d s[SKP_SHORT_COLUMN_ROWS], tau[2];
+    __m256i spread[SKP_SHORT_COLUMN_ROWS];
     ptrdiff_t r, j, q;
     int half;
+    if (x) skp_row_spreads256(n, 8, spread);
     for (r = 0; r < n_rows; r += 8) {
         const ptrdiff_t rows = n_rows - r < 8 ? n_rows - r : 8;
         const __m256i some = skp_first_lanes8(rows);
@@ -2378,14 +2381,10 @@ SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_rows256_f32
         if (!x) continue;
         skp_split_taus8(tau[0], tau[1], &h, &l);
         for (q = 0; 8 * q < rows * n; q++) {
-            const __m256i spread = _mm256_setr_epi32(
-                (int) ((8 * q) / n), (int) ((8 * q + 1) / n), (int) ((8 * q + 2) / n),
-                (int) ((8 * q + 3) / n), (int) ((8 * q + 4) / n), (int) ((8 * q + 5) / n),
-                (int) ((8 * q + 6) / n), (int) ((8 * q + 7) / n));
             const __m256i inside = skp_first_lanes8(rows * n - 8 * q);
             _mm256_maskstore_ps(x + r * n + 8 * q, inside, skp_panel_shrunk8_f32(
-                _mm256_maskload_ps(block + 8 * q, inside), _mm256_permutevar8x32_ps(h, spread),
-                _mm256_permutevar8x32_ps(l, spread)));
+                _mm256_maskload_ps(block + 8 * q, inside), _mm256_permutevar8x32_ps(h, spread[q]),
+                _mm256_permutevar8x32_ps(l, spread[q])));
         }
     }
 }
@@ -2396,7 +2395,9 @@ SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_rows256_f64
     const __m256d magnitude = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
     const __m128i first = _mm_mullo_epi32(_mm_setr_epi32(0, 1, 2, 3), _mm_set1_epi32((int) n));
     __m256d s[SKP_SHORT_COLUMN_ROWS], tau;
+    __m256i spread[SKP_SHORT_COLUMN_ROWS];
     ptrdiff_t r, j, q;
+    if (x) skp_row_spreads256(n, 4, spread);
     for (r = 0; r < n_rows; r += 4) {
         const ptrdiff_t rows = n_rows - r < 4 ? n_rows - r : 4;
         const __m256i some = skp_first_lanes4(rows);
@@ -2415,15 +2416,10 @@ SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_rows256_f64
         _mm256_maskstore_pd(taus + r, some, tau);
         if (!x) continue;
         for (q = 0; 4 * q < rows * n; q++) {
-            /* (each double's row as the pair of floats that hold it) */
-            const int r0 = (int) ((4 * q) / n), r1 = (int) ((4 * q + 1) / n);
-            const int r2 = (int) ((4 * q + 2) / n), r3 = (int) ((4 * q + 3) / n);
-            const __m256i spread = _mm256_setr_epi32(2 * r0, 2 * r0 + 1, 2 * r1, 2 * r1 + 1,
-                                                     2 * r2, 2 * r2 + 1, 2 * r3, 2 * r3 + 1);
             const __m256i inside = skp_first_lanes4(rows * n - 4 * q);
             _mm256_maskstore_pd(x + r * n + 4 * q, inside, skp_panel_shrunk4_f64(
                 _mm256_maskload_pd(block + 4 * q, inside), _mm256_castps_pd(
-                    _mm256_permutevar8x32_ps(_mm256_castpd_ps(tau), spread))));
+                    _mm256_permutevar8x32_ps(_mm256_castpd_ps(tau), spread[q]))));
         }
     }
 }

@@ -3016,6 +3016,21 @@ SKP_AVX512 static inline void skp_row_spreads8(ptrdiff_t n, __m512i* spread) {
     }
 }
 
+/* The same for AVX2's permutevar8x32, ``lanes`` rows a block: 8 (float32,
+ * lane l of the q-th vector row (8 q + l) / n's), or 4 (float64, each
+ * double lane the pair of 32-bit halves of row (4 q + l) / n's). */
+SKP_AVX2 static inline void skp_row_spreads256(ptrdiff_t n, int lanes, __m256i* spread) {
+    int32_t halves[8];
+    ptrdiff_t q, k;
+    for (q = 0; q < n; q++) {
+        for (k = 0; k < 8; k++) {
+            const int32_t row = (int32_t) ((lanes * q + k * lanes / 8) / n);
+            halves[k] = lanes == 8 ? row : 2 * row + (int32_t) (k & 1);
+        }
+        spread[q] = _mm256_loadu_si256((const __m256i*) halves);
+    }
+}
+
 /* Short rows (at most 16 values each) lying one after the other, a
  * contiguous block, each clipped or rescaled by its own level as the row loop
  * does (skp_levelled512: the same operations, so the same result), and a row
