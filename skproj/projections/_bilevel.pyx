@@ -526,6 +526,24 @@ cdef enum:
 # 40000 0.87 0.74 0.61).  So float64 with AVX-512 on a large matrix takes the
 # passes only on columns of up to _double_rows_streamed rows, by the share.
 cdef Py_ssize_t _packed_rows = 1024, _double_rows_avx2 = 512, _double_rows_streamed = 48
+# With AVX2 alone, longer columns (up to _share_rows_avx2 rows, float64 up to
+# _double_share_rows_avx2) take the passes by the share as well: where their
+# columns keep much of their norm (every group kept, at a tenth of the l1,1
+# norm and more) the gather lists most of each column.  Issue 14, a Zen 3
+# without AVX-512, single calls interleaved in one process, tenth
+# percentiles, gather / passes, times a copy, at 6, 10, 30 % of the norm:
+# float64 1000 x 10000 2.79 / 2.67, 3.00 / 2.88, 3.54 / 2.74 (at 50 and
+# 90 % 4.07 / 3.08, 3.36 / 2.38); 1000 x 1000 7.14 / 5.93, 6.60 / 5.05,
+# 8.75 / 5.79; 600 x 1000 7.62 / 5.75, 8.18 / 5.73, 8.66 / 5.18; 1500 x
+# 6000 at 8 and 15 % 3.91 / 3.32, 2.93 / 2.46; float32 2000 x 5000 3.67 /
+# 2.78, 3.61 / 3.04, 3.77 / 2.63; 1500 x 2000 6.84 / 5.32, 4.89 / 3.45,
+# 4.46 / 2.84.  Not beyond: float64 2000 x 5000 at 4, 8, 15 % 2.69 / 2.81,
+# 3.37 / 3.44, 3.69 / 3.45, 3000 x 3000 3.28 / 3.46, 3.09 / 3.33, 3.00 /
+# 3.52; float32 4000 x 2500 at 6, 10, 30 % 4.80 / 5.21, 5.57 / 5.17, 4.49 /
+# 4.86.  Nor at a small share: at the radii keeping half the groups of
+# Gaussian columns (shares of 0.014-0.022), float64 2000 x 5000 2.34 /
+# 2.83, 3000 x 3000 2.74 / 4.50, float32 4000 x 2500 4.86 / 5.58.
+cdef Py_ssize_t _share_rows_avx2 = 2048, _double_share_rows_avx2 = 1536
 # Where the next panel is prefetched into L2 only (skp_panels_into_l1: CPUs
 # other than AMD's) and written by the AVX-512 loops, panels of at most this
 # many rows are prefetched at all (_kept_lines_ahead).
@@ -650,7 +668,8 @@ cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ss
             return False     # (shorter columns: the share decides, below)
     elif n_rows <= (_double_rows_avx2 if itemsize == 8 and not avx512 else _packed_rows):
         return True
-    elif not avx512:
+    elif not avx512 and n_rows > (_double_share_rows_avx2 if itemsize == 8
+                                  else _share_rows_avx2):
         return False
     for c in range(width):
         if radii[c] != 0.0:
