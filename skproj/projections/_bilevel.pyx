@@ -1047,8 +1047,10 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     float32 columns of up to 1024 rows take the passes at any share, and
     float64 ones too (their guesses the same, their groups of 8 columns one
     line a row, not packed; with AVX2 alone, both dtypes the same way,
-    float64 up to 512 rows; a large float64 matrix with AVX-512 only on
-    columns of up to 48 rows, by the share: see _columns_by_passes).  The
+    float64 up to 512 rows, and longer columns up to _share_rows_avx2 rows
+    (float64 _double_share_rows_avx2) by the share; a large float64 matrix
+    with AVX-512 only on columns of up to 48 rows, by the share: see
+    _columns_by_passes).  The
     matrix is thus read once here (and once for the norms) and written once;
     the cache lines of zeroed columns are not read here.
 
