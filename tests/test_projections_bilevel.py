@@ -1053,6 +1053,34 @@ def test_column_panel_paths_agree(dtype, tol, rng):
         _bilevel._set_column_paths()
 
 
+@pytest.mark.parametrize("dtype,rows", [(np.float64, 700), (np.float64, 1536),
+                                        (np.float32, 1200), (np.float32, 2048)])
+def test_avx2_longer_columns_take_the_passes_by_their_kept_share(dtype, rows, rng):
+    # With AVX2 alone, columns of 513-1536 (float64) or 1025-2048 (float32)
+    # rows take the passes where they keep 8 % of their l1 norm or more, the
+    # gathered candidates below: at half the norm every column keeps half of
+    # it; at the radius keeping half of these Gaussian groups, about 2 %.
+    from skproj.projections import _bilevel
+
+    Y = rng.standard_normal((rows, 48)).astype(dtype)
+    norms = np.abs(Y.astype(np.float64)).sum(axis=0)
+    radii = {"half the norm": 0.5 * float(norms.sum()),
+             "half the groups": float(np.maximum(norms - np.median(norms), 0.0).sum())}
+    results = {}
+    try:
+        for passes in (True, False, None):
+            _bilevel._set_column_paths(passes=passes, avx512=False)
+            results[passes] = {name: bits(bilevel_l11(Y, eta, axis=0))
+                               for name, eta in radii.items()}
+    finally:
+        _bilevel._set_column_paths()
+    if any(np.array_equal(results[True][name], results[False][name]) for name in radii):
+        pytest.skip("the two paths gave the same bits: no AVX2 loops run here")
+    np.testing.assert_array_equal(results[None]["half the norm"], results[True]["half the norm"])
+    np.testing.assert_array_equal(results[None]["half the groups"],
+                                  results[False]["half the groups"])
+
+
 @pytest.mark.parametrize("avx512", [True, False], ids=["avx512", "avx2"])
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 @pytest.mark.parametrize("length", [1, 15, 16, 17, 127, 129, 512, 513, 5003])
