@@ -527,13 +527,13 @@ cdef enum:
 # passes only on columns of up to _double_rows_streamed rows, by the share.
 cdef Py_ssize_t _packed_rows = 1024, _double_rows_avx2 = 512, _double_rows_streamed = 48
 # With AVX2 alone, longer columns (up to _share_rows_avx2 rows, float64 up to
-# _double_share_rows_avx2) take the passes by the share as well: where their
-# columns keep much of their norm (every group kept, at a tenth of the l1,1
-# norm and more) the gather lists most of each column.  Issue 14, a Zen 3
-# without AVX-512, single calls interleaved in one process, tenth
-# percentiles, gather / passes, times a copy, at 6, 10, 30 % of the norm:
-# float64 1000 x 10000 2.79 / 2.67, 3.00 / 2.88, 3.54 / 2.74 (at 50 and
-# 90 % 4.07 / 3.08, 3.36 / 2.38); 1000 x 1000 7.14 / 5.93, 6.60 / 5.05,
+# _double_share_rows_avx2) take the passes by the share as well (_long_share:
+# the columns keep 8 % of their norm or more, as where every group is kept at
+# a tenth of the l1,1 norm), where the gather lists most of each column.
+# Issue 14, a Zen 3 without AVX-512, single calls interleaved in one
+# process, tenth percentiles, gather / passes, times a copy, at 6, 10, 30 %
+# of the norm: float64 1000 x 10000 2.79 / 2.67, 3.00 / 2.88, 3.54 / 2.74
+# (at 50 and 90 % 4.07 / 3.08, 3.36 / 2.38); 1000 x 1000 7.14 / 5.93, 6.60 / 5.05,
 # 8.75 / 5.79; 600 x 1000 7.62 / 5.75, 8.18 / 5.73, 8.66 / 5.18; 1500 x
 # 6000 at 8 and 15 % 3.91 / 3.32, 2.93 / 2.46; float32 2000 x 5000 3.67 /
 # 2.78, 3.61 / 3.04, 3.77 / 2.63; 1500 x 2000 6.84 / 5.32, 4.89 / 3.45,
