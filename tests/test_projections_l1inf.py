@@ -1757,6 +1757,40 @@ def test_passes_over_long_column_groups_prefetch_rows_ahead(dtype, shape):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(40, 8001), (261, 1997), (300, 2000)])
+def test_passes_along_the_rows_at_every_simd_level(small_simd, dtype, shape):
+    """The in-cache path's passes over Cauchy column groups whose predicted
+    bands would be wide read the strips along whole rows, a block of rows at
+    a time (AVX2: float32 and float64 groups of 32 rows or more; AVX-512:
+    float32 groups of 256 or more), or down each strip: the same bits either
+    way (a short last strip, a short last block of rows, float32's sums by
+    blocks of 16 rows across blocks of 8), each where it should run, and the
+    bisection reference's projection."""
+    Y = np.random.default_rng(67).standard_cauchy(shape).astype(dtype)
+    maxima = np.sort(np.abs(Y.astype(np.float64)).max(axis=0))[::-1]
+    eta = float(np.sum(maxima[:shape[1] // 2] - maxima[shape[1] // 2]))
+    along = (small_simd == 1 and shape[0] >= 32
+             or small_simd == 2 and dtype == np.float32 and shape[0] >= 256)
+    results, runs = [], []
+    for row_block_passes in (True, False):
+        _l1inf._set_testing(small_simd=small_simd, small_max_bytes=0,
+                            sampled_min_bytes=1 << 16, sample_bytes=1 << 16,
+                            row_block_passes=row_block_passes)
+        try:
+            _l1inf._row_block_runs(reset=True)
+            results.append(project_l1inf_ball(Y, eta))
+            runs.append(_l1inf._row_block_runs(reset=True))
+            assert _l1inf._last_rounds() > 2   # (the passes ran)
+        finally:
+            _l1inf._set_testing()
+    assert (runs[0] > 0) == along and runs[1] == 0
+    np.testing.assert_array_equal(results[0].view(np.uint8), results[1].view(np.uint8))
+    tol = 1e-12 if dtype == np.float64 else 3e-6
+    np.testing.assert_allclose(results[0], _bisection_projection(Y, eta, 0)[0], rtol=0,
+                               atol=tol * float(np.abs(Y).max()))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("axis", [0, 1])
 def test_passes_past_the_caches_stream_the_result(axis, dtype, kernel_path):
     """A heavy-tailed matrix of 8 MiB or more in long rows (its result streamed

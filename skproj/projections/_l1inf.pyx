@@ -277,7 +277,7 @@ from skproj.projections._l1inf_dense cimport (
 )
 from skproj.projections._l1inf_work cimport Work, reserve_pairs
 from skproj.projections import _l1inf_dense, _l1inf_strips
-from skproj.projections._l1inf_strips import _bracket_stats
+from skproj.projections._l1inf_strips import _bracket_stats, _row_block_runs
 
 cdef extern from "_l1inf_simd.h" nogil:
     enum:
@@ -1186,8 +1186,9 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     never) take the in-cache path's passes over the whole matrix first
     (``prefetch_passes=False``: without prefetching each chunk's successor or,
     on long groups, the rows ``ahead_rows`` ahead; ``ahead_rows=0``: the
-    chunks' successors there too; float32's passes over long groups read
-    whole rows a block at a time unless ``row_block_passes`` is False),
+    chunks' successors there too; the passes over long groups read whole
+    rows a block at a time, float32's with AVX-512 and both dtypes' with
+    AVX2 alone, unless ``row_block_passes`` is False),
     as do those whose sample's levels cannot be fitted (a share of its
     groups zeroed) unless ``failed_fit_passes`` is False (then only where
     the sample is mostly zeros: the histograms otherwise),

@@ -1045,6 +1045,12 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_take8_f32(__m256 a, __m256 level, __m256i* un
     *high = _mm256_add_pd(*high, _mm256_cvtps_pd(_mm256_extractf128_ps(kept, 1)));
 }
 
+/* Eight float32 bounds into dst[0:8] as doubles (exact). */
+SKP_SMALL_AVX2 SKP_INLINE void skp_store8_f32(double* dst, __m256 v) {
+    _mm256_storeu_pd(dst, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+    _mm256_storeu_pd(dst + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+}
+
 /* Eight counts less their masks (skp_take8_f32's) as doubles: lanes 0-3, 4-7. */
 SKP_SMALL_AVX2 SKP_INLINE __m256d skp_counts4(__m256i uncounted, const int high) {
     const __m256i counts = _mm256_sub_epi32(_mm256_setzero_si256(), uncounted);
@@ -1095,12 +1101,8 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_strip256_f32(
     _mm256_storeu_pd(sums + g + 4, high);
     _mm256_storeu_pd(counts + g, skp_counts4(uncounted, 0));
     _mm256_storeu_pd(counts + g + 4, skp_counts4(uncounted, 1));
-#define SKP_STORE8(dst, v)                                                                   \
-    _mm256_storeu_pd((dst) + g, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));                \
-    _mm256_storeu_pd((dst) + g + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)))
-    SKP_STORE8(above_min, least);
-    SKP_STORE8(below_max, largest);
-#undef SKP_STORE8
+    skp_store8_f32(above_min + g, least);
+    skp_store8_f32(below_max + g, largest);
 }
 
 /* One strip at a time: float64 in two vectors of 4 groups, 8 vectors of
@@ -1142,6 +1144,119 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_lanes256(
         }
         for (q = 0; q < 2; q++)
             skp_acc256_store(&r[q], g + 4 * q, counts, sums, above_min, below_max);
+    }
+}
+
+/* The AVX2 passes along the rows (skp_small_row_blocks_f32, _f64): the
+ * listed strips read SKP_SMALL_ROW_BLOCK256 rows at a time, strip after
+ * strip, each strip's accumulators waiting in a scratch between blocks, so
+ * that each row of the block is a stream the hardware prefetchers follow.
+ * Down a strip (skp_small_lanes256), each row is another line a row stride
+ * away: on a Zen 3 those loads waited on memory (perf: 88 % of the pass's
+ * samples after them), the chunks' prefetches (_small_pass_ahead) or rows
+ * prefetched 16 to 128 ahead no faster.  Issue 14, a Zen 3, single calls
+ * interleaved in one process, the exact ball over Student t(3) column groups
+ * where the passes run, times bilevel_l1inf, down the strips / along the
+ * rows: 1000 x 10000 float64 13.6-16.6 / 3.6-4.9, float32 9.3-11.2 /
+ * 4.1-4.5; 4000 x 2500 float64 20.9-25.8 / 4.4-4.7; 300 x 30000 float32
+ * 8.7-11.9 / 4.5-5.2; 100 x 100000 0.65-0.75 of the time (its sample's
+ * pass too); Cauchy 1000 x 10000 float64 11.9-12.9 / 2.8-3.8.  Blocks of 4
+ * or 16 rows took up to 1.5 times as long as 8, of 32 twice; the same bits
+ * as down the strips (each group's entries in the order of the rows). */
+#define SKP_SMALL_ROW_BLOCK256 8
+
+/* float64: a strip's two vectors of four groups and their levels. */
+typedef struct { skp_acc256 acc[2]; __m256d level[2]; } skp_row_strip256_f64;
+
+/* float32 (sums by blocks): a strip's counts, bounds, the float32 sum of its
+ * current block of SKP_SMALL_BLOCK rows, the sums in double, the levels. */
+typedef struct {
+    __m256i uncounted;
+    __m256 least, largest, block, level;
+    __m256d low, high;
+} skp_row_strip256_f32;
+
+SKP_SMALL_AVX2 static void skp_small_row_blocks256_f64(
+        const double* y, ptrdiff_t length, ptrdiff_t row_stride, const ptrdiff_t* strips,
+        ptrdiff_t n, const double* level, double* counts, double* sums, double* above_min,
+        double* below_max, void* state) {
+    skp_row_strip256_f64* strip = (skp_row_strip256_f64*) (((uintptr_t) state + 63) / 64 * 64);
+    ptrdiff_t t, i0, i, q;
+    for (t = 0; t < n; t++)
+        for (q = 0; q < 2; q++) {
+            skp_acc256_zero(&strip[t].acc[q]);
+            strip[t].level[q] = _mm256_loadu_pd(level + strips[t] + 4 * q);
+        }
+    for (i0 = 0; i0 < length; i0 += SKP_SMALL_ROW_BLOCK256) {
+        const ptrdiff_t end = length - i0 < SKP_SMALL_ROW_BLOCK256
+                              ? length : i0 + SKP_SMALL_ROW_BLOCK256;
+        for (t = 0; t < n; t++) {
+            skp_acc256 r0 = strip[t].acc[0], r1 = strip[t].acc[1];
+            const __m256d l0 = strip[t].level[0], l1 = strip[t].level[1];
+            const char* column = (const char*) (y + strips[t]);
+            for (i = i0; i < end; i++) {   /* (skp_small_lanes256's steps) */
+                const char* row = column + i * row_stride;
+                skp_acc256_add(&r0, skp_small_abs4(row, 0), l0);
+                skp_acc256_add(&r1, skp_small_abs4(row + 32, 0), l1);
+            }
+            strip[t].acc[0] = r0;
+            strip[t].acc[1] = r1;
+        }
+    }
+    for (t = 0; t < n; t++)
+        for (q = 0; q < 2; q++)
+            skp_acc256_store(&strip[t].acc[q], strips[t] + 4 * q, counts, sums, above_min,
+                             below_max);
+}
+
+SKP_SMALL_AVX2 static void skp_small_row_blocks256_f32(
+        const float* y, ptrdiff_t length, ptrdiff_t row_stride, const ptrdiff_t* strips,
+        ptrdiff_t n, const double* level, double* counts, double* sums, double* above_min,
+        double* below_max, void* state) {
+    const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    skp_row_strip256_f32* strip = (skp_row_strip256_f32*) (((uintptr_t) state + 63) / 64 * 64);
+    ptrdiff_t t, i0, i, g;
+    for (t = 0; t < n; t++) {
+        g = strips[t];
+        strip[t].uncounted = _mm256_setzero_si256();
+        strip[t].least = _mm256_set1_ps(INFINITY);
+        strip[t].largest = _mm256_set1_ps(-INFINITY);
+        strip[t].block = _mm256_setzero_ps();
+        strip[t].low = _mm256_setzero_pd();
+        strip[t].high = _mm256_setzero_pd();
+        strip[t].level = _mm256_set_m128(skp_float_below4(_mm256_loadu_pd(level + g + 4)),
+                                         skp_float_below4(_mm256_loadu_pd(level + g)));
+    }
+    for (i0 = 0; i0 < length; i0 += SKP_SMALL_ROW_BLOCK256) {
+        const ptrdiff_t end = length - i0 < SKP_SMALL_ROW_BLOCK256
+                              ? length : i0 + SKP_SMALL_ROW_BLOCK256;
+        /* (skp_small_strip256_f32's blocks of the sums: SKP_SMALL_BLOCK rows) */
+        const int block_ends = end % SKP_SMALL_BLOCK == 0 || end == length;
+        for (t = 0; t < n; t++) {
+            skp_row_strip256_f32 r = strip[t];
+            const char* column = (const char*) (y + strips[t]);
+            for (i = i0; i < end; i++)
+                r.block = _mm256_add_ps(r.block, skp_bound8_f32(
+                    _mm256_and_ps(_mm256_loadu_ps((const float*) (column + i * row_stride)),
+                                  magnitude),
+                    r.level, &r.uncounted, &r.least, &r.largest));
+            if (block_ends) {
+                r.low = _mm256_add_pd(r.low, _mm256_cvtps_pd(_mm256_castps256_ps128(r.block)));
+                r.high = _mm256_add_pd(r.high,
+                                       _mm256_cvtps_pd(_mm256_extractf128_ps(r.block, 1)));
+                r.block = _mm256_setzero_ps();
+            }
+            strip[t] = r;
+        }
+    }
+    for (t = 0; t < n; t++) {
+        g = strips[t];
+        _mm256_storeu_pd(sums + g, strip[t].low);
+        _mm256_storeu_pd(sums + g + 4, strip[t].high);
+        _mm256_storeu_pd(counts + g, skp_counts4(strip[t].uncounted, 0));
+        _mm256_storeu_pd(counts + g + 4, skp_counts4(strip[t].uncounted, 1));
+        skp_store8_f32(above_min + g, strip[t].least);
+        skp_store8_f32(below_max + g, strip[t].largest);
     }
 }
 
@@ -1634,18 +1749,42 @@ static inline void skp_small_transpose_norms_f32(const float* y, ptrdiff_t n_gro
                           maxima, 1);
 }
 
-/* The pass over the listed strips of float32's lanes layout (as
+/* The pass over the listed strips of the lanes layout (float32: as
  * skp_small_lanes_f32 with ``blocks``) along the rows, a block of rows at a
- * time (skp_small_row_blocks512_f32; a short last strip down its rows), with
- * ``state`` of skp_small_row_state_bytes(n_strips) bytes; 0 (nothing done)
- * without AVX-512. */
+ * time: AVX-512 float32's skp_small_row_blocks512_f32, AVX2's
+ * skp_small_row_blocks256_f32 and _f64 (a short last strip down its rows),
+ * with ``state`` of skp_small_row_state_bytes(n_strips) bytes; 0 (nothing
+ * done) without them: plain C, and float64 with AVX-512, whose strips stay
+ * with the rows ahead prefetched (an Intel Xeon took 0.96-1.07 of their
+ * time along the rows). */
 static inline ptrdiff_t skp_small_row_state_bytes(ptrdiff_t n_strips) {
 #if SKP_SMALL_HAVE_SIMD
-    return (n_strips + 1) / 2 * SKP_SMALL_ROW_STATE + 64;
+    const ptrdiff_t pairs = (n_strips + 1) / 2 * SKP_SMALL_ROW_STATE;
+    const ptrdiff_t strips = n_strips * (ptrdiff_t) (
+        sizeof(skp_row_strip256_f64) > sizeof(skp_row_strip256_f32)
+        ? sizeof(skp_row_strip256_f64) : sizeof(skp_row_strip256_f32));
+    return (pairs > strips ? pairs : strips) + 64;
 #else
     (void) n_strips;
     return 64;
 #endif
+}
+
+/* The listed strips less a short last one, which is read down its rows
+ * (the listed strips increase: only the last may be short). */
+static inline ptrdiff_t skp_small_whole_strips(const void* y, ptrdiff_t length,
+                                               ptrdiff_t width, ptrdiff_t row_stride,
+                                               const ptrdiff_t* strips, ptrdiff_t n_strips,
+                                               const double* level, double* counts,
+                                               double* sums, double* above_min,
+                                               double* below_max, const int single) {
+    if (n_strips > 0 && strips[n_strips - 1] + SKP_SMALL_STRIP > width) {
+        n_strips--;
+        skp_small_strip_plain(y, length, row_stride, strips[n_strips],
+                              width - strips[n_strips], level, counts, sums, above_min,
+                              below_max, single);
+    }
+    return n_strips;
 }
 
 static inline int skp_small_row_blocks_f32(const float* y, ptrdiff_t length, ptrdiff_t width,
@@ -1654,17 +1793,39 @@ static inline int skp_small_row_blocks_f32(const float* y, ptrdiff_t length, ptr
                                            double* counts, double* sums, double* above_min,
                                            double* below_max, void* state, int simd) {
 #if SKP_SMALL_HAVE_SIMD
-    ptrdiff_t n_whole = n_strips;
-    if (simd < 2)
+    ptrdiff_t n_whole;
+    if (simd < 1)
         return 0;
-    /* (the listed strips increase: only the last may be short) */
-    if (n_whole > 0 && strips[n_whole - 1] + SKP_SMALL_STRIP > width) {
-        n_whole--;
-        skp_small_strip_plain(y, length, row_stride, strips[n_whole], width - strips[n_whole],
-                              level, counts, sums, above_min, below_max, SKP_SMALL_BLOCKS);
-    }
-    if (n_whole > 0)
+    n_whole = skp_small_whole_strips(y, length, width, row_stride, strips, n_strips, level,
+                                     counts, sums, above_min, below_max, SKP_SMALL_BLOCKS);
+    if (n_whole > 0 && simd >= 2)
         skp_small_row_blocks512_f32(y, length, row_stride, strips, n_whole, level, counts,
+                                    sums, above_min, below_max, state);
+    else if (n_whole > 0)
+        skp_small_row_blocks256_f32(y, length, row_stride, strips, n_whole, level, counts,
+                                    sums, above_min, below_max, state);
+    return 1;
+#else
+    (void) y; (void) length; (void) width; (void) row_stride; (void) strips;
+    (void) n_strips; (void) level; (void) counts; (void) sums; (void) above_min;
+    (void) below_max; (void) state; (void) simd;
+    return 0;
+#endif
+}
+
+static inline int skp_small_row_blocks_f64(const double* y, ptrdiff_t length, ptrdiff_t width,
+                                           ptrdiff_t row_stride, const ptrdiff_t* strips,
+                                           ptrdiff_t n_strips, const double* level,
+                                           double* counts, double* sums, double* above_min,
+                                           double* below_max, void* state, int simd) {
+#if SKP_SMALL_HAVE_SIMD
+    ptrdiff_t n_whole;
+    if (simd != 1)
+        return 0;
+    n_whole = skp_small_whole_strips(y, length, width, row_stride, strips, n_strips, level,
+                                     counts, sums, above_min, below_max, 0);
+    if (n_whole > 0)
+        skp_small_row_blocks256_f64(y, length, row_stride, strips, n_whole, level, counts,
                                     sums, above_min, below_max, state);
     return 1;
 #else

@@ -70,6 +70,11 @@ cdef extern from "_l1inf_small.h" nogil:
                                   Py_ssize_t n_strips, const double* level, double* counts,
                                   double* sums, double* above_min, double* below_max,
                                   void* state, int simd)
+    bint skp_small_row_blocks_f64(const double* y, Py_ssize_t length, Py_ssize_t width,
+                                  Py_ssize_t row_stride, const Py_ssize_t* strips,
+                                  Py_ssize_t n_strips, const double* level, double* counts,
+                                  double* sums, double* above_min, double* below_max,
+                                  void* state, int simd)
     int skp_small_dense_update(const double* counts, const double* sums,
                                const double* inv_count, Py_ssize_t n, double eta,
                                double* level, double* theta, int simd)
@@ -463,8 +468,14 @@ cdef bint _prefetch_passes = True
 cdef Py_ssize_t _AHEAD_ROWS = 16, _AHEAD_MIN_ROWS = 256
 # ... and float32's (sums by blocks) on such groups along the rows instead,
 # a block of rows at a time (``_row_block_pass``; a testing switch,
-# ``_set_testing``).
+# ``_set_testing``); with AVX2 alone, float32's and float64's on groups of
+# _ROW_BLOCK_MIN_ROWS rows or more (Student t(3) and Cauchy 64 x 200000
+# and 100 x 100000 took 0.6-0.75 of the time where the passes ran, the
+# sampled-bracket path's sample 0.5-0.7; see skp_small_row_blocks256_f64).
 cdef bint _row_block_passes = True
+cdef Py_ssize_t _ROW_BLOCK_MIN_ROWS = 32
+# Testing hook (``_row_block_runs``): the passes read along the rows so far.
+cdef Py_ssize_t _row_block_count = 0
 # The in-cache path's AVX-512 passes over the lanes layout (a matrix in
 # cache, or short row groups' copy) prefetch each row's strips this many rows
 # ahead into L1, on groups of at least _CACHED_AHEAD_MIN_ROWS rows (0: none;
@@ -517,8 +528,8 @@ cdef void _small_pass_ahead(const floating* y, Py_ssize_t stride, Py_ssize_t n_g
     waiting; 200 rows even).
     """
     cdef Py_ssize_t idx = 0, n_next
-    if (floating is float and blocks and _row_block_passes and _small_simd == 2
-            and group_size >= _AHEAD_MIN_ROWS
+    if (_row_block_passes and (floating is double or blocks)
+            and group_size >= (_AHEAD_MIN_ROWS if _small_simd == 2 else _ROW_BLOCK_MIN_ROWS)
             and _row_block_pass(y, stride, n_groups, group_size, listed, n_listed, level,
                                 counts, sums, above_min, below_max)):
         return
@@ -535,29 +546,45 @@ cdef void _small_pass_ahead(const floating* y, Py_ssize_t stride, Py_ssize_t n_g
         idx += _PREFETCH_UNITS
 
 
-cdef bint _row_block_pass(const float* y, Py_ssize_t stride, Py_ssize_t n_groups,
+cdef inline void _count_row_block_pass() noexcept nogil:
+    global _row_block_count
+    _row_block_count += 1
+
+
+cdef bint _row_block_pass(const floating* y, Py_ssize_t stride, Py_ssize_t n_groups,
                           Py_ssize_t group_size, const Py_ssize_t* listed, Py_ssize_t n_listed,
                           const double* level, double* counts, double* sums,
                           double* above_min, double* below_max) noexcept nogil:
-    """``_small_pass`` of float32's lanes layout (sums by blocks) along the rows.
+    """``_small_pass`` of the lanes layout (float32's: sums by blocks) along the rows.
 
-    The listed strips read a block of SKP_SMALL_BLOCK rows at a time,
-    each strip's sets waiting in a scratch between blocks
-    (``skp_small_row_blocks_f32``: the same bits), so each row is a stream
-    the hardware prefetchers follow, where a strip's rows lie a row stride
-    apart (issue 14, an Intel Xeon, single calls interleaved in one process,
-    the exact ball's passes at radii keeping 10-90 % of bilevel_l1inf's
-    groups and 10 and 50 % of the norm, rows / strips with the rows ahead
-    prefetched: Student t(3) 1000 x 10000 float32 0.79-0.90, Cauchy
-    0.86-0.89, t(3) 300 x 30000 0.92-1.01, 4000 x 2500 0.82-1.03; float64,
-    a whole line a strip, 0.96-1.07: left to the prefetches).  False
-    (nothing done) without AVX-512 or memory for the scratch.
+    The listed strips read a block of rows at a time, each strip's sets
+    waiting in a scratch between blocks (``skp_small_row_blocks_f32``,
+    ``_f64``: the same bits), so each row is a stream the hardware
+    prefetchers follow, where a strip's rows lie a row stride apart (issue
+    14, an Intel Xeon, single calls interleaved in one process, the exact
+    ball's passes at radii keeping 10-90 % of bilevel_l1inf's groups and 10
+    and 50 % of the norm, rows / strips with the rows ahead prefetched:
+    Student t(3) 1000 x 10000 float32 0.79-0.90, Cauchy 0.86-0.89, t(3) 300
+    x 30000 0.92-1.01, 4000 x 2500 0.82-1.03; float64 with AVX-512, a whole
+    line a strip, 0.96-1.07: left to the prefetches).  With AVX2 alone,
+    whose passes prefetch no rows ahead, float32 and float64 alike: a Zen 3
+    took a quarter to a third of the time (see skp_small_row_blocks256_f64
+    in ``_l1inf_small.h``).  False (nothing done) without AVX2, for float64
+    with AVX-512, or without memory for the scratch.
     """
     cdef void* state = malloc(skp_small_row_state_bytes(n_listed))
-    cdef bint done = state != NULL and skp_small_row_blocks_f32(
-        y, group_size, n_groups, stride, listed, n_listed, level, counts, sums, above_min,
-        below_max, state, _small_simd)
+    cdef bint done
+    if state == NULL:
+        return False
+    if floating is float:
+        done = skp_small_row_blocks_f32(y, group_size, n_groups, stride, listed, n_listed, level,
+                                        counts, sums, above_min, below_max, state, _small_simd)
+    else:
+        done = skp_small_row_blocks_f64(y, group_size, n_groups, stride, listed, n_listed, level,
+                                        counts, sums, above_min, below_max, state, _small_simd)
     free(state)
+    if done:
+        _count_row_block_pass()
     return done
 
 
@@ -1957,6 +1984,16 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
     skp_small_rows_ahead = transpose_ahead
     _CACHED_AHEAD_ROWS = cached_ahead_rows
     return _small_simd
+
+
+def _row_block_runs(bint reset=False):
+    """Testing hook: how many passes read their strips along the rows
+    (``_row_block_pass``) since the last reset; not thread-safe."""
+    global _row_block_count
+    runs = _row_block_count
+    if reset:
+        _row_block_count = 0
+    return runs
 
 
 def _bracket_stats():
