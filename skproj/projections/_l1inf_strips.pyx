@@ -572,8 +572,11 @@ cdef bint _row_block_pass(const floating* y, Py_ssize_t stride, Py_ssize_t n_gro
     in ``_l1inf_small.h``).  False (nothing done) without AVX2, for float64
     with AVX-512, or without memory for the scratch.
     """
-    cdef void* state = malloc(skp_small_row_state_bytes(n_listed))
+    cdef void* state
     cdef bint done
+    if floating is double and _small_simd != 1:
+        return False
+    state = malloc(skp_small_row_state_bytes(n_listed))
     if state == NULL:
         return False
     if floating is float:
