@@ -1148,7 +1148,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  Py_ssize_t sample_bytes=1 << 21, double sample_sigmas=6.0, short_groups=None,
                  double wide_band_share=0.1, double bracket_event_share=0.05,
                  bint prefetch_passes=True, bint failed_fit_passes=True,
-                 Py_ssize_t ahead_rows=16, bint row_blocks=True, bint row_block_passes=True,
+                 Py_ssize_t ahead_rows=16, bint row_blocks=True, Py_ssize_t block_rows=0,
+                 bint row_block_passes=True,
                  bint bracket_blocks=True, bint bracket_ties=True, bint transpose_ahead=True,
                  Py_ssize_t cached_ahead_rows=8):
     """Testing hook: exercise the safety nets on small problems.
@@ -1194,7 +1195,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     the sample is mostly zeros: the histograms otherwise),
     the band gathers of column groups of up to 32768 columns read whole rows
     a block at a time unless ``row_blocks`` is False (then panels of columns
-    down the rows, as wider matrices are read; ``_l1inf_dense``),
+    down the rows, as wider matrices are read; ``_l1inf_dense``), blocks of
+    ``block_rows`` rows (0: as the CPU prefers, 8 or 16),
     and the sampled-bracket path hands over once its events pass
     ``bracket_event_share`` of the entries (0: never).
     ``short_groups`` says whether groups of at most 16 entries take their own path
@@ -1219,7 +1221,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     _l1inf_dense._set_testing(narrow_bands=narrow_bands, simd=simd, avx512=avx512,
                               sampled_min_bytes=sampled_min_bytes, sample_bytes=sample_bytes,
                               sample_sigmas=sample_sigmas, wide_band_share=wide_band_share,
-                              failed_fit_passes=failed_fit_passes, row_blocks=row_blocks)
+                              failed_fit_passes=failed_fit_passes, row_blocks=row_blocks,
+                              block_rows=block_rows)
     return _l1inf_strips._set_testing(
         force_dense=force_dense, narrow_bands=narrow_bands, simd=simd, avx512=avx512,
         default_on=max_rounds == 60 and not force_dense and not narrow_bands, small=small,

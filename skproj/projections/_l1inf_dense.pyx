@@ -122,6 +122,7 @@ cdef extern from "_l1inf_simd.h" nogil:
         SKP_SLOT_BAND_ROOM
     int skp_l1inf_have_avx2()
     int skp_l1inf_set_avx512(int on)
+    int skp_l1inf_cpu_is_amd()
     void skp_l1inf_slots_f64(const double* row, Py_ssize_t n, double lo, double inv_width,
                              double top, double* values, int32_t* slots)
     void skp_l1inf_slots_f32(const float* row, Py_ssize_t n, double lo, double inv_width,
@@ -259,9 +260,30 @@ cdef Py_ssize_t _RANGE_AHEAD = 16
 # instead, _BLOCK_ROWS rows at a time (``_range_row_blocks``): their bands
 # and counters, 32 bytes a column, stay in L2 (1 MiB; 300 x 30000 float32
 # 0.86-0.94 of the panels' time, float64 0.87-1.09).  (testing: _set_testing)
+# Blocks of 16 rows, and of 8 on AMD CPUs (``_preferred_block_rows``).
 cdef bint _ROW_BLOCKS = True
 cdef Py_ssize_t _ROW_BLOCK_COLUMNS = 1 << 15
-cdef Py_ssize_t _BLOCK_ROWS = 16
+
+
+cdef Py_ssize_t _preferred_block_rows() noexcept nogil:
+    """The rows of a block of the band gather along whole rows, as the CPU prefers.
+
+    An Intel Xeon took longer with blocks of 8 or 32 rows than with 16
+    (``_range_row_blocks``).  A Zen 3 took less with 8: its prefetchers
+    follow fewer streams at once (the exact ball's passes along the rows
+    too, ``skp_small_row_blocks256_f64`` in _l1inf_small.h).  Issue 14, the
+    Zen 3, Gaussian column groups in the dense regime, the band phase's
+    thread time, best of 9 interleaved, blocks of 16 / 8 rows: float64
+    1000 x 10000 0.90-0.99 / 0.69-0.74 ns an entry (at half the norm
+    1.18-1.22 / 1.19), 2000 x 5000 1.00-1.20 / 0.78-0.83, 300 x 30000
+    1.06-1.37 / 0.78-1.08; float32 1000 x 10000 0.78-1.05 / 0.71-0.87, 2000 x
+    5000 0.69-0.91 / 0.65-0.85, 300 x 30000 0.81-1.19 / 0.77-1.03; 4 rows
+    between the two.  Zen 5, an AMD CPU too, was not measured.
+    """
+    return 8 if skp_l1inf_cpu_is_amd() else 16
+
+
+cdef Py_ssize_t _BLOCK_ROWS = _preferred_block_rows()
 
 # Benchmark hooks (``_l1inf._phase_times``, ``_l1inf._sampled_stats``).
 cdef DenseStats _stats
@@ -1102,9 +1124,10 @@ cdef bint _range_row_blocks(const floating[:, :] y, Work* w, const _Panels* pane
     the norm, rows / panels: float32 1000 x 10000 0.89-0.92, float64
     0.91-0.94, float32 2000 x 5000 0.86-0.90, 4000 x 2500 0.78-0.91,
     10000 x 1000 0.82-0.99, 300 x 30000 0.86-0.94; at 1 % kept (few live
-    panels) 0.89-1.08.  Blocks of 8 or 32 rows took longer than 16; a
-    bucket of its own for each panel (grown as it fills) as long as this
-    (its allocations and copies).
+    panels) 0.89-1.08.  Blocks of 8 or 32 rows took longer than 16 there,
+    blocks of 8 less on a Zen 3 (``_preferred_block_rows``); a bucket of
+    its own for each panel (grown as it fills) as long as this (its
+    allocations and copies).
     The pairs of the whole gather are held at once (12 bytes each), where
     the panels held one panel's: bands hold a few per cent of the entries
     (wider ones go to the passes, _WIDE_BAND_SHARE), and the groups gathered
@@ -1568,12 +1591,14 @@ cdef bint solve_on_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
 def _set_testing(bint narrow_bands=False, bint simd=True, bint avx512=True,
                  Py_ssize_t sampled_min_bytes=1 << 23, Py_ssize_t sample_bytes=1 << 21,
                  double sample_sigmas=6.0, double wide_band_share=0.1,
-                 bint failed_fit_passes=True, bint row_blocks=True):
+                 bint failed_fit_passes=True, bint row_blocks=True,
+                 Py_ssize_t block_rows=0):
     """Testing hook, set through ``_l1inf._set_testing`` (see there)."""
     global _narrow_bands, _avx2, _SAMPLED_MIN_BYTES, _SAMPLE_BYTES, _SAMPLE_SIGMAS
-    global _WIDE_BAND_SHARE, _FAILED_FIT_PASSES, _ROW_BLOCKS
+    global _WIDE_BAND_SHARE, _FAILED_FIT_PASSES, _ROW_BLOCKS, _BLOCK_ROWS
     _narrow_bands = narrow_bands
     _ROW_BLOCKS = row_blocks
+    _BLOCK_ROWS = block_rows if block_rows > 0 else _preferred_block_rows()
     _FAILED_FIT_PASSES = failed_fit_passes
     _SAMPLED_MIN_BYTES = sampled_min_bytes
     _SAMPLE_BYTES = sample_bytes
