@@ -1760,15 +1760,16 @@ def test_passes_over_long_column_groups_prefetch_rows_ahead(dtype, shape):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("shape", [(40, 8001), (261, 1997), (300, 2000)])
+@pytest.mark.parametrize("shape", [(40, 8301), (261, 1997), (300, 2000)])
 def test_passes_along_the_rows_at_every_simd_level(small_simd, dtype, shape):
     """The in-cache path's passes over Cauchy column groups whose predicted
     bands would be wide read the strips along whole rows, a block of rows at
     a time (AVX2: float32 and float64 groups of 32 rows or more; AVX-512:
     float32 groups of 256 or more), or down each strip: the same bits either
     way (a short last strip, a short last block of rows, float32's sums by
-    blocks of 16 rows across blocks of 8), each where it should run, and the
-    bisection reference's projection."""
+    blocks of 16 rows across blocks of 8, more strips than AVX2 reads at
+    once), each where it should run, and the bisection reference's
+    projection."""
     Y = np.random.default_rng(67).standard_cauchy(shape).astype(dtype)
     maxima = np.sort(np.abs(Y.astype(np.float64)).max(axis=0))[::-1]
     eta = float(np.sum(maxima[:shape[1] // 2] - maxima[shape[1] // 2]))
@@ -1791,6 +1792,42 @@ def test_passes_along_the_rows_at_every_simd_level(small_simd, dtype, shape):
     tol = 1e-12 if dtype == np.float64 else 3e-6
     np.testing.assert_allclose(results[0], _bisection_projection(Y, eta, 0)[0], rtol=0,
                                atol=tol * float(np.abs(Y).max()))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_passes_along_the_rows_take_the_dense_regime_first(small_simd, dtype):
+    """Where the passes read column groups along the rows (AVX2 alone), a
+    dense problem whose predicted bands hold a few per cent of the entries
+    (Laplace entries at half the norm) takes them rather than the bands:
+    float32 at any share, float64 above 3 %; with the AVX-512 loops, or
+    without the rule, the bands; row groups go as without it.  Each way the
+    bisection reference's projection."""
+    rng = np.random.default_rng(68)
+    Y = rng.laplace(size=(300, 3000)).astype(dtype)
+    hooks = dict(small_simd=small_simd, small_max_bytes=0, sampled_min_bytes=1 << 16,
+                 sample_bytes=1 << 16)
+    tol = 1e-12 if dtype == np.float64 else 3e-6
+    for axis, Z in ((0, Y), (1, np.ascontiguousarray(Y.T))):
+        eta = 0.5 * l1inf_norm(Z, axis=axis)
+        expected = _bisection_projection(Z, eta, axis)[0]
+        gathered = []
+        for along_rows_passes in (True, False):
+            _l1inf._set_testing(along_rows_passes=along_rows_passes, **hooks)
+            try:
+                _l1inf._row_block_runs(reset=True)
+                X = project_l1inf_ball(Z, eta, axis=axis)
+                sampled, entries = _l1inf._sampled_stats()[:2]
+                runs = _l1inf._row_block_runs(reset=True)
+            finally:
+                _l1inf._set_testing()
+            assert sampled > 0
+            if axis == 0:
+                passes = along_rows_passes and small_simd == 1
+                assert (entries == 0 and runs > 0) if passes else (0 < entries < 0.2 * Z.size)
+            assert runs == 0 or axis == 0
+            gathered.append(entries)
+            np.testing.assert_allclose(X, expected, rtol=0, atol=tol * float(np.abs(Z).max()))
+        assert axis == 0 or gathered[0] == gathered[1]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -1936,8 +1973,10 @@ def test_bracket_path_where_the_general_path_would_go_dense():
 
 def _sampled_hooks(**hooks):
     """Send dense problems of any size to the sampled bands (``_sampled_bands``):
-    no in-cache path for the whole matrix, a sample of a few KiB."""
-    return dict(small_max_bytes=0, sampled_min_bytes=1, sample_bytes=1 << 13, **hooks)
+    no in-cache path for the whole matrix, a sample of a few KiB, and bands
+    gathered however narrow where passes along the rows would take them."""
+    return dict(small_max_bytes=0, sampled_min_bytes=1, sample_bytes=1 << 13,
+                along_rows_passes=False, **hooks)
 
 
 def _sampled_projection(Y, eta, axis, **hooks):
@@ -2030,7 +2069,8 @@ def test_dense_regime_sample_is_the_same_from_any_layout(dtype, zero_columns):
         Y[:, 3::7] = 0.0
     eta = 0.3 * l1inf_norm(Y, axis=0)
     strided = np.repeat(Y, 2, axis=1)[:, ::2]
-    hooks = dict(small_max_bytes=0, sampled_min_bytes=1, sample_bytes=1 << 16)
+    hooks = dict(small_max_bytes=0, sampled_min_bytes=1, sample_bytes=1 << 16,
+                 along_rows_passes=False)
     stats = []
     for matrix in (Y, strided):
         _l1inf._set_testing(**hooks)

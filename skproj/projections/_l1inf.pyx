@@ -1146,7 +1146,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  Py_ssize_t bracket_panel_bytes=1 << 15, bint bracket_copy_sample=True,
                  Py_ssize_t sampled_min_bytes=1 << 23,
                  Py_ssize_t sample_bytes=1 << 21, double sample_sigmas=6.0, short_groups=None,
-                 double wide_band_share=0.1, double bracket_event_share=0.05,
+                 double wide_band_share=0.1, bint along_rows_passes=True,
+                 double bracket_event_share=0.05,
                  bint prefetch_passes=True, bint failed_fit_passes=True,
                  Py_ssize_t ahead_rows=16, bint row_blocks=True, Py_ssize_t block_rows=0,
                  bint row_block_passes=True,
@@ -1184,7 +1185,10 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     ``sampled_min_bytes`` (0: none) take their bands from a sample of about ``sample_bytes``
     (``_sampled_bands``; ``narrow_bands`` narrows half of those too); those
     whose bands would hold more than ``wide_band_share`` of the entries (0:
-    never) take the in-cache path's passes over the whole matrix first
+    never; where those passes read float32 or float64 column groups along
+    the rows with AVX2 alone, any float32 band and float64 bands over 3 %
+    unless ``along_rows_passes`` is False) take the in-cache path's passes
+    over the whole matrix first
     (``prefetch_passes=False``: without prefetching each chunk's successor or,
     on long groups, the rows ``ahead_rows`` ahead; ``ahead_rows=0``: the
     chunks' successors there too; the passes over long groups read whole
@@ -1221,6 +1225,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     _l1inf_dense._set_testing(narrow_bands=narrow_bands, simd=simd, avx512=avx512,
                               sampled_min_bytes=sampled_min_bytes, sample_bytes=sample_bytes,
                               sample_sigmas=sample_sigmas, wide_band_share=wide_band_share,
+                              along_rows_passes=along_rows_passes,
                               failed_fit_passes=failed_fit_passes, row_blocks=row_blocks,
                               block_rows=block_rows)
     return _l1inf_strips._set_testing(

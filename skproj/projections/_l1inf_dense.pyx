@@ -93,7 +93,7 @@ from skproj.projections._l1inf_lists cimport (
     start_roots,
 )
 from skproj.projections._l1inf_strips cimport (
-    PHASE_BAND, PHASE_ENVELOPES, PHASE_HISTOGRAMS, lap, now,
+    PHASE_BAND, PHASE_ENVELOPES, PHASE_HISTOGRAMS, lap, now, passes_along_rows,
 )
 from skproj.projections._l1inf_work cimport Work, reserve_pairs
 
@@ -206,6 +206,25 @@ cdef Py_ssize_t _SAMPLE_MAX_ZEROED = 4
 # bilevel_l1inf where the bands held 11 %; Gaussian, Laplace, t(5) alike;
 # but in float64 the passes took 61 ms where bands of 10-15 % took 46.)
 cdef double _WIDE_BAND_SHARE = 0.1
+# Where those passes read the matrix along its rows (AVX2 alone, column
+# groups: ``passes_along_rows``), a pass costs little more than a read, and
+# bands holding more than these shares of the entries take them first:
+# float32 any band, float64 bands of more than 3 %.  Issue 14, a Zen 3,
+# single calls interleaved, times bilevel_l1inf at radii keeping 50 and 90 %
+# of its groups and 10 and 50 % of the norm, bands / passes: Gaussian
+# float32 1000 x 10000 (bands of 0.8-4.3 %) 3.74-4.54 / 2.17-3.50, 2000 x
+# 5000 3.71-5.00 / 2.69-3.64, 4000 x 2500 3.53-3.95 / 2.81-3.31, 300 x 30000
+# 5.16-7.04 / 3.04-3.23, 10000 x 1000 (0.3-1.2 %) 2.81-3.61 / 2.40-3.62;
+# Laplace 4.19-6.25 / 2.51-3.97, Student t(5) 3.32-5.96 / 2.59-3.36.
+# Gaussian float64 even or better by bands of less than 3 % (2.02-2.66 /
+# 1.97-2.80: 10000 x 1000 2.10 / 2.71), the passes better from 3.4 % on,
+# but one even cell (Gaussian 300 x 30000 at 5 %, 2.73 / 2.90): Laplace
+# 2.37-3.38 / 2.24-2.96, Student t(5) 2.60-3.73 / 2.11-3.38, t(3) (11 %)
+# 4.63-6.45 / 2.84-4.12.  Row groups read no faster by passes: their bands
+# keep _WIDE_BAND_SHARE.
+cdef double _ALONG_ROWS_BAND_SHARE_F32 = 0.0
+cdef double _ALONG_ROWS_BAND_SHARE_F64 = 0.03
+cdef bint _along_rows_passes = True      # (testing: _set_testing)
 cdef Py_ssize_t _SHARE_ENTRIES = 1 << 14
 cdef Py_ssize_t _SHARE_GROUPS = 64
 # Where the sample's levels cannot be fitted (a share of its groups zeroed),
@@ -1391,11 +1410,18 @@ cdef int predicted_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
     _stats.sampled_groups = n_sample
     if (not wide and _WIDE_BAND_SHARE > 0
             and _sampled_share(y, w, groups_are_rows, ranks, n_sample, False)
-            > _WIDE_BAND_SHARE * sizeof(floating) / 4):
+            > _wide_band_share(y, groups_are_rows)):
         lap(PHASE_ENVELOPES, clock)
         return 3
     lap(PHASE_ENVELOPES, clock)
     return gather_predicted_bands(y, w, groups_are_rows)
+
+
+cdef double _wide_band_share(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
+    """The share of the entries above which predicted bands give way to the passes."""
+    if _along_rows_passes and passes_along_rows(y, groups_are_rows):
+        return _ALONG_ROWS_BAND_SHARE_F32 if floating is float else _ALONG_ROWS_BAND_SHARE_F64
+    return _WIDE_BAND_SHARE * sizeof(floating) / 4
 
 
 cdef int gather_predicted_bands(const floating[:, :] y, Work* w,
@@ -1592,11 +1618,12 @@ def _set_testing(bint narrow_bands=False, bint simd=True, bint avx512=True,
                  Py_ssize_t sampled_min_bytes=1 << 23, Py_ssize_t sample_bytes=1 << 21,
                  double sample_sigmas=6.0, double wide_band_share=0.1,
                  bint failed_fit_passes=True, bint row_blocks=True,
-                 Py_ssize_t block_rows=0):
+                 Py_ssize_t block_rows=0, bint along_rows_passes=True):
     """Testing hook, set through ``_l1inf._set_testing`` (see there)."""
     global _narrow_bands, _avx2, _SAMPLED_MIN_BYTES, _SAMPLE_BYTES, _SAMPLE_SIGMAS
-    global _WIDE_BAND_SHARE, _FAILED_FIT_PASSES, _ROW_BLOCKS, _BLOCK_ROWS
+    global _WIDE_BAND_SHARE, _FAILED_FIT_PASSES, _ROW_BLOCKS, _BLOCK_ROWS, _along_rows_passes
     _narrow_bands = narrow_bands
+    _along_rows_passes = along_rows_passes
     _ROW_BLOCKS = row_blocks
     _BLOCK_ROWS = block_rows if block_rows > 0 else _preferred_block_rows()
     _FAILED_FIT_PASSES = failed_fit_passes

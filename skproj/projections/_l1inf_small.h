@@ -1157,13 +1157,19 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_lanes256(
  * prefetched 16 to 128 ahead no faster.  Issue 14, a Zen 3, single calls
  * interleaved in one process, the exact ball over Student t(3) column groups
  * where the passes run, times bilevel_l1inf, down the strips / along the
- * rows: 1000 x 10000 float64 13.6-16.6 / 3.6-4.9, float32 9.3-11.2 /
- * 4.1-4.5; 4000 x 2500 float64 20.9-25.8 / 4.4-4.7; 300 x 30000 float32
- * 8.7-11.9 / 4.5-5.2; 100 x 100000 0.65-0.75 of the time (its sample's
- * pass too); Cauchy 1000 x 10000 float64 11.9-12.9 / 2.8-3.8.  Blocks of 4
- * or 16 rows took up to 1.5 times as long as 8, of 32 twice; the same bits
- * as down the strips (each group's entries in the order of the rows). */
+ * rows: 1000 x 10000 float64 13.6-16.6 / 3.6-4.9, float32 9.2-11.2 /
+ * 4.1-4.8; 4000 x 2500 float64 20.9-25.8 / 4.4-4.7; 300 x 30000 float32
+ * 8.7-11.9 / 4.5-5.2; groups of 64 to 200 rows 0.55-0.75 of the time (the
+ * sampled-bracket path's sample 0.4-0.7); Cauchy 1000 x 10000 float64
+ * 11.9-12.9 / 2.8-3.8.  Blocks of 4 or 16 rows took up to 1.4 times as long
+ * as 8, of 32 more than twice; the same bits as down the strips (each
+ * group's entries in the order of the rows). */
 #define SKP_SMALL_ROW_BLOCK256 8
+/* ... over at most this many strips at a time (their scratch, 320 KB at
+ * most, stays in L2; a row's part of them, 32-64 KB, is still a long
+ * stream), so that wider matrices do not stream a scratch of their width
+ * in and out of memory at every block of rows. */
+#define SKP_SMALL_ROW_STRIPS256 1024
 
 /* float64: a strip's two vectors of four groups and their levels. */
 typedef struct { skp_acc256 acc[2]; __m256d level[2]; } skp_row_strip256_f64;
@@ -1749,6 +1755,14 @@ static inline void skp_small_transpose_norms_f32(const float* y, ptrdiff_t n_gro
                           maxima, 1);
 }
 
+#if SKP_SMALL_HAVE_SIMD
+/* The strips of a run of the AVX2 passes along the rows: n, at most
+ * SKP_SMALL_ROW_STRIPS256. */
+static inline ptrdiff_t skp_small_row_strips256(ptrdiff_t n) {
+    return n < SKP_SMALL_ROW_STRIPS256 ? n : SKP_SMALL_ROW_STRIPS256;
+}
+#endif
+
 /* The pass over the listed strips of the lanes layout (float32: as
  * skp_small_lanes_f32 with ``blocks``) along the rows, a block of rows at a
  * time: AVX-512 float32's skp_small_row_blocks512_f32, AVX2's
@@ -1760,7 +1774,7 @@ static inline void skp_small_transpose_norms_f32(const float* y, ptrdiff_t n_gro
 static inline ptrdiff_t skp_small_row_state_bytes(ptrdiff_t n_strips) {
 #if SKP_SMALL_HAVE_SIMD
     const ptrdiff_t pairs = (n_strips + 1) / 2 * SKP_SMALL_ROW_STATE;
-    const ptrdiff_t strips = n_strips * (ptrdiff_t) (
+    const ptrdiff_t strips = skp_small_row_strips256(n_strips) * (ptrdiff_t) (
         sizeof(skp_row_strip256_f64) > sizeof(skp_row_strip256_f32)
         ? sizeof(skp_row_strip256_f64) : sizeof(skp_row_strip256_f32));
     return (pairs > strips ? pairs : strips) + 64;
@@ -1793,7 +1807,7 @@ static inline int skp_small_row_blocks_f32(const float* y, ptrdiff_t length, ptr
                                            double* counts, double* sums, double* above_min,
                                            double* below_max, void* state, int simd) {
 #if SKP_SMALL_HAVE_SIMD
-    ptrdiff_t n_whole;
+    ptrdiff_t n_whole, t;
     if (simd < 1)
         return 0;
     n_whole = skp_small_whole_strips(y, length, width, row_stride, strips, n_strips, level,
@@ -1801,9 +1815,11 @@ static inline int skp_small_row_blocks_f32(const float* y, ptrdiff_t length, ptr
     if (n_whole > 0 && simd >= 2)
         skp_small_row_blocks512_f32(y, length, row_stride, strips, n_whole, level, counts,
                                     sums, above_min, below_max, state);
-    else if (n_whole > 0)
-        skp_small_row_blocks256_f32(y, length, row_stride, strips, n_whole, level, counts,
-                                    sums, above_min, below_max, state);
+    else
+        for (t = 0; t < n_whole; t += SKP_SMALL_ROW_STRIPS256)
+            skp_small_row_blocks256_f32(
+                y, length, row_stride, strips + t, skp_small_row_strips256(n_whole - t),
+                level, counts, sums, above_min, below_max, state);
     return 1;
 #else
     (void) y; (void) length; (void) width; (void) row_stride; (void) strips;
@@ -1819,14 +1835,15 @@ static inline int skp_small_row_blocks_f64(const double* y, ptrdiff_t length, pt
                                            double* counts, double* sums, double* above_min,
                                            double* below_max, void* state, int simd) {
 #if SKP_SMALL_HAVE_SIMD
-    ptrdiff_t n_whole;
+    ptrdiff_t n_whole, t;
     if (simd != 1)
         return 0;
     n_whole = skp_small_whole_strips(y, length, width, row_stride, strips, n_strips, level,
                                      counts, sums, above_min, below_max, 0);
-    if (n_whole > 0)
-        skp_small_row_blocks256_f64(y, length, row_stride, strips, n_whole, level, counts,
-                                    sums, above_min, below_max, state);
+    for (t = 0; t < n_whole; t += SKP_SMALL_ROW_STRIPS256)
+        skp_small_row_blocks256_f64(
+            y, length, row_stride, strips + t, skp_small_row_strips256(n_whole - t), level,
+            counts, sums, above_min, below_max, state);
     return 1;
 #else
     (void) y; (void) length; (void) width; (void) row_stride; (void) strips;

@@ -43,6 +43,7 @@ cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums
                       double* maxima, float* transposed) noexcept nogil
 cdef bint sums_by_blocks(const floating[:, :] y, bint groups_are_rows,
                          const float* transposed) noexcept nogil
+cdef bint passes_along_rows(const floating[:, :] y, bint groups_are_rows) noexcept nogil
 cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
                        bint groups_are_rows, Work* w, double* mu, double* theta_out,
                        int* rounds, bint any_size, const double* start) noexcept nogil

@@ -470,8 +470,8 @@ cdef Py_ssize_t _AHEAD_ROWS = 16, _AHEAD_MIN_ROWS = 256
 # a block of rows at a time (``_row_block_pass``; a testing switch,
 # ``_set_testing``); with AVX2 alone, float32's and float64's on groups of
 # _ROW_BLOCK_MIN_ROWS rows or more (Student t(3) and Cauchy 64 x 200000
-# and 100 x 100000 took 0.6-0.75 of the time where the passes ran, the
-# sampled-bracket path's sample 0.5-0.7; see skp_small_row_blocks256_f64).
+# and 100 x 100000 took 0.55-0.75 of the time where the passes ran, the
+# sampled-bracket path's sample 0.4-0.7; see skp_small_row_blocks256_f64).
 cdef bint _row_block_passes = True
 cdef Py_ssize_t _ROW_BLOCK_MIN_ROWS = 32
 # Testing hook (``_row_block_runs``): the passes read along the rows so far.
@@ -544,6 +544,19 @@ cdef void _small_pass_ahead(const floating* y, Py_ssize_t stride, Py_ssize_t n_g
                     min(n_listed - idx, _PREFETCH_UNITS), level, counts, sums, above_min,
                     below_max, blocks)
         idx += _PREFETCH_UNITS
+
+
+cdef bint passes_along_rows(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
+    """Whether the in-cache path's passes over ``y`` out of cache (``small_project``'s
+    ``any_size``) read its strips along the rows with the AVX2 loops alone
+    (``_row_block_pass``; float32's where its magnitudes allow the sums by
+    blocks, as nearly all do).  The dense regime's predicted bands give way
+    to those passes sooner there (``_l1inf_dense.predicted_bands``)."""
+    cdef Py_ssize_t stride
+    cdef Py_ssize_t group_size = y.shape[1] if groups_are_rows else y.shape[0]
+    return (_small_on and _small_simd == 1 and _prefetch_passes and _row_block_passes
+            and group_size >= _ROW_BLOCK_MIN_ROWS
+            and _pass_layout(y, groups_are_rows, &stride) == SMALL_LANES)
 
 
 cdef inline void _count_row_block_pass() noexcept nogil:
