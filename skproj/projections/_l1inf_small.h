@@ -1801,54 +1801,39 @@ static inline ptrdiff_t skp_small_whole_strips(const void* y, ptrdiff_t length,
     return n_strips;
 }
 
-static inline int skp_small_row_blocks_f32(const float* y, ptrdiff_t length, ptrdiff_t width,
-                                           ptrdiff_t row_stride, const ptrdiff_t* strips,
-                                           ptrdiff_t n_strips, const double* level,
-                                           double* counts, double* sums, double* above_min,
-                                           double* below_max, void* state, int simd) {
+/* The entries skp_small_row_blocks_f32 (``single``) and _f64 (SKP_SMALL_ENTRY). */
+static inline int skp_small_row_blocks(const void* y, ptrdiff_t length, ptrdiff_t width,
+                                       ptrdiff_t row_stride, const ptrdiff_t* strips,
+                                       ptrdiff_t n_strips, const double* level, double* counts,
+                                       double* sums, double* above_min, double* below_max,
+                                       void* state, int simd, const int single) {
 #if SKP_SMALL_HAVE_SIMD
     ptrdiff_t n_whole, t;
-    if (simd < 1)
+    if (simd < 1 || (!single && simd != 1))
         return 0;
     n_whole = skp_small_whole_strips(y, length, width, row_stride, strips, n_strips, level,
-                                     counts, sums, above_min, below_max, SKP_SMALL_BLOCKS);
-    if (n_whole > 0 && simd >= 2)
-        skp_small_row_blocks512_f32(y, length, row_stride, strips, n_whole, level, counts,
-                                    sums, above_min, below_max, state);
-    else
-        for (t = 0; t < n_whole; t += SKP_SMALL_ROW_STRIPS256)
-            skp_small_row_blocks256_f32(
-                y, length, row_stride, strips + t, skp_small_row_strips256(n_whole - t),
-                level, counts, sums, above_min, below_max, state);
+                                     counts, sums, above_min, below_max,
+                                     single ? SKP_SMALL_BLOCKS : 0);
+    if (single && simd >= 2) {
+        if (n_whole > 0)
+            skp_small_row_blocks512_f32((const float*) y, length, row_stride, strips, n_whole,
+                                        level, counts, sums, above_min, below_max, state);
+        return 1;
+    }
+    for (t = 0; t < n_whole; t += SKP_SMALL_ROW_STRIPS256) {
+        const ptrdiff_t n = skp_small_row_strips256(n_whole - t);
+        if (single)
+            skp_small_row_blocks256_f32((const float*) y, length, row_stride, strips + t, n,
+                                        level, counts, sums, above_min, below_max, state);
+        else
+            skp_small_row_blocks256_f64((const double*) y, length, row_stride, strips + t, n,
+                                        level, counts, sums, above_min, below_max, state);
+    }
     return 1;
 #else
     (void) y; (void) length; (void) width; (void) row_stride; (void) strips;
     (void) n_strips; (void) level; (void) counts; (void) sums; (void) above_min;
-    (void) below_max; (void) state; (void) simd;
-    return 0;
-#endif
-}
-
-static inline int skp_small_row_blocks_f64(const double* y, ptrdiff_t length, ptrdiff_t width,
-                                           ptrdiff_t row_stride, const ptrdiff_t* strips,
-                                           ptrdiff_t n_strips, const double* level,
-                                           double* counts, double* sums, double* above_min,
-                                           double* below_max, void* state, int simd) {
-#if SKP_SMALL_HAVE_SIMD
-    ptrdiff_t n_whole, t;
-    if (simd != 1)
-        return 0;
-    n_whole = skp_small_whole_strips(y, length, width, row_stride, strips, n_strips, level,
-                                     counts, sums, above_min, below_max, 0);
-    for (t = 0; t < n_whole; t += SKP_SMALL_ROW_STRIPS256)
-        skp_small_row_blocks256_f64(
-            y, length, row_stride, strips + t, skp_small_row_strips256(n_whole - t), level,
-            counts, sums, above_min, below_max, state);
-    return 1;
-#else
-    (void) y; (void) length; (void) width; (void) row_stride; (void) strips;
-    (void) n_strips; (void) level; (void) counts; (void) sums; (void) above_min;
-    (void) below_max; (void) state; (void) simd;
+    (void) below_max; (void) state; (void) simd; (void) single;
     return 0;
 #endif
 }
@@ -1875,6 +1860,15 @@ static inline void skp_small_lanes_##SUFFIX(const T* y, ptrdiff_t length, ptrdif
                               width - strips[t] < 8 ? width - strips[t] : 8, level,         \
                               counts, sums, above_min, below_max,                           \
                               blocks ? SKP_SMALL_BLOCKS * SINGLE : SINGLE);                 \
+}                                                                                           \
+/* The pass along the rows (skp_small_row_blocks; float32 with its sums by     */         \
+/* blocks).                                                                     */         \
+static inline int skp_small_row_blocks_##SUFFIX(const T* y, ptrdiff_t length,               \
+        ptrdiff_t width, ptrdiff_t row_stride, const ptrdiff_t* strips, ptrdiff_t n_strips, \
+        const double* level, double* counts, double* sums, double* above_min,               \
+        double* below_max, void* state, int simd) {                                         \
+    return skp_small_row_blocks(y, length, width, row_stride, strips, n_strips, level,      \
+                                counts, sums, above_min, below_max, state, simd, SINGLE);   \
 }                                                                                           \
 /* Step 1 for the lanes layout: the groups' l1 norms and maxima.                 */         \
 static inline void skp_small_norms_##SUFFIX(const T* y, ptrdiff_t length, ptrdiff_t width,  \
