@@ -1037,12 +1037,16 @@ SKP_SMALL_AVX2 SKP_INLINE __m256 skp_bound8_f32(__m256 a, __m256 level, __m256i*
     return _mm256_and_ps(k, a);
 }
 
+/* low += v[0:4], high += v[4:8], in double (exact conversions). */
+SKP_SMALL_AVX2 SKP_INLINE void skp_add8_pd(__m256d* low, __m256d* high, __m256 v) {
+    *low = _mm256_add_pd(*low, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+    *high = _mm256_add_pd(*high, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+}
+
 SKP_SMALL_AVX2 SKP_INLINE void skp_take8_f32(__m256 a, __m256 level, __m256i* uncounted,
                                              __m256* least, __m256* largest, __m256d* low,
                                              __m256d* high) {
-    const __m256 kept = skp_bound8_f32(a, level, uncounted, least, largest);
-    *low = _mm256_add_pd(*low, _mm256_cvtps_pd(_mm256_castps256_ps128(kept)));
-    *high = _mm256_add_pd(*high, _mm256_cvtps_pd(_mm256_extractf128_ps(kept, 1)));
+    skp_add8_pd(low, high, skp_bound8_f32(a, level, uncounted, least, largest));
 }
 
 /* Eight float32 bounds into dst[0:8] as doubles (exact). */
@@ -1056,6 +1060,20 @@ SKP_SMALL_AVX2 SKP_INLINE __m256d skp_counts4(__m256i uncounted, const int high)
     const __m256i counts = _mm256_sub_epi32(_mm256_setzero_si256(), uncounted);
     return _mm256_cvtepi32_pd(high ? _mm256_extracti128_si256(counts, 1)
                                    : _mm256_castsi256_si128(counts));
+}
+
+/* A float32 strip's sets (groups g .. g + 7) into the pass's arrays. */
+SKP_SMALL_AVX2 SKP_INLINE void skp_store_strip8_f32(ptrdiff_t g, __m256d low, __m256d high,
+                                                    __m256i uncounted, __m256 least,
+                                                    __m256 largest, double* counts,
+                                                    double* sums, double* above_min,
+                                                    double* below_max) {
+    _mm256_storeu_pd(sums + g, low);
+    _mm256_storeu_pd(sums + g + 4, high);
+    _mm256_storeu_pd(counts + g, skp_counts4(uncounted, 0));
+    _mm256_storeu_pd(counts + g + 4, skp_counts4(uncounted, 1));
+    skp_store8_f32(above_min + g, least);
+    skp_store8_f32(below_max + g, largest);
 }
 
 /* float32, one whole strip (8 groups, one vector): as skp_small_quad512_f32,
@@ -1090,19 +1108,14 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_strip256_f32(
             for (const ptrdiff_t end = skp_small_block_end(i, length); i < end; i++)
                 block = _mm256_add_ps(block, skp_bound8_f32(SKP_STRIP_ROW(i), l, &uncounted,
                                                             &least, &largest));
-            low = _mm256_add_pd(low, _mm256_cvtps_pd(_mm256_castps256_ps128(block)));
-            high = _mm256_add_pd(high, _mm256_cvtps_pd(_mm256_extractf128_ps(block, 1)));
+            skp_add8_pd(&low, &high, block);
         }
     else
         for (i = 0; i < length; i++)
             skp_take8_f32(SKP_STRIP_ROW(i), l, &uncounted, &least, &largest, &low, &high);
 #undef SKP_STRIP_ROW
-    _mm256_storeu_pd(sums + g, low);
-    _mm256_storeu_pd(sums + g + 4, high);
-    _mm256_storeu_pd(counts + g, skp_counts4(uncounted, 0));
-    _mm256_storeu_pd(counts + g + 4, skp_counts4(uncounted, 1));
-    skp_store8_f32(above_min + g, least);
-    skp_store8_f32(below_max + g, largest);
+    skp_store_strip8_f32(g, low, high, uncounted, least, largest, counts, sums, above_min,
+                         below_max);
 }
 
 /* One strip at a time: float64 in two vectors of 4 groups, 8 vectors of
@@ -1247,23 +1260,16 @@ SKP_SMALL_AVX2 static void skp_small_row_blocks256_f32(
                                   magnitude),
                     r.level, &r.uncounted, &r.least, &r.largest));
             if (block_ends) {
-                r.low = _mm256_add_pd(r.low, _mm256_cvtps_pd(_mm256_castps256_ps128(r.block)));
-                r.high = _mm256_add_pd(r.high,
-                                       _mm256_cvtps_pd(_mm256_extractf128_ps(r.block, 1)));
+                skp_add8_pd(&r.low, &r.high, r.block);
                 r.block = _mm256_setzero_ps();
             }
             strip[t] = r;
         }
     }
-    for (t = 0; t < n; t++) {
-        g = strips[t];
-        _mm256_storeu_pd(sums + g, strip[t].low);
-        _mm256_storeu_pd(sums + g + 4, strip[t].high);
-        _mm256_storeu_pd(counts + g, skp_counts4(strip[t].uncounted, 0));
-        _mm256_storeu_pd(counts + g + 4, skp_counts4(strip[t].uncounted, 1));
-        skp_store8_f32(above_min + g, strip[t].least);
-        skp_store8_f32(below_max + g, strip[t].largest);
-    }
+    for (t = 0; t < n; t++)
+        skp_store_strip8_f32(strips[t], strip[t].low, strip[t].high, strip[t].uncounted,
+                             strip[t].least, strip[t].largest, counts, sums, above_min,
+                             below_max);
 }
 
 /* Step 1 of the lanes layout, sixteen groups a block.  float32 maxima taken
@@ -1713,15 +1719,13 @@ SKP_SMALL_AVX2 static ptrdiff_t skp_small_transpose_norms256_f32(
             }
             /* (blocks of SKP_SMALL_BLOCK entries, a multiple of 8) */
             if (i + 8 >= length || (i + 8) % SKP_SMALL_BLOCK == 0) {
-                low = _mm256_add_pd(low, _mm256_cvtps_pd(_mm256_castps256_ps128(block)));
-                high = _mm256_add_pd(high, _mm256_cvtps_pd(_mm256_extractf128_ps(block, 1)));
+                skp_add8_pd(&low, &high, block);
                 block = _mm256_setzero_ps();
             }
         }
         _mm256_storeu_pd(sums + g, low);
         _mm256_storeu_pd(sums + g + 4, high);
-        _mm256_storeu_pd(maxima + g, _mm256_cvtps_pd(_mm256_castps256_ps128(largest)));
-        _mm256_storeu_pd(maxima + g + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(largest, 1)));
+        skp_store8_f32(maxima + g, largest);
     }
     return g;
 }
