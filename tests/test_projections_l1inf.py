@@ -1459,7 +1459,7 @@ def test_result_in_cache_is_the_clip_by_its_levels(axis, dtype):
 def bracket_path():
     """The sampled-bracket path on every matrix it can take (no in-cache path, no
     minimum number of groups or maximum length, no budget of events)."""
-    _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_groups=1,
+    _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_groups=1, bracket_min_length=1,
                         bracket_max_length=10 ** 6, bracket_min_kept=0.0,
                         bracket_panel_bytes=1 << 12, bracket_event_share=0.0)
     yield
@@ -1492,7 +1492,7 @@ def test_bracket_path_simd_levels_agree(dtype):
     """The sampled-bracket path gives the same bits with its passes and Newton steps
     in AVX-512, AVX2 and plain C (strips cut short by the width included)."""
     rng = np.random.default_rng(45)
-    hooks = dict(bracket=True, small_max_bytes=0, bracket_min_groups=1,
+    hooks = dict(bracket=True, small_max_bytes=0, bracket_min_groups=1, bracket_min_length=1,
                  bracket_max_length=10 ** 6, bracket_min_kept=0.0, bracket_panel_bytes=1 << 12,
                  bracket_event_share=0.0)
     taken = 0
@@ -1528,7 +1528,8 @@ def test_bracket_path_sample_copy_gives_the_same_bits(dtype):
             results = []
             for copy in (True, False):
                 _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_groups=1,
-                                    bracket_min_kept=0.0, bracket_copy_sample=copy)
+                                    bracket_min_length=1, bracket_min_kept=0.0,
+                                    bracket_copy_sample=copy)
                 try:
                     results.append(project_l1inf_ball(M, eta, axis=axis, return_dual=True))
                     assert _l1inf._bracket_stats()[5] == 1
@@ -1606,7 +1607,8 @@ def test_bracket_path_float32_blocks_settle_at_ties(seed, share):
     projection (levels and theta as exact as float32's sums)."""
     Y = np.random.default_rng(seed).standard_normal((64, 8192)).astype(np.float32)
     eta = share * l1inf_norm(Y, axis=0)
-    hooks = dict(bracket=True, small_max_bytes=0, bracket_min_groups=1, bracket_min_kept=0.0)
+    hooks = dict(bracket=True, small_max_bytes=0, bracket_min_groups=1, bracket_min_length=1,
+                 bracket_min_kept=0.0)
     try:
         _l1inf._set_testing(bracket_ties=False, **hooks)
         project_l1inf_ball(Y, eta, axis=0)
@@ -1633,7 +1635,7 @@ def test_bracket_path_with_a_coarse_sample(dtype):
     Y = rng.standard_normal((20, 65536)).astype(dtype)
     tol = 1e-9 if dtype == np.float64 else 3e-6
     _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_kept=0.0,
-                        short_groups=False)
+                        bracket_min_length=1, short_groups=False)
     try:
         for share in (0.1, 0.5):
             eta = share * l1inf_norm(Y, axis=0)
@@ -1651,7 +1653,8 @@ def test_bracket_path_hands_over_when_theta_misses(bracket_path):
     general path takes over, the projection stays exact."""
     rng = np.random.default_rng(43)
     _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_groups=1,
-                        bracket_max_length=10 ** 6, bracket_min_kept=0.0, bracket_sigmas=1e-6)
+                        bracket_min_length=1, bracket_max_length=10 ** 6,
+                        bracket_min_kept=0.0, bracket_sigmas=1e-6)
     handed_over = 0
     for case, Y, axis, eta in _in_cache_cases(rng, 60, 20, 600):
         expected, _, _ = _bisection_projection(Y, eta, axis)
@@ -1680,7 +1683,7 @@ def test_bracket_path_only_where_most_groups_are_kept():
     general path gathers the candidate groups faster): still exact."""
     rng = np.random.default_rng(44)
     Y = rng.standard_normal((40, 5000))
-    _l1inf._set_testing(bracket=True, small_max_bytes=0)
+    _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_length=1)
     try:
         for share, taken in ((0.01, 0), (0.5, 1)):
             eta = share * l1inf_norm(Y)
@@ -1828,6 +1831,68 @@ def test_passes_along_the_rows_take_the_dense_regime_first(small_simd, dtype):
             gathered.append(entries)
             np.testing.assert_allclose(X, expected, rtol=0, atol=tol * float(np.abs(Z).max()))
         assert axis == 0 or gathered[0] == gathered[1]
+
+
+def _radius_keeping(Z, axis, share):
+    """The radius where bilevel_l1inf keeps ``share`` of the groups."""
+    norms = np.sort(np.abs(Z).max(axis=axis))[::-1]
+    k = int(share * norms.size)
+    return float(np.sum(norms[:k] - norms[k]))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_short_groups_whose_lists_would_be_long_take_the_passes(dtype):
+    """Groups too short for the dense regime (32 entries) whose lists would
+    hold more than _SHORT_PASSES_SHARE of the matrix take the passes over the
+    whole matrix: Student t(3) entries at every radius here, Gaussian ones
+    from a tenth of the groups kept; at 1 % kept the Gaussian lists are short
+    and stay; without the rule (share 0), the lists.  Column and row groups,
+    out of cache; each way the bisection reference's projection."""
+    rng = np.random.default_rng(69)
+    tol = 1e-12 if dtype == np.float64 else 3e-6
+    draws = {"t3": rng.standard_t(3, size=(32, 3000)), "gaussian": rng.standard_normal((32, 3000))}
+    for name, Y in draws.items():
+        Y = Y.astype(dtype)
+        for axis, Z in ((0, Y), (1, np.ascontiguousarray(Y.T))):
+            for share in (0.01, 0.1, 0.9):
+                eta = _radius_keeping(Z, axis, share)
+                expected = _bisection_projection(Z, eta, axis)[0]
+                passes = name == "t3" or share > 0.01
+                for rule in (0.03, 0.0):
+                    _l1inf._set_testing(small_max_bytes=0, short_passes_share=rule)
+                    try:
+                        X = project_l1inf_ball(Z, eta, axis=axis)
+                        taken = _l1inf._short_passes_taken()
+                    finally:
+                        _l1inf._set_testing()
+                    assert taken == (passes and rule > 0), (name, axis, share, rule)
+                    np.testing.assert_allclose(X, expected, rtol=0,
+                                               atol=tol * float(np.abs(Z).max()))
+
+
+def test_in_cache_passes_settle_at_ties():
+    """A float32 group whose level sits at one of its entries: the Newton step
+    from the set with the entry lands within the block sums' rounding above
+    it, the step from the set without it just below.  From the sixth pass
+    such a group settles (``_settle_moved_ties``): one pass fewer on these
+    Student t(3) matrices than without (``bracket_ties=False``, where the
+    last step happens to leave the tie; on a million groups one did not,
+    and the passes declined), and the bisection reference's projection
+    either way."""
+    for seed in (20, 83):
+        Y = np.random.default_rng(seed).standard_t(3, (32, 4000)).astype(np.float32)
+        eta = 0.2 * l1inf_norm(Y, axis=0)
+        expected = _bisection_projection(Y, eta, 0)[0]
+        passes = []
+        for ties in (True, False):
+            _l1inf._set_testing(bracket_ties=ties, short_groups=False)
+            try:
+                X = project_l1inf_ball(Y, eta, axis=0)
+                passes.append(_l1inf._last_rounds())
+            finally:
+                _l1inf._set_testing()
+            np.testing.assert_allclose(X, expected, rtol=0, atol=3e-6 * float(np.abs(Y).max()))
+        assert passes[0] == passes[1] - 1 == 6
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

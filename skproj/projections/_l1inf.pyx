@@ -297,6 +297,9 @@ cdef extern from "_l1inf_simd.h" nogil:
 cdef bint _force_dense = False
 # Benchmark hook (``_last_rounds``): the passes or Newton rounds of the last call.
 cdef int _rounds_of_last_call = 0
+# Testing hook (``_short_passes_taken``): whether the last call's short groups
+# were projected by the passes over the whole matrix (_SHORT_PASSES_SHARE).
+cdef bint _short_passes_of_last_call = False
 
 # Gathering tests blocks of entries first while fewer than 1 in this many
 # entries are gathered (measured on this kind of machine: ~1.5 %).
@@ -319,9 +322,21 @@ cdef double _GUESS_FACTOR = 1.25
 # Above this predicted share of gathered entries (or of failed guesses), the
 # levels U_g are too far above mu_g: the dense regime brackets mu_g in bands
 # first (``_l1inf_dense``).  Groups shorter than _DENSE_MIN_GROUP are
-# gathered whole.
+# gathered whole...
 cdef double _DENSE_SHARE = 0.08
 cdef Py_ssize_t _DENSE_MIN_GROUP = 64
+# ... unless their lists would hold more than this share of the whole matrix
+# (0: never): the in-cache path's passes over the whole matrix then, a read
+# each (``_project_into``).  Lists of most of a matrix of short groups cost
+# tens of ns an entry (their memory, the bucketing of column groups' pairs,
+# the Newton rounds' splits): issue 14, a Zen 3 with AVX2, float32 Student
+# t(3) 32 x 1000000 at radii keeping 10 and 50 % of the groups, 53 and 112
+# times bilevel_l1inf's time, where the passes take 11 and 12; Laplace 48 x
+# 300000 10 -> 4.  At the shares below it the lists cost less: Gaussian 40 x
+# 250000 keeping 1 % of the groups (0.3 % predicted) 2.8 -> 3.4 with the
+# passes, Cauchy 32 x 1000000 and Laplace 48 x 300000 (1 %) 5.2 -> 6.7, 3.4
+# -> 3.8; at 4-6 % the passes won (Student t(3) 32 x 1000000 7.7 -> 5.6).
+cdef double _SHORT_PASSES_SHARE = 0.03
 # The per-group arrays of a Work in its slab (``_alloc_work``).
 cdef enum:
     _WORK_ARRAYS = 11
@@ -707,7 +722,7 @@ cdef bint _gather_below(const floating[:, :] y, Work* w, bint groups_are_rows,
 
 
 cdef int _gather_candidates(const floating[:, :] y, Work* w, bint groups_are_rows,
-                            double theta_0) noexcept nogil:
+                            double theta_0, bint may_pass=True) noexcept nogil:
     """Gather the lists of the candidate groups at levels U_g >= mu_g(theta_0).
 
     The rigorous chord level is several times mu_g on dense data; the level
@@ -719,7 +734,9 @@ cdef int _gather_candidates(const floating[:, :] y, Work* w, bint groups_are_row
 
     Returns 1 when the lists are ready, 2 when the levels would gather too
     much (the dense regime: nothing is gathered, or the lists are dropped),
-    0 when memory ran out.
+    3 when groups too short for it would list more than _SHORT_PASSES_SHARE
+    of the matrix and ``may_pass`` (nothing gathered: the passes over the
+    whole matrix), 0 when memory ran out.
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t idx, g, n_failed = 0
@@ -739,6 +756,9 @@ cdef int _gather_candidates(const floating[:, :] y, Work* w, bint groups_are_row
         predicted += covered if covered < 1.0 else 1.0
     if may_go_dense and (predicted > _DENSE_SHARE * lists.n_active or _force_dense):
         return 2
+    if (may_pass and not may_go_dense and _SHORT_PASSES_SHARE > 0.0
+            and predicted > _SHORT_PASSES_SHARE * lists.n_groups):
+        return 3
     if not _gather_below(y, w, groups_are_rows, lists.active, lists.n_active):
         return 0
     for idx in range(lists.n_active):
@@ -942,7 +962,9 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     cdef double clock = now()
     cdef double* phase_clock = phase_seconds()
     cdef DenseStats* stats = dense_stats()
+    global _short_passes_of_last_call
     if may_sample:      # not the sample's own projection (``_project_sample``)
+        _short_passes_of_last_call = False
         stats.histogram_passes = 0
         stats.sampled_groups = stats.band_entries = 0
         stats.regathered_groups = stats.rounds = 0
@@ -994,6 +1016,20 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     _list_candidates(lists, theta_0)
     status = _gather_candidates(y, w, groups_are_rows, theta_0)
     clock = lap(PHASE_GATHER, clock)
+    if status == 3:
+        # Short groups whose lists would hold much of the matrix (heavy
+        # tails, radii keeping many groups): the in-cache path's passes over
+        # the whole matrix (_SHORT_PASSES_SHARE); where they decline (having
+        # used the lists' arrays as their scratch), the lists after all.
+        status = small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds, True,
+                               start)
+        if status != SMALL_DECLINED:
+            if may_sample:      # (the call's own)
+                _short_passes_of_last_call = True
+            return status
+        _list_candidates(lists, theta_0)
+        status = _gather_candidates(y, w, groups_are_rows, theta_0, False)
+        clock = now()
     if status == 0:
         return STATUS_NOMEMORY
     if status == 2 and few_kept and may_sample and not _force_dense:
@@ -1147,6 +1183,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  Py_ssize_t sampled_min_bytes=1 << 23,
                  Py_ssize_t sample_bytes=1 << 21, double sample_sigmas=6.0, short_groups=None,
                  double wide_band_share=0.1, bint along_rows_passes=True,
+                 double short_passes_share=0.03, Py_ssize_t bracket_min_length=64,
                  double bracket_event_share=0.05,
                  bint prefetch_passes=True, bint failed_fit_passes=True,
                  Py_ssize_t ahead_rows=16, bint row_blocks=True, Py_ssize_t block_rows=0,
@@ -1170,8 +1207,12 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     level of its pass (2: AVX-512, 1: AVX2, 0: plain C), ``small_max_bytes``
     sets the size of the largest matrix it takes (``_SMALL_MAX_BYTES``),
     ``small_passes`` the passes after which it gives way to the general
-    path.  ``bracket`` says whether matrices of at least
-    ``bracket_min_groups`` groups of at most ``bracket_max_length`` entries,
+    path; groups shorter than the dense regime's take its passes over the
+    whole matrix where their lists would hold more than
+    ``short_passes_share`` of it (0: never; ``_SHORT_PASSES_SHARE``).
+    ``bracket`` says whether matrices of at least
+    ``bracket_min_groups`` groups of at most ``bracket_max_length`` entries
+    (and, where the pass runs at AVX2, at least ``bracket_min_length``),
     whose sample keeps at least ``bracket_min_kept`` of its groups, take the
     sampled-bracket path (by default as ``small``: ``small=False``
     leaves the general path alone), ``bracket_panel_bytes`` sets the size of
@@ -1211,8 +1252,9 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     the rows ``cached_ahead_rows`` ahead (0: none; ``_CACHED_AHEAD_ROWS``).
     Returns the level the in-cache pass runs at.
     """
-    global _force_dense, _avx2
+    global _force_dense, _avx2, _SHORT_PASSES_SHARE
     set_max_rounds(max_rounds)
+    _SHORT_PASSES_SHARE = short_passes_share
     set_split_simd(0 if not simd else 2 if avx512 else 1)
     set_bound_simd(simd)
     _force_dense = force_dense
@@ -1233,7 +1275,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
         default_on=max_rounds == 60 and not force_dense and not narrow_bands, small=small,
         small_simd=small_simd, small_max_bytes=small_max_bytes, small_passes=small_passes,
         bracket=bracket, bracket_min_groups=bracket_min_groups,
-        bracket_max_length=bracket_max_length, bracket_min_kept=bracket_min_kept,
+        bracket_max_length=bracket_max_length, bracket_min_length=bracket_min_length, bracket_min_kept=bracket_min_kept,
         bracket_sigmas=bracket_sigmas, bracket_panel_bytes=bracket_panel_bytes,
         bracket_copy_sample=bracket_copy_sample, bracket_event_share=bracket_event_share,
         prefetch_passes=prefetch_passes, ahead_rows=ahead_rows,
@@ -1281,6 +1323,12 @@ def _last_rounds():
     sampled-bracket paths) or Newton rounds on its lists (the general path);
     not thread-safe."""
     return _rounds_of_last_call
+
+
+def _short_passes_taken():
+    """Testing hook: whether the last call's short groups took the passes over
+    the whole matrix (``_SHORT_PASSES_SHARE``); not thread-safe."""
+    return _short_passes_of_last_call
 
 
 def _sampled_stats():

@@ -840,6 +840,8 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
             return SMALL_DECLINED
         n_listed = skp_small_moved(n_groups, SKP_SMALL_STRIP if layout == SMALL_LANES else 1,
                                    level, above_min, below_max, listed, _small_simd)
+        if n_listed > 0 and p + 1 >= _TIE_STEPS and floating is float and layout == SMALL_LANES:
+            n_listed = _settle_moved_ties(&sets, n_groups, listed, n_listed)
         if n_listed == 0:
             break
     else:
@@ -893,6 +895,17 @@ cdef Py_ssize_t _BRACKET_MIN_GROUPS = 4096
 # between their two sets, read one by one (1000 x 10000 column groups
 # measured 1.5 times slower than the general path).
 cdef Py_ssize_t _BRACKET_MAX_LENGTH = 256
+# ... and, where the pass runs at AVX2 alone, at least this many: shorter ones
+# take the passes over the whole matrix (``_l1inf._project_into``), whose
+# AVX2 loops read 32 rows or more along the rows (``_row_block_pass``).
+# Issue 14, a Zen 3, single calls, times bilevel_l1inf at radii keeping 50
+# and 90 % of the groups and at 50 % of the norm, this path -> the passes:
+# float32 Gaussian 32 x 1000000 11.8/10.1/13.5 -> 8.7/7.8/10.2, 40 x 250000
+# 6.9/5.0/4.6 -> 3.5/3.3/4.9, Laplace 48 x 300000 9.2/9.1/10.0 ->
+# 4.4/4.6/5.0, Student t(3) 32 x 1000000 12.6 -> 7.5 at 90 %; float64
+# Gaussian 32 x 500000 8.6/6.5/6.2 -> 4.9/4.9/5.0; float32 row groups
+# 1000000 x 32 8.1/8.8/11.9 -> 6.4/6.7/8.0.  (Not measured with AVX-512.)
+cdef Py_ssize_t _BRACKET_AVX2_MIN_LENGTH = 64
 # ... and where the sample keeps at least this share of the groups (100 x
 # 100000 keeping half of the groups: as fast as the general path; keeping 8 %:
 # 1.3 times slower), or where the general path would take its dense regime,
@@ -1209,6 +1222,39 @@ cdef inline bint _at_tie(const Bracket* b, Py_ssize_t g, double* level) noexcept
     level[0] = (b.below_max[g] if level[0] < b.below_max[g]
                 else b.above_min[g] if level[0] > b.above_min[g] else level[0])
     return True
+
+
+cdef Py_ssize_t _settle_moved_ties(Bracket* sets, Py_ssize_t n_groups, Py_ssize_t* listed,
+                                   Py_ssize_t n_listed) noexcept nogil:
+    """The in-cache path's moving groups at a tie (``_at_tie``) settled, their
+    levels moved just inside their sets' intervals; how many strips of
+    ``listed`` (the lanes layout, in order) still move.
+
+    As the sampled-bracket path's groups (``_settle_ties``), a float32 group
+    whose level sits at one of its entries can go back and forth between the
+    sets with and without it, and the passes with it, each moving theta by an
+    ulp: issue 14, Student t(3) 32 x 1000000 float32 at 10 % of the norm,
+    one strip of 125000 moved on every pass from the sixth, until the path
+    declined after its last (the general path then took 60 times
+    ``bilevel_l1inf``'s time).  A level moves into [below_max, above_min),
+    the interval where the pass's set holds (``skp_small_moved``).
+    """
+    cdef Py_ssize_t idx, g, end, n = 0
+    cdef bint moving
+    for idx in range(n_listed):
+        end = listed[idx] + SKP_SMALL_STRIP
+        end = end if end < n_groups else n_groups
+        moving = False
+        for g in range(listed[idx], end):
+            if sets.below_max[g] > sets.level[g] or sets.level[g] >= sets.above_min[g]:
+                if sets.level[g] > 0.0 and _at_tie(sets, g, &sets.level[g]):
+                    if sets.level[g] >= sets.above_min[g]:
+                        sets.level[g] = nextafter(sets.above_min[g], 0.0)
+                else:
+                    moving = True
+        listed[n] = listed[idx]
+        n += moving
+    return n
 
 
 cdef bint _settle_ties(Bracket* b, Py_ssize_t g0, Py_ssize_t end) noexcept nogil:
@@ -1861,7 +1907,8 @@ cdef bint _bracket_sets(GroupLists* lists, Bracket* b, double eta, double* theta
 cdef bint bracket_eligible(Py_ssize_t n_groups, Py_ssize_t group_size) noexcept nogil:
     """Whether groups of this number and length may take the sampled-bracket path."""
     return (_bracket_on and n_groups >= _BRACKET_MIN_GROUPS
-            and group_size <= _BRACKET_MAX_LENGTH)
+            and group_size <= _BRACKET_MAX_LENGTH
+            and (_small_simd != 1 or group_size >= _BRACKET_AVX2_MIN_LENGTH))
 
 
 cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
@@ -1956,7 +2003,7 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
 def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bint default_on,
                  small, small_simd, Py_ssize_t small_max_bytes, int small_passes, bracket,
                  Py_ssize_t bracket_min_groups, Py_ssize_t bracket_max_length,
-                 double bracket_min_kept, double bracket_sigmas, Py_ssize_t bracket_panel_bytes,
+                 Py_ssize_t bracket_min_length, double bracket_min_kept, double bracket_sigmas, Py_ssize_t bracket_panel_bytes,
                  bint bracket_copy_sample, double bracket_event_share,
                  bint prefetch_passes, Py_ssize_t ahead_rows, bint row_block_passes=True,
                  bint bracket_blocks=True, bint bracket_ties=True, bint transpose_ahead=True,
@@ -1969,6 +2016,7 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
     """
     global _small_on, _small_simd, _SMALL_MAX_BYTES, _SMALL_MAX_PASSES, _bracket_on
     global _BRACKET_MIN_GROUPS, _BRACKET_MAX_LENGTH, _BRACKET_MIN_KEPT, _BRACKET_SIGMAS
+    global _BRACKET_AVX2_MIN_LENGTH
     global _PANEL_BYTES, _copy_sample, _BRACKET_EVENT_SHARE, _prefetch_passes, _AHEAD_ROWS
     global _row_block_passes, _bracket_blocks, _TIE_SHARE, skp_small_rows_ahead
     global _CACHED_AHEAD_ROWS
@@ -1987,6 +2035,7 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
                    and not force_dense and not narrow_bands)
     _BRACKET_MIN_GROUPS = bracket_min_groups
     _BRACKET_MAX_LENGTH = bracket_max_length
+    _BRACKET_AVX2_MIN_LENGTH = bracket_min_length
     _BRACKET_MIN_KEPT = bracket_min_kept
     _BRACKET_SIGMAS = bracket_sigmas
     _PANEL_BYTES = bracket_panel_bytes
