@@ -46,11 +46,10 @@ SHARES = [0.01, 0.3, 0.9]
 # (module's hook, keyword arguments): each forces a path of the kernels; {} the defaults
 L1INF_PATHS = [
     {},
-    dict(bracket=True, small_max_bytes=0, bracket_min_groups=1, bracket_min_length=1,
-         bracket_max_length=10 ** 6, bracket_min_kept=0.0, bracket_panel_bytes=1 << 12,
-         bracket_event_share=0.0),
-    dict(bracket=True, small_max_bytes=0, bracket_min_groups=1, bracket_min_length=1,
-         bracket_max_length=10 ** 6, bracket_min_kept=0.0, bracket_sigmas=1e-6),
+    dict(bracket=True, small_max_bytes=0, bracket_min_groups=1, bracket_max_length=10 ** 6,
+         bracket_min_kept=0.0, bracket_panel_bytes=1 << 12, bracket_event_share=0.0),
+    dict(bracket=True, small_max_bytes=0, bracket_min_groups=1, bracket_max_length=10 ** 6,
+         bracket_min_kept=0.0, bracket_sigmas=1e-6),
     dict(force_dense=True),
     dict(force_dense=True, narrow_bands=True),
     dict(force_dense=True, sampled_min_bytes=1 << 16, sample_bytes=1 << 14),

@@ -173,7 +173,7 @@ def _bilevel_switches():
             for name, (columns, l1) in BILEVEL_PATHS.items()}
 
 
-_BRACKET = {"bracket": True, "small_max_bytes": 0, "bracket_min_groups": 1, "bracket_min_length": 1,
+_BRACKET = {"bracket": True, "small_max_bytes": 0, "bracket_min_groups": 1,
             "bracket_min_kept": 0.0, "bracket_event_share": 0.0}
 L1INF_PATHS = {
     "measured": {}, "general": {"small": False},

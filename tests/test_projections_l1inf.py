@@ -1459,7 +1459,7 @@ def test_result_in_cache_is_the_clip_by_its_levels(axis, dtype):
 def bracket_path():
     """The sampled-bracket path on every matrix it can take (no in-cache path, no
     minimum number of groups or maximum length, no budget of events)."""
-    _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_groups=1, bracket_min_length=1,
+    _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_groups=1,
                         bracket_max_length=10 ** 6, bracket_min_kept=0.0,
                         bracket_panel_bytes=1 << 12, bracket_event_share=0.0)
     yield
@@ -1492,7 +1492,7 @@ def test_bracket_path_simd_levels_agree(dtype):
     """The sampled-bracket path gives the same bits with its passes and Newton steps
     in AVX-512, AVX2 and plain C (strips cut short by the width included)."""
     rng = np.random.default_rng(45)
-    hooks = dict(bracket=True, small_max_bytes=0, bracket_min_groups=1, bracket_min_length=1,
+    hooks = dict(bracket=True, small_max_bytes=0, bracket_min_groups=1,
                  bracket_max_length=10 ** 6, bracket_min_kept=0.0, bracket_panel_bytes=1 << 12,
                  bracket_event_share=0.0)
     taken = 0
@@ -1528,8 +1528,7 @@ def test_bracket_path_sample_copy_gives_the_same_bits(dtype):
             results = []
             for copy in (True, False):
                 _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_groups=1,
-                                    bracket_min_length=1, bracket_min_kept=0.0,
-                                    bracket_copy_sample=copy)
+                                    bracket_min_kept=0.0, bracket_copy_sample=copy)
                 try:
                     results.append(project_l1inf_ball(M, eta, axis=axis, return_dual=True))
                     assert _l1inf._bracket_stats()[5] == 1
@@ -1607,8 +1606,7 @@ def test_bracket_path_float32_blocks_settle_at_ties(seed, share):
     projection (levels and theta as exact as float32's sums)."""
     Y = np.random.default_rng(seed).standard_normal((64, 8192)).astype(np.float32)
     eta = share * l1inf_norm(Y, axis=0)
-    hooks = dict(bracket=True, small_max_bytes=0, bracket_min_groups=1, bracket_min_length=1,
-                 bracket_min_kept=0.0)
+    hooks = dict(bracket=True, small_max_bytes=0, bracket_min_groups=1, bracket_min_kept=0.0)
     try:
         _l1inf._set_testing(bracket_ties=False, **hooks)
         project_l1inf_ball(Y, eta, axis=0)
@@ -1635,7 +1633,7 @@ def test_bracket_path_with_a_coarse_sample(dtype):
     Y = rng.standard_normal((20, 65536)).astype(dtype)
     tol = 1e-9 if dtype == np.float64 else 3e-6
     _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_kept=0.0,
-                        bracket_min_length=1, short_groups=False)
+                        short_groups=False)
     try:
         for share in (0.1, 0.5):
             eta = share * l1inf_norm(Y, axis=0)
@@ -1653,8 +1651,7 @@ def test_bracket_path_hands_over_when_theta_misses(bracket_path):
     general path takes over, the projection stays exact."""
     rng = np.random.default_rng(43)
     _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_groups=1,
-                        bracket_min_length=1, bracket_max_length=10 ** 6,
-                        bracket_min_kept=0.0, bracket_sigmas=1e-6)
+                        bracket_max_length=10 ** 6, bracket_min_kept=0.0, bracket_sigmas=1e-6)
     handed_over = 0
     for case, Y, axis, eta in _in_cache_cases(rng, 60, 20, 600):
         expected, _, _ = _bisection_projection(Y, eta, axis)
@@ -1683,7 +1680,7 @@ def test_bracket_path_only_where_most_groups_are_kept():
     general path gathers the candidate groups faster): still exact."""
     rng = np.random.default_rng(44)
     Y = rng.standard_normal((40, 5000))
-    _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_length=1)
+    _l1inf._set_testing(bracket=True, small_max_bytes=0)
     try:
         for share, taken in ((0.01, 0), (0.5, 1)):
             eta = share * l1inf_norm(Y)
@@ -1868,6 +1865,36 @@ def test_short_groups_whose_lists_would_be_long_take_the_passes(dtype):
                     assert taken == (passes and rule > 0), (name, axis, share, rule)
                     np.testing.assert_allclose(X, expected, rtol=0,
                                                atol=tol * float(np.abs(Z).max()))
+
+
+@pytest.mark.parametrize("small_simd", [2, 1, 0], ids=["avx512", "avx2", "plain"],
+                         indirect=True)
+def test_bracket_path_by_default_where_it_is_faster(small_simd):
+    """By default, with its pass at AVX2 alone, the sampled-bracket path
+    leaves column groups of contiguous rows (the dense regime's passes read
+    them along the rows) and groups of fewer than 64 entries (the passes over
+    the whole matrix); it takes row groups of 64 or more; at the other
+    levels it takes all three, and ``bracket=True`` takes all three at any
+    level.  Gaussian groups, out of cache, half of them kept; each way the
+    bisection reference's projection."""
+    rng = np.random.default_rng(70)
+    cases = [(rng.standard_normal((64, 6000)), 0, "lanes"),
+             (rng.standard_normal((6000, 64)), 1, "rows"),
+             (rng.standard_normal((6000, 40)), 1, "short rows")]
+    for Y, axis, kind in cases:
+        eta = _radius_keeping(Y, axis, 0.5)
+        expected = _bisection_projection(Y, eta, axis)[0]
+        for bracket in (None, True):
+            _l1inf._set_testing(small_simd=small_simd, small_max_bytes=0, bracket=bracket,
+                                bracket_min_kept=0.0)
+            try:
+                X = project_l1inf_ball(Y, eta, axis=axis)
+                taken = _l1inf._bracket_stats()[5] == 1
+            finally:
+                _l1inf._set_testing()
+            left = bracket is None and small_simd == 1 and kind != "rows"
+            assert taken != left, (kind, bracket)
+            np.testing.assert_allclose(X, expected, rtol=0, atol=1e-12 * float(np.abs(Y).max()))
 
 
 def test_in_cache_passes_settle_at_ties():

@@ -982,7 +982,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     w.transposed = small_transposed(y, groups_are_rows)
     lists.has_rms = _sums_and_maxima(
         y, lists.sums, lists.maxima,
-        NULL if bracket_eligible(n_groups, group_size) else lists.rms, groups_are_rows, True,
+        NULL if bracket_eligible(y, groups_are_rows) else lists.rms, groups_are_rows, True,
         w.transposed)
     clock = lap(PHASE_SUMS, clock)
     for g in range(n_groups):
@@ -1183,7 +1183,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  Py_ssize_t sampled_min_bytes=1 << 23,
                  Py_ssize_t sample_bytes=1 << 21, double sample_sigmas=6.0, short_groups=None,
                  double wide_band_share=0.1, bint along_rows_passes=True,
-                 double short_passes_share=0.03, Py_ssize_t bracket_min_length=64,
+                 double short_passes_share=0.03,
                  double bracket_event_share=0.05,
                  bint prefetch_passes=True, bint failed_fit_passes=True,
                  Py_ssize_t ahead_rows=16, bint row_blocks=True, Py_ssize_t block_rows=0,
@@ -1211,11 +1211,11 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     whole matrix where their lists would hold more than
     ``short_passes_share`` of it (0: never; ``_SHORT_PASSES_SHARE``).
     ``bracket`` says whether matrices of at least
-    ``bracket_min_groups`` groups of at most ``bracket_max_length`` entries
-    (and, where the pass runs at AVX2, at least ``bracket_min_length``),
+    ``bracket_min_groups`` groups of at most ``bracket_max_length`` entries,
     whose sample keeps at least ``bracket_min_kept`` of its groups, take the
     sampled-bracket path (by default as ``small``: ``small=False``
-    leaves the general path alone), ``bracket_panel_bytes`` sets the size of
+    leaves the general path alone; with AVX2 alone, only row groups of 64
+    entries or more in the groups layout, ``_BRACKET_AVX2_MIN_LENGTH``), ``bracket_panel_bytes`` sets the size of
     its panels, ``bracket_sigmas`` sets the half-width of its bracket in
     standard errors (small values make theta^* miss it: the general path
     takes over), ``bracket_copy_sample=False`` has its sample read in
@@ -1275,7 +1275,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
         default_on=max_rounds == 60 and not force_dense and not narrow_bands, small=small,
         small_simd=small_simd, small_max_bytes=small_max_bytes, small_passes=small_passes,
         bracket=bracket, bracket_min_groups=bracket_min_groups,
-        bracket_max_length=bracket_max_length, bracket_min_length=bracket_min_length, bracket_min_kept=bracket_min_kept,
+        bracket_max_length=bracket_max_length, bracket_min_kept=bracket_min_kept,
         bracket_sigmas=bracket_sigmas, bracket_panel_bytes=bracket_panel_bytes,
         bracket_copy_sample=bracket_copy_sample, bracket_event_share=bracket_event_share,
         prefetch_passes=prefetch_passes, ahead_rows=ahead_rows,

@@ -47,7 +47,7 @@ cdef bint passes_along_rows(const floating[:, :] y, bint groups_are_rows) noexce
 cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
                        bint groups_are_rows, Work* w, double* mu, double* theta_out,
                        int* rounds, bint any_size, const double* start) noexcept nogil
-cdef bint bracket_eligible(Py_ssize_t n_groups, Py_ssize_t group_size) noexcept nogil
+cdef bint bracket_eligible(const floating[:, :] y, bint groups_are_rows) noexcept nogil
 cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
                          bint groups_are_rows, Work* w, double theta_0, double* mu,
                          double* theta_out, int* rounds, bint any_share) noexcept nogil

@@ -895,17 +895,29 @@ cdef Py_ssize_t _BRACKET_MIN_GROUPS = 4096
 # between their two sets, read one by one (1000 x 10000 column groups
 # measured 1.5 times slower than the general path).
 cdef Py_ssize_t _BRACKET_MAX_LENGTH = 256
-# ... and, where the pass runs at AVX2 alone, at least this many: shorter ones
-# take the passes over the whole matrix (``_l1inf._project_into``), whose
-# AVX2 loops read 32 rows or more along the rows (``_row_block_pass``).
-# Issue 14, a Zen 3, single calls, times bilevel_l1inf at radii keeping 50
-# and 90 % of the groups and at 50 % of the norm, this path -> the passes:
-# float32 Gaussian 32 x 1000000 11.8/10.1/13.5 -> 8.7/7.8/10.2, 40 x 250000
-# 6.9/5.0/4.6 -> 3.5/3.3/4.9, Laplace 48 x 300000 9.2/9.1/10.0 ->
-# 4.4/4.6/5.0, Student t(3) 32 x 1000000 12.6 -> 7.5 at 90 %; float64
-# Gaussian 32 x 500000 8.6/6.5/6.2 -> 4.9/4.9/5.0; float32 row groups
-# 1000000 x 32 8.1/8.8/11.9 -> 6.4/6.7/8.0.  (Not measured with AVX-512.)
+# By default, where the pass runs at AVX2 alone, the path takes neither
+# column groups of contiguous rows (the lanes layout) nor groups shorter than
+# this: the dense regime's passes read the former along the rows
+# (``_l1inf_dense``'s passes_along_rows), the passes over the whole matrix
+# take the latter where their lists would be long (``_l1inf``'s
+# _SHORT_PASSES_SHARE), both faster.  Issue 14, a Zen 3, single calls, times
+# bilevel_l1inf at radii keeping 50 and 90 % of the groups and at 10 and 50 %
+# of the norm, this path -> without it: float32 Gaussian 100 x 100000
+# 3.99/5.02/4.68/4.64 -> 3.26/4.37/3.53/4.29 (float64 3.18/3.18/3.41/4.08
+# -> 2.59/3.14/2.81/3.39), 64 x 200000 8.9/6.6/6.6/10.0 -> 6.5/4.5/5.5/7.1,
+# 200 x 50000 3.0/4.2/3.2/4.1 -> 1.8/2.7/2.5/4.1, 64 x 1000000 8.1/6.4/6.9/
+# 7.1 -> 6.1/4.9/5.9/6.1, 32 x 1000000 11.8/10.1/9.5/13.5 -> 8.7/7.8/8.8/
+# 10.2; Student t(3) 100 x 100000 14.0/6.9/12.9/9.2 -> 4.7/3.2/6.4/5.1;
+# float32 row groups 1000000 x 32 8.1/8.8/9.5/11.9 -> 6.4/6.7/7.2/8.0.
+# Row groups of 64 entries or more keep the path: 100000 x 100 took
+# 2.9/4.6/4.6/5.1 with it, 4.3/4.8/6.3/5.4 without, 200000 x 64 5.6/6.3/
+# 7.1/5.8 and 9.4/5.4/11.8/5.1 (but Student t(3) 100000 x 100 10.7/8.4/
+# 10.4/7.0 and 4.2/5.3/5.8/5.3: left as it is).  Not measured with AVX-512,
+# whose passes read otherwise.
 cdef Py_ssize_t _BRACKET_AVX2_MIN_LENGTH = 64
+# Whether that default applies (``_set_testing``: ``bracket=True`` takes the
+# path wherever it can run).
+cdef bint _bracket_by_default = True
 # ... and where the sample keeps at least this share of the groups (100 x
 # 100000 keeping half of the groups: as fast as the general path; keeping 8 %:
 # 1.3 times slower), or where the general path would take its dense regime,
@@ -1904,11 +1916,22 @@ cdef bint _bracket_sets(GroupLists* lists, Bracket* b, double eta, double* theta
     return True
 
 
-cdef bint bracket_eligible(Py_ssize_t n_groups, Py_ssize_t group_size) noexcept nogil:
-    """Whether groups of this number and length may take the sampled-bracket path."""
-    return (_bracket_on and n_groups >= _BRACKET_MIN_GROUPS
-            and group_size <= _BRACKET_MAX_LENGTH
-            and (_small_simd != 1 or group_size >= _BRACKET_AVX2_MIN_LENGTH))
+cdef bint bracket_eligible(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
+    """Whether the groups of ``y`` may take the sampled-bracket path.
+
+    Enough groups (_BRACKET_MIN_GROUPS), none too long (_BRACKET_MAX_LENGTH),
+    a contiguous axis, and, by default with AVX2 alone, row groups of
+    _BRACKET_AVX2_MIN_LENGTH entries or more in the groups layout.
+    """
+    cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
+    cdef Py_ssize_t group_size = y.shape[1] if groups_are_rows else y.shape[0]
+    cdef Py_ssize_t stride
+    cdef int layout = _pass_layout(y, groups_are_rows, &stride)
+    if not (_bracket_on and layout != 0 and n_groups >= _BRACKET_MIN_GROUPS
+            and group_size <= _BRACKET_MAX_LENGTH):
+        return False
+    return not (_bracket_by_default and _small_simd == 1
+                and (layout == SMALL_LANES or group_size < _BRACKET_AVX2_MIN_LENGTH))
 
 
 cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
@@ -1936,7 +1959,7 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
     cdef bint settled, blocks
     for g in range(6):
         _stats[g] = 0
-    if layout == 0 or not bracket_eligible(n_groups, lists.group_size):
+    if not bracket_eligible(y, groups_are_rows):
         return SMALL_DECLINED
     # Free first, before any memory is taken (the general path's work memory
     # is kept from call to call): the groups with S_g > theta_0 <= theta^*
@@ -2003,7 +2026,7 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
 def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bint default_on,
                  small, small_simd, Py_ssize_t small_max_bytes, int small_passes, bracket,
                  Py_ssize_t bracket_min_groups, Py_ssize_t bracket_max_length,
-                 Py_ssize_t bracket_min_length, double bracket_min_kept, double bracket_sigmas, Py_ssize_t bracket_panel_bytes,
+                 double bracket_min_kept, double bracket_sigmas, Py_ssize_t bracket_panel_bytes,
                  bint bracket_copy_sample, double bracket_event_share,
                  bint prefetch_passes, Py_ssize_t ahead_rows, bint row_block_passes=True,
                  bint bracket_blocks=True, bint bracket_ties=True, bint transpose_ahead=True,
@@ -2016,7 +2039,7 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
     """
     global _small_on, _small_simd, _SMALL_MAX_BYTES, _SMALL_MAX_PASSES, _bracket_on
     global _BRACKET_MIN_GROUPS, _BRACKET_MAX_LENGTH, _BRACKET_MIN_KEPT, _BRACKET_SIGMAS
-    global _BRACKET_AVX2_MIN_LENGTH
+    global _bracket_by_default
     global _PANEL_BYTES, _copy_sample, _BRACKET_EVENT_SHARE, _prefetch_passes, _AHEAD_ROWS
     global _row_block_passes, _bracket_blocks, _TIE_SHARE, skp_small_rows_ahead
     global _CACHED_AHEAD_ROWS
@@ -2035,7 +2058,7 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
                    and not force_dense and not narrow_bands)
     _BRACKET_MIN_GROUPS = bracket_min_groups
     _BRACKET_MAX_LENGTH = bracket_max_length
-    _BRACKET_AVX2_MIN_LENGTH = bracket_min_length
+    _bracket_by_default = bracket is None
     _BRACKET_MIN_KEPT = bracket_min_kept
     _BRACKET_SIGMAS = bracket_sigmas
     _PANEL_BYTES = bracket_panel_bytes
