@@ -273,7 +273,8 @@ from skproj.projections._l1inf_strips cimport (
 from skproj.projections._l1inf_short cimport set_short, short_project
 from skproj.projections._l1inf_dense cimport (
     DenseStats, band_lower_bound, copy_sample, dense_stats, gather_ranges_columns,
-    histogram_bands, predicted_bands, range_row, sample_ranks, solve_on_bands,
+    histogram_bands, passes_before_any_band, predicted_bands, range_row, sample_ranks,
+    solve_on_bands,
 )
 from skproj.projections._l1inf_work cimport Work, reserve_pairs
 from skproj.projections import _l1inf_dense, _l1inf_strips
@@ -1047,7 +1048,10 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
         # The dense regime: bands predicted from a sample where the matrix is
         # large, else from histograms; the solve on their lists.
         lists.n_values = 0
-        status = _sampled_bands(y, w, groups_are_rows, eta, False) if may_sample else 2
+        if may_sample and passes_before_any_band(y, groups_are_rows):
+            status = 3      # (no sample: its bands would give way whatever they held)
+        else:
+            status = _sampled_bands(y, w, groups_are_rows, eta, False) if may_sample else 2
         if status == 3:
             # Bands that would hold many of the entries (heavy tails: see
             # _l1inf_dense's _WIDE_BAND_SHARE), or none predicted (too many
@@ -1215,11 +1219,12 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     whose sample keeps at least ``bracket_min_kept`` of its groups, take the
     sampled-bracket path (by default as ``small``: ``small=False``
     leaves the general path alone; with AVX2 alone, only row groups of 64
-    entries or more in the groups layout, ``_BRACKET_AVX2_MIN_LENGTH``), ``bracket_panel_bytes`` sets the size of
-    its panels, ``bracket_sigmas`` sets the half-width of its bracket in
-    standard errors (small values make theta^* miss it: the general path
-    takes over), ``bracket_copy_sample=False`` has its sample read in
-    place rather than from a copy (``_pack_sample``), ``bracket_blocks=False``
+    entries or more in the groups layout, ``_BRACKET_AVX2_MIN_LENGTH``),
+    ``bracket_panel_bytes`` sets the size of its panels, ``bracket_sigmas``
+    the half-width of its bracket in standard errors (small values make
+    theta^* miss it: the general path takes over),
+    ``bracket_copy_sample=False`` has its sample read in place rather than
+    from a copy (``_pack_sample``), ``bracket_blocks=False``
     its float32 passes sum in double at every entry rather than by blocks of
     rows, and ``bracket_ties=False`` its levels within those blocks' rounding
     of a tie do not settle there (``_at_tie``).  Dense problems of at least

@@ -31,6 +31,7 @@ cdef int predicted_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
                          const double* levels, bint wide) noexcept nogil
 cdef int gather_predicted_bands(const floating[:, :] y, Work* w,
                                 bint groups_are_rows) noexcept nogil
+cdef bint passes_before_any_band(const floating[:, :] y, bint groups_are_rows) noexcept nogil
 cdef Py_ssize_t range_row(const floating* row, Py_ssize_t n, Py_ssize_t step, double lo,
                           double hi, double* values, Py_ssize_t pos,
                           Py_ssize_t* count_above, double* sum_above) noexcept nogil

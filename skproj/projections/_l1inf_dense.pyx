@@ -93,7 +93,7 @@ from skproj.projections._l1inf_lists cimport (
     start_roots,
 )
 from skproj.projections._l1inf_strips cimport (
-    PHASE_BAND, PHASE_ENVELOPES, PHASE_HISTOGRAMS, lap, now, passes_along_rows,
+    PHASE_BAND, PHASE_ENVELOPES, PHASE_HISTOGRAMS, lap, now, passes_along_rows, small_layout,
 )
 from skproj.projections._l1inf_work cimport Work, reserve_pairs
 
@@ -1422,6 +1422,25 @@ cdef double _wide_band_share(const floating[:, :] y, bint groups_are_rows) noexc
     if _along_rows_passes and passes_along_rows(y, groups_are_rows):
         return _ALONG_ROWS_BAND_SHARE_F32 if floating is float else _ALONG_ROWS_BAND_SHARE_F64
     return _WIDE_BAND_SHARE * sizeof(floating) / 4
+
+
+cdef bint passes_before_any_band(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
+    """Whether bands of any share would give way to the passes (``_wide_band_share`` 0).
+
+    Float32 column groups read along the rows: the sample that would
+    predict their bands is then not taken at all (``_l1inf._project_into``).
+    Issue 14, a Zen 3, single calls interleaved, times bilevel_l1inf at radii
+    keeping 50 and 90 % of its groups and 10 and 50 % of the norm, with the
+    sample -> without: Gaussian 100 x 100000 3.28/2.94/3.02/3.78 ->
+    2.25/2.13/2.41/2.69, 1000 x 10000 2.67-3.18 -> 2.25-2.66, 200 x 50000
+    2.88-4.20 -> 2.23-3.26, 64 x 200000 3.71-5.04 -> 2.70-4.42; Laplace 300
+    x 30000 2.81-4.44 -> 2.47-4.24; Student t(3) 1000 x 10000 4.54-5.29 ->
+    4.16-4.79.  Not where the in-cache path's passes have already run and
+    declined (``small_layout``).
+    """
+    cdef Py_ssize_t stride
+    return (_WIDE_BAND_SHARE > 0 and _wide_band_share(y, groups_are_rows) <= 0.0
+            and small_layout(y, groups_are_rows, &stride) == 0)
 
 
 cdef int gather_predicted_bands(const floating[:, :] y, Work* w,

@@ -1680,7 +1680,8 @@ cdef bint _bracket_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
 
     A panel of units is read from memory once: its later passes find it in
     cache; False (the path hands over) once the events pass
-    _BRACKET_EVENT_SHARE of the entries.  Groups with S_g <= theta_lo are zero over the whole bracket
+    _BRACKET_EVENT_SHARE of the entries.  Groups with S_g <= theta_lo are
+    zero over the whole bracket
     (count_lo = 0, no event).  (Each group moving on to theta_lo as soon as
     it had found mu_g(theta_hi), in the same passes as the groups still
     looking, rather than after the whole panel: the same bits, 4-11 % fewer
