@@ -1713,9 +1713,10 @@ def test_heavy_tails_take_the_passes_where_the_bands_would_be_wide(seed):
     Y, eta, expected = _cauchy_keeping_half(seed, (200, 3000))
     gathered, results = [], []
     for share, prefetch in ((0.1, True), (0.1, False), (0.0, True)):
+        # (not the passes along the rows, which take no sample on AVX2 alone)
         _l1inf._set_testing(small_max_bytes=0, sampled_min_bytes=1 << 16,
                             sample_bytes=1 << 16, wide_band_share=share,
-                            prefetch_passes=prefetch)
+                            prefetch_passes=prefetch, along_rows_passes=False)
         try:
             X = project_l1inf_ball(Y, eta)
             sampled, entries = _l1inf._sampled_stats()[:2]
@@ -1747,9 +1748,8 @@ def test_passes_over_long_column_groups_prefetch_rows_ahead(dtype, shape):
                   dict(prefetch_passes=False)):
         level = _l1inf._set_testing(small_max_bytes=0, sampled_min_bytes=1 << 16,
                                     sample_bytes=1 << 16, **hooks)
-        # (float32's passes along the rows come before any band: no sample)
-        unsampled = (dtype == np.float32 and level == 1
-                     and hooks.get("row_block_passes", True)
+        # (the passes along the rows come before any band: no sample)
+        unsampled = (level == 1 and hooks.get("row_block_passes", True)
                      and hooks.get("prefetch_passes", True))
         try:
             results.append(project_l1inf_ball(Y, eta))
@@ -1803,11 +1803,10 @@ def test_passes_along_the_rows_at_every_simd_level(small_simd, dtype, shape):
 def test_passes_along_the_rows_take_the_dense_regime_first(small_simd, dtype):
     """Where the passes read column groups along the rows (AVX2 alone), a
     dense problem whose predicted bands hold a few per cent of the entries
-    (Laplace entries at half the norm) takes them rather than the bands:
-    float32 at any share, so without the sample that would predict them,
-    float64 above 3 %; with the AVX-512 loops, or without the rule, the
-    bands; row groups go as without it.  Each way the bisection reference's
-    projection."""
+    (Laplace entries at half the norm) takes them rather than the bands, at
+    any share, so without the sample that would predict them; with the
+    AVX-512 loops, or without the rule, the sample and its bands; row groups
+    go as without it.  Each way the bisection reference's projection."""
     rng = np.random.default_rng(68)
     Y = rng.laplace(size=(300, 3000)).astype(dtype)
     hooks = dict(small_simd=small_simd, small_max_bytes=0, sampled_min_bytes=1 << 16,
@@ -1827,7 +1826,7 @@ def test_passes_along_the_rows_take_the_dense_regime_first(small_simd, dtype):
             finally:
                 _l1inf._set_testing()
             passes = axis == 0 and along_rows_passes and small_simd == 1
-            assert (sampled == 0) == (passes and dtype == np.float32)
+            assert (sampled == 0) == passes
             if axis == 0:
                 assert (entries == 0 and runs > 0) if passes else (0 < entries < 0.2 * Z.size)
             assert runs == 0 or axis == 0
@@ -2056,7 +2055,8 @@ def test_bracket_path_where_the_general_path_would_go_dense():
             (dict(bracket=False), 1, 0),                 # the dense regime alone
             (dict(bracket=True), 0, 1),                  # the path instead
             (dict(bracket=True, bracket_sigmas=0.0), 1, 0)):   # it declines: dense again
-        _l1inf._set_testing(small_max_bytes=0, **hooks)
+        # (the histograms, not the passes along the rows of AVX2 alone)
+        _l1inf._set_testing(small_max_bytes=0, along_rows_passes=False, **hooks)
         try:
             X = project_l1inf_ball(Y, eta)
             assert _l1inf._phase_times()[1] >= histogram_passes

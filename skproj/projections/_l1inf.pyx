@@ -1232,9 +1232,9 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     (``_sampled_bands``; ``narrow_bands`` narrows half of those too); those
     whose bands would hold more than ``wide_band_share`` of the entries (0:
     never; where those passes read float32 or float64 column groups along
-    the rows with AVX2 alone, any float32 band and float64 bands over 3 %
-    unless ``along_rows_passes`` is False) take the in-cache path's passes
-    over the whole matrix first
+    the rows with AVX2 alone, any band, without the sample, unless
+    ``along_rows_passes`` is False) take the in-cache path's passes over
+    the whole matrix first
     (``prefetch_passes=False``: without prefetching each chunk's successor or,
     on long groups, the rows ``ahead_rows`` ahead; ``ahead_rows=0``: the
     chunks' successors there too; the passes over long groups read whole

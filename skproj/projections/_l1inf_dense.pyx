@@ -208,8 +208,9 @@ cdef Py_ssize_t _SAMPLE_MAX_ZEROED = 4
 cdef double _WIDE_BAND_SHARE = 0.1
 # Where those passes read the matrix along its rows (AVX2 alone, column
 # groups: ``passes_along_rows``), a pass costs little more than a read, and
-# bands holding more than these shares of the entries take them first:
-# float32 any band, float64 bands of more than 3 %.  Issue 14, a Zen 3,
+# they come before bands of any share (``passes_before_any_band``: then no
+# sample predicts them).  First float32 any band, float64 bands of more
+# than 3 %, from the sample's prediction: issue 14, a Zen 3,
 # single calls interleaved, times bilevel_l1inf at radii keeping 50 and 90 %
 # of its groups and 10 and 50 % of the norm, bands / passes: Gaussian
 # float32 1000 x 10000 (bands of 0.8-4.3 %) 3.74-4.54 / 2.17-3.50, 2000 x
@@ -220,10 +221,15 @@ cdef double _WIDE_BAND_SHARE = 0.1
 # 1.97-2.80: 10000 x 1000 2.10 / 2.71), the passes better from 3.4 % on,
 # but one even cell (Gaussian 300 x 30000 at 5 %, 2.73 / 2.90): Laplace
 # 2.37-3.38 / 2.24-2.96, Student t(5) 2.60-3.73 / 2.11-3.38, t(3) (11 %)
-# 4.63-6.45 / 2.84-4.12.  Row groups read no faster by passes: their bands
-# keep _WIDE_BAND_SHARE.
-cdef double _ALONG_ROWS_BAND_SHARE_F32 = 0.0
-cdef double _ALONG_ROWS_BAND_SHARE_F64 = 0.03
+# 4.63-6.45 / 2.84-4.12.  Without the sample, float64's passes won too
+# (single calls interleaved, times bilevel_l1inf at 50 and 90 % kept and
+# 10 and 50 % of the norm, sample and bands under 3 % -> passes alone,
+# two runs: Gaussian 100 x 100000 2.51-3.52 -> 2.07-2.69, 1000 x 10000
+# 2.00-2.86 -> 1.84-2.51, 200 x 50000 2.37-4.83 -> 2.33-2.68, 300 x 30000
+# 2.34-3.51 -> 1.91-2.95, 10000 x 1000 1.86-2.67 -> 1.86-2.64 (10 % of the
+# norm 2.37 -> 2.64 in one run, 2.13 -> 2.15 in the other); Laplace 1000 x
+# 10000 2.22-3.73 -> 1.88-3.02).  Row groups read no faster by passes:
+# their bands keep _WIDE_BAND_SHARE.
 cdef bint _along_rows_passes = True      # (testing: _set_testing)
 cdef Py_ssize_t _SHARE_ENTRIES = 1 << 14
 cdef Py_ssize_t _SHARE_GROUPS = 64
@@ -1420,17 +1426,17 @@ cdef int predicted_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
 cdef double _wide_band_share(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
     """The share of the entries above which predicted bands give way to the passes."""
     if _along_rows_passes and passes_along_rows(y, groups_are_rows):
-        return _ALONG_ROWS_BAND_SHARE_F32 if floating is float else _ALONG_ROWS_BAND_SHARE_F64
+        return 0.0
     return _WIDE_BAND_SHARE * sizeof(floating) / 4
 
 
 cdef bint passes_before_any_band(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
     """Whether bands of any share would give way to the passes (``_wide_band_share`` 0).
 
-    Float32 column groups read along the rows: the sample that would
-    predict their bands is then not taken at all (``_l1inf._project_into``).
-    Issue 14, a Zen 3, single calls interleaved, times bilevel_l1inf at radii
-    keeping 50 and 90 % of its groups and 10 and 50 % of the norm, with the
+    Column groups read along the rows: the sample that would predict their
+    bands is then not taken at all (``_l1inf._project_into``).  Issue 14, a
+    Zen 3, single calls interleaved, times bilevel_l1inf at radii keeping 50
+    and 90 % of its groups and 10 and 50 % of the norm, float32 with the
     sample -> without: Gaussian 100 x 100000 3.28/2.94/3.02/3.78 ->
     2.25/2.13/2.41/2.69, 1000 x 10000 2.67-3.18 -> 2.25-2.66, 200 x 50000
     2.88-4.20 -> 2.23-3.26, 64 x 200000 3.71-5.04 -> 2.70-4.42; Laplace 300
