@@ -979,12 +979,14 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     # (the sums of squares for the sampled bands' fits, not where the
     # sampled-bracket path will likely run: its panels' passes gain less
     # from them than step 1 loses, 0.15 -> 0.30 ns an entry on 100 x 100000
-    # float32; 1000 x 10000 0.16 -> 0.18)
+    # float32; 1000 x 10000 0.16 -> 0.18; nor where the dense regime takes
+    # its passes without a sample)
     w.transposed = small_transposed(y, groups_are_rows)
     lists.has_rms = _sums_and_maxima(
         y, lists.sums, lists.maxima,
-        NULL if bracket_eligible(y, groups_are_rows) else lists.rms, groups_are_rows, True,
-        w.transposed)
+        NULL if (bracket_eligible(y, groups_are_rows)
+                 or passes_before_any_band(y, groups_are_rows)) else lists.rms,
+        groups_are_rows, True, w.transposed)
     clock = lap(PHASE_SUMS, clock)
     for g in range(n_groups):
         finite = finite and (lists.sums[g] - lists.sums[g] == 0.0)
