@@ -1843,33 +1843,41 @@ def _radius_keeping(Z, axis, share):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_short_groups_whose_lists_would_be_long_take_the_passes(dtype):
-    """Groups too short for the dense regime (32 entries) whose lists would
-    hold more than _SHORT_PASSES_SHARE of the matrix take the passes over the
-    whole matrix: Student t(3) entries at every radius here, Gaussian ones
-    from a tenth of the groups kept; at 1 % kept the Gaussian lists are short
-    and stay; without the rule (share 0), the lists.  Column and row groups,
-    out of cache; each way the bisection reference's projection."""
+def test_long_lists_give_way_to_the_passes(dtype):
+    """Lists that would hold more than _LIST_PASSES_SHARE of the matrix give
+    way to the passes over the whole matrix where those are cheaper: groups
+    too short for the dense regime (32 entries; Student t(3) entries at every
+    radius here, Gaussian ones from a tenth of the groups kept, by columns
+    and by rows) and, with AVX2 alone, Gaussian column groups of 96 rows read
+    along the rows at a tenth kept (not their rows); at 1 % kept the Gaussian
+    lists are short and stay; without the rule (share 0), the lists.  Out of
+    cache; each way the bisection reference's projection."""
     rng = np.random.default_rng(69)
     tol = 1e-12 if dtype == np.float64 else 3e-6
-    draws = {"t3": rng.standard_t(3, size=(32, 3000)), "gaussian": rng.standard_normal((32, 3000))}
-    for name, Y in draws.items():
-        Y = Y.astype(dtype)
-        for axis, Z in ((0, Y), (1, np.ascontiguousarray(Y.T))):
-            for share in (0.01, 0.1, 0.9):
-                eta = _radius_keeping(Z, axis, share)
-                expected = _bisection_projection(Z, eta, axis)[0]
-                passes = name == "t3" or share > 0.01
-                for rule in (0.03, 0.0):
-                    _l1inf._set_testing(small_max_bytes=0, short_passes_share=rule)
-                    try:
-                        X = project_l1inf_ball(Z, eta, axis=axis)
-                        taken = _l1inf._short_passes_taken()
-                    finally:
-                        _l1inf._set_testing()
-                    assert taken == (passes and rule > 0), (name, axis, share, rule)
-                    np.testing.assert_allclose(X, expected, rtol=0,
-                                               atol=tol * float(np.abs(Z).max()))
+    cases = []
+    for name, Y in (("t3", rng.standard_t(3, size=(32, 3000))),
+                    ("gaussian", rng.standard_normal((32, 3000))),
+                    ("long", rng.standard_normal((96, 3000)))):
+        cases += [(name, Y.astype(dtype), 0), (name, np.ascontiguousarray(Y.T, dtype), 1)]
+    for name, Z, axis in cases:
+        for share in (0.01, 0.1, 0.9):
+            eta = _radius_keeping(Z, axis, share)
+            expected = _bisection_projection(Z, eta, axis)[0]
+            for rule in (0.02, 0.0):
+                level = _l1inf._set_testing(small_max_bytes=0, list_passes_share=rule)
+                try:
+                    X = project_l1inf_ball(Z, eta, axis=axis)
+                    taken = _l1inf._list_passes_taken()
+                finally:
+                    _l1inf._set_testing()
+                if name == "long":
+                    # (at 90 % kept the dense regime takes them first)
+                    passes = share == 0.1 and axis == 0 and level == 1
+                else:
+                    passes = name == "t3" or share > 0.01
+                assert taken == (passes and rule > 0), (name, axis, share, rule)
+                np.testing.assert_allclose(X, expected, rtol=0,
+                                           atol=tol * float(np.abs(Z).max()))
 
 
 @pytest.mark.parametrize("small_simd", [2, 1, 0], ids=["avx512", "avx2", "plain"],

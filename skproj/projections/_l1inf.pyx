@@ -298,9 +298,9 @@ cdef extern from "_l1inf_simd.h" nogil:
 cdef bint _force_dense = False
 # Benchmark hook (``_last_rounds``): the passes or Newton rounds of the last call.
 cdef int _rounds_of_last_call = 0
-# Testing hook (``_short_passes_taken``): whether the last call's short groups
-# were projected by the passes over the whole matrix (_SHORT_PASSES_SHARE).
-cdef bint _short_passes_of_last_call = False
+# Testing hook (``_list_passes_taken``): whether the last call's lists gave
+# way to the passes over the whole matrix (_LIST_PASSES_SHARE).
+cdef bint _list_passes_of_last_call = False
 
 # Gathering tests blocks of entries first while fewer than 1 in this many
 # entries are gathered (measured on this kind of machine: ~1.5 %).
@@ -328,16 +328,26 @@ cdef double _DENSE_SHARE = 0.08
 cdef Py_ssize_t _DENSE_MIN_GROUP = 64
 # ... unless their lists would hold more than this share of the whole matrix
 # (0: never): the in-cache path's passes over the whole matrix then, a read
-# each (``_project_into``).  Lists of most of a matrix of short groups cost
-# tens of ns an entry (their memory, the bucketing of column groups' pairs,
-# the Newton rounds' splits): issue 14, a Zen 3 with AVX2, float32 Student
-# t(3) 32 x 1000000 at radii keeping 10 and 50 % of the groups, 53 and 112
-# times bilevel_l1inf's time, where the passes take 11 and 12; Laplace 48 x
-# 300000 10 -> 4.  At the shares below it the lists cost less: Gaussian 40 x
-# 250000 keeping 1 % of the groups (0.3 % predicted) 2.8 -> 3.4 with the
-# passes, Cauchy 32 x 1000000 and Laplace 48 x 300000 (1 %) 5.2 -> 6.7, 3.4
-# -> 3.8; at 4-6 % the passes won (Student t(3) 32 x 1000000 7.7 -> 5.6).
-cdef double _SHORT_PASSES_SHARE = 0.03
+# each (``_project_into``); so do column groups whose passes read them along
+# the rows (``_l1inf_dense.passes_before_any_band``) below the dense
+# regime's share.  Lists of most of a matrix of short groups cost tens of ns
+# an entry (their memory, the bucketing of column groups' pairs, the Newton
+# rounds' splits): issue 14, a Zen 3 with AVX2, float32 Student t(3) 32 x
+# 1000000 at radii keeping 10 and 50 % of the groups, 53 and 112 times
+# bilevel_l1inf's time, where the passes take 11 and 12; Laplace 48 x 300000
+# 10 -> 4.  At the shares below it the lists cost less: Gaussian 40 x 250000
+# keeping 1 % of the groups (0.3 % predicted) 2.8 -> 3.4 with the passes,
+# Cauchy 32 x 1000000 and Laplace 48 x 300000 (1 %) 5.2 -> 6.7, 3.4 -> 3.8;
+# at 4-6 % the passes won (Student t(3) 32 x 1000000 7.7 -> 5.6).  Gaussian
+# column groups read along the rows, keeping 10 % of the groups (lists of
+# 3.5-3.9 %), two runs: 100 x 100000 float32 4.27-4.86 -> 2.17-2.76,
+# 1000 x 10000 3.53-4.48 -> 1.91-2.64, float64 2.80-3.62 -> 2.25-2.53 and
+# 1.68-2.93 -> 1.55-2.45, 200 x 50000 5.27 -> 3.49, 10000 x 1000 3.63 ->
+# 2.29; Laplace 300 x 30000 keeping 3 % (3.7 %) 6.48 -> 2.53.  At about 1 %
+# the two were even (keeping 3 %: 1.92-3.58 -> 1.70-3.10, but float64
+# 1000 x 10000 1.98-2.10 -> 2.27-2.28), at 0.3 % the lists faster (float64
+# 1000 x 10000 keeping 1 % 2.67-2.70 -> 2.94-2.95).
+cdef double _LIST_PASSES_SHARE = 0.02
 # The per-group arrays of a Work in its slab (``_alloc_work``).
 cdef enum:
     _WORK_ARRAYS = 11
@@ -735,9 +745,10 @@ cdef int _gather_candidates(const floating[:, :] y, Work* w, bint groups_are_row
 
     Returns 1 when the lists are ready, 2 when the levels would gather too
     much (the dense regime: nothing is gathered, or the lists are dropped),
-    3 when groups too short for it would list more than _SHORT_PASSES_SHARE
-    of the matrix and ``may_pass`` (nothing gathered: the passes over the
-    whole matrix), 0 when memory ran out.
+    3 when the lists would hold more than _LIST_PASSES_SHARE of the matrix
+    where the passes over the whole matrix are cheaper (groups too short
+    for the dense regime, or read along the rows) and ``may_pass`` (nothing
+    gathered: the passes), 0 when memory ran out.
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t idx, g, n_failed = 0
@@ -757,8 +768,9 @@ cdef int _gather_candidates(const floating[:, :] y, Work* w, bint groups_are_row
         predicted += covered if covered < 1.0 else 1.0
     if may_go_dense and (predicted > _DENSE_SHARE * lists.n_active or _force_dense):
         return 2
-    if (may_pass and not may_go_dense and _SHORT_PASSES_SHARE > 0.0
-            and predicted > _SHORT_PASSES_SHARE * lists.n_groups):
+    if (may_pass and _LIST_PASSES_SHARE > 0.0
+            and predicted > _LIST_PASSES_SHARE * lists.n_groups
+            and (not may_go_dense or passes_before_any_band(y, groups_are_rows))):
         return 3
     if not _gather_below(y, w, groups_are_rows, lists.active, lists.n_active):
         return 0
@@ -963,9 +975,9 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     cdef double clock = now()
     cdef double* phase_clock = phase_seconds()
     cdef DenseStats* stats = dense_stats()
-    global _short_passes_of_last_call
+    global _list_passes_of_last_call
     if may_sample:      # not the sample's own projection (``_project_sample``)
-        _short_passes_of_last_call = False
+        _list_passes_of_last_call = False
         stats.histogram_passes = 0
         stats.sampled_groups = stats.band_entries = 0
         stats.regathered_groups = stats.rounds = 0
@@ -1020,15 +1032,16 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     status = _gather_candidates(y, w, groups_are_rows, theta_0)
     clock = lap(PHASE_GATHER, clock)
     if status == 3:
-        # Short groups whose lists would hold much of the matrix (heavy
-        # tails, radii keeping many groups): the in-cache path's passes over
-        # the whole matrix (_SHORT_PASSES_SHARE); where they decline (having
-        # used the lists' arrays as their scratch), the lists after all.
+        # Lists that would hold much of the matrix where the passes are
+        # cheaper (short groups: heavy tails, radii keeping many groups;
+        # groups read along the rows): the in-cache path's passes over the
+        # whole matrix (_LIST_PASSES_SHARE); where they decline (having used
+        # the lists' arrays as their scratch), the lists after all.
         status = small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds, True,
                                start)
         if status != SMALL_DECLINED:
             if may_sample:      # (the call's own)
-                _short_passes_of_last_call = True
+                _list_passes_of_last_call = True
             return status
         _list_candidates(lists, theta_0)
         status = _gather_candidates(y, w, groups_are_rows, theta_0, False)
@@ -1189,7 +1202,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  Py_ssize_t sampled_min_bytes=1 << 23,
                  Py_ssize_t sample_bytes=1 << 21, double sample_sigmas=6.0, short_groups=None,
                  double wide_band_share=0.1, bint along_rows_passes=True,
-                 double short_passes_share=0.03,
+                 double list_passes_share=0.02,
                  double bracket_event_share=0.05,
                  bint prefetch_passes=True, bint failed_fit_passes=True,
                  Py_ssize_t ahead_rows=16, bint row_blocks=True, Py_ssize_t block_rows=0,
@@ -1213,9 +1226,9 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     level of its pass (2: AVX-512, 1: AVX2, 0: plain C), ``small_max_bytes``
     sets the size of the largest matrix it takes (``_SMALL_MAX_BYTES``),
     ``small_passes`` the passes after which it gives way to the general
-    path; groups shorter than the dense regime's take its passes over the
-    whole matrix where their lists would hold more than
-    ``short_passes_share`` of it (0: never; ``_SHORT_PASSES_SHARE``).
+    path; groups shorter than the dense regime's, or read along the rows,
+    take its passes over the whole matrix where their lists would hold more
+    than ``list_passes_share`` of it (0: never; ``_LIST_PASSES_SHARE``).
     ``bracket`` says whether matrices of at least
     ``bracket_min_groups`` groups of at most ``bracket_max_length`` entries,
     whose sample keeps at least ``bracket_min_kept`` of its groups, take the
@@ -1259,9 +1272,9 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     the rows ``cached_ahead_rows`` ahead (0: none; ``_CACHED_AHEAD_ROWS``).
     Returns the level the in-cache pass runs at.
     """
-    global _force_dense, _avx2, _SHORT_PASSES_SHARE
+    global _force_dense, _avx2, _LIST_PASSES_SHARE
     set_max_rounds(max_rounds)
-    _SHORT_PASSES_SHARE = short_passes_share
+    _LIST_PASSES_SHARE = list_passes_share
     set_split_simd(0 if not simd else 2 if avx512 else 1)
     set_bound_simd(simd)
     _force_dense = force_dense
@@ -1332,10 +1345,10 @@ def _last_rounds():
     return _rounds_of_last_call
 
 
-def _short_passes_taken():
-    """Testing hook: whether the last call's short groups took the passes over
-    the whole matrix (``_SHORT_PASSES_SHARE``); not thread-safe."""
-    return _short_passes_of_last_call
+def _list_passes_taken():
+    """Testing hook: whether the last call's lists gave way to the passes over
+    the whole matrix (``_LIST_PASSES_SHARE``); not thread-safe."""
+    return _list_passes_of_last_call
 
 
 def _sampled_stats():

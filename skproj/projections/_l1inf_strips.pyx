@@ -900,7 +900,7 @@ cdef Py_ssize_t _BRACKET_MAX_LENGTH = 256
 # this: the dense regime's passes read the former along the rows
 # (``_l1inf_dense``'s passes_along_rows), the passes over the whole matrix
 # take the latter where their lists would be long (``_l1inf``'s
-# _SHORT_PASSES_SHARE), both faster.  Issue 14, a Zen 3, single calls, times
+# _LIST_PASSES_SHARE), both faster.  Issue 14, a Zen 3, single calls, times
 # bilevel_l1inf at radii keeping 50 and 90 % of the groups and at 10 and 50 %
 # of the norm, this path -> without it: float32 Gaussian 100 x 100000
 # 3.99/5.02/4.68/4.64 -> 3.26/4.37/3.53/4.29 (float64 3.18/3.18/3.41/4.08
