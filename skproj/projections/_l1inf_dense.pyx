@@ -1424,14 +1424,14 @@ cdef int predicted_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
 
 
 cdef double _wide_band_share(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
-    """The share of the entries above which predicted bands give way to the passes."""
-    if _along_rows_passes and passes_along_rows(y, groups_are_rows):
-        return 0.0
+    """The share of the entries above which predicted bands give way to the passes
+    (where the passes read along the rows they come before any band instead:
+    ``passes_before_any_band``)."""
     return _WIDE_BAND_SHARE * sizeof(floating) / 4
 
 
 cdef bint passes_before_any_band(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
-    """Whether bands of any share would give way to the passes (``_wide_band_share`` 0).
+    """Whether the passes over the whole matrix come before bands of any share.
 
     Column groups read along the rows: the sample that would predict their
     bands is then not taken at all (``_l1inf._project_into``).  Issue 14, a
@@ -1445,7 +1445,7 @@ cdef bint passes_before_any_band(const floating[:, :] y, bint groups_are_rows) n
     declined (``small_layout``).
     """
     cdef Py_ssize_t stride
-    return (_WIDE_BAND_SHARE > 0 and _wide_band_share(y, groups_are_rows) <= 0.0
+    return (_WIDE_BAND_SHARE > 0 and _along_rows_passes and passes_along_rows(y, groups_are_rows)
             and small_layout(y, groups_are_rows, &stride) == 0)
 
 

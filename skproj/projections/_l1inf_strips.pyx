@@ -895,6 +895,14 @@ cdef Py_ssize_t _BRACKET_MIN_GROUPS = 4096
 # between their two sets, read one by one (1000 x 10000 column groups
 # measured 1.5 times slower than the general path).
 cdef Py_ssize_t _BRACKET_MAX_LENGTH = 256
+# ... and where the sample keeps at least this share of the groups (100 x
+# 100000 keeping half of the groups: as fast as the general path; keeping 8 %:
+# 1.3 times slower), or where the general path would take its dense regime,
+# whose histograms cost many times the path's passes on short groups (issue
+# 14, an AMD Zen 5, single calls interleaved, times a copy, float32 64 x
+# 200000 keeping 46 % and 72 % of the groups: dense 23.0 and 44.7, this path
+# 9.0 and 9.2).
+cdef double _BRACKET_MIN_KEPT = 0.75
 # By default, where the pass runs at AVX2 alone, the path takes neither
 # column groups of contiguous rows (the lanes layout) nor groups shorter than
 # this: the dense regime's passes read the former along the rows
@@ -918,14 +926,6 @@ cdef Py_ssize_t _BRACKET_AVX2_MIN_LENGTH = 64
 # Whether that default applies (``_set_testing``: ``bracket=True`` takes the
 # path wherever it can run).
 cdef bint _bracket_by_default = True
-# ... and where the sample keeps at least this share of the groups (100 x
-# 100000 keeping half of the groups: as fast as the general path; keeping 8 %:
-# 1.3 times slower), or where the general path would take its dense regime,
-# whose histograms cost many times the path's passes on short groups (issue
-# 14, an AMD Zen 5, single calls interleaved, times a copy, float32 64 x
-# 200000 keeping 46 % and 72 % of the groups: dense 23.0 and 44.7, this path
-# 9.0 and 9.2).
-cdef double _BRACKET_MIN_KEPT = 0.75
 cdef bint _bracket_on = _small_simd > 0
 # A level is at a tie (``_at_tie``) where it lies outside its set's interval
 # by at most this share of the set's mean magnitude: the rounding of
@@ -1247,7 +1247,7 @@ cdef Py_ssize_t _settle_moved_ties(Bracket* sets, Py_ssize_t n_groups, Py_ssize_
     sets with and without it, and the passes with it, each moving theta by an
     ulp: issue 14, Student t(3) 32 x 1000000 float32 at 10 % of the norm,
     one strip of 125000 moved on every pass from the sixth, until the path
-    declined after its last (the general path then took 60 times
+    declined after its last (the general path then took 58 times
     ``bilevel_l1inf``'s time).  A level moves into [below_max, above_min),
     the interval where the pass's set holds (``skp_small_moved``).
     """
