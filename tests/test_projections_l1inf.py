@@ -19,6 +19,8 @@ from hypothesis.extra.numpy import arrays
 
 from skproj.projections import _l1inf, _l1inf_lists, _l1inf_strips, l1inf_norm, project_l1inf_ball
 
+from addresses import bits
+
 
 @pytest.fixture(autouse=True, params=["short", "in-cache", "general"])
 def kernel_path(request):
@@ -1180,6 +1182,38 @@ def test_short_groups_same_bits_with_avx512_and_avx2(dtype):
         np.testing.assert_array_equal(X2, X)
         assert theta2 == theta
         np.testing.assert_array_equal(mu2, mu)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_short_groups_newton_shortcut_same_bits(dtype):
+    """A Newton step up that stays below the least breakpoint above the last
+    iterate (every group on its segment) is theta^*, taken without the pass
+    that would only have found the counts settled (the AVX2 loops): the same
+    projection, theta and levels, to the bit, as with that pass, on ties,
+    zero groups, heavy tails and scales apart; and the shortcut is taken."""
+    from skproj.projections import _l1inf_short
+
+    results = []
+    with _short_group_loops("avx2"):
+        _l1inf_short._shortcuts_taken(reset=True)
+        for shortcut in (True, False):
+            _l1inf_short._set_shortcut(shortcut)
+            try:
+                results.append([
+                    project_l1inf_ball(Y, share * l1inf_norm(Y, axis=axis), axis=axis,
+                                       return_dual=True)
+                    for Y, axis in _short_group_matrices(np.random.default_rng(7), dtype)
+                    for share in (1e-3, 0.05, 0.5, 0.95)])
+            finally:
+                _l1inf_short._set_shortcut()
+            if shortcut:
+                taken = _l1inf_short._shortcuts_taken(reset=True)
+        assert _l1inf_short._shortcuts_taken() == 0
+    assert taken >= len(results[0]) // 2
+    for (X, theta, mu), (X2, theta2, mu2) in zip(*results):
+        np.testing.assert_array_equal(bits(X2), bits(X))
+        assert theta2 == theta
+        np.testing.assert_array_equal(bits(mu2), bits(mu))
 
 
 def test_short_groups_path_declines_cleanly(rng):

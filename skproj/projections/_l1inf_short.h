@@ -27,6 +27,17 @@
 #include "_sort_network.h"
 #include "_transpose_simd.h"
 
+/* The groups' levels at ``theta`` from the factors a pass left
+ * (skp_short_quartet's ``inverses``): (S_(c+1) - theta) / (c + 1), +0 where
+ * the group is zero; the operations of the pass's own levels, so the same
+ * bits, where theta lies on the segments of that pass. */
+static inline void skp_short_factor_levels(const double* sums, const double* inverses,
+                                           ptrdiff_t n_groups, double theta, double* levels) {
+    ptrdiff_t g;
+    for (g = 0; g < n_groups; g++)
+        levels[g] = inverses[g] != 0.0 ? (sums[g] - theta) * inverses[g] : 0.0;
+}
+
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 
 /* Whether the short groups' loops run: AVX2 (the AVX-512F loops where the
@@ -214,11 +225,14 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_octet(
  * ``levels`` (every = 1), the groups' levels there too. */
 SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass_(
         const void* sorted, const double* sums, ptrdiff_t n_groups, const ptrdiff_t n,
-        ptrdiff_t every, double theta, double* levels, double* p, double* q, const int single) {
+        ptrdiff_t every, double theta, double* levels, double* inverses, double* p, double* q,
+        double* next_break, const int single) {
     const __m512d at = _mm512_set1_pd(theta);
     const ptrdiff_t block = single ? 16 : 8;
     skp_short_sums t;
     ptrdiff_t g;
+    (void) inverses;              /* (the AVX2 loop's alone: see skp_short_pass256_) */
+    *next_break = -INFINITY;      /* (not found here: no segment known to reach past theta) */
     t.counts = _mm512_setzero_si512();
     t.p[0] = t.p[1] = t.q[0] = t.q[1] = _mm512_setzero_pd();
     for (g = 0; g < n_groups; g += block * every) {
@@ -296,11 +310,12 @@ SKP_AVX2 static inline __attribute__((always_inline)) __m256d skp_short_row4(
 /* skp_short_segment8 on a quartet: the same counts, sums and live groups. */
 SKP_AVX2 static inline __attribute__((always_inline)) __m256d skp_short_segment4(
         const void* at, const int single, const ptrdiff_t n, __m256d theta, __m256i* count,
-        __m256d* kept) {
+        __m256d* kept, __m256d* next_break) {
+    const __m256d infinite = _mm256_set1_pd(INFINITY);
     __m256i c = _mm256_setzero_si256();
     __m256d a = skp_short_row4(at, 0, single);
     __m256d sum = _mm256_setzero_pd(), least = _mm256_setzero_pd(), chosen = a;
-    __m256d below = _mm256_setzero_pd();
+    __m256d below = _mm256_setzero_pd(), above = infinite;
     ptrdiff_t k;
 #pragma GCC unroll 16
     for (k = 0; k < n; k++) {
@@ -310,12 +325,15 @@ SKP_AVX2 static inline __attribute__((always_inline)) __m256d skp_short_segment4
             sum, _mm256_mul_pd(_mm256_set1_pd((double) (k + 1)), next)));
         below = _mm256_cmp_pd(least, theta, _CMP_LE_OQ);
         c = _mm256_sub_epi64(c, _mm256_castpd_si256(below));
+        /* (the breakpoints rise: the least above theta is the first) */
+        above = _mm256_min_pd(above, _mm256_blendv_pd(least, infinite, below));
         if (k + 1 < n) chosen = _mm256_blendv_pd(chosen, _mm256_add_pd(sum, next), below);
         if (!_mm256_movemask_pd(below)) break;
         a = next;
     }
     *count = c;
     *kept = chosen;
+    *next_break = above;
     return _mm256_xor_pd(below, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)));
 }
 
@@ -326,24 +344,35 @@ static const double skp_short_inverses[17] = {
     1.0 / 11, 1.0 / 12, 1.0 / 13, 1.0 / 14, 1.0 / 15, 1.0 / 16, 1.0 / 17};
 
 /* skp_short_octet on a quartet (``lanes``: its groups that exist, as a mask
- * of four doubles); P and Q into ``p`` and ``q``, its lanes of a chain. */
+ * of four doubles); P and Q into ``p`` and ``q``, its lanes of a chain; the
+ * least breakpoint above theta of its groups not zero into ``above``.  With
+ * ``inverses``, a group's level is left as its two factors: S_(c+1) in
+ * ``levels``, 1 / (c + 1) in ``inverses`` (0 where the group is zero), for
+ * skp_short_factor_levels at another theta of the same segments. */
 SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_quartet(
         const void* at, const int single, const ptrdiff_t n, __m256d theta, __m256i* counts,
-        __m256d* p, __m256d* q, double* levels, __m256i lanes, const double* sums) {
+        __m256d* p, __m256d* q, __m256d* above, double* levels, double* inverses,
+        __m256i lanes, const double* sums) {
     __m256i c;
-    __m256d kept, r, live;
+    __m256d kept, r, live, next_break;
     if (_mm256_movemask_pd(_mm256_cmp_pd(_mm256_maskload_pd(sums, lanes), theta,
                                          _CMP_LE_OQ)) == 0xf) {
         *counts = _mm256_add_epi64(*counts, _mm256_set1_epi64x((long long) n));
         if (levels) _mm256_maskstore_pd(levels, lanes, _mm256_setzero_pd());
+        if (inverses) _mm256_maskstore_pd(inverses, lanes, _mm256_setzero_pd());
         return;
     }
-    live = skp_short_segment4(at, single, n, theta, &c, &kept);
+    live = skp_short_segment4(at, single, n, theta, &c, &kept, &next_break);
     *counts = _mm256_add_epi64(*counts, c);
+    *above = _mm256_min_pd(*above, next_break);
     r = _mm256_i64gather_pd(skp_short_inverses, c, 8);
-    if (levels)
+    if (inverses) {
+        _mm256_maskstore_pd(levels, lanes, kept);
+        _mm256_maskstore_pd(inverses, lanes, _mm256_and_pd(live, r));
+    } else if (levels) {
         _mm256_maskstore_pd(levels, lanes, _mm256_and_pd(
             live, _mm256_mul_pd(_mm256_sub_pd(kept, theta), r)));
+    }
     /* (+0 in the lanes not live: a sum of non-negative terms stays as it was) */
     *p = _mm256_add_pd(*p, _mm256_and_pd(live, _mm256_mul_pd(kept, r)));
     *q = _mm256_add_pd(*q, _mm256_and_pd(live, r));
@@ -361,10 +390,11 @@ SKP_AVX2 static inline double skp_short_reduce8(__m256d low, __m256d high) {
  * by chain as there (p[chain][0] lanes 0-3 of the octet, p[chain][1] 4-7). */
 SKP_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass256_(
         const void* sorted, const double* sums, ptrdiff_t n_groups, const ptrdiff_t n,
-        ptrdiff_t every, double theta, double* levels, double* p, double* q, const int single) {
+        ptrdiff_t every, double theta, double* levels, double* inverses, double* p, double* q,
+        double* next_break, const int single) {
     const __m256d at = _mm256_set1_pd(theta);
     const ptrdiff_t block = single ? 16 : 8;
-    __m256d sum_p[2][2], sum_q[2][2];
+    __m256d sum_p[2][2], sum_q[2][2], above = _mm256_set1_pd(INFINITY);
     __m256i counts = _mm256_setzero_si256();
     ptrdiff_t g, c;
     int chain, h;
@@ -379,9 +409,13 @@ SKP_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass25
             skp_short_quartet(single ? (const void*) ((const float*) sorted + g * n + c)
                                      : (const void*) ((const double*) sorted + g * n + c),
                               single, n, at, &counts, &sum_p[chain][h], &sum_q[chain][h],
-                              levels ? levels + g + c : NULL,
+                              &above, levels ? levels + g + c : NULL,
+                              inverses ? inverses + g + c : NULL,
                               skp_first_lanes4(n_groups - g - c), sums + g + c);
         }
+    above = _mm256_min_pd(above, _mm256_permute4x64_pd(above, 0x4e));
+    *next_break = _mm_cvtsd_f64(_mm256_castpd256_pd128(
+        _mm256_min_pd(above, _mm256_permute_pd(above, 0x5))));
     *p = skp_short_reduce8(_mm256_add_pd(sum_p[0][0], sum_p[1][0]),
                            _mm256_add_pd(sum_p[0][1], sum_p[1][1]));
     *q = skp_short_reduce8(_mm256_add_pd(sum_q[0][0], sum_q[1][0]),
@@ -521,7 +555,8 @@ SKP_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_short_levels
 #define SKP_SHORT_SORT(LOOP, UNUSED, N) \
     return LOOP(y, y_stride, n_groups, N, rows, sorted, maxima, sums)
 #define SKP_SHORT_PASS(LOOP, SINGLE, N) \
-    return LOOP(sorted, sums, n_groups, N, every, theta, levels, p, q, SINGLE)
+    return LOOP(sorted, sums, n_groups, N, every, theta, levels, inverses, p, q, next_break, \
+                SINGLE)
 #define SKP_SHORT_ENTRIES(TARGET, WIDTH, SORT, PASS, SUFFIX, T)                          \
 TARGET static int skp_short_sort##WIDTH##_##SUFFIX(const T* y, ptrdiff_t y_stride,        \
                                                    ptrdiff_t n_groups, ptrdiff_t n,        \
@@ -535,8 +570,9 @@ TARGET static ptrdiff_t skp_short_pass##WIDTH##_##SUFFIX(const T* sorted,       
                                                          const double* sums,              \
                                                          ptrdiff_t n_groups, ptrdiff_t n,  \
                                                          ptrdiff_t every, double theta,    \
-                                                         double* levels, double* p,        \
-                                                         double* q) {                      \
+                                                         double* levels, double* inverses, \
+                                                         double* p, double* q,             \
+                                                         double* next_break) {             \
     SKP_FOR_LENGTH(n, SKP_SHORT_PASS, PASS, sizeof(T) == 4)                                \
     return 0;                                                                             \
 }
@@ -566,16 +602,18 @@ static inline int skp_short_sort_f64(const double* y, ptrdiff_t y_stride, ptrdif
 
 static inline ptrdiff_t skp_short_pass_f32(const float* sorted, const double* sums,
                                            ptrdiff_t n_groups, ptrdiff_t n, ptrdiff_t every,
-                                           double theta, double* levels, double* p, double* q) {
+                                           double theta, double* levels, double* inverses,
+                                           double* p, double* q, double* next_break) {
     return (skp_avx512 ? skp_short_pass512_f32 : skp_short_pass256_f32)(
-        sorted, sums, n_groups, n, every, theta, levels, p, q);
+        sorted, sums, n_groups, n, every, theta, levels, inverses, p, q, next_break);
 }
 
 static inline ptrdiff_t skp_short_pass_f64(const double* sorted, const double* sums,
                                            ptrdiff_t n_groups, ptrdiff_t n, ptrdiff_t every,
-                                           double theta, double* levels, double* p, double* q) {
+                                           double theta, double* levels, double* inverses,
+                                           double* p, double* q, double* next_break) {
     return (skp_avx512 ? skp_short_pass512_f64 : skp_short_pass256_f64)(
-        sorted, sums, n_groups, n, every, theta, levels, p, q);
+        sorted, sums, n_groups, n, every, theta, levels, inverses, p, q, next_break);
 }
 
 SKP_AVX2 static ptrdiff_t skp_short_levels256_f32(const double* mu, ptrdiff_t n_groups,
@@ -616,7 +654,8 @@ static inline int skp_short_sort_f64(const double* y, ptrdiff_t y_stride, ptrdif
 }
 static inline ptrdiff_t skp_short_pass_f32(const float* sorted, const double* sums,
                                            ptrdiff_t n_groups, ptrdiff_t n, ptrdiff_t every,
-                                           double theta, double* levels, double* p, double* q) {
+                                           double theta, double* levels, double* inverses,
+                                           double* p, double* q, double* next_break) {
     return 0;
 }
 static inline ptrdiff_t skp_short_levels_f32(const double* mu, ptrdiff_t n_groups,
@@ -629,7 +668,8 @@ static inline ptrdiff_t skp_short_levels_f64(const double* mu, ptrdiff_t n_group
 }
 static inline ptrdiff_t skp_short_pass_f64(const double* sorted, const double* sums,
                                            ptrdiff_t n_groups, ptrdiff_t n, ptrdiff_t every,
-                                           double theta, double* levels, double* p, double* q) {
+                                           double theta, double* levels, double* inverses,
+                                           double* p, double* q, double* next_break) {
     return 0;
 }
 

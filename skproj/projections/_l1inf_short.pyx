@@ -30,7 +30,18 @@ radius scaled by the sample's share of :math:`\sum_g \max_i |y_{ig}|`),
 or from :math:`\theta = 0` (:math:`F(0) > \eta`).  Where a step from
 below leaves every count as it was, the segments are those of
 :math:`\theta^*` and the step is exact (the counts only grow with
-:math:`\theta`, so equal totals mean equal counts).  The levels are then
+:math:`\theta`, so equal totals mean equal counts).  With the AVX2 loops
+each pass also finds the least breakpoint above its iterate: a step from
+below that stays under it keeps every count, so it is :math:`\theta^*`
+without the pass that would have found the counts settled, the levels
+from the factors :math:`S_k` and :math:`1/k` the pass before left (the same
+bits; issue 14, a Zen 3, single calls interleaved, times
+``bilevel_l1inf`` at 1, 10 and 50 % of the norm, with that pass ->
+without: float32 8 x 10000 6.26 / 5.86 / 4.82 -> 5.41 / 4.68 / 3.93,
+10000 x 8 3.62 / 2.16 / 2.10 -> 3.22 / 1.78 / 1.80, 10000 x 16 3.41 /
+3.42 / 2.91 -> 2.86 / 2.88 / 2.56; float64 8 x 10000 4.30 / 5.02 / 3.67
+-> 3.73 / 4.22 / 3.04, 10000 x 8 3.68 / 2.11 / 2.17 -> 3.28 / 1.82 /
+1.86; the AVX-512 loops, not measured, take every pass).  The levels are then
 :math:`(S_{k_g} - \theta^*)/k_g`, the write that of every path
 (``write_clipped``).  Newton on a
 piecewise-linear convex function crosses a breakpoint a step and stops
@@ -79,14 +90,18 @@ cdef extern from "_l1inf_short.h" nogil:
                            double* sums)
     Py_ssize_t skp_short_pass_f32(const float* sorted, const double* sums,
                                   Py_ssize_t n_groups, Py_ssize_t n, Py_ssize_t every,
-                                  double theta, double* levels, double* p, double* q)
+                                  double theta, double* levels, double* inverses, double* p,
+                                  double* q, double* next_break)
     Py_ssize_t skp_short_pass_f64(const double* sorted, const double* sums,
                                   Py_ssize_t n_groups, Py_ssize_t n, Py_ssize_t every,
-                                  double theta, double* levels, double* p, double* q)
+                                  double theta, double* levels, double* inverses, double* p,
+                                  double* q, double* next_break)
     Py_ssize_t skp_short_levels_f32(const double* mu, Py_ssize_t n_groups, float* levels,
                                     Py_ssize_t* kept)
     Py_ssize_t skp_short_levels_f64(const double* mu, Py_ssize_t n_groups, double* levels,
                                     Py_ssize_t* kept)
+    void skp_short_factor_levels(const double* sums, const double* inverses,
+                                 Py_ssize_t n_groups, double theta, double* levels)
 
 # Matrices of at most this many bytes (in cache).
 cdef Py_ssize_t _MAX_BYTES = 1 << 23
@@ -124,6 +139,8 @@ cdef Py_ssize_t _COLUMN_MIN_GROUPS = 256
 # 110.8 -> 88.9; float64 10000 x 8 32.0 -> 12.4, 5000 x 15 26.3 -> 9.7).
 cdef Py_ssize_t _AVX2_COLUMN_ROWS = 8
 cdef bint _short_on = True     # (testing: set_short)
+cdef bint _shortcut = True     # (testing: _set_shortcut)
+cdef Py_ssize_t _shortcuts = 0  # (testing: _shortcuts_taken)
 cdef Py_ssize_t _answers = 0    # (testing: _answered)
 
 
@@ -144,6 +161,25 @@ def _set_avx2_column_rows(Py_ssize_t rows=8):
     (``_AVX2_COLUMN_ROWS``; 16 for every length)."""
     global _AVX2_COLUMN_ROWS
     _AVX2_COLUMN_ROWS = rows
+
+
+def _set_shortcut(bint on=True):
+    """Testing hook: Newton's last step taken without its pass where the pass
+    before shows no breakpoint on the way (``on``, see ``_newton``), or by
+    the pass that finds the counts settled."""
+    global _shortcut
+    _shortcut = on
+
+
+def _shortcuts_taken(bint reset=False):
+    """Testing hook: Newton's last steps taken without their pass (see
+    ``_newton``) since the last reset, which ``reset`` does after reading
+    them; not thread-safe."""
+    global _shortcuts
+    taken = _shortcuts
+    if reset:
+        _shortcuts = 0
+    return taken
 
 
 def _set_max_steps(int steps=64):
@@ -183,16 +219,19 @@ cdef inline Py_ssize_t _layout(const floating[:, :] y, bint groups_are_rows) noe
 
 cdef inline Py_ssize_t _pass(const floating* sorted, const double* sums, Py_ssize_t n_groups,
                              Py_ssize_t n, Py_ssize_t every, double theta, double* levels,
-                             double* p, double* q) noexcept nogil:
+                             double* inverses, double* p, double* q,
+                             double* next_break) noexcept nogil:
     if floating is float:
-        return skp_short_pass_f32(sorted, sums, n_groups, n, every, theta, levels, p, q)
+        return skp_short_pass_f32(sorted, sums, n_groups, n, every, theta, levels, inverses,
+                                  p, q, next_break)
     else:
-        return skp_short_pass_f64(sorted, sums, n_groups, n, every, theta, levels, p, q)
+        return skp_short_pass_f64(sorted, sums, n_groups, n, every, theta, levels, inverses,
+                                  p, q, next_break)
 
 
 cdef bint _newton(const floating* sorted, const double* sums, Py_ssize_t n_groups, Py_ssize_t n,
                   Py_ssize_t every, double eta, double* theta, double* levels,
-                  int* steps) noexcept nogil:
+                  double* inverses, int* steps) noexcept nogil:
     """Newton's steps from ``theta`` until the counts settle (see above); False if not.
 
     A start above theta^* steps below it (the tangent of a convex function
@@ -200,24 +239,43 @@ cdef bint _newton(const floating* sorted, const double* sums, Py_ssize_t n_group
     zero starts over from 0.  ``every``: over one block in that many.  With
     ``levels`` (every = 1), each step's pass also writes the groups' levels
     at the step, so that the pass that finds the counts settled leaves
-    those of theta^* (no pass more for them).
+    those of theta^* (no pass more for them); with ``inverses`` too, as the
+    two factors of each level (``skp_short_factor_levels``).
+
+    Each pass also finds the least breakpoint above its theta (the AVX2
+    loops; the AVX-512 ones leave -inf): a step up from theta that stays
+    below it keeps every count, so it is theta^* (F is linear on
+    [theta, step] and the step its root), and the pass there, which would
+    only have found the counts settled, is left out: the levels come from
+    the factors of the pass at theta, with the bits that pass would have
+    written.
     """
-    cdef double p, q, next_p, next_q, step
+    cdef double p, q, next_p, next_q, step, above, next_above
     cdef Py_ssize_t count, next_count
     cdef int s
-    count = _pass(sorted, sums, n_groups, n, every, theta[0], NULL, &p, &q)
+    global _shortcuts
+    count = _pass(sorted, sums, n_groups, n, every, theta[0], levels, inverses, &p, &q, &above)
     if q == 0.0:
         theta[0] = 0.0
-        count = _pass(sorted, sums, n_groups, n, every, 0.0, NULL, &p, &q)
+        count = _pass(sorted, sums, n_groups, n, every, 0.0, levels, inverses, &p, &q, &above)
     for s in range(_MAX_STEPS):
         steps[0] += 1
         step = (p - eta) / q      # (q > 0: below theta^*, some group is not zero)
-        next_count = _pass(sorted, sums, n_groups, n, every, step, levels, &next_p, &next_q)
+        if _shortcut and step >= theta[0] and step < above:
+            theta[0] = step
+            _shortcuts += 1
+            break
+        next_count = _pass(sorted, sums, n_groups, n, every, step, levels, inverses, &next_p,
+                           &next_q, &next_above)
         if next_count == count and step >= theta[0]:
             theta[0] = step
-            return True
-        theta[0], count, p, q = step, next_count, next_p, next_q
-    return False
+            break
+        theta[0], count, p, q, above = step, next_count, next_p, next_q, next_above
+    else:
+        return False
+    if inverses != NULL:
+        skp_short_factor_levels(levels, inverses, n_groups, theta[0], levels)
+    return True
 
 
 cdef int short_project(const floating[:, :] y, floating[:, :] x, double eta,
@@ -269,6 +327,8 @@ cdef int _solve(const floating[:, :] y, floating[:, :] x, double eta, bint group
     cdef double* maxima = w.lists.maxima
     cdef floating* levels = <floating*> w.clip_levels
     cdef Py_ssize_t* kept = w.lists.active
+    cdef double* inverses = NULL
+    cdef bint settled
     cdef double clock = now()
     for g in range(n_groups):
         mu[g] = maxima[g]
@@ -287,9 +347,16 @@ cdef int _solve(const floating[:, :] y, floating[:, :] x, double eta, bint group
             g += _SAMPLE_EVERY * block
         if not _newton(sorted, w.lists.sums, n_groups, n, _SAMPLE_EVERY,
                        eta * (sample_max / total_max),
-                       &theta, NULL, rounds):
+                       &theta, NULL, NULL, rounds):
             theta = 0.0
-    if not _newton(sorted, w.lists.sums, n_groups, n, 1, eta, &theta, mu, rounds):
+    # (the AVX-512 loops write the levels themselves, and find no breakpoint)
+    if not skp_short_avx512():
+        inverses = <double*> malloc(n_groups * sizeof(double))
+        if inverses == NULL:
+            return STATUS_NOMEMORY
+    settled = _newton(sorted, w.lists.sums, n_groups, n, 1, eta, &theta, mu, inverses, rounds)
+    free(inverses)
+    if not settled:
         return SMALL_DECLINED
     clock = lap(PHASE_SOLVE, clock)
     # (the levels are at least 0: a group not zero has theta below its last
