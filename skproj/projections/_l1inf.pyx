@@ -267,8 +267,9 @@ from skproj.projections._l1inf_lists cimport (
 )
 from skproj.projections._l1inf_strips cimport (
     BRACKET_FEW_KEPT, N_PHASES, PHASE_GATHER, PHASE_HISTOGRAMS, PHASE_SOLVE, PHASE_SUMS,
-    PHASE_WRITE, SMALL_DECLINED, bracket_eligible, bracket_project, lap, now, phase_seconds,
-    small_norms, small_project, small_transposed, sums_by_blocks, time_phases, write_clipped,
+    PHASE_WRITE, SMALL_DECLINED, bracket_eligible, bracket_project, first_levels, lap, now,
+    phase_seconds, small_norms, small_project, small_transposed, sums_by_blocks, time_phases,
+    write_clipped,
 )
 from skproj.projections._l1inf_short cimport set_short, short_project
 from skproj.projections._l1inf_dense cimport (
@@ -970,7 +971,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     cdef Py_ssize_t g, idx, kept
     cdef double total_max = 0.0, theta_0, theta, guess, level
     cdef floating* levels = <floating*> w.clip_levels
-    cdef bint finite = True, few_kept
+    cdef bint few_kept
     cdef int status
     cdef double clock = now()
     cdef double* phase_clock = phase_seconds()
@@ -1000,11 +1001,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
                  or passes_before_any_band(y, groups_are_rows)) else lists.rms,
         groups_are_rows, True, w.transposed)
     clock = lap(PHASE_SUMS, clock)
-    for g in range(n_groups):
-        finite = finite and (lists.sums[g] - lists.sums[g] == 0.0)
-        total_max += lists.maxima[g]
-        mu[g] = lists.maxima[g]
-    if not finite:
+    if not first_levels(lists.sums, lists.maxima, n_groups, mu, &total_max):
         # NaN or inf, or finite entries whose group sums overflow: the Python
         # layer tells them apart and rescales the latter (run_kernel).
         return STATUS_NONFINITE

@@ -29,13 +29,19 @@
 
 /* The groups' levels at ``theta`` from the factors a pass left
  * (skp_short_quartet's ``inverses``): (S_(c+1) - theta) / (c + 1), +0 where
- * the group is zero; the operations of the pass's own levels, so the same
- * bits, where theta lies on the segments of that pass. */
+ * the group is zero (its factor 0); the operations of the pass's own levels,
+ * so the same bits, where theta lies on the segments of that pass: there a
+ * group not zero has theta below its next breakpoint, itself at most
+ * S_(c+1), so its level is above 0, and the max (vectorized, where a branch
+ * on the factor mispredicted) leaves it as it is. */
 static inline void skp_short_factor_levels(const double* sums, const double* inverses,
                                            ptrdiff_t n_groups, double theta, double* levels) {
     ptrdiff_t g;
-    for (g = 0; g < n_groups; g++)
-        levels[g] = inverses[g] != 0.0 ? (sums[g] - theta) * inverses[g] : 0.0;
+    double level;
+    for (g = 0; g < n_groups; g++) {
+        level = (sums[g] - theta) * inverses[g];
+        levels[g] = level > 0.0 ? level : 0.0;
+    }
 }
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))

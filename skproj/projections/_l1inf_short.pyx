@@ -74,7 +74,8 @@ from skproj.projections._scratch_cache cimport scratch_free as free, scratch_mal
 from skproj.projections._common cimport copy_matrix
 from skproj.projections._l1 cimport STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED
 from skproj.projections._l1inf_strips cimport (
-    PHASE_SOLVE, PHASE_SUMS, PHASE_WRITE, SMALL_DECLINED, lap, now, write_clipped,
+    PHASE_SOLVE, PHASE_SUMS, PHASE_WRITE, SMALL_DECLINED, first_levels, lap, now,
+    write_clipped,
 )
 
 cdef extern from "_l1inf_short.h" nogil:
@@ -330,11 +331,8 @@ cdef int _solve(const floating[:, :] y, floating[:, :] x, double eta, bint group
     cdef double* inverses = NULL
     cdef bint settled
     cdef double clock = now()
-    for g in range(n_groups):
-        mu[g] = maxima[g]
-        total_max += maxima[g]
-        if not (w.lists.sums[g] < INFINITY):
-            return STATUS_NONFINITE     # (a sum that overflows: rescaled by the caller)
+    if not first_levels(w.lists.sums, maxima, n_groups, mu, &total_max):
+        return STATUS_NONFINITE     # (a sum that overflows: rescaled by the caller)
     if total_max <= eta:
         copy_matrix(y, x)
         return STATUS_INSIDE

@@ -1,6 +1,7 @@
 # The two l1,inf paths that read the matrix in passes over strips of groups in
 # cache (the in-cache and the sampled-bracket paths), and what they share with
-# the general path of ``_l1inf``: step 5 (``write_clipped``) and the phase
+# the general path of ``_l1inf`` and the short groups' (``_l1inf_short``): the
+# end of step 1 (``first_levels``), step 5 (``write_clipped``) and the phase
 # clock of the benchmark hook.  Their scratch is the general path's work memory
 # (``_l1inf_work.Work``), whose per-group arrays they borrow under their own
 # names: the paths run one after the other in a call, never together.
@@ -33,6 +34,8 @@ cdef double lap(int phase, double since) noexcept nogil
 cdef void time_phases(bint on) noexcept nogil
 cdef double* phase_seconds() noexcept nogil
 
+cdef bint first_levels(const double* sums, const double* maxima, Py_ssize_t n_groups,
+                       double* mu, double* total_max) noexcept nogil
 cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating* levels,
                         const Py_ssize_t* kept, Py_ssize_t n_kept,
                         bint groups_are_rows) noexcept nogil

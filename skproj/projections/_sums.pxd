@@ -14,6 +14,7 @@ cdef enum Term:
     TERM_MAGNITUDE = 1    # sum(|v|)
     TERM_SQUARE = 2       # sum(v * v)
     TERM_POSITIVE = 3     # sum(max(v, 0))
+    TERM_POISON = 4       # sum(v - v): 0 where every v is finite, else NaN
 
 
 cdef inline double _term(double value, int term) noexcept nogil:
@@ -23,6 +24,8 @@ cdef inline double _term(double value, int term) noexcept nogil:
         return value * value
     if term == TERM_POSITIVE:
         return value if value > 0 else 0.0
+    if term == TERM_POISON:
+        return value - value
     return value
 
 
