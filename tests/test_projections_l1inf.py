@@ -1185,19 +1185,22 @@ def test_short_groups_same_bits_with_avx512_and_avx2(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_short_groups_newton_shortcut_same_bits(dtype):
-    """A Newton step up that stays below the least breakpoint above the last
-    iterate (every group on its segment) is theta^*, taken without the pass
-    that would only have found the counts settled (the AVX2 loops): the same
-    projection, theta and levels, to the bit, as with that pass, on ties,
-    zero groups, heavy tails and scales apart; and the shortcut is taken."""
+def test_short_groups_newton_shortcuts_same_bits(dtype):
+    """Newton's passes of the AVX2 loops take the quartets of groups whose
+    breakpoints around the last pass's theta still hold the new one from
+    that pass, without reading them, and a step up that stays below the
+    least breakpoint above the last iterate (every group on its segment) is
+    theta^*, without the pass that would only have found the counts settled:
+    the same projection, theta and levels, to the bit, as every pass over
+    every group, with each shortcut alone and both, on ties, zero groups,
+    heavy tails and scales apart; and both are taken."""
     from skproj.projections import _l1inf_short
 
-    results = []
+    results, taken = [], []
     with _short_group_loops("avx2"):
-        _l1inf_short._shortcuts_taken(reset=True)
-        for shortcut in (True, False):
-            _l1inf_short._set_shortcut(shortcut)
+        for shortcut, reuse in ((True, True), (True, False), (False, True), (False, False)):
+            _l1inf_short._shortcuts_taken(reset=True)
+            _l1inf_short._set_shortcut(shortcut, reuse)
             try:
                 results.append([
                     project_l1inf_ball(Y, share * l1inf_norm(Y, axis=axis), axis=axis,
@@ -1206,14 +1209,16 @@ def test_short_groups_newton_shortcut_same_bits(dtype):
                     for share in (1e-3, 0.05, 0.5, 0.95)])
             finally:
                 _l1inf_short._set_shortcut()
-            if shortcut:
-                taken = _l1inf_short._shortcuts_taken(reset=True)
-        assert _l1inf_short._shortcuts_taken() == 0
-    assert taken >= len(results[0]) // 2
-    for (X, theta, mu), (X2, theta2, mu2) in zip(*results):
-        np.testing.assert_array_equal(bits(X2), bits(X))
-        assert theta2 == theta
-        np.testing.assert_array_equal(bits(mu2), bits(mu))
+            taken.append(_l1inf_short._shortcuts_taken(reset=True))
+    calls = len(results[0])
+    assert taken[0][0] >= calls // 2 and taken[1][0] >= calls // 2 and taken[2][0] == 0
+    assert taken[0][1] > 0 and taken[2][1] > 0 and taken[1][1] == 0
+    assert taken[3] == (0, 0)
+    for other in results[1:]:
+        for (X, theta, mu), (X2, theta2, mu2) in zip(results[0], other):
+            np.testing.assert_array_equal(bits(X2), bits(X))
+            assert theta2 == theta
+            np.testing.assert_array_equal(bits(mu2), bits(mu))
 
 
 def test_short_groups_path_declines_cleanly(rng):

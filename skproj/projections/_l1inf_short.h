@@ -27,8 +27,27 @@
 #include "_sort_network.h"
 #include "_transpose_simd.h"
 
+/* What a pass of the AVX2 loops leaves of each group's segment at its theta
+ * (c breakpoints at or below it), for the levels and the next passes
+ * (skp_short_quartet): the level's factors S_(c+1) and 1 / (c + 1) (0
+ * where the group is zero), the breakpoints c and c + 1 around theta (-inf
+ * where c = 0, +inf where c = n; +inf and -inf where a quartet was found
+ * zero by its sums), and c; ``known`` where they hold a pass's. */
+typedef struct {
+    double* factors;
+    double* inverses;
+    double* low;
+    double* high;
+    long long* counts;
+    int known;
+} skp_short_segments;
+
+/* The quartets whose segments the AVX2 passes took from the pass before (a
+ * testing hook: _l1inf_short._shortcuts_taken). */
+static long long skp_short_reused = 0;
+
 /* The groups' levels at ``theta`` from the factors a pass left
- * (skp_short_quartet's ``inverses``): (S_(c+1) - theta) / (c + 1), +0 where
+ * (skp_short_segments): (S_(c+1) - theta) / (c + 1), +0 where
  * the group is zero (its factor 0); the operations of the pass's own levels,
  * so the same bits, where theta lies on the segments of that pass: there a
  * group not zero has theta below its next breakpoint, itself at most
@@ -231,13 +250,13 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_octet(
  * ``levels`` (every = 1), the groups' levels there too. */
 SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass_(
         const void* sorted, const double* sums, ptrdiff_t n_groups, const ptrdiff_t n,
-        ptrdiff_t every, double theta, double* levels, double* inverses, double* p, double* q,
-        double* next_break, const int single) {
+        ptrdiff_t every, double theta, double* levels, skp_short_segments* seg, double* p,
+        double* q, double* next_break, const int single) {
     const __m512d at = _mm512_set1_pd(theta);
     const ptrdiff_t block = single ? 16 : 8;
     skp_short_sums t;
     ptrdiff_t g;
-    (void) inverses;              /* (the AVX2 loop's alone: see skp_short_pass256_) */
+    (void) seg;                   /* (the AVX2 loop's alone: see skp_short_pass256_) */
     *next_break = -INFINITY;      /* (not found here: no segment known to reach past theta) */
     t.counts = _mm512_setzero_si512();
     t.p[0] = t.p[1] = t.q[0] = t.q[1] = _mm512_setzero_pd();
@@ -316,12 +335,13 @@ SKP_AVX2 static inline __attribute__((always_inline)) __m256d skp_short_row4(
 /* skp_short_segment8 on a quartet: the same counts, sums and live groups. */
 SKP_AVX2 static inline __attribute__((always_inline)) __m256d skp_short_segment4(
         const void* at, const int single, const ptrdiff_t n, __m256d theta, __m256i* count,
-        __m256d* kept, __m256d* next_break) {
+        __m256d* kept, __m256d* next_break, __m256d* last_break) {
     const __m256d infinite = _mm256_set1_pd(INFINITY);
     __m256i c = _mm256_setzero_si256();
     __m256d a = skp_short_row4(at, 0, single);
     __m256d sum = _mm256_setzero_pd(), least = _mm256_setzero_pd(), chosen = a;
     __m256d below = _mm256_setzero_pd(), above = infinite;
+    __m256d last = _mm256_set1_pd(-INFINITY);
     ptrdiff_t k;
 #pragma GCC unroll 16
     for (k = 0; k < n; k++) {
@@ -331,8 +351,10 @@ SKP_AVX2 static inline __attribute__((always_inline)) __m256d skp_short_segment4
             sum, _mm256_mul_pd(_mm256_set1_pd((double) (k + 1)), next)));
         below = _mm256_cmp_pd(least, theta, _CMP_LE_OQ);
         c = _mm256_sub_epi64(c, _mm256_castpd_si256(below));
-        /* (the breakpoints rise: the least above theta is the first) */
+        /* (the breakpoints rise: the least above theta is the first, the
+         * last at or below it the one of the last count) */
         above = _mm256_min_pd(above, _mm256_blendv_pd(least, infinite, below));
+        last = _mm256_blendv_pd(last, least, below);
         if (k + 1 < n) chosen = _mm256_blendv_pd(chosen, _mm256_add_pd(sum, next), below);
         if (!_mm256_movemask_pd(below)) break;
         a = next;
@@ -340,6 +362,7 @@ SKP_AVX2 static inline __attribute__((always_inline)) __m256d skp_short_segment4
     *count = c;
     *kept = chosen;
     *next_break = above;
+    *last_break = last;
     return _mm256_xor_pd(below, _mm256_castsi256_pd(_mm256_set1_epi64x(-1)));
 }
 
@@ -352,36 +375,71 @@ static const double skp_short_inverses[17] = {
 /* skp_short_octet on a quartet (``lanes``: its groups that exist, as a mask
  * of four doubles); P and Q into ``p`` and ``q``, its lanes of a chain; the
  * least breakpoint above theta of its groups not zero into ``above``.  With
- * ``inverses``, a group's level is left as its two factors: S_(c+1) in
- * ``levels``, 1 / (c + 1) in ``inverses`` (0 where the group is zero), for
- * skp_short_factor_levels at another theta of the same segments. */
-SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_quartet(
+ * ``seg`` (not NULL), each group's segment at theta goes there, its level as
+ * its two factors (skp_short_factor_levels), and where ``seg`` already holds
+ * segments whose breakpoints around theta hold it for each group of the
+ * quartet, they are taken without reading the groups: the same counts,
+ * factors and sums, lane for lane, so the same bits. */
+SKP_AVX2 static inline __attribute__((always_inline)) int skp_short_quartet(
         const void* at, const int single, const ptrdiff_t n, __m256d theta, __m256i* counts,
-        __m256d* p, __m256d* q, __m256d* above, double* levels, double* inverses,
-        __m256i lanes, const double* sums) {
+        __m256d* p, __m256d* q, __m256d* above, double* levels, skp_short_segments* seg,
+        ptrdiff_t g, __m256i lanes, const double* sums) {
+    const __m256d infinite = _mm256_set1_pd(INFINITY);
     __m256i c;
-    __m256d kept, r, live, next_break;
-    if (_mm256_movemask_pd(_mm256_cmp_pd(_mm256_maskload_pd(sums, lanes), theta,
+    __m256d kept, r, live, next_break, last_break;
+    if (_mm256_movemask_pd(_mm256_cmp_pd(_mm256_maskload_pd(sums + g, lanes), theta,
                                          _CMP_LE_OQ)) == 0xf) {
         *counts = _mm256_add_epi64(*counts, _mm256_set1_epi64x((long long) n));
-        if (levels) _mm256_maskstore_pd(levels, lanes, _mm256_setzero_pd());
-        if (inverses) _mm256_maskstore_pd(inverses, lanes, _mm256_setzero_pd());
-        return;
+        if (seg) {   /* (zero: no segment known, found again unless zero again) */
+            _mm256_maskstore_pd(seg->factors + g, lanes, _mm256_setzero_pd());
+            _mm256_maskstore_pd(seg->inverses + g, lanes, _mm256_setzero_pd());
+            _mm256_maskstore_pd(seg->low + g, lanes, infinite);
+            _mm256_maskstore_pd(seg->high + g, lanes, _mm256_set1_pd(-INFINITY));
+            _mm256_maskstore_epi64(seg->counts + g, lanes, _mm256_set1_epi64x((long long) n));
+        } else if (levels) {
+            _mm256_maskstore_pd(levels + g, lanes, _mm256_setzero_pd());
+        }
+        return 0;
     }
-    live = skp_short_segment4(at, single, n, theta, &c, &kept, &next_break);
+    if (seg && seg->known) {
+        const __m256d high = _mm256_blendv_pd(infinite, _mm256_maskload_pd(seg->high + g, lanes),
+                                              _mm256_castsi256_pd(lanes));
+        const __m256d held = _mm256_and_pd(
+            _mm256_cmp_pd(_mm256_maskload_pd(seg->low + g, lanes), theta, _CMP_LE_OQ),
+            _mm256_cmp_pd(theta, high, _CMP_LT_OQ));
+        if (_mm256_movemask_pd(_mm256_or_pd(held, _mm256_castsi256_pd(
+                _mm256_xor_si256(lanes, _mm256_set1_epi64x(-1))))) == 0xf) {
+            /* (past the groups: zeros, as the pass reads them; each term +0) */
+            kept = _mm256_maskload_pd(seg->factors + g, lanes);
+            r = _mm256_maskload_pd(seg->inverses + g, lanes);
+            live = _mm256_cmp_pd(r, _mm256_setzero_pd(), _CMP_NEQ_OQ);
+            *counts = _mm256_add_epi64(*counts, _mm256_blendv_epi8(
+                _mm256_set1_epi64x((long long) n), _mm256_maskload_epi64(seg->counts + g, lanes),
+                lanes));
+            *above = _mm256_min_pd(*above, high);
+            *p = _mm256_add_pd(*p, _mm256_and_pd(live, _mm256_mul_pd(kept, r)));
+            *q = _mm256_add_pd(*q, r);
+            return 1;
+        }
+    }
+    live = skp_short_segment4(at, single, n, theta, &c, &kept, &next_break, &last_break);
     *counts = _mm256_add_epi64(*counts, c);
     *above = _mm256_min_pd(*above, next_break);
     r = _mm256_i64gather_pd(skp_short_inverses, c, 8);
-    if (inverses) {
-        _mm256_maskstore_pd(levels, lanes, kept);
-        _mm256_maskstore_pd(inverses, lanes, _mm256_and_pd(live, r));
+    if (seg) {
+        _mm256_maskstore_pd(seg->factors + g, lanes, kept);
+        _mm256_maskstore_pd(seg->inverses + g, lanes, _mm256_and_pd(live, r));
+        _mm256_maskstore_pd(seg->low + g, lanes, last_break);
+        _mm256_maskstore_pd(seg->high + g, lanes, next_break);
+        _mm256_maskstore_epi64(seg->counts + g, lanes, c);
     } else if (levels) {
-        _mm256_maskstore_pd(levels, lanes, _mm256_and_pd(
+        _mm256_maskstore_pd(levels + g, lanes, _mm256_and_pd(
             live, _mm256_mul_pd(_mm256_sub_pd(kept, theta), r)));
     }
     /* (+0 in the lanes not live: a sum of non-negative terms stays as it was) */
     *p = _mm256_add_pd(*p, _mm256_and_pd(live, _mm256_mul_pd(kept, r)));
     *q = _mm256_add_pd(*q, _mm256_and_pd(live, r));
+    return 0;
 }
 
 /* _mm512_reduce_add_pd of the eight lanes (low, high) as GCC adds them. */
@@ -396,13 +454,13 @@ SKP_AVX2 static inline double skp_short_reduce8(__m256d low, __m256d high) {
  * by chain as there (p[chain][0] lanes 0-3 of the octet, p[chain][1] 4-7). */
 SKP_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass256_(
         const void* sorted, const double* sums, ptrdiff_t n_groups, const ptrdiff_t n,
-        ptrdiff_t every, double theta, double* levels, double* inverses, double* p, double* q,
-        double* next_break, const int single) {
+        ptrdiff_t every, double theta, double* levels, skp_short_segments* seg, double* p,
+        double* q, double* next_break, const int single) {
     const __m256d at = _mm256_set1_pd(theta);
     const ptrdiff_t block = single ? 16 : 8;
     __m256d sum_p[2][2], sum_q[2][2], above = _mm256_set1_pd(INFINITY);
     __m256i counts = _mm256_setzero_si256();
-    ptrdiff_t g, c;
+    ptrdiff_t g, c, reused = 0;
     int chain, h;
     for (chain = 0; chain < 2; chain++)
         for (h = 0; h < 2; h++)
@@ -412,13 +470,14 @@ SKP_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass25
             /* (float32: octet c / 8 is the chain; float64: the block's parity) */
             chain = single ? (int) (c / 8) : (int) ((g / 8) & 1);
             h = (int) ((c / 4) & 1);
-            skp_short_quartet(single ? (const void*) ((const float*) sorted + g * n + c)
+            reused += skp_short_quartet(
+                              single ? (const void*) ((const float*) sorted + g * n + c)
                                      : (const void*) ((const double*) sorted + g * n + c),
                               single, n, at, &counts, &sum_p[chain][h], &sum_q[chain][h],
-                              &above, levels ? levels + g + c : NULL,
-                              inverses ? inverses + g + c : NULL,
-                              skp_first_lanes4(n_groups - g - c), sums + g + c);
+                              &above, levels, seg, g + c, skp_first_lanes4(n_groups - g - c),
+                              sums);
         }
+    skp_short_reused += reused;
     above = _mm256_min_pd(above, _mm256_permute4x64_pd(above, 0x4e));
     *next_break = _mm_cvtsd_f64(_mm256_castpd256_pd128(
         _mm256_min_pd(above, _mm256_permute_pd(above, 0x5))));
@@ -561,7 +620,7 @@ SKP_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_short_levels
 #define SKP_SHORT_SORT(LOOP, UNUSED, N) \
     return LOOP(y, y_stride, n_groups, N, rows, sorted, maxima, sums)
 #define SKP_SHORT_PASS(LOOP, SINGLE, N) \
-    return LOOP(sorted, sums, n_groups, N, every, theta, levels, inverses, p, q, next_break, \
+    return LOOP(sorted, sums, n_groups, N, every, theta, levels, seg, p, q, next_break, \
                 SINGLE)
 #define SKP_SHORT_ENTRIES(TARGET, WIDTH, SORT, PASS, SUFFIX, T)                          \
 TARGET static int skp_short_sort##WIDTH##_##SUFFIX(const T* y, ptrdiff_t y_stride,        \
@@ -576,7 +635,8 @@ TARGET static ptrdiff_t skp_short_pass##WIDTH##_##SUFFIX(const T* sorted,       
                                                          const double* sums,              \
                                                          ptrdiff_t n_groups, ptrdiff_t n,  \
                                                          ptrdiff_t every, double theta,    \
-                                                         double* levels, double* inverses, \
+                                                         double* levels,                   \
+                                                         skp_short_segments* seg,          \
                                                          double* p, double* q,             \
                                                          double* next_break) {             \
     SKP_FOR_LENGTH(n, SKP_SHORT_PASS, PASS, sizeof(T) == 4)                                \
@@ -608,18 +668,18 @@ static inline int skp_short_sort_f64(const double* y, ptrdiff_t y_stride, ptrdif
 
 static inline ptrdiff_t skp_short_pass_f32(const float* sorted, const double* sums,
                                            ptrdiff_t n_groups, ptrdiff_t n, ptrdiff_t every,
-                                           double theta, double* levels, double* inverses,
+                                           double theta, double* levels, skp_short_segments* seg,
                                            double* p, double* q, double* next_break) {
     return (skp_avx512 ? skp_short_pass512_f32 : skp_short_pass256_f32)(
-        sorted, sums, n_groups, n, every, theta, levels, inverses, p, q, next_break);
+        sorted, sums, n_groups, n, every, theta, levels, seg, p, q, next_break);
 }
 
 static inline ptrdiff_t skp_short_pass_f64(const double* sorted, const double* sums,
                                            ptrdiff_t n_groups, ptrdiff_t n, ptrdiff_t every,
-                                           double theta, double* levels, double* inverses,
+                                           double theta, double* levels, skp_short_segments* seg,
                                            double* p, double* q, double* next_break) {
     return (skp_avx512 ? skp_short_pass512_f64 : skp_short_pass256_f64)(
-        sorted, sums, n_groups, n, every, theta, levels, inverses, p, q, next_break);
+        sorted, sums, n_groups, n, every, theta, levels, seg, p, q, next_break);
 }
 
 SKP_AVX2 static ptrdiff_t skp_short_levels256_f32(const double* mu, ptrdiff_t n_groups,
@@ -660,7 +720,7 @@ static inline int skp_short_sort_f64(const double* y, ptrdiff_t y_stride, ptrdif
 }
 static inline ptrdiff_t skp_short_pass_f32(const float* sorted, const double* sums,
                                            ptrdiff_t n_groups, ptrdiff_t n, ptrdiff_t every,
-                                           double theta, double* levels, double* inverses,
+                                           double theta, double* levels, skp_short_segments* seg,
                                            double* p, double* q, double* next_break) {
     return 0;
 }
@@ -674,7 +734,7 @@ static inline ptrdiff_t skp_short_levels_f64(const double* mu, ptrdiff_t n_group
 }
 static inline ptrdiff_t skp_short_pass_f64(const double* sorted, const double* sums,
                                            ptrdiff_t n_groups, ptrdiff_t n, ptrdiff_t every,
-                                           double theta, double* levels, double* inverses,
+                                           double theta, double* levels, skp_short_segments* seg,
                                            double* p, double* q, double* next_break) {
     return 0;
 }

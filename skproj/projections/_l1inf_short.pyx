@@ -41,7 +41,17 @@ without: float32 8 x 10000 6.26 / 5.86 / 4.82 -> 5.41 / 4.68 / 3.93,
 10000 x 8 3.62 / 2.16 / 2.10 -> 3.22 / 1.78 / 1.80, 10000 x 16 3.41 /
 3.42 / 2.91 -> 2.86 / 2.88 / 2.56; float64 8 x 10000 4.30 / 5.02 / 3.67
 -> 3.73 / 4.22 / 3.04, 10000 x 8 3.68 / 2.11 / 2.17 -> 3.28 / 1.82 /
-1.86; the AVX-512 loops, not measured, take every pass).  The levels are then
+1.86; the AVX-512 loops, not measured, take every pass).  Their passes also
+leave each group's segment (its two breakpoints around the iterate, its
+count and factors), and the next pass takes those of a quartet of groups
+whose breakpoints still hold the new iterate instead of reading it: near
+:math:`\theta^*` most of them (the same bits; single calls interleaved,
+both shortcuts against that of the last step alone, times
+``bilevel_l1inf`` at 1, 10 and 50 % of the norm: float32 8 x 10000
+6.09 / 5.38 / 4.95 -> 5.04 / 4.27 / 3.96, 10000 x 16 3.06 / 2.79 / 2.42
+-> 2.56 / 2.12 / 1.89, 784 x 10 3.19 / 3.07 / 2.24 -> 2.77 / 2.32 /
+2.02; float64 8 x 10000 4.80 / 4.94 / 3.79 -> 4.16 / 3.46 / 3.36).  The
+levels are then
 :math:`(S_{k_g} - \theta^*)/k_g`, the write that of every path
 (``write_clipped``).  Newton on a
 piecewise-linear convex function crosses a breakpoint a step and stops
@@ -80,6 +90,14 @@ from skproj.projections._l1inf_strips cimport (
 
 cdef extern from "_l1inf_short.h" nogil:
     enum: SKP_SHORT_COLUMN_ROWS
+    ctypedef struct skp_short_segments:
+        double* factors
+        double* inverses
+        double* low
+        double* high
+        long long* counts
+        int known
+    long long skp_short_reused
     bint skp_short_enabled()
     bint skp_short_avx512()
     int skp_set_avx512(int on)
@@ -91,12 +109,12 @@ cdef extern from "_l1inf_short.h" nogil:
                            double* sums)
     Py_ssize_t skp_short_pass_f32(const float* sorted, const double* sums,
                                   Py_ssize_t n_groups, Py_ssize_t n, Py_ssize_t every,
-                                  double theta, double* levels, double* inverses, double* p,
-                                  double* q, double* next_break)
+                                  double theta, double* levels, skp_short_segments* seg,
+                                  double* p, double* q, double* next_break)
     Py_ssize_t skp_short_pass_f64(const double* sorted, const double* sums,
                                   Py_ssize_t n_groups, Py_ssize_t n, Py_ssize_t every,
-                                  double theta, double* levels, double* inverses, double* p,
-                                  double* q, double* next_break)
+                                  double theta, double* levels, skp_short_segments* seg,
+                                  double* p, double* q, double* next_break)
     Py_ssize_t skp_short_levels_f32(const double* mu, Py_ssize_t n_groups, float* levels,
                                     Py_ssize_t* kept)
     Py_ssize_t skp_short_levels_f64(const double* mu, Py_ssize_t n_groups, double* levels,
@@ -142,6 +160,7 @@ cdef Py_ssize_t _AVX2_COLUMN_ROWS = 8
 cdef bint _short_on = True     # (testing: set_short)
 cdef bint _shortcut = True     # (testing: _set_shortcut)
 cdef Py_ssize_t _shortcuts = 0  # (testing: _shortcuts_taken)
+cdef bint _reuse = True        # (testing: _set_shortcut)
 cdef Py_ssize_t _answers = 0    # (testing: _answered)
 
 
@@ -164,22 +183,26 @@ def _set_avx2_column_rows(Py_ssize_t rows=8):
     _AVX2_COLUMN_ROWS = rows
 
 
-def _set_shortcut(bint on=True):
+def _set_shortcut(bint on=True, bint reuse=True):
     """Testing hook: Newton's last step taken without its pass where the pass
     before shows no breakpoint on the way (``on``, see ``_newton``), or by
-    the pass that finds the counts settled."""
-    global _shortcut
+    the pass that finds the counts settled; a pass taking the segments of
+    the pass before where they still hold (``reuse``), or every group's
+    again."""
+    global _shortcut, _reuse
     _shortcut = on
+    _reuse = reuse
 
 
 def _shortcuts_taken(bint reset=False):
-    """Testing hook: Newton's last steps taken without their pass (see
-    ``_newton``) since the last reset, which ``reset`` does after reading
-    them; not thread-safe."""
-    global _shortcuts
-    taken = _shortcuts
+    """Testing hook: (Newton's last steps taken without their pass, quartets of
+    groups whose segments a pass took from the pass before; see ``_newton``)
+    since the last reset, which ``reset`` does after reading them; not
+    thread-safe."""
+    global _shortcuts, skp_short_reused
+    taken = (_shortcuts, skp_short_reused)
     if reset:
-        _shortcuts = 0
+        _shortcuts = skp_short_reused = 0
     return taken
 
 
@@ -220,19 +243,23 @@ cdef inline Py_ssize_t _layout(const floating[:, :] y, bint groups_are_rows) noe
 
 cdef inline Py_ssize_t _pass(const floating* sorted, const double* sums, Py_ssize_t n_groups,
                              Py_ssize_t n, Py_ssize_t every, double theta, double* levels,
-                             double* inverses, double* p, double* q,
+                             skp_short_segments* seg, double* p, double* q,
                              double* next_break) noexcept nogil:
+    cdef Py_ssize_t count
     if floating is float:
-        return skp_short_pass_f32(sorted, sums, n_groups, n, every, theta, levels, inverses,
-                                  p, q, next_break)
+        count = skp_short_pass_f32(sorted, sums, n_groups, n, every, theta, levels, seg, p, q,
+                                   next_break)
     else:
-        return skp_short_pass_f64(sorted, sums, n_groups, n, every, theta, levels, inverses,
-                                  p, q, next_break)
+        count = skp_short_pass_f64(sorted, sums, n_groups, n, every, theta, levels, seg, p, q,
+                                   next_break)
+    if seg != NULL:
+        seg.known = _reuse
+    return count
 
 
 cdef bint _newton(const floating* sorted, const double* sums, Py_ssize_t n_groups, Py_ssize_t n,
                   Py_ssize_t every, double eta, double* theta, double* levels,
-                  double* inverses, int* steps) noexcept nogil:
+                  skp_short_segments* seg, int* steps) noexcept nogil:
     """Newton's steps from ``theta`` until the counts settle (see above); False if not.
 
     A start above theta^* steps below it (the tangent of a convex function
@@ -240,8 +267,12 @@ cdef bint _newton(const floating* sorted, const double* sums, Py_ssize_t n_group
     zero starts over from 0.  ``every``: over one block in that many.  With
     ``levels`` (every = 1), each step's pass also writes the groups' levels
     at the step, so that the pass that finds the counts settled leaves
-    those of theta^* (no pass more for them); with ``inverses`` too, as the
-    two factors of each level (``skp_short_factor_levels``).
+    those of theta^* (no pass more for them); with ``seg`` (the AVX2
+    loops), as the two factors of each level (``skp_short_factor_levels``),
+    and each group's breakpoints around the pass's theta, which the next
+    pass reads instead of the group where they still hold its theta (a
+    quartet of groups at a time: the same counts and sums, so the same
+    bits, without the group's sums and breakpoints taken again).
 
     Each pass also finds the least breakpoint above its theta (the AVX2
     loops; the AVX-512 ones leave -inf): a step up from theta that stays
@@ -255,10 +286,10 @@ cdef bint _newton(const floating* sorted, const double* sums, Py_ssize_t n_group
     cdef Py_ssize_t count, next_count
     cdef int s
     global _shortcuts
-    count = _pass(sorted, sums, n_groups, n, every, theta[0], levels, inverses, &p, &q, &above)
+    count = _pass(sorted, sums, n_groups, n, every, theta[0], levels, seg, &p, &q, &above)
     if q == 0.0:
         theta[0] = 0.0
-        count = _pass(sorted, sums, n_groups, n, every, 0.0, levels, inverses, &p, &q, &above)
+        count = _pass(sorted, sums, n_groups, n, every, 0.0, levels, seg, &p, &q, &above)
     for s in range(_MAX_STEPS):
         steps[0] += 1
         step = (p - eta) / q      # (q > 0: below theta^*, some group is not zero)
@@ -266,7 +297,7 @@ cdef bint _newton(const floating* sorted, const double* sums, Py_ssize_t n_group
             theta[0] = step
             _shortcuts += 1
             break
-        next_count = _pass(sorted, sums, n_groups, n, every, step, levels, inverses, &next_p,
+        next_count = _pass(sorted, sums, n_groups, n, every, step, levels, seg, &next_p,
                            &next_q, &next_above)
         if next_count == count and step >= theta[0]:
             theta[0] = step
@@ -274,8 +305,8 @@ cdef bint _newton(const floating* sorted, const double* sums, Py_ssize_t n_group
         theta[0], count, p, q, above = step, next_count, next_p, next_q, next_above
     else:
         return False
-    if inverses != NULL:
-        skp_short_factor_levels(levels, inverses, n_groups, theta[0], levels)
+    if seg != NULL:
+        skp_short_factor_levels(levels, seg.inverses, n_groups, theta[0], levels)
     return True
 
 
@@ -328,7 +359,8 @@ cdef int _solve(const floating[:, :] y, floating[:, :] x, double eta, bint group
     cdef double* maxima = w.lists.maxima
     cdef floating* levels = <floating*> w.clip_levels
     cdef Py_ssize_t* kept = w.lists.active
-    cdef double* inverses = NULL
+    cdef double* segments = NULL
+    cdef skp_short_segments seg
     cdef bint settled
     cdef double clock = now()
     if not first_levels(w.lists.sums, maxima, n_groups, mu, &total_max):
@@ -349,11 +381,18 @@ cdef int _solve(const floating[:, :] y, floating[:, :] x, double eta, bint group
             theta = 0.0
     # (the AVX-512 loops write the levels themselves, and find no breakpoint)
     if not skp_short_avx512():
-        inverses = <double*> malloc(n_groups * sizeof(double))
-        if inverses == NULL:
+        segments = <double*> malloc(4 * n_groups * sizeof(double))
+        if segments == NULL:
             return STATUS_NOMEMORY
-    settled = _newton(sorted, w.lists.sums, n_groups, n, 1, eta, &theta, mu, inverses, rounds)
-    free(inverses)
+        seg.factors = mu
+        seg.inverses = segments
+        seg.low = segments + n_groups
+        seg.high = segments + 2 * n_groups
+        seg.counts = <long long*> (segments + 3 * n_groups)
+        seg.known = False
+    settled = _newton(sorted, w.lists.sums, n_groups, n, 1, eta, &theta, mu,
+                      &seg if segments != NULL else NULL, rounds)
+    free(segments)
     if not settled:
         return SMALL_DECLINED
     clock = lap(PHASE_SOLVE, clock)
