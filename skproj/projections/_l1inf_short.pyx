@@ -268,7 +268,8 @@ cdef bint _newton(const floating* sorted, const double* sums, Py_ssize_t n_group
     ``levels`` (every = 1), each step's pass also writes the groups' levels
     at the step, so that the pass that finds the counts settled leaves
     those of theta^* (no pass more for them); with ``seg`` (the AVX2
-    loops), as the two factors of each level (``skp_short_factor_levels``),
+    loops; its factors where ``levels`` is NULL: the sample's), as the two
+    factors of each level (``skp_short_factor_levels``),
     and each group's breakpoints around the pass's theta, which the next
     pass reads instead of the group where they still hold its theta (a
     quartet of groups at a time: the same counts and sums, so the same
@@ -305,7 +306,7 @@ cdef bint _newton(const floating* sorted, const double* sums, Py_ssize_t n_group
         theta[0], count, p, q, above = step, next_count, next_p, next_q, next_above
     else:
         return False
-    if seg != NULL:
+    if seg != NULL and levels != NULL:
         skp_short_factor_levels(levels, seg.inverses, n_groups, theta[0], levels)
     return True
 
@@ -369,17 +370,9 @@ cdef int _solve(const floating[:, :] y, floating[:, :] x, double eta, bint group
         copy_matrix(y, x)
         return STATUS_INSIDE
     rounds[0] = 0
-    if n_groups >= _SAMPLE_MIN_BLOCKS * block:
-        g = 0
-        while g < n_groups:     # (the blocks the sample's passes read)
-            for h in range(g, min(g + block, n_groups)):
-                sample_max += maxima[h]
-            g += _SAMPLE_EVERY * block
-        if not _newton(sorted, w.lists.sums, n_groups, n, _SAMPLE_EVERY,
-                       eta * (sample_max / total_max),
-                       &theta, NULL, NULL, rounds):
-            theta = 0.0
-    # (the AVX-512 loops write the levels themselves, and find no breakpoint)
+    # (the AVX-512 loops write the levels themselves, and find no breakpoint;
+    # no segment holds before a pass finds it: the sample's, then the first
+    # full pass takes those the sample's last left)
     if not skp_short_avx512():
         segments = <double*> malloc(4 * n_groups * sizeof(double))
         if segments == NULL:
@@ -389,7 +382,19 @@ cdef int _solve(const floating[:, :] y, floating[:, :] x, double eta, bint group
         seg.low = segments + n_groups
         seg.high = segments + 2 * n_groups
         seg.counts = <long long*> (segments + 3 * n_groups)
-        seg.known = False
+        seg.known = _reuse
+        for g in range(n_groups):
+            seg.low[g] = INFINITY
+    if n_groups >= _SAMPLE_MIN_BLOCKS * block:
+        g = 0
+        while g < n_groups:     # (the blocks the sample's passes read)
+            for h in range(g, min(g + block, n_groups)):
+                sample_max += maxima[h]
+            g += _SAMPLE_EVERY * block
+        if not _newton(sorted, w.lists.sums, n_groups, n, _SAMPLE_EVERY,
+                       eta * (sample_max / total_max),
+                       &theta, NULL, &seg if segments != NULL else NULL, rounds):
+            theta = 0.0
     settled = _newton(sorted, w.lists.sums, n_groups, n, 1, eta, &theta, mu,
                       &seg if segments != NULL else NULL, rounds)
     free(segments)
