@@ -625,13 +625,16 @@ def test_short_row_norms_take_the_row_loops_bits(dtype, length, rng):
     # Rows of fewer than 16 values have their norms taken a row a lane with
     # AVX-512, in the row loop's order: float32's max, l1 and l2 norms
     # sixteen rows at a time (``skp_short_row_norms512_f32``), float64's
-    # eight (``_f64``), the l2 norms rooted in the loop: the
-    # same bits as the AVX2 row loop, for every norm, on values of very
-    # different scales and zeros (of either sign), whole blocks of rows and
-    # a partial one, lengths with 0-3 values past the blocks of four; a NaN
-    # found by both, an inf handed back by both or by neither.
+    # eight (``_f64``), the l2 norms rooted in the loop; float32's eight
+    # rows at a time with AVX2 (``skp_short_row_norms256_f32``): the same
+    # bits as the AVX2 row loop, for every norm, on values of very different
+    # scales and zeros (of either sign), whole blocks of rows and a partial
+    # one (loaded or gathered), lengths with 0-3 values past the blocks of
+    # four; a NaN found by all, an inf handed back by all or by none.
     from skproj.projections import _bilevel
 
+    ways = {"avx512": {"avx512": True}, "avx2 blocks": {"avx512": False},
+            "row loop": {"avx512": False, "short_rows": False}}
     for n_rows in (1, 17, 40):
         Y = (rng.standard_normal((n_rows, length))
              * 10.0 ** rng.integers(-20, 20, size=(n_rows, length))).astype(dtype)
@@ -640,22 +643,52 @@ def test_short_row_norms_take_the_row_loops_bits(dtype, length, rng):
         for kind in (0, 1, 2):
             norms, kept_inf = {}, {}
             try:
-                for avx512 in (True, False):
-                    _bilevel._set_column_paths(avx512=avx512)
-                    norms[avx512] = np.empty(n_rows)
-                    assert _bilevel.group_norms(Y, norms[avx512], kind, True)
+                for way, switches in ways.items():
+                    _bilevel._set_column_paths(**switches)
+                    norms[way] = np.empty(n_rows)
+                    assert _bilevel.group_norms(Y, norms[way], kind, True)
                     Z = Y.copy()
                     Z[n_rows // 2, length - 1] = np.nan
                     assert not _bilevel.group_norms(Z, np.empty(n_rows), kind, True)
                     Z[n_rows // 2, length - 1] = -np.inf
-                    kept_inf[avx512] = _bilevel.group_norms(Z, np.empty(n_rows), kind, True)
+                    kept_inf[way] = _bilevel.group_norms(Z, np.empty(n_rows), kind, True)
             finally:
                 _bilevel._set_column_paths()
-            np.testing.assert_array_equal(bits(norms[True]), bits(norms[False]))
-            assert kept_inf[True] == kept_inf[False]
+            for way in ways:
+                np.testing.assert_array_equal(bits(norms[way]), bits(norms["row loop"]), way)
+                assert kept_inf[way] == kept_inf["row loop"], way
             expected = {0: np.abs(Y).max(axis=1), 1: np.abs(Y.astype(np.float64)).sum(axis=1),
                         2: np.sqrt((Y.astype(np.float64) ** 2).sum(axis=1))}[kind]
-            np.testing.assert_allclose(norms[True], expected, rtol=1e-6)
+            np.testing.assert_allclose(norms["avx512"], expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("length", [1, 3, 4, 5, 7, 8, 9, 15, 16])
+def test_short_rows_written_by_blocks_take_the_row_loops_bits(dtype, length, rng):
+    # Short rows lying one after the other are written a block of rows at a
+    # time with AVX2 (``skp_write_short_rows256_f32``, ``_f64``: their
+    # levels spread to their values), as with AVX-512: the bi-level
+    # projections' results, every zeroed row +0, the same bits as a row a
+    # call, whole blocks of rows and a partial one.
+    from skproj.projections import _bilevel
+
+    for n_rows in (1, 7, 9, 203):
+        Y = rng.standard_normal((n_rows, length)).astype(dtype)
+        Y[::4] = 0.0
+        Y[1::5] = -Y[1::5]
+        for project, norm in ((bilevel_l1inf, l1inf_norm), (bilevel_l12, l12_norm),
+                              (bilevel_l11, l11_norm)):
+            for share in (0.05, 0.5, 0.95):
+                results = []
+                try:
+                    for short_rows in (True, False):
+                        _bilevel._set_column_paths(avx512=False, short_rows=short_rows)
+                        results.append(project(Y, share * norm(Y, axis=1), axis=1))
+                finally:
+                    _bilevel._set_column_paths()
+                np.testing.assert_array_equal(bits(results[0]), bits(results[1]))
+                zeroed = ~results[1].any(axis=1)
+                assert not np.signbit(results[0][zeroed]).any()
 
 
 @pytest.mark.parametrize("shape", [(1, 16), (8, 35), (9, 301), (37, 48), (3, 7)])

@@ -51,7 +51,7 @@ from skproj.projections._l1 cimport (
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
     skp_fold512, skp_kept_factors, skp_panels_into_l1, skp_realign, skp_set_avx512,
     skp_set_cpu_choices, skp_stream_fence,
-    skp_write_short_rows512_f32, skp_write_short_rows512_f64, skp_write_strips512_f32,
+    skp_write_short_rows_f32, skp_write_short_rows_f64, skp_write_strips512_f32,
     skp_write_strips512_f64, streams, streams_rows, write_row_simd, zero_result, zero_result_row,
 )
 
@@ -161,9 +161,9 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
             if skp_write_strips512_f64(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0], n_rows,
                                        n_cols, rescale, factors):
                 return
-    # Short contiguous rows, the whole block at once with AVX-512 (the rows'
-    # levels spread to their values; the same result): the row loop spent a
-    # call on each row (issue 14, an Intel Xeon, single calls interleaved,
+    # Short contiguous rows, the whole block at once with AVX-512 or AVX2 (the
+    # rows' levels spread to their values; the same result): the row loop spent
+    # a call on each row (issue 14, an Intel Xeon, single calls interleaved,
     # times a copy, float32 by rows: bilevel_l1inf 10000 x 8 10.6 -> 6.8,
     # 784 x 10 6.7 -> 5.0, 10000 x 16 5.2 -> 4.2; bilevel_l12 10000 x 8
     # 17.9 -> 11.7, 784 x 10 10.8 -> 7.3; float64 10000 x 8 5.8 -> 4.7).
@@ -171,10 +171,10 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
             and y.strides[0] == n_cols * <Py_ssize_t> sizeof(floating)
             and x.strides[0] == n_cols * <Py_ssize_t> sizeof(floating)):
         if floating is float:
-            if skp_write_short_rows512_f32(&y[0, 0], &x[0, 0], n_rows, n_cols, rescale, factors):
+            if skp_write_short_rows_f32(&y[0, 0], &x[0, 0], n_rows, n_cols, rescale, factors):
                 return
         else:
-            if skp_write_short_rows512_f64(&y[0, 0], &x[0, 0], n_rows, n_cols, rescale, factors):
+            if skp_write_short_rows_f64(&y[0, 0], &x[0, 0], n_rows, n_cols, rescale, factors):
                 return
     for i in range(n_rows):
         if unit and simd and not (groups_are_rows and factors[i] == 0):
@@ -334,6 +334,7 @@ cdef extern from "_bilevel_simd.h" nogil:
     const double SKP_BOUND_MARGIN
     int skp_avx512_enabled()
     int skp_rows_ahead
+    int skp_short_rows256
     void skp_scale_row_f32(const float* src, float* dst, Py_ssize_t n, double factor,
                            int simd)
     double skp_short_threshold_by_f32(const float* values, Py_ssize_t n, double total,
@@ -575,7 +576,7 @@ def _guessed_floor_stats():
 def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1=None,
                       bint pairs=True, bint fused=True, bint first_pairs=True,
                       bint guessed_floors=True, bint rows_ahead=True, bint fold512=True,
-                      bint realign=True):
+                      bint realign=True, bint short_rows=True):
     """Testing hook: column panels by passes (``True``), by gathered
     candidates (``False``) or as measured (``None``: short columns then take
     ``_short_columns``); this module's AVX-512 loops or not (each extension
@@ -597,10 +598,13 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     with AVX2; the AVX-512 row writes of a result at another offset in a
     cache line than its input reading the input's whole lines and shifting
     them into place (``realign``, ``skp_write_realigned512_f32``, ``_f64``)
-    or loading across lines.  Returns whether this module's AVX-512 loops
-    run."""
+    or loading across lines; short rows taking their float32 norms and
+    their bi-level writes a block of rows at a time with AVX2
+    (``short_rows``, ``skp_short_row_norms256_f32``,
+    ``skp_write_short_rows256_f32``, ``_f64``) or a row at a time.  Returns
+    whether this module's AVX-512 loops run."""
     global _forced_path, _pairs, _fused, _first_pairs, _guessed_floors, skp_rows_ahead
-    global skp_fold512, skp_realign
+    global skp_fold512, skp_realign, skp_short_rows256
     _forced_path = 0 if passes is None else (1 if passes else -1)
     _pairs = pairs
     _fused = fused
@@ -609,6 +613,7 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     skp_rows_ahead = rows_ahead
     skp_fold512 = fold512
     skp_realign = realign
+    skp_short_rows256 = short_rows
     skp_set_avx512(avx512)
     skp_set_cpu_choices(-1 if strips is None else int(bool(strips)),
                         -1 if panels_into_l1 is None else int(bool(panels_into_l1)))

@@ -93,10 +93,10 @@ cdef extern from "_l1_simd.h" nogil:
                              float level, const float* levels, int stream)
     int skp_write_row512_f64(const double* src, double* dst, Py_ssize_t n, int rescale,
                              double level, const double* levels, int stream)
-    int skp_write_short_rows512_f32(const float* src, float* dst, Py_ssize_t n_rows,
-                                    Py_ssize_t n, int rescale, const float* levels)
-    int skp_write_short_rows512_f64(const double* src, double* dst, Py_ssize_t n_rows,
-                                    Py_ssize_t n, int rescale, const double* levels)
+    int skp_write_short_rows_f32(const float* src, float* dst, Py_ssize_t n_rows,
+                                 Py_ssize_t n, int rescale, const float* levels)
+    int skp_write_short_rows_f64(const double* src, double* dst, Py_ssize_t n_rows,
+                                 Py_ssize_t n, int rescale, const double* levels)
     int skp_write_strips512_f32(const float* src, Py_ssize_t src_stride, float* dst,
                                 Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t n,
                                 int rescale, const float* levels)

@@ -108,6 +108,7 @@ SKP_BRACKET_SPREADS(f64, double)
 #include "_pack_simd.h"
 #include "_prefetch.h"
 #include "_sort_network.h"
+#include "_transpose_simd.h"
 
 #define SKP_AVX2 __attribute__((target("avx2,popcnt")))
 
@@ -145,6 +146,11 @@ static int skp_panels_into_l1 = 1;
  * (skp_row_max512_f32, _f64), where skp_avx512 allows; a testing switch
  * (the same norms either way). */
 static int skp_fold512 = 1;
+/* Whether short rows lying one after the other take their float32 norms
+ * (skp_short_row_norms256_f32) and their bi-level writes
+ * (skp_write_short_rows256_f32, _f64) a block of rows at a time with AVX2,
+ * rather than a row at a time; a testing switch (the same results). */
+static int skp_short_rows256 = 1;
 /* Whether the AVX-512 row writes realign a misaligned input from its whole
  * lines (skp_write_realigned512_f32, _f64); a testing switch (the same bits
  * either way). */
@@ -2376,6 +2382,89 @@ SKP_AVX2 static inline void skp_sqrt_all(double* norms, ptrdiff_t n) {
     for (; j < n; j++) norms[j] = sqrt(norms[j]);
 }
 
+/* The same norms with AVX2 (not rooted): eight rows at a time, a row a lane
+ * (the block's rows loaded whole and transposed where those loads stay
+ * inside the matrix, else gathered), each half of four rows in double, in
+ * skp_row_norm_f32's order as skp_short_row_norms512_f32 takes it, so the
+ * same norms; 0 where a norm is not finite (kind 0: NaN), else 1.  A row
+ * at a time, the row loop's overhead was most of the norms' time (issue 14,
+ * a Zen 3, single calls interleaved, bilevel_l11 by rows at half the norm,
+ * times a copy: float32 10000 x 8 14.0 -> 10.7, 20000 x 3 23.3 -> 16.2,
+ * 100000 x 5 18.8 -> 11.2). */
+SKP_AVX2 static inline __attribute__((always_inline)) int skp_short_row_norms256_f32_(
+        const float* base, ptrdiff_t n_rows, const ptrdiff_t n, const int kind, double* norms) {
+    const __m256i first = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                             _mm256_set1_epi32((int) n));
+    const __m256d magnitude = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
+    __m256 f[16];
+    __m256d bad = _mm256_setzero_pd();
+    ptrdiff_t r, j, k;
+    int half;
+    for (r = 0; r < n_rows; r += 8) {
+        const ptrdiff_t rows = n_rows - r < 8 ? n_rows - r : 8;
+        const float* block = base + r * n;
+        if ((r + 7) * n + (n > 8 ? 16 : 8) <= n_rows * n) {
+            skp_load_transposed8(block, n * (ptrdiff_t) sizeof(float), f);
+            if (n > 8) skp_load_transposed8(block + 8, n * (ptrdiff_t) sizeof(float), f + 8);
+        } else {
+            for (j = 0; j < n; j++)
+                f[j] = _mm256_mask_i32gather_ps(
+                    _mm256_setzero_ps(), block, _mm256_add_epi32(first, _mm256_set1_epi32((int) j)),
+                    _mm256_castsi256_ps(skp_first_lanes8(rows)), 4);
+        }
+        if (kind == 0) {   /* the maxima of the magnitudes' bit patterns (NaN's the largest) */
+            __m256i maximum = _mm256_setzero_si256();
+            for (j = 0; j < n; j++)
+                maximum = _mm256_max_epi32(maximum, _mm256_and_si256(
+                    _mm256_castps_si256(f[j]), _mm256_set1_epi32(0x7fffffff)));
+            f[0] = _mm256_castsi256_ps(maximum);
+        }
+        for (half = 0; half < 2 && 4 * half < rows; half++) {
+            const __m256i lanes = skp_first_lanes4(rows - 4 * half);
+            __m256d value[16], total = _mm256_setzero_pd();
+            for (j = 0; j < (kind == 0 ? 1 : n); j++)
+                value[j] = _mm256_cvtps_pd(half ? _mm256_extractf128_ps(f[j], 1)
+                                                : _mm256_castps256_ps128(f[j]));
+            if (kind == 0) {
+                total = value[0];
+            } else if (kind == 2) {
+                for (j = 0; j < n; j++)
+                    total = _mm256_add_pd(total, _mm256_mul_pd(value[j], value[j]));
+                total = _mm256_add_pd(total, _mm256_setzero_pd());
+            } else if (n >= 8) {
+                __m256d pairs[4];
+                for (j = 8; j < n; j++)
+                    total = _mm256_add_pd(total, _mm256_and_pd(magnitude, value[j]));
+                for (k = 0; k < 4; k++)
+                    pairs[k] = _mm256_add_pd(_mm256_and_pd(magnitude, value[k]),
+                                             _mm256_and_pd(magnitude, value[k + 4]));
+                total = _mm256_add_pd(total, _mm256_add_pd(_mm256_add_pd(pairs[0], pairs[2]),
+                                                           _mm256_add_pd(pairs[1], pairs[3])));
+            } else {
+                for (j = 0; j < n; j++)
+                    total = _mm256_add_pd(total, _mm256_and_pd(magnitude, value[j]));
+                total = _mm256_add_pd(total, _mm256_setzero_pd());
+            }
+            bad = _mm256_or_pd(bad, _mm256_and_pd(_mm256_castsi256_pd(lanes), kind == 0
+                ? _mm256_cmp_pd(total, total, _CMP_UNORD_Q)
+                : _mm256_cmp_pd(_mm256_sub_pd(total, total), _mm256_setzero_pd(), _CMP_NEQ_UQ)));
+            if (rows - 4 * half >= 4) _mm256_storeu_pd(norms + r + 4 * half, total);
+            else _mm256_maskstore_pd(norms + r + 4 * half, lanes, total);
+        }
+    }
+    return !_mm256_movemask_pd(bad);
+}
+
+#define SKP_ROW_NORMS(KIND, UNUSED, N) \
+    clean = skp_short_row_norms256_f32_(base, n_rows, N, KIND, norms)
+SKP_AVX2 static int skp_short_row_norms256_f32(const float* base, ptrdiff_t n_rows, ptrdiff_t n,
+                                               int kind, double* norms) {
+    int clean = 1;
+    SKP_FOR_KIND_AND_LENGTH(kind, n, SKP_ROW_NORMS)
+    return clean;
+}
+#undef SKP_ROW_NORMS
+
 /* Every group's norm (squared for l2) of a float32 matrix with contiguous
  * rows (``row_stride`` in bytes), groups its rows or its columns; returns 0
  * (see above) when the portable loops must recompute them, 2 where the l2
@@ -2393,6 +2482,9 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
         if (skp_avx512 && n_cols < 16 && n_cols > 0
                 && row_stride == n_cols * (ptrdiff_t) sizeof(float))
             return skp_short_row_norms512_f32(base, n_rows, n_cols, kind, norms);
+        if (skp_short_rows256 && n_cols < 16 && n_cols > 0
+                && row_stride == n_cols * (ptrdiff_t) sizeof(float))
+            return skp_short_row_norms256_f32(base, n_rows, n_cols, kind, norms);
         for (i = 0; i < n_rows; i++)
             norms[i] = skp_row_norm_f32(
                 (const float*) ((const char*) base + i * row_stride), n_cols, kind, &clean);
@@ -3038,8 +3130,9 @@ SKP_AVX2 static inline void skp_row_spreads256(ptrdiff_t n, int lanes, __m256i* 
  * rows' levels is spread to their values by a permutation (lane l of the
  * q-th vector of a block of LANES rows is row (LANES q + l) / n's), a vector
  * of values a store, where the row loop spent a call on each row (issue 14,
- * bilevel_l1inf by rows of 8 float32 values: half its time).  Returns 0
- * (nothing written) where the CPU lacks AVX-512F or a test turned it off. */
+ * bilevel_l1inf by rows of 8 float32 values: half its time);
+ * skp_write_short_rows_f32/_f64 return 0 (nothing written) where the CPU
+ * lacks AVX2 or the rows are longer. */
 #define SKP_WRITE_SHORT_ROWS512(SUFFIX, T, VEC, MASK, LANES, PS)                    \
 SKP_AVX512 static inline void skp_spread512_##SUFFIX(const T* src, T* dst, MASK some,    \
                                                      __m512i spread, VEC l, int rescale) { \
@@ -3070,16 +3163,73 @@ SKP_AVX512 static void skp_write_short_rows512_##SUFFIX##_unguarded(            
     }                                                                                    \
 }                                                                                        \
                                                                                          \
-static inline int skp_write_short_rows512_##SUFFIX(const T* src, T* dst, ptrdiff_t n_rows, \
-                                                   ptrdiff_t n, int rescale,            \
-                                                   const T* levels) {                    \
-    if (!skp_avx512 || n < 1 || n > 16) return 0;                                        \
-    skp_write_short_rows512_##SUFFIX##_unguarded(src, dst, n_rows, n, rescale, levels);  \
-    return 1;                                                                            \
-}
+
 SKP_WRITE_SHORT_ROWS512(f32, float, __m512, __mmask16, 16, ps)
 SKP_WRITE_SHORT_ROWS512(f64, double, __m512d, __mmask8, 8, pd)
 #undef SKP_WRITE_SHORT_ROWS512
+
+/* The same with AVX2: eight float32 rows (four float64 ones) a block, their
+ * levels spread by permutevar8x32 (skp_row_spreads256), skp_write_row_f32's
+ * operations and zeros, so the same result; whole vectors by plain loads and
+ * stores, masked ones at the end alone (AMD's masked stores before Zen 4 are
+ * microcoded).  Issue 14, a Zen 3, single calls interleaved, times a copy at
+ * half the norm, by rows, the norms and the write a row a call -> a block:
+ * bilevel_l1inf float32 10000 x 8 17.1 -> 4.9, 20000 x 3 75.9 -> 7.8,
+ * 100000 x 5 28.2 -> 5.2; bilevel_l12 10000 x 8 11.9 -> 5.3, 20000 x 3
+ * 44.1 -> 11.8. */
+#define SKP_WRITE_SHORT_ROWS256(SUFFIX, T, VEC, LANES, PS, CAST, UNCAST)                 \
+SKP_AVX2 static inline void skp_spread256_##SUFFIX(const T* src, T* dst, ptrdiff_t left,  \
+                                                   __m256i spread, VEC l, int rescale) {  \
+    const VEC sign = _mm256_set1_##PS(-0.0), zero = _mm256_setzero_##PS();             \
+    const VEC level = UNCAST(_mm256_permutevar8x32_ps(CAST(l), spread));                 \
+    const __m256i some = skp_first_lanes##LANES(left);                                    \
+    const VEC v = left >= LANES ? _mm256_loadu_##PS(src) : _mm256_maskload_##PS(src, some); \
+    const VEC x = _mm256_and_##PS(                                                        \
+        _mm256_cmp_##PS(level, zero, _CMP_NEQ_UQ),                                        \
+        rescale ? _mm256_mul_##PS(v, level)                                               \
+                : _mm256_max_##PS(_mm256_xor_##PS(level, sign), _mm256_min_##PS(level, v))); \
+    if (left >= LANES) _mm256_storeu_##PS(dst, x);                                        \
+    else _mm256_maskstore_##PS(dst, some, x);                                             \
+}                                                                                         \
+                                                                                          \
+SKP_AVX2 static void skp_write_short_rows256_##SUFFIX(const T* src, T* dst, ptrdiff_t n_rows, \
+                                                      ptrdiff_t n, int rescale,           \
+                                                      const T* levels) {                  \
+    __m256i spread[16];                                                                   \
+    ptrdiff_t r = 0, q, left;                                                             \
+    skp_row_spreads256(n, LANES, spread);                                                 \
+    for (; r + LANES <= n_rows; r += LANES) {                                             \
+        const VEC l = _mm256_loadu_##PS(levels + r);                                      \
+        for (q = 0; q < n; q++)                                                           \
+            skp_spread256_##SUFFIX(src + (r * n + LANES * q), dst + (r * n + LANES * q),   \
+                                   LANES, spread[q], l, rescale);                         \
+    }                                                                                     \
+    if (r < n_rows) {   /* (the last rows, fewer than LANES: masked) */                  \
+        const VEC l = _mm256_maskload_##PS(levels + r, skp_first_lanes##LANES(n_rows - r)); \
+        for (q = 0; (left = (n_rows - r) * n - LANES * q) > 0; q++)                       \
+            skp_spread256_##SUFFIX(src + (r * n + LANES * q), dst + (r * n + LANES * q),   \
+                                   left, spread[q], l, rescale);                          \
+    }                                                                                     \
+}                                                                                         \
+                                                                                          \
+static inline int skp_write_short_rows_##SUFFIX(const T* src, T* dst, ptrdiff_t n_rows,   \
+                                                ptrdiff_t n, int rescale, const T* levels) { \
+    if (n < 1 || n > 16 || skp_avx2 <= 0 || (!skp_avx512 && !skp_short_rows256)) return 0; \
+    if (skp_avx512)                                                                       \
+        skp_write_short_rows512_##SUFFIX##_unguarded(src, dst, n_rows, n, rescale, levels); \
+    else                                                                                  \
+        skp_write_short_rows256_##SUFFIX(src, dst, n_rows, n, rescale, levels);           \
+    return 1;                                                                             \
+}
+#define SKP_AS_PS(v) (v)
+#define SKP_PD_AS_PS(v) _mm256_castpd_ps(v)
+#define SKP_PS_AS_PD(v) _mm256_castps_pd(v)
+SKP_WRITE_SHORT_ROWS256(f32, float, __m256, 8, ps, SKP_AS_PS, SKP_AS_PS)
+SKP_WRITE_SHORT_ROWS256(f64, double, __m256d, 4, pd, SKP_PD_AS_PS, SKP_PS_AS_PD)
+#undef SKP_AS_PS
+#undef SKP_PD_AS_PS
+#undef SKP_PS_AS_PD
+#undef SKP_WRITE_SHORT_ROWS256
 
 SKP_AVX2 static inline void skp_write_row_f64(const double* src, double* dst, ptrdiff_t n,
                                               int rescale, double level, const double* levels,
@@ -3188,12 +3338,12 @@ static inline int skp_write_row512_f64(const double* src, double* dst, ptrdiff_t
                                        int stream) {
     return 0;
 }
-static inline int skp_write_short_rows512_f32(const float* src, float* dst, ptrdiff_t n_rows,
-                                              ptrdiff_t n, int rescale, const float* levels) {
+static inline int skp_write_short_rows_f32(const float* src, float* dst, ptrdiff_t n_rows,
+                                           ptrdiff_t n, int rescale, const float* levels) {
     return 0;
 }
-static inline int skp_write_short_rows512_f64(const double* src, double* dst, ptrdiff_t n_rows,
-                                              ptrdiff_t n, int rescale, const double* levels) {
+static inline int skp_write_short_rows_f64(const double* src, double* dst, ptrdiff_t n_rows,
+                                           ptrdiff_t n, int rescale, const double* levels) {
     return 0;
 }
 static inline int skp_write_strips512_f32(const float* src, ptrdiff_t src_stride, float* dst,

@@ -39,7 +39,7 @@ from skproj.projections._streaming cimport (
     NextPanel, element_step, no_next_panel, prefetch_rows, row_at)
 from skproj.projections._l1 cimport (
     STATUS_NOMEMORY, STATUS_PROJECTED, skp_set_avx512, skp_stream_fence,
-    skp_write_short_rows512_f32, skp_write_short_rows512_f64, streams, write_row_simd,
+    skp_write_short_rows_f32, skp_write_short_rows_f64, streams, write_row_simd,
     zero_result, zero_result_row,
 )
 from skproj.projections._l1inf_lists cimport (
@@ -237,18 +237,18 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
                     dst[g] = clip(src[g * ys], levels[g])
         return
     # Short rows lying one after the other (a weight of a few inputs grouped
-    # by rows): the whole block a vector of values at a time with AVX-512,
-    # as bilevel_l1inf writes them (the row loop's operations; issue 14, an
+    # by rows): the whole block a vector of values at a time with AVX-512 or
+    # AVX2, as bilevel_l1inf writes them (the row loop's operations; issue 14, an
     # Intel Xeon, float32 10000 x 8 at 10-90 % of the norm, the write phase
     # 6-10 copies of the matrix a row a call, 2.4-3.5 so).
     if (groups_are_rows and simd and not stream
             and y.strides[0] == n_cols * <Py_ssize_t> sizeof(floating)
             and x.strides[0] == n_cols * <Py_ssize_t> sizeof(floating)):
         if floating is float:
-            if skp_write_short_rows512_f32(&y[0, 0], &x[0, 0], n_rows, n_cols, False, levels):
+            if skp_write_short_rows_f32(&y[0, 0], &x[0, 0], n_rows, n_cols, False, levels):
                 return
         else:
-            if skp_write_short_rows512_f64(&y[0, 0], &x[0, 0], n_rows, n_cols, False, levels):
+            if skp_write_short_rows_f64(&y[0, 0], &x[0, 0], n_rows, n_cols, False, levels):
                 return
     for i in range(n_rows):
         src = row_at(&y[0, 0], y.strides[0], i)
