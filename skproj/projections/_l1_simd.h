@@ -3172,8 +3172,10 @@ SKP_WRITE_SHORT_ROWS512(f64, double, __m512d, __mmask8, 8, pd)
  * levels spread by permutevar8x32 (skp_row_spreads256), skp_write_row_f32's
  * operations and zeros, so the same result; whole vectors by plain loads and
  * stores, masked ones at the end alone (AMD's masked stores before Zen 4 are
- * microcoded).  Issue 14, a Zen 3, single calls interleaved, times a copy at
- * half the norm, by rows, the norms and the write a row a call -> a block:
+ * microcoded).  (skp_have_avx2, not skp_avx2: a module that never asked,
+ * as _l1inf_strips without AVX-512, holds it unset.)  Issue 14, a Zen 3,
+ * single calls interleaved, times a copy at half the norm, by rows, the
+ * norms and the write a row a call -> a block:
  * bilevel_l1inf float32 10000 x 8 17.1 -> 4.9, 20000 x 3 75.9 -> 7.8,
  * 100000 x 5 28.2 -> 5.2; bilevel_l12 10000 x 8 11.9 -> 5.3, 20000 x 3
  * 44.1 -> 11.8. */
@@ -3214,7 +3216,7 @@ SKP_AVX2 static void skp_write_short_rows256_##SUFFIX(const T* src, T* dst, ptrd
                                                                                           \
 static inline int skp_write_short_rows_##SUFFIX(const T* src, T* dst, ptrdiff_t n_rows,   \
                                                 ptrdiff_t n, int rescale, const T* levels) { \
-    if (n < 1 || n > 16 || skp_avx2 <= 0 || (!skp_avx512 && !skp_short_rows256)) return 0; \
+    if (n < 1 || n > 16 || !skp_have_avx2() || (!skp_avx512 && !skp_short_rows256)) return 0; \
     if (skp_avx512)                                                                       \
         skp_write_short_rows512_##SUFFIX##_unguarded(src, dst, n_rows, n, rescale, levels); \
     else                                                                                  \
