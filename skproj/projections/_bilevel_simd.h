@@ -2350,8 +2350,6 @@ SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_rows256_f32
         const float* y, float* x, ptrdiff_t n_rows, const ptrdiff_t n, const double* radii,
         double* taus) {
     const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-    const __m256i first = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-                                             _mm256_set1_epi32((int) n));
     __m256 f[SKP_SHORT_COLUMN_ROWS], h, l;
     __m256d s[SKP_SHORT_COLUMN_ROWS], tau[2];
     __m256i spread[SKP_SHORT_COLUMN_ROWS];
@@ -2360,17 +2358,8 @@ SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_rows256_f32
     if (x) skp_row_spreads256(n, 8, spread);
     for (r = 0; r < n_rows; r += 8) {
         const ptrdiff_t rows = n_rows - r < 8 ? n_rows - r : 8;
-        const __m256i some = skp_first_lanes8(rows);
         const float* block = y + r * n;
-        if ((r + 7) * n + (n > 8 ? 16 : 8) <= n_rows * n) {
-            skp_load_transposed8(block, n * (ptrdiff_t) sizeof(float), f);
-            if (n > 8) skp_load_transposed8(block + 8, n * (ptrdiff_t) sizeof(float), f + 8);
-        } else {
-            for (j = 0; j < n; j++)
-                f[j] = _mm256_mask_i32gather_ps(
-                    _mm256_setzero_ps(), block, _mm256_add_epi32(first, _mm256_set1_epi32((int) j)),
-                    _mm256_castsi256_ps(some), 4);
-        }
+        skp_short_rows_as_lanes8(y, n_rows, r, n, f);
         for (half = 0; half < 2; half++) {   /* (rows 0 .. 3 of the block, then 4 .. 7) */
             for (j = 0; j < n; j++) {
                 const __m256 a = _mm256_and_ps(f[j], magnitude);

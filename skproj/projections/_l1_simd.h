@@ -2383,8 +2383,7 @@ SKP_AVX2 static inline void skp_sqrt_all(double* norms, ptrdiff_t n) {
 }
 
 /* The same norms with AVX2 (not rooted): eight rows at a time, a row a lane
- * (the block's rows loaded whole and transposed where those loads stay
- * inside the matrix, else gathered), each half of four rows in double, in
+ * (skp_short_rows_as_lanes8), each half of four rows in double, in
  * skp_row_norm_f32's order as skp_short_row_norms512_f32 takes it, so the
  * same norms; 0 where a norm is not finite (kind 0: NaN), else 1.  A row
  * at a time, the row loop's overhead was most of the norms' time (issue 14,
@@ -2393,8 +2392,6 @@ SKP_AVX2 static inline void skp_sqrt_all(double* norms, ptrdiff_t n) {
  * 100000 x 5 18.8 -> 11.2). */
 SKP_AVX2 static inline __attribute__((always_inline)) int skp_short_row_norms256_f32_(
         const float* base, ptrdiff_t n_rows, const ptrdiff_t n, const int kind, double* norms) {
-    const __m256i first = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-                                             _mm256_set1_epi32((int) n));
     const __m256d magnitude = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
     __m256 f[16];
     __m256d bad = _mm256_setzero_pd();
@@ -2402,16 +2399,7 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_short_row_norms256
     int half;
     for (r = 0; r < n_rows; r += 8) {
         const ptrdiff_t rows = n_rows - r < 8 ? n_rows - r : 8;
-        const float* block = base + r * n;
-        if ((r + 7) * n + (n > 8 ? 16 : 8) <= n_rows * n) {
-            skp_load_transposed8(block, n * (ptrdiff_t) sizeof(float), f);
-            if (n > 8) skp_load_transposed8(block + 8, n * (ptrdiff_t) sizeof(float), f + 8);
-        } else {
-            for (j = 0; j < n; j++)
-                f[j] = _mm256_mask_i32gather_ps(
-                    _mm256_setzero_ps(), block, _mm256_add_epi32(first, _mm256_set1_epi32((int) j)),
-                    _mm256_castsi256_ps(skp_first_lanes8(rows)), 4);
-        }
+        skp_short_rows_as_lanes8(base, n_rows, r, n, f);
         if (kind == 0) {   /* the maxima of the magnitudes' bit patterns (NaN's the largest) */
             __m256i maximum = _mm256_setzero_si256();
             for (j = 0; j < n; j++)

@@ -1,7 +1,8 @@
 /* An 8 x 8 block of floats (and a 4 x 4 one of doubles) transposed in AVX2
  * registers, defined once for the kernels that read rows as columns
- * (_bilevel_simd.h's packed and short rows, _l1inf_small.h's transposed
- * short groups, _l1inf_short.h's short row groups).  Compiled with a
+ * (_bilevel_simd.h's packed and short rows, _l1_simd.h's short rows'
+ * norms, _l1inf_small.h's transposed short groups, _l1inf_short.h's short
+ * row groups).  Compiled with a
  * per-function target attribute (no -march); the callers run it only where
  * the CPU has AVX2.
  */
@@ -78,6 +79,29 @@ __attribute__((target("avx2"))) static inline void skp_load_transposed4_f64(
     for (h = 0; h < 2; h++) {
         c[2 * h] = _mm256_unpacklo_pd(t[2 * h], t[2 * h + 1]);
         c[2 * h + 1] = _mm256_unpackhi_pd(t[2 * h], t[2 * h + 1]);
+    }
+}
+
+/* Entry j of rows r .. r + 7 of ``n_rows`` rows of n <= 16 floats lying one
+ * after the other at ``base``, a row a lane, in f[j] (0 past the last row):
+ * the rows loaded whole and transposed (skp_load_transposed8) where those
+ * loads stay inside the matrix, else gathered. */
+__attribute__((target("avx2"))) static inline void skp_short_rows_as_lanes8(
+        const float* base, ptrdiff_t n_rows, ptrdiff_t r, ptrdiff_t n, __m256* f) {
+    const float* block = base + r * n;
+    ptrdiff_t j;
+    if ((r + 7) * n + (n > 8 ? 16 : 8) <= n_rows * n) {
+        skp_load_transposed8(block, n * (ptrdiff_t) sizeof(float), f);
+        if (n > 8) skp_load_transposed8(block + 8, n * (ptrdiff_t) sizeof(float), f + 8);
+    } else {
+        const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        const __m256i first = _mm256_mullo_epi32(lane, _mm256_set1_epi32((int) n));
+        const __m256 some = _mm256_castsi256_ps(
+            _mm256_cmpgt_epi32(_mm256_set1_epi32((int) (n_rows - r)), lane));
+        for (j = 0; j < n; j++)
+            f[j] = _mm256_mask_i32gather_ps(
+                _mm256_setzero_ps(), block, _mm256_add_epi32(first, _mm256_set1_epi32((int) j)),
+                some, 4);
     }
 }
 #endif
