@@ -625,8 +625,9 @@ def test_short_row_norms_take_the_row_loops_bits(dtype, length, rng):
     # Rows of fewer than 16 values have their norms taken a row a lane with
     # AVX-512, in the row loop's order: float32's max, l1 and l2 norms
     # sixteen rows at a time (``skp_short_row_norms512_f32``), float64's
-    # eight (``_f64``), the l2 norms rooted in the loop; float32's eight
-    # rows at a time with AVX2 (``skp_short_row_norms256_f32``): the same
+    # eight (``_f64``), the l2 norms rooted in the loop; with AVX2 float32's
+    # eight rows at a time and float64's four (``skp_short_row_norms256_f32``,
+    # ``_f64``; float64's maxima as before): the same
     # bits as the AVX2 row loop, for every norm, on values of very different
     # scales and zeros (of either sign), whole blocks of rows and a partial
     # one (loaded or gathered), lengths with 0-3 values past the blocks of

@@ -104,6 +104,27 @@ __attribute__((target("avx2"))) static inline void skp_short_rows_as_lanes8(
                 some, 4);
     }
 }
+
+/* The same for float64: rows r .. r + 3, four a block (skp_load_transposed4_f64
+ * over each four values of the rows), in c[j]. */
+__attribute__((target("avx2"))) static inline void skp_short_rows_as_lanes4_f64(
+        const double* base, ptrdiff_t n_rows, ptrdiff_t r, ptrdiff_t n, __m256d* c) {
+    const double* block = base + r * n;
+    ptrdiff_t j;
+    if ((r + 3) * n + (n + 3) / 4 * 4 <= n_rows * n) {
+        for (j = 0; j < n; j += 4)
+            skp_load_transposed4_f64(block + j, n * (ptrdiff_t) sizeof(double), c + j);
+    } else {
+        const __m128i lane = _mm_setr_epi32(0, 1, 2, 3);
+        const __m128i first = _mm_mullo_epi32(lane, _mm_set1_epi32((int) n));
+        const __m256d some = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(
+            _mm_cmpgt_epi32(_mm_set1_epi32((int) (n_rows - r)), lane)));
+        for (j = 0; j < n; j++)
+            c[j] = _mm256_mask_i32gather_pd(
+                _mm256_setzero_pd(), block, _mm_add_epi32(first, _mm_set1_epi32((int) j)),
+                some, 8);
+    }
+}
 #endif
 
 #endif  /* SKPROJ_TRANSPOSE_SIMD_H */
