@@ -32,14 +32,16 @@
  * (skp_short_quartet): the level's factors S_(c+1) and 1 / (c + 1) (0
  * where the group is zero), the breakpoints c and c + 1 around theta (-inf
  * where c = 0, +inf where c = n; +inf and -inf where a quartet was found
- * zero by its sums), and c; ``known`` where they hold a pass's. */
+ * zero by its sums, and the first +inf before any pass: no segment known),
+ * and c; ``reuse``: whether a pass may take a quartet's from there (a
+ * testing switch). */
 typedef struct {
     double* factors;
     double* inverses;
     double* low;
     double* high;
     long long* counts;
-    int known;
+    int reuse;
 } skp_short_segments;
 
 /* The quartets whose segments the AVX2 passes took from the pass before (a
@@ -404,16 +406,17 @@ static const double skp_short_inverses[17] = {
 
 /* skp_short_octet on a quartet (``lanes``: its groups that exist, as a mask
  * of four doubles); P and Q into ``p`` and ``q``, its lanes of a chain; the
- * least breakpoint above theta of its groups not zero into ``above``.  With
- * ``seg`` (not NULL), each group's segment at theta goes there, its level as
- * its two factors (skp_short_factor_levels), and where ``seg`` already holds
+ * least breakpoint above theta of its groups not zero into ``above``.  Each
+ * group's segment at theta goes to ``seg`` (if not NULL), its level as its
+ * two factors (skp_short_factor_levels), and where ``seg`` already holds
  * segments whose breakpoints around theta hold it for each group of the
  * quartet, they are taken without reading the groups: the same counts,
- * factors and sums, lane for lane, so the same bits. */
+ * factors and sums, lane for lane, so the same bits.  Returns whether they
+ * were taken. */
 SKP_AVX2 static inline __attribute__((always_inline)) int skp_short_quartet(
         const void* at, const int single, const ptrdiff_t n, __m256d theta, __m256i* counts,
-        __m256d* p, __m256d* q, __m256d* above, double* levels, skp_short_segments* seg,
-        ptrdiff_t g, __m256i lanes, const double* sums) {
+        __m256d* p, __m256d* q, __m256d* above, skp_short_segments* seg, ptrdiff_t g,
+        __m256i lanes, const double* sums) {
     const __m256d infinite = _mm256_set1_pd(INFINITY);
     __m256i c;
     __m256d kept, r, live, next_break, last_break;
@@ -426,12 +429,10 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_short_quartet(
             skp_short_store4(seg->low + g, lanes, infinite);
             skp_short_store4(seg->high + g, lanes, _mm256_set1_pd(-INFINITY));
             skp_short_store4_epi64(seg->counts + g, lanes, _mm256_set1_epi64x((long long) n));
-        } else if (levels) {
-            skp_short_store4(levels + g, lanes, _mm256_setzero_pd());
         }
         return 0;
     }
-    if (seg && seg->known) {
+    if (seg && seg->reuse) {
         const __m256d high = _mm256_blendv_pd(infinite, skp_short_load4(seg->high + g, lanes),
                                               _mm256_castsi256_pd(lanes));
         const __m256d held = _mm256_and_pd(
@@ -462,9 +463,6 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_short_quartet(
         skp_short_store4(seg->low + g, lanes, last_break);
         skp_short_store4(seg->high + g, lanes, next_break);
         skp_short_store4_epi64(seg->counts + g, lanes, c);
-    } else if (levels) {
-        skp_short_store4(levels + g, lanes, _mm256_and_pd(
-            live, _mm256_mul_pd(_mm256_sub_pd(kept, theta), r)));
     }
     /* (+0 in the lanes not live: a sum of non-negative terms stays as it was) */
     *p = _mm256_add_pd(*p, _mm256_and_pd(live, _mm256_mul_pd(kept, r)));
@@ -481,7 +479,8 @@ SKP_AVX2 static inline double skp_short_reduce8(__m256d low, __m256d high) {
 }
 
 /* skp_short_pass_ with AVX2: each octet of a block as two quartets, chain
- * by chain as there (p[chain][0] lanes 0-3 of the octet, p[chain][1] 4-7). */
+ * by chain as there (p[chain][0] lanes 0-3 of the octet, p[chain][1] 4-7);
+ * the levels as factors in ``seg`` (the caller's), not in ``levels``. */
 SKP_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass256_(
         const void* sorted, const double* sums, ptrdiff_t n_groups, const ptrdiff_t n,
         ptrdiff_t every, double theta, double* levels, skp_short_segments* seg, double* p,
@@ -492,6 +491,7 @@ SKP_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass25
     __m256i counts = _mm256_setzero_si256();
     ptrdiff_t g, c, reused = 0;
     int chain, h;
+    (void) levels;
     for (chain = 0; chain < 2; chain++)
         for (h = 0; h < 2; h++)
             sum_p[chain][h] = sum_q[chain][h] = _mm256_setzero_pd();
@@ -504,8 +504,7 @@ SKP_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass25
                               single ? (const void*) ((const float*) sorted + g * n + c)
                                      : (const void*) ((const double*) sorted + g * n + c),
                               single, n, at, &counts, &sum_p[chain][h], &sum_q[chain][h],
-                              &above, levels, seg, g + c, skp_first_lanes4(n_groups - g - c),
-                              sums);
+                              &above, seg, g + c, skp_first_lanes4(n_groups - g - c), sums);
         }
     skp_short_reused += reused;
     above = _mm256_min_pd(above, _mm256_permute4x64_pd(above, 0x4e));

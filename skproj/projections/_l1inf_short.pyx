@@ -96,7 +96,7 @@ cdef extern from "_l1inf_short.h" nogil:
         double* low
         double* high
         long long* counts
-        int known
+        int reuse
     long long skp_short_reused
     bint skp_short_enabled()
     bint skp_short_avx512()
@@ -245,16 +245,12 @@ cdef inline Py_ssize_t _pass(const floating* sorted, const double* sums, Py_ssiz
                              Py_ssize_t n, Py_ssize_t every, double theta, double* levels,
                              skp_short_segments* seg, double* p, double* q,
                              double* next_break) noexcept nogil:
-    cdef Py_ssize_t count
     if floating is float:
-        count = skp_short_pass_f32(sorted, sums, n_groups, n, every, theta, levels, seg, p, q,
-                                   next_break)
+        return skp_short_pass_f32(sorted, sums, n_groups, n, every, theta, levels, seg, p, q,
+                                  next_break)
     else:
-        count = skp_short_pass_f64(sorted, sums, n_groups, n, every, theta, levels, seg, p, q,
-                                   next_break)
-    if seg != NULL:
-        seg.known = _reuse
-    return count
+        return skp_short_pass_f64(sorted, sums, n_groups, n, every, theta, levels, seg, p, q,
+                                  next_break)
 
 
 cdef bint _newton(const floating* sorted, const double* sums, Py_ssize_t n_groups, Py_ssize_t n,
@@ -382,7 +378,7 @@ cdef int _solve(const floating[:, :] y, floating[:, :] x, double eta, bint group
         seg.low = segments + n_groups
         seg.high = segments + 2 * n_groups
         seg.counts = <long long*> (segments + 3 * n_groups)
-        seg.known = _reuse
+        seg.reuse = _reuse
         for g in range(n_groups):
             seg.low[g] = INFINITY
     if n_groups >= _SAMPLE_MIN_BLOCKS * block:
