@@ -598,9 +598,9 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     with AVX2; the AVX-512 row writes of a result at another offset in a
     cache line than its input reading the input's whole lines and shifting
     them into place (``realign``, ``skp_write_realigned512_f32``, ``_f64``)
-    or loading across lines; short rows taking their float32 norms and
-    their bi-level writes a block of rows at a time with AVX2
-    (``short_rows``, ``skp_short_row_norms256_f32``,
+    or loading across lines; short rows taking their norms (float32's, and
+    float64's l1 and l2) and their bi-level writes a block of rows at a time
+    with AVX2 (``short_rows``, ``skp_short_row_norms256_f32``, ``_f64``,
     ``skp_write_short_rows256_f32``, ``_f64``) or a row at a time.  Returns
     whether this module's AVX-512 loops run."""
     global _forced_path, _pairs, _fused, _first_pairs, _guessed_floors, skp_rows_ahead

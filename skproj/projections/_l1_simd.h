@@ -146,8 +146,8 @@ static int skp_panels_into_l1 = 1;
  * (skp_row_max512_f32, _f64), where skp_avx512 allows; a testing switch
  * (the same norms either way). */
 static int skp_fold512 = 1;
-/* Whether short rows lying one after the other take their float32 norms
- * (skp_short_row_norms256_f32) and their bi-level writes
+/* Whether short rows lying one after the other take their norms
+ * (skp_short_row_norms256_f32, _f64) and their bi-level writes
  * (skp_write_short_rows256_f32, _f64) a block of rows at a time with AVX2,
  * rather than a row at a time; a testing switch (the same results). */
 static int skp_short_rows256 = 1;
