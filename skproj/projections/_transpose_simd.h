@@ -2,9 +2,8 @@
  * registers, defined once for the kernels that read rows as columns
  * (_bilevel_simd.h's packed and short rows, _l1_simd.h's short rows'
  * norms, _l1inf_small.h's transposed short groups, _l1inf_short.h's short
- * row groups).  Compiled with a
- * per-function target attribute (no -march); the callers run it only where
- * the CPU has AVX2.
+ * row groups).  Compiled with a per-function target attribute (no -march);
+ * the callers run it only where the CPU has AVX2.
  */
 #ifndef SKPROJ_TRANSPOSE_SIMD_H
 #define SKPROJ_TRANSPOSE_SIMD_H
