@@ -160,6 +160,28 @@ def test_l1inf_dense_bands_on_short_groups_of_any_range(dense, group_length):
         _l1inf._set_testing()
 
 
+@pytest.mark.parametrize("dense", [{"force_dense": True}, {"force_dense": True, "simd": False}])
+def test_l1inf_dense_bands_end_at_a_radius_of_the_norm(dense):
+    """The dense regime at the l1,inf norm up to rounding, on values of 1e-45
+    to 1e-30 (float64): theta^* is 0, its rounding came out negative, every
+    level of a group of tiny values then stood above its max, and the solve
+    gathered those groups whole again and again, without end (found by a
+    randomized run: a CI run that never finished)."""
+    rng = np.random.default_rng(3311941616)
+    Y = DATA["subnormal-in-float32"](rng, (4105, 6)) * 10.0 ** rng.integers(-6, 7)
+    Y = _layout(Y, "strided")
+    norm = _norm("l1inf_ball", np.abs(Y), 1)
+    _l1inf._set_testing(**dense)
+    try:
+        for eta in [norm, np.nextafter(norm, 0.0), norm * (1 - 1e-15), norm * (1 - 1e-9)]:
+            X = project_l1inf_ball(Y, eta, axis=1)
+            assert_no_magnitude_grows(X, Y)
+            np.testing.assert_allclose(X, _bisection_projection(Y, eta, 1)[0], rtol=0,
+                                       atol=1e-9 * np.abs(Y).max())
+    finally:
+        _l1inf._set_testing()
+
+
 # ------------------------------------------------------------ every path at once
 # Each projection with the switch settings that reach its paths: a setting
 # is ``{module hook: keyword arguments}``; the first is the default.
