@@ -1202,7 +1202,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  double list_passes_share=0.02,
                  double bracket_event_share=0.05,
                  bint prefetch_passes=True, bint failed_fit_passes=True,
-                 Py_ssize_t ahead_rows=16, bint row_blocks=True, Py_ssize_t block_rows=0,
+                 Py_ssize_t ahead_rows=16, row_blocks=None, Py_ssize_t block_rows=0,
                  bint row_block_passes=True,
                  bint bracket_blocks=True, bint bracket_ties=True, bint transpose_ahead=True,
                  Py_ssize_t cached_ahead_rows=8):
@@ -1256,9 +1256,10 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     groups zeroed) unless ``failed_fit_passes`` is False (then only where
     the sample is mostly zeros: the histograms otherwise),
     the band gathers of column groups of up to 32768 columns read whole rows
-    a block at a time unless ``row_blocks`` is False (then panels of columns
-    down the rows, as wider matrices are read; ``_l1inf_dense``), blocks of
-    ``block_rows`` rows (0: as the CPU prefers, 8 or 16),
+    a block at a time where ``row_blocks`` is True, panels of columns down
+    the rows (as wider matrices are read) where it is False, as the CPU
+    prefers where it is None (``_l1inf_dense._preferred_row_blocks``),
+    blocks of ``block_rows`` rows (0: as the CPU prefers, 8 or 16),
     and the sampled-bracket path hands over once its events pass
     ``bracket_event_share`` of the entries (0: never).
     ``short_groups`` says whether groups of at most 16 entries take their own path

@@ -123,6 +123,7 @@ cdef extern from "_l1inf_simd.h" nogil:
     int skp_l1inf_have_avx2()
     int skp_l1inf_set_avx512(int on)
     int skp_l1inf_cpu_is_amd()
+    int skp_l1inf_cpu_has_avx512()
     void skp_l1inf_slots_f64(const double* row, Py_ssize_t n, double lo, double inv_width,
                              double top, double* values, int32_t* slots)
     void skp_l1inf_slots_f32(const float* row, Py_ssize_t n, double lo, double inv_width,
@@ -284,10 +285,32 @@ cdef Py_ssize_t _RANGE_AHEAD = 16
 # Matrices of up to _ROW_BLOCK_COLUMNS columns are read along whole rows
 # instead, _BLOCK_ROWS rows at a time (``_range_row_blocks``): their bands
 # and counters, 32 bytes a column, stay in L2 (1 MiB; 300 x 30000 float32
-# 0.86-0.94 of the panels' time, float64 0.87-1.09).  (testing: _set_testing)
-# Blocks of 16 rows, and of 8 on AMD CPUs (``_preferred_block_rows``).
-cdef bint _ROW_BLOCKS = True
+# 0.86-0.94 of the panels' time, float64 0.87-1.09), except where the CPU
+# reads the panels faster (``_preferred_row_blocks``).  (testing:
+# _set_testing) Blocks of 16 rows, and of 8 on AMD CPUs
+# (``_preferred_block_rows``).
 cdef Py_ssize_t _ROW_BLOCK_COLUMNS = 1 << 15
+
+
+cdef bint _preferred_row_blocks() noexcept nogil:
+    """Whether the band gather of column groups reads row blocks, as the CPU prefers.
+
+    An Intel Xeon read row blocks faster than panels (``_range_row_blocks``);
+    an AMD Zen 5 (AVX-512, 48 KiB of L1 and 1 MiB of L2 a core) the panels,
+    whose rows it prefetches as asked, at every block size tried (issue 14,
+    single calls interleaved, the exact ball at radii keeping 1, 10, 50 and
+    90 % of bilevel_l1inf's groups and at 10 and 50 % of the norm, panels /
+    blocks of 8 rows: float32 1000 x 10000 1.01, 0.76, 0.75, 0.76, 0.78,
+    0.75; float64 1.00, 0.73-0.75; float32 4000 x 2500 0.73-0.77, 10000 x
+    1000 0.78-0.81; float64 10000 x 1000 0.72-0.74, 500 x 8000 1.00,
+    0.78-0.80; blocks of 4, 16 or 32 rows no better than 8 against the
+    panels).  AMD CPUs with AVX-512 (Zen 4 and later) take the panels; a
+    Zen 3 (no AVX-512), measured with the blocks alone, keeps them.
+    """
+    return not (skp_l1inf_cpu_is_amd() and skp_l1inf_cpu_has_avx512())
+
+
+cdef bint _ROW_BLOCKS = _preferred_row_blocks()
 
 
 cdef Py_ssize_t _preferred_block_rows() noexcept nogil:
@@ -303,7 +326,9 @@ cdef Py_ssize_t _preferred_block_rows() noexcept nogil:
     1.18-1.22 / 1.19), 2000 x 5000 1.00-1.20 / 0.78-0.83, 300 x 30000
     1.06-1.37 / 0.78-1.08; float32 1000 x 10000 0.78-1.05 / 0.71-0.87, 2000 x
     5000 0.69-0.91 / 0.65-0.85, 300 x 30000 0.81-1.19 / 0.77-1.03; 4 rows
-    between the two.  Zen 5, an AMD CPU too, was not measured.
+    between the two.  A Zen 5 reads panels instead (``_preferred_row_blocks``;
+    its blocks of 16 or 32 rows took 0.87-0.93 of the time of 8 on float32
+    1000 x 10000 and 2000 x 5000, 1.05-1.08 on float64, 4 the longest).
     """
     return 8 if skp_l1inf_cpu_is_amd() else 16
 
@@ -1642,14 +1667,14 @@ cdef bint solve_on_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
 def _set_testing(bint narrow_bands=False, bint simd=True, bint avx512=True,
                  Py_ssize_t sampled_min_bytes=1 << 23, Py_ssize_t sample_bytes=1 << 21,
                  double sample_sigmas=6.0, double wide_band_share=0.1,
-                 bint failed_fit_passes=True, bint row_blocks=True,
+                 bint failed_fit_passes=True, row_blocks=None,
                  Py_ssize_t block_rows=0, bint along_rows_passes=True):
     """Testing hook, set through ``_l1inf._set_testing`` (see there)."""
     global _narrow_bands, _avx2, _SAMPLED_MIN_BYTES, _SAMPLE_BYTES, _SAMPLE_SIGMAS
     global _WIDE_BAND_SHARE, _FAILED_FIT_PASSES, _ROW_BLOCKS, _BLOCK_ROWS, _along_rows_passes
     _narrow_bands = narrow_bands
     _along_rows_passes = along_rows_passes
-    _ROW_BLOCKS = row_blocks
+    _ROW_BLOCKS = _preferred_row_blocks() if row_blocks is None else row_blocks
     _BLOCK_ROWS = block_rows if block_rows > 0 else _preferred_block_rows()
     _FAILED_FIT_PASSES = failed_fit_passes
     _SAMPLED_MIN_BYTES = sampled_min_bytes

@@ -49,10 +49,17 @@ enum { SKP_RANGE_ROOM = 15, SKP_SLOT_BAND_ROOM = 7 };
 #define SKP_L1INF_AVX512 __attribute__((target("avx512f,avx512vl,avx2,popcnt")))
 
 /* Whether the CPU's maker is AMD (choices that measured differently there:
- * the band gather's blocks of rows, _l1inf_dense.pyx). */
+ * the band gather's blocks of rows or panels, _l1inf_dense.pyx). */
 static inline int skp_l1inf_cpu_is_amd(void) {
     __builtin_cpu_init();
     return __builtin_cpu_is("amd");
+}
+
+/* Whether the CPU has AVX-512F (with skp_l1inf_cpu_is_amd: a Zen 4 or
+ * later, whose band gather reads column panels, _l1inf_dense.pyx). */
+static inline int skp_l1inf_cpu_has_avx512(void) {
+    __builtin_cpu_init();
+    return SKP_CPU_HAS("avx512f");
 }
 
 /* Whether the AVX-512 band gathers run (skp_l1inf_set_avx512). */
@@ -1020,6 +1027,7 @@ SKP_L1INF_AVX2 static void skp_l1inf_column_sums_max_f32(const float* base,
 
 static inline int skp_l1inf_have_avx2(void) { return 0; }
 static inline int skp_l1inf_cpu_is_amd(void) { return 0; }
+static inline int skp_l1inf_cpu_has_avx512(void) { return 0; }
 static inline int skp_l1inf_set_avx512(int on) { return 0; }
 static inline double skp_l1inf_row_sum_max_f64(const double* row, ptrdiff_t n,
                                                double* maximum) { return 0.0; }
