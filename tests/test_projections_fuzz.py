@@ -137,7 +137,19 @@ def test_bilevel_at_its_norm_grows_no_magnitude(bilevel_path, bilevel, dtype):
 
 
 
-@pytest.mark.parametrize("dense", [{"force_dense": True}, {"force_dense": True, "simd": False}])
+# The dense regime of the exact l1,inf ball, forced, with its vector loops and without.
+DENSE_PATHS = [{"force_dense": True}, {"force_dense": True, "simd": False}]
+
+
+def assert_exact_ball_projects(Y, eta, axis):
+    """The exact ball of ``Y`` at ``eta``: no magnitude grows, the bisection's answer."""
+    X = project_l1inf_ball(Y, eta, axis=axis)
+    assert_no_magnitude_grows(X, Y)
+    np.testing.assert_allclose(X, _bisection_projection(Y, eta, axis)[0], rtol=0,
+                               atol=1e-9 * np.abs(Y).max())
+
+
+@pytest.mark.parametrize("dense", DENSE_PATHS)
 @pytest.mark.parametrize("group_length", [1, 2])
 def test_l1inf_dense_bands_on_short_groups_of_any_range(dense, group_length):
     """The dense regime on groups of one or two entries spread over 1e-12..1e12:
@@ -151,16 +163,12 @@ def test_l1inf_dense_bands_on_short_groups_of_any_range(dense, group_length):
             shape = (group_length, int(rng.integers(1, 30)))
             Y = rng.standard_normal(shape) * 10.0 ** rng.uniform(-12, 12, shape)
             for share in (0.5, 0.9, 0.999999, 1 - 1e-12):
-                eta = share * np.abs(Y).max(axis=0).sum()
-                X = project_l1inf_ball(Y, eta, axis=0)
-                assert_no_magnitude_grows(X, Y)
-                np.testing.assert_allclose(X, _bisection_projection(Y, eta, 0)[0], rtol=0,
-                                           atol=1e-9 * np.abs(Y).max())
+                assert_exact_ball_projects(Y, share * np.abs(Y).max(axis=0).sum(), 0)
     finally:
         _l1inf._set_testing()
 
 
-@pytest.mark.parametrize("dense", [{"force_dense": True}, {"force_dense": True, "simd": False}])
+@pytest.mark.parametrize("dense", DENSE_PATHS)
 def test_l1inf_dense_bands_end_at_a_radius_of_the_norm(dense):
     """The dense regime at the l1,inf norm up to rounding, on values of 1e-45
     to 1e-30 (float64): theta^* is 0, its rounding came out negative, every
@@ -174,10 +182,7 @@ def test_l1inf_dense_bands_end_at_a_radius_of_the_norm(dense):
     _l1inf._set_testing(**dense)
     try:
         for eta in [norm, np.nextafter(norm, 0.0), norm * (1 - 1e-15), norm * (1 - 1e-9)]:
-            X = project_l1inf_ball(Y, eta, axis=1)
-            assert_no_magnitude_grows(X, Y)
-            np.testing.assert_allclose(X, _bisection_projection(Y, eta, 1)[0], rtol=0,
-                                       atol=1e-9 * np.abs(Y).max())
+            assert_exact_ball_projects(Y, eta, 1)
     finally:
         _l1inf._set_testing()
 
