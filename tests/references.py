@@ -35,14 +35,14 @@ def simplex(y, radius):
     return np.maximum(y - simplex_threshold_sorted(y, radius), 0)
 
 
-def _groups_first(Y, axis):
+def groups_first(Y, axis):
     """Groups as rows of the returned array."""
     return np.asarray(Y, dtype=np.float64).T if axis == 0 else np.asarray(Y, dtype=np.float64)
 
 
 def bilevel(Y, radius, inner, axis):
     """Bi-level projection with inner norm ``inner`` in {"linf", "l1", "l2"}."""
-    G = _groups_first(Y, axis)
+    G = groups_first(Y, axis)
     norm = {"linf": lambda g: np.abs(g).max(initial=0),
             "l1": lambda g: np.abs(g).sum(),
             "l2": lambda g: np.sqrt((g ** 2).sum())}[inner]
@@ -60,7 +60,7 @@ def bilevel(Y, radius, inner, axis):
 
 
 def group_norm(Y, inner, axis):
-    G = _groups_first(Y, axis)
+    G = groups_first(Y, axis)
     if G.shape[1] == 0:
         return 0.0
     if inner == "linf":

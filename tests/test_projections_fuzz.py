@@ -329,11 +329,12 @@ def assert_gsp_answer(X, other, Y, s, axis, atol, path):
     from Y).  Then ``X`` must meet the target and lie no farther from ``Y``."""
     if np.allclose(X, other, rtol=0, atol=atol):
         return
-    G = lambda Z: np.asarray(Z, dtype=np.float64).T if axis == 0 else np.asarray(Z, np.float64)
-    w = np.ones(G(Y).shape[1])
-    assert reference_sparsity(G(X), w).mean() >= s - 1e-9, path
-    distance = lambda Z: float(np.linalg.norm(G(Z) - G(Y)))
-    assert distance(X) <= distance(other) + atol * np.sqrt(Y.size), path
+    groups = references.groups_first(X, axis)
+    y_groups = references.groups_first(Y, axis)
+    assert reference_sparsity(groups, np.ones(groups.shape[1])).mean() >= s - 1e-9, path
+    distance = np.linalg.norm(groups - y_groups)
+    other_distance = np.linalg.norm(references.groups_first(other, axis) - y_groups)
+    assert distance <= other_distance + atol * np.sqrt(Y.size), path
 
 
 def check_on_every_path(name, Y, eta, axis):

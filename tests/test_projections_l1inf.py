@@ -20,6 +20,7 @@ from hypothesis.extra.numpy import arrays
 from skproj.projections import _l1inf, _l1inf_lists, _l1inf_strips, l1inf_norm, project_l1inf_ball
 
 from addresses import bits
+from references import groups_first
 
 
 @pytest.fixture(autouse=True, params=["short", "in-cache", "general"])
@@ -37,12 +38,6 @@ def kernel_path(request):
 
 # ----------------------------------------------------------------- references
 
-def _groups_first(Y, axis):
-    """The groups as the rows of a float64 array."""
-    Y = np.asarray(Y, dtype=np.float64)
-    return Y.T if axis == 0 else Y
-
-
 def _bisection_projection(Y, eta, axis):
     """(X, theta, mu) by bisection on theta, then the closed form.
 
@@ -50,7 +45,7 @@ def _bisection_projection(Y, eta, axis):
     with k_g = #{k : sum_{i<=k} a_(i) - k a_(k) < theta}, and
     mu_g(theta) = (S_k - theta)/k; sum_g mu_g(theta) decreases in theta.
     """
-    G = _groups_first(Y, axis)
+    G = groups_first(Y, axis)
     A = np.abs(G)
     maxima = A.max(axis=1, initial=0.0)
     if maxima.sum() <= eta:
@@ -663,7 +658,7 @@ def test_optimality_conditions_on_large_matrices(shape, kind):
     else:
         Y = rng.standard_cauchy(shape)
     for axis in (0, 1):
-        G = _groups_first(Y, axis)
+        G = groups_first(Y, axis)
         A = np.abs(G)
         sums = A.sum(axis=1)
         for share in (1e-3, 0.05, 0.5, 0.95):

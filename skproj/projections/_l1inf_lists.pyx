@@ -745,9 +745,9 @@ cdef Py_ssize_t band_violations(GroupLists* w, double theta, const double* band_
     cdef double mu
     for idx in range(w.n_active):
         g = w.active[idx]
-        mu = (w.above_sum[g] - theta) * w.inv_count[g]
         if band_low[g] == -INFINITY and band_high[g] == w.maxima[g]:
             continue
+        mu = (w.above_sum[g] - theta) * w.inv_count[g]
         if mu < band_low[g] * (1.0 - 1e-12) or mu > band_high[g] * (1.0 + 1e-12):
             failed[n_failed] = g
             n_failed += 1
