@@ -283,10 +283,12 @@ cdef bint _newton(const floating* sorted, const double* sums, Py_ssize_t n_group
     cdef Py_ssize_t count, next_count
     cdef int s
     global _shortcuts
-    count = _pass(sorted, sums, n_groups, n, every, theta[0], levels, seg, &p, &q, &above)
+    # (no levels from the first pass: a step's pass, or the factors it leaves
+    # in ``seg``, give those of theta^*)
+    count = _pass(sorted, sums, n_groups, n, every, theta[0], NULL, seg, &p, &q, &above)
     if q == 0.0:
         theta[0] = 0.0
-        count = _pass(sorted, sums, n_groups, n, every, 0.0, levels, seg, &p, &q, &above)
+        count = _pass(sorted, sums, n_groups, n, every, 0.0, NULL, seg, &p, &q, &above)
     for s in range(_MAX_STEPS):
         steps[0] += 1
         step = (p - eta) / q      # (q > 0: below theta^*, some group is not zero)
