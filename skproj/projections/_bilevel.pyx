@@ -49,7 +49,8 @@ from skproj.projections._streaming cimport (
 from skproj.projections._l1 cimport (
     SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
-    skp_fold512, skp_kept_factors, skp_panels_into_l1, skp_realign, skp_set_avx512,
+    skp_fold512, skp_kept_factors, skp_panels_into_l1, skp_realign, skp_rows_alias,
+    skp_set_avx512,
     skp_set_cpu_choices, skp_stream_fence,
     skp_write_short_rows_f32, skp_write_short_rows_f64, skp_write_strips512_f32,
     skp_write_strips512_f64, streams, streams_rows, write_row_simd, zero_result, zero_result_row,
@@ -150,7 +151,9 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
     # an Intel Xeon, the same measure, strips -> rows: 100 x 1000 2.58 ->
     # 2.07 and 2.84 -> 2.45, 500 x 500 2.58 -> 2.04 and 2.75 -> 2.26,
     # 30 x 1000 3.27 -> 2.71 and 3.95 -> 3.56, but 1000 x 100 2.50 -> 2.57
-    # and 2.84 -> 2.95; float64 100 x 1000 2.76 -> 2.21 and 2.22 -> 1.79).
+    # and 2.84 -> 2.95; float64 100 x 1000 2.76 -> 2.21 and 2.22 -> 1.79);
+    # and along the rows too where they lie a multiple of 2 KiB apart
+    # (skp_strips_suit: 64 x 1024 float32 5.6 -> 2.5 times a copy).
     if (not groups_are_rows and unit and simd and not stream
             and n_rows * n_cols * <Py_ssize_t> sizeof(floating) <= SKP_STRIP_BYTES):
         if floating is float:
@@ -1163,9 +1166,19 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     # is prefetched, 500 x 20000 and 640 x 15616, 1.01-1.04)
     cdef bint pairs = (packs and _pairs and skp_avx512_enabled() and (
         n_rows <= PAIR_ROWS or (large and not prefetches and _first_pairs)))
-    # (a matrix in L2 by pairs: each pair written from L1 as its taus are known)
+    # (a matrix in L2 by pairs: each pair written from L1 as its taus are known;
+    # not where the rows lie a multiple of 2 KiB apart, skp_rows_alias: issue
+    # 14, the Zen 5, float32 at 10, 50, 90 % of the norm, single calls
+    # interleaved, times a copy, pairs written as known / all at once: 64 x
+    # 1024 14.1 / 8.6, 13.3 / 7.4, 12.7 / 6.8; 128 x 1024 12.0 / 6.6, 11.8 /
+    # 5.7, 11.5 / 5.5; 100 x 1024 12.9 / 7.8, 12.4 / 6.6, 12.1 / 6.3; 32 x
+    # 2048 14.8 / 11.5, 13.5 / 9.7, 12.8 / 9.1; 64 x 512 9.8 / 8.3, 8.6 /
+    # 7.0, 8.2 / 6.7; elsewhere as known: 64 x 1040 6.1 / 6.5 at 50 %, 32 x
+    # 2000 7.7 / 8.5, 100 x 1000 6.3 / 6.5, 128 x 1000 5.4 / 5.1)
     cdef bint fused = (pairs and _fused and x.strides[1] == sizeof(floating)
-                       and n_rows * n_cols * itemsize <= WHOLE_BYTES)
+                       and n_rows * n_cols * itemsize <= WHOLE_BYTES
+                       and not skp_rows_alias(y.strides[0])
+                       and not skp_rows_alias(x.strides[0]))
     # (a matrix in cache by passes: every tau first, then one write along the rows)
     cdef bint whole = (by_passes and not fused and n_rows * n_cols * itemsize <= WHOLE_BYTES
                        and n_cols <= WHOLE_COLUMNS)

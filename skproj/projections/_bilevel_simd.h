@@ -1696,7 +1696,7 @@ SKP_AVX512 static void skp_shrink_panel512_f32(const float* src, ptrdiff_t src_s
 #define SKP_LOAD_TAIL(p) _mm512_maskz_loadu_ps(tail, (p))
 #define SKP_STORE_TAIL(p, v) _mm512_mask_storeu_ps((p), tail, (v))
     if (!stream && next == NULL && n_rows * width * (ptrdiff_t) sizeof(float) <= SKP_STRIP_BYTES) {
-        if (skp_strips)
+        if (skp_strips_suit(src_stride, dst_stride))
             skp_shrink_strips512_f32(src, src_stride, dst, dst_stride, n_rows, width, hi, lo);
         else
             skp_shrink_rows512_f32(src, src_stride, dst, dst_stride, n_rows, width, hi, lo);

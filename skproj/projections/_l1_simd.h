@@ -141,6 +141,27 @@ static int skp_avx512 = 0;
  * 300000 0.96-0.99; the Zen 5 took 1.0-1.2 times as long. */
 static int skp_strips = 0;
 static int skp_panels_into_l1 = 1;
+
+/* Whether rows ``stride`` bytes apart are a multiple of 2 KiB apart: a
+ * narrow part of each row (a strip, a panel, a pair of groups of columns)
+ * then falls, row after row, in the same one or two of L1's 64 sets (12
+ * ways), where the lines brought ahead of a write down the rows evict each
+ * other before their turn.  The writes down the rows go along the rows
+ * there instead (skp_strips_suit; _bilevel.pyx's fused pairs). */
+static inline int skp_rows_alias(ptrdiff_t stride) { return stride % 2048 == 0; }
+
+/* Whether the strips (skp_strips) suit a block whose rows lie ``src_stride``
+ * and ``dst_stride`` bytes apart: not where either is a multiple of 2 KiB
+ * (skp_rows_alias).  Issue 14, the Zen 5, bilevel_l1inf on float32 column
+ * groups at half the norm, single calls interleaved, strips / rows: rows of
+ * 4 KiB (1024 columns) 1.55-2.39 with 32-256 rows, of 8 KiB 1.71-2.23, of
+ * 16 KiB 1.53-1.89; of 2 KiB (512 columns) 1.05-1.25 but for 100 rows,
+ * 0.89; float64 rows of 4 KiB 1.68-1.98, of 2 KiB 1.02-1.31; but 0.86-0.99
+ * for float32 rows of 1000-1100 columns, 1536 columns (6 KiB) even
+ * (0.89-1.09). */
+static inline int skp_strips_suit(ptrdiff_t src_stride, ptrdiff_t dst_stride) {
+    return skp_strips && !skp_rows_alias(src_stride) && !skp_rows_alias(dst_stride);
+}
 /* Whether the column maxima and l1 norms of float32 fold with AVX-512
  * (skp_fold_rows512_f32), and long rows' maxima are taken with it
  * (skp_row_max512_f32, _f64), where skp_avx512 allows; a testing switch
@@ -2945,7 +2966,8 @@ SKP_AVX2 static inline void skp_write_row_f32(const float* src, float* dst, ptrd
  * registers down the rows (skp_write_strips512_f32/_f64): one load a store,
  * where the row loop loaded a level beside each value; the same operations,
  * so the same result.  Returns 0 (nothing written) as the row loop does, and
- * where the CPU prefers the rows (skp_strips). */
+ * where the CPU prefers the rows or the rows' strides do not suit them
+ * (skp_strips_suit). */
 #define SKP_WRITE_STRIP_VECTORS 4
 
 /* skp_write_row_f32 and _f64 with AVX-512F: the same operations, a cache
@@ -3105,7 +3127,7 @@ static inline int skp_write_strips512_##SUFFIX(const T* src, ptrdiff_t src_strid
                                                ptrdiff_t dst_stride, ptrdiff_t n_rows,   \
                                                ptrdiff_t n, int rescale,                \
                                                const T* levels) {                        \
-    if (!skp_avx512 || !skp_strips) return 0;                                            \
+    if (!skp_avx512 || !skp_strips_suit(src_stride, dst_stride)) return 0;              \
     skp_write_strips512_##SUFFIX##_unguarded(src, src_stride, dst, dst_stride, n_rows, n, \
                                              rescale, levels);                           \
     return 1;                                                                            \
