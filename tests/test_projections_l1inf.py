@@ -1045,6 +1045,40 @@ def test_in_cache_float32_short_row_groups_read_transposed():
         X, project_l1inf_ball(np.ascontiguousarray(Y.T), eta, axis=0).T)
 
 
+@pytest.mark.parametrize("shape", [(64, 1024), (100, 1024), (70, 2048), (64, 4096)])
+def test_in_cache_float32_columns_a_page_apart_read_from_a_spaced_copy(shape):
+    """Float32 column groups of 64 rows or more lying a multiple of 4 KiB
+    apart (power-of-two widths) are read by the in-cache path from a copy
+    whose rows lie a line further apart (``small_lanes_copy``): the same
+    bits, theta and levels as the same matrix with its rows padded apart
+    (read in place), at every SIMD level of the pass, and the reference's
+    projection; into a padded ``out`` too."""
+    rng = np.random.default_rng(37)
+    Y = (rng.standard_normal(shape) * rng.uniform(0.5, 3.0, shape[1])).astype(np.float32)
+    Y[:, 5::17] = np.round(Y[:, 5::17], 1)   # (ties)
+    padded = np.empty((shape[0], shape[1] + 16), dtype=np.float32)[:, :shape[1]]
+    padded[...] = Y
+    assert Y.strides[0] % 4096 == 0 and padded.strides[0] % 4096 != 0
+    for share in (0.1, 0.5):
+        eta = share * l1inf_norm(Y, axis=0)
+        expected, _, _ = _bisection_projection(Y, eta, 0)
+        for level in (2, 1, 0):
+            if _l1inf._set_testing(small_simd=level) != level:
+                _l1inf._set_testing()
+                continue
+            try:
+                X, theta, mu = project_l1inf_ball(Y, eta, axis=0, return_dual=True)
+                X_p, theta_p, mu_p = project_l1inf_ball(
+                    padded, eta, axis=0, return_dual=True,
+                    out=np.empty_like(padded.base)[:, :shape[1]])
+            finally:
+                _l1inf._set_testing()
+            np.testing.assert_array_equal(X, X_p)
+            assert theta == theta_p
+            np.testing.assert_array_equal(mu, mu_p)
+            np.testing.assert_allclose(X, expected, rtol=0, atol=3e-6 * np.abs(Y).max())
+
+
 @pytest.mark.parametrize("axis", [0, 1])
 def test_in_cache_float32_entries_whose_blocks_overflow(axis):
     """Float32 entries so large that 16 of them overflow a float32 sum (the

@@ -268,7 +268,7 @@ from skproj.projections._l1inf_lists cimport (
 from skproj.projections._l1inf_strips cimport (
     BRACKET_FEW_KEPT, N_PHASES, PHASE_GATHER, PHASE_HISTOGRAMS, PHASE_SOLVE, PHASE_SUMS,
     PHASE_WRITE, SMALL_DECLINED, bracket_eligible, bracket_project, first_levels, lap, now,
-    phase_seconds, small_norms, small_project, small_transposed, sums_by_blocks, time_phases,
+    phase_seconds, small_lanes_copy, small_norms, small_project, sums_by_blocks, time_phases,
     write_clipped,
 )
 from skproj.projections._l1inf_short cimport set_short, short_project
@@ -376,7 +376,8 @@ cdef bint _alloc_work(Work* w, Py_ssize_t n_groups, Py_ssize_t group_size) noexc
     w.block_first = -1
     w.column_count = NULL
     w.column_total = NULL
-    w.transposed = NULL
+    w.lanes_copy = NULL
+    w.copy_stride = 0
     if slab == NULL:
         return False
     w.gather_level = slab
@@ -402,7 +403,7 @@ cdef void _free_work(Work* w) noexcept nogil:
     free(w.block)
     free(w.column_count)
     free(w.column_total)
-    free(w.transposed)
+    free(w.lanes_copy)
 
 
 # ------------------------------------------------------------ step 3: gather
@@ -901,7 +902,7 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, double eta,
 
 cdef bint _sums_and_maxima(const floating[:, :] y, double* sums, double* maxima,
                            double* squares, bint groups_are_rows, bint in_cache=True,
-                           float* transposed=NULL) noexcept nogil:
+                           float* lanes_copy=NULL, Py_ssize_t copy_stride=0) noexcept nogil:
     """Step 1: every group's l1 norm and max (``stream_sums_and_maxima``); whether ``squares``.
 
     Column groups outside the in-cache path also get their sums of squares
@@ -920,11 +921,11 @@ cdef bint _sums_and_maxima(const floating[:, :] y, double* sums, double* maxima,
     Matrices for the in-cache path take its SIMD loops (``_l1inf_small.h``).
     """
     cdef Py_ssize_t i
-    # In cache: the SIMD loops of the in-cache path, on ``transposed`` where
+    # In cache: the SIMD loops of the in-cache path, into ``lanes_copy`` where
     # given (not ``in_cache``: the sums in double where they would sum by
     # blocks, ``sums_by_blocks``).
-    if (in_cache or not sums_by_blocks(y, groups_are_rows, transposed)) and small_norms(
-            y, groups_are_rows, sums, maxima, transposed):
+    if (in_cache or not sums_by_blocks(y, groups_are_rows, lanes_copy)) and small_norms(
+            y, groups_are_rows, sums, maxima, lanes_copy, copy_stride):
         return False
     if not (_avx2 and y.strides[1] == sizeof(floating)):
         stream_sums_and_maxima(y, sums, maxima, squares, groups_are_rows)
@@ -994,12 +995,12 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     # from them than step 1 loses, 0.15 -> 0.30 ns an entry on 100 x 100000
     # float32; 1000 x 10000 0.16 -> 0.18; nor where the dense regime takes
     # its passes without a sample)
-    w.transposed = small_transposed(y, groups_are_rows)
+    w.lanes_copy = small_lanes_copy(y, groups_are_rows, &w.copy_stride)
     lists.has_rms = _sums_and_maxima(
         y, lists.sums, lists.maxima,
         NULL if (bracket_eligible(y, groups_are_rows)
                  or passes_before_any_band(y, groups_are_rows)) else lists.rms,
-        groups_are_rows, True, w.transposed)
+        groups_are_rows, True, w.lanes_copy, w.copy_stride)
     clock = lap(PHASE_SUMS, clock)
     if not first_levels(lists.sums, lists.maxima, n_groups, mu, &total_max):
         # NaN or inf, or finite entries whose group sums overflow: the Python
@@ -1011,7 +1012,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     status = small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds, False, start)
     if status != SMALL_DECLINED:
         return status
-    if sums_by_blocks(y, groups_are_rows, w.transposed):
+    if sums_by_blocks(y, groups_are_rows, w.lanes_copy):
         # (the paths below take the sums in double)
         _sums_and_maxima(y, lists.sums, lists.maxima, NULL, groups_are_rows, False)
     if lists.has_rms:

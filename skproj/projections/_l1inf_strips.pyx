@@ -334,7 +334,7 @@ cdef int small_layout(const floating[:, :] y, bint groups_are_rows,
 
 # Float32 groups of the groups layout in cache of at most this many entries,
 # in a matrix of at most this many bytes, are read transposed by the in-cache
-# path (``small_transposed``).  Issue 14, an Intel Xeon, times a copy at
+# path (``small_lanes_copy``).  Issue 14, an Intel Xeon, times a copy at
 # 10/50/90 % of the norm, float32 row groups: 200 x 256 7.8/8.5/6.9 ->
 # 5.8-7.3/6.3-7.6/5.9-7.0, 4000 x 64 (1 MB) 11.7-12.9/12.9-14.4/9.2-10.6 ->
 # 7.6-8.5/7.7-8.5/6.8-7.5; but longer groups lose (784 x 300 6.8/7.6/5.7 ->
@@ -345,48 +345,86 @@ cdef int small_layout(const floating[:, :] y, bint groups_are_rows,
 # 5.4-5.5).
 cdef Py_ssize_t _TRANSPOSED_MAX_LENGTH = 256
 cdef Py_ssize_t _TRANSPOSED_MAX_BYTES = 1 << 20
+# Float32 column groups in cache of at least this many rows, rows a multiple
+# of 4 KiB apart, in a matrix of at most _SPACED_MAX_BYTES, are read by the
+# in-cache path from a copy whose rows lie a line further apart
+# (``small_lanes_copy``).  Rows a page apart put a strip's lines, row after
+# row, in one of L1's 64 sets (12 ways): every pass's lines, and those the
+# pass brings ahead, evicted each other.  Issue 14, an AMD Zen 5, the exact
+# ball at 10 and 50 % of the norm, single calls interleaved, times a copy,
+# the matrix as given / its rows 64 bytes apart (before this copy): 64 x
+# 1024 13.2 / 9.8, 15.3 / 10.6; 128 x 1024 8.7 / 5.2, 10.5 / 6.2; 256 x 1024
+# 7.7 / 3.3, 9.1 / 4.1; 64 x 4096 8.6 / 4.9, 11.0 / 6.0; 512 x 1024 7.4 /
+# 4.4, 8.9 / 5.3; but rows 2 KiB apart gained less than the copy costs (256
+# x 512 6.6 / 6.2), and so did shorter columns (32 x 4096 12.9 / 11.6; 16 x
+# 4096, 16 x 1024 and 8 x 4096 1.1-1.2 times as long).
+cdef Py_ssize_t _SPACED_MIN_ROWS = 64
+cdef Py_ssize_t _SPACED_MAX_BYTES = 1 << 20
 
 
-cdef float* small_transposed(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
-    """Room for float32 short groups of the groups layout in cache in the lanes layout; else NULL.
+cdef float* small_lanes_copy(const floating[:, :] y, bint groups_are_rows,
+                             Py_ssize_t* copy_stride) noexcept nogil:
+    """Room for the in-cache path's float32 copy of ``y`` in the lanes layout; else NULL.
 
-    ``malloc``'d (the caller frees it), for a copy with entry i of group g at
-    ``i * n_groups + g`` that step 1 (``small_norms``) makes as it reads
-    ``y``, and that the passes of the in-cache path (``small_project``) read
-    as column groups.  The groups layout's pass takes one group at a time, whose
-    bookkeeping (four horizontal reductions, the sums in double) outweighs
-    the reads of a group of 100 (issue 14, 1000 x 100 float32 row groups at
-    half the norm: step 1 22 us and the solve 76 us where 100 x 1000 column
-    groups take 7 and 31).  The same at every SIMD level (so the same bits);
-    NULL too where memory runs out (the groups layout then).
-    """
-    cdef Py_ssize_t stride
-    cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
-    cdef Py_ssize_t length = y.shape[1] if groups_are_rows else y.shape[0]
-    if (floating is double or small_layout(y, groups_are_rows, &stride) != SMALL_GROUPS
-            or length > _TRANSPOSED_MAX_LENGTH or n_groups < SKP_SMALL_STRIP
-            or n_groups * length * sizeof(float) > _TRANSPOSED_MAX_BYTES):
-        return NULL
-    return <float*> malloc(n_groups * length * sizeof(float))
-
-
-cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums,
-                      double* maxima, float* transposed) noexcept nogil:
-    """Step 1 by the SIMD loops of the in-cache path; False (nothing done) where they do not run.
-
-    They take the matrices in cache (float32 groups of the groups layout
-    into ``transposed``, ``small_transposed``, where it is not NULL), and
-    long contiguous float32 groups.
-    Float32 column groups in cache are summed as the in-cache path's passes
-    sum them, by blocks of rows (``sums_by_blocks``).
+    ``malloc``'d (the caller frees it), for a copy that step 1
+    (``small_norms``) makes as it reads ``y``, and that the passes of the
+    in-cache path (``small_project``) read as column groups, rows
+    ``copy_stride[0]`` bytes apart.  Short groups of the groups layout,
+    transposed, entry i of group g at ``i * n_groups + g``: the groups
+    layout's pass takes one group at a time, whose bookkeeping (four
+    horizontal reductions, the sums in double) outweighs the reads of a
+    group of 100 (issue 14, 1000 x 100 float32 row groups at half the norm:
+    step 1 22 us and the solve 76 us where 100 x 1000 column groups take 7
+    and 31).  Column groups whose rows lie a multiple of 4 KiB apart, each
+    row copied a line further from the last (_SPACED_MIN_ROWS).  The same
+    values at every SIMD level (so the same bits); NULL too where memory
+    runs out (``y`` itself then).
     """
     cdef Py_ssize_t stride
     cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
     cdef Py_ssize_t length = y.shape[1] if groups_are_rows else y.shape[0]
     cdef int layout = small_layout(y, groups_are_rows, &stride)
-    if transposed != NULL:
+    if floating is double:
+        return NULL
+    if (layout == SMALL_LANES and stride % 4096 == 0 and length >= _SPACED_MIN_ROWS
+            and length * stride <= _SPACED_MAX_BYTES):
+        copy_stride[0] = (n_groups * sizeof(float) + 63) // 64 * 64 + 64
+        if copy_stride[0] % 2048 == 0:
+            copy_stride[0] += 64
+        return <float*> malloc(length * copy_stride[0])
+    if (layout != SMALL_GROUPS or length > _TRANSPOSED_MAX_LENGTH
+            or n_groups < SKP_SMALL_STRIP
+            or n_groups * length * sizeof(float) > _TRANSPOSED_MAX_BYTES):
+        return NULL
+    copy_stride[0] = n_groups * sizeof(float)
+    return <float*> malloc(n_groups * length * sizeof(float))
+
+
+cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums,
+                      double* maxima, float* lanes_copy, Py_ssize_t copy_stride) noexcept nogil:
+    """Step 1 by the SIMD loops of the in-cache path; False (nothing done) where they do not run.
+
+    They take the matrices in cache (into ``lanes_copy``, rows
+    ``copy_stride`` bytes apart, ``small_lanes_copy``, where it is not
+    NULL: float32 groups of the groups layout transposed, column groups
+    copied), and long contiguous float32 groups.
+    Float32 column groups in cache are summed as the in-cache path's passes
+    sum them, by blocks of rows (``sums_by_blocks``).
+    """
+    cdef Py_ssize_t stride, i
+    cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
+    cdef Py_ssize_t length = y.shape[1] if groups_are_rows else y.shape[0]
+    cdef int layout = small_layout(y, groups_are_rows, &stride)
+    if lanes_copy != NULL and layout == SMALL_LANES:
+        # (the copy's rows read as the pass reads them: the same sums)
+        for i in range(length):
+            memcpy(<char*> lanes_copy + i * copy_stride, &y[i, 0], n_groups * sizeof(float))
+        skp_small_norms_f32(lanes_copy, length, n_groups, copy_stride, sums, maxima,
+                            _small_simd)
+        return True
+    if lanes_copy != NULL:
         skp_small_transpose_norms_f32(<const float*> &y[0, 0], n_groups, length, stride,
-                                      transposed, sums, maxima, _small_simd)
+                                      lanes_copy, sums, maxima, _small_simd)
         return True
     if (layout == 0 and _small_on and floating is float and length >= _GROUP_NORMS_MIN_LENGTH
             and _pass_layout(y, groups_are_rows, &stride) == SMALL_GROUPS):
@@ -430,18 +468,18 @@ cdef bint _blocks_fit(const GroupLists* lists, int layout, bint single) noexcept
 
 
 cdef bint sums_by_blocks(const floating[:, :] y, bint groups_are_rows,
-                         const float* transposed) noexcept nogil:
+                         const float* lanes_copy) noexcept nogil:
     """Whether ``small_norms`` sums the groups by float32 blocks of rows (``_l1inf_small.h``).
 
-    Float32 column groups of contiguous rows in cache, or groups
-    ``transposed`` into them (not NULL): step 1 is then a pass at level 0 of
+    Float32 column groups of contiguous rows in cache, or groups copied into
+    them (``lanes_copy`` not NULL): step 1 is then a pass at level 0 of
     the in-cache path, at about a read's speed (with the sums' conversions
     to double at every entry it took a third longer: issue 14, 100 x 1000
     float32 8.8 -> 6.5-6.8 us, a copy 7.5).  The other paths, where the
     in-cache one declines, take step 1 again in double.
     """
     cdef Py_ssize_t stride
-    return floating is float and (transposed != NULL
+    return floating is float and (lanes_copy != NULL
                                   or small_layout(y, groups_are_rows, &stride) == SMALL_LANES)
 
 
@@ -785,8 +823,8 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
     """Steps 2-5 for a matrix in cache, by SIMD passes over the groups (see above).
 
     Needs the sums and maxima of step 1 (``y`` not inside the ball).  The
-    passes read ``w.transposed`` in the lanes layout where it is not NULL
-    (``small_transposed``).  ``any_size``: a matrix out of cache too, each
+    passes read ``w.lanes_copy`` in the lanes layout where it is not NULL
+    (``small_lanes_copy``).  ``any_size``: a matrix out of cache too, each
     pass then a read of it from memory (the dense regime's fallback where
     its bands would be wide, or a matrix of mostly zeros has none:
     ``_l1inf._project_into``).  ``start`` (NULL: none): a nearby problem's
@@ -818,9 +856,9 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
     cdef double clock = now()
     cdef Py_ssize_t ahead = (_CACHED_AHEAD_ROWS if group_size >= _CACHED_AHEAD_MIN_ROWS
                              else 0)
-    if w.transposed != NULL:
-        layout, stride = SMALL_LANES, n_groups * sizeof(float)
-        source = <const floating*> w.transposed
+    if w.lanes_copy != NULL:
+        layout, stride = SMALL_LANES, w.copy_stride
+        source = <const floating*> w.lanes_copy
     if layout == 0 or not _blocks_fit(lists, layout, floating is float):
         return SMALL_DECLINED
     # Start: the mean-shift model where it suits (``_mean_shift_start``), else
@@ -846,7 +884,7 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
         n_listed += 1
         g += SKP_SMALL_STRIP if layout == SMALL_LANES else 1
     for p in range(_SMALL_MAX_PASSES):
-        if any_size and _prefetch_passes and layout == SMALL_LANES and w.transposed == NULL:
+        if any_size and _prefetch_passes and layout == SMALL_LANES and w.lanes_copy == NULL:
             _small_pass_ahead(source, stride, n_groups, group_size, listed, n_listed, level,
                               counts, sums, above_min, below_max, True)
         else:
