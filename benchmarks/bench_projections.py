@@ -20,7 +20,9 @@ float64 and float32, the tables of issue 14:
 5. the per-call time of every projection on 100 x 1000 float32 NumPy arrays
    and torch tensors / copy, and where the time of a call goes (kernel,
    validation and dispatch, allocation of the result); then the exact ball
-   after an optimizer's step, cold and warm-started (``warm_table``);
+   after an optimizer's step, cold and warm-started (``warm_table``); then
+   every projection on matrices in cache of power-of-two widths, beside
+   slightly wider ones (``widths_table``, alone with ``--widths``);
 6. with ``--avx512`` alone, on a CPU with AVX-512: every projection with an
    AVX-512 loop, its time with those loops / with the AVX2 ones, in one
    process (the modules' testing hooks switch them).
@@ -270,6 +272,36 @@ def small_table(shape, rng, rounds=600):
     print()
 
 
+WIDTH_SHAPES = ((64, 1024), (64, 1040), (128, 1024), (128, 1040), (256, 1024), (256, 1040),
+                (64, 4096), (64, 4112))
+
+
+def widths_table(rng, shapes=WIDTH_SHAPES, dtypes=DTYPES, rounds=200):
+    """Print time / np.copyto of every projection (column groups, at half its
+    norm) on matrices in cache of power-of-two widths, each beside one whose
+    rows are 16 entries longer: rows a multiple of 4 KiB apart put a column's
+    lines, row after row, in one of L1's sets (``skp_rows_alias``)."""
+    print("Power-of-two widths in cache (column groups, half of each norm): time / np.copyto")
+    print("(single calls interleaved with the copy, tenth percentiles)")
+    names = [name for name, _, _ in _small_calls()]
+    header = f"{'shape':<12}{'dtype':<9}{'copy us':>8}" + "".join(
+        f"{name.replace('project_', '').replace('bilevel_', 'b'):>10}" for name in names)
+    print(header)
+    print("-" * len(header))
+    for dtype in dtypes:
+        for shape in shapes:
+            Y = rng.standard_normal(shape).astype(dtype)
+            out = empty_aligned_like(Y)
+            calls = [lambda: np.copyto(out, Y)] + [
+                functools.partial(project, Y, radius_of(Y), out=out)
+                for _, project, radius_of in _small_calls()]
+            times = low_times(calls, rounds=rounds)
+            print(f"{'x'.join(map(str, shape)):<12}{np.dtype(dtype).name:<9}"
+                  f"{times[0] * 1e6:>8.1f}" + "".join(f"{t / times[0]:>10.2f}"
+                                                      for t in times[1:]))
+    print()
+
+
 def warm_table(rng, rounds=300):
     """The exact ball after an optimizer's step, cold and from the last levels.
 
@@ -442,6 +474,8 @@ def main(argv=None):
                         help="only the per-call table on 100 x 1000 float32 (small_table)")
     parser.add_argument("--dtype", choices=("float64", "float32"),
                         help="with --l1inf or --bilevel: one dtype")
+    parser.add_argument("--widths", action="store_true",
+                        help="only the power-of-two widths table (widths_table)")
     parser.add_argument("--avx512", action="store_true",
                         help="only the AVX-512 / AVX2 table (a CPU with AVX-512)")
     args = parser.parse_args(argv)
@@ -456,6 +490,10 @@ def main(argv=None):
         return
     if args.avx512:
         avx512_table(rng, rounds=60 if args.quick else 200)
+        print(conditions())
+        return
+    if args.widths:
+        widths_table(rng, dtypes=dtypes, rounds=60 if args.quick else 200)
         print(conditions())
         return
     if args.small:
@@ -486,6 +524,7 @@ def main(argv=None):
         return
     small_table((100, 1000), rng)
     warm_table(rng, rounds=100 if args.quick else 300)
+    widths_table(rng, rounds=60 if args.quick else 200)
     l1_table(10 ** 5 if args.quick else 10 ** 7, rng)
     for entries, draw in HEAVY_TAILS.items():
         l1_table(10 ** 5 if args.quick else 10 ** 7, rng, entries=entries, draw=draw)
