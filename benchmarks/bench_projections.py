@@ -285,7 +285,7 @@ def widths_table(rng, shapes=WIDTH_SHAPES, dtypes=DTYPES, rounds=200):
     print("(single calls interleaved with the copy, tenth percentiles)")
     names = [name for name, _, _ in _small_calls()]
     header = f"{'shape':<12}{'dtype':<9}{'copy us':>8}" + "".join(
-        f"{name.replace('project_', '').replace('bilevel_', 'b'):>10}" for name in names)
+        f"{name.replace('project_', '').replace('bilevel_', 'b'):>11}" for name in names)
     print(header)
     print("-" * len(header))
     for dtype in dtypes:
@@ -297,7 +297,7 @@ def widths_table(rng, shapes=WIDTH_SHAPES, dtypes=DTYPES, rounds=200):
                 for _, project, radius_of in _small_calls()]
             times = low_times(calls, rounds=rounds)
             print(f"{'x'.join(map(str, shape)):<12}{np.dtype(dtype).name:<9}"
-                  f"{times[0] * 1e6:>8.1f}" + "".join(f"{t / times[0]:>10.2f}"
+                  f"{times[0] * 1e6:>8.1f}" + "".join(f"{t / times[0]:>11.2f}"
                                                       for t in times[1:]))
     print()
 
