@@ -1045,7 +1045,7 @@ def test_in_cache_float32_short_row_groups_read_transposed():
         X, project_l1inf_ball(np.ascontiguousarray(Y.T), eta, axis=0).T)
 
 
-@pytest.mark.parametrize("shape", [(64, 1024), (100, 1024), (70, 2048), (64, 4096)])
+@pytest.mark.parametrize("shape", [(64, 1024), (100, 1024), (70, 2048), (64, 4096), (600, 1024)])
 def test_in_cache_float32_columns_a_page_apart_read_from_a_spaced_copy(shape):
     """Float32 column groups of 64 rows or more lying a multiple of 4 KiB
     apart (power-of-two widths) are read by the in-cache path from a copy

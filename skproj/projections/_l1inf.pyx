@@ -211,7 +211,10 @@ groups of a row-major matrix a block of columns of at most 1 MiB), the gathered
 entries (8 bytes each, plus a 4-byte group index and one bucketing copy for
 column groups of a row-major matrix; grown on demand, at most the candidate
 groups' entries), and one scratch vector of the group length.  The matrix
-itself is never copied.  Work memory is kept from one call to the next
+itself is copied only by the in-cache path, in float32 (``small_lanes_copy``):
+short row groups transposed (at most 1 MiB), and column groups whose rows
+lie a multiple of 4 KiB apart, a line further apart (at most 8 MiB, a
+matrix in cache).  Work memory is kept from one call to the next
 (``_scratch_cache.h``): returned to the system, it would cost a page fault
 per page at every call.
 

@@ -345,21 +345,26 @@ cdef int small_layout(const floating[:, :] y, bint groups_are_rows,
 # 5.4-5.5).
 cdef Py_ssize_t _TRANSPOSED_MAX_LENGTH = 256
 cdef Py_ssize_t _TRANSPOSED_MAX_BYTES = 1 << 20
-# Float32 column groups in cache of at least this many rows, rows a multiple
-# of 4 KiB apart, in a matrix of at most _SPACED_MAX_BYTES, are read by the
-# in-cache path from a copy whose rows lie a line further apart
+# Float32 column groups of at least this many rows whose rows lie a multiple
+# of 4 KiB apart, in a matrix the in-cache path takes (_SMALL_MAX_BYTES), are
+# read by it from a copy whose rows lie a line further apart
 # (``small_lanes_copy``).  Rows a page apart put a strip's lines, row after
 # row, in one of L1's 64 sets (12 ways): every pass's lines, and those the
 # pass brings ahead, evicted each other.  Issue 14, an AMD Zen 5, the exact
-# ball at 10 and 50 % of the norm, single calls interleaved, times a copy,
-# the matrix as given / its rows 64 bytes apart (before this copy): 64 x
-# 1024 13.2 / 9.8, 15.3 / 10.6; 128 x 1024 8.7 / 5.2, 10.5 / 6.2; 256 x 1024
-# 7.7 / 3.3, 9.1 / 4.1; 64 x 4096 8.6 / 4.9, 11.0 / 6.0; 512 x 1024 7.4 /
-# 4.4, 8.9 / 5.3; but rows 2 KiB apart gained less than the copy costs (256
-# x 512 6.6 / 6.2), and so did shorter columns (32 x 4096 12.9 / 11.6; 16 x
-# 4096, 16 x 1024 and 8 x 4096 1.1-1.2 times as long).
+# ball at 10 and 50 % of the norm, times a copy, single calls interleaved
+# in cache, the matrix as given / its rows 64 bytes apart (before this
+# copy): 64 x 1024 13.2 / 9.8, 15.3 / 10.6; 128 x 1024 8.7 / 5.2, 10.5 /
+# 6.2; 256 x 1024 7.7 / 3.3, 9.1 / 4.1; 64 x 4096 8.6 / 4.9, 11.0 / 6.0.
+# Beyond L2, the best of three, without / with this copy: 512 x 1024 6.5 /
+# 4.8, 7.8 / 5.5; 1024 x 1024 6.9 / 5.2, 6.6 / 6.1; 2048 x 1024 9.8 / 5.9,
+# 11.3 / 6.6; 768-1040 x 1024 7.2-10.5 / 5.0-5.3, 9.1-12.8 / 5.7-6.2;
+# 640-1016 x 2048 7.2-10.8 / 4.8-7.5, 8.1-13.1 / 5.4-8.2 (without it, the
+# time moved with the draw: 1000 x 2048 4.9-8.3 at 10 %).  Rows 2 KiB apart
+# gained less than the copy costs (256 x 512 6.6 / 6.2 padded), and so did
+# shorter columns (32 x 4096 12.9 / 11.6; 16 x 4096, 16 x 1024 and 8 x
+# 4096 1.1-1.2 times as long padded), and float64 (rows of 4 KiB padded
+# gained 1.0-1.6 copies, a copy's worth).
 cdef Py_ssize_t _SPACED_MIN_ROWS = 64
-cdef Py_ssize_t _SPACED_MAX_BYTES = 1 << 20
 
 
 cdef float* small_lanes_copy(const floating[:, :] y, bint groups_are_rows,
@@ -386,8 +391,7 @@ cdef float* small_lanes_copy(const floating[:, :] y, bint groups_are_rows,
     cdef int layout = small_layout(y, groups_are_rows, &stride)
     if floating is double:
         return NULL
-    if (layout == SMALL_LANES and stride % 4096 == 0 and length >= _SPACED_MIN_ROWS
-            and length * stride <= _SPACED_MAX_BYTES):
+    if layout == SMALL_LANES and stride % 4096 == 0 and length >= _SPACED_MIN_ROWS:
         copy_stride[0] = (n_groups * sizeof(float) + 63) // 64 * 64 + 64
         if copy_stride[0] % 2048 == 0:
             copy_stride[0] += 64
