@@ -1045,18 +1045,21 @@ def test_in_cache_float32_short_row_groups_read_transposed():
         X, project_l1inf_ball(np.ascontiguousarray(Y.T), eta, axis=0).T)
 
 
-@pytest.mark.parametrize("shape", [(64, 1024), (100, 1024), (70, 2048), (64, 4096), (600, 1024)])
-def test_in_cache_float32_columns_a_page_apart_read_from_a_spaced_copy(shape):
-    """Float32 column groups of 64 rows or more lying a multiple of 4 KiB
-    apart (power-of-two widths) are read by the in-cache path from a copy
-    whose rows lie a line further apart (``small_lanes_copy``): the same
-    bits, theta and levels as the same matrix with its rows padded apart
-    (read in place), at every SIMD level of the pass, and the reference's
+@pytest.mark.parametrize("dtype, shape", [
+    (np.float32, (64, 1024)), (np.float32, (100, 1024)), (np.float32, (70, 2048)),
+    (np.float32, (64, 4096)), (np.float32, (600, 1024)), (np.float64, (64, 512)),
+    (np.float64, (90, 1024))])
+def test_in_cache_columns_a_page_apart_read_from_a_spaced_copy(dtype, shape):
+    """Column groups of 64 rows or more lying a multiple of 4 KiB apart
+    (power-of-two widths) are read by the in-cache path from a copy whose
+    rows lie a line further apart (``small_lanes_copy``): the same bits,
+    theta and levels as the same matrix with its rows padded apart (read in
+    place), at every SIMD level of the pass, and the reference's
     projection; into a padded ``out`` too."""
     rng = np.random.default_rng(37)
-    Y = (rng.standard_normal(shape) * rng.uniform(0.5, 3.0, shape[1])).astype(np.float32)
+    Y = (rng.standard_normal(shape) * rng.uniform(0.5, 3.0, shape[1])).astype(dtype)
     Y[:, 5::17] = np.round(Y[:, 5::17], 1)   # (ties)
-    padded = np.empty((shape[0], shape[1] + 16), dtype=np.float32)[:, :shape[1]]
+    padded = np.empty((shape[0], shape[1] + 16), dtype=dtype)[:, :shape[1]]
     padded[...] = Y
     assert Y.strides[0] % 4096 == 0 and padded.strides[0] % 4096 != 0
     for share in (0.1, 0.5):
@@ -1076,7 +1079,9 @@ def test_in_cache_float32_columns_a_page_apart_read_from_a_spaced_copy(shape):
             np.testing.assert_array_equal(X, X_p)
             assert theta == theta_p
             np.testing.assert_array_equal(mu, mu_p)
-            np.testing.assert_allclose(X, expected, rtol=0, atol=3e-6 * np.abs(Y).max())
+            np.testing.assert_allclose(X, expected, rtol=0,
+                                       atol=(3e-6 if dtype == np.float32 else 1e-12)
+                                       * np.abs(Y).max())
 
 
 @pytest.mark.parametrize("axis", [0, 1])

@@ -211,7 +211,7 @@ groups of a row-major matrix a block of columns of at most 1 MiB), the gathered
 entries (8 bytes each, plus a 4-byte group index and one bucketing copy for
 column groups of a row-major matrix; grown on demand, at most the candidate
 groups' entries), and one scratch vector of the group length.  The matrix
-itself is copied only by the in-cache path, in float32 (``small_lanes_copy``):
+itself is copied only by the in-cache path (``small_lanes_copy``): float32
 short row groups transposed (at most 1 MiB), and column groups whose rows
 lie a multiple of 4 KiB apart, a line further apart (at most 8 MiB, a
 matrix in cache).  Work memory is kept from one call to the next
@@ -905,7 +905,7 @@ cdef int _project(const floating[:, :] y, floating[:, :] x, double eta,
 
 cdef bint _sums_and_maxima(const floating[:, :] y, double* sums, double* maxima,
                            double* squares, bint groups_are_rows, bint in_cache=True,
-                           float* lanes_copy=NULL, Py_ssize_t copy_stride=0) noexcept nogil:
+                           void* lanes_copy=NULL, Py_ssize_t copy_stride=0) noexcept nogil:
     """Step 1: every group's l1 norm and max (``stream_sums_and_maxima``); whether ``squares``.
 
     Column groups outside the in-cache path also get their sums of squares

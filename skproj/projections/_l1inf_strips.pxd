@@ -41,12 +41,12 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
                         bint groups_are_rows) noexcept nogil
 cdef int small_layout(const floating[:, :] y, bint groups_are_rows,
                       Py_ssize_t* stride) noexcept nogil
-cdef float* small_lanes_copy(const floating[:, :] y, bint groups_are_rows,
-                             Py_ssize_t* copy_stride) noexcept nogil
+cdef void* small_lanes_copy(const floating[:, :] y, bint groups_are_rows,
+                            Py_ssize_t* copy_stride) noexcept nogil
 cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums,
-                      double* maxima, float* lanes_copy, Py_ssize_t copy_stride) noexcept nogil
+                      double* maxima, void* lanes_copy, Py_ssize_t copy_stride) noexcept nogil
 cdef bint sums_by_blocks(const floating[:, :] y, bint groups_are_rows,
-                         const float* lanes_copy) noexcept nogil
+                         const void* lanes_copy) noexcept nogil
 cdef bint passes_along_rows(const floating[:, :] y, bint groups_are_rows) noexcept nogil
 cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
                        bint groups_are_rows, Work* w, double* mu, double* theta_out,

@@ -345,31 +345,32 @@ cdef int small_layout(const floating[:, :] y, bint groups_are_rows,
 # 5.4-5.5).
 cdef Py_ssize_t _TRANSPOSED_MAX_LENGTH = 256
 cdef Py_ssize_t _TRANSPOSED_MAX_BYTES = 1 << 20
-# Float32 column groups of at least this many rows whose rows lie a multiple
-# of 4 KiB apart, in a matrix the in-cache path takes (_SMALL_MAX_BYTES), are
+# Column groups of at least this many rows whose rows lie a multiple of 4
+# KiB apart, in a matrix the in-cache path takes (_SMALL_MAX_BYTES), are
 # read by it from a copy whose rows lie a line further apart
 # (``small_lanes_copy``).  Rows a page apart put a strip's lines, row after
 # row, in one of L1's 64 sets (12 ways): every pass's lines, and those the
 # pass brings ahead, evicted each other.  Issue 14, an AMD Zen 5, the exact
-# ball at 10 and 50 % of the norm, times a copy, single calls interleaved
-# in cache, the matrix as given / its rows 64 bytes apart (before this
-# copy): 64 x 1024 13.2 / 9.8, 15.3 / 10.6; 128 x 1024 8.7 / 5.2, 10.5 /
-# 6.2; 256 x 1024 7.7 / 3.3, 9.1 / 4.1; 64 x 4096 8.6 / 4.9, 11.0 / 6.0.
-# Beyond L2, the best of three, without / with this copy: 512 x 1024 6.5 /
-# 4.8, 7.8 / 5.5; 1024 x 1024 6.9 / 5.2, 6.6 / 6.1; 2048 x 1024 9.8 / 5.9,
-# 11.3 / 6.6; 768-1040 x 1024 7.2-10.5 / 5.0-5.3, 9.1-12.8 / 5.7-6.2;
-# 640-1016 x 2048 7.2-10.8 / 4.8-7.5, 8.1-13.1 / 5.4-8.2 (without it, the
-# time moved with the draw: 1000 x 2048 4.9-8.3 at 10 %).  Rows 2 KiB apart
-# gained less than the copy costs (256 x 512 6.6 / 6.2 padded), and so did
-# shorter columns (32 x 4096 12.9 / 11.6; 16 x 4096, 16 x 1024 and 8 x
-# 4096 1.1-1.2 times as long padded), and float64 (rows of 4 KiB padded
-# gained 1.0-1.6 copies, a copy's worth).
+# ball at 10 and 50 % of the norm, times a copy, float32, single calls
+# interleaved in cache, the matrix as given / its rows 64 bytes apart
+# (before this copy): 64 x 1024 13.2 / 9.8, 15.3 / 10.6; 128 x 1024 8.7 /
+# 5.2, 10.5 / 6.2; 256 x 1024 7.7 / 3.3, 9.1 / 4.1; 64 x 4096 8.6 / 4.9,
+# 11.0 / 6.0.  Beyond L2, the best of three, without / with this copy: 512
+# x 1024 6.5 / 4.8, 7.8 / 5.5; 1024 x 1024 6.9 / 5.2, 6.6 / 6.1; 2048 x 1024
+# 9.8 / 5.9, 11.3 / 6.6; 768-1040 x 1024 7.2-10.5 / 5.0-5.3, 9.1-12.8 /
+# 5.0-6.2; 640-1016 x 2048 7.2-10.8 / 4.8-7.5, 8.1-13.1 / 5.4-8.2 (without
+# it, the time moved with the draw: 1000 x 2048 4.9-8.3 at 10 %).  float64,
+# the same measure: 64-256 x 512 and 1024 and 512-1024 x 1024 0.85-1.0 of
+# the time (128 x 1024 4.45 / 4.04, 5.55 / 4.67; 256 x 512 4.39 / 3.71,
+# 5.36 / 4.35).  Rows 2 KiB apart gained less than the copy costs (float32
+# 256 x 512 6.6 / 6.2 padded), and so did shorter columns (32 x 4096 12.9 /
+# 11.6; 16 x 4096, 16 x 1024 and 8 x 4096 1.1-1.2 times as long padded).
 cdef Py_ssize_t _SPACED_MIN_ROWS = 64
 
 
-cdef float* small_lanes_copy(const floating[:, :] y, bint groups_are_rows,
-                             Py_ssize_t* copy_stride) noexcept nogil:
-    """Room for the in-cache path's float32 copy of ``y`` in the lanes layout; else NULL.
+cdef void* small_lanes_copy(const floating[:, :] y, bint groups_are_rows,
+                            Py_ssize_t* copy_stride) noexcept nogil:
+    """Room for the in-cache path's copy of ``y`` in the lanes layout; else NULL.
 
     ``malloc``'d (the caller frees it), for a copy that step 1
     (``small_norms``) makes as it reads ``y``, and that the passes of the
@@ -380,32 +381,30 @@ cdef float* small_lanes_copy(const floating[:, :] y, bint groups_are_rows,
     horizontal reductions, the sums in double) outweighs the reads of a
     group of 100 (issue 14, 1000 x 100 float32 row groups at half the norm:
     step 1 22 us and the solve 76 us where 100 x 1000 column groups take 7
-    and 31).  Column groups whose rows lie a multiple of 4 KiB apart, each
-    row copied a line further from the last (_SPACED_MIN_ROWS).  The same
-    values at every SIMD level (so the same bits); NULL too where memory
-    runs out (``y`` itself then).
+    and 31); float32 only.  Column groups whose rows lie a multiple of 4 KiB
+    apart, each row copied a line further from the last (_SPACED_MIN_ROWS),
+    in the input's precision.  The same values at every SIMD level (so the
+    same bits); NULL too where memory runs out (``y`` itself then).
     """
     cdef Py_ssize_t stride
     cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
     cdef Py_ssize_t length = y.shape[1] if groups_are_rows else y.shape[0]
     cdef int layout = small_layout(y, groups_are_rows, &stride)
-    if floating is double:
-        return NULL
     if layout == SMALL_LANES and stride % 4096 == 0 and length >= _SPACED_MIN_ROWS:
-        copy_stride[0] = (n_groups * sizeof(float) + 63) // 64 * 64 + 64
+        copy_stride[0] = (n_groups * sizeof(floating) + 63) // 64 * 64 + 64
         if copy_stride[0] % 2048 == 0:
             copy_stride[0] += 64
-        return <float*> malloc(length * copy_stride[0])
-    if (layout != SMALL_GROUPS or length > _TRANSPOSED_MAX_LENGTH
+        return malloc(length * copy_stride[0])
+    if (floating is double or layout != SMALL_GROUPS or length > _TRANSPOSED_MAX_LENGTH
             or n_groups < SKP_SMALL_STRIP
             or n_groups * length * sizeof(float) > _TRANSPOSED_MAX_BYTES):
         return NULL
     copy_stride[0] = n_groups * sizeof(float)
-    return <float*> malloc(n_groups * length * sizeof(float))
+    return malloc(n_groups * length * sizeof(float))
 
 
 cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums,
-                      double* maxima, float* lanes_copy, Py_ssize_t copy_stride) noexcept nogil:
+                      double* maxima, void* lanes_copy, Py_ssize_t copy_stride) noexcept nogil:
     """Step 1 by the SIMD loops of the in-cache path; False (nothing done) where they do not run.
 
     They take the matrices in cache (into ``lanes_copy``, rows
@@ -422,13 +421,17 @@ cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums
     if lanes_copy != NULL and layout == SMALL_LANES:
         # (the copy's rows read as the pass reads them: the same sums)
         for i in range(length):
-            memcpy(<char*> lanes_copy + i * copy_stride, &y[i, 0], n_groups * sizeof(float))
-        skp_small_norms_f32(lanes_copy, length, n_groups, copy_stride, sums, maxima,
-                            _small_simd)
+            memcpy(<char*> lanes_copy + i * copy_stride, &y[i, 0], n_groups * sizeof(floating))
+        if floating is double:
+            skp_small_norms_f64(<double*> lanes_copy, length, n_groups, copy_stride, sums,
+                                maxima, _small_simd)
+        else:
+            skp_small_norms_f32(<float*> lanes_copy, length, n_groups, copy_stride, sums,
+                                maxima, _small_simd)
         return True
     if lanes_copy != NULL:
         skp_small_transpose_norms_f32(<const float*> &y[0, 0], n_groups, length, stride,
-                                      lanes_copy, sums, maxima, _small_simd)
+                                      <float*> lanes_copy, sums, maxima, _small_simd)
         return True
     if (layout == 0 and _small_on and floating is float and length >= _GROUP_NORMS_MIN_LENGTH
             and _pass_layout(y, groups_are_rows, &stride) == SMALL_GROUPS):
@@ -472,7 +475,7 @@ cdef bint _blocks_fit(const GroupLists* lists, int layout, bint single) noexcept
 
 
 cdef bint sums_by_blocks(const floating[:, :] y, bint groups_are_rows,
-                         const float* lanes_copy) noexcept nogil:
+                         const void* lanes_copy) noexcept nogil:
     """Whether ``small_norms`` sums the groups by float32 blocks of rows (``_l1inf_small.h``).
 
     Float32 column groups of contiguous rows in cache, or groups copied into

@@ -48,11 +48,11 @@ cdef struct Work:
     double* column_total
     # The clipping levels in the input's precision (the write compares in it).
     void* clip_levels
-    # In cache, the float32 copy the in-cache path reads in the lanes layout,
-    # its rows copy_stride bytes apart: short groups of the groups layout
+    # In cache, the copy the in-cache path reads in the lanes layout, its rows
+    # copy_stride bytes apart: float32 short groups of the groups layout
     # transposed, or column groups whose rows lie a page apart
     # (``_l1inf_strips.small_lanes_copy``); or NULL.
-    float* lanes_copy
+    void* lanes_copy
     Py_ssize_t copy_stride
     # The block that holds the per-group arrays above, from gather_level to
     # clip_levels (``_alloc_work``).
