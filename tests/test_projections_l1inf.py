@@ -301,12 +301,8 @@ def test_long_float32_rows_step_one_simd_levels_agree():
     for n_rows, n_cols in [(3, 256), (5, 257), (7, 1000), (2, 4099)]:
         Y = rng.standard_cauchy((n_rows, n_cols)).astype(np.float32)
         results = []
-        for level in (2, 1, 0):
-            if _l1inf._set_testing(small_simd=level, small_max_bytes=0) == level:
-                try:
-                    results.append(_l1inf._step_one(Y, True))
-                finally:
-                    _l1inf._set_testing()
+        for _ in _small_simd_levels(small_max_bytes=0):
+            results.append(_l1inf._step_one(Y, True))
         for sums, maxima, _ in results:
             np.testing.assert_array_equal(sums, results[0][0])
             np.testing.assert_array_equal(maxima, np.abs(Y).max(axis=1))
@@ -743,6 +739,19 @@ def _check_out_and_in_place(Y, eta, axis, X, case):
     np.testing.assert_array_equal(Z, X)
 
 
+def _small_simd_levels(**hooks):
+    """Each SIMD level of the in-cache path's pass this CPU has (2 AVX-512, 1
+    AVX2, 0 plain C), set with ``hooks`` while the loop's body runs."""
+    for level in (2, 1, 0):
+        if _l1inf._set_testing(small_simd=level, **hooks) != level:
+            _l1inf._set_testing()
+            continue
+        try:
+            yield level
+        finally:
+            _l1inf._set_testing()
+
+
 @pytest.fixture(params=[2, 1, 0], ids=["avx512", "avx2", "plain"])
 def small_simd(request):
     """The in-cache path with its pass at each SIMD level this CPU has."""
@@ -879,12 +888,8 @@ def test_in_cache_simd_levels_agree(dtype):
     for case, Y, axis, eta in _in_cache_cases(rng, 40):
         Y = Y.astype(dtype)
         results = []
-        for level in (2, 1, 0):
-            if _l1inf._set_testing(small_simd=level) == level:
-                try:
-                    results.append(project_l1inf_ball(Y, eta, axis=axis, return_dual=True))
-                finally:
-                    _l1inf._set_testing()
+        for _ in _small_simd_levels():
+            results.append(project_l1inf_ball(Y, eta, axis=axis, return_dual=True))
         for X, theta, mu in results[1:]:
             np.testing.assert_array_equal(X, results[0][0])
             assert theta == results[0][1]
@@ -1018,17 +1023,11 @@ def test_in_cache_float32_short_row_groups_read_transposed():
         eta = share * l1inf_norm(Y, axis=1)
         expected, _, _ = _bisection_projection(Y, eta, 1)
         columns = np.ascontiguousarray(Y.T)
-        for level in (2, 1, 0):
-            if _l1inf._set_testing(small_simd=level) != level:
-                _l1inf._set_testing()
-                continue
-            try:
-                X, theta, mu = project_l1inf_ball(Y, eta, axis=1, return_dual=True)
-                X_f, theta_f, mu_f = project_l1inf_ball(np.asfortranarray(Y.T), eta, axis=0,
-                                                        return_dual=True)
-                X_t, theta_t, mu_t = project_l1inf_ball(columns, eta, axis=0, return_dual=True)
-            finally:
-                _l1inf._set_testing()
+        for _ in _small_simd_levels():
+            X, theta, mu = project_l1inf_ball(Y, eta, axis=1, return_dual=True)
+            X_f, theta_f, mu_f = project_l1inf_ball(np.asfortranarray(Y.T), eta, axis=0,
+                                                    return_dual=True)
+            X_t, theta_t, mu_t = project_l1inf_ball(columns, eta, axis=0, return_dual=True)
             np.testing.assert_array_equal(X, X_t.T)
             np.testing.assert_array_equal(X_f, X_t)
             assert theta == theta_t == theta_f
@@ -1065,17 +1064,11 @@ def test_in_cache_columns_a_page_apart_read_from_a_spaced_copy(dtype, shape):
     for share in (0.1, 0.5):
         eta = share * l1inf_norm(Y, axis=0)
         expected, _, _ = _bisection_projection(Y, eta, 0)
-        for level in (2, 1, 0):
-            if _l1inf._set_testing(small_simd=level) != level:
-                _l1inf._set_testing()
-                continue
-            try:
-                X, theta, mu = project_l1inf_ball(Y, eta, axis=0, return_dual=True)
-                X_p, theta_p, mu_p = project_l1inf_ball(
-                    padded, eta, axis=0, return_dual=True,
-                    out=np.empty_like(padded.base)[:, :shape[1]])
-            finally:
-                _l1inf._set_testing()
+        for _ in _small_simd_levels():
+            X, theta, mu = project_l1inf_ball(Y, eta, axis=0, return_dual=True)
+            X_p, theta_p, mu_p = project_l1inf_ball(
+                padded, eta, axis=0, return_dual=True,
+                out=np.empty_like(padded.base)[:, :shape[1]])
             np.testing.assert_array_equal(X, X_p)
             assert theta == theta_p
             np.testing.assert_array_equal(mu, mu_p)
@@ -1572,13 +1565,9 @@ def test_bracket_path_simd_levels_agree(dtype):
     for case, Y, axis, eta in _in_cache_cases(rng, 24, 20, 600):
         Y = Y.astype(dtype)
         results = []
-        for level in (2, 1, 0):
-            if _l1inf._set_testing(small_simd=level, **hooks) == level:
-                try:
-                    results.append(project_l1inf_ball(Y, eta, axis=axis, return_dual=True))
-                    results[-1] += (_l1inf._bracket_stats()[5],)
-                finally:
-                    _l1inf._set_testing()
+        for _ in _small_simd_levels(**hooks):
+            results.append(project_l1inf_ball(Y, eta, axis=axis, return_dual=True)
+                           + (_l1inf._bracket_stats()[5],))
         for X, theta, mu, by_bracket in results[1:]:
             np.testing.assert_array_equal(X, results[0][0])
             assert theta == results[0][1] and by_bracket == results[0][3]
