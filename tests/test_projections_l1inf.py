@@ -1069,6 +1069,12 @@ def test_in_cache_columns_a_page_apart_read_from_a_spaced_copy(dtype, shape):
             X_p, theta_p, mu_p = project_l1inf_ball(
                 padded, eta, axis=0, return_dual=True,
                 out=np.empty_like(padded.base)[:, :shape[1]])
+            # (the same groups as rows of an F-ordered matrix: its columns a page apart)
+            X_f, theta_f, mu_f = project_l1inf_ball(np.asfortranarray(Y.T), eta, axis=1,
+                                                    return_dual=True)
+            np.testing.assert_array_equal(X_f, X.T)
+            assert theta_f == theta
+            np.testing.assert_array_equal(mu_f, mu)
             np.testing.assert_array_equal(X, X_p)
             assert theta == theta_p
             np.testing.assert_array_equal(mu, mu_p)

@@ -421,7 +421,8 @@ cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums
     if lanes_copy != NULL and layout == SMALL_LANES:
         # (the copy's rows read as the pass reads them: the same sums)
         for i in range(length):
-            memcpy(<char*> lanes_copy + i * copy_stride, &y[i, 0], n_groups * sizeof(floating))
+            memcpy(<char*> lanes_copy + i * copy_stride, <const char*> &y[0, 0] + i * stride,
+                   n_groups * sizeof(floating))
         if floating is double:
             skp_small_norms_f64(<double*> lanes_copy, length, n_groups, copy_stride, sums,
                                 maxima, _small_simd)
