@@ -1040,13 +1040,17 @@ def _rows_padded(Y, pad=16):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("n_rows, row_bytes", [(40, 2048), (33, 4096), (100, 4096), (9, 8192)])
+@pytest.mark.parametrize("n_rows, row_bytes", [(40, 2048), (33, 4096), (100, 4096), (9, 8192),
+                                               (300, 4096)])
 def test_rows_a_multiple_of_2k_apart_are_written_along_the_rows(dtype, n_rows, row_bytes, rng):
     # Column groups of a block in cache whose rows lie a multiple of 2 KiB
     # apart (power-of-two widths: a layer of 1024 float32 inputs) are
     # written along the rows, not down strips of columns nor by pairs of
-    # groups as their taus are known (``skp_rows_alias``): the same bits as
-    # from and into rows padded apart, which take those, and the projection.
+    # groups as their taus are known (``skp_rows_alias``), and
+    # ``bilevel_l11``'s of a larger one (the last shape, 1.2 MiB in
+    # float32) after all their taus rather than a panel at a time: the same
+    # bits as from and into rows padded apart, which take those, and the
+    # projection.
     shape = (n_rows, row_bytes // np.dtype(dtype).itemsize)
     Y = (rng.standard_normal(shape) * np.exp(rng.standard_normal(shape[1]))).astype(dtype)
     Y[:, 3::13] = 0

@@ -1179,9 +1179,21 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
                        and n_rows * n_cols * itemsize <= WHOLE_BYTES
                        and not skp_rows_alias(y.strides[0])
                        and not skp_rows_alias(x.strides[0]))
-    # (a matrix in cache by passes: every tau first, then one write along the rows)
-    cdef bint whole = (by_passes and not fused and n_rows * n_cols * itemsize <= WHOLE_BYTES
-                       and n_cols <= WHOLE_COLUMNS)
+    # (a matrix in cache by passes: every tau first, then one write along the
+    # rows; and a larger one whose rows lie a multiple of 2 KiB apart,
+    # skp_rows_alias, whose panels do not stay in L2 for their writes: a
+    # column of lines a page a row falls in 16 of its 1024 sets.  Issue 14, the
+    # Zen 5, float32 at 10, 50, 90 % of the norm, the best of three, times a
+    # copy, by panels / whole: 1024 x 1024 7.5 / 7.2, 7.3 / 6.9, 7.2 / 6.8;
+    # 2048 x 1024 5.6 / 5.3, 5.3 / 5.0, 5.3 / 5.0; 4096 x 1024 4.1 / 3.5,
+    # 3.9 / 3.4, 3.9 / 3.3; 16384 x 1024 4.8 / 4.2, 4.7 / 4.1, 4.7 / 4.2;
+    # 1024 x 2048 6.9 / 6.2, 6.4 / 5.8, 6.4 / 5.9; 2048 x 2048 3.7 / 3.4,
+    # 3.5 / 3.2, 3.4 / 3.1; 8192 x 2048 4.7 / 3.9, 4.6 / 3.7, 4.6 / 3.7; but
+    # wider than WHOLE_COLUMNS, 256-2048 x 4096 1.1-1.2 times as long, 1024
+    # x 4096 0.75 of the time)
+    cdef bint whole = (by_passes and not fused and n_cols <= WHOLE_COLUMNS
+                       and (n_rows * n_cols * itemsize <= WHOLE_BYTES
+                            or skp_rows_alias(y.strides[0]) or skp_rows_alias(x.strides[0])))
     cdef float* packed = (<float*> malloc(((32 if pairs else 16) * n_rows + 16) * sizeof(float))
                           if packs else NULL)
     cdef Py_ssize_t n_taus = n_cols if whole else panel
