@@ -17,6 +17,17 @@ def at_offset(Y, offset):
     return moved
 
 
+def rows_padded(Y, pad=16):
+    """A copy of the matrix ``Y`` whose rows lie ``pad`` entries further apart.
+
+    Rows a multiple of 2 or 4 KiB apart (power-of-two widths) take other
+    writes and copies than rows a little further apart (``skp_rows_alias``).
+    """
+    padded = np.empty((Y.shape[0], Y.shape[1] + pad), dtype=Y.dtype)[:, :Y.shape[1]]
+    padded[...] = Y
+    return padded
+
+
 def bits(a):
     """The bits of a float32 or float64 array, as unsigned integers of its width.
 

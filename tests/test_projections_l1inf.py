@@ -19,7 +19,7 @@ from hypothesis.extra.numpy import arrays
 
 from skproj.projections import _l1inf, _l1inf_lists, _l1inf_strips, l1inf_norm, project_l1inf_ball
 
-from addresses import bits
+from addresses import bits, rows_padded
 from references import groups_first
 
 
@@ -1058,8 +1058,7 @@ def test_in_cache_columns_a_page_apart_read_from_a_spaced_copy(dtype, shape):
     rng = np.random.default_rng(37)
     Y = (rng.standard_normal(shape) * rng.uniform(0.5, 3.0, shape[1])).astype(dtype)
     Y[:, 5::17] = np.round(Y[:, 5::17], 1)   # (ties)
-    padded = np.empty((shape[0], shape[1] + 16), dtype=dtype)[:, :shape[1]]
-    padded[...] = Y
+    padded = rows_padded(Y)
     assert Y.strides[0] % 4096 == 0 and padded.strides[0] % 4096 != 0
     for share in (0.1, 0.5):
         eta = share * l1inf_norm(Y, axis=0)
@@ -1068,7 +1067,7 @@ def test_in_cache_columns_a_page_apart_read_from_a_spaced_copy(dtype, shape):
             X, theta, mu = project_l1inf_ball(Y, eta, axis=0, return_dual=True)
             X_p, theta_p, mu_p = project_l1inf_ball(
                 padded, eta, axis=0, return_dual=True,
-                out=np.empty_like(padded.base)[:, :shape[1]])
+                out=rows_padded(np.empty_like(Y)))
             # (the same groups as rows of an F-ordered matrix: its columns a page apart)
             X_f, theta_f, mu_f = project_l1inf_ball(np.asfortranarray(Y.T), eta, axis=1,
                                                     return_dual=True)
