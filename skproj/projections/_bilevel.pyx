@@ -339,7 +339,7 @@ cdef extern from "_bilevel_simd.h" nogil:
     int skp_rows_ahead
     int skp_short_rows256
     void skp_scale_row_f32(const float* src, float* dst, Py_ssize_t n, double factor,
-                           int simd)
+                           int simd, int stream)
     double skp_short_threshold_by_f32(const float* values, Py_ssize_t n, double total,
                                       double fixed_count, double fixed_sum, double radius,
                                       double* support, int wide)
@@ -1704,17 +1704,27 @@ cdef bint _ball(int kind, const floating[:, :] y, floating[:, :] x,
     """
     cdef Py_ssize_t n = y.shape[1]
     cdef double norm = 0.0
+    cdef bint simd = simd_enabled()
+    cdef bint stream = simd and streams(n * sizeof(floating))
     if stream_group_norms(y, &norm, kind, True) - norm != 0.0:   # (NaN or inf)
         return False
     if norm <= radius:
         copy_matrix(y, x)
+        return True
+    # (the bi-level write's loops where they run: gcc's baseline loops store
+    # 16 bytes at a time, and most of them across two cache lines)
+    if floating is float and kind == NORM_L2:   # (the products in double)
+        skp_scale_row_f32(<const float*> &y[0, 0], <float*> &x[0, 0], n, radius / norm, simd,
+                          stream)
+    elif simd:
+        write_row_simd(&y[0, 0], &x[0, 0], n, kind == NORM_L2,
+                       <floating> (radius / norm if kind == NORM_L2 else radius), NULL, stream)
     elif kind == NORM_L2:
-        if floating is float:
-            skp_scale_row_f32(&y[0, 0], &x[0, 0], n, radius / norm, simd_enabled())
-        else:
-            _scale_row(&y[0, 0], n, 1, &x[0, 0], 1, radius / norm)
+        _scale_row(&y[0, 0], n, 1, &x[0, 0], 1, radius / norm)
     else:
         clip_row(&y[0, 0], &x[0, 0], n, 1, 1, <floating> radius)
+    if stream:
+        skp_stream_fence()
     return True
 
 

@@ -2468,12 +2468,54 @@ static inline void skp_short_columns_f64(const double* y, ptrdiff_t y_stride, do
 #undef SKP_SHORT_LOAD8
 #undef SKP_SHORT_LOAD4
 
-SKP_SCALE_ROW(SKP_AVX512, skp_scale_row512_f32)
+/* skp_scale_row_plain_f32's products with AVX-512F, a cache line of dst a
+ * store: the values before dst's first line and after its last whole one
+ * by masked stores (NumPy's arrays start 16 bytes into a line, where every
+ * other 64-byte store spanned two); with ``stream`` (a large result), the
+ * lines by non-temporal stores, fenced by the caller.  Each product in
+ * double, rounded once: the same bits. */
+SKP_AVX512 static inline __m512 skp_scaled16(const float* src, __m512d factor,
+                                             __mmask16 some) {
+    const __m512 v = _mm512_maskz_loadu_ps(some, src);
+    const __m256 low = _mm512_cvtpd_ps(_mm512_mul_pd(
+        _mm512_cvtps_pd(_mm512_castps512_ps256(v)), factor));
+    const __m256 high = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_cvtps_pd(_mm256_castpd_ps(
+        _mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))), factor));
+    return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(low)),
+                                               _mm256_castps_pd(high), 1));
+}
+
+SKP_AVX512 static void skp_scale_row512_f32(const float* src, float* dst, ptrdiff_t n,
+                                            double factor, int stream) {
+    const __m512d f = _mm512_set1_pd(factor);
+    ptrdiff_t j = (uintptr_t) dst % sizeof(float) ? 0 : skp_line_head(dst, sizeof(float));
+    __m512 x;
+    if (j > n) j = n;
+    if (j > 0) {
+        const __mmask16 head = (__mmask16) ((1u << j) - 1);
+        _mm512_mask_storeu_ps(dst, head, skp_scaled16(src, f, head));
+    }
+    stream = stream && (uintptr_t) (dst + j) % 64 == 0;
+    for (; j + 16 <= n; j += 16) {
+        x = skp_scaled16(src + j, f, (__mmask16) 0xffff);
+        if (stream) _mm512_stream_ps(dst + j, x);
+        else _mm512_storeu_ps(dst + j, x);
+    }
+    if (j < n) {
+        const __mmask16 tail = (__mmask16) ((1u << (n - j)) - 1);
+        _mm512_mask_storeu_ps(dst + j, tail, skp_scaled16(src + j, f, tail));
+    }
+}
+
 SKP_SCALE_ROW(SKP_AVX2, skp_scale_row256_f32)
+
+/* ``dst = src * factor`` rounded as skp_scale_row_plain_f32 (the l2 ball's
+ * scale), by the AVX-512F loop (``stream``: see it) or the AVX2 one where
+ * the caller's loops run (``simd``). */
 static inline void skp_scale_row_f32(const float* src, float* dst, ptrdiff_t n, double factor,
-                                     int simd) {
+                                     int simd, int stream) {
     if (simd && skp_avx512_enabled())
-        skp_scale_row512_f32(src, dst, n, factor);
+        skp_scale_row512_f32(src, dst, n, factor, stream);
     else if (simd && skp_have_avx2())
         skp_scale_row256_f32(src, dst, n, factor);
     else
@@ -2484,7 +2526,7 @@ static inline void skp_scale_row_f32(const float* src, float* dst, ptrdiff_t n, 
 
 static inline int skp_avx512_enabled(void) { return 0; }
 static inline void skp_scale_row_f32(const float* src, float* dst, ptrdiff_t n, double factor,
-                                     int simd) {
+                                     int simd, int stream) {
     skp_scale_row_plain_f32(src, dst, n, factor);
 }
 static inline void skp_short_columns_f32(const float* y, ptrdiff_t y_stride, float* x,
