@@ -11,7 +11,7 @@ from skproj.projections import (
 )
 
 import references
-from addresses import bits
+from addresses import at_offset, bits
 
 
 def _random_vector(rng, case):
@@ -104,6 +104,79 @@ def test_float32_l2_ball_scales_in_double_by_every_loop(length, rng):
     finally:
         _l1._set_testing()
         _bilevel._set_column_paths()
+
+
+def _loops(simd, avx512):
+    """Run the l1 module's and the bi-level module's loops at one level."""
+    from skproj.projections import _bilevel, _l1
+
+    _l1._set_testing(simd=simd)
+    return _bilevel._set_column_paths(avx512=avx512)
+
+
+# (2**21 float32 values and 2**20 float64 make 8 MiB: a result written past the
+# caches, by non-temporal stores)
+@pytest.mark.parametrize("dtype, lengths", [
+    (np.float32, [1, 15, 17, 31, 33, 100, 1000, 1031, 2 ** 21 + 5]),
+    (np.float64, [1, 7, 9, 33, 100, 1000, 1031, 2 ** 20 + 3]),
+])
+def test_l2_and_linf_balls_write_numpys_bits_at_every_offset(dtype, lengths, rng):
+    """project_l2_ball's scale by the kernel's own norm, each product in
+    double rounded once (NumPy's float32 array times a float64 scalar), and
+    project_linf_ball's clip at the radius rounded to the dtype, by the
+    AVX-512, AVX2 and plain loops alike: inputs and results at every offset
+    from a cache line that NumPy's alignment allows (the AVX-512 loops store
+    whole lines, the first and last few values under masks), in place and
+    apart, and large results streamed."""
+    try:
+        for n in lengths:
+            y = (rng.standard_normal(n) * 10.0 ** rng.integers(-3, 3, n)).astype(dtype)
+            l2_radius = 0.37 * float(np.linalg.norm(y.astype(np.float64)))
+            linf_radius = 0.29 * float(np.abs(y).max())
+            offsets = [0, 16] if n > 10 ** 6 else range(0, 64, y.itemsize)
+            for simd, avx512 in ((True, True), (True, False), (False, False)):
+                if _loops(simd, avx512) != avx512:
+                    continue     # (the CPU lacks AVX-512F)
+                norm = group_norms(y.reshape(1, -1), "l2", axis=1)[0]
+                expected = {project_l2_ball: (y.astype(np.float64) * (l2_radius / norm)),
+                            project_linf_ball: np.clip(y, -dtype(linf_radius),
+                                                       dtype(linf_radius))}
+                for project, radius in ((project_l2_ball, l2_radius),
+                                        (project_linf_ball, linf_radius)):
+                    want = bits(expected[project].astype(dtype))
+                    for offset in offsets:
+                        source = at_offset(y, offset)
+                        for out_offset in (offset, (offset + 32) % 64):
+                            out = at_offset(np.zeros_like(y), out_offset)
+                            assert project(source, radius, out=out) is out
+                            np.testing.assert_array_equal(
+                                bits(out), want, err_msg=f"{n=} {offset=} {out_offset=}")
+                        assert project(source, radius, out=source) is source
+                        np.testing.assert_array_equal(bits(source), want)
+    finally:
+        _loops(True, True)
+
+
+@pytest.mark.parametrize("length", [32, 33, 39, 40, 63, 64, 65, 100, 1000, 1031, 4099])
+def test_float32_row_squares_sum_in_one_order_at_every_level(length, rng):
+    """Rows of 32 float32 values and more sum their squares in 32 partial sums
+    (skp_row_squares512_f32 with AVX-512, skp_row_squares256_f32 with AVX2):
+    the same order, so the same bits, within rounding of an exact sum."""
+    import math
+
+    Y = (rng.standard_normal((5, length))
+         * 10.0 ** rng.integers(-3, 3, (5, length))).astype(np.float32)
+    try:
+        norms = []
+        for avx512 in (True, False):
+            if _loops(True, avx512) != avx512:
+                pytest.skip("the CPU lacks AVX-512F")
+            norms.append(group_norms(Y, "l2", axis=1))
+        np.testing.assert_array_equal(bits(norms[0]), bits(norms[1]))
+    finally:
+        _loops(True, True)
+    exact = [math.sqrt(math.fsum(float(v) ** 2 for v in row)) for row in Y]
+    np.testing.assert_allclose(norms[0], exact, rtol=1e-14)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
