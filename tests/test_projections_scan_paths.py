@@ -94,6 +94,43 @@ def test_in_cache_scan_counts_sums_and_gathers_as_the_full_scan(scan, n, magnitu
     assert lean[1] == pytest.approx(full[1], rel=1e-12)
 
 
+@pytest.mark.parametrize("magnitudes, low, high", [
+    (False, 0.25, 1.5),        # signed values above 0: the bit patterns' range test
+    (False, 1e-40, 0.5),       # ... from a subnormal
+    (False, 0.5, np.inf),      # ... to inf
+    (False, -2.0, -0.25),      # ... below 0: the float compares
+    (True, 0.25, 1.5),         # magnitudes
+    (True, 1e-40, 0.3),
+    (True, 0.5, np.inf),
+    (True, 1.0, 1.0),          # an empty bracket: the float compares
+    (True, 1.5, 0.5),          # an inverted one: nothing gathered
+])
+def test_in_cache_scan_gathers_the_bracket_at_its_ends(scan, magnitudes, low, high):
+    """The lean scan gathers exactly the values in [low, high) (magnitudes: |y|)
+    and counts and sums those at and above high, as the full scan: values
+    at both ends and one float either side of them, signed zeros, subnormals,
+    and the largest finite float among Gaussian values, in blocks and in
+    the tail."""
+    rng = np.random.default_rng(9)
+    ends = [np.float32(v) for v in (low, high) if np.isfinite(v)]
+    edges = [np.nextafter(e, d) for e in ends for d in (np.float32(-np.inf), np.float32(np.inf))]
+    special = np.array(ends + edges + [0.0, -0.0, 1e-45, -1e-45, 3e38, -3e38], np.float32)
+    y = rng.standard_normal(4096 + 77).astype(np.float32)
+    y[rng.choice(y.size, 8 * special.size, replace=False)] = np.tile(special, 8)
+    if magnitudes:   # (and the signs flipped: the magnitudes are the same)
+        y[::3] = -y[::3]
+    y = y.reshape(1, -1)
+    lean, full = _l1._scans(y, low, high, magnitudes)
+    values = np.abs(y) if magnitudes else y
+    exact = values.astype(np.float64)   # (the bracket's ends are doubles)
+    inside = (exact >= low) & (exact < high)
+    assert lean is not None
+    assert lean[0] == full[0] == np.count_nonzero(exact >= high)
+    np.testing.assert_array_equal(bits(lean[2]), bits(full[2]))
+    np.testing.assert_array_equal(bits(lean[2]), bits(values[inside]))
+    assert lean[1] == full[1]
+
+
 @pytest.mark.parametrize("position", [5, 40000 - 3, 40000 // 2])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("project", ["l1_ball", "simplex"])

@@ -23,6 +23,14 @@
 #include <stdint.h>
 #include <string.h>
 
+/* A float's bit pattern as an unsigned integer: those of non-negative floats
+ * order as their values do. */
+static inline uint32_t skp_float_bits(float f) {
+    uint32_t bits;
+    memcpy(&bits, &f, sizeof(bits));
+    return bits;
+}
+
 /* The float one unit from f (finite, not zero) towards +inf (``up``) or -inf. */
 static inline float skp_float_step(float f, const int up) {
     uint32_t bits;

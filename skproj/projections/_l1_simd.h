@@ -1772,11 +1772,13 @@ static inline int skp_sample_bracket_f32(const float* row, ptrdiff_t runs, ptrdi
  * ``capacity``. */
 SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_(
         const float* row, ptrdiff_t n, float low, float high, const int magnitudes,
-        skp_scan* scan, float* buffer, ptrdiff_t capacity) {
+        const int ranged, skp_scan* scan, float* buffer, ptrdiff_t capacity) {
     const __m512 low_v = _mm512_set1_ps(low), high_v = _mm512_set1_ps(high);
-    const __m512i one = _mm512_set1_epi32(1);
+    /* (``ranged``: see skp_scan_cached_f32_unguarded) */
+    const __m512i low_bits = _mm512_set1_epi32(ranged ? skp_float_bits(low) : 0);
+    const __m512i width = _mm512_set1_epi32(
+        ranged ? (int32_t) (skp_float_bits(high) - skp_float_bits(low)) : 0);
     __m512d aboves = _mm512_setzero_pd();
-    __m512i count = _mm512_setzero_si512();   /* (int32 lanes: n <= CACHED_BYTES / 4) */
     __m512 minimum = _mm512_set1_ps(INFINITY);
     ptrdiff_t j = 0, k = scan->n_gathered, n_high = 0, block_end;
     double above_rest = 0.0;
@@ -1797,14 +1799,21 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_
             high1 = _mm512_cmp_ps_mask(v1, high_v, _CMP_NLT_UQ);
             above0 = _mm512_mask_add_ps(above0, high0, above0, v0);
             above1 = _mm512_mask_add_ps(above1, high1, above1, v1);
-            count = _mm512_mask_add_epi32(count, high0, count, one);
-            count = _mm512_mask_add_epi32(count, high1, count, one);
-            inside0 = _kandn_mask16(high0, _mm512_cmp_ps_mask(v0, low_v, _CMP_GE_OQ));
-            inside1 = _kandn_mask16(high1, _mm512_cmp_ps_mask(v1, low_v, _CMP_GE_OQ));
+            n_high += _mm_popcnt_u32((unsigned) high0) + _mm_popcnt_u32((unsigned) high1);
+            if (ranged) {
+                inside0 = _mm512_cmplt_epu32_mask(
+                    _mm512_sub_epi32(_mm512_castps_si512(v0), low_bits), width);
+                inside1 = _mm512_cmplt_epu32_mask(
+                    _mm512_sub_epi32(_mm512_castps_si512(v1), low_bits), width);
+            } else {
+                inside0 = _kandn_mask16(high0, _mm512_cmp_ps_mask(v0, low_v, _CMP_GE_OQ));
+                inside1 = _kandn_mask16(high1, _mm512_cmp_ps_mask(v1, low_v, _CMP_GE_OQ));
+            }
+            /* (k moves once a pair: the second store's place from the first mask alone) */
             _mm512_storeu_ps(buffer + k, _mm512_maskz_compress_ps(inside0, v0));
-            k += _mm_popcnt_u32((unsigned) inside0);
-            _mm512_storeu_ps(buffer + k, _mm512_maskz_compress_ps(inside1, v1));
-            k += _mm_popcnt_u32((unsigned) inside1);
+            _mm512_storeu_ps(buffer + k + _mm_popcnt_u32(_cvtmask16_u32(inside0)),
+                             _mm512_maskz_compress_ps(inside1, v1));
+            k += _mm_popcnt_u32(_cvtmask16_u32(inside0) | _cvtmask16_u32(inside1) << 16);
         }
         /* each lane summed 8 values in float; the blocks add in double (as the scan) */
         above0 = _mm512_add_ps(above0, above1);
@@ -1824,21 +1833,36 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_
         }
     }
     if (!magnitudes && _mm512_reduce_min_ps(minimum) == -INFINITY) return 0;
-    n_high += _mm512_reduce_add_epi32(count);
     scan->sum_high += _mm512_reduce_add_pd(aboves) + above_rest;
     scan->count_high += (double) n_high;
     scan->n_gathered = k;
     return 1;
 }
 
+/* (``ranged``: where 0 < low < high, the values in [low, high) are those
+ * whose bit patterns, less low's, fall below high's less low's as unsigned
+ * integers: positive floats order as their patterns do, a NaN's lies above
+ * inf's, a negative value's (-0.0 too) above every positive one's; one
+ * subtraction and compare where the float compares took two compares and
+ * a mask operation.  The counts of the values above come from
+ * their masks' popcounts, not a vector of counts, and the gather's end
+ * moves once a pair of vectors.  Issue 14, an AMD Zen 5, a harness on
+ * 100000 Gaussian magnitudes in L2 gathering 11 % of them, the variants
+ * interleaved, the best of 20000: 7.3-8.0 us -> 5.4-5.5 us; the range test
+ * or the popcounts alone 6.4-8.7, the end moved a vector at a time.) */
 SKP_AVX512 static int skp_scan_cached_f32_unguarded(const float* row, ptrdiff_t n, double low,
                                                     double high, int magnitudes, skp_scan* scan,
                                                     float* buffer, ptrdiff_t capacity) {
     const float low_f = low <= -DBL_MAX ? -INFINITY : skp_float_above(low);
     const float high_f = high >= DBL_MAX ? INFINITY : skp_float_above(high);
+    if (!(low_f > 0.0f && low_f < high_f)) {
+        if (magnitudes)
+            return skp_scan_cached_f32_(row, n, low_f, high_f, 1, 0, scan, buffer, capacity);
+        return skp_scan_cached_f32_(row, n, low_f, high_f, 0, 0, scan, buffer, capacity);
+    }
     if (magnitudes)
-        return skp_scan_cached_f32_(row, n, low_f, high_f, 1, scan, buffer, capacity);
-    return skp_scan_cached_f32_(row, n, low_f, high_f, 0, scan, buffer, capacity);
+        return skp_scan_cached_f32_(row, n, low_f, high_f, 1, 1, scan, buffer, capacity);
+    return skp_scan_cached_f32_(row, n, low_f, high_f, 0, 1, scan, buffer, capacity);
 }
 
 /* The same scan with AVX2: eight floats a vector, gathered by the permutation
