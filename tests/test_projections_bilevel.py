@@ -1362,3 +1362,22 @@ def test_clip_and_rescale_bits_do_not_depend_on_the_write_loop(dtype, axis, leng
                      else ("avx512", "avx512 rows")):
             np.testing.assert_array_equal(bits(results[loop][name, share]), bits(expected),
                                           err_msg=f"{name} at {share}, {loop} / avx2")
+
+
+def test_many_groups_take_their_work_memory_from_the_shared_cache():
+    """The bi-level projections' per-group tables (some MB for 10**5 groups)
+    come from the kernels' shared cache (_scratch_cache.h), kept from one call
+    to the next: a release gives blocks back after them, and calls from
+    several threads at once (the GIL released) get the serial results."""
+    from skproj.projections import release_work_memory
+    from test_projections_hoyer import _calls_that_differ_from_serial
+
+    rng = np.random.default_rng(12)
+    Y = rng.standard_normal((30, 20000)).astype(np.float32)
+    calls = [lambda p=p, a=a: p(Y, 0.4 * norm(Y, axis=a), axis=a)
+             for p, norm in ((bilevel_l1inf, l1inf_norm), (bilevel_l12, l12_norm))
+             for a in (0, 1)]
+    calls.append(lambda: bilevel_l11(Y, 0.4 * float(np.abs(Y).sum()), axis=0))
+    release_work_memory()
+    assert _calls_that_differ_from_serial(calls) == []
+    assert release_work_memory() >= 20000 * 8     # (the 20000 groups' norms, at least)

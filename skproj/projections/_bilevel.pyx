@@ -36,10 +36,17 @@ networks", arXiv:2407.16293 (2024).
 """
 
 from libc.math cimport INFINITY, fabs
-from libc.stdlib cimport calloc, free, malloc, realloc
+from libc.stdlib cimport free as libc_free, realloc
 from libc.string cimport memcpy, memmove
 from cython cimport floating
 
+# (work memory from the kernels' shared cache, kept from one call to the
+# next: per-group tables of many groups, some MB, came back from the system
+# on every call, zeroed page by page; but for the candidate lists, which grow
+# by ``realloc``)
+from skproj.projections._scratch_cache cimport (
+    scratch_calloc as calloc, scratch_free as free, scratch_malloc as malloc,
+)
 from skproj.projections._common cimport (
     SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, copy_matrix, matrix_slice, shrink,
 )
@@ -1250,7 +1257,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
             width = min(panel, n_cols - first)
         if whole and status == STATUS_PROJECTED:
             _shrink_panel(y, x, 0, n_cols, taus, halves, stream, NULL)
-    free(lists.values)
+    libc_free(lists.values)   # (grown by realloc)
     free(column)
     free(counts)
     free(sums)
