@@ -29,11 +29,14 @@ the canonical simplex of R^n", J. Optim. Theory Appl. 50 (1986), 195-200.
 
 import numpy as np
 
-from cpython.mem cimport PyMem_RawFree, PyMem_RawMalloc
 from libc.float cimport DBL_MAX, FLT_MAX
 from libc.math cimport fabs, nextafter, sqrt, INFINITY, NAN
 from cython cimport floating
 
+# (the sample and the gather buffer, 5-10 MB on 10**7 values, from the kernels'
+# shared cache: from the system, the pages the gather touched were zeroed
+# afresh on every call)
+from skproj.projections._scratch_cache cimport scratch_free, scratch_malloc
 from skproj.projections._sums cimport TERM_POSITIVE, TERM_VALUE, sum_terms
 from skproj.projections._common cimport (
     SPARSE_WRITE_DIVISOR, copy_matrix, matrix_slice, shrink, zero_if_contiguous,
@@ -705,8 +708,8 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
     cdef Py_ssize_t n = y.shape[0] * y.shape[1]
     cdef Py_ssize_t size = _sample_size(n)
     cdef Py_ssize_t capacity = _gather_capacity(n, size)
-    cdef double* sample = <double*> PyMem_RawMalloc((3 * size + 1) * sizeof(double))
-    cdef floating* buffer = <floating*> PyMem_RawMalloc(capacity * sizeof(floating))
+    cdef double* sample = <double*> scratch_malloc((3 * size + 1) * sizeof(double))
+    cdef floating* buffer = <floating*> scratch_malloc(capacity * sizeof(floating))
     cdef Bracket bracket
     cdef skp_scan scan
     cdef double at_low, at_high, gathered_total
@@ -778,8 +781,8 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
             # the support's sum (another order) below.  The l1 ball's tau is
             # >= 0; a negative one would grow every magnitude and fill the zeros.
             tau[0] = 0.0
-    PyMem_RawFree(sample)
-    PyMem_RawFree(buffer)
+    scratch_free(sample)
+    scratch_free(buffer)
     return status
 
 
