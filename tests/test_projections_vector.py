@@ -80,20 +80,25 @@ def test_l2_and_linf_closed_forms(rng):
     np.testing.assert_allclose(project_l2_ball(huge, 1.0), [0.6, 0.8])
 
 
+def _loops(simd, avx512):
+    """Run the l1 module's and the bi-level module's loops at one level."""
+    from skproj.projections import _bilevel, _l1
+
+    _l1._set_testing(simd=simd)
+    return _bilevel._set_column_paths(avx512=avx512)
+
+
 @pytest.mark.parametrize("length", [1, 7, 8, 9, 15, 16, 17, 33, 1000, 4099])
 def test_float32_l2_ball_scales_in_double_by_every_loop(length, rng):
     """The l2 ball of a float32 array outside it: every product in double,
     rounded once to float32 (NumPy's float32 array times a float64 scalar,
     the general way's bits), by the AVX-512, AVX2 and plain C loops alike,
     every residue of a vector's length, in place and apart."""
-    from skproj.projections import _bilevel, _l1
-
     y = (rng.standard_normal(length) * 10.0 ** rng.integers(-3, 3, length)).astype(np.float32)
     radius = 0.37 * float(np.linalg.norm(y.astype(np.float64)))
     try:
         for simd, avx512 in ((True, True), (True, False), (False, False)):
-            _l1._set_testing(simd=simd)
-            _bilevel._set_column_paths(avx512=avx512)
+            _loops(simd, avx512)
             # (the kernel's own norm: the loops sum the squares in their orders)
             norm = group_norms(y.reshape(1, -1), "l2", axis=1)[0]
             expected = (y.astype(np.float64) * (radius / norm)).astype(np.float32)
@@ -102,16 +107,7 @@ def test_float32_l2_ball_scales_in_double_by_every_loop(length, rng):
             assert project_l2_ball(z, radius, out=z) is z
             np.testing.assert_array_equal(bits(z), bits(expected))
     finally:
-        _l1._set_testing()
-        _bilevel._set_column_paths()
-
-
-def _loops(simd, avx512):
-    """Run the l1 module's and the bi-level module's loops at one level."""
-    from skproj.projections import _bilevel, _l1
-
-    _l1._set_testing(simd=simd)
-    return _bilevel._set_column_paths(avx512=avx512)
+        _loops(True, True)
 
 
 # (2**21 float32 values and 2**20 float64 make 8 MiB: a result written past the
