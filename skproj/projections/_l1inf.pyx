@@ -808,8 +808,12 @@ cdef int _project_sample(const floating[:, :] y, Work* w, bint groups_are_rows, 
 
     1 when done, 2 when the sample is not projected (inside its ball), 0 when
     memory ran out.  The sample is projected by ``_project`` itself (the
-    in-cache path, as it fits the cache), without a sample of its own; the
-    phase clock and the dense regime's counters stay the outer call's.
+    in-cache path, as it fits the cache), without a sample of its own, in
+    place: only its levels are wanted (a result beside it took as much
+    memory again, 25.6 MB on 100000 x 100 float32 column groups, whose
+    sample is 64 of them: beyond what the work memory keeps, it
+    page-faulted at every call, issue 14).  The phase clock and the dense
+    regime's counters stay the outer call's.
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t n = lists.group_size, idx, k, bytes_ = n_sample * n * sizeof(floating)
@@ -819,10 +823,8 @@ cdef int _project_sample(const floating[:, :] y, Work* w, bint groups_are_rows, 
     cdef double saved[N_PHASES]
     cdef double* clock = phase_seconds()
     cdef floating* sample = <floating*> malloc(bytes_)
-    cdef floating* projected = <floating*> malloc(bytes_)
-    cdef const floating[:, :] sample_view
-    cdef floating[:, :] projected_view
-    if sample != NULL and projected != NULL:
+    cdef floating[:, :] sample_view
+    if sample != NULL:
         for idx in range(lists.n_active):
             total += lists.maxima[lists.active[idx]]
         for k in range(n_sample):
@@ -831,13 +833,11 @@ cdef int _project_sample(const floating[:, :] y, Work* w, bint groups_are_rows, 
         with gil:
             if groups_are_rows:
                 sample_view = <floating[:n_sample, :n]> sample
-                projected_view = <floating[:n_sample, :n]> projected
             else:
                 sample_view = <floating[:n, :n_sample]> sample
-                projected_view = <floating[:n, :n_sample]> projected
         for k in range(N_PHASES):
             saved[k] = clock[k]
-        status = _project(sample_view, projected_view, eta * sampled / total, groups_are_rows,
+        status = _project(sample_view, sample_view, eta * sampled / total, groups_are_rows,
                           levels, &theta, &rounds, False)
         for k in range(N_PHASES):
             clock[k] = saved[k]
@@ -845,7 +845,6 @@ cdef int _project_sample(const floating[:, :] y, Work* w, bint groups_are_rows, 
         status = (1 if status == STATUS_PROJECTED else
                   0 if status == STATUS_NOMEMORY else 2)
     free(sample)
-    free(projected)
     return status
 
 
@@ -1201,7 +1200,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  double bracket_min_kept=0.75, double bracket_sigmas=3.0,
                  Py_ssize_t bracket_panel_bytes=1 << 15, bint bracket_copy_sample=True,
                  Py_ssize_t sampled_min_bytes=1 << 23,
-                 Py_ssize_t sample_bytes=1 << 21, double sample_sigmas=6.0, short_groups=None,
+                 Py_ssize_t sample_bytes=1 << 21, double sample_max_share=0.5,
+                 double sample_sigmas=6.0, short_groups=None,
                  double wide_band_share=0.1, bint along_rows_passes=True,
                  double list_passes_share=0.02,
                  double bracket_event_share=0.05,
@@ -1245,6 +1245,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     rows, and ``bracket_ties=False`` its levels within those blocks' rounding
     of a tie do not settle there (``_at_tie``).  Dense problems of at least
     ``sampled_min_bytes`` (0: none) take their bands from a sample of about ``sample_bytes``
+    where that is at most ``sample_max_share`` of the live groups
     (``_sampled_bands``; ``narrow_bands`` narrows half of those too); those
     whose bands would hold more than ``wide_band_share`` of the entries (0:
     never; where those passes read float32 or float64 column groups along
@@ -1288,7 +1289,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
         and small_max_bytes == 1 << 23 and small_passes == 16))
     _l1inf_dense._set_testing(narrow_bands=narrow_bands, simd=simd, avx512=avx512,
                               sampled_min_bytes=sampled_min_bytes, sample_bytes=sample_bytes,
-                              sample_sigmas=sample_sigmas, wide_band_share=wide_band_share,
+                              sample_max_share=sample_max_share, sample_sigmas=sample_sigmas, wide_band_share=wide_band_share,
                               along_rows_passes=along_rows_passes,
                               failed_fit_passes=failed_fit_passes, row_blocks=row_blocks,
                               block_rows=block_rows)

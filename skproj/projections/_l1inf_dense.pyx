@@ -185,6 +185,8 @@ cdef Py_ssize_t _SAMPLED_MIN_BYTES = 1 << 23
 cdef Py_ssize_t _SAMPLE_BYTES = 1 << 21
 cdef Py_ssize_t _SAMPLE_MIN_GROUPS = 32
 cdef Py_ssize_t _SAMPLE_BLOCK = 64
+# ... and at most this share of the live groups (``sample_ranks``).
+cdef double _SAMPLE_MAX_SHARE = 0.5
 cdef double _SAMPLE_SIGMAS = 6.0
 # The sampled bands are predicted where at most 1 / _SAMPLE_MAX_ZEROED of the
 # sample is zeroed (``_fit_levels``), not only where none is: float32 512 x
@@ -800,6 +802,31 @@ cdef inline Py_ssize_t _gather_bins_row(const floating* row, Py_ssize_t n, Py_ss
     return pos
 
 
+# The band gather of column groups (``_gather_bins_columns``) makes room for
+# the pairs of this many rows at a time (``_room_for_rows``), not for every
+# entry of the panel at once: a panel of 64 columns of 100000 rows asked for
+# 6.4 million pairs (77 MB), beyond what the work memory keeps
+# (``_scratch_cache.h``), so every call page-faulted on them (issue 14)
+# where its bands held a few per cent of them.
+cdef Py_ssize_t _BAND_CHUNK_ROWS = 256
+
+
+cdef inline bint _room_for_rows(Work* w, Py_ssize_t pos, Py_ssize_t i, Py_ssize_t n_rows,
+                                Py_ssize_t m) noexcept nogil:
+    """Room for the pairs of a panel of ``m`` columns from row ``i``, ``pos`` gathered.
+
+    Every entry of the next _BAND_CHUNK_ROWS rows, and room past them for
+    the vector stores; after the first chunk, as many pairs a row as it
+    gathered, and a quarter more, for every row left (at most every entry
+    left): one allocation rather than a doubling every few chunks.
+    """
+    cdef Py_ssize_t rows_left = n_rows - i
+    cdef Py_ssize_t needed = pos + min(_BAND_CHUNK_ROWS, rows_left) * m + SKP_SLOT_BAND_ROOM
+    if i == _BAND_CHUNK_ROWS:
+        needed += min(pos * rows_left // i * 5 // 4, rows_left * m)
+    return reserve_pairs(w, needed, pos)
+
+
 cdef bint _gather_bins_columns(const floating[:, :] y, Work* w) noexcept nogil:
     """``_gather_bins`` for the column groups of a matrix with contiguous rows.
 
@@ -823,9 +850,6 @@ cdef bint _gather_bins_columns(const floating[:, :] y, Work* w) noexcept nogil:
     while p0 < n:
         m = n - p0 if n - p0 < _PANEL else _PANEL
         pos = 0
-        # (room past the pairs for the vector stores)
-        if not reserve_pairs(w, m * n_rows + SKP_SLOT_BAND_ROOM, 0):
-            return False
         adjacent = _panel_ranges(w, p0, m, low, inv_width)
         for k in range(m):
             g = lists.active[p0 + k]
@@ -835,6 +859,8 @@ cdef bint _gather_bins_columns(const floating[:, :] y, Work* w) noexcept nogil:
             column[k] = <int32_t> g
         first = lists.active[p0]
         for i in range(n_rows):
+            if i % _BAND_CHUNK_ROWS == 0 and not _room_for_rows(w, pos, i, n_rows, m):
+                return False
             row = row_at(&y[0, 0], s0, i)
             _prefetch_ahead(y, i, lists.active + p0, m, adjacent)
             if adjacent and _avx2:
@@ -853,6 +879,11 @@ cdef bint _gather_bins_columns(const floating[:, :] y, Work* w) noexcept nogil:
                     w.pair_values[pos] = a
                     w.pair_groups[pos] = column[k]
                     pos += _in_slots(a, low[k], inv_width[k], first_slot[k], last_slot[k])
+        # (the lists of the first panel, and as many a column for the columns
+        # after it, and a quarter more: one allocation, as the pairs')
+        if p0 == 0 and not reserve(lists, lists.n_values + pos + pos * (n - m) // m * 5 // 4,
+                                   lists.n_values):
+            return False
         if not append_pairs(lists, w.pair_values, w.pair_groups, pos, lists.active + p0, m,
                             w.bucket_cursor):
             return False
@@ -1231,7 +1262,14 @@ cdef Py_ssize_t sample_ranks(const floating[:, :] y, const GroupLists* lists,
 
     0 where the bands are not predicted: a matrix of live groups under
     _SAMPLED_MIN_BYTES (the histograms cost less there), a sample under
-    _SAMPLE_MIN_GROUPS groups, or column indices past the 32 bits of a pair.
+    _SAMPLE_MIN_GROUPS groups or over _SAMPLE_MAX_SHARE of the live groups, or column
+    indices past the 32 bits of a pair.  (Few long column groups: the first
+    block of _SAMPLE_BLOCK is most of them, and its projection cost more
+    than the histograms over all of them.  Issue 14, an AMD Zen 5, float32
+    column groups at radii keeping 50 and 90 % of bilevel_l1inf's groups
+    and at 10 and 50 % of the norm, ms a call, sampled / histograms: 100000
+    x 100, 64 groups sampled, 21.8-25.0 / 17.8-23.0; 50000 x 200, 64 of
+    them, 12.0-13.6 / 17.9-21.9.)
     """
     cdef Py_ssize_t group_bytes = lists.group_size * sizeof(floating)
     cdef Py_ssize_t block = 1 if groups_are_rows else _SAMPLE_BLOCK
@@ -1248,7 +1286,8 @@ cdef Py_ssize_t sample_ranks(const floating[:, :] y, const GroupLists* lists,
         if (idx // block) % every == 0:
             ranks[n_sample] = idx
             n_sample += 1
-    return n_sample if n_sample >= _SAMPLE_MIN_GROUPS else 0
+    return (n_sample if _SAMPLE_MIN_GROUPS <= n_sample <= _SAMPLE_MAX_SHARE * lists.n_active
+            else 0)
 
 
 cdef void copy_sample(const floating[:, :] y, const GroupLists* lists, bint groups_are_rows,
@@ -1666,11 +1705,12 @@ cdef bint solve_on_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
 
 def _set_testing(bint narrow_bands=False, bint simd=True, bint avx512=True,
                  Py_ssize_t sampled_min_bytes=1 << 23, Py_ssize_t sample_bytes=1 << 21,
-                 double sample_sigmas=6.0, double wide_band_share=0.1,
+                 double sample_max_share=0.5, double sample_sigmas=6.0, double wide_band_share=0.1,
                  bint failed_fit_passes=True, row_blocks=None,
                  Py_ssize_t block_rows=0, bint along_rows_passes=True):
     """Testing hook, set through ``_l1inf._set_testing`` (see there)."""
-    global _narrow_bands, _avx2, _SAMPLED_MIN_BYTES, _SAMPLE_BYTES, _SAMPLE_SIGMAS
+    global _narrow_bands, _avx2, _SAMPLED_MIN_BYTES, _SAMPLE_BYTES, _SAMPLE_MAX_SHARE
+    global _SAMPLE_SIGMAS
     global _WIDE_BAND_SHARE, _FAILED_FIT_PASSES, _ROW_BLOCKS, _BLOCK_ROWS, _along_rows_passes
     _narrow_bands = narrow_bands
     _along_rows_passes = along_rows_passes
@@ -1679,6 +1719,7 @@ def _set_testing(bint narrow_bands=False, bint simd=True, bint avx512=True,
     _FAILED_FIT_PASSES = failed_fit_passes
     _SAMPLED_MIN_BYTES = sampled_min_bytes
     _SAMPLE_BYTES = sample_bytes
+    _SAMPLE_MAX_SHARE = sample_max_share
     _SAMPLE_SIGMAS = sample_sigmas
     _WIDE_BAND_SHARE = wide_band_share
     _avx2 = simd and skp_l1inf_have_avx2()
