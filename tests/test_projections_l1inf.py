@@ -2204,22 +2204,36 @@ def test_sampled_bands_with_zeroed_sampled_groups(shape, axis):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_few_long_column_groups_keep_less_work_memory_than_the_matrix(dtype):
+def test_few_long_column_groups_keep_less_work_memory_than_the_matrix(dtype, kernel_path):
     """Few long column groups (100 of 30000 rows, 12-24 MB, large enough
-    for a sample): the sample would be 64 of the 100 groups, so the bands
-    come from the histograms, whose gather makes room a chunk of rows at a
-    time, not for every entry of a panel.  Exact, and the work memory kept
-    after the call (``release_work_memory``) is under the matrix's size
-    (1.5-2.5 times it before, up to the cache's 64 MiB: on 100000 rows, every
-    call page-faulted on what the cache could not keep)."""
+    for a sample): the sample would be 64 of the 100 groups, so it is not
+    taken.  Float32 takes the in-cache path's passes over the matrix
+    instead, float64 the bands from the histograms, whose gather makes room
+    a chunk of rows at a time, not for every entry of a panel.  Exact, and
+    the work memory kept after the call (``release_work_memory``) is under
+    the matrix's size (1.5-2.5 times it before, up to the cache's 64 MiB:
+    on 100000 rows, every call page-faulted on what the cache could not
+    keep)."""
+    # (the fixture's hooks again, for the level the passes run at)
+    passes_run = _l1inf._set_testing(small=kernel_path != "general",
+                                     short_groups=kernel_path == "short") > 0
     rng = np.random.default_rng(83)
     Y = rng.standard_normal((30000, 100)).astype(dtype)
     for share in (0.1, 0.5):
         eta = share * l1inf_norm(Y, axis=0)
         release_work_memory()
-        X = project_l1inf_ball(Y, eta, axis=0)
+        _l1inf._time_phases(True)
+        try:
+            X = project_l1inf_ball(Y, eta, axis=0)
+            _, histogram_passes = _l1inf._phase_times()
+        finally:
+            _l1inf._time_phases(False)
         assert release_work_memory() < Y.nbytes
         assert _l1inf._sampled_stats()[0] == 0       # (no sample)
+        if dtype == np.float32 and kernel_path != "general" and passes_run:
+            assert histogram_passes == 0
+        else:
+            assert histogram_passes > 0
         expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, 0)
         np.testing.assert_allclose(X, expected, rtol=0,
                                    atol=(1e-9 if dtype == np.float64 else 3e-6) * np.abs(Y).max())

@@ -855,18 +855,27 @@ cdef int _sampled_bands(const floating[:, :] y, Work* w, bint groups_are_rows,
     Returns 1 when the lists are ready, 2 when the problem is left to the
     histograms (too small a matrix or sample, too many sampled groups zeroed
     where ``wide``), 3 when the bands would hold too many of the entries or
-    none can be predicted, and ``wide`` is False (nothing gathered:
-    ``predicted_bands``), 0 when memory ran out.
+    none can be predicted, or float32's sample would be most of the groups,
+    and ``wide`` is False (nothing gathered: ``predicted_bands``), 0 when
+    memory ran out.
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t n_sample
     cdef double clock = now()
     cdef int status
+    cdef bint most_groups
     # The ranks of the sample in ``subset``, their levels in ``guess`` (both
     # free until the solve).
-    n_sample = sample_ranks(y, lists, groups_are_rows, w.subset)
+    n_sample = sample_ranks(y, lists, groups_are_rows, w.subset, &most_groups)
     if n_sample == 0:
-        return 2
+        # Few long groups, a sample of most of them: float32's passes over
+        # the whole matrix (summed by blocks of rows) cost less than the
+        # histograms over every group.  Issue 14, an AMD Zen 5, 100000 x 100
+        # by columns at radii keeping 50 and 90 % of bilevel_l1inf's groups
+        # and at 10 and 50 % of the norm, ms a call, histograms / passes:
+        # float32 18.5-22.2 / 12.0-15.0; float64 20.5-24.9 / 19.0-22.6,
+        # not taken (at half the norm 20.5 / 22.6).
+        return 3 if floating is float and most_groups and not wide else 2
     status = _project_sample(y, w, groups_are_rows, eta, w.subset, n_sample, lists.guess)
     lap(PHASE_HISTOGRAMS, clock)
     if status != 1:

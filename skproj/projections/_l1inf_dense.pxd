@@ -22,7 +22,8 @@ cdef DenseStats* dense_stats() noexcept nogil
 cdef bint histogram_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double eta,
                           double theta_0, double* theta_low) noexcept nogil
 cdef Py_ssize_t sample_ranks(const floating[:, :] y, const GroupLists* lists,
-                             bint groups_are_rows, Py_ssize_t* ranks) noexcept nogil
+                             bint groups_are_rows, Py_ssize_t* ranks,
+                             bint* most_groups) noexcept nogil
 cdef void copy_sample(const floating[:, :] y, const GroupLists* lists, bint groups_are_rows,
                       const Py_ssize_t* ranks, Py_ssize_t n_sample,
                       floating* sample) noexcept nogil

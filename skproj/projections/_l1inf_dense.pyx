@@ -1257,13 +1257,15 @@ cdef bint _range_row_blocks(const floating[:, :] y, Work* w, const _Panels* pane
 
 
 cdef Py_ssize_t sample_ranks(const floating[:, :] y, const GroupLists* lists,
-                             bint groups_are_rows, Py_ssize_t* ranks) noexcept nogil:
+                             bint groups_are_rows, Py_ssize_t* ranks,
+                             bint* most_groups) noexcept nogil:
     """The ranks of the live groups in the sample (blocks of consecutive column groups).
 
     0 where the bands are not predicted: a matrix of live groups under
     _SAMPLED_MIN_BYTES (the histograms cost less there), a sample under
-    _SAMPLE_MIN_GROUPS groups or over _SAMPLE_MAX_SHARE of the live groups, or column
-    indices past the 32 bits of a pair.  (Few long column groups: the first
+    _SAMPLE_MIN_GROUPS groups or over _SAMPLE_MAX_SHARE of the live groups
+    (``most_groups`` then True, else False), or column indices past the 32
+    bits of a pair.  (Few long column groups: the first
     block of _SAMPLE_BLOCK is most of them, and its projection cost more
     than the histograms over all of them.  Issue 14, an AMD Zen 5, float32
     column groups at radii keeping 50 and 90 % of bilevel_l1inf's groups
@@ -1276,6 +1278,7 @@ cdef Py_ssize_t sample_ranks(const floating[:, :] y, const GroupLists* lists,
     cdef Py_ssize_t every = lists.n_active * group_bytes // _SAMPLE_BYTES + 1
     cdef Py_ssize_t most = lists.n_active // _SAMPLE_MIN_GROUPS
     cdef Py_ssize_t idx, n_sample = 0
+    most_groups[0] = False
     if (_SAMPLED_MIN_BYTES == 0 or lists.n_active * group_bytes < _SAMPLED_MIN_BYTES
             or (not groups_are_rows and y.shape[1] > INT32_MAX)):
         return 0
@@ -1286,8 +1289,8 @@ cdef Py_ssize_t sample_ranks(const floating[:, :] y, const GroupLists* lists,
         if (idx // block) % every == 0:
             ranks[n_sample] = idx
             n_sample += 1
-    return (n_sample if _SAMPLE_MIN_GROUPS <= n_sample <= _SAMPLE_MAX_SHARE * lists.n_active
-            else 0)
+    most_groups[0] = n_sample > _SAMPLE_MAX_SHARE * lists.n_active
+    return n_sample if n_sample >= _SAMPLE_MIN_GROUPS and not most_groups[0] else 0
 
 
 cdef void copy_sample(const floating[:, :] y, const GroupLists* lists, bint groups_are_rows,

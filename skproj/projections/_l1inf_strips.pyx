@@ -539,6 +539,14 @@ cdef Py_ssize_t _AHEAD_ROWS = 16, _AHEAD_MIN_ROWS = 256
 # sampled-bracket path's sample 0.4-0.7; see skp_small_row_blocks256_f64).
 cdef bint _row_block_passes = True
 cdef Py_ssize_t _ROW_BLOCK_MIN_ROWS = 32
+# ... with the AVX-512 loops, only on rows of at least this many bytes: on
+# narrower ones the strips, each row's read while the rows _AHEAD_ROWS ahead
+# are prefetched, took less (issue 14, an AMD Zen 5, float32 column groups
+# at 10 and 50 % of the norm, row blocks -> strips: Student t(3) 100000 x
+# 100 0.82 of the time, 40000 x 250 0.88-0.98, 20000 x 500 0.87-0.96;
+# Gaussian 100000 x 100 0.79-0.86; but 10000 x 1000 0.99-1.26 times as
+# long, 4000 x 2500 1.06-1.11).
+cdef Py_ssize_t _ROW_BLOCK_MIN_ROW_BYTES = 1 << 11
 # Testing hook (``_row_block_runs``): the passes read along the rows so far.
 cdef Py_ssize_t _row_block_count = 0
 # The in-cache path's AVX-512 passes over the lanes layout (a matrix in
@@ -595,6 +603,7 @@ cdef void _small_pass_ahead(const floating* y, Py_ssize_t stride, Py_ssize_t n_g
     cdef Py_ssize_t idx = 0, n_next
     if (_row_block_passes and (floating is double or blocks)
             and group_size >= (_AHEAD_MIN_ROWS if _small_simd == 2 else _ROW_BLOCK_MIN_ROWS)
+            and (_small_simd != 2 or n_groups * sizeof(floating) >= _ROW_BLOCK_MIN_ROW_BYTES)
             and _row_block_pass(y, stride, n_groups, group_size, listed, n_listed, level,
                                 counts, sums, above_min, below_max)):
         return
@@ -785,8 +794,10 @@ cdef void _small_write(const floating[:, :] y, floating[:, :] x, const floating*
                        bint groups_are_rows) noexcept nogil:
     """Step 5 of both halves (``write_clipped``).
 
-    A large result of long rows by ``write_clipped``'s non-temporal stores
-    wherever that writes what the clip below would (both write zeroed row
+    A large result by ``write_clipped`` (non-temporal stores on long rows;
+    on short ones, its row loop took half the clip's time: 100000 x 100
+    float32 column groups, 0.41 -> 0.18 ns an entry, issue 14) wherever
+    that writes what the clip below would (both write zeroed row
     groups as +0.0 and keep each entry's sign in zeroed column groups, but
     for ``write_clipped``'s few kept columns, written into a zeroed result);
     else by the AVX-512 loop where it runs and ``x`` has ``y``'s contiguous
@@ -800,7 +811,6 @@ cdef void _small_write(const floating[:, :] y, floating[:, :] x, const floating*
     cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
     cdef bint per_entry, done = False
     if (y.strides[1] == x.strides[1] == item
-            and y.shape[1] * item >= _STREAM_ROW_BYTES
             and streams(y.shape[0] * y.shape[1] * item)
             and (groups_are_rows or n_kept * SPARSE_WRITE_DIVISOR * 8 >= n_groups)):
         write_clipped(y, x, levels, kept, n_kept, groups_are_rows)
