@@ -124,3 +124,22 @@ def test_tall_column_lists_without_the_vector_loops(rng):
         _l1._set_testing()
     np.testing.assert_allclose(X, references.bilevel(Y, 0.7 * norm, "l1", 0), rtol=0,
                                atol=1e-12 * float(np.abs(Y).max()))
+
+
+def test_long_float64_columns_keeping_much_of_their_norm_take_the_passes(rng):
+    # With AVX-512, float64 columns of a large matrix take the gathered
+    # candidate lists, but for columns longer than _double_long_rows rows
+    # keeping a quarter of their norm or more: their lists of tens of MB
+    # page-faulted at every call.  Both ways against the sort; the lists
+    # reserved only by the gather.
+    from skproj.projections import _bilevel
+
+    if not _bilevel._set_column_paths():
+        pytest.skip("the rule is for the AVX-512 loops, which this CPU lacks")
+    Y = rng.standard_normal((40000, 40))      # (every column kept: shares of the norm)
+    norm = references.group_norm(Y, "l1", 0)
+    for fraction, gathered in ((0.1, True), (0.2, True), (0.3, False), (0.9, False)):
+        X = bilevel_l11(Y, fraction * norm, axis=0)
+        assert (_bilevel._candidate_scratch() > 0) == gathered, fraction
+        np.testing.assert_allclose(X, references.bilevel(Y, fraction * norm, "l1", 0), rtol=0,
+                                   atol=1e-12 * float(np.abs(Y).max()), err_msg=str(fraction))

@@ -537,6 +537,17 @@ cdef enum:
 # 40000 0.87 0.74 0.61).  So float64 with AVX-512 on a large matrix takes the
 # passes only on columns of up to _double_rows_streamed rows, by the share.
 cdef Py_ssize_t _packed_rows = 1024, _double_rows_avx2 = 512, _double_rows_streamed = 48
+# ... but for columns of more than _double_long_rows rows keeping at least
+# _double_long_share of their norm: the gather's lists of so many candidates
+# (tens of MB) came from the system afresh at every call, one page fault a
+# page (issue 14, an AMD Zen 5, times a copy at 10, 50, 90 % of the l1,1
+# norm, gather / passes: 100000 x 100 3.6-4.3 / 6.1, 9.9-10.5 / 5.4,
+# 18.8-19.1 / 6.2 (14000 faults a call); 50000 x 200 6.8 / 7.7, 12.9 /
+# 7.0, 13.7 / 7.4; 200000 x 50 9.5 / 9.6, 26.5 / 8.7, 26.1 / 9.6; but 20000
+# x 500 even, 12000 x 800 5.0 / 6.0, 5.6 / 5.5, 5.6 / 5.4, and 10000 x 1000
+# 4.6 / 6.2, 4.7 / 5.6, 5.3 / 5.6).
+cdef Py_ssize_t _double_long_rows = 1 << 15
+cdef double _double_long_share = 0.25
 # With AVX2 alone, longer columns (up to _share_rows_avx2 rows, float64 up to
 # _double_share_rows_avx2) take the passes by the share as well (_long_share:
 # the columns keep 8 % of their norm or more, as where every group is kept at
@@ -673,12 +684,12 @@ cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ss
     where the panels are cut.  A kept column's l1 norm is its radius plus
     ``outer_tau``; ``large``: the matrix is STREAM_BYTES or more.
     """
-    cdef double kept = 0.0, norms = 0.0, share
-    cdef Py_ssize_t c
     cdef bint avx512 = skp_avx512_enabled()
     if _forced_path:
         return _forced_path > 0
     if itemsize == 8 and avx512 and large:
+        if n_rows > _double_long_rows:
+            return _kept_share(radii, width, outer_tau) >= _double_long_share
         if n_rows > _double_rows_streamed:
             return False     # (shorter columns: the share decides, below)
     elif n_rows <= (_double_rows_avx2 if itemsize == 8 and not avx512 else _packed_rows):
@@ -686,12 +697,19 @@ cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ss
     elif not avx512 and n_rows > (_double_share_rows_avx2 if itemsize == 8
                                   else _share_rows_avx2):
         return False
+    return _kept_share(radii, width, outer_tau) >= _long_share
+
+
+cdef inline double _kept_share(const double* radii, Py_ssize_t width,
+                               double outer_tau) noexcept nogil:
+    """The share of their l1 norms that the kept columns keep (their radii)."""
+    cdef double kept = 0.0, norms = 0.0
+    cdef Py_ssize_t c
     for c in range(width):
         if radii[c] != 0.0:
             kept += radii[c]
             norms += radii[c] + outer_tau
-    share = kept / norms if norms > 0 else 0.0
-    return share >= _long_share
+    return kept / norms if norms > 0 else 0.0
 
 
 cdef inline Py_ssize_t _panel_width(Py_ssize_t n_rows, Py_ssize_t itemsize,
