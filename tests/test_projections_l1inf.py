@@ -2203,6 +2203,32 @@ def test_sampled_bands_with_zeroed_sampled_groups(shape, axis):
     np.testing.assert_allclose(X, expected, rtol=0, atol=1e-9 * np.abs(Y).max())
 
 
+def test_float32_column_groups_take_the_passes_before_the_sampled_bracket(kernel_path):
+    """Many short float32 column groups past the in-cache path's size: with
+    the AVX-512 passes, where at least 30 % of the groups may be kept, the
+    passes over the matrix answer (no gather, no histograms), not the
+    sampled-bracket path; where fewer may be, the general path's gather.
+    Exact either way."""
+    level = _l1inf._set_testing(small=kernel_path != "general",
+                                short_groups=kernel_path == "short")
+    rng = np.random.default_rng(89)
+    Y = rng.standard_normal((64, 40000)).astype(np.float32)     # (10 MB)
+    maxima = np.sort(np.abs(Y).max(axis=0))[::-1]
+    radii = [(maxima[:400].sum() - 400 * maxima[400], False),     # (1 % of the maxima)
+             (0.5 * maxima.sum(), True), (0.1 * maxima.sum(), True)]
+    for eta, passes in radii:
+        _l1inf._time_phases(True)
+        try:
+            X = project_l1inf_ball(Y, eta, axis=0)
+            seconds, _ = _l1inf._phase_times()
+        finally:
+            _l1inf._time_phases(False)
+        if level == 2 and kernel_path != "general":
+            assert (seconds[1] == 0.0 and seconds[2] == 0.0) == passes, eta
+        expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, 0)
+        np.testing.assert_allclose(X, expected, rtol=0, atol=3e-6 * np.abs(Y).max())
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_few_long_column_groups_keep_less_work_memory_than_the_matrix(dtype, kernel_path):
     """Few long column groups (100 of 30000 rows, 12-24 MB, large enough

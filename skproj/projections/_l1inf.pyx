@@ -271,8 +271,8 @@ from skproj.projections._l1inf_lists cimport (
 from skproj.projections._l1inf_strips cimport (
     BRACKET_FEW_KEPT, N_PHASES, PHASE_GATHER, PHASE_HISTOGRAMS, PHASE_SOLVE, PHASE_SUMS,
     PHASE_WRITE, SMALL_DECLINED, bracket_eligible, bracket_project, first_levels, lap, now,
-    phase_seconds, small_lanes_copy, small_norms, small_project, sums_by_blocks, time_phases,
-    write_clipped,
+    passes_before_bracket, phase_seconds, small_lanes_copy, small_norms, small_project,
+    sums_by_blocks, time_phases, write_clipped,
 )
 from skproj.projections._l1inf_short cimport set_short, short_project
 from skproj.projections._l1inf_dense cimport (
@@ -352,6 +352,11 @@ cdef Py_ssize_t _DENSE_MIN_GROUP = 64
 # 1000 x 10000 1.98-2.10 -> 2.27-2.28), at 0.3 % the lists faster (float64
 # 1000 x 10000 keeping 1 % 2.67-2.70 -> 2.94-2.95).
 cdef double _LIST_PASSES_SHARE = 0.02
+# Float32 column groups that the AVX-512 passes take before the
+# sampled-bracket path (``passes_before_bracket``) take them where at least
+# this share of the groups may be kept.
+cdef double _PASSES_MIN_KEPT = 0.3
+
 # The per-group arrays of a Work in its slab (``_alloc_work``).
 cdef enum:
     _WORK_ARRAYS = 11
@@ -1030,11 +1035,26 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
         # (for the sampled paths' fits; the in-cache path has none)
         root_mean_squares(lists)
     theta_0 = initial_lower_bound(lists, eta)
-    status = bracket_project(y, x, eta, groups_are_rows, w, theta_0, mu, theta_out, rounds,
-                             False)
-    if status != SMALL_DECLINED and status != BRACKET_FEW_KEPT:
-        return status
-    few_kept = status == BRACKET_FEW_KEPT
+    if passes_before_bracket(y, groups_are_rows):
+        # The in-cache path's passes, where at least _PASSES_MIN_KEPT of the
+        # groups may be kept (S_g > theta_0): below, the general path's
+        # gather of the candidates costs less (Gaussian 100 x 100000, 64 x
+        # 200000 and 200 x 50000 float32 at the radius keeping 1 % of
+        # bilevel_l1inf's groups, 8 and 7 % of these, passes / gather times
+        # it: 2.99 / 2.64, 3.54 / 2.81; 200 x 50000 even).
+        _list_candidates(lists, theta_0)
+        few_kept = lists.n_active < _PASSES_MIN_KEPT * n_groups
+        if not few_kept:
+            status = small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds, True,
+                                   start)
+            if status != SMALL_DECLINED:
+                return status
+    else:
+        status = bracket_project(y, x, eta, groups_are_rows, w, theta_0, mu, theta_out,
+                                 rounds, False)
+        if status != SMALL_DECLINED and status != BRACKET_FEW_KEPT:
+            return status
+        few_kept = status == BRACKET_FEW_KEPT
     clock = now()
 
     _list_candidates(lists, theta_0)

@@ -52,6 +52,7 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
                        bint groups_are_rows, Work* w, double* mu, double* theta_out,
                        int* rounds, bint any_size, const double* start) noexcept nogil
 cdef bint bracket_eligible(const floating[:, :] y, bint groups_are_rows) noexcept nogil
+cdef bint passes_before_bracket(const floating[:, :] y, bint groups_are_rows) noexcept nogil
 cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
                          bint groups_are_rows, Work* w, double theta_0, double* mu,
                          double* theta_out, int* rounds, bint any_share) noexcept nogil

@@ -2010,6 +2010,29 @@ cdef bint bracket_eligible(const floating[:, :] y, bint groups_are_rows) noexcep
                 and (layout == SMALL_LANES or group_size < _BRACKET_AVX2_MIN_LENGTH))
 
 
+cdef bint passes_before_bracket(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
+    """Whether float32 column groups of contiguous rows that the sampled-bracket
+    path would take go to the in-cache path's passes over the matrix instead.
+
+    With the AVX-512 passes, by default (``_l1inf._project_into``): as with
+    AVX2 alone (``bracket_eligible``), the passes cost less.  Issue 14, an
+    AMD Zen 5, times ``bilevel_l1inf`` at radii keeping 10, 50 and 90 % of
+    its groups and at 10 and 50 % of the norm, this path / the passes:
+    Gaussian 100 x 100000 3.97 / 2.65, 3.97 / 2.93, 4.11 / 3.15, 3.84 /
+    2.69, 4.34 / 3.58; 64 x 200000 5.68 / 3.19, 4.23 / 3.27, 4.16 / 3.22,
+    3.98 / 3.15, 4.19 / 3.58; 200 x 50000 3.43 / 2.42, 3.85 / 2.47, 3.80 /
+    2.63, 3.76 / 2.46, 4.32 / 3.05; Student t(3) 100 x 100000 9.2 / 4.3,
+    14.0 / 4.4, 8.0 / 4.7, 9.9 / 4.8, 7.2 / 4.5 (64 x 200000 and 200 x
+    50000 alike); Cauchy 200 x 50000 at 50 and 90 % 19.9 / 4.1, 14.0 / 3.8.
+    Row groups are left to this path (float32 100000 x 100 and 200000 x 64
+    at half the norm 5.7 / 6.0 and 6.5 / 7.0, though faster elsewhere).
+    """
+    cdef Py_ssize_t stride
+    return (floating is float and _bracket_by_default and _small_simd == 2
+            and _prefetch_passes and bracket_eligible(y, groups_are_rows)
+            and _pass_layout(y, groups_are_rows, &stride) == SMALL_LANES)
+
+
 cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
                          bint groups_are_rows, Work* w, double theta_0, double* mu,
                          double* theta_out, int* rounds, bint any_share) noexcept nogil:
