@@ -2025,11 +2025,17 @@ cdef bint passes_before_bracket(const floating[:, :] y, bint groups_are_rows) no
     14.0 / 4.4, 8.0 / 4.7, 9.9 / 4.8, 7.2 / 4.5 (64 x 200000 and 200 x
     50000 alike); Cauchy 200 x 50000 at 50 and 90 % 19.9 / 4.1, 14.0 / 3.8.
     Row groups are left to this path (float32 100000 x 100 and 200000 x 64
-    at half the norm 5.7 / 6.0 and 6.5 / 7.0, though faster elsewhere).
+    at half the norm 5.7 / 6.0 and 6.5 / 7.0, though faster elsewhere), and
+    so are groups of _AHEAD_MIN_ROWS rows, which the passes read otherwise
+    than a chunk of strips at a time (256 x 40000 at 10, 50, 90 % kept and
+    10, 50 % of the norm: 3.43 / 3.69, 2.94 / 3.55, 3.50 / 3.98, 3.28 /
+    3.38, 3.70 / 4.69; 240 x 40000 3.07-3.99 / 2.32-2.89).
     """
     cdef Py_ssize_t stride
+    cdef Py_ssize_t group_size = y.shape[1] if groups_are_rows else y.shape[0]
     return (floating is float and _bracket_by_default and _small_simd == 2
-            and _prefetch_passes and bracket_eligible(y, groups_are_rows)
+            and _prefetch_passes and group_size < _AHEAD_MIN_ROWS
+            and bracket_eligible(y, groups_are_rows)
             and _pass_layout(y, groups_are_rows, &stride) == SMALL_LANES)
 
 
