@@ -2203,6 +2203,18 @@ def test_sampled_bands_with_zeroed_sampled_groups(shape, axis):
     np.testing.assert_allclose(X, expected, rtol=0, atol=1e-9 * np.abs(Y).max())
 
 
+def _phase_clocked_projection(Y, eta, axis):
+    """The projection, the seconds of each of its phases and its histogram
+    passes (``_l1inf._phase_times``): which way it went."""
+    _l1inf._time_phases(True)
+    try:
+        X = project_l1inf_ball(Y, eta, axis=axis)
+        seconds, passes = _l1inf._phase_times()
+    finally:
+        _l1inf._time_phases(False)
+    return X, seconds, passes
+
+
 def test_float32_column_groups_take_the_passes_before_the_sampled_bracket(kernel_path):
     """Many short float32 column groups past the in-cache path's size: with
     the AVX-512 passes, where at least 30 % of the groups may be kept, the
@@ -2217,12 +2229,7 @@ def test_float32_column_groups_take_the_passes_before_the_sampled_bracket(kernel
     radii = [(maxima[:400].sum() - 400 * maxima[400], False),     # (1 % of the maxima)
              (0.5 * maxima.sum(), True), (0.1 * maxima.sum(), True)]
     for eta, passes in radii:
-        _l1inf._time_phases(True)
-        try:
-            X = project_l1inf_ball(Y, eta, axis=0)
-            seconds, _ = _l1inf._phase_times()
-        finally:
-            _l1inf._time_phases(False)
+        X, seconds, _ = _phase_clocked_projection(Y, eta, 0)
         if level == 2 and kernel_path != "general":
             assert (seconds[1] == 0.0 and seconds[2] == 0.0) == passes, eta
         expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, 0)
@@ -2248,12 +2255,7 @@ def test_few_long_column_groups_keep_less_work_memory_than_the_matrix(dtype, ker
     for share in (0.1, 0.5):
         eta = share * l1inf_norm(Y, axis=0)
         release_work_memory()
-        _l1inf._time_phases(True)
-        try:
-            X = project_l1inf_ball(Y, eta, axis=0)
-            _, histogram_passes = _l1inf._phase_times()
-        finally:
-            _l1inf._time_phases(False)
+        X, _, histogram_passes = _phase_clocked_projection(Y, eta, 0)
         assert release_work_memory() < Y.nbytes
         assert _l1inf._sampled_stats()[0] == 0       # (no sample)
         if dtype == np.float32 and kernel_path != "general" and passes_run:
