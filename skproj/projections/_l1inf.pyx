@@ -1321,7 +1321,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
         and small_max_bytes == 1 << 23 and small_passes == 16))
     _l1inf_dense._set_testing(narrow_bands=narrow_bands, simd=simd, avx512=avx512,
                               sampled_min_bytes=sampled_min_bytes, sample_bytes=sample_bytes,
-                              sample_max_share=sample_max_share, sample_sigmas=sample_sigmas, wide_band_share=wide_band_share,
+                              sample_max_share=sample_max_share, sample_sigmas=sample_sigmas,
+                              wide_band_share=wide_band_share,
                               along_rows_passes=along_rows_passes,
                               failed_fit_passes=failed_fit_passes, row_blocks=row_blocks,
                               block_rows=block_rows)
