@@ -2215,24 +2215,27 @@ def _phase_clocked_projection(Y, eta, axis):
     return X, seconds, passes
 
 
-def test_float32_column_groups_take_the_passes_before_the_sampled_bracket(kernel_path):
-    """Many short float32 column groups past the in-cache path's size: with
-    the AVX-512 passes, where at least 30 % of the groups may be kept, the
-    passes over the matrix answer (no gather, no histograms), not the
-    sampled-bracket path; where fewer may be, the general path's gather.
-    Exact either way."""
+@pytest.mark.parametrize("axis", [0, 1])
+def test_float32_groups_take_the_passes_before_the_sampled_bracket(axis, kernel_path):
+    """Many short float32 groups (columns or rows) past the in-cache path's
+    size: with the AVX-512 passes, where at least 30 % of the groups may be
+    kept, the passes over the matrix answer (no gather, no histograms), not
+    the sampled-bracket path; where fewer may be, the general path's
+    gather.  Exact either way."""
     level = _l1inf._set_testing(small=kernel_path != "general",
                                 short_groups=kernel_path == "short")
     rng = np.random.default_rng(89)
     Y = rng.standard_normal((64, 40000)).astype(np.float32)     # (10 MB)
-    maxima = np.sort(np.abs(Y).max(axis=0))[::-1]
+    if axis == 1:
+        Y = np.ascontiguousarray(Y.T)
+    maxima = np.sort(np.abs(Y).max(axis=axis))[::-1]
     radii = [(maxima[:400].sum() - 400 * maxima[400], False),     # (1 % of the maxima)
              (0.5 * maxima.sum(), True), (0.1 * maxima.sum(), True)]
     for eta, passes in radii:
-        X, seconds, _ = _phase_clocked_projection(Y, eta, 0)
+        X, seconds, _ = _phase_clocked_projection(Y, eta, axis)
         if level == 2 and kernel_path != "general":
             assert (seconds[1] == 0.0 and seconds[2] == 0.0) == passes, eta
-        expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, 0)
+        expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, axis)
         np.testing.assert_allclose(X, expected, rtol=0, atol=3e-6 * np.abs(Y).max())
 
 

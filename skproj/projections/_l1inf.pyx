@@ -160,9 +160,9 @@ skip steps 2-4 for the sampled-bracket path (``bracket_project``), where
 most groups are kept, or where step 3 would take the dense regime (whose
 histograms cost several times the path's passes on short groups: float32 64
 x 200000 keeping 46 % and 72 % of the groups, 25 and 48 times a copy ->
-10 and 9).  Float32 column groups of fewer than 256 rows with the AVX-512
+10 and 9).  Float32 groups of fewer than 256 entries with the AVX-512
 passes take the in-cache path's passes over the matrix instead, where at
-least 30 % of the groups may be kept (``passes_before_bracket``: 0.4-0.8 of
+least 30 % of the groups may be kept (``passes_before_bracket``: 0.4-1.0 of
 this path's time on Gaussian and heavy-tailed matrices).  The path:
 
 a. :math:`\theta^*` is estimated on a sample of the groups (one strip of 8
@@ -355,7 +355,7 @@ cdef Py_ssize_t _DENSE_MIN_GROUP = 64
 # 1000 x 10000 1.98-2.10 -> 2.27-2.28), at 0.3 % the lists faster (float64
 # 1000 x 10000 keeping 1 % 2.67-2.70 -> 2.94-2.95).
 cdef double _LIST_PASSES_SHARE = 0.02
-# Float32 column groups that the AVX-512 passes take before the
+# Float32 groups that the AVX-512 passes take before the
 # sampled-bracket path (``passes_before_bracket``) take them where at least
 # this share of the groups may be kept.
 cdef double _PASSES_MIN_KEPT = 0.3
@@ -1041,10 +1041,10 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     if passes_before_bracket(y, groups_are_rows):
         # The in-cache path's passes, where at least _PASSES_MIN_KEPT of the
         # groups may be kept (S_g > theta_0): below, the general path's
-        # gather of the candidates costs less (Gaussian 100 x 100000, 64 x
-        # 200000 and 200 x 50000 float32 at the radius keeping 1 % of
-        # bilevel_l1inf's groups, 8 and 7 % of these, passes / gather times
-        # it: 2.99 / 2.64, 3.54 / 2.81; 200 x 50000 even).
+        # gather of the candidates costs less (Gaussian float32 column
+        # groups at the radius keeping 1 % of bilevel_l1inf's groups, 8 and
+        # 7 % of these, passes / gather times it: 100 x 100000 2.99 / 2.64,
+        # 64 x 200000 3.54 / 2.81; 200 x 50000 even).
         _list_candidates(lists, theta_0)
         few_kept = lists.n_active < _PASSES_MIN_KEPT * n_groups
         if not few_kept:

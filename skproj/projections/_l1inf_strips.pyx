@@ -2011,8 +2011,8 @@ cdef bint bracket_eligible(const floating[:, :] y, bint groups_are_rows) noexcep
 
 
 cdef bint passes_before_bracket(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
-    """Whether float32 column groups of contiguous rows that the sampled-bracket
-    path would take go to the in-cache path's passes over the matrix instead.
+    """Whether float32 groups that the sampled-bracket path would take go to
+    the in-cache path's passes over the matrix instead.
 
     With the AVX-512 passes, by default (``_l1inf._project_into``): as with
     AVX2 alone (``bracket_eligible``), the passes cost less.  Issue 14, an
@@ -2024,19 +2024,21 @@ cdef bint passes_before_bracket(const floating[:, :] y, bint groups_are_rows) no
     2.63, 3.76 / 2.46, 4.32 / 3.05; Student t(3) 100 x 100000 9.2 / 4.3,
     14.0 / 4.4, 8.0 / 4.7, 9.9 / 4.8, 7.2 / 4.5 (64 x 200000 and 200 x
     50000 alike); Cauchy 200 x 50000 at 50 and 90 % 19.9 / 4.1, 14.0 / 3.8.
-    Row groups are left to this path (float32 100000 x 100 and 200000 x 64
-    at half the norm 5.7 / 6.0 and 6.5 / 7.0, though faster elsewhere), and
-    so are groups of _AHEAD_MIN_ROWS rows, which the passes read otherwise
-    than a chunk of strips at a time (256 x 40000 at 10, 50, 90 % kept and
-    10, 50 % of the norm: 3.43 / 3.69, 2.94 / 3.55, 3.50 / 3.98, 3.28 /
+    Row groups alike (at 1, 10, 50, 90 % kept and 10, 50 % of the norm:
+    Gaussian 100000 x 100 2.29 / 2.17, 5.95 / 4.20, 2.99 / 2.62, 4.29 /
+    3.50, 3.14 / 2.59, 5.97 / 5.82; 200000 x 64 and 400000 x 32 0.60-1.00
+    of the time; Student t(3) 100000 x 100 23.9 / 10.3, 16.8 / 6.0, 13.0 /
+    4.8, 9.0 / 6.5, 16.1 / 6.2, 8.6 / 7.0, 200000 x 64 0.44-0.78; Cauchy
+    100000 x 100 at 50 and 90 % 11.7 / 4.5, 12.8 / 3.8).  Not groups of
+    _AHEAD_MIN_ROWS entries, which the passes read otherwise than a chunk
+    of strips at a time (column groups, 256 x 40000 at 10, 50, 90 % kept
+    and 10, 50 % of the norm: 3.43 / 3.69, 2.94 / 3.55, 3.50 / 3.98, 3.28 /
     3.38, 3.70 / 4.69; 240 x 40000 3.07-3.99 / 2.32-2.89).
     """
-    cdef Py_ssize_t stride
     cdef Py_ssize_t group_size = y.shape[1] if groups_are_rows else y.shape[0]
     return (floating is float and _bracket_by_default and _small_simd == 2
             and _prefetch_passes and group_size < _AHEAD_MIN_ROWS
-            and bracket_eligible(y, groups_are_rows)
-            and _pass_layout(y, groups_are_rows, &stride) == SMALL_LANES)
+            and bracket_eligible(y, groups_are_rows))
 
 
 cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
