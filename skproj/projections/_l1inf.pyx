@@ -991,7 +991,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     cdef Py_ssize_t g, idx, kept
     cdef double total_max = 0.0, theta_0, theta, guess, level
     cdef floating* levels = <floating*> w.clip_levels
-    cdef bint few_kept
+    cdef bint few_kept, listed = False
     cdef int status
     cdef double clock = now()
     cdef double* phase_clock = phase_seconds()
@@ -1047,6 +1047,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
         # 64 x 200000 3.54 / 2.81; 200 x 50000 even).
         _list_candidates(lists, theta_0)
         few_kept = lists.n_active < _PASSES_MIN_KEPT * n_groups
+        listed = few_kept       # (the passes take the lists' arrays as their scratch)
         if not few_kept:
             status = small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds, True,
                                    start)
@@ -1060,7 +1061,8 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
         few_kept = status == BRACKET_FEW_KEPT
     clock = now()
 
-    _list_candidates(lists, theta_0)
+    if not listed:
+        _list_candidates(lists, theta_0)
     status = _gather_candidates(y, w, groups_are_rows, theta_0)
     clock = lap(PHASE_GATHER, clock)
     if status == 3:
