@@ -344,6 +344,7 @@ cdef extern from "_bilevel_simd.h" nogil:
     const double SKP_BOUND_MARGIN
     int skp_avx512_enabled()
     int skp_rows_ahead
+    int skp_candidates512
     int skp_short_rows256
     void skp_scale_row_f32(const float* src, float* dst, Py_ssize_t n, double factor,
                            int simd, int stream)
@@ -597,7 +598,7 @@ def _guessed_floor_stats():
 def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1=None,
                       bint pairs=True, bint fused=True, bint first_pairs=True,
                       bint guessed_floors=True, bint rows_ahead=True, bint fold512=True,
-                      bint realign=True, bint short_rows=True):
+                      bint realign=True, bint short_rows=True, bint candidates512=True):
     """Testing hook: column panels by passes (``True``), by gathered
     candidates (``False``) or as measured (``None``: short columns then take
     ``_short_columns``); this module's AVX-512 loops or not (each extension
@@ -622,16 +623,19 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     or loading across lines; short rows taking their norms (float32's, and
     float64's l1 and l2) and their bi-level writes a block of rows at a time
     with AVX2 (``short_rows``, ``skp_short_row_norms256_f32``, ``_f64``,
-    ``skp_write_short_rows256_f32``, ``_f64``) or a row at a time.  Returns
+    ``skp_write_short_rows256_f32``, ``_f64``) or a row at a time; float64's
+    gathered candidates by the AVX-512 loop (``candidates512``,
+    ``skp_panel_candidates512_f64``) or the AVX2 one.  Returns
     whether this module's AVX-512 loops run."""
     global _forced_path, _pairs, _fused, _first_pairs, _guessed_floors, skp_rows_ahead
-    global skp_fold512, skp_realign, skp_short_rows256
+    global skp_fold512, skp_realign, skp_short_rows256, skp_candidates512
     _forced_path = 0 if passes is None else (1 if passes else -1)
     _pairs = pairs
     _fused = fused
     _first_pairs = first_pairs
     _guessed_floors = guessed_floors
     skp_rows_ahead = rows_ahead
+    skp_candidates512 = candidates512
     skp_fold512 = fold512
     skp_realign = realign
     skp_short_rows256 = short_rows
