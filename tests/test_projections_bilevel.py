@@ -1219,6 +1219,28 @@ def test_float64_gathered_column_thresholds_against_sort(avx512, rows, rng):
         _bilevel._set_column_paths()
 
 
+def assert_column_switch_keeps_bits(Y, fractions, tol, switch, **paths):
+    """``bilevel_l11`` on the column groups of ``Y`` with the testing switch
+    ``switch`` of ``_bilevel._set_column_paths`` on and off (the other
+    ``paths`` set alike): the same bits, and the sort's projection within
+    ``tol``, at ``fractions`` of the norm."""
+    from skproj.projections import _bilevel
+
+    norm = references.group_norm(Y, "l1", 0)
+    try:
+        for fraction in fractions:
+            results = []
+            for on in (True, False):
+                _bilevel._set_column_paths(**paths, **{switch: on})
+                results.append(bilevel_l11(Y, fraction * norm, axis=0))
+            np.testing.assert_array_equal(bits(results[0]), bits(results[1]),
+                                          err_msg=str(fraction))
+            np.testing.assert_allclose(results[0], references.bilevel(Y, fraction * norm, "l1", 0),
+                                       rtol=0, atol=tol * float(np.abs(Y).max()))
+    finally:
+        _bilevel._set_column_paths()
+
+
 def assert_column_groups_match_sort(Y, fractions, tol):
     """``bilevel_l11`` on the column groups of ``Y`` and of ``Y`` with its rows
     reversed (negative strides), against the sort, at ``fractions`` of the
@@ -1283,19 +1305,7 @@ def test_float32_column_passes_in_pairs_of_groups(rows, n_cols, rng):
     Y[:, n_cols // 2] = 0.0
     Y[:, 16:32] = rng.choice([-1.0, 1.0], size=Y[:, 16:32].shape)
     Y = Y.astype(np.float32)
-    norm = references.group_norm(Y, "l1", 0)
-    try:
-        for fraction in (0.02, 0.5, 0.95):
-            results = []
-            for pairs in (True, False):
-                _bilevel._set_column_paths(passes=True, pairs=pairs)
-                results.append(bilevel_l11(Y, fraction * norm, axis=0))
-            np.testing.assert_array_equal(bits(results[0]), bits(results[1]),
-                                          err_msg=str(fraction))
-            np.testing.assert_allclose(results[0], references.bilevel(Y, fraction * norm, "l1", 0),
-                                       rtol=0, atol=2e-5 * float(np.abs(Y).max()))
-    finally:
-        _bilevel._set_column_paths()
+    assert_column_switch_keeps_bits(Y, (0.02, 0.5, 0.95), 2e-5, "pairs", passes=True)
 
 
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])

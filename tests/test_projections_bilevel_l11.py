@@ -6,8 +6,10 @@ import pytest
 from skproj.projections import bilevel_l11
 
 import references
-from addresses import at_offset, bits
-from test_projections_bilevel import assert_column_groups_match_sort
+from addresses import at_offset
+from test_projections_bilevel import (
+    assert_column_groups_match_sort, assert_column_switch_keeps_bits,
+)
 
 
 @pytest.fixture(params=[(False, True), (False, False), (None, True)],
@@ -155,22 +157,10 @@ def test_float64_candidates_gathered_by_avx512_give_the_avx2_bits(rows, n_cols, 
     # of eight, and columns dropped once their lists are full (small lists).
     from skproj.projections import _bilevel
 
-    if not _bilevel._set_column_paths(passes=False):
-        _bilevel._set_column_paths()
+    if not _bilevel._set_column_paths():
         pytest.skip("needs this module's AVX-512 loops, which this CPU lacks")
     Y = rng.standard_normal((rows, n_cols)) * np.exp(rng.standard_normal(n_cols))
     Y[:, 1] = 0.0
     Y[:, ::3] = rng.choice([-1.0, 1.0], size=(rows, len(range(0, n_cols, 3))))
-    norm = references.group_norm(Y, "l1", 0)
-    try:
-        for fraction in (0.05, 0.3, 0.9, 0.999):
-            results = []
-            for candidates512 in (True, False):
-                _bilevel._set_column_paths(passes=False, candidates512=candidates512)
-                results.append(bilevel_l11(Y, fraction * norm, axis=0))
-            np.testing.assert_array_equal(bits(results[0]), bits(results[1]),
-                                          err_msg=str(fraction))
-            np.testing.assert_allclose(results[0], references.bilevel(Y, fraction * norm, "l1", 0),
-                                       rtol=0, atol=1e-12 * float(np.abs(Y).max()))
-    finally:
-        _bilevel._set_column_paths()
+    assert_column_switch_keeps_bits(Y, (0.05, 0.3, 0.9, 0.999), 1e-12, "candidates512",
+                                    passes=False)

@@ -259,6 +259,30 @@ SKP_DROP_FULL_LISTS(float)
 SKP_DROP_FULL_LISTS(double)
 #undef SKP_DROP_FULL_LISTS
 
+/* float64's lists at the panel's first row: empty, each column's floor the
+ * common ``floor`` (infinite for a zeroed column: never read). */
+static inline void skp_candidates_start_f64(ptrdiff_t* counts, double* sums, double* floors,
+                                            const double* radii, ptrdiff_t padded,
+                                            double floor) {
+    ptrdiff_t c;
+    for (c = 0; c < padded; c++) {
+        counts[c] = 0;
+        sums[c] = 0.0;
+        floors[c] = radii[c] == 0 ? INFINITY : floor;
+    }
+}
+
+/* float64's floors raised to the bound of their values kept so far
+ * (skp_kept_bound4), every SKP_BOUND_ROWS rows. */
+SKP_AVX2 static inline void skp_raise_floors_f64(double* floors, const double* sums,
+                                                 const ptrdiff_t* counts, const double* radii,
+                                                 ptrdiff_t padded) {
+    ptrdiff_t g;
+    for (g = 0; g < padded; g += 4)
+        _mm256_storeu_pd(floors + g, skp_kept_bound4(sums + g, counts + g, radii + g,
+                                                     _mm256_loadu_pd(floors + g)));
+}
+
 SKP_AVX2 static inline ptrdiff_t skp_panel_candidates_f32(const float* base, ptrdiff_t row_stride,
                                                      ptrdiff_t n_rows, ptrdiff_t width,
                                                      double floor, const double* radii,
@@ -352,11 +376,7 @@ SKP_AVX2 static inline ptrdiff_t skp_panel_candidates256_f64(const double* base,
     const __m256i tail = _mm256_cmpgt_epi64(_mm256_set1_epi64x(width % 4),
                                             _mm256_setr_epi64x(0, 1, 2, 3));
     if (start == 0)
-        for (c = 0; c < padded; c++) {
-            counts[c] = 0;
-            sums[c] = 0.0;
-            floors[c] = radii[c] == 0 ? INFINITY : floor;
-        }
+        skp_candidates_start_f64(counts, sums, floors, radii, padded, floor);
     limit = skp_lists_room(counts, padded, capacity, i);
     skp_prefetch_lines((const char*) base + i * row_stride, row_stride,
                        n_rows - i < SKP_PANEL_PREFETCH_ROWS ? n_rows - i : SKP_PANEL_PREFETCH_ROWS,
@@ -375,9 +395,7 @@ SKP_AVX2 static inline ptrdiff_t skp_panel_candidates256_f64(const double* base,
             skp_prefetch_lines(rows + SKP_PANEL_PREFETCH_ROWS * row_stride, row_stride, 4, lines,
                                n_lines, 0);
         if (i % SKP_BOUND_ROWS == 0 && i > 0)
-            for (g = 0; g < padded; g += 4)
-                _mm256_storeu_pd(floors + g, skp_kept_bound4(sums + g, counts + g, radii + g,
-                                                             _mm256_loadu_pd(floors + g)));
+            skp_raise_floors_f64(floors, sums, counts, radii, padded);
         for (g = 0; g < width; g += 4) {
             const __m256d floor_v = _mm256_loadu_pd(floors + g);
             __m256d block = _mm256_setzero_pd();
@@ -460,11 +478,7 @@ SKP_AVX512 static ptrdiff_t skp_panel_candidates512_f64(const double* base, ptrd
     __m512d r[8];
     ptrdiff_t i = start, g, c, k, limit;
     if (start == 0)
-        for (c = 0; c < padded; c++) {
-            counts[c] = 0;
-            sums[c] = 0.0;
-            floors[c] = radii[c] == 0 ? INFINITY : floor;
-        }
+        skp_candidates_start_f64(counts, sums, floors, radii, padded, floor);
     if (i % 8 && i < n_rows) {
         /* (resumed four rows past a block of eight: those four by the AVX2
          * loop, so that the blocks start where its floors rise, every
@@ -490,9 +504,7 @@ SKP_AVX512 static ptrdiff_t skp_panel_candidates512_f64(const double* base, ptrd
             skp_prefetch_lines(rows + SKP_PANEL_PREFETCH_ROWS * row_stride, row_stride, 8, lines,
                                n_lines, 0);
         if (i % SKP_BOUND_ROWS == 0 && i > 0)
-            for (g = 0; g < padded; g += 4)
-                _mm256_storeu_pd(floors + g, skp_kept_bound4(sums + g, counts + g, radii + g,
-                                                             _mm256_loadu_pd(floors + g)));
+            skp_raise_floors_f64(floors, sums, counts, radii, padded);
         for (g = 0; g < width; g += 8) {
             const __mmask8 lanes = (__mmask8) (width - g < 8 ? (1u << (width - g)) - 1 : 0xff);
             const __m512d floor_v = _mm512_maskz_loadu_pd(lanes, floors + g);
