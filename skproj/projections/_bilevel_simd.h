@@ -430,31 +430,6 @@ SKP_AVX2 static inline ptrdiff_t skp_panel_candidates256_f64(const double* base,
     return n_rows;
 }
 
-/* The 8 x 8 transpose of eight rows of eight doubles: r[c] then holds
- * column c of the eight rows. */
-SKP_AVX512 static inline void skp_transpose8x8_pd(__m512d* r) {
-    const __m512i low = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13);
-    const __m512i high = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
-    const __m512i lower = _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11);
-    const __m512i upper = _mm512_setr_epi64(4, 5, 6, 7, 12, 13, 14, 15);
-    __m512d t[8], u[8];
-    int k;
-    for (k = 0; k < 8; k += 2) {
-        t[k] = _mm512_unpacklo_pd(r[k], r[k + 1]);
-        t[k + 1] = _mm512_unpackhi_pd(r[k], r[k + 1]);
-    }
-    for (k = 0; k < 2; k++) {
-        u[k] = _mm512_permutex2var_pd(t[k], low, t[k + 2]);
-        u[k + 2] = _mm512_permutex2var_pd(t[k], high, t[k + 2]);
-        u[k + 4] = _mm512_permutex2var_pd(t[k + 4], low, t[k + 6]);
-        u[k + 6] = _mm512_permutex2var_pd(t[k + 4], high, t[k + 6]);
-    }
-    for (k = 0; k < 4; k++) {
-        r[k] = _mm512_permutex2var_pd(u[k], lower, u[k + 4]);
-        r[k + 4] = _mm512_permutex2var_pd(u[k], upper, u[k + 4]);
-    }
-}
-
 /* skp_panel_candidates256_f64 with AVX-512F, eight rows and eight columns a
  * block: the same lists, counts, sums and floors, so the same bits.  Each
  * column's sum takes its block of four rows at a time, as there; its values

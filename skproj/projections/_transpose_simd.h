@@ -1,9 +1,10 @@
 /* An 8 x 8 block of floats (and a 4 x 4 one of doubles) transposed in AVX2
- * registers, defined once for the kernels that read rows as columns
- * (_bilevel_simd.h's packed and short rows, _l1_simd.h's short rows'
- * norms, _l1inf_small.h's transposed short groups, _l1inf_short.h's short
- * row groups).  Compiled with a per-function target attribute (no -march);
- * the callers run it only where the CPU has AVX2.
+ * registers, and an 8 x 8 one of doubles in AVX-512F ones, defined once for
+ * the kernels that read rows as columns (_bilevel_simd.h's packed and short
+ * rows and float64 candidates, _l1_simd.h's short rows' norms,
+ * _l1inf_small.h's transposed short groups, _l1inf_short.h's short row
+ * groups).  Compiled with a per-function target attribute (no -march); the
+ * callers run each only where the CPU has its instructions.
  */
 #ifndef SKPROJ_TRANSPOSE_SIMD_H
 #define SKPROJ_TRANSPOSE_SIMD_H
@@ -29,6 +30,31 @@ __attribute__((target("avx2"))) static inline void skp_transpose8(__m256* r) {
     for (i = 0; i < 4; i++) {
         r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
         r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+    }
+}
+
+/* An 8 x 8 block of doubles in AVX-512F registers: r[c] becomes column c
+ * of the rows r[0..7] (_bilevel_simd.h's float64 candidate gather). */
+__attribute__((target("avx512f"))) static inline void skp_transpose8x8_pd(__m512d* r) {
+    const __m512i low = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13);
+    const __m512i high = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
+    const __m512i lower = _mm512_setr_epi64(0, 1, 2, 3, 8, 9, 10, 11);
+    const __m512i upper = _mm512_setr_epi64(4, 5, 6, 7, 12, 13, 14, 15);
+    __m512d t[8], u[8];
+    int k;
+    for (k = 0; k < 8; k += 2) {
+        t[k] = _mm512_unpacklo_pd(r[k], r[k + 1]);
+        t[k + 1] = _mm512_unpackhi_pd(r[k], r[k + 1]);
+    }
+    for (k = 0; k < 2; k++) {
+        u[k] = _mm512_permutex2var_pd(t[k], low, t[k + 2]);
+        u[k + 2] = _mm512_permutex2var_pd(t[k], high, t[k + 2]);
+        u[k + 4] = _mm512_permutex2var_pd(t[k + 4], low, t[k + 6]);
+        u[k + 6] = _mm512_permutex2var_pd(t[k + 4], high, t[k + 6]);
+    }
+    for (k = 0; k < 4; k++) {
+        r[k] = _mm512_permutex2var_pd(u[k], lower, u[k + 4]);
+        r[k + 4] = _mm512_permutex2var_pd(u[k], upper, u[k + 4]);
     }
 }
 
