@@ -1218,32 +1218,44 @@ def test_short_groups_same_bits_with_avx512_and_avx2(dtype):
         np.testing.assert_array_equal(mu2, mu)
 
 
+@pytest.mark.parametrize("loops", ["avx512", "avx2"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_short_groups_newton_shortcuts_same_bits(dtype):
-    """Newton's passes of the AVX2 loops take the quartets of groups whose
-    breakpoints around the last pass's theta still hold the new one from
-    that pass, without reading them, and a step up that stays below the
-    least breakpoint above the last iterate (every group on its segment) is
-    theta^*, without the pass that would only have found the counts settled:
-    the same projection, theta and levels, to the bit, as every pass over
-    every group, with each shortcut alone and both, on ties, zero groups,
-    heavy tails and scales apart; and both are taken."""
+def test_short_groups_newton_shortcuts_same_bits(loops, dtype):
+    """Newton's passes take the octets (AVX-512F) or quartets (AVX2) of groups
+    whose breakpoints around the last pass's theta still hold the new one
+    from that pass, without reading them, and a step up that stays below
+    the least breakpoint above the last iterate (every group on its
+    segment) is theta^*, without the pass that would only have found the
+    counts settled: the same projection, theta and levels, to the bit, as
+    every pass over every group, with each shortcut alone and both, and
+    (AVX-512F) without the segments at all, on ties, zero groups, heavy
+    tails and scales apart; and both are taken."""
     from skproj.projections import _l1inf_short
 
+    def project_all():
+        return [project_l1inf_ball(Y, share * l1inf_norm(Y, axis=axis), axis=axis,
+                                   return_dual=True)
+                for Y, axis in _short_group_matrices(np.random.default_rng(7), dtype)
+                for share in (1e-3, 0.05, 0.5, 0.95)]
+
     results, taken = [], []
-    with _short_group_loops("avx2"):
-        for shortcut, reuse in ((True, True), (True, False), (False, True), (False, False)):
-            _l1inf_short._shortcuts_taken(reset=True)
-            _l1inf_short._set_shortcut(shortcut, reuse)
-            try:
-                results.append([
-                    project_l1inf_ball(Y, share * l1inf_norm(Y, axis=axis), axis=axis,
-                                       return_dual=True)
-                    for Y, axis in _short_group_matrices(np.random.default_rng(7), dtype)
-                    for share in (1e-3, 0.05, 0.5, 0.95)])
-            finally:
-                _l1inf_short._set_shortcut()
-            taken.append(_l1inf_short._shortcuts_taken(reset=True))
+    with _short_group_loops(loops):
+        _l1inf_short._set_segments(1)
+        try:
+            for shortcut, reuse in ((True, True), (True, False), (False, True), (False, False)):
+                _l1inf_short._shortcuts_taken(reset=True)
+                _l1inf_short._set_shortcut(shortcut, reuse)
+                try:
+                    results.append(project_all())
+                finally:
+                    _l1inf_short._set_shortcut()
+                taken.append(_l1inf_short._shortcuts_taken(reset=True))
+            if loops == "avx512":
+                _l1inf_short._set_segments(0)
+                results.append(project_all())
+                assert _l1inf_short._shortcuts_taken(reset=True) == (0, 0)
+        finally:
+            _l1inf_short._set_segments()
     calls = len(results[0])
     assert taken[0][0] >= calls // 2 and taken[1][0] >= calls // 2 and taken[2][0] == 0
     assert taken[0][1] > 0 and taken[2][1] > 0 and taken[1][1] == 0

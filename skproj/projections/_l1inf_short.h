@@ -27,14 +27,16 @@
 #include "_sort_network.h"
 #include "_transpose_simd.h"
 
-/* What a pass of the AVX2 loops leaves of each group's segment at its theta
- * (c breakpoints at or below it), for the levels and the next passes
- * (skp_short_quartet): the level's factors S_(c+1) and 1 / (c + 1) (0
- * where the group is zero), the breakpoints c and c + 1 around theta (-inf
- * where c = 0, +inf where c = n; +inf and -inf where a quartet was found
- * zero by its sums, and the first +inf before any pass: no segment known),
- * and c; ``reuse``: whether a pass may take a quartet's from there (a
- * testing switch). */
+/* What a pass leaves of each group's segment at its theta (c breakpoints at
+ * or below it), for the levels and the next passes (skp_short_octet,
+ * skp_short_quartet): the level's factors S_(c+1) and 1 / (c + 1) (0 where
+ * the group is zero), the breakpoints c and c + 1 around theta (-inf where
+ * c = 0, +inf where c = n; low +inf where an octet or quartet was found
+ * zero by its norms: no segment known), and c; ``reuse``: whether the
+ * passes keep the breakpoints and counts, for the next ones to take an
+ * octet's or a quartet's from there (a testing switch); ``known``: whether
+ * a pass of this Newton run has stored every group's (before, what lies
+ * there is not read). */
 typedef struct {
     double* factors;
     double* inverses;
@@ -42,30 +44,43 @@ typedef struct {
     double* high;
     long long* counts;
     int reuse;
+    int known;
 } skp_short_segments;
 
-/* The quartets whose segments the AVX2 passes took from the pass before (a
- * testing hook: _l1inf_short._shortcuts_taken). */
+/* The octets (AVX-512F) or quartets (AVX2) whose segments the passes took
+ * from the pass before (a testing hook: _l1inf_short._shortcuts_taken). */
 static long long skp_short_reused = 0;
 
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+
 /* The groups' levels at ``theta`` from the factors a pass left
- * (skp_short_segments): (S_(c+1) - theta) / (c + 1), +0 where
- * the group is zero (its factor 0); the operations of the pass's own levels,
- * so the same bits, where theta lies on the segments of that pass: there a
- * group not zero has theta below its next breakpoint, itself at most
- * S_(c+1), so its level is above 0, and the max (vectorized, where a branch
- * on the factor mispredicted) leaves it as it is. */
-static inline void skp_short_factor_levels(const double* sums, const double* inverses,
-                                           ptrdiff_t n_groups, double theta, double* levels) {
+ * (skp_short_segments): (S_(c+1) - theta) / (c + 1), +0 where the group is
+ * zero: its l1 norm (``norms``) at most theta (the passes store no factors
+ * for an octet or quartet zero by its norms: those there are an earlier
+ * pass's, or none), or its inverse factor 0.  The operations of the pass's
+ * own levels, so the same bits, where theta lies on the segments of that
+ * pass: there a group not zero has theta below its next breakpoint, itself
+ * at most S_(c+1), so its level is above 0.  Four groups a vector (AVX2:
+ * both loops' levels), without a branch (one on the factor mispredicted). */
+SKP_AVX2 static void skp_short_factor_levels(const double* factors, const double* inverses,
+                                             const double* norms, ptrdiff_t n_groups,
+                                             double theta, double* levels) {
+    const __m256d at = _mm256_set1_pd(theta), zero = _mm256_setzero_pd();
     ptrdiff_t g;
     double level;
-    for (g = 0; g < n_groups; g++) {
-        level = (sums[g] - theta) * inverses[g];
-        levels[g] = level > 0.0 ? level : 0.0;
+    for (g = 0; g + 4 <= n_groups; g += 4) {
+        const __m256d v = _mm256_mul_pd(_mm256_sub_pd(_mm256_loadu_pd(factors + g), at),
+                                        _mm256_loadu_pd(inverses + g));
+        const __m256d kept = _mm256_and_pd(_mm256_cmp_pd(v, zero, _CMP_GT_OQ),
+                                           _mm256_cmp_pd(_mm256_loadu_pd(norms + g), at,
+                                                         _CMP_GT_OQ));
+        _mm256_storeu_pd(levels + g, _mm256_and_pd(kept, v));
+    }
+    for (; g < n_groups; g++) {
+        level = (factors[g] - theta) * inverses[g];
+        levels[g] = level > 0.0 && norms[g] > theta ? level : 0.0;
     }
 }
-
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 
 /* Whether the short groups' loops run: AVX2 (the AVX-512F loops where the
  * CPU has it and no test turned them off, skp_avx512). */
@@ -101,22 +116,26 @@ SKP_AVX512 static inline __attribute__((always_inline)) __m512d skp_short_row8(
 /* An octet's sorted magnitudes a_1..a_n (rows of skp_short_row8, eight
  * groups a vector, in double) at theta: each group's count c of breakpoints
  * t_k = S_k - k a_(k+1) at or below theta (their running maximum: rounding
- * never makes them fall) and its sum S_(c+1) (``kept``); returns the groups
- * that are not zero (c < n).  It stops at the first breakpoint above theta
- * in every lane: the later ones are above it too, so the counts, sums and
- * groups are the same (issue 14, an Intel Xeon, single calls interleaved,
- * times a copy at 10, 50, 90 % of the norm, every row -> up to the first
- * above: float32 8 x 10000 14.1 -> 15.0, 14.7 -> 12.3, 14.6 -> 10.0; 10000
- * x 16 15.5 -> 14.3, 17.7 -> 11.2, 15.7 -> 7.8; float64 10000 x 8 10.3 ->
- * 11.2, 10.8 -> 9.3, 9.6 -> 7.2: a group keeps fewer entries where the
- * radius is larger).  The passes and the levels take the sums from here, so
- * both see the same. */
+ * never makes them fall), its sum S_(c+1) (``kept``), and with ``bounds``
+ * the breakpoints around theta: the least above it (``next_break``, +inf
+ * where c = n) and the last at or below it (``last_break``, -inf where
+ * c = 0); returns the
+ * groups that are not zero (c < n).  It stops at the first breakpoint above
+ * theta in every lane: the later ones are above it too, so the counts, sums
+ * and groups are the same (issue 14, an Intel Xeon, single calls
+ * interleaved, times a copy at 10, 50, 90 % of the norm, every row -> up to
+ * the first above: float32 8 x 10000 14.1 -> 15.0, 14.7 -> 12.3, 14.6 ->
+ * 10.0; 10000 x 16 15.5 -> 14.3, 17.7 -> 11.2, 15.7 -> 7.8; float64 10000 x
+ * 8 10.3 -> 11.2, 10.8 -> 9.3, 9.6 -> 7.2: a group keeps fewer entries
+ * where the radius is larger).  The passes and the levels take the sums
+ * from here, so both see the same. */
 SKP_AVX512 static inline __attribute__((always_inline)) __mmask8 skp_short_segment8(
         const void* at, const int half, const ptrdiff_t n, __m512d theta, __m512i* count,
-        __m512d* kept) {
+        __m512d* kept, const int bounds, __m512d* next_break, __m512d* last_break) {
     __m512i c = _mm512_setzero_si512();
     __m512d a = skp_short_row8(at, 0, half);
     __m512d sum = _mm512_setzero_pd(), least = _mm512_setzero_pd(), chosen = a;
+    __m512d above = _mm512_set1_pd(INFINITY), last = _mm512_set1_pd(-INFINITY);
     __mmask8 below = 0;
     ptrdiff_t k;
 #pragma GCC unroll 16
@@ -127,12 +146,20 @@ SKP_AVX512 static inline __attribute__((always_inline)) __mmask8 skp_short_segme
             sum, _mm512_mul_pd(_mm512_set1_pd((double) (k + 1)), next)));
         below = _mm512_cmp_pd_mask(least, theta, _CMP_LE_OQ);
         c = _mm512_mask_add_epi64(c, below, c, _mm512_set1_epi64(1));
+        if (bounds) {
+            /* (the breakpoints rise: the least above theta is the first, the
+             * last at or below it the one of the last count) */
+            above = _mm512_mask_min_pd(above, (__mmask8) ~below, above, least);
+            last = _mm512_mask_mov_pd(last, below, least);
+        }
         if (k + 1 < n) chosen = _mm512_mask_add_pd(chosen, below, sum, next);
         if (!below) break;
         a = next;
     }
     *count = c;
     *kept = chosen;
+    *next_break = above;
+    *last_break = last;
     return (__mmask8) ~below;   /* (the last breakpoint, S_n, above theta) */
 }
 
@@ -203,82 +230,145 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_short_sort_f64_(
 }
 
 /* What a pass adds up over the blocks it reads: the counts, P and Q (two
- * chains each). */
+ * chains each), and the least breakpoint above theta. */
 typedef struct {
     __m512i counts;
-    __m512d p[2], q[2];
+    __m512d p[2], q[2], above;
 } skp_short_sums;
 
-/* One octet of a pass at theta: 1 / (c + 1) from a table (a division an
- * octet would bound the pass: four copies of 10000 x 8 float32 a pass), S_(c+1)
- * times it into P, it into Q; with ``levels``, each group's level at theta,
- * (S_(c+1) - theta) / (c + 1) by the same reciprocal, 0 for a zero group,
- * stored for the ``lanes``.  An octet whose groups are all zero at theta
- * (their l1 norms, ``sums``, at most theta: every breakpoint, the last S_n,
- * is at or below it) counts n a group unread: where few groups are kept,
- * most of them (issue 14, an Intel Xeon, float32 8 x 10000 at the radius
- * where bilevel_l1inf keeps 1 % of the groups and this projection 3 %: 18.6
- * -> 11.0 times a copy, 4.4 -> 3.0 times bilevel_l1inf; 10000 x 8 by rows
- * 2.8 -> 1.7 times it; where 22 % are kept, as before). */
-SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_octet(
+/* One octet of a pass at theta (``lanes``: its groups that exist): 1 /
+ * (c + 1) from a table (a division an octet would bound the pass: four
+ * copies of 10000 x 8 float32 a pass), S_(c+1) times it into P, it into Q.
+ * An octet whose groups are all zero at theta (their l1 norms, ``sums``, at
+ * most theta: every breakpoint, the last S_n, is at or below it) counts n
+ * a group unread: where few groups are kept, most of them (issue 14, an
+ * Intel Xeon, float32 8 x 10000 at the radius where bilevel_l1inf keeps 1 %
+ * of the groups and this projection 3 %: 18.6 -> 11.0 times a copy, 4.4 ->
+ * 3.0 times bilevel_l1inf; 10000 x 8 by rows 2.8 -> 1.7 times it; where 22
+ * % are kept, as before).
+ *
+ * Without ``seg`` (NULL), each group's level at theta, (S_(c+1) - theta) /
+ * (c + 1) by the same reciprocal, 0 for a zero group, is stored in
+ * ``levels`` (if not NULL).  With it, the least breakpoint above theta of
+ * the octet's groups goes to ``above``, each group's segment at theta to
+ * ``seg``, its level as its two factors (skp_short_factor_levels), and
+ * where ``seg`` already holds segments whose breakpoints around theta hold
+ * it for each group of the octet, they are taken without reading the
+ * groups: the same counts, factors and sums, lane for lane, so the same
+ * bits (as the AVX2 loops' skp_short_quartet).  Returns whether they were
+ * taken. */
+SKP_AVX512 static inline __attribute__((always_inline)) int skp_short_octet(
         const void* at, const int half, const ptrdiff_t n, __m512d theta, skp_short_sums* t,
-        int chain, double* levels, __mmask8 lanes, const double* sums) {
-    const __m512d low = _mm512_setr_pd(1.0, 1.0 / 2, 1.0 / 3, 1.0 / 4, 1.0 / 5, 1.0 / 6,
-                                       1.0 / 7, 1.0 / 8);
-    const __m512d high = _mm512_setr_pd(1.0 / 9, 1.0 / 10, 1.0 / 11, 1.0 / 12, 1.0 / 13,
-                                        1.0 / 14, 1.0 / 15, 1.0 / 16);
+        int chain, __mmask8 lanes, const double* sums, double* levels,
+        skp_short_segments* seg, ptrdiff_t g) {
+    const __m512d low_inverses = _mm512_setr_pd(1.0, 1.0 / 2, 1.0 / 3, 1.0 / 4, 1.0 / 5,
+                                                1.0 / 6, 1.0 / 7, 1.0 / 8);
+    const __m512d high_inverses = _mm512_setr_pd(1.0 / 9, 1.0 / 10, 1.0 / 11, 1.0 / 12,
+                                                 1.0 / 13, 1.0 / 14, 1.0 / 15, 1.0 / 16);
+    const __m512d infinite = _mm512_set1_pd(INFINITY), zero = _mm512_setzero_pd();
+    const __m512i every_entry = _mm512_set1_epi64((long long) n);
     __m512i c;
-    __m512d kept, r;
+    __m512d kept, r, next_break, last_break;
     __mmask8 live;
     if (_mm512_cmp_pd_mask(_mm512_maskz_loadu_pd(lanes, sums), theta, _CMP_LE_OQ) == 0xff) {
-        t->counts = _mm512_add_epi64(t->counts, _mm512_set1_epi64((long long) n));
-        if (levels) _mm512_mask_storeu_pd(levels, lanes, _mm512_setzero_pd());
-        return;
+        t->counts = _mm512_add_epi64(t->counts, every_entry);
+        if (!seg && levels) _mm512_mask_storeu_pd(levels + g, lanes, zero);
+        /* (no segment known, found again unless zero again; no factors:
+         * see skp_short_factor_levels) */
+        if (seg && seg->reuse) _mm512_mask_storeu_pd(seg->low + g, lanes, infinite);
+        return 0;
     }
-    live = skp_short_segment8(at, half, n, theta, &c, &kept);
+    if (seg && seg->reuse && seg->known) {
+        const __m512d high = _mm512_mask_loadu_pd(infinite, lanes, seg->high + g);
+        const __mmask8 held = _mm512_mask_cmp_pd_mask(
+            _mm512_cmp_pd_mask(_mm512_maskz_loadu_pd(lanes, seg->low + g), theta, _CMP_LE_OQ),
+            theta, high, _CMP_LT_OQ);
+        if ((__mmask8) (held | ~lanes) == 0xff) {
+            /* (past the groups: zeros, as the pass reads them; each term +0) */
+            kept = _mm512_maskz_loadu_pd(lanes, seg->factors + g);
+            r = _mm512_maskz_loadu_pd(lanes, seg->inverses + g);
+            live = _mm512_cmp_pd_mask(r, zero, _CMP_NEQ_OQ);
+            t->counts = _mm512_add_epi64(t->counts, _mm512_mask_loadu_epi64(
+                every_entry, lanes, seg->counts + g));
+            t->above = _mm512_min_pd(t->above, high);
+            t->p[chain] = _mm512_mask_add_pd(t->p[chain], live, t->p[chain],
+                                             _mm512_mul_pd(kept, r));
+            t->q[chain] = _mm512_mask_add_pd(t->q[chain], live, t->q[chain], r);
+            return 1;
+        }
+    }
+    live = skp_short_segment8(at, half, n, theta, &c, &kept, seg != NULL, &next_break,
+                              &last_break);
     t->counts = _mm512_add_epi64(t->counts, c);
-    r = _mm512_permutex2var_pd(low, c, high);
-    if (levels)
-        _mm512_mask_storeu_pd(levels, lanes, _mm512_maskz_mul_pd(
+    r = _mm512_permutex2var_pd(low_inverses, c, high_inverses);
+    if (!seg && levels)
+        _mm512_mask_storeu_pd(levels + g, lanes, _mm512_maskz_mul_pd(
             live, _mm512_sub_pd(kept, theta), r));
+    if (seg) {
+        t->above = _mm512_min_pd(t->above, next_break);
+        _mm512_mask_storeu_pd(seg->factors + g, lanes, kept);
+        _mm512_mask_storeu_pd(seg->inverses + g, lanes, _mm512_maskz_mov_pd(live, r));
+        if (seg->reuse) {
+            _mm512_mask_storeu_pd(seg->low + g, lanes, last_break);
+            _mm512_mask_storeu_pd(seg->high + g, lanes, next_break);
+            _mm512_mask_storeu_epi64(seg->counts + g, lanes, c);
+        }
+    }
     t->p[chain] = _mm512_mask_add_pd(t->p[chain], live, t->p[chain], _mm512_mul_pd(kept, r));
     t->q[chain] = _mm512_mask_add_pd(t->q[chain], live, t->q[chain], r);
+    return 0;
 }
 
 /* A pass at theta over the n_groups groups of ``sorted`` (float32 where
  * ``single``: sixteen groups a block, two octets; else float64, eight) and
  * their l1 norms ``sums``, over every ``every``-th block (a sample; 1: all of
- * them): returns the sum of the counts, P and Q into p and q; with
- * ``levels`` (every = 1), the groups' levels there too. */
-SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass_(
+ * them): returns the sum of the counts, P and Q into p and q; with ``seg``,
+ * the least breakpoint above theta into ``next_break`` and the segments
+ * there, else (-inf into it) the groups' levels in ``levels`` (if not NULL;
+ * every = 1); see skp_short_octet.  (Its loop compiled for each: with a
+ * pointer known NULL, none of the segments' operations.) */
+SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_short_blocks_(
         const void* sorted, const double* sums, ptrdiff_t n_groups, const ptrdiff_t n,
         ptrdiff_t every, double theta, double* levels, skp_short_segments* seg, double* p,
         double* q, double* next_break, const int single) {
     const __m512d at = _mm512_set1_pd(theta);
     const ptrdiff_t block = single ? 16 : 8;
     skp_short_sums t;
-    ptrdiff_t g;
-    (void) seg;                   /* (the AVX2 loop's alone: see skp_short_pass256_) */
-    *next_break = -INFINITY;      /* (not found here: no segment known to reach past theta) */
+    ptrdiff_t g, reused = 0;
     t.counts = _mm512_setzero_si512();
     t.p[0] = t.p[1] = t.q[0] = t.q[1] = _mm512_setzero_pd();
+    t.above = _mm512_set1_pd(seg ? INFINITY : -INFINITY);
     for (g = 0; g < n_groups; g += block * every) {
         /* (its low eight bits are float64's block of eight) */
         const __mmask16 some = skp_block_rows16(n_groups, g);
         if (single) {
             const float* at_block = (const float*) sorted + g * n;
-            skp_short_octet(at_block, 0, n, at, &t, 0, levels ? levels + g : NULL,
-                            (__mmask8) some, sums + g);
-            skp_short_octet(at_block, 1, n, at, &t, 1, levels ? levels + g + 8 : NULL,
-                            (__mmask8) (some >> 8), sums + g + 8);
+            reused += skp_short_octet(at_block, 0, n, at, &t, 0, (__mmask8) some, sums + g,
+                                      levels, seg, g);
+            reused += skp_short_octet(at_block, 1, n, at, &t, 1, (__mmask8) (some >> 8),
+                                      sums + g + 8, levels, seg, g + 8);
         } else {
-            skp_short_octet((const double*) sorted + g * n, -1, n, at, &t, (int) ((g / 8) & 1),
-                            levels ? levels + g : NULL, (__mmask8) some, sums + g);
+            reused += skp_short_octet((const double*) sorted + g * n, -1, n, at, &t,
+                                      (int) ((g / 8) & 1), (__mmask8) some, sums + g, levels,
+                                      seg, g);
         }
     }
+    skp_short_reused += reused;
+    *next_break = _mm512_reduce_min_pd(t.above);
     *p = _mm512_reduce_add_pd(_mm512_add_pd(t.p[0], t.p[1]));
     *q = _mm512_reduce_add_pd(_mm512_add_pd(t.q[0], t.q[1]));
     return (ptrdiff_t) _mm512_reduce_add_epi64(t.counts);
+}
+
+SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass_(
+        const void* sorted, const double* sums, ptrdiff_t n_groups, const ptrdiff_t n,
+        ptrdiff_t every, double theta, double* levels, skp_short_segments* seg, double* p,
+        double* q, double* next_break, const int single) {
+    if (seg)
+        return skp_short_blocks_(sorted, sums, n_groups, n, every, theta, NULL, seg, p, q,
+                                 next_break, single);
+    return skp_short_blocks_(sorted, sums, n_groups, n, every, theta, levels, NULL, p, q,
+                             next_break, single);
 }
 
 /* The levels ``mu`` (>= 0) in the input's precision into ``levels`` (float32
@@ -406,12 +496,8 @@ static const double skp_short_inverses[17] = {
 
 /* skp_short_octet on a quartet (``lanes``: its groups that exist, as a mask
  * of four doubles); P and Q into ``p`` and ``q``, its lanes of a chain; the
- * least breakpoint above theta of its groups not zero into ``above``.  Each
- * group's segment at theta goes to ``seg`` (if not NULL), its level as its
- * two factors (skp_short_factor_levels), and where ``seg`` already holds
- * segments whose breakpoints around theta hold it for each group of the
- * quartet, they are taken without reading the groups: the same counts,
- * factors and sums, lane for lane, so the same bits.  Returns whether they
+ * least breakpoint above theta of its groups not zero into ``above``; the
+ * segments in ``seg`` stored and taken as there.  Returns whether they
  * were taken. */
 SKP_AVX2 static inline __attribute__((always_inline)) int skp_short_quartet(
         const void* at, const int single, const ptrdiff_t n, __m256d theta, __m256i* counts,
@@ -422,17 +508,12 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_short_quartet(
     __m256d kept, r, live, next_break, last_break;
     if (_mm256_movemask_pd(_mm256_cmp_pd(skp_short_load4(sums + g, lanes), theta,
                                          _CMP_LE_OQ)) == 0xf) {
+        /* (as skp_short_octet's) */
         *counts = _mm256_add_epi64(*counts, _mm256_set1_epi64x((long long) n));
-        if (seg) {   /* (zero: no segment known, found again unless zero again) */
-            skp_short_store4(seg->factors + g, lanes, _mm256_setzero_pd());
-            skp_short_store4(seg->inverses + g, lanes, _mm256_setzero_pd());
-            skp_short_store4(seg->low + g, lanes, infinite);
-            skp_short_store4(seg->high + g, lanes, _mm256_set1_pd(-INFINITY));
-            skp_short_store4_epi64(seg->counts + g, lanes, _mm256_set1_epi64x((long long) n));
-        }
+        if (seg->reuse) skp_short_store4(seg->low + g, lanes, infinite);
         return 0;
     }
-    if (seg && seg->reuse) {
+    if (seg->reuse && seg->known) {
         const __m256d high = _mm256_blendv_pd(infinite, skp_short_load4(seg->high + g, lanes),
                                               _mm256_castsi256_pd(lanes));
         const __m256d held = _mm256_and_pd(
@@ -457,9 +538,9 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_short_quartet(
     *counts = _mm256_add_epi64(*counts, c);
     *above = _mm256_min_pd(*above, next_break);
     r = _mm256_i64gather_pd(skp_short_inverses, c, 8);
-    if (seg) {
-        skp_short_store4(seg->factors + g, lanes, kept);
-        skp_short_store4(seg->inverses + g, lanes, _mm256_and_pd(live, r));
+    skp_short_store4(seg->factors + g, lanes, kept);
+    skp_short_store4(seg->inverses + g, lanes, _mm256_and_pd(live, r));
+    if (seg->reuse) {
         skp_short_store4(seg->low + g, lanes, last_break);
         skp_short_store4(seg->high + g, lanes, next_break);
         skp_short_store4_epi64(seg->counts + g, lanes, c);
@@ -480,7 +561,7 @@ SKP_AVX2 static inline double skp_short_reduce8(__m256d low, __m256d high) {
 
 /* skp_short_pass_ with AVX2: each octet of a block as two quartets, chain
  * by chain as there (p[chain][0] lanes 0-3 of the octet, p[chain][1] 4-7);
- * the levels as factors in ``seg`` (the caller's), not in ``levels``. */
+ * always with ``seg`` (the levels as factors there, not in ``levels``). */
 SKP_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_short_pass256_(
         const void* sorted, const double* sums, ptrdiff_t n_groups, const ptrdiff_t n,
         ptrdiff_t every, double theta, double* levels, skp_short_segments* seg, double* p,
@@ -737,6 +818,10 @@ static inline ptrdiff_t skp_short_levels_f64(const double* mu, ptrdiff_t n_group
 
 #else
 
+static inline void skp_short_factor_levels(const double* factors, const double* inverses,
+                                           const double* norms, ptrdiff_t n_groups,
+                                           double theta, double* levels) {
+}
 static inline int skp_short_enabled(void) { return 0; }
 static inline int skp_short_avx512(void) { return 0; }
 static inline int skp_short_sort_f32(const float* y, ptrdiff_t y_stride, ptrdiff_t n_groups,

@@ -41,7 +41,7 @@ without: float32 8 x 10000 6.26 / 5.86 / 4.82 -> 5.41 / 4.68 / 3.93,
 10000 x 8 3.62 / 2.16 / 2.10 -> 3.22 / 1.78 / 1.80, 10000 x 16 3.41 /
 3.42 / 2.91 -> 2.86 / 2.88 / 2.56; float64 8 x 10000 4.30 / 5.02 / 3.67
 -> 3.73 / 4.22 / 3.04, 10000 x 8 3.68 / 2.11 / 2.17 -> 3.28 / 1.82 /
-1.86; the AVX-512 loops, not measured, take every pass).  Their passes also
+1.86).  Their passes also
 leave each group's segment (its two breakpoints around the iterate, its
 count and factors), and the next pass takes those of a quartet of groups
 whose breakpoints still hold the new iterate instead of reading it: near
@@ -51,7 +51,18 @@ both shortcuts against that of the last step alone, times
 6.09 / 5.38 / 4.95 -> 5.04 / 4.27 / 3.96, 10000 x 16 3.06 / 2.79 / 2.42
 -> 2.56 / 2.12 / 1.89, 784 x 10 3.19 / 3.07 / 2.24 -> 2.77 / 2.32 /
 2.02; float64 8 x 10000 4.80 / 4.94 / 3.79 -> 4.16 / 3.46 / 3.36).  The
-levels are then
+AVX-512F loops do both, an octet of groups at a time, for float32 groups
+of 8 entries or more (``_SEGMENTS_MIN_LENGTH``; an AMD Zen 5, the module's
+builds side by side, single calls, at 1, 10, 50 and 90 % of the norm,
+Gaussian: float32 8 x 10000 by columns 0.84 / 0.76-0.81 / 0.86-0.90 /
+1.01-1.04 of the time, 16 x 10000 0.73 / 0.72 / 0.88 / 1.01, 10000 x 8
+by rows 0.90 / 0.87 / 0.88 / 1.01, 10000 x 16 0.80 / 0.84 / 0.93 / 1.01,
+784 x 10 0.90 / 0.93 / 0.93 / 1.00; Student t(3) 0.82-0.96 at 10-50 %,
+1.02-1.07 at 1 %).  Their passes over shorter groups, or float64 ones,
+cost more with the segments' stores than they save (float32 20000 x 4
+1.00-1.16, 4 x 10000 1.01-1.20 at 1 %; float64 8 x 10000 and 10000 x 8
+0.89-0.98 at 1-10 % but 1.07-1.13 at 90 %): they write the levels at each
+step, as before.  The levels are then
 :math:`(S_{k_g} - \theta^*)/k_g`, the write that of every path
 (``write_clipped``).  Newton on a
 piecewise-linear convex function crosses a breakpoint a step and stops
@@ -97,6 +108,7 @@ cdef extern from "_l1inf_short.h" nogil:
         double* high
         long long* counts
         int reuse
+        int known
     long long skp_short_reused
     bint skp_short_enabled()
     bint skp_short_avx512()
@@ -119,8 +131,9 @@ cdef extern from "_l1inf_short.h" nogil:
                                     Py_ssize_t* kept)
     Py_ssize_t skp_short_levels_f64(const double* mu, Py_ssize_t n_groups, double* levels,
                                     Py_ssize_t* kept)
-    void skp_short_factor_levels(const double* sums, const double* inverses,
-                                 Py_ssize_t n_groups, double theta, double* levels)
+    void skp_short_factor_levels(const double* factors, const double* inverses,
+                                 const double* norms, Py_ssize_t n_groups, double theta,
+                                 double* levels)
 
 # Matrices of at most this many bytes (in cache).
 cdef Py_ssize_t _MAX_BYTES = 1 << 23
@@ -157,6 +170,10 @@ cdef Py_ssize_t _COLUMN_MIN_GROUPS = 256
 # too (float32 10000 x 8 31.9 -> 20.0, 10000 x 16 14.3 -> 13.1, 20000 x 3
 # 110.8 -> 88.9; float64 10000 x 8 32.0 -> 12.4, 5000 x 15 26.3 -> 9.7).
 cdef Py_ssize_t _AVX2_COLUMN_ROWS = 8
+# The AVX-512F loops keep each group's segment (see _newton) for float32
+# groups of at least _SEGMENTS_MIN_LENGTH entries; the AVX2 loops always do.
+cdef Py_ssize_t _SEGMENTS_MIN_LENGTH = 8
+cdef int _segments = -1           # (testing: _set_segments)
 cdef bint _short_on = True     # (testing: set_short)
 cdef bint _shortcut = True     # (testing: _set_shortcut)
 cdef Py_ssize_t _shortcuts = 0  # (testing: _shortcuts_taken)
@@ -183,6 +200,14 @@ def _set_avx2_column_rows(Py_ssize_t rows=8):
     _AVX2_COLUMN_ROWS = rows
 
 
+def _set_segments(int keep=-1):
+    """Testing hook: whether the AVX-512F loops keep the groups' segments (see
+    ``_newton``): -1 where they pay (``_SEGMENTS_MIN_LENGTH``), 1 always, 0
+    never (the AVX2 loops always do)."""
+    global _segments
+    _segments = keep
+
+
 def _set_shortcut(bint on=True, bint reuse=True):
     """Testing hook: Newton's last step taken without its pass where the pass
     before shows no breakpoint on the way (``on``, see ``_newton``), or by
@@ -195,10 +220,10 @@ def _set_shortcut(bint on=True, bint reuse=True):
 
 
 def _shortcuts_taken(bint reset=False):
-    """Testing hook: (Newton's last steps taken without their pass, quartets of
-    groups whose segments a pass took from the pass before; see ``_newton``)
-    since the last reset, which ``reset`` does after reading them; not
-    thread-safe."""
+    """Testing hook: (Newton's last steps taken without their pass, octets or
+    quartets of groups whose segments a pass took from the pass before; see
+    ``_newton``) since the last reset, which ``reset`` does after reading
+    them; not thread-safe."""
     global _shortcuts, skp_short_reused
     taken = (_shortcuts, skp_short_reused)
     if reset:
@@ -241,6 +266,13 @@ cdef inline Py_ssize_t _layout(const floating[:, :] y, bint groups_are_rows) noe
     return n
 
 
+cdef inline bint _keeps_segments(Py_ssize_t n, bint single) noexcept nogil:
+    """Whether the passes over groups of ``n`` entries keep their segments."""
+    if not skp_short_avx512() or _segments == 1:
+        return True
+    return _segments == -1 and single and n >= _SEGMENTS_MIN_LENGTH
+
+
 cdef inline Py_ssize_t _pass(const floating* sorted, const double* sums, Py_ssize_t n_groups,
                              Py_ssize_t n, Py_ssize_t every, double theta, double* levels,
                              skp_short_segments* seg, double* p, double* q,
@@ -260,32 +292,39 @@ cdef bint _newton(const floating* sorted, const double* sums, Py_ssize_t n_group
 
     A start above theta^* steps below it (the tangent of a convex function
     lies under it), then on from the left; a start where every group is
-    zero starts over from 0.  ``every``: over one block in that many.  With
-    ``levels`` (every = 1), each step's pass also writes the groups' levels
-    at the step, so that the pass that finds the counts settled leaves
-    those of theta^* (no pass more for them); with ``seg`` (the AVX2
-    loops; its factors where ``levels`` is NULL: the sample's), as the two
-    factors of each level (``skp_short_factor_levels``),
-    and each group's breakpoints around the pass's theta, which the next
-    pass reads instead of the group where they still hold its theta (a
-    quartet of groups at a time: the same counts and sums, so the same
-    bits, without the group's sums and breakpoints taken again).
+    zero starts over from 0.  ``every``: over one block in that many.
+    ``levels`` (every = 1; NULL for a sample): where the groups' levels at
+    theta^* go.  Without ``seg``, each step's pass writes the levels at the
+    step there, so that the pass that finds the counts settled leaves those
+    of theta^* (no pass more for them).
 
-    Each pass also finds the least breakpoint above its theta (the AVX2
-    loops; the AVX-512 ones leave -inf): a step up from theta that stays
-    below it keeps every count, so it is theta^* (F is linear on
+    With ``seg`` (whose factors are ``levels``), each pass leaves every
+    group's level at its theta as two factors (``skp_short_factor_levels``,
+    which gives those of theta^* at the end), and each group's breakpoints
+    around the pass's theta, which the next pass reads instead of the group
+    where they still hold its theta (an octet of groups at a time with
+    AVX-512F, a quartet with AVX2: the same counts and sums, so the same
+    bits, without the group's sums and breakpoints taken again).  Each pass
+    also finds the least breakpoint above its theta: a step up from theta
+    that stays below it keeps every count, so it is theta^* (F is linear on
     [theta, step] and the step its root), and the pass there, which would
     only have found the counts settled, is left out: the levels come from
     the factors of the pass at theta, with the bits that pass would have
-    written.
+    written.  (Without ``seg`` a pass finds no breakpoint: -inf.)
     """
     cdef double p, q, next_p, next_q, step, above, next_above
     cdef Py_ssize_t count, next_count
     cdef int s
     global _shortcuts
     # (no levels from the first pass: a step's pass, or the factors it leaves
-    # in ``seg``, give those of theta^*)
+    # in ``seg``, give those of theta^*; the passes after it take the
+    # segments stored since: every group's, or none where it was zero by its
+    # norm)
+    if seg != NULL:
+        seg.known = False
     count = _pass(sorted, sums, n_groups, n, every, theta[0], NULL, seg, &p, &q, &above)
+    if seg != NULL:
+        seg.known = True
     if q == 0.0:
         theta[0] = 0.0
         count = _pass(sorted, sums, n_groups, n, every, 0.0, NULL, seg, &p, &q, &above)
@@ -305,7 +344,7 @@ cdef bint _newton(const floating* sorted, const double* sums, Py_ssize_t n_group
     else:
         return False
     if seg != NULL and levels != NULL:
-        skp_short_factor_levels(levels, seg.inverses, n_groups, theta[0], levels)
+        skp_short_factor_levels(levels, seg.inverses, sums, n_groups, theta[0], levels)
     return True
 
 
@@ -359,6 +398,7 @@ cdef int _solve(const floating[:, :] y, floating[:, :] x, double eta, bint group
     cdef floating* levels = <floating*> w.clip_levels
     cdef Py_ssize_t* kept = w.lists.active
     cdef double* segments = NULL
+    cdef skp_short_segments* segments_of = NULL
     cdef skp_short_segments seg
     cdef bint settled
     cdef double clock = now()
@@ -368,10 +408,7 @@ cdef int _solve(const floating[:, :] y, floating[:, :] x, double eta, bint group
         copy_matrix(y, x)
         return STATUS_INSIDE
     rounds[0] = 0
-    # (the AVX-512 loops write the levels themselves, and find no breakpoint;
-    # no segment holds before a pass finds it: the sample's, then the first
-    # full pass takes those the sample's last left)
-    if not skp_short_avx512():
+    if _keeps_segments(n, floating is float):
         segments = <double*> malloc(4 * n_groups * sizeof(double))
         if segments == NULL:
             return STATUS_NOMEMORY
@@ -381,8 +418,7 @@ cdef int _solve(const floating[:, :] y, floating[:, :] x, double eta, bint group
         seg.high = segments + 2 * n_groups
         seg.counts = <long long*> (segments + 3 * n_groups)
         seg.reuse = _reuse
-        for g in range(n_groups):
-            seg.low[g] = INFINITY
+        segments_of = &seg
     if n_groups >= _SAMPLE_MIN_BLOCKS * block:
         g = 0
         while g < n_groups:     # (the blocks the sample's passes read)
@@ -390,11 +426,9 @@ cdef int _solve(const floating[:, :] y, floating[:, :] x, double eta, bint group
                 sample_max += maxima[h]
             g += _SAMPLE_EVERY * block
         if not _newton(sorted, w.lists.sums, n_groups, n, _SAMPLE_EVERY,
-                       eta * (sample_max / total_max),
-                       &theta, NULL, &seg if segments != NULL else NULL, rounds):
+                       eta * (sample_max / total_max), &theta, NULL, segments_of, rounds):
             theta = 0.0
-    settled = _newton(sorted, w.lists.sums, n_groups, n, 1, eta, &theta, mu,
-                      &seg if segments != NULL else NULL, rounds)
+    settled = _newton(sorted, w.lists.sums, n_groups, n, 1, eta, &theta, mu, segments_of, rounds)
     free(segments)
     if not settled:
         return SMALL_DECLINED
