@@ -93,7 +93,9 @@ from cython cimport floating
 from libc.math cimport INFINITY
 from skproj.projections._scratch_cache cimport scratch_free as free, scratch_malloc as malloc
 from skproj.projections._common cimport copy_matrix
-from skproj.projections._l1 cimport STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED
+from skproj.projections._l1 cimport (
+    STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
+)
 from skproj.projections._l1inf_strips cimport (
     PHASE_SOLVE, PHASE_SUMS, PHASE_WRITE, SMALL_DECLINED, first_levels, lap, now,
     write_clipped,
