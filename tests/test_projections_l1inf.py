@@ -1267,6 +1267,30 @@ def test_short_groups_newton_shortcuts_same_bits(loops, dtype):
             np.testing.assert_array_equal(bits(mu2), bits(mu))
 
 
+def test_short_groups_avx2_switch_holds_before_the_first_call():
+    """The AVX2 loops, asked for in a new process before any projection, are
+    the ones that run: the CPU's detection, which the first call made, turned
+    the AVX-512F loops back on (``skp_set_avx512`` skipped it when turning
+    them off).  Observed by what only the AVX2 loops do: decline column
+    groups of more than 8 rows."""
+    from fresh_python import run_python
+
+    code = (
+        "import numpy as np\n"
+        "from skproj.projections import _l1inf_short, project_l1inf_ball, l1inf_norm\n"
+        "_l1inf_short._set_avx512(False)\n"
+        "Y = np.random.default_rng(0).standard_normal((12, 300)).astype(np.float32)\n"
+        "project_l1inf_ball(Y, 0.5 * l1inf_norm(Y, axis=0), axis=0)\n"
+        "answered = _l1inf_short._answered(reset=True)\n"
+        "avx512 = _l1inf_short._set_avx512(True)\n"
+        "project_l1inf_ball(Y, 0.5 * l1inf_norm(Y, axis=0), axis=0)\n"
+        "print(answered, int(avx512), _l1inf_short._answered())\n")
+    answered, avx512, answered_with_avx512 = map(int, run_python(["-c", code]).stdout.split())
+    if not avx512:
+        pytest.skip("the CPU lacks AVX-512F: both switches run the AVX2 loops")
+    assert (answered, answered_with_avx512) == (0, 1)
+
+
 def test_short_groups_path_declines_cleanly(rng):
     """Where Newton's steps do not settle (none allowed here) the path writes
     nothing and the other paths answer; inside the ball it copies."""

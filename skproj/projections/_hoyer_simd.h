@@ -64,7 +64,8 @@ static inline int skh_have_avx2(void) {
 /* Turn the AVX-512 float32 passes on (where the CPU has them) or off; returns
  * whether they run. */
 static inline int skh_set_avx512(int on) {
-    skh_avx512 = on && skh_have_avx2() && SKP_CPU_HAS("avx512f");
+    const int avx2 = skh_have_avx2();   /* (first: see skp_set_avx512) */
+    skh_avx512 = on && avx2 && SKP_CPU_HAS("avx512f");
     return skh_avx512;
 }
 

@@ -200,9 +200,12 @@ static inline void skp_set_cpu_choices(int strips, int panels_into_l1) {
     skp_prefer_for_cpu(strips, panels_into_l1);
 }
 
-/* Turn the AVX-512 scan on (where the CPU has it) or off; returns whether it runs. */
+/* Turn the AVX-512 scan on (where the CPU has it) or off; returns whether it
+ * runs.  The CPU's detection first, whatever ``on``: run later, by the
+ * module's first call, it would turn the loops back on. */
 static inline int skp_set_avx512(int on) {
-    skp_avx512 = on && skp_have_avx2() && SKP_CPU_HAS("avx512f");
+    const int avx2 = skp_have_avx2();
+    skp_avx512 = on && avx2 && SKP_CPU_HAS("avx512f");
     return skp_avx512;
 }
 
