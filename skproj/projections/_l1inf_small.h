@@ -661,9 +661,10 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_lanes512(
     }
 }
 
-SKP_SMALL_AVX512 SKP_INLINE void skp_small_norms512(const void* y, ptrdiff_t length, ptrdiff_t width,
-                                            ptrdiff_t row_stride, double* sums, double* maxima,
-                                            const int single) {
+SKP_SMALL_AVX512 SKP_INLINE void skp_small_norms512(const void* y, ptrdiff_t length,
+                                                    ptrdiff_t width, ptrdiff_t row_stride,
+                                                    double* sums, double* maxima,
+                                                    const int single) {
     const ptrdiff_t item = single ? 4 : 8;
     ptrdiff_t g = 0, i, q, n;
     /* float32: the maxima in float32 (exact), 16 groups per vector, the sums
