@@ -2275,6 +2275,37 @@ def test_float32_groups_take_the_passes_before_the_sampled_bracket(axis, kernel_
         np.testing.assert_allclose(X, expected, rtol=0, atol=3e-6 * np.abs(Y).max())
 
 
+def test_row_group_passes_out_of_cache_same_bits_with_their_prefetch(kernel_path):
+    """The passes over row groups of a matrix out of cache (the groups layout)
+    prefetch their list's groups ahead: the same projection, levels and
+    theta, to the bit, as without, and exact; the passes answer (no gather,
+    no histograms) where the CPU has AVX-512F."""
+    from skproj.projections import _l1inf_strips
+
+    # (the fixture's hooks again, for the level the passes run at)
+    level = _l1inf._set_testing(small=kernel_path != "general",
+                                short_groups=kernel_path == "short")
+    rng = np.random.default_rng(97)
+    Y = rng.standard_normal((21000, 100)).astype(np.float32)     # (8.4 MB)
+    eta = 0.5 * l1inf_norm(Y, axis=1)
+    results = []
+    for bytes_ahead in (8192, 0):
+        _l1inf_strips._set_groups_ahead(bytes_ahead)
+        try:
+            X, seconds, _ = _phase_clocked_projection(Y, eta, 1)
+            results.append((X,) + project_l1inf_ball(Y, eta, axis=1, return_dual=True)[1:])
+        finally:
+            _l1inf_strips._set_groups_ahead()
+        if level == 2 and kernel_path != "general":
+            assert seconds[1] == 0.0 and seconds[2] == 0.0
+    (X, theta, mu), (X0, theta0, mu0) = results
+    np.testing.assert_array_equal(bits(X), bits(X0))
+    np.testing.assert_array_equal(bits(mu), bits(mu0))
+    assert theta == theta0
+    expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, 1)
+    np.testing.assert_allclose(X, expected, rtol=0, atol=3e-6 * np.abs(Y).max())
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_few_long_column_groups_keep_less_work_memory_than_the_matrix(dtype, kernel_path):
     """Few long column groups (100 of 30000 rows, 12-24 MB, large enough

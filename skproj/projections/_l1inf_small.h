@@ -778,10 +778,15 @@ SKP_SMALL_AVX512 SKP_INLINE ptrdiff_t skp_small_bulk512_f32(const float* group, 
     return i;
 }
 
+/* The pass over the listed groups of the groups layout; with ``ahead``, the
+ * lines of the group that many places further on the list prefetched as
+ * each is read (a matrix out of cache: the later passes' lists skip groups,
+ * and the hardware prefetchers lose the stream there: _GROUPS_AHEAD_BYTES in
+ * _l1inf_strips.pyx). */
 SKP_SMALL_AVX512 SKP_INLINE void skp_small_groups512(
         const void* y, const ptrdiff_t* list, ptrdiff_t n_list, ptrdiff_t length,
         ptrdiff_t group_stride, const double* level, double* counts, double* sums,
-        double* above_min, double* below_max, const int single) {
+        double* above_min, double* below_max, const int single, ptrdiff_t ahead) {
     const ptrdiff_t item = single ? 4 : 8;
     ptrdiff_t t, i, q, g, n;
     for (t = 0; t < n_list; t++) {
@@ -790,6 +795,10 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_groups512(
         skp_acc512 r[4];
         g = list[t];
         group = (const char*) y + g * group_stride;
+        if (ahead && t + ahead < n_list) {
+            const char* next = (const char*) y + list[t + ahead] * group_stride;
+            for (i = 0; i < length * item; i += 64) _mm_prefetch(next + i, _MM_HINT_T0);
+        }
         u = _mm512_set1_pd(level[g]);
         for (q = 0; q < 4; q++)
             skp_acc512_zero(&r[q]);
@@ -1908,7 +1917,8 @@ static inline void skp_small_group_norms_##SUFFIX(const T* y, ptrdiff_t n_groups
 /* groups ``group_stride`` bytes apart).                                        */          \
 static inline void skp_small_groups_##SUFFIX(const T* y, const ptrdiff_t* list,             \
         ptrdiff_t n_list, ptrdiff_t length, ptrdiff_t group_stride, const double* level,    \
-        double* counts, double* sums, double* above_min, double* below_max, int simd) {     \
+        double* counts, double* sums, double* above_min, double* below_max, int simd,       \
+        ptrdiff_t ahead) {                                                                  \
     ptrdiff_t t, g;                                                                         \
     /* (groups shorter than the vector loops' bulk of 32: the AVX-512 loop's    */          \
     /* setup and reductions for nothing (5000 x 10 float32 row groups took 147  */          \
@@ -1920,7 +1930,7 @@ static inline void skp_small_groups_##SUFFIX(const T* y, const ptrdiff_t* list, 
         if (length >= (SINGLE ? 8 : 16)) {                                                  \
             SKP_SMALL_CALL256(simd, groups, SUFFIX, (y, list, n_list, length, group_stride, \
                                                      level, counts, sums, above_min,        \
-                                                     below_max))                            \
+                                                     below_max, ahead))                     \
         }                                                                                   \
         for (t = 0; t < n_list; t++) {                                                      \
             g = list[t];                                                                    \
@@ -1931,7 +1941,7 @@ static inline void skp_small_groups_##SUFFIX(const T* y, const ptrdiff_t* list, 
         return;                                                                             \
     }                                                                                       \
     SKP_SMALL_CALL(simd, groups, SUFFIX, (y, list, n_list, length, group_stride, level,     \
-                                          counts, sums, above_min, below_max))              \
+                                          counts, sums, above_min, below_max, ahead))       \
     for (t = 0; t < n_list; t++) {                                                          \
         g = list[t];                                                                        \
         skp_small_group_plain((const char*) y + g * group_stride, length, level[g],         \
@@ -1958,9 +1968,14 @@ TARGET static void skp_small_##KIND##_##SUFFIX(const T* y, ptrdiff_t length,    
 SKP_SMALL_LANES_TARGET(SKP_SMALL_AVX512, lanes512, T, SUFFIX, SINGLE)                      \
 SKP_SMALL_AVX512 static void skp_small_groups512_##SUFFIX(const T* y, const ptrdiff_t* list,      \
         ptrdiff_t n_list, ptrdiff_t length, ptrdiff_t group_stride, const double* level,    \
-        double* counts, double* sums, double* above_min, double* below_max) {               \
-    skp_small_groups512(y, list, n_list, length, group_stride, level, counts, sums,         \
-                        above_min, below_max, SINGLE);                                      \
+        double* counts, double* sums, double* above_min, double* below_max,                 \
+        ptrdiff_t ahead) {                                                                  \
+    if (ahead)   /* (a loop for each: in cache, the test alone cost 2-9 %) */              \
+        skp_small_groups512(y, list, n_list, length, group_stride, level, counts, sums,     \
+                            above_min, below_max, SINGLE, ahead);                           \
+    else                                                                                    \
+        skp_small_groups512(y, list, n_list, length, group_stride, level, counts, sums,     \
+                            above_min, below_max, SINGLE, 0);                               \
 }                                                                                           \
 SKP_SMALL_LANES_TARGET(SKP_SMALL_AVX2, lanes256, T, SUFFIX, SINGLE)                        \
 SKP_SMALL_AVX512 static void skp_small_norms512_##SUFFIX(const T* y, ptrdiff_t length,            \
@@ -1981,7 +1996,9 @@ SKP_SMALL_AVX2 static void skp_small_group_norms256_##SUFFIX(const T* y, ptrdiff
 }                                                                                           \
 SKP_SMALL_AVX2 static void skp_small_groups256_##SUFFIX(const T* y, const ptrdiff_t* list,  \
         ptrdiff_t n_list, ptrdiff_t length, ptrdiff_t group_stride, const double* level,    \
-        double* counts, double* sums, double* above_min, double* below_max) {               \
+        double* counts, double* sums, double* above_min, double* below_max,                 \
+        ptrdiff_t ahead) {                                                                  \
+    (void) ahead;   /* (measured with AVX-512 alone) */                                     \
     skp_small_groups256(y, list, n_list, length, group_stride, level, counts, sums,         \
                         above_min, below_max, SINGLE);                                      \
 }

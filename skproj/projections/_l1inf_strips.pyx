@@ -112,11 +112,11 @@ cdef extern from "_l1inf_small.h" nogil:
     void skp_small_groups_f64(const double* y, const Py_ssize_t* groups, Py_ssize_t n_groups,
                               Py_ssize_t length, Py_ssize_t group_stride, const double* level,
                               double* counts, double* sums, double* above_min,
-                              double* below_max, int simd)
+                              double* below_max, int simd, Py_ssize_t ahead)
     void skp_small_groups_f32(const float* y, const Py_ssize_t* groups, Py_ssize_t n_groups,
                               Py_ssize_t length, Py_ssize_t group_stride, const double* level,
                               double* counts, double* sums, double* above_min,
-                              double* below_max, int simd)
+                              double* below_max, int simd, Py_ssize_t ahead)
 
 
 # ------------------------------------------------------------ phase clock
@@ -504,7 +504,8 @@ cdef inline void _small_pass(const floating* y, int layout, Py_ssize_t stride,
     ``blocks``: float32's sums in the lanes layout by blocks of rows
     (``_l1inf_small.h``; every magnitude at most SKP_SMALL_BLOCK_MAX), else
     in double at every entry.  ``ahead``: the AVX-512 loops of the lanes
-    layout prefetch each row's strips that many rows ahead (0: none).
+    layout prefetch each row's strips that many rows ahead, those of the
+    groups layout the group that many places further on the list (0: none).
     """
     if layout == SMALL_LANES:
         if floating is double:
@@ -517,10 +518,10 @@ cdef inline void _small_pass(const floating* y, int layout, Py_ssize_t stride,
                                 _small_simd, ahead)
     elif floating is double:
         skp_small_groups_f64(y, listed, n_listed, group_size, stride, level, counts,
-                             sums, above_min, below_max, _small_simd)
+                             sums, above_min, below_max, _small_simd, ahead)
     else:
         skp_small_groups_f32(y, listed, n_listed, group_size, stride, level, counts,
-                             sums, above_min, below_max, _small_simd)
+                             sums, above_min, below_max, _small_simd, ahead)
 
 
 # Whether the passes over a matrix out of cache (``small_project``'s
@@ -566,6 +567,22 @@ cdef Py_ssize_t _row_block_count = 0
 # 500 and 64 x 4096 (0.96-1.01); 30 x 1000 1.00-1.01 times as long, hence
 # the least length.
 cdef Py_ssize_t _CACHED_AHEAD_ROWS = 8, _CACHED_AHEAD_MIN_ROWS = 64
+# The groups layout's AVX-512 passes over a matrix out of cache prefetch the
+# group about this many bytes further on their list, 8 groups at least
+# (skp_small_groups512; 0: none, a testing switch, ``_set_groups_ahead``).
+# Issue 14, an AMD Zen 5, float32 row groups at 10 and 50 % of the norm, ms
+# a call with 0 / 4 / 8 / 16 / 32 groups ahead: 100000 x 100 10.3 / 8.5 /
+# 7.8 / 7.6 / 7.6 and 13.0 / 10.4 / 9.3 / 9.0 / 9.0; 200000 x 64 16.6 /
+# 15.1 / 14.2 / 13.9 / 13.5 and 21.8 / 18.9 / 17.2 / 16.1 / 16.2; 250000 x
+# 40 17.6 / 16.0 / 15.0 / 14.7 / 14.6 and 21.1 / 19.1 / 17.5 / 16.8 / 16.7.
+cdef Py_ssize_t _GROUPS_AHEAD_BYTES = 8192
+
+
+def _set_groups_ahead(Py_ssize_t bytes_ahead=8192):
+    """Testing hook: about how many bytes ahead on their list the groups
+    layout's passes over a matrix out of cache prefetch a group (0: none)."""
+    global _GROUPS_AHEAD_BYTES
+    _GROUPS_AHEAD_BYTES = bytes_ahead
 
 
 cdef void _small_pass_ahead(const floating* y, Py_ssize_t stride, Py_ssize_t n_groups,
@@ -874,6 +891,10 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
     cdef double clock = now()
     cdef Py_ssize_t ahead = (_CACHED_AHEAD_ROWS if group_size >= _CACHED_AHEAD_MIN_ROWS
                              else 0)
+    # (out of cache, the groups layout's passes prefetch their list's groups ahead)
+    cdef Py_ssize_t groups_ahead = (
+        max(8, _GROUPS_AHEAD_BYTES // (group_size * sizeof(floating))) if _GROUPS_AHEAD_BYTES
+        and y.shape[0] * y.shape[1] * sizeof(floating) > _SMALL_MAX_BYTES else 0)
     if w.lanes_copy != NULL:
         layout, stride = SMALL_LANES, w.copy_stride
         source = <const floating*> w.lanes_copy
@@ -907,7 +928,8 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
                               counts, sums, above_min, below_max, True)
         else:
             _small_pass(source, layout, stride, n_groups, group_size, listed, n_listed, level,
-                        counts, sums, above_min, below_max, True, ahead)
+                        counts, sums, above_min, below_max, True,
+                        ahead if layout == SMALL_LANES else groups_ahead)
         rounds[0] = p + 1
         _small_inverses(layout, listed, n_listed, n_groups, counts, reciprocal, inv_count)
         if not _small_update(counts, sums, n_groups, eta, lists.active, &n_kept,
