@@ -2275,6 +2275,26 @@ def test_float32_groups_take_the_passes_before_the_sampled_bracket(axis, kernel_
         np.testing.assert_allclose(X, expected, rtol=0, atol=3e-6 * np.abs(Y).max())
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("length", [17, 40, 100, 255])
+def test_row_groups_written_as_their_clip_bit_for_bit(dtype, length, kernel_path):
+    """Row groups of 17 to 255 entries lying one after the other, many of them
+    zeroed at random among the kept ones (the general path writes them as one
+    flat run of vectors with AVX-512, ``skp_write_rows_flat_*``): every entry
+    is its group's clip, bit for bit, and a zeroed group +0."""
+    rng = np.random.default_rng(length)
+    Y = rng.standard_normal((3000, length)).astype(dtype)
+    Y[rng.random(3000) < 0.3] *= 0.2
+    maxima = np.sort(np.abs(Y).max(axis=1))[::-1]
+    for kept in (30, 300, 1500):
+        eta = maxima[:kept].sum() - kept * maxima[kept]
+        X, _, mu = project_l1inf_ball(Y, eta, axis=1, return_dual=True)
+        levels = mu.astype(dtype)[:, None]
+        expected = np.where(levels > 0, np.minimum(levels, np.maximum(-levels, Y)), 0)
+        assert 0 < np.mean(mu == 0) < 1
+        np.testing.assert_array_equal(bits(X), bits(expected.astype(dtype)))
+
+
 def test_row_group_passes_out_of_cache_same_bits_with_their_prefetch(kernel_path):
     """The passes over row groups of a matrix out of cache (the groups layout)
     prefetch their list's groups ahead: the same projection, levels and

@@ -39,7 +39,8 @@ from skproj.projections._streaming cimport (
     NextPanel, element_step, no_next_panel, prefetch_rows, row_at)
 from skproj.projections._l1 cimport (
     STATUS_NOMEMORY, STATUS_PROJECTED, skp_set_avx512, skp_stream_fence,
-    skp_write_short_rows_f32, skp_write_short_rows_f64, streams, write_row_simd,
+    skp_write_rows_flat_f32, skp_write_rows_flat_f64, skp_write_short_rows_f32,
+    skp_write_short_rows_f64, streams, write_row_simd,
     zero_result, zero_result_row,
 )
 from skproj.projections._l1inf_lists cimport (
@@ -189,6 +190,9 @@ cdef bint first_levels(const double* sums, const double* maxima, Py_ssize_t n_gr
 # Rows at least this long (bytes) are written by non-temporal stores where
 # the result is large (``write_clipped``).
 cdef Py_ssize_t _STREAM_ROW_BYTES = 1 << 12
+# Row groups at least this long (bytes) are written into a zeroed result
+# where few are kept (``write_clipped``).
+cdef Py_ssize_t _SPARSE_ROW_BYTES = 1 << 10
 
 
 cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating* levels,
@@ -199,7 +203,11 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
     When few groups are kept and ``x`` is a contiguous array apart from ``y``,
     ``x`` is zeroed with one memset and only the kept groups are written.
     Kept columns are scattered over every row's cache lines, so for column
-    groups "few" means 8 times fewer.
+    groups "few" means 8 times fewer; so too for rows shorter than
+    _SPARSE_ROW_BYTES, which the kept ones' writes after the memset fetched
+    a few lines at a time (issue 14, an AMD Zen 5, the exact ball's write of
+    250000 x 40 float32 row groups, 11 % of them kept: 0.66 ns an entry,
+    where the write of every row took 0.20 at other radii).
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, k, g
     cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols
@@ -220,7 +228,8 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
     cdef bint simd = unit and _small_simd > 0
     cdef bint stream = (simd and streams(n_rows * n_cols * sizeof(floating))
                         and n_cols * sizeof(floating) >= _STREAM_ROW_BYTES)
-    if (n_kept * SPARSE_WRITE_DIVISOR * (1 if groups_are_rows else 8) < n_groups
+    cdef bint long_rows = groups_are_rows and n_cols * sizeof(floating) >= _SPARSE_ROW_BYTES
+    if (n_kept * SPARSE_WRITE_DIVISOR * (1 if long_rows else 8) < n_groups
             and <const void*> &x[0, 0] != <const void*> &y[0, 0]
             and zero_result(x, streams(n_rows * n_cols * sizeof(floating)))):
         for k in range(n_kept):
@@ -240,15 +249,20 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
     # by rows): the whole block a vector of values at a time with AVX-512 or
     # AVX2, as bilevel_l1inf writes them (the row loop's operations; issue 14, an
     # Intel Xeon, float32 10000 x 8 at 10-90 % of the norm, the write phase
-    # 6-10 copies of the matrix a row a call, 2.4-3.5 so).
+    # 6-10 copies of the matrix a row a call, 2.4-3.5 so); rows of up to 1 KiB
+    # as one flat run of vectors with AVX-512 (skp_write_rows_flat_*).
     if (groups_are_rows and simd and not stream
             and y.strides[0] == n_cols * <Py_ssize_t> sizeof(floating)
             and x.strides[0] == n_cols * <Py_ssize_t> sizeof(floating)):
         if floating is float:
-            if skp_write_short_rows_f32(&y[0, 0], &x[0, 0], n_rows, n_cols, False, levels):
+            if (skp_write_short_rows_f32(&y[0, 0], &x[0, 0], n_rows, n_cols, False, levels)
+                    or skp_write_rows_flat_f32(&y[0, 0], &x[0, 0], n_rows, n_cols, False,
+                                               levels)):
                 return
         else:
-            if skp_write_short_rows_f64(&y[0, 0], &x[0, 0], n_rows, n_cols, False, levels):
+            if (skp_write_short_rows_f64(&y[0, 0], &x[0, 0], n_rows, n_cols, False, levels)
+                    or skp_write_rows_flat_f64(&y[0, 0], &x[0, 0], n_rows, n_cols, False,
+                                               levels)):
                 return
     for i in range(n_rows):
         src = row_at(&y[0, 0], y.strides[0], i)
