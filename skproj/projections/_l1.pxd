@@ -98,6 +98,7 @@ cdef extern from "_l1_simd.h" nogil:
                                  Py_ssize_t n, int rescale, const float* levels)
     int skp_write_short_rows_f64(const double* src, double* dst, Py_ssize_t n_rows,
                                  Py_ssize_t n, int rescale, const double* levels)
+    enum: SKP_FLAT_ROW_BYTES
     int skp_write_rows_flat_f32(const float* src, float* dst, Py_ssize_t n_rows,
                                 Py_ssize_t n, int rescale, const float* levels)
     int skp_write_rows_flat_f64(const double* src, double* dst, Py_ssize_t n_rows,

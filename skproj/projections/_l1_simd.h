@@ -3556,6 +3556,7 @@ static inline int skp_write_short_rows_f64(const double* src, double* dst, ptrdi
                                            ptrdiff_t n, int rescale, const double* levels) {
     return 0;
 }
+#define SKP_FLAT_ROW_BYTES 1024
 static inline int skp_write_rows_flat_f32(const float* src, float* dst, ptrdiff_t n_rows,
                                           ptrdiff_t n, int rescale, const float* levels) {
     return 0;

@@ -38,7 +38,7 @@ from skproj.projections._common cimport (
 from skproj.projections._streaming cimport (
     NextPanel, element_step, no_next_panel, prefetch_rows, row_at)
 from skproj.projections._l1 cimport (
-    STATUS_NOMEMORY, STATUS_PROJECTED, skp_set_avx512, skp_stream_fence,
+    SKP_FLAT_ROW_BYTES, STATUS_NOMEMORY, STATUS_PROJECTED, skp_set_avx512, skp_stream_fence,
     skp_write_rows_flat_f32, skp_write_rows_flat_f64, skp_write_short_rows_f32,
     skp_write_short_rows_f64, streams, write_row_simd,
     zero_result, zero_result_row,
@@ -190,9 +190,10 @@ cdef bint first_levels(const double* sums, const double* maxima, Py_ssize_t n_gr
 # Rows at least this long (bytes) are written by non-temporal stores where
 # the result is large (``write_clipped``).
 cdef Py_ssize_t _STREAM_ROW_BYTES = 1 << 12
-# Row groups at least this long (bytes) are written into a zeroed result
-# where few are kept (``write_clipped``).
-cdef Py_ssize_t _SPARSE_ROW_BYTES = 1 << 10
+# Rows shorter than this (bytes) lying one after the other are written as
+# one flat run of vectors with AVX-512 (``write_clipped``:
+# skp_write_rows_flat_*, which declines rows of SKP_FLAT_ROW_BYTES).
+cdef Py_ssize_t _FLAT_ROW_BYTES = SKP_FLAT_ROW_BYTES
 
 
 cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating* levels,
@@ -203,11 +204,11 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
     When few groups are kept and ``x`` is a contiguous array apart from ``y``,
     ``x`` is zeroed with one memset and only the kept groups are written.
     Kept columns are scattered over every row's cache lines, so for column
-    groups "few" means 8 times fewer; so too for rows shorter than
-    _SPARSE_ROW_BYTES, which the kept ones' writes after the memset fetched
-    a few lines at a time (issue 14, an AMD Zen 5, the exact ball's write of
-    250000 x 40 float32 row groups, 11 % of them kept: 0.66 ns an entry,
-    where the write of every row took 0.20 at other radii).
+    groups "few" means 8 times fewer; so too for the rows that the flat
+    write below takes (AVX-512, rows under _FLAT_ROW_BYTES), where the kept
+    ones' writes after the memset fetched a few lines at a time (issue 14,
+    an AMD Zen 5, the exact ball's write of 250000 x 40 float32 row groups,
+    11 % of them kept: 0.66 ns an entry, the flat write 0.21).
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, k, g
     cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols
@@ -228,8 +229,10 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
     cdef bint simd = unit and _small_simd > 0
     cdef bint stream = (simd and streams(n_rows * n_cols * sizeof(floating))
                         and n_cols * sizeof(floating) >= _STREAM_ROW_BYTES)
-    cdef bint long_rows = groups_are_rows and n_cols * sizeof(floating) >= _SPARSE_ROW_BYTES
-    if (n_kept * SPARSE_WRITE_DIVISOR * (1 if long_rows else 8) < n_groups
+    cdef bint flat_rows = (groups_are_rows and simd and _small_simd == 2
+                           and n_cols * sizeof(floating) < _FLAT_ROW_BYTES)
+    if (n_kept * SPARSE_WRITE_DIVISOR * (1 if groups_are_rows and not flat_rows else 8)
+            < n_groups
             and <const void*> &x[0, 0] != <const void*> &y[0, 0]
             and zero_result(x, streams(n_rows * n_cols * sizeof(floating)))):
         for k in range(n_kept):
