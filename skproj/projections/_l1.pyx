@@ -1167,6 +1167,13 @@ def _set_stream_row_bytes(Py_ssize_t row_bytes):
     return old
 
 
+def _set_stream_ahead(Py_ssize_t bytes=-1):
+    """Testing hook: the bytes ahead that this module's loops reading long runs
+    out of cache ask for (0: none; -1: as the CPU prefers; ``skp_ahead_for``
+    in ``_prefetch.h``).  The same results either way."""
+    skp_set_stream_ahead(bytes)
+
+
 def _set_testing(bint force_fallback=False, bint simd=True, bint avx512=True,
                  bint tail_spreads=True):
     """Testing hook: make the sampled bracket miss, to exercise the Newton passes;

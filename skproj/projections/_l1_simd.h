@@ -384,6 +384,7 @@ SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_scan_block
     __m512 total0, total1, above0, above1;
     __m512 minimum0 = _mm512_set1_ps(INFINITY), minimum1 = minimum0;
     __m512i count = _mm512_setzero_si512();
+    const ptrdiff_t ahead = skp_ahead_for(n * (ptrdiff_t) sizeof(float));
     ptrdiff_t j = 0, k = *k_io, n_high = 0, block_end;
     int checked;
     while (j + 128 <= n) {
@@ -391,6 +392,10 @@ SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_scan_block
         checked = !(*gather && k + 128 <= capacity);
         for (block_end = j + 128; j < block_end; j += 32) {
             __m512 v0 = _mm512_loadu_ps(row + j), v1 = _mm512_loadu_ps(row + j + 16);
+            if (ahead) {
+                skp_prefetch_ahead(row + j, ahead);
+                skp_prefetch_ahead(row + j + 16, ahead);
+            }
             if (magnitudes) {
                 v0 = _mm512_abs_ps(v0);
                 v1 = _mm512_abs_ps(v1);
@@ -487,11 +492,13 @@ SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_scan_block
     const __m512d low_v = _mm512_set1_pd(low), high_v = _mm512_set1_pd(high);
     __m512d total = _mm512_setzero_pd(), above = total, least = _mm512_set1_pd(INFINITY);
     __m512i count = _mm512_setzero_si512();
+    const ptrdiff_t ahead = skp_ahead_for(n * (ptrdiff_t) sizeof(double));
     ptrdiff_t j = 0, k = *k_io;
     int half;
     for (; j + 8 <= n; j += 8) {
         __m512d v = _mm512_loadu_pd(row + j);
         __mmask8 is_high, inside;
+        if (ahead) skp_prefetch_ahead(row + j, ahead);
         if (magnitudes) v = _mm512_abs_pd(v);
         is_high = _mm512_cmp_pd_mask(v, high_v, _CMP_GE_OQ);
         inside = _mm512_mask_cmp_pd_mask((__mmask8) ~is_high, v, low_v, _CMP_GE_OQ);
@@ -1222,6 +1229,7 @@ SKP_AVX512 static void skp_shrink512_f64(const double* src, double* dst, ptrdiff
                                          double tau, int magnitudes, int stream) {
     const __m512d tau_v = _mm512_set1_pd(tau);
     const ptrdiff_t vectors_end = n - n % 4;   /* (where skp_shrink_f64's vectors end) */
+    const ptrdiff_t ahead = skp_ahead_for(n * (ptrdiff_t) sizeof(double));
     ptrdiff_t j, head = (ptrdiff_t) ((-(uintptr_t) dst) & 63) / (ptrdiff_t) sizeof(double);
     __mmask8 lanes;
     if ((uintptr_t) dst % sizeof(double)) head = 0;   /* (no line is whole: plain stores) */
@@ -1245,13 +1253,15 @@ SKP_AVX512 static void skp_shrink512_f64(const double* src, double* dst, ptrdiff
 #define SKP_JOIN8(next, current, shift) _mm512_castsi512_pd(_mm512_alignr_epi64(             \
     _mm512_castpd_si512(next), _mm512_castpd_si512(current), shift))
 #define SKP_SHRUNK8(v) skp_shrink8_f64((v), tau_v, magnitudes)
-#define SKP_CASE8(shift) SKP_ALIGNED_LOADS_CASE(shift, double, __m512d, 8, _mm512_load_pd,   \
+#define SKP_LOAD8(at) (ahead ? skp_prefetch_ahead((at), ahead) : (void) 0, _mm512_loadu_pd(at))
+#define SKP_CASE8(shift) SKP_ALIGNED_LOADS_CASE(shift, double, __m512d, 8, SKP_LOAD8,        \
                                                 SKP_JOIN8, SKP_SHRUNK8, SKP_STORE8)
     SKP_CASE8(1) SKP_CASE8(2) SKP_CASE8(3) SKP_CASE8(4) SKP_CASE8(5) SKP_CASE8(6) SKP_CASE8(7)
     default:   /* (aligned, or not even to a double) */
         for (; j + 8 <= vectors_end; j += 8)
-            SKP_STORE8(dst + j, SKP_SHRUNK8(_mm512_loadu_pd(src + j)));
+            SKP_STORE8(dst + j, SKP_SHRUNK8(SKP_LOAD8(src + j)));
     }
+#undef SKP_LOAD8
 #undef SKP_CASE8
 #undef SKP_SHRUNK8
 #undef SKP_JOIN8
@@ -1343,6 +1353,7 @@ SKP_AVX512 static inline int skp_shrink512_f32_unguarded(const float* src, float
     const float tau_hi = (float) tau, tau_lo = (float) (tau - (double) tau_hi);
     const __m512 hi_v = _mm512_set1_ps(tau_hi), lo_v = _mm512_set1_ps(tau_lo);
     const ptrdiff_t vectors_end = n - n % 8;   /* (where skp_shrink_f32's vectors end) */
+    const ptrdiff_t ahead = skp_ahead_for(n * (ptrdiff_t) sizeof(float));
     ptrdiff_t j, head = (ptrdiff_t) ((-(uintptr_t) dst) & 63) / (ptrdiff_t) sizeof(float);
     __mmask16 lanes;
     head = head < vectors_end ? head : vectors_end;
@@ -1363,15 +1374,17 @@ SKP_AVX512 static inline int skp_shrink512_f32_unguarded(const float* src, float
 #define SKP_JOIN16(next, current, shift) _mm512_castsi512_ps(_mm512_alignr_epi32(            \
     _mm512_castps_si512(next), _mm512_castps_si512(current), shift))
 #define SKP_SHRUNK16(v) skp_shrink16_f32((v), hi_v, lo_v, magnitudes)
-#define SKP_CASE16(shift) SKP_ALIGNED_LOADS_CASE(shift, float, __m512, 16, _mm512_load_ps,    \
+#define SKP_LOAD16(at) (ahead ? skp_prefetch_ahead((at), ahead) : (void) 0, _mm512_loadu_ps(at))
+#define SKP_CASE16(shift) SKP_ALIGNED_LOADS_CASE(shift, float, __m512, 16, SKP_LOAD16,        \
                                                  SKP_JOIN16, SKP_SHRUNK16, SKP_STORE16)
     SKP_CASE16(1) SKP_CASE16(2) SKP_CASE16(3) SKP_CASE16(4) SKP_CASE16(5) SKP_CASE16(6)
     SKP_CASE16(7) SKP_CASE16(8) SKP_CASE16(9) SKP_CASE16(10) SKP_CASE16(11) SKP_CASE16(12)
     SKP_CASE16(13) SKP_CASE16(14) SKP_CASE16(15)
     default:   /* (aligned, or not even to a float) */
         for (; j + 16 <= vectors_end; j += 16)
-            SKP_STORE16(dst + j, SKP_SHRUNK16(_mm512_loadu_ps(src + j)));
+            SKP_STORE16(dst + j, SKP_SHRUNK16(SKP_LOAD16(src + j)));
     }
+#undef SKP_LOAD16
 #undef SKP_CASE16
 #undef SKP_SHRUNK16
 #undef SKP_JOIN16
