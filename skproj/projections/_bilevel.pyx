@@ -57,8 +57,7 @@ from skproj.projections._l1 cimport (
     SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
     skp_fold512, skp_kept_factors, skp_panels_into_l1, skp_realign, skp_rows_alias,
-    skp_set_avx512,
-    skp_set_cpu_choices, skp_stream_fence,
+    skp_ahead_for, skp_set_avx512, skp_set_cpu_choices, skp_set_stream_ahead, skp_stream_fence,
     skp_write_short_rows_f32, skp_write_short_rows_f64, skp_write_strips512_f32,
     skp_write_strips512_f64, streams, streams_rows, write_row_simd, zero_result, zero_result_row,
 )
@@ -354,9 +353,9 @@ cdef extern from "_bilevel_simd.h" nogil:
     double skp_short_threshold512_f64(const double* values, Py_ssize_t n, double total,
                                       double radius)
     Py_ssize_t skp_row_keep_above_f64(const double* src, Py_ssize_t n, double rho, double* dst,
-                                      double* sum, int* done)
+                                      double* sum, int* done, Py_ssize_t ahead)
     Py_ssize_t skp_row_keep_above_f32(const float* src, Py_ssize_t n, double rho, float* dst,
-                                      double* sum, int* done)
+                                      double* sum, int* done, Py_ssize_t ahead)
     void skp_split_taus(const double* taus, Py_ssize_t n, float* hi, float* lo)
     float skp_shrink_two_floats(float value, float hi, float lo)
     Py_ssize_t skp_panel_candidates_f32(const float* base, Py_ssize_t row_stride,
@@ -598,7 +597,8 @@ def _guessed_floor_stats():
 def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1=None,
                       bint pairs=True, bint fused=True, bint first_pairs=True,
                       bint guessed_floors=True, bint rows_ahead=True, bint fold512=True,
-                      bint realign=True, bint short_rows=True, bint candidates512=True):
+                      bint realign=True, bint short_rows=True, bint candidates512=True,
+                      stream_ahead=None):
     """Testing hook: column panels by passes (``True``), by gathered
     candidates (``False``) or as measured (``None``: short columns then take
     ``_short_columns``); this module's AVX-512 loops or not (each extension
@@ -625,8 +625,10 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     with AVX2 (``short_rows``, ``skp_short_row_norms256_f32``, ``_f64``,
     ``skp_write_short_rows256_f32``, ``_f64``) or a row at a time; float64's
     gathered candidates by the AVX-512 loop (``candidates512``,
-    ``skp_panel_candidates512_f64``) or the AVX2 one.  Returns
-    whether this module's AVX-512 loops run."""
+    ``skp_panel_candidates512_f64``) or the AVX2 one; the bytes ahead that
+    the loops reading long runs out of cache ask for (``stream_ahead``, 0:
+    none; ``None``: as the CPU prefers; ``skp_ahead_for`` in _prefetch.h).
+    Returns whether this module's AVX-512 loops run."""
     global _forced_path, _pairs, _fused, _first_pairs, _guessed_floors, skp_rows_ahead
     global skp_fold512, skp_realign, skp_short_rows256, skp_candidates512
     _forced_path = 0 if passes is None else (1 if passes else -1)
@@ -642,6 +644,7 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     skp_set_avx512(avx512)
     skp_set_cpu_choices(-1 if strips is None else int(bool(strips)),
                         -1 if panels_into_l1 is None else int(bool(panels_into_l1)))
+    skp_set_stream_ahead(-1 if stream_ahead is None else stream_ahead)
     return bool(skp_avx512_enabled())
 
 
@@ -1297,16 +1300,17 @@ cdef enum:
 
 
 cdef inline Py_ssize_t _row_keep_above(const floating* row, Py_ssize_t n, Py_ssize_t step,
-                                      double floor, floating* dst,
-                                      double* total) noexcept nogil:
-    """``keep_above`` of magnitudes, by the AVX-512 loops on a contiguous row where they run."""
+                                      double floor, floating* dst, double* total,
+                                      Py_ssize_t ahead) noexcept nogil:
+    """``keep_above`` of magnitudes, by the AVX-512 loops on a contiguous row where they
+    run (asking for its lines ``ahead`` bytes on: ``skp_ahead_for``)."""
     cdef int done = 0
     cdef Py_ssize_t kept = 0
     if step == 1 and simd_enabled():
         if floating is float:
-            kept = skp_row_keep_above_f32(row, n, floor, dst, total, &done)
+            kept = skp_row_keep_above_f32(row, n, floor, dst, total, &done, ahead)
         else:
-            kept = skp_row_keep_above_f64(row, n, floor, dst, total, &done)
+            kept = skp_row_keep_above_f64(row, n, floor, dst, total, &done, ahead)
     if done:
         return kept
     return keep_above(row, n, step, floor, True, dst, total)
@@ -1314,7 +1318,7 @@ cdef inline Py_ssize_t _row_keep_above(const floating* row, Py_ssize_t n, Py_ssi
 
 cdef Py_ssize_t _row_candidates(const floating* row, Py_ssize_t n, Py_ssize_t step,
                                 double floor, double radius, floating* buffer,
-                                double* total) noexcept nogil:
+                                double* total, Py_ssize_t ahead) noexcept nogil:
     """The magnitudes of ``row`` above a floor of its tau, in ``buffer``; return how many.
 
     The floor starts at ``floor`` and rises after each chunk of the row: for
@@ -1329,7 +1333,7 @@ cdef Py_ssize_t _row_candidates(const floating* row, Py_ssize_t n, Py_ssize_t st
     while start < n:
         width = min(<Py_ssize_t> ROW_CHUNK, n - start)
         kept += _row_keep_above(row + start * step, width, step, floor, buffer + kept,
-                                &chunk_total)
+                                &chunk_total, ahead)
         total[0] += chunk_total
         start += width
         if kept and total[0] - total[0] == 0.0:
@@ -1492,7 +1496,7 @@ cdef inline double _row_guess(const _RowHint* hint, double radius, double shift)
 
 cdef double _row_threshold(const floating* row, Py_ssize_t n, Py_ssize_t step, double floor,
                            double radius, double shift, floating* buffer,
-                           _RowHint* hint) noexcept nogil:
+                           _RowHint* hint, Py_ssize_t ahead) noexcept nogil:
     """A kept row's tau from its magnitudes above a floor (``_row_candidates``):
     in float32 first a floor guessed below it, then, where that one is not
     shown to lie below tau, ``floor`` (a bound of every row's tau); the hint
@@ -1531,7 +1535,7 @@ cdef double _row_threshold(const floating* row, Py_ssize_t n, Py_ssize_t step, d
         if hint.resting > 0:
             hint.resting -= 1
         elif low > floor:
-            kept = _row_candidates(row, n, step, low, radius, buffer, &total)
+            kept = _row_candidates(row, n, step, low, radius, buffer, &total, ahead)
             held = kept > 0 and (total * (1.0 - SKP_BOUND_MARGIN) - radius) / kept >= low
             _floor_stats[0] += 1
             _floor_stats[1] += held
@@ -1542,7 +1546,7 @@ cdef double _row_threshold(const floating* row, Py_ssize_t n, Py_ssize_t step, d
                 hint.misses = 0.125
                 hint.resting = 32
     if not held:
-        kept = _row_candidates(row, n, step, floor, radius, buffer, &total)
+        kept = _row_candidates(row, n, step, floor, radius, buffer, &total, ahead)
     tau = _group_threshold(buffer, kept, total, radius, &support)
     if guess > 0.0 and tau > 0.0:
         hint.error = 0.75 * hint.error + 0.25 * min(fabs(tau - guess) / tau, _ERROR_CAP)
@@ -1586,6 +1590,10 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
     cdef Py_ssize_t step_y = _step(y.strides[1], sizeof(floating))
     cdef Py_ssize_t step_x = _step(x.strides[1], sizeof(floating))
     cdef bint stream = streams_rows(n_rows, n_cols * sizeof(floating)), zeroed
+    # (rows one after the other: the matrix is one run read, see skp_ahead_for)
+    cdef Py_ssize_t ahead = (skp_ahead_for(n_rows * n_cols * sizeof(floating))
+                             if step_y == 1 and (n_rows == 1 or y.strides[0] == n_cols
+                                                 * <Py_ssize_t> sizeof(floating)) else 0)
     cdef bint block_by_lanes = False
     cdef double tau
     cdef bint by_lanes = (step_y == 1 and simd_enabled() and (
@@ -1623,7 +1631,7 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
                 tau = lane_taus[i % lane_rows]
             else:
                 tau = _row_threshold(&y[i, 0], n_cols, step_y, floor, radii[i],
-                                     floor * n_cols, buffer, &row_hint)
+                                     floor * n_cols, buffer, &row_hint, ahead)
             shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau, stream)
         elif not zeroed:
             zero_result_row(&x[i, 0], n_cols, step_x, stream)

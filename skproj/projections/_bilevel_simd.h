@@ -1594,13 +1594,17 @@ SKP_AVX512 static double skp_short_threshold512_f64(const double* values, ptrdif
  * ``dst`` holds ``n`` values; a store of a whole vector lands at or before
  * the values read. */
 SKP_AVX512 static ptrdiff_t skp_keep_above512_f64(const double* src, ptrdiff_t n, double rho,
-                                                  double* dst, double* sum) {
+                                                  double* dst, double* sum, ptrdiff_t ahead) {
     const __m512d rho_v = _mm512_set1_pd(rho);
     __m512d sum0 = _mm512_setzero_pd(), sum1 = _mm512_setzero_pd();
     ptrdiff_t j = 0, k = 0;
     for (; j + 16 <= n; j += 16) {
         const __m512d v0 = _mm512_abs_pd(_mm512_loadu_pd(src + j));
         const __m512d v1 = _mm512_abs_pd(_mm512_loadu_pd(src + j + 8));
+        if (ahead) {
+            skp_prefetch_ahead(src + j, ahead);
+            skp_prefetch_ahead(src + j + 8, ahead);
+        }
         const __mmask8 keep0 = _mm512_cmp_pd_mask(v0, rho_v, _CMP_GT_OQ);
         const __mmask8 keep1 = _mm512_cmp_pd_mask(v1, rho_v, _CMP_GT_OQ);
         sum0 = _mm512_mask_add_pd(sum0, keep0, sum0, v0);
@@ -1623,7 +1627,7 @@ SKP_AVX512 static ptrdiff_t skp_keep_above512_f64(const double* src, ptrdiff_t n
 }
 
 SKP_AVX512 static ptrdiff_t skp_keep_above512_f32(const float* src, ptrdiff_t n, double rho,
-                                                  float* dst, double* sum) {
+                                                  float* dst, double* sum, ptrdiff_t ahead) {
     const __m512 rho_v = _mm512_set1_ps(skp_float_below(rho));
     __m512d total = _mm512_setzero_pd();
     ptrdiff_t j = 0, k = 0, end;
@@ -1634,6 +1638,10 @@ SKP_AVX512 static ptrdiff_t skp_keep_above512_f32(const float* src, ptrdiff_t n,
             const __m512 v0 = _mm512_abs_ps(_mm512_loadu_ps(src + j));
             const __m512 v1 = _mm512_abs_ps(_mm512_loadu_ps(src + j + 16));
             const __mmask16 keep0 = _mm512_cmp_ps_mask(v0, rho_v, _CMP_GT_OQ);
+            if (ahead) {
+                skp_prefetch_ahead(src + j, ahead);
+                skp_prefetch_ahead(src + j + 16, ahead);
+            }
             const __mmask16 keep1 = _mm512_cmp_ps_mask(v1, rho_v, _CMP_GT_OQ);
             block0 = _mm512_mask_add_ps(block0, keep0, block0, v0);
             block1 = _mm512_mask_add_ps(block1, keep1, block1, v1);
@@ -1662,17 +1670,20 @@ SKP_AVX512 static ptrdiff_t skp_keep_above512_f32(const float* src, ptrdiff_t n,
 }
 
 /* A contiguous row's magnitudes above ``rho``: the AVX-512 loops where they
- * run, else 0 with ``*done`` false (the caller then takes keep_above). */
+ * run, else 0 with ``*done`` false (the caller then takes keep_above); its
+ * lines asked for ``ahead`` bytes on (skp_ahead_for; 0: none). */
 static inline ptrdiff_t skp_row_keep_above_f64(const double* src, ptrdiff_t n, double rho,
-                                               double* dst, double* sum, int* done) {
+                                               double* dst, double* sum, int* done,
+                                               ptrdiff_t ahead) {
     *done = skp_avx512_enabled();
-    return *done ? skp_keep_above512_f64(src, n, rho, dst, sum) : 0;
+    return *done ? skp_keep_above512_f64(src, n, rho, dst, sum, ahead) : 0;
 }
 
 static inline ptrdiff_t skp_row_keep_above_f32(const float* src, ptrdiff_t n, double rho,
-                                               float* dst, double* sum, int* done) {
+                                               float* dst, double* sum, int* done,
+                                               ptrdiff_t ahead) {
     *done = skp_avx512_enabled();
-    return *done ? skp_keep_above512_f32(src, n, rho, dst, sum) : 0;
+    return *done ? skp_keep_above512_f32(src, n, rho, dst, sum, ahead) : 0;
 }
 
 /* ------------------------------------------------------ the panel's write
@@ -2664,12 +2675,14 @@ static inline void skp_short_rows_f32(const float* y, float* x, ptrdiff_t n_rows
 static inline void skp_short_rows_f64(const double* y, double* x, ptrdiff_t n_rows,
                                       ptrdiff_t n, const double* radii, double* taus) {}
 static inline ptrdiff_t skp_row_keep_above_f64(const double* src, ptrdiff_t n, double rho,
-                                               double* dst, double* sum, int* done) {
+                                               double* dst, double* sum, int* done,
+                                               ptrdiff_t ahead) {
     *done = 0;
     return 0;
 }
 static inline ptrdiff_t skp_row_keep_above_f32(const float* src, ptrdiff_t n, double rho,
-                                               float* dst, double* sum, int* done) {
+                                               float* dst, double* sum, int* done,
+                                               ptrdiff_t ahead) {
     *done = 0;
     return 0;
 }

@@ -1229,7 +1229,7 @@ SKP_AVX512 static void skp_shrink512_f64(const double* src, double* dst, ptrdiff
                                          double tau, int magnitudes, int stream) {
     const __m512d tau_v = _mm512_set1_pd(tau);
     const ptrdiff_t vectors_end = n - n % 4;   /* (where skp_shrink_f64's vectors end) */
-    const ptrdiff_t ahead = skp_ahead_for(n * (ptrdiff_t) sizeof(double));
+    const ptrdiff_t ahead = skp_ahead_streamed(stream);
     ptrdiff_t j, head = (ptrdiff_t) ((-(uintptr_t) dst) & 63) / (ptrdiff_t) sizeof(double);
     __mmask8 lanes;
     if ((uintptr_t) dst % sizeof(double)) head = 0;   /* (no line is whole: plain stores) */
@@ -1353,7 +1353,7 @@ SKP_AVX512 static inline int skp_shrink512_f32_unguarded(const float* src, float
     const float tau_hi = (float) tau, tau_lo = (float) (tau - (double) tau_hi);
     const __m512 hi_v = _mm512_set1_ps(tau_hi), lo_v = _mm512_set1_ps(tau_lo);
     const ptrdiff_t vectors_end = n - n % 8;   /* (where skp_shrink_f32's vectors end) */
-    const ptrdiff_t ahead = skp_ahead_for(n * (ptrdiff_t) sizeof(float));
+    const ptrdiff_t ahead = skp_ahead_streamed(stream);
     ptrdiff_t j, head = (ptrdiff_t) ((-(uintptr_t) dst) & 63) / (ptrdiff_t) sizeof(float);
     __mmask16 lanes;
     head = head < vectors_end ? head : vectors_end;
@@ -2100,7 +2100,7 @@ SKP_AVX512 static double skp_row_squares512_f32(const float* row, ptrdiff_t n) {
 
 /* The norm of one contiguous row of n floats. */
 SKP_AVX2 static inline double skp_row_norm_f32(const float* row, ptrdiff_t n, int kind,
-                                               int* clean) {
+                                               int* clean, ptrdiff_t ahead) {
     const __m256 sign = _mm256_set1_ps(-0.0f);
     __m256d acc0 = _mm256_setzero_pd(), acc1 = _mm256_setzero_pd();
     __m256d acc2 = _mm256_setzero_pd(), acc3 = _mm256_setzero_pd();
@@ -2153,6 +2153,10 @@ SKP_AVX2 static inline double skp_row_norm_f32(const float* row, ptrdiff_t n, in
             __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
             __m256 s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
             for (block_end = j + 256 < bulk ? j + 256 : bulk; j < block_end; j += 32) {
+                if (ahead) {
+                    skp_prefetch_ahead(row + j, ahead);
+                    skp_prefetch_ahead(row + j + 16, ahead);
+                }
                 s0 = _mm256_add_ps(s0, _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j)));
                 s1 = _mm256_add_ps(s1, _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 8)));
                 s2 = _mm256_add_ps(s2, _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 16)));
@@ -2597,9 +2601,13 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
         if (skp_short_rows256 && n_cols < 16 && n_cols > 0
                 && row_stride == n_cols * (ptrdiff_t) sizeof(float))
             return skp_short_row_norms256_f32(base, n_rows, n_cols, kind, norms);
+        /* (rows one after the other: the matrix is a run) */
+        const ptrdiff_t ahead = row_stride == n_cols * (ptrdiff_t) sizeof(float)
+            ? skp_ahead_for(n_rows * row_stride) : 0;
         for (i = 0; i < n_rows; i++)
             norms[i] = skp_row_norm_f32(
-                (const float*) ((const char*) base + i * row_stride), n_cols, kind, &clean);
+                (const float*) ((const char*) base + i * row_stride), n_cols, kind, &clean,
+                ahead);
         return clean;
     }
     for (j = 0; j < n_cols; j++) norms[j] = 0.0;

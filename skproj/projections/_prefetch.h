@@ -145,6 +145,12 @@ static inline ptrdiff_t skp_ahead_for(ptrdiff_t bytes) {
     return bytes >= SKP_AHEAD_MIN_BYTES ? skp_stream_ahead : 0;
 }
 
+/* The bytes ahead the writes of a result streamed past the caches (of
+ * STREAM_BYTES and more) ask for of their input: read out of cache too. */
+static inline ptrdiff_t skp_ahead_streamed(int stream) {
+    return stream ? skp_ahead_for(SKP_AHEAD_MIN_BYTES) : 0;
+}
+
 /* Testing hook: the bytes ahead (0: none; -1: as the CPU prefers). */
 static inline void skp_set_stream_ahead(ptrdiff_t bytes) {
     skp_stream_ahead = bytes < 0 ? skp_stream_ahead_for_cpu() : bytes;
