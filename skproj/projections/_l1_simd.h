@@ -3146,6 +3146,7 @@ SKP_AVX512 static inline ptrdiff_t skp_write_realigned512_##SUFFIX(             
         const T* levels, int stream) {                                                   \
     const ptrdiff_t shift = LANES - skp_line_head(src + j, sizeof(T));                   \
     const __m512i index = _mm512_add_##EPI(IOTA, _mm512_set1_##EPI(shift));             \
+    const ptrdiff_t ahead = skp_ahead_streamed(stream);                                  \
     const T* line;                                                                       \
     VEC low, high;                                                                       \
     if (j < shift) {   /* (no line before src) */                                        \
@@ -3158,6 +3159,7 @@ SKP_AVX512 static inline ptrdiff_t skp_write_realigned512_##SUFFIX(             
     low = _mm512_load_##PS(line);                                                        \
     for (; j - shift + 2 * LANES <= n; j += LANES, line += LANES, low = high) {          \
         high = _mm512_load_##PS(line + LANES);                                           \
+        if (ahead) skp_prefetch_ahead(line + LANES, ahead);                              \
         if (levels) l = _mm512_loadu_##PS(levels + j);                                   \
         skp_levelled_put512_##SUFFIX(dst + j, _mm512_permutex2var_##PS(low, index, high), \
                                      l, rescale, stream);                                \
@@ -3171,8 +3173,9 @@ SKP_AVX512 static int skp_write_row512_##SUFFIX##_unguarded(                    
     const ptrdiff_t head = skp_line_head(dst, sizeof(T));                                \
     const int whole = (uintptr_t) dst % sizeof(T) == 0 && head + LANES <= n;            \
     VEC l = _mm512_set1_##PS(level);                                                     \
-    ptrdiff_t j = 0;                                                                     \
+    ptrdiff_t j = 0, ahead;                                                              \
     stream = stream && whole;                                                            \
+    ahead = skp_ahead_streamed(stream);                                                  \
     if (whole && head) {   /* up to the first line */                                   \
         skp_levelled_some512_##SUFFIX(src, dst, head, rescale, l, levels);               \
         j = head;                                                                        \
@@ -3181,6 +3184,7 @@ SKP_AVX512 static int skp_write_row512_##SUFFIX##_unguarded(                    
             && skp_line_head(src + j, sizeof(T)) != 0)                                   \
         j = skp_write_realigned512_##SUFFIX(src, dst, j, n, rescale, l, levels, stream);  \
     for (; j + LANES <= n; j += LANES) {                                                 \
+        if (ahead) skp_prefetch_ahead(src + j, ahead);                                   \
         if (levels) l = _mm512_loadu_##PS(levels + j);                                   \
         skp_levelled_put512_##SUFFIX(dst + j, _mm512_loadu_##PS(src + j), l, rescale,    \
                                      stream);                                            \

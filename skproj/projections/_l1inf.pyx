@@ -264,7 +264,8 @@ from skproj.projections._common cimport copy_matrix, matrix_slice
 from skproj.projections._streaming cimport element_step, row_at, stream_sums_and_maxima
 from skproj.projections._sums cimport TERM_VALUE, sum_terms
 from skproj.projections._l1 cimport (
-    STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
+    STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED, skp_ahead_for,
+    skp_set_stream_ahead,
 )
 from skproj.projections._l1inf_lists cimport (
     SLACK, GroupLists, alloc_lists, append_pairs, chord_level, free_lists,
@@ -292,8 +293,10 @@ cdef extern from "_l1inf_simd.h" nogil:
         SKP_RANGE_ROOM
     int skp_l1inf_have_avx2()
     int skp_l1inf_set_avx512(int on)
-    double skp_l1inf_row_sum_max_f64(const double* row, Py_ssize_t n, double* maximum)
-    double skp_l1inf_row_sum_max_f32(const float* row, Py_ssize_t n, double* maximum)
+    double skp_l1inf_row_sum_max_f64(const double* row, Py_ssize_t n, double* maximum,
+                                     Py_ssize_t ahead)
+    double skp_l1inf_row_sum_max_f32(const float* row, Py_ssize_t n, double* maximum,
+                                     Py_ssize_t ahead)
     void skp_l1inf_column_sums_max_f64(const double* base, Py_ssize_t row_stride,
                                        Py_ssize_t n_rows, Py_ssize_t n_cols, double* sums,
                                        double* maxima, double* squares)
@@ -939,7 +942,7 @@ cdef bint _sums_and_maxima(const floating[:, :] y, double* sums, double* maxima,
     loops load and store both arrays of the whole width every four rows).
     Matrices for the in-cache path take its SIMD loops (``_l1inf_small.h``).
     """
-    cdef Py_ssize_t i
+    cdef Py_ssize_t i, ahead
     # In cache: the SIMD loops of the in-cache path, into ``lanes_copy`` where
     # given (not ``in_cache``: the sums in double where they would sum by
     # blocks, ``sums_by_blocks``).
@@ -957,13 +960,17 @@ cdef bint _sums_and_maxima(const floating[:, :] y, double* sums, double* maxima,
             skp_l1inf_column_sums_max_f32(&y[0, 0], y.strides[0], y.shape[0], y.shape[1],
                                           sums, maxima, squares)
         return squares != NULL
+    # (rows one after the other: the matrix is one run read, see skp_ahead_for)
+    ahead = (skp_ahead_for(y.shape[0] * y.strides[0])
+             if y.shape[0] == 1 or y.strides[0] == y.shape[1] * <Py_ssize_t> sizeof(floating)
+             else 0)
     for i in range(y.shape[0]):
         if floating is double:
             sums[i] = skp_l1inf_row_sum_max_f64(row_at(&y[0, 0], y.strides[0], i), y.shape[1],
-                                                &maxima[i])
+                                                &maxima[i], ahead)
         else:
             sums[i] = skp_l1inf_row_sum_max_f32(row_at(&y[0, 0], y.strides[0], i), y.shape[1],
-                                                &maxima[i])
+                                                &maxima[i], ahead)
     return False
 
 
@@ -1225,6 +1232,15 @@ def at_addresses(size_t y_address, size_t x_address, Py_ssize_t n_rows, Py_ssize
                               start_levels)
     free(scratch)
     return status, theta
+
+
+def _set_stream_ahead(Py_ssize_t bytes=-1):
+    """Testing hook: the bytes ahead that the exact ball's loops reading long
+    runs out of cache ask for, step 1's here and the strips' writes (0:
+    none; -1: as the CPU prefers; ``skp_ahead_for`` in ``_prefetch.h``)."""
+    from skproj.projections import _l1inf_strips
+    skp_set_stream_ahead(bytes)
+    _l1inf_strips._set_stream_ahead(bytes)
 
 
 def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=False,

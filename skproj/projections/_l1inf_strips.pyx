@@ -38,7 +38,8 @@ from skproj.projections._common cimport (
 from skproj.projections._streaming cimport (
     NextPanel, element_step, no_next_panel, prefetch_rows, row_at)
 from skproj.projections._l1 cimport (
-    SKP_FLAT_ROW_BYTES, STATUS_NOMEMORY, STATUS_PROJECTED, skp_set_avx512, skp_stream_fence,
+    SKP_FLAT_ROW_BYTES, STATUS_NOMEMORY, STATUS_PROJECTED, skp_set_avx512,
+    skp_set_stream_ahead, skp_stream_fence,
     skp_write_rows_flat_f32, skp_write_rows_flat_f64, skp_write_short_rows_f32,
     skp_write_short_rows_f64, streams, write_row_simd,
     zero_result, zero_result_row,
@@ -593,6 +594,13 @@ cdef Py_ssize_t _CACHED_AHEAD_ROWS = 8, _CACHED_AHEAD_MIN_ROWS = 64
 # 15.1 / 14.2 / 13.9 / 13.5 and 21.8 / 18.9 / 17.2 / 16.1 / 16.2; 250000 x
 # 40 17.6 / 16.0 / 15.0 / 14.7 / 14.6 and 21.1 / 19.1 / 17.5 / 16.8 / 16.7.
 cdef Py_ssize_t _GROUPS_AHEAD_BYTES = 8192
+
+
+def _set_stream_ahead(Py_ssize_t bytes=-1):
+    """Testing hook: the bytes ahead that this module's streamed row writes ask
+    for of their input (0: none; -1: as the CPU prefers; ``skp_ahead_for``
+    in ``_prefetch.h``)."""
+    skp_set_stream_ahead(bytes)
 
 
 def _set_groups_ahead(Py_ssize_t bytes_ahead=8192):
