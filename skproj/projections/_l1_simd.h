@@ -2006,7 +2006,8 @@ SKP_AVX2 static inline __m256i skp_magnitude_max8(__m256i maximum, const float* 
  * and the reduction's fixed cost: 224 values 0.82), hence the least. */
 #define SKP_ROW_MAX512_LEAST 256
 #define SKP_ROW_MAX512(SUFFIX, T, VEC, LANES, MASK, EPI, EPU, MAGNITUDE, PS)            \
-SKP_AVX512 static double skp_row_max512_##SUFFIX(const T* row, ptrdiff_t n, int* nan) {   \
+SKP_AVX512 static double skp_row_max512_##SUFFIX(const T* row, ptrdiff_t n, int* nan,     \
+                                                  ptrdiff_t ahead) {                     \
     const __m512i magnitude = MAGNITUDE;                                                 \
     __m512i m0 = _mm512_setzero_si512(), m1 = m0, m2 = m0, m3 = m0;                      \
     ptrdiff_t j = skp_line_head(row, sizeof(T));                                         \
@@ -2016,6 +2017,12 @@ SKP_AVX512 static double skp_row_max512_##SUFFIX(const T* row, ptrdiff_t n, int*
         m0 = _mm512_and_si512(magnitude,                                                 \
                               _mm512_maskz_loadu_##EPI((MASK) ((1u << j) - 1), row));    \
     for (; j + 4 * LANES <= n; j += 4 * LANES) {                                         \
+        if (ahead) {   /* (the block's four lines) */                                    \
+            skp_prefetch_ahead(row + j, ahead);                                          \
+            skp_prefetch_ahead(row + j + LANES, ahead);                                  \
+            skp_prefetch_ahead(row + j + 2 * LANES, ahead);                              \
+            skp_prefetch_ahead(row + j + 3 * LANES, ahead);                              \
+        }                                                                                \
         m0 = _mm512_max_##EPU(m0, _mm512_and_si512(magnitude, _mm512_loadu_si512(row + j))); \
         m1 = _mm512_max_##EPU(m1, _mm512_and_si512(magnitude,                            \
                                                    _mm512_loadu_si512(row + j + LANES))); \
@@ -2078,16 +2085,22 @@ SKP_AVX2 static double skp_row_squares256_f32(const float* row, ptrdiff_t n) {
         _mm256_add_pd(_mm256_add_pd(s[1], s[3]), _mm256_add_pd(s[5], s[7]))));
 }
 
-SKP_AVX512 static double skp_row_squares512_f32(const float* row, ptrdiff_t n) {
+SKP_AVX512 static double skp_row_squares512_f32(const float* row, ptrdiff_t n,
+                                                ptrdiff_t ahead) {
     __m512d s[4], a, t;
     ptrdiff_t j = 0;
     int l;
     for (l = 0; l < 4; l++) s[l] = _mm512_setzero_pd();
-    for (; j + 32 <= n; j += 32)
+    for (; j + 32 <= n; j += 32) {
+        if (ahead) {
+            skp_prefetch_ahead(row + j, ahead);
+            skp_prefetch_ahead(row + j + 16, ahead);
+        }
         for (l = 0; l < 4; l++) {
             a = _mm512_cvtps_pd(_mm256_loadu_ps(row + j + 8 * l));
             s[l] = _mm512_fmadd_pd(a, a, s[l]);
         }
+    }
     for (; j < n; j += 8) {
         a = _mm512_cvtps_pd(j + 8 <= n ? _mm256_loadu_ps(row + j)
                                        : _mm512_castps512_ps256(_mm512_maskz_loadu_ps(
@@ -2109,12 +2122,13 @@ SKP_AVX2 static inline double skp_row_norm_f32(const float* row, ptrdiff_t n, in
     float maximum;
     if (kind == 0 && skp_avx512 && skp_fold512 && n >= SKP_ROW_MAX512_LEAST) {
         int nan = 0;
-        const double top = skp_row_max512_f32(row, n, &nan);
+        const double top = skp_row_max512_f32(row, n, &nan, ahead);
         if (nan) *clean = 0;
         return top;
     }
     if (kind == 2 && n >= SKP_ROW_SQUARES_LEAST) {
-        result = skp_avx512 ? skp_row_squares512_f32(row, n) : skp_row_squares256_f32(row, n);
+        result = skp_avx512 ? skp_row_squares512_f32(row, n, ahead)
+                            : skp_row_squares256_f32(row, n);
         if (result - result != 0.0) *clean = 0;
         return result;
     }
@@ -2734,10 +2748,14 @@ SKP_AVX2 static inline int skp_row_maxima_f64(const double* base, ptrdiff_t row_
             && row_stride == n_cols * (ptrdiff_t) sizeof(double))
         return skp_short_row_norms512_f64(base, n_rows, n_cols, 0, norms);
     if (skp_avx512 && skp_fold512 && n_cols >= SKP_ROW_MAX512_LEAST_F64) {
+        /* (rows one after the other: the matrix is a run) */
+        const ptrdiff_t ahead = row_stride == n_cols * (ptrdiff_t) sizeof(double)
+            ? skp_ahead_for(n_rows * row_stride) : 0;
         int found_nan = 0;
         for (i = 0; i < n_rows; i++)
             norms[i] = skp_row_max512_f64(
-                (const double*) ((const char*) base + i * row_stride), n_cols, &found_nan);
+                (const double*) ((const char*) base + i * row_stride), n_cols, &found_nan,
+                ahead);
         return !found_nan;
     }
     for (i = 0; i < n_rows; i++) {
