@@ -488,3 +488,23 @@ def test_long_runs_take_the_same_bits_with_their_far_prefetch(scan, dtype, draw)
                                atol=_atol(y, radius, dtype))
     np.testing.assert_allclose(results[1][1], references.simplex(y, 1.0), rtol=0,
                                atol=_atol(y, 1.0, dtype))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("share", [0.01, 0.5, 0.9])
+def test_heavy_tails_without_a_sampled_bracket_take_their_sum_first(dtype, share):
+    """Where the sample gives no bracket (Cauchy values: their sum misses the
+    extremes that carry S), S comes from a plain read and the bracket through
+    it, before the one scan (way 1): the references' result; NaN still found."""
+    rng = np.random.default_rng(12)
+    y = rng.standard_cauchy((1 << 20) + 5).astype(dtype)
+    radius = _radius_keeping(np.abs(y.astype(np.float64)), share)
+    lo, hi = _l1._sampled_bracket(y.reshape(1, -1), radius)
+    if lo > -np.finfo(np.float64).max or hi < np.finfo(np.float64).max:
+        pytest.skip("this draw's sample gives a bracket")     # (the other path)
+    np.testing.assert_allclose(project_l1_ball(y, radius), references.l1_ball(y, radius),
+                               rtol=0, atol=_atol(y, radius, dtype))
+    assert _l1._last_threshold_way() == 1
+    y[54321] = np.nan
+    with pytest.raises(ValueError, match="finite"):
+        project_l1_ball(y, radius)

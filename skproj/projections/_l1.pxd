@@ -54,6 +54,9 @@ cdef extern from "_l1_simd.h" nogil:
                                     double* dst)
     double skp_sum_and_excess_f32(const float* values, Py_ssize_t n, double low, double* excess)
     double skp_sum_and_excess_f64(const double* values, Py_ssize_t n, double low, double* excess)
+    double skp_row_norm_f32(const float* row, Py_ssize_t n, int kind, int* clean,
+                            Py_ssize_t ahead)
+    double skp_row_norm_f64(const double* row, Py_ssize_t n, int kind, Py_ssize_t ahead)
     double skp_positive_sum_f32(const float* values, Py_ssize_t n)
     double skp_positive_sum_f64(const double* values, Py_ssize_t n)
     Py_ssize_t skp_keep_above_f32(const float* src, Py_ssize_t n, Py_ssize_t step, double rho,

@@ -2863,11 +2863,16 @@ static inline double skp_norm_term(double v, int kind) {
  * memory takes.  Exact to rounding as that loop is, in another order: the
  * result depends only on the row's length.  NaN and inf propagate into the
  * sum (a square overflows to inf), for the caller's check of the total. */
-SKP_AVX2 static inline double skp_row_norm_f64(const double* row, ptrdiff_t n, int kind) {
+SKP_AVX2 static inline double skp_row_norm_f64(const double* row, ptrdiff_t n, int kind,
+                                               ptrdiff_t ahead) {
     __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
     ptrdiff_t j = 0;
     double result;
     for (; j + 16 <= n; j += 16) {
+        if (ahead) {
+            skp_prefetch_ahead(row + j, ahead);
+            skp_prefetch_ahead(row + j + 8, ahead);
+        }
         s0 = _mm256_add_pd(s0, skp_norm_terms4(_mm256_loadu_pd(row + j), kind));
         s1 = _mm256_add_pd(s1, skp_norm_terms4(_mm256_loadu_pd(row + j + 4), kind));
         s2 = _mm256_add_pd(s2, skp_norm_terms4(_mm256_loadu_pd(row + j + 8), kind));
@@ -2972,7 +2977,10 @@ SKP_AVX2 static inline int skp_group_norms_f64(const double* base, ptrdiff_t row
             skp_short_row_norms256_f64(base, n_rows, n_cols, kind, norms);
             return 1;
         }
-        for (i = 0; i < n_rows; i++) norms[i] = skp_row_norm_f64(SKP_ROW_F64(i), n_cols, kind);
+        ahead = row_stride == n_cols * (ptrdiff_t) sizeof(double)
+            ? skp_ahead_for(n_rows * row_stride) : 0;
+        for (i = 0; i < n_rows; i++)
+            norms[i] = skp_row_norm_f64(SKP_ROW_F64(i), n_cols, kind, ahead);
         return 1;
     }
     for (j = 0; j < n_cols; j++) norms[j] = 0.0;
@@ -3569,6 +3577,10 @@ static inline void skp_shrink_f64(const double* src, double* dst, ptrdiff_t n, d
 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_stride,
                                       ptrdiff_t n_rows, ptrdiff_t n_cols, double* norms,
                                       int kind, int groups_are_rows) { return 0; }
+static inline double skp_row_norm_f32(const float* row, ptrdiff_t n, int kind, int* clean,
+                                      ptrdiff_t ahead) { return 0.0; }
+static inline double skp_row_norm_f64(const double* row, ptrdiff_t n, int kind,
+                                      ptrdiff_t ahead) { return 0.0; }
 static inline void skp_write_row_f32(const float* src, float* dst, ptrdiff_t n, int rescale,
                                      float level, const float* levels, int stream) {}
 static inline void skp_sqrt_all(double* norms, ptrdiff_t n) {}
