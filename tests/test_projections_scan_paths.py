@@ -508,3 +508,25 @@ def test_heavy_tails_without_a_sampled_bracket_take_their_sum_first(dtype, share
     y[54321] = np.nan
     with pytest.raises(ValueError, match="finite"):
         project_l1_ball(y, radius)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_bracket_missed_below_tau_gathers_the_values_above_it(dtype):
+    """Extremes the sample cannot see (planted between its runs) put tau far
+    above the sampled bracket; the values above the bracket fit the buffer, so
+    the next scan gathers them all (way 1, not Newton's passes): the
+    references' result."""
+    n = (1 << 24) // np.dtype(dtype).itemsize
+    y = np.random.default_rng(13).standard_normal(n).astype(dtype)
+    size = n // 64 - (n // 64) % 16          # (the sample: runs of 16 spread evenly)
+    gap = n // (size // 16)
+    planted = np.arange(size // 16)[::16] * gap + gap // 2
+    y[planted] = 1000.0
+    radius = 500.0 * planted.size
+    lo, hi = _l1._sampled_bracket(y.reshape(1, -1), radius)
+    assert hi < 100.0                        # the bracket lies in the bulk, far below tau
+    x = project_l1_ball(y, radius)
+    assert _l1._last_threshold_way() == 1
+    np.testing.assert_allclose(x, references.l1_ball(y, radius), rtol=0,
+                               atol=_atol(y, radius, dtype))
+    assert np.count_nonzero(x) == planted.size

@@ -784,6 +784,17 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
             # the negative parts do, with the radius less S+ (10**7 Cauchy
             # values at 1-90 % kept: 11-64 copies by Newton's passes).
             retried = True
+            if (not scan.overflow and at_high > radius and bracket.high < DBL_MAX
+                    and scan.count_high <= capacity - 2 * SCAN_BLOCK):
+                # tau lies above the bracket, and the values above it fit the
+                # buffer: the next scan gathers them all, which holds tau
+                # whatever S (issue 14, the Zen 5: 10**7 Student t(2) float32
+                # values at 0.1 % kept, a bracket ending just below tau, then
+                # the bracket through S missed too, and Newton's passes took
+                # 20 times as long as this scan).
+                bracket.low = bracket.high
+                bracket.high = DBL_MAX
+                continue
             if not magnitudes and scan.minimum < 0:
                 positive_total = _positive_total(y)
                 if positive_total > radius:
