@@ -686,40 +686,29 @@ cdef inline Bracket _gathered_part(Bracket bracket) noexcept nogil:
     return bracket
 
 
-cdef double _positive_total(const floating[:, :] y) noexcept nogil:
-    """The sum of the positive parts of ``y``'s values (a read of ``y``)."""
-    cdef Py_ssize_t i, step = y.strides[1] // sizeof(floating)
-    cdef double total = 0.0
-    for i in range(y.shape[0]):
-        if _simd and step == 1:
-            if floating is float:
-                total += skp_positive_sum_f32(&y[i, 0], y.shape[1])
-            else:
-                total += skp_positive_sum_f64(&y[i, 0], y.shape[1])
-        else:
-            total += sum_terms(&y[i, 0], y.shape[1], step, TERM_POSITIVE)
-    return total
-
-
-cdef double _magnitude_total(const floating[:, :] y) noexcept nogil:
-    """The sum S of ``y``'s magnitudes, a read of ``y`` (NaN or inf where it holds one).
-
-    Contiguous rows by the AVX2 loops (the l1 norms of row groups' order),
-    asking for their lines ahead where ``y`` is one long run
-    (``skp_ahead_for``)."""
+cdef double _total(const floating[:, :] y, int term) noexcept nogil:
+    """The sum over ``y``'s values of ``term``: TERM_POSITIVE (their positive
+    parts) or TERM_MAGNITUDE (S, the l1 norm); a read of ``y``, NaN or inf
+    where it holds one.  Contiguous rows by the vector loops (the
+    magnitudes in the l1 norms of row groups' order, asking for their lines
+    ahead where ``y`` is one long run: ``skp_ahead_for``)."""
     cdef Py_ssize_t i, step = y.strides[1] // sizeof(floating), ahead = 0
     cdef double total = 0.0
     cdef int clean = 1
     if step == 1 and (y.shape[0] == 1 or y.strides[0] == y.shape[1] * sizeof(floating)):
         ahead = skp_ahead_for(y.shape[0] * y.shape[1] * sizeof(floating))
     for i in range(y.shape[0]):
-        if _simd and step == 1:
+        if not (_simd and step == 1):
+            total += sum_terms(&y[i, 0], y.shape[1], step, term)
+        elif term == TERM_POSITIVE:
             if floating is float:
-                total += skp_row_norm_f32(&y[i, 0], y.shape[1], 1, &clean, ahead)
+                total += skp_positive_sum_f32(&y[i, 0], y.shape[1])
             else:
-                total += skp_row_norm_f64(&y[i, 0], y.shape[1], 1, ahead)
+                total += skp_positive_sum_f64(&y[i, 0], y.shape[1])
+        elif floating is float:
+            total += skp_row_norm_f32(&y[i, 0], y.shape[1], 1, &clean, ahead)
         else:
-            total += sum_terms(&y[i, 0], y.shape[1], step, TERM_MAGNITUDE)
+            total += skp_row_norm_f64(&y[i, 0], y.shape[1], 1, ahead)
     return total
 
 
@@ -754,7 +743,7 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
             # at 1, 10, 50, 90 % kept 2.16 / 1.85, 2.18 / 1.90, 2.20 /
             # 1.93, 2.18 / 1.90; float32 at 50 and 90 % 2.32 / 2.08, 2.21 /
             # 1.98).
-            magnitude_total = _magnitude_total(y)
+            magnitude_total = _total(y, TERM_MAGNITUDE)
             if magnitude_total - magnitude_total == 0.0 and magnitude_total > radius:
                 bracket = _sample_bracket(y, radius, magnitudes, sample, size, magnitude_total)
                 retried = True
@@ -796,7 +785,7 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
                 bracket.high = DBL_MAX
                 continue
             if not magnitudes and scan.minimum < 0:
-                positive_total = _positive_total(y)
+                positive_total = _total(y, TERM_POSITIVE)
                 if positive_total > radius:
                     bracket = _sample_bracket(y, radius, magnitudes, sample, size,
                                               positive_total, 1)

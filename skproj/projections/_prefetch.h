@@ -108,8 +108,10 @@ SKP_PREFETCH_OUT_OF_LINE void skp_prefetch_next_rows(skp_next_panel* job, ptrdif
 }
 
 /* Loops that read a long run of memory one line after another (the l1
- * ball's scan and write, ...) ask for the line ``ahead`` bytes further on
- * into L1 (skp_prefetch_ahead), ``ahead`` from skp_ahead_for: the
+ * ball's scan and write, the norms of long rows, bilevel_l11's gather of a
+ * row's candidates, the streamed row writes, the exact ball's step 1) ask
+ * for the line ``ahead`` bytes further on into L1 (skp_prefetch_ahead),
+ * ``ahead`` from skp_ahead_for or skp_ahead_streamed: the
  * hardware prefetchers alone kept such a loop, whose vector work took about
  * as long as the read, waiting on memory for most of the read's time, as if
  * the two added up.  Issue 14, an AMD Zen 5, a C harness on 10**7 float32
@@ -120,7 +122,8 @@ SKP_PREFETCH_OUT_OF_LINE void skp_prefetch_next_rows(skp_next_panel* job, ptrdif
  * the l1 ball's write streamed 1.30-1.38 without, 1.11-1.14 at 16 KiB.
  * SKP_STREAM_AHEAD on AMD CPUs; elsewhere none, as before (not measured
  * there: the Xeon's L2 streamer runs farther ahead).  Runs shorter than
- * SKP_AHEAD_MIN_BYTES (in L2) ask for nothing.  A testing switch:
+ * SKP_AHEAD_MIN_BYTES ask for nothing: in L2 or L3 between calls, 1-12 MB
+ * runs took 1.02-1.05 times as long with it.  A testing switch:
  * skp_set_stream_ahead. */
 #define SKP_STREAM_AHEAD 16384
 #define SKP_AHEAD_MIN_BYTES ((ptrdiff_t) 1 << 24)
