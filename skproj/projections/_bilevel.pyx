@@ -57,7 +57,7 @@ from skproj.projections._l1 cimport (
     SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
     skp_fold512, skp_kept_factors, skp_panels_into_l1, skp_realign, skp_rows_alias,
-    skp_ahead_for, skp_set_avx512, skp_set_cpu_choices, skp_set_stream_ahead, skp_stream_fence,
+    skp_ahead_for_rows, skp_set_avx512, skp_set_cpu_choices, skp_set_stream_ahead, skp_stream_fence,
     skp_write_short_rows_f32, skp_write_short_rows_f64, skp_write_strips512_f32,
     skp_write_strips512_f64, streams, streams_rows, write_row_simd, zero_result, zero_result_row,
 )
@@ -1590,10 +1590,8 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
     cdef Py_ssize_t step_y = _step(y.strides[1], sizeof(floating))
     cdef Py_ssize_t step_x = _step(x.strides[1], sizeof(floating))
     cdef bint stream = streams_rows(n_rows, n_cols * sizeof(floating)), zeroed
-    # (rows one after the other: the matrix is one run read, see skp_ahead_for)
-    cdef Py_ssize_t ahead = (skp_ahead_for(n_rows * n_cols * sizeof(floating))
-                             if step_y == 1 and (n_rows == 1 or y.strides[0] == n_cols
-                                                 * <Py_ssize_t> sizeof(floating)) else 0)
+    cdef Py_ssize_t ahead = (skp_ahead_for_rows(n_rows, n_cols, y.strides[0], sizeof(floating))
+                             if step_y == 1 else 0)
     cdef bint block_by_lanes = False
     cdef double tau
     cdef bint by_lanes = (step_y == 1 and simd_enabled() and (

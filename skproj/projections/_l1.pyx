@@ -695,8 +695,8 @@ cdef double _total(const floating[:, :] y, int term) noexcept nogil:
     cdef Py_ssize_t i, step = y.strides[1] // sizeof(floating), ahead = 0
     cdef double total = 0.0
     cdef int clean = 1
-    if step == 1 and (y.shape[0] == 1 or y.strides[0] == y.shape[1] * sizeof(floating)):
-        ahead = skp_ahead_for(y.shape[0] * y.shape[1] * sizeof(floating))
+    if step == 1:
+        ahead = skp_ahead_for_rows(y.shape[0], y.shape[1], y.strides[0], sizeof(floating))
     for i in range(y.shape[0]):
         if not (_simd and step == 1):
             total += sum_terms(&y[i, 0], y.shape[1], step, term)

@@ -2615,9 +2615,7 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
         if (skp_short_rows256 && n_cols < 16 && n_cols > 0
                 && row_stride == n_cols * (ptrdiff_t) sizeof(float))
             return skp_short_row_norms256_f32(base, n_rows, n_cols, kind, norms);
-        /* (rows one after the other: the matrix is a run) */
-        const ptrdiff_t ahead = row_stride == n_cols * (ptrdiff_t) sizeof(float)
-            ? skp_ahead_for(n_rows * row_stride) : 0;
+        const ptrdiff_t ahead = skp_ahead_for_rows(n_rows, n_cols, row_stride, sizeof(float));
         for (i = 0; i < n_rows; i++)
             norms[i] = skp_row_norm_f32(
                 (const float*) ((const char*) base + i * row_stride), n_cols, kind, &clean,
@@ -2748,9 +2746,8 @@ SKP_AVX2 static inline int skp_row_maxima_f64(const double* base, ptrdiff_t row_
             && row_stride == n_cols * (ptrdiff_t) sizeof(double))
         return skp_short_row_norms512_f64(base, n_rows, n_cols, 0, norms);
     if (skp_avx512 && skp_fold512 && n_cols >= SKP_ROW_MAX512_LEAST_F64) {
-        /* (rows one after the other: the matrix is a run) */
-        const ptrdiff_t ahead = row_stride == n_cols * (ptrdiff_t) sizeof(double)
-            ? skp_ahead_for(n_rows * row_stride) : 0;
+        const ptrdiff_t ahead = skp_ahead_for_rows(n_rows, n_cols, row_stride,
+                                                   sizeof(double));
         int found_nan = 0;
         for (i = 0; i < n_rows; i++)
             norms[i] = skp_row_max512_f64(
@@ -2977,8 +2974,7 @@ SKP_AVX2 static inline int skp_group_norms_f64(const double* base, ptrdiff_t row
             skp_short_row_norms256_f64(base, n_rows, n_cols, kind, norms);
             return 1;
         }
-        ahead = row_stride == n_cols * (ptrdiff_t) sizeof(double)
-            ? skp_ahead_for(n_rows * row_stride) : 0;
+        ahead = skp_ahead_for_rows(n_rows, n_cols, row_stride, sizeof(double));
         for (i = 0; i < n_rows; i++)
             norms[i] = skp_row_norm_f64(SKP_ROW_F64(i), n_cols, kind, ahead);
         return 1;
@@ -2989,8 +2985,7 @@ SKP_AVX2 static inline int skp_group_norms_f64(const double* base, ptrdiff_t row
      * Zen 5, single calls interleaved, 1000 x 10000 column groups at 10, 50
      * and 90 % of the groups kept, bilevel_l12 0.96-0.97 of the time,
      * bilevel_l11 0.98-1.00, 0.98, 0.96) */
-    ahead = row_stride == n_cols * (ptrdiff_t) sizeof(double)
-        ? skp_ahead_for(n_rows * row_stride) / 8 : 0;
+    ahead = skp_ahead_for_rows(n_rows, n_cols, row_stride, sizeof(double)) / 8;
     for (i = 0; i + 4 <= n_rows; i += 4)
         skp_fold_four_rows_f64(SKP_ROW_F64(i), SKP_ROW_F64(i + 1), SKP_ROW_F64(i + 2),
                                SKP_ROW_F64(i + 3), n_cols, norms, kind, ahead);

@@ -264,7 +264,7 @@ from skproj.projections._common cimport copy_matrix, matrix_slice
 from skproj.projections._streaming cimport element_step, row_at, stream_sums_and_maxima
 from skproj.projections._sums cimport TERM_VALUE, sum_terms
 from skproj.projections._l1 cimport (
-    STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED, skp_ahead_for,
+    STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED, skp_ahead_for_rows,
     skp_set_stream_ahead,
 )
 from skproj.projections._l1inf_lists cimport (
@@ -960,10 +960,7 @@ cdef bint _sums_and_maxima(const floating[:, :] y, double* sums, double* maxima,
             skp_l1inf_column_sums_max_f32(&y[0, 0], y.strides[0], y.shape[0], y.shape[1],
                                           sums, maxima, squares)
         return squares != NULL
-    # (rows one after the other: the matrix is one run read, see skp_ahead_for)
-    ahead = (skp_ahead_for(y.shape[0] * y.strides[0])
-             if y.shape[0] == 1 or y.strides[0] == y.shape[1] * <Py_ssize_t> sizeof(floating)
-             else 0)
+    ahead = skp_ahead_for_rows(y.shape[0], y.shape[1], y.strides[0], sizeof(floating))
     for i in range(y.shape[0]):
         if floating is double:
             sums[i] = skp_l1inf_row_sum_max_f64(row_at(&y[0, 0], y.strides[0], i), y.shape[1],

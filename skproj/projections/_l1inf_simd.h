@@ -945,7 +945,8 @@ SKP_L1INF_AVX512 static inline __attribute__((always_inline)) void skp_column_pa
      * 10000 column groups at 10-90 % kept and 10 and 50 % of the norm,
      * 1, 2 and 4 KiB a row ahead / none: float32 0.91-0.94, 0.89-0.92,
      * 0.90-0.93 of the time; float64 0.96-0.97, 0.96-0.97, 1.00) */
-    const ptrdiff_t item = single ? 4 : 8, ahead = skp_ahead_for(n_rows * row_stride) / 8;
+    const ptrdiff_t item = single ? 4 : 8;
+    const ptrdiff_t ahead = skp_ahead_for_rows(n_rows, n_cols, row_stride, item) / 8;
     SKP_COLUMN_PANELS(8, {
         __m512d s = _mm512_loadu_pd(sums + j), m = _mm512_loadu_pd(maxima + j);
         __m512d q = with_squares ? _mm512_loadu_pd(squares + j) : s;

@@ -148,6 +148,16 @@ static inline ptrdiff_t skp_ahead_for(ptrdiff_t bytes) {
     return bytes >= SKP_AHEAD_MIN_BYTES ? skp_stream_ahead : 0;
 }
 
+/* The bytes ahead for a matrix of ``n_rows`` rows of ``n_cols`` values of
+ * ``itemsize`` bytes, rows ``row_stride`` bytes apart, read row after row:
+ * skp_ahead_for of the whole matrix where its rows lie one after the other
+ * (one run), else 0. */
+static inline ptrdiff_t skp_ahead_for_rows(ptrdiff_t n_rows, ptrdiff_t n_cols,
+                                           ptrdiff_t row_stride, ptrdiff_t itemsize) {
+    return n_rows == 1 || row_stride == n_cols * itemsize
+        ? skp_ahead_for(n_rows * n_cols * itemsize) : 0;
+}
+
 /* The bytes ahead the writes of a result streamed past the caches (of
  * STREAM_BYTES and more) ask for of their input: read out of cache too. */
 static inline ptrdiff_t skp_ahead_streamed(int stream) {
