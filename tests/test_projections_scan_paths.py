@@ -530,3 +530,53 @@ def test_a_bracket_missed_below_tau_gathers_the_values_above_it(dtype):
     np.testing.assert_allclose(x, references.l1_ball(y, radius), rtol=0,
                                atol=_atol(y, radius, dtype))
     assert np.count_nonzero(x) == planted.size
+
+
+_LONG_FLOAT32 = (1 << 22) + 21       # 16 MiB and a few values: beyond the cache, a tail
+
+
+@pytest.mark.parametrize("share", [0.01, 0.5, 0.9])
+def test_long_float32_magnitudes_take_the_lean_scan(scan, share):
+    """Beyond the cache too, the l1 ball's float32 magnitudes take the scan
+    without the total (``_scan_cached``): the full scan's counts, sums and
+    gathered values, and the references' result from the sampled bracket."""
+    y = np.random.default_rng(14).standard_normal(_LONG_FLOAT32).astype(np.float32)
+    radius = _radius_keeping(np.abs(y.astype(np.float64)), share)
+    low, high = _l1._sampled_bracket(y.reshape(1, -1), radius)
+    assert 0 < low < high < np.inf
+    lean, full = _l1._scans(y.reshape(1, -1), low, high)
+    assert lean is not None
+    assert lean[:2] == full[:2]
+    np.testing.assert_array_equal(bits(lean[2]), bits(full[2]))
+    np.testing.assert_allclose(project_l1_ball(y, radius), references.l1_ball(y, radius),
+                               rtol=0, atol=_atol(y, radius, np.float32))
+    assert _l1._last_threshold_way() == 0
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_long_float32_lean_scan_finds_nan_and_inf(scan, bad):
+    """A NaN or an inf the sample did not draw: the lean scan's sums above the
+    bracket show it, the bracket fails, and the plain read of S refuses it."""
+    y = np.random.default_rng(15).standard_normal(_LONG_FLOAT32).astype(np.float32)
+    radius = 0.5 * float(np.abs(y.astype(np.float64)).sum())
+    y[_LONG_FLOAT32 // 3 + 7] = bad
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        project_l1_ball(y, radius)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_an_unsure_sampled_bracket_takes_the_sum_first(dtype):
+    """Log-normal magnitudes at 90 % kept: the sampled bracket would need many
+    times the widening it may take, and the terms min(v, t) of the bracket
+    through S spread far less (``skp_bracket_spreads``' ``wants_sum``), so
+    the sample gives no bracket, S comes first (way 1): the references'
+    result.  The simplex keeps its sampled bracket."""
+    y = np.random.default_rng(16).lognormal(0.0, 1.5, (1 << 22) + 5).astype(dtype)
+    radius = _radius_keeping(y.astype(np.float64), 0.9)
+    low, high = _l1._sampled_bracket(y.reshape(1, -1), radius)
+    assert low == -np.finfo(np.float64).max and high == np.finfo(np.float64).max
+    np.testing.assert_allclose(project_l1_ball(y, radius), references.l1_ball(y, radius),
+                               rtol=0, atol=_atol(y, radius, dtype))
+    assert _l1._last_threshold_way() == 1
+    low, high = _l1._sampled_bracket(y.reshape(1, -1), radius, magnitudes=False)
+    assert -np.inf < low < high < np.inf
