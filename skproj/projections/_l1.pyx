@@ -50,13 +50,18 @@ from skproj.projections._common cimport (
 #    threshold of the same problem scaled to the sample, and two values of
 #    the sample that bracket it by a few standard deviations of its rank,
 #    or of the threshold itself where the sample's sum is the noisier
-#    (heavy tails, on arrays beyond the cache: ``_tail_cap``);
+#    (heavy tails, on arrays beyond the cache: ``_tail_cap``); where that
+#    would need far more than it may take and the sum S of the values would
+#    give a far narrower bracket (heavier tails), or the sample's sum falls
+#    short of the radius, no guess: S comes first, by a plain read, and the
+#    bracket through it;
 # 2. one read pass sums the values (the inside test, NaN/inf), counts and
 #    sums the values at or above the bracket, and gathers the values inside
 #    it into a buffer (in the input's dtype, room for half as many again as
 #    the widest bracket holds, ``_gather_capacity``);
-#    (float32 in cache, AVX-512F or AVX2: a lean pass without the sum, where
-#    the bracket excludes 0; see ``_scan_cached``);
+#    (float32, AVX-512F or AVX2, where the bracket excludes 0: in cache, and
+#    the l1 ball's magnitudes at any size, a lean pass without the sum; see
+#    ``_scan_cached``);
 # 3. whether tau lies in the bracket is decided exactly from those sums; if it
 #    does, Michelot's method on the gathered values, the values above the
 #    bracket counted as one block, gives tau exactly.  Otherwise (an
@@ -164,8 +169,13 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
     seeds at 1, 10 and 50 %: 13 misses binomial (3 of them finished by
     Newton's passes), 2 widened.
 
-    ``known_total``: the sum S of all the values (a scan's), where a first
-    bracket missed.  The radius is then scaled through the identity
+    Where the widening would need more than 1.5 times ``_tail_cap`` and the
+    bracket through S would be four times narrower, no guess for the l1
+    ball's magnitudes (``skp_bracket_spreads_f64``'s ``sum_half``): the
+    caller reads S first.
+
+    ``known_total``: the sum S of all the values (a scan's or a plain
+    read's), where a first bracket missed or was unsure.  The radius is then scaled through the identity
     ``sum((v - t)_+) = S - sum(min(v, t))``: the sample's radius is its own
     sum less ``(S - radius) * size / n``, whose terms ``min(v, t)`` are
     bounded by ``t``, where the plain scaling ``radius * size / n`` leans on

@@ -96,13 +96,18 @@ SKP_COPIES_OF_NEAREST(f64, double)
  * bracket through S (``known_total`` in _sample_bracket) spread less than
  * 1 / SKP_SUM_NARROWER as much as the terms (v - t)+, and the values nearest
  * tau are not tied more than ``cap`` times (skp_copies_of_nearest).  A
- * bracket capped that far below what it wants missed tau about half the
- * time, then a second scan after a plain read of S.  Issue 14, the Zen 5,
- * 10**7 values, the plain bracket wanting 2-30 times the cap: log-normal
- * (sigma 1.5 and 2) at 10-90 % kept, Student t(1.5) and t(2), Pareto (1.5)
- * and Cauchy; at 0.1 % kept the terms min(v, t) spread as far under heavy
- * tails, and the sampled bracket stays. */
-#define SKP_FAR_SPREAD 2
+ * bracket capped that far below what it wants missed tau in about half of
+ * the draws (a model of the sample on eight heavy-tailed laws), then a
+ * second scan after a plain read of S.  Issue 14, the Zen 5,
+ * 10**7 values, single calls interleaved, times a copy, the sampled bracket
+ * / S first: log-normal (sigma 1.5) at 50 and 90 % kept, float32 2.07-2.21
+ * / 1.66-1.70, float64 2.07-2.18 / 1.87-1.92; Student t(2) where the
+ * sampled bracket missed 2.02-2.16 / 1.61-1.87, but where it held 1.34-1.36
+ * / 1.63-1.72 (float32), 1.46-1.52 / 1.82-1.89 (float64); Gaussian and
+ * Student t(3) values never want this far.  At 0.1 % kept the terms
+ * min(v, t) spread as far as the others under heavy tails, and the sampled
+ * bracket stays. */
+#define SKP_FAR_SPREAD 1.5
 #define SKP_SUM_NARROWER 4
 #define SKP_BRACKET_SPREADS(SUFFIX, T)                                                    \
 static inline void skp_bracket_spreads_##SUFFIX(                                          \
