@@ -283,7 +283,7 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
                                                               work + size + 1, &bracket.low)):
         _select(work + support, n_rest, n_rest - low_spread)
         bracket.low = work[support + n_rest - low_spread]
-    if magnitudes and (bracket.high - tau < sum_half or tau - bracket.low < sum_half):
+    if sum_half > 0.0 and (bracket.high - tau < sum_half or tau - bracket.low < sum_half):
         # unsure, where S would give a far narrower bracket: no guess (S first)
         bracket.low = -DBL_MAX
         bracket.high = DBL_MAX
