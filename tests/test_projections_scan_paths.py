@@ -535,16 +535,24 @@ def test_a_bracket_missed_below_tau_gathers_the_values_above_it(dtype):
 _LONG_FLOAT32 = (1 << 22) + 21       # 16 MiB and a few values: beyond the cache, a tail
 
 
+@pytest.mark.parametrize("rows", ["one run", "padded rows"])
 @pytest.mark.parametrize("share", [0.01, 0.5, 0.9])
-def test_long_float32_magnitudes_take_the_lean_scan(scan, share):
+def test_long_float32_magnitudes_take_the_lean_scan(scan, share, rows):
     """Beyond the cache too, the l1 ball's float32 magnitudes take the scan
     without the total (``_scan_cached``): the full scan's counts, sums and
-    gathered values, and the references' result from the sampled bracket."""
-    y = np.random.default_rng(14).standard_normal(_LONG_FLOAT32).astype(np.float32)
-    radius = _radius_keeping(np.abs(y.astype(np.float64)), share)
-    low, high = _l1._sampled_bracket(y.reshape(1, -1), radius)
+    gathered values, and the references' result from the sampled bracket;
+    on one long run (its far prefetch) and on rows apart in memory."""
+    rng = np.random.default_rng(14)
+    if rows == "one run":
+        y = rng.standard_normal(_LONG_FLOAT32).astype(np.float32)
+        matrix = y.reshape(1, -1)
+    else:
+        y = rng.standard_normal((1030, 4112)).astype(np.float32)[:, :4097]
+        matrix = y
+    radius = _radius_keeping(np.abs(y.astype(np.float64)).ravel(), share)
+    low, high = _l1._sampled_bracket(matrix, radius)
     assert 0 < low < high < np.inf
-    lean, full = _l1._scans(y.reshape(1, -1), low, high)
+    lean, full = _l1._scans(matrix, low, high)
     assert lean is not None
     assert lean[:2] == full[:2]
     np.testing.assert_array_equal(bits(lean[2]), bits(full[2]))
