@@ -175,7 +175,8 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
     caller reads S first.
 
     ``known_total``: the sum S of all the values (a scan's or a plain
-    read's), where a first bracket missed or was unsure.  The radius is then scaled through the identity
+    read's), where a first bracket missed or was unsure.  The radius is
+    then scaled through the identity
     ``sum((v - t)_+) = S - sum(min(v, t))``: the sample's radius is its own
     sum less ``(S - radius) * size / n``, whose terms ``min(v, t)`` are
     bounded by ``t``, where the plain scaling ``radius * size / n`` leans on
