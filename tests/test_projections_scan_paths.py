@@ -562,14 +562,69 @@ def test_long_float32_magnitudes_take_the_lean_scan(scan, share, rows):
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-def test_long_float32_lean_scan_finds_nan_and_inf(scan, bad):
+@pytest.mark.parametrize("project", ["l1_ball", "simplex"])
+def test_long_float32_lean_scan_finds_nan_and_inf(scan, bad, project):
     """A NaN or an inf the sample did not draw: the lean scan's sums above the
-    bracket show it, the bracket fails, and the plain read of S refuses it."""
+    bracket (or, on the simplex, its minimum) show it, the bracket fails, and
+    the plain read of S (the l1 ball) or the full scan (the simplex) refuses
+    it."""
     y = np.random.default_rng(15).standard_normal(_LONG_FLOAT32).astype(np.float32)
-    radius = 0.5 * float(np.abs(y.astype(np.float64)).sum())
     y[_LONG_FLOAT32 // 3 + 7] = bad
     with pytest.raises(ValueError, match="NaN or infinity"):
-        project_l1_ball(y, radius)
+        if project == "l1_ball":
+            project_l1_ball(y, 0.5 * float(np.abs(y[np.isfinite(y)]).sum()))
+        else:
+            project_simplex(y, 100.0)
+
+
+@pytest.mark.parametrize("share", [1e-3, 0.1, 0.4])
+def test_long_float32_simplex_takes_the_lean_scan(scan, share):
+    """The simplex of a long float32 array takes the lean scan too: the
+    references' result from the sampled bracket; where extremes planted
+    between the sample's runs make it miss, the bracket through the sum of
+    the positive parts (way 1), the references' result."""
+    n = _LONG_FLOAT32
+    y = np.random.default_rng(17).standard_normal(n).astype(np.float32)
+    positive = np.sort(np.maximum(y.astype(np.float64), 0.0))[::-1]
+    k = int(share * n)
+    radius = float(positive[:k].sum() - k * positive[k])
+    np.testing.assert_allclose(project_simplex(y, radius), references.simplex(y, radius),
+                               rtol=0, atol=_atol(y, radius, np.float32))
+    assert _l1._last_threshold_way() == 0
+    size = n // 64 - (n // 64) % 16      # (the sample: runs of 16 spread evenly)
+    gap = n // (size // 16)
+    planted = np.arange(size // 16)[::16] * gap + gap // 2
+    y[planted] = 1000.0
+    radius = 500.0 * planted.size
+    x = project_simplex(y, radius)
+    assert _l1._last_threshold_way() == 1
+    np.testing.assert_allclose(x, references.simplex(y, radius), rtol=0,
+                               atol=_atol(y, radius, np.float32))
+
+
+@pytest.mark.parametrize("kind", ["extremes", "negative"])
+def test_long_float32_simplex_after_a_lean_miss(scan, kind):
+    """Extremes planted between the sample's runs put tau above the lean
+    scan's bracket (about 0.45 against 0.3), with a third of the values
+    above it, more than the buffer holds: the bracket through the sum of the
+    positive parts then holds tau (way 1).  Values all below 0: the bracket
+    lies below 0, and the lean scan runs there too.  The references'
+    results."""
+    n = _LONG_FLOAT32
+    y = np.random.default_rng(18).standard_normal(n).astype(np.float32)
+    if kind == "extremes":
+        size = 16384                         # (the sample: runs of 16 spread evenly)
+        gap = n // (size // 16)
+        y[np.arange(size // 16)[::4] * gap + gap // 2] = 1000.0
+        radius = float(np.maximum(y.astype(np.float64) - 0.45, 0.0).sum())
+        low, high = _l1._sampled_bracket(y.reshape(1, -1), radius, magnitudes=False)
+        assert 0 < low < high < 0.45 and np.count_nonzero(y > high) > _l1._gather_room(n)
+    else:
+        y -= np.float32(50.0)
+        radius = 10.0
+    np.testing.assert_allclose(project_simplex(y, radius), references.simplex(y, radius),
+                               rtol=0, atol=_atol(y, radius, np.float32))
+    assert _l1._last_threshold_way() == (1 if kind == "extremes" else 0)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

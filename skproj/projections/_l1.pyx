@@ -59,9 +59,8 @@ from skproj.projections._common cimport (
 #    sums the values at or above the bracket, and gathers the values inside
 #    it into a buffer (in the input's dtype, room for half as many again as
 #    the widest bracket holds, ``_gather_capacity``);
-#    (float32, AVX-512F or AVX2, where the bracket excludes 0: in cache, and
-#    the l1 ball's magnitudes at any size, a lean pass without the sum; see
-#    ``_scan_cached``);
+#    (float32, AVX-512F or AVX2, where the bracket excludes 0: a lean pass
+#    without the sum; see ``_scan_cached``);
 # 3. whether tau lies in the bracket is decided exactly from those sums; if it
 #    does, Michelot's method on the gathered values, the values above the
 #    bracket counted as one block, gives tau exactly.  Otherwise (an
@@ -414,8 +413,8 @@ cdef void _scan(const floating[:, :] y, Bracket bracket, bint magnitudes, skp_sc
 
 cdef bint _scan_cached(const floating[:, :] y, Bracket bracket, bint magnitudes, skp_scan* scan,
                        floating* buffer, Py_ssize_t capacity) noexcept nogil:
-    """The scan of a float32 array without the total and the minimum: in
-    cache, or the l1 ball's magnitudes at any size.
+    """The scan of a float32 array without the total (and, on the l1 ball,
+    the minimum), at any size.
 
     On an array in cache the scan is bound by its vector instructions, and the
     total (the inside test, NaN and inf) costs a third of them.  Where the
@@ -424,17 +423,17 @@ cdef bint _scan_cached(const floating[:, :] y, Bracket bracket, bint magnitudes,
     show NaN and inf (``skp_scan_cached_f32``): the total is not needed.
     Returns False where this scan does not apply or stopped (no AVX2, a full
     buffer); the caller then runs ``_scan``.  Where the bracket misses tau,
-    an array in cache is scanned again in full; the magnitudes of a longer
-    one take their sum S by a plain read (``_threshold``), and the lean scan
-    with the far prefetch then still costs less than the full one (issue
-    14, the Zen 5, 10**7 Gaussian float32 values, a bracket of 3 % of them
-    at 50, 90 and 98 % kept: 0.43-0.47 times a copy, the full scan
-    0.69-0.71).
+    an array in cache is scanned again in full; beyond the cache the l1
+    ball's magnitudes take their sum S by a plain read, and the simplex the
+    sum S+ of its positive parts (``_threshold``), and the lean scan with the
+    far prefetch then still costs less than the full one (issue 14, the Zen
+    5, 10**7 Gaussian float32 values, a bracket of 3 % of them at 50, 90 and
+    98 % kept: 0.43-0.47 times a copy, the full scan 0.69-0.71; the simplex
+    at 0.1-40 % kept 1.18-1.47 -> 1.01-1.28).
     """
     cdef Py_ssize_t i
     if floating is float:
         if not (_simd and y.strides[1] == sizeof(float)
-                and (magnitudes or y.shape[0] * y.shape[1] * sizeof(float) <= CACHED_BYTES)
                 and (bracket.low > 0 or not magnitudes and bracket.high < 0)):
             return False
         scan.total = scan.sum_high = scan.count_high = 0.0
@@ -735,6 +734,38 @@ cdef double _total(const floating[:, :] y, int term) noexcept nogil:
     return total
 
 
+cdef inline bint _above_fits(Bracket bracket, skp_scan* scan, double at_high, double radius,
+                             Py_ssize_t capacity) noexcept nogil:
+    """Whether tau lies above ``bracket`` (a scan's ``at_high``) and the values
+    above it fit the gather buffer: the next scan then gathers them all
+    (``_above``), which holds tau whatever S.  (Issue 14, the Zen 5: 10**7
+    Student t(2) float32 values at 0.1 % kept, a bracket ending just below
+    tau, then the bracket through S missed too, and Newton's passes took 20
+    times as long as this scan.)"""
+    return (not scan.overflow and at_high > radius and bracket.high < DBL_MAX
+            and scan.count_high <= capacity - 2 * SCAN_BLOCK)
+
+
+cdef inline Bracket _above(Bracket bracket) noexcept nogil:
+    """The values from ``bracket``'s high end up (see ``_above_fits``)."""
+    bracket.low = bracket.high
+    bracket.high = DBL_MAX
+    return bracket
+
+
+cdef Bracket _signed_bracket(const floating[:, :] y, double radius, double* sample,
+                             Py_ssize_t size) noexcept nogil:
+    """The simplex's bracket after a miss, for values of either sign: through
+    the sum S+ of their positive parts (a read), where it exceeds the radius
+    (tau > 0, the positive parts stand for the values); else through their
+    negative parts, with the radius less S+ (tau <= 0).  See
+    ``_sample_bracket``'s ``parts``."""
+    cdef double positive_total = _total(y, TERM_POSITIVE)
+    if positive_total > radius:
+        return _sample_bracket(y, radius, False, sample, size, positive_total, 1)
+    return _sample_bracket(y, radius - positive_total, False, sample, size, NAN, -1)
+
+
 cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
                     double* tau, double* support) noexcept nogil:
     """Status of the projection of ``y`` and, when it moves, its threshold ``tau``."""
@@ -750,7 +781,7 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
     cdef int status = STATUS_PROJECTED
     cdef bint lean, holds, retried, full
     cdef bint cached = n * sizeof(floating) <= CACHED_BYTES
-    cdef double positive_total, magnitude_total = NAN     # (S, once a plain read took it)
+    cdef double magnitude_total = NAN     # (S, once a plain read took it)
     if sample == NULL or buffer == NULL:
         status = STATUS_NOMEMORY
     else:
@@ -786,6 +817,20 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
             if lean and cached:
                 full = True     # (the sample misled, or NaN/inf: the full scan tells)
                 continue
+            if lean and not magnitudes:
+                # A lean scan of a long simplex that missed: NaN or inf (the
+                # sums above the bracket show them), or the bracket through
+                # S+ missed too: the full scan tells; else that bracket (its
+                # read of S+ costs half a full scan), for values of either sign.
+                if retried or scan.sum_high - scan.sum_high != 0.0:
+                    full = True
+                elif _above_fits(bracket, &scan, at_high, radius, capacity):
+                    retried = True
+                    bracket = _above(bracket)
+                else:
+                    retried = True
+                    bracket = _signed_bracket(y, radius, sample, size)
+                continue
             if lean:
                 # A lean scan of a long array that missed: S by a plain read
                 # (the half of a full scan's time), where no read took it yet.
@@ -806,25 +851,11 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
             # the negative parts do, with the radius less S+ (10**7 Cauchy
             # values at 1-90 % kept: 11-64 copies by Newton's passes).
             retried = True
-            if (not scan.overflow and at_high > radius and bracket.high < DBL_MAX
-                    and scan.count_high <= capacity - 2 * SCAN_BLOCK):
-                # tau lies above the bracket, and the values above it fit the
-                # buffer: the next scan gathers them all, which holds tau
-                # whatever S (issue 14, the Zen 5: 10**7 Student t(2) float32
-                # values at 0.1 % kept, a bracket ending just below tau, then
-                # the bracket through S missed too, and Newton's passes took
-                # 20 times as long as this scan).
-                bracket.low = bracket.high
-                bracket.high = DBL_MAX
+            if _above_fits(bracket, &scan, at_high, radius, capacity):
+                bracket = _above(bracket)
                 continue
             if not magnitudes and scan.minimum < 0:
-                positive_total = _total(y, TERM_POSITIVE)
-                if positive_total > radius:
-                    bracket = _sample_bracket(y, radius, magnitudes, sample, size,
-                                              positive_total, 1)
-                else:
-                    bracket = _sample_bracket(y, radius - positive_total, magnitudes, sample,
-                                              size, NAN, -1)
+                bracket = _signed_bracket(y, radius, sample, size)
             else:
                 bracket = _sample_bracket(y, radius, magnitudes, sample, size, scan.total)
         # (after the lean scan, y moves: see _scan_cached)

@@ -1940,12 +1940,13 @@ SKP_AVX512 static int skp_scan_cached_f32_unguarded(const float* row, ptrdiff_t 
                                                     float* buffer, ptrdiff_t capacity) {
     const float low_f = low <= -DBL_MAX ? -INFINITY : skp_float_above(low);
     const float high_f = high >= DBL_MAX ? INFINITY : skp_float_above(high);
-    /* (the far prefetch of a long run, skp_ahead_for, in its own copy of the
-     * loop, the l1 ball's, which alone scans long runs so: its test in the
-     * loop of an array in cache cost 2-3 %) */
-    if (magnitudes && low_f > 0.0f && low_f < high_f
-            && skp_ahead_for(n * (ptrdiff_t) sizeof(float)))
-        return skp_scan_cached_f32_(row, n, low_f, high_f, 1, 1, 1, scan, buffer, capacity);
+    /* (the far prefetch of a long run, skp_ahead_for, in copies of the loop
+     * of their own: its test in the loop of an array in cache cost 2-3 %) */
+    if (low_f > 0.0f && low_f < high_f && skp_ahead_for(n * (ptrdiff_t) sizeof(float))) {
+        if (magnitudes)
+            return skp_scan_cached_f32_(row, n, low_f, high_f, 1, 1, 1, scan, buffer, capacity);
+        return skp_scan_cached_f32_(row, n, low_f, high_f, 0, 1, 1, scan, buffer, capacity);
+    }
     if (!(low_f > 0.0f && low_f < high_f)) {
         if (magnitudes)
             return skp_scan_cached_f32_(row, n, low_f, high_f, 1, 0, 0, scan, buffer, capacity);
