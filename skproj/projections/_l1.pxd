@@ -51,6 +51,7 @@ cdef extern from "_l1_simd.h" nogil:
                                  double scaled, double sigmas, Py_ssize_t margin,
                                  Py_ssize_t cap, Py_ssize_t* low_spread,
                                  Py_ssize_t* high_spread, double* sum_half)
+    bint skp_bracket_unsure(double low, double high, double tau, double sum_half)
     Py_ssize_t skp_keep_at_most_f64(const double* src, Py_ssize_t n, double bound,
                                     double* dst)
     double skp_sum_and_excess_f32(const float* values, Py_ssize_t n, double low, double* excess)

@@ -283,8 +283,8 @@ cdef Bracket _sample_bracket(const floating[:, :] y, double radius, bint magnitu
                                                               work + size + 1, &bracket.low)):
         _select(work + support, n_rest, n_rest - low_spread)
         bracket.low = work[support + n_rest - low_spread]
-    if sum_half > 0.0 and (bracket.high - tau < sum_half or tau - bracket.low < sum_half):
-        # unsure, where S would give a far narrower bracket: no guess (S first)
+    if skp_bracket_unsure(bracket.low, bracket.high, tau, sum_half):
+        # (where S would give a far narrower bracket: no guess, S first)
         bracket.low = -DBL_MAX
         bracket.high = DBL_MAX
     return bracket
@@ -1289,4 +1289,3 @@ def _set_testing(bint force_fallback=False, bint simd=True, bint avx512=True,
     _tail_spreads = tail_spreads
     _simd = simd and skp_have_avx2()
     return bool(skp_set_avx512(avx512))
-

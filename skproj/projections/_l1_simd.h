@@ -158,6 +158,13 @@ SKP_BRACKET_SPREADS(f32, float)
 SKP_BRACKET_SPREADS(f64, double)
 #undef SKP_BRACKET_SPREADS
 
+/* Whether the sampled bracket [low, high) of tau is unsure: an end nearer to
+ * tau than skp_bracket_spreads' ``sum_half`` (where it is set); the caller
+ * then gives no guess, and S comes first. */
+static inline int skp_bracket_unsure(double low, double high, double tau, double sum_half) {
+    return sum_half > 0.0 && (high - tau < sum_half || tau - low < sum_half);
+}
+
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 
 #include <immintrin.h>
@@ -1700,22 +1707,21 @@ static inline float skp_select_f32(float* values, ptrdiff_t n, ptrdiff_t k, floa
  * threshold ``tau``) and the rest: the ``spread``-th smallest of the support
  * and the ``spread``-th largest of the rest, each side's ``spread`` from
  * skp_bracket_spreads_f32; none (the caller reads S first) where
- * ``magnitudes`` and an end lies nearer to tau than that function's
- * ``sum_half``. */
+ * ``magnitudes`` and the bracket is unsure (skp_bracket_unsure). */
 static inline void skp_sample_bracket_ends_f32(float* support, ptrdiff_t n_support,
                                                float* rest, ptrdiff_t n_rest, double tau,
                                                double scaled, double sigmas, ptrdiff_t margin,
                                                ptrdiff_t cap, int magnitudes, float* spare0,
                                                float* spare1, double* low, double* high) {
     ptrdiff_t low_spread, high_spread;
-    double sum_half;
+    double sum_half = 0.0;
     skp_bracket_spreads_f32(support, n_support, rest, n_rest, tau, scaled, sigmas, margin, cap,
                             &low_spread, &high_spread, magnitudes ? &sum_half : NULL);
     if (n_support > high_spread)
         *high = skp_select_f32(support, n_support, high_spread, spare0, spare1);
     if (n_rest >= low_spread)
         *low = skp_select_f32(rest, n_rest, n_rest - low_spread, spare0, spare1);
-    if (magnitudes && sum_half > 0.0 && (*high - tau < sum_half || tau - *low < sum_half)) {
+    if (skp_bracket_unsure(*low, *high, tau, sum_half)) {
         *low = -DBL_MAX;
         *high = DBL_MAX;
     }
