@@ -510,6 +510,15 @@ def test_heavy_tails_without_a_sampled_bracket_take_their_sum_first(dtype, share
         project_l1_ball(y, radius)
 
 
+def _between_the_sample_runs(n, count):
+    """``count`` indices (a divisor of 1024) of a long contiguous row that the
+    threshold's sample never reads: the middles of gaps spread evenly between
+    its 1024 runs of 16 values (16384 sampled from 2**20 values on:
+    ``_sample_bracket``)."""
+    gap = n // 1024
+    return np.arange(1024)[::1024 // count] * gap + gap // 2
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_a_bracket_missed_below_tau_gathers_the_values_above_it(dtype):
     """Extremes the sample cannot see (planted between its runs) put tau far
@@ -518,9 +527,7 @@ def test_a_bracket_missed_below_tau_gathers_the_values_above_it(dtype):
     references' result."""
     n = (1 << 24) // np.dtype(dtype).itemsize
     y = np.random.default_rng(13).standard_normal(n).astype(dtype)
-    size = n // 64 - (n // 64) % 16          # (the sample: runs of 16 spread evenly)
-    gap = n // (size // 16)
-    planted = np.arange(size // 16)[::16] * gap + gap // 2
+    planted = _between_the_sample_runs(n, n // 16384)
     y[planted] = 1000.0
     radius = 500.0 * planted.size
     lo, hi = _l1._sampled_bracket(y.reshape(1, -1), radius)
@@ -591,9 +598,7 @@ def test_long_float32_simplex_takes_the_lean_scan(scan, share):
     np.testing.assert_allclose(project_simplex(y, radius), references.simplex(y, radius),
                                rtol=0, atol=_atol(y, radius, np.float32))
     assert _l1._last_threshold_way() == 0
-    size = n // 64 - (n // 64) % 16      # (the sample: runs of 16 spread evenly)
-    gap = n // (size // 16)
-    planted = np.arange(size // 16)[::16] * gap + gap // 2
+    planted = _between_the_sample_runs(n, 256)
     y[planted] = 1000.0
     radius = 500.0 * planted.size
     x = project_simplex(y, radius)
@@ -613,9 +618,7 @@ def test_long_float32_simplex_after_a_lean_miss(scan, kind):
     n = _LONG_FLOAT32
     y = np.random.default_rng(18).standard_normal(n).astype(np.float32)
     if kind == "extremes":
-        size = 16384                         # (the sample: runs of 16 spread evenly)
-        gap = n // (size // 16)
-        y[np.arange(size // 16)[::4] * gap + gap // 2] = 1000.0
+        y[_between_the_sample_runs(n, 256)] = 1000.0
         radius = float(np.maximum(y.astype(np.float64) - 0.45, 0.0).sum())
         low, high = _l1._sampled_bracket(y.reshape(1, -1), radius, magnitudes=False)
         assert 0 < low < high < 0.45 and np.count_nonzero(y > high) > _l1._gather_room(n)
@@ -631,7 +634,7 @@ def test_long_float32_simplex_after_a_lean_miss(scan, kind):
 def test_an_unsure_sampled_bracket_takes_the_sum_first(dtype):
     """Log-normal magnitudes at 90 % kept: the sampled bracket would need many
     times the widening it may take, and the terms min(v, t) of the bracket
-    through S spread far less (``skp_bracket_spreads``' ``wants_sum``), so
+    through S spread far less (``skp_bracket_spreads``' ``sum_half``), so
     the sample gives no bracket, S comes first (way 1): the references'
     result.  The simplex keeps its sampled bracket."""
     y = np.random.default_rng(16).lognormal(0.0, 1.5, (1 << 22) + 5).astype(dtype)
