@@ -510,13 +510,13 @@ def test_heavy_tails_without_a_sampled_bracket_take_their_sum_first(dtype, share
         project_l1_ball(y, radius)
 
 
-def _between_the_sample_runs(n, count):
-    """``count`` indices (a divisor of 1024) of a long contiguous row that the
-    threshold's sample never reads: the middles of gaps spread evenly between
-    its 1024 runs of 16 values (16384 sampled from 2**20 values on:
-    ``_sample_bracket``)."""
-    gap = n // 1024
-    return np.arange(1024)[::1024 // count] * gap + gap // 2
+def _between_the_sample_runs(n, count, runs=1024):
+    """``count`` indices (a divisor of ``runs``) of a long contiguous row that
+    the threshold's sample never reads: the middles of gaps spread evenly
+    between its ``runs`` runs of 16 values (1024: 16384 sampled from 2**20
+    values on; 97 on 100000 values, 1552 of them sampled: ``_sample_bracket``)."""
+    gap = n // runs
+    return np.arange(runs)[::runs // count] * gap + gap // 2
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -646,3 +646,43 @@ def test_an_unsure_sampled_bracket_takes_the_sum_first(dtype):
     assert _l1._last_threshold_way() == 1
     low, high = _l1._sampled_bracket(y.reshape(1, -1), radius, magnitudes=False)
     assert -np.inf < low < high < np.inf
+
+
+_IN_CACHE = 100_000    # values: 400 or 800 KB, in cache; the sample reads 97 runs of 16
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_in_cache_miss_reads_the_sum_and_scans_once_more(scan, dtype):
+    """An array in cache whose sampled bracket misses tau (extremes planted
+    between the sample's runs carry a fifth of S, so tau lies above the
+    bracket, with too many values above it to gather): S by a plain read
+    (float32's lean scan has no total) and the bracket through it, one more
+    scan (way 1): the references' result."""
+    y = np.random.default_rng(17).standard_normal(_IN_CACHE).astype(dtype)
+    planted = _between_the_sample_runs(y.size, 97, runs=97)
+    y[planted] = 200.0
+    radius = 0.5 * float(np.abs(y.astype(np.float64)).sum())
+    lo, hi = _l1._sampled_bracket(y.reshape(1, -1), radius)
+    tau = references.simplex_threshold_sorted(np.abs(y), radius)
+    assert 0 < lo < hi < tau
+    np.testing.assert_allclose(project_l1_ball(y, radius), references.l1_ball(y, radius),
+                               rtol=0, atol=_atol(y, radius, dtype))
+    assert _l1._last_threshold_way() == 1
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("planted_value", [1000.0, np.finfo(np.float32).max / 200])
+def test_no_bracket_even_through_the_sum_takes_newtons_passes(scan, dtype, planted_value):
+    """Extremes the sample cannot see hold most of S, and tau lies among
+    them: even through S the sample gives no bracket, so Newton's passes (the
+    scans' loops, counting from a lower bound, then gathering) find tau
+    (way 2): the references' result, the extremes alone kept."""
+    y = np.random.default_rng(18).standard_normal(_IN_CACHE).astype(dtype)
+    planted = _between_the_sample_runs(y.size, 97, runs=97)
+    y[planted] = planted_value
+    radius = 0.5 * planted_value * planted.size
+    x = project_l1_ball(y, radius)
+    assert _l1._last_threshold_way() == 2
+    np.testing.assert_allclose(x, references.l1_ball(y, radius), rtol=0,
+                               atol=_atol(y, radius, dtype))
+    assert np.count_nonzero(x) == planted.size

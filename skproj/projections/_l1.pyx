@@ -70,8 +70,9 @@ from skproj.projections._common cimport (
 #    ``known_total``: non-negative values; a simplex of signed values takes
 #    the sum of their positive parts, one more read, and the sample's positive
 #    or negative parts by the sign of tau that sum shows);
-#    where that misses too, or holds too many values, Newton passes over the
-#    data from a lower bound of tau finish the search;
+#    where that misses too, or holds too many values, or no bracket comes even
+#    through the sum, Newton passes over the data (the scans' loops) from a
+#    lower bound of tau finish the search;
 # 4. one pass writes the result.
 #
 # Memory: the sample and its work space (3 * SAMPLE_SIZE doubles) and the
@@ -423,13 +424,16 @@ cdef bint _scan_cached(const floating[:, :] y, Bracket bracket, bint magnitudes,
     show NaN and inf (``skp_scan_cached_f32``): the total is not needed.
     Returns False where this scan does not apply or stopped (no AVX2, a full
     buffer); the caller then runs ``_scan``.  Where the bracket misses tau,
-    an array in cache is scanned again in full; beyond the cache the l1
-    ball's magnitudes take their sum S by a plain read, and the simplex the
-    sum S+ of its positive parts (``_threshold``), and the lean scan with the
-    far prefetch then still costs less than the full one (issue 14, the Zen
-    5, 10**7 Gaussian float32 values, a bracket of 3 % of them at 50, 90 and
-    98 % kept: 0.43-0.47 times a copy, the full scan 0.69-0.71; the simplex
-    at 0.1-40 % kept 1.18-1.47 -> 1.01-1.28).
+    the l1 ball's magnitudes take their sum S by a plain read, and the
+    simplex the sum S+ of its positive parts (``_threshold``), and the lean
+    scan with the far prefetch then still costs less than the full one
+    (issue 14, the Zen 5, 10**7 Gaussian float32 values, a bracket of 3 % of
+    them at 50, 90 and 98 % kept: 0.43-0.47 times a copy, the full scan
+    0.69-0.71; the simplex at 0.1-40 % kept 1.18-1.47 -> 1.01-1.28).  An
+    array in cache was scanned again in full after a miss, and its full
+    scan took twice the lean one: on 100 x 1000 float32 at 10-90 % of the
+    norm, Student t(3), Cauchy and log-normal values (six draws each) took
+    up to 9-12 times a copy where the sample missed, 7-8 by the plain read.
     """
     cdef Py_ssize_t i
     if floating is float:
@@ -551,24 +555,13 @@ cdef double group_threshold(floating* values, Py_ssize_t n, double total, double
     return michelot_above(values, n, total, 0.0, 0.0, radius, support)
 
 
-cdef inline void _count_sum_above(const floating* values, Py_ssize_t n, Py_ssize_t step,
-                                  double floor, bint magnitudes, double* count,
-                                  double* total) noexcept nogil:
-    """Add the number and the sum of the values above ``floor`` (no branch, as in ``_scan_block``)."""
-    cdef double excess0 = 0.0, excess1 = 0.0, d, e
-    cdef Py_ssize_t j, above = 0, n2 = n - n % 2
-    for j in range(0, n2, 2):
-        d = _as_value(values[j * step], magnitudes) - floor
-        e = _as_value(values[(j + 1) * step], magnitudes) - floor
-        above += (d > 0) + (e > 0)
-        excess0 += d + fabs(d)
-        excess1 += e + fabs(e)
-    if n2 < n:
-        d = _as_value(values[n2 * step], magnitudes) - floor
-        above += d > 0
-        excess0 += d + fabs(d)
-    count[0] += above
-    total[0] += 0.5 * (excess0 + excess1) + floor * above
+cdef inline void _scan_any(const floating[:, :] y, Bracket bracket, bint magnitudes,
+                           skp_scan* scan, floating* buffer, Py_ssize_t capacity) noexcept nogil:
+    """One scan of ``y`` with ``bracket``: the lean one where it runs (``_scan_cached``),
+    else the full one (``_scan``).  Only the counts, sums and gathered values are
+    meant: the total and the minimum are set by the full scan alone."""
+    if not _scan_cached(y, bracket, magnitudes, scan, buffer, capacity):
+        _scan(y, bracket, magnitudes, scan, buffer, capacity)
 
 
 cdef double _newton_threshold(const floating[:, :] y, double rho, double radius,
@@ -576,42 +569,41 @@ cdef double _newton_threshold(const floating[:, :] y, double rho, double radius,
                               double* support) noexcept nogil:
     """tau by Newton's method (Michelot's iteration) from a lower bound ``rho``.
 
-    Each pass counts and sums the values above ``rho`` and moves ``rho`` to
-    the threshold they give, which stays at or below tau and reaches it once
-    no value is dropped.  Once the values above ``rho`` fit in the buffer,
-    they are gathered and the passes continue there.
+    Each pass counts and sums the values at or above ``rho`` (a scan whose
+    bracket ``[rho, rho)`` gathers nothing) and moves ``rho`` to the
+    threshold they give, which stays at or below tau and reaches it once no
+    value is dropped (a value at ``rho`` itself adds nothing to
+    ``sum((v - t)_+)`` there).  Once the values at or above ``rho`` fit in
+    the buffer, one more scan gathers them (``[rho, DBL_MAX)``; a value at
+    DBL_MAX is counted above it) and the passes continue there.
+    The passes are the scans' vector loops: the loop of scalars they replace
+    took 20 times a copy a pass on 100 x 1000 float32 (issue 14, the Zen 5,
+    Cauchy values at half the norm, where no bracket came from the sample
+    even through S: 56 times a copy a call).
     """
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, j, gathered
-    cdef Py_ssize_t step = y.strides[1] // sizeof(floating)
-    cdef double count, total, previous = -1.0, value
+    cdef skp_scan scan
+    cdef Bracket counted
+    cdef double previous = -1.0, value
     while True:
-        count = 0.0
-        total = 0.0
-        for i in range(n_rows):
-            if step == 1:
-                _count_sum_above(&y[i, 0], n_cols, 1, rho, magnitudes, &count, &total)
-            else:
-                _count_sum_above(&y[i, 0], n_cols, step, rho, magnitudes, &count, &total)
-        if count == previous or count == 0:
-            support[0] = count if count else 1
-            return (total - radius) / count if count else rho
-        if count <= capacity:
-            gathered = 0
-            for i in range(n_rows):
-                for j in range(n_cols):
-                    value = _as_value(y[i, j], magnitudes)
-                    if value > rho:
-                        buffer[gathered] = <floating> value
-                        gathered += 1
-            return michelot_above(buffer, gathered, sum_terms(buffer, gathered, 1, TERM_VALUE),
-                                  0.0, 0.0, radius, support)
-        previous = count
-        value = (total - radius) / count
+        counted.low = counted.high = rho
+        _scan_any(y, counted, magnitudes, &scan, buffer, capacity)
+        if scan.count_high == previous or scan.count_high == 0:
+            support[0] = scan.count_high if scan.count_high else 1
+            return (scan.sum_high - radius) / scan.count_high if scan.count_high else rho
+        if scan.count_high + 2 * SCAN_BLOCK <= capacity:
+            # (the room the scans' blocks ask before they gather: no overflow)
+            counted.high = DBL_MAX
+            _scan_any(y, counted, magnitudes, &scan, buffer, capacity)
+            return michelot_above(buffer, scan.n_gathered,
+                                  sum_terms(buffer, scan.n_gathered, 1, TERM_VALUE),
+                                  scan.count_high, scan.sum_high, radius, support)
+        previous = scan.count_high
+        value = (scan.sum_high - radius) / scan.count_high
         if value <= rho:
             # rho rises in exact arithmetic until no value drops; a step that
             # does not rise is the fixed point up to rounding (and stops the
             # passes from cycling between two counts).
-            support[0] = count
+            support[0] = scan.count_high
             return value
         rho = value
 
@@ -675,10 +667,14 @@ cdef inline Py_ssize_t _tail_cap(Py_ssize_t n, Py_ssize_t size,
     """Ranks a side by which ``_sample_bracket`` may widen its bracket of ``n``
     values, sampled ``size`` of them, for heavy tails.
 
-    0 (none) on an array in cache (CACHED_BYTES), which a second scan reads
-    again at little cost; beyond, the two sides together span about half
-    the gather buffer (``_gather_capacity``) at most, so that the widened
-    bracket's values still fit it.
+    0 (none) on an array in cache (CACHED_BYTES), whose scan is bound by its
+    vector work more than by memory: there the wider brackets cost the calls
+    that held more than the misses they spared (issue 14, the Zen 5, 100 x
+    1000 float32, six draws at 1-90 % of the norm, times a copy, without /
+    with: Gaussian 3.65-3.87 / 3.91-4.20, Student t(3) at 1 % 3.50 / 4.17,
+    where its misses at 10-90 % went 4.54-4.98 / 4.53-6.42); beyond, the two
+    sides together span about half the gather buffer (``_gather_capacity``)
+    at most, so that the widened bracket's values still fit it.
     """
     if n * itemsize <= CACHED_BYTES or size >= n or not _tail_spreads:
         return 0
@@ -780,7 +776,6 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
     cdef double at_low, at_high, gathered_total
     cdef int status = STATUS_PROJECTED
     cdef bint lean, holds, retried, full
-    cdef bint cached = n * sizeof(floating) <= CACHED_BYTES
     cdef double magnitude_total = NAN     # (S, once a plain read took it)
     if sample == NULL or buffer == NULL:
         status = STATUS_NOMEMORY
@@ -788,7 +783,7 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
         bracket = _sample_bracket(y, radius, magnitudes, sample, size)
         retried = False
         if (magnitudes and size < n and bracket.low == -DBL_MAX and bracket.high == DBL_MAX
-                and not cached and _tail_spreads):
+                and _tail_spreads):
             # No guess from the sample (its sum below the scaled radius: the
             # extremes that carry S missed; or NaN): a first scan would gather
             # every value, overflow at once and serve for S alone.  S from a
@@ -806,6 +801,16 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
             bracket.low = bracket.high = DBL_MAX
         full = False
         while True:
+            if magnitudes and retried and bracket.low == -DBL_MAX and bracket.high == DBL_MAX:
+                # No guess even through S (the sample holds too little of it:
+                # tau among a few extremes): a scan would gather every value
+                # and overflow; Newton's passes, from S (issue 14, the Zen 5,
+                # 100 x 1000 Cauchy float32 at half the norm: the scan was a
+                # quarter of the call).
+                if magnitude_total == magnitude_total:
+                    scan.total = magnitude_total
+                lean = holds = False
+                break
             lean = not full and _scan_cached(y, _gathered_part(bracket), magnitudes, &scan, buffer,
                                              capacity)
             if not lean:
@@ -814,11 +819,8 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
             holds = not scan.overflow and at_low >= radius and at_high <= radius
             if holds:
                 break
-            if lean and cached:
-                full = True     # (the sample misled, or NaN/inf: the full scan tells)
-                continue
             if lean and not magnitudes:
-                # A lean scan of a long simplex that missed: NaN or inf (the
+                # A lean scan of a simplex that missed: NaN or inf (the
                 # sums above the bracket show them), or the bracket through
                 # S+ missed too: the full scan tells; else that bracket (its
                 # read of S+ costs half a full scan), for values of either sign.
@@ -832,7 +834,7 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
                     bracket = _signed_bracket(y, radius, sample, size)
                 continue
             if lean:
-                # A lean scan of a long array that missed: S by a plain read
+                # A lean scan that missed: S by a plain read
                 # (the half of a full scan's time), where no read took it yet.
                 if magnitude_total != magnitude_total:
                     magnitude_total = _total(y, TERM_MAGNITUDE)

@@ -1856,6 +1856,7 @@ static inline int skp_sample_bracket_f32(const float* row, ptrdiff_t runs, ptrdi
  * (the caller runs the full scan) where neither AVX-512F (its loop here) nor
  * AVX2 (skp_scan_cached256_f32) runs, or when the gathered values would pass
  * ``capacity``. */
+#define SKP_COUNT_CHUNK ((ptrdiff_t) 1 << 30)   /* values a lean scan counts in int32 lanes */
 SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_(
         const float* row, ptrdiff_t n, float low, float high, const int magnitudes,
         const int ranged, const int far, skp_scan* scan, float* buffer, ptrdiff_t capacity) {
@@ -1864,8 +1865,10 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_
     const __m512i low_bits = _mm512_set1_epi32(ranged ? skp_float_bits(low) : 0);
     const __m512i width = _mm512_set1_epi32(
         ranged ? (int32_t) (skp_float_bits(high) - skp_float_bits(low)) : 0);
+    const __m512i minus_one = _mm512_set1_epi32(-1);
     __m512d aboves = _mm512_setzero_pd();
     __m512 minimum = _mm512_set1_ps(INFINITY);
+    __m512i counts = _mm512_setzero_si512();
     ptrdiff_t j = 0, k = scan->n_gathered, n_high = 0, block_end;
     const ptrdiff_t ahead = far ? skp_ahead_for(n * (ptrdiff_t) sizeof(float)) : 0;
     double above_rest = 0.0;
@@ -1873,6 +1876,10 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_
     while (j + 128 <= n) {
         __m512 above0 = _mm512_setzero_ps(), above1 = _mm512_setzero_ps();
         if (k + 128 > capacity) return 0;
+        if (j % SKP_COUNT_CHUNK == 0) {   /* (the int32 lanes emptied before they overflow) */
+            n_high += _mm512_reduce_add_epi32(counts);
+            counts = _mm512_setzero_si512();
+        }
         for (block_end = j + 128; j < block_end; j += 32) {
             __m512 v0 = _mm512_loadu_ps(row + j), v1 = _mm512_loadu_ps(row + j + 16);
             __mmask16 high0, high1, inside0, inside1;
@@ -1890,7 +1897,8 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_
             high1 = _mm512_cmp_ps_mask(v1, high_v, _CMP_NLT_UQ);
             above0 = _mm512_mask_add_ps(above0, high0, above0, v0);
             above1 = _mm512_mask_add_ps(above1, high1, above1, v1);
-            n_high += _mm_popcnt_u32((unsigned) high0) + _mm_popcnt_u32((unsigned) high1);
+            counts = _mm512_mask_sub_epi32(counts, high0, counts, minus_one);
+            counts = _mm512_mask_sub_epi32(counts, high1, counts, minus_one);
             if (ranged) {
                 inside0 = _mm512_cmplt_epu32_mask(
                     _mm512_sub_epi32(_mm512_castps_si512(v0), low_bits), width);
@@ -1900,7 +1908,13 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_
                 inside0 = _kandn_mask16(high0, _mm512_cmp_ps_mask(v0, low_v, _CMP_GE_OQ));
                 inside1 = _kandn_mask16(high1, _mm512_cmp_ps_mask(v1, low_v, _CMP_GE_OQ));
             }
-            /* (k moves once a pair: the second store's place from the first mask alone) */
+            /* (k moves once a pair: the second store's place from the first
+             * mask alone.  No branch around the compresses of a pair with
+             * nothing to gather: on values drawn afresh each call its misses
+             * cost more than the compresses, wherever 0.2-12 % of the values
+             * lie in the bracket, 1.7 -> 1.8-3.2 times a copy (a C harness,
+             * the Zen 5); on the same values each call the predictor learns
+             * the pattern and it seems to gain) */
             _mm512_storeu_ps(buffer + k, _mm512_maskz_compress_ps(inside0, v0));
             _mm512_storeu_ps(buffer + k + _mm_popcnt_u32(_cvtmask16_u32(inside0)),
                              _mm512_maskz_compress_ps(inside1, v1));
@@ -1924,6 +1938,7 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_
         }
     }
     if (!magnitudes && _mm512_reduce_min_ps(minimum) == -INFINITY) return 0;
+    n_high += _mm512_reduce_add_epi32(counts);
     scan->sum_high += _mm512_reduce_add_pd(aboves) + above_rest;
     scan->count_high += (double) n_high;
     scan->n_gathered = k;
@@ -1973,7 +1988,7 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_scan_cached256_f32
     const __m256 low_v = _mm256_set1_ps(low), high_v = _mm256_set1_ps(high);
     const __m256 sign = _mm256_set1_ps(magnitudes ? -0.0f : 0.0f);
     __m256d aboves = _mm256_setzero_pd();
-    __m256i count = _mm256_setzero_si256();   /* (int32 lanes: n <= CACHED_BYTES / 4) */
+    __m256i count = _mm256_setzero_si256();   /* (int32 lanes: see SKP_COUNT_CHUNK) */
     __m256 minimum = _mm256_set1_ps(INFINITY);
     ptrdiff_t j = 0, k = scan->n_gathered, n_high = 0, block_end;
     int32_t lanes[8];
@@ -1983,6 +1998,11 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_scan_cached256_f32
     while (j + 64 <= n) {
         __m256 above0 = _mm256_setzero_ps(), above1 = _mm256_setzero_ps();
         if (k + 64 > capacity) return 0;
+        if (j % SKP_COUNT_CHUNK == 0) {
+            _mm256_storeu_si256((__m256i*) lanes, count);
+            for (lane = 0; lane < 8; lane++) n_high += lanes[lane];
+            count = _mm256_setzero_si256();
+        }
         for (block_end = j + 64; j < block_end; j += 16) {
             __m256 v0 = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j));
             __m256 v1 = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 8));
