@@ -131,15 +131,24 @@ def test_in_cache_scan_gathers_the_bracket_at_its_ends(scan, magnitudes, low, hi
     assert lean[1] == full[1]
 
 
-@pytest.mark.parametrize("position", [5, 40000 - 3, 40000 // 2])
-@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-@pytest.mark.parametrize("project", ["l1_ball", "simplex"])
+@pytest.mark.parametrize("position", [5, 40000 - 3, 40000 // 2, 312, 40 * 625 + 312])
+@pytest.mark.parametrize("bad", [np.nan, -np.nan, np.inf, -np.inf], ids=["nan", "-nan", "inf",
+                                                                       "-inf"])
+@pytest.mark.parametrize("project", ["l1_ball", "l1_ball_small", "simplex"])
 def test_in_cache_scan_detects_nan_and_inf(scan, position, bad, project):
-    """NaN or inf in a block or in the tail: the lean scan's bracket fails and the full scan raises."""
+    """NaN (either sign) or inf in a block or in the tail, in a run of the
+    sample (which then gives no bracket) or between its 64 runs (312 and
+    25312: only the scan sees it): the lean scan's bracket fails and the
+    full scan raises.  A small radius, as the simplex's radius 1, leaves the
+    bracket no high end (the lean scan's ``open`` loop, where the largest
+    magnitude's bits show them)."""
     y = _vector("normal", 40000, 1, np.float32)
     radius = 0.5 * float(np.abs(y.astype(np.float64)).sum()) if project == "l1_ball" else 1.0
+    assert (_l1._sampled_bracket(y.reshape(1, -1), radius, project != "simplex")[1]
+            == np.finfo(np.float64).max) == (project != "l1_ball")
     y[position] = bad
-    function = project_l1_ball if project == "l1_ball" else project_simplex
+    assert np.signbit(y[position]) == np.signbit(bad)
+    function = project_simplex if project == "simplex" else project_l1_ball
     with pytest.raises(ValueError, match="NaN or infinity"):
         function(y, radius)
 
@@ -568,13 +577,15 @@ def test_long_float32_magnitudes_take_the_lean_scan(scan, share, rows):
     assert _l1._last_threshold_way() == 0
 
 
-@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("bad", [np.nan, -np.nan, np.inf, -np.inf], ids=["nan", "-nan", "inf",
+                                                                       "-inf"])
 @pytest.mark.parametrize("project", ["l1_ball", "simplex"])
 def test_long_float32_lean_scan_finds_nan_and_inf(scan, bad, project):
     """A NaN or an inf the sample did not draw: the lean scan's sums above the
-    bracket (or, on the simplex, its minimum) show it, the bracket fails, and
-    the plain read of S (the l1 ball) or the full scan (the simplex) refuses
-    it."""
+    bracket (the l1 ball at half its norm) or, where the bracket has no high
+    end (the simplex at radius 100), the largest magnitude's bits show it,
+    the bracket fails, and the plain read of S (the l1 ball) or the full scan
+    (the simplex) refuses it."""
     y = np.random.default_rng(15).standard_normal(_LONG_FLOAT32).astype(np.float32)
     y[_LONG_FLOAT32 // 3 + 7] = bad
     with pytest.raises(ValueError, match="NaN or infinity"):
