@@ -2011,14 +2011,17 @@ SKP_AVX512 static int skp_scan_cached_f32_unguarded(const float* row, ptrdiff_t 
 /* The same scan with AVX2: eight floats a vector, gathered by the permutation
  * table; blocks of 64 values, each lane summing 8 of them in float.  It drops
  * a third of the full AVX2 scan's vector instructions (the total's sum, and
- * the minimum on the l1 ball). */
+ * the minimum on the l1 ball); with no high end (``open``), the sums and
+ * counts above too. */
 SKP_AVX2 static inline __attribute__((always_inline)) int skp_scan_cached256_f32_(
         const float* row, ptrdiff_t n, float low, float high, const int magnitudes,
-        skp_scan* scan, float* buffer, ptrdiff_t capacity) {
+        const int open, skp_scan* scan, float* buffer, ptrdiff_t capacity) {
     const __m256 low_v = _mm256_set1_ps(low), high_v = _mm256_set1_ps(high);
     const __m256 sign = _mm256_set1_ps(magnitudes ? -0.0f : 0.0f);
+    const __m256i magnitude_bits = _mm256_set1_epi32(INT32_MAX);
     __m256d aboves = _mm256_setzero_pd();
     __m256i count = _mm256_setzero_si256();   /* (int32 lanes: see SKP_COUNT_CHUNK) */
+    __m256i largest = _mm256_setzero_si256();
     __m256 minimum = _mm256_set1_ps(INFINITY);
     ptrdiff_t j = 0, k = scan->n_gathered, n_high = 0, block_end;
     int32_t lanes[8];
@@ -2036,8 +2039,25 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_scan_cached256_f32
         for (block_end = j + 64; j < block_end; j += 16) {
             __m256 v0 = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j));
             __m256 v1 = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 8));
-            __m256 high0 = _mm256_cmp_ps(v0, high_v, _CMP_NLT_UQ);
-            __m256 high1 = _mm256_cmp_ps(v1, high_v, _CMP_NLT_UQ);
+            __m256 high0, high1;
+            if (open) {
+                /* (as skp_scan_cached_f32_'s ``open``: the largest |v|'s bits;
+                 * high is +inf, so v < high leaves inf and NaN out) */
+                largest = _mm256_max_epi32(largest, magnitudes
+                    ? _mm256_max_epi32(_mm256_castps_si256(v0), _mm256_castps_si256(v1))
+                    : _mm256_max_epi32(
+                          _mm256_and_si256(_mm256_castps_si256(v0), magnitude_bits),
+                          _mm256_and_si256(_mm256_castps_si256(v1), magnitude_bits)));
+                k = skp_pack_store8(v0, _mm256_movemask_ps(_mm256_and_ps(
+                    _mm256_cmp_ps(v0, high_v, _CMP_LT_OQ),
+                    _mm256_cmp_ps(v0, low_v, _CMP_GE_OQ))), buffer, k);
+                k = skp_pack_store8(v1, _mm256_movemask_ps(_mm256_and_ps(
+                    _mm256_cmp_ps(v1, high_v, _CMP_LT_OQ),
+                    _mm256_cmp_ps(v1, low_v, _CMP_GE_OQ))), buffer, k);
+                continue;
+            }
+            high0 = _mm256_cmp_ps(v0, high_v, _CMP_NLT_UQ);
+            high1 = _mm256_cmp_ps(v1, high_v, _CMP_NLT_UQ);
             if (!magnitudes) minimum = _mm256_min_ps(minimum, _mm256_min_ps(v0, v1));
             above0 = _mm256_add_ps(above0, _mm256_and_ps(v0, high0));
             above1 = _mm256_add_ps(above1, _mm256_and_ps(v1, high1));
@@ -2048,9 +2068,17 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_scan_cached256_f32
             k = skp_pack_store8(v1, _mm256_movemask_ps(_mm256_andnot_ps(
                 high1, _mm256_cmp_ps(v1, low_v, _CMP_GE_OQ))), buffer, k);
         }
-        /* each lane summed 8 values in float; the blocks add in double (as the scan) */
-        above0 = _mm256_add_ps(above0, above1);
-        aboves = _mm256_add_pd(aboves, _mm256_add_pd(skp_low_pd(above0), skp_high_pd(above0)));
+        if (!open) {
+            /* each lane summed 8 values in float; the blocks add in double (as the scan) */
+            above0 = _mm256_add_ps(above0, above1);
+            aboves = _mm256_add_pd(aboves, _mm256_add_pd(skp_low_pd(above0),
+                                                         skp_high_pd(above0)));
+        }
+    }
+    if (open) {
+        _mm256_storeu_si256((__m256i*) lanes, largest);
+        for (lane = 0; lane < 8; lane++)
+            if (lanes[lane] >= (int32_t) skp_float_bits(INFINITY)) return 0;
     }
     for (; j < n; j++) {
         value = magnitudes ? fabsf(row[j]) : row[j];
@@ -2063,8 +2091,8 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_scan_cached256_f32
             buffer[k++] = value;
         }
     }
-    if (!magnitudes && skp_hmin(_mm256_min_pd(skp_low_pd(minimum), skp_high_pd(minimum)))
-                       == -INFINITY)
+    if (!magnitudes && !open
+            && skp_hmin(_mm256_min_pd(skp_low_pd(minimum), skp_high_pd(minimum))) == -INFINITY)
         return 0;
     _mm256_storeu_si256((__m256i*) lanes, count);
     for (lane = 0; lane < 8; lane++) n_high += lanes[lane];
@@ -2077,9 +2105,14 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_scan_cached256_f32
 SKP_AVX2 static int skp_scan_cached256_f32(const float* row, ptrdiff_t n, float low, float high,
                                            int magnitudes, skp_scan* scan, float* buffer,
                                            ptrdiff_t capacity) {
-    if (magnitudes)
-        return skp_scan_cached256_f32_(row, n, low, high, 1, scan, buffer, capacity);
-    return skp_scan_cached256_f32_(row, n, low, high, 0, scan, buffer, capacity);
+    /* (``open``: high is +inf, as skp_scan_cached_f32_unguarded's; each call
+     * inlined with its constants) */
+#define SKP_SCAN_CACHED256(m, o) \
+    skp_scan_cached256_f32_(row, n, low, high, m, o, scan, buffer, capacity)
+    if (high == INFINITY && low > 0.0f)
+        return magnitudes ? SKP_SCAN_CACHED256(1, 1) : SKP_SCAN_CACHED256(0, 1);
+    return magnitudes ? SKP_SCAN_CACHED256(1, 0) : SKP_SCAN_CACHED256(0, 0);
+#undef SKP_SCAN_CACHED256
 }
 
 static inline int skp_scan_cached_f32(const float* row, ptrdiff_t n, double low, double high,
