@@ -332,23 +332,32 @@ def test_no_vector_selection_without_the_vector_loops():
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("share", [0.01, 0.5, 0.9])
 @pytest.mark.parametrize("magnitudes", [True, False])
-def test_float_sample_brackets_tau_as_the_double_one(scan, kind, share, magnitudes):
+@pytest.mark.parametrize("through_total", [False, True])
+def test_float_sample_brackets_tau_as_the_double_one(scan, kind, share, magnitudes,
+                                                     through_total):
     """The bracket of a float32 row's sample taken in float (AVX-512 or AVX2 loops)
     holds tau where the sample taken in double does (always on Gaussian values; heavy
     tails may mislead both samples), with as few values inside: a wrong bracket would
-    only cost the Newton passes, which the results would not show."""
+    only cost the Newton passes, which the results would not show.  The same
+    through the sum S of the values (``known_total``, after a miss: the simplex's
+    values shifted to be non-negative, as it takes that bracket only there)."""
     y = _vector(kind, 100_000, 5, np.float32).reshape(1, -1)
+    if through_total and not magnitudes:
+        y = y - y.min()
     values = (np.abs(y) if magnitudes else y).astype(np.float64)   # (bounds may be +-DBL_MAX)
     radius = _radius_keeping(values.ravel(), share)
-    float_bracket = _l1._sampled_bracket(y, radius, magnitudes)
+    total = float(values.sum()) if through_total else np.nan
+    float_bracket = _l1._sampled_bracket(y, radius, magnitudes, total)
     _l1._set_testing(simd=False)
     try:
-        double_bracket = _l1._sampled_bracket(y, radius, magnitudes)
+        double_bracket = _l1._sampled_bracket(y, radius, magnitudes, total)
     finally:
         _l1._set_testing(avx512=scan)
     tau = references.simplex_threshold_sorted(values, radius)
     holds = [low <= tau <= high for low, high in (float_bracket, double_bracket)]
-    assert holds[0] == holds[1] and (holds[0] or kind != "normal")
+    # (through S, the sample's radius is a difference of two large sums: at 1 %
+    # kept on values shifted far from 0 both samples miss, alike)
+    assert holds[0] == holds[1] and (holds[0] or kind != "normal" or through_total)
     inside = [np.count_nonzero((values >= low) & (values < high))
               for low, high in (float_bracket, double_bracket)]
     assert inside[0] <= 1.05 * inside[1] + 16

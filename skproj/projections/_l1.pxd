@@ -44,8 +44,9 @@ cdef extern from "_l1_simd.h" nogil:
                                   double fixed_count, double fixed_sum, double radius,
                                   double* support)
     int skp_sample_bracket_f32(const float* row, Py_ssize_t runs, Py_ssize_t gap,
-                               int magnitudes, double scaled, double sigmas, Py_ssize_t margin,
-                               Py_ssize_t cap, float* work, double* low, double* high)
+                               int magnitudes, double scaled, int through_total, double sigmas,
+                               Py_ssize_t margin, Py_ssize_t cap, float* work, double* low,
+                               double* high)
     void skp_bracket_spreads_f64(const double* support, Py_ssize_t n_support,
                                  const double* rest, Py_ssize_t n_rest, double tau,
                                  double scaled, double sigmas, Py_ssize_t margin,

@@ -1744,10 +1744,10 @@ static inline void skp_sample_bracket_ends_f32(float* support, ptrdiff_t n_suppo
  * sample, or a sample inside the ball). */
 SKP_AVX512 static int skp_sample_bracket512_f32_unguarded(const float* row, ptrdiff_t runs,
                                                           ptrdiff_t gap, int magnitudes,
-                                                          double scaled, double sigmas,
-                                                          ptrdiff_t margin, ptrdiff_t cap,
-                                                          float* work, double* low,
-                                                          double* high) {
+                                                          double scaled, int through_total,
+                                                          double sigmas, ptrdiff_t margin,
+                                                          ptrdiff_t cap, float* work,
+                                                          double* low, double* high) {
     const ptrdiff_t size = 16 * runs;
     /* (each with 16 floats to spare: full stores of compressed vectors) */
     float *sample = work, *support = work + size + 16, *rest = work + 2 * (size + 16);
@@ -1767,6 +1767,10 @@ SKP_AVX512 static int skp_sample_bracket512_f32_unguarded(const float* row, ptrd
             _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)))));
     }
     total = _mm512_reduce_add_pd(totals);
+    if (through_total) {   /* (see skp_sample_bracket_f32) */
+        scaled = total - scaled;
+        if (!(scaled > 0.0)) return 1;   /* the sample holds too little of S: no guess */
+    }
     if (total - total != 0.0 || (magnitudes && total <= scaled))
         return 1;     /* NaN, or a sample inside the ball: no guess */
     tau = skp_short_threshold_by_f32(sample, size, total, 0.0, 0.0, scaled, &found, 1);
@@ -1791,9 +1795,9 @@ SKP_AVX512 static int skp_sample_bracket512_f32_unguarded(const float* row, ptrd
  * unchanged scan): the sample 0.21 -> 0.13 of the scan's time, the call
  * 0.94 of its time with the sample's double version. */
 SKP_AVX2 static int skp_sample_bracket256_f32(const float* row, ptrdiff_t runs, ptrdiff_t gap,
-                                              int magnitudes, double scaled, double sigmas,
-                                              ptrdiff_t margin, ptrdiff_t cap, float* work,
-                                              double* low, double* high) {
+                                              int magnitudes, double scaled, int through_total,
+                                              double sigmas, ptrdiff_t margin, ptrdiff_t cap,
+                                              float* work, double* low, double* high) {
     const ptrdiff_t size = 16 * runs;
     float *sample = work, *support = work + size + 16, *rest = work + 2 * (size + 16);
     const __m256 sign = _mm256_set1_ps(magnitudes ? -0.0f : 0.0f);
@@ -1814,6 +1818,10 @@ SKP_AVX2 static int skp_sample_bracket256_f32(const float* row, ptrdiff_t runs, 
             _mm256_add_pd(skp_low_pd(v1), skp_high_pd(v1))));
     }
     total = skp_hsum(totals);
+    if (through_total) {   /* (see skp_sample_bracket_f32) */
+        scaled = total - scaled;
+        if (!(scaled > 0.0)) return 1;   /* the sample holds too little of S: no guess */
+    }
     if (total - total != 0.0 || (magnitudes && total <= scaled))
         return 1;     /* NaN, or a sample inside the ball: no guess */
     tau = skp_short_threshold_by_f32(sample, size, total, 0.0, 0.0, scaled, &found, 0);
@@ -1830,17 +1838,21 @@ SKP_AVX2 static int skp_sample_bracket256_f32(const float* row, ptrdiff_t runs, 
 }
 
 /* The sampled bracket of one contiguous float32 row, in float (AVX-512F, or
- * AVX2); returns 0 (nothing done) where neither runs. */
+ * AVX2); returns 0 (nothing done) where neither runs.  ``through_total``:
+ * ``scaled`` is (S - radius) * size / n, S the sum of all the values, and
+ * the sample's radius its own total less it (_l1.pyx's _sample_bracket's
+ * ``known_total``; no guess where that is not positive). */
 static inline int skp_sample_bracket_f32(const float* row, ptrdiff_t runs, ptrdiff_t gap,
-                                         int magnitudes, double scaled, double sigmas,
-                                         ptrdiff_t margin, ptrdiff_t cap, float* work,
-                                         double* low, double* high) {
+                                         int magnitudes, double scaled, int through_total,
+                                         double sigmas, ptrdiff_t margin, ptrdiff_t cap,
+                                         float* work, double* low, double* high) {
     if (skp_avx512)
-        return skp_sample_bracket512_f32_unguarded(
-            row, runs, gap, magnitudes, scaled, sigmas, margin, cap, work, low, high);
+        return skp_sample_bracket512_f32_unguarded(row, runs, gap, magnitudes, scaled,
+                                                   through_total, sigmas, margin, cap, work,
+                                                   low, high);
     if (skp_avx2 > 0)
-        return skp_sample_bracket256_f32(
-            row, runs, gap, magnitudes, scaled, sigmas, margin, cap, work, low, high);
+        return skp_sample_bracket256_f32(row, runs, gap, magnitudes, scaled, through_total,
+                                         sigmas, margin, cap, work, low, high);
     return 0;
 }
 
@@ -3808,9 +3820,9 @@ static inline double skp_long_threshold_f32(const float* values, ptrdiff_t n, do
                                             double fixed_count, double fixed_sum,
                                             double radius, double* support) { return 0.0; }
 static inline int skp_sample_bracket_f32(const float* row, ptrdiff_t runs, ptrdiff_t gap,
-                                         int magnitudes, double scaled, double sigmas,
-                                         ptrdiff_t margin, ptrdiff_t cap, float* work,
-                                         double* low, double* high) { return 0; }
+                                         int magnitudes, double scaled, int through_total,
+                                         double sigmas, ptrdiff_t margin, ptrdiff_t cap,
+                                         float* work, double* low, double* high) { return 0; }
 static inline ptrdiff_t skp_keep_at_most_f64(const double* src, ptrdiff_t n, double bound,
                                              double* dst) { return -1; }
 
