@@ -510,12 +510,14 @@ def test_long_runs_take_the_same_bits_with_their_far_prefetch(scan, dtype, draw)
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("share", [0.01, 0.5, 0.9])
-def test_heavy_tails_without_a_sampled_bracket_take_their_sum_first(dtype, share):
+@pytest.mark.parametrize("n", [(1 << 20) + 5, 100_003], ids=["long", "in cache"])
+def test_heavy_tails_without_a_sampled_bracket_take_their_sum_first(dtype, share, n):
     """Where the sample gives no bracket (Cauchy values: their sum misses the
     extremes that carry S), S comes from a plain read and the bracket through
-    it, before the one scan (way 1): the references' result; NaN still found."""
+    it, before the one scan (way 1), on an array in cache as on a long one:
+    the references' result; NaN still found."""
     rng = np.random.default_rng(12)
-    y = rng.standard_cauchy((1 << 20) + 5).astype(dtype)
+    y = rng.standard_cauchy(n).astype(dtype)
     radius = _radius_keeping(np.abs(y.astype(np.float64)), share)
     lo, hi = _l1._sampled_bracket(y.reshape(1, -1), radius)
     if lo > -np.finfo(np.float64).max or hi < np.finfo(np.float64).max:
