@@ -588,27 +588,31 @@ cdef double _newton_threshold(const floating[:, :] y, double rho, double radius,
     """
     cdef skp_scan scan
     cdef Bracket counted
-    cdef double previous = -1.0, value
+    cdef double previous = -1.0, count, total, value
     while True:
         counted.low = counted.high = rho
         _scan_any(y, counted, magnitudes, &scan, buffer, capacity)
-        if scan.count_high == previous or scan.count_high == 0:
-            support[0] = scan.count_high if scan.count_high else 1
-            return (scan.sum_high - radius) / scan.count_high if scan.count_high else rho
-        if scan.count_high + 2 * SCAN_BLOCK <= capacity:
-            # (the room the scans' blocks ask before they gather: no overflow)
+        count = scan.count_high
+        total = scan.sum_high
+        if count == previous or count == 0:
+            support[0] = count if count else 1
+            return (total - radius) / count if count else rho
+        if count + 2 * SCAN_BLOCK <= capacity:
+            # (the room the scans' blocks ask before they gather: no overflow;
+            # were there one, the passes would go on)
             counted.high = DBL_MAX
             _scan_any(y, counted, magnitudes, &scan, buffer, capacity)
-            return michelot_above(buffer, scan.n_gathered,
-                                  sum_terms(buffer, scan.n_gathered, 1, TERM_VALUE),
-                                  scan.count_high, scan.sum_high, radius, support)
-        previous = scan.count_high
-        value = (scan.sum_high - radius) / scan.count_high
+            if not scan.overflow:
+                return michelot_above(buffer, scan.n_gathered,
+                                      sum_terms(buffer, scan.n_gathered, 1, TERM_VALUE),
+                                      scan.count_high, scan.sum_high, radius, support)
+        previous = count
+        value = (total - radius) / count
         if value <= rho:
             # rho rises in exact arithmetic until no value drops; a step that
             # does not rise is the fixed point up to rounding (and stops the
             # passes from cycling between two counts).
-            support[0] = scan.count_high
+            support[0] = count
             return value
         rho = value
 
