@@ -1741,7 +1741,8 @@ static inline void skp_sample_bracket_ends_f32(float* support, ptrdiff_t n_suppo
  * take 8 doubles a vector, and compact).  ``work`` holds 4 * (16 * runs + 16) floats.
  * Returns 0 (nothing done) where AVX-512F does not run; else sets *low and
  * *high (-DBL_MAX and DBL_MAX where there is no bound: a NaN or inf in the
- * sample, or a sample inside the ball). */
+ * sample, a sample inside the ball, or, ``through_total``, one holding too
+ * little of S: see skp_sample_bracket_f32). */
 SKP_AVX512 static int skp_sample_bracket512_f32_unguarded(const float* row, ptrdiff_t runs,
                                                           ptrdiff_t gap, int magnitudes,
                                                           double scaled, int through_total,
