@@ -560,13 +560,17 @@ cdef double group_threshold(floating* values, Py_ssize_t n, double total, double
     return michelot_above(values, n, total, 0.0, 0.0, radius, support)
 
 
-cdef inline void _scan_any(const floating[:, :] y, Bracket bracket, bint magnitudes,
-                           skp_scan* scan, floating* buffer, Py_ssize_t capacity) noexcept nogil:
-    """One scan of ``y`` with ``bracket``: the lean one where it runs (``_scan_cached``),
-    else the full one (``_scan``).  Only the counts, sums and gathered values are
-    meant: the total and the minimum are set by the full scan alone."""
-    if not _scan_cached(y, bracket, magnitudes, scan, buffer, capacity):
-        _scan(y, bracket, magnitudes, scan, buffer, capacity)
+cdef inline bint _scan_any(const floating[:, :] y, Bracket bracket, bint magnitudes,
+                           skp_scan* scan, floating* buffer, Py_ssize_t capacity,
+                           bint lean_allowed=True) noexcept nogil:
+    """One scan of ``y`` with ``bracket``: the lean one where it runs (``_scan_cached``)
+    and ``lean_allowed``, else the full one (``_scan``); returns whether the lean
+    one ran, which sets the counts, sums and gathered values alone (the full
+    one also the total and the minimum)."""
+    if lean_allowed and _scan_cached(y, bracket, magnitudes, scan, buffer, capacity):
+        return True
+    _scan(y, bracket, magnitudes, scan, buffer, capacity)
+    return False
 
 
 cdef double _newton_threshold(const floating[:, :] y, double rho, double radius,
@@ -820,10 +824,8 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
                     scan.total = magnitude_total
                 lean = holds = False
                 break
-            lean = not full and _scan_cached(y, _gathered_part(bracket), magnitudes, &scan, buffer,
-                                             capacity)
-            if not lean:
-                _scan(y, _gathered_part(bracket), magnitudes, &scan, buffer, capacity)
+            lean = _scan_any(y, _gathered_part(bracket), magnitudes, &scan, buffer, capacity,
+                             not full)
             gathered_total = _bracket_ends(bracket, &scan, buffer, &at_low, &at_high)
             holds = not scan.overflow and at_low >= radius and at_high <= radius
             if holds:
