@@ -1727,6 +1727,21 @@ static inline void skp_sample_bracket_ends_f32(float* support, ptrdiff_t n_suppo
     }
 }
 
+/* The radius of the vector samplers' problem, from their sample's ``total``
+ * (its sum; |y|'s with ``magnitudes``) and ``*scaled``, the caller's radius
+ * scaled to the sample (or, ``through_total``, (S - radius) * size / n: see
+ * skp_sample_bracket_f32): into ``*scaled``; 0 (no guess) where the total
+ * is NaN or inf, the sample lies inside the ball, or it holds too little of
+ * S. */
+static inline int skp_sample_radius(double total, int magnitudes, int through_total,
+                                    double* scaled) {
+    if (through_total) {
+        *scaled = total - *scaled;
+        if (!(*scaled > 0.0)) return 0;
+    }
+    return !(total - total != 0.0 || (magnitudes && total <= *scaled));
+}
+
 /* The sampled bracket of _l1.pyx's _sample_bracket for one contiguous float32
  * row, in float with AVX-512F: ``runs`` runs of 16 neighbours, the i-th at
  * row + i * gap (|y| with ``magnitudes``); the sample's threshold at
@@ -1768,12 +1783,8 @@ SKP_AVX512 static int skp_sample_bracket512_f32_unguarded(const float* row, ptrd
             _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)))));
     }
     total = _mm512_reduce_add_pd(totals);
-    if (through_total) {   /* (see skp_sample_bracket_f32) */
-        scaled = total - scaled;
-        if (!(scaled > 0.0)) return 1;   /* the sample holds too little of S: no guess */
-    }
-    if (total - total != 0.0 || (magnitudes && total <= scaled))
-        return 1;     /* NaN, or a sample inside the ball: no guess */
+    if (!skp_sample_radius(total, magnitudes, through_total, &scaled))
+        return 1;     /* no guess */
     tau = skp_short_threshold_by_f32(sample, size, total, 0.0, 0.0, scaled, &found, 1);
     bound = skp_float_below(tau);
     bound_v = _mm512_set1_ps(bound);
@@ -1819,12 +1830,8 @@ SKP_AVX2 static int skp_sample_bracket256_f32(const float* row, ptrdiff_t runs, 
             _mm256_add_pd(skp_low_pd(v1), skp_high_pd(v1))));
     }
     total = skp_hsum(totals);
-    if (through_total) {   /* (see skp_sample_bracket_f32) */
-        scaled = total - scaled;
-        if (!(scaled > 0.0)) return 1;   /* the sample holds too little of S: no guess */
-    }
-    if (total - total != 0.0 || (magnitudes && total <= scaled))
-        return 1;     /* NaN, or a sample inside the ball: no guess */
+    if (!skp_sample_radius(total, magnitudes, through_total, &scaled))
+        return 1;     /* no guess */
     tau = skp_short_threshold_by_f32(sample, size, total, 0.0, 0.0, scaled, &found, 0);
     bound_v = _mm256_set1_ps(skp_float_below(tau));
     for (i = 0; i < size; i += 8) {
