@@ -14,7 +14,7 @@ cpdef enum Status:
     STATUS_NOMEMORY = 3
 
 
-# The AVX2 streaming loops (chosen at run time; see _l1_simd.h).
+# The AVX2 and AVX-512 loops of the l1 thresholds (chosen at run time; see _l1_simd.h).
 cdef extern from "_l1_simd.h" nogil:
     ctypedef struct skp_scan:
         double total
@@ -57,9 +57,6 @@ cdef extern from "_l1_simd.h" nogil:
                                     double* dst)
     double skp_sum_and_excess_f32(const float* values, Py_ssize_t n, double low, double* excess)
     double skp_sum_and_excess_f64(const double* values, Py_ssize_t n, double low, double* excess)
-    double skp_row_norm_f32(const float* row, Py_ssize_t n, int kind, int* clean,
-                            Py_ssize_t ahead)
-    double skp_row_norm_f64(const double* row, Py_ssize_t n, int kind, Py_ssize_t ahead)
     double skp_positive_sum_f32(const float* values, Py_ssize_t n)
     double skp_positive_sum_f64(const double* values, Py_ssize_t n)
     Py_ssize_t skp_keep_above_f32(const float* src, Py_ssize_t n, Py_ssize_t step, double rho,
@@ -81,6 +78,14 @@ cdef extern from "_l1_simd.h" nogil:
                                   double* excess, double* total)
     int skp_scan_cached_f32(const float* row, Py_ssize_t n, double low, double high,
                             int magnitudes, skp_scan* scan, float* buffer, Py_ssize_t capacity)
+
+
+# The streaming loops over a matrix's rows (chosen at run time; see
+# _streaming_simd.h): group norms and the bi-level write pass.
+cdef extern from "_streaming_simd.h" nogil:
+    double skp_row_norm_f32(const float* row, Py_ssize_t n, int kind, int* clean,
+                            Py_ssize_t ahead)
+    double skp_row_norm_f64(const double* row, Py_ssize_t n, int kind, Py_ssize_t ahead)
     int skp_group_norms_f32(const float* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                             Py_ssize_t n_cols, double* norms, int kind, int groups_are_rows)
     void skp_sqrt_all(double* norms, Py_ssize_t n)
@@ -183,7 +188,7 @@ cdef inline void zero_result_row(floating* dst, Py_ssize_t n, Py_ssize_t step,
 cdef inline void write_row_simd(const floating* src, floating* dst, Py_ssize_t n,
                                 bint rescale, floating level, const floating* levels,
                                 bint stream) noexcept nogil:
-    """One contiguous row clipped (or rescaled) by the loops of ``_l1_simd.h``.
+    """One contiguous row clipped (or rescaled) by the loops of ``_streaming_simd.h``.
 
     ``levels``: one per column, else ``level`` for the row.  The AVX-512 loop
     where the CPU has it (streamed too: whole lines; see

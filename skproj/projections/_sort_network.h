@@ -3,7 +3,7 @@
  * with its group length a constant (and one with a norm's kind too).
  * Shared by bilevel_l11's short columns and rows (_bilevel_simd.h), the
  * exact l1,inf ball's short groups (_l1inf_short.h) and the short rows'
- * norms (_l1_simd.h).  Plain C: the callers' target attributes apply to
+ * norms (_streaming_simd.h).  Plain C: the callers' target attributes apply to
  * the compare-exchanges they pass in. */
 #ifndef SKPROJ_SORT_NETWORK_H
 #define SKPROJ_SORT_NETWORK_H

@@ -169,7 +169,7 @@ cdef inline double stream_group_norms(const floating[:, :] y, double* norms, int
     """Write each group's norm in ``norms`` and return their sum.
 
     The sum is NaN or inf when ``y`` holds NaN or inf (or when a sum overflows).
-    Contiguous rows go through the AVX2 loops of ``_l1_simd.h``: float32's
+    Contiguous rows go through the AVX2 loops of ``_streaming_simd.h``: float32's
     (baseline SSE2 converts floats two at a time) hand NaN and overflow back
     to the Cython loops; float64's l1 and squared l2 sums
     (``skp_group_norms_f64``) let them propagate into the sum, as the Cython

@@ -1,7 +1,7 @@
 /* An 8 x 8 block of floats (and a 4 x 4 one of doubles) transposed in AVX2
  * registers, and an 8 x 8 one of doubles in AVX-512F ones, defined once for
  * the kernels that read rows as columns (_bilevel_simd.h's packed and short
- * rows and float64 candidates, _l1_simd.h's short rows' norms,
+ * rows and float64 candidates, _streaming_simd.h's short rows' norms,
  * _l1inf_small.h's transposed short groups, _l1inf_short.h's short row
  * groups).  Compiled with a per-function target attribute (no -march); the
  * callers run each only where the CPU has its instructions.

@@ -1,0 +1,1654 @@
+/* The streaming loops over a matrix's rows that every matrix kernel shares
+ * (see _streaming.pxd): the norms of its groups (folds of the rows into
+ * column norms, row norms, maxima) and the bi-level write pass (rows clipped
+ * to their groups' levels or rescaled).  Like the loops of _l1_simd.h, whose
+ * helpers they use (the CPU switches, the lines' heads, the streamed stores'
+ * bounds), they are compiled with per-function target attributes and chosen
+ * at run time (no -march); elsewhere the stubs below return 0 and the Cython
+ * loops run.
+ */
+#ifndef SKPROJ_STREAMING_SIMD_H
+#define SKPROJ_STREAMING_SIMD_H
+
+#include "_l1_simd.h"
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+
+/* ------------------------------------------------------------- group norms
+ * The norms of float32 groups (see _streaming.pxd), kind 0: max |y|, 1: the l1
+ * norm, 2: the squared l2 norm.  The max is taken in float (exact); |y| are
+ * summed in float over blocks of at most 16 values per lane, the blocks' sums
+ * in double (as the scan does); squares are computed and summed in double.
+ * Returns 0 when it saw a NaN (maxps drops NaN, so it is flagged apart) or
+ * when a float block overflowed: the caller then recomputes with the
+ * portable loops, which give NaN and inf their exact meaning. */
+
+SKP_AVX2 static inline float skp_hmax_ps(__m256 a) {
+    __m128 s = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_max_ss(s, _mm_shuffle_ps(s, s, 1)));
+}
+
+/* The running maximum of the magnitudes of 8 floats, on their bit patterns:
+ * with the sign bit cleared, the patterns of non-negative floats order as
+ * their values do, and NaN's sort above inf, so that a NaN stays in the
+ * maximum (maxps would drop it): two integer operations a vector, where the
+ * float maximum needs a separate test for NaN. */
+SKP_AVX2 static inline __m256i skp_magnitude_max8(__m256i maximum, const float* values) {
+    const __m256i magnitude = _mm256_set1_epi32(0x7fffffff);
+    return _mm256_max_epi32(maximum, _mm256_and_si256(
+        magnitude, _mm256_loadu_si256((const __m256i*) values)));
+}
+
+/* The largest magnitude of a contiguous row of n float32 (float64) values
+ * with AVX-512F, skp_row_max512_f32 (_f64): skp_row_norm_f32's kind 0
+ * where skp_avx512 and skp_fold512, on rows of at least
+ * SKP_ROW_MAX512_LEAST values (skp_row_maxima_f64's, from
+ * SKP_ROW_MAX512_LEAST_F64 on).  The maxima of the magnitudes' bit
+ * patterns (a NaN's the largest: ``*nan`` = 1 then), as the AVX2 loop
+ * takes them, hence its maximum, four chains of 16 from the row's first
+ * line boundary, the values before it and after the last whole vector
+ * under masks, so that no load spans two lines (NumPy's arrays start 16
+ * bytes past one).  Issue 14, an Intel Xeon, single calls interleaved,
+ * times a copy, the row maxima of float32 AVX2 -> this: 300 x 784 0.46 ->
+ * 0.26, 100 x 1000 0.66 -> 0.38, 10 x 10000 0.64 -> 0.36, 1000 x 256 0.43
+ * -> 0.31 (bilevel_l1inf by rows at half the norm 0.83-0.96 of the time;
+ * project_linf_ball, one row, 100 x 1000 2.76 -> 2.51, 300 x 784 1.93 ->
+ * 1.75); but rows of 128-192 values 1.03-1.37 times as long (the head's
+ * and the reduction's fixed cost: 224 values 0.82), hence the least. */
+#define SKP_ROW_MAX512_LEAST 256
+#define SKP_ROW_MAX512(SUFFIX, T, VEC, LANES, MASK, EPI, EPU, MAGNITUDE, PS)            \
+SKP_AVX512 static double skp_row_max512_##SUFFIX(const T* row, ptrdiff_t n, int* nan,     \
+                                                  ptrdiff_t ahead) {                     \
+    const __m512i magnitude = MAGNITUDE;                                                 \
+    __m512i m0 = _mm512_setzero_si512(), m1 = m0, m2 = m0, m3 = m0;                      \
+    ptrdiff_t j = skp_line_head(row, sizeof(T));                                         \
+    VEC top;                                                                             \
+    if (j > n) j = n;                                                                    \
+    if (j > 0)                                                                           \
+        m0 = _mm512_and_si512(magnitude,                                                 \
+                              _mm512_maskz_loadu_##EPI((MASK) ((1u << j) - 1), row));    \
+    for (; j + 4 * LANES <= n; j += 4 * LANES) {                                         \
+        if (ahead) {   /* (the block's four lines) */                                    \
+            skp_prefetch_ahead(row + j, ahead);                                          \
+            skp_prefetch_ahead(row + j + LANES, ahead);                                  \
+            skp_prefetch_ahead(row + j + 2 * LANES, ahead);                              \
+            skp_prefetch_ahead(row + j + 3 * LANES, ahead);                              \
+        }                                                                                \
+        m0 = _mm512_max_##EPU(m0, _mm512_and_si512(magnitude, _mm512_loadu_si512(row + j))); \
+        m1 = _mm512_max_##EPU(m1, _mm512_and_si512(magnitude,                            \
+                                                   _mm512_loadu_si512(row + j + LANES))); \
+        m2 = _mm512_max_##EPU(m2, _mm512_and_si512(                                      \
+            magnitude, _mm512_loadu_si512(row + j + 2 * LANES)));                        \
+        m3 = _mm512_max_##EPU(m3, _mm512_and_si512(                                      \
+            magnitude, _mm512_loadu_si512(row + j + 3 * LANES)));                        \
+    }                                                                                    \
+    for (; j < n; j += LANES) {                                                          \
+        const MASK lanes = (MASK) (n - j >= LANES ? (MASK) ~0 : (1u << (n - j)) - 1);    \
+        m1 = _mm512_max_##EPU(m1, _mm512_and_si512(magnitude,                            \
+                                                   _mm512_maskz_loadu_##EPI(lanes, row + j))); \
+    }                                                                                    \
+    top = _mm512_castsi512##PS(_mm512_max_##EPU(_mm512_max_##EPU(m0, m1),                \
+                                                _mm512_max_##EPU(m2, m3)));              \
+    if (_mm512_cmp##PS##_mask(top, top, _CMP_UNORD_Q)) *nan = 1;                         \
+    return (double) _mm512_reduce_max##PS(top);                                          \
+}
+SKP_ROW_MAX512(f32, float, __m512, 16, __mmask16, epi32, epu32, _mm512_set1_epi32(0x7fffffff),
+               _ps)
+SKP_ROW_MAX512(f64, double, __m512d, 8, __mmask8, epi64, epu64, _mm512_set1_epi64(INT64_MAX),
+               _pd)
+#undef SKP_ROW_MAX512
+
+/* The sum of the squares of a contiguous row of n >= SKP_ROW_SQUARES_LEAST
+ * float32 values (skp_row_norm_f32's kind 2), in double: 32 partial sums,
+ * sum l taking the squares of values l, l + 32, l + 64, ... of the whole
+ * blocks of 32; the values after them by vectors of 8 into sums 0-7 (the
+ * last vector's missing values as zeros); then sums l, l + 8, l + 16 and
+ * l + 24 added as (s_l + s_(l+8)) + (s_(l+16) + s_(l+24)), the eight
+ * results as (t_l + t_(l+4)), and those four by skp_hsum.  The order
+ * depends only on n, so AVX-512F (four vectors of eight sums,
+ * skp_row_squares512_f32) and AVX2 (eight of four, skp_row_squares256_f32)
+ * give the same bits; a float's square is exact in double, so a fused
+ * multiply-add rounds as the addition alone.  Sixteen sums in four chains
+ * waited on the additions' latency: issue 14, an AMD Zen 5, project_l2_ball
+ * on 100 x 1000 float32, the norm's share of the call 0.41. */
+#define SKP_ROW_SQUARES_LEAST 32
+
+SKP_AVX2 static double skp_row_squares256_f32(const float* row, ptrdiff_t n) {
+    __m256d s[8], a;
+    ptrdiff_t j = 0;
+    int l;
+    for (l = 0; l < 8; l++) s[l] = _mm256_setzero_pd();
+    for (; j + 32 <= n; j += 32)
+        for (l = 0; l < 8; l++) {
+            a = _mm256_cvtps_pd(_mm_loadu_ps(row + j + 4 * l));
+            s[l] = _mm256_add_pd(s[l], _mm256_mul_pd(a, a));
+        }
+    for (; j < n; j += 8) {
+        const __m256 v = j + 8 <= n ? _mm256_loadu_ps(row + j)
+                                    : _mm256_maskload_ps(row + j, skp_first_lanes8(n - j));
+        a = _mm256_cvtps_pd(_mm256_castps256_ps128(v));
+        s[0] = _mm256_add_pd(s[0], _mm256_mul_pd(a, a));
+        a = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
+        s[1] = _mm256_add_pd(s[1], _mm256_mul_pd(a, a));
+    }
+    return skp_hsum(_mm256_add_pd(
+        _mm256_add_pd(_mm256_add_pd(s[0], s[2]), _mm256_add_pd(s[4], s[6])),
+        _mm256_add_pd(_mm256_add_pd(s[1], s[3]), _mm256_add_pd(s[5], s[7]))));
+}
+
+SKP_AVX512 static double skp_row_squares512_f32(const float* row, ptrdiff_t n,
+                                                ptrdiff_t ahead) {
+    __m512d s[4], a, t;
+    ptrdiff_t j = 0;
+    int l;
+    for (l = 0; l < 4; l++) s[l] = _mm512_setzero_pd();
+    for (; j + 32 <= n; j += 32) {
+        if (ahead) {
+            skp_prefetch_ahead(row + j, ahead);
+            skp_prefetch_ahead(row + j + 16, ahead);
+        }
+        for (l = 0; l < 4; l++) {
+            a = _mm512_cvtps_pd(_mm256_loadu_ps(row + j + 8 * l));
+            s[l] = _mm512_fmadd_pd(a, a, s[l]);
+        }
+    }
+    for (; j < n; j += 8) {
+        a = _mm512_cvtps_pd(j + 8 <= n ? _mm256_loadu_ps(row + j)
+                                       : _mm512_castps512_ps256(_mm512_maskz_loadu_ps(
+                                             (__mmask16) ((1u << (n - j)) - 1), row + j)));
+        s[0] = _mm512_fmadd_pd(a, a, s[0]);
+    }
+    t = _mm512_add_pd(_mm512_add_pd(s[0], s[1]), _mm512_add_pd(s[2], s[3]));
+    return skp_hsum(_mm256_add_pd(_mm512_castpd512_pd256(t), _mm512_extractf64x4_pd(t, 1)));
+}
+
+/* The norm of one contiguous row of n floats. */
+SKP_AVX2 static inline double skp_row_norm_f32(const float* row, ptrdiff_t n, int kind,
+                                               int* clean, ptrdiff_t ahead) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256d acc0 = _mm256_setzero_pd(), acc1 = _mm256_setzero_pd();
+    __m256d acc2 = _mm256_setzero_pd(), acc3 = _mm256_setzero_pd();
+    ptrdiff_t j = 0, block_end;
+    double result = 0.0;
+    float maximum;
+    if (kind == 0 && skp_avx512 && skp_fold512 && n >= SKP_ROW_MAX512_LEAST) {
+        int nan = 0;
+        const double top = skp_row_max512_f32(row, n, &nan, ahead);
+        if (nan) *clean = 0;
+        return top;
+    }
+    if (kind == 2 && n >= SKP_ROW_SQUARES_LEAST) {
+        result = skp_avx512 ? skp_row_squares512_f32(row, n, ahead)
+                            : skp_row_squares256_f32(row, n);
+        if (result - result != 0.0) *clean = 0;
+        return result;
+    }
+    if (kind == 0) {
+        /* four chains of maxima (and of sums below): one vector op in flight each;
+         * the maxima of the magnitudes' bit patterns (see skp_magnitude_max8) */
+        __m256i m0 = _mm256_setzero_si256(), m1 = m0, m2 = m0, m3 = m0;
+        for (; j + 32 <= n; j += 32) {
+            m0 = skp_magnitude_max8(m0, row + j);
+            m1 = skp_magnitude_max8(m1, row + j + 8);
+            m2 = skp_magnitude_max8(m2, row + j + 16);
+            m3 = skp_magnitude_max8(m3, row + j + 24);
+        }
+        /* the rest by vectors of 8, the last masked (its zeros are no
+         * magnitude's maximum): a row of a few values took a loop of
+         * scalars, most of bilevel_l1inf's time on 10000 x 8 by rows */
+        for (; j + 8 <= n; j += 8) m0 = skp_magnitude_max8(m0, row + j);
+        if (j < n)
+            m1 = _mm256_max_epi32(m1, _mm256_and_si256(
+                _mm256_set1_epi32(0x7fffffff),
+                _mm256_castps_si256(_mm256_maskload_ps(row + j, skp_first_lanes8(n - j)))));
+        m0 = _mm256_max_epi32(_mm256_max_epi32(m0, m2), _mm256_max_epi32(m1, m3));
+        maximum = skp_hmax_ps(_mm256_castsi256_ps(m0));
+        if (_mm256_movemask_ps(_mm256_cmp_ps(_mm256_castsi256_ps(m0), _mm256_castsi256_ps(m0),
+                                             _CMP_UNORD_Q)))
+            *clean = 0;
+        return (double) maximum;
+    }
+    if (kind == 1) {
+        /* blocks of 256 values, the last of them shorter (a multiple of 32),
+         * then vectors of 8: a row's tail summed one value at a time waited
+         * on one chain of additions (rows of 100 float32 took 4 times a copy
+         * for their norms; rows of 1000 summed their last 232 so) */
+        const ptrdiff_t bulk = n - n % 32;
+        while (j < bulk) {
+            __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+            __m256 s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+            for (block_end = j + 256 < bulk ? j + 256 : bulk; j < block_end; j += 32) {
+                if (ahead) {
+                    skp_prefetch_ahead(row + j, ahead);
+                    skp_prefetch_ahead(row + j + 16, ahead);
+                }
+                s0 = _mm256_add_ps(s0, _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j)));
+                s1 = _mm256_add_ps(s1, _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 8)));
+                s2 = _mm256_add_ps(s2, _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 16)));
+                s3 = _mm256_add_ps(s3, _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 24)));
+            }
+            s0 = _mm256_add_ps(s0, s1);   /* 16 values per lane, each block of 8 in float */
+            s2 = _mm256_add_ps(s2, s3);
+            acc0 = _mm256_add_pd(acc0, skp_low_pd(s0));
+            acc1 = _mm256_add_pd(acc1, skp_high_pd(s0));
+            acc2 = _mm256_add_pd(acc2, skp_low_pd(s2));
+            acc3 = _mm256_add_pd(acc3, skp_high_pd(s2));
+        }
+        if (j + 8 <= n) {
+            __m256 s0 = _mm256_setzero_ps();
+            for (; j + 8 <= n; j += 8)
+                s0 = _mm256_add_ps(s0, _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j)));
+            acc0 = _mm256_add_pd(acc0, skp_low_pd(s0));
+            acc1 = _mm256_add_pd(acc1, skp_high_pd(s0));
+        }
+        for (; j < n; j++) result += fabsf(row[j]);
+    } else {
+        for (; j + 16 <= n; j += 16) {
+            __m256d a = _mm256_cvtps_pd(_mm_loadu_ps(row + j));
+            __m256d b = _mm256_cvtps_pd(_mm_loadu_ps(row + j + 4));
+            __m256d c = _mm256_cvtps_pd(_mm_loadu_ps(row + j + 8));
+            __m256d d = _mm256_cvtps_pd(_mm_loadu_ps(row + j + 12));
+            acc0 = _mm256_add_pd(acc0, _mm256_mul_pd(a, a));
+            acc1 = _mm256_add_pd(acc1, _mm256_mul_pd(b, b));
+            acc2 = _mm256_add_pd(acc2, _mm256_mul_pd(c, c));
+            acc3 = _mm256_add_pd(acc3, _mm256_mul_pd(d, d));
+        }
+        for (; j < n; j++) result += (double) row[j] * (double) row[j];
+    }
+    result += skp_hsum(_mm256_add_pd(_mm256_add_pd(acc0, acc1), _mm256_add_pd(acc2, acc3)));
+    if (result - result != 0.0) *clean = 0;
+    return result;
+}
+
+/* Fold rows[0:count] (count <= 8) into the column norms: eight columns at a
+ * time, the rows combined in registers (in float for the max and the l1
+ * norm, in double for the squares), one load and store of the norms. */
+SKP_AVX2 static inline __attribute__((always_inline)) void skp_fold_rows_f32_(
+        const float* const* rows, const int count, ptrdiff_t n, double* norms, int kind,
+        __m256* nan) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    ptrdiff_t j;
+    int r;
+    double a, m;
+    for (j = 0; j + 8 <= n; j += 8) {
+        if (kind == 2) {
+            __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();
+#pragma GCC unroll 8
+            for (r = 0; r < count; r++) {
+                __m256d u = _mm256_cvtps_pd(_mm_loadu_ps(rows[r] + j));
+                __m256d v = _mm256_cvtps_pd(_mm_loadu_ps(rows[r] + j + 4));
+                lo = _mm256_add_pd(lo, _mm256_mul_pd(u, u));
+                hi = _mm256_add_pd(hi, _mm256_mul_pd(v, v));
+            }
+            _mm256_storeu_pd(norms + j, _mm256_add_pd(_mm256_loadu_pd(norms + j), lo));
+            _mm256_storeu_pd(norms + j + 4, _mm256_add_pd(_mm256_loadu_pd(norms + j + 4), hi));
+        } else if (kind == 0) {
+            __m256i bits = _mm256_setzero_si256();
+            __m256 f;
+#pragma GCC unroll 8
+            for (r = 0; r < count; r++) bits = skp_magnitude_max8(bits, rows[r] + j);
+            f = _mm256_castsi256_ps(bits);
+            *nan = _mm256_or_ps(*nan, _mm256_cmp_ps(f, f, _CMP_UNORD_Q));
+            _mm256_storeu_pd(norms + j, _mm256_max_pd(_mm256_loadu_pd(norms + j),
+                                                      skp_low_pd(f)));
+            _mm256_storeu_pd(norms + j + 4, _mm256_max_pd(_mm256_loadu_pd(norms + j + 4),
+                                                          skp_high_pd(f)));
+        } else {
+            __m256 f = _mm256_andnot_ps(sign, _mm256_loadu_ps(rows[0] + j));
+#pragma GCC unroll 8
+            for (r = 1; r < count; r++)
+                f = _mm256_add_ps(f, _mm256_andnot_ps(sign, _mm256_loadu_ps(rows[r] + j)));
+            _mm256_storeu_pd(norms + j, _mm256_add_pd(_mm256_loadu_pd(norms + j),
+                                                      skp_low_pd(f)));
+            _mm256_storeu_pd(norms + j + 4, _mm256_add_pd(_mm256_loadu_pd(norms + j + 4),
+                                                          skp_high_pd(f)));
+        }
+    }
+    for (; j < n; j++)
+        for (r = 0; r < count; r++) {
+            a = fabs((double) rows[r][j]);
+            if (kind == 0) {
+                m = norms[j];
+                norms[j] = a > m ? a : m;
+                if (a != a) *nan = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+            } else {
+                norms[j] += kind == 1 ? a : a * a;
+            }
+        }
+}
+
+/* (eight rows, the common case, with the loops over the rows unrolled: their
+ * overhead costs as much as the loads and maxima) */
+SKP_AVX2 static void skp_fold_rows_f32(const float* const* rows, int count, ptrdiff_t n,
+                                       double* norms, int kind, __m256* nan) {
+    if (count == 8) skp_fold_rows_f32_(rows, 8, n, norms, kind, nan);
+    else skp_fold_rows_f32_(rows, count, n, norms, kind, nan);
+}
+
+/* The squares of skp_fold_rows_f32_ (kind 2) with AVX-512F where the CPU
+ * has it (skp_avx512): the same sums in the same order per column (a square
+ * of a float is exact in double, so the fused multiply-add rounds as the
+ * product and the sum do), hence the same norms, sixteen columns a vector
+ * in half the instructions.  Returns where its columns end (a multiple of
+ * 16); the AVX2 loop does the rest (the maxima and l1 norms: see
+ * skp_fold_rows512_f32).  Not inlined in the AVX2 caller, whose target
+ * lacks AVX-512. */
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_fold_squares512_f32_(
+        const float* const* rows, const int count, ptrdiff_t n, double* norms, const int root) {
+    ptrdiff_t j;
+    int r;
+    for (j = 0; j + 16 <= n; j += 16) {
+        __m512d lo = _mm512_setzero_pd(), hi = _mm512_setzero_pd();
+#pragma GCC unroll 8
+        for (r = 0; r < count; r++) {
+            __m512d u = _mm512_cvtps_pd(_mm256_loadu_ps(rows[r] + j));
+            __m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(rows[r] + j + 8));
+            lo = _mm512_fmadd_pd(u, u, lo);
+            hi = _mm512_fmadd_pd(v, v, hi);
+        }
+        lo = _mm512_add_pd(_mm512_loadu_pd(norms + j), lo);
+        hi = _mm512_add_pd(_mm512_loadu_pd(norms + j + 8), hi);
+        _mm512_storeu_pd(norms + j, root ? _mm512_sqrt_pd(lo) : lo);
+        _mm512_storeu_pd(norms + j + 8, root ? _mm512_sqrt_pd(hi) : hi);
+    }
+}
+
+/* With ``root`` (the last rows), the sums stored rooted: the l2 norms (the
+ * square roots overlap the loads and additions; skp_sqrt_all's after the
+ * loop cost more than the loop on 8 x 10000, issue 14). */
+SKP_AVX512 static ptrdiff_t skp_fold_squares512_f32(const float* const* rows, int count,
+                                                    ptrdiff_t n, double* norms, int root) {
+    if (root) skp_fold_squares512_f32_(rows, count, n, norms, 1);
+    else if (count == 8) skp_fold_squares512_f32_(rows, 8, n, norms, 0);
+    else skp_fold_squares512_f32_(rows, count, n, norms, 0);
+    return n - n % 16;
+}
+
+/* The max (kind 0) and l1 (kind 1) folds of skp_fold_rows_f32_ with
+ * AVX-512F where the CPU has it (skp_avx512): each column's rows combined in
+ * the same order (the l1 terms added one row after the other in float, that
+ * sum added to the column's norm in double; the maxima on the magnitudes'
+ * bit patterns), hence the same norms, over the columns the AVX2 loop takes
+ * eight at a time (all but the last n % 8, which it adds one by one in
+ * double).  The first columns up to the first row's next 64-byte boundary
+ * (under a mask), then 32 columns an iteration as two independent chains of
+ * 16, the loads of that row whole lines (NumPy's arrays start 16 bytes past
+ * one).  Returns where its columns end; the AVX2 loop does the rest.  A NaN
+ * sets ``*nan`` (all bits), as the AVX2 loop's test does.  Issue 14, an
+ * Intel Xeon, a C harness on float32 in L2, 8 rows a fold, the AVX2 loop ->
+ * this, rows starting on a line / 16 bytes past one: 96 x 1000 5.6 -> 4.7 /
+ * 6.7 -> 5.4 us, 304 x 784 13.7 -> 8.9 / 15.6 -> 10.4, 128 x 2000 16.5 ->
+ * 11.2 / 18.5 -> 12.5, 96 x 1024 6.0 -> 4.0 / 7.0 -> 4.2 (without the
+ * first columns apart, 16 bytes past a line: 5.9, 13.7, 16.0, 6.0; with a
+ * single chain of 16 columns, on a line: 5.5, 9.7, 11.7, 4.4). */
+SKP_AVX512 static inline __m512 skp_fold_column16_f32(const float* const* rows, const int count,
+                                                      ptrdiff_t j, __mmask16 lanes,
+                                                      const int kind) {
+    const __m512i magnitude = _mm512_set1_epi32(0x7fffffff);
+    __m512i bits;
+    __m512 f;
+    int r;
+    if (kind == 0) {
+        bits = _mm512_and_si512(magnitude, _mm512_maskz_loadu_epi32(lanes, rows[0] + j));
+#pragma GCC unroll 8
+        for (r = 1; r < count; r++)
+            bits = _mm512_max_epi32(bits, _mm512_and_si512(
+                magnitude, _mm512_maskz_loadu_epi32(lanes, rows[r] + j)));
+        return _mm512_castsi512_ps(bits);
+    }
+    f = _mm512_abs_ps(_mm512_maskz_loadu_ps(lanes, rows[0] + j));
+#pragma GCC unroll 8
+    for (r = 1; r < count; r++)
+        f = _mm512_add_ps(f, _mm512_abs_ps(_mm512_maskz_loadu_ps(lanes, rows[r] + j)));
+    return f;
+}
+
+/* norms[j:j + 16] (those of ``lanes``) combined with the fold f of their
+ * rows (a maximum or a sum in double); NaN lanes of a maximum into
+ * ``nan_lanes``. */
+SKP_AVX512 static inline void skp_fold_into16(double* norms, __m512 f, __mmask16 lanes,
+                                              const int kind, __mmask16* nan_lanes) {
+    const __mmask8 low_lanes = (__mmask8) lanes, high_lanes = (__mmask8) (lanes >> 8);
+    const __m512d low = _mm512_cvtps_pd(_mm512_castps512_ps256(f));
+    const __m512d high = _mm512_cvtps_pd(_mm256_castpd_ps(
+        _mm512_extractf64x4_pd(_mm512_castps_pd(f), 1)));
+    const __m512d old_low = _mm512_maskz_loadu_pd(low_lanes, norms);
+    const __m512d old_high = _mm512_maskz_loadu_pd(high_lanes, norms + 8);
+    if (kind == 0) {
+        *nan_lanes |= _mm512_mask_cmp_ps_mask(lanes, f, f, _CMP_UNORD_Q);
+        _mm512_mask_storeu_pd(norms, low_lanes, _mm512_max_pd(old_low, low));
+        _mm512_mask_storeu_pd(norms + 8, high_lanes, _mm512_max_pd(old_high, high));
+    } else {
+        _mm512_mask_storeu_pd(norms, low_lanes, _mm512_add_pd(old_low, low));
+        _mm512_mask_storeu_pd(norms + 8, high_lanes, _mm512_add_pd(old_high, high));
+    }
+}
+
+SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_fold_rows512_f32_(
+        const float* const* rows, const int count, ptrdiff_t n, double* norms, const int kind,
+        __m256* nan) {
+    const ptrdiff_t end = n - n % 8;
+    __mmask16 nan_lanes = 0;
+    ptrdiff_t j = skp_line_head(rows[0], sizeof(float));
+    if (j > end) j = end;
+    if (j > 0) {
+        const __mmask16 head = (__mmask16) ((1u << j) - 1);
+        skp_fold_into16(norms, skp_fold_column16_f32(rows, count, 0, head, kind), head, kind,
+                        &nan_lanes);
+    }
+    for (; j + 32 <= end; j += 32) {
+        const __m512 f = skp_fold_column16_f32(rows, count, j, 0xffff, kind);
+        const __m512 g = skp_fold_column16_f32(rows, count, j + 16, 0xffff, kind);
+        skp_fold_into16(norms + j, f, 0xffff, kind, &nan_lanes);
+        skp_fold_into16(norms + j + 16, g, 0xffff, kind, &nan_lanes);
+    }
+    for (; j < end; j += 16) {
+        const __mmask16 lanes = (__mmask16) (end - j >= 16 ? 0xffff : (1u << (end - j)) - 1);
+        skp_fold_into16(norms + j, skp_fold_column16_f32(rows, count, j, lanes, kind), lanes,
+                        kind, &nan_lanes);
+    }
+    if (nan_lanes) *nan = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+    return end;
+}
+
+/* (eight rows, the common case, and each kind inlined with its constants) */
+SKP_AVX512 static ptrdiff_t skp_fold_rows512_f32(const float* const* rows, int count,
+                                                 ptrdiff_t n, double* norms, int kind,
+                                                 __m256* nan) {
+    if (count == 8)
+        return kind == 0 ? skp_fold_rows512_f32_(rows, 8, n, norms, 0, nan)
+                         : skp_fold_rows512_f32_(rows, 8, n, norms, 1, nan);
+    return kind == 0 ? skp_fold_rows512_f32_(rows, count, n, norms, 0, nan)
+                     : skp_fold_rows512_f32_(rows, count, n, norms, 1, nan);
+}
+
+/* The rows of a block of sixteen from row ``r`` of ``n_rows``, as a mask. */
+static inline __mmask16 skp_block_rows16(ptrdiff_t n_rows, ptrdiff_t r) {
+    return (__mmask16) (n_rows - r >= 16 ? 0xffff : (1u << (n_rows - r)) - 1);
+}
+
+/* Value j of each of sixteen rows of n float32 values lying one after the
+ * other at ``block``, a row a lane (the rows of ``rows``; 0 in the others):
+ * the short rows' loops (skp_short_row_norms512_f32, _bilevel_simd.h). */
+SKP_AVX512 static inline __m512 skp_row_lanes16_f32(const float* block, ptrdiff_t n,
+                                                    ptrdiff_t j, __mmask16 rows) {
+    const __m512i first = _mm512_mullo_epi32(
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+        _mm512_set1_epi32((int) n));
+    return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), rows,
+                                    _mm512_add_epi32(first, _mm512_set1_epi32((int) j)),
+                                    block, 4);
+}
+
+/* The max (kind 0), l1 (kind 1) or squared l2 (kind 2) norms of rows of
+ * n < 16 float32 values lying one after the other, sixteen rows at a time
+ * with AVX-512F, a row a lane (its values gathered), each in
+ * skp_row_norm_f32's order, so the same norms: kind 0 the maxima of the
+ * magnitudes' bit patterns (exact; NaN the largest); kind 2 the squares in
+ * double added one after the other; kind 1 the magnitudes after the first
+ * eight added one after the other, plus, where there are eight, their
+ * double sums v_k + v_(k+4) added as skp_hsum adds (the first block's float
+ * sums are the magnitudes themselves).  A row at a time, the loop's
+ * overhead was most of the time on rows of a few values (issue 14, an
+ * Intel Xeon: bilevel_l1inf on float32 20000 x 3 by rows 15 times a copy,
+ * 8.2-8.6 with the maxima here; 10000 x 8 6.8-7.1 -> 5.2-5.3).  Kind 2's
+ * norms are stored rooted (the l2 norms), and 2 returned for it; 0 (the
+ * caller recomputes by the portable loops) where a norm is not finite, or
+ * for kind 0 (as the row loop) NaN; else 1. */
+SKP_AVX512 static inline __attribute__((always_inline)) __mmask8 skp_short_row_norms512_f32_(
+        const float* base, ptrdiff_t n_rows, const ptrdiff_t n, const int kind, double* norms) {
+    __m512 column[16];
+    __mmask8 finite = 0xff;
+    ptrdiff_t r, j;
+    int half;
+    for (r = 0; r < n_rows; r += 16) {
+        const __mmask16 some = skp_block_rows16(n_rows, r);
+        for (j = 0; j < n; j++) column[j] = skp_row_lanes16_f32(base + r * n, n, j, some);
+        if (kind == 0) {   /* the maxima of the magnitudes' bit patterns (NaN's the largest) */
+            __m512i maximum = _mm512_setzero_si512();
+            for (j = 0; j < n; j++)
+                maximum = _mm512_max_epi32(maximum, _mm512_and_si512(
+                    _mm512_castps_si512(column[j]), _mm512_set1_epi32(0x7fffffff)));
+            column[0] = _mm512_castsi512_ps(maximum);
+        }
+        for (half = 0; half < 2; half++) {
+            __m512d value[16], total = _mm512_setzero_pd();
+            const __mmask8 rows = (__mmask8) (some >> 8 * half);
+            for (j = 0; j < (kind == 0 ? 1 : n); j++)
+                value[j] = _mm512_cvtps_pd(half ? _mm256_castpd_ps(_mm512_extractf64x4_pd(
+                                                      _mm512_castps_pd(column[j]), 1))
+                                                : _mm512_castps512_ps256(column[j]));
+            if (kind == 0) {
+                total = value[0];
+            } else if (kind == 2) {
+                for (j = 0; j < n; j++)
+                    total = _mm512_add_pd(total, _mm512_mul_pd(value[j], value[j]));
+                total = _mm512_add_pd(total, _mm512_setzero_pd());
+            } else {
+                __m512d pairs[4];
+                int k;
+                for (j = 8; j < n; j++) total = _mm512_add_pd(total, _mm512_abs_pd(value[j]));
+                if (n >= 8) {
+                    for (k = 0; k < 4; k++)
+                        pairs[k] = _mm512_add_pd(_mm512_abs_pd(value[k]),
+                                                 _mm512_abs_pd(value[k + 4]));
+                    total = _mm512_add_pd(total, _mm512_add_pd(
+                        _mm512_add_pd(pairs[0], pairs[2]), _mm512_add_pd(pairs[1], pairs[3])));
+                } else {
+                    for (j = 0; j < n; j++)
+                        total = _mm512_add_pd(total, _mm512_abs_pd(value[j]));
+                    total = _mm512_add_pd(total, _mm512_setzero_pd());
+                }
+            }
+            finite &= (kind == 0 ? _mm512_cmp_pd_mask(total, total, _CMP_ORD_Q)
+                                 : _mm512_cmp_pd_mask(_mm512_sub_pd(total, total),
+                                                      _mm512_setzero_pd(), _CMP_EQ_OQ))
+                | (__mmask8) ~rows;
+            /* (kind 2 rooted here, where the divider's work overlaps the
+             * gathers: skp_sqrt_all's after the loop cost half as much as the
+             * loop on 10000 x 8; the same rounding) */
+            _mm512_mask_storeu_pd(norms + r + 8 * half, rows,
+                                  kind == 2 ? _mm512_sqrt_pd(total) : total);
+        }
+    }
+    return finite;
+}
+
+/* (the loop above inlined with its row length and kind constants: with n
+ * a variable its vectors lived on the stack) */
+#define SKP_ROW_NORMS(KIND, UNUSED, N) \
+    finite = skp_short_row_norms512_f32_(base, n_rows, N, KIND, norms)
+SKP_AVX512 static int skp_short_row_norms512_f32(const float* base, ptrdiff_t n_rows,
+                                                 ptrdiff_t n, int kind, double* norms) {
+    __mmask8 finite;
+    SKP_FOR_KIND_AND_LENGTH(kind, n, SKP_ROW_NORMS)
+    return finite != 0xff ? 0 : kind == 2 ? 2 : 1;
+}
+#undef SKP_ROW_NORMS
+
+/* norms[j] = sqrt(norms[j]), four at a time (sqrtpd rounds as sqrt() does; the
+ * C library's sqrt, which may set errno, is not vectorized). */
+SKP_AVX2 static inline void skp_sqrt_all(double* norms, ptrdiff_t n) {
+    ptrdiff_t j = 0;
+    for (; j + 4 <= n; j += 4)
+        _mm256_storeu_pd(norms + j, _mm256_sqrt_pd(_mm256_loadu_pd(norms + j)));
+    for (; j < n; j++) norms[j] = sqrt(norms[j]);
+}
+
+/* The same norms with AVX2 (not rooted): eight rows at a time, a row a lane
+ * (skp_short_rows_as_lanes8), each half of four rows in double, in
+ * skp_row_norm_f32's order as skp_short_row_norms512_f32 takes it, so the
+ * same norms; 0 where a norm is not finite (kind 0: NaN), else 1.  A row
+ * at a time, the row loop's overhead was most of the norms' time (issue 14,
+ * a Zen 3, single calls interleaved, bilevel_l11 by rows at half the norm,
+ * times a copy: float32 10000 x 8 14.0 -> 10.7, 20000 x 3 23.3 -> 16.2,
+ * 100000 x 5 18.8 -> 11.2). */
+SKP_AVX2 static inline __attribute__((always_inline)) int skp_short_row_norms256_f32_(
+        const float* base, ptrdiff_t n_rows, const ptrdiff_t n, const int kind, double* norms) {
+    const __m256d magnitude = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
+    __m256 f[16];
+    __m256d bad = _mm256_setzero_pd();
+    ptrdiff_t r, j, k;
+    int half;
+    for (r = 0; r < n_rows; r += 8) {
+        const ptrdiff_t rows = n_rows - r < 8 ? n_rows - r : 8;
+        skp_short_rows_as_lanes8(base, n_rows, r, n, f);
+        if (kind == 0) {   /* the maxima of the magnitudes' bit patterns (NaN's the largest) */
+            __m256i maximum = _mm256_setzero_si256();
+            for (j = 0; j < n; j++)
+                maximum = _mm256_max_epi32(maximum, _mm256_and_si256(
+                    _mm256_castps_si256(f[j]), _mm256_set1_epi32(0x7fffffff)));
+            f[0] = _mm256_castsi256_ps(maximum);
+        }
+        for (half = 0; half < 2 && 4 * half < rows; half++) {
+            const __m256i lanes = skp_first_lanes4(rows - 4 * half);
+            __m256d value[16], total = _mm256_setzero_pd();
+            for (j = 0; j < (kind == 0 ? 1 : n); j++)
+                value[j] = _mm256_cvtps_pd(half ? _mm256_extractf128_ps(f[j], 1)
+                                                : _mm256_castps256_ps128(f[j]));
+            if (kind == 0) {
+                total = value[0];
+            } else if (kind == 2) {
+                for (j = 0; j < n; j++)
+                    total = _mm256_add_pd(total, _mm256_mul_pd(value[j], value[j]));
+                total = _mm256_add_pd(total, _mm256_setzero_pd());
+            } else if (n >= 8) {
+                __m256d pairs[4];
+                for (j = 8; j < n; j++)
+                    total = _mm256_add_pd(total, _mm256_and_pd(magnitude, value[j]));
+                for (k = 0; k < 4; k++)
+                    pairs[k] = _mm256_add_pd(_mm256_and_pd(magnitude, value[k]),
+                                             _mm256_and_pd(magnitude, value[k + 4]));
+                total = _mm256_add_pd(total, _mm256_add_pd(_mm256_add_pd(pairs[0], pairs[2]),
+                                                           _mm256_add_pd(pairs[1], pairs[3])));
+            } else {
+                for (j = 0; j < n; j++)
+                    total = _mm256_add_pd(total, _mm256_and_pd(magnitude, value[j]));
+                total = _mm256_add_pd(total, _mm256_setzero_pd());
+            }
+            bad = _mm256_or_pd(bad, _mm256_and_pd(_mm256_castsi256_pd(lanes), kind == 0
+                ? _mm256_cmp_pd(total, total, _CMP_UNORD_Q)
+                : _mm256_cmp_pd(_mm256_sub_pd(total, total), _mm256_setzero_pd(), _CMP_NEQ_UQ)));
+            if (rows - 4 * half >= 4) _mm256_storeu_pd(norms + r + 4 * half, total);
+            else _mm256_maskstore_pd(norms + r + 4 * half, lanes, total);
+        }
+    }
+    return !_mm256_movemask_pd(bad);
+}
+
+#define SKP_ROW_NORMS(KIND, UNUSED, N) \
+    clean = skp_short_row_norms256_f32_(base, n_rows, N, KIND, norms)
+SKP_AVX2 static int skp_short_row_norms256_f32(const float* base, ptrdiff_t n_rows, ptrdiff_t n,
+                                               int kind, double* norms) {
+    int clean = 1;
+    SKP_FOR_KIND_AND_LENGTH(kind, n, SKP_ROW_NORMS)
+    return clean;
+}
+#undef SKP_ROW_NORMS
+
+/* Every group's norm (squared for l2) of a float32 matrix with contiguous
+ * rows (``row_stride`` in bytes), groups its rows or its columns; returns 0
+ * (see above) when the portable loops must recompute them, 2 where the l2
+ * norms are stored rooted (with AVX-512: short rows, see
+ * skp_short_row_norms512_f32, and columns, skp_fold_squares512_f32), else 1. */
+SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_stride,
+                                               ptrdiff_t n_rows, ptrdiff_t n_cols,
+                                               double* norms, int kind, int groups_are_rows) {
+    const float* rows[8];
+    __m256 nan = _mm256_setzero_ps();
+    const int rooted = skp_avx512 && kind == 2;
+    ptrdiff_t i, j;
+    int r, count, clean = 1;
+    if (groups_are_rows) {
+        if (skp_avx512 && n_cols < 16 && n_cols > 0
+                && row_stride == n_cols * (ptrdiff_t) sizeof(float))
+            return skp_short_row_norms512_f32(base, n_rows, n_cols, kind, norms);
+        if (skp_short_rows256 && n_cols < 16 && n_cols > 0
+                && row_stride == n_cols * (ptrdiff_t) sizeof(float))
+            return skp_short_row_norms256_f32(base, n_rows, n_cols, kind, norms);
+        const ptrdiff_t ahead = skp_ahead_for_rows(n_rows, n_cols, row_stride, sizeof(float));
+        for (i = 0; i < n_rows; i++)
+            norms[i] = skp_row_norm_f32(
+                (const float*) ((const char*) base + i * row_stride), n_cols, kind, &clean,
+                ahead);
+        return clean;
+    }
+    for (j = 0; j < n_cols; j++) norms[j] = 0.0;
+    for (i = 0; i < n_rows; i += count) {
+        count = n_rows - i < 8 ? (int) (n_rows - i) : 8;
+        for (r = 0; r < count; r++)
+            rows[r] = (const float*) ((const char*) base + (i + r) * row_stride);
+        j = rooted ? skp_fold_squares512_f32(rows, count, n_cols, norms, i + count >= n_rows)
+            : skp_avx512 && skp_fold512 && kind != 2
+            ? skp_fold_rows512_f32(rows, count, n_cols, norms, kind, &nan)
+            : 0;
+        if (j < n_cols) {   /* (the columns left, the same sums by the AVX2 loop) */
+            for (r = 0; r < count; r++) rows[r] += j;
+            skp_fold_rows_f32(rows, count, n_cols - j, norms + j, kind, &nan);
+        }
+    }
+    if (rooted)   /* (the AVX2 loop's columns) */
+        skp_sqrt_all(norms + (n_cols - n_cols % 16), n_cols % 16);
+    if (_mm256_movemask_ps(nan)) return 0;
+    if (kind != 0) {
+        /* (an overflowed sum, inf, leaves inf - inf = NaN: four at a time,
+         * where a branch a column took a tenth of bilevel_l11 on 2 x 20000) */
+        __m256d overflowed = _mm256_setzero_pd();
+        for (j = 0; j + 4 <= n_cols; j += 4) {
+            const __m256d v = _mm256_loadu_pd(norms + j), zero = _mm256_sub_pd(v, v);
+            overflowed = _mm256_or_pd(overflowed, _mm256_cmp_pd(zero, zero, _CMP_UNORD_Q));
+        }
+        if (_mm256_movemask_pd(overflowed)) return 0;
+        for (; j < n_cols; j++)
+            if (norms[j] - norms[j] != 0.0) return 0;
+    }
+    return rooted ? 2 : 1;
+}
+
+/* The max (kind 0), l1 (kind 1) or l2 (kind 2: rooted) norms of rows of
+ * n < 16 float64 values lying one after the other, eight rows at a time
+ * with AVX-512F, a row a lane (its values gathered): kind 0 the maxima of
+ * the magnitudes' bit patterns (exact; 0 returned for a NaN, as
+ * skp_row_maxima_f64 returns); kinds 1 and 2 in skp_row_norm_f64's order,
+ * so the same norms: the terms of the first 4 * (n / 4) values added into
+ * four partial sums (t_l + t_(l+4)) + t_(l+8), those added as (p_0 + p_2)
+ * + (p_1 + p_3), then the others one after the other; NaN and inf
+ * propagate (as the row loop's).  A row at a time, the loops' overhead and
+ * the square roots after them were most of the norms' time (issue 14, an
+ * Intel Xeon, alternating processes, single calls interleaved, at half
+ * the norm, times a copy: bilevel_l12 10000 x 8 5.2 -> 4.0, 20000 x 3 11.0
+ * -> 7.5; bilevel_l11 20000 x 3 8.6 -> 6.2). */
+SKP_AVX512 static inline __attribute__((always_inline)) int skp_short_row_norms512_f64_(
+        const double* base, ptrdiff_t n_rows, const ptrdiff_t n, const int kind, double* norms) {
+    const __m256i first = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                             _mm256_set1_epi32((int) n));
+    const ptrdiff_t bulk = n - n % 4;
+    __mmask8 ordered = 0xff;
+    ptrdiff_t r, j;
+    int l;
+    for (r = 0; r < n_rows; r += 8) {
+        const __mmask8 rows = (__mmask8) (n_rows - r >= 8 ? 0xff : (1u << (n_rows - r)) - 1);
+        __m512d term[16], partial[4], total;
+        for (j = 0; j < n; j++) {
+            const __m512d v = _mm512_mask_i32gather_pd(
+                _mm512_setzero_pd(), rows, _mm256_add_epi32(first, _mm256_set1_epi32((int) j)),
+                base + r * n, 8);
+            term[j] = kind == 2 ? _mm512_mul_pd(v, v) : _mm512_abs_pd(v);
+        }
+        total = _mm512_setzero_pd();
+        if (kind == 0) {   /* (NaN's bit pattern is the largest) */
+            __m512i maximum = _mm512_castpd_si512(term[0]);
+            for (j = 1; j < n; j++)
+                maximum = _mm512_max_epi64(maximum, _mm512_castpd_si512(term[j]));
+            total = _mm512_castsi512_pd(maximum);
+            ordered &= _mm512_cmp_pd_mask(total, total, _CMP_ORD_Q);
+        } else if (bulk > 0) {
+            for (l = 0; l < 4; l++) {
+                partial[l] = term[l];
+                for (j = l + 4; j < bulk; j += 4)
+                    partial[l] = _mm512_add_pd(partial[l], term[j]);
+            }
+            total = _mm512_add_pd(_mm512_add_pd(partial[0], partial[2]),
+                                  _mm512_add_pd(partial[1], partial[3]));
+        }
+        if (kind != 0)
+            for (j = bulk; j < n; j++) total = _mm512_add_pd(total, term[j]);
+        _mm512_mask_storeu_pd(norms + r, rows, kind == 2 ? _mm512_sqrt_pd(total) : total);
+    }
+    return ordered == 0xff;
+}
+
+#define SKP_ROW_NORMS(KIND, UNUSED, N) \
+    ordered = skp_short_row_norms512_f64_(base, n_rows, N, KIND, norms)
+SKP_AVX512 static int skp_short_row_norms512_f64(const double* base, ptrdiff_t n_rows,
+                                                 ptrdiff_t n, int kind, double* norms) {
+    int ordered;
+    SKP_FOR_KIND_AND_LENGTH(kind, n, SKP_ROW_NORMS)
+    return ordered;
+}
+#undef SKP_ROW_NORMS
+
+/* float64 rows of SKP_ROW_MAX512_LEAST_F64 values or more take
+ * skp_row_max512_f64 (SKP_ROW_MAX512 above: a NaN sets ``*nan``; inf stays
+ * inf, as maxpd keeps it), the maximum of the AVX2 loop below.  Issue 14,
+ * an Intel Xeon, single calls interleaved, times a copy, the row maxima of
+ * float64, AVX2 -> AVX-512: 100 x 1000 0.63 -> 0.29, 10 x 10000 0.62 ->
+ * 0.31, 300 x 784 0.29 -> 0.20, 1000 x 128 0.46 -> 0.29, 1000 x 100 0.63 ->
+ * 0.43, 1000 x 48 0.83 -> 0.76 (bilevel_l1inf by rows at half the norm
+ * 0.81-0.91 of the time on 100 x 1000, 10 x 10000, 1000 x 128 and 1000 x
+ * 100); rows of 16-32 values 1.36-1.68 times as long, 40 even: hence the
+ * least. */
+#define SKP_ROW_MAX512_LEAST_F64 48
+
+/* The maximum magnitude of each contiguous float64 row (``row_stride`` in
+ * bytes), four chains of vector maxima (rows of fewer than 16 values one
+ * after the other, with AVX-512: a row a lane, skp_short_row_norms512_f64);
+ * returns 0 when a row holds NaN (maxpd drops a NaN in its first operand:
+ * the portable loops, which keep it, recompute).  inf propagates through
+ * maxpd.  The maximum does not depend on the order of the comparisons: the
+ * portable loops' result exactly. */
+SKP_AVX2 static inline int skp_row_maxima_f64(const double* base, ptrdiff_t row_stride,
+                                              ptrdiff_t n_rows, ptrdiff_t n_cols,
+                                              double* norms) {
+    const __m256d sign = _mm256_set1_pd(-0.0);
+    __m256d nan = _mm256_setzero_pd();
+    ptrdiff_t i, j;
+    if (skp_avx512 && n_cols < 16 && n_cols > 0
+            && row_stride == n_cols * (ptrdiff_t) sizeof(double))
+        return skp_short_row_norms512_f64(base, n_rows, n_cols, 0, norms);
+    if (skp_avx512 && skp_fold512 && n_cols >= SKP_ROW_MAX512_LEAST_F64) {
+        const ptrdiff_t ahead = skp_ahead_for_rows(n_rows, n_cols, row_stride,
+                                                   sizeof(double));
+        int found_nan = 0;
+        for (i = 0; i < n_rows; i++)
+            norms[i] = skp_row_max512_f64(
+                (const double*) ((const char*) base + i * row_stride), n_cols, &found_nan,
+                ahead);
+        return !found_nan;
+    }
+    for (i = 0; i < n_rows; i++) {
+        const double* row = (const double*) ((const char*) base + i * row_stride);
+        __m256d m0 = _mm256_setzero_pd(), m1 = m0, m2 = m0, m3 = m0, v0, v1, v2, v3;
+        for (j = 0; j + 16 <= n_cols; j += 16) {
+            v0 = _mm256_andnot_pd(sign, _mm256_loadu_pd(row + j));
+            v1 = _mm256_andnot_pd(sign, _mm256_loadu_pd(row + j + 4));
+            v2 = _mm256_andnot_pd(sign, _mm256_loadu_pd(row + j + 8));
+            v3 = _mm256_andnot_pd(sign, _mm256_loadu_pd(row + j + 12));
+            /* (one unordered compare of the four: a NaN anywhere stays NaN in the sum) */
+            nan = _mm256_or_pd(nan, _mm256_cmp_pd(_mm256_add_pd(v0, v1), _mm256_add_pd(v2, v3),
+                                                  _CMP_UNORD_Q));
+            m0 = _mm256_max_pd(m0, v0);
+            m1 = _mm256_max_pd(m1, v1);
+            m2 = _mm256_max_pd(m2, v2);
+            m3 = _mm256_max_pd(m3, v3);
+        }
+        /* (the rest by vectors of 4, the last masked: see skp_row_norm_f32) */
+        for (; j + 4 <= n_cols; j += 4) {
+            v0 = _mm256_andnot_pd(sign, _mm256_loadu_pd(row + j));
+            nan = _mm256_or_pd(nan, _mm256_cmp_pd(v0, v0, _CMP_UNORD_Q));
+            m0 = _mm256_max_pd(m0, v0);
+        }
+        if (j < n_cols) {
+            v0 = _mm256_andnot_pd(sign, _mm256_maskload_pd(row + j, skp_first_lanes4(n_cols - j)));
+            nan = _mm256_or_pd(nan, _mm256_cmp_pd(v0, v0, _CMP_UNORD_Q));
+            m1 = _mm256_max_pd(m1, v0);
+        }
+        m0 = _mm256_max_pd(_mm256_max_pd(m0, m1), _mm256_max_pd(m2, m3));
+        m0 = _mm256_max_pd(m0, _mm256_permute4x64_pd(m0, 0x4e));
+        m0 = _mm256_max_pd(m0, _mm256_permute_pd(m0, 0x5));
+        norms[i] = _mm256_cvtsd_f64(m0);
+    }
+    return !_mm256_movemask_pd(nan);
+}
+
+/* Every column's max magnitude of a float64 matrix with contiguous rows
+ * (``row_stride`` in bytes), four rows folded at a time, four columns a
+ * vector; returns 0 where a fold's four magnitudes of a column add up to
+ * NaN or inf (a NaN or inf, or finite values whose sum overflows): the
+ * portable loops (``fold_four_rows``), whose result is NaN there, then
+ * recompute.  Elsewhere the maximum does not depend on the order of the
+ * comparisons: the portable loops' result exactly, where gcc's SSE2 took
+ * two columns a vector (issue 14, an Intel Xeon, single calls interleaved,
+ * the column maxima / a copy, portable -> this: 100 x 1000 1.25 -> 0.79,
+ * 300 x 784 0.58 -> 0.38, 64 x 784 1.37 -> 0.88, 1000 x 1000 0.60 -> 0.52;
+ * bilevel_l1inf at half the norm, alternating processes, 100 x 1000
+ * 2.39-2.43 -> 1.90-2.07, 64 x 784 2.59-2.82 -> 1.99-2.24, 300 x 784
+ * 1.60-1.75 -> 1.46-1.50). */
+SKP_AVX2 static inline int skp_column_maxima_f64(const double* base, ptrdiff_t row_stride,
+                                                 ptrdiff_t n_rows, ptrdiff_t n_cols,
+                                                 double* norms) {
+    const __m256d sign = _mm256_set1_pd(-0.0);
+    __m256d bad = _mm256_setzero_pd();
+    ptrdiff_t i, j;
+    int r, count;
+    for (j = 0; j < n_cols; j++) norms[j] = 0.0;
+    for (i = 0; i < n_rows; i += count) {
+        const double* rows[4];
+        count = n_rows - i < 4 ? (int) (n_rows - i) : 4;
+        for (r = 0; r < 4; r++)   /* (a short fold repeats its last row: the same max) */
+            rows[r] = (const double*) ((const char*) base
+                                       + (i + (r < count ? r : count - 1)) * row_stride);
+        for (j = 0; j + 4 <= n_cols; j += 4) {
+            const __m256d a = _mm256_andnot_pd(sign, _mm256_loadu_pd(rows[0] + j));
+            const __m256d b = _mm256_andnot_pd(sign, _mm256_loadu_pd(rows[1] + j));
+            const __m256d c = _mm256_andnot_pd(sign, _mm256_loadu_pd(rows[2] + j));
+            const __m256d d = _mm256_andnot_pd(sign, _mm256_loadu_pd(rows[3] + j));
+            /* (((a + b) + c) + d, fold_four_rows's poison, 0 where finite,
+             * else NaN: its bits stay in ``bad``) */
+            const __m256d total = _mm256_add_pd(_mm256_add_pd(_mm256_add_pd(a, b), c), d);
+            bad = _mm256_or_pd(bad, _mm256_sub_pd(total, total));
+            _mm256_storeu_pd(norms + j, _mm256_max_pd(
+                _mm256_loadu_pd(norms + j),
+                _mm256_max_pd(_mm256_max_pd(a, b), _mm256_max_pd(c, d))));
+        }
+        for (; j < n_cols; j++) {
+            const double a = fabs(rows[0][j]), b = fabs(rows[1][j]);
+            const double c = fabs(rows[2][j]), d = fabs(rows[3][j]);
+            const double m = a > b ? a : b, n = c > d ? c : d, top = m > n ? m : n;
+            if (((a + b) + c) + d - (((a + b) + c) + d) != 0.0) return 0;
+            norms[j] = top > norms[j] ? top : norms[j];
+        }
+    }
+    return !_mm256_movemask_pd(_mm256_cmp_pd(bad, bad, _CMP_UNORD_Q));
+}
+
+/* |v| (kind 1) or v * v (kind 2) of four doubles: the terms of the l1 and
+ * squared l2 norms (a product and a sum rounded apart, never fused). */
+SKP_AVX2 static inline __m256d skp_norm_terms4(__m256d v, int kind) {
+    return kind == 1 ? _mm256_andnot_pd(_mm256_set1_pd(-0.0), v) : _mm256_mul_pd(v, v);
+}
+
+/* The same term of one double (the loops' values left over). */
+static inline double skp_norm_term(double v, int kind) {
+    return kind == 1 ? fabs(v) : v * v;
+}
+
+/* The l1 norm (kind 1) or squared l2 norm (kind 2) of a contiguous float64
+ * row: sixteen accumulators, four vectors of four, then the vectors of four
+ * and the values left.  The portable loop (``sum_terms``) keeps four, one
+ * chain of additions a lane pair in SSE2, which waits on the additions'
+ * latency: about a value a cycle, as long as a read of the matrix from
+ * memory takes.  Exact to rounding as that loop is, in another order: the
+ * result depends only on the row's length.  NaN and inf propagate into the
+ * sum (a square overflows to inf), for the caller's check of the total. */
+SKP_AVX2 static inline double skp_row_norm_f64(const double* row, ptrdiff_t n, int kind,
+                                               ptrdiff_t ahead) {
+    __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+    ptrdiff_t j = 0;
+    double result;
+    for (; j + 16 <= n; j += 16) {
+        if (ahead) {
+            skp_prefetch_ahead(row + j, ahead);
+            skp_prefetch_ahead(row + j + 8, ahead);
+        }
+        s0 = _mm256_add_pd(s0, skp_norm_terms4(_mm256_loadu_pd(row + j), kind));
+        s1 = _mm256_add_pd(s1, skp_norm_terms4(_mm256_loadu_pd(row + j + 4), kind));
+        s2 = _mm256_add_pd(s2, skp_norm_terms4(_mm256_loadu_pd(row + j + 8), kind));
+        s3 = _mm256_add_pd(s3, skp_norm_terms4(_mm256_loadu_pd(row + j + 12), kind));
+    }
+    for (; j + 4 <= n; j += 4)
+        s0 = _mm256_add_pd(s0, skp_norm_terms4(_mm256_loadu_pd(row + j), kind));
+    s0 = _mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3));
+    s0 = _mm256_add_pd(s0, _mm256_permute4x64_pd(s0, 0x4e));
+    result = _mm256_cvtsd_f64(_mm256_add_pd(s0, _mm256_permute_pd(s0, 0x5)));
+    for (; j < n; j++) result += skp_norm_term(row[j], kind);
+    return result;
+}
+
+/* Four rows folded into the column norms, ``norms[j] += (t0 + t1) + (t2 +
+ * t3)`` with t the rows' terms, four columns a vector: the portable loop's
+ * (``fold_four_rows``) operations in its order, hence its norms exactly,
+ * where gcc's SSE2 took two columns a vector. */
+SKP_AVX2 static inline void skp_fold_four_rows_f64(const double* r0, const double* r1,
+                                                   const double* r2, const double* r3,
+                                                   ptrdiff_t n, double* norms, int kind,
+                                                   ptrdiff_t ahead) {
+    ptrdiff_t j;
+    for (j = 0; j + 4 <= n; j += 4) {
+        if (ahead && j % 8 == 0) {   /* (each row's line, ``ahead`` bytes on) */
+            skp_prefetch_ahead(r0 + j, ahead);
+            skp_prefetch_ahead(r1 + j, ahead);
+            skp_prefetch_ahead(r2 + j, ahead);
+            skp_prefetch_ahead(r3 + j, ahead);
+        }
+        const __m256d low = _mm256_add_pd(skp_norm_terms4(_mm256_loadu_pd(r0 + j), kind),
+                                          skp_norm_terms4(_mm256_loadu_pd(r1 + j), kind));
+        const __m256d high = _mm256_add_pd(skp_norm_terms4(_mm256_loadu_pd(r2 + j), kind),
+                                           skp_norm_terms4(_mm256_loadu_pd(r3 + j), kind));
+        _mm256_storeu_pd(norms + j, _mm256_add_pd(_mm256_loadu_pd(norms + j),
+                                                  _mm256_add_pd(low, high)));
+    }
+    for (; j < n; j++)
+        norms[j] += (skp_norm_term(r0[j], kind) + skp_norm_term(r1[j], kind))
+                    + (skp_norm_term(r2[j], kind) + skp_norm_term(r3[j], kind));
+}
+
+/* The l1 (kind 1) or squared l2 (kind 2) norms of rows of n < 16 float64
+ * values lying one after the other with AVX2 (not rooted): four rows at a
+ * time, a row a lane (skp_short_rows_as_lanes4_f64), in skp_row_norm_f64's
+ * order, so its norms: the terms of the first 4 (n / 4) values added into
+ * four partial sums t_l + t_(l+4) + t_(l+8) from 0, those added as
+ * (p_0 + p_2) + (p_1 + p_3), then the others one after the other (issue
+ * 14, a Zen 3, single calls interleaved, times a copy at half the norm,
+ * float64 by rows, the norms and the write a row a call -> a block:
+ * bilevel_l12 10000 x 8 6.2 -> 3.1, 20000 x 3 19.0 -> 5.6, 5000 x 10 6.0
+ * -> 2.8; bilevel_l11 10000 x 8 5.9 -> 5.2, 20000 x 3 10.6 -> 6.9). */
+SKP_AVX2 static inline __attribute__((always_inline)) void skp_short_row_norms256_f64_(
+        const double* base, ptrdiff_t n_rows, const ptrdiff_t n, const int kind, double* norms) {
+    __m256d c[16];
+    ptrdiff_t r, j, l;
+    for (r = 0; r < n_rows; r += 4) {
+        const ptrdiff_t rows = n_rows - r < 4 ? n_rows - r : 4;
+        __m256d partial[4], total;
+        skp_short_rows_as_lanes4_f64(base, n_rows, r, n, c);
+        for (j = 0; j < n; j++) c[j] = skp_norm_terms4(c[j], kind);
+        for (l = 0; l < 4; l++) {
+            partial[l] = _mm256_setzero_pd();
+            for (j = l; j < n - n % 4; j += 4) partial[l] = _mm256_add_pd(partial[l], c[j]);
+        }
+        total = _mm256_add_pd(_mm256_add_pd(partial[0], partial[2]),
+                              _mm256_add_pd(partial[1], partial[3]));
+        for (j = n - n % 4; j < n; j++) total = _mm256_add_pd(total, c[j]);
+        if (rows == 4) _mm256_storeu_pd(norms + r, total);
+        else _mm256_maskstore_pd(norms + r, skp_first_lanes4(rows), total);
+    }
+}
+
+#define SKP_ROW_NORMS(KIND, UNUSED, N) skp_short_row_norms256_f64_(base, n_rows, N, KIND, norms)
+SKP_AVX2 static void skp_short_row_norms256_f64(const double* base, ptrdiff_t n_rows,
+                                                ptrdiff_t n, int kind, double* norms) {
+    SKP_FOR_KIND_AND_LENGTH(kind, n, SKP_ROW_NORMS)
+}
+#undef SKP_ROW_NORMS
+
+/* Every group's l1 norm (kind 1) or squared l2 norm (kind 2) of a float64
+ * matrix with contiguous rows (``row_stride`` in bytes), groups its rows or
+ * its columns; returns 0 for the maxima (kind 0), which it leaves to
+ * skp_row_maxima_f64 and the portable loops, 2 where the l2 norms are
+ * stored rooted (short rows with AVX-512: skp_short_row_norms512_f64),
+ * else 1.  Columns: four rows at a time, then one (as ``fold_row``), in the
+ * portable loops' order. */
+SKP_AVX2 static inline int skp_group_norms_f64(const double* base, ptrdiff_t row_stride,
+                                               ptrdiff_t n_rows, ptrdiff_t n_cols,
+                                               double* norms, int kind, int groups_are_rows) {
+#define SKP_ROW_F64(i) ((const double*) ((const char*) base + (i) * row_stride))
+    ptrdiff_t i, j, ahead;
+    if (kind != 1 && kind != 2) return 0;
+    if (groups_are_rows) {
+        if (skp_avx512 && n_cols < 16 && n_cols > 0
+                && row_stride == n_cols * (ptrdiff_t) sizeof(double)) {
+            skp_short_row_norms512_f64(base, n_rows, n_cols, kind, norms);
+            return kind == 2 ? 2 : 1;
+        }
+        if (skp_short_rows256 && n_cols < 16 && n_cols > 0
+                && row_stride == n_cols * (ptrdiff_t) sizeof(double)) {
+            skp_short_row_norms256_f64(base, n_rows, n_cols, kind, norms);
+            return 1;
+        }
+        ahead = skp_ahead_for_rows(n_rows, n_cols, row_stride, sizeof(double));
+        for (i = 0; i < n_rows; i++)
+            norms[i] = skp_row_norm_f64(SKP_ROW_F64(i), n_cols, kind, ahead);
+        return 1;
+    }
+    for (j = 0; j < n_cols; j++) norms[j] = 0.0;
+    /* (four rows read at once, each asking for its lines an eighth of
+     * skp_ahead_for's bytes on, as the exact ball's eight rows: issue 14, the
+     * Zen 5, single calls interleaved, 1000 x 10000 column groups at 10, 50
+     * and 90 % of the groups kept, bilevel_l12 0.96-0.97 of the time,
+     * bilevel_l11 0.98-1.00, 0.98, 0.96) */
+    ahead = skp_ahead_for_rows(n_rows, n_cols, row_stride, sizeof(double)) / 8;
+    for (i = 0; i + 4 <= n_rows; i += 4)
+        skp_fold_four_rows_f64(SKP_ROW_F64(i), SKP_ROW_F64(i + 1), SKP_ROW_F64(i + 2),
+                               SKP_ROW_F64(i + 3), n_cols, norms, kind, ahead);
+    for (; i < n_rows; i++) {
+        const double* row = SKP_ROW_F64(i);
+        for (j = 0; j + 4 <= n_cols; j += 4)
+            _mm256_storeu_pd(norms + j, _mm256_add_pd(_mm256_loadu_pd(norms + j),
+                                                      skp_norm_terms4(_mm256_loadu_pd(row + j),
+                                                                      kind)));
+        for (; j < n_cols; j++) norms[j] += skp_norm_term(row[j], kind);
+    }
+    return 1;
+#undef SKP_ROW_F64
+}
+
+/* Zero ``n`` bytes at ``dst`` with non-temporal stores of whole cache lines
+ * (the bytes before the first and after the last by plain ones: see
+ * skp_stream_start): a zeroed row is not read into the caches before it is
+ * written, as memset does below its own (much larger) streaming threshold.
+ * Not fenced: the caller calls skp_stream_fence (see the write pass). */
+SKP_AVX2 static inline void skp_stream_zero(char* dst, ptrdiff_t n) {
+    const __m256i zero = _mm256_setzero_si256();
+    ptrdiff_t j = 0;
+    for (; j < n && ((uintptr_t) (dst + j) & 63); j++) dst[j] = 0;
+    for (; j + 64 <= n; j += 64) {
+        _mm256_stream_si256((__m256i*) (dst + j), zero);
+        _mm256_stream_si256((__m256i*) (dst + j + 32), zero);
+    }
+    for (; j < n; j++) dst[j] = 0;
+}
+
+/* Order the non-temporal stores before what follows (another thread's
+ * reads of the result): once per call, after its last streamed store. */
+static inline void skp_stream_fence(void) { _mm_sfence(); }
+
+/* The bi-level groups' new radii and the write's factors, four groups a
+ * vector, as the Cython loop computes them (_bilevel_clip_or_scale):
+ * kept = max(radii[j] - tau, 0) in that operand order (Cython's max: maxpd
+ * with 0 first), the factor kept itself or, with ``rescale``, kept / radii[j]
+ * (kept / 1 for a zero norm), rounded to float32 in ``factors32`` (else
+ * stored in ``factors64``); radii[j] = kept: the same operations, so the
+ * same factors.  The loop of one group at a time cost bilevel_l12 about 1.8
+ * copies of 10000 x 8 float32 (issue 14, an Intel Xeon, alternating
+ * processes, single calls interleaved, at half the norm, times a copy, that
+ * loop -> this: bilevel_l12 10000 x 8 8.9-9.2 -> 7.8-8.0, 8 x 10000 7.3 ->
+ * 6.4; 100 x 1000, 1000 x 100 and bilevel_l1inf, which has no division,
+ * even). */
+SKP_AVX2 static inline void skp_kept_factors(double* radii, ptrdiff_t n, double tau, int rescale,
+                                             float* factors32, double* factors64) {
+    const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
+    const __m256d at = _mm256_set1_pd(tau);
+    ptrdiff_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        const __m256d r = _mm256_loadu_pd(radii + j);
+        const __m256d k = _mm256_max_pd(zero, _mm256_sub_pd(r, at));
+        const __m256d f = rescale ? _mm256_div_pd(k, _mm256_blendv_pd(
+                                        one, r, _mm256_cmp_pd(r, zero, _CMP_GT_OQ)))
+                                  : k;
+        if (factors32) _mm_storeu_ps(factors32 + j, _mm256_cvtpd_ps(f));
+        else _mm256_storeu_pd(factors64 + j, f);
+        _mm256_storeu_pd(radii + j, k);
+    }
+    for (; j < n; j++) {
+        const double k = 0.0 > radii[j] - tau ? 0.0 : radii[j] - tau;
+        const double f = rescale ? k / (radii[j] > 0 ? radii[j] : 1.0) : k;
+        if (factors32) factors32[j] = (float) f;
+        else factors64[j] = f;
+        radii[j] = k;
+    }
+}
+
+/* ------------------------------------------------- the bi-level write pass
+ * One contiguous row of a bi-level result: dst = clip(src, level) (to
+ * [-level, level]) or, with ``rescale``, src * level; the level is ``level``
+ * for the whole row, or levels[j] per column when ``levels`` is not NULL.
+ * The Cython loops' results exactly (min/max and one product); with
+ * ``stream``, non-temporal stores (see the write pass above).  The clip is
+ * max(-level, min(level, v)) in that operand order, as the Cython clip: at a
+ * zero level v keeps its sign, and a NaN stays NaN (a min or max of two zeros
+ * or of a NaN gives its second operand; max(min(v, l), -l) gave -0.0 for
+ * every v at a zero level where a row's scalar last values kept their sign). */
+
+static inline double skp_clip_or_scale(double value, double level, int rescale) {
+    if (rescale) return value * level;
+    value = value > level ? level : value;
+    return value < -level ? -level : value;
+}
+
+SKP_AVX2 static inline void skp_write_row_f32(const float* src, float* dst, ptrdiff_t n,
+                                              int rescale, float level, const float* levels,
+                                              int stream) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    const ptrdiff_t end = n - n % 8;
+    ptrdiff_t j = skp_stream_start(dst, end, 8, sizeof(float), &stream);
+    const ptrdiff_t stop = skp_stream_stop(dst, end, sizeof(float), stream);
+    ptrdiff_t k;
+    __m256 l = _mm256_set1_ps(level), x;
+    __m256i some;
+#define SKP_LEVELLED8(v, l) (rescale ? _mm256_mul_ps((v), (l))                          \
+                             : _mm256_max_ps(_mm256_xor_ps((l), sign), _mm256_min_ps((l), (v))))
+    for (k = 0; k < j; k += 8) {   /* (see skp_stream_start) */
+        some = skp_first_lanes8(j - k);
+        if (levels) l = _mm256_maskload_ps(levels + k, some);
+        skp_store_first8(dst + k, SKP_LEVELLED8(_mm256_maskload_ps(src + k, some), l), j - k);
+    }
+    for (; j + 8 <= end; j += 8) {
+        if (levels) l = _mm256_loadu_ps(levels + j);
+        x = SKP_LEVELLED8(_mm256_loadu_ps(src + j), l);
+        if (j + 8 <= stop) _mm256_stream_ps(dst + j, x);
+        else _mm256_storeu_ps(dst + j, x);
+    }
+    if (j < end) {
+        some = skp_first_lanes8(end - j);
+        if (levels) l = _mm256_maskload_ps(levels + j, some);
+        skp_store_first8(dst + j, SKP_LEVELLED8(_mm256_maskload_ps(src + j, some), l), end - j);
+    }
+#undef SKP_LEVELLED8
+    for (j = end; j < n; j++)
+        dst[j] = (float) skp_clip_or_scale(src[j], levels ? levels[j] : level, rescale);
+}
+
+/* A block in cache of column groups (a level per column), written a strip of
+ * SKP_WRITE_STRIP_VECTORS vectors of columns at a time, their levels held in
+ * registers down the rows (skp_write_strips512_f32/_f64): one load a store,
+ * where the row loop loaded a level beside each value; the same operations,
+ * so the same result.  Returns 0 (nothing written) as the row loop does, and
+ * where the CPU prefers the rows or the rows' strides do not suit them
+ * (skp_strips_suit). */
+#define SKP_WRITE_STRIP_VECTORS 4
+
+/* skp_write_row_f32 and _f64 with AVX-512F: the same operations, a cache
+ * line of values a vector, and the first and last few by masked ones (a
+ * float product or clip rounds as the double one rounded to float), so the
+ * same result.  Every vector from dst's first cache line on is a whole
+ * line, and only the head before it and the tail after the last whole line
+ * are masked stores (see skp_stream_start); with ``stream`` the lines are
+ * written by non-temporal stores.  (Stores across two lines cost two:
+ * issue 14, an Intel Xeon, single calls interleaved, float32 column groups
+ * 16 bytes past a line, as NumPy's arrays start, at half the norm, times a
+ * copy, from dst's first element -> from its first line: bilevel_l1inf 100
+ * x 1000 2.10-2.16 -> 1.77-1.86, 300 x 784 1.61-1.70 -> 1.43-1.51, 64 x 784
+ * 2.02-2.07 -> 1.70-1.71; bilevel_l12 2.40-2.60 -> 2.05-2.28, 1.87-2.05 ->
+ * 1.75-1.89, 2.43-2.44 -> 2.19-2.21; on a line, 100 x 1000, whose odd rows
+ * start half a line past one, 1.87 -> 1.69 and 2.19 -> 2.01.)  Issue 14, an
+ * AMD Zen 5, bilevel_l1inf and bilevel_l12 at half the norm, single calls
+ * interleaved, times a copy, the AVX2 loop streamed / this one streamed /
+ * this one not: float32 column groups of 1000 x 10000 2.10-2.15 / 1.86-1.89
+ * / 1.94-1.98 and 1.97-2.01 / 1.77-1.81 / 1.85-1.89, of 10000 x 1000
+ * 1.73-1.82 / 1.66-1.73 / 2.04-2.07; row groups of 1000 x 10000 1.41-1.55 /
+ * 1.36-1.50 / 1.56-1.71; float64 column groups of 1000 x 10000 1.95 / 1.72 /
+ * 1.94 and 1.83 / 1.66 / 1.89.  (A loop taking the head, the vectors and the
+ * tail in one, with a branch for each, lost these gains.)  Returns 0
+ * (nothing written) where the CPU lacks AVX-512F or a test turned it off. */
+#define SKP_WRITE_ROW512(SUFFIX, T, VEC, MASK, LANES, PS, SIGN, EPI, IOTA)               \
+SKP_AVX512 static inline VEC skp_levelled512_##SUFFIX(VEC v, VEC l, int rescale) {       \
+    const __m512i sign = SIGN;                                                           \
+    return rescale ? _mm512_mul_##PS(v, l)                                               \
+                   : _mm512_max_##PS(_mm512_castsi512_##PS(_mm512_xor_si512(            \
+                         _mm512_cast##PS##_si512(l), sign)), _mm512_min_##PS(l, v));     \
+}                                                                                        \
+                                                                                         \
+/* the first ``count`` (< LANES) entries, by masked loads and a masked store */         \
+SKP_AVX512 static inline void skp_levelled_some512_##SUFFIX(                             \
+        const T* src, T* dst, ptrdiff_t count, int rescale, VEC l, const T* levels) {    \
+    const MASK some = (MASK) ((1u << count) - 1u);                                       \
+    if (levels) l = _mm512_maskz_loadu_##PS(some, levels);                               \
+    _mm512_mask_storeu_##PS(dst, some, skp_levelled512_##SUFFIX(                         \
+        _mm512_maskz_loadu_##PS(some, src), l, rescale));                                \
+}                                                                                        \
+                                                                                         \
+/* A vector of values ``v`` levelled into dst (on a line): streamed, or stored after the  \
+ * line's prefetch for writing. */                                                       \
+SKP_AVX512 static inline void skp_levelled_put512_##SUFFIX(T* dst, VEC v, VEC l,         \
+                                                         int rescale, int stream) {      \
+    const VEC x = skp_levelled512_##SUFFIX(v, l, rescale);                               \
+    if (stream) _mm512_stream_##PS(dst, x);                                              \
+    else { skp_prefetch_for_write(dst); _mm512_storeu_##PS(dst, x); }                    \
+}                                                                                        \
+                                                                                         \
+/* The vectors of dst[j:] (dst + j on a line, src + j not on one; the first by an        \
+ * unaligned load where src + j's line would start before src) from whole lines of src,  \
+ * each read once, aligned, and shifted into place between two (VPERMT2PS/PD), where an  \
+ * unaligned load of src + j spans two lines: a result at another offset in its line     \
+ * than its input (an out= allocated apart; issue 14, an Intel Xeon, single calls        \
+ * interleaved, 100 x 1000 at half the norm, out 32 bytes further into its line than     \
+ * the input, times a copy, loads across lines / realigned / out at the input's offset:  \
+ * float32 column groups, bilevel_l1inf 2.00 / 1.68 / 1.67, bilevel_l12 2.45 / 2.07 /    \
+ * 2.06; float64 1.94 / 1.74 / 1.73, 2.03 / 1.82 / 1.81; row groups and 1000 x 10000     \
+ * even).  Stops where the next line would pass src[n - 1]; returns that j.              \
+ * (skp_realign: a testing switch, _bilevel._set_column_paths(realign=False).) */        \
+SKP_AVX512 static inline ptrdiff_t skp_write_realigned512_##SUFFIX(                       \
+        const T* src, T* dst, ptrdiff_t j, ptrdiff_t n, int rescale, VEC l,             \
+        const T* levels, int stream) {                                                   \
+    const ptrdiff_t shift = LANES - skp_line_head(src + j, sizeof(T));                   \
+    const __m512i index = _mm512_add_##EPI(IOTA, _mm512_set1_##EPI(shift));             \
+    const ptrdiff_t ahead = skp_ahead_streamed(stream);                                  \
+    const T* line;                                                                       \
+    VEC low, high;                                                                       \
+    if (j < shift) {   /* (no line before src) */                                        \
+        if (levels) l = _mm512_loadu_##PS(levels + j);                                   \
+        skp_levelled_put512_##SUFFIX(dst + j, _mm512_loadu_##PS(src + j), l, rescale,    \
+                                     stream);                                            \
+        j += LANES;                                                                      \
+    }                                                                                    \
+    line = src + j - shift;                                                              \
+    low = _mm512_load_##PS(line);                                                        \
+    for (; j - shift + 2 * LANES <= n; j += LANES, line += LANES, low = high) {          \
+        high = _mm512_load_##PS(line + LANES);                                           \
+        if (ahead) skp_prefetch_ahead(line + LANES, ahead);                              \
+        if (levels) l = _mm512_loadu_##PS(levels + j);                                   \
+        skp_levelled_put512_##SUFFIX(dst + j, _mm512_permutex2var_##PS(low, index, high), \
+                                     l, rescale, stream);                                \
+    }                                                                                    \
+    return j;                                                                            \
+}                                                                                        \
+                                                                                         \
+SKP_AVX512 static int skp_write_row512_##SUFFIX##_unguarded(                             \
+        const T* src, T* dst, ptrdiff_t n, int rescale, T level, const T* levels,       \
+        int stream) {                                                                    \
+    const ptrdiff_t head = skp_line_head(dst, sizeof(T));                                \
+    const int whole = (uintptr_t) dst % sizeof(T) == 0 && head + LANES <= n;            \
+    VEC l = _mm512_set1_##PS(level);                                                     \
+    ptrdiff_t j = 0, ahead;                                                              \
+    stream = stream && whole;                                                            \
+    ahead = skp_ahead_streamed(stream);                                                  \
+    if (whole && head) {   /* up to the first line */                                   \
+        skp_levelled_some512_##SUFFIX(src, dst, head, rescale, l, levels);               \
+        j = head;                                                                        \
+    }                                                                                    \
+    if (whole && skp_realign && j + 2 * LANES <= n && (uintptr_t) src % sizeof(T) == 0   \
+            && skp_line_head(src + j, sizeof(T)) != 0)                                   \
+        j = skp_write_realigned512_##SUFFIX(src, dst, j, n, rescale, l, levels, stream);  \
+    for (; j + LANES <= n; j += LANES) {                                                 \
+        if (ahead) skp_prefetch_ahead(src + j, ahead);                                   \
+        if (levels) l = _mm512_loadu_##PS(levels + j);                                   \
+        skp_levelled_put512_##SUFFIX(dst + j, _mm512_loadu_##PS(src + j), l, rescale,    \
+                                     stream);                                            \
+    }                                                                                    \
+    if (j < n)                                                                           \
+        skp_levelled_some512_##SUFFIX(src + j, dst + j, n - j, rescale, l,               \
+                                      levels ? levels + j : NULL);                       \
+    return 1;                                                                            \
+}                                                                                        \
+                                                                                         \
+static inline int skp_write_row512_##SUFFIX(const T* src, T* dst, ptrdiff_t n,           \
+                                            int rescale, T level, const T* levels,      \
+                                            int stream) {                                \
+    if (!skp_avx512) return 0;                                                           \
+    return skp_write_row512_##SUFFIX##_unguarded(src, dst, n, rescale, level, levels,   \
+                                                 stream);                                \
+}                                                                                        \
+                                                                                         \
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_write_strips512_##SUFFIX##_( \
+        const T* src, ptrdiff_t src_stride, T* dst, ptrdiff_t dst_stride,               \
+        ptrdiff_t n_rows, ptrdiff_t n, const int rescale, const T* levels) {            \
+    ptrdiff_t i, j;                                                                      \
+    int k, n_vectors;                                                                    \
+    for (j = 0; j < n; j += LANES * n_vectors) {                                         \
+        VEC l[SKP_WRITE_STRIP_VECTORS];                                                  \
+        MASK lanes[SKP_WRITE_STRIP_VECTORS];                                             \
+        n_vectors = (int) ((n - j + LANES - 1) / LANES);                                 \
+        n_vectors = n_vectors < SKP_WRITE_STRIP_VECTORS ? n_vectors                      \
+                                                        : SKP_WRITE_STRIP_VECTORS;       \
+        for (k = 0; k < n_vectors; k++) {                                                \
+            const ptrdiff_t left = n - j - LANES * k;                                    \
+            lanes[k] = left >= LANES ? (MASK) -1 : (MASK) ((1u << left) - 1u);           \
+            l[k] = _mm512_maskz_loadu_##PS(lanes[k], levels + j + LANES * k);            \
+        }                                                                                \
+        for (i = 0; i < n_rows; i++) {                                                   \
+            const T* y = (const T*) ((const char*) src + i * src_stride) + j;            \
+            T* x = (T*) ((char*) dst + i * dst_stride) + j;                              \
+            for (k = 0; k < n_vectors; k++)                                              \
+                _mm512_mask_storeu_##PS(x + LANES * k, lanes[k], skp_levelled512_##SUFFIX( \
+                    _mm512_maskz_loadu_##PS(lanes[k], y + LANES * k), l[k], rescale));   \
+        }                                                                                \
+    }                                                                                    \
+}                                                                                        \
+                                                                                         \
+SKP_AVX512 static void skp_write_strips512_##SUFFIX##_unguarded(                        \
+        const T* src, ptrdiff_t src_stride, T* dst, ptrdiff_t dst_stride,               \
+        ptrdiff_t n_rows, ptrdiff_t n, int rescale, const T* levels) {                  \
+    if (rescale)                                                                         \
+        skp_write_strips512_##SUFFIX##_(src, src_stride, dst, dst_stride, n_rows, n, 1, levels); \
+    else                                                                                 \
+        skp_write_strips512_##SUFFIX##_(src, src_stride, dst, dst_stride, n_rows, n, 0, levels); \
+}                                                                                        \
+                                                                                         \
+static inline int skp_write_strips512_##SUFFIX(const T* src, ptrdiff_t src_stride, T* dst, \
+                                               ptrdiff_t dst_stride, ptrdiff_t n_rows,   \
+                                               ptrdiff_t n, int rescale,                \
+                                               const T* levels) {                        \
+    if (!skp_avx512 || !skp_strips_suit(src_stride, dst_stride)) return 0;              \
+    skp_write_strips512_##SUFFIX##_unguarded(src, src_stride, dst, dst_stride, n_rows, n, \
+                                             rescale, levels);                           \
+    return 1;                                                                            \
+}
+SKP_WRITE_ROW512(f32, float, __m512, __mmask16, 16, ps, _mm512_set1_epi32((int32_t) 0x80000000u),
+                 epi32, _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0))
+SKP_WRITE_ROW512(f64, double, __m512d, __mmask8, 8, pd,
+                 _mm512_set1_epi64((long long) 0x8000000000000000ull),
+                 epi64, _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0))
+#undef SKP_WRITE_ROW512
+
+/* The permutations that spread a vector of the levels (or taus) of LANES
+ * rows of n values lying one after the other to their values: lane l of the
+ * q-th vector of a block of LANES rows takes row (LANES q + l) / n's
+ * (``spread[0:n]``, n <= 16; the short rows' block writes). */
+SKP_AVX512 static inline void skp_row_spreads16(ptrdiff_t n, __m512i* spread) {
+    int32_t lane_rows[16];
+    ptrdiff_t q, lane;
+    for (q = 0; q < n; q++) {
+        for (lane = 0; lane < 16; lane++) lane_rows[lane] = (int32_t) ((16 * q + lane) / n);
+        spread[q] = _mm512_loadu_si512(lane_rows);
+    }
+}
+
+SKP_AVX512 static inline void skp_row_spreads8(ptrdiff_t n, __m512i* spread) {
+    int64_t lane_rows[8];
+    ptrdiff_t q, lane;
+    for (q = 0; q < n; q++) {
+        for (lane = 0; lane < 8; lane++) lane_rows[lane] = (int64_t) ((8 * q + lane) / n);
+        spread[q] = _mm512_loadu_si512(lane_rows);
+    }
+}
+
+/* The same for AVX2's permutevar8x32, ``lanes`` rows a block: 8 (float32,
+ * lane l of the q-th vector row (8 q + l) / n's), or 4 (float64, each
+ * double lane the pair of 32-bit halves of row (4 q + l) / n's). */
+SKP_AVX2 static inline void skp_row_spreads256(ptrdiff_t n, int lanes, __m256i* spread) {
+    int32_t halves[8];
+    ptrdiff_t q, k;
+    for (q = 0; q < n; q++) {
+        for (k = 0; k < 8; k++) {
+            const int32_t row = (int32_t) ((lanes * q + k * lanes / 8) / n);
+            halves[k] = lanes == 8 ? row : 2 * row + (int32_t) (k & 1);
+        }
+        spread[q] = _mm256_loadu_si256((const __m256i*) halves);
+    }
+}
+
+/* Short rows (at most 16 values each) lying one after the other, a
+ * contiguous block, each clipped or rescaled by its own level as the row loop
+ * does (skp_levelled512: the same operations, so the same result), and a row
+ * whose level is 0 zeroed to +0, as the row loop zeroes it: a vector of LANES
+ * rows' levels is spread to their values by a permutation (lane l of the
+ * q-th vector of a block of LANES rows is row (LANES q + l) / n's), a vector
+ * of values a store, where the row loop spent a call on each row (issue 14,
+ * bilevel_l1inf by rows of 8 float32 values: half its time);
+ * skp_write_short_rows_f32/_f64 return 0 (nothing written) where the CPU
+ * lacks AVX2 or the rows are longer. */
+#define SKP_WRITE_SHORT_ROWS512(SUFFIX, T, VEC, MASK, LANES, PS)                    \
+SKP_AVX512 static inline void skp_spread512_##SUFFIX(const T* src, T* dst, MASK some,    \
+                                                     __m512i spread, VEC l, int rescale) { \
+    const VEC level = _mm512_permutexvar_##PS(spread, l);                                \
+    const MASK kept = _mm512_cmp_##PS##_mask(level, _mm512_setzero_##PS(), _CMP_NEQ_UQ); \
+    _mm512_mask_storeu_##PS(dst, some, _mm512_maskz_mov_##PS(kept, skp_levelled512_##SUFFIX( \
+        _mm512_maskz_loadu_##PS(some, src), level, rescale)));                           \
+}                                                                                        \
+                                                                                         \
+SKP_AVX512 static void skp_write_short_rows512_##SUFFIX##_unguarded(                     \
+        const T* src, T* dst, ptrdiff_t n_rows, ptrdiff_t n, int rescale,                \
+        const T* levels) {                                                               \
+    __m512i spread[16];                                                                  \
+    ptrdiff_t r = 0, q, left;                                                            \
+    skp_row_spreads##LANES(n, spread);                                                   \
+    for (; r + LANES <= n_rows; r += LANES) {                                            \
+        const VEC l = _mm512_loadu_##PS(levels + r);                                     \
+        for (q = 0; q < n; q++)                                                          \
+            skp_spread512_##SUFFIX(src + (r * n + LANES * q), dst + (r * n + LANES * q),  \
+                                   (MASK) -1, spread[q], l, rescale);                    \
+    }                                                                                    \
+    if (r < n_rows) {   /* (the last rows, fewer than LANES: masked) */                 \
+        const VEC l = _mm512_maskz_loadu_##PS((MASK) ((1u << (n_rows - r)) - 1u), levels + r); \
+        for (q = 0; (left = (n_rows - r) * n - LANES * q) > 0; q++)                      \
+            skp_spread512_##SUFFIX(src + (r * n + LANES * q), dst + (r * n + LANES * q),  \
+                                   left >= LANES ? (MASK) -1 : (MASK) ((1u << left) - 1u), \
+                                   spread[q], l, rescale);                               \
+    }                                                                                    \
+}                                                                                        \
+                                                                                         \
+
+SKP_WRITE_SHORT_ROWS512(f32, float, __m512, __mmask16, 16, ps)
+SKP_WRITE_SHORT_ROWS512(f64, double, __m512d, __mmask8, 8, pd)
+#undef SKP_WRITE_SHORT_ROWS512
+
+/* The same with AVX2: eight float32 rows (four float64 ones) a block, their
+ * levels spread by permutevar8x32 (skp_row_spreads256), skp_write_row_f32's
+ * operations and zeros, so the same result; whole vectors by plain loads and
+ * stores, masked ones at the end alone (AMD's masked stores before Zen 4 are
+ * microcoded).  (skp_have_avx2, not skp_avx2: a module that never asked,
+ * as _l1inf_strips without AVX-512, holds it unset.)  Issue 14, a Zen 3,
+ * single calls interleaved, times a copy at half the norm, by rows, the
+ * norms and the write a row a call -> a block:
+ * bilevel_l1inf float32 10000 x 8 17.1 -> 4.9, 20000 x 3 75.9 -> 7.8,
+ * 100000 x 5 28.2 -> 5.2; bilevel_l12 10000 x 8 11.9 -> 5.3, 20000 x 3
+ * 44.1 -> 11.8. */
+#define SKP_WRITE_SHORT_ROWS256(SUFFIX, T, VEC, LANES, PS, CAST, UNCAST)                 \
+SKP_AVX2 static inline void skp_spread256_##SUFFIX(const T* src, T* dst, ptrdiff_t left,  \
+                                                   __m256i spread, VEC l, int rescale) {  \
+    const VEC sign = _mm256_set1_##PS(-0.0), zero = _mm256_setzero_##PS();             \
+    const VEC level = UNCAST(_mm256_permutevar8x32_ps(CAST(l), spread));                 \
+    const __m256i some = skp_first_lanes##LANES(left);                                    \
+    const VEC v = left >= LANES ? _mm256_loadu_##PS(src) : _mm256_maskload_##PS(src, some); \
+    const VEC x = _mm256_and_##PS(                                                        \
+        _mm256_cmp_##PS(level, zero, _CMP_NEQ_UQ),                                        \
+        rescale ? _mm256_mul_##PS(v, level)                                               \
+                : _mm256_max_##PS(_mm256_xor_##PS(level, sign), _mm256_min_##PS(level, v))); \
+    if (left >= LANES) _mm256_storeu_##PS(dst, x);                                        \
+    else _mm256_maskstore_##PS(dst, some, x);                                             \
+}                                                                                         \
+                                                                                          \
+SKP_AVX2 static void skp_write_short_rows256_##SUFFIX(const T* src, T* dst, ptrdiff_t n_rows, \
+                                                      ptrdiff_t n, int rescale,           \
+                                                      const T* levels) {                  \
+    __m256i spread[16];                                                                   \
+    ptrdiff_t r = 0, q, left;                                                             \
+    skp_row_spreads256(n, LANES, spread);                                                 \
+    for (; r + LANES <= n_rows; r += LANES) {                                             \
+        const VEC l = _mm256_loadu_##PS(levels + r);                                      \
+        for (q = 0; q < n; q++)                                                           \
+            skp_spread256_##SUFFIX(src + (r * n + LANES * q), dst + (r * n + LANES * q),   \
+                                   LANES, spread[q], l, rescale);                         \
+    }                                                                                     \
+    if (r < n_rows) {   /* (the last rows, fewer than LANES: masked) */                  \
+        const VEC l = _mm256_maskload_##PS(levels + r, skp_first_lanes##LANES(n_rows - r)); \
+        for (q = 0; (left = (n_rows - r) * n - LANES * q) > 0; q++)                       \
+            skp_spread256_##SUFFIX(src + (r * n + LANES * q), dst + (r * n + LANES * q),   \
+                                   left, spread[q], l, rescale);                          \
+    }                                                                                     \
+}                                                                                         \
+                                                                                          \
+static inline int skp_write_short_rows_##SUFFIX(const T* src, T* dst, ptrdiff_t n_rows,   \
+                                                ptrdiff_t n, int rescale, const T* levels) { \
+    if (n < 1 || n > 16 || !skp_have_avx2() || (!skp_avx512 && !skp_short_rows256)) return 0; \
+    if (skp_avx512)                                                                       \
+        skp_write_short_rows512_##SUFFIX##_unguarded(src, dst, n_rows, n, rescale, levels); \
+    else                                                                                  \
+        skp_write_short_rows256_##SUFFIX(src, dst, n_rows, n, rescale, levels);           \
+    return 1;                                                                             \
+}
+#define SKP_AS_PS(v) (v)
+#define SKP_PD_AS_PS(v) _mm256_castpd_ps(v)
+#define SKP_PS_AS_PD(v) _mm256_castps_pd(v)
+SKP_WRITE_SHORT_ROWS256(f32, float, __m256, 8, ps, SKP_AS_PS, SKP_AS_PS)
+SKP_WRITE_SHORT_ROWS256(f64, double, __m256d, 4, pd, SKP_PD_AS_PS, SKP_PS_AS_PD)
+#undef SKP_AS_PS
+#undef SKP_PD_AS_PS
+#undef SKP_PS_AS_PD
+#undef SKP_WRITE_SHORT_ROWS256
+
+/* Rows of n values, at least a vector's LANES and fewer than
+ * SKP_FLAT_ROW_BYTES, lying one after the other, written as one flat run of
+ * vectors, each row's level spread to the lanes of its values (a vector
+ * spans two rows at most: the lanes from the next row's first value on take
+ * its level), with skp_levelled512's operations and a row whose level is 0
+ * zeroed to +0, as the row loop writes them.  There a call a row, and a
+ * branch on its level, took 25 ns a row of 40 float32 values where 60 % of
+ * the rows were zeroed at random (issue 14, an AMD Zen 5, the exact ball's
+ * write of 250000 x 40 row groups: 0.57 ns an entry, where every row kept
+ * took 0.20).  skp_write_rows_flat_f32/_f64 return 0 (nothing written)
+ * where the CPU lacks AVX-512F or the rows do not suit. */
+#define SKP_FLAT_ROW_BYTES 1024
+#define SKP_WRITE_ROWS_FLAT512(SUFFIX, T, VEC, MASK, LANES, PS)                              \
+/* the vector of values j.. (the first ``count`` of them: at most LANES), of row r from  */ \
+/* value ``at`` on                                                                        */ \
+SKP_AVX512 static inline void skp_flat_vector512_##SUFFIX(const T* src, T* dst, ptrdiff_t j, \
+        ptrdiff_t count, ptrdiff_t r, ptrdiff_t at, ptrdiff_t n_rows, ptrdiff_t n,         \
+        int rescale, const T* levels) {                                                    \
+    const MASK next = n - at < LANES ? (MASK) ~((1u << (n - at)) - 1u) : (MASK) 0;         \
+    const VEC l = _mm512_mask_blend_##PS(next, _mm512_set1_##PS(levels[r]),               \
+                                         _mm512_set1_##PS(r + 1 < n_rows ? levels[r + 1]   \
+                                                                         : (T) 0));         \
+    const MASK kept = _mm512_cmp_##PS##_mask(l, _mm512_setzero_##PS(), _CMP_NEQ_UQ);       \
+    if (count == LANES) {                                                                  \
+        skp_prefetch_for_write(dst + j);                                                   \
+        _mm512_storeu_##PS(dst + j, _mm512_maskz_mov_##PS(kept, skp_levelled512_##SUFFIX( \
+            _mm512_loadu_##PS(src + j), l, rescale)));                                     \
+    } else {                                                                               \
+        const MASK some = (MASK) ((1u << count) - 1u);                                     \
+        _mm512_mask_storeu_##PS(dst + j, some, _mm512_maskz_mov_##PS(                      \
+            kept, skp_levelled512_##SUFFIX(_mm512_maskz_loadu_##PS(some, src + j), l,       \
+                                           rescale)));                                      \
+    }                                                                                      \
+}                                                                                           \
+                                                                                            \
+SKP_AVX512 static void skp_write_rows_flat512_##SUFFIX(const T* src, T* dst, ptrdiff_t n_rows, \
+                                                     ptrdiff_t n, int rescale,              \
+                                                     const T* levels) {                     \
+    const ptrdiff_t total = n_rows * n;                                                     \
+    ptrdiff_t j, r = 0, at = 0;   /* (the vector's first value: row r, value at) */         \
+    for (j = 0; j + LANES <= total; j += LANES) {                                           \
+        skp_flat_vector512_##SUFFIX(src, dst, j, LANES, r, at, n_rows, n, rescale, levels); \
+        at += LANES;                                                                        \
+        if (at >= n) {                                                                      \
+            at -= n;                                                                        \
+            r++;                                                                            \
+        }                                                                                   \
+    }                                                                                       \
+    if (j < total)                                                                          \
+        skp_flat_vector512_##SUFFIX(src, dst, j, total - j, r, at, n_rows, n, rescale,      \
+                                    levels);                                                \
+}                                                                                           \
+                                                                                            \
+static inline int skp_write_rows_flat_##SUFFIX(const T* src, T* dst, ptrdiff_t n_rows,      \
+                                               ptrdiff_t n, int rescale, const T* levels) { \
+    if (n < LANES || n * (ptrdiff_t) sizeof(T) >= SKP_FLAT_ROW_BYTES || !skp_have_avx2()    \
+            || !skp_avx512)                                                                 \
+        return 0;                                                                           \
+    skp_write_rows_flat512_##SUFFIX(src, dst, n_rows, n, rescale, levels);                  \
+    return 1;                                                                               \
+}
+SKP_WRITE_ROWS_FLAT512(f32, float, __m512, __mmask16, 16, ps)
+SKP_WRITE_ROWS_FLAT512(f64, double, __m512d, __mmask8, 8, pd)
+#undef SKP_WRITE_ROWS_FLAT512
+
+SKP_AVX2 static inline void skp_write_row_f64(const double* src, double* dst, ptrdiff_t n,
+                                              int rescale, double level, const double* levels,
+                                              int stream) {
+    const __m256d sign = _mm256_set1_pd(-0.0);
+    const ptrdiff_t end = n - n % 4;
+    ptrdiff_t j = skp_stream_start(dst, end, 4, sizeof(double), &stream);
+    const ptrdiff_t stop = skp_stream_stop(dst, end, sizeof(double), stream);
+    ptrdiff_t k;
+    __m256d l = _mm256_set1_pd(level), x;
+    __m256i some;
+#define SKP_LEVELLED4(v, l) (rescale ? _mm256_mul_pd((v), (l))                          \
+                             : _mm256_max_pd(_mm256_xor_pd((l), sign), _mm256_min_pd((l), (v))))
+    for (k = 0; k < j; k += 4) {   /* (see skp_stream_start) */
+        some = skp_first_lanes4(j - k);
+        if (levels) l = _mm256_maskload_pd(levels + k, some);
+        skp_store_first4(dst + k, SKP_LEVELLED4(_mm256_maskload_pd(src + k, some), l), j - k);
+    }
+    for (; j + 4 <= end; j += 4) {
+        if (levels) l = _mm256_loadu_pd(levels + j);
+        x = SKP_LEVELLED4(_mm256_loadu_pd(src + j), l);
+        if (j + 4 <= stop) _mm256_stream_pd(dst + j, x);
+        else _mm256_storeu_pd(dst + j, x);
+    }
+    if (j < end) {
+        some = skp_first_lanes4(end - j);
+        if (levels) l = _mm256_maskload_pd(levels + j, some);
+        skp_store_first4(dst + j, SKP_LEVELLED4(_mm256_maskload_pd(src + j, some), l), end - j);
+    }
+#undef SKP_LEVELLED4
+    for (j = end; j < n; j++)
+        dst[j] = skp_clip_or_scale(src[j], levels ? levels[j] : level, rescale);
+}
+
+#else  /* no AVX2 loops: the Cython loops run */
+
+static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_stride,
+                                      ptrdiff_t n_rows, ptrdiff_t n_cols, double* norms,
+                                      int kind, int groups_are_rows) { return 0; }
+static inline double skp_row_norm_f32(const float* row, ptrdiff_t n, int kind, int* clean,
+                                      ptrdiff_t ahead) { return 0.0; }
+static inline double skp_row_norm_f64(const double* row, ptrdiff_t n, int kind,
+                                      ptrdiff_t ahead) { return 0.0; }
+static inline void skp_write_row_f32(const float* src, float* dst, ptrdiff_t n, int rescale,
+                                     float level, const float* levels, int stream) {}
+static inline void skp_sqrt_all(double* norms, ptrdiff_t n) {}
+static inline void skp_kept_factors(double* radii, ptrdiff_t n, double tau, int rescale,
+                                    float* factors32, double* factors64) {}
+static inline int skp_row_maxima_f64(const double* base, ptrdiff_t row_stride,
+                                     ptrdiff_t n_rows, ptrdiff_t n_cols,
+                                     double* norms) { return 0; }
+static inline int skp_column_maxima_f64(const double* base, ptrdiff_t row_stride,
+                                        ptrdiff_t n_rows, ptrdiff_t n_cols,
+                                        double* norms) { return 0; }
+static inline int skp_group_norms_f64(const double* base, ptrdiff_t row_stride,
+                                      ptrdiff_t n_rows, ptrdiff_t n_cols, double* norms,
+                                      int kind, int groups_are_rows) { return 0; }
+static inline void skp_stream_zero(char* dst, ptrdiff_t n) {}
+static inline void skp_stream_fence(void) {}
+static inline void skp_write_row_f64(const double* src, double* dst, ptrdiff_t n, int rescale,
+                                     double level, const double* levels, int stream) {}
+static inline int skp_write_row512_f32(const float* src, float* dst, ptrdiff_t n, int rescale,
+                                       float level, const float* levels, int stream) {
+    return 0;
+}
+static inline int skp_write_row512_f64(const double* src, double* dst, ptrdiff_t n,
+                                       int rescale, double level, const double* levels,
+                                       int stream) {
+    return 0;
+}
+static inline int skp_write_short_rows_f32(const float* src, float* dst, ptrdiff_t n_rows,
+                                           ptrdiff_t n, int rescale, const float* levels) {
+    return 0;
+}
+static inline int skp_write_short_rows_f64(const double* src, double* dst, ptrdiff_t n_rows,
+                                           ptrdiff_t n, int rescale, const double* levels) {
+    return 0;
+}
+#define SKP_FLAT_ROW_BYTES 1024
+static inline int skp_write_rows_flat_f32(const float* src, float* dst, ptrdiff_t n_rows,
+                                          ptrdiff_t n, int rescale, const float* levels) {
+    return 0;
+}
+static inline int skp_write_rows_flat_f64(const double* src, double* dst, ptrdiff_t n_rows,
+                                          ptrdiff_t n, int rescale, const double* levels) {
+    return 0;
+}
+static inline int skp_write_strips512_f32(const float* src, ptrdiff_t src_stride, float* dst,
+                                          ptrdiff_t dst_stride, ptrdiff_t n_rows, ptrdiff_t n,
+                                          int rescale, const float* levels) {
+    return 0;
+}
+static inline int skp_write_strips512_f64(const double* src, ptrdiff_t src_stride,
+                                          double* dst, ptrdiff_t dst_stride, ptrdiff_t n_rows,
+                                          ptrdiff_t n, int rescale, const double* levels) {
+    return 0;
+}
+
+#endif
+#endif
