@@ -1126,38 +1126,42 @@ static inline double skp_clip_or_scale(double value, double level, int rescale) 
     return value < -level ? -level : value;
 }
 
-SKP_AVX2 static inline void skp_write_row_f32(const float* src, float* dst, ptrdiff_t n,
-                                              int rescale, float level, const float* levels,
-                                              int stream) {
-    const __m256 sign = _mm256_set1_ps(-0.0f);
-    const ptrdiff_t end = n - n % 8;
-    ptrdiff_t j = skp_stream_start(dst, end, 8, sizeof(float), &stream);
-    const ptrdiff_t stop = skp_stream_stop(dst, end, sizeof(float), stream);
-    ptrdiff_t k;
-    __m256 l = _mm256_set1_ps(level), x;
-    __m256i some;
-#define SKP_LEVELLED8(v, l) (rescale ? _mm256_mul_ps((v), (l))                          \
-                             : _mm256_max_ps(_mm256_xor_ps((l), sign), _mm256_min_ps((l), (v))))
-    for (k = 0; k < j; k += 8) {   /* (see skp_stream_start) */
-        some = skp_first_lanes8(j - k);
-        if (levels) l = _mm256_maskload_ps(levels + k, some);
-        skp_store_first8(dst + k, SKP_LEVELLED8(_mm256_maskload_ps(src + k, some), l), j - k);
-    }
-    for (; j + 8 <= end; j += 8) {
-        if (levels) l = _mm256_loadu_ps(levels + j);
-        x = SKP_LEVELLED8(_mm256_loadu_ps(src + j), l);
-        if (j + 8 <= stop) _mm256_stream_ps(dst + j, x);
-        else _mm256_storeu_ps(dst + j, x);
-    }
-    if (j < end) {
-        some = skp_first_lanes8(end - j);
-        if (levels) l = _mm256_maskload_ps(levels + j, some);
-        skp_store_first8(dst + j, SKP_LEVELLED8(_mm256_maskload_ps(src + j, some), l), end - j);
-    }
-#undef SKP_LEVELLED8
-    for (j = end; j < n; j++)
-        dst[j] = (float) skp_clip_or_scale(src[j], levels ? levels[j] : level, rescale);
+/* The AVX2 row write of T (float: W = 8 lanes, suffix ps; double: 4, pd). */
+#define SKP_WRITE_ROW256(SUFFIX, T, VEC, W, PS)                                              \
+SKP_AVX2 static inline void skp_write_row_##SUFFIX(const T* src, T* dst, ptrdiff_t n,         \
+                                                   int rescale, T level, const T* levels,    \
+                                                   int stream) {                             \
+    const VEC sign = _mm256_set1_##PS((T) -0.0);                                             \
+    const ptrdiff_t end = n - n % W;                                                         \
+    ptrdiff_t j = skp_stream_start(dst, end, W, sizeof(T), &stream);                         \
+    const ptrdiff_t stop = skp_stream_stop(dst, end, sizeof(T), stream);                     \
+    ptrdiff_t k;                                                                             \
+    VEC l = _mm256_set1_##PS(level), x;                                                      \
+    __m256i some;                                                                            \
+    for (k = 0; k < j; k += W) {   /* (see skp_stream_start) */                              \
+        some = skp_first_lanes##W(j - k);                                                    \
+        if (levels) l = _mm256_maskload_##PS(levels + k, some);                              \
+        skp_store_first##W(dst + k, SKP_LEVELLED(PS, _mm256_maskload_##PS(src + k, some), l), \
+                           j - k);                                                           \
+    }                                                                                        \
+    for (; j + W <= end; j += W) {                                                           \
+        if (levels) l = _mm256_loadu_##PS(levels + j);                                       \
+        x = SKP_LEVELLED(PS, _mm256_loadu_##PS(src + j), l);                                 \
+        if (j + W <= stop) _mm256_stream_##PS(dst + j, x);                                   \
+        else _mm256_storeu_##PS(dst + j, x);                                                 \
+    }                                                                                        \
+    if (j < end) {                                                                           \
+        some = skp_first_lanes##W(end - j);                                                  \
+        if (levels) l = _mm256_maskload_##PS(levels + j, some);                              \
+        skp_store_first##W(dst + j, SKP_LEVELLED(PS, _mm256_maskload_##PS(src + j, some), l), \
+                           end - j);                                                         \
+    }                                                                                        \
+    for (j = end; j < n; j++)                                                                \
+        dst[j] = (T) skp_clip_or_scale(src[j], levels ? levels[j] : level, rescale);         \
 }
+#define SKP_LEVELLED(PS, v, l) (rescale ? _mm256_mul_##PS((v), (l))                          \
+    : _mm256_max_##PS(_mm256_xor_##PS((l), sign), _mm256_min_##PS((l), (v))))
+SKP_WRITE_ROW256(f32, float, __m256, 8, ps)
 
 /* A block in cache of column groups (a level per column), written a strip of
  * SKP_WRITE_STRIP_VECTORS vectors of columns at a time, their levels held in
@@ -1553,38 +1557,9 @@ SKP_WRITE_ROWS_FLAT512(f32, float, __m512, __mmask16, 16, ps)
 SKP_WRITE_ROWS_FLAT512(f64, double, __m512d, __mmask8, 8, pd)
 #undef SKP_WRITE_ROWS_FLAT512
 
-SKP_AVX2 static inline void skp_write_row_f64(const double* src, double* dst, ptrdiff_t n,
-                                              int rescale, double level, const double* levels,
-                                              int stream) {
-    const __m256d sign = _mm256_set1_pd(-0.0);
-    const ptrdiff_t end = n - n % 4;
-    ptrdiff_t j = skp_stream_start(dst, end, 4, sizeof(double), &stream);
-    const ptrdiff_t stop = skp_stream_stop(dst, end, sizeof(double), stream);
-    ptrdiff_t k;
-    __m256d l = _mm256_set1_pd(level), x;
-    __m256i some;
-#define SKP_LEVELLED4(v, l) (rescale ? _mm256_mul_pd((v), (l))                          \
-                             : _mm256_max_pd(_mm256_xor_pd((l), sign), _mm256_min_pd((l), (v))))
-    for (k = 0; k < j; k += 4) {   /* (see skp_stream_start) */
-        some = skp_first_lanes4(j - k);
-        if (levels) l = _mm256_maskload_pd(levels + k, some);
-        skp_store_first4(dst + k, SKP_LEVELLED4(_mm256_maskload_pd(src + k, some), l), j - k);
-    }
-    for (; j + 4 <= end; j += 4) {
-        if (levels) l = _mm256_loadu_pd(levels + j);
-        x = SKP_LEVELLED4(_mm256_loadu_pd(src + j), l);
-        if (j + 4 <= stop) _mm256_stream_pd(dst + j, x);
-        else _mm256_storeu_pd(dst + j, x);
-    }
-    if (j < end) {
-        some = skp_first_lanes4(end - j);
-        if (levels) l = _mm256_maskload_pd(levels + j, some);
-        skp_store_first4(dst + j, SKP_LEVELLED4(_mm256_maskload_pd(src + j, some), l), end - j);
-    }
-#undef SKP_LEVELLED4
-    for (j = end; j < n; j++)
-        dst[j] = skp_clip_or_scale(src[j], levels ? levels[j] : level, rescale);
-}
+SKP_WRITE_ROW256(f64, double, __m256d, 4, pd)
+#undef SKP_LEVELLED
+#undef SKP_WRITE_ROW256
 
 #else  /* no AVX2 loops: the Cython loops run */
 
