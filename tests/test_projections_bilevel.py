@@ -328,6 +328,43 @@ def test_sparse_write_path_streamed_zeros(loops, inner, axis, rng):
     assert np.count_nonzero(np.abs(sparse).max(axis=axis)) == 6
 
 
+@pytest.mark.parametrize("inner", ["linf", "l2"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_streamed_mostly_zero_column_groups(loops, inner, dtype, rng):
+    # A result of 8 MiB and more keeping 2.5 % of its column groups: too many
+    # for the sparse path, but most vectors of a row lie under zeroed columns,
+    # which the AVX-512 write streams as zeros without reading them
+    # (skp_write_kept_row512_*).  Rows of 1100 values start at every offset in
+    # a line (float64) and end on a partial vector; into a separate array, in
+    # place, into an ``out`` off a vector boundary, from strided rows.
+    from skproj.projections import _bilevel
+
+    n_rows = 1001 if dtype == np.float64 else 2002
+    Y = rng.standard_normal((n_rows, 1100)).astype(dtype)
+    norms = np.sort(group_norms(Y, inner, axis=0))[::-1]
+    tau = (norms[27] + norms[28]) / 2
+    radius = float(np.sum(norms[:28] - tau))       # keeps the 28 largest columns
+    X = BILEVEL[inner](Y, radius, axis=0)
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(X, references.bilevel(Y.astype(np.float64), radius, inner, 0),
+                               rtol=0, atol=tol * float(np.abs(Y).max()))
+    zeroed = ~X.any(axis=0)
+    assert np.count_nonzero(~zeroed) == 28
+    if loops and _bilevel._set_column_paths():
+        # (a vector under zeroed columns alone is written unread: +0; the
+        # others clip at 0, which keeps each entry's sign)
+        assert np.signbit(X[:, zeroed]).sum() < 0.5 * np.signbit(Y[:, zeroed]).sum()
+    in_place = Y.copy()
+    BILEVEL[inner](in_place, radius, axis=0, out=in_place)
+    wide = np.full((n_rows, 1102), 7, dtype=dtype)
+    unaligned = wide[:, 1:1101]
+    BILEVEL[inner](Y, radius, axis=0, out=unaligned)
+    strided = BILEVEL[inner](np.repeat(Y, 2, axis=1)[:, ::2], radius, axis=0)
+    for result in (in_place, unaligned, strided):
+        np.testing.assert_array_equal(result, X)
+    assert (wide[:, 0] == 7).all() and (wide[:, -1] == 7).all()
+
+
 @pytest.mark.parametrize("inner", ["linf", "l1", "l2"])
 @pytest.mark.parametrize("axis", [0, 1])
 def test_float32_bilevel_near_the_float_limits(loops, inner, axis):

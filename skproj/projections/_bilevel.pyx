@@ -10,9 +10,11 @@ or copies the matrix:
 2. ``t`` is projected onto the l1 ball of radius ``eta`` (Michelot), giving a
    threshold ``tau`` and the new group radii ``u = max(t - tau, 0)``;
 3. one pass writes the result; groups whose radius is zero are written
-   without being read.  When few groups survive, the output is zeroed in one
-   pass (by non-temporal stores when the result streams past the caches) and
-   only the kept groups are read and written.
+   without being read (+0), and so are the vectors of a streamed row that lie
+   under zeroed columns alone where they are most of the row's.  When few
+   groups survive, the output is zeroed in one pass (by non-temporal stores
+   when the result streams past the caches) and only the kept groups are
+   read and written.
 
 The l1,1 projection needs a soft threshold per group as well, found among
 the group's larger magnitudes: rows are gathered, thresholded and written one
@@ -55,11 +57,12 @@ from skproj.projections._streaming cimport (
 )
 from skproj.projections._l1 cimport (
     SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
-    group_threshold, keep_above, michelot_above, shrink_row, simd_enabled, skp_have_avx2,
-    skp_fold512, skp_kept_factors, skp_panels_into_l1, skp_realign, skp_rows_alias,
+    group_threshold, keep_above, michelot_above, mostly_zero_lines, shrink_row, simd_enabled,
+    skp_have_avx2, skp_fold512, skp_kept_factors, skp_panels_into_l1, skp_realign, skp_rows_alias,
     skp_ahead_for_rows, skp_set_avx512, skp_set_cpu_choices, skp_set_stream_ahead, skp_stream_fence,
     skp_write_short_rows_f32, skp_write_short_rows_f64, skp_write_strips512_f32,
-    skp_write_strips512_f64, streams, streams_rows, write_row_simd, zero_result, zero_result_row,
+    skp_write_strips512_f64, streams, streams_rows, write_kept_columns, write_row_simd,
+    zero_result, zero_result_row,
 )
 
 # The permutation tables of _l1_simd.h are static: each module holds its own
@@ -185,8 +188,15 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
         else:
             if skp_write_short_rows_f64(&y[0, 0], &x[0, 0], n_rows, n_cols, rescale, factors):
                 return
+    # Column groups streamed, most of whose lines are zero: only the kept
+    # columns' lines read (where _write_sparse_groups declined).
+    cdef bint kept_lines = (not groups_are_rows and unit and simd and stream
+                            and mostly_zero_lines(factors, n_cols))
     for i in range(n_rows):
-        if unit and simd and not (groups_are_rows and factors[i] == 0):
+        if kept_lines:
+            write_kept_columns(&y[i, 0], &x[i, 0], n_cols, rescale, factors,
+                               &y[i + 1, 0] if i + 1 < n_rows else NULL)
+        elif unit and simd and not (groups_are_rows and factors[i] == 0):
             write_row_simd(&y[i, 0], &x[i, 0], n_cols, rescale,
                             factors[i] if groups_are_rows else 0,
                             NULL if groups_are_rows else factors, stream)

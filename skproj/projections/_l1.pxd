@@ -107,6 +107,10 @@ cdef extern from "_streaming_simd.h" nogil:
                              float level, const float* levels, int stream)
     int skp_write_row512_f64(const double* src, double* dst, Py_ssize_t n, int rescale,
                              double level, const double* levels, int stream)
+    int skp_write_kept_row512_f32(const float* src, float* dst, Py_ssize_t n, int rescale,
+                                  const float* levels, const float* next)
+    int skp_write_kept_row512_f64(const double* src, double* dst, Py_ssize_t n, int rescale,
+                                  const double* levels, const double* next)
     int skp_write_short_rows_f32(const float* src, float* dst, Py_ssize_t n_rows,
                                  Py_ssize_t n, int rescale, const float* levels)
     int skp_write_short_rows_f64(const double* src, double* dst, Py_ssize_t n_rows,
@@ -203,6 +207,38 @@ cdef inline void write_row_simd(const floating* src, floating* dst, Py_ssize_t n
     else:
         if not skp_write_row512_f64(src, dst, n, rescale, level, levels, stream):
             skp_write_row_f64(src, dst, n, rescale, level, levels, stream)
+
+
+cdef inline bint mostly_zero_lines(const floating* levels, Py_ssize_t n) noexcept nogil:
+    """Whether at least half of a row's vectors of column levels (a cache line
+    of values each) are all zero: there ``write_kept_columns`` pays (see
+    ``skp_write_kept_row512_f32``)."""
+    cdef Py_ssize_t lanes = 64 // sizeof(floating), j = 0, k, zero_vectors = 0
+    while j + lanes <= n:
+        k = 0
+        while k < lanes and levels[j + k] == 0:
+            k += 1
+        zero_vectors += k == lanes
+        j += lanes
+    return 2 * zero_vectors >= n // lanes and zero_vectors > 0
+
+
+cdef inline void write_kept_columns(const floating* src, floating* dst, Py_ssize_t n,
+                                    bint rescale, const floating* levels,
+                                    const floating* next) noexcept nogil:
+    """One contiguous row of column groups streamed, clipped (or rescaled) by
+    ``levels``, reading only the vectors of ``src`` under a non-zero level
+    where the CPU has AVX-512 (``skp_write_kept_row512_f32``; ``next``: the
+    next row, whose kept lines it prefetches, or NULL), else every one
+    (``write_row_simd``).  For results streamed past the caches whose levels
+    are ``mostly_zero_lines``; the caller fences."""
+    if floating is float:
+        if skp_write_kept_row512_f32(src, dst, n, rescale, levels, next):
+            return
+    else:
+        if skp_write_kept_row512_f64(src, dst, n, rescale, levels, next):
+            return
+    write_row_simd(src, dst, n, rescale, 0, levels, True)
 
 
 cdef double michelot_above(floating* values, Py_ssize_t n, double total, double fixed_count,
