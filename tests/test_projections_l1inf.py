@@ -21,7 +21,7 @@ from skproj.projections import (
     _l1inf, _l1inf_lists, _l1inf_strips, l1inf_norm, project_l1inf_ball, release_work_memory,
 )
 
-from addresses import bits, rows_padded
+from addresses import at_offset, bits, rows_padded
 from references import groups_first
 
 
@@ -293,6 +293,38 @@ def test_column_sums_and_maxima_simd_match_cython_loop(dtype):
     finally:
         _l1inf._set_testing()
 
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_candidate_gather_along_the_lines_is_the_scalar_visit(dtype):
+    """Column groups whose rows lie whole cache lines apart, at radii where
+    fewer than half of them are candidates: with AVX-512 the general path
+    gathers the candidates along each row's lines that hold one
+    (``_gather_column_chunks``; float32 levels rounded up to floats), where
+    the AVX2 build visits each candidate (or reads panels): the same lists,
+    so the same bits, and the projection.  The data start 0, 16 and 48 bytes
+    past a line: the first chunk starts before column 0, the last is cut."""
+    rng = np.random.default_rng(11)
+    Y = rng.standard_normal((40, 2000)).astype(dtype)
+    total = np.abs(Y).max(axis=0).sum()
+    with_avx512 = _l1inf._set_testing() == 2
+    for offset in (0, 16, 48):
+        Z = at_offset(Y, offset)
+        for share in (0.002, 0.005, 0.01):
+            _l1inf._set_testing(small=False)
+            try:
+                _l1inf._chunk_gathers_taken()
+                X = project_l1inf_ball(Z, share * total, axis=0)
+                chunks = _l1inf._chunk_gathers_taken()
+                _l1inf._set_testing(small=False, avx512=False)
+                plain = project_l1inf_ball(Z, share * total, axis=0)
+            finally:
+                _l1inf._set_testing()
+            assert chunks == with_avx512, (offset, share)
+            np.testing.assert_array_equal(bits(X), bits(plain))
+            expected, _, _ = _bisection_projection(Z.astype(np.float64), share * total, 0)
+            np.testing.assert_allclose(X, expected, rtol=0,
+                                       atol=1e-5 if dtype == np.float32 else 1e-12)
 
 
 def test_long_float32_rows_step_one_simd_levels_agree():

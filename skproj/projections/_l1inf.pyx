@@ -255,8 +255,9 @@ point onto the canonical simplex of R^n", JOTA 50 (1986).
 
 import numpy as np
 
-from libc.math cimport fabs
+from libc.math cimport INFINITY, fabs, nextafterf
 from libc.stdint cimport INT32_MAX, int32_t
+from libc.string cimport memset
 # Work memory kept for the next call (no page faults on it; ``_scratch_cache``).
 from skproj.projections._scratch_cache cimport scratch_free as free, scratch_malloc as malloc
 from cython cimport floating
@@ -293,6 +294,15 @@ cdef extern from "_l1inf_simd.h" nogil:
         SKP_RANGE_ROOM
     int skp_l1inf_have_avx2()
     int skp_l1inf_set_avx512(int on)
+    int skp_l1inf_gathers_chunks()
+    Py_ssize_t skp_gather_chunks512_f32(const float* row, const float* next, Py_ssize_t n,
+                                        const int32_t* first, Py_ssize_t n_chunks,
+                                        const float* below, Py_ssize_t ahead, double* values,
+                                        int32_t* groups, Py_ssize_t pos)
+    Py_ssize_t skp_gather_chunks512_f64(const double* row, const double* next, Py_ssize_t n,
+                                        const int32_t* first, Py_ssize_t n_chunks,
+                                        const double* below, Py_ssize_t ahead, double* values,
+                                        int32_t* groups, Py_ssize_t pos)
     double skp_l1inf_row_sum_max_f64(const double* row, Py_ssize_t n, double* maximum,
                                      Py_ssize_t ahead)
     double skp_l1inf_row_sum_max_f32(const float* row, Py_ssize_t n, double* maximum,
@@ -311,6 +321,9 @@ cdef int _rounds_of_last_call = 0
 # Testing hook (``_list_passes_taken``): whether the last call's lists gave
 # way to the passes over the whole matrix (_LIST_PASSES_SHARE).
 cdef bint _list_passes_of_last_call = False
+# Testing hook (``_chunk_gathers_taken``): the candidate gathers along the
+# rows' lines (``_gather_column_chunks``) since the hook was last read.
+cdef Py_ssize_t _chunk_gathers = 0
 
 # Gathering tests blocks of entries first while fewer than 1 in this many
 # entries are gathered (measured on this kind of machine: ~1.5 %).
@@ -337,10 +350,28 @@ cdef Py_ssize_t _BLOCK_MAX_WIDTH = 4096
 # % candidates), float64 2.9 -> 1.8; elsewhere within the noise.  1 in 16
 # took the range gather at 8 % candidates (float32 3.5 -> 4.5); 32 ahead
 # was 0.8-1.0 of the time without, 128 0.7-0.95, 512 as 128 but on 1000 x
-# 10000 at 0.1 % (1.2 -> 1.5 and 1.3 -> 2.0).  A vector loop over the
-# candidates' lines (masked loads, compare, compress) took as long.
+# 10000 at 0.1 % (1.2 -> 1.5 and 1.3 -> 2.0).  (Where the CPU lacks
+# AVX-512; else the chunks below.)
 cdef Py_ssize_t _SPARSE_VISIT = 8
 cdef Py_ssize_t _VISIT_AHEAD = 128
+# ... but with AVX-512, the candidates of rows lying whole lines apart are
+# gathered along each row's lines that hold one (``_gather_column_chunks``)
+# where fewer than 1 in _CHUNK_VISIT columns are candidates, in place of
+# both (the chunks _CHUNKS_AHEAD on prefetched).  Issue 14, an AMD Zen 5,
+# the exact ball at radii keeping 0.3-10 % of bilevel_l1inf's groups,
+# single calls interleaved, times a copy, without -> with: 100 x 100000
+# float32 at 2 % (15 % of the columns candidates) 4.98 -> 3.91, float64 at
+# 2 and 5 % (15 and 31 %) 3.48 -> 2.85 and 3.95 -> 3.34; 1000 x 10000
+# float32 at 1 and 2 % (19 and 34 %) 3.27 -> 2.41 and 3.59 -> 2.81, float64
+# 2.69 -> 2.07 and 2.84 -> 2.26; 300 x 30000 float32 at 1 and 2 % 3.78 ->
+# 2.80 and 4.01 -> 3.25, float64 2.89 -> 2.26 and 3.05 -> 2.48; 2000 x
+# 5000 and 10000 x 1000 float64 at 1 % 2.55 -> 1.98 and 2.71 -> 2.06;
+# against the scalar visit, as long.  Where most columns are candidates,
+# mixed (every candidate gather so: float32 1000 x 10000 at 10 %, 89 %
+# candidates, 4.14 -> 5.04, 300 x 30000 5.10 -> 6.09; float64 10000 x 1000
+# at 5 %, 93 %, 2.84 -> 2.47).
+cdef Py_ssize_t _CHUNK_VISIT = 2
+cdef Py_ssize_t _CHUNKS_AHEAD = 128
 # Heuristic level of the first gather, in units of the lower bound of mu_g.
 cdef double _GUESS_FACTOR = 1.25
 # Above this predicted share of gathered entries (or of failed guesses), the
@@ -657,17 +688,22 @@ cdef bint _gather_columns(const floating[:, :] y, Work* w, const Py_ssize_t* sub
                           Py_ssize_t n_subset) noexcept nogil:
     """Append the lists of the columns in ``subset``, and their sums above gather_level.
 
-    The first gather of every candidate of contiguous rows takes the dense
-    regime's range gather of column panels (``gather_ranges_columns``,
+    Where fewer than half the columns are candidates, AVX-512 reads each
+    row's lines that hold one (``_gather_column_chunks``, see _CHUNK_VISIT).
+    Else the first gather of every candidate of contiguous rows takes the
+    dense regime's range gather of column panels (``gather_ranges_columns``,
     AVX-512 or AVX2), every magnitude in (-1, U_g) or at or above U_g: the
     same lists in the same order as the row-major loops
     (``_gather_columns_by_rows``), 0.9 of their time in float32 on 100 x
     100000 (issue 14; as fast in float64, bound by the stores of the pairs).
-    Either way the sums above U_g come by difference.
+    Every way the sums above U_g come by difference.
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t idx, g
-    if (y.strides[1] == sizeof(floating) and _avx2 and _SPARSE_VISIT * n_subset >= y.shape[1]
+    if _gathers_chunks(y, n_subset):
+        if not _gather_column_chunks(y, w, subset, n_subset):
+            return False
+    elif (y.strides[1] == sizeof(floating) and _avx2 and _SPARSE_VISIT * n_subset >= y.shape[1]
             and lists.n_values == 0 and subset == lists.active
             and n_subset == lists.n_active):
         for idx in range(n_subset):
@@ -683,6 +719,80 @@ cdef bint _gather_columns(const floating[:, :] y, Work* w, const Py_ssize_t* sub
         lists.above_sum[g] = lists.sums[g] - sum_terms(lists.values + lists.start[g],
                                                        lists.length[g], 1, TERM_VALUE)
     return True
+
+
+cdef Py_ssize_t _live_chunks(const Py_ssize_t* subset, Py_ssize_t n_subset,
+                             const double* levels, Py_ssize_t lanes, Py_ssize_t head,
+                             int32_t* first, floating* below) noexcept nogil:
+    """The chunks of ``lanes`` columns holding a column of ``subset`` (in
+    increasing order), one from column ``head`` on every ``lanes`` (the first
+    may start before column 0): the first column of each in ``first``, and
+    ``lanes`` bounds each in ``below``, the level of each column of ``subset``
+    (float32: rounded up to a float; a magnitude is below it exactly where it
+    is below the level) and 0 for the others (no magnitude is below it).
+    Returns their number."""
+    cdef Py_ssize_t idx, g, chunk, k = -1
+    cdef floating bound
+    for idx in range(n_subset):
+        g = subset[idx]
+        chunk = g - (g - head + lanes) % lanes
+        if k < 0 or first[k] != chunk:
+            k += 1
+            first[k] = <int32_t> chunk
+            memset(&below[k * lanes], 0, lanes * sizeof(floating))
+        bound = <floating> levels[g]
+        if floating is float:
+            if bound < levels[g]:
+                bound = nextafterf(bound, INFINITY)
+        below[k * lanes + g - chunk] = bound
+    return k + 1
+
+
+cdef bint _gathers_chunks(const floating[:, :] y, Py_ssize_t n_subset) noexcept nogil:
+    """Whether ``_gather_column_chunks`` takes the candidates of these columns."""
+    return (_CHUNK_VISIT * n_subset < y.shape[1] and y.strides[1] == sizeof(floating)
+            and y.strides[0] % 64 == 0 and <size_t> &y[0, 0] % sizeof(floating) == 0
+            and skp_l1inf_gathers_chunks())
+
+
+cdef bint _gather_column_chunks(const floating[:, :] y, Work* w, const Py_ssize_t* subset,
+                                Py_ssize_t n_subset) noexcept nogil:
+    """``_gather_columns_by_rows`` with AVX-512, along each row's lines that
+    hold a column of ``subset`` (``skp_gather_chunks512_f32``): the same pairs
+    in the same order.  Returns False where memory ran out."""
+    cdef Py_ssize_t lanes = 64 // sizeof(floating), i, n_chunks = 0, pos = 0
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1]
+    cdef const floating* next_row
+    cdef int32_t* first = <int32_t*> malloc(n_subset * sizeof(int32_t))
+    cdef floating* below = <floating*> malloc(n_subset * lanes * sizeof(floating))
+    cdef bint done = first != NULL and below != NULL
+    global _chunk_gathers
+    _chunk_gathers += 1
+    if done:
+        # (every row's lines start where the first row's do: _gathers_chunks)
+        n_chunks = _live_chunks(subset, n_subset, w.gather_level, lanes,
+                                (64 - <size_t> &y[0, 0] % 64) % 64 // sizeof(floating),
+                                first, below)
+    i = 0
+    while done and i < n_rows:
+        done = reserve_pairs(w, pos + n_subset + lanes, pos)
+        if not done:
+            break
+        next_row = row_at(&y[0, 0], y.strides[0], i + 1) if i + 1 < n_rows else NULL
+        if floating is float:
+            pos = skp_gather_chunks512_f32(row_at(&y[0, 0], y.strides[0], i), next_row, n_cols,
+                                           first, n_chunks, below, _CHUNKS_AHEAD,
+                                           w.pair_values, w.pair_groups, pos)
+        else:
+            pos = skp_gather_chunks512_f64(row_at(&y[0, 0], y.strides[0], i), next_row, n_cols,
+                                           first, n_chunks, below, _CHUNKS_AHEAD,
+                                           w.pair_values, w.pair_groups, pos)
+        i += 1
+    free(first)
+    free(below)
+    # Bucket by column (counting sort) after the lists already there.
+    return done and append_pairs(&w.lists, w.pair_values, w.pair_groups, pos, subset,
+                                 n_subset, w.bucket_cursor)
 
 
 cdef bint _gather_columns_by_rows(const floating[:, :] y, Work* w, const Py_ssize_t* subset,
@@ -1421,6 +1531,14 @@ def _list_passes_taken():
     """Testing hook: whether the last call's lists gave way to the passes over
     the whole matrix (``_LIST_PASSES_SHARE``); not thread-safe."""
     return _list_passes_of_last_call
+
+
+def _chunk_gathers_taken():
+    """Testing hook: the candidate gathers along the rows' lines
+    (``_gather_column_chunks``) since the last call; not thread-safe."""
+    global _chunk_gathers
+    taken, _chunk_gathers = _chunk_gathers, 0
+    return taken
 
 
 def _sampled_stats():

@@ -1039,6 +1039,62 @@ SKP_L1INF_AVX2 static void skp_l1inf_column_sums_max_f32(const float* base,
 }
 
 
+/* The candidate gather of column groups of a row-major matrix whose rows
+ * lie whole cache lines apart (_l1inf._gather_column_chunks): one row's live
+ * chunks of LANES columns, a chunk a cache line of the row (chunk k starts at
+ * column first[k], the first maybe before column 0, and holds a candidate),
+ * each entry's magnitude paired with its column where it lies below the
+ * chunk's bound in ``below`` (LANES a chunk: 0 for the columns left out,
+ * which no magnitude is below; float32's levels rounded up to floats, so
+ * that a float lies below one exactly where it lies below the level in
+ * double), in the order of the columns: the pairs of the scalar visit of the
+ * candidates.  A chunk's columns before 0 or from n on are masked.  The
+ * chunks ``ahead`` on are prefetched, those of the next row (``next``, NULL
+ * for none) past the last.  ``values`` and ``groups`` need LANES slots of
+ * room past the pairs. */
+#define SKP_GATHER_CHUNKS512(SUFFIX, T, VEC, MASK, LANES, PS, STORE_GROUPS, VALUES)          \
+SKP_L1INF_AVX512 static ptrdiff_t skp_gather_chunks512_##SUFFIX(                             \
+        const T* row, const T* next, ptrdiff_t n, const int32_t* first, ptrdiff_t n_chunks,   \
+        const T* below, ptrdiff_t ahead, double* values, int32_t* groups, ptrdiff_t pos) {   \
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, \
+                                           15);                                               \
+    for (ptrdiff_t k = 0; k < n_chunks; k++) {                                                \
+        const ptrdiff_t j = first[k];                                                         \
+        MASK some = (MASK) -1, hit;                                                           \
+        VEC a;                                                                                \
+        if (j < 0) some = (MASK) (some << -j);                                                \
+        if (j + LANES > n) some &= (MASK) ((1u << (n - j)) - 1u);                             \
+        a = _mm512_abs_##PS(_mm512_maskz_loadu_##PS(some, row + j));                         \
+        hit = _mm512_cmp_##PS##_mask(a, _mm512_loadu_##PS(below + LANES * k), _CMP_LT_OQ);   \
+        if (k + ahead < n_chunks)                                                             \
+            skp_prefetch_ahead(row + first[k + ahead], 0);                                    \
+        else if (next && k + ahead - n_chunks < n_chunks)                                     \
+            skp_prefetch_ahead(next + first[k + ahead - n_chunks], 0);                        \
+        if (hit) {                                                                            \
+            const __m512i ids = _mm512_add_epi32(_mm512_set1_epi32((int32_t) j), lane);       \
+            STORE_GROUPS;                                                                     \
+            VALUES;                                                                           \
+            pos += _mm_popcnt_u32((unsigned) hit);                                            \
+        }                                                                                     \
+    }                                                                                         \
+    return pos;                                                                               \
+}
+SKP_GATHER_CHUNKS512(f32, float, __m512, __mmask16, 16, ps,
+    _mm512_storeu_si512((void*) (groups + pos), _mm512_maskz_compress_epi32(hit, ids)),
+    _mm512_storeu_pd(values + pos, _mm512_maskz_compress_pd(
+        (__mmask8) hit, _mm512_cvtps_pd(_mm512_castps512_ps256(a))));
+    _mm512_storeu_pd(values + pos + _mm_popcnt_u32((unsigned) (hit & 0xff)),
+        _mm512_maskz_compress_pd((__mmask8) (hit >> 8), _mm512_cvtps_pd(_mm256_castpd_ps(
+            _mm512_extractf64x4_pd(_mm512_castps_pd(a), 1))))))
+SKP_GATHER_CHUNKS512(f64, double, __m512d, __mmask8, 8, pd,
+    _mm256_storeu_si256((__m256i*) (groups + pos), _mm256_maskz_compress_epi32(
+        hit, _mm512_castsi512_si256(ids))),
+    _mm512_storeu_pd(values + pos, _mm512_maskz_compress_pd(hit, a)))
+
+/* Whether skp_gather_chunks512_* run (the CPU has AVX-512 and its gathers are on). */
+static inline int skp_l1inf_gathers_chunks(void) { return skp_l1inf_avx512; }
+
+
 
 #else
 
@@ -1099,6 +1155,15 @@ static inline void skp_l1inf_panel_slots_f64(const double* row, ptrdiff_t n,
 static inline void skp_l1inf_panel_slots_f32(const float* row, ptrdiff_t n,
                                              const double* lo, const double* inv_width,
                                              double top, double* values, int32_t* slots) {}
+static inline int skp_l1inf_gathers_chunks(void) { return 0; }
+static inline ptrdiff_t skp_gather_chunks512_f32(
+        const float* row, const float* next, ptrdiff_t n, const int32_t* first,
+        ptrdiff_t n_chunks, const float* below, ptrdiff_t ahead, double* values,
+        int32_t* groups, ptrdiff_t pos) { return pos; }
+static inline ptrdiff_t skp_gather_chunks512_f64(
+        const double* row, const double* next, ptrdiff_t n, const int32_t* first,
+        ptrdiff_t n_chunks, const double* below, ptrdiff_t ahead, double* values,
+        int32_t* groups, ptrdiff_t pos) { return pos; }
 
 #endif
 #endif
