@@ -107,6 +107,10 @@ cdef extern from "_streaming_simd.h" nogil:
                              float level, const float* levels, int stream)
     int skp_write_row512_f64(const double* src, double* dst, Py_ssize_t n, int rescale,
                              double level, const double* levels, int stream)
+    int skp_write_kept_row256_f32(const float* src, float* dst, Py_ssize_t n, int rescale,
+                                  const float* levels, const float* next)
+    int skp_write_kept_row256_f64(const double* src, double* dst, Py_ssize_t n, int rescale,
+                                  const double* levels, const double* next)
     int skp_write_kept_row512_f32(const float* src, float* dst, Py_ssize_t n, int rescale,
                                   const float* levels, const float* next)
     int skp_write_kept_row512_f64(const double* src, double* dst, Py_ssize_t n, int rescale,
@@ -227,16 +231,19 @@ cdef inline void write_kept_columns(const floating* src, floating* dst, Py_ssize
                                     bint rescale, const floating* levels,
                                     const floating* next) noexcept nogil:
     """One contiguous row of column groups streamed, clipped (or rescaled) by
-    ``levels``, reading only the vectors of ``src`` under a non-zero level
-    where the CPU has AVX-512 (``skp_write_kept_row512_f32``; ``next``: the
-    next row, whose kept lines it prefetches, or NULL), else every one
-    (``write_row_simd``).  For results streamed past the caches whose levels
-    are ``mostly_zero_lines``; the caller fences."""
+    ``levels``, reading only the lines of ``src`` under a non-zero level
+    (``skp_write_kept_row512_f32`` with AVX-512, else ``_row256_``;
+    ``next``: the next row, whose kept lines they prefetch, or NULL), else
+    every one (``write_row_simd``).  For results streamed past the caches
+    whose levels are ``mostly_zero_lines``; the caller checks that AVX2 runs
+    and fences."""
     if floating is float:
-        if skp_write_kept_row512_f32(src, dst, n, rescale, levels, next):
+        if (skp_write_kept_row512_f32(src, dst, n, rescale, levels, next)
+                or skp_write_kept_row256_f32(src, dst, n, rescale, levels, next)):
             return
     else:
-        if skp_write_kept_row512_f64(src, dst, n, rescale, levels, next):
+        if (skp_write_kept_row512_f64(src, dst, n, rescale, levels, next)
+                or skp_write_kept_row256_f64(src, dst, n, rescale, levels, next)):
             return
     write_row_simd(src, dst, n, rescale, 0, levels, True)
 

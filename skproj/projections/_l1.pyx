@@ -1276,6 +1276,12 @@ def _last_threshold_way():
     return _threshold_way
 
 
+def _simd_runs():
+    """Testing hook: whether the AVX2 loops run (the CPU has AVX2 and
+    ``_set_testing`` left them on)."""
+    return bool(simd_enabled())
+
+
 def _set_stream_row_bytes(Py_ssize_t row_bytes):
     """Benchmark hook: stream rows of at least ``row_bytes``; returns the old value."""
     global _stream_row_bytes
