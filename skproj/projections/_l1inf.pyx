@@ -343,16 +343,20 @@ cdef Py_ssize_t _BLOCK_MAX_WIDTH = 4096
 # SIMD range gather of their panels; the visit prefetches the candidate
 # _VISIT_AHEAD on (into the next row past the last).  Issue 14, an AMD Zen 5,
 # the exact ball at radii keeping 0.3-5 % of bilevel_l1inf's groups, single
-# calls interleaved, times a copy, 1 in 4 without the prefetch -> 1 in 8
-# with it: 100 x 100000 float32 3.2 -> 2.2 and 3.8 -> 3.5 (at 0.3 and 1 %,
-# 3 and 8 % of the columns candidates), float64 1.9 -> 1.4 and 3.5 -> 2.7;
-# 1000 x 10000 float32 2.4 -> 2.1 and 3.4 -> 2.9 (at 0.3 and 1 %, 7 and 19
-# % candidates), float64 2.9 -> 1.8; elsewhere within the noise.  1 in 16
-# took the range gather at 8 % candidates (float32 3.5 -> 4.5); 32 ahead
-# was 0.8-1.0 of the time without, 128 0.7-0.95, 512 as 128 but on 1000 x
-# 10000 at 0.1 % (1.2 -> 1.5 and 1.3 -> 2.0).  (Where the CPU lacks
-# AVX-512; else the chunks below.)
-cdef Py_ssize_t _SPARSE_VISIT = 8
+# calls interleaved, times a copy, the visit without -> with the prefetch:
+# 100 x 100000 float32 at 0.3 % (3 % of the columns candidates) 3.2 -> 2.2,
+# float64 1.9 -> 1.4; 1000 x 10000 float64 at 0.3 % (7 %) 2.9 -> 1.8; 32
+# ahead was 0.8-1.0 of the time without, 128 0.7-0.95, 512 as 128 but on
+# 1000 x 10000 at 0.1 % (1.2 -> 1.5 and 1.3 -> 2.0).  With the prefetch, 1
+# in 4 rather than 8 against the range gather at 12-25 % candidates: with
+# AVX-512, rows not whole lines apart (no chunks, below), 100 x 100001
+# float32 at 2 % 5.38 -> 4.62, 1000 x 10001 float64 at 1 % 2.82 -> 2.30,
+# 300 x 30001 float32 at 1 % 3.89 -> 3.23; with its AVX2 loops alone, 100 x
+# 100000 float32 at 2 % 6.87 -> 5.25, 1000 x 10000 at 1 % 5.42 -> 4.10; 1
+# in 2 mixed (300 x 30000 float32 at 5 %, 45 %, 6.75 -> 7.62).  (Without
+# the prefetch, 1 in 4 had taken the visit on 1000 x 10000 at 1 %, 19 %
+# candidates, 4.56 times a copy against the range gather's 3.35.)
+cdef Py_ssize_t _SPARSE_VISIT = 4
 cdef Py_ssize_t _VISIT_AHEAD = 128
 # ... but with AVX-512, the candidates of rows lying whole lines apart are
 # gathered along each row's lines that hold one (``_gather_column_chunks``)
