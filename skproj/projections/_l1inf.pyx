@@ -1388,7 +1388,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  double list_passes_share=0.02,
                  double bracket_event_share=0.05,
                  bint prefetch_passes=True, bint failed_fit_passes=True,
-                 Py_ssize_t ahead_rows=16, row_blocks=None, Py_ssize_t block_rows=0,
+                 Py_ssize_t ahead_rows=32, row_blocks=None, Py_ssize_t block_rows=0,
                  bint row_block_passes=True,
                  bint bracket_blocks=True, bint bracket_ties=True, bint transpose_ahead=True,
                  Py_ssize_t cached_ahead_rows=8):

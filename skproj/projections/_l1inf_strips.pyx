@@ -548,8 +548,15 @@ cdef inline void _small_pass(const floating* y, int layout, Py_ssize_t stride,
 cdef bint _prefetch_passes = True
 # ... or, with the AVX-512 loops, on groups of at least _AHEAD_MIN_ROWS rows,
 # the rows _AHEAD_ROWS ahead as each row is read (``_small_pass_ahead``; 0:
-# the chunks, a testing switch).
-cdef Py_ssize_t _AHEAD_ROWS = 16, _AHEAD_MIN_ROWS = 256
+# the chunks, a testing switch).  Issue 14, an AMD Zen 5, single calls
+# interleaved, at half of the groups kept and half of the norm, times a
+# copy, 16 -> 32 rows ahead: float64 Student t(3) 1000 x 10000 6.17 -> 5.27
+# and 6.86 -> 5.78, 300 x 30000 6.52 -> 5.85 and 6.93 -> 6.15, 4000 x 2500
+# 6.34 -> 5.47 and 7.73 -> 6.55, Cauchy 1000 x 10000 6.15 -> 5.25 (at half
+# the norm, 1.05, no passes); float32 on rows under _ROW_BLOCK_MIN_ROW_BYTES,
+# Student t(3) 20000 x 500 14.7 -> 13.6, 40000 x 250 16.9 -> 16.2; 48 about
+# as 32, 64 a little slower (an Intel Xeon had measured 8 to 64 alike).
+cdef Py_ssize_t _AHEAD_ROWS = 32, _AHEAD_MIN_ROWS = 256
 # ... and float32's (sums by blocks) on such groups along the rows instead,
 # a block of rows at a time (``_row_block_pass``; a testing switch,
 # ``_set_testing``); with AVX2 alone, float32's and float64's on groups of
