@@ -107,14 +107,10 @@ cdef extern from "_streaming_simd.h" nogil:
                              float level, const float* levels, int stream)
     int skp_write_row512_f64(const double* src, double* dst, Py_ssize_t n, int rescale,
                              double level, const double* levels, int stream)
-    int skp_write_kept_row256_f32(const float* src, float* dst, Py_ssize_t n, int rescale,
-                                  const float* levels, const float* next)
-    int skp_write_kept_row256_f64(const double* src, double* dst, Py_ssize_t n, int rescale,
-                                  const double* levels, const double* next)
-    int skp_write_kept_row512_f32(const float* src, float* dst, Py_ssize_t n, int rescale,
-                                  const float* levels, const float* next)
-    int skp_write_kept_row512_f64(const double* src, double* dst, Py_ssize_t n, int rescale,
-                                  const double* levels, const double* next)
+    int skp_write_kept_row_f32(const float* src, float* dst, Py_ssize_t n, int rescale,
+                               const float* levels, const float* next)
+    int skp_write_kept_row_f64(const double* src, double* dst, Py_ssize_t n, int rescale,
+                               const double* levels, const double* next)
     int skp_write_short_rows_f32(const float* src, float* dst, Py_ssize_t n_rows,
                                  Py_ssize_t n, int rescale, const float* levels)
     int skp_write_short_rows_f64(const double* src, double* dst, Py_ssize_t n_rows,
@@ -238,12 +234,10 @@ cdef inline void write_kept_columns(const floating* src, floating* dst, Py_ssize
     whose levels are ``mostly_zero_lines``; the caller checks that AVX2 runs
     and fences."""
     if floating is float:
-        if (skp_write_kept_row512_f32(src, dst, n, rescale, levels, next)
-                or skp_write_kept_row256_f32(src, dst, n, rescale, levels, next)):
+        if skp_write_kept_row_f32(src, dst, n, rescale, levels, next):
             return
     else:
-        if (skp_write_kept_row512_f64(src, dst, n, rescale, levels, next)
-                or skp_write_kept_row256_f64(src, dst, n, rescale, levels, next)):
+        if skp_write_kept_row_f64(src, dst, n, rescale, levels, next):
             return
     write_row_simd(src, dst, n, rescale, 0, levels, True)
 

@@ -1658,6 +1658,18 @@ SKP_WRITE_ROWS_FLAT512(f64, double, __m512d, __mmask8, 8, pd)
 
 SKP_WRITE_ROW256(f64, double, __m256d, 4, pd)
 SKP_WRITE_KEPT_ROW256(f64, double, __m256d, 4, pd)
+
+/* The kept-lines write of a row (see skp_write_kept_row512_f32): the AVX-512
+ * loop where it runs, else the AVX2 one (the caller checks that AVX2 runs);
+ * 0 where neither wrote. */
+#define SKP_WRITE_KEPT_ROW(SUFFIX, T)                                                        \
+static inline int skp_write_kept_row_##SUFFIX(const T* src, T* dst, ptrdiff_t n, int rescale, \
+                                              const T* levels, const T* next) {              \
+    return skp_write_kept_row512_##SUFFIX(src, dst, n, rescale, levels, next)                \
+           || skp_write_kept_row256_##SUFFIX(src, dst, n, rescale, levels, next);            \
+}
+SKP_WRITE_KEPT_ROW(f32, float)
+SKP_WRITE_KEPT_ROW(f64, double)
 #undef SKP_LEVELLED
 #undef SKP_WRITE_ROW256
 
@@ -1697,24 +1709,13 @@ static inline int skp_write_row512_f64(const double* src, double* dst, ptrdiff_t
                                        int stream) {
     return 0;
 }
-static inline int skp_write_kept_row256_f32(const float* src, float* dst, ptrdiff_t n,
-                                            int rescale, const float* levels,
-                                            const float* next) {
+static inline int skp_write_kept_row_f32(const float* src, float* dst, ptrdiff_t n,
+                                         int rescale, const float* levels, const float* next) {
     return 0;
 }
-static inline int skp_write_kept_row256_f64(const double* src, double* dst, ptrdiff_t n,
-                                            int rescale, const double* levels,
-                                            const double* next) {
-    return 0;
-}
-static inline int skp_write_kept_row512_f32(const float* src, float* dst, ptrdiff_t n,
-                                            int rescale, const float* levels,
-                                            const float* next) {
-    return 0;
-}
-static inline int skp_write_kept_row512_f64(const double* src, double* dst, ptrdiff_t n,
-                                            int rescale, const double* levels,
-                                            const double* next) {
+static inline int skp_write_kept_row_f64(const double* src, double* dst, ptrdiff_t n,
+                                         int rescale, const double* levels,
+                                         const double* next) {
     return 0;
 }
 static inline int skp_write_short_rows_f32(const float* src, float* dst, ptrdiff_t n_rows,
