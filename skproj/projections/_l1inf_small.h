@@ -54,6 +54,9 @@
 #include "_transpose_simd.h"
 
 #define SKP_SMALL_STRIP 8
+#ifndef SKP_TMP_AHEAD
+#define SKP_TMP_AHEAD 32
+#endif
 /* float32's blocks of rows in the lanes layout, and the largest magnitude
  * whose blocks cannot overflow (half FLT_MAX over the block's length). */
 #define SKP_SMALL_BLOCK 16
@@ -559,6 +562,43 @@ static inline ptrdiff_t skp_small_second_strip(const ptrdiff_t* strips, ptrdiff_
     return strips[2 * v + 1 < n ? 2 * v + 1 : 2 * v];
 }
 
+/* The lines that vector v + SKP_SMALL_ROW_AHEAD of skp_small_row_blocks512_f32
+ * reads in its block of rows i0 .. end, prefetched into L1 while vector v
+ * reads its own (past the last vector, the first ones' lines in the next
+ * block).  A block's rows lie a row stride apart, 16 streams the hardware
+ * prefetchers did not keep fed: issue 14, an AMD Zen 5, the exact ball's
+ * passes over heavy-tailed float32 column groups, single calls interleaved
+ * in one process, times a copy, at 10, 50, 90 % of bilevel_l1inf's groups
+ * kept and half the norm, without -> 16 vectors ahead: Student t(3) 1000 x
+ * 10000 11.5 -> 5.8, 10.3 -> 6.1, 11.9 -> 6.4, 11.7 -> 6.5; Cauchy 10.7 ->
+ * 7.3, 10.0 -> 5.7, 9.6 -> 6.7; t(3) 300 x 30000 12.5 -> 8.2, 10.5 -> 6.3,
+ * 11.1 -> 6.6; 4000 x 2500 0.67-0.71 of the time but at 10 % (even).  8
+ * vectors ahead took 1.03-1.15 times as long as 16 (1000 x 10000, 300 x
+ * 30000, 2000 x 5000, but 4000 x 2500 Cauchy at 90 % 0.95), 32 as 8, 4
+ * 1.1-1.2 times as long as 8.  (Inlined by force: as a function of its
+ * own, gcc found it free of side effects and dropped its calls.) */
+#define SKP_SMALL_ROW_AHEAD 16
+
+SKP_SMALL_AVX512 SKP_INLINE void skp_small_row_block_ahead(
+        const float* y, ptrdiff_t row_stride, const ptrdiff_t* strips, ptrdiff_t n,
+        ptrdiff_t v, ptrdiff_t i0, ptrdiff_t end, ptrdiff_t length) {
+    const ptrdiff_t n_vectors = (n + 1) / 2;
+    ptrdiff_t w = v + SKP_SMALL_ROW_AHEAD, i, g0, g1;
+    if (w >= n_vectors) {   /* (the next block's) */
+        w -= n_vectors;
+        i0 = end;
+        end = skp_small_block_end(i0, length);
+        if (w >= n_vectors || i0 >= length) return;
+    }
+    g0 = strips[2 * w];
+    g1 = skp_small_second_strip(strips, n, w);
+    for (i = i0; i < end; i++) {
+        const float* row = (const float*) ((const char*) y + i * row_stride);
+        __builtin_prefetch(row + g0, 0, 3);
+        __builtin_prefetch(row + g1 + SKP_SMALL_STRIP - 1, 0, 3);
+    }
+}
+
 SKP_SMALL_AVX512 static void skp_small_row_blocks512_f32(
         const float* y, ptrdiff_t length, ptrdiff_t row_stride, const ptrdiff_t* strips,
         ptrdiff_t n, const double* level, double* counts, double* sums, double* above_min,
@@ -578,6 +618,7 @@ SKP_SMALL_AVX512 static void skp_small_row_blocks512_f32(
             const ptrdiff_t g0 = strips[2 * v], g1 = skp_small_second_strip(strips, n, v);
             const __m512 l = levels[v];
             skp_acc16 r = acc[v];
+            skp_small_row_block_ahead(y, row_stride, strips, n, v, i0, end, length);
             for (i = i0; i < end; i++) {
                 const float* row = (const float*) ((const char*) y + i * row_stride);
                 skp_acc16_add_block(&r, skp_small_pair_abs16(row + g0, row + g1), l);
