@@ -700,7 +700,7 @@ cdef bint _gather_columns(const floating[:, :] y, Work* w, const Py_ssize_t* sub
     same lists in the same order as the row-major loops
     (``_gather_columns_by_rows``), 0.9 of their time in float32 on 100 x
     100000 (issue 14; as fast in float64, bound by the stores of the pairs).
-    Every way the sums above U_g come by difference.
+    In every case the sums above U_g come by difference.
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t idx, g
