@@ -38,7 +38,7 @@ from skproj.projections._common cimport (
 from skproj.projections._streaming cimport (
     NextPanel, element_step, no_next_panel, prefetch_rows, row_at)
 from skproj.projections._l1 cimport (
-    SKP_FLAT_ROW_BYTES, STATUS_NOMEMORY, STATUS_PROJECTED, skp_set_avx512,
+    SKP_FLAT_ROW_BYTES, STATUS_NOMEMORY, STATUS_PROJECTED, keep_above, skp_set_avx512,
     skp_set_stream_ahead, skp_stream_fence,
     skp_write_rows_flat_f32, skp_write_rows_flat_f64, skp_write_short_rows_f32,
     skp_write_short_rows_f64, streams, write_row_simd,
@@ -884,6 +884,180 @@ cdef void _small_write(const floating[:, :] y, floating[:, :] x, const floating*
         write_clipped(y, x, levels, kept, n_kept, groups_are_rows)
 
 
+# Row groups read from memory (``small_project``'s ``any_size``, the groups
+# layout: heavy-tailed matrices whose predicted bands were too wide) were
+# read whole by every pass, and the passes settle slowly there: 7-9 of them
+# on Student t(3) and Cauchy 1000 x 10000 row groups, the first few reading
+# most of the groups, where a few dozen entries of each lie above its level
+# at the end.  So from the pass _GATHER_PASS on (the second: the first
+# pass's Newton step set its levels), a group read from the matrix gathers
+# its magnitudes above _GATHER_SHARE of its level (the floor) into a list,
+# and the later passes read its list rather than its row wherever its level
+# has not fallen below the floor: the list then holds every entry above the
+# level, hence the same set, count and sum, and an interval of levels with
+# the same set within the row's (``_gathered_pass``).  A level below its
+# floor reads the row again, and gathers anew.  A group whose list would
+# hold more than one entry in _GATHER_GROUP_DIVISOR of its row keeps none;
+# the lists hold one entry in _GATHER_DIVISOR of the matrix in all.  Issue
+# 14, an AMD Zen 5, times bilevel_l1inf at the same radius, 1000 x 10000 row
+# groups, without / with the lists: Student t(3) float64 at radii keeping
+# 90 % of its groups and at half the norm 4.64 / 2.64 and 4.29 / 2.64,
+# float32 at 50 and 90 % kept and half the norm 5.78 / 3.82, 5.77 / 3.53,
+# 5.03 / 3.36; Cauchy at 10 and 50 % kept, float64 7.39 / 5.64 and 4.71 /
+# 2.89, float32 5.08 / 4.74 and 5.30 / 3.50; the other cells 0.94-1.03 of
+# the time (other paths).  A floor at 0.3 / 0.5 / 0.7 / 0.8 / 0.9 of the level: t(3)
+# float64 at 90 % kept 4.02 / 3.45 / 3.22 / 3.22 / 3.36 times a copy; room
+# for a quarter / an eighth / a sixteenth of the entries alike, but Cauchy
+# float64 at 10 % kept 5.58 / 5.64 / 6.04; lists of at most an eighth of
+# the row, where many were declined, 3.88 against 3.46 at half of it.
+# Shorter rows gain less, or lose, each list read costing a pass's set-up:
+# 10000 x 1000 t(3) float64 at 50 and 90 % kept 4.13 / 3.12 and 4.77 /
+# 3.57, but Cauchy float32 at 10 and 90 % kept 3.87 / 4.23 and 3.02 / 3.24;
+# 40000 x 250 1.04-1.6 times as long (hence _GATHER_MIN_LENGTH).
+cdef int _GATHER_PASS = 1
+cdef double _GATHER_SHARE = 0.7
+cdef Py_ssize_t _GATHER_MIN_LENGTH = 1024, _GATHER_DIVISOR = 8, _GATHER_GROUP_DIVISOR = 2
+cdef bint _gathered_passes = True       # a testing switch (``_set_gathered_passes``)
+# (testing: groups gathered, evaluated from their lists, read again from the matrix)
+cdef Py_ssize_t _gathered_counts[3]
+
+
+def _set_gathered_passes(bint on=True, double share=0.7, Py_ssize_t min_length=1024,
+                         Py_ssize_t divisor=8):
+    """Testing hook: whether the passes over row groups out of cache gather lists
+    (``small_project``), the share of a group's level above which they gather,
+    the shortest group that gathers, and the lists' room (the matrix's entries
+    over ``divisor``)."""
+    global _gathered_passes, _GATHER_SHARE, _GATHER_MIN_LENGTH, _GATHER_DIVISOR
+    _gathered_passes = on
+    _GATHER_SHARE = share
+    _GATHER_MIN_LENGTH = min_length
+    _GATHER_DIVISOR = divisor
+
+
+def _gathered_stats(bint reset=False):
+    """Testing hook: (groups gathered into lists, group reads served by a list,
+    group reads from the matrix after the gather) since the last reset."""
+    stats = tuple(_gathered_counts[k] for k in range(3))
+    if reset:
+        for k in range(3):
+            _gathered_counts[k] = 0
+    return stats
+
+
+cdef struct Gathered:
+    # Group g's magnitudes above floor[g] (INFINITY: no list) are
+    # values[start[g]:start[g] + length[g]], in the matrix's dtype.
+    void* values
+    Py_ssize_t used, capacity
+    Py_ssize_t* start
+    Py_ssize_t* length
+    double* floor
+    Py_ssize_t* from_matrix     # a pass's groups read from the matrix
+
+
+cdef bint _gathers(bint any_size, int layout, Py_ssize_t group_size) noexcept nogil:
+    return (any_size and _gathered_passes and layout == SMALL_GROUPS
+            and group_size >= _GATHER_MIN_LENGTH)
+
+
+cdef bint _start_gathered(Gathered* lists, Py_ssize_t n_groups, Py_ssize_t group_size,
+                          Py_ssize_t itemsize) noexcept nogil:
+    """Room for the lists (and one group beyond, which ``keep_above`` may write); False: none."""
+    cdef Py_ssize_t g
+    lists.used = 0
+    lists.capacity = n_groups * group_size // _GATHER_DIVISOR
+    lists.values = malloc((lists.capacity + group_size) * itemsize)
+    lists.start = <Py_ssize_t*> malloc(2 * n_groups * sizeof(Py_ssize_t))
+    lists.floor = <double*> malloc(n_groups * sizeof(double))
+    lists.from_matrix = <Py_ssize_t*> malloc(n_groups * sizeof(Py_ssize_t))
+    if (lists.values == NULL or lists.start == NULL or lists.floor == NULL
+            or lists.from_matrix == NULL):
+        _free_gathered(lists)
+        return False
+    lists.length = lists.start + n_groups
+    for g in range(n_groups):
+        lists.floor[g] = INFINITY
+    return True
+
+
+cdef void _free_gathered(Gathered* lists) noexcept nogil:
+    free(lists.values)
+    free(lists.start)
+    free(lists.floor)
+    free(lists.from_matrix)
+    lists.values = NULL
+    lists.start = lists.from_matrix = NULL
+    lists.floor = NULL
+
+
+cdef inline void _list_pass(const floating* values, const Gathered* lists, Py_ssize_t g,
+                            const double* level, double* counts, double* sums,
+                            double* above_min, double* below_max) noexcept nogil:
+    """Group g's set at its level (at or above its floor) from its list, as a pass's.
+
+    The list is read as a group of its own by the pass's loops.  The group's
+    entries not listed lie at or below the floor: the largest entry at or
+    below the level is at most the larger of the floor and the list's.
+    """
+    cdef Py_ssize_t first = 0
+    values += lists.start[g]
+    if floating is double:
+        skp_small_groups_f64(values, &first, 1, lists.length[g], 0, level + g, counts + g,
+                             sums + g, above_min + g, below_max + g, _small_simd, 0)
+    else:
+        skp_small_groups_f32(values, &first, 1, lists.length[g], 0, level + g, counts + g,
+                             sums + g, above_min + g, below_max + g, _small_simd, 0)
+    if below_max[g] < lists.floor[g]:
+        below_max[g] = lists.floor[g]
+
+
+cdef Py_ssize_t _gathered_pass(const floating* y, Py_ssize_t stride, Py_ssize_t group_size,
+                               const Py_ssize_t* listed, Py_ssize_t n_listed,
+                               const double* level, Gathered* lists, double* counts,
+                               double* sums, double* above_min, double* below_max) noexcept nogil:
+    """A pass from _GATHER_PASS on: each listed group's set from its list where
+    its level lies at or above the list's floor; else its row read once, its
+    magnitudes above _GATHER_SHARE of its level gathered (``keep_above``)
+    into a new list, and its set taken from that.
+
+    A group whose list would hold more than one entry in _GATHER_GROUP_DIVISOR
+    of its row keeps none and gathers no more (floor -inf); those, the groups
+    at level 0 and those past the lists' room go to ``lists.from_matrix``,
+    whose count it returns, for the pass's loops.
+    """
+    cdef floating* values = <floating*> lists.values
+    cdef Py_ssize_t t, g, n, n_rest = 0, n_gathered = 0
+    cdef double floor, total
+    for t in range(n_listed):
+        g = listed[t]
+        if lists.floor[g] <= level[g] and lists.floor[g] > -INFINITY:
+            _list_pass(values, lists, g, level, counts, sums, above_min, below_max)
+            continue
+        floor = _GATHER_SHARE * level[g]
+        n = -1
+        if floor > 0.0 and lists.floor[g] > -INFINITY and lists.used <= lists.capacity:
+            n = keep_above(<const floating*> (<const char*> y + g * stride), group_size, 1,
+                           floor, True, values + lists.used, &total)
+            if n > group_size // _GATHER_GROUP_DIVISOR:
+                lists.floor[g] = -INFINITY
+                n = -1
+        if n < 0:
+            lists.from_matrix[n_rest] = g
+            n_rest += 1
+            continue
+        lists.start[g] = lists.used
+        lists.length[g] = n
+        lists.floor[g] = floor
+        lists.used += n
+        n_gathered += 1
+        _list_pass(values, lists, g, level, counts, sums, above_min, below_max)
+    _gathered_counts[0] += n_gathered
+    _gathered_counts[1] += n_listed - n_rest - n_gathered
+    _gathered_counts[2] += n_rest
+    return n_rest
+
+
 cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
                        bint groups_are_rows, Work* w, double* mu, double* theta_out,
                        int* rounds, bint any_size, const double* start) noexcept nogil:
@@ -932,6 +1106,10 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
         source = <const floating*> w.lanes_copy
     if layout == 0 or not _blocks_fit(lists, layout, floating is float):
         return SMALL_DECLINED
+    cdef Gathered gathered
+    cdef bint gathering = _gathers(any_size, layout, group_size), settled = False
+    cdef Py_ssize_t n_rest
+    gathered.values = NULL
     # Start: the mean-shift model where it suits (``_mean_shift_start``), else
     # the crude lower bounds of mu_g(theta_0) (step 2); every group read.
     theta = 0.0
@@ -955,7 +1133,17 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
         n_listed += 1
         g += SKP_SMALL_STRIP if layout == SMALL_LANES else 1
     for p in range(_SMALL_MAX_PASSES):
-        if any_size and _prefetch_passes and layout == SMALL_LANES and w.lanes_copy == NULL:
+        if gathered.values != NULL or (
+                gathering and p == _GATHER_PASS
+                and _start_gathered(&gathered, n_groups, group_size, sizeof(floating))):
+            # (row groups out of cache, by their lists: see Gathered)
+            n_rest = _gathered_pass(source, stride, group_size, listed, n_listed, level,
+                                    &gathered, counts, sums, above_min, below_max)
+            if n_rest > 0:
+                _small_pass(source, layout, stride, n_groups, group_size, gathered.from_matrix,
+                            n_rest, level, counts, sums, above_min, below_max, True,
+                            groups_ahead)
+        elif any_size and _prefetch_passes and layout == SMALL_LANES and w.lanes_copy == NULL:
             _small_pass_ahead(source, stride, n_groups, group_size, listed, n_listed, level,
                               counts, sums, above_min, below_max, True)
         else:
@@ -966,14 +1154,17 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
         _small_inverses(layout, listed, n_listed, n_groups, counts, reciprocal, inv_count)
         if not _small_update(counts, sums, n_groups, eta, lists.active, &n_kept,
                              inv_count, level, &theta):
-            return SMALL_DECLINED
+            break
         n_listed = skp_small_moved(n_groups, SKP_SMALL_STRIP if layout == SMALL_LANES else 1,
                                    level, above_min, below_max, listed, _small_simd)
         if n_listed > 0 and p + 1 >= _TIE_STEPS and floating is float and layout == SMALL_LANES:
             n_listed = _settle_moved_ties(&sets, n_groups, listed, n_listed)
         if n_listed == 0:
+            settled = True
             break
-    else:
+    if gathered.values != NULL:
+        _free_gathered(&gathered)
+    if not settled:
         return SMALL_DECLINED
     for g in range(n_groups):
         mu[g] = level[g]
