@@ -2364,24 +2364,28 @@ def test_row_group_passes_out_of_cache_gather_lists(dtype, simd, avx512):
     """Student t(3) row groups whose passes run over the matrix out of cache
     (every band too wide): from the second pass on a group read from the
     matrix gathers its magnitudes above a share of its level, and the later
-    passes read its list while its level stays above that floor.  At every
-    share (the floor at the level itself, where a level that falls reads the
-    row again; a share so low that the lists would hold most of a row, which
-    then keeps none), with room for few lists, and with the lists off: the
-    bisection reference's projection, and lists read where they were
-    gathered."""
+    passes read its list while its level stays above that floor; a group
+    that a Newton step zeroes is not read again (rows of scales from 0.02 to
+    1).  At every share (the floor at the level itself, where a level that
+    falls reads the row again; a share so low that the lists would hold most
+    of a row, which then keeps none), with room for few lists, and with the
+    lists off: the bisection reference's projection, and the lists read
+    where they were gathered."""
     from skproj.projections import _l1inf_strips
 
-    Y = np.random.default_rng(71).standard_t(3, (120, 1200)).astype(dtype)
+    rng = np.random.default_rng(71)
+    Y = rng.standard_t(3, (120, 1200)).astype(dtype)
+    scaled = (Y * np.geomspace(0.02, 1, 120)[:, None]).astype(dtype)
     maxima = np.sort(np.abs(Y).max(axis=1))[::-1]
-    radii = [maxima[:kept].sum() - kept * maxima[kept] for kept in (12, 60, 108)]
-    radii.append(0.5 * maxima.sum())
+    cases = [(Y, maxima[:kept].sum() - kept * maxima[kept]) for kept in (12, 60, 108)]
+    cases += [(Y, 0.5 * maxima.sum())]
+    cases += [(scaled, share * np.abs(scaled).max(axis=1).sum()) for share in (0.05, 0.2)]
     settings = [(True, 0.7, 8), (True, 1.0, 8), (True, 0.01, 8), (True, 0.7, 400),
                 (False, 0.7, 8)]
-    tolerance = (3e-6 if dtype == np.float32 else 1e-12) * np.abs(Y).max()
-    stats = []
-    for eta in radii:
-        expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, 1)
+    stats, zeroed = [], []
+    for Z, eta in cases:
+        expected, _, _ = _bisection_projection(Z.astype(np.float64), eta, 1)
+        tolerance = (3e-6 if dtype == np.float32 else 1e-12) * np.abs(Z).max()
         for on, share, divisor in settings:
             _l1inf._set_testing(small_max_bytes=0, sampled_min_bytes=1 << 16,
                                 sample_bytes=1 << 16, wide_band_share=1e-9, simd=simd,
@@ -2389,7 +2393,7 @@ def test_row_group_passes_out_of_cache_gather_lists(dtype, simd, avx512):
             _l1inf_strips._set_gathered_passes(on, share, min_length=1024, divisor=divisor)
             _l1inf_strips._gathered_stats(reset=True)
             try:
-                X, _, mu = project_l1inf_ball(Y, eta, axis=1, return_dual=True)
+                X, _, mu = project_l1inf_ball(Z, eta, axis=1, return_dual=True)
                 stats.append(_l1inf_strips._gathered_stats(reset=True))
             finally:
                 _l1inf._set_testing()
@@ -2397,13 +2401,15 @@ def test_row_group_passes_out_of_cache_gather_lists(dtype, simd, avx512):
             np.testing.assert_allclose(X, expected, rtol=0, atol=tolerance)
             levels = mu.astype(dtype)[:, None]
             np.testing.assert_array_equal(
-                bits(X), bits(np.where(levels > 0, np.clip(Y, -levels, levels), 0).astype(dtype)))
-    stats = np.array(stats).reshape(len(radii), len(settings), 3)
+                bits(X), bits(np.where(levels > 0, np.clip(Z, -levels, levels), 0).astype(dtype)))
+        zeroed.append(np.sum(mu == 0))
+    stats = np.array(stats).reshape(len(cases), len(settings), 4)
     assert np.all(stats[:, -1] == 0)                    # (off: no list)
     assert np.all(stats[:, 0, 0] > 0) and stats[:, 0, 1].sum() > 0   # gathered, then read
     assert stats[:, 1, 0].max() > Y.shape[0]          # levels below their floors: rows again
     assert stats[:, 2, 1].sum() == 0                    # lists of most of a row: none kept
-    assert stats[:, 3, 2].sum() > stats[:, 0, 2].sum()  # little room: rows read instead
+    assert stats[:, 3, 3].sum() > stats[:, 0, 3].sum()  # little room: rows read instead
+    assert min(zeroed[-2:]) > 0 and np.all(stats[-2:, 0, 2] > 0)   # zeroed, not read again
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -896,7 +896,8 @@ cdef void _small_write(const floating[:, :] y, floating[:, :] x, const floating*
 # has not fallen below the floor: the list then holds every entry above the
 # level, hence the same set, count and sum, and an interval of levels with
 # the same set within the row's (``_gathered_pass``).  A level below its
-# floor reads the row again, and gathers anew.  A group whose list would
+# floor reads the row again, and gathers anew; a group that the Newton step
+# zeroed is not read again (``_zeroed_set``).  A group whose list would
 # hold more than one entry in _GATHER_GROUP_DIVISOR of its row keeps none;
 # the lists hold one entry in _GATHER_DIVISOR of the matrix in all.  Issue
 # 14, an AMD Zen 5, times bilevel_l1inf at the same radius, 1000 x 10000 row
@@ -918,8 +919,8 @@ cdef int _GATHER_PASS = 1
 cdef double _GATHER_SHARE = 0.7
 cdef Py_ssize_t _GATHER_MIN_LENGTH = 1024, _GATHER_DIVISOR = 8, _GATHER_GROUP_DIVISOR = 2
 cdef bint _gathered_passes = True       # a testing switch (``_set_gathered_passes``)
-# (testing: groups gathered, evaluated from their lists, read again from the matrix)
-cdef Py_ssize_t _gathered_counts[3]
+# (testing: see _gathered_stats)
+cdef Py_ssize_t _gathered_counts[4]
 
 
 def _set_gathered_passes(bint on=True, double share=0.7, Py_ssize_t min_length=1024,
@@ -937,10 +938,11 @@ def _set_gathered_passes(bint on=True, double share=0.7, Py_ssize_t min_length=1
 
 def _gathered_stats(bint reset=False):
     """Testing hook: (groups gathered into lists, group reads served by a list,
-    group reads from the matrix after the gather) since the last reset."""
-    stats = tuple(_gathered_counts[k] for k in range(3))
+    zeroed groups' sets taken without a read (``_zeroed_set``), group reads
+    from the matrix after the gather) since the last reset."""
+    stats = tuple(_gathered_counts[k] for k in range(4))
     if reset:
-        for k in range(3):
+        for k in range(4):
             _gathered_counts[k] = 0
     return stats
 
@@ -1012,27 +1014,55 @@ cdef inline void _list_pass(const floating* values, const Gathered* lists, Py_ss
         below_max[g] = lists.floor[g]
 
 
+cdef inline void _zeroed_set(Py_ssize_t g, Py_ssize_t group_size, const double* norms,
+                             double* counts, double* sums, double* above_min,
+                             double* below_max) noexcept nogil:
+    """Group g's set at level 0 (a group the last Newton step zeroed) without
+    reading it: its sum S_g (step 1's), and a count and an interval that the
+    next update and the moved list need alone.
+
+    The Newton steps' theta only rises (each is a lower bound of theta*, F
+    being convex), so a zeroed group, S_g <= theta, stays zeroed: its count
+    (of the entries above 0) enters only the first model of the next update,
+    which its S_g <= theta then leaves, whatever the count
+    (``skp_small_update``: the same end).  Its interval [0, the least
+    positive double) holds its level, 0, and lies within the true one
+    ([0 or -inf, its least nonzero magnitude)): it is not listed again.
+    """
+    counts[g] = group_size if norms[g] > 0.0 else 0.0
+    sums[g] = norms[g]
+    above_min[g] = 4.9406564584124654e-324
+    below_max[g] = 0.0
+
+
 cdef Py_ssize_t _gathered_pass(const floating* y, Py_ssize_t stride, Py_ssize_t group_size,
                                const Py_ssize_t* listed, Py_ssize_t n_listed,
-                               const double* level, Gathered* lists, double* counts,
-                               double* sums, double* above_min, double* below_max) noexcept nogil:
+                               const double* level, const double* norms, Gathered* lists,
+                               double* counts, double* sums, double* above_min,
+                               double* below_max) noexcept nogil:
     """A pass from _GATHER_PASS on: each listed group's set from its list where
     its level lies at or above the list's floor; else its row read once, its
     magnitudes above _GATHER_SHARE of its level gathered (``keep_above``)
     into a new list, and its set taken from that.
 
-    A group whose list would hold more than one entry in _GATHER_GROUP_DIVISOR
-    of its row keeps none and gathers no more (floor -inf); those, the groups
-    at level 0 and those past the lists' room go to ``lists.from_matrix``,
-    whose count it returns, for the pass's loops.
+    A group at level 0 (zeroed by the last Newton step) is not read
+    (``_zeroed_set``; ``norms``: the l1 norms S_g).  A group whose list would
+    hold more than one entry in _GATHER_GROUP_DIVISOR of its row keeps none
+    and gathers no more (floor -inf); those and the groups past the lists'
+    room go to ``lists.from_matrix``, whose count it returns, for the pass's
+    loops.
     """
     cdef floating* values = <floating*> lists.values
-    cdef Py_ssize_t t, g, n, n_rest = 0, n_gathered = 0
+    cdef Py_ssize_t t, g, n, n_rest = 0, n_gathered = 0, n_zeroed = 0
     cdef double floor, total
     for t in range(n_listed):
         g = listed[t]
         if lists.floor[g] <= level[g] and lists.floor[g] > -INFINITY:
             _list_pass(values, lists, g, level, counts, sums, above_min, below_max)
+            continue
+        if level[g] == 0.0:
+            _zeroed_set(g, group_size, norms, counts, sums, above_min, below_max)
+            n_zeroed += 1
             continue
         floor = _GATHER_SHARE * level[g]
         n = -1
@@ -1053,8 +1083,9 @@ cdef Py_ssize_t _gathered_pass(const floating* y, Py_ssize_t stride, Py_ssize_t 
         n_gathered += 1
         _list_pass(values, lists, g, level, counts, sums, above_min, below_max)
     _gathered_counts[0] += n_gathered
-    _gathered_counts[1] += n_listed - n_rest - n_gathered
-    _gathered_counts[2] += n_rest
+    _gathered_counts[1] += n_listed - n_rest - n_gathered - n_zeroed
+    _gathered_counts[2] += n_zeroed
+    _gathered_counts[3] += n_rest
     return n_rest
 
 
@@ -1138,7 +1169,7 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
                 and _start_gathered(&gathered, n_groups, group_size, sizeof(floating))):
             # (row groups out of cache, by their lists: see Gathered)
             n_rest = _gathered_pass(source, stride, group_size, listed, n_listed, level,
-                                    &gathered, counts, sums, above_min, below_max)
+                                    lists.sums, &gathered, counts, sums, above_min, below_max)
             if n_rest > 0:
                 _small_pass(source, layout, stride, n_groups, group_size, gathered.from_matrix,
                             n_rest, level, counts, sums, above_min, below_max, True,
