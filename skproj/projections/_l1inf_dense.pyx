@@ -93,7 +93,8 @@ from skproj.projections._l1inf_lists cimport (
     start_roots,
 )
 from skproj.projections._l1inf_strips cimport (
-    PHASE_BAND, PHASE_ENVELOPES, PHASE_HISTOGRAMS, lap, now, passes_along_rows, small_layout,
+    PHASE_BAND, PHASE_ENVELOPES, PHASE_HISTOGRAMS, SMALL_LANES, lap, now, pass_layout,
+    passes_along_rows, small_layout,
 )
 from skproj.projections._l1inf_work cimport Work, reserve_pairs
 
@@ -194,8 +195,8 @@ cdef double _SAMPLE_SIGMAS = 6.0
 # for the sampled bands' 1.27 (issue 14, an AMD Zen 5, thread time).
 cdef Py_ssize_t _SAMPLE_MAX_ZEROED = 4
 # Predicted bands estimated to hold more than this share of the entries
-# (float32's; float64's is one and a half times it, see below; estimated on
-# about _SHARE_ENTRIES entries of the sample, before the gather) are not
+# (float32's and float64 column groups'; see below; estimated on about
+# _SHARE_ENTRIES entries of the sample, before the gather) are not
 # gathered where the passes of the in-cache path can take the whole matrix
 # instead (``predicted_bands``; 0: always gathered).  Heavy tails make them
 # so: the fit's residuals follow the extremes of the groups, and a band of
@@ -203,19 +204,23 @@ cdef Py_ssize_t _SAMPLE_MAX_ZEROED = 4
 # 1000 x 10000 float32 at radii where bilevel_l1inf keeps half of the
 # groups: 41 times bilevel_l1inf's time, 100 ms in the gather and 121 in
 # the rounds on its lists; the passes 3.5-5.3 times).  Gaussian bands hold
-# 0.5-8 %.  The share is float32's, one and a half times as much in
-# float64: a pass costs by the byte, a band by the entry.  (A tenth rather
-# than a quarter: Student t(3) float32 1000 x 10000, column groups, 7.2-9.1
-# -> 5.5-5.8 times bilevel_l1inf where the bands held 11 %; Gaussian,
-# Laplace, t(5) alike; but in float64 the passes took 61 ms where bands of
-# 10-15 % took 46.  Twice as much in float64 let bands of 20 % through:
-# issue 14, an AMD Zen 5, Cauchy 1000 x 10000 float64 column groups at the
-# radius keeping 90 % of bilevel_l1inf's groups, 4.86-8.8 times its time,
-# where the passes took 3.14-3.21; Student t(3) 300 x 30000 at 10 % kept
-# and at a tenth of the norm 6.24 and 6.62, the passes 3.82 and 3.78; the
-# other cells of the Gaussian, Student t(3) and Cauchy tables, 1000 x
-# 10000, 300 x 30000 and 4000 x 2500 on either axis, 0.96-1.05 of the time
-# at 1.5.)
+# 0.5-8 %.  The share is float32's, and float64's where the passes read
+# strips of column groups (the lanes layout); float64 row groups' is one and
+# a half times it: a pass costs by the byte, a band by the entry.  (A tenth
+# rather than a quarter: Student t(3) float32 1000 x 10000, column groups,
+# 7.2-9.1 -> 5.5-5.8 times bilevel_l1inf where the bands held 11 %;
+# Gaussian, Laplace, t(5) alike; but in float64 the passes took 61 ms where
+# bands of 10-15 % took 46, an Intel Xeon.  Float64's was twice it, which
+# let bands of 20 % through: issue 14, an AMD Zen 5, times bilevel_l1inf,
+# float64 column groups, Cauchy 1000 x 10000 at the radius keeping 90 % of
+# its groups 4.86-8.8, where the passes took 3.14-3.21; Student t(3)
+# 300 x 30000 at 10 % kept and at a tenth of the norm 6.24 and 6.62, the
+# passes 3.82 and 3.78; 1000 x 10000 at 10 % kept and a tenth of the norm
+# 4.27 and 4.38 at 1.5 times the share, 3.79 and 3.39 at the share.  Row
+# groups keep 1.5: Student t(3) 1000 x 10000 at 1 % kept 3.98 at 1.5, 6.19
+# at 1.  The other cells of the Gaussian, Student t(3) and Cauchy tables,
+# 1000 x 10000, 300 x 30000 and 4000 x 2500 on either axis, 0.96-1.05 of
+# the time.)
 cdef double _WIDE_BAND_SHARE = 0.1
 cdef double _DOUBLE_BAND_FACTOR = 1.5
 # Where those passes read the matrix along its rows (AVX2 alone, column
@@ -1503,7 +1508,10 @@ cdef double _wide_band_share(const floating[:, :] y, bint groups_are_rows) noexc
     """The share of the entries above which predicted bands give way to the passes
     (where the passes read along the rows they come before any band instead:
     ``passes_before_any_band``)."""
-    return _WIDE_BAND_SHARE * (_DOUBLE_BAND_FACTOR if floating is double else 1.0)
+    cdef Py_ssize_t stride
+    if floating is float or pass_layout(y, groups_are_rows, &stride) == SMALL_LANES:
+        return _WIDE_BAND_SHARE
+    return _WIDE_BAND_SHARE * _DOUBLE_BAND_FACTOR
 
 
 cdef bint passes_before_any_band(const floating[:, :] y, bint groups_are_rows) noexcept nogil:

@@ -39,6 +39,8 @@ cdef bint first_levels(const double* sums, const double* maxima, Py_ssize_t n_gr
 cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating* levels,
                         const Py_ssize_t* kept, Py_ssize_t n_kept,
                         bint groups_are_rows) noexcept nogil
+cdef int pass_layout(const floating[:, :] y, bint groups_are_rows,
+                     Py_ssize_t* stride) noexcept nogil
 cdef int small_layout(const floating[:, :] y, bint groups_are_rows,
                       Py_ssize_t* stride) noexcept nogil
 cdef void* small_lanes_copy(const floating[:, :] y, bint groups_are_rows,

@@ -320,7 +320,7 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
 # the general path starts over.
 
 
-cdef int _pass_layout(const floating[:, :] y, bint groups_are_rows,
+cdef int pass_layout(const floating[:, :] y, bint groups_are_rows,
                       Py_ssize_t* stride) noexcept nogil:
     """How the pass of the in-cache path reads the groups (``_SMALL_*``), and the stride in bytes.
 
@@ -339,7 +339,7 @@ cdef int _pass_layout(const floating[:, :] y, bint groups_are_rows,
 
 cdef int small_layout(const floating[:, :] y, bint groups_are_rows,
                       Py_ssize_t* stride) noexcept nogil:
-    """``_pass_layout`` where the in-cache path runs, else 0.
+    """``pass_layout`` where the in-cache path runs, else 0.
 
     0 also when the matrix is too large (_SMALL_MAX_BYTES).
     """
@@ -347,7 +347,7 @@ cdef int small_layout(const floating[:, :] y, bint groups_are_rows,
             or y.shape[0] * y.shape[1] * sizeof(floating) > _SMALL_MAX_BYTES):
         stride[0] = 0
         return 0
-    return _pass_layout(y, groups_are_rows, stride)
+    return pass_layout(y, groups_are_rows, stride)
 
 
 # Float32 groups of the groups layout in cache of at most this many entries,
@@ -453,7 +453,7 @@ cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums
                                       <float*> lanes_copy, sums, maxima, _small_simd)
         return True
     if (layout == 0 and _small_on and floating is float and length >= _GROUP_NORMS_MIN_LENGTH
-            and _pass_layout(y, groups_are_rows, &stride) == SMALL_GROUPS):
+            and pass_layout(y, groups_are_rows, &stride) == SMALL_GROUPS):
         # Contiguous float32 groups of any matrix, read in order: the pass's
         # loops sum 16 entries a vector where the AVX2 row loop of
         # ``_l1inf`` waits on one chain of additions (issue 14, rows of 500
@@ -679,7 +679,7 @@ cdef bint passes_along_rows(const floating[:, :] y, bint groups_are_rows) noexce
     cdef Py_ssize_t group_size = y.shape[1] if groups_are_rows else y.shape[0]
     return (_small_on and _small_simd == 1 and _prefetch_passes and _row_block_passes
             and group_size >= _ROW_BLOCK_MIN_ROWS
-            and _pass_layout(y, groups_are_rows, &stride) == SMALL_LANES)
+            and pass_layout(y, groups_are_rows, &stride) == SMALL_LANES)
 
 
 cdef inline void _count_row_block_pass() noexcept nogil:
@@ -1107,7 +1107,7 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t n_groups = lists.n_groups, group_size = lists.group_size
     cdef Py_ssize_t stride, g, n_kept = 0, n_listed = 0
-    cdef int layout = (_pass_layout(y, groups_are_rows, &stride) if any_size and _small_on
+    cdef int layout = (pass_layout(y, groups_are_rows, &stride) if any_size and _small_on
                        else small_layout(y, groups_are_rows, &stride))
     cdef int p
     cdef const floating* source = &y[0, 0] if layout else NULL
@@ -2278,7 +2278,7 @@ cdef bint bracket_eligible(const floating[:, :] y, bint groups_are_rows) noexcep
     cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
     cdef Py_ssize_t group_size = y.shape[1] if groups_are_rows else y.shape[0]
     cdef Py_ssize_t stride
-    cdef int layout = _pass_layout(y, groups_are_rows, &stride)
+    cdef int layout = pass_layout(y, groups_are_rows, &stride)
     if not (_bracket_on and layout != 0 and n_groups >= _BRACKET_MIN_GROUPS
             and group_size <= _BRACKET_MAX_LENGTH):
         return False
@@ -2331,7 +2331,7 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
     cdef double min_kept = 0.0 if any_share else _BRACKET_MIN_KEPT
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t n_groups = lists.n_groups, n_events = 0, n_kept = 0, g, stride
-    cdef int layout = _pass_layout(y, groups_are_rows, &stride)
+    cdef int layout = pass_layout(y, groups_are_rows, &stride)
     cdef int status = SMALL_DECLINED
     cdef double theta_s, spread, theta_lo, theta_hi, theta
     cdef double fit[_FIT_SIZE]
