@@ -94,7 +94,7 @@ from skproj.projections._l1inf_lists cimport (
 )
 from skproj.projections._l1inf_strips cimport (
     PHASE_BAND, PHASE_ENVELOPES, PHASE_HISTOGRAMS, SMALL_LANES, lap, now, pass_layout,
-    passes_along_rows, small_layout,
+    passes_along_rows, passes_simd, small_layout,
 )
 from skproj.projections._l1inf_work cimport Work, reserve_pairs
 
@@ -195,8 +195,8 @@ cdef double _SAMPLE_SIGMAS = 6.0
 # for the sampled bands' 1.27 (issue 14, an AMD Zen 5, thread time).
 cdef Py_ssize_t _SAMPLE_MAX_ZEROED = 4
 # Predicted bands estimated to hold more than this share of the entries
-# (float32's and float64 column groups'; see below; estimated on about
-# _SHARE_ENTRIES entries of the sample, before the gather) are not
+# (float32 row groups' and float64 column groups'; see below; estimated on
+# about _SHARE_ENTRIES entries of the sample, before the gather) are not
 # gathered where the passes of the in-cache path can take the whole matrix
 # instead (``predicted_bands``; 0: always gathered).  Heavy tails make them
 # so: the fit's residuals follow the extremes of the groups, and a band of
@@ -204,9 +204,10 @@ cdef Py_ssize_t _SAMPLE_MAX_ZEROED = 4
 # 1000 x 10000 float32 at radii where bilevel_l1inf keeps half of the
 # groups: 41 times bilevel_l1inf's time, 100 ms in the gather and 121 in
 # the rounds on its lists; the passes 3.5-5.3 times).  Gaussian bands hold
-# 0.5-8 %.  The share is float32's, and float64's where the passes read
-# strips of column groups (the lanes layout); float64 row groups' is one and
-# a half times it: a pass costs by the byte, a band by the entry.  (A tenth
+# 0.5-8 %.  The share is float32 row groups' and float64 column groups'
+# (whose passes read strips of them: the lanes layout); float64 row groups'
+# is one and a half times it, float32 column groups' a hundredth of it: a
+# pass costs by the byte, a band by the entry.  (A tenth
 # rather than a quarter: Student t(3) float32 1000 x 10000, column groups,
 # 7.2-9.1 -> 5.5-5.8 times bilevel_l1inf where the bands held 11 %;
 # Gaussian, Laplace, t(5) alike; but in float64 the passes took 61 ms where
@@ -220,9 +221,25 @@ cdef Py_ssize_t _SAMPLE_MAX_ZEROED = 4
 # groups keep 1.5: Student t(3) 1000 x 10000 at 1 % kept 3.98 at 1.5, 6.19
 # at 1.  The other cells of the Gaussian, Student t(3) and Cauchy tables,
 # 1000 x 10000, 300 x 30000 and 4000 x 2500 on either axis, 0.96-1.05 of
-# the time.)
+# the time.)  Float32 column groups read as strips by the AVX-512 passes: a
+# hundredth of it (a testing switch, ``along_rows_passes``), where those
+# passes (along the rows a block of rows at a time, or each strip while the
+# rows ahead are prefetched) took less than most Gaussian bands of 0.5-8 %:
+# issue 14, the Zen 5, times bilevel_l1inf at radii keeping 10, 50, 90 % of
+# its groups and a tenth and half of the norm, 10 % -> 0.1 %: Gaussian
+# 1000 x 10000 2.62, 2.62, 2.94, 2.84, 3.47 -> 2.63, 2.07, 2.34, 2.24, 2.58;
+# 300 x 30000 3.34, 4.43, 4.38, 4.04, 5.51 -> 3.33, 2.59, 3.02, 2.73, 3.38;
+# 2000 x 5000, 4000 x 2500 and 10000 x 1000 0.74-0.93 of the time (at 10 %
+# kept even); Student t(3) at 1 % kept 5.54 -> 3.97 (1000 x 10000), 9.80 ->
+# 4.77 (300 x 30000); the other heavy-tail cells and 200 x 50000, 100 x
+# 100000, 8 x 100000 (the sampled-bracket path) 0.96-1.03.  No sample at
+# all (the passes first, as ``passes_before_any_band``) took less still on
+# Gaussian matrices (1000 x 10000 1.78-2.26), but Cauchy 1000 x 10000 at 1 %
+# kept and a tenth of the norm 3.4 and 4.1, where the sample leads to 1.36
+# and 1.03.  Float64 column groups: even with 0.1 % (1000 x 10000 2.04-2.52
+# -> 2.00-2.36 at 10 %).
 cdef double _WIDE_BAND_SHARE = 0.1
-cdef double _DOUBLE_BAND_FACTOR = 1.5
+cdef double _DOUBLE_BAND_FACTOR = 1.5, _FLOAT_STRIPS_FACTOR = 0.01
 # Where those passes read the matrix along its rows (AVX2 alone, column
 # groups: ``passes_along_rows``), a pass costs little more than a read, and
 # they come before bands of any share (``passes_before_any_band``: then no
@@ -1509,9 +1526,11 @@ cdef double _wide_band_share(const floating[:, :] y, bint groups_are_rows) noexc
     (where the passes read along the rows they come before any band instead:
     ``passes_before_any_band``)."""
     cdef Py_ssize_t stride
-    if floating is float or pass_layout(y, groups_are_rows, &stride) == SMALL_LANES:
-        return _WIDE_BAND_SHARE
-    return _WIDE_BAND_SHARE * _DOUBLE_BAND_FACTOR
+    if pass_layout(y, groups_are_rows, &stride) != SMALL_LANES:
+        return _WIDE_BAND_SHARE * (_DOUBLE_BAND_FACTOR if floating is double else 1.0)
+    if floating is float and _along_rows_passes and passes_simd() == 2:
+        return _WIDE_BAND_SHARE * _FLOAT_STRIPS_FACTOR
+    return _WIDE_BAND_SHARE
 
 
 cdef bint passes_before_any_band(const floating[:, :] y, bint groups_are_rows) noexcept nogil:

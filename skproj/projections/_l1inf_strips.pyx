@@ -669,6 +669,12 @@ cdef void _small_pass_ahead(const floating* y, Py_ssize_t stride, Py_ssize_t n_g
         idx += _PREFETCH_UNITS
 
 
+cdef int passes_simd() noexcept nogil:
+    """The SIMD level of the in-cache path's passes (2 AVX-512, 1 AVX2, 0 plain
+    C), 0 where they are off (``_set_testing``)."""
+    return _small_simd if _small_on else 0
+
+
 cdef bint passes_along_rows(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
     """Whether the in-cache path's passes over ``y`` out of cache (``small_project``'s
     ``any_size``) read its strips along the rows with the AVX2 loops alone
