@@ -321,7 +321,7 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
 
 
 cdef int pass_layout(const floating[:, :] y, bint groups_are_rows,
-                      Py_ssize_t* stride) noexcept nogil:
+                     Py_ssize_t* stride) noexcept nogil:
     """How the pass of the in-cache path reads the groups (``_SMALL_*``), and the stride in bytes.
 
     0 when neither rows nor columns are contiguous.
@@ -912,11 +912,12 @@ cdef void _small_write(const floating[:, :] y, floating[:, :] x, const floating*
 # float32 at 50 and 90 % kept and half the norm 5.78 / 3.82, 5.77 / 3.53,
 # 5.03 / 3.36; Cauchy at 10 and 50 % kept, float64 7.39 / 5.64 and 4.71 /
 # 2.89, float32 5.08 / 4.74 and 5.30 / 3.50; the other cells 0.94-1.03 of
-# the time (other paths).  A floor at 0.3 / 0.5 / 0.7 / 0.8 / 0.9 of the level: t(3)
-# float64 at 90 % kept 4.02 / 3.45 / 3.22 / 3.22 / 3.36 times a copy; room
-# for a quarter / an eighth / a sixteenth of the entries alike, but Cauchy
-# float64 at 10 % kept 5.58 / 5.64 / 6.04; lists of at most an eighth of
-# the row, where many were declined, 3.88 against 3.46 at half of it.
+# the time (other paths).  A floor at 0.3 / 0.5 / 0.7 / 0.8 / 0.9 of the
+# level: t(3) float64 at 90 % kept 4.02 / 3.45 / 3.22 / 3.22 / 3.36 times a
+# copy; room for a quarter / an eighth / a sixteenth of the entries alike,
+# but Cauchy float64 at 10 % kept 5.58 / 5.64 / 6.04; lists of at most an
+# eighth of the row, where many were declined, 3.88 against 3.46 at half of
+# it.
 # Shorter rows gain less, or lose, each list read costing a pass's set-up:
 # 10000 x 1000 t(3) float64 at 50 and 90 % kept 4.13 / 3.12 and 4.77 /
 # 3.57, but Cauchy float32 at 10 and 90 % kept 3.87 / 4.23 and 3.02 / 3.24;
@@ -954,8 +955,9 @@ def _gathered_stats(bint reset=False):
 
 
 cdef struct Gathered:
-    # Group g's magnitudes above floor[g] (INFINITY: no list) are
-    # values[start[g]:start[g] + length[g]], in the matrix's dtype.
+    # Group g's magnitudes above floor[g] are values[start[g]:start[g] +
+    # length[g]], in the matrix's dtype (floor INFINITY: no list yet;
+    # -INFINITY: its list would be too long, none is gathered).
     void* values
     Py_ssize_t used, capacity
     Py_ssize_t* start
@@ -965,6 +967,7 @@ cdef struct Gathered:
 
 
 cdef bint _gathers(bint any_size, int layout, Py_ssize_t group_size) noexcept nogil:
+    """Whether ``small_project``'s passes gather lists (see ``Gathered``)."""
     return (any_size and _gathered_passes and layout == SMALL_GROUPS
             and group_size >= _GATHER_MIN_LENGTH)
 
@@ -1034,6 +1037,8 @@ cdef inline void _zeroed_set(Py_ssize_t g, Py_ssize_t group_size, const double* 
     (``skp_small_update``: the same end).  Its interval [0, the least
     positive double) holds its level, 0, and lies within the true one
     ([0 or -inf, its least nonzero magnitude)): it is not listed again.
+    (Were theta to fall below S_g, the update would give it a positive
+    level, out of that interval: it would be read again.)
     """
     counts[g] = group_size if norms[g] > 0.0 else 0.0
     sums[g] = norms[g]
