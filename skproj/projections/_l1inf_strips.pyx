@@ -974,19 +974,21 @@ cdef bint _gathers(bint any_size, int layout, Py_ssize_t group_size) noexcept no
 
 cdef bint _start_gathered(Gathered* lists, Py_ssize_t n_groups, Py_ssize_t group_size,
                           Py_ssize_t itemsize) noexcept nogil:
-    """Room for the lists (and one group beyond, which ``keep_above`` may write); False: none."""
+    """Room for the lists (and one group beyond, which ``keep_above`` may
+    write), the per-group arrays in one block (as ``_alloc_bracket``); False:
+    none (nothing to free)."""
     cdef Py_ssize_t g
+    cdef double* block = <double*> malloc(n_groups * (sizeof(double) + 3 * sizeof(Py_ssize_t)))
     lists.used = 0
     lists.capacity = n_groups * group_size // _GATHER_DIVISOR
-    lists.values = malloc((lists.capacity + group_size) * itemsize)
-    lists.start = <Py_ssize_t*> malloc(2 * n_groups * sizeof(Py_ssize_t))
-    lists.floor = <double*> malloc(n_groups * sizeof(double))
-    lists.from_matrix = <Py_ssize_t*> malloc(n_groups * sizeof(Py_ssize_t))
-    if (lists.values == NULL or lists.start == NULL or lists.floor == NULL
-            or lists.from_matrix == NULL):
-        _free_gathered(lists)
+    lists.values = malloc((lists.capacity + group_size) * itemsize) if block != NULL else NULL
+    if lists.values == NULL:
+        free(block)
         return False
+    lists.floor = block
+    lists.start = <Py_ssize_t*> (block + n_groups)
     lists.length = lists.start + n_groups
+    lists.from_matrix = lists.length + n_groups
     for g in range(n_groups):
         lists.floor[g] = INFINITY
     return True
@@ -994,11 +996,8 @@ cdef bint _start_gathered(Gathered* lists, Py_ssize_t n_groups, Py_ssize_t group
 
 cdef void _free_gathered(Gathered* lists) noexcept nogil:
     free(lists.values)
-    free(lists.start)
     free(lists.floor)
-    free(lists.from_matrix)
     lists.values = NULL
-    lists.start = lists.from_matrix = NULL
     lists.floor = NULL
 
 
@@ -1058,10 +1057,10 @@ cdef Py_ssize_t _gathered_pass(const floating* y, Py_ssize_t stride, Py_ssize_t 
 
     A group at level 0 (zeroed by the last Newton step) is not read
     (``_zeroed_set``; ``norms``: the l1 norms S_g).  A group whose list would
-    hold more than one entry in _GATHER_GROUP_DIVISOR of its row keeps none
-    and gathers no more (floor -inf); those and the groups past the lists'
-    room go to ``lists.from_matrix``, whose count it returns, for the pass's
-    loops.
+    hold more than one entry in _GATHER_GROUP_DIVISOR of its row takes its set
+    from it this once, keeps none and gathers no more (floor -inf); those and
+    the groups past the lists' room go to ``lists.from_matrix``, whose count
+    it returns, for the pass's loops.
     """
     cdef floating* values = <floating*> lists.values
     cdef Py_ssize_t t, g, n, n_rest = 0, n_gathered = 0, n_zeroed = 0
@@ -1076,23 +1075,22 @@ cdef Py_ssize_t _gathered_pass(const floating* y, Py_ssize_t stride, Py_ssize_t 
             n_zeroed += 1
             continue
         floor = _GATHER_SHARE * level[g]
-        n = -1
-        if floor > 0.0 and lists.floor[g] > -INFINITY and lists.used <= lists.capacity:
-            n = keep_above(<const floating*> (<const char*> y + g * stride), group_size, 1,
-                           floor, True, values + lists.used, &total)
-            if n > group_size // _GATHER_GROUP_DIVISOR:
-                lists.floor[g] = -INFINITY
-                n = -1
-        if n < 0:
+        if not (floor > 0.0 and lists.floor[g] > -INFINITY and lists.used <= lists.capacity):
             lists.from_matrix[n_rest] = g
             n_rest += 1
             continue
+        n = keep_above(<const floating*> (<const char*> y + g * stride), group_size, 1, floor,
+                       True, values + lists.used, &total)
         lists.start[g] = lists.used
         lists.length[g] = n
         lists.floor[g] = floor
-        lists.used += n
-        n_gathered += 1
         _list_pass(values, lists, g, level, counts, sums, above_min, below_max)
+        n_gathered += 1
+        if n > group_size // _GATHER_GROUP_DIVISOR:
+            # (read once for this pass, not kept)
+            lists.floor[g] = -INFINITY
+        else:
+            lists.used += n
     _gathered_counts[0] += n_gathered
     _gathered_counts[1] += n_listed - n_rest - n_gathered - n_zeroed
     _gathered_counts[2] += n_zeroed
