@@ -1430,10 +1430,11 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     where that is at most ``sample_max_share`` of the live groups
     (``_sampled_bands``; ``narrow_bands`` narrows half of those too); those
     whose bands would hold more than ``wide_band_share`` of the entries (0:
-    never; where those passes read float32 or float64 column groups along
-    the rows with AVX2 alone, any band, without the sample, unless
-    ``along_rows_passes`` is False) take the in-cache path's passes over
-    the whole matrix first
+    never; float64 row groups one and a half times it; where those passes
+    read float32 or float64 column groups along the rows with AVX2 alone,
+    any band, without the sample, and where the AVX-512 passes read float32
+    column groups, a hundredth of it, unless ``along_rows_passes`` is
+    False) take the in-cache path's passes over the whole matrix first
     (``prefetch_passes=False``: without prefetching each chunk's successor or,
     on long groups, the rows ``ahead_rows`` ahead; ``ahead_rows=0``: the
     chunks' successors there too; the passes over long groups read whole

@@ -1522,8 +1522,9 @@ cdef int predicted_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
 
 
 cdef double _wide_band_share(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
-    """The share of the entries above which predicted bands give way to the passes
-    (where the passes read along the rows they come before any band instead:
+    """The share of the entries above which predicted bands give way to the passes,
+    by the passes' layout and the dtype (see _WIDE_BAND_SHARE; where the
+    passes read along the rows they come before any band instead:
     ``passes_before_any_band``)."""
     cdef Py_ssize_t stride
     if pass_layout(y, groups_are_rows, &stride) != SMALL_LANES:
