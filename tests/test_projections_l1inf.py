@@ -2195,6 +2195,56 @@ def test_bracket_path_hands_over_past_its_budget_of_events(seed):
         np.testing.assert_allclose(X, expected, rtol=0, atol=1e-12 * np.abs(Y).max())
 
 
+def test_bracket_path_decides_on_its_events_after_a_sixteenth_of_the_groups():
+    """The events of the first sixteenth of the groups decide whether the
+    path hands over (``_too_many_events``): past the share of their entries
+    it does, at once; under it, it is committed and hands over only past
+    twice the share of all the entries; a share of 0 never hands over."""
+    verdicts = _l1inf_strips._event_verdicts
+    # (1600 groups of 10 entries; share 0.05: half an event a group)
+    _l1inf._set_testing(bracket_event_share=0.05)
+    try:
+        assert verdicts([51], [50], 1600, 10) == 0              # before the sixteenth
+        assert verdicts([50, 101], [50, 200], 1600, 10) == 1     # the sixteenth decides
+        assert verdicts([50, 100, 1600], [50, 200, 1600], 1600, 10) == -1   # committed
+        assert verdicts([50, 100, 1601], [50, 200, 1600], 1600, 10) == 2    # past twice
+    finally:
+        _l1inf._set_testing()
+    _l1inf._set_testing(bracket_event_share=0.0)
+    try:
+        assert verdicts([16000], [1600], 1600, 10) == -1
+    finally:
+        _l1inf._set_testing()
+
+
+@pytest.mark.parametrize("seed", [61, 62])
+def test_bracket_path_hands_over_after_a_few_panels_on_heavy_tails(seed):
+    """Student t(3) columns put 7-14 % of their entries between each group's
+    two sets: the path hands over once its first panels pass the share (5 %),
+    having read a small part of what it reads to the end where it may not
+    hand over; both exact."""
+    rng = np.random.default_rng(seed)
+    Y = rng.standard_t(3, (64, 6000))
+    maxima = np.sort(np.abs(Y).max(axis=0))[::-1]
+    eta = float(np.sum(maxima[:3000] - maxima[3000]))      # half of the groups kept
+    expected, _, _ = _bisection_projection(Y, eta, 0)
+    stats = {}
+    for share in (1.0, 0.05):
+        _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_kept=0.0,
+                            bracket_event_share=share)
+        try:
+            X = project_l1inf_ball(Y, eta)
+            stats[share] = _l1inf._bracket_stats()
+        finally:
+            _l1inf._set_testing()
+        np.testing.assert_allclose(X, expected, rtol=0, atol=1e-12 * np.abs(Y).max())
+    assert stats[1.0][5] == 1 and stats[1.0][3] > 0.05 * Y.size
+    assert stats[0.05][5] == 0
+    # (the units read by the panels: the sample's are the same in both)
+    assert stats[0.05][2] == stats[1.0][2]
+    assert 8 * (stats[0.05][1] - stats[0.05][2]) < stats[1.0][1] - stats[1.0][2]
+
+
 def test_bracket_path_where_the_general_path_would_go_dense():
     """Where the sample keeps too few groups for the path but the general path
     would take its dense regime (histograms, many times slower on many short

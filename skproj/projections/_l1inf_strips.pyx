@@ -2032,6 +2032,36 @@ cdef bint _group_events(const floating[:, :] y, int layout, Py_ssize_t stride,
     return True
 
 
+cdef inline bint _too_many_events(Py_ssize_t n_events, Py_ssize_t n_read,
+                                  Py_ssize_t n_groups, Py_ssize_t group_size,
+                                  bint* committed) noexcept nogil:
+    """Whether ``_bracket_levels`` hands over, its panels having read the
+    groups before ``n_read`` and found ``n_events``.
+
+    The first panels decide: once they have read a sixteenth of the groups,
+    the path hands over if their events pass _BRACKET_EVENT_SHARE of their
+    entries, else it is ``committed``, and hands over later only past twice
+    that share of all the entries (a matrix whose first groups misled).
+    Heavy tails spread their events over every panel: the first sixteenth
+    tells what the whole would hold, where the share of all the entries had
+    been reached a panel after another, a third of the matrix read or all of
+    it before the path handed over (issue 14, an AMD Zen 5, float64 column
+    groups, Student t(3) 40 x 250000 at 10 % of the groups kept: 16 ms of a
+    44 ms call; 100 x 100000 at half of them kept, 5.5 % of the entries, the
+    whole matrix read: 10.8 times bilevel_l1inf's time, 4.9 by the general
+    path).
+    """
+    cdef double share = _BRACKET_EVENT_SHARE * group_size
+    if share <= 0.0:
+        return False
+    if committed[0]:
+        return n_events > 2.0 * share * n_groups
+    if 16 * n_read < n_groups:
+        return n_events > share * (n_groups // 16)
+    committed[0] = True
+    return n_events > share * n_read
+
+
 cdef bint _bracket_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
                           GroupLists* lists, Bracket* b, double theta_lo, double theta_hi,
                           const double* fit,
@@ -2039,8 +2069,8 @@ cdef bint _bracket_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
     """Every group's sets at theta_lo and theta_hi and the events between, a panel at a time.
 
     A panel of units is read from memory once: its later passes find it in
-    cache; False (the path hands over) once the events pass
-    _BRACKET_EVENT_SHARE of the entries.  Groups with S_g <= theta_lo are
+    cache; False (the path hands over) where the events are too many
+    (``_too_many_events``).  Groups with S_g <= theta_lo are
     zero over the whole bracket
     (count_lo = 0, no event).  (Each group moving on to theta_lo as soon as
     it had found mu_g(theta_hi), in the same passes as the groups still
@@ -2052,7 +2082,7 @@ cdef bint _bracket_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
     cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == SMALL_LANES else 1
     cdef Py_ssize_t per_panel = _PANEL_BYTES // (group_size * width * sizeof(floating))
     cdef Py_ssize_t u0, u, g, end, n_units, idx
-    cdef bint candidate, any_candidate
+    cdef bint candidate, any_candidate, committed = False
     cdef NextPanel next_panel
     cdef double level
     no_next_panel(&next_panel)      # (no prefetch but in the lanes layout)
@@ -2119,7 +2149,7 @@ cdef bint _bracket_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
                 b.above_lo[g] = b.above_min[g]
                 if not _group_events(y, layout, stride, group_size, b, g, n_events):
                     return False
-        if n_events[0] > _BRACKET_EVENT_SHARE * n_groups * group_size > 0:
+        if _too_many_events(n_events[0], u0, n_groups, group_size, &committed):
             return False
         prefetch_rows(&next_panel, group_size)     # (the rows left, if any)
     return True
@@ -2474,6 +2504,18 @@ def _row_block_runs(bint reset=False):
     if reset:
         _row_block_count = 0
     return runs
+
+
+def _event_verdicts(events, reads, Py_ssize_t n_groups, Py_ssize_t group_size):
+    """Testing hook: ``_too_many_events`` along panels, the k-th having
+    brought the groups read to ``reads[k]`` and the events to ``events[k]``
+    (at the current _BRACKET_EVENT_SHARE); the first panel that hands over,
+    or -1."""
+    cdef bint committed = False
+    for k in range(len(events)):
+        if _too_many_events(events[k], reads[k], n_groups, group_size, &committed):
+            return k
+    return -1
 
 
 def _bracket_stats():
