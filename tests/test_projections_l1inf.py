@@ -2245,6 +2245,27 @@ def test_bracket_path_hands_over_after_a_few_panels_on_heavy_tails(seed):
     assert 8 * (stats[0.05][1] - stats[0.05][2]) < stats[1.0][1] - stats[1.0][2]
 
 
+def test_bracket_path_declines_where_few_sums_pass_its_bracket():
+    """A Cauchy sample may say most groups are kept where 0.5 % are: a group
+    is zero from theta = S_g on, so where few S_g pass the bracket's lower
+    end the path declines after its sample, no panel read, even at any
+    share kept (``_kept_at_most``); the general path projects, exactly."""
+    rng = np.random.default_rng(67)
+    Y = rng.standard_cauchy((64, 6000))
+    eta = 0.5 * float(np.abs(Y).max(axis=0).sum())
+    expected, _, _ = _bisection_projection(Y, eta, 0)
+    _l1inf._set_testing(bracket=True, small_max_bytes=0)
+    try:
+        X = project_l1inf_ball(Y, eta)
+        stats = _l1inf._bracket_stats()
+    finally:
+        _l1inf._set_testing()
+    assert stats[0] > 0 and stats[5] == 0 and stats[3] == 0    # (sampled, declined)
+    assert stats[1] < 6000 // 8 // 8                # (the sample's units alone)
+    np.testing.assert_allclose(X, expected, rtol=0, atol=1e-12 * np.abs(Y).max())
+    assert 0 < np.mean(np.abs(X).max(axis=0) > 0) < 0.01
+
+
 def test_bracket_path_where_the_general_path_would_go_dense():
     """Where the sample keeps too few groups for the path but the general path
     would take its dense regime (histograms, many times slower on many short
