@@ -1602,7 +1602,8 @@ def bracket_path():
     minimum number of groups or maximum length, no budget of events)."""
     _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_groups=1,
                         bracket_max_length=10 ** 6, bracket_min_kept=0.0,
-                        bracket_panel_bytes=1 << 12, bracket_event_share=0.0)
+                        bracket_panel_bytes=1 << 12, bracket_event_share=0.0,
+                        bracket_extreme_share=0.0)
     yield
     _l1inf._set_testing()
 
@@ -2183,7 +2184,7 @@ def test_bracket_path_hands_over_past_its_budget_of_events(seed):
     Y, eta, expected = _cauchy_keeping_half(seed, (64, 6000))
     for share, taken in ((0.05, 0), (0.0, 1)):
         _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_kept=0.0,
-                            bracket_event_share=share)
+                            bracket_event_share=share, bracket_extreme_share=0.0)
         try:
             X = project_l1inf_ball(Y, eta)
             stats = _l1inf._bracket_stats()
@@ -2231,7 +2232,7 @@ def test_bracket_path_hands_over_after_a_few_panels_on_heavy_tails(seed):
     stats = {}
     for share in (1.0, 0.05):
         _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_kept=0.0,
-                            bracket_event_share=share)
+                            bracket_event_share=share, bracket_extreme_share=0.0)
         try:
             X = project_l1inf_ball(Y, eta)
             stats[share] = _l1inf._bracket_stats()
@@ -2254,7 +2255,7 @@ def test_bracket_path_declines_where_few_sums_pass_its_bracket():
     Y = rng.standard_cauchy((64, 6000))
     eta = 0.5 * float(np.abs(Y).max(axis=0).sum())
     expected, _, _ = _bisection_projection(Y, eta, 0)
-    _l1inf._set_testing(bracket=True, small_max_bytes=0)
+    _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_extreme_share=0.0)
     try:
         X = project_l1inf_ball(Y, eta)
         stats = _l1inf._bracket_stats()
@@ -2264,6 +2265,37 @@ def test_bracket_path_declines_where_few_sums_pass_its_bracket():
     assert stats[1] < 6000 // 8 // 8                # (the sample's units alone)
     np.testing.assert_allclose(X, expected, rtol=0, atol=1e-12 * np.abs(Y).max())
     assert 0 < np.mean(np.abs(X).max(axis=0) > 0) < 0.01
+
+
+@pytest.mark.parametrize("draw,declines", [
+    (lambda rng, shape: rng.standard_t(3, shape), True),
+    (lambda rng, shape: rng.standard_cauchy(shape), True),
+    (lambda rng, shape: rng.standard_t(5, shape), False),
+    (lambda rng, shape: rng.standard_normal(shape), False)])
+def test_bracket_path_declines_on_groups_of_extreme_maxima(draw, declines):
+    """Where the groups whose max passes four times the mean max hold 2 % of
+    the maxima's sum or more (Student t(3), Cauchy), the path declines
+    before its sample, whose estimate those few groups would mislead; t(5)
+    and Gaussian groups are sampled; with the share's check off every one
+    is.  Exact either way."""
+    rng = np.random.default_rng(71)
+    Y = draw(rng, (64, 6000))
+    maxima = np.abs(Y).max(axis=0)
+    extreme = maxima > 4 * maxima.mean()
+    assert (maxima[extreme].sum() >= 0.02 * maxima.sum()) == declines
+    top = np.sort(maxima)[::-1]
+    eta = float(np.sum(top[:3000] - top[3000]))
+    expected, _, _ = _bisection_projection(Y, eta, 0)
+    for share, sampled in ((0.02, not declines), (0.0, True)):
+        _l1inf._set_testing(bracket=True, small_max_bytes=0, bracket_min_kept=0.0,
+                            bracket_extreme_share=share)
+        try:
+            X = project_l1inf_ball(Y, eta)
+            stats = _l1inf._bracket_stats()
+        finally:
+            _l1inf._set_testing()
+        assert (stats[0] > 0) == sampled
+        np.testing.assert_allclose(X, expected, rtol=0, atol=1e-12 * np.abs(Y).max())
 
 
 def test_bracket_path_where_the_general_path_would_go_dense():
