@@ -2389,7 +2389,7 @@ cdef double _extreme_share(const GroupLists* lists) noexcept nogil:
     float32 Cauchy 64 x 200000 2.48 7.35 4.92 1.96 2.13 -> 1.92 6.01 4.92
     1.44 1.53; row groups, float64 Student t(3) 100000 x 100 6.28 4.59
     2.69 3.48 3.67 -> 4.63 3.47 2.04 2.64 2.18, 250000 x 40 at 10 % kept
-    and half the norm 5.28, 6.11 -> 4.09, 3.23, Cauchy 100000 x 100 1.07-0.73
+    and half the norm 5.28, 6.11 -> 4.09, 3.23, Cauchy 100000 x 100 0.66-0.87
     of the time (float32 Student t(3) 250000 x 40 at 1 % kept 7.70 -> 8.16,
     elsewhere within 2 %); Gaussian, Laplace and t(5) within 1-3 % (this
     loop over the maxima).
