@@ -41,7 +41,8 @@ from skproj.projections._l1 cimport (
     SKP_FLAT_ROW_BYTES, STATUS_NOMEMORY, STATUS_PROJECTED, keep_above, skp_set_avx512,
     skp_set_stream_ahead, skp_stream_fence,
     skp_write_rows_flat_f32, skp_write_rows_flat_f64, skp_write_short_rows_f32,
-    skp_write_short_rows_f64, streams, write_row_simd,
+    skp_write_short_rows_f64, skp_write_strips512_f32, skp_write_strips512_f64, streams,
+    write_row_simd,
     zero_result, zero_result_row,
 )
 from skproj.projections._l1inf_lists cimport (
@@ -195,6 +196,9 @@ cdef Py_ssize_t _STREAM_ROW_BYTES = 1 << 12
 # one flat run of vectors with AVX-512 (``write_clipped``:
 # skp_write_rows_flat_*, which declines rows of SKP_FLAT_ROW_BYTES).
 cdef Py_ssize_t _FLAT_ROW_BYTES = SKP_FLAT_ROW_BYTES
+# Column groups of at most this many bytes are written by strips (the
+# bi-level projections' SKP_STRIP_BYTES: in L2 with their source).
+cdef Py_ssize_t _STRIP_WRITE_BYTES = 1 << 20
 
 
 cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating* levels,
@@ -267,6 +271,23 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
             if (skp_write_short_rows_f64(&y[0, 0], &x[0, 0], n_rows, n_cols, False, levels)
                     or skp_write_rows_flat_f64(&y[0, 0], &x[0, 0], n_rows, n_cols, False,
                                                levels)):
+                return
+    # Column groups of a block in cache: by strips with AVX-512 on AMD CPUs,
+    # their levels in registers down the rows, as bilevel_l1inf writes them
+    # (``skp_write_strips512_f32``: the row write's operations, so the same
+    # bits, a zeroed column's entries keeping their signs).  Issue 14, an AMD
+    # Zen 5, the short groups' path (``_l1inf_short``), float32 8 x 10000 at
+    # half the groups kept: the row loop reloaded each row's levels, 14 % of
+    # the call.
+    if (not groups_are_rows and simd and not stream
+            and n_rows * n_cols * <Py_ssize_t> sizeof(floating) <= _STRIP_WRITE_BYTES):
+        if floating is float:
+            if skp_write_strips512_f32(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0], n_rows,
+                                       n_cols, False, levels):
+                return
+        else:
+            if skp_write_strips512_f64(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0], n_rows,
+                                       n_cols, False, levels):
                 return
     for i in range(n_rows):
         src = row_at(&y[0, 0], y.strides[0], i)
