@@ -1232,6 +1232,36 @@ def test_short_groups_match_reference(loops, dtype, tol, rng):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(8, 1000), (16, 999), (5, 40)])
+def test_short_column_groups_in_cache_are_the_clip_by_their_levels(shape, dtype):
+    """Short column groups in cache (written by strips with AVX-512, their
+    levels in registers down the rows: ``write_clipped``) are ``clip(Y, -mu,
+    mu)`` bit for bit, a zeroed column's entries keeping their signs, also
+    into an ``out`` off a vector boundary and in place.  (Where few columns
+    are kept, the result is zeroed first, then they are written: +0.0
+    elsewhere; not tested here.)"""
+    rng = np.random.default_rng(sum(shape))
+    Y = rng.standard_normal(shape).astype(dtype)
+    maxima = np.sort(np.abs(Y).max(axis=0))[::-1]
+    zeroed = 0
+    for kept in (shape[1] // 8, shape[1] // 2, shape[1] - 1):
+        eta = float(np.sum(maxima[:kept] - maxima[kept]))
+        X, _, mu = project_l1inf_ball(Y, eta, axis=0, return_dual=True)
+        level = mu.astype(dtype)
+        expected = np.where(level > 0, np.clip(Y, -level, level), np.copysign(0 * Y, Y))
+        assert np.array_equal(bits(X), bits(expected)), kept
+        zeroed += np.count_nonzero(level == 0)
+        buffer = np.empty(Y.size + 1, dtype=dtype)
+        out = buffer[1:].reshape(shape)
+        project_l1inf_ball(Y, eta, axis=0, out=out)
+        assert np.array_equal(bits(out), bits(X))
+        inplace = Y.copy()
+        project_l1inf_ball(inplace, eta, axis=0, out=inplace)
+        assert np.array_equal(bits(inplace), bits(X))
+    assert zeroed > 0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_short_groups_same_bits_with_avx512_and_avx2(dtype):
     """The AVX2 loops of the short groups' path give the AVX-512F loops'
     bits: the same sorted rows, sums and counts lane for lane, P and Q in
