@@ -1261,6 +1261,31 @@ def test_short_column_groups_in_cache_are_the_clip_by_their_levels(shape, dtype)
     assert zeroed > 0
 
 
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 3e-6)])
+def test_sparse_row_groups_leave_their_zeros_out_of_the_lists(dtype, tol):
+    """Rows of 10 % nonzeros: their zeros lie above no level, so the
+    candidates' gather and the bands' regather of whole rows (bands made too
+    narrow for half of them) list the nonzeros alone; the projections are
+    the bisection reference's at every radius, the regathers taken."""
+    rng = np.random.default_rng(3)
+    Y = (rng.standard_normal((400, 5000)) * (rng.random((400, 5000)) < 0.1)).astype(dtype)
+    maxima = np.sort(np.abs(Y).max(axis=1))[::-1]
+    regathered = 0
+    for k in (4, 40, 200, 360):
+        eta = float(np.sum(maxima[:k] - maxima[k]))
+        expected = _bisection_projection(Y, eta, 1)[0]
+        _l1inf._set_testing(small_max_bytes=0, sampled_min_bytes=1 << 16,
+                            sample_bytes=1 << 16, narrow_bands=True)
+        try:
+            X = project_l1inf_ball(Y, eta, axis=1)
+            regathered += _l1inf._sampled_stats()[2]
+        finally:
+            _l1inf._set_testing()
+        np.testing.assert_allclose(X, expected, rtol=0, atol=tol * np.abs(Y).max())
+        assert np.all(X[Y == 0] == 0)
+    assert regathered > 0
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_short_groups_same_bits_with_avx512_and_avx2(dtype):
     """The AVX2 loops of the short groups' path give the AVX-512F loops'
