@@ -1261,23 +1261,26 @@ def test_short_column_groups_in_cache_are_the_clip_by_their_levels(shape, dtype)
     assert zeroed > 0
 
 
+@pytest.mark.parametrize("axis", [0, 1])
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 3e-6)])
-def test_sparse_row_groups_leave_their_zeros_out_of_the_lists(dtype, tol):
-    """Rows of 10 % nonzeros: their zeros lie above no level, so the
-    candidates' gather and the bands' regather of whole rows (bands made too
-    narrow for half of them) list the nonzeros alone; the projections are
-    the bisection reference's at every radius, the regathers taken."""
+def test_sparse_groups_leave_their_zeros_out_of_the_lists(dtype, tol, axis):
+    """Groups of 10 % nonzeros: their zeros lie above no level, so the
+    candidates' gathers (of rows, and of columns along the rows' ranges) and
+    the bands' regather of whole rows (bands made too narrow for half of
+    the groups) list the nonzeros alone; the projections are the bisection
+    reference's at every radius, the regathers taken."""
     rng = np.random.default_rng(3)
-    Y = (rng.standard_normal((400, 5000)) * (rng.random((400, 5000)) < 0.1)).astype(dtype)
-    maxima = np.sort(np.abs(Y).max(axis=1))[::-1]
+    shape = (400, 5000) if axis == 1 else (5000, 400)
+    Y = (rng.standard_normal(shape) * (rng.random(shape) < 0.1)).astype(dtype)
+    maxima = np.sort(np.abs(Y).max(axis=axis))[::-1]
     regathered = 0
     for k in (4, 40, 200, 360):
         eta = float(np.sum(maxima[:k] - maxima[k]))
-        expected = _bisection_projection(Y, eta, 1)[0]
+        expected = _bisection_projection(Y, eta, axis)[0]
         _l1inf._set_testing(small_max_bytes=0, sampled_min_bytes=1 << 16,
                             sample_bytes=1 << 16, narrow_bands=True)
         try:
-            X = project_l1inf_ball(Y, eta, axis=1)
+            X = project_l1inf_ball(Y, eta, axis=axis)
             regathered += _l1inf._sampled_stats()[2]
         finally:
             _l1inf._set_testing()

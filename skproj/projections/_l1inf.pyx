@@ -707,22 +707,27 @@ cdef bint _gather_columns(const floating[:, :] y, Work* w, const Py_ssize_t* sub
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t idx, g
+    cdef bint ranges = False
     if _gathers_chunks(y, n_subset):
         if not _gather_column_chunks(y, w, subset, n_subset):
             return False
     elif (y.strides[1] == sizeof(floating) and _avx2 and _SPARSE_VISIT * n_subset >= y.shape[1]
             and lists.n_values == 0 and subset == lists.active
             and n_subset == lists.n_active):
+        # The magnitudes in (0, U_g), the count above from the gather: a
+        # column's zeros lie above no level (as ``_gather_by_group``'s rows).
         for idx in range(n_subset):
-            w.band_low[subset[idx]] = -1.0
+            w.band_low[subset[idx]] = 0.0
             w.band_high[subset[idx]] = w.gather_level[subset[idx]]
         if not gather_ranges_columns(y, w):
             return False
+        ranges = True
     elif not _gather_columns_by_rows(y, w, subset, n_subset):
         return False
     for idx in range(n_subset):
         g = subset[idx]
-        lists.above_count[g] = y.shape[0] - lists.length[g]
+        if not ranges:
+            lists.above_count[g] = y.shape[0] - lists.length[g]
         lists.above_sum[g] = lists.sums[g] - sum_terms(lists.values + lists.start[g],
                                                        lists.length[g], 1, TERM_VALUE)
     return True
