@@ -1289,6 +1289,29 @@ def test_sparse_groups_leave_their_zeros_out_of_the_lists(dtype, tol, axis):
     assert regathered > 0
 
 
+def test_dense_regime_without_a_sample_takes_the_passes_where_many_groups_live():
+    """Float32 column groups too few bytes for a sample: where 5 % of the
+    groups or more are live (sparse columns at 1 % of them kept), the passes
+    over the whole matrix rather than the histograms, which read the live
+    columns an entry a line; where about 1 % are (Cauchy), the histograms.
+    Both exact."""
+    results = []
+    for draw in (lambda r, s: r.standard_normal(s) * (r.random(s) < 0.1),
+                 lambda r, s: r.standard_cauchy(s)):
+        Y = draw(np.random.default_rng(5), (64, 6000)).astype(np.float32)
+        maxima = np.sort(np.abs(Y).max(axis=0))[::-1]
+        eta = float(np.sum(maxima[:60] - maxima[60]))
+        expected = _bisection_projection(Y, eta, 0)[0]
+        _l1inf._set_testing(small_max_bytes=0, sampled_min_bytes=1 << 30, bracket=False)
+        try:
+            X = project_l1inf_ball(Y, eta)
+            results.append(_l1inf._phase_times()[1])
+        finally:
+            _l1inf._set_testing()
+        np.testing.assert_allclose(X, expected, rtol=0, atol=3e-6 * np.abs(Y).max())
+    assert results[0] == 0 and results[1] > 0     # (histogram passes)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_short_groups_same_bits_with_avx512_and_avx2(dtype):
     """The AVX2 loops of the short groups' path give the AVX-512F loops'

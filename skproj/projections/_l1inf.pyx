@@ -1002,6 +1002,10 @@ cdef int _project_sample(const floating[:, :] y, Work* w, bint groups_are_rows, 
     return status
 
 
+# (see ``_sampled_bands``)
+cdef double _PASSES_MIN_LIVE = 0.05
+
+
 cdef int _sampled_bands(const floating[:, :] y, Work* w, bint groups_are_rows,
                         double eta, bint wide) noexcept nogil:
     """The bands of a dense problem predicted from a projected sample (``_l1inf_dense``).
@@ -1028,8 +1032,17 @@ cdef int _sampled_bands(const floating[:, :] y, Work* w, bint groups_are_rows,
         # by columns at radii keeping 50 and 90 % of bilevel_l1inf's groups
         # and at 10 and 50 % of the norm, ms a call, histograms / passes:
         # float32 18.5-22.2 / 12.0-15.0; float64 20.5-24.9 / 19.0-22.6,
-        # not taken (at half the norm 20.5 / 22.6).
-        return 3 if floating is float and most_groups and not wide else 2
+        # not taken (at half the norm 20.5 / 22.6).  So too where the live
+        # groups are too few bytes for a sample but _PASSES_MIN_LIVE of the
+        # groups or more: the histograms read them an entry a line (column
+        # groups), where the passes read the whole matrix a few times.  The
+        # same machine, float32 column groups of 10 % nonzeros at 1 % of the
+        # groups kept (11-22 % of them live), times bilevel_l1inf,
+        # histograms -> passes: 300 x 30000 13.97 -> 3.06, 100 x 100000 14.14
+        # -> 5.47, 64 x 200000 14.47 -> 5.66; Cauchy's live groups, about 1 %
+        # of them, keep the histograms (1.3-1.9 times bilevel_l1inf).
+        return 3 if floating is float and not wide and (
+            most_groups or lists.n_active >= _PASSES_MIN_LIVE * lists.n_groups) else 2
     status = _project_sample(y, w, groups_are_rows, eta, w.subset, n_sample, lists.guess)
     lap(PHASE_HISTOGRAMS, clock)
     if status != 1:
