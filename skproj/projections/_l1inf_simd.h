@@ -1051,21 +1051,34 @@ SKP_L1INF_AVX2 static void skp_l1inf_column_sums_max_f32(const float* base,
  * candidates.  A chunk's columns before 0 or from n on are masked.  The
  * chunks ``ahead`` on are prefetched, those of the next row (``next``, NULL
  * for none) past the last.  ``values`` and ``groups`` need LANES slots of
- * room past the pairs. */
-#define SKP_GATHER_CHUNKS512(SUFFIX, T, VEC, MASK, LANES, PS, STORE_GROUPS, VALUES)          \
+ * room past the pairs.  Zeros are left out (they lie above no level: a
+ * sparse matrix's columns listed every zero as a pair), and the entries at
+ * or above their bound counted in ``above`` (LANES int32 a chunk), the
+ * count above of each candidate column, which a list no longer gives by
+ * difference. */
+#define SKP_GATHER_CHUNKS512(SUFFIX, T, VEC, MASK, LANES, PS, STORE_GROUPS, VALUES, COUNT)   \
 SKP_L1INF_AVX512 static ptrdiff_t skp_gather_chunks512_##SUFFIX(                             \
         const T* row, const T* next, ptrdiff_t n, const int32_t* first, ptrdiff_t n_chunks,   \
-        const T* below, ptrdiff_t ahead, double* values, int32_t* groups, ptrdiff_t pos) {   \
+        const T* below, ptrdiff_t ahead, double* values, int32_t* groups, ptrdiff_t pos,      \
+        int32_t* above) {                                                                     \
     const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, \
                                            15);                                               \
+    const VEC zero = _mm512_setzero_##PS();                                                   \
     for (ptrdiff_t k = 0; k < n_chunks; k++) {                                                \
         const ptrdiff_t j = first[k];                                                         \
-        MASK some = (MASK) -1, hit;                                                           \
-        VEC a;                                                                                \
+        MASK some = (MASK) -1, hit, high;                                                     \
+        VEC a, bound;                                                                         \
         if (j < 0) some = (MASK) (some << -j);                                                \
         if (j + LANES > n) some &= (MASK) ((1u << (n - j)) - 1u);                             \
         a = _mm512_abs_##PS(_mm512_maskz_loadu_##PS(some, row + j));                         \
-        hit = _mm512_cmp_##PS##_mask(a, _mm512_loadu_##PS(below + LANES * k), _CMP_LT_OQ);   \
+        bound = _mm512_loadu_##PS(below + LANES * k);                                         \
+        hit = _mm512_mask_cmp_##PS##_mask(_mm512_cmp_##PS##_mask(a, zero, _CMP_GT_OQ), a,     \
+                                          bound, _CMP_LT_OQ);                                 \
+        /* (the candidate columns' lanes: a bound above 0) */                                 \
+        high = _mm512_mask_cmp_##PS##_mask(                                                   \
+            (MASK) (some & _mm512_cmp_##PS##_mask(bound, zero, _CMP_GT_OQ)), a, bound,       \
+            _CMP_NLT_UQ);                                                                     \
+        if (high) COUNT;                                                                      \
         if (k + ahead < n_chunks)                                                             \
             skp_prefetch_ahead(row + first[k + ahead], 0);                                    \
         else if (next && k + ahead - n_chunks < n_chunks)                                     \
@@ -1085,11 +1098,17 @@ SKP_GATHER_CHUNKS512(f32, float, __m512, __mmask16, 16, ps,
         (__mmask8) hit, _mm512_cvtps_pd(_mm512_castps512_ps256(a))));
     _mm512_storeu_pd(values + pos + _mm_popcnt_u32((unsigned) (hit & 0xff)),
         _mm512_maskz_compress_pd((__mmask8) (hit >> 8), _mm512_cvtps_pd(_mm256_castpd_ps(
-            _mm512_extractf64x4_pd(_mm512_castps_pd(a), 1))))))
+            _mm512_extractf64x4_pd(_mm512_castps_pd(a), 1))))),
+    _mm512_storeu_si512((void*) (above + 16 * k), _mm512_mask_sub_epi32(
+        _mm512_loadu_si512((const void*) (above + 16 * k)), high,
+        _mm512_loadu_si512((const void*) (above + 16 * k)), _mm512_set1_epi32(-1))))
 SKP_GATHER_CHUNKS512(f64, double, __m512d, __mmask8, 8, pd,
     _mm256_storeu_si256((__m256i*) (groups + pos), _mm256_maskz_compress_epi32(
         hit, _mm512_castsi512_si256(ids))),
-    _mm512_storeu_pd(values + pos, _mm512_maskz_compress_pd(hit, a)))
+    _mm512_storeu_pd(values + pos, _mm512_maskz_compress_pd(hit, a)),
+    _mm256_storeu_si256((__m256i*) (above + 8 * k), _mm256_mask_sub_epi32(
+        _mm256_loadu_si256((const __m256i*) (above + 8 * k)), high,
+        _mm256_loadu_si256((const __m256i*) (above + 8 * k)), _mm256_set1_epi32(-1))))
 
 /* Whether skp_gather_chunks512_* run (the CPU has AVX-512 and its gathers are on). */
 static inline int skp_l1inf_gathers_chunks(void) { return skp_l1inf_avx512; }
@@ -1159,11 +1178,11 @@ static inline int skp_l1inf_gathers_chunks(void) { return 0; }
 static inline ptrdiff_t skp_gather_chunks512_f32(
         const float* row, const float* next, ptrdiff_t n, const int32_t* first,
         ptrdiff_t n_chunks, const float* below, ptrdiff_t ahead, double* values,
-        int32_t* groups, ptrdiff_t pos) { return pos; }
+        int32_t* groups, ptrdiff_t pos, int32_t* above) { return pos; }
 static inline ptrdiff_t skp_gather_chunks512_f64(
         const double* row, const double* next, ptrdiff_t n, const int32_t* first,
         ptrdiff_t n_chunks, const double* below, ptrdiff_t ahead, double* values,
-        int32_t* groups, ptrdiff_t pos) { return pos; }
+        int32_t* groups, ptrdiff_t pos, int32_t* above) { return pos; }
 
 #endif
 #endif
