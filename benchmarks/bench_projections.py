@@ -14,7 +14,8 @@ float64 and float32, the tables of issue 14:
    50 % of the l1,inf norm, on 1000 x 10000, on 10**5 groups of length 100
    and on short groups (10000 rows of 8, 10000 columns of 8 rows); then on
    1000 x 10000 heavy-tailed matrices (Student's t with 3 degrees of freedom,
-   Cauchy);
+   Cauchy) and sparse ones (a tenth of the entries nonzero), and on many
+   groups of 40 entries of each;
 4. the group Hoyer projection (``bench_group_hoyer.py``): time / copy, on
    Gaussian matrices, then on 1000 x 10000 heavy-tailed ones;
 5. the per-call time of every projection on 100 x 1000 float32 NumPy arrays
@@ -45,7 +46,7 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, os.path.dirname(__file__))
 import _timing  # noqa: E402
-from _draws import HEAVY_TAILS  # noqa: E402
+from _draws import HEAVY_TAILS, SPARSE  # noqa: E402
 from _timing import best_times, conditions, empty_aligned_like, low_times  # noqa: E402
 
 from bench_group_hoyer import group_hoyer_table  # noqa: E402
@@ -481,7 +482,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
     parser.add_argument("--tails", action="store_true",
                         help="only the l1, l1,inf and group Hoyer tables on heavy-tailed "
-                             "values (optionally --dtype)")
+                             "values, and the l1,inf tables on sparse ones (optionally --dtype)")
     parser.add_argument("--l1inf", action="store_true",
                         help="only the l1,inf table (optionally --shape ROWSxCOLS --axis A)")
     parser.add_argument("--bilevel", action="store_true",
@@ -535,7 +536,7 @@ def _run(args):
     if args.tails:
         for entries, draw in HEAVY_TAILS.items():
             l1_table(10 ** 5 if args.quick else 10 ** 7, rng, dtypes, entries, draw)
-        for entries, draw in HEAVY_TAILS.items():
+        for entries, draw in {**HEAVY_TAILS, **SPARSE}.items():
             l1inf_table([((200, 2000) if args.quick else (1000, 10000), (0, 1))], rng,
                         dtypes, entries=entries, draw=draw)
             l1inf_table(short_group_shapes(args.quick), rng, dtypes, entries=entries,
@@ -563,7 +564,7 @@ def _run(args):
     l1inf_table([((200, 2000), (0, 1)), ((100, 10 ** 4), (0,))] if args.quick
                 else [((1000, 10000), (0, 1)), ((100, 10 ** 5), (0,)), ((10000, 8), (1,)),
                       ((8, 10000), (0,))], rng)
-    for entries, draw in HEAVY_TAILS.items():
+    for entries, draw in {**HEAVY_TAILS, **SPARSE}.items():
         l1inf_table([((200, 2000) if args.quick else (1000, 10000), (0, 1))], rng,
                     entries=entries, draw=draw)
         l1inf_table(short_group_shapes(args.quick), rng, entries=entries, draw=draw)
