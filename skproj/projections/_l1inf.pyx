@@ -298,11 +298,11 @@ cdef extern from "_l1inf_simd.h" nogil:
     Py_ssize_t skp_gather_chunks512_f32(const float* row, const float* next, Py_ssize_t n,
                                         const int32_t* first, Py_ssize_t n_chunks,
                                         const float* below, Py_ssize_t ahead, double* values,
-                                        int32_t* groups, Py_ssize_t pos, int32_t* above)
+                                        int32_t* groups, Py_ssize_t pos, int32_t* zeros)
     Py_ssize_t skp_gather_chunks512_f64(const double* row, const double* next, Py_ssize_t n,
                                         const int32_t* first, Py_ssize_t n_chunks,
                                         const double* below, Py_ssize_t ahead, double* values,
-                                        int32_t* groups, Py_ssize_t pos, int32_t* above)
+                                        int32_t* groups, Py_ssize_t pos, int32_t* zeros)
     double skp_l1inf_row_sum_max_f64(const double* row, Py_ssize_t n, double* maximum,
                                      Py_ssize_t ahead)
     double skp_l1inf_row_sum_max_f32(const float* row, Py_ssize_t n, double* maximum,
@@ -729,10 +729,11 @@ cdef bint _gather_columns(const floating[:, :] y, Work* w, const Py_ssize_t* sub
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t idx, g
     cdef bint counted = False    # (the gather counted the entries above: no zero listed)
-    if _gathers_chunks(y, n_subset):
+    cdef bint chunks = _gathers_chunks(y, n_subset)
+    if chunks:
+        # (no zero listed; each column's zeros in its count above, for now)
         if not _gather_column_chunks(y, w, subset, n_subset):
             return False
-        counted = True
     elif (y.strides[1] == sizeof(floating) and _avx2 and _SPARSE_VISIT * n_subset >= y.shape[1]
             and lists.n_values == 0 and subset == lists.active
             and n_subset == lists.n_active):
@@ -748,7 +749,9 @@ cdef bint _gather_columns(const floating[:, :] y, Work* w, const Py_ssize_t* sub
         return False
     for idx in range(n_subset):
         g = subset[idx]
-        if not counted:
+        if chunks:
+            lists.above_count[g] = y.shape[0] - lists.length[g] - lists.above_count[g]
+        elif not counted:
             lists.above_count[g] = y.shape[0] - lists.length[g]
             _drop_zeros(lists, g)
         lists.above_sum[g] = lists.sums[g] - sum_terms(lists.values + lists.start[g],
@@ -796,17 +799,17 @@ cdef bint _gather_column_chunks(const floating[:, :] y, Work* w, const Py_ssize_
     hold a column of ``subset`` (``skp_gather_chunks512_f32``): the same pairs
     in the same order, but for the zeros, which lie above no level (issue 14,
     an AMD Zen 5, float64 2000 x 5000 columns of 10 % nonzeros at 1 % of the
-    groups kept: every zero a pair, the gather 39 of a 55 ms call), and each
-    column's count above from the gather.  Returns False where memory ran
-    out."""
+    groups kept: every zero a pair, the gather 39 of a 55 ms call), each
+    column's zeros counted in its ``above_count`` (``_gather_columns`` makes
+    it the count above).  Returns False where memory ran out."""
     cdef Py_ssize_t lanes = 64 // sizeof(floating), i, n_chunks = 0, pos = 0, idx, g, k
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1]
     cdef const floating* next_row
     cdef int32_t* first = <int32_t*> malloc(n_subset * sizeof(int32_t))
     cdef floating* below = <floating*> malloc(n_subset * lanes * sizeof(floating))
-    # (each chunk's counts of the entries at or above their bounds, by lane)
-    cdef int32_t* above = <int32_t*> malloc(n_subset * lanes * sizeof(int32_t))
-    cdef bint done = first != NULL and below != NULL and above != NULL
+    # (each chunk's counts of zeros, by lane)
+    cdef int32_t* zeros = <int32_t*> malloc(n_subset * lanes * sizeof(int32_t))
+    cdef bint done = first != NULL and below != NULL and zeros != NULL
     global _chunk_gathers
     _chunk_gathers += 1
     if done:
@@ -814,7 +817,7 @@ cdef bint _gather_column_chunks(const floating[:, :] y, Work* w, const Py_ssize_
         n_chunks = _live_chunks(subset, n_subset, w.gather_level, lanes,
                                 (64 - <size_t> &y[0, 0] % 64) % 64 // sizeof(floating),
                                 first, below)
-        memset(above, 0, n_chunks * lanes * sizeof(int32_t))
+        memset(zeros, 0, n_chunks * lanes * sizeof(int32_t))
     i = 0
     while done and i < n_rows:
         done = reserve_pairs(w, pos + n_subset + lanes, pos)
@@ -824,24 +827,25 @@ cdef bint _gather_column_chunks(const floating[:, :] y, Work* w, const Py_ssize_
         if floating is float:
             pos = skp_gather_chunks512_f32(row_at(&y[0, 0], y.strides[0], i), next_row, n_cols,
                                            first, n_chunks, below, _CHUNKS_AHEAD,
-                                           w.pair_values, w.pair_groups, pos, above)
+                                           w.pair_values, w.pair_groups, pos, zeros)
         else:
             pos = skp_gather_chunks512_f64(row_at(&y[0, 0], y.strides[0], i), next_row, n_cols,
                                            first, n_chunks, below, _CHUNKS_AHEAD,
-                                           w.pair_values, w.pair_groups, pos, above)
+                                           w.pair_values, w.pair_groups, pos, zeros)
         i += 1
     if done:
-        # Each column's count above, from its chunk's lane (the chunks of
-        # ``_live_chunks``, in the order of the columns).
+        # Each column's zeros, from its chunk's lane (the chunks of
+        # ``_live_chunks``, in the order of the columns), for now where its
+        # count above will be (``_gather_columns``).
         k = -1
         for idx in range(n_subset):
             g = subset[idx]
             while k < 0 or first[k] + lanes <= g:
                 k += 1
-            w.lists.above_count[g] = above[k * lanes + g - first[k]]
+            w.lists.above_count[g] = zeros[k * lanes + g - first[k]]
     free(first)
     free(below)
-    free(above)
+    free(zeros)
     # Bucket by column (counting sort) after the lists already there.
     return done and append_pairs(&w.lists, w.pair_values, w.pair_groups, pos, subset,
                                  n_subset, w.bucket_cursor)

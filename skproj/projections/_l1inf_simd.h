@@ -1052,33 +1052,33 @@ SKP_L1INF_AVX2 static void skp_l1inf_column_sums_max_f32(const float* base,
  * chunks ``ahead`` on are prefetched, those of the next row (``next``, NULL
  * for none) past the last.  ``values`` and ``groups`` need LANES slots of
  * room past the pairs.  Zeros are left out (they lie above no level: a
- * sparse matrix's columns listed every zero as a pair), and the entries at
- * or above their bound counted in ``above`` (LANES int32 a chunk), the
- * count above of each candidate column, which a list no longer gives by
- * difference. */
+ * sparse matrix's columns listed every zero as a pair) and counted in
+ * ``zeros`` (LANES int32 a chunk), so that a column's count above is its
+ * rows less its list and its zeros: one compare more a vector, the count
+ * taken where a vector holds a zero (counting the entries above instead,
+ * in most vectors, took 1.09 times as long on Gaussian 100 x 100000 float32
+ * at 1 % of the groups kept). */
 #define SKP_GATHER_CHUNKS512(SUFFIX, T, VEC, MASK, LANES, PS, STORE_GROUPS, VALUES, COUNT)   \
 SKP_L1INF_AVX512 static ptrdiff_t skp_gather_chunks512_##SUFFIX(                             \
         const T* row, const T* next, ptrdiff_t n, const int32_t* first, ptrdiff_t n_chunks,   \
         const T* below, ptrdiff_t ahead, double* values, int32_t* groups, ptrdiff_t pos,      \
-        int32_t* above) {                                                                     \
+        int32_t* zeros) {                                                                     \
     const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, \
                                            15);                                               \
     const VEC zero = _mm512_setzero_##PS();                                                   \
     for (ptrdiff_t k = 0; k < n_chunks; k++) {                                                \
         const ptrdiff_t j = first[k];                                                         \
-        MASK some = (MASK) -1, hit, high;                                                     \
-        VEC a, bound;                                                                         \
+        MASK some = (MASK) -1, hit, nonzero, zero_lanes;                                      \
+        VEC a;                                                                                \
         if (j < 0) some = (MASK) (some << -j);                                                \
         if (j + LANES > n) some &= (MASK) ((1u << (n - j)) - 1u);                             \
         a = _mm512_abs_##PS(_mm512_maskz_loadu_##PS(some, row + j));                         \
-        bound = _mm512_loadu_##PS(below + LANES * k);                                         \
-        hit = _mm512_mask_cmp_##PS##_mask(_mm512_cmp_##PS##_mask(a, zero, _CMP_GT_OQ), a,     \
-                                          bound, _CMP_LT_OQ);                                 \
-        /* (the candidate columns' lanes: a bound above 0) */                                 \
-        high = _mm512_mask_cmp_##PS##_mask(                                                   \
-            (MASK) (some & _mm512_cmp_##PS##_mask(bound, zero, _CMP_GT_OQ)), a, bound,       \
-            _CMP_NLT_UQ);                                                                     \
-        if (high) COUNT;                                                                      \
+        nonzero = _mm512_cmp_##PS##_mask(a, zero, _CMP_NEQ_UQ);                               \
+        hit = _mm512_mask_cmp_##PS##_mask(nonzero, a, _mm512_loadu_##PS(below + LANES * k),   \
+                                          _CMP_LT_OQ);                                        \
+        /* (a column left out counts its zeros too: its count is not read) */                \
+        zero_lanes = (MASK) (some & ~nonzero);                                                \
+        if (zero_lanes) COUNT;                                                                \
         if (k + ahead < n_chunks)                                                             \
             skp_prefetch_ahead(row + first[k + ahead], 0);                                    \
         else if (next && k + ahead - n_chunks < n_chunks)                                     \
@@ -1099,16 +1099,16 @@ SKP_GATHER_CHUNKS512(f32, float, __m512, __mmask16, 16, ps,
     _mm512_storeu_pd(values + pos + _mm_popcnt_u32((unsigned) (hit & 0xff)),
         _mm512_maskz_compress_pd((__mmask8) (hit >> 8), _mm512_cvtps_pd(_mm256_castpd_ps(
             _mm512_extractf64x4_pd(_mm512_castps_pd(a), 1))))),
-    _mm512_storeu_si512((void*) (above + 16 * k), _mm512_mask_sub_epi32(
-        _mm512_loadu_si512((const void*) (above + 16 * k)), high,
-        _mm512_loadu_si512((const void*) (above + 16 * k)), _mm512_set1_epi32(-1))))
+    _mm512_storeu_si512((void*) (zeros + 16 * k), _mm512_mask_sub_epi32(
+        _mm512_loadu_si512((const void*) (zeros + 16 * k)), zero_lanes,
+        _mm512_loadu_si512((const void*) (zeros + 16 * k)), _mm512_set1_epi32(-1))))
 SKP_GATHER_CHUNKS512(f64, double, __m512d, __mmask8, 8, pd,
     _mm256_storeu_si256((__m256i*) (groups + pos), _mm256_maskz_compress_epi32(
         hit, _mm512_castsi512_si256(ids))),
     _mm512_storeu_pd(values + pos, _mm512_maskz_compress_pd(hit, a)),
-    _mm256_storeu_si256((__m256i*) (above + 8 * k), _mm256_mask_sub_epi32(
-        _mm256_loadu_si256((const __m256i*) (above + 8 * k)), high,
-        _mm256_loadu_si256((const __m256i*) (above + 8 * k)), _mm256_set1_epi32(-1))))
+    _mm256_storeu_si256((__m256i*) (zeros + 8 * k), _mm256_mask_sub_epi32(
+        _mm256_loadu_si256((const __m256i*) (zeros + 8 * k)), zero_lanes,
+        _mm256_loadu_si256((const __m256i*) (zeros + 8 * k)), _mm256_set1_epi32(-1))))
 
 /* Whether skp_gather_chunks512_* run (the CPU has AVX-512 and its gathers are on). */
 static inline int skp_l1inf_gathers_chunks(void) { return skp_l1inf_avx512; }
@@ -1178,11 +1178,11 @@ static inline int skp_l1inf_gathers_chunks(void) { return 0; }
 static inline ptrdiff_t skp_gather_chunks512_f32(
         const float* row, const float* next, ptrdiff_t n, const int32_t* first,
         ptrdiff_t n_chunks, const float* below, ptrdiff_t ahead, double* values,
-        int32_t* groups, ptrdiff_t pos, int32_t* above) { return pos; }
+        int32_t* groups, ptrdiff_t pos, int32_t* zeros) { return pos; }
 static inline ptrdiff_t skp_gather_chunks512_f64(
         const double* row, const double* next, ptrdiff_t n, const int32_t* first,
         ptrdiff_t n_chunks, const double* below, ptrdiff_t ahead, double* values,
-        int32_t* groups, ptrdiff_t pos, int32_t* above) { return pos; }
+        int32_t* groups, ptrdiff_t pos, int32_t* zeros) { return pos; }
 
 #endif
 #endif
