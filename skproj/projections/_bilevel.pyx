@@ -60,8 +60,8 @@ from skproj.projections._l1 cimport (
     group_threshold, keep_above, michelot_above, mostly_zero_lines, shrink_row, simd_enabled,
     skp_have_avx2, skp_fold512, skp_kept_factors, skp_panels_into_l1, skp_realign, skp_rows_alias,
     skp_ahead_for_rows, skp_set_avx512, skp_set_cpu_choices, skp_set_stream_ahead, skp_stream_fence,
-    skp_write_short_rows_f32, skp_write_short_rows_f64, skp_write_strips512_f32,
-    skp_write_strips512_f64, streams, streams_rows, write_kept_columns, write_row_simd,
+    skp_write_short_rows_f32, skp_write_short_rows_f64, streams, streams_rows,
+    write_kept_columns, write_row_simd, write_strips,
     zero_result, zero_result_row,
 )
 
@@ -164,15 +164,8 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
     # and along the rows too where they lie a multiple of 2 KiB apart
     # (skp_strips_suit: 64 x 1024 float32 5.6 -> 2.5 times a copy).
     if (not groups_are_rows and unit and simd and not stream
-            and n_rows * n_cols * <Py_ssize_t> sizeof(floating) <= SKP_STRIP_BYTES):
-        if floating is float:
-            if skp_write_strips512_f32(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0], n_rows,
-                                       n_cols, rescale, factors):
-                return
-        else:
-            if skp_write_strips512_f64(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0], n_rows,
-                                       n_cols, rescale, factors):
-                return
+            and write_strips(y, x, rescale, factors)):
+        return
     # Short contiguous rows, the whole block at once with AVX-512 or AVX2 (the
     # rows' levels spread to their values; the same result): the row loop spent
     # a call on each row (issue 14, an Intel Xeon, single calls interleaved,
@@ -349,7 +342,6 @@ def bilevel_l12(const floating[:, :] y, floating[:, :] x, double eta,
 # ------------------------------------------------------ bi-level l1,1
 
 cdef extern from "_bilevel_simd.h" nogil:
-    enum: SKP_STRIP_BYTES
     const double SKP_BOUND_MARGIN
     int skp_avx512_enabled()
     int skp_rows_ahead

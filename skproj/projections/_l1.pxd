@@ -209,6 +209,32 @@ cdef inline void write_row_simd(const floating* src, floating* dst, Py_ssize_t n
             skp_write_row_f64(src, dst, n, rescale, level, levels, stream)
 
 
+cdef enum:
+    # Column groups of at most this many bytes (in L2 with their result) are
+    # written by strips (``write_strips``; as _bilevel_simd.h's panel writes
+    # by SKP_STRIP_BYTES).
+    STRIP_WRITE_BYTES = 1 << 20
+
+
+cdef inline bint write_strips(const floating[:, :] y, floating[:, :] x, bint rescale,
+                              const floating* levels) noexcept nogil:
+    """Column groups of a block in cache clipped (or rescaled) by strips, each
+    column's level (or factor) ``levels[j]`` held in registers down the rows
+    (``skp_write_strips512_f32/_f64``: the row write's operations, so the
+    same bits); False (nothing written) where the block is larger than
+    STRIP_WRITE_BYTES, the CPU prefers the rows (``skp_strips_suit``) or this
+    module's AVX-512 switch is off.  The caller checks that the rows are
+    contiguous in ``y`` and ``x`` and that AVX2 runs.  The bi-level kernels'
+    and the exact l1,inf ball's writes of column groups."""
+    if y.shape[0] * y.shape[1] * <Py_ssize_t> sizeof(floating) > STRIP_WRITE_BYTES:
+        return False
+    if floating is float:
+        return skp_write_strips512_f32(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0],
+                                       y.shape[0], y.shape[1], rescale, levels)
+    return skp_write_strips512_f64(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0],
+                                   y.shape[0], y.shape[1], rescale, levels)
+
+
 cdef inline bint mostly_zero_lines(const floating* levels, Py_ssize_t n) noexcept nogil:
     """Whether at least half of a row's vectors of column levels (a cache line
     of values each) are all zero: there ``write_kept_columns`` pays (see

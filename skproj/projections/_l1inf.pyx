@@ -728,10 +728,8 @@ cdef bint _gather_columns(const floating[:, :] y, Work* w, const Py_ssize_t* sub
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t idx, g
-    cdef bint counted = False    # (the gather counted the entries above: no zero listed)
-    cdef bint chunks = _gathers_chunks(y, n_subset)
-    if chunks:
-        # (no zero listed; each column's zeros in its count above, for now)
+    cdef bint counted = True     # (the gather counted the entries above: no zero listed)
+    if _gathers_chunks(y, n_subset):
         if not _gather_column_chunks(y, w, subset, n_subset):
             return False
     elif (y.strides[1] == sizeof(floating) and _avx2 and _SPARSE_VISIT * n_subset >= y.shape[1]
@@ -744,14 +742,13 @@ cdef bint _gather_columns(const floating[:, :] y, Work* w, const Py_ssize_t* sub
             w.band_high[subset[idx]] = w.gather_level[subset[idx]]
         if not gather_ranges_columns(y, w):
             return False
-        counted = True
-    elif not _gather_columns_by_rows(y, w, subset, n_subset):
+    elif _gather_columns_by_rows(y, w, subset, n_subset):
+        counted = False
+    else:
         return False
     for idx in range(n_subset):
         g = subset[idx]
-        if chunks:
-            lists.above_count[g] = y.shape[0] - lists.length[g] - lists.above_count[g]
-        elif not counted:
+        if not counted:
             lists.above_count[g] = y.shape[0] - lists.length[g]
             _drop_zeros(lists, g)
         lists.above_sum[g] = lists.sums[g] - sum_terms(lists.values + lists.start[g],
@@ -799,9 +796,9 @@ cdef bint _gather_column_chunks(const floating[:, :] y, Work* w, const Py_ssize_
     hold a column of ``subset`` (``skp_gather_chunks512_f32``): the same pairs
     in the same order, but for the zeros, which lie above no level (issue 14,
     an AMD Zen 5, float64 2000 x 5000 columns of 10 % nonzeros at 1 % of the
-    groups kept: every zero a pair, the gather 39 of a 55 ms call), each
-    column's zeros counted in its ``above_count`` (``_gather_columns`` makes
-    it the count above).  Returns False where memory ran out."""
+    groups kept: every zero a pair, the gather 39 of a 55 ms call); each
+    column's count above is its rows less its list and its zeros, which the
+    gather counts.  Returns False where memory ran out."""
     cdef Py_ssize_t lanes = 64 // sizeof(floating), i, n_chunks = 0, pos = 0, idx, g, k
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1]
     cdef const floating* next_row
@@ -833,22 +830,23 @@ cdef bint _gather_column_chunks(const floating[:, :] y, Work* w, const Py_ssize_
                                            first, n_chunks, below, _CHUNKS_AHEAD,
                                            w.pair_values, w.pair_groups, pos, zeros)
         i += 1
+    # Bucket by column (counting sort) after the lists already there.
+    done = done and append_pairs(&w.lists, w.pair_values, w.pair_groups, pos, subset,
+                                 n_subset, w.bucket_cursor)
     if done:
-        # Each column's zeros, from its chunk's lane (the chunks of
-        # ``_live_chunks``, in the order of the columns), for now where its
-        # count above will be (``_gather_columns``).
+        # Each column's zeros from its chunk's lane (the chunks of
+        # ``_live_chunks``, in the order of the columns).
         k = -1
         for idx in range(n_subset):
             g = subset[idx]
             while k < 0 or first[k] + lanes <= g:
                 k += 1
-            w.lists.above_count[g] = zeros[k * lanes + g - first[k]]
+            w.lists.above_count[g] = (n_rows - w.lists.length[g]
+                                      - zeros[k * lanes + g - first[k]])
     free(first)
     free(below)
     free(zeros)
-    # Bucket by column (counting sort) after the lists already there.
-    return done and append_pairs(&w.lists, w.pair_values, w.pair_groups, pos, subset,
-                                 n_subset, w.bucket_cursor)
+    return done
 
 
 cdef bint _gather_columns_by_rows(const floating[:, :] y, Work* w, const Py_ssize_t* subset,

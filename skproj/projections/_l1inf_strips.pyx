@@ -41,8 +41,7 @@ from skproj.projections._l1 cimport (
     SKP_FLAT_ROW_BYTES, STATUS_NOMEMORY, STATUS_PROJECTED, keep_above, skp_set_avx512,
     skp_set_stream_ahead, skp_stream_fence,
     skp_write_rows_flat_f32, skp_write_rows_flat_f64, skp_write_short_rows_f32,
-    skp_write_short_rows_f64, skp_write_strips512_f32, skp_write_strips512_f64, streams,
-    write_row_simd,
+    skp_write_short_rows_f64, streams, write_row_simd, write_strips,
     zero_result, zero_result_row,
 )
 from skproj.projections._l1inf_lists cimport (
@@ -196,9 +195,6 @@ cdef Py_ssize_t _STREAM_ROW_BYTES = 1 << 12
 # one flat run of vectors with AVX-512 (``write_clipped``:
 # skp_write_rows_flat_*, which declines rows of SKP_FLAT_ROW_BYTES).
 cdef Py_ssize_t _FLAT_ROW_BYTES = SKP_FLAT_ROW_BYTES
-# Column groups of at most this many bytes are written by strips (the
-# bi-level projections' SKP_STRIP_BYTES: in L2 with their source).
-cdef Py_ssize_t _STRIP_WRITE_BYTES = 1 << 20
 
 
 cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating* levels,
@@ -279,16 +275,8 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
     # Zen 5, the short groups' path (``_l1inf_short``), float32 8 x 10000 at
     # half the groups kept: the row loop reloaded each row's levels, 14 % of
     # the call.
-    if (not groups_are_rows and simd and not stream
-            and n_rows * n_cols * <Py_ssize_t> sizeof(floating) <= _STRIP_WRITE_BYTES):
-        if floating is float:
-            if skp_write_strips512_f32(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0], n_rows,
-                                       n_cols, False, levels):
-                return
-        else:
-            if skp_write_strips512_f64(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0], n_rows,
-                                       n_cols, False, levels):
-                return
+    if not groups_are_rows and simd and not stream and write_strips(y, x, False, levels):
+        return
     for i in range(n_rows):
         src = row_at(&y[0, 0], y.strides[0], i)
         dst = &x[i, 0]
@@ -1857,12 +1845,13 @@ cdef bint _sample_levels(const floating[:, :] y, int layout, Py_ssize_t stride,
 
 
 cdef bint _sample_theta(const floating[:, :] y, int layout, Py_ssize_t stride,
-                        GroupLists* lists, Bracket* b, double eta, Py_ssize_t every,
-                        double* theta, double* spread, double* fit,
+                        GroupLists* lists, Bracket* b, double eta, double all_max,
+                        Py_ssize_t every, double* theta, double* spread, double* fit,
                         double* kept_share) noexcept nogil:
     """Estimate theta^* on every ``every``-th run of _SAMPLE_RUN units, and its standard error.
 
-    The sample's problem has the radius eta times its share of sum_g M_g;
+    The sample's problem has the radius eta times its share of sum_g M_g
+    (``all_max``);
     Newton from ``theta`` on its F (exact levels at each step, started from
     ``fit``, ``_level_guess``), stopped once its step is a small part of the
     standard error: the estimate goes to ``theta``.  ``spread`` is that
@@ -1874,12 +1863,10 @@ cdef bint _sample_theta(const floating[:, :] y, int layout, Py_ssize_t stride,
     cdef Py_ssize_t n_groups = lists.n_groups, group_size = lists.group_size
     cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == SMALL_LANES else 1
     cdef Py_ssize_t n_units = 0, n_sample = 0, u, g, end
-    cdef double all_max = 0.0, sample_max = 0.0, t = theta[0]
+    cdef double sample_max = 0.0, t = theta[0]
     cdef PackedSample packed
     cdef bint found
     packed.values = NULL
-    for g in range(n_groups):
-        all_max += lists.maxima[g]
     u = 0
     while u < n_groups:
         if (u // width) // _SAMPLE_RUN % every == 0:
@@ -2386,9 +2373,9 @@ cdef double _EXTREME_FACTOR = 4.0
 cdef double _EXTREME_SHARE_MAX = 0.02
 
 
-cdef double _extreme_share(const GroupLists* lists) noexcept nogil:
+cdef double _extreme_share(const GroupLists* lists, double all_max) noexcept nogil:
     """The share of sum_g M_g held by the groups whose M_g passes
-    _EXTREME_FACTOR times the mean M_g: heavy tails.
+    _EXTREME_FACTOR times the mean M_g (``all_max``: sum_g M_g): heavy tails.
 
     A few groups then hold much of F, which the sample misses more often
     than not: its estimate fell 5-10 standard errors below theta^* (Student
@@ -2416,16 +2403,13 @@ cdef double _extreme_share(const GroupLists* lists) noexcept nogil:
     loop over the maxima).
     """
     cdef Py_ssize_t g
-    cdef double total = 0.0, extreme = 0.0, bound
-    for g in range(lists.n_groups):
-        total += lists.maxima[g]
-    if total <= 0.0:
+    cdef double extreme = 0.0, bound = _EXTREME_FACTOR * all_max / lists.n_groups
+    if all_max <= 0.0:
         return 0.0
-    bound = _EXTREME_FACTOR * total / lists.n_groups
     for g in range(lists.n_groups):
         if lists.maxima[g] > bound:
             extreme += lists.maxima[g]
-    return extreme / total
+    return extreme / all_max
 
 
 cdef double _kept_at_most(const GroupLists* lists, double theta_lo) noexcept nogil:
@@ -2443,9 +2427,9 @@ cdef double _kept_at_most(const GroupLists* lists, double theta_lo) noexcept nog
     histograms of so few live groups cost less than the path's panels
     (the same machine, single calls interleaved, times bilevel_l1inf,
     before -> after: Cauchy float64 64 x 200000 at 1 % of the groups kept
-    6.69 -> 2.08, at half the norm 4.14 -> 2.26; Gaussian, Student t(3),
-    and Cauchy elsewhere on 64 x 200000, 100 x 100000 and 40 x 250000 at
-    1-50 % kept and 10 and 50 % of the norm within 1-2 %).
+    6.69 -> 1.96, at half the norm 4.14 -> 1.52; Gaussian 64 x 200000,
+    100 x 100000 and 40 x 250000 at 1-50 % kept and 10 and 50 % of the norm
+    within 1-2 %).
     """
     cdef Py_ssize_t g, above = 0
     for g in range(lists.n_groups):
@@ -2469,7 +2453,7 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
     cdef Py_ssize_t n_groups = lists.n_groups, n_events = 0, n_kept = 0, g, stride
     cdef int layout = pass_layout(y, groups_are_rows, &stride)
     cdef int status = SMALL_DECLINED
-    cdef double theta_s, spread, theta_lo, theta_hi, theta
+    cdef double theta_s, spread, theta_lo, theta_hi, theta, all_max = 0.0
     cdef double fit[_FIT_SIZE]
     cdef double kept_share
     cdef floating* levels = <floating*> w.clip_levels
@@ -2480,7 +2464,9 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
         _stats[g] = 0
     if not bracket_eligible(y, groups_are_rows):
         return SMALL_DECLINED
-    if _EXTREME_SHARE_MAX > 0 and _extreme_share(lists) >= _EXTREME_SHARE_MAX:
+    for g in range(n_groups):
+        all_max += lists.maxima[g]
+    if _EXTREME_SHARE_MAX > 0 and _extreme_share(lists, all_max) >= _EXTREME_SHARE_MAX:
         return SMALL_DECLINED
     # Free first, before any memory is taken (the general path's work memory
     # is kept from call to call): the groups with S_g > theta_0 <= theta^*
@@ -2501,7 +2487,7 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
     if (n_groups // (SKP_SMALL_STRIP if layout == SMALL_LANES else 1)
             >= 64 * _COARSE_EVERY):
         _lent_sets(w, &coarse, blocks)
-        if not _sample_theta(y, layout, stride, lists, &coarse, eta, _COARSE_EVERY,
+        if not _sample_theta(y, layout, stride, lists, &coarse, eta, all_max, _COARSE_EVERY,
                              &theta_s, &spread, fit, &kept_share):
             theta_s = theta_0
             _no_fit(fit)
@@ -2511,8 +2497,8 @@ cdef int bracket_project(const floating[:, :] y, floating[:, :] x, double eta,
         _free_bracket(&b)
         return STATUS_NOMEMORY
     b.blocks = blocks
-    settled = _sample_theta(y, layout, stride, lists, &b, eta, _SAMPLE_EVERY, &theta_s,
-                            &spread, fit, &kept_share)
+    settled = _sample_theta(y, layout, stride, lists, &b, eta, all_max, _SAMPLE_EVERY,
+                            &theta_s, &spread, fit, &kept_share)
     spread = _BRACKET_SIGMAS * spread + 1e-9 * fabs(theta_s)
     theta_lo = theta_s - spread
     theta_hi = theta_s + spread
