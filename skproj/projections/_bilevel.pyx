@@ -1102,8 +1102,9 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     lanes from each list's first iterate (5 % slower in all at 50-90 % of the
     groups of 1000 x 10000 kept: the passes run until the slowest lane stops,
     over the longest list, and the transposition reads 16 lists 4 KB apart);
-    prefetching 8 or 32 rows ahead instead of 16, or into L1 (no difference
-    above the noise of a loaded machine);
+    prefetching 8 or 32 rows ahead instead of 16 (no difference above the
+    noise of a loaded machine; into L1 rather than L2 since, as a Zen 5
+    prefers: SKP_GATHER_INTO_L1 in _bilevel_simd.h);
     Michelot's iteration on every column of a panel at once, by passes over
     the panel in cache (4 to 7 passes a vector of columns: up to twice
     slower on 1000 x 10000, no faster on 100 x 1000); candidates appended
