@@ -54,15 +54,16 @@
 
 /* Rows prefetched ahead of the block being gathered. */
 #define SKP_PANEL_PREFETCH_ROWS 16
-/* Whether the gather's rows ahead (and its first rows) are prefetched into L1
- * as well as L2 (skp_prefetch_line).  A Zen 5 counts a prefetch into L2 alone
- * (PREFETCHT1) against fewer misses in flight: a harness reading 64-column
- * panels of a 1000 x 10000 float64 matrix 16 rows ahead took 3.2 ms with it,
- * 2.2 with PREFETCHT0 (a sequential read 1.7).  Issue 14, the module's builds
- * side by side, bilevel_l11's float64 column groups at 1-90 % of the groups
- * kept, L1 / L2: 2000 x 5000 0.90-0.99 of the time, 500 x 20000 0.91-0.99,
- * 1000 x 10000 0.98-1.01; float32 4000 x 2500 and 2000 x 5000 0.96-1.03. */
-#define SKP_GATHER_INTO_L1 1
+/* The gather's rows ahead (and its first rows) are prefetched into L1 as well
+ * as L2 where the CPU prefers (skp_panels_into_l1, _l1_simd.h: AMD's).  A Zen
+ * 5 keeps fewer prefetches into L2 alone (PREFETCHT1) in flight: a harness
+ * reading 64-column panels of a 1000 x 10000 float64 matrix 16 rows ahead
+ * took 3.2 ms with them, 2.2 with PREFETCHT0 (a sequential read 1.7).  Issue
+ * 14, the module's builds side by side, bilevel_l11's float64 column groups
+ * at 1-90 % of the groups kept, L1 / L2: 2000 x 5000 0.90-0.99 of the time,
+ * 500 x 20000 0.91-0.99, 1000 x 10000 0.98-1.01; float32 4000 x 2500 and
+ * 2000 x 5000 0.96-1.03. */
+#define SKP_GATHER_INTO_L1 skp_panels_into_l1
 /* Whether the writes down a panel's rows prefetch the rows ahead for writing
  * (skp_prefetch_rows_for_write); a testing switch (_set_column_paths). */
 static int skp_rows_ahead = 1;
