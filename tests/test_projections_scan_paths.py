@@ -131,6 +131,47 @@ def test_in_cache_scan_gathers_the_bracket_at_its_ends(scan, magnitudes, low, hi
     assert lean[1] == full[1]
 
 
+@pytest.mark.parametrize("n", [100_000, 400_000])      # in L2, and beyond (1 MiB)
+@pytest.mark.parametrize("magnitudes", [True, False])
+@pytest.mark.parametrize("low_rank, high_rank", [(0.998, None), (0.9990, 0.9995), (0.95, 0.96)])
+def test_in_cache_scan_with_few_values_in_the_bracket(scan, n, magnitudes, low_rank, high_rank):
+    """Where few values lie in the bracket, the AVX-512 lean scan skips the
+    compresses of pairs of vectors with nothing to gather (``sparse`` in
+    skp_scan_cached_f32_) and gathers the same values as the full scan: a run
+    of bracketed values past the sparse start (the skip turns off, then on
+    again) and single ones at a block's end and in the tail."""
+    rng = np.random.default_rng(n)
+    y = (rng.standard_normal(n) + (0.0 if magnitudes else 10.0)).astype(np.float32)
+    values = np.abs(y) if magnitudes else y
+    ordered = np.sort(values)
+    low = float(ordered[int(low_rank * n)])
+    high = np.inf if high_rank is None else float(ordered[int(high_rank * n)])
+    inside_value = np.float32(low) if np.isinf(high) else np.float32(0.5 * (low + high))
+    y[n // 2:n // 2 + 3000:3] = inside_value       # a run of gathered values
+    y[[127, 128 * 300 - 1, n - 5]] = inside_value  # a block's last value, a block's, the tail
+    y = y.reshape(1, -1)
+    values = np.abs(y) if magnitudes else y
+    exact = values.astype(np.float64)
+    lean, full = _l1._scans(y, low, high, magnitudes)
+    assert lean is not None
+    assert lean[0] == full[0] == np.count_nonzero(exact >= high)
+    np.testing.assert_array_equal(bits(lean[2]), bits(full[2]))
+    np.testing.assert_array_equal(bits(lean[2]), bits(values[(exact >= low) & (exact < high)]))
+    assert lean[1] == pytest.approx(full[1], rel=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["normal", "cauchy", "sorted", "ties"])
+@pytest.mark.parametrize("radius", [1.0, 100.0])
+@pytest.mark.parametrize("n", [100_000, 300 * 784, 10**6])
+def test_simplex_with_few_values_gathered_matches_the_reference(scan, kind, radius, n):
+    """The simplex at small radii gathers under 1 % of the values (the scan's
+    sparse pairs skip their compresses): the sort-based reference's result."""
+    y = _vector(kind, n, 17, np.float32)
+    expected = references.simplex(y, radius)
+    np.testing.assert_allclose(project_simplex(y, radius), expected, rtol=0,
+                               atol=_atol(y, radius, np.float32))
+
+
 @pytest.mark.parametrize("position", [5, 40000 - 3, 40000 // 2, 312, 40 * 625 + 312])
 @pytest.mark.parametrize("bad", [np.nan, -np.nan, np.inf, -np.inf], ids=["nan", "-nan", "inf",
                                                                        "-inf"])
