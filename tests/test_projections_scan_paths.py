@@ -288,6 +288,44 @@ def test_float64_scans_fill_the_buffer_alike(n, magnitudes, rng):
         _l1._set_testing()
 
 
+@pytest.mark.parametrize("n", [100_003, 200_003])     # in L2, and beyond (1 MiB)
+@pytest.mark.parametrize("magnitudes", [True, False])
+@pytest.mark.parametrize("room", ["ample", "short"])
+def test_float64_scans_with_few_values_in_the_bracket(n, magnitudes, room):
+    """Where few values lie in the bracket, float64's AVX-512 scan skips the
+    compresses of vectors with nothing to gather (skp_scan_blocks512_f64_)
+    and still sums and gathers as the AVX2 scan, bit for bit: a run of
+    bracketed values past the sparse start, single ones at a block's end and
+    in the tail; with a buffer that fills in the sparse blocks too."""
+    if not _l1._set_testing(avx512=True):
+        _l1._set_testing()
+        pytest.skip("the CPU has no AVX-512F")
+    rng = np.random.default_rng(n)
+    y = rng.standard_normal((1, n)) + (0.0 if magnitudes else 10.0)
+    values = np.abs(y) if magnitudes else y
+    ordered = np.sort(values, axis=None)
+    low, high = float(ordered[int(0.999 * n)]), float(ordered[int(0.9995 * n)])
+    y[0, n // 2:n // 2 + 3000:3] = 0.5 * (low + high)
+    y[0, [127, 128 * 300 - 1, n - 5]] = 0.5 * (low + high)
+    values = np.abs(y) if magnitudes else y
+    inside = values[(values >= low) & (values < high)]
+    capacity = inside.size + 16 if room == "ample" else inside.size // 2
+    try:
+        results = []
+        for avx512 in (True, False):
+            _l1._set_testing(avx512=avx512)
+            results.append(_l1._full_scan(y, low, high, capacity, magnitudes))
+        (*sums, gathered), (*sums_avx2, gathered_avx2) = results
+        assert sums == sums_avx2
+        np.testing.assert_array_equal(gathered.view(np.uint64), gathered_avx2.view(np.uint64))
+        if room == "ample":
+            np.testing.assert_array_equal(gathered, inside)
+        else:
+            assert sums[3]    # (the overflow reported)
+    finally:
+        _l1._set_testing()
+
+
 @pytest.mark.parametrize("n", [1, 3, 4, 5, 13, 64, 1003, 40009, (1 << 20) + 13])
 def test_float64_writes_at_every_alignment_give_the_same_bits(n):
     """float64's AVX-512 write (``skp_shrink512_f64``): its stores start on the

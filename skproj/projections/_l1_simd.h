@@ -537,6 +537,15 @@ SKP_AVX2 static inline void skp_scan_f32(const float* row, ptrdiff_t n, double l
     scan->n_gathered = k;
 }
 
+/* The AVX-512 scans skip the compresses of vectors with nothing to gather
+ * where fewer than one value in SKP_SPARSE_GATHER_CACHED was gathered so far,
+ * on rows of at most SKP_SPARSE_GATHER_BYTES (in L2), else one in
+ * SKP_SPARSE_GATHER_FAR (see ``sparse`` in skp_scan_cached_f32_; float64:
+ * skp_scan_blocks512_f64_). */
+#define SKP_SPARSE_GATHER_CACHED 32
+#define SKP_SPARSE_GATHER_FAR 512
+#define SKP_SPARSE_GATHER_BYTES ((ptrdiff_t) 1 << 20)
+
 /* skp_scan_f64's blocks of eight with AVX-512F, the same bits: lanes 0-3 of
  * the vector accumulators are the AVX2 loop's first accumulators (the first
  * four values of each block), lanes 4-7 its second ones; the values above
@@ -558,36 +567,51 @@ SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_scan_block
     __m512d total = _mm512_setzero_pd(), above = total, least = _mm512_set1_pd(INFINITY);
     __m512i count = _mm512_setzero_si512();
     const ptrdiff_t ahead = skp_ahead_for(n * (ptrdiff_t) sizeof(double));
-    ptrdiff_t j = 0, k = *k_io;
+    /* (as skp_scan_cached_f32_'s ``sparse``: a vector with nothing to gather
+     * skips its compress where few values were gathered so far) */
+    const ptrdiff_t sparse_share = n * (ptrdiff_t) sizeof(double) <= SKP_SPARSE_GATHER_BYTES
+        ? SKP_SPARSE_GATHER_CACHED : SKP_SPARSE_GATHER_FAR;
+    const ptrdiff_t first_gathered = *k_io;
+    ptrdiff_t j = 0, k = *k_io, block_end;
     int half;
-    for (; j + 8 <= n; j += 8) {
-        __m512d v = _mm512_loadu_pd(row + j);
-        __mmask8 is_high, inside;
-        if (ahead) skp_prefetch_ahead(row + j, ahead);
-        if (magnitudes) v = _mm512_abs_pd(v);
-        is_high = _mm512_cmp_pd_mask(v, high_v, _CMP_GE_OQ);
-        inside = _mm512_mask_cmp_pd_mask((__mmask8) ~is_high, v, low_v, _CMP_GE_OQ);
-        total = _mm512_add_pd(total, v);
-        above = _mm512_add_pd(above, _mm512_maskz_mov_pd(is_high, v));
-        count = _mm512_mask_add_epi64(count, is_high, count, _mm512_set1_epi64(1));
-        if (!magnitudes) least = _mm512_min_pd(least, v);
-        if (!*gather) continue;
-        if (k + 8 <= capacity) {
-            _mm512_storeu_pd(buffer + k, _mm512_maskz_compress_pd(inside, v));
-            k += _mm_popcnt_u32((unsigned) inside);
-            continue;
-        }
-        for (half = 0; half < 2 && *gather; half++) {
-            const __mmask8 part = (__mmask8) (inside & (half ? 0xf0 : 0x0f));
-            if (k + 4 > capacity) {
-                if (part) { *gather = 0; scan->overflow = 1; }
-            } else {
-                _mm512_mask_storeu_pd(buffer + k, (__mmask8) 0x0f,
-                                      _mm512_maskz_compress_pd(part, v));
-                k += _mm_popcnt_u32((unsigned) part);
-            }
+#define SKP_SCAN_VECTORS8(skip)                                                         \
+    for (; j < block_end; j += 8) {                                                     \
+        __m512d v = _mm512_loadu_pd(row + j);                                           \
+        __mmask8 is_high, inside;                                                       \
+        if (ahead) skp_prefetch_ahead(row + j, ahead);                                  \
+        if (magnitudes) v = _mm512_abs_pd(v);                                           \
+        is_high = _mm512_cmp_pd_mask(v, high_v, _CMP_GE_OQ);                            \
+        inside = _mm512_mask_cmp_pd_mask((__mmask8) ~is_high, v, low_v, _CMP_GE_OQ);    \
+        total = _mm512_add_pd(total, v);                                                \
+        above = _mm512_add_pd(above, _mm512_maskz_mov_pd(is_high, v));                  \
+        count = _mm512_mask_add_epi64(count, is_high, count, _mm512_set1_epi64(1));     \
+        if (!magnitudes) least = _mm512_min_pd(least, v);                               \
+        if (!*gather || (skip && !inside)) continue;                                    \
+        if (k + 8 <= capacity) {                                                        \
+            _mm512_storeu_pd(buffer + k, _mm512_maskz_compress_pd(inside, v));          \
+            k += _mm_popcnt_u32((unsigned) inside);                                     \
+            continue;                                                                   \
+        }                                                                               \
+        for (half = 0; half < 2 && *gather; half++) {                                   \
+            const __mmask8 part = (__mmask8) (inside & (half ? 0xf0 : 0x0f));           \
+            if (k + 4 > capacity) {                                                     \
+                if (part) { *gather = 0; scan->overflow = 1; }                          \
+            } else {                                                                    \
+                _mm512_mask_storeu_pd(buffer + k, (__mmask8) 0x0f,                      \
+                                      _mm512_maskz_compress_pd(part, v));               \
+                k += _mm_popcnt_u32((unsigned) part);                                   \
+            }                                                                           \
+        }                                                                               \
+    }
+    while (j + 8 <= n) {
+        block_end = n - n % 8 < j + 128 ? n - n % 8 : j + 128;
+        if ((k - first_gathered) * sparse_share < j) {
+            SKP_SCAN_VECTORS8(1)
+        } else {
+            SKP_SCAN_VECTORS8(0)
         }
     }
+#undef SKP_SCAN_VECTORS8
     totals[0] = _mm512_castpd512_pd256(total);
     totals[1] = _mm512_extractf64x4_pd(total, 1);
     aboves[0] = _mm512_castpd512_pd256(above);
@@ -1877,13 +1901,6 @@ static inline int skp_sample_bracket_f32(const float* row, ptrdiff_t runs, ptrdi
  * AVX2 (skp_scan_cached256_f32) runs, or when the gathered values would pass
  * ``capacity``. */
 #define SKP_COUNT_CHUNK ((ptrdiff_t) 1 << 30)   /* values a lean scan counts in int32 lanes */
-/* The lean scan skips the compresses of pairs with nothing to gather where
- * fewer than one value in SKP_SPARSE_GATHER_CACHED was gathered so far, on
- * rows of at most SKP_SPARSE_GATHER_BYTES (in L2), else one in
- * SKP_SPARSE_GATHER_FAR (see ``sparse`` in skp_scan_cached_f32_). */
-#define SKP_SPARSE_GATHER_CACHED 32
-#define SKP_SPARSE_GATHER_FAR 512
-#define SKP_SPARSE_GATHER_BYTES ((ptrdiff_t) 1 << 20)
 SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_(
         const float* row, ptrdiff_t n, float low, float high, const int magnitudes,
         const int ranged, const int open, const int far, skp_scan* scan, float* buffer,
