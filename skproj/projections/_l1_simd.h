@@ -543,7 +543,7 @@ SKP_AVX2 static inline void skp_scan_f32(const float* row, ptrdiff_t n, double l
  * SKP_SPARSE_GATHER_FAR (see ``sparse`` in skp_scan_cached_f32_; float64:
  * skp_scan_blocks512_f64_). */
 #define SKP_SPARSE_GATHER_CACHED 32
-#define SKP_SPARSE_GATHER_FAR 512
+#define SKP_SPARSE_GATHER_FAR 256
 #define SKP_SPARSE_GATHER_BYTES ((ptrdiff_t) 1 << 20)
 
 /* skp_scan_f64's blocks of eight with AVX-512F, the same bits: lanes 0-3 of
@@ -1929,7 +1929,7 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_
          * ``sparse_share``: its branch then mispredicts on few pairs.  Not
          * where more lie in the bracket (values drawn afresh each call: a C
          * harness, the Zen 5, 0.2-12 % of them in the bracket, 1.7 -> 1.8-3.2
-         * times a copy), nor, beyond L2, where more than one in 512 do: each
+         * times a copy), nor, beyond L2, where more than one in 256 do: each
          * mispredict there throws away loads in flight (issue 14, the Zen 5,
          * the module's builds side by side, five arrays in turn so that the
          * predictor learns no pattern, times a copy: the simplex at radii 1
@@ -1939,7 +1939,9 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_
          * % gathered: the simplex 0.91-0.97; the l1 ball on 10**6 values at
          * 10 % of its norm, about 1.5 % gathered in L3, took 1.6 times as
          * long with the branch at 1 in 32, and 10**7 Student t(3) values at
-         * 0.1 % kept, 1.3 % gathered, 1.5 times at any share). */
+         * 0.1 % kept, 1.3 % gathered, 1.5 times at any share; at 1 in 256
+         * rather than 512, 10**7 Gaussian values at 0.1 % kept, about 0.3 %
+         * gathered, 0.96 of the time, float64 0.80; at 1 in 128 no better). */
         const int sparse = ranged && (k - first_gathered) * sparse_share < j;
         if (k + 128 > capacity) return 0;
         if (j % SKP_COUNT_CHUNK == 0) {   /* (the int32 lanes emptied before they overflow) */
