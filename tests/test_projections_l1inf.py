@@ -1299,6 +1299,32 @@ def test_sparse_groups_leave_their_zeros_out_of_the_lists(dtype, tol, axis):
     assert regathered > 0
 
 
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 3e-6)])
+def test_row_groups_probe_their_candidates_before_gathering_them_all(dtype, tol):
+    """Row groups gather a sixteenth of their candidates first: where most of
+    those guessed levels fall short of mu_g (rows of 10 % nonzeros with few
+    groups kept: their zeros hold the guesses down), the dense regime takes
+    the problem before the rest is gathered; Gaussian rows go on with their
+    lists.  The bisection reference's projection either way."""
+    rng = np.random.default_rng(12)
+    shape = (512, 4000)
+    draws = {"sparse": rng.standard_normal(shape) * (rng.random(shape) < 0.1),
+             "Gaussian": rng.standard_normal(shape)}
+    _l1inf._gather_probes()
+    for name, k, outcome in (("sparse", 5, (1, 1)), ("Gaussian", 50, (1, 0))):
+        Y = draws[name].astype(dtype)
+        maxima = np.sort(np.abs(Y).max(axis=1))[::-1]
+        eta = float(np.sum(maxima[:k] - maxima[k]))
+        _l1inf._set_testing(small=False)
+        try:
+            X = project_l1inf_ball(Y, eta, axis=1)
+            assert _l1inf._gather_probes() == outcome
+        finally:
+            _l1inf._set_testing()
+        np.testing.assert_allclose(X, _bisection_projection(Y, eta, 1)[0], rtol=0,
+                                   atol=tol * np.abs(Y).max())
+
+
 @pytest.mark.parametrize("axis", [0, 1])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_sparse_groups_same_bits_at_every_simd_level(dtype, axis):

@@ -324,6 +324,10 @@ cdef bint _list_passes_of_last_call = False
 # Testing hook (``_chunk_gathers_taken``): the candidate gathers along the
 # rows' lines (``_gather_column_chunks``) since the hook was last read.
 cdef Py_ssize_t _chunk_gathers = 0
+# Testing hook (``_gather_probes``): the probes of row groups' candidates
+# gathered, and those that sent the problem to the dense regime, since the
+# hook was last read.
+cdef Py_ssize_t _probes[2]
 
 # Gathering tests blocks of entries first while fewer than 1 in this many
 # entries are gathered (measured on this kind of machine: ~1.5 %).
@@ -406,6 +410,18 @@ cdef Py_ssize_t _DENSE_MIN_GROUP = 64
 # 1000 x 10000 1.98-2.10 -> 2.27-2.28), at 0.3 % the lists faster (float64
 # 1000 x 10000 keeping 1 % 2.67-2.70 -> 2.94-2.95).
 cdef double _LIST_PASSES_SHARE = 0.02
+# Row groups gather a probe of their candidates first, one in _PROBE_DIVISOR
+# of them where there are _PROBE_MIN_GROUPS or more: where over
+# _PROBE_FAILED_SHARE of the probe's guessed levels fall short of mu_g, the
+# dense regime takes the problem before the others are gathered
+# (``_gather_candidates``).  Rows of 10 % nonzeros with few groups kept:
+# their zeros hold the guesses down, and the whole gather, then dropped,
+# had cost a fifth of the call (issue 14, the Zen 5, the modules' builds
+# side by side, times bilevel_l1inf, 1000 x 10000 at 1 % of the groups kept:
+# float32 4.63 -> 3.62, float64 3.70 -> 3.02; 10000 x 1000 float32 3.55 ->
+# 3.39; Gaussian and Student t(3) rows within the noise).
+cdef Py_ssize_t _PROBE_DIVISOR = 16, _PROBE_MIN_GROUPS = 256
+cdef double _PROBE_FAILED_SHARE = 0.5
 # Float32 groups that the AVX-512 passes take before the
 # sampled-bracket path (``passes_before_bracket``) take them where at least
 # this share of the groups may be kept.
@@ -933,6 +949,17 @@ cdef bint _gather_below(const floating[:, :] y, Work* w, bint groups_are_rows,
     return _gather_columns(y, w, subset, n_subset)
 
 
+cdef inline bint _guess_falls_short(GroupLists* lists, Work* w, Py_ssize_t g,
+                                    double theta_0) noexcept nogil:
+    """Whether group g's gathered level U_g lies below mu_g(theta_0), exactly
+    (``_gather_candidates``): the chord level, an upper bound, never does."""
+    cdef double covered
+    if w.gather_level[g] >= chord_level(lists, g, theta_0):
+        return False
+    covered = lists.above_count[g] * w.gather_level[g] + (lists.sums[g] - lists.above_sum[g])
+    return covered < (lists.sums[g] - theta_0) * (1.0 + SLACK)
+
+
 cdef int _gather_candidates(const floating[:, :] y, Work* w, bint groups_are_rows,
                             double theta_0, bint may_pass=True) noexcept nogil:
     """Gather the lists of the candidate groups at levels U_g >= mu_g(theta_0).
@@ -944,6 +971,9 @@ cdef int _gather_candidates(const floating[:, :] y, Work* w, bint groups_are_row
     count_above * U + sum of the gathered entries.  Groups that fail are
     gathered again at the chord level.
 
+    Row groups gather a probe first (_PROBE_DIVISOR): where most of its
+    guesses fall short, the rest is not gathered (the dense regime).
+
     Returns 1 when the lists are ready, 2 when the levels would gather too
     much (the dense regime: nothing is gathered, or the lists are dropped),
     3 when the lists would hold more than _LIST_PASSES_SHARE of the matrix
@@ -952,7 +982,7 @@ cdef int _gather_candidates(const floating[:, :] y, Work* w, bint groups_are_row
     gathered: the passes), 0 when memory ran out.
     """
     cdef GroupLists* lists = &w.lists
-    cdef Py_ssize_t idx, g, n_failed = 0
+    cdef Py_ssize_t idx, g, n_failed = 0, n_probe = 0
     cdef double chord, guess, covered, predicted = 0.0
     cdef double inv_n = 1.0 / lists.group_size
     cdef bint may_go_dense = lists.group_size >= _DENSE_MIN_GROUP or _force_dense
@@ -973,17 +1003,25 @@ cdef int _gather_candidates(const floating[:, :] y, Work* w, bint groups_are_row
             and predicted > _LIST_PASSES_SHARE * lists.n_groups
             and (not may_go_dense or passes_before_any_band(y, groups_are_rows))):
         return 3
-    if not _gather_below(y, w, groups_are_rows, lists.active, lists.n_active):
+    if groups_are_rows and may_go_dense and lists.n_active >= _PROBE_MIN_GROUPS:
+        n_probe = lists.n_active // _PROBE_DIVISOR
+        if not _gather_below(y, w, groups_are_rows, lists.active, n_probe):
+            return 0
+        for idx in range(n_probe):
+            n_failed += _guess_falls_short(lists, w, lists.active[idx], theta_0)
+        _probes[0] += 1
+        if n_failed > _PROBE_FAILED_SHARE * n_probe:
+            _probes[1] += 1
+            lists.n_values = 0
+            return 2
+        n_failed = 0
+    if not _gather_below(y, w, groups_are_rows, lists.active + n_probe,
+                         lists.n_active - n_probe):
         return 0
     for idx in range(lists.n_active):
         g = lists.active[idx]
-        chord = chord_level(lists, g, theta_0)
-        if w.gather_level[g] >= chord:
-            continue
-        covered = (lists.above_count[g] * w.gather_level[g]
-                   + (lists.sums[g] - lists.above_sum[g]))
-        if covered < (lists.sums[g] - theta_0) * (1.0 + SLACK):
-            w.gather_level[g] = chord
+        if _guess_falls_short(lists, w, g, theta_0):
+            w.gather_level[g] = chord_level(lists, g, theta_0)
             w.subset[n_failed] = g
             n_failed += 1
     if may_go_dense and n_failed > _DENSE_SHARE * lists.n_active:
@@ -1609,6 +1647,15 @@ def _chunk_gathers_taken():
     global _chunk_gathers
     taken, _chunk_gathers = _chunk_gathers, 0
     return taken
+
+
+def _gather_probes():
+    """Testing hook: (probes gathered, probes that sent the problem to the
+    dense regime) since the last call (``_gather_candidates``); not
+    thread-safe."""
+    counts = (_probes[0], _probes[1])
+    _probes[0] = _probes[1] = 0
+    return counts
 
 
 def _sampled_stats():
