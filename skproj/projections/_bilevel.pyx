@@ -1104,7 +1104,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     over the longest list, and the transposition reads 16 lists 4 KB apart);
     prefetching 8 or 32 rows ahead instead of 16 (no difference above the
     noise of a loaded machine; into L1 as well as L2 since, where the CPU
-    prefers: SKP_GATHER_INTO_L1 in _bilevel_simd.h);
+    prefers: ``skp_panels_into_l1`` in _l1_simd.h);
     Michelot's iteration on every column of a panel at once, by passes over
     the panel in cache (4 to 7 passes a vector of columns: up to twice
     slower on 1000 x 10000, no faster on 100 x 1000); candidates appended

@@ -52,18 +52,9 @@
 #include "_sort_network.h"
 #include "_transpose_simd.h"
 
-/* Rows prefetched ahead of the block being gathered. */
+/* Rows prefetched ahead of the block being gathered (into L1 as well as L2
+ * where the CPU prefers: skp_panels_into_l1 in _l1_simd.h). */
 #define SKP_PANEL_PREFETCH_ROWS 16
-/* The gather's rows ahead (and its first rows) are prefetched into L1 as well
- * as L2 where the CPU prefers (skp_panels_into_l1, _l1_simd.h: AMD's).  A Zen
- * 5 keeps fewer prefetches into L2 alone (PREFETCHT1) in flight: a harness
- * reading 64-column panels of a 1000 x 10000 float64 matrix 16 rows ahead
- * took 3.2 ms with them, 2.2 with PREFETCHT0 (a sequential read 1.7).  Issue
- * 14, the module's builds side by side, bilevel_l11's float64 column groups
- * at 1-90 % of the groups kept, L1 / L2: 2000 x 5000 0.90-0.99 of the time,
- * 500 x 20000 0.91-0.99, 1000 x 10000 0.98-1.01; float32 4000 x 2500 and
- * 2000 x 5000 0.96-1.03. */
-#define SKP_GATHER_INTO_L1 skp_panels_into_l1
 /* Whether the writes down a panel's rows prefetch the rows ahead for writing
  * (skp_prefetch_rows_for_write); a testing switch (_set_column_paths). */
 static int skp_rows_ahead = 1;
@@ -319,7 +310,7 @@ SKP_AVX2 static inline ptrdiff_t skp_panel_candidates_f32(const float* base, ptr
     limit = skp_lists_room(counts, padded, capacity, i);
     skp_prefetch_lines((const char*) base + i * row_stride, row_stride,
                        n_rows - i < SKP_PANEL_PREFETCH_ROWS ? n_rows - i : SKP_PANEL_PREFETCH_ROWS,
-                       lines, n_lines, SKP_GATHER_INTO_L1);
+                       lines, n_lines, skp_panels_into_l1);
     for (; i < n_rows; i += 8) {
         const char* rows = (const char*) base + i * row_stride;
         /* (a last block of fewer rows is padded with zeros, never kept) */
@@ -332,7 +323,7 @@ SKP_AVX2 static inline ptrdiff_t skp_panel_candidates_f32(const float* base, ptr
         }
         if (i + SKP_PANEL_PREFETCH_ROWS + 8 <= n_rows)
             skp_prefetch_lines(rows + SKP_PANEL_PREFETCH_ROWS * row_stride, row_stride, 8, lines,
-                               n_lines, SKP_GATHER_INTO_L1);
+                               n_lines, skp_panels_into_l1);
         if (i % SKP_BOUND_ROWS == 0 && i > 0)
             for (g = 0; g < padded; g += 4)
                 _mm_storeu_ps(floors + g, _mm256_cvtpd_ps(skp_kept_bound4(
@@ -391,7 +382,7 @@ SKP_AVX2 static inline ptrdiff_t skp_panel_candidates256_f64(const double* base,
     limit = skp_lists_room(counts, padded, capacity, i);
     skp_prefetch_lines((const char*) base + i * row_stride, row_stride,
                        n_rows - i < SKP_PANEL_PREFETCH_ROWS ? n_rows - i : SKP_PANEL_PREFETCH_ROWS,
-                       lines, n_lines, SKP_GATHER_INTO_L1);
+                       lines, n_lines, skp_panels_into_l1);
     for (; i < n_rows; i += 4) {
         const char* rows = (const char*) base + i * row_stride;
         /* (a last block of fewer rows is padded with zeros, never kept) */
@@ -404,7 +395,7 @@ SKP_AVX2 static inline ptrdiff_t skp_panel_candidates256_f64(const double* base,
         }
         if (i + SKP_PANEL_PREFETCH_ROWS + 4 <= n_rows)
             skp_prefetch_lines(rows + SKP_PANEL_PREFETCH_ROWS * row_stride, row_stride, 4, lines,
-                               n_lines, SKP_GATHER_INTO_L1);
+                               n_lines, skp_panels_into_l1);
         if (i % SKP_BOUND_ROWS == 0 && i > 0)
             skp_raise_floors_f64(floors, sums, counts, radii, padded);
         for (g = 0; g < width; g += 4) {
@@ -478,7 +469,7 @@ SKP_AVX512 static ptrdiff_t skp_panel_candidates512_f64(const double* base, ptrd
     limit = skp_lists_room(counts, padded, capacity, i);
     skp_prefetch_lines((const char*) base + i * row_stride, row_stride,
                        n_rows - i < SKP_PANEL_PREFETCH_ROWS ? n_rows - i : SKP_PANEL_PREFETCH_ROWS,
-                       lines, n_lines, SKP_GATHER_INTO_L1);
+                       lines, n_lines, skp_panels_into_l1);
     for (; i + 8 <= n_rows; i += 8) {
         const char* rows = (const char*) base + i * row_stride;
         if (i + 8 > limit) {
@@ -488,7 +479,7 @@ SKP_AVX512 static ptrdiff_t skp_panel_candidates512_f64(const double* base, ptrd
         }
         if (i + SKP_PANEL_PREFETCH_ROWS + 8 <= n_rows)
             skp_prefetch_lines(rows + SKP_PANEL_PREFETCH_ROWS * row_stride, row_stride, 8, lines,
-                               n_lines, SKP_GATHER_INTO_L1);
+                               n_lines, skp_panels_into_l1);
         if (i % SKP_BOUND_ROWS == 0 && i > 0)
             skp_raise_floors_f64(floors, sums, counts, radii, padded);
         for (g = 0; g < width; g += 8) {

@@ -203,7 +203,15 @@ static int skp_avx512 = 0;
  * interleaved in one process, float32 at 10, 50, 90 % of the groups kept,
  * L2 / L1: the Xeon, 1000 x 10000 0.92-0.94 of the time, 500 x 20000
  * 0.95-0.97, 256 x 40000 0.97-0.99, 2000 x 5000 0.99-1.02, float64 32 x
- * 300000 0.96-0.99; the Zen 5 took 1.0-1.2 times as long. */
+ * 300000 0.96-0.99; the Zen 5 took 1.0-1.2 times as long.  So too the rows
+ * ahead of bilevel_l11's candidate gather (_bilevel_simd.h): a Zen 5 keeps
+ * fewer prefetches into L2 alone (PREFETCHT1) in flight, and a harness
+ * reading the 64-column panels of a 1000 x 10000 float64 matrix 16 rows
+ * ahead took 3.2 ms with them, 2.2 with PREFETCHT0 (a sequential read 1.7);
+ * float64 column groups at 1-90 % of the groups kept, the module's builds
+ * side by side, L1 / L2: 2000 x 5000 0.90-0.99 of the time, 500 x 20000
+ * 0.91-0.99, 1000 x 10000 0.98-1.01; float32 4000 x 2500 and 2000 x 5000
+ * 0.96-1.03. */
 static int skp_strips = 0;
 static int skp_panels_into_l1 = 1;
 
@@ -546,6 +554,12 @@ SKP_AVX2 static inline void skp_scan_f32(const float* row, ptrdiff_t n, double l
 #define SKP_SPARSE_GATHER_FAR 256
 #define SKP_SPARSE_GATHER_BYTES ((ptrdiff_t) 1 << 20)
 
+/* One value gathered in this many, or fewer, lets a scan of ``bytes`` skip
+ * its empty compresses. */
+static inline ptrdiff_t skp_sparse_gather_share(ptrdiff_t bytes) {
+    return bytes <= SKP_SPARSE_GATHER_BYTES ? SKP_SPARSE_GATHER_CACHED : SKP_SPARSE_GATHER_FAR;
+}
+
 /* skp_scan_f64's blocks of eight with AVX-512F, the same bits: lanes 0-3 of
  * the vector accumulators are the AVX2 loop's first accumulators (the first
  * four values of each block), lanes 4-7 its second ones; the values above
@@ -569,8 +583,7 @@ SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_scan_block
     const ptrdiff_t ahead = skp_ahead_for(n * (ptrdiff_t) sizeof(double));
     /* (as skp_scan_cached_f32_'s ``sparse``: a vector with nothing to gather
      * skips its compress where few values were gathered so far) */
-    const ptrdiff_t sparse_share = n * (ptrdiff_t) sizeof(double) <= SKP_SPARSE_GATHER_BYTES
-        ? SKP_SPARSE_GATHER_CACHED : SKP_SPARSE_GATHER_FAR;
+    const ptrdiff_t sparse_share = skp_sparse_gather_share(n * (ptrdiff_t) sizeof(double));
     const ptrdiff_t first_gathered = *k_io;
     ptrdiff_t j = 0, k = *k_io, block_end;
     int half;
@@ -1918,8 +1931,7 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_
     ptrdiff_t j = 0, k = scan->n_gathered, n_high = 0, block_end;
     const ptrdiff_t ahead = far ? skp_ahead_for(n * (ptrdiff_t) sizeof(float)) : 0;
     const ptrdiff_t first_gathered = k;
-    const ptrdiff_t sparse_share = n * (ptrdiff_t) sizeof(float) <= SKP_SPARSE_GATHER_BYTES
-        ? SKP_SPARSE_GATHER_CACHED : SKP_SPARSE_GATHER_FAR;
+    const ptrdiff_t sparse_share = skp_sparse_gather_share(n * (ptrdiff_t) sizeof(float));
     double above_rest = 0.0;
     float value;
     while (j + 128 <= n) {

@@ -949,12 +949,13 @@ cdef bint _gather_below(const floating[:, :] y, Work* w, bint groups_are_rows,
     return _gather_columns(y, w, subset, n_subset)
 
 
-cdef inline bint _guess_falls_short(GroupLists* lists, Work* w, Py_ssize_t g,
-                                    double theta_0) noexcept nogil:
+cdef inline bint _guess_falls_short(GroupLists* lists, Work* w, Py_ssize_t g, double theta_0,
+                                    double chord) noexcept nogil:
     """Whether group g's gathered level U_g lies below mu_g(theta_0), exactly
-    (``_gather_candidates``): the chord level, an upper bound, never does."""
+    (``_gather_candidates``); at the chord level ``chord``, an upper bound,
+    or above, it never does."""
     cdef double covered
-    if w.gather_level[g] >= chord_level(lists, g, theta_0):
+    if w.gather_level[g] >= chord:
         return False
     covered = lists.above_count[g] * w.gather_level[g] + (lists.sums[g] - lists.above_sum[g])
     return covered < (lists.sums[g] - theta_0) * (1.0 + SLACK)
@@ -1008,7 +1009,8 @@ cdef int _gather_candidates(const floating[:, :] y, Work* w, bint groups_are_row
         if not _gather_below(y, w, groups_are_rows, lists.active, n_probe):
             return 0
         for idx in range(n_probe):
-            n_failed += _guess_falls_short(lists, w, lists.active[idx], theta_0)
+            g = lists.active[idx]
+            n_failed += _guess_falls_short(lists, w, g, theta_0, chord_level(lists, g, theta_0))
         _probes[0] += 1
         if n_failed > _PROBE_FAILED_SHARE * n_probe:
             _probes[1] += 1
@@ -1020,8 +1022,9 @@ cdef int _gather_candidates(const floating[:, :] y, Work* w, bint groups_are_row
         return 0
     for idx in range(lists.n_active):
         g = lists.active[idx]
-        if _guess_falls_short(lists, w, g, theta_0):
-            w.gather_level[g] = chord_level(lists, g, theta_0)
+        chord = chord_level(lists, g, theta_0)
+        if _guess_falls_short(lists, w, g, theta_0, chord):
+            w.gather_level[g] = chord
             w.subset[n_failed] = g
             n_failed += 1
     if may_go_dense and n_failed > _DENSE_SHARE * lists.n_active:
