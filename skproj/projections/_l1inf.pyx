@@ -1053,20 +1053,23 @@ cdef int _project_sample(const floating[:, :] y, Work* w, bint groups_are_rows, 
     regime's counters stay the outer call's.
     """
     cdef GroupLists* lists = &w.lists
-    cdef Py_ssize_t n = lists.group_size, idx, k, bytes_ = n_sample * n * sizeof(floating)
+    # (the sample, then room for its columns' offsets, on whole doubles)
+    cdef Py_ssize_t n = lists.group_size, idx, k
+    cdef Py_ssize_t bytes_ = (n_sample * n * sizeof(floating) + 7) // 8 * 8
     cdef double sampled = 0.0, total = 0.0, theta
     cdef int status = 0, rounds
     cdef DenseStats saved_stats = dense_stats()[0]
     cdef double saved[N_PHASES]
     cdef double* clock = phase_seconds()
-    cdef floating* sample = <floating*> malloc(bytes_)
+    cdef floating* sample = <floating*> malloc(bytes_ + n_sample * sizeof(Py_ssize_t))
     cdef floating[:, :] sample_view
     if sample != NULL:
         for idx in range(lists.n_active):
             total += lists.maxima[lists.active[idx]]
         for k in range(n_sample):
             sampled += lists.maxima[lists.active[ranks[k]]]
-        copy_sample(y, lists, groups_are_rows, ranks, n_sample, sample)
+        copy_sample(y, lists, groups_are_rows, ranks, n_sample, sample,
+                    <Py_ssize_t*> (<char*> sample + bytes_))
         with gil:
             if groups_are_rows:
                 sample_view = <floating[:n_sample, :n]> sample

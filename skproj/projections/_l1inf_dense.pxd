@@ -25,8 +25,8 @@ cdef Py_ssize_t sample_ranks(const floating[:, :] y, const GroupLists* lists,
                              bint groups_are_rows, Py_ssize_t* ranks,
                              bint* most_groups) noexcept nogil
 cdef void copy_sample(const floating[:, :] y, const GroupLists* lists, bint groups_are_rows,
-                      const Py_ssize_t* ranks, Py_ssize_t n_sample,
-                      floating* sample) noexcept nogil
+                      const Py_ssize_t* ranks, Py_ssize_t n_sample, floating* sample,
+                      Py_ssize_t* offsets) noexcept nogil
 cdef int predicted_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double eta,
                          const Py_ssize_t* ranks, Py_ssize_t n_sample,
                          const double* levels, bint wide) noexcept nogil
