@@ -414,10 +414,10 @@ cdef double _LIST_PASSES_SHARE = 0.02
 # of them where there are _PROBE_MIN_GROUPS or more: where over
 # _PROBE_FAILED_SHARE of the probe's guessed levels fall short of mu_g, the
 # dense regime takes the problem before the others are gathered
-# (``_gather_candidates``; not column groups, whose gathers read the lines
-# of every candidate column together, row by row: a probe of a sixteenth
-# of them would read most of the matrix).  Rows of 10 % nonzeros with few
-# groups kept:
+# (``_gather_candidates``; not column groups, whose fastest gather, of
+# the ranges along the rows, takes every candidate column at once: a part
+# of them goes by the row-major loops, ``_gather_columns``).  Rows of 10 %
+# nonzeros with few groups kept:
 # their zeros hold the guesses down, and the whole gather, then dropped,
 # had cost a fifth of the call (issue 14, the Zen 5, the modules' builds
 # side by side, times bilevel_l1inf, 1000 x 10000 at 1 % of the groups kept:
