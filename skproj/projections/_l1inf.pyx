@@ -417,12 +417,12 @@ cdef double _LIST_PASSES_SHARE = 0.02
 # (``_gather_candidates``; not column groups, whose fastest gather, of
 # the ranges along the rows, takes every candidate column at once: a part
 # of them goes by the row-major loops, ``_gather_columns``).  Rows of 10 %
-# nonzeros with few groups kept:
-# their zeros hold the guesses down, and the whole gather, then dropped,
-# had cost a fifth of the call (issue 14, the Zen 5, the modules' builds
-# side by side, times bilevel_l1inf, 1000 x 10000 at 1 % of the groups kept:
-# float32 4.63 -> 3.62, float64 3.70 -> 3.02; 10000 x 1000 float32 3.55 ->
-# 3.39; Gaussian and Student t(3) rows within the noise).
+# nonzeros with few groups kept: their zeros hold the guesses down, and the
+# whole gather, then dropped, had cost a fifth of the call (issue 14, the
+# Zen 5, the modules' builds side by side, times bilevel_l1inf, 1000 x 10000
+# at 1 % of the groups kept: float32 4.63 -> 3.62, float64 3.70 -> 3.02;
+# 10000 x 1000 float32 3.55 -> 3.39; Gaussian and Student t(3) rows within
+# the noise).
 cdef Py_ssize_t _PROBE_DIVISOR = 16, _PROBE_MIN_GROUPS = 256
 cdef double _PROBE_FAILED_SHARE = 0.5
 # Float32 groups that the AVX-512 passes take before the
