@@ -1621,7 +1621,7 @@ SKP_AVX512 static ptrdiff_t skp_keep_above512_f64(const double* src, ptrdiff_t n
         const __m512d v = _mm512_abs_pd(_mm512_maskz_loadu_pd(lanes, src + j));
         const __mmask8 keep = _mm512_mask_cmp_pd_mask(lanes, v, rho_v, _CMP_GT_OQ);
         sum0 = _mm512_mask_add_pd(sum0, keep, sum0, v);
-        _mm512_mask_compressstoreu_pd(dst + k, keep, v);
+        skp_compress_store_pd(dst + k, keep, v);
         k += _mm_popcnt_u32((unsigned) keep);
     }
     *sum = _mm512_reduce_add_pd(_mm512_add_pd(sum0, sum1));
@@ -1657,7 +1657,7 @@ SKP_AVX512 static ptrdiff_t skp_keep_above512_f32(const float* src, ptrdiff_t n,
             const __m512 v = _mm512_abs_ps(_mm512_maskz_loadu_ps(lanes, src + j));
             const __mmask16 keep = _mm512_mask_cmp_ps_mask(lanes, v, rho_v, _CMP_GT_OQ);
             block0 = _mm512_mask_add_ps(block0, keep, block0, v);
-            _mm512_mask_compressstoreu_ps(dst + k, keep, v);
+            skp_compress_store_ps(dst + k, keep, v);
             k += _mm_popcnt_u32((unsigned) keep);
         }
         if (j > end) j = end;

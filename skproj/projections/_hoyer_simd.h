@@ -1153,9 +1153,9 @@ SKH_AVX512 static ptrdiff_t skh_columns_band_weighted512_##SUFFIX(const T* rows,
             sr = _mm512_add_pd(sr, _mm512_mul_pd(vd, d));                              \
             if (__builtin_expect(mask != 0, 0)) {                                      \
                 if (count + 8 <= capacity) {                                           \
-                    _mm512_mask_compressstoreu_pd(keys + count, mask, key);            \
+                    skp_compress_store_pd(keys + count, mask, key);                    \
                     _mm512_storeu_pd(vals + count, vvi);                               \
-                    _mm512_mask_compressstoreu_epi64(                                  \
+                    skp_compress_store_epi64(                                          \
                         groups + count, mask, _mm512_add_epi64(index, _mm512_set1_epi64(g))); \
                     count += _mm_popcnt_u32((unsigned) mask);                          \
                 } else {                                                               \

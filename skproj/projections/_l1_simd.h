@@ -1548,10 +1548,10 @@ SKP_AVX512 static inline int skp_select512_f64(double* values, ptrdiff_t n, ptrd
             __m512d v = _mm512_loadu_pd(src + j);
             __mmask8 lt = _mm512_cmp_pd_mask(v, pivot_v, _CMP_LT_OQ);
             __mmask8 gt = _mm512_cmp_pd_mask(v, pivot_v, _CMP_GT_OQ);
-            _mm512_mask_compressstoreu_pd(dst + less, lt, v);
+            skp_compress_store_pd(dst + less, lt, v);
             less += _mm_popcnt_u32((unsigned) lt);
             greater -= _mm_popcnt_u32((unsigned) gt);
-            _mm512_mask_compressstoreu_pd(dst + greater, gt, v);
+            skp_compress_store_pd(dst + greater, gt, v);
         }
         for (; j < n; j++) {
             value = src[j];

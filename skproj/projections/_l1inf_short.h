@@ -390,7 +390,7 @@ SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_short_leve
                                   _mm512_castps256_ps512(_mm512_cvtpd_ps(m)));
         else
             _mm512_mask_storeu_pd((double*) levels + g, some, m);
-        _mm512_mask_compressstoreu_epi64(kept + n_kept, above, index);
+        skp_compress_store_epi64((int64_t*) kept + n_kept, above, index);
         n_kept += __builtin_popcount(above);
         index = _mm512_add_epi64(index, step);
     }

@@ -95,6 +95,31 @@ __attribute__((target("avx2"))) static inline __m256d skp_packed4(__m256d x, int
     return _mm256_castps_pd(_mm256_permutevar8x32_ps(
         _mm256_castpd_ps(x), _mm256_loadu_si256((const __m256i*) skp_pack4[mask])));
 }
+
+/* The lanes of v under mask stored at dst, in order: what
+ * _mm512_mask_compressstoreu_* does, as a compress into a register and a
+ * masked store of its first lanes.  The memory form is microcoded on AMD's
+ * Zen 4: about 80 cycles a store, against 6 for these two (a C harness,
+ * 16-float vectors in L1, 21.7 against 1.6 ns a store; issue 14).  Like the
+ * memory form, it writes no lane past the kept ones, so it fits a buffer's
+ * end.  AVX-512F; the AVX-512 functions of every kernel may inline them. */
+#define SKP_COMPRESS_AVX512 __attribute__((target("avx512f,popcnt"), always_inline))
+SKP_COMPRESS_AVX512 static inline void skp_compress_store_pd(double* dst, __mmask8 mask,
+                                                             __m512d v) {
+    const __mmask8 first = (__mmask8) ((1u << _mm_popcnt_u32((unsigned) mask)) - 1);
+    _mm512_mask_storeu_pd(dst, first, _mm512_maskz_compress_pd(mask, v));
+}
+SKP_COMPRESS_AVX512 static inline void skp_compress_store_ps(float* dst, __mmask16 mask,
+                                                             __m512 v) {
+    const __mmask16 first = (__mmask16) ((1u << _mm_popcnt_u32((unsigned) mask)) - 1);
+    _mm512_mask_storeu_ps(dst, first, _mm512_maskz_compress_ps(mask, v));
+}
+SKP_COMPRESS_AVX512 static inline void skp_compress_store_epi64(int64_t* dst, __mmask8 mask,
+                                                                __m512i v) {
+    const __mmask8 first = (__mmask8) ((1u << _mm_popcnt_u32((unsigned) mask)) - 1);
+    _mm512_mask_storeu_epi64(dst, first, _mm512_maskz_compress_epi64(mask, v));
+}
+#undef SKP_COMPRESS_AVX512
 #endif
 
 #endif
