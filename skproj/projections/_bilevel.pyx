@@ -150,8 +150,8 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
     cdef bint stream = streams_rows(n_rows, n_cols * sizeof(floating))
     # (asked once: a call into _l1 a row was 4 % of 5000 x 10 row groups)
     cdef bint simd = simd_enabled()
-    # Column groups of a block in cache: by strips with AVX-512 on AMD CPUs,
-    # their levels in registers down the rows (``skp_write_strips512_f32``,
+    # Column groups of a block in cache: by strips with AVX-512 on AMD's Zen 5
+    # (``skp_strips``), their levels in registers down the rows (``skp_write_strips512_f32``,
     # same bits; issue 14, an AMD Zen 5, single calls interleaved, at half
     # the norm, times a copy, float32 bilevel_l1inf / bilevel_l12, the row
     # loop -> strips: 100 x 1000 2.63 -> 2.32 and 2.95 -> 2.69, 1000 x 100
@@ -569,7 +569,7 @@ cdef double _double_long_share = 0.25
 # 2.83, 3000 x 3000 2.74 / 4.50, float32 4000 x 2500 4.86 / 5.58.
 cdef Py_ssize_t _share_rows_avx2 = 2048, _double_share_rows_avx2 = 1536
 # Where the next panel is prefetched into L2 only (skp_panels_into_l1: CPUs
-# other than AMD's) and written by the AVX-512 loops, panels of at most this
+# other than AMD's Zen 5 and later) and written by the AVX-512 loops, panels of at most this
 # many rows are prefetched at all (_kept_lines_ahead).
 cdef Py_ssize_t _ahead_rows_l2 = 640
 cdef double _long_share = 0.08

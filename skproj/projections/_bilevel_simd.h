@@ -1763,7 +1763,7 @@ SKP_AVX512 static inline void skp_shrunk_some16_f32(const float* y, float* x, co
  * destination, from its first line boundary (skp_shrink_rows512_f32). */
 #define SKP_SHRINK_LINES_LEAST 512
 
-/* The same block along its rows, as CPUs other than AMD's prefer
+/* The same block along its rows, as CPUs other than AMD's Zen 5 prefer
  * (skp_strips): each vector's taus loaded beside its values, a zeroed
  * column's lanes set to +0 by its mask (its tau is infinite: r is 0 there
  * whatever the value), not branched on (the row loop below branches:

@@ -68,4 +68,25 @@ static inline int skp_cpu_turned_off(const char* feature) {
 /* Whether the CPU has ``feature`` (a string literal) and the variable leaves it on. */
 #define SKP_CPU_HAS(feature) (__builtin_cpu_supports(feature) && !skp_cpu_turned_off(feature))
 
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <cpuid.h>
+
+/* Whether the CPU is an AMD Zen 5 or later (family 0x1A on; CPUID's base
+ * family is 0xF there, the extended one added to it).  The choices of loop
+ * that an AMD Zen 5 and an Intel Xeon measured apart (skp_prefer_for_cpu in
+ * _l1_simd.h, _preferred_row_blocks in _l1inf_dense.pyx) went the Xeon's way
+ * on an AMD Zen 4 (family 0x19: 32 KiB of L1 a core to the Zen 5's 48), so
+ * they follow the family, not the maker. */
+static inline int skp_cpu_zen5_or_later(void) {
+    unsigned int eax, ebx, ecx, edx, family;
+    __builtin_cpu_init();
+    if (!__builtin_cpu_is("amd") || !__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
+    family = (eax >> 8) & 0xF;
+    if (family == 0xF) family += (eax >> 20) & 0xFF;
+    return family >= 0x1A;
+}
+#else
+static inline int skp_cpu_zen5_or_later(void) { return 0; }
+#endif
+
 #endif

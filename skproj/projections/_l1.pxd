@@ -26,6 +26,8 @@ cdef extern from "_l1_simd.h" nogil:
     int skp_have_avx2()
     int skp_set_avx512(int on)
     void skp_set_cpu_choices(int strips, int panels_into_l1)
+    int skp_cpu_zen5_or_later()
+    int skp_strips
     void skp_set_stream_ahead(Py_ssize_t bytes)
     Py_ssize_t skp_ahead_for_rows(Py_ssize_t n_rows, Py_ssize_t n_cols, Py_ssize_t row_stride,
                                   Py_ssize_t itemsize)

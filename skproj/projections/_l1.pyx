@@ -1282,6 +1282,15 @@ def _simd_runs():
     return bool(simd_enabled())
 
 
+def _cpu_choices():
+    """Testing hook: (whether the CPU is an AMD Zen 5 or later, and the choices
+    made for it: ``skp_strips``, ``skp_panels_into_l1``), as the CPU prefers
+    (``skp_prefer_for_cpu`` in ``_l1_simd.h``; the loops' switches are set
+    back to that)."""
+    skp_set_cpu_choices(-1, -1)
+    return bool(skp_cpu_zen5_or_later()), bool(skp_strips), bool(skp_panels_into_l1)
+
+
 def _set_stream_row_bytes(Py_ssize_t row_bytes):
     """Benchmark hook: stream rows of at least ``row_bytes``; returns the old value."""
     global _stream_row_bytes

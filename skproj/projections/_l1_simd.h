@@ -182,7 +182,9 @@ static int skp_avx2 = -1;
  * with skp_set_avx512 to exercise the AVX2 scan). */
 static int skp_avx512 = 0;
 /* Choices that measured differently on an AMD Zen 5 and an Intel Xeon
- * (Sapphire Rapids class), made as the CPU's maker prefers when the loops
+ * (Sapphire Rapids class), made as the CPU prefers (the Zen 5's way on AMD's
+ * Zen 5 and later, skp_cpu_zen5_or_later; the Xeon's elsewhere, an AMD Zen 4
+ * included) when the loops
  * are first asked for (skp_have_avx2), switched by skp_set_cpu_choices for
  * the tests and benchmarks.  Neither changes a result.
  *
@@ -190,16 +192,19 @@ static int skp_avx512 = 0;
  * each have their own factor go down strips of columns, the strip's
  * factors held in registers (skp_write_strips512_f32/_f64,
  * skp_shrink_strips512_f32), or along its rows, loading the factors beside
- * the values: strips on AMD CPUs, the rows elsewhere.  Issue 14, C harnesses
+ * the values: strips on the Zen 5, the rows elsewhere.  Issue 14, C harnesses
  * on 100 x 1000 float32 in L2, the soft-threshold write, times a memcpy:
  * the Zen 5, strips 1.26-1.41, rows 1.35-1.60; the Xeon, strips 1.35-1.85,
  * rows 1.03-1.31, at any offset of the result from the input (so not 4K
  * aliasing; tiles of 4-32 rows of a strip, wider strips and rows two or
- * four at a time were slower still).
+ * four at a time were slower still).  An AMD Zen 4 (2026-11-29, single
+ * calls interleaved, bilevel_l1inf and bilevel_l12 column groups at 10-90 %
+ * kept, rows / strips): 100 x 1000 0.92-0.94 of the time, 300 x 784
+ * float32 0.94-0.95, float64 and 1000 x 1000 0.98-1.02.
  *
  * skp_panels_into_l1: whether bilevel_l11's column passes prefetch the next
  * panel's lines into L1 (and L2) or into L2 only (_kept_lines_ahead in
- * _bilevel.pyx): L1 on AMD CPUs, L2 elsewhere.  Issue 14, single calls
+ * _bilevel.pyx): L1 on the Zen 5, L2 elsewhere.  Issue 14, single calls
  * interleaved in one process, float32 at 10, 50, 90 % of the groups kept,
  * L2 / L1: the Xeon, 1000 x 10000 0.92-0.94 of the time, 500 x 20000
  * 0.95-0.97, 256 x 40000 0.97-0.99, 2000 x 5000 0.99-1.02, float64 32 x
@@ -211,7 +216,12 @@ static int skp_avx512 = 0;
  * float64 column groups at 1-90 % of the groups kept, the module's builds
  * side by side, L1 / L2: 2000 x 5000 0.90-0.99 of the time, 500 x 20000
  * 0.91-0.99, 1000 x 10000 0.98-1.01; float32 4000 x 2500 and 2000 x 5000
- * 0.96-1.03. */
+ * 0.96-1.03.  An AMD Zen 4 went the Xeon's way (2026-11-29, bilevel_l11's
+ * column groups at 10, 50, 90 % kept, single calls interleaved, L2 / L1):
+ * float64 1000 x 10000 0.75, 0.97, 0.97; 500 x 20000 0.82, 0.90, 0.91;
+ * 256 x 40000 0.74-0.86; 100 x 100000 0.83-0.88; 2000 x 5000 0.81-0.97;
+ * float32 1000 x 10000 0.91-0.93, 500 x 20000 0.85-0.87, 2000 x 5000
+ * 0.96-0.98. */
 static int skp_strips = 0;
 static int skp_panels_into_l1 = 1;
 
@@ -251,9 +261,9 @@ static int skp_short_rows256 = 1;
 static int skp_realign = 1;
 
 static inline void skp_prefer_for_cpu(int strips, int panels_into_l1) {
-    const int amd = __builtin_cpu_is("amd");
-    skp_strips = strips < 0 ? amd : strips;
-    skp_panels_into_l1 = panels_into_l1 < 0 ? amd : panels_into_l1;
+    const int zen5 = skp_cpu_zen5_or_later();
+    skp_strips = strips < 0 ? zen5 : strips;
+    skp_panels_into_l1 = panels_into_l1 < 0 ? zen5 : panels_into_l1;
 }
 
 /* Whether the AVX2 loops may run. */

@@ -124,6 +124,7 @@ cdef extern from "_l1inf_simd.h" nogil:
     int skp_l1inf_have_avx2()
     int skp_l1inf_set_avx512(int on)
     int skp_l1inf_cpu_is_amd()
+    int skp_cpu_zen5_or_later()
     int skp_l1inf_cpu_has_avx512()
     void skp_l1inf_slots_f64(const double* row, Py_ssize_t n, double lo, double inv_width,
                              double top, double* values, int32_t* slots)
@@ -337,10 +338,16 @@ cdef bint _preferred_row_blocks() noexcept nogil:
     0.75; float64 1.00, 0.73-0.75; float32 4000 x 2500 0.73-0.77, 10000 x
     1000 0.78-0.81; float64 10000 x 1000 0.72-0.74, 500 x 8000 1.00,
     0.78-0.80; blocks of 4, 16 or 32 rows no better than 8 against the
-    panels).  AMD CPUs with AVX-512 (Zen 4 and later) take the panels; a
-    Zen 3 (no AVX-512), measured with the blocks alone, keeps them.
+    panels).  An AMD Zen 4 (AVX-512, 32 KiB of L1 a core) went the other
+    way (2026-11-29, the same radii, blocks of 8 rows / panels: float64
+    1000 x 10000 1.00, 0.85, 0.86, 0.89, 0.91, 0.89; 10000 x 1000 1.00,
+    0.68, 0.74, 0.75, 0.74, 0.76; float32 1000 x 10000 1.00, 0.90, 0.98,
+    0.99, 1.03, 1.01; 10000 x 1000 0.85, 0.89, 0.95, 0.96, 1.00, 0.98;
+    blocks of 16 between the two).  So the Zen 5 and later
+    (skp_cpu_zen5_or_later, with AVX-512 on) take the panels; a Zen 4, and a
+    Zen 3 (no AVX-512), measured with the blocks alone, keep them.
     """
-    return not (skp_l1inf_cpu_is_amd() and skp_l1inf_cpu_has_avx512())
+    return not (skp_cpu_zen5_or_later() and skp_l1inf_cpu_has_avx512())
 
 
 cdef bint _ROW_BLOCKS = _preferred_row_blocks()

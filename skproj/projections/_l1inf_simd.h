@@ -49,15 +49,15 @@ enum { SKP_RANGE_ROOM = 15, SKP_SLOT_BAND_ROOM = 7 };
  * keeps gcc from contracting them (the slots must match the scalar ones). */
 #define SKP_L1INF_AVX512 __attribute__((target("avx512f,avx512vl,avx2,popcnt")))
 
-/* Whether the CPU's maker is AMD (choices that measured differently there:
- * the band gather's blocks of rows or panels, _l1inf_dense.pyx). */
+/* Whether the CPU's maker is AMD (a choice that measured differently there:
+ * the rows of the band gather's blocks, _l1inf_dense.pyx). */
 static inline int skp_l1inf_cpu_is_amd(void) {
     __builtin_cpu_init();
     return __builtin_cpu_is("amd");
 }
 
-/* Whether the CPU has AVX-512F (with skp_l1inf_cpu_is_amd: a Zen 4 or
- * later, whose band gather reads column panels, _l1inf_dense.pyx). */
+/* Whether the CPU has AVX-512F (with skp_cpu_zen5_or_later: a CPU whose
+ * band gather reads column panels, _l1inf_dense.pyx). */
 static inline int skp_l1inf_cpu_has_avx512(void) {
     __builtin_cpu_init();
     return SKP_CPU_HAS("avx512f");
