@@ -76,14 +76,20 @@ static inline int skp_cpu_turned_off(const char* feature) {
  * that an AMD Zen 5 and an Intel Xeon measured apart (skp_prefer_for_cpu in
  * _l1_simd.h, _preferred_row_blocks in _l1inf_dense.pyx) went the Xeon's way
  * on an AMD Zen 4 (family 0x19: 32 KiB of L1 a core to the Zen 5's 48), so
- * they follow the family, not the maker. */
+ * they follow the family, not the maker.  Asked once: CPUID traps to the
+ * hypervisor in a virtual machine. */
 static inline int skp_cpu_zen5_or_later(void) {
+    static int zen5 = -1;
     unsigned int eax, ebx, ecx, edx, family;
+    if (zen5 >= 0) return zen5;
     __builtin_cpu_init();
-    if (!__builtin_cpu_is("amd") || !__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
-    family = (eax >> 8) & 0xF;
-    if (family == 0xF) family += (eax >> 20) & 0xFF;
-    return family >= 0x1A;
+    zen5 = 0;
+    if (__builtin_cpu_is("amd") && __get_cpuid(1, &eax, &ebx, &ecx, &edx)) {
+        family = (eax >> 8) & 0xF;
+        if (family == 0xF) family += (eax >> 20) & 0xFF;
+        zen5 = family >= 0x1A;
+    }
+    return zen5;
 }
 #else
 static inline int skp_cpu_zen5_or_later(void) { return 0; }

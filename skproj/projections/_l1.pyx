@@ -1284,11 +1284,12 @@ def _simd_runs():
 
 def _cpu_choices():
     """Testing hook: (whether the CPU is an AMD Zen 5 or later, and the choices
-    made for it: ``skp_strips``, ``skp_panels_into_l1``), as the CPU prefers
-    (``skp_prefer_for_cpu`` in ``_l1_simd.h``; the loops' switches are set
-    back to that)."""
+    made for it: ``skp_strips`` as "never", "always" or "by rows",
+    ``skp_panels_into_l1``), as the CPU prefers (``skp_prefer_for_cpu`` in
+    ``_l1_simd.h``; the loops' switches are set back to that)."""
     skp_set_cpu_choices(-1, -1)
-    return bool(skp_cpu_zen5_or_later()), bool(skp_strips), bool(skp_panels_into_l1)
+    return (bool(skp_cpu_zen5_or_later()), ("never", "always", "by rows")[skp_strips],
+            bool(skp_panels_into_l1))
 
 
 def _set_stream_row_bytes(Py_ssize_t row_bytes):

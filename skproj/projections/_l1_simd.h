@@ -192,7 +192,10 @@ static int skp_avx512 = 0;
  * each have their own factor go down strips of columns, the strip's
  * factors held in registers (skp_write_strips512_f32/_f64,
  * skp_shrink_strips512_f32), or along its rows, loading the factors beside
- * the values: strips on the Zen 5, the rows elsewhere.  Issue 14, C harnesses
+ * the values: SKP_STRIPS_ALWAYS on the Zen 5; elsewhere
+ * SKP_STRIPS_BY_ROWS, the strips for rows short or long enough that the
+ * row loop's overhead or its reread of the factors costs more
+ * (skp_strips_suit); SKP_STRIPS_NEVER for the tests.  Issue 14, C harnesses
  * on 100 x 1000 float32 in L2, the soft-threshold write, times a memcpy:
  * the Zen 5, strips 1.26-1.41, rows 1.35-1.60; the Xeon, strips 1.35-1.85,
  * rows 1.03-1.31, at any offset of the result from the input (so not 4K
@@ -200,7 +203,13 @@ static int skp_avx512 = 0;
  * four at a time were slower still).  An AMD Zen 4 (2026-11-29, single
  * calls interleaved, bilevel_l1inf and bilevel_l12 column groups at 10-90 %
  * kept, rows / strips): 100 x 1000 0.92-0.94 of the time, 300 x 784
- * float32 0.94-0.95, float64 and 1000 x 1000 0.98-1.02.
+ * float32 0.94-0.95, float64 and 1000 x 1000 0.98-1.02; bilevel_l1inf at
+ * half the norm, float64 / float32: 30 x 1000 0.96 / 0.94, 100 x 333 0.90
+ * / 0.94, 8 x 2000 float32 0.96.  But the strips won on few long rows and
+ * many short ones: 8 x 10000 1.12 / 1.06, 16 x 5000 1.19 / 1.12, 4 x
+ * 20000 1.06 / 1.04, 8 x 2000 float64 1.10, 32 x 2500 1.18 / 1.04; 2000 x
+ * 50 float32 1.58 (float64 0.94), 500 x 100 1.03 / 1.12, 1000 x 100 1.01 /
+ * 1.09; 1000 x 200 even.  Hence SKP_STRIPS_BY_ROWS there.
  *
  * skp_panels_into_l1: whether bilevel_l11's column passes prefetch the next
  * panel's lines into L1 (and L2) or into L2 only (_kept_lines_ahead in
@@ -222,7 +231,16 @@ static int skp_avx512 = 0;
  * 256 x 40000 0.74-0.86; 100 x 100000 0.83-0.88; 2000 x 5000 0.81-0.97;
  * float32 1000 x 10000 0.91-0.93, 500 x 20000 0.85-0.87, 2000 x 5000
  * 0.96-0.98. */
-static int skp_strips = 0;
+#define SKP_STRIPS_NEVER 0
+#define SKP_STRIPS_ALWAYS 1
+#define SKP_STRIPS_BY_ROWS 2
+/* (SKP_STRIPS_BY_ROWS: the strips for rows at most SKP_STRIPS_SHORT_ROW or
+ * at least SKP_STRIPS_LONG_ROW bytes apart, from the Zen 4's measures above:
+ * of 4-10 KB the rows won or tied, of 16 KB and more the strips, of 200-400
+ * bytes the strips, but float64's 2000 x 50) */
+#define SKP_STRIPS_SHORT_ROW 512
+#define SKP_STRIPS_LONG_ROW 12288
+static int skp_strips = SKP_STRIPS_NEVER;
 static int skp_panels_into_l1 = 1;
 
 /* Whether rows ``stride`` bytes apart are a multiple of 2 KiB apart: a
@@ -243,7 +261,11 @@ static inline int skp_rows_alias(ptrdiff_t stride) { return stride % 2048 == 0; 
  * for float32 rows of 1000-1100 columns, 1536 columns (6 KiB) even
  * (0.89-1.09). */
 static inline int skp_strips_suit(ptrdiff_t src_stride, ptrdiff_t dst_stride) {
-    return skp_strips && !skp_rows_alias(src_stride) && !skp_rows_alias(dst_stride);
+    if (skp_strips == SKP_STRIPS_NEVER || skp_rows_alias(src_stride)
+            || skp_rows_alias(dst_stride))
+        return 0;
+    return skp_strips == SKP_STRIPS_ALWAYS || src_stride <= SKP_STRIPS_SHORT_ROW
+        || src_stride >= SKP_STRIPS_LONG_ROW;
 }
 /* Whether the column maxima and l1 norms of float32 fold with AVX-512
  * (skp_fold_rows512_f32), and long rows' maxima are taken with it
@@ -262,7 +284,7 @@ static int skp_realign = 1;
 
 static inline void skp_prefer_for_cpu(int strips, int panels_into_l1) {
     const int zen5 = skp_cpu_zen5_or_later();
-    skp_strips = strips < 0 ? zen5 : strips;
+    skp_strips = strips < 0 ? (zen5 ? SKP_STRIPS_ALWAYS : SKP_STRIPS_BY_ROWS) : strips;
     skp_panels_into_l1 = panels_into_l1 < 0 ? zen5 : panels_into_l1;
 }
 
