@@ -465,6 +465,10 @@ def project_l1inf_ball(Y, eta, *, axis=0, out=None, return_dual=False, dual_init
     array([[ 1.,  0.],
            [-1.,  0.]])
     """
+    if dual_init is None and not return_dual:
+        called = matrix_call(_l1inf.at_addresses, Y, out, eta, axis)
+        if called is not None:   # (else the general way: see _run_matrix_kernel)
+            return called[0]
     options = {}
     if dual_init is not None:
         start = _level_start(dual_init, Y, axis)
