@@ -106,6 +106,22 @@ def test_the_cpu_choices_follow_the_zen_family():
     assert zen5 == (vendor == "AuthenticAMD" and family >= 0x1A)
 
 
+@pytest.mark.parametrize("stride, by_rows", [
+    (200, True), (512, True), (516, False), (4000, False), (12284, False), (12292, True),
+    (40000, True), (2048, False), (4096, False), (16384, False)])
+def test_the_strips_suit_rows_as_measured(stride, by_rows):
+    """Off the Zen 5 the strips take rows of at most 512 bytes or of 12 KiB and
+    more, the Zen 5 every row; none takes rows a multiple of 2 KiB apart
+    (``skp_strips_suit``, ``skp_rows_alias`` in ``_l1_simd.h``)."""
+    from skproj.projections import _l1
+
+    zen5 = _l1._cpu_choices()[0]
+    aliased = stride % 2048 == 0
+    expected = not aliased and (zen5 or by_rows)
+    assert _l1._strips_suit(stride, stride) == expected
+    assert not _l1._strips_suit(stride, 4096)     # (the result's rows alias)
+
+
 @pytest.mark.parametrize("header", HEADERS, ids=[header.name for header in HEADERS])
 def test_no_avx512_function_tests_whether_it_may_run(header):
     flag = re.compile(r"\b(%s)\b" % "|".join(_flags()))

@@ -32,6 +32,7 @@ cdef extern from "_l1_simd.h" nogil:
     Py_ssize_t skp_ahead_for_rows(Py_ssize_t n_rows, Py_ssize_t n_cols, Py_ssize_t row_stride,
                                   Py_ssize_t itemsize)
     bint skp_rows_alias(Py_ssize_t stride)
+    bint skp_strips_suit(Py_ssize_t src_stride, Py_ssize_t dst_stride)
     int skp_panels_into_l1
     int skp_fold512
     int skp_realign

@@ -1292,6 +1292,14 @@ def _cpu_choices():
             bool(skp_panels_into_l1))
 
 
+def _strips_suit(Py_ssize_t src_stride, Py_ssize_t dst_stride):
+    """Testing hook: whether the writes of a block in cache whose rows lie
+    these strides apart go by strips, as the CPU prefers
+    (``skp_strips_suit``)."""
+    skp_set_cpu_choices(-1, -1)
+    return bool(skp_strips_suit(src_stride, dst_stride))
+
+
 def _set_stream_row_bytes(Py_ssize_t row_bytes):
     """Benchmark hook: stream rows of at least ``row_bytes``; returns the old value."""
     global _stream_row_bytes
