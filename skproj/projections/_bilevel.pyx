@@ -150,13 +150,15 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
     cdef bint stream = streams_rows(n_rows, n_cols * sizeof(floating))
     # (asked once: a call into _l1 a row was 4 % of 5000 x 10 row groups)
     cdef bint simd = simd_enabled()
-    # Column groups of a block in cache: by strips with AVX-512 on AMD's Zen 5
-    # (``skp_strips``), their levels in registers down the rows (``skp_write_strips512_f32``,
-    # same bits; issue 14, an AMD Zen 5, single calls interleaved, at half
-    # the norm, times a copy, float32 bilevel_l1inf / bilevel_l12, the row
-    # loop -> strips: 100 x 1000 2.63 -> 2.32 and 2.95 -> 2.69, 1000 x 100
-    # 3.40 -> 3.05 and 3.40 -> 3.11, 30 x 1000 and 100 x 333 0.94-0.96 of
-    # the time; float64 0.96-1.02).  Elsewhere along the rows (skp_strips:
+    # Column groups of a block in cache: by strips with AVX-512 where
+    # ``skp_strips_suit`` says (on AMD's Zen 5 every block; elsewhere rows of
+    # at most 512 bytes or of 12 KiB and more), their levels in registers
+    # down the rows (``skp_write_strips512_f32``, same bits; issue 14, an AMD
+    # Zen 5, single calls interleaved, at half the norm, times a copy,
+    # float32 bilevel_l1inf / bilevel_l12, the row loop -> strips: 100 x
+    # 1000 2.63 -> 2.32 and 2.95 -> 2.69, 1000 x 100 3.40 -> 3.05 and 3.40
+    # -> 3.11, 30 x 1000 and 100 x 333 0.94-0.96 of the time; float64
+    # 0.96-1.02).  Elsewhere along the rows (skp_strips:
     # an Intel Xeon, the same measure, strips -> rows: 100 x 1000 2.58 ->
     # 2.07 and 2.84 -> 2.45, 500 x 500 2.58 -> 2.04 and 2.75 -> 2.26,
     # 30 x 1000 3.27 -> 2.71 and 3.95 -> 3.56, but 1000 x 100 2.50 -> 2.57

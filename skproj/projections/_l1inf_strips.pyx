@@ -268,13 +268,13 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
                     or skp_write_rows_flat_f64(&y[0, 0], &x[0, 0], n_rows, n_cols, False,
                                                levels)):
                 return
-    # Column groups of a block in cache: by strips with AVX-512 on AMD's Zen 5
-    # (``skp_strips``), their levels in registers down the rows, as bilevel_l1inf writes them
-    # (``skp_write_strips512_f32``: the row write's operations, so the same
-    # bits, a zeroed column's entries keeping their signs).  Issue 14, an AMD
-    # Zen 5, the short groups' path (``_l1inf_short``), float32 8 x 10000 at
-    # half the groups kept: the row loop reloaded each row's levels, 14 % of
-    # the call.
+    # Column groups of a block in cache: by strips with AVX-512 where
+    # ``skp_strips_suit`` says (as bilevel_l1inf writes them), their levels in
+    # registers down the rows (``skp_write_strips512_f32``: the row write's
+    # operations, so the same bits, a zeroed column's entries keeping their
+    # signs).  Issue 14, an AMD Zen 5, the short groups' path
+    # (``_l1inf_short``), float32 8 x 10000 at half the groups kept: the row
+    # loop reloaded each row's levels, 14 % of the call.
     if not groups_are_rows and simd and not stream and write_strips(y, x, False, levels):
         return
     for i in range(n_rows):
