@@ -1123,7 +1123,8 @@ def test_long_float32_columns_out_of_cache_take_the_same_bits_in_pairs(shape, rn
     # second group (a partial last group, groups whose columns are all
     # zeroed, which are then not read) and where a float block overflows
     # (values of up to 3e38: summed again in double); and the projection of
-    # the sort.
+    # the sort.  Also with the panel's other lines not prefetched by the
+    # first pair's sweep nor by the streamed write (``panel_lines``).
     from skproj.projections import _bilevel
 
     Y = rng.standard_normal(shape) * np.exp(rng.standard_normal(shape[1]))
@@ -1134,11 +1135,12 @@ def test_long_float32_columns_out_of_cache_take_the_same_bits_in_pairs(shape, rn
         for Z, fraction in itertools.product((Y.astype(np.float32), large), (0.02, 0.5, 0.97)):
             norm = l11_norm(Z)
             results = []
-            for first_pairs in (True, False):
-                _bilevel._set_column_paths(first_pairs=first_pairs)
+            for first_pairs, panel_lines in ((True, True), (False, True), (True, False)):
+                _bilevel._set_column_paths(first_pairs=first_pairs, panel_lines=panel_lines)
                 results.append(bilevel_l11(Z, fraction * norm, axis=0))
-            np.testing.assert_array_equal(results[0].view(np.uint32),
-                                          results[1].view(np.uint32), err_msg=str(fraction))
+            for other in results[1:]:
+                np.testing.assert_array_equal(results[0].view(np.uint32), other.view(np.uint32),
+                                              err_msg=str(fraction))
             np.testing.assert_allclose(
                 results[0], references.bilevel(Z, fraction * norm, "l1", 0), rtol=0,
                 atol=2e-5 * float(np.abs(Z).max()))

@@ -348,6 +348,7 @@ cdef extern from "_bilevel_simd.h" nogil:
     int skp_avx512_enabled()
     int skp_rows_ahead
     int skp_candidates512
+    int skp_panel_lines
     int skp_short_rows256
     void skp_scale_row_f32(const float* src, float* dst, Py_ssize_t n, double factor,
                            int simd, int stream)
@@ -602,7 +603,7 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
                       bint pairs=True, bint fused=True, bint first_pairs=True,
                       bint guessed_floors=True, bint rows_ahead=True, bint fold512=True,
                       bint realign=True, bint short_rows=True, bint candidates512=True,
-                      stream_ahead=None):
+                      stream_ahead=None, bint panel_lines=True):
     """Testing hook: column panels by passes (``True``), by gathered
     candidates (``False``) or as measured (``None``: short columns then take
     ``_short_columns``); this module's AVX-512 loops or not (each extension
@@ -631,10 +632,14 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     gathered candidates by the AVX-512 loop (``candidates512``,
     ``skp_panel_candidates512_f64``) or the AVX2 one; the bytes ahead that
     the loops reading long runs out of cache ask for (``stream_ahead``, 0:
-    none; ``None``: as the CPU prefers; ``skp_ahead_for`` in _prefetch.h).
+    none; ``None``: as the CPU prefers; ``skp_ahead_for`` in _prefetch.h);
+    a panel's own lines prefetched ahead of its reads where no panel before
+    prefetched them (``panel_lines``, ``skp_panel_lines`` in
+    _bilevel_simd.h), or not.
     Returns whether this module's AVX-512 loops run."""
     global _forced_path, _pairs, _fused, _first_pairs, _guessed_floors, skp_rows_ahead
-    global skp_fold512, skp_realign, skp_short_rows256, skp_candidates512
+    global skp_fold512, skp_realign, skp_short_rows256, skp_candidates512, skp_panel_lines
+    skp_panel_lines = panel_lines
     _forced_path = 0 if passes is None else (1 if passes else -1)
     _pairs = pairs
     _fused = fused
