@@ -1148,6 +1148,33 @@ def test_long_float32_columns_out_of_cache_take_the_same_bits_in_pairs(shape, rn
         _bilevel._set_column_paths()
 
 
+@pytest.mark.parametrize("avx512", [True, False])
+def test_streamed_panel_writes_prefetching_their_lines_take_the_same_bits(avx512, rng):
+    # The streamed writes of column panels that no panel before prefetched
+    # (float64's gathered candidates, 16 MiB here) prefetch their kept
+    # columns' lines some rows ahead (``panel_lines``), with AVX-512 and with
+    # AVX2: the same bits as without, zeroed groups of columns among them,
+    # and the projection of the sort.
+    from skproj.projections import _bilevel
+
+    Y = rng.standard_normal((700, 3003)) * np.exp(rng.standard_normal(3003))
+    Y[:, 40:72] *= 1e-3
+    norm = l11_norm(Y)
+    try:
+        for fraction in (0.02, 0.5, 0.97):
+            results = []
+            for panel_lines in (True, False):
+                _bilevel._set_column_paths(avx512=avx512, panel_lines=panel_lines)
+                results.append(bilevel_l11(Y, fraction * norm, axis=0))
+            np.testing.assert_array_equal(results[0].view(np.uint64),
+                                          results[1].view(np.uint64), err_msg=str(fraction))
+            np.testing.assert_allclose(
+                results[0], references.bilevel(Y, fraction * norm, "l1", 0), rtol=0,
+                atol=1e-12 * float(np.abs(Y).max()))
+    finally:
+        _bilevel._set_column_paths()
+
+
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 def test_column_panel_paths_agree(dtype, tol, rng):
     # The rule picks passes or gathered candidates per panel: both give the
