@@ -86,6 +86,15 @@ static int skp_panel_lines = 1;
 #define SKP_PANEL_LINES_AHEAD_ROWS 32
 #define SKP_WRITE_AHEAD_ROWS 8
 
+/* How far ahead of row ``i`` (of ``n_rows``, ``stride`` bytes apart) a
+ * panel's write asks for the lines it reads: SKP_WRITE_AHEAD_ROWS rows where
+ * it streams and no next panel is prefetched (``next`` NULL), else 0. */
+static inline ptrdiff_t skp_write_ahead(ptrdiff_t i, ptrdiff_t n_rows, ptrdiff_t stride,
+                                        int stream, const skp_next_panel* next) {
+    return !next && stream && skp_panel_lines && i + SKP_WRITE_AHEAD_ROWS < n_rows
+        ? SKP_WRITE_AHEAD_ROWS * stride : 0;
+}
+
 
 /* The rows of a write down ``n_rows`` rows (``bytes`` written a row, rows
  * ``stride`` bytes apart) that prefetch the rows ahead for writing: those
@@ -1893,9 +1902,7 @@ SKP_AVX512 static void skp_shrink_panel512_f32(const float* src, ptrdiff_t src_s
     for (i = 0; i < n_rows; i++) {
         const float* y = (const float*) ((const char*) src + i * src_stride);
         float* x = (float*) ((char*) dst + i * dst_stride);
-        /* (see skp_panel_lines) */
-        const ptrdiff_t ahead = !next && stream && skp_panel_lines
-            && i + SKP_WRITE_AHEAD_ROWS < n_rows ? SKP_WRITE_AHEAD_ROWS * src_stride : 0;
+        const ptrdiff_t ahead = skp_write_ahead(i, n_rows, src_stride, stream, next);
         if (next) skp_prefetch_next_rows(next, 1);
         if (stream)
             for (j = 0; j + 16 <= width; j += 16)
@@ -1960,9 +1967,7 @@ SKP_AVX512 static void skp_shrink_panel512_f64(const double* src, ptrdiff_t src_
     for (i = 0; i < n_rows; i++) {
         const double* y = (const double*) ((const char*) src + i * src_stride);
         double* x = (double*) ((char*) dst + i * dst_stride);
-        /* (see skp_panel_lines) */
-        const ptrdiff_t ahead = stream && skp_panel_lines && i + SKP_WRITE_AHEAD_ROWS < n_rows
-            ? SKP_WRITE_AHEAD_ROWS * src_stride : 0;
+        const ptrdiff_t ahead = skp_write_ahead(i, n_rows, src_stride, stream, NULL);
         if (stream)
             for (j = 0; j + 8 <= width; j += 8)
                 SKP_SHRINK8(SKP_STREAM_ALL);
@@ -2027,9 +2032,7 @@ SKP_AVX2 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src
         const float* y = (const float*) ((const char*) src + i * src_stride);
         float* x = (float*) ((char*) dst + i * dst_stride);
         int stream_row = stream;
-        /* (see skp_panel_lines) */
-        const ptrdiff_t ahead = !next && stream && skp_panel_lines
-            && i + SKP_WRITE_AHEAD_ROWS < n_rows ? SKP_WRITE_AHEAD_ROWS * src_stride : 0;
+        const ptrdiff_t ahead = skp_write_ahead(i, n_rows, src_stride, stream, next);
         if (next) skp_prefetch_next_rows(next, 1);
         j = skp_stream_start(x, end, 8, sizeof(float), &stream_row);
         stop = skp_stream_stop(x, end, sizeof(float), stream_row);
@@ -2079,9 +2082,7 @@ SKP_AVX2 static inline void skp_shrink_panel_f64(const double* src, ptrdiff_t sr
         const double* y = (const double*) ((const char*) src + i * src_stride);
         double* x = (double*) ((char*) dst + i * dst_stride);
         int stream_row = stream;
-        /* (see skp_panel_lines) */
-        const ptrdiff_t ahead = !next && stream && skp_panel_lines
-            && i + SKP_WRITE_AHEAD_ROWS < n_rows ? SKP_WRITE_AHEAD_ROWS * src_stride : 0;
+        const ptrdiff_t ahead = skp_write_ahead(i, n_rows, src_stride, stream, next);
         if (next) skp_prefetch_next_rows(next, 1);
         j = skp_stream_start(x, end, 4, sizeof(double), &stream_row);
         stop = skp_stream_stop(x, end, sizeof(double), stream_row);
