@@ -1794,6 +1794,34 @@ def test_bracket_path_simd_levels_agree(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bracket_path_panels_prefetched_into_l1_or_l2_give_the_same_bits(dtype):
+    """The sampled-bracket path's next panel prefetched into L1 or into L2
+    alone (``bracket_into_l1``, as the CPU prefers by default): the same bits,
+    theta and levels."""
+    rng = np.random.default_rng(47)
+    hooks = dict(bracket=True, small_max_bytes=0, bracket_min_groups=1,
+                 bracket_max_length=10 ** 6, bracket_min_kept=0.0, bracket_panel_bytes=1 << 12,
+                 bracket_event_share=0.0)
+    taken = 0
+    try:
+        for case, Y, axis, eta in _in_cache_cases(rng, 12, 20, 600):
+            Y = Y.astype(dtype)
+            results = []
+            for into_l1 in (True, False):
+                _l1inf._set_testing(bracket_into_l1=into_l1, **hooks)
+                results.append(project_l1inf_ball(Y, eta, axis=axis, return_dual=True)
+                               + (_l1inf._bracket_stats()[5],))
+            (X, theta, mu, by_bracket), other = results
+            np.testing.assert_array_equal(other[0], X)
+            assert other[1] == theta and other[3] == by_bracket
+            np.testing.assert_array_equal(other[2], mu)
+            taken += by_bracket
+    finally:
+        _l1inf._set_testing()
+    assert taken >= 4
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_bracket_path_sample_copy_gives_the_same_bits(dtype):
     """The sample of the lanes layout read from its copy (``_pack_sample``) and
     in place: the same bits, theta and levels.  32771 column groups: the last

@@ -94,11 +94,13 @@ def _proc_cpu_family():
 def test_the_cpu_choices_follow_the_zen_family():
     """``skp_cpu_zen5_or_later`` (CPUID) agrees with the kernel's /proc/cpuinfo, and
     the choices measured apart on a Zen 5 and elsewhere follow it."""
-    from skproj.projections import _l1
+    from skproj.projections import _l1, _l1inf, _l1inf_strips
 
     zen5, strips, panels_into_l1 = _l1._cpu_choices()
     assert panels_into_l1 == zen5
     assert strips == ("always" if zen5 else "by rows")
+    _l1inf._set_testing()
+    assert _l1inf_strips._bracket_panels_into_l1() == zen5
     cpu = _proc_cpu_family()
     if cpu is None:
         pytest.skip("no /proc/cpuinfo with a vendor and a family to check CPUID against")

@@ -1501,7 +1501,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  Py_ssize_t ahead_rows=32, row_blocks=None, Py_ssize_t block_rows=0,
                  bint row_block_passes=True,
                  bint bracket_blocks=True, bint bracket_ties=True, bint transpose_ahead=True,
-                 Py_ssize_t cached_ahead_rows=8, double bracket_extreme_share=0.02):
+                 Py_ssize_t cached_ahead_rows=8, double bracket_extreme_share=0.02,
+                 bracket_into_l1=None):
     """Testing hook: exercise the safety nets on small problems.
 
     ``max_rounds`` caps the Newton rounds (0 sends every case to the sorted
@@ -1561,7 +1562,9 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     and the sampled-bracket path hands over once its events pass
     ``bracket_event_share`` of the entries (0: never), and declines where
     the groups of extreme maxima hold ``bracket_extreme_share`` of their sum
-    or more (0: never; ``_l1inf_strips._extreme_share``).
+    or more (0: never; ``_l1inf_strips._extreme_share``); its panels are
+    prefetched into L1 (``bracket_into_l1`` True) or into L2 alone (False),
+    as the CPU prefers where it is None (``_l1inf_strips._panels_into_l1``).
     ``short_groups`` says whether groups of at most 16 entries take their own path
     (``_l1inf_short``; by default where no other hook is given and the CPU
     has AVX-512).  ``transpose_ahead=False``: the in-cache path's copy of
@@ -1600,7 +1603,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
         prefetch_passes=prefetch_passes, ahead_rows=ahead_rows,
         row_block_passes=row_block_passes, bracket_blocks=bracket_blocks,
         bracket_ties=bracket_ties, transpose_ahead=transpose_ahead,
-        cached_ahead_rows=cached_ahead_rows, bracket_extreme_share=bracket_extreme_share)
+        cached_ahead_rows=cached_ahead_rows, bracket_extreme_share=bracket_extreme_share,
+        bracket_into_l1=bracket_into_l1)
 
 
 def _step_one(const floating[:, :] y, bint groups_are_rows, bint with_squares=True):

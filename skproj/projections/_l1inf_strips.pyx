@@ -54,6 +54,7 @@ import numpy as np
 
 cdef extern from "_l1inf_small.h" nogil:
     enum: SKP_SMALL_STRIP
+    int skp_cpu_zen5_or_later()
     double SKP_SMALL_BLOCK_MAX
     int skp_small_simd_level()
     int skp_small_rows_ahead
@@ -1323,6 +1324,10 @@ cdef Py_ssize_t _GROUP_NORMS_MIN_LENGTH = 256
 # Bytes of the matrix read together (a panel of units, in L1 with the next
 # one's lines: see ``_next_panel``).
 cdef Py_ssize_t _PANEL_BYTES = 1 << 15
+# Whether the next panel is prefetched into L1 (and L2) or into L2 alone: L1
+# on AMD's Zen 5 and later, whose L1 holds 48 KiB (see ``_next_panel``; a
+# testing switch, ``bracket_into_l1``).
+cdef bint _panels_into_l1 = skp_cpu_zen5_or_later()
 # Whether the sample of the lanes layout is read from a copy (``_pack_sample``).
 cdef bint _copy_sample = True
 # Whether float32's passes in the lanes layout sum by blocks of rows, as the
@@ -1471,6 +1476,11 @@ cdef void _next_panel(NextPanel* job, const floating[:, :] y, Py_ssize_t stride,
     % and 50 % of the norm: float32 100 x 100000, 64 x 200000 and 200 x
     50000 0.94-0.98 of the time; float64 0.92-1.02; into L2 with 64 KiB
     panels, as measured first on a Zen 3, or into L1 with 64 KiB, slower).
+    Into L2 only elsewhere than on the Zen 5 and later (``_panels_into_l1``:
+    an AMD Zen 4, 32 KiB of L1, single calls interleaved in one process
+    against the build before, float64 100 x 100000 and 64 x 200000 at radii
+    keeping 50 and 90 % of bilevel_l1inf's groups and at 10 and 50 % of the
+    norm: 0.86-0.87 of the time; 64 or 16 KiB panels into L2 no faster).
     Not all at once (``prefetch_rows``, ``_prefetch.h``): a burst
     of a thousand prefetches fills the queue of misses and stalls the pass
     behind it.  A third of the rows during each pass over the panel before,
@@ -1487,7 +1497,7 @@ cdef void _next_panel(NextPanel* job, const floating[:, :] y, Py_ssize_t stride,
     job.row = 0
     job.n_rows = n_rows if first < end else 0
     job.lines = NULL
-    job.into_l1 = True
+    job.into_l1 = _panels_into_l1
 
 
 cdef void _prefetch_strips(const floating* y, Py_ssize_t stride, const Py_ssize_t* strips,
@@ -2539,7 +2549,8 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
                  bint bracket_copy_sample, double bracket_event_share,
                  bint prefetch_passes, Py_ssize_t ahead_rows, bint row_block_passes=True,
                  bint bracket_blocks=True, bint bracket_ties=True, bint transpose_ahead=True,
-                 Py_ssize_t cached_ahead_rows=8, double bracket_extreme_share=0.02):
+                 Py_ssize_t cached_ahead_rows=8, double bracket_extreme_share=0.02,
+                 bracket_into_l1=None):
     """The switches of both paths (``_l1inf._set_testing`` documents them); the level of the pass.
 
     ``default_on``: whether the paths run when ``small`` is None (no switch
@@ -2551,7 +2562,7 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
     global _bracket_by_default
     global _PANEL_BYTES, _copy_sample, _BRACKET_EVENT_SHARE, _prefetch_passes, _AHEAD_ROWS
     global _row_block_passes, _bracket_blocks, _TIE_SHARE, skp_small_rows_ahead
-    global _CACHED_AHEAD_ROWS, _EXTREME_SHARE_MAX
+    global _CACHED_AHEAD_ROWS, _EXTREME_SHARE_MAX, _panels_into_l1
     cdef bint small_on = (default_on and skp_small_simd_level() > 0 if small is None
                           else bool(small))
     _small_on = small_on and not force_dense
@@ -2581,7 +2592,15 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
     skp_small_rows_ahead = transpose_ahead
     _CACHED_AHEAD_ROWS = cached_ahead_rows
     _EXTREME_SHARE_MAX = bracket_extreme_share
+    _panels_into_l1 = (skp_cpu_zen5_or_later() if bracket_into_l1 is None
+                       else bool(bracket_into_l1))
     return _small_simd
+
+
+def _bracket_panels_into_l1():
+    """Testing hook: whether the sampled-bracket path prefetches its next
+    panel into L1 (else into L2 alone; ``_panels_into_l1``)."""
+    return bool(_panels_into_l1)
 
 
 def _row_block_runs(bint reset=False):
