@@ -66,9 +66,9 @@ static int skp_candidates512 = 1;
  * lines of the pairs after it SKP_PANEL_LINES_AHEAD_ROWS rows ahead into L2
  * (skp_group16_first_pair), and a streamed write (skp_shrink_panel512_f32,
  * _f64, and the AVX2 skp_shrink_panel_f32, _f64) the lines of its kept
- * columns SKP_WRITE_AHEAD_ROWS rows ahead into L1.  The pairs after the first had read their two lines a row from
- * memory, each row a page or more apart, and the write found part of the
- * panel gone from L2 (perf on an AMD Zen 4: 38 % of the float32 write's
+ * columns SKP_WRITE_AHEAD_ROWS rows ahead into L1.  The pairs after the
+ * first had read their two lines a row from memory, each row a page or more
+ * apart, and the write found part of the panel gone from L2 (perf on an AMD Zen 4: 38 % of the float32 write's
  * samples on its loads).  Issue 14, that Zen 4, single calls interleaved in
  * one process against the build before, at 10, 50, 90 % of the groups
  * kept: float32 1000 x 10000 0.91, 0.91, 0.90 (another run 0.91, 0.86,

@@ -1321,8 +1321,8 @@ cdef double _BRACKET_EVENT_SHARE = 0.05
 # Step 1 of float32 contiguous groups of at least this many entries takes the
 # in-cache path's loops on any matrix (``small_norms``).
 cdef Py_ssize_t _GROUP_NORMS_MIN_LENGTH = 256
-# Bytes of the matrix read together (a panel of units, in L1 with the next
-# one's lines: see ``_next_panel``).
+# Bytes of the matrix read together (a panel of units, in cache with the
+# next one's lines: see ``_next_panel``).
 cdef Py_ssize_t _PANEL_BYTES = 1 << 15
 # Whether the next panel is prefetched into L1 (and L2) or into L2 alone: L1
 # on AMD's Zen 5 and later, whose L1 holds 48 KiB (see ``_next_panel``; a
@@ -1478,9 +1478,10 @@ cdef void _next_panel(NextPanel* job, const floating[:, :] y, Py_ssize_t stride,
     panels, as measured first on a Zen 3, or into L1 with 64 KiB, slower).
     Into L2 only elsewhere than on the Zen 5 and later (``_panels_into_l1``:
     an AMD Zen 4, 32 KiB of L1, single calls interleaved in one process
-    against the build before, float64 100 x 100000 and 64 x 200000 at radii
-    keeping 50 and 90 % of bilevel_l1inf's groups and at 10 and 50 % of the
-    norm: 0.86-0.87 of the time; 64 or 16 KiB panels into L2 no faster).
+    against the build before, float64 100 x 100000, 64 x 200000 and 200 x
+    50000 at radii keeping 50 and 90 % of bilevel_l1inf's groups and at 10
+    and 50 % of the norm: 0.85-0.89 of the time; 64 or 16 KiB panels into
+    L2 no faster).
     Not all at once (``prefetch_rows``, ``_prefetch.h``): a burst
     of a thousand prefetches fills the queue of misses and stalls the pass
     behind it.  A third of the rows during each pass over the panel before,
