@@ -63,27 +63,28 @@ static int skp_rows_ahead = 1;
 static int skp_candidates512 = 1;
 /* A panel's own lines prefetched ahead of its reads where no panel before
  * prefetched them (a testing switch): the first pair's sweep prefetches the
- * lines of the pairs after it SKP_PANEL_LINES_AHEAD_ROWS rows ahead into L2
- * (skp_group16_first_pair), and a streamed write (skp_shrink_panel512_f32,
- * _f64, and the AVX2 skp_shrink_panel_f32, _f64) the lines of its kept
- * columns SKP_WRITE_AHEAD_ROWS rows ahead into L1.  The pairs after the
- * first had read their two lines a row from memory, each row a page or more
- * apart, and the write found part of the panel gone from L2 (perf on an AMD Zen 4: 38 % of the float32 write's
- * samples on its loads).  Issue 14, that Zen 4, single calls interleaved in
- * one process against the build before, at 10, 50, 90 % of the groups
- * kept: float32 1000 x 10000 0.91, 0.91, 0.90 (another run 0.91, 0.86,
- * 0.84), 700 x 14000 0.94, 0.90, 0.90; float64 (the gather's write alone)
- * 1000 x 10000 0.99, 0.95, 0.94, 2000 x 5000 0.94, 0.88, 0.92, 500 x 20000
- * 0.96-0.97; where the next panel is prefetched (500 x 20000 float32) and
- * 100 x 100000 within 3 %.  32 rows ahead rather than 16 or 64, and into
- * L2 rather than L1 (L1: no gain), for the sweep; the whole rows for the
- * write, zeroed columns' lines too, 1.02-1.03 at 10 %.  The AVX2 writes
- * (the same Zen 4, AVX-512 switched off, the same measure, off / on):
- * float64 1000 x 10000 2.12 / 1.99, 2.95 / 2.67, 3.48 / 2.87; 2000 x 5000
- * 2.09 / 1.98, 2.62 / 2.44, 3.07 / 2.90; float32 2000 x 5000 (gathered)
- * 3.25 / 2.57, 3.33 / 3.02, 3.39 / 3.13. */
+ * kept lines (skp_kept_lines) of the pairs after it SKP_PANEL_LINES_AHEAD_ROWS
+ * rows ahead into L2 (skp_group16_first_pair), and a streamed write
+ * (skp_shrink_panel512_f32, _f64, and the AVX2 skp_shrink_panel_f32, _f64) the
+ * lines of its kept columns SKP_WRITE_AHEAD_ROWS rows ahead into L1.  The
+ * pairs after the first had read their two lines a row from memory, each row a
+ * page or more apart, and the write found part of the panel gone from L2 (perf
+ * on an AMD Zen 4: 38 % of the float32 write's samples on its loads).  Issue
+ * 14, that Zen 4, single calls interleaved in one process against the build
+ * before, at 10, 50, 90 % of the groups kept: float32 1000 x 10000 0.91, 0.91,
+ * 0.90 (another run 0.91, 0.86, 0.84), 700 x 14000 0.94, 0.90, 0.90; float64
+ * (the gather's write alone) 1000 x 10000 0.99, 0.95, 0.94, 2000 x 5000 0.94,
+ * 0.88, 0.92, 500 x 20000 0.96-0.97; where the next panel is prefetched (500 x
+ * 20000 float32) and 100 x 100000 within 3 %.  32 rows ahead rather than 16 or
+ * 64, and into L2 rather than L1 (L1: no gain), for the sweep; the whole rows
+ * for the write, zeroed columns' lines too, 1.02-1.03 at 10 %.  The AVX2
+ * writes (the same Zen 4, AVX-512 switched off, the same measure, off / on):
+ * float64 1000 x 10000 2.12 / 1.99, 2.95 / 2.67, 3.48 / 2.87; 2000 x 5000 2.09
+ * / 1.98, 2.62 / 2.44, 3.07 / 2.90; float32 2000 x 5000 (gathered) 3.25 /
+ * 2.57, 3.33 / 3.02, 3.39 / 3.13. */
 static int skp_panel_lines = 1;
 #define SKP_PANEL_LINES_AHEAD_ROWS 32
+#define SKP_PANEL_MAX_LINES 64
 #define SKP_WRITE_AHEAD_ROWS 8
 
 /* How far ahead of row ``i`` (of ``n_rows``, ``stride`` bytes apart) a
@@ -896,23 +897,6 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_pass(
     skp_group16_step(s, row_stride, n_rows, floor, count, sum_low, sum_high, least);
 }
 
-/* The groups of 16 columns after the pair at column ``g`` of a panel
- * ``width`` columns wide that keep a column (a radius not 0), as bits: bit
- * k the group at g + 16 k (k >= 2, the pair's own lines aside; at most 32).
- * The lines that a panel's first pair prefetches for the pairs after it
- * (skp_group16_first_pair). */
-static inline unsigned skp_kept_groups_after(const double* radii, ptrdiff_t g, ptrdiff_t width) {
-    unsigned groups = 0;
-    ptrdiff_t k, c;
-    for (k = 2; k < 32 && g + 16 * k < width; k++)
-        for (c = g + 16 * k; c < width && c < g + 16 * (k + 1); c++)
-            if (radii[c] != 0.0) {
-                groups |= 1u << k;
-                break;
-            }
-    return groups;
-}
-
 /* The first passes of two adjacent groups (``b`` the 16 columns after
  * ``a``'s, all of ``a``'s lanes read) in one sweep down the rows, each
  * packing its magnitudes, the rows SKP_PANEL_PREFETCH_ROWS ahead
@@ -922,7 +906,7 @@ static inline unsigned skp_kept_groups_after(const double* radii, ptrdiff_t g, p
  * one by one (the hardware prefetches nothing across pages). */
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_first_pair(
         skp_group16_f32* a, skp_group16_f32* b, ptrdiff_t row_stride, ptrdiff_t n_rows,
-        double floor, unsigned lines_ahead) {
+        double floor, const ptrdiff_t* lines_ahead, ptrdiff_t n_ahead) {
     const __m512 above_all = _mm512_set1_ps(INFINITY);
     const __m512 bound_a = a->bound, bound_b = b->bound;
     const __mmask16 lanes_b = b->lanes;
@@ -933,8 +917,7 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_first_p
     __m512 least_a0 = above_all, least_a1 = above_all, least_b0 = above_all;
     __m512 least_b1 = above_all;
     __m512d low_a = _mm512_setzero_pd(), high_a = low_a, low_b = low_a, high_b = low_a;
-    ptrdiff_t i = 0, end;
-    unsigned m_;
+    ptrdiff_t i = 0, end, l_;
 #define SKP_PAIR_TAKE(k, ba, bb, ma, mb)                                       \
     do {                                                                      \
         const char* row_ = base + (k) * row_stride;                           \
@@ -945,9 +928,9 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_first_p
         _mm512_store_ps(copy_b + 16 * (k), vb);                               \
         _mm_prefetch(row_ + SKP_PANEL_PREFETCH_ROWS * row_stride, _MM_HINT_T0); \
         _mm_prefetch(row_ + SKP_PANEL_PREFETCH_ROWS * row_stride + 64, _MM_HINT_T0); \
-        for (m_ = lines_ahead; m_; m_ &= m_ - 1)                               \
-            _mm_prefetch(row_ + SKP_PANEL_LINES_AHEAD_ROWS * row_stride          \
-                         + 64 * __builtin_ctz(m_), _MM_HINT_T1);              \
+        for (l_ = 0; l_ < n_ahead; l_++)                                      \
+            _mm_prefetch(row_ + SKP_PANEL_LINES_AHEAD_ROWS * row_stride + 128    \
+                         + lines_ahead[l_], _MM_HINT_T1);                     \
         skp_take16(va, bound_a, &ba, &count_a, &ma);                          \
         skp_take16(vb, bound_b, &bb, &count_b, &mb);                          \
     } while (0)
@@ -1129,7 +1112,10 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
                                                    double* taus, double* hint, float* packed,
                                                    int pairs, int prefetch, float* dst,
                                                    ptrdiff_t dst_stride) {
-    ptrdiff_t g;
+    ptrdiff_t g, n_ahead;
+    /* (the lines of the panel's kept columns after its first pair: see
+     * skp_panel_lines; a panel is at most PANEL_COLUMNS wide, _bilevel.pyx) */
+    ptrdiff_t ahead[SKP_PANEL_MAX_LINES];
     skp_group16_f32 a, b;
     int swept = !skp_panel_lines;
     for (g = 0; g < width; g += 16) {
@@ -1138,8 +1124,11 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
             skp_group16_start(&b, base, g + 16, width, n_rows, floor, radii, hint,
                               packed + 16 * n_rows);
             if (prefetch && a.active && b.active) {
-                skp_group16_first_pair(&a, &b, row_stride, n_rows, floor,
-                                       swept ? 0 : skp_kept_groups_after(radii, g, width));
+                n_ahead = swept || width - g <= 32
+                    || (width - g - 32) / 16 + 2 > SKP_PANEL_MAX_LINES
+                    ? 0 : skp_kept_lines(base + g + 32, width - g - 32, sizeof(float),
+                                         radii + g + 32, ahead);
+                skp_group16_first_pair(&a, &b, row_stride, n_rows, floor, ahead, n_ahead);
                 swept = 1;
             }
             while (a.active | b.active) {
