@@ -96,7 +96,6 @@ static inline ptrdiff_t skp_write_ahead(ptrdiff_t i, ptrdiff_t n_rows, ptrdiff_t
         ? SKP_WRITE_AHEAD_ROWS * stride : 0;
 }
 
-
 /* The rows of a write down ``n_rows`` rows (``bytes`` written a row, rows
  * ``stride`` bytes apart) that prefetch the rows ahead for writing: those
  * before the last SKP_WRITE_ROWS_AHEAD, or none where the rows written follow

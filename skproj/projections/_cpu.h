@@ -74,7 +74,8 @@ static inline int skp_cpu_turned_off(const char* feature) {
 /* Whether the CPU is an AMD Zen 5 or later (family 0x1A on; CPUID's base
  * family is 0xF there, the extended one added to it).  The choices of loop
  * that an AMD Zen 5 and an Intel Xeon measured apart (skp_prefer_for_cpu in
- * _l1_simd.h, _preferred_row_blocks in _l1inf_dense.pyx) went the Xeon's way
+ * _l1_simd.h, _preferred_row_blocks in _l1inf_dense.pyx, _panels_into_l1 in
+ * _l1inf_strips.pyx) went the Xeon's way
  * on an AMD Zen 4 (family 0x19: 32 KiB of L1 a core to the Zen 5's 48), so
  * they follow the family, not the maker.  Asked once: CPUID traps to the
  * hypervisor in a virtual machine. */
