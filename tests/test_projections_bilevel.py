@@ -1271,6 +1271,52 @@ def test_short_rows_by_lanes_against_sort(lanes, dtype, tol, shape, kind, rng):
         _bilevel._set_lane_rows()
 
 
+@pytest.mark.parametrize("lanes", ["lanes16", "lanes8"])
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+@pytest.mark.parametrize("pattern", ["scattered", "runs", "last few kept"])
+def test_lanes_take_the_kept_rows_side_by_side(lanes, dtype, tol, pattern, rng):
+    # The lanes take the next kept rows whichever rows they are, the zeroed
+    # ones between them skipped: a block's rows span zeroed runs and block
+    # boundaries, and the last kept rows, fewer than a block, go to the lanes
+    # or the gather by how many are left.  Rows are zeroed by the outer
+    # projection (small norms) and given as zeros; the gather alone, the sort
+    # and the rows reversed must all agree.
+    from skproj.projections import _bilevel
+
+    n_rows, length = 203, 48
+    scale = np.full(n_rows, 1e-3)
+    if pattern == "scattered":
+        scale[rng.random(n_rows) < 0.35] = 1.0
+    elif pattern == "runs":
+        for start in range(0, n_rows, 29):
+            scale[start:start + 1 + start % 13] = 1.0
+    else:
+        scale[:150:3] = 1.0
+        scale[-5:] = 1.0
+    Y = (rng.standard_normal((n_rows, length)) * scale[:, None]).astype(dtype)
+    Y[rng.random(n_rows) < 0.1] = 0.0
+    norm = references.group_norm(Y, "l1", 1)
+    # (radii that zero the small rows, and keep most of the big ones' norms)
+    big = float(np.abs(Y[scale == 1.0]).sum())
+    try:
+        for fraction in (0.05, 0.5, 0.95):
+            _bilevel._set_lane_rows(0)
+            gathered = bilevel_l11(Y, fraction * big, axis=1)
+            _bilevel._set_lane_rows(512, wide=lanes == "lanes16")
+            for layout, Z in {"C": Y, "rows reversed": Y[::-1]}.items():
+                X = bilevel_l11(Z, fraction * big, axis=1)
+                X = X if layout == "C" else X[::-1]
+                expected = references.bilevel(Y, fraction * big, "l1", 1)
+                atol = tol * float(np.abs(Y).max())
+                np.testing.assert_allclose(X, expected, rtol=0, atol=atol, err_msg=layout)
+                np.testing.assert_allclose(X, gathered, rtol=0, atol=atol, err_msg=layout)
+                assert not np.signbit(X[~expected.any(axis=1)]).any()
+            assert 0 < np.count_nonzero(expected.any(axis=1)) < n_rows
+    finally:
+        _bilevel._set_lane_rows()
+    assert norm > big
+
+
 @pytest.mark.parametrize("avx512", [True, False], ids=["avx512", "avx2"])
 @pytest.mark.parametrize("rows", [1, 7, 8, 9, 31, 32, 33, 100, 512, 513])
 def test_float64_gathered_column_thresholds_against_sort(avx512, rows, rng):

@@ -384,12 +384,9 @@ cdef extern from "_bilevel_simd.h" nogil:
     void skp_panel_thresholds_f64(const double* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                                   Py_ssize_t width, double floor, const double* radii,
                                   double* taus, double* hint)
-    void skp_pack_rows16_f32(const float* base, Py_ssize_t row_stride, unsigned rows,
-                             Py_ssize_t length, float* packed)
-    void skp_pack_rows8_f32(const float* base, Py_ssize_t row_stride, unsigned rows,
-                            Py_ssize_t length, float* packed)
-    void skp_pack_rows8_f64(const double* base, Py_ssize_t row_stride, unsigned rows,
-                            Py_ssize_t length, double* packed)
+    void skp_pack_rows16_f32(const char* const* rows, Py_ssize_t length, float* packed)
+    void skp_pack_rows8_f32(const char* const* rows, Py_ssize_t length, float* packed)
+    void skp_pack_rows8_f64(const char* const* rows, Py_ssize_t length, double* packed)
     Py_ssize_t skp_kept_lines(const void* base, Py_ssize_t width, Py_ssize_t itemsize,
                               const double* radii, Py_ssize_t* lines)
     void skp_shrink_panel_f32(const float* src, Py_ssize_t src_stride, float* dst,
@@ -1371,53 +1368,65 @@ cdef inline int _lane_rows(bint single) noexcept nogil:
     return 16 if single and _wide_lanes and skp_avx512_enabled() else 8
 
 
-cdef bint _row_taus_by_lanes(const floating[:, :] y, Py_ssize_t first, const double* radii,
-                             double floor, floating* packed, double* lane_radii, double* taus,
-                             double* hint) noexcept nogil:
-    """The taus of rows ``first:first + _lane_rows`` (fewer at the end) by the column passes.
+cdef int _next_kept_rows(const double* radii, Py_ssize_t first, Py_ssize_t n_rows, int most,
+                         Py_ssize_t* rows) noexcept nogil:
+    """The kept rows (a radius not zero) from ``first`` on into rows[0:most]; how many."""
+    cdef int n = 0
+    cdef Py_ssize_t i = first
+    while i < n_rows and n < most:
+        if radii[i] != 0.0:
+            rows[n] = i
+            n += 1
+        i += 1
+    return n
 
-    The rows kept (a radius not zero) are packed a row a lane
-    (``skp_pack_rows16_f32``, ``skp_pack_rows8_f32``/``_f64``: ``packed``
-    holds 16 * rows values, 64-byte aligned; the zeroed rows are not read),
-    so that the passes of the column panels (``skp_panel_thresholds_f32``/
-    ``_f64``, from ``hint``'s guesses) find their taus together;
-    ``lane_radii``: 32 doubles.  False (nothing done) where fewer than three
-    in four of the rows are kept: the passes cost as much for one lane as
-    for all, and the gather reads the kept rows alone (issue 14, 1000 x 100
-    float32 where 10 % of the rows are kept: 1.4 times the gather's time by
-    lanes).  Sixteen float32 rows a block with AVX-512, where eight left
-    half of each vector of its passes empty (issue 14, an Intel Xeon,
-    single calls interleaved, times a copy at 10, 50, 90 % of the norm,
-    eight -> sixteen: 784 x 300 8.27 -> 5.40, 6.96 -> 4.86, 6.88 -> 4.73;
-    1000 x 100 12.6 -> 7.8, 10.4 -> 7.0, 9.7 -> 6.6; 1000 x 32 17.8 ->
-    15.5, 13.8 -> 10.3, 12.6 -> 9.6; 1000 x 512 3.16 -> 2.24, 2.69 -> 2.05,
-    2.65 -> 2.03; 10000 x 64 4.69 -> 3.42, 3.60 -> 2.73, 3.33 -> 2.63; 200
-    x 784, whose rows take the gather, even).
+
+cdef void _row_taus_by_lanes(const floating[:, :] y, const Py_ssize_t* rows, int n,
+                             const double* radii, double floor, floating* packed,
+                             double* lane_radii, double* taus, double* hint) noexcept nogil:
+    """The taus of the kept rows rows[0:n] (n <= ``_lane_rows``) by the column passes.
+
+    The rows are packed a row a lane (``skp_pack_rows16_f32``,
+    ``skp_pack_rows8_f32``/``_f64``: ``packed`` holds 16 * rows values,
+    64-byte aligned), so that the passes of the column panels
+    (``skp_panel_thresholds_f32``/``_f64``, from ``hint``'s guesses) find
+    their taus together; ``lane_radii``: 32 doubles.  The rows need not be
+    neighbours: the kept rows are taken side by side, the zeroed ones
+    between them skipped, so that every lane of a block works (the passes
+    cost as much for one lane as for all).  Blocks had been the rows
+    ``i:i + 16``, passed where three in four of them were kept and gathered
+    row by row elsewhere: on scikit-learn's digits standardized (1797 x 64,
+    row groups, a fifth of the blocks passed at 10 % of the norm, 61 % of
+    the rows kept) float32 took 12.3 times a copy there, 6.8 at half the
+    norm (issue 14, the AMD Zen 4; see ``_l11_rows`` for the figures since).
+    Sixteen float32 rows a block with AVX-512, where eight left half of each
+    vector of its passes empty (issue 14, an Intel Xeon, single calls
+    interleaved, times a copy at 10, 50, 90 % of the norm, eight -> sixteen:
+    784 x 300 8.27 -> 5.40, 6.96 -> 4.86, 6.88 -> 4.73; 1000 x 100 12.6 ->
+    7.8, 10.4 -> 7.0, 9.7 -> 6.6; 1000 x 32 17.8 -> 15.5, 13.8 -> 10.3, 12.6
+    -> 9.6; 1000 x 512 3.16 -> 2.24, 2.69 -> 2.05, 2.65 -> 2.03; 10000 x 64
+    4.69 -> 3.42, 3.60 -> 2.73, 3.33 -> 2.63; 200 x 784, whose rows take the
+    gather, even).
     """
-    cdef int lanes = <int> min(_lane_rows(floating is float), y.shape[0] - first), c
-    cdef int n_kept = 0
-    cdef unsigned kept = 0
-    for c in range(lanes):
-        kept |= (radii[first + c] != 0.0) << c
-        n_kept += radii[first + c] != 0.0
-    if 4 * n_kept < 3 * lanes:
-        return False
+    cdef const char* at[16]
+    cdef int c
     for c in range(32):
-        lane_radii[c] = radii[first + c] if c < lanes else 0.0
+        lane_radii[c] = radii[rows[c]] if c < n else 0.0
+    for c in range(16):
+        at[c] = <const char*> &y[rows[c], 0] if c < n else NULL
     if floating is float and _lane_rows(True) == 16:
-        skp_pack_rows16_f32(&y[first, 0], y.strides[0], kept, y.shape[1], packed)
-        skp_panel_thresholds_f32(packed, 64, y.shape[1], lanes, floor, lane_radii, taus, hint,
+        skp_pack_rows16_f32(at, y.shape[1], packed)
+        skp_panel_thresholds_f32(packed, 64, y.shape[1], n, floor, lane_radii, taus, hint,
                                  NULL, False, False)
     elif floating is float:
-        skp_pack_rows8_f32(&y[first, 0], y.strides[0], kept, y.shape[1], packed)
-        skp_panel_thresholds_f32(packed, 32, y.shape[1], lanes, floor, lane_radii, taus, hint,
+        skp_pack_rows8_f32(at, y.shape[1], packed)
+        skp_panel_thresholds_f32(packed, 32, y.shape[1], n, floor, lane_radii, taus, hint,
                                  NULL, False, False)
     else:
-        skp_pack_rows8_f64(&y[first, 0], y.strides[0], kept, y.shape[1], packed)
-        skp_panel_thresholds_f64(packed, 64, y.shape[1], lanes, floor, lane_radii, taus, hint)
-    for c in range(lanes):      # (>= 0: see _group_threshold)
+        skp_pack_rows8_f64(at, y.shape[1], packed)
+        skp_panel_thresholds_f64(packed, 64, y.shape[1], n, floor, lane_radii, taus, hint)
+    for c in range(n):      # (>= 0: see _group_threshold)
         taus[c] = max(taus[c], 0.0)
-    return True
 
 
 cdef bint _short_rows(const floating[:, :] y, floating[:, :] x,
@@ -1577,8 +1586,8 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
     in one pass (``zero_result``) and only they are read and written.
     Contiguous float32 rows of up to LANE_ROW_LENGTH values find their taus
     eight rows (sixteen with AVX-512) at a time instead, a row a lane of the
-    column panels' passes (``_row_taus_by_lanes``, where most of the block's
-    rows are kept), then are written: a row's gather and Michelot
+    column panels' passes (``_row_taus_by_lanes``: the kept rows side by
+    side, the last few gathered), then are written: a row's gather and Michelot
     cost a few hundred cycles whatever its length (issue 14, a Zen 3 with
     AVX2, single calls interleaved, tenth percentiles, lanes / gather at 10,
     50 and 90 % of the l1,1 norm: 1000 x 32 0.56 0.44 0.50; 1000 x 100 0.50
@@ -1602,7 +1611,10 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
     cdef bint stream = streams_rows(n_rows, n_cols * sizeof(floating)), zeroed
     cdef Py_ssize_t ahead = (skp_ahead_for_rows(n_rows, n_cols, y.strides[0], sizeof(floating))
                              if step_y == 1 else 0)
-    cdef bint block_by_lanes = False
+    # (the block of kept rows whose taus the lanes found: block_rows[0:block_n],
+    # the next one's at block_at)
+    cdef Py_ssize_t block_rows[16]
+    cdef int block_n = 0, block_at = 0
     cdef double tau
     cdef bint by_lanes = (step_y == 1 and simd_enabled() and (
         n_cols <= _lane_row_length if floating is float
@@ -1630,13 +1642,21 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
               and <const void*> &x[0, 0] != <const void*> &y[0, 0]
               and zero_result(x, streams(n_rows * n_cols * sizeof(floating))))
     for i in range(n_rows):
-        if by_lanes and i % lane_rows == 0:
-            block_by_lanes = _row_taus_by_lanes(
-                y, i, radii, floor, <floating*> ((<size_t> packed + 63) // 64 * 64),
-                lane_radii, lane_taus, hint)
         if radii[i] != 0.0:
-            if block_by_lanes:
-                tau = lane_taus[i % lane_rows]
+            if by_lanes and block_at == block_n:
+                block_n = _next_kept_rows(radii, i, n_rows, lane_rows, block_rows)
+                block_at = 0
+                # (the last kept rows, fewer than a block: by the gather where
+                # they would fill fewer than three in four of the lanes, or of
+                # the rows left)
+                by_lanes = 4 * block_n >= 3 * min(lane_rows, n_rows - i)
+                if by_lanes:
+                    _row_taus_by_lanes(y, block_rows, block_n, radii, floor,
+                                       <floating*> ((<size_t> packed + 63) // 64 * 64),
+                                       lane_radii, lane_taus, hint)
+            if by_lanes:
+                tau = lane_taus[block_at]
+                block_at += 1
             else:
                 tau = _row_threshold(&y[i, 0], n_cols, step_y, floor, radii[i],
                                      floor * n_cols, buffer, &row_hint, ahead)

@@ -160,42 +160,42 @@ SKP_SCALE_ROW(, skp_scale_row_plain_f32)
 /* Whether this module's AVX-512 loops run (skp_avx512 is per module). */
 static inline int skp_avx512_enabled(void) { return skp_have_avx2() && skp_avx512; }
 
-/* Rows of ``length`` floats from ``base`` (``row_stride`` bytes apart), as
- * ``length`` vectors of 8 lanes on ``packed`` (32-byte aligned):
- * packed[8 k + r] is value k of row r where bit r of ``rows`` is set, else 0
- * (a zeroed row, or past the matrix: not read); so that short rows take the
- * column panels' passes, a row a lane. */
-#define SKP_PACKED_ROW(T, r) ((const T*) ((const char*) base + (r) * row_stride))
-SKP_AVX2 static void skp_pack_rows8_f32(const float* base, ptrdiff_t row_stride, unsigned rows,
-                                        ptrdiff_t length, float* packed) {
+/* The rows of ``length`` floats at rows[0:8] as ``length`` vectors of 8
+ * lanes on ``packed`` (32-byte aligned): packed[8 k + r] is value k of
+ * rows[r], or 0 where rows[r] is NULL (no row: not read); so that short rows
+ * take the column panels' passes, a row a lane, whichever rows of the
+ * matrix they are (the kept rows only, side by side: _row_taus_by_lanes). */
+#define SKP_PACKED_ROW(T, r) ((const T*) rows[r])
+SKP_AVX2 static void skp_pack_rows8_f32(const char* const* rows, ptrdiff_t length,
+                                        float* packed) {
     ptrdiff_t k = 0;
     int r;
     for (; k + 8 <= length; k += 8) {
         __m256 v[8];
         for (r = 0; r < 8; r++)
-            v[r] = rows >> r & 1 ? _mm256_loadu_ps(SKP_PACKED_ROW(float, r) + k)
-                                 : _mm256_setzero_ps();
+            v[r] = rows[r] ? _mm256_loadu_ps(SKP_PACKED_ROW(float, r) + k)
+                           : _mm256_setzero_ps();
         skp_transpose8(v);
         for (r = 0; r < 8; r++) _mm256_store_ps(packed + 8 * (k + r), v[r]);
     }
     for (; k < length; k++)
         for (r = 0; r < 8; r++)
-            packed[8 * k + r] = rows >> r & 1 ? SKP_PACKED_ROW(float, r)[k] : 0.0f;
+            packed[8 * k + r] = rows[r] ? SKP_PACKED_ROW(float, r)[k] : 0.0f;
 }
 
-/* skp_pack_rows8_f32 on sixteen rows (bits 0-15 of ``rows``), sixteen lanes
- * a value (a cache line; ``packed`` 64-byte aligned), for the AVX-512
- * passes, whose groups are sixteen columns wide: each half of the rows
- * transposed as skp_pack_rows8_f32 does, the halves side by side. */
-SKP_AVX2 static void skp_pack_rows16_f32(const float* base, ptrdiff_t row_stride,
-                                         unsigned rows, ptrdiff_t length, float* packed) {
+/* skp_pack_rows8_f32 on sixteen rows (rows[0:16]), sixteen lanes a value (a
+ * cache line; ``packed`` 64-byte aligned), for the AVX-512 passes, whose
+ * groups are sixteen columns wide: each half of the rows transposed as
+ * skp_pack_rows8_f32 does, the halves side by side. */
+SKP_AVX2 static void skp_pack_rows16_f32(const char* const* rows, ptrdiff_t length,
+                                         float* packed) {
     ptrdiff_t k = 0;
     int r, h;
     for (; k + 8 <= length; k += 8)
         for (h = 0; h < 2; h++) {
             __m256 v[8];
             for (r = 0; r < 8; r++)
-                v[r] = rows >> (8 * h + r) & 1
+                v[r] = rows[8 * h + r]
                     ? _mm256_loadu_ps(SKP_PACKED_ROW(float, 8 * h + r) + k)
                     : _mm256_setzero_ps();
             skp_transpose8(v);
@@ -203,20 +203,20 @@ SKP_AVX2 static void skp_pack_rows16_f32(const float* base, ptrdiff_t row_stride
         }
     for (; k < length; k++)
         for (r = 0; r < 16; r++)
-            packed[16 * k + r] = rows >> r & 1 ? SKP_PACKED_ROW(float, r)[k] : 0.0f;
+            packed[16 * k + r] = rows[r] ? SKP_PACKED_ROW(float, r)[k] : 0.0f;
 }
 
 /* skp_pack_rows8_f32 for float64: eight doubles a value of the rows (a
  * cache line), two 4 x 4 transpositions a block of four values. */
-SKP_AVX2 static void skp_pack_rows8_f64(const double* base, ptrdiff_t row_stride, unsigned rows,
-                                        ptrdiff_t length, double* packed) {
+SKP_AVX2 static void skp_pack_rows8_f64(const char* const* rows, ptrdiff_t length,
+                                        double* packed) {
     ptrdiff_t k = 0;
     int r, h;
     for (; k + 4 <= length; k += 4) {
         for (h = 0; h < 2; h++) {
             __m256d v[4], t[4];
             for (r = 0; r < 4; r++)
-                v[r] = rows >> (4 * h + r) & 1
+                v[r] = rows[4 * h + r]
                     ? _mm256_loadu_pd(SKP_PACKED_ROW(double, 4 * h + r) + k)
                     : _mm256_setzero_pd();
             t[0] = _mm256_unpacklo_pd(v[0], v[1]);
@@ -234,7 +234,7 @@ SKP_AVX2 static void skp_pack_rows8_f64(const double* base, ptrdiff_t row_stride
     }
     for (; k < length; k++)
         for (r = 0; r < 8; r++)
-            packed[8 * k + r] = rows >> r & 1 ? SKP_PACKED_ROW(double, r)[k] : 0.0;
+            packed[8 * k + r] = rows[r] ? SKP_PACKED_ROW(double, r)[k] : 0.0;
 }
 #undef SKP_PACKED_ROW
 
@@ -2207,12 +2207,12 @@ static inline void skp_panel_project_f32(const float* base, ptrdiff_t row_stride
                                          ptrdiff_t n_rows, ptrdiff_t width, double floor,
                                          const double* radii, double* taus, double* hint,
                                          float* packed, float* dst, ptrdiff_t dst_stride) {}
-static inline void skp_pack_rows8_f32(const float* base, ptrdiff_t row_stride, unsigned rows,
-                                      ptrdiff_t length, float* packed) {}
-static inline void skp_pack_rows16_f32(const float* base, ptrdiff_t row_stride, unsigned rows,
-                                       ptrdiff_t length, float* packed) {}
-static inline void skp_pack_rows8_f64(const double* base, ptrdiff_t row_stride, unsigned rows,
-                                      ptrdiff_t length, double* packed) {}
+static inline void skp_pack_rows8_f32(const char* const* rows, ptrdiff_t length,
+                                      float* packed) {}
+static inline void skp_pack_rows16_f32(const char* const* rows, ptrdiff_t length,
+                                       float* packed) {}
+static inline void skp_pack_rows8_f64(const char* const* rows, ptrdiff_t length,
+                                      double* packed) {}
 static inline void skp_panel_thresholds_f64(const double* base, ptrdiff_t row_stride,
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
                                             const double* radii, double* taus,
