@@ -741,6 +741,34 @@ def test_short_rows_written_by_blocks_take_the_row_loops_bits(dtype, length, rng
                 assert not np.signbit(results[0][zeroed]).any()
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("length", [17, 24, 33, 64, 100, 127, 255, 256])
+def test_rows_written_as_one_flat_run_take_the_row_loops_bits(dtype, length, rng):
+    # Contiguous rows shorter than 1 KiB are clipped or rescaled as one flat
+    # run of vectors with AVX-512 (``write_rows_at_once``: a vector spans two
+    # rows at most), where an ``out`` whose rows are padded takes the row
+    # loop, a call a row: the same bits, every zeroed row +0, rows not a
+    # multiple of the vector, the last vector partial, float64 rows of 1 KiB
+    # and more declined (the row loop then writes both).
+    for n_rows in (1, 5, 203):
+        Y = rng.standard_normal((n_rows, length)).astype(dtype)
+        Y[::4] = 0.0
+        Y[1::5] *= -100.0
+        for project, norm, inner in ((bilevel_l1inf, l1inf_norm, "linf"),
+                                     (bilevel_l12, l12_norm, "l2")):
+            for share in (0.05, 0.5, 0.95):
+                eta = share * norm(Y, axis=1)
+                flat = project(Y, eta, axis=1)
+                padded = np.full((n_rows, length + 16), np.nan, dtype)[:, :length]
+                assert project(Y, eta, axis=1, out=padded) is padded
+                np.testing.assert_array_equal(bits(flat), bits(padded))
+                zeroed = ~flat.any(axis=1)
+                assert not np.signbit(flat[zeroed]).any()
+                expected = references.bilevel(Y.astype(np.float64), eta, inner, 1)
+                np.testing.assert_allclose(flat, expected, rtol=0,
+                                           atol=2e-6 * float(np.abs(Y).max()))
+
+
 @pytest.mark.parametrize("shape", [(1, 16), (8, 35), (9, 301), (37, 48), (3, 7)])
 def test_float32_column_l2_norms_rooted_in_the_fold_take_the_loops_bits(shape, rng):
     # With AVX-512, float32 column groups' squares are summed sixteen columns

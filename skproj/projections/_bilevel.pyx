@@ -60,8 +60,7 @@ from skproj.projections._l1 cimport (
     group_threshold, keep_above, michelot_above, mostly_zero_lines, shrink_row, simd_enabled,
     skp_have_avx2, skp_fold512, skp_kept_factors, skp_panels_into_l1, skp_realign, skp_rows_alias,
     skp_ahead_for_rows, skp_set_avx512, skp_set_cpu_choices, skp_set_stream_ahead, skp_stream_fence,
-    skp_write_short_rows_f32, skp_write_short_rows_f64, streams, streams_rows,
-    write_kept_columns, write_row_simd, write_strips,
+    streams, streams_rows, write_kept_columns, write_row_simd, write_rows_at_once, write_strips,
     zero_result, zero_result_row,
 )
 
@@ -168,21 +167,26 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
     if (not groups_are_rows and unit and simd and not stream
             and write_strips(y, x, rescale, factors)):
         return
-    # Short contiguous rows, the whole block at once with AVX-512 or AVX2 (the
-    # rows' levels spread to their values; the same result): the row loop spent
-    # a call on each row (issue 14, an Intel Xeon, single calls interleaved,
-    # times a copy, float32 by rows: bilevel_l1inf 10000 x 8 10.6 -> 6.8,
-    # 784 x 10 6.7 -> 5.0, 10000 x 16 5.2 -> 4.2; bilevel_l12 10000 x 8
-    # 17.9 -> 11.7, 784 x 10 10.8 -> 7.3; float64 10000 x 8 5.8 -> 4.7).
+    # Short contiguous rows, the whole block at once (``write_rows_at_once``:
+    # the rows' levels spread to their values; the same result): the row loop
+    # spent a call on each row (issue 14, an Intel Xeon, single calls
+    # interleaved, times a copy, float32 by rows: bilevel_l1inf 10000 x 8 10.6
+    # -> 6.8, 784 x 10 6.7 -> 5.0, 10000 x 16 5.2 -> 4.2; bilevel_l12 10000 x 8
+    # 17.9 -> 11.7, 784 x 10 10.8 -> 7.3; float64 10000 x 8 5.8 -> 4.7).  Rows
+    # under 1 KiB too, as one flat run of vectors with AVX-512, as the exact
+    # ball writes them (issue 14, the AMD Zen 4, single calls interleaved,
+    # times a copy at 10, 50, 90 % of the norm, a call a row -> flat:
+    # scikit-learn's digits standardized, 1797 x 64, float32 bilevel_l1inf
+    # 1.66 -> 1.68, 3.02 -> 1.92, 2.98 -> 1.88, bilevel_l12 2.61 -> 2.49,
+    # 3.32 -> 2.44, 3.31 -> 2.43; float64 0.89-0.90 of the time at 50-90 %,
+    # but bilevel_l12 at 10 % (a third of the rows kept) 1.06-1.08; Gaussian
+    # 1000 x 32 0.55-0.85, 5000 x 17 0.57-0.76, 1000 x 100 float32 0.79-0.89,
+    # float64 0.95-0.99).
     if (groups_are_rows and unit and simd and not stream
             and y.strides[0] == n_cols * <Py_ssize_t> sizeof(floating)
-            and x.strides[0] == n_cols * <Py_ssize_t> sizeof(floating)):
-        if floating is float:
-            if skp_write_short_rows_f32(&y[0, 0], &x[0, 0], n_rows, n_cols, rescale, factors):
-                return
-        else:
-            if skp_write_short_rows_f64(&y[0, 0], &x[0, 0], n_rows, n_cols, rescale, factors):
-                return
+            and x.strides[0] == n_cols * <Py_ssize_t> sizeof(floating)
+            and write_rows_at_once(&y[0, 0], &x[0, 0], n_rows, n_cols, rescale, factors)):
+        return
     # Column groups streamed, most of whose lines are zero: only the kept
     # columns' lines read (where _write_sparse_groups declined).
     cdef bint kept_lines = (not groups_are_rows and unit and simd and stream

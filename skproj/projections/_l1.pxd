@@ -212,6 +212,28 @@ cdef inline void write_row_simd(const floating* src, floating* dst, Py_ssize_t n
             skp_write_row_f64(src, dst, n, rescale, level, levels, stream)
 
 
+cdef inline bint write_rows_at_once(const floating* src, floating* dst, Py_ssize_t n_rows,
+                                    Py_ssize_t n, bint rescale,
+                                    const floating* levels) noexcept nogil:
+    """Contiguous rows of ``n`` values lying one after the other, in ``src``
+    and ``dst``, each clipped to (or rescaled by) its ``levels[i]``, written
+    as one block rather than a call a row: rows of at most 16 values with
+    AVX-512 or AVX2 (``skp_write_short_rows_f32/_f64``), rows shorter than
+    SKP_FLAT_ROW_BYTES as one flat run of vectors with AVX-512
+    (``skp_write_rows_flat_f32/_f64``); a row whose level is 0 is written +0.
+    The row write's operations, so the same bits.  False (nothing written)
+    where neither suits the rows or the CPU.  The bi-level kernels' and the
+    exact l1,inf ball's row write; the caller checks that AVX2 runs and that
+    the result is not streamed.
+    """
+    if floating is float:
+        return (skp_write_short_rows_f32(src, dst, n_rows, n, rescale, levels)
+                or skp_write_rows_flat_f32(src, dst, n_rows, n, rescale, levels))
+    else:
+        return (skp_write_short_rows_f64(src, dst, n_rows, n, rescale, levels)
+                or skp_write_rows_flat_f64(src, dst, n_rows, n, rescale, levels))
+
+
 cdef enum:
     # Column groups of at most this many bytes (in L2 with their result) are
     # written by strips (``write_strips``; as _bilevel_simd.h's panel writes

@@ -40,8 +40,7 @@ from skproj.projections._streaming cimport (
 from skproj.projections._l1 cimport (
     SKP_FLAT_ROW_BYTES, STATUS_NOMEMORY, STATUS_PROJECTED, keep_above, skp_set_avx512,
     skp_set_stream_ahead, skp_stream_fence,
-    skp_write_rows_flat_f32, skp_write_rows_flat_f64, skp_write_short_rows_f32,
-    skp_write_short_rows_f64, streams, write_row_simd, write_strips,
+    streams, write_row_simd, write_rows_at_once, write_strips,
     zero_result, zero_result_row,
 )
 from skproj.projections._l1inf_lists cimport (
@@ -258,17 +257,9 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
     # as one flat run of vectors with AVX-512 (skp_write_rows_flat_*).
     if (groups_are_rows and simd and not stream
             and y.strides[0] == n_cols * <Py_ssize_t> sizeof(floating)
-            and x.strides[0] == n_cols * <Py_ssize_t> sizeof(floating)):
-        if floating is float:
-            if (skp_write_short_rows_f32(&y[0, 0], &x[0, 0], n_rows, n_cols, False, levels)
-                    or skp_write_rows_flat_f32(&y[0, 0], &x[0, 0], n_rows, n_cols, False,
-                                               levels)):
-                return
-        else:
-            if (skp_write_short_rows_f64(&y[0, 0], &x[0, 0], n_rows, n_cols, False, levels)
-                    or skp_write_rows_flat_f64(&y[0, 0], &x[0, 0], n_rows, n_cols, False,
-                                               levels)):
-                return
+            and x.strides[0] == n_cols * <Py_ssize_t> sizeof(floating)
+            and write_rows_at_once(&y[0, 0], &x[0, 0], n_rows, n_cols, False, levels)):
+        return
     # Column groups of a block in cache: by strips with AVX-512 where
     # ``skp_strips_suit`` says (as bilevel_l1inf writes them), their levels in
     # registers down the rows (``skp_write_strips512_f32``: the row write's
