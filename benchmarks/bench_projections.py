@@ -23,7 +23,11 @@ float64 and float32, the tables of issue 14:
    validation and dispatch, allocation of the result); then the exact ball
    after an optimizer's step, cold and warm-started (``warm_table``); then
    every projection on matrices in cache of power-of-two widths, beside
-   slightly wider ones (``widths_table``, alone with ``--widths``);
+   slightly wider ones (``widths_table``, alone with ``--widths``); then
+   every projection on real data sets at 10, 50, 90 % of its norm
+   (``real_table``, alone with ``--real``: scikit-learn's digits, and the
+   wide sets of ``_real_data`` where ``pip install 'skproj[bench]'`` put
+   their packages);
 6. with ``--avx512`` alone, on a CPU with AVX-512: every projection with an
    AVX-512 loop, its time with those loops / with the AVX2 ones, in one
    process (the modules' testing hooks switch them).
@@ -170,6 +174,72 @@ def l1inf_table(shapes, rng, dtypes=DTYPES, entries="Gaussian", draw=None):
                 min_time=0.05)
             row += f"{exact / bilevel:>10.2f}"
         print(row)
+    print()
+
+
+REAL_SHARES = (0.1, 0.5, 0.9)
+
+
+def _real_matrices():
+    """(name, matrix) of real data, standardized as the estimators see them
+    (each column to mean 0 and variance 1; a constant column stays 0):
+    scikit-learn's digits, and the wide sets of ``_real_data`` whose packages
+    are installed (``pip install 'skproj[bench]'``; a line says which are not)."""
+    import _real_data
+    from sklearn.datasets import load_digits
+
+    def standardized(X):
+        scale = X.std(axis=0)
+        return (X - X.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
+
+    matrices = [("digits", standardized(load_digits().data))]
+    for name in ("acsf1", "pbmc68k", "reuters_r8"):
+        try:
+            matrices.append((name, standardized(_real_data.load(name).X)))
+        except (ImportError, FileNotFoundError) as error:
+            print(f"({name} left out: {str(error).splitlines()[0]})")
+    return matrices
+
+
+def real_table(dtypes=DTYPES, rounds=60):
+    """Every projection on real data sets, time / copy, at 10, 50 and 90 % of
+    its norm (the norm of the projection's own ball), in one run: small
+    matrices in cache or near it, whose values are skewed, heavy-tailed,
+    tied and (text, single cells) mostly zero, unlike the Gaussian tables'."""
+    print("Real data, standardized (time / np.copyto, single calls interleaved with the copy,")
+    print(f"tenth percentiles of {rounds} rounds), at "
+          + ", ".join(f"{share:.0%}" for share in REAL_SHARES) + " of each projection's norm:")
+    calls = [("l1", P.project_l1_ball, lambda Y, axis: P.l11_norm(Y)),
+             ("bilevel_l11", P.bilevel_l11, lambda Y, axis: P.l11_norm(Y)),
+             ("bilevel_l1inf", P.bilevel_l1inf, lambda Y, axis: P.l1inf_norm(Y, axis=axis)),
+             ("bilevel_l12", P.bilevel_l12, lambda Y, axis: P.l12_norm(Y, axis=axis)),
+             ("exact l1inf", P.project_l1inf_ball, lambda Y, axis: P.l1inf_norm(Y, axis=axis))]
+    header = f"{'data':<12}{'shape':>12}{'dtype':>9}{'axis':>5}" + "".join(
+        f"{name:>16}" for name, _, _ in calls)
+    print(header)
+    print("-" * len(header))
+    for name, X in _real_matrices():
+        for dtype in dtypes:
+            Y = empty_aligned_like(X.astype(dtype))
+            Y[...] = X
+            out = empty_aligned_like(Y)
+            for axis in (0, 1):
+                row = f"{name:<12}{'x'.join(map(str, Y.shape)):>12}{np.dtype(dtype).name:>9}"
+                row += f"{axis:>5}"
+                for label, project, norm in calls:
+                    if label == "l1" and axis == 1:
+                        row += f"{'(as axis 0)':>16}"
+                        continue
+                    keywords = {} if label == "l1" else {"axis": axis}
+                    ratios = []
+                    for share in REAL_SHARES:
+                        eta = share * norm(Y, axis)
+                        copy, call = low_times(
+                            [lambda: np.copyto(out, Y),
+                             lambda: project(Y, eta, out=out, **keywords)], rounds=rounds)
+                        ratios.append(call / copy)
+                    row += f"{'/'.join(f'{r:.1f}' for r in ratios):>16}"
+                print(row, flush=True)
     print()
 
 
@@ -498,6 +568,8 @@ def main(argv=None):
                         help="with --l1inf, --bilevel or --widths: one dtype")
     parser.add_argument("--widths", action="store_true",
                         help="only the power-of-two widths table (widths_table)")
+    parser.add_argument("--real", action="store_true",
+                        help="only the real data table (real_table)")
     parser.add_argument("--avx512", action="store_true",
                         help="only the AVX-512 / AVX2 table (a CPU with AVX-512)")
     args = parser.parse_args(argv)
@@ -526,6 +598,10 @@ def _run(args):
         return
     if args.widths:
         widths_table(rng, dtypes=dtypes, rounds=60 if args.quick else 200)
+        print(conditions())
+        return
+    if args.real:
+        real_table(dtypes, rounds=20 if args.quick else 60)
         print(conditions())
         return
     if args.small:
@@ -557,6 +633,7 @@ def _run(args):
     small_table((100, 1000), rng)
     warm_table(rng, rounds=100 if args.quick else 300)
     widths_table(rng, rounds=60 if args.quick else 200)
+    real_table(rounds=20 if args.quick else 60)
     l1_table(10 ** 5 if args.quick else 10 ** 7, rng)
     for entries, draw in HEAVY_TAILS.items():
         l1_table(10 ** 5 if args.quick else 10 ** 7, rng, entries=entries, draw=draw)
