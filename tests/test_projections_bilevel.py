@@ -1345,6 +1345,39 @@ def test_lanes_take_the_kept_rows_side_by_side(lanes, dtype, tol, pattern, rng):
     assert norm > big
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("length", [17, 31, 64, 100, 128, 255, 256])
+def test_short_rows_written_at_once_take_the_row_loops_bits(dtype, length, rng):
+    # Row groups of up to SHORT_ROW_WRITE_BYTES in a matrix in cache are
+    # written in one call once every tau is known (``shrink_rows_at_once``:
+    # float32's last n % 8 values of a row in double, as a row's call takes
+    # them): the same bits as a call a row, zeroed rows +0 and not read, a
+    # result in place too.
+    from skproj.projections import _bilevel
+
+    Y = rng.standard_normal((203, length)).astype(dtype)
+    Y[::5] *= 1e-3
+    Y[3::7] = 0.0
+    Y[1::6] = -Y[1::6]
+    for share in (0.02, 0.3, 0.9):
+        eta = share * l11_norm(Y, axis=1)
+        try:
+            _bilevel._set_lane_rows(write_bytes=0)
+            by_row = bilevel_l11(Y, eta, axis=1)
+        finally:
+            _bilevel._set_lane_rows()
+        at_once = bilevel_l11(Y, eta, axis=1)
+        np.testing.assert_array_equal(bits(at_once), bits(by_row))
+        Z = Y.copy()
+        assert bilevel_l11(Z, eta, axis=1, out=Z) is Z
+        np.testing.assert_array_equal(bits(Z), bits(by_row))
+        zeroed = ~by_row.any(axis=1)
+        assert zeroed.any() and not np.signbit(at_once[zeroed]).any()
+        np.testing.assert_allclose(at_once, references.bilevel(Y, eta, "l1", 1), rtol=0,
+                                   atol=(2e-5 if dtype == np.float32 else 1e-12)
+                                   * float(np.abs(Y).max()))
+
+
 @pytest.mark.parametrize("avx512", [True, False], ids=["avx512", "avx2"])
 @pytest.mark.parametrize("rows", [1, 7, 8, 9, 31, 32, 33, 100, 512, 513])
 def test_float64_gathered_column_thresholds_against_sort(avx512, rows, rng):

@@ -60,7 +60,8 @@ from skproj.projections._l1 cimport (
     group_threshold, keep_above, michelot_above, mostly_zero_lines, shrink_row, simd_enabled,
     skp_have_avx2, skp_fold512, skp_kept_factors, skp_panels_into_l1, skp_realign, skp_rows_alias,
     skp_ahead_for_rows, skp_set_avx512, skp_set_cpu_choices, skp_set_stream_ahead, skp_stream_fence,
-    streams, streams_rows, write_kept_columns, write_row_simd, write_rows_at_once, write_strips,
+    shrink_rows_at_once, streams, streams_rows, write_kept_columns, write_row_simd,
+    write_rows_at_once, write_strips,
     zero_result, zero_result_row,
 )
 
@@ -466,6 +467,17 @@ cdef enum:
     # 500 by groups of 16: 1.2-1.5 times as long).
     WHOLE_BYTES = 1 << 20
     WHOLE_COLUMNS = 2560
+    # Row groups of at most this many bytes in a matrix of up to WHOLE_BYTES
+    # are written once every tau is known, in one call (``_l11_rows``,
+    # ``shrink_rows_at_once``), where a call a row spent most of its time
+    # aligning its stores: issue 14, the AMD Zen 4, single calls interleaved
+    # in one process, at 10, 50, 90 % of the norm, a call a row / at once,
+    # float32: scikit-learn's digits standardized (1797 x 64) 0.92, 0.87,
+    # 0.87 of the time; 1000 x 100 0.91-0.93; 1000 x 32 0.82-0.87; 2000 x
+    # 64 0.87-0.89; 5000 x 17 0.83-0.87; float64 0.97-0.98, 0.86-0.91,
+    # 0.97, 0.80-0.84; 1000 x 256 even (float32 0.99); 500 x 512 float32
+    # 1.00-1.02, so not rows of 2 KiB.
+    SHORT_ROW_WRITE_BYTES = 1024
     # float32 columns of up to PAIR_ROWS rows find their taus two groups of 16
     # columns at a time with AVX-512, their passes alternated (see
     # skp_panel_thresholds512_f32), the two groups' magnitudes packed in 16
@@ -1355,15 +1367,20 @@ cdef Py_ssize_t _row_candidates(const floating* row, Py_ssize_t n, Py_ssize_t st
 
 cdef Py_ssize_t _lane_row_length = LANE_ROW_LENGTH     # (testing: _set_lane_rows)
 cdef bint _wide_lanes = True                            # (testing: _set_lane_rows)
+cdef Py_ssize_t _row_write_bytes = SHORT_ROW_WRITE_BYTES  # (testing: _set_lane_rows)
 
 
-def _set_lane_rows(Py_ssize_t length=LANE_ROW_LENGTH, bint wide=True):
+def _set_lane_rows(Py_ssize_t length=LANE_ROW_LENGTH, bint wide=True,
+                   Py_ssize_t write_bytes=SHORT_ROW_WRITE_BYTES):
     """Testing hook: float32 rows of up to ``length`` values take the lanes, float64
     ones of up to a quarter of that (0: none); sixteen float32 rows a block
-    with AVX-512 (``wide``) or eight."""
-    global _lane_row_length, _wide_lanes
+    with AVX-512 (``wide``) or eight; rows of up to ``write_bytes`` in a
+    matrix in cache written in one call once every tau is known (0: a call
+    a row as each tau is found; see ``_l11_rows``)."""
+    global _lane_row_length, _wide_lanes, _row_write_bytes
     _lane_row_length = length
     _wide_lanes = wide
+    _row_write_bytes = write_bytes
 
 
 cdef inline int _lane_rows(bint single) noexcept nogil:
@@ -1623,6 +1640,12 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
     cdef bint by_lanes = (step_y == 1 and simd_enabled() and (
         n_cols <= _lane_row_length if floating is float
         else n_cols <= _lane_row_length // 4 and not streams(n_rows * n_cols * sizeof(double))))
+    # (a matrix in cache of short contiguous rows: every tau first, then the
+    # rows written in one call, ``shrink_rows_at_once``)
+    cdef bint at_once = (skp_avx512_enabled() and not stream and step_y == 1 and step_x == 1
+                         and n_cols * <Py_ssize_t> sizeof(floating) <= _row_write_bytes
+                         and n_rows * n_cols * sizeof(floating) <= WHOLE_BYTES)
+    cdef double* taus = <double*> malloc(n_rows * sizeof(double)) if at_once else NULL
     cdef floating* buffer = <floating*> malloc(max(n_cols, 1) * sizeof(floating))
     cdef floating* packed = (<floating*> malloc((16 * n_cols + 16) * sizeof(floating))
                              if by_lanes else NULL)
@@ -1636,13 +1659,14 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
     row_hint.error = 0.05
     row_hint.misses = 0.0
     row_hint.resting = 0
-    if buffer == NULL or (by_lanes and packed == NULL):
+    if buffer == NULL or (by_lanes and packed == NULL) or (at_once and taus == NULL):
         free(buffer)
         free(packed)
+        free(taus)
         return STATUS_NOMEMORY
     for i in range(n_rows):
         n_kept += radii[i] != 0
-    zeroed = (_few_kept(n_kept, n_rows, True, sizeof(floating))
+    zeroed = (not at_once and _few_kept(n_kept, n_rows, True, sizeof(floating))
               and <const void*> &x[0, 0] != <const void*> &y[0, 0]
               and zero_result(x, streams(n_rows * n_cols * sizeof(floating))))
     for i in range(n_rows):
@@ -1664,13 +1688,22 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
             else:
                 tau = _row_threshold(&y[i, 0], n_cols, step_y, floor, radii[i],
                                      floor * n_cols, buffer, &row_hint, ahead)
-            shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau, stream)
+            if at_once:
+                taus[i] = tau
+            else:
+                shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau, stream)
+        elif at_once:
+            taus[i] = INFINITY
         elif not zeroed:
             zero_result_row(&x[i, 0], n_cols, step_x, stream)
+    if at_once:
+        shrink_rows_at_once(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0], n_rows, n_cols,
+                            taus)
     if stream:
         skp_stream_fence()
     free(buffer)
     free(packed)
+    free(taus)
     return STATUS_PROJECTED
 
 

@@ -73,6 +73,12 @@ cdef extern from "_l1_simd.h" nogil:
                         int stream)
     int skp_shrink512_f32(const float* src, float* dst, Py_ssize_t n, double tau,
                           int magnitudes, int stream)
+    int skp_shrink_short_rows512_f32(const float* src, Py_ssize_t src_stride, float* dst,
+                                     Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t n,
+                                     const double* taus)
+    int skp_shrink_short_rows512_f64(const double* src, Py_ssize_t src_stride, double* dst,
+                                     Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t n,
+                                     const double* taus)
     int skp_select_f64(double* values, Py_ssize_t n, Py_ssize_t k, double* scratch,
                        double* result)
     float skp_select_f32(float* values, Py_ssize_t n, Py_ssize_t k, float* spare0,
@@ -301,3 +307,19 @@ cdef Py_ssize_t keep_above(const floating* src, Py_ssize_t n, Py_ssize_t step, d
                            bint magnitudes, floating* dst, double* total) noexcept nogil
 cdef void shrink_row(const floating* src, Py_ssize_t n, Py_ssize_t step_y,
                      floating* dst, Py_ssize_t step_x, double tau, bint stream) noexcept nogil
+
+
+cdef inline bint shrink_rows_at_once(const floating* src, Py_ssize_t src_stride, floating* dst,
+                                     Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t n,
+                                     const double* taus) noexcept nogil:
+    """Row i of ``n`` contiguous values (rows ``src_stride``, ``dst_stride``
+    bytes apart) written as ``shrink_row`` writes it by ``taus[i]`` (the same
+    bits), a row whose tau is infinite +0, in one call with AVX-512
+    (``skp_shrink_short_rows512_f32/_f64``); False (nothing written) where
+    this module's AVX-512 loops do not run.  The caller checks that AVX2
+    runs (``simd_enabled``) and that the result is not streamed.
+    """
+    if floating is float:
+        return skp_shrink_short_rows512_f32(src, src_stride, dst, dst_stride, n_rows, n, taus)
+    else:
+        return skp_shrink_short_rows512_f64(src, src_stride, dst, dst_stride, n_rows, n, taus)

@@ -1534,6 +1534,91 @@ SKP_AVX512 static inline int skp_shrink512_f32_unguarded(const float* src, float
     return 1;
 }
 
+/* Rows of ``n`` values (``src_stride`` and ``dst_stride`` bytes apart),
+ * row i soft-thresholded by taus[i] with skp_shrink512_f32's operations (the
+ * values before the last n % 8 of a row by the tau as two floats, those in
+ * double), or skp_shrink8_f64's, so the same bits as a row a call; a zeroed
+ * row (an infinite tau) is written +0 without being read.  Plain loads and
+ * stores, the last vector of a row masked: a call a row spent most of its
+ * time on aligning its stores to the lines, on rows of a few vectors
+ * (bilevel_l11's row groups in cache, _l11_rows; issue 14, the AMD Zen 4).
+ * Returns 0 (nothing written) where the CPU lacks AVX-512F or a test turned
+ * it off. */
+#define SKP_SHRINK_SHORT_ROWS512(SUFFIX, T, VEC, MASK, LANES, PS, TAIL)                    \
+SKP_AVX512 static void skp_shrink_short_rows512_##SUFFIX##_unguarded(                     \
+        const T* src, ptrdiff_t src_stride, T* dst, ptrdiff_t dst_stride,                 \
+        ptrdiff_t n_rows, ptrdiff_t n, const double* taus) {                              \
+    const ptrdiff_t vectors_end = n - n % TAIL;                                            \
+    ptrdiff_t i, j;                                                                        \
+    for (i = 0; i < n_rows; i++) {                                                         \
+        const T* y = (const T*) ((const char*) src + i * src_stride);                     \
+        T* x = (T*) ((char*) dst + i * dst_stride);                                        \
+        const double tau = taus[i];                                                        \
+        if (tau == INFINITY) {                                                             \
+            for (j = 0; j < n; j += LANES)                                                 \
+                _mm512_mask_storeu_##PS(x + j, n - j >= LANES ? (MASK) ~0u                  \
+                                        : (MASK) ((1u << (n - j)) - 1),                     \
+                                        _mm512_setzero_##PS());                             \
+            continue;                                                                      \
+        }                                                                                  \
+        SKP_SHORT_ROW_##SUFFIX                                                             \
+    }                                                                                      \
+}
+#define SKP_SHORT_ROW_f32                                                                  \
+        {                                                                                  \
+            const float hi = (float) tau, lo = (float) (tau - (double) hi);                \
+            const __m512 hi_v = _mm512_set1_ps(hi), lo_v = _mm512_set1_ps(lo);             \
+            for (j = 0; j + 16 <= vectors_end; j += 16) {                                  \
+                skp_prefetch_for_write(x + j);                                             \
+                _mm512_storeu_ps(x + j, skp_shrink16_f32(_mm512_loadu_ps(y + j), hi_v,     \
+                                                         lo_v, 1));                        \
+            }                                                                              \
+            if (j < vectors_end) {                                                         \
+                const __mmask16 some = (__mmask16) ((1u << (vectors_end - j)) - 1);         \
+                _mm512_mask_storeu_ps(x + j, some, skp_shrink16_f32(                       \
+                    _mm512_maskz_loadu_ps(some, y + j), hi_v, lo_v, 1));                   \
+            }                                                                              \
+            if (n > vectors_end)                                                           \
+                skp_shrink_tail512_f32(y + vectors_end, x + vectors_end, n - vectors_end,  \
+                                       tau, 1);                                            \
+        }
+#define SKP_SHORT_ROW_f64                                                                  \
+        {                                                                                  \
+            const __m512d tau_v = _mm512_set1_pd(tau);                                     \
+            for (j = 0; j + 8 <= n; j += 8) {                                              \
+                skp_prefetch_for_write(x + j);                                             \
+                _mm512_storeu_pd(x + j, skp_shrink8_f64(_mm512_loadu_pd(y + j), tau_v, 1)); \
+            }                                                                              \
+            if (j < n) {   /* (the scalar tail's operations, lane by lane) */             \
+                const __mmask8 some = (__mmask8) ((1u << (n - j)) - 1);                    \
+                _mm512_mask_storeu_pd(x + j, some, skp_shrink8_f64(                        \
+                    _mm512_maskz_loadu_pd(some, y + j), tau_v, 1));                        \
+            }                                                                              \
+        }
+SKP_SHRINK_SHORT_ROWS512(f32, float, __m512, __mmask16, 16, ps, 8)
+SKP_SHRINK_SHORT_ROWS512(f64, double, __m512d, __mmask8, 8, pd, 1)
+#undef SKP_SHORT_ROW_f32
+#undef SKP_SHORT_ROW_f64
+#undef SKP_SHRINK_SHORT_ROWS512
+
+static inline int skp_shrink_short_rows512_f32(const float* src, ptrdiff_t src_stride,
+                                               float* dst, ptrdiff_t dst_stride,
+                                               ptrdiff_t n_rows, ptrdiff_t n,
+                                               const double* taus) {
+    if (!skp_avx512) return 0;
+    skp_shrink_short_rows512_f32_unguarded(src, src_stride, dst, dst_stride, n_rows, n, taus);
+    return 1;
+}
+
+static inline int skp_shrink_short_rows512_f64(const double* src, ptrdiff_t src_stride,
+                                               double* dst, ptrdiff_t dst_stride,
+                                               ptrdiff_t n_rows, ptrdiff_t n,
+                                               const double* taus) {
+    if (!skp_avx512) return 0;
+    skp_shrink_short_rows512_f64_unguarded(src, src_stride, dst, dst_stride, n_rows, n, taus);
+    return 1;
+}
+
 static inline int skp_shrink512_f32(const float* src, float* dst, ptrdiff_t n, double tau,
                                     int magnitudes, int stream) {
     if (!skp_avx512) return 0;
@@ -2281,6 +2366,14 @@ static inline int skp_select_f64(double* values, ptrdiff_t n, ptrdiff_t k, doubl
                                  double* result) { return 0; }
 static inline int skp_shrink512_f32(const float* src, float* dst, ptrdiff_t n, double tau,
                                     int magnitudes, int stream) { return 0; }
+static inline int skp_shrink_short_rows512_f32(const float* src, ptrdiff_t src_stride,
+                                               float* dst, ptrdiff_t dst_stride,
+                                               ptrdiff_t n_rows, ptrdiff_t n,
+                                               const double* taus) { return 0; }
+static inline int skp_shrink_short_rows512_f64(const double* src, ptrdiff_t src_stride,
+                                               double* dst, ptrdiff_t dst_stride,
+                                               ptrdiff_t n_rows, ptrdiff_t n,
+                                               const double* taus) { return 0; }
 static inline int skp_scan_cached_f32(const float* row, ptrdiff_t n, double low, double high,
                                       int magnitudes, skp_scan* scan, float* buffer,
                                       ptrdiff_t capacity) { return 0; }
