@@ -1417,9 +1417,14 @@ cdef void _row_taus_by_lanes(const floating[:, :] y, const Py_ssize_t* rows, int
     cost as much for one lane as for all).  Blocks had been the rows
     ``i:i + 16``, passed where three in four of them were kept and gathered
     row by row elsewhere: on scikit-learn's digits standardized (1797 x 64,
-    row groups, a fifth of the blocks passed at 10 % of the norm, 61 % of
-    the rows kept) float32 took 12.3 times a copy there, 6.8 at half the
-    norm (issue 14, the AMD Zen 4; see ``_l11_rows`` for the figures since).
+    row groups; at 10 % of the norm 61 % of the rows kept, a fifth of those
+    blocks passed) float32 took 11.4 times a copy at 10 %, 6.4 at half the
+    norm.  Issue 14, the AMD Zen 4, single calls interleaved against the
+    build before, at 10 % of the norm (at 50 and 90 %, where every row is
+    kept, 0.98-1.01): digits float32 11.4 -> 5.9, float64 5.8 -> 4.7, raw
+    (integer pixels) 0.62 and 0.86 of the time; Gaussian float32 1000 x 32
+    0.53, 10000 x 64 0.85, 1000 x 100 0.94; 1000 x 512 and 784 x 300, whose
+    blocks were passed already, even.
     Sixteen float32 rows a block with AVX-512, where eight left half of each
     vector of its passes empty (issue 14, an Intel Xeon, single calls
     interleaved, times a copy at 10, 50, 90 % of the norm, eight -> sixteen:
