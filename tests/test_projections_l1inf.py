@@ -1354,8 +1354,11 @@ def test_dense_regime_without_a_sample_takes_the_passes_where_many_groups_live()
     groups or more are live (sparse columns at 1 % of them kept), the passes
     over the whole matrix rather than the histograms, which read the live
     columns an entry a line; where about 1 % are (Cauchy), the histograms.
-    Both exact."""
-    results = []
+    Both exact.  With AVX2 alone (the in-cache pass at level 1) column
+    groups of 32 rows or more are read along the rows, and the passes then
+    come before any band (``passes_before_any_band``): both take them."""
+    routes = []
+    level = _l1inf._set_testing()
     for draw in (lambda r, s: r.standard_normal(s) * (r.random(s) < 0.1),
                  lambda r, s: r.standard_cauchy(s)):
         Y = draw(np.random.default_rng(5), (64, 6000)).astype(np.float32)
@@ -1365,11 +1368,16 @@ def test_dense_regime_without_a_sample_takes_the_passes_where_many_groups_live()
         _l1inf._set_testing(small_max_bytes=0, sampled_min_bytes=1 << 30, bracket=False)
         try:
             X = project_l1inf_ball(Y, eta)
-            results.append(_l1inf._phase_times()[1])
+            routes.append((_l1inf._dense_passes_taken(), _l1inf._phase_times()[1]))
         finally:
             _l1inf._set_testing()
         np.testing.assert_allclose(X, expected, rtol=0, atol=3e-6 * np.abs(Y).max())
-    assert results[0] == 0 and results[1] > 0     # (histogram passes)
+    (sparse_passes, sparse_histograms), (cauchy_passes, cauchy_histograms) = routes
+    assert sparse_passes and sparse_histograms == 0
+    if level == 1:
+        assert cauchy_passes and cauchy_histograms == 0
+    else:
+        assert not cauchy_passes and cauchy_histograms > 0
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

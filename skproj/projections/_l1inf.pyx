@@ -321,6 +321,10 @@ cdef int _rounds_of_last_call = 0
 # Testing hook (``_list_passes_taken``): whether the last call's lists gave
 # way to the passes over the whole matrix (_LIST_PASSES_SHARE).
 cdef bint _list_passes_of_last_call = False
+# Testing hook (``_dense_passes_taken``): whether the last call's dense regime
+# gave way to those passes (its bands would have held many of the entries,
+# or its live groups were many: ``_sampled_bands``).
+cdef bint _dense_passes_of_last_call = False
 # Testing hook (``_chunk_gathers_taken``): the candidate gathers along the
 # rows' lines (``_gather_column_chunks``) since the hook was last read.
 cdef Py_ssize_t _chunk_gathers = 0
@@ -1245,9 +1249,9 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     cdef double clock = now()
     cdef double* phase_clock = phase_seconds()
     cdef DenseStats* stats = dense_stats()
-    global _list_passes_of_last_call
+    global _list_passes_of_last_call, _dense_passes_of_last_call
     if may_sample:      # not the sample's own projection (``_project_sample``)
-        _list_passes_of_last_call = False
+        _list_passes_of_last_call = _dense_passes_of_last_call = False
         stats.histogram_passes = 0
         stats.sampled_groups = stats.band_entries = 0
         stats.regathered_groups = stats.rounds = 0
@@ -1361,6 +1365,8 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
             status = small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds, True,
                                    start)
             if status != SMALL_DECLINED:
+                if may_sample:      # (the call's own)
+                    _dense_passes_of_last_call = True
                 return status
             _list_candidates(lists, theta_0)
             lists.n_values = 0
@@ -1652,6 +1658,12 @@ def _list_passes_taken():
     """Testing hook: whether the last call's lists gave way to the passes over
     the whole matrix (``_LIST_PASSES_SHARE``); not thread-safe."""
     return _list_passes_of_last_call
+
+
+def _dense_passes_taken():
+    """Testing hook: whether the last call's dense regime gave way to the passes
+    over the whole matrix (``_sampled_bands``' status 3); not thread-safe."""
+    return _dense_passes_of_last_call
 
 
 def _chunk_gathers_taken():
