@@ -1563,6 +1563,16 @@ SKP_AVX512 static void skp_shrink_short_rows512_##SUFFIX##_unguarded(           
         }                                                                                  \
         SKP_SHORT_ROW_##SUFFIX                                                             \
     }                                                                                      \
+}                                                                                          \
+                                                                                           \
+static inline int skp_shrink_short_rows512_##SUFFIX(const T* src, ptrdiff_t src_stride,    \
+                                                    T* dst, ptrdiff_t dst_stride,          \
+                                                    ptrdiff_t n_rows, ptrdiff_t n,         \
+                                                    const double* taus) {                  \
+    if (!skp_avx512) return 0;                                                             \
+    skp_shrink_short_rows512_##SUFFIX##_unguarded(src, src_stride, dst, dst_stride, n_rows, \
+                                                  n, taus);                                \
+    return 1;                                                                              \
 }
 #define SKP_SHORT_ROW_f32                                                                  \
         {                                                                                  \
@@ -1600,24 +1610,6 @@ SKP_SHRINK_SHORT_ROWS512(f64, double, __m512d, __mmask8, 8, pd, 1)
 #undef SKP_SHORT_ROW_f32
 #undef SKP_SHORT_ROW_f64
 #undef SKP_SHRINK_SHORT_ROWS512
-
-static inline int skp_shrink_short_rows512_f32(const float* src, ptrdiff_t src_stride,
-                                               float* dst, ptrdiff_t dst_stride,
-                                               ptrdiff_t n_rows, ptrdiff_t n,
-                                               const double* taus) {
-    if (!skp_avx512) return 0;
-    skp_shrink_short_rows512_f32_unguarded(src, src_stride, dst, dst_stride, n_rows, n, taus);
-    return 1;
-}
-
-static inline int skp_shrink_short_rows512_f64(const double* src, ptrdiff_t src_stride,
-                                               double* dst, ptrdiff_t dst_stride,
-                                               ptrdiff_t n_rows, ptrdiff_t n,
-                                               const double* taus) {
-    if (!skp_avx512) return 0;
-    skp_shrink_short_rows512_f64_unguarded(src, src_stride, dst, dst_stride, n_rows, n, taus);
-    return 1;
-}
 
 static inline int skp_shrink512_f32(const float* src, float* dst, ptrdiff_t n, double tau,
                                     int magnitudes, int stream) {
