@@ -1650,7 +1650,7 @@ cdef int _l11_rows(const floating[:, :] y, floating[:, :] x, const double* radii
     cdef bint at_once = (skp_avx512_enabled() and not stream and step_y == 1 and step_x == 1
                          and n_cols * <Py_ssize_t> sizeof(floating) <= _row_write_bytes
                          and n_rows * n_cols * sizeof(floating) <= WHOLE_BYTES)
-    cdef double* taus = <double*> malloc(n_rows * sizeof(double)) if at_once else NULL
+    cdef double* taus = <double*> malloc(max(n_rows, 1) * sizeof(double)) if at_once else NULL
     cdef floating* buffer = <floating*> malloc(max(n_cols, 1) * sizeof(floating))
     cdef floating* packed = (<floating*> malloc((16 * n_cols + 16) * sizeof(floating))
                              if by_lanes else NULL)
