@@ -1544,7 +1544,7 @@ SKP_AVX512 static inline int skp_shrink512_f32_unguarded(const float* src, float
  * (bilevel_l11's row groups in cache, _l11_rows; issue 14, the AMD Zen 4).
  * Returns 0 (nothing written) where the CPU lacks AVX-512F or a test turned
  * it off. */
-#define SKP_SHRINK_SHORT_ROWS512(SUFFIX, T, VEC, MASK, LANES, PS, TAIL)                    \
+#define SKP_SHRINK_SHORT_ROWS512(SUFFIX, T, MASK, LANES, PS, TAIL)                         \
 SKP_AVX512 static void skp_shrink_short_rows512_##SUFFIX##_unguarded(                     \
         const T* src, ptrdiff_t src_stride, T* dst, ptrdiff_t dst_stride,                 \
         ptrdiff_t n_rows, ptrdiff_t n, const double* taus) {                              \
@@ -1605,8 +1605,8 @@ static inline int skp_shrink_short_rows512_##SUFFIX(const T* src, ptrdiff_t src_
                     _mm512_maskz_loadu_pd(some, y + j), tau_v, 1));                        \
             }                                                                              \
         }
-SKP_SHRINK_SHORT_ROWS512(f32, float, __m512, __mmask16, 16, ps, 8)
-SKP_SHRINK_SHORT_ROWS512(f64, double, __m512d, __mmask8, 8, pd, 1)
+SKP_SHRINK_SHORT_ROWS512(f32, float, __mmask16, 16, ps, 8)
+SKP_SHRINK_SHORT_ROWS512(f64, double, __mmask8, 8, pd, 1)
 #undef SKP_SHORT_ROW_f32
 #undef SKP_SHORT_ROW_f64
 #undef SKP_SHRINK_SHORT_ROWS512
