@@ -829,8 +829,10 @@ def _reference_sets(A, level, lanes, blocks=False):
     The sums in the order ``_l1inf_small.h`` documents: a column group (lanes
     layout) row by row, or (float32 ``blocks``) in blocks of 16 rows summed
     in float32, the blocks' sums in double; a row group (groups layout)
-    entry i of the first bulk = n - n % 32 into partial[(i // 8) % 4][i % 8],
-    the rest into partial[0][(i - bulk) % 8], then skp_small_total's sums.
+    entry i of the first bulk = n - n % 32 into partial[(i // 8) % 4][i % 8]
+    (float32 ``blocks``: summed in float32 within blocks of 512 entries,
+    each block's partial added in double), the rest into
+    partial[0][(i - bulk) % 8], then skp_small_total's sums.
     """
     counts, sums, above_min, below_max = [], [], [], []
     for a, u in zip(A.tolist(), level.tolist()):
@@ -852,9 +854,17 @@ def _reference_sets(A, level, lanes, blocks=False):
         else:
             bulk = len(a) - len(a) % 32
             partial = [[0.0] * 8 for _ in range(4)]
+            block = [np.float32(0.0)] * 32
             for i, v in enumerate(a):
                 row, lane = ((i // 8) % 4, i % 8) if i < bulk else (0, (i - bulk) % 8)
-                partial[row][lane] += v if v > u else 0.0
+                if blocks and i < bulk:
+                    block[i % 32] = np.float32(block[i % 32] + np.float32(v if v > u else 0.0))
+                    if (i + 1) % 512 == 0 or i + 1 == bulk:
+                        for j in range(32):
+                            partial[j // 8][j % 8] += float(block[j])
+                        block = [np.float32(0.0)] * 32
+                else:
+                    partial[row][lane] += v if v > u else 0.0
             p = [(partial[0][j] + partial[1][j]) + (partial[2][j] + partial[3][j])
                  for j in range(8)]
             total = ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]))
@@ -871,11 +881,13 @@ def test_pass_sets_match_their_order_at_every_simd_level(dtype, lanes, blocks):
     at or below, with AVX-512, AVX2 and plain C: groups of 1-300 entries (the
     vector loops' bulk and tails, float32's blocks of rows and their last
     partial one), levels at entries (ties), between, at 0 (every entry
-    above) and above the largest (none).  ``blocks`` changes float32's lanes
-    layout alone."""
+    above) and above the largest (none).  ``blocks`` changes float32 alone:
+    its blocks of rows (lanes layout), or of 512 entries (groups layout:
+    groups of up to three blocks and a part)."""
     rng = np.random.default_rng(46)
-    for length in (1, 5, 8, 31, 32, 33, 40, 63, 64, 100, 101, 127, 255, 300):
-        n_groups = int(rng.integers(1, 40))
+    for length in (1, 5, 8, 31, 32, 33, 40, 63, 64, 100, 101, 127, 255, 300, 512, 544, 1100,
+                   1601):
+        n_groups = int(rng.integers(1, 40 if length <= 300 else 8))
         Y = (rng.standard_normal((n_groups, length)) * rng.uniform(0.1, 10.0)).astype(dtype)
         if length % 2:
             Y = np.round(Y, 1)      # ties within a group
@@ -1050,14 +1062,14 @@ def test_in_cache_float32_hands_over_with_its_sums_in_double():
 
 
 def test_in_cache_float32_short_row_groups_read_transposed():
-    """Float32 groups of at most 256 contiguous entries in a matrix of at most
+    """Float32 groups of at most 192 contiguous entries in a matrix of at most
     1 MiB (rows of a C-ordered matrix, columns of an F-ordered one) are
     copied into column groups as step 1 reads them: the same bits, theta and levels as the
     column groups of the transposed matrix, at every SIMD level of the pass
     (whole and partial sets of 8 groups and 8 x 8 blocks, blocks of 16
     entries and their last partial one), and the reference's projection."""
     rng = np.random.default_rng(36)
-    cases = [((203, 37), 0.5), ((64, 100), 0.1), ((9, 256), 0.9), ((40, 17), 0.5),
+    cases = [((203, 37), 0.5), ((64, 100), 0.1), ((9, 192), 0.9), ((40, 17), 0.5),
              ((1000, 100), 0.5), ((16, 8), 0.3)]
     for (n_groups, length), share in cases:
         Y = (rng.standard_normal((n_groups, length))
@@ -1129,17 +1141,49 @@ def test_in_cache_columns_a_page_apart_read_from_a_spaced_copy(dtype, shape):
 @pytest.mark.parametrize("axis", [0, 1])
 def test_in_cache_float32_entries_whose_blocks_overflow(axis):
     """Float32 entries so large that 16 of them overflow a float32 sum (the
-    in-cache path's blocks), though not a double one: projected exactly."""
+    in-cache path's blocks), though not a double one: projected exactly.
+    Groups of 700 put 16 entries in a block (rows of the lanes layout, or a
+    partial sum of the groups layout: 21 of them each)."""
     rng = np.random.default_rng(35)
     big = float(np.finfo(np.float32).max) / 3
-    Y = (rng.uniform(0.2, 1.0, (48, 40)) * np.where(rng.random((48, 40)) < 0.5, -1, 1)
-         * big).astype(np.float32)
-    for share in (0.1, 0.5, 0.9):
-        eta = share * float(l1inf_norm(Y.astype(np.float64) / big, axis=axis)) * big
-        X = project_l1inf_ball(Y, eta, axis=axis)
-        assert np.isfinite(X).all()
-        expected, _, _ = _bisection_projection(Y.astype(np.float64) / big, eta / big, axis)
-        np.testing.assert_allclose(X.astype(np.float64) / big, expected, rtol=0, atol=3e-6)
+    for shape in ((48, 40), (700, 12), (12, 700)):
+        Y = (rng.uniform(0.2, 1.0, shape) * np.where(rng.random(shape) < 0.5, -1, 1)
+             * big).astype(np.float32)
+        for share in (0.1, 0.5, 0.9):
+            eta = share * float(l1inf_norm(Y.astype(np.float64) / big, axis=axis)) * big
+            X = project_l1inf_ball(Y, eta, axis=axis)
+            assert np.isfinite(X).all()
+            expected, _, _ = _bisection_projection(Y.astype(np.float64) / big, eta / big, axis)
+            np.testing.assert_allclose(X.astype(np.float64) / big, expected, rtol=0,
+                                       atol=3e-6)
+
+
+@pytest.mark.parametrize("lanes", [False, True], ids=["groups", "lanes"])
+def test_in_cache_float32_step_one_is_a_pass_at_level_zero(lanes):
+    """Step 1 on float32 groups in cache sums them as the in-cache path's
+    passes do, by blocks (``sums_by_blocks``): its sums are a pass's at level
+    0 bit for bit, at every SIMD level, the maxima exact.  In the groups
+    layout, a group with an entry whose blocks could overflow (above
+    SKP_SMALL_BLOCK_MAX) is summed in double instead."""
+    rng = np.random.default_rng(47)
+    big = float(np.finfo(np.float32).max) / 3
+    for n_groups, length in ((30, 40), (20, 513), (9, 1100), (3, 2000)):
+        A = rng.standard_cauchy((n_groups, length)).astype(np.float32)
+        A[-1, -1] = big     # (the last group's sum in double)
+        Y = np.ascontiguousarray(A.T) if lanes else A
+        zero = np.zeros(n_groups)
+        for simd in _small_simd_levels():
+            sums, maxima, _ = _l1inf._step_one(Y, not lanes, False)
+            _, by_blocks, *_ = _l1inf_strips._pass_sets(Y, zero, lanes, simd, blocks=True)
+            _, in_double, *_ = _l1inf_strips._pass_sets(Y, zero, lanes, simd, blocks=False)
+            np.testing.assert_array_equal(maxima, np.abs(A).max(axis=1))
+            np.testing.assert_array_equal(sums[:-1], by_blocks[:-1], err_msg=f"{simd=}")
+            # (the lanes layout sums every group by blocks, its passes declining
+            # above the bound)
+            assert sums[-1] == (by_blocks if lanes else in_double)[-1]
+            assert np.isfinite(sums[-1])
+            np.testing.assert_allclose(sums, np.abs(A.astype(np.float64)).sum(axis=1),
+                                       rtol=1e-6)
 
 
 @pytest.mark.parametrize("order", ["C", "F"])

@@ -25,15 +25,20 @@
  * whole strips at a time in the lanes layout, the bulk of each group in the
  * groups layout), the AVX2 ones a strip of 8 per vector (lanes layout) or 8
  * entries of a group (groups layout): exact, since a > l exactly where a > the
- * largest float32 <= l.  Their sums: in double in the groups layout; in the
- * lanes layout, in blocks of SKP_SMALL_BLOCK rows, each block's kept
- * magnitudes summed in float32 row after row, the blocks' sums added in
- * double block after block.  The conversions to double and their additions,
- * at every entry, had been half of the pass's operations (issue 14, the exact
- * ball on 100 x 1000 float32 in cache: 0.8 of the time of the sums in double
- * at every row).  A block's rounding, at most 15 * 2^-24 of its sum, stays
- * far below float32's own; no block overflows where every magnitude is at
- * most SKP_SMALL_BLOCK_MAX, which the callers check (they decline above it).
+ * largest float32 <= l.  Their sums go by blocks, each block's kept
+ * magnitudes summed in float32 into a partial sum of its own, the blocks'
+ * partial sums added in double block after block: in the lanes layout,
+ * blocks of SKP_SMALL_BLOCK rows (a partial sum a group); in the groups
+ * layout, blocks of SKP_SMALL_BLOCK steps of 32 entries of the bulk
+ * (SKP_SMALL_GROUP_BLOCK entries; entry i into partial i % 32), the entries
+ * after the bulk in double (skp_small_group_plain's order).  The conversions
+ * to double and their additions, at every entry, had been half of the pass's
+ * operations (issue 14, the exact ball on 100 x 1000 float32 in cache: 0.8
+ * of the time of the sums in double at every row; float32 row groups of
+ * 200 x 1460 and 700 x 765, real and Gaussian: 0.75-0.86).  A block's
+ * rounding, at most 15 * 2^-24 of its sum, stays far below float32's own; no
+ * block overflows where every magnitude is at most SKP_SMALL_BLOCK_MAX, which
+ * the callers check (they decline above it).
  * The AVX-512 and AVX2 loops are
  * compiled with per-function target attributes and chosen at run time (no
  * -march); no FMA (nothing here multiplies).  The list of the next pass
@@ -69,6 +74,16 @@
 static inline ptrdiff_t skp_small_block_end(ptrdiff_t i, ptrdiff_t length) {
     const ptrdiff_t end = i - i % SKP_SMALL_BLOCK + SKP_SMALL_BLOCK;
     return end < length ? end : length;
+}
+
+/* The groups layout's float32 blocks: SKP_SMALL_BLOCK steps of the bulk's 32
+ * entries (each of the 32 partial sums takes SKP_SMALL_BLOCK entries a block,
+ * as a group's in the lanes layout); entries i .. the end of i's block. */
+#define SKP_SMALL_GROUP_BLOCK (32 * SKP_SMALL_BLOCK)
+
+static inline ptrdiff_t skp_small_group_block_end(ptrdiff_t i, ptrdiff_t bulk) {
+    const ptrdiff_t end = i - i % SKP_SMALL_GROUP_BLOCK + SKP_SMALL_GROUP_BLOCK;
+    return end < bulk ? end : bulk;
 }
 
 /* Whether step 1's copy into the lanes layout prefetches the rows ahead for
@@ -153,27 +168,53 @@ static inline double skp_small_select(int condition, double yes, double no) {
     return yes;
 }
 
-/* Entry ``a`` of a group read at level ``u``: into its count, its partial
- * sum ``slot`` (+0.0 where not above), the least entry above and the largest
- * one at or below, by selections. */
-static inline void skp_small_take(double a, double u, double* count, double* slot,
-                                  double* above_min, double* below_max) {
+/* Entry ``a`` of a group read at level ``u``: into its count, the least
+ * entry above and the largest one at or below, by selections; whether above. */
+static inline int skp_small_bound(double a, double u, double* count, double* above_min,
+                                  double* below_max) {
     const int above = a > u;
     const double up = skp_small_select(above, a, INFINITY);
     const double down = skp_small_select(above, -INFINITY, a);
     *count += skp_small_select(above, 1.0, 0.0);
-    *slot += skp_small_select(above, a, 0.0);
     *above_min = up < *above_min ? up : *above_min;
     *below_max = down > *below_max ? down : *below_max;
+    return above;
+}
+
+/* The same, and ``a`` into the partial sum ``slot`` (+0.0 where not above). */
+static inline void skp_small_take(double a, double u, double* count, double* slot,
+                                  double* above_min, double* below_max) {
+    *slot += skp_small_select(skp_small_bound(a, u, count, above_min, below_max), a, 0.0);
+}
+
+/* float32's blocks of the groups layout (see the header): the bulk's block
+ * partials into the sums' partials, in double, and new blocks. */
+static inline void skp_small_flush_blocks(float block[32], double partial[4][8]) {
+    int j;
+    for (j = 0; j < 32; j++) {
+        partial[j / 8][j % 8] += (double) block[j];
+        block[j] = 0.0f;
+    }
 }
 
 static inline void skp_small_group_plain(const void* group, ptrdiff_t length, double u,
                                          double* count, double* sum, double* above_min,
                                          double* below_max, const int single) {
-    ptrdiff_t i, bulk = length - length % 32;
+    ptrdiff_t i = 0, bulk = length - length % 32;
     double partial[4][8], c = 0.0, hi = INFINITY, lo = -INFINITY;
+    float block[32];
     memset(partial, 0, sizeof(partial));
-    for (i = 0; i < length; i++)
+    memset(block, 0, sizeof(block));
+    if (single == SKP_SMALL_BLOCKS)     /* (the bulk by blocks) */
+        while (i < bulk) {
+            for (const ptrdiff_t end = skp_small_group_block_end(i, bulk); i < end; i++) {
+                const float a = fabsf(((const float*) group)[i]);
+                if (skp_small_bound((double) a, u, &c, &hi, &lo))
+                    block[i % 32] += a;
+            }
+            skp_small_flush_blocks(block, partial);
+        }
+    for (; i < length; i++)
         skp_small_take(skp_small_magnitude(group, i, single), u, &c,
                        i < bulk ? &partial[(i / 8) % 4][i % 8] : &partial[0][(i - bulk) % 8],
                        &hi, &lo);
@@ -239,13 +280,25 @@ static inline void skp_small_norms_plain(const void* y, ptrdiff_t length, ptrdif
 }
 
 /* Step 1 for the groups layout: one contiguous group's l1 norm (in the order
- * of skp_small_total) and max. */
+ * of skp_small_total; ``single`` SKP_SMALL_BLOCKS: float32 by the pass's
+ * blocks, a pass at level 0) and max. */
 static inline void skp_small_group_norm_plain(const void* group, ptrdiff_t length, double* sum,
                                               double* maximum, const int single) {
-    ptrdiff_t i, bulk = length - length % 32;
+    ptrdiff_t i = 0, bulk = length - length % 32;
     double partial[4][8], m = 0.0;
+    float block[32];
     memset(partial, 0, sizeof(partial));
-    for (i = 0; i < length; i++) {
+    memset(block, 0, sizeof(block));
+    if (single == SKP_SMALL_BLOCKS)
+        while (i < bulk) {
+            for (const ptrdiff_t end = skp_small_group_block_end(i, bulk); i < end; i++) {
+                const float a = fabsf(((const float*) group)[i]);
+                block[i % 32] += a;
+                m = a > m ? a : m;
+            }
+            skp_small_flush_blocks(block, partial);
+        }
+    for (; i < length; i++) {
         double a = skp_small_magnitude(group, i, single);
         if (i < bulk)
             partial[(i / 8) % 4][i % 8] += a;
@@ -790,28 +843,51 @@ SKP_SMALL_AVX512 SKP_INLINE double skp_small_total512(__m512d p0, __m512d p1, __
 
 /* float32, the groups layout: the bulk of one group (32 entries at a time)
  * into r[0..3] as skp_small_groups512 adds it (entries i + 8q .. i + 8q + 7
- * to r[q], the sums in double in that order), the tests, counts and bounds
- * in float32 (as skp_small_quad512_f32); returns the entries done. */
+ * to r[q]; the sums by the header's blocks, each block's partials added to
+ * r[q] in double, or without ``blocks`` in double at every entry), the tests
+ * and bounds in float32 (as skp_small_quad512_f32), the count by the masks'
+ * bits into ``count`` (float32 row groups of 200 x 1460 and 700 x 765 by
+ * blocks: 0.89-0.94 of the time of a count vector); returns the entries
+ * done. */
 SKP_SMALL_AVX512 SKP_INLINE ptrdiff_t skp_small_bulk512_f32(const float* group, ptrdiff_t length,
-                                                     double level, skp_acc512* r) {
-    __m512 l = _mm512_set1_ps(skp_float_below(level));
+                                                            double level, skp_acc512* r,
+                                                            ptrdiff_t* count, const int blocks) {
+    const __m512 l = _mm512_set1_ps(skp_float_below(level));
+    const ptrdiff_t bulk = length - length % 32;
     skp_acc16 b[2];
-    ptrdiff_t i;
+    ptrdiff_t i = 0, j;
     skp_acc16_zero(&b[0]);
     skp_acc16_zero(&b[1]);
-    for (i = 0; i + 32 <= length; i += 32) {
-        skp_acc16_add(&b[0], skp_small_abs16(group + i), l);
-        skp_acc16_add(&b[1], skp_small_abs16(group + i + 16), l);
+    while (i < bulk) {
+        for (const ptrdiff_t end = skp_small_group_block_end(i, bulk); i < end; i += 32)
+            for (j = 0; j < 2; j++) {
+                const __m512 a = skp_small_abs16(group + i + 16 * j);
+                const __mmask16 k = _mm512_cmp_ps_mask(a, l, _CMP_GT_OQ);
+                *count += __builtin_popcount((unsigned) k);
+                b[j].above_min = _mm512_mask_min_ps(b[j].above_min, k, b[j].above_min, a);
+                b[j].below_max = _mm512_mask_max_ps(b[j].below_max, (__mmask16) ~k,
+                                                    b[j].below_max, a);
+                if (blocks) {
+                    b[j].block = _mm512_mask_add_ps(b[j].block, k, b[j].block, a);
+                } else {
+                    b[j].sum_low = _mm512_mask_add_pd(b[j].sum_low, (__mmask8) k, b[j].sum_low,
+                                                      skp_small_low8(a));
+                    b[j].sum_high = _mm512_mask_add_pd(b[j].sum_high, (__mmask8) (k >> 8),
+                                                       b[j].sum_high, skp_small_high8(a));
+                }
+            }
+        if (blocks) {
+            skp_acc16_flush(&b[0]);
+            skp_acc16_flush(&b[1]);
+        }
     }
     r[0].sum = b[0].sum_low;
     r[1].sum = b[0].sum_high;
     r[2].sum = b[1].sum_low;
     r[3].sum = b[1].sum_high;
-    /* Counts, bounds: any order gives the same (whole numbers, min, max). */
-    b[0].count = _mm512_add_ps(b[0].count, b[1].count);
+    /* Bounds: any order gives the same (min, max). */
     b[0].above_min = _mm512_min_ps(b[0].above_min, b[1].above_min);
     b[0].below_max = _mm512_max_ps(b[0].below_max, b[1].below_max);
-    r[0].count = _mm512_add_pd(skp_small_low8(b[0].count), skp_small_high8(b[0].count));
     r[0].above_min = _mm512_min_pd(skp_small_low8(b[0].above_min),
                                    skp_small_high8(b[0].above_min));
     r[0].below_max = _mm512_max_pd(skp_small_low8(b[0].below_max),
@@ -819,7 +895,9 @@ SKP_SMALL_AVX512 SKP_INLINE ptrdiff_t skp_small_bulk512_f32(const float* group, 
     return i;
 }
 
-/* The pass over the listed groups of the groups layout; with ``ahead``, the
+/* The pass over the listed groups of the groups layout (``single``: as the
+ * lanes layout's), the bulk's counts by the masks' bits (float64 groups of
+ * 100-1460 entries 0.86-0.97 of the time of count vectors); with ``ahead``, the
  * lines of the group that many places further on the list prefetched as
  * each is read (a matrix out of cache: the later passes' lists skip groups,
  * and the hardware prefetchers lose the stream there: _GROUPS_AHEAD_BYTES in
@@ -834,6 +912,7 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_groups512(
         const char* group;
         __m512d u;
         skp_acc512 r[4];
+        ptrdiff_t bulk_count = 0;
         g = list[t];
         group = (const char*) y + g * group_stride;
         if (ahead && t + ahead < n_list) {
@@ -845,19 +924,26 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_groups512(
             skp_acc512_zero(&r[q]);
         i = 0;
         if (single)
-            i = skp_small_bulk512_f32((const float*) group, length, level[g], r);
+            i = skp_small_bulk512_f32((const float*) group, length, level[g], r, &bulk_count,
+                                      single == SKP_SMALL_BLOCKS);
         for (; i + 32 <= length; i += 32)
-            for (q = 0; q < 4; q++)
-                skp_acc512_add(&r[q], skp_small_abs8(group + (i + 8 * q) * item, 8, single), u,
-                               0xff);
+            for (q = 0; q < 4; q++) {
+                const __m512d a = skp_small_abs8(group + (i + 8 * q) * item, 8, single);
+                const __mmask8 k = _mm512_cmp_pd_mask(a, u, _CMP_GT_OQ);
+                bulk_count += __builtin_popcount((unsigned) k);
+                r[q].sum = _mm512_mask_add_pd(r[q].sum, k, r[q].sum, a);
+                r[q].above_min = _mm512_mask_min_pd(r[q].above_min, k, r[q].above_min, a);
+                r[q].below_max = _mm512_mask_max_pd(r[q].below_max, (__mmask8) ~k,
+                                                    r[q].below_max, a);
+            }
         for (; i < length; i += 8) {
             n = length - i < 8 ? length - i : 8;
             skp_acc512_add(&r[0], skp_small_abs8(group + i * item, n, single), u,
                            (__mmask8) ((1u << n) - 1u));
         }
         sums[g] = skp_small_total512(r[0].sum, r[1].sum, r[2].sum, r[3].sum);
-        counts[g] = _mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(r[0].count, r[1].count),
-                                                       _mm512_add_pd(r[2].count, r[3].count)));
+        counts[g] = (double) bulk_count + _mm512_reduce_add_pd(_mm512_add_pd(
+            _mm512_add_pd(r[0].count, r[1].count), _mm512_add_pd(r[2].count, r[3].count)));
         above_min[g] = _mm512_reduce_min_pd(_mm512_min_pd(
             _mm512_min_pd(r[0].above_min, r[1].above_min),
             _mm512_min_pd(r[2].above_min, r[3].above_min)));
@@ -919,6 +1005,33 @@ SKP_SMALL_CLIP512(float, f32, 16, __m512, __mmask16, _mm512_maskz_loadu_ps, _mm5
                   _mm512_set1_epi32((int) 0x80000000u), _mm512_castps_si512,
                   _mm512_castsi512_ps)
 
+/* float32 by blocks (``single`` SKP_SMALL_BLOCKS): the bulk of one group as
+ * skp_small_bulk512_f32 sums it at level 0, into s[0..3] and m[0]; returns
+ * the entries done. */
+SKP_SMALL_AVX512 SKP_INLINE ptrdiff_t skp_small_bulk_norm512_f32(const float* group,
+                                                                 ptrdiff_t length, __m512d s[4],
+                                                                 __m512d m[1]) {
+    const ptrdiff_t bulk = length - length % 32;
+    __m512 b0 = _mm512_setzero_ps(), b1 = b0, top = b0;
+    ptrdiff_t i = 0;
+    while (i < bulk) {
+        for (const ptrdiff_t end = skp_small_group_block_end(i, bulk); i < end; i += 32) {
+            const __m512 a0 = skp_small_abs16(group + i), a1 = skp_small_abs16(group + i + 16);
+            b0 = _mm512_add_ps(b0, a0);
+            b1 = _mm512_add_ps(b1, a1);
+            top = _mm512_max_ps(a0, _mm512_max_ps(a1, top));
+        }
+        s[0] = _mm512_add_pd(s[0], skp_small_low8(b0));
+        s[1] = _mm512_add_pd(s[1], skp_small_high8(b0));
+        s[2] = _mm512_add_pd(s[2], skp_small_low8(b1));
+        s[3] = _mm512_add_pd(s[3], skp_small_high8(b1));
+        b0 = _mm512_setzero_ps();
+        b1 = b0;
+    }
+    m[0] = _mm512_max_pd(skp_small_low8(top), skp_small_high8(top));
+    return i;
+}
+
 SKP_SMALL_AVX512 SKP_INLINE void skp_small_group_norms512(const void* y, ptrdiff_t n_groups,
                                                   ptrdiff_t length, ptrdiff_t group_stride,
                                                   double* sums, double* maxima,
@@ -932,7 +1045,9 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_group_norms512(const void* y, ptrdiff
             s[q] = _mm512_setzero_pd();
             m[q] = s[q];
         }
-        for (i = 0; i + 32 <= length; i += 32)
+        i = single == SKP_SMALL_BLOCKS
+            ? skp_small_bulk_norm512_f32((const float*) group, length, s, m) : 0;
+        for (; i + 32 <= length; i += 32)
             for (q = 0; q < 4; q++) {
                 __m512d a = skp_small_abs8(group + (i + 8 * q) * item, 8, single);
                 s[q] = _mm512_add_pd(s[q], a);
@@ -1466,15 +1581,16 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_group256_f64(const double* group, ptrdi
     *sum = _mm_cvtsd_f64(x) + _mm_cvtsd_f64(_mm_unpackhi_pd(x, x));
 }
 
-/* skp_small_group256_f64 on a float32 group, the same bits: the tests,
+/* skp_small_group_plain on a float32 group, the same bits: the tests,
  * counts and bounds in float32, 8 entries a vector (at the largest float32
- * <= u, as skp_small_strip256_f32), only the sums in double (bulk entries
- * i + 8q .. i + 8q + 7 to partial[q], their halves converted apart; the
- * entries after the bulk 8 at a time): 14 instructions for 8 entries where
- * the double loop takes 22. */
+ * <= u, as skp_small_strip256_f32), the bulk's sums by the header's blocks
+ * (entries i + 8q .. i + 8q + 7 to block[q], each block's added to
+ * partial[q] in double, its halves converted apart) or without ``blocks`` in
+ * double, the entries after the bulk 8 at a time in double. */
 SKP_SMALL_AVX2 SKP_INLINE void skp_small_group256_f32(const float* group, ptrdiff_t length,
                                                       double u, double* count, double* sum,
-                                                      double* above_min, double* below_max) {
+                                                      double* above_min, double* below_max,
+                                                      const int blocks) {
     const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
     const __m256 level = _mm256_set1_ps(skp_float_below(u));
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -1491,7 +1607,19 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_group256_f32(const float* group, ptrdif
         low[q] = _mm256_setzero_pd();
         high[q] = low[q];
     }
-    for (i = 0; i < bulk; i += 32)
+    for (i = 0; blocks && i < bulk; ) {
+        __m256 block[4];
+        for (q = 0; q < 4; q++)
+            block[q] = _mm256_setzero_ps();
+        for (const ptrdiff_t end = skp_small_group_block_end(i, bulk); i < end; i += 32)
+            for (q = 0; q < 4; q++)
+                block[q] = _mm256_add_ps(block[q], skp_bound8_f32(
+                    _mm256_and_ps(_mm256_loadu_ps(group + i + 8 * q), magnitude), level,
+                    &uncounted, &least, &largest));
+        for (q = 0; q < 4; q++)
+            skp_add8_pd(&low[q], &high[q], block[q]);
+    }
+    for (; i < bulk; i += 32)
         for (q = 0; q < 4; q++)
             skp_take8_f32(_mm256_and_ps(_mm256_loadu_ps(group + i + 8 * q), magnitude), level,
                           &uncounted, &least, &largest, &low[q], &high[q]);
@@ -1530,7 +1658,8 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_groups256(
         group = (const char*) y + g * group_stride;
         if (single)
             skp_small_group256_f32((const float*) group, length, level[g], counts + g,
-                                   sums + g, above_min + g, below_max + g);
+                                   sums + g, above_min + g, below_max + g,
+                                   single == SKP_SMALL_BLOCKS);
         else
             skp_small_group256_f64((const double*) group, length, level[g], counts + g,
                                    sums + g, above_min + g, below_max + g);
@@ -1549,7 +1678,29 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_group_norms256(const void* y, ptrdiff_t
         __m256d s[8], top = _mm256_setzero_pd();
         for (k = 0; k < 8; k++)
             s[k] = _mm256_setzero_pd();
-        for (i = 0; i < bulk; i += 32)
+        i = 0;
+        if (single == SKP_SMALL_BLOCKS) {
+            /* (float32 by the pass's blocks: skp_small_group256_f32 at level 0) */
+            const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+            __m256 top8 = _mm256_setzero_ps();
+            while (i < bulk) {
+                __m256 block[4];
+                for (k = 0; k < 4; k++)
+                    block[k] = _mm256_setzero_ps();
+                for (const ptrdiff_t end = skp_small_group_block_end(i, bulk); i < end; i += 32)
+                    for (k = 0; k < 4; k++) {
+                        const __m256 v = _mm256_and_ps(
+                            _mm256_loadu_ps((const float*) group + i + 8 * k), magnitude);
+                        block[k] = _mm256_add_ps(block[k], v);
+                        top8 = _mm256_max_ps(v, top8);
+                    }
+                for (k = 0; k < 4; k++)
+                    skp_add8_pd(&s[2 * k], &s[2 * k + 1], block[k]);
+            }
+            top = _mm256_max_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(top8)),
+                                _mm256_cvtps_pd(_mm256_extractf128_ps(top8, 1)));
+        }
+        for (; i < bulk; i += 32)
             for (k = 0; k < 8; k++) {
                 __m256d v = skp_small_abs4(group + (i + 4 * k) * item, single);
                 s[k] = _mm256_add_pd(s[k], v);
@@ -1904,6 +2055,18 @@ static inline int skp_small_row_blocks(const void* y, ptrdiff_t length, ptrdiff_
 
 #define SKP_SMALL_ENTRY(T, SUFFIX, SINGLE)                                                  \
 SKP_SMALL_TARGETS(T, SUFFIX, SINGLE)                                                        \
+/* Step 1 for the groups layout at the SIMD level ``simd`` (``blocks``: see   */           \
+/* skp_small_group_norms_*).                                                   */           \
+static inline void skp_small_group_norms_at_##SUFFIX(const T* y, ptrdiff_t n_groups,        \
+        ptrdiff_t length, ptrdiff_t group_stride, double* sums, double* maxima, int blocks, \
+        int simd) {                                                                         \
+    ptrdiff_t g;                                                                            \
+    SKP_SMALL_CALL(simd, group_norms, SUFFIX, (y, n_groups, length, group_stride, sums,     \
+                                               maxima, blocks))                             \
+    for (g = 0; g < n_groups; g++)                                                          \
+        skp_small_group_norm_plain((const char*) y + g * group_stride, length, &sums[g],    \
+                                   &maxima[g], blocks ? SKP_SMALL_BLOCKS : SINGLE);         \
+}                                                                                           \
 /* The pass over the listed strips of groups of the lanes layout: ``length``     */         \
 /* rows ``row_stride`` bytes apart, of ``width`` groups.                         */         \
 /* ``blocks``: float32's sums by blocks of rows (see the header).           */         \
@@ -1938,9 +2101,12 @@ static inline void skp_small_norms_##SUFFIX(const T* y, ptrdiff_t length, ptrdif
     SKP_SMALL_CALL(simd, norms, SUFFIX, (y, length, width, row_stride, sums, maxima))       \
     skp_small_norms_plain(y, length, width, row_stride, 0, sums, maxima, SINGLE);           \
 }                                                                                           \
-/* Step 1 for the groups layout.                                                  */         \
+/* Step 1 for the groups layout; ``blocks``: float32 by the pass's blocks (a  */          \
+/* pass at level 0), but a group with a magnitude above SKP_SMALL_BLOCK_MAX in */           \
+/* double (whose blocks could overflow: the passes then decline).             */           \
 static inline void skp_small_group_norms_##SUFFIX(const T* y, ptrdiff_t n_groups,           \
-        ptrdiff_t length, ptrdiff_t group_stride, double* sums, double* maxima, int simd) { \
+        ptrdiff_t length, ptrdiff_t group_stride, double* sums, double* maxima, int blocks, \
+        int simd) {                                                                         \
     ptrdiff_t g;                                                                            \
     if (length < 32) {   /* (as skp_small_groups_*) */                                     \
         for (g = 0; g < n_groups; g++)                                                      \
@@ -1948,18 +2114,20 @@ static inline void skp_small_group_norms_##SUFFIX(const T* y, ptrdiff_t n_groups
                                  &maxima[g], SINGLE);                                       \
         return;                                                                             \
     }                                                                                       \
-    SKP_SMALL_CALL(simd, group_norms, SUFFIX, (y, n_groups, length, group_stride, sums,     \
-                                               maxima))                                     \
-    for (g = 0; g < n_groups; g++)                                                          \
-        skp_small_group_norm_plain((const char*) y + g * group_stride, length, &sums[g],    \
-                                   &maxima[g], SINGLE);                                     \
+    skp_small_group_norms_at_##SUFFIX(y, n_groups, length, group_stride, sums, maxima,      \
+                                      blocks && SINGLE, simd);                              \
+    if (blocks && SINGLE)                                                                   \
+        for (g = 0; g < n_groups; g++)                                                      \
+            if (maxima[g] > SKP_SMALL_BLOCK_MAX)                                            \
+                skp_small_group_norm_plain((const char*) y + g * group_stride, length,      \
+                                           &sums[g], &maxima[g], SINGLE);                   \
 }                                                                                           \
 /* The pass over the listed groups of the groups layout (``length`` entries,    */          \
-/* groups ``group_stride`` bytes apart).                                        */          \
+/* groups ``group_stride`` bytes apart; ``blocks``: float32's sums by blocks). */          \
 static inline void skp_small_groups_##SUFFIX(const T* y, const ptrdiff_t* list,             \
         ptrdiff_t n_list, ptrdiff_t length, ptrdiff_t group_stride, const double* level,    \
-        double* counts, double* sums, double* above_min, double* below_max, int simd,       \
-        ptrdiff_t ahead) {                                                                  \
+        double* counts, double* sums, double* above_min, double* below_max, int blocks,     \
+        int simd, ptrdiff_t ahead) {                                                        \
     ptrdiff_t t, g;                                                                         \
     /* (groups shorter than the vector loops' bulk of 32: the AVX-512 loop's    */          \
     /* setup and reductions for nothing (5000 x 10 float32 row groups took 147  */          \
@@ -1971,7 +2139,7 @@ static inline void skp_small_groups_##SUFFIX(const T* y, const ptrdiff_t* list, 
         if (length >= (SINGLE ? 8 : 16)) {                                                  \
             SKP_SMALL_CALL256(simd, groups, SUFFIX, (y, list, n_list, length, group_stride, \
                                                      level, counts, sums, above_min,        \
-                                                     below_max, ahead))                     \
+                                                     below_max, blocks, ahead))             \
         }                                                                                   \
         for (t = 0; t < n_list; t++) {                                                      \
             g = list[t];                                                                    \
@@ -1982,11 +2150,13 @@ static inline void skp_small_groups_##SUFFIX(const T* y, const ptrdiff_t* list, 
         return;                                                                             \
     }                                                                                       \
     SKP_SMALL_CALL(simd, groups, SUFFIX, (y, list, n_list, length, group_stride, level,     \
-                                          counts, sums, above_min, below_max, ahead))       \
+                                          counts, sums, above_min, below_max, blocks,       \
+                                          ahead))                                           \
     for (t = 0; t < n_list; t++) {                                                          \
         g = list[t];                                                                        \
         skp_small_group_plain((const char*) y + g * group_stride, length, level[g],         \
-                              &counts[g], &sums[g], &above_min[g], &below_max[g], SINGLE);  \
+                              &counts[g], &sums[g], &above_min[g], &below_max[g],           \
+                              blocks && SINGLE ? SKP_SMALL_BLOCKS : SINGLE);                \
     }                                                                                       \
 }
 
@@ -2009,9 +2179,16 @@ TARGET static void skp_small_##KIND##_##SUFFIX(const T* y, ptrdiff_t length,    
 SKP_SMALL_LANES_TARGET(SKP_SMALL_AVX512, lanes512, T, SUFFIX, SINGLE)                      \
 SKP_SMALL_AVX512 static void skp_small_groups512_##SUFFIX(const T* y, const ptrdiff_t* list,      \
         ptrdiff_t n_list, ptrdiff_t length, ptrdiff_t group_stride, const double* level,    \
-        double* counts, double* sums, double* above_min, double* below_max,                 \
+        double* counts, double* sums, double* above_min, double* below_max, int blocks,     \
         ptrdiff_t ahead) {                                                                  \
-    if (ahead)   /* (a loop for each: in cache, the test alone cost 2-9 %) */              \
+    /* (a loop for each: in cache, the test of ``ahead`` alone cost 2-9 %) */              \
+    if (blocks && SINGLE && ahead)                                                          \
+        skp_small_groups512(y, list, n_list, length, group_stride, level, counts, sums,     \
+                            above_min, below_max, SKP_SMALL_BLOCKS, ahead);                 \
+    else if (blocks && SINGLE)                                                              \
+        skp_small_groups512(y, list, n_list, length, group_stride, level, counts, sums,     \
+                            above_min, below_max, SKP_SMALL_BLOCKS, 0);                     \
+    else if (ahead)                                                                         \
         skp_small_groups512(y, list, n_list, length, group_stride, level, counts, sums,     \
                             above_min, below_max, SINGLE, ahead);                           \
     else                                                                                    \
@@ -2028,20 +2205,28 @@ SKP_SMALL_AVX2 static void skp_small_norms256_##SUFFIX(const T* y, ptrdiff_t len
     skp_small_norms256(y, length, width, row_stride, sums, maxima, SINGLE);                 \
 }                                                                                           \
 SKP_SMALL_AVX512 static void skp_small_group_norms512_##SUFFIX(const T* y, ptrdiff_t n_groups,     \
-        ptrdiff_t length, ptrdiff_t group_stride, double* sums, double* maxima) {           \
-    skp_small_group_norms512(y, n_groups, length, group_stride, sums, maxima, SINGLE);      \
+        ptrdiff_t length, ptrdiff_t group_stride, double* sums, double* maxima, int blocks) { \
+    if (blocks && SINGLE)                                                                   \
+        skp_small_group_norms512(y, n_groups, length, group_stride, sums, maxima,           \
+                                 SKP_SMALL_BLOCKS);                                         \
+    else                                                                                    \
+        skp_small_group_norms512(y, n_groups, length, group_stride, sums, maxima, SINGLE);  \
 }                                                                                           \
 SKP_SMALL_AVX2 static void skp_small_group_norms256_##SUFFIX(const T* y, ptrdiff_t n_groups, \
-        ptrdiff_t length, ptrdiff_t group_stride, double* sums, double* maxima) {           \
-    skp_small_group_norms256(y, n_groups, length, group_stride, sums, maxima, SINGLE);      \
+        ptrdiff_t length, ptrdiff_t group_stride, double* sums, double* maxima, int blocks) { \
+    if (blocks && SINGLE)                                                                   \
+        skp_small_group_norms256(y, n_groups, length, group_stride, sums, maxima,           \
+                                 SKP_SMALL_BLOCKS);                                         \
+    else                                                                                    \
+        skp_small_group_norms256(y, n_groups, length, group_stride, sums, maxima, SINGLE);  \
 }                                                                                           \
 SKP_SMALL_AVX2 static void skp_small_groups256_##SUFFIX(const T* y, const ptrdiff_t* list,  \
         ptrdiff_t n_list, ptrdiff_t length, ptrdiff_t group_stride, const double* level,    \
-        double* counts, double* sums, double* above_min, double* below_max,                 \
+        double* counts, double* sums, double* above_min, double* below_max, int blocks,     \
         ptrdiff_t ahead) {                                                                  \
     (void) ahead;   /* (measured with AVX-512 alone) */                                     \
     skp_small_groups256(y, list, n_list, length, group_stride, level, counts, sums,         \
-                        above_min, below_max, SINGLE);                                      \
+                        above_min, below_max, blocks && SINGLE ? SKP_SMALL_BLOCKS : SINGLE); \
 }
 #define SKP_SMALL_CALL(simd, KIND, SUFFIX, ARGS)                                            \
     if (simd == 2) { skp_small_##KIND##512_##SUFFIX ARGS; return; }                         \

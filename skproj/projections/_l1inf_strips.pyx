@@ -107,18 +107,18 @@ cdef extern from "_l1inf_small.h" nogil:
                            const float* levels, int per_entry, int simd)
     void skp_small_group_norms_f64(const double* y, Py_ssize_t n_groups, Py_ssize_t length,
                                    Py_ssize_t group_stride, double* sums, double* maxima,
-                                   int simd)
+                                   int blocks, int simd)
     void skp_small_group_norms_f32(const float* y, Py_ssize_t n_groups, Py_ssize_t length,
                                    Py_ssize_t group_stride, double* sums, double* maxima,
-                                   int simd)
+                                   int blocks, int simd)
     void skp_small_groups_f64(const double* y, const Py_ssize_t* groups, Py_ssize_t n_groups,
                               Py_ssize_t length, Py_ssize_t group_stride, const double* level,
                               double* counts, double* sums, double* above_min,
-                              double* below_max, int simd, Py_ssize_t ahead)
+                              double* below_max, int blocks, int simd, Py_ssize_t ahead)
     void skp_small_groups_f32(const float* y, const Py_ssize_t* groups, Py_ssize_t n_groups,
                               Py_ssize_t length, Py_ssize_t group_stride, const double* level,
                               double* counts, double* sums, double* above_min,
-                              double* below_max, int simd, Py_ssize_t ahead)
+                              double* below_max, int blocks, int simd, Py_ssize_t ahead)
 
 
 # ------------------------------------------------------------ phase clock
@@ -361,8 +361,15 @@ cdef int small_layout(const floating[:, :] y, bint groups_are_rows,
 # and so do larger matrices, whose copy leaves L2 with the matrix (3000 x 100
 # 6.3-6.4/7.5-7.7/5.7-5.8 -> 7.0-7.1/7.5/7.1, 2000 x 256 3.0-3.1/3.4-3.5/
 # 2.7-2.8 -> 3.8/4.3/4.0, 8000 x 256 3.3/3.8-3.9/3.0-3.1 -> 4.9-5.4/5.6-5.9/
-# 5.4-5.5).
-cdef Py_ssize_t _TRANSPOSED_MAX_LENGTH = 256
+# 5.4-5.5).  Since the groups layout's float32 sums go by blocks (an AMD Zen 4,
+# single calls interleaved, times a copy, transposed / not, at 10/50/90 %):
+# groups of 200 and 256 lose transposed (1000 x 200 5.3/6.2/5.6 against
+# 5.0/5.9/4.6, 200 x 256 5.7/6.7/6.1 against 4.8/5.4/4.3), of 128-180 are
+# even (1000 x 150 5.6/6.6/5.9 against 6.4/7.6/5.7, 500 x 160 5.9/7.0/6.5
+# against 5.5/6.4/5.0), and of 100 and less still gain (1000 x 100
+# 6.4/7.3/6.4 against 7.6/8.9/6.8, digits' 1797 x 64 10.0/10.0/7.1 against
+# 13.0/15.2/8.8).
+cdef Py_ssize_t _TRANSPOSED_MAX_LENGTH = 192
 cdef Py_ssize_t _TRANSPOSED_MAX_BYTES = 1 << 20
 # Column groups of at least this many rows whose rows lie a multiple of 4
 # KiB apart, in a matrix the in-cache path takes (_SMALL_MAX_BYTES), are
@@ -430,8 +437,8 @@ cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums
     ``copy_stride`` bytes apart, ``small_lanes_copy``, where it is not
     NULL: float32 groups of the groups layout transposed, column groups
     copied), and long contiguous float32 groups.
-    Float32 column groups in cache are summed as the in-cache path's passes
-    sum them, by blocks of rows (``sums_by_blocks``).
+    Float32 groups in cache are summed as the in-cache path's passes sum
+    them, by blocks (``sums_by_blocks``).
     """
     cdef Py_ssize_t stride, i
     cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
@@ -453,13 +460,16 @@ cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums
         skp_small_transpose_norms_f32(<const float*> &y[0, 0], n_groups, length, stride,
                                       <float*> lanes_copy, sums, maxima, _small_simd)
         return True
+    # (float32 groups in cache by the pass's blocks, ``sums_by_blocks``)
+    cdef bint blocks = layout == SMALL_GROUPS
     if (layout == 0 and _small_on and floating is float and length >= _GROUP_NORMS_MIN_LENGTH
             and pass_layout(y, groups_are_rows, &stride) == SMALL_GROUPS):
         # Contiguous float32 groups of any matrix, read in order: the pass's
         # loops sum 16 entries a vector where the AVX2 row loop of
         # ``_l1inf`` waits on one chain of additions (issue 14, rows of 500
         # to 33333 entries, three alternations: the sums 0.58-0.80 of their
-        # time; rows of 100 1.5 times it, float64 no faster).
+        # time; rows of 100 1.5 times it, float64 no faster).  In double, for
+        # the other paths.
         layout = SMALL_GROUPS
     if layout == SMALL_LANES:
         if floating is double:
@@ -470,10 +480,10 @@ cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums
     if layout == SMALL_GROUPS:
         if floating is double:
             skp_small_group_norms_f64(&y[0, 0], n_groups, length, stride, sums, maxima,
-                                      _small_simd)
+                                      False, _small_simd)
         else:
             skp_small_group_norms_f32(&y[0, 0], n_groups, length, stride, sums, maxima,
-                                      _small_simd)
+                                      blocks, _small_simd)
         return True
     return False
 
@@ -481,12 +491,12 @@ cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums
 cdef bint _blocks_fit(const GroupLists* lists, int layout, bint single) noexcept nogil:
     """Whether the in-cache path's float32 sums by blocks cannot overflow.
 
-    They go by blocks of rows summed in float32 (``_l1inf_small.h``) in the
-    lanes layout: safe where every magnitude (``lists.maxima``, step 1) is
-    at most SKP_SMALL_BLOCK_MAX; the path declines above it.
+    They go by blocks summed in float32 (``_l1inf_small.h``): safe where
+    every magnitude (``lists.maxima``, step 1) is at most
+    SKP_SMALL_BLOCK_MAX; the path declines above it.
     """
     cdef Py_ssize_t g
-    if not single or layout != SMALL_LANES:
+    if not single or layout == 0:
         return True
     for g in range(lists.n_groups):
         if lists.maxima[g] > SKP_SMALL_BLOCK_MAX:
@@ -496,18 +506,19 @@ cdef bint _blocks_fit(const GroupLists* lists, int layout, bint single) noexcept
 
 cdef bint sums_by_blocks(const floating[:, :] y, bint groups_are_rows,
                          const void* lanes_copy) noexcept nogil:
-    """Whether ``small_norms`` sums the groups by float32 blocks of rows (``_l1inf_small.h``).
+    """Whether ``small_norms`` sums the groups by float32 blocks (``_l1inf_small.h``).
 
-    Float32 column groups of contiguous rows in cache, or groups copied into
-    them (``lanes_copy`` not NULL): step 1 is then a pass at level 0 of
-    the in-cache path, at about a read's speed (with the sums' conversions
-    to double at every entry it took a third longer: issue 14, 100 x 1000
-    float32 8.8 -> 6.5-6.8 us, a copy 7.5).  The other paths, where the
-    in-cache one declines, take step 1 again in double.
+    Float32 groups in cache, or groups copied into the lanes layout
+    (``lanes_copy`` not NULL): step 1 is then a pass at level 0 of the
+    in-cache path, at about a read's speed (with the sums' conversions to
+    double at every entry it took a third longer: issue 14, 100 x 1000
+    float32 8.8 -> 6.5-6.8 us, a copy 7.5; float32 row groups of 200 x 1460
+    and 700 x 765 about twice as long).  The other paths, where the in-cache
+    one declines, take step 1 again in double.
     """
     cdef Py_ssize_t stride
     return floating is float and (lanes_copy != NULL
-                                  or small_layout(y, groups_are_rows, &stride) == SMALL_LANES)
+                                  or small_layout(y, groups_are_rows, &stride) != 0)
 
 
 cdef inline void _small_pass(const floating* y, int layout, Py_ssize_t stride,
@@ -520,9 +531,8 @@ cdef inline void _small_pass(const floating* y, int layout, Py_ssize_t stride,
 
     counts[g], sums[g]: the count and the sum of group g's magnitudes above
     level[g]; [below_max[g], above_min[g]): the levels with the same set.
-    ``blocks``: float32's sums in the lanes layout by blocks of rows
-    (``_l1inf_small.h``; every magnitude at most SKP_SMALL_BLOCK_MAX), else
-    in double at every entry.  ``ahead``: the AVX-512 loops of the lanes
+    ``blocks``: float32's sums by blocks (``_l1inf_small.h``; every
+    magnitude at most SKP_SMALL_BLOCK_MAX), else in double at every entry.  ``ahead``: the AVX-512 loops of the lanes
     layout prefetch each row's strips that many rows ahead, those of the
     groups layout the group that many places further on the list (0: none).
     """
@@ -537,10 +547,10 @@ cdef inline void _small_pass(const floating* y, int layout, Py_ssize_t stride,
                                 _small_simd, ahead)
     elif floating is double:
         skp_small_groups_f64(y, listed, n_listed, group_size, stride, level, counts,
-                             sums, above_min, below_max, _small_simd, ahead)
+                             sums, above_min, below_max, False, _small_simd, ahead)
     else:
         skp_small_groups_f32(y, listed, n_listed, group_size, stride, level, counts,
-                             sums, above_min, below_max, _small_simd, ahead)
+                             sums, above_min, below_max, blocks, _small_simd, ahead)
 
 
 # Whether the passes over a matrix out of cache (``small_project``'s
@@ -1007,7 +1017,8 @@ cdef inline void _list_pass(const floating* values, const Gathered* lists, Py_ss
                             double* above_min, double* below_max) noexcept nogil:
     """Group g's set at its level (at or above its floor) from its list, as a pass's.
 
-    The list is read as a group of its own by the pass's loops.  The group's
+    The list is read as a group of its own by the pass's loops (float32's
+    sums by blocks, as ``small_project``'s other passes).  The group's
     entries not listed lie at or below the floor: the largest entry at or
     below the level is at most the larger of the floor and the list's.
     """
@@ -1015,10 +1026,10 @@ cdef inline void _list_pass(const floating* values, const Gathered* lists, Py_ss
     values += lists.start[g]
     if floating is double:
         skp_small_groups_f64(values, &first, 1, lists.length[g], 0, level + g, counts + g,
-                             sums + g, above_min + g, below_max + g, _small_simd, 0)
+                             sums + g, above_min + g, below_max + g, False, _small_simd, 0)
     else:
         skp_small_groups_f32(values, &first, 1, lists.length[g], 0, level + g, counts + g,
-                             sums + g, above_min + g, below_max + g, _small_simd, 0)
+                             sums + g, above_min + g, below_max + g, True, _small_simd, 0)
     if below_max[g] < lists.floor[g]:
         below_max[g] = lists.floor[g]
 
@@ -1198,8 +1209,10 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
             break
         n_listed = skp_small_moved(n_groups, SKP_SMALL_STRIP if layout == SMALL_LANES else 1,
                                    level, above_min, below_max, listed, _small_simd)
-        if n_listed > 0 and p + 1 >= _TIE_STEPS and floating is float and layout == SMALL_LANES:
-            n_listed = _settle_moved_ties(&sets, n_groups, listed, n_listed)
+        if n_listed > 0 and p + 1 >= _TIE_STEPS and floating is float:
+            n_listed = _settle_moved_ties(&sets, n_groups,
+                                          SKP_SMALL_STRIP if layout == SMALL_LANES else 1,
+                                          listed, n_listed)
         if n_listed == 0:
             settled = True
             break
@@ -1607,11 +1620,12 @@ cdef inline bint _at_tie(const Bracket* b, Py_ssize_t g, double* level) noexcept
     return True
 
 
-cdef Py_ssize_t _settle_moved_ties(Bracket* sets, Py_ssize_t n_groups, Py_ssize_t* listed,
-                                   Py_ssize_t n_listed) noexcept nogil:
+cdef Py_ssize_t _settle_moved_ties(Bracket* sets, Py_ssize_t n_groups, Py_ssize_t width,
+                                   Py_ssize_t* listed, Py_ssize_t n_listed) noexcept nogil:
     """The in-cache path's moving groups at a tie (``_at_tie``) settled, their
-    levels moved just inside their sets' intervals; how many strips of
-    ``listed`` (the lanes layout, in order) still move.
+    levels moved just inside their sets' intervals; how many units of
+    ``width`` groups of ``listed`` (in order: strips of the lanes layout,
+    groups of the groups layout) still move.
 
     As the sampled-bracket path's groups (``_settle_ties``), a float32 group
     whose level sits at one of its entries can go back and forth between the
@@ -1625,7 +1639,7 @@ cdef Py_ssize_t _settle_moved_ties(Bracket* sets, Py_ssize_t n_groups, Py_ssize_
     cdef Py_ssize_t idx, g, end, n = 0
     cdef bint moving
     for idx in range(n_listed):
-        end = listed[idx] + SKP_SMALL_STRIP
+        end = listed[idx] + width
         end = end if end < n_groups else n_groups
         moving = False
         for g in range(listed[idx], end):
@@ -2634,7 +2648,7 @@ def _pass_sets(const floating[:, :] y, const double[::1] level, bint lanes, int 
     one by default).  Returns the arrays ``counts, sums, above_min,
     below_max`` of ``_small_pass``, one entry a group (NaN where not
     passed over), and the level the pass ran at.  ``blocks``: float32's sums
-    in the lanes layout by blocks, as the in-cache path takes them;
+    by blocks, as the in-cache path takes them;
     ``ahead``: the rows the AVX-512 loops prefetch ahead (``_small_pass``).
     """
     global _small_simd
