@@ -92,13 +92,17 @@ def _proc_cpu_family():
 
 
 def test_the_cpu_choices_follow_the_zen_family():
-    """``skp_cpu_zen5_or_later`` (CPUID) agrees with the kernel's /proc/cpuinfo, and
-    the choices measured apart on a Zen 5 and elsewhere follow it."""
+    """``skp_cpu_zen5_or_later`` and ``skp_cpu_amd`` (CPUID) agree with the kernel's
+    /proc/cpuinfo, and the choices measured apart on a Zen 5 and elsewhere
+    follow the family, bilevel_l11's write (measured apart on a Zen 4) the maker."""
     from skproj.projections import _l1, _l1inf, _l1inf_strips
 
-    zen5, strips, panels_into_l1 = _l1._cpu_choices()
-    assert panels_into_l1 == zen5
-    assert strips == ("always" if zen5 else "by rows")
+    choices = _l1._cpu_choices()
+    zen5 = choices["zen5"]
+    assert choices["panels_into_l1"] == zen5
+    assert choices["strips"] == ("always" if zen5 else "by rows")
+    assert choices["shrink_strips"] == ("always" if choices["amd"] else "by rows")
+    assert choices["amd"] or not zen5
     _l1inf._set_testing()
     assert _l1inf_strips._bracket_panels_into_l1() == zen5
     cpu = _proc_cpu_family()
@@ -106,6 +110,7 @@ def test_the_cpu_choices_follow_the_zen_family():
         pytest.skip("no /proc/cpuinfo with a vendor and a family to check CPUID against")
     vendor, family = cpu
     assert zen5 == (vendor == "AuthenticAMD" and family >= 0x1A)
+    assert choices["amd"] == (vendor == "AuthenticAMD")
 
 
 @pytest.mark.parametrize("stride, by_rows", [
@@ -113,15 +118,19 @@ def test_the_cpu_choices_follow_the_zen_family():
     (40000, True), (2048, False), (4096, False), (16384, False)])
 def test_the_strips_suit_rows_as_measured(stride, by_rows):
     """Off the Zen 5 the strips take rows of at most 512 bytes or of 12 KiB and
-    more, the Zen 5 every row; none takes rows a multiple of 2 KiB apart
-    (``skp_strips_suit``, ``skp_rows_alias`` in ``_l1_simd.h``)."""
+    more, the Zen 5 every row; bilevel_l11's write on AMD's CPUs every row, by
+    the same rule elsewhere; none takes rows a multiple of 2 KiB apart
+    (``skp_strips_suit``, ``skp_shrink_strips_suit``, ``skp_rows_alias`` in
+    ``_l1_simd.h``)."""
     from skproj.projections import _l1
 
-    zen5 = _l1._cpu_choices()[0]
+    choices = _l1._cpu_choices()
     aliased = stride % 2048 == 0
-    expected = not aliased and (zen5 or by_rows)
-    assert _l1._strips_suit(stride, stride) == expected
-    assert not _l1._strips_suit(stride, 4096)     # (the result's rows alias)
+    assert _l1._strips_suit(stride, stride) == (not aliased and (choices["zen5"] or by_rows))
+    assert _l1._strips_suit(stride, stride, shrink=True) == (
+        not aliased and (choices["amd"] or by_rows))
+    for shrink in (False, True):
+        assert not _l1._strips_suit(stride, 4096, shrink)     # (the result's rows alias)
 
 
 @pytest.mark.parametrize("header", HEADERS, ids=[header.name for header in HEADERS])

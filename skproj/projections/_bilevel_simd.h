@@ -1759,7 +1759,7 @@ static inline ptrdiff_t skp_row_keep_above_f32(const float* src, ptrdiff_t n, do
  * read), not branched on.  (Issue 14, an AMD Zen 5, a C harness on 100 x
  * 1000 float32 in L2, times a memcpy: the row loop 1.60-1.75, without its
  * branch 1.35-1.60, these strips 1.26-1.41; a negation 0.94-1.09.  An Intel
- * Xeon prefers the rows: see skp_strips and skp_shrink_rows512_f32.) */
+ * Xeon prefers the rows: see skp_shrink_strips and skp_shrink_rows512_f32.) */
 #define SKP_STRIP_VECTORS 4
 /* Blocks written by strips: at most this many bytes (in L2 with their source,
  * so that a strip's rows, far apart, cost no trip to memory); also the
@@ -1810,8 +1810,8 @@ SKP_AVX512 static inline void skp_shrunk_some16_f32(const float* y, float* x, co
  * destination, from its first line boundary (skp_shrink_rows512_f32). */
 #define SKP_SHRINK_LINES_LEAST 512
 
-/* The same block along its rows, as CPUs other than AMD's Zen 5 prefer
- * (skp_strips): each vector's taus loaded beside its values, a zeroed
+/* The same block along its rows, as CPUs other than AMD's prefer
+ * (skp_shrink_strips): each vector's taus loaded beside its values, a zeroed
  * column's lanes set to +0 by its mask (its tau is infinite: r is 0 there
  * whatever the value), not branched on (the row loop below branches:
  * 1.14-1.47 times a memcpy on an Intel Xeon where this takes 1.03-1.28, see
@@ -1881,7 +1881,7 @@ SKP_AVX512 static void skp_shrink_panel512_f32(const float* src, ptrdiff_t src_s
 #define SKP_LOAD_TAIL(p) _mm512_maskz_loadu_ps(tail, (p))
 #define SKP_STORE_TAIL(p, v) _mm512_mask_storeu_ps((p), tail, (v))
     if (!stream && next == NULL && n_rows * width * (ptrdiff_t) sizeof(float) <= SKP_STRIP_BYTES) {
-        if (skp_strips_suit(src_stride, dst_stride))
+        if (skp_shrink_strips_suit(src_stride, dst_stride))
             skp_shrink_strips512_f32(src, src_stride, dst, dst_stride, n_rows, width, hi, lo);
         else
             skp_shrink_rows512_f32(src, src_stride, dst, dst_stride, n_rows, width, hi, lo);

@@ -92,8 +92,19 @@ static inline int skp_cpu_zen5_or_later(void) {
     }
     return zen5;
 }
+
+/* Whether the CPU is AMD's (asked once, as above). */
+static inline int skp_cpu_amd(void) {
+    static int amd = -1;
+    if (amd < 0) {
+        __builtin_cpu_init();
+        amd = __builtin_cpu_is("amd") != 0;
+    }
+    return amd;
+}
 #else
 static inline int skp_cpu_zen5_or_later(void) { return 0; }
+static inline int skp_cpu_amd(void) { return 0; }
 #endif
 
 #endif

@@ -27,12 +27,15 @@ cdef extern from "_l1_simd.h" nogil:
     int skp_set_avx512(int on)
     void skp_set_cpu_choices(int strips, int panels_into_l1)
     int skp_cpu_zen5_or_later()
+    int skp_cpu_amd()
     int skp_strips
+    int skp_shrink_strips
     void skp_set_stream_ahead(Py_ssize_t bytes)
     Py_ssize_t skp_ahead_for_rows(Py_ssize_t n_rows, Py_ssize_t n_cols, Py_ssize_t row_stride,
                                   Py_ssize_t itemsize)
     bint skp_rows_alias(Py_ssize_t stride)
     bint skp_strips_suit(Py_ssize_t src_stride, Py_ssize_t dst_stride)
+    bint skp_shrink_strips_suit(Py_ssize_t src_stride, Py_ssize_t dst_stride)
     int skp_panels_into_l1
     int skp_fold512
     int skp_realign

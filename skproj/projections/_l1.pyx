@@ -1283,20 +1283,24 @@ def _simd_runs():
 
 
 def _cpu_choices():
-    """Testing hook: (whether the CPU is an AMD Zen 5 or later, and the choices
-    made for it: ``skp_strips`` as "never", "always" or "by rows",
-    ``skp_panels_into_l1``), as the CPU prefers (``skp_prefer_for_cpu`` in
-    ``_l1_simd.h``; the loops' switches are set back to that)."""
+    """Testing hook: the CPU (``zen5``: an AMD Zen 5 or later; ``amd``) and the
+    choices made for it (``strips``, ``shrink_strips``: "never", "always" or
+    "by rows"; ``panels_into_l1``), as the CPU prefers (``skp_prefer_for_cpu``
+    in ``_l1_simd.h``; the loops' switches are set back to that)."""
     skp_set_cpu_choices(-1, -1)
-    return (bool(skp_cpu_zen5_or_later()), ("never", "always", "by rows")[skp_strips],
-            bool(skp_panels_into_l1))
+    names = ("never", "always", "by rows")
+    return {"zen5": bool(skp_cpu_zen5_or_later()), "amd": bool(skp_cpu_amd()),
+            "strips": names[skp_strips], "shrink_strips": names[skp_shrink_strips],
+            "panels_into_l1": bool(skp_panels_into_l1)}
 
 
-def _strips_suit(Py_ssize_t src_stride, Py_ssize_t dst_stride):
+def _strips_suit(Py_ssize_t src_stride, Py_ssize_t dst_stride, bint shrink=False):
     """Testing hook: whether the writes of a block in cache whose rows lie
-    these strides apart go by strips, as the CPU prefers
-    (``skp_strips_suit``)."""
+    these strides apart go by strips, as the CPU prefers (``skp_strips_suit``;
+    ``shrink``: bilevel_l11's, ``skp_shrink_strips_suit``)."""
     skp_set_cpu_choices(-1, -1)
+    if shrink:
+        return bool(skp_shrink_strips_suit(src_stride, dst_stride))
     return bool(skp_strips_suit(src_stride, dst_stride))
 
 

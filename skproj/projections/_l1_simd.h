@@ -190,8 +190,9 @@ static int skp_avx512 = 0;
  *
  * skp_strips: whether the AVX-512 writes of a block in cache whose columns
  * each have their own factor go down strips of columns, the strip's
- * factors held in registers (skp_write_strips512_f32/_f64,
- * skp_shrink_strips512_f32), or along its rows, loading the factors beside
+ * factors held in registers (skp_write_strips512_f32/_f64; bilevel_l11's
+ * skp_shrink_strips512_f32 by skp_shrink_strips below), or along its rows,
+ * loading the factors beside
  * the values: SKP_STRIPS_ALWAYS on the Zen 5; elsewhere
  * SKP_STRIPS_BY_ROWS, the strips for rows short or long enough that the
  * row loop's overhead or its reread of the factors costs more
@@ -210,6 +211,19 @@ static int skp_avx512 = 0;
  * 20000 1.06 / 1.04, 8 x 2000 float64 1.10, 32 x 2500 1.18 / 1.04; 2000 x
  * 50 float32 1.58 (float64 0.94), 500 x 100 1.03 / 1.12, 1000 x 100 1.01 /
  * 1.09; 1000 x 200 even.  Hence SKP_STRIPS_BY_ROWS there.
+ *
+ * skp_shrink_strips: the same choice for bilevel_l11's soft-threshold write
+ * of a block in cache (skp_shrink_panel512_f32): the strips on AMD's CPUs,
+ * Zen 4 included, by rows elsewhere (the Xeon's harness above).  The Zen 4
+ * (2026-11-29, float32 column groups, single calls interleaved, at 10, 50,
+ * 90 % of the norm, rows / strips, times a copy): 700 x 765 5.21 / 4.64,
+ * 4.73 / 4.15, 4.61 / 4.03; 200 x 1460 5.22 / 4.82, 4.48 / 4.09, 4.31 /
+ * 3.92; 2000 x 200 (rows of 800 bytes) 5.79 / 4.96, 5.45 / 4.65, 5.19 /
+ * 4.39; 500 x 2000 and 300 x 2000 (8000 bytes) 0.89-0.93 of the time; 1500
+ * x 1000 0.93-0.95; 250 x 1000 and 500 x 500 (whole matrices of 1 MB or
+ * less) 0.98-1.00; float64, whose write has no strips, even.  There
+ * bilevel_l1inf's and bilevel_l12's writes (skp_strips) took 1.07-1.10
+ * times as long by strips on 100 x 1000 and 300 x 784.
  *
  * skp_panels_into_l1: whether bilevel_l11's column passes prefetch the next
  * panel's lines into L1 (and L2) or into L2 only (_kept_lines_ahead in
@@ -241,6 +255,7 @@ static int skp_avx512 = 0;
 #define SKP_STRIPS_SHORT_ROW 512
 #define SKP_STRIPS_LONG_ROW 12288
 static int skp_strips = SKP_STRIPS_NEVER;
+static int skp_shrink_strips = SKP_STRIPS_NEVER;
 static int skp_panels_into_l1 = 1;
 
 /* Whether rows ``stride`` bytes apart are a multiple of 2 KiB apart: a
@@ -251,8 +266,9 @@ static int skp_panels_into_l1 = 1;
  * there instead (skp_strips_suit; _bilevel.pyx's fused pairs). */
 static inline int skp_rows_alias(ptrdiff_t stride) { return stride % 2048 == 0; }
 
-/* Whether the strips (skp_strips) suit a block whose rows lie ``src_stride``
- * and ``dst_stride`` bytes apart: not where either is a multiple of 2 KiB
+/* Whether the strips suit a block whose rows lie ``src_stride`` and
+ * ``dst_stride`` bytes apart, by ``choice`` (skp_strips or
+ * skp_shrink_strips): not where either is a multiple of 2 KiB
  * (skp_rows_alias).  Issue 14, the Zen 5, bilevel_l1inf on float32 column
  * groups at half the norm, single calls interleaved, strips / rows: rows of
  * 4 KiB (1024 columns) 1.55-2.39 with 32-256 rows, of 8 KiB 1.71-2.23, of
@@ -260,12 +276,20 @@ static inline int skp_rows_alias(ptrdiff_t stride) { return stride % 2048 == 0; 
  * 0.89; float64 rows of 4 KiB 1.68-1.98, of 2 KiB 1.02-1.31; but 0.86-0.99
  * for float32 rows of 1000-1100 columns, 1536 columns (6 KiB) even
  * (0.89-1.09). */
-static inline int skp_strips_suit(ptrdiff_t src_stride, ptrdiff_t dst_stride) {
-    if (skp_strips == SKP_STRIPS_NEVER || skp_rows_alias(src_stride)
-            || skp_rows_alias(dst_stride))
+static inline int skp_strips_suit_by(int choice, ptrdiff_t src_stride, ptrdiff_t dst_stride) {
+    if (choice == SKP_STRIPS_NEVER || skp_rows_alias(src_stride) || skp_rows_alias(dst_stride))
         return 0;
-    return skp_strips == SKP_STRIPS_ALWAYS || src_stride <= SKP_STRIPS_SHORT_ROW
+    return choice == SKP_STRIPS_ALWAYS || src_stride <= SKP_STRIPS_SHORT_ROW
         || src_stride >= SKP_STRIPS_LONG_ROW;
+}
+
+static inline int skp_strips_suit(ptrdiff_t src_stride, ptrdiff_t dst_stride) {
+    return skp_strips_suit_by(skp_strips, src_stride, dst_stride);
+}
+
+/* The same for bilevel_l11's soft-threshold write (skp_shrink_strips). */
+static inline int skp_shrink_strips_suit(ptrdiff_t src_stride, ptrdiff_t dst_stride) {
+    return skp_strips_suit_by(skp_shrink_strips, src_stride, dst_stride);
 }
 /* Whether the column maxima and l1 norms of float32 fold with AVX-512
  * (skp_fold_rows512_f32), and long rows' maxima are taken with it
@@ -285,6 +309,8 @@ static int skp_realign = 1;
 static inline void skp_prefer_for_cpu(int strips, int panels_into_l1) {
     const int zen5 = skp_cpu_zen5_or_later();
     skp_strips = strips < 0 ? (zen5 ? SKP_STRIPS_ALWAYS : SKP_STRIPS_BY_ROWS) : strips;
+    skp_shrink_strips = strips < 0 ? (skp_cpu_amd() ? SKP_STRIPS_ALWAYS : SKP_STRIPS_BY_ROWS)
+                                   : strips;
     skp_panels_into_l1 = panels_into_l1 < 0 ? zen5 : panels_into_l1;
 }
 
