@@ -1067,7 +1067,8 @@ def test_in_cache_float32_short_row_groups_read_transposed():
     copied into column groups as step 1 reads them: the same bits, theta and levels as the
     column groups of the transposed matrix, at every SIMD level of the pass
     (whole and partial sets of 8 groups and 8 x 8 blocks, blocks of 16
-    entries and their last partial one), and the reference's projection."""
+    entries and their last partial one), with the copy's rows prefetched for
+    writing or not, and the reference's projection."""
     rng = np.random.default_rng(36)
     cases = [((203, 37), 0.5), ((64, 100), 0.1), ((9, 192), 0.9), ((40, 17), 0.5),
              ((1000, 100), 0.5), ((16, 8), 0.3)]
@@ -1079,7 +1080,8 @@ def test_in_cache_float32_short_row_groups_read_transposed():
         eta = share * l1inf_norm(Y, axis=1)
         expected, _, _ = _bisection_projection(Y, eta, 1)
         columns = np.ascontiguousarray(Y.T)
-        for _ in _small_simd_levels():
+        for _ in (level for ahead in (True, False)
+                  for level in _small_simd_levels(transpose_ahead=ahead)):
             X, theta, mu = project_l1inf_ball(Y, eta, axis=1, return_dual=True)
             X_f, theta_f, mu_f = project_l1inf_ball(np.asfortranarray(Y.T), eta, axis=0,
                                                     return_dual=True)

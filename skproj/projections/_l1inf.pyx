@@ -1506,7 +1506,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  bint prefetch_passes=True, bint failed_fit_passes=True,
                  Py_ssize_t ahead_rows=32, row_blocks=None, Py_ssize_t block_rows=0,
                  bint row_block_passes=True,
-                 bint bracket_blocks=True, bint bracket_ties=True, bint transpose_ahead=True,
+                 bint bracket_blocks=True, bint bracket_ties=True, transpose_ahead=None,
                  Py_ssize_t cached_ahead_rows=8, double bracket_extreme_share=0.02,
                  bracket_into_l1=None):
     """Testing hook: exercise the safety nets on small problems.
@@ -1573,9 +1573,10 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     as the CPU prefers where it is None (``_l1inf_strips._panels_into_l1``).
     ``short_groups`` says whether groups of at most 16 entries take their own path
     (``_l1inf_short``; by default where no other hook is given and the CPU
-    has AVX-512).  ``transpose_ahead=False``: the in-cache path's copy of
-    short row groups into the lanes layout does not prefetch its rows ahead
-    for writing (``skp_small_transpose_norms256_f32``); its passes prefetch
+    has AVX-512).  ``transpose_ahead``: whether the in-cache path's copy of
+    short row groups into the lanes layout prefetches its rows ahead for
+    writing (``skp_small_transpose_norms256_f32``; None: as the CPU prefers,
+    ``skp_small_ahead_of_copy``); its passes prefetch
     the rows ``cached_ahead_rows`` ahead (0: none; ``_CACHED_AHEAD_ROWS``).
     Returns the level the in-cache pass runs at.
     """

@@ -87,8 +87,21 @@ static inline ptrdiff_t skp_small_group_block_end(ptrdiff_t i, ptrdiff_t bulk) {
 }
 
 /* Whether step 1's copy into the lanes layout prefetches the rows ahead for
- * writing (skp_small_transpose_norms256_f32); a testing switch. */
-static int skp_small_rows_ahead = 1;
+ * writing (skp_small_transpose_norms256_f32): 1, 0, or -1 as the CPU
+ * prefers (skp_small_ahead_of_copy); a testing switch. */
+static int skp_small_rows_ahead = -1;
+
+/* skp_small_rows_ahead's choice: not on AMD's CPUs.  The prefetches gained
+ * on an Intel Xeon (see skp_small_transpose_norms256_f32), but an AMD Zen 4
+ * took longer with them (2026-11-29, project_l1inf_ball on float32 row
+ * groups at 10, 50, 90 % of the norm, single calls interleaved, times a
+ * copy, with / without: digits standardized (1797 x 64) 10.53 / 10.37,
+ * 10.50 / 10.35, 7.44 / 7.28; 1000 x 100 6.52 / 6.27, 7.66 / 7.40, 6.72 /
+ * 6.46; 4000 x 64 and 300 x 150 0.96-0.97 of the time; a C harness, the copy
+ * alone, 0.90-0.94).  The Zen 5 is not measured. */
+static inline int skp_small_ahead_of_copy(void) {
+    return skp_small_rows_ahead < 0 ? !skp_cpu_amd() : skp_small_rows_ahead;
+}
 
 /* 2: AVX-512F, 1: AVX2, 0: plain C. */
 static int skp_small_simd_level(void) {
@@ -1957,7 +1970,7 @@ static inline void skp_small_transpose_norms_f32(const float* y, ptrdiff_t n_gro
 #if SKP_SMALL_HAVE_SIMD
     if (simd >= 1)
         g = skp_small_transpose_norms256_f32(y, n_groups, length, group_stride, t, sums,
-                                             maxima, simd >= 2 && skp_small_rows_ahead);
+                                             maxima, simd >= 2 && skp_small_ahead_of_copy());
 #else
     (void) simd;
 #endif

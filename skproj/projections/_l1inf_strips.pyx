@@ -2554,7 +2554,7 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
                  double bracket_min_kept, double bracket_sigmas, Py_ssize_t bracket_panel_bytes,
                  bint bracket_copy_sample, double bracket_event_share,
                  bint prefetch_passes, Py_ssize_t ahead_rows, bint row_block_passes=True,
-                 bint bracket_blocks=True, bint bracket_ties=True, bint transpose_ahead=True,
+                 bint bracket_blocks=True, bint bracket_ties=True, transpose_ahead=None,
                  Py_ssize_t cached_ahead_rows=8, double bracket_extreme_share=0.02,
                  bracket_into_l1=None):
     """The switches of both paths (``_l1inf._set_testing`` documents them); the level of the pass.
@@ -2595,7 +2595,7 @@ def _set_testing(bint force_dense, bint narrow_bands, bint simd, bint avx512, bi
     _row_block_passes = row_block_passes
     _bracket_blocks = bracket_blocks
     _TIE_SHARE = 2.0 ** -20 if bracket_ties else 0.0
-    skp_small_rows_ahead = transpose_ahead
+    skp_small_rows_ahead = -1 if transpose_ahead is None else int(bool(transpose_ahead))
     _CACHED_AHEAD_ROWS = cached_ahead_rows
     _EXTREME_SHARE_MAX = bracket_extreme_share
     _panels_into_l1 = (skp_cpu_zen5_or_later() if bracket_into_l1 is None
