@@ -2188,6 +2188,16 @@ TARGET static void skp_small_##KIND##_##SUFFIX(const T* y, ptrdiff_t length,    
         skp_small_##KIND(y, length, width, row_stride, strips, n_strips, level, counts,     \
                          sums, above_min, below_max, SINGLE, ahead);                        \
 }
+/* The groups layout's step 1 at one SIMD level (KIND: group_norms512,
+ * group_norms256), float32's blocks (``blocks``) a constant of its loops. */
+#define SKP_SMALL_GROUP_NORMS_TARGET(TARGET, KIND, T, SUFFIX, SINGLE)                      \
+TARGET static void skp_small_##KIND##_##SUFFIX(const T* y, ptrdiff_t n_groups,              \
+        ptrdiff_t length, ptrdiff_t group_stride, double* sums, double* maxima, int blocks) { \
+    if (blocks && SINGLE)                                                                   \
+        skp_small_##KIND(y, n_groups, length, group_stride, sums, maxima, SKP_SMALL_BLOCKS); \
+    else                                                                                    \
+        skp_small_##KIND(y, n_groups, length, group_stride, sums, maxima, SINGLE);          \
+}
 #define SKP_SMALL_TARGETS(T, SUFFIX, SINGLE)                                                \
 SKP_SMALL_LANES_TARGET(SKP_SMALL_AVX512, lanes512, T, SUFFIX, SINGLE)                      \
 SKP_SMALL_AVX512 static void skp_small_groups512_##SUFFIX(const T* y, const ptrdiff_t* list,      \
@@ -2217,22 +2227,8 @@ SKP_SMALL_AVX2 static void skp_small_norms256_##SUFFIX(const T* y, ptrdiff_t len
         ptrdiff_t width, ptrdiff_t row_stride, double* sums, double* maxima) {              \
     skp_small_norms256(y, length, width, row_stride, sums, maxima, SINGLE);                 \
 }                                                                                           \
-SKP_SMALL_AVX512 static void skp_small_group_norms512_##SUFFIX(const T* y, ptrdiff_t n_groups,     \
-        ptrdiff_t length, ptrdiff_t group_stride, double* sums, double* maxima, int blocks) { \
-    if (blocks && SINGLE)                                                                   \
-        skp_small_group_norms512(y, n_groups, length, group_stride, sums, maxima,           \
-                                 SKP_SMALL_BLOCKS);                                         \
-    else                                                                                    \
-        skp_small_group_norms512(y, n_groups, length, group_stride, sums, maxima, SINGLE);  \
-}                                                                                           \
-SKP_SMALL_AVX2 static void skp_small_group_norms256_##SUFFIX(const T* y, ptrdiff_t n_groups, \
-        ptrdiff_t length, ptrdiff_t group_stride, double* sums, double* maxima, int blocks) { \
-    if (blocks && SINGLE)                                                                   \
-        skp_small_group_norms256(y, n_groups, length, group_stride, sums, maxima,           \
-                                 SKP_SMALL_BLOCKS);                                         \
-    else                                                                                    \
-        skp_small_group_norms256(y, n_groups, length, group_stride, sums, maxima, SINGLE);  \
-}                                                                                           \
+SKP_SMALL_GROUP_NORMS_TARGET(SKP_SMALL_AVX512, group_norms512, T, SUFFIX, SINGLE)         \
+SKP_SMALL_GROUP_NORMS_TARGET(SKP_SMALL_AVX2, group_norms256, T, SUFFIX, SINGLE)           \
 SKP_SMALL_AVX2 static void skp_small_groups256_##SUFFIX(const T* y, const ptrdiff_t* list,  \
         ptrdiff_t n_list, ptrdiff_t length, ptrdiff_t group_stride, const double* level,    \
         double* counts, double* sums, double* above_min, double* below_max, int blocks,     \

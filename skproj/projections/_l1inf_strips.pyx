@@ -532,9 +532,10 @@ cdef inline void _small_pass(const floating* y, int layout, Py_ssize_t stride,
     counts[g], sums[g]: the count and the sum of group g's magnitudes above
     level[g]; [below_max[g], above_min[g]): the levels with the same set.
     ``blocks``: float32's sums by blocks (``_l1inf_small.h``; every
-    magnitude at most SKP_SMALL_BLOCK_MAX), else in double at every entry.  ``ahead``: the AVX-512 loops of the lanes
-    layout prefetch each row's strips that many rows ahead, those of the
-    groups layout the group that many places further on the list (0: none).
+    magnitude at most SKP_SMALL_BLOCK_MAX), else in double at every entry.
+    ``ahead``: the AVX-512 loops of the lanes layout prefetch each row's
+    strips that many rows ahead, those of the groups layout the group that
+    many places further on the list (0: none).
     """
     if layout == SMALL_LANES:
         if floating is double:
