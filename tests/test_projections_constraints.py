@@ -1,5 +1,7 @@
 """Constraint objects: same projections as the functions, norms, supports, radius_for_groups."""
 
+import copy
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -287,3 +289,8 @@ def test_with_level_copies_and_sets_only_the_level():
     assert constraint.eta == 2.0
     hoyer = P.GroupHoyer(sparsity=0.5, axis=1, weights=np.ones(3)).with_level(0.8)
     assert hoyer.sparsity == 0.8 and hoyer.axis == 1 and hoyer.weights.tolist() == [1, 1, 1]
+    # (Constraint.__copy__: a shallow copy of its own attributes)
+    plain = copy.copy(constraint)
+    assert type(plain) is P.BilevelL1Inf and plain == constraint
+    plain.set_params(axis=0)
+    assert constraint.axis == 1 and plain == P.BilevelL1Inf(eta=2.0, axis=0)
