@@ -1160,6 +1160,24 @@ def test_in_cache_float32_entries_whose_blocks_overflow(axis):
                                        atol=3e-6)
 
 
+def test_float32_row_groups_out_of_cache_whose_blocks_would_overflow():
+    """Row groups of a float32 matrix beyond the in-cache path's size, with
+    entries so large that a float32 block of the passes would overflow: the
+    passes over the whole matrix decline (``_blocks_fit``), the paths in
+    double project exactly."""
+    rng = np.random.default_rng(48)
+    big = float(np.finfo(np.float32).max) / 3
+    shape = (3000, 1100)    # (13 MB)
+    Y = (rng.uniform(0.2, 1.0, shape) * np.where(rng.random(shape) < 0.5, -1, 1)
+         * big).astype(np.float32)
+    for share in (0.1, 0.9):
+        eta = share * float(l1inf_norm(Y.astype(np.float64) / big, axis=1)) * big
+        X = project_l1inf_ball(Y, eta, axis=1)
+        assert np.isfinite(X).all()
+        expected, _, _ = _bisection_projection(Y.astype(np.float64) / big, eta / big, 1)
+        np.testing.assert_allclose(X.astype(np.float64) / big, expected, rtol=0, atol=3e-6)
+
+
 @pytest.mark.parametrize("lanes", [False, True], ids=["groups", "lanes"])
 def test_in_cache_float32_step_one_is_a_pass_at_level_zero(lanes):
     """Step 1 on float32 groups in cache sums them as the in-cache path's
