@@ -77,8 +77,10 @@ static inline int skp_cpu_turned_off(const char* feature) {
  * _l1_simd.h, _preferred_row_blocks in _l1inf_dense.pyx, _panels_into_l1 in
  * _l1inf_strips.pyx) went the Xeon's way
  * on an AMD Zen 4 (family 0x19: 32 KiB of L1 a core to the Zen 5's 48), so
- * they follow the family, not the maker.  Asked once: CPUID traps to the
- * hypervisor in a virtual machine. */
+ * they follow the family, not the maker; two that the Zen 4 measured
+ * apart from the Xeon follow the maker (skp_cpu_amd: skp_shrink_strips in
+ * _l1_simd.h, skp_small_ahead_of_copy in _l1inf_small.h).  Asked once:
+ * CPUID traps to the hypervisor in a virtual machine. */
 static inline int skp_cpu_zen5_or_later(void) {
     static int zen5 = -1;
     unsigned int eax, ebx, ecx, edx, family;
