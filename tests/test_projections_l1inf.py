@@ -1144,8 +1144,8 @@ def test_in_cache_columns_a_page_apart_read_from_a_spaced_copy(dtype, shape):
 def test_in_cache_float32_entries_whose_blocks_overflow(axis):
     """Float32 entries so large that 16 of them overflow a float32 sum (the
     in-cache path's blocks), though not a double one: projected exactly.
-    Groups of 700 put 16 entries in a block (rows of the lanes layout, or a
-    partial sum of the groups layout: 21 of them each)."""
+    Groups of 700 put 16 entries in a block (rows of the lanes layout, or
+    each partial sum of the groups layout's first block)."""
     rng = np.random.default_rng(35)
     big = float(np.finfo(np.float32).max) / 3
     for shape in ((48, 40), (700, 12), (12, 700)):
