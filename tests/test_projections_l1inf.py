@@ -1145,10 +1145,11 @@ def test_in_cache_float32_entries_whose_blocks_overflow(axis):
     """Float32 entries so large that 16 of them overflow a float32 sum (the
     in-cache path's blocks), though not a double one: projected exactly.
     Groups of 700 put 16 entries in a block (rows of the lanes layout, or
-    each partial sum of the groups layout's first block)."""
+    each partial sum of the groups layout's first block); row groups of 20
+    have no bulk, summed in double."""
     rng = np.random.default_rng(35)
     big = float(np.finfo(np.float32).max) / 3
-    for shape in ((48, 40), (700, 12), (12, 700)):
+    for shape in ((48, 40), (700, 12), (12, 700), (60, 20)):
         Y = (rng.uniform(0.2, 1.0, shape) * np.where(rng.random(shape) < 0.5, -1, 1)
              * big).astype(np.float32)
         for share in (0.1, 0.5, 0.9):

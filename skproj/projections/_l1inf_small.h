@@ -76,6 +76,11 @@ static inline ptrdiff_t skp_small_block_end(ptrdiff_t i, ptrdiff_t length) {
     return end < length ? end : length;
 }
 
+/* The groups layout's bulk: a group's first length - length % SKP_SMALL_BULK
+ * entries, which the vector loops take 32 at a time; shorter groups have
+ * none (skp_small_short_group, skp_small_short_norm: in double). */
+#define SKP_SMALL_BULK 32
+
 /* The groups layout's float32 blocks: SKP_SMALL_BLOCK steps of the bulk's 32
  * entries (each of the 32 partial sums takes SKP_SMALL_BLOCK entries a block,
  * as a group's in the lanes layout); entries i .. the end of i's block. */
@@ -2121,7 +2126,7 @@ static inline void skp_small_group_norms_##SUFFIX(const T* y, ptrdiff_t n_groups
         ptrdiff_t length, ptrdiff_t group_stride, double* sums, double* maxima, int blocks, \
         int simd) {                                                                         \
     ptrdiff_t g;                                                                            \
-    if (length < 32) {   /* (as skp_small_groups_*) */                                     \
+    if (length < SKP_SMALL_BULK) {   /* (as skp_small_groups_*) */                         \
         for (g = 0; g < n_groups; g++)                                                      \
             skp_small_short_norm((const char*) y + g * group_stride, length, &sums[g],      \
                                  &maxima[g], SINGLE);                                       \
@@ -2148,7 +2153,7 @@ static inline void skp_small_groups_##SUFFIX(const T* y, const ptrdiff_t* list, 
     /* float32 or 16 float64 entries on (issue 14, C harness, groups in cache:  */          \
     /* float32 of 8-10 entries 0.60-0.62 of the plain loop's time, 16-31        */          \
     /* 0.31-0.41, 4 1.10; float64 of 16-31 0.47-0.72, 8-10 1.03-1.17))          */          \
-    if (length < 32) {                                                                      \
+    if (length < SKP_SMALL_BULK) {                                                          \
         if (length >= (SINGLE ? 8 : 16)) {                                                  \
             SKP_SMALL_CALL256(simd, groups, SUFFIX, (y, list, n_list, length, group_stride, \
                                                      level, counts, sums, above_min,        \

@@ -53,6 +53,7 @@ import numpy as np
 
 cdef extern from "_l1inf_small.h" nogil:
     enum: SKP_SMALL_STRIP
+    enum: SKP_SMALL_BULK
     int skp_cpu_zen5_or_later()
     double SKP_SMALL_BLOCK_MAX
     int skp_small_simd_level()
@@ -461,7 +462,7 @@ cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums
                                       <float*> lanes_copy, sums, maxima, _small_simd)
         return True
     # (float32 groups in cache by the pass's blocks, ``sums_by_blocks``)
-    cdef bint blocks = layout == SMALL_GROUPS
+    cdef bint blocks = layout == SMALL_GROUPS and _sums_in_blocks(layout, length)
     if (layout == 0 and _small_on and floating is float and length >= _GROUP_NORMS_MIN_LENGTH
             and pass_layout(y, groups_are_rows, &stride) == SMALL_GROUPS):
         # Contiguous float32 groups of any matrix, read in order: the pass's
@@ -488,6 +489,13 @@ cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums
     return False
 
 
+cdef inline bint _sums_in_blocks(int layout, Py_ssize_t group_size) noexcept nogil:
+    """Whether the in-cache path's float32 passes sum by blocks in ``layout``:
+    every group of the lanes layout, the bulk of groups of the groups layout
+    (none shorter than SKP_SMALL_BULK: those are summed in double)."""
+    return layout == SMALL_LANES or (layout == SMALL_GROUPS and group_size >= SKP_SMALL_BULK)
+
+
 cdef bint _blocks_fit(const GroupLists* lists, int layout, bint single) noexcept nogil:
     """Whether the in-cache path's float32 sums by blocks cannot overflow.
 
@@ -496,7 +504,7 @@ cdef bint _blocks_fit(const GroupLists* lists, int layout, bint single) noexcept
     SKP_SMALL_BLOCK_MAX; the path declines above it.
     """
     cdef Py_ssize_t g
-    if not single or layout == 0:
+    if not single or not _sums_in_blocks(layout, lists.group_size):
         return True
     for g in range(lists.n_groups):
         if lists.maxima[g] > SKP_SMALL_BLOCK_MAX:
@@ -517,8 +525,9 @@ cdef bint sums_by_blocks(const floating[:, :] y, bint groups_are_rows,
     one declines, take step 1 again in double.
     """
     cdef Py_ssize_t stride
-    return floating is float and (lanes_copy != NULL
-                                  or small_layout(y, groups_are_rows, &stride) != 0)
+    cdef Py_ssize_t length = y.shape[1] if groups_are_rows else y.shape[0]
+    return floating is float and (
+        lanes_copy != NULL or _sums_in_blocks(small_layout(y, groups_are_rows, &stride), length))
 
 
 cdef inline void _small_pass(const floating* y, int layout, Py_ssize_t stride,
