@@ -769,14 +769,16 @@ def test_rows_written_as_one_flat_run_take_the_row_loops_bits(dtype, length, rng
                                            atol=2e-6 * float(np.abs(Y).max()))
 
 
-@pytest.mark.parametrize("shape", [(1, 16), (8, 35), (9, 301), (37, 48), (3, 7)])
+@pytest.mark.parametrize("shape", [(1, 16), (8, 35), (9, 301), (37, 48), (3, 7), (77, 40),
+                                   (45, 600)])
 def test_float32_column_l2_norms_rooted_in_the_fold_take_the_loops_bits(shape, rng):
     # With AVX-512, float32 column groups' squares are summed sixteen columns
     # a vector and the last fold of rows stores their square roots
     # (``skp_fold_squares512_f32``), the columns past the last multiple of 16
     # by the AVX2 loop, then rooted: the same bits as the AVX2 sums rooted
-    # after the loop, whatever the number of row folds (8 rows each) and of
-    # leftover columns; values of very different scales.
+    # after the loop, whatever the number of row blocks (8 rows each, up to
+    # 32 rows a call, 16 on rows longer than 2 KiB) and of leftover columns;
+    # values of very different scales.
     from skproj.projections import _bilevel
 
     Y = (rng.standard_normal(shape)
@@ -865,13 +867,17 @@ def test_row_writes_realigned_from_whole_lines_take_the_same_bits(dtype, n_cols,
 
 
 @pytest.mark.parametrize("offset", [0, 4, 16, 60])
-@pytest.mark.parametrize("shape", [(8, 16), (9, 31), (17, 47), (3, 301), (24, 7), (1, 100)])
+@pytest.mark.parametrize("shape", [(8, 16), (9, 31), (17, 47), (3, 301), (24, 7), (1, 100),
+                                   (77, 40), (45, 600)])
 def test_float32_column_max_and_l1_folds_take_the_avx2_bits(offset, shape, rng):
     # With AVX-512, float32 column groups' maxima and l1 sums are folded 16
     # or 32 columns at a time from the first row's next line boundary (the
     # columns before it under a mask, ``skp_fold_rows512_f32``), the last
-    # n % 8 columns one by one by the AVX2 caller: the same bits as the AVX2
-    # loop, wherever the matrix starts in a line; -0.0, subnormals and
+    # n % 8 columns one by one by the AVX2 caller, up to 32 rows a call (16
+    # where rows are longer than 2 KiB) in blocks of 8, the AVX2 loop's: the
+    # same bits as the AVX2 loop, whatever the rows' count (77: two calls of
+    # 32 and one of two blocks, the last partial; 45 rows of 600 values:
+    # calls of 16), wherever the matrix starts in a line; -0.0, subnormals and
     # values of very different scales; a NaN refused by both, in the masked
     # columns, the whole vectors or the last ones.
     from skproj.projections import _bilevel

@@ -326,6 +326,25 @@ SKP_AVX2 static void skp_fold_rows_f32(const float* const* rows, int count, ptrd
     else skp_fold_rows_f32_(rows, count, n, norms, kind, nan);
 }
 
+/* Column norms fold the rows a block of SKP_FOLD_BLOCK at a time (in float
+ * for the max and the l1 norm, in double for the squares), each block then
+ * combined into the norms in double: that order defines the norms, in the
+ * AVX2 loop (a call a block) and the AVX-512 ones (SKP_FOLD_ROWS rows a
+ * call, SKP_FOLD_ROWS / 2 on rows longer than SKP_FOLD_LONG_ROW bytes, the
+ * norms in registers between blocks).  A call a block, the AVX-512 folds
+ * loaded and stored the norms every 8 rows, each block's chain waiting on
+ * the last.  Issue 14, the AMD Zen 4, single calls interleaved in one
+ * process, the float32 column norms (max, l1, l2), a call a block -> up to
+ * 32 rows: 4000 x 32 0.80-0.81 of the time, scikit-learn's digits
+ * (standardized, 1797 x 64) 0.76-0.89, 1000 x 100 0.88-0.95, 1000 x 200
+ * 0.91-0.95, 100 x 1000 and 1000 x 1000 0.90-0.99; but 700 x 768 and the
+ * pbmc68k set's 700 x 765 1.01-1.09 (rows of 3 KB: 32 of them fill 96 KB),
+ * even with 16 rows a call (0.96-1.02); bilevel_l1inf and bilevel_l12 on
+ * digits' columns 0.91-0.93 of the time, on 4000 x 32 0.87-0.90. */
+#define SKP_FOLD_BLOCK 8
+#define SKP_FOLD_ROWS 32
+#define SKP_FOLD_LONG_ROW 2048
+
 /* The squares of skp_fold_rows_f32_ (kind 2) with AVX-512F where the CPU
  * has it (skp_avx512): the same sums in the same order per column (a square
  * of a float is exact in double, so the fused multiply-add rounds as the
@@ -339,18 +358,23 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_fold_squares512
     ptrdiff_t j;
     int r;
     for (j = 0; j + 16 <= n; j += 16) {
-        __m512d lo = _mm512_setzero_pd(), hi = _mm512_setzero_pd();
+        __m512d low = _mm512_loadu_pd(norms + j), high = _mm512_loadu_pd(norms + j + 8);
+        int b;
+        for (b = 0; b < count; b += SKP_FOLD_BLOCK) {
+            const int end = count - b < SKP_FOLD_BLOCK ? count : b + SKP_FOLD_BLOCK;
+            __m512d lo = _mm512_setzero_pd(), hi = _mm512_setzero_pd();
 #pragma GCC unroll 8
-        for (r = 0; r < count; r++) {
-            __m512d u = _mm512_cvtps_pd(_mm256_loadu_ps(rows[r] + j));
-            __m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(rows[r] + j + 8));
-            lo = _mm512_fmadd_pd(u, u, lo);
-            hi = _mm512_fmadd_pd(v, v, hi);
+            for (r = b; r < end; r++) {
+                __m512d u = _mm512_cvtps_pd(_mm256_loadu_ps(rows[r] + j));
+                __m512d v = _mm512_cvtps_pd(_mm256_loadu_ps(rows[r] + j + 8));
+                lo = _mm512_fmadd_pd(u, u, lo);
+                hi = _mm512_fmadd_pd(v, v, hi);
+            }
+            low = _mm512_add_pd(low, lo);
+            high = _mm512_add_pd(high, hi);
         }
-        lo = _mm512_add_pd(_mm512_loadu_pd(norms + j), lo);
-        hi = _mm512_add_pd(_mm512_loadu_pd(norms + j + 8), hi);
-        _mm512_storeu_pd(norms + j, root ? _mm512_sqrt_pd(lo) : lo);
-        _mm512_storeu_pd(norms + j + 8, root ? _mm512_sqrt_pd(hi) : hi);
+        _mm512_storeu_pd(norms + j, root ? _mm512_sqrt_pd(low) : low);
+        _mm512_storeu_pd(norms + j + 8, root ? _mm512_sqrt_pd(high) : high);
     }
 }
 
@@ -360,7 +384,7 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_fold_squares512
 SKP_AVX512 static ptrdiff_t skp_fold_squares512_f32(const float* const* rows, int count,
                                                     ptrdiff_t n, double* norms, int root) {
     if (root) skp_fold_squares512_f32_(rows, count, n, norms, 1);
-    else if (count == 8) skp_fold_squares512_f32_(rows, 8, n, norms, 0);
+    else if (count == SKP_FOLD_ROWS) skp_fold_squares512_f32_(rows, SKP_FOLD_ROWS, n, norms, 0);
     else skp_fold_squares512_f32_(rows, count, n, norms, 0);
     return n - n % 16;
 }
@@ -404,25 +428,35 @@ SKP_AVX512 static inline __m512 skp_fold_column16_f32(const float* const* rows, 
     return f;
 }
 
-/* norms[j:j + 16] (those of ``lanes``) combined with the fold f of their
- * rows (a maximum or a sum in double); NaN lanes of a maximum into
- * ``nan_lanes``. */
-SKP_AVX512 static inline void skp_fold_into16(double* norms, __m512 f, __mmask16 lanes,
-                                              const int kind, __mmask16* nan_lanes) {
+/* The norms of columns j..j + 15 (those of ``lanes``) combined with the
+ * folds of rows[0:count], a float fold of each block of SKP_FOLD_BLOCK rows
+ * (the AVX2 loop's) into the norms in double in the blocks' order (a
+ * maximum or a sum), the norms loaded and stored once; NaN lanes of a
+ * maximum into ``nan_lanes``. */
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_fold_blocks16(
+        const float* const* rows, const int count, ptrdiff_t j, double* norms,
+        __mmask16 lanes, const int kind, __mmask16* nan_lanes) {
     const __mmask8 low_lanes = (__mmask8) lanes, high_lanes = (__mmask8) (lanes >> 8);
-    const __m512d low = _mm512_cvtps_pd(_mm512_castps512_ps256(f));
-    const __m512d high = _mm512_cvtps_pd(_mm256_castpd_ps(
-        _mm512_extractf64x4_pd(_mm512_castps_pd(f), 1)));
-    const __m512d old_low = _mm512_maskz_loadu_pd(low_lanes, norms);
-    const __m512d old_high = _mm512_maskz_loadu_pd(high_lanes, norms + 8);
-    if (kind == 0) {
-        *nan_lanes |= _mm512_mask_cmp_ps_mask(lanes, f, f, _CMP_UNORD_Q);
-        _mm512_mask_storeu_pd(norms, low_lanes, _mm512_max_pd(old_low, low));
-        _mm512_mask_storeu_pd(norms + 8, high_lanes, _mm512_max_pd(old_high, high));
-    } else {
-        _mm512_mask_storeu_pd(norms, low_lanes, _mm512_add_pd(old_low, low));
-        _mm512_mask_storeu_pd(norms + 8, high_lanes, _mm512_add_pd(old_high, high));
+    __m512d low = _mm512_maskz_loadu_pd(low_lanes, norms + j);
+    __m512d high = _mm512_maskz_loadu_pd(high_lanes, norms + j + 8);
+    int b;
+    for (b = 0; b < count; b += SKP_FOLD_BLOCK) {
+        const __m512 f = skp_fold_column16_f32(
+            rows + b, count - b < SKP_FOLD_BLOCK ? count - b : SKP_FOLD_BLOCK, j, lanes, kind);
+        const __m512d f_low = _mm512_cvtps_pd(_mm512_castps512_ps256(f));
+        const __m512d f_high = _mm512_cvtps_pd(_mm256_castpd_ps(
+            _mm512_extractf64x4_pd(_mm512_castps_pd(f), 1)));
+        if (kind == 0) {
+            *nan_lanes |= _mm512_mask_cmp_ps_mask(lanes, f, f, _CMP_UNORD_Q);
+            low = _mm512_max_pd(low, f_low);
+            high = _mm512_max_pd(high, f_high);
+        } else {
+            low = _mm512_add_pd(low, f_low);
+            high = _mm512_add_pd(high, f_high);
+        }
     }
+    _mm512_mask_storeu_pd(norms + j, low_lanes, low);
+    _mm512_mask_storeu_pd(norms + j + 8, high_lanes, high);
 }
 
 SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_fold_rows512_f32_(
@@ -432,33 +466,28 @@ SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_fold_rows5
     __mmask16 nan_lanes = 0;
     ptrdiff_t j = skp_line_head(rows[0], sizeof(float));
     if (j > end) j = end;
-    if (j > 0) {
-        const __mmask16 head = (__mmask16) ((1u << j) - 1);
-        skp_fold_into16(norms, skp_fold_column16_f32(rows, count, 0, head, kind), head, kind,
-                        &nan_lanes);
-    }
+    if (j > 0)
+        skp_fold_blocks16(rows, count, 0, norms, (__mmask16) ((1u << j) - 1), kind, &nan_lanes);
     for (; j + 32 <= end; j += 32) {
-        const __m512 f = skp_fold_column16_f32(rows, count, j, 0xffff, kind);
-        const __m512 g = skp_fold_column16_f32(rows, count, j + 16, 0xffff, kind);
-        skp_fold_into16(norms + j, f, 0xffff, kind, &nan_lanes);
-        skp_fold_into16(norms + j + 16, g, 0xffff, kind, &nan_lanes);
+        skp_fold_blocks16(rows, count, j, norms, 0xffff, kind, &nan_lanes);
+        skp_fold_blocks16(rows, count, j + 16, norms, 0xffff, kind, &nan_lanes);
     }
-    for (; j < end; j += 16) {
-        const __mmask16 lanes = (__mmask16) (end - j >= 16 ? 0xffff : (1u << (end - j)) - 1);
-        skp_fold_into16(norms + j, skp_fold_column16_f32(rows, count, j, lanes, kind), lanes,
-                        kind, &nan_lanes);
-    }
+    for (; j < end; j += 16)
+        skp_fold_blocks16(rows, count, j, norms,
+                          (__mmask16) (end - j >= 16 ? 0xffff : (1u << (end - j)) - 1), kind,
+                          &nan_lanes);
     if (nan_lanes) *nan = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
     return end;
 }
 
-/* (eight rows, the common case, and each kind inlined with its constants) */
+/* (SKP_FOLD_ROWS rows, the common case, and each kind inlined with its
+ * constants) */
 SKP_AVX512 static ptrdiff_t skp_fold_rows512_f32(const float* const* rows, int count,
                                                  ptrdiff_t n, double* norms, int kind,
                                                  __m256* nan) {
-    if (count == 8)
-        return kind == 0 ? skp_fold_rows512_f32_(rows, 8, n, norms, 0, nan)
-                         : skp_fold_rows512_f32_(rows, 8, n, norms, 1, nan);
+    if (count == SKP_FOLD_ROWS)
+        return kind == 0 ? skp_fold_rows512_f32_(rows, SKP_FOLD_ROWS, n, norms, 0, nan)
+                         : skp_fold_rows512_f32_(rows, SKP_FOLD_ROWS, n, norms, 1, nan);
     return kind == 0 ? skp_fold_rows512_f32_(rows, count, n, norms, 0, nan)
                      : skp_fold_rows512_f32_(rows, count, n, norms, 1, nan);
 }
@@ -655,11 +684,17 @@ SKP_AVX2 static int skp_short_row_norms256_f32(const float* base, ptrdiff_t n_ro
 SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_stride,
                                                ptrdiff_t n_rows, ptrdiff_t n_cols,
                                                double* norms, int kind, int groups_are_rows) {
-    const float* rows[8];
+    const float* rows[SKP_FOLD_ROWS];
+    const float* rest[SKP_FOLD_BLOCK];
     __m256 nan = _mm256_setzero_ps();
     const int rooted = skp_avx512 && kind == 2;
+    const int fold512 = skp_avx512 && skp_fold512 && kind != 2;
+    /* (the AVX-512 folds take up to SKP_FOLD_ROWS rows a call, the AVX2 loop
+     * a block: see SKP_FOLD_ROWS) */
+    const int most = !(rooted || fold512) ? SKP_FOLD_BLOCK
+        : row_stride <= SKP_FOLD_LONG_ROW ? SKP_FOLD_ROWS : SKP_FOLD_ROWS / 2;
     ptrdiff_t i, j;
-    int r, count, clean = 1;
+    int r, b, count, clean = 1;
     if (groups_are_rows) {
         if (skp_avx512 && n_cols < 16 && n_cols > 0
                 && row_stride == n_cols * (ptrdiff_t) sizeof(float))
@@ -676,16 +711,16 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
     }
     for (j = 0; j < n_cols; j++) norms[j] = 0.0;
     for (i = 0; i < n_rows; i += count) {
-        count = n_rows - i < 8 ? (int) (n_rows - i) : 8;
+        count = n_rows - i < most ? (int) (n_rows - i) : most;
         for (r = 0; r < count; r++)
             rows[r] = (const float*) ((const char*) base + (i + r) * row_stride);
         j = rooted ? skp_fold_squares512_f32(rows, count, n_cols, norms, i + count >= n_rows)
-            : skp_avx512 && skp_fold512 && kind != 2
-            ? skp_fold_rows512_f32(rows, count, n_cols, norms, kind, &nan)
-            : 0;
-        if (j < n_cols) {   /* (the columns left, the same sums by the AVX2 loop) */
-            for (r = 0; r < count; r++) rows[r] += j;
-            skp_fold_rows_f32(rows, count, n_cols - j, norms + j, kind, &nan);
+            : fold512 ? skp_fold_rows512_f32(rows, count, n_cols, norms, kind, &nan) : 0;
+        /* (the columns left, the same sums by the AVX2 loop, a block at a time) */
+        for (b = 0; j < n_cols && b < count; b += SKP_FOLD_BLOCK) {
+            const int block = count - b < SKP_FOLD_BLOCK ? count - b : SKP_FOLD_BLOCK;
+            for (r = 0; r < block; r++) rest[r] = rows[b + r] + j;
+            skp_fold_rows_f32(rest, block, n_cols - j, norms + j, kind, &nan);
         }
     }
     if (rooted)   /* (the AVX2 loop's columns) */
