@@ -1085,8 +1085,9 @@ def test_column_panel_writes_same_bits_into_any_out(avx512, dtype, shape, rng):
     # columns and negative zeros.  A block in cache (the first shape) is
     # written down strips of columns or along its rows, as the CPU prefers,
     # or (float32 with AVX-512, columns passed in pairs) each pair of groups
-    # of columns as soon as its taus are known: all three forced here, the
-    # same bits.
+    # of columns as soon as its taus are known, from the pair's copies (its
+    # values kept signed, their signs not read again): all three forced here,
+    # the same bits.
     from skproj.projections import _bilevel
 
     Y = rng.standard_normal(shape) * np.exp(rng.standard_normal(shape[1]))

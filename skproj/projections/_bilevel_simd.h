@@ -689,12 +689,10 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_take16(
     *least = _mm512_mask_min_ps(*least, keep, *least, v);
 }
 
-SKP_AVX512 static inline void skp_columns_above16_f32(const char* base, ptrdiff_t row_stride,
-                                                      ptrdiff_t n_rows, __mmask16 lanes,
-                                                      __m512 bound, __m512i* count,
-                                                      __m512d* sum_low, __m512d* sum_high,
-                                                      __m512* least, const int packed,
-                                                      float* copy, const int prefetch) {
+SKP_AVX512 static inline void skp_columns_above16_f32(
+        const char* base, ptrdiff_t row_stride, ptrdiff_t n_rows, __mmask16 lanes,
+        __m512 bound, __m512i* count, __m512d* sum_low, __m512d* sum_high, __m512* least,
+        const int packed, float* copy, const int prefetch, const int signed_copy) {
     const __m512 above_all = _mm512_set1_ps(INFINITY);
     __m512i count0 = _mm512_setzero_si512(), count1 = _mm512_setzero_si512();
     __m512 least0 = above_all, least1 = above_all, least2 = above_all, least3 = above_all;
@@ -702,14 +700,15 @@ SKP_AVX512 static inline void skp_columns_above16_f32(const char* base, ptrdiff_
     ptrdiff_t i = 0, end;
 #define SKP_COLUMN_TAKE16(k, b, c, m)                                         \
     do {                                                                      \
-        const __m512 v_ = packed                                              \
+        const __m512 y_ = packed                                              \
             ? _mm512_load_ps((const float*) base + 16 * (k))                  \
-            : _mm512_abs_ps(!prefetch && lanes == 0xffff                      \
+            : !prefetch && lanes == 0xffff                                    \
                   ? _mm512_loadu_ps((const float*) (base + (k) * row_stride))  \
                   : _mm512_maskz_loadu_ps(                                    \
-                      lanes, (const float*) (base + (k) * row_stride)));      \
+                      lanes, (const float*) (base + (k) * row_stride));       \
+        const __m512 v_ = packed && !signed_copy ? y_ : _mm512_abs_ps(y_);    \
         if (copy) {                                                           \
-            _mm512_store_ps(copy + 16 * (k), v_);                             \
+            _mm512_store_ps(copy + 16 * (k), signed_copy ? y_ : v_);          \
             if (prefetch)                                                     \
                 _mm_prefetch(base + ((k) + SKP_PANEL_PREFETCH_ROWS) * row_stride, \
                              _MM_HINT_T0);                                    \
@@ -782,6 +781,7 @@ SKP_AVX512 static inline __m512d skp_guess8(const double* hint, __m512d radius, 
 typedef struct {
     const char* columns;
     float* packed;
+    int signed_copy;
     __m512d radius_low, radius_high, rho_low, rho_high, tau_low, tau_high;
     __m512i previous, support;
     __m512 bound;
@@ -794,13 +794,15 @@ typedef struct {
  * see skp_panel_thresholds_f32). */
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_start(
         skp_group16_f32* s, const float* base, ptrdiff_t g, ptrdiff_t width, ptrdiff_t n_rows,
-        double floor, const double* radii, const double* hint, float* packed) {
+        double floor, const double* radii, const double* hint, float* packed,
+        int signed_copy) {
     const __m512d zero = _mm512_setzero_pd(), floor_v = _mm512_set1_pd(floor);
     __mmask8 guessed_low, guessed_high;
     s->n_lanes = width - g < 16 ? (int) (width - g) : 16;
     s->lanes = (__mmask16) ((1u << s->n_lanes) - 1);
     s->columns = (const char*) (base + g);
     s->packed = packed;
+    s->signed_copy = signed_copy;
     s->pass = 0;
     s->radius_low = _mm512_loadu_pd(radii + g);
     s->radius_high = _mm512_loadu_pd(radii + g + 8);
@@ -884,15 +886,23 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_pass(
     __m512i count;
     __m512d sum_low, sum_high;
     __m512 least;
-    if (s->pass && s->packed)
+    /* (each call inlined with its constants; a signed copy never with
+     * ``prefetch``: see skp_panel_thresholds512_f32) */
+    if (s->pass && s->packed && s->signed_copy)
         skp_columns_above16_f32((const char*) s->packed, 64, n_rows, s->lanes, s->bound,
-                                &count, &sum_low, &sum_high, &least, 1, NULL, 0);
-    else if (prefetch)   /* (each call inlined with its constant) */
+                                &count, &sum_low, &sum_high, &least, 1, NULL, 0, 1);
+    else if (s->pass && s->packed)
+        skp_columns_above16_f32((const char*) s->packed, 64, n_rows, s->lanes, s->bound,
+                                &count, &sum_low, &sum_high, &least, 1, NULL, 0, 0);
+    else if (prefetch)
         skp_columns_above16_f32(s->columns, row_stride, n_rows, s->lanes, s->bound, &count,
-                                &sum_low, &sum_high, &least, 0, s->packed, 1);
+                                &sum_low, &sum_high, &least, 0, s->packed, 1, 0);
+    else if (s->signed_copy)
+        skp_columns_above16_f32(s->columns, row_stride, n_rows, s->lanes, s->bound, &count,
+                                &sum_low, &sum_high, &least, 0, s->packed, 0, 1);
     else
         skp_columns_above16_f32(s->columns, row_stride, n_rows, s->lanes, s->bound, &count,
-                                &sum_low, &sum_high, &least, 0, s->packed, 0);
+                                &sum_low, &sum_high, &least, 0, s->packed, 0, 0);
     skp_group16_step(s, row_stride, n_rows, floor, count, sum_low, sum_high, least);
 }
 
@@ -1039,16 +1049,23 @@ SKP_AVX512 static inline void skp_split_taus16(const double* taus, __mmask16 lan
  * written into ``dst`` (a row ``dst_stride`` bytes apart) from their taus
  * (taus[0:32], >= 0), a row at a time, with the operations of
  * skp_shrink_rows512_f32, so the same bits; zeroed columns (infinite taus)
- * are not read.  The magnitudes come from the groups' packed copies, which
- * their passes left in L1 beside the rows, and only the signs from the rows:
- * one operation fewer of the row's five on the two ports that run 512-bit
- * ones (issue 14, an Intel Xeon, alternating processes, 100 x 1000 float32
- * at half the norm: bilevel_l11 3.49-3.59 -> 3.28-3.39 times a copy, at 90 %
- * 3.38-3.39 -> 3.18-3.20; 64 x 1000 3.60-3.63 -> 3.43-3.47; 30 x 1000 and
- * 128 x 2000 even). */
+ * are not read.  The values come from the groups' packed copies, which
+ * their passes left in L1, signed (``signed_copy``, the passes taking their
+ * magnitudes), so the matrix is not read again.  Its rows had been, for
+ * their signs, from L2 where the stores had evicted them (a pair's copies,
+ * rows and result fill 38 KB on 100 rows): issue 14, the AMD Zen 4, single
+ * calls interleaved in one process, at 10, 50, 90 % of the norm, rows read
+ * -> signed copies: 100 x 1000 0.97, 0.91, 0.91 of the time; 64 x 1000
+ * 0.99, 0.95, 0.94; 128 x 2000 1.00, 0.94, 0.93; 100 x 333 0.95, 0.91,
+ * 0.90; 30 x 1000 even.  (The magnitudes alone from the copies, the signs
+ * from the rows, had saved one operation of the row's five on the two
+ * ports that run 512-bit ones, on an Intel Xeon: 100 x 1000 at half the
+ * norm 3.49-3.59 -> 3.28-3.39 times a copy.)  Where a pair is not written
+ * so, its copies keep the magnitudes: the passes' extra operation took
+ * acsf1's 200 x 1460 columns 1.03-1.05 times as long. */
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_write(
-        const skp_group16_f32* s, const skp_group16_f32* next, ptrdiff_t row_stride,
-        ptrdiff_t n_rows, const double* taus, float* dst, ptrdiff_t dst_stride) {
+        const skp_group16_f32* s, const skp_group16_f32* next, ptrdiff_t n_rows,
+        const double* taus, float* dst, ptrdiff_t dst_stride) {
     const __m512 infinite = _mm512_set1_ps(INFINITY);
     const __mmask16 lanes = s->lanes, next_lanes = next ? next->lanes : 0;
     const ptrdiff_t bytes = next ? 128 : 64;
@@ -1068,29 +1085,25 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_write(
          * mask register the compiler gave them took three of the row's
          * thirteen operations on the two ports that run 512-bit ones) */
         for (i = 0; i < n_rows; i++) {
-            const float* y = (const float*) (s->columns + i * row_stride);
             float* x = (float*) ((char*) dst + i * dst_stride);
             if (i < ahead) skp_prefetch_rows_for_write(x, bytes, dst_stride);
-            _mm512_storeu_ps(x, skp_shrunk16_abs_f32(_mm512_load_ps(s->packed + 16 * i),
-                                                     _mm512_loadu_ps(y), h, l, 0xffff));
+            _mm512_storeu_ps(x, skp_shrunk16_f32(_mm512_load_ps(s->packed + 16 * i), h, l,
+                                                 0xffff));
             if (next)
-                _mm512_storeu_ps(x + 16, skp_shrunk16_abs_f32(
-                    _mm512_load_ps(next->packed + 16 * i), _mm512_loadu_ps(y + 16), next_h,
-                    next_l, 0xffff));
+                _mm512_storeu_ps(x + 16, skp_shrunk16_f32(
+                    _mm512_load_ps(next->packed + 16 * i), next_h, next_l, 0xffff));
         }
         return;
     }
     for (i = 0; i < n_rows; i++) {
-        const float* y = (const float*) (s->columns + i * row_stride);
         float* x = (float*) ((char*) dst + i * dst_stride);
         if (i < ahead) skp_prefetch_rows_for_write(x, bytes, dst_stride);
-        _mm512_mask_storeu_ps(x, lanes, skp_shrunk16_abs_f32(
-            _mm512_maskz_load_ps(kept, s->packed + 16 * i), _mm512_maskz_loadu_ps(kept, y), h, l,
-            kept));
+        _mm512_mask_storeu_ps(x, lanes, skp_shrunk16_f32(
+            _mm512_maskz_load_ps(kept, s->packed + 16 * i), h, l, kept));
         if (next)
-            _mm512_mask_storeu_ps(x + 16, next_lanes, skp_shrunk16_abs_f32(
-                _mm512_maskz_load_ps(next_kept, next->packed + 16 * i),
-                _mm512_maskz_loadu_ps(next_kept, y + 16), next_h, next_l, next_kept));
+            _mm512_mask_storeu_ps(x + 16, next_lanes, skp_shrunk16_f32(
+                _mm512_maskz_load_ps(next_kept, next->packed + 16 * i), next_h, next_l,
+                next_kept));
     }
 }
 
@@ -1098,19 +1111,22 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_write(
  * are clamped to >= 0 as _panel_thresholds clamps them (see _group_threshold
  * in _bilevel.pyx). */
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_groups_write(
-        const skp_group16_f32* s, const skp_group16_f32* next, ptrdiff_t row_stride,
-        ptrdiff_t n_rows, double* taus, ptrdiff_t n, float* dst, ptrdiff_t dst_stride) {
+        const skp_group16_f32* s, const skp_group16_f32* next, ptrdiff_t n_rows, double* taus,
+        ptrdiff_t n, float* dst, ptrdiff_t dst_stride) {
     ptrdiff_t c;
     for (c = 0; c < n; c++) taus[c] = taus[c] < 0.0 ? 0.0 : taus[c];
-    skp_group16_write(s, next, row_stride, n_rows, taus, dst, dst_stride);
+    skp_group16_write(s, next, n_rows, taus, dst, dst_stride);
 }
 
-SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t row_stride,
-                                                   ptrdiff_t n_rows, ptrdiff_t width,
-                                                   double floor, const double* radii,
-                                                   double* taus, double* hint, float* packed,
-                                                   int pairs, int prefetch, float* dst,
-                                                   ptrdiff_t dst_stride) {
+/* (``dst`` given: the groups' copies signed, see skp_group16_write; each
+ * way a function of its own, skp_panel_thresholds512_f32 and
+ * skp_panel_project512_f32, where one with both took 100 x 1000 at half the
+ * norm 0.96 of the time rather than 0.91, and 30 x 1000 1.06 rather than
+ * 1.00) */
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_panel_thresholds512_f32_(
+        const float* base, ptrdiff_t row_stride, ptrdiff_t n_rows, ptrdiff_t width, double floor,
+        const double* radii, double* taus, double* hint, float* packed, int pairs,
+        int prefetch, float* dst, ptrdiff_t dst_stride) {
     ptrdiff_t g, n_ahead;
     /* (the lines of the panel's kept columns after its first pair: see
      * skp_panel_lines; a panel is at most PANEL_COLUMNS wide, _bilevel.pyx) */
@@ -1118,10 +1134,10 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
     skp_group16_f32 a, b;
     int swept = !skp_panel_lines;
     for (g = 0; g < width; g += 16) {
-        skp_group16_start(&a, base, g, width, n_rows, floor, radii, hint, packed);
+        skp_group16_start(&a, base, g, width, n_rows, floor, radii, hint, packed, dst != NULL);
         if (pairs && g + 16 < width) {
             skp_group16_start(&b, base, g + 16, width, n_rows, floor, radii, hint,
-                              packed + 16 * n_rows);
+                              packed + 16 * n_rows, dst != NULL);
             if (prefetch && a.active && b.active) {
                 n_ahead = swept || width - g <= 32
                     || (width - g - 32) / 16 + 2 > SKP_PANEL_MAX_LINES
@@ -1137,17 +1153,33 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
             skp_group16_finish(&a, taus + g, hint);
             skp_group16_finish(&b, taus + g + 16, hint);
             if (dst)
-                skp_groups_write(&a, &b, row_stride, n_rows, taus + g, 16 + b.n_lanes, dst + g,
-                                 dst_stride);
+                skp_groups_write(&a, &b, n_rows, taus + g, 16 + b.n_lanes, dst + g, dst_stride);
             g += 16;
         } else {
             while (a.active) skp_group16_pass(&a, row_stride, n_rows, floor, prefetch);
             skp_group16_finish(&a, taus + g, hint);
             if (dst)
-                skp_groups_write(&a, NULL, row_stride, n_rows, taus + g, a.n_lanes, dst + g,
-                                 dst_stride);
+                skp_groups_write(&a, NULL, n_rows, taus + g, a.n_lanes, dst + g, dst_stride);
         }
     }
+}
+
+SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t row_stride,
+                                                   ptrdiff_t n_rows, ptrdiff_t width,
+                                                   double floor, const double* radii,
+                                                   double* taus, double* hint, float* packed,
+                                                   int pairs, int prefetch) {
+    skp_panel_thresholds512_f32_(base, row_stride, n_rows, width, floor, radii, taus, hint,
+                                 packed, pairs, prefetch, NULL, 0);
+}
+
+SKP_AVX512 static void skp_panel_project512_f32(const float* base, ptrdiff_t row_stride,
+                                                ptrdiff_t n_rows, ptrdiff_t width, double floor,
+                                                const double* radii, double* taus,
+                                                double* hint, float* packed, float* dst,
+                                                ptrdiff_t dst_stride) {
+    skp_panel_thresholds512_f32_(base, row_stride, n_rows, width, floor, radii, taus, hint,
+                                 packed, 1, 0, dst, dst_stride);
 }
 
 /* float64: eight columns a group, compared and summed in double (the
@@ -1453,7 +1485,7 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
     ptrdiff_t g, c;
     if (skp_avx512) {
         skp_panel_thresholds512_f32(base, row_stride, n_rows, width, floor, radii, taus, hint,
-                                    packed, pairs, prefetch, NULL, 0);
+                                    packed, pairs, prefetch);
         return;
     }
     for (g = 0; g < width; g += 8) {
@@ -1566,8 +1598,8 @@ static inline void skp_panel_project_f32(const float* base, ptrdiff_t row_stride
                                          ptrdiff_t n_rows, ptrdiff_t width, double floor,
                                          const double* radii, double* taus, double* hint,
                                          float* packed, float* dst, ptrdiff_t dst_stride) {
-    skp_panel_thresholds512_f32(base, row_stride, n_rows, width, floor, radii, taus, hint,
-                                packed, 1, 0, dst, dst_stride);
+    skp_panel_project512_f32(base, row_stride, n_rows, width, floor, radii, taus, hint, packed,
+                             dst, dst_stride);
 }
 
 /* ------------------------------------------------------ float64 lists by passes
