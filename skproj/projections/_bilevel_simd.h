@@ -666,8 +666,9 @@ static inline void skp_resum_overflowed(const char* columns, ptrdiff_t row_strid
  * third of a pass over 100 rows (issue 14, perf); a block's rounding,
  * 7 * 2^-24 of its sum, stays far below float32's tolerance.
  * ``packed``: ``base`` holds the magnitudes, 16 a row (64 bytes apart, all
- * lanes read); ``copy``: where to store the magnitudes read, so (if not
- * NULL), and with ``prefetch`` the rows SKP_PANEL_PREFETCH_ROWS ahead
+ * lanes read), or with ``signed_copy`` the values themselves; ``copy``:
+ * where to store the magnitudes read (with ``signed_copy`` the values), so
+ * (if not NULL), and with ``prefetch`` the rows SKP_PANEL_PREFETCH_ROWS ahead
  * prefetched then (a row a page apart when rows are long, which the
  * hardware does not follow: 1000 x 10000 at 10-90 % of the groups kept,
  * 2.4-2.9 -> 2.2-2.7 times a copy; 16 to 64 rows ahead measured alike; but
