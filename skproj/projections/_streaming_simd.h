@@ -340,7 +340,14 @@ SKP_AVX2 static void skp_fold_rows_f32(const float* const* rows, int count, ptrd
  * 0.91-0.95, 100 x 1000 and 1000 x 1000 0.90-0.99; but 700 x 768 and the
  * pbmc68k set's 700 x 765 1.01-1.09 (rows of 3 KB: 32 of them fill 96 KB),
  * even with 16 rows a call (0.96-1.02); bilevel_l1inf and bilevel_l12 on
- * digits' columns 0.91-0.93 of the time, on 4000 x 32 0.87-0.90. */
+ * digits' columns 0.91-0.93 of the time, on 4000 x 32 0.87-0.90.  Out of
+ * cache (SKP_AHEAD_MIN_BYTES and more), where the max and l1 folds read at
+ * memory speed, 16 rows a call took 1000 x 10000 1.07 times as long and
+ * 100 x 100000 1.35 (more streams than the hardware follows), and a block
+ * a call by skp_fold_blocks16 1.05 and 1.15-1.20, so those take a block a
+ * call there, both vectors' folds first (skp_fold_into16), even; the
+ * squares, bound by their conversions and additions in double, still gain
+ * from more rows (0.80-0.95 of the time). */
 #define SKP_FOLD_BLOCK 8
 #define SKP_FOLD_ROWS 32
 #define SKP_FOLD_LONG_ROW 2048
@@ -428,6 +435,23 @@ SKP_AVX512 static inline __m512 skp_fold_column16_f32(const float* const* rows, 
     return f;
 }
 
+/* norms[0:16] combined with the fold f of their rows (a maximum or a sum in
+ * double); NaN lanes of a maximum into ``nan_lanes``. */
+SKP_AVX512 static inline void skp_fold_into16(double* norms, __m512 f, const int kind,
+                                              __mmask16* nan_lanes) {
+    const __m512d low = _mm512_cvtps_pd(_mm512_castps512_ps256(f));
+    const __m512d high = _mm512_cvtps_pd(_mm256_castpd_ps(
+        _mm512_extractf64x4_pd(_mm512_castps_pd(f), 1)));
+    if (kind == 0) {
+        *nan_lanes |= _mm512_cmp_ps_mask(f, f, _CMP_UNORD_Q);
+        _mm512_storeu_pd(norms, _mm512_max_pd(_mm512_loadu_pd(norms), low));
+        _mm512_storeu_pd(norms + 8, _mm512_max_pd(_mm512_loadu_pd(norms + 8), high));
+    } else {
+        _mm512_storeu_pd(norms, _mm512_add_pd(_mm512_loadu_pd(norms), low));
+        _mm512_storeu_pd(norms + 8, _mm512_add_pd(_mm512_loadu_pd(norms + 8), high));
+    }
+}
+
 /* The norms of columns j..j + 15 (those of ``lanes``) combined with the
  * folds of rows[0:count], a float fold of each block of SKP_FOLD_BLOCK rows
  * (the AVX2 loop's) into the norms in double in the blocks' order (a
@@ -468,6 +492,13 @@ SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_fold_rows5
     if (j > end) j = end;
     if (j > 0)
         skp_fold_blocks16(rows, count, 0, norms, (__mmask16) ((1u << j) - 1), kind, &nan_lanes);
+    for (; count <= SKP_FOLD_BLOCK && j + 32 <= end; j += 32) {
+        /* (a block a call, out of cache: both vectors' folds, then the norms) */
+        const __m512 f = skp_fold_column16_f32(rows, count, j, 0xffff, kind);
+        const __m512 g = skp_fold_column16_f32(rows, count, j + 16, 0xffff, kind);
+        skp_fold_into16(norms + j, f, kind, &nan_lanes);
+        skp_fold_into16(norms + j + 16, g, kind, &nan_lanes);
+    }
     for (; j + 32 <= end; j += 32) {
         skp_fold_blocks16(rows, count, j, norms, 0xffff, kind, &nan_lanes);
         skp_fold_blocks16(rows, count, j + 16, norms, 0xffff, kind, &nan_lanes);
@@ -480,14 +511,17 @@ SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_fold_rows5
     return end;
 }
 
-/* (SKP_FOLD_ROWS rows, the common case, and each kind inlined with its
- * constants) */
+/* (SKP_FOLD_ROWS rows or a block, the common cases, and each kind inlined
+ * with its constants) */
 SKP_AVX512 static ptrdiff_t skp_fold_rows512_f32(const float* const* rows, int count,
                                                  ptrdiff_t n, double* norms, int kind,
                                                  __m256* nan) {
     if (count == SKP_FOLD_ROWS)
         return kind == 0 ? skp_fold_rows512_f32_(rows, SKP_FOLD_ROWS, n, norms, 0, nan)
                          : skp_fold_rows512_f32_(rows, SKP_FOLD_ROWS, n, norms, 1, nan);
+    if (count == SKP_FOLD_BLOCK)
+        return kind == 0 ? skp_fold_rows512_f32_(rows, SKP_FOLD_BLOCK, n, norms, 0, nan)
+                         : skp_fold_rows512_f32_(rows, SKP_FOLD_BLOCK, n, norms, 1, nan);
     return kind == 0 ? skp_fold_rows512_f32_(rows, count, n, norms, 0, nan)
                      : skp_fold_rows512_f32_(rows, count, n, norms, 1, nan);
 }
@@ -690,8 +724,10 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
     const int rooted = skp_avx512 && kind == 2;
     const int fold512 = skp_avx512 && skp_fold512 && kind != 2;
     /* (the AVX-512 folds take up to SKP_FOLD_ROWS rows a call, the AVX2 loop
-     * a block: see SKP_FOLD_ROWS) */
-    const int most = !(rooted || fold512) ? SKP_FOLD_BLOCK
+     * a block; the max and l1 folds of a matrix out of cache a block: see
+     * SKP_FOLD_ROWS) */
+    const int most = !(rooted || fold512)
+        || (fold512 && n_rows * row_stride >= SKP_AHEAD_MIN_BYTES) ? SKP_FOLD_BLOCK
         : row_stride <= SKP_FOLD_LONG_ROW ? SKP_FOLD_ROWS : SKP_FOLD_ROWS / 2;
     ptrdiff_t i, j;
     int r, b, count, clean = 1;
