@@ -725,10 +725,11 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
     const int fold512 = skp_avx512 && skp_fold512 && kind != 2;
     /* (the AVX-512 folds take up to SKP_FOLD_ROWS rows a call, the AVX2 loop
      * a block; the max and l1 folds of a matrix out of cache a block: see
-     * SKP_FOLD_ROWS) */
+     * SKP_FOLD_ROWS; rows may lie in either order) */
+    const ptrdiff_t row_bytes = row_stride < 0 ? -row_stride : row_stride;
     const int most = !(rooted || fold512)
-        || (fold512 && n_rows * row_stride >= SKP_AHEAD_MIN_BYTES) ? SKP_FOLD_BLOCK
-        : row_stride <= SKP_FOLD_LONG_ROW ? SKP_FOLD_ROWS : SKP_FOLD_ROWS / 2;
+        || (fold512 && n_rows * row_bytes >= SKP_AHEAD_MIN_BYTES) ? SKP_FOLD_BLOCK
+        : row_bytes <= SKP_FOLD_LONG_ROW ? SKP_FOLD_ROWS : SKP_FOLD_ROWS / 2;
     ptrdiff_t i, j;
     int r, b, count, clean = 1;
     if (groups_are_rows) {
