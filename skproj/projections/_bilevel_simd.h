@@ -1007,18 +1007,12 @@ SKP_AVX512 static inline __m512 skp_with_sign16(__m512 r, __m512 v, __mmask16 ke
         _mm512_set1_epi32((int) 0x80000000u), 0xF8));
 }
 
-/* skp_shrunk16_f32 with the magnitudes |v| given (a packed group's). */
-SKP_AVX512 static inline __m512 skp_shrunk16_abs_f32(__m512 magnitude, __m512 v, __m512 hi,
-                                                     __m512 lo, __mmask16 kept) {
-    const __m512 r = _mm512_sub_ps(_mm512_sub_ps(magnitude, hi), lo);
-    return skp_with_sign16(_mm512_max_ps(r, _mm512_setzero_ps()), v, kept);
-}
-
 /* sign(v) * max((|v| - hi) - lo, 0) in the lanes of ``kept``, +0 elsewhere:
  * the AVX-512 panel writes' operations on 16 columns. */
 SKP_AVX512 static inline __m512 skp_shrunk16_f32(__m512 v, __m512 hi, __m512 lo,
                                                  __mmask16 kept) {
-    return skp_shrunk16_abs_f32(_mm512_abs_ps(v), v, hi, lo, kept);
+    const __m512 r = _mm512_sub_ps(_mm512_sub_ps(_mm512_abs_ps(v), hi), lo);
+    return skp_with_sign16(_mm512_max_ps(r, _mm512_setzero_ps()), v, kept);
 }
 
 /* Two groups at a time where ``packed`` has room for both (``pairs``: 32 *
@@ -1063,7 +1057,7 @@ SKP_AVX512 static inline void skp_split_taus16(const double* taus, __mmask16 lan
  * ports that run 512-bit ones, on an Intel Xeon: 100 x 1000 at half the
  * norm 3.49-3.59 -> 3.28-3.39 times a copy.)  Where a pair is not written
  * so, its copies keep the magnitudes: the passes' extra operation took
- * acsf1's 200 x 1460 columns 1.03-1.05 times as long. */
+ * acsf1's 200 x 1460 columns 1.02-1.05 times as long. */
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_write(
         const skp_group16_f32* s, const skp_group16_f32* next, ptrdiff_t n_rows,
         const double* taus, float* dst, ptrdiff_t dst_stride) {
@@ -1122,8 +1116,8 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_groups_write(
 /* (``dst`` given: the groups' copies signed, see skp_group16_write; each
  * way a function of its own, skp_panel_thresholds512_f32 and
  * skp_panel_project512_f32, where one with both took 100 x 1000 at half the
- * norm 0.96 of the time rather than 0.91, and 30 x 1000 1.06 rather than
- * 1.00) */
+ * norm 0.96-0.98 of the time rather than 0.91, and 30 x 1000 1.04-1.07
+ * rather than 1.00) */
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_panel_thresholds512_f32_(
         const float* base, ptrdiff_t row_stride, ptrdiff_t n_rows, ptrdiff_t width, double floor,
         const double* radii, double* taus, double* hint, float* packed, int pairs,
