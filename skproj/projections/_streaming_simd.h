@@ -392,6 +392,8 @@ SKP_AVX512 static ptrdiff_t skp_fold_squares512_f32(const float* const* rows, in
                                                     ptrdiff_t n, double* norms, int root) {
     if (root) skp_fold_squares512_f32_(rows, count, n, norms, 1);
     else if (count == SKP_FOLD_ROWS) skp_fold_squares512_f32_(rows, SKP_FOLD_ROWS, n, norms, 0);
+    else if (count == SKP_FOLD_ROWS / 2)
+        skp_fold_squares512_f32_(rows, SKP_FOLD_ROWS / 2, n, norms, 0);
     else skp_fold_squares512_f32_(rows, count, n, norms, 0);
     return n - n % 16;
 }
@@ -519,6 +521,9 @@ SKP_AVX512 static ptrdiff_t skp_fold_rows512_f32(const float* const* rows, int c
     if (count == SKP_FOLD_ROWS)
         return kind == 0 ? skp_fold_rows512_f32_(rows, SKP_FOLD_ROWS, n, norms, 0, nan)
                          : skp_fold_rows512_f32_(rows, SKP_FOLD_ROWS, n, norms, 1, nan);
+    if (count == SKP_FOLD_ROWS / 2)
+        return kind == 0 ? skp_fold_rows512_f32_(rows, SKP_FOLD_ROWS / 2, n, norms, 0, nan)
+                         : skp_fold_rows512_f32_(rows, SKP_FOLD_ROWS / 2, n, norms, 1, nan);
     if (count == SKP_FOLD_BLOCK)
         return kind == 0 ? skp_fold_rows512_f32_(rows, SKP_FOLD_BLOCK, n, norms, 0, nan)
                          : skp_fold_rows512_f32_(rows, SKP_FOLD_BLOCK, n, norms, 1, nan);
