@@ -513,8 +513,8 @@ SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_fold_rows5
     return end;
 }
 
-/* (SKP_FOLD_ROWS rows or a block, the common cases, and each kind inlined
- * with its constants) */
+/* (SKP_FOLD_ROWS rows, half as many, or a block: the common cases, each
+ * count and kind inlined with its constants) */
 SKP_AVX512 static ptrdiff_t skp_fold_rows512_f32(const float* const* rows, int count,
                                                  ptrdiff_t n, double* norms, int kind,
                                                  __m256* nan) {
