@@ -1,7 +1,7 @@
 """Speed on a CUDA device: the projections of CUDA tensors and the estimators' fits.
 
 Run ``python benchmarks/bench_cuda.py`` on a machine with a CUDA device
-(``--quick`` for fewer shapes).  Prints:
+(``--quick`` for fewer shapes; ``--routes`` for the table of 3. alone).  Prints:
 
 1. per call, every projection of a CUDA tensor (float32 and float64; 100 x 1000,
    1000 x 10000; radius at half of the norm it bounds) as a ratio to a copy of
@@ -10,6 +10,9 @@ Run ``python benchmarks/bench_cuda.py`` on a machine with a CUDA device
    repeated calls (median of 5 rounds), after warm-up calls.
 2. the fit time of ``SparseSupervisedAutoencoder`` and ``SparseMLPClassifier``
    with ``device="cuda"`` against ``device="cpu"`` on the same data.
+3. with ``--routes``: per call, every projection by the CPU kernels on a host
+   copy (``_validation._run_on_host``, which takes CUDA tensors of up to 2 MiB)
+   against torch's operations on the device, by size.
 
 Measured 2026-11-23 on one H100 (torch 2.11.0+cu130, 16 CPU threads), one run;
 microseconds per call and the ratio to the device copy (100 x 1000: copy 7-11
@@ -54,6 +57,24 @@ Fits (CPU: the machine's 16 threads; train accuracy equal on both devices)::
 
 The sparse MLP's small network does not gain from the device: its fit is many
 small steps (the l1 search's trials), each bound by the launches.
+
+Routes (``--routes --quick``), 2026-11-29 on one H200 (torch 2.11.0+cu130),
+one run, us a call with ``out=``: device / host copy in pinned memory, and
+the ratio (host / device)::
+
+    projection           32x64 f32          100x1000 f32         1000x1000 f32
+    project_l1_ball       296 / 37 (0.12)    339 /  90 (0.27)     348 /  636 (1.83)
+    bilevel_l1inf         309 / 34 (0.11)    317 /  82 (0.26)     554 /  637 (1.15)
+    bilevel_l11           538 / 36 (0.07)    555 / 106 (0.19)     743 /  763 (1.03)
+    project_l1inf_ball   1885 / 37 (0.02)   2162 / 128 (0.06)    2545 / 1136 (0.45)
+    project_group_hoyer  4694 / 58 (0.01)   4766 / 361 (0.08)    4934 / 1756 (0.36)
+
+every projection on 300 x 784 float64 (1.9 MB) 0.13-0.95, on 1000 x 1000
+float64 (8 MB) 1.8-3.3 (the exact ball 0.69, GSP 0.54); a pageable host copy
+took 2-3 times as long as a pinned one.  Hence the host copy up to 2 MiB.
+The autoencoder's fit on digits with ``device="cuda"`` took 0.71-0.73 s
+either way (its projections are not what its steps wait on).  The whole
+CUDA suite (347 tests, each of ``tests/test_cuda.py`` both ways) passed there.
 """
 
 import argparse
@@ -115,6 +136,41 @@ def projection_table(shapes):
             print(f"{'(copy)':<20} {label:>11} {str(dtype)[6:]:>8} {copy * 1e6:10.1f}")
 
 
+ROUTE_SHAPES = [(32, 64), (100, 1000), (300, 784), (1000, 1000), (1000, 4000), (1000, 10000)]
+
+
+def route_table(shapes):
+    """Each projection by the CPU kernels on a host copy against torch's
+    operations on the device (``_validation.set_host_route_bytes``), per call."""
+    from skproj.projections import _validation
+
+    print(f"\n{'projection':<20} {'shape':>11} {'dtype':>8} {'MB':>6} {'device us':>10} "
+          f"{'host us':>9} {'host/device':>12}")
+    previous = _validation.set_host_route_bytes(0)
+    try:
+        for shape in shapes:
+            for dtype in (torch.float32, torch.float64):
+                Y = torch.randn(shape, dtype=dtype, device="cuda",
+                                generator=torch.Generator("cuda").manual_seed(0))
+                out = torch.empty_like(Y)
+                n_bytes = Y.numel() * Y.element_size()
+                repeats = 50 if n_bytes <= 1 << 22 else 5
+                label = "x".join(map(str, shape))
+                calls = [(name, project, 0.5 * float(norm(Y)))
+                         for name, (project, norm) in PROJECTIONS.items()]
+                calls.append(("project_group_hoyer", P.project_group_hoyer, 0.6))
+                for name, project, level in calls:
+                    times = []
+                    for route in (0, n_bytes):
+                        _validation.set_host_route_bytes(route)
+                        times.append(device_time(lambda: project(Y, level, out=out), repeats))
+                    print(f"{name:<20} {label:>11} {str(dtype)[6:]:>8} {n_bytes / 1e6:6.2f} "
+                          f"{times[0] * 1e6:10.1f} {times[1] * 1e6:9.1f} "
+                          f"{times[1] / times[0]:12.2f}", flush=True)
+    finally:
+        _validation.set_host_route_bytes(previous)
+
+
 def fit_seconds(estimator, X, y):
     start = time.perf_counter()
     estimator.fit(X, y)
@@ -145,11 +201,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one shape, smaller data")
     parser.add_argument("--no-estimators", action="store_true", help="the projections alone")
+    parser.add_argument("--routes", action="store_true",
+                        help="only the host copy against the device, by size (route_table)")
     args = parser.parse_args()
     if not torch.cuda.is_available():
         raise SystemExit("bench_cuda.py needs a CUDA device; none is available here.")
     print(torch.cuda.get_device_name(), "torch", torch.__version__,
           "CPU threads", torch.get_num_threads())
+    if args.routes:
+        route_table(ROUTE_SHAPES[:4] if args.quick else ROUTE_SHAPES)
+        return
     projection_table([(100, 1000)] if args.quick else [(100, 1000), (1000, 10000)])
     if not args.no_estimators:
         estimator_table(args.quick)

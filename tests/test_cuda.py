@@ -1,18 +1,21 @@
 """Everything on a CUDA device, against the CPU kernels.
 
-On CUDA the projections run as torch operations on the device (sort-based
-or bracketing code in ``_torch_backend`` and ``_torch_hoyer``), not through
-the Cython kernels; the CPU tests exercise that code on CPU tensors, and these
-tests check what only a device shows: results and extras stay on the device,
-float32 on the device, strided device tensors, ``out=`` on the device,
-and the pruning toolkit and the estimators trained there.  Skipped without a
-CUDA device (``conftest.py``).
+Small CUDA tensors are projected by the Cython kernels on a host copy, the
+others by torch operations on the device (sort-based or bracketing code in
+``_torch_backend`` and ``_torch_hoyer``; ``_validation._HOST_ROUTE_BYTES``
+decides).  Every test here runs both ways (the ``route`` fixture).  The CPU
+tests exercise the device code on CPU tensors, and these tests check what
+only a device shows: results and extras stay on the device, float32 on the
+device, strided device tensors, ``out=`` on the device, and the pruning
+toolkit and the estimators trained there.  Skipped without a CUDA device
+(``conftest.py``).
 """
 
 import numpy as np
 import pytest
 
 from skproj import projections as P
+from skproj.projections import _validation
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.cuda
@@ -31,6 +34,14 @@ NORMS = {  # the norm each projection bounds, as a function of a NumPy matrix an
     "project_l1inf_ball": lambda Y, axis: P.l1inf_norm(Y, axis=axis),
 }
 ids = lambda f: f.__name__  # noqa: E731
+
+
+@pytest.fixture(autouse=True, params=["host", "device"])
+def route(request):
+    """Every test by the host copy (every tensor here is small) and on the device."""
+    previous = _validation.set_host_route_bytes(1 << 40 if request.param == "host" else 0)
+    yield request.param
+    _validation.set_host_route_bytes(previous)
 TOLERANCE = {torch.float64: dict(rtol=1e-9, atol=1e-10), torch.float32: dict(rtol=2e-4, atol=2e-5)}
 
 
@@ -77,6 +88,34 @@ def test_strided_device_tensor_and_out(project):
     in_place = T.clone()
     assert project(in_place, eta, out=in_place, **kwargs) is in_place
     np.testing.assert_allclose(in_place.cpu().numpy(), expected, **TOLERANCE[torch.float32])
+
+
+@pytest.mark.parametrize("project", VECTOR + MATRIX, ids=ids)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_host_route_is_the_cpu_kernels_bit_for_bit(project, dtype, route, monkeypatch):
+    if route == "device":
+        monkeypatch.setattr(_validation, "_run_on_host", None)  # (never called then)
+    T = _matrix(dtype, seed=5).cuda()
+    X, kwargs, eta = _call(project, T, 0.4, 0)
+    expected = project(T.cpu().numpy(), eta, **kwargs)
+    if route == "host":
+        np.testing.assert_array_equal(X.cpu().numpy(), expected)
+    else:
+        np.testing.assert_allclose(X.cpu().numpy(), expected, **TOLERANCE[dtype])
+
+
+def test_host_route_takes_tensors_up_to_its_size(monkeypatch):
+    taken = []
+    real = _validation._run_on_host
+    monkeypatch.setattr(_validation, "_run_on_host",
+                        lambda y, *args: taken.append(y.numel()) or real(y, *args))
+    small, large = (torch.ones(shape, device="cuda") for shape in ((4, 8), (8, 8)))
+    _validation.set_host_route_bytes(small.numel() * small.element_size())
+    for T in (small, large):
+        X = P.project_l1_ball(T, 3.0)
+        assert X.is_cuda
+        np.testing.assert_allclose(float(X.abs().sum()), 3.0, rtol=1e-6)
+    assert taken == [small.numel()]
 
 
 @pytest.mark.parametrize("project", [P.project_l1_ball, P.bilevel_l1inf], ids=ids)

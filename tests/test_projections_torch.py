@@ -462,6 +462,57 @@ def test_negative_views_are_read_and_written_as_their_values(project, where):
         assert torch.equal(negative, T)   # (the input unchanged)
 
 
+@pytest.mark.parametrize("project", FAST + [P.project_group_hoyer], ids=ids)
+@pytest.mark.parametrize("where", ["new", "out", "in place", "negative input"])
+def test_host_route_gives_the_kernels_bits(project, where, monkeypatch):
+    # Small CUDA tensors are projected on a host copy (``_run_on_host``);
+    # CPU tensors stand for them here, sent there by the general way (a
+    # transposed view passes the common call by).
+    from skproj.projections import _validation
+
+    T = torch.randn(9, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(5)).t()
+    level = 0.6 if project is P.project_group_hoyer else _share_of_norm(project, T, 0.4)
+    expected = project(T.contiguous().numpy(), level)
+    before = T.clone()
+    taken = []
+
+    def through_host(y, out, compute, torch_compute, ndim, name, empty_result):
+        taken.append(y.is_contiguous())
+        return _validation._run_on_host(y, out, compute, empty_result)
+
+    monkeypatch.setattr(_validation, "_run_on_tensor", through_host)
+    if where == "new":
+        X = project(T, level)
+    elif where == "out":
+        out = torch.full_like(T, float("nan"))
+        assert project(T, level, out=out) is out
+        X = out
+    elif where == "in place":
+        X = T.clone()
+        assert project(X, level, out=X) is X
+    else:
+        X = project(torch._neg_view(-T), level)
+    assert taken == [False]
+    np.testing.assert_array_equal(X.numpy(), expected)
+    assert torch.equal(T, before)
+
+
+def test_host_route_extras_are_tensors(monkeypatch):
+    from skproj.projections import _validation
+
+    monkeypatch.setattr(_validation, "_run_on_tensor",
+                        lambda y, out, compute, torch_compute, ndim, name, empty_result:
+                        _validation._run_on_host(y, out, compute, empty_result))
+    T = torch.randn(9, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(6)).t()
+    eta = 0.3 * P.l1inf_norm(T.contiguous().numpy())
+    X, theta, levels = P.project_l1inf_ball(T, eta, return_dual=True)
+    expected = P.project_l1inf_ball(T.contiguous().numpy(), eta, return_dual=True)
+    np.testing.assert_array_equal(X.numpy(), expected[0])
+    assert float(theta) == expected[1]
+    assert isinstance(levels, torch.Tensor)
+    np.testing.assert_array_equal(levels.numpy(), expected[2])
+
+
 def test_statistics_of_negative_views():
     T = torch.randn(6, 9, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
     negative = torch._neg_view(-T)

@@ -2,10 +2,12 @@
 
 torch is optional.  Nothing here imports it unless a tensor was passed, so
 ``skproj.projections`` works with NumPy alone.  CPU tensors never come here for
-the computation: the Cython kernels work on their memory directly.  On other
-devices (CUDA) the projections below run on the device with sort-based
-thresholds (O(n log n) work, fully parallel), which suits GPUs better than
-the CPU kernels' sequential, branch-light passes.
+the computation: the Cython kernels work on their memory directly, and so
+on a host copy of a small CUDA tensor (``_validation._run_on_host``).  On
+other devices (CUDA tensors of more than 2 MiB) the projections below run on
+the device with sort-based thresholds (O(n log n) work, fully parallel),
+which suits GPUs better than the CPU kernels' sequential, branch-light
+passes.
 """
 
 import sys

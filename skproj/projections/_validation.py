@@ -40,6 +40,22 @@ _INSIDE = int(Status.STATUS_INSIDE)
 _NONFINITE = int(Status.STATUS_NONFINITE)
 _NOMEMORY = int(Status.STATUS_NOMEMORY)
 
+# CUDA tensors of at most this many bytes are projected by the CPU kernels on
+# a host copy (``_run_on_host``), larger ones by torch's operations on the
+# device (``torch_compute``).  On the device a call is tens of kernel
+# launches and a few synchronizations, 0.26-0.93 ms of the host's time
+# whatever the size (the exact l1,inf ball 1.9-3.8 ms, the group Hoyer
+# projection 4.2-5.3 ms); by the host, the copies there and back (in pinned
+# memory) and the CPU kernel take 0.15-0.25 ms a MB of the tensor.  Issue 14, an H200 (torch 2.11, 2026-11-29;
+# ``benchmarks/bench_cuda.py --routes``), host copy / device, a call with
+# ``out=``: 32 x 64 0.01-0.16; 100 x 1000 float32 0.06-0.31, float64
+# 0.07-0.39; 300 x 784 float32 0.09-0.57, float64 (1.9 MB) 0.13-0.95;
+# 1000 x 1000 float32 (4 MB) 1.03-2.09 but the exact ball 0.45 and GSP
+# 0.36; float64 (8 MB) 1.8-3.3, the exact ball 0.69, GSP 0.54.  (A pageable
+# copy took 2-3 times as long: 100 x 1000 float32 0.37-0.74.)  Set by
+# ``set_host_route_bytes`` (0: every CUDA tensor on the device).
+_HOST_ROUTE_BYTES = [1 << 21]
+
 
 def check_radius(value, name="eta"):
     """Return ``value`` as a float after checking it is finite and >= 0."""
@@ -340,6 +356,10 @@ def _run_on_tensor(y, out, compute, torch_compute, ndim, name, empty_result):
     if y.numel() == 0:
         result = torch.empty_like(y) if out is None else out
         return result, (empty_result(y) if empty_result else None)
+    # (no ``compute``: ``group_norms`` checks a device tensor here)
+    if (compute is not None and y.is_cuda
+            and y.numel() * y.element_size() <= _HOST_ROUTE_BYTES[0]):
+        return _run_on_host(y, out, compute, empty_result)
     y = y.detach()
     # (the largest magnitude is NaN or inf exactly where an entry is: two
     # kernels and one sync, where ``isfinite(y).all()`` launched five)
@@ -350,3 +370,31 @@ def _run_on_tensor(y, out, compute, torch_compute, ndim, name, empty_result):
         return x, extra
     out.copy_(x)
     return out, extra
+
+
+def _run_on_host(y, out, compute, empty_result):
+    """Project the device tensor ``y`` by the CPU kernels on a host copy.
+
+    The copy (C-ordered, a negative view's values resolved; in pinned memory,
+    which torch keeps in a cache, for a CUDA tensor) is projected in place,
+    then copied into ``out`` or a new tensor on ``y``'s device; the extras go
+    to that device too.  Both copies wait for the device, as the device's own
+    way does at its first synchronization.  The result is the CPU kernels'
+    own, bit for bit.
+    """
+    torch = _torch_backend.get_torch()
+    host = torch.empty(y.shape, dtype=y.dtype, pin_memory=y.is_cuda)
+    host.copy_(y.detach())
+    values = host.numpy()
+    _, extra = _run_on_numpy(values, values, compute, empty_result)
+    result = host.to(y.device) if out is None else out.copy_(host)
+    return result, (None if extra is None else _torch_backend.to_tensor_like(extra, y))
+
+
+def set_host_route_bytes(n_bytes):
+    """Testing and benchmark hook: the CUDA tensors of at most ``n_bytes``
+    bytes go through the CPU kernels on a host copy (0: none); returns the
+    setting it replaces."""
+    previous = _HOST_ROUTE_BYTES[0]
+    _HOST_ROUTE_BYTES[0] = int(n_bytes)
+    return previous
