@@ -3,7 +3,8 @@
 Every function takes NumPy arrays (float32 or float64, any memory layout) or
 PyTorch tensors (CPU tensors share memory with the Cython kernels, CUDA
 tensors are projected on the device, or through the CPU kernels on a host
-copy up to 2 MiB) and returns the same kind, dtype and device.  The input is never modified unless it is passed as ``out=``.
+copy up to 2 MiB) and returns the same kind, dtype and device.  The input is
+never modified unless it is passed as ``out=``.
 
 Vectors (the whole array is one vector):
 
