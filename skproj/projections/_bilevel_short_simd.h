@@ -278,7 +278,8 @@ SKP_SHORT_COLUMNS(SKP_AVX512, skp_short_columns512_f64, skp_short_block512_f64, 
 /* ------------------------------------------------------ short rows in lanes
  * bilevel_l11's rows of at most 16 values lying one after the other (a
  * contiguous block), sixteen float32 (eight float64) rows at a time: each
- * column of the block gathered into a vector, a row a lane, the lanes sorted
+ * column of the block in a vector, a row a lane (skp_short_rows_as_lanes16,
+ * skp_short_rows_as_lanes8_f64), the lanes sorted
  * by the network and scanned as the short columns' (skp_sorted_scan8), the
  * taus into ``taus`` (+inf where the radius is 0, at least 0); then, where
  * ``x`` is given (a contiguous block too), the block written at once, a
@@ -292,13 +293,15 @@ SKP_SHORT_COLUMNS(SKP_AVX512, skp_short_columns512_f64, skp_short_block512_f64, 
  * interleaved, times a copy: 5000 x 15 9.3-9.4 -> 8.7, 784 x 10 6.8-6.9 ->
  * 6.7, 10000 x 8 10.6-10.7 -> 10.5-10.6, 20000 x 3 even, 12.2-12.7). */
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_row_block_taus512_f32(
-        const float* block, __mmask16 some, const ptrdiff_t n, const double* radii,
+        const float* y, ptrdiff_t n_rows, ptrdiff_t r, const ptrdiff_t n, const double* radii,
         double* taus, __m512d* tau) {
+    const __mmask16 some = skp_block_rows16(n_rows, r);
     __m512 f[SKP_SHORT_COLUMN_ROWS];
     __m512d d[SKP_SHORT_COLUMN_ROWS];
     ptrdiff_t j;
     int half;
-    for (j = 0; j < n; j++) f[j] = _mm512_abs_ps(skp_row_lanes16_f32(block, n, j, some));
+    skp_short_rows_as_lanes16(y, n_rows, r, n, f);
+    for (j = 0; j < n; j++) f[j] = _mm512_abs_ps(f[j]);
     SKP_SORT_DESCENDING(f, n, _mm512_max_ps, _mm512_min_ps);
     for (half = 0; half < 2; half++) {   /* (rows 0 .. 7 of the block, then 8 .. 15) */
         const __mmask8 lanes = (__mmask8) (some >> 8 * half);
@@ -344,18 +347,16 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_rows512_f
     ptrdiff_t r;
     if (!x) {
         for (r = 0; r < n_rows; r += 16)
-            skp_short_row_block_taus512_f32(y + r * n, skp_block_rows16(n_rows, r), n,
-                                            radii + r, taus + r, tau);
+            skp_short_row_block_taus512_f32(y, n_rows, r, n, radii + r, taus + r, tau);
         return;
     }
     skp_row_spreads16(n, spread);
     /* (each block written after the next one's taus are found: the chain of
      * a block's taus and write, one after the other, left the next block's
      * gathers waiting, 20000 x 3 slower than by two loops) */
-    skp_short_row_block_taus512_f32(y, skp_block_rows16(n_rows, 0), n, radii, taus, tau);
+    skp_short_row_block_taus512_f32(y, n_rows, 0, n, radii, taus, tau);
     for (r = 16; r < n_rows; r += 16) {
-        skp_short_row_block_taus512_f32(y + r * n, skp_block_rows16(n_rows, r), n, radii + r,
-                                        taus + r, next);
+        skp_short_row_block_taus512_f32(y, n_rows, r, n, radii + r, taus + r, next);
         skp_short_row_block_shrink512_f32(y + (r - 16) * n, x + (r - 16) * n, 0xffff, n, tau,
                                           spread);
         tau[0] = next[0];
@@ -365,18 +366,14 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_rows512_f
                                       skp_block_rows16(n_rows, r - 16), n, tau, spread);
 }
 
-/* Eight float64 rows from ``block`` (``some``), as the float32 loops. */
+/* Eight float64 rows from row r (``some`` of them), as the float32 loops. */
 SKP_AVX512 static inline __attribute__((always_inline)) __m512d skp_short_row_block_taus512_f64(
-        const double* block, __mmask8 some, const ptrdiff_t n, const double* radii,
-        double* taus) {
-    const __m256i first = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-                                             _mm256_set1_epi32((int) n));
+        const double* y, ptrdiff_t n_rows, ptrdiff_t r, __mmask8 some, const ptrdiff_t n,
+        const double* radii, double* taus) {
     __m512d s[SKP_SHORT_COLUMN_ROWS], tau;
     ptrdiff_t j;
-    for (j = 0; j < n; j++)
-        s[j] = _mm512_abs_pd(_mm512_mask_i32gather_pd(
-            _mm512_setzero_pd(), some, _mm256_add_epi32(first, _mm256_set1_epi32((int) j)),
-            block, 8));
+    skp_short_rows_as_lanes8_f64(y, n_rows, r, n, s);
+    for (j = 0; j < n; j++) s[j] = _mm512_abs_pd(s[j]);
     SKP_SORT_DESCENDING(s, n, _mm512_max_pd, _mm512_min_pd);
     tau = skp_sorted_scan8(s, n, _mm512_maskz_loadu_pd(some, radii));
     _mm512_mask_storeu_pd(taus, some, tau);
@@ -412,14 +409,15 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_short_rows512_f
 #define SKP_ROWS8(r) ((__mmask8) (n_rows - (r) >= 8 ? 0xff : (1u << (n_rows - (r))) - 1))
     if (!x) {
         for (r = 0; r < n_rows; r += 8)
-            skp_short_row_block_taus512_f64(y + r * n, SKP_ROWS8(r), n, radii + r, taus + r);
+            skp_short_row_block_taus512_f64(y, n_rows, r, SKP_ROWS8(r), n, radii + r, taus + r);
         return;
     }
     skp_row_spreads8(n, spread);
     /* (as the float32 loop, a block written after the next one's taus) */
-    tau = skp_short_row_block_taus512_f64(y, SKP_ROWS8(0), n, radii, taus);
+    tau = skp_short_row_block_taus512_f64(y, n_rows, 0, SKP_ROWS8(0), n, radii, taus);
     for (r = 8; r < n_rows; r += 8) {
-        next = skp_short_row_block_taus512_f64(y + r * n, SKP_ROWS8(r), n, radii + r, taus + r);
+        next = skp_short_row_block_taus512_f64(y, n_rows, r, SKP_ROWS8(r), n, radii + r,
+                                               taus + r);
         skp_short_row_block_shrink512_f64(y + (r - 8) * n, x + (r - 8) * n, 0xff, n, tau, spread);
         tau = next;
     }

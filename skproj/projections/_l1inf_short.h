@@ -179,10 +179,10 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_short_sort_f32_(
     int half;
     for (g = 0; g < n_groups; g += 16) {
         const __mmask16 some = skp_block_rows16(n_groups, g);
+        if (rows) skp_short_rows_as_lanes16(y, n_groups, g, n, f);
         for (k = 0; k < n; k++) {
-            f[k] = _mm512_abs_ps(rows ? skp_row_lanes16_f32(y + g * n, n, k, some)
-                                      : _mm512_maskz_loadu_ps(some, (const float*) (
-                                            (const char*) y + k * y_stride) + g));
+            f[k] = _mm512_abs_ps(rows ? f[k] : _mm512_maskz_loadu_ps(some, (const float*) (
+                                               (const char*) y + k * y_stride) + g));
             bad |= skp_short_nonfinite16(f[k]);
         }
         if (bad) return 1;
@@ -199,24 +199,19 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_short_sort_f32_(
     return 0;
 }
 
-/* float64: eight groups a block (rows gathered a row a lane). */
+/* float64: eight groups a block (rows a row a lane: skp_short_rows_as_lanes8_f64). */
 SKP_AVX512 static inline __attribute__((always_inline)) int skp_short_sort_f64_(
         const double* y, ptrdiff_t y_stride, ptrdiff_t n_groups, const ptrdiff_t n, int rows,
         double* sorted, double* maxima, double* sums) {
-    const __m256i first = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-                                             _mm256_set1_epi32((int) n));
     __m512d s[SKP_SHORT_COLUMN_ROWS], total;
     __mmask8 bad = 0;
     ptrdiff_t g, k;
     for (g = 0; g < n_groups; g += 8) {
         const __mmask8 some = (__mmask8) (n_groups - g >= 8 ? 0xff : (1u << (n_groups - g)) - 1);
+        if (rows) skp_short_rows_as_lanes8_f64(y, n_groups, g, n, s);
         for (k = 0; k < n; k++) {
-            s[k] = _mm512_abs_pd(rows ? _mm512_mask_i32gather_pd(
-                                            _mm512_setzero_pd(), some,
-                                            _mm256_add_epi32(first, _mm256_set1_epi32((int) k)),
-                                            y + g * n, 8)
-                                      : _mm512_maskz_loadu_pd(some, (const double*) (
-                                            (const char*) y + k * y_stride) + g));
+            s[k] = _mm512_abs_pd(rows ? s[k] : _mm512_maskz_loadu_pd(some, (const double*) (
+                                               (const char*) y + k * y_stride) + g));
             bad |= skp_short_nonfinite8(s[k]);
         }
         if (bad) return 1;

@@ -536,22 +536,9 @@ static inline __mmask16 skp_block_rows16(ptrdiff_t n_rows, ptrdiff_t r) {
     return (__mmask16) (n_rows - r >= 16 ? 0xffff : (1u << (n_rows - r)) - 1);
 }
 
-/* Value j of each of sixteen rows of n float32 values lying one after the
- * other at ``block``, a row a lane (the rows of ``rows``; 0 in the others):
- * the short rows' loops (skp_short_row_norms512_f32, _bilevel_simd.h). */
-SKP_AVX512 static inline __m512 skp_row_lanes16_f32(const float* block, ptrdiff_t n,
-                                                    ptrdiff_t j, __mmask16 rows) {
-    const __m512i first = _mm512_mullo_epi32(
-        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-        _mm512_set1_epi32((int) n));
-    return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), rows,
-                                    _mm512_add_epi32(first, _mm512_set1_epi32((int) j)),
-                                    block, 4);
-}
-
 /* The max (kind 0), l1 (kind 1) or squared l2 (kind 2) norms of rows of
  * n < 16 float32 values lying one after the other, sixteen rows at a time
- * with AVX-512F, a row a lane (its values gathered), each in
+ * with AVX-512F, a row a lane (skp_short_rows_as_lanes16), each in
  * skp_row_norm_f32's order, so the same norms: kind 0 the maxima of the
  * magnitudes' bit patterns (exact; NaN the largest); kind 2 the squares in
  * double added one after the other; kind 1 the magnitudes after the first
@@ -572,7 +559,7 @@ SKP_AVX512 static inline __attribute__((always_inline)) __mmask8 skp_short_row_n
     int half;
     for (r = 0; r < n_rows; r += 16) {
         const __mmask16 some = skp_block_rows16(n_rows, r);
-        for (j = 0; j < n; j++) column[j] = skp_row_lanes16_f32(base + r * n, n, j, some);
+        skp_short_rows_as_lanes16(base, n_rows, r, n, column);
         if (kind == 0) {   /* the maxima of the magnitudes' bit patterns (NaN's the largest) */
             __m512i maximum = _mm512_setzero_si512();
             for (j = 0; j < n; j++)
@@ -801,7 +788,7 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
 
 /* The max (kind 0), l1 (kind 1) or l2 (kind 2: rooted) norms of rows of
  * n < 16 float64 values lying one after the other, eight rows at a time
- * with AVX-512F, a row a lane (its values gathered): kind 0 the maxima of
+ * with AVX-512F, a row a lane (skp_short_rows_as_lanes8_f64): kind 0 the maxima of
  * the magnitudes' bit patterns (exact; 0 returned for a NaN, as
  * skp_row_maxima_f64 returns); kinds 1 and 2 in skp_row_norm_f64's order,
  * so the same norms: the terms of the first 4 * (n / 4) values added into
@@ -814,8 +801,6 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
  * -> 7.5; bilevel_l11 20000 x 3 8.6 -> 6.2). */
 SKP_AVX512 static inline __attribute__((always_inline)) int skp_short_row_norms512_f64_(
         const double* base, ptrdiff_t n_rows, const ptrdiff_t n, const int kind, double* norms) {
-    const __m256i first = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-                                             _mm256_set1_epi32((int) n));
     const ptrdiff_t bulk = n - n % 4;
     __mmask8 ordered = 0xff;
     ptrdiff_t r, j;
@@ -823,12 +808,9 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_short_row_norms5
     for (r = 0; r < n_rows; r += 8) {
         const __mmask8 rows = (__mmask8) (n_rows - r >= 8 ? 0xff : (1u << (n_rows - r)) - 1);
         __m512d term[16], partial[4], total;
-        for (j = 0; j < n; j++) {
-            const __m512d v = _mm512_mask_i32gather_pd(
-                _mm512_setzero_pd(), rows, _mm256_add_epi32(first, _mm256_set1_epi32((int) j)),
-                base + r * n, 8);
-            term[j] = kind == 2 ? _mm512_mul_pd(v, v) : _mm512_abs_pd(v);
-        }
+        skp_short_rows_as_lanes8_f64(base, n_rows, r, n, term);
+        for (j = 0; j < n; j++)
+            term[j] = kind == 2 ? _mm512_mul_pd(term[j], term[j]) : _mm512_abs_pd(term[j]);
         total = _mm512_setzero_pd();
         if (kind == 0) {   /* (NaN's bit pattern is the largest) */
             __m512i maximum = _mm512_castpd_si512(term[0]);

@@ -130,6 +130,26 @@ __attribute__((target("avx2"))) static inline void skp_short_rows_as_lanes8(
     }
 }
 
+/* The same with AVX-512F, sixteen rows a block (r .. r + 15) in f[j], each
+ * half of eight by skp_short_rows_as_lanes8: loads and shuffles, where a
+ * gather of value j of the sixteen rows (AVX-512) had waited on its sixteen
+ * loads.  Issue 14, the AMD Zen 4, single calls interleaved, at half the
+ * norm, the same bits, gathers -> this: float32 by rows of 8 to 15 values,
+ * bilevel_l1inf 0.57-0.78 of the time, bilevel_l11 0.64-0.77, bilevel_l12
+ * 0.68-0.84, the exact ball 0.74-0.87 (4250 x 8 to 200000 x 8, 2266 x 15 to
+ * 100000 x 15, 784 x 10); 11333 x 3 0.94-0.99.  (The short rows' norms,
+ * bilevel_l11's taus, the exact ball's sorted groups.) */
+__attribute__((target("avx512f"))) static inline void skp_short_rows_as_lanes16(
+        const float* base, ptrdiff_t n_rows, ptrdiff_t r, ptrdiff_t n, __m512* f) {
+    __m256 low[16], high[16];
+    ptrdiff_t j;
+    skp_short_rows_as_lanes8(base, n_rows, r, n, low);
+    skp_short_rows_as_lanes8(base, n_rows, r + 8, n, high);
+    for (j = 0; j < n; j++)
+        f[j] = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(
+            low[j])), _mm256_castps_pd(high[j]), 1));
+}
+
 /* The same for float64: rows r .. r + 3, four a block (skp_load_transposed4_f64
  * over each four values of the rows), in c[j]. */
 __attribute__((target("avx2"))) static inline void skp_short_rows_as_lanes4_f64(
@@ -149,6 +169,21 @@ __attribute__((target("avx2"))) static inline void skp_short_rows_as_lanes4_f64(
                 _mm256_setzero_pd(), block, _mm_add_epi32(first, _mm_set1_epi32((int) j)),
                 some, 8);
     }
+}
+
+/* The same with AVX-512F, eight rows a block (r .. r + 7) in c[j], each half
+ * of four by skp_short_rows_as_lanes4_f64, as skp_short_rows_as_lanes16
+ * (float64 by rows of 8 to 15 values: bilevel_l1inf 0.63-0.85 of the time,
+ * bilevel_l11 0.46-0.84, bilevel_l12 0.58-0.84, the exact ball 0.84-0.92;
+ * 11333 x 3 0.82-0.98). */
+__attribute__((target("avx512f"))) static inline void skp_short_rows_as_lanes8_f64(
+        const double* base, ptrdiff_t n_rows, ptrdiff_t r, ptrdiff_t n, __m512d* c) {
+    __m256d low[16], high[16];
+    ptrdiff_t j;
+    skp_short_rows_as_lanes4_f64(base, n_rows, r, n, low);
+    skp_short_rows_as_lanes4_f64(base, n_rows, r + 4, n, high);
+    for (j = 0; j < n; j++)
+        c[j] = _mm512_insertf64x4(_mm512_castpd256_pd512(low[j]), high[j], 1);
 }
 #endif
 
