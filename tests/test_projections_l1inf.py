@@ -1306,6 +1306,44 @@ def test_short_groups_match_reference(loops, dtype, tol, rng):
         assert _l1inf_short._answered() == calls
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("axis", [0, 1])
+def test_short_groups_out_of_cache_as_their_sample_says(dtype, axis):
+    """Short groups in a matrix beyond the path's size (``_set_max_bytes``
+    lowered, so that a small matrix stands for a large one) take the path
+    where a sample of one block in 64 keeps at least 1 % of the groups, and
+    leave it to the other paths where it keeps fewer (groups a thousand
+    times the others' scale, one in 500); the same projection either way as
+    with the path off.  Too few blocks for a sample: taken."""
+    from skproj.projections import _l1inf_short
+
+    rng = np.random.default_rng(7)
+    n_groups, length = 40000 if dtype == np.float32 else 20000, 8
+    Y = rng.standard_normal((n_groups, length))
+    few = Y * np.where(rng.random(n_groups) < 0.002, 1000.0, 1.0)[:, None]
+    cases = [(Y, 0.5, 1), (few, 0.1, 0), (Y[:2000], 0.5, 1)]
+    loops = "avx512" if _l1inf_short._set_avx512(True) else "avx2"
+    previous = _l1inf_short._set_max_bytes(1 << 12)
+    try:
+        for Z, share, answered in cases:
+            Z = np.ascontiguousarray((Z if axis == 1 else Z.T).astype(dtype))
+            eta = share * l1inf_norm(Z, axis=axis)
+            with _short_group_loops(loops):
+                _l1inf_short._answered(reset=True)
+                X = project_l1inf_ball(Z, eta, axis=axis)
+                assert _l1inf_short._answered() == answered, (Z.shape, share)
+            _l1inf._set_testing(short_groups=False)
+            try:
+                expected = project_l1inf_ball(Z, eta, axis=axis)
+            finally:
+                _l1inf._set_testing()
+            scale = float(np.abs(Z).max())
+            np.testing.assert_allclose(X, expected, rtol=0,
+                                       atol=(3e-6 if dtype == np.float32 else 1e-9) * scale)
+    finally:
+        _l1inf_short._set_max_bytes(previous)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("shape", [(8, 1000), (16, 999), (5, 40)])
 def test_short_column_groups_in_cache_are_the_clip_by_their_levels(shape, dtype):

@@ -121,8 +121,9 @@ sort-based finish).
 No sort and no heap is used otherwise.
 
 *Short groups* (at most 16 entries: rows of a contiguous block, or the
-columns of contiguous rows, at least 256 of them; at most 8 MiB, with
-AVX-512F) take their own path before step 1 (``short_project`` in
+columns of contiguous rows, at least 256 of them; beyond 8 MiB where a
+sample keeps at least 1 % of the groups; with AVX-512F or AVX2) take
+their own path before step 1 (``short_project`` in
 ``_l1inf_short``): each group sorted once in SIMD lanes gives its level in
 closed form at every threshold, and Newton's steps on :math:`F` are
 SIMD passes over the sorted groups, from a sample's estimate; then the

@@ -73,8 +73,10 @@ Memory: the sorted magnitudes, as much as the matrix.  (The breakpoints
 and sums stored by the sort, sixteen bytes an entry, for the passes to load
 rather than recompute: 1.5-2.3 times as long on 10000 x 8, 8 x 10000,
 10000 x 16 and 20000 x 4 in both dtypes, even on 784 x 10.)  The path
-takes matrices in cache (``_MAX_BYTES``), with AVX-512F or AVX2 (the same
-bits: see _l1inf_short.h; elsewhere the other paths run).  Measured with
+takes matrices in cache (``_MAX_BYTES``), and larger ones where a sample
+of their groups says it keeps enough of them (``_keeps_enough``), with
+AVX-512F or AVX2 (the same bits: see _l1inf_short.h; elsewhere the other
+paths run).  Measured with
 AVX-512F (issue 14, an Intel Xeon, single calls interleaved, times a copy at 10, 50, 90 % of the
 norm, the other paths -> this one): float32 by rows 10000 x 2 134 -> 22,
 116 -> 20, 104 -> 19; 10000 x 8 70 -> 20, 89 -> 16, 48 -> 11; 10000 x 16
@@ -137,8 +139,24 @@ cdef extern from "_l1inf_short.h" nogil:
                                  const double* norms, Py_ssize_t n_groups, double theta,
                                  double* levels)
 
-# Matrices of at most this many bytes (in cache).
+# Matrices of more than this many bytes (out of cache) take the path where a
+# sample says it keeps at least _MIN_KEPT of the groups (``_keeps_enough``):
+# there its sort and passes over every group cost 7-30 copies where the
+# other paths took 17-127 (issue 14, the AMD Zen 4, single calls
+# interleaved, times a copy at 1-90 % of the norm: Gaussian 1000000 x 8 and
+# 500000 x 5 float32, 200000 x 8 float64; Student t(3) 1000000 x 8 and 4 x
+# 2000000 float32, 500000 x 12 float64 at 10-90 %; Cauchy 1000000 x 8
+# float32 at 50 and 90 %), but where few groups survive (Cauchy at 1 and 10
+# %, keeping at most 0.1 % of them) the other paths' lists of candidates
+# took 4-10 copies where this path takes 12-13, and those are left to them
+# (the sample costing 0.1-0.9 copies).  Misjudged: t(3) 500000 x 12 float64
+# at 1 % (15.4 -> 16.3), Cauchy 12 x 500000 float64 at 50 % (12.4 -> 16.7);
+# in one draw of two, Cauchy 1000000 x 8 float32 at 90 % was left to the
+# other paths (69 copies, the path 22).
 cdef Py_ssize_t _MAX_BYTES = 1 << 23
+cdef double _MIN_KEPT = 0.01
+# ... the sample one block in _KEEPS_EVERY (and at least _SAMPLE_MIN_BLOCKS).
+cdef Py_ssize_t _KEEPS_EVERY = 64
 # Newton steps before the path declines.
 cdef int _MAX_STEPS = 64
 # The first iterate: Newton on a sample of one block of groups in
@@ -193,6 +211,14 @@ def _set_avx512(bint on=True):
     """Testing hook: the AVX-512F loops where the CPU has them (``on``), else
     the AVX2 ones; returns whether the AVX-512F loops run."""
     return bool(skp_set_avx512(on))
+
+
+def _set_max_bytes(Py_ssize_t n_bytes=1 << 23):
+    """Testing hook: the largest matrix this path takes without its sample's
+    say (``_MAX_BYTES``); returns the setting it replaces."""
+    global _MAX_BYTES
+    previous, _MAX_BYTES = _MAX_BYTES, n_bytes
+    return previous
 
 
 def _set_avx2_column_rows(Py_ssize_t rows=8):
@@ -255,12 +281,12 @@ cdef inline Py_ssize_t _layout(const floating[:, :] y, bint groups_are_rows) noe
     Row groups of a contiguous block (the rows one after the other), or
     column groups of contiguous rows (_COLUMN_MIN_GROUPS of them at least;
     of at most _AVX2_COLUMN_ROWS rows with the AVX2 loops), of at most
-    SKP_SHORT_COLUMN_ROWS entries, in a matrix of at most _MAX_BYTES.
+    SKP_SHORT_COLUMN_ROWS entries.
     """
     cdef Py_ssize_t item = sizeof(floating)
     cdef Py_ssize_t n = y.shape[1] if groups_are_rows else y.shape[0]
     if (not _short_on or not skp_short_enabled() or n > SKP_SHORT_COLUMN_ROWS
-            or y.shape[0] * y.shape[1] * item > _MAX_BYTES or y.strides[1] != item
+            or y.strides[1] != item
             or (groups_are_rows and y.strides[0] != n * item)
             or (not groups_are_rows and (y.shape[1] < _COLUMN_MIN_GROUPS
                                          or (n > _AVX2_COLUMN_ROWS and not skp_short_avx512())))):
@@ -368,7 +394,8 @@ cdef int short_project(const floating[:, :] y, floating[:, :] x, double eta,
     cdef floating* sorted
     cdef int status
     cdef double clock = now()
-    if n == 0:
+    if n == 0 or (y.shape[0] * y.shape[1] * sizeof(floating) > _MAX_BYTES
+                  and not _keeps_enough(y, groups_are_rows, n, eta)):
         return SMALL_DECLINED
     sorted = <floating*> malloc((n_groups + block - 1) // block * block * n * sizeof(floating))
     if sorted == NULL:
@@ -386,6 +413,82 @@ cdef int short_project(const floating[:, :] y, floating[:, :] x, double eta,
     global _answers
     _answers += status != SMALL_DECLINED
     return status
+
+
+cdef bint _keeps_enough(const floating[:, :] y, bint groups_are_rows, Py_ssize_t n,
+                        double eta) noexcept nogil:
+    """Whether a sample of the groups keeps at least _MIN_KEPT of them.
+
+    The sample is one block of groups in _KEEPS_EVERY, sorted alone;
+    Newton's steps on it, at eta's share by the sample's count of groups,
+    give its theta, which keeps the groups whose sum exceeds it.  Where
+    there are too few blocks for a sample, or its arrays cannot be
+    allocated or hold NaN or inf, or it lies inside its ball, the path is
+    taken (it decides those itself).  (Scaled by the sample's share of the
+    maxima's sum instead, as _solve's first iterate, the estimate held on
+    Cauchy groups whose samples held a few of the largest, but that sum
+    cost every call a read of the matrix: 1-3 copies more where the path
+    runs.)
+    """
+    cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
+    cdef Py_ssize_t block = 16 if floating is float else 8
+    cdef Py_ssize_t n_blocks = (n_groups + block - 1) // block
+    cdef Py_ssize_t n_sampled = (n_blocks + _KEEPS_EVERY - 1) // _KEEPS_EVERY
+    cdef Py_ssize_t b, g, size, n_kept = 0, n_in = 0
+    cdef double total_max = 0.0, theta = 0.0
+    cdef int steps = 0
+    cdef bint enough = True
+    cdef skp_short_segments seg
+    if n_sampled < _SAMPLE_MIN_BLOCKS:
+        return True
+    # (the sample's sorted groups; their maxima, sums, levels, and the
+    # segments _solve keeps, which the AVX2 passes always read)
+    cdef floating* sorted = <floating*> malloc(n_sampled * block * n * sizeof(floating))
+    cdef double* stats = <double*> malloc(7 * n_sampled * block * sizeof(double))
+    if sorted == NULL or stats == NULL:
+        free(sorted)
+        free(stats)
+        return True
+    cdef double* maxima = stats
+    cdef double* sums = stats + n_sampled * block
+    cdef double* first = stats + 2 * n_sampled * block
+    seg.factors = first
+    seg.inverses = stats + 3 * n_sampled * block
+    seg.low = stats + 4 * n_sampled * block
+    seg.high = stats + 5 * n_sampled * block
+    seg.counts = <long long*> (stats + 6 * n_sampled * block)
+    seg.reuse = _reuse
+    for b in range(n_sampled):
+        g = b * _KEEPS_EVERY * block
+        size = min(block, n_groups - g)
+        if floating is float:
+            enough = not skp_short_sort_f32(
+                &y[g, 0] if groups_are_rows else &y[0, g], y.strides[0], size, n,
+                groups_are_rows, <float*> sorted + b * block * n, maxima + b * block,
+                sums + b * block)
+        else:
+            enough = not skp_short_sort_f64(
+                &y[g, 0] if groups_are_rows else &y[0, g], y.strides[0], size, n,
+                groups_are_rows, <double*> sorted + b * block * n, maxima + b * block,
+                sums + b * block)
+        for g in range(b * block + size, (b + 1) * block):   # (a short last block)
+            maxima[g] = sums[g] = 0.0
+        n_in += size
+        if not enough:
+            break
+    if (enough and first_levels(sums, maxima, n_sampled * block, first, &total_max)
+            and total_max > eta * n_in / n_groups
+            and _newton(sorted, sums, n_sampled * block, n, 1, eta * n_in / n_groups, &theta,
+                        NULL, &seg if _keeps_segments(n, floating is float) else NULL,
+                        &steps)):
+        for g in range(n_sampled * block):
+            n_kept += sums[g] > theta
+        enough = n_kept >= _MIN_KEPT * n_in
+    else:
+        enough = True
+    free(sorted)
+    free(stats)
+    return enough
 
 
 cdef int _solve(const floating[:, :] y, floating[:, :] x, double eta, bint groups_are_rows,
