@@ -130,26 +130,6 @@ __attribute__((target("avx2"))) static inline void skp_short_rows_as_lanes8(
     }
 }
 
-/* The same with AVX-512F, sixteen rows a block (r .. r + 15) in f[j], each
- * half of eight by skp_short_rows_as_lanes8: loads and shuffles, where a
- * gather of value j of the sixteen rows (AVX-512) had waited on its sixteen
- * loads.  Issue 14, the AMD Zen 4, single calls interleaved, at half the
- * norm, the same bits, gathers -> this: float32 by rows of 8 to 15 values,
- * bilevel_l1inf 0.57-0.78 of the time, bilevel_l11 0.64-0.77, bilevel_l12
- * 0.68-0.84, the exact ball 0.74-0.87 (4250 x 8 to 200000 x 8, 2266 x 15 to
- * 100000 x 15, 784 x 10); 11333 x 3 0.94-0.99.  (The short rows' norms,
- * bilevel_l11's taus, the exact ball's sorted groups.) */
-__attribute__((target("avx512f"))) static inline void skp_short_rows_as_lanes16(
-        const float* base, ptrdiff_t n_rows, ptrdiff_t r, ptrdiff_t n, __m512* f) {
-    __m256 low[16], high[16];
-    ptrdiff_t j;
-    skp_short_rows_as_lanes8(base, n_rows, r, n, low);
-    skp_short_rows_as_lanes8(base, n_rows, r + 8, n, high);
-    for (j = 0; j < n; j++)
-        f[j] = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(
-            low[j])), _mm256_castps_pd(high[j]), 1));
-}
-
 /* The same for float64: rows r .. r + 3, four a block (skp_load_transposed4_f64
  * over each four values of the rows), in c[j]. */
 __attribute__((target("avx2"))) static inline void skp_short_rows_as_lanes4_f64(
@@ -171,20 +151,37 @@ __attribute__((target("avx2"))) static inline void skp_short_rows_as_lanes4_f64(
     }
 }
 
-/* The same with AVX-512F, eight rows a block (r .. r + 7) in c[j], each half
- * of four by skp_short_rows_as_lanes4_f64, as skp_short_rows_as_lanes16
- * (float64 by rows of 8 to 15 values: bilevel_l1inf 0.63-0.85 of the time,
- * bilevel_l11 0.46-0.84, bilevel_l12 0.58-0.84, the exact ball 0.84-0.92;
- * 11333 x 3 0.82-0.98). */
-__attribute__((target("avx512f"))) static inline void skp_short_rows_as_lanes8_f64(
-        const double* base, ptrdiff_t n_rows, ptrdiff_t r, ptrdiff_t n, __m512d* c) {
-    __m256d low[16], high[16];
-    ptrdiff_t j;
-    skp_short_rows_as_lanes4_f64(base, n_rows, r, n, low);
-    skp_short_rows_as_lanes4_f64(base, n_rows, r + 4, n, high);
-    for (j = 0; j < n; j++)
-        c[j] = _mm512_insertf64x4(_mm512_castpd256_pd512(low[j]), high[j], 1);
-}
+/* With AVX-512F: sixteen float32 rows (r .. r + 15; skp_short_rows_as_lanes16)
+ * or eight float64 ones (r .. r + 7; skp_short_rows_as_lanes8_f64), value
+ * j of each in f[j], each half of the rows by the AVX2 function above, the
+ * halves joined: loads and shuffles, where a gather of value j of the rows
+ * (AVX-512) had waited on its sixteen (eight) loads.  Issue 14, the AMD Zen
+ * 4, single calls interleaved, at half the norm, the same bits, gathers ->
+ * this, by rows of 8 to 15 values (4250 x 8 to 200000 x 8, 2266 x 15 to
+ * 100000 x 15, 784 x 10): float32 bilevel_l1inf 0.57-0.78 of the time,
+ * bilevel_l11 0.64-0.77, bilevel_l12 0.68-0.84, the exact ball 0.74-0.87;
+ * float64 0.63-0.85, 0.46-0.84, 0.58-0.84, 0.84-0.92; rows of 3 values
+ * 0.82-0.99.  (The short rows' norms, bilevel_l11's taus, the exact ball's
+ * sorted groups.) */
+#define SKP_ROWS_AS_LANES512(NAME, T, HALF, HALF_ROWS, HALF_VECTOR, VECTOR, JOIN)      \
+    __attribute__((target("avx512f"))) static inline void NAME(                        \
+            const T* base, ptrdiff_t n_rows, ptrdiff_t r, ptrdiff_t n, VECTOR* f) {    \
+        HALF_VECTOR low[16], high[16];                                                  \
+        ptrdiff_t j;                                                                    \
+        HALF(base, n_rows, r, n, low);                                                  \
+        HALF(base, n_rows, r + HALF_ROWS, n, high);                                     \
+        for (j = 0; j < n; j++) f[j] = JOIN(low[j], high[j]);                           \
+    }
+#define SKP_JOIN_PD(low, high) _mm512_insertf64x4(_mm512_castpd256_pd512(low), high, 1)
+#define SKP_JOIN_PS(low, high) \
+    _mm512_castpd_ps(SKP_JOIN_PD(_mm256_castps_pd(low), _mm256_castps_pd(high)))
+SKP_ROWS_AS_LANES512(skp_short_rows_as_lanes16, float, skp_short_rows_as_lanes8, 8, __m256,
+                     __m512, SKP_JOIN_PS)
+SKP_ROWS_AS_LANES512(skp_short_rows_as_lanes8_f64, double, skp_short_rows_as_lanes4_f64, 4,
+                     __m256d, __m512d, SKP_JOIN_PD)
+#undef SKP_JOIN_PS
+#undef SKP_JOIN_PD
+#undef SKP_ROWS_AS_LANES512
 #endif
 
 #endif  /* SKPROJ_TRANSPOSE_SIMD_H */
