@@ -435,9 +435,9 @@ cdef bint _keeps_enough(const floating[:, :] y, bint groups_are_rows, Py_ssize_t
     cdef Py_ssize_t n_blocks = (n_groups + block - 1) // block
     cdef Py_ssize_t n_sampled = (n_blocks + _KEEPS_EVERY - 1) // _KEEPS_EVERY
     cdef Py_ssize_t b, g, size, n_kept = 0, n_in = 0
-    cdef double total_max = 0.0, theta = 0.0
+    cdef double sample_max = 0.0, theta = 0.0
     cdef int steps = 0
-    cdef bint enough = True
+    cdef bint finite = True, enough = True
     cdef skp_short_segments seg
     if n_sampled < _SAMPLE_MIN_BLOCKS:
         return True
@@ -462,30 +462,28 @@ cdef bint _keeps_enough(const floating[:, :] y, bint groups_are_rows, Py_ssize_t
         g = b * _KEEPS_EVERY * block
         size = min(block, n_groups - g)
         if floating is float:
-            enough = not skp_short_sort_f32(
+            finite = not skp_short_sort_f32(
                 &y[g, 0] if groups_are_rows else &y[0, g], y.strides[0], size, n,
                 groups_are_rows, <float*> sorted + b * block * n, maxima + b * block,
                 sums + b * block)
         else:
-            enough = not skp_short_sort_f64(
+            finite = not skp_short_sort_f64(
                 &y[g, 0] if groups_are_rows else &y[0, g], y.strides[0], size, n,
                 groups_are_rows, <double*> sorted + b * block * n, maxima + b * block,
                 sums + b * block)
         for g in range(b * block + size, (b + 1) * block):   # (a short last block)
             maxima[g] = sums[g] = 0.0
         n_in += size
-        if not enough:
+        if not finite:
             break
-    if (enough and first_levels(sums, maxima, n_sampled * block, first, &total_max)
-            and total_max > eta * n_in / n_groups
+    if (finite and first_levels(sums, maxima, n_sampled * block, first, &sample_max)
+            and sample_max > eta * n_in / n_groups
             and _newton(sorted, sums, n_sampled * block, n, 1, eta * n_in / n_groups, &theta,
                         NULL, &seg if _keeps_segments(n, floating is float) else NULL,
                         &steps)):
         for g in range(n_sampled * block):
             n_kept += sums[g] > theta
         enough = n_kept >= _MIN_KEPT * n_in
-    else:
-        enough = True
     free(sorted)
     free(stats)
     return enough
