@@ -48,10 +48,11 @@ _NOMEMORY = int(Status.STATUS_NOMEMORY)
 # projection 4.2-5.3 ms); by the host, the copies there and back (in pinned
 # memory) and the CPU kernel take 0.15-0.25 ms a MB of the tensor.  Issue 14,
 # an H200 (torch 2.11, 2026-11-29; ``benchmarks/bench_cuda.py --routes``),
-# host copy / device, a call with ``out=``: 32 x 64 0.01-0.16; 100 x 1000 float32 0.06-0.31, float64
-# 0.07-0.39; 300 x 784 float32 0.09-0.57, float64 (1.9 MB) 0.13-0.95;
-# 1000 x 1000 float32 (4 MB) 1.03-2.09 but the exact ball 0.45 and GSP
-# 0.36; float64 (8 MB) 1.8-3.3, the exact ball 0.69, GSP 0.54.  (A pageable
+# host copy / device, a call with ``out=``: 32 x 64 0.01-0.16; 100 x 1000
+# float32 0.06-0.31, float64 0.07-0.39; 300 x 784 float32 0.09-0.57,
+# float64 (1.9 MB) 0.13-0.95; 1000 x 1000 float32 (4 MB) 1.03-2.09 but the
+# exact ball 0.45 and GSP 0.36; float64 (8 MB) 1.8-3.3, the exact ball 0.69,
+# GSP 0.54.  (A pageable
 # copy took 2-3 times as long: 100 x 1000 float32 0.37-0.74.)  Set by
 # ``set_host_route_bytes`` (0: every CUDA tensor on the device).
 _HOST_ROUTE_BYTES = [1 << 21]
