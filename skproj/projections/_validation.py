@@ -52,9 +52,9 @@ _NOMEMORY = int(Status.STATUS_NOMEMORY)
 # float32 0.06-0.31, float64 0.07-0.39; 300 x 784 float32 0.09-0.57,
 # float64 (1.9 MB) 0.13-0.95; 1000 x 1000 float32 (4 MB) 1.03-2.09 but the
 # exact ball 0.45 and GSP 0.36; float64 (8 MB) 1.8-3.3, the exact ball 0.69,
-# GSP 0.54.  (A pageable
-# copy took 2-3 times as long: 100 x 1000 float32 0.37-0.74.)  Set by
-# ``set_host_route_bytes`` (0: every CUDA tensor on the device).
+# GSP 0.54.  (A pageable copy took 2-3 times as long: 100 x 1000 float32
+# 0.37-0.74.)  Set by ``set_host_route_bytes`` (0: every CUDA tensor on the
+# device).
 _HOST_ROUTE_BYTES = [1 << 21]
 
 
