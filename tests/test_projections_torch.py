@@ -513,6 +513,25 @@ def test_host_route_extras_are_tensors(monkeypatch):
     np.testing.assert_array_equal(levels.numpy(), expected[2])
 
 
+def test_device_tensor_check_names_what_is_wrong():
+    # ``group_norms`` checks a device tensor by this before torch's
+    # operations there; CPU tensors stand for one.
+    from skproj.projections._validation import check_device_tensor
+
+    T = torch.randn(4, 5, dtype=torch.float32)
+    check_device_tensor(T, 2)
+    check_device_tensor(T[:0], 2)  # empty: nothing to read
+    with pytest.raises(TypeError, match="Y has dtype torch.int32"):
+        check_device_tensor(T.int(), 2)
+    with pytest.raises(ValueError, match="Y must be a 2-D array"):
+        check_device_tensor(T[0], 2)
+    for bad in (float("nan"), float("inf"), -float("inf")):
+        U = T.clone()
+        U[2, 3] = bad
+        with pytest.raises(ValueError, match="Y contains NaN or infinity"):
+            check_device_tensor(U, 2)
+
+
 def test_statistics_of_negative_views():
     T = torch.randn(6, 9, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
     negative = torch._neg_view(-T)

@@ -8,8 +8,8 @@ from skproj.projections import _bilevel, _l1inf, _torch_backend
 from skproj.projections._arrays import finite_and_non_negative, matrix_call
 from skproj.projections._l1 import Status
 from skproj.projections._validation import (
-    as_numpy_array, check_axis, check_radius, radius_zero, raise_for_status, run_kernel,
-    run_projection,
+    as_numpy_array, check_axis, check_device_tensor, check_radius, radius_zero,
+    raise_for_status, run_kernel, run_projection,
 )
 
 __all__ = [
@@ -118,7 +118,7 @@ def group_norms(Y, norm="l2", *, axis=0):
         raise ValueError(f"norm must be one of {sorted(_NORM_KINDS)}, got {norm!r}.")
     axis = check_axis(axis)
     if _torch_backend.is_tensor(Y) and Y.device.type != "cpu":
-        run_projection(Y, None, None, lambda t: (None, None), ndim=2)  # validation only
+        check_device_tensor(Y, ndim=2)
         return _torch_backend.group_norms(Y.detach(), norm, axis)
     tensor = Y if _torch_backend.is_tensor(Y) else None
     Y = as_numpy_array(_torch_backend.numpy_values(Y) if tensor is not None else Y, "Y",
