@@ -1188,7 +1188,9 @@ def test_in_cache_float32_step_one_is_a_pass_at_level_zero(lanes):
     SKP_SMALL_BLOCK_MAX) is summed in double instead."""
     rng = np.random.default_rng(47)
     big = float(np.finfo(np.float32).max) / 3
-    for n_groups, length in ((30, 40), (20, 513), (9, 1100), (3, 2000)):
+    # (in the lanes layout, 47 and 17 groups: float32's vectors of 32
+    # groups, then the last ones masked, two blocks of rows at a time)
+    for n_groups, length in ((30, 40), (20, 513), (9, 1100), (3, 2000), (47, 70), (17, 100)):
         A = rng.standard_cauchy((n_groups, length)).astype(np.float32)
         A[-1, -1] = big     # (the last group's sum in double)
         Y = np.ascontiguousarray(A.T) if lanes else A

@@ -703,6 +703,111 @@ SKP_SMALL_AVX512 static void skp_small_row_blocks512_f32(
                         sums, above_min, below_max);
 }
 
+/* Count and bound the magnitudes ``a`` in lanes ``lanes`` alone, those above
+ * the levels added into the block. */
+SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_add_block_in(skp_acc16* r, __m512 a, __m512 level,
+                                                       __mmask16 lanes) {
+    const __mmask16 k = _mm512_mask_cmp_ps_mask(lanes, a, level, _CMP_GT_OQ);
+    r->count = _mm512_mask_add_ps(r->count, k, r->count, _mm512_set1_ps(1.0f));
+    r->above_min = _mm512_mask_min_ps(r->above_min, k, r->above_min, a);
+    r->below_max = _mm512_mask_max_ps(r->below_max, lanes & (__mmask16) ~k, r->below_max, a);
+    r->block = _mm512_mask_add_ps(r->block, k, r->block, a);
+}
+
+/* |y| of the float32 values at ``low`` in lanes 0-7 and at ``high`` in 8-15,
+ * those of lanes whose ``lanes`` word is not negative 0 (AVX's masked loads:
+ * nothing read there); all 8 where ``whole``. */
+SKP_SMALL_AVX512 SKP_INLINE __m512 skp_small_pair_abs_n(const float* low, const float* high,
+                                                      __m256i lanes, int whole) {
+    __m512d v;
+    if (whole)
+        return skp_small_pair_abs16(low, high);
+    v = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(_mm256_maskload_ps(low,
+                                                                                      lanes))),
+                           _mm256_castps_pd(_mm256_maskload_ps(high, lanes)), 1);
+    return _mm512_castsi512_ps(_mm512_and_si512(_mm512_castpd_si512(v),
+                                                _mm512_set1_epi32(0x7fffffff)));
+}
+
+/* float32 by blocks (SKP_SMALL_BLOCKS): one strip alone, its n <= 8 groups
+ * g .. g + n - 1.  As a pair of strips it would be one vector whose every
+ * operation waits on the one of the row before (3-4 cycles a row: 10000 x
+ * 8 by columns, half the exact ball's call; the short last strip took the
+ * plain loop, a row at a time).  Here four blocks of rows go at once, each
+ * in its half of one of two vectors, each block summed in its own lanes, so
+ * that the blocks' sums reach each group's total in their order: the same
+ * operations on each group in the same order as the pairs', the same bits
+ * (counts, least above and largest below in any order). */
+SKP_SMALL_AVX512 SKP_INLINE void skp_small_strip_blocks512_f32(
+        const float* y, ptrdiff_t length, ptrdiff_t row_stride, ptrdiff_t g, ptrdiff_t n,
+        const double* level, double* counts, double* sums, double* above_min,
+        double* below_max, ptrdiff_t ahead) {
+    const ptrdiff_t B = SKP_SMALL_BLOCK, stop = length - ahead;
+    const __mmask8 n_mask = (__mmask8) ((1u << n) - 1u);
+    const __mmask16 both = (__mmask16) (n_mask | ((unsigned) n_mask << 8));
+    const __m256i lanes = _mm256_cmpgt_epi32(_mm256_set1_epi32((int) n),
+                                             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const int whole = n == SKP_SMALL_STRIP;
+    double levels[SKP_SMALL_STRIP] = {0.0};
+    const double* strip_levels = level + g;
+    __m512d sum = _mm512_setzero_pd(), c, lo, hi;
+    __m512 l;
+    skp_acc16 r[2];
+    ptrdiff_t i = 0, q, h;
+    if (!whole) {   /* (not past the levels' end) */
+        for (q = 0; q < n; q++)
+            levels[q] = level[g + q];
+        strip_levels = levels;
+    }
+    l = skp_small_pair_level_f32(strip_levels, strip_levels);
+    skp_acc16_zero(&r[0]);
+    skp_acc16_zero(&r[1]);
+#define SKP_SMALL_ROW_F32(row) ((const float*) ((const char*) y + (row) * row_stride) + g)
+    for (; i + 4 * B <= length; i += 4 * B) {
+        for (q = 0; q < B; q++) {
+            if (ahead && i + q < stop)
+                for (h = 0; h < 4; h++)
+                    skp_small_prefetch_span((const char*) SKP_SMALL_ROW_F32(i + h * B + q + ahead),
+                                            n * 4);
+            skp_acc16_add_block_in(&r[0], skp_small_pair_abs_n(SKP_SMALL_ROW_F32(i + q),
+                                                               SKP_SMALL_ROW_F32(i + B + q),
+                                                               lanes, whole), l, both);
+            skp_acc16_add_block_in(&r[1], skp_small_pair_abs_n(SKP_SMALL_ROW_F32(i + 2 * B + q),
+                                                               SKP_SMALL_ROW_F32(i + 3 * B + q),
+                                                               lanes, whole), l, both);
+        }
+        for (h = 0; h < 2; h++) {
+            sum = _mm512_add_pd(sum, skp_small_low8(r[h].block));
+            sum = _mm512_add_pd(sum, skp_small_high8(r[h].block));
+            r[h].block = _mm512_setzero_ps();
+        }
+    }
+    while (i < length) {   /* the last blocks, one at a time, in lanes 0-7 */
+        for (const ptrdiff_t end = skp_small_block_end(i, length); i < end; i++)
+            skp_acc16_add_block_in(&r[0], skp_small_pair_abs_n(SKP_SMALL_ROW_F32(i),
+                                                               SKP_SMALL_ROW_F32(i), lanes,
+                                                               whole),
+                                   l, (__mmask16) n_mask);
+        sum = _mm512_add_pd(sum, skp_small_low8(r[0].block));
+        r[0].block = _mm512_setzero_ps();
+    }
+#undef SKP_SMALL_ROW_F32
+    c = _mm512_add_pd(_mm512_add_pd(skp_small_low8(r[0].count), skp_small_high8(r[0].count)),
+                      _mm512_add_pd(skp_small_low8(r[1].count), skp_small_high8(r[1].count)));
+    lo = _mm512_max_pd(_mm512_max_pd(skp_small_low8(r[0].below_max),
+                                     skp_small_high8(r[0].below_max)),
+                       _mm512_max_pd(skp_small_low8(r[1].below_max),
+                                     skp_small_high8(r[1].below_max)));
+    hi = _mm512_min_pd(_mm512_min_pd(skp_small_low8(r[0].above_min),
+                                     skp_small_high8(r[0].above_min)),
+                       _mm512_min_pd(skp_small_low8(r[1].above_min),
+                                     skp_small_high8(r[1].above_min)));
+    _mm512_mask_storeu_pd(counts + g, n_mask, c);
+    _mm512_mask_storeu_pd(sums + g, n_mask, sum);
+    _mm512_mask_storeu_pd(above_min + g, n_mask, hi);
+    _mm512_mask_storeu_pd(below_max + g, n_mask, lo);
+}
+
 SKP_SMALL_AVX512 SKP_INLINE void skp_small_lanes512(
         const void* y, ptrdiff_t length, ptrdiff_t width, ptrdiff_t row_stride,
         const ptrdiff_t* strips, ptrdiff_t n_strips, const double* level, double* counts,
@@ -716,6 +821,15 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_lanes512(
         __m512d l[4];
         skp_acc512 r[4];
         for (q = 0; q < 4 && t + q < n_strips && strips[t + q] + 8 <= width; q++) ;
+        if (single == SKP_SMALL_BLOCKS && q <= 1) {
+            /* one strip alone, or the short last one */
+            skp_small_strip_blocks512_f32(
+                (const float*) y, length, row_stride, strips[t],
+                width - strips[t] < 8 ? width - strips[t] : 8, level, counts, sums,
+                above_min, below_max, ahead);
+            t += 1;
+            continue;
+        }
         if (single && q > 0) {
             /* float32: four adjacent strips as two whole vectors, else pairs */
             if (q == 4 && strips[t + 1] == strips[t] + 8 && strips[t + 2] == strips[t] + 16
@@ -728,13 +842,6 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_lanes512(
                                        level, counts, sums, above_min, below_max,
                                        single == SKP_SMALL_BLOCKS, ahead);
             t += q;
-            continue;
-        }
-        if (single == SKP_SMALL_BLOCKS) {
-            /* the short last strip's blocks as the plain loop takes them */
-            skp_small_strip_plain(y, length, row_stride, strips[t], width - strips[t], level,
-                                  counts, sums, above_min, below_max, SKP_SMALL_BLOCKS);
-            t += 1;
             continue;
         }
         if (q < 4) {
@@ -808,10 +915,54 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_norms512(const void* y, ptrdiff_t len
         _mm512_storeu_pd(maxima + g + 16, skp_small_low8(m1));
         _mm512_storeu_pd(maxima + g + 24, skp_small_high8(m1));
     }
-    if (single) {
-        skp_small_norms_plain(y, length, width, row_stride, g, sums, maxima, single);
-        return;
+    /* float32's last columns (under 32), 16 a vector, masked: each lane in
+     * the plain loop's order (blocks of rows summed in float32, each added to
+     * the total in turn), so the same bits, where the plain loop's chain of
+     * additions a column took 3-4 cycles a row and a column (10000 x 8 by
+     * columns: 41 % of the exact ball's call).  Two blocks at a time, each
+     * its own partial: the blocks' sums do not wait on each other. */
+    for (; single && g < width; g += 16) {
+        n = width - g < 16 ? width - g : 16;
+        const __mmask16 k = (__mmask16) ((1u << n) - 1u);
+        const __m512i magnitude = _mm512_set1_epi32(0x7fffffff);
+        __m512d s0 = _mm512_setzero_pd(), s1 = s0;
+        __m512 m0 = _mm512_setzero_ps();
+#define SKP_SMALL_ROW_ABS(r) _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(  \
+            _mm512_maskz_loadu_ps(k, (const float*) ((const char*) y + (r) * row_stride) \
+                                  + g)), magnitude))
+        for (i = 0; i + 2 * SKP_SMALL_BLOCK <= length; i += 2 * SKP_SMALL_BLOCK) {
+            __m512 b0 = _mm512_setzero_ps(), b1 = b0;
+            for (q = 0; q < SKP_SMALL_BLOCK; q++) {
+                const __m512 a0 = SKP_SMALL_ROW_ABS(i + q);
+                const __m512 a1 = SKP_SMALL_ROW_ABS(i + SKP_SMALL_BLOCK + q);
+                m0 = _mm512_max_ps(a0, m0);
+                m0 = _mm512_max_ps(a1, m0);
+                b0 = _mm512_add_ps(b0, a0);
+                b1 = _mm512_add_ps(b1, a1);
+            }
+            s0 = _mm512_add_pd(_mm512_add_pd(s0, skp_small_low8(b0)), skp_small_low8(b1));
+            s1 = _mm512_add_pd(_mm512_add_pd(s1, skp_small_high8(b0)), skp_small_high8(b1));
+        }
+        while (i < length) {
+            __m512 b0 = _mm512_setzero_ps();
+            for (const ptrdiff_t end = skp_small_block_end(i, length); i < end; i++) {
+                const __m512 a0 = SKP_SMALL_ROW_ABS(i);
+                m0 = _mm512_max_ps(a0, m0);
+                b0 = _mm512_add_ps(b0, a0);
+            }
+            s0 = _mm512_add_pd(s0, skp_small_low8(b0));
+            s1 = _mm512_add_pd(s1, skp_small_high8(b0));
+        }
+#undef SKP_SMALL_ROW_ABS
+        _mm512_mask_storeu_pd(sums + g, (__mmask8) k, s0);
+        _mm512_mask_storeu_pd(maxima + g, (__mmask8) k, skp_small_low8(m0));
+        if (n > 8) {
+            _mm512_mask_storeu_pd(sums + g + 8, (__mmask8) (k >> 8), s1);
+            _mm512_mask_storeu_pd(maxima + g + 8, (__mmask8) (k >> 8), skp_small_high8(m0));
+        }
     }
+    if (single)
+        return;
     for (; g + 32 <= width; g += 32) {
         __m512d s[4], m[4];
         for (q = 0; q < 4; q++) {
@@ -1280,33 +1431,65 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_store_strip8_f32(ptrdiff_t g, __m256d low, __
  * single calls interleaved: the exact ball on 100 x 1000 float32 0.85-0.87
  * of the time, 300 x 784 0.93-0.94, 100 x 100000 0.88-0.93). */
 SKP_SMALL_AVX2 SKP_INLINE void skp_small_strip256_f32(
-        const float* y, ptrdiff_t length, ptrdiff_t row_stride, ptrdiff_t g,
+        const float* y, ptrdiff_t length, ptrdiff_t row_stride, ptrdiff_t g, ptrdiff_t n,
         const double* level, double* counts, double* sums, double* above_min,
         double* below_max, const int blocks) {
     const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    /* (the short last strip, n < 8 groups: its lanes by masked loads, the
+     * others' zeros counted in lanes never stored, where the plain loop took
+     * a row at a time: 4000 x 20 by columns, a third of the exact ball's call) */
+    const __m256i lanes = _mm256_cmpgt_epi32(_mm256_set1_epi32((int) n),
+                                             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const int whole = n == SKP_SMALL_STRIP;
     __m256i uncounted = _mm256_setzero_si256();
     __m256 l, least = _mm256_set1_ps(INFINITY), largest = _mm256_set1_ps(-INFINITY);
     __m256d low = _mm256_setzero_pd(), high = low;
+    double levels[SKP_SMALL_STRIP] = {0.0}, lanes_out[4][SKP_SMALL_STRIP];
+    const double* strip_levels = level + g;
     ptrdiff_t i;
-    l = _mm256_set_m128(skp_float_below4(_mm256_loadu_pd(level + g + 4)),
-                        skp_float_below4(_mm256_loadu_pd(level + g)));
-#define SKP_STRIP_ROW(i) \
-    _mm256_and_ps(_mm256_loadu_ps((const float*) ((const char*) y + (i) * row_stride) + g), \
-                  magnitude)
-    if (blocks)
-        for (i = 0; i < length; ) {
-            __m256 block = _mm256_setzero_ps();     /* (the header's blocks) */
-            for (const ptrdiff_t end = skp_small_block_end(i, length); i < end; i++)
-                block = _mm256_add_ps(block, skp_bound8_f32(SKP_STRIP_ROW(i), l, &uncounted,
-                                                            &least, &largest));
-            skp_add8_pd(&low, &high, block);
-        }
-    else
-        for (i = 0; i < length; i++)
-            skp_take8_f32(SKP_STRIP_ROW(i), l, &uncounted, &least, &largest, &low, &high);
+    if (!whole) {   /* (a copy where whole: its loads wait on the stores, 1.05 x) */
+        for (i = 0; i < n; i++)
+            levels[i] = level[g + i];
+        strip_levels = levels;
+    }
+    l = _mm256_set_m128(skp_float_below4(_mm256_loadu_pd(strip_levels + 4)),
+                        skp_float_below4(_mm256_loadu_pd(strip_levels)));
+#define SKP_STRIP_ROW(i) ((const float*) ((const char*) y + (i) * row_stride) + g)
+    /* (each loop twice, the loads plain or masked: one loop with both took
+     * 100 x 1000 1.05 times as long) */
+#define SKP_STRIP_LOOPS(LOAD)                                                               \
+    if (blocks)                                                                             \
+        for (i = 0; i < length; ) {                                                         \
+            __m256 block = _mm256_setzero_ps();     /* (the header's blocks) */            \
+            for (const ptrdiff_t end = skp_small_block_end(i, length); i < end; i++)        \
+                block = _mm256_add_ps(block, skp_bound8_f32(                                \
+                    _mm256_and_ps(LOAD, magnitude), l, &uncounted, &least, &largest));      \
+            skp_add8_pd(&low, &high, block);                                                \
+        }                                                                                   \
+    else                                                                                    \
+        for (i = 0; i < length; i++)                                                        \
+            skp_take8_f32(_mm256_and_ps(LOAD, magnitude), l, &uncounted, &least, &largest,  \
+                          &low, &high);
+    if (whole) {
+        SKP_STRIP_LOOPS(_mm256_loadu_ps(SKP_STRIP_ROW(i)))
+    } else {
+        SKP_STRIP_LOOPS(_mm256_maskload_ps(SKP_STRIP_ROW(i), lanes))
+    }
+#undef SKP_STRIP_LOOPS
 #undef SKP_STRIP_ROW
-    skp_store_strip8_f32(g, low, high, uncounted, least, largest, counts, sums, above_min,
-                         below_max);
+    if (whole) {
+        skp_store_strip8_f32(g, low, high, uncounted, least, largest, counts, sums, above_min,
+                             below_max);
+        return;
+    }
+    skp_store_strip8_f32(0, low, high, uncounted, least, largest, lanes_out[0], lanes_out[1],
+                         lanes_out[2], lanes_out[3]);
+    for (i = 0; i < n; i++) {
+        counts[g + i] = lanes_out[0][i];
+        sums[g + i] = lanes_out[1][i];
+        above_min[g + i] = lanes_out[2][i];
+        below_max[g + i] = lanes_out[3][i];
+    }
 }
 
 /* One strip at a time: float64 in two vectors of 4 groups, 8 vectors of
@@ -1327,14 +1510,15 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_lanes256(
         __m256d l[2];
         skp_acc256 r[2];
         g = strips[t];
+        if (single) {
+            skp_small_strip256_f32((const float*) y, length, row_stride, g,
+                                   width - g < 8 ? width - g : 8, level, counts, sums,
+                                   above_min, below_max, single == SKP_SMALL_BLOCKS);
+            continue;
+        }
         if (g + 8 > width) {
             skp_small_strip_plain(y, length, row_stride, g, width - g, level, counts, sums,
                                   above_min, below_max, single);
-            continue;
-        }
-        if (single) {
-            skp_small_strip256_f32((const float*) y, length, row_stride, g, level, counts, sums,
-                                   above_min, below_max, single == SKP_SMALL_BLOCKS);
             continue;
         }
         for (q = 0; q < 2; q++) {
@@ -1505,6 +1689,52 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_norms256(const void* y, ptrdiff_t lengt
         _mm256_storeu_pd(maxima + g + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(m0, 1)));
         _mm256_storeu_pd(maxima + g + 8, _mm256_cvtps_pd(_mm256_castps256_ps128(m1)));
         _mm256_storeu_pd(maxima + g + 12, _mm256_cvtps_pd(_mm256_extractf128_ps(m1, 1)));
+    }
+    /* float32's last columns (under 16), 8 a vector, masked, two blocks of
+     * rows at a time: as skp_small_norms512's, the plain loop's bits. */
+    for (; single && g < width; g += 8) {
+        const ptrdiff_t n = width - g < 8 ? width - g : 8;
+        const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+        const __m256i k = _mm256_cmpgt_epi32(_mm256_set1_epi32((int) n),
+                                             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        __m256d s0 = _mm256_setzero_pd(), s1 = s0;
+        __m256 m0 = _mm256_setzero_ps();
+        double lanes[2][8];
+#define SKP_SMALL_ROW_ABS8(r) _mm256_and_ps(_mm256_maskload_ps(                             \
+            (const float*) ((const char*) y + (r) * row_stride) + g, k), magnitude)
+        for (i = 0; i + 2 * SKP_SMALL_BLOCK <= length; i += 2 * SKP_SMALL_BLOCK) {
+            __m256 b0 = _mm256_setzero_ps(), b1 = b0;
+            for (q = 0; q < SKP_SMALL_BLOCK; q++) {
+                const __m256 a0 = SKP_SMALL_ROW_ABS8(i + q);
+                const __m256 a1 = SKP_SMALL_ROW_ABS8(i + SKP_SMALL_BLOCK + q);
+                m0 = _mm256_max_ps(a1, _mm256_max_ps(a0, m0));
+                b0 = _mm256_add_ps(b0, a0);
+                b1 = _mm256_add_ps(b1, a1);
+            }
+            s0 = _mm256_add_pd(_mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(b0))),
+                               _mm256_cvtps_pd(_mm256_castps256_ps128(b1)));
+            s1 = _mm256_add_pd(_mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(b0, 1))),
+                               _mm256_cvtps_pd(_mm256_extractf128_ps(b1, 1)));
+        }
+        while (i < length) {
+            __m256 b0 = _mm256_setzero_ps();
+            for (const ptrdiff_t end = skp_small_block_end(i, length); i < end; i++) {
+                const __m256 a0 = SKP_SMALL_ROW_ABS8(i);
+                m0 = _mm256_max_ps(a0, m0);
+                b0 = _mm256_add_ps(b0, a0);
+            }
+            s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(b0)));
+            s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(b0, 1)));
+        }
+#undef SKP_SMALL_ROW_ABS8
+        _mm256_storeu_pd(lanes[0], s0);
+        _mm256_storeu_pd(lanes[0] + 4, s1);
+        _mm256_storeu_pd(lanes[1], _mm256_cvtps_pd(_mm256_castps256_ps128(m0)));
+        _mm256_storeu_pd(lanes[1] + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(m0, 1)));
+        for (q = 0; q < n; q++) {
+            sums[g + q] = lanes[0][q];
+            maxima[g + q] = lanes[1][q];
+        }
     }
     for (; !single && g + 16 <= width; g += 16) {
         __m256d s[4], m[4];
