@@ -1596,6 +1596,45 @@ def test_clip_and_rescale_bits_do_not_depend_on_the_write_loop(dtype, axis, leng
                                           err_msg=f"{name} at {share}, {loop} / avx2")
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_narrow_column_blocks_written_as_one_run_take_the_loops_bits(dtype):
+    # With AVX-512, a block of fewer columns than a vector holds, rows one
+    # after the other, is written as one run of whole vectors from the
+    # result's first cache line (``skp_write_narrow512``), each vector's
+    # levels the columns' at its place in the run: the bits of the AVX2 loop,
+    # into a new array, in place, and into an ``out`` that starts at every
+    # offset within a line.
+    from skproj.projections import _bilevel
+
+    rng = np.random.default_rng(71)
+    lanes = 64 // np.dtype(dtype).itemsize
+    for n_cols in range(1, lanes):
+        for n_rows in (37, 200):
+            Y = rng.standard_normal((n_rows, n_cols)).astype(dtype)
+            Y[::5, ::2] = -0.0
+            for project, norm in ((bilevel_l1inf, l1inf_norm), (bilevel_l12, l12_norm)):
+                eta = 0.4 * norm(Y, axis=0)
+                results = {}
+                try:
+                    for avx512 in (False, True):
+                        _bilevel._set_column_paths(avx512=avx512, strips=True)
+                        results[avx512, "new"] = project(Y, eta, axis=0)
+                        inplace = Y.copy()
+                        project(inplace, eta, axis=0, out=inplace)
+                        results[avx512, "in place"] = inplace
+                        for offset in (1, n_cols + 3):
+                            room = np.empty(Y.size + offset, dtype)
+                            out = room[offset:].reshape(Y.shape)
+                            project(Y, eta, axis=0, out=out)
+                            results[avx512, offset] = out
+                finally:
+                    _bilevel._set_column_paths()
+                for (avx512, where), got in results.items():
+                    np.testing.assert_array_equal(
+                        bits(got), bits(results[False, "new"]),
+                        err_msg=f"{project.__name__} {n_rows} x {n_cols}, {where}")
+
+
 def test_many_groups_take_their_work_memory_from_the_shared_cache():
     """The bi-level projections' per-group tables (some MB for 10**5 groups)
     come from the kernels' shared cache (_scratch_cache.h), kept from one call
