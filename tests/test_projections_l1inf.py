@@ -872,6 +872,33 @@ def _reference_sets(A, level, lanes, blocks=False):
     return [np.array(x) for x in (counts, sums, above_min, below_max)]
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_narrow_column_groups_same_bits_with_and_without_avx512(dtype):
+    """Matrices of a few column groups, rows one after the other: float32's
+    step 1 and passes over one strip (or the short last one) four blocks of
+    rows at a time, and the result written as one run of whole vectors,
+    give the AVX2 loops' bits, and the projection (checked against the
+    bisection reference)."""
+    rng = np.random.default_rng(53)
+    for n_cols in (1, 3, 5, 8, 9, 13, 16, 20, 31):
+        for n_rows in (40, 333):
+            Y = rng.standard_normal((n_rows, n_cols)).astype(dtype)
+            for share in (0.1, 0.5, 0.9):
+                eta = share * l1inf_norm(Y, axis=0)
+                results = []
+                for avx512 in (True, False):
+                    _l1inf._set_testing(avx512=avx512, short_groups=False)
+                    try:
+                        results.append(project_l1inf_ball(Y, eta, axis=0))
+                    finally:
+                        _l1inf._set_testing()
+                np.testing.assert_array_equal(results[0], results[1],
+                                              err_msg=f"{n_rows} x {n_cols} at {share}")
+                expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, 0)
+                np.testing.assert_allclose(results[0], expected, rtol=0,
+                                           atol=2e-5 * float(np.abs(Y).max()))
+
+
 @pytest.mark.parametrize("blocks", [False, True], ids=["double", "blocks"])
 @pytest.mark.parametrize("lanes", [False, True], ids=["groups", "lanes"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -138,6 +138,12 @@ cdef extern from "_streaming_simd.h" nogil:
     int skp_write_strips512_f64(const double* src, Py_ssize_t src_stride, double* dst,
                                 Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t n,
                                 int rescale, const double* levels)
+    int skp_write_narrow512_f32(const float* src, Py_ssize_t src_stride, float* dst,
+                                Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t n,
+                                int rescale, const float* levels)
+    int skp_write_narrow512_f64(const double* src, Py_ssize_t src_stride, double* dst,
+                                Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t n,
+                                int rescale, const double* levels)
 
 
 # Whether those loops run (the CPU has AVX2 and no test turned them off).
@@ -262,10 +268,27 @@ cdef inline bint write_strips(const floating[:, :] y, floating[:, :] x, bint res
     and the exact l1,inf ball's writes of column groups."""
     if y.shape[0] * y.shape[1] * <Py_ssize_t> sizeof(floating) > STRIP_WRITE_BYTES:
         return False
+    if write_narrow(y, x, rescale, levels):
+        return True
     if floating is float:
         return skp_write_strips512_f32(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0],
                                        y.shape[0], y.shape[1], rescale, levels)
     return skp_write_strips512_f64(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0],
+                                   y.shape[0], y.shape[1], rescale, levels)
+
+
+cdef inline bint write_narrow(const floating[:, :] y, floating[:, :] x, bint rescale,
+                              const floating* levels) noexcept nogil:
+    """A block of fewer column groups than an AVX-512 vector holds, rows one
+    after the other in ``y`` and ``x``, clipped (or rescaled) as one run of
+    whole vectors (``skp_write_narrow512_f32/_f64``: the row write's
+    operations, so the same bits), whatever ``skp_strips_suit`` says; False
+    (nothing written) elsewhere or where this module's AVX-512 switch is
+    off."""
+    if floating is float:
+        return skp_write_narrow512_f32(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0],
+                                       y.shape[0], y.shape[1], rescale, levels)
+    return skp_write_narrow512_f64(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0],
                                    y.shape[0], y.shape[1], rescale, levels)
 
 

@@ -40,7 +40,7 @@ from skproj.projections._streaming cimport (
 from skproj.projections._l1 cimport (
     SKP_FLAT_ROW_BYTES, STATUS_NOMEMORY, STATUS_PROJECTED, keep_above, skp_set_avx512,
     skp_set_stream_ahead, skp_stream_fence,
-    streams, write_row_simd, write_rows_at_once, write_strips,
+    streams, write_narrow, write_row_simd, write_rows_at_once, write_strips,
     zero_result, zero_result_row,
 )
 from skproj.projections._l1inf_lists cimport (
@@ -895,6 +895,12 @@ cdef void _small_write(const floating[:, :] y, floating[:, :] x, const floating*
         # Lines are rows: the levels are per entry for column groups.
         n_lines, length, y_stride, x_stride = y.shape[0], y.shape[1], y.strides[0], x.strides[0]
         per_entry = not groups_are_rows
+        # (fewer columns than a vector holds, rows one after the other: one
+        # run of whole vectors, as the bi-level writes, where the clip's line
+        # loop took a masked store a row: 10000 x 8 float32 by columns, a
+        # fifth of the call)
+        if per_entry and _small_simd == 2 and write_narrow(y, x, False, levels):
+            return
     elif y.strides[0] == item and x.strides[0] == item:
         n_lines, length, y_stride, x_stride = y.shape[1], y.shape[0], y.strides[1], x.strides[1]
         per_entry = groups_are_rows

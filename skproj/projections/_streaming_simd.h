@@ -1616,6 +1616,26 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_write_narrow512
                                       _mm512_setzero_##PS(), pattern + r);               \
 }                                                                                        \
                                                                                          \
+/* Whether the block suits skp_write_narrow512 (then written by it). */                    \
+SKP_AVX512 static int skp_write_narrow512_##SUFFIX##_unguarded(                          \
+        const T* src, ptrdiff_t src_stride, T* dst, ptrdiff_t dst_stride,               \
+        ptrdiff_t n_rows, ptrdiff_t n, int rescale, const T* levels) {                  \
+    if (n >= LANES || src_stride != n * (ptrdiff_t) sizeof(T) || dst_stride != src_stride \
+            || n_rows * n < 4 * LANES || (uintptr_t) dst % sizeof(T) != 0)              \
+        return 0;                                                                        \
+    if (rescale) skp_write_narrow512_##SUFFIX##_(src, dst, n_rows, n, 1, levels);       \
+    else skp_write_narrow512_##SUFFIX##_(src, dst, n_rows, n, 0, levels);               \
+    return 1;                                                                            \
+}                                                                                        \
+                                                                                         \
+/* The same where the CPU has AVX-512F (skp_avx512), else 0. */                          \
+static inline int skp_write_narrow512_##SUFFIX(const T* src, ptrdiff_t src_stride, T* dst, \
+                                               ptrdiff_t dst_stride, ptrdiff_t n_rows,   \
+                                               ptrdiff_t n, int rescale, const T* levels) { \
+    return skp_avx512 && skp_write_narrow512_##SUFFIX##_unguarded(                      \
+        src, src_stride, dst, dst_stride, n_rows, n, rescale, levels);                   \
+}                                                                                        \
+                                                                                         \
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_write_strips512_##SUFFIX##_( \
         const T* src, ptrdiff_t src_stride, T* dst, ptrdiff_t dst_stride,               \
         ptrdiff_t n_rows, ptrdiff_t n, const int rescale, const T* levels) {            \
@@ -1645,12 +1665,9 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_write_strips512
 SKP_AVX512 static void skp_write_strips512_##SUFFIX##_unguarded(                        \
         const T* src, ptrdiff_t src_stride, T* dst, ptrdiff_t dst_stride,               \
         ptrdiff_t n_rows, ptrdiff_t n, int rescale, const T* levels) {                  \
-    if (n < LANES && src_stride == n * (ptrdiff_t) sizeof(T) && dst_stride == src_stride \
-            && n_rows * n >= 4 * LANES && (uintptr_t) dst % sizeof(T) == 0) {           \
-        if (rescale) skp_write_narrow512_##SUFFIX##_(src, dst, n_rows, n, 1, levels);   \
-        else skp_write_narrow512_##SUFFIX##_(src, dst, n_rows, n, 0, levels);           \
+    if (skp_write_narrow512_##SUFFIX##_unguarded(src, src_stride, dst, dst_stride, n_rows, n, \
+                                                  rescale, levels))                      \
         return;                                                                          \
-    }                                                                                    \
     if (rescale)                                                                         \
         skp_write_strips512_##SUFFIX##_(src, src_stride, dst, dst_stride, n_rows, n, 1, levels); \
     else                                                                                 \
@@ -1970,6 +1987,16 @@ static inline int skp_write_strips512_f32(const float* src, ptrdiff_t src_stride
     return 0;
 }
 static inline int skp_write_strips512_f64(const double* src, ptrdiff_t src_stride,
+                                          double* dst, ptrdiff_t dst_stride, ptrdiff_t n_rows,
+                                          ptrdiff_t n, int rescale, const double* levels) {
+    return 0;
+}
+static inline int skp_write_narrow512_f32(const float* src, ptrdiff_t src_stride, float* dst,
+                                          ptrdiff_t dst_stride, ptrdiff_t n_rows, ptrdiff_t n,
+                                          int rescale, const float* levels) {
+    return 0;
+}
+static inline int skp_write_narrow512_f64(const double* src, ptrdiff_t src_stride,
                                           double* dst, ptrdiff_t dst_stride, ptrdiff_t n_rows,
                                           ptrdiff_t n, int rescale, const double* levels) {
     return 0;
