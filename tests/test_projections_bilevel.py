@@ -1598,7 +1598,7 @@ def test_clip_and_rescale_bits_do_not_depend_on_the_write_loop(dtype, axis, leng
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_narrow_column_blocks_written_as_one_run_take_the_loops_bits(dtype):
-    # With AVX-512, a block of fewer columns than a vector holds, rows one
+    # With AVX-512, a block of fewer columns than two vectors hold, rows one
     # after the other, is written as one run of whole vectors from the
     # result's first cache line (``skp_write_narrow512``), each vector's
     # levels the columns' at its place in the run: the bits of the AVX2 loop,
@@ -1608,7 +1608,7 @@ def test_narrow_column_blocks_written_as_one_run_take_the_loops_bits(dtype):
 
     rng = np.random.default_rng(71)
     lanes = 64 // np.dtype(dtype).itemsize
-    for n_cols in range(1, lanes):
+    for n_cols in range(1, 2 * lanes):
         for n_rows in (37, 200):
             Y = rng.standard_normal((n_rows, n_cols)).astype(dtype)
             Y[::5, ::2] = -0.0

@@ -1441,6 +1441,11 @@ SKP_WRITE_KEPT_ROW256(f32, float, __m256, 8, ps)
  * (nothing written) where the CPU lacks AVX-512F or a test turned it off. */
 #define SKP_NONZERO512_f32(l) _mm512_test_epi32_mask(_mm512_castps_si512(l), _mm512_castps_si512(l))
 #define SKP_NONZERO512_f64(l) _mm512_test_epi64_mask(_mm512_castpd_si512(l), _mm512_castpd_si512(l))
+/* The narrow blocks' run (skp_write_narrow512) takes rows of fewer than this
+ * many vectors of values (issue 14, the Zen 4, float32 column groups at half
+ * the norm, rows of 17-29 values / of fewer than 16: bilevel_l1inf and
+ * bilevel_l12 0.86-0.99 of the time, the exact ball 0.87-0.97). */
+#define SKP_NARROW_MAX_VECTORS 2
 #define SKP_WRITE_ROW512(SUFFIX, T, VEC, MASK, LANES, PS, SIGN, EPI, IOTA)               \
 SKP_AVX512 static inline VEC skp_levelled512_##SUFFIX(VEC v, VEC l, int rescale) {       \
     const __m512i sign = SIGN;                                                           \
@@ -1586,20 +1591,21 @@ static inline int skp_write_kept_row512_##SUFFIX(const T* src, T* dst, ptrdiff_t
     return skp_write_kept_row512_##SUFFIX##_unguarded(src, dst, n, rescale, levels, next); \
 }                                                                                        \
                                                                                          \
-/* A block of n < LANES columns whose rows lie one after the other in src and  \
- * in dst, written as one run: whole vectors from dst's first line, each      \
- * vector's levels loaded from ``pattern`` (the columns' levels over and over) \
- * at the run's place among the columns, where a masked load and store a row  \
- * cost a row's few values several cycles (issue 14, the Zen 4, float32        \
- * bilevel_l1inf by columns at half the norm: 20000 x 3 a quarter of the call). \
- * The same operation on each value, so the same result. */                   \
+/* A block of n < SKP_NARROW_MAX_VECTORS * LANES columns whose rows lie one             \
+ * after the other in src and in dst, written as one run: whole vectors from            \
+ * dst's first line, each vector's levels loaded from ``pattern`` (the                  \
+ * columns' levels over and over) at the run's place among the columns,                 \
+ * where a masked load and store a row cost a row's few values several                  \
+ * cycles (issue 14, the Zen 4, float32 bilevel_l1inf by columns at half the            \
+ * norm: 20000 x 3 a quarter of the call).  The same operation on each                  \
+ * value, so the same result. */                                                        \
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_write_narrow512_##SUFFIX##_( \
         const T* src, T* dst, ptrdiff_t n_rows, ptrdiff_t n, const int rescale,         \
         const T* levels) {                                                               \
     const ptrdiff_t total = n_rows * n, step = LANES % n;                                \
     ptrdiff_t head = skp_line_head(dst, sizeof(T)), e, r, k;                             \
-    T pattern[2 * LANES];                                                                \
-    for (k = 0; k < 2 * LANES; k++) pattern[k] = levels[k % n];                          \
+    T pattern[(SKP_NARROW_MAX_VECTORS + 1) * LANES];                                     \
+    for (k = 0; k < n + LANES; k++) pattern[k] = levels[k % n];                          \
     if (head > total) head = total;                                                      \
     if (head)                                                                            \
         skp_levelled_some512_##SUFFIX(src, dst, head, rescale, _mm512_setzero_##PS(),    \
@@ -1620,7 +1626,8 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_write_narrow512
 SKP_AVX512 static int skp_write_narrow512_##SUFFIX##_unguarded(                          \
         const T* src, ptrdiff_t src_stride, T* dst, ptrdiff_t dst_stride,               \
         ptrdiff_t n_rows, ptrdiff_t n, int rescale, const T* levels) {                  \
-    if (n >= LANES || src_stride != n * (ptrdiff_t) sizeof(T) || dst_stride != src_stride \
+    if (n >= SKP_NARROW_MAX_VECTORS * LANES || src_stride != n * (ptrdiff_t) sizeof(T)    \
+            || dst_stride != src_stride                                                  \
             || n_rows * n < 4 * LANES || (uintptr_t) dst % sizeof(T) != 0)              \
         return 0;                                                                        \
     if (rescale) skp_write_narrow512_##SUFFIX##_(src, dst, n_rows, n, 1, levels);       \
