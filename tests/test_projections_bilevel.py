@@ -771,12 +771,13 @@ def test_rows_written_as_one_flat_run_take_the_row_loops_bits(dtype, length, rng
 
 @pytest.mark.parametrize("kind", [0, 1, 2], ids=["linf", "l1", "l2"])
 def test_float32_narrow_column_norms_take_the_folds_bits(kind, rng):
-    # With AVX-512, float32 matrices of up to 16 columns whose rows lie one
-    # after the other take their column norms a row a masked vector
-    # (``skp_narrow_column_norms512_f32``): the folds' order (blocks of 8
-    # rows for the first n - n % 8 columns, the rest a row at a time), so
-    # the folds' bits, for every width, whole and partial blocks of rows,
-    # values of very different scales; a NaN or inf anywhere handed back.
+    # Float32 matrices of up to 16 columns whose rows lie one after the other
+    # take their column norms a row a masked vector, with AVX-512 or AVX2
+    # (``skp_narrow_column_norms512_f32``, ``_256``): the folds' order
+    # (blocks of 8 rows for the first n - n % 8 columns, the rest a row at a
+    # time), so the folds' bits, for every width, whole and partial blocks
+    # of rows, values of very different scales; a NaN or inf anywhere handed
+    # back.
     from skproj.projections import _bilevel
 
     for n_cols in range(1, 17):
@@ -785,20 +786,22 @@ def test_float32_narrow_column_norms_take_the_folds_bits(kind, rng):
                  * 10.0 ** rng.integers(-15, 15, size=(n_rows, n_cols))).astype(np.float32)
             norms = {}
             try:
-                for avx512 in (True, False):
-                    _bilevel._set_column_paths(avx512=avx512)
-                    norms[avx512] = np.empty(n_cols)
-                    assert _bilevel.group_norms(Y, norms[avx512], kind, False)
+                for avx512, narrow in ((True, True), (False, True), (False, False)):
+                    _bilevel._set_column_paths(avx512=avx512, narrow_columns=narrow)
+                    got = np.empty(n_cols)
+                    assert _bilevel.group_norms(Y, got, kind, False)
+                    norms[avx512, narrow] = got
                     for bad in (np.nan, np.inf):
                         Z = Y.copy()
                         Z[rng.integers(n_rows), rng.integers(n_cols)] = bad
                         assert not _bilevel.group_norms(Z, np.empty(n_cols), kind, False)
             finally:
                 _bilevel._set_column_paths()
-            np.testing.assert_array_equal(bits(norms[True]), bits(norms[False]),
-                                          err_msg=f"{n_rows} x {n_cols}")
+            for key, got in norms.items():
+                np.testing.assert_array_equal(bits(got), bits(norms[False, False]),
+                                              err_msg=f"{n_rows} x {n_cols}, {key}")
             expected = np.linalg.norm(Y.astype(np.float64), ord=[np.inf, 1, 2][kind], axis=0)
-            np.testing.assert_allclose(norms[True], expected, rtol=1e-6)
+            np.testing.assert_allclose(norms[True, True], expected, rtol=1e-6)
 
 
 @pytest.mark.parametrize("shape", [(1, 16), (8, 35), (9, 301), (37, 48), (3, 7), (77, 40),

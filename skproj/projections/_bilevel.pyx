@@ -355,6 +355,7 @@ cdef extern from "_bilevel_simd.h" nogil:
     int skp_candidates512
     int skp_panel_lines
     int skp_short_rows256
+    int skp_narrow_columns
     void skp_scale_row_f32(const float* src, float* dst, Py_ssize_t n, double factor,
                            int simd, int stream)
     double skp_short_threshold_by_f32(const float* values, Py_ssize_t n, double total,
@@ -616,7 +617,7 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
                       bint pairs=True, bint fused=True, bint first_pairs=True,
                       bint guessed_floors=True, bint rows_ahead=True, bint fold512=True,
                       bint realign=True, bint short_rows=True, bint candidates512=True,
-                      stream_ahead=None, bint panel_lines=True):
+                      stream_ahead=None, bint panel_lines=True, bint narrow_columns=True):
     """Testing hook: column panels by passes (``True``), by gathered
     candidates (``False``) or as measured (``None``: short columns then take
     ``_short_columns``); this module's AVX-512 loops or not (each extension
@@ -648,11 +649,16 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     none; ``None``: as the CPU prefers; ``skp_ahead_for`` in _prefetch.h);
     a panel's own lines prefetched ahead of its reads where no panel before
     prefetched them (``panel_lines``, ``skp_panel_lines`` in
-    _bilevel_simd.h), or not.
+    _bilevel_simd.h), or not; float32 matrices of up to 16 columns, rows one
+    after the other, taking their column norms a row a masked vector
+    (``narrow_columns``, ``skp_narrow_column_norms512_f32``, ``_256``) or by
+    the folds.
     Returns whether this module's AVX-512 loops run."""
     global _forced_path, _pairs, _fused, _first_pairs, _guessed_floors, skp_rows_ahead
     global skp_fold512, skp_realign, skp_short_rows256, skp_candidates512, skp_panel_lines
+    global skp_narrow_columns
     skp_panel_lines = panel_lines
+    skp_narrow_columns = narrow_columns
     _forced_path = 0 if passes is None else (1 if passes else -1)
     _pairs = pairs
     _fused = fused
