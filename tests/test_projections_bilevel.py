@@ -1601,12 +1601,12 @@ def test_clip_and_rescale_bits_do_not_depend_on_the_write_loop(dtype, axis, leng
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_narrow_column_blocks_written_as_one_run_take_the_loops_bits(dtype):
-    # With AVX-512, a block of fewer columns than two vectors hold, rows one
-    # after the other, is written as one run of whole vectors from the
-    # result's first cache line (``skp_write_narrow512``), each vector's
-    # levels the columns' at its place in the run: the bits of the AVX2 loop,
-    # into a new array, in place, and into an ``out`` that starts at every
-    # offset within a line.
+    # A block of fewer columns than two AVX-512 vectors hold (float32 with
+    # AVX2: than 16), rows one after the other, is written as one run of
+    # vectors (``skp_write_narrow512``: whole ones from the result's first
+    # cache line; ``skp_write_narrow256_f32``), each vector's levels the
+    # columns' at its place in the run: the bits of the AVX2 row loop, into
+    # a new array, in place, and into an ``out`` at offsets within a line.
     from skproj.projections import _bilevel
 
     rng = np.random.default_rng(71)
@@ -1619,6 +1619,8 @@ def test_narrow_column_blocks_written_as_one_run_take_the_loops_bits(dtype):
                 eta = 0.4 * norm(Y, axis=0)
                 results = {}
                 try:
+                    _bilevel._set_column_paths(avx512=False, narrow_columns=False)
+                    results["rows"] = project(Y, eta, axis=0)
                     for avx512 in (False, True):
                         _bilevel._set_column_paths(avx512=avx512, strips=True)
                         results[avx512, "new"] = project(Y, eta, axis=0)
@@ -1632,10 +1634,10 @@ def test_narrow_column_blocks_written_as_one_run_take_the_loops_bits(dtype):
                             results[avx512, offset] = out
                 finally:
                     _bilevel._set_column_paths()
-                for (avx512, where), got in results.items():
+                for key, got in results.items():
                     np.testing.assert_array_equal(
-                        bits(got), bits(results[False, "new"]),
-                        err_msg=f"{project.__name__} {n_rows} x {n_cols}, {where}")
+                        bits(got), bits(results["rows"]),
+                        err_msg=f"{project.__name__} {n_rows} x {n_cols}, {key}")
 
 
 def test_many_groups_take_their_work_memory_from_the_shared_cache():

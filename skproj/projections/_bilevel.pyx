@@ -650,9 +650,10 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     a panel's own lines prefetched ahead of its reads where no panel before
     prefetched them (``panel_lines``, ``skp_panel_lines`` in
     _bilevel_simd.h), or not; float32 matrices of up to 16 columns, rows one
-    after the other, taking their column norms a row a masked vector
-    (``narrow_columns``, ``skp_narrow_column_norms512_f32``, ``_256``) or by
-    the folds.
+    after the other, taking their column norms a row a masked vector and
+    blocks of few columns written as one run (``narrow_columns``,
+    ``skp_narrow_column_norms512_f32``, ``_256``, ``skp_write_narrow512_*``,
+    ``skp_write_narrow256_f32``), or by the folds and a row at a time.
     Returns whether this module's AVX-512 loops run."""
     global _forced_path, _pairs, _fused, _first_pairs, _guessed_floors, skp_rows_ahead
     global skp_fold512, skp_realign, skp_short_rows256, skp_candidates512, skp_panel_lines

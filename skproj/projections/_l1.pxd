@@ -144,6 +144,9 @@ cdef extern from "_streaming_simd.h" nogil:
     int skp_write_narrow512_f64(const double* src, Py_ssize_t src_stride, double* dst,
                                 Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t n,
                                 int rescale, const double* levels)
+    int skp_write_narrow256_f32(const float* src, Py_ssize_t src_stride, float* dst,
+                                Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t n,
+                                int rescale, const float* levels)
 
 
 # Whether those loops run (the CPU has AVX2 and no test turned them off).
@@ -281,13 +284,15 @@ cdef inline bint write_narrow(const floating[:, :] y, floating[:, :] x, bint res
                               const floating* levels) noexcept nogil:
     """A block of fewer column groups than an AVX-512 vector holds, rows one
     after the other in ``y`` and ``x``, clipped (or rescaled) as one run of
-    whole vectors (``skp_write_narrow512_f32/_f64``: the row write's
-    operations, so the same bits), whatever ``skp_strips_suit`` says; False
-    (nothing written) elsewhere or where this module's AVX-512 switch is
-    off."""
+    whole vectors (``skp_write_narrow512_f32/_f64``; float32 with AVX2,
+    ``skp_write_narrow256_f32``: the row write's operations, so the same
+    bits), whatever ``skp_strips_suit`` says; False (nothing written)
+    elsewhere, or for float64 where this module's AVX-512 switch is off."""
     if floating is float:
-        return skp_write_narrow512_f32(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0],
-                                       y.shape[0], y.shape[1], rescale, levels)
+        return (skp_write_narrow512_f32(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0],
+                                        y.shape[0], y.shape[1], rescale, levels)
+                or skp_write_narrow256_f32(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0],
+                                           y.shape[0], y.shape[1], rescale, levels))
     return skp_write_narrow512_f64(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0],
                                    y.shape[0], y.shape[1], rescale, levels)
 

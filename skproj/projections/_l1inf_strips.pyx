@@ -899,7 +899,7 @@ cdef void _small_write(const floating[:, :] y, floating[:, :] x, const floating*
         # run of whole vectors, as the bi-level writes, where the clip's line
         # loop took a masked store a row: 10000 x 8 float32 by columns, a
         # fifth of the call)
-        if per_entry and _small_simd == 2 and write_narrow(y, x, False, levels):
+        if per_entry and _small_simd > 0 and write_narrow(y, x, False, levels):
             return
     elif y.strides[0] == item and x.strides[0] == item:
         n_lines, length, y_stride, x_stride = y.shape[1], y.shape[0], y.strides[1], x.strides[1]
