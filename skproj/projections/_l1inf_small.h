@@ -765,10 +765,9 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_strip_blocks512_f32(
 #define SKP_SMALL_ROW_F32(row) ((const float*) ((const char*) y + (row) * row_stride) + g)
     for (; i + 4 * B <= length; i += 4 * B) {
         for (q = 0; q < B; q++) {
-            if (ahead && i + q < stop)
-                for (h = 0; h < 4; h++)
-                    skp_small_prefetch_span((const char*) SKP_SMALL_ROW_F32(i + h * B + q + ahead),
-                                            n * 4);
+            for (h = 0; ahead && h < 4 && i + h * B + q < stop; h++)
+                skp_small_prefetch_span((const char*) SKP_SMALL_ROW_F32(i + h * B + q + ahead),
+                                        n * 4);
             skp_acc16_add_block_in(&r[0], skp_small_pair_abs_n(SKP_SMALL_ROW_F32(i + q),
                                                                SKP_SMALL_ROW_F32(i + B + q),
                                                                lanes, whole), l, both);

@@ -718,17 +718,6 @@ SKP_AVX2 static inline int skp_sums_finite(const double* norms, ptrdiff_t n) {
     return 1;
 }
 
-/* The column norms of a float32 matrix of n <= 16 columns whose rows lie
- * one after the other, a row a masked vector, in the folds' order (see
- * SKP_FOLD_BLOCK; the same norms): the first n - n % 8 columns folded a
- * block of 8 rows at a time (the maximum and l1 norm in float, the squares
- * in double), each block then combined into the norm in double; the last n
- * % 8 columns combined into the norm a row at a time, in double.  The
- * maxima, in any order, in four chains.  Through the general loop, a call a
- * fold of up to 32 rows of a few values, its set-up and its columns one by
- * one cost most of the time (issue 14, the Zen 4, bilevel_l1inf by columns:
- * float32 20000 x 3 13.4 times a copy where float64 took 4.5).  Returns as
- * skp_group_norms_f32; kind 2's norms rooted. */
 /* One block of ``count`` rows of skp_narrow_column_norms512_f32_ (kinds 1
  * and 2): the head's fold into h, the tail's rows into t; ``wide``: lanes
  * 8-15 in use. */
@@ -769,6 +758,17 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_narrow_block512
     }
 }
 
+/* The column norms of a float32 matrix of n <= 16 columns whose rows lie
+ * one after the other, a row a masked vector, in the folds' order (see
+ * SKP_FOLD_BLOCK; the same norms): the first n - n % 8 columns folded a
+ * block of 8 rows at a time (the maximum and l1 norm in float, the squares
+ * in double), each block then combined into the norm in double; the last n
+ * % 8 columns combined into the norm a row at a time, in double.  The
+ * maxima, in any order, in four chains.  Through the general loop, a call a
+ * fold of up to 32 rows of a few values, its set-up and its columns one by
+ * one cost most of the time (issue 14, the Zen 4, bilevel_l1inf by columns:
+ * float32 20000 x 3 13.4 times a copy where float64 took 4.5).  Returns as
+ * skp_group_norms_f32; kind 2's norms rooted. */
 SKP_AVX512 static inline __attribute__((always_inline)) int skp_narrow_column_norms512_f32_(
         const float* base, ptrdiff_t n_rows, const ptrdiff_t n, const int kind, double* norms) {
     const __mmask16 columns = (__mmask16) ((1u << n) - 1u);
