@@ -282,12 +282,14 @@ cdef inline bint write_strips(const floating[:, :] y, floating[:, :] x, bint res
 
 cdef inline bint write_narrow(const floating[:, :] y, floating[:, :] x, bint rescale,
                               const floating* levels) noexcept nogil:
-    """A block of fewer column groups than an AVX-512 vector holds, rows one
+    """A block of fewer column groups than two AVX-512 vectors hold
+    (SKP_NARROW_MAX_VECTORS; float32 with AVX2, fewer than 16), rows one
     after the other in ``y`` and ``x``, clipped (or rescaled) as one run of
-    whole vectors (``skp_write_narrow512_f32/_f64``; float32 with AVX2,
-    ``skp_write_narrow256_f32``: the row write's operations, so the same
-    bits), whatever ``skp_strips_suit`` says; False (nothing written)
-    elsewhere, or for float64 where this module's AVX-512 switch is off."""
+    vectors (``skp_write_narrow512_f32/_f64``, ``skp_write_narrow256_f32``:
+    the row write's operations, so the same bits), whatever
+    ``skp_strips_suit`` says; False (nothing written) elsewhere, or for
+    float64 where this module's AVX-512 switch is off.  The caller checks
+    that AVX2 runs."""
     if floating is float:
         return (skp_write_narrow512_f32(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0],
                                         y.shape[0], y.shape[1], rescale, levels)

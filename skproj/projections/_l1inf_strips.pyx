@@ -895,10 +895,10 @@ cdef void _small_write(const floating[:, :] y, floating[:, :] x, const floating*
         # Lines are rows: the levels are per entry for column groups.
         n_lines, length, y_stride, x_stride = y.shape[0], y.shape[1], y.strides[0], x.strides[0]
         per_entry = not groups_are_rows
-        # (fewer columns than a vector holds, rows one after the other: one
-        # run of whole vectors, as the bi-level writes, where the clip's line
-        # loop took a masked store a row: 10000 x 8 float32 by columns, a
-        # fifth of the call)
+        # (fewer columns than two vectors hold, rows one after the other: one
+        # run of vectors, as the bi-level writes (``write_narrow``), where the
+        # clip's line loop took a masked store a row: 10000 x 8 float32 by
+        # columns, a fifth of the call)
         if per_entry and _small_simd > 0 and write_narrow(y, x, False, levels):
             return
     elif y.strides[0] == item and x.strides[0] == item:
