@@ -771,16 +771,16 @@ def test_rows_written_as_one_flat_run_take_the_row_loops_bits(dtype, length, rng
 
 @pytest.mark.parametrize("kind", [0, 1, 2], ids=["linf", "l1", "l2"])
 def test_float32_narrow_column_norms_take_the_folds_bits(kind, rng):
-    # Float32 matrices of up to 16 columns whose rows lie one after the other
-    # take their column norms a row a masked vector, with AVX-512 or AVX2
-    # (``skp_narrow_column_norms512_f32``, ``_256``): the folds' order
+    # Float32 matrices of up to 32 columns (AVX2: 16) whose rows lie one
+    # after the other take their column norms a row one or two masked
+    # vectors (``skp_narrow_column_norms512_f32``, ``_256``): the folds' order
     # (blocks of 8 rows for the first n - n % 8 columns, the rest a row at a
     # time), so the folds' bits, for every width, whole and partial blocks
     # of rows, values of very different scales; a NaN or inf anywhere handed
     # back.
     from skproj.projections import _bilevel
 
-    for n_cols in range(1, 17):
+    for n_cols in range(1, 34):
         for n_rows in (1, 7, 8, 9, 37, 200):
             Y = (rng.standard_normal((n_rows, n_cols))
                  * 10.0 ** rng.integers(-15, 15, size=(n_rows, n_cols))).astype(np.float32)
@@ -863,6 +863,50 @@ def test_row_maxima_with_avx512_take_the_avx2_maxima(dtype, offset, length, rng)
         _bilevel._set_column_paths()
     np.testing.assert_array_equal(bits(norms[True]), bits(norms[False]))
     np.testing.assert_array_equal(norms[True], np.abs(Y).max(axis=1).astype(np.float64))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["contiguous", "strided", "reversed"])
+def test_row_maxima_reduced_a_block_of_rows_at_once_take_the_row_loops_maxima(
+        dtype, layout, rng):
+    # With AVX-512, the maxima of rows of 3 to 127 float32 (47 float64)
+    # values are taken 16 (8) rows at a time, each row folded into one
+    # vector, then the block's vectors reduced together by permutes
+    # (``skp_row_maxima_tree512_f32``, ``_f64``): the row loops' maxima for
+    # every width, whole and partial blocks of rows, rows one after the
+    # other or not and in either order, -0.0 and subnormals included; a NaN
+    # in any row refused, inf its row's maximum.
+    from skproj.projections import _bilevel
+
+    tiny = np.finfo(dtype).smallest_subnormal
+    for n_cols in [1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 20, 31, 32, 33, 47, 48, 49, 64, 100, 127,
+                   128]:
+        for n_rows in (1, 7, 8, 9, 16, 17, 40):
+            Y = (rng.standard_normal((n_rows, n_cols + 5))
+                 * 10.0 ** rng.integers(-30, 30, size=(n_rows, n_cols + 5))).astype(dtype)
+            Y[0, :] = -0.0
+            Y[-1, -1] = -tiny
+            Y = {"contiguous": np.ascontiguousarray(Y[:, :n_cols]), "strided": Y[:, 2:n_cols + 2],
+                 "reversed": Y[::-1, :n_cols]}[layout]
+            norms = {}
+            try:
+                for avx512 in (True, False):
+                    _bilevel._set_column_paths(avx512=avx512)
+                    norms[avx512] = np.empty(n_rows)
+                    assert _bilevel.group_norms(Y, norms[avx512], 0, True)
+                    row, column = rng.integers(n_rows), rng.integers(n_cols)
+                    Z = Y.copy()
+                    Z[row, column] = np.nan
+                    assert not _bilevel.group_norms(Z, np.empty(n_rows), 0, True)
+                    Z[row, column] = -np.inf
+                    got = np.empty(n_rows)
+                    assert not _bilevel.group_norms(Z, got, 0, True)   # (not all finite)
+                    assert got[row] == np.inf
+            finally:
+                _bilevel._set_column_paths()
+            np.testing.assert_array_equal(bits(norms[True]), bits(norms[False]),
+                                          err_msg=f"{n_rows} x {n_cols}")
+            np.testing.assert_array_equal(norms[True], np.abs(Y).max(axis=1).astype(np.float64))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

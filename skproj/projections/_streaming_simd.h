@@ -99,6 +99,96 @@ SKP_ROW_MAX512(f64, double, __m512d, 8, __mmask8, epi64, epu64, _mm512_set1_epi6
                _pd)
 #undef SKP_ROW_MAX512
 
+/* The maxima of the magnitudes of n_rows rows of n values (``row_stride``
+ * in bytes) with AVX-512F, LANES rows at a time: each row's vectors folded
+ * into one (its last vector under a mask), then the LANES rows' vectors
+ * reduced together in log2(LANES) steps, each pairing the vectors two by
+ * two and taking the maximum of their lanes' halves (two permutes and a
+ * maximum: lanes k of step w's result take the rows' lanes lo(k) and lo(k) +
+ * w / 2 of the pair), so that row r's maximum ends in lane r.  The maxima of
+ * the magnitudes' bit patterns (NaN the largest), as the row loops take
+ * them, hence their maxima; returns 0 where a row holds NaN (the portable
+ * loops recompute).  A row at a time, each row's horizontal maximum and
+ * NaN test cost more than its loads on short rows, and rows of fewer than 16
+ * values, a row a lane (skp_short_row_norms512_f32, _f64), their
+ * transposition (issue 14, the Zen 4, the row maxima, this / those, float32:
+ * 4000 x 20 0.51, 4000 x 40 0.79, digits' 1797 x 64 0.82, 1000 x 100 0.93,
+ * 800 x 128 1.03 and 600 x 160 1.06 (hence the most), 5000 x 12 0.65, 4000
+ * x 8 0.88, 3000 x 5 0.93, 10000 x 3 0.96, 5000 x 2 0.99 and 10000 x 1 1.02
+ * (hence the least); float64: 4000 x 20 0.85, 4000 x 40 0.91, 2000 x 15
+ * 0.58, 4000 x 8 0.63, 10000 x 3 0.89, 10000 x 1 1.05). */
+#define SKP_ROW_MAXIMA_TREE_LEAST 3
+#define SKP_ROW_MAXIMA_TREE_MOST_F32 128
+#define SKP_ROW_MAXIMA_TREE512(SUFFIX, T, LANES, STEPS, MASK, EPI, EPU, MAGNITUDE)       \
+SKP_AVX512 static int skp_row_maxima_tree512_##SUFFIX(const T* base, ptrdiff_t row_stride, \
+                                                       ptrdiff_t n_rows, ptrdiff_t n,     \
+                                                       double* norms) {                   \
+    const __m512i magnitude = MAGNITUDE;                                                  \
+    const ptrdiff_t whole = (n - 1) / (LANES) * (LANES);   /* the last vector's start */  \
+    const MASK last = (MASK) ((n - whole == (LANES) ? 0u : 1u << (n - whole)) - 1u);      \
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,  \
+                                           14, 15);                                       \
+    __m512i low[STEPS], high[STEPS], v[LANES];                                            \
+    MASK nan = 0;                                                                         \
+    ptrdiff_t i, j;                                                                       \
+    int r, step, w;                                                                       \
+    for (step = 0, w = (LANES); w >= 2; step++, w /= 2) {                                 \
+        const __m512i part = _mm512_and_si512(lane, _mm512_set1_epi32(w / 2 - 1));        \
+        low[step] = _mm512_or_si512(part, _mm512_slli_epi32(_mm512_andnot_si512(          \
+            _mm512_set1_epi32(w / 2 - 1), lane), 1));                                     \
+        high[step] = _mm512_add_epi32(low[step], _mm512_set1_epi32(w / 2));               \
+        if ((LANES) == 8) {   /* (as 64-bit lanes' indices) */                            \
+            low[step] = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(low[step]));         \
+            high[step] = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(high[step]));       \
+        }                                                                                 \
+    }                                                                                     \
+    /* (the loops over the rows innermost and unrolled: the vectors in registers) */      \
+    for (i = 0; i < n_rows; i += (LANES)) {                                               \
+        const int count = n_rows - i < (LANES) ? (int) (n_rows - i) : (LANES);            \
+        const char* rows = (const char*) base + i * row_stride;                           \
+        _Pragma("GCC unroll 16")                                                          \
+        for (r = 0; r < (LANES); r++)                                                     \
+            v[r] = r < count ? _mm512_and_si512(magnitude, _mm512_maskz_loadu_##EPI(      \
+                last, (const T*) (rows + r * row_stride) + whole)) : _mm512_setzero_si512(); \
+        for (j = 0; j < whole; j += (LANES)) {                                            \
+            _Pragma("GCC unroll 16")                                                      \
+            for (r = 0; r < (LANES); r++)                                                 \
+                if (r < count)                                                            \
+                    v[r] = _mm512_max_##EPU(v[r], _mm512_and_si512(magnitude,             \
+                        _mm512_loadu_si512((const T*) (rows + r * row_stride) + j)));     \
+        }                                                                                 \
+        for (step = 0, w = (LANES); w >= 2; step++, w /= 2)                               \
+            _Pragma("GCC unroll 8")                                                       \
+            for (r = 0; r < w / 2; r++)                                                   \
+                v[r] = _mm512_max_##EPU(                                                  \
+                    _mm512_permutex2var_##EPI(v[2 * r], low[step], v[2 * r + 1]),         \
+                    _mm512_permutex2var_##EPI(v[2 * r], high[step], v[2 * r + 1]));       \
+        SKP_STORE_MAXIMA_##SUFFIX(norms + i, count, v[0], nan);                           \
+    }                                                                                     \
+    return !nan;                                                                          \
+}
+#define SKP_STORE_MAXIMA_f32(to, count, bits, nan) do {                                   \
+        const __m512 top_ = _mm512_castsi512_ps(bits);                                    \
+        const __mmask16 rows_ = (__mmask16) ((count == 16 ? 0u : 1u << count) - 1u);      \
+        nan |= _mm512_mask_cmp_ps_mask(rows_, top_, top_, _CMP_UNORD_Q);                  \
+        _mm512_mask_storeu_pd(to, (__mmask8) rows_, _mm512_cvtps_pd(                      \
+            _mm512_castps512_ps256(top_)));                                               \
+        _mm512_mask_storeu_pd(to + 8, (__mmask8) (rows_ >> 8), _mm512_cvtps_pd(           \
+            _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(top_), 1))));        \
+    } while (0)
+#define SKP_STORE_MAXIMA_f64(to, count, bits, nan) do {                                   \
+        const __m512d top_ = _mm512_castsi512_pd(bits);                                   \
+        const __mmask8 rows_ = (__mmask8) ((count == 8 ? 0u : 1u << count) - 1u);         \
+        nan |= _mm512_mask_cmp_pd_mask(rows_, top_, top_, _CMP_UNORD_Q);                  \
+        _mm512_mask_storeu_pd(to, rows_, top_);                                           \
+    } while (0)
+SKP_ROW_MAXIMA_TREE512(f32, float, 16, 4, __mmask16, epi32, epu32, _mm512_set1_epi32(0x7fffffff))
+SKP_ROW_MAXIMA_TREE512(f64, double, 8, 3, __mmask8, epi64, epu64, _mm512_set1_epi64(INT64_MAX))
+#undef SKP_ROW_MAXIMA_TREE512
+#undef SKP_ROW_FOLD
+#undef SKP_STORE_MAXIMA_f32
+#undef SKP_STORE_MAXIMA_f64
+
 /* The sum of the squares of a contiguous row of n >= SKP_ROW_SQUARES_LEAST
  * float32 values (skp_row_norm_f32's kind 2), in double: 32 partial sums,
  * sum l taking the squares of values l, l + 32, l + 64, ... of the whole
@@ -718,118 +808,144 @@ SKP_AVX2 static inline int skp_sums_finite(const double* norms, ptrdiff_t n) {
     return 1;
 }
 
+/* Half c (0-3: columns 8c to 8c + 7) of a row's vectors v[0:2], in double. */
+#define SKP_NARROW_HALF512(v, c) _mm512_cvtps_pd(((c) & 1)                                  \
+    ? _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd((v)[(c) / 2]), 1))             \
+    : _mm512_castps512_ps256((v)[(c) / 2]))
+
 /* One block of ``count`` rows of skp_narrow_column_norms512_f32_ (kinds 1
- * and 2): the head's fold into h, the tail's rows into t; ``wide``: lanes
- * 8-15 in use. */
+ * and 2): the head's halves 0 to halves - 1 folded into h, the tail's
+ * columns (half ``halves``) a row at a time into t. */
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_narrow_block512_f32(
-        const float* rows, const int count, ptrdiff_t n, __mmask16 columns, const int kind,
-        const int wide, const int tail, ptrdiff_t end, __m512d* h_lo, __m512d* h_hi,
-        __m512d* t_lo, __m512d* t_hi) {
+        const float* rows, const int count, ptrdiff_t n, const __mmask16* columns,
+        const int kind, const int vectors, const int halves, const int tail, __m512d* h,
+        __m512d* t) {
     const __m512i magnitude = _mm512_set1_epi32(0x7fffffff);
-    __m512 f = _mm512_setzero_ps();
-    __m512d q_lo = _mm512_setzero_pd(), q_hi = q_lo;
-    int r;
+    __m512 f[2], v[2];
+    __m512d q[4];
+    int r, c;
+    f[0] = f[1] = _mm512_setzero_ps();
+    for (c = 0; c < 4; c++) q[c] = _mm512_setzero_pd();
 #pragma GCC unroll 8
     for (r = 0; r < count; r++) {
-        const __m512 v = _mm512_castsi512_ps(_mm512_and_si512(
-            magnitude, _mm512_maskz_loadu_epi32(columns, rows + r * n)));
-        const __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
-        const __m512d hi = wide ? _mm512_cvtps_pd(_mm256_castpd_ps(
-            _mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))) : lo;
+        for (c = 0; c < vectors; c++)
+            v[c] = _mm512_castsi512_ps(_mm512_and_si512(
+                magnitude, _mm512_maskz_loadu_epi32(columns[c], rows + r * n + 16 * c)));
         if (kind == 1) {
-            f = _mm512_add_ps(f, v);
-            if (tail && end == 0) *t_lo = _mm512_add_pd(*t_lo, lo);
-            else if (tail) *t_hi = _mm512_add_pd(*t_hi, hi);
+            for (c = 0; c < vectors; c++) f[c] = _mm512_add_ps(f[c], v[c]);
+            if (tail) *t = _mm512_add_pd(*t, SKP_NARROW_HALF512(v, halves));
         } else {
-            q_lo = _mm512_fmadd_pd(lo, lo, q_lo);
-            if (wide) q_hi = _mm512_fmadd_pd(hi, hi, q_hi);
-            if (tail && end == 0) *t_lo = _mm512_fmadd_pd(lo, lo, *t_lo);
-            else if (tail) *t_hi = _mm512_fmadd_pd(hi, hi, *t_hi);
+            for (c = 0; c < halves; c++) {
+                const __m512d a = SKP_NARROW_HALF512(v, c);
+                q[c] = _mm512_fmadd_pd(a, a, q[c]);
+            }
+            if (tail) {
+                const __m512d a = SKP_NARROW_HALF512(v, halves);
+                *t = _mm512_fmadd_pd(a, a, *t);
+            }
         }
     }
-    if (kind == 1) {
-        *h_lo = _mm512_add_pd(*h_lo, _mm512_cvtps_pd(_mm512_castps512_ps256(f)));
-        if (wide)
-            *h_hi = _mm512_add_pd(*h_hi, _mm512_cvtps_pd(_mm256_castpd_ps(
-                _mm512_extractf64x4_pd(_mm512_castps_pd(f), 1))));
-    } else {
-        *h_lo = _mm512_add_pd(*h_lo, q_lo);
-        if (wide) *h_hi = _mm512_add_pd(*h_hi, q_hi);
-    }
+    for (c = 0; c < halves; c++)
+        h[c] = _mm512_add_pd(h[c], kind == 1 ? SKP_NARROW_HALF512(f, c) : q[c]);
 }
 
-/* The column norms of a float32 matrix of n <= 16 columns whose rows lie
- * one after the other, a row a masked vector, in the folds' order (see
- * SKP_FOLD_BLOCK; the same norms): the first n - n % 8 columns folded a
- * block of 8 rows at a time (the maximum and l1 norm in float, the squares
- * in double), each block then combined into the norm in double; the last n
- * % 8 columns combined into the norm a row at a time, in double.  The
- * maxima, in any order, in four chains.  Through the general loop, a call a
- * fold of up to 32 rows of a few values, its set-up and its columns one by
- * one cost most of the time (issue 14, the Zen 4, bilevel_l1inf by columns:
- * float32 20000 x 3 13.4 times a copy where float64 took 4.5).  Returns as
- * skp_group_norms_f32; kind 2's norms rooted. */
+/* The column norms of a float32 matrix of n <= 32 columns whose rows lie
+ * one after the other, a row one or two masked vectors, in the folds' order
+ * (see SKP_FOLD_BLOCK; the same norms): the first n - n % 8 columns (its
+ * ``halves`` of 8) folded a block of 8 rows at a time (the maximum and l1
+ * norm in float, the squares in double), each block then combined into the
+ * norm in double; the last n % 8 columns (``tail``) combined into the norm a
+ * row at a time, in double.  The maxima, in any order, in four chains.
+ * Through the general loop, a call a fold of up to 32 rows of a few values,
+ * its set-up and its columns one by one cost most of the time (issue 14,
+ * the Zen 4, bilevel_l1inf by columns: float32 20000 x 3 13.4 times a copy
+ * where float64 took 4.5; 4000 x 20 4.8 where float64 took 1.8).  Returns
+ * as skp_group_norms_f32; kind 2's norms rooted. */
 SKP_AVX512 static inline __attribute__((always_inline)) int skp_narrow_column_norms512_f32_(
-        const float* base, ptrdiff_t n_rows, const ptrdiff_t n, const int kind, double* norms) {
-    const __mmask16 columns = (__mmask16) ((1u << n) - 1u);
-    const ptrdiff_t end = n - n % 8;
-    const int tail = end < n, wide = n > 8;
-    const __mmask16 head = (__mmask16) ((1u << end) - 1u);
+        const float* base, ptrdiff_t n_rows, const ptrdiff_t n, const int kind, double* norms,
+        const int halves, const int tail) {
+    const int vectors = 8 * halves + tail > 16 ? 2 : 1;
+    const __mmask32 all = (__mmask32) (((uint64_t) 1 << n) - 1u);
+    const __mmask16 columns[2] = {(__mmask16) all, (__mmask16) (all >> 16)};
     const __m512i magnitude = _mm512_set1_epi32(0x7fffffff);
-    __m512d h_lo = _mm512_setzero_pd(), h_hi = h_lo, t_lo = h_lo, t_hi = h_lo;
+    __m512d h[4], t = _mm512_setzero_pd();
     __mmask16 bad = 0;
-    ptrdiff_t i = 0, r;
-#define SKP_NARROW_ROW(k) _mm512_castsi512_ps(_mm512_and_si512(magnitude, \
-        _mm512_maskz_loadu_epi32(columns, base + (k) * n)))
+    ptrdiff_t i = 0;
+    int r, c;
+    for (c = 0; c < 4; c++) h[c] = _mm512_setzero_pd();
     if (kind == 0) {   /* (bit patterns: NaN the largest) */
-        __m512i m[4];
-        for (r = 0; r < 4; r++) m[r] = _mm512_setzero_si512();
+        __m512i m[2][4];
+        __m512 f[2];
+        for (c = 0; c < vectors; c++)
+            for (r = 0; r < 4; r++) m[c][r] = _mm512_setzero_si512();
+#define SKP_NARROW_ROW(k, c) _mm512_and_si512(magnitude, \
+        _mm512_maskz_loadu_epi32(columns[c], base + (k) * n + 16 * (c)))
         for (; i + 4 <= n_rows; i += 4)
             for (r = 0; r < 4; r++)
-                m[r] = _mm512_max_epi32(m[r], _mm512_castps_si512(SKP_NARROW_ROW(i + r)));
+                for (c = 0; c < vectors; c++)
+                    m[c][r] = _mm512_max_epi32(m[c][r], SKP_NARROW_ROW(i + r, c));
         for (; i < n_rows; i++)
-            m[0] = _mm512_max_epi32(m[0], _mm512_castps_si512(SKP_NARROW_ROW(i)));
-        const __m512 f = _mm512_castsi512_ps(_mm512_max_epi32(_mm512_max_epi32(m[0], m[1]),
-                                                              _mm512_max_epi32(m[2], m[3])));
-        bad = _mm512_mask_cmp_ps_mask(columns, f, f, _CMP_UNORD_Q);
-        h_lo = _mm512_cvtps_pd(_mm512_castps512_ps256(f));
-        h_hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(f), 1)));
-        t_lo = h_lo;
-        t_hi = h_hi;
+            for (c = 0; c < vectors; c++)
+                m[c][0] = _mm512_max_epi32(m[c][0], SKP_NARROW_ROW(i, c));
+#undef SKP_NARROW_ROW
+        for (c = 0; c < vectors; c++) {
+            f[c] = _mm512_castsi512_ps(_mm512_max_epi32(_mm512_max_epi32(m[c][0], m[c][1]),
+                                                        _mm512_max_epi32(m[c][2], m[c][3])));
+            bad |= _mm512_mask_cmp_ps_mask(columns[c], f[c], f[c], _CMP_UNORD_Q);
+        }
+        for (c = 0; c < 2 * vectors; c++) h[c] = SKP_NARROW_HALF512(f, c);
     } else {
         for (; i + SKP_FOLD_BLOCK <= n_rows; i += SKP_FOLD_BLOCK)
-            skp_narrow_block512_f32(base + i * n, SKP_FOLD_BLOCK, n, columns, kind, wide, tail,
-                                    end, &h_lo, &h_hi, &t_lo, &t_hi);
+            skp_narrow_block512_f32(base + i * n, SKP_FOLD_BLOCK, n, columns, kind, vectors,
+                                    halves, tail, h, &t);
         if (i < n_rows)
-            skp_narrow_block512_f32(base + i * n, (int) (n_rows - i), n, columns, kind, wide,
-                                    tail, end, &h_lo, &h_hi, &t_lo, &t_hi);
+            skp_narrow_block512_f32(base + i * n, (int) (n_rows - i), n, columns, kind,
+                                    vectors, halves, tail, h, &t);
+        if (tail) h[halves] = t;   /* the tail's columns, from the rows */
     }
-#undef SKP_NARROW_ROW
-    /* the head's lanes from the blocks, the tail's from the rows */
-    h_lo = _mm512_mask_mov_pd(t_lo, (__mmask8) head, h_lo);
-    h_hi = _mm512_mask_mov_pd(t_hi, (__mmask8) (head >> 8), h_hi);
-    if (kind == 2) {
-        h_lo = _mm512_sqrt_pd(h_lo);
-        h_hi = _mm512_sqrt_pd(h_hi);
+    for (c = 0; c < 2 * vectors; c++) {
+        const __mmask8 lanes = (__mmask8) (all >> (8 * c));
+        if (kind == 2) h[c] = _mm512_sqrt_pd(h[c]);
+        if (lanes) _mm512_mask_storeu_pd(norms + 8 * c, lanes, h[c]);
     }
-    _mm512_mask_storeu_pd(norms, (__mmask8) columns, h_lo);
-    _mm512_mask_storeu_pd(norms + 8, (__mmask8) (columns >> 8), h_hi);
     if (bad) return 0;
     if (kind != 0 && !skp_sums_finite(norms, n)) return 0;
     return kind == 2 ? 2 : 1;
 }
 
-/* (inlined with its kind and its number of columns constants: with those
- * variables the l1 norms of 10000 x 16 took 1.9 times as long) */
+/* (inlined with its kind and its number of columns constants up to 16: with
+ * those variables the l1 norms of 10000 x 16 took 1.9 times as long; past
+ * 16, with the number of halves of 8 columns folded and whether a tail is
+ * left constants) */
 #define SKP_NARROW_NORMS(KIND, UNUSED, N) \
-    clean = skp_narrow_column_norms512_f32_(base, n_rows, N, KIND, norms)
+    clean = skp_narrow_column_norms512_f32_(base, n_rows, N, KIND, norms, (N) / 8, (N) % 8 != 0)
+#define SKP_WIDE_NORMS(KIND, HALVES, TAIL) \
+    clean = skp_narrow_column_norms512_f32_(base, n_rows, n, KIND, norms, HALVES, TAIL)
+#define SKP_WIDE_NORMS_OF_KIND(KIND)                                                        \
+    switch (n / 8 * 2 + (n % 8 != 0)) {                                                     \
+    case 5: SKP_WIDE_NORMS(KIND, 2, 1); break;                                              \
+    case 6: SKP_WIDE_NORMS(KIND, 3, 0); break;                                              \
+    case 7: SKP_WIDE_NORMS(KIND, 3, 1); break;                                              \
+    default: SKP_WIDE_NORMS(KIND, 4, 0); break;                                             \
+    }
 SKP_AVX512 static int skp_narrow_column_norms512_f32(const float* base, ptrdiff_t n_rows,
                                                      ptrdiff_t n, int kind, double* norms) {
     int clean;
-    SKP_FOR_KIND_AND_LENGTH(kind, n, SKP_NARROW_NORMS)
+    if (n <= 16) {
+        SKP_FOR_KIND_AND_LENGTH(kind, n, SKP_NARROW_NORMS)
+    } else if (kind == 0) {
+        SKP_WIDE_NORMS_OF_KIND(0)
+    } else if (kind == 2) {
+        SKP_WIDE_NORMS_OF_KIND(2)
+    } else {
+        SKP_WIDE_NORMS_OF_KIND(1)
+    }
     return clean;
 }
 #undef SKP_NARROW_NORMS
+#undef SKP_WIDE_NORMS
+#undef SKP_WIDE_NORMS_OF_KIND
+#undef SKP_NARROW_HALF512
 
 /* skp_narrow_column_norms512_f32 with AVX2: a row two masked vectors of 8
  * columns, each split in halves of 4 for the sums in double; the folds'
@@ -957,6 +1073,9 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
     ptrdiff_t i, j;
     int r, b, count, clean = 1;
     if (groups_are_rows) {
+        if (kind == 0 && skp_avx512 && skp_fold512 && n_cols >= SKP_ROW_MAXIMA_TREE_LEAST
+                && n_cols < SKP_ROW_MAXIMA_TREE_MOST_F32)
+            return skp_row_maxima_tree512_f32(base, row_stride, n_rows, n_cols, norms);
         if (skp_avx512 && n_cols < 16 && n_cols > 0
                 && row_stride == n_cols * (ptrdiff_t) sizeof(float))
             return skp_short_row_norms512_f32(base, n_rows, n_cols, kind, norms);
@@ -985,10 +1104,13 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
     }
     /* (with AVX2, the sums of 9-15 columns keep the folds: a row's tail in
      * the second vector, a chain of additions a row, took the l1 norms of
-     * 2000 x 10 1.3 times as long, 5000 x 12 1.03) */
-    if (skp_narrow_columns && n_cols <= 16 && n_cols > 0
+     * 2000 x 10 1.3 times as long, 5000 x 12 1.03; with AVX-512, the squares
+     * of 32 columns, which skp_fold_squares512_f32 takes whole: 1.06-1.08
+     * this way on 500 and 4000 rows) */
+    if (skp_narrow_columns && n_cols <= (skp_avx512 ? 32 : 16) && n_cols > 0
             && row_stride == n_cols * (ptrdiff_t) sizeof(float)
-            && (skp_avx512 || kind == 0 || n_cols <= 8 || n_cols == 16))
+            && (skp_avx512 ? kind != 2 || n_cols != 32
+                           : kind == 0 || n_cols <= 8 || n_cols == 16))
         return skp_avx512 ? skp_narrow_column_norms512_f32(base, n_rows, n_cols, kind, norms)
                           : skp_narrow_column_norms256_f32(base, n_rows, n_cols, kind, norms);
     for (j = 0; j < n_cols; j++) norms[j] = 0.0;
@@ -1095,6 +1217,9 @@ SKP_AVX2 static inline int skp_row_maxima_f64(const double* base, ptrdiff_t row_
     const __m256d sign = _mm256_set1_pd(-0.0);
     __m256d nan = _mm256_setzero_pd();
     ptrdiff_t i, j;
+    if (skp_avx512 && skp_fold512 && n_cols >= SKP_ROW_MAXIMA_TREE_LEAST
+            && n_cols < SKP_ROW_MAX512_LEAST_F64)
+        return skp_row_maxima_tree512_f64(base, row_stride, n_rows, n_cols, norms);
     if (skp_avx512 && n_cols < 16 && n_cols > 0
             && row_stride == n_cols * (ptrdiff_t) sizeof(double))
         return skp_short_row_norms512_f64(base, n_rows, n_cols, 0, norms);
