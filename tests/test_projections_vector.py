@@ -153,15 +153,19 @@ def test_l2_and_linf_balls_write_numpys_bits_at_every_offset(dtype, lengths, rng
         _loops(True, True)
 
 
+@pytest.mark.parametrize("n_rows", [5, 8, 13])
 @pytest.mark.parametrize("length", [32, 33, 39, 40, 63, 64, 65, 100, 1000, 1031, 4099])
-def test_float32_row_squares_sum_in_one_order_at_every_level(length, rng):
+def test_float32_row_squares_sum_in_one_order_at_every_level(length, n_rows, rng):
     """Rows of 32 float32 values and more sum their squares in 32 partial sums
-    (skp_row_squares512_f32 with AVX-512, skp_row_squares256_f32 with AVX2):
-    the same order, so the same bits, within rounding of an exact sum."""
+    (skp_row_squares512_f32 with AVX-512, skp_row_squares256_f32 with AVX2),
+    with AVX-512 eight rows' last sums at once (skp_row_squares_tree512_f32;
+    whole and partial blocks of rows, in either order): the same order, so
+    the same bits, within rounding of an exact sum."""
     import math
 
-    Y = (rng.standard_normal((5, length))
-         * 10.0 ** rng.integers(-3, 3, (5, length))).astype(np.float32)
+    Y = (rng.standard_normal((n_rows, length))
+         * 10.0 ** rng.integers(-3, 3, (n_rows, length))).astype(np.float32)
+    Y = Y if n_rows != 13 else Y[::-1]
     try:
         norms = []
         for avx512 in (True, False):

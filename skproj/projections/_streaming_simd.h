@@ -119,6 +119,31 @@ SKP_ROW_MAX512(f64, double, __m512d, 8, __mmask8, epi64, epu64, _mm512_set1_epi6
  * 0.58, 4000 x 8 0.63, 10000 x 3 0.89, 10000 x 1 1.05). */
 #define SKP_ROW_MAXIMA_TREE_LEAST 3
 #define SKP_ROW_MAXIMA_TREE_MOST_F32 128
+/* The permutes' indices of a reduction of ``lanes`` (16: 32-bit lanes, 8:
+ * 64-bit) rows' vectors, a row a vector, into one vector, a row a lane:
+ * step s (w = lanes >> s lanes a row) pairs two vectors of lanes / w rows
+ * each; lane k of its result takes lanes low[s](k) and high[s](k) = low[s](k)
+ * + w / 2 of the pair (the first vector's lanes 0 to lanes - 1, the
+ * second's lanes to 2 lanes - 1): row k / (w / 2) of the pair (the first
+ * vector's rows, then the second's), its lanes p and p + w / 2, p = k % (w /
+ * 2).  Hence rows in order, and each step adds (or takes the maximum of) a
+ * row's halves. */
+SKP_AVX512 static inline void skp_tree_indices512(const int lanes, __m512i* low,
+                                                  __m512i* high) {
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    int step, w;
+    for (step = 0, w = lanes; w >= 2; step++, w /= 2) {
+        const __m512i part = _mm512_set1_epi32(w / 2 - 1);
+        low[step] = _mm512_or_si512(_mm512_and_si512(lane, part),
+                                    _mm512_slli_epi32(_mm512_andnot_si512(part, lane), 1));
+        high[step] = _mm512_add_epi32(low[step], _mm512_set1_epi32(w / 2));
+        if (lanes == 8) {   /* (as 64-bit lanes' indices) */
+            low[step] = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(low[step]));
+            high[step] = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(high[step]));
+        }
+    }
+}
+
 #define SKP_ROW_MAXIMA_TREE512(SUFFIX, T, LANES, STEPS, MASK, EPI, EPU, MAGNITUDE)       \
 SKP_AVX512 static int skp_row_maxima_tree512_##SUFFIX(const T* base, ptrdiff_t row_stride, \
                                                        ptrdiff_t n_rows, ptrdiff_t n,     \
@@ -126,22 +151,11 @@ SKP_AVX512 static int skp_row_maxima_tree512_##SUFFIX(const T* base, ptrdiff_t r
     const __m512i magnitude = MAGNITUDE;                                                  \
     const ptrdiff_t whole = (n - 1) / (LANES) * (LANES);   /* the last vector's start */  \
     const MASK last = (MASK) ((n - whole == (LANES) ? 0u : 1u << (n - whole)) - 1u);      \
-    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,  \
-                                           14, 15);                                       \
     __m512i low[STEPS], high[STEPS], v[LANES];                                            \
     MASK nan = 0;                                                                         \
     ptrdiff_t i, j;                                                                       \
     int r, step, w;                                                                       \
-    for (step = 0, w = (LANES); w >= 2; step++, w /= 2) {                                 \
-        const __m512i part = _mm512_and_si512(lane, _mm512_set1_epi32(w / 2 - 1));        \
-        low[step] = _mm512_or_si512(part, _mm512_slli_epi32(_mm512_andnot_si512(          \
-            _mm512_set1_epi32(w / 2 - 1), lane), 1));                                     \
-        high[step] = _mm512_add_epi32(low[step], _mm512_set1_epi32(w / 2));               \
-        if ((LANES) == 8) {   /* (as 64-bit lanes' indices) */                            \
-            low[step] = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(low[step]));         \
-            high[step] = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(high[step]));       \
-        }                                                                                 \
-    }                                                                                     \
+    skp_tree_indices512(LANES, low, high);                                                \
     /* (the loops over the rows innermost and unrolled: the vectors in registers) */      \
     for (i = 0; i < n_rows; i += (LANES)) {                                               \
         const int count = n_rows - i < (LANES) ? (int) (n_rows - i) : (LANES);            \
@@ -227,9 +241,10 @@ SKP_AVX2 static double skp_row_squares256_f32(const float* row, ptrdiff_t n) {
         _mm256_add_pd(_mm256_add_pd(s[1], s[3]), _mm256_add_pd(s[5], s[7]))));
 }
 
-SKP_AVX512 static double skp_row_squares512_f32(const float* row, ptrdiff_t n,
-                                                ptrdiff_t ahead) {
-    __m512d s[4], a, t;
+/* (the eight sums t_l of a row) */
+SKP_AVX512 static inline __attribute__((always_inline)) __m512d skp_row_square_sums512_f32(
+        const float* row, ptrdiff_t n, ptrdiff_t ahead) {
+    __m512d s[4], a;
     ptrdiff_t j = 0;
     int l;
     for (l = 0; l < 4; l++) s[l] = _mm512_setzero_pd();
@@ -249,8 +264,50 @@ SKP_AVX512 static double skp_row_squares512_f32(const float* row, ptrdiff_t n,
                                              (__mmask16) ((1u << (n - j)) - 1), row + j)));
         s[0] = _mm512_fmadd_pd(a, a, s[0]);
     }
-    t = _mm512_add_pd(_mm512_add_pd(s[0], s[1]), _mm512_add_pd(s[2], s[3]));
+    return _mm512_add_pd(_mm512_add_pd(s[0], s[1]), _mm512_add_pd(s[2], s[3]));
+}
+
+SKP_AVX512 static double skp_row_squares512_f32(const float* row, ptrdiff_t n,
+                                                ptrdiff_t ahead) {
+    const __m512d t = skp_row_square_sums512_f32(row, n, ahead);
     return skp_hsum(_mm256_add_pd(_mm512_castpd512_pd256(t), _mm512_extractf64x4_pd(t, 1)));
+}
+
+/* The l2 norms of n_rows rows of n >= SKP_ROW_SQUARES_LEAST float32 values
+ * (``row_stride`` in bytes), eight rows at a time: each row's eight sums
+ * t_l (skp_row_square_sums512_f32), then the eight rows' vectors reduced
+ * together in three steps, each pairing the vectors two by two and adding
+ * their lanes' halves (skp_tree_step512), so that row r's sum ends in lane
+ * r, added in skp_hsum's order: (t_l + t_(l+4)), then (u_0 + u_2) + (u_1 +
+ * u_3).  Hence skp_row_squares512_f32's sums; rooted here.  Returns 2, or 0
+ * where a sum is not finite.  A row at a time, each row's horizontal sum
+ * and its store were a third of the norms' time (issue 14, the Zen 4,
+ * float32 rows of 64 values, the norms compute-bound on the conversions). */
+SKP_AVX512 static int skp_row_squares_tree512_f32(const float* base, ptrdiff_t row_stride,
+                                                  ptrdiff_t n_rows, ptrdiff_t n,
+                                                  double* norms, ptrdiff_t ahead) {
+    __m512i low[3], high[3];
+    __m512d t[8];
+    __mmask8 bad = 0;
+    ptrdiff_t i;
+    int r, step, w;
+    skp_tree_indices512(8, low, high);
+    for (i = 0; i < n_rows; i += 8) {
+        const int count = n_rows - i < 8 ? (int) (n_rows - i) : 8;
+        const __mmask8 rows = (__mmask8) ((1u << count) - 1u);
+        for (r = 0; r < 8; r++)
+            t[r] = r < count ? skp_row_square_sums512_f32(
+                (const float*) ((const char*) base + (i + r) * row_stride), n, ahead)
+                : _mm512_setzero_pd();
+        for (step = 0, w = 8; w >= 2; step++, w /= 2)
+            for (r = 0; r < w / 2; r++)
+                t[r] = _mm512_add_pd(_mm512_permutex2var_pd(t[2 * r], low[step], t[2 * r + 1]),
+                                     _mm512_permutex2var_pd(t[2 * r], high[step], t[2 * r + 1]));
+        bad |= _mm512_mask_cmp_pd_mask(rows, _mm512_sub_pd(t[0], t[0]), _mm512_setzero_pd(),
+                                       _CMP_NEQ_UQ);
+        _mm512_mask_storeu_pd(norms + i, rows, _mm512_sqrt_pd(t[0]));
+    }
+    return bad ? 0 : 2;
 }
 
 /* The norm of one contiguous row of n floats. */
@@ -1091,6 +1148,8 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
                     ahead);
             return clean;
         }
+        if (kind == 2 && skp_avx512 && n_cols >= SKP_ROW_SQUARES_LEAST)
+            return skp_row_squares_tree512_f32(base, row_stride, n_rows, n_cols, norms, ahead);
         /* The sums checked after the loop (skp_sums_finite), where a row's
          * check waited on the end of its chain of additions (issue 14, the
          * Zen 4, l1 / l2 row norms: 2000 x 17 0.83 / 0.93 of the time,
