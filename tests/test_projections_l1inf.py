@@ -1117,7 +1117,8 @@ def test_in_cache_float32_hands_over_with_its_sums_in_double():
 
 def test_in_cache_float32_short_row_groups_read_transposed():
     """Float32 groups of at most 192 contiguous entries in a matrix of at most
-    1 MiB (rows of a C-ordered matrix, columns of an F-ordered one) are
+    1 MiB, or of at most 100 in a matrix the in-cache path takes (up to 8 MiB;
+    rows of a C-ordered matrix, columns of an F-ordered one) are
     copied into column groups as step 1 reads them: the same bits, theta and levels as the
     column groups of the transposed matrix, at every SIMD level of the pass
     (whole and partial sets of 8 groups and 8 x 8 blocks, blocks of 16
@@ -1125,7 +1126,7 @@ def test_in_cache_float32_short_row_groups_read_transposed():
     writing or not, and the reference's projection."""
     rng = np.random.default_rng(36)
     cases = [((203, 37), 0.5), ((64, 100), 0.1), ((9, 192), 0.9), ((40, 17), 0.5),
-             ((1000, 100), 0.5), ((16, 8), 0.3)]
+             ((1000, 100), 0.5), ((16, 8), 0.3), ((15000, 20), 0.5), ((3000, 100), 0.9)]
     for (n_groups, length), share in cases:
         Y = (rng.standard_normal((n_groups, length))
              * rng.uniform(0.5, 3.0, (n_groups, 1))).astype(np.float32)

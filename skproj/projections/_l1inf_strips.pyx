@@ -372,6 +372,17 @@ cdef int small_layout(const floating[:, :] y, bint groups_are_rows,
 # 13.0/15.2/8.8).
 cdef Py_ssize_t _TRANSPOSED_MAX_LENGTH = 192
 cdef Py_ssize_t _TRANSPOSED_MAX_BYTES = 1 << 20
+# ... but groups of at most this many entries in any matrix the in-cache
+# path takes (_SMALL_MAX_BYTES): past L2, the groups layout's pass took 3-6
+# copies of the matrix a pass on groups this short (issue 14, the Zen 4,
+# single calls interleaved, the exact ball by rows at 10/50/90 % of the norm,
+# times a copy, as given -> transposed: 15000 x 20 32.6/39.1/25.4 ->
+# 14.5/14.3/10.6, 40000 x 20 38.6/43.9/26.6 -> 18.3/16.3/12.1, 30000 x 17
+# 39.6/47.3/32.2 -> 17.3/16.8/12.5, 20000 x 32 0.45-0.55 of the time, 10000
+# x 36 0.50-0.58, 20000 x 48 0.51-0.71, 8000 x 64 0.73-0.82, 20000 x 64
+# 0.73-1.02, 12000 x 80 0.71-0.90, 4000 x 100 0.74-0.89, 10000 x 100
+# 0.83-1.07; 8000 x 128 0.98-1.40 and 5000 x 192 1.16-1.48: hence 100).
+cdef Py_ssize_t _TRANSPOSED_SHORT = 100
 # Column groups of at least this many rows whose rows lie a multiple of 4
 # KiB apart, in a matrix the in-cache path takes (_SMALL_MAX_BYTES), are
 # read by it from a copy whose rows lie a line further apart
@@ -424,7 +435,8 @@ cdef void* small_lanes_copy(const floating[:, :] y, bint groups_are_rows,
         return malloc(length * copy_stride[0])
     if (floating is double or layout != SMALL_GROUPS or length > _TRANSPOSED_MAX_LENGTH
             or n_groups < SKP_SMALL_STRIP
-            or n_groups * length * sizeof(float) > _TRANSPOSED_MAX_BYTES):
+            or n_groups * length * sizeof(float) > (
+                _TRANSPOSED_MAX_BYTES if length > _TRANSPOSED_SHORT else _SMALL_MAX_BYTES)):
         return NULL
     copy_stride[0] = n_groups * sizeof(float)
     return malloc(n_groups * length * sizeof(float))
