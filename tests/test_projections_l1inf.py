@@ -1115,21 +1115,27 @@ def test_in_cache_float32_hands_over_with_its_sums_in_double():
             np.testing.assert_array_equal(mu, mu_general)
 
 
-def test_in_cache_float32_short_row_groups_read_transposed():
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_in_cache_short_row_groups_read_transposed(dtype):
     """Float32 groups of at most 192 contiguous entries in a matrix of at most
-    1 MiB, or of at most 100 in a matrix the in-cache path takes (up to 8 MiB;
-    rows of a C-ordered matrix, columns of an F-ordered one) are
+    1 MiB, or of at most 100 in a matrix the in-cache path takes (up to 8 MiB),
+    and float64 groups of 17-31 entries (rows of a C-ordered matrix, columns
+    of an F-ordered one) are
     copied into column groups as step 1 reads them: the same bits, theta and levels as the
     column groups of the transposed matrix, at every SIMD level of the pass
     (whole and partial sets of 8 groups and 8 x 8 blocks, blocks of 16
     entries and their last partial one), with the copy's rows prefetched for
     writing or not, and the reference's projection."""
     rng = np.random.default_rng(36)
-    cases = [((203, 37), 0.5), ((64, 100), 0.1), ((9, 192), 0.9), ((40, 17), 0.5),
-             ((1000, 100), 0.5), ((16, 8), 0.3), ((15000, 20), 0.5), ((3000, 100), 0.9)]
+    cases = ([((203, 37), 0.5), ((64, 100), 0.1), ((9, 192), 0.9), ((40, 17), 0.5),
+              ((1000, 100), 0.5), ((16, 8), 0.3), ((15000, 20), 0.5), ((3000, 100), 0.9)]
+             if dtype == np.float32 else
+             [((203, 17), 0.5), ((40, 31), 0.9), ((1000, 20), 0.1), ((9, 24), 0.5),
+              ((10000, 17), 0.5)])
+    tol = 3e-6 if dtype == np.float32 else 1e-12
     for (n_groups, length), share in cases:
         Y = (rng.standard_normal((n_groups, length))
-             * rng.uniform(0.5, 3.0, (n_groups, 1))).astype(np.float32)
+             * rng.uniform(0.5, 3.0, (n_groups, 1))).astype(dtype)
         if length % 2:
             Y = np.round(Y, 1)      # ties
         eta = share * l1inf_norm(Y, axis=1)
@@ -1146,10 +1152,11 @@ def test_in_cache_float32_short_row_groups_read_transposed():
             assert theta == theta_t == theta_f
             np.testing.assert_array_equal(mu, mu_t)
             np.testing.assert_array_equal(mu_f, mu_t)
-            np.testing.assert_allclose(X, expected, rtol=0, atol=3e-6 * np.abs(Y).max())
+            np.testing.assert_allclose(X, expected, rtol=0, atol=tol * np.abs(Y).max())
     # rows of a wider matrix (a row stride past the group's end), into ``out``
-    wide = rng.standard_normal((120, 70)).astype(np.float32)
-    Y, out = wide[:, 3:53], np.full((120, 50), np.nan, dtype=np.float32)
+    wide = rng.standard_normal((120, 70)).astype(dtype)
+    Y, out = wide[:, 3:53 if dtype == np.float32 else 23], np.full(
+        (120, 50 if dtype == np.float32 else 20), np.nan, dtype=dtype)
     eta = 0.4 * l1inf_norm(Y, axis=1)
     X = project_l1inf_ball(Y, eta, axis=1, out=out)
     assert X is out

@@ -2693,4 +2693,22 @@ static inline int skp_small_newton(ptrdiff_t g0, ptrdiff_t end, double theta,
 SKP_SMALL_ENTRY(double, f64, 0)
 SKP_SMALL_ENTRY(float, f32, 1)
 
+/* skp_small_transpose_norms_f32 for float64 (``t`` n_groups doubles a row):
+ * each group's entries written down its column of ``t``, a group after the
+ * other (the rows of ``t`` it writes, one line each, stay in L1 across the
+ * eight groups that fill a line), then skp_small_norms_f64 on ``t``: the
+ * same bits as the column groups of the transposed matrix. */
+static inline void skp_small_transpose_norms_f64(const double* y, ptrdiff_t n_groups,
+                                                 ptrdiff_t length, ptrdiff_t group_stride,
+                                                 double* t, double* sums, double* maxima,
+                                                 int simd) {
+    ptrdiff_t g, i;
+    for (g = 0; g < n_groups; g++) {
+        const double* group = (const double*) ((const char*) y + g * group_stride);
+        for (i = 0; i < length; i++) t[i * n_groups + g] = group[i];
+    }
+    skp_small_norms_f64(t, length, n_groups, n_groups * (ptrdiff_t) sizeof(double), sums,
+                        maxima, simd);
+}
+
 #endif  /* SKPROJ_L1INF_SMALL_H */

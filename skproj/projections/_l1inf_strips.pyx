@@ -96,6 +96,9 @@ cdef extern from "_l1inf_small.h" nogil:
     void skp_small_transpose_norms_f32(const float* y, Py_ssize_t n_groups, Py_ssize_t length,
                                        Py_ssize_t group_stride, float* t, double* sums,
                                        double* maxima, int simd)
+    void skp_small_transpose_norms_f64(const double* y, Py_ssize_t n_groups,
+                                       Py_ssize_t length, Py_ssize_t group_stride, double* t,
+                                       double* sums, double* maxima, int simd)
     void skp_small_norms_f64(const double* y, Py_ssize_t length, Py_ssize_t width,
                              Py_ssize_t row_stride, double* sums, double* maxima, int simd)
     void skp_small_norms_f32(const float* y, Py_ssize_t length, Py_ssize_t width,
@@ -383,6 +386,18 @@ cdef Py_ssize_t _TRANSPOSED_MAX_BYTES = 1 << 20
 # 0.73-1.02, 12000 x 80 0.71-0.90, 4000 x 100 0.74-0.89, 10000 x 100
 # 0.83-1.07; 8000 x 128 0.98-1.40 and 5000 x 192 1.16-1.48: hence 100).
 cdef Py_ssize_t _TRANSPOSED_SHORT = 100
+# Float64 groups of 17-31 entries, in any matrix the in-cache path takes,
+# are read transposed too (``skp_small_transpose_norms_f64``): shorter ones
+# take the short groups' path, and from 32 on the groups layout's AVX-512
+# pass is faster; in between its AVX2 pass took 3-4 copies of the matrix a
+# pass (issue 14, the Zen 4, the exact ball by rows at 10/50/90 % of the
+# norm, single calls interleaved, times a copy, as given -> transposed:
+# 10000 x 17 25.3/28.7/21.6 -> 14.1/13.8/11.0, 1000 x 17 to 30000 x 20 and
+# 5000 x 31 0.48-0.61 of the time; with AVX2 alone 0.63-0.80; 2000 x 32 to
+# 2000 x 100 1.02-1.77, 20000 x 64 (9.8 MB, past _SMALL_MAX_BYTES) even).
+cdef Py_ssize_t _TRANSPOSED_SHORT_F64 = 31
+cdef enum:
+    SKP_SMALL_TRANSPOSED_LEAST_F64 = 17
 # Column groups of at least this many rows whose rows lie a multiple of 4
 # KiB apart, in a matrix the in-cache path takes (_SMALL_MAX_BYTES), are
 # read by it from a copy whose rows lie a line further apart
@@ -419,7 +434,8 @@ cdef void* small_lanes_copy(const floating[:, :] y, bint groups_are_rows,
     horizontal reductions, the sums in double) outweighs the reads of a
     group of 100 (issue 14, 1000 x 100 float32 row groups at half the norm:
     step 1 22 us and the solve 76 us where 100 x 1000 column groups take 7
-    and 31); float32 only.  Column groups whose rows lie a multiple of 4 KiB
+    and 31); float32 (_TRANSPOSED_SHORT) and float64 groups of 17-31 entries
+    (_TRANSPOSED_SHORT_F64).  Column groups whose rows lie a multiple of 4 KiB
     apart, each row copied a line further from the last (_SPACED_MIN_ROWS),
     in the input's precision.  The same values at every SIMD level (so the
     same bits); NULL too where memory runs out (``y`` itself then).
@@ -433,13 +449,17 @@ cdef void* small_lanes_copy(const floating[:, :] y, bint groups_are_rows,
         if copy_stride[0] % 2048 == 0:
             copy_stride[0] += 64
         return malloc(length * copy_stride[0])
-    if (floating is double or layout != SMALL_GROUPS or length > _TRANSPOSED_MAX_LENGTH
+    if floating is double:
+        if (layout != SMALL_GROUPS or length > _TRANSPOSED_SHORT_F64
+                or length < SKP_SMALL_TRANSPOSED_LEAST_F64 or n_groups < SKP_SMALL_STRIP):
+            return NULL
+    elif (layout != SMALL_GROUPS or length > _TRANSPOSED_MAX_LENGTH
             or n_groups < SKP_SMALL_STRIP
             or n_groups * length * sizeof(float) > (
                 _TRANSPOSED_MAX_BYTES if length > _TRANSPOSED_SHORT else _SMALL_MAX_BYTES)):
         return NULL
-    copy_stride[0] = n_groups * sizeof(float)
-    return malloc(n_groups * length * sizeof(float))
+    copy_stride[0] = n_groups * sizeof(floating)
+    return malloc(n_groups * length * sizeof(floating))
 
 
 cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums,
@@ -470,8 +490,12 @@ cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums
                                 maxima, _small_simd)
         return True
     if lanes_copy != NULL:
-        skp_small_transpose_norms_f32(<const float*> &y[0, 0], n_groups, length, stride,
-                                      <float*> lanes_copy, sums, maxima, _small_simd)
+        if floating is double:
+            skp_small_transpose_norms_f64(&y[0, 0], n_groups, length, stride,
+                                          <double*> lanes_copy, sums, maxima, _small_simd)
+        else:
+            skp_small_transpose_norms_f32(&y[0, 0], n_groups, length, stride,
+                                          <float*> lanes_copy, sums, maxima, _small_simd)
         return True
     # (float32 groups in cache by the pass's blocks, ``sums_by_blocks``)
     cdef bint blocks = layout == SMALL_GROUPS and _sums_in_blocks(layout, length)
