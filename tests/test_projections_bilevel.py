@@ -872,7 +872,9 @@ def test_row_maxima_reduced_a_block_of_rows_at_once_take_the_row_loops_maxima(
     # With AVX-512, the maxima of rows of 3 to 127 float32 (47 float64)
     # values are taken 16 (8) rows at a time, each row folded into one
     # vector, then the block's vectors reduced together by permutes
-    # (``skp_row_maxima_tree512_f32``, ``_f64``): the row loops' maxima for
+    # (``skp_row_maxima_tree512_f32``, ``_f64``; with AVX2, float32 rows of
+    # 9-63 values eight at a time, ``skp_row_maxima_tree256_f32``): the row
+    # loops' maxima (and the short rows') for
     # every width, whole and partial blocks of rows, rows one after the
     # other or not and in either order, -0.0 and subnormals included; a NaN
     # in any row refused, inf its row's maximum.

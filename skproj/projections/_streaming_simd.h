@@ -199,9 +199,73 @@ SKP_AVX512 static int skp_row_maxima_tree512_##SUFFIX(const T* base, ptrdiff_t r
 SKP_ROW_MAXIMA_TREE512(f32, float, 16, 4, __mmask16, epi32, epu32, _mm512_set1_epi32(0x7fffffff))
 SKP_ROW_MAXIMA_TREE512(f64, double, 8, 3, __mmask8, epi64, epu64, _mm512_set1_epi64(INT64_MAX))
 #undef SKP_ROW_MAXIMA_TREE512
-#undef SKP_ROW_FOLD
 #undef SKP_STORE_MAXIMA_f32
 #undef SKP_STORE_MAXIMA_f64
+
+/* skp_row_maxima_tree512_f32 with AVX2: eight rows at a time, their vectors
+ * of 8 reduced in three steps (halves of 128 bits, then pairs and single
+ * lanes within them, the rows' order then restored by one permute); the
+ * maxima of the magnitudes' bit patterns, hence the row loop's maxima;
+ * returns 0 where a row holds NaN.  Issue 14, the Zen 4 with AVX2 alone,
+ * the row maxima, this / the row loop (from 16 values; below, the short
+ * rows' skp_short_row_norms256_f32): 4000 x 9, 10, 11 0.49-0.56 of the
+ * time, 5000 x 12 0.86, 4000 x 20 0.55, 4000 x 40 0.73, 4000 x 48 0.92,
+ * 3000 x 56 0.85; but 1797 x 64 1.07, and the short rows' 4000 x 8 1.27
+ * and 4000 x 3 1.44: hence the least and the most (bilevel_l1inf by rows
+ * 0.84-0.94 of the time from 12 to 40 values). */
+#define SKP_ROW_MAXIMA_TREE256_LEAST 9
+#define SKP_ROW_MAXIMA_TREE256_MOST 64
+SKP_AVX2 static int skp_row_maxima_tree256_f32(const float* base, ptrdiff_t row_stride,
+                                               ptrdiff_t n_rows, ptrdiff_t n, double* norms) {
+    const __m256i magnitude = _mm256_set1_epi32(0x7fffffff);
+    const ptrdiff_t whole = (n - 1) / 8 * 8;   /* the last vector's start */
+    const __m256i last = skp_first_lanes8(n - whole);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    __m256i v[8], nan = _mm256_setzero_si256();
+    ptrdiff_t i, j;
+    int r;
+#define SKP_MAX8(a, b) _mm256_max_epi32(_mm256_castps_si256(a), _mm256_castps_si256(b))
+    for (i = 0; i < n_rows; i += 8) {
+        const int count = n_rows - i < 8 ? (int) (n_rows - i) : 8;
+        const char* rows = (const char*) base + i * row_stride;
+        double out[8];
+#pragma GCC unroll 8
+        for (r = 0; r < 8; r++)
+            v[r] = r < count ? _mm256_and_si256(magnitude, _mm256_castps_si256(
+                _mm256_maskload_ps((const float*) (rows + r * row_stride) + whole, last)))
+                : _mm256_setzero_si256();
+        for (j = 0; j < whole; j += 8) {
+#pragma GCC unroll 8
+            for (r = 0; r < 8; r++)
+                if (r < count)
+                    v[r] = _mm256_max_epi32(v[r], _mm256_and_si256(magnitude, _mm256_loadu_si256(
+                        (const __m256i*) ((const float*) (rows + r * row_stride) + j))));
+        }
+        for (r = 0; r < 4; r++)   /* [a's halves' maxima | b's] */
+            v[r] = SKP_MAX8(
+                _mm256_permute2f128_ps(_mm256_castsi256_ps(v[2 * r]),
+                                       _mm256_castsi256_ps(v[2 * r + 1]), 0x20),
+                _mm256_permute2f128_ps(_mm256_castsi256_ps(v[2 * r]),
+                                       _mm256_castsi256_ps(v[2 * r + 1]), 0x31));
+        for (r = 0; r < 2; r++)   /* [rows 0, 2 | 1, 3] of the four, two lanes each */
+            v[r] = SKP_MAX8(
+                _mm256_shuffle_ps(_mm256_castsi256_ps(v[2 * r]), _mm256_castsi256_ps(v[2 * r + 1]),
+                                  0x44),
+                _mm256_shuffle_ps(_mm256_castsi256_ps(v[2 * r]), _mm256_castsi256_ps(v[2 * r + 1]),
+                                  0xee));
+        /* rows [0, 2, 4, 6 | 1, 3, 5, 7], then in order */
+        v[0] = _mm256_permutevar8x32_epi32(SKP_MAX8(
+            _mm256_shuffle_ps(_mm256_castsi256_ps(v[0]), _mm256_castsi256_ps(v[1]), 0x88),
+            _mm256_shuffle_ps(_mm256_castsi256_ps(v[0]), _mm256_castsi256_ps(v[1]), 0xdd)), order);
+        nan = _mm256_or_si256(nan, _mm256_and_si256(skp_first_lanes8(count), _mm256_castps_si256(
+            _mm256_cmp_ps(_mm256_castsi256_ps(v[0]), _mm256_castsi256_ps(v[0]), _CMP_UNORD_Q))));
+        _mm256_storeu_pd(out, skp_low_pd(_mm256_castsi256_ps(v[0])));
+        _mm256_storeu_pd(out + 4, skp_high_pd(_mm256_castsi256_ps(v[0])));
+        for (r = 0; r < count; r++) norms[i + r] = out[r];
+    }
+#undef SKP_MAX8
+    return _mm256_testz_si256(nan, nan);
+}
 
 /* The sum of the squares of a contiguous row of n >= SKP_ROW_SQUARES_LEAST
  * float32 values (skp_row_norm_f32's kind 2), in double: 32 partial sums,
@@ -1130,9 +1194,12 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
     ptrdiff_t i, j;
     int r, b, count, clean = 1;
     if (groups_are_rows) {
-        if (kind == 0 && skp_avx512 && skp_fold512 && n_cols >= SKP_ROW_MAXIMA_TREE_LEAST
+        if (kind == 0 && skp_fold512 && skp_avx512 && n_cols >= SKP_ROW_MAXIMA_TREE_LEAST
                 && n_cols < SKP_ROW_MAXIMA_TREE_MOST_F32)
             return skp_row_maxima_tree512_f32(base, row_stride, n_rows, n_cols, norms);
+        if (kind == 0 && skp_fold512 && !skp_avx512 && n_cols >= SKP_ROW_MAXIMA_TREE256_LEAST
+                && n_cols < SKP_ROW_MAXIMA_TREE256_MOST)
+            return skp_row_maxima_tree256_f32(base, row_stride, n_rows, n_cols, norms);
         if (skp_avx512 && n_cols < 16 && n_cols > 0
                 && row_stride == n_cols * (ptrdiff_t) sizeof(float))
             return skp_short_row_norms512_f32(base, n_rows, n_cols, kind, norms);
