@@ -1243,9 +1243,9 @@ cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
     if layout == 0 or not _blocks_fit(lists, layout, floating is float):
         return SMALL_DECLINED
     cdef Gathered gathered
+    cdef bint gathering = _gathers(any_size, layout, group_size), settled = False
     # (whether a level may lie past its group's max: see _counted_past_max;
     # the mean-shift start's and a nearby problem's lie below)
-    cdef bint gathering = _gathers(any_size, layout, group_size), settled = False
     cdef bint past_max = False
     cdef Py_ssize_t n_rest
     gathered.values = NULL

@@ -341,7 +341,7 @@ SKP_AVX512 static double skp_row_squares512_f32(const float* row, ptrdiff_t n,
  * (``row_stride`` in bytes), eight rows at a time: each row's eight sums
  * t_l (skp_row_square_sums512_f32), then the eight rows' vectors reduced
  * together in three steps, each pairing the vectors two by two and adding
- * their lanes' halves (skp_tree_step512), so that row r's sum ends in lane
+ * their lanes' halves (skp_tree_indices512's permutes), so that row r's sum ends in lane
  * r, added in skp_hsum's order: (t_l + t_(l+4)), then (u_0 + u_2) + (u_1 +
  * u_3).  Hence skp_row_squares512_f32's sums; rooted here.  Returns 2, or 0
  * where a sum is not finite.  A row at a time, each row's horizontal sum
