@@ -1647,10 +1647,11 @@ def test_clip_and_rescale_bits_do_not_depend_on_the_write_loop(dtype, axis, leng
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_narrow_column_blocks_written_as_one_run_take_the_loops_bits(dtype):
-    # A block of fewer columns than two AVX-512 vectors hold (float32 with
-    # AVX2: than 16), rows one after the other, is written as one run of
-    # vectors (``skp_write_narrow512``: whole ones from the result's first
-    # cache line; ``skp_write_narrow256_f32``), each vector's levels the
+    # A block of fewer columns than two AVX-512 vectors hold (with AVX2:
+    # than two of its vectors, 16 float32 or 8 float64), rows one after the
+    # other, is written as one run of vectors (``skp_write_narrow512``:
+    # whole ones from the result's first cache line; ``skp_write_narrow256``),
+    # each vector's levels the
     # columns' at its place in the run: the bits of the AVX2 row loop, into
     # a new array, in place, and into an ``out`` at offsets within a line.
     from skproj.projections import _bilevel

@@ -147,6 +147,9 @@ cdef extern from "_streaming_simd.h" nogil:
     int skp_write_narrow256_f32(const float* src, Py_ssize_t src_stride, float* dst,
                                 Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t n,
                                 int rescale, const float* levels)
+    int skp_write_narrow256_f64(const double* src, Py_ssize_t src_stride, double* dst,
+                                Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t n,
+                                int rescale, const double* levels)
 
 
 # Whether those loops run (the CPU has AVX2 and no test turned them off).
@@ -283,20 +286,22 @@ cdef inline bint write_strips(const floating[:, :] y, floating[:, :] x, bint res
 cdef inline bint write_narrow(const floating[:, :] y, floating[:, :] x, bint rescale,
                               const floating* levels) noexcept nogil:
     """A block of fewer column groups than two AVX-512 vectors hold
-    (SKP_NARROW_MAX_VECTORS; float32 with AVX2, fewer than 16), rows one
-    after the other in ``y`` and ``x``, clipped (or rescaled) as one run of
-    vectors (``skp_write_narrow512_f32/_f64``, ``skp_write_narrow256_f32``:
-    the row write's operations, so the same bits), whatever
-    ``skp_strips_suit`` says; False (nothing written) elsewhere, or for
-    float64 where this module's AVX-512 switch is off.  The caller checks
-    that AVX2 runs."""
+    (SKP_NARROW_MAX_VECTORS; with AVX2, fewer than two of its vectors: 16
+    float32, 8 float64), rows one after the other in ``y`` and ``x``,
+    clipped (or rescaled) as one run of vectors
+    (``skp_write_narrow512_f32/_f64``, ``skp_write_narrow256_f32/_f64``: the
+    row write's operations, so the same bits), whatever ``skp_strips_suit``
+    says; False (nothing written) elsewhere.  The caller checks that AVX2
+    runs."""
     if floating is float:
         return (skp_write_narrow512_f32(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0],
                                         y.shape[0], y.shape[1], rescale, levels)
                 or skp_write_narrow256_f32(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0],
                                            y.shape[0], y.shape[1], rescale, levels))
-    return skp_write_narrow512_f64(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0],
-                                   y.shape[0], y.shape[1], rescale, levels)
+    return (skp_write_narrow512_f64(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0],
+                                    y.shape[0], y.shape[1], rescale, levels)
+            or skp_write_narrow256_f64(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0],
+                                       y.shape[0], y.shape[1], rescale, levels))
 
 
 cdef inline bint mostly_zero_lines(const floating* levels, Py_ssize_t n) noexcept nogil:

@@ -301,12 +301,12 @@ static int skp_fold512 = 1;
  * (skp_write_short_rows256_f32, _f64) a block of rows at a time with AVX2,
  * rather than a row at a time; a testing switch (the same results). */
 static int skp_short_rows256 = 1;
-/* Whether float32 matrices of up to 16 columns, rows one after the other,
- * take their column norms a row a masked vector (skp_narrow_column_norms512_f32,
- * skp_narrow_column_norms256_f32) rather than by the folds, and blocks of
- * few columns are written as one run (skp_write_narrow512_*,
- * skp_write_narrow256_f32) rather than a row at a time; a testing switch
- * (the same results either way). */
+/* Whether float32 matrices of up to 32 columns (AVX2: 16), rows one after
+ * the other, take their column norms a row one or two masked vectors
+ * (skp_narrow_column_norms512_f32, skp_narrow_column_norms256_f32) rather
+ * than by the folds, and blocks of few columns are written as one run
+ * (skp_write_narrow512_*, skp_write_narrow256_*) rather than a row at a
+ * time; a testing switch (the same results either way). */
 static int skp_narrow_columns = 1;
 /* Whether the AVX-512 row writes realign a misaligned input from its whole
  * lines (skp_write_realigned512_f32, _f64); a testing switch (the same bits

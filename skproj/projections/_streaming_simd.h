@@ -1715,44 +1715,48 @@ SKP_AVX2 static inline void skp_write_row_##SUFFIX(const T* src, T* dst, ptrdiff
     : _mm256_max_##PS(_mm256_xor_##PS((l), sign), _mm256_min_##PS((l), (v))))
 SKP_WRITE_ROW256(f32, float, __m256, 8, ps)
 
-/* skp_write_narrow512's run with AVX2, float32: a block of n < 16 columns
- * whose rows lie one after the other in src and in dst, as one run of
- * vectors, each vector's levels loaded from the repeating pattern at its
- * place, the last values as the row write's scalar ones: the row write's
- * operations, so the same result.  Returns 0 (nothing written) where the
- * block does not suit.  (Issue 14, the Zen 4 with AVX2 alone, a row at a
- * time: float32 bilevel_l1inf on 20000 x 3 by columns 23 times a copy after
- * its norms, float64 11.) */
-SKP_AVX2 static inline __attribute__((always_inline)) void skp_write_narrow256_f32_(
-        const float* src, float* dst, ptrdiff_t total, ptrdiff_t n, const int rescale,
-        const float* pattern) {
-    const __m256 sign = _mm256_set1_ps(-0.0f);
-    const ptrdiff_t step = 8 % n;
-    ptrdiff_t e, r = 0;
-    for (e = 0; e + 8 <= total; e += 8) {
-        const __m256 l = _mm256_loadu_ps(pattern + r);
-        _mm256_storeu_ps(dst + e, SKP_LEVELLED(ps, _mm256_loadu_ps(src + e), l));
-        r += step;
-        if (r >= n) r -= n;
-    }
-    for (; e < total; e++)
-        dst[e] = (float) skp_clip_or_scale(src[e], pattern[e % n], rescale);
+/* skp_write_narrow512's run with AVX2: a block of fewer columns than two
+ * vectors hold (float32 n < 16, float64 n < 8) whose rows lie one after the
+ * other in src and in dst, as one run of vectors, each vector's levels
+ * loaded from the repeating pattern at its place, the last values as the
+ * row write's scalar ones: the row write's operations, so the same result.
+ * Returns 0 (nothing written) where the block does not suit.  (Issue 14,
+ * the Zen 4 with AVX2 alone, a row at a time: float32 bilevel_l1inf on
+ * 20000 x 3 by columns 23 times a copy after its norms, float64 11; the
+ * float64 exact ball's write on 20000 x 3, a fifth of its call.) */
+#define SKP_WRITE_NARROW256(SUFFIX, T, VEC, W, PS)                                           \
+SKP_AVX2 static inline __attribute__((always_inline)) void skp_write_narrow256_##SUFFIX##_(  \
+        const T* src, T* dst, ptrdiff_t total, ptrdiff_t n, const int rescale,               \
+        const T* pattern) {                                                                  \
+    const VEC sign = _mm256_set1_##PS((T) -0.0);                                             \
+    const ptrdiff_t step = (W) % n;                                                          \
+    ptrdiff_t e, r = 0;                                                                      \
+    for (e = 0; e + (W) <= total; e += (W)) {                                                \
+        const VEC l = _mm256_loadu_##PS(pattern + r);                                        \
+        _mm256_storeu_##PS(dst + e, SKP_LEVELLED(PS, _mm256_loadu_##PS(src + e), l));        \
+        r += step;                                                                           \
+        if (r >= n) r -= n;                                                                  \
+    }                                                                                        \
+    for (; e < total; e++)                                                                   \
+        dst[e] = (T) skp_clip_or_scale(src[e], pattern[e % n], rescale);                     \
+}                                                                                            \
+SKP_AVX2 static int skp_write_narrow256_##SUFFIX(const T* src, ptrdiff_t src_stride, T* dst,  \
+                                                 ptrdiff_t dst_stride, ptrdiff_t n_rows,     \
+                                                 ptrdiff_t n, int rescale, const T* levels) { \
+    T pattern[3 * (W)];                                                                      \
+    ptrdiff_t k;                                                                             \
+    if (!skp_narrow_columns || !skp_have_avx2() || n >= 2 * (W)                              \
+            || src_stride != n * (ptrdiff_t) sizeof(T)                                       \
+            || dst_stride != src_stride || n_rows * n < 4 * (W))                             \
+        return 0;                                                                            \
+    for (k = 0; k < n + (W); k++) pattern[k] = levels[k % n];                                \
+    if (rescale) skp_write_narrow256_##SUFFIX##_(src, dst, n_rows * n, n, 1, pattern);       \
+    else skp_write_narrow256_##SUFFIX##_(src, dst, n_rows * n, n, 0, pattern);               \
+    return 1;                                                                                \
 }
-
-SKP_AVX2 static int skp_write_narrow256_f32(const float* src, ptrdiff_t src_stride, float* dst,
-                                            ptrdiff_t dst_stride, ptrdiff_t n_rows, ptrdiff_t n,
-                                            int rescale, const float* levels) {
-    float pattern[24];
-    ptrdiff_t k;
-    if (!skp_narrow_columns || !skp_have_avx2() || n >= 16
-            || src_stride != n * (ptrdiff_t) sizeof(float)
-            || dst_stride != src_stride || n_rows * n < 32)
-        return 0;
-    for (k = 0; k < n + 8; k++) pattern[k] = levels[k % n];
-    if (rescale) skp_write_narrow256_f32_(src, dst, n_rows * n, n, 1, pattern);
-    else skp_write_narrow256_f32_(src, dst, n_rows * n, n, 0, pattern);
-    return 1;
-}
+SKP_WRITE_NARROW256(f32, float, __m256, 8, ps)
+SKP_WRITE_NARROW256(f64, double, __m256d, 4, pd)
+#undef SKP_WRITE_NARROW256
 
 /* The AVX2 loop of skp_write_kept_row512_f32 and _f64, a cache line (two
  * vectors) at a time: a line of dst whose levels are all zero is streamed
@@ -2410,6 +2414,11 @@ static inline int skp_write_narrow512_f64(const double* src, ptrdiff_t src_strid
 static inline int skp_write_narrow256_f32(const float* src, ptrdiff_t src_stride, float* dst,
                                           ptrdiff_t dst_stride, ptrdiff_t n_rows, ptrdiff_t n,
                                           int rescale, const float* levels) {
+    return 0;
+}
+static inline int skp_write_narrow256_f64(const double* src, ptrdiff_t src_stride,
+                                          double* dst, ptrdiff_t dst_stride, ptrdiff_t n_rows,
+                                          ptrdiff_t n, int rescale, const double* levels) {
     return 0;
 }
 
