@@ -118,6 +118,16 @@ SKP_ROW_MAX512(f64, double, __m512d, 8, __mmask8, epi64, epu64, _mm512_set1_epi6
  * (hence the least); float64: 4000 x 20 0.85, 4000 x 40 0.91, 2000 x 15
  * 0.58, 4000 x 8 0.63, 10000 x 3 0.89, 10000 x 1 1.05). */
 #define SKP_ROW_MAXIMA_TREE_LEAST 3
+/* Contiguous rows of up to these many values, which the short rows' lanes
+ * take by permutes (skp_short_rows_permuted16, _permuted8_f64 in
+ * _transpose_simd.h), have their maxima taken there rather than by the tree
+ * (issue 14, the Zen 4, bilevel_l1inf by rows at half the norm, the lanes /
+ * the tree: float32 20007 x 3 0.74-0.77, 15007 x 4 0.80-0.81, 12007 x 5
+ * 0.85-0.87, 10007 x 6 0.92-0.93, but 8578 x 7 1.01, 7507 x 8 1.11 and
+ * 6007 x 10 1.23; float64 20007 x 3 0.82-0.84, 15007 x 4 0.88-0.89,
+ * 12007 x 5 0.97). */
+#define SKP_PERMUTED_MAXIMA_MOST_F32 6
+#define SKP_PERMUTED_MAXIMA_MOST_F64 4
 #define SKP_ROW_MAXIMA_TREE_MOST_F32 128
 /* The permutes' indices of a reduction of ``lanes`` (16: 32-bit lanes, 8:
  * 64-bit) rows' vectors, a row a vector, into one vector, a row a lane:
@@ -1195,7 +1205,9 @@ SKP_AVX2 static inline int skp_group_norms_f32(const float* base, ptrdiff_t row_
     int r, b, count, clean = 1;
     if (groups_are_rows) {
         if (kind == 0 && skp_fold512 && skp_avx512 && n_cols >= SKP_ROW_MAXIMA_TREE_LEAST
-                && n_cols < SKP_ROW_MAXIMA_TREE_MOST_F32)
+                && n_cols < SKP_ROW_MAXIMA_TREE_MOST_F32
+                && !(n_cols <= SKP_PERMUTED_MAXIMA_MOST_F32
+                     && row_stride == n_cols * (ptrdiff_t) sizeof(float)))
             return skp_row_maxima_tree512_f32(base, row_stride, n_rows, n_cols, norms);
         if (kind == 0 && skp_fold512 && !skp_avx512 && n_cols >= SKP_ROW_MAXIMA_TREE256_LEAST
                 && n_cols < SKP_ROW_MAXIMA_TREE256_MOST)
@@ -1344,7 +1356,9 @@ SKP_AVX2 static inline int skp_row_maxima_f64(const double* base, ptrdiff_t row_
     __m256d nan = _mm256_setzero_pd();
     ptrdiff_t i, j;
     if (skp_avx512 && skp_fold512 && n_cols >= SKP_ROW_MAXIMA_TREE_LEAST
-            && n_cols < SKP_ROW_MAX512_LEAST_F64)
+            && n_cols < SKP_ROW_MAX512_LEAST_F64
+            && !(n_cols <= SKP_PERMUTED_MAXIMA_MOST_F64
+                 && row_stride == n_cols * (ptrdiff_t) sizeof(double)))
         return skp_row_maxima_tree512_f64(base, row_stride, n_rows, n_cols, norms);
     if (skp_avx512 && n_cols < 16 && n_cols > 0
             && row_stride == n_cols * (ptrdiff_t) sizeof(double))

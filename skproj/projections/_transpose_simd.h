@@ -151,6 +151,69 @@ __attribute__((target("avx2"))) static inline void skp_short_rows_as_lanes4_f64(
     }
 }
 
+/* Rows of few values by permutes (AVX-512F): the LANES rows' n values (LANES
+ * float32 or float64 rows, r .. r + LANES - 1) lie in n whole vectors, loaded
+ * as they lie (masked past the matrix's end: 0 past the last row), and value
+ * j of row k, entry k n + j of the block, is moved into lane k of f[j] from
+ * the pair of vectors holding it (a two-source permute, whose indices' low
+ * bits address the pair; each pair's lanes merged over the pair's before,
+ * the last vector alone by a one-source permute): n (n + 1) / 2 permutes and
+ * merges a block, where the two halves' 8 x 8 transpositions took some 80
+ * shuffles and loads whatever n.  Inlined with ``n`` a constant, the indices
+ * and masks are constants.  Taken for float32 rows of up to
+ * SKP_PERMUTED_ROWS_MOST_F32 values and float64 ones of up to
+ * SKP_PERMUTED_ROWS_MOST_F64 (issue 14, the AMD Zen 4, single calls
+ * interleaved, by rows at half the norm, the same bits, this / the
+ * transpositions: float32 30007 x 2 bilevel_l1inf 0.70, bilevel_l11 0.66,
+ * bilevel_l12 0.80; 20007 x 3 0.77, 0.72, 0.77 (the exact ball 0.97);
+ * 15007 x 4 0.81, 0.74, 0.80; 12007 x 5 0.87, 0.80, 0.83 (0.93); 10007 x 6
+ * 0.92, 0.84, 0.87; 6673 x 9 bilevel_l11 and bilevel_l12 0.93; float64
+ * 20007 x 3 0.84, 0.79, 0.84 (0.83), 15007 x 4 0.88, 0.85, 0.83 (0.87);
+ * but float32 rows of 12 and 15 values 1.09-1.38, float64 rows of 5
+ * values the exact ball 1.05-1.06, of 7-15 1.09-1.97, hence the most;
+ * bilevel_l1inf's maxima: see SKP_PERMUTED_MAXIMA_MOST_F32). */
+#define SKP_ROWS_PERMUTED512(NAME, T, LANES, VECTOR, MASK, EPI, SUFFIX, LOADU, MASKZ_LOADU)  \
+    __attribute__((target("avx512f"))) static inline __attribute__((always_inline)) void  \
+    NAME(const T* base, ptrdiff_t n_rows, ptrdiff_t r, const ptrdiff_t n, VECTOR* f) {     \
+        const T* block = base + r * n;                                                      \
+        const ptrdiff_t left = (n_rows - r) * n;   /* values from the block's start */      \
+        const __m512i first = _mm512_mullo_epi32(                                          \
+            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),      \
+            _mm512_set1_epi32((int) n));                                                    \
+        VECTOR v[16];                                                                       \
+        ptrdiff_t j, k;                                                                     \
+        for (k = 0; k < n; k++)                                                             \
+            v[k] = left >= (LANES) * n ? LOADU(block + (LANES) * k) : MASKZ_LOADU(          \
+                (MASK) (left - (LANES) * k >= (LANES) ? (MASK) -1                           \
+                        : left > (LANES) * k ? (1u << (left - (LANES) * k)) - 1 : 0),       \
+                block + (LANES) * k);                                                       \
+        for (j = 0; j < n; j++) {                                                           \
+            const __m512i at = SKP_PERMUTED_INDEX_##SUFFIX(                                 \
+                _mm512_add_epi32(first, _mm512_set1_epi32((int) j)));                       \
+            VECTOR g = _mm512_permutex2var_##SUFFIX(v[0], at, v[n > 1 ? 1 : 0]);            \
+            for (k = 2; k < n; k += 2) {                                                    \
+                const MASK from = _mm512_cmpge_##EPI##_mask(                                \
+                    at, _mm512_set1_##EPI((LANES) * k));                                    \
+                g = k + 1 < n                                                               \
+                    ? _mm512_mask_mov_##SUFFIX(g, from, _mm512_permutex2var_##SUFFIX(       \
+                        v[k], at, v[k + 1]))                                                \
+                    : _mm512_mask_permutexvar_##SUFFIX(g, from, at, v[k]);                  \
+            }                                                                               \
+            f[j] = g;                                                                       \
+        }                                                                                   \
+    }
+#define SKP_PERMUTED_INDEX_ps(at) (at)
+#define SKP_PERMUTED_INDEX_pd(at) _mm512_cvtepi32_epi64(_mm512_castsi512_si256(at))
+SKP_ROWS_PERMUTED512(skp_short_rows_permuted16, float, 16, __m512, __mmask16, epi32, ps,
+                     _mm512_loadu_ps, _mm512_maskz_loadu_ps)
+SKP_ROWS_PERMUTED512(skp_short_rows_permuted8_f64, double, 8, __m512d, __mmask8, epi64, pd,
+                     _mm512_loadu_pd, _mm512_maskz_loadu_pd)
+#undef SKP_PERMUTED_INDEX_ps
+#undef SKP_PERMUTED_INDEX_pd
+#undef SKP_ROWS_PERMUTED512
+#define SKP_PERMUTED_ROWS_MOST_F32 9
+#define SKP_PERMUTED_ROWS_MOST_F64 4
+
 /* With AVX-512F: sixteen float32 rows (r .. r + 15; skp_short_rows_as_lanes16)
  * or eight float64 ones (r .. r + 7; skp_short_rows_as_lanes8_f64), value
  * j of each in f[j], each half of the rows by the AVX2 function above, the
@@ -163,11 +226,16 @@ __attribute__((target("avx2"))) static inline void skp_short_rows_as_lanes4_f64(
  * float64 0.63-0.85, 0.46-0.84, 0.58-0.84, 0.84-0.92; rows of 3 values
  * 0.82-0.99.  (The short rows' norms, bilevel_l11's taus, the exact ball's
  * sorted groups.) */
-#define SKP_ROWS_AS_LANES512(NAME, T, HALF, HALF_ROWS, HALF_VECTOR, VECTOR, JOIN)      \
-    __attribute__((target("avx512f"))) static inline void NAME(                        \
-            const T* base, ptrdiff_t n_rows, ptrdiff_t r, ptrdiff_t n, VECTOR* f) {    \
+#define SKP_ROWS_AS_LANES512(NAME, T, HALF, HALF_ROWS, HALF_VECTOR, VECTOR, JOIN, PERMUTED,  \
+                             MOST)                                                         \
+    __attribute__((target("avx512f"))) static inline __attribute__((always_inline)) void \
+    NAME(const T* base, ptrdiff_t n_rows, ptrdiff_t r, const ptrdiff_t n, VECTOR* f) {  \
         HALF_VECTOR low[16], high[16];                                                  \
         ptrdiff_t j;                                                                    \
+        if (n <= MOST) {                                                                \
+            PERMUTED(base, n_rows, r, n, f);                                            \
+            return;                                                                     \
+        }                                                                               \
         HALF(base, n_rows, r, n, low);                                                  \
         HALF(base, n_rows, r + HALF_ROWS, n, high);                                     \
         for (j = 0; j < n; j++) f[j] = JOIN(low[j], high[j]);                           \
@@ -176,9 +244,10 @@ __attribute__((target("avx2"))) static inline void skp_short_rows_as_lanes4_f64(
 #define SKP_JOIN_PS(low, high) \
     _mm512_castpd_ps(SKP_JOIN_PD(_mm256_castps_pd(low), _mm256_castps_pd(high)))
 SKP_ROWS_AS_LANES512(skp_short_rows_as_lanes16, float, skp_short_rows_as_lanes8, 8, __m256,
-                     __m512, SKP_JOIN_PS)
+                     __m512, SKP_JOIN_PS, skp_short_rows_permuted16, SKP_PERMUTED_ROWS_MOST_F32)
 SKP_ROWS_AS_LANES512(skp_short_rows_as_lanes8_f64, double, skp_short_rows_as_lanes4_f64, 4,
-                     __m256d, __m512d, SKP_JOIN_PD)
+                     __m256d, __m512d, SKP_JOIN_PD, skp_short_rows_permuted8_f64,
+                     SKP_PERMUTED_ROWS_MOST_F64)
 #undef SKP_JOIN_PS
 #undef SKP_JOIN_PD
 #undef SKP_ROWS_AS_LANES512
