@@ -712,6 +712,40 @@ def test_short_row_norms_take_the_row_loops_bits(dtype, length, rng):
             np.testing.assert_allclose(norms["avx512"], expected, rtol=1e-6)
 
 
+def test_group_norms_summed_in_chains_take_the_same_bits_at_every_level(rng):
+    # The group norms' sum (the outer l1 threshold's total and inside test)
+    # is taken in 32 chains, value i into chain i % 32, the chains then
+    # folded in halves (``skp_norms_sum``): AVX-512, AVX2 and the portable
+    # loop give the same bits, on every length about the chains' and the
+    # vectors' ends, values of very different scales; close to the exact
+    # sum; NaN and inf handed on.  (Without AVX-512 both levels run AVX2.)
+    import math
+
+    from skproj.projections import _bilevel
+
+    lengths = list(range(0, 100)) + [127, 128, 129, 1000, 20007]
+    try:
+        for n in lengths:
+            values = np.abs(rng.standard_normal(n)) * 10.0 ** rng.integers(-8, 8, size=n)
+            sums = {}
+            for level in ("avx512", "avx2"):
+                _bilevel._set_column_paths(avx512=level == "avx512")
+                sums[level] = _bilevel._norms_sums(values)
+            assert len({float(total).hex() for pair in sums.values() for total in pair}) == 1, n
+            assert math.isclose(sums["avx2"][0], math.fsum(values), rel_tol=1e-12), n
+            if n:
+                for bad in (np.nan, np.inf):
+                    spoiled = values.copy()
+                    spoiled[n // 2] = bad
+                    for level in ("avx512", "avx2"):
+                        _bilevel._set_column_paths(avx512=level == "avx512")
+                        total, portable = _bilevel._norms_sums(spoiled)
+                        assert float(total).hex() == float(portable).hex(), n
+                        assert (np.isnan(total) if np.isnan(bad) else total == np.inf), n
+    finally:
+        _bilevel._set_column_paths()
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("length", [1, 3, 4, 5, 7, 8, 9, 15, 16])
 def test_short_rows_written_by_blocks_take_the_row_loops_bits(dtype, length, rng):

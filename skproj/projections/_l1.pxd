@@ -103,6 +103,8 @@ cdef extern from "_streaming_simd.h" nogil:
     void skp_sqrt_all(double* norms, Py_ssize_t n)
     void skp_kept_factors(double* radii, Py_ssize_t n, double tau, int rescale,
                           float* factors32, double* factors64)
+    double skp_norms_sum(const double* values, Py_ssize_t n)
+    double skp_norms_sum_portable(const double* values, Py_ssize_t n)
     int skp_group_norms_f64(const double* base, Py_ssize_t row_stride, Py_ssize_t n_rows,
                             Py_ssize_t n_cols, double* norms, int kind, int groups_are_rows)
     int skp_row_maxima_f64(const double* base, Py_ssize_t row_stride, Py_ssize_t n_rows,

@@ -20,9 +20,9 @@ from cython cimport floating
 from skproj.projections._bilevel cimport NORM_L1, NORM_L2, NORM_MAX
 from skproj.projections._l1 cimport (
     simd_enabled, skp_column_maxima_f64, skp_group_norms_f32, skp_group_norms_f64,
-    skp_row_maxima_f64, skp_sqrt_all,
+    skp_norms_sum, skp_norms_sum_portable, skp_row_maxima_f64, skp_sqrt_all,
 )
-from skproj.projections._sums cimport TERM_MAGNITUDE, TERM_SQUARE, TERM_VALUE, sum_terms
+from skproj.projections._sums cimport TERM_MAGNITUDE, TERM_SQUARE, sum_terms
 
 # The next panel of a matrix prefetched a few rows at a time while the panel
 # before is worked on (``_prefetch.h``).
@@ -213,9 +213,10 @@ cdef inline double stream_group_norms(const floating[:, :] y, double* norms, int
         else:
             for j in range(n_groups):
                 norms[j] = sqrt(norms[j])
-    # (four chains of additions: one chain waited four cycles a group, a
-    # tenth of a copy of a 100 x 1000 float32 matrix)
-    return sum_terms(norms, n_groups, 1, TERM_VALUE)
+    # (in 32 chains, the same bits by every loop: skp_norms_sum_portable)
+    if simd_enabled():
+        return skp_norms_sum(norms, n_groups)
+    return skp_norms_sum_portable(norms, n_groups)
 
 
 # ------------------------------------------------------------ l1 norm and max together

@@ -12,6 +12,25 @@
 
 #include "_l1_simd.h"
 
+/* The sum of the group norms, in SKP_NORM_CHAINS chains: value i added to
+ * chain i % SKP_NORM_CHAINS in order, then the chains' upper halves into
+ * their lower halves (chain c + w into chain c, w = 16, 8, 4, 2, 1), so that
+ * every loop that takes it (skp_norms_sum512, skp_norms_sum256, this one)
+ * gives the same bits.  Four chains, a value in turn, had waited on their
+ * additions: 20000 norms took some 4 us (issue 14, the AMD Zen 4; bilevel_l11
+ * and bilevel_l1inf on float32 20000 x 3 by rows spent a tenth of their
+ * time in it). */
+#define SKP_NORM_CHAINS 32
+static inline double skp_norms_sum_portable(const double* values, ptrdiff_t n) {
+    double chain[SKP_NORM_CHAINS] = {0.0};
+    ptrdiff_t i;
+    int c, w;
+    for (i = 0; i < n; i++) chain[i % SKP_NORM_CHAINS] += values[i];
+    for (w = SKP_NORM_CHAINS / 2; w >= 1; w /= 2)
+        for (c = 0; c < w; c++) chain[c] += chain[c + w];
+    return chain[0];
+}
+
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 
 /* ------------------------------------------------------------- group norms
@@ -1644,8 +1663,9 @@ static inline void skp_stream_fence(void) { _mm_sfence(); }
  * kept = max(radii[j] - tau, 0) in that operand order (Cython's max: maxpd
  * with 0 first), the factor kept itself or, with ``rescale``, kept / radii[j]
  * (kept / 1 for a zero norm), rounded to float32 in ``factors32`` (else
- * stored in ``factors64``); radii[j] = kept: the same operations, so the
- * same factors.  The loop of one group at a time cost bilevel_l12 about 1.8
+ * stored in ``factors64``; neither where both are NULL: the new radii
+ * alone, as _new_radii's loop takes them); radii[j] = kept: the same
+ * operations, so the same factors.  The loop of one group at a time cost bilevel_l12 about 1.8
  * copies of 10000 x 8 float32 (issue 14, an Intel Xeon, alternating
  * processes, single calls interleaved, at half the norm, times a copy, that
  * loop -> this: bilevel_l12 10000 x 8 8.9-9.2 -> 7.8-8.0, 8 x 10000 7.3 ->
@@ -1663,16 +1683,69 @@ SKP_AVX2 static inline void skp_kept_factors(double* radii, ptrdiff_t n, double 
                                         one, r, _mm256_cmp_pd(r, zero, _CMP_GT_OQ)))
                                   : k;
         if (factors32) _mm_storeu_ps(factors32 + j, _mm256_cvtpd_ps(f));
-        else _mm256_storeu_pd(factors64 + j, f);
+        else if (factors64) _mm256_storeu_pd(factors64 + j, f);
         _mm256_storeu_pd(radii + j, k);
     }
     for (; j < n; j++) {
         const double k = 0.0 > radii[j] - tau ? 0.0 : radii[j] - tau;
         const double f = rescale ? k / (radii[j] > 0 ? radii[j] : 1.0) : k;
         if (factors32) factors32[j] = (float) f;
-        else factors64[j] = f;
+        else if (factors64) factors64[j] = f;
         radii[j] = k;
     }
+}
+
+/* skp_norms_sum_portable's chains with AVX-512F, four vectors of eight
+ * chains (the last values under masks, a masked lane keeping its chain). */
+SKP_AVX512 static double skp_norms_sum512(const double* values, ptrdiff_t n) {
+    __m512d chain[4];
+    __m256d quarter;
+    __m128d eighth;
+    ptrdiff_t i = 0;
+    int k;
+    for (k = 0; k < 4; k++) chain[k] = _mm512_setzero_pd();
+    for (; i + SKP_NORM_CHAINS <= n; i += SKP_NORM_CHAINS)
+        for (k = 0; k < 4; k++)
+            chain[k] = _mm512_add_pd(chain[k], _mm512_loadu_pd(values + i + 8 * k));
+    for (k = 0; 8 * k < n - i; k++) {
+        const ptrdiff_t left = n - i - 8 * k;
+        const __mmask8 some = (__mmask8) (left >= 8 ? 0xff : (1u << left) - 1);
+        chain[k] = _mm512_mask_add_pd(chain[k], some, chain[k],
+                                      _mm512_maskz_loadu_pd(some, values + i + 8 * k));
+    }
+    chain[0] = _mm512_add_pd(_mm512_add_pd(chain[0], chain[2]),
+                             _mm512_add_pd(chain[1], chain[3]));
+    quarter = _mm256_add_pd(_mm512_castpd512_pd256(chain[0]), _mm512_extractf64x4_pd(chain[0], 1));
+    eighth = _mm_add_pd(_mm256_castpd256_pd128(quarter), _mm256_extractf128_pd(quarter, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(eighth, _mm_unpackhi_pd(eighth, eighth)));
+}
+
+/* The same chains with AVX2, eight vectors of four (the last values blended
+ * in: a lane past the end keeps its chain). */
+SKP_AVX2 static double skp_norms_sum256(const double* values, ptrdiff_t n) {
+    __m256d chain[8];
+    __m128d eighth;
+    ptrdiff_t i = 0;
+    int k;
+    for (k = 0; k < 8; k++) chain[k] = _mm256_setzero_pd();
+    for (; i + SKP_NORM_CHAINS <= n; i += SKP_NORM_CHAINS)
+        for (k = 0; k < 8; k++)
+            chain[k] = _mm256_add_pd(chain[k], _mm256_loadu_pd(values + i + 4 * k));
+    for (k = 0; 4 * k < n - i; k++) {
+        const __m256i some = skp_first_lanes4(n - i - 4 * k);
+        chain[k] = _mm256_blendv_pd(chain[k], _mm256_add_pd(
+            chain[k], _mm256_maskload_pd(values + i + 4 * k, some)), _mm256_castsi256_pd(some));
+    }
+    for (k = 0; k < 4; k++) chain[k] = _mm256_add_pd(chain[k], chain[k + 4]);
+    chain[0] = _mm256_add_pd(_mm256_add_pd(chain[0], chain[2]), _mm256_add_pd(chain[1], chain[3]));
+    eighth = _mm_add_pd(_mm256_castpd256_pd128(chain[0]), _mm256_extractf128_pd(chain[0], 1));
+    return _mm_cvtsd_f64(_mm_add_sd(eighth, _mm_unpackhi_pd(eighth, eighth)));
+}
+
+/* The sum of the group norms (skp_norms_sum_portable's chains): the AVX-512
+ * loop where it runs, else AVX2's (the caller checks that AVX2 runs). */
+static inline double skp_norms_sum(const double* values, ptrdiff_t n) {
+    return skp_avx512 ? skp_norms_sum512(values, n) : skp_norms_sum256(values, n);
 }
 
 /* ------------------------------------------------- the bi-level write pass
@@ -2357,6 +2430,9 @@ static inline void skp_write_row_f32(const float* src, float* dst, ptrdiff_t n, 
 static inline void skp_sqrt_all(double* norms, ptrdiff_t n) {}
 static inline void skp_kept_factors(double* radii, ptrdiff_t n, double tau, int rescale,
                                     float* factors32, double* factors64) {}
+static inline double skp_norms_sum(const double* values, ptrdiff_t n) {
+    return skp_norms_sum_portable(values, n);
+}
 static inline int skp_row_maxima_f64(const double* base, ptrdiff_t row_stride,
                                      ptrdiff_t n_rows, ptrdiff_t n_cols,
                                      double* norms) { return 0; }
