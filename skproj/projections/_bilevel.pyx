@@ -39,7 +39,7 @@ networks", arXiv:2407.16293 (2024).
 
 from libc.math cimport INFINITY, fabs
 from libc.stdlib cimport free as libc_free, realloc
-from libc.string cimport memcpy, memmove
+from libc.string cimport memmove
 from cython cimport floating
 
 # (work memory from the kernels' shared cache, kept from one call to the
@@ -57,9 +57,9 @@ from skproj.projections._streaming cimport (
 )
 from skproj.projections._l1 cimport (
     SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
-    group_threshold, keep_above, michelot_above, mostly_zero_lines, shrink_row, simd_enabled,
-    skp_have_avx2, skp_fold512, skp_kept_factors, skp_norms_sum, skp_norms_sum_portable,
-    skp_panels_into_l1, skp_realign, skp_rows_alias,
+    group_threshold, keep_above, michelot_above_into, mostly_zero_lines,
+    shrink_row, simd_enabled, skp_have_avx2, skp_fold512, skp_kept_factors, skp_norms_sum,
+    skp_norms_sum_portable, skp_panels_into_l1, skp_realign, skp_rows_alias,
     skp_ahead_for_rows, skp_set_avx512, skp_set_cpu_choices, skp_set_stream_ahead, skp_stream_fence,
     shrink_rows_at_once, streams, streams_rows, write_kept_columns, write_row_simd,
     write_rows_at_once, write_strips,
@@ -94,16 +94,16 @@ cdef int _norms_and_threshold(const floating[:, :] y, double* norms, int kind,
         return STATUS_NONFINITE
     if total <= eta:
         return STATUS_INSIDE
-    # Michelot's passes (branch-free compaction, AVX2) on a copy of the norms:
-    # Condat's scan mispredicts a branch per norm where many groups survive,
-    # the common case, and cost most of a copy of a 100 x 1000 matrix there.
+    # Michelot's passes (branch-free compaction, AVX2) from the norms into a
+    # buffer: Condat's scan mispredicts a branch per norm where many groups
+    # survive, the common case, and cost most of a copy of a 100 x 1000
+    # matrix there.
     buffer = <double*> malloc(n_groups * sizeof(double))
     if buffer == NULL:
         return STATUS_NOMEMORY
-    memcpy(buffer, norms, n_groups * sizeof(double))
     # (>= 0: a radius at the norm up to rounding may give a negative one,
     # which would grow the groups; as in _l1's threshold)
-    tau[0] = max(michelot_above(buffer, n_groups, total, 0.0, 0.0, eta, &support), 0.0)
+    tau[0] = max(michelot_above_into(norms, n_groups, total, eta, buffer, &support), 0.0)
     free(buffer)
     return STATUS_PROJECTED
 

@@ -341,6 +341,8 @@ cdef inline void write_kept_columns(const floating* src, floating* dst, Py_ssize
 
 cdef double michelot_above(floating* values, Py_ssize_t n, double total, double fixed_count,
                            double fixed_sum, double radius, double* support) noexcept nogil
+cdef double michelot_above_into(const double* values, Py_ssize_t n, double total, double radius,
+                                double* work, double* support) noexcept nogil
 cdef double group_threshold(floating* values, Py_ssize_t n, double total, double radius,
                             double* support) noexcept nogil
 cdef Py_ssize_t keep_above(const floating* src, Py_ssize_t n, Py_ssize_t step, double rho,

@@ -540,6 +540,33 @@ cdef double michelot_above(floating* values, Py_ssize_t n, double total, double 
         total = kept_total
 
 
+cdef double michelot_above_into(const double* values, Py_ssize_t n, double total, double radius,
+                                double* work, double* support) noexcept nogil:
+    """``michelot_above`` of ``values[0:n]``, which are left as they are.
+
+    Its first pass compacts the values into ``work`` (room for ``n``), and
+    the passes after it run there: the iterates and results of a copy of
+    the values compacted in place (the same bits), without the copy (the
+    bi-level projections' group norms: on 20000 of them, a read and a write
+    of 160 KB).
+    """
+    cdef Py_ssize_t kept
+    cdef double rho, kept_total
+    if n == 0:
+        support[0] = 0
+        return 0.0
+    # (michelot_above's first iteration, from values into work)
+    support[0] = n
+    rho = (total - radius) / n
+    kept = keep_above(values, n, 1, rho, False, work, &kept_total)
+    if kept == n:
+        return (kept_total - radius) / n
+    if kept == 0:
+        support[0] = 1
+        return rho
+    return michelot_above(work, kept, kept_total, 0.0, 0.0, radius, support)
+
+
 # (SHORT_GROUP, groups up to this long: Michelot's passes without compaction: _l1.pxd)
 cdef enum:
     IN_CACHE_GATHER = 16384   # ... and gathered values up to this many (64 KiB)
