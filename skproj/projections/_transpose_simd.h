@@ -88,7 +88,8 @@ __attribute__((target("avx2"))) static inline void skp_load_transposed8(
 /* c[k] = entry k of the four rows of 4 doubles at ``base`` (``row_stride``
  * bytes apart): each vector the halves of rows r and r + 2, then one
  * unpack a pair. */
-__attribute__((target("avx2"))) static inline void skp_load_transposed4_f64(
+__attribute__((target("avx2"))) static inline __attribute__((always_inline))
+void skp_load_transposed4_f64(
         const double* base, ptrdiff_t row_stride, __m256d* c) {
     __m256d t[4];
     int h;
@@ -132,7 +133,8 @@ __attribute__((target("avx2"))) static inline void skp_short_rows_as_lanes8(
 
 /* The same for float64: rows r .. r + 3, four a block (skp_load_transposed4_f64
  * over each four values of the rows), in c[j]. */
-__attribute__((target("avx2"))) static inline void skp_short_rows_as_lanes4_f64(
+__attribute__((target("avx2"))) static inline __attribute__((always_inline))
+void skp_short_rows_as_lanes4_f64(
         const double* base, ptrdiff_t n_rows, ptrdiff_t r, ptrdiff_t n, __m256d* c) {
     const double* block = base + r * n;
     ptrdiff_t j;
