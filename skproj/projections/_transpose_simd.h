@@ -159,9 +159,9 @@ void skp_short_rows_as_lanes4_f64(
  * j of row k, entry k n + j of the block, is moved into lane k of f[j] from
  * the pair of vectors holding it (a two-source permute, whose indices' low
  * bits address the pair; each pair's lanes merged over the pair's before,
- * the last vector alone by a one-source permute): n (n + 1) / 2 permutes and
+ * the last vector alone by a one-source permute): n (n - 1) permutes and
  * merges a block, where the two halves' 8 x 8 transpositions took some 80
- * shuffles and loads whatever n.  Inlined with ``n`` a constant, the indices
+ * shuffles and loads whatever n up to 8.  Inlined with ``n`` a constant, the indices
  * and masks are constants.  Taken for float32 rows of up to
  * SKP_PERMUTED_ROWS_MOST_F32 values and float64 ones of up to
  * SKP_PERMUTED_ROWS_MOST_F64 (issue 14, the AMD Zen 4, single calls
@@ -218,9 +218,10 @@ SKP_ROWS_PERMUTED512(skp_short_rows_permuted8_f64, double, 8, __m512d, __mmask8,
 
 /* With AVX-512F: sixteen float32 rows (r .. r + 15; skp_short_rows_as_lanes16)
  * or eight float64 ones (r .. r + 7; skp_short_rows_as_lanes8_f64), value
- * j of each in f[j], each half of the rows by the AVX2 function above, the
- * halves joined: loads and shuffles, where a gather of value j of the rows
- * (AVX-512) had waited on its sixteen (eight) loads.  Issue 14, the AMD Zen
+ * j of each in f[j]: rows of few values by permutes (above), longer ones
+ * each half of the rows by the AVX2 function above, the halves joined:
+ * loads and shuffles, where a gather of value j of the rows (AVX-512) had
+ * waited on its sixteen (eight) loads.  Issue 14, the AMD Zen
  * 4, single calls interleaved, at half the norm, the same bits, gathers ->
  * this, by rows of 8 to 15 values (4250 x 8 to 200000 x 8, 2266 x 15 to
  * 100000 x 15, 784 x 10): float32 bilevel_l1inf 0.57-0.78 of the time,
