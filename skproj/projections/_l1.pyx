@@ -512,59 +512,55 @@ cdef Py_ssize_t keep_above(const floating* src, Py_ssize_t n, Py_ssize_t step, d
     return kept
 
 
-cdef double michelot_above(floating* values, Py_ssize_t n, double total, double fixed_count,
-                           double fixed_sum, double radius, double* support) noexcept nogil:
-    """Michelot's threshold of ``values[0:n]`` (sum ``total``) and ``fixed_count`` more values.
+cdef double _michelot(const floating* src, floating* values, Py_ssize_t n, double total,
+                      double fixed_count, double fixed_sum, double radius,
+                      double* support) noexcept nogil:
+    """Michelot's threshold of ``src[0:n]`` (sum ``total``) and ``fixed_count`` more values.
 
     The ``fixed_count`` values, of sum ``fixed_sum``, are known to lie above
-    the threshold; the others are compacted in place, dropping those at or
-    below each iterate ``rho`` (which rises to tau).  ``support`` receives
-    the size of the support.
+    the threshold; the others are compacted into ``values`` (room for ``n``;
+    it may be ``src`` itself), the first pass reading ``src`` and each pass
+    after it the values the pass before kept, dropping those at or below
+    each iterate ``rho`` (which rises to tau).  ``support`` receives the size
+    of the support.
     """
     cdef Py_ssize_t kept
     cdef double rho, kept_total
+    cdef const floating* read = src
     if n + fixed_count == 0:
         support[0] = 0
         return 0.0
     while True:
         support[0] = n + fixed_count
         rho = (total + fixed_sum - radius) / support[0]
-        kept = keep_above(values, n, 1, rho, False, values, &kept_total)
+        kept = keep_above(read, n, 1, rho, False, values, &kept_total)
         if kept == n:   # stable: tau from the support's sum, summed afresh
             return (kept_total + fixed_sum - radius) / support[0]
         if kept + fixed_count == 0:
             # A radius below the rounding of the largest value: tau is rho.
             support[0] = 1
             return rho
+        read = values
         n = kept
         total = kept_total
 
 
+cdef double michelot_above(floating* values, Py_ssize_t n, double total, double fixed_count,
+                           double fixed_sum, double radius, double* support) noexcept nogil:
+    """Michelot's threshold of ``values[0:n]``, compacted in place (``_michelot``)."""
+    return _michelot(values, values, n, total, fixed_count, fixed_sum, radius, support)
+
+
 cdef double michelot_above_into(const double* values, Py_ssize_t n, double total, double radius,
                                 double* work, double* support) noexcept nogil:
-    """``michelot_above`` of ``values[0:n]``, which are left as they are.
+    """Michelot's threshold of ``values[0:n]``, which are left as they are.
 
-    Its first pass compacts the values into ``work`` (room for ``n``), and
-    the passes after it run there: the iterates and results of a copy of
-    the values compacted in place (the same bits), without the copy (the
-    bi-level projections' group norms: on 20000 of them, a read and a write
-    of 160 KB).
+    The passes run in ``work`` (room for ``n``), the first compacting the
+    values into it: the iterates and bits of a copy of the values compacted
+    in place, without the copy (the bi-level projections' group norms: on
+    20000 of them, a read and a write of 160 KB).
     """
-    cdef Py_ssize_t kept
-    cdef double rho, kept_total
-    if n == 0:
-        support[0] = 0
-        return 0.0
-    # (michelot_above's first iteration, from values into work)
-    support[0] = n
-    rho = (total - radius) / n
-    kept = keep_above(values, n, 1, rho, False, work, &kept_total)
-    if kept == n:
-        return (kept_total - radius) / n
-    if kept == 0:
-        support[0] = 1
-        return rho
-    return michelot_above(work, kept, kept_total, 0.0, 0.0, radius, support)
+    return _michelot(values, work, n, total, 0.0, 0.0, radius, support)
 
 
 # (SHORT_GROUP, groups up to this long: Michelot's passes without compaction: _l1.pxd)
