@@ -38,8 +38,9 @@ from skproj.projections._common cimport (
 from skproj.projections._streaming cimport (
     NextPanel, element_step, no_next_panel, prefetch_rows, row_at)
 from skproj.projections._l1 cimport (
-    SKP_FLAT_ROW_BYTES, STATUS_NOMEMORY, STATUS_PROJECTED, keep_above, skp_set_avx512,
-    skp_set_stream_ahead, skp_stream_fence,
+    SKP_FLAT_ROW_BYTES, STATUS_NOMEMORY, STATUS_PROJECTED, keep_above, simd_enabled,
+    skp_norms_sum, skp_norms_sum_portable, skp_set_avx512, skp_set_stream_ahead,
+    skp_stream_fence,
     streams, write_narrow, write_row_simd, write_rows_at_once, write_strips,
     zero_result, zero_result_row,
 )
@@ -47,7 +48,7 @@ from skproj.projections._l1inf_lists cimport (
     MAX_FEATURES, GroupLists, feature_count, group_feature, group_features, grow,
     initial_lower_bound, solve_linear,
 )
-from skproj.projections._sums cimport TERM_POISON, TERM_VALUE, sum_terms
+from skproj.projections._sums cimport TERM_POISON, sum_terms
 
 import numpy as np
 
@@ -181,12 +182,16 @@ cdef bint first_levels(const double* sums, const double* maxima, Py_ssize_t n_gr
     False where a group's sum is not finite (NaN or inf, or finite entries
     whose sum overflows).
 
-    Both by four accumulators (``sum_terms``, the test a sum of v - v): one
+    The test by four accumulators (``sum_terms``, a sum of v - v): one
     loop-carried addition and a branch a group had cost about a copy of the
-    matrix on 8 x 10000 float32 (issue 14, perf).
+    matrix on 8 x 10000 float32 (issue 14, perf).  The maxima summed as the
+    bi-level projections sum their group norms (``skp_norms_sum``: 32 chains,
+    the same bits by every loop), where four chains waited on their
+    additions.
     """
     memcpy(mu, maxima, n_groups * sizeof(double))
-    total_max[0] = sum_terms(maxima, n_groups, 1, TERM_VALUE)
+    total_max[0] = (skp_norms_sum(maxima, n_groups) if simd_enabled()
+                    else skp_norms_sum_portable(maxima, n_groups))
     return sum_terms(sums, n_groups, 1, TERM_POISON) == 0.0
 
 

@@ -1665,8 +1665,8 @@ static inline void skp_stream_fence(void) { _mm_sfence(); }
  * (kept / 1 for a zero norm), rounded to float32 in ``factors32`` (else
  * stored in ``factors64``; neither where both are NULL: the new radii
  * alone, as _new_radii's loop takes them); radii[j] = kept: the same
- * operations, so the same factors.  The loop of one group at a time cost bilevel_l12 about 1.8
- * copies of 10000 x 8 float32 (issue 14, an Intel Xeon, alternating
+ * operations, so the same factors.  The loop of one group at a time cost
+ * bilevel_l12 about 1.8 copies of 10000 x 8 float32 (issue 14, an Intel Xeon, alternating
  * processes, single calls interleaved, at half the norm, times a copy, that
  * loop -> this: bilevel_l12 10000 x 8 8.9-9.2 -> 7.8-8.0, 8 x 10000 7.3 ->
  * 6.4; 100 x 1000, 1000 x 100 and bilevel_l1inf, which has no division,
