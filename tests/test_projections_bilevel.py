@@ -1721,6 +1721,50 @@ def test_narrow_column_blocks_written_as_one_run_take_the_loops_bits(dtype):
                         err_msg=f"{project.__name__} {n_rows} x {n_cols}, {key}")
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_narrow_column_blocks_past_the_strips_written_as_one_run_take_the_loops_bits(dtype):
+    # Past the strips' size (1 MiB), where the alternative is a call a row,
+    # blocks of fewer columns than four AVX-512 vectors hold are written as
+    # one run too (SKP_NARROW_LARGE_VECTORS), streamed past the caches
+    # (8 MiB): the bits of the AVX2 row loop, into a new array, in place and
+    # into an ``out`` at an offset within a line (a head before its first
+    # line), zeroed columns and signed zeros included.
+    from skproj.projections import _bilevel
+
+    rng = np.random.default_rng(72)
+    lanes = 64 // np.dtype(dtype).itemsize
+    widths = sorted({1, 2, 3, lanes - 1, lanes, lanes + 1, 2 * lanes + 3, 4 * lanes - 1,
+                     4 * lanes})
+    for n_cols in widths:
+        for n_bytes in (3 << 20, 9 << 20) if n_cols == 3 else (3 << 20,):
+            n_rows = n_bytes // (n_cols * np.dtype(dtype).itemsize) + 7
+            Y = rng.standard_normal((n_rows, n_cols)).astype(dtype)
+            Y[::5, ::2] = -0.0
+            Y[:, n_cols // 2] *= 0.01   # (a column zeroed at 40 % of the norm)
+            for project, norm in ((bilevel_l1inf, l1inf_norm), (bilevel_l12, l12_norm)):
+                eta = 0.4 * norm(Y, axis=0)
+                results = {}
+                try:
+                    _bilevel._set_column_paths(avx512=False, narrow_columns=False)
+                    results["rows"] = project(Y, eta, axis=0)
+                    _bilevel._set_column_paths()
+                    results["new"] = project(Y, eta, axis=0)
+                    inplace = Y.copy()
+                    project(inplace, eta, axis=0, out=inplace)
+                    results["in place"] = inplace
+                    room = np.empty(Y.size + 1, dtype)
+                    out = room[1:].reshape(Y.shape)
+                    project(Y, eta, axis=0, out=out)
+                    results["offset"] = out
+                finally:
+                    _bilevel._set_column_paths()
+                assert not results["rows"][:, n_cols // 2].any() or n_cols == 1
+                for key, got in results.items():
+                    np.testing.assert_array_equal(
+                        bits(got), bits(results["rows"]),
+                        err_msg=f"{project.__name__} {n_rows} x {n_cols}, {key}")
+
+
 def test_many_groups_take_their_work_memory_from_the_shared_cache():
     """The bi-level projections' per-group tables (some MB for 10**5 groups)
     come from the kernels' shared cache (_scratch_cache.h), kept from one call

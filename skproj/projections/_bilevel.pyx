@@ -61,8 +61,8 @@ from skproj.projections._l1 cimport (
     shrink_row, simd_enabled, skp_have_avx2, skp_fold512, skp_kept_factors, skp_norms_sum,
     skp_norms_sum_portable, skp_panels_into_l1, skp_realign, skp_rows_alias,
     skp_ahead_for_rows, skp_set_avx512, skp_set_cpu_choices, skp_set_stream_ahead, skp_stream_fence,
-    shrink_rows_at_once, streams, streams_rows, write_kept_columns, write_row_simd,
-    write_rows_at_once, write_strips,
+    shrink_rows_at_once, streams, streams_rows, write_kept_columns, write_narrow,
+    write_row_simd, write_rows_at_once, write_strips,
     zero_result, zero_result_row,
 )
 
@@ -172,6 +172,13 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
     # (skp_strips_suit: 64 x 1024 float32 5.6 -> 2.5 times a copy).
     if (not groups_are_rows and unit and simd and not stream
             and write_strips(y, x, rescale, factors)):
+        return
+    # Narrow column groups past the strips' size, of rows lying one after the
+    # other: one run of vectors, each column's level repeating along it
+    # (``write_narrow``, the same bits; streamed past the caches), where the
+    # row loop below spent a call and a vector on each row's few values
+    # (issue 14: see SKP_NARROW_LARGE_VECTORS).
+    if not groups_are_rows and unit and simd and write_narrow(y, x, rescale, factors, True):
         return
     # Short contiguous rows, the whole block at once (``write_rows_at_once``:
     # the rows' levels spread to their values; the same result): the row loop

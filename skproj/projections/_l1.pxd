@@ -140,12 +140,14 @@ cdef extern from "_streaming_simd.h" nogil:
     int skp_write_strips512_f64(const double* src, Py_ssize_t src_stride, double* dst,
                                 Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t n,
                                 int rescale, const double* levels)
+    enum: SKP_NARROW_MAX_VECTORS
+    enum: SKP_NARROW_LARGE_VECTORS
     int skp_write_narrow512_f32(const float* src, Py_ssize_t src_stride, float* dst,
                                 Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t n,
-                                int rescale, const float* levels)
+                                int rescale, const float* levels, int most, int stream)
     int skp_write_narrow512_f64(const double* src, Py_ssize_t src_stride, double* dst,
                                 Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t n,
-                                int rescale, const double* levels)
+                                int rescale, const double* levels, int most, int stream)
     int skp_write_narrow256_f32(const float* src, Py_ssize_t src_stride, float* dst,
                                 Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t n,
                                 int rescale, const float* levels)
@@ -286,22 +288,26 @@ cdef inline bint write_strips(const floating[:, :] y, floating[:, :] x, bint res
 
 
 cdef inline bint write_narrow(const floating[:, :] y, floating[:, :] x, bint rescale,
-                              const floating* levels) noexcept nogil:
+                              const floating* levels, bint large=False) noexcept nogil:
     """A block of fewer column groups than two AVX-512 vectors hold
     (SKP_NARROW_MAX_VECTORS; with AVX2, fewer than two of its vectors: 16
     float32, 8 float64), rows one after the other in ``y`` and ``x``,
     clipped (or rescaled) as one run of vectors
     (``skp_write_narrow512_f32/_f64``, ``skp_write_narrow256_f32/_f64``: the
     row write's operations, so the same bits), whatever ``skp_strips_suit``
-    says; False (nothing written) elsewhere.  The caller checks that AVX2
-    runs."""
+    says; False (nothing written) elsewhere.  ``large``: a block past the
+    strips' size (whose alternative is a call a row), of fewer columns than
+    SKP_NARROW_LARGE_VECTORS AVX-512 vectors hold, streamed where it is
+    STREAM_BYTES or more.  The caller checks that AVX2 runs."""
+    cdef int most = SKP_NARROW_LARGE_VECTORS if large else SKP_NARROW_MAX_VECTORS
+    cdef bint stream = large and streams(y.shape[0] * y.shape[1] * sizeof(floating))
     if floating is float:
         return (skp_write_narrow512_f32(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0],
-                                        y.shape[0], y.shape[1], rescale, levels)
+                                        y.shape[0], y.shape[1], rescale, levels, most, stream)
                 or skp_write_narrow256_f32(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0],
                                            y.shape[0], y.shape[1], rescale, levels))
     return (skp_write_narrow512_f64(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0],
-                                    y.shape[0], y.shape[1], rescale, levels)
+                                    y.shape[0], y.shape[1], rescale, levels, most, stream)
             or skp_write_narrow256_f64(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0],
                                        y.shape[0], y.shape[1], rescale, levels))
 

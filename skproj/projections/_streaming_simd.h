@@ -1935,6 +1935,15 @@ SKP_WRITE_KEPT_ROW256(f32, float, __m256, 8, ps)
  * the norm, rows of 17-29 values / of fewer than 16: bilevel_l1inf and
  * bilevel_l12 0.86-0.99 of the time, the exact ball 0.87-0.97). */
 #define SKP_NARROW_MAX_VECTORS 2
+/* ... and past the strips' size, where the alternative is the row loop, rows
+ * of fewer than this many vectors, streamed past the caches (issue 14, the
+ * Zen 4, single calls interleaved, at 10-90 % of the norm, times a copy, a
+ * row a call -> one run: float32 100000 x 3 by columns bilevel_l1inf
+ * 19.4 -> 2.7, bilevel_l12 22.9 -> 5.3, 20000 x 16 3.9 -> 1.5 and 4.2 ->
+ * 2.0, 50000 x 24 3.7 -> 1.5, 40000 x 31 3.1 -> 1.5, 1000000 x 3 12.4-13.1
+ * -> 2.1-2.2; float64 100000 x 3 11.2 -> 3.3, 20000 x 16 3.8 -> 1.6,
+ * 50000 x 24 1.9-2.0 -> 1.3-1.4, 1000000 x 3 4.3-5.0 -> 1.6-1.8). */
+#define SKP_NARROW_LARGE_VECTORS 4
 #define SKP_WRITE_ROW512(SUFFIX, T, VEC, MASK, LANES, PS, SIGN, EPI, IOTA)               \
 SKP_AVX512 static inline VEC skp_levelled512_##SUFFIX(VEC v, VEC l, int rescale) {       \
     const __m512i sign = SIGN;                                                           \
@@ -2080,21 +2089,24 @@ static inline int skp_write_kept_row512_##SUFFIX(const T* src, T* dst, ptrdiff_t
     return skp_write_kept_row512_##SUFFIX##_unguarded(src, dst, n, rescale, levels, next); \
 }                                                                                        \
                                                                                          \
-/* A block of n < SKP_NARROW_MAX_VECTORS * LANES columns whose rows lie one             \
+/* A block of n < SKP_NARROW_LARGE_VECTORS * LANES columns whose rows lie one           \
  * after the other in src and in dst, written as one run: whole vectors from            \
- * dst's first line, each vector's levels loaded from ``pattern`` (the                  \
- * columns' levels over and over) at the run's place among the columns,                 \
- * where a masked load and store a row cost a row's few values several                  \
- * cycles (issue 14, the Zen 4, float32 bilevel_l1inf by columns at half the            \
+ * dst's first line (streamed with ``stream``, then fenced), each vector's levels       \
+ * loaded from ``pattern`` (the columns' levels over and over) at the run's place       \
+ * among the columns, where a masked load and store a row cost a row's few values       \
+ * several cycles (issue 14, the Zen 4, float32 bilevel_l1inf by columns at half the    \
  * norm: 20000 x 3 a quarter of the call).  The same operation on each                  \
  * value, so the same result. */                                                        \
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_write_narrow512_##SUFFIX##_( \
         const T* src, T* dst, ptrdiff_t n_rows, ptrdiff_t n, const int rescale,         \
-        const T* levels) {                                                               \
+        const T* levels, const int stream) {                                             \
     const ptrdiff_t total = n_rows * n, step = LANES % n;                                \
     ptrdiff_t head = skp_line_head(dst, sizeof(T)), e, r, k;                             \
-    T pattern[(SKP_NARROW_MAX_VECTORS + 1) * LANES];                                     \
-    for (k = 0; k < n + LANES; k++) pattern[k] = levels[k % n];                          \
+    T pattern[(SKP_NARROW_LARGE_VECTORS + 1) * LANES];                                   \
+    for (k = 0, r = 0; k < n + LANES; k++) {   /* (levels[k % n]) */                    \
+        pattern[k] = levels[r];                                                          \
+        r = r + 1 < n ? r + 1 : 0;                                                       \
+    }                                                                                    \
     if (head > total) head = total;                                                      \
     if (head)                                                                            \
         skp_levelled_some512_##SUFFIX(src, dst, head, rescale, _mm512_setzero_##PS(),    \
@@ -2102,34 +2114,41 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_write_narrow512
     r = head % n;                                                                        \
     for (e = head; e + LANES <= total; e += LANES) {                                     \
         skp_levelled_put512_##SUFFIX(dst + e, _mm512_loadu_##PS(src + e),                \
-                                     _mm512_loadu_##PS(pattern + r), rescale, 0);        \
+                                     _mm512_loadu_##PS(pattern + r), rescale, stream);   \
         r += step;                                                                       \
         if (r >= n) r -= n;                                                              \
     }                                                                                    \
     if (e < total)                                                                       \
         skp_levelled_some512_##SUFFIX(src + e, dst + e, total - e, rescale,              \
                                       _mm512_setzero_##PS(), pattern + r);               \
+    if (stream) skp_stream_fence();                                                      \
 }                                                                                        \
                                                                                          \
-/* Whether the block suits skp_write_narrow512 (then written by it). */                    \
+/* Whether the block suits skp_write_narrow512 (then written by it): fewer columns      \
+ * than ``most`` vectors hold (SKP_NARROW_MAX_VECTORS in cache, beside the strips;       \
+ * SKP_NARROW_LARGE_VECTORS past them). */                                               \
 SKP_AVX512 static int skp_write_narrow512_##SUFFIX##_unguarded(                          \
         const T* src, ptrdiff_t src_stride, T* dst, ptrdiff_t dst_stride,               \
-        ptrdiff_t n_rows, ptrdiff_t n, int rescale, const T* levels) {                  \
-    if (n >= SKP_NARROW_MAX_VECTORS * LANES || src_stride != n * (ptrdiff_t) sizeof(T)    \
-            || dst_stride != src_stride                                                  \
+        ptrdiff_t n_rows, ptrdiff_t n, int rescale, const T* levels, int most,          \
+        int stream) {                                                                    \
+    if (n >= most * LANES || most > SKP_NARROW_LARGE_VECTORS                             \
+            || src_stride != n * (ptrdiff_t) sizeof(T) || dst_stride != src_stride       \
             || n_rows * n < 4 * LANES || (uintptr_t) dst % sizeof(T) != 0)              \
         return 0;                                                                        \
-    if (rescale) skp_write_narrow512_##SUFFIX##_(src, dst, n_rows, n, 1, levels);       \
-    else skp_write_narrow512_##SUFFIX##_(src, dst, n_rows, n, 0, levels);               \
+    if (stream && rescale) skp_write_narrow512_##SUFFIX##_(src, dst, n_rows, n, 1, levels, 1); \
+    else if (stream) skp_write_narrow512_##SUFFIX##_(src, dst, n_rows, n, 0, levels, 1); \
+    else if (rescale) skp_write_narrow512_##SUFFIX##_(src, dst, n_rows, n, 1, levels, 0); \
+    else skp_write_narrow512_##SUFFIX##_(src, dst, n_rows, n, 0, levels, 0);            \
     return 1;                                                                            \
 }                                                                                        \
                                                                                          \
 /* The same where the CPU has AVX-512F (skp_avx512), else 0. */                          \
 static inline int skp_write_narrow512_##SUFFIX(const T* src, ptrdiff_t src_stride, T* dst, \
                                                ptrdiff_t dst_stride, ptrdiff_t n_rows,   \
-                                               ptrdiff_t n, int rescale, const T* levels) { \
+                                               ptrdiff_t n, int rescale, const T* levels, \
+                                               int most, int stream) {                   \
     return skp_avx512 && skp_narrow_columns && skp_write_narrow512_##SUFFIX##_unguarded(  \
-        src, src_stride, dst, dst_stride, n_rows, n, rescale, levels);                   \
+        src, src_stride, dst, dst_stride, n_rows, n, rescale, levels, most, stream);     \
 }                                                                                        \
                                                                                          \
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_write_strips512_##SUFFIX##_( \
@@ -2163,7 +2182,8 @@ SKP_AVX512 static void skp_write_strips512_##SUFFIX##_unguarded(                
         ptrdiff_t n_rows, ptrdiff_t n, int rescale, const T* levels) {                  \
     if (skp_narrow_columns                                                               \
             && skp_write_narrow512_##SUFFIX##_unguarded(src, src_stride, dst, dst_stride,  \
-                                                        n_rows, n, rescale, levels))     \
+                                                        n_rows, n, rescale, levels,      \
+                                                        SKP_NARROW_MAX_VECTORS, 0))      \
         return;                                                                          \
     if (rescale)                                                                         \
         skp_write_strips512_##SUFFIX##_(src, src_stride, dst, dst_stride, n_rows, n, 1, levels); \
@@ -2491,14 +2511,18 @@ static inline int skp_write_strips512_f64(const double* src, ptrdiff_t src_strid
                                           ptrdiff_t n, int rescale, const double* levels) {
     return 0;
 }
+#define SKP_NARROW_MAX_VECTORS 2
+#define SKP_NARROW_LARGE_VECTORS 4
 static inline int skp_write_narrow512_f32(const float* src, ptrdiff_t src_stride, float* dst,
                                           ptrdiff_t dst_stride, ptrdiff_t n_rows, ptrdiff_t n,
-                                          int rescale, const float* levels) {
+                                          int rescale, const float* levels, int most,
+                                          int stream) {
     return 0;
 }
 static inline int skp_write_narrow512_f64(const double* src, ptrdiff_t src_stride,
                                           double* dst, ptrdiff_t dst_stride, ptrdiff_t n_rows,
-                                          ptrdiff_t n, int rescale, const double* levels) {
+                                          ptrdiff_t n, int rescale, const double* levels,
+                                          int most, int stream) {
     return 0;
 }
 static inline int skp_write_narrow256_f32(const float* src, ptrdiff_t src_stride, float* dst,
