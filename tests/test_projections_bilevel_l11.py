@@ -6,7 +6,7 @@ import pytest
 from skproj.projections import bilevel_l11
 
 import references
-from addresses import at_offset
+from addresses import at_offset, bits
 from test_projections_bilevel import (
     assert_column_groups_match_sort, assert_column_switch_keeps_bits,
 )
@@ -164,3 +164,61 @@ def test_float64_candidates_gathered_by_avx512_give_the_avx2_bits(rows, n_cols, 
     Y[:, ::3] = rng.choice([-1.0, 1.0], size=(rows, len(range(0, n_cols, 3))))
     assert_column_switch_keeps_bits(Y, (0.05, 0.3, 0.9, 0.999), 1e-12, "candidates512",
                                     passes=False)
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+@pytest.mark.parametrize("shape", [(256, 1), (257, 3), (1000, 2), (3001, 5), (20000, 8),
+                                   (100003, 3), (700000, 3)])
+def test_narrow_columns_take_the_rows_of_their_transpose(dtype, tol, shape, rng):
+    # Column groups of at most 8 columns, rows one after the other, at least
+    # 256 rows: copied into rows, their norms, radii and taus found there as
+    # rows' (``_narrow_columns``), then written from the matrix by their taus
+    # as one run of vectors (streamed past 8 MiB): the sort's projection,
+    # zeroed columns +0, the same bits into ``out`` at any offset, strided
+    # and in place, with AVX-512 and with AVX2; longer than 512 rows (whose
+    # taus the rows take from their candidates too), the transpose's rows
+    # within an ulp.
+    from skproj.projections import _bilevel
+
+    n_rows, n_cols = shape
+    Y = rng.standard_normal(shape) * np.exp(rng.standard_normal(n_cols))
+    Y[::7, 0] = -0.0
+    if n_cols > 2:
+        Y[:, 1] = rng.choice([-1.0, 1.0], size=n_rows)   # (ties)
+    Y = Y.astype(dtype)
+    norm = references.group_norm(Y, "l1", 0)
+    for fraction in (0.05, 0.5, 0.95, 1.5):
+        eta = fraction * norm
+        expected = references.bilevel(Y, eta, "l1", 0) if fraction < 1 else Y
+        results = {}
+        try:
+            for avx512 in (True, False):
+                _bilevel._set_column_paths(avx512=avx512)
+                results[avx512] = bilevel_l11(Y, eta, axis=0)
+                for offset in (1, 3):
+                    results[avx512, offset] = bilevel_l11(
+                        Y, eta, axis=0, out=at_offset(np.full_like(Y, np.nan),
+                                                      offset * Y.itemsize))
+                strided = np.full((n_rows, 2 * n_cols), np.nan, dtype)[:, ::2]
+                bilevel_l11(Y, eta, axis=0, out=strided)
+                results[avx512, "strided"] = strided
+                inplace = Y.copy()
+                bilevel_l11(inplace, eta, axis=0, out=inplace)
+                results[avx512, "in place"] = inplace
+        finally:
+            _bilevel._set_column_paths()
+        X = results[True]
+        np.testing.assert_allclose(X, expected, rtol=0, atol=tol * float(np.abs(Y).max()),
+                                   err_msg=str(fraction))
+        assert not np.signbit(X[:, ~expected.any(axis=0)]).any(), "zeroed columns are +0"
+        for key, got in results.items():
+            # (each level's bits into every ``out``; AVX2 and AVX-512 find a
+            # row's tau by their own passes, within the rounding)
+            same = results[key[0] if isinstance(key, tuple) else key]
+            np.testing.assert_array_equal(bits(got), bits(same), err_msg=f"{key} at {fraction}")
+            np.testing.assert_allclose(got, X, rtol=0, atol=tol * float(np.abs(Y).max()))
+        if n_rows > 512 and fraction < 1:
+            # (the same taus; a row's last values, past its whole vectors, are
+            # shrunk in double there, within an ulp of the vectors' two floats)
+            rows = bilevel_l11(np.ascontiguousarray(Y.T), eta, axis=1).T
+            np.testing.assert_array_max_ulp(rows, X, maxulp=1)

@@ -2122,6 +2122,168 @@ SKP_AVX2 static inline void skp_shrink_panel_f64(const double* src, ptrdiff_t sr
     if (stream) _mm_sfence();
 }
 
+/* ------------------------------------------------------ narrow columns' write
+ * The n < SKP_NARROW_SHRINK_MOST columns of n_rows rows lying one after the
+ * other in src and in dst, each soft-thresholded by its tau (+0 in a zeroed
+ * column, an infinite tau), written as one run of vectors: each vector's
+ * taus loaded from a pattern of the columns' taus over and over (n + LANES
+ * of them) at the run's place among the columns, as skp_write_narrow512
+ * clips; whole vectors from dst's first line on, streamed with ``stream``
+ * (then fenced); the panel writes' operations on each value (skp_shrunk16_f32
+ * against the two-float taus, skp_panel_shrunk8_f32, ...), so the same bits.
+ * The panel write's vectors held a row's few values, a masked load and store
+ * a row (issue 14, the Zen 4: half of bilevel_l11's call on float32
+ * 100000 x 3 by columns).  Returns 0 (nothing written) where the columns do
+ * not suit. */
+#define SKP_NARROW_SHRINK_MOST 16
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_shrink_narrow512_f32_(
+        const float* src, float* dst, ptrdiff_t total, ptrdiff_t n, const float* hi,
+        const float* lo, const int stream) {
+    const __m512 infinite = _mm512_set1_ps(INFINITY);
+    const ptrdiff_t step = 16 % n;
+    ptrdiff_t e = skp_line_head(dst, sizeof(float)), r;
+    __m512 h, l;
+    if (e > total) e = total;
+    if (e) {
+        const __mmask16 some = (__mmask16) ((1u << e) - 1u);
+        h = _mm512_maskz_loadu_ps(some, hi);
+        _mm512_mask_storeu_ps(dst, some, skp_shrunk16_f32(
+            _mm512_maskz_loadu_ps(some, src), h, _mm512_maskz_loadu_ps(some, lo),
+            _mm512_mask_cmp_ps_mask(some, h, infinite, _CMP_NEQ_OQ)));
+    }
+    for (r = e % n; e + 16 <= total; e += 16) {
+        h = _mm512_loadu_ps(hi + r);
+        l = _mm512_loadu_ps(lo + r);
+        const __m512 x = skp_shrunk16_f32(_mm512_loadu_ps(src + e), h, l,
+                                          _mm512_cmp_ps_mask(h, infinite, _CMP_NEQ_OQ));
+        if (stream) _mm512_stream_ps(dst + e, x);
+        else _mm512_storeu_ps(dst + e, x);
+        r += step;
+        if (r >= n) r -= n;
+    }
+    if (e < total) {
+        const __mmask16 some = (__mmask16) ((1u << (total - e)) - 1u);
+        h = _mm512_maskz_loadu_ps(some, hi + r);
+        _mm512_mask_storeu_ps(dst + e, some, skp_shrunk16_f32(
+            _mm512_maskz_loadu_ps(some, src + e), h, _mm512_maskz_loadu_ps(some, lo + r),
+            _mm512_mask_cmp_ps_mask(some, h, infinite, _CMP_NEQ_OQ)));
+    }
+    if (stream) _mm_sfence();
+}
+
+SKP_AVX512 static inline __attribute__((always_inline)) void skp_shrink_narrow512_f64_(
+        const double* src, double* dst, ptrdiff_t total, ptrdiff_t n, const double* taus,
+        const int stream) {
+    const __m512d infinite = _mm512_set1_pd(INFINITY), zero = _mm512_setzero_pd();
+    const __m512i sign = _mm512_set1_epi64(INT64_MIN);
+    const ptrdiff_t step = 8 % n;
+    ptrdiff_t e = skp_line_head(dst, sizeof(double)), r;
+#define SKP_SHRUNK8(v, t, kept) _mm512_castsi512_pd(_mm512_mask_ternarylogic_epi64(           \
+        _mm512_castpd_si512(_mm512_max_pd(_mm512_sub_pd(_mm512_abs_pd(v), t), zero)), kept, \
+        _mm512_castpd_si512(v), sign, 0xF8))
+    if (e > total) e = total;
+    if (e) {
+        const __mmask8 some = (__mmask8) ((1u << e) - 1u);
+        const __m512d t = _mm512_maskz_loadu_pd(some, taus), v = _mm512_maskz_loadu_pd(some, src);
+        _mm512_mask_storeu_pd(dst, some, SKP_SHRUNK8(
+            v, t, _mm512_mask_cmp_pd_mask(some, t, infinite, _CMP_NEQ_OQ)));
+    }
+    for (r = e % n; e + 8 <= total; e += 8) {
+        const __m512d t = _mm512_loadu_pd(taus + r), v = _mm512_loadu_pd(src + e);
+        const __m512d x = SKP_SHRUNK8(v, t, _mm512_cmp_pd_mask(t, infinite, _CMP_NEQ_OQ));
+        if (stream) _mm512_stream_pd(dst + e, x);
+        else _mm512_storeu_pd(dst + e, x);
+        r += step;
+        if (r >= n) r -= n;
+    }
+    if (e < total) {
+        const __mmask8 some = (__mmask8) ((1u << (total - e)) - 1u);
+        const __m512d t = _mm512_maskz_loadu_pd(some, taus + r);
+        const __m512d v = _mm512_maskz_loadu_pd(some, src + e);
+        _mm512_mask_storeu_pd(dst + e, some, SKP_SHRUNK8(
+            v, t, _mm512_mask_cmp_pd_mask(some, t, infinite, _CMP_NEQ_OQ)));
+    }
+#undef SKP_SHRUNK8
+    if (stream) _mm_sfence();
+}
+
+/* (each way inlined with ``stream`` a constant) */
+SKP_AVX512 static void skp_shrink_narrow512_f32(const float* src, float* dst, ptrdiff_t total,
+                                                ptrdiff_t n, const float* hi, const float* lo,
+                                                int stream) {
+    if (stream) skp_shrink_narrow512_f32_(src, dst, total, n, hi, lo, 1);
+    else skp_shrink_narrow512_f32_(src, dst, total, n, hi, lo, 0);
+}
+
+SKP_AVX512 static void skp_shrink_narrow512_f64(const double* src, double* dst,
+                                                ptrdiff_t total, ptrdiff_t n,
+                                                const double* taus, int stream) {
+    if (stream) skp_shrink_narrow512_f64_(src, dst, total, n, taus, 1);
+    else skp_shrink_narrow512_f64_(src, dst, total, n, taus, 0);
+}
+
+/* (AVX2: the panel's vector operations, the last values one at a time) */
+SKP_AVX2 static void skp_shrink_narrow256_f32(const float* src, float* dst, ptrdiff_t total,
+                                              ptrdiff_t n, const float* hi, const float* lo) {
+    const ptrdiff_t step = 8 % n;
+    ptrdiff_t e, r = 0;
+    for (e = 0; e + 8 <= total; e += 8) {
+        _mm256_storeu_ps(dst + e, skp_panel_shrunk8_f32(_mm256_loadu_ps(src + e),
+                                                        _mm256_loadu_ps(hi + r),
+                                                        _mm256_loadu_ps(lo + r)));
+        r += step;
+        if (r >= n) r -= n;
+    }
+    for (; e < total; e++, r = r + 1 < n ? r + 1 : 0)
+        dst[e] = skp_shrink_two_floats(src[e], hi[r], lo[r]);
+}
+
+SKP_AVX2 static void skp_shrink_narrow256_f64(const double* src, double* dst, ptrdiff_t total,
+                                              ptrdiff_t n, const double* taus) {
+    const ptrdiff_t step = 4 % n;
+    ptrdiff_t e, r = 0;
+    for (e = 0; e + 4 <= total; e += 4) {
+        _mm256_storeu_pd(dst + e, skp_panel_shrunk4_f64(_mm256_loadu_pd(src + e),
+                                                        _mm256_loadu_pd(taus + r)));
+        r += step;
+        if (r >= n) r -= n;
+    }
+    for (; e < total; e++, r = r + 1 < n ? r + 1 : 0)
+        dst[e] = isinf(taus[r]) ? 0.0 : skp_shrink_value(src[e], taus[r], 1);
+}
+
+/* The columns' taus over and over: pattern[k] = taus[k % n], n + lanes of them. */
+static inline void skp_narrow_pattern(const double* taus, ptrdiff_t n, ptrdiff_t lanes,
+                                      double* pattern) {
+    ptrdiff_t k, r = 0;
+    for (k = 0; k < n + lanes; k++) {
+        pattern[k] = taus[r];
+        r = r + 1 < n ? r + 1 : 0;
+    }
+}
+
+static inline int skp_shrink_narrow_f32(const float* src, float* dst, ptrdiff_t n_rows,
+                                        ptrdiff_t n, const double* taus, int stream) {
+    double pattern[SKP_NARROW_SHRINK_MOST + 16];
+    float hi[SKP_NARROW_SHRINK_MOST + 16], lo[SKP_NARROW_SHRINK_MOST + 16];
+    if (n < 1 || n >= SKP_NARROW_SHRINK_MOST || (uintptr_t) dst % sizeof(float)) return 0;
+    skp_narrow_pattern(taus, n, 16, pattern);
+    skp_split_taus(pattern, n + 16, hi, lo);
+    if (skp_avx512) skp_shrink_narrow512_f32(src, dst, n_rows * n, n, hi, lo, stream);
+    else skp_shrink_narrow256_f32(src, dst, n_rows * n, n, hi, lo);
+    return 1;
+}
+
+static inline int skp_shrink_narrow_f64(const double* src, double* dst, ptrdiff_t n_rows,
+                                        ptrdiff_t n, const double* taus, int stream) {
+    double pattern[SKP_NARROW_SHRINK_MOST + 8];
+    if (n < 1 || n >= SKP_NARROW_SHRINK_MOST || (uintptr_t) dst % sizeof(double)) return 0;
+    skp_narrow_pattern(taus, n, 8, pattern);
+    if (skp_avx512) skp_shrink_narrow512_f64(src, dst, n_rows * n, n, pattern, stream);
+    else skp_shrink_narrow256_f64(src, dst, n_rows * n, n, pattern);
+    return 1;
+}
+
 #include "_bilevel_short_simd.h"
 
 /* skp_scale_row_plain_f32's products with AVX-512F, a cache line of dst a
@@ -2186,6 +2348,22 @@ static inline void skp_scale_row_f32(const float* src, float* dst, ptrdiff_t n, 
     skp_scale_row_plain_f32(src, dst, n, factor);
 }
 /* (_bilevel_short_simd.h's) */
+static inline ptrdiff_t skp_narrow_as_rows_f32(const float* y, ptrdiff_t n_rows, ptrdiff_t n,
+                                               float* rows) {
+    return 0;
+}
+static inline int skp_shrink_narrow_f32(const float* src, float* dst, ptrdiff_t n_rows,
+                                        ptrdiff_t n, const double* taus, int stream) {
+    return 0;
+}
+static inline int skp_shrink_narrow_f64(const double* src, double* dst, ptrdiff_t n_rows,
+                                        ptrdiff_t n, const double* taus, int stream) {
+    return 0;
+}
+static inline ptrdiff_t skp_narrow_as_rows_f64(const double* y, ptrdiff_t n_rows, ptrdiff_t n,
+                                               double* rows) {
+    return 0;
+}
 static inline void skp_short_columns_f32(const float* y, ptrdiff_t y_stride, float* x,
                                          ptrdiff_t x_stride, ptrdiff_t x_step, ptrdiff_t n_rows,
                                          ptrdiff_t n_cols, const double* radii) {}
