@@ -3044,3 +3044,54 @@ def test_dense_regime_sampled_bands_simd_match_cython_loop(dtype):
         expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, axis)
         np.testing.assert_allclose(results[0], expected, rtol=0,
                                    atol=(1e-9 if dtype == np.float64 else 3e-6) * np.abs(Y).max())
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-9), (np.float32, 3e-6)])
+@pytest.mark.parametrize("shape", [(256, 1), (257, 3), (3001, 5), (20000, 8), (100003, 3)])
+def test_narrow_column_groups_are_projected_as_rows(dtype, tol, shape):
+    """Column groups of at most 8 columns (float64 in cache: 6), rows one
+    after the other, 256 rows or more: copied into rows and projected there
+    (``_narrow_project``), then the columns clipped at the rows' levels.  The
+    bisection's projection and levels; the columns' own paths within the
+    rounding, signs and zeroed columns alike (a zeroed column keeps each
+    entry's sign); a radius outside the norm gives ``Y``'s bits; the same
+    bits into ``out`` at an offset, in place and strided; NaN raises with
+    ``out`` untouched."""
+    rng = np.random.default_rng(shape[0] + shape[1])
+    n_rows, n_cols = shape
+    Y = rng.standard_normal(shape) * np.exp(rng.standard_normal(n_cols))
+    Y[::5, 0] = -0.0
+    if n_cols > 2:
+        Y[:, 1] = rng.choice([-1.0, 1.0], size=n_rows)   # (ties)
+    Y = Y.astype(dtype)
+    norm = l1inf_norm(Y, axis=0)
+    scale = float(np.abs(Y).max())
+    for fraction in (0.05, 0.5, 0.95, 1.5):
+        eta = fraction * norm
+        X, theta = project_l1inf_ball(Y, eta, axis=0, return_dual=True)[:2]
+        expected, expected_theta, _ = _bisection_projection(Y, eta, 0)
+        np.testing.assert_allclose(X, expected, rtol=0, atol=tol * scale, err_msg=str(fraction))
+        try:
+            _l1inf._set_narrow_columns(0)
+            columns = project_l1inf_ball(Y, eta, axis=0)
+        finally:
+            _l1inf._set_narrow_columns()
+        np.testing.assert_allclose(X, columns, rtol=0, atol=tol * scale)
+        np.testing.assert_array_equal(np.signbit(X), np.signbit(columns))
+        if fraction > 1:
+            np.testing.assert_array_equal(bits(X), bits(Y))
+            continue
+        assert theta == pytest.approx(expected_theta, rel=100 * tol)
+        out = at_offset(np.full_like(Y, np.nan), 3 * Y.itemsize)
+        project_l1inf_ball(Y, eta, axis=0, out=out)
+        inplace = Y.copy()
+        project_l1inf_ball(inplace, eta, axis=0, out=inplace)
+        strided = np.full((n_rows, 2 * n_cols), np.nan, dtype)[:, ::2]
+        project_l1inf_ball(Y, eta, axis=0, out=strided)
+        for got in (out, inplace, strided):
+            np.testing.assert_array_equal(bits(got), bits(X), err_msg=str(fraction))
+    Y[n_rows // 2, n_cols - 1] = np.nan
+    out = np.full_like(Y, 7.0)
+    with pytest.raises(ValueError):
+        project_l1inf_ball(Y, 0.5 * norm, axis=0, out=out)
+    assert (out == 7.0).all()

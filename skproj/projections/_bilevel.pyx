@@ -367,6 +367,13 @@ def bilevel_l12(const floating[:, :] y, floating[:, :] x, double eta,
 
 # ------------------------------------------------------ bi-level l1,1
 
+cdef extern from "_transpose_simd.h" nogil:
+    Py_ssize_t skp_narrow_as_rows_f32(const float* y, Py_ssize_t n_rows, Py_ssize_t n,
+                                      float* rows, int level)
+    Py_ssize_t skp_narrow_as_rows_f64(const double* y, Py_ssize_t n_rows, Py_ssize_t n,
+                                      double* rows, int level)
+
+
 cdef extern from "_bilevel_simd.h" nogil:
     const double SKP_BOUND_MARGIN
     int skp_avx512_enabled()
@@ -422,14 +429,10 @@ cdef extern from "_bilevel_simd.h" nogil:
                               Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t width,
                               const double* taus, int stream, NextPanel* next)
     enum: SKP_SHORT_COLUMN_ROWS
-    Py_ssize_t skp_narrow_as_rows_f32(const float* y, Py_ssize_t n_rows, Py_ssize_t n,
-                                      float* rows)
     int skp_shrink_narrow_f32(const float* src, float* dst, Py_ssize_t n_rows, Py_ssize_t n,
                               const double* taus, int stream)
     int skp_shrink_narrow_f64(const double* src, double* dst, Py_ssize_t n_rows,
                               Py_ssize_t n, const double* taus, int stream)
-    Py_ssize_t skp_narrow_as_rows_f64(const double* y, Py_ssize_t n_rows, Py_ssize_t n,
-                                      double* rows)
     void skp_short_columns_f32(const float* y, Py_ssize_t y_stride, float* x,
                                Py_ssize_t x_stride, Py_ssize_t x_step, Py_ssize_t n_rows,
                                Py_ssize_t n_cols, const double* radii)
@@ -1149,8 +1152,8 @@ cdef inline bint _shrink_narrow(const floating* y, floating* x, Py_ssize_t n_row
 cdef int _narrow_columns(const floating[:, :] y, floating[:, :] x, double eta,
                          double* radii) noexcept nogil:
     """``bilevel_l11`` of the columns of a narrow matrix, projected as rows:
-    copied into rows (``skp_narrow_as_rows_f32/_f64``), their norms and new
-    radii taken there (as row groups'), each column's tau found there as a
+    copied into rows (``skp_narrow_as_rows_f32/_f64``, _transpose_simd.h),
+    their norms and new radii taken there (as row groups'), each column's tau found there as a
     row's (``_row_threshold``), then the columns written from ``y`` by their
     taus as one run of vectors (``skp_shrink_narrow_f32/_f64``; else
     ``_shrink_panel``).  A vector of the column norms' folds and of a
@@ -1172,7 +1175,7 @@ cdef int _narrow_columns(const floating[:, :] y, floating[:, :] x, double eta,
     cdef double outer_tau = 0.0, floor
     cdef floating[:, :] as_rows
     cdef _RowHint hint
-    cdef int status
+    cdef int status, level
     if (n_cols > _narrow_most_columns or n_rows < _NARROW_LEAST_ROWS or _forced_path
             or y.strides[1] != sizeof(floating)
             or y.strides[0] != n_cols * <Py_ssize_t> sizeof(floating)):
@@ -1185,11 +1188,11 @@ cdef int _narrow_columns(const floating[:, :] y, floating[:, :] x, double eta,
     halves = <float*> malloc(2 * n_cols * sizeof(float))
     status = STATUS_NOMEMORY
     if rows != NULL and buffer != NULL and taus != NULL and halves != NULL:
-        if simd_enabled():
-            if floating is float:
-                done = skp_narrow_as_rows_f32(&y[0, 0], n_rows, n_cols, rows)
-            else:
-                done = skp_narrow_as_rows_f64(&y[0, 0], n_rows, n_cols, rows)
+        level = (2 if skp_avx512_enabled() else 1) if simd_enabled() else 0
+        if floating is float:
+            done = skp_narrow_as_rows_f32(&y[0, 0], n_rows, n_cols, rows, level)
+        else:
+            done = skp_narrow_as_rows_f64(&y[0, 0], n_rows, n_cols, rows, level)
         for i in range(done, n_rows):
             for j in range(n_cols):
                 rows[j * n_rows + i] = y[i, j]

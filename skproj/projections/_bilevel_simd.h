@@ -2348,20 +2348,12 @@ static inline void skp_scale_row_f32(const float* src, float* dst, ptrdiff_t n, 
     skp_scale_row_plain_f32(src, dst, n, factor);
 }
 /* (_bilevel_short_simd.h's) */
-static inline ptrdiff_t skp_narrow_as_rows_f32(const float* y, ptrdiff_t n_rows, ptrdiff_t n,
-                                               float* rows) {
-    return 0;
-}
 static inline int skp_shrink_narrow_f32(const float* src, float* dst, ptrdiff_t n_rows,
                                         ptrdiff_t n, const double* taus, int stream) {
     return 0;
 }
 static inline int skp_shrink_narrow_f64(const double* src, double* dst, ptrdiff_t n_rows,
                                         ptrdiff_t n, const double* taus, int stream) {
-    return 0;
-}
-static inline ptrdiff_t skp_narrow_as_rows_f64(const double* y, ptrdiff_t n_rows, ptrdiff_t n,
-                                               double* rows) {
     return 0;
 }
 static inline void skp_short_columns_f32(const float* y, ptrdiff_t y_stride, float* x,

@@ -278,6 +278,10 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
     # loop reloaded each row's levels, 14 % of the call.
     if not groups_are_rows and simd and not stream and write_strips(y, x, False, levels):
         return
+    # ... and narrow ones past the strips' size as one run of vectors, as
+    # bilevel_l1inf writes them (``write_narrow``; streamed past the caches).
+    if not groups_are_rows and simd and write_narrow(y, x, False, levels, True):
+        return
     for i in range(n_rows):
         src = row_at(&y[0, 0], y.strides[0], i)
         dst = &x[i, 0]

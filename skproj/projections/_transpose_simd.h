@@ -254,6 +254,73 @@ SKP_ROWS_AS_LANES512(skp_short_rows_as_lanes8_f64, double, skp_short_rows_as_lan
 #undef SKP_JOIN_PS
 #undef SKP_JOIN_PD
 #undef SKP_ROWS_AS_LANES512
+
+/* ------------------------------------------------------ narrow matrices' columns as rows
+ * The n <= 16 columns of n_rows rows lying one after the other (float32;
+ * float64 n <= 8) copied into rows: rows[j * n_rows + i] = y[i * n + j],
+ * LANES rows a block turned into lanes (skp_short_rows_as_lanes16 and
+ * _lanes8_f64 with AVX-512F, _lanes8 and _lanes4_f64 with AVX2, the
+ * permutes inlined with n a constant), each column's lanes one store.
+ * ``level``: 2 with AVX-512F, 1 with AVX2 alone (the caller's module's
+ * switches), else 0.  Returns the rows copied (whole blocks); the caller
+ * copies the rest.  For narrow column groups projected as rows
+ * (bilevel_l11's _narrow_columns, the exact ball's _narrow_project). */
+#define SKP_NARROW_AS_ROWS(NAME, T, ATTR, LANES, VECTOR, AS_LANES, STORE)                    \
+ATTR static inline __attribute__((always_inline)) ptrdiff_t NAME##_(                         \
+        const T* y, ptrdiff_t n_rows, const ptrdiff_t n, T* rows) {                          \
+    VECTOR f[16];                                                                            \
+    ptrdiff_t r, j;                                                                          \
+    for (r = 0; r + (LANES) <= n_rows; r += (LANES)) {                                       \
+        AS_LANES(y, n_rows, r, n, f);                                                        \
+        for (j = 0; j < n; j++) STORE(rows + j * n_rows + r, f[j]);                          \
+    }                                                                                        \
+    return r;                                                                                \
+}                                                                                            \
+ATTR static ptrdiff_t NAME(const T* y, ptrdiff_t n_rows, ptrdiff_t n, T* rows) {             \
+    switch (n) {                                                                             \
+    case 1: return NAME##_(y, n_rows, 1, rows);                                              \
+    case 2: return NAME##_(y, n_rows, 2, rows);                                              \
+    case 3: return NAME##_(y, n_rows, 3, rows);                                              \
+    case 4: return NAME##_(y, n_rows, 4, rows);                                              \
+    case 5: return NAME##_(y, n_rows, 5, rows);                                              \
+    case 6: return NAME##_(y, n_rows, 6, rows);                                              \
+    case 7: return NAME##_(y, n_rows, 7, rows);                                              \
+    case 8: return NAME##_(y, n_rows, 8, rows);                                              \
+    default: return NAME##_(y, n_rows, n, rows);                                             \
+    }                                                                                        \
+}
+SKP_NARROW_AS_ROWS(skp_narrow_as_rows512_f32, float, __attribute__((target("avx512f"))), 16, __m512,
+                   skp_short_rows_as_lanes16, _mm512_storeu_ps)
+SKP_NARROW_AS_ROWS(skp_narrow_as_rows512_f64, double, __attribute__((target("avx512f"))), 8, __m512d,
+                   skp_short_rows_as_lanes8_f64, _mm512_storeu_pd)
+SKP_NARROW_AS_ROWS(skp_narrow_as_rows256_f32, float, __attribute__((target("avx2"))), 8, __m256,
+                   skp_short_rows_as_lanes8, _mm256_storeu_ps)
+SKP_NARROW_AS_ROWS(skp_narrow_as_rows256_f64, double, __attribute__((target("avx2"))), 4, __m256d,
+                   skp_short_rows_as_lanes4_f64, _mm256_storeu_pd)
+#undef SKP_NARROW_AS_ROWS
+
+static inline ptrdiff_t skp_narrow_as_rows_f32(const float* y, ptrdiff_t n_rows, ptrdiff_t n,
+                                               float* rows, int level) {
+    if (n > 16 || level < 1) return 0;
+    return level >= 2 ? skp_narrow_as_rows512_f32(y, n_rows, n, rows)
+                      : skp_narrow_as_rows256_f32(y, n_rows, n, rows);
+}
+
+static inline ptrdiff_t skp_narrow_as_rows_f64(const double* y, ptrdiff_t n_rows, ptrdiff_t n,
+                                               double* rows, int level) {
+    if (n > 8 || level < 1) return 0;
+    return level >= 2 ? skp_narrow_as_rows512_f64(y, n_rows, n, rows)
+                      : skp_narrow_as_rows256_f64(y, n_rows, n, rows);
+}
+#else
+static inline ptrdiff_t skp_narrow_as_rows_f32(const float* y, ptrdiff_t n_rows, ptrdiff_t n,
+                                               float* rows, int level) {
+    return 0;
+}
+static inline ptrdiff_t skp_narrow_as_rows_f64(const double* y, ptrdiff_t n_rows, ptrdiff_t n,
+                                               double* rows, int level) {
+    return 0;
+}
 #endif
 
 #endif  /* SKPROJ_TRANSPOSE_SIMD_H */
