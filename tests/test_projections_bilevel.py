@@ -1679,6 +1679,39 @@ def test_clip_and_rescale_bits_do_not_depend_on_the_write_loop(dtype, axis, leng
                                           err_msg=f"{name} at {share}, {loop} / avx2")
 
 
+def _assert_narrow_writes_take_the_row_loops_bits(Y, settings, offsets):
+    """``bilevel_l1inf`` and ``bilevel_l12`` on the column groups of ``Y`` at
+    40 % of the norm, with each of ``settings`` (name: the keywords of
+    ``_bilevel._set_column_paths``), into a new array, in place and into an
+    ``out`` at each of ``offsets`` (values into a line): the bits of the AVX2
+    row loop."""
+    from skproj.projections import _bilevel
+
+    for project, norm in ((bilevel_l1inf, l1inf_norm), (bilevel_l12, l12_norm)):
+        eta = 0.4 * norm(Y, axis=0)
+        results = {}
+        try:
+            _bilevel._set_column_paths(avx512=False, narrow_columns=False)
+            results["rows"] = project(Y, eta, axis=0)
+            for name, paths in settings.items():
+                _bilevel._set_column_paths(**paths)
+                results[name, "new"] = project(Y, eta, axis=0)
+                inplace = Y.copy()
+                project(inplace, eta, axis=0, out=inplace)
+                results[name, "in place"] = inplace
+                for offset in offsets:
+                    room = np.empty(Y.size + offset, Y.dtype)
+                    out = room[offset:].reshape(Y.shape)
+                    project(Y, eta, axis=0, out=out)
+                    results[name, offset] = out
+        finally:
+            _bilevel._set_column_paths()
+        for key, got in results.items():
+            np.testing.assert_array_equal(
+                bits(got), bits(results["rows"]),
+                err_msg=f"{project.__name__} {Y.shape[0]} x {Y.shape[1]}, {key}")
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_narrow_column_blocks_written_as_one_run_take_the_loops_bits(dtype):
     # A block of fewer columns than two AVX-512 vectors hold (with AVX2:
@@ -1688,37 +1721,15 @@ def test_narrow_column_blocks_written_as_one_run_take_the_loops_bits(dtype):
     # each vector's levels the
     # columns' at its place in the run: the bits of the AVX2 row loop, into
     # a new array, in place, and into an ``out`` at offsets within a line.
-    from skproj.projections import _bilevel
-
     rng = np.random.default_rng(71)
     lanes = 64 // np.dtype(dtype).itemsize
     for n_cols in range(1, 2 * lanes):
         for n_rows in (37, 200):
             Y = rng.standard_normal((n_rows, n_cols)).astype(dtype)
             Y[::5, ::2] = -0.0
-            for project, norm in ((bilevel_l1inf, l1inf_norm), (bilevel_l12, l12_norm)):
-                eta = 0.4 * norm(Y, axis=0)
-                results = {}
-                try:
-                    _bilevel._set_column_paths(avx512=False, narrow_columns=False)
-                    results["rows"] = project(Y, eta, axis=0)
-                    for avx512 in (False, True):
-                        _bilevel._set_column_paths(avx512=avx512, strips=True)
-                        results[avx512, "new"] = project(Y, eta, axis=0)
-                        inplace = Y.copy()
-                        project(inplace, eta, axis=0, out=inplace)
-                        results[avx512, "in place"] = inplace
-                        for offset in (1, n_cols + 3):
-                            room = np.empty(Y.size + offset, dtype)
-                            out = room[offset:].reshape(Y.shape)
-                            project(Y, eta, axis=0, out=out)
-                            results[avx512, offset] = out
-                finally:
-                    _bilevel._set_column_paths()
-                for key, got in results.items():
-                    np.testing.assert_array_equal(
-                        bits(got), bits(results["rows"]),
-                        err_msg=f"{project.__name__} {n_rows} x {n_cols}, {key}")
+            _assert_narrow_writes_take_the_row_loops_bits(
+                Y, {avx512: dict(avx512=avx512, strips=True) for avx512 in (False, True)},
+                (1, n_cols + 3))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -1729,8 +1740,6 @@ def test_narrow_column_blocks_past_the_strips_written_as_one_run_take_the_loops_
     # (8 MiB): the bits of the AVX2 row loop, into a new array, in place and
     # into an ``out`` at an offset within a line (a head before its first
     # line), zeroed columns and signed zeros included.
-    from skproj.projections import _bilevel
-
     rng = np.random.default_rng(72)
     lanes = 64 // np.dtype(dtype).itemsize
     widths = sorted({1, 2, 3, lanes - 1, lanes, lanes + 1, 2 * lanes + 3, 4 * lanes - 1,
@@ -1741,28 +1750,10 @@ def test_narrow_column_blocks_past_the_strips_written_as_one_run_take_the_loops_
             Y = rng.standard_normal((n_rows, n_cols)).astype(dtype)
             Y[::5, ::2] = -0.0
             Y[:, n_cols // 2] *= 0.01   # (a column zeroed at 40 % of the norm)
-            for project, norm in ((bilevel_l1inf, l1inf_norm), (bilevel_l12, l12_norm)):
-                eta = 0.4 * norm(Y, axis=0)
-                results = {}
-                try:
-                    _bilevel._set_column_paths(avx512=False, narrow_columns=False)
-                    results["rows"] = project(Y, eta, axis=0)
-                    _bilevel._set_column_paths()
-                    results["new"] = project(Y, eta, axis=0)
-                    inplace = Y.copy()
-                    project(inplace, eta, axis=0, out=inplace)
-                    results["in place"] = inplace
-                    room = np.empty(Y.size + 1, dtype)
-                    out = room[1:].reshape(Y.shape)
-                    project(Y, eta, axis=0, out=out)
-                    results["offset"] = out
-                finally:
-                    _bilevel._set_column_paths()
-                assert not results["rows"][:, n_cols // 2].any() or n_cols == 1
-                for key, got in results.items():
-                    np.testing.assert_array_equal(
-                        bits(got), bits(results["rows"]),
-                        err_msg=f"{project.__name__} {n_rows} x {n_cols}, {key}")
+            if n_cols > 1:
+                zeroed = bilevel_l1inf(Y, 0.4 * l1inf_norm(Y, axis=0), axis=0)[:, n_cols // 2]
+                assert not zeroed.any()
+            _assert_narrow_writes_take_the_row_loops_bits(Y, {"default": {}}, (1,))
 
 
 def test_many_groups_take_their_work_memory_from_the_shared_cache():

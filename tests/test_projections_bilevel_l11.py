@@ -166,6 +166,16 @@ def test_float64_candidates_gathered_by_avx512_give_the_avx2_bits(rows, n_cols, 
                                     passes=False)
 
 
+def narrow_matrix(rng, shape, dtype):
+    """Columns of random scales, signed zeros in the first, ties (+-1) in the
+    second where there are three or more: the narrow column groups' tests."""
+    Y = rng.standard_normal(shape) * np.exp(rng.standard_normal(shape[1]))
+    Y[::7, 0] = -0.0
+    if shape[1] > 2:
+        Y[:, 1] = rng.choice([-1.0, 1.0], size=shape[0])
+    return Y.astype(dtype)
+
+
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 @pytest.mark.parametrize("shape", [(256, 1), (257, 3), (1000, 2), (3001, 5), (20000, 8),
                                    (100003, 3), (700000, 3)])
@@ -181,11 +191,7 @@ def test_narrow_columns_take_the_rows_of_their_transpose(dtype, tol, shape, rng)
     from skproj.projections import _bilevel
 
     n_rows, n_cols = shape
-    Y = rng.standard_normal(shape) * np.exp(rng.standard_normal(n_cols))
-    Y[::7, 0] = -0.0
-    if n_cols > 2:
-        Y[:, 1] = rng.choice([-1.0, 1.0], size=n_rows)   # (ties)
-    Y = Y.astype(dtype)
+    Y = narrow_matrix(rng, shape, dtype)
     norm = references.group_norm(Y, "l1", 0)
     for fraction in (0.05, 0.5, 0.95, 1.5):
         eta = fraction * norm

@@ -23,6 +23,7 @@ from skproj.projections import (
 
 from addresses import at_offset, bits, rows_padded
 from references import groups_first
+from test_projections_bilevel_l11 import narrow_matrix
 
 
 @pytest.fixture(autouse=True, params=["short", "in-cache", "general"])
@@ -3057,13 +3058,8 @@ def test_narrow_column_groups_are_projected_as_rows(dtype, tol, shape):
     entry's sign); a radius outside the norm gives ``Y``'s bits; the same
     bits into ``out`` at an offset, in place and strided; NaN raises with
     ``out`` untouched."""
-    rng = np.random.default_rng(shape[0] + shape[1])
     n_rows, n_cols = shape
-    Y = rng.standard_normal(shape) * np.exp(rng.standard_normal(n_cols))
-    Y[::5, 0] = -0.0
-    if n_cols > 2:
-        Y[:, 1] = rng.choice([-1.0, 1.0], size=n_rows)   # (ties)
-    Y = Y.astype(dtype)
+    Y = narrow_matrix(np.random.default_rng(shape[0] + shape[1]), shape, dtype)
     norm = l1inf_norm(Y, axis=0)
     scale = float(np.abs(Y).max())
     for fraction in (0.05, 0.5, 0.95, 1.5):
