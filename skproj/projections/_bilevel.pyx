@@ -1153,19 +1153,21 @@ cdef int _narrow_columns(const floating[:, :] y, floating[:, :] x, double eta,
                          double* radii) noexcept nogil:
     """``bilevel_l11`` of the columns of a narrow matrix, projected as rows:
     copied into rows (``skp_narrow_as_rows_f32/_f64``, _transpose_simd.h),
-    their norms and new radii taken there (as row groups'), each column's tau found there as a
-    row's (``_row_threshold``), then the columns written from ``y`` by their
-    taus as one run of vectors (``skp_shrink_narrow_f32/_f64``; else
-    ``_shrink_panel``).  A vector of the column norms' folds and of a
-    panel's passes and write held a row's few values, its other lanes idle,
-    where the copy's rows fill every lane (issue 14, the AMD Zen 4, single
-    calls interleaved, at half the norm, times a copy: float32 10000 x 3
-    18.2, 100000 x 3 35.6, 50000 x 8 19.4; the rows of their transposes
-    3.7, 4.0, 4.6).  Returns -1 (nothing written) where the matrix does not
-    suit: more than ``_narrow_most_columns`` columns, fewer than
-    _NARROW_LEAST_ROWS rows, rows not lying one after the other in ``y``,
-    or a test forcing a panel path; else the status.  (Decided by the shape alone, so that every
-    CPU takes the same route, and the same bits.)
+    their norms and new radii taken there (as row groups'), each column's
+    tau found there as a row's (``_row_threshold``), then the columns
+    written from ``y`` by their taus as one run of vectors
+    (``skp_shrink_narrow_f32/_f64``; else ``_shrink_panel``).  A vector of
+    the column norms' folds and of a panel's passes and write held a row's
+    few values, its other lanes idle, where the copy's rows fill every lane
+    (issue 14, the AMD Zen 4, single calls interleaved, times a copy at 10,
+    50, 90 % of the norm, the columns' panels -> this: float32 100000 x 3
+    43, 34, 25 -> 5.0, 5.3, 4.8; 10000 x 3 22, 17, 15 -> 4.8; 1000 x 3
+    0.36-0.44 of the time; 50000 x 8 0.28-0.39; float64 100000 x 3
+    0.26-0.32; but 12-16 columns 0.7-1.8).  Returns -1 (nothing written)
+    where the matrix does not suit: more than ``_narrow_most_columns``
+    columns, fewer than _NARROW_LEAST_ROWS rows, rows not lying one after
+    the other in ``y``, or a test forcing a panel path; else the status.
+    (Decided by the shape alone, so that every CPU takes the same route.)
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, j, done = 0
     cdef floating* rows

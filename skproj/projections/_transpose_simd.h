@@ -289,15 +289,19 @@ ATTR static ptrdiff_t NAME(const T* y, ptrdiff_t n_rows, ptrdiff_t n, T* rows) {
     default: return NAME##_(y, n_rows, n, rows);                                             \
     }                                                                                        \
 }
-SKP_NARROW_AS_ROWS(skp_narrow_as_rows512_f32, float, __attribute__((target("avx512f"))), 16, __m512,
+#define SKP_NARROW_AVX512 __attribute__((target("avx512f")))
+#define SKP_NARROW_AVX2 __attribute__((target("avx2")))
+SKP_NARROW_AS_ROWS(skp_narrow_as_rows512_f32, float, SKP_NARROW_AVX512, 16, __m512,
                    skp_short_rows_as_lanes16, _mm512_storeu_ps)
-SKP_NARROW_AS_ROWS(skp_narrow_as_rows512_f64, double, __attribute__((target("avx512f"))), 8, __m512d,
+SKP_NARROW_AS_ROWS(skp_narrow_as_rows512_f64, double, SKP_NARROW_AVX512, 8, __m512d,
                    skp_short_rows_as_lanes8_f64, _mm512_storeu_pd)
-SKP_NARROW_AS_ROWS(skp_narrow_as_rows256_f32, float, __attribute__((target("avx2"))), 8, __m256,
+SKP_NARROW_AS_ROWS(skp_narrow_as_rows256_f32, float, SKP_NARROW_AVX2, 8, __m256,
                    skp_short_rows_as_lanes8, _mm256_storeu_ps)
-SKP_NARROW_AS_ROWS(skp_narrow_as_rows256_f64, double, __attribute__((target("avx2"))), 4, __m256d,
+SKP_NARROW_AS_ROWS(skp_narrow_as_rows256_f64, double, SKP_NARROW_AVX2, 4, __m256d,
                    skp_short_rows_as_lanes4_f64, _mm256_storeu_pd)
 #undef SKP_NARROW_AS_ROWS
+#undef SKP_NARROW_AVX512
+#undef SKP_NARROW_AVX2
 
 static inline ptrdiff_t skp_narrow_as_rows_f32(const float* y, ptrdiff_t n_rows, ptrdiff_t n,
                                                float* rows, int level) {
