@@ -368,10 +368,10 @@ def bilevel_l12(const floating[:, :] y, floating[:, :] x, double eta,
 # ------------------------------------------------------ bi-level l1,1
 
 cdef extern from "_transpose_simd.h" nogil:
-    Py_ssize_t skp_narrow_as_rows_f32(const float* y, Py_ssize_t n_rows, Py_ssize_t n,
-                                      float* rows, int level)
-    Py_ssize_t skp_narrow_as_rows_f64(const double* y, Py_ssize_t n_rows, Py_ssize_t n,
-                                      double* rows, int level)
+    void skp_narrow_as_rows_f32(const float* y, Py_ssize_t n_rows, Py_ssize_t n, float* rows,
+                                int level)
+    void skp_narrow_as_rows_f64(const double* y, Py_ssize_t n_rows, Py_ssize_t n,
+                                double* rows, int level)
 
 
 cdef extern from "_bilevel_simd.h" nogil:
@@ -1169,7 +1169,7 @@ cdef int _narrow_columns(const floating[:, :] y, floating[:, :] x, double eta,
     the other in ``y``, or a test forcing a panel path; else the status.
     (Decided by the shape alone, so that every CPU takes the same route.)
     """
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, j, done = 0
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], j
     cdef floating* rows
     cdef floating* buffer
     cdef double* taus
@@ -1192,12 +1192,9 @@ cdef int _narrow_columns(const floating[:, :] y, floating[:, :] x, double eta,
     if rows != NULL and buffer != NULL and taus != NULL and halves != NULL:
         level = (2 if skp_avx512_enabled() else 1) if simd_enabled() else 0
         if floating is float:
-            done = skp_narrow_as_rows_f32(&y[0, 0], n_rows, n_cols, rows, level)
+            skp_narrow_as_rows_f32(&y[0, 0], n_rows, n_cols, rows, level)
         else:
-            done = skp_narrow_as_rows_f64(&y[0, 0], n_rows, n_cols, rows, level)
-        for i in range(done, n_rows):
-            for j in range(n_cols):
-                rows[j * n_rows + i] = y[i, j]
+            skp_narrow_as_rows_f64(&y[0, 0], n_rows, n_cols, rows, level)
         matrix_slice(as_rows, <size_t> rows, n_cols, n_rows, sizeof(floating))
         status = _norms_and_threshold(as_rows, radii, NORM_L1, True, eta, &outer_tau)
         if status == STATUS_INSIDE:

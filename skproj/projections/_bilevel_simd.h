@@ -2252,22 +2252,12 @@ SKP_AVX2 static void skp_shrink_narrow256_f64(const double* src, double* dst, pt
         dst[e] = isinf(taus[r]) ? 0.0 : skp_shrink_value(src[e], taus[r], 1);
 }
 
-/* The columns' taus over and over: pattern[k] = taus[k % n], n + lanes of them. */
-static inline void skp_narrow_pattern(const double* taus, ptrdiff_t n, ptrdiff_t lanes,
-                                      double* pattern) {
-    ptrdiff_t k, r = 0;
-    for (k = 0; k < n + lanes; k++) {
-        pattern[k] = taus[r];
-        r = r + 1 < n ? r + 1 : 0;
-    }
-}
-
 static inline int skp_shrink_narrow_f32(const float* src, float* dst, ptrdiff_t n_rows,
                                         ptrdiff_t n, const double* taus, int stream) {
     double pattern[SKP_NARROW_SHRINK_MOST + 16];
     float hi[SKP_NARROW_SHRINK_MOST + 16], lo[SKP_NARROW_SHRINK_MOST + 16];
     if (n < 1 || n >= SKP_NARROW_SHRINK_MOST || (uintptr_t) dst % sizeof(float)) return 0;
-    skp_narrow_pattern(taus, n, 16, pattern);
+    SKP_REPEATED(pattern, taus, n, n + 16);
     skp_split_taus(pattern, n + 16, hi, lo);
     if (skp_avx512) skp_shrink_narrow512_f32(src, dst, n_rows * n, n, hi, lo, stream);
     else skp_shrink_narrow256_f32(src, dst, n_rows * n, n, hi, lo);
@@ -2278,7 +2268,7 @@ static inline int skp_shrink_narrow_f64(const double* src, double* dst, ptrdiff_
                                         ptrdiff_t n, const double* taus, int stream) {
     double pattern[SKP_NARROW_SHRINK_MOST + 8];
     if (n < 1 || n >= SKP_NARROW_SHRINK_MOST || (uintptr_t) dst % sizeof(double)) return 0;
-    skp_narrow_pattern(taus, n, 8, pattern);
+    SKP_REPEATED(pattern, taus, n, n + 8);
     if (skp_avx512) skp_shrink_narrow512_f64(src, dst, n_rows * n, n, pattern, stream);
     else skp_shrink_narrow256_f64(src, dst, n_rows * n, n, pattern);
     return 1;

@@ -292,10 +292,10 @@ from skproj.projections import _l1inf_dense, _l1inf_strips
 from skproj.projections._l1inf_strips import _bracket_stats, _row_block_runs
 
 cdef extern from "_transpose_simd.h" nogil:
-    Py_ssize_t skp_narrow_as_rows_f32(const float* y, Py_ssize_t n_rows, Py_ssize_t n,
-                                      float* rows, int level)
-    Py_ssize_t skp_narrow_as_rows_f64(const double* y, Py_ssize_t n_rows, Py_ssize_t n,
-                                      double* rows, int level)
+    void skp_narrow_as_rows_f32(const float* y, Py_ssize_t n_rows, Py_ssize_t n, float* rows,
+                                int level)
+    void skp_narrow_as_rows_f64(const double* y, Py_ssize_t n_rows, Py_ssize_t n,
+                                double* rows, int level)
 
 
 cdef extern from "_l1inf_simd.h" nogil:
@@ -1190,7 +1190,7 @@ cdef int _narrow_project(const floating[:, :] y, floating[:, :] x, double eta, d
     not lying one after the other in ``y``, or a test forcing the dense
     regime); else the status.
     """
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, j, done, n_kept = 0
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], j, n_kept = 0
     cdef floating* rows
     cdef floating* levels
     cdef Py_ssize_t* kept
@@ -1207,12 +1207,9 @@ cdef int _narrow_project(const floating[:, :] y, floating[:, :] x, double eta, d
     kept = <Py_ssize_t*> malloc(n_cols * sizeof(Py_ssize_t))
     if rows != NULL and levels != NULL and kept != NULL:
         if floating is float:
-            done = skp_narrow_as_rows_f32(&y[0, 0], n_rows, n_cols, rows, passes_simd())
+            skp_narrow_as_rows_f32(&y[0, 0], n_rows, n_cols, rows, passes_simd())
         else:
-            done = skp_narrow_as_rows_f64(&y[0, 0], n_rows, n_cols, rows, passes_simd())
-        for i in range(done, n_rows):
-            for j in range(n_cols):
-                rows[j * n_rows + i] = y[i, j]
+            skp_narrow_as_rows_f64(&y[0, 0], n_rows, n_cols, rows, passes_simd())
         matrix_slice(as_rows, <size_t> rows, n_cols, n_rows, sizeof(floating))
         status = _project(as_rows, as_rows, eta, True, mu, theta_out, rounds, may_sample,
                           start)

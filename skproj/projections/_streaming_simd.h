@@ -1831,12 +1831,11 @@ SKP_AVX2 static int skp_write_narrow256_##SUFFIX(const T* src, ptrdiff_t src_str
                                                  ptrdiff_t dst_stride, ptrdiff_t n_rows,     \
                                                  ptrdiff_t n, int rescale, const T* levels) { \
     T pattern[3 * (W)];                                                                      \
-    ptrdiff_t k;                                                                             \
     if (!skp_narrow_columns || !skp_have_avx2() || n >= 2 * (W)                              \
             || src_stride != n * (ptrdiff_t) sizeof(T)                                       \
             || dst_stride != src_stride || n_rows * n < 4 * (W))                             \
         return 0;                                                                            \
-    for (k = 0; k < n + (W); k++) pattern[k] = levels[k % n];                                \
+    SKP_REPEATED(pattern, levels, n, n + (W));                                               \
     if (rescale) skp_write_narrow256_##SUFFIX##_(src, dst, n_rows * n, n, 1, pattern);       \
     else skp_write_narrow256_##SUFFIX##_(src, dst, n_rows * n, n, 0, pattern);               \
     return 1;                                                                                \
@@ -2101,12 +2100,9 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_write_narrow512
         const T* src, T* dst, ptrdiff_t n_rows, ptrdiff_t n, const int rescale,         \
         const T* levels, const int stream) {                                             \
     const ptrdiff_t total = n_rows * n, step = LANES % n;                                \
-    ptrdiff_t head = skp_line_head(dst, sizeof(T)), e, r, k;                             \
+    ptrdiff_t head = skp_line_head(dst, sizeof(T)), e, r;                                \
     T pattern[(SKP_NARROW_LARGE_VECTORS + 1) * LANES];                                   \
-    for (k = 0, r = 0; k < n + LANES; k++) {   /* (levels[k % n]) */                    \
-        pattern[k] = levels[r];                                                          \
-        r = r + 1 < n ? r + 1 : 0;                                                       \
-    }                                                                                    \
+    SKP_REPEATED(pattern, levels, n, n + LANES);                                         \
     if (head > total) head = total;                                                      \
     if (head)                                                                            \
         skp_levelled_some512_##SUFFIX(src, dst, head, rescale, _mm512_setzero_##PS(),    \

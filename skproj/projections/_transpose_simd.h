@@ -9,6 +9,29 @@
 #ifndef SKPROJ_TRANSPOSE_SIMD_H
 #define SKPROJ_TRANSPOSE_SIMD_H
 
+#include <stddef.h>
+
+/* pattern[k] = values[k % n] for k < count: a narrow block's per-column
+ * values (levels, taus) over and over, as a flat run along its rows meets
+ * them (the narrow writes of _streaming_simd.h and _bilevel_simd.h). */
+#define SKP_REPEATED(pattern, values, n, count)                                  \
+    do {                                                                         \
+        ptrdiff_t k_, r_ = 0;                                                    \
+        for (k_ = 0; k_ < (count); k_++) {                                       \
+            (pattern)[k_] = (values)[r_];                                        \
+            r_ = r_ + 1 < (n) ? r_ + 1 : 0;                                      \
+        }                                                                        \
+    } while (0)
+
+/* rows[j * n_rows + i] = y[i * n + j] for the rows i from ``first`` on: the
+ * rest of skp_narrow_as_rows_f32/_f64 after their whole blocks. */
+#define SKP_NARROW_ROWS_REST(y, n_rows, n, rows, first)                           \
+    do {                                                                         \
+        ptrdiff_t i_, j_;                                                        \
+        for (i_ = (first); i_ < (n_rows); i_++)                                  \
+            for (j_ = 0; j_ < (n); j_++) (rows)[j_ * (n_rows) + i_] = (y)[i_ * (n) + j_]; \
+    } while (0)
+
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
 #include <stddef.h>
@@ -262,8 +285,9 @@ SKP_ROWS_AS_LANES512(skp_short_rows_as_lanes8_f64, double, skp_short_rows_as_lan
  * _lanes8_f64 with AVX-512F, _lanes8 and _lanes4_f64 with AVX2, the
  * permutes inlined with n a constant), each column's lanes one store.
  * ``level``: 2 with AVX-512F, 1 with AVX2 alone (the caller's module's
- * switches), else 0.  Returns the rows copied (whole blocks); the caller
- * copies the rest.  For narrow column groups projected as rows
+ * switches), else 0 (plain C).  The blocks' functions return the rows they
+ * copied; skp_narrow_as_rows_f32/_f64 copy the rest one by one.  For
+ * narrow column groups projected as rows
  * (bilevel_l11's _narrow_columns, the exact ball's _narrow_project). */
 #define SKP_NARROW_AS_ROWS(NAME, T, ATTR, LANES, VECTOR, AS_LANES, STORE)                    \
 ATTR static inline __attribute__((always_inline)) ptrdiff_t NAME##_(                         \
@@ -303,27 +327,29 @@ SKP_NARROW_AS_ROWS(skp_narrow_as_rows256_f64, double, SKP_NARROW_AVX2, 4, __m256
 #undef SKP_NARROW_AVX512
 #undef SKP_NARROW_AVX2
 
-static inline ptrdiff_t skp_narrow_as_rows_f32(const float* y, ptrdiff_t n_rows, ptrdiff_t n,
-                                               float* rows, int level) {
-    if (n > 16 || level < 1) return 0;
-    return level >= 2 ? skp_narrow_as_rows512_f32(y, n_rows, n, rows)
-                      : skp_narrow_as_rows256_f32(y, n_rows, n, rows);
+static inline void skp_narrow_as_rows_f32(const float* y, ptrdiff_t n_rows, ptrdiff_t n,
+                                          float* rows, int level) {
+    const ptrdiff_t done = n > 16 || level < 1 ? 0
+        : level >= 2 ? skp_narrow_as_rows512_f32(y, n_rows, n, rows)
+                     : skp_narrow_as_rows256_f32(y, n_rows, n, rows);
+    SKP_NARROW_ROWS_REST(y, n_rows, n, rows, done);
 }
 
-static inline ptrdiff_t skp_narrow_as_rows_f64(const double* y, ptrdiff_t n_rows, ptrdiff_t n,
-                                               double* rows, int level) {
-    if (n > 8 || level < 1) return 0;
-    return level >= 2 ? skp_narrow_as_rows512_f64(y, n_rows, n, rows)
-                      : skp_narrow_as_rows256_f64(y, n_rows, n, rows);
+static inline void skp_narrow_as_rows_f64(const double* y, ptrdiff_t n_rows, ptrdiff_t n,
+                                          double* rows, int level) {
+    const ptrdiff_t done = n > 8 || level < 1 ? 0
+        : level >= 2 ? skp_narrow_as_rows512_f64(y, n_rows, n, rows)
+                     : skp_narrow_as_rows256_f64(y, n_rows, n, rows);
+    SKP_NARROW_ROWS_REST(y, n_rows, n, rows, done);
 }
 #else
-static inline ptrdiff_t skp_narrow_as_rows_f32(const float* y, ptrdiff_t n_rows, ptrdiff_t n,
-                                               float* rows, int level) {
-    return 0;
+static inline void skp_narrow_as_rows_f32(const float* y, ptrdiff_t n_rows, ptrdiff_t n,
+                                          float* rows, int level) {
+    SKP_NARROW_ROWS_REST(y, n_rows, n, rows, 0);
 }
-static inline ptrdiff_t skp_narrow_as_rows_f64(const double* y, ptrdiff_t n_rows, ptrdiff_t n,
-                                               double* rows, int level) {
-    return 0;
+static inline void skp_narrow_as_rows_f64(const double* y, ptrdiff_t n_rows, ptrdiff_t n,
+                                          double* rows, int level) {
+    SKP_NARROW_ROWS_REST(y, n_rows, n, rows, 0);
 }
 #endif
 
