@@ -1166,7 +1166,8 @@ cdef int _narrow_columns(const floating[:, :] y, floating[:, :] x, double eta,
     0.26-0.32; but 12-16 columns 0.7-1.8).  Returns -1 (nothing written)
     where the matrix does not suit: more than ``_narrow_most_columns``
     columns, fewer than _NARROW_LEAST_ROWS rows, rows not lying one after
-    the other in ``y``, or a test forcing a panel path; else the status.
+    the other in ``y``, a test forcing a panel path, or no memory for the
+    copy; else the status.
     (Decided by the shape alone, so that every CPU takes the same route.)
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], j
@@ -1188,7 +1189,8 @@ cdef int _narrow_columns(const floating[:, :] y, floating[:, :] x, double eta,
     buffer = <floating*> malloc(n_rows * sizeof(floating))
     taus = <double*> malloc(n_cols * sizeof(double))
     halves = <float*> malloc(2 * n_cols * sizeof(float))
-    status = STATUS_NOMEMORY
+    # (no room for the copy: the columns' panels, which need less)
+    status = -1
     if rows != NULL and buffer != NULL and taus != NULL and halves != NULL:
         level = (2 if skp_avx512_enabled() else 1) if simd_enabled() else 0
         if floating is float:

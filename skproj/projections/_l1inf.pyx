@@ -277,7 +277,7 @@ from skproj.projections._l1inf_lists cimport (
 from skproj.projections._l1inf_strips cimport (
     BRACKET_FEW_KEPT, N_PHASES, PHASE_GATHER, PHASE_HISTOGRAMS, PHASE_SOLVE, PHASE_SUMS,
     PHASE_WRITE, SMALL_DECLINED, bracket_eligible, bracket_project, first_levels, lap, now,
-    passes_before_bracket, passes_simd, phase_seconds, small_lanes_copy, small_norms,
+    in_cache_size, passes_before_bracket, passes_simd, phase_seconds, small_lanes_copy, small_norms,
     small_project,
     sums_by_blocks, time_phases, write_clipped,
 )
@@ -1157,7 +1157,7 @@ cdef int _sampled_bands(const floating[:, :] y, Work* w, bint groups_are_rows,
 # Column groups of at most this many columns, rows one after the other, and
 # at least _NARROW_LEAST_ROWS rows, are projected as rows (``_narrow_project``).
 cdef Py_ssize_t _narrow_most_columns = 8, _NARROW_LEAST_ROWS = 256
-# ... but float64 matrices of 8 MiB at most only up to this many: there the
+# ... but float64 matrices the in-cache path takes only up to this many: there the
 # passes over 7 or 8 float64 columns fill most of a vector's lanes (the same
 # measure as in ``_narrow_project``, rows / columns: 50000 x 8 1.17, 0.99,
 # 0.73; 50000 x 7 1.02, 0.96, 0.87; 10000 x 7 0.87, 1.11, 0.84; but past it,
@@ -1188,7 +1188,7 @@ cdef int _narrow_project(const floating[:, :] y, floating[:, :] x, double eta, d
     x 3 0.14-0.17, 20000 x 5 0.60-0.85).  Returns -1 (nothing
     written) where the matrix does not suit (see _narrow_most_columns, rows
     not lying one after the other in ``y``, or a test forcing the dense
-    regime); else the status.
+    regime) or its copy finds no memory; else the status.
     """
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], j, n_kept = 0
     cdef floating* rows
@@ -1198,14 +1198,17 @@ cdef int _narrow_project(const floating[:, :] y, floating[:, :] x, double eta, d
     cdef int status = STATUS_NOMEMORY
     if (n_cols > _narrow_most_columns or n_rows < _NARROW_LEAST_ROWS or _force_dense
             or (floating is double and n_cols > _NARROW_MOST_IN_CACHE_F64
-                and n_rows * n_cols * sizeof(double) <= 1 << 23)
+                and in_cache_size(n_rows * n_cols * sizeof(double)))
             or y.strides[1] != sizeof(floating)
             or y.strides[0] != n_cols * <Py_ssize_t> sizeof(floating)):
         return -1
     rows = <floating*> malloc(n_rows * n_cols * sizeof(floating))
     levels = <floating*> malloc(n_cols * sizeof(floating))
     kept = <Py_ssize_t*> malloc(n_cols * sizeof(Py_ssize_t))
-    if rows != NULL and levels != NULL and kept != NULL:
+    if rows == NULL or levels == NULL or kept == NULL:
+        # (no room for the copy: the columns' own paths, which need none)
+        status = -1
+    else:
         if floating is float:
             skp_narrow_as_rows_f32(&y[0, 0], n_rows, n_cols, rows, passes_simd())
         else:

@@ -50,6 +50,7 @@ cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums
 cdef bint sums_by_blocks(const floating[:, :] y, bint groups_are_rows,
                          const void* lanes_copy) noexcept nogil
 cdef int passes_simd() noexcept nogil
+cdef bint in_cache_size(Py_ssize_t n_bytes) noexcept nogil
 cdef bint passes_along_rows(const floating[:, :] y, bint groups_are_rows) noexcept nogil
 cdef int small_project(const floating[:, :] y, floating[:, :] x, double eta,
                        bint groups_are_rows, Work* w, double* mu, double* theta_out,

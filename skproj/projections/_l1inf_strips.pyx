@@ -735,6 +735,12 @@ cdef void _small_pass_ahead(const floating* y, Py_ssize_t stride, Py_ssize_t n_g
         idx += _PREFETCH_UNITS
 
 
+cdef bint in_cache_size(Py_ssize_t n_bytes) noexcept nogil:
+    """Whether a matrix of ``n_bytes`` is small enough for the in-cache path
+    (_SMALL_MAX_BYTES, which ``_set_testing`` may move)."""
+    return n_bytes <= _SMALL_MAX_BYTES
+
+
 cdef int passes_simd() noexcept nogil:
     """The SIMD level of the in-cache path's passes (2 AVX-512, 1 AVX2, 0 plain
     C), 0 where they are off (``_set_testing``)."""
