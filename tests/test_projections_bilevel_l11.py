@@ -228,3 +228,49 @@ def test_narrow_columns_take_the_rows_of_their_transpose(dtype, tol, shape, rng)
             # shrunk in double there, within an ulp of the vectors' two floats)
             rows = bilevel_l11(np.ascontiguousarray(Y.T), eta, axis=1).T
             np.testing.assert_array_max_ulp(rows, X, maxulp=1)
+
+
+@pytest.mark.parametrize("dtype,tol,shape", [
+    (np.float32, 2e-5, (1000, 2101)),   # (rows of 8404 bytes, up to 4096 rows: streamed)
+    (np.float32, 2e-5, (5000, 421)),    # (1684 bytes, more rows: streamed by lines only)
+    (np.float64, 1e-12, (700, 1501)),   # (12008 bytes: the gathered candidates' write)
+    (np.float64, 1e-12, (9000, 193)),   # (1544 bytes, past 8192 rows)
+])
+def test_streamed_panels_cut_at_the_results_lines_keep_the_panel_writes_bits(dtype, tol, shape,
+                                                                             rng):
+    # A streamed result whose rows do not start on cache lines: each column
+    # panel's write is cut at the result's lines in every row, from the line
+    # holding its first column (the panel before's columns in it included)
+    # to the line holding the next panel's first (``_shrink_lines``), and
+    # long such rows are streamed whatever their number.  The panel writes'
+    # bits, into a new array, at offsets into a line (the rows' cuts move)
+    # and in place; the sort's projection; zeroed columns +0.
+    from skproj.projections import _bilevel
+
+    if not _bilevel._set_column_paths():
+        pytest.skip("the writes by lines are AVX-512 loops, which this CPU lacks")
+    Y = (rng.standard_normal(shape) * np.exp(rng.standard_normal(shape[1]))).astype(dtype)
+    Y[:, 5] = 0.0
+    norm = references.group_norm(Y, "l1", 0)
+    try:
+        for fraction in (0.02, 0.6):
+            expected = references.bilevel(Y, fraction * norm, "l1", 0)
+            results = {}
+            for lines in (True, False):
+                _bilevel._set_column_paths(lines=lines)
+                results[lines] = bilevel_l11(Y, fraction * norm, axis=0)
+                for offset in (1, 3):
+                    results[lines, offset] = bilevel_l11(
+                        Y, fraction * norm, axis=0,
+                        out=at_offset(np.full_like(Y, np.nan), offset * Y.itemsize))
+                results[lines, "in place"] = Y.copy()
+                bilevel_l11(results[lines, "in place"], fraction * norm, axis=0,
+                            out=results[lines, "in place"])
+            for key in results:
+                np.testing.assert_array_equal(bits(results[key]), bits(results[False]),
+                                              err_msg=f"{key} at {fraction}")
+            np.testing.assert_allclose(results[True], expected, rtol=0,
+                                       atol=tol * float(np.abs(Y).max()), err_msg=str(fraction))
+            assert not np.signbit(results[True][:, ~expected.any(axis=0)]).any()
+    finally:
+        _bilevel._set_column_paths()

@@ -428,6 +428,14 @@ cdef extern from "_bilevel_simd.h" nogil:
     void skp_shrink_panel_f64(const double* src, Py_ssize_t src_stride, double* dst,
                               Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t width,
                               const double* taus, int stream, NextPanel* next)
+    void skp_shrink_lines_f32(const float* src, Py_ssize_t src_stride, float* dst,
+                              Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t first,
+                              Py_ssize_t stop, Py_ssize_t n_cols, const float* hi,
+                              const float* lo, NextPanel* next)
+    void skp_shrink_lines_f64(const double* src, Py_ssize_t src_stride, double* dst,
+                             Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t first,
+                             Py_ssize_t stop, Py_ssize_t n_cols, const double* taus,
+                             NextPanel* next)
     enum: SKP_SHORT_COLUMN_ROWS
     int skp_shrink_narrow_f32(const float* src, float* dst, Py_ssize_t n_rows, Py_ssize_t n,
                               const double* taus, int stream)
@@ -498,6 +506,23 @@ cdef enum:
     # 500 by groups of 16: 1.2-1.5 times as long).
     WHOLE_BYTES = 1 << 20
     WHOLE_COLUMNS = 2560
+    # A large result whose rows do not start on cache lines is streamed, cut
+    # at its lines (_shrink_lines), whatever its rows where they are this
+    # long; shorter rows only where float32 columns have up to 4096 rows
+    # (float64 8192), as before.  Issue 14, an AMD Zen 4, single calls
+    # interleaved in one process, at 10, 50, 90 % of the groups kept,
+    # streamed by lines / through the cache: float32 5000 x 3001 0.37-0.41
+    # of the time, 4500 x 2222 0.37-0.41, 7000 x 1500 0.52-0.54, 8000 x 1503
+    # 0.54-0.56, 16384 x 1001 0.68-0.75, 12000 x 700 0.65-0.71, 20000 x 500
+    # 0.68-0.75, 20000 x 401 0.71-0.76, 30000 x 300 0.75-0.79, 50000 x 250
+    # 0.81-0.84; float64 16384 x 1001 0.69-0.76, 12000 x 700 0.67-0.75,
+    # 20000 x 500 0.73-0.78, 30000 x 300 0.76-0.80, 50000 x 250 0.78-0.80,
+    # 9000 x 190 0.53-0.72; but shorter rows even or slower: float32 40000 x
+    # 200 0.95-0.99, 9000 x 190 and 9000 x 140 0.99-1.02, 30000 x 130
+    # 1.12-1.24; float64 40000 x 200 0.99-1.02, 9000 x 140 1.05-1.21, 9000 x
+    # 130 and 30000 x 130 1.04-1.25 (panels of 65-72 columns as even as
+    # whole lines allow did no better there).
+    LINES_ROW_BYTES = 1536
     # Row groups of at most this many bytes in a matrix of up to WHOLE_BYTES
     # are written once every tau is known, in one call (``_l11_rows``,
     # ``shrink_rows_at_once``), where a call a row spent most of its time
@@ -624,6 +649,7 @@ cdef int _forced_path = 0     # testing: 1 every panel by passes, -1 none
 cdef bint _pairs = True       # testing: float32 passes two groups at a time where they fit
 cdef bint _first_pairs = True  # testing
 cdef bint _fused = True       # testing: ... and writes a pair as soon as its taus are known
+cdef bint _lines = True       # testing: streamed panels written cut at the result's lines
 # Rows whose tau is sought first above a guessed floor (``_row_threshold``):
 # the floor's distance below the guess in moving averages of the guesses'
 # relative errors (each capped), and at least (relative to the guess); a
@@ -657,7 +683,8 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
                       bint pairs=True, bint fused=True, bint first_pairs=True,
                       bint guessed_floors=True, bint rows_ahead=True, bint fold512=True,
                       bint realign=True, bint short_rows=True, bint candidates512=True,
-                      stream_ahead=None, bint panel_lines=True, bint narrow_columns=True):
+                      stream_ahead=None, bint panel_lines=True, bint narrow_columns=True,
+                      bint lines=True):
     """Testing hook: column panels by passes (``True``), by gathered
     candidates (``False``) or as measured (``None``: short columns then take
     ``_short_columns``); this module's AVX-512 loops or not (each extension
@@ -693,12 +720,16 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     after the other, taking their column norms a row a masked vector and
     blocks of few columns written as one run (``narrow_columns``,
     ``skp_narrow_column_norms512_f32``, ``_256``, ``skp_write_narrow512_*``,
-    ``skp_write_narrow256_f32``), or by the folds and a row at a time.
+    ``skp_write_narrow256_f32``), or by the folds and a row at a time; the
+    streamed column panels of a result whose rows do not start on cache
+    lines written cut at its lines, and long such rows streamed whatever the
+    rows (``lines``, ``_shrink_lines``), or as the panels fall.
     Returns whether this module's AVX-512 loops run."""
-    global _forced_path, _pairs, _fused, _first_pairs, _guessed_floors, skp_rows_ahead
+    global _forced_path, _pairs, _fused, _first_pairs, _guessed_floors, skp_rows_ahead, _lines
     global skp_fold512, skp_realign, skp_short_rows256, skp_candidates512, skp_panel_lines
     global skp_narrow_columns
     skp_panel_lines = panel_lines
+    _lines = lines
     skp_narrow_columns = narrow_columns
     _forced_path = 0 if passes is None else (1 if passes else -1)
     _pairs = pairs
@@ -1095,6 +1126,49 @@ cdef void _shrink_panel(const floating[:, :] y, floating[:, :] x, Py_ssize_t fir
             _shrink_columns(&y[i, first], step_y, &x[i, first], step_x, width, taus)
 
 
+cdef inline bint _lines_suit(const floating[:, :] y, floating[:, :] x,
+                             bint prefetches) noexcept nogil:
+    """Whether a streamed column panels' write is cut at the result's lines
+    (``_shrink_lines``): with AVX-512, contiguous rows, a result aligned to
+    its items; not float64 whose next panels are prefetched, which the AVX2
+    loop writes (see ``skp_shrink_panel512_f64``).  The same for every
+    panel: each writes the columns the one before left it."""
+    return (_lines and y.strides[1] == sizeof(floating) and x.strides[1] == sizeof(floating)
+            and simd_enabled() and skp_avx512_enabled()
+            and (<size_t> &x[0, 0]) % sizeof(floating) == 0
+            and x.strides[0] % <Py_ssize_t> sizeof(floating) == 0
+            and (floating is float or not prefetches))
+
+
+cdef void _shrink_lines(const floating[:, :] y, floating[:, :] x, Py_ssize_t first,
+                        Py_ssize_t width, const double* taus, float* halves,
+                        NextPanel* next) noexcept nogil:
+    """``_shrink_panel`` streamed, cut at the result's cache lines in every row
+    (``skp_shrink_lines_f32``, ``_f64``), where ``_lines_suit``: ``taus`` (and
+    float32's ``halves``, ``2 * n_cols`` floats) are indexed by the matrix's
+    columns, this panel's set and the panels' before it too.
+
+    A panel's columns begin and end inside a line of the result's rows
+    wherever a row is not a multiple of 64 bytes, at another offset each row,
+    where the panel write streamed the whole lines and wrote the parts of
+    the two lines it shares with the panels beside it through the cache,
+    each line in two visits.  Cut at the lines, every line of a row but its
+    first and last is streamed whole.  Issue 14, an AMD Zen 4, single calls
+    interleaved in one process, float32 at 10, 50, 90 % of the groups kept,
+    times a copy, before: 751 x 8790 (reuters_r8's shape) 3.24, 3.39, 3.39;
+    1000 x 10004 3.05, 2.92, 2.74; 1000 x 10008 2.25, 2.32, 2.29 (1000 x
+    10000, whose rows are whole lines, 2.00, 2.13, 2.21).
+    """
+    cdef Py_ssize_t n_cols = x.shape[1]
+    if floating is float:
+        skp_split_taus(taus + first, width, halves + first, halves + n_cols + first)
+        skp_shrink_lines_f32(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0], y.shape[0], first,
+                             first + width, n_cols, halves, halves + n_cols, next)
+    else:
+        skp_shrink_lines_f64(&y[0, 0], y.strides[0], &x[0, 0], x.strides[0], y.shape[0], first,
+                             first + width, n_cols, taus, next)
+
+
 cdef inline bint _short_columns(const floating[:, :] y, floating[:, :] x,
                                 const double* radii) noexcept nogil:
     """Columns of at most SKP_SHORT_COLUMN_ROWS rows, a vector of them at a time.
@@ -1324,8 +1398,12 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     # 7.81 / 9.40; but 7000 x 1500 8.37 / 5.32, 6.41 / 6.25, 6.57 / 6.39
     # and 20000 x 500 5.43-5.78 / 5.37-5.82)
     # (float64 up to 8192 rows, float32 up to 4096)
+    # (rows of LINES_ROW_BYTES or more are streamed at any length, cut at
+    # the result's lines: see _shrink_lines)
     cdef bint stream = large and (n_rows == 1 or x.strides[0] % 64 == 0
-                                  or n_rows * (512 // sizeof(floating)) <= PANEL_BYTES)
+                                  or n_rows * (512 // sizeof(floating)) <= PANEL_BYTES
+                                  or (n_cols * <Py_ssize_t> sizeof(floating) >= LINES_ROW_BYTES
+                                      and _lines_suit(y, x, False)))
     cdef Py_ssize_t panel = min(_panel_width(n_rows, sizeof(floating), stream),
                                 (n_cols + line - 1) // line * line)
     cdef bint by_passes = (y.strides[1] == sizeof(floating) and simd_enabled()
@@ -1392,7 +1470,11 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
                             or skp_rows_alias(y.strides[0]) or skp_rows_alias(x.strides[0])))
     cdef float* packed = (<float*> malloc(((32 if pairs else 16) * n_rows + 16) * sizeof(float))
                           if packs else NULL)
-    cdef Py_ssize_t n_taus = n_cols if whole else panel
+    # (a streamed write cut at the result's lines: see _shrink_lines; its taus,
+    # like the whole matrix's, indexed by the matrix's columns)
+    cdef bint by_lines = (stream and not whole and not fused and x.strides[0] % 64 != 0
+                          and _lines_suit(y, x, prefetches))
+    cdef Py_ssize_t n_taus = n_cols if whole or by_lines else panel
     cdef double* taus = <double*> malloc(n_taus * sizeof(double))
     cdef float* halves = <float*> malloc(2 * n_taus * sizeof(float))
     cdef int status = STATUS_PROJECTED
@@ -1427,13 +1509,13 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
                 panel_radii[c] = radii[first + c] if c < width else 0.0
             if by_passes:
                 _panel_thresholds(y, first, width, floor, panel_radii,
-                                  taus + first if whole else taus, hint,
+                                  taus + first if whole or by_lines else taus, hint,
                                   <float*> ((<size_t> packed + 63) // 64 * 64) if packs
                                   else NULL, pairs, large, x, fused)
             else:
                 status = _gathered_taus(y, first, width, floor, panel_radii,
                                         &lists if by_rows else NULL, &column, counts, sums,
-                                        floors, lines, taus)
+                                        floors, lines, taus + first if by_lines else taus)
                 if status != STATUS_PROJECTED:
                     break
             if not whole and not fused:
@@ -1441,7 +1523,11 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
                 if ahead:
                     _kept_lines_ahead(&next, y, first + width,
                                       min(panel, n_cols - first - width), radii, lines)
-                _shrink_panel(y, x, first, width, taus, halves, stream, &next if ahead else NULL)
+                if by_lines:
+                    _shrink_lines(y, x, first, width, taus, halves, &next if ahead else NULL)
+                else:
+                    _shrink_panel(y, x, first, width, taus, halves, stream,
+                                  &next if ahead else NULL)
             first += width
             width = min(panel, n_cols - first)
         if whole and status == STATUS_PROJECTED:

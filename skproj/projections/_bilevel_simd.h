@@ -1937,6 +1937,15 @@ SKP_AVX512 static void skp_shrink_panel512_f32(const float* src, ptrdiff_t src_s
 #undef SKP_STORE_TAIL
 }
 
+/* sign(v) * max(|v| - t, 0) in the lanes of ``kept``, +0 elsewhere: the
+ * AVX-512 float64 panel writes' operations on 8 columns. */
+SKP_AVX512 static inline __m512d skp_shrunk8_f64(__m512d v, __m512d t, __mmask8 kept) {
+    const __m512d r = _mm512_max_pd(_mm512_sub_pd(_mm512_abs_pd(v), t), _mm512_setzero_pd());
+    return _mm512_castsi512_pd(_mm512_mask_ternarylogic_epi64(
+        _mm512_castpd_si512(r), kept, _mm512_castpd_si512(v), _mm512_set1_epi64(INT64_MIN),
+        0xF8));
+}
+
 /* float64 with AVX-512F: skp_shrink_panel512_f32's row loop on eight columns
  * a vector, a streamed store a whole cache line (the AVX2 loop streams half
  * lines); the operations of skp_panel_shrunk4_f64 on every value, so the
@@ -1957,7 +1966,6 @@ SKP_AVX512 static void skp_shrink_panel512_f64(const double* src, ptrdiff_t src_
                                                ptrdiff_t n_rows, ptrdiff_t width,
                                                const double* taus, int stream) {
     const __m512d zero = _mm512_setzero_pd(), infinite = _mm512_set1_pd(INFINITY);
-    const __m512i sign = _mm512_set1_epi64(INT64_MIN);
     /* (in cache: streamed stores read nothing) */
     const ptrdiff_t ahead = stream ? 0 : skp_rows_prefetched(
         n_rows, dst_stride, width * (ptrdiff_t) sizeof(double));
@@ -1968,14 +1976,9 @@ SKP_AVX512 static void skp_shrink_panel512_f64(const double* src, ptrdiff_t src_
         /* (zeroed columns are not read, and get no sign; a kept column's   \
          * line is read by a plain load: see the columns left, below) */    \
         const __mmask8 kept_ = _mm512_cmp_pd_mask(t_, infinite, _CMP_NEQ_OQ);  \
-        __m512d v_, r_;                                                       \
         if (!kept_) { store(x + j, zero); continue; }                         \
         if (ahead) _mm_prefetch((const char*) (y + j) + ahead, _MM_HINT_T0);  \
-        v_ = _mm512_loadu_pd(y + j);                                          \
-        r_ = _mm512_max_pd(_mm512_sub_pd(_mm512_abs_pd(v_), t_), zero);       \
-        store(x + j, _mm512_castsi512_pd(_mm512_mask_ternarylogic_epi64(      \
-            _mm512_castpd_si512(r_), kept_, _mm512_castpd_si512(v_), sign,    \
-            0xF8)));                                                          \
+        store(x + j, skp_shrunk8_f64(_mm512_loadu_pd(y + j), t_, kept_));     \
     } while (0)
 #define SKP_STORE_ALL(p, v) _mm512_storeu_pd((p), (v))
 #define SKP_STREAM_ALL(p, v) _mm512_stream_pd((p), (v))
@@ -2002,6 +2005,126 @@ SKP_AVX512 static void skp_shrink_panel512_f64(const double* src, ptrdiff_t src_
 #undef SKP_SHRINK8
 #undef SKP_STORE_ALL
 #undef SKP_STREAM_ALL
+}
+
+/* ------------------------------------------------ panels written in lines
+ * A streamed panel's write where the destination's rows do not start on
+ * cache lines (a width that is not a multiple of 64 bytes: most real data).
+ * A panel of the columns first:stop then begins and ends inside a line of
+ * each row, a line it shares with the panels beside it, and at another
+ * offset in every row.  The AVX2 loop writes those lines' parts through the
+ * cache, a panel each, and a line written in two visits goes to memory and
+ * back between them.  Here each row's write is cut at the destination's
+ * lines instead (skp_line_span): a panel writes from the line that holds its
+ * first column (that line's first columns are the panel before's, whose taus
+ * are known by then) to the line that holds the column after its last (left
+ * to the next panel), so that every line but a row's first and last is
+ * streamed whole, in one visit.  ``hi``, ``lo`` (float32) and ``taus``
+ * (float64) are indexed by the matrix's columns, the panel before's
+ * included; ``src`` and ``dst`` are the matrices' first values.  The
+ * operations of skp_shrink_panel512_f32 and _f64 on every value, so the
+ * same bits; ``dst`` aligned to its items. */
+static inline void skp_line_span(const void* row, ptrdiff_t first, ptrdiff_t stop,
+                                 ptrdiff_t n_cols, ptrdiff_t itemsize, ptrdiff_t* begin,
+                                 ptrdiff_t* end) {
+    const uintptr_t at = (uintptr_t) row;
+    *begin = first == 0 ? 0
+        : first - (ptrdiff_t) ((at + (uintptr_t) (first * itemsize)) % 64 / (uintptr_t) itemsize);
+    *end = stop == n_cols ? n_cols
+        : stop - (ptrdiff_t) ((at + (uintptr_t) (stop * itemsize)) % 64 / (uintptr_t) itemsize);
+}
+
+/* The lines a row's first and last panels write through the cache (the
+ * row's first and last, each shared with the row beside it),
+ * SKP_WRITE_ROWS_AHEAD rows further on, brought in for writing: a plain store
+ * that waits on its line's read for ownership holds up the streamed stores
+ * behind it. */
+static inline void skp_prefetch_row_ends(const void* row, ptrdiff_t stride, ptrdiff_t first,
+                                         ptrdiff_t stop, ptrdiff_t n_cols, ptrdiff_t itemsize) {
+    const char* ahead = (const char*) row + SKP_WRITE_ROWS_AHEAD * stride;
+    if (first == 0) skp_prefetchw(ahead);
+    if (stop == n_cols) skp_prefetchw(ahead + n_cols * itemsize - 1);
+}
+
+SKP_AVX512 static void skp_shrink_lines512_f32(const float* src, ptrdiff_t src_stride,
+                                               float* dst, ptrdiff_t dst_stride,
+                                               ptrdiff_t n_rows, ptrdiff_t first,
+                                               ptrdiff_t stop, ptrdiff_t n_cols,
+                                               const float* hi, const float* lo,
+                                               skp_next_panel* next) {
+    const __m512 zero = _mm512_setzero_ps(), infinite = _mm512_set1_ps(INFINITY);
+    ptrdiff_t i, j, end;
+    for (i = 0; i < n_rows; i++) {
+        const float* y = (const float*) ((const char*) src + i * src_stride);
+        float* x = (float*) ((char*) dst + i * dst_stride);
+        const ptrdiff_t ahead = skp_write_ahead(i, n_rows, src_stride, 1, next);
+        if (next) skp_prefetch_next_rows(next, 1);
+        skp_line_span(x, first, stop, n_cols, sizeof(float), &j, &end);
+        if (i + SKP_WRITE_ROWS_AHEAD < n_rows) skp_prefetch_row_ends(x, dst_stride, first, stop,
+                                                                     n_cols, sizeof(float));
+        if (j == 0) {   /* (the row's first line, shared with the row before) */
+            const ptrdiff_t head = skp_line_head(x, sizeof(float));
+            j = head < end ? head : end;
+            if (j) skp_shrunk_some16_f32(y, x, hi, lo, j);
+        }
+        for (; j + 16 <= end; j += 16) {
+            const __m512 h = _mm512_loadu_ps(hi + j);
+            const __mmask16 kept = _mm512_cmp_ps_mask(h, infinite, _CMP_NEQ_OQ);
+            if (!kept) { _mm512_stream_ps(x + j, zero); continue; }
+            if (ahead) _mm_prefetch((const char*) (y + j) + ahead, _MM_HINT_T0);
+            _mm512_stream_ps(x + j, skp_shrunk16_f32(_mm512_loadu_ps(y + j), h,
+                                                     _mm512_loadu_ps(lo + j), kept));
+        }
+        if (j < end)   /* (the row's last line: the last panel's) */
+            skp_shrunk_some16_f32(y + j, x + j, hi + j, lo + j, end - j);
+    }
+    _mm_sfence();
+}
+
+SKP_AVX512 static void skp_shrink_lines512_f64(const double* src, ptrdiff_t src_stride,
+                                               double* dst, ptrdiff_t dst_stride,
+                                               ptrdiff_t n_rows, ptrdiff_t first,
+                                               ptrdiff_t stop, ptrdiff_t n_cols,
+                                               const double* taus, skp_next_panel* next) {
+    const __m512d zero = _mm512_setzero_pd(), infinite = _mm512_set1_pd(INFINITY);
+    ptrdiff_t i, j, end;
+    __mmask8 some, kept;
+    __m512d t;
+    for (i = 0; i < n_rows; i++) {
+        const double* y = (const double*) ((const char*) src + i * src_stride);
+        double* x = (double*) ((char*) dst + i * dst_stride);
+        const ptrdiff_t ahead = skp_write_ahead(i, n_rows, src_stride, 1, next);
+        if (next) skp_prefetch_next_rows(next, 1);
+        skp_line_span(x, first, stop, n_cols, sizeof(double), &j, &end);
+        if (i + SKP_WRITE_ROWS_AHEAD < n_rows) skp_prefetch_row_ends(x, dst_stride, first, stop,
+                                                                     n_cols, sizeof(double));
+        if (j == 0) {   /* (the row's first line, shared with the row before) */
+            const ptrdiff_t head = skp_line_head(x, sizeof(double));
+            j = head < end ? head : end;
+            if (j) {
+                some = (__mmask8) ((1u << j) - 1);
+                t = _mm512_maskz_loadu_pd(some, taus);
+                kept = _mm512_mask_cmp_pd_mask(some, t, infinite, _CMP_NEQ_OQ);
+                _mm512_mask_storeu_pd(x, some, skp_shrunk8_f64(
+                    _mm512_maskz_loadu_pd(kept, y), t, kept));
+            }
+        }
+        for (; j + 8 <= end; j += 8) {
+            t = _mm512_loadu_pd(taus + j);
+            kept = _mm512_cmp_pd_mask(t, infinite, _CMP_NEQ_OQ);
+            if (!kept) { _mm512_stream_pd(x + j, zero); continue; }
+            if (ahead) _mm_prefetch((const char*) (y + j) + ahead, _MM_HINT_T0);
+            _mm512_stream_pd(x + j, skp_shrunk8_f64(_mm512_loadu_pd(y + j), t, kept));
+        }
+        if (j < end) {   /* (the row's last line: the last panel's) */
+            some = (__mmask8) ((1u << (end - j)) - 1);
+            t = _mm512_maskz_loadu_pd(some, taus + j);
+            kept = _mm512_mask_cmp_pd_mask(some, t, infinite, _CMP_NEQ_OQ);
+            _mm512_mask_storeu_pd(x + j, some, skp_shrunk8_f64(
+                _mm512_maskz_loadu_pd(kept, y + j), t, kept));
+        }
+    }
+    _mm_sfence();
 }
 
 /* The AVX2 panels' vector operations on 8 (float32) or 4 (float64) columns:
@@ -2274,6 +2397,27 @@ static inline int skp_shrink_narrow_f64(const double* src, double* dst, ptrdiff_
     return 1;
 }
 
+/* A streamed panel written in whole lines of its rows (skp_shrink_lines512_f32
+ * and _f64): the caller checks that the AVX-512 loops run (see
+ * _lines_suit in _bilevel.pyx). */
+static inline void skp_shrink_lines_f32(const float* src, ptrdiff_t src_stride, float* dst,
+                                        ptrdiff_t dst_stride, ptrdiff_t n_rows, ptrdiff_t first,
+                                        ptrdiff_t stop, ptrdiff_t n_cols, const float* hi,
+                                        const float* lo, skp_next_panel* next) {
+    if (skp_avx512)
+        skp_shrink_lines512_f32(src, src_stride, dst, dst_stride, n_rows, first, stop, n_cols,
+                                hi, lo, next);
+}
+
+static inline void skp_shrink_lines_f64(const double* src, ptrdiff_t src_stride, double* dst,
+                                        ptrdiff_t dst_stride, ptrdiff_t n_rows, ptrdiff_t first,
+                                        ptrdiff_t stop, ptrdiff_t n_cols, const double* taus,
+                                        skp_next_panel* next) {
+    if (skp_avx512)
+        skp_shrink_lines512_f64(src, src_stride, dst, dst_stride, n_rows, first, stop, n_cols,
+                                taus, next);
+}
+
 #include "_bilevel_short_simd.h"
 
 /* skp_scale_row_plain_f32's products with AVX-512F, a cache line of dst a
@@ -2342,6 +2486,14 @@ static inline int skp_shrink_narrow_f32(const float* src, float* dst, ptrdiff_t 
                                         ptrdiff_t n, const double* taus, int stream) {
     return 0;
 }
+static inline void skp_shrink_lines_f32(const float* src, ptrdiff_t src_stride, float* dst,
+                                        ptrdiff_t dst_stride, ptrdiff_t n_rows, ptrdiff_t first,
+                                        ptrdiff_t stop, ptrdiff_t n_cols, const float* hi,
+                                        const float* lo, skp_next_panel* next) {}
+static inline void skp_shrink_lines_f64(const double* src, ptrdiff_t src_stride, double* dst,
+                                        ptrdiff_t dst_stride, ptrdiff_t n_rows, ptrdiff_t first,
+                                        ptrdiff_t stop, ptrdiff_t n_cols, const double* taus,
+                                        skp_next_panel* next) {}
 static inline int skp_shrink_narrow_f64(const double* src, double* dst, ptrdiff_t n_rows,
                                         ptrdiff_t n, const double* taus, int stream) {
     return 0;
