@@ -243,34 +243,35 @@ def test_streamed_panels_cut_at_the_results_lines_keep_the_panel_writes_bits(dty
     # holding its first column (the panel before's columns in it included)
     # to the line holding the next panel's first (``_shrink_lines``), and
     # long such rows are streamed whatever their number.  The panel writes'
-    # bits, into a new array, at offsets into a line (the rows' cuts move)
-    # and in place; the sort's projection; zeroed columns +0.
+    # bits at each SIMD level (AVX-512 and AVX2, each finding the taus by its
+    # own passes), into a new array, at offsets into a line (the rows' cuts
+    # move) and in place; the sort's projection; zeroed columns +0.
     from skproj.projections import _bilevel
 
-    if not _bilevel._set_column_paths():
-        pytest.skip("the writes by lines are AVX-512 loops, which this CPU lacks")
     Y = (rng.standard_normal(shape) * np.exp(rng.standard_normal(shape[1]))).astype(dtype)
     Y[:, 5] = 0.0
     norm = references.group_norm(Y, "l1", 0)
     try:
         for fraction in (0.02, 0.6):
             expected = references.bilevel(Y, fraction * norm, "l1", 0)
-            results = {}
-            for lines in (True, False):
-                _bilevel._set_column_paths(lines=lines)
-                results[lines] = bilevel_l11(Y, fraction * norm, axis=0)
-                for offset in (1, 3):
-                    results[lines, offset] = bilevel_l11(
-                        Y, fraction * norm, axis=0,
-                        out=at_offset(np.full_like(Y, np.nan), offset * Y.itemsize))
-                results[lines, "in place"] = Y.copy()
-                bilevel_l11(results[lines, "in place"], fraction * norm, axis=0,
-                            out=results[lines, "in place"])
-            for key in results:
-                np.testing.assert_array_equal(bits(results[key]), bits(results[False]),
-                                              err_msg=f"{key} at {fraction}")
-            np.testing.assert_allclose(results[True], expected, rtol=0,
-                                       atol=tol * float(np.abs(Y).max()), err_msg=str(fraction))
-            assert not np.signbit(results[True][:, ~expected.any(axis=0)]).any()
+            for avx512 in (True, False):
+                results = {}
+                for lines in (True, False):
+                    _bilevel._set_column_paths(avx512=avx512, lines=lines)
+                    results[lines] = bilevel_l11(Y, fraction * norm, axis=0)
+                    for offset in (1, 3):
+                        results[lines, offset] = bilevel_l11(
+                            Y, fraction * norm, axis=0,
+                            out=at_offset(np.full_like(Y, np.nan), offset * Y.itemsize))
+                    results[lines, "in place"] = Y.copy()
+                    bilevel_l11(results[lines, "in place"], fraction * norm, axis=0,
+                                out=results[lines, "in place"])
+                for key in results:
+                    np.testing.assert_array_equal(bits(results[key]), bits(results[False]),
+                                                  err_msg=f"{key} at {fraction}, {avx512}")
+                np.testing.assert_allclose(results[True], expected, rtol=0,
+                                           atol=tol * float(np.abs(Y).max()),
+                                           err_msg=f"{fraction}, {avx512}")
+                assert not np.signbit(results[True][:, ~expected.any(axis=0)]).any()
     finally:
         _bilevel._set_column_paths()

@@ -1126,25 +1126,21 @@ cdef void _shrink_panel(const floating[:, :] y, floating[:, :] x, Py_ssize_t fir
             _shrink_columns(&y[i, first], step_y, &x[i, first], step_x, width, taus)
 
 
-cdef inline bint _lines_suit(const floating[:, :] y, floating[:, :] x,
-                             bint prefetches) noexcept nogil:
+cdef inline bint _lines_suit(const floating[:, :] y, floating[:, :] x) noexcept nogil:
     """Whether a streamed column panels' write is cut at the result's lines
-    (``_shrink_lines``): with AVX-512, contiguous rows, a result aligned to
-    its items; not float64 whose next panels are prefetched, which the AVX2
-    loop writes (see ``skp_shrink_panel512_f64``).  The same for every
-    panel: each writes the columns the one before left it."""
+    (``_shrink_lines``): the vector loops, contiguous rows, a result aligned
+    to its items.  The same for every panel: each writes the columns the one
+    before left it."""
     return (_lines and y.strides[1] == sizeof(floating) and x.strides[1] == sizeof(floating)
-            and simd_enabled() and skp_avx512_enabled()
-            and (<size_t> &x[0, 0]) % sizeof(floating) == 0
-            and x.strides[0] % <Py_ssize_t> sizeof(floating) == 0
-            and (floating is float or not prefetches))
+            and simd_enabled() and (<size_t> &x[0, 0]) % sizeof(floating) == 0
+            and x.strides[0] % <Py_ssize_t> sizeof(floating) == 0)
 
 
 cdef void _shrink_lines(const floating[:, :] y, floating[:, :] x, Py_ssize_t first,
                         Py_ssize_t width, const double* taus, float* halves,
                         NextPanel* next) noexcept nogil:
     """``_shrink_panel`` streamed, cut at the result's cache lines in every row
-    (``skp_shrink_lines_f32``, ``_f64``), where ``_lines_suit``: ``taus`` (and
+    (``skp_shrink_lines_f32``, ``_f64``: AVX-512 or AVX2), where ``_lines_suit``: ``taus`` (and
     float32's ``halves``, ``2 * n_cols`` floats) are indexed by the matrix's
     columns, this panel's set and the panels' before it too.
 
@@ -1403,7 +1399,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef bint stream = large and (n_rows == 1 or x.strides[0] % 64 == 0
                                   or n_rows * (512 // sizeof(floating)) <= PANEL_BYTES
                                   or (n_cols * <Py_ssize_t> sizeof(floating) >= LINES_ROW_BYTES
-                                      and _lines_suit(y, x, False)))
+                                      and _lines_suit(y, x)))
     cdef Py_ssize_t panel = min(_panel_width(n_rows, sizeof(floating), stream),
                                 (n_cols + line - 1) // line * line)
     cdef bint by_passes = (y.strides[1] == sizeof(floating) and simd_enabled()
@@ -1473,7 +1469,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     # (a streamed write cut at the result's lines: see _shrink_lines; its taus,
     # like the whole matrix's, indexed by the matrix's columns)
     cdef bint by_lines = (stream and not whole and not fused and x.strides[0] % 64 != 0
-                          and _lines_suit(y, x, prefetches))
+                          and _lines_suit(y, x))
     cdef Py_ssize_t n_taus = n_cols if whole or by_lines else panel
     cdef double* taus = <double*> malloc(n_taus * sizeof(double))
     cdef float* halves = <float*> malloc(2 * n_taus * sizeof(float))

@@ -2144,6 +2144,105 @@ SKP_AVX2 static inline __m256d skp_panel_shrunk4_f64(__m256d v, __m256d t) {
         _mm256_and_pd(sign, v), _mm256_cmp_pd(t, _mm256_set1_pd(INFINITY), _CMP_NEQ_OQ)));
 }
 
+/* skp_shrink_lines512_f32 and _f64 with AVX2 alone: a line by two vectors,
+ * both streamed, so that it goes to memory whole; the values before a row's
+ * first line and after its last by masked loads and plain stores of the
+ * AVX2 panel write's operations (skp_panel_shrunk8_f32, _4_f64), so the
+ * same bits as it.  A vector of zeroed columns is not read. */
+SKP_AVX2 static void skp_shrink_lines256_f32(const float* src, ptrdiff_t src_stride, float* dst,
+                                             ptrdiff_t dst_stride, ptrdiff_t n_rows,
+                                             ptrdiff_t first, ptrdiff_t stop, ptrdiff_t n_cols,
+                                             const float* hi, const float* lo,
+                                             skp_next_panel* next) {
+    const __m256 zero = _mm256_setzero_ps(), infinite = _mm256_set1_ps(INFINITY);
+    ptrdiff_t i, j, end, k, head;
+    __m256i some;
+#define SKP_LINE_MASKED8(at, n)                                                         \
+    do {                                                                                \
+        some = skp_first_lanes8(n);                                                     \
+        skp_store_first8(x + (at), skp_panel_shrunk8_f32(                               \
+            _mm256_maskload_ps(y + (at), some), _mm256_maskload_ps(hi + (at), some),    \
+            _mm256_maskload_ps(lo + (at), some)), (n));                                 \
+    } while (0)
+    for (i = 0; i < n_rows; i++) {
+        const float* y = (const float*) ((const char*) src + i * src_stride);
+        float* x = (float*) ((char*) dst + i * dst_stride);
+        const ptrdiff_t ahead = skp_write_ahead(i, n_rows, src_stride, 1, next);
+        if (next) skp_prefetch_next_rows(next, 1);
+        skp_line_span(x, first, stop, n_cols, sizeof(float), &j, &end);
+        if (i + SKP_WRITE_ROWS_AHEAD < n_rows) skp_prefetch_row_ends(x, dst_stride, first, stop,
+                                                                     n_cols, sizeof(float));
+        if (j == 0) {   /* (the row's first line, shared with the row before) */
+            head = skp_line_head(x, sizeof(float));
+            head = head < end ? head : end;
+            for (j = 0; j < head; j += 8) SKP_LINE_MASKED8(j, head - j < 8 ? head - j : 8);
+            j = head;
+        }
+        for (; j + 16 <= end; j += 16)   /* (a whole line: two vectors) */
+            for (k = j; k < j + 16; k += 8) {
+                __m256 r, h = _mm256_loadu_ps(hi + k);
+                if (_mm256_movemask_ps(_mm256_cmp_ps(h, infinite, _CMP_EQ_OQ)) == 0xff)
+                    r = zero;   /* zeroed columns: not read */
+                else {
+                    if (ahead) _mm_prefetch((const char*) (y + k) + ahead, _MM_HINT_T0);
+                    r = skp_panel_shrunk8_f32(_mm256_loadu_ps(y + k), h,
+                                              _mm256_loadu_ps(lo + k));
+                }
+                _mm256_stream_ps(x + k, r);
+            }
+        for (k = j; k < end; k += 8)   /* (the row's last line: the last panel's) */
+            SKP_LINE_MASKED8(k, end - k < 8 ? end - k : 8);
+    }
+#undef SKP_LINE_MASKED8
+    _mm_sfence();
+}
+
+SKP_AVX2 static void skp_shrink_lines256_f64(const double* src, ptrdiff_t src_stride,
+                                             double* dst, ptrdiff_t dst_stride, ptrdiff_t n_rows,
+                                             ptrdiff_t first, ptrdiff_t stop, ptrdiff_t n_cols,
+                                             const double* taus, skp_next_panel* next) {
+    const __m256d zero = _mm256_setzero_pd(), infinite = _mm256_set1_pd(INFINITY);
+    ptrdiff_t i, j, end, k, head;
+    __m256i some;
+#define SKP_LINE_MASKED4(at, n)                                                         \
+    do {                                                                                \
+        some = skp_first_lanes4(n);                                                     \
+        skp_store_first4(x + (at), skp_panel_shrunk4_f64(                               \
+            _mm256_maskload_pd(y + (at), some), _mm256_maskload_pd(taus + (at), some)),  \
+            (n));                                                                       \
+    } while (0)
+    for (i = 0; i < n_rows; i++) {
+        const double* y = (const double*) ((const char*) src + i * src_stride);
+        double* x = (double*) ((char*) dst + i * dst_stride);
+        const ptrdiff_t ahead = skp_write_ahead(i, n_rows, src_stride, 1, next);
+        if (next) skp_prefetch_next_rows(next, 1);
+        skp_line_span(x, first, stop, n_cols, sizeof(double), &j, &end);
+        if (i + SKP_WRITE_ROWS_AHEAD < n_rows) skp_prefetch_row_ends(x, dst_stride, first, stop,
+                                                                     n_cols, sizeof(double));
+        if (j == 0) {   /* (the row's first line, shared with the row before) */
+            head = skp_line_head(x, sizeof(double));
+            head = head < end ? head : end;
+            for (j = 0; j < head; j += 4) SKP_LINE_MASKED4(j, head - j < 4 ? head - j : 4);
+            j = head;
+        }
+        for (; j + 8 <= end; j += 8)   /* (a whole line: two vectors) */
+            for (k = j; k < j + 8; k += 4) {
+                __m256d r, t = _mm256_loadu_pd(taus + k);
+                if (_mm256_movemask_pd(_mm256_cmp_pd(t, infinite, _CMP_EQ_OQ)) == 0xf)
+                    r = zero;   /* zeroed columns: not read */
+                else {
+                    if (ahead) _mm_prefetch((const char*) (y + k) + ahead, _MM_HINT_T0);
+                    r = skp_panel_shrunk4_f64(_mm256_loadu_pd(y + k), t);
+                }
+                _mm256_stream_pd(x + k, r);
+            }
+        for (k = j; k < end; k += 4)   /* (the row's last line: the last panel's) */
+            SKP_LINE_MASKED4(k, end - k < 4 ? end - k : 4);
+    }
+#undef SKP_LINE_MASKED4
+    _mm_sfence();
+}
+
 SKP_AVX2 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src_stride,
                                                  float* dst, ptrdiff_t dst_stride,
                                                  ptrdiff_t n_rows, ptrdiff_t width,
@@ -2397,9 +2496,9 @@ static inline int skp_shrink_narrow_f64(const double* src, double* dst, ptrdiff_
     return 1;
 }
 
-/* A streamed panel written in whole lines of its rows (skp_shrink_lines512_f32
- * and _f64): the caller checks that the AVX-512 loops run (see
- * _lines_suit in _bilevel.pyx). */
+/* A streamed panel written in whole lines of its rows: the AVX-512 loops
+ * where they run (float64 where no next panel is prefetched, as
+ * skp_shrink_panel_f64 takes them), else the AVX2 ones; the same bits. */
 static inline void skp_shrink_lines_f32(const float* src, ptrdiff_t src_stride, float* dst,
                                         ptrdiff_t dst_stride, ptrdiff_t n_rows, ptrdiff_t first,
                                         ptrdiff_t stop, ptrdiff_t n_cols, const float* hi,
@@ -2407,14 +2506,20 @@ static inline void skp_shrink_lines_f32(const float* src, ptrdiff_t src_stride, 
     if (skp_avx512)
         skp_shrink_lines512_f32(src, src_stride, dst, dst_stride, n_rows, first, stop, n_cols,
                                 hi, lo, next);
+    else
+        skp_shrink_lines256_f32(src, src_stride, dst, dst_stride, n_rows, first, stop, n_cols,
+                                hi, lo, next);
 }
 
 static inline void skp_shrink_lines_f64(const double* src, ptrdiff_t src_stride, double* dst,
                                         ptrdiff_t dst_stride, ptrdiff_t n_rows, ptrdiff_t first,
                                         ptrdiff_t stop, ptrdiff_t n_cols, const double* taus,
                                         skp_next_panel* next) {
-    if (skp_avx512)
+    if (skp_avx512 && next == NULL)
         skp_shrink_lines512_f64(src, src_stride, dst, dst_stride, n_rows, first, stop, n_cols,
+                                taus, next);
+    else
+        skp_shrink_lines256_f64(src, src_stride, dst, dst_stride, n_rows, first, stop, n_cols,
                                 taus, next);
 }
 
