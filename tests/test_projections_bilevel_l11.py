@@ -245,7 +245,8 @@ def test_streamed_panels_cut_at_the_results_lines_keep_the_panel_writes_bits(dty
     # long such rows are streamed whatever their number.  The panel writes'
     # bits at each SIMD level (AVX-512 and AVX2, each finding the taus by its
     # own passes), into a new array, at offsets into a line (the rows' cuts
-    # move) and in place; the sort's projection; zeroed columns +0.
+    # move), in place and into rows lying backwards; the sort's projection;
+    # zeroed columns +0.
     from skproj.projections import _bilevel
 
     Y = (rng.standard_normal(shape) * np.exp(rng.standard_normal(shape[1]))).astype(dtype)
@@ -266,6 +267,8 @@ def test_streamed_panels_cut_at_the_results_lines_keep_the_panel_writes_bits(dty
                     results[lines, "in place"] = Y.copy()
                     bilevel_l11(results[lines, "in place"], fraction * norm, axis=0,
                                 out=results[lines, "in place"])
+                    results[lines, "rows reversed"] = np.full_like(Y, np.nan)[::-1]
+                    bilevel_l11(Y, fraction * norm, axis=0, out=results[lines, "rows reversed"])
                 for key in results:
                     np.testing.assert_array_equal(bits(results[key]), bits(results[False]),
                                                   err_msg=f"{key} at {fraction}, {avx512}")

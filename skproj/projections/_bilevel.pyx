@@ -433,9 +433,9 @@ cdef extern from "_bilevel_simd.h" nogil:
                               Py_ssize_t stop, Py_ssize_t n_cols, const float* hi,
                               const float* lo, NextPanel* next)
     void skp_shrink_lines_f64(const double* src, Py_ssize_t src_stride, double* dst,
-                             Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t first,
-                             Py_ssize_t stop, Py_ssize_t n_cols, const double* taus,
-                             NextPanel* next)
+                              Py_ssize_t dst_stride, Py_ssize_t n_rows, Py_ssize_t first,
+                              Py_ssize_t stop, Py_ssize_t n_cols, const double* taus,
+                              NextPanel* next)
     enum: SKP_SHORT_COLUMN_ROWS
     int skp_shrink_narrow_f32(const float* src, float* dst, Py_ssize_t n_rows, Py_ssize_t n,
                               const double* taus, int stream)
@@ -1140,9 +1140,10 @@ cdef void _shrink_lines(const floating[:, :] y, floating[:, :] x, Py_ssize_t fir
                         Py_ssize_t width, const double* taus, float* halves,
                         NextPanel* next) noexcept nogil:
     """``_shrink_panel`` streamed, cut at the result's cache lines in every row
-    (``skp_shrink_lines_f32``, ``_f64``: AVX-512 or AVX2), where ``_lines_suit``: ``taus`` (and
-    float32's ``halves``, ``2 * n_cols`` floats) are indexed by the matrix's
-    columns, this panel's set and the panels' before it too.
+    (``skp_shrink_lines_f32``, ``_f64``: AVX-512 or AVX2), where
+    ``_lines_suit``: ``taus`` (and float32's ``halves``, ``2 * n_cols``
+    floats) are indexed by the matrix's columns, this panel's set and the
+    panels' before it too.
 
     A panel's columns begin and end inside a line of the result's rows
     wherever a row is not a multiple of 64 bytes, at another offset each row,
@@ -1150,10 +1151,12 @@ cdef void _shrink_lines(const floating[:, :] y, floating[:, :] x, Py_ssize_t fir
     the two lines it shares with the panels beside it through the cache,
     each line in two visits.  Cut at the lines, every line of a row but its
     first and last is streamed whole.  Issue 14, an AMD Zen 4, single calls
-    interleaved in one process, float32 at 10, 50, 90 % of the groups kept,
-    times a copy, before: 751 x 8790 (reuters_r8's shape) 3.24, 3.39, 3.39;
-    1000 x 10004 3.05, 2.92, 2.74; 1000 x 10008 2.25, 2.32, 2.29 (1000 x
-    10000, whose rows are whole lines, 2.00, 2.13, 2.21).
+    interleaved in one process, at 10, 50, 90 % of the groups kept, times a
+    copy, float32 751 x 8790 (reuters_r8's shape) 3.24, 3.39, 3.39 before;
+    1000 x 10004 3.05, 2.92, 2.74 (1000 x 10000, whose rows are whole lines,
+    2.00, 2.13, 2.21); against the build before, 751 x 8790 0.68-0.75 of
+    the time, 1000 x 10004 0.73-0.75; float64 751 x 8790 0.73-0.80; with
+    AVX2 alone, float32 751 x 8790 0.72-0.75, float64 0.78-0.86.
     """
     cdef Py_ssize_t n_cols = x.shape[1]
     if floating is float:
