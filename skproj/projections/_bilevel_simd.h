@@ -2044,6 +2044,36 @@ static inline void skp_prefetch_row_ends(const void* row, ptrdiff_t stride, ptrd
     if (stop == n_cols) skp_prefetchw(ahead + n_cols * itemsize - 1);
 }
 
+/* The row loop of the writes by lines (skp_shrink_lines512_f32, _f64 and
+ * their AVX2 twins), in a function with their parameters: for each row,
+ * the values before its first line (its first panel's: the line is shared
+ * with the row before) by PART(at, n), the whole lines of LINE_VALUES
+ * values by LINE(j) (streamed; y, x and ``ahead``, the read's prefetch
+ * distance, in scope), the values after the last (its last panel's) by
+ * PART; then one fence. */
+#define SKP_LINES_ROWS(T, LINE_VALUES, LINE, PART)                                     \
+    do {                                                                               \
+        ptrdiff_t i_, j_, end_;                                                        \
+        for (i_ = 0; i_ < n_rows; i_++) {                                              \
+            const T* y = (const T*) ((const char*) src + i_ * src_stride);             \
+            T* x = (T*) ((char*) dst + i_ * dst_stride);                               \
+            const ptrdiff_t ahead = skp_write_ahead(i_, n_rows, src_stride, 1, next);  \
+            if (next) skp_prefetch_next_rows(next, 1);                                 \
+            skp_line_span(x, first, stop, n_cols, sizeof(T), &j_, &end_);              \
+            if (i_ + SKP_WRITE_ROWS_AHEAD < n_rows)                                    \
+                skp_prefetch_row_ends(x, dst_stride, first, stop, n_cols, sizeof(T));  \
+            if (j_ == 0) {                                                             \
+                j_ = skp_line_head(x, sizeof(T));                                      \
+                j_ = j_ < end_ ? j_ : end_;                                            \
+                PART(0, j_);                                                           \
+            }                                                                          \
+            for (; j_ + (LINE_VALUES) <= end_; j_ += (LINE_VALUES)) LINE(j_);          \
+            PART(j_, end_ - j_);                                                       \
+            (void) ahead;                                                              \
+        }                                                                              \
+        _mm_sfence();                                                                  \
+    } while (0)
+
 SKP_AVX512 static void skp_shrink_lines512_f32(const float* src, ptrdiff_t src_stride,
                                                float* dst, ptrdiff_t dst_stride,
                                                ptrdiff_t n_rows, ptrdiff_t first,
@@ -2051,32 +2081,22 @@ SKP_AVX512 static void skp_shrink_lines512_f32(const float* src, ptrdiff_t src_s
                                                const float* hi, const float* lo,
                                                skp_next_panel* next) {
     const __m512 zero = _mm512_setzero_ps(), infinite = _mm512_set1_ps(INFINITY);
-    ptrdiff_t i, j, end;
-    for (i = 0; i < n_rows; i++) {
-        const float* y = (const float*) ((const char*) src + i * src_stride);
-        float* x = (float*) ((char*) dst + i * dst_stride);
-        const ptrdiff_t ahead = skp_write_ahead(i, n_rows, src_stride, 1, next);
-        if (next) skp_prefetch_next_rows(next, 1);
-        skp_line_span(x, first, stop, n_cols, sizeof(float), &j, &end);
-        if (i + SKP_WRITE_ROWS_AHEAD < n_rows) skp_prefetch_row_ends(x, dst_stride, first, stop,
-                                                                     n_cols, sizeof(float));
-        if (j == 0) {   /* (the row's first line, shared with the row before) */
-            const ptrdiff_t head = skp_line_head(x, sizeof(float));
-            j = head < end ? head : end;
-            if (j) skp_shrunk_some16_f32(y, x, hi, lo, j);
-        }
-        for (; j + 16 <= end; j += 16) {
-            const __m512 h = _mm512_loadu_ps(hi + j);
-            const __mmask16 kept = _mm512_cmp_ps_mask(h, infinite, _CMP_NEQ_OQ);
-            if (!kept) { _mm512_stream_ps(x + j, zero); continue; }
-            if (ahead) _mm_prefetch((const char*) (y + j) + ahead, _MM_HINT_T0);
-            _mm512_stream_ps(x + j, skp_shrunk16_f32(_mm512_loadu_ps(y + j), h,
-                                                     _mm512_loadu_ps(lo + j), kept));
-        }
-        if (j < end)   /* (the row's last line: the last panel's) */
-            skp_shrunk_some16_f32(y + j, x + j, hi + j, lo + j, end - j);
-    }
-    _mm_sfence();
+#define SKP_LINE16(j)                                                                  \
+    do {                                                                               \
+        const __m512 h_ = _mm512_loadu_ps(hi + (j));                                   \
+        const __mmask16 kept_ = _mm512_cmp_ps_mask(h_, infinite, _CMP_NEQ_OQ);         \
+        if (!kept_) { _mm512_stream_ps(x + (j), zero); break; }                        \
+        if (ahead) _mm_prefetch((const char*) (y + (j)) + ahead, _MM_HINT_T0);         \
+        _mm512_stream_ps(x + (j), skp_shrunk16_f32(_mm512_loadu_ps(y + (j)), h_,       \
+                                                   _mm512_loadu_ps(lo + (j)), kept_)); \
+    } while (0)
+#define SKP_PART16(at, n)                                                              \
+    do {                                                                               \
+        if (n) skp_shrunk_some16_f32(y + (at), x + (at), hi + (at), lo + (at), (n));   \
+    } while (0)
+    SKP_LINES_ROWS(float, 16, SKP_LINE16, SKP_PART16);
+#undef SKP_LINE16
+#undef SKP_PART16
 }
 
 SKP_AVX512 static void skp_shrink_lines512_f64(const double* src, ptrdiff_t src_stride,
@@ -2085,44 +2105,25 @@ SKP_AVX512 static void skp_shrink_lines512_f64(const double* src, ptrdiff_t src_
                                                ptrdiff_t stop, ptrdiff_t n_cols,
                                                const double* taus, skp_next_panel* next) {
     const __m512d zero = _mm512_setzero_pd(), infinite = _mm512_set1_pd(INFINITY);
-    ptrdiff_t i, j, end;
-    __mmask8 some, kept;
-    __m512d t;
-    for (i = 0; i < n_rows; i++) {
-        const double* y = (const double*) ((const char*) src + i * src_stride);
-        double* x = (double*) ((char*) dst + i * dst_stride);
-        const ptrdiff_t ahead = skp_write_ahead(i, n_rows, src_stride, 1, next);
-        if (next) skp_prefetch_next_rows(next, 1);
-        skp_line_span(x, first, stop, n_cols, sizeof(double), &j, &end);
-        if (i + SKP_WRITE_ROWS_AHEAD < n_rows) skp_prefetch_row_ends(x, dst_stride, first, stop,
-                                                                     n_cols, sizeof(double));
-        if (j == 0) {   /* (the row's first line, shared with the row before) */
-            const ptrdiff_t head = skp_line_head(x, sizeof(double));
-            j = head < end ? head : end;
-            if (j) {
-                some = (__mmask8) ((1u << j) - 1);
-                t = _mm512_maskz_loadu_pd(some, taus);
-                kept = _mm512_mask_cmp_pd_mask(some, t, infinite, _CMP_NEQ_OQ);
-                _mm512_mask_storeu_pd(x, some, skp_shrunk8_f64(
-                    _mm512_maskz_loadu_pd(kept, y), t, kept));
-            }
-        }
-        for (; j + 8 <= end; j += 8) {
-            t = _mm512_loadu_pd(taus + j);
-            kept = _mm512_cmp_pd_mask(t, infinite, _CMP_NEQ_OQ);
-            if (!kept) { _mm512_stream_pd(x + j, zero); continue; }
-            if (ahead) _mm_prefetch((const char*) (y + j) + ahead, _MM_HINT_T0);
-            _mm512_stream_pd(x + j, skp_shrunk8_f64(_mm512_loadu_pd(y + j), t, kept));
-        }
-        if (j < end) {   /* (the row's last line: the last panel's) */
-            some = (__mmask8) ((1u << (end - j)) - 1);
-            t = _mm512_maskz_loadu_pd(some, taus + j);
-            kept = _mm512_mask_cmp_pd_mask(some, t, infinite, _CMP_NEQ_OQ);
-            _mm512_mask_storeu_pd(x + j, some, skp_shrunk8_f64(
-                _mm512_maskz_loadu_pd(kept, y + j), t, kept));
-        }
-    }
-    _mm_sfence();
+#define SKP_LINE8(j)                                                                   \
+    do {                                                                               \
+        const __m512d t_ = _mm512_loadu_pd(taus + (j));                                \
+        const __mmask8 kept_ = _mm512_cmp_pd_mask(t_, infinite, _CMP_NEQ_OQ);          \
+        if (!kept_) { _mm512_stream_pd(x + (j), zero); break; }                        \
+        if (ahead) _mm_prefetch((const char*) (y + (j)) + ahead, _MM_HINT_T0);         \
+        _mm512_stream_pd(x + (j), skp_shrunk8_f64(_mm512_loadu_pd(y + (j)), t_, kept_)); \
+    } while (0)
+#define SKP_PART8(at, n)                                                               \
+    do {                                                                               \
+        const __mmask8 some_ = (__mmask8) ((1u << (n)) - 1);                           \
+        const __m512d t_ = _mm512_maskz_loadu_pd(some_, taus + (at));                  \
+        const __mmask8 kept_ = _mm512_mask_cmp_pd_mask(some_, t_, infinite, _CMP_NEQ_OQ); \
+        if (n) _mm512_mask_storeu_pd(x + (at), some_, skp_shrunk8_f64(                 \
+            _mm512_maskz_loadu_pd(kept_, y + (at)), t_, kept_));                       \
+    } while (0)
+    SKP_LINES_ROWS(double, 8, SKP_LINE8, SKP_PART8);
+#undef SKP_LINE8
+#undef SKP_PART8
 }
 
 /* The AVX2 panels' vector operations on 8 (float32) or 4 (float64) columns:
@@ -2153,46 +2154,30 @@ SKP_AVX2 static void skp_shrink_lines256_f32(const float* src, ptrdiff_t src_str
                                              const float* hi, const float* lo,
                                              skp_next_panel* next) {
     const __m256 zero = _mm256_setzero_ps(), infinite = _mm256_set1_ps(INFINITY);
-    ptrdiff_t i, j, end, k, head;
+    ptrdiff_t k;
     __m256i some;
-#define SKP_LINE_MASKED8(at, n)                                                         \
-    do {                                                                                \
-        some = skp_first_lanes8(n);                                                     \
-        skp_store_first8(x + (at), skp_panel_shrunk8_f32(                               \
-            _mm256_maskload_ps(y + (at), some), _mm256_maskload_ps(hi + (at), some),    \
-            _mm256_maskload_ps(lo + (at), some)), (n));                                 \
-    } while (0)
-    for (i = 0; i < n_rows; i++) {
-        const float* y = (const float*) ((const char*) src + i * src_stride);
-        float* x = (float*) ((char*) dst + i * dst_stride);
-        const ptrdiff_t ahead = skp_write_ahead(i, n_rows, src_stride, 1, next);
-        if (next) skp_prefetch_next_rows(next, 1);
-        skp_line_span(x, first, stop, n_cols, sizeof(float), &j, &end);
-        if (i + SKP_WRITE_ROWS_AHEAD < n_rows) skp_prefetch_row_ends(x, dst_stride, first, stop,
-                                                                     n_cols, sizeof(float));
-        if (j == 0) {   /* (the row's first line, shared with the row before) */
-            head = skp_line_head(x, sizeof(float));
-            head = head < end ? head : end;
-            for (j = 0; j < head; j += 8) SKP_LINE_MASKED8(j, head - j < 8 ? head - j : 8);
-            j = head;
-        }
-        for (; j + 16 <= end; j += 16)   /* (a whole line: two vectors) */
-            for (k = j; k < j + 16; k += 8) {
-                __m256 r, h = _mm256_loadu_ps(hi + k);
-                if (_mm256_movemask_ps(_mm256_cmp_ps(h, infinite, _CMP_EQ_OQ)) == 0xff)
-                    r = zero;   /* zeroed columns: not read */
-                else {
-                    if (ahead) _mm_prefetch((const char*) (y + k) + ahead, _MM_HINT_T0);
-                    r = skp_panel_shrunk8_f32(_mm256_loadu_ps(y + k), h,
-                                              _mm256_loadu_ps(lo + k));
-                }
-                _mm256_stream_ps(x + k, r);
-            }
-        for (k = j; k < end; k += 8)   /* (the row's last line: the last panel's) */
-            SKP_LINE_MASKED8(k, end - k < 8 ? end - k : 8);
+#define SKP_LINE8X2(j)   /* (a whole line: two vectors) */                             \
+    for (k = (j); k < (j) + 16; k += 8) {                                              \
+        __m256 r_, h_ = _mm256_loadu_ps(hi + k);                                       \
+        if (_mm256_movemask_ps(_mm256_cmp_ps(h_, infinite, _CMP_EQ_OQ)) == 0xff)       \
+            r_ = zero;   /* zeroed columns: not read */                                \
+        else {                                                                         \
+            if (ahead) _mm_prefetch((const char*) (y + k) + ahead, _MM_HINT_T0);       \
+            r_ = skp_panel_shrunk8_f32(_mm256_loadu_ps(y + k), h_, _mm256_loadu_ps(lo + k)); \
+        }                                                                              \
+        _mm256_stream_ps(x + k, r_);                                                   \
     }
-#undef SKP_LINE_MASKED8
-    _mm_sfence();
+#define SKP_PART8(at, n)                                                               \
+    for (k = 0; k < (n); k += 8) {                                                     \
+        const ptrdiff_t c_ = (n) - k < 8 ? (n) - k : 8;                                \
+        some = skp_first_lanes8(c_);                                                   \
+        skp_store_first8(x + (at) + k, skp_panel_shrunk8_f32(                          \
+            _mm256_maskload_ps(y + (at) + k, some), _mm256_maskload_ps(hi + (at) + k, some), \
+            _mm256_maskload_ps(lo + (at) + k, some)), c_);                             \
+    }
+    SKP_LINES_ROWS(float, 16, SKP_LINE8X2, SKP_PART8);
+#undef SKP_LINE8X2
+#undef SKP_PART8
 }
 
 SKP_AVX2 static void skp_shrink_lines256_f64(const double* src, ptrdiff_t src_stride,
@@ -2200,45 +2185,30 @@ SKP_AVX2 static void skp_shrink_lines256_f64(const double* src, ptrdiff_t src_st
                                              ptrdiff_t first, ptrdiff_t stop, ptrdiff_t n_cols,
                                              const double* taus, skp_next_panel* next) {
     const __m256d zero = _mm256_setzero_pd(), infinite = _mm256_set1_pd(INFINITY);
-    ptrdiff_t i, j, end, k, head;
+    ptrdiff_t k;
     __m256i some;
-#define SKP_LINE_MASKED4(at, n)                                                         \
-    do {                                                                                \
-        some = skp_first_lanes4(n);                                                     \
-        skp_store_first4(x + (at), skp_panel_shrunk4_f64(                               \
-            _mm256_maskload_pd(y + (at), some), _mm256_maskload_pd(taus + (at), some)),  \
-            (n));                                                                       \
-    } while (0)
-    for (i = 0; i < n_rows; i++) {
-        const double* y = (const double*) ((const char*) src + i * src_stride);
-        double* x = (double*) ((char*) dst + i * dst_stride);
-        const ptrdiff_t ahead = skp_write_ahead(i, n_rows, src_stride, 1, next);
-        if (next) skp_prefetch_next_rows(next, 1);
-        skp_line_span(x, first, stop, n_cols, sizeof(double), &j, &end);
-        if (i + SKP_WRITE_ROWS_AHEAD < n_rows) skp_prefetch_row_ends(x, dst_stride, first, stop,
-                                                                     n_cols, sizeof(double));
-        if (j == 0) {   /* (the row's first line, shared with the row before) */
-            head = skp_line_head(x, sizeof(double));
-            head = head < end ? head : end;
-            for (j = 0; j < head; j += 4) SKP_LINE_MASKED4(j, head - j < 4 ? head - j : 4);
-            j = head;
-        }
-        for (; j + 8 <= end; j += 8)   /* (a whole line: two vectors) */
-            for (k = j; k < j + 8; k += 4) {
-                __m256d r, t = _mm256_loadu_pd(taus + k);
-                if (_mm256_movemask_pd(_mm256_cmp_pd(t, infinite, _CMP_EQ_OQ)) == 0xf)
-                    r = zero;   /* zeroed columns: not read */
-                else {
-                    if (ahead) _mm_prefetch((const char*) (y + k) + ahead, _MM_HINT_T0);
-                    r = skp_panel_shrunk4_f64(_mm256_loadu_pd(y + k), t);
-                }
-                _mm256_stream_pd(x + k, r);
-            }
-        for (k = j; k < end; k += 4)   /* (the row's last line: the last panel's) */
-            SKP_LINE_MASKED4(k, end - k < 4 ? end - k : 4);
+#define SKP_LINE4X2(j)   /* (a whole line: two vectors) */                             \
+    for (k = (j); k < (j) + 8; k += 4) {                                               \
+        __m256d r_, t_ = _mm256_loadu_pd(taus + k);                                    \
+        if (_mm256_movemask_pd(_mm256_cmp_pd(t_, infinite, _CMP_EQ_OQ)) == 0xf)        \
+            r_ = zero;   /* zeroed columns: not read */                                \
+        else {                                                                         \
+            if (ahead) _mm_prefetch((const char*) (y + k) + ahead, _MM_HINT_T0);       \
+            r_ = skp_panel_shrunk4_f64(_mm256_loadu_pd(y + k), t_);                    \
+        }                                                                              \
+        _mm256_stream_pd(x + k, r_);                                                   \
     }
-#undef SKP_LINE_MASKED4
-    _mm_sfence();
+#define SKP_PART4(at, n)                                                               \
+    for (k = 0; k < (n); k += 4) {                                                     \
+        const ptrdiff_t c_ = (n) - k < 4 ? (n) - k : 4;                                \
+        some = skp_first_lanes4(c_);                                                   \
+        skp_store_first4(x + (at) + k, skp_panel_shrunk4_f64(                          \
+            _mm256_maskload_pd(y + (at) + k, some),                                    \
+            _mm256_maskload_pd(taus + (at) + k, some)), c_);                           \
+    }
+    SKP_LINES_ROWS(double, 8, SKP_LINE4X2, SKP_PART4);
+#undef SKP_LINE4X2
+#undef SKP_PART4
 }
 
 SKP_AVX2 static inline void skp_shrink_panel_f32(const float* src, ptrdiff_t src_stride,
