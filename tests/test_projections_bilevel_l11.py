@@ -235,6 +235,8 @@ def test_narrow_columns_take_the_rows_of_their_transpose(dtype, tol, shape, rng)
     (np.float32, 2e-5, (5000, 421)),    # (1684 bytes, more rows: streamed by lines only)
     (np.float64, 1e-12, (700, 1501)),   # (12008 bytes: the gathered candidates' write)
     (np.float64, 1e-12, (9000, 193)),   # (1544 bytes, past 8192 rows)
+    (np.float64, 1e-12, (32, 40001)),   # (short columns by passes, the next panel prefetched:
+                                        # the AVX2 write beside the AVX-512 one for the last)
 ])
 def test_streamed_panels_cut_at_the_results_lines_keep_the_panel_writes_bits(dtype, tol, shape,
                                                                              rng):
