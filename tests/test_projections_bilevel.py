@@ -1274,7 +1274,9 @@ def test_long_float32_columns_out_of_cache_take_the_same_bits_in_pairs(shape, rn
     # zeroed, which are then not read) and where a float block overflows
     # (values of up to 3e38: summed again in double); and the projection of
     # the sort.  Also with the panel's other lines not prefetched by the
-    # first pair's sweep nor by the streamed write (``panel_lines``).
+    # first pair's sweep nor by the streamed write (``panel_lines``), and
+    # without the next panel's lines prefetched by the later pairs' sweeps
+    # (``next_in_sweeps``: panels of 128 columns, four pairs each).
     from skproj.projections import _bilevel
 
     Y = rng.standard_normal(shape) * np.exp(rng.standard_normal(shape[1]))
@@ -1285,8 +1287,11 @@ def test_long_float32_columns_out_of_cache_take_the_same_bits_in_pairs(shape, rn
         for Z, fraction in itertools.product((Y.astype(np.float32), large), (0.02, 0.5, 0.97)):
             norm = l11_norm(Z)
             results = []
-            for first_pairs, panel_lines in ((True, True), (False, True), (True, False)):
-                _bilevel._set_column_paths(first_pairs=first_pairs, panel_lines=panel_lines)
+            for first_pairs, panel_lines, next_in_sweeps in (
+                    (True, True, True), (False, True, True), (True, False, True),
+                    (True, True, False)):
+                _bilevel._set_column_paths(first_pairs=first_pairs, panel_lines=panel_lines,
+                                           next_in_sweeps=next_in_sweeps)
                 results.append(bilevel_l11(Z, fraction * norm, axis=0))
             for other in results[1:]:
                 np.testing.assert_array_equal(results[0].view(np.uint32), other.view(np.uint32),

@@ -1113,6 +1113,26 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_groups_write(
     skp_group16_write(s, next, n_rows, taus, dst, dst_stride);
 }
 
+/* The next panel's lines that the pair of groups at column ``g`` of a panel
+ * ``width`` columns wide prefetches in its sweep (skp_group16_first_pair),
+ * into ``ahead`` as that sweep takes them (from the pair's columns, less
+ * its 128 bytes); returns how many.  ``next_lines``: the n_next lines
+ * (bytes from the panel's first column) of the next panel's kept columns,
+ * shared out among the pairs after the first, in order.  The first pair's
+ * sweep reads the panel from memory and prefetches the panel's own lines
+ * after it (skp_panel_lines); the later pairs' sweeps and every pair's
+ * later passes read the panel in cache, memory idle but for these lines,
+ * which the next panel's first sweep then finds in L2. */
+static inline ptrdiff_t skp_next_lines_of_pair(const ptrdiff_t* next_lines, ptrdiff_t n_next,
+                                               ptrdiff_t g, ptrdiff_t width, ptrdiff_t* ahead) {
+    const ptrdiff_t later = width / 32 - 1, p = g / 32;
+    ptrdiff_t j, n = 0;
+    if (later < 1 || p < 1 || p > later) return 0;
+    for (j = n_next * (p - 1) / later; j < n_next * p / later && n < SKP_PANEL_MAX_LINES; j++)
+        ahead[n++] = next_lines[j] - g * (ptrdiff_t) sizeof(float) - 128;
+    return n;
+}
+
 /* (``dst`` given: the groups' copies signed, see skp_group16_write; each
  * way a function of its own, skp_panel_thresholds512_f32 and
  * skp_panel_project512_f32, where one with both took 100 x 1000 at half the
@@ -1121,7 +1141,8 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_groups_write(
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_panel_thresholds512_f32_(
         const float* base, ptrdiff_t row_stride, ptrdiff_t n_rows, ptrdiff_t width, double floor,
         const double* radii, double* taus, double* hint, float* packed, int pairs,
-        int prefetch, float* dst, ptrdiff_t dst_stride) {
+        int prefetch, float* dst, ptrdiff_t dst_stride, const ptrdiff_t* next_lines,
+        ptrdiff_t n_next) {
     ptrdiff_t g, n_ahead;
     /* (the lines of the panel's kept columns after its first pair: see
      * skp_panel_lines; a panel is at most PANEL_COLUMNS wide, _bilevel.pyx) */
@@ -1134,7 +1155,9 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_panel_threshold
             skp_group16_start(&b, base, g + 16, width, n_rows, floor, radii, hint,
                               packed + 16 * n_rows, dst != NULL);
             if (prefetch && a.active && b.active) {
-                n_ahead = swept || width - g <= 32
+                n_ahead = g > 0 && n_next
+                    ? skp_next_lines_of_pair(next_lines, n_next, g, width, ahead)
+                    : swept || width - g <= 32
                     || (width - g - 32) / 16 + 2 > SKP_PANEL_MAX_LINES
                     ? 0 : skp_kept_lines(base + g + 32, width - g - 32, sizeof(float),
                                          radii + g + 32, ahead);
@@ -1163,9 +1186,11 @@ SKP_AVX512 static void skp_panel_thresholds512_f32(const float* base, ptrdiff_t 
                                                    ptrdiff_t n_rows, ptrdiff_t width,
                                                    double floor, const double* radii,
                                                    double* taus, double* hint, float* packed,
-                                                   int pairs, int prefetch) {
+                                                   int pairs, int prefetch,
+                                                   const ptrdiff_t* next_lines,
+                                                   ptrdiff_t n_next) {
     skp_panel_thresholds512_f32_(base, row_stride, n_rows, width, floor, radii, taus, hint,
-                                 packed, pairs, prefetch, NULL, 0);
+                                 packed, pairs, prefetch, NULL, 0, next_lines, n_next);
 }
 
 SKP_AVX512 static void skp_panel_project512_f32(const float* base, ptrdiff_t row_stride,
@@ -1174,7 +1199,7 @@ SKP_AVX512 static void skp_panel_project512_f32(const float* base, ptrdiff_t row
                                                 double* hint, float* packed, float* dst,
                                                 ptrdiff_t dst_stride) {
     skp_panel_thresholds512_f32_(base, row_stride, n_rows, width, floor, radii, taus, hint,
-                                 packed, 1, 0, dst, dst_stride);
+                                 packed, 1, 0, dst, dst_stride, NULL, 0);
 }
 
 /* float64: eight columns a group, compared and summed in double (the
@@ -1471,7 +1496,9 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
                                                      ptrdiff_t n_rows, ptrdiff_t width,
                                                      double floor, const double* radii,
                                                      double* taus, double* hint, float* packed,
-                                                     int pairs, int prefetch) {
+                                                     int pairs, int prefetch,
+                                                     const ptrdiff_t* next_lines,
+                                                     ptrdiff_t n_next) {
     const __m256d infinite = _mm256_set1_pd(INFINITY), zero = _mm256_setzero_pd();
     const __m256d floor_v = _mm256_set1_pd(floor);
     const __m256 no_bound = _mm256_set1_ps(INFINITY);
@@ -1480,7 +1507,7 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
     ptrdiff_t g, c;
     if (skp_avx512) {
         skp_panel_thresholds512_f32(base, row_stride, n_rows, width, floor, radii, taus, hint,
-                                    packed, pairs, prefetch);
+                                    packed, pairs, prefetch, next_lines, n_next);
         return;
     }
     for (g = 0; g < width; g += 8) {
@@ -2603,7 +2630,8 @@ static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_t row_str
                                             ptrdiff_t n_rows, ptrdiff_t width, double floor,
                                             const double* radii, double* taus,
                                             double* hint, float* packed, int pairs,
-                                            int prefetch) {}
+                                            int prefetch, const ptrdiff_t* next_lines,
+                                            ptrdiff_t n_next) {}
 static inline void skp_panel_project_f32(const float* base, ptrdiff_t row_stride,
                                          ptrdiff_t n_rows, ptrdiff_t width, double floor,
                                          const double* radii, double* taus, double* hint,
