@@ -1303,6 +1303,55 @@ def test_long_float32_columns_out_of_cache_take_the_same_bits_in_pairs(shape, rn
         _bilevel._set_column_paths()
 
 
+@pytest.mark.parametrize("shape", [(2000, 1100), (1100, 2003)])
+def test_float32_columns_of_up_to_8192_rows_out_of_cache_take_the_passes(shape, rng):
+    # float32 columns of 1025 to 8192 rows in a matrix of 8 MiB and more take
+    # the AVX-512 passes, their pairs' sweeps prefetching the next panel
+    # (``_float_rows_streamed``), at any share of groups kept (no candidate
+    # gathered): the same bits as the passes forced, with and without that
+    # prefetch (panels of 64 and
+    # 112 columns: two and three pairs, the last group alone); within float32's
+    # tolerance of the gathered candidates' taus (another order of the sums)
+    # and of the projection of the sort; a zeroed group of columns +0.
+    from skproj.projections import _bilevel
+
+    if not _bilevel._set_column_paths():
+        pytest.skip("the CPU lacks AVX-512F: the gather takes these columns")
+    # (Gaussian columns of one scale: the few kept keep little of their norm)
+    Y = rng.standard_normal(shape).astype(np.float32)
+    Y[:, 32:48] *= np.float32(1e-4)
+    norms = np.sort(np.abs(Y.astype(np.float64)).sum(axis=0))[::-1]
+    try:
+        for share in (0.05, 0.5, 0.97):
+            # (the radius keeping that share of the groups: few of them keep
+            # too small a share of the norm for the passes before this rule)
+            kept = int(share * norms.size)
+            radius = float((norms[:kept] - norms[kept]).sum())
+            results, gathered = {}, {}
+            for name, switches in (("default", {}), ("passes", {"passes": True}),
+                                   ("no prefetch", {"passes": True, "next_in_sweeps": False}),
+                                   ("gather", {"passes": False})):
+                _bilevel._set_column_paths(**switches)
+                results[name] = bilevel_l11(Y, radius, axis=0)
+                gathered[name] = _bilevel._candidate_scratch()
+            # (no candidate gathered by default: the passes ran)
+            assert gathered["default"] == 0 < gathered["gather"]
+            for name in ("passes", "no prefetch"):
+                np.testing.assert_array_equal(results["default"].view(np.uint32),
+                                              results[name].view(np.uint32),
+                                              err_msg=f"{name} {share}")
+            atol = 2e-5 * float(np.abs(Y).max())
+            np.testing.assert_allclose(results["default"], results["gather"], rtol=0, atol=atol)
+            np.testing.assert_allclose(results["default"],
+                                       references.bilevel(Y, radius, "l1", 0), rtol=0,
+                                       atol=atol)
+            zeroed = ~results["default"].any(axis=0)
+            assert zeroed.sum() >= norms.size - kept - 1
+            assert not np.signbit(results["default"][:, zeroed]).any()
+    finally:
+        _bilevel._set_column_paths()
+
+
 @pytest.mark.parametrize("avx512", [True, False])
 def test_streamed_panel_writes_prefetching_their_lines_take_the_same_bits(avx512, rng):
     # The streamed writes of column panels that no panel before prefetched

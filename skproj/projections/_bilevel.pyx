@@ -611,6 +611,29 @@ cdef enum:
 # 40000 0.87 0.74 0.61).  So float64 with AVX-512 on a large matrix takes the
 # passes only on columns of up to _double_rows_streamed rows, by the share.
 cdef Py_ssize_t _packed_rows = 1024, _double_rows_avx2 = 512, _double_rows_streamed = 48
+# ... and float32's AVX-512 passes on a large matrix (STREAM_BYTES or more)
+# up to _float_rows_streamed rows at any share too: since their pairs of
+# groups sweep the rows together (``first_pairs``) and prefetch the next
+# panel (``_next_panel_lines``), they take 2000 and 3000 rows, which the
+# gather kept (0.94-1.04 of its time then).  Issue 14, an AMD Zen 4, single
+# calls interleaved in one process, passes / gather at 10, 50, 90 % of the
+# groups kept: 1025 x 9000 0.96, 0.85, 0.78; 1200 x 8000 0.93, 0.80, 0.75;
+# 1500 x 7000 0.96, 0.85, 0.81; 2000 x 5000 0.94, 0.84, 0.81; 2048 x 4096
+# 0.97, 0.94, 0.93; 2500 x 3333 0.97, 0.84, 0.79; 3000 x 3000 0.97, 0.91,
+# 0.87; 4000 x 2500 0.96, 0.91, 0.85; 5000 x 3001 0.96, 0.95, 0.92; 7000 x
+# 1500 0.86, 0.75, 0.75; 8000 x 1250 0.82, 0.79, 0.76; 8192 x 1024 0.81,
+# 0.81, 0.79; 6000 x 1700 0.78, 0.76, 0.73; matrices of 8-12 MB, which L3
+# half holds, lose at 10 %: 1100 x 2000 1.06, 0.89, 0.81; 2000 x 2000 1.02,
+# 0.89, 0.81; 3000 x 1000 1.05, 0.93, 0.88 (1500 x 1500 1.00, 0.60, 0.76).
+# Longer columns lose at 10 % (12000 x 850 1.06, 0.88, 0.85; 16384 x 1001
+# 1.10, 0.93, 0.92), and so do matrices in cache (the passes neither sweep
+# in pairs nor prefetch there: 4000 x 256 1.18, 1.02, 1.00; 3000 x 600
+# 1.09, 1.03, 0.89; 8000 x 200 1.07, 0.99, 0.96; but 2000 x 500 0.94, 0.80,
+# 0.80, 1200 x 400 0.91, 0.79, 0.69): the share decides there as before.
+# (An Intel Xeon had measured float32's passes out of cache at 0.86-1.10 of
+# the gather's time on 256-2000 rows before the pairs' sweeps: not measured
+# since.)
+cdef Py_ssize_t _float_rows_streamed = 8192
 # ... but for columns of more than _double_long_rows rows keeping at least
 # _double_long_share of their norm: the gather's lists of so many candidates
 # (tens of MB) came from the system afresh at every call, one page fault a
@@ -804,6 +827,8 @@ cdef inline bint _columns_by_passes(const double* radii, Py_ssize_t width, Py_ss
         if n_rows > _double_rows_streamed:
             return False     # (shorter columns: the share decides, below)
     elif n_rows <= (_double_rows_avx2 if itemsize == 8 and not avx512 else _packed_rows):
+        return True
+    elif itemsize == 4 and avx512 and large and n_rows <= _float_rows_streamed:
         return True
     elif not avx512 and n_rows > (_double_share_rows_avx2 if itemsize == 8
                                   else _share_rows_avx2):
