@@ -1118,16 +1118,16 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_groups_write(
  * into ``ahead`` as that sweep takes them (from the pair's columns, less
  * its 128 bytes); returns how many.  ``next_lines``: the n_next lines
  * (bytes from the panel's first column) of the next panel's kept columns,
- * shared out among the pairs after the first, in order.  The first pair's
- * sweep reads the panel from memory and prefetches the panel's own lines
- * after it (skp_panel_lines); the later pairs' sweeps and every pair's
+ * shared out among the pairs after the first, in order (none: 0).  The
+ * first pair's sweep reads the panel from memory and prefetches the panel's
+ * own lines after it (skp_panel_lines); the later pairs' sweeps and every pair's
  * later passes read the panel in cache, memory idle but for these lines,
  * which the next panel's first sweep then finds in L2. */
 static inline ptrdiff_t skp_next_lines_of_pair(const ptrdiff_t* next_lines, ptrdiff_t n_next,
                                                ptrdiff_t g, ptrdiff_t width, ptrdiff_t* ahead) {
     const ptrdiff_t later = width / 32 - 1, p = g / 32;
     ptrdiff_t j, n = 0;
-    if (later < 1 || p < 1 || p > later) return 0;
+    if (n_next == 0 || later < 1 || p < 1 || p > later) return 0;
     for (j = n_next * (p - 1) / later; j < n_next * p / later && n < SKP_PANEL_MAX_LINES; j++)
         ahead[n++] = next_lines[j] - g * (ptrdiff_t) sizeof(float) - 128;
     return n;
@@ -1155,10 +1155,10 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_panel_threshold
             skp_group16_start(&b, base, g + 16, width, n_rows, floor, radii, hint,
                               packed + 16 * n_rows, dst != NULL);
             if (prefetch && a.active && b.active) {
-                n_ahead = g > 0 && n_next
-                    ? skp_next_lines_of_pair(next_lines, n_next, g, width, ahead)
-                    : swept || width - g <= 32
-                    || (width - g - 32) / 16 + 2 > SKP_PANEL_MAX_LINES
+                /* (the panel's own lines by its first sweep of a pair, then the
+                 * next panel's by the later ones) */
+                n_ahead = swept ? skp_next_lines_of_pair(next_lines, n_next, g, width, ahead)
+                    : width - g <= 32 || (width - g - 32) / 16 + 2 > SKP_PANEL_MAX_LINES
                     ? 0 : skp_kept_lines(base + g + 32, width - g - 32, sizeof(float),
                                          radii + g + 32, ahead);
                 skp_group16_first_pair(&a, &b, row_stride, n_rows, floor, ahead, n_ahead);
