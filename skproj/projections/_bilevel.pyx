@@ -1129,7 +1129,7 @@ cdef inline Py_ssize_t _next_panel_lines(const floating[:, :] y, Py_ssize_t firs
     768 x 13008 0.92, 0.95, 0.95; 1024 x 9766 0.96, 0.90, 0.90; 800 x 12500
     0.96, 0.90, 0.89; 700 x 14000 0.98, 0.94, 0.93; 656 x 15000 0.98, 0.89,
     0.89; rows not on lines, 1000 x 10004 0.97, 0.91, 0.84, 751 x 8790
-    1.00-1.05, 0.89, 0.90 (at 5 %: 1.04); panels of two pairs (2000 x 5000)
+    1.00-1.05, 0.89, 0.90 (at 3-7 %: 0.99-1.03); panels of two pairs (2000 x 5000)
     within 1 %.  Prefetched into L1 instead: 1.23-1.27 times as long.
     """
     cdef Py_ssize_t n = skp_kept_lines(&y[0, first + width], next_width, sizeof(floating),
