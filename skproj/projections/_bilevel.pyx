@@ -614,7 +614,7 @@ cdef Py_ssize_t _packed_rows = 1024, _double_rows_avx2 = 512, _double_rows_strea
 # ... and float32's AVX-512 passes on a large matrix (STREAM_BYTES or more)
 # up to _float_rows_streamed rows at any share too: since their pairs of
 # groups sweep the rows together (``first_pairs``) and prefetch the next
-# panel (``_next_panel_lines``), they take 2000 and 3000 rows, which the
+# panel (``sweeps_ahead``), they take 2000 and 3000 rows, which the
 # gather kept (0.94-1.04 of its time then).  Issue 14, an AMD Zen 4, single
 # calls interleaved in one process, passes / gather at 10, 50, 90 % of the
 # groups kept: 1025 x 9000 0.96, 0.85, 0.78; 1200 x 8000 0.93, 0.80, 0.75;
@@ -749,7 +749,7 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     lines written cut at its lines, and long such rows streamed whatever the
     rows (``lines``, ``_shrink_lines``), or as the panels fall; the next
     column panel's lines prefetched by the sweeps of a panel's later pairs
-    (``next_in_sweeps``, ``_next_panel_lines``), or not.
+    (``next_in_sweeps``, ``skp_next_lines_of_pair``), or not.
     Returns whether this module's AVX-512 loops run."""
     global _forced_path, _pairs, _fused, _first_pairs, _guessed_floors, skp_rows_ahead, _lines
     global skp_fold512, skp_realign, skp_short_rows256, skp_candidates512, skp_panel_lines
@@ -1019,8 +1019,8 @@ cdef inline void _panel_thresholds(const floating[:, :] y, Py_ssize_t first, Py_
     taus are known (``skp_panel_project_f32``); with ``prefetch`` and
     ``pairs``, a pair's first passes read its rows together, and those of
     the pairs after the first prefetch the next panel's lines ``next_lines``
-    (``n_next`` of them, bytes from column ``first``; see
-    ``_next_panel_lines``).
+    (``n_next`` of them, bytes from column ``first + width``: see
+    ``sweeps_ahead`` in ``_l11_column_panels``).
     """
     cdef Py_ssize_t c
     if floating is float and write:
@@ -1108,35 +1108,6 @@ cdef void _kept_lines_ahead(NextPanel* job, const floating[:, :] y, Py_ssize_t f
     job.n_lines = skp_kept_lines(&y[0, first], width, sizeof(floating), radii + first, lines)
     job.n_rows = y.shape[0] if job.n_lines else 0
     job.into_l1 = skp_panels_into_l1
-
-
-cdef inline Py_ssize_t _next_panel_lines(const floating[:, :] y, Py_ssize_t first,
-                                         Py_ssize_t width, Py_ssize_t next_width,
-                                         const double* radii, Py_ssize_t* lines) noexcept nogil:
-    """Set ``lines`` to the lines of the kept columns of the next panel (the
-    ``next_width`` columns after ``first:first + width``), in bytes from
-    column ``first``, every row; return how many (``lines``: room for
-    ``next_width + 2``).
-
-    The sweeps of a panel's pairs of groups after the first prefetch them
-    into L2, a share each (``skp_next_lines_of_pair``): those sweeps and the
-    later passes read the panel in cache, memory idle, where the next
-    panel's first sweep had waited on memory row by row (its rows a page or
-    more apart).  Not where the panel's write prefetches the next panel
-    (``_kept_lines_ahead``).  Issue 14, an AMD Zen 4, float32 at 10, 50 and
-    90 % of the groups kept, single calls interleaved in one process, with /
-    without: 1000 x 10000 0.97, 0.98, 0.97; 900 x 11104 0.93, 0.96, 0.96;
-    768 x 13008 0.92, 0.95, 0.95; 1024 x 9766 0.96, 0.90, 0.90; 800 x 12500
-    0.96, 0.90, 0.89; 700 x 14000 0.98, 0.94, 0.93; 656 x 15000 0.98, 0.89,
-    0.89; rows not on lines, 1000 x 10004 0.97, 0.91, 0.84, 751 x 8790
-    1.00-1.05, 0.89, 0.90 (at 3-7 %: 0.99-1.03); panels of two pairs (2000 x 5000)
-    within 1 %.  Prefetched into L1 instead: 1.23-1.27 times as long.
-    """
-    cdef Py_ssize_t n = skp_kept_lines(&y[0, first + width], next_width, sizeof(floating),
-                                       radii + first + width, lines), k
-    for k in range(n):
-        lines[k] += width * <Py_ssize_t> sizeof(floating)
-    return n
 
 
 cdef void _shrink_panel(const floating[:, :] y, floating[:, :] x, Py_ssize_t first,
@@ -1502,8 +1473,20 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     # is prefetched, 500 x 20000 and 640 x 15616, 1.01-1.04)
     cdef bint pairs = (packs and _pairs and skp_avx512_enabled() and (
         n_rows <= PAIR_ROWS or (large and not prefetches and _first_pairs)))
-    # (the next panel's lines prefetched by the sweeps of a panel's later
-    # pairs where its write does not prefetch them: see _next_panel_lines)
+    # (the next panel's kept lines, ``_kept_lines_ahead``'s, prefetched into L2
+    # by the sweeps of a panel's pairs after the first, a share each
+    # (``skp_next_lines_of_pair``), where the panel's write does not prefetch
+    # them: those sweeps and the later passes read the panel in cache, memory
+    # idle, where the next panel's first sweep had waited on memory row by
+    # row, its rows a page or more apart.  Issue 14, an AMD Zen 4, float32 at
+    # 10, 50 and 90 % of the groups kept, single calls interleaved in one
+    # process, with / without: 1000 x 10000 0.97, 0.98, 0.97; 900 x 11104
+    # 0.93, 0.96, 0.96; 768 x 13008 0.92, 0.95, 0.95; 1024 x 9766 0.96, 0.90,
+    # 0.90; 800 x 12500 0.96, 0.90, 0.89; 700 x 14000 0.98, 0.94, 0.93; 656 x
+    # 15000 0.98, 0.89, 0.89; rows not on lines, 1000 x 10004 0.97, 0.91,
+    # 0.84, 751 x 8790 1.00-1.05, 0.89, 0.90 (at 3-7 %: 0.99-1.03); panels
+    # of two pairs (2000 x 5000) within 1 %.  Prefetched into L1 instead:
+    # 1.23-1.27 times as long.)
     cdef bint sweeps_ahead = pairs and large and not prefetches and _next_in_sweeps
     cdef Py_ssize_t n_next
     # (a matrix in L2 by pairs: each pair written from L1 as its taus are known;
@@ -1574,9 +1557,11 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
             for c in range(panel + 16):
                 panel_radii[c] = radii[first + c] if c < width else 0.0
             if by_passes:
-                n_next = (_next_panel_lines(y, first, width, min(panel, n_cols - first - width),
-                                            radii, lines)
-                          if sweeps_ahead and first + width < n_cols else 0)
+                n_next = 0
+                if sweeps_ahead and first + width < n_cols:
+                    _kept_lines_ahead(&next, y, first + width,
+                                      min(panel, n_cols - first - width), radii, lines)
+                    n_next = next.n_lines
                 _panel_thresholds(y, first, width, floor, panel_radii,
                                   taus + first if whole or by_lines else taus, hint,
                                   <float*> ((<size_t> packed + 63) // 64 * 64) if packs

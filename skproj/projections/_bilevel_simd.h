@@ -1117,8 +1117,9 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_groups_write(
  * ``width`` columns wide prefetches in its sweep (skp_group16_first_pair),
  * into ``ahead`` as that sweep takes them (from the pair's columns, less
  * its 128 bytes); returns how many.  ``next_lines``: the n_next lines
- * (bytes from the panel's first column) of the next panel's kept columns,
- * shared out among the pairs after the first, in order (none: 0).  The
+ * (bytes from the next panel's first column: skp_kept_lines) of the next
+ * panel's kept columns, shared out among the pairs after the first, in
+ * order (none: 0).  The
  * first pair's sweep reads the panel from memory and prefetches the panel's
  * own lines after it (skp_panel_lines); the later pairs' sweeps and every pair's
  * later passes read the panel in cache, memory idle but for these lines,
@@ -1129,7 +1130,7 @@ static inline ptrdiff_t skp_next_lines_of_pair(const ptrdiff_t* next_lines, ptrd
     ptrdiff_t j, n = 0;
     if (n_next == 0 || later < 1 || p < 1 || p > later) return 0;
     for (j = n_next * (p - 1) / later; j < n_next * p / later && n < SKP_PANEL_MAX_LINES; j++)
-        ahead[n++] = next_lines[j] - g * (ptrdiff_t) sizeof(float) - 128;
+        ahead[n++] = next_lines[j] + (width - g) * (ptrdiff_t) sizeof(float) - 128;
     return n;
 }
 
