@@ -20,7 +20,8 @@ float64 and float32, the tables of issue 14:
    Gaussian matrices, then on 1000 x 10000 heavy-tailed ones;
 5. the per-call time of every projection on 100 x 1000 float32 NumPy arrays
    and torch tensors / copy, and where the time of a call goes (kernel,
-   validation and dispatch, allocation of the result); then the exact ball
+   validation and dispatch, allocation of the result); then each at radii
+   of 0.1-90 % of its norm (``small_radii_table``); then the exact ball
    after an optimizer's step, cold and warm-started (``warm_table``); then
    every projection on matrices in cache of power-of-two widths, beside
    slightly wider ones (``widths_table``, alone with ``--widths``); then
@@ -355,6 +356,41 @@ def small_table(shape, rng, rounds=600, placements=4):
     print()
 
 
+RADIUS_SHARES = (0.001, 0.01, 0.1, 0.5, 0.9)
+
+
+def small_radii_table(shape, rng, rounds=300):
+    """Print the per-call time of every projection on ``shape`` float32 (in
+    cache, ``out=`` given) at radii of 0.1 % to 90 % of its norm, as a ratio
+    to the copy: the half norm of ``small_table`` is not the dearest radius
+    (feature selection keeps a few groups: radii of a few percent of the
+    norm, where ``bilevel_l11``'s columns keep a few values each and their
+    taus take more passes).  ``project_simplex`` is left out (its radius is
+    1).  Single calls interleaved with the copy, tenth percentiles."""
+    print(f"Per call on {shape[0]}x{shape[1]} float32 (in cache, out=) at radii of a share of "
+          "each norm: time / np.copyto")
+    print("(single calls interleaved with the copy, tenth percentiles)")
+    values = rng.standard_normal(shape).astype(np.float32)
+    Y = empty_aligned_like(values)
+    Y[...] = values
+    out = empty_aligned_like(Y)
+    header = f"{'projection':<20}{'copy us':>8}" + "".join(
+        f"{share:>8.1%}" for share in RADIUS_SHARES)
+    print(header)
+    print("-" * len(header))
+    for name, project, radius_of in _small_calls():
+        if name == "project_simplex":
+            continue
+        # (radius_of gives half of the norm)
+        norm = 2.0 * radius_of(Y)
+        calls = [lambda: np.copyto(out, Y)] + [
+            functools.partial(project, Y, share * norm, out=out) for share in RADIUS_SHARES]
+        times = low_times(calls, rounds=rounds)
+        print(f"{name:<20}{times[0] * 1e6:>8.2f}"
+              + "".join(f"{t / times[0]:>8.2f}" for t in times[1:]))
+    print()
+
+
 WIDTH_SHAPES = ((64, 1024), (64, 1040), (128, 1024), (128, 1040), (256, 1024), (256, 1040),
                 (64, 4096), (64, 4112))
 
@@ -597,6 +633,7 @@ def _run(args):
         return
     if args.small:
         small_table((100, 1000), rng)
+        small_radii_table((100, 1000), rng, rounds=100 if args.quick else 300)
         warm_table(rng, rounds=100 if args.quick else 300)
         print(conditions())
         return
@@ -622,6 +659,7 @@ def _run(args):
         print(conditions())
         return
     small_table((100, 1000), rng)
+    small_radii_table((100, 1000), rng, rounds=100 if args.quick else 300)
     warm_table(rng, rounds=100 if args.quick else 300)
     widths_table(rng, rounds=60 if args.quick else 200)
     real_table(rounds=20 if args.quick else 60)
