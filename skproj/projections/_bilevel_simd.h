@@ -1090,6 +1090,23 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_write(
         }
         return;
     }
+    if (lanes == 0xffff && (!next || next_lanes == 0xffff)) {
+        /* (whole groups with zeroed columns, which feature selection's
+         * radii leave in most groups: the loads and stores whole, a
+         * zeroed column's lanes +0 all the same (its tau is infinite: r is
+         * 0 whatever the value, and gets no sign), so only the kept lanes'
+         * masks for the signs, rather than four masks reloaded every row) */
+        for (i = 0; i < n_rows; i++) {
+            float* x = (float*) ((char*) dst + i * dst_stride);
+            if (i < ahead) skp_prefetch_rows_for_write(x, bytes, dst_stride);
+            _mm512_storeu_ps(x, skp_shrunk16_f32(_mm512_load_ps(s->packed + 16 * i), h, l,
+                                                 kept));
+            if (next)
+                _mm512_storeu_ps(x + 16, skp_shrunk16_f32(
+                    _mm512_load_ps(next->packed + 16 * i), next_h, next_l, next_kept));
+        }
+        return;
+    }
     for (i = 0; i < n_rows; i++) {
         float* x = (float*) ((char*) dst + i * dst_stride);
         if (i < ahead) skp_prefetch_rows_for_write(x, bytes, dst_stride);
