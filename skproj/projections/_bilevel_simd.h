@@ -1095,7 +1095,10 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_write(
          * radii leave in most groups: the loads and stores whole, a
          * zeroed column's lanes +0 all the same (its tau is infinite: r is
          * 0 whatever the value, and gets no sign), so only the kept lanes'
-         * masks for the signs, rather than four masks reloaded every row) */
+         * masks for the signs, rather than four masks reloaded every row:
+         * issue 14, the Zen 4, single calls interleaved, at 0.1-10 % of the
+         * norm, 100 x 1000 0.95-0.97 of the time, 128 x 2000 0.91-0.96,
+         * 100 x 333 0.92-0.96) */
         for (i = 0; i < n_rows; i++) {
             float* x = (float*) ((char*) dst + i * dst_stride);
             if (i < ahead) skp_prefetch_rows_for_write(x, bytes, dst_stride);
