@@ -366,18 +366,17 @@ def small_radii_table(shape, rng, rounds=300):
     (feature selection keeps a few groups: radii of a few percent of the
     norm, where ``bilevel_l11``'s columns keep a few values each and their
     taus take more passes).  ``project_simplex`` is left out (its radius is
-    1).  Single calls interleaved with the copy, tenth percentiles."""
+    1).  Single calls interleaved with the copy, tenth percentiles, every
+    ratio to the fastest copy of the table (a row's copy alone once measured
+    twice as long as the others': its ratios halved)."""
     print(f"Per call on {shape[0]}x{shape[1]} float32 (in cache, out=) at radii of a share of "
           "each norm: time / np.copyto")
-    print("(single calls interleaved with the copy, tenth percentiles)")
+    print("(single calls interleaved with the copy, tenth percentiles, over the fastest copy)")
     values = rng.standard_normal(shape).astype(np.float32)
     Y = empty_aligned_like(values)
     Y[...] = values
     out = empty_aligned_like(Y)
-    header = f"{'projection':<20}{'copy us':>8}" + "".join(
-        f"{share:>8.1%}" for share in RADIUS_SHARES)
-    print(header)
-    print("-" * len(header))
+    rows = {}
     for name, project, radius_of in _small_calls():
         if name == "project_simplex":
             continue
@@ -385,9 +384,14 @@ def small_radii_table(shape, rng, rounds=300):
         norm = 2.0 * radius_of(Y)
         calls = [lambda: np.copyto(out, Y)] + [
             functools.partial(project, Y, share * norm, out=out) for share in RADIUS_SHARES]
-        times = low_times(calls, rounds=rounds)
-        print(f"{name:<20}{times[0] * 1e6:>8.2f}"
-              + "".join(f"{t / times[0]:>8.2f}" for t in times[1:]))
+        rows[name] = low_times(calls, rounds=rounds)
+    reference = min(times[0] for times in rows.values())
+    print(f"(the copy: {reference * 1e6:.2f} us)")
+    header = f"{'projection':<20}" + "".join(f"{share:>8.1%}" for share in RADIUS_SHARES)
+    print(header)
+    print("-" * len(header))
+    for name, times in rows.items():
+        print(f"{name:<20}" + "".join(f"{t / reference:>8.2f}" for t in times[1:]))
     print()
 
 
