@@ -1096,9 +1096,11 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_write(
          * zeroed column's lanes +0 all the same (its tau is infinite: r is
          * 0 whatever the value, and gets no sign), so only the kept lanes'
          * masks for the signs, rather than four masks reloaded every row:
-         * issue 14, the Zen 4, single calls interleaved, at 0.1-10 % of the
-         * norm, 100 x 1000 0.95-0.97 of the time, 128 x 2000 0.91-0.96,
-         * 100 x 333 0.92-0.96) */
+         * issue 14, the Zen 4, single calls interleaved, at 0.1, 1, 3, 10 %
+         * of the norm, 100 x 1000 0.91, 0.96, 0.96, 0.96 of the time, 64 x
+         * 1000 0.86-0.99, 128 x 2000 0.90-0.96, 100 x 333 0.97-1.01.  The
+         * loop above, every lane kept, stays: this one with its masks
+         * took 1.01-1.05 times as long there at 30-90 %) */
         if (kept && (!next || next_kept)) {
             for (i = 0; i < n_rows; i++) {
                 float* x = (float*) ((char*) dst + i * dst_stride);
