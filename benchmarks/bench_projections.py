@@ -294,6 +294,17 @@ def _small_calls():
     ]
 
 
+def _placed(values, held):
+    """A new placement of ``values`` and its result (``empty_aligned_like``),
+    both appended to ``held`` so that the next placement lies elsewhere
+    (see ``small_table``)."""
+    Y = empty_aligned_like(values)
+    Y[...] = values
+    out = empty_aligned_like(Y)
+    held += [Y, out]
+    return Y, out
+
+
 def small_table(shape, rng, rounds=600, placements=4):
     """Print the per-call time of every projection on ``shape`` float32 (in
     cache) at half its norm, as a ratio to the copy.
@@ -322,11 +333,8 @@ def small_table(shape, rng, rounds=600, placements=4):
         torch.set_num_threads(1)
     held, best = [], {}
     for _ in range(placements):
-        Y = empty_aligned_like(values)
-        Y[...] = values
-        out = empty_aligned_like(Y)
+        Y, out = _placed(values, held)
         kernels = _kernels(Y, out)
-        held += [Y, out]
         if torch is not None:
             # (both at Y's offset in a cache line, as ``out``: see empty_aligned_like)
             T = torch.from_numpy(empty_aligned_like(Y))
@@ -377,10 +385,7 @@ def small_radii_table(shape, rng, rounds=300, placements=4):
     values = rng.standard_normal(shape).astype(np.float32)
     held, rows = [], {}
     for _ in range(placements):
-        Y = empty_aligned_like(values)
-        Y[...] = values
-        out = empty_aligned_like(Y)
-        held += [Y, out]
+        Y, out = _placed(values, held)
         for name, project, radius_of in _small_calls():
             if name == "project_simplex":
                 continue
