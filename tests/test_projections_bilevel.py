@@ -1108,6 +1108,44 @@ def test_column_panels_by_passes_against_sort(column_path, dtype, tol, rows, kin
         _check_l11_into_out_against_sort(Z, 0, tol, layout)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows", [37, 100, 203, 1000])
+def test_column_panels_half_passes_same_bits(dtype, rows, rng):
+    # With AVX-512VL, a group of 16 float32 columns (8 float64) whose lanes
+    # still going all lie in one half passes over that half alone, in
+    # 256-bit vectors (skp_half_above8_f32, skp_half_above4_f64): the same
+    # sums (float32's float blocks), so the same bits as the whole group's
+    # passes.  In each group of 16, one half holds columns of few
+    # levels and rare large values (Newton's steps from below climb them one
+    # at a time: many passes), the other Gaussian ones (two or three); the
+    # slow half low, then high; signed values and zeros; rows of partial
+    # 4-row steps and 32-row blocks; float32's pairs with their fused write
+    # (37, 100 rows), single groups (203, 1000 rows).
+    from skproj.projections import _bilevel
+
+    levels = rng.choice([0.05, 0.05, 0.05, 0.05, 0.4, 1.5, 6.0], size=(rows, 64))
+    Y = rng.standard_normal((rows, 64)) * np.exp(rng.standard_normal(64))
+    for g in range(0, 64, 16):
+        slow = slice(g, g + 8) if g % 32 == 0 else slice(g + 8, g + 16)
+        Y[:, slow] = levels[:, slow] * rng.choice([-1.0, 1.0], size=(rows, 8))
+    Y[::7, 3] = 0.0
+    Y[1::9, 20] = -0.0
+    Y = Y.astype(dtype)
+    norm = references.group_norm(Y, "l1", 0)
+    for fraction in (0.005, 0.05, 0.3, 0.7):
+        results = []
+        try:
+            for half_passes in (True, False):
+                _bilevel._set_column_paths(passes=True, half_passes=half_passes)
+                results.append(bilevel_l11(Y, fraction * norm, axis=0))
+        finally:
+            _bilevel._set_column_paths()
+        np.testing.assert_array_equal(bits(results[0]), bits(results[1]), str(fraction))
+        tol = 2e-5 if dtype == np.float32 else 1e-12
+        np.testing.assert_allclose(results[0], references.bilevel(Y, fraction * norm, "l1", 0),
+                                   rtol=0, atol=tol * float(np.abs(Y).max()))
+
+
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 def test_column_panels_by_passes_from_the_last_groups_taus(column_path, dtype, tol, rng):
     # float32 with AVX-512: each column of a group of 16 starts from a guess

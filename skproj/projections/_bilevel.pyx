@@ -69,6 +69,7 @@ from skproj.projections._l1 cimport (
 # The permutation tables of _l1_simd.h are static: each module holds its own
 # copy, filled by its own first call.
 skp_have_avx2()
+skp_set_half_passes(True)   # (where the CPU has AVX-512VL: skp_half_above8_f32)
 
 
 def group_norms(const floating[:, :] y, double[::1] norms, int kind,
@@ -378,6 +379,7 @@ cdef extern from "_bilevel_simd.h" nogil:
     const double SKP_BOUND_MARGIN
     int skp_avx512_enabled()
     int skp_rows_ahead
+    int skp_set_half_passes(int on)
     int skp_candidates512
     int skp_panel_lines
     int skp_short_rows256
@@ -708,7 +710,7 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
                       bint guessed_floors=True, bint rows_ahead=True, bint fold512=True,
                       bint realign=True, bint short_rows=True, bint candidates512=True,
                       stream_ahead=None, bint panel_lines=True, bint narrow_columns=True,
-                      bint lines=True, bint next_in_sweeps=True):
+                      bint lines=True, bint next_in_sweeps=True, bint half_passes=True):
     """Testing hook: column panels by passes (``True``), by gathered
     candidates (``False``) or as measured (``None``: short columns then take
     ``_short_columns``); this module's AVX-512 loops or not (each extension
@@ -749,12 +751,16 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     lines written cut at its lines, and long such rows streamed whatever the
     rows (``lines``, ``_shrink_lines``), or as the panels fall; the next
     column panel's lines prefetched by the sweeps of a panel's later pairs
-    (``next_in_sweeps``, ``skp_next_lines_of_pair``), or not.
+    (``next_in_sweeps``, ``skp_next_lines_of_pair``), or not; float32's
+    AVX-512 passes of a group whose lanes still going lie in one half over
+    that half alone where the CPU has AVX-512VL (``half_passes``,
+    ``skp_half_above8_f32``), or over the whole group.
     Returns whether this module's AVX-512 loops run."""
     global _forced_path, _pairs, _fused, _first_pairs, _guessed_floors, skp_rows_ahead, _lines
     global skp_fold512, skp_realign, skp_short_rows256, skp_candidates512, skp_panel_lines
     global skp_narrow_columns, _next_in_sweeps
     skp_panel_lines = panel_lines
+    skp_set_half_passes(half_passes)
     _next_in_sweeps = next_in_sweeps
     _lines = lines
     skp_narrow_columns = narrow_columns

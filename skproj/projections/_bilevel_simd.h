@@ -58,6 +58,15 @@
 /* Whether the writes down a panel's rows prefetch the rows ahead for writing
  * (skp_prefetch_rows_for_write); a testing switch (_set_column_paths). */
 static int skp_rows_ahead = 1;
+/* Whether a pass of a group whose lanes still going lie in one half reads
+ * that half alone (skp_half_above8_f32): where the CPU has AVX-512VL, and a
+ * testing switch (_set_column_paths); set by skp_set_half_passes. */
+static int skp_half_passes = 0;
+static inline int skp_set_half_passes(int on) {
+    __builtin_cpu_init();
+    skp_half_passes = on && SKP_CPU_HAS("avx512vl");
+    return skp_half_passes;
+}
 /* Whether float64's candidates are gathered by the AVX-512 loop where it
  * runs (skp_panel_candidates512_f64); a testing switch (_set_column_paths). */
 static int skp_candidates512 = 1;
@@ -740,6 +749,78 @@ SKP_AVX512 static inline void skp_columns_above16_f32(
     *least = _mm512_min_ps(_mm512_min_ps(least0, least1), _mm512_min_ps(least2, least3));
 }
 
+/* skp_columns_above16_f32 over a group's packed copy (64 bytes a row) for
+ * the eight lanes of one ``half`` (0: lanes 0-7, 1: lanes 8-15) alone, in
+ * 256-bit vectors: their sums in the same blocks and order, so the same
+ * bits; the other half's counts and sums 0, its least +inf (its lanes are
+ * done: skp_group16_step reads nothing of them).  A pass of a group whose
+ * lanes still going all lie in one half (see skp_group16_pass). */
+#define SKP_AVX512VL __attribute__((target("avx512f,avx512vl,avx2,popcnt")))
+SKP_AVX512VL static inline __attribute__((always_inline)) void skp_half_above8_f32_(
+        const float* packed, ptrdiff_t n_rows, const int half, __m512 bound, __m512i* count,
+        __m512d* sum_low, __m512d* sum_high, __m512* least, const int signed_copy) {
+    const float* const base = packed + 8 * half;
+    const __m256 bound8 = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(bound), half));
+    const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
+    const __m256 above_all = _mm256_set1_ps(INFINITY);
+    const __m256i one = _mm256_set1_epi32(1);
+    __m256i count0 = _mm256_setzero_si256(), count1 = _mm256_setzero_si256();
+    __m256 least0 = above_all, least1 = above_all, least2 = above_all, least3 = above_all;
+    __m512d sum = _mm512_setzero_pd();
+    ptrdiff_t i = 0, end;
+#define SKP_HALF_TAKE8(k, b, c, m)                                             \
+    do {                                                                      \
+        const __m256 y_ = _mm256_load_ps(base + 16 * (k));                    \
+        const __m256 v_ = signed_copy ? _mm256_and_ps(y_, magnitude) : y_;    \
+        const __mmask8 keep_ = _mm256_cmp_ps_mask(v_, bound8, _CMP_GT_OQ);   \
+        b = _mm256_mask_add_ps(b, keep_, b, v_);                              \
+        c = _mm256_mask_add_epi32(c, keep_, c, one);                          \
+        m = _mm256_mask_min_ps(m, keep_, m, v_);                              \
+    } while (0)
+    while (i < n_rows) {
+        __m256 block0 = _mm256_setzero_ps(), block1 = _mm256_setzero_ps();
+        __m256 block2 = _mm256_setzero_ps(), block3 = _mm256_setzero_ps();
+        end = n_rows - i < 32 ? n_rows : i + 32;   /* (skp_columns_above16_f32's blocks) */
+        for (; i + 4 <= end; i += 4) {
+            SKP_HALF_TAKE8(i, block0, count0, least0);
+            SKP_HALF_TAKE8(i + 1, block1, count1, least1);
+            SKP_HALF_TAKE8(i + 2, block2, count0, least2);
+            SKP_HALF_TAKE8(i + 3, block3, count1, least3);
+        }
+        for (; i < end; i++)
+            SKP_HALF_TAKE8(i, block0, count0, least0);
+        sum = _mm512_add_pd(sum, _mm512_cvtps_pd(
+            _mm256_add_ps(_mm256_add_ps(block0, block1), _mm256_add_ps(block2, block3))));
+    }
+#undef SKP_HALF_TAKE8
+    *count = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_add_epi32(count0, count1), half);
+    *sum_low = half ? _mm512_setzero_pd() : sum;
+    *sum_high = half ? sum : _mm512_setzero_pd();
+    *least = _mm512_castpd_ps(_mm512_insertf64x4(
+        _mm512_castps_pd(_mm512_set1_ps(INFINITY)), _mm256_castps_pd(_mm256_min_ps(
+            _mm256_min_ps(least0, least1), _mm256_min_ps(least2, least3))), half));
+}
+
+/* (not inlined in its AVX-512F callers, whose target lacks AVX-512VL: the
+ * CPU's is checked first, skp_half_passes; each copy with its constant) */
+SKP_AVX512VL static __attribute__((noinline)) void skp_half_above8_f32(
+        const float* packed, ptrdiff_t n_rows, int half, __m512 bound, __m512i* count,
+        __m512d* sum_low, __m512d* sum_high, __m512* least) {
+    if (half)
+        skp_half_above8_f32_(packed, n_rows, 1, bound, count, sum_low, sum_high, least, 0);
+    else
+        skp_half_above8_f32_(packed, n_rows, 0, bound, count, sum_low, sum_high, least, 0);
+}
+
+SKP_AVX512VL static __attribute__((noinline)) void skp_half_above8_signed_f32(
+        const float* packed, ptrdiff_t n_rows, int half, __m512 bound, __m512i* count,
+        __m512d* sum_low, __m512d* sum_high, __m512* least) {
+    if (half)
+        skp_half_above8_f32_(packed, n_rows, 1, bound, count, sum_low, sum_high, least, 1);
+    else
+        skp_half_above8_f32_(packed, n_rows, 0, bound, count, sum_low, sum_high, least, 1);
+}
+
 SKP_AVX512 static inline __m512 skp_join16(__m256 low, __m256 high) {
     return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(low)),
                                                _mm256_castps_pd(high), 1));
@@ -888,8 +969,18 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_pass(
     __m512d sum_low, sum_high;
     __m512 least;
     /* (each call inlined with its constants; a signed copy never with
-     * ``prefetch``: see skp_panel_thresholds512_f32) */
-    if (s->pass && s->packed && s->signed_copy)
+     * ``prefetch``: see skp_panel_thresholds512_f32.  Where the lanes still
+     * going lie in one half of the group, the pass reads that half alone,
+     * in 256-bit vectors: skp_half_above8_f32) */
+    const int half = !skp_half_passes ? -1
+        : !(s->active & 0xff00) ? 0 : !(s->active & 0x00ff) ? 1 : -1;
+    if (s->pass && s->packed && half >= 0 && s->signed_copy)
+        skp_half_above8_signed_f32(s->packed, n_rows, half, s->bound, &count, &sum_low,
+                                   &sum_high, &least);
+    else if (s->pass && s->packed && half >= 0)
+        skp_half_above8_f32(s->packed, n_rows, half, s->bound, &count, &sum_low, &sum_high,
+                            &least);
+    else if (s->pass && s->packed && s->signed_copy)
         skp_columns_above16_f32((const char*) s->packed, 64, n_rows, s->lanes, s->bound,
                                 &count, &sum_low, &sum_high, &least, 1, NULL, 0, 1);
     else if (s->pass && s->packed)
@@ -1276,6 +1367,56 @@ SKP_AVX512 static inline void skp_columns_above8_f64(const char* base, ptrdiff_t
     *least = _mm512_min_pd(least0, least1);
 }
 
+/* skp_columns_above8_f64 for the four lanes of one ``half`` (0: lanes 0-3,
+ * 1: lanes 4-7) alone, in 256-bit vectors: the same sums, so the same
+ * bits; the other half's counts and sums 0, its least +inf (see
+ * skp_half_above8_f32).  Not inlined in its AVX-512F caller. */
+SKP_AVX512VL static inline __attribute__((always_inline)) void skp_half_above4_f64_(
+        const char* base, ptrdiff_t row_stride, ptrdiff_t n_rows, const int half,
+        __mmask8 lanes, __m512d bound, __m512d* count, __m512d* sum, __m512d* least) {
+    const __m256d above_all = _mm256_set1_pd(INFINITY), one = _mm256_set1_pd(1.0);
+    const __m256d bound4 = _mm512_extractf64x4_pd(bound, half);
+    const __m256d magnitude = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
+    const __mmask8 lanes4 = (__mmask8) ((lanes >> (4 * half)) & 0xf);
+    const double* const first = (const double*) base + 4 * half;
+    __m256d count0 = _mm256_setzero_pd(), count1 = _mm256_setzero_pd();
+    __m256d sum0 = _mm256_setzero_pd(), sum1 = _mm256_setzero_pd();
+    __m256d sum2 = _mm256_setzero_pd(), sum3 = _mm256_setzero_pd();
+    __m256d least0 = above_all, least1 = above_all;
+    ptrdiff_t i = 0;
+#define SKP_HALF_TAKE4(k, b, c, m)                                            \
+    do {                                                                      \
+        const __m256d v_ = _mm256_and_pd(magnitude, _mm256_maskz_loadu_pd(    \
+            lanes4, (const double*) ((const char*) first + (k) * row_stride))); \
+        const __mmask8 keep_ = _mm256_cmp_pd_mask(v_, bound4, _CMP_GT_OQ);   \
+        b = _mm256_mask_add_pd(b, keep_, b, v_);                              \
+        c = _mm256_mask_add_pd(c, keep_, c, one);                             \
+        m = _mm256_mask_min_pd(m, keep_, m, v_);                              \
+    } while (0)
+    for (; i + 4 <= n_rows; i += 4) {
+        SKP_HALF_TAKE4(i, sum0, count0, least0);
+        SKP_HALF_TAKE4(i + 1, sum1, count1, least1);
+        SKP_HALF_TAKE4(i + 2, sum2, count0, least0);
+        SKP_HALF_TAKE4(i + 3, sum3, count1, least1);
+    }
+    for (; i < n_rows; i++)
+        SKP_HALF_TAKE4(i, sum0, count0, least0);
+#undef SKP_HALF_TAKE4
+    *count = _mm512_insertf64x4(_mm512_setzero_pd(), _mm256_add_pd(count0, count1), half);
+    *sum = _mm512_insertf64x4(_mm512_setzero_pd(), _mm256_add_pd(
+        _mm256_add_pd(sum0, sum1), _mm256_add_pd(sum2, sum3)), half);
+    *least = _mm512_insertf64x4(_mm512_set1_pd(INFINITY), _mm256_min_pd(least0, least1), half);
+}
+
+SKP_AVX512VL static __attribute__((noinline)) void skp_half_above4_f64(
+        const char* base, ptrdiff_t row_stride, ptrdiff_t n_rows, int half, __mmask8 lanes,
+        __m512d bound, __m512d* count, __m512d* sum, __m512d* least) {
+    if (half)
+        skp_half_above4_f64_(base, row_stride, n_rows, 1, lanes, bound, count, sum, least);
+    else
+        skp_half_above4_f64_(base, row_stride, n_rows, 0, lanes, bound, count, sum, least);
+}
+
 SKP_AVX512 static void skp_panel_thresholds512_f64(const double* base, ptrdiff_t row_stride,
                                                    ptrdiff_t n_rows, ptrdiff_t width,
                                                    double floor, const double* radii,
@@ -1299,8 +1440,16 @@ SKP_AVX512 static void skp_panel_thresholds512_f64(const double* base, ptrdiff_t
         while (active) {
             __m512d count, sum, least, next;
             __mmask8 empty, rising, done;
-            skp_columns_above8_f64(columns, row_stride, n_rows, active, rho, &count, &sum,
-                                   &least);
+            /* (the lanes still going in one half: that half alone, as the
+             * float32 passes, skp_half_above8_f32) */
+            const int half = !skp_half_passes ? -1
+                : !(active & 0xf0) ? 0 : !(active & 0x0f) ? 1 : -1;
+            if (half >= 0)
+                skp_half_above4_f64(columns, row_stride, n_rows, half, active, rho, &count,
+                                    &sum, &least);
+            else
+                skp_columns_above8_f64(columns, row_stride, n_rows, active, rho, &count, &sum,
+                                       &least);
             /* (as skp_panel_thresholds_f32, the iterate itself the bound; a
              * guessed lane goes on from below tau, from the floor if its
              * pass kept nothing) */
