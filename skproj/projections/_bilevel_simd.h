@@ -971,7 +971,19 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_pass(
     /* (each call inlined with its constants; a signed copy never with
      * ``prefetch``: see skp_panel_thresholds512_f32.  Where the lanes still
      * going lie in one half of the group, the pass reads that half alone,
-     * in 256-bit vectors: skp_half_above8_f32) */
+     * in 256-bit vectors, skp_half_above8_f32: a group passes until its
+     * slowest lane settles, 3.4-3.9 passes against the lanes' mean of
+     * 2.7-3.0 on 1000-row Gaussian columns at 10-90 % of the groups kept,
+     * 2.2-3.5 against 1.8-2.6 on 100 rows at 1-50 % of the norm.  An AMD
+     * Zen 4 runs a 512-bit operation as two 256-bit halves, so a pass of
+     * eight lanes costs about half a pass of sixteen (a harness: 1.2-1.3
+     * against 2.5-3.0 cycles a row).  Issue 14, the Zen 4, single calls
+     * interleaved against the build before, the same bits: float32 100 x
+     * 1000 at 0.1, 1, 10, 50, 90 % of the norm 0.92, 0.92, 0.96, 0.97, 0.97
+     * of the time; 1000 x 1000 at 10-90 % of the groups kept 0.97-0.98
+     * (the packed rows stream from L2, whose lines a half reads all the
+     * same); float64's eight columns (skp_half_above4_f64) 100 x 1000 0.90-
+     * 0.98, 1000 x 1000 0.88, 0.89, 0.95) */
     const int half = !skp_half_passes ? -1
         : !(s->active & 0xff00) ? 0 : !(s->active & 0x00ff) ? 1 : -1;
     if (s->pass && s->packed && half >= 0 && s->signed_copy)
