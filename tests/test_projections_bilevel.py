@@ -1120,7 +1120,8 @@ def test_column_panels_half_passes_same_bits(dtype, rows, rng):
     # at a time: many passes), the other Gaussian ones (two or three); the
     # slow half low, then high; signed values and zeros; rows of partial
     # 4-row steps and 32-row blocks; float32's pairs with their fused write
-    # (37, 100 rows), single groups (203, 1000 rows).
+    # (37, 100 rows), single groups (203, 1000 rows); the transposed matrix
+    # by rows (float32's short rows in lanes, 16 rows 64 bytes a row).
     from skproj.projections import _bilevel
 
     levels = rng.choice([0.05, 0.05, 0.05, 0.05, 0.4, 1.5, 6.0], size=(rows, 64))
@@ -1131,19 +1132,21 @@ def test_column_panels_half_passes_same_bits(dtype, rows, rng):
     Y[::7, 3] = 0.0
     Y[1::9, 20] = -0.0
     Y = Y.astype(dtype)
-    norm = references.group_norm(Y, "l1", 0)
-    for fraction in (0.005, 0.05, 0.3, 0.7):
-        results = []
-        try:
-            for half_passes in (True, False):
-                _bilevel._set_column_paths(passes=True, half_passes=half_passes)
-                results.append(bilevel_l11(Y, fraction * norm, axis=0))
-        finally:
-            _bilevel._set_column_paths()
-        np.testing.assert_array_equal(bits(results[0]), bits(results[1]), str(fraction))
-        tol = 2e-5 if dtype == np.float32 else 1e-12
-        np.testing.assert_allclose(results[0], references.bilevel(Y, fraction * norm, "l1", 0),
-                                   rtol=0, atol=tol * float(np.abs(Y).max()))
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    for axis, Z in ((0, Y), (1, np.ascontiguousarray(Y.T))):
+        norm = references.group_norm(Z, "l1", axis)
+        for fraction in (0.005, 0.05, 0.3, 0.7):
+            results = []
+            try:
+                for half_passes in (True, False):
+                    _bilevel._set_column_paths(passes=True, half_passes=half_passes)
+                    results.append(bilevel_l11(Z, fraction * norm, axis=axis))
+            finally:
+                _bilevel._set_column_paths()
+            np.testing.assert_array_equal(bits(results[0]), bits(results[1]), f"{axis} {fraction}")
+            np.testing.assert_allclose(results[0],
+                                       references.bilevel(Z, fraction * norm, "l1", axis),
+                                       rtol=0, atol=tol * float(np.abs(Z).max()))
 
 
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])

@@ -749,12 +749,14 @@ SKP_AVX512 static inline void skp_columns_above16_f32(
     *least = _mm512_min_ps(_mm512_min_ps(least0, least1), _mm512_min_ps(least2, least3));
 }
 
-/* skp_columns_above16_f32 over a group's packed copy (64 bytes a row) for
- * the eight lanes of one ``half`` (0: lanes 0-7, 1: lanes 8-15) alone, in
- * 256-bit vectors: their sums in the same blocks and order, so the same
- * bits; the other half's counts and sums 0, its least +inf (its lanes are
- * done: skp_group16_step reads nothing of them).  A pass of a group whose
- * lanes still going all lie in one half (see skp_group16_pass). */
+/* skp_columns_above16_f32 over 16 columns 64 bytes a row (a group's packed
+ * copy, or short rows in lanes; their magnitudes, or their values where
+ * ``signed_copy``) for the eight lanes of one ``half`` (0: lanes 0-7, 1:
+ * lanes 8-15) alone, in 256-bit vectors: their sums in the same blocks and
+ * order, so the same bits; the other half's counts and sums 0, its least
+ * +inf (its lanes are done: skp_group16_step reads nothing of them).  A
+ * pass of a group whose lanes still going all lie in one half (see
+ * skp_group16_pass). */
 #define SKP_AVX512VL __attribute__((target("avx512f,avx512vl,avx2,popcnt")))
 SKP_AVX512VL static inline __attribute__((always_inline)) void skp_half_above8_f32_(
         const float* packed, ptrdiff_t n_rows, const int half, __m512 bound, __m512i* count,
@@ -770,7 +772,7 @@ SKP_AVX512VL static inline __attribute__((always_inline)) void skp_half_above8_f
     ptrdiff_t i = 0, end;
 #define SKP_HALF_TAKE8(k, b, c, m)                                             \
     do {                                                                      \
-        const __m256 y_ = _mm256_load_ps(base + 16 * (k));                    \
+        const __m256 y_ = _mm256_loadu_ps(base + 16 * (k));                   \
         const __m256 v_ = signed_copy ? _mm256_and_ps(y_, magnitude) : y_;    \
         const __mmask8 keep_ = _mm256_cmp_ps_mask(v_, bound8, _CMP_GT_OQ);   \
         b = _mm256_mask_add_ps(b, keep_, b, v_);                              \
@@ -992,6 +994,11 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_pass(
     else if (s->pass && s->packed && half >= 0)
         skp_half_above8_f32(s->packed, n_rows, half, s->bound, &count, &sum_low, &sum_high,
                             &least);
+    else if (s->pass && !s->packed && row_stride == 64 && half >= 0)
+        /* (16 columns 64 bytes a row, their values signed: short rows in
+         * lanes, _bilevel.pyx) */
+        skp_half_above8_signed_f32((const float*) s->columns, n_rows, half, s->bound, &count,
+                                   &sum_low, &sum_high, &least);
     else if (s->pass && s->packed && s->signed_copy)
         skp_columns_above16_f32((const char*) s->packed, 64, n_rows, s->lanes, s->bound,
                                 &count, &sum_low, &sum_high, &least, 1, NULL, 0, 1);
