@@ -1351,36 +1351,46 @@ SKP_AVX512 static void skp_panel_project512_f32(const float* base, ptrdiff_t row
                                  packed, 1, 0, dst, dst_stride, NULL, 0);
 }
 
+/* The passes' row loop of float64 columns in V-bit vectors (T, the
+ * magnitudes of the rows' vectors by LOAD(k) for row k): each lane's count
+ * (count0 + count1), sum ((sum0 + sum1) + (sum2 + sum3)) and least (least0,
+ * least1) of the magnitudes above ``bound`` (T too), four chains of rows;
+ * the same sums a lane at either width (skp_columns_above8_f64,
+ * skp_half_above4_f64_). */
+#define SKP_COLUMNS_ABOVE_F64(V, T, LOAD)                                     \
+    const T above_all = _mm##V##_set1_pd(INFINITY), one = _mm##V##_set1_pd(1.0); \
+    T count0 = _mm##V##_setzero_pd(), count1 = _mm##V##_setzero_pd();        \
+    T sum0 = _mm##V##_setzero_pd(), sum1 = _mm##V##_setzero_pd();            \
+    T sum2 = _mm##V##_setzero_pd(), sum3 = _mm##V##_setzero_pd();            \
+    T least0 = above_all, least1 = above_all;                                 \
+    ptrdiff_t i = 0;                                                          \
+    for (; i + 4 <= n_rows; i += 4) {                                         \
+        SKP_COLUMN_TAKE_F64(V, T, LOAD, i, sum0, count0, least0);             \
+        SKP_COLUMN_TAKE_F64(V, T, LOAD, i + 1, sum1, count1, least1);         \
+        SKP_COLUMN_TAKE_F64(V, T, LOAD, i + 2, sum2, count0, least0);         \
+        SKP_COLUMN_TAKE_F64(V, T, LOAD, i + 3, sum3, count1, least1);         \
+    }                                                                         \
+    for (; i < n_rows; i++)                                                   \
+        SKP_COLUMN_TAKE_F64(V, T, LOAD, i, sum0, count0, least0)
+#define SKP_COLUMN_TAKE_F64(V, T, LOAD, k, b, c, m)                           \
+    do {                                                                      \
+        const T v_ = LOAD(k);                                                 \
+        const __mmask8 keep_ = _mm##V##_cmp_pd_mask(v_, bound, _CMP_GT_OQ);   \
+        b = _mm##V##_mask_add_pd(b, keep_, b, v_);                            \
+        c = _mm##V##_mask_add_pd(c, keep_, c, one);                           \
+        m = _mm##V##_mask_min_pd(m, keep_, m, v_);                            \
+    } while (0)
+
 /* float64: eight columns a group, compared and summed in double (the
  * iterate itself is the bound); AVX-512F only. */
 SKP_AVX512 static inline void skp_columns_above8_f64(const char* base, ptrdiff_t row_stride,
                                                      ptrdiff_t n_rows, __mmask8 lanes,
                                                      __m512d bound, __m512d* count,
                                                      __m512d* sum, __m512d* least) {
-    const __m512d above_all = _mm512_set1_pd(INFINITY), one = _mm512_set1_pd(1.0);
-    __m512d count0 = _mm512_setzero_pd(), count1 = _mm512_setzero_pd();
-    __m512d sum0 = _mm512_setzero_pd(), sum1 = _mm512_setzero_pd();
-    __m512d sum2 = _mm512_setzero_pd(), sum3 = _mm512_setzero_pd();
-    __m512d least0 = above_all, least1 = above_all;
-    ptrdiff_t i = 0;
-#define SKP_COLUMN_TAKE8(k, b, c, m)                                          \
-    do {                                                                      \
-        const __m512d v_ = _mm512_abs_pd(_mm512_maskz_loadu_pd(               \
-            lanes, (const double*) (base + (k) * row_stride)));               \
-        const __mmask8 keep_ = _mm512_cmp_pd_mask(v_, bound, _CMP_GT_OQ);     \
-        b = _mm512_mask_add_pd(b, keep_, b, v_);                              \
-        c = _mm512_mask_add_pd(c, keep_, c, one);                             \
-        m = _mm512_mask_min_pd(m, keep_, m, v_);                              \
-    } while (0)
-    for (; i + 4 <= n_rows; i += 4) {
-        SKP_COLUMN_TAKE8(i, sum0, count0, least0);
-        SKP_COLUMN_TAKE8(i + 1, sum1, count1, least1);
-        SKP_COLUMN_TAKE8(i + 2, sum2, count0, least0);
-        SKP_COLUMN_TAKE8(i + 3, sum3, count1, least1);
-    }
-    for (; i < n_rows; i++)
-        SKP_COLUMN_TAKE8(i, sum0, count0, least0);
-#undef SKP_COLUMN_TAKE8
+#define SKP_ROW8(k) \
+    _mm512_abs_pd(_mm512_maskz_loadu_pd(lanes, (const double*) (base + (k) * row_stride)))
+    SKP_COLUMNS_ABOVE_F64(512, __m512d, SKP_ROW8);
+#undef SKP_ROW8
     *count = _mm512_add_pd(count0, count1);
     *sum = _mm512_add_pd(_mm512_add_pd(sum0, sum1), _mm512_add_pd(sum2, sum3));
     *least = _mm512_min_pd(least0, least1);
@@ -1392,40 +1402,22 @@ SKP_AVX512 static inline void skp_columns_above8_f64(const char* base, ptrdiff_t
  * skp_half_above8_f32).  Not inlined in its AVX-512F caller. */
 SKP_AVX512VL static inline __attribute__((always_inline)) void skp_half_above4_f64_(
         const char* base, ptrdiff_t row_stride, ptrdiff_t n_rows, const int half,
-        __mmask8 lanes, __m512d bound, __m512d* count, __m512d* sum, __m512d* least) {
-    const __m256d above_all = _mm256_set1_pd(INFINITY), one = _mm256_set1_pd(1.0);
-    const __m256d bound4 = _mm512_extractf64x4_pd(bound, half);
+        __mmask8 lanes, __m512d whole_bound, __m512d* count, __m512d* sum, __m512d* least) {
+    const __m256d bound = _mm512_extractf64x4_pd(whole_bound, half);
     const __m256d magnitude = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
     const __mmask8 lanes4 = (__mmask8) ((lanes >> (4 * half)) & 0xf);
-    const double* const first = (const double*) base + 4 * half;
-    __m256d count0 = _mm256_setzero_pd(), count1 = _mm256_setzero_pd();
-    __m256d sum0 = _mm256_setzero_pd(), sum1 = _mm256_setzero_pd();
-    __m256d sum2 = _mm256_setzero_pd(), sum3 = _mm256_setzero_pd();
-    __m256d least0 = above_all, least1 = above_all;
-    ptrdiff_t i = 0;
-#define SKP_HALF_TAKE4(k, b, c, m)                                            \
-    do {                                                                      \
-        const __m256d v_ = _mm256_and_pd(magnitude, _mm256_maskz_loadu_pd(    \
-            lanes4, (const double*) ((const char*) first + (k) * row_stride))); \
-        const __mmask8 keep_ = _mm256_cmp_pd_mask(v_, bound4, _CMP_GT_OQ);   \
-        b = _mm256_mask_add_pd(b, keep_, b, v_);                              \
-        c = _mm256_mask_add_pd(c, keep_, c, one);                             \
-        m = _mm256_mask_min_pd(m, keep_, m, v_);                              \
-    } while (0)
-    for (; i + 4 <= n_rows; i += 4) {
-        SKP_HALF_TAKE4(i, sum0, count0, least0);
-        SKP_HALF_TAKE4(i + 1, sum1, count1, least1);
-        SKP_HALF_TAKE4(i + 2, sum2, count0, least0);
-        SKP_HALF_TAKE4(i + 3, sum3, count1, least1);
-    }
-    for (; i < n_rows; i++)
-        SKP_HALF_TAKE4(i, sum0, count0, least0);
-#undef SKP_HALF_TAKE4
+    const char* const first = base + 32 * half;
+#define SKP_ROW4(k) _mm256_and_pd(magnitude, _mm256_maskz_loadu_pd( \
+    lanes4, (const double*) (first + (k) * row_stride)))
+    SKP_COLUMNS_ABOVE_F64(256, __m256d, SKP_ROW4);
+#undef SKP_ROW4
     *count = _mm512_insertf64x4(_mm512_setzero_pd(), _mm256_add_pd(count0, count1), half);
     *sum = _mm512_insertf64x4(_mm512_setzero_pd(), _mm256_add_pd(
         _mm256_add_pd(sum0, sum1), _mm256_add_pd(sum2, sum3)), half);
     *least = _mm512_insertf64x4(_mm512_set1_pd(INFINITY), _mm256_min_pd(least0, least1), half);
 }
+#undef SKP_COLUMNS_ABOVE_F64
+#undef SKP_COLUMN_TAKE_F64
 
 SKP_AVX512VL static __attribute__((noinline)) void skp_half_above4_f64(
         const char* base, ptrdiff_t row_stride, ptrdiff_t n_rows, int half, __mmask8 lanes,
