@@ -589,6 +589,30 @@ SKP_AVX2 static inline ptrdiff_t skp_panel_candidates_f64(const double* base, pt
  * (four accumulators, a row each in turn), then in double; a sum that
  * overflows is taken again in double. */
 
+/* The float blocks of the passes over float32 columns, which define their
+ * sums, so that every loop (AVX2's eight lanes, AVX-512's sixteen or a half
+ * of them) gives a lane the same bits: from row ``i`` to ``n_rows``,
+ * TAKE(k, block, count, least) for each row k, in blocks of 32 rows, each
+ * block's rows i, i + 1, i + 2, i + 3 into four float sums (the rows past the
+ * last four into the first) with the counts c0, c1, c0, c1 and the leasts
+ * l0, l1, l2, l3; each block's sum, (b0 + b1) + (b2 + b3) by ADD, handed to
+ * FOLD in the blocks' order (T the blocks' vector type, ZERO its zero;
+ * ``end`` the caller's). */
+#define SKP_FLOAT_BLOCKS(T, ZERO, ADD, TAKE, FOLD, c0, c1, l0, l1, l2, l3)    \
+    while (i < n_rows) {                                                      \
+        T block0 = ZERO, block1 = ZERO, block2 = ZERO, block3 = ZERO;        \
+        end = n_rows - i < 32 ? n_rows : i + 32;                              \
+        for (; i + 4 <= end; i += 4) {                                        \
+            TAKE(i, block0, c0, l0);                                          \
+            TAKE(i + 1, block1, c1, l1);                                      \
+            TAKE(i + 2, block2, c0, l2);                                      \
+            TAKE(i + 3, block3, c1, l3);                                      \
+        }                                                                     \
+        for (; i < end; i++)                                                  \
+            TAKE(i, block0, c0, l0);                                          \
+        FOLD(ADD(ADD(block0, block1), ADD(block2, block3)));                  \
+    }
+
 /* Count, sum and least of the magnitudes above ``bound`` (per lane) in the
  * eight columns at ``base`` (``tail``: the lanes that exist).  Four rows at
  * a time, each its own accumulators: a pass is bound by their latency.  The
@@ -620,22 +644,15 @@ SKP_AVX2 static inline void skp_columns_above_f32(const char* base, ptrdiff_t ro
         c = _mm256_sub_epi32(c, _mm256_castps_si256(keep_));                  \
         m = _mm256_min_ps(m, _mm256_blendv_ps(above_all, v_, keep_));         \
     } while (0)
-    while (i < n_rows) {
-        __m256 block0 = _mm256_setzero_ps(), block1 = _mm256_setzero_ps();
-        __m256 block2 = _mm256_setzero_ps(), block3 = _mm256_setzero_ps();
-        end = n_rows - i < 32 ? n_rows : i + 32;   /* (32 rows a float block) */
-        for (; i + 4 <= end; i += 4) {
-            SKP_COLUMN_TAKE(i, block0, count0, least0);
-            SKP_COLUMN_TAKE(i + 1, block1, count1, least1);
-            SKP_COLUMN_TAKE(i + 2, block2, count0, least0);
-            SKP_COLUMN_TAKE(i + 3, block3, count1, least1);
-        }
-        for (; i < end; i++)
-            SKP_COLUMN_TAKE(i, block0, count0, least0);
-        block0 = _mm256_add_ps(_mm256_add_ps(block0, block1), _mm256_add_ps(block2, block3));
-        low = _mm256_add_pd(low, skp_low_pd(block0));
-        high = _mm256_add_pd(high, skp_high_pd(block0));
-    }
+#define SKP_COLUMN_FOLD(b)                                                    \
+    do {                                                                      \
+        const __m256 sum_ = b;                                                \
+        low = _mm256_add_pd(low, skp_low_pd(sum_));                           \
+        high = _mm256_add_pd(high, skp_high_pd(sum_));                        \
+    } while (0)
+    SKP_FLOAT_BLOCKS(__m256, _mm256_setzero_ps(), _mm256_add_ps, SKP_COLUMN_TAKE,
+                     SKP_COLUMN_FOLD, count0, count1, least0, least1, least0, least1)
+#undef SKP_COLUMN_FOLD
 #undef SKP_COLUMN_TAKE
     *count = _mm256_add_epi32(count0, count1);
     *sum_low = low;
@@ -725,23 +742,16 @@ SKP_AVX512 static inline void skp_columns_above16_f32(
         }                                                                     \
         skp_take16(v_, bound, &b, &c, &m);                                    \
     } while (0)
-    while (i < n_rows) {
-        __m512 block0 = _mm512_setzero_ps(), block1 = _mm512_setzero_ps();
-        __m512 block2 = _mm512_setzero_ps(), block3 = _mm512_setzero_ps();
-        end = n_rows - i < 32 ? n_rows : i + 32;   /* (32 rows a float block) */
-        for (; i + 4 <= end; i += 4) {
-            SKP_COLUMN_TAKE16(i, block0, count0, least0);
-            SKP_COLUMN_TAKE16(i + 1, block1, count1, least1);
-            SKP_COLUMN_TAKE16(i + 2, block2, count0, least2);
-            SKP_COLUMN_TAKE16(i + 3, block3, count1, least3);
-        }
-        for (; i < end; i++)
-            SKP_COLUMN_TAKE16(i, block0, count0, least0);
-        block0 = _mm512_add_ps(_mm512_add_ps(block0, block1), _mm512_add_ps(block2, block3));
-        low = _mm512_add_pd(low, _mm512_cvtps_pd(_mm512_castps512_ps256(block0)));
-        high = _mm512_add_pd(high, _mm512_cvtps_pd(_mm256_castpd_ps(
-            _mm512_extractf64x4_pd(_mm512_castps_pd(block0), 1))));
-    }
+#define SKP_COLUMN_FOLD16(b)                                                  \
+    do {                                                                      \
+        const __m512 sum_ = b;                                                \
+        low = _mm512_add_pd(low, _mm512_cvtps_pd(_mm512_castps512_ps256(sum_))); \
+        high = _mm512_add_pd(high, _mm512_cvtps_pd(_mm256_castpd_ps(          \
+            _mm512_extractf64x4_pd(_mm512_castps_pd(sum_), 1))));             \
+    } while (0)
+    SKP_FLOAT_BLOCKS(__m512, _mm512_setzero_ps(), _mm512_add_ps, SKP_COLUMN_TAKE16,
+                     SKP_COLUMN_FOLD16, count0, count1, least0, least1, least2, least3)
+#undef SKP_COLUMN_FOLD16
 #undef SKP_COLUMN_TAKE16
     *count = _mm512_add_epi32(count0, count1);
     *sum_low = low;
@@ -779,21 +789,10 @@ SKP_AVX512VL static inline __attribute__((always_inline)) void skp_half_above8_f
         c = _mm256_mask_add_epi32(c, keep_, c, one);                          \
         m = _mm256_mask_min_ps(m, keep_, m, v_);                              \
     } while (0)
-    while (i < n_rows) {
-        __m256 block0 = _mm256_setzero_ps(), block1 = _mm256_setzero_ps();
-        __m256 block2 = _mm256_setzero_ps(), block3 = _mm256_setzero_ps();
-        end = n_rows - i < 32 ? n_rows : i + 32;   /* (skp_columns_above16_f32's blocks) */
-        for (; i + 4 <= end; i += 4) {
-            SKP_HALF_TAKE8(i, block0, count0, least0);
-            SKP_HALF_TAKE8(i + 1, block1, count1, least1);
-            SKP_HALF_TAKE8(i + 2, block2, count0, least2);
-            SKP_HALF_TAKE8(i + 3, block3, count1, least3);
-        }
-        for (; i < end; i++)
-            SKP_HALF_TAKE8(i, block0, count0, least0);
-        sum = _mm512_add_pd(sum, _mm512_cvtps_pd(
-            _mm256_add_ps(_mm256_add_ps(block0, block1), _mm256_add_ps(block2, block3))));
-    }
+#define SKP_HALF_FOLD8(b) (sum = _mm512_add_pd(sum, _mm512_cvtps_pd(b)))
+    SKP_FLOAT_BLOCKS(__m256, _mm256_setzero_ps(), _mm256_add_ps, SKP_HALF_TAKE8, SKP_HALF_FOLD8,
+                     count0, count1, least0, least1, least2, least3)
+#undef SKP_HALF_FOLD8
 #undef SKP_HALF_TAKE8
     *count = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_add_epi32(count0, count1), half);
     *sum_low = half ? _mm512_setzero_pd() : sum;
@@ -1055,7 +1054,8 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_first_p
         skp_take16(vb, bound_b, &bb, &count_b, &mb);                          \
     } while (0)
     while (i < n_rows) {
-        /* (the float blocks of skp_columns_above16_f32, row for row: the same sums) */
+        /* (the float blocks of SKP_FLOAT_BLOCKS, row for row, two groups a
+         * row: the same sums) */
         __m512 block_a0 = _mm512_setzero_ps(), block_a1 = block_a0, block_a2 = block_a0;
         __m512 block_a3 = block_a0, block_b0 = block_a0, block_b1 = block_a0;
         __m512 block_b2 = block_a0, block_b3 = block_a0;
