@@ -803,23 +803,22 @@ SKP_AVX512VL static inline __attribute__((always_inline)) void skp_half_above8_f
 }
 
 /* (not inlined in its AVX-512F callers, whose target lacks AVX-512VL: the
- * CPU's is checked first, skp_half_passes; each copy with its constant) */
+ * CPU's is checked first, skp_half_passes; each way a copy with its
+ * constants) */
 SKP_AVX512VL static __attribute__((noinline)) void skp_half_above8_f32(
-        const float* packed, ptrdiff_t n_rows, int half, __m512 bound, __m512i* count,
-        __m512d* sum_low, __m512d* sum_high, __m512* least) {
-    if (half)
-        skp_half_above8_f32_(packed, n_rows, 1, bound, count, sum_low, sum_high, least, 0);
-    else
-        skp_half_above8_f32_(packed, n_rows, 0, bound, count, sum_low, sum_high, least, 0);
-}
-
-SKP_AVX512VL static __attribute__((noinline)) void skp_half_above8_signed_f32(
-        const float* packed, ptrdiff_t n_rows, int half, __m512 bound, __m512i* count,
-        __m512d* sum_low, __m512d* sum_high, __m512* least) {
-    if (half)
-        skp_half_above8_f32_(packed, n_rows, 1, bound, count, sum_low, sum_high, least, 1);
-    else
-        skp_half_above8_f32_(packed, n_rows, 0, bound, count, sum_low, sum_high, least, 1);
+        const float* packed, ptrdiff_t n_rows, int half, int signed_copy, __m512 bound,
+        __m512i* count, __m512d* sum_low, __m512d* sum_high, __m512* least) {
+#define SKP_HALF(h, s) \
+    skp_half_above8_f32_(packed, n_rows, h, bound, count, sum_low, sum_high, least, s)
+    if (signed_copy) {
+        if (half) SKP_HALF(1, 1);
+        else SKP_HALF(0, 1);
+    } else if (half) {
+        SKP_HALF(1, 0);
+    } else {
+        SKP_HALF(0, 0);
+    }
+#undef SKP_HALF
 }
 
 SKP_AVX512 static inline __m512 skp_join16(__m256 low, __m256 high) {
@@ -987,17 +986,14 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_pass(
      * 0.98, 1000 x 1000 0.88, 0.89, 0.95) */
     const int half = !skp_half_passes ? -1
         : !(s->active & 0xff00) ? 0 : !(s->active & 0x00ff) ? 1 : -1;
-    if (s->pass && s->packed && half >= 0 && s->signed_copy)
-        skp_half_above8_signed_f32(s->packed, n_rows, half, s->bound, &count, &sum_low,
-                                   &sum_high, &least);
-    else if (s->pass && s->packed && half >= 0)
-        skp_half_above8_f32(s->packed, n_rows, half, s->bound, &count, &sum_low, &sum_high,
-                            &least);
+    if (s->pass && s->packed && half >= 0)
+        skp_half_above8_f32(s->packed, n_rows, half, s->signed_copy, s->bound, &count,
+                            &sum_low, &sum_high, &least);
     else if (s->pass && !s->packed && row_stride == 64 && half >= 0)
         /* (16 columns 64 bytes a row, their values signed: short rows in
          * lanes, _bilevel.pyx) */
-        skp_half_above8_signed_f32((const float*) s->columns, n_rows, half, s->bound, &count,
-                                   &sum_low, &sum_high, &least);
+        skp_half_above8_f32((const float*) s->columns, n_rows, half, 1, s->bound, &count,
+                            &sum_low, &sum_high, &least);
     else if (s->pass && s->packed && s->signed_copy)
         skp_columns_above16_f32((const char*) s->packed, 64, n_rows, s->lanes, s->bound,
                                 &count, &sum_low, &sum_high, &least, 1, NULL, 0, 1);
