@@ -35,3 +35,36 @@ def bits(a):
     payload, where it takes floats as equal by value.
     """
     return np.asarray(a).view(np.uint32 if a.dtype == np.float32 else np.uint64)
+
+
+def ending_at_a_guard_page(Y, row_bytes):
+    """A copy of the matrix ``Y`` (rows ``row_bytes`` apart) whose last value
+    ends where a page that cannot be read begins, and the memory that holds
+    it (keep it while the copy is used); None where the system does not
+    allow it (``mprotect`` through ctypes, Linux and macOS).
+
+    A loop that reads past a row's last value, where the next row would
+    begin, faults on the last row of such a copy.
+    """
+    import ctypes
+    import mmap
+    import sys
+
+    if not sys.platform.startswith(("linux", "darwin")):
+        return None
+    page = mmap.PAGESIZE
+    n_rows, n_cols = Y.shape
+    data_bytes = (n_rows - 1) * row_bytes + n_cols * Y.itemsize
+    pages = -(-data_bytes // page)
+    memory = mmap.mmap(-1, (pages + 1) * page)
+    base = ctypes.addressof(ctypes.c_char.from_buffer(memory))
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    if libc.mprotect(ctypes.c_void_p(base + pages * page), page, 0) != 0:    # PROT_NONE
+        return None
+    start = pages * page - data_bytes
+    flat = np.frombuffer(memory, dtype=np.uint8, count=data_bytes, offset=start)
+    copy = np.lib.stride_tricks.as_strided(flat.view(Y.dtype), shape=Y.shape,
+                                           strides=(row_bytes, Y.itemsize))
+    copy[...] = Y
+    return copy, memory

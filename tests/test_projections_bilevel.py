@@ -14,7 +14,7 @@ from skproj.projections import (
 )
 
 import references
-from addresses import at_offset, bits, rows_padded
+from addresses import at_offset, bits, ending_at_a_guard_page, rows_padded
 
 BILEVEL = {"linf": bilevel_l1inf, "l1": bilevel_l11, "l2": bilevel_l12}
 NORMS = {"linf": l1inf_norm, "l1": l11_norm, "l2": l12_norm}
@@ -1147,6 +1147,37 @@ def test_column_panels_half_passes_same_bits(dtype, rows, rng):
             np.testing.assert_allclose(results[0],
                                        references.bilevel(Z, fraction * norm, "l1", axis),
                                        rtol=0, atol=tol * float(np.abs(Z).max()))
+
+
+def test_column_half_passes_read_no_further_than_the_last_row(rng):
+    # A float32 matrix of 10 columns whose rows lie 64 bytes apart, too long
+    # for its groups to be packed (more than 16384 rows): the passes read it
+    # in place, the half passes too, and the last row's values end where an
+    # unreadable page begins; the lanes still going lie in the high half
+    # (columns 8 and 9, few levels and rare large values).
+    from skproj.projections import _bilevel
+
+    Y = rng.standard_normal((20000, 10))
+    Y[:, 8:] = (rng.choice([0.05, 0.05, 0.05, 0.4, 1.5, 6.0], size=(20000, 2))
+                * rng.choice([-1.0, 1.0], size=(20000, 2)))
+    Y = Y.astype(np.float32)
+    placed = ending_at_a_guard_page(Y, 64)
+    if placed is None:
+        pytest.skip("mprotect is not reachable through ctypes here")
+    Z, memory = placed
+    norm = references.group_norm(Y, "l1", 0)
+    for fraction in (0.01, 0.3):
+        results = []
+        try:
+            for half_passes in (True, False):
+                _bilevel._set_column_paths(passes=True, half_passes=half_passes)
+                results.append(bilevel_l11(Z, fraction * norm, axis=0))
+        finally:
+            _bilevel._set_column_paths()
+        np.testing.assert_array_equal(bits(results[0]), bits(results[1]))
+        np.testing.assert_allclose(results[0], references.bilevel(Y, fraction * norm, "l1", 0),
+                                   rtol=0, atol=2e-5 * float(np.abs(Y).max()))
+    del Z, memory
 
 
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
