@@ -991,8 +991,8 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_pass(
      * Zen 4 runs a 512-bit operation as two 256-bit halves, so a pass of
      * eight lanes costs about half a pass of sixteen (a harness: 1.2-1.3
      * against 2.5-3.0 cycles a row).  Issue 14, the Zen 4, single calls
-     * interleaved against the build before, the same bits, three runs:
-     * float32 100 x 1000 at 0.1-90 % of the norm 0.92-0.98 of the time;
+     * interleaved against the build before, the same bits, four runs:
+     * float32 100 x 1000 at 0.1-90 % of the norm 0.89-0.98 of the time;
      * 1000 x 1000 at 10-90 % of the groups kept 0.97-1.00 (the packed rows
      * stream from L2, whose lines a half reads all the same); float64's
      * eight columns (skp_half_above4_f64) 100 x 1000 0.89-1.00, 1000 x 1000
