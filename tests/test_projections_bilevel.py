@@ -1108,6 +1108,32 @@ def test_column_panels_by_passes_against_sort(column_path, dtype, tol, rows, kin
         _check_l11_into_out_against_sort(Z, 0, tol, layout)
 
 
+def _few_levels(shape, rng):
+    """Signed values of few levels and rare large ones: Newton's steps from
+    below climb them one at a time, so their columns take many passes."""
+    return (rng.choice([0.05, 0.05, 0.05, 0.05, 0.4, 1.5, 6.0], size=shape)
+            * rng.choice([-1.0, 1.0], size=shape))
+
+
+def _check_half_passes(Z, axis, tol):
+    """``bilevel_l11`` of ``Z`` by passes with the half passes and without:
+    the same bits, and the sort's result, at 0.5-70 % of the norm."""
+    from skproj.projections import _bilevel
+
+    norm = references.group_norm(Z, "l1", axis)
+    for fraction in (0.005, 0.05, 0.3, 0.7):
+        results = []
+        try:
+            for half_passes in (True, False):
+                _bilevel._set_column_paths(passes=True, half_passes=half_passes)
+                results.append(bilevel_l11(Z, fraction * norm, axis=axis))
+        finally:
+            _bilevel._set_column_paths()
+        np.testing.assert_array_equal(bits(results[0]), bits(results[1]), f"{axis} {fraction}")
+        np.testing.assert_allclose(results[0], references.bilevel(Z, fraction * norm, "l1", axis),
+                                   rtol=0, atol=tol * float(np.abs(Z).max()))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("rows", [37, 100, 203, 1000])
 def test_column_panels_half_passes_same_bits(dtype, rows, rng):
@@ -1122,31 +1148,16 @@ def test_column_panels_half_passes_same_bits(dtype, rows, rng):
     # 4-row steps and 32-row blocks; float32's pairs with their fused write
     # (37, 100 rows), single groups (203, 1000 rows); the transposed matrix
     # by rows (float32's short rows in lanes, 16 rows 64 bytes a row).
-    from skproj.projections import _bilevel
-
-    levels = rng.choice([0.05, 0.05, 0.05, 0.05, 0.4, 1.5, 6.0], size=(rows, 64))
     Y = rng.standard_normal((rows, 64)) * np.exp(rng.standard_normal(64))
     for g in range(0, 64, 16):
         slow = slice(g, g + 8) if g % 32 == 0 else slice(g + 8, g + 16)
-        Y[:, slow] = levels[:, slow] * rng.choice([-1.0, 1.0], size=(rows, 8))
+        Y[:, slow] = _few_levels((rows, 8), rng)
     Y[::7, 3] = 0.0
     Y[1::9, 20] = -0.0
     Y = Y.astype(dtype)
     tol = 2e-5 if dtype == np.float32 else 1e-12
-    for axis, Z in ((0, Y), (1, np.ascontiguousarray(Y.T))):
-        norm = references.group_norm(Z, "l1", axis)
-        for fraction in (0.005, 0.05, 0.3, 0.7):
-            results = []
-            try:
-                for half_passes in (True, False):
-                    _bilevel._set_column_paths(passes=True, half_passes=half_passes)
-                    results.append(bilevel_l11(Z, fraction * norm, axis=axis))
-            finally:
-                _bilevel._set_column_paths()
-            np.testing.assert_array_equal(bits(results[0]), bits(results[1]), f"{axis} {fraction}")
-            np.testing.assert_allclose(results[0],
-                                       references.bilevel(Z, fraction * norm, "l1", axis),
-                                       rtol=0, atol=tol * float(np.abs(Z).max()))
+    _check_half_passes(Y, 0, tol)
+    _check_half_passes(np.ascontiguousarray(Y.T), 1, tol)
 
 
 def test_column_half_passes_read_no_further_than_the_last_row(rng):
@@ -1154,29 +1165,15 @@ def test_column_half_passes_read_no_further_than_the_last_row(rng):
     # for its groups to be packed (more than 16384 rows): the passes read it
     # in place, the half passes too, and the last row's values end where an
     # unreadable page begins; the lanes still going lie in the high half
-    # (columns 8 and 9, few levels and rare large values).
-    from skproj.projections import _bilevel
-
+    # (columns 8 and 9, _few_levels).
     Y = rng.standard_normal((20000, 10))
-    Y[:, 8:] = (rng.choice([0.05, 0.05, 0.05, 0.4, 1.5, 6.0], size=(20000, 2))
-                * rng.choice([-1.0, 1.0], size=(20000, 2)))
+    Y[:, 8:] = _few_levels((20000, 2), rng)
     Y = Y.astype(np.float32)
     placed = ending_at_a_guard_page(Y, 64)
     if placed is None:
         pytest.skip("mprotect is not reachable through ctypes here")
     Z, memory = placed
-    norm = references.group_norm(Y, "l1", 0)
-    for fraction in (0.01, 0.3):
-        results = []
-        try:
-            for half_passes in (True, False):
-                _bilevel._set_column_paths(passes=True, half_passes=half_passes)
-                results.append(bilevel_l11(Z, fraction * norm, axis=0))
-        finally:
-            _bilevel._set_column_paths()
-        np.testing.assert_array_equal(bits(results[0]), bits(results[1]))
-        np.testing.assert_allclose(results[0], references.bilevel(Y, fraction * norm, "l1", 0),
-                                   rtol=0, atol=2e-5 * float(np.abs(Y).max()))
+    _check_half_passes(Z, 0, 2e-5)
     del Z, memory
 
 
