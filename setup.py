@@ -24,7 +24,10 @@ extensions = [
         # target AVX-512 (it implies FMA) and not in their AVX2 twins, so the
         # two loops would round differently (the kernels' explicit FMA
         # intrinsics, where a fused rounding is the same or intended, stay).
-        extra_compile_args=[] if os.name == "nt" else ["-O3", "-ffp-contract=off"],
+        extra_compile_args=[] if os.name == "nt" else ["-O3", "-ffp-contract=off", "-pthread"],
+        # (a large bi-level projection's second half runs on a POSIX thread:
+        # _threads.h; glibc before 2.34 keeps those in libpthread)
+        extra_link_args=[] if os.name == "nt" else ["-pthread"],
     )
     for name in KERNELS
 ]

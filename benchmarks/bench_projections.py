@@ -9,7 +9,8 @@ float64 and float32, the tables of issue 14:
    50 % and 90 % of the values: time / ``np.copyto(out, y)``, Gaussian, then
    heavy-tailed (Student's t with 3 degrees of freedom, Cauchy);
 2. ``bilevel_l11``, ``bilevel_l1inf`` and ``bilevel_l12`` on 1000 x 10000, both
-   axes, at radii keeping 1, 10, 50 and 90 % of the groups: time / copy;
+   axes, at radii keeping 1, 10, 50 and 90 % of the groups: time / copy
+   (``bilevel_l11``'s halves on the kernels' threads, then on one);
 3. ``project_l1inf_ball`` / ``bilevel_l1inf`` at those radii and at 10 % and
    50 % of the l1,inf norm, on 1000 x 10000, on 10**5 groups of length 100
    and on short groups (10000 rows of 8, 10000 columns of 8 rows); then on
@@ -38,7 +39,7 @@ a row says otherwise.  The machine's load (``os.getloadavg``) and the clock
 are printed before and after: ratios measured under load are not comparable.
 ``--cpu`` (or ``SKPROJ_BENCH_CLOCK=thread``) times by the thread's CPU time
 instead of the wall clock (see ``_timing.py``), for a machine shared with
-other work.
+other work; the kernels then run on one thread.
 """
 
 import argparse
@@ -57,6 +58,7 @@ from _timing import best_times, conditions, empty_aligned_like, low_times  # noq
 from bench_group_hoyer import group_hoyer_table  # noqa: E402
 
 from skproj import projections as P  # noqa: E402
+from skproj.projections import _bilevel  # noqa: E402
 
 DTYPES = (np.float64, np.float32)
 VALUE_SHARES = (0.001, 0.01, 0.1, 0.5, 0.9)
@@ -114,18 +116,27 @@ def interleaved_ratio(function, y, out):
 def bilevel_table(shape, rng, dtypes=DTYPES):
     """Print time / np.copyto of the bi-level projections, each cell timed
     interleaved with a copy of the same matrix (``interleaved_ratio``); the
-    copy column is the fastest of a row's copies."""
+    copy column is the fastest of a row's copies.  ``bilevel_l11`` halves a
+    matrix of 16 MiB or more (``_bilevel._halves``) on the threads the kernels
+    chose at import; its rows "l11, 1 thread" run the halves on one."""
+    threads = _bilevel._set_threads(1)
+    _bilevel._set_threads(threads)
     print(f"Bi-level projections on {shape[0]}x{shape[1]} Gaussian matrices: time / np.copyto,")
-    print("at radii keeping the share of groups in the header")
+    print("at radii keeping the share of groups in the header (bilevel_l11 on a matrix of")
+    print(f"16 MiB or more: its two halves on {threads} thread{'s' if threads > 1 else ''})")
     header = f"{'projection':<16}{'dtype':<9}{'axis':<6}{'copy ms':>9}" + "".join(
         f"{share:>8.0%}" for share in GROUP_SHARES)
     print(header)
     print("-" * len(header))
+    rows = [(name, name, norm, threads) for name, norm in BILEVEL.items()]
+    if threads > 1:
+        rows.append(("l11, 1 thread", "bilevel_l11", "l1", 1))
     for dtype in dtypes:
         Y = rng.standard_normal(shape).astype(dtype)
         out = empty_aligned_like(Y)
-        for name, norm in BILEVEL.items():
+        for label, name, norm, n_threads in rows:
             project = getattr(P, name)
+            _bilevel._set_threads(n_threads)
             for axis in (0, 1):
                 norms = P.group_norms(Y, norm, axis=axis)
                 ratios, copies = [], []
@@ -135,8 +146,9 @@ def bilevel_table(shape, rng, dtypes=DTYPES):
                         lambda: project(Y, eta, axis=axis, out=out), Y, out)
                     ratios.append(ratio)
                     copies.append(copy)
-                print(f"{name:<16}{np.dtype(dtype).name:<9}{axis:<6}{min(copies) * 1e3:>9.2f}"
+                print(f"{label:<16}{np.dtype(dtype).name:<9}{axis:<6}{min(copies) * 1e3:>9.2f}"
                       + "".join(f"{ratio:>8.2f}" for ratio in ratios))
+        _bilevel._set_threads(threads)
     print()
 
 
@@ -618,6 +630,10 @@ def main(argv=None):
     # reference copy took 1.4-1.9 times as long beside them (issue 14, an AMD
     # Zen 5, 100 x 1000 float32: 5.2-7.5 us, 3.7-3.9 us without), where the
     # kernels, bound by their instructions, did not: ratios too low by as much.
+    if _timing.clock_name() == "thread":
+        # (the thread's CPU time counts none of a second thread's: see
+        # bilevel_table)
+        _bilevel._set_threads(1)
     with threadpool_limits(limits=1, user_api="blas"):
         _run(args)
 

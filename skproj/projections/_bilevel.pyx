@@ -51,6 +51,7 @@ from skproj.projections._scratch_cache cimport (
 )
 from skproj.projections._common cimport (
     SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, copy_matrix, matrix_slice, shrink,
+    strided_slice,
 )
 from skproj.projections._streaming cimport (
     NextPanel, element_step as _step, stream_group_norms,
@@ -66,6 +67,8 @@ from skproj.projections._l1 cimport (
     zero_result, zero_result_row,
 )
 
+from skproj.projections._cpu import kernel_threads
+
 # The permutation tables of _l1_simd.h are static: each module holds its own
 # copy, filled by its own first call.
 skp_have_avx2()
@@ -77,8 +80,155 @@ def group_norms(const floating[:, :] y, double[::1] norms, int kind,
     """Group norms into ``norms``; return ``False`` if they are not all finite."""
     cdef double total
     with nogil:
-        total = stream_group_norms(y, &norms[0], kind, groups_are_rows)
+        total = _group_norms(y, &norms[0], kind, groups_are_rows)
     return total - total == 0.0
+
+
+# ------------------------------------------------------ large matrices in two halves
+
+# A large matrix is projected in two halves of its groups, the second on a
+# thread of its own where two CPUs are free (``_threads``): a group's norm
+# and its projection read that group alone, so each half is a projection of
+# its own but for the l1 threshold on the norms, found between the two.
+# bilevel_l11's halves are bound by their groups' passes in cache more than
+# by the memory, and take about half the time on two cores: issue 14, an
+# AMD Zen 4 with 2 cores, 1000 x 10000 at 10, 50, 90 % of the groups kept,
+# times a copy, one thread -> two: float32 2.24-2.41 -> 1.25-1.38,
+# 2.35-2.51 -> 1.42-1.47, 2.66-2.67 -> 1.54-1.62; float64 1.77-1.88 ->
+# 1.04-1.08, 2.19-2.54 -> 1.31-1.51, 2.50 -> 1.45-1.52 (a prototype: two
+# calls on column halves).  The halves are the same whether one thread or
+# two run them, so the result does not depend on the threads.
+
+cdef extern from "_threads.h" nogil:
+    ctypedef void (*skp_half_job)(void* half) noexcept nogil
+    int skp_run_halves(skp_half_job job, void* first, void* second, int threads)
+
+cdef enum:
+    # (each half 8 MiB or more: streamed as the whole, STREAM_BYTES)
+    HALVES_BYTES = 1 << 24
+    HALVES_LEAST_GROUPS = 256
+    # a half's work
+    HALF_NORMS = 0
+    HALF_L11 = 1
+
+cdef int _threads = 1
+
+
+def _set_threads(int threads):
+    """The threads that run a large matrix's two halves (1: one after the other),
+    from ``_cpu.kernel_threads()`` at import; returns the previous setting."""
+    global _threads
+    previous = _threads
+    _threads = min(max(threads, 1), 2)
+    return previous
+
+
+_set_threads(kernel_threads())
+
+
+def _split_point(const floating[:, :] y, bint groups_are_rows):
+    """Testing hook: the first group of ``y``'s second half (``_split_at``; 0: none)."""
+    return _split_at(y, groups_are_rows)
+
+
+ctypedef struct _Half:
+    # (a block of whole groups: the memory of y's and x's, or x NULL)
+    char* y
+    char* x
+    Py_ssize_t n_rows, n_cols, y_row, y_col, x_row, x_col
+    bint single, groups_are_rows
+    int work, kind
+    double* per_group      # the half's norms (HALF_NORMS) or radii (HALF_L11)
+    double floor
+    double total           # HALF_NORMS: the sum of its norms
+    int status
+
+
+cdef inline Py_ssize_t _split_at(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
+    """The first group of a large matrix's second half (a multiple of 16, so that
+    a half's columns start on a line where the first's do); 0: one piece."""
+    cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
+    if (n_groups < 2 * HALVES_LEAST_GROUPS
+            or y.shape[0] * y.shape[1] * <Py_ssize_t> sizeof(floating) < HALVES_BYTES):
+        return 0
+    return n_groups // 32 * 16
+
+
+cdef void _run_half(void* pointer) noexcept nogil:
+    """A half's work (skp_half_job), on views of its block."""
+    cdef _Half* half = <_Half*> pointer
+    cdef const float[:, :] y32
+    cdef float[:, :] x32
+    cdef const double[:, :] y64
+    cdef double[:, :] x64
+    if half.single:
+        strided_slice(y32, half.y, half.n_rows, half.n_cols, half.y_row, half.y_col)
+        strided_slice(x32, half.x, half.n_rows, half.n_cols, half.x_row, half.x_col)
+        _half_work(half, y32, x32)
+    else:
+        strided_slice(y64, half.y, half.n_rows, half.n_cols, half.y_row, half.y_col)
+        strided_slice(x64, half.x, half.n_rows, half.n_cols, half.x_row, half.x_col)
+        _half_work(half, y64, x64)
+
+
+cdef inline void _half_work(_Half* half, const floating[:, :] y,
+                            floating[:, :] x) noexcept nogil:
+    if half.work == HALF_NORMS:
+        half.total = stream_group_norms(y, half.per_group, half.kind, half.groups_are_rows)
+    else:
+        half.status = _l11_groups(y, x, half.groups_are_rows, half.per_group, half.floor)
+
+
+cdef int _halves(const floating[:, :] y, char* x, Py_ssize_t x_row, Py_ssize_t x_col,
+                 bint groups_are_rows, int work, int kind, double* per_group,
+                 double floor, double* total) noexcept nogil:
+    """``work`` on the halves of ``y``'s groups (``_split_at``), the result's
+    memory at ``x`` (strides ``x_row``, ``x_col``; NULL for the norms) and the
+    groups' norms or radii in ``per_group``; ``total``: the norms' sum (or
+    NULL).  Returns the first status other than STATUS_PROJECTED, if any."""
+    cdef Py_ssize_t split = _split_at(y, groups_are_rows)
+    cdef Py_ssize_t step = y.strides[0] if groups_are_rows else y.strides[1]
+    cdef Py_ssize_t x_step = x_row if groups_are_rows else x_col
+    cdef _Half first, second
+    first.single = second.single = floating is float
+    first.groups_are_rows = second.groups_are_rows = groups_are_rows
+    first.work = second.work = work
+    first.kind = second.kind = kind
+    first.floor = second.floor = floor
+    first.status = second.status = STATUS_PROJECTED
+    first.y_row = second.y_row = y.strides[0]
+    first.y_col = second.y_col = y.strides[1]
+    first.x_row = second.x_row = x_row
+    first.x_col = second.x_col = x_col
+    first.n_rows = second.n_rows = y.shape[0]
+    first.n_cols = second.n_cols = y.shape[1]
+    if groups_are_rows:
+        first.n_rows = split
+        second.n_rows = y.shape[0] - split
+    else:
+        first.n_cols = split
+        second.n_cols = y.shape[1] - split
+    first.y = <char*> &y[0, 0]
+    second.y = first.y + split * step
+    first.x = x
+    second.x = NULL if x == NULL else x + split * x_step
+    first.per_group = per_group
+    second.per_group = per_group + split
+    skp_run_halves(_run_half, &first, &second, _threads)
+    if total != NULL:
+        total[0] = first.total + second.total
+    return first.status if first.status != STATUS_PROJECTED else second.status
+
+
+cdef double _group_norms(const floating[:, :] y, double* norms, int kind,
+                         bint groups_are_rows) noexcept nogil:
+    """``stream_group_norms``; the l1 norms (``bilevel_l11``'s) in halves where the
+    matrix is large (``_halves``).  Returns the norms' sum."""
+    cdef double total
+    if kind != NORM_L1 or not _split_at(y, groups_are_rows):
+        return stream_group_norms(y, norms, kind, groups_are_rows)
+    _halves(y, NULL, 0, 0, groups_are_rows, HALF_NORMS, kind, norms, 0.0, &total)
+    return total
 
 
 # ------------------------------------------------------ pass 2: the l1 threshold
@@ -88,7 +238,7 @@ cdef int _norms_and_threshold(const floating[:, :] y, double* norms, int kind,
                               double* tau) noexcept nogil:
     """The group norms and the l1 threshold ``tau`` on them."""
     cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
-    cdef double total = stream_group_norms(y, norms, kind, groups_are_rows)
+    cdef double total = _group_norms(y, norms, kind, groups_are_rows)
     cdef double support
     cdef double* buffer
     if total - total != 0.0:
@@ -2010,12 +2160,22 @@ cdef int _bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
     status = _new_radii(y, x, NORM_L1, groups_are_rows, eta, radii, &outer_tau)
     if status != STATUS_PROJECTED:
         return status
+    if _split_at(y, groups_are_rows):
+        return _halves(y, <char*> &x[0, 0], x.strides[0], x.strides[1], groups_are_rows,
+                       HALF_L11, NORM_L1, radii, outer_tau / group_size, NULL)
+    return _l11_groups(y, x, groups_are_rows, radii, outer_tau / group_size)
+
+
+cdef int _l11_groups(const floating[:, :] y, floating[:, :] x, bint groups_are_rows,
+                     const double* radii, double floor) noexcept nogil:
+    """Each group of ``y`` projected onto the l1 ball of its radius into ``x``
+    (``floor``: a lower bound of every group's tau)."""
     if groups_are_rows:
         if not _short_rows(y, x, radii):
-            status = _l11_rows(y, x, radii, outer_tau / group_size)
+            return _l11_rows(y, x, radii, floor)
     elif not _short_columns(y, x, radii):
-        status = _l11_column_panels(y, x, radii, outer_tau / group_size)
-    return status
+        return _l11_column_panels(y, x, radii, floor)
+    return STATUS_PROJECTED
 
 
 def bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,

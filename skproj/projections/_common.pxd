@@ -33,8 +33,13 @@ cdef extern from *:
         (s).shape[0] = (n_rows); (s).shape[1] = (n_cols); \
         (s).strides[0] = (n_cols) * (itemsize); (s).strides[1] = (itemsize); \
         (s).suboffsets[0] = -1; (s).suboffsets[1] = -1; } while (0)
+    #define SKP_STRIDED_SLICE(s, address, n_rows, n_cols, stride0, stride1) do { \
+        SKP_MATRIX_SLICE(s, address, n_rows, n_cols, 1); \
+        (s).strides[0] = (stride0); (s).strides[1] = (stride1); } while (0)
     """
     void matrix_slice "SKP_MATRIX_SLICE"(...) nogil
+    # (the same with any strides, in bytes: a block of a matrix's slice)
+    void strided_slice "SKP_STRIDED_SLICE"(...) nogil
 
 # The calling thread's CPU time in seconds, for the kernels' benchmark hooks
 # (their per-phase times; a system call: read only while a hook is on).

@@ -32,3 +32,19 @@ def disabled_cpu_features(environ=None):
             "read; it reads avx512f (or any avx512... name), avx2, fma and popcnt, "
             "separated by commas or spaces", RuntimeWarning, stacklevel=2)
     return names
+
+
+def kernel_threads(environ=None):
+    """The threads that project a large matrix's two halves (``_bilevel.pyx``): 2
+    where two CPUs are free for this process, 1 elsewhere or where
+    ``OMP_NUM_THREADS`` (which joblib sets in its workers) is 1."""
+    environ = os.environ if environ is None else environ
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:   # (no affinity outside Linux)
+        cpus = os.cpu_count() or 1
+    try:   # (a list of levels, "4,2": the first level's)
+        cpus = min(cpus, int(environ.get("OMP_NUM_THREADS", "").split(",")[0]))
+    except ValueError:
+        pass
+    return max(1, min(cpus, 2))

@@ -286,6 +286,17 @@ def bilevel_l11(Y, eta, *, axis=0, out=None):
     :math:`\|Y - X\|_{1,1} + \|X\|_{1,1} = \|Y\|_{1,1}` and zeroes whole groups
     as well as entries inside the kept groups.
 {parameters}
+
+    Notes
+    -----
+    Each kept group needs its own l1 threshold, found by passes over the
+    group in cache: the passes, more than the memory, bound this projection
+    on large matrices.  A matrix of 16 MiB or more with 512 groups or more
+    is therefore projected in two halves of its groups, the second on a
+    thread of its own where the process may run on two CPUs (on one where
+    ``OMP_NUM_THREADS`` is 1, as joblib sets it in its workers; read at
+    import).  Each half computes the same on one thread or two, so the
+    result does not depend on the threads.
 {bilevel_reference}
 
     Examples

@@ -1,0 +1,128 @@
+"""Large matrices projected in two halves of their groups, on one thread or two.
+
+``bilevel_l11`` finds the groups' norms, then their projections, of a matrix
+of 16 MiB or more with 512 groups or more in two halves of its groups, the
+second on a thread of its own where two CPUs are free (``_bilevel.pyx``,
+``_halves``).  The halves compute the same whether one thread runs them or
+two: the same bits either way, and the sort-based reference's result.
+"""
+
+import numpy as np
+import pytest
+
+from skproj.projections import bilevel_l11, group_norms
+from skproj.projections._cpu import kernel_threads
+
+import references
+from addresses import bits
+
+# (16 MiB: the least matrix in halves)
+SHAPES = {np.float32: (1024, 4096), np.float64: (512, 4096)}
+TOLERANCE = {np.float32: 2e-5, np.float64: 1e-12}
+
+
+@pytest.fixture
+def threads():
+    """``set(n)``: the halves on n threads; one thread again after the test."""
+    from skproj.projections import _bilevel
+
+    previous = _bilevel._set_threads(1)
+    yield _bilevel._set_threads
+    _bilevel._set_threads(previous)
+
+
+def _large(dtype, rng, transpose=False):
+    """A 16 MiB matrix whose groups (columns, or rows with ``transpose``) vary in scale,
+    with a zero group, a flat one and one of few levels in each half."""
+    n_groups, length = SHAPES[dtype][::-1]
+    G = rng.standard_normal((length, n_groups)) * np.exp(rng.standard_normal(n_groups))
+    for at in (5, n_groups - 7):
+        G[:, at] = 0.0
+        G[:, at + 1] = rng.choice([-1.0, 1.0], size=length)
+        G[:, at + 2] = rng.choice([-2.0, 0.0, 1.0, 3.0], size=length)
+    return np.ascontiguousarray(G.T if transpose else G, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("axis", [0, 1])
+def test_halves_same_bits_on_one_thread_or_two(threads, dtype, axis, rng):
+    Y = _large(dtype, rng, transpose=axis == 1)
+    norm = references.group_norm(Y, "l1", axis)
+    for fraction in (0.01, 0.3, 0.9):
+        results = []
+        for n in (1, 2):
+            threads(n)
+            results.append(bilevel_l11(Y, fraction * norm, axis=axis))
+        np.testing.assert_array_equal(bits(results[1]), bits(results[0]), err_msg=str(fraction))
+        expected = references.bilevel(Y, fraction * norm, "l1", axis)
+        np.testing.assert_allclose(results[1], expected, rtol=0,
+                                   atol=TOLERANCE[dtype] * float(np.abs(Y).max()),
+                                   err_msg=str(fraction))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_halves_of_strided_views_and_their_norms(threads, dtype, rng):
+    # Views whose groups run backwards (negative strides) or whose rows lie
+    # apart: each half's block starts at its own first group; the l1 norms
+    # (in halves too) are the sort-free sums, the same as the whole's.
+    threads(2)
+    Y = _large(dtype, rng)
+    for Z, axis in ((Y[:, ::-1], 0), (Y[::-1], 0), (Y.T[::-1], 1)):
+        norms = group_norms(Z, "l1", axis=axis)
+        np.testing.assert_allclose(norms, np.abs(Z.astype(float)).sum(axis=axis),
+                                   rtol=1e-6 if dtype == np.float32 else 1e-13)
+        norm = float(norms.sum())
+        expected = references.bilevel(Z, 0.4 * norm, "l1", axis)
+        np.testing.assert_allclose(bilevel_l11(Z, 0.4 * norm, axis=axis), expected, rtol=0,
+                                   atol=TOLERANCE[dtype] * float(np.abs(Y).max()))
+
+
+def test_which_matrices_are_halved():
+    # 16 MiB and 512 groups at least; the second half starts at a multiple of
+    # 16 groups (a line of float32 columns), half the groups rounded down.
+    from skproj.projections import _bilevel
+
+    def split(shape, dtype, groups_are_rows):
+        return _bilevel._split_point(np.empty(shape, dtype), groups_are_rows)
+
+    assert split((1024, 4096), np.float32, False) == 2048
+    assert split((1024, 4096), np.float32, True) == 512
+    assert split((1023, 4096), np.float32, False) == 0          # under 16 MiB
+    assert split((8192, 511), np.float32, False) == 0           # 511 groups
+    assert split((8192, 512), np.float32, False) == 256
+    assert split((8192, 1000), np.float32, False) == 496
+    assert split((512, 4096), np.float64, False) == 2048
+    assert split((40000, 100), np.float64, True) == 20000
+
+
+@pytest.mark.parametrize("half", [0, 1])
+def test_halves_refuse_a_nan_before_writing(threads, half, rng):
+    # Both halves' norms are found before either half writes: a NaN in
+    # either leaves ``out`` as it was.
+    threads(2)
+    Y = _large(np.float32, rng)
+    Y[7, 100 if half == 0 else Y.shape[1] - 100] = np.nan
+    out = np.full_like(Y, 5.0)
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        bilevel_l11(Y, 1.0, axis=0, out=out)
+    assert (out == 5.0).all()
+
+
+def test_halves_of_a_torch_tensor(threads, rng):
+    torch = pytest.importorskip("torch")
+    threads(2)
+    Y = _large(np.float32, rng)
+    eta = 0.3 * float(np.abs(Y).sum())
+    X = bilevel_l11(torch.from_numpy(Y), eta, axis=0)
+    np.testing.assert_array_equal(bits(X.numpy()), bits(bilevel_l11(Y, eta, axis=0)))
+
+
+@pytest.mark.parametrize("environ,most", [
+    ({}, 2), ({"OMP_NUM_THREADS": "1"}, 1), ({"OMP_NUM_THREADS": "8"}, 2),
+    ({"OMP_NUM_THREADS": "4,2"}, 2), ({"OMP_NUM_THREADS": "1,4"}, 1),
+    ({"OMP_NUM_THREADS": "many"}, 2), ({"OMP_NUM_THREADS": "0"}, 1)])
+def test_kernel_threads_from_the_environment(environ, most):
+    # Two threads at most, one where OMP_NUM_THREADS says one (joblib's
+    # workers) or the process may run on one CPU alone.
+    expected = min(most, len(getattr(__import__("os"), "sched_getaffinity", lambda _: [0, 1])(0)))
+    assert kernel_threads(environ) == expected
