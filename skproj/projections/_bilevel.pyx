@@ -157,6 +157,8 @@ cdef inline Py_ssize_t _split_at(const floating[:, :] y, bint groups_are_rows) n
 cdef void _run_half(void* pointer) noexcept nogil:
     """A half's work (skp_half_job), on views of its block."""
     cdef _Half* half = <_Half*> pointer
+    # (filled by the macro; not "= None", which would call into Python on a
+    # thread that holds no Python state: Cython zeroes them, memview NULL)
     cdef const float[:, :] y32
     cdef float[:, :] x32
     cdef const double[:, :] y64
@@ -187,32 +189,26 @@ cdef int _halves(const floating[:, :] y, char* x, Py_ssize_t x_row, Py_ssize_t x
     groups' norms or radii in ``per_group``; ``total``: the norms' sum (or
     NULL).  Returns the first status other than STATUS_PROJECTED, if any."""
     cdef Py_ssize_t split = _split_at(y, groups_are_rows)
-    cdef Py_ssize_t step = y.strides[0] if groups_are_rows else y.strides[1]
-    cdef Py_ssize_t x_step = x_row if groups_are_rows else x_col
     cdef _Half first, second
-    first.single = second.single = floating is float
-    first.groups_are_rows = second.groups_are_rows = groups_are_rows
-    first.work = second.work = work
-    first.kind = second.kind = kind
-    first.floor = second.floor = floor
-    first.status = second.status = STATUS_PROJECTED
-    first.y_row = second.y_row = y.strides[0]
-    first.y_col = second.y_col = y.strides[1]
-    first.x_row = second.x_row = x_row
-    first.x_col = second.x_col = x_col
-    first.n_rows = second.n_rows = y.shape[0]
-    first.n_cols = second.n_cols = y.shape[1]
+    first.single = floating is float
+    first.groups_are_rows = groups_are_rows
+    first.work = work
+    first.kind = kind
+    first.floor = floor
+    first.status = STATUS_PROJECTED
+    first.y = <char*> &y[0, 0]
+    first.x = x
+    first.y_row, first.y_col, first.x_row, first.x_col = y.strides[0], y.strides[1], x_row, x_col
+    first.n_rows, first.n_cols = (split, y.shape[1]) if groups_are_rows else (y.shape[0], split)
+    first.per_group = per_group
+    # (the rest of the groups, ``split`` groups on)
+    second = first
     if groups_are_rows:
-        first.n_rows = split
         second.n_rows = y.shape[0] - split
     else:
-        first.n_cols = split
         second.n_cols = y.shape[1] - split
-    first.y = <char*> &y[0, 0]
-    second.y = first.y + split * step
-    first.x = x
-    second.x = NULL if x == NULL else x + split * x_step
-    first.per_group = per_group
+    second.y = first.y + split * (y.strides[0] if groups_are_rows else y.strides[1])
+    second.x = NULL if x == NULL else x + split * (x_row if groups_are_rows else x_col)
     second.per_group = per_group + split
     skp_run_halves(_run_half, &first, &second, _threads)
     if total != NULL:
