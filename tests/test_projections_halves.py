@@ -7,6 +7,8 @@ second on a thread of its own where two CPUs are free (``_bilevel.pyx``,
 two: the same bits either way, and the sort-based reference's result.
 """
 
+import os
+
 import numpy as np
 import pytest
 
@@ -117,6 +119,34 @@ def test_halves_of_a_torch_tensor(threads, rng):
     np.testing.assert_array_equal(bits(X.numpy()), bits(bilevel_l11(Y, eta, axis=0)))
 
 
+def test_threadpoolctl_limits_the_halves_threads():
+    # threadpoolctl finds the threads in _bilevel's library (user API
+    # "skproj"), limits them with every library's or with skproj's alone,
+    # not with BLAS's, and restores them after.
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from skproj.projections import _bilevel
+
+    def skproj_threads():
+        return [info["num_threads"] for info in threadpool_info()
+                if info["user_api"] == "skproj"]
+
+    previous = _bilevel._set_threads(2)
+    try:
+        assert skproj_threads() == [2]
+        with threadpool_limits(limits=1):
+            assert skproj_threads() == [1]
+        with threadpool_limits(limits=1, user_api="skproj"):
+            assert skproj_threads() == [1]
+        with threadpool_limits(limits=1, user_api="blas"):
+            assert skproj_threads() == [2]
+        with threadpool_limits(limits=8, user_api="skproj"):
+            assert skproj_threads() == [2]      # (two halves: two threads at most)
+        assert skproj_threads() == [2]
+    finally:
+        _bilevel._set_threads(previous)
+
+
 @pytest.mark.parametrize("environ,most", [
     ({}, 2), ({"OMP_NUM_THREADS": "1"}, 1), ({"OMP_NUM_THREADS": "8"}, 2),
     ({"OMP_NUM_THREADS": "4,2"}, 2), ({"OMP_NUM_THREADS": "1,4"}, 1),
@@ -124,5 +154,6 @@ def test_halves_of_a_torch_tensor(threads, rng):
 def test_kernel_threads_from_the_environment(environ, most):
     # Two threads at most, one where OMP_NUM_THREADS says one (joblib's
     # workers) or the process may run on one CPU alone.
-    expected = min(most, len(getattr(__import__("os"), "sched_getaffinity", lambda _: [0, 1])(0)))
-    assert kernel_threads(environ) == expected
+    cpus = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+            else os.cpu_count())
+    assert kernel_threads(environ) == min(most, cpus)

@@ -67,7 +67,7 @@ from skproj.projections._l1 cimport (
     zero_result, zero_result_row,
 )
 
-from skproj.projections._cpu import kernel_threads
+from skproj.projections._cpu import kernel_threads, register_thread_controller
 
 # The permutation tables of _l1_simd.h are static: each module holds its own
 # copy, filled by its own first call.
@@ -101,7 +101,10 @@ def group_norms(const floating[:, :] y, double[::1] norms, int kind,
 
 cdef extern from "_threads.h" nogil:
     ctypedef void (*skp_half_job)(void* half) noexcept nogil
+    int skp_threads
     int skp_run_halves(skp_half_job job, void* first, void* second, int threads)
+    int skproj_get_num_threads()
+    void skproj_set_num_threads(int threads)
 
 cdef enum:
     # (each half 8 MiB or more: streamed as the whole, STREAM_BYTES)
@@ -111,19 +114,17 @@ cdef enum:
     HALF_NORMS = 0
     HALF_L11 = 1
 
-cdef int _threads = 1
-
-
 def _set_threads(int threads):
-    """The threads that run a large matrix's two halves (1: one after the other),
-    from ``_cpu.kernel_threads()`` at import; returns the previous setting."""
-    global _threads
-    previous = _threads
-    _threads = min(max(threads, 1), 2)
+    """The threads that run a large matrix's two halves (1: one after the other,
+    at most 2), from ``_cpu.kernel_threads()`` at import, and as
+    ``threadpoolctl.threadpool_limits`` sets them; returns the previous setting."""
+    previous = skproj_get_num_threads()
+    skproj_set_num_threads(threads)
     return previous
 
 
 _set_threads(kernel_threads())
+register_thread_controller()
 
 
 def _split_point(const floating[:, :] y, bint groups_are_rows):
@@ -210,7 +211,7 @@ cdef int _halves(const floating[:, :] y, char* x, Py_ssize_t x_row, Py_ssize_t x
     second.y = first.y + split * (y.strides[0] if groups_are_rows else y.strides[1])
     second.x = NULL if x == NULL else x + split * (x_row if groups_are_rows else x_col)
     second.per_group = per_group + split
-    skp_run_halves(_run_half, &first, &second, _threads)
+    skp_run_halves(_run_half, &first, &second, skp_threads)
     if total != NULL:
         total[0] = first.total + second.total
     return first.status if first.status != STATUS_PROJECTED else second.status

@@ -1,10 +1,17 @@
-"""The environment variable that turns vector loops off (``_cpu.h``).
+"""What the kernels may use of the machine: vector loops and threads.
+
+The environment variable that turns vector loops off (``_cpu.h``).
 
 ``SKPROJ_DISABLE_CPU_FEATURES`` lists, separated by commas or spaces and in
 any case, the CPU features whose loops the kernels must not run: ``avx512f``
 (any ``avx512...`` name: every AVX-512 loop), ``avx2`` (the AVX2 loops and
 the AVX-512 ones built on them), ``fma``, ``popcnt``.  The kernels read it
 once, at import; this module warns about the names they would pass over.
+
+The threads of a large ``bilevel_l11`` (``_threads.h``): two where two CPUs
+are free and ``OMP_NUM_THREADS`` allows them (``kernel_threads``), and as
+``threadpoolctl.threadpool_limits`` sets them, whose controller of them
+(user API "skproj") is registered here.
 """
 
 import os
@@ -48,3 +55,38 @@ def kernel_threads(environ=None):
     except ValueError:
         pass
     return max(1, min(cpus, 2))
+
+
+def register_thread_controller():
+    """Register threadpoolctl's controller of the kernels' threads (user API and
+    internal API "skproj"), found in the library of ``_bilevel`` by its two
+    exported functions, as threadpoolctl finds OpenBLAS's; once."""
+    global _registered
+    if _registered:
+        return
+    from threadpoolctl import LibController, register
+
+    class SkprojController(LibController):
+        user_api = "skproj"
+        internal_api = "skproj"
+        filename_prefixes = ("_bilevel",)
+
+        def get_num_threads(self):
+            get = self._get_symbol("skproj_get_num_threads")
+            return None if get is None else get()   # (another package's _bilevel)
+
+        def set_num_threads(self, num_threads):
+            set_threads = self._get_symbol("skproj_set_num_threads")
+            if set_threads is not None:
+                set_threads(num_threads)
+
+        def get_version(self):
+            from skproj import __version__
+
+            return __version__
+
+    register(SkprojController)
+    _registered = True
+
+
+_registered = False

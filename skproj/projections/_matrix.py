@@ -294,9 +294,10 @@ def bilevel_l11(Y, eta, *, axis=0, out=None):
     on large matrices.  A matrix of 16 MiB or more with 512 groups or more
     is therefore projected in two halves of its groups, the second on a
     thread of its own where the process may run on two CPUs (on one where
-    ``OMP_NUM_THREADS`` is 1, as joblib sets it in its workers; read at
-    import).  Each half computes the same on one thread or two, so the
-    result does not depend on the threads.
+    ``OMP_NUM_THREADS`` is 1 at import, as joblib sets it in its workers,
+    or within ``threadpoolctl.threadpool_limits(limits=1)``).  Each half
+    computes the same on one thread or two, so the result does not depend
+    on the threads.
 {bilevel_reference}
 
     Examples

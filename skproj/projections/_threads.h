@@ -21,6 +21,25 @@
 #define SKP_HAVE_THREADS 0
 #endif
 
+/* The threads that run the halves: 1 or 2 (_bilevel.pyx sets it at import,
+ * from _cpu.kernel_threads).  threadpoolctl's controller of skproj
+ * (_cpu.py) finds the two functions below by name in the module's library,
+ * as it finds OpenBLAS's or OpenMP's, so that ``threadpool_limits(1)``
+ * keeps the halves on one thread. */
+static int skp_threads = 1;
+
+#if defined(__GNUC__) || defined(__clang__)
+#define SKP_EXPORT __attribute__((visibility("default")))
+#else
+#define SKP_EXPORT
+#endif
+
+SKP_EXPORT int skproj_get_num_threads(void) { return skp_threads; }
+
+SKP_EXPORT void skproj_set_num_threads(int threads) {
+    skp_threads = threads < 1 ? 1 : threads > 2 ? 2 : threads;
+}
+
 typedef void (*skp_half_job)(void* half);
 
 typedef struct {
