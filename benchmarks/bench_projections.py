@@ -119,8 +119,7 @@ def bilevel_table(shape, rng, dtypes=DTYPES):
     copy column is the fastest of a row's copies.  ``bilevel_l11`` halves a
     matrix of 16 MiB or more (``_bilevel._halves``) on the threads the kernels
     chose at import; its rows "l11, 1 thread" run the halves on one."""
-    threads = _bilevel._set_threads(1)
-    _bilevel._set_threads(threads)
+    threads = _bilevel._threads()
     print(f"Bi-level projections on {shape[0]}x{shape[1]} Gaussian matrices: time / np.copyto,")
     print("at radii keeping the share of groups in the header (bilevel_l11 on a matrix of")
     print(f"16 MiB or more: its two halves on {threads} thread{'s' if threads > 1 else ''})")

@@ -136,6 +136,7 @@ def test_threadpoolctl_limits_the_halves_threads():
         assert skproj_threads() == [2]
         with threadpool_limits(limits=1):
             assert skproj_threads() == [1]
+            assert _bilevel._threads() == 1
         with threadpool_limits(limits=1, user_api="skproj"):
             assert skproj_threads() == [1]
         with threadpool_limits(limits=1, user_api="blas"):

@@ -87,17 +87,20 @@ def group_norms(const floating[:, :] y, double[::1] norms, int kind,
 # ------------------------------------------------------ large matrices in two halves
 
 # A large matrix is projected in two halves of its groups, the second on a
-# thread of its own where two CPUs are free (``_threads``): a group's norm
-# and its projection read that group alone, so each half is a projection of
-# its own but for the l1 threshold on the norms, found between the two.
-# bilevel_l11's halves are bound by their groups' passes in cache more than
-# by the memory, and take about half the time on two cores: issue 14, an
-# AMD Zen 4 with 2 cores, 1000 x 10000 at 10, 50, 90 % of the groups kept,
-# times a copy, one thread -> two: float32 2.24-2.41 -> 1.25-1.38,
-# 2.35-2.51 -> 1.42-1.47, 2.66-2.67 -> 1.54-1.62; float64 1.77-1.88 ->
-# 1.04-1.08, 2.19-2.54 -> 1.31-1.51, 2.50 -> 1.45-1.52 (a prototype: two
-# calls on column halves).  The halves are the same whether one thread or
-# two run them, so the result does not depend on the threads.
+# thread of its own where two CPUs are free (``skp_threads``, _threads.h): a
+# group's norm and its projection read that group alone, so each half is a
+# projection of its own but for the l1 threshold on the norms, found
+# between the two.  bilevel_l11's halves are bound by their groups' passes
+# in cache more than by the memory, and take about 0.6 of the time on two
+# cores: issue 14, an AMD Zen 4 with 2 cores, 1000 x 10000 at 1, 10, 50,
+# 90 % of the groups kept, times a copy, one thread -> two: float64 column
+# groups 0.98, 1.78, 2.19, 2.34 -> 0.63, 1.05, 1.25, 1.33; float32 0.99,
+# 1.86, 2.20, 2.01 -> 0.78, 1.24, 1.41, 1.30; row groups 0.58-1.59 ->
+# 0.35-1.04.  bilevel_l1inf's and bilevel_l12's norms and writes wait on
+# the memory, which two cores read in 0.74 of one's time: they stay on one
+# (0.68-0.95 of the time in halves, and the exact l1,inf ball, measured
+# against bilevel_l1inf, has no threads).  The halves are the same whether
+# one thread or two run them, so the result does not depend on the threads.
 
 cdef extern from "_threads.h" nogil:
     ctypedef void (*skp_half_job)(void* half) noexcept nogil
@@ -114,10 +117,15 @@ cdef enum:
     HALF_NORMS = 0
     HALF_L11 = 1
 
+def _threads():
+    """The threads that run a large matrix's two halves (1: one after the other)."""
+    return skproj_get_num_threads()
+
+
 def _set_threads(int threads):
-    """The threads that run a large matrix's two halves (1: one after the other,
-    at most 2), from ``_cpu.kernel_threads()`` at import, and as
-    ``threadpoolctl.threadpool_limits`` sets them; returns the previous setting."""
+    """Set ``_threads()`` (at most 2), as ``_cpu.kernel_threads()`` does at import
+    and ``threadpoolctl.threadpool_limits`` within its context; returns the
+    previous setting."""
     previous = skproj_get_num_threads()
     skproj_set_num_threads(threads)
     return previous
@@ -219,8 +227,9 @@ cdef int _halves(const floating[:, :] y, char* x, Py_ssize_t x_row, Py_ssize_t x
 
 cdef double _group_norms(const floating[:, :] y, double* norms, int kind,
                          bint groups_are_rows) noexcept nogil:
-    """``stream_group_norms``; the l1 norms (``bilevel_l11``'s) in halves where the
-    matrix is large (``_halves``).  Returns the norms' sum."""
+    """``stream_group_norms``; the l1 norms (``bilevel_l11``'s, the only halves)
+    in halves where the matrix is large (``_halves``: the same norms, their sum
+    in another order).  Returns the norms' sum."""
     cdef double total
     if kind != NORM_L1 or not _split_at(y, groups_are_rows):
         return stream_group_norms(y, norms, kind, groups_are_rows)

@@ -64,7 +64,10 @@ def register_thread_controller():
     global _registered
     if _registered:
         return
-    from threadpoolctl import LibController, register
+    try:
+        from threadpoolctl import LibController, register
+    except ImportError:   # (threadpoolctl before 3.5: OMP_NUM_THREADS alone rules)
+        return
 
     class SkprojController(LibController):
         user_api = "skproj"
