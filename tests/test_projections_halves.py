@@ -1,9 +1,9 @@
 """Large matrices projected in two halves of their groups, on one thread or two.
 
 ``bilevel_l11`` finds the groups' norms, then their projections, of a matrix
-of 16 MiB or more with 512 groups or more in two halves of its groups, the
-second on a thread of its own where two CPUs are free (``_bilevel.pyx``,
-``_halves``).  The halves compute the same whether one thread runs them or
+of 16 MiB or more (512 column groups or 32 row groups at least) in two
+halves of its groups, the second on a thread of its own where two CPUs are
+free (``_bilevel.pyx``, ``_halves``).  The halves compute the same whether one thread runs them or
 two: the same bits either way, and the sort-based reference's result.
 """
 
@@ -62,6 +62,24 @@ def test_halves_same_bits_on_one_thread_or_two(threads, dtype, axis, rng):
                                    err_msg=str(fraction))
 
 
+@pytest.mark.parametrize("dtype,shape", [(np.float32, (100, 41944)), (np.float64, (33, 63600))])
+def test_halves_of_few_long_rows(threads, dtype, shape, rng):
+    # Row groups are halved from 32 rows on (blocks of whole rows), long
+    # rows of different scales and an odd split (48 of 100, 16 of 33).
+    Y = (rng.standard_normal(shape) * np.exp(rng.standard_normal((shape[0], 1)))).astype(dtype)
+    Y[3] = 0.0
+    norm = references.group_norm(Y, "l1", 1)
+    for fraction in (0.05, 0.5, 0.95):
+        results = []
+        for n in (1, 2):
+            threads(n)
+            results.append(bilevel_l11(Y, fraction * norm, axis=1))
+        np.testing.assert_array_equal(bits(results[1]), bits(results[0]), err_msg=str(fraction))
+        np.testing.assert_allclose(results[1], references.bilevel(Y, fraction * norm, "l1", 1),
+                                   rtol=0, atol=TOLERANCE[dtype] * float(np.abs(Y).max()),
+                                   err_msg=str(fraction))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_halves_of_strided_views_and_their_norms(threads, dtype, rng):
     # Views whose groups run backwards (negative strides) or whose rows lie
@@ -80,8 +98,9 @@ def test_halves_of_strided_views_and_their_norms(threads, dtype, rng):
 
 
 def test_which_matrices_are_halved():
-    # 16 MiB and 512 groups at least; the second half starts at a multiple of
-    # 16 groups (a line of float32 columns), half the groups rounded down.
+    # 16 MiB, and 512 column groups or 32 row groups at least; the second
+    # half starts at a multiple of 16 groups (a line of float32 columns),
+    # half the groups rounded down.
     from skproj.projections import _bilevel
 
     def split(shape, dtype, groups_are_rows):
@@ -95,6 +114,9 @@ def test_which_matrices_are_halved():
     assert split((8192, 1000), np.float32, False) == 496
     assert split((512, 4096), np.float64, False) == 2048
     assert split((40000, 100), np.float64, True) == 20000
+    assert split((40000, 100), np.float64, False) == 0          # 100 column groups
+    assert split((100, 41944), np.float32, True) == 48
+    assert split((31, 140000), np.float32, True) == 0           # 31 row groups
 
 
 @pytest.mark.parametrize("half", [0, 1])

@@ -112,7 +112,13 @@ cdef extern from "_threads.h" nogil:
 cdef enum:
     # (each half 8 MiB or more: streamed as the whole, STREAM_BYTES)
     HALVES_BYTES = 1 << 24
-    HALVES_LEAST_GROUPS = 256
+    # (groups at least: column halves of fewer columns share and stream short
+    # pieces of each row, few long columns losing to one thread, 100000 x
+    # 100 float32 1.35-1.61 times as long and 300000 x 40 1.86-2.51, where
+    # 20000 x 500 took 0.58-0.80 of the time; row halves are blocks of whole
+    # rows, 100 x 100000 and 500 x 20000 0.52-0.83)
+    HALVES_LEAST_COLUMNS = 512
+    HALVES_LEAST_ROWS = 32
     # a half's work
     HALF_NORMS = 0
     HALF_L11 = 1
@@ -157,7 +163,7 @@ cdef inline Py_ssize_t _split_at(const floating[:, :] y, bint groups_are_rows) n
     """The first group of a large matrix's second half (a multiple of 16, so that
     a half's columns start on a line where the first's do); 0: one piece."""
     cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
-    if (n_groups < 2 * HALVES_LEAST_GROUPS
+    if (n_groups < (HALVES_LEAST_ROWS if groups_are_rows else HALVES_LEAST_COLUMNS)
             or y.shape[0] * y.shape[1] * <Py_ssize_t> sizeof(floating) < HALVES_BYTES):
         return 0
     return n_groups // 32 * 16

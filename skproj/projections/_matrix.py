@@ -291,9 +291,9 @@ def bilevel_l11(Y, eta, *, axis=0, out=None):
     -----
     Each kept group needs its own l1 threshold, found by passes over the
     group in cache: the passes, more than the memory, bound this projection
-    on large matrices.  A matrix of 16 MiB or more with 512 groups or more
-    is therefore projected in two halves of its groups, the second on a
-    thread of its own where the process may run on two CPUs (on one where
+    on large matrices.  A matrix of 16 MiB or more (with 512 column groups
+    or 32 row groups at least) is therefore projected in two halves of its
+    groups, the second on a thread of its own where the process may run on two CPUs (on one where
     ``OMP_NUM_THREADS`` is 1 at import, as joblib sets it in its workers,
     or within ``threadpoolctl.threadpool_limits(limits=1)``).  Each half
     computes the same on one thread or two, so the result does not depend
