@@ -116,7 +116,7 @@ cdef enum:
     # pieces of each row, few long columns losing to one thread, 100000 x
     # 100 float32 1.35-1.61 times as long and 300000 x 40 1.86-2.51, where
     # 20000 x 500 took 0.58-0.80 of the time; row halves are blocks of whole
-    # rows, 100 x 100000 and 500 x 20000 0.52-0.83)
+    # rows, 100 x 100000 and 500 x 20000 0.52-0.93 over two runs)
     HALVES_LEAST_COLUMNS = 512
     HALVES_LEAST_ROWS = 32
     # a half's work
