@@ -293,11 +293,11 @@ def bilevel_l11(Y, eta, *, axis=0, out=None):
     group in cache: the passes, more than the memory, bound this projection
     on large matrices.  A matrix of 16 MiB or more (with 512 column groups
     or 32 row groups at least) is therefore projected in two halves of its
-    groups, the second on a thread of its own where the process may run on two CPUs (on one where
-    ``OMP_NUM_THREADS`` is 1 at import, as joblib sets it in its workers,
-    or within ``threadpoolctl.threadpool_limits(limits=1)``).  Each half
-    computes the same on one thread or two, so the result does not depend
-    on the threads.
+    groups, the second on a thread of its own where the process may run on
+    two CPUs (on one where ``OMP_NUM_THREADS`` is 1 at import, as joblib
+    sets it in its workers, or within
+    ``threadpoolctl.threadpool_limits(limits=1)``).  Each half computes the
+    same on one thread or two, so the result does not depend on the threads.
 {bilevel_reference}
 
     Examples
