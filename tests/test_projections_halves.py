@@ -3,8 +3,9 @@
 ``bilevel_l11`` finds the groups' norms, then their projections, of a matrix
 of 16 MiB or more (512 column groups or 32 row groups at least) in two
 halves of its groups, the second on a thread of its own where two CPUs are
-free (``_bilevel.pyx``, ``_halves``).  The halves compute the same whether one thread runs them or
-two: the same bits either way, and the sort-based reference's result.
+free (``_bilevel.pyx``, ``_halves``).  The halves compute the same whether
+one thread runs them or two: the same bits either way, and the sort-based
+reference's result.
 """
 
 import os
@@ -48,17 +49,21 @@ def _large(dtype, rng, transpose=False):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("axis", [0, 1])
 def test_halves_same_bits_on_one_thread_or_two(threads, dtype, axis, rng):
-    Y = _large(dtype, rng, transpose=axis == 1)
+    _check_threads(threads, _large(dtype, rng, transpose=axis == 1), axis, (0.01, 0.3, 0.9))
+
+
+def _check_threads(threads, Y, axis, fractions):
+    """``bilevel_l11`` of ``Y`` at ``fractions`` of its norm: the same bits on one
+    thread and on two, and the sort's projection."""
     norm = references.group_norm(Y, "l1", axis)
-    for fraction in (0.01, 0.3, 0.9):
+    for fraction in fractions:
         results = []
         for n in (1, 2):
             threads(n)
             results.append(bilevel_l11(Y, fraction * norm, axis=axis))
         np.testing.assert_array_equal(bits(results[1]), bits(results[0]), err_msg=str(fraction))
-        expected = references.bilevel(Y, fraction * norm, "l1", axis)
-        np.testing.assert_allclose(results[1], expected, rtol=0,
-                                   atol=TOLERANCE[dtype] * float(np.abs(Y).max()),
+        np.testing.assert_allclose(results[1], references.bilevel(Y, fraction * norm, "l1", axis),
+                                   rtol=0, atol=TOLERANCE[Y.dtype.type] * float(np.abs(Y).max()),
                                    err_msg=str(fraction))
 
 
@@ -68,16 +73,7 @@ def test_halves_of_few_long_rows(threads, dtype, shape, rng):
     # rows of different scales and an odd split (48 of 100, 16 of 33).
     Y = (rng.standard_normal(shape) * np.exp(rng.standard_normal((shape[0], 1)))).astype(dtype)
     Y[3] = 0.0
-    norm = references.group_norm(Y, "l1", 1)
-    for fraction in (0.05, 0.5, 0.95):
-        results = []
-        for n in (1, 2):
-            threads(n)
-            results.append(bilevel_l11(Y, fraction * norm, axis=1))
-        np.testing.assert_array_equal(bits(results[1]), bits(results[0]), err_msg=str(fraction))
-        np.testing.assert_allclose(results[1], references.bilevel(Y, fraction * norm, "l1", 1),
-                                   rtol=0, atol=TOLERANCE[dtype] * float(np.abs(Y).max()),
-                                   err_msg=str(fraction))
+    _check_threads(threads, Y, 1, (0.05, 0.5, 0.95))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
