@@ -58,7 +58,7 @@ from _timing import best_times, conditions, empty_aligned_like, low_times  # noq
 from bench_group_hoyer import group_hoyer_table  # noqa: E402
 
 from skproj import projections as P  # noqa: E402
-from skproj.projections import _bilevel  # noqa: E402
+from skproj.projections import _bilevel, _l1  # noqa: E402
 
 DTYPES = (np.float64, np.float32)
 VALUE_SHARES = (0.001, 0.01, 0.1, 0.5, 0.9)
@@ -84,21 +84,29 @@ def radius_keeping(values, share):
 def l1_table(n, rng, dtypes=DTYPES, entries="Gaussian", draw=None):
     """Print time / np.copyto of ``project_l1_ball``, each radius timed
     interleaved with a copy of the same array (``interleaved_ratio``); the
-    copy column is the fastest of those copies."""
+    copy column is the fastest of those copies.  An array of 16 MiB or more
+    is read and written in two halves (``_l1._halves``) on the threads the
+    kernels chose at import; its rows "1 thread" run the halves on one."""
+    threads = _l1._threads()
     print(f"project_l1_ball on {n:.0e} {entries} values: time / np.copyto")
-    print(f"{'dtype':<9}{'copy ms':>9}" + "".join(f"{share:>9.1%}" for share in VALUE_SHARES))
+    print(f"{'dtype':<9}{'threads':>8}{'copy ms':>9}"
+          + "".join(f"{share:>9.1%}" for share in VALUE_SHARES))
     for dtype in dtypes:
         y = (rng.standard_normal(n) if draw is None else draw(rng, n)).astype(dtype)
         out = empty_aligned_like(y)
         magnitudes = np.abs(y)
-        ratios, copies = [], []
-        for share in VALUE_SHARES:
-            eta = radius_keeping(magnitudes, share)
-            ratio, copy = interleaved_ratio(lambda: P.project_l1_ball(y, eta, out=out), y, out)
-            ratios.append(ratio)
-            copies.append(copy)
-        print(f"{np.dtype(dtype).name:<9}{min(copies) * 1e3:>9.2f}"
-              + "".join(f"{ratio:>9.2f}" for ratio in ratios))
+        for n_threads in sorted({threads, 1}, reverse=True):
+            _l1._set_threads(n_threads)
+            ratios, copies = [], []
+            for share in VALUE_SHARES:
+                eta = radius_keeping(magnitudes, share)
+                ratio, copy = interleaved_ratio(lambda: P.project_l1_ball(y, eta, out=out), y,
+                                                out)
+                ratios.append(ratio)
+                copies.append(copy)
+            print(f"{np.dtype(dtype).name:<9}{n_threads:>8}{min(copies) * 1e3:>9.2f}"
+                  + "".join(f"{ratio:>9.2f}" for ratio in ratios))
+        _l1._set_threads(threads)
     print()
 
 
@@ -119,7 +127,7 @@ def bilevel_table(shape, rng, dtypes=DTYPES):
     copy column is the fastest of a row's copies.  ``bilevel_l11`` halves a
     matrix of 16 MiB or more (``_bilevel._halves``) on the threads the kernels
     chose at import; its rows "l11, 1 thread" run the halves on one."""
-    threads = _bilevel._threads()
+    threads = _l1._threads()
     print(f"Bi-level projections on {shape[0]}x{shape[1]} Gaussian matrices: time / np.copyto,")
     print("at radii keeping the share of groups in the header (bilevel_l11 on a matrix of")
     print(f"16 MiB or more: its two halves on {threads} thread{'s' if threads > 1 else ''})")
@@ -135,7 +143,7 @@ def bilevel_table(shape, rng, dtypes=DTYPES):
         out = empty_aligned_like(Y)
         for label, name, norm, n_threads in rows:
             project = getattr(P, name)
-            _bilevel._set_threads(n_threads)
+            _l1._set_threads(n_threads)
             for axis in (0, 1):
                 norms = P.group_norms(Y, norm, axis=axis)
                 ratios, copies = [], []
@@ -147,7 +155,7 @@ def bilevel_table(shape, rng, dtypes=DTYPES):
                     copies.append(copy)
                 print(f"{label:<16}{np.dtype(dtype).name:<9}{axis:<6}{min(copies) * 1e3:>9.2f}"
                       + "".join(f"{ratio:>8.2f}" for ratio in ratios))
-        _bilevel._set_threads(threads)
+        _l1._set_threads(threads)
     print()
 
 
@@ -632,7 +640,7 @@ def main(argv=None):
     if _timing.clock_name() == "thread":
         # (the thread's CPU time counts none of a second thread's: see
         # bilevel_table)
-        _bilevel._set_threads(1)
+        _l1._set_threads(1)
     with threadpool_limits(limits=1, user_api="blas"):
         _run(args)
 

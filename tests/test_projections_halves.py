@@ -1,11 +1,13 @@
-"""Large matrices projected in two halves of their groups, on one thread or two.
+"""Large arrays projected in two halves, on one thread or two.
 
 ``bilevel_l11`` finds the groups' norms, then their projections, of a matrix
 of 16 MiB or more (512 column groups or 32 row groups at least) in two
-halves of its groups, the second on a thread of its own where two CPUs are
-free (``_bilevel.pyx``, ``_halves``).  The halves compute the same whether
-one thread runs them or two: the same bits either way, and the sort-based
-reference's result.
+halves of its groups (``_bilevel.pyx``, ``_halves``); the l1 ball and the
+simplex read (the scan) and write an array of 16 MiB or more in two halves
+of its rows, or of its one row's values (``_l1.pyx``, ``_halves``).  The
+second half runs on a thread of its own where two CPUs are free.  The
+halves compute the same whether one thread runs them or two: the same bits
+either way, and the sort-based reference's result.
 """
 
 import os
@@ -13,7 +15,9 @@ import os
 import numpy as np
 import pytest
 
-from skproj.projections import bilevel_l11, group_norms
+from skproj.projections import (
+    _l1, bilevel_l11, group_norms, project_l1_ball, project_simplex,
+)
 from skproj.projections._cpu import kernel_threads
 
 import references
@@ -26,12 +30,20 @@ TOLERANCE = {np.float32: 2e-5, np.float64: 1e-12}
 
 @pytest.fixture
 def threads():
-    """``set(n)``: the halves on n threads; one thread again after the test."""
-    from skproj.projections import _bilevel
+    """``set(n)``: the halves on n threads (the one setting of every kernel, in
+    ``_l1``); the setting before the test again after it."""
+    previous = _l1._set_threads(1)
+    yield _l1._set_threads
+    _l1._set_threads(previous)
 
-    previous = _bilevel._set_threads(1)
-    yield _bilevel._set_threads
-    _bilevel._set_threads(previous)
+
+@pytest.fixture
+def halves_from():
+    """``set(n_bytes)``: the l1 ball and the simplex take arrays of ``n_bytes``
+    or more in halves (small arrays, for the tests' speed); 16 MiB again after."""
+    previous = _l1._set_halves_bytes()
+    yield _l1._set_halves_bytes
+    _l1._set_halves_bytes(previous)
 
 
 def _large(dtype, rng, transpose=False):
@@ -138,23 +150,22 @@ def test_halves_of_a_torch_tensor(threads, rng):
 
 
 def test_threadpoolctl_limits_the_halves_threads():
-    # threadpoolctl finds the threads in _bilevel's library (user API
-    # "skproj"), limits them with every library's or with skproj's alone,
-    # not with BLAS's, and restores them after.
+    # threadpoolctl finds the threads in _l1's library alone (user API
+    # "skproj": not in _l1inf's, whose names begin alike), limits them with
+    # every library's or with skproj's alone, not with BLAS's, and restores
+    # them after; the l1 ball's halves and bilevel_l11's read that setting.
     from threadpoolctl import threadpool_info, threadpool_limits
-
-    from skproj.projections import _bilevel
 
     def skproj_threads():
         return [info["num_threads"] for info in threadpool_info()
                 if info["user_api"] == "skproj"]
 
-    previous = _bilevel._set_threads(2)
+    previous = _l1._set_threads(2)
     try:
         assert skproj_threads() == [2]
         with threadpool_limits(limits=1):
             assert skproj_threads() == [1]
-            assert _bilevel._threads() == 1
+            assert _l1._threads() == 1
         with threadpool_limits(limits=1, user_api="skproj"):
             assert skproj_threads() == [1]
         with threadpool_limits(limits=1, user_api="blas"):
@@ -163,7 +174,7 @@ def test_threadpoolctl_limits_the_halves_threads():
             assert skproj_threads() == [2]      # (two halves: two threads at most)
         assert skproj_threads() == [2]
     finally:
-        _bilevel._set_threads(previous)
+        _l1._set_threads(previous)
 
 
 @pytest.mark.parametrize("environ,most", [
@@ -176,3 +187,121 @@ def test_kernel_threads_from_the_environment(environ, most):
     cpus = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
             else os.cpu_count())
     assert kernel_threads(environ) == min(most, cpus)
+
+
+# ------------------------------------------------ the l1 ball and the simplex
+
+def _vector(dtype, rng, n, sort=False):
+    """Gaussian values whose scale grows along the array (the halves differ),
+    with runs of zeros and ties; sorted with ``sort`` (every value near tau
+    then in one half)."""
+    y = rng.standard_normal(n) * np.exp(np.linspace(-1.0, 1.0, n))
+    y[n // 5: n // 5 + 300] = 0.0
+    y[n // 3: n // 3 + 200] = 0.75
+    return (np.sort(y) if sort else y).astype(dtype)
+
+
+def _check_vector_threads(threads, project, y, radii):
+    """``project(y, radius)`` for each radius: the same bits on one thread and
+    on two, and the sort's projection."""
+    reference = references.l1_ball if project is project_l1_ball else references.simplex
+    for radius in radii:
+        results = []
+        for n in (1, 2):
+            threads(n)
+            results.append(project(y, radius))
+        np.testing.assert_array_equal(bits(results[1]), bits(results[0]), err_msg=str(radius))
+        scale = float(np.abs(y).max())
+        np.testing.assert_allclose(results[0], reference(y, radius), rtol=0,
+                                   atol=TOLERANCE[y.dtype.type] * scale, err_msg=str(radius))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("project", [project_l1_ball, project_simplex])
+@pytest.mark.parametrize("layout", ["vector", "sorted", "rows", "reversed rows", "columns"])
+def test_l1_halves_same_bits_on_one_thread_or_two(threads, halves_from, project, dtype,
+                                                  layout, rng):
+    # Every array in halves: a contiguous one split in its one row (at a
+    # multiple of 16 values), a sorted one (the bracket's values in one half),
+    # and strided views split in their rows (the kernels' 2-D views).
+    halves_from(0)
+    y = _vector(dtype, rng, 30011, sort=layout == "sorted")
+    if layout == "rows":
+        y = y[:30000].reshape(120, 250)[:, ::2]
+    elif layout == "reversed rows":
+        y = y[:30000].reshape(300, 100)[::-1]
+    elif layout == "columns":
+        y = y[:30000].reshape(100, 300).T
+    if project is project_simplex:
+        y = np.abs(y) if layout == "vector" else y
+        radii = (1.0, 0.05 * float(np.abs(y).sum()), 0.8 * float(np.abs(y).sum()))
+    else:
+        norm = float(np.abs(y.astype(float)).sum())
+        radii = (0.001 * norm, 0.1 * norm, 0.5 * norm, 0.98 * norm)
+    split, by_rows = _l1._split_point(y if y.ndim == 2 and not y.flags.c_contiguous
+                                      else y.reshape(1, -1))
+    assert split > 0 and by_rows == (layout in ("rows", "reversed rows", "columns"))
+    _check_vector_threads(threads, project, y, radii)
+
+
+@pytest.mark.parametrize("dtype,n", [(np.float32, 4194320), (np.float64, 2097168)])
+def test_l1_halves_of_16_mib(threads, dtype, n, rng):
+    # The least array in halves by default, split at a multiple of 16 values.
+    y = _vector(dtype, rng, n)
+    assert _l1._split_point(y.reshape(1, -1)) == (n // 32 * 16, False)
+    assert _l1._split_point(y[:-17].reshape(1, -1))[0] == 0     # under 16 MiB
+    norm = float(np.abs(y.astype(float)).sum())
+    _check_vector_threads(threads, project_l1_ball, y, (0.01 * norm, 0.6 * norm))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_l1_halves_agree_with_the_whole(threads, halves_from, dtype, rng):
+    # Halves change the order of the scan's sums, not the projection: the
+    # same support and values within rounding of one pass.
+    y = _vector(dtype, rng, 50021)
+    norm = float(np.abs(y.astype(float)).sum())
+    threads(2)
+    for radius in (0.002 * norm, 0.3 * norm):
+        halves_from(1 << 40)
+        whole = project_l1_ball(y, radius)
+        halves_from(0)
+        halved = project_l1_ball(y, radius)
+        np.testing.assert_array_equal(whole != 0, halved != 0)
+        np.testing.assert_allclose(halved, whole, rtol=0,
+                                   atol=TOLERANCE[dtype] * float(np.abs(y).max()))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("half", [0, 1])
+@pytest.mark.parametrize("project", [project_l1_ball, project_simplex])
+def test_l1_halves_refuse_nan_and_inf_before_writing(threads, halves_from, project, bad,
+                                                     half, rng):
+    # A value that one half's lean scan cannot show (inf or NaN, where the
+    # bracket has no high end) sends both halves to the full scan; either
+    # way nothing is written.
+    threads(2)
+    halves_from(0)
+    for dtype in (np.float32, np.float64):
+        y = np.abs(_vector(dtype, rng, 20000))
+        y[100 if half == 0 else 19900] = bad
+        out = np.full_like(y, 5.0)
+        for radius in (0.5, 1e3):
+            with pytest.raises(ValueError, match="NaN or infinity"):
+                project(y, radius, out=out)
+            assert (out == 5.0).all()
+
+
+def test_l1_halves_in_place_and_of_a_tensor(threads, halves_from, rng):
+    # out=y (each half reads and writes its own block) and a torch tensor:
+    # the bits of a new result.
+    threads(2)
+    halves_from(0)
+    y = _vector(np.float32, rng, 40000)
+    radius = 0.2 * float(np.abs(y).sum())
+    expected = project_l1_ball(y, radius)
+    z = y.copy()
+    project_l1_ball(z, radius, out=z)
+    np.testing.assert_array_equal(bits(z), bits(expected))
+    torch = pytest.importorskip("torch")
+    t = project_l1_ball(torch.from_numpy(y), radius)
+    np.testing.assert_array_equal(bits(t.numpy()), bits(expected))

@@ -57,8 +57,8 @@ from skproj.projections._streaming cimport (
     NextPanel, element_step as _step, stream_group_norms,
 )
 from skproj.projections._l1 cimport (
-    SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
-    group_threshold, keep_above, michelot_above_into, mostly_zero_lines,
+    HALVES_BYTES, SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
+    group_threshold, half_threads, keep_above, michelot_above_into, mostly_zero_lines,
     shrink_row, simd_enabled, skp_have_avx2, skp_fold512, skp_kept_factors, skp_norms_sum,
     skp_norms_sum_portable, skp_panels_into_l1, skp_realign, skp_rows_alias,
     skp_ahead_for_rows, skp_set_avx512, skp_set_cpu_choices, skp_set_stream_ahead, skp_stream_fence,
@@ -66,8 +66,6 @@ from skproj.projections._l1 cimport (
     write_row_simd, write_rows_at_once, write_strips,
     zero_result, zero_result_row,
 )
-
-from skproj.projections._cpu import kernel_threads, register_thread_controller
 
 # The permutation tables of _l1_simd.h are static: each module holds its own
 # copy, filled by its own first call.
@@ -87,7 +85,7 @@ def group_norms(const floating[:, :] y, double[::1] norms, int kind,
 # ------------------------------------------------------ large matrices in two halves
 
 # A large matrix is projected in two halves of its groups, the second on a
-# thread of its own where two CPUs are free (``skp_threads``, _threads.h): a
+# thread of its own where two CPUs are free (``half_threads``, _l1.pyx): a
 # group's norm and its projection read that group alone, so each half is a
 # projection of its own but for the l1 threshold on the norms, found
 # between the two.  bilevel_l11's halves are bound by their groups' passes
@@ -104,15 +102,11 @@ def group_norms(const floating[:, :] y, double[::1] norms, int kind,
 
 cdef extern from "_threads.h" nogil:
     ctypedef void (*skp_half_job)(void* half) noexcept nogil
-    int skp_threads
     int skp_run_halves(skp_half_job job, void* first, void* second, int threads)
-    int skproj_get_num_threads()
-    void skproj_set_num_threads(int threads)
 
 cdef enum:
-    # (each half 8 MiB or more: streamed as the whole, STREAM_BYTES)
-    HALVES_BYTES = 1 << 24
-    # (groups at least: column halves of fewer columns share and stream short
+    # (each half 8 MiB or more, HALVES_BYTES: streamed as the whole, STREAM_BYTES;
+    # groups at least: column halves of fewer columns share and stream short
     # pieces of each row, few long columns losing to one thread, 100000 x
     # 100 float32 1.35-1.61 times as long and 300000 x 40 1.86-2.51, where
     # 20000 x 500 took 0.58-0.80 of the time; row halves are blocks of whole
@@ -122,23 +116,6 @@ cdef enum:
     # a half's work
     HALF_NORMS = 0
     HALF_L11 = 1
-
-def _threads():
-    """The threads that run a large matrix's two halves (1: one after the other)."""
-    return skproj_get_num_threads()
-
-
-def _set_threads(int threads):
-    """Set ``_threads()`` (at most 2), as ``_cpu.kernel_threads()`` does at import
-    and ``threadpoolctl.threadpool_limits`` within its context; returns the
-    previous setting."""
-    previous = skproj_get_num_threads()
-    skproj_set_num_threads(threads)
-    return previous
-
-
-_set_threads(kernel_threads())
-register_thread_controller()
 
 
 def _split_point(const floating[:, :] y, bint groups_are_rows):
@@ -225,7 +202,7 @@ cdef int _halves(const floating[:, :] y, char* x, Py_ssize_t x_row, Py_ssize_t x
     second.y = first.y + split * (y.strides[0] if groups_are_rows else y.strides[1])
     second.x = NULL if x == NULL else x + split * (x_row if groups_are_rows else x_col)
     second.per_group = per_group + split
-    skp_run_halves(_run_half, &first, &second, skp_threads)
+    skp_run_halves(_run_half, &first, &second, half_threads())
     if total != NULL:
         total[0] = first.total + second.total
     return first.status if first.status != STATUS_PROJECTED else second.status

@@ -8,10 +8,10 @@ any case, the CPU features whose loops the kernels must not run: ``avx512f``
 the AVX-512 ones built on them), ``fma``, ``popcnt``.  The kernels read it
 once, at import; this module warns about the names they would pass over.
 
-The threads of a large ``bilevel_l11`` (``_threads.h``): two where two CPUs
-are free and ``OMP_NUM_THREADS`` allows them (``kernel_threads``), and as
-``threadpoolctl.threadpool_limits`` sets them, whose controller of them
-(user API "skproj") is registered here.
+The threads of a large ``bilevel_l11``, l1 ball or simplex (``_threads.h``):
+two where two CPUs are free and ``OMP_NUM_THREADS`` allows them
+(``kernel_threads``), and as ``threadpoolctl.threadpool_limits`` sets them,
+whose controller of them (user API "skproj") is registered here.
 """
 
 import os
@@ -42,7 +42,7 @@ def disabled_cpu_features(environ=None):
 
 
 def kernel_threads(environ=None):
-    """The threads that project a large matrix's two halves (``_bilevel.pyx``): 2
+    """The threads that project a large array's two halves (``_l1.pyx``): 2
     where two CPUs are free for this process, 1 elsewhere or where
     ``OMP_NUM_THREADS`` (which joblib sets in its workers) is 1."""
     environ = os.environ if environ is None else environ
@@ -59,8 +59,9 @@ def kernel_threads(environ=None):
 
 def register_thread_controller():
     """Register threadpoolctl's controller of the kernels' threads (user API and
-    internal API "skproj"), found in the library of ``_bilevel`` by its two
-    exported functions, as threadpoolctl finds OpenBLAS's; once."""
+    internal API "skproj"), found in the library of ``_l1`` (which holds the
+    one setting, ``_thread_setting.h``) by its two exported functions, as
+    threadpoolctl finds OpenBLAS's; once."""
     global _registered
     if _registered:
         return
@@ -72,11 +73,12 @@ def register_thread_controller():
     class SkprojController(LibController):
         user_api = "skproj"
         internal_api = "skproj"
-        filename_prefixes = ("_bilevel",)
+        # (the name's dot: not _l1inf's libraries)
+        filename_prefixes = ("_l1.",)
 
         def get_num_threads(self):
             get = self._get_symbol("skproj_get_num_threads")
-            return None if get is None else get()   # (another package's _bilevel)
+            return None if get is None else get()   # (another package's _l1)
 
         def set_num_threads(self, num_threads):
             set_threads = self._get_symbol("skproj_set_num_threads")

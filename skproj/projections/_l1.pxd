@@ -164,6 +164,13 @@ cdef enum:
     STREAM_BYTES = 1 << 23    # results of 8 MiB and more are written past the caches
     STREAM_ROW_BYTES = 1 << 10  # ... in rows of 1 KiB and more (``streams_rows``)
     SHORT_GROUP = 512         # groups up to this long: Michelot's passes without compaction
+    HALVES_BYTES = 1 << 24    # inputs of 16 MiB and more are projected in two halves
+                              # (_threads.h: a half on a thread of its own)
+
+
+# The threads that run those halves: 1 or 2 (_thread_setting.h; the one
+# setting of every kernel, which threadpoolctl's controller sets).
+cdef int half_threads() noexcept nogil
 
 
 # Reorder ``values`` so that ``values[k]`` is its k-th smallest, those before

@@ -30,7 +30,8 @@ the canonical simplex of R^n", J. Optim. Theory Appl. 50 (1986), 195-200.
 import numpy as np
 
 from libc.float cimport DBL_MAX, FLT_MAX
-from libc.math cimport fabs, nextafter, sqrt, INFINITY, NAN
+from libc.math cimport fabs, fmin, nextafter, sqrt, INFINITY, NAN
+from libc.string cimport memmove
 from cython cimport floating
 
 # (the sample and the gather buffer, 5-10 MB on 10**7 values, from the kernels'
@@ -39,8 +40,10 @@ from cython cimport floating
 from skproj.projections._scratch_cache cimport scratch_free, scratch_malloc
 from skproj.projections._sums cimport TERM_MAGNITUDE, TERM_POSITIVE, TERM_VALUE, sum_terms
 from skproj.projections._common cimport (
-    SPARSE_WRITE_DIVISOR, copy_matrix, matrix_slice, shrink, zero_if_contiguous,
+    SPARSE_WRITE_DIVISOR, copy_matrix, matrix_slice, shrink, strided_slice, zero_if_contiguous,
 )
+
+from skproj.projections._cpu import kernel_threads, register_thread_controller
 
 # ---------------------------------------------------------------- the l1 ball
 #
@@ -583,6 +586,191 @@ cdef double group_threshold(floating* values, Py_ssize_t n, double total, double
     return michelot_above(values, n, total, 0.0, 0.0, radius, support)
 
 
+# ------------------------------------------------------ large arrays in two halves
+
+# An array of HALVES_BYTES or more is read by the scan and written in two
+# halves (blocks of rows, or of its one row's values), the second on a thread
+# of its own where two CPUs are free (``half_threads``; _threads.h): the
+# values' order matters to the threshold only through the sums, and each
+# half's sums are the same on one thread or two, so the result does not
+# depend on the threads.  Both passes wait on the memory, which two cores
+# read and write in about three quarters of one's time.  Issue 14, an AMD
+# Zen 4 with 2 cores, 10**7 values at 1 % and half of the norm, times a
+# copy, one thread / a prototype of two halves on two (from Python threads):
+# float64 1.12 / 0.67, 1.27 / 0.77; float32 1.19 / 0.97, 1.31 / 1.10.
+
+cdef extern from "_threads.h" nogil:
+    ctypedef void (*skp_half_job)(void* half) noexcept nogil
+    int skp_run_halves(skp_half_job job, void* first, void* second, int threads)
+
+cdef extern from "_thread_setting.h" nogil:
+    int skp_threads
+    int skproj_get_num_threads()
+    void skproj_set_num_threads(int threads)
+
+
+cdef int half_threads() noexcept nogil:
+    return skp_threads
+
+
+def _threads():
+    """The threads that run a large array's two halves (1: one after the other),
+    here and in ``_bilevel``."""
+    return skproj_get_num_threads()
+
+
+def _set_threads(int threads):
+    """Set ``_threads()`` (at most 2), as ``_cpu.kernel_threads()`` does at import
+    and ``threadpoolctl.threadpool_limits`` within its context; returns the
+    previous setting."""
+    previous = skproj_get_num_threads()
+    skproj_set_num_threads(threads)
+    return previous
+
+
+_set_threads(kernel_threads())
+register_thread_controller()
+
+
+cdef enum:
+    # a half's work
+    HALF_SCAN = 0
+    HALF_SHRINK = 1      # the l1 ball's write
+    HALF_SUBTRACT = 2    # the simplex's
+
+
+ctypedef struct _Half:
+    # (a block of y's memory and x's, or x NULL for the scan)
+    char* y
+    char* x
+    Py_ssize_t n_rows, n_cols, y_row, y_col, x_row, x_col
+    bint single
+    int work
+    # HALF_SCAN: ``_scan_any``'s arguments, whether it ran lean, its sums,
+    # and the half's own gather buffer
+    Bracket bracket
+    bint magnitudes, lean_allowed, lean
+    skp_scan scan
+    char* buffer
+    Py_ssize_t capacity
+    # the writes: see _write_part
+    double tau
+    bint sparse, stream
+
+
+# (the least bytes of an array in halves: HALVES_BYTES; ``_set_halves_bytes``)
+cdef Py_ssize_t _halves_bytes = HALVES_BYTES
+
+
+cdef inline Py_ssize_t _split_at(const floating[:, :] y) noexcept nogil:
+    """Where a large array's second half starts: a row of several, or else a
+    value of its one row (a multiple of 16, so that the second half's values
+    lie on lines as they do in the whole); 0: one piece."""
+    if y.shape[0] * y.shape[1] * <Py_ssize_t> sizeof(floating) < _halves_bytes:
+        return 0
+    return y.shape[0] // 2 if y.shape[0] >= 2 else y.shape[1] // 32 * 16
+
+
+def _split_point(const floating[:, :] y):
+    """Testing hook: ``_split_at``, and whether it splits the rows."""
+    return _split_at(y), y.shape[0] >= 2
+
+
+def _set_halves_bytes(Py_ssize_t n_bytes=HALVES_BYTES):
+    """Testing and benchmark hook: the least bytes of an array the l1 ball and
+    the simplex take in two halves (HALVES_BYTES by default); returns the
+    previous setting."""
+    global _halves_bytes
+    previous = _halves_bytes
+    _halves_bytes = max(n_bytes, 0)
+    return previous
+
+
+cdef void _run_half(void* pointer) noexcept nogil:
+    """A half's work (skp_half_job), on views of its block."""
+    cdef _Half* half = <_Half*> pointer
+    # (filled by the macro; not "= None", which would call into Python on a
+    # thread that holds no Python state: Cython zeroes them, memview NULL)
+    cdef const float[:, :] y32
+    cdef float[:, :] x32
+    cdef const double[:, :] y64
+    cdef double[:, :] x64
+    if half.single:
+        strided_slice(y32, half.y, half.n_rows, half.n_cols, half.y_row, half.y_col)
+        strided_slice(x32, half.x, half.n_rows, half.n_cols, half.x_row, half.x_col)
+        _half_work(half, y32, x32)
+    else:
+        strided_slice(y64, half.y, half.n_rows, half.n_cols, half.y_row, half.y_col)
+        strided_slice(x64, half.x, half.n_rows, half.n_cols, half.x_row, half.x_col)
+        _half_work(half, y64, x64)
+
+
+cdef inline void _half_work(_Half* half, const floating[:, :] y,
+                            floating[:, :] x) noexcept nogil:
+    if half.work == HALF_SCAN:
+        half.lean = _scan_any(y, half.bracket, half.magnitudes, &half.scan,
+                              <floating*> half.buffer, half.capacity, half.lean_allowed)
+    else:
+        _write_part(y, x, half)
+
+
+cdef void _halves(const floating[:, :] y, floating* x, Py_ssize_t x_row, Py_ssize_t x_col,
+                  Py_ssize_t buffer_step, _Half* first, _Half* second) noexcept nogil:
+    """``first``'s work (set by the caller) on the halves of ``y`` (``_split_at``),
+    the result's memory at ``x`` (strides ``x_row``, ``x_col`` in bytes; NULL
+    for the scan); the second half's buffer ``buffer_step`` bytes past the
+    first's.  ``second``: the second half's block, work and results."""
+    cdef Py_ssize_t split = _split_at(y)
+    cdef bint by_rows = y.shape[0] >= 2
+    first.single = floating is float
+    first.y = <char*> &y[0, 0]
+    first.x = <char*> x
+    first.y_row, first.y_col, first.x_row, first.x_col = y.strides[0], y.strides[1], x_row, x_col
+    first.n_rows = split if by_rows else 1
+    first.n_cols = y.shape[1] if by_rows else split
+    second[0] = first[0]
+    if by_rows:
+        second.n_rows = y.shape[0] - split
+    else:
+        second.n_cols = y.shape[1] - split
+    second.y = first.y + split * (y.strides[0] if by_rows else y.strides[1])
+    second.x = NULL if x == NULL else first.x + split * (x_row if by_rows else x_col)
+    second.buffer = NULL if first.buffer == NULL else first.buffer + buffer_step
+    skp_run_halves(_run_half, first, second, half_threads())
+
+
+cdef bint _scan_halves(const floating[:, :] y, Bracket bracket, bint magnitudes,
+                       skp_scan* scan, floating* buffer, Py_ssize_t capacity,
+                       bint lean_allowed) noexcept nogil:
+    """``_scan_any``, in two halves on a large array (``_split_at``): each half
+    gathers into ``capacity`` values of its own (``buffer`` holds twice as
+    many), so that a half overflows only where the whole would; the second's
+    values are then moved after the first's, and the sums added."""
+    cdef _Half first, second
+    if not _split_at(y):
+        return _scan_any(y, bracket, magnitudes, scan, buffer, capacity, lean_allowed)
+    first.work = HALF_SCAN
+    first.bracket = bracket
+    first.magnitudes = magnitudes
+    first.lean_allowed = lean_allowed
+    first.buffer = <char*> buffer
+    first.capacity = capacity
+    _halves(y, <floating*> NULL, 0, 0, capacity * sizeof(floating), &first, &second)
+    if first.lean != second.lean:
+        # (one half's lean scan stopped: a full buffer, or a value only the
+        # full scan's total shows; both full, as one scan would have been)
+        return _scan_halves(y, bracket, magnitudes, scan, buffer, capacity, False)
+    scan.total = first.scan.total + second.scan.total
+    scan.minimum = fmin(first.scan.minimum, second.scan.minimum)
+    scan.count_high = first.scan.count_high + second.scan.count_high
+    scan.sum_high = first.scan.sum_high + second.scan.sum_high
+    scan.overflow = first.scan.overflow or second.scan.overflow
+    memmove(buffer + first.scan.n_gathered, buffer + capacity,
+            second.scan.n_gathered * sizeof(floating))
+    scan.n_gathered = first.scan.n_gathered + second.scan.n_gathered
+    return first.lean
+
+
 cdef inline bint _scan_any(const floating[:, :] y, Bracket bracket, bint magnitudes,
                            skp_scan* scan, floating* buffer, Py_ssize_t capacity,
                            bint lean_allowed=True) noexcept nogil:
@@ -806,7 +994,9 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
     cdef Py_ssize_t size = _sample_size(n)
     cdef Py_ssize_t capacity = _gather_capacity(n, size)
     cdef double* sample = <double*> scratch_malloc((3 * size + 1) * sizeof(double))
-    cdef floating* buffer = <floating*> scratch_malloc(capacity * sizeof(floating))
+    # (each half of a large array gathers into a buffer of its own: _scan_halves)
+    cdef floating* buffer = <floating*> scratch_malloc(
+        (2 if _split_at(y) else 1) * capacity * sizeof(floating))
     cdef Bracket bracket
     cdef skp_scan scan
     cdef double at_low, at_high, gathered_total
@@ -847,8 +1037,8 @@ cdef int _threshold(const floating[:, :] y, double radius, bint magnitudes,
                     scan.total = magnitude_total
                 lean = holds = False
                 break
-            lean = _scan_any(y, _gathered_part(bracket), magnitudes, &scan, buffer, capacity,
-                             not full)
+            lean = _scan_halves(y, _gathered_part(bracket), magnitudes, &scan, buffer,
+                                capacity, not full)
             gathered_total = _bracket_ends(bracket, &scan, buffer, &at_low, &at_high)
             holds = not scan.overflow and at_low >= radius and at_high <= radius
             if holds:
@@ -989,28 +1179,52 @@ cdef inline void _shrink_row_sparse(const floating* src, Py_ssize_t n, Py_ssize_
 
 
 cdef void _write_shrunk(const floating[:, :] y, floating[:, :] x, double tau,
-                        double support) noexcept nogil:
-    """``x = sign(y) * max(|y| - tau, 0)``; a sparse result after one memset.
+                        double support, bint magnitudes) noexcept nogil:
+    """The result from ``tau``: the l1 ball's ``x = sign(y) * max(|y| - tau, 0)``
+    (``magnitudes``), else the simplex's ``x = max(y - tau, 0)``; a large
+    array in two halves (``_halves``).
 
-    The memset and the sparse writes move as many bytes as the dense write
-    (y is read either way); they only spare the scalar loops a soft threshold
-    per value, so the AVX2 loop always writes densely.
+    The l1 ball's result is sparse (``support`` values) where the scalar
+    loops write it: a memset, then the values above tau alone.  The memset
+    and the sparse writes move as many bytes as the dense write (y is read
+    either way); they only spare the scalar loops a soft threshold per value,
+    so the AVX2 loop always writes densely.
     """
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1]
+    cdef bint contiguous = (y.strides[1] == sizeof(floating)
+                            and x.strides[1] == sizeof(floating))
+    cdef _Half first, second
+    first.work = HALF_SHRINK if magnitudes else HALF_SUBTRACT
+    first.buffer = NULL
+    first.tau = tau
+    first.sparse = (magnitudes and not (_simd and contiguous)
+                    and support * SPARSE_WRITE_DIVISOR < <double> n_rows * n_cols
+                    and <const void*> &x[0, 0] != <const void*> &y[0, 0])
+    # (decided for the whole, which a half's size would not show)
+    first.stream = ((magnitudes or contiguous)
+                    and streams_rows(n_rows, n_cols * sizeof(floating)))
+    if _split_at(y):
+        _halves(y, &x[0, 0], x.strides[0], x.strides[1], 0, &first, &second)
+    else:
+        _write_part(y, x, &first)
+
+
+cdef void _write_part(const floating[:, :] y, floating[:, :] x, _Half* half) noexcept nogil:
+    """``_write_shrunk``'s write of the rows of ``y`` into ``x``, as ``half`` says
+    (its ``work``, ``tau``, ``sparse`` and ``stream``: fenced here)."""
+    cdef Py_ssize_t n_cols = y.shape[1], i
     cdef Py_ssize_t step_y = y.strides[1] // sizeof(floating)
     cdef Py_ssize_t step_x = x.strides[1] // sizeof(floating)
-    cdef bint sparse = (not (_simd and step_y == 1 and step_x == 1)
-                        and support * SPARSE_WRITE_DIVISOR < <double> n_rows * n_cols
-                        and <const void*> &x[0, 0] != <const void*> &y[0, 0]
-                        and zero_if_contiguous(x))
-    cdef bint stream = streams_rows(n_rows, n_cols * sizeof(floating))
-    for i in range(n_rows):
-        if sparse:
-            _shrink_row_sparse(&y[i, 0], n_cols, step_y, &x[i, 0], tau)
-        elif not _shrink_row_cached(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau, True,
-                                    stream):
-            shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau, stream)
-    if stream:
+    cdef bint sparse = half.sparse and zero_if_contiguous(x)
+    for i in range(y.shape[0]):
+        if half.work == HALF_SUBTRACT:
+            _subtract_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, half.tau, half.stream)
+        elif sparse:
+            _shrink_row_sparse(&y[i, 0], n_cols, step_y, &x[i, 0], half.tau)
+        elif not _shrink_row_cached(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, half.tau,
+                                    True, half.stream):
+            shrink_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, half.tau, half.stream)
+    if half.stream:
         skp_stream_fence()
 
 
@@ -1059,26 +1273,18 @@ cdef inline int _l1_ball(const floating[:, :] y, floating[:, :] x, double radius
     if status == STATUS_INSIDE:
         copy_matrix(y, x)
     elif status == STATUS_PROJECTED:
-        _write_shrunk(y, x, tau[0], support)
+        _write_shrunk(y, x, tau[0], support, True)
     return status
 
 
 cdef inline int _simplex(const floating[:, :] y, floating[:, :] x, double radius,
                          double* tau) noexcept nogil:
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i
-    cdef Py_ssize_t step_y = y.strides[1] // sizeof(floating)
-    cdef Py_ssize_t step_x = x.strides[1] // sizeof(floating)
     cdef double support = 0.0
     cdef int status = _threshold(y, radius, False, tau, &support)
-    cdef bint stream = (step_y == 1 and step_x == 1
-                        and streams_rows(n_rows, n_cols * sizeof(floating)))
     if status == STATUS_INSIDE:
         copy_matrix(y, x)
     elif status == STATUS_PROJECTED:
-        for i in range(n_rows):
-            _subtract_row(&y[i, 0], n_cols, step_y, &x[i, 0], step_x, tau[0], stream)
-        if stream:
-            skp_stream_fence()
+        _write_shrunk(y, x, tau[0], support, False)
     return status
 
 

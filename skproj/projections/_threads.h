@@ -3,7 +3,9 @@
  * A projection of a large matrix whose groups' thresholds are found by
  * passes in cache (bilevel_l11's) is bound by those passes, not by the
  * memory: its halves, each a block of whole groups, run on two cores in
- * about half the time (_bilevel.pyx, ``_halves``).  skp_run_halves(job,
+ * about half the time (_bilevel.pyx, ``_halves``); the l1 ball's and the
+ * simplex's read and write of a large array, bound by the memory, take
+ * about three quarters of it (_l1.pyx, ``_halves``).  skp_run_halves(job,
  * first, second, threads) runs job(second) on a new thread and job(first)
  * on the caller's where ``threads`` is 2 or more, then waits for the second;
  * one after the other where ``threads`` is 1, where the platform has no
@@ -21,24 +23,8 @@
 #define SKP_HAVE_THREADS 0
 #endif
 
-/* The threads that run the halves: 1 or 2 (_bilevel.pyx sets it at import,
- * from _cpu.kernel_threads).  threadpoolctl's controller of skproj
- * (_cpu.py) finds the two functions below by name in the module's library,
- * as it finds OpenBLAS's or OpenMP's, so that ``threadpool_limits(1)``
- * keeps the halves on one thread. */
-static int skp_threads = 1;
-
-#if defined(__GNUC__) || defined(__clang__)
-#define SKP_EXPORT __attribute__((visibility("default")))
-#else
-#define SKP_EXPORT
-#endif
-
-SKP_EXPORT int skproj_get_num_threads(void) { return skp_threads; }
-
-SKP_EXPORT void skproj_set_num_threads(int threads) {
-    skp_threads = threads < 1 ? 1 : threads > 2 ? 2 : threads;
-}
+/* (the setting of how many threads run them, 1 or 2, lives in _l1's
+ * library alone: _thread_setting.h) */
 
 typedef void (*skp_half_job)(void* half);
 
