@@ -232,11 +232,17 @@ def project_l1_ball(y, eta, *, out=None):
     magnitudes above the bracket and gathers those inside it, and Michelot's
     method [3]_ on the gathered values gives :math:`\tau` exactly (Newton
     passes over ``y`` take over in the rare case where the sample misled).
-    One more pass writes the result.
+    One more pass writes the result.  An array of 16 MiB or more is read and
+    written in two halves, the second on a thread of its own where the
+    process may run on two CPUs (on one where ``OMP_NUM_THREADS`` is 1 at
+    import, as joblib sets it in its workers, or within
+    ``threadpoolctl.threadpool_limits(limits=1)``); each half computes the
+    same on one thread or two, so the result does not depend on the threads.
 
     Memory: besides the result, at most ``y.size / 8`` values of ``y``'s
-    dtype (the gathered ones) and 3 x 16384 doubles (a sample and its work
-    space); never a copy of ``y``.
+    dtype (the gathered ones; twice as many on an array in halves, each half
+    gathering apart) and 3 x 16384 doubles (a sample and its work space);
+    never a copy of ``y``.
 
     Parameters
     ----------
@@ -297,8 +303,10 @@ def project_simplex(y, eta=1.0, *, out=None):
     Unlike the l1 ball, the simplex is not full-dimensional: every ``y`` not
     already on it moves, and ``tau`` may be negative.  :math:`\tau` is found
     as for :func:`project_l1_ball` (a sampled bracket, one read pass, an
-    exact finish on the values in the bracket), with the same memory bound:
-    at most ``y.size / 8`` values of ``y``'s dtype besides the result.
+    exact finish on the values in the bracket; an array of 16 MiB or more in
+    two halves, on two threads where two CPUs are free), with the same
+    memory bound: at most ``y.size / 8`` values of ``y``'s dtype besides the
+    result (twice as many on an array in halves).
 
     Parameters
     ----------
