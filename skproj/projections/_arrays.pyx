@@ -15,6 +15,7 @@ which ``skproj.nn`` makes to project its input channels.
 """
 
 cimport numpy as cnp
+from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from libc.math cimport INFINITY
 import sys
 
@@ -112,7 +113,8 @@ cdef bint _with_torch():
 
 
 cdef object _tensor_memory(object y, object out):
-    """``(x, y_address, x_address, n, single)`` for the common call on tensors; else None.
+    """``(x, y_address, x_address, n, single, shape)`` for the common call on
+    tensors; else None.
 
     The common call: ``y`` a float32 or float64 CPU tensor, C-contiguous and
     non-empty, and ``out`` None (``x`` is then a new tensor like ``y`` on
@@ -125,13 +127,16 @@ cdef object _tensor_memory(object y, object out):
     each) rather than building NumPy views (0.7 us each), and here rather
     than in Python (issue 14: 1.0 us a call on 2 x 5 tensors, against 1.3 us
     for the same checks in Python; ``project_l1_ball`` on them with ``out=``
-    2.8 -> 2.2 us, ``bilevel_l12`` 4.0 -> 3.3 us).  The caller bumps
-    ``out``'s version counter after the write
+    2.8 -> 2.2 us, ``bilevel_l12`` 4.0 -> 3.3 us).  ``y``'s shape is read
+    once (a ``torch.Size`` made at each read, 100 ns), its number of values
+    counted from it, and returned for the callers' dimensions.  The caller
+    bumps ``out``'s version counter after the write
     (``_torch_backend.mark_written``).
     """
     cdef size_t y_address, x_address
     cdef Py_ssize_t n, n_bytes
     cdef bint single
+    cdef object shape
     if (not _with_torch() or not isinstance(y, _Tensor)
             or out is not None and not isinstance(out, _Tensor)):
         return None
@@ -142,16 +147,21 @@ cdef object _tensor_memory(object y, object out):
         if not y.is_cpu or not y.is_contiguous() or y.is_neg():
             return None
         y_address = y.data_ptr()
-        n = y.numel()
+        shape = y.shape
+        if not isinstance(shape, tuple):   # (a subclass's own shape: the general way)
+            return None
+        n = _size_of(shape)
         single = dtype is _float32
+        if n <= 0:
+            return None
         if out is None:
-            return _new_tensor_like(y, y_address, n, single) if n else None
+            return _new_tensor_like(shape, y_address, n, single)
         if out.requires_grad and not is_writable(out):
             return None     # (the general way raises check_writable's error)
         if out is y:
-            return (out, y_address, y_address, n, single) if n else None
+            return out, y_address, y_address, n, single, shape
         if (out.dtype is not dtype or not out.is_cpu or not out.is_contiguous()
-                or out.is_neg() or out.shape != y.shape):
+                or out.is_neg() or out.shape != shape):
             return None
         x_address = out.data_ptr()
     except RuntimeError:
@@ -159,15 +169,26 @@ cdef object _tensor_memory(object y, object out):
     n_bytes = n * (4 if single else 8)
     # (contiguous and of one shape: the same first address is the same memory,
     # else they share memory exactly when the address ranges meet)
-    if not n or x_address != y_address and (y_address < x_address + n_bytes
-                                            and x_address < y_address + n_bytes):
+    if x_address != y_address and (y_address < x_address + n_bytes
+                                   and x_address < y_address + n_bytes):
         return None
-    return out, y_address, x_address, n, single
+    return out, y_address, x_address, n, single, shape
 
 
-cdef object _new_tensor_like(object y, size_t y_address, Py_ssize_t n, bint single):
+cdef Py_ssize_t _size_of(object shape):
+    """The number of values of a tensor of this shape (a ``torch.Size``, a
+    tuple of ints, read by the tuple's C access); -1 past 32 dimensions."""
+    cdef Py_ssize_t n = 1, axis, ndim = PyTuple_GET_SIZE(shape)
+    if ndim > 32:
+        return -1
+    for axis in range(ndim):
+        n *= <Py_ssize_t> <object> PyTuple_GET_ITEM(shape, axis)
+    return n
+
+
+cdef object _new_tensor_like(object shape, size_t y_address, Py_ssize_t n, bint single):
     """``_tensor_memory``'s tuple for ``out=None``: a new C-ordered tensor of
-    ``y``'s shape and dtype on a new ndarray's memory (as the general way's
+    ``shape`` and ``y``'s dtype on a new ndarray's memory (as the general way's
     result, ``_validation._run_on_tensor``, NumPy asking for huge pages on
     large ones; here at ``y``'s offset in a cache line, which torch puts
     on a line: ``_empty_in_line_with``).  Issue 14, an Intel Xeon: tensors without ``out=`` took
@@ -175,12 +196,13 @@ cdef object _new_tensor_like(object y, size_t y_address, Py_ssize_t n, bint sing
     float32 (``project_l1_ball`` 5.0 us, ``project_l1inf_ball`` 6.3), its
     NumPy views and checks; this allocation costs 0.8 us."""
     cdef cnp.npy_intp dims[32]
-    cdef int ndim = _dims_of(y.shape, dims)
+    cdef int ndim = _dims_of(shape, dims)
     cdef object x
     if ndim < 0:
         return None
     x = _empty_in_line_with(y_address, ndim, dims, single)
-    return _torch.from_numpy(x), y_address, <size_t> cnp.PyArray_DATA(x), n, single
+    return (_torch.from_numpy(x), y_address, <size_t> cnp.PyArray_DATA(x), n, single,
+            shape)
 
 
 def common_views(object y, object out, object ndim=None):
@@ -208,7 +230,7 @@ def common_views(object y, object out, object ndim=None):
     memory = _tensor_memory(y, out)
     if memory is None:
         return None
-    n_dims = _dims_of(y.shape, dims)
+    n_dims = _dims_of(memory[5], dims)
     if n_dims < 0 or ndim is not None and n_dims != ndim:
         return None
     result, single = memory[0], memory[4]
@@ -218,12 +240,13 @@ def common_views(object y, object out, object ndim=None):
 
 
 cdef int _dims_of(object shape, cnp.npy_intp* dims):
-    """``shape`` into ``dims`` (room for 32); its length, or -1 if longer."""
-    cdef int ndim = len(shape), axis
+    """``shape`` (a ``torch.Size``: a tuple) into ``dims`` (room for 32); its
+    length, or -1 if longer."""
+    cdef int ndim = PyTuple_GET_SIZE(shape), axis
     if ndim > 32:
         return -1
     for axis in range(ndim):
-        dims[axis] = shape[axis]
+        dims[axis] = <object> PyTuple_GET_ITEM(shape, axis)
     return ndim
 
 
@@ -339,7 +362,7 @@ def matrix_call(object at_addresses, object y, object out, object eta, object ax
     the int 0 or 1, ``y`` a matrix and ``y``, ``out`` as :func:`array_memory`
     (ndarrays) or ``_tensor_memory`` (tensors) take them (the
     2-D checks after the memory's: an ndarray's ``ndim`` is read in C, a
-    tensor's ``dim()`` costs).
+    tensor's from the shape ``_tensor_memory`` read).
     The kernel's entry ``at_addresses(y_address, x_address, n_rows, n_cols,
     single, eta, groups_are_rows, per_group)`` (``_l1inf.at_addresses``, or
     ``_bilevel.at_addresses`` with its kind) then runs on their memory, its
@@ -366,7 +389,7 @@ def matrix_call(object at_addresses, object y, object out, object eta, object ax
     cdef double radius = _common_radius(eta)
     cdef Py_ssize_t n_rows, n_cols
     cdef cnp.npy_intp n_groups
-    cdef object memory, returned, status, per_group = None
+    cdef object memory, returned, status, shape, per_group = None
     if radius < 0 or type(axis) is not int or not (axis == 0 or axis == 1):
         return None
     memory = _common_memory(y, out)
@@ -378,9 +401,10 @@ def matrix_call(object at_addresses, object y, object out, object eta, object ax
         n_rows = cnp.PyArray_DIM(<cnp.ndarray> y, 0)
         n_cols = cnp.PyArray_DIM(<cnp.ndarray> y, 1)
     else:
-        if y.dim() != 2:
+        shape = memory[5]
+        if len(shape) != 2:
             return None
-        n_rows, n_cols = y.shape
+        n_rows, n_cols = shape
     if want_groups:
         n_groups = n_rows if axis == 1 else n_cols
         per_group = cnp.PyArray_ZEROS(1, &n_groups, cnp.NPY_FLOAT64, 0)
