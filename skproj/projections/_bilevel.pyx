@@ -51,14 +51,13 @@ from skproj.projections._scratch_cache cimport (
 )
 from skproj.projections._common cimport (
     SPARSE_WRITE_DIVISOR, clip, clip_columns, clip_row, copy_matrix, matrix_slice, shrink,
-    strided_slice,
 )
 from skproj.projections._streaming cimport (
     NextPanel, element_step as _step, stream_group_norms,
 )
 from skproj.projections._l1 cimport (
     HALVES_BYTES, SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
-    group_threshold, half_threads, keep_above, michelot_above_into, mostly_zero_lines,
+    Halves, group_threshold, keep_above, run_halves, michelot_above_into, mostly_zero_lines,
     shrink_row, simd_enabled, skp_have_avx2, skp_fold512, skp_kept_factors, skp_norms_sum,
     skp_norms_sum_portable, skp_panels_into_l1, skp_realign, skp_rows_alias,
     skp_ahead_for_rows, skp_set_avx512, skp_set_cpu_choices, skp_set_stream_ahead, skp_stream_fence,
@@ -100,10 +99,6 @@ def group_norms(const floating[:, :] y, double[::1] norms, int kind,
 # against bilevel_l1inf, has no threads).  The halves are the same whether
 # one thread or two run them, so the result does not depend on the threads.
 
-cdef extern from "_threads.h" nogil:
-    ctypedef void (*skp_half_job)(void* half) noexcept nogil
-    int skp_run_halves(skp_half_job job, void* first, void* second, int threads)
-
 cdef enum:
     # (each half 8 MiB or more, HALVES_BYTES: streamed as the whole, STREAM_BYTES;
     # groups at least: column halves of fewer columns share and stream short
@@ -124,11 +119,8 @@ def _split_point(const floating[:, :] y, bint groups_are_rows):
 
 
 ctypedef struct _Half:
-    # (a block of whole groups: the memory of y's and x's, or x NULL)
-    char* y
-    char* x
-    Py_ssize_t n_rows, n_cols, y_row, y_col, x_row, x_col
-    bint single, groups_are_rows
+    # (bilevel_l11's work of a half, a block of whole groups: run_halves)
+    bint groups_are_rows
     int work, kind
     double* per_group      # the half's norms (HALF_NORMS) or radii (HALF_L11)
     double floor
@@ -146,27 +138,9 @@ cdef inline Py_ssize_t _split_at(const floating[:, :] y, bint groups_are_rows) n
     return n_groups // 32 * 16
 
 
-cdef void _run_half(void* pointer) noexcept nogil:
-    """A half's work (skp_half_job), on views of its block."""
+cdef void _half_work(void* pointer, const floating[:, :] y, floating[:, :] x) noexcept nogil:
+    """bilevel_l11's job of a half (``_Half``)."""
     cdef _Half* half = <_Half*> pointer
-    # (filled by the macro; not "= None", which would call into Python on a
-    # thread that holds no Python state: Cython zeroes them, memview NULL)
-    cdef const float[:, :] y32
-    cdef float[:, :] x32
-    cdef const double[:, :] y64
-    cdef double[:, :] x64
-    if half.single:
-        strided_slice(y32, half.y, half.n_rows, half.n_cols, half.y_row, half.y_col)
-        strided_slice(x32, half.x, half.n_rows, half.n_cols, half.x_row, half.x_col)
-        _half_work(half, y32, x32)
-    else:
-        strided_slice(y64, half.y, half.n_rows, half.n_cols, half.y_row, half.y_col)
-        strided_slice(x64, half.x, half.n_rows, half.n_cols, half.x_row, half.x_col)
-        _half_work(half, y64, x64)
-
-
-cdef inline void _half_work(_Half* half, const floating[:, :] y,
-                            floating[:, :] x) noexcept nogil:
     if half.work == HALF_NORMS:
         half.total = stream_group_norms(y, half.per_group, half.kind, half.groups_are_rows)
     else:
@@ -176,33 +150,31 @@ cdef inline void _half_work(_Half* half, const floating[:, :] y,
 cdef int _halves(const floating[:, :] y, char* x, Py_ssize_t x_row, Py_ssize_t x_col,
                  bint groups_are_rows, int work, int kind, double* per_group,
                  double floor, double* total) noexcept nogil:
-    """``work`` on the halves of ``y``'s groups (``_split_at``), the result's
-    memory at ``x`` (strides ``x_row``, ``x_col``; NULL for the norms) and the
-    groups' norms or radii in ``per_group``; ``total``: the norms' sum (or
-    NULL).  Returns the first status other than STATUS_PROJECTED, if any."""
+    """``work`` on the halves of ``y``'s groups (``_split_at``; ``run_halves``),
+    the result's memory at ``x`` (strides ``x_row``, ``x_col``; NULL for the
+    norms) and the groups' norms or radii in ``per_group``; ``total``: the
+    norms' sum (or NULL).  Returns the first status other than
+    STATUS_PROJECTED, if any."""
     cdef Py_ssize_t split = _split_at(y, groups_are_rows)
+    cdef Halves whole
     cdef _Half first, second
-    first.single = floating is float
+    whole.y = <char*> &y[0, 0]
+    whole.x = x
+    whole.n_rows, whole.n_cols = y.shape[0], y.shape[1]
+    whole.y_row, whole.y_col, whole.x_row, whole.x_col = y.strides[0], y.strides[1], x_row, x_col
+    whole.single = floating is float
+    whole.job32 = _half_work[float]
+    whole.job64 = _half_work[double]
     first.groups_are_rows = groups_are_rows
     first.work = work
     first.kind = kind
     first.floor = floor
     first.status = STATUS_PROJECTED
-    first.y = <char*> &y[0, 0]
-    first.x = x
-    first.y_row, first.y_col, first.x_row, first.x_col = y.strides[0], y.strides[1], x_row, x_col
-    first.n_rows, first.n_cols = (split, y.shape[1]) if groups_are_rows else (y.shape[0], split)
     first.per_group = per_group
     # (the rest of the groups, ``split`` groups on)
     second = first
-    if groups_are_rows:
-        second.n_rows = y.shape[0] - split
-    else:
-        second.n_cols = y.shape[1] - split
-    second.y = first.y + split * (y.strides[0] if groups_are_rows else y.strides[1])
-    second.x = NULL if x == NULL else x + split * (x_row if groups_are_rows else x_col)
     second.per_group = per_group + split
-    skp_run_halves(_run_half, &first, &second, half_threads())
+    run_halves(&whole, split, groups_are_rows, &first, &second)
     if total != NULL:
         total[0] = first.total + second.total
     return first.status if first.status != STATUS_PROJECTED else second.status

@@ -173,6 +173,25 @@ cdef enum:
 cdef int half_threads() noexcept nogil
 
 
+# A large array's memory and the work of each of its two halves, blocks of
+# rows or of columns (``run_halves``): a kernel's job on a half's views,
+# float32 and float64, and its own record of the half's work and results.
+ctypedef void (*HalfJob32)(void* half, const float[:, :] y, float[:, :] x) noexcept nogil
+ctypedef void (*HalfJob64)(void* half, const double[:, :] y, double[:, :] x) noexcept nogil
+
+ctypedef struct Halves:
+    char* y
+    char* x                # (NULL where the work writes nothing)
+    Py_ssize_t n_rows, n_cols, y_row, y_col, x_row, x_col    # (strides in bytes)
+    bint single
+    HalfJob32 job32
+    HalfJob64 job64
+
+
+cdef void run_halves(const Halves* whole, Py_ssize_t split, bint by_rows, void* first,
+                     void* second) noexcept nogil
+
+
 # Reorder ``values`` so that ``values[k]`` is its k-th smallest, those before
 # it at most and those after it at least it (Hoare's selection).
 cdef void _select(double* values, Py_ssize_t n, Py_ssize_t k) noexcept nogil

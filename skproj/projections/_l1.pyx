@@ -640,11 +640,7 @@ cdef enum:
 
 
 ctypedef struct _Half:
-    # (a block of y's memory and x's, or x NULL for the scan)
-    char* y
-    char* x
-    Py_ssize_t n_rows, n_cols, y_row, y_col, x_row, x_col
-    bint single
+    # (the l1 ball's and the simplex's work of a half: run_halves)
     int work
     # HALF_SCAN: ``_scan_any``'s arguments, whether it ran lean, its sums,
     # and the half's own gather buffer
@@ -686,27 +682,59 @@ def _set_halves_bytes(Py_ssize_t n_bytes=HALVES_BYTES):
     return previous
 
 
-cdef void _run_half(void* pointer) noexcept nogil:
-    """A half's work (skp_half_job), on views of its block."""
-    cdef _Half* half = <_Half*> pointer
+ctypedef struct _Block:
+    # (a half's extent, its jobs, and the caller's record of its work)
+    Halves block
+    void* half
+
+
+cdef void _run_block(void* pointer) noexcept nogil:
+    """A half's job (skp_half_job), on views of its block."""
+    cdef _Block* half = <_Block*> pointer
+    cdef Halves* b = &half.block
     # (filled by the macro; not "= None", which would call into Python on a
     # thread that holds no Python state: Cython zeroes them, memview NULL)
     cdef const float[:, :] y32
     cdef float[:, :] x32
     cdef const double[:, :] y64
     cdef double[:, :] x64
-    if half.single:
-        strided_slice(y32, half.y, half.n_rows, half.n_cols, half.y_row, half.y_col)
-        strided_slice(x32, half.x, half.n_rows, half.n_cols, half.x_row, half.x_col)
-        _half_work(half, y32, x32)
+    if b.single:
+        strided_slice(y32, b.y, b.n_rows, b.n_cols, b.y_row, b.y_col)
+        strided_slice(x32, b.x, b.n_rows, b.n_cols, b.x_row, b.x_col)
+        b.job32(half.half, y32, x32)
     else:
-        strided_slice(y64, half.y, half.n_rows, half.n_cols, half.y_row, half.y_col)
-        strided_slice(x64, half.x, half.n_rows, half.n_cols, half.x_row, half.x_col)
-        _half_work(half, y64, x64)
+        strided_slice(y64, b.y, b.n_rows, b.n_cols, b.y_row, b.y_col)
+        strided_slice(x64, b.x, b.n_rows, b.n_cols, b.x_row, b.x_col)
+        b.job64(half.half, y64, x64)
 
 
-cdef inline void _half_work(_Half* half, const floating[:, :] y,
-                            floating[:, :] x) noexcept nogil:
+cdef void run_halves(const Halves* whole, Py_ssize_t split, bint by_rows, void* first,
+                     void* second) noexcept nogil:
+    """The jobs of ``whole`` on its two halves: its first ``split`` rows
+    (``by_rows``) or columns and the rest, ``first`` and ``second`` their
+    records of the work; the second on a thread of its own where the setting
+    is 2 (``half_threads``; skp_run_halves), then joined."""
+    cdef _Block a, b
+    a.block = whole[0]
+    a.half = first
+    b.block = whole[0]
+    b.half = second
+    if by_rows:
+        a.block.n_rows = split
+        b.block.n_rows = whole.n_rows - split
+        b.block.y += split * whole.y_row
+        b.block.x = NULL if whole.x == NULL else whole.x + split * whole.x_row
+    else:
+        a.block.n_cols = split
+        b.block.n_cols = whole.n_cols - split
+        b.block.y += split * whole.y_col
+        b.block.x = NULL if whole.x == NULL else whole.x + split * whole.x_col
+    skp_run_halves(_run_block, &a, &b, half_threads())
+
+
+cdef void _half_work(void* pointer, const floating[:, :] y, floating[:, :] x) noexcept nogil:
+    """The l1 ball's and the simplex's job of a half (``_Half``)."""
+    cdef _Half* half = <_Half*> pointer
     if half.work == HALF_SCAN:
         half.lean = _scan_any(y, half.bracket, half.magnitudes, &half.scan,
                               <floating*> half.buffer, half.capacity, half.lean_allowed)
@@ -719,24 +747,18 @@ cdef void _halves(const floating[:, :] y, floating* x, Py_ssize_t x_row, Py_ssiz
     """``first``'s work (set by the caller) on the halves of ``y`` (``_split_at``),
     the result's memory at ``x`` (strides ``x_row``, ``x_col`` in bytes; NULL
     for the scan); the second half's buffer ``buffer_step`` bytes past the
-    first's.  ``second``: the second half's block, work and results."""
-    cdef Py_ssize_t split = _split_at(y)
-    cdef bint by_rows = y.shape[0] >= 2
-    first.single = floating is float
-    first.y = <char*> &y[0, 0]
-    first.x = <char*> x
-    first.y_row, first.y_col, first.x_row, first.x_col = y.strides[0], y.strides[1], x_row, x_col
-    first.n_rows = split if by_rows else 1
-    first.n_cols = y.shape[1] if by_rows else split
+    first's.  ``second``: the second half's work and results."""
+    cdef Halves whole
+    whole.y = <char*> &y[0, 0]
+    whole.x = <char*> x
+    whole.n_rows, whole.n_cols = y.shape[0], y.shape[1]
+    whole.y_row, whole.y_col, whole.x_row, whole.x_col = y.strides[0], y.strides[1], x_row, x_col
+    whole.single = floating is float
+    whole.job32 = _half_work[float]
+    whole.job64 = _half_work[double]
     second[0] = first[0]
-    if by_rows:
-        second.n_rows = y.shape[0] - split
-    else:
-        second.n_cols = y.shape[1] - split
-    second.y = first.y + split * (y.strides[0] if by_rows else y.strides[1])
-    second.x = NULL if x == NULL else first.x + split * (x_row if by_rows else x_col)
     second.buffer = NULL if first.buffer == NULL else first.buffer + buffer_step
-    skp_run_halves(_run_half, first, second, half_threads())
+    run_halves(&whole, _split_at(y), y.shape[0] >= 2, first, second)
 
 
 cdef bint _scan_halves(const floating[:, :] y, Bracket bracket, bint magnitudes,
