@@ -1,13 +1,17 @@
 """Large arrays projected in two halves, on one thread or two.
 
-``bilevel_l11`` finds the groups' norms, then their projections, of a matrix
-of 16 MiB or more (512 column groups or 32 row groups at least) in two
-halves of its groups (``_bilevel.pyx``, ``_halves``); the l1 ball and the
-simplex read (the scan) and write an array of 16 MiB or more in two halves
-of its rows, or of its one row's values (``_l1.pyx``, ``_halves``).  The
-second half runs on a thread of its own where two CPUs are free.  The
-halves compute the same whether one thread runs them or two: the same bits
-either way, and the sort-based reference's result.
+The bi-level projections find the groups' norms, then write (``bilevel_l11``:
+project) the groups, of a matrix of 16 MiB or more (512 column groups or 32
+row groups at least, ``group_split``) in two halves of its groups
+(``_bilevel.pyx``, ``_halves``); the exact l1,inf ball its sums and maxima,
+its write, and its passes over the listed groups (``_l1inf.pyx``,
+``_l1inf_strips.pyx``); the l1 ball and the simplex read (the scan) and
+write an array of 16 MiB or more in two halves of its rows, or of its one
+row's values (``_l1.pyx``, ``_halves``).  The second half runs on a thread
+of its own where two CPUs are free (``run_halves``).  The halves compute
+the same whether one thread runs them or two: the same bits either way, and
+the references' result (the sort, or the exact ball's optimality
+conditions).
 """
 
 import os
@@ -16,7 +20,8 @@ import numpy as np
 import pytest
 
 from skproj.projections import (
-    _l1, bilevel_l11, group_norms, project_l1_ball, project_simplex,
+    _l1, bilevel_l11, bilevel_l12, bilevel_l1inf, group_norms, l1inf_norm, project_l1_ball,
+    project_l1inf_ball, project_simplex,
 )
 from skproj.projections._cpu import kernel_threads
 
@@ -138,6 +143,58 @@ def test_halves_refuse_a_nan_before_writing(threads, half, rng):
     with pytest.raises(ValueError, match="NaN or infinity"):
         bilevel_l11(Y, 1.0, axis=0, out=out)
     assert (out == 5.0).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("project,inner", [(bilevel_l1inf, "linf"), (bilevel_l12, "l2")])
+def test_clip_and_scale_halves_same_bits_on_one_thread_or_two(threads, project, inner, dtype,
+                                                             axis, rng):
+    # bilevel_l1inf's and bilevel_l12's norms and writes in halves.
+    Y = _large(dtype, rng, transpose=axis == 1)
+    from skproj.projections import _bilevel
+    assert _bilevel._split_point(Y, axis == 1) > 0
+    norms = references.group_norm(Y, inner, axis)
+    for fraction in (0.02, 0.4, 0.9):
+        eta = fraction * float(norms.sum())
+        results = []
+        for n in (1, 2):
+            threads(n)
+            results.append(project(Y, eta, axis=axis))
+        np.testing.assert_array_equal(bits(results[1]), bits(results[0]), err_msg=str(fraction))
+        np.testing.assert_allclose(results[0], references.bilevel(Y, eta, inner, axis), rtol=0,
+                                   atol=TOLERANCE[dtype] * float(np.abs(Y).max()),
+                                   err_msg=str(fraction))
+
+
+@pytest.mark.parametrize("dtype,shape,axis", [
+    (np.float32, (1024, 4096), 0), (np.float32, (1024, 4096), 1),
+    (np.float32, (41944, 100), 1), (np.float64, (512, 4096), 0),
+    (np.float64, (20972, 100), 1)])
+def test_exact_ball_halves_same_bits_on_one_thread_or_two(threads, dtype, shape, axis, rng):
+    # The exact l1,inf ball's sums, passes and write in halves (row groups of
+    # 100 values: its passes over the listed groups): the same bits on one
+    # thread or two, and the optimality conditions.
+    Y = (rng.standard_normal(shape) * np.exp(rng.standard_normal(shape[1 - axis]))[
+        None if axis == 0 else slice(None), slice(None) if axis == 0 else None]).astype(dtype)
+    A = np.abs(Y.astype(np.float64)).T if axis == 0 else np.abs(Y.astype(np.float64))
+    for share in (0.05, 0.5):
+        eta = share * l1inf_norm(Y, axis=axis)
+        results = []
+        for n in (1, 2):
+            threads(n)
+            results.append(project_l1inf_ball(Y, eta, axis=axis, return_dual=True))
+        (X, theta, mu), (X2, theta2, mu2) = results
+        np.testing.assert_array_equal(bits(X2), bits(X))
+        np.testing.assert_array_equal(mu2, mu)
+        assert theta2 == theta
+        levels = (mu[None, :] if axis == 0 else mu[:, None]).astype(dtype)
+        np.testing.assert_array_equal(X, np.sign(Y) * np.minimum(np.abs(Y), levels))
+        assert mu.sum() == pytest.approx(eta, rel=1e-9)
+        active = mu > 0
+        clipped = np.maximum(A - mu[:, None], 0).sum(axis=1)
+        np.testing.assert_allclose(clipped[active], theta, rtol=1e-5)
+        assert np.all(A.sum(axis=1)[~active] <= theta * (1 + 1e-6))
 
 
 def test_halves_of_a_torch_tensor(threads, rng):

@@ -56,8 +56,9 @@ from skproj.projections._streaming cimport (
     NextPanel, element_step as _step, stream_group_norms,
 )
 from skproj.projections._l1 cimport (
-    HALVES_BYTES, SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
-    Halves, group_threshold, keep_above, run_halves, michelot_above_into, mostly_zero_lines,
+    SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
+    Halves, group_split, group_threshold, keep_above, run_halves, michelot_above_into,
+    mostly_zero_lines,
     shrink_row, simd_enabled, skp_have_avx2, skp_fold512, skp_kept_factors, skp_norms_sum,
     skp_norms_sum_portable, skp_panels_into_l1, skp_realign, skp_rows_alias,
     skp_ahead_for_rows, skp_set_avx512, skp_set_cpu_choices, skp_set_stream_ahead, skp_stream_fence,
@@ -100,22 +101,16 @@ def group_norms(const floating[:, :] y, double[::1] norms, int kind,
 # one thread or two run them, so the result does not depend on the threads.
 
 cdef enum:
-    # (each half 8 MiB or more, HALVES_BYTES: streamed as the whole, STREAM_BYTES;
-    # groups at least: column halves of fewer columns share and stream short
-    # pieces of each row, few long columns losing to one thread, 100000 x
-    # 100 float32 1.35-1.61 times as long and 300000 x 40 1.86-2.51, where
-    # 20000 x 500 took 0.58-0.80 of the time; row halves are blocks of whole
-    # rows, 100 x 100000 and 500 x 20000 0.52-0.93 over two runs)
-    HALVES_LEAST_COLUMNS = 512
-    HALVES_LEAST_ROWS = 32
-    # a half's work
+    # a half's work (each half 8 MiB or more, streamed as the whole,
+    # STREAM_BYTES: ``group_split``)
     HALF_NORMS = 0
     HALF_L11 = 1
+    HALF_WRITE = 2       # bilevel_l1inf's and bilevel_l12's write (_write_groups)
 
 
 def _split_point(const floating[:, :] y, bint groups_are_rows):
-    """Testing hook: the first group of ``y``'s second half (``_split_at``; 0: none)."""
-    return _split_at(y, groups_are_rows)
+    """Testing hook: the first group of ``y``'s second half (``group_split``; 0: none)."""
+    return group_split(y, groups_are_rows)
 
 
 ctypedef struct _Half:
@@ -123,19 +118,11 @@ ctypedef struct _Half:
     bint groups_are_rows
     int work, kind
     double* per_group      # the half's norms (HALF_NORMS) or radii (HALF_L11)
+    void* factors          # HALF_WRITE: its groups' levels or scales (the input's dtype)
+    bint rescale           # ... scales (bilevel_l12), else levels (bilevel_l1inf)
     double floor
     double total           # HALF_NORMS: the sum of its norms
     int status
-
-
-cdef inline Py_ssize_t _split_at(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
-    """The first group of a large matrix's second half (a multiple of 16, so that
-    a half's columns start on a line where the first's do); 0: one piece."""
-    cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
-    if (n_groups < (HALVES_LEAST_ROWS if groups_are_rows else HALVES_LEAST_COLUMNS)
-            or y.shape[0] * y.shape[1] * <Py_ssize_t> sizeof(floating) < HALVES_BYTES):
-        return 0
-    return n_groups // 32 * 16
 
 
 cdef void _half_work(void* pointer, const floating[:, :] y, floating[:, :] x) noexcept nogil:
@@ -143,19 +130,22 @@ cdef void _half_work(void* pointer, const floating[:, :] y, floating[:, :] x) no
     cdef _Half* half = <_Half*> pointer
     if half.work == HALF_NORMS:
         half.total = stream_group_norms(y, half.per_group, half.kind, half.groups_are_rows)
+    elif half.work == HALF_WRITE:
+        _write_groups(y, x, half.groups_are_rows, <const floating*> half.factors, half.rescale)
     else:
         half.status = _l11_groups(y, x, half.groups_are_rows, half.per_group, half.floor)
 
 
 cdef int _halves(const floating[:, :] y, char* x, Py_ssize_t x_row, Py_ssize_t x_col,
                  bint groups_are_rows, int work, int kind, double* per_group,
-                 double floor, double* total) noexcept nogil:
-    """``work`` on the halves of ``y``'s groups (``_split_at``; ``run_halves``),
+                 const floating* factors, double floor, double* total) noexcept nogil:
+    """``work`` on the halves of ``y``'s groups (``group_split``; ``run_halves``),
     the result's memory at ``x`` (strides ``x_row``, ``x_col``; NULL for the
-    norms) and the groups' norms or radii in ``per_group``; ``total``: the
-    norms' sum (or NULL).  Returns the first status other than
+    norms), the groups' norms or radii in ``per_group`` and their levels or
+    scales in ``factors`` (HALF_WRITE, ``kind`` NORM_L2: scales); ``total``:
+    the norms' sum (or NULL).  Returns the first status other than
     STATUS_PROJECTED, if any."""
-    cdef Py_ssize_t split = _split_at(y, groups_are_rows)
+    cdef Py_ssize_t split = group_split(y, groups_are_rows)
     cdef Halves whole
     cdef _Half first, second
     whole.y = <char*> &y[0, 0]
@@ -171,9 +161,12 @@ cdef int _halves(const floating[:, :] y, char* x, Py_ssize_t x_row, Py_ssize_t x
     first.floor = floor
     first.status = STATUS_PROJECTED
     first.per_group = per_group
+    first.factors = <void*> factors
+    first.rescale = kind == NORM_L2
     # (the rest of the groups, ``split`` groups on)
     second = first
-    second.per_group = per_group + split
+    second.per_group = NULL if per_group == NULL else per_group + split
+    second.factors = NULL if factors == NULL else <void*> (factors + split)
     run_halves(&whole, split, groups_are_rows, &first, &second)
     if total != NULL:
         total[0] = first.total + second.total
@@ -182,13 +175,13 @@ cdef int _halves(const floating[:, :] y, char* x, Py_ssize_t x_row, Py_ssize_t x
 
 cdef double _group_norms(const floating[:, :] y, double* norms, int kind,
                          bint groups_are_rows) noexcept nogil:
-    """``stream_group_norms``; the l1 norms (``bilevel_l11``'s, the only halves)
-    in halves where the matrix is large (``_halves``: the same norms, their sum
-    in another order).  Returns the norms' sum."""
+    """``stream_group_norms``, in halves where the matrix is large (``_halves``:
+    the same norms whether one thread finds them or two, their sum in another
+    order).  Returns the norms' sum."""
     cdef double total
-    if kind != NORM_L1 or not _split_at(y, groups_are_rows):
+    if not group_split(y, groups_are_rows):
         return stream_group_norms(y, norms, kind, groups_are_rows)
-    _halves(y, NULL, 0, 0, groups_are_rows, HALF_NORMS, kind, norms, 0.0, &total)
+    _halves(y, NULL, 0, 0, groups_are_rows, HALF_NORMS, kind, norms, NULL, 0.0, &total)
     return total
 
 
@@ -453,7 +446,12 @@ cdef int _bilevel_clip_or_scale(const floating[:, :] y, floating[:, :] x, double
             else:
                 factors[j] = <floating> kept
             radii[j] = kept
-    if not _write_sparse_groups(y, x, groups_are_rows, factors, rescale):
+    if _write_sparse_groups(y, x, groups_are_rows, factors, rescale):
+        pass
+    elif group_split(y, groups_are_rows):
+        _halves(y, <char*> &x[0, 0], x.strides[0], x.strides[1], groups_are_rows, HALF_WRITE,
+                kind, NULL, factors, 0.0, NULL)
+    else:
         _write_groups(y, x, groups_are_rows, factors, rescale)
     free(factors)
     return STATUS_PROJECTED
@@ -2121,9 +2119,9 @@ cdef int _bilevel_l11(const floating[:, :] y, floating[:, :] x, double eta,
     status = _new_radii(y, x, NORM_L1, groups_are_rows, eta, radii, &outer_tau)
     if status != STATUS_PROJECTED:
         return status
-    if _split_at(y, groups_are_rows):
+    if group_split(y, groups_are_rows):
         return _halves(y, <char*> &x[0, 0], x.strides[0], x.strides[1], groups_are_rows,
-                       HALF_L11, NORM_L1, radii, outer_tau / group_size, NULL)
+                       HALF_L11, NORM_L1, radii, NULL, outer_tau / group_size, NULL)
     return _l11_groups(y, x, groups_are_rows, radii, outer_tau / group_size)
 
 

@@ -192,6 +192,29 @@ cdef void run_halves(const Halves* whole, Py_ssize_t split, bint by_rows, void* 
                      void* second) noexcept nogil
 
 
+cdef enum:
+    # A matrix's groups in halves (``group_split``): at least this many groups.
+    # Column halves of fewer columns share and stream short pieces of each
+    # row: few long columns lost to one thread (bilevel_l11, 100000 x 100
+    # float32 1.35-1.61 times as long, 300000 x 40 1.86-2.51, where 20000 x
+    # 500 took 0.58-0.80 of the time); row halves are blocks of whole rows
+    # (100 x 100000 and 500 x 20000 0.52-0.93 over two runs).
+    HALVES_LEAST_COLUMNS = 512
+    HALVES_LEAST_ROWS = 32
+
+
+cdef inline Py_ssize_t group_split(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
+    """The first group of a large matrix's second half (a multiple of 16, so that
+    a half's columns start on a line where the first's do; ``run_halves``):
+    HALVES_BYTES or more, and HALVES_LEAST_ROWS row groups or
+    HALVES_LEAST_COLUMNS column groups at least; 0: one piece."""
+    cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
+    if (n_groups < (HALVES_LEAST_ROWS if groups_are_rows else HALVES_LEAST_COLUMNS)
+            or y.shape[0] * y.shape[1] * <Py_ssize_t> sizeof(floating) < HALVES_BYTES):
+        return 0
+    return n_groups // 32 * 16
+
+
 # Reorder ``values`` so that ``values[k]`` is its k-th smallest, those before
 # it at most and those after it at least it (Hoare's selection).
 cdef void _select(double* values, Py_ssize_t n, Py_ssize_t k) noexcept nogil

@@ -266,8 +266,8 @@ from skproj.projections._common cimport copy_matrix, matrix_slice, prefetch
 from skproj.projections._streaming cimport element_step, row_at, stream_sums_and_maxima
 from skproj.projections._sums cimport TERM_VALUE, sum_terms
 from skproj.projections._l1 cimport (
-    STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED, skp_ahead_for_rows,
-    skp_set_stream_ahead,
+    STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED, Halves, group_split,
+    run_halves, skp_ahead_for_rows, skp_set_stream_ahead,
 )
 from skproj.projections._l1inf_lists cimport (
     SLACK, GroupLists, alloc_lists, append_pairs, chord_level, free_lists,
@@ -1281,7 +1281,6 @@ cdef bint _sums_and_maxima(const floating[:, :] y, double* sums, double* maxima,
     loops load and store both arrays of the whole width every four rows).
     Matrices for the in-cache path take its SIMD loops (``_l1inf_small.h``).
     """
-    cdef Py_ssize_t i, ahead
     # In cache: the SIMD loops of the in-cache path, into ``lanes_copy`` where
     # given (not ``in_cache``: the sums in double where they would sum by
     # blocks, ``sums_by_blocks``).
@@ -1291,23 +1290,64 @@ cdef bint _sums_and_maxima(const floating[:, :] y, double* sums, double* maxima,
     if not (_avx2 and y.strides[1] == sizeof(floating)):
         stream_sums_and_maxima(y, sums, maxima, squares, groups_are_rows)
         return not groups_are_rows and squares != NULL
-    if not groups_are_rows:
+    cdef Py_ssize_t split = group_split(y, groups_are_rows)
+    cdef Halves whole
+    cdef _SumsHalf first, second
+    first.sums, first.maxima, first.squares = sums, maxima, squares
+    first.groups_are_rows = groups_are_rows
+    if not split:
+        _simd_sums(&first, y)
+        return not groups_are_rows and squares != NULL
+    # A large matrix in two halves of its groups (``group_split``; the second
+    # on a thread of its own where two CPUs are free): each group's sums the
+    # whole's, bit for bit.
+    whole.y = <char*> &y[0, 0]
+    whole.x = NULL
+    whole.n_rows, whole.n_cols = y.shape[0], y.shape[1]
+    whole.y_row, whole.y_col, whole.x_row, whole.x_col = y.strides[0], y.strides[1], 0, 0
+    whole.single = floating is float
+    whole.job32 = _sums_half[float]
+    whole.job64 = _sums_half[double]
+    second = first
+    second.sums, second.maxima = sums + split, maxima + split
+    second.squares = NULL if squares == NULL else squares + split
+    run_halves(&whole, split, groups_are_rows, &first, &second)
+    return not groups_are_rows and squares != NULL
+
+
+ctypedef struct _SumsHalf:
+    # (step 1 of a half: its groups' sums, maxima and sums of squares, or NULL)
+    double* sums
+    double* maxima
+    double* squares
+    bint groups_are_rows
+
+
+cdef void _sums_half(void* pointer, const floating[:, :] y, floating[:, :] x) noexcept nogil:
+    """``_simd_sums`` of a half (``run_halves``; ``x`` unused)."""
+    _simd_sums(<_SumsHalf*> pointer, y)
+
+
+cdef void _simd_sums(_SumsHalf* half, const floating[:, :] y) noexcept nogil:
+    """Step 1's SIMD loops on contiguous rows, of a half or the whole
+    (``_sums_and_maxima``)."""
+    cdef Py_ssize_t i, ahead
+    if not half.groups_are_rows:
         if floating is double:
             skp_l1inf_column_sums_max_f64(&y[0, 0], y.strides[0], y.shape[0], y.shape[1],
-                                          sums, maxima, squares)
+                                          half.sums, half.maxima, half.squares)
         else:
             skp_l1inf_column_sums_max_f32(&y[0, 0], y.strides[0], y.shape[0], y.shape[1],
-                                          sums, maxima, squares)
-        return squares != NULL
+                                          half.sums, half.maxima, half.squares)
+        return
     ahead = skp_ahead_for_rows(y.shape[0], y.shape[1], y.strides[0], sizeof(floating))
     for i in range(y.shape[0]):
         if floating is double:
-            sums[i] = skp_l1inf_row_sum_max_f64(row_at(&y[0, 0], y.strides[0], i), y.shape[1],
-                                                &maxima[i], ahead)
+            half.sums[i] = skp_l1inf_row_sum_max_f64(row_at(&y[0, 0], y.strides[0], i),
+                                                     y.shape[1], &half.maxima[i], ahead)
         else:
-            sums[i] = skp_l1inf_row_sum_max_f32(row_at(&y[0, 0], y.strides[0], i), y.shape[1],
-                                                &maxima[i], ahead)
-    return False
+            half.sums[i] = skp_l1inf_row_sum_max_f32(row_at(&y[0, 0], y.strides[0], i),
+                                                     y.shape[1], &half.maxima[i], ahead)
 
 
 cdef void _list_candidates(GroupLists* lists, double theta_0) noexcept nogil:

@@ -38,7 +38,8 @@ from skproj.projections._common cimport (
 from skproj.projections._streaming cimport (
     NextPanel, element_step, no_next_panel, prefetch_rows, row_at)
 from skproj.projections._l1 cimport (
-    SKP_FLAT_ROW_BYTES, STATUS_NOMEMORY, STATUS_PROJECTED, keep_above, simd_enabled,
+    HALVES_BYTES, SKP_FLAT_ROW_BYTES, STATUS_NOMEMORY, STATUS_PROJECTED, Halves, group_split,
+    half_threads, keep_above, run_halves, simd_enabled,
     skp_norms_sum, skp_norms_sum_portable, skp_set_avx512, skp_set_stream_ahead,
     skp_stream_fence,
     streams, write_narrow, write_row_simd, write_rows_at_once, write_strips,
@@ -51,6 +52,10 @@ from skproj.projections._l1inf_lists cimport (
 from skproj.projections._sums cimport TERM_POISON, sum_terms
 
 import numpy as np
+
+cdef extern from "_threads.h" nogil:
+    ctypedef void (*skp_half_job)(void* half) noexcept nogil
+    int skp_run_halves(skp_half_job job, void* first, void* second, int threads)
 
 cdef extern from "_l1inf_small.h" nogil:
     enum: SKP_SMALL_STRIP
@@ -223,24 +228,18 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
     cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i, k, g
     cdef Py_ssize_t n_groups = n_rows if groups_are_rows else n_cols
     cdef Py_ssize_t ys = element_step(y.strides[1], sizeof(floating))
-    cdef Py_ssize_t xs = element_step(x.strides[1], sizeof(floating))
     cdef const floating* src
     cdef floating* dst
-    cdef bint unit = ys == 1 and xs == 1
-    # Contiguous rows: the row write of the bi-level projections, the bits of
-    # ``clip`` (gcc's loop of ``clip_columns`` takes four floats a vector,
-    # and wrote 100 x 1000 float32 column groups in 1.6 times a copy), with
-    # AVX-512 where it runs (``write_row_simd``: a line a vector, its
-    # streamed stores whole lines; issue 14, an AMD Zen 5, thread time of the
-    # write, ns an entry, the l1,inf module's own AVX2 clip -> this: 100 x
-    # 100000 float32 0.20-0.22 -> 0.16-0.18, 1000 x 10000 float32 0.19-0.20
-    # -> 0.15-0.16, float64 0.39 -> 0.31-0.33), else AVX2; a large result by
-    # non-temporal stores, one fence at the end.
-    cdef bint simd = unit and _small_simd > 0
-    cdef bint stream = (simd and streams(n_rows * n_cols * sizeof(floating))
-                        and n_cols * sizeof(floating) >= _STREAM_ROW_BYTES)
+    cdef bint simd = ys == 1 and x.strides[1] == sizeof(floating) and _small_simd > 0
     cdef bint flat_rows = (groups_are_rows and simd and _small_simd == 2
                            and n_cols * sizeof(floating) < _FLAT_ROW_BYTES)
+    cdef Py_ssize_t split = group_split(y, groups_are_rows)
+    # (a large result by non-temporal stores: decided for the whole, which a
+    # half's rows would not show)
+    cdef bint stream = (simd and streams(n_rows * n_cols * sizeof(floating))
+                        and n_cols * sizeof(floating) >= _STREAM_ROW_BYTES)
+    cdef Halves whole
+    cdef _WriteHalf first, second
     if (n_kept * SPARSE_WRITE_DIVISOR * (1 if groups_are_rows and not flat_rows else 8)
             < n_groups
             and <const void*> &x[0, 0] != <const void*> &y[0, 0]
@@ -258,6 +257,60 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
                     g = kept[k]
                     dst[g] = clip(src[g * ys], levels[g])
         return
+    # A large matrix in two halves of its groups (``group_split``; the second on
+    # a thread of its own where two CPUs are free): each writes its groups as
+    # the whole would, so the same bits.
+    if split:
+        whole.y = <char*> &y[0, 0]
+        whole.x = <char*> &x[0, 0]
+        whole.n_rows, whole.n_cols = n_rows, n_cols
+        whole.y_row, whole.y_col = y.strides[0], y.strides[1]
+        whole.x_row, whole.x_col = x.strides[0], x.strides[1]
+        whole.single = floating is float
+        whole.job32 = _written_half[float]
+        whole.job64 = _written_half[double]
+        first.levels = <const void*> levels
+        first.groups_are_rows = groups_are_rows
+        first.stream = stream
+        second = first
+        second.levels = <const void*> (levels + split)
+        run_halves(&whole, split, groups_are_rows, &first, &second)
+        return
+    _write_levels(y, x, levels, groups_are_rows, stream)
+
+
+ctypedef struct _WriteHalf:
+    # (a half's write: its groups' levels, in the input's dtype)
+    const void* levels
+    bint groups_are_rows, stream
+
+
+cdef void _written_half(void* pointer, const floating[:, :] y, floating[:, :] x) noexcept nogil:
+    """``_write_levels`` of a half (``write_clipped``, ``run_halves``)."""
+    cdef _WriteHalf* half = <_WriteHalf*> pointer
+    _write_levels(y, x, <const floating*> half.levels, half.groups_are_rows, half.stream)
+
+
+cdef void _write_levels(const floating[:, :] y, floating[:, :] x, const floating* levels,
+                        bint groups_are_rows, bint stream) noexcept nogil:
+    """``write_clipped``'s dense write: every group clipped to its level
+    (``stream``: by non-temporal stores, fenced here)."""
+    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], i
+    cdef Py_ssize_t ys = element_step(y.strides[1], sizeof(floating))
+    cdef Py_ssize_t xs = element_step(x.strides[1], sizeof(floating))
+    cdef const floating* src
+    cdef floating* dst
+    cdef bint unit = ys == 1 and xs == 1
+    # Contiguous rows: the row write of the bi-level projections, the bits of
+    # ``clip`` (gcc's loop of ``clip_columns`` takes four floats a vector,
+    # and wrote 100 x 1000 float32 column groups in 1.6 times a copy), with
+    # AVX-512 where it runs (``write_row_simd``: a line a vector, its
+    # streamed stores whole lines; issue 14, an AMD Zen 5, thread time of the
+    # write, ns an entry, the l1,inf module's own AVX2 clip -> this: 100 x
+    # 100000 float32 0.20-0.22 -> 0.16-0.18, 1000 x 10000 float32 0.19-0.20
+    # -> 0.15-0.16, float64 0.39 -> 0.31-0.33), else AVX2; a large result by
+    # non-temporal stores, one fence at the end.
+    cdef bint simd = unit and _small_simd > 0
     # Short rows lying one after the other (a weight of a few inputs grouped
     # by rows): the whole block a vector of values at a time with AVX-512 or
     # AVX2, as bilevel_l1inf writes them (the row loop's operations; issue 14, an
@@ -575,12 +628,12 @@ cdef bint sums_by_blocks(const floating[:, :] y, bint groups_are_rows,
         lanes_copy != NULL or _sums_in_blocks(small_layout(y, groups_are_rows, &stride), length))
 
 
-cdef inline void _small_pass(const floating* y, int layout, Py_ssize_t stride,
-                             Py_ssize_t n_groups, Py_ssize_t group_size,
-                             const Py_ssize_t* listed, Py_ssize_t n_listed,
-                             const double* level, double* counts, double* sums,
-                             double* above_min, double* below_max,
-                             bint blocks=False, Py_ssize_t ahead=0) noexcept nogil:
+cdef void _small_pass(const floating* y, int layout, Py_ssize_t stride,
+                      Py_ssize_t n_groups, Py_ssize_t group_size,
+                      const Py_ssize_t* listed, Py_ssize_t n_listed,
+                      const double* level, double* counts, double* sums,
+                      double* above_min, double* below_max,
+                      bint blocks=False, Py_ssize_t ahead=0) noexcept nogil:
     """Read the listed groups (strips of SKP_SMALL_STRIP groups for SMALL_LANES) at their levels.
 
     counts[g], sums[g]: the count and the sum of group g's magnitudes above
@@ -590,7 +643,66 @@ cdef inline void _small_pass(const floating* y, int layout, Py_ssize_t stride,
     ``ahead``: the AVX-512 loops of the lanes layout prefetch each row's
     strips that many rows ahead, those of the groups layout the group that
     many places further on the list (0: none).
+
+    A pass over HALVES_BYTES or more of the matrix reads the two halves of
+    its list, the second on a thread of its own where two CPUs are free
+    (``half_threads``, _threads.h): each listed group's counts and sums are
+    its own, so the same bits either way.
     """
+    cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == SMALL_LANES else 1
+    cdef _PassHalf first, second
+    if (n_listed < 2
+            or n_listed * width * group_size * <Py_ssize_t> sizeof(floating) < HALVES_BYTES):
+        _pass_listed_groups(y, layout, stride, n_groups, group_size, listed, n_listed, level,
+                            counts, sums, above_min, below_max, blocks, ahead)
+        return
+    first.y = <const void*> y
+    first.single = floating is float
+    first.layout, first.stride = layout, stride
+    first.n_groups, first.group_size = n_groups, group_size
+    first.listed, first.n_listed = listed, n_listed // 2
+    first.level, first.counts, first.sums = level, counts, sums
+    first.above_min, first.below_max = above_min, below_max
+    first.blocks, first.ahead = blocks, ahead
+    second = first
+    second.listed, second.n_listed = listed + n_listed // 2, n_listed - n_listed // 2
+    skp_run_halves(_run_pass_half, &first, &second, half_threads())
+
+
+ctypedef struct _PassHalf:
+    # (``_small_pass``'s arguments for one half of its list)
+    const void* y
+    bint single, blocks
+    int layout
+    Py_ssize_t stride, n_groups, group_size, n_listed, ahead
+    const Py_ssize_t* listed
+    const double* level
+    double* counts
+    double* sums
+    double* above_min
+    double* below_max
+
+
+cdef void _run_pass_half(void* pointer) noexcept nogil:
+    """A half of a pass's list (skp_half_job)."""
+    cdef _PassHalf* h = <_PassHalf*> pointer
+    if h.single:
+        _pass_listed_groups(<const float*> h.y, h.layout, h.stride, h.n_groups, h.group_size,
+                            h.listed, h.n_listed, h.level, h.counts, h.sums, h.above_min,
+                            h.below_max, h.blocks, h.ahead)
+    else:
+        _pass_listed_groups(<const double*> h.y, h.layout, h.stride, h.n_groups,
+                            h.group_size, h.listed, h.n_listed, h.level, h.counts, h.sums,
+                            h.above_min, h.below_max, h.blocks, h.ahead)
+
+
+cdef inline void _pass_listed_groups(const floating* y, int layout, Py_ssize_t stride,
+                                     Py_ssize_t n_groups, Py_ssize_t group_size,
+                                     const Py_ssize_t* listed, Py_ssize_t n_listed,
+                                     const double* level, double* counts, double* sums,
+                                     double* above_min, double* below_max, bint blocks,
+                                     Py_ssize_t ahead) noexcept nogil:
+    """``_small_pass``'s loops on one list."""
     if layout == SMALL_LANES:
         if floating is double:
             skp_small_lanes_f64(y, group_size, n_groups, stride, listed, n_listed,
