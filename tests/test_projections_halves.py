@@ -169,12 +169,13 @@ def test_clip_and_scale_halves_same_bits_on_one_thread_or_two(threads, project, 
 
 @pytest.mark.parametrize("dtype,shape,axis", [
     (np.float32, (1024, 4096), 0), (np.float32, (1024, 4096), 1),
-    (np.float32, (41944, 100), 1), (np.float64, (512, 4096), 0),
-    (np.float64, (20972, 100), 1)])
+    (np.float32, (41944, 100), 1), (np.float32, (100, 41944), 0),
+    (np.float64, (512, 4096), 0), (np.float64, (20972, 100), 1),
+    (np.float64, (64, 32776), 0)])
 def test_exact_ball_halves_same_bits_on_one_thread_or_two(threads, dtype, shape, axis, rng):
-    # The exact l1,inf ball's sums, passes and write in halves (row groups of
-    # 100 values: its passes over the listed groups): the same bits on one
-    # thread or two, and the optimality conditions.
+    # The exact l1,inf ball's sums, passes and write in halves (groups of 64
+    # and 100 values: its passes over the listed groups): the same bits on
+    # one thread or two, and the optimality conditions.
     Y = (rng.standard_normal(shape) * np.exp(rng.standard_normal(shape[1 - axis]))[
         None if axis == 0 else slice(None), slice(None) if axis == 0 else None]).astype(dtype)
     A = np.abs(Y.astype(np.float64)).T if axis == 0 else np.abs(Y.astype(np.float64))

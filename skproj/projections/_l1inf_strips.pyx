@@ -2569,8 +2569,9 @@ cdef bint bracket_eligible(const floating[:, :] y, bint groups_are_rows) noexcep
 
 
 cdef bint passes_before_bracket(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
-    """Whether float32 groups (float64 row groups) that the sampled-bracket
-    path would take go to the in-cache path's passes over the matrix instead.
+    """Whether float32 groups (float64 ones of a large matrix) that the
+    sampled-bracket path would take go to the in-cache path's passes over the
+    matrix instead.
 
     With the AVX-512 passes, by default (``_l1inf._project_into``): as with
     AVX2 alone (``bracket_eligible``), the passes cost less.  Issue 14, an
@@ -2593,18 +2594,23 @@ cdef bint passes_before_bracket(const floating[:, :] y, bint groups_are_rows) no
     and 10, 50 % of the norm: 3.43 / 3.69, 2.94 / 3.55, 3.50 / 3.98, 3.28 /
     3.38, 3.70 / 4.69; 240 x 40000 3.07-3.99 / 2.32-2.89).
 
-    float64 row groups too, since the passes over a listed 16 MiB or more
-    read the two halves of the list on two threads where two CPUs are free
-    (``_small_pass``): issue 14, an AMD Zen 4 with 2 cores, single calls
+    float64 too on matrices of HALVES_BYTES (16 MiB) or more, since the
+    passes over a listed 16 MiB or more read the two halves of the list on
+    two threads where two CPUs are free (``_small_pass``): issue 14, an AMD Zen 4 with 2 cores, single calls
     interleaved, this path / the passes at 10, 50, 90 % of the groups kept
-    and 10, 50 % of the norm, 100000 x 100 0.62, 0.65, 0.70, 0.66, 0.74 of
-    the time, 200000 x 64 0.55-0.77; on one thread 0.69, 0.91, 0.96, 0.93,
-    1.06 and 0.60, 0.78, 0.87, 0.86, 1.00.  Not float64 column groups,
-    whose passes read ahead a chunk at a time on one thread (100 x 100000
-    0.81-1.08, 200 x 50000 0.78-0.90).
+    and 10, 50 % of the norm, two threads: row groups 100000 x 100 0.62,
+    0.65, 0.70, 0.66, 0.74 of the time, 200000 x 64 0.55-0.77; column
+    groups (at 10, 50, 90 % kept and half the norm) 100 x 100000 0.60, 0.65,
+    0.70, 0.82, 64 x 200000 0.58, 0.70, 0.74, 0.95, 200 x 50000 0.64-0.74.
+    On one thread, where the path does not change (the result does not
+    depend on the threads): rows 0.69, 0.91, 0.96, 0.93, 1.06 and 0.60,
+    0.78, 0.87, 0.86, 1.00; columns 0.85, 0.91, 1.00, 1.16, 0.78, 0.97,
+    1.02, 1.20 and 0.86-1.00.
     """
     cdef Py_ssize_t group_size = y.shape[1] if groups_are_rows else y.shape[0]
-    return ((floating is float or groups_are_rows) and _bracket_by_default and _small_simd == 2
+    return ((floating is float
+             or y.shape[0] * y.shape[1] * <Py_ssize_t> sizeof(floating) >= HALVES_BYTES)
+            and _bracket_by_default and _small_simd == 2
             and _prefetch_passes and group_size < _AHEAD_MIN_ROWS
             and bracket_eligible(y, groups_are_rows))
 
