@@ -2596,16 +2596,17 @@ cdef bint passes_before_bracket(const floating[:, :] y, bint groups_are_rows) no
 
     float64 too on matrices of HALVES_BYTES (16 MiB) or more, since the
     passes over a listed 16 MiB or more read the two halves of the list on
-    two threads where two CPUs are free (``_small_pass``): issue 14, an AMD Zen 4 with 2 cores, single calls
-    interleaved, this path / the passes at 10, 50, 90 % of the groups kept
-    and 10, 50 % of the norm, two threads: row groups 100000 x 100 0.62,
-    0.65, 0.70, 0.66, 0.74 of the time, 200000 x 64 0.55-0.77; column
-    groups (at 10, 50, 90 % kept and half the norm) 100 x 100000 0.60, 0.65,
-    0.70, 0.82, 64 x 200000 0.58, 0.70, 0.74, 0.95, 200 x 50000 0.64-0.74.
-    On one thread, where the path does not change (the result does not
-    depend on the threads): rows 0.69, 0.91, 0.96, 0.93, 1.06 and 0.60,
-    0.78, 0.87, 0.86, 1.00; columns 0.85, 0.91, 1.00, 1.16, 0.78, 0.97,
-    1.02, 1.20 and 0.86-1.00.
+    two threads where two CPUs are free (``_small_pass``): issue 14, an AMD
+    Zen 4 with 2 cores, single calls interleaved, this path / the passes at
+    10, 50, 90 % of the groups kept and 10, 50 % of the norm, two threads:
+    row groups 100000 x 100 0.62, 0.65, 0.70, 0.66, 0.74 of the time,
+    200000 x 64 0.55-0.77; column groups (at 10, 50, 90 % kept and half the
+    norm) 100 x 100000 0.60, 0.65, 0.70, 0.82, 64 x 200000 0.58, 0.70,
+    0.74, 0.95, 200 x 50000 0.64-0.74.  On one thread, where the path does
+    not change (the result does not depend on the threads): rows 0.69,
+    0.91, 0.96, 0.93, 1.06 and 0.60, 0.78, 0.87, 0.86, 1.00; columns 0.85,
+    0.91, 1.00, 1.16, 0.78, 0.97, 1.02, 1.20 and 0.86-1.00.  Smaller
+    float64 matrices keep the sampled bracket (no threads there).
     """
     cdef Py_ssize_t group_size = y.shape[1] if groups_are_rows else y.shape[0]
     return ((floating is float
