@@ -8,8 +8,8 @@ any case, the CPU features whose loops the kernels must not run: ``avx512f``
 the AVX-512 ones built on them), ``fma``, ``popcnt``.  The kernels read it
 once, at import; this module warns about the names they would pass over.
 
-The threads of a large ``bilevel_l11``, l1 ball or simplex (``_threads.h``):
-two where two CPUs are free and ``OMP_NUM_THREADS`` allows them
+The threads of a large array's two halves (``_threads.h``, ``run_halves`` in
+``_l1.pxd``): two where two CPUs are free and ``OMP_NUM_THREADS`` allows them
 (``kernel_threads``), and as ``threadpoolctl.threadpool_limits`` sets them,
 whose controller of them (user API "skproj") is registered here.
 """

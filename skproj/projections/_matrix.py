@@ -223,8 +223,17 @@ _BILEVEL_REFERENCE = """
        neural networks", arXiv:2407.16293 (2024)."""
 
 
+# (the kernels' halves of a large matrix: run_halves in _l1.pxd)
+_HALVES = """the second on a thread of its own where the process may run on two
+    CPUs (on one where ``OMP_NUM_THREADS`` is 1 at import, as joblib sets it
+    in its workers, or within ``threadpoolctl.threadpool_limits(limits=1)``).
+    Each half computes the same on one thread or two, so the result does not
+    depend on the threads."""
+
+
 def _document(function):
     function.__doc__ = (function.__doc__
+                        .replace("{halves}", _HALVES)
                         .replace("{parameters}", _MATRIX_PARAMETERS + _MATRIX_RETURNS
                                  + _MATRIX_RAISES)
                         .replace("{parameters_only}", _MATRIX_PARAMETERS)
@@ -251,6 +260,11 @@ def bilevel_l1inf(Y, eta, *, axis=0, out=None):
     which is what structured feature selection wants.  O(nm): one read pass,
     an l1 projection of m values, one write pass.
 {parameters}
+
+    Notes
+    -----
+    A matrix of 16 MiB or more (with 512 column groups or 32 row groups at
+    least) is read and written in two halves of its groups, {halves}
 
     See Also
     --------
@@ -293,11 +307,7 @@ def bilevel_l11(Y, eta, *, axis=0, out=None):
     group in cache: the passes, more than the memory, bound this projection
     on large matrices.  A matrix of 16 MiB or more (with 512 column groups
     or 32 row groups at least) is therefore projected in two halves of its
-    groups, the second on a thread of its own where the process may run on
-    two CPUs (on one where ``OMP_NUM_THREADS`` is 1 at import, as joblib
-    sets it in its workers, or within
-    ``threadpoolctl.threadpool_limits(limits=1)``).  Each half computes the
-    same on one thread or two, so the result does not depend on the threads.
+    groups, {halves}
 {bilevel_reference}
 
     Examples
@@ -328,6 +338,11 @@ def bilevel_l12(Y, eta, *, axis=0, out=None):
     :math:`\{X : \sum_j \|x_j\|_2 \le \eta\}` (group-lasso ball), so
     :func:`project_l12_ball` is the same function.
 {parameters}
+
+    Notes
+    -----
+    A matrix of 16 MiB or more (with 512 column groups or 32 row groups at
+    least) is read and written in two halves of its groups, {halves}
 {bilevel_reference}
 
     Examples
@@ -423,7 +438,10 @@ def project_l1inf_ball(Y, eta, *, axis=0, out=None, return_dual=False, dual_init
     :math:`S_j`, then :math:`\mu_j = (S_j - \theta)/k_j` and
     :math:`\theta = (\sum_j S_j/k_j - \eta) / \sum_j 1/k_j` over the active
     groups.  See the kernel ``skproj.projections._l1inf`` for the algorithm
-    and its complexity.
+    and its complexity.  On a matrix of 16 MiB or more (with 512 column
+    groups or 32 row groups at least), its first read and its write take
+    two halves of the groups, and each of its passes over 16 MiB or more of
+    listed groups two halves of the list, {halves}
 {parameters_only}
     return_dual : bool, default=False
         Also return the threshold :math:`\theta` and the levels :math:`\mu`.
