@@ -7,10 +7,11 @@ float64 and float32, the tables of issue 14:
 
 1. ``project_l1_ball`` on 10**7 values at radii keeping 0.1 %, 1 %, 10 %,
    50 % and 90 % of the values: time / ``np.copyto(out, y)``, Gaussian, then
-   heavy-tailed (Student's t with 3 degrees of freedom, Cauchy);
+   heavy-tailed (Student's t with 3 degrees of freedom, Cauchy); the two
+   halves of the array on the kernels' threads, then on one;
 2. ``bilevel_l11``, ``bilevel_l1inf`` and ``bilevel_l12`` on 1000 x 10000, both
    axes, at radii keeping 1, 10, 50 and 90 % of the groups: time / copy
-   (``bilevel_l11``'s halves on the kernels' threads, then on one);
+   (their halves on the kernels' threads, then on one);
 3. ``project_l1inf_ball`` / ``bilevel_l1inf`` at those radii and at 10 % and
    50 % of the l1,inf norm, on 1000 x 10000, on 10**5 groups of length 100
    and on short groups (10000 rows of 8, 10000 columns of 8 rows); then on
@@ -124,20 +125,22 @@ def interleaved_ratio(function, y, out):
 def bilevel_table(shape, rng, dtypes=DTYPES):
     """Print time / np.copyto of the bi-level projections, each cell timed
     interleaved with a copy of the same matrix (``interleaved_ratio``); the
-    copy column is the fastest of a row's copies.  ``bilevel_l11`` halves a
-    matrix of 16 MiB or more (``_bilevel._halves``) on the threads the kernels
-    chose at import; its rows "l11, 1 thread" run the halves on one."""
+    copy column is the fastest of a row's copies.  They halve a matrix of 16
+    MiB or more (``_bilevel._halves``) on the threads the kernels chose at
+    import; the rows "l11, 1 thread" (and l1inf, l12) run the halves on
+    one."""
     threads = _l1._threads()
     print(f"Bi-level projections on {shape[0]}x{shape[1]} Gaussian matrices: time / np.copyto,")
-    print("at radii keeping the share of groups in the header (bilevel_l11 on a matrix of")
-    print(f"16 MiB or more: its two halves on {threads} thread{'s' if threads > 1 else ''})")
+    print("at radii keeping the share of groups in the header (on a matrix of 16 MiB or")
+    print(f"more: their two halves on {threads} thread{'s' if threads > 1 else ''})")
     header = f"{'projection':<16}{'dtype':<9}{'axis':<6}{'copy ms':>9}" + "".join(
         f"{share:>8.0%}" for share in GROUP_SHARES)
     print(header)
     print("-" * len(header))
     rows = [(name, name, norm, threads) for name, norm in BILEVEL.items()]
     if threads > 1:
-        rows.append(("l11, 1 thread", "bilevel_l11", "l1", 1))
+        rows += [(f"{name.replace('bilevel_', '')}, 1 thread", name, norm, 1)
+                 for name, norm in BILEVEL.items()]
     for dtype in dtypes:
         Y = rng.standard_normal(shape).astype(dtype)
         out = empty_aligned_like(Y)
