@@ -198,6 +198,24 @@ def test_exact_ball_halves_same_bits_on_one_thread_or_two(threads, dtype, shape,
         assert np.all(A.sum(axis=1)[~active] <= theta * (1 + 1e-6))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_exact_ball_chunked_passes_in_halves_settle(threads, dtype, rng):
+    # Column groups of 100 rows out of cache: the passes read their strips a
+    # chunk at a time, each half of the list so; they settle (the dense
+    # regime's sampled bands never run), the same bits on one thread or two.
+    from skproj.projections import _l1inf
+
+    Y = rng.standard_normal((100, 41944)).astype(dtype)
+    for share in (0.05, 0.5):
+        eta = share * l1inf_norm(Y, axis=0)
+        results = []
+        for n in (1, 2):
+            threads(n)
+            results.append(project_l1inf_ball(Y, eta, axis=0))
+            assert _l1inf._sampled_stats()[0] == 0
+        np.testing.assert_array_equal(bits(results[1]), bits(results[0]))
+
+
 def test_halves_of_a_torch_tensor(threads, rng):
     torch = pytest.importorskip("torch")
     threads(2)

@@ -649,30 +649,17 @@ cdef void _small_pass(const floating* y, int layout, Py_ssize_t stride,
     (``half_threads``, _threads.h): each listed group's counts and sums are
     its own, so the same bits either way.
     """
-    cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == SMALL_LANES else 1
-    cdef _PassHalf first, second
-    if (n_listed < 2
-            or n_listed * width * group_size * <Py_ssize_t> sizeof(floating) < HALVES_BYTES):
+    if not _pass_in_halves(y, layout, stride, n_groups, group_size, listed, n_listed, level,
+                           counts, sums, above_min, below_max, blocks, ahead, False):
         _pass_listed_groups(y, layout, stride, n_groups, group_size, listed, n_listed, level,
                             counts, sums, above_min, below_max, blocks, ahead)
-        return
-    first.y = <const void*> y
-    first.single = floating is float
-    first.layout, first.stride = layout, stride
-    first.n_groups, first.group_size = n_groups, group_size
-    first.listed, first.n_listed = listed, n_listed // 2
-    first.level, first.counts, first.sums = level, counts, sums
-    first.above_min, first.below_max = above_min, below_max
-    first.blocks, first.ahead = blocks, ahead
-    second = first
-    second.listed, second.n_listed = listed + n_listed // 2, n_listed - n_listed // 2
-    skp_run_halves(_run_pass_half, &first, &second, half_threads())
 
 
 ctypedef struct _PassHalf:
-    # (``_small_pass``'s arguments for one half of its list)
+    # (a pass's arguments for one half of its list; ``chunked``: by
+    # ``_chunked_pass``, else ``_pass_listed_groups``)
     const void* y
-    bint single, blocks
+    bint single, blocks, chunked
     int layout
     Py_ssize_t stride, n_groups, group_size, n_listed, ahead
     const Py_ssize_t* listed
@@ -683,17 +670,51 @@ ctypedef struct _PassHalf:
     double* below_max
 
 
+cdef bint _pass_in_halves(const floating* y, int layout, Py_ssize_t stride,
+                          Py_ssize_t n_groups, Py_ssize_t group_size,
+                          const Py_ssize_t* listed, Py_ssize_t n_listed,
+                          const double* level, double* counts, double* sums,
+                          double* above_min, double* below_max, bint blocks,
+                          Py_ssize_t ahead, bint chunked) noexcept nogil:
+    """A pass over a listed HALVES_BYTES or more in the two halves of its list
+    (see ``_small_pass``); False (nothing read) below that."""
+    cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == SMALL_LANES else 1
+    cdef _PassHalf first, second
+    if (n_listed < 2
+            or n_listed * width * group_size * <Py_ssize_t> sizeof(floating) < HALVES_BYTES):
+        return False
+    first.y = <const void*> y
+    first.single = floating is float
+    first.chunked = chunked
+    first.layout, first.stride = layout, stride
+    first.n_groups, first.group_size = n_groups, group_size
+    first.listed, first.n_listed = listed, n_listed // 2
+    first.level, first.counts, first.sums = level, counts, sums
+    first.above_min, first.below_max = above_min, below_max
+    first.blocks, first.ahead = blocks, ahead
+    second = first
+    second.listed, second.n_listed = listed + n_listed // 2, n_listed - n_listed // 2
+    skp_run_halves(_run_pass_half, &first, &second, half_threads())
+    return True
+
+
 cdef void _run_pass_half(void* pointer) noexcept nogil:
     """A half of a pass's list (skp_half_job)."""
     cdef _PassHalf* h = <_PassHalf*> pointer
     if h.single:
-        _pass_listed_groups(<const float*> h.y, h.layout, h.stride, h.n_groups, h.group_size,
-                            h.listed, h.n_listed, h.level, h.counts, h.sums, h.above_min,
-                            h.below_max, h.blocks, h.ahead)
+        _pass_half(h, <const float*> h.y)
     else:
-        _pass_listed_groups(<const double*> h.y, h.layout, h.stride, h.n_groups,
-                            h.group_size, h.listed, h.n_listed, h.level, h.counts, h.sums,
-                            h.above_min, h.below_max, h.blocks, h.ahead)
+        _pass_half(h, <const double*> h.y)
+
+
+cdef inline void _pass_half(_PassHalf* h, const floating* y) noexcept nogil:
+    if h.chunked:
+        _chunked_pass(y, h.stride, h.n_groups, h.group_size, h.listed, h.n_listed, h.level,
+                      h.counts, h.sums, h.above_min, h.below_max, h.blocks)
+    else:
+        _pass_listed_groups(y, h.layout, h.stride, h.n_groups, h.group_size, h.listed,
+                            h.n_listed, h.level, h.counts, h.sums, h.above_min, h.below_max,
+                            h.blocks, h.ahead)
 
 
 cdef inline void _pass_listed_groups(const floating* y, int layout, Py_ssize_t stride,
@@ -825,9 +846,9 @@ cdef void _small_pass_ahead(const floating* y, Py_ssize_t stride, Py_ssize_t n_g
     4000 x 300 float64 0.72; Cauchy 2000 x 5000 float32 0.62-0.70; 8 to 64
     rows ahead alike.  Groups of 100 rows lose: Cauchy 100 x 100000 float32
     1.09-1.32 times as long in the first measure, a chunk's first rows
-    waiting; 200 rows even).
+    waiting; 200 rows even).  A listed 16 MiB or more in the two halves of
+    its list, each read so (``_pass_in_halves``).
     """
-    cdef Py_ssize_t idx = 0, n_next
     if (_row_block_passes and (floating is double or blocks)
             and group_size >= (_AHEAD_MIN_ROWS if _small_simd == 2 else _ROW_BLOCK_MIN_ROWS)
             and (_small_simd != 2 or n_groups * sizeof(floating) >= _ROW_BLOCK_MIN_ROW_BYTES)
@@ -838,12 +859,25 @@ cdef void _small_pass_ahead(const floating* y, Py_ssize_t stride, Py_ssize_t n_g
         _small_pass(y, SMALL_LANES, stride, n_groups, group_size, listed, n_listed, level,
                     counts, sums, above_min, below_max, blocks, _AHEAD_ROWS)
         return
+    if not _pass_in_halves(y, SMALL_LANES, stride, n_groups, group_size, listed, n_listed,
+                           level, counts, sums, above_min, below_max, blocks, 0, True):
+        _chunked_pass(y, stride, n_groups, group_size, listed, n_listed, level, counts, sums,
+                      above_min, below_max, blocks)
+
+
+cdef void _chunked_pass(const floating* y, Py_ssize_t stride, Py_ssize_t n_groups,
+                        Py_ssize_t group_size, const Py_ssize_t* listed, Py_ssize_t n_listed,
+                        const double* level, double* counts, double* sums,
+                        double* above_min, double* below_max, bint blocks) noexcept nogil:
+    """``_small_pass_ahead``'s chunks of _PREFETCH_UNITS strips, each read while
+    the next one's lines are prefetched."""
+    cdef Py_ssize_t idx = 0, n_next
     while idx < n_listed:
         n_next = min(n_listed - idx - _PREFETCH_UNITS, _PREFETCH_UNITS)
         _prefetch_strips(y, stride, listed + idx + _PREFETCH_UNITS, max(n_next, 0), group_size)
-        _small_pass(y, SMALL_LANES, stride, n_groups, group_size, listed + idx,
-                    min(n_listed - idx, _PREFETCH_UNITS), level, counts, sums, above_min,
-                    below_max, blocks)
+        _pass_listed_groups(y, SMALL_LANES, stride, n_groups, group_size, listed + idx,
+                            min(n_listed - idx, _PREFETCH_UNITS), level, counts, sums,
+                            above_min, below_max, blocks, 0)
         idx += _PREFETCH_UNITS
 
 
