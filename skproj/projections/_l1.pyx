@@ -1200,7 +1200,7 @@ cdef inline void _shrink_row_sparse(const floating* src, Py_ssize_t n, Py_ssize_
                 dst[j] = shrink(value, tau)
 
 
-cdef void _write_shrunk(const floating[:, :] y, floating[:, :] x, double tau,
+cdef void _write_thresholded(const floating[:, :] y, floating[:, :] x, double tau,
                         double support, bint magnitudes) noexcept nogil:
     """The result from ``tau``: the l1 ball's ``x = sign(y) * max(|y| - tau, 0)``
     (``magnitudes``), else the simplex's ``x = max(y - tau, 0)``; a large
@@ -1232,7 +1232,7 @@ cdef void _write_shrunk(const floating[:, :] y, floating[:, :] x, double tau,
 
 
 cdef void _write_part(const floating[:, :] y, floating[:, :] x, _Half* half) noexcept nogil:
-    """``_write_shrunk``'s write of the rows of ``y`` into ``x``, as ``half`` says
+    """``_write_thresholded``'s write of the rows of ``y`` into ``x``, as ``half`` says
     (its ``work``, ``tau``, ``sparse`` and ``stream``: fenced here)."""
     cdef Py_ssize_t n_cols = y.shape[1], i
     cdef Py_ssize_t step_y = y.strides[1] // sizeof(floating)
@@ -1295,7 +1295,7 @@ cdef inline int _l1_ball(const floating[:, :] y, floating[:, :] x, double radius
     if status == STATUS_INSIDE:
         copy_matrix(y, x)
     elif status == STATUS_PROJECTED:
-        _write_shrunk(y, x, tau[0], support, True)
+        _write_thresholded(y, x, tau[0], support, True)
     return status
 
 
@@ -1306,7 +1306,7 @@ cdef inline int _simplex(const floating[:, :] y, floating[:, :] x, double radius
     if status == STATUS_INSIDE:
         copy_matrix(y, x)
     elif status == STATUS_PROJECTED:
-        _write_shrunk(y, x, tau[0], support, False)
+        _write_thresholded(y, x, tau[0], support, False)
     return status
 
 
