@@ -216,6 +216,37 @@ def test_exact_ball_chunked_passes_in_halves_settle(threads, dtype, rng):
         np.testing.assert_array_equal(bits(results[1]), bits(results[0]))
 
 
+def test_exact_ball_passes_in_halves_from_few_candidates(threads, rng):
+    # float32 column groups of a matrix in halves take the passes from a
+    # twentieth of the groups as candidates (not a third): at 2 % of
+    # bilevel_l1inf's groups kept, no gather (its phase clock at 0), the
+    # bisection's optimality conditions, the same bits on one thread or two.
+    from skproj.projections import _l1inf
+
+    Y = rng.standard_normal((100, 41944)).astype(np.float32)
+    maxima = np.sort(np.abs(Y).max(axis=0))[::-1]
+    k = Y.shape[1] // 50
+    eta = float(maxima[:k].sum() - k * maxima[k])
+    results = []
+    _l1inf._time_phases(True)
+    try:
+        for n in (1, 2):
+            threads(n)
+            results.append(project_l1inf_ball(Y, eta, axis=0, return_dual=True))
+            seconds, _ = _l1inf._phase_times()
+            assert seconds[1] == 0.0 and seconds[2] == 0.0     # (no gather, no histograms)
+    finally:
+        _l1inf._time_phases(False)
+    (X, theta, mu), (X2, _, _) = results
+    np.testing.assert_array_equal(bits(X2), bits(X))
+    A = np.abs(Y.astype(np.float64)).T
+    active = mu > 0
+    assert 0 < active.mean() < 0.3 and mu.sum() == pytest.approx(eta, rel=1e-9)
+    np.testing.assert_allclose(np.maximum(A - mu[:, None], 0).sum(axis=1)[active], theta,
+                               rtol=1e-5)
+    assert np.all(A.sum(axis=1)[~active] <= theta * (1 + 1e-6))
+
+
 def test_halves_of_a_torch_tensor(threads, rng):
     torch = pytest.importorskip("torch")
     threads(2)

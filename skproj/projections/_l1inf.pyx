@@ -266,8 +266,8 @@ from skproj.projections._common cimport copy_matrix, matrix_slice, prefetch
 from skproj.projections._streaming cimport element_step, row_at, stream_sums_and_maxima
 from skproj.projections._sums cimport TERM_VALUE, sum_terms
 from skproj.projections._l1 cimport (
-    STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED, Halves, group_split,
-    run_halves, skp_ahead_for_rows, skp_set_stream_ahead,
+    HALVES_BYTES, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED, Halves,
+    group_split, run_halves, skp_ahead_for_rows, skp_set_stream_ahead,
 )
 from skproj.projections._l1inf_lists cimport (
     SLACK, GroupLists, alloc_lists, append_pairs, chord_level, free_lists,
@@ -438,10 +438,11 @@ cdef double _LIST_PASSES_SHARE = 0.02
 # the noise).
 cdef Py_ssize_t _PROBE_DIVISOR = 16, _PROBE_MIN_GROUPS = 256
 cdef double _PROBE_FAILED_SHARE = 0.5
-# Float32 groups that the AVX-512 passes take before the
-# sampled-bracket path (``passes_before_bracket``) take them where at least
-# this share of the groups may be kept.
-cdef double _PASSES_MIN_KEPT = 0.3
+# Groups that the AVX-512 passes take before the sampled-bracket path
+# (``passes_before_bracket``) take them where at least this share of the
+# groups may be kept (float32 column groups of a matrix in halves from the
+# second: see ``_project_into``).
+cdef double _PASSES_MIN_KEPT = 0.3, _PASSES_MIN_KEPT_HALVED = 0.05
 
 # The per-group arrays of a Work in its slab (``_alloc_work``).
 cdef enum:
@@ -1372,7 +1373,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t n_groups = lists.n_groups, group_size = lists.group_size
     cdef Py_ssize_t g, idx, kept
-    cdef double total_max = 0.0, theta_0, theta, guess, level
+    cdef double total_max = 0.0, theta_0, theta, guess, level, min_kept
     cdef floating* levels = <floating*> w.clip_levels
     cdef bint few_kept, listed = False
     cdef int status
@@ -1427,9 +1428,20 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
         # gather of the candidates costs less (Gaussian float32 column
         # groups at the radius keeping 1 % of bilevel_l1inf's groups, 8 and
         # 7 % of these, passes / gather times it: 100 x 100000 2.99 / 2.64,
-        # 64 x 200000 3.54 / 2.81; 200 x 50000 even).
+        # 64 x 200000 3.54 / 2.81; 200 x 50000 even).  float32 column
+        # groups of a matrix whose passes run in halves (HALVES_BYTES) from
+        # _PASSES_MIN_KEPT_HALVED: issue 14, an AMD Zen 4 with 2 cores,
+        # single calls interleaved, at 1 and 3 % of bilevel_l1inf's groups
+        # kept, 0.05 / 0.3, two threads: 100 x 100000 0.80, 0.76; 200 x
+        # 50000 0.79, 0.73; 64 x 200000 1.04, 0.91; one thread 0.90, 0.85;
+        # 0.93, 0.83; 1.07, 0.95 (at 0.1 and 0.3 % the gather still runs;
+        # any share, 0.0, took 1.1-2.7 times as long there).
         _list_candidates(lists, theta_0)
-        few_kept = lists.n_active < _PASSES_MIN_KEPT * n_groups
+        min_kept = _PASSES_MIN_KEPT
+        if (floating is float and not groups_are_rows
+                and y.shape[0] * y.shape[1] * <Py_ssize_t> sizeof(floating) >= HALVES_BYTES):
+            min_kept = _PASSES_MIN_KEPT_HALVED
+        few_kept = lists.n_active < min_kept * n_groups
         listed = few_kept       # (the passes take the lists' arrays as their scratch)
         if not few_kept:
             status = small_project(y, x, eta, groups_are_rows, w, mu, theta_out, rounds, True,
