@@ -58,7 +58,7 @@ from skproj.projections._streaming cimport (
 from skproj.projections._l1 cimport (
     SHORT_GROUP, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED,
     Halves, group_split, group_threshold, keep_above, run_halves, michelot_above_into,
-    mostly_zero_lines,
+    mostly_zero_lines, set_block,
     shrink_row, simd_enabled, skp_have_avx2, skp_fold512, skp_kept_factors, skp_norms_sum,
     skp_norms_sum_portable, skp_panels_into_l1, skp_realign, skp_rows_alias,
     skp_ahead_for_rows, skp_set_avx512, skp_set_cpu_choices, skp_set_stream_ahead, skp_stream_fence,
@@ -148,11 +148,7 @@ cdef int _halves(const floating[:, :] y, char* x, Py_ssize_t x_row, Py_ssize_t x
     cdef Py_ssize_t split = group_split(y, groups_are_rows)
     cdef Halves whole
     cdef _Half first, second
-    whole.y = <char*> &y[0, 0]
-    whole.x = x
-    whole.n_rows, whole.n_cols = y.shape[0], y.shape[1]
-    whole.y_row, whole.y_col, whole.x_row, whole.x_col = y.strides[0], y.strides[1], x_row, x_col
-    whole.single = floating is float
+    set_block(&whole, y, x, x_row, x_col)
     whole.job32 = _half_work[float]
     whole.job64 = _half_work[double]
     first.groups_are_rows = groups_are_rows

@@ -192,6 +192,18 @@ cdef void run_halves(const Halves* whole, Py_ssize_t split, bint by_rows, void* 
                      void* second) noexcept nogil
 
 
+cdef inline void set_block(Halves* whole, const floating[:, :] y, char* x, Py_ssize_t x_row,
+                           Py_ssize_t x_col) noexcept nogil:
+    """``whole``'s block: ``y``'s memory, shape and strides, and the result's
+    memory at ``x`` with strides ``x_row``, ``x_col`` in bytes (NULL where the
+    work writes nothing); the caller sets the jobs."""
+    whole.y = <char*> &y[0, 0]
+    whole.x = x
+    whole.n_rows, whole.n_cols = y.shape[0], y.shape[1]
+    whole.y_row, whole.y_col, whole.x_row, whole.x_col = y.strides[0], y.strides[1], x_row, x_col
+    whole.single = floating is float
+
+
 cdef enum:
     # A matrix's groups in halves (``group_split``): at least this many groups.
     # Column halves of fewer columns share and stream short pieces of each

@@ -749,11 +749,7 @@ cdef void _halves(const floating[:, :] y, floating* x, Py_ssize_t x_row, Py_ssiz
     for the scan); the second half's buffer ``buffer_step`` bytes past the
     first's.  ``second``: the second half's work and results."""
     cdef Halves whole
-    whole.y = <char*> &y[0, 0]
-    whole.x = <char*> x
-    whole.n_rows, whole.n_cols = y.shape[0], y.shape[1]
-    whole.y_row, whole.y_col, whole.x_row, whole.x_col = y.strides[0], y.strides[1], x_row, x_col
-    whole.single = floating is float
+    set_block(&whole, y, <char*> x, x_row, x_col)
     whole.job32 = _half_work[float]
     whole.job64 = _half_work[double]
     second[0] = first[0]

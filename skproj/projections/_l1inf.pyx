@@ -267,7 +267,7 @@ from skproj.projections._streaming cimport element_step, row_at, stream_sums_and
 from skproj.projections._sums cimport TERM_VALUE, sum_terms
 from skproj.projections._l1 cimport (
     HALVES_BYTES, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED, Halves,
-    group_split, run_halves, skp_ahead_for_rows, skp_set_stream_ahead,
+    group_split, run_halves, set_block, skp_ahead_for_rows, skp_set_stream_ahead,
 )
 from skproj.projections._l1inf_lists cimport (
     SLACK, GroupLists, alloc_lists, append_pairs, chord_level, free_lists,
@@ -1302,11 +1302,7 @@ cdef bint _sums_and_maxima(const floating[:, :] y, double* sums, double* maxima,
     # A large matrix in two halves of its groups (``group_split``; the second
     # on a thread of its own where two CPUs are free): each group's sums the
     # whole's, bit for bit.
-    whole.y = <char*> &y[0, 0]
-    whole.x = NULL
-    whole.n_rows, whole.n_cols = y.shape[0], y.shape[1]
-    whole.y_row, whole.y_col, whole.x_row, whole.x_col = y.strides[0], y.strides[1], 0, 0
-    whole.single = floating is float
+    set_block(&whole, y, NULL, 0, 0)
     whole.job32 = _sums_half[float]
     whole.job64 = _sums_half[double]
     second = first

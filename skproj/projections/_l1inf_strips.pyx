@@ -39,7 +39,7 @@ from skproj.projections._streaming cimport (
     NextPanel, element_step, no_next_panel, prefetch_rows, row_at)
 from skproj.projections._l1 cimport (
     HALVES_BYTES, SKP_FLAT_ROW_BYTES, STATUS_NOMEMORY, STATUS_PROJECTED, Halves, group_split,
-    half_threads, keep_above, run_halves, simd_enabled,
+    half_threads, keep_above, run_halves, set_block, simd_enabled,
     skp_norms_sum, skp_norms_sum_portable, skp_set_avx512, skp_set_stream_ahead,
     skp_stream_fence,
     streams, write_narrow, write_row_simd, write_rows_at_once, write_strips,
@@ -261,12 +261,7 @@ cdef void write_clipped(const floating[:, :] y, floating[:, :] x, const floating
     # a thread of its own where two CPUs are free): each writes its groups as
     # the whole would, so the same bits.
     if split:
-        whole.y = <char*> &y[0, 0]
-        whole.x = <char*> &x[0, 0]
-        whole.n_rows, whole.n_cols = n_rows, n_cols
-        whole.y_row, whole.y_col = y.strides[0], y.strides[1]
-        whole.x_row, whole.x_col = x.strides[0], x.strides[1]
-        whole.single = floating is float
+        set_block(&whole, y, <char*> &x[0, 0], x.strides[0], x.strides[1])
         whole.job32 = _written_half[float]
         whole.job64 = _written_half[double]
         first.levels = <const void*> levels
