@@ -3,9 +3,11 @@
  * A projection of a large matrix whose groups' thresholds are found by
  * passes in cache (bilevel_l11's) is bound by those passes, not by the
  * memory: its halves, each a block of whole groups, run on two cores in
- * about half the time (_bilevel.pyx, ``_halves``); the l1 ball's and the
- * simplex's read and write of a large array, bound by the memory, take
- * about three quarters of it (_l1.pyx, ``_halves``).  skp_run_halves(job,
+ * about half the time (_bilevel.pyx, ``_halves``); the other kernels'
+ * reads and writes of a large array, bound by the memory, take about three
+ * quarters of it (``run_halves`` in _l1.pxd, which every kernel calls, but
+ * for the exact ball's passes over a list: _l1inf_strips.pyx,
+ * ``_pass_in_halves``).  skp_run_halves(job,
  * first, second, threads) runs job(second) on a new thread and job(first)
  * on the caller's where ``threads`` is 2 or more, then waits for the second;
  * one after the other where ``threads`` is 1, where the platform has no
