@@ -178,24 +178,144 @@ def test_exact_ball_halves_same_bits_on_one_thread_or_two(threads, dtype, shape,
     # one thread or two, and the optimality conditions.
     Y = (rng.standard_normal(shape) * np.exp(rng.standard_normal(shape[1 - axis]))[
         None if axis == 0 else slice(None), slice(None) if axis == 0 else None]).astype(dtype)
-    A = np.abs(Y.astype(np.float64)).T if axis == 0 else np.abs(Y.astype(np.float64))
     for share in (0.05, 0.5):
-        eta = share * l1inf_norm(Y, axis=axis)
-        results = []
-        for n in (1, 2):
+        _exact_on_one_thread_or_two(threads, Y, share * l1inf_norm(Y, axis=axis), axis)
+
+
+def _exact_on_one_thread_or_two(threads, Y, eta, axis=0):
+    """The exact ball of ``Y`` on one thread and on two: the same bits, and the
+    optimality conditions (every kept group clipped by theta, the others'
+    norms at most theta, the levels summing to eta); mu."""
+    results = []
+    for n in (1, 2):
+        threads(n)
+        results.append(project_l1inf_ball(Y, eta, axis=axis, return_dual=True))
+    (X, theta, mu), (X2, theta2, mu2) = results
+    np.testing.assert_array_equal(bits(X2), bits(X))
+    np.testing.assert_array_equal(mu2, mu)
+    assert theta2 == theta
+    levels = (mu[None, :] if axis == 0 else mu[:, None]).astype(Y.dtype)
+    np.testing.assert_array_equal(X, np.sign(Y) * np.minimum(np.abs(Y), levels))
+    assert mu.sum() == pytest.approx(eta, rel=1e-9)
+    A = np.abs(Y.astype(np.float64)).T if axis == 0 else np.abs(Y.astype(np.float64))
+    active = mu > 0
+    clipped = np.maximum(A - mu[:, None], 0).sum(axis=1)
+    np.testing.assert_allclose(clipped[active], theta, rtol=1e-5)
+    assert np.all(A.sum(axis=1)[~active] <= theta * (1 + 1e-6))
+    return mu
+
+
+def _radius_keeping(Y, share):
+    """The radius at which bilevel_l1inf keeps ``share`` of Y's column groups."""
+    maxima = np.sort(np.abs(Y.astype(np.float64)).max(axis=0))[::-1]
+    k = max(int(share * Y.shape[1]), 1)
+    return float(maxima[:k].sum() - k * maxima[k])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("share", [0.01, 0.03, 0.1])
+@pytest.mark.parametrize("row_blocks", [True, False])
+def test_exact_ball_candidate_gathers_in_halves(threads, dtype, share, row_blocks, rng):
+    # Column groups of 16 MiB where bilevel_l1inf keeps 1-10 % of them: the
+    # candidates are gathered in two blocks of rows (along the rows' lines
+    # where the CPU has AVX-512, ``_gather_column_chunks``; else, and for
+    # most columns, by the range gather, in blocks of rows or panels as
+    # ``row_blocks`` asks), each block's pairs bucketed after the other's:
+    # the same bits on one thread or two (the gather's phase clock runs), the
+    # whole's result read at once, the optimality conditions.  Zero columns, and zeros in either block, are
+    # left out of the lists and counted.
+    from skproj.projections import _l1inf
+
+    Y = rng.standard_normal(SHAPES[dtype]).astype(dtype)
+    Y[:, [5, 3000]] = 0.0
+    Y[rng.random(Y.shape) < 0.2] = 0.0
+    eta = _radius_keeping(Y, share)
+    _l1inf._time_phases(True)
+    try:
+        _l1inf._set_testing(row_blocks=row_blocks, gather_halves=False)
+        whole = project_l1inf_ball(Y, eta, axis=0)
+        _l1inf._set_testing(row_blocks=row_blocks)
+        mu = _exact_on_one_thread_or_two(threads, Y, eta)
+        seconds, _ = _l1inf._phase_times()
+        halves = project_l1inf_ball(Y, eta, axis=0)
+    finally:
+        _l1inf._time_phases(False)
+        _l1inf._set_testing()
+    assert seconds[1] > 0.0     # (the gather phase)
+    assert 0 < np.mean(mu > 0) < 0.95
+    # (as the whole read at once, up to the rounding of the dense regime's
+    # sums above the bands, added up block after block)
+    np.testing.assert_allclose(halves, whole, rtol=0, atol=1e-12 * float(np.abs(Y).max()))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("share", [0.02, 0.3, 0.9])
+def test_candidate_lists_in_halves(threads, dtype, share, rng):
+    # The exact ball's candidate gather of a share of the column groups of a
+    # 16 MiB matrix (along the rows' lines where few are listed and the CPU
+    # has AVX-512, else along the rows; the range gather, in row blocks or
+    # panels, where most are), in two blocks of rows or at once: each
+    # column's list (its magnitudes in (0, level), in the order of the
+    # rows), count and sum at or above its level are numpy's, on one thread
+    # or two.  Zeros, a zero column and levels (all positive, as the
+    # kernel's) above a column's max and below its least magnitude included.
+    from skproj.projections import _l1inf
+
+    Y = rng.standard_normal(SHAPES[dtype]).astype(dtype)
+    Y[rng.random(Y.shape) < 0.1] = 0.0
+    A = np.abs(Y.astype(np.float64))
+    n_cols = Y.shape[1]
+    subset = np.sort(rng.choice(n_cols, size=int(share * n_cols), replace=False))
+    Y[:, subset[1]] = 0.0
+    A[:, subset[1]] = 0.0
+    levels = A.max(axis=0) * rng.uniform(0.2, 1.1, size=n_cols)
+    levels[subset[1]] = 1.0
+    levels[subset[2]] = 0.5 * A[:, subset[2]][A[:, subset[2]] > 0].min()
+    try:
+        for n, row_blocks, halves in [(1, True, True), (2, True, True), (2, False, True),
+                                      (2, True, False)]:
             threads(n)
-            results.append(project_l1inf_ball(Y, eta, axis=axis, return_dual=True))
-        (X, theta, mu), (X2, theta2, mu2) = results
-        np.testing.assert_array_equal(bits(X2), bits(X))
-        np.testing.assert_array_equal(mu2, mu)
-        assert theta2 == theta
-        levels = (mu[None, :] if axis == 0 else mu[:, None]).astype(dtype)
-        np.testing.assert_array_equal(X, np.sign(Y) * np.minimum(np.abs(Y), levels))
-        assert mu.sum() == pytest.approx(eta, rel=1e-9)
-        active = mu > 0
-        clipped = np.maximum(A - mu[:, None], 0).sum(axis=1)
-        np.testing.assert_allclose(clipped[active], theta, rtol=1e-5)
-        assert np.all(A.sum(axis=1)[~active] <= theta * (1 + 1e-6))
+            _l1inf._set_testing(row_blocks=row_blocks, gather_halves=halves)
+            lists = _l1inf._candidate_lists(Y, levels, subset)
+            for g, (listed, count, total) in zip(subset, lists):
+                column = A[:, g]
+                expected = column[(column > 0) & (column < levels[g])]
+                np.testing.assert_array_equal(listed, expected, err_msg=str(g))
+                assert count == np.count_nonzero(column >= levels[g])   # (levels > 0)
+                assert total == pytest.approx(column.sum() - expected.sum(), rel=1e-12,
+                                              abs=1e-12)
+    finally:
+        _l1inf._set_testing()
+
+
+@pytest.mark.parametrize("share", [0.1, 0.5])
+def test_exact_ball_band_gather_in_halves(threads, share, rng):
+    # float64 column groups of 16 MiB in the dense regime: the range gather of
+    # the bands in two blocks of rows (``_range_row_blocks``), each column's
+    # count and sum above its band the first block's plus the second's (its
+    # phase clock runs), the same bits on one thread or two.
+    from skproj.projections import _l1inf
+
+    Y = rng.standard_normal(SHAPES[np.float64])
+    Y[:, [3, 2000]] = 0.0
+    eta = share * l1inf_norm(Y)
+    _l1inf._set_testing(row_blocks=True)
+    _l1inf._time_phases(True)
+    try:
+        mu = _exact_on_one_thread_or_two(threads, Y, eta)
+        seconds, _ = _l1inf._phase_times()
+        regathered = _l1inf._sampled_stats()[2]
+        _l1inf._set_testing(row_blocks=True, gather_halves=False)
+        whole = project_l1inf_ball(Y, eta, axis=0, return_dual=True)[2]
+    finally:
+        _l1inf._time_phases(False)
+        _l1inf._set_testing()
+    assert seconds[4] > 0.0     # (the band phase)
+    # (the halves' counts and sums above the bands are the whole's: no level
+    # leaves its band, which the safety net would mend by a whole gather)
+    assert regathered == 0
+    assert np.mean(mu > 0) > 0.9
+    np.testing.assert_allclose(mu, whole, rtol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

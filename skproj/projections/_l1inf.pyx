@@ -270,7 +270,8 @@ from skproj.projections._l1 cimport (
     group_split, run_halves, set_block, skp_ahead_for_rows, skp_set_stream_ahead,
 )
 from skproj.projections._l1inf_lists cimport (
-    SLACK, GroupLists, alloc_lists, append_pairs, chord_level, free_lists,
+    SLACK, GroupLists, PairSegments, alloc_lists, append_pairs, append_sources, chord_level,
+    free_lists,
     initial_lower_bound, reserve, root_mean_squares, set_bound_simd, set_max_rounds,
     set_split_simd, solve,
 )
@@ -287,7 +288,7 @@ from skproj.projections._l1inf_dense cimport (
     histogram_bands, passes_before_any_band, predicted_bands, range_row, sample_ranks,
     solve_on_bands,
 )
-from skproj.projections._l1inf_work cimport Work, reserve_pairs
+from skproj.projections._l1inf_work cimport Work, reserve_pair_buffers, reserve_pairs
 from skproj.projections import _l1inf_dense, _l1inf_strips
 from skproj.projections._l1inf_strips import _bracket_stats, _row_block_runs
 
@@ -392,6 +393,9 @@ cdef Py_ssize_t _VISIT_AHEAD = 128
 # candidates, 4.14 -> 5.04, 300 x 30000 5.10 -> 6.09; float64 10000 x 1000
 # at 5 %, 93 %, 2.84 -> 2.47).
 cdef Py_ssize_t _CHUNK_VISIT = 2
+# Whether the gather along the rows' lines reads a matrix of HALVES_BYTES or
+# more in two blocks of rows (``_gather_column_chunks``; a testing switch).
+cdef bint _gather_halves = True
 cdef Py_ssize_t _CHUNKS_AHEAD = 128
 # Heuristic level of the first gather, in units of the lower bound of mu_g.
 cdef double _GUESS_FACTOR = 1.25
@@ -831,44 +835,78 @@ cdef bint _gather_column_chunks(const floating[:, :] y, Work* w, const Py_ssize_
     an AMD Zen 5, float64 2000 x 5000 columns of 10 % nonzeros at 1 % of the
     groups kept: every zero a pair, the gather 39 of a 55 ms call); each
     column's count above is its rows less its list and its zeros, which the
-    gather counts.  Returns False where memory ran out."""
-    cdef Py_ssize_t lanes = 64 // sizeof(floating), i, n_chunks = 0, pos = 0, idx, g, k
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1]
-    cdef const floating* next_row
+    gather counts.
+
+    A matrix of HALVES_BYTES or more is read in two blocks of rows (split as
+    its rows would be as groups, ``group_split``), the second on a thread of
+    its own where two CPUs are free (``run_halves``), each into pairs and
+    zeros of its own: the lists are bucketed from the first block's pairs,
+    then the second's, so each column's list and count are the whole's.
+    Issue 14, the AMD Zen 4, single calls interleaved against the build
+    before, the same bits: see ``_ChunkRows``.  Returns False where memory
+    ran out."""
+    cdef Py_ssize_t lanes = 64 // sizeof(floating), n_chunks = 0, idx, g, k
+    cdef Py_ssize_t n_rows = y.shape[0], split = group_split(y, True) if _gather_halves else 0
+    cdef Py_ssize_t bounds[4]
+    cdef PairSegments sources[2]
+    cdef Halves whole
+    cdef _ChunkRows first_rows, second_rows
     cdef int32_t* first = <int32_t*> malloc(n_subset * sizeof(int32_t))
     cdef floating* below = <floating*> malloc(n_subset * lanes * sizeof(floating))
-    # (each chunk's counts of zeros, by lane)
-    cdef int32_t* zeros = <int32_t*> malloc(n_subset * lanes * sizeof(int32_t))
+    # (each chunk's counts of zeros, by lane, for each block of rows)
+    cdef int32_t* zeros = <int32_t*> malloc((2 if split else 1) * n_subset * lanes
+                                            * sizeof(int32_t))
+    cdef int32_t* second_zeros
     cdef bint done = first != NULL and below != NULL and zeros != NULL
     global _chunk_gathers
     _chunk_gathers += 1
+    if not done:
+        free(first)
+        free(below)
+        free(zeros)
+        return False
+    # (every row's lines start where the first row's do: _gathers_chunks)
+    n_chunks = _live_chunks(subset, n_subset, w.gather_level, lanes,
+                            (64 - <size_t> &y[0, 0] % 64) % 64 // sizeof(floating),
+                            first, below)
+    second_zeros = zeros + n_chunks * lanes
+    memset(zeros, 0, (2 if split else 1) * n_chunks * lanes * sizeof(int32_t))
+    first_rows.first, first_rows.below, first_rows.n_chunks = first, below, n_chunks
+    first_rows.n_subset, first_rows.n_pairs, first_rows.zeros = n_subset, 0, zeros
+    # (the first block gathers into the work's buffers, the second into its own)
+    first_rows.values, first_rows.groups = w.pair_values, w.pair_groups
+    first_rows.capacity = w.pair_capacity
+    second_rows = first_rows
+    second_rows.values, second_rows.groups, second_rows.capacity = NULL, NULL, 0
+    second_rows.zeros = second_zeros
+    second_rows.done = True
+    if split:
+        set_block(&whole, y, NULL, 0, 0)
+        whole.job32 = _chunk_rows_half[float]
+        whole.job64 = _chunk_rows_half[double]
+        run_halves(&whole, split, True, &first_rows, &second_rows)
+    else:
+        _gather_chunk_rows(&first_rows, y)
+    w.pair_values, w.pair_groups = first_rows.values, first_rows.groups
+    w.pair_capacity = first_rows.capacity
+    done = first_rows.done and second_rows.done
     if done:
-        # (every row's lines start where the first row's do: _gathers_chunks)
-        n_chunks = _live_chunks(subset, n_subset, w.gather_level, lanes,
-                                (64 - <size_t> &y[0, 0] % 64) % 64 // sizeof(floating),
-                                first, below)
-        memset(zeros, 0, n_chunks * lanes * sizeof(int32_t))
-    i = 0
-    while done and i < n_rows:
-        done = reserve_pairs(w, pos + n_subset + lanes, pos)
-        if not done:
-            break
-        next_row = row_at(&y[0, 0], y.strides[0], i + 1) if i + 1 < n_rows else NULL
-        if floating is float:
-            pos = skp_gather_chunks512_f32(row_at(&y[0, 0], y.strides[0], i), next_row, n_cols,
-                                           first, n_chunks, below, _CHUNKS_AHEAD,
-                                           w.pair_values, w.pair_groups, pos, zeros)
-        else:
-            pos = skp_gather_chunks512_f64(row_at(&y[0, 0], y.strides[0], i), next_row, n_cols,
-                                           first, n_chunks, below, _CHUNKS_AHEAD,
-                                           w.pair_values, w.pair_groups, pos, zeros)
-        i += 1
-    # Bucket by column (counting sort) after the lists already there.
-    done = done and append_pairs(&w.lists, w.pair_values, w.pair_groups, pos, subset,
-                                 n_subset, w.bucket_cursor)
+        # Bucket by column (counting sort) after the lists already there: the
+        # first block's pairs, then the second's.
+        bounds[0], bounds[1], bounds[2], bounds[3] = 0, first_rows.n_pairs, 0, second_rows.n_pairs
+        sources[0].values, sources[0].groups = first_rows.values, first_rows.groups
+        sources[1].values, sources[1].groups = second_rows.values, second_rows.groups
+        sources[0].starts, sources[1].starts = bounds, bounds + 2
+        sources[0].stride = sources[1].stride = 1
+        sources[0].n_segments = sources[1].n_segments = 1
+        done = append_sources(&w.lists, sources, 2 if split else 1, subset, n_subset,
+                              w.bucket_cursor)
     if done:
         # Each column's zeros from its chunk's lane (the chunks of
-        # ``_live_chunks``, in the order of the columns).
+        # ``_live_chunks``, in the order of the columns), both blocks'.
+        if split:
+            for k in range(n_chunks * lanes):
+                zeros[k] += second_zeros[k]
         k = -1
         for idx in range(n_subset):
             g = subset[idx]
@@ -876,10 +914,62 @@ cdef bint _gather_column_chunks(const floating[:, :] y, Work* w, const Py_ssize_
                 k += 1
             w.lists.above_count[g] = (n_rows - w.lists.length[g]
                                       - zeros[k * lanes + g - first[k]])
+    free(second_rows.values)
+    free(second_rows.groups)
     free(first)
     free(below)
     free(zeros)
     return done
+
+
+ctypedef struct _ChunkRows:
+    # The candidate gather of a block of rows (``_gather_column_chunks``): the
+    # live chunks and their bounds, shared, and the block's own pairs (grown
+    # as it gathers), and zeros by chunk lane.  Issue 14, the AMD Zen 4, the
+    # exact ball on two threads at radii keeping 1 and 3 % of bilevel_l1inf's
+    # groups, single calls interleaved against the build before (the same
+    # bits), two blocks / one: float32 1000 x 10000 0.82, 0.80 of the time,
+    # 300 x 30000 0.86, 0.84; float64 1000 x 10000 0.83, 0.82, 100 x 100000
+    # 0.82, 0.90, 300 x 30000 0.85, 0.84.
+    const int32_t* first
+    const void* below
+    Py_ssize_t n_chunks, n_subset
+    double* values
+    int32_t* groups
+    Py_ssize_t capacity, n_pairs
+    int32_t* zeros
+    bint done
+
+
+cdef void _chunk_rows_half(void* pointer, const floating[:, :] y, floating[:, :] x) noexcept nogil:
+    """``_gather_chunk_rows`` of a block of rows (``run_halves``; ``x`` unused)."""
+    _gather_chunk_rows(<_ChunkRows*> pointer, y)
+
+
+cdef void _gather_chunk_rows(_ChunkRows* rows, const floating[:, :] y) noexcept nogil:
+    """The pairs and zeros of the rows of ``y`` into ``rows``, row after row
+    (``skp_gather_chunks512_f32``, the rows ahead prefetched: the next
+    row's chunks past the last row's); ``rows.done`` False where memory ran
+    out."""
+    cdef Py_ssize_t lanes = 64 // sizeof(floating), i, n_rows = y.shape[0]
+    cdef const floating* next_row
+    rows.done = False
+    for i in range(n_rows):
+        if not reserve_pair_buffers(&rows.values, &rows.groups, &rows.capacity,
+                                    rows.n_pairs + rows.n_subset + lanes, rows.n_pairs):
+            return
+        next_row = row_at(&y[0, 0], y.strides[0], i + 1) if i + 1 < n_rows else NULL
+        if floating is float:
+            rows.n_pairs = skp_gather_chunks512_f32(
+                row_at(&y[0, 0], y.strides[0], i), next_row, y.shape[1], rows.first,
+                rows.n_chunks, <const float*> rows.below, _CHUNKS_AHEAD, rows.values,
+                rows.groups, rows.n_pairs, rows.zeros)
+        else:
+            rows.n_pairs = skp_gather_chunks512_f64(
+                row_at(&y[0, 0], y.strides[0], i), next_row, y.shape[1], rows.first,
+                rows.n_chunks, <const double*> rows.below, _CHUNKS_AHEAD, rows.values,
+                rows.groups, rows.n_pairs, rows.zeros)
+    rows.done = True
 
 
 cdef bint _gather_columns_by_rows(const floating[:, :] y, Work* w, const Py_ssize_t* subset,
@@ -1646,7 +1736,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  bint row_block_passes=True,
                  bint bracket_blocks=True, bint bracket_ties=True, transpose_ahead=None,
                  Py_ssize_t cached_ahead_rows=8, double bracket_extreme_share=0.02,
-                 bracket_into_l1=None):
+                 bracket_into_l1=None, bint gather_halves=True):
     """Testing hook: exercise the safety nets on small problems.
 
     ``max_rounds`` caps the Newton rounds (0 sends every case to the sorted
@@ -1703,6 +1793,9 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     the rows (as wider matrices are read) where it is False, as the CPU
     prefers where it is None (``_l1inf_dense._preferred_row_blocks``),
     blocks of ``block_rows`` rows (0: as the CPU prefers, 8 or 16),
+    the candidates' and the bands' gathers of a matrix of 16 MiB or more
+    read it in two blocks of rows unless ``gather_halves`` is False
+    (``_gather_column_chunks``, ``_l1inf_dense._range_row_blocks``),
     and the sampled-bracket path hands over once its events pass
     ``bracket_event_share`` of the entries (0: never), and declines where
     the groups of extreme maxima hold ``bracket_extreme_share`` of their sum
@@ -1718,8 +1811,9 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     the rows ``cached_ahead_rows`` ahead (0: none; ``_CACHED_AHEAD_ROWS``).
     Returns the level the in-cache pass runs at.
     """
-    global _force_dense, _avx2, _LIST_PASSES_SHARE
+    global _force_dense, _avx2, _LIST_PASSES_SHARE, _gather_halves
     set_max_rounds(max_rounds)
+    _gather_halves = gather_halves
     _LIST_PASSES_SHARE = list_passes_share
     set_split_simd(0 if not simd else 2 if avx512 else 1)
     set_bound_simd(simd)
@@ -1736,7 +1830,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                               wide_band_share=wide_band_share,
                               along_rows_passes=along_rows_passes,
                               failed_fit_passes=failed_fit_passes, row_blocks=row_blocks,
-                              block_rows=block_rows)
+                              block_rows=block_rows, gather_halves=gather_halves)
     return _l1inf_strips._set_testing(
         force_dense=force_dense, narrow_bands=narrow_bands, simd=simd, avx512=avx512,
         default_on=max_rounds == 60 and not force_dense and not narrow_bands, small=small,
@@ -1750,6 +1844,44 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
         bracket_ties=bracket_ties, transpose_ahead=transpose_ahead,
         cached_ahead_rows=cached_ahead_rows, bracket_extreme_share=bracket_extreme_share,
         bracket_into_l1=bracket_into_l1)
+
+
+def _candidate_lists(const floating[:, :] y, const double[::1] levels,
+                     const Py_ssize_t[::1] subset):
+    """Testing hook: the candidate gather of the column groups in ``subset``
+    (increasing) at ``levels`` (one a column), by the way the call would take
+    (``_gather_columns``: along the rows' lines where few are listed and the
+    CPU has AVX-512, the range gather where most are, else along the rows;
+    in two blocks of rows on a matrix of HALVES_BYTES or more).  Returns
+    each listed column's list (its magnitudes in (0, level) in the order of
+    the rows), its count of those at or above its level, and its sum of
+    them (its l1 norm less its list's)."""
+    cdef Py_ssize_t n_cols = y.shape[1], n_subset = subset.shape[0], idx, g
+    cdef Work w
+    cdef bint done
+    cdef double[::1] norms = np.abs(np.asarray(y, dtype=np.float64)).sum(axis=0)
+    if y.strides[1] != sizeof(floating) or levels.shape[0] != n_cols or n_subset > n_cols:
+        raise ValueError("y must have contiguous rows, levels one entry a column")
+    if not _alloc_work(&w, n_cols, y.shape[0]):
+        _free_work(&w)
+        raise MemoryError()
+    for g in range(n_cols):
+        w.lists.sums[g] = norms[g]
+        w.gather_level[g] = levels[g]
+    for idx in range(n_subset):
+        w.lists.active[idx] = subset[idx]
+    w.lists.n_active = n_subset
+    with nogil:
+        done = _gather_columns(y, &w, w.lists.active, n_subset)
+    try:
+        if not done:
+            raise MemoryError()
+        return [(np.asarray(<double[:w.lists.length[g]]> (w.lists.values + w.lists.start[g]))
+                 .copy() if w.lists.length[g] else np.empty(0),
+                 w.lists.above_count[g], w.lists.above_sum[g])
+                for g in subset]
+    finally:
+        _free_work(&w)
 
 
 def _step_one(const floating[:, :] y, bint groups_are_rows, bint with_squares=True):

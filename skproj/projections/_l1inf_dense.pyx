@@ -87,7 +87,8 @@ from cython cimport floating
 from skproj.projections._common cimport prefetch
 from skproj.projections._streaming cimport NextPanel, element_step, prefetch_rows, row_at
 from skproj.projections._l1inf_lists cimport (
-    BINS, MAX_FEATURES, SLACK, SLOTS, Envelope, GroupLists, append_pairs, append_segments,
+    BINS, MAX_FEATURES, SLACK, SLOTS, Envelope, GroupLists, PairSegments, append_pairs,
+    append_sources,
     band_violations, chord_level, chord_upper_bound, envelope_above, envelope_bounds,
     envelope_roots, feature_count, fill_envelope, group_features, reserve, solve, solve_linear,
     start_roots,
@@ -96,7 +97,8 @@ from skproj.projections._l1inf_strips cimport (
     PHASE_BAND, PHASE_ENVELOPES, PHASE_HISTOGRAMS, SMALL_LANES, lap, now, pass_layout,
     passes_along_rows, passes_simd, small_layout,
 )
-from skproj.projections._l1inf_work cimport Work, reserve_pairs
+from skproj.projections._l1inf_work cimport Work, reserve_pair_buffers, reserve_pairs
+from skproj.projections._l1 cimport Halves, group_split, run_halves, set_block
 
 import numpy as np
 
@@ -374,6 +376,9 @@ cdef Py_ssize_t _preferred_block_rows() noexcept nogil:
 
 
 cdef Py_ssize_t _BLOCK_ROWS = _preferred_block_rows()
+# Whether the band gather in row blocks reads a matrix of HALVES_BYTES or more
+# in two blocks of rows (``_range_row_blocks``; a testing switch).
+cdef bint _gather_halves = True
 
 # Benchmark hooks (``_l1inf._phase_times``, ``_l1inf._sampled_stats``).
 cdef DenseStats _stats
@@ -1238,7 +1243,7 @@ cdef bint _range_row_blocks(const floating[:, :] y, Work* w, const _Panels* pane
 
     Each row block appends the pairs of each live panel in turn to one
     stream (a segment per block and panel, ``starts``); after the last
-    block, each panel's segments are bucketed by column (``append_segments``):
+    block, each panel's segments are bucketed by column (``append_sources``):
     the same lists, counts and sums, in the same order, as the panels'
     gather.  The rows are read as the hardware prefetchers follow them (a
     stream per row of the block), where a panel's rows, a row stride apart,
@@ -1258,47 +1263,137 @@ cdef bint _range_row_blocks(const floating[:, :] y, Work* w, const _Panels* pane
     the panels held one panel's: bands hold a few per cent of the entries
     (wider ones go to the passes, _WIDE_BAND_SHARE), and the groups gathered
     whole after a failed solve take the panels.
+
+    A matrix of HALVES_BYTES or more is read in two blocks of rows (split as
+    its rows would be as groups, ``group_split``), the second on a thread of
+    its own where two CPUs are free (``run_halves``), each with pairs,
+    counts and sums of its own (``_RangeRows``): each column's pairs are
+    bucketed from the first block's, then the second's (the same lists), and
+    its count and sum above its band are the first block's plus the
+    second's, whatever the threads.  Issue 14, the AMD Zen 4, the exact
+    ball on two threads, single calls interleaved against the build before,
+    halves / whole: the candidates' gather at radii keeping 10 % of
+    bilevel_l1inf's groups (most columns live) 0.84 of the time on float32
+    and float64 1000 x 10000 and 10000 x 1000, 0.84-0.88 on 300 x 30000
+    (the same bits); float64's bands at 50 and 90 % of the groups kept and
+    at 10 and 50 % of the norm 0.85-0.87 on 1000 x 10000, 0.82-0.87 on
+    10000 x 1000, 0.86-0.90 on 300 x 30000 (the levels within their last
+    bits: the sums above the bands add up block after block).
     """
     cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t n_cols = y.shape[1], k, j
+    cdef Py_ssize_t split = group_split(y, True) if _gather_halves else 0
+    cdef Halves whole
+    cdef _RangeRows first, second
+    cdef PairSegments sources[2]
+    cdef bint done
+    first.panels, first.low, first.high = panels, w.band_low, w.band_high
+    first.count, first.total = w.column_count, w.column_total
+    # (the first block gathers into the work's buffers, the second into its own)
+    first.values, first.groups, first.capacity = w.pair_values, w.pair_groups, w.pair_capacity
+    first.starts, first.n_pairs, first.n_blocks = NULL, 0, 0
+    second = first
+    second.values, second.groups, second.capacity = NULL, NULL, 0
+    second.count = second.total = NULL
+    second.done = True
+    if split:
+        second.count = <double*> malloc(2 * n_cols * sizeof(double))
+        if second.count == NULL:
+            return False
+        second.total = second.count + n_cols
+        memset(second.count, 0, 2 * n_cols * sizeof(double))
+        set_block(&whole, y, NULL, 0, 0)
+        whole.job32 = _range_rows_half[float]
+        whole.job64 = _range_rows_half[double]
+        run_halves(&whole, split, True, &first, &second)
+    else:
+        _range_rows(&first, y)
+    w.pair_values, w.pair_groups, w.pair_capacity = first.values, first.groups, first.capacity
+    done = first.done and second.done
+    if done and split:
+        for k in range(panels.n):
+            for j in range(panels.first[k], panels.first[k] + panels.width[k]):
+                w.column_count[j] += second.count[j]
+                w.column_total[j] += second.total[j]
+    if done:
+        done = reserve(lists, lists.n_values + first.n_pairs + second.n_pairs, lists.n_values)
+    k = 0
+    while done and k < panels.n:
+        sources[0].values, sources[0].groups = first.values, first.groups
+        sources[0].starts, sources[0].n_segments = first.starts + k, first.n_blocks
+        sources[1].values, sources[1].groups = second.values, second.groups
+        sources[1].starts, sources[1].n_segments = second.starts + k, second.n_blocks
+        sources[0].stride = sources[1].stride = panels.n
+        done = append_sources(lists, sources, 2 if split else 1,
+                              lists.active + panels.rank[k], panels.rank[k + 1] - panels.rank[k],
+                              w.bucket_cursor)
+        k += 1
+    free(first.starts)
+    free(second.starts)
+    free(second.values)
+    free(second.groups)
+    free(second.count)
+    return done
+
+
+ctypedef struct _RangeRows:
+    # The band gather of a block of rows (``_range_row_blocks``): the live
+    # panels and the bands, shared; the block's own pairs (grown as it
+    # gathers; a segment per row block and panel, ``starts``), and its counts
+    # and sums above the bands (by column).
+    const _Panels* panels
+    const double* low
+    const double* high
+    double* count
+    double* total
+    double* values
+    int32_t* groups
+    Py_ssize_t capacity, n_pairs, n_blocks
+    Py_ssize_t* starts
+    bint done
+
+
+cdef void _range_rows_half(void* pointer, const floating[:, :] y, floating[:, :] x) noexcept nogil:
+    """``_range_rows`` of a block of rows (``run_halves``; ``x`` unused)."""
+    _range_rows(<_RangeRows*> pointer, y)
+
+
+cdef void _range_rows(_RangeRows* r, const floating[:, :] y) noexcept nogil:
+    """The pairs, counts and sums of the rows of ``y`` into ``r``, _BLOCK_ROWS rows
+    at a time, each block's pairs panel after panel (``_range_row_blocks``);
+    ``r.done`` False where memory ran out."""
+    cdef const _Panels* panels = r.panels
     cdef Py_ssize_t n_rows = y.shape[0], s0 = y.strides[0], i = 0, k, rows, p0, pos = 0
-    cdef Py_ssize_t n_blocks = (n_rows + _BLOCK_ROWS - 1) // _BLOCK_ROWS, block = 0, expected
+    cdef Py_ssize_t block = 0, expected
     cdef const char* base = <const char*> &y[0, 0]
-    cdef Py_ssize_t* starts = <Py_ssize_t*> malloc((n_blocks * panels.n + 1)
-                                                   * sizeof(Py_ssize_t))
-    cdef bint done = starts != NULL
-    while done and i < n_rows:
+    r.done = False
+    r.n_blocks = (n_rows + _BLOCK_ROWS - 1) // _BLOCK_ROWS
+    r.starts = <Py_ssize_t*> malloc((r.n_blocks * panels.n + 1) * sizeof(Py_ssize_t))
+    if r.starts == NULL:
+        return
+    while i < n_rows:
         rows = min(_BLOCK_ROWS, n_rows - i)
         # (room past the pairs for the vector stores; after the first block,
         # for as many pairs a block as it gathered, and a quarter more, but
         # never more than every entry left)
         expected = rows * panels.columns + SKP_RANGE_ROOM
         if block == 1:
-            expected += min(pos * n_blocks + pos * n_blocks // 4, n_rows * panels.columns)
+            expected += min(pos * r.n_blocks + pos * r.n_blocks // 4, n_rows * panels.columns)
         else:
             expected += pos
-        if not reserve_pairs(w, expected, pos):
-            done = False
-            break
+        if not reserve_pair_buffers(&r.values, &r.groups, &r.capacity, expected, pos):
+            return
         for k in range(panels.n):
             p0 = panels.first[k]
-            starts[block * panels.n + k] = pos
+            r.starts[block * panels.n + k] = pos
             pos = _range_columns(<const floating*> (base + i * s0) + p0, s0, rows,
-                                 panels.width[k], p0, w.band_low + p0, w.band_high + p0,
-                                 w.column_count + p0, w.column_total + p0, w.pair_values,
-                                 w.pair_groups, pos)
+                                 panels.width[k], p0, r.low + p0, r.high + p0, r.count + p0,
+                                 r.total + p0, r.values, r.groups, pos)
         i += rows
         block += 1
-    if done:
-        starts[n_blocks * panels.n] = pos
-        done = reserve(lists, lists.n_values + pos, lists.n_values)
-    k = 0
-    while done and k < panels.n:
-        done = append_segments(lists, w.pair_values, w.pair_groups, starts + k, panels.n,
-                               n_blocks, lists.active + panels.rank[k],
-                               panels.rank[k + 1] - panels.rank[k], w.bucket_cursor)
-        k += 1
-    free(starts)
-    return done
+    r.starts[r.n_blocks * panels.n] = pos
+    r.n_pairs = pos
+    r.done = True
 
 
 cdef Py_ssize_t sample_ranks(const floating[:, :] y, const GroupLists* lists,
@@ -1767,9 +1862,12 @@ def _set_testing(bint narrow_bands=False, bint simd=True, bint avx512=True,
                  Py_ssize_t sampled_min_bytes=1 << 23, Py_ssize_t sample_bytes=1 << 21,
                  double sample_max_share=0.5, double sample_sigmas=6.0, double wide_band_share=0.1,
                  bint failed_fit_passes=True, row_blocks=None,
-                 Py_ssize_t block_rows=0, bint along_rows_passes=True):
+                 Py_ssize_t block_rows=0, bint along_rows_passes=True,
+                 bint gather_halves=True):
     """Testing hook, set through ``_l1inf._set_testing`` (see there)."""
     global _narrow_bands, _avx2, _SAMPLED_MIN_BYTES, _SAMPLE_BYTES, _SAMPLE_MAX_SHARE
+    global _gather_halves
+    _gather_halves = gather_halves
     global _SAMPLE_SIGMAS
     global _WIDE_BAND_SHARE, _FAILED_FIT_PASSES, _ROW_BLOCKS, _BLOCK_ROWS, _along_rows_passes
     _narrow_bands = narrow_bands

@@ -164,10 +164,21 @@ cdef bint reserve(GroupLists* w, Py_ssize_t needed, Py_ssize_t used) noexcept no
 cdef bint append_pairs(GroupLists* w, const double* values, const int32_t* groups,
                        Py_ssize_t n_pairs, const Py_ssize_t* subset, Py_ssize_t n_subset,
                        Py_ssize_t* cursor) noexcept nogil
-cdef bint append_segments(GroupLists* w, const double* values, const int32_t* groups,
-                          const Py_ssize_t* starts, Py_ssize_t stride, Py_ssize_t n_segments,
-                          const Py_ssize_t* subset, Py_ssize_t n_subset,
-                          Py_ssize_t* cursor) noexcept nogil
+
+
+cdef struct PairSegments:
+    # Gathered (entry, group) pairs (values[i], groups[i]) in segments:
+    # segment s holds the pairs starts[s * stride] to starts[s * stride + 1] - 1.
+    const double* values
+    const int32_t* groups
+    const Py_ssize_t* starts
+    Py_ssize_t stride
+    Py_ssize_t n_segments
+
+
+cdef bint append_sources(GroupLists* w, const PairSegments* sources, Py_ssize_t n_sources,
+                         const Py_ssize_t* subset, Py_ssize_t n_subset,
+                         Py_ssize_t* cursor) noexcept nogil
 
 cdef double initial_lower_bound(GroupLists* w, double eta) noexcept nogil
 cdef double chord_upper_bound(GroupLists* w, double eta, double theta_t) noexcept nogil

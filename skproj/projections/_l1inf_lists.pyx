@@ -227,45 +227,54 @@ cdef bint append_pairs(GroupLists* w, const double* values, const int32_t* group
     ``cursor`` is scratch of one slot per group.  False if out of memory.
     """
     cdef Py_ssize_t bounds[2]
-    bounds[0] = 0
-    bounds[1] = n_pairs
-    return append_segments(w, values, groups, bounds, 1, 1, subset, n_subset, cursor)
+    cdef PairSegments source
+    bounds[0], bounds[1] = 0, n_pairs
+    source.values, source.groups, source.starts = values, groups, bounds
+    source.stride, source.n_segments = 1, 1
+    return append_sources(w, &source, 1, subset, n_subset, cursor)
 
 
-cdef bint append_segments(GroupLists* w, const double* values, const int32_t* groups,
-                          const Py_ssize_t* starts, Py_ssize_t stride, Py_ssize_t n_segments,
-                          const Py_ssize_t* subset, Py_ssize_t n_subset,
-                          Py_ssize_t* cursor) noexcept nogil:
-    """``append_pairs`` on the pairs of ``n_segments`` segments, in their order.
-
-    Segment s holds the pairs ``starts[s * stride]`` to ``starts[s * stride
-    + 1] - 1`` (a table of segments ``stride`` apart, each ending where the
-    next in the table starts: the row blocks of the column gather,
-    ``_l1inf_dense._range_row_blocks``).  Each group's pairs keep their
-    order, segment after segment.
-    """
-    cdef Py_ssize_t i, s, idx, g, end, total = w.n_values, n_pairs = 0
-    for s in range(n_segments):
-        n_pairs += starts[s * stride + 1] - starts[s * stride]
+cdef bint append_sources(GroupLists* w, const PairSegments* sources, Py_ssize_t n_sources,
+                         const Py_ssize_t* subset, Py_ssize_t n_subset,
+                         Py_ssize_t* cursor) noexcept nogil:
+    """``append_pairs`` on the pairs of ``n_sources`` sources, each of
+    segments (``PairSegments``): each group's pairs keep their order,
+    segment after segment, source after source (the row blocks of the band
+    gather, each panel's pairs a segment of a block,
+    ``_l1inf_dense._range_row_blocks``; the blocks of rows of a gather in
+    halves, each in buffers of its own, ``_l1inf._gather_column_chunks``)."""
+    cdef Py_ssize_t i, s, k, idx, g, end, total = w.n_values, n_pairs = 0, stride
+    cdef const double* values
+    cdef const int32_t* groups
+    cdef const Py_ssize_t* starts
+    for k in range(n_sources):
+        starts, stride = sources[k].starts, sources[k].stride
+        for s in range(sources[k].n_segments):
+            n_pairs += starts[s * stride + 1] - starts[s * stride]
     if not reserve(w, w.n_values + n_pairs, w.n_values):
         return False
     for idx in range(n_subset):
         w.length[subset[idx]] = 0
-    for s in range(n_segments):
-        end = starts[s * stride + 1]
-        for i in range(starts[s * stride], end):
-            w.length[groups[i]] += 1
+    for k in range(n_sources):
+        groups, starts, stride = sources[k].groups, sources[k].starts, sources[k].stride
+        for s in range(sources[k].n_segments):
+            end = starts[s * stride + 1]
+            for i in range(starts[s * stride], end):
+                w.length[groups[i]] += 1
     for idx in range(n_subset):
         g = subset[idx]
         w.start[g] = total
         total += w.length[g]
         cursor[g] = w.start[g]
-    for s in range(n_segments):
-        end = starts[s * stride + 1]
-        for i in range(starts[s * stride], end):
-            g = groups[i]
-            w.values[cursor[g]] = values[i]
-            cursor[g] += 1
+    for k in range(n_sources):
+        values, groups = sources[k].values, sources[k].groups
+        starts, stride = sources[k].starts, sources[k].stride
+        for s in range(sources[k].n_segments):
+            end = starts[s * stride + 1]
+            for i in range(starts[s * stride], end):
+                g = groups[i]
+                w.values[cursor[g]] = values[i]
+                cursor[g] += 1
     w.n_values = total
     return True
 

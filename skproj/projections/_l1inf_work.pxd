@@ -59,11 +59,18 @@ cdef struct Work:
     double* slab
 
 
+cdef inline bint reserve_pair_buffers(double** values, int32_t** groups, Py_ssize_t* capacity,
+                                      Py_ssize_t needed, Py_ssize_t used) noexcept nogil:
+    """Grow a pair of buffers, entries and their groups, to hold ``needed`` pairs
+    (doubling), the first ``used`` kept; ``capacity`` counts what both hold."""
+    cdef Py_ssize_t values_capacity = capacity[0]
+    # (``capacity`` follows the second buffer)
+    return (grow(<void**> values, &values_capacity, needed, sizeof(double), used)
+            and grow(<void**> groups, capacity, needed, sizeof(int32_t), used))
+
+
 cdef inline bint reserve_pairs(Work* w, Py_ssize_t needed, Py_ssize_t used) noexcept nogil:
-    """Grow the (entry, column) pair buffers to hold ``needed`` pairs (doubling), the
-    first ``used`` kept."""
-    cdef Py_ssize_t values_capacity = w.pair_capacity
-    # pair_capacity counts what both buffers hold: it follows the second.
-    return (grow(<void**> &w.pair_values, &values_capacity, needed, sizeof(double), used)
-            and grow(<void**> &w.pair_groups, &w.pair_capacity, needed, sizeof(int32_t),
-                     used))
+    """Grow the work's (entry, column) pair buffers to hold ``needed`` pairs
+    (``reserve_pair_buffers``)."""
+    return reserve_pair_buffers(&w.pair_values, &w.pair_groups, &w.pair_capacity, needed,
+                                used)
