@@ -222,8 +222,8 @@ def test_exact_ball_candidate_gathers_in_halves(threads, dtype, share, row_block
     # most columns, by the range gather, in blocks of rows or panels as
     # ``row_blocks`` asks), each block's pairs bucketed after the other's:
     # the same bits on one thread or two (the gather's phase clock runs), the
-    # whole's result read at once, the optimality conditions.  Zero columns, and zeros in either block, are
-    # left out of the lists and counted.
+    # whole's result read at once, the optimality conditions.  Zero columns,
+    # and zeros in either block, are left out of the lists and counted.
     from skproj.projections import _l1inf
 
     Y = rng.standard_normal(SHAPES[dtype]).astype(dtype)
@@ -259,16 +259,32 @@ def test_candidate_lists_in_halves(threads, dtype, share, rng):
     # rows), count and sum at or above its level are numpy's, on one thread
     # or two.  Zeros, a zero column and levels (all positive, as the
     # kernel's) above a column's max and below its least magnitude included.
+    Y = rng.standard_normal(SHAPES[dtype]).astype(dtype)
+    _check_candidate_lists(threads, Y, share, False, rng)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("share", [0.5, 0.9])
+def test_candidate_lists_of_rows_in_halves(threads, dtype, share, rng):
+    # The same for row groups, gathered one after the other: a subset of 16
+    # MiB or more (here 0.9 of 24 MiB) in two halves of it, the second
+    # half's lists copied after the first's.
+    Y = rng.standard_normal((SHAPES[dtype][0] * 3 // 2, SHAPES[dtype][1])).astype(dtype)
+    _check_candidate_lists(threads, Y, share, True, rng)
+
+
+def _check_candidate_lists(threads, Y, share, groups_are_rows, rng):
     from skproj.projections import _l1inf
 
-    Y = rng.standard_normal(SHAPES[dtype]).astype(dtype)
     Y[rng.random(Y.shape) < 0.1] = 0.0
     A = np.abs(Y.astype(np.float64))
-    n_cols = Y.shape[1]
-    subset = np.sort(rng.choice(n_cols, size=int(share * n_cols), replace=False))
-    Y[:, subset[1]] = 0.0
-    A[:, subset[1]] = 0.0
-    levels = A.max(axis=0) * rng.uniform(0.2, 1.1, size=n_cols)
+    if groups_are_rows:
+        A = A.T
+    n_groups = A.shape[1]
+    subset = np.sort(rng.choice(n_groups, size=int(share * n_groups), replace=False))
+    for Z in (Y.T if groups_are_rows else Y, A):
+        Z[:, subset[1]] = 0.0
+    levels = A.max(axis=0) * rng.uniform(0.2, 1.1, size=n_groups)
     levels[subset[1]] = 1.0
     levels[subset[2]] = 0.5 * A[:, subset[2]][A[:, subset[2]] > 0].min()
     try:
@@ -276,14 +292,14 @@ def test_candidate_lists_in_halves(threads, dtype, share, rng):
                                       (2, True, False)]:
             threads(n)
             _l1inf._set_testing(row_blocks=row_blocks, gather_halves=halves)
-            lists = _l1inf._candidate_lists(Y, levels, subset)
+            lists = _l1inf._candidate_lists(Y, levels, subset, groups_are_rows)
             for g, (listed, count, total) in zip(subset, lists):
-                column = A[:, g]
-                expected = column[(column > 0) & (column < levels[g])]
+                group = A[:, g]
+                expected = group[(group > 0) & (group < levels[g])]
                 np.testing.assert_array_equal(listed, expected, err_msg=str(g))
-                assert count == np.count_nonzero(column >= levels[g])   # (levels > 0)
-                assert total == pytest.approx(column.sum() - expected.sum(), rel=1e-12,
-                                              abs=1e-12)
+                assert count == np.count_nonzero(group >= levels[g])   # (levels > 0)
+                assert total == pytest.approx(group.sum() - expected.sum(), rel=1e-12,
+                                              abs=1e-13 * group.sum())
     finally:
         _l1inf._set_testing()
 

@@ -258,7 +258,7 @@ import numpy as np
 
 from libc.math cimport INFINITY, fabs, nextafterf
 from libc.stdint cimport INT32_MAX, int32_t
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 # Work memory kept for the next call (no page faults on it; ``_scratch_cache``).
 from skproj.projections._scratch_cache cimport scratch_free as free, scratch_malloc as malloc
 from cython cimport floating
@@ -267,11 +267,11 @@ from skproj.projections._streaming cimport element_step, row_at, stream_sums_and
 from skproj.projections._sums cimport TERM_VALUE, sum_terms
 from skproj.projections._l1 cimport (
     HALVES_BYTES, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED, Halves,
-    group_split, run_halves, set_block, skp_ahead_for_rows, skp_set_stream_ahead,
+    group_split, half_threads, run_halves, set_block, skp_ahead_for_rows, skp_set_stream_ahead,
 )
 from skproj.projections._l1inf_lists cimport (
     SLACK, GroupLists, PairSegments, alloc_lists, append_pairs, append_sources, chord_level,
-    free_lists,
+    free_lists, grow,
     initial_lower_bound, reserve, root_mean_squares, set_bound_simd, set_max_rounds,
     set_split_simd, solve,
 )
@@ -291,6 +291,10 @@ from skproj.projections._l1inf_dense cimport (
 from skproj.projections._l1inf_work cimport Work, reserve_pair_buffers, reserve_pairs
 from skproj.projections import _l1inf_dense, _l1inf_strips
 from skproj.projections._l1inf_strips import _bracket_stats, _row_block_runs
+
+cdef extern from "_threads.h" nogil:
+    ctypedef void (*skp_half_job)(void* half) noexcept nogil
+    int skp_run_halves(skp_half_job job, void* first, void* second, int threads)
 
 cdef extern from "_transpose_simd.h" nogil:
     void skp_narrow_as_rows_f32(const float* y, Py_ssize_t n_rows, Py_ssize_t n, float* rows,
@@ -393,8 +397,9 @@ cdef Py_ssize_t _VISIT_AHEAD = 128
 # candidates, 4.14 -> 5.04, 300 x 30000 5.10 -> 6.09; float64 10000 x 1000
 # at 5 %, 93 %, 2.84 -> 2.47).
 cdef Py_ssize_t _CHUNK_VISIT = 2
-# Whether the gather along the rows' lines reads a matrix of HALVES_BYTES or
-# more in two blocks of rows (``_gather_column_chunks``; a testing switch).
+# Whether the candidates' gathers of HALVES_BYTES or more run in two halves:
+# blocks of rows along the rows' lines (``_gather_column_chunks``), halves of
+# the groups one after the other (``_gather_by_group``); a testing switch.
 cdef bint _gather_halves = True
 cdef Py_ssize_t _CHUNKS_AHEAD = 128
 # Heuristic level of the first gather, in units of the lower bound of mu_g.
@@ -590,8 +595,9 @@ cdef inline Py_ssize_t _gather_one_row_blocks(const floating* row, Py_ssize_t n,
     return pos
 
 
-cdef Py_ssize_t _drop_zeros(GroupLists* lists, Py_ssize_t g) noexcept nogil:
-    """Group g's list without its zeros, in order; where the list ends.
+cdef Py_ssize_t _drop_zeros(GroupLists* lists, double* values, Py_ssize_t g) noexcept nogil:
+    """Group g's list (in ``values``, where ``lists.start[g]`` points) without
+    its zeros, in order; where the list ends.
 
     A zero lies above no level (mu_g > 0 on every kept group), so the lists
     leave them out: the AVX2 and AVX-512 gathers do not list them, the
@@ -600,8 +606,8 @@ cdef Py_ssize_t _drop_zeros(GroupLists* lists, Py_ssize_t g) noexcept nogil:
     cdef Py_ssize_t k, start = lists.start[g], end = start + lists.length[g], kept = start
     cdef double a
     for k in range(start, end):
-        a = lists.values[k]
-        lists.values[kept] = a
+        a = values[k]
+        values[kept] = a
         kept += a != 0.0
     lists.length[g] = kept - start
     return kept
@@ -618,53 +624,126 @@ cdef bint _gather_by_group(const floating[:, :] y, Work* w, bint groups_are_rows
     float32 rows at 10 % of the groups kept), the others by the loops above;
     the same lists either way, whose sums give the sums above U_g by
     difference.
+
+    Groups of HALVES_BYTES or more in all are gathered in the two halves of
+    ``subset``, the second on a thread of its own where two CPUs are free
+    (``skp_run_halves``), into a buffer of its own whose lists are then
+    copied after the first half's: the same lists, counts and sums.  Issue
+    14: see ``_GroupsPart``.
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t n_cols = y.shape[1] if groups_are_rows else y.shape[0]
-    cdef Py_ssize_t group_stride = y.strides[0] if groups_are_rows else y.strides[1]
-    cdef Py_ssize_t step = element_step(y.strides[1] if groups_are_rows else y.strides[0],
-                                        sizeof(floating))
-    cdef Py_ssize_t idx, g, k, pos = lists.n_values, first = lists.n_values, above
+    cdef Py_ssize_t idx
+    cdef _GroupsPart first, second
+    cdef bint done
+    first.w = w
+    first.y = <const void*> &y[0, 0]
+    first.single = floating is float
+    first.group_stride = y.strides[0] if groups_are_rows else y.strides[1]
+    first.step = element_step(y.strides[1] if groups_are_rows else y.strides[0],
+                              sizeof(floating))
+    first.n_cols = n_cols
+    first.subset, first.n_subset = subset, n_subset
+    first.values, first.capacity = lists.values, lists.capacity
+    first.first = first.used = lists.n_values
+    if (not _gather_halves or n_subset < 2
+            or n_subset * n_cols * <Py_ssize_t> sizeof(floating) < HALVES_BYTES):
+        _gather_part(&first, &y[0, 0])
+        lists.values, lists.capacity, lists.n_values = first.values, first.capacity, first.used
+        return first.done
+    second = first
+    first.n_subset = n_subset // 2
+    second.subset, second.n_subset = subset + n_subset // 2, n_subset - n_subset // 2
+    second.values, second.capacity, second.first, second.used = NULL, 0, 0, 0
+    skp_run_halves(_run_groups_part, &first, &second, half_threads())
+    lists.values, lists.capacity = first.values, first.capacity
+    done = first.done and second.done and reserve(lists, first.used + second.used, first.used)
+    if done:
+        # (the second half's lists after the first's)
+        memcpy(lists.values + first.used, second.values, second.used * sizeof(double))
+        for idx in range(second.n_subset):
+            lists.start[second.subset[idx]] += first.used
+        lists.n_values = first.used + second.used
+    free(second.values)
+    return done
+
+
+ctypedef struct _GroupsPart:
+    # A part of ``_gather_by_group``'s groups and the buffer its lists go to
+    # (from ``first`` to ``used``, grown as it gathers; the lists' starts
+    # point into it).  Issue 14, the AMD Zen 4, the exact ball of row groups
+    # on two threads, single calls interleaved against the build before (the
+    # same bits), halves / whole, at radii keeping 10 % of bilevel_l1inf's
+    # groups: float32 1000 x 10000 0.84, 10000 x 1000 0.90; float64 0.92,
+    # 0.92 (1000 x 10000 at 1 %: 0.77).  Elsewhere (a gather of fewer bytes,
+    # or none) within 0.95-1.04.
+    Work* w
+    const void* y
+    bint single, done
+    Py_ssize_t group_stride, step, n_cols, n_subset, capacity, first, used
+    const Py_ssize_t* subset
+    double* values
+
+
+cdef void _run_groups_part(void* pointer) noexcept nogil:
+    """``_gather_part`` of one half (skp_half_job)."""
+    cdef _GroupsPart* part = <_GroupsPart*> pointer
+    if part.single:
+        _gather_part(part, <const float*> part.y)
+    else:
+        _gather_part(part, <const double*> part.y)
+
+
+cdef void _gather_part(_GroupsPart* part, const floating* base) noexcept nogil:
+    """The lists of ``part``'s groups into its buffer, one group after the other
+    (``_gather_by_group``); ``part.done`` False where memory ran out."""
+    cdef Work* w = part.w
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t n_cols = part.n_cols, step = part.step
+    cdef Py_ssize_t idx, g, k, pos = part.used, first = part.first, above
     cdef const floating* row
     cdef double listed, unused_sum
-    for idx in range(n_subset):
-        g = subset[idx]
+    part.done = False
+    for idx in range(part.n_subset):
+        g = part.subset[idx]
         # (room past the list for the vector stores of range_row)
-        if not reserve(lists, pos + n_cols + SKP_RANGE_ROOM, pos):
-            return False
-        row = row_at(&y[0, 0], group_stride, g)
+        if not grow(<void**> &part.values, &part.capacity, pos + n_cols + SKP_RANGE_ROOM,
+                    sizeof(double), pos):
+            part.used = pos
+            return
+        row = row_at(base, part.group_stride, g)
         lists.start[g] = pos
         above = -1
         if step == 1 and _avx2:
             # The magnitudes in (0, U_g): the zeros of a sparse row never lie
             # above a level (mu_g > 0 on every kept group), so they are left
             # out of its list, and the count above is the gather's own.
-            pos = range_row(row, n_cols, 1, 0.0, w.gather_level[g], lists.values, pos,
+            pos = range_row(row, n_cols, 1, 0.0, w.gather_level[g], part.values, pos,
                             &above, &unused_sum)
         # Blocks pay off below ~1.5 % of gathered entries (measured so far).
         elif _GATHER_BLOCK_RATE * (pos - first) <= idx * n_cols:
             if step == 1:
                 pos = _gather_one_row_blocks(row, n_cols, 1, w.gather_level[g],
-                                             lists.values, pos)
+                                             part.values, pos)
             else:
                 pos = _gather_one_row_blocks(row, n_cols, step, w.gather_level[g],
-                                             lists.values, pos)
+                                             part.values, pos)
         elif step == 1:
-            pos = _gather_one_row(row, n_cols, 1, w.gather_level[g], lists.values, pos)
+            pos = _gather_one_row(row, n_cols, 1, w.gather_level[g], part.values, pos)
         else:
-            pos = _gather_one_row(row, n_cols, step, w.gather_level[g], lists.values, pos)
+            pos = _gather_one_row(row, n_cols, step, w.gather_level[g], part.values, pos)
         lists.length[g] = pos - lists.start[g]
         if above < 0:
             lists.above_count[g] = n_cols - lists.length[g]
-            pos = _drop_zeros(lists, g)
+            pos = _drop_zeros(lists, part.values, g)
         else:
             lists.above_count[g] = above
         listed = 0.0
         for k in range(lists.start[g], pos):
-            listed += lists.values[k]
+            listed += part.values[k]
         lists.above_sum[g] = lists.sums[g] - listed
-    lists.n_values = pos
-    return True
+    part.used = pos
+    part.done = True
 
 
 cdef inline Py_ssize_t _gather_columns_of_row(const floating* row, Py_ssize_t n,
@@ -787,7 +866,7 @@ cdef bint _gather_columns(const floating[:, :] y, Work* w, const Py_ssize_t* sub
         g = subset[idx]
         if not counted:
             lists.above_count[g] = y.shape[0] - lists.length[g]
-            _drop_zeros(lists, g)
+            _drop_zeros(lists, lists.values, g)
         lists.above_sum[g] = lists.sums[g] - sum_terms(lists.values + lists.start[g],
                                                        lists.length[g], 1, TERM_VALUE)
     return True
@@ -1847,32 +1926,36 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
 
 
 def _candidate_lists(const floating[:, :] y, const double[::1] levels,
-                     const Py_ssize_t[::1] subset):
-    """Testing hook: the candidate gather of the column groups in ``subset``
-    (increasing) at ``levels`` (one a column), by the way the call would take
-    (``_gather_columns``: along the rows' lines where few are listed and the
-    CPU has AVX-512, the range gather where most are, else along the rows;
-    in two blocks of rows on a matrix of HALVES_BYTES or more).  Returns
-    each listed column's list (its magnitudes in (0, level) in the order of
-    the rows), its count of those at or above its level, and its sum of
-    them (its l1 norm less its list's)."""
-    cdef Py_ssize_t n_cols = y.shape[1], n_subset = subset.shape[0], idx, g
+                     const Py_ssize_t[::1] subset, bint groups_are_rows=False):
+    """Testing hook: the candidate gather of the groups in ``subset``
+    (increasing) at ``levels`` (one a group), by the way the call would take
+    (``_gather_below``).  Column groups: along the rows' lines where few
+    are listed and the CPU has AVX-512, the range gather where most are,
+    else along the rows, in two blocks of rows on a matrix of HALVES_BYTES
+    or more; row groups one after the other, in two halves of ``subset``
+    where its rows hold HALVES_BYTES or more.  Returns each listed group's
+    list (its magnitudes in (0, level) in their order), its count of those
+    at or above its level, and its sum of them (its l1 norm less its
+    list's)."""
+    cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
+    cdef Py_ssize_t n_subset = subset.shape[0], idx, g
     cdef Work w
     cdef bint done
-    cdef double[::1] norms = np.abs(np.asarray(y, dtype=np.float64)).sum(axis=0)
-    if y.strides[1] != sizeof(floating) or levels.shape[0] != n_cols or n_subset > n_cols:
-        raise ValueError("y must have contiguous rows, levels one entry a column")
-    if not _alloc_work(&w, n_cols, y.shape[0]):
+    cdef double[::1] norms = np.abs(np.asarray(y, dtype=np.float64)).sum(
+        axis=1 if groups_are_rows else 0)
+    if y.strides[1] != sizeof(floating) or levels.shape[0] != n_groups or n_subset > n_groups:
+        raise ValueError("y must have contiguous rows, levels one entry a group")
+    if not _alloc_work(&w, n_groups, y.shape[1] if groups_are_rows else y.shape[0]):
         _free_work(&w)
         raise MemoryError()
-    for g in range(n_cols):
+    for g in range(n_groups):
         w.lists.sums[g] = norms[g]
         w.gather_level[g] = levels[g]
     for idx in range(n_subset):
         w.lists.active[idx] = subset[idx]
     w.lists.n_active = n_subset
     with nogil:
-        done = _gather_columns(y, &w, w.lists.active, n_subset)
+        done = _gather_below(y, &w, groups_are_rows, w.lists.active, n_subset)
     try:
         if not done:
             raise MemoryError()
