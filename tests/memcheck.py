@@ -128,6 +128,29 @@ def run_vector_projections(Y):
             _l1._set_testing()
 
 
+def run_gathers_in_halves(rng):
+    """The exact ball's gathers of a matrix of 16 MiB or more in two halves
+    (``_l1inf._gather_column_chunks``, ``_gather_by_group``,
+    ``_l1inf_dense._range_row_blocks``): column groups at radii where
+    bilevel_l1inf keeps 1 and 10 % of them and at half the norm (float64:
+    the dense regime's bands), row groups where it keeps 10 %."""
+    for dtype, shape in ((np.float32, (1536, 4096)), (np.float64, (768, 4096))):
+        Y = rng.standard_normal(shape).astype(dtype)
+        Y[:, 7] = 0.0
+        for axis in (0, 1):
+            maxima = np.sort(np.abs(Y).max(axis=axis).astype(np.float64))[::-1]
+            radii = [float(maxima[:k].sum() - k * maxima[k])
+                     for k in (max(maxima.size // 100, 1), maxima.size // 10)]
+            # (with AVX2 alone, the passes along the rows would take the
+            # bands' place)
+            _l1inf._set_testing(row_blocks=True, along_rows_passes=False)
+            try:
+                for eta in radii + [0.5 * l1inf_norm(Y, axis=axis)]:
+                    project_l1inf_ball(Y, eta, axis=axis)
+            finally:
+                _l1inf._set_testing()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a third of the inputs")
@@ -138,6 +161,8 @@ def main():
         print(f"{count:3d} {name}", flush=True)
         run_matrix_projections(Y, quick)
         run_vector_projections(Y)
+    print("the gathers in halves", flush=True)
+    run_gathers_in_halves(rng)
     print(f"done: {count} inputs")
 
 
