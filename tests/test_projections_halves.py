@@ -273,6 +273,38 @@ def test_candidate_lists_of_rows_in_halves(threads, dtype, share, rng):
     _check_candidate_lists(threads, Y, share, True, rng)
 
 
+@pytest.mark.parametrize("dtype,sampled", [(np.float32, True), (np.float64, True),
+                                           (np.float64, False)])
+def test_exact_ball_bands_of_rows_in_halves(threads, dtype, sampled, rng):
+    # Row groups of 24 MiB in the dense regime: their bands (predicted from a
+    # sample, ``_gather_ranges_by_group``, or from the histograms,
+    # ``_gather_bins``; float32 rows take the passes without the sample)
+    # gathered in two halves of the rows, the second half's lists copied
+    # after the first's: the same bits as one gather, on one thread or two,
+    # no level out of its band, the optimality conditions.
+    from skproj.projections import _l1inf
+
+    Y = rng.standard_normal((SHAPES[dtype][0] * 3 // 2, SHAPES[dtype][1])).astype(dtype)
+    Y[5] = 0.0
+    eta = 0.5 * l1inf_norm(Y, axis=1)
+    paths = {} if sampled else {"sampled_min_bytes": 0}
+    _l1inf._time_phases(True)
+    try:
+        _l1inf._set_testing(gather_halves=False, **paths)
+        whole = project_l1inf_ball(Y, eta, axis=1)
+        _l1inf._set_testing(**paths)
+        _exact_on_one_thread_or_two(threads, Y, eta, axis=1)
+        seconds, _ = _l1inf._phase_times()
+        stats = _l1inf._sampled_stats()
+        halves = project_l1inf_ball(Y, eta, axis=1)
+    finally:
+        _l1inf._time_phases(False)
+        _l1inf._set_testing()
+    assert seconds[4] > 0.0     # (the band phase)
+    assert (stats[0] > 0) == sampled and stats[2] == 0
+    np.testing.assert_array_equal(bits(halves), bits(whole))
+
+
 def _check_candidate_lists(threads, Y, share, groups_are_rows, rng):
     from skproj.projections import _l1inf
 

@@ -258,7 +258,7 @@ import numpy as np
 
 from libc.math cimport INFINITY, fabs, nextafterf
 from libc.stdint cimport INT32_MAX, int32_t
-from libc.string cimport memcpy, memset
+from libc.string cimport memset
 # Work memory kept for the next call (no page faults on it; ``_scratch_cache``).
 from skproj.projections._scratch_cache cimport scratch_free as free, scratch_malloc as malloc
 from cython cimport floating
@@ -267,12 +267,11 @@ from skproj.projections._streaming cimport element_step, row_at, stream_sums_and
 from skproj.projections._sums cimport TERM_VALUE, sum_terms
 from skproj.projections._l1 cimport (
     HALVES_BYTES, STATUS_INSIDE, STATUS_NOMEMORY, STATUS_NONFINITE, STATUS_PROJECTED, Halves,
-    group_split, half_threads, run_halves, set_block, skp_ahead_for_rows, skp_set_stream_ahead,
+    group_split, run_halves, set_block, skp_ahead_for_rows, skp_set_stream_ahead,
 )
 from skproj.projections._l1inf_lists cimport (
     SLACK, GroupLists, PairSegments, alloc_lists, append_pairs, append_sources, chord_level,
-    free_lists, grow,
-    initial_lower_bound, reserve, root_mean_squares, set_bound_simd, set_max_rounds,
+    free_lists, initial_lower_bound, reserve, root_mean_squares, set_bound_simd, set_max_rounds,
     set_split_simd, solve,
 )
 from skproj.projections._l1inf_strips cimport (
@@ -288,13 +287,11 @@ from skproj.projections._l1inf_dense cimport (
     histogram_bands, passes_before_any_band, predicted_bands, range_row, sample_ranks,
     solve_on_bands,
 )
-from skproj.projections._l1inf_work cimport Work, reserve_pair_buffers, reserve_pairs
+from skproj.projections._l1inf_work cimport (
+    GroupsPart, Work, gather_groups, part_room, reserve_pair_buffers, reserve_pairs,
+)
 from skproj.projections import _l1inf_dense, _l1inf_strips
 from skproj.projections._l1inf_strips import _bracket_stats, _row_block_runs
-
-cdef extern from "_threads.h" nogil:
-    ctypedef void (*skp_half_job)(void* half) noexcept nogil
-    int skp_run_halves(skp_half_job job, void* first, void* second, int threads)
 
 cdef extern from "_transpose_simd.h" nogil:
     void skp_narrow_as_rows_f32(const float* y, Py_ssize_t n_rows, Py_ssize_t n, float* rows,
@@ -617,133 +614,79 @@ cdef bint _gather_by_group(const floating[:, :] y, Work* w, bint groups_are_rows
                            const Py_ssize_t* subset, Py_ssize_t n_subset) noexcept nogil:
     """Append the lists of the groups in ``subset``: their entries below gather_level.
 
-    One group after the other: the path for rows; for columns only when their
-    index would not fit the 32 bits of the row-major path.  Contiguous groups
-    are gathered by the compress loops of the dense regime's range gather
-    (``range_row``, AVX-512 or AVX2: 0.88 -> 0.44 ns per entry on 1000 x 10000
-    float32 rows at 10 % of the groups kept), the others by the loops above;
-    the same lists either way, whose sums give the sums above U_g by
-    difference.
-
-    Groups of HALVES_BYTES or more in all are gathered in the two halves of
-    ``subset``, the second on a thread of its own where two CPUs are free
-    (``skp_run_halves``), into a buffer of its own whose lists are then
-    copied after the first half's: the same lists, counts and sums.  Issue
-    14: see ``_GroupsPart``.
+    One group after the other (``_candidate_list``; in two halves of
+    ``subset`` where they hold 16 MiB or more, ``gather_groups``): the path
+    for rows; for columns only when their index would not fit the 32 bits of
+    the row-major path.  Issue 14, the AMD Zen 4, the exact ball of row
+    groups on two threads, single calls interleaved against the build
+    before (the same bits), halves / one gather, at radii keeping 10 % of
+    bilevel_l1inf's groups: float32 1000 x 10000 0.84, 10000 x 1000 0.90;
+    float64 0.92, 0.92 (1000 x 10000 at 1 %: 0.77).  Elsewhere (a gather
+    of fewer bytes, or none) within 0.95-1.04.
     """
-    cdef GroupLists* lists = &w.lists
-    cdef Py_ssize_t n_cols = y.shape[1] if groups_are_rows else y.shape[0]
-    cdef Py_ssize_t idx
-    cdef _GroupsPart first, second
-    cdef bint done
-    first.w = w
-    first.y = <const void*> &y[0, 0]
-    first.single = floating is float
-    first.group_stride = y.strides[0] if groups_are_rows else y.strides[1]
-    first.step = element_step(y.strides[1] if groups_are_rows else y.strides[0],
-                              sizeof(floating))
-    first.n_cols = n_cols
-    first.subset, first.n_subset = subset, n_subset
-    first.values, first.capacity = lists.values, lists.capacity
-    first.first = first.used = lists.n_values
-    if (not _gather_halves or n_subset < 2
-            or n_subset * n_cols * <Py_ssize_t> sizeof(floating) < HALVES_BYTES):
-        _gather_part(&first, &y[0, 0])
-        lists.values, lists.capacity, lists.n_values = first.values, first.capacity, first.used
-        return first.done
-    second = first
-    first.n_subset = n_subset // 2
-    second.subset, second.n_subset = subset + n_subset // 2, n_subset - n_subset // 2
-    second.values, second.capacity, second.first, second.used = NULL, 0, 0, 0
-    skp_run_halves(_run_groups_part, &first, &second, half_threads())
-    lists.values, lists.capacity = first.values, first.capacity
-    done = first.done and second.done and reserve(lists, first.used + second.used, first.used)
-    if done:
-        # (the second half's lists after the first's)
-        memcpy(lists.values + first.used, second.values, second.used * sizeof(double))
-        for idx in range(second.n_subset):
-            lists.start[second.subset[idx]] += first.used
-        lists.n_values = first.used + second.used
-    free(second.values)
-    return done
+    return gather_groups(w, _candidate_list_of, <const void*> &y[0, 0], floating is float,
+                         y.strides[0] if groups_are_rows else y.strides[1],
+                         element_step(y.strides[1] if groups_are_rows else y.strides[0],
+                                      sizeof(floating)),
+                         y.shape[1] if groups_are_rows else y.shape[0], subset, n_subset,
+                         _gather_halves)
 
 
-ctypedef struct _GroupsPart:
-    # A part of ``_gather_by_group``'s groups and the buffer its lists go to
-    # (from ``first`` to ``used``, grown as it gathers; the lists' starts
-    # point into it).  Issue 14, the AMD Zen 4, the exact ball of row groups
-    # on two threads, single calls interleaved against the build before (the
-    # same bits), halves / whole, at radii keeping 10 % of bilevel_l1inf's
-    # groups: float32 1000 x 10000 0.84, 10000 x 1000 0.90; float64 0.92,
-    # 0.92 (1000 x 10000 at 1 %: 0.77).  Elsewhere (a gather of fewer bytes,
-    # or none) within 0.95-1.04.
-    Work* w
-    const void* y
-    bint single, done
-    Py_ssize_t group_stride, step, n_cols, n_subset, capacity, first, used
-    const Py_ssize_t* subset
-    double* values
-
-
-cdef void _run_groups_part(void* pointer) noexcept nogil:
-    """``_gather_part`` of one half (skp_half_job)."""
-    cdef _GroupsPart* part = <_GroupsPart*> pointer
+cdef bint _candidate_list_of(GroupsPart* part, Py_ssize_t idx) noexcept nogil:
+    """``_candidate_list`` in the part's dtype (a ``GroupGather``)."""
     if part.single:
-        _gather_part(part, <const float*> part.y)
-    else:
-        _gather_part(part, <const double*> part.y)
+        return _candidate_list(part, idx, <const float*> part.y)
+    return _candidate_list(part, idx, <const double*> part.y)
 
 
-cdef void _gather_part(_GroupsPart* part, const floating* base) noexcept nogil:
-    """The lists of ``part``'s groups into its buffer, one group after the other
-    (``_gather_by_group``); ``part.done`` False where memory ran out."""
+cdef inline bint _candidate_list(GroupsPart* part, Py_ssize_t idx,
+                                 const floating* base) noexcept nogil:
+    """Group ``part.subset[idx]``'s entries below gather_level, listed.
+
+    Contiguous groups are gathered by the compress loops of the dense
+    regime's range gather (``range_row``, AVX-512 or AVX2: 0.88 -> 0.44 ns
+    per entry on 1000 x 10000 float32 rows at 10 % of the groups kept), the
+    others by the loops above; the same lists either way, whose sums give
+    the sums above U_g by difference.
+    """
     cdef Work* w = part.w
     cdef GroupLists* lists = &w.lists
-    cdef Py_ssize_t n_cols = part.n_cols, step = part.step
-    cdef Py_ssize_t idx, g, k, pos = part.used, first = part.first, above
-    cdef const floating* row
-    cdef double listed, unused_sum
-    part.done = False
-    for idx in range(part.n_subset):
-        g = part.subset[idx]
-        # (room past the list for the vector stores of range_row)
-        if not grow(<void**> &part.values, &part.capacity, pos + n_cols + SKP_RANGE_ROOM,
-                    sizeof(double), pos):
-            part.used = pos
-            return
-        row = row_at(base, part.group_stride, g)
-        lists.start[g] = pos
-        above = -1
-        if step == 1 and _avx2:
-            # The magnitudes in (0, U_g): the zeros of a sparse row never lie
-            # above a level (mu_g > 0 on every kept group), so they are left
-            # out of its list, and the count above is the gather's own.
-            pos = range_row(row, n_cols, 1, 0.0, w.gather_level[g], part.values, pos,
-                            &above, &unused_sum)
-        # Blocks pay off below ~1.5 % of gathered entries (measured so far).
-        elif _GATHER_BLOCK_RATE * (pos - first) <= idx * n_cols:
-            if step == 1:
-                pos = _gather_one_row_blocks(row, n_cols, 1, w.gather_level[g],
-                                             part.values, pos)
-            else:
-                pos = _gather_one_row_blocks(row, n_cols, step, w.gather_level[g],
-                                             part.values, pos)
-        elif step == 1:
-            pos = _gather_one_row(row, n_cols, 1, w.gather_level[g], part.values, pos)
+    cdef Py_ssize_t n_cols = part.length, step = part.step, g = part.subset[idx]
+    cdef Py_ssize_t pos = part.used, k, above = -1
+    cdef const floating* row = row_at(base, part.group_stride, g)
+    cdef double listed = 0.0, unused_sum
+    # (room past the list for the vector stores of range_row)
+    if not part_room(part, pos + n_cols + SKP_RANGE_ROOM):
+        return False
+    lists.start[g] = pos
+    if step == 1 and _avx2:
+        # The magnitudes in (0, U_g): the zeros of a sparse row never lie
+        # above a level (mu_g > 0 on every kept group), so they are left
+        # out of its list, and the count above is the gather's own.
+        pos = range_row(row, n_cols, 1, 0.0, w.gather_level[g], part.values, pos, &above,
+                        &unused_sum)
+    # Blocks pay off below ~1.5 % of gathered entries (measured so far).
+    elif _GATHER_BLOCK_RATE * (pos - part.first) <= idx * n_cols:
+        if step == 1:
+            pos = _gather_one_row_blocks(row, n_cols, 1, w.gather_level[g], part.values, pos)
         else:
-            pos = _gather_one_row(row, n_cols, step, w.gather_level[g], part.values, pos)
-        lists.length[g] = pos - lists.start[g]
-        if above < 0:
-            lists.above_count[g] = n_cols - lists.length[g]
-            pos = _drop_zeros(lists, part.values, g)
-        else:
-            lists.above_count[g] = above
-        listed = 0.0
-        for k in range(lists.start[g], pos):
-            listed += part.values[k]
-        lists.above_sum[g] = lists.sums[g] - listed
+            pos = _gather_one_row_blocks(row, n_cols, step, w.gather_level[g], part.values,
+                                         pos)
+    elif step == 1:
+        pos = _gather_one_row(row, n_cols, 1, w.gather_level[g], part.values, pos)
+    else:
+        pos = _gather_one_row(row, n_cols, step, w.gather_level[g], part.values, pos)
+    lists.length[g] = pos - lists.start[g]
+    if above < 0:
+        lists.above_count[g] = n_cols - lists.length[g]
+        pos = _drop_zeros(lists, part.values, g)
+    else:
+        lists.above_count[g] = above
+    for k in range(lists.start[g], pos):
+        listed += part.values[k]
+    lists.above_sum[g] = lists.sums[g] - listed
     part.used = pos
-    part.done = True
+    return True
 
 
 cdef inline Py_ssize_t _gather_columns_of_row(const floating* row, Py_ssize_t n,

@@ -97,7 +97,9 @@ from skproj.projections._l1inf_strips cimport (
     PHASE_BAND, PHASE_ENVELOPES, PHASE_HISTOGRAMS, SMALL_LANES, lap, now, pass_layout,
     passes_along_rows, passes_simd, small_layout,
 )
-from skproj.projections._l1inf_work cimport Work, reserve_pair_buffers, reserve_pairs
+from skproj.projections._l1inf_work cimport (
+    GroupGather, GroupsPart, Work, gather_groups, part_room, reserve_pair_buffers, reserve_pairs,
+)
 from skproj.projections._l1 cimport Halves, group_split, run_halves, set_block
 
 import numpy as np
@@ -376,8 +378,10 @@ cdef Py_ssize_t _preferred_block_rows() noexcept nogil:
 
 
 cdef Py_ssize_t _BLOCK_ROWS = _preferred_block_rows()
-# Whether the band gather in row blocks reads a matrix of HALVES_BYTES or more
-# in two blocks of rows (``_range_row_blocks``; a testing switch).
+# Whether the bands' gathers of HALVES_BYTES or more run in two halves: blocks
+# of rows (``_range_row_blocks``), halves of the groups read in place, one
+# after the other (``_gather_bins``, ``_gather_ranges_by_group``); a testing
+# switch.
 cdef bint _gather_halves = True
 
 # Benchmark hooks (``_l1inf._phase_times``, ``_l1inf._sampled_stats``).
@@ -945,27 +949,71 @@ cdef bint _gather_bins(const floating[:, :] y, Work* w, bint groups_are_rows) no
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t idx, g, pos = lists.n_values, step
     cdef const floating* group
-    cdef double* low = w.histogram_low
-    cdef double* high = w.histogram_high
     if (not groups_are_rows and y.strides[1] == sizeof(floating)
             and y.shape[1] <= INT32_MAX):
         return _gather_bins_columns(y, w)
+    if _in_place(y, groups_are_rows):
+        return _groups_in_place(y, w, groups_are_rows, _bins_list_of)
     for idx in range(lists.n_active):
         g = lists.active[idx]
         if not reserve(lists, pos + lists.group_size, pos):
             return False
         group = _group_entries(y, w, g, groups_are_rows, &step)
         lists.start[g] = pos
-        if step == 1:
-            pos = _gather_bins_row(group, lists.group_size, 1, low[g],
-                                   _inv_width(low[g], high[g]), w.edges_low[g] + 1,
-                                   w.edges_high[g], lists.values, pos)
-        else:
-            pos = _gather_bins_row(group, lists.group_size, step, low[g],
-                                   _inv_width(low[g], high[g]), w.edges_low[g] + 1,
-                                   w.edges_high[g], lists.values, pos)
-        lists.length[g] = pos - lists.start[g]
+        pos = _bins_list(w, g, group, step, lists.values, pos)
     lists.n_values = pos
+    return True
+
+
+cdef inline bint _in_place(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
+    """Whether ``_group_entries`` reads y's groups in place (not by the block of
+    columns it copies, which one thread at a time may use)."""
+    return groups_are_rows or y.strides[1] != sizeof(floating)
+
+
+cdef inline bint _groups_in_place(const floating[:, :] y, Work* w, bint groups_are_rows,
+                                  GroupGather gather) noexcept nogil:
+    """The live groups' lists by ``gather``, read in place (``gather_groups``:
+    in two halves of them where they hold 16 MiB or more).  Issue 14, the
+    AMD Zen 4, the exact ball of row groups on two threads, single calls
+    interleaved against the build before (the same bits), at radii keeping
+    10, 50, 90 % of bilevel_l1inf's groups and at 10, 50 % of the norm:
+    float32 1000 x 10000 0.80-0.89 of the time, 10000 x 1000 0.88-0.99,
+    4000 x 2500 0.87-1.00; float64 0.76-0.97, 0.86-0.95, 0.91-0.98."""
+    return gather_groups(w, gather, <const void*> &y[0, 0], floating is float,
+                         y.strides[0] if groups_are_rows else y.strides[1],
+                         element_step(y.strides[1] if groups_are_rows else y.strides[0],
+                                      sizeof(floating)),
+                         w.lists.group_size, w.lists.active, w.lists.n_active, _gather_halves)
+
+
+cdef inline Py_ssize_t _bins_list(Work* w, Py_ssize_t g, const floating* group, Py_ssize_t step,
+                                  double* values, Py_ssize_t pos) noexcept nogil:
+    """Group g's entries in its band bins at ``values[pos:]``; where its list ends."""
+    cdef GroupLists* lists = &w.lists
+    cdef double low = w.histogram_low[g], high = w.histogram_high[g]
+    if step == 1:
+        pos = _gather_bins_row(group, lists.group_size, 1, low, _inv_width(low, high),
+                               w.edges_low[g] + 1, w.edges_high[g], values, pos)
+    else:
+        pos = _gather_bins_row(group, lists.group_size, step, low, _inv_width(low, high),
+                               w.edges_low[g] + 1, w.edges_high[g], values, pos)
+    lists.length[g] = pos - lists.start[g]
+    return pos
+
+
+cdef bint _bins_list_of(GroupsPart* part, Py_ssize_t idx) noexcept nogil:
+    """``_bins_list`` of group ``part.subset[idx]``, read in place (a ``GroupGather``)."""
+    cdef Py_ssize_t g = part.subset[idx]
+    if not part_room(part, part.used + part.length):
+        return False
+    part.w.lists.start[g] = part.used
+    if part.single:
+        part.used = _bins_list(part.w, g, row_at(<const float*> part.y, part.group_stride, g),
+                               part.step, part.values, part.used)
+    else:
+        part.used = _bins_list(part.w, g, row_at(<const double*> part.y, part.group_stride, g),
+                               part.step, part.values, part.used)
     return True
 
 cdef bint histogram_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double eta,
@@ -1031,7 +1079,8 @@ cdef bint _gather_ranges_by_group(const floating[:, :] y, Work* w,
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t idx, g, step, pos = lists.n_values
     cdef const floating* group
-    cdef double low
+    if _in_place(y, groups_are_rows):
+        return _groups_in_place(y, w, groups_are_rows, _range_list_of)
     for idx in range(lists.n_active):
         g = lists.active[idx]
         # (room past the list for the vector stores)
@@ -1039,20 +1088,46 @@ cdef bint _gather_ranges_by_group(const floating[:, :] y, Work* w,
             return False
         group = _group_entries(y, w, g, groups_are_rows, &step)
         lists.start[g] = pos
-        # (from 0 at least: a group's zeros lie above no level, mu_g > 0 on
-        # every kept group, so a sparse group gathered whole (band_low -inf,
-        # ``_whole_bands``) leaves them out of its list; issue 14, an AMD Zen
-        # 5, float32 1000 x 10000 row groups of 10 % nonzeros at 10 % of the
-        # groups kept: 399 rows regathered whole, 4 million entries, 27 -> 6 ms)
-        low = w.band_low[g] if w.band_low[g] > 0.0 else 0.0
-        if step == 1:
-            pos = range_row(group, lists.group_size, 1, low, w.band_high[g],
-                             lists.values, pos, &lists.above_count[g], &lists.above_sum[g])
-        else:
-            pos = range_row(group, lists.group_size, step, low, w.band_high[g],
-                             lists.values, pos, &lists.above_count[g], &lists.above_sum[g])
-        lists.length[g] = pos - lists.start[g]
+        pos = _range_list(w, g, group, step, lists.values, pos)
     lists.n_values = pos
+    return True
+
+
+cdef inline Py_ssize_t _range_list(Work* w, Py_ssize_t g, const floating* group,
+                                   Py_ssize_t step, double* values,
+                                   Py_ssize_t pos) noexcept nogil:
+    """Group g's entries in its band at ``values[pos:]``, those above counted
+    and summed; where its list ends."""
+    cdef GroupLists* lists = &w.lists
+    # (from 0 at least: a group's zeros lie above no level, mu_g > 0 on
+    # every kept group, so a sparse group gathered whole (band_low -inf,
+    # ``_whole_bands``) leaves them out of its list; issue 14, an AMD Zen
+    # 5, float32 1000 x 10000 row groups of 10 % nonzeros at 10 % of the
+    # groups kept: 399 rows regathered whole, 4 million entries, 27 -> 6 ms)
+    cdef double low = w.band_low[g] if w.band_low[g] > 0.0 else 0.0
+    if step == 1:
+        pos = range_row(group, lists.group_size, 1, low, w.band_high[g], values, pos,
+                        &lists.above_count[g], &lists.above_sum[g])
+    else:
+        pos = range_row(group, lists.group_size, step, low, w.band_high[g], values, pos,
+                        &lists.above_count[g], &lists.above_sum[g])
+    lists.length[g] = pos - lists.start[g]
+    return pos
+
+
+cdef bint _range_list_of(GroupsPart* part, Py_ssize_t idx) noexcept nogil:
+    """``_range_list`` of group ``part.subset[idx]``, read in place (a ``GroupGather``)."""
+    cdef Py_ssize_t g = part.subset[idx]
+    # (room past the list for the vector stores)
+    if not part_room(part, part.used + part.length + SKP_RANGE_ROOM):
+        return False
+    part.w.lists.start[g] = part.used
+    if part.single:
+        part.used = _range_list(part.w, g, row_at(<const float*> part.y, part.group_stride, g),
+                                part.step, part.values, part.used)
+    else:
+        part.used = _range_list(part.w, g, row_at(<const double*> part.y, part.group_stride,
+                                                  g), part.step, part.values, part.used)
     return True
 
 

@@ -6,7 +6,14 @@
 # on demand into the same struct).
 
 from libc.stdint cimport int32_t
-from skproj.projections._l1inf_lists cimport Envelope, GroupLists, RootStart, grow
+from libc.string cimport memcpy
+from skproj.projections._scratch_cache cimport scratch_free
+from skproj.projections._l1 cimport HALVES_BYTES, half_threads
+from skproj.projections._l1inf_lists cimport Envelope, GroupLists, RootStart, grow, reserve
+
+cdef extern from "_threads.h" nogil:
+    ctypedef void (*skp_half_job)(void* half) noexcept nogil
+    int skp_run_halves(skp_half_job job, void* first, void* second, int threads)
 
 cdef struct Work:
     # The lists, the bounds and the Newton rounds (``_l1inf_lists``).
@@ -74,3 +81,86 @@ cdef inline bint reserve_pairs(Work* w, Py_ssize_t needed, Py_ssize_t used) noex
     (``reserve_pair_buffers``)."""
     return reserve_pair_buffers(&w.pair_values, &w.pair_groups, &w.pair_capacity, needed,
                                 used)
+
+
+# ------------------------------------------------------------ gathers of groups in place
+
+cdef struct GroupsPart
+
+# Appends the list of group ``part.subset[idx]`` at ``part.used`` in
+# ``part.values`` (grown by ``part_room``) and sets the group's start there,
+# length, and count and sum above; False where memory ran out.
+ctypedef bint (*GroupGather)(GroupsPart* part, Py_ssize_t idx) noexcept nogil
+
+cdef struct GroupsPart:
+    # A gather of groups read in place, one after the other (``gather_groups``):
+    # the matrix, its groups ``group_stride`` bytes apart, each ``length``
+    # entries ``step`` elements apart; the groups of ``subset``; the buffer
+    # their lists go to, from ``first`` to ``used``.
+    Work* w
+    GroupGather gather
+    const void* y
+    bint single, done
+    Py_ssize_t group_stride, step, length, n_subset, capacity, first, used
+    const Py_ssize_t* subset
+    double* values
+
+
+cdef inline bint gather_groups(Work* w, GroupGather gather, const void* y, bint single,
+                               Py_ssize_t group_stride, Py_ssize_t step, Py_ssize_t length,
+                               const Py_ssize_t* subset, Py_ssize_t n_subset,
+                               bint halves) noexcept nogil:
+    """Append the lists of the groups of ``subset`` (``gather`` each), read in place.
+
+    Groups of HALVES_BYTES or more in all, where ``halves``, are gathered in
+    the two halves of ``subset``, the second on a thread of its own where
+    two CPUs are free (``skp_run_halves``) into a buffer of its own, whose
+    lists are then copied after the first half's: the same lists, counts
+    and sums as one gather, whatever the threads.  False where memory ran
+    out.
+    """
+    cdef GroupLists* lists = &w.lists
+    cdef GroupsPart first, second
+    cdef Py_ssize_t idx
+    cdef bint done
+    first.w, first.gather, first.y, first.single = w, gather, y, single
+    first.group_stride, first.step, first.length = group_stride, step, length
+    first.subset, first.n_subset = subset, n_subset
+    first.values, first.capacity = lists.values, lists.capacity
+    first.first = first.used = lists.n_values
+    if not halves or n_subset < 2 or n_subset * length * (4 if single else 8) < HALVES_BYTES:
+        gather_part(&first)
+        lists.values, lists.capacity, lists.n_values = first.values, first.capacity, first.used
+        return first.done
+    second = first
+    first.n_subset = n_subset // 2
+    second.subset, second.n_subset = subset + n_subset // 2, n_subset - n_subset // 2
+    second.values, second.capacity, second.first, second.used = NULL, 0, 0, 0
+    skp_run_halves(gather_part, &first, &second, half_threads())
+    lists.values, lists.capacity = first.values, first.capacity
+    lists.n_values = first.used
+    done = first.done and second.done and reserve(lists, first.used + second.used, first.used)
+    if done:
+        # (the second half's lists after the first's)
+        memcpy(lists.values + first.used, second.values, second.used * sizeof(double))
+        for idx in range(second.n_subset):
+            lists.start[second.subset[idx]] += first.used
+        lists.n_values = first.used + second.used
+    scratch_free(second.values)
+    return done
+
+
+cdef inline void gather_part(void* pointer) noexcept nogil:
+    """The lists of a part's groups, one after the other (skp_half_job)."""
+    cdef GroupsPart* part = <GroupsPart*> pointer
+    cdef Py_ssize_t idx
+    part.done = False
+    for idx in range(part.n_subset):
+        if not part.gather(part, idx):
+            return
+    part.done = True
+
+
+cdef inline bint part_room(GroupsPart* part, Py_ssize_t needed) noexcept nogil:
+    """Grow ``part.values`` to hold ``needed`` entries, the first ``part.used`` kept."""
+    return grow(<void**> &part.values, &part.capacity, needed, sizeof(double), part.used)
