@@ -174,7 +174,8 @@ cdef int half_threads() noexcept nogil
 
 
 # A large array's memory and the work of each of its two halves, blocks of
-# rows or of columns (``run_halves``): a kernel's job on a half's views,
+# rows or of columns (``run_halves``; split 0: the whole, as the first): a
+# kernel's job on a half's views,
 # float32 and float64, and its own record of the half's work and results.
 ctypedef void (*HalfJob32)(void* half, const float[:, :] y, float[:, :] x) noexcept nogil
 ctypedef void (*HalfJob64)(void* half, const double[:, :] y, double[:, :] x) noexcept nogil

@@ -713,10 +713,15 @@ cdef void run_halves(const Halves* whole, Py_ssize_t split, bint by_rows, void* 
     """The jobs of ``whole`` on its two halves: its first ``split`` rows
     (``by_rows``) or columns and the rest, ``first`` and ``second`` their
     records of the work; the second on a thread of its own where the setting
-    is 2 (``half_threads``; skp_run_halves), then joined."""
+    is 2 (``half_threads``; skp_run_halves), then joined.  ``split`` 0: the
+    job on the whole, on the calling thread, ``first`` its record
+    (``second`` untouched)."""
     cdef _Block a, b
     a.block = whole[0]
     a.half = first
+    if split == 0:
+        _run_block(&a)
+        return
     b.block = whole[0]
     b.half = second
     if by_rows:

@@ -902,13 +902,10 @@ cdef bint _gather_column_chunks(const floating[:, :] y, Work* w, const Py_ssize_
     second_rows.values, second_rows.groups, second_rows.capacity = NULL, NULL, 0
     second_rows.zeros = second_zeros
     second_rows.done = True
-    if split:
-        set_block(&whole, y, NULL, 0, 0)
-        whole.job32 = _chunk_rows_half[float]
-        whole.job64 = _chunk_rows_half[double]
-        run_halves(&whole, split, True, &first_rows, &second_rows)
-    else:
-        _gather_chunk_rows(&first_rows, y)
+    set_block(&whole, y, NULL, 0, 0)
+    whole.job32 = _chunk_rows_half[float]
+    whole.job64 = _chunk_rows_half[double]
+    run_halves(&whole, split, True, &first_rows, &second_rows)
     w.pair_values, w.pair_groups = first_rows.values, first_rows.groups
     w.pair_capacity = first_rows.capacity
     done = first_rows.done and second_rows.done
@@ -964,15 +961,12 @@ ctypedef struct _ChunkRows:
 
 
 cdef void _chunk_rows_half(void* pointer, const floating[:, :] y, floating[:, :] x) noexcept nogil:
-    """``_gather_chunk_rows`` of a block of rows (``run_halves``; ``x`` unused)."""
-    _gather_chunk_rows(<_ChunkRows*> pointer, y)
-
-
-cdef void _gather_chunk_rows(_ChunkRows* rows, const floating[:, :] y) noexcept nogil:
-    """The pairs and zeros of the rows of ``y`` into ``rows``, row after row
-    (``skp_gather_chunks512_f32``, the rows ahead prefetched: the next
-    row's chunks past the last row's); ``rows.done`` False where memory ran
+    """The pairs and zeros of the rows of ``y`` (a block of rows, or all of
+    them: ``run_halves``; ``x`` unused) into its ``_ChunkRows``, row after
+    row (``skp_gather_chunks512_f32``, the rows ahead prefetched: the next
+    row's chunks past the last row's); ``done`` False where memory ran
     out."""
+    cdef _ChunkRows* rows = <_ChunkRows*> pointer
     cdef Py_ssize_t lanes = 64 // sizeof(floating), i, n_rows = y.shape[0]
     cdef const floating* next_row
     rows.done = False

@@ -1002,20 +1002,6 @@ cdef inline Py_ssize_t _bins_list(Work* w, Py_ssize_t g, const floating* group, 
     return pos
 
 
-cdef bint _bins_list_of(GroupsPart* part, Py_ssize_t idx) noexcept nogil:
-    """``_bins_list`` of group ``part.subset[idx]``, read in place (a ``GroupGather``)."""
-    cdef Py_ssize_t g = part.subset[idx]
-    if not part_room(part, part.used + part.length):
-        return False
-    part.w.lists.start[g] = part.used
-    if part.single:
-        part.used = _bins_list(part.w, g, row_at(<const float*> part.y, part.group_stride, g),
-                               part.step, part.values, part.used)
-    else:
-        part.used = _bins_list(part.w, g, row_at(<const double*> part.y, part.group_stride, g),
-                               part.step, part.values, part.used)
-    return True
-
 cdef bint histogram_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double eta,
                           double theta_0, double* theta_low) noexcept nogil:
     """Bracket every mu_g^* by histogram passes and gather the entries in the bands.
@@ -1115,20 +1101,38 @@ cdef inline Py_ssize_t _range_list(Work* w, Py_ssize_t g, const floating* group,
     return pos
 
 
+cdef bint _bins_list_of(GroupsPart* part, Py_ssize_t idx) noexcept nogil:
+    """``_bins_list`` of group ``part.subset[idx]``, read in place (a ``GroupGather``)."""
+    return _band_list_of(part, idx, False)
+
+
 cdef bint _range_list_of(GroupsPart* part, Py_ssize_t idx) noexcept nogil:
     """``_range_list`` of group ``part.subset[idx]``, read in place (a ``GroupGather``)."""
+    return _band_list_of(part, idx, True)
+
+
+cdef inline bint _band_list_of(GroupsPart* part, Py_ssize_t idx, bint ranges) noexcept nogil:
+    """Group ``part.subset[idx]``'s list in the part's dtype: its band's range
+    (``_range_list``, room past it for the vector stores) or bins."""
     cdef Py_ssize_t g = part.subset[idx]
-    # (room past the list for the vector stores)
-    if not part_room(part, part.used + part.length + SKP_RANGE_ROOM):
+    if not part_room(part, part.used + part.length + (SKP_RANGE_ROOM if ranges else 0)):
         return False
     part.w.lists.start[g] = part.used
     if part.single:
-        part.used = _range_list(part.w, g, row_at(<const float*> part.y, part.group_stride, g),
-                                part.step, part.values, part.used)
+        part.used = _band_list(part.w, g, row_at(<const float*> part.y, part.group_stride, g),
+                               part.step, part.values, part.used, ranges)
     else:
-        part.used = _range_list(part.w, g, row_at(<const double*> part.y, part.group_stride,
-                                                  g), part.step, part.values, part.used)
+        part.used = _band_list(part.w, g, row_at(<const double*> part.y, part.group_stride, g),
+                               part.step, part.values, part.used, ranges)
     return True
+
+
+cdef inline Py_ssize_t _band_list(Work* w, Py_ssize_t g, const floating* group, Py_ssize_t step,
+                                  double* values, Py_ssize_t pos, bint ranges) noexcept nogil:
+    """``_range_list`` or ``_bins_list``."""
+    if ranges:
+        return _range_list(w, g, group, step, values, pos)
+    return _bins_list(w, g, group, step, values, pos)
 
 
 cdef inline Py_ssize_t _range_columns(const floating* row, Py_ssize_t row_stride,
@@ -1377,12 +1381,10 @@ cdef bint _range_row_blocks(const floating[:, :] y, Work* w, const _Panels* pane
             return False
         second.total = second.count + n_cols
         memset(second.count, 0, 2 * n_cols * sizeof(double))
-        set_block(&whole, y, NULL, 0, 0)
-        whole.job32 = _range_rows_half[float]
-        whole.job64 = _range_rows_half[double]
-        run_halves(&whole, split, True, &first, &second)
-    else:
-        _range_rows(&first, y)
+    set_block(&whole, y, NULL, 0, 0)
+    whole.job32 = _range_rows_half[float]
+    whole.job64 = _range_rows_half[double]
+    run_halves(&whole, split, True, &first, &second)
     w.pair_values, w.pair_groups, w.pair_capacity = first.values, first.groups, first.capacity
     done = first.done and second.done
     if done and split:
@@ -1429,14 +1431,11 @@ ctypedef struct _RangeRows:
 
 
 cdef void _range_rows_half(void* pointer, const floating[:, :] y, floating[:, :] x) noexcept nogil:
-    """``_range_rows`` of a block of rows (``run_halves``; ``x`` unused)."""
-    _range_rows(<_RangeRows*> pointer, y)
-
-
-cdef void _range_rows(_RangeRows* r, const floating[:, :] y) noexcept nogil:
-    """The pairs, counts and sums of the rows of ``y`` into ``r``, _BLOCK_ROWS rows
-    at a time, each block's pairs panel after panel (``_range_row_blocks``);
-    ``r.done`` False where memory ran out."""
+    """The pairs, counts and sums of the rows of ``y`` (a block of rows, or
+    all of them: ``run_halves``; ``x`` unused) into its ``_RangeRows``,
+    _BLOCK_ROWS rows at a time, each block's pairs panel after panel
+    (``_range_row_blocks``); ``done`` False where memory ran out."""
+    cdef _RangeRows* r = <_RangeRows*> pointer
     cdef const _Panels* panels = r.panels
     cdef Py_ssize_t n_rows = y.shape[0], s0 = y.strides[0], i = 0, k, rows, p0, pos = 0
     cdef Py_ssize_t block = 0, expected
