@@ -3,7 +3,10 @@
 # regime (``_l1inf_dense``) and the passes over strips (``_l1inf_strips``).
 # ``_l1inf._alloc_work`` allocates it, ``_l1inf._free_work`` frees every
 # buffer once, whatever path ran (``_l1inf_dense`` allocates its own buffers
-# on demand into the same struct).
+# on demand into the same struct).  Also the one driver of the gathers of
+# groups read in place, one after the other, in two halves of the groups on
+# large matrices (``gather_groups``: the candidates of ``_l1inf``, the bands
+# of ``_l1inf_dense``).
 
 from libc.stdint cimport int32_t
 from libc.string cimport memcpy
