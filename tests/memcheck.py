@@ -131,7 +131,8 @@ def run_vector_projections(Y):
 def run_gathers_in_halves(rng):
     """The exact ball's gathers of a matrix of 16 MiB or more in two halves
     (``_l1inf._gather_column_chunks``, ``_gather_by_group``,
-    ``_l1inf_dense._range_row_blocks``): column groups at radii where
+    ``_l1inf_dense._range_row_blocks``, ``_range_panels``,
+    ``gather_groups``): column groups at radii where
     bilevel_l1inf keeps 1 and 10 % of them and at half the norm (float64:
     the dense regime's bands), row groups where it keeps 10 %."""
     for dtype, shape in ((np.float32, (1536, 4096)), (np.float64, (768, 4096))):
@@ -142,13 +143,14 @@ def run_gathers_in_halves(rng):
             radii = [float(maxima[:k].sum() - k * maxima[k])
                      for k in (max(maxima.size // 100, 1), maxima.size // 10)]
             # (with AVX2 alone, the passes along the rows would take the
-            # bands' place)
-            _l1inf._set_testing(row_blocks=True, along_rows_passes=False)
-            try:
-                for eta in radii + [0.5 * l1inf_norm(Y, axis=axis)]:
-                    project_l1inf_ball(Y, eta, axis=axis)
-            finally:
-                _l1inf._set_testing()
+            # bands' place; column groups by row blocks and by panels)
+            for row_blocks in (True, False) if axis == 0 else (True,):
+                _l1inf._set_testing(row_blocks=row_blocks, along_rows_passes=False)
+                try:
+                    for eta in radii + [0.5 * l1inf_norm(Y, axis=axis)]:
+                        project_l1inf_ball(Y, eta, axis=axis)
+                finally:
+                    _l1inf._set_testing()
 
 
 def main():

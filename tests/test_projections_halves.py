@@ -337,11 +337,14 @@ def _check_candidate_lists(threads, Y, share, groups_are_rows, rng):
 
 
 @pytest.mark.parametrize("share", [0.1, 0.5])
-def test_exact_ball_band_gather_in_halves(threads, share, rng):
+@pytest.mark.parametrize("row_blocks", [True, False])
+def test_exact_ball_band_gather_in_halves(threads, share, row_blocks, rng):
     # float64 column groups of 16 MiB in the dense regime: the range gather of
     # the bands in two blocks of rows (``_range_row_blocks``), each column's
-    # count and sum above its band the first block's plus the second's (its
-    # phase clock runs), the same bits on one thread or two.
+    # count and sum above its band the first block's plus the second's, or
+    # in two halves of the live panels (``_range_panels``; the lists of the
+    # second appended after the first's): the same bits on one thread or
+    # two, the band phase's clock runs, the whole's levels.
     from skproj.projections import _l1inf
 
     Y = rng.standard_normal(SHAPES[np.float64])
@@ -349,13 +352,14 @@ def test_exact_ball_band_gather_in_halves(threads, share, rng):
     eta = share * l1inf_norm(Y)
     # (with AVX2 alone, the passes along the rows would take the bands'
     # place: ``along_rows_passes``)
-    _l1inf._set_testing(row_blocks=True, along_rows_passes=False)
+    paths = {"row_blocks": row_blocks, "along_rows_passes": False}
+    _l1inf._set_testing(**paths)
     _l1inf._time_phases(True)
     try:
         mu = _exact_on_one_thread_or_two(threads, Y, eta)
         seconds, _ = _l1inf._phase_times()
         regathered = _l1inf._sampled_stats()[2]
-        _l1inf._set_testing(row_blocks=True, along_rows_passes=False, gather_halves=False)
+        _l1inf._set_testing(gather_halves=False, **paths)
         whole = project_l1inf_ball(Y, eta, axis=0, return_dual=True)[2]
     finally:
         _l1inf._time_phases(False)

@@ -98,9 +98,12 @@ from skproj.projections._l1inf_strips cimport (
     passes_along_rows, passes_simd, small_layout,
 )
 from skproj.projections._l1inf_work cimport (
-    GroupGather, GroupsPart, Work, gather_groups, part_room, reserve_pair_buffers, reserve_pairs,
+    GroupGather, GroupsPart, Work, append_lists, gather_groups, part_room, reserve_pair_buffers,
+    reserve_pairs, skp_run_halves,
 )
-from skproj.projections._l1 cimport Halves, group_split, run_halves, set_block
+from skproj.projections._l1 cimport (
+    HALVES_BYTES, Halves, group_split, half_threads, run_halves, set_block,
+)
 
 import numpy as np
 
@@ -379,9 +382,9 @@ cdef Py_ssize_t _preferred_block_rows() noexcept nogil:
 
 cdef Py_ssize_t _BLOCK_ROWS = _preferred_block_rows()
 # Whether the bands' gathers of HALVES_BYTES or more run in two halves: blocks
-# of rows (``_range_row_blocks``), halves of the groups read in place, one
-# after the other (``_gather_bins``, ``_gather_ranges_by_group``); a testing
-# switch.
+# of rows (``_range_row_blocks``), halves of the live panels
+# (``_range_panels``), halves of the groups read in place, one after the
+# other (``_gather_bins``, ``_gather_ranges_by_group``); a testing switch.
 cdef bint _gather_halves = True
 
 # Benchmark hooks (``_l1inf._phase_times``, ``_l1inf._sampled_stats``).
@@ -1270,12 +1273,89 @@ cdef bint _live_panels(_Panels* p, const GroupLists* lists, Py_ssize_t n_cols) n
 
 
 cdef bint _range_panels(const floating[:, :] y, Work* w, const _Panels* panels) noexcept nogil:
-    """``gather_ranges_columns`` a panel at a time, down its rows."""
-    cdef GroupLists* lists = &w.lists
-    cdef Py_ssize_t n_rows = y.shape[0], n_cols = y.shape[1], s0 = y.strides[0]
+    """``gather_ranges_columns`` a panel at a time, down its rows.
+
+    Live panels of HALVES_BYTES or more in all are read in two halves of
+    them, the second on a thread of its own where two CPUs are free
+    (``skp_run_halves``), with pairs and lists of its own, its lists then
+    appended after the first half's (``append_lists``): the same lists,
+    counts and sums (each column's its own), whatever the threads.  Issue
+    14, the AMD Zen 4 (which reads row blocks by default; the panels forced),
+    the exact ball of column groups on two threads, single calls
+    interleaved against the build before (the same bits), halves / one, at
+    radii keeping 10 and 50 % of bilevel_l1inf's groups and at 10 and 50 %
+    of the norm, where the range gather runs: float64 1000 x 10000
+    0.77-0.81, 10000 x 1000 0.80-0.90, 300 x 30000 0.76-0.82; float32 at 10
+    % kept 0.74, 0.81, 0.80 (its other radii take the passes: 0.97-1.02).
+    """
+    cdef GroupLists second_lists
+    cdef _PanelRange first, second
+    cdef Py_ssize_t n_rows = y.shape[0], split = 0
+    cdef bint done
+    first.w, first.lists, first.panels = w, &w.lists, panels
+    first.y, first.single = <const void*> &y[0, 0], floating is float
+    first.row_stride, first.n_rows = y.strides[0], n_rows
+    first.k0, first.k1 = 0, panels.n
+    first.values, first.groups, first.capacity = w.pair_values, w.pair_groups, w.pair_capacity
+    if (_gather_halves and panels.n >= 2
+            and panels.columns * n_rows * <Py_ssize_t> sizeof(floating) >= HALVES_BYTES):
+        split = panels.n // 2
+    if split == 0:
+        _run_panel_range(&first)
+        w.pair_values, w.pair_groups, w.pair_capacity = first.values, first.groups, first.capacity
+        return first.done
+    # (the second half's lists apart: a copy of the lists' struct, the
+    # per-group arrays shared, each half writing its own groups' slots)
+    second_lists = w.lists
+    second_lists.values, second_lists.capacity, second_lists.n_values = NULL, 0, 0
+    second = first
+    first.k1 = second.k0 = split
+    second.lists = &second_lists
+    second.values, second.groups, second.capacity = NULL, NULL, 0
+    skp_run_halves(_run_panel_range, &first, &second, half_threads())
+    w.pair_values, w.pair_groups, w.pair_capacity = first.values, first.groups, first.capacity
+    done = first.done and second.done and append_lists(
+        &w.lists, second_lists.values, second_lists.n_values, w.lists.active + panels.rank[split],
+        panels.rank[panels.n] - panels.rank[split])
+    free(second.values)
+    free(second.groups)
+    free(second_lists.values)
+    return done
+
+
+ctypedef struct _PanelRange:
+    # The panels k0 .. k1 - 1 of ``_range_panels``, their pairs (grown as it
+    # gathers) bucketed into ``lists`` (the work's, or a copy of it whose
+    # values are this half's own).
+    Work* w
+    GroupLists* lists
+    const _Panels* panels
+    const void* y
+    bint single, done
+    Py_ssize_t row_stride, n_rows, k0, k1, capacity
+    double* values
+    int32_t* groups
+
+
+cdef void _run_panel_range(void* pointer) noexcept nogil:
+    """``_panel_range`` in the record's dtype (skp_half_job)."""
+    cdef _PanelRange* r = <_PanelRange*> pointer
+    if r.single:
+        r.done = _panel_range(r, <const float*> r.y)
+    else:
+        r.done = _panel_range(r, <const double*> r.y)
+
+
+cdef bint _panel_range(_PanelRange* r, const floating* base) noexcept nogil:
+    """The panels ``r.k0 .. r.k1 - 1``, each down its rows, the panel's
+    segment of the row _RANGE_AHEAD rows ahead prefetched, on into the next
+    panel of the range; False where memory ran out."""
+    cdef Work* w = r.w
+    cdef const _Panels* panels = r.panels
+    cdef Py_ssize_t n_rows = r.n_rows, s0 = r.row_stride
     cdef Py_ssize_t i, k, rows, m, p0, pos, rows_left, next_p0
     cdef NextPanel ahead
-    ahead.base = <const char*> &y[0, 0]
+    ahead.base = <const char*> base
     ahead.stride = s0
     ahead.lines = NULL
     ahead.n_lines = 0
@@ -1283,7 +1363,7 @@ cdef bint _range_panels(const floating[:, :] y, Work* w, const _Panels* panels) 
     ahead.n_rows = n_rows
     ahead.first = -1      # (aimed at no panel yet)
     ahead.end = ahead.row = 0
-    for k in range(panels.n):
+    for k in range(r.k0, r.k1):
         p0 = panels.first[k]
         m = panels.width[k]
         # The first rows of the panel, unless the panel before asked for them.
@@ -1294,10 +1374,11 @@ cdef bint _range_panels(const floating[:, :] y, Work* w, const _Panels* panels) 
         i = 0
         while i < n_rows:
             # (room past the pairs for the vector stores)
-            if not reserve_pairs(w, pos + _RANGE_ROWS * m + SKP_RANGE_ROOM, pos):
+            if not reserve_pair_buffers(&r.values, &r.groups, &r.capacity,
+                                        pos + _RANGE_ROWS * m + SKP_RANGE_ROOM, pos):
                 return False
             rows = n_rows - i if n_rows - i < _RANGE_ROWS else _RANGE_ROWS
-            if ahead.row + rows > n_rows and k + 1 < panels.n:
+            if ahead.row + rows > n_rows and k + 1 < r.k1:
                 # Past this panel's last row: on into the next live panel's rows.
                 rows_left = n_rows - ahead.row
                 prefetch_rows(&ahead, rows_left)
@@ -1306,12 +1387,12 @@ cdef bint _range_panels(const floating[:, :] y, Work* w, const _Panels* panels) 
                 prefetch_rows(&ahead, rows - rows_left)
             else:
                 prefetch_rows(&ahead, rows)
-            pos = _range_columns(row_at(&y[0, 0], s0, i) + p0, s0, rows, m, p0,
+            pos = _range_columns(row_at(base, s0, i) + p0, s0, rows, m, p0,
                                  w.band_low + p0, w.band_high + p0, w.column_count + p0,
-                                 w.column_total + p0, w.pair_values, w.pair_groups, pos)
+                                 w.column_total + p0, r.values, r.groups, pos)
             i += rows
-        if not append_pairs(lists, w.pair_values, w.pair_groups, pos,
-                            lists.active + panels.rank[k], panels.rank[k + 1] - panels.rank[k],
+        if not append_pairs(r.lists, r.values, r.groups, pos,
+                            r.lists.active + panels.rank[k], panels.rank[k + 1] - panels.rank[k],
                             w.bucket_cursor):
             return False
     return True

@@ -124,7 +124,6 @@ cdef inline bint gather_groups(Work* w, GroupGather gather, const void* y, bint 
     """
     cdef GroupLists* lists = &w.lists
     cdef GroupsPart first, second
-    cdef Py_ssize_t idx
     cdef bint done
     first.w, first.gather, first.y, first.single = w, gather, y, single
     first.group_stride, first.step, first.length = group_stride, step, length
@@ -142,15 +141,26 @@ cdef inline bint gather_groups(Work* w, GroupGather gather, const void* y, bint 
     skp_run_halves(gather_part, &first, &second, half_threads())
     lists.values, lists.capacity = first.values, first.capacity
     lists.n_values = first.used
-    done = first.done and second.done and reserve(lists, first.used + second.used, first.used)
-    if done:
-        # (the second half's lists after the first's)
-        memcpy(lists.values + first.used, second.values, second.used * sizeof(double))
-        for idx in range(second.n_subset):
-            lists.start[second.subset[idx]] += first.used
-        lists.n_values = first.used + second.used
+    # (the second half's lists after the first's)
+    done = first.done and second.done and append_lists(lists, second.values, second.used,
+                                                       second.subset, second.n_subset)
     scratch_free(second.values)
     return done
+
+
+cdef inline bint append_lists(GroupLists* lists, const double* values, Py_ssize_t n_values,
+                              const Py_ssize_t* groups, Py_ssize_t n_groups) noexcept nogil:
+    """Lists gathered apart, ``values[0:n_values]`` (the starts of the
+    ``groups`` point into it), appended after ``lists``' own; False where
+    memory ran out."""
+    cdef Py_ssize_t idx, end = lists.n_values
+    if not reserve(lists, end + n_values, end):
+        return False
+    memcpy(lists.values + end, values, n_values * sizeof(double))
+    for idx in range(n_groups):
+        lists.start[groups[idx]] += end
+    lists.n_values = end + n_values
+    return True
 
 
 cdef inline void gather_part(void* pointer) noexcept nogil:
