@@ -271,7 +271,7 @@ from skproj.projections._l1 cimport (
 )
 from skproj.projections._l1inf_lists cimport (
     SLACK, GroupLists, PairSegments, alloc_lists, append_pairs, append_sources, chord_level,
-    free_lists, initial_lower_bound, reserve, root_mean_squares, set_bound_simd, set_max_rounds,
+    free_lists, initial_lower_bound, root_mean_squares, set_bound_simd, set_max_rounds,
     set_split_simd, solve,
 )
 from skproj.projections._l1inf_strips cimport (
