@@ -161,10 +161,11 @@ skip steps 2-4 for the sampled-bracket path (``bracket_project``), where
 most groups are kept, or where step 3 would take the dense regime (whose
 histograms cost several times the path's passes on short groups: float32 64
 x 200000 keeping 46 % and 72 % of the groups, 25 and 48 times a copy ->
-10 and 9).  Float32 groups of fewer than 256 entries with the AVX-512
-passes take the in-cache path's passes over the matrix instead, where at
-least 30 % of the groups may be kept (``passes_before_bracket``: 0.4-1.0 of
-this path's time on Gaussian and heavy-tailed matrices).  The path:
+10 and 9).  Float32 groups of fewer than 256 entries (float64 ones of a
+matrix of 16 MiB or more) take the in-cache path's passes over the matrix
+instead, with the AVX-512 passes or with AVX2 alone, where at least 30 % of
+the groups may be kept (``passes_before_bracket``: 0.4-1.0 of this path's
+time on Gaussian and heavy-tailed matrices).  The path:
 
 a. :math:`\theta^*` is estimated on a sample of the groups (one strip of 8
    groups in 16, after a coarse estimate on one in 128): Newton on the
@@ -444,7 +445,7 @@ cdef double _LIST_PASSES_SHARE = 0.02
 # the noise).
 cdef Py_ssize_t _PROBE_DIVISOR = 16, _PROBE_MIN_GROUPS = 256
 cdef double _PROBE_FAILED_SHARE = 0.5
-# Groups that the AVX-512 passes take before the sampled-bracket path
+# Groups that the in-cache path's passes take before the sampled-bracket path
 # (``passes_before_bracket``) take them where at least this share of the
 # groups may be kept (float32 column groups of a matrix in halves from the
 # second: see ``_project_into``).

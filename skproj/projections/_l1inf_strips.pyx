@@ -1543,7 +1543,10 @@ cdef double _BRACKET_MIN_KEPT = 0.75
 # 2.9/4.6/4.6/5.1 with it, 4.3/4.8/6.3/5.4 without, 200000 x 64 5.6/6.3/
 # 7.1/5.8 and 9.4/5.4/11.8/5.1 (but Student t(3) 100000 x 100 10.7/8.4/
 # 10.4/7.0 and 4.2/5.3/5.8/5.3: left as it is).  Not measured with AVX-512,
-# whose passes read otherwise.
+# whose passes read otherwise.  Those of fewer than 256 entries now go to the
+# passes over the matrix first where enough groups may be kept, as with
+# AVX-512 (``passes_before_bracket``: 0.46-0.88 of this path's time on the
+# Zen 4 with AVX2 alone).
 cdef Py_ssize_t _BRACKET_AVX2_MIN_LENGTH = 64
 # Whether that default applies (``_set_testing``: ``bracket=True`` takes the
 # path wherever it can run).
@@ -2602,9 +2605,10 @@ cdef bint passes_before_bracket(const floating[:, :] y, bint groups_are_rows) no
     sampled-bracket path would take go to the in-cache path's passes over the
     matrix instead.
 
-    With the AVX-512 passes, by default (``_l1inf._project_into``): as with
-    AVX2 alone (``bracket_eligible``), the passes cost less.  Issue 14, an
-    AMD Zen 5, times ``bilevel_l1inf`` at radii keeping 10, 50 and 90 % of
+    By default (``_l1inf._project_into``), with the AVX-512 passes or AVX2
+    alone (which leaves the path only row groups of the groups layout,
+    ``bracket_eligible``): the passes cost less.  Issue 14, an
+    AMD Zen 5 with AVX-512, times ``bilevel_l1inf`` at radii keeping 10, 50 and 90 % of
     its groups and at 10 and 50 % of the norm, this path / the passes:
     Gaussian 100 x 100000 3.97 / 2.65, 3.97 / 2.93, 4.11 / 3.15, 3.84 /
     2.69, 4.34 / 3.58; 64 x 200000 5.68 / 3.19, 4.23 / 3.27, 4.16 / 3.22,
@@ -2636,11 +2640,25 @@ cdef bint passes_before_bracket(const floating[:, :] y, bint groups_are_rows) no
     0.91, 0.96, 0.93, 1.06 and 0.60, 0.78, 0.87, 0.86, 1.00; columns 0.85,
     0.91, 1.00, 1.16, 0.78, 0.97, 1.02, 1.20 and 0.86-1.00.  Smaller
     float64 matrices keep the sampled bracket (no threads there).
+
+    With AVX2 alone, the same row groups (of 64 to 255 entries: shorter
+    ones are not the path's) had kept the path, whose dense-regime
+    fallbacks ran where it declined.  Issue 14, the Zen 4 with AVX-512
+    switched off, single calls interleaved, the passes / this path at 10,
+    50, 90 % of the groups kept and 10, 50 % of the norm, two threads:
+    float32 Gaussian 100000 x 100 0.64, 0.63, 0.53, 0.50, 0.64, 200000 x 64
+    0.50-0.62, 50000 x 200 0.46-0.62, 40000 x 100 0.66-0.78; Student t(3)
+    100000 x 100 0.72-0.80 (at 1 % kept 0.74); float64 100000 x 100 0.65-0.78,
+    200000 x 64 0.55-0.72, 50000 x 200 0.59-0.80, Student t(3) 100000 x 100
+    0.85-0.88 (at 1 % kept 0.52); at 1 % kept, where too few groups may be
+    kept for the passes, 0.95-1.00.  One thread: float32 100000 x 100 0.65,
+    0.82, 0.71, 0.73, 0.80, 200000 x 64 0.60-0.77; float64 100000 x 100
+    0.73, 0.82, 0.88, 0.87, 1.03, 200000 x 64 0.62-0.97.
     """
     cdef Py_ssize_t group_size = y.shape[1] if groups_are_rows else y.shape[0]
     return ((floating is float
              or y.shape[0] * y.shape[1] * <Py_ssize_t> sizeof(floating) >= HALVES_BYTES)
-            and _bracket_by_default and _small_simd == 2
+            and _bracket_by_default and _small_simd > 0
             and _prefetch_passes and group_size < _AHEAD_MIN_ROWS
             and bracket_eligible(y, groups_are_rows))
 
