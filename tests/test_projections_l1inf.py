@@ -2375,11 +2375,15 @@ def test_long_lists_give_way_to_the_passes(dtype):
 @pytest.mark.parametrize("small_simd", [2, 1, 0], ids=["avx512", "avx2", "plain"],
                          indirect=True)
 def test_bracket_path_by_default_where_it_is_faster(small_simd):
-    """By default, with its pass at AVX2 alone, the sampled-bracket path
+    """By default the SIMD passes over the whole matrix come before the
+    sampled-bracket path wherever it may take the groups and enough of them
+    may be kept (half here), so it takes none; with the plain C passes it
+    takes all three kinds below.  Without those passes first
+    (``prefetch_passes=False``), with its pass at AVX2 alone, the path
     leaves column groups of contiguous rows (the dense regime's passes read
     them along the rows) and groups of fewer than 64 entries (the passes over
     the whole matrix); it takes row groups of 64 or more; at the other
-    levels it takes all three, and ``bracket=True`` takes all three at any
+    levels it takes all three.  ``bracket=True`` takes all three at any
     level.  Gaussian groups, out of cache, half of them kept; each way the
     bisection reference's projection."""
     rng = np.random.default_rng(70)
@@ -2389,16 +2393,20 @@ def test_bracket_path_by_default_where_it_is_faster(small_simd):
     for Y, axis, kind in cases:
         eta = _radius_keeping(Y, axis, 0.5)
         expected = _bisection_projection(Y, eta, axis)[0]
-        for bracket in (None, True):
+        for bracket, passes_first in ((None, True), (None, False), (True, True)):
             _l1inf._set_testing(small_simd=small_simd, small_max_bytes=0, bracket=bracket,
-                                bracket_min_kept=0.0)
+                                bracket_min_kept=0.0, prefetch_passes=passes_first)
             try:
+                _l1inf._bracket_stats(reset=True)
                 X = project_l1inf_ball(Y, eta, axis=axis)
                 taken = _l1inf._bracket_stats()[5] == 1
             finally:
                 _l1inf._set_testing()
-            left = bracket is None and small_simd == 1 and kind != "rows"
-            assert taken != left, (kind, bracket)
+            if bracket is None and passes_first:
+                left = small_simd > 0
+            else:
+                left = bracket is None and small_simd == 1 and kind != "rows"
+            assert taken != left, (kind, bracket, passes_first)
             np.testing.assert_allclose(X, expected, rtol=0, atol=1e-12 * float(np.abs(Y).max()))
 
 
@@ -2740,28 +2748,35 @@ def _phase_clocked_projection(Y, eta, axis):
     return X, seconds, passes
 
 
+@pytest.mark.parametrize("length,n_groups,dtype", [(64, 40000, np.float32),
+                                                   (64, 20000, np.float64),
+                                                   (256, 10000, np.float32)])
 @pytest.mark.parametrize("axis", [0, 1])
-def test_float32_groups_take_the_passes_before_the_sampled_bracket(axis, kernel_path):
-    """Many short float32 groups (columns or rows) past the in-cache path's
-    size: with the AVX-512 passes, and on rows with AVX2 alone too, where at
-    least 30 % of the groups may be kept, the passes over the matrix answer
-    (no gather, no histograms), not the sampled-bracket path; where fewer
-    may be, the general path's gather.  Exact either way."""
+def test_short_groups_take_the_passes_before_the_sampled_bracket(axis, length, n_groups, dtype,
+                                                                 kernel_path):
+    """Many short groups (columns or rows; float32 or float64, of up to 256
+    entries) past the in-cache path's size: with the AVX-512 passes, and on
+    rows with AVX2 alone too, where at least 30 % of the groups may be kept,
+    the passes over the matrix answer (no gather, no histograms), not the
+    sampled-bracket path; where fewer may be, the general path's gather.
+    Exact either way."""
     level = _l1inf._set_testing(small=kernel_path != "general",
                                 short_groups=kernel_path == "short")
     rng = np.random.default_rng(89)
-    Y = rng.standard_normal((64, 40000)).astype(np.float32)     # (10 MB)
+    Y = rng.standard_normal((length, n_groups)).astype(dtype)     # (10 MB)
     if axis == 1:
         Y = np.ascontiguousarray(Y.T)
     maxima = np.sort(np.abs(Y).max(axis=axis))[::-1]
-    radii = [(maxima[:400].sum() - 400 * maxima[400], False),     # (1 % of the maxima)
+    few = n_groups // 100
+    radii = [(maxima[:few].sum() - few * maxima[few], False),     # (1 % of the maxima)
              (0.5 * maxima.sum(), True), (0.1 * maxima.sum(), True)]
     for eta, passes in radii:
         X, seconds, _ = _phase_clocked_projection(Y, eta, axis)
         if (level == 2 or level == 1 and axis == 1) and kernel_path != "general":
             assert (seconds[1] == 0.0 and seconds[2] == 0.0) == passes, eta
         expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, axis)
-        np.testing.assert_allclose(X, expected, rtol=0, atol=3e-6 * np.abs(Y).max())
+        tol = 3e-6 if dtype == np.float32 else 1e-9
+        np.testing.assert_allclose(X, expected, rtol=0, atol=tol * np.abs(Y).max())
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -161,11 +161,12 @@ skip steps 2-4 for the sampled-bracket path (``bracket_project``), where
 most groups are kept, or where step 3 would take the dense regime (whose
 histograms cost several times the path's passes on short groups: float32 64
 x 200000 keeping 46 % and 72 % of the groups, 25 and 48 times a copy ->
-10 and 9).  Float32 groups of fewer than 256 entries (float64 ones of a
-matrix of 16 MiB or more) take the in-cache path's passes over the matrix
-instead, with the AVX-512 passes or with AVX2 alone, where at least 30 % of
-the groups may be kept (``passes_before_bracket``: 0.4-1.0 of this path's
-time on Gaussian and heavy-tailed matrices).  The path:
+10 and 9).  Wherever it may take them, the groups take the in-cache
+path's passes over the matrix instead, with the AVX-512 passes or with AVX2
+alone, where at least 30 % of them may be kept (``passes_before_bracket``:
+0.3-1.0 of this path's time on Gaussian and heavy-tailed matrices).  The
+path then runs where fewer may be kept and the general path's gather would
+take its dense regime (``_project_into``), or where the passes declined:
 
 a. :math:`\theta^*` is estimated on a sample of the groups (one strip of 8
    groups in 16, after a coarse estimate on one in 128): Newton on the

@@ -2601,14 +2601,14 @@ cdef bint bracket_eligible(const floating[:, :] y, bint groups_are_rows) noexcep
 
 
 cdef bint passes_before_bracket(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
-    """Whether float32 groups (float64 ones of a large matrix) that the
-    sampled-bracket path would take go to the in-cache path's passes over the
-    matrix instead.
+    """Whether groups that the sampled-bracket path would take go to the
+    in-cache path's passes over the matrix instead.
 
-    By default (``_l1inf._project_into``), with the AVX-512 passes or AVX2
-    alone (which leaves the path only row groups of the groups layout,
-    ``bracket_eligible``): the passes cost less.  Issue 14, an
-    AMD Zen 5 with AVX-512, times ``bilevel_l1inf`` at radii keeping 10, 50 and 90 % of
+    By default (``_l1inf._project_into``), wherever the path may take them
+    (``bracket_eligible``: with AVX2 alone, only row groups of the groups
+    layout), of either dtype, any size and any length: the passes cost less.
+    First float32 groups of fewer than 256 entries with the AVX-512 passes:
+    issue 14, an AMD Zen 5, times ``bilevel_l1inf`` at radii keeping 10, 50 and 90 % of
     its groups and at 10 and 50 % of the norm, this path / the passes:
     Gaussian 100 x 100000 3.97 / 2.65, 3.97 / 2.93, 4.11 / 3.15, 3.84 /
     2.69, 4.34 / 3.58; 64 x 200000 5.68 / 3.19, 4.23 / 3.27, 4.16 / 3.22,
@@ -2621,13 +2621,14 @@ cdef bint passes_before_bracket(const floating[:, :] y, bint groups_are_rows) no
     3.50, 3.14 / 2.59, 5.97 / 5.82; 200000 x 64 and 400000 x 32 0.60-1.00
     of the time; Student t(3) 100000 x 100 23.9 / 10.3, 16.8 / 6.0, 13.0 /
     4.8, 9.0 / 6.5, 16.1 / 6.2, 8.6 / 7.0, 200000 x 64 0.44-0.78; Cauchy
-    100000 x 100 at 50 and 90 % 11.7 / 4.5, 12.8 / 3.8).  Not groups of
-    _AHEAD_MIN_ROWS entries, which the passes read otherwise than a chunk
-    of strips at a time (column groups, 256 x 40000 at 10, 50, 90 % kept
-    and 10, 50 % of the norm: 3.43 / 3.69, 2.94 / 3.55, 3.50 / 3.98, 3.28 /
-    3.38, 3.70 / 4.69; 240 x 40000 3.07-3.99 / 2.32-2.89).
+    100000 x 100 at 50 and 90 % 11.7 / 4.5, 12.8 / 3.8).  That Zen 5 had
+    left groups of _AHEAD_MIN_ROWS (256) entries to the path, which the
+    passes read otherwise than a chunk of strips at a time (column groups,
+    256 x 40000 at 10, 50, 90 % kept and 10, 50 % of the norm: 3.43 / 3.69,
+    2.94 / 3.55, 3.50 / 3.98, 3.28 / 3.38, 3.70 / 4.69; but 240 x 40000
+    3.07-3.99 / 2.32-2.89): see below for the Zen 4.
 
-    float64 too on matrices of HALVES_BYTES (16 MiB) or more, since the
+    Then float64 on matrices of HALVES_BYTES (16 MiB) or more, since the
     passes over a listed 16 MiB or more read the two halves of the list on
     two threads where two CPUs are free (``_small_pass``): issue 14, an AMD
     Zen 4 with 2 cores, single calls interleaved, this path / the passes at
@@ -2638,8 +2639,21 @@ cdef bint passes_before_bracket(const floating[:, :] y, bint groups_are_rows) no
     0.74, 0.95, 200 x 50000 0.64-0.74.  On one thread, where the path does
     not change (the result does not depend on the threads): rows 0.69,
     0.91, 0.96, 0.93, 1.06 and 0.60, 0.78, 0.87, 0.86, 1.00; columns 0.85,
-    0.91, 1.00, 1.16, 0.78, 0.97, 1.02, 1.20 and 0.86-1.00.  Smaller
-    float64 matrices keep the sampled bracket (no threads there).
+    0.91, 1.00, 1.16, 0.78, 0.97, 1.02, 1.20 and 0.86-1.00.
+
+    Then float64 matrices under 16 MiB (one thread, but in L3) and groups of
+    256 entries, which the path had kept, and took 4-7 times as long as
+    ``bilevel_l1inf`` there: issue 14, the AMD Zen 4, single calls
+    interleaved, the passes / this path at 10, 50, 90 % of the groups kept
+    and 10, 50 % of the norm: float64 Gaussian 128 x 10000 and 10000 x 128
+    0.41-0.70, 200 x 10000 and 10000 x 200 0.30-0.64, 256 x 20000 0.52-0.93;
+    float32 256 x 10000 0.41-0.57, 10000 x 256 0.36-0.69, 40000 x 256
+    0.50-0.68, 256 x 40000 0.53-0.96; Student t(3) 128 x 10000 float64
+    0.64-0.78, 256 x 10000 and 10000 x 256 float32 0.68-0.74; at 1 % kept
+    0.92-1.07 (256 x 40000 float32 1.23).  With AVX2 alone (row groups):
+    10000 x 128 and 10000 x 200 float64 0.48-0.65, 10000 x 256 and 40000 x
+    256 float32 0.38-0.67, t(3) 10000 x 256 0.67-0.75.  (The Zen 5's 256 x
+    40000 above went the other way.)
 
     With AVX2 alone, the same row groups (of 64 to 255 entries: shorter
     ones are not the path's) had kept the path, whose dense-regime
@@ -2655,11 +2669,7 @@ cdef bint passes_before_bracket(const floating[:, :] y, bint groups_are_rows) no
     0.82, 0.71, 0.73, 0.80, 200000 x 64 0.60-0.77; float64 100000 x 100
     0.73, 0.82, 0.88, 0.87, 1.03, 200000 x 64 0.62-0.97.
     """
-    cdef Py_ssize_t group_size = y.shape[1] if groups_are_rows else y.shape[0]
-    return ((floating is float
-             or y.shape[0] * y.shape[1] * <Py_ssize_t> sizeof(floating) >= HALVES_BYTES)
-            and _bracket_by_default and _small_simd > 0
-            and _prefetch_passes and group_size < _AHEAD_MIN_ROWS
+    return (_bracket_by_default and _small_simd > 0 and _prefetch_passes
             and bracket_eligible(y, groups_are_rows))
 
 
@@ -2914,9 +2924,15 @@ def _event_verdicts(events, reads, Py_ssize_t n_groups, Py_ssize_t group_size):
     return -1
 
 
-def _bracket_stats():
-    """Benchmark hook: counts of the last sampled-bracket call (see ``_stats``)."""
-    return [_stats[k] for k in range(6)]
+def _bracket_stats(bint reset=False):
+    """Benchmark hook: counts of the last sampled-bracket call (see ``_stats``;
+    a call that did not reach the path leaves them as they were), which
+    ``reset`` zeroes after reading them."""
+    counts = [_stats[k] for k in range(6)]
+    if reset:
+        for k in range(6):
+            _stats[k] = 0
+    return counts
 
 
 def _pass_sets(const floating[:, :] y, const double[::1] level, bint lanes, int simd,
