@@ -182,6 +182,29 @@ def test_exact_ball_halves_same_bits_on_one_thread_or_two(threads, dtype, shape,
         _exact_on_one_thread_or_two(threads, Y, share * l1inf_norm(Y, axis=axis), axis)
 
 
+@pytest.mark.parametrize("share", [0.1, 0.5])
+def test_exact_ball_row_block_passes_in_halves(threads, share, rng):
+    # Column groups of 256 float32 rows (Student t(3)), the exact ball's
+    # passes over a matrix of 16 MiB or more reading their strips along the
+    # rows a block at a time (``_row_block_pass``), each half of the list on
+    # its thread: the same bits on one thread or two and as the strips read
+    # down their rows, and the optimality conditions.
+    from skproj.projections import _l1inf, _l1inf_strips
+
+    Y = rng.standard_t(3, (256, 16400)).astype(np.float32)
+    eta = share * l1inf_norm(Y)
+    _l1inf_strips._row_block_runs(reset=True)
+    mu = _exact_on_one_thread_or_two(threads, Y, eta)
+    assert _l1inf_strips._row_block_runs() > 0
+    _l1inf._set_testing(row_block_passes=False)
+    try:
+        threads(2)
+        X, theta, strips_mu = project_l1inf_ball(Y, eta, return_dual=True)
+    finally:
+        _l1inf._set_testing()
+    np.testing.assert_array_equal(strips_mu, mu)
+
+
 def _exact_on_one_thread_or_two(threads, Y, eta, axis=0):
     """The exact ball of ``Y`` on one thread and on two: the same bits, and the
     optimality conditions (every kept group clipped by theta, the others'

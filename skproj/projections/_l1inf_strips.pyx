@@ -645,17 +645,23 @@ cdef void _small_pass(const floating* y, int layout, Py_ssize_t stride,
     its own, so the same bits either way.
     """
     if not _pass_in_halves(y, layout, stride, n_groups, group_size, listed, n_listed, level,
-                           counts, sums, above_min, below_max, blocks, ahead, False):
+                           counts, sums, above_min, below_max, blocks, ahead, _HALF_LISTED):
         _pass_listed_groups(y, layout, stride, n_groups, group_size, listed, n_listed, level,
                             counts, sums, above_min, below_max, blocks, ahead)
 
 
+# How a half of a pass's list is read (``_pass_in_halves``): by
+# ``_pass_listed_groups``, by ``_chunked_pass``, or along the rows by
+# ``_row_block_pass`` (by the chunks where that finds no memory).
+cdef enum:
+    _HALF_LISTED, _HALF_CHUNKED, _HALF_ROW_BLOCKS
+
+
 ctypedef struct _PassHalf:
-    # (a pass's arguments for one half of its list; ``chunked``: by
-    # ``_chunked_pass``, else ``_pass_listed_groups``)
+    # (a pass's arguments for one half of its list, read the ``way`` above)
     const void* y
-    bint single, blocks, chunked
-    int layout
+    bint single, blocks
+    int layout, way
     Py_ssize_t stride, n_groups, group_size, n_listed, ahead
     const Py_ssize_t* listed
     const double* level
@@ -670,9 +676,10 @@ cdef bint _pass_in_halves(const floating* y, int layout, Py_ssize_t stride,
                           const Py_ssize_t* listed, Py_ssize_t n_listed,
                           const double* level, double* counts, double* sums,
                           double* above_min, double* below_max, bint blocks,
-                          Py_ssize_t ahead, bint chunked) noexcept nogil:
+                          Py_ssize_t ahead, int way) noexcept nogil:
     """A pass over a listed HALVES_BYTES or more in the two halves of its list
-    (see ``_small_pass``); False (nothing read) below that."""
+    (see ``_small_pass``), each read the ``way`` given (``_HALF_*``); False
+    (nothing read) below that."""
     cdef Py_ssize_t width = SKP_SMALL_STRIP if layout == SMALL_LANES else 1
     cdef _PassHalf first, second
     if (n_listed < 2
@@ -680,7 +687,7 @@ cdef bint _pass_in_halves(const floating* y, int layout, Py_ssize_t stride,
         return False
     first.y = <const void*> y
     first.single = floating is float
-    first.chunked = chunked
+    first.way = way
     first.layout, first.stride = layout, stride
     first.n_groups, first.group_size = n_groups, group_size
     first.listed, first.n_listed = listed, n_listed // 2
@@ -703,7 +710,11 @@ cdef void _run_pass_half(void* pointer) noexcept nogil:
 
 
 cdef inline void _pass_half(_PassHalf* h, const floating* y) noexcept nogil:
-    if h.chunked:
+    if h.way == _HALF_ROW_BLOCKS and _row_block_pass(
+            y, h.stride, h.n_groups, h.group_size, h.listed, h.n_listed, h.level, h.counts,
+            h.sums, h.above_min, h.below_max):
+        return
+    if h.way != _HALF_LISTED:
         _chunked_pass(y, h.stride, h.n_groups, h.group_size, h.listed, h.n_listed, h.level,
                       h.counts, h.sums, h.above_min, h.below_max, h.blocks)
     else:
@@ -842,20 +853,33 @@ cdef void _small_pass_ahead(const floating* y, Py_ssize_t stride, Py_ssize_t n_g
     rows ahead alike.  Groups of 100 rows lose: Cauchy 100 x 100000 float32
     1.09-1.32 times as long in the first measure, a chunk's first rows
     waiting; 200 rows even).  A listed 16 MiB or more in the two halves of
-    its list, each read so (``_pass_in_halves``).
+    its list, each read so (``_pass_in_halves``), along the rows too
+    (``_HALF_ROW_BLOCKS``, each half a scratch of its own; the same bits):
+    issue 14, the AMD Zen 4 with 2 cores, single calls interleaved, at
+    1-90 % of the groups kept and 10, 50 % of the norm, against the whole
+    list read along the rows on one thread: float32 with AVX-512, Gaussian
+    and Student t(3) 256 x 40000 0.69-0.94, t(3) 1000 x 10000 0.68-1.00,
+    300 x 30000 0.77-0.90, 2000 x 5000 0.75-0.92, Gaussian 512 x 20000
+    0.81-0.99; with AVX2 alone, float32 t(3) 100 x 100000 0.77-0.91, 64 x
+    200000 0.81-0.92, 1000 x 10000 0.65-0.83, Gaussian 1000 x 10000
+    0.69-0.97, float64 t(3) 1000 x 10000 0.70-0.87, Gaussian 100 x 100000
+    0.80-1.00.
     """
-    if (_row_block_passes and (floating is double or blocks)
-            and group_size >= (_AHEAD_MIN_ROWS if _small_simd == 2 else _ROW_BLOCK_MIN_ROWS)
-            and (_small_simd != 2 or n_groups * sizeof(floating) >= _ROW_BLOCK_MIN_ROW_BYTES)
-            and _row_block_pass(y, stride, n_groups, group_size, listed, n_listed, level,
-                                counts, sums, above_min, below_max)):
+    if _by_row_blocks(y, n_groups, group_size, blocks) and (
+            _pass_in_halves(y, SMALL_LANES, stride, n_groups, group_size, listed, n_listed,
+                            level, counts, sums, above_min, below_max, blocks, 0,
+                            _HALF_ROW_BLOCKS)
+            or _row_block_pass(y, stride, n_groups, group_size, listed, n_listed, level,
+                               counts, sums, above_min, below_max)):
+        _count_row_block_pass()
         return
     if _small_simd == 2 and group_size >= _AHEAD_MIN_ROWS and _AHEAD_ROWS > 0:
         _small_pass(y, SMALL_LANES, stride, n_groups, group_size, listed, n_listed, level,
                     counts, sums, above_min, below_max, blocks, _AHEAD_ROWS)
         return
     if not _pass_in_halves(y, SMALL_LANES, stride, n_groups, group_size, listed, n_listed,
-                           level, counts, sums, above_min, below_max, blocks, 0, True):
+                           level, counts, sums, above_min, below_max, blocks, 0,
+                           _HALF_CHUNKED):
         _chunked_pass(y, stride, n_groups, group_size, listed, n_listed, level, counts, sums,
                       above_min, below_max, blocks)
 
@@ -906,6 +930,20 @@ cdef inline void _count_row_block_pass() noexcept nogil:
     _row_block_count += 1
 
 
+cdef inline bint _by_row_blocks(const floating* y, Py_ssize_t n_groups, Py_ssize_t group_size,
+                               bint blocks) noexcept nogil:
+    """Whether ``_small_pass_ahead`` reads the strips along the rows
+    (``_row_block_pass``): float32 summed by blocks, and float64 with AVX2
+    alone; groups of _AHEAD_MIN_ROWS entries with AVX-512 (rows of
+    _ROW_BLOCK_MIN_ROW_BYTES at least), of _ROW_BLOCK_MIN_ROWS with AVX2."""
+    if not _row_block_passes or (floating is float and not blocks):
+        return False
+    if _small_simd == 1:
+        return group_size >= _ROW_BLOCK_MIN_ROWS
+    return (floating is float and _small_simd == 2 and group_size >= _AHEAD_MIN_ROWS
+            and n_groups * <Py_ssize_t> sizeof(floating) >= _ROW_BLOCK_MIN_ROW_BYTES)
+
+
 cdef bint _row_block_pass(const floating* y, Py_ssize_t stride, Py_ssize_t n_groups,
                           Py_ssize_t group_size, const Py_ssize_t* listed, Py_ssize_t n_listed,
                           const double* level, double* counts, double* sums,
@@ -924,13 +962,11 @@ cdef bint _row_block_pass(const floating* y, Py_ssize_t stride, Py_ssize_t n_gro
     line a strip, 0.96-1.07: left to the prefetches).  With AVX2 alone,
     whose passes prefetch no rows ahead, float32 and float64 alike: a Zen 3
     took a quarter to a third of the time (see skp_small_row_blocks256_f64
-    in ``_l1inf_small.h``).  False (nothing done) without AVX2, for float64
-    with AVX-512, or without memory for the scratch.
+    in ``_l1inf_small.h``).  Where ``_by_row_blocks`` says so; False (nothing
+    done) without memory for the scratch.
     """
     cdef void* state
     cdef bint done
-    if floating is double and _small_simd != 1:
-        return False
     state = malloc(skp_small_row_state_bytes(n_listed))
     if state == NULL:
         return False
@@ -941,8 +977,6 @@ cdef bint _row_block_pass(const floating* y, Py_ssize_t stride, Py_ssize_t n_gro
         done = skp_small_row_blocks_f64(y, group_size, n_groups, stride, listed, n_listed, level,
                                         counts, sums, above_min, below_max, state, _small_simd)
     free(state)
-    if done:
-        _count_row_block_pass()
     return done
 
 
