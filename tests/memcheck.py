@@ -153,6 +153,20 @@ def run_gathers_in_halves(rng):
                     _l1inf._set_testing()
 
 
+def run_passes_in_halves(rng):
+    """The exact ball's passes over a matrix of 16 MiB or more read along the
+    rows in two halves of their list (``_l1inf_strips._HALF_ROW_BLOCKS``):
+    Student t(3) column groups of 256 rows, float32 and float64 (whose
+    passes with AVX2 alone read along the rows too), at 10 and 50 % of the
+    norm; and the passes before the sampled-bracket path on a float64
+    matrix under 16 MiB."""
+    for dtype, shape in ((np.float32, (256, 16400)), (np.float64, (256, 8200)),
+                         (np.float64, (128, 10000))):
+        Y = rng.standard_t(3, shape).astype(dtype)
+        for share in (0.1, 0.5):
+            project_l1inf_ball(Y, share * l1inf_norm(Y))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a third of the inputs")
@@ -165,6 +179,8 @@ def main():
         run_vector_projections(Y)
     print("the gathers in halves", flush=True)
     run_gathers_in_halves(rng)
+    print("the passes in halves", flush=True)
+    run_passes_in_halves(rng)
     print(f"done: {count} inputs")
 
 
