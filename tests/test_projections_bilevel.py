@@ -775,15 +775,26 @@ def test_short_rows_written_by_blocks_take_the_row_loops_bits(dtype, length, rng
                 assert not np.signbit(results[0][zeroed]).any()
 
 
+@pytest.mark.parametrize("avx512", [True, False], ids=["avx512", "avx2"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("length", [17, 24, 33, 64, 100, 127, 255, 256])
-def test_rows_written_as_one_flat_run_take_the_row_loops_bits(dtype, length, rng):
+def test_rows_written_as_one_flat_run_take_the_row_loops_bits(dtype, length, avx512, rng):
     # Contiguous rows shorter than 1 KiB are clipped or rescaled as one flat
-    # run of vectors with AVX-512 (``write_rows_at_once``: a vector spans two
-    # rows at most), where an ``out`` whose rows are padded takes the row
-    # loop, a call a row: the same bits, every zeroed row +0, rows not a
-    # multiple of the vector, the last vector partial, float64 rows of 1 KiB
-    # and more declined (the row loop then writes both).
+    # run of vectors with AVX-512 or AVX2 (``write_rows_at_once``: a vector
+    # spans two rows at most), where an ``out`` whose rows are padded takes
+    # the row loop, a call a row: the same bits, every zeroed row +0, rows
+    # not a multiple of the vector, the last vector partial, float64 rows of
+    # 1 KiB and more declined (the row loop then writes both).
+    from skproj.projections import _bilevel
+
+    _bilevel._set_column_paths(avx512=avx512)
+    try:
+        _check_rows_written_as_one_flat_run(dtype, length, rng)
+    finally:
+        _bilevel._set_column_paths()
+
+
+def _check_rows_written_as_one_flat_run(dtype, length, rng):
     for n_rows in (1, 5, 203):
         Y = rng.standard_normal((n_rows, length)).astype(dtype)
         Y[::4] = 0.0

@@ -2779,17 +2779,21 @@ def test_short_groups_take_the_passes_before_the_sampled_bracket(axis, length, n
         np.testing.assert_allclose(X, expected, rtol=0, atol=tol * np.abs(Y).max())
 
 
+@pytest.mark.parametrize("avx512", [True, False], ids=["avx512", "avx2"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("length", [17, 40, 100, 255])
-def test_row_groups_written_as_their_clip_bit_for_bit(dtype, length, kernel_path):
+def test_row_groups_written_as_their_clip_bit_for_bit(dtype, length, avx512, kernel_path):
     """Row groups of 17 to 255 entries lying one after the other, many of them
     zeroed at random among the kept ones (the general path writes them as one
-    flat run of vectors with AVX-512, ``skp_write_rows_flat_*``): every entry
-    is its group's clip, bit for bit, and a zeroed group +0."""
+    flat run of vectors with AVX-512 or AVX2, ``skp_write_rows_flat_*``):
+    every entry is its group's clip, bit for bit, and a zeroed group +0."""
     rng = np.random.default_rng(length)
     Y = rng.standard_normal((3000, length)).astype(dtype)
     Y[rng.random(3000) < 0.3] *= 0.2
     maxima = np.sort(np.abs(Y).max(axis=1))[::-1]
+    # (the fixture's hooks again, with the AVX-512 loops or the AVX2 ones)
+    _l1inf._set_testing(small=kernel_path != "general", short_groups=kernel_path == "short",
+                        avx512=avx512)
     for kept in (30, 300, 1500):
         eta = maxima[:kept].sum() - kept * maxima[kept]
         X, _, mu = project_l1inf_ball(Y, eta, axis=1, return_dual=True)

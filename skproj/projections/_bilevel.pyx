@@ -304,7 +304,7 @@ cdef void _write_groups(const floating[:, :] y, floating[:, :] x, bint groups_ar
     # 3.32 -> 2.44, 3.31 -> 2.43; float64 0.89-0.90 of the time at 50-90 %,
     # but bilevel_l12 at 10 % (a third of the rows kept) 1.06-1.08; Gaussian
     # 1000 x 32 0.55-0.85, 5000 x 17 0.57-0.76, 1000 x 100 float32 0.79-0.89,
-    # float64 0.95-0.99).
+    # float64 0.95-0.99); with AVX2 alone too (see skp_write_rows_flat256_f32).
     if (groups_are_rows and unit and simd and not stream
             and y.strides[0] == n_cols * <Py_ssize_t> sizeof(floating)
             and x.strides[0] == n_cols * <Py_ssize_t> sizeof(floating)

@@ -306,7 +306,7 @@ cdef inline bint write_rows_at_once(const floating* src, floating* dst, Py_ssize
     and ``dst``, each clipped to (or rescaled by) its ``levels[i]``, written
     as one block rather than a call a row: rows of at most 16 values with
     AVX-512 or AVX2 (``skp_write_short_rows_f32/_f64``), rows shorter than
-    SKP_FLAT_ROW_BYTES as one flat run of vectors with AVX-512
+    SKP_FLAT_ROW_BYTES as one flat run of vectors with AVX-512 or AVX2
     (``skp_write_rows_flat_f32/_f64``); a row whose level is 0 is written +0.
     The row write's operations, so the same bits.  False (nothing written)
     where neither suits the rows or the CPU.  The bi-level kernels' and the

@@ -206,8 +206,10 @@ cdef bint first_levels(const double* sums, const double* maxima, Py_ssize_t n_gr
 # the result is large (``write_clipped``).
 cdef Py_ssize_t _STREAM_ROW_BYTES = 1 << 12
 # Rows shorter than this (bytes) lying one after the other are written as
-# one flat run of vectors with AVX-512 (``write_clipped``:
-# skp_write_rows_flat_*, which declines rows of SKP_FLAT_ROW_BYTES).
+# one flat run of vectors with AVX-512 or AVX2 (``write_clipped``:
+# skp_write_rows_flat_*, which declines rows of SKP_FLAT_ROW_BYTES; the
+# sparse write's share for such rows is AVX-512's alone, not measured with
+# AVX2).
 cdef Py_ssize_t _FLAT_ROW_BYTES = SKP_FLAT_ROW_BYTES
 
 
@@ -311,7 +313,7 @@ cdef void _write_levels(const floating[:, :] y, floating[:, :] x, const floating
     # AVX2, as bilevel_l1inf writes them (the row loop's operations; issue 14, an
     # Intel Xeon, float32 10000 x 8 at 10-90 % of the norm, the write phase
     # 6-10 copies of the matrix a row a call, 2.4-3.5 so); rows of up to 1 KiB
-    # as one flat run of vectors with AVX-512 (skp_write_rows_flat_*).
+    # as one flat run of vectors with AVX-512 or AVX2 (skp_write_rows_flat_*).
     if (groups_are_rows and simd and not stream
             and y.strides[0] == n_cols * <Py_ssize_t> sizeof(floating)
             and x.strides[0] == n_cols * <Py_ssize_t> sizeof(floating)
