@@ -153,6 +153,27 @@ def run_gathers_in_halves(rng):
                     _l1inf._set_testing()
 
 
+def run_chunk_gathers(rng):
+    """The candidate gathers along the rows' lines (``skp_gather_chunks256_*``
+    where valgrind runs, AVX2): column groups of rows whole lines apart,
+    their data 16 bytes past a line (the first chunk starts before column
+    0) and 1001 columns of 1040 (the last chunk holds one), a tenth of the
+    entries nonzero (the zeros counted), the general path at radii keeping
+    a few of the groups."""
+    for dtype in (np.float32, np.float64):
+        full = np.zeros((40, 1040 + 16), dtype)
+        start = (16 - full.ctypes.data % 64) % 64 // full.itemsize
+        Z = full[:, start:start + 1001]
+        Z[...] = rng.standard_normal(Z.shape) * (rng.random(Z.shape) < 0.1)
+        total = float(np.abs(Z).max(axis=0).sum())
+        _l1inf._set_testing(small=False)
+        try:
+            for share in (0.002, 0.01):
+                project_l1inf_ball(Z, share * total, axis=0)
+        finally:
+            _l1inf._set_testing()
+
+
 def run_passes_in_halves(rng):
     """The exact ball's passes over a matrix of 16 MiB or more read along the
     rows in two halves of their list (``_l1inf_strips._HALF_ROW_BLOCKS``):
@@ -179,6 +200,8 @@ def main():
         run_vector_projections(Y)
     print("the gathers in halves", flush=True)
     run_gathers_in_halves(rng)
+    print("the chunk gathers", flush=True)
+    run_chunk_gathers(rng)
     print("the passes in halves", flush=True)
     run_passes_in_halves(rng)
     print(f"done: {count} inputs")

@@ -327,42 +327,54 @@ def test_column_sums_and_maxima_simd_match_cython_loop(dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_candidate_gather_along_the_lines_is_the_scalar_visit(dtype, sparse):
     """Column groups whose rows lie whole cache lines apart, at radii where
-    fewer than half of them are candidates: with AVX-512 the general path
-    gathers the candidates along each row's lines that hold one
-    (``_gather_column_chunks``; float32 levels rounded up to floats), where
-    the AVX2 build visits each candidate (or reads panels): the same lists
-    but for the zeros, which the lines' gather leaves out (90 % of the
-    entries where ``sparse``), so the same bits, and the projection.  The
-    data start 0, 16 and 48 bytes past a line: the first chunk starts
-    before column 0, the last is cut."""
+    fewer than half of them are candidates: with AVX-512, and with AVX2
+    alone, the general path gathers the candidates along each row's lines
+    that hold one (``_gather_column_chunks``; float32 levels rounded up to
+    floats), where the plain build, or AVX2 with ``avx2_chunk_gathers``
+    off, visits each candidate: the same lists but for the zeros, which
+    the lines' gather leaves out (90 % of the entries where ``sparse``), so
+    the same bits, and the projection.  The data start 0, 16 and 48 bytes
+    past a line: the first chunk starts before column 0, the last is cut;
+    on 1001 columns, the last chunk holds a single column."""
     rng = np.random.default_rng(11)
-    Y = rng.standard_normal((40, 2000)).astype(dtype)
-    if sparse:
-        Y *= rng.random(Y.shape) < 0.1
-    total = np.abs(Y).max(axis=0).sum()
-    with_avx512 = _l1inf._set_testing() == 2
-    for offset in (0, 16, 48):
-        Z = at_offset(Y, offset)
-        for share in (0.002, 0.005, 0.01):
-            _l1inf._set_testing(small=False)
-            try:
-                _l1inf._chunk_gathers_taken()
-                X = project_l1inf_ball(Z, share * total, axis=0)
-                chunks = _l1inf._chunk_gathers_taken()
-                _l1inf._set_testing(small=False, avx512=False)
-                plain = project_l1inf_ball(Z, share * total, axis=0)
-            finally:
-                _l1inf._set_testing()
-            # (once; on sparse columns also where the groups that fail their
-            # level's check are gathered again)
-            if sparse:
-                assert (chunks > 0) == with_avx512 and chunks <= 2, (offset, share)
-            else:
-                assert chunks == with_avx512, (offset, share)
-            np.testing.assert_array_equal(bits(X), bits(plain))
-            expected, _, _ = _bisection_projection(Z.astype(np.float64), share * total, 0)
-            np.testing.assert_allclose(X, expected, rtol=0,
-                                       atol=1e-5 if dtype == np.float32 else 1e-12)
+    levels = {"default": {}, "avx2": dict(avx512=False),
+              "avx2 visit": dict(avx512=False, avx2_chunk_gathers=False),
+              "plain": dict(simd=False)}
+    # (the in-cache pass's SIMD level: 2 with AVX-512, 1 with AVX2 alone)
+    has_avx2 = _l1inf._set_testing(avx512=False) >= 1
+    _l1inf._set_testing()
+    for n_cols in (2000, 1001):
+        Y = rng.standard_normal((40, n_cols)).astype(dtype)
+        if sparse:
+            Y *= rng.random(Y.shape) < 0.1
+        total = np.abs(Y).max(axis=0).sum()
+        for offset in (0, 16, 48):
+            # (rows whole lines apart: 1001 columns as a view of 1040)
+            Z = at_offset(np.zeros((40, -(-n_cols // 16) * 16 + 16), dtype), offset)[:, :n_cols]
+            Z[...] = Y
+            for share in (0.002, 0.005, 0.01):
+                results, chunks = {}, {}
+                for name, switches in levels.items():
+                    _l1inf._set_testing(small=False, **switches)
+                    try:
+                        _l1inf._chunk_gathers_taken()
+                        results[name] = project_l1inf_ball(Z, share * total, axis=0)
+                        chunks[name] = _l1inf._chunk_gathers_taken()
+                    finally:
+                        _l1inf._set_testing()
+                # (once; on sparse columns also where the groups that fail
+                # their level's check are gathered again)
+                for name, gathers in chunks.items():
+                    along_lines = has_avx2 and name in ("default", "avx2")
+                    if sparse:
+                        assert (gathers > 0) == along_lines and gathers <= 2, (name, n_cols, offset)
+                    else:
+                        assert gathers == along_lines, (name, n_cols, offset, share)
+                for name, X in results.items():
+                    np.testing.assert_array_equal(bits(X), bits(results["plain"]), err_msg=name)
+                expected, _, _ = _bisection_projection(Z.astype(np.float64), share * total, 0)
+                np.testing.assert_allclose(results["plain"], expected, rtol=0,
+                                           atol=1e-5 if dtype == np.float32 else 1e-12)
 
 
 def test_long_float32_rows_step_one_simd_levels_agree():

@@ -307,15 +307,15 @@ cdef extern from "_l1inf_simd.h" nogil:
         SKP_RANGE_ROOM
     int skp_l1inf_have_avx2()
     int skp_l1inf_set_avx512(int on)
-    int skp_l1inf_gathers_chunks()
-    Py_ssize_t skp_gather_chunks512_f32(const float* row, const float* next, Py_ssize_t n,
-                                        const int32_t* first, Py_ssize_t n_chunks,
-                                        const float* below, Py_ssize_t ahead, double* values,
-                                        int32_t* groups, Py_ssize_t pos, int32_t* zeros)
-    Py_ssize_t skp_gather_chunks512_f64(const double* row, const double* next, Py_ssize_t n,
-                                        const int32_t* first, Py_ssize_t n_chunks,
-                                        const double* below, Py_ssize_t ahead, double* values,
-                                        int32_t* groups, Py_ssize_t pos, int32_t* zeros)
+    int skp_l1inf_gathers_chunks(int avx2)
+    Py_ssize_t skp_gather_chunks_f32(const float* row, const float* next, Py_ssize_t n,
+                                     const int32_t* first, Py_ssize_t n_chunks,
+                                     const float* below, Py_ssize_t ahead, double* values,
+                                     int32_t* groups, Py_ssize_t pos, int32_t* zeros)
+    Py_ssize_t skp_gather_chunks_f64(const double* row, const double* next, Py_ssize_t n,
+                                     const int32_t* first, Py_ssize_t n_chunks,
+                                     const double* below, Py_ssize_t ahead, double* values,
+                                     int32_t* groups, Py_ssize_t pos, int32_t* zeros)
     double skp_l1inf_row_sum_max_f64(const double* row, Py_ssize_t n, double* maximum,
                                      Py_ssize_t ahead)
     double skp_l1inf_row_sum_max_f32(const float* row, Py_ssize_t n, double* maximum,
@@ -396,6 +396,9 @@ cdef Py_ssize_t _VISIT_AHEAD = 128
 # candidates, 4.14 -> 5.04, 300 x 30000 5.10 -> 6.09; float64 10000 x 1000
 # at 5 %, 93 %, 2.84 -> 2.47).
 cdef Py_ssize_t _CHUNK_VISIT = 2
+# Whether AVX2 alone gathers so too (``skp_gather_chunks256_f32``), where it
+# visited each candidate; a testing switch (``_set_testing``).
+cdef bint _avx2_chunk_gathers = True
 # Whether the candidates' gathers of HALVES_BYTES or more run in two halves:
 # blocks of rows along the rows' lines (``_gather_column_chunks``), halves of
 # the groups one after the other (``_gather_by_group``); a testing switch.
@@ -848,13 +851,13 @@ cdef bint _gathers_chunks(const floating[:, :] y, Py_ssize_t n_subset) noexcept 
     """Whether ``_gather_column_chunks`` takes the candidates of these columns."""
     return (_CHUNK_VISIT * n_subset < y.shape[1] and y.strides[1] == sizeof(floating)
             and y.strides[0] % 64 == 0 and <size_t> &y[0, 0] % sizeof(floating) == 0
-            and skp_l1inf_gathers_chunks())
+            and skp_l1inf_gathers_chunks(_avx2 and _avx2_chunk_gathers))
 
 
 cdef bint _gather_column_chunks(const floating[:, :] y, Work* w, const Py_ssize_t* subset,
                                 Py_ssize_t n_subset) noexcept nogil:
     """``_gather_columns_by_rows`` with AVX-512, along each row's lines that
-    hold a column of ``subset`` (``skp_gather_chunks512_f32``): the same pairs
+    hold a column of ``subset`` (``skp_gather_chunks_f32``): the same pairs
     in the same order, but for the zeros, which lie above no level (issue 14,
     an AMD Zen 5, float64 2000 x 5000 columns of 10 % nonzeros at 1 % of the
     groups kept: every zero a pair, the gather 39 of a 55 ms call); each
@@ -965,7 +968,7 @@ ctypedef struct _ChunkRows:
 cdef void _chunk_rows_half(void* pointer, const floating[:, :] y, floating[:, :] x) noexcept nogil:
     """The pairs and zeros of the rows of ``y`` (a block of rows, or all of
     them: ``run_halves``; ``x`` unused) into its ``_ChunkRows``, row after
-    row (``skp_gather_chunks512_f32``, the rows ahead prefetched: the next
+    row (``skp_gather_chunks_f32``, the rows ahead prefetched: the next
     row's chunks past the last row's); ``done`` False where memory ran
     out."""
     cdef _ChunkRows* rows = <_ChunkRows*> pointer
@@ -978,12 +981,12 @@ cdef void _chunk_rows_half(void* pointer, const floating[:, :] y, floating[:, :]
             return
         next_row = row_at(&y[0, 0], y.strides[0], i + 1) if i + 1 < n_rows else NULL
         if floating is float:
-            rows.n_pairs = skp_gather_chunks512_f32(
+            rows.n_pairs = skp_gather_chunks_f32(
                 row_at(&y[0, 0], y.strides[0], i), next_row, y.shape[1], rows.first,
                 rows.n_chunks, <const float*> rows.below, _CHUNKS_AHEAD, rows.values,
                 rows.groups, rows.n_pairs, rows.zeros)
         else:
-            rows.n_pairs = skp_gather_chunks512_f64(
+            rows.n_pairs = skp_gather_chunks_f64(
                 row_at(&y[0, 0], y.strides[0], i), next_row, y.shape[1], rows.first,
                 rows.n_chunks, <const double*> rows.below, _CHUNKS_AHEAD, rows.values,
                 rows.groups, rows.n_pairs, rows.zeros)
@@ -1754,7 +1757,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  bint row_block_passes=True,
                  bint bracket_blocks=True, bint bracket_ties=True, transpose_ahead=None,
                  Py_ssize_t cached_ahead_rows=8, double bracket_extreme_share=0.02,
-                 bracket_into_l1=None, bint gather_halves=True):
+                 bracket_into_l1=None, bint gather_halves=True,
+                 bint avx2_chunk_gathers=True):
     """Testing hook: exercise the safety nets on small problems.
 
     ``max_rounds`` caps the Newton rounds (0 sends every case to the sorted
@@ -1813,7 +1817,10 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     blocks of ``block_rows`` rows (0: as the CPU prefers, 8 or 16),
     the candidates' and the bands' gathers of a matrix of 16 MiB or more
     read it in two blocks of rows unless ``gather_halves`` is False
-    (``_gather_column_chunks``, ``_l1inf_dense._range_row_blocks``),
+    (``_gather_column_chunks``, ``_l1inf_dense._range_row_blocks``), with
+    AVX2 alone the candidates of few columns are gathered along the rows'
+    lines as with AVX-512 unless ``avx2_chunk_gathers`` is False (then a
+    visit of each candidate, ``_gather_columns_by_rows``),
     and the sampled-bracket path hands over once its events pass
     ``bracket_event_share`` of the entries (0: never), and declines where
     the groups of extreme maxima hold ``bracket_extreme_share`` of their sum
@@ -1829,9 +1836,10 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     the rows ``cached_ahead_rows`` ahead (0: none; ``_CACHED_AHEAD_ROWS``).
     Returns the level the in-cache pass runs at.
     """
-    global _force_dense, _avx2, _LIST_PASSES_SHARE, _gather_halves
+    global _force_dense, _avx2, _LIST_PASSES_SHARE, _gather_halves, _avx2_chunk_gathers
     set_max_rounds(max_rounds)
     _gather_halves = gather_halves
+    _avx2_chunk_gathers = avx2_chunk_gathers
     _LIST_PASSES_SHARE = list_passes_share
     set_split_simd(0 if not simd else 2 if avx512 else 1)
     set_bound_simd(simd)

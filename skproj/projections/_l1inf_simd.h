@@ -1110,8 +1110,143 @@ SKP_GATHER_CHUNKS512(f64, double, __m512d, __mmask8, 8, pd,
         _mm256_loadu_si256((const __m256i*) (zeros + 8 * k)), zero_lanes,
         _mm256_loadu_si256((const __m256i*) (zeros + 8 * k)), _mm256_set1_epi32(-1))))
 
-/* Whether skp_gather_chunks512_* run (the CPU has AVX-512 and its gathers are on). */
-static inline int skp_l1inf_gathers_chunks(void) { return skp_l1inf_avx512; }
+/* The pairs of one quad of a chunk (skp_gather_chunks256_*): the magnitudes
+ * ``a`` (double) of the lanes of ``mask`` (4 bits) and their columns (the
+ * low four lanes of ``ids``), appended at ``pos`` in lane order (whole
+ * vectors stored: four slots of room needed). */
+SKP_L1INF_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_append_quad(
+        __m256d a, __m256i ids, int mask, double* values, int32_t* groups, ptrdiff_t pos) {
+    _mm256_storeu_pd(values + pos, skp_packed4(a, mask));
+    _mm_storeu_si128((__m128i*) (groups + pos), _mm256_castsi256_si128(
+        _mm256_permutevar8x32_epi32(ids, _mm256_loadu_si256(
+            (const __m256i*) skp_pack4_32[mask]))));
+    return pos + _mm_popcnt_u32((unsigned) mask);
+}
+
+/* skp_gather_chunks512_f32 with AVX2 alone: the same pairs in the same order
+ * and the same zeros, a chunk as two vectors of eight floats (the tests in
+ * float against the float bounds, as there), the hits of each quad packed
+ * by the permutation tables (_pack_simd.h).  Without it, AVX2 visited each
+ * candidate a row at a time (``_l1inf._gather_columns_by_rows``), its
+ * lines, scattered along the rows, not prefetched. */
+SKP_L1INF_AVX2 static ptrdiff_t skp_gather_chunks256_f32(
+        const float* row, const float* next, ptrdiff_t n, const int32_t* first,
+        ptrdiff_t n_chunks, const float* below, ptrdiff_t ahead, double* values,
+        int32_t* groups, ptrdiff_t pos, int32_t* zeros) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    const __m256 zero = _mm256_setzero_ps();
+    for (ptrdiff_t k = 0; k < n_chunks; k++) {
+        const ptrdiff_t j = first[k];
+        const int whole = j >= 0 && j + 16 <= n;
+        __m256 a[2];
+        int hit = 0, h;
+        for (h = 0; h < 2; h++) {
+            const __m256i ids = _mm256_add_epi32(_mm256_set1_epi32((int32_t) (j + 8 * h)),
+                                                 lane);
+            /* (a chunk's columns before 0 or from n on: masked) */
+            const __m256i some = whole ? _mm256_set1_epi32(-1) : _mm256_and_si256(
+                _mm256_cmpgt_epi32(ids, _mm256_set1_epi32(-1)),
+                _mm256_cmpgt_epi32(_mm256_set1_epi32((int32_t) n), ids));
+            __m256 nonzero, missing;
+            a[h] = _mm256_and_ps(magnitude, whole ? _mm256_loadu_ps(row + j + 8 * h)
+                                                  : _mm256_maskload_ps(row + j + 8 * h, some));
+            nonzero = _mm256_cmp_ps(a[h], zero, _CMP_NEQ_UQ);
+            hit |= _mm256_movemask_ps(_mm256_and_ps(nonzero, _mm256_cmp_ps(
+                a[h], _mm256_loadu_ps(below + 16 * k + 8 * h), _CMP_LT_OQ))) << (8 * h);
+            /* (a column left out counts its zeros too: its count is not read) */
+            missing = _mm256_andnot_ps(nonzero, _mm256_castsi256_ps(some));
+            if (_mm256_movemask_ps(missing)) {
+                int32_t* z = zeros + 16 * k + 8 * h;
+                _mm256_storeu_si256((__m256i*) z, _mm256_sub_epi32(
+                    _mm256_loadu_si256((const __m256i*) z), _mm256_castps_si256(missing)));
+            }
+        }
+        if (k + ahead < n_chunks)
+            skp_prefetch_ahead(row + first[k + ahead], 0);
+        else if (next && k + ahead - n_chunks < n_chunks)
+            skp_prefetch_ahead(next + first[k + ahead - n_chunks], 0);
+        if (hit)
+            for (h = 0; h < 4; h++) {
+                const __m128 quad = h & 1 ? _mm256_extractf128_ps(a[h / 2], 1)
+                                          : _mm256_castps256_ps128(a[h / 2]);
+                pos = skp_append_quad(_mm256_cvtps_pd(quad), _mm256_add_epi32(
+                    _mm256_set1_epi32((int32_t) (j + 4 * h)), lane), (hit >> (4 * h)) & 15,
+                    values, groups, pos);
+            }
+    }
+    return pos;
+}
+
+/* The same for float64: a chunk of eight as two quads. */
+SKP_L1INF_AVX2 static ptrdiff_t skp_gather_chunks256_f64(
+        const double* row, const double* next, ptrdiff_t n, const int32_t* first,
+        ptrdiff_t n_chunks, const double* below, ptrdiff_t ahead, double* values,
+        int32_t* groups, ptrdiff_t pos, int32_t* zeros) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 0, 0, 0, 0);
+    const __m256i lane64 = _mm256_setr_epi64x(0, 1, 2, 3);
+    const __m256i narrow = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+    const __m256d magnitude = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
+    const __m256d zero = _mm256_setzero_pd();
+    for (ptrdiff_t k = 0; k < n_chunks; k++) {
+        const ptrdiff_t j = first[k];
+        const int whole = j >= 0 && j + 8 <= n;
+        __m256d a[2];
+        int hit[2], h;
+        for (h = 0; h < 2; h++) {
+            const __m256i columns = _mm256_add_epi64(_mm256_set1_epi64x(j + 4 * h), lane64);
+            const __m256i some = whole ? _mm256_set1_epi64x(-1) : _mm256_and_si256(
+                _mm256_cmpgt_epi64(columns, _mm256_set1_epi64x(-1)),
+                _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), columns));
+            __m256d nonzero, missing;
+            a[h] = _mm256_and_pd(magnitude, whole ? _mm256_loadu_pd(row + j + 4 * h)
+                                                  : _mm256_maskload_pd(row + j + 4 * h, some));
+            nonzero = _mm256_cmp_pd(a[h], zero, _CMP_NEQ_UQ);
+            hit[h] = _mm256_movemask_pd(_mm256_and_pd(nonzero, _mm256_cmp_pd(
+                a[h], _mm256_loadu_pd(below + 8 * k + 4 * h), _CMP_LT_OQ)));
+            missing = _mm256_andnot_pd(nonzero, _mm256_castsi256_pd(some));
+            if (_mm256_movemask_pd(missing)) {
+                int32_t* z = zeros + 8 * k + 4 * h;
+                _mm_storeu_si128((__m128i*) z, _mm_sub_epi32(
+                    _mm_loadu_si128((const __m128i*) z), _mm256_castsi256_si128(
+                        _mm256_permutevar8x32_epi32(_mm256_castpd_si256(missing), narrow))));
+            }
+        }
+        if (k + ahead < n_chunks)
+            skp_prefetch_ahead(row + first[k + ahead], 0);
+        else if (next && k + ahead - n_chunks < n_chunks)
+            skp_prefetch_ahead(next + first[k + ahead - n_chunks], 0);
+        if (hit[0] | hit[1])
+            for (h = 0; h < 2; h++)
+                pos = skp_append_quad(a[h], _mm256_add_epi32(
+                    _mm256_set1_epi32((int32_t) (j + 4 * h)), lane), hit[h], values, groups,
+                    pos);
+    }
+    return pos;
+}
+
+/* Whether the candidate gathers along the lines run: with AVX-512 where its
+ * gathers are on, else with AVX2 where the caller asks (``avx2``). */
+static inline int skp_l1inf_gathers_chunks(int avx2) {
+    return skp_l1inf_avx512 || (avx2 && skp_l1inf_have_avx2());
+}
+
+/* skp_gather_chunks512_* where the AVX-512 gathers run, else the AVX2 ones. */
+static inline ptrdiff_t skp_gather_chunks_f32(
+        const float* row, const float* next, ptrdiff_t n, const int32_t* first,
+        ptrdiff_t n_chunks, const float* below, ptrdiff_t ahead, double* values,
+        int32_t* groups, ptrdiff_t pos, int32_t* zeros) {
+    return (skp_l1inf_avx512 ? skp_gather_chunks512_f32 : skp_gather_chunks256_f32)(
+        row, next, n, first, n_chunks, below, ahead, values, groups, pos, zeros);
+}
+
+static inline ptrdiff_t skp_gather_chunks_f64(
+        const double* row, const double* next, ptrdiff_t n, const int32_t* first,
+        ptrdiff_t n_chunks, const double* below, ptrdiff_t ahead, double* values,
+        int32_t* groups, ptrdiff_t pos, int32_t* zeros) {
+    return (skp_l1inf_avx512 ? skp_gather_chunks512_f64 : skp_gather_chunks256_f64)(
+        row, next, n, first, n_chunks, below, ahead, values, groups, pos, zeros);
+}
 
 
 
@@ -1174,12 +1309,12 @@ static inline void skp_l1inf_panel_slots_f64(const double* row, ptrdiff_t n,
 static inline void skp_l1inf_panel_slots_f32(const float* row, ptrdiff_t n,
                                              const double* lo, const double* inv_width,
                                              double top, double* values, int32_t* slots) {}
-static inline int skp_l1inf_gathers_chunks(void) { return 0; }
-static inline ptrdiff_t skp_gather_chunks512_f32(
+static inline int skp_l1inf_gathers_chunks(int avx2) { return 0; }
+static inline ptrdiff_t skp_gather_chunks_f32(
         const float* row, const float* next, ptrdiff_t n, const int32_t* first,
         ptrdiff_t n_chunks, const float* below, ptrdiff_t ahead, double* values,
         int32_t* groups, ptrdiff_t pos, int32_t* zeros) { return pos; }
-static inline ptrdiff_t skp_gather_chunks512_f64(
+static inline ptrdiff_t skp_gather_chunks_f64(
         const double* row, const double* next, ptrdiff_t n, const int32_t* first,
         ptrdiff_t n_chunks, const double* below, ptrdiff_t ahead, double* values,
         int32_t* groups, ptrdiff_t pos, int32_t* zeros) { return pos; }
