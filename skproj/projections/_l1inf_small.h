@@ -1933,15 +1933,24 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_group256_f32(const float* group, ptrdif
     *sum = _mm_cvtsd_f64(x) + _mm_cvtsd_f64(_mm_unpackhi_pd(x, x));
 }
 
+/* The pass over the listed groups of the groups layout with AVX2, a group at
+ * a time (skp_small_group256_f32/_f64); with ``ahead``, the group that many
+ * places further on the list prefetched, as skp_small_groups512 does. */
 SKP_SMALL_AVX2 SKP_INLINE void skp_small_groups256(
         const void* y, const ptrdiff_t* list, ptrdiff_t n_list, ptrdiff_t length,
         ptrdiff_t group_stride, const double* level, double* counts, double* sums,
-        double* above_min, double* below_max, const int single) {
-    ptrdiff_t t, g;
+        double* above_min, double* below_max, const int single, ptrdiff_t ahead) {
+    const ptrdiff_t bytes = length * (single ? 4 : 8);
+    ptrdiff_t t, g, i;
     for (t = 0; t < n_list; t++) {
         const char* group;
         g = list[t];
         group = (const char*) y + g * group_stride;
+        if (ahead && t + ahead < n_list) {
+            /* (see _GROUPS_AHEAD_BYTES in _l1inf_strips.pyx) */
+            const char* next = (const char*) y + list[t + ahead] * group_stride;
+            for (i = 0; i < bytes; i += 64) _mm_prefetch(next + i, _MM_HINT_T0);
+        }
         if (single)
             skp_small_group256_f32((const float*) group, length, level[g], counts + g,
                                    sums + g, above_min + g, below_max + g,
@@ -2506,9 +2515,9 @@ SKP_SMALL_AVX2 static void skp_small_groups256_##SUFFIX(const T* y, const ptrdif
         ptrdiff_t n_list, ptrdiff_t length, ptrdiff_t group_stride, const double* level,    \
         double* counts, double* sums, double* above_min, double* below_max, int blocks,     \
         ptrdiff_t ahead) {                                                                  \
-    (void) ahead;   /* (measured with AVX-512 alone) */                                     \
     skp_small_groups256(y, list, n_list, length, group_stride, level, counts, sums,         \
-                        above_min, below_max, blocks && SINGLE ? SKP_SMALL_BLOCKS : SINGLE); \
+                        above_min, below_max, blocks && SINGLE ? SKP_SMALL_BLOCKS : SINGLE, \
+                        ahead);                                                             \
 }
 #define SKP_SMALL_CALL(simd, KIND, SUFFIX, ARGS)                                            \
     if (simd == 2) { skp_small_##KIND##512_##SUFFIX ARGS; return; }                         \

@@ -802,14 +802,22 @@ cdef Py_ssize_t _row_block_count = 0
 # 500 and 64 x 4096 (0.96-1.01); 30 x 1000 1.00-1.01 times as long, hence
 # the least length.
 cdef Py_ssize_t _CACHED_AHEAD_ROWS = 8, _CACHED_AHEAD_MIN_ROWS = 64
-# The groups layout's AVX-512 passes over a matrix out of cache prefetch the
+# The groups layout's passes over a matrix out of cache prefetch the
 # group about this many bytes further on their list, 8 groups at least
-# (skp_small_groups512; 0: none, a testing switch, ``_set_groups_ahead``).
+# (skp_small_groups512, skp_small_groups256; 0: none, a testing switch,
+# ``_set_groups_ahead``).
 # Issue 14, an AMD Zen 5, float32 row groups at 10 and 50 % of the norm, ms
 # a call with 0 / 4 / 8 / 16 / 32 groups ahead: 100000 x 100 10.3 / 8.5 /
 # 7.8 / 7.6 / 7.6 and 13.0 / 10.4 / 9.3 / 9.0 / 9.0; 200000 x 64 16.6 /
 # 15.1 / 14.2 / 13.9 / 13.5 and 21.8 / 18.9 / 17.2 / 16.1 / 16.2; 250000 x
 # 40 17.6 / 16.0 / 15.0 / 14.7 / 14.6 and 21.1 / 19.1 / 17.5 / 16.8 / 16.7.
+# The AVX2 passes did without until the AMD Zen 4 measured them with AVX-512
+# switched off (single calls interleaved, at 1, 10, 50, 90 % of
+# bilevel_l1inf's groups kept and 10, 50 % of the norm, without -> with:
+# float32 100000 x 100 0.81-1.03 of the time, 200000 x 64 0.77-1.00,
+# 250000 x 40 0.73-1.00, Student t(3) 100000 x 100 0.72-0.86; float64
+# 100000 x 100 0.90-1.00, 200000 x 64 0.94-1.06, t(3) 0.88-0.94; rows of 4
+# KB, 10000 x 1000, even).
 cdef Py_ssize_t _GROUPS_AHEAD_BYTES = 8192
 
 
