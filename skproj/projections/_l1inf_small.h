@@ -470,25 +470,8 @@ SKP_SMALL_AVX512 SKP_INLINE __m512d skp_small_counts_high8(__m512i c) {
  * 0.91-1.05, 300 x 784 and 1797 x 64 row groups 0.98-1.01; skp_acc512's
  * float64 counts so took 1000 x 500 1.07-1.10 times as long in one run, the
  * code before 1.00-1.05 in the next, and stay in double), and count
- * exactly past 2^24 entries a lane.  The bounds likewise by integer minima
- * and maxima on their bits (skp_min_bits): then 100 x 1000 0.93-0.95 of the
- * time, 1000 x 1000 0.92-0.93, Student t(3) 200 x 2000 0.88-0.89, row
- * groups and matrices out of cache 0.97-1.03. */
+ * exactly past 2^24 entries a lane. */
 typedef struct { __m512i count; __m512 above_min, below_max, block; __m512d sum_low, sum_high; } skp_acc16;
-
-/* min(m, a) and max(m, a) in the lanes of k, m elsewhere, on the bits:
- * magnitudes (finite, >= +0) and the bounds' infinities order as their
- * bits do as int32, and integer operations leave the floating-point units
- * to the rest (see skp_acc16). */
-SKP_SMALL_AVX512 SKP_INLINE __m512 skp_min_bits(__m512 m, __mmask16 k, __m512 a) {
-    return _mm512_castsi512_ps(_mm512_mask_min_epi32(
-        _mm512_castps_si512(m), k, _mm512_castps_si512(m), _mm512_castps_si512(a)));
-}
-
-SKP_SMALL_AVX512 SKP_INLINE __m512 skp_max_bits(__m512 m, __mmask16 k, __m512 a) {
-    return _mm512_castsi512_ps(_mm512_mask_max_epi32(
-        _mm512_castps_si512(m), k, _mm512_castps_si512(m), _mm512_castps_si512(a)));
-}
 
 SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_zero(skp_acc16* r) {
     r->count = _mm512_setzero_si512();
@@ -504,8 +487,8 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_zero(skp_acc16* r) {
 SKP_SMALL_AVX512 SKP_INLINE __mmask16 skp_acc16_bound(skp_acc16* r, __m512 a, __m512 level) {
     __mmask16 k = _mm512_cmp_ps_mask(a, level, _CMP_GT_OQ);
     r->count = _mm512_mask_add_epi32(r->count, k, r->count, _mm512_set1_epi32(1));
-    r->above_min = skp_min_bits(r->above_min, k, a);
-    r->below_max = skp_max_bits(r->below_max, (__mmask16) ~k, a);
+    r->above_min = _mm512_mask_min_ps(r->above_min, k, r->above_min, a);
+    r->below_max = _mm512_mask_max_ps(r->below_max, (__mmask16) ~k, r->below_max, a);
     return k;
 }
 
@@ -743,8 +726,8 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_add_block_in(skp_acc16* r, __m512 a, 
                                                        __mmask16 lanes) {
     const __mmask16 k = _mm512_mask_cmp_ps_mask(lanes, a, level, _CMP_GT_OQ);
     r->count = _mm512_mask_add_epi32(r->count, k, r->count, _mm512_set1_epi32(1));
-    r->above_min = skp_min_bits(r->above_min, k, a);
-    r->below_max = skp_max_bits(r->below_max, lanes & (__mmask16) ~k, a);
+    r->above_min = _mm512_mask_min_ps(r->above_min, k, r->above_min, a);
+    r->below_max = _mm512_mask_max_ps(r->below_max, lanes & (__mmask16) ~k, r->below_max, a);
     r->block = _mm512_mask_add_ps(r->block, k, r->block, a);
 }
 
