@@ -464,13 +464,14 @@ SKP_SMALL_AVX512 SKP_INLINE __m512d skp_small_counts_high8(__m512i c) {
  * counts in int32, the bounds in float32, their sums in double (lanes 0-7,
  * 8-15), and in the lanes layout the float32 sums of the current block of
  * rows.  The counts' integer additions leave the floating-point adders to
- * the sums and bounds (issue 14, the AMD Zen 4, single calls interleaved,
- * the exact ball in cache at 10, 50, 90 % of the norm, float counts ->
- * int32, three runs: float32 100 x 1000 0.92-0.95 of the time, 1000 x 1000
- * 0.91-1.05, 300 x 784 and 1797 x 64 row groups 0.98-1.01; skp_acc512's
- * float64 counts so took 1000 x 500 1.07-1.10 times as long in one run, the
- * code before 1.00-1.05 in the next, and stay in double), and count
- * exactly past 2^24 entries a lane. */
+ * the sums and bounds (issue 14, the AMD Zen 4, single calls interleaved
+ * on the same arrays, the exact ball in cache at 10, 50, 90 % of the norm,
+ * float counts -> int32: float32 100 x 1000 0.96-0.98 of the time, 1797 x
+ * 64 row groups 0.96-0.98, 1000 x 1000 and 64 x 1797 0.98-0.99, 300 x 784
+ * and out of cache even; float64's skp_acc512 not measured faster, its
+ * counts left in double), and they count exactly past 2^24 entries a lane.
+ * (The bounds' minima and maxima as integers on the magnitudes' bits as
+ * well: 0.99-1.02, left out.) */
 typedef struct { __m512i count; __m512 above_min, below_max, block; __m512d sum_low, sum_high; } skp_acc16;
 
 SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_zero(skp_acc16* r) {
