@@ -812,12 +812,12 @@ cdef Py_ssize_t _CACHED_AHEAD_ROWS = 8, _CACHED_AHEAD_MIN_ROWS = 64
 # 15.1 / 14.2 / 13.9 / 13.5 and 21.8 / 18.9 / 17.2 / 16.1 / 16.2; 250000 x
 # 40 17.6 / 16.0 / 15.0 / 14.7 / 14.6 and 21.1 / 19.1 / 17.5 / 16.8 / 16.7.
 # The AVX2 passes did without until the AMD Zen 4 measured them with AVX-512
-# switched off (single calls interleaved, at 1, 10, 50, 90 % of
-# bilevel_l1inf's groups kept and 10, 50 % of the norm, without -> with:
-# float32 100000 x 100 0.81-1.03 of the time, 200000 x 64 0.77-1.00,
-# 250000 x 40 0.73-1.00, Student t(3) 100000 x 100 0.72-0.86; float64
-# 100000 x 100 0.90-1.00, 200000 x 64 0.94-1.06, t(3) 0.88-0.94; rows of 4
-# KB, 10000 x 1000, even).
+# switched off (single calls interleaved on the same arrays, this switch, at
+# 1, 10, 50, 90 % of bilevel_l1inf's groups kept and 10, 50 % of the norm,
+# with / without: float32 100000 x 100 0.80-0.95, 200000 x 64 0.79-1.00,
+# 250000 x 40 0.80-1.00, Student t(3) 100000 x 100 0.70-0.83; float64
+# 100000 x 100 0.90-0.98, 200000 x 64 0.90-1.00; rows of 4 KB, 10000 x
+# 1000, 0.96-1.01).
 cdef Py_ssize_t _GROUPS_AHEAD_BYTES = 8192
 
 
