@@ -1232,21 +1232,17 @@ static inline int skp_l1inf_gathers_chunks(int avx2) {
 }
 
 /* skp_gather_chunks512_* where the AVX-512 gathers run, else the AVX2 ones. */
-static inline ptrdiff_t skp_gather_chunks_f32(
-        const float* row, const float* next, ptrdiff_t n, const int32_t* first,
-        ptrdiff_t n_chunks, const float* below, ptrdiff_t ahead, double* values,
-        int32_t* groups, ptrdiff_t pos, int32_t* zeros) {
-    return (skp_l1inf_avx512 ? skp_gather_chunks512_f32 : skp_gather_chunks256_f32)(
-        row, next, n, first, n_chunks, below, ahead, values, groups, pos, zeros);
+#define SKP_GATHER_CHUNKS_AT_LEVEL(SUFFIX, T)                                                \
+static inline ptrdiff_t skp_gather_chunks_##SUFFIX(                                          \
+        const T* row, const T* next, ptrdiff_t n, const int32_t* first, ptrdiff_t n_chunks,   \
+        const T* below, ptrdiff_t ahead, double* values, int32_t* groups, ptrdiff_t pos,      \
+        int32_t* zeros) {                                                                     \
+    return (skp_l1inf_avx512 ? skp_gather_chunks512_##SUFFIX : skp_gather_chunks256_##SUFFIX)( \
+        row, next, n, first, n_chunks, below, ahead, values, groups, pos, zeros);             \
 }
-
-static inline ptrdiff_t skp_gather_chunks_f64(
-        const double* row, const double* next, ptrdiff_t n, const int32_t* first,
-        ptrdiff_t n_chunks, const double* below, ptrdiff_t ahead, double* values,
-        int32_t* groups, ptrdiff_t pos, int32_t* zeros) {
-    return (skp_l1inf_avx512 ? skp_gather_chunks512_f64 : skp_gather_chunks256_f64)(
-        row, next, n, first, n_chunks, below, ahead, values, groups, pos, zeros);
-}
+SKP_GATHER_CHUNKS_AT_LEVEL(f32, float)
+SKP_GATHER_CHUNKS_AT_LEVEL(f64, double)
+#undef SKP_GATHER_CHUNKS_AT_LEVEL
 
 
 
