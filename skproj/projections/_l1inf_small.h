@@ -472,7 +472,11 @@ SKP_SMALL_AVX512 SKP_INLINE __m512d skp_small_counts_high8(__m512i c) {
  * counts left in double), and they count exactly past 2^24 entries a lane.
  * (The bounds' minima and maxima as integers on the magnitudes' bits as
  * well: 0.99-1.02, left out.) */
-typedef struct { __m512i count; __m512 above_min, below_max, block; __m512d sum_low, sum_high; } skp_acc16;
+typedef struct {
+    __m512i count;
+    __m512 above_min, below_max, block;
+    __m512d sum_low, sum_high;
+} skp_acc16;
 
 SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_zero(skp_acc16* r) {
     r->count = _mm512_setzero_si512();
