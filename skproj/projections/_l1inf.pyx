@@ -396,8 +396,13 @@ cdef Py_ssize_t _VISIT_AHEAD = 128
 # candidates, 4.14 -> 5.04, 300 x 30000 5.10 -> 6.09; float64 10000 x 1000
 # at 5 %, 93 %, 2.84 -> 2.47).
 cdef Py_ssize_t _CHUNK_VISIT = 2
-# Whether AVX2 alone gathers so too (``skp_gather_chunks256_f32``), where it
-# visited each candidate; a testing switch (``_set_testing``).
+# With AVX2 alone, the same (``skp_gather_chunks256_f32``), where it had
+# visited each candidate: issue 14, the AMD Zen 4 with AVX-512 switched off,
+# single calls interleaved on the same arrays, at radii keeping 3-5 % of
+# bilevel_l1inf's groups (the same threshold), with / without: float32 100
+# x 100000, 1000 x 10000 and 300 x 30000 0.80-0.92 of the time, float64
+# 0.85-0.97; where no gather goes along the lines, even.  A testing switch
+# (``_set_testing``).
 cdef bint _avx2_chunk_gathers = True
 # Whether the candidates' gathers of HALVES_BYTES or more run in two halves:
 # blocks of rows along the rows' lines (``_gather_column_chunks``), halves of
@@ -780,8 +785,9 @@ cdef bint _gather_columns(const floating[:, :] y, Work* w, const Py_ssize_t* sub
                           Py_ssize_t n_subset) noexcept nogil:
     """Append the lists of the columns in ``subset``, and their sums above gather_level.
 
-    Where fewer than half the columns are candidates, AVX-512 reads each
-    row's lines that hold one (``_gather_column_chunks``, see _CHUNK_VISIT).
+    Where fewer than half the columns are candidates, AVX-512 or AVX2 reads
+    each row's lines that hold one (``_gather_column_chunks``, see
+    _CHUNK_VISIT).
     Else the first gather of every candidate of contiguous rows takes the
     dense regime's range gather of column panels (``gather_ranges_columns``,
     AVX-512 or AVX2), every magnitude in (-1, U_g) or at or above U_g: the
@@ -856,8 +862,8 @@ cdef bint _gathers_chunks(const floating[:, :] y, Py_ssize_t n_subset) noexcept 
 
 cdef bint _gather_column_chunks(const floating[:, :] y, Work* w, const Py_ssize_t* subset,
                                 Py_ssize_t n_subset) noexcept nogil:
-    """``_gather_columns_by_rows`` with AVX-512, along each row's lines that
-    hold a column of ``subset`` (``skp_gather_chunks_f32``): the same pairs
+    """``_gather_columns_by_rows`` with AVX-512 or AVX2, along each row's lines
+    that hold a column of ``subset`` (``skp_gather_chunks_f32``): the same pairs
     in the same order, but for the zeros, which lie above no level (issue 14,
     an AMD Zen 5, float64 2000 x 5000 columns of 10 % nonzeros at 1 % of the
     groups kept: every zero a pair, the gather 39 of a 55 ms call); each
