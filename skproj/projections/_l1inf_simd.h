@@ -1148,18 +1148,18 @@ SKP_L1INF_AVX2 static ptrdiff_t skp_gather_chunks256_f32(
             const __m256i some = whole ? _mm256_set1_epi32(-1) : _mm256_and_si256(
                 _mm256_cmpgt_epi32(ids, _mm256_set1_epi32(-1)),
                 _mm256_cmpgt_epi32(_mm256_set1_epi32((int32_t) n), ids));
-            __m256 nonzero, missing;
+            __m256 nonzero, zero_lanes;
             a[h] = _mm256_and_ps(magnitude, whole ? _mm256_loadu_ps(row + j + 8 * h)
                                                   : _mm256_maskload_ps(row + j + 8 * h, some));
             nonzero = _mm256_cmp_ps(a[h], zero, _CMP_NEQ_UQ);
             hit |= _mm256_movemask_ps(_mm256_and_ps(nonzero, _mm256_cmp_ps(
                 a[h], _mm256_loadu_ps(below + 16 * k + 8 * h), _CMP_LT_OQ))) << (8 * h);
             /* (a column left out counts its zeros too: its count is not read) */
-            missing = _mm256_andnot_ps(nonzero, _mm256_castsi256_ps(some));
-            if (_mm256_movemask_ps(missing)) {
+            zero_lanes = _mm256_andnot_ps(nonzero, _mm256_castsi256_ps(some));
+            if (_mm256_movemask_ps(zero_lanes)) {
                 int32_t* z = zeros + 16 * k + 8 * h;
                 _mm256_storeu_si256((__m256i*) z, _mm256_sub_epi32(
-                    _mm256_loadu_si256((const __m256i*) z), _mm256_castps_si256(missing)));
+                    _mm256_loadu_si256((const __m256i*) z), _mm256_castps_si256(zero_lanes)));
             }
         }
         if (k + ahead < n_chunks)
@@ -1198,18 +1198,18 @@ SKP_L1INF_AVX2 static ptrdiff_t skp_gather_chunks256_f64(
             const __m256i some = whole ? _mm256_set1_epi64x(-1) : _mm256_and_si256(
                 _mm256_cmpgt_epi64(columns, _mm256_set1_epi64x(-1)),
                 _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), columns));
-            __m256d nonzero, missing;
+            __m256d nonzero, zero_lanes;
             a[h] = _mm256_and_pd(magnitude, whole ? _mm256_loadu_pd(row + j + 4 * h)
                                                   : _mm256_maskload_pd(row + j + 4 * h, some));
             nonzero = _mm256_cmp_pd(a[h], zero, _CMP_NEQ_UQ);
             hit[h] = _mm256_movemask_pd(_mm256_and_pd(nonzero, _mm256_cmp_pd(
                 a[h], _mm256_loadu_pd(below + 8 * k + 4 * h), _CMP_LT_OQ)));
-            missing = _mm256_andnot_pd(nonzero, _mm256_castsi256_pd(some));
-            if (_mm256_movemask_pd(missing)) {
+            zero_lanes = _mm256_andnot_pd(nonzero, _mm256_castsi256_pd(some));
+            if (_mm256_movemask_pd(zero_lanes)) {
                 int32_t* z = zeros + 8 * k + 4 * h;
                 _mm_storeu_si128((__m128i*) z, _mm_sub_epi32(
                     _mm_loadu_si128((const __m128i*) z), _mm256_castsi256_si128(
-                        _mm256_permutevar8x32_epi32(_mm256_castpd_si256(missing), narrow))));
+                        _mm256_permutevar8x32_epi32(_mm256_castpd_si256(zero_lanes), narrow))));
             }
         }
         if (k + ahead < n_chunks)
