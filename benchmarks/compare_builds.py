@@ -17,7 +17,7 @@ is a Python file defining::
 
 For each case the script prints both builds' times (single calls
 interleaved, a low percentile: ``_timing.low_times``), the ratio new / base,
-and whether both gave the same result.
+and whether both gave the same bits.
 
 Both builds run on the very same arrays: two allocations of the same values
 lie at other addresses, whose cache sets and pages changed the time of
@@ -75,8 +75,11 @@ def _copied(result):
 
 
 def _same(a, b):
+    """Whether two results hold the same bits (-0.0 is not +0.0, NaNs by payload)."""
     pairs = zip(a, b) if isinstance(a, tuple) else [(a, b)]
-    return all(np.array_equal(np.asarray(x), np.asarray(y), equal_nan=True) for x, y in pairs)
+    return all(x.dtype == y.dtype and x.shape == y.shape
+               and np.ascontiguousarray(x).tobytes() == np.ascontiguousarray(y).tobytes()
+               for x, y in ((np.asarray(x), np.asarray(y)) for x, y in pairs))
 
 
 def main():
