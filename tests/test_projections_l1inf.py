@@ -1215,6 +1215,37 @@ def test_in_cache_columns_a_page_apart_read_from_a_spaced_copy(dtype, shape):
                                        * np.abs(Y).max())
 
 
+@pytest.mark.parametrize("dtype, shape", [
+    (np.float32, (16, 17)), (np.float32, (37, 64)), (np.float32, (512, 100)),
+    (np.float32, (1024, 33)), (np.float32, (1797, 64)), (np.float32, (41, 190)),
+    (np.float32, (300, 150)), (np.float64, (64, 20)), (np.float64, (512, 17)),
+    (np.float64, (1024, 31))])
+def test_in_cache_short_row_groups_read_from_a_transposed_copy(dtype, shape):
+    """Short row groups in cache are read transposed, each row of the copy
+    from a cache line's start and never a multiple of 2 KiB apart
+    (``small_lanes_copy``), float32's by 16 x 16 blocks with AVX-512 and the
+    groups past the last 16 by AVX2's 8 x 8 ones (``skp_small_transpose_norms_f32``):
+    the same bits, theta and levels at every SIMD level, from a matrix
+    whose rows lie apart too, and the reference's projection."""
+    rng = np.random.default_rng(38)
+    wide = (rng.standard_normal((shape[0], shape[1] + 5))
+            * rng.uniform(0.5, 3.0, (shape[0], 1))).astype(dtype)
+    wide[3::7] = np.round(wide[3::7], 1)   # (ties)
+    for Y in (np.ascontiguousarray(wide[:, :shape[1]]), wide[:, 2:2 + shape[1]]):
+        for share in (0.1, 0.5, 0.9):
+            eta = share * l1inf_norm(Y, axis=1)
+            expected, _, _ = _bisection_projection(Y, eta, 1)
+            results = [project_l1inf_ball(Y, eta, axis=1, return_dual=True)
+                       for _ in _small_simd_levels()]
+            for X, theta, mu in results[1:]:
+                np.testing.assert_array_equal(bits(X), bits(results[0][0]))
+                assert theta == results[0][1]
+                np.testing.assert_array_equal(mu, results[0][2])
+            np.testing.assert_allclose(results[0][0], expected, rtol=0,
+                                       atol=(3e-6 if dtype == np.float32 else 1e-12)
+                                       * np.abs(Y).max())
+
+
 @pytest.mark.parametrize("axis", [0, 1])
 def test_in_cache_float32_entries_whose_blocks_overflow(axis):
     """Float32 entries so large that 16 of them overflow a float32 sum (the

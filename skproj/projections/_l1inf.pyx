@@ -489,6 +489,7 @@ cdef bint _alloc_work(Work* w, Py_ssize_t n_groups, Py_ssize_t group_size) noexc
     w.column_total = NULL
     w.lanes_copy = NULL
     w.copy_stride = 0
+    w.lanes_block = NULL
     if slab == NULL:
         return False
     w.gather_level = slab
@@ -514,7 +515,7 @@ cdef void _free_work(Work* w) noexcept nogil:
     free(w.block)
     free(w.column_count)
     free(w.column_total)
-    free(w.lanes_copy)
+    free(w.lanes_block)
 
 
 # ------------------------------------------------------------ step 3: gather
@@ -1511,7 +1512,7 @@ cdef int _project_into(const floating[:, :] y, floating[:, :] x, double eta,
     # from them than step 1 loses, 0.15 -> 0.30 ns an entry on 100 x 100000
     # float32; 1000 x 10000 0.16 -> 0.18; nor where the dense regime takes
     # its passes without a sample)
-    w.lanes_copy = small_lanes_copy(y, groups_are_rows, &w.copy_stride)
+    w.lanes_copy = small_lanes_copy(y, groups_are_rows, &w.copy_stride, &w.lanes_block)
     lists.has_rms = _sums_and_maxima(
         y, lists.sums, lists.maxima,
         NULL if (bracket_eligible(y, groups_are_rows)

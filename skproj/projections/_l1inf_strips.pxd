@@ -44,7 +44,7 @@ cdef int pass_layout(const floating[:, :] y, bint groups_are_rows,
 cdef int small_layout(const floating[:, :] y, bint groups_are_rows,
                       Py_ssize_t* stride) noexcept nogil
 cdef void* small_lanes_copy(const floating[:, :] y, bint groups_are_rows,
-                            Py_ssize_t* copy_stride) noexcept nogil
+                            Py_ssize_t* copy_stride, void** block) noexcept nogil
 cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums,
                       double* maxima, void* lanes_copy, Py_ssize_t copy_stride) noexcept nogil
 cdef bint sums_by_blocks(const floating[:, :] y, bint groups_are_rows,

@@ -100,11 +100,12 @@ cdef extern from "_l1inf_small.h" nogil:
                           const double* below_max, double* level, unsigned char* done,
                           int simd)
     void skp_small_transpose_norms_f32(const float* y, Py_ssize_t n_groups, Py_ssize_t length,
-                                       Py_ssize_t group_stride, float* t, double* sums,
-                                       double* maxima, int simd)
+                                       Py_ssize_t group_stride, float* t, Py_ssize_t t_stride,
+                                       double* sums, double* maxima, int simd)
     void skp_small_transpose_norms_f64(const double* y, Py_ssize_t n_groups,
                                        Py_ssize_t length, Py_ssize_t group_stride, double* t,
-                                       double* sums, double* maxima, int simd)
+                                       Py_ssize_t t_stride, double* sums, double* maxima,
+                                       int simd)
     void skp_small_norms_f64(const double* y, Py_ssize_t length, Py_ssize_t width,
                              Py_ssize_t row_stride, double* sums, double* maxima, int simd)
     void skp_small_norms_f32(const float* y, Py_ssize_t length, Py_ssize_t width,
@@ -483,15 +484,34 @@ cdef enum:
 cdef Py_ssize_t _SPACED_MIN_ROWS = 64
 
 
+cdef Py_ssize_t _line_stride(Py_ssize_t row_bytes) noexcept nogil:
+    """Rows of ``row_bytes`` rounded up to whole lines, not a multiple of 2 KiB
+    apart (see _SPACED_MIN_ROWS: rows 2 KiB apart put every fourth row's
+    lines of a strip in one of L1's sets)."""
+    cdef Py_ssize_t stride = (row_bytes + 63) // 64 * 64
+    return stride + 64 if stride % 2048 == 0 else stride
+
+
+cdef void* _line_aligned(Py_ssize_t n_bytes, void** block) noexcept nogil:
+    """``n_bytes`` from a cache line's start in a new ``block[0]`` (the memory
+    to free); NULL where memory runs out."""
+    block[0] = malloc(n_bytes + 64)
+    if block[0] == NULL:
+        return NULL
+    return <char*> block[0] + (-(<size_t> block[0])) % 64
+
+
 cdef void* small_lanes_copy(const floating[:, :] y, bint groups_are_rows,
-                            Py_ssize_t* copy_stride) noexcept nogil:
+                            Py_ssize_t* copy_stride, void** block) noexcept nogil:
     """Room for the in-cache path's copy of ``y`` in the lanes layout; else NULL.
 
-    ``malloc``'d (the caller frees it), for a copy that step 1
-    (``small_norms``) makes as it reads ``y``, and that the passes of the
-    in-cache path (``small_project``) read as column groups, rows
-    ``copy_stride[0]`` bytes apart.  Short groups of the groups layout,
-    transposed, entry i of group g at ``i * n_groups + g``: the groups
+    ``malloc``'d into ``block[0]`` (which the caller frees), for a copy that
+    step 1 (``small_norms``) makes as it reads ``y``, and that the passes of
+    the in-cache path (``small_project``) read as column groups, rows
+    ``copy_stride[0]`` bytes apart, each row from a cache line's start (its
+    stores and the passes' loads of a line never split between two).  Short
+    groups of the groups layout, transposed, entry i of group g at
+    ``i * copy_stride[0] / itemsize + g``: the groups
     layout's pass takes one group at a time, whose bookkeeping (four
     horizontal reductions, the sums in double) outweighs the reads of a
     group of 100 (issue 14, 1000 x 100 float32 row groups at half the norm:
@@ -501,16 +521,23 @@ cdef void* small_lanes_copy(const floating[:, :] y, bint groups_are_rows,
     apart, each row copied a line further from the last (_SPACED_MIN_ROWS),
     in the input's precision.  The same values at every SIMD level (so the
     same bits); NULL too where memory runs out (``y`` itself then).
+
+    The transposed rows on lines of their own, rather than n_groups entries
+    apart from wherever malloc put the copy: issue 14, an AMD Zen 5, the
+    exact ball by rows at 10, 50, 90 % of the norm, single calls interleaved
+    on the same arrays, float32 with the AVX2 transposition: digits'
+    1797 x 64 0.93-0.94 of the time, 4000 x 64 0.94-0.96, 300 x 150, 500 x
+    190, 1003 x 77 and 20000 x 32 0.97-0.98, 1000 x 100, 1000 x 40 and 2000
+    x 20 0.99-1.00 (and AVX-512's transposition then faster: see
+    skp_small_transpose_norms512_f32).
     """
     cdef Py_ssize_t stride
     cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
     cdef Py_ssize_t length = y.shape[1] if groups_are_rows else y.shape[0]
     cdef int layout = small_layout(y, groups_are_rows, &stride)
     if layout == SMALL_LANES and stride % 4096 == 0 and length >= _SPACED_MIN_ROWS:
-        copy_stride[0] = (n_groups * sizeof(floating) + 63) // 64 * 64 + 64
-        if copy_stride[0] % 2048 == 0:
-            copy_stride[0] += 64
-        return malloc(length * copy_stride[0])
+        copy_stride[0] = _line_stride(n_groups * sizeof(floating) + 64)
+        return _line_aligned(length * copy_stride[0], block)
     if floating is double:
         if (layout != SMALL_GROUPS or length > _TRANSPOSED_SHORT_F64
                 or length < SKP_SMALL_TRANSPOSED_LEAST_F64 or n_groups < SKP_SMALL_STRIP):
@@ -520,8 +547,8 @@ cdef void* small_lanes_copy(const floating[:, :] y, bint groups_are_rows,
             or n_groups * length * sizeof(float) > (
                 _TRANSPOSED_MAX_BYTES if length > _TRANSPOSED_SHORT else _SMALL_MAX_BYTES)):
         return NULL
-    copy_stride[0] = n_groups * sizeof(floating)
-    return malloc(n_groups * length * sizeof(floating))
+    copy_stride[0] = _line_stride(n_groups * sizeof(floating))
+    return _line_aligned(length * copy_stride[0], block)
 
 
 cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums,
@@ -554,10 +581,12 @@ cdef bint small_norms(const floating[:, :] y, bint groups_are_rows, double* sums
     if lanes_copy != NULL:
         if floating is double:
             skp_small_transpose_norms_f64(&y[0, 0], n_groups, length, stride,
-                                          <double*> lanes_copy, sums, maxima, _small_simd)
+                                          <double*> lanes_copy, copy_stride // sizeof(double),
+                                          sums, maxima, _small_simd)
         else:
             skp_small_transpose_norms_f32(&y[0, 0], n_groups, length, stride,
-                                          <float*> lanes_copy, sums, maxima, _small_simd)
+                                          <float*> lanes_copy, copy_stride // sizeof(float),
+                                          sums, maxima, _small_simd)
         return True
     # (float32 groups in cache by the pass's blocks, ``sums_by_blocks``)
     cdef bint blocks = layout == SMALL_GROUPS and _sums_in_blocks(layout, length)

@@ -61,9 +61,11 @@ cdef struct Work:
     # In cache, the copy the in-cache path reads in the lanes layout, its rows
     # copy_stride bytes apart: float32 short groups of the groups layout
     # transposed, or column groups whose rows lie a page apart
-    # (``_l1inf_strips.small_lanes_copy``); or NULL.
+    # (``_l1inf_strips.small_lanes_copy``); or NULL.  It starts a cache line
+    # into lanes_block, the memory to free.
     void* lanes_copy
     Py_ssize_t copy_stride
+    void* lanes_block
     # The block that holds the per-group arrays above, from gather_level to
     # clip_levels (``_alloc_work``).
     double* slab

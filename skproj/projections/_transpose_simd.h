@@ -81,6 +81,37 @@ __attribute__((target("avx512f"))) static inline void skp_transpose8x8_pd(__m512
     }
 }
 
+/* r[c] becomes column c of the rows r[0..15] of 16 floats (AVX-512F): the
+ * pairs of rows interleaved, then their quads, then the 128-bit lanes
+ * gathered across the rows in two steps (64 shuffles). */
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline))
+void skp_transpose16(__m512* r) {
+    __m512 t[16], u[16];
+    int k, m;
+    for (k = 0; k < 16; k += 2) {
+        t[k] = _mm512_unpacklo_ps(r[k], r[k + 1]);
+        t[k + 1] = _mm512_unpackhi_ps(r[k], r[k + 1]);
+    }
+    /* (u[4 j + m]'s 128-bit lane L: rows 4 j .. 4 j + 3 of column 4 L + m) */
+    for (k = 0; k < 16; k += 4) {
+        u[k] = _mm512_shuffle_ps(t[k], t[k + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        u[k + 1] = _mm512_shuffle_ps(t[k], t[k + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        u[k + 2] = _mm512_shuffle_ps(t[k + 1], t[k + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        u[k + 3] = _mm512_shuffle_ps(t[k + 1], t[k + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (m = 0; m < 4; m++) {
+        /* (lanes 0 and 2, then 1 and 3, of the row quads 0, 1 and 2, 3) */
+        const __m512 even01 = _mm512_shuffle_f32x4(u[m], u[4 + m], _MM_SHUFFLE(2, 0, 2, 0));
+        const __m512 even23 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], _MM_SHUFFLE(2, 0, 2, 0));
+        const __m512 odd01 = _mm512_shuffle_f32x4(u[m], u[4 + m], _MM_SHUFFLE(3, 1, 3, 1));
+        const __m512 odd23 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], _MM_SHUFFLE(3, 1, 3, 1));
+        r[m] = _mm512_shuffle_f32x4(even01, even23, _MM_SHUFFLE(2, 0, 2, 0));
+        r[8 + m] = _mm512_shuffle_f32x4(even01, even23, _MM_SHUFFLE(3, 1, 3, 1));
+        r[4 + m] = _mm512_shuffle_f32x4(odd01, odd23, _MM_SHUFFLE(2, 0, 2, 0));
+        r[12 + m] = _mm512_shuffle_f32x4(odd01, odd23, _MM_SHUFFLE(3, 1, 3, 1));
+    }
+}
+
 /* c[k] = entry k of the eight rows of 8 floats at ``base`` (``row_stride``
  * bytes apart): skp_transpose8 of the rows loaded, its last stage done by
  * the loads (each vector the halves of rows r and r + 4), so 16 shuffles
