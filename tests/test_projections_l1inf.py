@@ -1180,11 +1180,12 @@ def test_in_cache_short_row_groups_read_transposed(dtype):
 @pytest.mark.parametrize("dtype, shape", [
     (np.float32, (64, 1024)), (np.float32, (100, 1024)), (np.float32, (70, 2048)),
     (np.float32, (64, 4096)), (np.float32, (600, 1024)), (np.float64, (64, 512)),
-    (np.float64, (90, 1024))])
+    (np.float64, (90, 1024)), (np.float32, (520, 512)), (np.float32, (300, 1536))])
 def test_in_cache_columns_a_page_apart_read_from_a_spaced_copy(dtype, shape):
     """Column groups of 64 rows or more lying a multiple of 4 KiB apart
-    (power-of-two widths) are read by the in-cache path from a copy whose
-    rows lie a line further apart (``small_lanes_copy``): the same bits,
+    (power-of-two widths), or float32 ones 2 KiB apart in a matrix past L2,
+    are read by the in-cache path from a copy whose rows lie a line further
+    apart (``small_lanes_copy``): the same bits,
     theta and levels as the same matrix with its rows padded apart (read in
     place), at every SIMD level of the pass, and the reference's
     projection; into a padded ``out`` too."""
@@ -1192,7 +1193,7 @@ def test_in_cache_columns_a_page_apart_read_from_a_spaced_copy(dtype, shape):
     Y = (rng.standard_normal(shape) * rng.uniform(0.5, 3.0, shape[1])).astype(dtype)
     Y[:, 5::17] = np.round(Y[:, 5::17], 1)   # (ties)
     padded = rows_padded(Y)
-    assert Y.strides[0] % 4096 == 0 and padded.strides[0] % 4096 != 0
+    assert Y.strides[0] % 2048 == 0 and padded.strides[0] % 2048 != 0
     for share in (0.1, 0.5):
         eta = share * l1inf_norm(Y, axis=0)
         expected, _, _ = _bisection_projection(Y, eta, 0)

@@ -482,6 +482,17 @@ cdef enum:
 # 256 x 512 6.6 / 6.2 padded), and so did shorter columns (32 x 4096 12.9 /
 # 11.6; 16 x 4096, 16 x 1024 and 8 x 4096 1.1-1.2 times as long padded).
 cdef Py_ssize_t _SPACED_MIN_ROWS = 64
+# ... and float32 ones whose rows lie 2 KiB apart (an odd multiple of it:
+# every other row's lines of a strip in one set) in a matrix of at least
+# this many bytes, past L2: issue 14, an AMD Zen 5, the exact ball at 10,
+# 50, 90 % of the norm, compare_builds.py, with / without the copy (two
+# runs): 512 x 512 0.90-0.96 of the time, 1000 x 512 0.79-0.96, 2000 x 512
+# 0.74-0.83, 300 x 1536 0.80-0.92, 300 x 2560 0.88-0.90, 700 x 1536
+# 0.85-1.05; in L2
+# it lost or broke even (256 x 512 1.00-1.08, 300 x 512 1.03-1.07, 400 x
+# 512 0.98-1.02), and so did float64 (512 x 256 1.12-1.19, 256 x 256
+# 1.32-1.41, 100 x 256 1.25-1.29).
+cdef Py_ssize_t _SPACED_2K_MIN_BYTES = 1 << 20
 
 
 cdef Py_ssize_t _line_stride(Py_ssize_t row_bytes) noexcept nogil:
@@ -535,7 +546,9 @@ cdef void* small_lanes_copy(const floating[:, :] y, bint groups_are_rows,
     cdef Py_ssize_t n_groups = y.shape[0] if groups_are_rows else y.shape[1]
     cdef Py_ssize_t length = y.shape[1] if groups_are_rows else y.shape[0]
     cdef int layout = small_layout(y, groups_are_rows, &stride)
-    if layout == SMALL_LANES and stride % 4096 == 0 and length >= _SPACED_MIN_ROWS:
+    if layout == SMALL_LANES and length >= _SPACED_MIN_ROWS and (
+            stride % 4096 == 0 or floating is float and stride % 2048 == 0
+            and length * stride >= _SPACED_2K_MIN_BYTES):
         copy_stride[0] = _line_stride(n_groups * sizeof(floating) + 64)
         return _line_aligned(length * copy_stride[0], block)
     if floating is double:
