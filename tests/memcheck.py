@@ -188,6 +188,22 @@ def run_passes_in_halves(rng):
             project_l1inf_ball(Y, share * l1inf_norm(Y))
 
 
+def run_line_copies(rng):
+    """The in-cache path's copies on lines of their own (``small_lanes_copy``):
+    short row groups transposed (float32 groups of 64 and 100 entries, 37,
+    512 and 1797 of them, a strided view; float64 of 20), and float32
+    column groups whose rows lie 2 KiB apart in a matrix past L2."""
+    for shape, dtype in (((1797, 64), np.float32), ((512, 100), np.float32),
+                         ((37, 77), np.float32), ((64, 20), np.float64)):
+        wide = rng.standard_normal((shape[0], shape[1] + 3)).astype(dtype)
+        for Y in (np.ascontiguousarray(wide[:, :shape[1]]), wide[:, 1:1 + shape[1]]):
+            for share in (0.1, 0.5):
+                project_l1inf_ball(Y, share * l1inf_norm(Y, axis=1), axis=1)
+    Y = rng.standard_normal((520, 512)).astype(np.float32)
+    for share in (0.1, 0.5):
+        project_l1inf_ball(Y, share * l1inf_norm(Y, axis=0), axis=0)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a third of the inputs")
@@ -204,6 +220,8 @@ def main():
     run_chunk_gathers(rng)
     print("the passes in halves", flush=True)
     run_passes_in_halves(rng)
+    print("the copies on lines", flush=True)
+    run_line_copies(rng)
     print(f"done: {count} inputs")
 
 
