@@ -36,20 +36,32 @@
 #include <immintrin.h>
 #include <stddef.h>
 
+/* The first two steps of a transposition of ``n`` rows of floats r[0..n-1]
+ * (``PS`` _mm256 or _mm512): the pairs of rows interleaved into t, then
+ * their quads into u, each 128-bit lane apart, so that lane L of u[4 j + m]
+ * holds rows 4 j .. 4 j + 3 of column 4 L + m. */
+#define SKP_TRANSPOSE_QUADS(PS, n, r, t, u)                                            \
+    do {                                                                               \
+        int q_;                                                                        \
+        for (q_ = 0; q_ < (n); q_ += 2) {                                              \
+            (t)[q_] = PS##_unpacklo_ps((r)[q_], (r)[q_ + 1]);                          \
+            (t)[q_ + 1] = PS##_unpackhi_ps((r)[q_], (r)[q_ + 1]);                      \
+        }                                                                              \
+        for (q_ = 0; q_ < (n); q_ += 4) {                                              \
+            (u)[q_] = PS##_shuffle_ps((t)[q_], (t)[q_ + 2], _MM_SHUFFLE(1, 0, 1, 0));  \
+            (u)[q_ + 1] = PS##_shuffle_ps((t)[q_], (t)[q_ + 2], _MM_SHUFFLE(3, 2, 3, 2)); \
+            (u)[q_ + 2] = PS##_shuffle_ps((t)[q_ + 1], (t)[q_ + 3],                    \
+                                          _MM_SHUFFLE(1, 0, 1, 0));                    \
+            (u)[q_ + 3] = PS##_shuffle_ps((t)[q_ + 1], (t)[q_ + 3],                    \
+                                          _MM_SHUFFLE(3, 2, 3, 2));                    \
+        }                                                                              \
+    } while (0)
+
 /* r[c] becomes column c of the rows r[0..7]. */
 __attribute__((target("avx2"))) static inline void skp_transpose8(__m256* r) {
     __m256 t[8], u[8];
     int i;
-    for (i = 0; i < 8; i += 2) {
-        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (i = 0; i < 8; i += 4) {
-        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-    }
+    SKP_TRANSPOSE_QUADS(_mm256, 8, r, t, u);
     for (i = 0; i < 4; i++) {
         r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
         r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
@@ -82,23 +94,13 @@ __attribute__((target("avx512f"))) static inline void skp_transpose8x8_pd(__m512
 }
 
 /* r[c] becomes column c of the rows r[0..15] of 16 floats (AVX-512F): the
- * pairs of rows interleaved, then their quads, then the 128-bit lanes
+ * quads of rows in each 128-bit lane (SKP_TRANSPOSE_QUADS), then the lanes
  * gathered across the rows in two steps (64 shuffles). */
 __attribute__((target("avx512f"))) static inline __attribute__((always_inline))
 void skp_transpose16(__m512* r) {
     __m512 t[16], u[16];
-    int k, m;
-    for (k = 0; k < 16; k += 2) {
-        t[k] = _mm512_unpacklo_ps(r[k], r[k + 1]);
-        t[k + 1] = _mm512_unpackhi_ps(r[k], r[k + 1]);
-    }
-    /* (u[4 j + m]'s 128-bit lane L: rows 4 j .. 4 j + 3 of column 4 L + m) */
-    for (k = 0; k < 16; k += 4) {
-        u[k] = _mm512_shuffle_ps(t[k], t[k + 2], _MM_SHUFFLE(1, 0, 1, 0));
-        u[k + 1] = _mm512_shuffle_ps(t[k], t[k + 2], _MM_SHUFFLE(3, 2, 3, 2));
-        u[k + 2] = _mm512_shuffle_ps(t[k + 1], t[k + 3], _MM_SHUFFLE(1, 0, 1, 0));
-        u[k + 3] = _mm512_shuffle_ps(t[k + 1], t[k + 3], _MM_SHUFFLE(3, 2, 3, 2));
-    }
+    int m;
+    SKP_TRANSPOSE_QUADS(_mm512, 16, r, t, u);
     for (m = 0; m < 4; m++) {
         /* (lanes 0 and 2, then 1 and 3, of the row quads 0, 1 and 2, 3) */
         const __m512 even01 = _mm512_shuffle_f32x4(u[m], u[4 + m], _MM_SHUFFLE(2, 0, 2, 0));
