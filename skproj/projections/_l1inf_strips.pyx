@@ -488,17 +488,18 @@ cdef Py_ssize_t _SPACED_MIN_ROWS = 64
 # 50, 90 % of the norm, compare_builds.py, with / without the copy (two
 # runs): 512 x 512 0.90-0.96 of the time, 1000 x 512 0.79-0.96, 2000 x 512
 # 0.74-0.83, 300 x 1536 0.80-0.92, 300 x 2560 0.88-0.90, 700 x 1536
-# 0.85-1.05; in L2
-# it lost or broke even (256 x 512 1.00-1.08, 300 x 512 1.03-1.07, 400 x
-# 512 0.98-1.02), and so did float64 (512 x 256 1.12-1.19, 256 x 256
-# 1.32-1.41, 100 x 256 1.25-1.29).
+# 0.85-1.05; in L2 it lost or broke even (256 x 512 1.00-1.08, 300 x 512
+# 1.03-1.07, 400 x 512 0.98-1.02), and so did float64 (512 x 256
+# 1.12-1.19, 256 x 256 1.32-1.41, 100 x 256 1.25-1.29).
 cdef Py_ssize_t _SPACED_2K_MIN_BYTES = 1 << 20
 
 
 cdef Py_ssize_t _line_stride(Py_ssize_t row_bytes) noexcept nogil:
     """Rows of ``row_bytes`` rounded up to whole lines, not a multiple of 2 KiB
-    apart (see _SPACED_MIN_ROWS: rows 2 KiB apart put every fourth row's
-    lines of a strip in one of L1's sets)."""
+    apart (see _SPACED_MIN_ROWS: rows 2 KiB apart put every other row's
+    lines of a strip in one of L1's sets; float32 row groups, 512 of them,
+    had been transposed so: issue 14, an AMD Zen 5, 512 x 100 at 10-90 % of
+    the norm, 0.34-0.37 of the time with the rows a line further)."""
     cdef Py_ssize_t stride = (row_bytes + 63) // 64 * 64
     return stride + 64 if stride % 2048 == 0 else stride
 

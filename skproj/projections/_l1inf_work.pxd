@@ -60,9 +60,9 @@ cdef struct Work:
     void* clip_levels
     # In cache, the copy the in-cache path reads in the lanes layout, its rows
     # copy_stride bytes apart: float32 short groups of the groups layout
-    # transposed, or column groups whose rows lie a page apart
-    # (``_l1inf_strips.small_lanes_copy``); or NULL.  It starts a cache line
-    # into lanes_block, the memory to free.
+    # transposed, or column groups whose rows lie a page (or, float32 past
+    # L2, 2 KiB) apart (``_l1inf_strips.small_lanes_copy``); or NULL.  It
+    # starts on a cache line in lanes_block, the memory to free.
     void* lanes_copy
     Py_ssize_t copy_stride
     void* lanes_block
