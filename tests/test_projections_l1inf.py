@@ -2780,6 +2780,103 @@ def test_sampled_bands_with_zeroed_sampled_groups(shape, axis):
     np.testing.assert_allclose(X, expected, rtol=0, atol=1e-9 * np.abs(Y).max())
 
 
+# Few long groups: a subsample of every group (``_subsampled_bands``) rather
+# than a sample of whole groups; these hooks make matrices of a few MB take it
+# (a subsample of 512 KiB, some 1700-3000 entries a group).
+_SUBSAMPLE_HOOKS = dict(small_max_bytes=0, sampled_min_bytes=1, sample_bytes=1 << 19,
+                        along_rows_passes=False, wide_band_share=0.5)
+
+_LONG_GROUP_DRAWS = {
+    "normal": lambda rng, shape: rng.standard_normal(shape),
+    "laplace": lambda rng, shape: rng.laplace(size=shape),
+    "t3": lambda rng, shape: rng.standard_t(3, size=shape),
+}
+
+
+def _subsampled_projection(Y, eta, axis, **hooks):
+    """The projection through the subsampled bands, and the dense regime's
+    stats (``_sampled_stats``)."""
+    _l1inf._set_testing(**_SUBSAMPLE_HOOKS, **hooks)
+    try:
+        return project_l1inf_ball(Y, eta, axis=axis), _l1inf._sampled_stats()
+    finally:
+        _l1inf._set_testing()
+
+
+@pytest.mark.parametrize("draw", sorted(_LONG_GROUP_DRAWS))
+@pytest.mark.parametrize("shape,axis,dtype", [((24, 30000), 1, np.float64),
+                                              ((24, 30000), 1, np.float32),
+                                              ((30000, 24), 0, np.float64)])
+def test_subsampled_bands_are_exact(shape, axis, dtype, draw):
+    """Few long groups (24 of 30000 entries) where most are kept: every group
+    subsampled (the stats count all of them), its band around the level
+    corrected by the norm's control variate, and the projection exact,
+    at the radii of the dense regime; row groups also through a strided
+    view."""
+    rng = np.random.default_rng(63)
+    Y = _LONG_GROUP_DRAWS[draw](rng, shape).astype(dtype)
+    tol = 1e-9 if dtype == np.float64 else 3e-6
+    for case, share in enumerate([0.02, 0.05, 0.2 if draw == "normal" else 0.05]):
+        view = _layout(Y, 2) if axis == 1 and case == 1 else Y
+        eta = share * l1inf_norm(Y, axis=axis)
+        X, (sampled, _, _, _) = _subsampled_projection(view, eta, axis)
+        expected, _, _ = _bisection_projection(Y, eta, axis)
+        assert sampled == 24
+        np.testing.assert_allclose(X, expected, rtol=0, atol=tol * np.abs(Y).max())
+
+
+def test_subsampled_bands_hold_the_levels_of_groups_with_outliers():
+    """Every other group of 40 holds an outlier of 1000 (a Gaussian bulk)
+    where the subsample holds it too: the subsample's h_g then errs by some
+    (n / m - 1) 1000 and those levels by about half a unit, far outside
+    bands of a few standard errors; the control variate on the group's
+    exact norm moves each level back (its slope on the norm's error taken
+    over the whole subsample), so that every band holds its level and none
+    is gathered again.  (An outlier the subsample misses is not seen: its
+    group's band misses, and the check gathers it whole.)"""
+    rng = np.random.default_rng(64)
+    Y = rng.standard_normal((40, 30000))
+    Y[0::2, 0] = 1000.0     # (in the subsample's first run)
+    eta = 0.001 * l1inf_norm(Y, axis=1)
+    X, (sampled, gathered, regathered, _) = _subsampled_projection(Y, eta, 1)
+    expected, _, _ = _bisection_projection(Y, eta, 1)
+    assert sampled == 40 and gathered > 0
+    assert regathered == 0
+    np.testing.assert_allclose(X, expected, rtol=0, atol=1e-9 * np.abs(Y).max())
+
+
+def test_subsampled_bands_regather_the_groups_that_left_them():
+    """Half of the subsampled bands emptied (``narrow_bands``): those groups
+    are gathered whole, and the projection is exact."""
+    rng = np.random.default_rng(65)
+    Y = rng.standard_normal((24, 30000))
+    eta = 0.3 * l1inf_norm(Y, axis=1)
+    X, (sampled, _, regathered, _) = _subsampled_projection(Y, eta, 1, narrow_bands=True)
+    expected, _, _ = _bisection_projection(Y, eta, 1)
+    assert sampled == 24
+    assert 12 <= regathered <= 14
+    np.testing.assert_allclose(X, expected, rtol=0, atol=1e-9 * np.abs(Y).max())
+
+
+def test_subsampled_bands_give_way_to_a_sample_of_whole_groups():
+    """``subsampled=False``, float32 column groups (read along the rows, which
+    the passes take faster), groups too short for the subsample's length, or
+    levels with too few entries above them in the subsample: no subsample
+    (fewer groups sampled, or none), the same projection."""
+    rng = np.random.default_rng(66)
+    cases = [(rng.standard_normal((24, 30000)), 1, 0.3, dict(subsampled=False)),
+             (rng.standard_normal((30000, 24)).astype(np.float32), 0, 0.3, {}),
+             (rng.standard_normal((400, 3000)), 1, 0.3, {}),
+             (rng.laplace(size=(24, 30000)), 1, 0.9, {})]
+    for Y, axis, share, hooks in cases:
+        eta = share * l1inf_norm(Y, axis=axis)
+        X, (sampled, _, _, _) = _subsampled_projection(Y, eta, axis, **hooks)
+        expected, _, _ = _bisection_projection(Y, eta, axis)
+        assert sampled < Y.shape[1 - axis]
+        tol = 1e-9 if Y.dtype == np.float64 else 3e-6
+        np.testing.assert_allclose(X, expected, rtol=0, atol=tol * np.abs(Y).max())
+
+
 def _phase_clocked_projection(Y, eta, axis):
     """The projection, the seconds of each of its phases and its histogram
     passes (``_l1inf._phase_times``): which way it went."""
@@ -2937,9 +3034,10 @@ def test_few_long_column_groups_keep_less_work_memory_than_the_matrix(dtype, ker
     """Few long column groups (100 of 30000 rows, 12-24 MB, large enough
     for a sample): the sample would be 64 of the 100 groups, so it is not
     taken.  Float32 takes the in-cache path's passes over the matrix
-    instead (with AVX2 alone float64 too), float64 the bands from the
-    histograms, whose gather makes room
-    a chunk of rows at a time, not for every entry of a panel.  Exact, and
+    instead (with AVX2 alone float64 too), float64 the bands from a
+    subsample of every group (``_subsampled_bands``), and float32 on the
+    general path the bands from the histograms, whose gather makes room a
+    chunk of rows at a time, not for every entry of a panel.  Exact, and
     the work memory kept after the call (``release_work_memory``) is under
     the matrix's size (1.5-2.5 times it before, up to the cache's 64 MiB:
     on 100000 rows, every call page-faulted on what the cache could not
@@ -2952,6 +3050,7 @@ def test_few_long_column_groups_keep_less_work_memory_than_the_matrix(dtype, ker
     # rows, where the passes come before any band (passes_before_any_band).
     takes_passes = (kernel_path != "general" and level > 0
                     and (dtype == np.float32 or level == 1))
+    subsampled = not takes_passes and dtype == np.float64
     rng = np.random.default_rng(83)
     Y = rng.standard_normal((30000, 100)).astype(dtype)
     for share in (0.1, 0.5):
@@ -2959,11 +3058,9 @@ def test_few_long_column_groups_keep_less_work_memory_than_the_matrix(dtype, ker
         release_work_memory()
         X, _, histogram_passes = _phase_clocked_projection(Y, eta, 0)
         assert release_work_memory() < Y.nbytes
-        assert _l1inf._sampled_stats()[0] == 0       # (no sample)
-        if takes_passes:
-            assert histogram_passes == 0
-        else:
-            assert histogram_passes > 0
+        # (every group subsampled, or no sample)
+        assert _l1inf._sampled_stats()[0] == (100 if subsampled else 0)
+        assert (histogram_passes > 0) == (not takes_passes and not subsampled)
         expected, _, _ = _bisection_projection(Y.astype(np.float64), eta, 0)
         np.testing.assert_allclose(X, expected, rtol=0,
                                    atol=(1e-9 if dtype == np.float64 else 3e-6) * np.abs(Y).max())

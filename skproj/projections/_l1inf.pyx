@@ -285,9 +285,9 @@ from skproj.projections._l1inf_strips cimport (
 )
 from skproj.projections._l1inf_short cimport set_short, short_project
 from skproj.projections._l1inf_dense cimport (
-    DenseStats, band_lower_bound, copy_sample, dense_stats, gather_ranges_columns,
-    histogram_bands, passes_before_any_band, predicted_bands, range_row, sample_ranks,
-    solve_on_bands,
+    DenseStats, band_lower_bound, copy_sample, copy_subsample, dense_stats,
+    gather_ranges_columns, histogram_bands, passes_before_any_band, predicted_bands, range_row,
+    sample_ranks, solve_on_bands, subsample_length, subsample_spacing, subsampled_bands,
 )
 from skproj.projections._l1inf_work cimport (
     GroupsPart, Work, gather_groups, part_room, reserve_pair_buffers, reserve_pairs,
@@ -1179,25 +1179,19 @@ cdef int _project_sample(const floating[:, :] y, Work* w, bint groups_are_rows, 
     """The exact levels of the sample's groups at the radius scaled by their share of sum M_g.
 
     1 when done, 2 when the sample is not projected (inside its ball), 0 when
-    memory ran out.  The sample is projected by ``_project`` itself (the
-    in-cache path, as it fits the cache), without a sample of its own, in
-    place: only its levels are wanted (a result beside it took as much
-    memory again, 25.6 MB on 100000 x 100 float32 column groups, whose
-    sample is 64 of them: beyond what the work memory keeps, it
-    page-faulted at every call, issue 14).  The phase clock and the dense
-    regime's counters stay the outer call's.
+    memory ran out.  The sample is projected in place (``_sample_levels``):
+    only its levels are wanted (a result beside it took as much memory again,
+    25.6 MB on 100000 x 100 float32 column groups, whose sample is 64 of
+    them: beyond what the work memory keeps, it page-faulted at every call,
+    issue 14).
     """
     cdef GroupLists* lists = &w.lists
     # (the sample, then room for its columns' offsets, on whole doubles)
     cdef Py_ssize_t n = lists.group_size, idx, k
     cdef Py_ssize_t bytes_ = (n_sample * n * sizeof(floating) + 7) // 8 * 8
-    cdef double sampled = 0.0, total = 0.0, theta
-    cdef int status = 0, rounds
-    cdef DenseStats saved_stats = dense_stats()[0]
-    cdef double saved[N_PHASES]
-    cdef double* clock = phase_seconds()
+    cdef double sampled = 0.0, total = 0.0
+    cdef int status = 0
     cdef floating* sample = <floating*> malloc(bytes_ + n_sample * sizeof(Py_ssize_t))
-    cdef floating[:, :] sample_view
     if sample != NULL:
         for idx in range(lists.n_active):
             total += lists.maxima[lists.active[idx]]
@@ -1205,21 +1199,76 @@ cdef int _project_sample(const floating[:, :] y, Work* w, bint groups_are_rows, 
             sampled += lists.maxima[lists.active[ranks[k]]]
         copy_sample(y, lists, groups_are_rows, ranks, n_sample, sample,
                     <Py_ssize_t*> (<char*> sample + bytes_))
-        with gil:
-            if groups_are_rows:
-                sample_view = <floating[:n_sample, :n]> sample
-            else:
-                sample_view = <floating[:n, :n_sample]> sample
-        for k in range(N_PHASES):
-            saved[k] = clock[k]
-        status = _project(sample_view, sample_view, eta * sampled / total, groups_are_rows,
-                          levels, &theta, &rounds, False)
-        for k in range(N_PHASES):
-            clock[k] = saved[k]
-        dense_stats()[0] = saved_stats
-        status = (1 if status == STATUS_PROJECTED else
-                  0 if status == STATUS_NOMEMORY else 2)
+        status = _sample_levels(sample, sample, n_sample, n, groups_are_rows,
+                                eta * sampled / total, levels)
     free(sample)
+    return status
+
+
+cdef int _sample_levels(floating* sample, floating* result, Py_ssize_t n_groups,
+                        Py_ssize_t length, bint groups_are_rows, double eta,
+                        double* levels) noexcept nogil:
+    """The exact levels of a sample (``n_groups`` groups of ``length``
+    entries, contiguous: rows, or columns where not ``groups_are_rows``)
+    projected at ``eta`` into ``result`` (``sample`` itself or apart), by
+    ``_project`` itself (the in-cache path, as it fits the cache), without a
+    sample of its own.  1 when done, 2 when the sample lies inside its ball,
+    0 when memory ran out.  The phase clock and the dense regime's counters
+    stay the outer call's.
+    """
+    cdef const floating[:, :] sample_view
+    cdef floating[:, :] result_view
+    cdef DenseStats saved_stats = dense_stats()[0]
+    cdef double saved[N_PHASES]
+    cdef double* clock = phase_seconds()
+    cdef double theta
+    cdef int status, rounds, k
+    with gil:
+        if groups_are_rows:
+            sample_view = <floating[:n_groups, :length]> sample
+            result_view = <floating[:n_groups, :length]> result
+        else:
+            sample_view = <floating[:length, :n_groups]> sample
+            result_view = <floating[:length, :n_groups]> result
+    for k in range(N_PHASES):
+        saved[k] = clock[k]
+    status = _project(sample_view, result_view, eta, groups_are_rows, levels, &theta, &rounds,
+                      False)
+    for k in range(N_PHASES):
+        clock[k] = saved[k]
+    dense_stats()[0] = saved_stats
+    return 1 if status == STATUS_PROJECTED else 0 if status == STATUS_NOMEMORY else 2
+
+
+cdef int _subsampled_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double eta,
+                           Py_ssize_t spacing, bint wide) noexcept nogil:
+    """The bands of a dense problem of few long groups from a subsample of
+    every live group (``_l1inf_dense.subsampled_bands``): ``_sampled_bands``'
+    statuses.
+
+    The subsample (about 2 MiB: ``subsample_spacing``) is projected at the
+    radius itself: with m of a group's n entries, its h_g is about m / n of
+    the group's, so the same theta scaled by m / n gives about the same
+    levels, which add up to eta.  Projected beside it (its magnitudes give
+    the bands' widths).
+    """
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t length = subsample_length(lists, groups_are_rows, spacing, sizeof(floating))
+    cdef Py_ssize_t n = lists.n_active * length
+    cdef double clock = now()
+    cdef int status = 0
+    # (the levels by rank, then the subsample and its projection)
+    cdef double* levels = <double*> malloc(lists.n_active * sizeof(double)
+                                           + 2 * n * sizeof(floating))
+    cdef floating* sample = <floating*> (levels + lists.n_active)
+    if levels != NULL:
+        copy_subsample(y, lists, groups_are_rows, spacing, length, sample)
+        status = _sample_levels(sample, sample + n, lists.n_active, length, groups_are_rows, eta,
+                                levels)
+        lap(PHASE_HISTOGRAMS, clock)
+        if status == 1:
+            status = subsampled_bands(y, w, groups_are_rows, sample, length, levels, wide)
+    free(levels)
     return status
 
 
@@ -1239,13 +1288,20 @@ cdef int _sampled_bands(const floating[:, :] y, Work* w, bint groups_are_rows,
     memory ran out.
     """
     cdef GroupLists* lists = &w.lists
-    cdef Py_ssize_t n_sample
+    cdef Py_ssize_t n_sample, spacing
     cdef double clock = now()
     cdef int status
     cdef bint most_groups
     # The ranks of the sample in ``subset``, their levels in ``guess`` (both
     # free until the solve).
     n_sample = sample_ranks(y, lists, groups_are_rows, w.subset, &most_groups)
+    spacing = subsample_spacing(y, lists, groups_are_rows, n_sample, most_groups)
+    if spacing:
+        status = _subsampled_bands(y, w, groups_are_rows, eta, spacing, wide)
+        if status != 2:
+            return status
+        # (its bands' share used the subset)
+        n_sample = sample_ranks(y, lists, groups_are_rows, w.subset, &most_groups)
     if n_sample == 0:
         # Few long groups, a sample of most of them: float32's passes over
         # the whole matrix (summed by blocks of rows) cost less than the
@@ -1755,7 +1811,8 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
                  Py_ssize_t bracket_panel_bytes=1 << 15, bint bracket_copy_sample=True,
                  Py_ssize_t sampled_min_bytes=1 << 23,
                  Py_ssize_t sample_bytes=1 << 21, double sample_max_share=0.5,
-                 double sample_sigmas=6.0, short_groups=None,
+                 double sample_sigmas=6.0, bint subsampled=True,
+                 double subsample_sigmas=5.0, short_groups=None,
                  double wide_band_share=0.1, bint along_rows_passes=True,
                  double list_passes_share=0.02,
                  double bracket_event_share=0.05,
@@ -1802,7 +1859,10 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     of a tie do not settle there (``_at_tie``).  Dense problems of at least
     ``sampled_min_bytes`` (0: none) take their bands from a sample of about ``sample_bytes``
     where that is at most ``sample_max_share`` of the live groups
-    (``_sampled_bands``; ``narrow_bands`` narrows half of those too); those
+    (``_sampled_bands``; ``narrow_bands`` narrows half of those too), or, few
+    long groups, from a subsample of every group unless ``subsampled`` is
+    False (``_subsampled_bands``; bands ``subsample_sigmas`` standard
+    errors either side); those
     whose bands would hold more than ``wide_band_share`` of the entries (0:
     never; float64 row groups one and a half times it; where those passes
     read float32 or float64 column groups along the rows with AVX2 alone,
@@ -1860,6 +1920,7 @@ def _set_testing(int max_rounds=60, bint force_dense=False, bint narrow_bands=Fa
     _l1inf_dense._set_testing(narrow_bands=narrow_bands, simd=simd, avx512=avx512,
                               sampled_min_bytes=sampled_min_bytes, sample_bytes=sample_bytes,
                               sample_max_share=sample_max_share, sample_sigmas=sample_sigmas,
+                              subsampled=subsampled, subsample_sigmas=subsample_sigmas,
                               wide_band_share=wide_band_share,
                               along_rows_passes=along_rows_passes,
                               failed_fit_passes=failed_fit_passes, row_blocks=row_blocks,

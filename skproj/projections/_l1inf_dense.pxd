@@ -30,6 +30,17 @@ cdef void copy_sample(const floating[:, :] y, const GroupLists* lists, bint grou
 cdef int predicted_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double eta,
                          const Py_ssize_t* ranks, Py_ssize_t n_sample,
                          const double* levels, bint wide) noexcept nogil
+cdef Py_ssize_t subsample_spacing(const floating[:, :] y, const GroupLists* lists,
+                                  bint groups_are_rows, Py_ssize_t n_sample,
+                                  bint most_groups) noexcept nogil
+cdef Py_ssize_t subsample_length(const GroupLists* lists, bint groups_are_rows,
+                                 Py_ssize_t spacing, Py_ssize_t itemsize) noexcept nogil
+cdef void copy_subsample(const floating[:, :] y, const GroupLists* lists,
+                         bint groups_are_rows, Py_ssize_t spacing, Py_ssize_t length,
+                         floating* sample) noexcept nogil
+cdef int subsampled_bands(const floating[:, :] y, Work* w, bint groups_are_rows,
+                          const floating* sample, Py_ssize_t length, const double* levels,
+                          bint wide) noexcept nogil
 cdef int gather_predicted_bands(const floating[:, :] y, Work* w,
                                 bint groups_are_rows) noexcept nogil
 cdef bint passes_before_any_band(const floating[:, :] y, bint groups_are_rows) noexcept nogil

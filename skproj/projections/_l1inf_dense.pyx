@@ -1774,21 +1774,238 @@ cdef int predicted_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
     for idx in range(lists.n_active):
         g = lists.active[idx]
         level = w.band_low[g] + shift
-        w.band_low[g] = level - half
-        w.band_high[g] = level + half
-        _widen(&w.band_low[g], &w.band_high[g], lists.maxima[g])
-        if w.band_low[g] < 0.0:
-            w.band_low[g] = 0.0
-        if _narrow_bands and idx % 2 == 0:
-            w.band_high[g] = w.band_low[g] + 1e-9 * (w.band_high[g] - w.band_low[g])
+        _set_band(w, idx, level - half, level + half)
+    return _gathered_bands(y, w, groups_are_rows, 0.0 if wide or _WIDE_BAND_SHARE == 0 else
+                           _sampled_share(y, w, groups_are_rows, ranks, n_sample, False),
+                           n_sample, wide, clock)
+
+
+cdef inline void _set_band(Work* w, Py_ssize_t idx, double low, double high) noexcept nogil:
+    """The band (low, high) of the live group of rank ``idx``, widened
+    (``_widen``) and never below 0."""
+    cdef Py_ssize_t g = w.lists.active[idx]
+    w.band_low[g] = low
+    w.band_high[g] = high
+    _widen(&w.band_low[g], &w.band_high[g], w.lists.maxima[g])
+    if w.band_low[g] < 0.0:
+        w.band_low[g] = 0.0
+    if _narrow_bands and idx % 2 == 0:
+        w.band_high[g] = w.band_low[g] + 1e-9 * (w.band_high[g] - w.band_low[g])
+
+
+cdef int _gathered_bands(const floating[:, :] y, Work* w, bint groups_are_rows, double share,
+                         Py_ssize_t n_sample, bint wide, double clock) noexcept nogil:
+    """The bands set (every live group's), gathered: ``predicted_bands``'
+    statuses 1, 3 (where not ``wide``, ``share``, the estimated share of the
+    entries inside the bands, too large: not gathered) and 0."""
     _stats.sampled_groups = n_sample
-    if (not wide and _WIDE_BAND_SHARE > 0
-            and _sampled_share(y, w, groups_are_rows, ranks, n_sample, False)
-            > _wide_band_share(y, groups_are_rows)):
+    if not wide and _WIDE_BAND_SHARE > 0 and share > _wide_band_share(y, groups_are_rows):
         lap(PHASE_ENVELOPES, clock)
         return 3
     lap(PHASE_ENVELOPES, clock)
     return gather_predicted_bands(y, w, groups_are_rows)
+
+
+# ------------------------------------------------------------ bands from a subsample of every group
+
+# Few long groups, where a sample of whole groups (``sample_ranks``) would
+# be most of them or more than _SUBSAMPLE_OVER times _SAMPLE_BYTES: every
+# live group is sampled instead, about _SAMPLE_BYTES in all, a run of
+# entries every ``spacing`` runs (row groups: a cache line's entries;
+# column groups: a row, of the live columns), at least
+# _SUBSAMPLE_MIN_LENGTH entries a group; a testing switch.
+cdef bint _subsampled = True
+cdef Py_ssize_t _SUBSAMPLE_OVER = 2
+cdef Py_ssize_t _SUBSAMPLE_MIN_LENGTH = 512
+cdef double _SUBSAMPLE_SIGMAS = 5.0
+cdef Py_ssize_t _SUBSAMPLE_MIN_ABOVE = 32
+
+
+cdef inline Py_ssize_t _subsample_run(bint groups_are_rows, Py_ssize_t itemsize) noexcept nogil:
+    return 64 // itemsize if groups_are_rows else 1
+
+
+cdef Py_ssize_t subsample_spacing(const floating[:, :] y, const GroupLists* lists,
+                                  bint groups_are_rows, Py_ssize_t n_sample,
+                                  bint most_groups) noexcept nogil:
+    """The spacing of the runs of a subsample of every live group
+    (``copy_subsample``), or 0 where the sample of whole groups is taken
+    (``sample_ranks``'s ``n_sample`` and ``most_groups``) or none at all."""
+    cdef Py_ssize_t group_bytes = lists.group_size * sizeof(floating)
+    cdef Py_ssize_t total = lists.n_active * group_bytes, spacing
+    if (not _subsampled or _SAMPLED_MIN_BYTES == 0 or total < _SAMPLED_MIN_BYTES
+            or floating is float and not groups_are_rows
+            or not (n_sample == 0 or n_sample * group_bytes > _SUBSAMPLE_OVER * _SAMPLE_BYTES)):
+        return 0
+    spacing = total // _SAMPLE_BYTES
+    spacing = spacing if spacing > 2 else 2
+    if subsample_length(lists, groups_are_rows, spacing, sizeof(floating)) < _SUBSAMPLE_MIN_LENGTH:
+        return 0
+    return spacing
+
+
+cdef Py_ssize_t subsample_length(const GroupLists* lists, bint groups_are_rows,
+                                 Py_ssize_t spacing, Py_ssize_t itemsize) noexcept nogil:
+    """The entries of each group in the subsample of this spacing."""
+    cdef Py_ssize_t run = _subsample_run(groups_are_rows, itemsize)
+    return lists.group_size // (spacing * run) * run
+
+
+cdef void copy_subsample(const floating[:, :] y, const GroupLists* lists,
+                         bint groups_are_rows, Py_ssize_t spacing, Py_ssize_t length,
+                         floating* sample) noexcept nogil:
+    """The subsample of every live group, ``length`` entries each: rows of
+    ``sample`` for row groups (run b of a group from its entry b * spacing *
+    run), its columns for column groups (row i from the matrix's row i *
+    spacing)."""
+    cdef Py_ssize_t n_active = lists.n_active, step = element_step(y.strides[1], sizeof(floating))
+    cdef Py_ssize_t run = _subsample_run(groups_are_rows, sizeof(floating)), i, j, k, b
+    cdef const floating* source
+    cdef floating* dst
+    if groups_are_rows:
+        for k in range(n_active):
+            source = row_at(&y[0, 0], y.strides[0], lists.active[k])
+            dst = sample + k * length
+            b = 0
+            while b < length:
+                if step == 1:
+                    memcpy(dst + b, source + b * spacing, run * sizeof(floating))
+                else:
+                    for j in range(run):
+                        dst[b + j] = source[(b * spacing + j) * step]
+                b += run
+        return
+    for i in range(length):
+        source = row_at(&y[0, 0], y.strides[0], i * spacing)
+        dst = sample + i * n_active
+        if step == 1 and lists.active[n_active - 1] - lists.active[0] == n_active - 1:
+            memcpy(dst, source + lists.active[0], n_active * sizeof(floating))
+        else:
+            for k in range(n_active):
+                dst[k] = source[lists.active[k] * step]
+
+
+cdef struct _Moments:
+    # Over a group's subsample, in magnitude a, with x = (a - level)+: the
+    # count of x > 0 and the sums of a, a^2, x, x^2 and x a.
+    double count, a, aa, x, xx, xa
+
+
+cdef void _subsample_moments(const floating* values, Py_ssize_t n, Py_ssize_t step,
+                             double level, _Moments* sums) noexcept nogil:
+    """``_Moments`` of ``values[j * step]`` (j < n) about ``level``, without
+    a branch (half of them may lie above it), two entries at a
+    time into two accumulators each, in registers (the additions' chains
+    bound the loop; through a struct in memory, each addition waited on a
+    store: 5-7 ns an entry)."""
+    cdef double c0 = 0.0, a0 = 0.0, aa0 = 0.0, x0 = 0.0, xx0 = 0.0, xa0 = 0.0
+    cdef double c1 = 0.0, a1 = 0.0, aa1 = 0.0, x1 = 0.0, xx1 = 0.0, xa1 = 0.0
+    cdef double u, v, p, q
+    cdef Py_ssize_t j
+    for j in range(0, n - n % 2, 2):
+        u = fabs(values[j * step])
+        v = fabs(values[(j + 1) * step])
+        # (the product by the comparison: branch-free, where a ternary
+        # compiled to a branch and fmax to a call)
+        p = (u - level) * (u > level)
+        q = (v - level) * (v > level)
+        c0 += u > level
+        c1 += v > level
+        a0 += u
+        a1 += v
+        aa0 += u * u
+        aa1 += v * v
+        x0 += p
+        x1 += q
+        xx0 += p * p
+        xx1 += q * q
+        xa0 += p * u
+        xa1 += q * v
+    if n % 2:
+        u = fabs(values[(n - 1) * step])
+        p = (u - level) * (u > level)
+        c0 += u > level
+        a0 += u
+        aa0 += u * u
+        x0 += p
+        xx0 += p * p
+        xa0 += p * u
+    sums.count, sums.a, sums.aa = c0 + c1, a0 + a1, aa0 + aa1
+    sums.x, sums.xx, sums.xa = x0 + x1, xx0 + xx1, xa0 + xa1
+
+
+cdef int subsampled_bands(const floating[:, :] y, Work* w, bint groups_are_rows,
+                          const floating* sample, Py_ssize_t length, const double* levels,
+                          bint wide) noexcept nogil:
+    """Every live group's band around its level estimated from the subsample
+    (``levels``, by rank: the subsample projected at the radius itself),
+    gathered; ``predicted_bands``' statuses, and 2 where some group has
+    fewer than _SUBSAMPLE_MIN_ABOVE entries above its level in the
+    subsample (too few to tell its error: the sample of whole groups then).
+
+    With n entries a group and m of them sampled, the subsample's h_g(mu) =
+    (n / m) sum x, x = (a - mu)+ over its runs, has slope -c_g, c_g = (n /
+    m) times its count above mu, and is off by e_g: to first order the
+    level is off by (e_g - e_theta) / c_g, where e_theta, the error of
+    theta, keeps the levels' sum at eta (the 1 / c_g-weighted mean of the
+    e_g / c_g).  The group's l1 norm S_g is known exactly (step 1), and the
+    subsample's error on it, d_g = (n / m) sum a - S_g, is a control
+    variate: e_g = beta_g d_g + r_g with beta_g = cov(x, a) / var(a) (over
+    the subsample), so that each level is moved by (e_theta - beta_g d_g) /
+    c_g, and its band is _SUBSAMPLE_SIGMAS times (sigma_g + sigma_theta) /
+    c_g either side, sigma_g = (n / m) sqrt(m var(x - beta_g a)) the
+    standard error left, widened by a quarter of the move (the slope
+    changes along it).  Heavy tails put most of e_g in d_g (their extremes,
+    which a subsample holds or misses: without the control, Student t(3)
+    levels left bands of six standard errors in 95 of 200 groups).  A level
+    outside its band is caught by the solve's check, as any other band's.
+    """
+    cdef GroupLists* lists = &w.lists
+    cdef Py_ssize_t n_active = lists.n_active, k, j, g, inside = 0
+    cdef Py_ssize_t group_step = length if groups_are_rows else 1
+    cdef Py_ssize_t entry_step = 1 if groups_are_rows else n_active
+    cdef double scale = lists.group_size / <double> length
+    cdef double a, spread, slope, half, low, high, move, mean_a, mean_x, var_a, cov, beta
+    cdef double weights = 0.0, theta_move = 0.0, theta_variance = 0.0, theta_spread = 0.0
+    cdef double clock = now()
+    cdef _Moments sums
+    # (each group's spread, slope and beta_g d_g kept in its band and its
+    # list's guess until the common terms are known)
+    for k in range(n_active):
+        g = lists.active[k]
+        _subsample_moments(sample + k * group_step, length, entry_step, levels[k], &sums)
+        if sums.count < _SUBSAMPLE_MIN_ABOVE:
+            return 2
+        mean_a, mean_x = sums.a / length, sums.x / length
+        var_a = sums.aa / length - mean_a * mean_a
+        cov = sums.xa / length - mean_x * mean_a
+        beta = cov / var_a if var_a > 0.0 else 0.0
+        # (var(x - beta a) = var(x) - beta cov)
+        spread = sums.xx / length - mean_x * mean_x - beta * cov
+        spread = scale * sqrt(length * spread) if spread > 0.0 else 0.0
+        slope = scale * sums.count
+        w.band_low[g] = spread
+        w.band_high[g] = slope
+        lists.guess[g] = beta * (scale * sums.a - lists.sums[g])
+        weights += 1.0 / slope
+        theta_move += lists.guess[g] / slope
+        theta_variance += (spread / slope) * (spread / slope)
+    theta_move /= weights
+    theta_spread = sqrt(theta_variance) / weights
+    for k in range(n_active):
+        g = lists.active[k]
+        spread, slope = w.band_low[g], w.band_high[g]
+        move = (theta_move - lists.guess[g]) / slope
+        half = _SUBSAMPLE_SIGMAS * (spread + theta_spread) / slope + 0.25 * fabs(move)
+        _set_band(w, k, levels[k] + move - half, levels[k] + move + half)
+        # (the share inside the bands from every fourth entry of the
+        # subsample, in cache)
+        low, high = w.band_low[g], w.band_high[g]
+        for j in range(0, length, 4):
+            a = fabs(sample[k * group_step + j * entry_step])
+            inside += (a > low) & (a < high)
+    return _gathered_bands(y, w, groups_are_rows, inside / (n_active * ((length + 3) // 4.0)),
+                           n_active, wide, clock)
 
 
 cdef double _wide_band_share(const floating[:, :] y, bint groups_are_rows) noexcept nogil:
@@ -2015,7 +2232,8 @@ cdef bint solve_on_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
 
 def _set_testing(bint narrow_bands=False, bint simd=True, bint avx512=True,
                  Py_ssize_t sampled_min_bytes=1 << 23, Py_ssize_t sample_bytes=1 << 21,
-                 double sample_max_share=0.5, double sample_sigmas=6.0, double wide_band_share=0.1,
+                 double sample_max_share=0.5, double sample_sigmas=6.0, bint subsampled=True,
+                 double subsample_sigmas=5.0, double wide_band_share=0.1,
                  bint failed_fit_passes=True, row_blocks=None,
                  Py_ssize_t block_rows=0, bint along_rows_passes=True,
                  bint gather_halves=True):
@@ -2023,7 +2241,9 @@ def _set_testing(bint narrow_bands=False, bint simd=True, bint avx512=True,
     global _narrow_bands, _avx2, _SAMPLED_MIN_BYTES, _SAMPLE_BYTES, _SAMPLE_MAX_SHARE
     global _gather_halves
     _gather_halves = gather_halves
-    global _SAMPLE_SIGMAS
+    global _SAMPLE_SIGMAS, _subsampled, _SUBSAMPLE_SIGMAS
+    _subsampled = subsampled
+    _SUBSAMPLE_SIGMAS = subsample_sigmas
     global _WIDE_BAND_SHARE, _FAILED_FIT_PASSES, _ROW_BLOCKS, _BLOCK_ROWS, _along_rows_passes
     _narrow_bands = narrow_bands
     _along_rows_passes = along_rows_passes
