@@ -1917,24 +1917,25 @@ cdef struct _Moments:
 
 cdef void _subsample_moments(const floating* values, Py_ssize_t n, Py_ssize_t step,
                              double level, _Moments* sums) noexcept nogil:
-    """``_Moments`` of ``values[j * step]`` (j < n) about ``level``, without
-    a branch (half of them may lie above it), two entries at a
-    time into two accumulators each, in registers (the additions' chains
-    bound the loop; through a struct in memory, each addition waited on a
-    store: 5-7 ns an entry)."""
-    cdef double c0 = 0.0, a0 = 0.0, aa0 = 0.0, x0 = 0.0, xx0 = 0.0, xa0 = 0.0
-    cdef double c1 = 0.0, a1 = 0.0, aa1 = 0.0, x1 = 0.0, xx1 = 0.0, xa1 = 0.0
+    """``_Moments`` of ``values[j * step]`` (j < n) about ``level``, two
+    entries at a time into two accumulators each, in registers (the
+    additions' chains bound the loop), and without a branch: half of them
+    may lie above the level, and GCC made a branch of both a ternary and a
+    comparison converted to double (the loop then took most of the bands'
+    time), so x = (d + |d|) / 2 (exact) and the counts in integers."""
+    cdef double a0 = 0.0, aa0 = 0.0, x0 = 0.0, xx0 = 0.0, xa0 = 0.0
+    cdef double a1 = 0.0, aa1 = 0.0, x1 = 0.0, xx1 = 0.0, xa1 = 0.0
     cdef double u, v, p, q
-    cdef Py_ssize_t j
+    cdef Py_ssize_t j, c0 = 0, c1 = 0
     for j in range(0, n - n % 2, 2):
         u = fabs(values[j * step])
         v = fabs(values[(j + 1) * step])
-        # (the product by the comparison: branch-free, where a ternary
-        # compiled to a branch and fmax to a call)
-        p = (u - level) * (u > level)
-        q = (v - level) * (v > level)
-        c0 += u > level
-        c1 += v > level
+        p = u - level
+        q = v - level
+        c0 += p > 0.0
+        c1 += q > 0.0
+        p = 0.5 * (p + fabs(p))
+        q = 0.5 * (q + fabs(q))
         a0 += u
         a1 += v
         aa0 += u * u
@@ -1947,8 +1948,9 @@ cdef void _subsample_moments(const floating* values, Py_ssize_t n, Py_ssize_t st
         xa1 += q * v
     if n % 2:
         u = fabs(values[(n - 1) * step])
-        p = (u - level) * (u > level)
-        c0 += u > level
+        p = u - level
+        c0 += p > 0.0
+        p = 0.5 * (p + fabs(p))
         a0 += u
         aa0 += u * u
         x0 += p
