@@ -1839,7 +1839,7 @@ cdef int _gathered_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
 # column groups: a row, of the live columns), at least
 # _SUBSAMPLE_MIN_LENGTH entries a group; a testing switch.
 cdef bint _subsampled = True
-cdef Py_ssize_t _SUBSAMPLE_OVER = 2
+cdef Py_ssize_t _SUBSAMPLE_OVER = 5
 cdef Py_ssize_t _SUBSAMPLE_MIN_LENGTH = 512
 cdef double _SUBSAMPLE_SIGMAS = 5.0
 cdef Py_ssize_t _SUBSAMPLE_MIN_ABOVE = 32
