@@ -204,6 +204,26 @@ def run_line_copies(rng):
         project_l1inf_ball(Y, share * l1inf_norm(Y, axis=0), axis=0)
 
 
+def run_subsampled_bands(rng):
+    """The dense regime's bands from a subsample of every group
+    (``_subsampled_bands``): few long row groups (float32, float64, a strided
+    view), float64 column groups, and the bands gathered wide or emptied
+    (``narrow_bands``: the groups gathered again whole)."""
+    hooks = dict(small_max_bytes=0, sampled_min_bytes=1, sample_bytes=1 << 17,
+                 along_rows_passes=False, wide_band_share=0.5)
+    wide = rng.standard_normal((12, 12003))
+    cases = [(np.ascontiguousarray(wide[:, :12000]), 1), (wide[:, 2:12002], 1),
+             (wide[:, :12000].astype(np.float32), 1), (np.ascontiguousarray(wide.T), 0)]
+    for Y, axis in cases:
+        for narrow in (False, True):
+            _l1inf._set_testing(narrow_bands=narrow, **hooks)
+            try:
+                for share in (0.02, 0.1):
+                    project_l1inf_ball(Y, share * l1inf_norm(Y, axis=axis), axis=axis)
+            finally:
+                _l1inf._set_testing()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a third of the inputs")
@@ -222,6 +242,8 @@ def main():
     run_passes_in_halves(rng)
     print("the copies on lines", flush=True)
     run_line_copies(rng)
+    print("subsampled bands", flush=True)
+    run_subsampled_bands(rng)
     print(f"done: {count} inputs")
 
 
