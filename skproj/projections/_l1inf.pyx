@@ -1260,8 +1260,9 @@ cdef int _subsampled_bands(const floating[:, :] y, Work* w, bint groups_are_rows
     # (the levels by rank, then the subsample and its projection)
     cdef double* levels = <double*> malloc(lists.n_active * sizeof(double)
                                            + 2 * n * sizeof(floating))
-    cdef floating* sample = <floating*> (levels + lists.n_active)
+    cdef floating* sample
     if levels != NULL:
+        sample = <floating*> (levels + lists.n_active)
         copy_subsample(y, lists, groups_are_rows, spacing, length, sample)
         status = _sample_levels(sample, sample + n, lists.n_active, length, groups_are_rows, eta,
                                 levels)
@@ -1278,7 +1279,10 @@ cdef double _PASSES_MIN_LIVE = 0.05
 
 cdef int _sampled_bands(const floating[:, :] y, Work* w, bint groups_are_rows,
                         double eta, bint wide) noexcept nogil:
-    """The bands of a dense problem predicted from a projected sample (``_l1inf_dense``).
+    """The bands of a dense problem predicted from a projected sample (``_l1inf_dense``):
+    of whole groups, or, few long groups, a subsample of every group
+    (``_subsampled_bands``), which gives way to the former where it cannot
+    tell each level's error.
 
     Returns 1 when the lists are ready, 2 when the problem is left to the
     histograms (too small a matrix or sample, too many sampled groups zeroed
