@@ -1299,7 +1299,7 @@ cdef int _sampled_bands(const floating[:, :] y, Work* w, bint groups_are_rows,
     # The ranks of the sample in ``subset``, their levels in ``guess`` (both
     # free until the solve).
     n_sample = sample_ranks(y, lists, groups_are_rows, w.subset, &most_groups)
-    spacing = subsample_spacing(y, lists, groups_are_rows, n_sample, most_groups)
+    spacing = subsample_spacing(y, lists, groups_are_rows, n_sample)
     if spacing:
         status = _subsampled_bands(y, w, groups_are_rows, eta, spacing, wide)
         if status != 2:

@@ -31,8 +31,7 @@ cdef int predicted_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
                          const Py_ssize_t* ranks, Py_ssize_t n_sample,
                          const double* levels, bint wide) noexcept nogil
 cdef Py_ssize_t subsample_spacing(const floating[:, :] y, const GroupLists* lists,
-                                  bint groups_are_rows, Py_ssize_t n_sample,
-                                  bint most_groups) noexcept nogil
+                                  bint groups_are_rows, Py_ssize_t n_sample) noexcept nogil
 cdef Py_ssize_t subsample_length(const GroupLists* lists, bint groups_are_rows,
                                  Py_ssize_t spacing, Py_ssize_t itemsize) noexcept nogil
 cdef void copy_subsample(const floating[:, :] y, const GroupLists* lists,

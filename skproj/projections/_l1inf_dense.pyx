@@ -1832,12 +1832,15 @@ cdef int _gathered_bands(const floating[:, :] y, Work* w, bint groups_are_rows, 
 
 # ------------------------------------------------------------ bands from a subsample of every group
 
-# Few long groups, where a sample of whole groups (``sample_ranks``) would
-# be most of them or more than _SUBSAMPLE_OVER times _SAMPLE_BYTES: every
-# live group is sampled instead, about _SAMPLE_BYTES in all, a run of
-# entries every ``spacing`` runs (row groups: a cache line's entries;
-# column groups: a row, of the live columns), at least
-# _SUBSAMPLE_MIN_LENGTH entries a group; a testing switch.
+# Few long groups, where no sample of whole groups is taken (``sample_ranks``:
+# it would be most of them, or too few groups) or it would be more than
+# _SUBSAMPLE_OVER times _SAMPLE_BYTES: every live group is sampled instead,
+# about _SAMPLE_BYTES in all, a run of entries every ``spacing`` runs (row
+# groups: a cache line's entries; column groups: a row, of the live
+# columns), at least _SUBSAMPLE_MIN_LENGTH entries a group; each band
+# _SUBSAMPLE_SIGMAS standard errors either side of its level, where at least
+# _SUBSAMPLE_MIN_ABOVE subsampled entries lie above it (``subsampled_bands``;
+# ``_subsampled`` is a testing switch).
 cdef bint _subsampled = True
 cdef Py_ssize_t _SUBSAMPLE_OVER = 5
 cdef Py_ssize_t _SUBSAMPLE_MIN_LENGTH = 512
@@ -1850,11 +1853,11 @@ cdef inline Py_ssize_t _subsample_run(bint groups_are_rows, Py_ssize_t itemsize)
 
 
 cdef Py_ssize_t subsample_spacing(const floating[:, :] y, const GroupLists* lists,
-                                  bint groups_are_rows, Py_ssize_t n_sample,
-                                  bint most_groups) noexcept nogil:
+                                  bint groups_are_rows, Py_ssize_t n_sample) noexcept nogil:
     """The spacing of the runs of a subsample of every live group
-    (``copy_subsample``), or 0 where the sample of whole groups is taken
-    (``sample_ranks``'s ``n_sample`` and ``most_groups``) or none at all."""
+    (``copy_subsample``), or 0 where the sample of whole groups
+    (``sample_ranks``' ``n_sample`` of them) is taken instead, or none at
+    all."""
     cdef Py_ssize_t group_bytes = lists.group_size * sizeof(floating)
     cdef Py_ssize_t total = lists.n_active * group_bytes, spacing
     if (not _subsampled or _SAMPLED_MIN_BYTES == 0 or total < _SAMPLED_MIN_BYTES
@@ -1988,6 +1991,8 @@ cdef int subsampled_bands(const floating[:, :] y, Work* w, bint groups_are_rows,
     """
     cdef GroupLists* lists = &w.lists
     cdef Py_ssize_t n_active = lists.n_active, k, j, g, inside = 0
+    # (the share inside the bands is estimated on every fourth entry)
+    cdef Py_ssize_t n_read = (length + 3) // 4
     cdef Py_ssize_t group_step = length if groups_are_rows else 1
     cdef Py_ssize_t entry_step = 1 if groups_are_rows else n_active
     cdef double scale = lists.group_size / <double> length
@@ -2024,13 +2029,12 @@ cdef int subsampled_bands(const floating[:, :] y, Work* w, bint groups_are_rows,
         move = (theta_move - lists.guess[g]) / slope
         half = _SUBSAMPLE_SIGMAS * (spread + theta_spread) / slope + 0.25 * fabs(move)
         _set_band(w, k, levels[k] + move - half, levels[k] + move + half)
-        # (the share inside the bands from every fourth entry of the
-        # subsample, in cache)
+        # (the share inside the bands from the subsample itself, in cache)
         low, high = w.band_low[g], w.band_high[g]
         for j in range(0, length, 4):
             a = fabs(sample[k * group_step + j * entry_step])
             inside += (a > low) & (a < high)
-    return _gathered_bands(y, w, groups_are_rows, inside / (n_active * ((length + 3) // 4.0)),
+    return _gathered_bands(y, w, groups_are_rows, inside / <double> (n_active * n_read),
                            n_active, wide, clock)
 
 
