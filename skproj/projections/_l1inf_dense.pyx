@@ -64,27 +64,30 @@ the bands are narrow.
 
 Bands from a subsample of every group (``subsampled_bands``; few long groups)
 ------------------------------------------------------------------------------
-Where a sample of whole groups would be most of them or more than twice its
-2 MiB (fewer than 32 groups, or groups of 64 KiB and more: 100 rows of
-100000), every live group is subsampled instead, about 2 MiB in all (rows:
-a cache line's entries every ``spacing`` lines; columns of a float64 matrix:
-a row every ``spacing`` rows; at least 512 entries a group), and the
-subsample is projected at the radius itself (``_l1inf._subsampled_bands``):
-m of a group's n entries scale its h_g by about m / n, so the same levels
-come at theta scaled alike.  Each level is then moved by a control variate,
-the subsample's error on the group's exact l1 norm (its extremes, held or
-missed, move both), and banded by the standard error left, either side
-(five of them; a quarter of the move more).  Where a level has fewer than
-32 subsampled entries above it (high levels of short or heavy-tailed
-groups), the sample of whole groups or the histograms take over.  Float32
-column groups keep the passes over the whole matrix, which read them
-along the rows faster.  Measured (issue 14, the AMD Zen 4, single calls
-interleaved, at radii keeping 50 and 90 % of ``bilevel_l1inf``'s groups
-and 10 and 50 % of the norm, subsample / before): float32 100 x 100000 row
-groups 0.47-0.65 of the time, float64 0.48-0.61; 30 x 300000, 16 x 500000
-and 8 x 1000000 float64 0.38-0.58, float32 0.82-1.02; float64 column groups
-100000 x 100 0.57-0.62, 300000 x 30 0.39-0.51; 64 x 200000 0.19-0.51
-(the sample of whole groups, a third of the matrix there, cost most).
+Where no sample of whole groups is taken (most of the groups, or fewer than
+32 of them) or it would be more than five times its 2 MiB (groups of
+hundreds of KiB: 100 rows of 100000), every live group is subsampled
+instead, about 2 MiB in all (rows: a cache line's entries every ``spacing``
+lines; columns of a float64 matrix: a row every ``spacing`` rows; at least
+512 entries a group), and the subsample is projected at the radius itself
+(``_l1inf._subsampled_bands``): m of a group's n entries scale its h_g by
+about m / n, so the same levels come at theta scaled alike.  Each level is
+then moved by a control variate, the subsample's error on the group's exact
+l1 norm (its extremes, held or missed, move both), and banded by the
+standard error left, either side (five of them; a quarter of the move
+more).  Where a level has fewer than 32 subsampled entries above it (high
+levels of short or heavy-tailed groups), the sample of whole groups or the
+histograms take over.  Float32 column groups keep the passes over the whole
+matrix, which read them along the rows faster.  Measured (issue 14, the AMD
+Zen 4, single calls interleaved, at radii keeping 50 and 90 % of
+``bilevel_l1inf``'s groups and 10 and 50 % of the norm, subsample / before,
+load 1.0-1.3): 100 x 100000 row groups float32 0.51-0.61 of the time,
+float64 0.48-0.53; 64 x 200000 0.37-0.47 and 0.22-0.26 (the sample of
+whole groups, half of them there, cost most); 30 x 300000, 16 x 500000 and
+8 x 1000000 float64 0.37-0.60, float32 0.82-1.14 (1.04-1.14 at half the
+norm, where the passes had run); float64 column groups 100000 x 100
+0.57-0.58, 300000 x 30 0.39-0.53; 200 x 50000 float64 0.73-1.08; 300 x
+30000 and 200 x 50000 float32 even.
 
 The solve and its check (``solve_on_bands``)
 --------------------------------------------
