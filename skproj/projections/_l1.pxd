@@ -16,6 +16,9 @@ cpdef enum Status:
 
 # The AVX2 and AVX-512 loops of the l1 thresholds (chosen at run time; see _l1_simd.h).
 cdef extern from "_l1_simd.h" nogil:
+    enum:
+        SKP_WIDEN_UP
+        SKP_WIDEN_DOWN
     ctypedef struct skp_scan:
         double total
         double minimum
@@ -23,6 +26,7 @@ cdef extern from "_l1_simd.h" nogil:
         double sum_high
         Py_ssize_t n_gathered
         int overflow
+        double low
     int skp_have_avx2()
     int skp_set_avx512(int on)
     void skp_set_cpu_choices(int strips, int panels_into_l1)
@@ -51,8 +55,8 @@ cdef extern from "_l1_simd.h" nogil:
                                   double* support)
     int skp_sample_bracket_f32(const float* row, Py_ssize_t runs, Py_ssize_t gap,
                                int magnitudes, double scaled, int through_total, double sigmas,
-                               Py_ssize_t margin, Py_ssize_t cap, float* work, double* low,
-                               double* high)
+                               Py_ssize_t margin, Py_ssize_t cap, Py_ssize_t gather_limit,
+                               float* work, double* low, double* high, int* widen)
     void skp_bracket_spreads_f64(const double* support, Py_ssize_t n_support,
                                  const double* rest, Py_ssize_t n_rest, double tau,
                                  double scaled, double sigmas, Py_ssize_t margin,
@@ -89,7 +93,9 @@ cdef extern from "_l1_simd.h" nogil:
     int skp_sum_and_excess512_f32(const float* values, Py_ssize_t n, double low,
                                   double* excess, double* total)
     int skp_scan_cached_f32(const float* row, Py_ssize_t n, double low, double high,
-                            int magnitudes, skp_scan* scan, float* buffer, Py_ssize_t capacity)
+                            int magnitudes, int widen, double radius, skp_scan* scan,
+                            float* buffer,
+                            Py_ssize_t capacity)
 
 
 # The streaming loops over a matrix's rows (chosen at run time; see

@@ -41,6 +41,8 @@ typedef struct {
     double sum_high;
     ptrdiff_t n_gathered;  /* values in [low, high) in the buffer */
     int overflow;          /* set when they did not fit */
+    double low;            /* the low end of the gathered values where a scan
+                            * widened down lowered it (skp_scan_cached_f32_) */
 } skp_scan;
 
 /* skp_shrink_f32's arithmetic (tau as the two floats hi + lo, see there) on
@@ -493,6 +495,14 @@ SKP_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_scan_blocks_
  * ``_unguarded``). */
 #define SKP_AVX512 __attribute__((target("avx512f,avx2,popcnt")))
 
+/* The float32 loops' block sums into double: a vector of 16 partial sums
+ * in float (each lane's block) as 8 doubles, lane i plus lane i + 8. */
+SKP_AVX512 static inline __m512d skp_widen_sum16(__m512 block) {
+    return _mm512_add_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(block)),
+                         _mm512_cvtps_pd(_mm256_castpd_ps(
+                             _mm512_extractf64x4_pd(_mm512_castps_pd(block), 1))));
+}
+
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_scan16_f32(
         __m512 v, __m512 low_v, __m512 high_v, __m512* total, __m512* above,
         __m512i* count, __m512* minimum, const int magnitudes, const int checked,
@@ -552,12 +562,8 @@ SKP_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_scan_block
         }
         total0 = _mm512_add_ps(total0, total1);
         above0 = _mm512_add_ps(above0, above1);
-        totals = _mm512_add_pd(totals, _mm512_add_pd(
-            _mm512_cvtps_pd(_mm512_castps512_ps256(total0)),
-            _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(total0), 1)))));
-        aboves = _mm512_add_pd(aboves, _mm512_add_pd(
-            _mm512_cvtps_pd(_mm512_castps512_ps256(above0)),
-            _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(above0), 1)))));
+        totals = _mm512_add_pd(totals, skp_widen_sum16(total0));
+        aboves = _mm512_add_pd(aboves, skp_widen_sum16(above0));
         if ((j & ((1 << 28) - 1)) == 0) {   /* int32 lane counters: flush now and then */
             n_high += _mm512_reduce_add_epi32(count);
             count = _mm512_setzero_si512();
@@ -1098,10 +1104,7 @@ SKP_AVX512 static ptrdiff_t skp_count_above512_f32(const float* values, ptrdiff_
         }
         block[0] = _mm512_add_ps(_mm512_add_ps(block[0], block[1]),
                                  _mm512_add_ps(block[2], block[3]));
-        sums = _mm512_add_pd(sums, _mm512_add_pd(
-            _mm512_cvtps_pd(_mm512_castps512_ps256(block[0])),
-            _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(
-                _mm512_castps_pd(block[0]), 1)))));
+        sums = _mm512_add_pd(sums, skp_widen_sum16(block[0]));
     }
 #undef SKP_TAKE16
     *sum = _mm512_reduce_add_pd(sums);
@@ -1799,9 +1802,7 @@ SKP_AVX512 static inline int skp_sum_and_excess512_f32_unguarded(
                     values + j));
         }
         b0 = _mm512_add_ps(_mm512_add_ps(b0, b1), _mm512_add_ps(b2, b3));
-        totals = _mm512_add_pd(totals, _mm512_add_pd(
-            _mm512_cvtps_pd(_mm512_castps512_ps256(b0)),
-            _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(b0), 1)))));
+        totals = _mm512_add_pd(totals, skp_widen_sum16(b0));
     }
     *total = _mm512_reduce_add_pd(totals);
     if (isinf(*total)) *total = skp_sum_f32(values, n);   /* (a float block overflowed) */
@@ -1883,17 +1884,27 @@ static inline float skp_select_f32(float* values, ptrdiff_t n, ptrdiff_t k, floa
     return skp_select256_f32(values, n, k, spare0);
 }
 
+/* How the scan in cache widens its gather (skp_scan_cached_f32_unguarded). */
+#define SKP_WIDEN_UP 1
+#define SKP_WIDEN_DOWN (-1)
+
 /* The ends of the sample's bracket from its support (the values above its
  * threshold ``tau``) and the rest: the ``spread``-th smallest of the support
  * and the ``spread``-th largest of the rest, each side's ``spread`` from
  * skp_bracket_spreads_f32; none (the caller reads S first) where
- * ``magnitudes`` and the bracket is unsure (skp_bracket_unsure). */
+ * ``magnitudes`` and the bracket is unsure (skp_bracket_unsure).  Where the
+ * sampled values at or above the low end, or (``magnitudes``) below the high
+ * end, are at most ``gather_limit`` (0: never), ``*widen`` tells the scan in
+ * cache to gather all of them (SKP_WIDEN_UP, SKP_WIDEN_DOWN: see
+ * skp_scan_cached_f32_unguarded); it is left as it was elsewhere. */
 static inline void skp_sample_bracket_ends_f32(float* support, ptrdiff_t n_support,
                                                float* rest, ptrdiff_t n_rest, double tau,
                                                double scaled, double sigmas, ptrdiff_t margin,
-                                               ptrdiff_t cap, int magnitudes, float* spare0,
-                                               float* spare1, double* low, double* high) {
-    ptrdiff_t low_spread, high_spread;
+                                               ptrdiff_t cap, int magnitudes,
+                                               ptrdiff_t gather_limit, float* spare0,
+                                               float* spare1, double* low, double* high,
+                                               int* widen) {
+    ptrdiff_t low_spread, high_spread, above_low, below_high;
     double sum_half = 0.0;
     skp_bracket_spreads_f32(support, n_support, rest, n_rest, tau, scaled, sigmas, margin, cap,
                             &low_spread, &high_spread, magnitudes ? &sum_half : NULL);
@@ -1904,7 +1915,15 @@ static inline void skp_sample_bracket_ends_f32(float* support, ptrdiff_t n_suppo
     if (skp_bracket_unsure(*low, *high, tau, sum_half)) {
         *low = -DBL_MAX;
         *high = DBL_MAX;
+        return;
     }
+    if (gather_limit <= 0 || *high >= DBL_MAX) return;
+    above_low = n_support + low_spread;
+    below_high = n_rest + high_spread;
+    if (*low > 0.0 && above_low <= gather_limit && above_low <= below_high)
+        *widen = SKP_WIDEN_UP;
+    else if (magnitudes && *high > 0.0 && below_high <= gather_limit)
+        *widen = SKP_WIDEN_DOWN;
 }
 
 /* The radius of the vector samplers' problem, from their sample's ``total``
@@ -1942,8 +1961,9 @@ SKP_AVX512 static int skp_sample_bracket512_f32_unguarded(const float* row, ptrd
                                                           ptrdiff_t gap, int magnitudes,
                                                           double scaled, int through_total,
                                                           double sigmas, ptrdiff_t margin,
-                                                          ptrdiff_t cap, float* work,
-                                                          double* low, double* high) {
+                                                          ptrdiff_t cap, ptrdiff_t gather_limit,
+                                                          float* work, double* low,
+                                                          double* high, int* widen) {
     const ptrdiff_t size = 16 * runs;
     /* (each with 16 floats to spare: full stores of compressed vectors) */
     float *sample = work, *support = work + size + 16, *rest = work + 2 * (size + 16);
@@ -1958,9 +1978,7 @@ SKP_AVX512 static int skp_sample_bracket512_f32_unguarded(const float* row, ptrd
         __m512 v = _mm512_loadu_ps(row + i * gap);
         if (magnitudes) v = _mm512_abs_ps(v);
         _mm512_storeu_ps(sample + 16 * i, v);
-        totals = _mm512_add_pd(totals, _mm512_add_pd(
-            _mm512_cvtps_pd(_mm512_castps512_ps256(v)),
-            _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)))));
+        totals = _mm512_add_pd(totals, skp_widen_sum16(v));
     }
     total = _mm512_reduce_add_pd(totals);
     if (!skp_sample_radius(total, magnitudes, through_total, &scaled))
@@ -1977,7 +1995,8 @@ SKP_AVX512 static int skp_sample_bracket512_f32_unguarded(const float* row, ptrd
         n_rest += 16 - _mm_popcnt_u32((unsigned) above);
     }
     skp_sample_bracket_ends_f32(support, n_support, rest, n_rest, tau, scaled, sigmas,
-                                margin, cap, magnitudes, sample, scratch, low, high);
+                                margin, cap, magnitudes, gather_limit, sample, scratch, low,
+                                high, widen);
     return 1;
 }
 
@@ -1989,7 +2008,8 @@ SKP_AVX512 static int skp_sample_bracket512_f32_unguarded(const float* row, ptrd
 SKP_AVX2 static int skp_sample_bracket256_f32(const float* row, ptrdiff_t runs, ptrdiff_t gap,
                                               int magnitudes, double scaled, int through_total,
                                               double sigmas, ptrdiff_t margin, ptrdiff_t cap,
-                                              float* work, double* low, double* high) {
+                                              ptrdiff_t gather_limit, float* work, double* low,
+                                              double* high, int* widen) {
     const ptrdiff_t size = 16 * runs;
     float *sample = work, *support = work + size + 16, *rest = work + 2 * (size + 16);
     const __m256 sign = _mm256_set1_ps(magnitudes ? -0.0f : 0.0f);
@@ -2021,7 +2041,8 @@ SKP_AVX2 static int skp_sample_bracket256_f32(const float* row, ptrdiff_t runs, 
         n_rest = skp_pack_store8(v, ~above & 0xff, rest, n_rest);
     }
     skp_sample_bracket_ends_f32(support, n_support, rest, n_rest, tau, scaled, sigmas,
-                                margin, cap, magnitudes, sample, NULL, low, high);
+                                margin, cap, magnitudes, gather_limit, sample, NULL, low, high,
+                                widen);
     return 1;
 }
 
@@ -2033,14 +2054,16 @@ SKP_AVX2 static int skp_sample_bracket256_f32(const float* row, ptrdiff_t runs, 
 static inline int skp_sample_bracket_f32(const float* row, ptrdiff_t runs, ptrdiff_t gap,
                                          int magnitudes, double scaled, int through_total,
                                          double sigmas, ptrdiff_t margin, ptrdiff_t cap,
-                                         float* work, double* low, double* high) {
+                                         ptrdiff_t gather_limit, float* work, double* low,
+                                         double* high, int* widen) {
     if (skp_avx512)
         return skp_sample_bracket512_f32_unguarded(row, runs, gap, magnitudes, scaled,
-                                                   through_total, sigmas, margin, cap, work,
-                                                   low, high);
+                                                   through_total, sigmas, margin, cap,
+                                                   gather_limit, work, low, high, widen);
     if (skp_avx2 > 0)
         return skp_sample_bracket256_f32(row, runs, gap, magnitudes, scaled, through_total,
-                                         sigmas, margin, cap, work, low, high);
+                                         sigmas, margin, cap, gather_limit, work, low, high,
+                                         widen);
     return 0;
 }
 
@@ -2056,16 +2079,61 @@ static inline int skp_sample_bracket_f32(const float* row, ptrdiff_t runs, ptrdi
  * (the caller runs the full scan) where neither AVX-512F (its loop here) nor
  * AVX2 (skp_scan_cached256_f32) runs, or when the gathered values would pass
  * ``capacity``. */
+/* Keep the values[0:n] in [low, high), in order, at the front of
+ * ``values``; returns how many, the count and sum of those not below
+ * ``high`` (NaN too) in *count_high and *sum_high, and the sum of all n in
+ * *total (each sum's lanes adding 8 values of a block of 128 in float, the
+ * blocks in double, as the scans take their sums).  values[] holds 16
+ * floats past n.  The widened gathers' part (skp_scan_cached_f32_). */
+SKP_AVX512 static inline ptrdiff_t skp_part512_f32(float* values, ptrdiff_t n, float low,
+                                                 float high, ptrdiff_t* count_high,
+                                                 double* sum_high, double* total) {
+    const __m512 low_v = _mm512_set1_ps(low), high_v = _mm512_set1_ps(high);
+    const __m512i minus_one = _mm512_set1_epi32(-1);
+    __m512d totals = _mm512_setzero_pd(), aboves = totals;
+    __m512i counts = _mm512_setzero_si512();
+    ptrdiff_t j = 0, kept = 0, end;
+    while (j < n) {
+        __m512 block = _mm512_setzero_ps(), above = block;
+        for (end = n - j < 128 ? n : j + 128; j < end; j += 16) {
+            const __mmask16 lanes = end - j >= 16 ? (__mmask16) 0xffff
+                                                  : (__mmask16) ((1u << (end - j)) - 1);
+            const __m512 v = _mm512_maskz_loadu_ps(lanes, values + j);
+            const __mmask16 high_lanes = _mm512_mask_cmp_ps_mask(lanes, v, high_v, _CMP_NLT_UQ);
+            const __mmask16 keep = _mm512_mask_cmp_ps_mask(
+                (__mmask16) (lanes & ~high_lanes), v, low_v, _CMP_GE_OQ);
+            block = _mm512_add_ps(block, v);
+            above = _mm512_mask_add_ps(above, high_lanes, above, v);
+            counts = _mm512_mask_sub_epi32(counts, high_lanes, counts, minus_one);
+            _mm512_storeu_ps(values + kept, _mm512_maskz_compress_ps(keep, v));
+            kept += _mm_popcnt_u32((unsigned) keep);
+        }
+        totals = _mm512_add_pd(totals, skp_widen_sum16(block));
+        aboves = _mm512_add_pd(aboves, skp_widen_sum16(above));
+    }
+    *total = _mm512_reduce_add_pd(totals);
+    *sum_high = _mm512_reduce_add_pd(aboves);
+    *count_high = _mm512_reduce_add_epi32(counts);
+    return kept;
+}
+
 #define SKP_COUNT_CHUNK ((ptrdiff_t) 1 << 30)   /* values a lean scan counts in int32 lanes */
 SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_(
         const float* row, ptrdiff_t n, float low, float high, const int magnitudes,
-        const int ranged, const int open, const int far, skp_scan* scan, float* buffer,
-        ptrdiff_t capacity) {
+        const int ranged, const int open, const int widen, const int far, double radius,
+        skp_scan* scan, float* buffer, ptrdiff_t capacity) {
     const __m512 low_v = _mm512_set1_ps(low), high_v = _mm512_set1_ps(high);
-    /* (``ranged`` and ``open``: see skp_scan_cached_f32_unguarded) */
-    const __m512i low_bits = _mm512_set1_epi32(ranged ? skp_float_bits(low) : 0);
+    /* (``ranged``, ``open`` and ``widen``: see skp_scan_cached_f32_unguarded;
+     * the loop gathers the values whose bits, less low_bits, lie below
+     * ``width`` as unsigned integers: with SKP_WIDEN_DOWN those below high,
+     * open (SKP_WIDEN_UP too) those at or above low) */
+    const int from_zero = widen == SKP_WIDEN_DOWN;
+    const __m512i low_bits = _mm512_set1_epi32(
+        ranged && !from_zero ? skp_float_bits(low) : 0);
     const __m512i width = _mm512_set1_epi32(
-        ranged ? (int32_t) (skp_float_bits(high) - skp_float_bits(low)) : 0);
+        from_zero ? (int32_t) skp_float_bits(high)
+        : ranged ? (int32_t) (skp_float_bits(open ? INFINITY : high) - skp_float_bits(low))
+        : 0);
     const __m512i minus_one = _mm512_set1_epi32(-1);
     const __m512i magnitude_bits = _mm512_set1_epi32(INT32_MAX);
     __m512d aboves = _mm512_setzero_pd();
@@ -2075,7 +2143,7 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_
     const ptrdiff_t ahead = far ? skp_ahead_for(n * (ptrdiff_t) sizeof(float)) : 0;
     const ptrdiff_t first_gathered = k;
     const ptrdiff_t sparse_share = skp_sparse_gather_share(n * (ptrdiff_t) sizeof(float));
-    double above_rest = 0.0;
+    double above_rest = 0.0, tail_total = 0.0;
     float value;
     while (j + 128 <= n) {
         __m512 above0 = _mm512_setzero_ps(), above1 = _mm512_setzero_ps();
@@ -2122,6 +2190,9 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_
                 : _mm512_and_si512(_mm512_castps_si512(v0), magnitude_bits));           \
             largest1 = _mm512_max_epi32(largest1, magnitudes ? _mm512_castps_si512(v1)  \
                 : _mm512_and_si512(_mm512_castps_si512(v1), magnitude_bits));           \
+        } else if (from_zero) {                                                         \
+            above0 = _mm512_add_ps(above0, v0);   /* (every value: the total) */        \
+            above1 = _mm512_add_ps(above1, v1);                                         \
         } else {                                                                        \
             if (!magnitudes) minimum = _mm512_min_ps(minimum, _mm512_min_ps(v0, v1));   \
             high0 = _mm512_cmp_ps_mask(v0, high_v, _CMP_NLT_UQ);                        \
@@ -2157,25 +2228,59 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_
         if (!open) {
             /* each lane summed 8 values in float; the blocks add in double (as the scan) */
             above0 = _mm512_add_ps(above0, above1);
-            aboves = _mm512_add_pd(aboves, _mm512_add_pd(
-                _mm512_cvtps_pd(_mm512_castps512_ps256(above0)),
-                _mm512_cvtps_pd(_mm256_castpd_ps(
-                    _mm512_extractf64x4_pd(_mm512_castps_pd(above0), 1)))));
+            aboves = _mm512_add_pd(aboves, skp_widen_sum16(above0));
         }
     }
     if (open && _mm512_reduce_max_epi32(_mm512_max_epi32(largest0, largest1))
                 >= (int32_t) skp_float_bits(INFINITY))
         return 0;
+    if (widen == SKP_WIDEN_UP) {
+        /* the gathered values above the bracket go, counted and summed */
+        double unused;
+        ptrdiff_t count;
+        k = first_gathered + skp_part512_f32(buffer + first_gathered, k - first_gathered,
+                                             -INFINITY, high, &count, &above_rest, &unused);
+        n_high += count;
+    }
     for (; j < n; j++) {
         value = magnitudes ? fabsf(row[j]) : row[j];
         if (value == -INFINITY) return 0;
-        if (!(value < high)) {   /* (NaN too) */
+        if (from_zero) {   /* (every value in the total) */
+            tail_total += value;
+            if (value < high) {
+                if (k >= capacity) return 0;
+                buffer[k++] = value;
+            }
+        } else if (!(value < high)) {   /* (NaN too) */
             n_high++;
             above_rest += value;
         } else if (value >= low) {
             if (k >= capacity) return 0;
             buffer[k++] = value;
         }
+    }
+    if (from_zero) {
+        /* The values above the bracket are those not gathered: their count,
+         * and their sum as the total less the gathered values' (NaN or inf
+         * in the total show there).  The gathered values below Michelot's
+         * first iterate from all n, (total - radius) / n, a lower bound of
+         * tau (less a margin for the total's rounding), then go, and it is
+         * the bracket's low end: the sampled one may miss tau in the dense
+         * regimes that take this scan (the sample's sum stands for the
+         * total with an error of a few percent, and tau is that small
+         * share of it), the bound never. */
+        const double total = _mm512_reduce_add_pd(aboves) + tail_total;
+        const double bound = (total * (1.0 - 0x1p-20) - radius) / (double) n;
+        const float kept_low = bound == bound ? skp_float_below(bound) : low;
+        const ptrdiff_t gathered = k - first_gathered;
+        ptrdiff_t none;
+        double unused, gathered_sum;
+        k = first_gathered + skp_part512_f32(buffer + first_gathered, gathered, kept_low,
+                                             INFINITY, &none, &unused, &gathered_sum);
+        n_high = n - gathered;
+        above_rest = total - gathered_sum;
+        aboves = _mm512_setzero_pd();
+        scan->low = kept_low;
     }
     if (!magnitudes && !open && _mm512_reduce_min_ps(minimum) == -INFINITY) return 0;
     n_high += _mm512_reduce_add_epi32(counts);
@@ -2209,7 +2314,8 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_
  * copy; the module's builds side by side, the simplex at radii 1 and 100 on
  * those arrays 0.90-0.97 of the call.) */
 SKP_AVX512 static int skp_scan_cached_f32_unguarded(const float* row, ptrdiff_t n, double low,
-                                                    double high, int magnitudes, skp_scan* scan,
+                                                    double high, int magnitudes, int widen,
+                                                    double radius, skp_scan* scan,
                                                     float* buffer, ptrdiff_t capacity) {
     const float low_f = low <= -DBL_MAX ? -INFINITY : skp_float_above(low);
     const float high_f = high >= DBL_MAX ? INFINITY : skp_float_above(high);
@@ -2218,7 +2324,17 @@ SKP_AVX512 static int skp_scan_cached_f32_unguarded(const float* row, ptrdiff_t 
      * of their own: its test in the loop of an array in cache cost 2-3 %;
      * each call below inlined with its constants) */
 #define SKP_SCAN_CACHED(m, r, o, f) \
-    skp_scan_cached_f32_(row, n, low_f, high_f, m, r, o, f, scan, buffer, capacity)
+    skp_scan_cached_f32_(row, n, low_f, high_f, m, r, o, 0, f, 0.0, scan, buffer, capacity)
+    const int near = !skp_ahead_for(n * (ptrdiff_t) sizeof(float));
+    if (widen == SKP_WIDEN_DOWN && magnitudes && high_f > 0.0f && high_f < INFINITY && near)
+        return skp_scan_cached_f32_(row, n, low_f, high_f, 1, 1, 0, SKP_WIDEN_DOWN, 0, radius,
+                                    scan, buffer, capacity);
+    if (widen == SKP_WIDEN_UP && ranged && !open && near)
+        return magnitudes
+            ? skp_scan_cached_f32_(row, n, low_f, high_f, 1, 1, 1, SKP_WIDEN_UP, 0, 0.0, scan,
+                                   buffer, capacity)
+            : skp_scan_cached_f32_(row, n, low_f, high_f, 0, 1, 1, SKP_WIDEN_UP, 0, 0.0, scan,
+                                   buffer, capacity);
     if (!ranged)
         return magnitudes ? SKP_SCAN_CACHED(1, 0, 0, 0) : SKP_SCAN_CACHED(0, 0, 0, 0);
     if (skp_ahead_for(n * (ptrdiff_t) sizeof(float))) {
@@ -2340,11 +2456,11 @@ SKP_AVX2 static int skp_scan_cached256_f32(const float* row, ptrdiff_t n, float 
 }
 
 static inline int skp_scan_cached_f32(const float* row, ptrdiff_t n, double low, double high,
-                                      int magnitudes, skp_scan* scan, float* buffer,
-                                      ptrdiff_t capacity) {
+                                      int magnitudes, int widen, double radius, skp_scan* scan,
+                                      float* buffer, ptrdiff_t capacity) {
     if (skp_avx512)
-        return skp_scan_cached_f32_unguarded(row, n, low, high, magnitudes, scan, buffer,
-                                             capacity);
+        return skp_scan_cached_f32_unguarded(row, n, low, high, magnitudes, widen, radius,
+                                             scan, buffer, capacity);
     if (skp_avx2 <= 0) return 0;
     return skp_scan_cached256_f32(row, n, low <= -DBL_MAX ? -INFINITY : skp_float_above(low),
                                   high >= DBL_MAX ? INFINITY : skp_float_above(high),
@@ -2401,15 +2517,16 @@ static inline int skp_shrink_short_rows512_f64(const double* src, ptrdiff_t src_
                                                ptrdiff_t n_rows, ptrdiff_t n,
                                                const double* taus) { return 0; }
 static inline int skp_scan_cached_f32(const float* row, ptrdiff_t n, double low, double high,
-                                      int magnitudes, skp_scan* scan, float* buffer,
-                                      ptrdiff_t capacity) { return 0; }
+                                      int magnitudes, int widen, double radius, skp_scan* scan,
+                                      float* buffer, ptrdiff_t capacity) { return 0; }
 static inline double skp_long_threshold_f32(const float* values, ptrdiff_t n, double total,
                                             double fixed_count, double fixed_sum,
                                             double radius, double* support) { return 0.0; }
 static inline int skp_sample_bracket_f32(const float* row, ptrdiff_t runs, ptrdiff_t gap,
                                          int magnitudes, double scaled, int through_total,
                                          double sigmas, ptrdiff_t margin, ptrdiff_t cap,
-                                         float* work, double* low, double* high) { return 0; }
+                                         ptrdiff_t gather_limit, float* work, double* low,
+                                         double* high, int* widen) { return 0; }
 static inline ptrdiff_t skp_keep_at_most_f64(const double* src, ptrdiff_t n, double bound,
                                              double* dst) { return -1; }
 #endif
