@@ -787,3 +787,99 @@ def test_no_bracket_even_through_the_sum_takes_newtons_passes(scan, dtype, plant
     np.testing.assert_allclose(x, references.l1_ball(y, radius), rtol=0,
                                atol=_atol(y, radius, dtype))
     assert np.count_nonzero(x) == planted.size
+
+
+# The scan of a float32 array in cache widens its gather with AVX-512 where the
+# sample puts few values at or above the bracket's low end (1: its loop then
+# takes no sums above) or, on the l1 ball, below its high end (-1: the total
+# alone), and parts the gathered values after; widened down, its low end is
+# Michelot's bound (S - radius) / n, which never misses tau
+# (``_l1._gather_limit``, ``skp_scan_cached_f32_``).
+
+@pytest.fixture
+def avx512():
+    """Run a test with the AVX-512 scan, the one that widens (skipped without it)."""
+    if not _l1._set_testing(avx512=True):
+        _l1._set_testing()
+        pytest.skip("the CPU has no AVX-512F")
+    yield
+    _l1._set_testing()
+
+
+@pytest.mark.parametrize("n", [1100, 4096 + 129, 100_000])
+@pytest.mark.parametrize("widen", [1, -1])
+def test_widened_scans_count_sum_and_gather_as_the_full_scan(avx512, n, widen):
+    """Widened either way, the lean scan gives the full scan's count above the
+    bracket and values gathered (the blocks and the tail), and its sum above
+    up to the float blocks' rounding; widened down, the full scan takes the
+    low end it kept, a float just below Michelot's bound."""
+    y = _vector("normal", n, 7, np.float32).reshape(1, -1)
+    values = np.abs(y).astype(np.float64).ravel()
+    ordered = np.sort(values)
+    low, high = float(ordered[n // 3]), float(ordered[2 * n // 3])
+    radius = 0.9 * float(values.sum())
+    lean, full = _l1._scans(y, low, high, True, widen, radius)
+    assert lean is not None
+    if widen < 0:
+        bound = (values.sum() - radius) / n
+        assert bound * (1 - 1e-5) <= lean[3] <= bound
+        low = lean[3]
+    assert lean[0] == full[0] == np.count_nonzero(values >= np.float32(high))
+    np.testing.assert_array_equal(bits(lean[2]), bits(full[2]))
+    inside = (values >= np.float32(low)) & (values < np.float32(high))
+    np.testing.assert_array_equal(bits(lean[2]), bits(np.abs(y).ravel()[inside]))
+    assert lean[1] == pytest.approx(full[1], rel=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["normal", "laplace", "uniform"])
+@pytest.mark.parametrize("share, widen", [(0.02, 1), (0.05, 1), (0.5, 0), (0.93, -1), (0.96, -1)])
+def test_sample_widens_the_scan_where_few_values_are_gathered(avx512, kind, share, widen):
+    """The sample widens the scan of 10**5 values up where few are kept, down where
+    most are; not at half, nor on an array
+    beyond the cache; and the projections at those radii are the reference's."""
+    rng = np.random.default_rng(23)
+    draw = {"normal": rng.standard_normal, "laplace": lambda size: rng.laplace(size=size),
+            "uniform": lambda size: rng.uniform(-1, 1, size)}[kind]
+    for n, expected in ((100_000, widen), (400_000, 0)):
+        y = draw(n).astype(np.float32)
+        radius = _radius_keeping(np.abs(y.astype(np.float64)), share)
+        assert _l1._sampled_bracket(y.reshape(1, -1), radius, gather_all=True)[2] == expected
+        np.testing.assert_allclose(project_l1_ball(y, radius), references.l1_ball(y, radius),
+                                   rtol=0, atol=_atol(y, radius, np.float32))
+
+
+def test_widened_down_scan_holds_tau_where_the_sampled_bracket_misses(avx512):
+    """Laplace values (a network's weights, often) kept at 95 and 97 %: the sample's sum
+    stands for S within a few percent, and tau is that small a share of it, so the
+    sampled bracket misses (a second scan); the scan widened down takes Michelot's
+    bound for its low end and holds tau at once, with the reference's result."""
+    rng = np.random.default_rng(6)
+    y = rng.laplace(size=100_000).astype(np.float32)
+    missed = []
+    for share in (0.95, 0.97):
+        radius = _radius_keeping(np.abs(y.astype(np.float64)), share)
+        ways = []
+        for gather_all in (False, True):
+            _l1._set_testing(avx512=True, gather_all=gather_all)
+            out = np.empty_like(y)
+            _l1.l1_ball(y.reshape(1, -1), out.reshape(1, -1), radius)
+            ways.append(_l1._last_threshold_way())
+            np.testing.assert_allclose(out, references.l1_ball(y, radius), rtol=0,
+                                       atol=_atol(y, radius, np.float32))
+        missed.append(ways[0] > 0)
+        assert ways[1] == 0, share
+    assert any(missed)    # (the sampled bracket alone does miss here)
+
+
+@pytest.mark.parametrize("position", [0, 312, 20000, 39999])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf], ids=["nan", "inf", "-inf"])
+@pytest.mark.parametrize("share", [0.05, 0.95])
+def test_widened_scans_find_nan_and_inf(avx512, position, bad, share):
+    """A NaN or an infinity in a scan widened up (its loop's largest magnitude) or down
+    (its total) sends the call to the full scan, which raises."""
+    y = _vector("normal", 40000, 1, np.float32)
+    radius = _radius_keeping(np.abs(y.astype(np.float64)), share)
+    assert _l1._sampled_bracket(y.reshape(1, -1), radius, gather_all=True)[2] != 0
+    y[position] = bad
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        project_l1_ball(y, radius)

@@ -968,7 +968,7 @@ cdef inline Py_ssize_t _gather_limit(Py_ssize_t n, Py_ssize_t size) noexcept nog
     with 8 %, 1.21 at 5 % with 13 %).  Beyond the cache, memory bounds the
     scan and the wider gather only adds to the threshold's passes.
     """
-    if n * <Py_ssize_t> sizeof(float) > CACHED_BYTES or size >= n or not _gather_all:
+    if 2 * n * <Py_ssize_t> sizeof(float) > CACHED_BYTES or size >= n or not _gather_all:
         return 0
     return <Py_ssize_t> (min(_gather_capacity(n, size) * 3 // 4, n // GATHER_ALL_DIVISOR)
                          * (size / <double> n))

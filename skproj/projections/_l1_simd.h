@@ -1904,26 +1904,41 @@ static inline void skp_sample_bracket_ends_f32(float* support, ptrdiff_t n_suppo
                                                ptrdiff_t gather_limit, float* spare0,
                                                float* spare1, double* low, double* high,
                                                int* widen) {
-    ptrdiff_t low_spread, high_spread, above_low, below_high;
+    ptrdiff_t low_spread, high_spread, spread, unused;
     double sum_half = 0.0;
+    int chosen = 0;
     skp_bracket_spreads_f32(support, n_support, rest, n_rest, tau, scaled, sigmas, margin, cap,
                             &low_spread, &high_spread, magnitudes ? &sum_half : NULL);
-    if (n_support > high_spread)
-        *high = skp_select_f32(support, n_support, high_spread, spare0, spare1);
+    /* (each selection overwrites the part it selects in: the rest first,
+     * the support last, after the spreads that read it) */
     if (n_rest >= low_spread)
         *low = skp_select_f32(rest, n_rest, n_rest - low_spread, spare0, spare1);
+    if (gather_limit > 0 && n_support > high_spread) {
+        if (*low > 0.0 && n_support + low_spread <= gather_limit
+                && n_support + low_spread <= n_rest + high_spread) {
+            chosen = SKP_WIDEN_UP;
+        } else if (magnitudes && tau > 0.0 && n_rest + high_spread <= gather_limit) {
+            /* Widened down, the low end is Michelot's bound, which holds tau;
+             * the high end rises to two standard deviations of the sample's
+             * threshold estimated from its terms (v - t)+, where the gather
+             * stays within half the limit: the sample's sum stands for S
+             * within a few percent, and tau, where most values are kept, is
+             * that small a share of it (the binomial high end misses). */
+            chosen = SKP_WIDEN_DOWN;
+            skp_bracket_spreads_f32(support, n_support, rest, n_rest, tau, scaled,
+                                    sigmas / 2, margin, gather_limit / 2 - n_rest, &unused,
+                                    &spread, NULL);
+            if (spread > high_spread) high_spread = spread;
+        }
+    }
+    if (n_support > high_spread)
+        *high = skp_select_f32(support, n_support, high_spread, spare0, spare1);
     if (skp_bracket_unsure(*low, *high, tau, sum_half)) {
         *low = -DBL_MAX;
         *high = DBL_MAX;
         return;
     }
-    if (gather_limit <= 0 || *high >= DBL_MAX) return;
-    above_low = n_support + low_spread;
-    below_high = n_rest + high_spread;
-    if (*low > 0.0 && above_low <= gather_limit && above_low <= below_high)
-        *widen = SKP_WIDEN_UP;
-    else if (magnitudes && *high > 0.0 && below_high <= gather_limit)
-        *widen = SKP_WIDEN_DOWN;
+    if (chosen) *widen = chosen;
 }
 
 /* The radius of the vector samplers' problem, from their sample's ``total``
