@@ -2023,8 +2023,8 @@ SKP_AVX512 static int skp_sample_bracket512_f32_unguarded(const float* row, ptrd
 SKP_AVX2 static int skp_sample_bracket256_f32(const float* row, ptrdiff_t runs, ptrdiff_t gap,
                                               int magnitudes, double scaled, int through_total,
                                               double sigmas, ptrdiff_t margin, ptrdiff_t cap,
-                                              ptrdiff_t gather_limit, float* work, double* low,
-                                              double* high, int* widen) {
+                                              float* work, double* low, double* high,
+                                              int* widen) {
     const ptrdiff_t size = 16 * runs;
     float *sample = work, *support = work + size + 16, *rest = work + 2 * (size + 16);
     const __m256 sign = _mm256_set1_ps(magnitudes ? -0.0f : 0.0f);
@@ -2055,9 +2055,9 @@ SKP_AVX2 static int skp_sample_bracket256_f32(const float* row, ptrdiff_t runs, 
         n_support = skp_pack_store8(v, above, support, n_support);
         n_rest = skp_pack_store8(v, ~above & 0xff, rest, n_rest);
     }
+    /* (no widening: the AVX2 scan does not widen) */
     skp_sample_bracket_ends_f32(support, n_support, rest, n_rest, tau, scaled, sigmas,
-                                margin, cap, magnitudes, gather_limit, sample, NULL, low, high,
-                                widen);
+                                margin, cap, magnitudes, 0, sample, NULL, low, high, widen);
     return 1;
 }
 
@@ -2077,8 +2077,7 @@ static inline int skp_sample_bracket_f32(const float* row, ptrdiff_t runs, ptrdi
                                                    gather_limit, work, low, high, widen);
     if (skp_avx2 > 0)
         return skp_sample_bracket256_f32(row, runs, gap, magnitudes, scaled, through_total,
-                                         sigmas, margin, cap, gather_limit, work, low, high,
-                                         widen);
+                                         sigmas, margin, cap, work, low, high, widen);
     return 0;
 }
 
