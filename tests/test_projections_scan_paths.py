@@ -883,3 +883,17 @@ def test_widened_scans_find_nan_and_inf(avx512, position, bad, share):
     y[position] = bad
     with pytest.raises(ValueError, match="NaN or infinity"):
         project_l1_ball(y, radius)
+
+
+def test_widened_down_scan_writes_within_its_buffer(avx512):
+    """Widened down with a buffer one value longer than the gather: the vector loop's
+    last block gathers all its 128 values (its room test passes), and the part
+    keeps every value, the last of its vectors a partial one: its kept values
+    stored under a mask, nothing past the buffer (a full store there wrote 7
+    floats past it)."""
+    y = np.linspace(1.0, 2.0, 4096, dtype=np.float32).reshape(1, -1)
+    y[0, :8] = 100.0                    # (above the bracket: 4088 values gathered)
+    radius = 0.999 * float(y.astype(np.float64).sum())
+    lean, full = _l1._scans(y, 0.5, 50.0, True, -1, radius, capacity=4089)
+    assert lean is not None and lean[2].size == 4088
+    assert lean[0] == full[0] == 8

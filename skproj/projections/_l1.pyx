@@ -1528,17 +1528,21 @@ def _gather_room(Py_ssize_t n):
 
 
 def _scans(const float[:, :] y, double low, double high, bint magnitudes=True,
-           int widen=0, double radius=0.0):
+           int widen=0, double radius=0.0, Py_ssize_t capacity=-1):
     """Testing hook: the in-cache scan's and the full scan's results on ``y`` with
     the bracket ``[low, high)``: for each, None where it did not run, else
     ``(count_high, sum_high, gathered values)``.  ``widen``: the in-cache scan
     gathers every value at or above ``low`` (1) or below ``high`` (-1) before
     it parts them (``Bracket.widen``); widened down, at the ball of ``radius``,
     its tuple ends with the low end it kept (Michelot's bound), which the full
-    scan then takes too."""
+    scan then takes too.  The gather buffer holds ``capacity`` values (64 more
+    than ``y`` by default), and 64 guard values after them that no scan may
+    write (AssertionError)."""
     cdef Bracket bracket
     cdef skp_scan scan
-    buffer = np.empty(y.shape[0] * y.shape[1] + 64, np.float32)
+    if capacity < 0:
+        capacity = y.shape[0] * y.shape[1] + 64
+    buffer = np.empty(capacity + 64, np.float32)
     cdef float[::1] gathered = buffer
     bracket.low = low
     bracket.high = high
@@ -1546,12 +1550,13 @@ def _scans(const float[:, :] y, double low, double high, bint magnitudes=True,
     bracket.radius = radius
     results = []
     for lean in (True, False):
-        if lean and not _scan_cached(y, bracket, magnitudes, &scan, &gathered[0],
-                                     gathered.shape[0]):
+        buffer[capacity:] = -7.0
+        if lean and not _scan_cached(y, bracket, magnitudes, &scan, &gathered[0], capacity):
             results.append(None)
             continue
         if not lean:
-            _scan(y, bracket, magnitudes, &scan, &gathered[0], gathered.shape[0])
+            _scan(y, bracket, magnitudes, &scan, &gathered[0], capacity)
+        assert (buffer[capacity:] == -7.0).all(), "a scan wrote past its buffer"
         results.append((scan.count_high, scan.sum_high, buffer[:scan.n_gathered].copy()))
         if lean and scan.low == scan.low:
             results[0] += (scan.low,)

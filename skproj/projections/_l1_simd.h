@@ -2097,8 +2097,9 @@ static inline int skp_sample_bracket_f32(const float* row, ptrdiff_t runs, ptrdi
  * ``values``; returns how many, the count and sum of those not below
  * ``high`` (NaN too) in *count_high and *sum_high, and the sum of all n in
  * *total (each sum's lanes adding 8 values of a block of 128 in float, the
- * blocks in double, as the scans take their sums).  values[] holds 16
- * floats past n.  The widened gathers' part (skp_scan_cached_f32_). */
+ * blocks in double, as the scans take their sums).  Nothing is written past
+ * values[n - 1] (the last, partial vector's kept values stored under a
+ * mask).  The widened gathers' part (skp_scan_cached_f32_). */
 SKP_AVX512 static inline ptrdiff_t skp_part512_f32(float* values, ptrdiff_t n, float low,
                                                  float high, ptrdiff_t* count_high,
                                                  double* sum_high, double* total) {
@@ -2119,7 +2120,12 @@ SKP_AVX512 static inline ptrdiff_t skp_part512_f32(float* values, ptrdiff_t n, f
             block = _mm512_add_ps(block, v);
             above = _mm512_mask_add_ps(above, high_lanes, above, v);
             counts = _mm512_mask_sub_epi32(counts, high_lanes, counts, minus_one);
-            _mm512_storeu_ps(values + kept, _mm512_maskz_compress_ps(keep, v));
+            if (lanes == 0xffff)
+                _mm512_storeu_ps(values + kept, _mm512_maskz_compress_ps(keep, v));
+            else
+                _mm512_mask_storeu_ps(values + kept,
+                                      (__mmask16) ((1u << _mm_popcnt_u32((unsigned) keep)) - 1),
+                                      _mm512_maskz_compress_ps(keep, v));
             kept += _mm_popcnt_u32((unsigned) keep);
         }
         totals = _mm512_add_pd(totals, skp_widen_sum16(block));
