@@ -96,8 +96,8 @@ cdef enum:
     BRACKET_SIGMAS = 4        # half-width of the bracket, in rank deviations
     BRACKET_MARGIN = 8        # ... plus this many ranks
     CACHED_BYTES = 1 << 20    # float32 arrays up to this size take the scan in cache
-    GATHER_ALL_DIVISOR = 6    # ... which gathers every value above its low end, or below
-                              # its high end, where at most n / 12 are (_gather_limit)
+    GATHER_ALL_DIVISOR = 6    # ... widened to every value above its low end, or below
+                              # its high end, where at most n / 6 are (_gather_limit)
 
 # Testing hook (``_set_testing``): a bracket that misses tau, so that tests
 # exercise the Newton passes on every problem.
@@ -953,20 +953,34 @@ cdef inline Py_ssize_t _tail_cap(Py_ssize_t n, Py_ssize_t size,
 
 cdef inline Py_ssize_t _gather_limit(Py_ssize_t n, Py_ssize_t size) noexcept nogil:
     """The sampled values at or above the low end of a bracket of ``n`` float32
-    values (``size`` sampled), or below its high end, up to which the scan in
-    cache gathers all of them (``skp_sample_bracket_ends_f32``); 0 (never)
-    beyond the cache.
+    values (``size`` sampled), or below its high end, up to which the scan of
+    an array in cache widens its gather to all of them
+    (``skp_sample_bracket_ends_f32``, ``skp_scan_cached_f32_``); 0 (never)
+    where the array and its result do not both fit L2 (CACHED_BYTES / 2
+    each), or ``_set_testing(gather_all=False)``.
 
-    There the scan is bound by its vector instructions, and the count and sum
-    of the values above the bracket take three of its seven a vector: with no
-    high end it takes neither, and from zero (the l1 ball's magnitudes) only
-    the total, the values above then those not gathered.  Their threshold
-    then passes over more values, which pays up to about a twelfth of them
-    and half the gather buffer (issue 14, the Zen 5, 100 x 1000 float32
-    Gaussian, single calls interleaved, the bracket's high end dropped / as
-    it was: 0.89 at 1 % of the norm, 4 % of the values gathered, 0.91 at 3 %
-    with 8 %, 1.21 at 5 % with 13 %).  Beyond the cache, memory bounds the
-    scan and the wider gather only adds to the threshold's passes.
+    In L2 the scan is bound by its vector instructions, and the count and sum
+    of the values above the bracket take three of its seven a vector.
+    Widened up (every value at or above the low end), its loop takes no sums;
+    widened down (every value below the high end; the l1 ball), the total
+    alone, the values above then those not gathered.  The gathered values
+    are then parted back to the bracket in a pass of their own, so the
+    threshold passes over no more values than before; widened down, the
+    bracket's low end becomes Michelot's first iterate (S - radius) / n, a
+    lower bound of tau, and its high end rises to two deviations of the
+    sample's threshold: in the dense regimes that take it, the sampled
+    bracket may miss tau (the sample's sum stands for S within a few
+    percent, and tau is that small a share of it).  The part pass costs
+    more than the loop saves beyond about a sixth of the values, or three
+    quarters of the gather buffer, past which a miscounted gather would
+    overflow it (issue 14, the Zen 5, single calls interleaved, the best of
+    four placements, widened / not: 100 x 1000 Gaussian 0.87-0.92 at 1 % of
+    the norm, 0.94-0.98 at 3 %, 0.84-0.99 at 90-99 %, 1.00 at 5-80 %;
+    Laplace (exponential magnitudes) at 95-99 % 0.51-0.54, where the
+    sampled bracket had missed; uniform 0.77-0.98 at 95-99 %; 30 x 1000
+    and 40009 values 0.87-0.98 at 95-99 %; Student t(3) 64 x 784 even).
+    300 x 784 (0.94 MB, the result as large) took 1.02-1.2 times as long
+    widened down, the scan there bound by memory.
     """
     if 2 * n * <Py_ssize_t> sizeof(float) > CACHED_BYTES or size >= n or not _gather_all:
         return 0

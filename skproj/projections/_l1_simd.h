@@ -2332,7 +2332,17 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_
  * caller then runs the full scan.  A C harness, the Zen 5, 100000 values in
  * L2 drawn afresh, 0.05-12 % of them gathered: 1.6-1.8 -> 1.3-1.5 times a
  * copy; the module's builds side by side, the simplex at radii 1 and 100 on
- * those arrays 0.90-0.97 of the call.) */
+ * those arrays 0.90-0.97 of the call.)
+ *
+ * ``widen`` (the sample's choice where few values would be gathered, see
+ * _l1.pyx's _gather_limit): SKP_WIDEN_UP runs the ``open`` loop on a bracket
+ * with a high end, then parts the gathered values at it (skp_part512_f32:
+ * those above counted and summed, the others kept); SKP_WIDEN_DOWN (the l1
+ * ball's magnitudes, one row) gathers every value below the high end and
+ * sums all of them, takes the values above from the total less the
+ * gathered ones, and keeps those from Michelot's bound (total - radius) / n
+ * up, a bound of tau the caller takes for the low end (scan->low).  Not
+ * with the far prefetch (arrays beyond the cache are not widened). */
 SKP_AVX512 static int skp_scan_cached_f32_unguarded(const float* row, ptrdiff_t n, double low,
                                                     double high, int magnitudes, int widen,
                                                     double radius, skp_scan* scan,
