@@ -96,8 +96,9 @@ cdef enum:
     BRACKET_SIGMAS = 4        # half-width of the bracket, in rank deviations
     BRACKET_MARGIN = 8        # ... plus this many ranks
     CACHED_BYTES = 1 << 20    # float32 arrays up to this size take the scan in cache
-    GATHER_ALL_DIVISOR = 6    # ... widened to every value above its low end, or below
-                              # its high end, where at most n / 6 are (_gather_limit)
+    GATHER_ALL_DIVISOR = 6    # ... widened, at half that size, to every value above its
+                              # low end or below its high end where at most n / 6 are
+                              # (_gather_limit)
 
 # Testing hook (``_set_testing``): a bracket that misses tau, so that tests
 # exercise the Newton passes on every problem.
