@@ -2081,18 +2081,6 @@ static inline int skp_sample_bracket_f32(const float* row, ptrdiff_t runs, ptrdi
     return 0;
 }
 
-/* ------------------------------------------------- the scan of a small array
- * An array in cache reads fast, and the scan above is bound by its vector
- * instructions, not by memory: this one, for float32, leaves out
- * what the caller can do without when the bracket [low, high) is known to
- * hold tau and to exclude 0 (so that the projection moves y): the total and
- * the minimum.  It counts and sums the values >= high and gathers those in
- * [low, high) (``magnitudes``: |y|), as skp_scan_f32; a NaN counts as >= high
- * (unordered compare), so that the sum above shows NaN and inf (and -inf, on
- * the simplex, shows in the minimum of the values, which it takes).  Returns 0
- * (the caller runs the full scan) where neither AVX-512F (its loop here) nor
- * AVX2 (skp_scan_cached256_f32) runs, or when the gathered values would pass
- * ``capacity``. */
 /* Keep the values[0:n] in [low, high), in order, at the front of
  * ``values``; returns how many, the count and sum of those not below
  * ``high`` (NaN too) in *count_high and *sum_high, and the sum of all n in
@@ -2137,6 +2125,18 @@ SKP_AVX512 static inline ptrdiff_t skp_part512_f32(float* values, ptrdiff_t n, f
     return kept;
 }
 
+/* ------------------------------------------------- the scan of a small array
+ * An array in cache reads fast, and the scan above is bound by its vector
+ * instructions, not by memory: this one, for float32, leaves out
+ * what the caller can do without when the bracket [low, high) is known to
+ * hold tau and to exclude 0 (so that the projection moves y): the total and
+ * the minimum.  It counts and sums the values >= high and gathers those in
+ * [low, high) (``magnitudes``: |y|), as skp_scan_f32; a NaN counts as >= high
+ * (unordered compare), so that the sum above shows NaN and inf (and -inf, on
+ * the simplex, shows in the minimum of the values, which it takes).  Returns 0
+ * (the caller runs the full scan) where neither AVX-512F (its loop here) nor
+ * AVX2 (skp_scan_cached256_f32) runs, or when the gathered values would pass
+ * ``capacity``. */
 #define SKP_COUNT_CHUNK ((ptrdiff_t) 1 << 30)   /* values a lean scan counts in int32 lanes */
 SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_(
         const float* row, ptrdiff_t n, float low, float high, const int magnitudes,
