@@ -897,3 +897,17 @@ def test_widened_down_scan_writes_within_its_buffer(avx512):
     lean, full = _l1._scans(y, 0.5, 50.0, True, -1, radius, capacity=4089)
     assert lean is not None and lean[2].size == 4088
     assert lean[0] == full[0] == 8
+
+
+def test_no_gather_widened_down_from_zeros_at_the_low_end(avx512):
+    """Zeros tied at the bracket's low end (standardized data, sparse data): its
+    gather leaves them out, a gather widened down would take every one, so the
+    scan is not widened there; the projection is the reference's."""
+    rng = np.random.default_rng(31)
+    y = (rng.standard_normal(100_000) * (rng.random(100_000) > 0.05)).astype(np.float32)
+    radius = 0.95 * float(np.abs(y.astype(np.float64)).sum())
+    low, high, widen = _l1._sampled_bracket(y.reshape(1, -1), radius, gather_all=True)
+    assert low == 0.0 and high < np.inf
+    assert widen == 0
+    np.testing.assert_allclose(project_l1_ball(y, radius), references.l1_ball(y, radius),
+                               rtol=0, atol=_atol(y, radius, np.float32))
