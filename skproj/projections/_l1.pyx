@@ -446,7 +446,12 @@ cdef bint _scan_cached(const floating[:, :] y, Bracket bracket, bint magnitudes,
     total (the inside test, NaN and inf) costs a third of them.  Where the
     bracket excludes 0 (``low > 0``; or ``high < 0`` on the simplex) and turns
     out to hold tau, the projection moves ``y`` and the sums above the bracket
-    show NaN and inf (``skp_scan_cached_f32``): the total is not needed.
+    show NaN and inf (``skp_scan_cached_f32``): the total is not needed.  So
+    too where the sample widened the gather down (``Bracket.widen``, the l1
+    ball's magnitudes on one row), whatever the low end: that scan sums the
+    total itself, takes the values above as the total less the gathered
+    ones (NaN and inf show there) and sets the low end to Michelot's bound
+    (``scan.low``, which ``_threshold`` takes).
     Returns False where this scan does not apply or stopped (no AVX2, a full
     buffer); the caller then runs ``_scan``.  Where the bracket misses tau,
     the l1 ball's magnitudes take their sum S by a plain read, and the
