@@ -745,9 +745,8 @@ SKP_AVX512 static inline void skp_columns_above16_f32(
 #define SKP_COLUMN_FOLD16(b)                                                  \
     do {                                                                      \
         const __m512 sum_ = b;                                                \
-        low = _mm512_add_pd(low, _mm512_cvtps_pd(_mm512_castps512_ps256(sum_))); \
-        high = _mm512_add_pd(high, _mm512_cvtps_pd(_mm256_castpd_ps(          \
-            _mm512_extractf64x4_pd(_mm512_castps_pd(sum_), 1))));             \
+        low = _mm512_add_pd(low, skp_low8_pd(sum_));                          \
+        high = _mm512_add_pd(high, skp_high8_pd(sum_));                       \
     } while (0)
     SKP_FLOAT_BLOCKS(__m512, _mm512_setzero_ps(), _mm512_add_ps, SKP_COLUMN_TAKE16,
                      SKP_COLUMN_FOLD16, count0, count1, least0, least1, least2, least3)
@@ -1081,12 +1080,10 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_group16_first_p
                                  _mm512_add_ps(block_a2, block_a3));
         block_b0 = _mm512_add_ps(_mm512_add_ps(block_b0, block_b1),
                                  _mm512_add_ps(block_b2, block_b3));
-        low_a = _mm512_add_pd(low_a, _mm512_cvtps_pd(_mm512_castps512_ps256(block_a0)));
-        high_a = _mm512_add_pd(high_a, _mm512_cvtps_pd(_mm256_castpd_ps(
-            _mm512_extractf64x4_pd(_mm512_castps_pd(block_a0), 1))));
-        low_b = _mm512_add_pd(low_b, _mm512_cvtps_pd(_mm512_castps512_ps256(block_b0)));
-        high_b = _mm512_add_pd(high_b, _mm512_cvtps_pd(_mm256_castpd_ps(
-            _mm512_extractf64x4_pd(_mm512_castps_pd(block_b0), 1))));
+        low_a = _mm512_add_pd(low_a, skp_low8_pd(block_a0));
+        high_a = _mm512_add_pd(high_a, skp_high8_pd(block_a0));
+        low_b = _mm512_add_pd(low_b, skp_low8_pd(block_b0));
+        high_b = _mm512_add_pd(high_b, skp_high8_pd(block_b0));
     }
 #undef SKP_PAIR_TAKE
     skp_group16_step(a, row_stride, n_rows, floor, count_a, low_a, high_a,
@@ -1971,9 +1968,7 @@ SKP_AVX512 static ptrdiff_t skp_keep_above512_f32(const float* src, ptrdiff_t n,
         }
         if (j > end) j = end;
         block0 = _mm512_add_ps(block0, block1);
-        total = _mm512_add_pd(total, _mm512_add_pd(
-            _mm512_cvtps_pd(_mm512_castps512_ps256(block0)),
-            _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(block0), 1)))));
+        total = _mm512_add_pd(total, skp_widen_sum16(block0));
     }
     *sum = _mm512_reduce_add_pd(total);
     if (isinf(*sum)) *sum = skp_sum_f32(dst, k);   /* a float block overflowed */
@@ -2726,10 +2721,8 @@ static inline void skp_shrink_lines_f64(const double* src, ptrdiff_t src_stride,
 SKP_AVX512 static inline __m512 skp_scaled16(const float* src, __m512d factor,
                                              __mmask16 some) {
     const __m512 v = _mm512_maskz_loadu_ps(some, src);
-    const __m256 low = _mm512_cvtpd_ps(_mm512_mul_pd(
-        _mm512_cvtps_pd(_mm512_castps512_ps256(v)), factor));
-    const __m256 high = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_cvtps_pd(_mm256_castpd_ps(
-        _mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))), factor));
+    const __m256 low = _mm512_cvtpd_ps(_mm512_mul_pd(skp_low8_pd(v), factor));
+    const __m256 high = _mm512_cvtpd_ps(_mm512_mul_pd(skp_high8_pd(v), factor));
     return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(low)),
                                                _mm256_castps_pd(high), 1));
 }

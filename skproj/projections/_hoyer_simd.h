@@ -41,6 +41,7 @@
 
 #include "_float_bounds.h"
 #include "_pack_simd.h"
+#include "_widen_simd.h"
 
 #define SKH_AVX2 __attribute__((target("avx2,popcnt")))
 /* Maxima of a contiguous group are taken block by block: the first block
@@ -535,10 +536,10 @@ SKH_AVX2 static ptrdiff_t NAME(const float* row, ptrdiff_t n, double lo, double 
             a += _mm_popcnt_u32((unsigned) at_or_above);                               \
             if (__builtin_expect(inside != 0, 0)) {                                    \
                 count = skh_push_keys(keys, count, capacity,                           \
-                                      _mm256_cvtps_pd(_mm256_castps256_ps128(key)),    \
+                                      skp_low_pd(key),                                 \
                                       inside & 15);                                    \
                 count = skh_push_keys(keys, count, capacity,                           \
-                                      _mm256_cvtps_pd(_mm256_extractf128_ps(key, 1)),  \
+                                      skp_high_pd(key),                                \
                                       inside >> 4);                                    \
             }                                                                          \
         }                                                                              \
@@ -945,8 +946,8 @@ SKH_AVX2 static ptrdiff_t NAME(const float* rows, ptrdiff_t stride, ptrdiff_t n_
             const __m256 ge = _mm256_cmp_ps(key, fhi, _CMP_NLT_UQ);                     \
             const int inside = _mm256_movemask_ps(                                     \
                 _mm256_andnot_ps(ge, _mm256_cmp_ps(key, flo, _CMP_GT_OQ)));            \
-            const __m256d low = _mm256_cvtps_pd(_mm256_castps256_ps128(key));          \
-            const __m256d high = _mm256_cvtps_pd(_mm256_extractf128_ps(key, 1));       \
+            const __m256d low = skp_low_pd(key);                                       \
+            const __m256d high = skp_high_pd(key);                                     \
             const __m256d d_low = _mm256_max_pd(zero, _mm256_sub_pd(low, vhi));        \
             const __m256d d_high = _mm256_max_pd(zero, _mm256_sub_pd(high, vhi));      \
             if (WITH_TOP) m = _mm256_max_ps(m, key);                                   \
@@ -978,9 +979,9 @@ SKH_AVX2 static ptrdiff_t NAME(const float* rows, ptrdiff_t stride, ptrdiff_t n_
             _mm256_mul_pd(_mm256_mul_pd(sr1, u1), u1)));                               \
         if (WITH_TOP) {                                                                \
             _mm256_storeu_pd(top + g, _mm256_max_pd(_mm256_loadu_pd(top + g),          \
-                _mm256_cvtps_pd(_mm256_castps256_ps128(m))));                          \
+                skp_low_pd(m)));                                                       \
             _mm256_storeu_pd(top + g + 4, _mm256_max_pd(_mm256_loadu_pd(top + g + 4),  \
-                _mm256_cvtps_pd(_mm256_extractf128_ps(m, 1))));                        \
+                skp_high_pd(m)));                                                      \
             /* A NaN key made the sum of excesses NaN. */                             \
             bad = _mm256_or_pd(bad, _mm256_cmp_pd(sp0, sp1, _CMP_UNORD_Q));            \
         }                                                                              \
@@ -1046,10 +1047,10 @@ SKH_AVX2 static void skh_write_f32(const float* src, float* dst, ptrdiff_t n,
     ptrdiff_t k;
     for (k = 0; k + 8 <= n; k += 8) {
         __m256 y = _mm256_loadu_ps(src + k);
-        __m256d low = skh_shrink(_mm256_cvtps_pd(_mm256_castps256_ps128(y)),
+        __m256d low = skh_shrink(skp_low_pd(y),
                                  t_step ? _mm256_loadu_pd(t + k) : vt,
                                  scale_step ? _mm256_loadu_pd(scale + k) : vs);
-        __m256d high = skh_shrink(_mm256_cvtps_pd(_mm256_extractf128_ps(y, 1)),
+        __m256d high = skh_shrink(skp_high_pd(y),
                                   t_step ? _mm256_loadu_pd(t + k + 4) : vt,
                                   scale_step ? _mm256_loadu_pd(scale + k + 4) : vs);
         _mm256_storeu_ps(dst + k, _mm256_set_m128(_mm256_cvtpd_ps(high),
@@ -1177,14 +1178,6 @@ SKH_AVX512 static ptrdiff_t skh_columns_band_weighted512_##SUFFIX(const T* rows,
 SKH_COLUMNS_BAND_WEIGHTED512(f64, double)
 SKH_COLUMNS_BAND_WEIGHTED512(f32, float)
 
-/* The 16 keys of a vector as two vectors of 8 doubles (exact). */
-SKH_AVX512 static inline __m512d skh_low8(__m512 key) {
-    return _mm512_cvtps_pd(_mm512_castps512_ps256(key));
-}
-SKH_AVX512 static inline __m512d skh_high8(__m512 key) {
-    return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(key), 1)));
-}
-
 /* (x0 + x1) + (x2 + x3) ... of 8 lanes stored in memory, in a fixed order. */
 static inline double skh_lanes_sum(const double* lanes) {
     return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
@@ -1257,7 +1250,7 @@ static inline ptrdiff_t skh_append_narrow(const double* from_keys, const int64_t
         __mmask16 ge = _mm512_cmp_ps_mask(KEY, fhi, _CMP_NLT_UQ);                      \
         __mmask16 inside = _mm512_mask_cmp_ps_mask((__mmask16) ~ge, KEY, flo,          \
                                                    _CMP_GT_OQ);                        \
-        __m512d low = skh_low8(KEY), high = skh_high8(KEY);                            \
+        __m512d low = skp_low8_pd(KEY), high = skp_high8_pd(KEY);                      \
         __m512d d_low = _mm512_maskz_sub_pd((__mmask8) ge, low, vhi);                  \
         __m512d d_high = _mm512_maskz_sub_pd((__mmask8) (ge >> 8), high, vhi);         \
         if (WITH_TOP) m = _mm512_max_ps(m, KEY);                                       \
@@ -1427,9 +1420,9 @@ SKH_AVX512 static ptrdiff_t NAME(const float* rows, ptrdiff_t stride, ptrdiff_t 
             _mm512_mul_pd(_mm512_mul_pd(sr1, u1), u1)));                               \
         if (WITH_TOP) {                                                                \
             _mm512_storeu_pd(top + g, _mm512_max_pd(_mm512_loadu_pd(top + g),          \
-                                                    skh_low8(m)));                     \
+                                                    skp_low8_pd(m)));                  \
             _mm512_storeu_pd(top + g + 8, _mm512_max_pd(_mm512_loadu_pd(top + g + 8),  \
-                                                        skh_high8(m)));                \
+                                                        skp_high8_pd(m)));             \
             /* A NaN key made the sum of excesses NaN. */                             \
             bad |= _mm512_cmp_pd_mask(sp0, sp1, _CMP_UNORD_Q);                         \
         }                                                                              \

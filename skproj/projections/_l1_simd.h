@@ -176,6 +176,7 @@ static inline int skp_bracket_unsure(double low, double high, double tau, double
 #include "_prefetch.h"
 #include "_sort_network.h"
 #include "_transpose_simd.h"
+#include "_widen_simd.h"
 
 #define SKP_AVX2 __attribute__((target("avx2,popcnt")))
 
@@ -349,14 +350,6 @@ static inline int skp_set_avx512(int on) {
     return skp_avx512;
 }
 
-SKP_AVX2 static inline __m256d skp_low_pd(__m256 v) {
-    return _mm256_cvtps_pd(_mm256_castps256_ps128(v));
-}
-
-SKP_AVX2 static inline __m256d skp_high_pd(__m256 v) {
-    return _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
-}
-
 SKP_AVX2 static inline double skp_hsum(__m256d a) {
     __m128d s = _mm_add_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd(a, 1));
     return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
@@ -460,8 +453,8 @@ SKP_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_scan_blocks_
         }
         total0 = _mm256_add_ps(total0, total1);
         above0 = _mm256_add_ps(above0, above1);
-        totals = _mm256_add_pd(totals, _mm256_add_pd(skp_low_pd(total0), skp_high_pd(total0)));
-        aboves = _mm256_add_pd(aboves, _mm256_add_pd(skp_low_pd(above0), skp_high_pd(above0)));
+        totals = _mm256_add_pd(totals, skp_widen_sum8(total0));
+        aboves = _mm256_add_pd(aboves, skp_widen_sum8(above0));
         if ((j & ((1 << 28) - 1)) == 0) {   /* int32 lane counters: flush now and then */
             _mm256_storeu_si256((__m256i*) lanes, count);
             for (lane = 0; lane < 8; lane++) n_high -= lanes[lane];
@@ -494,14 +487,6 @@ SKP_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_scan_blocks_
  * calls it (where the plain one keeps the public name, the AVX-512 one is
  * ``_unguarded``). */
 #define SKP_AVX512 __attribute__((target("avx512f,avx2,popcnt")))
-
-/* The float32 loops' block sums into double: a vector of 16 partial sums
- * in float (each lane's block) as 8 doubles, lane i plus lane i + 8. */
-SKP_AVX512 static inline __m512d skp_widen_sum16(__m512 block) {
-    return _mm512_add_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(block)),
-                         _mm512_cvtps_pd(_mm256_castpd_ps(
-                             _mm512_extractf64x4_pd(_mm512_castps_pd(block), 1))));
-}
 
 SKP_AVX512 static inline __attribute__((always_inline)) void skp_scan16_f32(
         __m512 v, __m512 low_v, __m512 high_v, __m512* total, __m512* above,
@@ -1040,7 +1025,7 @@ SKP_AVX2 static inline ptrdiff_t skp_count_above_f32(const float* values, ptrdif
         }
         block[0] = _mm256_add_ps(_mm256_add_ps(block[0], block[1]),
                                  _mm256_add_ps(block[2], block[3]));
-        sums = _mm256_add_pd(sums, _mm256_add_pd(skp_low_pd(block[0]), skp_high_pd(block[0])));
+        sums = _mm256_add_pd(sums, skp_widen_sum8(block[0]));
     }
 #undef SKP_TAKE
     {   /* horizontal sums and minimum in registers: the passes wait on them */
@@ -2046,8 +2031,8 @@ SKP_AVX2 static int skp_sample_bracket256_f32(const float* row, ptrdiff_t runs, 
         _mm256_storeu_ps(sample + 16 * i, v0);
         _mm256_storeu_ps(sample + 16 * i + 8, v1);
         totals = _mm256_add_pd(totals, _mm256_add_pd(
-            _mm256_add_pd(skp_low_pd(v0), skp_high_pd(v0)),
-            _mm256_add_pd(skp_low_pd(v1), skp_high_pd(v1))));
+            skp_widen_sum8(v0),
+            skp_widen_sum8(v1)));
     }
     total = skp_hsum(totals);
     if (!skp_sample_radius(total, magnitudes, through_total, &scaled))
@@ -2446,8 +2431,7 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_scan_cached256_f32
         if (!open) {
             /* each lane summed 8 values in float; the blocks add in double (as the scan) */
             above0 = _mm256_add_ps(above0, above1);
-            aboves = _mm256_add_pd(aboves, _mm256_add_pd(skp_low_pd(above0),
-                                                         skp_high_pd(above0)));
+            aboves = _mm256_add_pd(aboves, skp_widen_sum8(above0));
         }
     }
     if (open) {

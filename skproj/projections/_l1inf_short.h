@@ -98,19 +98,13 @@ SKP_AVX512 static inline __mmask8 skp_short_nonfinite8(__m512d a) {
     return _mm512_cmp_pd_mask(a, _mm512_set1_pd(INFINITY), _CMP_NLT_UQ);
 }
 
-/* Half ``half`` (lanes 0-7 or 8-15) of sixteen floats, in double. */
-SKP_AVX512 static inline __m512d skp_short_half(__m512 f, int half) {
-    return _mm512_cvtps_pd(half ? _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(f), 1))
-                                : _mm512_castps512_ps256(f));
-}
-
 /* Row k of an octet's sorted magnitudes, in double: ``half`` -1 for float64
  * rows (``at`` the octet's first, rows 8 apart), else that half of sixteen
  * float32 groups (rows 16 apart). */
 SKP_AVX512 static inline __attribute__((always_inline)) __m512d skp_short_row8(
         const void* at, ptrdiff_t k, const int half) {
     return half < 0 ? _mm512_loadu_pd((const double*) at + 8 * k)
-                    : skp_short_half(_mm512_loadu_ps((const float*) at + 16 * k), half);
+                    : skp_half8_pd(_mm512_loadu_ps((const float*) at + 16 * k), half);
 }
 
 /* An octet's sorted magnitudes a_1..a_n (rows of skp_short_row8, eight
@@ -191,8 +185,8 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_short_sort_f32_(
         for (half = 0; half < 2; half++) {
             const __mmask8 lanes = (__mmask8) (some >> 8 * half);
             __m512d total = _mm512_setzero_pd();
-            for (k = 0; k < n; k++) total = _mm512_add_pd(total, skp_short_half(f[k], half));
-            _mm512_mask_storeu_pd(maxima + g + 8 * half, lanes, skp_short_half(f[0], half));
+            for (k = 0; k < n; k++) total = _mm512_add_pd(total, skp_half8_pd(f[k], half));
+            _mm512_mask_storeu_pd(maxima + g + 8 * half, lanes, skp_half8_pd(f[0], half));
             _mm512_mask_storeu_pd(sums + g + 8 * half, lanes, total);
         }
     }
@@ -639,10 +633,8 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_short_sort256_f32_
                 const __m256i lanes = skp_first_lanes4(n_groups - at - quarter);
                 __m256d total = _mm256_setzero_pd();
                 for (k = 0; k < n; k++)
-                    total = _mm256_add_pd(total, _mm256_cvtps_pd(
-                        quarter ? _mm256_extractf128_ps(f[k], 1) : _mm256_castps256_ps128(f[k])));
-                skp_short_store4(maxima + at + quarter, lanes, _mm256_cvtps_pd(
-                    quarter ? _mm256_extractf128_ps(f[0], 1) : _mm256_castps256_ps128(f[0])));
+                    total = _mm256_add_pd(total, skp_half_pd(f[k], quarter));
+                skp_short_store4(maxima + at + quarter, lanes, skp_half_pd(f[0], quarter));
                 skp_short_store4(sums + at + quarter, lanes, total);
             }
         }

@@ -42,6 +42,7 @@ enum { SKP_RANGE_ROOM = 15, SKP_SLOT_BAND_ROOM = 7 };
 
 #include "_pack_simd.h"
 #include "_prefetch.h"
+#include "_widen_simd.h"
 
 #define SKP_L1INF_AVX2 __attribute__((target("avx2,popcnt")))
 /* The band gathers with AVX-512 (F and VL: compress instead of permutation
@@ -421,10 +422,9 @@ SKP_L1INF_AVX512 static inline __attribute__((always_inline)) __mmask16 skp_band
     const __mmask16 inside = _mm512_mask_cmp_ps_mask((__mmask16) ~above, a, lo_v, _CMP_GT_OQ);
     const __m512 packed = _mm512_maskz_compress_ps(inside, a);
     *up = above;
-    _mm512_storeu_pd(values + pos, _mm512_cvtps_pd(_mm512_castps512_ps256(packed)));
+    _mm512_storeu_pd(values + pos, skp_low8_pd(packed));
     if (_mm_popcnt_u32((unsigned) inside) > 8)
-        _mm512_storeu_pd(values + pos + 8, _mm512_cvtps_pd(_mm256_castpd_ps(
-            _mm512_extractf64x4_pd(_mm512_castps_pd(packed), 1))));
+        _mm512_storeu_pd(values + pos + 8, skp_high8_pd(packed));
     return inside;
 }
 
@@ -452,9 +452,8 @@ SKP_L1INF_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_rang
         pos += _mm_popcnt_u32((unsigned) skp_band_split16(a, lo_v, hi_v, values, pos, &up));
         above += _mm_popcnt_u32((unsigned) up);
         sum = _mm512_mask_add_pd(sum, (__mmask8) up, sum,
-                                 _mm512_cvtps_pd(_mm512_castps512_ps256(a)));
-        sum = _mm512_mask_add_pd(sum, (__mmask8) (up >> 8), sum, _mm512_cvtps_pd(
-            _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1))));
+                                 skp_low8_pd(a));
+        sum = _mm512_mask_add_pd(sum, (__mmask8) (up >> 8), sum, skp_high8_pd(a));
     }
     *pos_ = pos;
     *sum_ = sum;
@@ -617,9 +616,8 @@ SKP_L1INF_AVX512 static inline __attribute__((always_inline)) ptrdiff_t skp_rang
             pos += _mm_popcnt_u32((unsigned) inside);
             c = _mm512_mask_add_epi32(c, up, c, one);
             t_low = _mm512_mask_add_pd(t_low, (__mmask8) up, t_low,
-                                       _mm512_cvtps_pd(_mm512_castps512_ps256(a)));
-            t_high = _mm512_mask_add_pd(t_high, (__mmask8) (up >> 8), t_high, _mm512_cvtps_pd(
-                _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1))));
+                                       skp_low8_pd(a));
+            t_high = _mm512_mask_add_pd(t_high, (__mmask8) (up >> 8), t_high, skp_high8_pd(a));
         }
         /* (the counts are whole numbers: the same in any order) */
         _mm512_storeu_pd(count + j, _mm512_add_pd(
@@ -1095,10 +1093,9 @@ SKP_L1INF_AVX512 static ptrdiff_t skp_gather_chunks512_##SUFFIX(                
 SKP_GATHER_CHUNKS512(f32, float, __m512, __mmask16, 16, ps,
     _mm512_storeu_si512((void*) (groups + pos), _mm512_maskz_compress_epi32(hit, ids)),
     _mm512_storeu_pd(values + pos, _mm512_maskz_compress_pd(
-        (__mmask8) hit, _mm512_cvtps_pd(_mm512_castps512_ps256(a))));
+        (__mmask8) hit, skp_low8_pd(a)));
     _mm512_storeu_pd(values + pos + _mm_popcnt_u32((unsigned) (hit & 0xff)),
-        _mm512_maskz_compress_pd((__mmask8) (hit >> 8), _mm512_cvtps_pd(_mm256_castpd_ps(
-            _mm512_extractf64x4_pd(_mm512_castps_pd(a), 1))))),
+        _mm512_maskz_compress_pd((__mmask8) (hit >> 8), skp_high8_pd(a))),
     _mm512_storeu_si512((void*) (zeros + 16 * k), _mm512_mask_sub_epi32(
         _mm512_loadu_si512((const void*) (zeros + 16 * k)), zero_lanes,
         _mm512_loadu_si512((const void*) (zeros + 16 * k)), _mm512_set1_epi32(-1))))

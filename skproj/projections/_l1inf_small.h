@@ -348,6 +348,8 @@ static inline void skp_small_short_norm(const void* group, ptrdiff_t length, dou
 
 #include <immintrin.h>
 
+#include "_widen_simd.h"
+
 /* ------------------------------------------------------------ AVX-512 */
 
 #define SKP_SMALL_AVX512 __attribute__((target("avx512f")))
@@ -442,14 +444,6 @@ SKP_SMALL_AVX512 SKP_INLINE __m512 skp_small_pair_abs16(const float* low, const 
                                                 _mm512_set1_epi32(0x7fffffff)));
 }
 
-/* Lanes 0-7 and 8-15 of a float32 vector in double (exact). */
-SKP_SMALL_AVX512 SKP_INLINE __m512d skp_small_low8(__m512 v) {
-    return _mm512_cvtps_pd(_mm512_castps512_ps256(v));
-}
-
-SKP_SMALL_AVX512 SKP_INLINE __m512d skp_small_high8(__m512 v) {
-    return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-}
 
 /* The int32 counts of lanes 0-7 and 8-15 of ``c`` in double (exact). */
 SKP_SMALL_AVX512 SKP_INLINE __m512d skp_small_counts_low8(__m512i c) {
@@ -500,9 +494,9 @@ SKP_SMALL_AVX512 SKP_INLINE __mmask16 skp_acc16_bound(skp_acc16* r, __m512 a, __
 /* The same, and those above summed in double (the groups layout). */
 SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_add(skp_acc16* r, __m512 a, __m512 level) {
     __mmask16 k = skp_acc16_bound(r, a, level);
-    r->sum_low = _mm512_mask_add_pd(r->sum_low, (__mmask8) k, r->sum_low, skp_small_low8(a));
+    r->sum_low = _mm512_mask_add_pd(r->sum_low, (__mmask8) k, r->sum_low, skp_low8_pd(a));
     r->sum_high = _mm512_mask_add_pd(r->sum_high, (__mmask8) (k >> 8), r->sum_high,
-                                     skp_small_high8(a));
+                                     skp_high8_pd(a));
 }
 
 /* The same, those above summed in float32 into the block (the lanes layout). */
@@ -513,8 +507,8 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_add_block(skp_acc16* r, __m512 a, __m
 
 /* The block's sums into the sums in double, and a new block. */
 SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_flush(skp_acc16* r) {
-    r->sum_low = _mm512_add_pd(r->sum_low, skp_small_low8(r->block));
-    r->sum_high = _mm512_add_pd(r->sum_high, skp_small_high8(r->block));
+    r->sum_low = _mm512_add_pd(r->sum_low, skp_low8_pd(r->block));
+    r->sum_high = _mm512_add_pd(r->sum_high, skp_high8_pd(r->block));
     r->block = _mm512_setzero_ps();
 }
 
@@ -527,10 +521,10 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_acc16_store(const skp_acc16* r, ptrdiff_t l
     _mm512_storeu_pd(sums + high, r->sum_high);
     _mm512_storeu_pd(counts + low, skp_small_counts_low8(r->count));
     _mm512_storeu_pd(counts + high, skp_small_counts_high8(r->count));
-    _mm512_storeu_pd(above_min + low, skp_small_low8(r->above_min));
-    _mm512_storeu_pd(above_min + high, skp_small_high8(r->above_min));
-    _mm512_storeu_pd(below_max + low, skp_small_low8(r->below_max));
-    _mm512_storeu_pd(below_max + high, skp_small_high8(r->below_max));
+    _mm512_storeu_pd(above_min + low, skp_low8_pd(r->above_min));
+    _mm512_storeu_pd(above_min + high, skp_high8_pd(r->above_min));
+    _mm512_storeu_pd(below_max + low, skp_low8_pd(r->below_max));
+    _mm512_storeu_pd(below_max + high, skp_high8_pd(r->below_max));
 }
 
 /* Add magnitudes ``a`` to ``r``: into its block (``blocks``) or its sums. */
@@ -798,8 +792,8 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_strip_blocks512_f32(
                                                                lanes, whole), l, both);
         }
         for (h = 0; h < 2; h++) {
-            sum = _mm512_add_pd(sum, skp_small_low8(r[h].block));
-            sum = _mm512_add_pd(sum, skp_small_high8(r[h].block));
+            sum = _mm512_add_pd(sum, skp_low8_pd(r[h].block));
+            sum = _mm512_add_pd(sum, skp_high8_pd(r[h].block));
             r[h].block = _mm512_setzero_ps();
         }
     }
@@ -809,7 +803,7 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_strip_blocks512_f32(
                                                                SKP_SMALL_ROW_F32(i), lanes,
                                                                whole),
                                    l, (__mmask16) n_mask);
-        sum = _mm512_add_pd(sum, skp_small_low8(r[0].block));
+        sum = _mm512_add_pd(sum, skp_low8_pd(r[0].block));
         r[0].block = _mm512_setzero_ps();
     }
 #undef SKP_SMALL_ROW_F32
@@ -817,14 +811,14 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_strip_blocks512_f32(
                                     skp_small_counts_high8(r[0].count)),
                       _mm512_add_pd(skp_small_counts_low8(r[1].count),
                                     skp_small_counts_high8(r[1].count)));
-    lo = _mm512_max_pd(_mm512_max_pd(skp_small_low8(r[0].below_max),
-                                     skp_small_high8(r[0].below_max)),
-                       _mm512_max_pd(skp_small_low8(r[1].below_max),
-                                     skp_small_high8(r[1].below_max)));
-    hi = _mm512_min_pd(_mm512_min_pd(skp_small_low8(r[0].above_min),
-                                     skp_small_high8(r[0].above_min)),
-                       _mm512_min_pd(skp_small_low8(r[1].above_min),
-                                     skp_small_high8(r[1].above_min)));
+    lo = _mm512_max_pd(_mm512_max_pd(skp_low8_pd(r[0].below_max),
+                                     skp_high8_pd(r[0].below_max)),
+                       _mm512_max_pd(skp_low8_pd(r[1].below_max),
+                                     skp_high8_pd(r[1].below_max)));
+    hi = _mm512_min_pd(_mm512_min_pd(skp_low8_pd(r[0].above_min),
+                                     skp_high8_pd(r[0].above_min)),
+                       _mm512_min_pd(skp_low8_pd(r[1].above_min),
+                                     skp_high8_pd(r[1].above_min)));
     _mm512_mask_storeu_pd(counts + g, n_mask, c);
     _mm512_mask_storeu_pd(sums + g, n_mask, sum);
     _mm512_mask_storeu_pd(above_min + g, n_mask, hi);
@@ -924,19 +918,19 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_norms512(const void* y, ptrdiff_t len
                 b0 = _mm512_add_ps(b0, a0);
                 b1 = _mm512_add_ps(b1, a1);
             }
-            s0 = _mm512_add_pd(s0, skp_small_low8(b0));
-            s1 = _mm512_add_pd(s1, skp_small_high8(b0));
-            s2 = _mm512_add_pd(s2, skp_small_low8(b1));
-            s3 = _mm512_add_pd(s3, skp_small_high8(b1));
+            s0 = _mm512_add_pd(s0, skp_low8_pd(b0));
+            s1 = _mm512_add_pd(s1, skp_high8_pd(b0));
+            s2 = _mm512_add_pd(s2, skp_low8_pd(b1));
+            s3 = _mm512_add_pd(s3, skp_high8_pd(b1));
         }
         _mm512_storeu_pd(sums + g, s0);
         _mm512_storeu_pd(sums + g + 8, s1);
         _mm512_storeu_pd(sums + g + 16, s2);
         _mm512_storeu_pd(sums + g + 24, s3);
-        _mm512_storeu_pd(maxima + g, skp_small_low8(m0));
-        _mm512_storeu_pd(maxima + g + 8, skp_small_high8(m0));
-        _mm512_storeu_pd(maxima + g + 16, skp_small_low8(m1));
-        _mm512_storeu_pd(maxima + g + 24, skp_small_high8(m1));
+        _mm512_storeu_pd(maxima + g, skp_low8_pd(m0));
+        _mm512_storeu_pd(maxima + g + 8, skp_high8_pd(m0));
+        _mm512_storeu_pd(maxima + g + 16, skp_low8_pd(m1));
+        _mm512_storeu_pd(maxima + g + 24, skp_high8_pd(m1));
     }
     /* float32's last columns (under 32), 16 a vector, masked: each lane in
      * the plain loop's order (blocks of rows summed in float32, each added to
@@ -963,8 +957,8 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_norms512(const void* y, ptrdiff_t len
                 b0 = _mm512_add_ps(b0, a0);
                 b1 = _mm512_add_ps(b1, a1);
             }
-            s0 = _mm512_add_pd(_mm512_add_pd(s0, skp_small_low8(b0)), skp_small_low8(b1));
-            s1 = _mm512_add_pd(_mm512_add_pd(s1, skp_small_high8(b0)), skp_small_high8(b1));
+            s0 = _mm512_add_pd(_mm512_add_pd(s0, skp_low8_pd(b0)), skp_low8_pd(b1));
+            s1 = _mm512_add_pd(_mm512_add_pd(s1, skp_high8_pd(b0)), skp_high8_pd(b1));
         }
         while (i < length) {
             __m512 b0 = _mm512_setzero_ps();
@@ -973,15 +967,15 @@ SKP_SMALL_AVX512 SKP_INLINE void skp_small_norms512(const void* y, ptrdiff_t len
                 m0 = _mm512_max_ps(a0, m0);
                 b0 = _mm512_add_ps(b0, a0);
             }
-            s0 = _mm512_add_pd(s0, skp_small_low8(b0));
-            s1 = _mm512_add_pd(s1, skp_small_high8(b0));
+            s0 = _mm512_add_pd(s0, skp_low8_pd(b0));
+            s1 = _mm512_add_pd(s1, skp_high8_pd(b0));
         }
 #undef SKP_SMALL_ROW_ABS
         _mm512_mask_storeu_pd(sums + g, (__mmask8) k, s0);
-        _mm512_mask_storeu_pd(maxima + g, (__mmask8) k, skp_small_low8(m0));
+        _mm512_mask_storeu_pd(maxima + g, (__mmask8) k, skp_low8_pd(m0));
         if (n > 8) {
             _mm512_mask_storeu_pd(sums + g + 8, (__mmask8) (k >> 8), s1);
-            _mm512_mask_storeu_pd(maxima + g + 8, (__mmask8) (k >> 8), skp_small_high8(m0));
+            _mm512_mask_storeu_pd(maxima + g + 8, (__mmask8) (k >> 8), skp_high8_pd(m0));
         }
     }
     if (single)
@@ -1063,9 +1057,9 @@ SKP_SMALL_AVX512 SKP_INLINE ptrdiff_t skp_small_bulk512_f32(const float* group, 
                     b[j].block = _mm512_mask_add_ps(b[j].block, k, b[j].block, a);
                 } else {
                     b[j].sum_low = _mm512_mask_add_pd(b[j].sum_low, (__mmask8) k, b[j].sum_low,
-                                                      skp_small_low8(a));
+                                                      skp_low8_pd(a));
                     b[j].sum_high = _mm512_mask_add_pd(b[j].sum_high, (__mmask8) (k >> 8),
-                                                       b[j].sum_high, skp_small_high8(a));
+                                                       b[j].sum_high, skp_high8_pd(a));
                 }
             }
         if (blocks) {
@@ -1080,10 +1074,10 @@ SKP_SMALL_AVX512 SKP_INLINE ptrdiff_t skp_small_bulk512_f32(const float* group, 
     /* Bounds: any order gives the same (min, max). */
     b[0].above_min = _mm512_min_ps(b[0].above_min, b[1].above_min);
     b[0].below_max = _mm512_max_ps(b[0].below_max, b[1].below_max);
-    r[0].above_min = _mm512_min_pd(skp_small_low8(b[0].above_min),
-                                   skp_small_high8(b[0].above_min));
-    r[0].below_max = _mm512_max_pd(skp_small_low8(b[0].below_max),
-                                   skp_small_high8(b[0].below_max));
+    r[0].above_min = _mm512_min_pd(skp_low8_pd(b[0].above_min),
+                                   skp_high8_pd(b[0].above_min));
+    r[0].below_max = _mm512_max_pd(skp_low8_pd(b[0].below_max),
+                                   skp_high8_pd(b[0].below_max));
     return i;
 }
 
@@ -1213,14 +1207,14 @@ SKP_SMALL_AVX512 SKP_INLINE ptrdiff_t skp_small_bulk_norm512_f32(const float* gr
             b1 = _mm512_add_ps(b1, a1);
             top = _mm512_max_ps(a0, _mm512_max_ps(a1, top));
         }
-        s[0] = _mm512_add_pd(s[0], skp_small_low8(b0));
-        s[1] = _mm512_add_pd(s[1], skp_small_high8(b0));
-        s[2] = _mm512_add_pd(s[2], skp_small_low8(b1));
-        s[3] = _mm512_add_pd(s[3], skp_small_high8(b1));
+        s[0] = _mm512_add_pd(s[0], skp_low8_pd(b0));
+        s[1] = _mm512_add_pd(s[1], skp_high8_pd(b0));
+        s[2] = _mm512_add_pd(s[2], skp_low8_pd(b1));
+        s[3] = _mm512_add_pd(s[3], skp_high8_pd(b1));
         b0 = _mm512_setzero_ps();
         b1 = b0;
     }
-    m[0] = _mm512_max_pd(skp_small_low8(top), skp_small_high8(top));
+    m[0] = _mm512_max_pd(skp_low8_pd(top), skp_high8_pd(top));
     return i;
 }
 
@@ -1404,8 +1398,8 @@ SKP_SMALL_AVX2 SKP_INLINE __m256 skp_bound8_f32(__m256 a, __m256 level, __m256i*
 
 /* low += v[0:4], high += v[4:8], in double (exact conversions). */
 SKP_SMALL_AVX2 SKP_INLINE void skp_add8_pd(__m256d* low, __m256d* high, __m256 v) {
-    *low = _mm256_add_pd(*low, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
-    *high = _mm256_add_pd(*high, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+    *low = _mm256_add_pd(*low, skp_low_pd(v));
+    *high = _mm256_add_pd(*high, skp_high_pd(v));
 }
 
 SKP_SMALL_AVX2 SKP_INLINE void skp_take8_f32(__m256 a, __m256 level, __m256i* uncounted,
@@ -1416,8 +1410,8 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_take8_f32(__m256 a, __m256 level, __m256i* un
 
 /* Eight float32 bounds into dst[0:8] as doubles (exact). */
 SKP_SMALL_AVX2 SKP_INLINE void skp_store8_f32(double* dst, __m256 v) {
-    _mm256_storeu_pd(dst, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
-    _mm256_storeu_pd(dst + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+    _mm256_storeu_pd(dst, skp_low_pd(v));
+    _mm256_storeu_pd(dst + 4, skp_high_pd(v));
 }
 
 /* Eight counts less their masks (skp_take8_f32's) as doubles: lanes 0-3, 4-7. */
@@ -1740,17 +1734,17 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_norms256(const void* y, ptrdiff_t lengt
                 b0 = _mm256_add_ps(b0, a0);
                 b1 = _mm256_add_ps(b1, a1);
             }
-            s[0] = _mm256_add_pd(s[0], _mm256_cvtps_pd(_mm256_castps256_ps128(b0)));
-            s[1] = _mm256_add_pd(s[1], _mm256_cvtps_pd(_mm256_extractf128_ps(b0, 1)));
-            s[2] = _mm256_add_pd(s[2], _mm256_cvtps_pd(_mm256_castps256_ps128(b1)));
-            s[3] = _mm256_add_pd(s[3], _mm256_cvtps_pd(_mm256_extractf128_ps(b1, 1)));
+            s[0] = _mm256_add_pd(s[0], skp_low_pd(b0));
+            s[1] = _mm256_add_pd(s[1], skp_high_pd(b0));
+            s[2] = _mm256_add_pd(s[2], skp_low_pd(b1));
+            s[3] = _mm256_add_pd(s[3], skp_high_pd(b1));
         }
         for (q = 0; q < 4; q++)
             _mm256_storeu_pd(sums + g + 4 * q, s[q]);
-        _mm256_storeu_pd(maxima + g, _mm256_cvtps_pd(_mm256_castps256_ps128(m0)));
-        _mm256_storeu_pd(maxima + g + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(m0, 1)));
-        _mm256_storeu_pd(maxima + g + 8, _mm256_cvtps_pd(_mm256_castps256_ps128(m1)));
-        _mm256_storeu_pd(maxima + g + 12, _mm256_cvtps_pd(_mm256_extractf128_ps(m1, 1)));
+        _mm256_storeu_pd(maxima + g, skp_low_pd(m0));
+        _mm256_storeu_pd(maxima + g + 4, skp_high_pd(m0));
+        _mm256_storeu_pd(maxima + g + 8, skp_low_pd(m1));
+        _mm256_storeu_pd(maxima + g + 12, skp_high_pd(m1));
     }
     /* float32's last columns (under 16), 8 a vector, masked, two blocks of
      * rows at a time: as skp_small_norms512's, the plain loop's bits. */
@@ -1773,10 +1767,10 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_norms256(const void* y, ptrdiff_t lengt
                 b0 = _mm256_add_ps(b0, a0);
                 b1 = _mm256_add_ps(b1, a1);
             }
-            s0 = _mm256_add_pd(_mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(b0))),
-                               _mm256_cvtps_pd(_mm256_castps256_ps128(b1)));
-            s1 = _mm256_add_pd(_mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(b0, 1))),
-                               _mm256_cvtps_pd(_mm256_extractf128_ps(b1, 1)));
+            s0 = _mm256_add_pd(_mm256_add_pd(s0, skp_low_pd(b0)),
+                               skp_low_pd(b1));
+            s1 = _mm256_add_pd(_mm256_add_pd(s1, skp_high_pd(b0)),
+                               skp_high_pd(b1));
         }
         while (i < length) {
             __m256 b0 = _mm256_setzero_ps();
@@ -1785,14 +1779,14 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_norms256(const void* y, ptrdiff_t lengt
                 m0 = _mm256_max_ps(a0, m0);
                 b0 = _mm256_add_ps(b0, a0);
             }
-            s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(b0)));
-            s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(b0, 1)));
+            s0 = _mm256_add_pd(s0, skp_low_pd(b0));
+            s1 = _mm256_add_pd(s1, skp_high_pd(b0));
         }
 #undef SKP_SMALL_ROW_ABS8
         _mm256_storeu_pd(lanes[0], s0);
         _mm256_storeu_pd(lanes[0] + 4, s1);
-        _mm256_storeu_pd(lanes[1], _mm256_cvtps_pd(_mm256_castps256_ps128(m0)));
-        _mm256_storeu_pd(lanes[1] + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(m0, 1)));
+        _mm256_storeu_pd(lanes[1], skp_low_pd(m0));
+        _mm256_storeu_pd(lanes[1] + 4, skp_high_pd(m0));
         for (q = 0; q < n; q++) {
             sums[g + q] = lanes[0][q];
             maxima[g + q] = lanes[1][q];
@@ -1943,10 +1937,10 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_group256_f32(const float* group, ptrdif
     }
     skp_small_reduce4(
         _mm256_add_pd(skp_counts4(uncounted, 0), skp_counts4(uncounted, 1)),
-        _mm256_min_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(least)),
-                      _mm256_cvtps_pd(_mm256_extractf128_ps(least, 1))),
-        _mm256_max_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(largest)),
-                      _mm256_cvtps_pd(_mm256_extractf128_ps(largest, 1))),
+        _mm256_min_pd(skp_low_pd(least),
+                      skp_high_pd(least)),
+        _mm256_max_pd(skp_low_pd(largest),
+                      skp_high_pd(largest)),
         count, above_min, below_max);
     /* skp_small_total: v[j] over the partials, then ((v0 + v4) + (v2 + v6))
      * + ((v1 + v5) + (v3 + v7)) */
@@ -2016,8 +2010,8 @@ SKP_SMALL_AVX2 SKP_INLINE void skp_small_group_norms256(const void* y, ptrdiff_t
                 for (k = 0; k < 4; k++)
                     skp_add8_pd(&s[2 * k], &s[2 * k + 1], block[k]);
             }
-            top = _mm256_max_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(top8)),
-                                _mm256_cvtps_pd(_mm256_extractf128_ps(top8, 1)));
+            top = _mm256_max_pd(skp_low_pd(top8),
+                                skp_high_pd(top8));
         }
         for (; i < bulk; i += 32)
             for (k = 0; k < 8; k++) {
@@ -2298,16 +2292,14 @@ SKP_SMALL_AVX512 static ptrdiff_t skp_small_transpose_norms512_f32(
                 block = _mm512_add_ps(block, a);
             }
             /* (blocks of SKP_SMALL_BLOCK entries, 16) */
-            low = _mm512_add_pd(low, _mm512_cvtps_pd(_mm512_castps512_ps256(block)));
-            high = _mm512_add_pd(high, _mm512_cvtps_pd(_mm256_castpd_ps(
-                _mm512_extractf64x4_pd(_mm512_castps_pd(block), 1))));
+            low = _mm512_add_pd(low, skp_low8_pd(block));
+            high = _mm512_add_pd(high, skp_high8_pd(block));
             block = _mm512_setzero_ps();
         }
         _mm512_storeu_pd(sums + g, low);
         _mm512_storeu_pd(sums + g + 8, high);
-        _mm512_storeu_pd(maxima + g, _mm512_cvtps_pd(_mm512_castps512_ps256(largest)));
-        _mm512_storeu_pd(maxima + g + 8, _mm512_cvtps_pd(_mm256_castpd_ps(
-            _mm512_extractf64x4_pd(_mm512_castps_pd(largest), 1))));
+        _mm512_storeu_pd(maxima + g, skp_low8_pd(largest));
+        _mm512_storeu_pd(maxima + g + 8, skp_high8_pd(largest));
     }
     return g;
 }

@@ -214,10 +214,8 @@ SKP_AVX512 static int skp_row_maxima_tree512_##SUFFIX(const T* base, ptrdiff_t r
         const __m512 top_ = _mm512_castsi512_ps(bits);                                    \
         const __mmask16 rows_ = (__mmask16) ((count == 16 ? 0u : 1u << count) - 1u);      \
         nan |= _mm512_mask_cmp_ps_mask(rows_, top_, top_, _CMP_UNORD_Q);                  \
-        _mm512_mask_storeu_pd(to, (__mmask8) rows_, _mm512_cvtps_pd(                      \
-            _mm512_castps512_ps256(top_)));                                               \
-        _mm512_mask_storeu_pd(to + 8, (__mmask8) (rows_ >> 8), _mm512_cvtps_pd(           \
-            _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(top_), 1))));        \
+        _mm512_mask_storeu_pd(to, (__mmask8) rows_, skp_low8_pd(top_));                   \
+        _mm512_mask_storeu_pd(to + 8, (__mmask8) (rows_ >> 8), skp_high8_pd(top_));       \
     } while (0)
 #define SKP_STORE_MAXIMA_f64(to, count, bits, nan) do {                                   \
         const __m512d top_ = _mm512_castsi512_pd(bits);                                   \
@@ -324,9 +322,9 @@ SKP_AVX2 static double skp_row_squares256_f32(const float* row, ptrdiff_t n) {
     for (; j < n; j += 8) {
         const __m256 v = j + 8 <= n ? _mm256_loadu_ps(row + j)
                                     : _mm256_maskload_ps(row + j, skp_first_lanes8(n - j));
-        a = _mm256_cvtps_pd(_mm256_castps256_ps128(v));
+        a = skp_low_pd(v);
         s[0] = _mm256_add_pd(s[0], _mm256_mul_pd(a, a));
-        a = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
+        a = skp_high_pd(v);
         s[1] = _mm256_add_pd(s[1], _mm256_mul_pd(a, a));
     }
     return skp_hsum(_mm256_add_pd(
@@ -681,9 +679,8 @@ SKP_AVX512 static inline __m512 skp_fold_column16_f32(const float* const* rows, 
  * double); NaN lanes of a maximum into ``nan_lanes``. */
 SKP_AVX512 static inline void skp_fold_into16(double* norms, __m512 f, const int kind,
                                               __mmask16* nan_lanes) {
-    const __m512d low = _mm512_cvtps_pd(_mm512_castps512_ps256(f));
-    const __m512d high = _mm512_cvtps_pd(_mm256_castpd_ps(
-        _mm512_extractf64x4_pd(_mm512_castps_pd(f), 1)));
+    const __m512d low = skp_low8_pd(f);
+    const __m512d high = skp_high8_pd(f);
     if (kind == 0) {
         *nan_lanes |= _mm512_cmp_ps_mask(f, f, _CMP_UNORD_Q);
         _mm512_storeu_pd(norms, _mm512_max_pd(_mm512_loadu_pd(norms), low));
@@ -709,9 +706,8 @@ SKP_AVX512 static inline __attribute__((always_inline)) void skp_fold_blocks16(
     for (b = 0; b < count; b += SKP_FOLD_BLOCK) {
         const __m512 f = skp_fold_column16_f32(
             rows + b, count - b < SKP_FOLD_BLOCK ? count - b : SKP_FOLD_BLOCK, j, lanes, kind);
-        const __m512d f_low = _mm512_cvtps_pd(_mm512_castps512_ps256(f));
-        const __m512d f_high = _mm512_cvtps_pd(_mm256_castpd_ps(
-            _mm512_extractf64x4_pd(_mm512_castps_pd(f), 1)));
+        const __m512d f_low = skp_low8_pd(f);
+        const __m512d f_high = skp_high8_pd(f);
         if (kind == 0) {
             *nan_lanes |= _mm512_mask_cmp_ps_mask(lanes, f, f, _CMP_UNORD_Q);
             low = _mm512_max_pd(low, f_low);
@@ -811,9 +807,7 @@ SKP_AVX512 static inline __attribute__((always_inline)) __mmask8 skp_short_row_n
             __m512d value[16], total = _mm512_setzero_pd();
             const __mmask8 rows = (__mmask8) (some >> 8 * half);
             for (j = 0; j < (kind == 0 ? 1 : n); j++)
-                value[j] = _mm512_cvtps_pd(half ? _mm256_castpd_ps(_mm512_extractf64x4_pd(
-                                                      _mm512_castps_pd(column[j]), 1))
-                                                : _mm512_castps512_ps256(column[j]));
+                value[j] = skp_half8_pd(column[j], half);
             if (kind == 0) {
                 total = value[0];
             } else if (kind == 2) {
@@ -900,8 +894,7 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_short_row_norms256
             const __m256i lanes = skp_first_lanes4(rows - 4 * half);
             __m256d value[16], total = _mm256_setzero_pd();
             for (j = 0; j < (kind == 0 ? 1 : n); j++)
-                value[j] = _mm256_cvtps_pd(half ? _mm256_extractf128_ps(f[j], 1)
-                                                : _mm256_castps256_ps128(f[j]));
+                value[j] = skp_half_pd(f[j], half);
             if (kind == 0) {
                 total = value[0];
             } else if (kind == 2) {
@@ -959,9 +952,7 @@ SKP_AVX2 static inline int skp_sums_finite(const double* norms, ptrdiff_t n) {
 }
 
 /* Half c (0-3: columns 8c to 8c + 7) of a row's vectors v[0:2], in double. */
-#define SKP_NARROW_HALF512(v, c) _mm512_cvtps_pd(((c) & 1)                                  \
-    ? _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd((v)[(c) / 2]), 1))             \
-    : _mm512_castps512_ps256((v)[(c) / 2]))
+#define SKP_NARROW_HALF512(v, c) skp_half8_pd((v)[(c) / 2], (c) & 1)
 
 /* One block of ``count`` rows of skp_narrow_column_norms512_f32_ (kinds 1
  * and 2): the head's halves 0 to halves - 1 folded into h, the tail's
@@ -1120,8 +1111,6 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_narrow_column_norm
     t[0] = t[1] = _mm256_setzero_pd();
 #define SKP_NARROW_ROW8(k, v) \
     _mm256_and_ps(magnitude, _mm256_maskload_ps(base + (k) * n + 8 * (v), lanes[v]))
-#define SKP_LOW4(f) _mm256_cvtps_pd(_mm256_castps256_ps128(f))
-#define SKP_HIGH4(f) _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1))
     if (kind == 0) {   /* (bit patterns: NaN the largest) */
         __m256i m[2][4];
         for (v = 0; v < 2; v++)
@@ -1137,8 +1126,8 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_narrow_column_norm
         for (v = 0; v < n_vectors; v++) {
             const __m256 f = _mm256_castsi256_ps(_mm256_max_epi32(
                 _mm256_max_epi32(m[v][0], m[v][1]), _mm256_max_epi32(m[v][2], m[v][3])));
-            h[2 * v] = SKP_LOW4(f);
-            h[2 * v + 1] = SKP_HIGH4(f);
+            h[2 * v] = skp_low_pd(f);
+            h[2 * v + 1] = skp_high_pd(f);
         }
     } else {
         for (; i < n_rows; i += SKP_FOLD_BLOCK) {
@@ -1150,7 +1139,7 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_narrow_column_norm
             for (r = i; r < stop; r++)
                 for (v = 0; v < n_vectors; v++) {
                     const __m256 a = SKP_NARROW_ROW8(r, v);
-                    const __m256d lo = SKP_LOW4(a), hi = SKP_HIGH4(a);
+                    const __m256d lo = skp_low_pd(a), hi = skp_high_pd(a);
                     if (v < head_vectors) {
                         if (kind == 1) {
                             f[v] = _mm256_add_ps(f[v], a);
@@ -1167,9 +1156,9 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_narrow_column_norm
                     }
                 }
             for (v = 0; v < head_vectors; v++) {
-                h[2 * v] = _mm256_add_pd(h[2 * v], kind == 1 ? SKP_LOW4(f[v]) : q[2 * v]);
+                h[2 * v] = _mm256_add_pd(h[2 * v], kind == 1 ? skp_low_pd(f[v]) : q[2 * v]);
                 h[2 * v + 1] = _mm256_add_pd(h[2 * v + 1],
-                                             kind == 1 ? SKP_HIGH4(f[v]) : q[2 * v + 1]);
+                                             kind == 1 ? skp_high_pd(f[v]) : q[2 * v + 1]);
             }
         }
         if (tail) {   /* the tail's vector, its sums a row at a time */
@@ -1178,8 +1167,6 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_narrow_column_norm
         }
     }
 #undef SKP_NARROW_ROW8
-#undef SKP_LOW4
-#undef SKP_HIGH4
     for (c = 0; c < 4; c++) _mm256_storeu_pd(out + 4 * c, h[c]);
     for (c = 0; c < n; c++) norms[c] = out[c];
     if (kind == 0) {
