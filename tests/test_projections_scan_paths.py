@@ -789,26 +789,30 @@ def test_no_bracket_even_through_the_sum_takes_newtons_passes(scan, dtype, plant
     assert np.count_nonzero(x) == planted.size
 
 
-# The scan of a float32 array in cache widens its gather with AVX-512 where the
-# sample puts few values at or above the bracket's low end (1: its loop then
-# takes no sums above) or, on the l1 ball, below its high end (-1: the total
-# alone), and parts the gathered values after; widened down, its low end is
-# Michelot's bound (S - radius) / n, which never misses tau
-# (``_l1._gather_limit``, ``skp_scan_cached_f32_``).
+# The scan of a float32 array in cache widens its gather where the sample puts
+# few values at or above the bracket's low end (1: its loop then takes no sums
+# above; AVX-512 alone) or, on the l1 ball, below its high end (-1: the total
+# alone; AVX-512 and AVX2), and parts the gathered values after; widened down,
+# its low end is Michelot's bound (S - radius) / n, which never misses tau
+# (``_l1._gather_limit``, ``skp_scan_cached_f32_``, ``skp_scan_cached256_f32_``).
 
-@pytest.fixture
-def avx512():
-    """Run a test with the AVX-512 scan, the one that widens (skipped without it)."""
-    if not _l1._set_testing(avx512=True):
+@pytest.fixture(params=[True, False], ids=["avx512", "avx2"])
+def widening(request):
+    """Run a test with each scan that widens: AVX-512's (up and down), then AVX2's
+    (down alone: asked to widen up, it runs its ranged loop); skipped where the CPU
+    lacks the one.  Gives whether it is AVX-512's."""
+    avx512 = request.param
+    if (avx512 and not _l1._set_testing(avx512=True)) or not _l1._simd_runs():
         _l1._set_testing()
-        pytest.skip("the CPU has no AVX-512F")
-    yield
+        pytest.skip("the CPU has no AVX-512F" if avx512 else "the CPU has no AVX2")
+    _l1._set_testing(avx512=avx512)
+    yield avx512
     _l1._set_testing()
 
 
 @pytest.mark.parametrize("n", [1100, 4096 + 129, 100_000])
 @pytest.mark.parametrize("widen", [1, -1])
-def test_widened_scans_count_sum_and_gather_as_the_full_scan(avx512, n, widen):
+def test_widened_scans_count_sum_and_gather_as_the_full_scan(widening, n, widen):
     """Widened either way, the lean scan gives the full scan's count above the
     bracket and values gathered (the blocks and the tail), and its sum above
     up to the float blocks' rounding; widened down, the full scan takes the
@@ -833,7 +837,7 @@ def test_widened_scans_count_sum_and_gather_as_the_full_scan(avx512, n, widen):
 
 @pytest.mark.parametrize("kind", ["normal", "laplace", "uniform"])
 @pytest.mark.parametrize("share, widen", [(0.02, 1), (0.05, 1), (0.5, 0), (0.93, -1), (0.96, -1)])
-def test_sample_widens_the_scan_where_few_values_are_gathered(avx512, kind, share, widen):
+def test_sample_widens_the_scan_where_few_values_are_gathered(widening, kind, share, widen):
     """The sample widens the scan of 10**5 values up where few are kept, down where
     most are; not at half, nor on an array
     beyond the cache; and the projections at those radii are the reference's."""
@@ -848,7 +852,7 @@ def test_sample_widens_the_scan_where_few_values_are_gathered(avx512, kind, shar
                                    rtol=0, atol=_atol(y, radius, np.float32))
 
 
-def test_widened_down_scan_holds_tau_where_the_sampled_bracket_misses(avx512):
+def test_widened_down_scan_holds_tau_where_the_sampled_bracket_misses(widening):
     """Laplace values (a network's weights, often) kept at 95 and 97 %: the sample's sum
     stands for S within a few percent, and tau is that small a share of it, so the
     sampled bracket misses (a second scan); the scan widened down takes Michelot's
@@ -860,7 +864,7 @@ def test_widened_down_scan_holds_tau_where_the_sampled_bracket_misses(avx512):
         radius = _radius_keeping(np.abs(y.astype(np.float64)), share)
         ways = []
         for gather_all in (False, True):
-            _l1._set_testing(avx512=True, gather_all=gather_all)
+            _l1._set_testing(avx512=widening, gather_all=gather_all)
             out = np.empty_like(y)
             _l1.l1_ball(y.reshape(1, -1), out.reshape(1, -1), radius)
             ways.append(_l1._last_threshold_way())
@@ -874,7 +878,7 @@ def test_widened_down_scan_holds_tau_where_the_sampled_bracket_misses(avx512):
 @pytest.mark.parametrize("position", [0, 312, 20000, 39999])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf], ids=["nan", "inf", "-inf"])
 @pytest.mark.parametrize("share", [0.05, 0.95])
-def test_widened_scans_find_nan_and_inf(avx512, position, bad, share):
+def test_widened_scans_find_nan_and_inf(widening, position, bad, share):
     """A NaN or an infinity in a scan widened up (its loop's largest magnitude) or down
     (its total) sends the call to the full scan, which raises."""
     y = _vector("normal", 40000, 1, np.float32)
@@ -885,21 +889,26 @@ def test_widened_scans_find_nan_and_inf(avx512, position, bad, share):
         project_l1_ball(y, radius)
 
 
-def test_widened_down_scan_writes_within_its_buffer(avx512):
-    """Widened down with a buffer one value longer than the gather: the vector loop's
-    last block gathers all its 128 values (its room test passes), and the part
-    keeps every value, the last of its vectors a partial one: its kept values
-    stored under a mask, nothing past the buffer (a full store there wrote 7
-    floats past it)."""
+def test_widened_down_scan_writes_within_its_buffer(widening):
+    """Widened down with a buffer that the gather (nearly) fills: the vector loop's
+    last block gathers all its values (its room test passes), and the part keeps
+    every value, nothing written past the buffer.  AVX-512: a buffer one value
+    longer than the gather, the part's last vector a partial one, its kept values
+    stored under a mask (a full store there wrote 7 floats past it); AVX2: blocks
+    of 64, a buffer of the gather's length exactly, the part's last 7 values one
+    by one."""
     y = np.linspace(1.0, 2.0, 4096, dtype=np.float32).reshape(1, -1)
-    y[0, :8] = 100.0                    # (above the bracket: 4088 values gathered)
+    above = 8 if widening else 9       # (above the bracket: 4088 or 4087 values gathered)
+    y[0, :above] = 100.0
     radius = 0.999 * float(y.astype(np.float64).sum())
-    lean, full = _l1._scans(y, 0.5, 50.0, True, -1, radius, capacity=4089)
-    assert lean is not None and lean[2].size == 4088
-    assert lean[0] == full[0] == 8
+    room = 4096 - above + (1 if widening else 0)
+    lean, full = _l1._scans(y, 0.5, 50.0, True, -1, radius, capacity=room)
+    assert lean is not None and lean[2].size == 4096 - above
+    assert lean[0] == full[0] == above
+    np.testing.assert_array_equal(bits(lean[2]), bits(y[0, above:]))
 
 
-def test_no_gather_widened_down_from_zeros_at_the_low_end(avx512):
+def test_no_gather_widened_down_from_zeros_at_the_low_end(widening):
     """Zeros tied at the bracket's low end (standardized data, sparse data): its
     gather leaves them out, a gather widened down would take every one, so the
     scan is not widened there; the projection is the reference's."""

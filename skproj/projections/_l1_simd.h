@@ -2013,8 +2013,8 @@ SKP_AVX512 static int skp_sample_bracket512_f32_unguarded(const float* row, ptrd
 SKP_AVX2 static int skp_sample_bracket256_f32(const float* row, ptrdiff_t runs, ptrdiff_t gap,
                                               int magnitudes, double scaled, int through_total,
                                               double sigmas, ptrdiff_t margin, ptrdiff_t cap,
-                                              float* work, double* low, double* high,
-                                              int* widen) {
+                                              ptrdiff_t gather_limit, float* work, double* low,
+                                              double* high, int* widen) {
     const ptrdiff_t size = 16 * runs;
     float *sample = work, *support = work + size + 16, *rest = work + 2 * (size + 16);
     const __m256 sign = _mm256_set1_ps(magnitudes ? -0.0f : 0.0f);
@@ -2045,9 +2045,10 @@ SKP_AVX2 static int skp_sample_bracket256_f32(const float* row, ptrdiff_t runs, 
         n_support = skp_pack_store8(v, above, support, n_support);
         n_rest = skp_pack_store8(v, ~above & 0xff, rest, n_rest);
     }
-    /* (no widening: the AVX2 scan does not widen) */
+    /* (the AVX2 scan widens down alone: skp_scan_cached256_f32) */
     skp_sample_bracket_ends_f32(support, n_support, rest, n_rest, tau, scaled, sigmas,
-                                margin, cap, magnitudes, 0, sample, NULL, low, high, widen);
+                                margin, cap, magnitudes, gather_limit, sample, NULL, low, high,
+                                widen);
     return 1;
 }
 
@@ -2067,7 +2068,8 @@ static inline int skp_sample_bracket_f32(const float* row, ptrdiff_t runs, ptrdi
                                                    gather_limit, work, low, high, widen);
     if (skp_avx2 > 0)
         return skp_sample_bracket256_f32(row, runs, gap, magnitudes, scaled, through_total,
-                                         sigmas, margin, cap, work, low, high, widen);
+                                         sigmas, margin, cap, gather_limit, work, low, high,
+                                         widen);
     return 0;
 }
 
@@ -2368,14 +2370,53 @@ SKP_AVX512 static int skp_scan_cached_f32_unguarded(const float* row, ptrdiff_t 
 #undef SKP_SCAN_CACHED
 }
 
+/* skp_part512_f32's keep with AVX2, at ``low`` alone (no high end): the
+ * values[0:n] at or above ``low`` kept in order at the front of ``values``;
+ * returns how many, and the sum of all n in *total (each lane adding 8
+ * values of a block of 64 in float, the blocks in double, as the AVX2 scans
+ * take their sums).  Each vector's store lies within the values already
+ * read (in place, as skp_pack_store8's compactions); the last n % 8 one by
+ * one. */
+SKP_AVX2 static inline ptrdiff_t skp_keep_from256_f32(float* values, ptrdiff_t n, float low,
+                                                      double* total) {
+    const __m256 low_v = _mm256_set1_ps(low);
+    __m256d totals = _mm256_setzero_pd();
+    ptrdiff_t j = 0, kept = 0, end;
+    const ptrdiff_t vectors_end = n - n % 8;
+    double rest = 0.0;
+    while (j < vectors_end) {
+        __m256 block = _mm256_setzero_ps();
+        for (end = vectors_end - j < 64 ? vectors_end : j + 64; j < end; j += 8) {
+            const __m256 v = _mm256_loadu_ps(values + j);
+            block = _mm256_add_ps(block, v);
+            kept = skp_pack_store8(v, _mm256_movemask_ps(_mm256_cmp_ps(v, low_v, _CMP_GE_OQ)),
+                                   values, kept);
+        }
+        totals = _mm256_add_pd(totals, skp_widen_sum8(block));
+    }
+    for (; j < n; j++) {
+        const float value = values[j];
+        rest += value;
+        if (value >= low) values[kept++] = value;
+    }
+    *total = skp_hsum(totals) + rest;
+    return kept;
+}
+
 /* The same scan with AVX2: eight floats a vector, gathered by the permutation
  * table; blocks of 64 values, each lane summing 8 of them in float.  It drops
  * a third of the full AVX2 scan's vector instructions (the total's sum, and
  * the minimum on the l1 ball); with no high end (``open``), the sums and
- * counts above too. */
+ * counts above too.  ``down`` (the l1 ball's magnitudes, 0 < high < inf:
+ * SKP_WIDEN_DOWN, as skp_scan_cached_f32_'s): every value below the high end
+ * gathered and every value summed, four vector operations and the gather a
+ * vector where the ranged loop takes eight; after it, the gathered values
+ * from Michelot's bound (total - radius) / n up kept, the bound the low end
+ * (scan->low), and the values above are those not gathered. */
 SKP_AVX2 static inline __attribute__((always_inline)) int skp_scan_cached256_f32_(
         const float* row, ptrdiff_t n, float low, float high, const int magnitudes,
-        const int open, skp_scan* scan, float* buffer, ptrdiff_t capacity) {
+        const int open, const int down, double radius, skp_scan* scan, float* buffer,
+        ptrdiff_t capacity) {
     const __m256 low_v = _mm256_set1_ps(low), high_v = _mm256_set1_ps(high);
     const __m256 sign = _mm256_set1_ps(magnitudes ? -0.0f : 0.0f);
     const __m256i magnitude_bits = _mm256_set1_epi32(INT32_MAX);
@@ -2383,9 +2424,10 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_scan_cached256_f32
     __m256i count = _mm256_setzero_si256();   /* (int32 lanes: see SKP_COUNT_CHUNK) */
     __m256i largest = _mm256_setzero_si256();
     __m256 minimum = _mm256_set1_ps(INFINITY);
-    ptrdiff_t j = 0, k = scan->n_gathered, n_high = 0, block_end;
+    const ptrdiff_t first_gathered = scan->n_gathered;
+    ptrdiff_t j = 0, k = first_gathered, n_high = 0, block_end;
     int32_t lanes[8];
-    double above_rest = 0.0;
+    double above_rest = 0.0, tail_total = 0.0;
     float value;
     int lane;
     while (j + 64 <= n) {
@@ -2400,6 +2442,16 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_scan_cached256_f32
             __m256 v0 = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j));
             __m256 v1 = _mm256_andnot_ps(sign, _mm256_loadu_ps(row + j + 8));
             __m256 high0, high1;
+            if (down) {
+                /* (every value in the total; below high gathered: NaN is not) */
+                above0 = _mm256_add_ps(above0, v0);
+                above1 = _mm256_add_ps(above1, v1);
+                k = skp_pack_store8(v0, _mm256_movemask_ps(_mm256_cmp_ps(v0, high_v, _CMP_LT_OQ)),
+                                    buffer, k);
+                k = skp_pack_store8(v1, _mm256_movemask_ps(_mm256_cmp_ps(v1, high_v, _CMP_LT_OQ)),
+                                    buffer, k);
+                continue;
+            }
             if (open) {
                 /* (as skp_scan_cached_f32_'s ``open``: the largest |v|'s bits;
                  * high is +inf, so v < high leaves inf and NaN out) */
@@ -2429,7 +2481,8 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_scan_cached256_f32
                 high1, _mm256_cmp_ps(v1, low_v, _CMP_GE_OQ))), buffer, k);
         }
         if (!open) {
-            /* each lane summed 8 values in float; the blocks add in double (as the scan) */
+            /* each lane summed 8 values in float; the blocks add in double (as
+             * the scan); ``down``: every value's */
             above0 = _mm256_add_ps(above0, above1);
             aboves = _mm256_add_pd(aboves, skp_widen_sum8(above0));
         }
@@ -2442,13 +2495,36 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_scan_cached256_f32
     for (; j < n; j++) {
         value = magnitudes ? fabsf(row[j]) : row[j];
         if (value == -INFINITY) return 0;
-        if (!(value < high)) {   /* (NaN too) */
+        if (down) {   /* (every value in the total) */
+            tail_total += value;
+            if (value < high) {
+                if (k >= capacity) return 0;
+                buffer[k++] = value;
+            }
+        } else if (!(value < high)) {   /* (NaN too) */
             n_high++;
             above_rest += value;
         } else if (value >= low) {
             if (k >= capacity) return 0;
             buffer[k++] = value;
         }
+    }
+    if (down) {
+        /* (as skp_scan_cached_f32_'s SKP_WIDEN_DOWN: the values above are
+         * those not gathered, and the gathered ones from Michelot's bound,
+         * a lower bound of tau less a margin for the total's rounding, up) */
+        const double total = skp_hsum(aboves) + tail_total;
+        const double bound = (total * (1.0 - 0x1p-20) - radius) / (double) n;
+        const float kept_low = bound == bound ? skp_float_below(bound) : low;
+        const ptrdiff_t gathered = k - first_gathered;
+        double gathered_sum;
+        k = first_gathered + skp_keep_from256_f32(buffer + first_gathered, gathered, kept_low,
+                                                  &gathered_sum);
+        scan->sum_high += total - gathered_sum;
+        scan->count_high += (double) (n - gathered);
+        scan->n_gathered = k;
+        scan->low = kept_low;
+        return 1;
     }
     if (!magnitudes && !open
             && skp_hmin(_mm256_min_pd(skp_low_pd(minimum), skp_high_pd(minimum))) == -INFINITY)
@@ -2462,15 +2538,19 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_scan_cached256_f32
 }
 
 SKP_AVX2 static int skp_scan_cached256_f32(const float* row, ptrdiff_t n, float low, float high,
-                                           int magnitudes, skp_scan* scan, float* buffer,
-                                           ptrdiff_t capacity) {
-    /* (``open``: high is +inf, as skp_scan_cached_f32_unguarded's; each call
-     * inlined with its constants) */
-#define SKP_SCAN_CACHED256(m, o) \
-    skp_scan_cached256_f32_(row, n, low, high, m, o, scan, buffer, capacity)
+                                           int magnitudes, int widen, double radius,
+                                           skp_scan* scan, float* buffer, ptrdiff_t capacity) {
+    /* (``open``: high is +inf, as skp_scan_cached_f32_unguarded's; widened
+     * down as there (SKP_WIDEN_DOWN), not widened up: the ranged loop then;
+     * each call inlined with its constants) */
+#define SKP_SCAN_CACHED256(m, o, d) \
+    skp_scan_cached256_f32_(row, n, low, high, m, o, d, radius, scan, buffer, capacity)
+    if (widen == SKP_WIDEN_DOWN && magnitudes && high > 0.0f && high < INFINITY
+            && !skp_ahead_for(n * (ptrdiff_t) sizeof(float)))
+        return SKP_SCAN_CACHED256(1, 0, 1);
     if (high == INFINITY && low > 0.0f)
-        return magnitudes ? SKP_SCAN_CACHED256(1, 1) : SKP_SCAN_CACHED256(0, 1);
-    return magnitudes ? SKP_SCAN_CACHED256(1, 0) : SKP_SCAN_CACHED256(0, 0);
+        return magnitudes ? SKP_SCAN_CACHED256(1, 1, 0) : SKP_SCAN_CACHED256(0, 1, 0);
+    return magnitudes ? SKP_SCAN_CACHED256(1, 0, 0) : SKP_SCAN_CACHED256(0, 0, 0);
 #undef SKP_SCAN_CACHED256
 }
 
@@ -2483,7 +2563,7 @@ static inline int skp_scan_cached_f32(const float* row, ptrdiff_t n, double low,
     if (skp_avx2 <= 0) return 0;
     return skp_scan_cached256_f32(row, n, low <= -DBL_MAX ? -INFINITY : skp_float_above(low),
                                   high >= DBL_MAX ? INFINITY : skp_float_above(high),
-                                  magnitudes, scan, buffer, capacity);
+                                  magnitudes, widen, radius, scan, buffer, capacity);
 }
 
 #else  /* no AVX2 loops: the Cython loops run */
