@@ -2130,6 +2130,45 @@ SKP_AVX512 static inline ptrdiff_t skp_part512_f32(float* values, ptrdiff_t n, f
  * AVX2 (skp_scan_cached256_f32) runs, or when the gathered values would pass
  * ``capacity``. */
 #define SKP_COUNT_CHUNK ((ptrdiff_t) 1 << 30)   /* values a lean scan counts in int32 lanes */
+
+/* The low end of a scan widened down (SKP_WIDEN_DOWN), which keeps its
+ * gathered values from there up: Michelot's first iterate from all n values,
+ * (total - radius) / n, a lower bound of tau, less a margin for the total's
+ * rounding, as the float just below it (``low`` where the total is NaN). */
+static inline float skp_widened_low(double total, double radius, ptrdiff_t n, float low) {
+    const double bound = (total * (1.0 - 0x1p-20) - radius) / (double) n;
+    return bound == bound ? skp_float_below(bound) : low;
+}
+
+/* The values row[j:n] after a lean scan's vectors, one by one, as its loops
+ * take them: ``down`` (SKP_WIDEN_DOWN), every value added to *total and those
+ * below ``high`` gathered; else those not below it (NaN too) counted and
+ * summed into *n_high and *above, those in [low, high) gathered, at
+ * buffer[*k].  0 where a value is -inf (the full scan shows it) or the gather
+ * would pass ``capacity``. */
+static inline int skp_scan_tail_f32(const float* row, ptrdiff_t j, ptrdiff_t n, float low,
+                                    float high, int magnitudes, int down, float* buffer,
+                                    ptrdiff_t capacity, ptrdiff_t* k, ptrdiff_t* n_high,
+                                    double* above, double* total) {
+    for (; j < n; j++) {
+        const float value = magnitudes ? fabsf(row[j]) : row[j];
+        if (value == -INFINITY) return 0;
+        if (down) {
+            *total += value;
+            if (value < high) {
+                if (*k >= capacity) return 0;
+                buffer[(*k)++] = value;
+            }
+        } else if (!(value < high)) {
+            (*n_high)++;
+            *above += value;
+        } else if (value >= low) {
+            if (*k >= capacity) return 0;
+            buffer[(*k)++] = value;
+        }
+    }
+    return 1;
+}
 SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_(
         const float* row, ptrdiff_t n, float low, float high, const int magnitudes,
         const int ranged, const int open, const int widen, const int far, double radius,
@@ -2156,7 +2195,6 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_
     const ptrdiff_t first_gathered = k;
     const ptrdiff_t sparse_share = skp_sparse_gather_share(n * (ptrdiff_t) sizeof(float));
     double above_rest = 0.0, tail_total = 0.0;
-    float value;
     while (j + 128 <= n) {
         __m512 above0 = _mm512_setzero_ps(), above1 = _mm512_setzero_ps();
         /* A pair of vectors with nothing to gather skips its compresses
@@ -2254,23 +2292,9 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_
                                              -INFINITY, high, &count, &above_rest, &unused);
         n_high += count;
     }
-    for (; j < n; j++) {
-        value = magnitudes ? fabsf(row[j]) : row[j];
-        if (value == -INFINITY) return 0;
-        if (from_zero) {   /* (every value in the total) */
-            tail_total += value;
-            if (value < high) {
-                if (k >= capacity) return 0;
-                buffer[k++] = value;
-            }
-        } else if (!(value < high)) {   /* (NaN too) */
-            n_high++;
-            above_rest += value;
-        } else if (value >= low) {
-            if (k >= capacity) return 0;
-            buffer[k++] = value;
-        }
-    }
+    if (!skp_scan_tail_f32(row, j, n, low, high, magnitudes, from_zero, buffer, capacity, &k,
+                           &n_high, &above_rest, &tail_total))
+        return 0;
     if (from_zero) {
         /* The values above the bracket are those not gathered: their count,
          * and their sum as the total less the gathered values' (NaN or inf
@@ -2282,8 +2306,7 @@ SKP_AVX512 static inline __attribute__((always_inline)) int skp_scan_cached_f32_
          * total with an error of a few percent, and tau is that small
          * share of it), the bound never. */
         const double total = _mm512_reduce_add_pd(aboves) + tail_total;
-        const double bound = (total * (1.0 - 0x1p-20) - radius) / (double) n;
-        const float kept_low = bound == bound ? skp_float_below(bound) : low;
+        const float kept_low = skp_widened_low(total, radius, n, low);
         const ptrdiff_t gathered = k - first_gathered;
         ptrdiff_t none;
         double unused, gathered_sum;
@@ -2428,7 +2451,6 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_scan_cached256_f32
     ptrdiff_t j = 0, k = first_gathered, n_high = 0, block_end;
     int32_t lanes[8];
     double above_rest = 0.0, tail_total = 0.0;
-    float value;
     int lane;
     while (j + 64 <= n) {
         __m256 above0 = _mm256_setzero_ps(), above1 = _mm256_setzero_ps();
@@ -2492,30 +2514,15 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_scan_cached256_f32
         for (lane = 0; lane < 8; lane++)
             if (lanes[lane] >= (int32_t) skp_float_bits(INFINITY)) return 0;
     }
-    for (; j < n; j++) {
-        value = magnitudes ? fabsf(row[j]) : row[j];
-        if (value == -INFINITY) return 0;
-        if (down) {   /* (every value in the total) */
-            tail_total += value;
-            if (value < high) {
-                if (k >= capacity) return 0;
-                buffer[k++] = value;
-            }
-        } else if (!(value < high)) {   /* (NaN too) */
-            n_high++;
-            above_rest += value;
-        } else if (value >= low) {
-            if (k >= capacity) return 0;
-            buffer[k++] = value;
-        }
-    }
+    if (!skp_scan_tail_f32(row, j, n, low, high, magnitudes, down, buffer, capacity, &k,
+                           &n_high, &above_rest, &tail_total))
+        return 0;
     if (down) {
         /* (as skp_scan_cached_f32_'s SKP_WIDEN_DOWN: the values above are
          * those not gathered, and the gathered ones from Michelot's bound,
          * a lower bound of tau less a margin for the total's rounding, up) */
         const double total = skp_hsum(aboves) + tail_total;
-        const double bound = (total * (1.0 - 0x1p-20) - radius) / (double) n;
-        const float kept_low = bound == bound ? skp_float_below(bound) : low;
+        const float kept_low = skp_widened_low(total, radius, n, low);
         const ptrdiff_t gathered = k - first_gathered;
         double gathered_sum;
         k = first_gathered + skp_keep_from256_f32(buffer + first_gathered, gathered, kept_low,
