@@ -791,16 +791,15 @@ def test_no_bracket_even_through_the_sum_takes_newtons_passes(scan, dtype, plant
 
 # The scan of a float32 array in cache widens its gather where the sample puts
 # few values at or above the bracket's low end (1: its loop then takes no sums
-# above; AVX-512 alone) or, on the l1 ball, below its high end (-1: the total
-# alone; AVX-512 and AVX2), and parts the gathered values after; widened down,
+# above) or, on the l1 ball, below its high end (-1: the total
+# alone), with AVX-512 and with AVX2, and parts the gathered values after; widened down,
 # its low end is Michelot's bound (S - radius) / n, which never misses tau
 # (``_l1._gather_limit``, ``skp_scan_cached_f32_``, ``skp_scan_cached256_f32_``).
 
 @pytest.fixture(params=[True, False], ids=["avx512", "avx2"])
 def widening(request):
-    """Run a test with each scan that widens: AVX-512's (up and down), then AVX2's
-    (down alone: asked to widen up, it runs its ranged loop); skipped where the CPU
-    lacks the one.  Gives whether it is AVX-512's."""
+    """Run a test with each scan that widens (up and down): AVX-512's, then AVX2's;
+    skipped where the CPU lacks the one.  Gives whether it is AVX-512's."""
     avx512 = request.param
     if (avx512 and not _l1._set_testing(avx512=True)) or not _l1._simd_runs():
         _l1._set_testing()
@@ -906,6 +905,24 @@ def test_widened_down_scan_writes_within_its_buffer(widening):
     assert lean is not None and lean[2].size == 4096 - above
     assert lean[0] == full[0] == above
     np.testing.assert_array_equal(bits(lean[2]), bits(y[0, above:]))
+
+
+@pytest.mark.parametrize("n", [1100, 1107])
+def test_widened_up_scan_counts_values_at_the_high_end_above(widening, n):
+    """Widened up, the values tied at the bracket's high end count as above it, as
+    the full scan counts them, in the part's vectors and in its last values one by
+    one (AVX2: the last of every 8 gathered; the row ends with ties)."""
+    y = np.linspace(1.0, 2.0, n, dtype=np.float32)
+    high = np.float32(1.5)
+    y[::7] = high
+    y[-5:] = high
+    y = y.reshape(1, -1)
+    lean, full = _l1._scans(y, 1.2, float(high), True, 1)
+    assert lean is not None
+    assert lean[0] == full[0] == np.count_nonzero(y >= high)
+    inside = (y >= np.float32(1.2)) & (y < high)
+    np.testing.assert_array_equal(bits(lean[2]), bits(y[inside]))
+    assert lean[1] == pytest.approx(full[1], rel=1e-6)
 
 
 def test_no_gather_widened_down_from_zeros_at_the_low_end(widening):

@@ -986,11 +986,12 @@ cdef inline Py_ssize_t _gather_limit(Py_ssize_t n, Py_ssize_t size) noexcept nog
     sampled bracket had missed; uniform 0.77-0.98 at 95-99 %; 30 x 1000
     and 40009 values 0.87-0.98 at 95-99 %; Student t(3) 64 x 784 even).
     300 x 784 (0.94 MB, the result as large) took 1.02-1.2 times as long
-    widened down, the scan there bound by memory.  With AVX2 the scan widens
-    down alone (``skp_scan_cached256_f32_``: four vector operations and the
-    gather a vector, where its ranged loop takes eight; asked to widen up,
-    it runs the ranged loop): an AMD Zen 4 with AVX-512 switched off, single
-    calls interleaved, the best of three placements, widened / not: 100 x
+    widened down, the scan there bound by memory.  The AVX2 scan widens
+    both ways too (``skp_scan_cached256_f32_``; widened up, 0.88-0.96 of the
+    time at radii keeping 2-7 % of the values, there measured).  Widened
+    down, its loop takes four vector operations and the gather a vector,
+    where its ranged loop takes eight: an AMD Zen 4 with AVX-512 switched
+    off, single calls interleaved, the best of three placements, widened / not: 100 x
     1000, 30 x 1000 and 64 x 784 Gaussian and uniform 0.80-0.89 at 90-99.5 %
     of the norm; Laplace 0.84-0.91, and 0.49-0.51 at 97-99.5 % on 100 x 1000,
     where the sampled bracket had missed; Student t(3) 0.80-0.98, and 0.48-0.54
