@@ -1263,6 +1263,13 @@ cdef void _small_write(const floating[:, :] y, floating[:, :] x, const floating*
 # 10000 x 1000 t(3) float64 at 50 and 90 % kept 4.13 / 3.12 and 4.77 /
 # 3.57, but Cauchy float32 at 10 and 90 % kept 3.87 / 4.23 and 3.02 / 3.24;
 # 40000 x 250 1.04-1.6 times as long (hence _GATHER_MIN_LENGTH).
+# Matrices in cache do not gather (issue 14, the AMD Zen 4, single calls
+# interleaved, gathered from 256 entries / not, times a copy at 10, 50, 90 %
+# of the norm, row groups: pbmc68k standardized (700 x 765) float32 6.73 /
+# 5.16, 6.21 / 6.73, 3.41 / 3.29; Gaussian 300 x 1000 4.80 / 3.65, 4.58 /
+# 4.07, 3.82 / 3.45; 1000 x 300 6.25 / 5.08, 6.52 / 5.89, 4.86 / 4.46;
+# Student t(3) 300 x 1000 5.00 / 4.67, 5.28 / 5.56, 3.09 / 3.01; float64
+# alike; acsf1's 1460 x 200 even): the lists' set-up outweighs a pass from L2.
 cdef int _GATHER_PASS = 1
 cdef double _GATHER_SHARE = 0.7
 cdef Py_ssize_t _GATHER_MIN_LENGTH = 1024, _GATHER_DIVISOR = 8, _GATHER_GROUP_DIVISOR = 2
