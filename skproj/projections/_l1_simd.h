@@ -2393,51 +2393,21 @@ SKP_AVX512 static int skp_scan_cached_f32_unguarded(const float* row, ptrdiff_t 
 #undef SKP_SCAN_CACHED
 }
 
-/* skp_part512_f32's keep with AVX2, at ``low`` alone (no high end): the
- * values[0:n] at or above ``low`` kept in order at the front of ``values``;
- * returns how many, and the sum of all n in *total (each lane adding 8
- * values of a block of 64 in float, the blocks in double, as the AVX2 scans
- * take their sums).  Each vector's store lies within the values already
- * read (in place, as skp_pack_store8's compactions); the last n % 8 one by
- * one. */
-SKP_AVX2 static inline ptrdiff_t skp_keep_from256_f32(float* values, ptrdiff_t n, float low,
-                                                      double* total) {
-    const __m256 low_v = _mm256_set1_ps(low);
-    __m256d totals = _mm256_setzero_pd();
-    ptrdiff_t j = 0, kept = 0, end;
-    const ptrdiff_t vectors_end = n - n % 8;
-    double rest = 0.0;
-    while (j < vectors_end) {
-        __m256 block = _mm256_setzero_ps();
-        for (end = vectors_end - j < 64 ? vectors_end : j + 64; j < end; j += 8) {
-            const __m256 v = _mm256_loadu_ps(values + j);
-            block = _mm256_add_ps(block, v);
-            kept = skp_pack_store8(v, _mm256_movemask_ps(_mm256_cmp_ps(v, low_v, _CMP_GE_OQ)),
-                                   values, kept);
-        }
-        totals = _mm256_add_pd(totals, skp_widen_sum8(block));
-    }
-    for (; j < n; j++) {
-        const float value = values[j];
-        rest += value;
-        if (value >= low) values[kept++] = value;
-    }
-    *total = skp_hsum(totals) + rest;
-    return kept;
-}
-
-/* skp_part512_f32's part with AVX2 at ``high`` alone (the values gathered at
- * or above the low end: SKP_WIDEN_UP): the values[0:n] below ``high`` kept in
- * order at the front of ``values``; returns how many, and the count and sum
- * of the others (NaN too) in *count_high and *sum_high (each lane adding 8
- * values of a block of 64 in float, the blocks in double, as the AVX2 scans
- * take their sums).  In place, as skp_keep_from256_f32; the last n % 8 one by
- * one. */
-SKP_AVX2 static inline ptrdiff_t skp_part_below256_f32(float* values, ptrdiff_t n, float high,
-                                                       ptrdiff_t* count_high,
-                                                       double* sum_high) {
-    const __m256 high_v = _mm256_set1_ps(high);
-    __m256d aboves = _mm256_setzero_pd();
+/* skp_part512_f32's part with AVX2 at one end of the bracket, ``bound``, in
+ * place (each vector's store lies within the values already read, as
+ * skp_pack_store8's compactions); the last n % 8 one by one.  Returns how
+ * many of the values[0:n] it keeps, in order, at the front of ``values``:
+ * ``below`` (SKP_WIDEN_UP's gather, the values at or above the low end) those
+ * below ``bound``, the high end, with the count and the sum of the others
+ * (NaN too) in *count_above and *sum; else (SKP_WIDEN_DOWN's) those at or
+ * above ``bound``, the low end, with the sum of all n in *sum.  Each sum's
+ * lanes add 8 values of a block of 64 in float, the blocks in double, as the
+ * AVX2 scans take their sums. */
+SKP_AVX2 static inline __attribute__((always_inline)) ptrdiff_t skp_part256_f32(
+        float* values, ptrdiff_t n, float bound, const int below, ptrdiff_t* count_above,
+        double* sum) {
+    const __m256 bound_v = _mm256_set1_ps(bound);
+    __m256d sums = _mm256_setzero_pd();
     ptrdiff_t j = 0, kept = 0, above = 0, end;
     const ptrdiff_t vectors_end = n - n % 8;
     double rest = 0.0;
@@ -2445,25 +2415,34 @@ SKP_AVX2 static inline ptrdiff_t skp_part_below256_f32(float* values, ptrdiff_t 
         __m256 block = _mm256_setzero_ps();
         for (end = vectors_end - j < 64 ? vectors_end : j + 64; j < end; j += 8) {
             const __m256 v = _mm256_loadu_ps(values + j);
-            const __m256 high_lanes = _mm256_cmp_ps(v, high_v, _CMP_NLT_UQ);
-            const int mask = _mm256_movemask_ps(high_lanes);
-            block = _mm256_add_ps(block, _mm256_and_ps(v, high_lanes));
-            above += __builtin_popcount((unsigned) mask);
-            kept = skp_pack_store8(v, ~mask & 0xff, values, kept);
+            int keep;
+            if (below) {
+                const __m256 high_lanes = _mm256_cmp_ps(v, bound_v, _CMP_NLT_UQ);
+                const int mask = _mm256_movemask_ps(high_lanes);
+                block = _mm256_add_ps(block, _mm256_and_ps(v, high_lanes));
+                above += __builtin_popcount((unsigned) mask);
+                keep = ~mask & 0xff;
+            } else {
+                block = _mm256_add_ps(block, v);
+                keep = _mm256_movemask_ps(_mm256_cmp_ps(v, bound_v, _CMP_GE_OQ));
+            }
+            kept = skp_pack_store8(v, keep, values, kept);
         }
-        aboves = _mm256_add_pd(aboves, skp_widen_sum8(block));
+        sums = _mm256_add_pd(sums, skp_widen_sum8(block));
     }
     for (; j < n; j++) {
         const float value = values[j];
-        if (value < high) {
-            values[kept++] = value;
-        } else {
+        const int keep = below ? value < bound : value >= bound;
+        if (keep) values[kept++] = value;
+        if (!below) {
+            rest += value;
+        } else if (!keep) {
             above++;
             rest += value;
         }
     }
-    *count_high = above;
-    *sum_high = skp_hsum(aboves) + rest;
+    if (below) *count_above = above;
+    *sum = skp_hsum(sums) + rest;
     return kept;
 }
 
@@ -2479,7 +2458,7 @@ SKP_AVX2 static inline ptrdiff_t skp_part_below256_f32(float* values, ptrdiff_t 
  * (scan->low), and the values above are those not gathered.  ``open`` with a
  * high end (SKP_WIDEN_UP): the open loop gathers every value at or above the
  * low end, then those from the high end up are counted, summed and dropped
- * (skp_part_below256_f32).  Issue 14, an AMD Zen 4 with AVX-512 switched
+ * (skp_part256_f32).  Issue 14, an AMD Zen 4 with AVX-512 switched
  * off, single calls interleaved, the best of three placements, widened up /
  * the ranged loop: 100 x 1000 Gaussian, Laplace and uniform, 30 x 1000 and
  * 64 x 784 at radii keeping 2-7 % of the values 0.88-0.96 of the time, at
@@ -2570,8 +2549,8 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_scan_cached256_f32
         /* (as skp_scan_cached_f32_'s SKP_WIDEN_UP: the gathered values above
          * the bracket go, counted and summed) */
         ptrdiff_t count;
-        k = first_gathered + skp_part_below256_f32(buffer + first_gathered, k - first_gathered,
-                                                   high, &count, &above_rest);
+        k = first_gathered + skp_part256_f32(buffer + first_gathered, k - first_gathered, high,
+                                             1, &count, &above_rest);
         n_high += count;
     }
     if (!skp_scan_tail_f32(row, j, n, low, high, magnitudes, down, buffer, capacity, &k,
@@ -2585,8 +2564,8 @@ SKP_AVX2 static inline __attribute__((always_inline)) int skp_scan_cached256_f32
         const float kept_low = skp_widened_low(total, radius, n, low);
         const ptrdiff_t gathered = k - first_gathered;
         double gathered_sum;
-        k = first_gathered + skp_keep_from256_f32(buffer + first_gathered, gathered, kept_low,
-                                                  &gathered_sum);
+        k = first_gathered + skp_part256_f32(buffer + first_gathered, gathered, kept_low, 0,
+                                             NULL, &gathered_sum);
         scan->sum_high += total - gathered_sum;
         scan->count_high += (double) (n - gathered);
         scan->n_gathered = k;
