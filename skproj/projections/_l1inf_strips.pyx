@@ -378,7 +378,13 @@ cdef void _write_levels(const floating[:, :] y, floating[:, :] x, const floating
 # sum_g mu_g = eta, the optimality conditions, so the levels are exact.  The
 # iteration starts from the crude lower bounds of step 2, or from the model
 # of step 1's sums where that suits (``_mean_shift_start``; a solve on a
-# sample of the rows and an over-relaxed theta measured no better).  It is
+# sample of the rows and an over-relaxed theta measured no better, and in a
+# NumPy model of the passes, issue 14, no better either the crude lower
+# bounds at theta^* itself, which no estimate of it beats: reads of the
+# groups at half the norm, standardized digits by rows 2.9 -> 3.1 (7 -> 5
+# passes), acsf1 by rows 4.4 -> 6.0, Student t(3) 1000 x 100 2.7 -> 6.1,
+# Gaussian 1000 x 100 3.3 -> 2.8: the levels, not theta, are what a start
+# lacks).  It is
 # not guaranteed to settle (measured on a NumPy model: 1-9 steps, the
 # equivalent of 1-8 whole-matrix reads with strips of 8 column groups, 1-5 of
 # them at most radii, on Gaussian, uniform, Cauchy, sparse, column-scaled and
