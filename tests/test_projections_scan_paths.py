@@ -907,6 +907,23 @@ def test_widened_down_scan_writes_within_its_buffer(widening):
     np.testing.assert_array_equal(bits(lean[2]), bits(y[0, above:]))
 
 
+@pytest.mark.parametrize("n", [1100, 4096 + 129, 100_000])
+def test_widened_up_scan_of_signed_values_as_the_full_scan(widening, n):
+    """Widened up on the simplex's signed values (the negative ones below the low
+    end, never gathered), the lean scan gives the full scan's count above the
+    bracket and values gathered, and its sum above up to the float blocks'
+    rounding."""
+    y = _vector("normal", n, 5, np.float32).reshape(1, -1)
+    ordered = np.sort(y.astype(np.float64).ravel())
+    low, high = float(ordered[9 * n // 10]), float(ordered[97 * n // 100])
+    lean, full = _l1._scans(y, low, high, False, 1)
+    assert lean is not None
+    assert lean[0] == full[0] == np.count_nonzero(y >= np.float32(high))
+    inside = (y >= np.float32(low)) & (y < np.float32(high))
+    np.testing.assert_array_equal(bits(lean[2]), bits(y[inside]))
+    assert lean[1] == pytest.approx(full[1], rel=1e-6)
+
+
 @pytest.mark.parametrize("n", [1100, 1107])
 def test_widened_up_scan_counts_values_at_the_high_end_above(widening, n):
     """Widened up, the values tied at the bracket's high end count as above it, as
