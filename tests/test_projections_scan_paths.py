@@ -791,9 +791,9 @@ def test_no_bracket_even_through_the_sum_takes_newtons_passes(scan, dtype, plant
 
 # The scan of a float32 array in cache widens its gather where the sample puts
 # few values at or above the bracket's low end (1: its loop then takes no sums
-# above) or, on the l1 ball, below its high end (-1: the total
-# alone), with AVX-512 and with AVX2, and parts the gathered values after; widened down,
-# its low end is Michelot's bound (S - radius) / n, which never misses tau
+# above) or, on the l1 ball, below its high end (-1: the total alone), with
+# AVX-512 and with AVX2, and parts the gathered values after; widened down, its
+# low end is Michelot's bound (S - radius) / n, which never misses tau
 # (``_l1._gather_limit``, ``skp_scan_cached_f32_``, ``skp_scan_cached256_f32_``).
 
 @pytest.fixture(params=[True, False], ids=["avx512", "avx2"])
@@ -807,6 +807,18 @@ def widening(request):
     _l1._set_testing(avx512=avx512)
     yield avx512
     _l1._set_testing()
+
+
+def _assert_lean_as_full(lean, full, values, low, high):
+    """The lean scan's ``(count_high, sum_high, gathered)`` are the full scan's
+    (its sum up to the float blocks' rounding), and the values gathered are those
+    of ``values`` (the scanned ones: |y| on the l1 ball) in [low, high), in order."""
+    assert lean is not None
+    assert lean[0] == full[0] == np.count_nonzero(values >= np.float32(high))
+    np.testing.assert_array_equal(bits(lean[2]), bits(full[2]))
+    inside = (values >= np.float32(low)) & (values < np.float32(high))
+    np.testing.assert_array_equal(bits(lean[2]), bits(values[inside]))
+    assert lean[1] == pytest.approx(full[1], rel=1e-6)
 
 
 @pytest.mark.parametrize("n", [1100, 4096 + 129, 100_000])
@@ -827,11 +839,7 @@ def test_widened_scans_count_sum_and_gather_as_the_full_scan(widening, n, widen)
         bound = (values.sum() - radius) / n
         assert bound * (1 - 1e-5) <= lean[3] <= bound
         low = lean[3]
-    assert lean[0] == full[0] == np.count_nonzero(values >= np.float32(high))
-    np.testing.assert_array_equal(bits(lean[2]), bits(full[2]))
-    inside = (values >= np.float32(low)) & (values < np.float32(high))
-    np.testing.assert_array_equal(bits(lean[2]), bits(np.abs(y).ravel()[inside]))
-    assert lean[1] == pytest.approx(full[1], rel=1e-6)
+    _assert_lean_as_full(lean, full, np.abs(y).ravel(), low, high)
 
 
 @pytest.mark.parametrize("kind", ["normal", "laplace", "uniform"])
@@ -917,11 +925,7 @@ def test_widened_up_scan_of_signed_values_as_the_full_scan(widening, n):
     ordered = np.sort(y.astype(np.float64).ravel())
     low, high = float(ordered[9 * n // 10]), float(ordered[97 * n // 100])
     lean, full = _l1._scans(y, low, high, False, 1)
-    assert lean is not None
-    assert lean[0] == full[0] == np.count_nonzero(y >= np.float32(high))
-    inside = (y >= np.float32(low)) & (y < np.float32(high))
-    np.testing.assert_array_equal(bits(lean[2]), bits(y[inside]))
-    assert lean[1] == pytest.approx(full[1], rel=1e-6)
+    _assert_lean_as_full(lean, full, y.ravel(), low, high)
 
 
 @pytest.mark.parametrize("n", [1100, 1107])
@@ -935,11 +939,7 @@ def test_widened_up_scan_counts_values_at_the_high_end_above(widening, n):
     y[-5:] = high
     y = y.reshape(1, -1)
     lean, full = _l1._scans(y, 1.2, float(high), True, 1)
-    assert lean is not None
-    assert lean[0] == full[0] == np.count_nonzero(y >= high)
-    inside = (y >= np.float32(1.2)) & (y < high)
-    np.testing.assert_array_equal(bits(lean[2]), bits(y[inside]))
-    assert lean[1] == pytest.approx(full[1], rel=1e-6)
+    _assert_lean_as_full(lean, full, y.ravel(), 1.2, float(high))
 
 
 def test_no_gather_widened_down_from_zeros_at_the_low_end(widening):

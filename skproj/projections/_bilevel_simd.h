@@ -126,9 +126,10 @@ static inline ptrdiff_t skp_rows_prefetched(ptrdiff_t n_rows, ptrdiff_t stride,
  * Student t(3)), but at half the norm 2.2-2.7 -> 2.2-3.5, and acsf1's
  * columns at half the norm 3.4 -> 4.3; a fitted table in both scales (on
  * the columns of the same draw, as no kernel could) cut the guesses' median
- * errors at 10 % to a third (Gaussian 4.9 -> 1.7 %, t(3) 15 -> 4 %).  Nor does a pass that also takes each lane's greatest value
- * below its bound settle the lanes guessed above tau in one pass: the group
- * passes until its slowest lane settles, 3.48 passes at 10 % either way.) */
+ * errors at 10 % to a third (Gaussian 4.9 -> 1.7 %, t(3) 15 -> 4 %).  Nor
+ * does a pass that also takes each lane's greatest value below its bound
+ * settle the lanes guessed above tau in one pass: the group passes until its
+ * slowest lane settles, 3.48 passes at 10 % either way.) */
 #define SKP_GUESS_GAP 0.05
 
 /* float32's taus as two floats each (see skp_shrink_f32 in _l1_simd.h); an
