@@ -1584,8 +1584,9 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     # 0.94-0.99; 900 x 11104 0.92, 0.87, 0.87; 768 x 13008 1.00, 0.93, 0.92;
     # 1024 x 9766 0.93-0.98, 0.86-0.96, 0.89-0.96; but where the next panel
     # is prefetched, 500 x 20000 and 640 x 15616, 1.01-1.04)
-    cdef bint pairs = (packs and _pairs and skp_avx512_enabled() and (
-        n_rows <= PAIR_ROWS or (large and not prefetches and _first_pairs)))
+    cdef bint pairs = (packs and _pairs and (
+        n_rows <= PAIR_ROWS
+        or (skp_avx512_enabled() and large and not prefetches and _first_pairs)))
     # (the next panel's kept lines, ``_kept_lines_ahead``'s, prefetched into L2
     # by the sweeps of a panel's pairs after the first, a share each
     # (``skp_next_lines_of_pair``), where the panel's write does not prefetch

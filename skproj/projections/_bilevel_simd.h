@@ -631,12 +631,14 @@ SKP_AVX2 static inline ptrdiff_t skp_panel_candidates_f64(const double* base, pt
  * (every 8 rows, their reduction and conversion cost a fifth of a pass over
  * 100 rows).  ``packed``: ``base`` holds the magnitudes, 8 a row (32 bytes
  * apart, all lanes read); ``copy``: where to store the magnitudes read, so
- * (if not NULL), as skp_columns_above16_f32 does. */
+ * (if not NULL), as skp_columns_above16_f32 does; with ``signed_copy``, the
+ * values themselves are stored, and a packed ``base`` holds them so. */
 SKP_AVX2 static inline void skp_columns_above_f32(const char* base, ptrdiff_t row_stride,
                                                   ptrdiff_t n_rows, int full, __m256i tail,
                                                   __m256 bound, __m256i* count, __m256d* sum_low,
                                                   __m256d* sum_high, __m256* least,
-                                                  const int packed, float* copy) {
+                                                  const int packed, float* copy,
+                                                  const int signed_copy) {
     const __m256 sign = _mm256_set1_ps(-0.0f), above_all = _mm256_set1_ps(INFINITY);
     __m256i count0 = _mm256_setzero_si256(), count1 = _mm256_setzero_si256();
     __m256 least0 = above_all, least1 = above_all;
@@ -644,13 +646,13 @@ SKP_AVX2 static inline void skp_columns_above_f32(const char* base, ptrdiff_t ro
     ptrdiff_t i = 0, end;
 #define SKP_COLUMN_TAKE(k, b, c, m)                                           \
     do {                                                                      \
-        const __m256 v_ = packed                                              \
+        const __m256 y_ = packed                                              \
             ? _mm256_load_ps((const float*) base + 8 * (k))                   \
-            : _mm256_andnot_ps(sign, full                                     \
-                ? _mm256_loadu_ps((const float*) (base + (k) * row_stride))   \
-                : _mm256_maskload_ps((const float*) (base + (k) * row_stride), tail)); \
+            : full ? _mm256_loadu_ps((const float*) (base + (k) * row_stride)) \
+            : _mm256_maskload_ps((const float*) (base + (k) * row_stride), tail); \
+        const __m256 v_ = packed && !signed_copy ? y_ : _mm256_andnot_ps(sign, y_); \
         const __m256 keep_ = _mm256_cmp_ps(v_, bound, _CMP_GT_OQ);            \
-        if (copy) _mm256_store_ps(copy + 8 * (k), v_);                        \
+        if (copy) _mm256_store_ps(copy + 8 * (k), signed_copy ? y_ : v_);     \
         b = _mm256_add_ps(b, _mm256_and_ps(v_, keep_));                       \
         c = _mm256_sub_epi32(c, _mm256_castps_si256(keep_));                  \
         m = _mm256_min_ps(m, _mm256_blendv_ps(above_all, v_, keep_));         \
@@ -1684,6 +1686,271 @@ SKP_AVX2 static inline __m256d skp_widen_mask(__m256 mask, const int high) {
         high ? _mm256_extracti128_si256(lanes, 1) : _mm256_castsi256_si128(lanes)));
 }
 
+/* The AVX2 panels' vector operations on 8 (float32) or 4 (float64) columns:
+ * sign(v) * max(|v| - tau, 0), +0 in a zeroed column (an infinite tau). */
+SKP_AVX2 static inline __m256 skp_panel_shrunk8_f32(__m256 v, __m256 h, __m256 lo) {
+    const __m256 sign = _mm256_set1_ps(-0.0f), zero = _mm256_setzero_ps();
+    __m256 r = _mm256_sub_ps(_mm256_sub_ps(_mm256_andnot_ps(sign, v), h), lo);
+    /* (no sign on a zeroed column's 0) */
+    return _mm256_or_ps(_mm256_max_ps(r, zero), _mm256_and_ps(
+        _mm256_and_ps(sign, v), _mm256_cmp_ps(h, _mm256_set1_ps(INFINITY), _CMP_NEQ_OQ)));
+}
+
+SKP_AVX2 static inline __m256d skp_panel_shrunk4_f64(__m256d v, __m256d t) {
+    const __m256d sign = _mm256_set1_pd(-0.0), zero = _mm256_setzero_pd();
+    __m256d r = _mm256_sub_pd(_mm256_andnot_pd(sign, v), t);
+    return _mm256_or_pd(_mm256_max_pd(r, zero), _mm256_and_pd(
+        _mm256_and_pd(sign, v), _mm256_cmp_pd(t, _mm256_set1_pd(INFINITY), _CMP_NEQ_OQ)));
+}
+
+/* One group of 8 float32 columns on its way through Michelot's passes with
+ * AVX2 (skp_panel_thresholds256_f32_), as skp_group16_f32 is with AVX-512:
+ * the lanes that exist (``tail``), each lane's iterate (rho), the tau of
+ * the lanes done, the count of the pass before, and the lanes still going
+ * (``active``, a mask of floats; ``kept``: those that started). */
+typedef struct {
+    const char* columns;
+    float* packed;
+    int signed_copy, n_lanes, pass, kept;
+    __m256i tail, previous, support;
+    __m256d radius_low, radius_high, rho_low, rho_high, tau_low, tau_high;
+    __m256 bound, active, guessed;
+} skp_group8_f32;
+
+/* The group of columns g..g + 7 (fewer at the panel's end) ready for its
+ * first pass, each lane from its guess (skp_guess4). */
+SKP_AVX2 static inline __attribute__((always_inline)) void skp_group8_start(
+        skp_group8_f32* s, const float* base, ptrdiff_t g, ptrdiff_t width, ptrdiff_t n_rows,
+        double floor, const double* radii, const double* hint, float* packed,
+        int signed_copy) {
+    const __m256d zero = _mm256_setzero_pd(), floor_v = _mm256_set1_pd(floor);
+    __m256d guessed_low, guessed_high;
+    s->n_lanes = width - g < 8 ? (int) (width - g) : 8;
+    s->tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(s->n_lanes),
+                                 _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    s->columns = (const char*) (base + g);
+    s->packed = packed;
+    s->signed_copy = signed_copy;
+    s->pass = 0;
+    s->radius_low = _mm256_loadu_pd(radii + g);
+    s->radius_high = _mm256_loadu_pd(radii + g + 4);
+    s->rho_low = skp_guess4(hint, s->radius_low, floor_v, floor * n_rows, &guessed_low);
+    s->rho_high = skp_guess4(hint, s->radius_high, floor_v, floor * n_rows, &guessed_high);
+    s->tau_low = s->tau_high = _mm256_set1_pd(INFINITY);
+    s->previous = _mm256_set1_epi32(INT32_MAX);
+    s->support = _mm256_setzero_si256();
+    /* (radii is zero past width) */
+    s->active = skp_join_masks(_mm256_cmp_pd(s->radius_low, zero, _CMP_NEQ_OQ),
+                               _mm256_cmp_pd(s->radius_high, zero, _CMP_NEQ_OQ));
+    s->bound = _mm256_blendv_ps(
+        _mm256_set1_ps(INFINITY),
+        _mm256_set_m128(skp_float_below4(s->rho_high), skp_float_below4(s->rho_low)), s->active);
+    s->guessed = _mm256_and_ps(s->active, skp_join_masks(guessed_low, guessed_high));
+    s->kept = _mm256_movemask_ps(s->active);
+}
+
+/* Each lane's Michelot step from a pass over the group (its count, sums
+ * and least value above the lane's bound); the lanes that settle leave
+ * ``active`` (as skp_group16_step). */
+SKP_AVX2 static inline __attribute__((always_inline)) void skp_group8_step(
+        skp_group8_f32* s, ptrdiff_t row_stride, ptrdiff_t n_rows, double floor,
+        __m256i count, __m256d sum_low, __m256d sum_high, __m256 least) {
+    const __m256d infinite = _mm256_set1_pd(INFINITY), floor_v = _mm256_set1_pd(floor);
+    double sums[8];
+    float bounds[8];
+    __m256i empty, settled;
+    __m256d next_low, next_high;
+    __m256 next_bound, rising, done;
+    s->pass++;
+    if (_mm256_movemask_pd(_mm256_cmp_pd(sum_low, infinite, _CMP_EQ_OQ))
+            | _mm256_movemask_pd(_mm256_cmp_pd(sum_high, infinite, _CMP_EQ_OQ))) {
+        /* a float block overflowed: the sums in double */
+        _mm256_storeu_ps(bounds, s->bound);
+        _mm256_storeu_pd(sums, sum_low);
+        _mm256_storeu_pd(sums + 4, sum_high);
+        skp_resum_overflowed(s->columns, row_stride, n_rows, s->n_lanes, bounds, sums);
+        sum_low = _mm256_loadu_pd(sums);
+        sum_high = _mm256_loadu_pd(sums + 4);
+    }
+    /* Michelot's next iterate; a lane stops with it when its pass kept no
+     * fewer values than the last, or when the next pass would keep the same
+     * values; with rho when it kept none (a radius below the rounding of
+     * the largest value) */
+    next_low = _mm256_div_pd(_mm256_sub_pd(sum_low, s->radius_low),
+                             _mm256_cvtepi32_pd(_mm256_castsi256_si128(count)));
+    next_high = _mm256_div_pd(_mm256_sub_pd(sum_high, s->radius_high),
+                              _mm256_cvtepi32_pd(_mm256_extracti128_si256(count, 1)));
+    /* A pass from a guess above tau gives a Newton step below tau (f is
+     * convex), or nothing: from the floor then */
+    next_low = _mm256_blendv_pd(next_low, _mm256_max_pd(next_low, floor_v),
+                                skp_widen_mask(s->guessed, 0));
+    next_high = _mm256_blendv_pd(next_high, _mm256_max_pd(next_high, floor_v),
+                                 skp_widen_mask(s->guessed, 1));
+    next_bound = _mm256_set_m128(skp_float_below4(next_high), skp_float_below4(next_low));
+    /* (a guessed lane goes on, from below tau) */
+    empty = _mm256_andnot_si256(_mm256_castps_si256(s->guessed),
+                                _mm256_cmpeq_epi32(count, _mm256_setzero_si256()));
+    settled = _mm256_xor_si256(_mm256_cmpgt_epi32(s->previous, count), _mm256_set1_epi32(-1));
+    rising = skp_join_masks(_mm256_cmp_pd(next_low, s->rho_low, _CMP_GE_OQ),
+                            _mm256_cmp_pd(next_high, s->rho_high, _CMP_GE_OQ));
+    done = _mm256_and_ps(s->active, _mm256_or_ps(
+        _mm256_castsi256_ps(_mm256_or_si256(empty, settled)),
+        _mm256_and_ps(rising, _mm256_cmp_ps(least, next_bound, _CMP_GT_OQ))));
+    s->tau_low = _mm256_blendv_pd(s->tau_low, _mm256_blendv_pd(
+        next_low, s->rho_low, skp_widen_mask(_mm256_castsi256_ps(empty), 0)),
+        skp_widen_mask(done, 0));
+    s->tau_high = _mm256_blendv_pd(s->tau_high, _mm256_blendv_pd(
+        next_high, s->rho_high, skp_widen_mask(_mm256_castsi256_ps(empty), 1)),
+        skp_widen_mask(done, 1));
+    s->support = _mm256_castps_si256(_mm256_blendv_ps(
+        _mm256_castsi256_ps(s->support), _mm256_castsi256_ps(count), done));
+    s->active = _mm256_andnot_ps(done, s->active);
+    /* (a lane that stepped down from its guess has no count to settle on) */
+    s->previous = _mm256_castps_si256(_mm256_blendv_ps(
+        _mm256_castsi256_ps(count), _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX)),
+        _mm256_andnot_ps(rising, s->guessed)));
+    s->guessed = _mm256_setzero_ps();
+    s->rho_low = next_low;
+    s->rho_high = next_high;
+    s->bound = _mm256_blendv_ps(_mm256_set1_ps(INFINITY), next_bound, s->active);
+}
+
+/* One pass over the group (its packed copy after its first, where
+ * ``packed`` is given), and each lane's step from it (skp_group8_step). */
+SKP_AVX2 static inline __attribute__((always_inline)) void skp_group8_pass(
+        skp_group8_f32* s, ptrdiff_t row_stride, ptrdiff_t n_rows, double floor) {
+    __m256i count;
+    __m256d sum_low, sum_high;
+    __m256 least;
+    /* (each call inlined with its constants) */
+    if (s->pass && s->packed && s->signed_copy)
+        skp_columns_above_f32((const char*) s->packed, 32, n_rows, 1, s->tail, s->bound,
+                              &count, &sum_low, &sum_high, &least, 1, NULL, 1);
+    else if (s->pass && s->packed)
+        skp_columns_above_f32((const char*) s->packed, 32, n_rows, 1, s->tail, s->bound,
+                              &count, &sum_low, &sum_high, &least, 1, NULL, 0);
+    else if (s->n_lanes == 8 && s->signed_copy)
+        skp_columns_above_f32(s->columns, row_stride, n_rows, 1, s->tail, s->bound, &count,
+                              &sum_low, &sum_high, &least, 0, s->packed, 1);
+    else if (s->n_lanes == 8)
+        skp_columns_above_f32(s->columns, row_stride, n_rows, 1, s->tail, s->bound, &count,
+                              &sum_low, &sum_high, &least, 0, s->packed, 0);
+    else
+        skp_columns_above_f32(s->columns, row_stride, n_rows, 0, s->tail, s->bound, &count,
+                              &sum_low, &sum_high, &least, 0, s->packed, s->signed_copy);
+    skp_group8_step(s, row_stride, n_rows, floor, count, sum_low, sum_high, least);
+}
+
+/* The group's taus into taus[0:n_lanes]; where it kept a column, the next
+ * guesses' ``hint`` (skp_next_hint8). */
+SKP_AVX2 static inline __attribute__((always_inline)) void skp_group8_finish(
+        const skp_group8_f32* s, double* taus, double* hint) {
+    double tau[8], radius[8], supports[8];
+    int c;
+    _mm256_storeu_pd(tau, s->tau_low);
+    _mm256_storeu_pd(tau + 4, s->tau_high);
+    for (c = 0; c < s->n_lanes; c++) taus[c] = tau[c];
+    if (s->kept) {
+        _mm256_storeu_pd(radius, s->radius_low);
+        _mm256_storeu_pd(radius + 4, s->radius_high);
+        _mm256_storeu_pd(supports, _mm256_cvtepi32_pd(_mm256_castsi256_si128(s->support)));
+        _mm256_storeu_pd(supports + 4,
+                         _mm256_cvtepi32_pd(_mm256_extracti128_si256(s->support, 1)));
+        skp_next_hint8(tau, radius, supports, s->kept, hint);
+    }
+}
+
+/* Row i of a group's columns written from its taus' two floats (h, l)
+ * with the AVX2 panel write's operations (skp_panel_shrunk8_f32), so the
+ * same bits: from its signed packed copy, +0 where the group kept no
+ * column (it had no pass, so no copy); its ``n_lanes`` alone stored. */
+SKP_AVX2 static inline __attribute__((always_inline)) void skp_group8_write_row(
+        const skp_group8_f32* s, ptrdiff_t i, __m256 h, __m256 l, float* x) {
+    const __m256 r = s->kept ? skp_panel_shrunk8_f32(_mm256_load_ps(s->packed + 8 * i), h, l)
+        : _mm256_setzero_ps();
+    if (s->n_lanes == 8) _mm256_storeu_ps(x, r);
+    else _mm256_maskstore_ps(x, s->tail, r);
+}
+
+/* The columns of a group (and of ``next``, the columns after it, if not
+ * NULL) written into ``dst`` (a row ``dst_stride`` bytes apart) from their
+ * taus (taus[0:16], clamped here to >= 0 as _panel_thresholds clamps them)
+ * while the groups' packed copies are in L1, as skp_group16_write does with
+ * AVX-512: the matrix is not read again. */
+SKP_AVX2 static inline __attribute__((always_inline)) void skp_groups8_write(
+        const skp_group8_f32* s, const skp_group8_f32* next, ptrdiff_t n_rows, double* taus,
+        float* dst, ptrdiff_t dst_stride) {
+    const ptrdiff_t n = s->n_lanes + (next ? next->n_lanes : 0);
+    float hi[16], lo[16];
+    ptrdiff_t c, i;
+    __m256 h, l, next_h, next_l;
+    for (c = 0; c < n; c++) taus[c] = taus[c] < 0.0 ? 0.0 : taus[c];
+    skp_split_taus(taus, n, hi, lo);
+    for (; c < 16; c++) hi[c] = lo[c] = 0.0f;
+    h = _mm256_loadu_ps(hi);
+    l = _mm256_loadu_ps(lo);
+    next_h = _mm256_loadu_ps(hi + 8);
+    next_l = _mm256_loadu_ps(lo + 8);
+    for (i = 0; i < n_rows; i++) {
+        float* x = (float*) ((char*) dst + i * dst_stride);
+        skp_group8_write_row(s, i, h, l, x);
+        if (next) skp_group8_write_row(next, i, next_h, next_l, x + 8);
+    }
+}
+
+/* The AVX2 passes of float32 columns (see skp_panel_thresholds_f32): a
+ * group of 8 columns at a time, or with ``pairs`` two adjacent groups, their
+ * passes alternated (as skp_panel_thresholds512_f32_'s: a pass's step waits
+ * on the pass's sums, and the next pass on the step, where the other
+ * group's pass now runs), the second group's magnitudes packed 8 * n_rows
+ * floats after the first's; with ``dst`` (not NULL; ``pairs``), each pair
+ * written there as soon as its taus are known, from its packed copies
+ * (skp_groups8_write), which keep the signed values for it. */
+SKP_AVX2 static inline __attribute__((always_inline)) void skp_panel_thresholds256_f32_(
+        const float* base, ptrdiff_t row_stride, ptrdiff_t n_rows, ptrdiff_t width, double floor,
+        const double* radii, double* taus, double* hint, float* packed, int pairs, float* dst,
+        ptrdiff_t dst_stride) {
+    skp_group8_f32 a, b;
+    ptrdiff_t g;
+    for (g = 0; g < width; g += 8) {
+        skp_group8_start(&a, base, g, width, n_rows, floor, radii, hint, packed, dst != NULL);
+        if (pairs && g + 8 < width) {
+            skp_group8_start(&b, base, g + 8, width, n_rows, floor, radii, hint,
+                             packed ? packed + 8 * n_rows : NULL, dst != NULL);
+            while (_mm256_movemask_ps(a.active) | _mm256_movemask_ps(b.active)) {
+                if (_mm256_movemask_ps(a.active)) skp_group8_pass(&a, row_stride, n_rows, floor);
+                if (_mm256_movemask_ps(b.active)) skp_group8_pass(&b, row_stride, n_rows, floor);
+            }
+            skp_group8_finish(&a, taus + g, hint);
+            skp_group8_finish(&b, taus + g + 8, hint);
+            if (dst) skp_groups8_write(&a, &b, n_rows, taus + g, dst + g, dst_stride);
+            g += 8;
+        } else {
+            while (_mm256_movemask_ps(a.active)) skp_group8_pass(&a, row_stride, n_rows, floor);
+            skp_group8_finish(&a, taus + g, hint);
+            if (dst) skp_groups8_write(&a, NULL, n_rows, taus + g, dst + g, dst_stride);
+        }
+    }
+}
+
+/* (each way a function of its own, as the AVX-512 pair) */
+SKP_AVX2 static void skp_panel_thresholds256_f32(const float* base, ptrdiff_t row_stride,
+                                                 ptrdiff_t n_rows, ptrdiff_t width, double floor,
+                                                 const double* radii, double* taus,
+                                                 double* hint, float* packed, int pairs) {
+    skp_panel_thresholds256_f32_(base, row_stride, n_rows, width, floor, radii, taus, hint,
+                                 packed, pairs, NULL, 0);
+}
+
+SKP_AVX2 static void skp_panel_project256_f32(const float* base, ptrdiff_t row_stride,
+                                              ptrdiff_t n_rows, ptrdiff_t width, double floor,
+                                              const double* radii, double* taus, double* hint,
+                                              float* packed, float* dst, ptrdiff_t dst_stride) {
+    skp_panel_thresholds256_f32_(base, row_stride, n_rows, width, floor, radii, taus, hint,
+                                 packed, 1, dst, dst_stride);
+}
+
+
 /* The tau of each of the ``width`` columns at ``base`` in ``taus``
  * (INFINITY where ``radii`` is zero: ``radii`` holds ``width`` rounded up
  * to 16, zeros after ``width``).  The eight lanes of a group of columns are
@@ -1715,129 +1982,28 @@ SKP_AVX2 static inline void skp_panel_thresholds_f32(const float* base, ptrdiff_
                                                      int pairs, int prefetch,
                                                      const ptrdiff_t* next_lines,
                                                      ptrdiff_t n_next) {
-    const __m256d infinite = _mm256_set1_pd(INFINITY), zero = _mm256_setzero_pd();
-    const __m256d floor_v = _mm256_set1_pd(floor);
-    const __m256 no_bound = _mm256_set1_ps(INFINITY);
-    double tau[8], sums[8], radius[8], supports[8];
-    float bounds[8];
-    ptrdiff_t g, c;
-    if (skp_avx512) {
+    if (skp_avx512)
         skp_panel_thresholds512_f32(base, row_stride, n_rows, width, floor, radii, taus, hint,
                                     packed, pairs, prefetch, next_lines, n_next);
-        return;
-    }
-    for (g = 0; g < width; g += 8) {
-        int pass = 0;
-        const int lanes = width - g < 8 ? (int) (width - g) : 8;
-        const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes),
-                                                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-        const char* columns = (const char*) (base + g);
-        const __m256d radius_low = _mm256_loadu_pd(radii + g);
-        const __m256d radius_high = _mm256_loadu_pd(radii + g + 4);
-        /* each lane's first pass from its guess (as skp_panel_thresholds512_f32) */
-        __m256d guessed_low, guessed_high;
-        __m256d rho_low = skp_guess4(hint, radius_low, floor_v, floor * n_rows, &guessed_low);
-        __m256d rho_high = skp_guess4(hint, radius_high, floor_v, floor * n_rows, &guessed_high);
-        __m256d tau_low = infinite, tau_high = infinite;
-        __m256i previous = _mm256_set1_epi32(INT32_MAX), support = _mm256_setzero_si256();
-        __m256 active = skp_join_masks(_mm256_cmp_pd(radius_low, zero, _CMP_NEQ_OQ),
-                                       _mm256_cmp_pd(radius_high, zero, _CMP_NEQ_OQ));
-        __m256 bound = _mm256_blendv_ps(
-            no_bound, _mm256_set_m128(skp_float_below4(rho_high), skp_float_below4(rho_low)),
-            active);
-        __m256 guessed = _mm256_and_ps(active, skp_join_masks(guessed_low, guessed_high));
-        const int kept_mask = _mm256_movemask_ps(active);
-        while (_mm256_movemask_ps(active)) {
-            __m256i count, empty, settled;
-            __m256d sum_low, sum_high, next_low, next_high;
-            __m256 least, next_bound, rising, done;
-            if (pass++ && packed)
-                skp_columns_above_f32((const char*) packed, 32, n_rows, 1, tail, bound, &count,
-                                      &sum_low, &sum_high, &least, 1, NULL);
-            else if (lanes == 8)   /* (each call inlined with its constants) */
-                skp_columns_above_f32(columns, row_stride, n_rows, 1, tail, bound, &count,
-                                      &sum_low, &sum_high, &least, 0, packed);
-            else
-                skp_columns_above_f32(columns, row_stride, n_rows, 0, tail, bound, &count,
-                                      &sum_low, &sum_high, &least, 0, packed);
-            if (_mm256_movemask_pd(_mm256_cmp_pd(sum_low, infinite, _CMP_EQ_OQ))
-                    | _mm256_movemask_pd(_mm256_cmp_pd(sum_high, infinite, _CMP_EQ_OQ))) {
-                /* a float block overflowed: the sums in double */
-                _mm256_storeu_ps(bounds, bound);
-                _mm256_storeu_pd(sums, sum_low);
-                _mm256_storeu_pd(sums + 4, sum_high);
-                skp_resum_overflowed(columns, row_stride, n_rows, lanes, bounds, sums);
-                sum_low = _mm256_loadu_pd(sums);
-                sum_high = _mm256_loadu_pd(sums + 4);
-            }
-            /* Michelot's next iterate; a lane stops with it when its pass
-             * kept no fewer values than the last, or when the next pass
-             * would keep the same values; with rho when it kept none (a
-             * radius below the rounding of the largest value) */
-            next_low = _mm256_div_pd(_mm256_sub_pd(sum_low, radius_low),
-                                     _mm256_cvtepi32_pd(_mm256_castsi256_si128(count)));
-            next_high = _mm256_div_pd(_mm256_sub_pd(sum_high, radius_high),
-                                      _mm256_cvtepi32_pd(_mm256_extracti128_si256(count, 1)));
-            /* A pass from a guess above tau gives a Newton step below tau
-             * (f is convex), or nothing: from the floor then */
-            next_low = _mm256_blendv_pd(next_low, _mm256_max_pd(next_low, floor_v),
-                                        skp_widen_mask(guessed, 0));
-            next_high = _mm256_blendv_pd(next_high, _mm256_max_pd(next_high, floor_v),
-                                         skp_widen_mask(guessed, 1));
-            next_bound = _mm256_set_m128(skp_float_below4(next_high), skp_float_below4(next_low));
-            /* (a guessed lane goes on, from below tau) */
-            empty = _mm256_andnot_si256(_mm256_castps_si256(guessed),
-                                        _mm256_cmpeq_epi32(count, _mm256_setzero_si256()));
-            settled = _mm256_xor_si256(_mm256_cmpgt_epi32(previous, count),
-                                       _mm256_set1_epi32(-1));
-            rising = skp_join_masks(_mm256_cmp_pd(next_low, rho_low, _CMP_GE_OQ),
-                                    _mm256_cmp_pd(next_high, rho_high, _CMP_GE_OQ));
-            done = _mm256_and_ps(active, _mm256_or_ps(
-                _mm256_castsi256_ps(_mm256_or_si256(empty, settled)),
-                _mm256_and_ps(rising, _mm256_cmp_ps(least, next_bound, _CMP_GT_OQ))));
-            tau_low = _mm256_blendv_pd(tau_low, _mm256_blendv_pd(
-                next_low, rho_low, skp_widen_mask(_mm256_castsi256_ps(empty), 0)),
-                skp_widen_mask(done, 0));
-            tau_high = _mm256_blendv_pd(tau_high, _mm256_blendv_pd(
-                next_high, rho_high, skp_widen_mask(_mm256_castsi256_ps(empty), 1)),
-                skp_widen_mask(done, 1));
-            support = _mm256_castps_si256(_mm256_blendv_ps(
-                _mm256_castsi256_ps(support), _mm256_castsi256_ps(count), done));
-            active = _mm256_andnot_ps(done, active);
-            /* (a lane that stepped down from its guess has no count to settle on) */
-            previous = _mm256_castps_si256(_mm256_blendv_ps(
-                _mm256_castsi256_ps(count), _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX)),
-                _mm256_andnot_ps(rising, guessed)));
-            guessed = _mm256_setzero_ps();
-            rho_low = next_low;
-            rho_high = next_high;
-            bound = _mm256_blendv_ps(no_bound, next_bound, active);
-        }
-        _mm256_storeu_pd(tau, tau_low);
-        _mm256_storeu_pd(tau + 4, tau_high);
-        for (c = 0; c < lanes; c++) taus[g + c] = tau[c];
-        if (kept_mask) {
-            _mm256_storeu_pd(radius, radius_low);
-            _mm256_storeu_pd(radius + 4, radius_high);
-            _mm256_storeu_pd(supports, _mm256_cvtepi32_pd(_mm256_castsi256_si128(support)));
-            _mm256_storeu_pd(supports + 4,
-                             _mm256_cvtepi32_pd(_mm256_extracti128_si256(support, 1)));
-            skp_next_hint8(tau, radius, supports, kept_mask, hint);
-        }
-    }
+    else
+        skp_panel_thresholds256_f32(base, row_stride, n_rows, width, floor, radii, taus, hint,
+                                    packed, pairs);
 }
 
-/* skp_panel_thresholds512_f32 with ``pairs`` that also writes each pair of
+/* skp_panel_thresholds_f32 with ``pairs`` that also writes each pair of
  * groups of columns into ``dst`` (a row ``dst_stride`` bytes apart) as soon
- * as its taus are known, while its rows are in L1 (skp_group16_write): for
- * a matrix in L2 (see _l11_column_panels); AVX-512 alone, the caller's
- * condition. */
+ * as its taus are known, while its rows are in L1 (skp_group16_write, with
+ * AVX2 skp_groups8_write): for a matrix in L2 (see _l11_column_panels). */
 static inline void skp_panel_project_f32(const float* base, ptrdiff_t row_stride,
                                          ptrdiff_t n_rows, ptrdiff_t width, double floor,
                                          const double* radii, double* taus, double* hint,
                                          float* packed, float* dst, ptrdiff_t dst_stride) {
-    skp_panel_project512_f32(base, row_stride, n_rows, width, floor, radii, taus, hint, packed,
-                             dst, dst_stride);
+    if (skp_avx512)
+        skp_panel_project512_f32(base, row_stride, n_rows, width, floor, radii, taus, hint,
+                                 packed, dst, dst_stride);
+    else
+        skp_panel_project256_f32(base, row_stride, n_rows, width, floor, radii, taus, hint,
+                                 packed, dst, dst_stride);
 }
 
 /* ------------------------------------------------------ float64 lists by passes
@@ -2354,23 +2520,6 @@ SKP_AVX512 static void skp_shrink_lines512_f64(const double* src, ptrdiff_t src_
     SKP_LINES_ROWS(double, 8, SKP_LINE8, SKP_PART8);
 #undef SKP_LINE8
 #undef SKP_PART8
-}
-
-/* The AVX2 panels' vector operations on 8 (float32) or 4 (float64) columns:
- * sign(v) * max(|v| - tau, 0), +0 in a zeroed column (an infinite tau). */
-SKP_AVX2 static inline __m256 skp_panel_shrunk8_f32(__m256 v, __m256 h, __m256 lo) {
-    const __m256 sign = _mm256_set1_ps(-0.0f), zero = _mm256_setzero_ps();
-    __m256 r = _mm256_sub_ps(_mm256_sub_ps(_mm256_andnot_ps(sign, v), h), lo);
-    /* (no sign on a zeroed column's 0) */
-    return _mm256_or_ps(_mm256_max_ps(r, zero), _mm256_and_ps(
-        _mm256_and_ps(sign, v), _mm256_cmp_ps(h, _mm256_set1_ps(INFINITY), _CMP_NEQ_OQ)));
-}
-
-SKP_AVX2 static inline __m256d skp_panel_shrunk4_f64(__m256d v, __m256d t) {
-    const __m256d sign = _mm256_set1_pd(-0.0), zero = _mm256_setzero_pd();
-    __m256d r = _mm256_sub_pd(_mm256_andnot_pd(sign, v), t);
-    return _mm256_or_pd(_mm256_max_pd(r, zero), _mm256_and_pd(
-        _mm256_and_pd(sign, v), _mm256_cmp_pd(t, _mm256_set1_pd(INFINITY), _CMP_NEQ_OQ)));
 }
 
 /* skp_shrink_lines512_f32 and _f64 with AVX2 alone: a line by two vectors,
