@@ -1279,10 +1279,11 @@ def test_column_panel_writes_same_bits_into_any_out(avx512, dtype, shape, rng):
     # bits into any ``out``, and the projection of the sort; ties, zero
     # columns and negative zeros.  A block in cache (the first shape) is
     # written down strips of columns or along its rows, as the CPU prefers,
-    # or (float32 with AVX-512, columns passed in pairs) each pair of groups
-    # of columns as soon as its taus are known, from the pair's copies (its
-    # values kept signed, their signs not read again): all three forced here,
-    # the same bits.
+    # or (float32 columns passed in pairs, AVX-512's groups of 16 or AVX2's
+    # of 8) each pair of groups of columns as soon as its taus are known,
+    # from the pair's copies (its values kept signed, their signs not read
+    # again; AVX2's last pair of 203 columns a group of 8 and one of 3): all
+    # three forced here, the same bits.
     from skproj.projections import _bilevel
 
     Y = rng.standard_normal(shape) * np.exp(rng.standard_normal(shape[1]))

@@ -602,7 +602,7 @@ cdef enum:
     # 500 x 500, 1000 x 250, 128 x 2048 float32 and 100 x 1000 float64 3-15 %
     # faster; 50 x 5000 and 64 x 4096 float32 9-12 % slower).  A float32
     # matrix of up to WHOLE_BYTES whose groups of columns are passed in pairs
-    # (PAIR_ROWS, AVX-512) writes each pair instead as soon as its taus are
+    # (PAIR_ROWS) writes each pair instead as soon as its taus are
     # known, from L1 where its passes left its rows (skp_panel_project_f32):
     # issue 14, an Intel Xeon, single calls interleaved, at 10, 50, 90 % of
     # the norm, times a copy, written whole / by pairs: 100 x 1000 6.11 /
@@ -644,16 +644,26 @@ cdef enum:
     # 1.00-1.02, so not rows of 2 KiB.
     SHORT_ROW_WRITE_BYTES = 1024
     # float32 columns of up to PAIR_ROWS rows find their taus two groups of 16
-    # columns at a time with AVX-512, their passes alternated (see
-    # skp_panel_thresholds512_f32), the two groups' magnitudes packed in 16
-    # KiB.  Issue 14, an Intel Xeon, single calls interleaved in one process,
-    # at half the norm, times a copy, one group / two: 30 x 1000 6.36-6.43 /
-    # 5.56-5.66, 64 x 1000 5.29-5.61 / 4.97-5.27, 100 x 1000 4.73-4.84 /
-    # 4.48-4.57, 128 x 2000 3.18-3.21 / 3.07-3.11; out of L2, in each order
-    # of the calls (the second of two took 1.05-1.1 times as long there),
-    # 100 x 10000 2.39-2.54 / 2.32-2.51, 64 x 20000 2.87-2.93 /
-    # 2.79-2.88, 100 x 100000 2.34-2.38 / 2.29-2.35; but 200 x 1000, 300 x
-    # 784 and 500 x 500 even, 250 x 1000 3.22-3.28 / 3.35-3.40.
+    # columns at a time with AVX-512 (AVX2: two of 8), their passes alternated
+    # (see skp_panel_thresholds512_f32, skp_panel_thresholds256_f32_), the two
+    # groups' magnitudes packed in 16 KiB (AVX2: 8).  Issue 14, an Intel Xeon,
+    # single calls interleaved in one process, at half the norm, times a copy,
+    # one group / two: 30 x 1000 6.36-6.43 / 5.56-5.66, 64 x 1000 5.29-5.61 /
+    # 4.97-5.27, 100 x 1000 4.73-4.84 / 4.48-4.57, 128 x 2000 3.18-3.21 /
+    # 3.07-3.11; out of L2, in each order of the calls (the second of two took
+    # 1.05-1.1 times as long there), 100 x 10000 2.39-2.54 / 2.32-2.51, 64 x
+    # 20000 2.87-2.93 / 2.79-2.88, 100 x 100000 2.34-2.38 / 2.29-2.35; but 200
+    # x 1000, 300 x 784 and 500 x 500 even, 250 x 1000 3.22-3.28 / 3.35-3.40.
+    # With AVX2 alone (issue 14, the AMD Zen 4 with AVX-512 switched off,
+    # single calls interleaved in one process, at 1, 10, 50, 90 % of the norm,
+    # times a copy, one group / pairs / pairs written as their taus are known):
+    # 100 x 1000 6.22 / 6.12 / 5.97, 7.24 / 7.05 / 6.99, 5.96 / 5.66 / 5.52,
+    # 5.55 / 5.29 / 5.12; 30 x 1000 6.80 / 6.47 / 6.23, 8.90 / 7.99 / 7.81,
+    # 7.62 / 6.82 / 6.66, 6.90 / 6.13 / 5.94; 128 x 2000 6.16 / 6.08 / 5.80 to
+    # 5.38 / 5.21 / 4.84; 64 x 1000 and 100 x 333 alike, the same bits.  The
+    # AVX2 pair's write asks for no rows ahead (skp_prefetch_rows_for_write, as
+    # AVX-512's does): with them it took 1.05-1.18 times as long as the pairs
+    # written whole.
     PAIR_ROWS = 128
     # float32 rows of up to this many values (float64: a quarter of them, in a
     # matrix that is not streamed) find their taus eight at a time, a row a
@@ -825,7 +835,7 @@ def _set_column_paths(passes=None, bint avx512=True, strips=None, panels_into_l1
     (``True``) or along their rows (``False``), the next panel prefetched into
     L1 (``True``) or L2 only (``False``), each ``None``: as the CPU prefers
     (``skp_strips``, ``skp_panels_into_l1`` in _l1_simd.h); float32's
-    AVX-512 passes two groups of columns at a time (``pairs``) or one, and
+    passes two groups of columns at a time (``pairs``) or one, and
     on a matrix in L2 writes each pair as its taus are known (``fused``) or
     once all are; on a matrix out of cache, pairs of groups of longer columns
     too, their first passes in one sweep (``first_pairs``), or not; rows'
@@ -1126,10 +1136,10 @@ cdef inline void _panel_thresholds(const floating[:, :] y, Py_ssize_t first, Py_
     ``packed`` (16 * rows floats, 64-byte aligned; or NULL: every pass reads
     the panel), which the next passes read; with AVX-512 it prefetches the
     rows ahead with ``prefetch`` (the matrix is not in cache), and with
-    ``pairs`` (``packed`` has room for 32 * rows) takes two groups at a time,
+    ``pairs`` (``packed`` has room for 32 * rows; AVX2: 16) takes two groups at a time,
     their passes alternated; with ``write`` too (float32 pairs, contiguous
     rows of ``x``), it writes the pair's columns of ``x`` as soon as their
-    taus are known (``skp_panel_project_f32``); with ``prefetch`` and
+    taus are known (``skp_panel_project_f32``); with AVX-512, ``prefetch`` and
     ``pairs``, a pair's first passes read its rows together, and those of
     the pairs after the first prefetch the next panel's lines ``next_lines``
     (``n_next`` of them, bytes from column ``first + width``: see
@@ -1575,7 +1585,7 @@ cdef int _l11_column_panels(const floating[:, :] y, floating[:, :] x, const doub
     cdef bint prefetches = large and by_passes and n_rows <= (
         _ahead_rows_l2 if skp_avx512_enabled() and not skp_panels_into_l1 else _packed_rows)
     cdef bint ahead
-    # (two groups' magnitudes packed, for the pairs of PAIR_ROWS: AVX-512 alone;
+    # (two groups' magnitudes packed, for the pairs of PAIR_ROWS; with AVX-512
     # also on longer columns out of cache whose next panel is not prefetched,
     # where a pair's first passes sweep the rows together, two adjacent lines
     # a row (skp_group16_first_pair): issue 14, an Intel Xeon, single calls

@@ -2419,12 +2419,13 @@ SKP_AVX512 static void skp_shrink_panel512_f64(const double* src, ptrdiff_t src_
  * each row, a line it shares with the panels beside it, and at another
  * offset in every row.  The panel writes' AVX2 loops (which took them)
  * write those lines' parts through the cache, a panel each, and a line
- * written in two visits goes to memory and back between them.  Here each row's write is cut at the destination's
- * lines instead (skp_line_span): a panel writes from the line that holds its
- * first column (that line's first columns are the panel before's, whose taus
- * are known by then) to the line that holds the column after its last (left
- * to the next panel), so that every line but a row's first and last is
- * streamed whole, in one visit.  ``hi``, ``lo`` (float32) and ``taus``
+ * written in two visits goes to memory and back between them.  Here each
+ * row's write is cut at the destination's lines instead (skp_line_span): a
+ * panel writes from the line that holds its first column (that line's
+ * first columns are the panel before's, whose taus are known by then) to
+ * the line that holds the column after its last (left to the next panel),
+ * so that every line but a row's first and last is streamed whole, in one
+ * visit.  ``hi``, ``lo`` (float32) and ``taus``
  * (float64) are indexed by the matrix's columns, the panel before's
  * included; ``src`` and ``dst`` are the matrices' first values.  The
  * operations of skp_shrink_panel512_f32 and _f64 on every value, so the
