@@ -660,7 +660,10 @@ cdef enum:
     # 100 x 1000 6.22 / 6.12 / 5.97, 7.24 / 7.05 / 6.99, 5.96 / 5.66 / 5.52,
     # 5.55 / 5.29 / 5.12; 30 x 1000 6.80 / 6.47 / 6.23, 8.90 / 7.99 / 7.81,
     # 7.62 / 6.82 / 6.66, 6.90 / 6.13 / 5.94; 128 x 2000 6.16 / 6.08 / 5.80 to
-    # 5.38 / 5.21 / 4.84; 64 x 1000 and 100 x 333 alike, the same bits.  The
+    # 5.38 / 5.21 / 4.84; 64 x 1000 and 100 x 333 alike, the same bits; out of
+    # L2, one group / pairs, at 10, 50, 90 %: 100 x 10000 4.20 / 4.13, 5.44 /
+    # 4.86, 6.12 / 5.79; 64 x 20000 4.78 / 4.52, 5.24 / 5.04, 6.10 / 5.42; 100
+    # x 100000 2.10 / 2.13, 1.59 / 1.57, 1.65 / 1.66 (a second run alike).  The
     # AVX2 pair's write asks for no rows ahead (skp_prefetch_rows_for_write, as
     # AVX-512's does): with them it took 1.05-1.18 times as long as the pairs
     # written whole.

@@ -1950,7 +1950,6 @@ SKP_AVX2 static void skp_panel_project256_f32(const float* base, ptrdiff_t row_s
                                  packed, 1, dst, dst_stride);
 }
 
-
 /* The tau of each of the ``width`` columns at ``base`` in ``taus``
  * (INFINITY where ``radii`` is zero: ``radii`` holds ``width`` rounded up
  * to 16, zeros after ``width``).  The eight lanes of a group of columns are
